@@ -1,0 +1,58 @@
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { Router } from 'express';
+import multer from 'multer';
+import { listModels } from '@batchcast/db';
+import { requireAdmin } from '../auth/admin.js';
+import type { WebContext } from '../context.js';
+import { fromMulterError, HttpError, notFound } from '../http/errors.js';
+import { describeModel, registerModel } from '../services/models.js';
+
+const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
+/** The model registry: anyone may list; registering needs the admin token. */
+export function modelsApi(ctx: WebContext): Router {
+  const router = Router();
+  const upload = multer({
+    dest: os.tmpdir(),
+    limits: { fileSize: MAX_MODEL_BYTES, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
+  }).single('file');
+
+  router.get('/api/models', async (_req, res) => {
+    res.json({ models: (await listModels(ctx.pool)).map(describeModel) });
+  });
+
+  router.get('/api/models/:name', async (req, res) => {
+    const versions = (await listModels(ctx.pool)).filter((m) => m.name === req.params.name);
+    if (versions.length === 0) throw notFound('model');
+    res.json({ name: req.params.name, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
+  });
+
+  router.post('/api/models', requireAdmin(ctx.config.admin.token), async (req, res) => {
+    await new Promise<void>((resolve, reject) =>
+      upload(req, res, (err: unknown) =>
+        err instanceof multer.MulterError ? reject(fromMulterError(err, MAX_MODEL_BYTES)) : err ? reject(err) : resolve(),
+      ),
+    );
+    if (!req.file) throw new HttpError(400, 'no_file', 'Send the .onnx file as multipart/form-data in the field "file".');
+    try {
+      const name = typeof req.body?.name === 'string' ? req.body.name.trim() : '';
+      const features =
+        typeof req.body?.features === 'string' && req.body.features.trim()
+          ? req.body.features.split(',').map((f: string) => f.trim())
+          : undefined;
+      const model = await registerModel(ctx.pool, {
+        name,
+        bytes: await readFile(req.file.path),
+        ...(features ? { features } : {}),
+        description: typeof req.body?.description === 'string' ? req.body.description.slice(0, 2000) : '',
+        sourceFile: req.file.originalname,
+      });
+      res.status(201).json(describeModel(model));
+    } finally {
+      await rm(req.file.path, { force: true });
+    }
+  });
+
+  return router;
+}

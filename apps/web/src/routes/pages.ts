@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { listModels } from '@batchcast/db';
+import type { ModelSchema } from '@batchcast/inference';
+import type { WebContext } from '../context.js';
+import { HttpError } from '../http/errors.js';
+import { jobForRequest, jobLinks } from '../services/job-access.js';
+import { jobView } from '../services/job-view.js';
+import { expectedColumns } from '../services/models.js';
+import { submitJob } from '../services/submit-job.js';
+import { csvUpload, requireFile } from '../upload/csv-upload.js';
+import { jobPage } from '../views/job-page.js';
+import { uploadPage, type ModelOption } from '../views/upload-page.js';
+
+/** The HTML pages: the upload form, its POST, and the job page. */
+export function pages(ctx: WebContext): Router {
+  const router = Router();
+  const upload = csvUpload(ctx);
+
+  async function modelOptions(): Promise<ModelOption[]> {
+    const latest = new Map<string, ModelOption>();
+    for (const m of await listModels(ctx.pool)) {
+      if (latest.has(m.name)) continue; // listModels gives the newest version of each name first
+      latest.set(m.name, { name: m.name, version: m.version, description: m.description, columns: expectedColumns(m.schema as ModelSchema) });
+    }
+    return [...latest.values()];
+  }
+
+  router.get('/', async (_req, res) => {
+    res.type('html').send(uploadPage(await modelOptions(), { selected: ctx.config.models.defaultName }));
+  });
+
+  router.post('/jobs', async (req, res) => {
+    try {
+      await upload(req, res);
+      const file = requireFile(req);
+      const job = await submitJob(ctx, {
+        file: file.scanned,
+        filename: file.originalname,
+        model: typeof req.body?.model === 'string' ? req.body.model : undefined,
+        email: req.body?.email,
+      });
+      res.redirect(303, jobLinks(job.id, job.token).page);
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      // The form again, with the message, and what the user had chosen.
+      res
+        .status(err.status)
+        .type('html')
+        .send(
+          uploadPage(await modelOptions(), {
+            error: err.message,
+            selected: typeof req.body?.model === 'string' ? req.body.model : ctx.config.models.defaultName,
+            email: typeof req.body?.email === 'string' ? req.body.email : '',
+          }),
+        );
+    }
+  });
+
+  router.get('/jobs/:id', async (req, res) => {
+    const { job, token } = await jobForRequest(ctx, req);
+    res.set('cache-control', 'no-store').type('html').send(jobPage(await jobView(ctx, job, token)));
+  });
+
+  return router;
+}

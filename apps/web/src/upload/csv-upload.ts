@@ -1,0 +1,48 @@
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { CsvFormatError } from '@batchcast/csv';
+import type { WebContext } from '../context.js';
+import { fromMulterError, HttpError } from '../http/errors.js';
+import { ScanningStorage } from './scanning-storage.js';
+
+/**
+ * The CSV upload middleware: multer with our scanning disk storage and every limit set, so no request can
+ * make the server hold more than one part's headers and a few small fields in memory.
+ */
+export function csvUpload(ctx: WebContext): (req: Request, res: Response) => Promise<void> {
+  const upload: RequestHandler = multer({
+    storage: new ScanningStorage(ctx.config.storage.dataDir, ctx.config.workers.chunkRows),
+    limits: {
+      fileSize: ctx.config.storage.maxUploadBytes,
+      files: 1,
+      fields: 10,
+      fieldSize: 64 * 1024,
+      fieldNameSize: 100,
+      parts: 12,
+      headerPairs: 100,
+    },
+  }).single('file');
+  return (req, res) =>
+    new Promise<void>((resolve, reject) => {
+      upload(req, res, (err: unknown) => {
+        if (!err) return resolve();
+        if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
+        if (err instanceof CsvFormatError) return reject(csvError(err));
+        reject(err);
+      });
+    });
+}
+
+export function csvError(err: CsvFormatError): HttpError {
+  const status = err.code === 'binary_file' || err.code === 'invalid_utf8' ? 415 : 422;
+  return new HttpError(status, err.code, err.message, err.line !== undefined ? { line: err.line } : undefined);
+}
+
+/** The uploaded file after csvUpload, or a 400 that says how to send one. */
+export function requireFile(req: Request): Express.Multer.File & { scanned: NonNullable<Express.Multer.File['scanned']> } {
+  const file = req.file;
+  if (!file || !file.scanned) {
+    throw new HttpError(400, 'no_file', 'No file was uploaded: send the CSV as multipart/form-data in the field "file".');
+  }
+  return file as Express.Multer.File & { scanned: NonNullable<Express.Multer.File['scanned']> };
+}

@@ -1,0 +1,91 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { envSchema, type Env } from './env-schema.js';
+
+/** The typed, nested configuration every process works from. Built once, from the environment. */
+export interface Config {
+  env: Env['NODE_ENV'];
+  http: { port: number; host: string; publicUrl: string };
+  db: { url: string };
+  redis: { url: string; prefix: string };
+  mail: { smtpUrl: string | null; from: string };
+  storage: { dataDir: string; maxUploadBytes: number; retentionDays: number };
+  admin: { token: string | null };
+  workers: {
+    processes: number;
+    /** ONNX Runtime intra-op threads per worker process: the cores shared out between the processes. */
+    inferenceThreads: number;
+    chunkRows: number;
+    batchRows: number;
+    reconcileIntervalMs: number;
+  };
+  models: { defaultName: string; examplesDir: string };
+  log: { level: Env['LOG_LEVEL'] };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = source[name];
+        return `${name}=${JSON.stringify(value ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const cores = os.availableParallelism();
+  return {
+    env: e.NODE_ENV,
+    http: { port: e.PORT, host: e.HOST, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '') },
+    db: { url: e.DATABASE_URL },
+    redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM },
+    storage: { dataDir: path.resolve(e.DATA_DIR), maxUploadBytes: e.MAX_UPLOAD_BYTES, retentionDays: e.RETENTION_DAYS },
+    admin: { token: e.ADMIN_TOKEN ?? null },
+    workers: {
+      processes: e.WORKERS,
+      inferenceThreads: e.INFERENCE_THREADS ?? Math.max(1, Math.floor(cores / e.WORKERS)),
+      chunkRows: e.CHUNK_ROWS,
+      batchRows: e.BATCH_ROWS,
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    },
+    models: {
+      defaultName: e.DEFAULT_MODEL,
+      examplesDir: path.resolve(e.EXAMPLES_DIR ?? path.join(repoRoot, 'examples/models')),
+    },
+    log: { level: e.LOG_LEVEL },
+  };
+}
+
+let cached: Config | undefined;
+
+/**
+ * The process's configuration. A bad value stops the process at start with a message naming the
+ * variable, what it was and what is expected, rather than failing later somewhere far away.
+ */
+export function loadConfig(): Config {
+  if (cached) return cached;
+  try {
+    cached = parseConfig(process.env);
+    return cached;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof z.ZodError) {
+      process.stderr.write(`batchcast: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

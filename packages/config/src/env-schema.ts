@@ -1,0 +1,49 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/** Whole numbers from the environment; an empty string counts as "not set". */
+const int = (min: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min));
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/**
+ * Every environment variable batchcast reads, with its default. Defaults are chosen so that a fresh clone
+ * runs on a developer machine with PostgreSQL and Redis on their standard local ports and nothing set.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0).pipe(z.number().max(65535)).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: optionalString.pipe(url(['http:', 'https:']).optional()),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/batchcast'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('batchcast'),
+  SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
+  MAIL_FROM: z.string().min(3).default('batchcast <batchcast@localhost>'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  WORKERS: int(1).default(os.availableParallelism()),
+  INFERENCE_THREADS: int(1).optional(),
+  CHUNK_ROWS: int(1).default(100_000),
+  BATCH_ROWS: int(1).default(8192),
+  MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
+  RETENTION_DAYS: int(1).default(7),
+  RECONCILE_INTERVAL_MS: int(100).default(10_000),
+  DEFAULT_MODEL: z.string().min(1).default('iris-logreg'),
+  EXAMPLES_DIR: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;

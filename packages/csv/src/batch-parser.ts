@@ -1,0 +1,371 @@
+import { COMMA, CR, LF, QUOTE } from './bytes.js';
+import { coerceCell, integerFromNumber, isFailure } from './coerce.js';
+import { truncate } from './header.js';
+import { type NumberSlot, scanDecimal } from './parse-number.js';
+import type { CellType, ColumnTarget, RecordBatch, RowError, TargetData } from './types.js';
+
+// What to do with the cells of one CSV column.
+const SKIP = 0;
+/** One float32/float64 consumer: parsed from bytes straight into the typed array. */
+const FLOAT = 1;
+/** One int32 consumer: parsed from bytes, checked integral and in range. */
+const INT32 = 2;
+/** One int64 consumer: as INT32, exact only up to 2^53 (beyond, the text path uses BigInt). */
+const INT64 = 3;
+/** Anything else (bool, string, a column used by several targets): the cell becomes text first. */
+const GENERIC = 4;
+
+interface Consumer {
+  target: number;
+  slot: number;
+  width: number;
+  type: CellType;
+}
+
+type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array;
+
+function allocate(type: CellType, length: number): TargetData {
+  switch (type) {
+    case 'float32':
+      return new Float32Array(length);
+    case 'float64':
+      return new Float64Array(length);
+    case 'int32':
+      return new Int32Array(length);
+    case 'int64':
+      return new BigInt64Array(length);
+    case 'bool':
+      return new Uint8Array(length);
+    case 'string':
+      return new Array<string>(length).fill('');
+  }
+}
+
+/** Copy of the first `length` elements (the last batch of a range is shorter than batchSize). */
+function shorten(data: TargetData, length: number): TargetData {
+  return data.length === length ? data : data.slice(0, length);
+}
+
+/**
+ * The synchronous core of readBatches: parses records from a block of bytes and coerces the target
+ * columns into the typed arrays of the current batch.
+ *
+ * Hot path (an unquoted numeric cell with a single float consumer): no string, no allocation — the number
+ * is parsed from the bytes (scanDecimal) and stored at [row * width + slot]. Unused columns are skipped by
+ * looking for the next comma or line feed. Quoted cells, failures and other types take the text path.
+ *
+ * A record that is cut by the end of the block is abandoned and parsed again from its first byte once
+ * more bytes are there (`needMore`); cells already stored for it are simply overwritten, and its error is
+ * only recorded when the record is complete, so retrying has no side effect.
+ */
+export class BatchParser {
+  readonly batchSize: number;
+  private readonly header: string[];
+  private readonly targets: ColumnTarget[];
+  private readonly ncols: number;
+  private readonly kinds: Uint8Array;
+  private readonly colTarget: Int32Array;
+  private readonly colSlot: Int32Array;
+  private readonly colWidth: Int32Array;
+  private readonly consumers: Consumer[][];
+  private readonly num: NumberSlot = { value: 0 };
+
+  private arrays: TargetData[] = [];
+  /** Per CSV column, the typed array its single numeric consumer fills (for the hot path). */
+  private colArr: NumericArray[] = [];
+  private firstRow = 0;
+  /** Records in the current batch. */
+  count = 0;
+  private errors: RowError[] = [];
+  /** First error of the record being parsed. */
+  private rowError: { column: string; value: string; message: string } | null = null;
+  /** Set by parse() when it stopped at a record cut by the end of the block (and it was not the end). */
+  needMore = false;
+
+  constructor(header: string[], targets: ColumnTarget[], batchSize: number) {
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    }
+    this.batchSize = batchSize;
+    this.header = header;
+    this.targets = targets;
+    this.ncols = header.length;
+    this.kinds = new Uint8Array(this.ncols);
+    this.colTarget = new Int32Array(this.ncols);
+    this.colSlot = new Int32Array(this.ncols);
+    this.colWidth = new Int32Array(this.ncols);
+    this.consumers = Array.from({ length: this.ncols }, () => []);
+    targets.forEach((t, ti) => {
+      t.columns.forEach((c, slot) => {
+        if (!Number.isInteger(c) || c < 0 || c >= this.ncols) {
+          throw new RangeError(`target "${t.name}" uses column ${c}, but the header has ${this.ncols} columns`);
+        }
+        this.consumers[c]!.push({ target: ti, slot, width: t.columns.length, type: t.type });
+      });
+    });
+    for (let c = 0; c < this.ncols; c++) {
+      const list = this.consumers[c]!;
+      if (list.length === 0) continue;
+      const only = list[0]!;
+      this.colTarget[c] = only.target;
+      this.colSlot[c] = only.slot;
+      this.colWidth[c] = only.width;
+      if (list.length > 1) this.kinds[c] = GENERIC;
+      else if (only.type === 'float32' || only.type === 'float64') this.kinds[c] = FLOAT;
+      else if (only.type === 'int32') this.kinds[c] = INT32;
+      else if (only.type === 'int64') this.kinds[c] = INT64;
+      else this.kinds[c] = GENERIC;
+    }
+  }
+
+  /** Starts a new, empty batch whose first record has the absolute index `firstRow`. */
+  begin(firstRow: number): void {
+    this.firstRow = firstRow;
+    this.count = 0;
+    this.errors = [];
+    // Fresh arrays per batch: the consumer may still hold the previous batch (e.g. an async inference run).
+    this.arrays = this.targets.map((t) => allocate(t.type, this.batchSize * t.columns.length));
+    this.colArr = Array.from({ length: this.ncols }, (_, c) =>
+      this.kinds[c] === SKIP || this.kinds[c] === GENERIC
+        ? (undefined as unknown as NumericArray)
+        : (this.arrays[this.colTarget[c]!] as NumericArray),
+    );
+  }
+
+  /** The current batch, arrays cut to its record count. */
+  take(): RecordBatch {
+    const n = this.count;
+    return {
+      firstRow: this.firstRow,
+      count: n,
+      data: this.arrays.map((a, t) => shorten(a, n * this.targets[t]!.columns.length)),
+      errors: this.errors,
+    };
+  }
+
+  /**
+   * Parses records from buf[p..] until the batch is full or the bytes run out. `eof`: no bytes follow
+   * `buf` (the last record may then lack its line ending). Returns the position after the last complete
+   * record consumed; sets `needMore` if it stopped because a record is cut by the end of `buf`.
+   */
+  parse(buf: Buffer, p: number, eof: boolean): number {
+    const limit = buf.length;
+    const ncols = this.ncols;
+    const kinds = this.kinds;
+    const colSlot = this.colSlot;
+    const colWidth = this.colWidth;
+    const colArr = this.colArr;
+    const num = this.num;
+    const batchSize = this.batchSize;
+    let count = this.count;
+    this.needMore = false;
+
+    records: while (count < batchSize && p < limit) {
+      const recStart = p;
+      const c0 = buf[p];
+      // Blank lines (empty or a lone CR) are not records.
+      if (c0 === LF) {
+        p++;
+        continue;
+      }
+      if (c0 === CR) {
+        if (p + 1 < limit) {
+          if (buf[p + 1] === LF) {
+            p += 2;
+            continue;
+          }
+        } else if (eof) {
+          p++;
+          continue;
+        } else {
+          this.needMore = true;
+          break;
+        }
+      }
+      this.rowError = null;
+      let f = 0;
+      for (;;) {
+        // p is the first byte of field f; d becomes the index of the comma or LF after it (or limit).
+        const kind = f < ncols ? kinds[f]! : SKIP;
+        let d: number;
+        if (p < limit && buf[p] === QUOTE) {
+          d = this.quotedField(buf, p, eof, f, kind, count);
+        } else if (kind === SKIP) {
+          d = p;
+          while (d < limit) {
+            const b = buf[d];
+            if (b === COMMA || b === LF) break;
+            d++;
+          }
+          if (d === limit && !eof) d = -1;
+        } else if (kind === GENERIC) {
+          d = this.textField(buf, p, eof, f, kind, count);
+        } else {
+          d = -2;
+          const s = scanDecimal(buf, p, limit, num);
+          if (s >= 0) {
+            // The number must be the whole cell: followed by a comma, LF, CRLF or the end of the data.
+            if (s < limit) {
+              const b = buf[s];
+              if (b === COMMA || b === LF) d = s;
+              else if (b === CR) {
+                if (s + 1 < limit) {
+                  if (buf[s + 1] === LF) d = s + 1;
+                } else d = eof ? limit : -1;
+              }
+            } else d = eof ? limit : -1;
+          }
+          if (d >= 0) {
+            const idx = count * colWidth[f]! + colSlot[f]!;
+            const v = num.value;
+            if (kind === FLOAT) {
+              (colArr[f] as Float64Array)[idx] = v;
+            } else if (kind === INT32 && (v | 0) === v) {
+              (colArr[f] as Int32Array)[idx] = v;
+            } else if (kind === INT64 && Number.isSafeInteger(v)) {
+              (colArr[f] as BigInt64Array)[idx] = BigInt(v);
+            } else {
+              d = this.textField(buf, p, eof, f, kind, count);
+            }
+          } else if (d === -2) {
+            // Not a plain number (empty, NaN, text, many digits...): the text path decides.
+            d = this.textField(buf, p, eof, f, kind, count);
+          }
+        }
+        if (d < 0) {
+          // The record is cut by the end of the block: retry it whole when more bytes are there.
+          p = recStart;
+          this.needMore = true;
+          break records;
+        }
+        if (d < limit && buf[d] === COMMA) {
+          f++;
+          p = d + 1;
+          continue;
+        }
+        p = d < limit ? d + 1 : limit;
+        this.endRecord(f + 1, count);
+        count++;
+        break;
+      }
+    }
+    this.count = count;
+    return p;
+  }
+
+  /** An unquoted cell through the text path. Returns the delimiter index, or -1 if cut. */
+  private textField(buf: Buffer, p: number, eof: boolean, f: number, kind: number, row: number): number {
+    const limit = buf.length;
+    let d = p;
+    while (d < limit) {
+      const b = buf[d];
+      if (b === COMMA || b === LF) break;
+      d++;
+    }
+    if (d === limit && !eof) return -1;
+    let e = d;
+    // A CR just before the line end (or the end of the data) is part of the line ending.
+    if (e > p && buf[e - 1] === CR && (d === limit || buf[d] === LF)) e--;
+    if (kind !== SKIP) this.cell(f, kind, buf.toString('utf8', p, e), row);
+    return d;
+  }
+
+  /** A quoted cell (buf[p] is `"`). Returns the delimiter index, or -1 if cut. */
+  private quotedField(buf: Buffer, p: number, eof: boolean, f: number, kind: number, row: number): number {
+    const limit = buf.length;
+    let q = p + 1;
+    let escaped = false;
+    for (;;) {
+      q = buf.indexOf(QUOTE, q);
+      if (q === -1) {
+        // Never closed: the scanner rejects such files; here the cell just runs to the end of the data.
+        if (!eof) return -1;
+        q = limit;
+        break;
+      }
+      if (q + 1 < limit) {
+        if (buf[q + 1] === QUOTE) {
+          escaped = true;
+          q += 2;
+          continue;
+        }
+        break;
+      }
+      // A quote at the very end of the block: `""` or the closing quote? Only the next byte can tell.
+      if (!eof) return -1;
+      break;
+    }
+    let d = Math.min(q + 1, limit);
+    const after = d;
+    while (d < limit) {
+      const b = buf[d];
+      if (b === COMMA || b === LF) break;
+      d++;
+    }
+    if (d === limit && !eof) return -1;
+    if (kind !== SKIP) {
+      let text = buf.toString('utf8', p + 1, Math.min(q, limit));
+      if (escaped) text = text.replaceAll('""', '"');
+      if (d > after) {
+        // Bytes after the closing quote are kept, except a CR that belongs to the line ending.
+        let e = d;
+        if (buf[e - 1] === CR && (d === limit || buf[d] === LF)) e--;
+        if (e > after) text += buf.toString('utf8', after, e);
+      }
+      this.cell(f, kind, text, row);
+    }
+    return d;
+  }
+
+  /** Coerces one cell's text for every consumer of column f. */
+  private cell(f: number, kind: number, text: string, row: number): void {
+    const name = this.header[f]!;
+    if (kind !== GENERIC) {
+      // A single numeric consumer whose fast path did not apply.
+      const target = this.targets[this.colTarget[f]!]!;
+      this.store(target.type, this.colTarget[f]!, row * this.colWidth[f]! + this.colSlot[f]!, text, name);
+      return;
+    }
+    for (const c of this.consumers[f]!) {
+      this.store(c.type, c.target, row * c.width + c.slot, text, name);
+    }
+  }
+
+  private store(type: CellType, target: number, idx: number, text: string, column: string): void {
+    const v = coerceCell(type, text, column);
+    if (isFailure(v)) {
+      if (this.rowError === null) this.rowError = { column, value: truncate(text), message: v.message };
+      return;
+    }
+    (this.arrays[target] as unknown as Array<unknown>)[idx] = v;
+  }
+
+  /** A record with `fields` fields is complete: report its error (if any) and neutralise its slots. */
+  private endRecord(fields: number, row: number): void {
+    let error: RowError | null = null;
+    if (fields !== this.ncols) {
+      // The field count is reported rather than a cell error: shifted cells are a consequence of it.
+      error = {
+        row: this.firstRow + row,
+        column: null,
+        value: null,
+        message:
+          `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted comma` +
+          (fields < this.ncols ? ' or a missing value' : ' inside a value'),
+      };
+    } else if (this.rowError !== null) {
+      error = { row: this.firstRow + row, ...this.rowError };
+    }
+    if (error === null) return;
+    this.errors.push(error);
+    this.targets.forEach((t, ti) => {
+      const w = t.columns.length;
+      const a = this.arrays[ti]!;
+      const from = row * w;
+      if (t.type === 'string') (a as string[]).fill('', from, from + w);
+      else if (t.type === 'float32' || t.type === 'float64') (a as Float32Array).fill(NaN, from, from + w);
+      else if (t.type === 'int64') (a as BigInt64Array).fill(0n, from, from + w);
+      else (a as Int32Array).fill(0, from, from + w);
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import { truncate } from './header.js';
+import type { CellType } from './types.js';
+
+/**
+ * Coercion of one cell's TEXT into a model input value. This is the general (slower) path: readBatches
+ * parses plain numbers straight from bytes (parse-number.ts) and comes here only for quoted cells,
+ * non-numeric targets, or numbers its fast path does not handle, so both paths must agree exactly.
+ */
+
+/** The decimal syntax accepted for numbers (after trimming); Number() of such text is the value. */
+export const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const SPECIAL_RE = /^([+-]?)(nan|inf|infinity)$/i;
+const INTEGER_RE = /^[+-]?\d+$/;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A cell that could not be coerced; `message` is the RowError message. */
+export interface CellFailure {
+  readonly failure: true;
+  readonly message: string;
+}
+
+function fail(message: string): CellFailure {
+  return { failure: true, message };
+}
+
+function shown(text: string): string {
+  return JSON.stringify(truncate(text));
+}
+
+/**
+ * The number a float cell holds: NaN for an empty (or blank) cell — a missing value, which tree models
+ * handle — and for NaN; ±Infinity for inf/Infinity; undefined when the text is not a number. Hex, binary,
+ * `1_000` and other forms Number() or parseFloat() would accept or half-accept are refused on purpose.
+ */
+export function parseFloatText(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '') return NaN;
+  if (DECIMAL_RE.test(t)) return Number(t);
+  const special = SPECIAL_RE.exec(t);
+  if (special) {
+    if (special[2]!.toLowerCase() === 'nan') return NaN;
+    return special[1] === '-' ? -Infinity : Infinity;
+  }
+  return undefined;
+}
+
+/** Float cell → number, or a failure naming the column. */
+export function coerceFloat(text: string, column: string): number | CellFailure {
+  const v = parseFloatText(text);
+  return v === undefined ? fail(`column "${column}": ${shown(text)} is not a number`) : v;
+}
+
+/**
+ * Integer cell (int32/int64) from an already parsed number `v` (NaN = empty cell). `3.0` is accepted
+ * because spreadsheets write integral floats that way; `3.5` is not an integer.
+ */
+export function integerFromNumber(
+  v: number,
+  type: 'int32' | 'int64',
+  text: string,
+  column: string,
+): number | bigint | CellFailure {
+  if (Number.isNaN(v)) {
+    return text.trim() === ''
+      ? fail(`column "${column}" is empty; an integer is required`)
+      : fail(`column "${column}": ${shown(text)} is not an integer`);
+  }
+  if (!Number.isInteger(v)) return fail(`column "${column}": ${shown(text)} is not an integer`);
+  if (type === 'int32') {
+    if (v < -2147483648 || v > 2147483647) return outOfRange(text, column, type);
+    return v;
+  }
+  if (Number.isSafeInteger(v)) return BigInt(v);
+  const big = BigInt(v);
+  if (big < INT64_MIN || big > INT64_MAX) return outOfRange(text, column, type);
+  return big;
+}
+
+function outOfRange(text: string, column: string, type: 'int32' | 'int64'): CellFailure {
+  const range = type === 'int32' ? '-2147483648 to 2147483647' : '-2^63 to 2^63-1';
+  return fail(`column "${column}": ${shown(text)} is out of range for ${type} (${range})`);
+}
+
+/** Integer cell text → number (int32) or bigint (int64), or a failure. */
+export function coerceInteger(text: string, type: 'int32' | 'int64', column: string): number | bigint | CellFailure {
+  const t = text.trim();
+  if (type === 'int64' && INTEGER_RE.test(t)) {
+    // Plain integer text keeps all 64 bits (a double would round above 2^53).
+    const big = BigInt(t);
+    if (big < INT64_MIN || big > INT64_MAX) return outOfRange(text, column, type);
+    return big;
+  }
+  const v = parseFloatText(t);
+  if (v === undefined) return fail(`column "${column}": ${shown(text)} is not an integer`);
+  if (!Number.isFinite(v) && !Number.isNaN(v)) return outOfRange(text, column, type);
+  return integerFromNumber(v, type, text, column);
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes']);
+const FALSE_WORDS = new Set(['false', '0', 'no']);
+
+/** Boolean cell → 1/0: true/false, yes/no, 1/0 in any case, surrounding spaces ignored. */
+export function coerceBool(text: string, column: string): number | CellFailure {
+  const t = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(t)) return 1;
+  if (FALSE_WORDS.has(t)) return 0;
+  if (t === '') return fail(`column "${column}" is empty; true or false is required`);
+  return fail(`column "${column}": ${shown(text)} is not a boolean (use true/false, yes/no or 1/0)`);
+}
+
+/** Any cell type from text. A string cell is the text as it is. */
+export function coerceCell(type: CellType, text: string, column: string): number | bigint | string | CellFailure {
+  switch (type) {
+    case 'float32':
+    case 'float64':
+      return coerceFloat(text, column);
+    case 'int32':
+    case 'int64':
+      return coerceInteger(text, type, column);
+    case 'bool':
+      return coerceBool(text, column);
+    case 'string':
+      return text;
+  }
+}
+
+/** Whether a coercion result is a failure. */
+export function isFailure(v: number | bigint | string | CellFailure): v is CellFailure {
+  return typeof v === 'object';
+}

@@ -1,0 +1,57 @@
+import { COMMA, QUOTE } from './bytes.js';
+
+/*
+ * The quoting rule shared by every reader in this package (scanner, readBatches, readRecords,
+ * splitRecord, safeRecord), so that they always agree on where records and fields end:
+ *
+ * - A field is quoted only when its FIRST byte is `"` (right after a comma or at the start of a record).
+ *   Inside it, `""` is a literal quote and a single `"` closes it; commas and line breaks inside are data.
+ * - Bytes after the closing quote up to the next comma or line end are kept as they are (`"ab"c` is `abc`).
+ * - A `"` anywhere else (`5'3"`) is an ordinary character. RFC 4180 forbids it, but spreadsheets and
+ *   hand-written files contain it, and treating it as the start of a quoted field would swallow the
+ *   rest of the file.
+ */
+
+/**
+ * Splits one record (its bytes without the line terminator) into field texts, quotes removed and `""`
+ * unescaped. Not on the hot path: used for the header, for small samples and in tests.
+ */
+export function splitRecord(raw: Buffer): string[] {
+  const out: string[] = [];
+  const end = raw.length;
+  let p = 0;
+  for (;;) {
+    if (p < end && raw[p] === QUOTE) {
+      let q = p + 1;
+      let escaped = false;
+      for (;;) {
+        q = raw.indexOf(QUOTE, q);
+        if (q === -1) {
+          q = end;
+          break;
+        }
+        if (q + 1 < end && raw[q + 1] === QUOTE) {
+          escaped = true;
+          q += 2;
+          continue;
+        }
+        break;
+      }
+      let text = raw.toString('utf8', p + 1, q);
+      if (escaped) text = text.replaceAll('""', '"');
+      const after = Math.min(q + 1, end);
+      let d = raw.indexOf(COMMA, after);
+      if (d === -1) d = end;
+      if (d > after) text += raw.toString('utf8', after, d);
+      out.push(text);
+      if (d >= end) return out;
+      p = d + 1;
+    } else {
+      let d = raw.indexOf(COMMA, p);
+      if (d === -1) d = end;
+      out.push(raw.toString('utf8', p, d));
+      if (d >= end) return out;
+      p = d + 1;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { CsvFormatError } from './types.js';
+
+/** Delimiters people export by mistake (European Excel uses `;`). */
+const FOREIGN_DELIMITERS = [';', '\t', '|'] as const;
+
+function describeDelimiter(d: string): string {
+  return d === '\t' ? 'tab' : `'${d}'`;
+}
+
+/**
+ * Checks the header names and throws an actionable CsvFormatError for the problems that would make every
+ * later error message confusing (wrong delimiter, empty or duplicate names). Names are kept exactly as
+ * written (no trimming) because they are matched against model input names.
+ *
+ * @param line 1-based line of the header, for the error
+ */
+export function validateHeader(names: string[], line: number): void {
+  // A one-column header that contains a comma (quoted) is a deliberate name, not a delimiter problem.
+  if (names.length === 1 && !names[0]!.includes(',')) {
+    const only = names[0]!;
+    // Count each candidate; the most frequent one is the delimiter the file really uses.
+    let best: string | null = null;
+    let bestCount = 0;
+    for (const d of FOREIGN_DELIMITERS) {
+      const count = only.split(d).length - 1;
+      if (count > bestCount) {
+        best = d;
+        bestCount = count;
+      }
+    }
+    if (best !== null) {
+      const shown = describeDelimiter(best);
+      throw new CsvFormatError(
+        'wrong_delimiter',
+        `the file seems to use ${shown} as delimiter; batchcast reads comma-separated files — export as CSV (comma)`,
+        line,
+      );
+    }
+  }
+  if (names.every((n) => n.trim() === '')) {
+    throw new CsvFormatError(
+      'no_header',
+      `line ${line} should be the header (the column names) but it is empty`,
+      line,
+    );
+  }
+  const seen = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name.trim() === '') {
+      throw new CsvFormatError(
+        'empty_column_name',
+        `column ${i + 1} of the header (line ${line}) has no name; every column needs a name` +
+          (i === names.length - 1 ? ' (a trailing comma at the end of the header line adds an empty column)' : ''),
+        line,
+      );
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new CsvFormatError(
+        'duplicate_column',
+        `the header (line ${line}) has two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1}); rename one of them`,
+        line,
+      );
+    }
+    seen.set(name, i);
+  }
+}
+
+/** Shortens text for messages (an error must stay readable even if a cell is 1 MB long). */
+export function truncate(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}

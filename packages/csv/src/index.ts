@@ -1,0 +1,12 @@
+/**
+ * @batchcast/csv — streaming scan of uploads, fast parse + coercion into typed arrays, safe CSV writing.
+ * Everything the platform uses is exported here.
+ */
+export * from './types.js';
+export { CsvScanner, type CsvScannerOptions } from './scan.js';
+export { scanFile, type ScanFileOptions } from './scan-file.js';
+export { readBatches, type ReadBatchesOptions } from './read-batches.js';
+export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
+export { splitRecord } from './fields.js';
+export { parseFloatText, DECIMAL_RE } from './coerce.js';
+export { csvField, csvLine, safeRecord, isFormulaLike } from './write.js';

@@ -1,0 +1,168 @@
+import { DIGIT_0, DOT, LOWER_E, MINUS, PLUS, SPACE, UPPER_E } from './bytes.js';
+
+/** Exact powers of ten: every 10^k with k <= 22 is representable exactly in a double. */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+const TWO_53 = 2 ** 53;
+
+/** Where scanDecimal puts the value (a shared slot avoids allocating a result object per cell). */
+export interface NumberSlot {
+  value: number;
+}
+
+/**
+ * Parses a plain decimal number directly from bytes, without making a string: `[spaces][+-]digits[.digits]
+ * [(e|E)[+-]digits][spaces]` (or `.5`, `5.`). Returns the index of the first byte after it and stores the
+ * value in `out.value`; returns -1 when the bytes at `i` are not such a number OR when the value cannot be
+ * computed exactly here, in which case the caller falls back to `Number(text)` (see coerce.ts).
+ *
+ * Exactness (Clinger's fast path): the digits are accumulated into an integer mantissa m. When m < 2^53
+ * (so it is exact) and the decimal exponent e has |e| <= 22 (10^|e| is exact), `m * 10^e` or `m / 10^-e`
+ * is ONE correctly rounded IEEE operation on exact operands, hence equal to the correctly rounded value
+ * of the decimal, which is what `Number()` returns. Anything else (more than 16 significant digits,
+ * larger exponents) returns -1. Stored into a Float32Array the double is rounded again to nearest-even,
+ * exactly like numpy's float64 -> float32 cast.
+ *
+ * The byte right after the number is not checked: the caller decides whether it ends the field.
+ */
+export function scanDecimal(buf: Uint8Array, i: number, limit: number, out: NumberSlot): number {
+  // Common shape first, with as little work per byte as possible: [+-]digits[.digits], at most 15 digits
+  // in all (leading zeros included, so m < 10^15 < 2^53 is exact without tracking them). Anything else
+  // (spaces, an exponent, more digits) is rescanned by the general version below.
+  const from = i;
+  let neg = false;
+  if (i < limit) {
+    const s = buf[i];
+    if (s === MINUS) {
+      neg = true;
+      i++;
+    } else if (s === PLUS) {
+      i++;
+    }
+  }
+  const intStart = i;
+  let m = 0;
+  while (i < limit) {
+    const d = buf[i]! - DIGIT_0;
+    if (d >>> 0 > 9) break; // one unsigned compare rejects bytes below '0' too
+    m = m * 10 + d;
+    i++;
+  }
+  let nd = i - intStart;
+  let exp = 0;
+  if (i < limit && buf[i] === DOT) {
+    const fracStart = ++i;
+    while (i < limit) {
+      const d = buf[i]! - DIGIT_0;
+      if (d >>> 0 > 9) break;
+      m = m * 10 + d;
+      i++;
+    }
+    exp = fracStart - i;
+    nd -= exp;
+  }
+  if (nd === 0 || nd > 15) return scanDecimalGeneral(buf, from, limit, out);
+  if (i < limit) {
+    const b = buf[i];
+    if (b === SPACE || b === LOWER_E || b === UPPER_E) return scanDecimalGeneral(buf, from, limit, out);
+  }
+  const v = exp === 0 ? m : m / POW10[-exp]!; // nd <= 15 so -exp <= 15: an exact power of ten
+  out.value = neg ? -v : v;
+  return i;
+}
+
+/** The general form of scanDecimal (spaces, exponents, up to 16 significant digits, leading zeros). */
+function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: NumberSlot): number {
+  while (i < limit && buf[i] === SPACE) i++;
+  let neg = false;
+  if (i < limit) {
+    const s = buf[i];
+    if (s === MINUS) {
+      neg = true;
+      i++;
+    } else if (s === PLUS) {
+      i++;
+    }
+  }
+  let m = 0;
+  /** Significant digits in m (leading zeros are not). */
+  let nd = 0;
+  let exp = 0;
+  let digits = 0;
+  while (i < limit) {
+    const d = buf[i]! - DIGIT_0;
+    if (d < 0 || d > 9) break;
+    digits++;
+    if (m !== 0 || d !== 0) {
+      if (++nd > 16) return -1;
+      m = m * 10 + d;
+    }
+    i++;
+  }
+  if (i < limit && buf[i] === DOT) {
+    i++;
+    while (i < limit) {
+      const d = buf[i]! - DIGIT_0;
+      if (d < 0 || d > 9) break;
+      digits++;
+      if (m !== 0 || d !== 0) {
+        if (++nd > 16) return -1;
+        m = m * 10 + d;
+      }
+      exp--;
+      i++;
+    }
+  }
+  if (digits === 0) return -1;
+  if (i < limit && (buf[i] === LOWER_E || buf[i] === UPPER_E)) {
+    i++;
+    let eneg = false;
+    if (i < limit) {
+      const s = buf[i];
+      if (s === MINUS) {
+        eneg = true;
+        i++;
+      } else if (s === PLUS) {
+        i++;
+      }
+    }
+    let ev = 0;
+    let edigits = 0;
+    while (i < limit) {
+      const d = buf[i]! - DIGIT_0;
+      if (d < 0 || d > 9) break;
+      // Huge exponents go to Number() (it knows about overflow to Infinity and underflow to 0).
+      if (++edigits > 4) return -1;
+      ev = ev * 10 + d;
+      i++;
+    }
+    if (edigits === 0) return -1;
+    exp += eneg ? -ev : ev;
+  }
+  while (i < limit && buf[i] === SPACE) i++;
+  // m was built by exact integer steps only while it stays below 2^53; rounding is monotone, so a
+  // computed m >= 2^53 means the true mantissa is too, and m < 2^53 means it is exact.
+  if (m >= TWO_53) return -1;
+  let v: number;
+  if (m === 0) {
+    v = 0;
+  } else if (exp === 0) {
+    v = m;
+  } else if (exp > 0) {
+    if (exp <= 22) {
+      v = m * POW10[exp]!;
+    } else if (exp <= 22 + 15) {
+      // m * 10^(exp-22) may still be an exact integer (< 2^53); then one more exact-operand multiply.
+      const scaled = m * POW10[exp - 22]!;
+      if (scaled >= TWO_53) return -1;
+      v = scaled * 1e22;
+    } else {
+      return -1;
+    }
+  } else if (exp >= -22) {
+    v = m / POW10[-exp]!;
+  } else {
+    return -1;
+  }
+  out.value = neg ? -v : v;
+  return i;
+}

@@ -1,0 +1,495 @@
+import { COMMA, CR, LF, NUL, QUOTE, countLf } from './bytes.js';
+import { splitRecord } from './fields.js';
+import { validateHeader } from './header.js';
+import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
+import { CsvFormatError, type Chunk, type CsvLayout } from './types.js';
+import { Utf8StreamValidator } from './utf8.js';
+
+export interface CsvScannerOptions {
+  /** Maximum records per chunk (a chunk is the unit of work of one worker job). */
+  chunkRows: number;
+  /** Maximum number of header columns (default 20000). */
+  maxColumns?: number;
+  /** Maximum bytes of one field, quotes included (default 1 MiB). */
+  maxFieldBytes?: number;
+  /** Maximum bytes of the header line (default 4 MiB). */
+  maxHeaderBytes?: number;
+}
+
+// Quote state of the byte stream (see fields.ts for the quoting rule).
+const OUT = 0;
+const IN = 1;
+/** Inside a quoted field, just after a `"`: the next byte decides between `""` (literal) and the end. */
+const IN_QUOTE_SEEN = 2;
+
+const MiB = 1024 * 1024;
+
+/**
+ * One pass over an upload's bytes, fed in order while they stream to disk, that learns the file's layout
+ * (header, line ending, record count, chunk byte ranges) and rejects files that cannot be processed,
+ * without keeping the file: memory is bounded by the header plus a few bytes of state.
+ *
+ * Speed: the scan runs during the upload, on the web process, for files of hundreds of MB. Pieces
+ * without a `"` are handled with `Buffer.indexOf` (memchr, native) for line ends only; a per-byte loop
+ * runs only over records that contain a quote, and over the header. UTF-8 and NUL checks are native too.
+ *
+ * Errors are thrown by push() as soon as they are visible (binary signature in the first bytes, a NUL,
+ * invalid UTF-8, an oversized field or header) and otherwise by finish(). After an error, every further
+ * call rethrows it.
+ */
+export class CsvScanner {
+  private readonly chunkRows: number;
+  private readonly maxColumns: number;
+  private readonly maxFieldBytes: number;
+  private readonly maxHeaderBytes: number;
+  private readonly utf8 = new Utf8StreamValidator();
+
+  /** The first bytes are held back until SIGNATURE_BYTES are known, to check signatures and the BOM. */
+  private head: Buffer[] | null = [];
+  private headLen = 0;
+  private bom = false;
+
+  /** Absolute offset of byte 0 of the piece being consumed. */
+  private base = 0;
+  /** Bytes consumed so far (the file size at finish()). */
+  private bytes = 0;
+  /** 1-based line number of the byte being consumed (physical lines: every LF counts). */
+  private line = 1;
+  private quote = OUT;
+  /** Line where the open quoted field started, for unterminated_quote. */
+  private quoteLine = 0;
+  /** Whether the current field started with a quote (its size error then names quoteLine). */
+  private fieldQuoted = false;
+  /**
+   * Absolute offset where the current field starts. Exact at every record start and at the end of every
+   * piece; between them, in quote-free regions, it may lag (a lower bound), which only makes the cheap
+   * per-record size check conservative: an exact comma-by-comma check runs when it fails.
+   */
+  private fieldStart = 0;
+  /** Absolute offset where the current line starts. */
+  private recordStart = 0;
+  /** Last byte of the previous piece (to see a CR that precedes an LF across pieces). */
+  private prevByte = LF;
+
+  private inHeader = true;
+  private headerParts: Buffer[] = [];
+  private headerLen = 0;
+  private headerLine = 1;
+  private headerCommas = 0;
+  /** A CR ended the previous piece inside the header: the next byte must be LF. */
+  private headerCrPending = false;
+  private header: string[] = [];
+  private newline: '\n' | '\r\n' = '\n';
+  private dataStart = 0;
+
+  private rows = 0;
+  private readonly chunks: Chunk[] = [];
+  private chunkStart = 0;
+  private chunkCount = 0;
+  private lastRecordEnd = 0;
+
+  private failure: CsvFormatError | null = null;
+  private finished = false;
+
+  constructor(opts: CsvScannerOptions) {
+    if (!Number.isInteger(opts.chunkRows) || opts.chunkRows < 1) {
+      throw new RangeError(`chunkRows must be a positive integer, got ${opts.chunkRows}`);
+    }
+    this.chunkRows = opts.chunkRows;
+    this.maxColumns = opts.maxColumns ?? 20000;
+    this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
+    this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
+  }
+
+  /** Feeds the next piece of the file. Throws CsvFormatError as soon as the file is known to be unusable. */
+  push(buf: Buffer): void {
+    if (this.failure) throw this.failure;
+    if (this.finished) throw new Error('CsvScanner.push() called after finish()');
+    if (buf.length === 0) return;
+    try {
+      if (this.head) {
+        this.head.push(buf);
+        this.headLen += buf.length;
+        if (this.headLen >= SIGNATURE_BYTES) this.startBody();
+        return;
+      }
+      this.consume(buf, 0);
+    } catch (err) {
+      if (err instanceof CsvFormatError) this.failure = err;
+      throw err;
+    }
+  }
+
+  /** Ends the scan and returns the layout, or throws CsvFormatError. */
+  finish(): CsvLayout {
+    if (this.failure) throw this.failure;
+    if (this.finished) throw new Error('CsvScanner.finish() called twice');
+    try {
+      return this.finishScan();
+    } catch (err) {
+      if (err instanceof CsvFormatError) this.failure = err;
+      throw err;
+    }
+  }
+
+  private finishScan(): CsvLayout {
+    if (this.head) {
+      if (this.headLen > 0) this.startBody();
+      else this.head = null;
+    }
+    this.finished = true;
+    if (this.bytes === 0 || (this.bom && this.bytes === 3)) {
+      throw new CsvFormatError('empty_file', 'the file is empty', 1);
+    }
+    if (!this.utf8.complete) {
+      throw new CsvFormatError(
+        'invalid_utf8',
+        `the file ends in the middle of a character (line ${this.line}); it is truncated or not UTF-8 text — save it as "CSV UTF-8"`,
+        this.line,
+      );
+    }
+    if (this.quote === IN) {
+      throw new CsvFormatError(
+        'unterminated_quote',
+        `a quoted value that starts on line ${this.quoteLine} is never closed: a closing '"' is missing ` +
+          `(a quote inside a quoted value must be doubled: "")`,
+        this.quoteLine,
+      );
+    }
+    const end = this.bytes;
+    if (this.recordStart < end) {
+      // The last line has no line ending: it is a record unless it is blank.
+      if (end - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+      const blank = end - this.recordStart === 1 && this.prevByte === CR;
+      if (!blank) {
+        if (this.inHeader) {
+          this.finishHeader(Buffer.concat(this.headerParts), false, end);
+        } else {
+          this.addRecord(this.recordStart, end);
+        }
+      }
+    }
+    if (this.inHeader) {
+      throw new CsvFormatError(
+        'no_header',
+        'the file has no header: it contains only blank lines (the first line must hold the column names)',
+        1,
+      );
+    }
+    if (this.rows === 0) {
+      throw new CsvFormatError(
+        'no_rows',
+        `the file has a header (line ${this.headerLine}) but no data rows`,
+        this.headerLine,
+      );
+    }
+    if (this.chunkCount > 0) this.closeChunk(this.lastRecordEnd);
+    return {
+      header: this.header,
+      bom: this.bom,
+      newline: this.newline,
+      dataStart: this.dataStart,
+      bytes: this.bytes,
+      rows: this.rows,
+      chunks: this.chunks,
+    };
+  }
+
+  /** Checks the held-back first bytes (signatures, UTF-16, BOM), then scans them. */
+  private startBody(): void {
+    const first = Buffer.concat(this.head!);
+    this.head = null;
+    const what = describeBinarySignature(first);
+    if (what !== null) {
+      throw new CsvFormatError('binary_file', `this looks like ${what}, not a CSV file`, 1);
+    }
+    if (isUtf16Bom(first)) {
+      throw new CsvFormatError(
+        'invalid_utf8',
+        'the file is UTF-16 text (Excel "Unicode Text"); save it as "CSV UTF-8 (comma delimited)"',
+        1,
+      );
+    }
+    let from = 0;
+    if (first.length >= 3 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) {
+      this.bom = true;
+      from = 3;
+    }
+    this.recordStart = this.fieldStart = from;
+    this.consume(first, from);
+  }
+
+  private consume(buf: Buffer, from: number): void {
+    this.base = this.bytes;
+    const len = buf.length;
+    const nul = buf.indexOf(NUL, from);
+    if (nul !== -1) {
+      const line = this.line + countLf(buf, from, nul);
+      throw new CsvFormatError(
+        'binary_file',
+        `the file contains binary data (a NUL byte on line ${line}), not CSV text`,
+        line,
+      );
+    }
+    const bad = this.utf8.push(buf, from);
+    if (bad !== -1) {
+      const line = this.line + countLf(buf, from, bad);
+      throw new CsvFormatError(
+        'invalid_utf8',
+        `line ${line} is not valid UTF-8 text (the file was probably saved as Latin-1/Windows-1252); ` +
+          'save it as "CSV UTF-8"',
+        line,
+      );
+    }
+    if (this.headerCrPending) {
+      this.headerCrPending = false;
+      if (this.inHeader && buf[from] !== LF) throw this.crOnlyNewlines();
+    }
+    let i = from;
+    while (i < len) {
+      if (this.quote === OUT && !this.inHeader) {
+        const q = buf.indexOf(QUOTE, i);
+        if (q === -1) {
+          this.fastRegion(buf, i, len);
+          break;
+        }
+        // The lines before the one holding the quote have no quote: scan them the fast way.
+        const lineStart = q > i ? buf.lastIndexOf(LF, q - 1) + 1 : i;
+        if (lineStart > i) {
+          this.fastRegion(buf, i, lineStart);
+          i = lineStart;
+        }
+      }
+      i = this.slowRegion(buf, i, len);
+    }
+    this.prevByte = buf[len - 1]!;
+    this.bytes += len;
+  }
+
+  /**
+   * Handles buf[from, to) when it holds no quote and the stream is outside quotes: only line ends matter.
+   * One indexOf per line; field sizes are checked per record (a record no longer than maxFieldBytes
+   * cannot hold a field that is), comma by comma only when that check fails.
+   */
+  private fastRegion(buf: Buffer, from: number, to: number): void {
+    const base = this.base;
+    const max = this.maxFieldBytes;
+    let i = from;
+    for (;;) {
+      const n = buf.indexOf(LF, i);
+      if (n === -1 || n >= to) break;
+      const abs = base + n;
+      if (abs - this.fieldStart > max) this.checkFieldsSlow(buf, i, n);
+      const lineLen = abs - this.recordStart;
+      this.line++;
+      if (lineLen > 1 || (lineLen === 1 && (n > 0 ? buf[n - 1] : this.prevByte) !== CR)) {
+        this.addRecord(this.recordStart, abs + 1);
+      }
+      this.recordStart = this.fieldStart = abs + 1;
+      i = n + 1;
+    }
+    if (i < to) {
+      // The piece ends inside a record: check its fields so far, and make fieldStart exact for the next piece.
+      if (base + to - this.fieldStart > max) this.checkFieldsSlow(buf, i, to);
+      const c = buf.lastIndexOf(COMMA, to - 1);
+      if (c >= i) this.fieldStart = base + c + 1;
+    }
+  }
+
+  /** Exact field-size check of buf[from, to) (no quotes in it); throws field_too_large. */
+  private checkFieldsSlow(buf: Buffer, from: number, to: number): void {
+    let i = from;
+    for (;;) {
+      const c = buf.indexOf(COMMA, i);
+      if (c === -1 || c >= to) break;
+      this.endField(this.base + c);
+      i = c + 1;
+    }
+    if (this.base + to - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+  }
+
+  /**
+   * Byte-by-byte state machine for the header and for records that contain a quote. Returns the index
+   * just after the first line end it reaches (outside quotes), or buf.length.
+   */
+  private slowRegion(buf: Buffer, from: number, len: number): number {
+    const base = this.base;
+    let i = from;
+    while (i < len) {
+      if (this.quote === IN) {
+        // Jump to the next quote; line breaks inside a quoted field are data but still count as lines.
+        const q = buf.indexOf(QUOTE, i);
+        const stop = q === -1 ? len : q;
+        this.line += countLf(buf, i, stop);
+        if (q === -1) {
+          i = len;
+          break;
+        }
+        this.quote = IN_QUOTE_SEEN;
+        i = q + 1;
+        continue;
+      }
+      const b = buf[i]!;
+      if (this.quote === IN_QUOTE_SEEN) {
+        if (b === QUOTE) {
+          this.quote = IN;
+          i++;
+          continue;
+        }
+        this.quote = OUT;
+      }
+      if (b === COMMA) {
+        this.endField(base + i);
+        if (this.inHeader && ++this.headerCommas >= this.maxColumns) throw this.tooManyColumns();
+      } else if (b === LF) {
+        if (this.inHeader) this.endHeaderLine(buf, from, i);
+        else this.endLine(buf, i);
+        return i + 1;
+      } else if (b === QUOTE) {
+        if (base + i === this.fieldStart) {
+          this.quote = IN;
+          this.quoteLine = this.line;
+          this.fieldQuoted = true;
+        }
+      } else if (b === CR && this.inHeader) {
+        if (i + 1 < len) {
+          if (buf[i + 1] !== LF) throw this.crOnlyNewlines();
+        } else {
+          this.headerCrPending = true;
+        }
+      }
+      i++;
+    }
+    // The piece ends inside a record.
+    if (base + len - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    if (this.inHeader && len > from) {
+      this.headerLen += len - from;
+      if (this.headerLen > this.maxHeaderBytes) throw this.headerTooLarge();
+      // Copied: the caller may reuse its buffer after push() returns.
+      this.headerParts.push(Buffer.from(buf.subarray(from, len)));
+    }
+    return len;
+  }
+
+  /** A comma at absolute offset `abs` ends a field. */
+  private endField(abs: number): void {
+    if (abs - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    this.fieldStart = abs + 1;
+    this.fieldQuoted = false;
+  }
+
+  /** An LF (outside quotes) at buf[i] ends a data line. */
+  private endLine(buf: Buffer, i: number): void {
+    const abs = this.base + i;
+    if (abs - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    const lineLen = abs - this.recordStart;
+    this.line++;
+    // Blank lines (empty, or a lone CR) are not records.
+    if (lineLen > 1 || (lineLen === 1 && (i > 0 ? buf[i - 1] : this.prevByte) !== CR)) {
+      this.addRecord(this.recordStart, abs + 1);
+    }
+    this.recordStart = this.fieldStart = abs + 1;
+    this.fieldQuoted = false;
+  }
+
+  /** An LF at buf[i] ends a line before or of the header; the line began at buf[from] or earlier. */
+  private endHeaderLine(buf: Buffer, from: number, i: number): void {
+    const abs = this.base + i;
+    if (abs - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    const lineLen = abs - this.recordStart;
+    const cr = lineLen > 0 && (i > 0 ? buf[i - 1] : this.prevByte) === CR;
+    this.line++;
+    if (lineLen === 0 || (lineLen === 1 && cr)) {
+      // A blank line before the header.
+      this.headerParts = [];
+      this.headerLen = 0;
+      this.headerCommas = 0;
+      this.headerLine = this.line;
+    } else {
+      this.headerParts.push(buf.subarray(from, i));
+      this.finishHeader(Buffer.concat(this.headerParts), cr, abs + 1);
+    }
+    this.recordStart = this.fieldStart = abs + 1;
+    this.fieldQuoted = false;
+  }
+
+  private finishHeader(raw: Buffer, crlf: boolean, next: number): void {
+    let bytes = raw;
+    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
+    if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
+    const names = splitRecord(bytes);
+    if (names.length > this.maxColumns) throw this.tooManyColumns();
+    validateHeader(names, this.headerLine);
+    this.header = names;
+    this.newline = crlf ? '\r\n' : '\n';
+    this.inHeader = false;
+    this.headerParts = [];
+    this.dataStart = next;
+  }
+
+  private addRecord(start: number, end: number): void {
+    if (this.rows === 0) {
+      this.dataStart = start;
+      this.chunkStart = start;
+    }
+    this.rows++;
+    this.chunkCount++;
+    this.lastRecordEnd = end;
+    if (this.chunkCount === this.chunkRows) this.closeChunk(end);
+  }
+
+  private closeChunk(end: number): void {
+    this.chunks.push({
+      index: this.chunks.length,
+      start: this.chunkStart,
+      end,
+      firstRow: this.rows - this.chunkCount,
+      rows: this.chunkCount,
+    });
+    // The next chunk starts where this one ends (blank lines in between belong to it and are skipped).
+    this.chunkStart = end;
+    this.chunkCount = 0;
+  }
+
+  private fieldTooLarge(): CsvFormatError {
+    const line = this.fieldQuoted ? this.quoteLine : this.line;
+    return new CsvFormatError(
+      'field_too_large',
+      `a value on line ${line} is larger than ${formatBytes(this.maxFieldBytes)}; ` +
+        'a line break or a closing quote is probably missing',
+      line,
+    );
+  }
+
+  private tooManyColumns(): CsvFormatError {
+    return new CsvFormatError(
+      'too_many_columns',
+      `the header (line ${this.headerLine}) has more than ${this.maxColumns} columns`,
+      this.headerLine,
+    );
+  }
+
+  private headerTooLarge(): CsvFormatError {
+    return new CsvFormatError(
+      'header_too_large',
+      `the header (line ${this.headerLine}) is longer than ${formatBytes(this.maxHeaderBytes)}; ` +
+        'the first line must hold only the column names',
+      this.headerLine,
+    );
+  }
+
+  private crOnlyNewlines(): CsvFormatError {
+    return new CsvFormatError(
+      'unsupported_newline',
+      `line ${this.line} ends with a bare carriage return (old Mac line endings, e.g. Excel "CSV (Macintosh)"); ` +
+        'save the file as "CSV UTF-8 (comma delimited)"',
+      this.line,
+    );
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}

@@ -1,0 +1,106 @@
+/**
+ * Contracts of the CSV package. The platform (apps/web, apps/worker) only uses what is exported from
+ * index.ts; everything here is the shape of that surface.
+ */
+
+/** The element types a model input can have; coercion turns CSV cells into these. */
+export type CellType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool' | 'string';
+
+/** The typed array (or string array) a target is filled into, row-major [rows, columns.length]. */
+export type TargetData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
+
+/**
+ * One destination of coercion: the CSV columns (0-based indices into the header) that fill one model
+ * input, in the order the input expects them. A 2-D float input of width 30 is one target with 30
+ * columns; a pipeline with one input per column has one target per input, each with one column.
+ */
+export interface ColumnTarget {
+  name: string;
+  type: CellType;
+  columns: number[];
+}
+
+/** A cell that could not be coerced, or a record that is malformed; it fails its row only. */
+export interface RowError {
+  /** 0-based index of the data record in the file (the header is not a record). */
+  row: number;
+  /** Header name of the offending column, or null when the whole record is at fault (ragged row). */
+  column: string | null;
+  /** The offending cell as text (truncated to 200 characters), or null. */
+  value: string | null;
+  /** Human sentence: what is wrong and what was expected, e.g. `column "age": "abc" is not a number`. */
+  message: string;
+}
+
+/** A batch of consecutive data records coerced into the targets. */
+export interface RecordBatch {
+  /** 0-based index of the first record of the batch. */
+  firstRow: number;
+  /** Number of records in the batch. */
+  count: number;
+  /** One entry per ColumnTarget, same order, each of length count * target.columns.length. */
+  data: TargetData[];
+  /** Rows of this batch that failed, in row order; their slots in `data` hold a neutral value (0, NaN, ''). */
+  errors: RowError[];
+}
+
+/** A byte range of the file that starts at the beginning of a record and ends just after a record. */
+export interface Chunk {
+  index: number;
+  /** Byte offset of the first record (inclusive). */
+  start: number;
+  /** Byte offset just past the last record's line ending (exclusive). */
+  end: number;
+  /** 0-based index of the first record in the chunk. */
+  firstRow: number;
+  /** Records in the chunk. */
+  rows: number;
+}
+
+/** What one scan of an upload learns about it. */
+export interface CsvLayout {
+  /** Header names, BOM stripped, quotes removed. */
+  header: string[];
+  /** Whether the file starts with a UTF-8 byte order mark. */
+  bom: boolean;
+  /** Line ending of the header record; results are written with the same. */
+  newline: '\n' | '\r\n';
+  /** Byte offset of the first data record. */
+  dataStart: number;
+  /** Total bytes in the file. */
+  bytes: number;
+  /** Number of data records (blank lines are not records). */
+  rows: number;
+  /** Consecutive byte ranges covering every data record, each holding at most `chunkRows` records. */
+  chunks: Chunk[];
+}
+
+/** Why a file cannot be accepted at all; becomes a 4xx (upload) or a failed job with this message. */
+export type CsvFormatErrorCode =
+  | 'empty_file'
+  | 'no_header'
+  | 'no_rows'
+  | 'binary_file'
+  | 'invalid_utf8'
+  | 'unterminated_quote'
+  | 'duplicate_column'
+  | 'empty_column_name'
+  | 'too_many_columns'
+  | 'field_too_large'
+  | 'wrong_delimiter'
+  /** Added: the header line is longer than `maxHeaderBytes` (so the scanner never buffers an unbounded line). */
+  | 'header_too_large'
+  /** Added: lines end with a bare CR (old Mac / Excel "CSV (Macintosh)"); detected on the header line. */
+  | 'unsupported_newline';
+
+export class CsvFormatError extends Error {
+  constructor(
+    readonly code: CsvFormatErrorCode,
+    message: string,
+    /** 1-based line number in the file where the problem is, when known. */
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'CsvFormatError';
+  }
+}

@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { splitRecord, type ColumnTarget } from '../src/index.js';
+import { collectBatches, layoutOf, mergeBatches, tempFile } from './helpers.js';
+
+/** Reads a whole CSV text (header included) through scanner + readBatches. */
+async function readAll(text: string, targets: ColumnTarget[], batchSize = 1000, highWaterMark?: number) {
+  const layout = layoutOf(text);
+  const path = tempFile(text);
+  const batches = await collectBatches(path, {
+    start: layout.dataStart,
+    end: layout.bytes,
+    firstRow: 0,
+    header: layout.header,
+    targets,
+    batchSize,
+    highWaterMark,
+  });
+  return { batches, ...mergeBatches(batches, targets.length) };
+}
+
+describe('readBatches coercion', () => {
+  it('float32/float64: decimals, signs, exponents, spaces, NaN/inf words, empty = NaN', async () => {
+    const cells = ['1.5', ' -2 ', '+3e2', '1E-3', '', '   ', 'NaN', 'nan', 'inf', '-Infinity', 'INF', '.25', '"4.5"'];
+    const text = 'x,y\n' + cells.map((c) => `${c},${c}`).join('\n') + '\n';
+    const { data, errors, rows } = await readAll(text, [
+      { name: 'f', type: 'float32', columns: [0] },
+      { name: 'd', type: 'float64', columns: [1] },
+    ]);
+    expect(rows).toBe(cells.length);
+    expect(errors).toEqual([]);
+    const expected = [1.5, -2, 300, 0.001, NaN, NaN, NaN, NaN, Infinity, -Infinity, Infinity, 0.25, 4.5];
+    expect(data[1]).toEqual(expected);
+    expect(data[0]).toEqual(expected.map(Math.fround));
+  });
+
+  it('a float cell that is not a number fails its row, the slot is NaN, other rows are fine', async () => {
+    const { data, errors, batches } = await readAll('id,age,w\n1,30,2\n2,abc,3\n3,1e,4\n4,0x10,5\n', [
+      { name: 'x', type: 'float32', columns: [1, 2] },
+    ]);
+    expect(batches[0]!.data[0]).toBeInstanceOf(Float32Array);
+    expect(errors).toEqual([
+      { row: 1, column: 'age', value: 'abc', message: 'column "age": "abc" is not a number' },
+      { row: 2, column: 'age', value: '1e', message: 'column "age": "1e" is not a number' },
+      { row: 3, column: 'age', value: '0x10', message: 'column "age": "0x10" is not a number' },
+    ]);
+    expect(data[0]).toEqual([30, 2, NaN, NaN, NaN, NaN, NaN, NaN]);
+  });
+
+  it('int32: integers, integral decimals; errors for fractions, empty cells and overflow', async () => {
+    const { data, errors, batches } = await readAll('n\n3\n3.0\n -7 \n1e3\n3.5\n""\n2147483648\n-2147483648\nseven\n', [
+      { name: 'n', type: 'int32', columns: [0] },
+    ]);
+    expect(batches[0]!.data[0]).toBeInstanceOf(Int32Array);
+    expect(data[0]).toEqual([3, 3, -7, 1000, 0, 0, 0, -2147483648, 0]);
+    expect(errors.map((e) => [e.row, e.message])).toEqual([
+      [4, 'column "n": "3.5" is not an integer'],
+      [5, 'column "n" is empty; an integer is required'],
+      [6, 'column "n": "2147483648" is out of range for int32 (-2147483648 to 2147483647)'],
+      [8, 'column "n": "seven" is not an integer'],
+    ]);
+  });
+
+  it('int64: exact beyond 2^53, range checked', async () => {
+    const { data, errors, batches } = await readAll(
+      'n\n9007199254740993\n-9223372036854775808\n9223372036854775808\n4.0\n12\n',
+      [{ name: 'n', type: 'int64', columns: [0] }],
+    );
+    expect(batches[0]!.data[0]).toBeInstanceOf(BigInt64Array);
+    expect(data[0]).toEqual([9007199254740993n, -9223372036854775808n, 0n, 4n, 12n]);
+    expect(errors.map((e) => e.row)).toEqual([2]);
+    expect(errors[0]!.message).toContain('out of range for int64');
+  });
+
+  it('bool: true/false, yes/no, 1/0 in any case; anything else fails', async () => {
+    const { data, errors, batches } = await readAll('b\ntrue\nFALSE\n Yes \nno\n1\n0\nmaybe\n""\n', [
+      { name: 'b', type: 'bool', columns: [0] },
+    ]);
+    expect(batches[0]!.data[0]).toBeInstanceOf(Uint8Array);
+    expect(data[0]).toEqual([1, 0, 1, 0, 1, 0, 0, 0]);
+    expect(errors.map((e) => [e.row, e.message])).toEqual([
+      [6, 'column "b": "maybe" is not a boolean (use true/false, yes/no or 1/0)'],
+      [7, 'column "b" is empty; true or false is required'],
+    ]);
+  });
+
+  it('string: cell text as is, quotes removed, CRLF not part of the cell', async () => {
+    const text = 'a,b\r\n plain ,"with, comma"\r\n"multi\r\nline","say ""hi"""\r\n"x"y,\r\n';
+    const { data, errors } = await readAll(text, [{ name: 's', type: 'string', columns: [0, 1] }]);
+    expect(errors).toEqual([]);
+    expect(data[0]).toEqual([' plain ', 'with, comma', 'multi\r\nline', 'say "hi"', 'xy', '']);
+  });
+
+  it('a record with the wrong field count is one RowError with column null, all slots neutral', async () => {
+    const text = 'a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,x,y\n11,12,13';
+    const { data, errors } = await readAll(text, [
+      { name: 'f', type: 'float32', columns: [0, 1] },
+      { name: 'i', type: 'int32', columns: [2] },
+      { name: 's', type: 'string', columns: [0] },
+    ]);
+    expect(errors).toEqual([
+      { row: 1, column: null, value: null, message: 'row has 2 fields, the header has 3 — check for an unquoted comma or a missing value' },
+      { row: 2, column: null, value: null, message: 'row has 4 fields, the header has 3 — check for an unquoted comma inside a value' },
+      // Only the first failing cell of a row is reported.
+      { row: 3, column: 'b', value: 'x', message: 'column "b": "x" is not a number' },
+    ]);
+    expect(data[0]).toEqual([1, 2, NaN, NaN, NaN, NaN, NaN, NaN, 11, 12]);
+    expect(data[1]).toEqual([3, 0, 0, 0, 13]);
+    expect(data[2]).toEqual(['1', '', '', '', '11']);
+  });
+
+  it('fills targets in the order of their columns; a column may feed several targets', async () => {
+    const { data } = await readAll('a,b,c\n1,2,x\n3,4,y\n', [
+      { name: 'rev', type: 'float64', columns: [1, 0] },
+      { name: 'again', type: 'string', columns: [0, 2] },
+      { name: 'twice', type: 'float32', columns: [1, 1] },
+    ]);
+    expect(data[0]).toEqual([2, 1, 4, 3]);
+    expect(data[1]).toEqual(['1', 'x', '3', 'y']);
+    expect(data[2]).toEqual([2, 2, 4, 4]);
+  });
+
+  it('cuts batches of batchSize records, numbered from firstRow, last one shorter', async () => {
+    const text = 'a\n' + Array.from({ length: 7 }, (_, i) => `${i}`).join('\n') + '\n';
+    const path = tempFile(text);
+    const batches = await collectBatches(path, {
+      start: 2,
+      end: Buffer.byteLength(text),
+      firstRow: 100,
+      header: ['a'],
+      targets: [{ name: 'a', type: 'float32', columns: [0] }],
+      batchSize: 3,
+    });
+    expect(batches.map((b) => [b.firstRow, b.count, Array.from(b.data[0] as Float32Array)])).toEqual([
+      [100, 3, [0, 1, 2]],
+      [103, 3, [3, 4, 5]],
+      [106, 1, [6]],
+    ]);
+  });
+
+  it('numbers RowErrors absolutely (firstRow + offset)', async () => {
+    const text = 'a\n1\nx\n3\n';
+    const path = tempFile(text);
+    const batches = await collectBatches(path, {
+      start: 2,
+      end: text.length,
+      firstRow: 40,
+      header: ['a'],
+      targets: [{ name: 'a', type: 'float32', columns: [0] }],
+      batchSize: 2,
+    });
+    expect(batches[0]!.errors).toEqual([{ row: 41, column: 'a', value: 'x', message: 'column "a": "x" is not a number' }]);
+  });
+
+  it('refuses a target column outside the header', async () => {
+    const gen = collectBatches(tempFile('a\n1\n'), {
+      start: 2,
+      end: 4,
+      firstRow: 0,
+      header: ['a'],
+      targets: [{ name: 't', type: 'float32', columns: [1] }],
+      batchSize: 2,
+    });
+    await expect(gen).rejects.toThrow(RangeError);
+  });
+
+  it('equals Math.fround(Number(cell)) for every cell of the breast cancer data set', async () => {
+    const text = readFileSync('/work/shared/datasets/breast_cancer.csv', 'utf8');
+    const layout = layoutOf(text);
+    const cols = Array.from({ length: layout.header.length - 1 }, (_, i) => i + 1);
+    const { data, rows, errors } = await readAll(text, [{ name: 'x', type: 'float32', columns: cols }], 100, 4096);
+    expect(errors).toEqual([]);
+    const lines = text.trimEnd().split('\n').slice(1);
+    expect(rows).toBe(lines.length);
+    const expected = lines.flatMap((l) => splitRecord(Buffer.from(l)).slice(1).map((c) => Math.fround(Number(c))));
+    expect(data[0]).toEqual(expected);
+  });
+});
+
+describe('readBatches over chunks', () => {
+  const rowsText: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const note = i % 5 === 0 ? `"note ${i}\nwith, comma"` : i % 7 === 0 ? `"say ""${i}"""` : `n${i}`;
+    const v = i % 11 === 0 ? 'bad' : i % 13 === 0 ? '' : `${i}.5`;
+    rowsText.push(`${i},${note},${v}${i % 9 === 0 ? '\r\n' : '\n'}${i % 6 === 0 ? '\n' : ''}`);
+  }
+  const text = 'id,note,v\n' + rowsText.join('') + '40,last,1e3';
+  const targets: ColumnTarget[] = [
+    { name: 'v', type: 'float32', columns: [2, 0] },
+    { name: 'note', type: 'string', columns: [1] },
+  ];
+
+  for (const chunkRows of [1, 2, 3, 1000]) {
+    it(`concatenated chunk reads equal the whole-file read (chunkRows=${chunkRows})`, async () => {
+      const layout = layoutOf(text, { chunkRows });
+      const path = tempFile(text);
+      const whole = mergeBatches(
+        await collectBatches(path, { start: layout.dataStart, end: layout.bytes, firstRow: 0, header: layout.header, targets, batchSize: 8 }),
+        2,
+      );
+      expect(whole.rows).toBe(41);
+      expect(whole.errors.map((e) => e.row)).toEqual([0, 11, 22, 33]);
+      expect(whole.data[1]![5]).toBe('note 5\nwith, comma');
+      expect(whole.data[1]![7]).toBe('say "7"');
+      const parts = [];
+      for (const c of layout.chunks) {
+        for (const batch of await collectBatches(path, {
+          start: c.start,
+          end: c.end,
+          firstRow: c.firstRow,
+          header: layout.header,
+          targets,
+          batchSize: 8,
+          highWaterMark: 5,
+        })) {
+          parts.push(batch);
+        }
+      }
+      const merged = mergeBatches(parts, 2);
+      expect(merged).toEqual(whole);
+    });
+  }
+});

@@ -1,0 +1,338 @@
+import { describe as group, expect, it } from 'vitest';
+import { CsvFormatError, CsvScanner, scanFile, splitRecord } from '../src/index.js';
+import { collectRecords, describe, layoutOf, rng, scanBytewise, scanCuts, scanWhole, tempFile } from './helpers.js';
+
+function errorOf(data: Buffer | string, opts?: ConstructorParameters<typeof CsvScanner>[0]): CsvFormatError {
+  const r = scanWhole(data, opts);
+  if (!('error' in r)) throw new Error(`expected a CsvFormatError, got layout ${JSON.stringify(r.layout)}`);
+  return r.error;
+}
+
+group('CsvScanner layout', () => {
+  it('reads an LF file', () => {
+    expect(layoutOf('a,b\n1,2\n3,4\n')).toEqual({
+      header: ['a', 'b'],
+      bom: false,
+      newline: '\n',
+      dataStart: 4,
+      bytes: 12,
+      rows: 2,
+      chunks: [{ index: 0, start: 4, end: 12, firstRow: 0, rows: 2 }],
+    });
+  });
+
+  it('reads a CRLF file and reports its newline', () => {
+    const l = layoutOf('a,b\r\n1,2\r\n3,4\r\n');
+    expect(l.newline).toBe('\r\n');
+    expect(l.header).toEqual(['a', 'b']);
+    expect(l.dataStart).toBe(5);
+    expect(l.rows).toBe(2);
+    expect(l.chunks).toEqual([{ index: 0, start: 5, end: 15, firstRow: 0, rows: 2 }]);
+  });
+
+  it('strips a UTF-8 BOM from the header and counts it in offsets', () => {
+    const l = layoutOf('\uFEFFid,x\n1,2\n');
+    expect(l.bom).toBe(true);
+    expect(l.header).toEqual(['id', 'x']);
+    expect(l.dataStart).toBe(8);
+    expect(l.bytes).toBe(12);
+  });
+
+  it('does not count blank lines (empty or a lone CR) anywhere', () => {
+    const text = '\n\r\na,b\n\n1,2\r\n\r\n3,4\n\n\r\n';
+    const l = layoutOf(text, { chunkRows: 1 });
+    expect(l.header).toEqual(['a', 'b']);
+    expect(l.rows).toBe(2);
+    const first = text.indexOf('1,2');
+    expect(l.dataStart).toBe(first);
+    expect(l.chunks).toEqual([
+      { index: 0, start: first, end: first + 5, firstRow: 0, rows: 1 },
+      { index: 1, start: first + 5, end: text.indexOf('3,4') + 4, firstRow: 1, rows: 1 },
+    ]);
+  });
+
+  it('counts a last record without a line ending', () => {
+    const l = layoutOf('a,b\n1,2\n3,4');
+    expect(l.rows).toBe(2);
+    expect(l.chunks[0]!.end).toBe(11);
+    expect(l.bytes).toBe(11);
+  });
+
+  it('does not count a final lone CR as a record', () => {
+    const l = layoutOf('a,b\n1,2\n\r');
+    expect(l.rows).toBe(1);
+    expect(l.chunks[0]!.end).toBe(8);
+  });
+
+  it('keeps line breaks inside quoted fields inside the record', () => {
+    const l = layoutOf('a,b\n"x\ny",1\n"p""q\r\n",2\n3,"z"\n');
+    expect(l.rows).toBe(3);
+  });
+
+  it('reads quoted header names', () => {
+    expect(layoutOf('"a,b","say ""hi""",c\n1,2,3\n').header).toEqual(['a,b', 'say "hi"', 'c']);
+  });
+
+  it('treats a quote in the middle of an unquoted field as a character', () => {
+    const l = layoutOf('h,w\n5\'3",x\n6,y\n');
+    expect(l.rows).toBe(2);
+  });
+
+  it('keeps header names exactly as written', () => {
+    expect(layoutOf(' a ,b\r\n1,2\r\n').header).toEqual([' a ', 'b']);
+  });
+
+  it('scanFile reads a file from disk the same way', async () => {
+    const text = 'a,b\n1,2\n"3\n",4\n';
+    expect(await scanFile(tempFile(text), { chunkRows: 1, highWaterMark: 3 })).toEqual(layoutOf(text, { chunkRows: 1 }));
+  });
+});
+
+group('CsvScanner errors', () => {
+  it('empty_file for no bytes or only a BOM', () => {
+    expect(errorOf('').code).toBe('empty_file');
+    expect(errorOf('\uFEFF').code).toBe('empty_file');
+  });
+
+  it('no_header when there are only blank lines', () => {
+    const e = errorOf('\n\r\n\n');
+    expect(e.code).toBe('no_header');
+  });
+
+  it('no_header when the first line holds no names at all', () => {
+    expect(errorOf(' \n1\n').code).toBe('no_header');
+  });
+
+  it('no_rows for a header alone', () => {
+    for (const text of ['a,b\n', 'a,b', 'a,b\r\n\r\n\n']) {
+      const e = errorOf(text);
+      expect(e.code).toBe('no_rows');
+      expect(e.message).toBe('the file has a header (line 1) but no data rows');
+    }
+  });
+
+  it('binary_file names a PNG image and is thrown by the first push', () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 7)]);
+    const scanner = new CsvScanner({ chunkRows: 10 });
+    let thrown: unknown;
+    try {
+      scanner.push(png);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(CsvFormatError);
+    expect((thrown as CsvFormatError).code).toBe('binary_file');
+    expect((thrown as CsvFormatError).message).toBe('this looks like a PNG image, not a CSV file');
+    // Every later call reports the same error.
+    expect(() => scanner.finish()).toThrow(thrown as Error);
+  });
+
+  it('binary_file names a ZIP archive (xlsx) and a PDF', () => {
+    const zip = errorOf(Buffer.from('PK\x03\x04\x14\x00\x06\x00rest', 'latin1'));
+    expect(zip.code).toBe('binary_file');
+    expect(zip.message).toMatch(/^this looks like a ZIP archive/);
+    expect(errorOf('%PDF-1.7\n%...\n').message).toBe('this looks like a PDF document, not a CSV file');
+  });
+
+  it('binary_file for a NUL byte, with its line, from push()', () => {
+    const data = Buffer.from('a,b\n1,2\n3,\x004\n', 'latin1');
+    const scanner = new CsvScanner({ chunkRows: 10 });
+    expect(() => scanner.push(data)).toThrow(CsvFormatError);
+    const e = errorOf(data);
+    expect(e.code).toBe('binary_file');
+    expect(e.line).toBe(3);
+    expect(e.message).toContain('line 3');
+  });
+
+  it('invalid_utf8 with the line number (Latin-1 text)', () => {
+    const e = errorOf(Buffer.from('name,x\nJos\xe9,1\nb,2\n', 'latin1'));
+    expect(e.code).toBe('invalid_utf8');
+    expect(e.line).toBe(2);
+    expect(e.message).toMatch(/^line 2 is not valid UTF-8/);
+  });
+
+  it('accepts multi-byte characters split across pushes in every possible way', () => {
+    const data = Buffer.from('näme,€,𝄞\nö,💡,x\n', 'utf8');
+    const expected = describe(scanWhole(data));
+    expect(expected).toMatchObject({ header: ['näme', '€', '𝄞'], rows: 1 });
+    expect(describe(scanBytewise(data))).toEqual(expected);
+    for (let cut = 1; cut < data.length; cut++) expect(describe(scanCuts(data, [cut]))).toEqual(expected);
+  });
+
+  it('invalid_utf8 for a character cut by the end of the file, an overlong form and a bad continuation', () => {
+    expect(errorOf(Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0x31, 0x2c, 0xe2, 0x82])).code).toBe('invalid_utf8');
+    const overlong = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xc0, 0x80]), Buffer.from('\n')]);
+    expect(errorOf(overlong).line).toBe(2);
+    const badCont = Buffer.concat([Buffer.from('a,b\n1,2\n3,'), Buffer.from([0xe2, 0x41, 0x41]), Buffer.from('\n')]);
+    const e = errorOf(badCont);
+    expect([e.code, e.line]).toEqual(['invalid_utf8', 3]);
+    expect(describe(scanBytewise(badCont))).toEqual(describe(scanWhole(badCont)));
+  });
+
+  it('invalid_utf8 explains UTF-16 files', () => {
+    const e = errorOf(Buffer.from('\ufeffa,b\n1,2\n', 'utf16le'));
+    expect(e.code).toBe('invalid_utf8');
+    expect(e.message).toContain('UTF-16');
+  });
+
+  it('unterminated_quote names the line where the quoted field starts', () => {
+    const e = errorOf('a,b\n1,2\n3,"abc\n4,5\n6,7\n');
+    expect(e.code).toBe('unterminated_quote');
+    expect(e.line).toBe(3);
+    expect(e.message).toContain('starts on line 3');
+  });
+
+  it('duplicate_column names the column and both positions', () => {
+    const e = errorOf('a,b,a\n1,2,3\n');
+    expect(e.code).toBe('duplicate_column');
+    expect(e.message).toBe('the header (line 1) has two columns named "a" (columns 1 and 3); rename one of them');
+  });
+
+  it('empty_column_name, including a trailing comma', () => {
+    expect(errorOf('a,,b\n1,2,3\n').message).toBe('column 2 of the header (line 1) has no name; every column needs a name');
+    const e = errorOf('a,b,\n1,2,3\n');
+    expect(e.code).toBe('empty_column_name');
+    expect(e.message).toContain('trailing comma');
+  });
+
+  it('too_many_columns beyond maxColumns, exactly maxColumns is fine', () => {
+    expect(errorOf('a,b,c,d\n1,2,3,4\n', { chunkRows: 5, maxColumns: 3 }).code).toBe('too_many_columns');
+    expect(layoutOf('a,b,c\n1,2,3\n', { chunkRows: 5, maxColumns: 3 }).header).toEqual(['a', 'b', 'c']);
+    expect(errorOf('"a,x",b,c,d\n1,2,3,4\n', { chunkRows: 5, maxColumns: 3 }).code).toBe('too_many_columns');
+  });
+
+  it('field_too_large for an unquoted or quoted field larger than maxFieldBytes, in any piece layout', () => {
+    const opts = { chunkRows: 5, maxFieldBytes: 10 };
+    expect(layoutOf('a,b\n1234567890,x\n', opts).rows).toBe(1);
+    const texts = [
+      'a,b\n12345678901,x\n',
+      'a,b\nx,12345678901\n',
+      'a,b\nx,12345678901',
+      'a,b\n1,"abc\n\n\n\nxyz"\n',
+      'a,b\n1,"ab""cdefghij"\n',
+      'abcdefghijk,b\n1,2\n',
+    ];
+    for (const text of texts) {
+      const data = Buffer.from(text);
+      const e = scanWhole(data, opts);
+      expect(describe(e)).toMatchObject({ code: 'field_too_large' });
+      expect(describe(scanBytewise(data, opts))).toEqual(describe(e));
+    }
+    expect(errorOf('a,b\n1,"abc\n\n\n\nxyz"\n', opts).line).toBe(2);
+  });
+
+  it('field_too_large is checked per field (raw bytes, quotes included), not per record', () => {
+    const opts = { chunkRows: 5, maxFieldBytes: 4 };
+    expect(errorOf('a,b,c\n1,2,"1""2"\n', opts).code).toBe('field_too_large');
+    const data = Buffer.from('a,b,c\n1234,1234,1234\n"12",1234,""\n');
+    expect(layoutOf(data, opts).rows).toBe(2);
+    for (let cut = 1; cut < data.length; cut++) expect(describe(scanCuts(data, [cut], opts))).toMatchObject({ rows: 2 });
+  });
+
+  it('wrong_delimiter for semicolon, tab and pipe files', () => {
+    const e = errorOf('a;b;c\n1;2;3\n');
+    expect(e.code).toBe('wrong_delimiter');
+    expect(e.message).toBe(
+      "the file seems to use ';' as delimiter; batchcast reads comma-separated files — export as CSV (comma)",
+    );
+    expect(errorOf('a\tb\tc\n1\t2\t3\n').message).toContain('use tab as delimiter');
+    expect(errorOf('a|b\n1|2\n').message).toContain("use '|' as delimiter");
+    // A one-column file with a plain name is fine.
+    expect(layoutOf('value\n1\n2\n').rows).toBe(2);
+  });
+
+  it('header_too_large beyond maxHeaderBytes, from push()', () => {
+    const scanner = new CsvScanner({ chunkRows: 5, maxHeaderBytes: 16 });
+    scanner.push(Buffer.from('abcdefgh,'));
+    expect(() => scanner.push(Buffer.from('ijklmnopq,rs'))).toThrow(expect.objectContaining({ code: 'header_too_large' }));
+  });
+
+  it('unsupported_newline for old Mac files (CR only)', () => {
+    const e = errorOf('a,b\r1,2\r3,4\r');
+    expect(e.code).toBe('unsupported_newline');
+    expect(describe(scanBytewise(Buffer.from('a,b\r1,2\r3,4\r')))).toEqual(describe(scanWhole('a,b\r1,2\r3,4\r')));
+  });
+});
+
+group('CsvScanner piece independence', () => {
+  const samples = [
+    'a,b\n1,2\n3,4\n',
+    'a,b\r\n1,2\r\n3,4',
+    '\uFEFFa,b\r\n\r\n1,2\r\n\n3,4\r\n\r',
+    '\n\na,"b\nc"\n"1\r\n2",3\n\n"x""y",""\n',
+    'h,w\n5\'3",x\n"6"junk,y\n',
+    'a,b\n1,"\n\n"\n',
+    'a,b\n1,"x""\n2,3\n',
+    'a;b\n1;2\n',
+    'a,b\n1,\xff\n',
+    'a,b\n1,2\n3,"4\n',
+    'a,a\n1,2\n',
+    '\x89PNG\r\n\x1a\nxxxxxxxx',
+    'a,b\n',
+    '',
+    'a,b\r1,2\r',
+    'ab\n"é€💡"\n"x",\n',
+  ].map((s) => (s.includes('\xff') || s.includes('\x89') ? Buffer.from(s, 'latin1') : Buffer.from(s)));
+
+  it('gives the same result whether pushed whole, byte by byte or in random pieces', () => {
+    const random = rng(7);
+    for (const data of samples) {
+      for (const chunkRows of [1, 2, 1000]) {
+        const opts = { chunkRows };
+        const expected = describe(scanWhole(data, opts));
+        expect(describe(scanBytewise(data, opts))).toEqual(expected);
+        for (let k = 0; k < 30; k++) {
+          const cuts = Array.from({ length: 1 + Math.floor(random() * 6) }, () => Math.floor(random() * data.length));
+          expect(describe(scanCuts(data, cuts, opts))).toEqual(expected);
+        }
+      }
+    }
+  });
+});
+
+group('chunking', () => {
+  const text =
+    'id,note,v\n' +
+    '1,plain,0.5\n' +
+    '2,"two\nlines",1.5\n' +
+    '\n' +
+    '3,"with, comma",2.5\r\n' +
+    '4,"multi\r\n\r\nline\n",3.5\n' +
+    '\r\n' +
+    '5,"quote ""x""",4.5\n' +
+    '6,"\n",5.5\n' +
+    '7,last,6.5';
+  const expectedRecords = [
+    ['1', 'plain', '0.5'],
+    ['2', 'two\nlines', '1.5'],
+    ['3', 'with, comma', '2.5'],
+    ['4', 'multi\r\n\r\nline\n', '3.5'],
+    ['5', 'quote "x"', '4.5'],
+    ['6', '\n', '5.5'],
+    ['7', 'last', '6.5'],
+  ];
+
+  for (const chunkRows of [1, 2, 3, 1000]) {
+    it(`covers every record exactly once with chunkRows=${chunkRows}`, async () => {
+      const path = tempFile(text);
+      const l = layoutOf(text, { chunkRows });
+      expect(l.rows).toBe(7);
+      expect(l.chunks.length).toBe(Math.ceil(7 / chunkRows));
+      expect(l.chunks[0]!.start).toBe(l.dataStart);
+      expect(l.chunks.at(-1)!.end).toBe(Buffer.byteLength(text));
+      let firstRow = 0;
+      const all: string[][] = [];
+      for (const [i, c] of l.chunks.entries()) {
+        expect(c.index).toBe(i);
+        if (i > 0) expect(c.start).toBe(l.chunks[i - 1]!.end);
+        expect(c.firstRow).toBe(firstRow);
+        expect(c.rows).toBeLessThanOrEqual(chunkRows);
+        const records = await collectRecords(path, c.start, c.end, 4);
+        expect(records.length).toBe(c.rows);
+        all.push(...records.map(splitRecord));
+        firstRow += c.rows;
+      }
+      expect(all).toEqual(expectedRecords);
+    });
+  }
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, csvLine, isFormulaLike, safeRecord, splitRecord } from '../src/index.js';
+
+describe('csvField', () => {
+  it('leaves plain text and numbers alone', () => {
+    expect(csvField('hello')).toBe('hello');
+    expect(csvField('')).toBe('');
+    expect(csvField('-5')).toBe('-5');
+    expect(csvField('+1')).toBe('+1');
+    expect(csvField('+3.2')).toBe('+3.2');
+    expect(csvField('-1e5')).toBe('-1e5');
+    expect(csvField('-.5')).toBe('-.5');
+  });
+
+  it('neutralises formula-like text with a leading quote', () => {
+    expect(csvField('=SUM(A1)')).toBe("'=SUM(A1)");
+    expect(csvField('@cmd')).toBe("'@cmd");
+    expect(csvField('-abc')).toBe("'-abc");
+    expect(csvField('+')).toBe("'+");
+    expect(csvField('\tx')).toBe("'\tx");
+    expect(csvField('-Infinity')).toBe("'-Infinity");
+  });
+
+  it('quotes fields with commas, quotes and line breaks, doubling quotes', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('cr\r')).toBe('"cr\r"');
+    expect(csvField('=1,2')).toBe('"\'=1,2"');
+    expect(csvField('\rx')).toBe('"\'\rx"');
+  });
+
+  it('round-trips through splitRecord', () => {
+    const values = ['a,b', '"', '""', 'x\r\ny', ' lead', 'plain', '-7'];
+    expect(splitRecord(Buffer.from(csvLine(values)))).toEqual(values);
+  });
+});
+
+describe('csvLine', () => {
+  it('joins fields with commas, no terminator', () => {
+    expect(csvLine(['a', 'b,c', '=x', '-2'])).toBe('a,"b,c",\'=x,-2');
+    expect(csvLine([])).toBe('');
+  });
+});
+
+describe('isFormulaLike', () => {
+  it('flags dangerous starts that are not numbers', () => {
+    expect(isFormulaLike('=1')).toBe(true);
+    expect(isFormulaLike('-1')).toBe(false);
+    expect(isFormulaLike('1=1')).toBe(false);
+  });
+});
+
+describe('safeRecord', () => {
+  it('returns the same Buffer when nothing is dangerous', () => {
+    for (const text of ['1,2,3', 'a,"b,c",d', '-5,+1.5,-1e5', '"-2",x', 'a-b,c=d', '']) {
+      const raw = Buffer.from(text);
+      expect(safeRecord(raw)).toBe(raw);
+    }
+  });
+
+  it('neutralises only the dangerous fields and keeps every other byte', () => {
+    const cases: [string, string][] = [
+      ['=SUM(A1),2', "'=SUM(A1),2"],
+      ['1,@cmd', "1,'@cmd"],
+      ['-abc,-5,+1', "'-abc,-5,+1"],
+      ['x,\tevil,y', "x,'\tevil,y"],
+      ['"=1+2",3', '"\'=1+2",3'],
+      ['"quoted, text",=HYPERLINK("x")', '"quoted, text",\'=HYPERLINK("x")'],
+      ['"a""b",+x,"-""c"', '"a""b",\'+x,"\'-""c"'],
+      ['"-3"tail,1', '"\'-3"tail,1'],
+      ['é,=€', "é,'=€"],
+    ];
+    for (const [input, expected] of cases) {
+      const out = safeRecord(Buffer.from(input));
+      expect(out.toString()).toBe(expected);
+    }
+  });
+
+  it('agrees with csvField on every field', () => {
+    const raw = Buffer.from('=a,"-b",c,"@d, e",-1,"x""y"');
+    const fields = splitRecord(safeRecord(raw));
+    expect(fields).toEqual(["'=a", "'-b", 'c', "'@d, e", '-1', 'x"y']);
+    expect(fields).toEqual(splitRecord(raw).map((f) => (isFormulaLike(f) ? `'${f}` : f)));
+  });
+});

@@ -1,0 +1,56 @@
+import pg from 'pg';
+import type { Logger } from '@batchcast/log';
+import { migrations } from './migrations/index.js';
+import { inTransaction, type Pool } from './pool.js';
+
+// Any fixed number: every process that starts takes this lock, so migrations run once.
+const MIGRATION_LOCK = 0x6263_6d67;
+
+/**
+ * Creates the database named in the URL when it does not exist yet, so a fresh machine needs no manual
+ * `createdb`. Connects to the server's `postgres` database to do it.
+ */
+export async function ensureDatabase(url: string, log: Logger): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!name) return;
+  const probe = new pg.Client({ connectionString: url });
+  try {
+    await probe.connect();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err; // 3D000: database does not exist
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    log.info({ database: name }, 'created database');
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile by another process
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies every migration not applied yet, each in its own transaction, under an advisory lock. */
+export async function migrate(pool: Pool, log: Logger): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations');
+    const applied = new Set(rows.map((r) => r.id));
+    for (const m of migrations) {
+      if (applied.has(m.id)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (id) VALUES ($1)', [m.id]);
+      log.info({ migration: m.id }, 'applied migration');
+    }
+  });
+}

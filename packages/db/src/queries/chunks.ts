@@ -1,0 +1,41 @@
+import type { Pool } from '../pool.js';
+
+export interface ChunkRecord {
+  jobId: string;
+  index: number;
+  start: number;
+  end: number;
+  firstRow: number;
+  rows: number;
+  done: boolean;
+  processed: number;
+  failed: number;
+  attempts: number;
+  error: string | null;
+}
+
+const columns = `job_id AS "jobId", index, start_byte AS "start", end_byte AS "end", first_row AS "firstRow", rows, done,
+  processed, failed, attempts, error`;
+
+export async function getChunk(pool: Pool, jobId: string, index: number): Promise<ChunkRecord | null> {
+  const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 AND index = $2`, [
+    jobId,
+    index,
+  ]);
+  return rows[0] ?? null;
+}
+
+export async function listChunks(pool: Pool, jobId: string): Promise<ChunkRecord[]> {
+  const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 ORDER BY index`, [
+    jobId,
+  ]);
+  return rows;
+}
+
+/** Counts an attempt at a chunk, so a chunk that keeps failing can be reported with how often it was tried. */
+export async function recordChunkAttempt(pool: Pool, jobId: string, index: number, error: string | null): Promise<void> {
+  await pool.query(
+    `UPDATE job_chunks SET attempts = attempts + 1, error = coalesce($3, error) WHERE job_id = $1 AND index = $2`,
+    [jobId, index, error],
+  );
+}

@@ -1,0 +1,146 @@
+import type { Pool } from '../pool.js';
+import { inTransaction } from '../pool.js';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ChunkSpec {
+  index: number;
+  start: number;
+  end: number;
+  firstRow: number;
+  rows: number;
+}
+
+export interface JobRecord {
+  id: string;
+  /** Hashes of every token that opens this job. */
+  tokenHashes: Buffer[];
+  modelId: number;
+  status: JobStatus;
+  email: string | null;
+  filename: string;
+  uploadKey: string;
+  bytes: number;
+  layout: unknown;
+  targets: unknown;
+  rowsTotal: number;
+  rowsProcessed: number;
+  rowsFailed: number;
+  chunkCount: number;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  notifiedAt: Date | null;
+}
+
+const columns = `id, ARRAY(SELECT token_hash FROM job_tokens t WHERE t.job_id = jobs.id) AS "tokenHashes", model_id AS "modelId", status, email, filename,
+  upload_key AS "uploadKey", bytes, layout, targets, rows_total AS "rowsTotal", rows_processed AS "rowsProcessed",
+  rows_failed AS "rowsFailed", chunk_count AS "chunkCount", error, created_at AS "createdAt",
+  started_at AS "startedAt", finished_at AS "finishedAt", notified_at AS "notifiedAt"`;
+
+/** Records a job and its chunks in one transaction: PostgreSQL is the source of truth before anything is queued. */
+export async function insertJob(
+  pool: Pool,
+  job: {
+    id: string;
+    tokenHash: Buffer;
+    modelId: number;
+    email: string | null;
+    filename: string;
+    uploadKey: string;
+    bytes: number;
+    layout: unknown;
+    targets: unknown;
+    rowsTotal: number;
+    chunks: ChunkSpec[];
+  },
+): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query(
+      `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        job.id,
+        job.modelId,
+        job.email,
+        job.filename,
+        job.uploadKey,
+        job.bytes,
+        JSON.stringify(job.layout),
+        JSON.stringify(job.targets),
+        job.rowsTotal,
+        job.chunks.length,
+      ],
+    );
+    await client.query(`INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, 'upload')`, [job.id, job.tokenHash]);
+    // One multi-row insert through unnest: a million-row file has only a few dozen chunks, but keep it one round trip.
+    await client.query(
+      `INSERT INTO job_chunks (job_id, index, start_byte, end_byte, first_row, rows)
+       SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[])`,
+      [
+        job.id,
+        job.chunks.map((c) => c.index),
+        job.chunks.map((c) => c.start),
+        job.chunks.map((c) => c.end),
+        job.chunks.map((c) => c.firstRow),
+        job.chunks.map((c) => c.rows),
+      ],
+    );
+  });
+}
+
+export async function getJob(pool: Pool, id: string): Promise<JobRecord | null> {
+  const { rows } = await pool.query<JobRecord>(`SELECT ${columns} FROM jobs WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** The first chunk to start moves the job from queued to running. */
+export async function markJobRunning(pool: Pool, id: string): Promise<void> {
+  await pool.query(
+    `UPDATE jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = 'queued'`,
+    [id],
+  );
+}
+
+/**
+ * Ends a job once. Returns false when it had already ended (a finaliser delivered twice, or a job
+ * cancelled meanwhile), so the caller does not notify twice.
+ */
+export async function finishJob(
+  pool: Pool,
+  id: string,
+  outcome: { status: 'succeeded' | 'failed' | 'cancelled'; error: string | null },
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE jobs SET status = $2, error = $3, finished_at = now(), started_at = coalesce(started_at, now())
+     WHERE id = $1 AND status IN ('queued', 'running')`,
+    [id, outcome.status, outcome.error],
+  );
+  return rowCount === 1;
+}
+
+export async function markNotified(pool: Pool, id: string): Promise<void> {
+  await pool.query('UPDATE jobs SET notified_at = now() WHERE id = $1', [id]);
+}
+
+/** Jobs PostgreSQL says are not finished: the reconciler makes sure each is queued. */
+export async function listUnfinishedJobs(pool: Pool): Promise<{ id: string }[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at`,
+  );
+  return rows;
+}
+
+/** Finished jobs whose owner has not been told yet. */
+export async function listUnnotifiedJobs(pool: Pool): Promise<{ id: string }[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM jobs WHERE notified_at IS NULL AND email IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at`,
+  );
+  return rows;
+}
+
+/** Adds another token (by its hash) that opens the job: each email carries its own. */
+export async function addJobToken(pool: Pool, jobId: string, tokenHash: Buffer, purpose: 'upload' | 'email'): Promise<void> {
+  await pool.query('INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, $3)', [jobId, tokenHash, purpose]);
+}

@@ -1,0 +1,169 @@
+/**
+ * Graph inputs as CSV consumers: each input's element type, width (how many CSV columns feed it) and, when it
+ * can be known at registration, the names of those columns.
+ */
+import { ModelError } from './types.js';
+import type { ModelInput } from './types.js';
+import type { ModelProto } from './onnx-proto.js';
+import { elemTypeName } from './onnx-proto.js';
+import { describeValue, typeText } from './onnx-graph.js';
+import { tensorTypeOf } from './tensor-types.js';
+
+const SUPPORTED = 'float, double, int64, int32, bool or string';
+
+export interface InputFacts {
+  inputs: ModelInput[];
+  fixedBatch: number | null;
+  notes: string[];
+}
+
+/** `feature_names` from metadata_props: comma-separated (or a JSON array), or null when absent. */
+export function metadataFeatureNames(model: ModelProto): string[] | null {
+  const entry = (model.metadataProps ?? []).find((p) => p.key === 'feature_names');
+  const value = entry?.value?.trim();
+  if (!value) return null;
+  if (value.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed.map((v) => v.trim());
+    } catch {
+      // not JSON after all: read it as a comma-separated list
+    }
+  }
+  return value.split(',').map((s) => s.trim());
+}
+
+function shapeText(shape: (number | null)[]): string {
+  return `[${shape.map((d, i) => (d === null ? (i === 0 ? 'rows' : '?') : String(d))).join(', ')}]`;
+}
+
+function checkFeatureNames(features: string[]): void {
+  // CSV headers are matched ignoring case and surrounding spaces, so "Age" and "age" would be the same column.
+  const seen = new Map<string, string>();
+  for (const f of features) {
+    if (typeof f !== 'string' || f.trim() === '') {
+      throw new ModelError('bad_features', 'Feature names must not be empty.');
+    }
+    const key = f.trim().toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const same = first === f.trim() ? `"${first}" is listed twice` : `"${first}" and "${f.trim()}" name the same CSV column`;
+      throw new ModelError('bad_features', `The feature names must be distinct: ${same}.`);
+    }
+    seen.set(key, f.trim());
+  }
+}
+
+export function describeInputs(model: ModelProto, features?: string[]): InputFacts {
+  const graph = model.graph!;
+  // Before IR version 4 initializers were also listed as graph inputs (with defaults); they are not fed by CSVs.
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
+  const notes: string[] = [];
+  const inputs: ModelInput[] = [];
+  const fixedBatches = new Set<number>();
+  /** Width per input, null while a 2-D input's column count is symbolic. */
+  const widths: (number | null)[] = [];
+
+  for (const vi of graph.input ?? []) {
+    const name = vi.name ?? '';
+    if (initializers.has(name)) continue;
+    const d = describeValue(vi);
+    if (d.kind !== 'tensor') {
+      throw new ModelError(
+        'unsupported_input_type',
+        `The model input '${name}' is a ${typeText(vi.type)}; batchcast can only feed tensors of ${SUPPORTED} built from CSV columns.`,
+      );
+    }
+    const type = tensorTypeOf(d.elemType);
+    if (!type) {
+      throw new ModelError(
+        'unsupported_input_type',
+        `The model input '${name}' has element type ${elemTypeName(d.elemType)}; batchcast can only feed ${SUPPORTED} ` +
+          'inputs. Re-export the model with one of those input types (e.g. float instead of float16).',
+      );
+    }
+    const shape = d.shape;
+    if (!shape || shape.length === 0 || shape.length > 2) {
+      const declared = shape ? shapeText(shape) : 'no shape';
+      throw new ModelError(
+        'unsupported_input_type',
+        `The model input '${name}' has ${shape ? `shape ${declared}` : 'no declared shape'}; batchcast feeds one CSV row ` +
+          'per model row, so each input must be [rows] or [rows, columns].',
+      );
+    }
+    const batch = shape[0]!;
+    if (batch !== null && batch > 0) fixedBatches.add(batch);
+    const width = shape.length === 1 ? 1 : shape[1]!;
+    widths.push(width);
+    inputs.push({ name, type, shape, width: width ?? 0, columns: null });
+  }
+  if (inputs.length === 0) {
+    throw new ModelError('unsupported_input_type', 'The model has no inputs to feed from a CSV file.');
+  }
+  if (fixedBatches.size > 1) {
+    throw new ModelError(
+      'unsupported_input_type',
+      `The model's inputs require different fixed batch sizes (${[...fixedBatches].join(', ')}); batchcast cannot feed it.`,
+    );
+  }
+  const fixedBatch = fixedBatches.size === 1 ? [...fixedBatches][0]! : null;
+  if (fixedBatch !== null) {
+    notes.push(`The model only accepts batches of exactly ${fixedBatch} row${fixedBatch === 1 ? '' : 's'}; rows are scored ${fixedBatch} at a time.`);
+  }
+
+  const unknownWidth = widths.filter((w) => w === null).length;
+  const knownTotal = widths.reduce<number>((n, w) => n + (w ?? 0), 0);
+
+  if (features) {
+    checkFeatureNames(features);
+    // `features` names the CSV columns of all inputs, in input order; one symbolic-width input takes the rest.
+    const expected = knownTotal + (unknownWidth === 1 ? Math.max(features.length - knownTotal, 0) : 0);
+    const fits = unknownWidth <= 1 && features.length === expected && (unknownWidth === 0 || features.length > knownTotal);
+    if (!fits) {
+      const desc = inputs.map((i) => `'${i.name}' ${shapeText(i.shape)}`).join(', ');
+      const needs = unknownWidth === 0 ? `${knownTotal} feature column${knownTotal === 1 ? '' : 's'}` : 'an undeclared number of feature columns';
+      throw new ModelError(
+        'bad_features',
+        `The model takes ${needs} (input${inputs.length === 1 ? '' : 's'} ${desc}) but ${features.length} feature ` +
+          `name${features.length === 1 ? ' was' : 's were'} given. List exactly one CSV column name per model feature, in the model's order.`,
+      );
+    }
+    let at = 0;
+    for (const input of inputs) {
+      const w = input.width === 0 ? features.length - knownTotal : input.width;
+      input.width = w;
+      input.columns = features.slice(at, at + w).map((f) => f.trim());
+      at += w;
+    }
+    notes.push('Feature columns named at registration.');
+    return { inputs, fixedBatch, notes };
+  }
+
+  const metaNames = metadataFeatureNames(model);
+  const wide = inputs.filter((i) => i.shape.length === 2 && i.shape[1] !== 1);
+  for (const input of inputs) {
+    // In a graph with one input per column (skl2onnx pipelines with ColumnTransformer) the input is the column.
+    if (inputs.length > 1 && input.width === 1) input.columns = [input.name];
+  }
+  if (metaNames && wide.length <= 1) {
+    const target = wide[0] ?? (inputs.length === 1 ? inputs[0] : undefined);
+    if (target && (target.width === 0 || target.width === metaNames.length) && !metaNames.some((n) => n === '')) {
+      target.width = metaNames.length;
+      target.columns = metaNames;
+      notes.push("Feature columns from the model's feature_names metadata.");
+    } else if (target) {
+      notes.push(
+        `The model's feature_names metadata lists ${metaNames.length} names for ${target.width} columns and is ignored.`,
+      );
+    }
+  }
+  const undeclared = inputs.find((i) => i.width === 0);
+  if (undeclared) {
+    throw new ModelError(
+      'bad_features',
+      `The model input '${undeclared.name}' does not declare how many feature columns it takes. Register the model ` +
+        'with `features` listing the CSV column names it expects, in order.',
+    );
+  }
+  return { inputs, fixedBatch, notes };
+}

@@ -1,0 +1,102 @@
+/**
+ * Column planning: which CSV columns feed which model input, decided once per upload from its header.
+ * Column order in the CSV never matters once names are known, and columns the model does not use are left
+ * alone (the platform carries them through to the results).
+ */
+import type { ColumnTarget } from '@batchcast/csv';
+import type { ModelSchema } from './types.js';
+
+export type ColumnPlan =
+  | {
+      ok: true;
+      /** One target per model input, in schema.inputs order. */
+      targets: ColumnTarget[];
+      /** The header names used, flattened in target order (what the model reads, for display). */
+      columns: string[];
+    }
+  | {
+      ok: false;
+      /** Every model column the header lacks (or matches ambiguously), in the model's order. */
+      missing: string[];
+      /** A sentence a business user can act on. */
+      message: string;
+    };
+
+const normalize = (s: string) => s.trim().toLowerCase();
+
+function quoteList(names: string[], max = 20): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+export function planColumns(schema: ModelSchema, header: string[]): ColumnPlan {
+  const exact = new Map<string, number>();
+  const loose = new Map<string, number[]>();
+  header.forEach((h, i) => {
+    if (!exact.has(h)) exact.set(h, i);
+    const key = normalize(h);
+    loose.set(key, [...(loose.get(key) ?? []), i]);
+  });
+  /** Exact name first; otherwise ignoring case and surrounding spaces, if that picks exactly one column. */
+  const find = (name: string): number | 'missing' | number[] => {
+    const hit = exact.get(name);
+    if (hit !== undefined) return hit;
+    const candidates = loose.get(normalize(name)) ?? [];
+    if (candidates.length === 1) return candidates[0]!;
+    return candidates.length === 0 ? 'missing' : candidates;
+  };
+
+  const missing: string[] = [];
+  const ambiguous: string[] = [];
+  const resolved: (number[] | null)[] = schema.inputs.map((input) => {
+    if (!input.columns) return null;
+    return input.columns.map((name) => {
+      const r = find(name);
+      if (typeof r === 'number') return r;
+      missing.push(name);
+      if (r !== 'missing') ambiguous.push(`"${name}" matches ${r.map((i) => `"${header[i]}"`).join(' and ')}`);
+      return -1;
+    });
+  });
+
+  if (missing.length > 0) {
+    const n = missing.length;
+    let message =
+      `The CSV is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(missing)}. ` +
+      `Add ${n === 1 ? 'it' : 'them'} to the file (names are matched ignoring upper/lower case and surrounding spaces).`;
+    if (ambiguous.length > 0) {
+      message += ` Some names match more than one CSV column, rename all but one: ${ambiguous.join('; ')}.`;
+    }
+    return { ok: false, missing, message };
+  }
+
+  // Inputs whose columns the model does not name take the header columns nobody else claimed, but only when
+  // their count is exactly right: guessing among extra columns (ids, true labels) would score garbage.
+  const claimed = new Set(resolved.flatMap((r) => r ?? []));
+  const unclaimed = header.map((_, i) => i).filter((i) => !claimed.has(i));
+  const unnamed = schema.inputs.filter((_, k) => resolved[k] === null);
+  if (unnamed.length > 0) {
+    const width = unnamed.reduce((n, i) => n + i.width, 0);
+    if (unnamed.length > 1 || unclaimed.length !== width) {
+      const other = claimed.size > 0 ? ' other' : '';
+      return {
+        ok: false,
+        missing: [],
+        message:
+          `The model needs ${width} feature column${width === 1 ? '' : 's'} but does not name them, and the CSV has ` +
+          `${unclaimed.length}${other} column${unclaimed.length === 1 ? '' : 's'}, so batchcast cannot tell which to use. ` +
+          `Register the model with "features" naming its ${width} CSV columns in the model's order, or upload a CSV ` +
+          `with exactly those ${width} columns in that order.`,
+      };
+    }
+    const k = schema.inputs.indexOf(unnamed[0]!);
+    resolved[k] = unclaimed;
+  }
+
+  const targets: ColumnTarget[] = schema.inputs.map((input, k) => ({
+    name: input.name,
+    type: input.type,
+    columns: resolved[k]!,
+  }));
+  return { ok: true, targets, columns: targets.flatMap((t) => t.columns.map((i) => header[i]!)) };
+}

@@ -1,0 +1,118 @@
+/**
+ * Model registration: decide whether an uploaded file can be scored, rewrite what onnxruntime-node cannot
+ * return, and describe the model (inputs, outputs, classes) for the rest of the platform.
+ */
+import * as ort from 'onnxruntime-node';
+import { ModelError } from './types.js';
+import type { ModelSchema, PreparedModel } from './types.js';
+import type { ModelProto } from './onnx-proto.js';
+import { toNumber } from './onnx-proto.js';
+import { decodeModel, scanModel } from './onnx-graph.js';
+import { describeInputs } from './inputs.js';
+import { rewriteZipMaps } from './zipmap.js';
+import { identifyOutputs } from './roles.js';
+import { rangeLabels } from './class-labels.js';
+import { createOrtSession } from './runtime.js';
+import { neutralTensor } from './tensors.js';
+import { sha256Hex } from './hash.js';
+
+export interface PrepareOptions {
+  /**
+   * The CSV column names that feed the model, in the model's feature order. For a single 2-D input these are
+   * its columns; for several inputs, the columns of every input in input order.
+   */
+  features?: string[];
+}
+
+function describeModel(model: ModelProto): string[] {
+  const notes: string[] = [];
+  const producer = [model.producerName, model.producerVersion].filter((s) => s).join(' ');
+  if (producer) notes.push(`Produced by ${producer}.`);
+  const opsets = (model.opsetImport ?? [])
+    .map((o) => `${o.domain ? o.domain : 'ai.onnx'} ${toNumber(o.version)}`)
+    .join(', ');
+  notes.push(`ONNX IR version ${toNumber(model.irVersion)}${opsets ? `; opsets ${opsets}` : ''}.`);
+  return notes;
+}
+
+/** Weights saved next to the model (save_as_external_data) are not in the uploaded bytes. */
+function checkExternalData(model: ModelProto): void {
+  const external = (model.graph?.initializer ?? []).filter((t) => t.dataLocation === 1);
+  if (external.length > 0) {
+    throw new ModelError(
+      'runtime_rejected',
+      `The model keeps ${external.length} weight tensor${external.length === 1 ? '' : 's'} in separate external-data ` +
+        'files, which are not part of the upload. Save it as a single file (Python: onnx.save(model, path, ' +
+        'save_as_external_data=False)) and upload that.',
+    );
+  }
+}
+
+/** Runs the model once on neutral inputs to learn the width of its probability output. */
+async function probeWidth(session: ort.InferenceSession, schema: ModelSchema, output: string): Promise<number | null> {
+  const rows = schema.fixedBatch ?? 1;
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of schema.inputs) feeds[input.name] = neutralTensor(input, rows);
+  try {
+    const result = await session.run(feeds, [output]);
+    const dims = result[output]!.dims;
+    return dims.length === 2 ? dims[1]! : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {
+  scanModel(bytes);
+  const model = decodeModel(bytes);
+  checkExternalData(model);
+
+  const inputFacts = describeInputs(model, opts.features);
+  const rewritten = rewriteZipMaps(bytes, model);
+  const roles = identifyOutputs(model, rewritten.rewrites);
+
+  const schema: ModelSchema = {
+    task: roles.task,
+    inputs: inputFacts.inputs,
+    outputs: roles.outputs,
+    labelOutput: roles.labelOutput,
+    probabilityOutput: roles.probabilityOutput,
+    valueOutput: roles.valueOutput,
+    classLabels: roles.classLabels,
+    fixedBatch: inputFacts.fixedBatch,
+    notes: [
+      ...describeModel(model),
+      ...rewritten.rewrites.map((r) => `ZipMap output '${r.zipMapOutput}' rewritten to tensor '${r.tensorOutput}'.`),
+      ...inputFacts.notes,
+      ...roles.notes,
+    ],
+  };
+
+  // The only reliable test of "can onnxruntime run this" is letting it load the final bytes.
+  const session = await createOrtSession(rewritten.bytes, { intraOpNumThreads: 1 });
+  try {
+    const missingInputs = schema.inputs.filter((i) => !session.inputNames.includes(i.name));
+    const wanted = [schema.labelOutput, schema.probabilityOutput, schema.valueOutput].filter((n): n is string => !!n);
+    const missingOutputs = wanted.filter((n) => !session.outputNames.includes(n));
+    if (missingInputs.length > 0 || missingOutputs.length > 0) {
+      const names = [...missingInputs.map((i) => i.name), ...missingOutputs].join(', ');
+      throw new ModelError('runtime_rejected', `ONNX Runtime does not see the model's ${names} after loading it.`);
+    }
+    if (schema.task === 'classifier' && schema.classLabels === null && schema.probabilityOutput) {
+      const width = await probeWidth(session, schema, schema.probabilityOutput);
+      if (width === null || width < 1) {
+        throw new ModelError(
+          'unsupported_output',
+          `The model does not say how many classes '${schema.probabilityOutput}' has, and a trial run did not tell. ` +
+            'Export it with a fixed number of probability columns.',
+        );
+      }
+      schema.classLabels = rangeLabels(width);
+      schema.notes.push(`The model names no class labels; classes are numbered 0..${width - 1} in probability order.`);
+    }
+  } finally {
+    await session.release();
+  }
+
+  return { bytes: rewritten.bytes, sha256: sha256Hex(rewritten.bytes), schema };
+}

@@ -1,0 +1,201 @@
+/**
+ * Scoring: one onnxruntime session per model, one `run` per RecordBatch.
+ *
+ * onnxruntime-node's `run` does all of its native work synchronously on the calling thread (it only defers the
+ * start with setImmediate), so a run blocks the event loop for its whole duration; callers keep batches small
+ * enough (or score in a worker_thread) that timers such as queue lock renewals still fire.
+ */
+import type * as ort from 'onnxruntime-node';
+import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import type { BatchPredictions, ModelSchema } from './types.js';
+import { createOrtSession } from './runtime.js';
+import type { RuntimeOptions } from './runtime.js';
+import { checkData, sliceRows, tensorFloat32, tensorFloat64, tensorLabels, toTensor } from './tensors.js';
+import { sha256Hex } from './hash.js';
+
+/** A batch could not be scored (onnxruntime failed, or returned something the schema did not promise). */
+export class ScoringError extends Error {
+  constructor(
+    message: string,
+    /** 0-based index of the first record of the failed batch. */
+    readonly firstRow: number,
+    readonly count: number,
+  ) {
+    super(message);
+    this.name = 'ScoringError';
+  }
+}
+
+export class ScoringSession {
+  private readonly fetches: string[];
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly schema: ModelSchema,
+  ) {
+    // Only what the predictions need: a Softmax model's logits or a pipeline's intermediate outputs are not copied out.
+    this.fetches = [schema.labelOutput, schema.probabilityOutput, schema.valueOutput].filter(
+      (n): n is string => n !== null,
+    );
+  }
+
+  /** Loads prepared bytes (the output of prepareModel) with the schema prepareModel returned for them. */
+  static async create(bytes: Uint8Array, schema: ModelSchema, opts: RuntimeOptions): Promise<ScoringSession> {
+    return new ScoringSession(await createOrtSession(bytes, opts), schema);
+  }
+
+  /**
+   * Scores every record of the batch, including rows with coercion errors (their neutral values score
+   * harmlessly; the platform discards those predictions). `targets` are planColumns' targets for the batch.
+   */
+  async score(batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
+    const { schema } = this;
+    const count = batch.count;
+    const classes = schema.classLabels?.length ?? 0;
+    const out: BatchPredictions = {
+      count,
+      labels: schema.task === 'classifier' ? new Array<string | number>(count) : null,
+      values: schema.task === 'regressor' ? new Float64Array(count) : null,
+      probabilities: schema.probabilityOutput ? new Float32Array(count * classes) : null,
+    };
+    if (count === 0) return out;
+
+    if (targets.length !== schema.inputs.length || batch.data.length !== targets.length) {
+      throw new TypeError(
+        `The model has ${schema.inputs.length} inputs but got ${targets.length} targets and ${batch.data.length} data arrays.`,
+      );
+    }
+    // Targets come from planColumns in input order; match by name so a reordering cannot feed the wrong input.
+    const data = schema.inputs.map((input) => {
+      const i = targets.findIndex((t) => t.name === input.name);
+      if (i < 0) throw new TypeError(`No column target for model input '${input.name}'.`);
+      if (targets[i]!.columns.length !== input.width) {
+        throw new TypeError(`Input '${input.name}' takes ${input.width} columns, its target has ${targets[i]!.columns.length}.`);
+      }
+      const d = batch.data[i]!;
+      checkData(input, d, count);
+      return d;
+    });
+
+    // A model exported with a fixed batch dimension (e.g. [1, F]) is run in slices of exactly that size, the last
+    // one padded with neutral rows whose results are dropped.
+    const runSize = schema.fixedBatch ?? count;
+    for (let from = 0; from < count; from += runSize) {
+      const to = Math.min(from + runSize, count);
+      const feeds: Record<string, ort.Tensor> = {};
+      schema.inputs.forEach((input, k) => {
+        const rows = runSize === count ? data[k]! : sliceRows(input, data[k]!, from, to, runSize);
+        feeds[input.name] = toTensor(input, rows, runSize);
+      });
+      let result: ort.InferenceSession.OnnxValueMapType;
+      try {
+        result = await this.session.run(feeds, this.fetches);
+      } catch (e) {
+        throw new ScoringError(
+          `ONNX Runtime failed to score rows ${batch.firstRow + from + 1}-${batch.firstRow + to}: ${(e as Error).message}`,
+          batch.firstRow + from,
+          to - from,
+        );
+      }
+      this.collect(result, out, from, to, runSize, batch.firstRow);
+    }
+    return out;
+  }
+
+  /** Copies rows [from, to) of one run's outputs (the run held `runRows` rows) into the batch's predictions. */
+  private collect(
+    result: ort.InferenceSession.OnnxValueMapType,
+    out: BatchPredictions,
+    from: number,
+    to: number,
+    runRows: number,
+    firstRow: number,
+  ): void {
+    const { schema } = this;
+    const n = to - from;
+    const fail = (what: string) =>
+      new ScoringError(`The model returned ${what} for rows ${firstRow + from + 1}-${firstRow + to}.`, firstRow + from, n);
+
+    let probs: Float32Array | null = null;
+    if (schema.probabilityOutput && out.probabilities) {
+      const c = schema.classLabels!.length;
+      probs = tensorFloat32(result[schema.probabilityOutput]!);
+      if (probs.length !== runRows * c) throw fail(`${probs.length} probabilities instead of ${runRows} x ${c}`);
+      out.probabilities.set(probs.subarray(0, n * c), from * c);
+    }
+    if (schema.task === 'classifier' && out.labels) {
+      if (schema.labelOutput) {
+        const labels = tensorLabels(result[schema.labelOutput]!);
+        if (labels.length !== runRows) throw fail(`${labels.length} labels instead of ${runRows}`);
+        for (let i = 0; i < n; i++) out.labels[from + i] = labels[i]!;
+      } else if (probs) {
+        // A probabilities-only model (e.g. ends in Softmax): the label is the most probable class.
+        const c = schema.classLabels!.length;
+        for (let i = 0; i < n; i++) {
+          let best = 0;
+          for (let j = 1; j < c; j++) if (probs[i * c + j]! > probs[i * c + best]!) best = j;
+          out.labels[from + i] = schema.classLabels![best]!;
+        }
+      }
+    }
+    if (schema.valueOutput && out.values) {
+      const values = tensorFloat64(result[schema.valueOutput]!);
+      if (values.length !== runRows) throw fail(`${values.length} values instead of ${runRows}`);
+      out.values.set(values.subarray(0, n), from);
+    }
+  }
+
+  /** Frees the native session; the object cannot score afterwards. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** How many models a worker keeps loaded; the least recently used is dropped beyond that. */
+export const SESSION_CACHE_SIZE = 16;
+const cache = new Map<string, Promise<ScoringSession>>();
+
+/**
+ * The worker-wide session for a model, loaded on first use. Concurrent callers share one load; a failed load
+ * is not cached. The first caller's `opts` decide the session's threads. Bytes whose sha256 differs from the
+ * key are refused: a session cached under the wrong key would score every later job with the wrong model.
+ * Sessions dropped by the LRU are not released explicitly (a caller may still be scoring with one); their
+ * native memory is freed when they are garbage-collected.
+ */
+export function getSession(
+  sha256: string,
+  loadBytes: () => Promise<Uint8Array>,
+  schema: ModelSchema,
+  opts: RuntimeOptions,
+): Promise<ScoringSession> {
+  const hit = cache.get(sha256);
+  if (hit) {
+    cache.delete(sha256);
+    cache.set(sha256, hit); // most recently used last
+    return hit;
+  }
+  const loading = (async () => {
+    const bytes = await loadBytes();
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256) throw new Error(`Model bytes have sha256 ${actual}, expected ${sha256}.`);
+    return ScoringSession.create(bytes, schema, opts);
+  })();
+  cache.set(sha256, loading);
+  loading.catch(() => {
+    if (cache.get(sha256) === loading) cache.delete(sha256);
+  });
+  while (cache.size > SESSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return loading;
+}
+
+/** Drops a model's session from the cache and releases it. */
+export async function evictSession(sha256: string): Promise<void> {
+  const entry = cache.get(sha256);
+  cache.delete(sha256);
+  if (entry) await entry.then((s) => s.release()).catch(() => undefined);
+}
+
+/** Releases every cached session (worker shutdown, tests). */
+export async function clearSessionCache(): Promise<void> {
+  await Promise.all([...cache.keys()].map((k) => evictSession(k)));
+}

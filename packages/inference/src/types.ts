@@ -1,0 +1,86 @@
+/**
+ * Contracts of the inference package: what a registered model looks like to the rest of the platform.
+ * Everything is plain JSON-serialisable data so it can be stored in PostgreSQL (models.schema, jsonb) and
+ * handed to any worker on any machine.
+ */
+import type { CellType } from '@batchcast/csv';
+
+export type TensorType = CellType;
+
+export interface ModelInput {
+  /** Graph input name. */
+  name: string;
+  type: TensorType;
+  /** Shape as declared; symbolic or unknown dimensions are null. */
+  shape: (number | null)[];
+  /** How many CSV columns feed this input (last dimension; 1 for [N] or [N,1]). */
+  width: number;
+  /**
+   * The CSV column names that feed it, in order: for a one-per-column input its own name; for a 2-D input
+   * the registration's `features`, else the model's `feature_names` metadata, else null (decided from
+   * the CSV header when its column count equals `width`).
+   */
+  columns: string[] | null;
+}
+
+export interface ModelOutput {
+  name: string;
+  type: TensorType;
+  shape: (number | null)[];
+}
+
+export interface ModelSchema {
+  task: 'classifier' | 'regressor';
+  inputs: ModelInput[];
+  outputs: ModelOutput[];
+  /** Output holding the predicted class (classifiers). */
+  labelOutput: string | null;
+  /** Output holding class probabilities [N, classes] (classifiers, after the ZipMap rewrite). */
+  probabilityOutput: string | null;
+  /** Output holding the regression value [N] or [N,1] (regressors). */
+  valueOutput: string | null;
+  /** Class labels in the model's probability order; numbers for integer labels. Null for regressors. */
+  classLabels: (string | number)[] | null;
+  /** A fixed batch dimension (e.g. 1) the model requires, or null when any batch size works. */
+  fixedBatch: number | null;
+  /** Anything the registration learned worth showing: producer name/version, opsets, graph rewrites. */
+  notes: string[];
+}
+
+/** What registration returns: the bytes to store and run (possibly rewritten), their sha256 and schema. */
+export interface PreparedModel {
+  bytes: Uint8Array;
+  sha256: string;
+  schema: ModelSchema;
+}
+
+/** Why a model file is refused at registration (a 4xx with this message). */
+export type ModelErrorCode =
+  | 'not_onnx'
+  | 'truncated'
+  | 'unsupported_operator'
+  | 'unsupported_input_type'
+  | 'unsupported_output'
+  | 'bad_features'
+  | 'runtime_rejected';
+
+export class ModelError extends Error {
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+/** Predictions for one RecordBatch. */
+export interface BatchPredictions {
+  count: number;
+  /** Class label per row (classifiers). */
+  labels: (string | number)[] | null;
+  /** Regression value per row (regressors). */
+  values: Float64Array | null;
+  /** Row-major [count, classLabels.length] (classifiers). */
+  probabilities: Float32Array | null;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { planColumns, prepareModel } from '../src/index.js';
+import type { ModelSchema } from '../src/index.js';
+import { modelBytes, readCsv } from './helpers.js';
+
+const iris = (await prepareModel(modelBytes('iris-logreg.onnx'))).schema;
+const churn = (await prepareModel(modelBytes('churn-pipeline.onnx'))).schema;
+const cancer = (await prepareModel(modelBytes('breast-cancer-rf.onnx'))).schema; // no feature names
+
+describe('planColumns', () => {
+  it('maps a reordered header by name', () => {
+    const plan = planColumns(iris, ['species', 'petal_width', 'sepal_width', 'petal_length', 'sepal_length']);
+    expect(plan).toEqual({
+      ok: true,
+      targets: [{ name: 'input', type: 'float32', columns: [4, 2, 3, 1] }],
+      columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+    });
+  });
+
+  it('maps one target per input for one-input-per-column graphs, in input order', () => {
+    const plan = planColumns(churn, ['support_tickets', 'customer_id', 'monthly_charges', 'tenure_months', 'payment_method', 'contract']);
+    expect(plan.ok && plan.targets).toEqual([
+      { name: 'contract', type: 'string', columns: [5] },
+      { name: 'payment_method', type: 'string', columns: [4] },
+      { name: 'tenure_months', type: 'float32', columns: [3] },
+      { name: 'monthly_charges', type: 'float32', columns: [2] },
+      { name: 'support_tickets', type: 'float32', columns: [0] },
+    ]);
+  });
+
+  it('ignores extra columns', () => {
+    const plan = planColumns(iris, ['id', 'sepal_length', 'note', 'sepal_width', 'petal_length', 'petal_width', 'x']);
+    expect(plan.ok && plan.targets[0]!.columns).toEqual([1, 3, 4, 5]);
+  });
+
+  it('lists every missing column, in a sentence', () => {
+    const plan = planColumns(iris, ['sepal_width', 'petal_length', 'species']);
+    expect(plan.ok).toBe(false);
+    if (plan.ok) return;
+    expect(plan.missing).toEqual(['sepal_length', 'petal_width']);
+    expect(plan.message).toMatch(/^The CSV is missing 2 columns the model needs: sepal_length, petal_width\./);
+  });
+
+  it('says "1 column" for one missing column', () => {
+    const plan = planColumns(churn, ['contract', 'payment_method', 'tenure_months', 'monthly_charges']);
+    expect(plan.ok).toBe(false);
+    if (plan.ok) return;
+    expect(plan.missing).toEqual(['support_tickets']);
+    expect(plan.message).toContain('missing 1 column the model needs: support_tickets.');
+  });
+
+  it('matches ignoring case and surrounding spaces, preferring exact names', () => {
+    const plan = planColumns(iris, [' Sepal_Length ', 'SEPAL_WIDTH', 'petal_length', 'Petal_Width']);
+    expect(plan.ok && plan.targets[0]!.columns).toEqual([0, 1, 2, 3]);
+    const exact = planColumns(iris, ['Sepal_Length', 'sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    expect(exact.ok && exact.targets[0]!.columns).toEqual([1, 2, 3, 4]);
+  });
+
+  it('does not guess between two columns that differ only in case', () => {
+    const plan = planColumns(iris, ['Sepal_Length', 'SEPAL_LENGTH', 'sepal_width', 'petal_length', 'petal_width']);
+    expect(plan.ok).toBe(false);
+    if (plan.ok) return;
+    expect(plan.missing).toEqual(['sepal_length']);
+    expect(plan.message).toContain('"sepal_length" matches "Sepal_Length" and "SEPAL_LENGTH"');
+  });
+
+  it('uses the header in order when the model names no features and the count matches', () => {
+    const header = readCsv('breast_cancer.csv').header.slice(1);
+    const plan = planColumns(cancer, header);
+    expect(plan.ok && plan.targets[0]!.columns).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(plan.ok && plan.columns).toEqual(header);
+  });
+
+  it('refuses to guess when the model names no features and the count differs', () => {
+    const header = readCsv('breast_cancer.csv').header; // patient_id + 30 features
+    const plan = planColumns(cancer, header);
+    expect(plan.ok).toBe(false);
+    if (plan.ok) return;
+    expect(plan.missing).toEqual([]);
+    expect(plan.message).toContain('needs 30 feature columns');
+    expect(plan.message).toContain('the CSV has 31 columns');
+    expect(plan.message).toContain('"features"');
+  });
+
+  it('plans a hand-written schema with several 2-D inputs', () => {
+    const schema: ModelSchema = {
+      task: 'regressor',
+      inputs: [
+        { name: 'num', type: 'float64', shape: [null, 2], width: 2, columns: ['a', 'b'] },
+        { name: 'flag', type: 'bool', shape: [null], width: 1, columns: ['f'] },
+      ],
+      outputs: [{ name: 'y', type: 'float32', shape: [null, 1] }],
+      labelOutput: null,
+      probabilityOutput: null,
+      valueOutput: 'y',
+      classLabels: null,
+      fixedBatch: null,
+      notes: [],
+    };
+    expect(planColumns(schema, ['f', 'b', 'a'])).toEqual({
+      ok: true,
+      targets: [
+        { name: 'num', type: 'float64', columns: [2, 1] },
+        { name: 'flag', type: 'bool', columns: [0] },
+      ],
+      columns: ['a', 'b', 'f'],
+    });
+  });
+});

@@ -1,0 +1,182 @@
+/** Files registration must refuse, each with its error code and a message a user can act on. */
+import { describe, expect, it } from 'vitest';
+import { ModelError, prepareModel } from '../src/index.js';
+import type { ModelErrorCode } from '../src/index.js';
+import { onnx } from '../src/onnx-proto.js';
+import { editModel, modelBytes } from './helpers.js';
+
+const EXAMPLES = ['iris-logreg.onnx', 'breast-cancer-rf.onnx', 'diabetes-gbr.onnx', 'digits-mlp.onnx', 'churn-pipeline.onnx'];
+
+async function refusal(bytes: Uint8Array, opts?: { features?: string[] }): Promise<ModelError> {
+  try {
+    await prepareModel(bytes, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ModelError);
+    return e as ModelError;
+  }
+  throw new Error('prepareModel accepted the model');
+}
+
+async function expectRefusal(bytes: Uint8Array, code: ModelErrorCode, message: RegExp, opts?: { features?: string[] }) {
+  const e = await refusal(bytes, opts);
+  expect({ code: e.code, message: e.message }).toMatchObject({ code, message: expect.stringMatching(message) });
+  return e;
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+const PNG = new Uint8Array([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+  0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89,
+]);
+
+describe('not ONNX', () => {
+  it('refuses a PNG image', async () => {
+    await expectRefusal(PNG, 'not_onnx', /not an ONNX model.*PNG image/);
+  });
+  it('refuses text files (a CSV, JSON, a Python script)', async () => {
+    await expectRefusal(text('sepal_length,sepal_width\n5.1,3.5\n'), 'not_onnx', /not an ONNX model.*text file/);
+    await expectRefusal(text('{"model": "iris"}'), 'not_onnx', /not an ONNX model/);
+    await expectRefusal(text('import onnx\nonnx.save(model, "m.onnx")\n'), 'not_onnx', /not an ONNX model/);
+  });
+  it('refuses an empty file', async () => {
+    await expectRefusal(new Uint8Array(0), 'not_onnx', /empty/);
+  });
+  it('refuses a pickled scikit-learn model and a ZIP', async () => {
+    await expectRefusal(new Uint8Array([0x80, 0x04, 0x95, 0x10, 0, 0, 0]), 'not_onnx', /pickle/);
+    await expectRefusal(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]), 'not_onnx', /ZIP/);
+  });
+});
+
+describe('truncated', () => {
+  for (const file of EXAMPLES) {
+    it(`refuses the first half of ${file}`, async () => {
+      const bytes = modelBytes(file);
+      await expectRefusal(bytes.subarray(0, Math.floor(bytes.length / 2)), 'truncated', /incomplete.*upload the complete/);
+    });
+  }
+  it('refuses cuts anywhere after the header', async () => {
+    const bytes = modelBytes('breast-cancer-rf.onnx');
+    for (const cut of [40, 1000, 100_000, bytes.length - 30, bytes.length - 1]) {
+      const e = await refusal(bytes.subarray(0, cut));
+      expect([cut, e.code]).toEqual([cut, 'truncated']);
+    }
+  });
+});
+
+describe('operators ONNX Runtime lacks', () => {
+  it('refuses an unknown operator in a made-up domain, naming it', async () => {
+    const bytes = editModel('breast-cancer-rf.onnx', (m) => {
+      m.graph!.node![0]!.opType = 'NoSuchOp';
+      m.graph!.node![0]!.domain = 'com.example.madeup';
+      m.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: 'com.example.madeup', version: 1 }));
+    });
+    await expectRefusal(bytes, 'unsupported_operator', /NoSuchOp.*com\.example\.madeup/);
+  });
+  it('refuses an operator whose domain the model does not even import', async () => {
+    const bytes = editModel('iris-logreg.onnx', (m) => {
+      m.graph!.node![0]!.opType = 'NoSuchOp';
+      m.graph!.node![0]!.domain = 'com.example.madeup';
+    });
+    await expectRefusal(bytes, 'unsupported_operator', /NoSuchOp/);
+  });
+  it('refuses an unknown operator in the standard domain', async () => {
+    const bytes = editModel('digits-mlp.onnx', (m) => {
+      m.graph!.node![4]!.opType = 'Rellu';
+    });
+    await expectRefusal(bytes, 'unsupported_operator', /Rellu/);
+  });
+});
+
+describe('models ONNX Runtime rejects', () => {
+  it('refuses a graph that reads a value nothing produces', async () => {
+    const bytes = editModel('digits-mlp.onnx', (m) => {
+      m.graph!.node![2]!.input![0] = 'no_such_value';
+    });
+    await expectRefusal(bytes, 'runtime_rejected', /could not load the model.*no_such_value/);
+  });
+  it('refuses weights kept in external-data files', async () => {
+    const bytes = editModel('digits-mlp.onnx', (m) => {
+      const w = m.graph!.initializer![2]!;
+      w.dataLocation = 1;
+      w.rawData = new Uint8Array(0);
+      w.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: 'weights.bin' })];
+    });
+    await expectRefusal(bytes, 'runtime_rejected', /external-data/);
+  });
+});
+
+describe('input element types', () => {
+  it('refuses float16 inputs', async () => {
+    const bytes = editModel('iris-logreg.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.elemType = 10;
+    });
+    await expectRefusal(bytes, 'unsupported_input_type', /'input' has element type float16/);
+  });
+  it('refuses uint8 inputs', async () => {
+    const bytes = editModel('iris-logreg.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.elemType = 2;
+    });
+    await expectRefusal(bytes, 'unsupported_input_type', /uint8/);
+  });
+  it('refuses image-shaped (rank 4) inputs', async () => {
+    const bytes = editModel('iris-logreg.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.shape!.dim = [{}, { dimValue: 3 }, { dimValue: 2 }, { dimValue: 2 }].map((d) =>
+        onnx.TensorShapeProto.Dimension.create(d),
+      );
+    });
+    await expectRefusal(bytes, 'unsupported_input_type', /shape \[rows, 3, 2, 2\]/);
+  });
+});
+
+describe('outputs', () => {
+  it('refuses a model whose only output is a sequence', async () => {
+    const bytes = editModel('iris-logreg.onnx', (m) => {
+      m.graph!.node!.push(
+        onnx.NodeProto.create({ opType: 'SequenceConstruct', input: ['probabilities'], output: ['probs_seq'] }),
+      );
+      m.graph!.output = [
+        onnx.ValueInfoProto.create({
+          name: 'probs_seq',
+          type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } },
+        }),
+      ];
+    });
+    await expectRefusal(bytes, 'unsupported_output', /no output batchcast can read/);
+  });
+  it('refuses raw multi-column scores that are neither labelled nor a Softmax', async () => {
+    const bytes = editModel('digits-mlp.onnx', (m) => {
+      m.graph!.output = [
+        onnx.ValueInfoProto.create({
+          name: 'z2',
+          type: { tensorType: { elemType: 1, shape: { dim: [{}, { dimValue: 10 }] } } },
+        }),
+      ];
+    });
+    await expectRefusal(bytes, 'unsupported_output', /cannot tell what the model predicts.*'z2' float32\[\?,10\]/);
+  });
+});
+
+describe('features', () => {
+  it('refuses a feature list of the wrong length, saying how many are needed', async () => {
+    const e = await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /takes 4 feature columns.*but 3 feature names were given/, {
+      features: ['a', 'b', 'c'],
+    });
+    expect(e.message).toContain("'input' [rows, 4]");
+  });
+  it('refuses duplicate and empty feature names', async () => {
+    await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /"a" and "A" name the same CSV column/, {
+      features: ['a', 'b', 'A', 'c'],
+    });
+    await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /"b" is listed twice/, { features: ['a', 'b', 'b', 'c'] });
+    await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /must not be empty/, { features: ['a', ' ', 'b', 'c'] });
+  });
+  it('counts one feature per input for one-input-per-column graphs', async () => {
+    await expectRefusal(modelBytes('churn-pipeline.onnx'), 'bad_features', /takes 5 feature columns/, { features: ['a', 'b'] });
+  });
+  it('refuses a 2-D input of undeclared width without features', async () => {
+    const bytes = editModel('breast-cancer-rf.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.shape!.dim![1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'F' });
+    });
+    await expectRefusal(bytes, 'bad_features', /does not declare how many feature columns/);
+  });
+});

@@ -1,0 +1,90 @@
+/** ScoringSession guard rails and the worker-wide session cache. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { clearSessionCache, getSession, planColumns, prepareModel, ScoringError, ScoringSession } from '../src/index.js';
+import { sha256Hex } from '../src/hash.js';
+import { editModel, makeBatch, modelBytes, readCsv } from './helpers.js';
+
+const THREADS = { intraOpNumThreads: 1 };
+const iris = await prepareModel(modelBytes('iris-logreg.onnx'));
+const irisCsv = readCsv('iris.csv');
+const irisPlan = planColumns(iris.schema, irisCsv.header);
+if (!irisPlan.ok) throw new Error(irisPlan.message);
+const targets = irisPlan.targets;
+
+afterEach(async () => {
+  await clearSessionCache();
+});
+
+describe('ScoringSession.score', () => {
+  it('returns empty predictions for an empty batch', async () => {
+    const s = await ScoringSession.create(iris.bytes, iris.schema, THREADS);
+    const out = await s.score(makeBatch(targets, []), targets);
+    expect(out).toEqual({ count: 0, labels: [], values: null, probabilities: new Float32Array(0) });
+    await s.release();
+  });
+
+  it('refuses data of the wrong array type or length', async () => {
+    const s = await ScoringSession.create(iris.bytes, iris.schema, THREADS);
+    const batch = makeBatch(targets, irisCsv.rows.slice(0, 3));
+    await expect(s.score({ ...batch, data: [Float64Array.from(batch.data[0] as Float32Array)] }, targets)).rejects.toThrow(
+      /needs a Float32Array, got a Float64Array/,
+    );
+    await expect(s.score({ ...batch, count: 4 }, targets)).rejects.toThrow(/4 rows x 4 columns = 16 values, got 12/);
+    await expect(s.score(batch, [{ ...targets[0]!, name: 'other' }])).rejects.toThrow(/No column target for model input 'input'/);
+    await s.release();
+  });
+
+  it('reports an onnxruntime failure with the batch rows', async () => {
+    // zeros=0 makes OneHotEncoder fail on categories it does not know.
+    const bytes = editModel('churn-pipeline.onnx', (m) => {
+      for (const n of m.graph!.node!) for (const a of n.attribute ?? []) if (a.name === 'zeros') a.i = 0;
+    });
+    const p = await prepareModel(bytes);
+    const csv = readCsv('churn.csv');
+    const plan = planColumns(p.schema, csv.header);
+    if (!plan.ok) throw new Error(plan.message);
+    const rows = csv.rows.slice(0, 10).map((r, i) => (i === 5 ? [r[0]!, 'lifetime', ...r.slice(2)] : r));
+    const s = await ScoringSession.create(p.bytes, p.schema, THREADS);
+    const err = await s.score(makeBatch(plan.targets, rows, 1000), plan.targets).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScoringError);
+    expect(err).toMatchObject({ firstRow: 1000, count: 10, message: expect.stringMatching(/^ONNX Runtime failed to score rows 1001-1010: /) });
+    await s.release();
+  });
+});
+
+describe('getSession', () => {
+  it('loads each model once, also for concurrent callers', async () => {
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return iris.bytes;
+    };
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => getSession(iris.sha256, load, iris.schema, THREADS)));
+    expect(a).toBe(b);
+    expect(b).toBe(c);
+    expect(await getSession(iris.sha256, load, iris.schema, THREADS)).toBe(a);
+    expect(loads).toBe(1);
+    const out = await a!.score(makeBatch(targets, irisCsv.rows.slice(0, 2)), targets);
+    expect(out.labels).toEqual(['setosa', 'setosa']);
+  });
+
+  it('refuses bytes that do not match the sha256 and does not cache the failure', async () => {
+    const wrong = modelBytes('diabetes-gbr.onnx');
+    await expect(getSession(iris.sha256, async () => wrong, iris.schema, THREADS)).rejects.toThrow(
+      `Model bytes have sha256 ${sha256Hex(wrong)}, expected ${iris.sha256}`,
+    );
+    const s = await getSession(iris.sha256, async () => iris.bytes, iris.schema, THREADS);
+    expect(s).toBeInstanceOf(ScoringSession);
+  });
+
+  it('does not cache a failed load', async () => {
+    let calls = 0;
+    const failing = async (): Promise<Uint8Array> => {
+      calls++;
+      throw new Error('database unavailable');
+    };
+    await expect(getSession(iris.sha256, failing, iris.schema, THREADS)).rejects.toThrow('database unavailable');
+    await expect(getSession(iris.sha256, failing, iris.schema, THREADS)).rejects.toThrow('database unavailable');
+    expect(calls).toBe(2);
+  });
+});
