@@ -10,6 +10,7 @@ import { toNumber } from './onnx-proto.js';
 import { decodeModel, scanModel } from './onnx-graph.js';
 import { describeInputs } from './inputs.js';
 import { rewriteZipMaps } from './zipmap.js';
+import { rewriteTreePrecision } from './tree-precision.js';
 import { identifyOutputs } from './roles.js';
 import { rangeLabels } from './class-labels.js';
 import { createOrtSession } from './runtime.js';
@@ -68,7 +69,11 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
   checkExternalData(model);
 
   const inputFacts = describeInputs(model, opts.features);
-  const rewritten = rewriteZipMaps(bytes, model);
+  const zipped = rewriteZipMaps(bytes, model);
+  // Tree sums in double (see tree-precision.ts), on the ZipMap-rewritten graph; the rewrite only inserts Casts
+  // in front of tree ensembles and changes their attributes, so graph inputs and outputs stay as described.
+  const precise = rewriteTreePrecision(zipped.bytes, zipped.bytes === bytes ? model : decodeModel(zipped.bytes));
+  const rewritten = { bytes: precise.bytes, rewrites: zipped.rewrites };
   const roles = identifyOutputs(model, rewritten.rewrites);
 
   const schema: ModelSchema = {
@@ -83,6 +88,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
     notes: [
       ...describeModel(model),
       ...rewritten.rewrites.map((r) => `ZipMap output '${r.zipMapOutput}' rewritten to tensor '${r.tensorOutput}'.`),
+      ...precise.notes,
       ...inputFacts.notes,
       ...roles.notes,
     ],
