@@ -30,7 +30,10 @@ export class TcpProxy {
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.port = (this.server.address() as net.AddressInfo).port;
     return this.port;
   }
@@ -45,6 +48,7 @@ export class TcpProxy {
 
   /** Listens again on the same port: the service is back. */
   async restore(): Promise<void> {
+    if (this.server) return;
     await this.start(this.port);
   }
 }

@@ -7,6 +7,7 @@ import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
 import { fromMulterError, HttpError, notFound } from '../http/errors.js';
 import { describeModel, registerModel } from '../services/models.js';
+import { predictRows } from '../services/predict.js';
 
 const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
@@ -26,6 +27,10 @@ export function modelsApi(ctx: WebContext): Router {
     const versions = (await listModels(ctx.pool)).filter((m) => m.name === req.params.name);
     if (versions.length === 0) throw notFound('model');
     res.json({ name: req.params.name, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
+  });
+
+  router.post('/api/models/:name/predict', async (req, res) => {
+    res.json(await predictRows(ctx, String(req.params.name), req.body));
   });
 
   router.post('/api/models', requireAdmin(ctx.config.admin.token), async (req, res) => {

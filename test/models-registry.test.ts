@@ -1,0 +1,219 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvObjects, parseCsv } from './support/csv.js';
+import { submit, waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+
+/**
+ * The model registry over HTTP: registration rules, versions, refusals, and every example model registered
+ * anew and scored through the batch path and the real-time endpoint against scikit-learn's predictions.
+ */
+let platform: Platform;
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1 }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+async function register(file: string | Buffer, fields: Record<string, string>, headers: Record<string, string> = admin) {
+  const bytes = typeof file === 'string' ? await readFile(path.join(examples, 'models', file)) : file;
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set('file', new Blob([bytes]), typeof file === 'string' ? file : 'model.onnx');
+  return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers });
+}
+
+const breastCancerFeatures = (await readFile(path.join(examples, 'data/breast_cancer.csv'), 'utf8')).split('\n')[0]!.split(',').slice(1);
+
+const models = [
+  { file: 'iris-logreg.onnx', name: 'reg-iris', data: 'iris.csv', expected: 'iris.expected.csv', labels: ['setosa', 'versicolor', 'virginica'] },
+  { file: 'breast-cancer-rf.onnx', name: 'reg-breast-cancer', data: 'breast_cancer.csv', expected: 'breast_cancer.expected.csv', labels: [0, 1], features: breastCancerFeatures.join(',') },
+  { file: 'diabetes-gbr.onnx', name: 'reg-diabetes', data: 'diabetes.csv', expected: 'diabetes.expected.csv', labels: null },
+  { file: 'digits-mlp.onnx', name: 'reg-digits', data: 'digits.csv', expected: 'digits.expected.csv', labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+  { file: 'churn-pipeline.onnx', name: 'reg-churn', data: 'churn.csv', expected: 'churn.expected.csv', labels: [0, 1] },
+];
+
+/**
+ * churn-pipeline.onnx's LinearClassifier has mirrored score rows with SOFTMAX, so the graph defines
+ * p' = p²/(p²+(1-p)²) of scikit-learn's p (softmax of [-s, s] is sigmoid(2s)); the labels agree. We score the
+ * graph faithfully, so its probabilities are compared with what the graph defines.
+ */
+const churnGraphProbability = (p: number) => (p * p) / (p * p + (1 - p) * (1 - p));
+
+function compare(model: (typeof models)[number], got: Record<string, unknown>[], want: Record<string, string>[]) {
+  expect(got).toHaveLength(want.length);
+  got.forEach((row, i) => {
+    const exp = want[i]!;
+    if ('variable' in exp) {
+      expect(Math.abs(Number(row.prediction) - Number(exp.variable)), `row ${i + 1}`).toBeLessThanOrEqual(1e-4);
+      return;
+    }
+    expect(String(row.prediction), `row ${i + 1} label`).toBe(exp.label);
+    for (const [k, v] of Object.entries(exp)) {
+      if (!k.startsWith('p_')) continue;
+      const wantP = model.name === 'reg-churn' ? churnGraphProbability(Number(exp[k === 'p_0' ? 'p_0' : 'p_1'])) : Number(v);
+      expect(Math.abs(Number(row[`probability_${k.slice(2)}`]) - wantP), `row ${i + 1} ${k}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+}
+
+describe('registration', () => {
+  it('needs the admin token: 401 without, 403 with a wrong one', async () => {
+    expect((await register('iris-logreg.onnx', { name: 'x' }, {})).status).toBe(401);
+    expect((await register('iris-logreg.onnx', { name: 'x' }, { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(403);
+  });
+
+  it('refuses files that are not ONNX, truncated models and unknown operators with a 4xx', async () => {
+    const notOnnx = await register(Buffer.from('this is a text file, not a model'), { name: 'bad-text' });
+    expect(notOnnx.status).toBe(422);
+    expect((await notOnnx.json()).error.code).toBe('not_onnx');
+    const whole = await readFile(path.join(examples, 'models/breast-cancer-rf.onnx'));
+    const truncated = await register(whole.subarray(0, whole.length >> 1), { name: 'bad-truncated' });
+    expect(truncated.status).toBe(422);
+    expect((await truncated.json()).error.code).toBe('truncated');
+    // Rename the LinearClassifier operator in place (same length): an operator ONNX Runtime does not have.
+    const iris = await readFile(path.join(examples, 'models/iris-logreg.onnx'));
+    const at = iris.indexOf('LinearClassifier');
+    const unknownOp = Buffer.from(iris);
+    unknownOp.write('LinearClassifieX', at);
+    const res = await register(unknownOp, { name: 'bad-op' });
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(['unsupported_operator', 'runtime_rejected']).toContain(body.error.code);
+    expect(body.error.message).toMatch(/LinearClassifieX/);
+    expect((await (await fetch(platform.url('/api/models'))).json()).models.map((m: { name: string }) => m.name)).not.toContain('bad-op');
+  });
+
+  it('refuses features that do not fit the input', async () => {
+    const res = await register('breast-cancer-rf.onnx', { name: 'bad-features', features: 'a,b,c' });
+    expect(res.status).toBe(422);
+    expect((await res.json()).error.code).toBe('bad_features');
+  });
+});
+
+describe.each(models)('$file registered over HTTP', (model) => {
+  it('registers with its schema and scores its data set as scikit-learn did, batch and real time', async () => {
+    const res = await register(model.file, { name: model.name, ...(model.features ? { features: model.features } : {}) });
+    expect(res.status).toBe(201);
+    const info = await res.json();
+    expect(info).toMatchObject({ name: model.name, version: 1, classLabels: model.labels });
+    expect(info.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(info.inputs.length).toBeGreaterThan(0);
+    expect(info.outputs.length).toBeGreaterThan(0);
+
+    const listed = await (await fetch(platform.url(`/api/models/${model.name}`))).json();
+    expect(listed.versions[0]).toMatchObject({ name: model.name, version: 1, sha256: info.sha256 });
+    expect(listed.versions[0].columns.length).toBeGreaterThan(0);
+
+    const want = csvObjects(await readFile(path.join(examples, 'data', model.expected), 'utf8')).rows;
+
+    // Batch path.
+    const job = await (await submit(platform, model.data, { model: model.name })).json();
+    const done = await waitForEnd(platform, job.links.self);
+    expect(done).toMatchObject({ status: 'succeeded', model: { name: model.name, version: 1, sha256: info.sha256 } });
+    const results = csvObjects(await (await fetch(platform.url(job.links.results))).text());
+    compare(model, results.rows, want);
+
+    // Real-time path: the same rows as JSON, numbers as numbers and text as text.
+    const input = csvObjects(await readFile(path.join(examples, 'data', model.data), 'utf8')).rows;
+    const rows = input.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v])));
+    const predicted = await fetch(platform.url(`/api/models/${model.name}/predict`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows }),
+    });
+    expect(predicted.status).toBe(200);
+    compare(model, (await predicted.json()).predictions, want);
+  });
+});
+
+describe('versions', () => {
+  it('a second registration adds version 2, used by the next job; name@1 still pins version 1', async () => {
+    expect((await register('iris-logreg.onnx', { name: 'versioned' })).status).toBe(201);
+    const v1job = await (await submit(platform, 'iris.csv', { model: 'versioned' })).json();
+    const second = await register('iris-logreg.onnx', { name: 'versioned', description: 'second' });
+    expect(second.status).toBe(201);
+    expect((await second.json()).version).toBe(2);
+    const v2job = await (await submit(platform, 'iris.csv', { model: 'versioned' })).json();
+    const pinned = await (await submit(platform, 'iris.csv', { model: 'versioned@1' })).json();
+    expect((await waitForEnd(platform, v1job.links.self)).model.version).toBe(1);
+    expect((await waitForEnd(platform, v2job.links.self)).model.version).toBe(2);
+    expect((await waitForEnd(platform, pinned.links.self)).model.version).toBe(1);
+    const missing = await submit(platform, 'iris.csv', { model: 'versioned@9' });
+    expect(missing.status).toBe(422);
+  });
+});
+
+describe('columns', () => {
+  it('column order in the CSV does not matter and extra columns are carried through', async () => {
+    const rows = parseCsv((await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd());
+    const order = [4, 3, 1, 0, 2]; // species first, features shuffled
+    const shuffled = rows.map((r, i) => [...order.map((c) => r[c]), i === 0 ? 'note' : `n${i}`].join(',')).join('\n') + '\n';
+    const job = await (await submit(platform, Buffer.from(shuffled), { model: 'iris-logreg', filename: 'shuffled.csv' })).json();
+    expect((await waitForEnd(platform, job.links.self)).status).toBe('succeeded');
+    const out = csvObjects(await (await fetch(platform.url(job.links.results))).text());
+    expect(out.header).toEqual(['species', 'petal_width', 'sepal_width', 'sepal_length', 'petal_length', 'note', 'prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'error']);
+    const want = csvObjects(await readFile(path.join(examples, 'data/iris.expected.csv'), 'utf8')).rows;
+    out.rows.forEach((r, i) => expect(r.prediction).toBe(want[i]!.label));
+    expect(out.rows[5]!.note).toBe('n6');
+  });
+
+  it('a cell that cannot be converted fails its row only, with an error that names column, value and type', async () => {
+    const lines = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    lines[3] = '5.0,abc,1.4,0.2,setosa';
+    lines[5] = ',3.1,1.5,0.2,setosa'; // empty float cell: a missing value (NaN), not an error
+    const job = await (await submit(platform, Buffer.from(lines.join('\n') + '\n'), { model: 'iris-logreg' })).json();
+    const done = await waitForEnd(platform, job.links.self);
+    expect(done.status).toBe('succeeded');
+    expect(done.rows).toEqual({ total: 150, processed: 150, failed: 1 });
+    const out = csvObjects(await (await fetch(platform.url(job.links.results))).text());
+    const bad = out.rows[2]!;
+    expect(bad.prediction).toBe('');
+    expect(bad.probability_setosa).toBe('');
+    expect(bad.error).toContain('sepal_width');
+    expect(bad.error).toContain('abc');
+    expect(bad.error).toMatch(/number/);
+    expect(out.rows[4]!.error).toBe('');
+    expect(out.rows[3]!.prediction).toBe('setosa');
+  });
+});
+
+describe('real-time errors', () => {
+  it('fails only the bad row and refuses oversize requests', async () => {
+    const rows = [
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+      { sepal_length: 'x', sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+      { sepal_length: '6.3', sepal_width: 3.3, petal_length: 6.0, petal_width: 2.5 },
+    ];
+    const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows }),
+    });
+    expect(res.status).toBe(200);
+    const { predictions } = await res.json();
+    expect(predictions[0].prediction).toBe('setosa');
+    expect(predictions[1].prediction).toBeNull();
+    expect(predictions[1].error).toMatch(/sepal_length/);
+    expect(predictions[2].prediction).toBe('virginica');
+
+    const missing = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [{ sepal_length: 1 }] }),
+    });
+    expect(missing.status).toBe(422);
+    expect((await missing.json()).error.message).toMatch(/petal_width/);
+
+    const tooMany = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: Array.from({ length: 10_001 }, () => rows[0]) }),
+    });
+    expect(tooMany.status).toBe(413);
+  });
+});
