@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { csvLine, readRecords, safeRecord } from '@batchcast/csv';
-import { listChunks, streamPredictionsCsv, type JobRecord } from '@batchcast/db';
+import { csvField, csvLine, readRecords, safeRecord } from '@batchcast/csv';
+import { listChunks, readPredictionBatches, type JobRecord, type StoredBatch } from '@batchcast/db';
 import { outputColumns, type ModelSchema } from '@batchcast/inference';
 import type { WebContext } from '../context.js';
 import { modelById } from './models.js';
@@ -15,14 +15,69 @@ interface StoredLayout {
   dataStart: number;
 }
 
-async function write(out: Writable, data: string | Buffer): Promise<void> {
-  if (!out.write(data)) await once(out, 'drain');
+/** Output assembled in one buffer and flushed in large writes: a million rows must not mean a million writes. */
+class OutputBuffer {
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  constructor(private readonly out: Writable) {}
+
+  bytes(b: Buffer): void {
+    this.ensure(b.length);
+    this.pos += b.copy(this.buf, this.pos);
+  }
+
+  text(s: string): void {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  async flushIfFull(): Promise<void> {
+    if (this.pos >= 1 << 20) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pos === 0) return;
+    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    if (!this.out.write(chunk)) await once(this.out, 'drain');
+  }
 }
 
-async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
+/**
+ * Yields, row by row, the prediction cells (already CSV text, without the leading comma) of a chunk's
+ * stored batches: label and probabilities for classifiers, the value for regressors, then the error.
+ */
+function* predictionCells(batches: StoredBatch[], classes: number, escaped: Map<string, string>): Generator<string> {
+  const empty = ','.repeat(classes) + ',';
+  for (const b of batches) {
+    const probs = b.probabilities ? b.probabilities.split(',') : null;
+    const values = b.values ? b.values.split(',') : null;
+    let nextError = 0;
+    for (let i = 0; i < b.rowCount; i++) {
+      if (nextError < b.errorRows.length && b.errorRows[nextError] === i) {
+        const message = b.errorMessages[nextError++]!;
+        yield (classes ? empty : ',') + csvField(message);
+        continue;
+      }
+      let cells: string;
+      if (b.labels) {
+        const label = b.labels[i]!;
+        let e = escaped.get(label);
+        if (e === undefined) escaped.set(label, (e = csvField(label)));
+        cells = e;
+        if (probs) for (let k = 0; k < classes; k++) cells += ',' + probs[i * classes + k];
+        else cells += ','.repeat(classes);
+      } else cells = values ? values[i]! : '';
+      yield cells + ',';
+    }
+  }
 }
 
 /**
@@ -37,44 +92,39 @@ export async function writeResults(ctx: WebContext, job: JobRecord, out: Writabl
   const file = path.join(ctx.config.storage.dataDir, job.uploadKey);
   const nl = layout.newline;
   const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
+  const buffer = new OutputBuffer(out);
 
   const headerStart = layout.bom ? 3 : 0;
   const fh = await open(file, 'r');
-  let rawHeader: Buffer;
   try {
-    const buf = Buffer.alloc(layout.dataStart - headerStart);
-    await fh.read(buf, 0, buf.length, headerStart);
-    rawHeader = buf.subarray(0, buf.length - trailingNewline(buf));
+    const raw = Buffer.alloc(layout.dataStart - headerStart);
+    await fh.read(raw, 0, raw.length, headerStart);
+    if (layout.bom) buffer.text('\ufeff');
+    buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw))));
+    buffer.text(`,${csvLine([...outputColumns(schema), 'error'])}${nl}`);
   } finally {
     await fh.close();
   }
-  await write(out, Buffer.concat([
-    Buffer.from(layout.bom ? '\ufeff' : ''),
-    safeRecord(rawHeader),
-    Buffer.from(`,${csvLine([...outputColumns(schema), 'error'])}${nl}`),
-  ]));
 
+  const escaped = new Map<string, string>();
   for (const chunk of await listChunks(ctx.pool, job.id)) {
-    const predictions = await collect(
-      await streamPredictionsCsv(ctx.pool, { jobId: job.id, firstRow: chunk.firstRow, rows: chunk.rows, classes }),
+    const cells = predictionCells(
+      await readPredictionBatches(ctx.pool, { jobId: job.id, firstRow: chunk.firstRow, rows: chunk.rows }),
+      classes,
+      escaped,
     );
-    let pos = 0;
     for await (const records of readRecords(file, { start: chunk.start, end: chunk.end })) {
-      const parts: Buffer[] = [];
       for (const record of records) {
-        const eol = predictions.indexOf(0x0a, pos);
-        if (eol < 0) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);
-        parts.push(safeRecord(record), COMMA, predictions.subarray(pos, eol), nl === '\n' ? LF : CRLF);
-        pos = eol + 1;
+        const next = cells.next();
+        if (next.done) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);
+        buffer.bytes(safeRecord(record));
+        buffer.text(',' + next.value + nl);
       }
-      await write(out, Buffer.concat(parts));
+      await buffer.flushIfFull();
     }
   }
+  await buffer.flush();
 }
-
-const COMMA = Buffer.from(',');
-const LF = Buffer.from('\n');
-const CRLF = Buffer.from('\r\n');
 
 function trailingNewline(buf: Buffer): number {
   let n = 0;

@@ -33,7 +33,6 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
   const schema = model.schema as ModelSchema;
   const session = await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
   const targets = job.targets as ColumnTarget[];
-  const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
   const file = path.join(ctx.config.storage.dataDir, job.uploadKey);
   const started = Date.now();
 
@@ -55,7 +54,6 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
         labels: out.labels,
         values: out.values,
         probabilities: out.probabilities,
-        classes,
         errors,
       };
     }

@@ -65,14 +65,23 @@ CREATE TABLE job_chunks (
   PRIMARY KEY (job_id, index)
 );
 
--- One row per input record. No foreign key: COPY speed matters, and rows are deleted with their job.
-CREATE TABLE predictions (
-  job_id        uuid NOT NULL,
-  row_num       bigint NOT NULL,
-  label         text,
-  value         real,
-  probabilities real[],
-  error         text
+-- Predictions are stored per batch of consecutive rows (a few thousand), as typed arrays, not one table row
+-- per input row: COPYing a million rows costs PostgreSQL ~2 s of CPU on a 2-core machine, a thousandth of
+-- that as arrays, and the arrays are still queryable with unnest(). No foreign key: rows go with their job.
+CREATE TABLE prediction_batches (
+  job_id          uuid NOT NULL,
+  first_row       bigint NOT NULL,
+  row_count       integer NOT NULL,
+  -- Classifiers: the label of each row ('' for a failed row) and row-major [row_count, classes] probabilities.
+  labels          text[],
+  probabilities   real[],
+  -- Regressors: the value of each row (NaN for a failed row).
+  "values"        real[],
+  -- Failed rows (offsets within the batch) and why.
+  error_rows      integer[] NOT NULL,
+  error_messages  text[] NOT NULL,
+  PRIMARY KEY (job_id, first_row)
 );
-CREATE INDEX predictions_job_row ON predictions (job_id, row_num);
+-- Already compact binary floats: compressing them would cost CPU on every write for little gain.
+ALTER TABLE prediction_batches ALTER COLUMN probabilities SET STORAGE EXTERNAL, ALTER COLUMN "values" SET STORAGE EXTERNAL;
 `;

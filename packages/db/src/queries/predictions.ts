@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
+import { BinaryTupleWriter, COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
 import type { Pool } from '../pool.js';
 import { inTransaction } from '../pool.js';
 
-const { from: copyFrom, to: copyTo } = copyStreams;
+const { from: copyFrom } = copyStreams;
 
 /** The predictions of consecutive rows, as the worker produces them for one batch. */
 export interface PredictionRows {
@@ -16,47 +17,32 @@ export interface PredictionRows {
   values: ArrayLike<number> | null;
   /** Row-major [count, classes] (classifiers). */
   probabilities: ArrayLike<number> | null;
-  classes: number;
   /** Error message by offset within the batch; such rows keep empty predictions. */
   errors: Map<number, string>;
 }
 
-// COPY's text format: backslash, tab, newline and carriage return must be escaped inside a value.
-const copyEscape = (s: string): string =>
-  /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : s;
-
-/** Float to COPY text; NaN and infinities are spelled the way PostgreSQL reads them. */
-const num = (x: number): string => (Number.isFinite(x) ? String(x) : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity');
-
-// Stored labels and messages are single lines: the results download relies on one line per row.
+// Stored labels and messages are single lines: the results download writes one line per row.
 const oneLine = (s: string): string => (/[\r\n]/.test(s) ? s.replace(/\r\n|[\r\n]/g, ' ') : s);
 
-function copyLines(jobId: string, batch: PredictionRows): string {
-  const lines: string[] = new Array(batch.count);
-  const k = batch.classes;
-  for (let i = 0; i < batch.count; i++) {
-    const row = batch.firstRow + i;
-    const error = batch.errors.get(i);
-    if (error !== undefined) {
-      lines[i] = `${jobId}\t${row}\t\\N\t\\N\t\\N\t${copyEscape(oneLine(error))}\n`;
-      continue;
-    }
-    const label = batch.labels ? copyEscape(oneLine(String(batch.labels[i]))) : '\\N';
-    const value = batch.values ? num(batch.values[i]!) : '\\N';
-    let probs = '\\N';
-    if (batch.probabilities) {
-      const p = batch.probabilities;
-      let s = '{' + num(p[i * k]!);
-      for (let j = 1; j < k; j++) s += ',' + num(p[i * k + j]!);
-      probs = s + '}';
-    }
-    lines[i] = `${jobId}\t${row}\t${label}\t${value}\t${probs}\t\\N\n`;
-  }
-  return lines.join('');
+function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows): Buffer {
+  const errorRows = [...batch.errors.keys()].sort((a, b) => a - b);
+  w.tuple(8).uuid(jobId).int8(batch.firstRow).int4(batch.count);
+  if (batch.labels) {
+    const labels = new Array<string>(batch.count);
+    for (let i = 0; i < batch.count; i++) labels[i] = batch.errors.has(i) ? '' : oneLine(String(batch.labels[i]));
+    w.textArray(labels);
+  } else w.null();
+  if (batch.probabilities) w.float4Array(batch.probabilities);
+  else w.null();
+  if (batch.values) w.float4Array(batch.values);
+  else w.null();
+  w.int4Array(errorRows);
+  w.textArray(errorRows.map((r) => oneLine(batch.errors.get(r)!)));
+  return w.take();
 }
 
-async function write(stream: Writable, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
+async function write(stream: Writable, data: Buffer): Promise<void> {
+  if (!stream.write(data)) await once(stream, 'drain');
 }
 
 export interface ChunkOutcome {
@@ -69,7 +55,7 @@ export interface ChunkOutcome {
 /**
  * Stores one chunk's predictions exactly once, however often BullMQ delivers the chunk: in one transaction
  * it locks the chunk row (so two deliveries at once take turns), deletes whatever an earlier, crashed attempt
- * left, COPYs the rows, marks the chunk done and adds its counts to the job. A chunk already done is left
+ * left, COPYs the batches, marks the chunk done and adds its counts to the job. A chunk already done is left
  * alone and reported as not stored.
  */
 export async function storeChunkPredictions(
@@ -84,26 +70,31 @@ export async function storeChunkPredictions(
     );
     if (!lock.rows[0]) throw new Error(`chunk ${chunk.index} of job ${chunk.jobId} does not exist`);
     if (lock.rows[0].done) return { stored: false, processed: 0, failed: 0 };
-    await client.query('DELETE FROM predictions WHERE job_id = $1 AND row_num >= $2 AND row_num < $3', [
+    await client.query('DELETE FROM prediction_batches WHERE job_id = $1 AND first_row >= $2 AND first_row < $3', [
       chunk.jobId,
       chunk.firstRow,
       chunk.firstRow + chunk.rows,
     ]);
     const copy = client.query(
-      copyFrom('COPY predictions (job_id, row_num, label, value, probabilities, error) FROM STDIN'),
+      copyFrom(
+        'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", error_rows, error_messages) FROM STDIN WITH (FORMAT binary)',
+      ),
     );
     const finished = new Promise<void>((resolve, reject) => {
       copy.on('finish', resolve);
       copy.on('error', reject);
     });
+    const writer = new BinaryTupleWriter();
     let processed = 0;
     let failed = 0;
     try {
+      await write(copy, COPY_SIGNATURE);
       for await (const batch of batches) {
-        await write(copy, copyLines(chunk.jobId, batch));
+        await write(copy, encodeBatch(writer, chunk.jobId, batch));
         processed += batch.count;
         failed += batch.errors.size;
       }
+      await write(copy, COPY_TRAILER);
     } catch (err) {
       copy.destroy(err as Error);
       await finished.catch(() => undefined);
@@ -119,48 +110,51 @@ export async function storeChunkPredictions(
        WHERE job_id = $1 AND index = $2`,
       [chunk.jobId, chunk.index, processed, failed],
     );
-    await client.query(
-      'UPDATE jobs SET rows_processed = rows_processed + $2, rows_failed = rows_failed + $3 WHERE id = $1',
-      [chunk.jobId, processed, failed],
-    );
+    await client.query('UPDATE jobs SET rows_processed = rows_processed + $2, rows_failed = rows_failed + $3 WHERE id = $1', [
+      chunk.jobId,
+      processed,
+      failed,
+    ]);
     return { stored: true, processed, failed };
   });
 }
 
-/**
- * The predictions of rows [firstRow, firstRow + rows) in row order, as CSV lines (no header) with the
- * columns: prediction, one per class probability, error. PostgreSQL formats and quotes them, which is
- * faster than anything we could do per row in JavaScript. The caller must end the client's use by
- * consuming the stream; `release` is called when the stream closes.
- */
-export async function streamPredictionsCsv(
-  pool: Pool,
-  q: { jobId: string; firstRow: number; rows: number; classes: number },
-): Promise<Readable> {
-  if (!/^[0-9a-f-]{36}$/i.test(q.jobId)) throw new Error('job id must be a uuid');
-  const client = await pool.connect();
-  const probs = Array.from({ length: q.classes }, (_, i) => `, probabilities[${i + 1}]`).join('');
-  // jobId is a uuid checked by the caller and the bounds are integers; COPY takes no bind parameters.
-  const sql = `COPY (SELECT coalesce(label, value::text)${probs}, error FROM predictions
-    WHERE job_id = '${q.jobId}'::uuid AND row_num >= ${Math.trunc(q.firstRow)} AND row_num < ${Math.trunc(q.firstRow + q.rows)}
-    ORDER BY row_num) TO STDOUT WITH (FORMAT csv)`;
-  const stream = client.query(copyTo(sql));
-  let released = false;
-  const release = (err?: Error) => {
-    if (released) return;
-    released = true;
-    client.release(err);
-  };
-  stream.on('end', () => release());
-  stream.on('error', (err) => release(err));
-  stream.on('close', () => release());
-  return stream;
+/** A stored batch as the results download reads it: numbers already printed by PostgreSQL (shortest form). */
+export interface StoredBatch {
+  firstRow: number;
+  rowCount: number;
+  labels: string[] | null;
+  /** Comma-separated probabilities, row-major, or null. */
+  probabilities: string | null;
+  /** Comma-separated values, or null. */
+  values: string | null;
+  errorRows: number[];
+  errorMessages: string[];
 }
 
-/** Class counts (classifiers) for the summary. */
+/**
+ * The stored batches of rows [firstRow, firstRow + rows) in row order. PostgreSQL prints the floats
+ * (shortest exact form, in C), which is far cheaper than formatting float32 values in JavaScript.
+ */
+export async function readPredictionBatches(
+  pool: Pool,
+  q: { jobId: string; firstRow: number; rows: number },
+): Promise<StoredBatch[]> {
+  const { rows } = await pool.query<StoredBatch>(
+    `SELECT first_row AS "firstRow", row_count AS "rowCount", labels,
+            array_to_string(probabilities, ',') AS probabilities, array_to_string("values", ',') AS "values",
+            error_rows AS "errorRows", error_messages AS "errorMessages"
+     FROM prediction_batches WHERE job_id = $1 AND first_row >= $2 AND first_row < $3 ORDER BY first_row`,
+    [q.jobId, q.firstRow, q.firstRow + q.rows],
+  );
+  return rows;
+}
+
+/** Rows per label (classifiers), most frequent first, failed rows left out. */
 export async function countLabels(pool: Pool, jobId: string): Promise<{ label: string; count: number }[]> {
   const { rows } = await pool.query<{ label: string; count: number }>(
-    `SELECT label, count(*)::int AS count FROM predictions WHERE job_id = $1 AND label IS NOT NULL GROUP BY label ORDER BY count DESC`,
+    `SELECT l AS label, count(*)::int AS count FROM prediction_batches b, unnest(b.labels) AS l
+     WHERE b.job_id = $1 AND l <> '' GROUP BY l ORDER BY count DESC, l`,
     [jobId],
   );
   return rows;
@@ -169,7 +163,8 @@ export async function countLabels(pool: Pool, jobId: string): Promise<{ label: s
 /** The first failed row of a job, to explain a job in which no row could be scored. */
 export async function firstRowError(pool: Pool, jobId: string): Promise<{ row: number; error: string } | null> {
   const { rows } = await pool.query<{ row: number; error: string }>(
-    'SELECT row_num AS row, error FROM predictions WHERE job_id = $1 AND error IS NOT NULL ORDER BY row_num LIMIT 1',
+    `SELECT first_row + error_rows[1] AS row, error_messages[1] AS error FROM prediction_batches
+     WHERE job_id = $1 AND cardinality(error_rows) > 0 ORDER BY first_row LIMIT 1`,
     [jobId],
   );
   return rows[0] ?? null;
