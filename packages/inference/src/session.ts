@@ -26,6 +26,9 @@ export class ScoringError extends Error {
   }
 }
 
+/** The fewest rows one ONNX Runtime run gets (see score). */
+const MIN_RUN_ROWS = 2;
+
 export class ScoringSession {
   private readonly fetches: string[];
 
@@ -78,8 +81,11 @@ export class ScoringSession {
     });
 
     // A model exported with a fixed batch dimension (e.g. [1, F]) is run in slices of exactly that size, the last
-    // one padded with neutral rows whose results are dropped.
-    const runSize = schema.fixedBatch ?? count;
+    // one padded with neutral rows whose results are dropped. A lone row is padded to MIN_RUN_ROWS too: ONNX
+    // Runtime takes a different kernel for a single row (matrix-vector instead of matrix-matrix) whose float
+    // rounding differs in the last digits, and a row's prediction must not depend on how the file was
+    // chunked or batched, nor on whether it came through the batch or the real-time path.
+    const runSize = schema.fixedBatch ?? Math.max(count, MIN_RUN_ROWS);
     for (let from = 0; from < count; from += runSize) {
       const to = Math.min(from + runSize, count);
       const feeds: Record<string, ort.Tensor> = {};
