@@ -10,3 +10,4 @@ export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js
 export { splitRecord } from './fields.js';
 export { parseFloatText, DECIMAL_RE } from './coerce.js';
 export { csvField, csvLine, safeRecord, isFormulaLike } from './write.js';
+export { coerceObjects } from './coerce-objects.js';

@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises';
 import { BatchParser } from './batch-parser.js';
-import type { ColumnTarget, RecordBatch } from './types.js';
+import { openSource } from './source.js';
+import type { ByteSource, ColumnTarget, RangeReader, RecordBatch } from './types.js';
 
 export interface ReadBatchesOptions {
   /** Byte offset of the first record to read (a chunk's `start`, or the layout's `dataStart`). */
@@ -15,62 +15,91 @@ export interface ReadBatchesOptions {
   targets: ColumnTarget[];
   /** Records per batch (the last batch of the range may be smaller). */
   batchSize: number;
-  /** Bytes per read (default 1 MiB); the block grows only for a single record larger than that. */
+  /** Bytes per read (default 1 MiB). */
   highWaterMark?: number;
 }
+
+/** Room kept before each read block for the cut record of the previous block, so it is rarely copied twice. */
+const MAX_RESERVE = 64 * 1024;
 
 /**
  * Reads the records in the byte range [start, end) of a CSV file and yields them as RecordBatches, cells
  * coerced into typed arrays (row-major [count, columns.length] per target). A cell that cannot be coerced
  * and a record with the wrong number of fields fail their row (RecordBatch.errors), never the whole read.
  *
- * Memory: one read block (reused; a record cut by the block end is moved to its front) plus one batch.
- * Parsing is synchronous per block; the file is read with positional reads so only the range is touched.
+ * I/O overlaps parsing: while one block is parsed (synchronously, on this thread), the next is already
+ * being read (positional reads, libuv thread pool) into a second block. The record cut by the end of a
+ * block is copied into the reserved room just before the next block's bytes. Memory: two blocks plus one
+ * batch (a single record larger than the reserve gets a block of its own).
  */
-export async function* readBatches(path: string, opts: ReadBatchesOptions): AsyncGenerator<RecordBatch> {
+export async function* readBatches(source: ByteSource, opts: ReadBatchesOptions): AsyncGenerator<RecordBatch> {
   const parser = new BatchParser(opts.header, opts.targets, opts.batchSize);
   const { start, end } = opts;
   if (!(start >= 0 && end >= start)) throw new RangeError(`invalid byte range [${start}, ${end})`);
-  const fh = await open(path, 'r');
+  const blockSize = Math.max(opts.highWaterMark ?? 1024 * 1024, 1);
+  const reserve = Math.min(blockSize, MAX_RESERVE);
+  const fh = await openSource(source);
+  const blocks = [Buffer.allocUnsafe(reserve + blockSize), Buffer.allocUnsafe(reserve + blockSize)];
+  let next = 0;
+  let filePos = start;
+  let pending: Promise<number> | null = null;
+  const readNext = (): void => {
+    const length = Math.min(blockSize, end - filePos);
+    pending = length > 0 ? readFully(fh, blocks[next]!, reserve, length, filePos) : Promise.resolve(0);
+    filePos += length;
+  };
   try {
-    let block = Buffer.allocUnsafe(Math.max(opts.highWaterMark ?? 1024 * 1024, 1));
-    let filled = 0;
+    let view = Buffer.alloc(0);
     let p = 0;
-    let filePos = start;
     let eof = end <= start;
     let rows = opts.firstRow;
+    if (!eof) readNext();
     parser.begin(rows);
     for (;;) {
-      if (!eof && (p >= filled || parser.needMore)) {
-        // Keep the unparsed tail (a cut record), then fill the rest of the block.
-        if (p > 0) {
-          block.copyWithin(0, p, filled);
-          filled -= p;
-          p = 0;
+      if (!eof && (p >= view.length || parser.needMore)) {
+        const block = blocks[next]!;
+        const n = await pending!;
+        const carry = view.length - p;
+        if (carry <= reserve) {
+          view.copy(block, reserve - carry, p);
+          view = block.subarray(reserve - carry, reserve + n);
+        } else {
+          // A record longer than the reserve: join it with the new bytes in a buffer of its own.
+          const joined = Buffer.allocUnsafe(carry + n);
+          view.copy(joined, 0, p);
+          block.copy(joined, carry, reserve, reserve + n);
+          view = joined;
         }
-        if (filled === block.length) {
-          const bigger = Buffer.allocUnsafe(block.length * 2);
-          block.copy(bigger, 0, 0, filled);
-          block = bigger;
-        }
-        const want = Math.min(block.length - filled, end - filePos);
-        const { bytesRead } = await fh.read(block, filled, want, filePos);
-        filled += bytesRead;
-        filePos += bytesRead;
-        // A file shorter than the range (truncated since the scan) ends the read where the bytes end.
-        if (filePos >= end || bytesRead === 0) eof = true;
+        p = 0;
+        next = 1 - next;
+        // A short read means the file shrank since it was scanned: the data ends where the bytes end.
+        if (filePos >= end || n < blockSize) eof = true;
+        else readNext();
       }
-      p = parser.parse(block.subarray(0, filled), p, eof);
+      p = parser.parse(view, p, eof);
       if (parser.count === parser.batchSize) {
         yield parser.take();
         rows += parser.count;
         parser.begin(rows);
         continue;
       }
-      if (eof && !parser.needMore && p >= filled) break;
+      if (eof && !parser.needMore && p >= view.length) break;
     }
     if (parser.count > 0) yield parser.take();
   } finally {
+    // Never leave a read in flight on a closed descriptor (the consumer may stop early).
+    if (pending !== null) await (pending as Promise<number>).catch(() => 0);
     await fh.close();
   }
+}
+
+/** Reads `length` bytes at `position` into buf[offset..], looping over short reads; returns bytes read. */
+async function readFully(fh: RangeReader, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, offset + done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }

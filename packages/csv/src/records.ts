@@ -1,5 +1,12 @@
-import { open } from 'node:fs/promises';
-import { COMMA, CR, LF, QUOTE } from './bytes.js';
+import { openSource } from './source.js';
+import type { ByteSource } from './types.js';
+
+// Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
+// the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
+const COMMA = 0x2c;
+const CR = 0x0d;
+const LF = 0x0a;
+const QUOTE = 0x22;
 
 export interface ReadRecordsOptions {
   /** Byte offset of the first record (a chunk's `start`, or the layout's `dataStart`). */
@@ -19,11 +26,11 @@ export interface ReadRecordsOptions {
  * would cost more than the work. The Buffers are views of a block that is never reused, so they stay
  * valid after the next iteration.
  */
-export async function* readRecords(path: string, opts: ReadRecordsOptions): AsyncGenerator<Buffer[]> {
+export async function* readRecords(source: ByteSource, opts: ReadRecordsOptions): AsyncGenerator<Buffer[]> {
   const { start, end } = opts;
   if (!(start >= 0 && end >= start)) throw new RangeError(`invalid byte range [${start}, ${end})`);
   const blockSize = Math.max(opts.highWaterMark ?? 1024 * 1024, 1);
-  const fh = await open(path, 'r');
+  const fh = await openSource(source);
   try {
     let carry: Buffer | null = null;
     let filePos = start;
@@ -83,31 +90,25 @@ export function splitRecords(buf: Buffer, p: number, eof: boolean): { records: B
 
 /**
  * Index of the LF that ends the record starting at buf[p], honouring quoted fields (the rule in
- * fields.ts), or -1 if the record does not end inside buf.
+ * fields.ts), or -1 if the record does not end inside buf. Jumps between quotes and line ends.
  */
 function quotedRecordEnd(buf: Buffer, p: number): number {
   const limit = buf.length;
-  let fieldStart = p;
   let i = p;
-  while (i < limit) {
-    const b = buf[i];
-    if (b === QUOTE && i === fieldStart) {
-      let q = i + 1;
+  for (;;) {
+    const n = buf.indexOf(LF, i);
+    let q = buf.indexOf(QUOTE, i);
+    if (q === -1 || (n !== -1 && n < q)) return n;
+    // A quote opens a quoted field only as the first byte of a field.
+    if (q === p || buf[q - 1] === COMMA) {
+      q++;
       for (;;) {
         q = buf.indexOf(QUOTE, q);
         if (q === -1 || q + 1 >= limit) return -1;
-        if (buf[q + 1] === QUOTE) {
-          q += 2;
-          continue;
-        }
-        break;
+        if (buf[q + 1] !== QUOTE) break;
+        q += 2;
       }
-      i = q + 1;
-      continue;
     }
-    if (b === COMMA) fieldStart = i + 1;
-    else if (b === LF) return i;
-    i++;
+    i = q + 1;
   }
-  return -1;
 }

@@ -1,9 +1,17 @@
-import { COMMA, CR, LF, NUL, QUOTE, countLf } from './bytes.js';
+import { countLf } from './bytes.js';
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
 import { CsvFormatError, type Chunk, type CsvLayout } from './types.js';
 import { Utf8StreamValidator } from './utf8.js';
+
+// Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
+// the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
+const COMMA = 0x2c;
+const CR = 0x0d;
+const LF = 0x0a;
+const NUL = 0x00;
+const QUOTE = 0x22;
 
 export interface CsvScannerOptions {
   /** Maximum records per chunk (a chunk is the unit of work of one worker job). */
@@ -29,9 +37,13 @@ const MiB = 1024 * 1024;
  * (header, line ending, record count, chunk byte ranges) and rejects files that cannot be processed,
  * without keeping the file: memory is bounded by the header plus a few bytes of state.
  *
- * Speed: the scan runs during the upload, on the web process, for files of hundreds of MB. Pieces
- * without a `"` are handled with `Buffer.indexOf` (memchr, native) for line ends only; a per-byte loop
- * runs only over records that contain a quote, and over the header. UTF-8 and NUL checks are native too.
+ * Speed: the scan runs during the upload, on the web process, for files of hundreds of MB. Stretches
+ * without a `"` are handled with `Buffer.indexOf` (memchr, native) for line ends only; records holding a
+ * quote are walked from quote to quote, also with indexOf; only the header is read byte by byte. UTF-8
+ * and NUL checks are native too (buffer.isUtf8, indexOf). Measured: ~0.06 s of CPU for 281 MB.
+ *
+ * Results do not depend on how the bytes are cut into pieces — including WHICH error is reported when a
+ * file has several problems: problems are reported in file order (see consume()).
  *
  * Errors are thrown by push() as soon as they are visible (binary signature in the first bytes, a NUL,
  * invalid UTF-8, an oversized field or header) and otherwise by finish(). After an error, every further
@@ -73,7 +85,6 @@ export class CsvScanner {
 
   private inHeader = true;
   private headerParts: Buffer[] = [];
-  private headerLen = 0;
   private headerLine = 1;
   private headerCommas = 0;
   /** A CR ended the previous piece inside the header: the next byte must be LF. */
@@ -108,7 +119,8 @@ export class CsvScanner {
     if (buf.length === 0) return;
     try {
       if (this.head) {
-        this.head.push(buf);
+        // Copied: the caller may reuse its buffer after push() returns (only the first few bytes wait here).
+        this.head.push(Buffer.from(buf));
         this.headLen += buf.length;
         if (this.headLen >= SIGNATURE_BYTES) this.startBody();
         return;
@@ -158,8 +170,8 @@ export class CsvScanner {
     }
     const end = this.bytes;
     if (this.recordStart < end) {
-      // The last line has no line ending: it is a record unless it is blank.
-      if (end - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+      // The last line has no line ending: it is a record unless it is blank. (Its sizes were checked at
+      // the end of the last piece.)
       const blank = end - this.recordStart === 1 && this.prevByte === CR;
       if (!blank) {
         if (this.inHeader) {
@@ -219,38 +231,32 @@ export class CsvScanner {
     this.consume(first, from);
   }
 
+  /**
+   * Scans one piece. Problems are reported in file order, whatever the pieces: a NUL or an invalid UTF-8
+   * byte at position X is only reported after the bytes before X were scanned (and treated as if a piece
+   * ended at X), so an earlier problem (say, an oversized field) wins exactly as it would with other cuts.
+   */
   private consume(buf: Buffer, from: number): void {
     this.base = this.bytes;
-    const len = buf.length;
-    const nul = buf.indexOf(NUL, from);
-    if (nul !== -1) {
-      const line = this.line + countLf(buf, from, nul);
-      throw new CsvFormatError(
-        'binary_file',
-        `the file contains binary data (a NUL byte on line ${line}), not CSV text`,
-        line,
-      );
-    }
-    const bad = this.utf8.push(buf, from);
-    if (bad !== -1) {
-      const line = this.line + countLf(buf, from, bad);
-      throw new CsvFormatError(
-        'invalid_utf8',
-        `line ${line} is not valid UTF-8 text (the file was probably saved as Latin-1/Windows-1252); ` +
-          'save it as "CSV UTF-8"',
-        line,
-      );
-    }
     if (this.headerCrPending) {
       this.headerCrPending = false;
       if (this.inHeader && buf[from] !== LF) throw this.crOnlyNewlines();
     }
+    let end = buf.length;
+    let problem: 'binary_file' | 'invalid_utf8' | null = null;
+    const nul = buf.indexOf(NUL, from);
+    const bad = this.utf8.push(buf, from);
+    if (nul !== -1 || bad !== -1) {
+      const isNul = nul !== -1 && (bad === -1 || nul <= bad);
+      end = isNul ? nul : bad;
+      problem = isNul ? 'binary_file' : 'invalid_utf8';
+    }
     let i = from;
-    while (i < len) {
+    while (i < end) {
       if (this.quote === OUT && !this.inHeader) {
         const q = buf.indexOf(QUOTE, i);
-        if (q === -1) {
-          this.fastRegion(buf, i, len);
+        if (q === -1 || q >= end) {
+          this.fastRegion(buf, i, end);
           break;
         }
         // The lines before the one holding the quote have no quote: scan them the fast way.
@@ -260,10 +266,24 @@ export class CsvScanner {
           i = lineStart;
         }
       }
-      i = this.slowRegion(buf, i, len);
+      i = this.inHeader ? this.slowRegion(buf, i, end) : this.quotedRegion(buf, i, end);
     }
-    this.prevByte = buf[len - 1]!;
-    this.bytes += len;
+    if (problem !== null) {
+      // A CR just before the bad byte is not followed by LF either: that was seen first.
+      if (this.headerCrPending && this.inHeader) throw this.crOnlyNewlines();
+      const line = this.line;
+      if (problem === 'binary_file') {
+        throw new CsvFormatError('binary_file', `the file contains binary data (a NUL byte on line ${line}), not CSV text`, line);
+      }
+      throw new CsvFormatError(
+        'invalid_utf8',
+        `line ${line} is not valid UTF-8 text (the file was probably saved as Latin-1/Windows-1252); ` +
+          'save it as "CSV UTF-8"',
+        line,
+      );
+    }
+    this.prevByte = buf[end - 1]!;
+    this.bytes += end;
   }
 
   /**
@@ -286,6 +306,7 @@ export class CsvScanner {
         this.addRecord(this.recordStart, abs + 1);
       }
       this.recordStart = this.fieldStart = abs + 1;
+      this.fieldQuoted = false;
       i = n + 1;
     }
     if (i < to) {
@@ -309,8 +330,79 @@ export class CsvScanner {
   }
 
   /**
-   * Byte-by-byte state machine for the header and for records that contain a quote. Returns the index
-   * just after the first line end it reaches (outside quotes), or buf.length.
+   * Data records that contain a quote, from the start of such a record: jumps from quote to quote and line
+   * end with indexOf; the plain stretches between them matter only for their commas (field starts and
+   * sizes). Returns the index just after the record's line end, or `len` if the piece ends first.
+   */
+  private quotedRegion(buf: Buffer, from: number, len: number): number {
+    const base = this.base;
+    let i = from;
+    while (i < len) {
+      if (this.quote === IN) {
+        // Line breaks inside a quoted field are data, but still count as lines for messages.
+        let q = buf.indexOf(QUOTE, i);
+        if (q >= len) q = -1;
+        this.line += countLf(buf, i, q === -1 ? len : q);
+        if (q === -1) {
+          i = len;
+          break;
+        }
+        this.quote = IN_QUOTE_SEEN;
+        i = q + 1;
+        continue;
+      }
+      if (this.quote === IN_QUOTE_SEEN) {
+        if (buf[i] === QUOTE) {
+          this.quote = IN;
+          i++;
+          continue;
+        }
+        this.quote = OUT;
+      }
+      let q = buf.indexOf(QUOTE, i);
+      if (q === -1 || q > len) q = len;
+      let n = buf.indexOf(LF, i);
+      if (n === -1 || n > len) n = len;
+      const stop = q < n ? q : n;
+      this.plainSegment(buf, i, stop);
+      if (stop === len) {
+        i = len;
+        break;
+      }
+      if (stop === n) {
+        this.endLine(buf, n);
+        return n + 1;
+      }
+      // A quote opens a quoted field only as the field's first byte; elsewhere it is a character.
+      if (base + q === this.fieldStart) {
+        this.quote = IN;
+        this.quoteLine = this.line;
+        this.fieldQuoted = true;
+      }
+      i = q + 1;
+    }
+    // The piece ends inside a record.
+    if (base + len - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    return len;
+  }
+
+  /** buf[from, to) holds no quote and no line end: checks field sizes and makes fieldStart exact. */
+  private plainSegment(buf: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    if (this.base + to - this.fieldStart > this.maxFieldBytes) {
+      this.checkFieldsSlow(buf, from, to);
+      return;
+    }
+    const c = buf.lastIndexOf(COMMA, to - 1);
+    if (c >= from) {
+      this.fieldStart = this.base + c + 1;
+      this.fieldQuoted = false;
+    }
+  }
+
+  /**
+   * Byte-by-byte state machine for the header (where every comma is counted and a bare CR is refused).
+   * Returns the index just after the first line end it reaches (outside quotes), or `len`.
    */
   private slowRegion(buf: Buffer, from: number, len: number): number {
     const base = this.base;
@@ -318,7 +410,8 @@ export class CsvScanner {
     while (i < len) {
       if (this.quote === IN) {
         // Jump to the next quote; line breaks inside a quoted field are data but still count as lines.
-        const q = buf.indexOf(QUOTE, i);
+        let q = buf.indexOf(QUOTE, i);
+        if (q >= len) q = -1;
         const stop = q === -1 ? len : q;
         this.line += countLf(buf, i, stop);
         if (q === -1) {
@@ -339,8 +432,13 @@ export class CsvScanner {
         this.quote = OUT;
       }
       if (b === COMMA) {
-        this.endField(base + i);
-        if (this.inHeader && ++this.headerCommas >= this.maxColumns) throw this.tooManyColumns();
+        if (this.inHeader) {
+          this.checkHeaderSizes(base + i, base + i);
+          this.endField(base + i);
+          if (++this.headerCommas >= this.maxColumns) throw this.tooManyColumns();
+        } else {
+          this.endField(base + i);
+        }
       } else if (b === LF) {
         if (this.inHeader) this.endHeaderLine(buf, from, i);
         else this.endLine(buf, i);
@@ -353,7 +451,11 @@ export class CsvScanner {
         }
       } else if (b === CR && this.inHeader) {
         if (i + 1 < len) {
-          if (buf[i + 1] !== LF) throw this.crOnlyNewlines();
+          if (buf[i + 1] !== LF) {
+            // Sizes first, as a piece ending right after this CR would have checked them.
+            this.checkHeaderSizes(base + i + 1, base + i);
+            throw this.crOnlyNewlines();
+          }
         } else {
           this.headerCrPending = true;
         }
@@ -361,14 +463,33 @@ export class CsvScanner {
       i++;
     }
     // The piece ends inside a record.
-    if (base + len - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
-    if (this.inHeader && len > from) {
-      this.headerLen += len - from;
-      if (this.headerLen > this.maxHeaderBytes) throw this.headerTooLarge();
+    if (this.inHeader) {
+      // A CR at the very end, outside quotes, may be the header's line ending: not counted as header bytes yet.
+      const crEnd = this.quote === OUT && buf[len - 1] === CR;
+      this.checkHeaderSizes(base + len, crEnd ? base + len - 1 : base + len);
       // Copied: the caller may reuse its buffer after push() returns.
-      this.headerParts.push(Buffer.from(buf.subarray(from, len)));
+      if (len > from) this.headerParts.push(Buffer.from(buf.subarray(from, len)));
+    } else if (base + len - this.fieldStart > this.maxFieldBytes) {
+      throw this.fieldTooLarge();
     }
     return len;
+  }
+
+  /**
+   * Header checkpoint at absolute offset `abs` (a comma, the line end, a piece end), the header's content
+   * ending at `contentEnd`. When both the field and the header are too large, the limit crossed first
+   * (lower byte position) is reported, as a scan that checked at every byte would.
+   */
+  private checkHeaderSizes(abs: number, contentEnd: number): void {
+    const fieldOver = abs - this.fieldStart > this.maxFieldBytes;
+    const headerOver = contentEnd - this.recordStart > this.maxHeaderBytes;
+    if (fieldOver && headerOver) {
+      throw this.fieldStart + this.maxFieldBytes < this.recordStart + this.maxHeaderBytes
+        ? this.fieldTooLarge()
+        : this.headerTooLarge();
+    }
+    if (headerOver) throw this.headerTooLarge();
+    if (fieldOver) throw this.fieldTooLarge();
   }
 
   /** A comma at absolute offset `abs` ends a field. */
@@ -395,14 +516,13 @@ export class CsvScanner {
   /** An LF at buf[i] ends a line before or of the header; the line began at buf[from] or earlier. */
   private endHeaderLine(buf: Buffer, from: number, i: number): void {
     const abs = this.base + i;
-    if (abs - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
     const lineLen = abs - this.recordStart;
     const cr = lineLen > 0 && (i > 0 ? buf[i - 1] : this.prevByte) === CR;
+    this.checkHeaderSizes(abs, cr ? abs - 1 : abs);
     this.line++;
     if (lineLen === 0 || (lineLen === 1 && cr)) {
       // A blank line before the header.
       this.headerParts = [];
-      this.headerLen = 0;
       this.headerCommas = 0;
       this.headerLine = this.line;
     } else {

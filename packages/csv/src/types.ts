@@ -104,3 +104,15 @@ export class CsvFormatError extends Error {
     this.name = 'CsvFormatError';
   }
 }
+
+/**
+ * Random access to the bytes of an upload: the part of fs.promises.FileHandle the readers use, so they
+ * read a local file (by path) or a blob held elsewhere (PostgreSQL) alike.
+ */
+export interface RangeReader {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+/** Where readers take bytes from: a file path, or a way to open a RangeReader (each read opens its own). */
+export type ByteSource = string | (() => Promise<RangeReader>);

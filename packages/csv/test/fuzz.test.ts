@@ -25,10 +25,6 @@ const table: fc.Arbitrary<Table> = fc.integer({ min: 1, max: 5 }).chain((ncols) 
   }),
 );
 
-interface Style {
-  crlf: fc.Arbitrary<boolean>;
-}
-
 /** Serialises a table with random (valid) quoting, random LF/CRLF, blank lines, BOM, final newline. */
 const serialised = table.chain((t) =>
   fc
@@ -64,6 +60,9 @@ const serialised = table.chain((t) =>
 );
 
 const cuts = fc.array(fc.nat(), { maxLength: 8 });
+
+/** More runs on demand: CSV_FUZZ_RUNS=20000 npx vitest run packages/csv/test/fuzz */
+const runs = (n: number): number => Number(process.env.CSV_FUZZ_RUNS ?? n);
 
 function stringTargets(ncols: number): ColumnTarget[] {
   return [{ name: 's', type: 'string', columns: Array.from({ length: ncols }, (_, i) => i) }];
@@ -101,7 +100,7 @@ group('fuzz: random tables round-trip', () => {
         expect(merged.errors).toEqual([]);
         expect(merged.data[0]).toEqual(t.rows.flat());
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
@@ -115,9 +114,16 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 20 }) }),
 );
 
-function mutate(data: Buffer, ms: fc.RecordValue<never>[] | Array<{ kind: string; at: number; byte?: number; len?: number }>): Buffer {
+interface Mutation {
+  kind: string;
+  at: number;
+  byte?: number;
+  len?: number;
+}
+
+function mutate(data: Buffer, ms: Mutation[]): Buffer {
   let b = Buffer.from(data);
-  for (const m of ms as Array<{ kind: string; at: number; byte?: number; len?: number }>) {
+  for (const m of ms) {
     const at = b.length === 0 ? 0 : m.at % (b.length + 1);
     if (m.kind === 'set' && at < b.length) b[at] = m.byte!;
     else if (m.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from([m.byte!]), b.subarray(at)]);
@@ -136,10 +142,11 @@ group('fuzz: damaged files', () => {
         fc.array(mutation, { minLength: 1, maxLength: 5 }),
         cuts,
         fc.constantFrom(undefined, 8, 64),
+        fc.constantFrom(undefined, 6, 16),
         fc.integer({ min: 1, max: 3 }),
-        async ({ data }, ms, cutList, maxFieldBytes, chunkRows) => {
+        async ({ data }, ms, cutList, maxFieldBytes, maxHeaderBytes, chunkRows) => {
           const bad = mutate(data, ms);
-          const opts = { chunkRows, maxFieldBytes, maxColumns: 4 };
+          const opts = { chunkRows, maxFieldBytes, maxHeaderBytes, maxColumns: 4 };
           const whole = scanCuts(bad, [], opts);
           const pieces = scanCuts(bad, cutList.map((c) => c % (bad.length + 1)), opts);
           expect(describe(pieces)).toEqual(describe(whole));
@@ -191,7 +198,7 @@ group('fuzz: damaged files', () => {
           }
         },
       ),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 });

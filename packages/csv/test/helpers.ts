@@ -33,8 +33,10 @@ export function scanCuts(data: Buffer, cuts: number[], opts: CsvScannerOptions =
   try {
     let prev = 0;
     for (const c of [...sorted, data.length]) {
-      // Copy each piece so a scanner that kept references to caller buffers would be caught.
-      scanner.push(Buffer.from(data.subarray(prev, c)));
+      // Each piece is overwritten after push(): a scanner that kept references to caller buffers fails.
+      const piece = Buffer.from(data.subarray(prev, c));
+      scanner.push(piece);
+      piece.fill(0x58);
       prev = c;
     }
     return { layout: scanner.finish() };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvField, csvLine, isFormulaLike, safeRecord, splitRecord } from '../src/index.js';
 
@@ -82,5 +83,36 @@ describe('safeRecord', () => {
     const fields = splitRecord(safeRecord(raw));
     expect(fields).toEqual(["'=a", "'-b", 'c', "'@d, e", '-1', 'x"y']);
     expect(fields).toEqual(splitRecord(raw).map((f) => (isFormulaLike(f) ? `'${f}` : f)));
+  });
+});
+
+describe('writing, properties', () => {
+  const text = fc.string({ unit: fc.constantFrom('a', '1', '.', 'e', '-', '+', '=', '@', '\t', '\r', '\n', ',', '"', ' ', 'é'), maxLength: 8 });
+  const neutralise = (f: string): string => (isFormulaLike(f) ? `'${f}` : f);
+
+  it('csvLine round-trips through splitRecord, formula-like fields neutralised', () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), (fields) => {
+        expect(splitRecord(Buffer.from(csvLine(fields)))).toEqual(fields.map(neutralise));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('safeRecord neutralises exactly the formula-like fields and returns the same Buffer otherwise', () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), (fields, quoteIt) => {
+        // Serialise without neutralising (that is what an uploaded file looks like), random extra quoting.
+        const raw = Buffer.from(
+          fields
+            .map((f, i) => (/[,"\r\n]/.test(f) || quoteIt[i] ? `"${f.replaceAll('"', '""')}"` : f))
+            .join(','),
+        );
+        const out = safeRecord(raw);
+        expect(splitRecord(out)).toEqual(splitRecord(raw).map(neutralise));
+        if (!splitRecord(raw).some(isFormulaLike)) expect(out).toBe(raw);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, ensureDatabase, migrate, type Pool } from '@batchcast/db';
+import { createLogger } from '@batchcast/log';
+import { FsBlobStore, PostgresBlobStore, type BlobStore } from '../src/index.js';
+
+/** Both blob stores against the real file system and a scratch PostgreSQL database. */
+const log = createLogger('test', 'silent');
+const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = `batchcast_blob_${randomBytes(4).toString('hex')}`;
+let pool: Pool;
+let dir: string;
+
+beforeAll(async () => {
+  const url = new URL(base);
+  url.pathname = `/${dbName}`;
+  await ensureDatabase(url.toString(), log);
+  pool = createPool(url.toString(), log);
+  await migrate(pool, log);
+  dir = await mkdtemp(path.join(os.tmpdir(), 'blob-'));
+});
+afterAll(async () => {
+  await pool?.end();
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A stream of `total` bytes in uneven pieces, so piece boundaries never line up with chunk boundaries. */
+function source(data: Buffer): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0, k = 1; i < data.length; k++) {
+    const n = Math.min(data.length - i, 1 + ((k * 7919) % 3001));
+    parts.push(data.subarray(i, i + n));
+    i += n;
+  }
+  return Readable.from(parts);
+}
+
+async function readRange(store: BlobStore, key: string, start: number, end: number, block: number): Promise<Buffer> {
+  const r = await store.open(key);
+  const out: Buffer[] = [];
+  try {
+    for (let pos = start; pos < end; ) {
+      const buf = Buffer.alloc(Math.min(block, end - pos));
+      const { bytesRead } = await r.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      out.push(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+  } finally {
+    await r.close();
+  }
+  return Buffer.concat(out);
+}
+
+const stores: { name: string; make: () => BlobStore }[] = [
+  { name: 'fs', make: () => new FsBlobStore(dir) },
+  // Small pieces so that a test-sized blob spans many of them.
+  { name: 'postgres', make: () => new PostgresBlobStore(pool, 1000) },
+];
+
+describe.each(stores)('$name blob store', ({ make }) => {
+  it('stores a stream and reads back any byte range exactly', async () => {
+    const store = make();
+    const data = randomBytes(25_123);
+    expect(await store.write('uploads/a.csv', source(data))).toBe(data.length);
+    expect(await store.exists('uploads/a.csv')).toBe(true);
+    for (const [start, end, block] of [
+      [0, data.length, 4096],
+      [999, 1001, 1],
+      [1000, 3000, 700],
+      [24_999, 25_123, 10_000],
+      [0, 1, 1],
+      [12_345, 20_000, 1 << 20],
+    ] as const) {
+      expect((await readRange(store, 'uploads/a.csv', start, end, block)).equals(data.subarray(start, end)), `${start}-${end}`).toBe(true);
+    }
+    const r = await store.open('uploads/a.csv');
+    expect((await r.read(Buffer.alloc(10), 0, 10, data.length)).bytesRead).toBe(0);
+    await r.close();
+  });
+
+  it('deletes, and a failed write leaves nothing behind', async () => {
+    const store = make();
+    await store.write('uploads/b.csv', source(randomBytes(5000)));
+    await store.delete('uploads/b.csv');
+    expect(await store.exists('uploads/b.csv')).toBe(false);
+    await store.delete('uploads/b.csv');
+
+    const failing = new Readable({
+      read() {
+        this.push(randomBytes(2500));
+        this.destroy(new Error('client went away'));
+      },
+    });
+    await expect(store.write('uploads/c.csv', failing)).rejects.toThrow();
+    expect(await store.exists('uploads/c.csv')).toBe(false);
+  });
+});
