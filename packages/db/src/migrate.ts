@@ -31,7 +31,9 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
     log.info({ database: name }, 'created database');
   } catch (err) {
-    if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile by another process
+    // Created meanwhile by another process: 42P04, or 23505 when both inserted into pg_database at once.
+    const code = (err as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw err;
   } finally {
     await client.end();
   }
