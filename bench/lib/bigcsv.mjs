@@ -1,0 +1,135 @@
+// The benchmark's input files: made by ../shared/bin/make-big-csv.mjs (the shared load-test generator), or by
+// the built-in copy of its algorithm below when ../shared is not there, and cached in bench/out/.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { repoRoot } from './util.mjs';
+
+export const sharedGenerator = path.resolve(repoRoot, '..', 'shared', 'bin', 'make-big-csv.mjs');
+
+/** Physical lines of a file (LF count, plus one if the last byte is not LF) and its size. */
+export async function countLines(file) {
+  const fh = await open(file, 'r');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  let lines = 0;
+  let bytes = 0;
+  let last = 0x0a;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+      let i = 0;
+      for (;;) {
+        const n = buf.indexOf(0x0a, i);
+        if (n === -1 || n >= bytesRead) break;
+        lines++;
+        i = n + 1;
+      }
+      last = buf[bytesRead - 1];
+    }
+  } finally {
+    await fh.close();
+  }
+  if (bytes > 0 && last !== 0x0a) lines++;
+  return { lines, bytes };
+}
+
+async function firstLine(file) {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    const n = text.indexOf('\n');
+    return (n === -1 ? text : text.slice(0, n)).replace(/\r$/, '');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * A CSV of `rows` records resampled from `source`, cached at `out`: reused when it has the same header and
+ * rows + 1 lines. Returns { file, bytes, generator, seconds, cached }.
+ */
+export async function ensureResampledCsv(source, rows, out) {
+  await mkdir(path.dirname(out), { recursive: true });
+  const header = readFileSync(source, 'utf8').split('\n')[0].replace(/\r$/, '');
+  if (existsSync(out)) {
+    const { lines, bytes } = await countLines(out);
+    if (lines === rows + 1 && (await firstLine(out)) === header) {
+      return { file: out, bytes, generator: 'cache', seconds: 0, cached: true };
+    }
+  }
+  const tmp = `${out}.tmp-${process.pid}`;
+  const t0 = performance.now();
+  let generator;
+  try {
+    if (existsSync(sharedGenerator)) {
+      generator = path.relative(repoRoot, sharedGenerator);
+      await run(process.execPath, [sharedGenerator, source, String(rows), tmp], repoRoot);
+    } else {
+      generator = 'built-in resampler (../shared missing)';
+      await resampleCsv(source, rows, tmp);
+    }
+    const { lines, bytes } = await countLines(tmp);
+    if (lines !== rows + 1) throw new Error(`${generator} wrote ${lines} lines to ${tmp}, expected ${rows + 1}`);
+    await rename(tmp, out);
+    return { file: out, bytes, generator, seconds: (performance.now() - t0) / 1000, cached: false };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+function run(cmd, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(args[0])} exited with ${signal ?? code}`)),
+    );
+  });
+}
+
+/**
+ * The same algorithm as ../shared/bin/make-big-csv.mjs (same generator, same seed, byte-identical output):
+ * resample real rows, numeric cells get +-1% deterministic noise, identifier-like first columns are renumbered.
+ */
+export function resampleCsv(src, rows, out, seed = 42) {
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const [header, ...body] = readFileSync(src, 'utf8').trimEnd().split('\n');
+  const table = body.map((l) => l.split(','));
+  const isId = /(^|_)id$/i.test(header.split(',')[0]);
+  const numeric = table[0].map((_, c) => table.every((r) => r[c] !== '' && !Number.isNaN(Number(r[c]))));
+  const integral = table[0].map((_, c) => numeric[c] && table.every((r) => Number.isInteger(Number(r[c]))));
+  return new Promise((resolve, reject) => {
+    const w = createWriteStream(out);
+    w.on('error', reject);
+    w.on('finish', resolve);
+    w.write(header + '\n');
+    let i = 0;
+    const pump = () => {
+      let ok = true;
+      while (i < rows && ok) {
+        let chunk = '';
+        for (let k = 0; k < 1000 && i < rows; k++, i++) {
+          const r = table[Math.floor(rand() * table.length)];
+          chunk +=
+            r
+              .map((v, c) => {
+                if (c === 0 && isId) return `R${i}`;
+                if (!numeric[c]) return v;
+                const x = Number(v) * (1 + (rand() - 0.5) * 0.02);
+                return integral[c] ? String(Math.round(x)) : x.toPrecision(6);
+              })
+              .join(',') + '\n';
+        }
+        ok = w.write(chunk);
+      }
+      if (i < rows) w.once('drain', pump);
+      else w.end();
+    };
+    pump();
+  });
+}

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const outDir = path.join(repoRoot, 'bench', 'out');
+export const examplesDir = path.join(repoRoot, 'examples');
+
+/** Same defaults as test/support/platform.ts (the server's `postgres` database is the admin connection). */
+export const PG_BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_BASE = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const now = () => performance.now();
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Nearest-rank percentile of numbers (p in 0..1). */
+export function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+export function databaseUrl(dbName) {
+  const u = new URL(PG_BASE);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+export const fmt = {
+  s: (x) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : 'n/a'),
+  ms: (x) => (Number.isFinite(x) ? x.toFixed(x < 100 ? 1 : 0) : 'n/a'),
+  rate: (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a'),
+  mb: (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'n/a'),
+  int: (x) => Math.round(x).toLocaleString('en-US'),
+};
+
+/** The busiest processes right now according to `top -bn1` (a noise indicator), excluding `skipPids`. */
+export function busyProcesses(skipPids = new Set(), minCpu = 10) {
+  try {
+    const out = execFileSync('top', ['-bn1', '-w', '200'], { encoding: 'utf8', timeout: 5000 });
+    const lines = out.split('\n');
+    const head = lines.findIndex((l) => /^\s*PID\s+USER/.test(l));
+    const load = /load average:\s*([\d.,\s]+)/.exec(out)?.[1]?.trim() ?? '';
+    const busy = [];
+    for (const l of lines.slice(head + 1)) {
+      const f = l.trim().split(/\s+/);
+      if (f.length < 12) continue;
+      const pid = Number(f[0]);
+      const cpu = Number(f[8]);
+      if (cpu >= minCpu && !skipPids.has(pid)) busy.push({ pid, cpu, command: f.slice(11).join(' ') });
+    }
+    return { load, busy };
+  } catch {
+    return { load: '', busy: [] };
+  }
+}
