@@ -128,6 +128,34 @@ export class BinaryTupleWriter {
     return this;
   }
 
+  /** A text array whose elements may be NULL (a failed row's column or cell, when there is none). */
+  nullableTextArray(values: ArrayLike<string | null>): this {
+    const n = values.length;
+    const encoded: (Buffer | null)[] = new Array(n);
+    let bytes = 0;
+    let nulls = 0;
+    for (let i = 0; i < n; i++) {
+      const s = values[i];
+      const e = s === null || s === undefined ? null : Buffer.from(s, 'utf8');
+      encoded[i] = e;
+      if (e === null) nulls++;
+      bytes += 4 + (e?.length ?? 0);
+    }
+    this.arrayHeader(OID.text, n, bytes);
+    if (nulls > 0) this.buf.writeInt32BE(1, this.pos - 16); // the header's "has NULL elements" flag
+    for (const e of encoded) {
+      if (e === null) {
+        this.buf.writeInt32BE(-1, this.pos);
+        this.pos += 4;
+        continue;
+      }
+      this.buf.writeInt32BE(e.length, this.pos);
+      e.copy(this.buf, this.pos + 4);
+      this.pos += 4 + e.length;
+    }
+    return this;
+  }
+
   /** The bytes written so far; the writer starts over. */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.pos));

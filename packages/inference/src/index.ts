@@ -7,3 +7,4 @@ export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCac
 export type { RuntimeOptions } from './runtime.js';
 export { outputColumns } from './outputs.js';
 export { sha256Hex } from './hash.js';
+export { inputCategories } from './categories.js';

@@ -5,6 +5,8 @@ export interface JobOutcomeMail {
   model: string;
   rowsTotal: number;
   rowsFailed: number;
+  /** Rows that had been scored (successfully or not) when the job ended; reported for cancelled jobs. */
+  rowsProcessed?: number;
   durationSeconds: number | null;
   error: string | null;
   link: string;
@@ -24,32 +26,87 @@ const headerSafe = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, '
 
 const fmt = new Intl.NumberFormat('en-US');
 
-export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
+/** 0.4 s, 12.3 s, 4 min 5 s, 2 h 3 min. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${fmt.format(n)} ${n === 1 ? one : many}`;
+
+/** The outcome in a few words, for the subject. */
+function subjectOf(m: JobOutcomeMail): string {
   const file = headerSafe(m.filename);
-  const subject =
-    m.status === 'succeeded'
-      ? `Predictions ready: ${file} (${fmt.format(m.rowsTotal)} rows)`
-      : m.status === 'failed'
-        ? `Prediction job failed: ${file}`
-        : `Prediction job cancelled: ${file}`;
-  const summary = [
-    `File: ${m.filename}`,
-    `Model: ${m.model}`,
-    `Rows: ${fmt.format(m.rowsTotal)}${m.rowsFailed ? ` (${fmt.format(m.rowsFailed)} could not be scored; see the error column)` : ''}`,
-    ...(m.durationSeconds !== null ? [`Duration: ${m.durationSeconds.toFixed(1)} s`] : []),
+  if (m.status === 'succeeded') {
+    const failed = m.rowsFailed ? `, ${fmt.format(m.rowsFailed)} failed` : '';
+    return `Predictions ready: ${file} (${plural(m.rowsTotal, 'row')}${failed})`;
+  }
+  if (m.status === 'failed') return `Prediction job failed: ${file}`;
+  return `Prediction job cancelled: ${file}`;
+}
+
+/** What happened, and what the reader can do about it, as paragraphs. */
+function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
+  if (m.status === 'succeeded') {
+    const advice = m.rowsFailed
+      ? [
+          `${plural(m.rowsFailed, 'row')} could not be scored. Their reason is in the "error" column of the results, and ` +
+            'the job page offers the list of failed rows (row number, column, value, reason) as a CSV. Correct those ' +
+            'cells and upload just those rows again if you need their predictions.',
+        ]
+      : [];
+    return { lead: 'Your predictions are ready. Open the link to see the summary and download the results as CSV.', advice };
+  }
+  if (m.status === 'cancelled') {
+    const done = m.rowsProcessed !== undefined ? ` ${fmt.format(m.rowsProcessed)} of ${plural(m.rowsTotal, 'row')} had been scored; they are not kept as results.` : '';
+    return { lead: `Your prediction job was cancelled before it finished.${done}`, advice: ['To score the file after all, upload it again.'] };
+  }
+  const everyRowFailed = m.rowsTotal > 0 && m.rowsFailed === m.rowsTotal;
+  const advice = everyRowFailed
+    ? [
+        'How to fix it: no row of the file could be read as the values the model needs. Open the link and download ' +
+          'the list of failed rows: it gives, for each row, the column, the value and the reason. Typical causes are ' +
+          'numbers written with units or a decimal comma (write 3.5, not "3,5" or "3.5 cm"), empty cells where the ' +
+          'model needs a value, or a file meant for another model. Correct the file and upload it again.',
+      ]
+    : [
+        'How to fix it: this was a problem on our side, not in your file. Upload the same file again in a little ' +
+          'while; if it fails again, tell the people who run this batchcast and forward them this email.',
+      ];
+  return { lead: `Your prediction job failed. What went wrong: ${m.error ?? 'an unknown error'}`, advice };
+}
+
+export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
+  const subject = subjectOf(m);
+  const { lead, advice } = story(m);
+  const summary: [string, string][] = [
+    ['File', m.filename],
+    ['Model', m.model],
+    ['Rows', fmt.format(m.rowsTotal)],
+    ...(m.status === 'cancelled' && m.rowsProcessed !== undefined ? [['Rows scored before cancelling', fmt.format(m.rowsProcessed)] as [string, string]] : []),
+    ...(m.status !== 'cancelled' ? [['Rows that failed', fmt.format(m.rowsFailed)] as [string, string]] : []),
+    ...(m.durationSeconds !== null ? [['Duration', formatDuration(m.durationSeconds)] as [string, string]] : []),
   ];
-  const lead =
-    m.status === 'succeeded'
-      ? 'Your predictions are ready. Open the link to see the summary and download the results as CSV.'
-      : m.status === 'failed'
-        ? `Your prediction job failed: ${m.error ?? 'unknown error'}. Open the link for details; fix the file and upload it again.`
-        : 'Your prediction job was cancelled.';
-  const text = `${lead}\n\n${summary.join('\n')}\n\n${m.link}\n\nThe link is private: anyone who has it can see the results.\n`;
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>${escapeHtml(lead)}</p>
-<ul>${summary.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
-<p><a href="${escapeHtml(m.link)}">${m.status === 'succeeded' ? 'See and download the results' : 'See the job'}</a></p>
-<p style="color:#666;font-size:small">The link is private: anyone who has it can see the results.</p>
+  const action = m.status === 'succeeded' ? 'See and download the results' : 'See the job';
+  const privacy = 'The link is private: anyone who has it can see the results.';
+
+  const text = [lead, ...advice, summary.map(([k, v]) => `${k}: ${v}`).join('\n'), `${action}:\n${m.link}`, privacy].join('\n\n') + '\n';
+
+  const html = `<!doctype html><html><body style="margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;color:#1d2330;background:#f6f7f9">
+<div style="max-width:560px;margin:0 auto;background:#fff;border:1px solid #e3e6ea;border-radius:8px;padding:20px">
+<p style="margin-top:0">${escapeHtml(lead)}</p>
+${advice.map((a) => `<p>${escapeHtml(a)}</p>`).join('\n')}
+<table role="presentation" style="border-collapse:collapse;margin:12px 0">${summary
+    .map(
+      ([k, v]) =>
+        `<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5f6b7a;font-weight:600">${escapeHtml(k)}</th><td style="padding:4px 0">${escapeHtml(v)}</td></tr>`,
+    )
+    .join('')}</table>
+<p><a href="${escapeHtml(m.link)}" style="display:inline-block;background:#2b5fd9;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">${action}</a></p>
+<p style="color:#5f6b7a;font-size:small">${escapeHtml(privacy)}<br>If the button does not work, copy this address into your browser: ${escapeHtml(m.link)}</p>
+</div>
 </body></html>`;
   return { subject, text, html };
 }

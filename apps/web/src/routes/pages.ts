@@ -3,7 +3,7 @@ import { listModels } from '@batchcast/db';
 import type { ModelSchema } from '@batchcast/inference';
 import type { WebContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
-import { jobForRequest, jobLinks } from '../services/job-access.js';
+import { jobActionLinks, jobForRequest, jobLinks } from '../services/job-access.js';
 import { jobView } from '../services/job-view.js';
 import { expectedColumns } from '../services/models.js';
 import { submitJob } from '../services/submit-job.js';
@@ -20,13 +20,21 @@ export function pages(ctx: WebContext): Router {
     const latest = new Map<string, ModelOption>();
     for (const m of await listModels(ctx.pool)) {
       if (latest.has(m.name)) continue; // listModels gives the newest version of each name first
-      latest.set(m.name, { name: m.name, version: m.version, description: m.description, columns: expectedColumns(m.schema as ModelSchema) });
+      const schema = m.schema as ModelSchema;
+      latest.set(m.name, {
+        name: m.name,
+        version: m.version,
+        description: m.description,
+        columns: expectedColumns(schema),
+        task: schema.task,
+        classLabels: schema.classLabels,
+      });
     }
     return [...latest.values()];
   }
 
   router.get('/', async (_req, res) => {
-    res.type('html').send(uploadPage(await modelOptions(), { selected: ctx.config.models.defaultName }));
+    res.type('html').send(uploadPage(await modelOptions(), { selected: ctx.config.models.defaultName, maxUploadBytes: ctx.config.storage.maxUploadBytes }));
   });
 
   router.post('/jobs', async (req, res) => {
@@ -51,6 +59,7 @@ export function pages(ctx: WebContext): Router {
             error: err.message,
             selected: typeof req.body?.model === 'string' ? req.body.model : ctx.config.models.defaultName,
             email: typeof req.body?.email === 'string' ? req.body.email : '',
+            maxUploadBytes: ctx.config.storage.maxUploadBytes,
           }),
         );
     }
@@ -58,7 +67,7 @@ export function pages(ctx: WebContext): Router {
 
   router.get('/jobs/:id', async (req, res) => {
     const { job, token } = await jobForRequest(ctx, req);
-    res.set('cache-control', 'no-store').type('html').send(jobPage(await jobView(ctx, job, token)));
+    res.set('cache-control', 'no-store').type('html').send(jobPage(await jobView(ctx, job, token), jobActionLinks(job.id, token)));
   });
 
   return router;

@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findModel, getModelById, insertModelVersion, listModels, type ModelRecord, type Pool } from '@batchcast/db';
+import { findModel, getModelById, insertModelVersion, type ModelRecord, type Pool } from '@batchcast/db';
 import { ModelError, outputColumns, prepareModel, type ModelSchema } from '@batchcast/inference';
 import type { Logger } from '@batchcast/log';
+import { MODEL_NAME, Refusal, resolveModel as resolveModelShared } from '@batchcast/submit';
 import { HttpError } from '../http/errors.js';
 
-export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export { MODEL_NAME };
 
 /** A model version as the API shows it. */
 export function describeModel(m: ModelRecord) {
@@ -64,24 +65,13 @@ export async function registerModel(
   });
 }
 
-/** `name` or `name@version`; the default model when empty. */
+/** `name` or `name@version`; the default model when empty (@batchcast/submit, shared with scheduled runs). */
 export async function resolveModel(pool: Pool, ref: string | undefined, defaultName: string): Promise<ModelRecord> {
-  const text = (ref ?? '').trim() || defaultName;
-  const [name, versionText] = text.split('@', 2) as [string, string | undefined];
-  const version = versionText === undefined ? undefined : Number(versionText);
-  if (version !== undefined && (!Number.isInteger(version) || version < 1)) {
-    throw new HttpError(422, 'unknown_model', `"${text}" is not a model reference: use a name, or name@version.`);
+  try {
+    return await resolveModelShared(pool, ref, defaultName);
+  } catch (err) {
+    throw err instanceof Refusal ? new HttpError(err.status, err.code, err.message, err.details) : err;
   }
-  const model = MODEL_NAME.test(name) ? await findModel(pool, name, version) : null;
-  if (!model) {
-    const names = [...new Set((await listModels(pool)).map((m) => m.name))];
-    throw new HttpError(
-      422,
-      'unknown_model',
-      `There is no model "${text}". Available: ${names.length ? names.join(', ') : 'none (an administrator must register one)'}.`,
-    );
-  }
-  return model;
 }
 
 /** Model versions never change once stored, so they can be cached for the life of the process. */
@@ -99,6 +89,9 @@ export async function modelById(pool: Pool, id: number): Promise<ModelRecord> {
 interface ManifestEntry {
   model: string;
   features?: string[];
+  /** What the model predicts, for the people choosing it. */
+  description?: string;
+  /** Technical notes for engineers. */
   notes?: string;
 }
 
@@ -122,7 +115,7 @@ export async function registerExampleModels(pool: Pool, dir: string, log: Logger
         name,
         bytes,
         ...(needsFeatures ? { features: entry.features } : {}),
-        description: entry?.notes ?? '',
+        description: entry?.description ?? entry?.notes ?? '',
         sourceFile: file,
       });
       log.info({ model: m.name, version: m.version }, 'registered example model');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Job } from 'bullmq';
 import { readBatches, type ColumnTarget } from '@batchcast/csv';
-import { getChunk, getJob, markJobRunning, storeChunkPredictions, type PredictionRows } from '@batchcast/db';
+import { getChunk, getJob, markJobRunning, observeHistogram, storeChunkPredictions, type PredictionRows } from '@batchcast/db';
 import type { ModelSchema } from '@batchcast/inference';
 import type { Payload } from '@batchcast/queue';
 import type { WorkerContext } from '../context.js';
@@ -35,6 +35,8 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
   const targets = job.targets as ColumnTarget[];
   const file = path.join(ctx.config.storage.dataDir, job.uploadKey);
   const started = Date.now();
+  /** Seconds of each ONNX Runtime batch, for the inference histogram (kept in PostgreSQL: see /metrics). */
+  const inferenceSeconds: number[] = [];
 
   async function* predictions(): AsyncGenerator<PredictionRows> {
     for await (const batch of readBatches(file, {
@@ -45,9 +47,15 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
       targets,
       batchSize: ctx.config.workers.batchRows,
     })) {
+      const inferenceStarted = performance.now();
       const out = await session.score(batch, targets);
+      inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
       const errors = new Map<number, string>();
-      for (const e of batch.errors) errors.set(e.row - batch.firstRow, e.message);
+      const errorDetails = new Map<number, { column: string | null; value: string | null }>();
+      for (const e of batch.errors) {
+        errors.set(e.row - batch.firstRow, e.message);
+        errorDetails.set(e.row - batch.firstRow, { column: e.column, value: e.value });
+      }
       yield {
         firstRow: batch.firstRow,
         count: batch.count,
@@ -55,6 +63,7 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
         values: out.values,
         probabilities: out.probabilities,
         errors,
+        errorDetails,
       };
     }
   }
@@ -65,4 +74,8 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
     predictions(),
   );
   log.info({ rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started }, 'chunk scored');
+  // Metrics must never fail a chunk: a lost observation is only a gap in a histogram.
+  await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>
+    log.warn({ err: (err as Error).message }, 'could not record inference durations'),
+  );
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, renderJobOutcome, type JobOutcomeMail } from '../src/templates.js';
+
+const base: JobOutcomeMail = {
+  status: 'succeeded',
+  filename: 'customers.csv',
+  model: 'churn-pipeline v2',
+  rowsTotal: 12_345,
+  rowsFailed: 0,
+  rowsProcessed: 12_345,
+  durationSeconds: 83.4,
+  error: null,
+  link: 'https://batchcast.example.com/jobs/0b0e7a4e-0000-4000-8000-000000000000?token=abc_DEF-123',
+};
+
+describe('the job outcome email', () => {
+  it('says the outcome in the subject and gives the summary numbers and the link, as text and HTML', () => {
+    const mail = renderJobOutcome(base);
+    expect(mail.subject).toBe('Predictions ready: customers.csv (12,345 rows)');
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain('customers.csv');
+      expect(part).toContain('churn-pipeline v2');
+      expect(part).toContain('12,345');
+      expect(part).toContain('1 min 23 s');
+      expect(part).toContain(base.link);
+    }
+    expect(mail.text).toMatch(/Rows that failed: 0/);
+    // The first address in the text is the job link: people (and tests) follow the first link.
+    expect(mail.text.match(/https?:\/\/\S+/)?.[0]).toBe(base.link);
+    expect(mail.html).toContain(`href="${base.link}"`);
+  });
+
+  it('counts failed rows in the subject and says where to find why', () => {
+    const mail = renderJobOutcome({ ...base, rowsFailed: 3 });
+    expect(mail.subject).toBe('Predictions ready: customers.csv (12,345 rows, 3 failed)');
+    expect(mail.text).toContain('Rows that failed: 3');
+    expect(mail.text).toMatch(/3 rows could not be scored/);
+    expect(mail.text).toMatch(/"error" column/);
+  });
+
+  it('a job whose rows all failed says what went wrong and how to fix the file', () => {
+    const mail = renderJobOutcome({
+      ...base,
+      status: 'failed',
+      rowsFailed: 12_345,
+      error: 'No row could be scored (row 1: column "tenure_months": "ten" is not a number). Fix the file and upload it again.',
+    });
+    expect(mail.subject).toBe('Prediction job failed: customers.csv');
+    expect(mail.text).toContain('What went wrong: No row could be scored (row 1: column "tenure_months": "ten" is not a number)');
+    expect(mail.text).toMatch(/How to fix it: .*list of failed rows.*upload it again/s);
+    expect(mail.html).toContain('What went wrong: No row could be scored (row 1: column &quot;tenure_months&quot;');
+  });
+
+  it('a job that failed on our side says so, and that the file need not change', () => {
+    const mail = renderJobOutcome({
+      ...base,
+      status: 'failed',
+      rowsFailed: 0,
+      durationSeconds: 4000,
+      error: 'Rows 1 to 100000 could not be scored after 5 attempts: connection reset. This is a problem on our side; please try again later.',
+    });
+    expect(mail.text).toContain('What went wrong: Rows 1 to 100000 could not be scored after 5 attempts');
+    expect(mail.text).toMatch(/How to fix it: this was a problem on our side, not in your file/);
+    expect(mail.text).toContain('1 h 6 min');
+  });
+
+  it('a cancelled job says how far it got', () => {
+    const mail = renderJobOutcome({ ...base, status: 'cancelled', rowsProcessed: 2_000, durationSeconds: 2.5 });
+    expect(mail.subject).toBe('Prediction job cancelled: customers.csv');
+    expect(mail.text).toContain('2,000 of 12,345 rows had been scored');
+    expect(mail.text).toContain('Rows scored before cancelling: 2,000');
+    expect(mail.text).not.toContain('Rows that failed');
+  });
+
+  it('escapes what came from the user in HTML and keeps the subject one line', () => {
+    const mail = renderJobOutcome({ ...base, filename: 'a<script>alert(1)</script>\r\nBcc: x@y.z.csv' });
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('a&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(mail.subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('formats durations for people', () => {
+    expect(formatDuration(0.43)).toBe('0.4 s');
+    expect(formatDuration(59.94)).toBe('59.9 s');
+    expect(formatDuration(61)).toBe('1 min 1 s');
+    expect(formatDuration(7260)).toBe('2 h 1 min');
+  });
+});

@@ -1,0 +1,229 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvObjects } from './support/csv.js';
+import { examples, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * The pages as a person uses them, in headless Chromium: upload through the form, follow the job page to
+ * the end, read the chart and the preview, download the results through the page's link; the header
+ * check refusing a wrong file before anything is sent; cancelling; a `<script>` cell shown as text; and
+ * the same pages on a phone-sized screen. Screenshots go to test-artifacts/screenshots/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const shots = path.join(repoRoot, 'test-artifacts', 'screenshots');
+
+let platform: Platform;
+let browser: Browser;
+let desktop: BrowserContext;
+let tmp: string;
+
+if (!hasChromium) {
+  it.skip(`browser tests skipped: ${CHROMIUM} is absent (install it with: apt-get install -y chromium)`, () => undefined);
+}
+
+describe.skipIf(!hasChromium)('the pages in a browser', () => {
+  beforeAll(async () => {
+    tmp = path.join(os.tmpdir(), `batchcast-browser-${process.pid}`);
+    await Promise.all([mkdir(shots, { recursive: true }), mkdir(tmp, { recursive: true })]);
+    [platform, browser] = await Promise.all([
+      // Small chunks: progress moves in steps, and a 30,000-row file runs long enough to cancel.
+      new Platform({ workers: 1, env: { CHUNK_ROWS: '50' } }).start(),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      }),
+    ]);
+    desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  /** A page that fails the test on any script error (a CSP violation included). */
+  async function open(ctx: BrowserContext, url: string): Promise<Page> {
+    const page = await ctx.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) problems.push(m.text());
+    });
+    (page as Page & { problems: string[] }).problems = problems;
+    await page.goto(platform.url(url));
+    return page;
+  }
+  const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+  let jobPageUrl = '';
+
+  it('uploads iris.csv through the page, shows progress, the chart and the preview, and downloads the results', async () => {
+    const page = await open(desktop, '/');
+    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('all 4 columns iris-logreg needs are there');
+    await page.fill('input[name="email"]', 'analyst@example.com');
+    await page.screenshot({ path: path.join(shots, 'upload-desktop.png'), fullPage: true });
+
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/jobs') && r.method() === 'POST');
+    await page.click('button[type="submit"]');
+    await sent;
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}\?token=/);
+    jobPageUrl = page.url();
+    await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+    expect(await page.textContent('#processed')).toBe('150');
+    expect(await page.textContent('#total')).toBe('150');
+    expect(await page.$eval('#progress', (p) => (p as HTMLProgressElement).value)).toBe(100);
+
+    // Summary, chart (one bar per class) and the preview of the first rows.
+    await page.waitForSelector('#preview-card:not([hidden])');
+    expect(await page.textContent('#sum-rows')).toBe('150');
+    expect(await page.textContent('#sum-failed')).toBe('0');
+    expect(await page.textContent('#sum-model')).toBe('iris-logreg v1');
+    expect(await page.$$eval('#chart svg rect.bar', (r) => r.length)).toBe(3);
+    expect(await page.textContent('#chart')).toMatch(/setosa[\s\S]*versicolor[\s\S]*virginica/);
+    expect(await page.$$eval('#preview tbody tr', (r) => r.length)).toBe(20);
+    const headers = await page.$$eval('#preview th', (th) => th.map((h) => h.textContent));
+    expect(headers.slice(0, 4)).toEqual(['prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica']);
+    expect(await page.textContent('#preview tbody tr:first-child td:first-child')).toBe('setosa');
+    expect(await page.isVisible('#errors-link')).toBe(false);
+    expect(await page.isVisible('#cancel-button')).toBe(false);
+    await page.screenshot({ path: path.join(shots, 'job-succeeded-desktop.png'), fullPage: true });
+
+    // The download through the page's own link: the input rows and the predictions scikit-learn made.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#results-link')]);
+    const file = path.join(tmp, download.suggestedFilename());
+    await download.saveAs(file);
+    expect(download.suggestedFilename()).toBe('iris-predictions.csv');
+    const out = csvObjects(await readFile(file, 'utf8'));
+    const want = csvObjects(await readFile(path.join(examples, 'data/iris.expected.csv'), 'utf8'));
+    expect(out.rows).toHaveLength(150);
+    out.rows.forEach((row, i) => {
+      const exp = want.rows[i]!;
+      expect(row.prediction, `row ${i + 1}`).toBe(exp.label);
+      for (const k of ['setosa', 'versicolor', 'virginica']) {
+        expect(Math.abs(Number(row[`probability_${k}`]) - Number(exp[`p_${k}`])), `row ${i + 1} ${k}`).toBeLessThanOrEqual(1e-4);
+      }
+    });
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses a file without the model\'s columns in the browser, before uploading anything', async () => {
+    const page = await open(desktop, '/');
+    const uploads = () => readdir(path.join(platform.dataDir, 'uploads')).catch(() => []);
+    const before = await uploads();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
+    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.setInputFiles('input[name="file"]', path.join(examples, 'data/diabetes.csv'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('missing 4 columns');
+    const check = (await page.textContent('#file-check'))!;
+    for (const c of ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']) expect(check).toContain(c);
+    expect(await page.getAttribute('#file-check a', 'href')).toBe('/models/iris-logreg/sample.csv');
+
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.textContent('#file-check')).toMatch(/not sent.*missing 4 columns/s);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-check');
+    await page.screenshot({ path: path.join(shots, 'upload-refused-desktop.png'), fullPage: true });
+    expect(posts).toEqual([]);
+    expect(await uploads()).toEqual(before);
+
+    // Choosing the model the file is for clears the complaint.
+    await page.selectOption('select[name="model"]', 'diabetes-gbr');
+    await expect.poll(() => page.textContent('#file-check')).toContain('all 10 columns diabetes-gbr needs are there');
+    // A refusal by the server is shown in words too: the rows cannot be read as numbers.
+    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.setInputFiles('input[name="file"]', {
+      name: 'words.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('sepal_length,sepal_width,petal_length,petal_width\nlong,wide,long,narrow\n'),
+    });
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#form-error:not([hidden])');
+    expect(await page.textContent('#form-error')).toContain('column "sepal_length": "long" is not a number');
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('cancels a running job from its page', async () => {
+    const [header, ...rows] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    const big = path.join(tmp, 'big-iris.csv');
+    await writeFile(big, [header, ...Array.from({ length: 200 }, () => rows).flat()].join('\n') + '\n'); // 30,000 rows
+    const page = await open(desktop, '/');
+    await page.setInputFiles('input[name="file"]', big);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/jobs\//);
+    // Live progress: rows done and a rate, without reloading.
+    await page.waitForFunction(() => document.getElementById('rate')?.textContent !== '–', null, { timeout: 30_000 });
+    expect(await page.textContent('#eta')).toMatch(/left/);
+    await page.screenshot({ path: path.join(shots, 'job-running-desktop.png'), fullPage: true });
+
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#cancel-button');
+    await page.waitForSelector('#status[data-status="cancelled"]');
+    expect(await page.isVisible('#cancel-button')).toBe(false);
+    expect(await page.isVisible('#results-link')).toBe(false);
+    expect(await page.textContent('#advice')).toMatch(/cancelled/);
+    const statusUrl = await page.getAttribute('#job', 'data-status-url');
+    const job = await (await fetch(platform.url(statusUrl!))).json();
+    expect(job.status).toBe('cancelled');
+    expect(job.rows.processed).toBeLessThan(30_000);
+    await page.screenshot({ path: path.join(shots, 'job-cancelled-desktop.png'), fullPage: true });
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a <script> cell as text', async () => {
+    const page = await open(desktop, '/');
+    const csv = 'sepal_length,sepal_width,petal_length,petal_width,note\n5.1,3.5,1.4,0.2,<script>window.__pwned=1</script>\n6.2,2.9,4.3,1.3,<img src=x onerror="window.__pwned=2">\n';
+    await page.setInputFiles('input[name="file"]', { name: 'tricky.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/jobs\//);
+    await page.waitForSelector('#preview-card:not([hidden])', { timeout: 60_000 });
+    const cells = await page.$$eval('#preview tbody td', (td) => td.map((c) => c.textContent));
+    expect(cells).toContain('<script>window.__pwned=1</script>');
+    expect(cells).toContain('<img src=x onerror="window.__pwned=2">');
+    expect(await page.$$eval('#preview script, #preview img', (n) => n.length)).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone screen', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    for (const [name, url] of [['upload', '/'], ['job-succeeded', jobPageUrl]] as const) {
+      const page = await open(phone, url);
+      if (name === 'job-succeeded') await page.waitForSelector('#preview-card:not([hidden])');
+      else await page.setInputFiles('input[name="file"]', path.join(examples, 'data/diabetes.csv'));
+      if (name === 'upload') await expect.poll(() => page.textContent('#file-check')).toContain('missing');
+      // Nothing wider than the screen: wide tables scroll inside their own box.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: path.join(shots, `${name}-phone.png`), fullPage: true });
+      expect(problemsOf(page)).toEqual([]);
+      await page.close();
+    }
+    await phone.close();
+  });
+
+  it('is usable with the keyboard: every control of the form is reached with Tab and shows its focus', async () => {
+    const page = await open(desktop, '/');
+    const reached: string[] = [];
+    for (let i = 0; i < 8 && !reached.includes('submit-button'); i++) {
+      await page.keyboard.press('Tab');
+      reached.push(await page.evaluate(() => document.activeElement?.id || (document.activeElement as HTMLInputElement)?.name || document.activeElement?.tagName || ''));
+    }
+    for (const id of ['model', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
+    await page.close();
+  });
+});
