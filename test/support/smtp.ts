@@ -8,6 +8,8 @@ export interface ReceivedMail {
   text: string;
   html: string;
   raw: string;
+  /** The SMTP envelope's recipients (RCPT TO), which is who really gets the message, whatever the headers say. */
+  rcptTo: string[];
 }
 
 /** A real SMTP server in the test process: what the platform sends arrives here over TCP. */
@@ -17,21 +19,26 @@ export class TestSmtp {
   private waiters: (() => void)[] = [];
   /** While true, the server refuses every message (an SMTP outage the sender must retry through). */
   refuse = false;
+  /** Messages refused while `refuse` was on. */
+  refused = 0;
 
   constructor() {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onData: (stream, _session, callback) => {
+      onData: (stream, session, callback) => {
         const parts: Buffer[] = [];
         stream.on('data', (d: Buffer) => parts.push(d));
         stream.on('end', async () => {
-          if (this.refuse) return callback(Object.assign(new Error('mailbox unavailable (test outage)'), { responseCode: 451 }));
+          if (this.refuse) {
+            this.refused++;
+            return callback(Object.assign(new Error('mailbox unavailable (test outage)'), { responseCode: 451 }));
+          }
           const raw = Buffer.concat(parts).toString('utf8');
           const mail: ParsedMail = await simpleParser(raw);
           const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
-          this.received.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', raw });
+          this.received.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', raw, rcptTo: session.envelope.rcptTo.map((r) => r.address) });
           for (const w of this.waiters.splice(0)) w();
           callback();
         });

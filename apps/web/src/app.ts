@@ -4,11 +4,18 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { WebContext } from './context.js';
 import { errorHandler, HttpError } from './http/errors.js';
+import { admin } from './routes/admin.js';
+import { rateLimits } from './http/rate-limits.js';
 import { health } from './routes/health.js';
+import { jobActions } from './routes/job-actions.js';
 import { jobsApi } from './routes/jobs-api.js';
+import { metrics } from './routes/metrics.js';
+import { modelSamples } from './routes/model-samples.js';
 import { modelsApi } from './routes/models-api.js';
+import { openapi } from './routes/openapi.js';
 import { outbox } from './routes/outbox.js';
 import { pages } from './routes/pages.js';
+import { schedulesApi } from './routes/schedules-api.js';
 
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -19,12 +26,20 @@ export function createApp(ctx: WebContext): Express {
   app.set('trust proxy', 'loopback');
   app.use(helmet());
   app.use('/static', express.static(publicDir, { maxAge: ctx.config.env === 'production' ? '1h' : 0 }));
+  // Before the body parser: a client over its limit is refused before its body is read.
+  app.use(rateLimits(ctx.config));
   app.use(express.json({ limit: '20mb' }));
   app.use(health(ctx));
   app.use(pages(ctx));
   app.use(jobsApi(ctx));
+  app.use(jobActions(ctx));
   app.use(modelsApi(ctx));
+  app.use(modelSamples(ctx));
   app.use(outbox(ctx));
+  app.use(admin(ctx));
+  app.use(schedulesApi(ctx));
+  app.use(metrics(ctx));
+  app.use(openapi(ctx));
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.log));
   return app;

@@ -1,17 +1,19 @@
 import { loadConfig } from '@batchcast/config';
-import { createPool, ensureDatabase, migrate } from '@batchcast/db';
+import { createPool, ensureDatabase, migrate, whenDatabaseAvailable } from '@batchcast/db';
 import { createLogger } from '@batchcast/log';
 import { createProducerConnection, JobProducer } from '@batchcast/queue';
 import { createApp } from './app.js';
+import { serverTimeouts } from './http/timeouts.js';
 import { registerExampleModels } from './services/models.js';
 
 const config = loadConfig();
 const log = createLogger('web', config.log.level);
 
-await ensureDatabase(config.db.url, log);
+// Started while PostgreSQL is down or restarting: wait for it rather than die.
+await whenDatabaseAvailable(() => ensureDatabase(config.db.url, log), log, 'create database');
 const pool = createPool(config.db.url, log, { application: 'batchcast-web' });
-await migrate(pool, log);
-await registerExampleModels(pool, config.models.examplesDir, log);
+await whenDatabaseAvailable(() => migrate(pool, log), log, 'migrate');
+await whenDatabaseAvailable(() => registerExampleModels(pool, config.models.examplesDir, log), log, 'register example models');
 
 const redis = createProducerConnection(config.redis.url, log);
 const producer = new JobProducer(redis, config.redis.prefix);
@@ -20,10 +22,12 @@ const app = createApp({ config, pool, redis, producer, log });
 const server = app.listen(config.http.port, config.http.host, () => {
   log.info({ url: config.http.publicUrl, port: config.http.port }, 'batchcast web listening');
 });
-// A 1 GiB upload on a slow link takes a while: the whole request may take up to an hour, its headers 60 s.
-server.requestTimeout = 60 * 60 * 1000;
-server.headersTimeout = 60 * 1000;
-server.keepAliveTimeout = 5 * 1000;
+// Sized for the largest upload on a slow link (about 70 minutes for 1 GiB); a stalled connection goes sooner.
+const timeouts = serverTimeouts(config.storage.maxUploadBytes);
+server.requestTimeout = timeouts.requestTimeoutMs;
+server.headersTimeout = timeouts.headersTimeoutMs;
+server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+server.setTimeout(timeouts.idleTimeoutMs);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { loadConfig } from '@batchcast/config';
-import { createPool, ensureDatabase, migrate, recordChunkAttempt } from '@batchcast/db';
+import { createPool, ensureDatabase, migrate, recordChunkAttempt, retryWhileDatabaseUnavailable, whenDatabaseAvailable } from '@batchcast/db';
 import { createLogger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
 import {
@@ -15,6 +15,7 @@ import {
 import type { WorkerContext } from './context.js';
 import { handlers } from './handlers.js';
 import { startReconciler } from './reconciler.js';
+import { startRetentionSweeper } from './retention.js';
 
 /**
  * One worker process: consumes every queue of the job catalog. Scoring is CPU-bound, so it runs one chunk
@@ -23,9 +24,10 @@ import { startReconciler } from './reconciler.js';
 const config = loadConfig();
 const log = createLogger('worker', config.log.level);
 
-await ensureDatabase(config.db.url, log);
+// Started while PostgreSQL is down or restarting (the supervisor restarts workers at any time): wait for it.
+await whenDatabaseAvailable(() => ensureDatabase(config.db.url, log), log, 'create database');
 const pool = createPool(config.db.url, log, { application: 'batchcast-worker', max: 6 });
-await migrate(pool, log);
+await whenDatabaseAvailable(() => migrate(pool, log), log, 'migrate');
 const producerConnection = createProducerConnection(config.redis.url, log);
 const ctx: WorkerContext = {
   config,
@@ -35,7 +37,10 @@ const ctx: WorkerContext = {
   log,
 };
 
-const concurrency: Record<QueueName, number> = { score: 1, finalize: 4, email: 4 };
+/** Set once shutdown began: stop waiting out outages, let BullMQ hand the work to another process. */
+let stopping = false;
+
+const concurrency: Record<QueueName, number> = { score: 1, finalize: 4, email: 4, schedule: 1 };
 const connection = createWorkerConnection(config.redis.url, log);
 
 const workers = (Object.keys(concurrency) as QueueName[]).map((queue) => {
@@ -45,7 +50,12 @@ const workers = (Object.keys(concurrency) as QueueName[]).map((queue) => {
       const name = job.name as JobName;
       if (!(name in handlers) || jobCatalog[name].queue !== queue) throw new Error(`unknown job kind "${job.name}" on queue ${queue}`);
       const payload = parsePayload(name, job.data);
-      await (handlers[name] as (c: WorkerContext, p: unknown, j: Job) => Promise<void>)(ctx, payload, job);
+      const run = () => (handlers[name] as (c: WorkerContext, p: unknown, j: Job) => Promise<void>)(ctx, payload, job);
+      // Scoring and finalising are idempotent: through a PostgreSQL outage they wait and run again in place
+      // instead of spending attempts. Other kinds are not known to be (an email retried could go twice):
+      // BullMQ's attempts and backoff retry them.
+      if (name !== 'score-chunk' && name !== 'finalize-job') await run();
+      else await retryWhileDatabaseUnavailable(pool, run, { log: log.child('jobId' in payload ? { jobId: payload.jobId } : { schedule: payload.schedule }), what: name, stop: () => stopping });
     },
     {
       connection,
@@ -68,9 +78,9 @@ const workers = (Object.keys(concurrency) as QueueName[]).map((queue) => {
 });
 
 const reconciler = startReconciler(ctx);
+const retention = startRetentionSweeper(ctx);
 log.info({ queues: Object.keys(concurrency), inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
 
-let stopping = false;
 /**
  * The one shutdown path: stop taking work, let the current chunk finish (BullMQ's close waits for active
  * jobs), close connections and pools, exit. A chunk that cannot finish in time is released by its lock
@@ -84,7 +94,7 @@ async function shutdown(signal: string): Promise<void> {
     log.warn('shutdown took too long; exiting');
     process.exit(1);
   }, 25_000).unref();
-  await reconciler.stop();
+  await Promise.all([reconciler.stop(), retention.stop()]);
   await Promise.all(workers.map((w) => w.close()));
   await ctx.producer.close().catch(() => undefined);
   ctx.mailer.close();

@@ -11,7 +11,9 @@ export interface Config {
   db: { url: string };
   redis: { url: string; prefix: string };
   mail: { smtpUrl: string | null; from: string };
-  storage: { dataDir: string; maxUploadBytes: number; retentionDays: number };
+  storage: { dataDir: string; maxUploadBytes: number; retentionDays: number; retentionSweepIntervalMs: number };
+  /** Requests per client IP and minute; 0 means no limit. */
+  rateLimits: { jobsPerMinute: number; predictPerMinute: number };
   admin: { token: string | null };
   workers: {
     processes: number;
@@ -23,6 +25,10 @@ export interface Config {
   };
   models: { defaultName: string; examplesDir: string };
   log: { level: Env['LOG_LEVEL'] };
+  /** /metrics without the admin token. */
+  metrics: { public: boolean };
+  /** Directories scheduled runs may read files from; null: any absolute path the processes can read. */
+  schedules: { sourceDirs: string[] | null };
 }
 
 export class ConfigError extends Error {
@@ -53,7 +59,13 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     db: { url: e.DATABASE_URL },
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM },
-    storage: { dataDir: path.resolve(e.DATA_DIR), maxUploadBytes: e.MAX_UPLOAD_BYTES, retentionDays: e.RETENTION_DAYS },
+    storage: {
+      dataDir: path.resolve(e.DATA_DIR),
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      retentionDays: e.RETENTION_DAYS,
+      retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
+    },
+    rateLimits: { jobsPerMinute: e.RATE_LIMIT_JOBS_PER_MINUTE, predictPerMinute: e.RATE_LIMIT_PREDICT_PER_MINUTE },
     admin: { token: e.ADMIN_TOKEN ?? null },
     workers: {
       processes: e.WORKERS,
@@ -67,6 +79,10 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       examplesDir: path.resolve(e.EXAMPLES_DIR ?? path.join(repoRoot, 'examples/models')),
     },
     log: { level: e.LOG_LEVEL },
+    metrics: { public: e.METRICS_PUBLIC },
+    schedules: {
+      sourceDirs: e.SCHEDULE_SOURCE_DIRS ? e.SCHEDULE_SOURCE_DIRS.split(',').map((d) => path.resolve(d.trim())) : null,
+    },
   };
 }
 

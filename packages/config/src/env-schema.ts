@@ -41,8 +41,25 @@ export const envSchema = z.object({
   MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
   RETENTION_DAYS: int(1).default(7),
   RECONCILE_INTERVAL_MS: int(100).default(10_000),
+  /** How often workers look for finished jobs older than RETENTION_DAYS to delete (under an advisory lock). */
+  RETENTION_SWEEP_INTERVAL_MS: int(100).default(15 * 60_000),
+  /** Per client IP and minute: uploads (POST /api/jobs and the form); 0 turns the limit off. */
+  RATE_LIMIT_JOBS_PER_MINUTE: int(0).default(60),
+  /** Per client IP and minute: real-time prediction requests (POST /api/models/:name/predict); 0 turns it off. */
+  RATE_LIMIT_PREDICT_PER_MINUTE: int(0).default(600),
   DEFAULT_MODEL: z.string().min(1).default('iris-logreg'),
   EXAMPLES_DIR: optionalString,
+  /** Serve /metrics without the admin token (e.g. a Prometheus on a private network); default: token needed. */
+  METRICS_PUBLIC: z
+    .preprocess((v) => (v === '' ? undefined : typeof v === 'string' ? v.toLowerCase() : v), z.enum(['true', 'false', '1', '0']).default('false'))
+    .transform((v) => v === 'true' || v === '1'),
+  /** Directories scheduled runs may read files from (comma-separated absolute paths); unset: any absolute path. */
+  SCHEDULE_SOURCE_DIRS: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => v.split(',').every((d) => d.trim().startsWith('/')), { message: 'must be absolute directory paths, separated by commas' })
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

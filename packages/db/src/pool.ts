@@ -20,6 +20,12 @@ export function createPool(url: string, log: Logger, options: { max?: number; ap
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', (err) => log.warn({ err: err.message }, 'postgres idle client error'));
+  // A client that is checked out (say, in the middle of a chunk's transaction) when PostgreSQL goes away
+  // emits 'error' too, and without a listener that kills the process. Its queries fail with the error
+  // (and the pool drops it on release), so here it only needs noting.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.debug({ err: err.message }, 'postgres connection lost'));
+  });
   return pool;
 }
 

@@ -29,6 +29,15 @@ export function fromMulterError(err: multer.MulterError, maxUploadBytes: number)
       );
     case 'LIMIT_UNEXPECTED_FILE':
       return new HttpError(400, 'unexpected_file', `Send exactly one file, in the form field "file" (got "${err.field}").`);
+    case 'LIMIT_FILE_COUNT':
+      return new HttpError(400, 'too_many_files', 'Send exactly one file per upload, in the form field "file".');
+    case 'LIMIT_FIELD_COUNT':
+    case 'LIMIT_PART_COUNT':
+      return new HttpError(400, 'too_many_fields', 'The form has too many fields: send only "file", "model" and "email".');
+    case 'LIMIT_FIELD_VALUE':
+      return new HttpError(400, 'field_too_large', `The form field "${String(err.field ?? '').slice(0, 100)}" is too long.`);
+    case 'LIMIT_FIELD_KEY':
+      return new HttpError(400, 'field_name_too_long', 'A form field name is too long: send only "file", "model" and "email".');
     default:
       return new HttpError(400, 'bad_upload', `The upload was refused: ${err.message}.`);
   }

@@ -28,9 +28,27 @@ export function csvUpload(ctx: WebContext): (req: Request, res: Response) => Pro
         if (!err) return resolve();
         if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
         if (err instanceof CsvFormatError) return reject(csvError(err));
+        if (isMalformedMultipart(err)) {
+          return reject(new HttpError(400, 'malformed_upload', `The upload is not a complete multipart/form-data body (${(err as Error).message}). Send the file again.`));
+        }
         reject(err);
       });
     });
+}
+
+/**
+ * Errors busboy raises for a body that is not well-formed multipart (cut short, no boundary, broken part
+ * headers): the client's mistake (or a dropped connection), a 400 rather than a 500. Disk errors (with a
+ * `code` such as ENOSPC) are not among them.
+ */
+function isMalformedMultipart(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return (
+    !!e &&
+    e.code === undefined &&
+    typeof e.message === 'string' &&
+    /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(e.message)
+  );
 }
 
 export function csvError(err: CsvFormatError): HttpError {

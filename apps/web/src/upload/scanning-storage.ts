@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -55,13 +56,28 @@ export class ScanningStorage implements multer.StorageEngine {
         }
       },
     });
+    const source = file.stream;
+    let out: WriteStream | null = null;
     mkdir(path.dirname(target), { recursive: true })
-      .then(() => pipeline(file.stream, scan, createWriteStream(target)))
+      .then(() => {
+        // The upload's stream is piped by hand rather than put in the pipeline: on a refusal (not a CSV,
+        // a field too large) the pipeline destroys what it holds, and destroying busboy's stream would make
+        // multer answer at once, before the partial file below is removed. Instead the rest of the upload
+        // is drained, and multer answers when this engine calls back, after the removal.
+        source.on('error', (err) => scan.destroy(err)); // the client went away mid-upload
+        source.pipe(scan);
+        return pipeline(scan, (out = createWriteStream(target)));
+      })
       .then(() => {
         const layout = scanner.finish();
         cb(null, { size, path: target, scanned: { key, path: target, size, layout } });
       })
       .catch(async (err) => {
+        source.unpipe(scan);
+        source.resume();
+        // The write stream opens its file asynchronously: removing it before the stream has closed could
+        // run before the open and leave an empty file behind. pipeline() destroys it; wait for its close.
+        if (out && !out.closed) await once(out, 'close').catch(() => undefined);
         await rm(target, { force: true });
         cb(err);
       });

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { jobPagePath, newJobToken } from '@batchcast/access';
-import { addJobToken, getJob, getModelById, markNotified } from '@batchcast/db';
+import { addJobToken, getJob, getModelById, markNotified, retryWhileDatabaseUnavailable } from '@batchcast/db';
 import { renderJobOutcome } from '@batchcast/mail';
 import type { Payload } from '@batchcast/queue';
 import type { WorkerContext } from '../context.js';
@@ -23,11 +23,13 @@ export async function sendEmail(ctx: WorkerContext, payload: Payload<'send-email
     model: model ? `${model.name} v${model.version}` : 'unknown',
     rowsTotal: job.rowsTotal,
     rowsFailed: job.rowsFailed,
+    rowsProcessed: job.rowsProcessed,
     durationSeconds: job.finishedAt && job.startedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
     error: job.error,
     link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
   });
   await ctx.mailer.send(job.email, mail);
-  await markNotified(ctx.pool, job.id);
+  // Sent: from here on a failure must not make BullMQ send it again, so an outage of PostgreSQL is waited out.
+  await retryWhileDatabaseUnavailable(ctx.pool, () => markNotified(ctx.pool, job.id), { log: ctx.log, what: 'mark notified' });
   ctx.log.info({ jobId: job.id, status: job.status }, 'owner notified');
 }

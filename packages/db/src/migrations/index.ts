@@ -1,4 +1,14 @@
 import { sql as initial } from './001-initial.js';
+import { sql as rowErrorDetails } from './002-row-error-details.js';
+import { sql as retention } from './003-retention.js';
+import { sql as blobPieces } from './004-blob-pieces.js';
+import { sql as operations } from './005-operations.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
-export const migrations: { id: string; sql: string }[] = [{ id: '001-initial', sql: initial }];
+export const migrations: { id: string; sql: string }[] = [
+  { id: '001-initial', sql: initial },
+  { id: '002-row-error-details', sql: rowErrorDetails },
+  { id: '003-retention', sql: retention },
+  { id: '004-blob-pieces', sql: blobPieces },
+  { id: '005-operations', sql: operations },
+];

@@ -19,6 +19,8 @@ export interface PredictionRows {
   probabilities: ArrayLike<number> | null;
   /** Error message by offset within the batch; such rows keep empty predictions. */
   errors: Map<number, string>;
+  /** The column at fault and its cell, by offset within the batch (for the errors CSV); optional. */
+  errorDetails?: Map<number, { column: string | null; value: string | null }>;
 }
 
 // Stored labels and messages are single lines: the results download writes one line per row.
@@ -26,7 +28,7 @@ const oneLine = (s: string): string => (/[\r\n]/.test(s) ? s.replace(/\r\n|[\r\n
 
 function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows): Buffer {
   const errorRows = [...batch.errors.keys()].sort((a, b) => a - b);
-  w.tuple(8).uuid(jobId).int8(batch.firstRow).int4(batch.count);
+  w.tuple(10).uuid(jobId).int8(batch.firstRow).int4(batch.count);
   if (batch.labels) {
     const labels = new Array<string>(batch.count);
     for (let i = 0; i < batch.count; i++) labels[i] = batch.errors.has(i) ? '' : oneLine(String(batch.labels[i]));
@@ -38,11 +40,28 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   else w.null();
   w.int4Array(errorRows);
   w.textArray(errorRows.map((r) => oneLine(batch.errors.get(r)!)));
+  w.nullableTextArray(errorRows.map((r) => batch.errorDetails?.get(r)?.column ?? null));
+  w.nullableTextArray(errorRows.map((r) => batch.errorDetails?.get(r)?.value ?? null));
   return w.take();
 }
 
-async function write(stream: Writable, data: Buffer): Promise<void> {
-  if (!stream.write(data)) await once(stream, 'drain');
+/** A COPY in progress and the first error it reported (its connection dropped, the server refused it). */
+interface CopyState {
+  stream: Writable;
+  /** Settles when the COPY has ended: resolves on success, rejects with its error. */
+  ended: Promise<void>;
+  failure: Error | null;
+}
+
+/**
+ * Writes to the COPY stream and waits for it to drain, or fails as soon as the COPY has failed: a COPY
+ * whose connection dropped never drains (waiting would hang the chunk forever), and writing to it again
+ * only raises symptoms (pg-copy-streams dereferences its dropped connection).
+ */
+async function write(copy: CopyState, data: Buffer): Promise<void> {
+  if (copy.failure) throw copy.failure;
+  if (copy.stream.write(data)) return;
+  await Promise.race([once(copy.stream, 'drain'), copy.ended.then(() => Promise.reject(new Error('the COPY ended before it drained')))]);
 }
 
 export interface ChunkOutcome {
@@ -77,31 +96,47 @@ export async function storeChunkPredictions(
     ]);
     const copy = client.query(
       copyFrom(
-        'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", error_rows, error_messages) FROM STDIN WITH (FORMAT binary)',
+        'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", error_rows, error_messages, error_columns, error_values) FROM STDIN WITH (FORMAT binary)',
       ),
     );
-    const finished = new Promise<void>((resolve, reject) => {
+    const state: CopyState = { stream: copy, ended: Promise.resolve(), failure: null };
+    state.ended = new Promise<void>((resolve, reject) => {
       copy.on('finish', resolve);
-      copy.on('error', reject);
+      copy.on('error', (err: Error) => {
+        state.failure ??= err;
+        reject(err);
+      });
     });
+    // Observed below; a COPY failing while a batch is being scored must not be an unhandled rejection.
+    state.ended.catch(() => undefined);
     const writer = new BinaryTupleWriter();
     let processed = 0;
     let failed = 0;
     try {
-      await write(copy, COPY_SIGNATURE);
+      await write(state, COPY_SIGNATURE);
       for await (const batch of batches) {
-        await write(copy, encodeBatch(writer, chunk.jobId, batch));
+        await write(state, encodeBatch(writer, chunk.jobId, batch));
         processed += batch.count;
         failed += batch.errors.size;
       }
-      await write(copy, COPY_TRAILER);
+      await write(state, COPY_TRAILER);
+      if (state.failure) throw state.failure;
+      copy.end();
+      await state.ended;
     } catch (err) {
-      copy.destroy(err as Error);
-      await finished.catch(() => undefined);
-      throw err;
+      // The COPY's own failure (say, its connection dropped: the server rolls the transaction back) is the
+      // cause to report, so callers can tell an outage from a bad chunk; later errors are its symptoms.
+      const cause = state.failure;
+      if (!cause) {
+        try {
+          copy.destroy(err as Error);
+        } catch {
+          // the connection is already gone
+        }
+        await state.ended.catch(() => undefined);
+      }
+      throw cause ?? err;
     }
-    copy.end();
-    await finished;
     if (processed !== chunk.rows) {
       throw new Error(`chunk ${chunk.index} of job ${chunk.jobId}: read ${processed} rows, expected ${chunk.rows}`);
     }

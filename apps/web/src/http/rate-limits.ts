@@ -1,0 +1,45 @@
+import { Router, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from '@batchcast/config';
+import { HttpError } from './errors.js';
+
+/**
+ * Per-client-IP rate limits on the two endpoints that cost real work: creating a job (an upload, a scan, a
+ * queued flow) and real-time predictions (a model run in the web process). Over the limit: 429 with the
+ * API's error shape and `Retry-After` (seconds), plus the standard `RateLimit`/`RateLimit-Policy` headers.
+ *
+ * The client IP is `req.ip`, which honours X-Forwarded-For only from a loopback proxy (app.ts sets
+ * `trust proxy` to loopback), so a remote client cannot pick its own address. Counters live in this
+ * process's memory: right for the one web process `npm start` runs; several web processes behind a load
+ * balancer would each allow the limit (a shared store, e.g. Redis, would be the next step).
+ */
+export function rateLimits(config: Pick<Config, 'rateLimits'>): Router {
+  const router = Router();
+  const jobs = limiter(config.rateLimits.jobsPerMinute, 'jobs', 'uploads');
+  const predict = limiter(config.rateLimits.predictPerMinute, 'predict', 'prediction requests');
+  if (jobs) router.post(['/api/jobs', '/jobs'], jobs);
+  if (predict) router.post('/api/models/:name/predict', predict);
+  return router;
+}
+
+function limiter(perMinute: number, name: string, what: string): RequestHandler | null {
+  if (perMinute <= 0) return null;
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: name,
+    handler: (_req, res, next) => {
+      const retryAfter = Number(res.getHeader('retry-after')) || 60;
+      next(
+        new HttpError(
+          429,
+          'rate_limited',
+          `Too many ${what} from your address: at most ${perMinute} a minute. Try again in ${retryAfter} s.`,
+          { retryAfterSeconds: retryAfter },
+        ),
+      );
+    },
+  });
+}

@@ -1,0 +1,57 @@
+import type { Pool } from '../pool.js';
+
+/** A job deleted by the retention sweep, as its tombstone remembers it. */
+export interface ExpiredJob {
+  id: string;
+  tokenHashes: Buffer[];
+  finishedAt: Date;
+  expiredAt: Date;
+}
+
+/**
+ * Deletes up to `limit` jobs that ended more than `days` days ago, in one statement (so atomically): a
+ * tombstone with the job's token hashes is written, its prediction batches deleted, and the job row deleted
+ * (its chunks and tokens go with it, ON DELETE CASCADE). Returns the upload files to remove; the caller
+ * removes them after the commit. SKIP LOCKED: a job being read or written meanwhile waits for the next pass.
+ */
+export async function expireEndedJobs(pool: Pool, days: number, limit: number): Promise<{ id: string; uploadKey: string }[]> {
+  const { rows } = await pool.query<{ id: string; uploadKey: string }>(
+    `WITH doomed AS (
+       SELECT id, finished_at FROM jobs
+       WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - make_interval(days => $1)
+       ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), tombstones AS (
+       INSERT INTO expired_jobs (id, token_hashes, finished_at)
+       SELECT d.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = d.id), d.finished_at FROM doomed d
+       ON CONFLICT (id) DO NOTHING
+     ), predictions AS (
+       DELETE FROM prediction_batches p USING doomed d WHERE p.job_id = d.id
+     )
+     DELETE FROM jobs j USING doomed d WHERE j.id = d.id
+     RETURNING j.id, j.upload_key AS "uploadKey"`,
+    [days, limit],
+  );
+  return rows;
+}
+
+/** The tombstone of a deleted job, or null. */
+export async function getExpiredJob(pool: Pool, id: string): Promise<ExpiredJob | null> {
+  const { rows } = await pool.query<ExpiredJob>(
+    `SELECT id, token_hashes AS "tokenHashes", finished_at AS "finishedAt", expired_at AS "expiredAt" FROM expired_jobs WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/** Forgets tombstones older than `days` days; their links then answer 404 like any unknown link. */
+export async function purgeTombstones(pool: Pool, days: number): Promise<number> {
+  const { rowCount } = await pool.query('DELETE FROM expired_jobs WHERE expired_at < now() - make_interval(days => $1)', [days]);
+  return rowCount ?? 0;
+}
+
+/** Which of these upload keys (paths under DATA_DIR) a job still refers to. */
+export async function referencedUploads(pool: Pool, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await pool.query<{ key: string }>('SELECT upload_key AS key FROM jobs WHERE upload_key = ANY($1::text[])', [keys]);
+  return new Set(rows.map((r) => r.key));
+}

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitForEnd } from '../support/http.js';
+import { Platform } from '../support/platform.js';
+import {
+  bigBreastCancerCsv,
+  checkStoredOnce,
+  platformDb,
+  processedRows,
+  redisUrlWithDb,
+  resultsBytes,
+  runClean,
+  submitOk,
+  tempDir,
+  until,
+  withRedis,
+} from '../support/faults.js';
+
+/**
+ * Fault: Redis loses all its data in the middle of a 100,000-row job (FLUSHDB of the platform's own Redis
+ * database: every queued chunk, the flow's finaliser, the locks of the chunks being scored). PostgreSQL
+ * still says the job is unfinished, so the reconciler re-creates its flow with the chunks not yet done;
+ * the job ends on its own with results byte-identical to a clean run.
+ */
+const ROWS = 100_000;
+const REDIS_DB = 7; // this file's own database index: FLUSHDB here touches no other test
+const RECONCILE_MS = 5_000;
+let platform: Platform;
+let file: string;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+const redisUrl = redisUrlWithDb(REDIS_DB);
+
+beforeAll(async () => {
+  tmp = await tempDir('flush');
+  file = await bigBreastCancerCsv(tmp.dir, ROWS);
+  platform = await new Platform({
+    workers: 2,
+    env: { CHUNK_ROWS: '5000', REDIS_URL: redisUrl, RECONCILE_INTERVAL_MS: String(RECONCILE_MS) },
+  }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+  await withRedis(redisUrl, (r) => r.flushdb()).catch(() => undefined);
+  await tmp?.remove();
+});
+
+it('re-enqueues unfinished work after Redis lost its data', { timeout: 300_000 }, async () => {
+  const clean = await runClean(platform, file, { model: 'breast-cancer-rf' });
+  expect(clean.done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
+
+  const db = await platformDb(platform);
+  try {
+    const job = await submitOk(platform, file, { model: 'breast-cancer-rf' });
+    const finaliser = `${platform.prefix}:finalize:finalize-${job.id}`;
+    await until('some chunks scored', async () => (await processedRows(db, job.id)).doneChunks >= 2, 120_000, 50);
+    await withRedis(redisUrl, async (r) => {
+      expect(await r.exists(finaliser), 'the flow is in Redis before the flush').toBe(1);
+      await r.flushdb();
+    });
+    const lost = await processedRows(db, job.id);
+    expect(lost.doneChunks, 'the flush happens mid-job').toBeLessThan(lost.chunks);
+    const flushedAt = Date.now();
+
+    // The reconciler notices within one interval (30 s allowed) and re-creates the job's flow.
+    await until(
+      'the reconciler re-enqueued the job',
+      async () =>
+        (await withRedis(redisUrl, (r) => r.exists(finaliser))) === 1 ||
+        (await processedRows(db, job.id)).doneChunks > lost.doneChunks + 2, // already rescued and moving
+      30_000,
+      100,
+    );
+    console.log(`re-enqueued ${Date.now() - flushedAt} ms after the flush`);
+    expect(platform.output).toMatch(/reconciler re-queued a job Redis did not know/);
+
+    const done = await waitForEnd(platform, job.links.self, 240_000);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
+    await checkStoredOnce(db, job.id, ROWS);
+    expect((await resultsBytes(platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+  } finally {
+    await db.end();
+  }
+});

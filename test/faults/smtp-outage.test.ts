@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitForEnd } from '../support/http.js';
+import { Platform, sleep } from '../support/platform.js';
+import { TestSmtp } from '../support/smtp.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { bigBreastCancerCsv, platformDb, processedRows, runClean, submitOk, tempDir, until } from '../support/faults.js';
+
+/**
+ * Fault: the SMTP server is unreachable when a 100,000-row job finishes (connections refused: a TCP proxy
+ * in front of a real SMTP server, cut mid-job), then, for a second job, up but refusing every message
+ * (451). The email is its own BullMQ job: it is retried with backoff and, once the server is back, sent
+ * exactly once — and inference is not run again (the chunks' rows, attempts and finish times are untouched).
+ */
+const ROWS = 100_000;
+const smtp = new TestSmtp();
+let smtpProxy: TcpProxy;
+let platform: Platform;
+let file: string;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+beforeAll(async () => {
+  tmp = await tempDir('smtp');
+  file = await bigBreastCancerCsv(tmp.dir, ROWS);
+  const smtpPort = await smtp.start();
+  smtpProxy = new TcpProxy('127.0.0.1', smtpPort);
+  const proxied = await smtpProxy.start();
+  platform = await new Platform({ workers: 2, smtpPort: proxied, env: { CHUNK_ROWS: '10000' } }).start();
+});
+afterAll(async () => {
+  await smtpProxy?.restore().catch(() => undefined);
+  await platform?.stop();
+  await smtpProxy?.cut();
+  await smtp.stop();
+  await tmp?.remove();
+});
+
+/** Failed attempts of this job's email so far, as the workers log them. */
+function emailFailures(jobId: string): number {
+  return platform.output.split('\n').filter((l) => l.includes('"queue":"email"') && l.includes(jobId) && l.includes('job attempt failed')).length;
+}
+
+type ChunkSnapshot = { index: number; attempts: number; processed: number; finished_at: string }[];
+
+async function chunkSnapshot(db: Awaited<ReturnType<typeof platformDb>>, jobId: string): Promise<ChunkSnapshot> {
+  const { rows } = await db.query(
+    `SELECT index, attempts, processed, finished_at::text FROM job_chunks WHERE job_id = $1 ORDER BY index`,
+    [jobId],
+  );
+  return rows;
+}
+
+async function batchSnapshot(db: Awaited<ReturnType<typeof platformDb>>, jobId: string): Promise<string> {
+  const { rows } = await db.query(`SELECT string_agg(first_row::text || ':' || xmin::text, ',' ORDER BY first_row) AS s FROM prediction_batches WHERE job_id = $1`, [jobId]);
+  return rows[0].s;
+}
+
+it('retries the email through an SMTP outage and sends it exactly once, without re-running inference', { timeout: 300_000 }, async () => {
+  const db = await platformDb(platform);
+  try {
+    const email = 'owner+outage@example.com';
+    const job = await submitOk(platform, file, { model: 'breast-cancer-rf', email });
+    await until('some chunks scored', async () => (await processedRows(db, job.id)).doneChunks >= 1, 120_000, 50);
+    await smtpProxy.cut();
+    const progress = await processedRows(db, job.id);
+    expect(progress.doneChunks, 'the outage starts mid-job').toBeLessThan(progress.chunks);
+
+    const done = await waitForEnd(platform, job.links.self, 240_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
+
+    // The email fails and is retried with backoff while the server cannot be reached.
+    await until('two failed email attempts', () => emailFailures(job.id) >= 2, 60_000);
+    expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(0);
+    const notified = await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id]);
+    expect(notified.rows[0].notified_at).toBeNull();
+    const chunksBefore = await chunkSnapshot(db, job.id);
+    const batchesBefore = await batchSnapshot(db, job.id);
+
+    await smtpProxy.restore();
+    const mail = await smtp.waitFor(email, 120_000);
+    expect(mail.subject).toMatch(/ready/i);
+    expect(mail.text).toContain(`${platform.baseUrl}/jobs/${job.id}?token=`);
+    await until('the job marked notified', async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at, 30_000);
+
+    // Exactly once: give any duplicate (a second retry, the reconciler) time to show up, then count.
+    await sleep(8_000);
+    expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    // Inference was not re-run: the same chunk rows, attempts, finish times and stored batches (same xmin).
+    expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);
+    expect(await batchSnapshot(db, job.id)).toBe(batchesBefore);
+    expect((await processedRows(db, job.id)).processed).toBe(ROWS);
+  } finally {
+    await db.end();
+  }
+});
+
+it('retries through a server refusing every message (451) and sends once when it accepts again', { timeout: 180_000 }, async () => {
+  const db = await platformDb(platform);
+  try {
+    const email = 'owner+refused@example.com';
+    smtp.refuse = true;
+    const refusedBefore = smtp.refused;
+    const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg', email });
+    await until('two refused deliveries', () => smtp.refused - refusedBefore >= 2, 60_000);
+    const chunksBefore = await chunkSnapshot(db, job.id);
+    smtp.refuse = false;
+    await smtp.waitFor(email, 120_000);
+    await until('the job marked notified', async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at, 30_000);
+    await sleep(8_000);
+    expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);
+  } finally {
+    smtp.refuse = false;
+    await db.end();
+  }
+});

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitForEnd } from '../support/http.js';
+import { Platform } from '../support/platform.js';
+import {
+  bigBreastCancerCsv,
+  checkStoredOnce,
+  platformDb,
+  processedRows,
+  resultsBytes,
+  runClean,
+  submitOk,
+  tempDir,
+  until,
+} from '../support/faults.js';
+
+/**
+ * Fault: SIGTERM to a worker process while it scores a chunk of a 100,000-row job (what a deploy, a
+ * scale-down or `docker stop` does). The one shutdown path: it stops taking work, finishes (or releases) the
+ * chunk it holds, closes its connections and exits within 30 s; the supervisor starts a replacement, and the
+ * job ends with results byte-identical to a clean run.
+ */
+const ROWS = 100_000;
+let platform: Platform;
+let file: string;
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+beforeAll(async () => {
+  tmp = await tempDir('sigterm');
+  file = await bigBreastCancerCsv(tmp.dir, ROWS);
+  // LOG_LEVEL=info: the test reads which process scored which chunk from the logs.
+  platform = await new Platform({ workers: 2, env: { CHUNK_ROWS: '10000', LOG_LEVEL: 'info' } }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+  await tmp?.remove();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface LogLine {
+  pid: number;
+  msg: string;
+  time: number;
+}
+const logLines = (): LogLine[] =>
+  platform.output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as LogLine;
+      } catch {
+        return null;
+      }
+    })
+    .filter((l): l is LogLine => l !== null);
+
+it('lets a worker finish its chunk and exit on SIGTERM; the job still completes', { timeout: 300_000 }, async () => {
+  const clean = await runClean(platform, file, { model: 'breast-cancer-rf' });
+
+  const db = await platformDb(platform);
+  try {
+    const job = await submitOk(platform, file, { model: 'breast-cancer-rf' });
+    // A worker process that is scoring a chunk right now (its pool has a COPY in flight).
+    const busy = await until(
+      'a worker scoring a chunk',
+      async () => {
+        const { rows } = await db.query<{ port: number }>(
+          `SELECT client_port AS port FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'batchcast-worker'
+             AND query LIKE 'COPY prediction_batches%' AND state = 'active'`,
+        );
+        for (const { port } of rows) {
+          const pid = pidOwningLocalPort(port, platform.workerPids());
+          if (pid) return pid;
+        }
+        return null;
+      },
+      120_000,
+      20,
+    );
+    const progress = await processedRows(db, job.id);
+    expect(progress.doneChunks, 'the signal arrives mid-job').toBeLessThan(progress.chunks);
+    const sentAt = Date.now();
+    process.kill(busy, 'SIGTERM');
+
+    await until('the worker to exit', () => !alive(busy) || isZombie(busy), 30_000, 100);
+    const exitedMs = Date.now() - sentAt;
+    console.log(`worker ${busy} exited ${exitedMs} ms after SIGTERM`);
+
+    // It stopped taking work: after its "shutting down" line it scored at most the chunk it held.
+    const lines = logLines().filter((l) => l.pid === busy);
+    const shutdownAt = lines.findIndex((l) => l.msg === 'worker shutting down');
+    expect(shutdownAt, 'the worker logged its shutdown').toBeGreaterThanOrEqual(0);
+    const scoredAfter = lines.slice(shutdownAt).filter((l) => l.msg === 'chunk scored');
+    console.log(`chunks it scored after the signal: ${scoredAfter.length}`);
+    expect(scoredAfter.length).toBeLessThanOrEqual(1);
+    expect(lines.some((l) => /shutdown took too long/.test(l.msg))).toBe(false);
+
+    // The supervisor replaces it, and the job ends on its own, every row once.
+    await until('a replacement worker', () => platform.workerPids().length === 2 && !platform.workerPids().includes(busy), 60_000);
+    const done = await waitForEnd(platform, job.links.self, 240_000);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
+    await checkStoredOnce(db, job.id, ROWS);
+    expect((await resultsBytes(platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+  } finally {
+    await db.end();
+  }
+});
+
+function isZombie(pid: number): boolean {
+  try {
+    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Which of `pids` owns the TCP socket with this local port (the client side of a PostgreSQL connection). */
+function pidOwningLocalPort(port: number, pids: number[]): number | null {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      if (parseInt(cols[1]!.split(':')[1]!, 16) === port) inodes.add(cols[9]!);
+    }
+  }
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'utf8' });
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1]!)) return pid;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return null;
+}

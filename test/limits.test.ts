@@ -1,0 +1,232 @@
+import { readdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_UPLOAD_BYTES_PER_SECOND, serverTimeouts } from '../apps/web/src/http/timeouts.js';
+import { examples, Platform } from './support/platform.js';
+import { until } from './support/faults.js';
+
+/**
+ * Limits and abuse: the upload size limit (413, nothing left on disk), multer's other limits (files,
+ * fields, field sizes), an upload abandoned half-way, per-client-IP rate limits on job creation and
+ * real-time predictions (429, the API's error shape, Retry-After), security headers, and timeouts sized
+ * for the largest upload. Each test speaks as its own client IP (X-Forwarded-For, trusted only from
+ * loopback), so the rate limits of one do not spill into another.
+ */
+const MAX_UPLOAD = 1024 * 1024;
+const JOBS_PER_MINUTE = 5;
+const PREDICT_PER_MINUTE = 10;
+let platform: Platform;
+let iris: Buffer;
+
+beforeAll(async () => {
+  platform = await new Platform({
+    workers: 1,
+    env: {
+      MAX_UPLOAD_BYTES: String(MAX_UPLOAD),
+      RATE_LIMIT_JOBS_PER_MINUTE: String(JOBS_PER_MINUTE),
+      RATE_LIMIT_PREDICT_PER_MINUTE: String(PREDICT_PER_MINUTE),
+    },
+  }).start();
+  iris = await readFile(path.join(examples, 'data/iris.csv'));
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+let nextClient = 1;
+/** A fresh client address for the rate limiter. */
+const client = () => ({ 'x-forwarded-for': `198.51.100.${nextClient++}` });
+const uploads = () => readdir(path.join(platform.dataDir, 'uploads')).catch(() => [] as string[]);
+
+/** A CSV of about `bytes` bytes that the iris model accepts. */
+function irisOfSize(bytes: number): Buffer {
+  const [header, ...rows] = iris.toString().trimEnd().split('\n');
+  const out = [header];
+  let size = header!.length + 1;
+  for (let i = 0; size < bytes; i++) {
+    const line = rows[i % rows.length]!;
+    out.push(line);
+    size += line.length + 1;
+  }
+  return Buffer.from(out.join('\n') + '\n');
+}
+
+function form(fields: [string, string | Blob, string?][]): FormData {
+  const f = new FormData();
+  for (const [k, v, name] of fields) {
+    if (typeof v === 'string') f.append(k, v);
+    else f.append(k, v, name);
+  }
+  return f;
+}
+
+async function post(body: FormData, headers: Record<string, string> = client()) {
+  const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body, headers });
+  const text = await res.text();
+  let json: { error?: { code: string; message: string } } = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // checked by the caller through the status
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+describe('upload size', () => {
+  it('refuses a file over MAX_UPLOAD_BYTES with 413 and leaves no partial file', async () => {
+    const big = irisOfSize(MAX_UPLOAD * 1.5);
+    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([big]), 'big.csv']]));
+    expect(res.status, res.text).toBe(413);
+    expect(res.json.error?.code).toBe('file_too_large');
+    expect(res.json.error?.message).toMatch(/1 MiB/);
+    expect(await uploads()).toEqual([]);
+  });
+
+  it('refuses a much larger upload (20 MiB) the same way and keeps serving', async () => {
+    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([Buffer.alloc(20 * MAX_UPLOAD, 0x31)]), 'huge.csv']]));
+    expect(res.status).toBe(413);
+    expect(await uploads()).toEqual([]);
+    expect((await fetch(platform.url('/healthz'))).status).toBe(200);
+  });
+
+  it('accepts a file just under the limit', async () => {
+    const ok = irisOfSize(MAX_UPLOAD - 4096);
+    expect(ok.length).toBeLessThanOrEqual(MAX_UPLOAD);
+    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([ok]), 'ok.csv']]));
+    expect(res.status, res.text).toBe(202);
+  });
+});
+
+describe('multer limits', () => {
+  it('two files: 400, nothing kept', async () => {
+    const before = await uploads();
+    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv'], ['file', new Blob([iris]), 'b.csv']]));
+    expect(res.status, res.text).toBe(400);
+    expect(res.json.error?.code).toMatch(/^(too_many_files|unexpected_file)$/);
+    expect(await uploads()).toEqual(before);
+  });
+
+  it('a file in another field: 400', async () => {
+    const res = await post(form([['model', 'iris-logreg'], ['attachment', new Blob([iris]), 'a.csv']]));
+    expect(res.status).toBe(400);
+    expect(res.json.error?.code).toBe('unexpected_file');
+  });
+
+  it('too many fields: 400', async () => {
+    const fields: [string, string][] = Array.from({ length: 15 }, (_, i) => [`f${i}`, 'x']);
+    const res = await post(form([...fields, ['file', new Blob([iris]), 'a.csv']]));
+    expect(res.status, res.text).toBe(400);
+    expect(res.json.error?.code).toBe('too_many_fields');
+  });
+
+  it('a field value too large: 400', async () => {
+    const res = await post(form([['model', 'iris-logreg'], ['email', `${'a'.repeat(100 * 1024)}@example.com`], ['file', new Blob([iris]), 'a.csv']]));
+    expect(res.status, res.text).toBe(400);
+    expect(res.json.error?.code).toBe('field_too_large');
+  });
+
+  it('a field name too long: 400', async () => {
+    const res = await post(form([['n'.repeat(500), 'x'], ['file', new Blob([iris]), 'a.csv']]));
+    expect(res.status, res.text).toBe(400);
+    expect(res.json.error?.code).toBe('field_name_too_long');
+  });
+
+  it('an upload abandoned half-way leaves no partial file', async () => {
+    const before = await uploads();
+    const boundary = 'xxBOUNDARYxx';
+    const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.csv"\r\ncontent-type: text/csv\r\n\r\n`);
+    const req = http.request({
+      host: '127.0.0.1',
+      port: platform.port,
+      method: 'POST',
+      path: '/api/jobs',
+      headers: { ...client(), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 10 * 1024 * 1024 },
+    });
+    req.on('error', () => undefined);
+    req.write(head);
+    req.write(irisOfSize(256 * 1024));
+    await until('the partial upload on disk', async () => (await uploads()).length > before.length, 10_000, 20);
+    req.destroy(); // the client goes away mid-upload
+    await until('the partial upload removed', async () => (await uploads()).length === before.length, 10_000, 50);
+    expect(await uploads()).toEqual(before);
+    expect((await fetch(platform.url('/healthz'))).status).toBe(200);
+  });
+});
+
+describe('rate limits', () => {
+  it(`job creation: ${JOBS_PER_MINUTE} a minute per client IP, then 429 with Retry-After`, async () => {
+    const me = client();
+    for (let i = 0; i < JOBS_PER_MINUTE; i++) {
+      const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv']]), me);
+      expect(res.status, `upload ${i + 1}`).toBe(202);
+    }
+    const over = await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv']]), me);
+    expect(over.status).toBe(429);
+    expect(over.headers.get('content-type')).toMatch(/application\/json/);
+    expect(over.json.error?.code).toBe('rate_limited');
+    expect(over.json.error?.message).toMatch(/at most 5 a minute/);
+    const retryAfter = Number(over.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(over.headers.get('ratelimit-policy')).toMatch(/q=5; w=60/);
+    // The HTML form counts against the same limit.
+    const page = await fetch(platform.url('/jobs'), { method: 'POST', body: form([['file', new Blob([iris]), 'a.csv']]), headers: me, redirect: 'manual' });
+    expect(page.status).toBe(429);
+    // Another client is not affected.
+    expect((await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv']]))).status).toBe(202);
+    // Reading is not limited.
+    for (let i = 0; i < 20; i++) expect((await fetch(platform.url('/api/models'), { headers: me })).status).toBe(200);
+  });
+
+  it(`real-time predictions: ${PREDICT_PER_MINUTE} a minute per client IP, then 429 with Retry-After`, async () => {
+    const me = { ...client(), 'content-type': 'application/json' };
+    const body = JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] });
+    for (let i = 0; i < PREDICT_PER_MINUTE; i++) {
+      const res = await fetch(platform.url('/api/models/iris-logreg/predict'), { method: 'POST', body, headers: me });
+      expect(res.status, `request ${i + 1}`).toBe(200);
+    }
+    const over = await fetch(platform.url('/api/models/iris-logreg/predict'), { method: 'POST', body, headers: me });
+    expect(over.status).toBe(429);
+    const json = (await over.json()) as { error: { code: string; message: string } };
+    expect(json.error.code).toBe('rate_limited');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    const other = await fetch(platform.url('/api/models/iris-logreg/predict'), { method: 'POST', body, headers: { ...client(), 'content-type': 'application/json' } });
+    expect(other.status).toBe(200);
+  });
+});
+
+describe('security headers (helmet)', () => {
+  it('are set on pages and on the API', async () => {
+    for (const p of ['/', '/api/models', '/healthz', '/api/nothing']) {
+      const res = await fetch(platform.url(p));
+      const h = res.headers;
+      expect(h.get('content-security-policy'), p).toMatch(/default-src 'self'/);
+      expect(h.get('content-security-policy')).toMatch(/object-src 'none'/);
+      expect(h.get('content-security-policy')).toMatch(/frame-ancestors 'self'/);
+      expect(h.get('x-content-type-options')).toBe('nosniff');
+      expect(h.get('x-frame-options')).toBe('SAMEORIGIN');
+      // Job links carry their token in the URL: it must never leak through a Referer header.
+      expect(h.get('referrer-policy')).toBe('no-referrer');
+      expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      expect(h.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(h.get('x-powered-by')).toBeNull();
+    }
+  });
+});
+
+describe('request timeouts', () => {
+  it('are sized for the largest accepted upload on a slow link, and stalled connections are dropped sooner', () => {
+    const GiB = 1024 ** 3;
+    const t = serverTimeouts(GiB);
+    // 1 GiB at the slowest supported rate fits in the request timeout.
+    expect(t.requestTimeoutMs).toBeGreaterThanOrEqual((GiB / MIN_UPLOAD_BYTES_PER_SECOND) * 1000);
+    expect(t.requestTimeoutMs).toBeLessThan(3 * 3600_000);
+    expect(t.headersTimeoutMs).toBeLessThanOrEqual(60_000);
+    expect(t.idleTimeoutMs).toBeLessThan(t.requestTimeoutMs);
+    // A small limit still leaves minutes for a request.
+    expect(serverTimeouts(1024 * 1024).requestTimeoutMs).toBeGreaterThanOrEqual(10 * 60_000);
+    // Larger limits, longer timeouts.
+    expect(serverTimeouts(4 * GiB).requestTimeoutMs).toBeGreaterThan(t.requestTimeoutMs);
+  });
+});

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { submit, waitForEnd, type JobStatus, type SubmitOptions } from './http.js';
+import { examples, PG_BASE, REDIS_BASE, sleep, type Platform } from './platform.js';
+
+/**
+ * Helpers of the fault-injection and abuse tests: big input files made at test time, polling for a
+ * condition (never a timed assertion: the machine is shared and slow), direct access to a platform's own
+ * database and Redis database, and "run a job, get its results".
+ */
+
+const run = promisify(execFile);
+const MAKE_BIG_CSV = process.env.MAKE_BIG_CSV ?? '/work/shared/bin/make-big-csv.mjs';
+
+/** A temporary directory removed by the returned cleanup. */
+export async function tempDir(label: string): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `batchcast-${label}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * `rows` rows resampled from examples/data/breast_cancer.csv (deterministic for a seed), written to `dir`.
+ * Uses the shared generator when present, otherwise an equivalent made here.
+ */
+export async function bigBreastCancerCsv(dir: string, rows: number, seed = 42): Promise<string> {
+  const out = path.join(dir, `breast_cancer_${rows}_${seed}.csv`);
+  const source = path.join(examples, 'data/breast_cancer.csv');
+  if (existsSync(MAKE_BIG_CSV)) await run(process.execPath, [MAKE_BIG_CSV, source, String(rows), out, '--seed', String(seed)]);
+  else await writeResampled(source, rows, out, seed);
+  return out;
+}
+
+/** The same resampling as make-big-csv.mjs (numeric cells with ±1 % deterministic noise). */
+async function writeResampled(source: string, rows: number, out: string, seed: number): Promise<void> {
+  let s = seed;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const [header, ...body] = (await readFile(source, 'utf8')).trimEnd().split('\n');
+  const table = body.map((l) => l.split(','));
+  const parts: string[] = [header + '\n'];
+  for (let i = 0; i < rows; i++) {
+    const r = table[Math.floor(rand() * table.length)]!;
+    parts.push(r.map((v) => (Number.isNaN(Number(v)) ? v : (Number(v) * (1 + (rand() - 0.5) * 0.02)).toPrecision(6))).join(',') + '\n');
+  }
+  await writeFile(out, parts.join(''));
+}
+
+/** Polls `probe` until it returns a truthy value; throws with `what` (and the last value) at the deadline. */
+export async function until<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 60_000, everyMs = 200): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what} (last: ${String(last)})`);
+    await sleep(everyMs);
+  }
+}
+
+/** A direct connection to a platform's own database (never through a fault proxy). */
+export async function platformDb(p: Platform): Promise<pg.Client> {
+  const u = new URL(PG_BASE);
+  u.pathname = `/${p.dbName}`;
+  const client = new pg.Client({ connectionString: u.toString() });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** A Redis URL on a database index of the test's own (5..15): FLUSHDB there touches nothing else. */
+export function redisUrlWithDb(db: number): string {
+  if (db < 5 || db > 15) throw new Error('fault tests use Redis databases 5..15 only');
+  const u = new URL(REDIS_BASE);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+export async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  r.on('error', () => undefined);
+  await r.connect();
+  try {
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+export interface SubmittedJob {
+  id: string;
+  token: string;
+  links: { self: string; page: string; results: string };
+}
+
+/** Uploads and expects a 202. */
+export async function submitOk(p: Platform, file: string | Buffer, opts: SubmitOptions = {}): Promise<SubmittedJob> {
+  const bytes = typeof file === 'string' && path.isAbsolute(file) ? await readFile(file) : file;
+  const res = await submit(p, bytes, opts);
+  const body = await res.text();
+  expect(res.status, body).toBe(202);
+  const json = JSON.parse(body) as SubmittedJob;
+  json.token = new URL(json.links.self, p.baseUrl).searchParams.get('token')!;
+  return json;
+}
+
+export async function status(p: Platform, job: SubmittedJob): Promise<JobStatus> {
+  const res = await fetch(p.url(job.links.self));
+  if (!res.ok) throw new Error(`status ${res.status}`);
+  return (await res.json()) as JobStatus;
+}
+
+/** The results CSV as bytes (a BOM kept). */
+export async function resultsBytes(p: Platform, job: SubmittedJob): Promise<Buffer> {
+  const res = await fetch(p.url(job.links.results));
+  expect(res.status).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Submits a file, waits for the job to end by itself, returns its final status and results. */
+export async function runClean(p: Platform, file: string, opts: SubmitOptions = {}, timeoutMs = 180_000) {
+  const job = await submitOk(p, file, opts);
+  const done = await waitForEnd(p, job.links.self, timeoutMs);
+  expect(done.status, done.error ?? '').toBe('succeeded');
+  return { job, done, results: await resultsBytes(p, job) };
+}
+
+/**
+ * What PostgreSQL holds for a job's predictions: every row stored exactly once (batches tile
+ * [0, rowsTotal) without gap or overlap) and every chunk done.
+ */
+export async function checkStoredOnce(db: pg.Client, jobId: string, rowsTotal: number): Promise<void> {
+  const { rows } = await db.query<{ first_row: number; row_count: number }>(
+    'SELECT first_row::int, row_count FROM prediction_batches WHERE job_id = $1 ORDER BY first_row',
+    [jobId],
+  );
+  let next = 0;
+  for (const b of rows) {
+    expect(b.first_row, 'prediction batches tile the rows without gap or overlap').toBe(next);
+    next += b.row_count;
+  }
+  expect(next).toBe(rowsTotal);
+  const chunks = await db.query<{ undone: number }>('SELECT count(*)::int AS undone FROM job_chunks WHERE job_id = $1 AND NOT done', [jobId]);
+  expect(chunks.rows[0]!.undone).toBe(0);
+}
+
+/** Rows processed so far, read straight from PostgreSQL. */
+export async function processedRows(db: pg.Client, jobId: string): Promise<{ processed: number; total: number; doneChunks: number; chunks: number }> {
+  const { rows } = await db.query(
+    `SELECT rows_processed::int AS processed, rows_total::int AS total,
+            (SELECT count(*)::int FROM job_chunks c WHERE c.job_id = j.id AND c.done) AS "doneChunks", chunk_count AS chunks
+     FROM jobs j WHERE id = $1`,
+    [jobId],
+  );
+  return rows[0];
+}
