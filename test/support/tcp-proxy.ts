@@ -12,6 +12,8 @@ export class TcpProxy {
   constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    /** The address the proxy listens on (a test host's link address, for multi-host tests). */
+    private readonly listenHost = '127.0.0.1',
   ) {}
 
   async start(port = 0): Promise<number> {
@@ -32,7 +34,7 @@ export class TcpProxy {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', resolve);
+      this.server!.listen(port, this.listenHost, resolve);
     });
     this.port = (this.server.address() as net.AddressInfo).port;
     return this.port;

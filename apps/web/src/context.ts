@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { BlobStore } from '@batchcast/blob';
 import type { Config } from '@batchcast/config';
 import type { Pool } from '@batchcast/db';
 import type { Logger } from '@batchcast/log';
@@ -8,6 +9,8 @@ import type { JobProducer } from '@batchcast/queue';
 export interface WebContext {
   config: Config;
   pool: Pool;
+  /** Where uploads are stored (BLOB_STORE). */
+  blobs: BlobStore;
   redis: Redis;
   producer: JobProducer;
   log: Logger;

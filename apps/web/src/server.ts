@@ -1,3 +1,4 @@
+import { createBlobStore } from '@batchcast/blob';
 import { loadConfig } from '@batchcast/config';
 import { createPool, ensureDatabase, migrate, whenDatabaseAvailable } from '@batchcast/db';
 import { createLogger } from '@batchcast/log';
@@ -17,7 +18,8 @@ await whenDatabaseAvailable(() => registerExampleModels(pool, config.models.exam
 
 const redis = createProducerConnection(config.redis.url, log);
 const producer = new JobProducer(redis, config.redis.prefix);
-const app = createApp({ config, pool, redis, producer, log });
+const blobs = createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool });
+const app = createApp({ config, pool, blobs, redis, producer, log });
 
 const server = app.listen(config.http.port, config.http.host, () => {
   log.info({ url: config.http.publicUrl, port: config.http.port }, 'batchcast web listening');

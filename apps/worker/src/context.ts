@@ -1,3 +1,4 @@
+import type { BlobStore } from '@batchcast/blob';
 import type { Config } from '@batchcast/config';
 import type { Pool } from '@batchcast/db';
 import type { Logger } from '@batchcast/log';
@@ -8,6 +9,8 @@ import type { JobProducer } from '@batchcast/queue';
 export interface WorkerContext {
   config: Config;
   pool: Pool;
+  /** Where uploads are stored (BLOB_STORE). */
+  blobs: BlobStore;
   producer: JobProducer;
   mailer: Mailer;
   log: Logger;

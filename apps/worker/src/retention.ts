@@ -1,6 +1,5 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FsBlobStore } from '@batchcast/blob';
 import { expireEndedJobs, inTransaction, purgeTombstones, referencedUploads } from '@batchcast/db';
 import type { WorkerContext } from './context.js';
 
@@ -44,13 +43,10 @@ export async function sweepOnce(ctx: WorkerContext): Promise<{ jobs: number; fil
   });
 }
 
-/**
- * Removes an upload through the blob store (which refuses keys that could leave DATA_DIR). Uploads are
- * files under DATA_DIR today; when BLOB_STORE=postgres is wired into the workers, pass that store here.
- */
+/** Removes an upload through the blob store it lives in (BLOB_STORE). */
 async function removeUpload(ctx: WorkerContext, key: string): Promise<boolean> {
   try {
-    await new FsBlobStore(ctx.config.storage.dataDir).delete(key);
+    await ctx.blobs.delete(key);
     return true;
   } catch (err) {
     ctx.log.warn({ key, err: (err as Error).message }, 'could not remove an expired upload');

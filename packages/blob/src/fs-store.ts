@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,9 +21,13 @@ export class FsBlobStore implements BlobStore {
   async write(key: string, source: Readable): Promise<number> {
     const file = this.file(key);
     await mkdir(path.dirname(file), { recursive: true });
+    let out: WriteStream | null = null;
     try {
-      await pipeline(source, createWriteStream(file));
+      await pipeline(source, (out = createWriteStream(file)));
     } catch (err) {
+      // The write stream opens its file asynchronously: removing it before the stream has closed could run
+      // before the open and leave an empty file behind. pipeline() destroys it; wait for its close.
+      if (out && !out.closed) await once(out, 'close').catch(() => undefined);
       await rm(file, { force: true });
       throw err;
     }

@@ -1,13 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { RangeReader } from '@batchcast/csv';
 
-/**
- * Random access to a stored blob, shaped like the part of fs.promises.FileHandle that readers use, so the
- * CSV readers take a local file or a blob held in PostgreSQL alike.
- */
-export interface RangeReader {
-  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-  close(): Promise<void>;
-}
+export type { RangeReader };
 
 /**
  * Where uploads live. Workers on any host must be able to read them: `fs` for one host or a shared volume,

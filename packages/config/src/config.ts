@@ -11,7 +11,7 @@ export interface Config {
   db: { url: string };
   redis: { url: string; prefix: string };
   mail: { smtpUrl: string | null; from: string };
-  storage: { dataDir: string; maxUploadBytes: number; retentionDays: number; retentionSweepIntervalMs: number };
+  storage: { blobStore: 'fs' | 'postgres'; dataDir: string; maxUploadBytes: number; retentionDays: number; retentionSweepIntervalMs: number };
   /** Requests per client IP and minute; 0 means no limit. */
   rateLimits: { jobsPerMinute: number; predictPerMinute: number };
   admin: { token: string | null };
@@ -60,6 +60,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM },
     storage: {
+      blobStore: e.BLOB_STORE,
       dataDir: path.resolve(e.DATA_DIR),
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       retentionDays: e.RETENTION_DAYS,

@@ -33,6 +33,8 @@ export const envSchema = z.object({
   SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
   MAIL_FROM: z.string().min(3).default('batchcast <batchcast@localhost>'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Where uploads live: fs (DATA_DIR; one host or a shared volume) or postgres (any host that reaches PostgreSQL). */
+  BLOB_STORE: z.enum(['fs', 'postgres']).default('fs'),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   WORKERS: int(1).default(os.availableParallelism()),
   INFERENCE_THREADS: int(1).optional(),

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { readRecords, splitRecord } from '@batchcast/csv';
 import { countLabels, listChunks, readFirstPredictions, valueHistogram, type JobRecord } from '@batchcast/db';
 import { outputColumns, type ModelSchema } from '@batchcast/inference';
@@ -82,8 +81,7 @@ async function preview(ctx: WebContext, job: JobRecord, schema: ModelSchema): Pr
 
   const records: string[][] = [];
   try {
-    const file = path.join(ctx.config.storage.dataDir, job.uploadKey);
-    for await (const block of readRecords(file, { start: first.start, end: first.end, highWaterMark: 64 * 1024 })) {
+    for await (const block of readRecords(() => ctx.blobs.open(job.uploadKey), { start: first.start, end: first.end, highWaterMark: 64 * 1024 })) {
       for (const record of block) {
         if (records.length >= predictions.length) break;
         records.push(splitRecord(record));

@@ -1,6 +1,4 @@
 import { once } from 'node:events';
-import { open } from 'node:fs/promises';
-import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { csvField, csvLine, readRecords, safeRecord } from '@batchcast/csv';
 import { listChunks, readPredictionBatches, type JobRecord, type StoredBatch } from '@batchcast/db';
@@ -89,13 +87,13 @@ export async function writeResults(ctx: WebContext, job: JobRecord, out: Writabl
   const model = await modelById(ctx.pool, job.modelId);
   const schema = model.schema as ModelSchema;
   const layout = job.layout as StoredLayout;
-  const file = path.join(ctx.config.storage.dataDir, job.uploadKey);
+  const source = () => ctx.blobs.open(job.uploadKey);
   const nl = layout.newline;
   const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
   const buffer = new OutputBuffer(out);
 
   const headerStart = layout.bom ? 3 : 0;
-  const fh = await open(file, 'r');
+  const fh = await source();
   try {
     const raw = Buffer.alloc(layout.dataStart - headerStart);
     await fh.read(raw, 0, raw.length, headerStart);
@@ -113,7 +111,7 @@ export async function writeResults(ctx: WebContext, job: JobRecord, out: Writabl
       classes,
       escaped,
     );
-    for await (const records of readRecords(file, { start: chunk.start, end: chunk.end })) {
+    for await (const records of readRecords(source, { start: chunk.start, end: chunk.end })) {
       for (const record of records) {
         const next = cells.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);

@@ -11,7 +11,7 @@ import { ScanningStorage } from './scanning-storage.js';
  */
 export function csvUpload(ctx: WebContext): (req: Request, res: Response) => Promise<void> {
   const upload: RequestHandler = multer({
-    storage: new ScanningStorage(ctx.config.storage.dataDir, ctx.config.workers.chunkRows),
+    storage: new ScanningStorage(ctx.blobs, ctx.config.workers.chunkRows),
     limits: {
       fileSize: ctx.config.storage.maxUploadBytes,
       files: 1,

@@ -1,8 +1,6 @@
-import path from 'node:path';
 import type { Job } from 'bullmq';
 import { readBatches, type ColumnTarget } from '@batchcast/csv';
 import { getChunk, getJob, markJobRunning, observeHistogram, storeChunkPredictions, type PredictionRows } from '@batchcast/db';
-import type { ModelSchema } from '@batchcast/inference';
 import type { Payload } from '@batchcast/queue';
 import type { WorkerContext } from '../context.js';
 import { modelRecord, modelSession } from '../models.js';
@@ -30,16 +28,15 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
   await markJobRunning(ctx.pool, job.id);
 
   const model = await modelRecord(ctx.pool, job.modelId);
-  const schema = model.schema as ModelSchema;
   const session = await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
   const targets = job.targets as ColumnTarget[];
-  const file = path.join(ctx.config.storage.dataDir, job.uploadKey);
+  const source = () => ctx.blobs.open(job.uploadKey);
   const started = Date.now();
   /** Seconds of each ONNX Runtime batch, for the inference histogram (kept in PostgreSQL: see /metrics). */
   const inferenceSeconds: number[] = [];
 
   async function* predictions(): AsyncGenerator<PredictionRows> {
-    for await (const batch of readBatches(file, {
+    for await (const batch of readBatches(source, {
       start: chunk!.start,
       end: chunk!.end,
       firstRow: chunk!.firstRow,

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// A copy of ../shared/bin/make-big-csv.mjs (tests must not read ../shared at run time).
+// Write a large CSV for load and performance runs by resampling the rows of a
+// real data set: numeric cells get a little deterministic noise, text cells are
+// kept, identifier-like first columns are renumbered.
+//
+//   node ../shared/bin/make-big-csv.mjs SOURCE.csv ROWS OUT.csv [--seed N]
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+
+const [src, rowsArg, out, ...rest] = process.argv.slice(2);
+if (!src || !rowsArg || !out) {
+  console.error('usage: make-big-csv.mjs SOURCE.csv ROWS OUT.csv [--seed N]');
+  process.exit(2);
+}
+const rows = Number(rowsArg);
+let seed = rest[0] === '--seed' ? Number(rest[1]) : 42;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+
+const [header, ...body] = readFileSync(src, 'utf8').trimEnd().split('\n');
+const table = body.map((l) => l.split(','));
+const isId = /(^|_)id$/i.test(header.split(',')[0]);
+const numeric = table[0].map((_, c) => table.every((r) => r[c] !== '' && !Number.isNaN(Number(r[c]))));
+const integral = table[0].map((_, c) => numeric[c] && table.every((r) => Number.isInteger(Number(r[c]))));
+
+const w = createWriteStream(out);
+w.write(header + '\n');
+let i = 0;
+function pump() {
+  let ok = true;
+  while (i < rows && ok) {
+    let chunk = '';
+    for (let k = 0; k < 1000 && i < rows; k++, i++) {
+      const r = table[Math.floor(rand() * table.length)];
+      chunk += r.map((v, c) => {
+        if (c === 0 && isId) return `R${i}`;
+        if (!numeric[c]) return v;
+        const x = Number(v) * (1 + (rand() - 0.5) * 0.02);
+        return integral[c] ? String(Math.round(x)) : x.toPrecision(6);
+      }).join(',') + '\n';
+    }
+    ok = w.write(chunk);
+  }
+  if (i < rows) w.once('drain', pump); else w.end();
+}
+pump();
