@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: where the time of a 1,000,000-row batch job goes.
 //   1. each stage alone, in this process (read, scan, parse, inference with 1 and 2 threads, store);
-//   2. the whole platform over HTTP with WORKERS=1 and WORKERS=2 (upload, processing, download, peak RSS);
+//   2. the whole platform over HTTP with WORKERS=1 and WORKERS=2 (upload, processing, download, peak RSS), and
+//      WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres, the multi-host setup);
 //   3. on the WORKERS=2 platform: 50 small jobs' latency and the real-time endpoint's latency.
 // Prints a markdown table and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
 // Needs PostgreSQL and Redis on their local default ports (BENCH_DATABASE_URL / BENCH_REDIS_URL, or the
@@ -159,12 +160,12 @@ function logSummary(platform, jobId) {
   return { timeline, byWorker: Object.fromEntries(byWorker), problems: [...distinct].map(([k, n]) => `${n}× ${k}`) };
 }
 
-async function runPlatform(workers, input, smallCsv, cpu) {
+async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', extras = workers === 2 } = {}) {
   checkAbort();
-  const result = { workers };
-  const platform = new Platform({ workers, logFile: path.join(outDir, `platform-workers${workers}.log`), logLevel: LOG_LEVEL });
+  const label = `WORKERS=${workers}${blobStore === 'fs' ? '' : `, BLOB_STORE=${blobStore}`}`;
+  const result = { workers, blobStore, label };
+  const platform = new Platform({ workers, blobStore, logFile: path.join(outDir, `platform-workers${workers}-${blobStore}.log`), logLevel: LOG_LEVEL });
   cleanups.push(() => platform.stop());
-  const label = `WORKERS=${workers}`;
   try {
     say(`${label}: starting an isolated platform (db ${platform.dbName}, prefix ${platform.prefix})`);
     const t0 = now();
@@ -209,7 +210,7 @@ async function runPlatform(workers, input, smallCsv, cpu) {
     cpu.push([`${label} processing (202 -> succeeded)`, cpuDiff(s1, s2)]);
     cpu.push([`${label} download`, cpuDiff(s2, s3)]);
 
-    if (workers === 2) {
+    if (extras) {
       say(`${label}: ${SMALL_JOBS} jobs of 1,000 rows, one after another`);
       const s4 = cpuSnapshot(classify);
       const latencies = [];
@@ -306,6 +307,8 @@ async function main() {
   );
 
   for (const workers of [1, 2]) r.platforms.push(await runPlatform(workers, input, smallCsv, cpu));
+  // Scale-out storage: uploads held in PostgreSQL so workers on other hosts can read them.
+  r.platforms.push(await runPlatform(2, input, smallCsv, cpu, { blobStore: 'postgres', extras: false }));
   checkAbort();
 
   // What looked noisy or wrong.
@@ -324,7 +327,7 @@ async function main() {
     r.noise.push(`top -bn1 at end (load ${busyAtEnd.load}): ${busyAtEnd.busy.slice(0, 6).map((b) => `${b.command} ${b.cpu}%`).join(', ')}.`);
   }
   for (const p of r.platforms) {
-    const w = `WORKERS=${p.workers}`;
+    const w = p.label;
     if (p.error) r.observations.push(`${w}: run failed: ${p.error}`);
     if (p.download && (p.download.lines !== ROWS + 1 || p.download.status !== 200)) {
       r.observations.push(`${w}: results download had ${p.download.lines} lines (HTTP ${p.download.status}), expected ${ROWS + 1}.`);

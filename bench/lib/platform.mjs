@@ -21,8 +21,9 @@ export function processKind(cmd) {
 }
 
 export class Platform {
-  constructor({ workers, logFile, logLevel = 'info' }) {
+  constructor({ workers, logFile, logLevel = 'info', blobStore = 'fs' }) {
     this.workers = workers;
+    this.blobStore = blobStore;
     this.logFile = logFile;
     this.logLevel = logLevel;
     this.id = `b${randomBytes(5).toString('hex')}`;
@@ -56,6 +57,7 @@ export class Platform {
       QUEUE_PREFIX: this.prefix,
       DATA_DIR: this.dataDir,
       WORKERS: String(this.workers),
+      BLOB_STORE: this.blobStore,
       LOG_LEVEL: this.logLevel,
     };
     for (const k of ['INFERENCE_THREADS', 'CHUNK_ROWS', 'BATCH_ROWS', 'SMTP_URL', 'ADMIN_TOKEN']) {

@@ -41,13 +41,12 @@ export function buildReport(r) {
     t('**sum of stages alone**', r.sumOfStages, 'read + parse + inference (1 thread) + store; scan left out (it runs inside the upload)');
   }
   for (const p of r.platforms) {
-    const w = p.workers;
     if (p.error) {
-      lines.push(row(`platform end-to-end, WORKERS=${w}`, 'failed', '—', p.error.replace(/\|/g, '/').slice(0, 300)));
+      lines.push(row(`platform end-to-end, ${p.label}`, 'failed', '—', p.error.replace(/\|/g, '/').slice(0, 300)));
       continue;
     }
     t(
-      `**platform end-to-end, WORKERS=${w}**`,
+      `**platform end-to-end, ${p.label}**`,
       p.e2e,
       `upload request -> status succeeded (polled every 50 ms): upload->202 ${fmt.s(p.upload)} s, 202->succeeded ${fmt.s(p.processing)} s` +
         (p.timeline ? `; ${p.timeline}` : ''),
@@ -55,23 +54,23 @@ export function buildReport(r) {
   }
   for (const p of r.platforms) {
     if (p.error || !r.sumOfStages) continue;
-    lines.push(row(`ratio end-to-end / sum of stages, WORKERS=${p.workers}`, `${(p.e2e / r.sumOfStages).toFixed(2)}×`, '—', `${fmt.s(p.e2e)} s / ${fmt.s(r.sumOfStages)} s`));
+    lines.push(row(`ratio end-to-end / sum of stages, ${p.label}`, `${(p.e2e / r.sumOfStages).toFixed(2)}×`, '—', `${fmt.s(p.e2e)} s / ${fmt.s(r.sumOfStages)} s`));
   }
   for (const p of r.platforms) {
     if (p.error) continue;
-    t(`upload (request -> 202), WORKERS=${p.workers}`, p.upload, `${MB(p.uploadBytes)} streamed multipart from disk (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s); body fully sent after ${fmt.s(p.uploadSent)} s`);
+    t(`upload (request -> 202), ${p.label}`, p.upload, `${MB(p.uploadBytes)} streamed multipart from disk (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s); body fully sent after ${fmt.s(p.uploadSent)} s`);
   }
   for (const p of r.platforms) {
     if (p.error || !p.download) continue;
     const d = p.download;
     const ok = d.lines === N + 1 && d.status === 200;
     t(
-      `download results, WORKERS=${p.workers}`,
+      `download results, ${p.label}`,
       d.seconds,
       `${MB(d.bytes)}, ${fmt.int(d.lines)} lines ${ok ? `= ${fmt.int(N + 1)} ✓` : `✗ expected ${fmt.int(N + 1)} (HTTP ${d.status})`}; first byte after ${fmt.s(d.firstByteSeconds)} s`,
     );
   }
-  const w2 = r.platforms.find((p) => p.workers === 2 && !p.error);
+  const w2 = r.platforms.find((p) => p.workers === 2 && !p.error && p.smallJobs);
   if (w2?.smallJobs) {
     const j = w2.smallJobs;
     const ms = (x) => `${fmt.ms(x)} ms`;
@@ -92,11 +91,11 @@ export function buildReport(r) {
       const e = k(name);
       if (!e) continue;
       const per = name === 'worker' && e.processes > 1 ? `; per worker ${Object.values(e.hwmByPid).map((x) => fmt.mb(x)).join(' / ')} MB` : '';
-      lines.push(row(`peak RSS ${name}${name === 'worker' ? ' (largest)' : ''}, WORKERS=${p.workers}`, '—', '—', `**${fmt.mb(e.hwmKb)} MB** VmHWM (sampled VmRSS max ${fmt.mb(e.rssMaxKb)} MB)${per}`));
+      lines.push(row(`peak RSS ${name}${name === 'worker' ? ' (largest)' : ''}, ${p.label}`, '—', '—', `**${fmt.mb(e.hwmKb)} MB** VmHWM (sampled VmRSS max ${fmt.mb(e.rssMaxKb)} MB)${per}`));
     }
     lines.push(
       row(
-        `peak RSS whole platform, WORKERS=${p.workers}`,
+        `peak RSS whole platform, ${p.label}`,
         '—',
         '—',
         `**${fmt.mb(m.peakSumRssKb)} MB** peak of summed VmRSS (100 ms samples); sum of VmHWM ${fmt.mb(m.sumHwmKb)} MB (upper bound); launcher included (${fmt.mb(k('launcher')?.hwmKb ?? NaN)} MB)`,
