@@ -15,6 +15,12 @@ await whenDatabaseAvailable(() => ensureDatabase(config.db.url, log), log, 'crea
 const pool = createPool(config.db.url, log, { application: 'batchcast-web' });
 await whenDatabaseAvailable(() => migrate(pool, log), log, 'migrate');
 await whenDatabaseAvailable(() => registerExampleModels(pool, config.models.examplesDir, log), log, 'register example models');
+// `npm start` runs this setup in a process of its own first (`--setup-only`): checking a model loads ONNX
+// Runtime, whose memory a long-running web process would otherwise keep for nothing.
+if (process.argv.includes('--setup-only')) {
+  await pool.end();
+  process.exit(0);
+}
 
 const redis = createProducerConnection(config.redis.url, log);
 const producer = new JobProducer(redis, config.redis.prefix);
