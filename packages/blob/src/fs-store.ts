@@ -20,6 +20,9 @@ export class FsBlobStore implements BlobStore {
 
   async write(key: string, source: Readable): Promise<number> {
     const file = this.file(key);
+    // The source may fail (a refused upload) before the pipeline below is attached: its error must not go
+    // unhandled meanwhile. pipeline() sees the errored stream and rejects with that error.
+    source.on('error', () => undefined);
     await mkdir(path.dirname(file), { recursive: true });
     let out: WriteStream | null = null;
     try {

@@ -19,6 +19,9 @@ export class PostgresBlobStore implements BlobStore {
   ) {}
 
   async write(key: string, source: Readable): Promise<number> {
+    // The source may fail (a refused upload) while we wait for a connection: keep its error from going
+    // unhandled; iterating the errored stream below rethrows it.
+    source.on('error', () => undefined);
     const client = await this.pool.connect();
     let size = 0;
     try {

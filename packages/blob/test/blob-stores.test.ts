@@ -105,3 +105,14 @@ describe.each(stores)('$name blob store', ({ make }) => {
     expect(await store.exists('uploads/c.csv')).toBe(false);
   });
 });
+
+describe.each(stores)('$name blob store, failing source', ({ make }) => {
+  it('a source that fails at once rejects the write instead of crashing the process', async () => {
+    const store = make();
+    const early = new Readable({ read() {} });
+    const written = store.write('uploads/d.csv', early);
+    early.destroy(new Error('not a CSV'));
+    await expect(written).rejects.toThrow('not a CSV');
+    expect(await store.exists('uploads/d.csv')).toBe(false);
+  });
+});
