@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { JobName, Payload } from '@batchcast/queue';
 import type { WorkerContext } from './context.js';
 import { finalizeJob } from './processors/finalize-job.js';
+import { scheduledRun } from './processors/scheduled-run.js';
 import { scoreChunk } from './processors/score-chunk.js';
 import { sendEmail } from './processors/send-email.js';
 
@@ -12,4 +13,5 @@ export const handlers: { [N in JobName]: Handler<N> } = {
   'score-chunk': scoreChunk,
   'finalize-job': finalizeJob,
   'send-email': sendEmail,
+  'scheduled-run': scheduledRun,
 };

@@ -1,5 +1,6 @@
 import { inTransaction, listChunks, listUnfinishedJobs, listUnnotifiedJobs } from '@batchcast/db';
 import type { WorkerContext } from './context.js';
+import { reconcileScheduleTimers } from './schedule-timers.js';
 
 // Any fixed number; one reconciler pass at a time across every worker on every host.
 const RECONCILE_LOCK = 0x6263_7263;
@@ -8,7 +9,8 @@ const RECONCILE_LOCK = 0x6263_7263;
  * PostgreSQL is the source of truth; Redis is only a work list. Each pass makes sure that every job
  * PostgreSQL says is unfinished has its scoring flow in BullMQ (re-creating it, with only the chunks still
  * to do, after Redis lost its data), and that every finished job whose owner was not told has its email
- * queued. Re-adding is harmless: BullMQ job ids are fixed per job and chunk.
+ * queued, and that every schedule has its timer (a BullMQ job scheduler). Re-adding is harmless: BullMQ
+ * job ids are fixed per job and chunk.
  */
 export async function reconcileOnce(ctx: WorkerContext): Promise<number> {
   let requeued = 0;
@@ -35,6 +37,7 @@ export async function reconcileOnce(ctx: WorkerContext): Promise<number> {
         requeued++;
       }
     }
+    requeued += await reconcileScheduleTimers(ctx);
   });
   return requeued;
 }

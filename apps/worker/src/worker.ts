@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import { createBlobStore } from '@batchcast/blob';
 import { loadConfig } from '@batchcast/config';
 import { createPool, ensureDatabase, migrate, recordChunkAttempt, retryWhileDatabaseUnavailable, whenDatabaseAvailable } from '@batchcast/db';
 import { createLogger } from '@batchcast/log';
@@ -32,6 +33,7 @@ const producerConnection = createProducerConnection(config.redis.url, log);
 const ctx: WorkerContext = {
   config,
   pool,
+  blobs: createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool }),
   producer: new JobProducer(producerConnection, config.redis.prefix),
   mailer: createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, dataDir: config.storage.dataDir }),
   log,

@@ -44,6 +44,21 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
+  /**
+   * One run of an admin's schedule: copy and scan its source into a normal job (whose own scoring and email
+   * follow). Added by a BullMQ job scheduler per schedule (see schedules.ts); the schedule itself lives in
+   * PostgreSQL. A schedule may set its own number of attempts; these are the defaults.
+   */
+  'scheduled-run': {
+    queue: 'schedule',
+    payload: z.object({ schedule: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
+    options: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { count: 200 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;
@@ -57,6 +72,9 @@ export const jobIds = {
   'score-chunk': (p: Payload<'score-chunk'>) => `chunk-${p.jobId}-${p.chunk}`,
   'finalize-job': (p: Payload<'finalize-job'>) => `finalize-${p.jobId}`,
   'send-email': (p: Payload<'send-email'>) => `email-${p.jobId}`,
+  // Runs are added by the schedule's job scheduler, which names them repeat:<schedule>:<time>; this id is
+  // for a run added by hand (one at a time per schedule).
+  'scheduled-run': (p: Payload<'scheduled-run'>) => `run-${p.schedule}`,
 } satisfies { [N in JobName]: (p: Payload<N>) => string };
 
 /** Validates a payload when a job is taken, not only when it was added: Redis content is not trusted. */

@@ -1,22 +1,81 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../http/errors.js';
+import { AdminSessions, readCookies, safeEqual, sameOrigin, SESSION_COOKIE, type AdminSession } from './admin-session.js';
 
-/** Admin endpoints need `Authorization: Bearer $ADMIN_TOKEN`: 401 without it, 403 with a wrong one. */
-export function requireAdmin(adminToken: string | null): RequestHandler {
-  const expected = adminToken ? createHash('sha256').update(adminToken).digest() : null;
-  return (req, _res, next) => {
-    if (!expected) {
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface AdminGuardOptions {
+  /** The public URL (for the Origin check and the Secure cookie decision). */
+  publicUrl?: string;
+  /** A browser without a session is sent to the login form instead of getting a 401. */
+  browser?: boolean;
+  /** How cookie-authenticated state changes prove they are not cross-site: the session's token (default), or the Origin header. */
+  csrf?: 'token' | 'origin';
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set when the request was let in by an admin session cookie (not by the bearer token). */
+      adminSession?: AdminSession;
+    }
+  }
+}
+
+const sessionsByToken = new Map<string, AdminSessions>();
+/** The session signer for a token (one per token, so tests creating many apps share nothing stale). */
+export function adminSessions(adminToken: string): AdminSessions {
+  let s = sessionsByToken.get(adminToken);
+  if (!s) sessionsByToken.set(adminToken, (s = new AdminSessions(adminToken)));
+  return s;
+}
+
+/**
+ * Admin endpoints need `Authorization: Bearer $ADMIN_TOKEN` (401 without it, 403 with a wrong one), or an
+ * admin session cookie from the login form at /admin/login (see admin-session.ts, CSRF rules included).
+ * Without ADMIN_TOKEN set they are disabled (403).
+ */
+export function requireAdmin(adminToken: string | null, opts: AdminGuardOptions = {}): RequestHandler {
+  const sessions = adminToken ? adminSessions(adminToken) : null;
+  const publicUrl = opts.publicUrl ?? 'http://localhost';
+  return (req, res, next) => {
+    if (!sessions) {
       return next(new HttpError(403, 'admin_disabled', 'Admin endpoints are disabled: start batchcast with ADMIN_TOKEN set.'));
     }
     const auth = req.get('authorization');
-    if (!auth || !/^Bearer\s+/i.test(auth)) {
-      return next(new HttpError(401, 'unauthorized', 'This endpoint needs the header "Authorization: Bearer <ADMIN_TOKEN>".'));
+    if (auth && /^Bearer\s+/i.test(auth)) {
+      if (!sessions.tokenMatches(auth.replace(/^Bearer\s+/i, '').trim())) {
+        return next(new HttpError(403, 'forbidden', 'The admin token is not valid.'));
+      }
+      return next();
     }
-    const presented = createHash('sha256').update(auth.replace(/^Bearer\s+/i, '').trim()).digest();
-    if (!timingSafeEqual(presented, expected)) {
-      return next(new HttpError(403, 'forbidden', 'The admin token is not valid.'));
+    const session = sessions.verify(readCookies(req)[SESSION_COOKIE]);
+    if (session) {
+      if (UNSAFE.has(req.method) && !csrfOk(req, session, opts.csrf ?? 'token', publicUrl)) {
+        return next(new HttpError(403, 'csrf', 'This request did not come from a batchcast page: reload the page and try again.'));
+      }
+      req.adminSession = session;
+      return next();
     }
-    next();
+    // A browser (it asks for text/html by name) goes to the sign-in form; API clients (curl's */*,
+    // fetch, Prometheus) get the 401 they can act on.
+    if (opts.browser && req.method === 'GET' && /\btext\/html\b/.test(req.get('accept') ?? '')) {
+      return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+    }
+    next(
+      new HttpError(
+        401,
+        'unauthorized',
+        'This endpoint needs the header "Authorization: Bearer <ADMIN_TOKEN>" (or, in a browser, signing in at /admin/login).',
+      ),
+    );
   };
+}
+
+function csrfOk(req: Request, session: AdminSession, mode: 'token' | 'origin', publicUrl: string): boolean {
+  if (!sameOrigin(req, publicUrl)) return false;
+  if (mode === 'origin') return true;
+  const presented = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : '');
+  return safeEqual(presented, session.csrf);
 }

@@ -42,22 +42,22 @@ function jobsTable(jobs: AdminJobRow[]): string {
   const rows = jobs
     .map(
       (j) => `<tr data-job="${esc(j.id)}">
-  <td><code>${esc(j.id.slice(0, 8))}</code></td>
+  <td><code title="${esc(j.id)}">${esc(j.id.slice(0, 8))}</code></td>
   <td><span class="badge status-${esc(j.status)}">${esc(j.status)}</span></td>
-  <td>${esc(time(j.createdAt))}</td>
-  <td>${esc(jobDuration(j))}</td>
+  <td>${j.email ? esc(j.email) : '<span class="muted">—</span>'}</td>
+  <td>${esc(j.model)} <span class="muted">v${j.modelVersion}</span></td>
   <td class="num">${fmt.format(j.rowsProcessed)} / ${fmt.format(j.rowsTotal)}</td>
   <td class="num">${j.rowsFailed ? `<span class="error">${fmt.format(j.rowsFailed)}</span>` : '0'}</td>
-  <td>${esc(j.model)} <span class="muted">v${j.modelVersion}</span></td>
+  <td>${esc(jobDuration(j))}</td>
+  <td>${esc(time(j.createdAt))}</td>
   <td class="filename" title="${esc(j.filename)}">${esc(j.filename)}</td>
-  <td>${j.email ? esc(j.email) : '<span class="muted">—</span>'}</td>
   <td>${j.schedule ? esc(j.schedule) : '<span class="muted">upload</span>'}</td>
   <td class="err" title="${esc(j.error ?? '')}">${esc(j.error ?? '')}</td>
 </tr>`,
     )
     .join('\n');
   return `<div class="table-wrap" tabindex="0"><table>
-<thead><tr><th>Job</th><th>Status</th><th>Created (UTC)</th><th>Duration</th><th>Rows scored</th><th>Failed</th><th>Model</th><th>File</th><th>Owner</th><th>From</th><th>Error</th></tr></thead>
+<thead><tr><th>Job</th><th>Status</th><th>Owner</th><th>Model</th><th class="num">Rows scored</th><th class="num">Failed</th><th>Duration</th><th>Created (UTC)</th><th>File</th><th>From</th><th>Error</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>`;

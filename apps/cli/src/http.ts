@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** A refusal or failure reported by the server (`{ error: { code, message } }`), or a network problem. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly code: string | null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const agentFor = (url: URL) => (url.protocol === 'https:' ? https : http);
+const USER_AGENT = 'batchcast-cli/0.1';
+
+function networkError(base: URL, err: Error): ApiError {
+  const code = (err as { code?: string }).code;
+  const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : err.message;
+  return new ApiError(`cannot reach batchcast at ${base.origin} (${why}); set --url or BATCHCAST_URL`, null, code ?? null);
+}
+
+async function readBody(res: http.IncomingMessage): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const d of res) parts.push(d as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function fromResponse(status: number, text: string): ApiError {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    if (body.error?.message) return new ApiError(body.error.message, status, body.error.code ?? null);
+  } catch {
+    // not JSON
+  }
+  return new ApiError(`the server answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, status, null);
+}
+
+/** GET a JSON document. */
+export async function getJson<T>(url: URL, headers: Record<string, string> = {}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const req = agentFor(url).request(url, { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 }, (res) => {
+      readBody(res).then((text) => {
+        if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res.statusCode ?? 0, text));
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch {
+          reject(new ApiError(`the server answered something that is not JSON (${res.statusCode})`, res.statusCode ?? null, null));
+        }
+      }, reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
+    req.on('error', (err) => reject(networkError(url, err)));
+    req.end();
+  });
+}
+
+/** Streams a download into `file` (written to a temporary name first, so a failure leaves no half file). */
+export async function download(url: URL, file: string, headers: Record<string, string> = {}): Promise<number> {
+  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = agentFor(url).request(url, { method: 'GET', headers: { 'user-agent': USER_AGENT, ...headers }, timeout: 120_000 }, resolve);
+    req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
+    req.on('error', (err) => reject(networkError(url, err)));
+    req.end();
+  });
+  if ((res.statusCode ?? 0) >= 400) throw fromResponse(res.statusCode ?? 0, await readBody(res));
+  try {
+    await pipeline(res, createWriteStream(tmp));
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return (await stat(file)).size;
+}
+
+export interface MultipartUpload {
+  fields: Record<string, string>;
+  file: { path: string; field: string; contentType: string };
+  headers?: Record<string, string>;
+  /** Called with the number of file bytes sent so far. */
+  onProgress?: (sent: number, total: number) => void;
+}
+
+/**
+ * POSTs a multipart/form-data body with one file, streamed from disk (bounded memory), with a
+ * Content-Length (so the server can refuse an oversized file before reading it) and progress reports.
+ * Resolves with the status and the parsed JSON answer.
+ */
+export async function postMultipart<T>(url: URL, upload: MultipartUpload): Promise<{ status: number; body: T }> {
+  const size = (await stat(upload.file.path)).size;
+  const boundary = `----batchcast${randomBytes(12).toString('hex')}`;
+  const safe = (s: string) => s.replace(/["\r\n\\]/g, '_');
+  let head = '';
+  for (const [name, value] of Object.entries(upload.fields)) {
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${safe(name)}"\r\n\r\n${value}\r\n`;
+  }
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="${safe(upload.file.field)}"; filename="${safe(path.basename(upload.file.path))}"\r\nContent-Type: ${upload.file.contentType}\r\n\r\n`;
+  const headBytes = Buffer.from(head, 'utf8');
+  const tailBytes = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const req = agentFor(url).request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(headBytes.length + size + tailBytes.length),
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+        ...upload.headers,
+      },
+    });
+    req.setTimeout(120_000, () => req.destroy(new Error('the upload stalled for 120 s')));
+    req.on('response', (res) => {
+      readBody(res).then((text) => {
+        settled = true;
+        const status = res.statusCode ?? 0;
+        if (status >= 400) return reject(fromResponse(status, text));
+        try {
+          resolve({ status, body: JSON.parse(text) as T });
+        } catch {
+          reject(new ApiError(`the server answered something that is not JSON (${status})`, status, null));
+        }
+      }, reject);
+    });
+    req.on('error', (err) => {
+      // A server that refuses early (too large, rate limited) may close while we still send: its answer,
+      // if it came, is what counts.
+      if (!settled) setTimeout(() => !settled && reject(networkError(url, err)), 200);
+    });
+    let sent = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        sent += chunk.length;
+        upload.onProgress?.(sent, size);
+        done(null, chunk);
+      },
+    });
+    req.write(headBytes);
+    const file = createReadStream(upload.file.path, { highWaterMark: 256 * 1024 });
+    file.on('error', (err) => req.destroy(err));
+    file.pipe(count).pipe(req, { end: false });
+    count.on('end', () => req.end(tailBytes));
+  });
+}

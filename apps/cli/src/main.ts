@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ApiError, download, getJson, postMultipart } from './http.js';
+import { formatBytes, formatRows, ProgressBar } from './progress.js';
+
+/**
+ * batchcast from the command line. No dependencies: node:util parseArgs, node:http(s), a progress bar
+ * drawn on stderr. stdout carries only results (the job page URL, the model list), so it can be piped.
+ * Exit codes: 0 success, 1 a failed job or a refused/failed request, 2 a usage error.
+ */
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+const HELP = `batchcast — score CSV files with a batchcast server
+
+Usage:
+  batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  batchcast models list [--json] [--url URL]
+  batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+  batchcast help [COMMAND]   (or --help after any command)
+  batchcast --version
+
+Commands:
+  submit       Upload a CSV to be scored by a model (NAME or NAME@VERSION). Prints the job page URL.
+               --email  the address told when the job ends
+               --wait   follow the job until it ends, with a progress bar of rows scored
+               --out    with --wait (implied), download the results CSV to this file
+  models list  The registered models: name, latest version, task and the CSV columns they need.
+  models add   Register a new version of a model (admin): an .onnx file, its name, and the column
+               names when the model does not carry them (--features, comma-separated).
+
+Options:
+  --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
+  --token T    the admin token for models add (default: $BATCHCAST_ADMIN_TOKEN)
+
+Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
+`;
+
+const COMMAND_HELP: Record<string, string> = {
+  submit: `Usage: batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+
+Uploads FILE (a CSV with a header line) to be scored by the model NAME (or NAME@VERSION) and prints the
+job page's URL. With --wait, follows the job until it ends; with --out (implies --wait), saves the results
+(the input rows with the predictions appended) to RESULTS.csv. Exit status 1 if the job fails.
+`,
+  models: `Usage: batchcast models list [--json] [--url URL]
+       batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+
+list: the registered models. add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
+as a new version of NAME; --features names the CSV columns when the model does not name its inputs.
+`,
+};
+
+const common = {
+  url: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies NonNullable<ParseArgsConfig['options']>;
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
+  }
+}
+
+function baseUrl(flag: string | undefined): URL {
+  const text = flag ?? process.env.BATCHCAST_URL ?? 'http://localhost:3000';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--url: "${text}" is not a URL (e.g. http://localhost:3000)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url: use an http:// or https:// URL (got ${url.protocol})`);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** A server path (leading slash) under the base URL, which may itself have a path prefix. */
+const at = (base: URL, p: string): URL => new URL(p.replace(/^\//, ''), base);
+
+async function readableFile(file: string | undefined, what: string): Promise<string> {
+  if (!file) throw new UsageError(`give the ${what} to send`);
+  const s = await stat(file).catch(() => null);
+  if (!s) throw new UsageError(`${file}: no such file`);
+  if (!s.isFile()) throw new UsageError(`${file}: not a regular file`);
+  return file;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface JobStatus {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  rows: { total: number; processed: number; failed: number };
+  error: string | null;
+  links: { self: string; page: string; results: string };
+}
+
+async function submit(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    model: { type: 'string', short: 'm' },
+    email: { type: 'string', short: 'e' },
+    wait: { type: 'boolean', short: 'w' },
+    out: { type: 'string', short: 'o' },
+  });
+  if (values.help) return help('submit');
+  if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
+  const file = await readableFile(positionals[0], 'CSV FILE');
+  if (!values.model) throw new UsageError('--model NAME is required (batchcast models list shows the names)');
+  const base = baseUrl(values.url);
+  const wait = !!values.wait || values.out !== undefined;
+
+  const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
+  const { body: created } = await postMultipart<{ id: string; links: JobStatus['links'] }>(at(base, '/api/jobs'), {
+    fields: { model: values.model, ...(values.email ? { email: values.email } : {}) },
+    file: { path: file, field: 'file', contentType: 'text/csv' },
+    onProgress: (sent) => bar.update(sent),
+  }).finally(() => bar.finish());
+  const pageUrl = at(base, created.links.page).toString();
+  process.stdout.write(`${pageUrl}\n`);
+  if (!wait) {
+    log(`job ${created.id} queued; follow it at the URL above`);
+    return EXIT_OK;
+  }
+
+  const onInterrupt = () => {
+    log(`\nstopped waiting; the job goes on: ${pageUrl}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  const rows = new ProgressBar('scoring', 0, formatRows);
+  let job: JobStatus;
+  let unreachableSince: number | null = null;
+  for (;;) {
+    try {
+      job = await getJson<JobStatus>(at(base, created.links.self));
+      unreachableSince = null;
+    } catch (err) {
+      // A server restarting or briefly unreachable: keep following the job for a while.
+      if (!(err instanceof ApiError) || (err.status !== null && err.status < 500)) throw err;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > 5 * 60_000) throw err;
+      await sleep(2_000);
+      continue;
+    }
+    rows.setTotal(job.rows.total);
+    rows.update(job.rows.processed);
+    if (job.status !== 'queued' && job.status !== 'running') break;
+    await sleep(500);
+  }
+  process.removeListener('SIGINT', onInterrupt);
+  rows.finish(job.rows.failed ? `(${formatRows(job.rows.failed)} failed rows)` : '');
+  if (job.status !== 'succeeded') {
+    log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
+    return EXIT_FAILED;
+  }
+  log(`job ${job.id} succeeded: ${formatRows(job.rows.processed - job.rows.failed)} rows scored${job.rows.failed ? `, ${formatRows(job.rows.failed)} failed (see the "error" column)` : ''}`);
+  if (values.out !== undefined) {
+    const bytes = await download(at(base, job.links.results), values.out);
+    log(`results written to ${values.out} (${formatBytes(bytes)})`);
+  }
+  return EXIT_OK;
+}
+
+interface ModelView {
+  name: string;
+  version: number;
+  sha256: string;
+  task: string;
+  description: string;
+  columns: string[] | null;
+}
+
+async function models(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return help('models');
+  if (sub === 'list') return modelsList(rest);
+  if (sub === 'add') return modelsAdd(rest);
+  throw new UsageError(`unknown models command "${sub}" (use list or add)`);
+}
+
+async function modelsList(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return help('models');
+  if (positionals.length) throw new UsageError(`models list takes no arguments (got ${positionals.join(' ')})`);
+  const { models } = await getJson<{ models: ModelView[] }>(at(baseUrl(values.url), '/api/models'));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const latest = new Map<string, ModelView>();
+  for (const m of models) if (!latest.has(m.name) || latest.get(m.name)!.version < m.version) latest.set(m.name, m);
+  const rows = [...latest.values()].map((m) => {
+    const cols = m.columns ? (m.columns.length > 6 ? `${m.columns.slice(0, 6).join(',')},… (${m.columns.length})` : m.columns.join(',')) : '(unnamed inputs)';
+    return [m.name, `v${m.version}`, m.task, cols];
+  });
+  const table = [['NAME', 'VERSION', 'TASK', 'COLUMNS'], ...rows];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table) process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
+  if (rows.length === 0) log('no models registered yet');
+  return EXIT_OK;
+}
+
+async function modelsAdd(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    name: { type: 'string', short: 'n' },
+    features: { type: 'string' },
+    description: { type: 'string' },
+    token: { type: 'string' },
+  });
+  if (values.help) return help('models');
+  if (positionals.length > 1) throw new UsageError(`models add takes one FILE (got ${positionals.length})`);
+  const file = await readableFile(positionals[0], '.onnx FILE');
+  if (!values.name) throw new UsageError('--name NAME is required');
+  const token = values.token ?? process.env.BATCHCAST_ADMIN_TOKEN;
+  if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
+  const base = baseUrl(values.url);
+  const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
+  const { body } = await postMultipart<ModelView>(at(base, '/api/models'), {
+    fields: {
+      name: values.name,
+      ...(values.features ? { features: values.features } : {}),
+      ...(values.description ? { description: values.description } : {}),
+    },
+    file: { path: file, field: 'file', contentType: 'application/octet-stream' },
+    headers: { authorization: `Bearer ${token}` },
+    onProgress: (sent) => bar.update(sent),
+  }).finally(() => bar.finish());
+  process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
+  log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
+  return EXIT_OK;
+}
+
+function help(command?: string): number {
+  if (command && !(command in COMMAND_HELP)) throw new UsageError(`no command "${command}"`);
+  process.stdout.write(command ? COMMAND_HELP[command]! : HELP);
+  return EXIT_OK;
+}
+
+function version(): number {
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')) as { version: string };
+  process.stdout.write(`batchcast ${pkg.version}\n`);
+  return EXIT_OK;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+        return help();
+      case 'help':
+        return help(rest[0]);
+      case '--version':
+      case '-v':
+        return version();
+      case 'submit':
+        return await submit(rest);
+      case 'models':
+        return await models(rest);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      log(`batchcast: ${err.message}\nRun "batchcast --help" for usage.`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ApiError) {
+      log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}`);
+      return EXIT_FAILED;
+    }
+    log(`batchcast: ${(err as Error).message}`);
+    return EXIT_FAILED;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { Router, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { listModels, listRecentJobs } from '@batchcast/db';
+import type { ModelSchema } from '@batchcast/inference';
+import { queueNames } from '@batchcast/queue';
+import { adminSessions, requireAdmin } from '../auth/admin.js';
+import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, safeEqual, SESSION_COOKIE, SESSION_TTL_MS, setCookie } from '../auth/admin-session.js';
+import type { WebContext } from '../context.js';
+import { HttpError } from '../http/errors.js';
+import { createSchedule, listScheduleViews, removeSchedule } from '../services/schedules.js';
+import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
+
+const RECENT_JOBS = 50;
+
+/**
+ * The operators' pages: /admin (recent jobs with owners, schedules, queues, models), its sign-in form,
+ * and bull-board under /admin/queues. `Authorization: Bearer $ADMIN_TOKEN` or the session cookie set by
+ * the sign-in form (auth/admin-session.ts); API clients get 401/403 JSON, browsers the sign-in form.
+ */
+export function admin(ctx: WebContext): Router {
+  const router = Router();
+  const token = ctx.config.admin.token;
+  const publicUrl = ctx.config.http.publicUrl;
+  const guard = requireAdmin(token, { browser: true, publicUrl });
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+
+  async function overview(): Promise<AdminOverview> {
+    const [jobs, models, schedules, queues] = await Promise.all([
+      listRecentJobs(ctx.pool, RECENT_JOBS),
+      listModels(ctx.pool),
+      listScheduleViews(ctx),
+      Promise.all(
+        queueNames.map(async (name) => ({
+          name,
+          counts: (await ctx.producer
+            .queue(name)
+            .getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed')
+            .catch(() => ({}))) as Record<string, number>,
+        })),
+      ),
+    ]);
+    const byName = new Map<string, AdminOverview['models'][number]>();
+    for (const m of models) {
+      const entry = byName.get(m.name) ?? { name: m.name, versions: [] };
+      entry.versions.push({ version: m.version, sha256: m.sha256, task: (m.schema as ModelSchema).task, createdAt: m.createdAt.toISOString(), description: m.description });
+      byName.set(m.name, entry);
+    }
+    return { jobs, models: [...byName.values()], queues, schedules };
+  }
+
+  async function sendPage(req: Request, res: Response, status = 200, extra: Omit<AdminPageOptions, 'csrf'> = {}): Promise<void> {
+    const o = await overview();
+    res.status(status).set('cache-control', 'no-store');
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.json({
+        jobs: o.jobs.map((j) => ({
+          ...j,
+          createdAt: j.createdAt.toISOString(),
+          startedAt: j.startedAt?.toISOString() ?? null,
+          finishedAt: j.finishedAt?.toISOString() ?? null,
+          durationSeconds: j.startedAt && j.finishedAt ? (j.finishedAt.getTime() - j.startedAt.getTime()) / 1000 : null,
+        })),
+        models: o.models,
+        queues: o.queues,
+        schedules: o.schedules,
+      });
+    } else res.type('html').send(adminPage(o, { ...extra, csrf: req.adminSession?.csrf ?? null }));
+  }
+
+  router.get('/admin', guard, async (req, res) => {
+    await sendPage(req, res);
+  });
+
+  router.get('/admin/login', (req, res) => {
+    const next = safeNext(req.query.next);
+    if (!token) {
+      res.status(403).type('html').send(adminLoginPage({ csrf: '', next, disabled: true }));
+      return;
+    }
+    const csrf = randomBytes(18).toString('base64url');
+    setCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, csrf, { maxAgeMs: 3600_000, path: '/admin/login' });
+    res.set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf, next }));
+  });
+
+  router.post('/admin/login', form, (req, res) => {
+    const next = safeNext(req.body?.next);
+    if (!token) {
+      res.status(403).type('html').send(adminLoginPage({ csrf: '', next, disabled: true }));
+      return;
+    }
+    const sessions = adminSessions(token);
+    const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
+    const formCsrf = typeof req.body?._csrf === 'string' ? req.body._csrf : '';
+    const fresh = randomBytes(18).toString('base64url');
+    const again = (status: number, error: string) => {
+      setCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, fresh, { maxAgeMs: 3600_000, path: '/admin/login' });
+      res.status(status).set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf: fresh, next, error }));
+    };
+    if (!cookieCsrf || !safeEqual(cookieCsrf, formCsrf)) return again(403, 'The form had expired. Sign in again.');
+    const presented = typeof req.body?.token === 'string' ? req.body.token : '';
+    if (!presented || !sessions.tokenMatches(presented)) {
+      ctx.log.warn('admin sign-in refused: wrong token');
+      return again(401, 'That is not the admin token.');
+    }
+    const { cookie } = sessions.issue();
+    setCookie(res, req, publicUrl, SESSION_COOKIE, cookie, { maxAgeMs: SESSION_TTL_MS, path: '/' });
+    clearCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, '/admin/login');
+    ctx.log.info('admin signed in');
+    res.redirect(303, next);
+  });
+
+  router.post('/admin/logout', form, guard, (req, res) => {
+    clearCookie(res, req, publicUrl, SESSION_COOKIE, '/');
+    res.redirect(303, '/admin/login');
+  });
+
+  // The schedule form of the admin page (the same service as POST /api/schedules).
+  router.post('/admin/schedules', form, guard, async (req, res) => {
+    try {
+      await createSchedule(ctx, req.body);
+      res.redirect(303, '/admin#schedules');
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      const { _csrf, ...fields } = (req.body ?? {}) as Record<string, string>;
+      await sendPage(req, res, err.status, { error: err.message, form: fields });
+    }
+  });
+
+  router.post('/admin/schedules/:name/delete', form, guard, async (req, res) => {
+    await removeSchedule(ctx, String(req.params.name));
+    res.redirect(303, '/admin#schedules');
+  });
+
+  // bull-board, for every queue of the catalog, on the web's own Redis connection and QUEUE_PREFIX. Its UI
+  // posts JSON with fetch and cannot send our CSRF token: for it, the Origin header must be ours instead.
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({
+    queues: queueNames.map((name) => new BullMQAdapter(ctx.producer.queue(name))),
+    // @bull-board/express 9.10.1 pins its own @bull-board/api 9.10.1 next to our 9.10.2: the same interface
+    // declared twice (private fields make TypeScript tell them apart). Aligning both versions removes this.
+    serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    options: { uiConfig: { boardTitle: 'batchcast' } },
+  });
+  // bull-board's UI runs under the app's CSP as it is (its scripts are files, its config a JSON block).
+  // Narrowed here, not relaxed: it asks for web fonts from Google, which an admin's browser need not call.
+  const boardCsp = helmet.contentSecurityPolicy({ directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] } });
+  router.use('/admin/queues', requireAdmin(token, { browser: true, publicUrl, csrf: 'origin' }), boardCsp, board.getRouter());
+
+  return router;
+}
+
+/** Where to go after signing in: only a path under /admin (never another site). */
+function safeNext(raw: unknown): string {
+  const text = typeof raw === 'string' ? raw : '';
+  return /^\/admin(?:[/?#]|$)/.test(text) && !text.startsWith('//') && !/[\\\s]/.test(text) ? text : '/admin';
+}

@@ -1,0 +1,98 @@
+import { inTransaction, type Pool } from '../pool.js';
+
+/** A scheduled batch run, as PostgreSQL (its source of truth) holds it. */
+export interface ScheduleRecord {
+  name: string;
+  source: string;
+  model: string;
+  cron: string;
+  timezone: string | null;
+  email: string;
+  attempts: number;
+  createdAt: Date;
+}
+
+/** A schedule and what its runs did: how many jobs it made, and the latest one. */
+export interface ScheduleWithRuns extends ScheduleRecord {
+  runs: number;
+  lastRun: { jobId: string; status: string; createdAt: Date; error: string | null } | null;
+}
+
+const columns = `name, source, model, cron, timezone, email, attempts, created_at AS "createdAt"`;
+
+/** Adds a schedule; null when the name is taken. */
+export async function insertSchedule(pool: Pool, s: Omit<ScheduleRecord, 'createdAt'>): Promise<ScheduleRecord | null> {
+  const { rows } = await pool.query<ScheduleRecord>(
+    `INSERT INTO schedules (name, source, model, cron, timezone, email, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (name) DO NOTHING RETURNING ${columns}`,
+    [s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts],
+  );
+  return rows[0] ?? null;
+}
+
+export async function getSchedule(pool: Pool, name: string): Promise<ScheduleRecord | null> {
+  const { rows } = await pool.query<ScheduleRecord>(`SELECT ${columns} FROM schedules WHERE name = $1`, [name]);
+  return rows[0] ?? null;
+}
+
+export async function listSchedules(pool: Pool): Promise<ScheduleRecord[]> {
+  const { rows } = await pool.query<ScheduleRecord>(`SELECT ${columns} FROM schedules ORDER BY name`);
+  return rows;
+}
+
+/** Every schedule with its number of runs (jobs still kept) and its latest run's job. */
+export async function listSchedulesWithRuns(pool: Pool): Promise<ScheduleWithRuns[]> {
+  const { rows } = await pool.query<ScheduleRecord & { runs: number; lastJobId: string | null; lastStatus: string | null; lastAt: Date | null; lastError: string | null }>(
+    `SELECT s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts, s.created_at AS "createdAt",
+       (SELECT count(*) FROM schedule_runs r WHERE r.schedule_name = s.name)::int AS runs,
+       l.job_id AS "lastJobId", j.status AS "lastStatus", j.created_at AS "lastAt", j.error AS "lastError"
+     FROM schedules s
+     LEFT JOIN LATERAL (SELECT job_id FROM schedule_runs r WHERE r.schedule_name = s.name ORDER BY r.created_at DESC LIMIT 1) l ON true
+     LEFT JOIN jobs j ON j.id = l.job_id
+     ORDER BY s.name`,
+  );
+  return rows.map(({ lastJobId, lastStatus, lastAt, lastError, ...s }) => ({
+    ...s,
+    lastRun: lastJobId ? { jobId: lastJobId, status: lastStatus!, createdAt: lastAt!, error: lastError } : null,
+  }));
+}
+
+/** Removes a schedule; false when there was none. Its runs' jobs stay until retention deletes them. */
+export async function deleteSchedule(pool: Pool, name: string): Promise<boolean> {
+  const { rowCount } = await pool.query('DELETE FROM schedules WHERE name = $1', [name]);
+  return rowCount === 1;
+}
+
+/** Notes that a schedule's run made this job (idempotent: a redelivered run records nothing twice). */
+export async function recordScheduleRun(pool: Pool, run: { jobId: string; schedule: string; runKey: string }): Promise<void> {
+  await pool.query(
+    'INSERT INTO schedule_runs (job_id, schedule_name, run_key) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING',
+    [run.jobId, run.schedule, run.runKey],
+  );
+}
+
+/**
+ * Records a scheduled run that could not make a job (its source unreadable, not a CSV, missing columns...)
+ * as a job that failed at once, with the reason: the owner then gets the normal job email and page, and the
+ * admin page lists it. Already there (a redelivered run): nothing changes. Returns whether it was added.
+ */
+export async function insertFailedRunJob(
+  pool: Pool,
+  job: { id: string; modelId: number; email: string; filename: string; uploadKey: string; error: string; schedule: string; runKey: string },
+): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(
+      `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count, error, started_at, finished_at)
+       VALUES ($1, $2, 'failed', $3, $4, $5, 0, $6, '[]', 0, 0, $7, now(), now())
+       ON CONFLICT (id) DO NOTHING`,
+      [job.id, job.modelId, job.email, job.filename, job.uploadKey, JSON.stringify({ header: [], bom: false, newline: '\n', dataStart: 0 }), job.error],
+    );
+    if (rowCount !== 1) return false;
+    await client.query('INSERT INTO schedule_runs (job_id, schedule_name, run_key) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING', [
+      job.id,
+      job.schedule,
+      job.runKey,
+    ]);
+    return true;
+  });
+}

@@ -1,0 +1,160 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvObjects } from './support/csv.js';
+import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * The `batchcast` command (apps/cli, built by tsc) as a person runs it, as a real process against a real
+ * platform: submit --wait --out, models list and add, and its exit codes.
+ */
+const CLI = path.join(repoRoot, 'apps/cli/dist/main.js');
+let platform: Platform;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'batchcast-cli-'));
+  platform = await new Platform({ workers: 1 }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  /** The first line written to stdout (the job page URL, for submit). */
+  firstLine: Promise<string>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+function start(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: tmp,
+    env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let gotLine: (line: string) => void = () => undefined;
+  const firstLine = new Promise<string>((resolve) => (gotLine = resolve));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (stdout.includes('\n')) gotLine(stdout.slice(0, stdout.indexOf('\n')));
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      gotLine('');
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { firstLine, done };
+}
+
+const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
+
+describe('batchcast submit', () => {
+  it('uploads, waits with progress, downloads the results (what scikit-learn predicted) and prints the job page', async () => {
+    const out = path.join(tmp, 'results.csv');
+    const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--wait', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(new RegExp(`^${platform.baseUrl}/jobs/[0-9a-f-]{36}\\?token=[\\w-]+$`));
+    expect(r.stderr).toMatch(/upload \[#+\] 100%/);
+    expect(r.stderr).toMatch(/scoring \[#+\] 100% 150\/150/);
+    expect((await fetch(r.stdout.trim())).status).toBe(200);
+
+    const got = csvObjects(await readFile(out, 'utf8'));
+    const want = csvObjects(await readFile(path.join(examples, 'data/iris.expected.csv'), 'utf8'));
+    expect(got.rows).toHaveLength(want.rows.length);
+    got.rows.forEach((row, i) => {
+      const exp = want.rows[i]!;
+      expect(row.prediction, `row ${i + 1}`).toBe(exp.label);
+      for (const k of ['setosa', 'versicolor', 'virginica']) {
+        expect(Math.abs(Number(row[`probability_${k}`]) - Number(exp[`p_${k}`])), `row ${i + 1} ${k}`).toBeLessThanOrEqual(1e-4);
+      }
+    });
+  });
+
+  it('without --wait prints the page at once', async () => {
+    const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--email', 'cli@example.com', '--url', platform.baseUrl], { BATCHCAST_URL: 'http://127.0.0.1:1' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
+  });
+
+  it('exits 1 when the job does not succeed', async () => {
+    // Scoring paused (through bull-board's API), so the job waits while the CLI follows it; then it is cancelled.
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    try {
+      const run = start(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--wait']);
+      const page = new URL(await run.firstLine);
+      const cancel = await fetch(platform.url(`/api/jobs${page.pathname.slice('/jobs'.length)}/cancel${page.search}`), { method: 'POST' });
+      expect(cancel.status).toBe(200);
+      const r = await run.done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/job [0-9a-f-]{36} cancelled/);
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
+  it('exits 1 when the server refuses or cannot be reached', async () => {
+    const refused = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'no-such-model']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('There is no model "no-such-model"');
+    const unreachable = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', 'http://127.0.0.1:1']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('cannot reach batchcast');
+  });
+
+  it('exits 2 on usage errors, with a hint', async () => {
+    for (const args of [
+      ['submit'],
+      ['submit', path.join(examples, 'data/iris.csv')],
+      ['submit', path.join(tmp, 'missing.csv'), '--model', 'iris-logreg'],
+      ['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--bogus'],
+      ['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', 'not a url'],
+      ['frobnicate'],
+      ['models', 'add', path.join(examples, 'models/iris-logreg.onnx'), '--name', 'x'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('batchcast --help');
+    }
+  });
+
+  it('--help documents the commands', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['submit FILE --model NAME', '--wait', '--out', 'models list', 'models add', 'BATCHCAST_URL', 'BATCHCAST_ADMIN_TOKEN']) expect(r.stdout).toContain(word);
+    expect((await cli(['submit', '--help'])).stdout).toContain('Usage: batchcast submit');
+  });
+
+  it('runs through the executable shim npm links as `batchcast`', async () => {
+    const shim = path.join(repoRoot, 'apps/cli/bin/batchcast.js');
+    const out = await new Promise<string>((resolve, reject) => execFile(shim, ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    expect(out.trim()).toMatch(/^batchcast \d+\.\d+\.\d+$/);
+  });
+});
+
+describe('batchcast models', () => {
+  it('adds a model with the admin token from the environment, then lists it', async () => {
+    const onnx = path.join(examples, 'models/iris-logreg.onnx');
+    const denied = await cli(['models', 'add', onnx, '--name', 'cli-iris', '--token', 'not-the-admin-token-000']);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('not valid');
+    const added = await cli(['models', 'add', onnx, '--name', 'cli-iris', '--features', 'sepal_length,sepal_width,petal_length,petal_width'], { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^cli-iris v1 [0-9a-f]{64}\n$/);
+    const list = await cli(['models', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^NAME\s+VERSION\s+TASK\s+COLUMNS/);
+    expect(list.stdout).toMatch(/cli-iris\s+v1\s+classifier\s+sepal_length,sepal_width,petal_length,petal_width/);
+    expect(list.stdout).toMatch(/iris-logreg\s+v1/);
+    const json = JSON.parse((await cli(['models', 'list', '--json'])).stdout);
+    expect(json.some((m: { name: string }) => m.name === 'cli-iris')).toBe(true);
+  });
+});
