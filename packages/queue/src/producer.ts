@@ -7,10 +7,7 @@ export class JobProducer {
   private readonly queues: Record<QueueName, Queue>;
   private readonly flows: FlowProducer;
 
-  constructor(
-    private readonly connection: Redis,
-    private readonly prefix: string,
-  ) {
+  constructor(connection: Redis, prefix: string) {
     this.queues = Object.fromEntries(
       queueNames.map((name) => [name, new Queue(name, { connection, prefix })]),
     ) as Record<QueueName, Queue>;

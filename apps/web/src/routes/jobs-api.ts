@@ -4,23 +4,15 @@ import { HttpError } from '../http/errors.js';
 import { jobForRequest, jobLinks } from '../services/job-access.js';
 import { jobView } from '../services/job-view.js';
 import { resultsFilename, writeResults } from '../services/results.js';
-import { submitJob } from '../services/submit-job.js';
-import { csvUpload, requireFile } from '../upload/csv-upload.js';
+import { uploadAndSubmit } from '../upload/csv-upload.js';
 
 /** The jobs REST API; its shapes are a contract other tools rely on. */
 export function jobsApi(ctx: WebContext): Router {
   const router = Router();
-  const upload = csvUpload(ctx);
+  const submit = uploadAndSubmit(ctx);
 
   router.post('/api/jobs', async (req, res) => {
-    await upload(req, res);
-    const file = requireFile(req);
-    const job = await submitJob(ctx, {
-      file: file.scanned,
-      filename: file.originalname,
-      model: typeof req.body?.model === 'string' ? req.body.model : undefined,
-      email: req.body?.email,
-    });
+    const job = await submit(req, res);
     res.status(202).location(jobLinks(job.id, job.token).self).json({ id: job.id, status: job.status, links: jobLinks(job.id, job.token) });
   });
 

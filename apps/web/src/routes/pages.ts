@@ -6,15 +6,14 @@ import { HttpError } from '../http/errors.js';
 import { jobActionLinks, jobForRequest, jobLinks } from '../services/job-access.js';
 import { jobView } from '../services/job-view.js';
 import { expectedColumns } from '../services/models.js';
-import { submitJob } from '../services/submit-job.js';
-import { csvUpload, requireFile } from '../upload/csv-upload.js';
+import { uploadAndSubmit } from '../upload/csv-upload.js';
 import { jobPage } from '../views/job-page.js';
 import { uploadPage, type ModelOption } from '../views/upload-page.js';
 
 /** The HTML pages: the upload form, its POST, and the job page. */
 export function pages(ctx: WebContext): Router {
   const router = Router();
-  const upload = csvUpload(ctx);
+  const submit = uploadAndSubmit(ctx);
 
   async function modelOptions(): Promise<ModelOption[]> {
     const latest = new Map<string, ModelOption>();
@@ -39,14 +38,7 @@ export function pages(ctx: WebContext): Router {
 
   router.post('/jobs', async (req, res) => {
     try {
-      await upload(req, res);
-      const file = requireFile(req);
-      const job = await submitJob(ctx, {
-        file: file.scanned,
-        filename: file.originalname,
-        model: typeof req.body?.model === 'string' ? req.body.model : undefined,
-        email: req.body?.email,
-      });
+      const job = await submit(req, res);
       res.redirect(303, jobLinks(job.id, job.token).page);
     } catch (err) {
       if (!(err instanceof HttpError) || err.status >= 500) throw err;

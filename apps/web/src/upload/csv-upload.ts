@@ -3,6 +3,7 @@ import multer from 'multer';
 import { CsvFormatError } from '@batchcast/csv';
 import type { WebContext } from '../context.js';
 import { fromMulterError, HttpError } from '../http/errors.js';
+import { submitJob, type SubmittedJob } from '../services/submit-job.js';
 import { ScanningStorage } from './scanning-storage.js';
 
 /**
@@ -54,6 +55,24 @@ function isMalformedMultipart(err: unknown): boolean {
 export function csvError(err: CsvFormatError): HttpError {
   const status = err.code === 'binary_file' || err.code === 'invalid_utf8' ? 415 : 422;
   return new HttpError(status, err.code, err.message, err.line !== undefined ? { line: err.line } : undefined);
+}
+
+/**
+ * The whole upload step of both the API and the HTML form: receive and scan the file, then check it against
+ * the model and record and queue the job.
+ */
+export function uploadAndSubmit(ctx: WebContext): (req: Request, res: Response) => Promise<SubmittedJob> {
+  const upload = csvUpload(ctx);
+  return async (req, res) => {
+    await upload(req, res);
+    const file = requireFile(req);
+    return submitJob(ctx, {
+      file: file.scanned,
+      filename: file.originalname,
+      model: typeof req.body?.model === 'string' ? req.body.model : undefined,
+      email: req.body?.email,
+    });
+  };
 }
 
 /** The uploaded file after csvUpload, or a 400 that says how to send one. */
