@@ -19,6 +19,12 @@ export function coerceObjects(rows: Record<string, unknown>[], header: string[],
       for (let j = 0; j < width; j++) {
         const name = header[t.columns[j]!]!;
         const raw = row[name];
+        // A JSON number into a float input: the number itself. Number(String(x)) === x for every double,
+        // so this is exactly what the text path below would give, without printing and parsing it again.
+        if (typeof raw === 'number' && (t.type === 'float32' || t.type === 'float64')) {
+          (data[ti] as Float32Array | Float64Array)[r * width + j] = raw;
+          continue;
+        }
         let text: string;
         if (raw === null || raw === undefined) text = '';
         else if (typeof raw === 'number') text = Number.isFinite(raw) ? String(raw) : String(raw);
