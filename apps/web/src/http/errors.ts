@@ -1,16 +1,15 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import multer from 'multer';
 import type { Logger } from '@batchcast/log';
+import { Refusal } from '@batchcast/submit';
 
-/** A client's mistake or a refusal: becomes `{ "error": { "code", "message" } }` with this status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
+/**
+ * A client's mistake or a refusal: becomes `{ "error": { "code", "message" } }` with this status. A
+ * Refusal from @batchcast/submit (shared with scheduled runs) is answered the same way.
+ */
+export class HttpError extends Refusal {
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
+    super(status, code, message, details);
     this.name = 'HttpError';
   }
 }
@@ -56,8 +55,8 @@ export function formatBytes(n: number): string {
 /** JSON errors for the API; anything unexpected is a 500 whose details stay in the log. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req: Request, res, _next) => {
-    let e: HttpError;
-    if (err instanceof HttpError) e = err;
+    let e: Refusal;
+    if (err instanceof Refusal) e = err;
     else if (err?.type === 'entity.too.large') e = new HttpError(413, 'body_too_large', 'The request body is too large.');
     else if (err?.type === 'entity.parse.failed') e = new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
     else {

@@ -9,8 +9,8 @@ import type { ModelSchema } from '@batchcast/inference';
 import { queueNames } from '@batchcast/queue';
 import { adminSessions, requireAdmin } from '../auth/admin.js';
 import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, safeEqual, SESSION_COOKIE, SESSION_TTL_MS, setCookie } from '../auth/admin-session.js';
+import { Refusal } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
-import { HttpError } from '../http/errors.js';
 import { createSchedule, listScheduleViews, removeSchedule } from '../services/schedules.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
@@ -124,7 +124,7 @@ export function admin(ctx: WebContext): Router {
       await createSchedule(ctx, req.body);
       res.redirect(303, '/admin#schedules');
     } catch (err) {
-      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      if (!(err instanceof Refusal) || err.status >= 500) throw err;
       const { _csrf, ...fields } = (req.body ?? {}) as Record<string, string>;
       await sendPage(req, res, err.status, { error: err.message, form: fields });
     }

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { listModels } from '@batchcast/db';
 import type { ModelSchema } from '@batchcast/inference';
+import { Refusal } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
-import { HttpError } from '../http/errors.js';
 import { jobActionLinks, jobForRequest, jobLinks } from '../services/job-access.js';
 import { jobView } from '../services/job-view.js';
 import { expectedColumns } from '../services/models.js';
@@ -41,7 +41,7 @@ export function pages(ctx: WebContext): Router {
       const job = await submit(req, res);
       res.redirect(303, jobLinks(job.id, job.token).page);
     } catch (err) {
-      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      if (!(err instanceof Refusal) || err.status >= 500) throw err;
       // The form again, with the message, and what the user had chosen.
       res
         .status(err.status)

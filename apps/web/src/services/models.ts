@@ -3,7 +3,7 @@ import path from 'node:path';
 import { findModel, getModelById, insertModelVersion, type ModelRecord, type Pool } from '@batchcast/db';
 import { ModelError, outputColumns, prepareModel, type ModelSchema } from '@batchcast/inference';
 import type { Logger } from '@batchcast/log';
-import { MODEL_NAME, Refusal, resolveModel as resolveModelShared } from '@batchcast/submit';
+import { MODEL_NAME, resolveModel as resolveModelShared } from '@batchcast/submit';
 import { HttpError } from '../http/errors.js';
 
 export { MODEL_NAME };
@@ -66,12 +66,8 @@ export async function registerModel(
 }
 
 /** `name` or `name@version`; the default model when empty (@batchcast/submit, shared with scheduled runs). */
-export async function resolveModel(pool: Pool, ref: string | undefined, defaultName: string): Promise<ModelRecord> {
-  try {
-    return await resolveModelShared(pool, ref, defaultName);
-  } catch (err) {
-    throw err instanceof Refusal ? new HttpError(err.status, err.code, err.message, err.details) : err;
-  }
+export function resolveModel(pool: Pool, ref: string | undefined, defaultName: string): Promise<ModelRecord> {
+  return resolveModelShared(pool, ref, defaultName);
 }
 
 /** Model versions never change once stored, so they can be cached for the life of the process. */

@@ -3,7 +3,6 @@ import { isTimeZone, nextRun, removeScheduleTimer, upsertScheduleTimer } from '@
 import { checkScheduleSource, MODEL_NAME, parseEmail, parseScheduleSource, resolveModel } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
 import { HttpError, notFound } from '../http/errors.js';
-import { asHttpError } from './submit-job.js';
 
 const DEFAULT_ATTEMPTS = 3;
 
@@ -67,37 +66,33 @@ export async function createSchedule(ctx: WebContext, body: unknown): Promise<Sc
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) {
     throw new HttpError(422, 'invalid_attempts', '"attempts" is a whole number from 1 to 10 (3 when not given).');
   }
-  try {
-    if (b.email === undefined || b.email === null || (typeof b.email === 'string' && !b.email.trim())) {
-      throw new HttpError(422, 'invalid_email', 'Give "email": the address told after each run.');
-    }
-    const email = parseEmail(b.email)!;
-    const source = parseScheduleSource(b.source, ctx.config.schedules.sourceDirs);
-    await checkScheduleSource(source, ctx.config.schedules.sourceDirs);
-    const modelRef = typeof b.model === 'string' ? b.model.trim() : '';
-    if (!modelRef) throw new HttpError(422, 'unknown_model', 'Give "model": a model name (its latest version at each run) or name@version.');
-    await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
-
-    const stored = await insertSchedule(ctx.pool, {
-      name,
-      source: source.kind === 'file' ? source.path : source.url.toString(),
-      model: modelRef,
-      cron,
-      timezone,
-      email,
-      attempts,
-    });
-    if (!stored) throw new HttpError(409, 'schedule_exists', `There is already a schedule named "${name}": delete it first, or choose another name.`);
-    try {
-      await upsertScheduleTimer(ctx.producer.queue('schedule'), stored);
-    } catch (err) {
-      ctx.log.warn({ schedule: name, err: (err as Error).message }, 'could not create the schedule timer now; the reconciler will');
-    }
-    ctx.log.info({ schedule: name, cron, model: modelRef }, 'schedule created');
-    return describeSchedule({ ...stored, runs: 0, lastRun: null });
-  } catch (err) {
-    throw asHttpError(err);
+  if (b.email === undefined || b.email === null || (typeof b.email === 'string' && !b.email.trim())) {
+    throw new HttpError(422, 'invalid_email', 'Give "email": the address told after each run.');
   }
+  const email = parseEmail(b.email)!;
+  const source = parseScheduleSource(b.source, ctx.config.schedules.sourceDirs);
+  await checkScheduleSource(source, ctx.config.schedules.sourceDirs);
+  const modelRef = typeof b.model === 'string' ? b.model.trim() : '';
+  if (!modelRef) throw new HttpError(422, 'unknown_model', 'Give "model": a model name (its latest version at each run) or name@version.');
+  await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
+
+  const stored = await insertSchedule(ctx.pool, {
+    name,
+    source: source.kind === 'file' ? source.path : source.url.toString(),
+    model: modelRef,
+    cron,
+    timezone,
+    email,
+    attempts,
+  });
+  if (!stored) throw new HttpError(409, 'schedule_exists', `There is already a schedule named "${name}": delete it first, or choose another name.`);
+  try {
+    await upsertScheduleTimer(ctx.producer.queue('schedule'), stored);
+  } catch (err) {
+    ctx.log.warn({ schedule: name, err: (err as Error).message }, 'could not create the schedule timer now; the reconciler will');
+  }
+  ctx.log.info({ schedule: name, cron, model: modelRef }, 'schedule created');
+  return describeSchedule({ ...stored, runs: 0, lastRun: null });
 }
 
 /** Removes a schedule and its timer; runs already made keep their jobs. 404 for an unknown name. */

@@ -1,25 +1,11 @@
-import { createJob, parseEmail as parseEmailShared, Refusal } from '@batchcast/submit';
+import { createJob } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
-import { HttpError } from '../http/errors.js';
 import type { ScannedFile } from '../upload/scanning-storage.js';
 
 export interface SubmittedJob {
   id: string;
   token: string;
   status: 'queued';
-}
-
-/** The shared refusal as the web's HttpError (the pages catch HttpError to show the form again). */
-export function asHttpError(err: unknown): unknown {
-  return err instanceof Refusal ? new HttpError(err.status, err.code, err.message, err.details) : err;
-}
-
-export function parseEmail(raw: unknown): string | null {
-  try {
-    return parseEmailShared(raw);
-  } catch (err) {
-    throw asHttpError(err);
-  }
 }
 
 /**
@@ -40,6 +26,6 @@ export async function submitJob(
     return { id: job.id, token: job.token, status: job.status };
   } catch (err) {
     await ctx.blobs.delete(upload.file.key).catch(() => undefined);
-    throw asHttpError(err);
+    throw err;
   }
 }
