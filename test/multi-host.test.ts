@@ -62,7 +62,7 @@ describe.skipIf(!namespaces.ok)(`two hosts sharing only PostgreSQL and Redis${na
   beforeAll(async () => {
     const csvFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'mh-')), 'big.csv');
     dirs.push(path.dirname(csvFile));
-    await run(process.execPath, [path.join(repoRoot, 'test/support/make-csv.mjs'), path.join(repoRoot, 'examples/data/breast_cancer.csv'), '100000', csvFile]);
+    await run(process.execPath, [path.join(repoRoot, 'scripts/make-big-csv.mjs'), path.join(repoRoot, 'examples/data/breast_cancer.csv'), '100000', csvFile]);
     bigCsv = await import('node:fs/promises').then((fs) => fs.readFile(csvFile));
 
     await web.create();

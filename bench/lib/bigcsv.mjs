@@ -1,12 +1,12 @@
-// The benchmark's input files: made by ../shared/bin/make-big-csv.mjs (the shared load-test generator), or by
-// the built-in copy of its algorithm below when ../shared is not there, and cached in bench/out/.
+// The benchmark's input files: made by scripts/make-big-csv.mjs (the project's copy of the shared load-test
+// generator) and cached in bench/out/.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from './util.mjs';
 
-export const sharedGenerator = path.resolve(repoRoot, '..', 'shared', 'bin', 'make-big-csv.mjs');
+export const generatorScript = path.resolve(repoRoot, 'scripts', 'make-big-csv.mjs');
 
 /** Physical lines of a file (LF count, plus one if the last byte is not LF) and its size. */
 export async function countLines(file) {
@@ -66,13 +66,8 @@ export async function ensureResampledCsv(source, rows, out) {
   const t0 = performance.now();
   let generator;
   try {
-    if (existsSync(sharedGenerator)) {
-      generator = path.relative(repoRoot, sharedGenerator);
-      await run(process.execPath, [sharedGenerator, source, String(rows), tmp], repoRoot);
-    } else {
-      generator = 'built-in resampler (../shared missing)';
-      await resampleCsv(source, rows, tmp);
-    }
+    generator = path.relative(repoRoot, generatorScript);
+    await run(process.execPath, [generatorScript, source, String(rows), tmp], repoRoot);
     const { lines, bytes } = await countLines(tmp);
     if (lines !== rows + 1) throw new Error(`${generator} wrote ${lines} lines to ${tmp}, expected ${rows + 1}`);
     await rename(tmp, out);
@@ -89,47 +84,5 @@ function run(cmd, args, cwd) {
     child.on('exit', (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`${path.basename(args[0])} exited with ${signal ?? code}`)),
     );
-  });
-}
-
-/**
- * The same algorithm as ../shared/bin/make-big-csv.mjs (same generator, same seed, byte-identical output):
- * resample real rows, numeric cells get +-1% deterministic noise, identifier-like first columns are renumbered.
- */
-export function resampleCsv(src, rows, out, seed = 42) {
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const [header, ...body] = readFileSync(src, 'utf8').trimEnd().split('\n');
-  const table = body.map((l) => l.split(','));
-  const isId = /(^|_)id$/i.test(header.split(',')[0]);
-  const numeric = table[0].map((_, c) => table.every((r) => r[c] !== '' && !Number.isNaN(Number(r[c]))));
-  const integral = table[0].map((_, c) => numeric[c] && table.every((r) => Number.isInteger(Number(r[c]))));
-  return new Promise((resolve, reject) => {
-    const w = createWriteStream(out);
-    w.on('error', reject);
-    w.on('finish', resolve);
-    w.write(header + '\n');
-    let i = 0;
-    const pump = () => {
-      let ok = true;
-      while (i < rows && ok) {
-        let chunk = '';
-        for (let k = 0; k < 1000 && i < rows; k++, i++) {
-          const r = table[Math.floor(rand() * table.length)];
-          chunk +=
-            r
-              .map((v, c) => {
-                if (c === 0 && isId) return `R${i}`;
-                if (!numeric[c]) return v;
-                const x = Number(v) * (1 + (rand() - 0.5) * 0.02);
-                return integral[c] ? String(Math.round(x)) : x.toPrecision(6);
-              })
-              .join(',') + '\n';
-        }
-        ok = w.write(chunk);
-      }
-      if (i < rows) w.once('drain', pump);
-      else w.end();
-    };
-    pump();
   });
 }

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +8,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { submit, waitForEnd, type JobStatus, type SubmitOptions } from './http.js';
-import { examples, PG_BASE, REDIS_BASE, sleep, type Platform } from './platform.js';
+import { examples, PG_BASE, REDIS_BASE, repoRoot, sleep, type Platform } from './platform.js';
 
 /**
  * Helpers of the fault-injection and abuse tests: big input files made at test time, polling for a
@@ -18,7 +17,7 @@ import { examples, PG_BASE, REDIS_BASE, sleep, type Platform } from './platform.
  */
 
 const run = promisify(execFile);
-const MAKE_BIG_CSV = process.env.MAKE_BIG_CSV ?? '/work/shared/bin/make-big-csv.mjs';
+const MAKE_BIG_CSV = path.join(repoRoot, 'scripts/make-big-csv.mjs');
 
 /** A temporary directory removed by the returned cleanup. */
 export async function tempDir(label: string): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -28,28 +27,13 @@ export async function tempDir(label: string): Promise<{ dir: string; remove: () 
 
 /**
  * `rows` rows resampled from examples/data/breast_cancer.csv (deterministic for a seed), written to `dir`.
- * Uses the shared generator when present, otherwise an equivalent made here.
+ * Made by scripts/make-big-csv.mjs, the generator the benchmark uses.
  */
 export async function bigBreastCancerCsv(dir: string, rows: number, seed = 42): Promise<string> {
   const out = path.join(dir, `breast_cancer_${rows}_${seed}.csv`);
   const source = path.join(examples, 'data/breast_cancer.csv');
-  if (existsSync(MAKE_BIG_CSV)) await run(process.execPath, [MAKE_BIG_CSV, source, String(rows), out, '--seed', String(seed)]);
-  else await writeResampled(source, rows, out, seed);
+  await run(process.execPath, [MAKE_BIG_CSV, source, String(rows), out, '--seed', String(seed)]);
   return out;
-}
-
-/** The same resampling as make-big-csv.mjs (numeric cells with ±1 % deterministic noise). */
-async function writeResampled(source: string, rows: number, out: string, seed: number): Promise<void> {
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const [header, ...body] = (await readFile(source, 'utf8')).trimEnd().split('\n');
-  const table = body.map((l) => l.split(','));
-  const parts: string[] = [header + '\n'];
-  for (let i = 0; i < rows; i++) {
-    const r = table[Math.floor(rand() * table.length)]!;
-    parts.push(r.map((v) => (Number.isNaN(Number(v)) ? v : (Number(v) * (1 + (rand() - 0.5) * 0.02)).toPrecision(6))).join(',') + '\n');
-  }
-  await writeFile(out, parts.join(''));
 }
 
 /** Polls `probe` until it returns a truthy value; throws with `what` (and the last value) at the deadline. */

@@ -165,7 +165,7 @@ describe('readBatches coercion', () => {
   });
 
   it('equals Math.fround(Number(cell)) for every cell of the breast cancer data set', async () => {
-    const text = readFileSync('/work/shared/datasets/breast_cancer.csv', 'utf8');
+    const text = readFileSync(new URL('../../../examples/data/breast_cancer.csv', import.meta.url), 'utf8');
     const layout = layoutOf(text);
     const cols = Array.from({ length: layout.header.length - 1 }, (_, i) => i + 1);
     const { data, rows, errors } = await readAll(text, [{ name: 'x', type: 'float32', columns: cols }], 100, 4096);

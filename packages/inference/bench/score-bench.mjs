@@ -1,5 +1,5 @@
 // Measures onnxruntime scoring throughput and whether `session.run` blocks the event loop.
-// Run after building: cd /work/main && npx tsc -b packages/inference && node packages/inference/bench/score-bench.mjs
+// Run after building, from the repository root: npx tsc -b packages/inference && node packages/inference/bench/score-bench.mjs
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A copy of ../shared/bin/make-big-csv.mjs (tests must not read ../shared at run time).
+// The project's copy of ../shared/bin/make-big-csv.mjs: tests and the benchmark never read ../shared.
 // Write a large CSV for load and performance runs by resampling the rows of a
 // real data set: numeric cells get a little deterministic noise, text cells are
 // kept, identifier-like first columns are renumbered.
