@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { RenderedMail } from './templates.js';
 
 export interface Mailer {
@@ -30,12 +30,17 @@ export function createMailer(opts: { smtpUrl: string | null; from: string; dataD
     for (const [k, v] of Object.entries({ connectionTimeout: '10000', greetingTimeout: '10000', socketTimeout: '30000' })) {
       if (!url.searchParams.has(k)) url.searchParams.set(k, v);
     }
-    const transport: Transporter = nodemailer.createTransport(url.toString());
+    // nodemailer is loaded on the first email, not at start: every worker process carries this module,
+    // and nodemailer costs ~15 MB of memory that most of them never use.
+    let transport: Promise<Transporter> | null = null;
+    const connect = () => (transport ??= import('nodemailer').then((m) => m.default.createTransport(url.toString())));
     return {
       async send(to, mail) {
-        await transport.sendMail({ from: opts.from, to, subject: mail.subject, text: mail.text, html: mail.html });
+        await (await connect()).sendMail({ from: opts.from, to, subject: mail.subject, text: mail.text, html: mail.html });
       },
-      close: () => transport.close(),
+      close: () => {
+        void transport?.then((t) => t.close());
+      },
     };
   }
   const dir = outboxDir(opts.dataDir);
