@@ -4,7 +4,9 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.base.json ./
 COPY packages ./packages
 COPY apps ./apps
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+# npm ci refuses a lock file made where the registry lacked rollup's other-platform binaries (see .ci/run);
+# npm install then installs the same locked versions.
+RUN (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
