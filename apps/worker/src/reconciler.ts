@@ -1,5 +1,6 @@
 import { inTransaction, listChunks, listUnfinishedJobs, listUnnotifiedJobs } from '@batchcast/db';
 import type { WorkerContext } from './context.js';
+import { startPeriodic } from './periodic.js';
 import { reconcileScheduleTimers } from './schedule-timers.js';
 
 // Any fixed number; one reconciler pass at a time across every worker on every host.
@@ -42,24 +43,13 @@ export async function reconcileOnce(ctx: WorkerContext): Promise<number> {
   return requeued;
 }
 
-/** Runs reconcileOnce now and then every interval until stopped. */
+/** Runs reconcileOnce soon after start and then every RECONCILE_INTERVAL_MS until stopped. */
 export function startReconciler(ctx: WorkerContext): { stop: () => Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    running = reconcileOnce(ctx)
-      .catch((err) => ctx.log.warn({ err: (err as Error).message }, 'reconciler pass failed; will try again'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, ctx.config.workers.reconcileIntervalMs);
-      });
-  };
-  timer = setTimeout(tick, Math.min(1_000, ctx.config.workers.reconcileIntervalMs));
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  const intervalMs = ctx.config.workers.reconcileIntervalMs;
+  return startPeriodic(() => reconcileOnce(ctx), {
+    intervalMs,
+    firstDelayMs: Math.min(1_000, intervalMs),
+    log: ctx.log,
+    failure: 'reconciler pass failed; will try again',
+  });
 }

@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expireEndedJobs, inTransaction, purgeTombstones, referencedUploads } from '@batchcast/db';
 import type { WorkerContext } from './context.js';
+import { startPeriodic } from './periodic.js';
 
 // Any fixed number; one sweep at a time across every worker on every host.
 const RETENTION_LOCK = 0x6263_7274;
@@ -85,23 +86,11 @@ async function removeOldOutbox(ctx: WorkerContext, days: number): Promise<void> 
 
 /** Runs sweepOnce soon after start and then every RETENTION_SWEEP_INTERVAL_MS until stopped. */
 export function startRetentionSweeper(ctx: WorkerContext): { stop: () => Promise<void> } {
-  const interval = ctx.config.storage.retentionSweepIntervalMs;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    running = sweepOnce(ctx)
-      .catch((err) => ctx.log.warn({ err: (err as Error).message }, 'retention sweep failed; will try again'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, interval);
-      });
-  };
-  timer = setTimeout(tick, Math.min(interval, 30_000));
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  const intervalMs = ctx.config.storage.retentionSweepIntervalMs;
+  return startPeriodic(() => sweepOnce(ctx), {
+    intervalMs,
+    firstDelayMs: Math.min(intervalMs, 30_000),
+    log: ctx.log,
+    failure: 'retention sweep failed; will try again',
+  });
 }
