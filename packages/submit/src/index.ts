@@ -5,7 +5,7 @@
  */
 export { Refusal } from './refusal.js';
 export { parseEmail } from './email.js';
-export { MODEL_NAME, resolveModel } from './models.js';
+export { MODEL_NAME, modelById, resolveModel } from './models.js';
 export { createJob, checkSample, type JobRequest, type StoredUpload, type SubmitDeps, type SubmittedJob } from './create-job.js';
 export { storeScanned, type ScannedUpload, type UploadSink } from './store-scanned.js';
 export { checkScheduleSource, openScheduleSource, parseScheduleSource, type ScheduleSource } from './schedule-source.js';

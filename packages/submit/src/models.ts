@@ -1,4 +1,4 @@
-import { findModel, listModels, type ModelRecord, type Pool } from '@batchcast/db';
+import { findModel, getModelById, listModels, type ModelRecord, type Pool } from '@batchcast/db';
 import { Refusal } from './refusal.js';
 
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -21,4 +21,20 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
     );
   }
   return model;
+}
+
+const byId = new Map<number, ModelRecord>();
+
+/**
+ * A model version by id (the one a job pinned). Versions never change once stored, so each is read from
+ * PostgreSQL once per process, by the web app and the workers alike.
+ */
+export async function modelById(pool: Pool, id: number): Promise<ModelRecord> {
+  let m = byId.get(id);
+  if (!m) {
+    m = (await getModelById(pool, id)) ?? undefined;
+    if (!m) throw new Error(`model ${id} does not exist`);
+    byId.set(id, m);
+  }
+  return m;
 }

@@ -2,7 +2,7 @@ import { readRecords, splitRecord } from '@batchcast/csv';
 import { countLabels, listChunks, readFirstPredictions, valueHistogram, type JobRecord } from '@batchcast/db';
 import { outputColumns, type ModelSchema } from '@batchcast/inference';
 import type { WebContext } from '../context.js';
-import { modelById } from './models.js';
+import { modelById } from '@batchcast/submit';
 
 export const PREVIEW_ROWS = 20;
 export const HISTOGRAM_BINS = 20;

@@ -1,7 +1,7 @@
 import type { JobRecord } from '@batchcast/db';
 import type { WebContext } from '../context.js';
 import { jobLinks } from './job-access.js';
-import { modelById } from './models.js';
+import { modelById } from '@batchcast/submit';
 
 /** The job status document of the HTTP contract. */
 export async function jobView(ctx: WebContext, job: JobRecord, token: string) {

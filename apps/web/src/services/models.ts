@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { findModel, getModelById, insertModelVersion, type ModelRecord, type Pool } from '@batchcast/db';
+import { findModel, insertModelVersion, type ModelRecord, type Pool } from '@batchcast/db';
 import { ModelError, outputColumns, prepareModel, type ModelSchema } from '@batchcast/inference';
 import type { Logger } from '@batchcast/log';
 import { MODEL_NAME, resolveModel as resolveModelShared } from '@batchcast/submit';
@@ -68,18 +68,6 @@ export async function registerModel(
 /** `name` or `name@version`; the default model when empty (@batchcast/submit, shared with scheduled runs). */
 export function resolveModel(pool: Pool, ref: string | undefined, defaultName: string): Promise<ModelRecord> {
   return resolveModelShared(pool, ref, defaultName);
-}
-
-/** Model versions never change once stored, so they can be cached for the life of the process. */
-const byId = new Map<number, ModelRecord>();
-export async function modelById(pool: Pool, id: number): Promise<ModelRecord> {
-  let m = byId.get(id);
-  if (!m) {
-    m = (await getModelById(pool, id)) ?? undefined;
-    if (!m) throw new Error(`model ${id} vanished`);
-    byId.set(id, m);
-  }
-  return m;
 }
 
 interface ManifestEntry {

@@ -4,7 +4,7 @@ import { csvField, csvLine, readRecords, safeRecord } from '@batchcast/csv';
 import { listChunks, readPredictionBatches, type JobRecord, type StoredBatch } from '@batchcast/db';
 import { outputColumns, type ModelSchema } from '@batchcast/inference';
 import type { WebContext } from '../context.js';
-import { modelById } from './models.js';
+import { modelById } from '@batchcast/submit';
 
 interface StoredLayout {
   header: string[];

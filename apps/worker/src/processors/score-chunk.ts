@@ -3,7 +3,8 @@ import { readBatches, type ColumnTarget } from '@batchcast/csv';
 import { getChunk, getJob, markJobRunning, observeHistogram, storeChunkPredictions, type PredictionRows } from '@batchcast/db';
 import type { Payload } from '@batchcast/queue';
 import type { WorkerContext } from '../context.js';
-import { modelRecord, modelSession } from '../models.js';
+import { modelById } from '@batchcast/submit';
+import { modelSession } from '../models.js';
 
 interface StoredLayout {
   header: string[];
@@ -27,7 +28,7 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
   if (chunk.done) return; // a redelivery after the chunk was stored
   await markJobRunning(ctx.pool, job.id);
 
-  const model = await modelRecord(ctx.pool, job.modelId);
+  const model = await modelById(ctx.pool, job.modelId);
   const session = await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
   const targets = job.targets as ColumnTarget[];
   const source = () => ctx.blobs.open(job.uploadKey);
