@@ -24,7 +24,17 @@ export interface ScannedUpload {
 export async function storeScanned(
   sink: UploadSink,
   source: Readable,
-  opts: { key: string; chunkRows: number; maxBytes?: number },
+  opts: {
+    key: string;
+    chunkRows: number;
+    maxBytes?: number;
+    /**
+     * What becomes of the source once the file is refused; by default it is destroyed. The browser upload
+     * drains it instead: destroying busboy's stream would make multer answer before the partial blob is
+     * removed.
+     */
+    abandon?: (source: Readable) => void;
+  },
 ): Promise<ScannedUpload> {
   const scanner = new CsvScanner({ chunkRows: opts.chunkRows });
   const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -52,7 +62,7 @@ export async function storeScanned(
     return { key: opts.key, size, layout: scanner.finish() };
   } catch (err) {
     source.unpipe(scan);
-    source.destroy();
+    (opts.abandon ?? ((s: Readable) => s.destroy()))(source);
     await sink.delete(opts.key).catch(() => undefined);
     throw err;
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Transform } from 'node:stream';
 import type { Request } from 'express';
 import type multer from 'multer';
 import type { BlobStore } from '@batchcast/blob';
-import { CsvScanner, type ByteSource, type CsvLayout } from '@batchcast/csv';
+import type { ByteSource, CsvLayout } from '@batchcast/csv';
+import { storeScanned } from '@batchcast/submit';
 
 /** What the storage engine adds to multer's file object. */
 export interface ScannedFile {
@@ -40,36 +40,16 @@ export class ScanningStorage implements multer.StorageEngine {
 
   _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
     const key = `uploads/${randomUUID()}.csv`;
-    const scanner = new CsvScanner({ chunkRows: this.chunkRows });
-    const scan = new Transform({
-      transform(buf: Buffer, _enc, done) {
-        try {
-          scanner.push(buf);
-          done(null, buf);
-        } catch (err) {
-          done(err as Error);
-        }
-      },
-    });
-    const source = file.stream;
-    // The upload's stream is piped by hand rather than handed to the store: on a refusal (not a CSV, a
-    // field too large) the store destroys what it was given, and destroying busboy's stream would make
-    // multer answer at once, before the partial blob is removed. Instead the rest of the upload is drained,
-    // and multer answers when this engine calls back, after the removal.
-    source.on('error', (err) => scan.destroy(err)); // the client went away mid-upload
-    source.pipe(scan);
-    this.blobs
-      .write(key, scan)
-      .then((size) => {
-        const layout = scanner.finish();
-        cb(null, { size, path: key, scanned: { key, source: () => this.blobs.open(key), size, layout } });
-      })
-      .catch(async (err) => {
-        source.unpipe(scan);
-        source.resume();
-        await this.blobs.delete(key).catch(() => undefined);
-        cb(err);
-      });
+    storeScanned(this.blobs, file.stream, {
+      key,
+      chunkRows: this.chunkRows,
+      // The rest of a refused upload is drained, and multer answers when this engine calls back: after the
+      // partial blob is gone.
+      abandon: (source) => source.resume(),
+    }).then(
+      ({ size, layout }) => cb(null, { size, path: key, scanned: { key, source: () => this.blobs.open(key), size, layout } }),
+      (err) => cb(err),
+    );
   }
 
   _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
