@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform, PG_BASE, sleep } from '../support/platform.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import {
-  bigBreastCancerCsv,
   checkStoredOnce,
   platformDb,
   processedRows,
@@ -11,8 +10,8 @@ import {
   runClean,
   status,
   submitOk,
-  tempDir,
   until,
+  faultFixture,
 } from '../support/faults.js';
 
 /**
@@ -26,36 +25,27 @@ import {
 const ROWS = 100_000;
 const OUTAGE_MS = 8_000;
 const pgProxy = new TcpProxy(new URL(PG_BASE).hostname, Number(new URL(PG_BASE).port || 5432));
-let platform: Platform;
-let file: string;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-beforeAll(async () => {
-  tmp = await tempDir('pgrestart');
-  file = await bigBreastCancerCsv(tmp.dir, ROWS);
-  const pgPort = await pgProxy.start();
-  platform = await new Platform({ workers: 2, pgPort, env: { CHUNK_ROWS: '10000', LOG_LEVEL: 'info' } }).start();
-});
-afterAll(async () => {
-  await pgProxy.restore().catch(() => undefined);
-  await platform?.stop();
-  await pgProxy.cut();
-  await tmp?.remove();
+const fx = faultFixture('pgrestart', {
+  rows: ROWS,
+  start: async () => new Platform({ workers: 2, pgPort: await pgProxy.start(), env: { CHUNK_ROWS: '10000', LOG_LEVEL: 'info' } }).start(),
+  beforeStop: () => pgProxy.restore(),
+  afterStop: () => pgProxy.cut(),
 });
 
 async function health(): Promise<{ status: number; checks: { postgres: string; redis: string } }> {
-  const res = await fetch(platform.url('/healthz'));
+  const res = await fetch(fx.platform.url('/healthz'));
   const body = (await res.json()) as { checks: { postgres: string; redis: string } };
   return { status: res.status, checks: body.checks };
 }
 
 it('rolls back the in-flight chunk, reconnects and completes after PostgreSQL drops every connection', { timeout: 300_000 }, async () => {
-  const clean = await runClean(platform, file, { model: 'breast-cancer-rf' });
+  const clean = await runClean(fx.platform, fx.file, { model: 'breast-cancer-rf' });
   expect(clean.done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
 
-  const db = await platformDb(platform); // direct, not through the proxy: the test's own view of the server
+  const db = await platformDb(fx.platform); // direct, not through the proxy: the test's own view of the server
   try {
-    const job = await submitOk(platform, file, { model: 'breast-cancer-rf' });
+    const job = await submitOk(fx.platform, fx.file, { model: 'breast-cancer-rf' });
 
     // A chunk's transaction in the middle of its COPY (it holds an xid once it has written anything).
     const inFlight = await until(
@@ -98,7 +88,7 @@ it('rolls back the in-flight chunk, reconnects and completes after PostgreSQL dr
       return h.status === 503 && h.checks.postgres.startsWith("down") ? h : null;
     }, 20_000);
     expect(down.checks.redis).toBe('ok');
-    const statusWhileDown = await fetch(platform.url(job.links.self));
+    const statusWhileDown = await fetch(fx.platform.url(job.links.self));
     expect(statusWhileDown.status).toBe(503);
     expect(((await statusWhileDown.json()) as { error: { code: string } }).error.code).toBe('unavailable');
 
@@ -107,19 +97,19 @@ it('rolls back the in-flight chunk, reconnects and completes after PostgreSQL dr
     await pgProxy.restore();
 
     await until('healthz back to 200', async () => (await health()).status === 200, 60_000);
-    const done = await waitForEnd(platform, job.links.self, 240_000);
+    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
     await checkStoredOnce(db, job.id, ROWS);
-    expect((await resultsBytes(platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
-    expect((await status(platform, job)).status).toBe('succeeded');
+    expect((await resultsBytes(fx.platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+    expect((await status(fx.platform, job)).status).toBe('succeeded');
 
     // Nothing crashed: the worker processes rode out the outage (no restart by the supervisor), and the
     // chunk whose transaction was cut was run again in place once PostgreSQL answered.
-    expect(platform.output).not.toMatch(/worker process exited/);
-    expect(platform.output).not.toMatch(/Unhandled 'error' event|uncaught/i);
-    expect(platform.output).toMatch(/PostgreSQL (unreachable; waiting for it|connection lost; retrying in place)/);
-    expect(platform.output).toMatch(/PostgreSQL is back; retrying/);
+    expect(fx.platform.output).not.toMatch(/worker process exited/);
+    expect(fx.platform.output).not.toMatch(/Unhandled 'error' event|uncaught/i);
+    expect(fx.platform.output).toMatch(/PostgreSQL (unreachable; waiting for it|connection lost; retrying in place)/);
+    expect(fx.platform.output).toMatch(/PostgreSQL is back; retrying/);
   } finally {
     await db.end();
   }

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
 import {
-  bigBreastCancerCsv,
   checkStoredOnce,
   platformDb,
   processedRows,
@@ -10,9 +9,9 @@ import {
   resultsBytes,
   runClean,
   submitOk,
-  tempDir,
   until,
   withRedis,
+  faultFixture,
 } from '../support/faults.js';
 
 /**
@@ -24,33 +23,26 @@ import {
 const ROWS = 100_000;
 const REDIS_DB = 7; // this file's own database index: FLUSHDB here touches no other test
 const RECONCILE_MS = 5_000;
-let platform: Platform;
-let file: string;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
 const redisUrl = redisUrlWithDb(REDIS_DB);
 
-beforeAll(async () => {
-  tmp = await tempDir('flush');
-  file = await bigBreastCancerCsv(tmp.dir, ROWS);
-  platform = await new Platform({
-    workers: 2,
-    env: { CHUNK_ROWS: '5000', REDIS_URL: redisUrl, RECONCILE_INTERVAL_MS: String(RECONCILE_MS) },
-  }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
-  await withRedis(redisUrl, (r) => r.flushdb()).catch(() => undefined);
-  await tmp?.remove();
+const fx = faultFixture('flush', {
+  rows: ROWS,
+  start: () =>
+    new Platform({
+      workers: 2,
+      env: { CHUNK_ROWS: '5000', REDIS_URL: redisUrl, RECONCILE_INTERVAL_MS: String(RECONCILE_MS) },
+    }).start(),
+  afterStop: () => withRedis(redisUrl, (r) => r.flushdb()).catch(() => undefined),
 });
 
 it('re-enqueues unfinished work after Redis lost its data', { timeout: 300_000 }, async () => {
-  const clean = await runClean(platform, file, { model: 'breast-cancer-rf' });
+  const clean = await runClean(fx.platform, fx.file, { model: 'breast-cancer-rf' });
   expect(clean.done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
 
-  const db = await platformDb(platform);
+  const db = await platformDb(fx.platform);
   try {
-    const job = await submitOk(platform, file, { model: 'breast-cancer-rf' });
-    const finaliser = `${platform.prefix}:finalize:finalize-${job.id}`;
+    const job = await submitOk(fx.platform, fx.file, { model: 'breast-cancer-rf' });
+    const finaliser = `${fx.platform.prefix}:finalize:finalize-${job.id}`;
     await until('some chunks scored', async () => (await processedRows(db, job.id)).doneChunks >= 2, 120_000, 50);
     await withRedis(redisUrl, async (r) => {
       expect(await r.exists(finaliser), 'the flow is in Redis before the flush').toBe(1);
@@ -70,13 +62,13 @@ it('re-enqueues unfinished work after Redis lost its data', { timeout: 300_000 }
       100,
     );
     console.log(`re-enqueued ${Date.now() - flushedAt} ms after the flush`);
-    expect(platform.output).toMatch(/reconciler re-queued a job Redis did not know/);
+    expect(fx.platform.output).toMatch(/reconciler re-queued a job Redis did not know/);
 
-    const done = await waitForEnd(platform, job.links.self, 240_000);
+    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
     await checkStoredOnce(db, job.id, ROWS);
-    expect((await resultsBytes(platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+    expect((await resultsBytes(fx.platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
   } finally {
     await db.end();
   }

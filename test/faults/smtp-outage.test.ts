@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform, sleep } from '../support/platform.js';
 import { TestSmtp } from '../support/smtp.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { bigBreastCancerCsv, platformDb, processedRows, runClean, submitOk, tempDir, until } from '../support/faults.js';
+import { faultFixture, platformDb, processedRows, runClean, submitOk, until } from '../support/faults.js';
 
 /**
  * Fault: the SMTP server is unreachable when a 100,000-row job finishes (connections refused: a TCP proxy
@@ -14,29 +14,23 @@ import { bigBreastCancerCsv, platformDb, processedRows, runClean, submitOk, temp
 const ROWS = 100_000;
 const smtp = new TestSmtp();
 let smtpProxy: TcpProxy;
-let platform: Platform;
-let file: string;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-beforeAll(async () => {
-  tmp = await tempDir('smtp');
-  file = await bigBreastCancerCsv(tmp.dir, ROWS);
-  const smtpPort = await smtp.start();
-  smtpProxy = new TcpProxy('127.0.0.1', smtpPort);
-  const proxied = await smtpProxy.start();
-  platform = await new Platform({ workers: 2, smtpPort: proxied, env: { CHUNK_ROWS: '10000' } }).start();
-});
-afterAll(async () => {
-  await smtpProxy?.restore().catch(() => undefined);
-  await platform?.stop();
-  await smtpProxy?.cut();
-  await smtp.stop();
-  await tmp?.remove();
+const fx = faultFixture('smtp', {
+  rows: ROWS,
+  start: async () => {
+    smtpProxy = new TcpProxy('127.0.0.1', await smtp.start());
+    return new Platform({ workers: 2, smtpPort: await smtpProxy.start(), env: { CHUNK_ROWS: '10000' } }).start();
+  },
+  beforeStop: async () => smtpProxy?.restore(),
+  afterStop: async () => {
+    await smtpProxy?.cut();
+    await smtp.stop();
+  },
 });
 
 /** Failed attempts of this job's email so far, as the workers log them. */
 function emailFailures(jobId: string): number {
-  return platform.output.split('\n').filter((l) => l.includes('"queue":"email"') && l.includes(jobId) && l.includes('job attempt failed')).length;
+  return fx.platform.output.split('\n').filter((l) => l.includes('"queue":"email"') && l.includes(jobId) && l.includes('job attempt failed')).length;
 }
 
 type ChunkSnapshot = { index: number; attempts: number; processed: number; finished_at: string }[];
@@ -55,16 +49,16 @@ async function batchSnapshot(db: Awaited<ReturnType<typeof platformDb>>, jobId: 
 }
 
 it('retries the email through an SMTP outage and sends it exactly once, without re-running inference', { timeout: 300_000 }, async () => {
-  const db = await platformDb(platform);
+  const db = await platformDb(fx.platform);
   try {
     const email = 'owner+outage@example.com';
-    const job = await submitOk(platform, file, { model: 'breast-cancer-rf', email });
+    const job = await submitOk(fx.platform, fx.file, { model: 'breast-cancer-rf', email });
     await until('some chunks scored', async () => (await processedRows(db, job.id)).doneChunks >= 1, 120_000, 50);
     await smtpProxy.cut();
     const progress = await processedRows(db, job.id);
     expect(progress.doneChunks, 'the outage starts mid-job').toBeLessThan(progress.chunks);
 
-    const done = await waitForEnd(platform, job.links.self, 240_000);
+    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
     expect(done.status).toBe('succeeded');
     expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
 
@@ -79,7 +73,7 @@ it('retries the email through an SMTP outage and sends it exactly once, without 
     await smtpProxy.restore();
     const mail = await smtp.waitFor(email, 120_000);
     expect(mail.subject).toMatch(/ready/i);
-    expect(mail.text).toContain(`${platform.baseUrl}/jobs/${job.id}?token=`);
+    expect(mail.text).toContain(`${fx.platform.baseUrl}/jobs/${job.id}?token=`);
     await until('the job marked notified', async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at, 30_000);
 
     // Exactly once: give any duplicate (a second retry, the reconciler) time to show up, then count.
@@ -95,12 +89,12 @@ it('retries the email through an SMTP outage and sends it exactly once, without 
 });
 
 it('retries through a server refusing every message (451) and sends once when it accepts again', { timeout: 180_000 }, async () => {
-  const db = await platformDb(platform);
+  const db = await platformDb(fx.platform);
   try {
     const email = 'owner+refused@example.com';
     smtp.refuse = true;
     const refusedBefore = smtp.refused;
-    const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg', email });
+    const { job } = await runClean(fx.platform, 'iris.csv', { model: 'iris-logreg', email });
     await until('two refused deliveries', () => smtp.refused - refusedBefore >= 2, 60_000);
     const chunksBefore = await chunkSnapshot(db, job.id);
     smtp.refuse = false;

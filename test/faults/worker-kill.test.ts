@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
 import {
-  bigBreastCancerCsv,
   checkStoredOnce,
   platformDb,
   processedRows,
   resultsBytes,
   runClean,
   submitOk,
-  tempDir,
   until,
+  faultFixture,
 } from '../support/faults.js';
 
 /**
@@ -20,27 +19,19 @@ import {
  * no row lost, none duplicated.
  */
 const ROWS = 100_000;
-let platform: Platform;
-let file: string;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-beforeAll(async () => {
-  tmp = await tempDir('kill');
-  file = await bigBreastCancerCsv(tmp.dir, ROWS);
-  platform = await new Platform({ workers: 2, env: { CHUNK_ROWS: '5000' } }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
-  await tmp?.remove();
+const fx = faultFixture('kill', {
+  rows: ROWS,
+  start: () => new Platform({ workers: 2, env: { CHUNK_ROWS: '5000' } }).start(),
 });
 
 it('survives SIGKILL of every worker process mid-job', { timeout: 300_000 }, async () => {
-  const clean = await runClean(platform, file, { model: 'breast-cancer-rf' });
+  const clean = await runClean(fx.platform, fx.file, { model: 'breast-cancer-rf' });
   expect(clean.done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
 
-  const db = await platformDb(platform);
+  const db = await platformDb(fx.platform);
   try {
-    const job = await submitOk(platform, file, { model: 'breast-cancer-rf' });
+    const job = await submitOk(fx.platform, fx.file, { model: 'breast-cancer-rf' });
     const t1 = Date.now();
     // Some chunks stored, and a chunk's transaction open right now (its COPY writing): the kill lands mid-write.
     await until(
@@ -56,7 +47,7 @@ it('survives SIGKILL of every worker process mid-job', { timeout: 300_000 }, asy
       120_000,
       10,
     );
-    const before = platform.workerPids();
+    const before = fx.platform.workerPids();
     const progress = await processedRows(db, job.id);
     console.log(`killing at ${Date.now() - t1} ms`, progress);
     expect(progress.doneChunks, 'the kill happens mid-job').toBeLessThan(progress.chunks);
@@ -64,16 +55,16 @@ it('survives SIGKILL of every worker process mid-job', { timeout: 300_000 }, asy
 
     // The supervisor starts new worker processes.
     await until('workers restarted', () => {
-      const now = platform.workerPids();
+      const now = fx.platform.workerPids();
       return now.length === 2 && now.every((p) => !before.includes(p));
     }, 60_000);
 
-    const done = await waitForEnd(platform, job.links.self, 240_000);
+    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
     console.log(`faulted run ${Date.now() - t1} ms`);
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
     await checkStoredOnce(db, job.id, ROWS);
-    const results = await resultsBytes(platform, job);
+    const results = await resultsBytes(fx.platform, job);
     expect(results.length).toBe(clean.results.length);
     expect(results.equals(clean.results), 'results byte-identical to the clean run').toBe(true);
   } finally {

@@ -1,17 +1,16 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
 import {
-  bigBreastCancerCsv,
   checkStoredOnce,
   platformDb,
   processedRows,
   resultsBytes,
   runClean,
   submitOk,
-  tempDir,
   until,
+  faultFixture,
 } from '../support/faults.js';
 
 /**
@@ -21,19 +20,11 @@ import {
  * job ends with results byte-identical to a clean run.
  */
 const ROWS = 100_000;
-let platform: Platform;
-let file: string;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-beforeAll(async () => {
-  tmp = await tempDir('sigterm');
-  file = await bigBreastCancerCsv(tmp.dir, ROWS);
+const fx = faultFixture('sigterm', {
+  rows: ROWS,
   // LOG_LEVEL=info: the test reads which process scored which chunk from the logs.
-  platform = await new Platform({ workers: 2, env: { CHUNK_ROWS: '10000', LOG_LEVEL: 'info' } }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
-  await tmp?.remove();
+  start: () => new Platform({ workers: 2, env: { CHUNK_ROWS: '10000', LOG_LEVEL: 'info' } }).start(),
 });
 
 function alive(pid: number): boolean {
@@ -51,7 +42,7 @@ interface LogLine {
   time: number;
 }
 const logLines = (): LogLine[] =>
-  platform.output
+  fx.platform.output
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => {
@@ -64,11 +55,11 @@ const logLines = (): LogLine[] =>
     .filter((l): l is LogLine => l !== null);
 
 it('lets a worker finish its chunk and exit on SIGTERM; the job still completes', { timeout: 300_000 }, async () => {
-  const clean = await runClean(platform, file, { model: 'breast-cancer-rf' });
+  const clean = await runClean(fx.platform, fx.file, { model: 'breast-cancer-rf' });
 
-  const db = await platformDb(platform);
+  const db = await platformDb(fx.platform);
   try {
-    const job = await submitOk(platform, file, { model: 'breast-cancer-rf' });
+    const job = await submitOk(fx.platform, fx.file, { model: 'breast-cancer-rf' });
     // A worker process that is scoring a chunk right now (its pool has a COPY in flight).
     const busy = await until(
       'a worker scoring a chunk',
@@ -78,7 +69,7 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
              AND query LIKE 'COPY prediction_batches%' AND state = 'active'`,
         );
         for (const { port } of rows) {
-          const pid = pidOwningLocalPort(port, platform.workerPids());
+          const pid = pidOwningLocalPort(port, fx.platform.workerPids());
           if (pid) return pid;
         }
         return null;
@@ -105,12 +96,12 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
     expect(lines.some((l) => /shutdown took too long/.test(l.msg))).toBe(false);
 
     // The supervisor replaces it, and the job ends on its own, every row once.
-    await until('a replacement worker', () => platform.workerPids().length === 2 && !platform.workerPids().includes(busy), 60_000);
-    const done = await waitForEnd(platform, job.links.self, 240_000);
+    await until('a replacement worker', () => fx.platform.workerPids().length === 2 && !fx.platform.workerPids().includes(busy), 60_000);
+    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
     await checkStoredOnce(db, job.id, ROWS);
-    expect((await resultsBytes(platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+    expect((await resultsBytes(fx.platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
   } finally {
     await db.end();
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { submit, waitForEnd, type JobStatus, type SubmitOptions } from './http.js';
 import { examples, PG_BASE, REDIS_BASE, repoRoot, sleep, type Platform } from './platform.js';
 
@@ -149,4 +149,46 @@ export async function processedRows(db: pg.Client, jobId: string): Promise<{ pro
     [jobId],
   );
   return rows[0];
+}
+
+/** What a fault test works on: a big CSV in a temporary folder, and the platform it injects faults into. */
+export interface FaultFixture {
+  readonly platform: Platform;
+  readonly file: string;
+}
+
+/**
+ * Registers the hooks every fault test needs: before all, a `rows`-row breast-cancer file and a platform
+ * from `start` (which may first put proxies in front of its dependencies); after all, `beforeStop` (bring
+ * a cut dependency back, so the platform can shut down cleanly), the platform stopped, `afterStop`, and the
+ * folder removed.
+ */
+export function faultFixture(
+  label: string,
+  opts: { rows: number; start: () => Promise<Platform>; beforeStop?: () => Promise<unknown>; afterStop?: () => Promise<unknown> },
+): FaultFixture {
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  let platform: Platform | undefined;
+  let file: string | undefined;
+  beforeAll(async () => {
+    tmp = await tempDir(label);
+    file = await bigBreastCancerCsv(tmp.dir, opts.rows);
+    platform = await opts.start();
+  });
+  afterAll(async () => {
+    await opts.beforeStop?.().catch(() => undefined);
+    await platform?.stop();
+    await opts.afterStop?.();
+    await tmp?.remove();
+  });
+  return {
+    get platform() {
+      if (!platform) throw new Error('the platform is not started yet');
+      return platform;
+    },
+    get file() {
+      if (!file) throw new Error('the file is not made yet');
+      return file;
+    },
+  };
 }
