@@ -156,7 +156,7 @@ async function timeStore({ prepared, layout, targets, batches, outs, dbName, onC
           labels: out.labels,
           values: out.values,
           probabilities: out.probabilities,
-          errors: new Map(batch.errors.map((e) => [e.row - batch.firstRow, e.message])),
+          errors: batch.errors,
         };
       }
     }

@@ -48,20 +48,13 @@ export async function scoreChunk(ctx: WorkerContext, payload: Payload<'score-chu
       const inferenceStarted = performance.now();
       const out = await session.score(batch, targets);
       inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
-      const errors = new Map<number, string>();
-      const errorDetails = new Map<number, { column: string | null; value: string | null }>();
-      for (const e of batch.errors) {
-        errors.set(e.row - batch.firstRow, e.message);
-        errorDetails.set(e.row - batch.firstRow, { column: e.column, value: e.value });
-      }
       yield {
         firstRow: batch.firstRow,
         count: batch.count,
         labels: out.labels,
         values: out.values,
         probabilities: out.probabilities,
-        errors,
-        errorDetails,
+        errors: batch.errors,
       };
     }
   }

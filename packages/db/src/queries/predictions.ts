@@ -17,21 +17,23 @@ export interface PredictionRows {
   values: ArrayLike<number> | null;
   /** Row-major [count, classes] (classifiers). */
   probabilities: ArrayLike<number> | null;
-  /** Error message by offset within the batch; such rows keep empty predictions. */
-  errors: Map<number, string>;
-  /** The column at fault and its cell, by offset within the batch (for the errors CSV); optional. */
-  errorDetails?: Map<number, { column: string | null; value: string | null }>;
+  /**
+   * The rows of the batch that failed, in row order, as the CSV reader reports them (`row` is the absolute
+   * row number): such rows keep empty predictions; the column and cell go to the errors CSV.
+   */
+  errors: readonly { row: number; column: string | null; value: string | null; message: string }[];
 }
 
 // Stored labels and messages are single lines: the results download writes one line per row.
 const oneLine = (s: string): string => (/[\r\n]/.test(s) ? s.replace(/\r\n|[\r\n]/g, ' ') : s);
 
 function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows): Buffer {
-  const errorRows = [...batch.errors.keys()].sort((a, b) => a - b);
+  const errorRows = batch.errors.map((e) => e.row - batch.firstRow);
   w.tuple(10).uuid(jobId).int8(batch.firstRow).int4(batch.count);
   if (batch.labels) {
     const labels = new Array<string>(batch.count);
-    for (let i = 0; i < batch.count; i++) labels[i] = batch.errors.has(i) ? '' : oneLine(String(batch.labels[i]));
+    for (let i = 0; i < batch.count; i++) labels[i] = oneLine(String(batch.labels[i]));
+    for (const r of errorRows) labels[r] = ''; // a failed row's prediction means nothing
     w.textArray(labels);
   } else w.null();
   if (batch.probabilities) w.float4Array(batch.probabilities);
@@ -39,9 +41,9 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   if (batch.values) w.float4Array(batch.values);
   else w.null();
   w.int4Array(errorRows);
-  w.textArray(errorRows.map((r) => oneLine(batch.errors.get(r)!)));
-  w.nullableTextArray(errorRows.map((r) => batch.errorDetails?.get(r)?.column ?? null));
-  w.nullableTextArray(errorRows.map((r) => batch.errorDetails?.get(r)?.value ?? null));
+  w.textArray(batch.errors.map((e) => oneLine(e.message)));
+  w.nullableTextArray(batch.errors.map((e) => e.column));
+  w.nullableTextArray(batch.errors.map((e) => e.value));
   return w.take();
 }
 
@@ -117,7 +119,7 @@ export async function storeChunkPredictions(
       for await (const batch of batches) {
         await write(state, encodeBatch(writer, chunk.jobId, batch));
         processed += batch.count;
-        failed += batch.errors.size;
+        failed += batch.errors.length;
       }
       await write(state, COPY_TRAILER);
       if (state.failure) throw state.failure;
