@@ -108,19 +108,26 @@ async function machineFacts() {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     postgres,
     redis,
-    loadStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadStart: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 
 /** 1,000 rows of breast_cancer.csv as JSON objects: patient_id as text, every feature as a number. */
 function realtimeRows(n) {
-  const [headerLine, ...lines] = readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8').trimEnd().split('\n');
+  const [headerLine, ...lines] = readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8')
+    .trimEnd()
+    .split('\n');
   const header = headerLine.replace(/\r$/, '').split(',');
   const rows = [];
   for (let i = 0; i < n; i++) {
     const cells = lines[i % lines.length].replace(/\r$/, '').split(',');
     const o = {};
-    header.forEach((h, c) => (o[h] = c === 0 ? cells[c] : Number(cells[c])));
+    header.forEach((h, c) => {
+      o[h] = c === 0 ? cells[c] : Number(cells[c]);
+    });
     rows.push(o);
   }
   return rows;
@@ -153,8 +160,8 @@ function logSummary(platform, jobId) {
   const problems = platform.lines.filter((l) => l.level >= 40);
   const distinct = new Map();
   for (const l of problems) {
-    const source = l.raw ? 'uncaught (stderr)' : l.service ?? 'platform';
-    const key = `${source}: ${l.msg}${l.err ? ` (${typeof l.err === 'string' ? l.err : l.err.message ?? ''})` : ''}`.slice(0, 300);
+    const source = l.raw ? 'uncaught (stderr)' : (l.service ?? 'platform');
+    const key = `${source}: ${l.msg}${l.err ? ` (${typeof l.err === 'string' ? l.err : (l.err.message ?? '')})` : ''}`.slice(0, 300);
     distinct.set(key, (distinct.get(key) ?? 0) + 1);
   }
   return { timeline, byWorker: Object.fromEntries(byWorker), problems: [...distinct].map(([k, n]) => `${n}× ${k}`) };
@@ -164,7 +171,12 @@ async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', ex
   checkAbort();
   const label = `WORKERS=${workers}${blobStore === 'fs' ? '' : `, BLOB_STORE=${blobStore}`}`;
   const result = { workers, blobStore, label };
-  const platform = new Platform({ workers, blobStore, logFile: path.join(outDir, `platform-workers${workers}-${blobStore}.log`), logLevel: LOG_LEVEL });
+  const platform = new Platform({
+    workers,
+    blobStore,
+    logFile: path.join(outDir, `platform-workers${workers}-${blobStore}.log`),
+    logLevel: LOG_LEVEL,
+  });
   cleanups.push(() => platform.stop());
   try {
     say(`${label}: starting an isolated platform (db ${platform.dbName}, prefix ${platform.prefix})`);
@@ -291,7 +303,15 @@ async function main() {
   say(`input: ${path.relative(repoRoot, input.file)} ${(input.bytes / 1e6).toFixed(0)} MB (${input.generator})`);
 
   const cpu = [];
-  const r = { rows: ROWS, machine, input: { ...input, file: path.relative(repoRoot, input.file) }, platforms: [], cpu, noise: [], observations: [] };
+  const r = {
+    rows: ROWS,
+    machine,
+    input: { ...input, file: path.relative(repoRoot, input.file) },
+    platforms: [],
+    cpu,
+    noise: [],
+    observations: [],
+  };
 
   checkAbort();
   say('stages alone, in this process');
@@ -316,15 +336,27 @@ async function main() {
     const fc = foreignCores(d);
     if (fc >= 0.25) {
       const who = d.topOthers.map(([c, x]) => `${c} ${x.toFixed(1)} cpu-s`).join(', ');
-      r.noise.push(`${name}: other processes used ${fc.toFixed(2)} of ${machine.cores} cores on average (${who || 'short-lived processes'}).`);
+      r.noise.push(
+        `${name}: other processes used ${fc.toFixed(2)} of ${machine.cores} cores on average (${who || 'short-lived processes'}).`,
+      );
     }
   }
   if (busyAtStart.busy.length) {
-    r.noise.push(`top -bn1 at start (load ${busyAtStart.load}): ${busyAtStart.busy.slice(0, 6).map((b) => `${b.command} ${b.cpu}%`).join(', ')}.`);
+    r.noise.push(
+      `top -bn1 at start (load ${busyAtStart.load}): ${busyAtStart.busy
+        .slice(0, 6)
+        .map((b) => `${b.command} ${b.cpu}%`)
+        .join(', ')}.`,
+    );
   }
   const busyAtEnd = busyProcesses(new Set([process.pid]));
   if (busyAtEnd.busy.length) {
-    r.noise.push(`top -bn1 at end (load ${busyAtEnd.load}): ${busyAtEnd.busy.slice(0, 6).map((b) => `${b.command} ${b.cpu}%`).join(', ')}.`);
+    r.noise.push(
+      `top -bn1 at end (load ${busyAtEnd.load}): ${busyAtEnd.busy
+        .slice(0, 6)
+        .map((b) => `${b.command} ${b.cpu}%`)
+        .join(', ')}.`,
+    );
   }
   for (const p of r.platforms) {
     const w = p.label;
@@ -342,7 +374,10 @@ async function main() {
     if (p.problems?.length) r.observations.push(`${w}: platform logged warnings/errors: ${p.problems.slice(0, 8).join(' | ')}`);
     if (p.stop?.leaked) r.observations.push(`${w}: ${p.stop.leaked} process(es) did not stop on SIGTERM and were killed.`);
   }
-  r.loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  r.loadEnd = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   r.totalSeconds = (now() - started) / 1000;
   return r;
 }
@@ -354,7 +389,9 @@ try {
   await writeFile(path.join(outDir, 'latest.md'), `# batchcast bench, ${new Date().toISOString()}\n\n${report}\n`);
   await writeFile(path.join(outDir, 'latest.json'), JSON.stringify(r, null, 2));
   process.stdout.write(`\n${report}\n`);
-  say(`report written to ${path.relative(repoRoot, path.join(outDir, 'latest.md'))} (raw numbers: latest.json; platform logs: platform-workers*.log)`);
+  say(
+    `report written to ${path.relative(repoRoot, path.join(outDir, 'latest.md'))} (raw numbers: latest.json; platform logs: platform-workers*.log)`,
+  );
   if (r.platforms.some((p) => p.error)) exitCode = 1;
 } catch (err) {
   console.error(`bench failed: ${err.stack ?? err.message}`);

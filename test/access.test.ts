@@ -36,7 +36,9 @@ async function rawSubmit(headers: Record<string, string>, file: Buffer, fields: 
   for (const [k, v] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   }
-  parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\ncontent-type: text/csv\r\n\r\n`));
+  parts.push(
+    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\ncontent-type: text/csv\r\n\r\n`),
+  );
   parts.push(file, Buffer.from(`\r\n--${boundary}--\r\n`));
   const body = Buffer.concat(parts);
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
@@ -81,7 +83,10 @@ describe('job tokens', () => {
 
     const db = await platformDb(platform);
     try {
-      const { rows } = await db.query<{ token_hash: Buffer; purpose: string }>('SELECT token_hash, purpose FROM job_tokens WHERE job_id = $1 ORDER BY purpose DESC', [job.id]);
+      const { rows } = await db.query<{ token_hash: Buffer; purpose: string }>(
+        'SELECT token_hash, purpose FROM job_tokens WHERE job_id = $1 ORDER BY purpose DESC',
+        [job.id],
+      );
       const sha = (t: string) => createHash('sha256').update(t).digest();
       expect(rows.map((r) => r.purpose)).toEqual(['upload', 'email']);
       expect(rows[0]!.token_hash.equals(sha(job.token))).toBe(true);
@@ -178,7 +183,7 @@ describe('emails', () => {
       'owner@example.com, attacker@example.com',
       'Owner <owner@example.com>',
       'owner@example.com%0d%0abcc:attacker@example.com',
-      'a'.repeat(300) + '@example.com',
+      `${'a'.repeat(300)}@example.com`,
     ]) {
       const r = await submit(platform, 'iris.csv', { model: 'iris-logreg', email: bad });
       expect(r.status, JSON.stringify(bad)).toBe(400);
@@ -207,8 +212,10 @@ describe('results CSV', () => {
       ['', ''],
     ];
     const lines = [['note', ...header!, 'amount'].join(',')];
-    rows.forEach((r, i) => lines.push([notes[i % notes.length]![0], ...r, i % 2 ? '-42' : '=42'].join(',')));
-    const job = await submitOk(platform, Buffer.from(lines.join('\n') + '\n'), { model: 'iris-logreg', filename: 'formulas.csv' });
+    rows.forEach((r, i) => {
+      lines.push([notes[i % notes.length]![0], ...r, i % 2 ? '-42' : '=42'].join(','));
+    });
+    const job = await submitOk(platform, Buffer.from(`${lines.join('\n')}\n`), { model: 'iris-logreg', filename: 'formulas.csv' });
     const done = await waitForEnd(platform, job.links.self);
     expect(done.status).toBe('succeeded');
     const text = (await resultsBytes(platform, job)).toString('utf8');
@@ -218,11 +225,15 @@ describe('results CSV', () => {
       expect(row.note, `row ${i + 1}`).toBe(notes[i % notes.length]![1]);
       expect(row.amount).toBe(i % 2 ? '-42' : "'=42");
       // The model's input columns are numbers and come back exactly as uploaded.
-      header!.forEach((h, k) => expect(row[h]).toBe(rows[i]![k]));
+      header!.forEach((h, k) => {
+        expect(row[h]).toBe(rows[i]![k]);
+      });
       expect(row.prediction).toMatch(/^(setosa|versicolor|virginica)$/);
-      for (const c of ['probability_setosa', 'probability_versicolor', 'probability_virginica']) expect(Number.isFinite(Number(row[c]))).toBe(true);
+      for (const c of ['probability_setosa', 'probability_versicolor', 'probability_virginica'])
+        expect(Number.isFinite(Number(row[c]))).toBe(true);
     });
     // No cell of the whole file starts a formula.
-    for (const r of parseCsv(text)) for (const cell of r) expect(/^[=+\-@\t\r]/.test(cell) && !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(cell), cell).toBe(false);
+    for (const r of parseCsv(text))
+      for (const cell of r) expect(/^[=+\-@\t\r]/.test(cell) && !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(cell), cell).toBe(false);
   });
 });

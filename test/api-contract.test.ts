@@ -63,7 +63,13 @@ describe('job tokens', () => {
 
   it('reports the status document of the contract', async () => {
     const job = await (await fetch(platform.url(`/api/jobs/${id}?token=${token}`))).json();
-    expect(job).toMatchObject({ id, status: 'succeeded', model: { name: 'iris-logreg', version: 1 }, rows: { total: 150, processed: 150, failed: 0 }, error: null });
+    expect(job).toMatchObject({
+      id,
+      status: 'succeeded',
+      model: { name: 'iris-logreg', version: 1 },
+      rows: { total: 150, processed: 150, failed: 0 },
+      error: null,
+    });
     for (const k of ['createdAt', 'startedAt', 'finishedAt']) expect(Number.isNaN(Date.parse(job[k])), k).toBe(false);
   });
 });

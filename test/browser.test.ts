@@ -35,7 +35,15 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       new Platform({ workers: 1, env: { CHUNK_ROWS: '50' } }).start(),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-quic',
+        ],
       }),
     ]);
     desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -114,7 +122,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
-  it('refuses a file without the model\'s columns in the browser, before uploading anything', async () => {
+  it("refuses a file without the model's columns in the browser, before uploading anything", async () => {
     const page = await open(desktop, '/');
     const uploads = () => readdir(path.join(platform.dataDir, 'uploads')).catch(() => []);
     const before = await uploads();
@@ -157,7 +165,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
   it('cancels a running job from its page', async () => {
     const [header, ...rows] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
     const big = path.join(tmp, 'big-iris.csv');
-    await writeFile(big, [header, ...Array.from({ length: 200 }, () => rows).flat()].join('\n') + '\n'); // 30,000 rows
+    await writeFile(big, `${[header, ...Array.from({ length: 200 }, () => rows).flat()].join('\n')}\n`); // 30,000 rows
     const page = await open(desktop, '/');
     await page.setInputFiles('input[name="file"]', big);
     await page.click('button[type="submit"]');
@@ -184,7 +192,8 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
 
   it('shows a <script> cell as text', async () => {
     const page = await open(desktop, '/');
-    const csv = 'sepal_length,sepal_width,petal_length,petal_width,note\n5.1,3.5,1.4,0.2,<script>window.__pwned=1</script>\n6.2,2.9,4.3,1.3,<img src=x onerror="window.__pwned=2">\n';
+    const csv =
+      'sepal_length,sepal_width,petal_length,petal_width,note\n5.1,3.5,1.4,0.2,<script>window.__pwned=1</script>\n6.2,2.9,4.3,1.3,<img src=x onerror="window.__pwned=2">\n';
     await page.setInputFiles('input[name="file"]', { name: 'tricky.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
     await page.click('button[type="submit"]');
@@ -201,7 +210,10 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
 
   it('fits a phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    for (const [name, url] of [['upload', '/'], ['job-succeeded', jobPageUrl]] as const) {
+    for (const [name, url] of [
+      ['upload', '/'],
+      ['job-succeeded', jobPageUrl],
+    ] as const) {
       const page = await open(phone, url);
       if (name === 'job-succeeded') await page.waitForSelector('#preview-card:not([hidden])');
       else await page.setInputFiles('input[name="file"]', path.join(examples, 'data/diabetes.csv'));
@@ -220,7 +232,11 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     const reached: string[] = [];
     for (let i = 0; i < 8 && !reached.includes('submit-button'); i++) {
       await page.keyboard.press('Tab');
-      reached.push(await page.evaluate(() => document.activeElement?.id || (document.activeElement as HTMLInputElement)?.name || document.activeElement?.tagName || ''));
+      reached.push(
+        await page.evaluate(
+          () => document.activeElement?.id || (document.activeElement as HTMLInputElement)?.name || document.activeElement?.tagName || '',
+        ),
+      );
     }
     for (const id of ['model', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');

@@ -25,15 +25,7 @@ afterAll(async () => {
 
 async function irisWithNotes(newline: string, bom: boolean): Promise<Buffer> {
   const [header, ...rows] = parseCsv((await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd());
-  const notes = [
-    'plain',
-    '"two\nlines, and a comma"',
-    '"she said ""hi"""',
-    '"three\r\nlines\nhere"',
-    '=SUM(A1:A2)',
-    '"ünïcödé ✓"',
-    '',
-  ];
+  const notes = ['plain', '"two\nlines, and a comma"', '"she said ""hi"""', '"three\r\nlines\nhere"', '=SUM(A1:A2)', '"ünïcödé ✓"', ''];
   const lines = [['id', 'note', ...header!].join(',')];
   rows.forEach((r, i) => {
     const cells = [...r];
@@ -47,7 +39,7 @@ async function score(p: Platform, file: Buffer): Promise<{ text: string; rows: {
   const job = await (await submit(p, file, { model: 'iris-logreg', filename: 'notes.csv' })).json();
   const done = await waitForEnd(p, job.links.self);
   expect(done.status).toBe('succeeded');
-    // Decode by hand: Response.text() would drop a byte order mark, which is part of what we check.
+  // Decode by hand: Response.text() would drop a byte order mark, which is part of what we check.
   const bytes = await (await fetch(p.url(job.links.results))).arrayBuffer();
   return { text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), rows: done.rows };
 }

@@ -79,7 +79,10 @@ describe('batchcast submit', () => {
   });
 
   it('without --wait prints the page at once', async () => {
-    const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--email', 'cli@example.com', '--url', platform.baseUrl], { BATCHCAST_URL: 'http://127.0.0.1:1' });
+    const r = await cli(
+      ['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--email', 'cli@example.com', '--url', platform.baseUrl],
+      { BATCHCAST_URL: 'http://127.0.0.1:1' },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
   });
@@ -105,7 +108,14 @@ describe('batchcast submit', () => {
     const refused = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'no-such-model']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('There is no model "no-such-model"');
-    const unreachable = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', 'http://127.0.0.1:1']);
+    const unreachable = await cli([
+      'submit',
+      path.join(examples, 'data/iris.csv'),
+      '--model',
+      'iris-logreg',
+      '--url',
+      'http://127.0.0.1:1',
+    ]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach batchcast');
   });
@@ -129,13 +139,24 @@ describe('batchcast submit', () => {
   it('--help documents the commands', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const word of ['submit FILE --model NAME', '--wait', '--out', 'models list', 'models add', 'BATCHCAST_URL', 'BATCHCAST_ADMIN_TOKEN']) expect(r.stdout).toContain(word);
+    for (const word of [
+      'submit FILE --model NAME',
+      '--wait',
+      '--out',
+      'models list',
+      'models add',
+      'BATCHCAST_URL',
+      'BATCHCAST_ADMIN_TOKEN',
+    ])
+      expect(r.stdout).toContain(word);
     expect((await cli(['submit', '--help'])).stdout).toContain('Usage: batchcast submit');
   });
 
   it('runs through the executable shim npm links as `batchcast`', async () => {
     const shim = path.join(repoRoot, 'apps/cli/bin/batchcast.js');
-    const out = await new Promise<string>((resolve, reject) => execFile(shim, ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(shim, ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
     expect(out.trim()).toMatch(/^batchcast \d+\.\d+\.\d+$/);
   });
 });
@@ -146,7 +167,10 @@ describe('batchcast models', () => {
     const denied = await cli(['models', 'add', onnx, '--name', 'cli-iris', '--token', 'not-the-admin-token-000']);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('not valid');
-    const added = await cli(['models', 'add', onnx, '--name', 'cli-iris', '--features', 'sepal_length,sepal_width,petal_length,petal_width'], { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN });
+    const added = await cli(
+      ['models', 'add', onnx, '--name', 'cli-iris', '--features', 'sepal_length,sepal_width,petal_length,petal_width'],
+      { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN },
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toMatch(/^cli-iris v1 [0-9a-f]{64}\n$/);
     const list = await cli(['models', 'list']);

@@ -29,9 +29,17 @@ afterAll(async () => {
 const uploadsLeft = async () => (await readdir(path.join(platform.dataDir, 'uploads')).catch(() => [] as string[])).length;
 
 /** Uploads and expects a refusal: status, code, and a message worth reading; nothing left on disk. */
-async function refused(file: Buffer | string, status: number, code: string | RegExp, opts: { filename?: string; messageMatch?: RegExp } = {}) {
+async function refused(
+  file: Buffer | string,
+  status: number,
+  code: string | RegExp,
+  opts: { filename?: string; messageMatch?: RegExp } = {},
+) {
   const before = await uploadsLeft();
-  const res = await submit(platform, Buffer.isBuffer(file) ? file : Buffer.from(file), { model: 'iris-logreg', filename: opts.filename ?? 'upload.csv' });
+  const res = await submit(platform, Buffer.isBuffer(file) ? file : Buffer.from(file), {
+    model: 'iris-logreg',
+    filename: opts.filename ?? 'upload.csv',
+  });
   const text = await res.text();
   expect(res.status, text.slice(0, 500)).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
@@ -65,42 +73,65 @@ async function expectHealthy() {
 function garbage(n: number, seed = 7): Buffer {
   const b = Buffer.alloc(n);
   let s = seed;
-  for (let i = 0; i < n; i++) b[i] = (s = (s * 1103515245 + 12345) % 2147483648) >>> 16 & 0xff;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    b[i] = (s >>> 16) & 0xff;
+  }
   return b;
 }
 
 describe('refused at upload with a clear 4xx', () => {
   it('an empty file', () => refused('', 422, 'empty_file'));
   it('a byte order mark and nothing else', () => refused('\ufeff', 422, 'empty_file'));
-  it('a header and no rows', () => refused(irisHeader + '\n', 422, 'no_rows'));
+  it('a header and no rows', () => refused(`${irisHeader}\n`, 422, 'no_rows'));
   it('blank lines only', () => refused('\n\n\r\n\n', 422, 'no_header'));
   it('binary garbage', () => refused(garbage(64 * 1024), 415, /^(binary_file|invalid_utf8)$/));
   it('an image named .csv', () =>
-    refused(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), garbage(4096)]), 415, 'binary_file', { filename: 'photo.csv', messageMatch: /PNG/i }));
-  it('a ZIP (an .xlsx) named .csv', () => refused(Buffer.concat([Buffer.from('PK\x03\x04'), garbage(4096)]), 415, 'binary_file', { filename: 'book.csv' }));
+    refused(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), garbage(4096)]), 415, 'binary_file', {
+      filename: 'photo.csv',
+      messageMatch: /PNG/i,
+    }));
+  it('a ZIP (an .xlsx) named .csv', () =>
+    refused(Buffer.concat([Buffer.from('PK\x03\x04'), garbage(4096)]), 415, 'binary_file', { filename: 'book.csv' }));
   it('a PDF named .csv', () => refused(Buffer.concat([Buffer.from('%PDF-1.7\n'), garbage(4096)]), 415, 'binary_file'));
   it('a NUL byte in the middle of text', () => refused(iris.replace('setosa', 'set\0osa'), 415, 'binary_file'));
   it('invalid UTF-8', () =>
-    refused(Buffer.concat([Buffer.from(irisHeader + '\n' + irisRows.slice(0, 60).join('\n') + '\n5.1,3.5,1.4,0.2,'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('\n')]), 415, 'invalid_utf8', {
-      messageMatch: /line 62|UTF-8/,
-    }));
+    refused(
+      Buffer.concat([
+        Buffer.from(`${irisHeader}\n${irisRows.slice(0, 60).join('\n')}\n5.1,3.5,1.4,0.2,`),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from('\n'),
+      ]),
+      415,
+      'invalid_utf8',
+      {
+        messageMatch: /line 62|UTF-8/,
+      },
+    ));
   it('Latin-1 text (é as one byte)', () => refused(Buffer.from(iris.replace('setosa', 'setosé'), 'latin1'), 415, 'invalid_utf8'));
-  it('UTF-16 text (Excel "Unicode Text")', () => refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]), 415, 'invalid_utf8', { messageMatch: /UTF-16/ }));
+  it('UTF-16 text (Excel "Unicode Text")', () =>
+    refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]), 415, 'invalid_utf8', { messageMatch: /UTF-16/ }));
   it('a wrong delimiter (;)', () => refused(iris.replaceAll(',', ';'), 422, 'wrong_delimiter', { messageMatch: /';'/ }));
   it('a wrong delimiter (tab)', () => refused(iris.replaceAll(',', '\t'), 422, 'wrong_delimiter'));
   it('a quote never closed', () => refused(iris.replace('4.9,3.0', '"4.9,3.0'), 422, 'unterminated_quote', { messageMatch: /line 3/ }));
   it('bare CR line endings (old Mac)', () => refused(iris.replaceAll('\n', '\r'), 422, 'unsupported_newline'));
   it('duplicate column names', () => refused(iris.replace('species', 'sepal_length'), 422, 'duplicate_column'));
   it('an empty column name', () => refused(iris.replace('species', ''), 422, 'empty_column_name'));
-  it('columns the model needs are missing', () => refused(iris.replace('petal_width', 'petal_w'), 422, 'missing_columns', { messageMatch: /petal_width/ }));
+  it('columns the model needs are missing', () =>
+    refused(iris.replace('petal_width', 'petal_w'), 422, 'missing_columns', { messageMatch: /petal_width/ }));
   it('values of the wrong type in every row', () =>
-    refused([irisHeader, ...irisRows.map((r) => r.replace(/^[^,]+/, 'abc'))].join('\n'), 422, 'invalid_rows', { messageMatch: /sepal_length/ }));
+    refused([irisHeader, ...irisRows.map((r) => r.replace(/^[^,]+/, 'abc'))].join('\n'), 422, 'invalid_rows', {
+      messageMatch: /sepal_length/,
+    }));
   it('a single multi-megabyte line (one 3 MB cell)', () =>
     refused(`${irisHeader}\n5.1,3.5,1.4,0.2,${'x'.repeat(3 * 1024 * 1024)}\n`, 422, 'field_too_large'));
-  it('a multi-megabyte header line', () => refused(`${irisHeader},${'h'.repeat(5 * 1024 * 1024)}\n5.1,3.5,1.4,0.2,setosa,x\n`, 422, /^(header_too_large|field_too_large)$/));
+  it('a multi-megabyte header line', () =>
+    refused(`${irisHeader},${'h'.repeat(5 * 1024 * 1024)}\n5.1,3.5,1.4,0.2,setosa,x\n`, 422, /^(header_too_large|field_too_large)$/));
   it('tens of thousands of columns (30,000)', () => {
     const extra = Array.from({ length: 30_000 - 5 }, (_, i) => `c${i}`);
-    return refused(`${irisHeader},${extra.join(',')}\n${irisRows[0]},${extra.map(() => '1').join(',')}\n`, 422, 'too_many_columns', { messageMatch: /20[,.]?000/ });
+    return refused(`${irisHeader},${extra.join(',')}\n${irisRows[0]},${extra.map(() => '1').join(',')}\n`, 422, 'too_many_columns', {
+      messageMatch: /20[,.]?000/,
+    });
   });
   it('a file sent in the wrong form field', async () => {
     const form = new FormData();
@@ -126,7 +157,7 @@ describe('refused at upload with a clear 4xx', () => {
 
 describe('accepted, every row handled', () => {
   it('a byte order mark', async () => {
-    const { job, done } = await accepted('\ufeff' + iris);
+    const { job, done } = await accepted(`\ufeff${iris}`);
     expect(done.status).toBe('succeeded');
     expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
     const bytes = await resultsBytes(platform, job);
@@ -142,17 +173,19 @@ describe('accepted, every row handled', () => {
 
   it('quoted fields with commas, doubled quotes and line breaks', async () => {
     const notes = ['"a, b"', '"she said ""hi"""', '"two\nlines"', '"three\r\nlines\nhere"', '""', '"ünïcödé ✓ 日本"'];
-    const file = ['note,' + irisHeader, ...irisRows.map((r, i) => `${notes[i % notes.length]},${r}`)].join('\n') + '\n';
+    const file = `${[`note,${irisHeader}`, ...irisRows.map((r, i) => `${notes[i % notes.length]},${r}`)].join('\n')}\n`;
     const { job, done } = await accepted(file);
     expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
     const out = csvObjects((await resultsBytes(platform, job)).toString());
     const want = ['a, b', 'she said "hi"', 'two\nlines', 'three\r\nlines\nhere', '', 'ünïcödé ✓ 日本'];
-    out.rows.forEach((row, i) => expect(row.note).toBe(want[i % want.length]));
+    out.rows.forEach((row, i) => {
+      expect(row.note).toBe(want[i % want.length]);
+    });
   });
 
   it('ragged rows (too few or too many cells) fail alone; the others are scored', async () => {
     const rows = irisRows.map((r, i) => (i % 10 === 3 ? r.split(',').slice(0, 3).join(',') : i % 10 === 7 ? `${r},extra,cells` : r));
-    const { job, done } = await accepted([irisHeader, ...rows].join('\n') + '\n');
+    const { job, done } = await accepted(`${[irisHeader, ...rows].join('\n')}\n`);
     expect(done.status).toBe('succeeded');
     expect(done.rows).toEqual({ total: 150, processed: 150, failed: 30 });
     const out = parseCsv((await resultsBytes(platform, job)).toString());
@@ -175,7 +208,7 @@ describe('accepted, every row handled', () => {
     // Text and a decimal comma fail their row; an empty cell is a missing value (NaN), which the model takes.
     const bad: Record<number, string> = { 5: 'abc', 50: '', 99: '"1,5"', 120: 'true' };
     const rows = irisRows.map((r, i) => (i in bad ? r.replace(/^[^,]+/, bad[i]!) : r));
-    const { job, done } = await accepted([irisHeader, ...rows].join('\n') + '\n');
+    const { job, done } = await accepted(`${[irisHeader, ...rows].join('\n')}\n`);
     expect(done.status).toBe('succeeded');
     expect(done.rows.total).toBe(150);
     const out = csvObjects((await resultsBytes(platform, job)).toString());
@@ -192,7 +225,7 @@ describe('accepted, every row handled', () => {
   it('thousands of extra columns (15,000, under the limit)', { timeout: 120_000 }, async () => {
     const extra = Array.from({ length: 15_000 }, (_, i) => `x${i}`);
     const ones = extra.map(() => '1').join(',');
-    const file = [`${irisHeader},${extra.join(',')}`, ...irisRows.slice(0, 20).map((r) => `${r},${ones}`)].join('\n') + '\n';
+    const file = `${[`${irisHeader},${extra.join(',')}`, ...irisRows.slice(0, 20).map((r) => `${r},${ones}`)].join('\n')}\n`;
     const { done } = await accepted(file);
     expect(done.status).toBe('succeeded');
     expect(done.rows).toEqual({ total: 20, processed: 20, failed: 0 });

@@ -47,10 +47,12 @@ async function irisWithBadRows(): Promise<Buffer> {
     const cells = [...r];
     if (i === 3) cells[1] = 'abc';
     if (i === 9) cells[0] = '=HYPERLINK("http://x")';
-    lines.push([...cells, i === 0 ? '<script>alert(1)</script>' : 'ok'].map((c) => (/[",]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(','));
+    lines.push(
+      [...cells, i === 0 ? '<script>alert(1)</script>' : 'ok'].map((c) => (/[",]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(','),
+    );
   });
   lines.push('1,2,3'); // a ragged row: no single column at fault
-  return Buffer.from(lines.join('\n') + '\n');
+  return Buffer.from(`${lines.join('\n')}\n`);
 }
 
 describe('a classifier job with failed rows', () => {
@@ -80,8 +82,17 @@ describe('a classifier job with failed rows', () => {
     for (const c of s.classCounts) expect(c.count, c.label).toBe(results.rows.filter((r) => r.prediction === c.label).length);
 
     expect(s.preview.header).toEqual([
-      'sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species', 'note',
-      'prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'error',
+      'sepal_length',
+      'sepal_width',
+      'petal_length',
+      'petal_width',
+      'species',
+      'note',
+      'prediction',
+      'probability_setosa',
+      'probability_versicolor',
+      'probability_virginica',
+      'error',
     ]);
     expect(s.preview.inputColumns).toBe(6);
     expect(s.preview.rows).toHaveLength(20);
@@ -89,7 +100,9 @@ describe('a classifier job with failed rows', () => {
     expect(s.preview.rows[3][1]).toBe('abc');
     expect(s.preview.rows[3][6]).toBe('');
     expect(s.preview.rows[3][10]).toBe('column "sepal_width": "abc" is not a number');
-    results.rows.slice(0, 20).forEach((r, i) => expect(s.preview.rows[i][6], `row ${i + 1}`).toBe(r.prediction));
+    results.rows.slice(0, 20).forEach((r, i) => {
+      expect(s.preview.rows[i][6], `row ${i + 1}`).toBe(r.prediction);
+    });
   });
 
   it('lists the failed rows as CSV: row number, column, value, reason', async () => {
@@ -128,14 +141,21 @@ describe('a classifier job with failed rows', () => {
     expect(body.error.code).toBe('already_finished');
     expect(body.error.message).toMatch(/succeeded/);
     // The plain form (no JavaScript) goes back to the page.
-    const form = await fetch(platform.url(`/jobs/${job.id}/cancel?token=${encodeURIComponent(job.token)}`), { method: 'POST', redirect: 'manual' });
+    const form = await fetch(platform.url(`/jobs/${job.id}/cancel?token=${encodeURIComponent(job.token)}`), {
+      method: 'POST',
+      redirect: 'manual',
+    });
     expect(form.status).toBe(303);
     expect(form.headers.get('location')).toBe(job.links.page);
   });
 
   it('answers 404 on the new endpoints without the right token', async () => {
     const wrong = job.token.slice(0, -2) + (job.token.endsWith('AA') ? 'BB' : 'AA');
-    for (const [method, what] of [['GET', 'summary'], ['GET', 'errors.csv'], ['POST', 'cancel']] as const) {
+    for (const [method, what] of [
+      ['GET', 'summary'],
+      ['GET', 'errors.csv'],
+      ['POST', 'cancel'],
+    ] as const) {
       expect((await fetch(platform.url(`/api/jobs/${job.id}/${what}`), { method })).status, `${what} without token`).toBe(404);
       expect((await fetch(api({ ...job, token: wrong }, what), { method })).status, `${what} wrong token`).toBe(404);
     }
@@ -191,7 +211,11 @@ describe('sample CSVs', () => {
       const [header, ...rows] = parseCsv(text.trimEnd());
       if (m.columns) expect(header, m.name).toEqual(m.columns);
       expect(rows.length).toBeGreaterThanOrEqual(3);
-      jobs.push({ name: m.name, job: await start(Buffer.from(text), { model: m.name, filename: `${m.name}-sample.csv` }), rows: rows.length });
+      jobs.push({
+        name: m.name,
+        job: await start(Buffer.from(text), { model: m.name, filename: `${m.name}-sample.csv` }),
+        rows: rows.length,
+      });
     }
     for (const { name, job, rows } of jobs) {
       const done = await waitForEnd(platform, job.links.self);
@@ -206,7 +230,7 @@ describe('sample CSVs', () => {
 describe('cancelling', () => {
   it('stops a running job: status cancelled, remaining chunks skipped, no results, an email that says so', async () => {
     const [header, ...rows] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
-    const big = Buffer.from([header, ...Array.from({ length: 200 }, () => rows).flat()].join('\n') + '\n'); // 30,000 rows, 600 chunks
+    const big = Buffer.from(`${[header, ...Array.from({ length: 200 }, () => rows).flat()].join('\n')}\n`); // 30,000 rows, 600 chunks
     const job = await start(big, { model: 'iris-logreg', email: 'canceller@example.com', filename: 'big.csv' });
     let status: JobStatus;
     do {

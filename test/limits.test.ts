@@ -49,7 +49,7 @@ function irisOfSize(bytes: number): Buffer {
     out.push(line);
     size += line.length + 1;
   }
-  return Buffer.from(out.join('\n') + '\n');
+  return Buffer.from(`${out.join('\n')}\n`);
 }
 
 function form(fields: [string, string | Blob, string?][]): FormData {
@@ -76,7 +76,12 @@ async function post(body: FormData, headers: Record<string, string> = client()) 
 describe('upload size', () => {
   it('refuses a file over MAX_UPLOAD_BYTES with 413 and leaves no partial file', async () => {
     const big = irisOfSize(MAX_UPLOAD * 1.5);
-    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([big]), 'big.csv']]));
+    const res = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['file', new Blob([big]), 'big.csv'],
+      ]),
+    );
     expect(res.status, res.text).toBe(413);
     expect(res.json.error?.code).toBe('file_too_large');
     expect(res.json.error?.message).toMatch(/1 MiB/);
@@ -84,7 +89,12 @@ describe('upload size', () => {
   });
 
   it('refuses a much larger upload (20 MiB) the same way and keeps serving', async () => {
-    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([Buffer.alloc(20 * MAX_UPLOAD, 0x31)]), 'huge.csv']]));
+    const res = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['file', new Blob([Buffer.alloc(20 * MAX_UPLOAD, 0x31)]), 'huge.csv'],
+      ]),
+    );
     expect(res.status).toBe(413);
     expect(await uploads()).toEqual([]);
     expect((await fetch(platform.url('/healthz'))).status).toBe(200);
@@ -93,7 +103,12 @@ describe('upload size', () => {
   it('accepts a file just under the limit', async () => {
     const ok = irisOfSize(MAX_UPLOAD - 4096);
     expect(ok.length).toBeLessThanOrEqual(MAX_UPLOAD);
-    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([ok]), 'ok.csv']]));
+    const res = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['file', new Blob([ok]), 'ok.csv'],
+      ]),
+    );
     expect(res.status, res.text).toBe(202);
   });
 });
@@ -101,14 +116,25 @@ describe('upload size', () => {
 describe('multer limits', () => {
   it('two files: 400, nothing kept', async () => {
     const before = await uploads();
-    const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv'], ['file', new Blob([iris]), 'b.csv']]));
+    const res = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['file', new Blob([iris]), 'a.csv'],
+        ['file', new Blob([iris]), 'b.csv'],
+      ]),
+    );
     expect(res.status, res.text).toBe(400);
     expect(res.json.error?.code).toMatch(/^(too_many_files|unexpected_file)$/);
     expect(await uploads()).toEqual(before);
   });
 
   it('a file in another field: 400', async () => {
-    const res = await post(form([['model', 'iris-logreg'], ['attachment', new Blob([iris]), 'a.csv']]));
+    const res = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['attachment', new Blob([iris]), 'a.csv'],
+      ]),
+    );
     expect(res.status).toBe(400);
     expect(res.json.error?.code).toBe('unexpected_file');
   });
@@ -121,13 +147,24 @@ describe('multer limits', () => {
   });
 
   it('a field value too large: 400', async () => {
-    const res = await post(form([['model', 'iris-logreg'], ['email', `${'a'.repeat(100 * 1024)}@example.com`], ['file', new Blob([iris]), 'a.csv']]));
+    const res = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['email', `${'a'.repeat(100 * 1024)}@example.com`],
+        ['file', new Blob([iris]), 'a.csv'],
+      ]),
+    );
     expect(res.status, res.text).toBe(400);
     expect(res.json.error?.code).toBe('field_too_large');
   });
 
   it('a field name too long: 400', async () => {
-    const res = await post(form([['n'.repeat(500), 'x'], ['file', new Blob([iris]), 'a.csv']]));
+    const res = await post(
+      form([
+        ['n'.repeat(500), 'x'],
+        ['file', new Blob([iris]), 'a.csv'],
+      ]),
+    );
     expect(res.status, res.text).toBe(400);
     expect(res.json.error?.code).toBe('field_name_too_long');
   });
@@ -135,7 +172,9 @@ describe('multer limits', () => {
   it('an upload abandoned half-way leaves no partial file', async () => {
     const before = await uploads();
     const boundary = 'xxBOUNDARYxx';
-    const head = Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.csv"\r\ncontent-type: text/csv\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.csv"\r\ncontent-type: text/csv\r\n\r\n`,
+    );
     const req = http.request({
       host: '127.0.0.1',
       port: platform.port,
@@ -158,10 +197,22 @@ describe('rate limits', () => {
   it(`job creation: ${JOBS_PER_MINUTE} a minute per client IP, then 429 with Retry-After`, async () => {
     const me = client();
     for (let i = 0; i < JOBS_PER_MINUTE; i++) {
-      const res = await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv']]), me);
+      const res = await post(
+        form([
+          ['model', 'iris-logreg'],
+          ['file', new Blob([iris]), 'a.csv'],
+        ]),
+        me,
+      );
       expect(res.status, `upload ${i + 1}`).toBe(202);
     }
-    const over = await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv']]), me);
+    const over = await post(
+      form([
+        ['model', 'iris-logreg'],
+        ['file', new Blob([iris]), 'a.csv'],
+      ]),
+      me,
+    );
     expect(over.status).toBe(429);
     expect(over.headers.get('content-type')).toMatch(/application\/json/);
     expect(over.json.error?.code).toBe('rate_limited');
@@ -171,10 +222,24 @@ describe('rate limits', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(over.headers.get('ratelimit-policy')).toMatch(/q=5; w=60/);
     // The HTML form counts against the same limit.
-    const page = await fetch(platform.url('/jobs'), { method: 'POST', body: form([['file', new Blob([iris]), 'a.csv']]), headers: me, redirect: 'manual' });
+    const page = await fetch(platform.url('/jobs'), {
+      method: 'POST',
+      body: form([['file', new Blob([iris]), 'a.csv']]),
+      headers: me,
+      redirect: 'manual',
+    });
     expect(page.status).toBe(429);
     // Another client is not affected.
-    expect((await post(form([['model', 'iris-logreg'], ['file', new Blob([iris]), 'a.csv']]))).status).toBe(202);
+    expect(
+      (
+        await post(
+          form([
+            ['model', 'iris-logreg'],
+            ['file', new Blob([iris]), 'a.csv'],
+          ]),
+        )
+      ).status,
+    ).toBe(202);
     // Reading is not limited.
     for (let i = 0; i < 20; i++) expect((await fetch(platform.url('/api/models'), { headers: me })).status).toBe(200);
   });
@@ -191,7 +256,11 @@ describe('rate limits', () => {
     const json = (await over.json()) as { error: { code: string; message: string } };
     expect(json.error.code).toBe('rate_limited');
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
-    const other = await fetch(platform.url('/api/models/iris-logreg/predict'), { method: 'POST', body, headers: { ...client(), 'content-type': 'application/json' } });
+    const other = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      body,
+      headers: { ...client(), 'content-type': 'application/json' },
+    });
     expect(other.status).toBe(200);
   });
 });

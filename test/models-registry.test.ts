@@ -30,10 +30,29 @@ async function register(file: string | Buffer, fields: Record<string, string>, h
 const breastCancerFeatures = (await readFile(path.join(examples, 'data/breast_cancer.csv'), 'utf8')).split('\n')[0]!.split(',').slice(1);
 
 const models = [
-  { file: 'iris-logreg.onnx', name: 'reg-iris', data: 'iris.csv', expected: 'iris.expected.csv', labels: ['setosa', 'versicolor', 'virginica'] },
-  { file: 'breast-cancer-rf.onnx', name: 'reg-breast-cancer', data: 'breast_cancer.csv', expected: 'breast_cancer.expected.csv', labels: [0, 1], features: breastCancerFeatures.join(',') },
+  {
+    file: 'iris-logreg.onnx',
+    name: 'reg-iris',
+    data: 'iris.csv',
+    expected: 'iris.expected.csv',
+    labels: ['setosa', 'versicolor', 'virginica'],
+  },
+  {
+    file: 'breast-cancer-rf.onnx',
+    name: 'reg-breast-cancer',
+    data: 'breast_cancer.csv',
+    expected: 'breast_cancer.expected.csv',
+    labels: [0, 1],
+    features: breastCancerFeatures.join(','),
+  },
   { file: 'diabetes-gbr.onnx', name: 'reg-diabetes', data: 'diabetes.csv', expected: 'diabetes.expected.csv', labels: null },
-  { file: 'digits-mlp.onnx', name: 'reg-digits', data: 'digits.csv', expected: 'digits.expected.csv', labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+  {
+    file: 'digits-mlp.onnx',
+    name: 'reg-digits',
+    data: 'digits.csv',
+    expected: 'digits.expected.csv',
+    labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  },
   { file: 'churn-pipeline.onnx', name: 'reg-churn', data: 'churn.csv', expected: 'churn.expected.csv', labels: [0, 1] },
 ];
 
@@ -120,7 +139,9 @@ describe.each(models)('$file registered over HTTP', (model) => {
 
     // Real-time path: the same rows as JSON, numbers as numbers and text as text.
     const input = csvObjects(await readFile(path.join(examples, 'data', model.data), 'utf8')).rows;
-    const rows = input.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v])));
+    const rows = input.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v])),
+    );
     const predicted = await fetch(platform.url(`/api/models/${model.name}/predict`), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -152,13 +173,27 @@ describe('columns', () => {
   it('column order in the CSV does not matter and extra columns are carried through', async () => {
     const rows = parseCsv((await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd());
     const order = [4, 3, 1, 0, 2]; // species first, features shuffled
-    const shuffled = rows.map((r, i) => [...order.map((c) => r[c]), i === 0 ? 'note' : `n${i}`].join(',')).join('\n') + '\n';
+    const shuffled = `${rows.map((r, i) => [...order.map((c) => r[c]), i === 0 ? 'note' : `n${i}`].join(',')).join('\n')}\n`;
     const job = await (await submit(platform, Buffer.from(shuffled), { model: 'iris-logreg', filename: 'shuffled.csv' })).json();
     expect((await waitForEnd(platform, job.links.self)).status).toBe('succeeded');
     const out = csvObjects(await (await fetch(platform.url(job.links.results))).text());
-    expect(out.header).toEqual(['species', 'petal_width', 'sepal_width', 'sepal_length', 'petal_length', 'note', 'prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'error']);
+    expect(out.header).toEqual([
+      'species',
+      'petal_width',
+      'sepal_width',
+      'sepal_length',
+      'petal_length',
+      'note',
+      'prediction',
+      'probability_setosa',
+      'probability_versicolor',
+      'probability_virginica',
+      'error',
+    ]);
     const want = csvObjects(await readFile(path.join(examples, 'data/iris.expected.csv'), 'utf8')).rows;
-    out.rows.forEach((r, i) => expect(r.prediction).toBe(want[i]!.label));
+    out.rows.forEach((r, i) => {
+      expect(r.prediction).toBe(want[i]!.label);
+    });
     expect(out.rows[5]!.note).toBe('n6');
   });
 
@@ -166,7 +201,7 @@ describe('columns', () => {
     const lines = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
     lines[3] = '5.0,abc,1.4,0.2,setosa';
     lines[5] = ',3.1,1.5,0.2,setosa'; // empty float cell: a missing value (NaN), not an error
-    const job = await (await submit(platform, Buffer.from(lines.join('\n') + '\n'), { model: 'iris-logreg' })).json();
+    const job = await (await submit(platform, Buffer.from(`${lines.join('\n')}\n`), { model: 'iris-logreg' })).json();
     const done = await waitForEnd(platform, job.links.self);
     expect(done.status).toBe('succeeded');
     expect(done.rows).toEqual({ total: 150, processed: 150, failed: 1 });

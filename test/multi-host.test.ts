@@ -55,77 +55,91 @@ function envFor(host: TestHost, dataDir: string, extra: Record<string, string>):
   };
 }
 
-describe.skipIf(!namespaces.ok)(`two hosts sharing only PostgreSQL and Redis${namespaces.ok ? '' : ` (skipped: cannot create network namespaces: ${namespaces.why})`}`, () => {
-  let output = '';
-  const baseUrl = `http://${web.address}:3000`;
+describe.skipIf(!namespaces.ok)(
+  `two hosts sharing only PostgreSQL and Redis${namespaces.ok ? '' : ` (skipped: cannot create network namespaces: ${namespaces.why})`}`,
+  () => {
+    let output = '';
+    const baseUrl = `http://${web.address}:3000`;
 
-  beforeAll(async () => {
-    const csvFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'mh-')), 'big.csv');
-    dirs.push(path.dirname(csvFile));
-    await run(process.execPath, [path.join(repoRoot, 'scripts/make-big-csv.mjs'), path.join(repoRoot, 'examples/data/breast_cancer.csv'), '100000', csvFile]);
-    bigCsv = await import('node:fs/promises').then((fs) => fs.readFile(csvFile));
+    beforeAll(async () => {
+      const csvFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'mh-')), 'big.csv');
+      dirs.push(path.dirname(csvFile));
+      await run(process.execPath, [
+        path.join(repoRoot, 'scripts/make-big-csv.mjs'),
+        path.join(repoRoot, 'examples/data/breast_cancer.csv'),
+        '100000',
+        csvFile,
+      ]);
+      bigCsv = await import('node:fs/promises').then((fs) => fs.readFile(csvFile));
 
-    await web.create();
-    await workers.create();
-    await proxyFor(web);
-    await proxyFor(workers);
-    const webData = await mkdtemp(path.join(os.tmpdir(), 'mh-web-'));
-    const workerData = await mkdtemp(path.join(os.tmpdir(), 'mh-wrk-'));
-    dirs.push(webData, workerData);
-    const keep = (d: Buffer) => {
-      output = (output + d.toString()).slice(-100_000);
-    };
-    const w = web.spawn(process.execPath, ['apps/web/dist/server.js'], {
-      cwd: repoRoot,
-      env: envFor(web, webData, { PORT: '3000', HOST: '0.0.0.0', PUBLIC_URL: baseUrl }),
+      await web.create();
+      await workers.create();
+      await proxyFor(web);
+      await proxyFor(workers);
+      const webData = await mkdtemp(path.join(os.tmpdir(), 'mh-web-'));
+      const workerData = await mkdtemp(path.join(os.tmpdir(), 'mh-wrk-'));
+      dirs.push(webData, workerData);
+      const keep = (d: Buffer) => {
+        output = (output + d.toString()).slice(-100_000);
+      };
+      const w = web.spawn(process.execPath, ['apps/web/dist/server.js'], {
+        cwd: repoRoot,
+        env: envFor(web, webData, { PORT: '3000', HOST: '0.0.0.0', PUBLIC_URL: baseUrl }),
+      });
+      w.stdout!.on('data', keep);
+      w.stderr!.on('data', keep);
+      const s = workers.spawn(process.execPath, ['apps/worker/dist/supervisor.js'], {
+        cwd: repoRoot,
+        env: envFor(workers, workerData, { WORKERS: '2' }),
+      });
+      s.stdout!.on('data', keep);
+      s.stderr!.on('data', keep);
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`${baseUrl}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) break;
+        if (i > 300) throw new Error(`web in its namespace did not come up:\n${output}`);
+        await sleep(200);
+      }
+      reference = await new Platform({ workers: 1, env: { CHUNK_ROWS: '10000' } }).start();
     });
-    w.stdout!.on('data', keep);
-    w.stderr!.on('data', keep);
-    const s = workers.spawn(process.execPath, ['apps/worker/dist/supervisor.js'], { cwd: repoRoot, env: envFor(workers, workerData, { WORKERS: '2' }) });
-    s.stdout!.on('data', keep);
-    s.stderr!.on('data', keep);
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 300) throw new Error(`web in its namespace did not come up:\n${output}`);
-      await sleep(200);
-    }
-    reference = await new Platform({ workers: 1, env: { CHUNK_ROWS: '10000' } }).start();
-  });
 
-  afterAll(async () => {
-    await web.destroy();
-    await workers.destroy();
-    for (const p of proxies) await p.cut();
-    await reference?.stop();
-    await dropDatabase(dbName).catch(() => undefined);
-    await deleteKeys(prefix);
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await web.destroy();
+      await workers.destroy();
+      for (const p of proxies) await p.cut();
+      await reference?.stop();
+      await dropDatabase(dbName).catch(() => undefined);
+      await deleteKeys(prefix);
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+    });
 
-  it('the hosts reach PostgreSQL and Redis but not each other', async () => {
-    expect(await workers.canReach(workers.hostAddress, 5432)).toBe(true);
-    expect(await workers.canReach(workers.hostAddress, 6379)).toBe(true);
-    expect(await workers.canReach(web.address, 3000)).toBe(false);
-  });
+    it('the hosts reach PostgreSQL and Redis but not each other', async () => {
+      expect(await workers.canReach(workers.hostAddress, 5432)).toBe(true);
+      expect(await workers.canReach(workers.hostAddress, 6379)).toBe(true);
+      expect(await workers.canReach(web.address, 3000)).toBe(false);
+    });
 
-  it('a 100,000-row job uploaded on one host and scored on the other matches a one-host run byte for byte', async () => {
-    const job = await (await fetch(`${baseUrl}/api/jobs`, { method: 'POST', body: form(bigCsv) })).json();
-    const done = await waitForEndAt(baseUrl, job.links.self);
-    expect(done.status, output).toBe('succeeded');
-    expect(done.rows).toEqual({ total: 100_000, processed: 100_000, failed: 0 });
-    const results = Buffer.from(await (await fetch(`${baseUrl}${job.links.results}`)).arrayBuffer());
+    it('a 100,000-row job uploaded on one host and scored on the other matches a one-host run byte for byte', async () => {
+      const job = await (await fetch(`${baseUrl}/api/jobs`, { method: 'POST', body: form(bigCsv) })).json();
+      const done = await waitForEndAt(baseUrl, job.links.self);
+      expect(done.status, output).toBe('succeeded');
+      expect(done.rows).toEqual({ total: 100_000, processed: 100_000, failed: 0 });
+      const results = Buffer.from(await (await fetch(`${baseUrl}${job.links.results}`)).arrayBuffer());
 
-    const one = await (await submit(reference, bigCsv, { model: 'breast-cancer-rf', filename: 'big.csv' })).json();
-    expect((await waitForEnd(reference, one.links.self)).status).toBe('succeeded');
-    const oneHost = Buffer.from(await (await fetch(reference.url(one.links.results))).arrayBuffer());
-    expect(results.length).toBe(oneHost.length);
-    expect(results.equals(oneHost)).toBe(true);
+      const one = await (await submit(reference, bigCsv, { model: 'breast-cancer-rf', filename: 'big.csv' })).json();
+      expect((await waitForEnd(reference, one.links.self)).status).toBe('succeeded');
+      const oneHost = Buffer.from(await (await fetch(reference.url(one.links.results))).arrayBuffer());
+      expect(results.length).toBe(oneHost.length);
+      expect(results.equals(oneHost)).toBe(true);
 
-    // Nothing was written to either host's DATA_DIR: the upload lives in PostgreSQL.
-    for (const d of dirs.slice(1)) expect(await readdir(path.join(d, 'uploads')).catch(() => [])).toEqual([]);
-  });
-});
+      // Nothing was written to either host's DATA_DIR: the upload lives in PostgreSQL.
+      for (const d of dirs.slice(1)) expect(await readdir(path.join(d, 'uploads')).catch(() => [])).toEqual([]);
+    });
+  },
+);
 
 function form(bytes: Buffer): FormData {
   const f = new FormData();

@@ -44,7 +44,8 @@ async function conforms(method: string, template: string, res: Response): Promis
   const text = await res.text();
   expect(documented, `${method.toUpperCase()} ${template} → ${res.status} is documented (${text.slice(0, 200)})`).toBeDefined();
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
-  if (documented!.content) expect(Object.keys(documented!.content), `${method.toUpperCase()} ${template} → ${res.status} content type`).toContain(type);
+  if (documented!.content)
+    expect(Object.keys(documented!.content), `${method.toUpperCase()} ${template} → ${res.status} content type`).toContain(type);
   checked.add(`${method} ${template} ${res.status}`);
   if (type !== 'application/json') return text;
   const body = JSON.parse(text);
@@ -64,7 +65,12 @@ describe('the document', () => {
   });
 
   it('describes every route of the Express app, and nothing that is not one', async () => {
-    const config = parseConfig({ ADMIN_TOKEN, DATABASE_URL: platform.databaseUrl, REDIS_URL: platform.redisUrl, QUEUE_PREFIX: platform.prefix });
+    const config = parseConfig({
+      ADMIN_TOKEN,
+      DATABASE_URL: platform.databaseUrl,
+      REDIS_URL: platform.redisUrl,
+      QUEUE_PREFIX: platform.prefix,
+    });
     const log = createLogger('openapi-test', 'silent');
     const redis = new Redis(platform.redisUrl, { lazyConnect: true });
     const pool = createPool(platform.databaseUrl, log);
@@ -73,20 +79,34 @@ describe('the document', () => {
       const app = createApp({ config, pool, blobs: createBlobStore('fs', { dataDir: platform.dataDir, pool }), redis, producer, log });
       const routes: string[] = [];
       const mounts: string[] = [];
-      type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> }; handle?: { stack?: Layer[] }; rawPath?: string; slash?: boolean };
+      type Layer = {
+        route?: { path: string | string[]; methods: Record<string, boolean> };
+        handle?: { stack?: Layer[] };
+        rawPath?: string;
+        slash?: boolean;
+      };
       const walk = (stack: Layer[]) => {
         for (const layer of stack) {
           if (layer.route) {
-            for (const p of [layer.route.path].flat()) for (const m of Object.keys(layer.route.methods)) routes.push(`${m} ${p.replace(/:(\w+)/g, '{$1}')}`);
+            for (const p of [layer.route.path].flat())
+              for (const m of Object.keys(layer.route.methods)) routes.push(`${m} ${p.replace(/:(\w+)/g, '{$1}')}`);
           } else if (layer.rawPath && !layer.slash) mounts.push(layer.rawPath);
           else if (layer.handle?.stack) walk(layer.handle.stack);
         }
       };
       walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
       expect(routes.length).toBeGreaterThan(25);
-      const documented = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item).filter((k) => k !== 'description').map((m) => `${m} ${p}`));
+      const documented = Object.entries(doc.paths).flatMap(([p, item]) =>
+        Object.keys(item)
+          .filter((k) => k !== 'description')
+          .map((m) => `${m} ${p}`),
+      );
       for (const r of new Set(routes)) expect(documented, `route ${r} is documented`).toContain(r);
-      for (const m of new Set(mounts)) expect(Object.keys(doc.paths).some((p) => p === m || p.startsWith(`${m}/`)), `mount ${m} is documented`).toBe(true);
+      for (const m of new Set(mounts))
+        expect(
+          Object.keys(doc.paths).some((p) => p === m || p.startsWith(`${m}/`)),
+          `mount ${m} is documented`,
+        ).toBe(true);
       // And the other way: a documented operation is a route (or lives under a mount).
       for (const d of documented) {
         const p = d.slice(d.indexOf(' ') + 1);
@@ -119,7 +139,11 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/jobs/{id}/errors.csv', await fetch(platform.url(`/api/jobs/${job.id}/errors.csv${q()}`)));
     await conforms('post', '/api/jobs/{id}/cancel', await fetch(platform.url(`/api/jobs/${job.id}/cancel${q()}`), { method: 'POST' }));
     await conforms('get', '/jobs/{id}', await fetch(platform.url(`/jobs/${job.id}${q()}`)));
-    await conforms('post', '/jobs/{id}/cancel', await fetch(platform.url(`/jobs/${job.id}/cancel${q()}`), { method: 'POST', redirect: 'manual' }));
+    await conforms(
+      'post',
+      '/jobs/{id}/cancel',
+      await fetch(platform.url(`/jobs/${job.id}/cancel${q()}`), { method: 'POST', redirect: 'manual' }),
+    );
     const form = new FormData();
     form.set('model', 'no-such-model');
     form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
@@ -140,9 +164,16 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/models', await fetch(platform.url('/api/models')));
     await conforms('get', '/api/models/{name}', await fetch(platform.url('/api/models/iris-logreg')));
     await conforms('get', '/api/models/{name}', await fetch(platform.url('/api/models/nope')));
-    const rows = [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }, { sepal_length: 'x', sepal_width: 3, petal_length: 1, petal_width: 0 }];
+    const rows = [
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+      { sepal_length: 'x', sepal_width: 3, petal_length: 1, petal_width: 0 },
+    ];
     const predict = (body: unknown) =>
-      fetch(platform.url('/api/models/iris-logreg/predict'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(platform.url('/api/models/iris-logreg/predict'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     await conforms('post', '/api/models/{name}/predict', await predict({ rows }));
     await conforms('post', '/api/models/{name}/predict', await predict({ nope: 1 }));
     await conforms('post', '/api/models/{name}/predict', await predict({ rows: [{ sepal_length: 1 }] }));
@@ -160,8 +191,20 @@ describe('real responses match the document', () => {
       return f;
     };
     await conforms('post', '/api/models', await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile() }));
-    await conforms('post', '/api/models', await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: { authorization: 'Bearer wrong-token-0123456789' } }));
-    await conforms('post', '/api/models', await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: admin }));
+    await conforms(
+      'post',
+      '/api/models',
+      await fetch(platform.url('/api/models'), {
+        method: 'POST',
+        body: await withFile(),
+        headers: { authorization: 'Bearer wrong-token-0123456789' },
+      }),
+    );
+    await conforms(
+      'post',
+      '/api/models',
+      await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: admin }),
+    );
     await conforms('post', '/api/models', await fetch(platform.url('/api/models'), { method: 'POST', body: form(), headers: admin }));
   });
 
@@ -184,17 +227,35 @@ describe('real responses match the document', () => {
 
   it('schedules', async () => {
     const post = (body: unknown, headers: Record<string, string> = admin) =>
-      fetch(platform.url('/api/schedules'), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(platform.url('/api/schedules'), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     // Once a year: registered, listed and deleted without ever running here.
-    const good = { name: 'doc-yearly', source: path.join(examples, 'data/iris.csv'), model: 'iris-logreg', cron: '0 0 1 1 *', email: 'ops@example.com' };
+    const good = {
+      name: 'doc-yearly',
+      source: path.join(examples, 'data/iris.csv'),
+      model: 'iris-logreg',
+      cron: '0 0 1 1 *',
+      email: 'ops@example.com',
+    };
     await conforms('post', '/api/schedules', await post(good));
     await conforms('post', '/api/schedules', await post(good));
     await conforms('post', '/api/schedules', await post({ ...good, name: 'doc-bad', cron: '61 * * * *' }));
     await conforms('post', '/api/schedules', await post(good, {}));
     await conforms('get', '/api/schedules', await fetch(platform.url('/api/schedules'), { headers: admin }));
     await conforms('get', '/api/schedules', await fetch(platform.url('/api/schedules')));
-    await conforms('delete', '/api/schedules/{name}', await fetch(platform.url('/api/schedules/doc-yearly'), { method: 'DELETE', headers: admin }));
-    await conforms('delete', '/api/schedules/{name}', await fetch(platform.url('/api/schedules/doc-yearly'), { method: 'DELETE', headers: admin }));
+    await conforms(
+      'delete',
+      '/api/schedules/{name}',
+      await fetch(platform.url('/api/schedules/doc-yearly'), { method: 'DELETE', headers: admin }),
+    );
+    await conforms(
+      'delete',
+      '/api/schedules/{name}',
+      await fetch(platform.url('/api/schedules/doc-yearly'), { method: 'DELETE', headers: admin }),
+    );
   });
 
   it('covered every JSON operation of the document', () => {

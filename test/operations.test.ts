@@ -55,7 +55,10 @@ async function runJob(file: string | Buffer, opts: { email?: string; filename?: 
 
 const cookiesOf = (res: Response): string[] => res.headers.getSetCookie();
 const cookieValue = (set: string[], name: string): string | undefined =>
-  set.map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+  set
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
 
 /** Signs in through the form as a browser would; returns the session cookie and the page's CSRF token. */
 async function signIn(headers: Record<string, string> = {}): Promise<{ cookie: string; csrf: string; setCookie: string }> {
@@ -86,7 +89,9 @@ describe('/admin', () => {
     const none = await fetch(platform.url('/admin'), { headers: { accept: 'application/json' } });
     expect(none.status).toBe(401);
     expect((await none.json()).error.code).toBe('unauthorized');
-    const wrong = await fetch(platform.url('/admin'), { headers: { authorization: 'Bearer not-the-admin-token-000', accept: 'application/json' } });
+    const wrong = await fetch(platform.url('/admin'), {
+      headers: { authorization: 'Bearer not-the-admin-token-000', accept: 'application/json' },
+    });
     expect(wrong.status).toBe(403);
     expect((await wrong.json()).error.code).toBe('forbidden');
   });
@@ -105,7 +110,15 @@ describe('/admin', () => {
   it('lists recent jobs with status, rows, duration and owner for the bearer token, escaped', async () => {
     const overview = await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json();
     const row = overview.jobs.find((j: { id: string }) => j.id === job.id);
-    expect(row).toMatchObject({ status: 'succeeded', email: 'owner-admin@example.com', rowsTotal: 150, rowsProcessed: 150, rowsFailed: 0, model: 'iris-logreg', modelVersion: 1 });
+    expect(row).toMatchObject({
+      status: 'succeeded',
+      email: 'owner-admin@example.com',
+      rowsTotal: 150,
+      rowsProcessed: 150,
+      rowsFailed: 0,
+      model: 'iris-logreg',
+      modelVersion: 1,
+    });
     expect(row.durationSeconds).toBeGreaterThanOrEqual(0);
     expect(overview.models.map((m: { name: string }) => m.name)).toContain('iris-logreg');
     expect(overview.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score']);
@@ -168,7 +181,11 @@ describe('/admin', () => {
   it('needs the CSRF token for changes made with the session cookie', async () => {
     const { cookie, csrf } = await signIn();
     const body = JSON.stringify({ name: 'csrf-check', source: iris, model: 'iris-logreg', cron: '0 0 1 1 *', email: 'ops@example.com' });
-    const without = await fetch(platform.url('/api/schedules'), { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body });
+    const without = await fetch(platform.url('/api/schedules'), {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body,
+    });
     expect(without.status).toBe(403);
     expect((await without.json()).error.code).toBe('csrf');
     const crossSite = await fetch(platform.url('/api/schedules'), {
@@ -177,7 +194,11 @@ describe('/admin', () => {
       body,
     });
     expect(crossSite.status).toBe(403);
-    const ok = await fetch(platform.url('/api/schedules'), { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf }, body });
+    const ok = await fetch(platform.url('/api/schedules'), {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body,
+    });
     expect(ok.status).toBe(201);
     // The admin page's own delete form.
     const del = await fetch(platform.url('/admin/schedules/csrf-check/delete'), {
@@ -211,7 +232,8 @@ describe('/admin', () => {
     const api = await (await fetch(platform.url('/admin/queues/api/queues'), { headers: { cookie } })).json();
     expect(api.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score']);
     // Its actions need our Origin (its UI cannot send the CSRF token).
-    const resume = (origin: string) => fetch(platform.url('/admin/queues/api/queues/schedule/resume'), { method: 'PUT', headers: { cookie, origin } });
+    const resume = (origin: string) =>
+      fetch(platform.url('/admin/queues/api/queues/schedule/resume'), { method: 'PUT', headers: { cookie, origin } });
     expect((await resume('https://evil.example')).status).toBe(403);
     expect((await resume(platform.baseUrl)).status).toBe(200);
   });
@@ -221,7 +243,10 @@ const CHROMIUM = '/usr/bin/chromium';
 
 describe.skipIf(!existsSync(CHROMIUM))('/admin in a browser', () => {
   it('signs in through the form; the admin page and bull-board run under the CSP, with no script error', async () => {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
@@ -287,8 +312,12 @@ describe('/metrics', () => {
     // Buckets are cumulative.
     const buckets = [...after].filter(([k]) => k.startsWith('batchcast_job_duration_seconds_bucket{status="succeeded"'));
     expect(buckets.length).toBeGreaterThan(5);
-    buckets.reduce((prev, [, v]) => (expect(v).toBeGreaterThanOrEqual(prev), v), 0);
-    for (const q of ['score', 'finalize', 'email', 'schedule']) expect(after.has(`batchcast_queue_jobs{queue="${q}",state="waiting"}`), q).toBe(true);
+    buckets.reduce((prev, [, v]) => {
+      expect(v).toBeGreaterThanOrEqual(prev);
+      return v;
+    }, 0);
+    for (const q of ['score', 'finalize', 'email', 'schedule'])
+      expect(after.has(`batchcast_queue_jobs{queue="${q}",state="waiting"}`), q).toBe(true);
     expect(after.has('process_cpu_user_seconds_total')).toBe(true);
     expect(after.has('nodejs_eventloop_lag_seconds')).toBe(true);
   });
@@ -299,8 +328,20 @@ describe('/metrics', () => {
     const pool = createPool(platform.databaseUrl, log);
     const producer = new JobProducer(redis, platform.prefix);
     const serve = async (env: Record<string, string>) => {
-      const config = parseConfig({ DATABASE_URL: platform.databaseUrl, REDIS_URL: platform.redisUrl, QUEUE_PREFIX: platform.prefix, ...env });
-      const server = createApp({ config, pool, blobs: createBlobStore('fs', { dataDir: platform.dataDir, pool }), redis, producer, log }).listen(0, '127.0.0.1');
+      const config = parseConfig({
+        DATABASE_URL: platform.databaseUrl,
+        REDIS_URL: platform.redisUrl,
+        QUEUE_PREFIX: platform.prefix,
+        ...env,
+      });
+      const server = createApp({
+        config,
+        pool,
+        blobs: createBlobStore('fs', { dataDir: platform.dataDir, pool }),
+        redis,
+        producer,
+        log,
+      }).listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
       return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
     };
@@ -323,12 +364,25 @@ describe('/metrics', () => {
 
 describe('scheduled batch runs', () => {
   const post = (body: Record<string, unknown>, headers: Record<string, string> = admin) =>
-    fetch(platform.url('/api/schedules'), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const list = async () => (await (await fetch(platform.url('/api/schedules'), { headers: admin })).json()).schedules as { name: string; runs: number; lastRun: { jobId: string; status: string } | null }[];
+    fetch(platform.url('/api/schedules'), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const list = async () =>
+    (await (await fetch(platform.url('/api/schedules'), { headers: admin })).json()).schedules as {
+      name: string;
+      runs: number;
+      lastRun: { jobId: string; status: string } | null;
+    }[];
   const jobsOf = async (name: string) =>
-    ((await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()).jobs as { id: string; schedule: string | null; status: string }[]).filter(
-      (j) => j.schedule === name,
-    );
+    (
+      (await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()).jobs as {
+        id: string;
+        schedule: string | null;
+        status: string;
+      }[]
+    ).filter((j) => j.schedule === name);
   const base = { name: 'nightly', source: iris, model: 'iris-logreg', cron: '0 2 * * *', email: 'ops@example.com' };
 
   it('refuses what cannot run, saying what to fix', async () => {
@@ -385,7 +439,9 @@ describe('scheduled batch runs', () => {
   it('records a run that cannot read its source as a failed job, and emails its owner why', async () => {
     const file = path.join(sources, 'vanishing.csv');
     await copyFile(iris, file);
-    expect((await post({ ...base, name: 'vanishing', source: file, cron: '* * * * * *', email: 'vanishing@example.com', attempts: 1 })).status).toBe(201);
+    expect(
+      (await post({ ...base, name: 'vanishing', source: file, cron: '* * * * * *', email: 'vanishing@example.com', attempts: 1 })).status,
+    ).toBe(201);
     await rm(file);
     const mail = await smtp.waitFor('vanishing@example.com', 60_000);
     await fetch(platform.url('/api/schedules/vanishing'), { method: 'DELETE', headers: admin });
@@ -453,12 +509,20 @@ describe('logs', () => {
         throw new Error(`not a JSON log line: ${l.slice(0, 300)}`);
       }
     });
-    for (const r of records) expect(typeof r.msg === 'string' && typeof r.level === 'number' && typeof r.service === 'string', JSON.stringify(r)).toBe(true);
+    for (const r of records)
+      expect(typeof r.msg === 'string' && typeof r.level === 'number' && typeof r.service === 'string', JSON.stringify(r)).toBe(true);
     const ofJob = records.filter((r) => r.jobId === job.id);
     expect(ofJob.map((r) => r.msg)).toEqual(expect.arrayContaining(['job submitted', 'chunk scored', 'job finished', 'owner notified']));
     expect(platform.output).not.toContain(job.token);
     expect(platform.output).not.toContain('private-person@example.com');
     // Nor any other address or secret this file used.
-    for (const secret of [ADMIN_TOKEN, 'owner-admin@example.com', 'scheduled@example.com', 'vanishing@example.com', 'url-source@example.com']) expect(platform.output).not.toContain(secret);
+    for (const secret of [
+      ADMIN_TOKEN,
+      'owner-admin@example.com',
+      'scheduled@example.com',
+      'vanishing@example.com',
+      'url-source@example.com',
+    ])
+      expect(platform.output).not.toContain(secret);
   });
 });

@@ -43,10 +43,14 @@ it('deletes a job RETENTION_DAYS after it ended and answers 410 Gone to its link
     await db.query(`UPDATE jobs SET finished_at = now() - interval '6 days 23 hours' WHERE id = $1`, [recent.job.id]);
     await db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [old.job.id]);
 
-    const gone = await until('the old job to answer 410', async () => {
-      const res = await fetch(platform.url(old.job.links.self));
-      return res.status === 410 ? res : null;
-    }, 60_000);
+    const gone = await until(
+      'the old job to answer 410',
+      async () => {
+        const res = await fetch(platform.url(old.job.links.self));
+        return res.status === 410 ? res : null;
+      },
+      60_000,
+    );
     const body = (await gone.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('expired');
     expect(body.error.message).toMatch(/kept 7 days/);
@@ -55,7 +59,9 @@ it('deletes a job RETENTION_DAYS after it ended and answers 410 Gone to its link
     for (const link of [old.job.links.results, old.job.links.page, `/api/jobs/${old.job.id}/summary?token=${old.job.token}`]) {
       expect((await fetch(platform.url(link))).status, link).toBe(410);
     }
-    expect((await fetch(platform.url(`/api/jobs/${old.job.id}`), { headers: { authorization: `Bearer ${old.job.token}` } })).status).toBe(410);
+    expect((await fetch(platform.url(`/api/jobs/${old.job.id}`), { headers: { authorization: `Bearer ${old.job.token}` } })).status).toBe(
+      410,
+    );
     // Without the right token it is as if the job never existed: 404.
     const wrong = old.job.token.slice(0, -2) + (old.job.token.endsWith('AA') ? 'BB' : 'AA');
     expect((await fetch(platform.url(`/api/jobs/${old.job.id}?token=${wrong}`))).status).toBe(404);
@@ -93,7 +99,9 @@ it('never deletes a job that has not ended, however old', { timeout: 60_000 }, a
   try {
     const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg' });
     // As if it were still running after a month (finished_at unknown).
-    await db.query(`UPDATE jobs SET status = 'running', finished_at = NULL, created_at = now() - interval '30 days' WHERE id = $1`, [job.id]);
+    await db.query(`UPDATE jobs SET status = 'running', finished_at = NULL, created_at = now() - interval '30 days' WHERE id = $1`, [
+      job.id,
+    ]);
     await sleep(3_000);
     const { rows } = await db.query('SELECT count(*)::int AS n FROM jobs WHERE id = $1', [job.id]);
     expect(rows[0].n).toBe(1);

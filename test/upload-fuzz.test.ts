@@ -28,7 +28,9 @@ afterAll(async () => {
 
 type Mutation = (b: Buffer) => Buffer;
 
-const SPECIALS = [',', '"', '\n', '\r', '\r\n', '\0', ';', '\t', '\ufeff', '""', '"\n"', '=', '-', 'NaN', '1e999', ' ', '\\'].map((s) => Buffer.from(s));
+const SPECIALS = [',', '"', '\n', '\r', '\r\n', '\0', ';', '\t', '\ufeff', '""', '"\n"', '=', '-', 'NaN', '1e999', ' ', '\\'].map((s) =>
+  Buffer.from(s),
+);
 SPECIALS.push(Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xe2, 0x82]), Buffer.from([0xed, 0xa0, 0x80]));
 
 const at = (b: Buffer, pos: number) => (b.length === 0 ? 0 : pos % (b.length + 1));

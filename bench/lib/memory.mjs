@@ -44,7 +44,8 @@ export class MemorySampler {
     const kinds = {};
     let sumHwmKb = 0;
     for (const [pid, e] of this.perPid) {
-      const k = (kinds[e.kind] ??= { processes: 0, hwmKb: 0, rssMaxKb: 0, hwmByPid: {} });
+      kinds[e.kind] ??= { processes: 0, hwmKb: 0, rssMaxKb: 0, hwmByPid: {} };
+      const k = kinds[e.kind];
       k.processes++;
       k.hwmKb = Math.max(k.hwmKb, e.hwmKb);
       k.rssMaxKb = Math.max(k.rssMaxKb, e.rssMaxKb);

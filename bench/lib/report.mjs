@@ -29,7 +29,11 @@ export function buildReport(r) {
   const s = r.stages;
   if (s) {
     t('read (raw fs read)', s.read.seconds, `${MB(s.read.bytes)} in 1 MiB blocks, page cache warm`);
-    t('scan (CsvScanner)', s.scan.seconds, `push() + finish() CPU only (${fmt.s(s.scan.withReads)} s with its reads); ${s.chunks} chunks of 100,000 rows`);
+    t(
+      'scan (CsvScanner)',
+      s.scan.seconds,
+      `push() + finish() CPU only (${fmt.s(s.scan.withReads)} s with its reads); ${s.chunks} chunks of 100,000 rows`,
+    );
     t(
       'parse (readBatches)',
       s.parse.seconds,
@@ -37,7 +41,11 @@ export function buildReport(r) {
     );
     t('inference, 1 thread', s.inference1.seconds, 'ScoringSession.score over the pre-parsed batches (warm session)');
     t('inference, 2 threads', s.inference2.seconds, 'same, intraOpNumThreads 2');
-    t('store (storeChunkPredictions)', s.store.seconds, `${s.chunks} chunk transactions, binary COPY into a scratch DB; prediction_batches ${MB(s.store.tableBytes)}`);
+    t(
+      'store (storeChunkPredictions)',
+      s.store.seconds,
+      `${s.chunks} chunk transactions, binary COPY into a scratch DB; prediction_batches ${MB(s.store.tableBytes)}`,
+    );
     t('**sum of stages alone**', r.sumOfStages, 'read + parse + inference (1 thread) + store; scan left out (it runs inside the upload)');
   }
   for (const p of r.platforms) {
@@ -54,11 +62,22 @@ export function buildReport(r) {
   }
   for (const p of r.platforms) {
     if (p.error || !r.sumOfStages) continue;
-    lines.push(row(`ratio end-to-end / sum of stages, ${p.label}`, `${(p.e2e / r.sumOfStages).toFixed(2)}×`, '—', `${fmt.s(p.e2e)} s / ${fmt.s(r.sumOfStages)} s`));
+    lines.push(
+      row(
+        `ratio end-to-end / sum of stages, ${p.label}`,
+        `${(p.e2e / r.sumOfStages).toFixed(2)}×`,
+        '—',
+        `${fmt.s(p.e2e)} s / ${fmt.s(r.sumOfStages)} s`,
+      ),
+    );
   }
   for (const p of r.platforms) {
     if (p.error) continue;
-    t(`upload (request -> 202), ${p.label}`, p.upload, `${MB(p.uploadBytes)} streamed multipart from disk (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s); body fully sent after ${fmt.s(p.uploadSent)} s`);
+    t(
+      `upload (request -> 202), ${p.label}`,
+      p.upload,
+      `${MB(p.uploadBytes)} streamed multipart from disk (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s); body fully sent after ${fmt.s(p.uploadSent)} s`,
+    );
   }
   for (const p of r.platforms) {
     if (p.error || !p.download) continue;
@@ -74,14 +93,42 @@ export function buildReport(r) {
   if (w2?.smallJobs) {
     const j = w2.smallJobs;
     const ms = (x) => `${fmt.ms(x)} ms`;
-    lines.push(row('1,000-row job latency p50 (WORKERS=2)', fmt.s(j.p50 / 1000), fmt.rate(1000 / (j.p50 / 1000)), `${ms(j.p50)}; upload request -> succeeded, ${j.n} jobs one after another, polled every 5 ms; upload->202 p50 ${ms(j.uploadP50)}`));
-    lines.push(row('1,000-row job latency p95 (WORKERS=2)', fmt.s(j.p95 / 1000), fmt.rate(1000 / (j.p95 / 1000)), `${ms(j.p95)}; min ${ms(j.min)}, max ${ms(j.max)}`));
+    lines.push(
+      row(
+        '1,000-row job latency p50 (WORKERS=2)',
+        fmt.s(j.p50 / 1000),
+        fmt.rate(1000 / (j.p50 / 1000)),
+        `${ms(j.p50)}; upload request -> succeeded, ${j.n} jobs one after another, polled every 5 ms; upload->202 p50 ${ms(j.uploadP50)}`,
+      ),
+    );
+    lines.push(
+      row(
+        '1,000-row job latency p95 (WORKERS=2)',
+        fmt.s(j.p95 / 1000),
+        fmt.rate(1000 / (j.p95 / 1000)),
+        `${ms(j.p95)}; min ${ms(j.min)}, max ${ms(j.max)}`,
+      ),
+    );
   }
   if (w2?.realtime) {
     const q = w2.realtime;
     const ms = (x) => `${fmt.ms(x)} ms`;
-    lines.push(row('real-time predict, 1,000 rows, p50', fmt.s(q.p50 / 1000), fmt.rate(1000 / (q.p50 / 1000)), `${ms(q.p50)}; POST /api/models/breast-cancer-rf/predict, ${q.n} requests after ${q.warmup} warm-up, ${fmt.int(q.requestBytes / 1000)} kB JSON each`));
-    lines.push(row('real-time predict, 1,000 rows, p95', fmt.s(q.p95 / 1000), fmt.rate(1000 / (q.p95 / 1000)), `${ms(q.p95)}; min ${ms(q.min)}, max ${ms(q.max)}`));
+    lines.push(
+      row(
+        'real-time predict, 1,000 rows, p50',
+        fmt.s(q.p50 / 1000),
+        fmt.rate(1000 / (q.p50 / 1000)),
+        `${ms(q.p50)}; POST /api/models/breast-cancer-rf/predict, ${q.n} requests after ${q.warmup} warm-up, ${fmt.int(q.requestBytes / 1000)} kB JSON each`,
+      ),
+    );
+    lines.push(
+      row(
+        'real-time predict, 1,000 rows, p95',
+        fmt.s(q.p95 / 1000),
+        fmt.rate(1000 / (q.p95 / 1000)),
+        `${ms(q.p95)}; min ${ms(q.min)}, max ${ms(q.max)}`,
+      ),
+    );
   }
   for (const p of r.platforms) {
     if (!p.memory) continue;
@@ -90,8 +137,20 @@ export function buildReport(r) {
     for (const name of ['web', 'supervisor', 'worker']) {
       const e = k(name);
       if (!e) continue;
-      const per = name === 'worker' && e.processes > 1 ? `; per worker ${Object.values(e.hwmByPid).map((x) => fmt.mb(x)).join(' / ')} MB` : '';
-      lines.push(row(`peak RSS ${name}${name === 'worker' ? ' (largest)' : ''}, ${p.label}`, '—', '—', `**${fmt.mb(e.hwmKb)} MB** VmHWM (sampled VmRSS max ${fmt.mb(e.rssMaxKb)} MB)${per}`));
+      const per =
+        name === 'worker' && e.processes > 1
+          ? `; per worker ${Object.values(e.hwmByPid)
+              .map((x) => fmt.mb(x))
+              .join(' / ')} MB`
+          : '';
+      lines.push(
+        row(
+          `peak RSS ${name}${name === 'worker' ? ' (largest)' : ''}, ${p.label}`,
+          '—',
+          '—',
+          `**${fmt.mb(e.hwmKb)} MB** VmHWM (sampled VmRSS max ${fmt.mb(e.rssMaxKb)} MB)${per}`,
+        ),
+      );
     }
     lines.push(
       row(
@@ -107,8 +166,12 @@ export function buildReport(r) {
 
   // Machine facts.
   const f = r.machine;
-  out.push(`Machine: ${f.cores} cores (${f.cpuModel}), availableParallelism ${f.parallelism}, ${fmt.int(f.memMb)} MB RAM, node ${f.node}, ${f.platform}; PostgreSQL ${f.postgres}; Redis ${f.redis}.`);
-  out.push(`Load average at start ${f.loadStart}, at end ${r.loadEnd}. Input: ${r.input.file} (${MB(r.input.bytes)}, ${fmt.int(N)} rows, ${r.input.generator}${r.input.cached ? ', cached' : `, made in ${fmt.s(r.input.seconds)} s`}).`);
+  out.push(
+    `Machine: ${f.cores} cores (${f.cpuModel}), availableParallelism ${f.parallelism}, ${fmt.int(f.memMb)} MB RAM, node ${f.node}, ${f.platform}; PostgreSQL ${f.postgres}; Redis ${f.redis}.`,
+  );
+  out.push(
+    `Load average at start ${f.loadStart}, at end ${r.loadEnd}. Input: ${r.input.file} (${MB(r.input.bytes)}, ${fmt.int(N)} rows, ${r.input.generator}${r.input.cached ? ', cached' : `, made in ${fmt.s(r.input.seconds)} s`}).`,
+  );
   out.push(`Total bench duration: ${fmt.s(r.totalSeconds)} s.`);
   out.push('');
 

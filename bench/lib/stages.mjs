@@ -6,14 +6,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { CsvScanner, readBatches } from '../../packages/csv/dist/index.js';
-import {
-  createPool,
-  ensureDatabase,
-  insertJob,
-  insertModelVersion,
-  migrate,
-  storeChunkPredictions,
-} from '../../packages/db/dist/index.js';
+import { createPool, ensureDatabase, insertJob, insertModelVersion, migrate, storeChunkPredictions } from '../../packages/db/dist/index.js';
 import { planColumns, prepareModel, ScoringSession } from '../../packages/inference/dist/index.js';
 import { createLogger } from '../../packages/log/dist/index.js';
 import { databaseUrl, examplesDir, now, PG_BASE } from './util.mjs';
@@ -24,7 +17,10 @@ const CHUNK_ROWS = 100_000;
 
 /** Model, header and column targets exactly as the platform derives them for breast-cancer-rf. */
 export async function loadModel() {
-  const csvHeader = readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8').split('\n')[0].replace(/\r$/, '').split(',');
+  const csvHeader = readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8')
+    .split('\n')[0]
+    .replace(/\r$/, '')
+    .split(',');
   const features = csvHeader.slice(1); // minus patient_id
   const onnx = readFileSync(path.join(examplesDir, 'models', 'breast-cancer-rf.onnx'));
   const prepared = await prepareModel(onnx, { features });
@@ -163,11 +159,17 @@ async function timeStore({ prepared, layout, targets, batches, outs, dbName, onC
     let processed = 0;
     const t0 = now();
     for (const chunk of layout.chunks) {
-      const r = await storeChunkPredictions(pool, { jobId, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows }, rowsOf(chunk.index));
+      const r = await storeChunkPredictions(
+        pool,
+        { jobId, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
+        rowsOf(chunk.index),
+      );
       processed += r.processed;
     }
     const seconds = (now() - t0) / 1000;
-    const { rows } = await pool.query(`SELECT pg_total_relation_size('prediction_batches') AS size, count(*)::int AS n FROM prediction_batches`);
+    const { rows } = await pool.query(
+      `SELECT pg_total_relation_size('prediction_batches') AS size, count(*)::int AS n FROM prediction_batches`,
+    );
     return { seconds, rows: processed, tableBytes: Number(rows[0].size), storedBatches: rows[0].n };
   } finally {
     await pool.end();

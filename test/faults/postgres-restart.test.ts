@@ -83,10 +83,14 @@ it('rolls back the in-flight chunk, reconnects and completes after PostgreSQL dr
     expect(gone.rowCount).toBe(0);
 
     // While it is away, /healthz says so (and the web process keeps answering).
-    const down = await until('healthz to report PostgreSQL down', async () => {
-      const h = await health();
-      return h.status === 503 && h.checks.postgres.startsWith("down") ? h : null;
-    }, 20_000);
+    const down = await until(
+      'healthz to report PostgreSQL down',
+      async () => {
+        const h = await health();
+        return h.status === 503 && h.checks.postgres.startsWith('down') ? h : null;
+      },
+      20_000,
+    );
     expect(down.checks.redis).toBe('ok');
     const statusWhileDown = await fetch(fx.platform.url(job.links.self));
     expect(statusWhileDown.status).toBe(503);

@@ -56,8 +56,7 @@ it('re-enqueues unfinished work after Redis lost its data', { timeout: 300_000 }
     await until(
       'the reconciler re-enqueued the job',
       async () =>
-        (await withRedis(redisUrl, (r) => r.exists(finaliser))) === 1 ||
-        (await processedRows(db, job.id)).doneChunks > lost.doneChunks + 2, // already rescued and moving
+        (await withRedis(redisUrl, (r) => r.exists(finaliser))) === 1 || (await processedRows(db, job.id)).doneChunks > lost.doneChunks + 2, // already rescued and moving
       30_000,
       100,
     );

@@ -30,21 +30,25 @@ const fx = faultFixture('smtp', {
 
 /** Failed attempts of this job's email so far, as the workers log them. */
 function emailFailures(jobId: string): number {
-  return fx.platform.output.split('\n').filter((l) => l.includes('"queue":"email"') && l.includes(jobId) && l.includes('job attempt failed')).length;
+  return fx.platform.output
+    .split('\n')
+    .filter((l) => l.includes('"queue":"email"') && l.includes(jobId) && l.includes('job attempt failed')).length;
 }
 
 type ChunkSnapshot = { index: number; attempts: number; processed: number; finished_at: string }[];
 
 async function chunkSnapshot(db: Awaited<ReturnType<typeof platformDb>>, jobId: string): Promise<ChunkSnapshot> {
-  const { rows } = await db.query(
-    `SELECT index, attempts, processed, finished_at::text FROM job_chunks WHERE job_id = $1 ORDER BY index`,
-    [jobId],
-  );
+  const { rows } = await db.query(`SELECT index, attempts, processed, finished_at::text FROM job_chunks WHERE job_id = $1 ORDER BY index`, [
+    jobId,
+  ]);
   return rows;
 }
 
 async function batchSnapshot(db: Awaited<ReturnType<typeof platformDb>>, jobId: string): Promise<string> {
-  const { rows } = await db.query(`SELECT string_agg(first_row::text || ':' || xmin::text, ',' ORDER BY first_row) AS s FROM prediction_batches WHERE job_id = $1`, [jobId]);
+  const { rows } = await db.query(
+    `SELECT string_agg(first_row::text || ':' || xmin::text, ',' ORDER BY first_row) AS s FROM prediction_batches WHERE job_id = $1`,
+    [jobId],
+  );
   return rows[0].s;
 }
 
@@ -74,7 +78,11 @@ it('retries the email through an SMTP outage and sends it exactly once, without 
     const mail = await smtp.waitFor(email, 120_000);
     expect(mail.subject).toMatch(/ready/i);
     expect(mail.text).toContain(`${fx.platform.baseUrl}/jobs/${job.id}?token=`);
-    await until('the job marked notified', async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at, 30_000);
+    await until(
+      'the job marked notified',
+      async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at,
+      30_000,
+    );
 
     // Exactly once: give any duplicate (a second retry, the reconciler) time to show up, then count.
     await sleep(8_000);
@@ -99,7 +107,11 @@ it('retries through a server refusing every message (451) and sends once when it
     const chunksBefore = await chunkSnapshot(db, job.id);
     smtp.refuse = false;
     await smtp.waitFor(email, 120_000);
-    await until('the job marked notified', async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at, 30_000);
+    await until(
+      'the job marked notified',
+      async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at,
+      30_000,
+    );
     await sleep(8_000);
     expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
     expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);

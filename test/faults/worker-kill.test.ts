@@ -1,16 +1,7 @@
 import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
-import {
-  checkStoredOnce,
-  platformDb,
-  processedRows,
-  resultsBytes,
-  runClean,
-  submitOk,
-  until,
-  faultFixture,
-} from '../support/faults.js';
+import { checkStoredOnce, platformDb, processedRows, resultsBytes, runClean, submitOk, until, faultFixture } from '../support/faults.js';
 
 /**
  * Fault: every worker process is killed with SIGKILL in the middle of a 100,000-row job (no chance to clean
@@ -54,10 +45,14 @@ it('survives SIGKILL of every worker process mid-job', { timeout: 300_000 }, asy
     for (const pid of before) process.kill(pid, 'SIGKILL');
 
     // The supervisor starts new worker processes.
-    await until('workers restarted', () => {
-      const now = fx.platform.workerPids();
-      return now.length === 2 && now.every((p) => !before.includes(p));
-    }, 60_000);
+    await until(
+      'workers restarted',
+      () => {
+        const now = fx.platform.workerPids();
+        return now.length === 2 && now.every((p) => !before.includes(p));
+      },
+      60_000,
+    );
 
     const done = await waitForEnd(fx.platform, job.links.self, 240_000);
     console.log(`faulted run ${Date.now() - t1} ms`);

@@ -2,16 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
-import {
-  checkStoredOnce,
-  platformDb,
-  processedRows,
-  resultsBytes,
-  runClean,
-  submitOk,
-  until,
-  faultFixture,
-} from '../support/faults.js';
+import { checkStoredOnce, platformDb, processedRows, resultsBytes, runClean, submitOk, until, faultFixture } from '../support/faults.js';
 
 /**
  * Fault: SIGTERM to a worker process while it scores a chunk of a 100,000-row job (what a deploy, a

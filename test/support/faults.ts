@@ -136,12 +136,17 @@ export async function checkStoredOnce(db: pg.Client, jobId: string, rowsTotal: n
     next += b.row_count;
   }
   expect(next).toBe(rowsTotal);
-  const chunks = await db.query<{ undone: number }>('SELECT count(*)::int AS undone FROM job_chunks WHERE job_id = $1 AND NOT done', [jobId]);
+  const chunks = await db.query<{ undone: number }>('SELECT count(*)::int AS undone FROM job_chunks WHERE job_id = $1 AND NOT done', [
+    jobId,
+  ]);
   expect(chunks.rows[0]!.undone).toBe(0);
 }
 
 /** Rows processed so far, read straight from PostgreSQL. */
-export async function processedRows(db: pg.Client, jobId: string): Promise<{ processed: number; total: number; doneChunks: number; chunks: number }> {
+export async function processedRows(
+  db: pg.Client,
+  jobId: string,
+): Promise<{ processed: number; total: number; doneChunks: number; chunks: number }> {
   const { rows } = await db.query(
     `SELECT rows_processed::int AS processed, rows_total::int AS total,
             (SELECT count(*)::int FROM job_chunks c WHERE c.job_id = j.id AND c.done) AS "doneChunks", chunk_count AS chunks

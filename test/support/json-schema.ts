@@ -31,14 +31,17 @@ export function validate(value: unknown, schema: Schema, root: { components?: { 
     const ok = types.some((want) => want === t || (want === 'number' && t === 'integer'));
     if (!ok) return [`${at}: expected ${types.join('|')}, got ${t} (${JSON.stringify(value)?.slice(0, 80)})`];
   }
-  if (schema.enum && !(schema.enum as unknown[]).includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
-  if ('const' in schema && schema.const !== value) problems.push(`${at}: expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(value)}`);
+  if (schema.enum && !(schema.enum as unknown[]).includes(value))
+    problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  if ('const' in schema && schema.const !== value)
+    problems.push(`${at}: expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(value)}`);
   if (typeof value === 'number') {
     if (typeof schema.minimum === 'number' && value < schema.minimum) problems.push(`${at}: ${value} < minimum ${schema.minimum}`);
     if (typeof schema.maximum === 'number' && value > schema.maximum) problems.push(`${at}: ${value} > maximum ${schema.maximum}`);
   }
   if (typeof value === 'string') {
-    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) problems.push(`${at}: "${value}" does not match ${schema.pattern}`);
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value))
+      problems.push(`${at}: "${value}" does not match ${schema.pattern}`);
     if (schema.format === 'uuid' && !UUID.test(value)) problems.push(`${at}: "${value}" is not a uuid`);
     if (schema.format === 'date-time' && !DATE_TIME.test(value)) problems.push(`${at}: "${value}" is not a date-time`);
   }
@@ -54,7 +57,8 @@ export function validate(value: unknown, schema: Schema, root: { components?: { 
       }
     }
   }
-  if (t === 'array' && schema.items) (value as unknown[]).forEach((v, i) => problems.push(...validate(v, schema.items as Schema, root, `${at}[${i}]`)));
+  if (t === 'array' && schema.items)
+    for (const [i, v] of (value as unknown[]).entries()) problems.push(...validate(v, schema.items as Schema, root, `${at}[${i}]`));
   for (const key of ['oneOf', 'anyOf'] as const) {
     const alternatives = schema[key] as Schema[] | undefined;
     if (!alternatives) continue;

@@ -57,11 +57,18 @@ export class TestHost {
   /** Can this host open a TCP connection to address:port? (Checks the isolation.) */
   async canReach(address: string, port: number): Promise<boolean> {
     try {
-      await run('ip', ['netns', 'exec', this.ns, 'node', '-e', `
+      await run('ip', [
+        'netns',
+        'exec',
+        this.ns,
+        'node',
+        '-e',
+        `
         const s = require('net').connect(${port}, '${address}');
         s.setTimeout(1500, () => process.exit(1));
         s.on('connect', () => process.exit(0));
-        s.on('error', () => process.exit(1));`]);
+        s.on('error', () => process.exit(1));`,
+      ]);
       return true;
     } catch {
       return false;

@@ -87,7 +87,11 @@ export class Platform {
       ...(this.opts.smtpPort ? { SMTP_URL: `smtp://127.0.0.1:${this.opts.smtpPort}` } : {}),
       ...(this.opts.env ?? {}),
     };
-    this.proc = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-200_000);
       if (process.env.TEST_PLATFORM_OUTPUT) process.stderr.write(d);
@@ -118,7 +122,9 @@ export class Platform {
 
   /** PIDs of the worker processes (children of the supervisor), found through /proc. */
   workerPids(): number[] {
-    return this.descendants().filter((p) => p.cmd.includes('apps/worker/dist/worker.js')).map((p) => p.pid);
+    return this.descendants()
+      .filter((p) => p.cmd.includes('apps/worker/dist/worker.js'))
+      .map((p) => p.pid);
   }
 
   descendants(): { pid: number; cmd: string }[] {
@@ -169,7 +175,6 @@ function childrenOf(pid: number): { pid: number; cmd: string }[] {
   }
   return out;
 }
-
 
 function isAlive(pid: number): boolean {
   try {

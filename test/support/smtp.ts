@@ -38,7 +38,14 @@ export class TestSmtp {
           const raw = Buffer.concat(parts).toString('utf8');
           const mail: ParsedMail = await simpleParser(raw);
           const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
-          this.received.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', raw, rcptTo: session.envelope.rcptTo.map((r) => r.address) });
+          this.received.push({
+            to,
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: typeof mail.html === 'string' ? mail.html : '',
+            raw,
+            rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          });
           for (const w of this.waiters.splice(0)) w();
           callback();
         });

@@ -47,16 +47,20 @@ function fromResponse(status: number, text: string): ApiError {
 /** GET a JSON document. */
 export async function getJson<T>(url: URL, headers: Record<string, string> = {}): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const req = agentFor(url).request(url, { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 }, (res) => {
-      readBody(res).then((text) => {
-        if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res.statusCode ?? 0, text));
-        try {
-          resolve(JSON.parse(text) as T);
-        } catch {
-          reject(new ApiError(`the server answered something that is not JSON (${res.statusCode})`, res.statusCode ?? null, null));
-        }
-      }, reject);
-    });
+    const req = agentFor(url).request(
+      url,
+      { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 },
+      (res) => {
+        readBody(res).then((text) => {
+          if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res.statusCode ?? 0, text));
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch {
+            reject(new ApiError(`the server answered something that is not JSON (${res.statusCode})`, res.statusCode ?? null, null));
+          }
+        }, reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
     req.on('error', (err) => reject(networkError(url, err)));
     req.end();

@@ -79,7 +79,8 @@ function baseUrl(flag: string | undefined): URL {
   } catch {
     throw new UsageError(`--url: "${text}" is not a URL (e.g. http://localhost:3000)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url: use an http:// or https:// URL (got ${url.protocol})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url: use an http:// or https:// URL (got ${url.protocol})`);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
 }
@@ -164,7 +165,9 @@ async function submit(args: string[]): Promise<number> {
     log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
     return EXIT_FAILED;
   }
-  log(`job ${job.id} succeeded: ${formatRows(job.rows.processed - job.rows.failed)} rows scored${job.rows.failed ? `, ${formatRows(job.rows.failed)} failed (see the "error" column)` : ''}`);
+  log(
+    `job ${job.id} succeeded: ${formatRows(job.rows.processed - job.rows.failed)} rows scored${job.rows.failed ? `, ${formatRows(job.rows.failed)} failed (see the "error" column)` : ''}`,
+  );
   if (values.out !== undefined) {
     const bytes = await download(at(base, job.links.results), values.out);
     log(`results written to ${values.out} (${formatBytes(bytes)})`);
@@ -201,7 +204,11 @@ async function modelsList(args: string[]): Promise<number> {
   const latest = new Map<string, ModelView>();
   for (const m of models) if (!latest.has(m.name) || latest.get(m.name)!.version < m.version) latest.set(m.name, m);
   const rows = [...latest.values()].map((m) => {
-    const cols = m.columns ? (m.columns.length > 6 ? `${m.columns.slice(0, 6).join(',')},… (${m.columns.length})` : m.columns.join(',')) : '(unnamed inputs)';
+    const cols = m.columns
+      ? m.columns.length > 6
+        ? `${m.columns.slice(0, 6).join(',')},… (${m.columns.length})`
+        : m.columns.join(',')
+      : '(unnamed inputs)';
     return [m.name, `v${m.version}`, m.task, cols];
   });
   const table = [['NAME', 'VERSION', 'TASK', 'COLUMNS'], ...rows];
@@ -248,7 +255,9 @@ function help(command?: string): number {
 }
 
 function version(): number {
-  const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')) as {
+    version: string;
+  };
   process.stdout.write(`batchcast ${pkg.version}\n`);
   return EXIT_OK;
 }

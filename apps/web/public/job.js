@@ -92,7 +92,8 @@ function render(job, serverNow) {
     setText('sum-rows', nf.format(job.rows.total));
     setText('sum-scored', nf.format(Math.max(0, job.rows.processed - job.rows.failed)));
     setText('sum-failed', nf.format(job.rows.failed));
-    if (job.startedAt && job.finishedAt) setText('sum-duration', durationText((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000));
+    if (job.startedAt && job.finishedAt)
+      setText('sum-duration', durationText((Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000));
     setText('sum-model', `${job.model.name} v${job.model.version}`);
   }
 }
@@ -157,16 +158,34 @@ function classChart(container, items) {
   const valueW = 104;
   const rowH = 30;
   const max = Math.max(1, ...shown.map((c) => c.count));
-  const svg = svgEl('svg', { width, height: shown.length * rowH + 6, viewBox: `0 0 ${width} ${shown.length * rowH + 6}`, role: 'img', class: 'bars' });
+  const svg = svgEl('svg', {
+    width,
+    height: shown.length * rowH + 6,
+    viewBox: `0 0 ${width} ${shown.length * rowH + 6}`,
+    role: 'img',
+    class: 'bars',
+  });
   svg.append(svgEl('title', {}, `Rows per predicted class: ${shown.map((c) => `${c.label} ${c.count}`).join(', ')}`));
   shown.forEach((c, i) => {
     const y = i * rowH + 4;
     const w = Math.max(c.count ? 2 : 0, ((width - labelW - valueW) * c.count) / max);
     const g = svgEl('g', {});
     g.append(svgEl('title', {}, `${c.label}: ${nf.format(c.count)} rows (${percent(c.count, total)})`));
-    g.append(svgEl('text', { x: labelW - 8, y: y + rowH / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label' }, ellipsis(String(c.label), labelChars)));
+    g.append(
+      svgEl(
+        'text',
+        { x: labelW - 8, y: y + rowH / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'label' },
+        ellipsis(String(c.label), labelChars),
+      ),
+    );
     g.append(svgEl('rect', { x: labelW, y: y + 3, width: w, height: rowH - 10, rx: 3, class: 'bar' }));
-    g.append(svgEl('text', { x: labelW + w + 6, y: y + rowH / 2, 'dominant-baseline': 'middle', class: 'value' }, `${nf.format(c.count)} · ${percent(c.count, total)}`));
+    g.append(
+      svgEl(
+        'text',
+        { x: labelW + w + 6, y: y + rowH / 2, 'dominant-baseline': 'middle', class: 'value' },
+        `${nf.format(c.count)} · ${percent(c.count, total)}`,
+      ),
+    );
     svg.append(g);
   });
   container.replaceChildren(svg);
@@ -182,7 +201,13 @@ function histogramChart(container, bins) {
   const max = Math.max(1, ...bins.map((b) => b.count));
   const total = bins.reduce((n, b) => n + b.count, 0);
   const svg = svgEl('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'histogram' });
-  svg.append(svgEl('title', {}, `Histogram of the predicted values from ${shortNumber(bins[0].from)} to ${shortNumber(bins[bins.length - 1].to)}, ${nf.format(total)} rows`));
+  svg.append(
+    svgEl(
+      'title',
+      {},
+      `Histogram of the predicted values from ${shortNumber(bins[0].from)} to ${shortNumber(bins[bins.length - 1].to)}, ${nf.format(total)} rows`,
+    ),
+  );
   const bw = plotW / bins.length;
   bins.forEach((b, i) => {
     const h = (plotH * b.count) / max;
@@ -194,7 +219,9 @@ function histogramChart(container, bins) {
   // Axes: counts on the left, values below.
   svg.append(svgEl('line', { x1: m.left, y1: m.top + plotH, x2: m.left + plotW, y2: m.top + plotH, class: 'axis' }));
   svg.append(svgEl('line', { x1: m.left, y1: m.top, x2: m.left, y2: m.top + plotH, class: 'axis' }));
-  svg.append(svgEl('text', { x: m.left - 6, y: m.top + 4, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'tick' }, nf.format(max)));
+  svg.append(
+    svgEl('text', { x: m.left - 6, y: m.top + 4, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'tick' }, nf.format(max)),
+  );
   svg.append(svgEl('text', { x: m.left - 6, y: m.top + plotH, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'tick' }, '0'));
   const ticks = bins.length > 1 ? [0, Math.floor(bins.length / 2), bins.length] : [0, 1];
   for (const t of ticks) {
@@ -244,15 +271,23 @@ async function showSummary() {
     return;
   }
   const chart = el('chart');
-  if (s.classCounts && s.classCounts.some((c) => c.count > 0)) {
+  if (s.classCounts?.some((c) => c.count > 0)) {
     setText('chart-heading', 'Predicted classes');
     drawChart = () => classChart(chart, s.classCounts);
     const total = s.classCounts.reduce((n, c) => n + c.count, 0);
-    fillTable(el('chart-table'), ['class', 'rows', 'share'], s.classCounts.map((c) => [String(c.label), nf.format(c.count), percent(c.count, total)]));
+    fillTable(
+      el('chart-table'),
+      ['class', 'rows', 'share'],
+      s.classCounts.map((c) => [String(c.label), nf.format(c.count), percent(c.count, total)]),
+    );
   } else if (s.histogram && s.histogram.bins.length > 0) {
     setText('chart-heading', 'Distribution of the predicted values');
     drawChart = () => histogramChart(chart, s.histogram.bins);
-    fillTable(el('chart-table'), ['from', 'to', 'rows'], s.histogram.bins.map((b) => [shortNumber(b.from), shortNumber(b.to), nf.format(b.count)]));
+    fillTable(
+      el('chart-table'),
+      ['from', 'to', 'rows'],
+      s.histogram.bins.map((b) => [shortNumber(b.from), shortNumber(b.to), nf.format(b.count)]),
+    );
   }
   if (drawChart) {
     el('chart-card').hidden = false;
@@ -274,7 +309,11 @@ async function showSummary() {
       rows.map((r) => order.map((i, k) => (k === 0 && r[last] ? 'failed' : (r[i] ?? '')))),
       (k) => kinds[k],
     );
-    el('preview').querySelectorAll('tbody tr').forEach((tr, n) => tr.classList.toggle('failed-row', Boolean(rows[n][last])));
+    el('preview')
+      .querySelectorAll('tbody tr')
+      .forEach((tr, n) => {
+        tr.classList.toggle('failed-row', Boolean(rows[n][last]));
+      });
     setText('preview-heading', `First ${s.preview.rows.length} rows of the results`);
     el('preview-card').hidden = false;
   }

@@ -120,9 +120,11 @@ async function readHeader(file) {
     // The slice may cut a character in two at its end: decode leniently and judge only the first line.
     text = new TextDecoder('utf-8').decode(bytes);
     const firstLine = text.split(/\r?\n/, 1)[0];
-    if (firstLine.includes('\ufffd')) return { error: 'This file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and try again.' };
+    if (firstLine.includes('\ufffd'))
+      return { error: 'This file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and try again.' };
   }
-  if (text.includes('\u0000')) return { error: 'This file is not a CSV text file (it contains binary data). Export it from your spreadsheet as CSV.' };
+  if (text.includes('\u0000'))
+    return { error: 'This file is not a CSV text file (it contains binary data). Export it from your spreadsheet as CSV.' };
   text = text.replace(/^\ufeff/, '');
   if (text.trim() === '') return { error: 'The file is empty.' };
   const header = parseHeader(text, file.size <= HEADER_BYTES);
@@ -231,8 +233,8 @@ function refuse(lines) {
 
 /** The server's `{ error: { code, message } }` in words, with what to do where we know it. */
 function serverError(status, body) {
-  const e = body && body.error;
-  const lines = [e && e.message ? e.message : `The server refused the upload (HTTP ${status}). Try again in a minute.`];
+  const e = body?.error;
+  const lines = [e?.message ? e.message : `The server refused the upload (HTTP ${status}). Try again in a minute.`];
   if (e && (e.code === 'missing_columns' || e.code === 'invalid_rows')) {
     lines.push(['Compare your file with a sample: ', sampleLink(selectedModel()), '.']);
   }
@@ -245,7 +247,7 @@ form.addEventListener('submit', async (e) => {
   const file = fileInput.files[0];
   if (!file) return refuse(['Choose a CSV file first.']);
   if (!current || current.file !== file) await checkFile();
-  if (current && current.problem) {
+  if (current?.problem) {
     // Said once, next to the file, and focused so that a screen reader reads it.
     show(check, [`✗ ${current.about}: not sent.`, current.problem, ...current.lines], 'bad');
     check.focus();

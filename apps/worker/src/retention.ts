@@ -34,7 +34,8 @@ export async function sweepOnce(ctx: WorkerContext): Promise<{ jobs: number; fil
       const expired = await expireEndedJobs(ctx.pool, days, BATCH);
       for (const job of expired) if (await removeUpload(ctx, job.uploadKey)) files++;
       jobs += expired.length;
-      if (expired.length) ctx.log.info({ jobs: expired.map((j) => j.id) }, `deleted ${expired.length} job(s) ended more than ${days} days ago`);
+      if (expired.length)
+        ctx.log.info({ jobs: expired.map((j) => j.id) }, `deleted ${expired.length} job(s) ended more than ${days} days ago`);
       if (expired.length < BATCH) break;
     }
     files += await removeOrphanUploads(ctx);

@@ -20,7 +20,10 @@ export async function reconcileScheduleTimers(ctx: WorkerContext): Promise<numbe
     present.delete(s.name);
     if (t && t.cron === s.cron.trim() && (t.timezone ?? null) === s.timezone && t.attempts === s.attempts) continue;
     await upsertScheduleTimer(queue, s);
-    ctx.log.warn({ schedule: s.name }, t ? 'reconciler updated a schedule timer' : 'reconciler re-created a schedule timer Redis did not know');
+    ctx.log.warn(
+      { schedule: s.name },
+      t ? 'reconciler updated a schedule timer' : 'reconciler re-created a schedule timer Redis did not know',
+    );
     changes++;
   }
   for (const name of present.keys()) {

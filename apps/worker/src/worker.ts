@@ -1,7 +1,14 @@
 import { Worker, type Job } from 'bullmq';
 import { createBlobStore } from '@batchcast/blob';
 import { loadConfig } from '@batchcast/config';
-import { createPool, ensureDatabase, migrate, recordChunkAttempt, retryWhileDatabaseUnavailable, whenDatabaseAvailable } from '@batchcast/db';
+import {
+  createPool,
+  ensureDatabase,
+  migrate,
+  recordChunkAttempt,
+  retryWhileDatabaseUnavailable,
+  whenDatabaseAvailable,
+} from '@batchcast/db';
 import { createLogger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
 import {
@@ -57,7 +64,12 @@ const workers = (Object.keys(concurrency) as QueueName[]).map((queue) => {
       // instead of spending attempts. Other kinds are not known to be (an email retried could go twice):
       // BullMQ's attempts and backoff retry them.
       if (name !== 'score-chunk' && name !== 'finalize-job') await run();
-      else await retryWhileDatabaseUnavailable(pool, run, { log: log.child('jobId' in payload ? { jobId: payload.jobId } : { schedule: payload.schedule }), what: name, stop: () => stopping });
+      else
+        await retryWhileDatabaseUnavailable(pool, run, {
+          log: log.child('jobId' in payload ? { jobId: payload.jobId } : { schedule: payload.schedule }),
+          what: name,
+          stop: () => stopping,
+        });
     },
     {
       connection,

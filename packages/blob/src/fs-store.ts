@@ -26,7 +26,8 @@ export class FsBlobStore implements BlobStore {
     await mkdir(path.dirname(file), { recursive: true });
     let out: WriteStream | null = null;
     try {
-      await pipeline(source, (out = createWriteStream(file)));
+      out = createWriteStream(file);
+      await pipeline(source, out);
     } catch (err) {
       // The write stream opens its file asynchronously: removing it before the stream has closed could run
       // before the open and leave an empty file behind. pipeline() destroys it; wait for its close.

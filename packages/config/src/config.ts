@@ -11,7 +11,13 @@ export interface Config {
   db: { url: string };
   redis: { url: string; prefix: string };
   mail: { smtpUrl: string | null; from: string };
-  storage: { blobStore: 'fs' | 'postgres'; dataDir: string; maxUploadBytes: number; retentionDays: number; retentionSweepIntervalMs: number };
+  storage: {
+    blobStore: 'fs' | 'postgres';
+    dataDir: string;
+    maxUploadBytes: number;
+    retentionDays: number;
+    retentionSweepIntervalMs: number;
+  };
   /** Requests per client IP and minute; 0 means no limit. */
   rateLimits: { jobsPerMinute: number; predictPerMinute: number };
   admin: { token: string | null };

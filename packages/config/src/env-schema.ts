@@ -2,8 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 
 /** Whole numbers from the environment; an empty string counts as "not set". */
-const int = (min: number) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min));
+const int = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min));
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const url = (protocols: string[]) =>
@@ -29,7 +28,10 @@ export const envSchema = z.object({
   PUBLIC_URL: optionalString.pipe(url(['http:', 'https:']).optional()),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/batchcast'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('batchcast'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('batchcast'),
   SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
   MAIL_FROM: z.string().min(3).default('batchcast <batchcast@localhost>'),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -53,13 +55,18 @@ export const envSchema = z.object({
   EXAMPLES_DIR: optionalString,
   /** Serve /metrics without the admin token (e.g. a Prometheus on a private network); default: token needed. */
   METRICS_PUBLIC: z
-    .preprocess((v) => (v === '' ? undefined : typeof v === 'string' ? v.toLowerCase() : v), z.enum(['true', 'false', '1', '0']).default('false'))
+    .preprocess(
+      (v) => (v === '' ? undefined : typeof v === 'string' ? v.toLowerCase() : v),
+      z.enum(['true', 'false', '1', '0']).default('false'),
+    )
     .transform((v) => v === 'true' || v === '1'),
   /** Directories scheduled runs may read files from (comma-separated absolute paths); unset: any absolute path. */
   SCHEDULE_SOURCE_DIRS: optionalString.pipe(
     z
       .string()
-      .refine((v) => v.split(',').every((d) => d.trim().startsWith('/')), { message: 'must be absolute directory paths, separated by commas' })
+      .refine((v) => v.split(',').every((d) => d.trim().startsWith('/')), {
+        message: 'must be absolute directory paths, separated by commas',
+      })
       .optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -31,7 +31,12 @@ export function coerceObjects(rows: Record<string, unknown>[], header: string[],
         else if (typeof raw === 'string') text = raw;
         else if (typeof raw === 'boolean') text = raw ? 'true' : 'false';
         else {
-          failed = { row: r, column: name, value: null, message: `column "${name}": a ${Array.isArray(raw) ? 'list' : 'object'} is not a cell value` };
+          failed = {
+            row: r,
+            column: name,
+            value: null,
+            message: `column "${name}": a ${Array.isArray(raw) ? 'list' : 'object'} is not a cell value`,
+          };
           break;
         }
         const v = coerceCell(t.type, text, name);
@@ -75,7 +80,8 @@ function neutral(d: TargetData, t: ColumnTarget, r: number): void {
     const i = r * w + j;
     if (d instanceof BigInt64Array) d[i] = 0n;
     else if (Array.isArray(d)) d[i] = '';
-    else if (d instanceof Float32Array || d instanceof Float64Array) d[i] = NaN; // as readBatches does
+    else if (d instanceof Float32Array || d instanceof Float64Array)
+      d[i] = NaN; // as readBatches does
     else d[i] = 0;
   }
 }

@@ -56,12 +56,7 @@ export function coerceFloat(text: string, column: string): number | CellFailure 
  * Integer cell (int32/int64) from an already parsed number `v` (NaN = empty cell). `3.0` is accepted
  * because spreadsheets write integral floats that way; `3.5` is not an integer.
  */
-export function integerFromNumber(
-  v: number,
-  type: 'int32' | 'int64',
-  text: string,
-  column: string,
-): number | bigint | CellFailure {
+export function integerFromNumber(v: number, type: 'int32' | 'int64', text: string, column: string): number | bigint | CellFailure {
   if (Number.isNaN(v)) {
     return text.trim() === ''
       ? fail(`column "${column}" is empty; an integer is required`)

@@ -3,7 +3,6 @@
 const COMMA = 0x2c;
 const QUOTE = 0x22;
 
-
 /*
  * The quoting rule shared by every reader in this package (scanner, readBatches, readRecords,
  * splitRecord, safeRecord), so that they always agree on where records and fields end:

@@ -38,11 +38,7 @@ export function validateHeader(names: string[], line: number): void {
     }
   }
   if (names.every((n) => n.trim() === '')) {
-    throw new CsvFormatError(
-      'no_header',
-      `line ${line} should be the header (the column names) but it is empty`,
-      line,
-    );
+    throw new CsvFormatError('no_header', `line ${line} should be the header (the column names) but it is empty`, line);
   }
   const seen = new Map<string, number>();
   for (let i = 0; i < names.length; i++) {

@@ -8,7 +8,6 @@ const PLUS = 0x2b;
 const SPACE = 0x20;
 const UPPER_E = 0x45;
 
-
 /** Exact powers of ten: every 10^k with k <= 22 is representable exactly in a double. */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const TWO_53 = 2 ** 53;

@@ -189,11 +189,7 @@ export class CsvScanner {
       );
     }
     if (this.rows === 0) {
-      throw new CsvFormatError(
-        'no_rows',
-        `the file has a header (line ${this.headerLine}) but no data rows`,
-        this.headerLine,
-      );
+      throw new CsvFormatError('no_rows', `the file has a header (line ${this.headerLine}) but no data rows`, this.headerLine);
     }
     if (this.chunkCount > 0) this.closeChunk(this.lastRecordEnd);
     return {
@@ -277,8 +273,7 @@ export class CsvScanner {
       }
       throw new CsvFormatError(
         'invalid_utf8',
-        `line ${line} is not valid UTF-8 text (the file was probably saved as Latin-1/Windows-1252); ` +
-          'save it as "CSV UTF-8"',
+        `line ${line} is not valid UTF-8 text (the file was probably saved as Latin-1/Windows-1252); save it as "CSV UTF-8"`,
         line,
       );
     }
@@ -363,7 +358,7 @@ export class CsvScanner {
       if (q === -1 || q > len) q = len;
       let n = buf.indexOf(LF, i);
       if (n === -1 || n > len) n = len;
-      const stop = q < n ? q : n;
+      const stop = Math.min(q , n);
       this.plainSegment(buf, i, stop);
       if (stop === len) {
         i = len;
@@ -484,9 +479,7 @@ export class CsvScanner {
     const fieldOver = abs - this.fieldStart > this.maxFieldBytes;
     const headerOver = contentEnd - this.recordStart > this.maxHeaderBytes;
     if (fieldOver && headerOver) {
-      throw this.fieldStart + this.maxFieldBytes < this.recordStart + this.maxHeaderBytes
-        ? this.fieldTooLarge()
-        : this.headerTooLarge();
+      throw this.fieldStart + this.maxFieldBytes < this.recordStart + this.maxHeaderBytes ? this.fieldTooLarge() : this.headerTooLarge();
     }
     if (headerOver) throw this.headerTooLarge();
     if (fieldOver) throw this.fieldTooLarge();
@@ -575,8 +568,7 @@ export class CsvScanner {
     const line = this.fieldQuoted ? this.quoteLine : this.line;
     return new CsvFormatError(
       'field_too_large',
-      `a value on line ${line} is larger than ${formatBytes(this.maxFieldBytes)}; ` +
-        'a line break or a closing quote is probably missing',
+      `a value on line ${line} is larger than ${formatBytes(this.maxFieldBytes)}; a line break or a closing quote is probably missing`,
       line,
     );
   }

@@ -135,13 +135,13 @@ function isDecimalBytes(raw: Buffer, s: number, e: number): boolean {
   let i = s;
   if (i < e && (raw[i] === PLUS || raw[i] === MINUS)) i++;
   let digits = 0;
-  while (i < e && raw[i]! - DIGIT_0 >>> 0 <= 9) {
+  while (i < e && (raw[i]! - DIGIT_0) >>> 0 <= 9) {
     i++;
     digits++;
   }
   if (i < e && raw[i] === DOT) {
     i++;
-    while (i < e && raw[i]! - DIGIT_0 >>> 0 <= 9) {
+    while (i < e && (raw[i]! - DIGIT_0) >>> 0 <= 9) {
       i++;
       digits++;
     }
@@ -151,7 +151,7 @@ function isDecimalBytes(raw: Buffer, s: number, e: number): boolean {
     i++;
     if (i < e && (raw[i] === PLUS || raw[i] === MINUS)) i++;
     const expStart = i;
-    while (i < e && raw[i]! - DIGIT_0 >>> 0 <= 9) i++;
+    while (i < e && (raw[i]! - DIGIT_0) >>> 0 <= 9) i++;
     if (i === expStart) return false;
   }
   return i === e;

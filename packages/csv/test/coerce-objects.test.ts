@@ -11,8 +11,16 @@ describe('coerceObjects', () => {
 
   it('gives the same float32 bits for a JSON number and its text', () => {
     const values = [0.1, 17.99, -1e-7, 123456789.123, 5e-324, 3.4028235e38, 2.5];
-    const asNumbers = coerceObjects(values.map((v) => ({ a: v, b: -v, label: 'x' })), header, targets);
-    const asText = coerceObjects(values.map((v) => ({ a: String(v), b: String(-v), label: 'x' })), header, targets);
+    const asNumbers = coerceObjects(
+      values.map((v) => ({ a: v, b: -v, label: 'x' })),
+      header,
+      targets,
+    );
+    const asText = coerceObjects(
+      values.map((v) => ({ a: String(v), b: String(-v), label: 'x' })),
+      header,
+      targets,
+    );
     expect(Array.from(asNumbers.data[0] as Float32Array)).toEqual(Array.from(asText.data[0] as Float32Array));
     expect((asNumbers.data[0] as Float32Array)[2]).toBe(Math.fround(17.99));
   });

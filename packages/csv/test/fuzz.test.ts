@@ -71,35 +71,45 @@ function stringTargets(ncols: number): ColumnTarget[] {
 group('fuzz: random tables round-trip', () => {
   it('scanner, readRecords and readBatches give back exactly the cells that were written', async () => {
     await fc.assert(
-      fc.asyncProperty(serialised, cuts, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), async ({ table: t, data }, cutList, chunkRows, hwm) => {
-        const outcome = scanCuts(data, cutList.map((c) => c % (data.length + 1)), { chunkRows });
-        if ('error' in outcome) throw new Error(`valid CSV rejected: ${outcome.error.message}\n${JSON.stringify(data.toString())}`);
-        const layout = outcome.layout;
-        expect(layout.header).toEqual(t.header);
-        expect(layout.rows).toBe(t.rows.length);
-        const path = tempFile(data);
-        const records = await collectRecords(path, layout.dataStart, layout.bytes, hwm);
-        expect(records.map(splitRecord)).toEqual(t.rows);
-        const perChunk: string[][] = [];
-        for (const c of layout.chunks) {
-          const rs = await collectRecords(path, c.start, c.end, hwm);
-          expect(rs.length).toBe(c.rows);
-          perChunk.push(...rs.map(splitRecord));
-        }
-        expect(perChunk).toEqual(t.rows);
-        const batches = await collectBatches(path, {
-          start: layout.dataStart,
-          end: layout.bytes,
-          firstRow: 0,
-          header: layout.header,
-          targets: stringTargets(t.header.length),
-          batchSize: 3,
-          highWaterMark: hwm,
-        });
-        const merged = mergeBatches(batches, 1);
-        expect(merged.errors).toEqual([]);
-        expect(merged.data[0]).toEqual(t.rows.flat());
-      }),
+      fc.asyncProperty(
+        serialised,
+        cuts,
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 40 }),
+        async ({ table: t, data }, cutList, chunkRows, hwm) => {
+          const outcome = scanCuts(
+            data,
+            cutList.map((c) => c % (data.length + 1)),
+            { chunkRows },
+          );
+          if ('error' in outcome) throw new Error(`valid CSV rejected: ${outcome.error.message}\n${JSON.stringify(data.toString())}`);
+          const layout = outcome.layout;
+          expect(layout.header).toEqual(t.header);
+          expect(layout.rows).toBe(t.rows.length);
+          const path = tempFile(data);
+          const records = await collectRecords(path, layout.dataStart, layout.bytes, hwm);
+          expect(records.map(splitRecord)).toEqual(t.rows);
+          const perChunk: string[][] = [];
+          for (const c of layout.chunks) {
+            const rs = await collectRecords(path, c.start, c.end, hwm);
+            expect(rs.length).toBe(c.rows);
+            perChunk.push(...rs.map(splitRecord));
+          }
+          expect(perChunk).toEqual(t.rows);
+          const batches = await collectBatches(path, {
+            start: layout.dataStart,
+            end: layout.bytes,
+            firstRow: 0,
+            header: layout.header,
+            targets: stringTargets(t.header.length),
+            batchSize: 3,
+            highWaterMark: hwm,
+          });
+          const merged = mergeBatches(batches, 1);
+          expect(merged.errors).toEqual([]);
+          expect(merged.data[0]).toEqual(t.rows.flat());
+        },
+      ),
       { numRuns: runs(300) },
     );
   });
@@ -107,7 +117,11 @@ group('fuzz: random tables round-trip', () => {
 
 /** Random damage to valid CSV bytes. */
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.constantFrom(0x22, 0x2c, 0x0a, 0x0d, 0x00, 0xff, 0xc3, 0x80, 0xe2, 0x3b, 0x20) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    at: fc.nat(),
+    byte: fc.constantFrom(0x22, 0x2c, 0x0a, 0x0d, 0x00, 0xff, 0xc3, 0x80, 0xe2, 0x3b, 0x20),
+  }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 6 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
@@ -148,7 +162,11 @@ group('fuzz: damaged files', () => {
           const bad = mutate(data, ms);
           const opts = { chunkRows, maxFieldBytes, maxHeaderBytes, maxColumns: 4 };
           const whole = scanCuts(bad, [], opts);
-          const pieces = scanCuts(bad, cutList.map((c) => c % (bad.length + 1)), opts);
+          const pieces = scanCuts(
+            bad,
+            cutList.map((c) => c % (bad.length + 1)),
+            opts,
+          );
           expect(describe(pieces)).toEqual(describe(whole));
           if ('error' in whole) expect(whole.error).toBeInstanceOf(CsvFormatError);
           const path = tempFile(bad);
@@ -160,7 +178,15 @@ group('fuzz: damaged files', () => {
             { name: 's', type: 'string', columns: [0, 1, 2] },
           ];
           // Whatever the scanner said, the readers are lenient: any byte range reads without throwing.
-          const anyRange = await collectBatches(path, { start: 0, end: bad.length, firstRow: 0, header: ['x', 'y', 'z'], targets, batchSize: 4, highWaterMark: 7 });
+          const anyRange = await collectBatches(path, {
+            start: 0,
+            end: bad.length,
+            firstRow: 0,
+            header: ['x', 'y', 'z'],
+            targets,
+            batchSize: 4,
+            highWaterMark: 7,
+          });
           const n = mergeBatches(anyRange, targets.length).rows;
           expect((await collectRecords(path, 0, bad.length, 5)).length).toBe(n);
           if ('layout' in whole) {
@@ -171,7 +197,15 @@ group('fuzz: damaged files', () => {
               { name: 's', type: 'string', columns: Array.from({ length: ncols }, (_, i) => i) },
             ];
             const all = mergeBatches(
-              await collectBatches(path, { start: layout.dataStart, end: layout.bytes, firstRow: 0, header: layout.header, targets: t, batchSize: 2, highWaterMark: 9 }),
+              await collectBatches(path, {
+                start: layout.dataStart,
+                end: layout.bytes,
+                firstRow: 0,
+                header: layout.header,
+                targets: t,
+                batchSize: 2,
+                highWaterMark: 9,
+              }),
               2,
             );
             expect(all.rows).toBe(layout.rows);
@@ -188,7 +222,14 @@ group('fuzz: damaged files', () => {
             let sum = 0;
             for (const c of layout.chunks) {
               const part = mergeBatches(
-                await collectBatches(path, { start: c.start, end: c.end, firstRow: c.firstRow, header: layout.header, targets: t, batchSize: 2 }),
+                await collectBatches(path, {
+                  start: c.start,
+                  end: c.end,
+                  firstRow: c.firstRow,
+                  header: layout.header,
+                  targets: t,
+                  batchSize: 2,
+                }),
                 2,
               );
               expect(part.rows).toBe(c.rows);

@@ -52,7 +52,11 @@ export function scanWhole(data: Buffer | string, opts?: CsvScannerOptions): Scan
 
 /** Scans with every byte pushed alone. */
 export function scanBytewise(data: Buffer, opts?: CsvScannerOptions): ScanOutcome {
-  return scanCuts(data, Array.from({ length: data.length }, (_, i) => i), opts);
+  return scanCuts(
+    data,
+    Array.from({ length: data.length }, (_, i) => i),
+    opts,
+  );
 }
 
 export function layoutOf(data: Buffer | string, opts?: CsvScannerOptions): CsvLayout {
@@ -77,7 +81,15 @@ export async function collectRecords(path: string, start: number, end: number, h
 
 export async function collectBatches(
   path: string,
-  opts: { start: number; end: number; firstRow: number; header: string[]; targets: ColumnTarget[]; batchSize: number; highWaterMark?: number },
+  opts: {
+    start: number;
+    end: number;
+    firstRow: number;
+    header: string[];
+    targets: ColumnTarget[];
+    batchSize: number;
+    highWaterMark?: number;
+  },
 ): Promise<RecordBatch[]> {
   const out: RecordBatch[] = [];
   for await (const b of readBatches(path, opts)) out.push(b);
@@ -91,7 +103,9 @@ export function mergeBatches(batches: RecordBatch[], targets: number): { rows: n
   let rows = 0;
   for (const b of batches) {
     rows += b.count;
-    b.data.forEach((d, t) => data[t]!.push(...Array.from(d as ArrayLike<unknown>)));
+    b.data.forEach((d, t) => {
+      data[t]!.push(...Array.from(d as ArrayLike<unknown>));
+    });
     errors.push(...b.errors);
   }
   return { rows, data, errors };

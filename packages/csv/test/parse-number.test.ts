@@ -117,7 +117,7 @@ describe('number parsing through readBatches', () => {
       fc.asyncProperty(fc.array(fc.oneof(decimalText, realistic), { minLength: 1, maxLength: 200 }), async (cells) => {
         // Two columns per row: the same text, one for each target; the file is read in small blocks so
         // numbers are also cut by block ends.
-        const text = 'a,b\n' + cells.map((c) => `${c},${c}`).join('\n') + '\n';
+        const text = `a,b\n${cells.map((c) => `${c},${c}`).join('\n')}\n`;
         const path = tempFile(text);
         for (const highWaterMark of [7, 1 << 20]) {
           const batches = await collectBatches(path, {

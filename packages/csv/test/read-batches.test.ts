@@ -22,7 +22,7 @@ async function readAll(text: string, targets: ColumnTarget[], batchSize = 1000, 
 describe('readBatches coercion', () => {
   it('float32/float64: decimals, signs, exponents, spaces, NaN/inf words, empty = NaN', async () => {
     const cells = ['1.5', ' -2 ', '+3e2', '1E-3', '', '   ', 'NaN', 'nan', 'inf', '-Infinity', 'INF', '.25', '"4.5"'];
-    const text = 'x,y\n' + cells.map((c) => `${c},${c}`).join('\n') + '\n';
+    const text = `x,y\n${cells.map((c) => `${c},${c}`).join('\n')}\n`;
     const { data, errors, rows } = await readAll(text, [
       { name: 'f', type: 'float32', columns: [0] },
       { name: 'd', type: 'float64', columns: [1] },
@@ -62,10 +62,9 @@ describe('readBatches coercion', () => {
   });
 
   it('int64: exact beyond 2^53, range checked', async () => {
-    const { data, errors, batches } = await readAll(
-      'n\n9007199254740993\n-9223372036854775808\n9223372036854775808\n4.0\n12\n',
-      [{ name: 'n', type: 'int64', columns: [0] }],
-    );
+    const { data, errors, batches } = await readAll('n\n9007199254740993\n-9223372036854775808\n9223372036854775808\n4.0\n12\n', [
+      { name: 'n', type: 'int64', columns: [0] },
+    ]);
     expect(batches[0]!.data[0]).toBeInstanceOf(BigInt64Array);
     expect(data[0]).toEqual([9007199254740993n, -9223372036854775808n, 0n, 4n, 12n]);
     expect(errors.map((e) => e.row)).toEqual([2]);
@@ -121,7 +120,7 @@ describe('readBatches coercion', () => {
   });
 
   it('cuts batches of batchSize records, numbered from firstRow, last one shorter', async () => {
-    const text = 'a\n' + Array.from({ length: 7 }, (_, i) => `${i}`).join('\n') + '\n';
+    const text = `a\n${Array.from({ length: 7 }, (_, i) => `${i}`).join('\n')}\n`;
     const path = tempFile(text);
     const batches = await collectBatches(path, {
       start: 2,
@@ -172,7 +171,11 @@ describe('readBatches coercion', () => {
     expect(errors).toEqual([]);
     const lines = text.trimEnd().split('\n').slice(1);
     expect(rows).toBe(lines.length);
-    const expected = lines.flatMap((l) => splitRecord(Buffer.from(l)).slice(1).map((c) => Math.fround(Number(c))));
+    const expected = lines.flatMap((l) =>
+      splitRecord(Buffer.from(l))
+        .slice(1)
+        .map((c) => Math.fround(Number(c))),
+    );
     expect(data[0]).toEqual(expected);
   });
 });
@@ -184,7 +187,7 @@ describe('readBatches over chunks', () => {
     const v = i % 11 === 0 ? 'bad' : i % 13 === 0 ? '' : `${i}.5`;
     rowsText.push(`${i},${note},${v}${i % 9 === 0 ? '\r\n' : '\n'}${i % 6 === 0 ? '\n' : ''}`);
   }
-  const text = 'id,note,v\n' + rowsText.join('') + '40,last,1e3';
+  const text = `id,note,v\n${rowsText.join('')}40,last,1e3`;
   const targets: ColumnTarget[] = [
     { name: 'v', type: 'float32', columns: [2, 0] },
     { name: 'note', type: 'string', columns: [1] },
@@ -195,7 +198,14 @@ describe('readBatches over chunks', () => {
       const layout = layoutOf(text, { chunkRows });
       const path = tempFile(text);
       const whole = mergeBatches(
-        await collectBatches(path, { start: layout.dataStart, end: layout.bytes, firstRow: 0, header: layout.header, targets, batchSize: 8 }),
+        await collectBatches(path, {
+          start: layout.dataStart,
+          end: layout.bytes,
+          firstRow: 0,
+          header: layout.header,
+          targets,
+          batchSize: 8,
+        }),
         2,
       );
       expect(whole.rows).toBe(41);

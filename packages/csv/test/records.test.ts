@@ -45,7 +45,11 @@ describe('readRecords', () => {
     const layout = layoutOf(text);
     const records = await collectRecords(tempFile(text), layout.dataStart, layout.bytes);
     expect(records.map((r) => r.toString())).toEqual(['"1\n\n2",x', '"\r\n",""', '"a""\nb",3']);
-    expect(records.map(splitRecord)).toEqual([['1\n\n2', 'x'], ['\r\n', ''], ['a"\nb', '3']]);
+    expect(records.map(splitRecord)).toEqual([
+      ['1\n\n2', 'x'],
+      ['\r\n', ''],
+      ['a"\nb', '3'],
+    ]);
   });
 
   it('strips CRLF and a final CR but keeps a CR that is data', async () => {
@@ -58,7 +62,7 @@ describe('readRecords', () => {
   });
 
   it('keeps yielded records valid while later blocks are read', async () => {
-    const text = 'a\n' + Array.from({ length: 500 }, (_, i) => `row${i}`).join('\n') + '\n';
+    const text = `a\n${Array.from({ length: 500 }, (_, i) => `row${i}`).join('\n')}\n`;
     const layout = layoutOf(text);
     const records = await collectRecords(tempFile(text), layout.dataStart, layout.bytes, 64);
     expect(records.map(String)).toEqual(Array.from({ length: 500 }, (_, i) => `row${i}`));

@@ -87,7 +87,10 @@ describe('safeRecord', () => {
 });
 
 describe('writing, properties', () => {
-  const text = fc.string({ unit: fc.constantFrom('a', '1', '.', 'e', '-', '+', '=', '@', '\t', '\r', '\n', ',', '"', ' ', 'é'), maxLength: 8 });
+  const text = fc.string({
+    unit: fc.constantFrom('a', '1', '.', 'e', '-', '+', '=', '@', '\t', '\r', '\n', ',', '"', ' ', 'é'),
+    maxLength: 8,
+  });
   const neutralise = (f: string): string => (isFormulaLike(f) ? `'${f}` : f);
 
   it('csvLine round-trips through splitRecord, formula-like fields neutralised', () => {
@@ -101,17 +104,17 @@ describe('writing, properties', () => {
 
   it('safeRecord neutralises exactly the formula-like fields and returns the same Buffer otherwise', () => {
     fc.assert(
-      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), (fields, quoteIt) => {
-        // Serialise without neutralising (that is what an uploaded file looks like), random extra quoting.
-        const raw = Buffer.from(
-          fields
-            .map((f, i) => (/[,"\r\n]/.test(f) || quoteIt[i] ? `"${f.replaceAll('"', '""')}"` : f))
-            .join(','),
-        );
-        const out = safeRecord(raw);
-        expect(splitRecord(out)).toEqual(splitRecord(raw).map(neutralise));
-        if (!splitRecord(raw).some(isFormulaLike)) expect(out).toBe(raw);
-      }),
+      fc.property(
+        fc.array(text, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        (fields, quoteIt) => {
+          // Serialise without neutralising (that is what an uploaded file looks like), random extra quoting.
+          const raw = Buffer.from(fields.map((f, i) => (/[,"\r\n]/.test(f) || quoteIt[i] ? `"${f.replaceAll('"', '""')}"` : f)).join(','));
+          const out = safeRecord(raw);
+          expect(splitRecord(out)).toEqual(splitRecord(raw).map(neutralise));
+          if (!splitRecord(raw).some(isFormulaLike)) expect(out).toBe(raw);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -43,9 +43,7 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
 export async function migrate(pool: Pool, log: Logger): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations');
     const applied = new Set(rows.map((r) => r.id));
     for (const m of migrations) {

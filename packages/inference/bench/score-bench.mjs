@@ -22,7 +22,10 @@ const targets = plan.targets;
 // 1M rows x 30 float32: the real rows repeated, each value jittered by up to +-5% so trees take varied paths.
 const data = new Float32Array(ROWS * 30);
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
 for (let r = 0; r < ROWS; r++) {
   const src = source[r % source.length];
   for (let c = 0; c < 30; c++) data[r * 30 + c] = src[c] * (0.95 + 0.1 * rand());

@@ -19,9 +19,7 @@ export function isClassifierNode(node: NodeProto | undefined): node is NodeProto
 /** Labels declared on an ai.onnx.ml classifier node (the attribute name differs between operators). */
 export function classifierNodeLabels(node: NodeProto): (string | number)[] | null {
   return (
-    intsAttribute(node, 'classlabels_ints') ??
-    intsAttribute(node, 'classlabels_int64s') ??
-    stringsAttribute(node, 'classlabels_strings')
+    intsAttribute(node, 'classlabels_ints') ?? intsAttribute(node, 'classlabels_int64s') ?? stringsAttribute(node, 'classlabels_strings')
   );
 }
 
@@ -57,7 +55,7 @@ export function tensorValues(t: TensorProto): (string | number)[] | null {
  */
 export function gatheredLabels(index: GraphIndex, labelOutput: string): (string | number)[] | null {
   const node = index.producer.get(index.source(labelOutput));
-  if (!node || node.opType !== 'Gather' || (node.domain ?? '') !== '') return null;
+  if (node?.opType !== 'Gather' || (node.domain ?? '') !== '') return null;
   const dataName = node.input?.[0];
   const init = (index.graph.initializer ?? []).find((t) => t.name === dataName);
   if (!init || (init.dims ?? []).length !== 1) return null;

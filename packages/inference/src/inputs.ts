@@ -108,7 +108,9 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
   }
   const fixedBatch = fixedBatches.size === 1 ? [...fixedBatches][0]! : null;
   if (fixedBatch !== null) {
-    notes.push(`The model only accepts batches of exactly ${fixedBatch} row${fixedBatch === 1 ? '' : 's'}; rows are scored ${fixedBatch} at a time.`);
+    notes.push(
+      `The model only accepts batches of exactly ${fixedBatch} row${fixedBatch === 1 ? '' : 's'}; rows are scored ${fixedBatch} at a time.`,
+    );
   }
 
   const unknownWidth = widths.filter((w) => w === null).length;
@@ -121,7 +123,8 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
     const fits = unknownWidth <= 1 && features.length === expected && (unknownWidth === 0 || features.length > knownTotal);
     if (!fits) {
       const desc = inputs.map((i) => `'${i.name}' ${shapeText(i.shape)}`).join(', ');
-      const needs = unknownWidth === 0 ? `${knownTotal} feature column${knownTotal === 1 ? '' : 's'}` : 'an undeclared number of feature columns';
+      const needs =
+        unknownWidth === 0 ? `${knownTotal} feature column${knownTotal === 1 ? '' : 's'}` : 'an undeclared number of feature columns';
       throw new ModelError(
         'bad_features',
         `The model takes ${needs} (input${inputs.length === 1 ? '' : 's'} ${desc}) but ${features.length} feature ` +
@@ -152,9 +155,7 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
       target.columns = metaNames;
       notes.push("Feature columns from the model's feature_names metadata.");
     } else if (target) {
-      notes.push(
-        `The model's feature_names metadata lists ${metaNames.length} names for ${target.width} columns and is ignored.`,
-      );
+      notes.push(`The model's feature_names metadata lists ${metaNames.length} names for ${target.width} columns and is ignored.`);
     }
   }
   const undeclared = inputs.find((i) => i.width === 0);

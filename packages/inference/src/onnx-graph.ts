@@ -64,8 +64,7 @@ function describeWrongFile(bytes: Uint8Array): string {
   }
 }
 
-const EXPORT_HINT =
-  'Export the model to ONNX (for scikit-learn: skl2onnx; for PyTorch: torch.onnx.export) and upload the .onnx file.';
+const EXPORT_HINT = 'Export the model to ONNX (for scikit-learn: skl2onnx; for PyTorch: torch.onnx.export) and upload the .onnx file.';
 
 /** Confirms the bytes are a whole ONNX model and returns the fields of the model and of its graph. */
 export function scanModel(bytes: Uint8Array): { model: WireField[]; graph: WireField; graphFields: WireField[] } {
@@ -121,16 +120,11 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   try {
     return onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new ModelError(
-      'not_onnx',
-      `This file is not a readable ONNX model: ${(e as Error).message}. ${EXPORT_HINT}`,
-    );
+    throw new ModelError('not_onnx', `This file is not a readable ONNX model: ${(e as Error).message}. ${EXPORT_HINT}`);
   }
 }
 
-export type ValueDescription =
-  | { kind: 'tensor'; elemType: number; shape: (number | null)[] | null }
-  | { kind: 'other'; text: string };
+export type ValueDescription = { kind: 'tensor'; elemType: number; shape: (number | null)[] | null } | { kind: 'other'; text: string };
 
 /** The declared type of a graph input/output; shape is null when the rank is not declared. */
 export function describeValue(vi: ValueInfoProto): ValueDescription {
@@ -139,9 +133,7 @@ export function describeValue(vi: ValueInfoProto): ValueDescription {
     const shapeProto = t.tensorType.shape;
     // A dimension is a oneof: dim_value (fixed), dim_param (symbolic, e.g. "N") or neither (unknown).
     const shape = shapeProto
-      ? (shapeProto.dim ?? []).map((d) =>
-          (d as { value?: string }).value === 'dimValue' ? toNumber(d.dimValue) : null,
-        )
+      ? (shapeProto.dim ?? []).map((d) => ((d as { value?: string }).value === 'dimValue' ? toNumber(d.dimValue) : null))
       : null;
     return { kind: 'tensor', elemType: t.tensorType.elemType ?? 0, shape };
   }
@@ -183,7 +175,7 @@ export class GraphIndex {
     let current = name;
     for (let guard = 0; guard < 1000; guard++) {
       const node = this.producer.get(current);
-      if (!node || node.opType !== 'Identity' || (node.domain ?? '') !== '' || !node.input?.[0]) return current;
+      if (node?.opType !== 'Identity' || (node.domain ?? '') !== '' || !node.input?.[0]) return current;
       current = node.input[0];
     }
     return current;

@@ -2,7 +2,7 @@
  * Model registration: decide whether an uploaded file can be scored, rewrite what onnxruntime-node cannot
  * return, and describe the model (inputs, outputs, classes) for the rest of the platform.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ModelError } from './types.js';
 import type { ModelSchema, PreparedModel } from './types.js';
 import type { ModelProto } from './onnx-proto.js';
@@ -29,9 +29,7 @@ function describeModel(model: ModelProto): string[] {
   const notes: string[] = [];
   const producer = [model.producerName, model.producerVersion].filter((s) => s).join(' ');
   if (producer) notes.push(`Produced by ${producer}.`);
-  const opsets = (model.opsetImport ?? [])
-    .map((o) => `${o.domain ? o.domain : 'ai.onnx'} ${toNumber(o.version)}`)
-    .join(', ');
+  const opsets = (model.opsetImport ?? []).map((o) => `${o.domain ? o.domain : 'ai.onnx'} ${toNumber(o.version)}`).join(', ');
   notes.push(`ONNX IR version ${toNumber(model.irVersion)}${opsets ? `; opsets ${opsets}` : ''}.`);
   return notes;
 }

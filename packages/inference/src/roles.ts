@@ -131,9 +131,7 @@ export function identifyOutputs(model: ModelProto, rewrites: ZipMapRewrite[]): O
     const classes = classLabels?.length ?? null;
     probabilityOutput =
       rewrites.map((r) => byName.get(r.tensorOutput)).find((o) => o !== undefined) ??
-      outputs.find(
-        (o) => isFloat(o.type) && o.shape.length === 2 && o.shape[1] !== 1 && (classes === null || o.shape[1] === classes),
-      );
+      outputs.find((o) => isFloat(o.type) && o.shape.length === 2 && o.shape[1] !== 1 && (classes === null || o.shape[1] === classes));
   }
 
   // 2. Otherwise judge by types and shapes.
@@ -158,9 +156,7 @@ export function identifyOutputs(model: ModelProto, rewrites: ZipMapRewrite[]): O
     const width = probabilityOutput ? lastDim(probabilityOutput) : null;
     if (classLabels && probabilityOutput && width !== null && width !== classLabels.length) {
       // The scores cannot be matched to labels (e.g. a binary SVM's single decision column): keep the label.
-      notes.push(
-        `'${probabilityOutput.name}' has ${width} columns for ${classLabels.length} classes, so it is not used as probabilities.`,
-      );
+      notes.push(`'${probabilityOutput.name}' has ${width} columns for ${classLabels.length} classes, so it is not used as probabilities.`);
       probabilityOutput = undefined;
       if (!labelOutput) {
         throw new ModelError(

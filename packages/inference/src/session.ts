@@ -37,9 +37,7 @@ export class ScoringSession {
     readonly schema: ModelSchema,
   ) {
     // Only what the predictions need: a Softmax model's logits or a pipeline's intermediate outputs are not copied out.
-    this.fetches = [schema.labelOutput, schema.probabilityOutput, schema.valueOutput].filter(
-      (n): n is string => n !== null,
-    );
+    this.fetches = [schema.labelOutput, schema.probabilityOutput, schema.valueOutput].filter((n): n is string => n !== null);
   }
 
   /** Loads prepared bytes (the output of prepareModel) with the schema prepareModel returned for them. */

@@ -43,9 +43,7 @@ const DOUBLE_TWINS: Record<string, Record<string, string>> = {
 };
 
 /** NodeProto fields (onnx.proto): all strings or messages. */
-const NODE_FIELDS: ReadonlyMap<number, number> = new Map(
-  [1, 2, 3, 4, 5, 6, 7, 8, 9].map((f) => [f, WireType.LEN] as [number, number]),
-);
+const NODE_FIELDS: ReadonlyMap<number, number> = new Map([1, 2, 3, 4, 5, 6, 7, 8, 9].map((f) => [f, WireType.LEN] as [number, number]));
 const NODE_INPUT_FIELD = 1;
 const NODE_ATTRIBUTE_FIELD = 5;
 
@@ -122,7 +120,9 @@ function elemTypeOf(graph: GraphProto, producer: Map<string, NodeProto>, name: s
 function doubleTensorAttribute(name: string, values: number[]): AttributeProto {
   const raw = new Uint8Array(values.length * 8);
   const view = new DataView(raw.buffer);
-  values.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  values.forEach((v, i) => {
+    view.setFloat64(i * 8, v, true);
+  });
   return onnx.AttributeProto.create({
     name,
     type: onnx.AttributeProto.AttributeType.TENSOR,

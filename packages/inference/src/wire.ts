@@ -105,12 +105,7 @@ export function scanFields(bytes: Uint8Array, expected: ReadonlyMap<number, numb
         throw new WireError('malformed', start, `field ${field} has wire type ${wireType}`, fields);
     }
     if (pos > bytes.length) {
-      throw new WireError(
-        'truncated',
-        start,
-        `field ${field} needs ${pos - start} bytes but only ${bytes.length - start} remain`,
-        fields,
-      );
+      throw new WireError('truncated', start, `field ${field} needs ${pos - start} bytes but only ${bytes.length - start} remain`, fields);
     }
     fields.push({ field, wireType, start, end: pos, dataStart });
   }

@@ -81,10 +81,7 @@ export function rewriteZipMaps(bytes: Uint8Array, model: ModelProto): { bytes: U
     // ZipMap would be harmless but would still run on every batch.
     const group = new Set<NodeProto>([...chain, node]);
     const usedElsewhere = [...group].some((n) =>
-      (n.output ?? []).some(
-        (o) =>
-          (o !== out.name && outputNames.has(o)) || (index.consumers.get(o) ?? []).some((c) => !group.has(c)),
-      ),
+      (n.output ?? []).some((o) => (o !== out.name && outputNames.has(o)) || (index.consumers.get(o) ?? []).some((c) => !group.has(c))),
     );
     if (!usedElsewhere) for (const n of group) removeNodes.add(n);
   });

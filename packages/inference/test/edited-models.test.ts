@@ -218,12 +218,8 @@ describe('class labels and output roles', () => {
 
   it('reads a regressor with a [N] output', async () => {
     const bytes = editModel('diabetes-gbr.onnx', (m) => {
-      m.graph!.node!.push(
-        onnx.NodeProto.create({ opType: 'Flatten', input: ['variable'], output: ['v2'], attribute: [] }),
-      );
-      m.graph!.output = [
-        onnx.ValueInfoProto.create({ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{}] } } } }),
-      ];
+      m.graph!.node!.push(onnx.NodeProto.create({ opType: 'Flatten', input: ['variable'], output: ['v2'], attribute: [] }));
+      m.graph!.output = [onnx.ValueInfoProto.create({ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{}] } } } })];
       const shape = onnx.TensorProto.create({ name: 'flat', dataType: 7, dims: [1], int64Data: [-1] });
       m.graph!.initializer!.push(shape);
       m.graph!.node!.push(onnx.NodeProto.create({ opType: 'Reshape', input: ['v2', 'flat'], output: ['y'] }));
@@ -257,10 +253,7 @@ describe('ZipMap rewrite', () => {
     // The Cast is the tree-precision rewrite's (float input to double).
     expect(decode(p.bytes).graph!.node!.map((n) => n.opType)).toEqual(['Cast', 'TreeEnsembleClassifier', 'Identity']);
     const csv = readCsv('breast_cancer.csv');
-    const out = await score(
-      await prepareModel(bytes, { features: csv.header.slice(1) }),
-      csv,
-    );
+    const out = await score(await prepareModel(bytes, { features: csv.header.slice(1) }), csv);
     expect(maxAbsDiff(out.probabilities!, readExpected('breast_cancer.expected.csv').numbers.flat())).toBeLessThan(1e-4);
   });
 

@@ -23,11 +23,7 @@ async function scoreAll(prepared: PreparedModel, data: string) {
   }
 }
 
-function expectClassifierMatches(
-  predictions: Awaited<ReturnType<typeof scoreAll>>['predictions'],
-  expectedFile: string,
-  classes: number,
-) {
+function expectClassifierMatches(predictions: Awaited<ReturnType<typeof scoreAll>>['predictions'], expectedFile: string, classes: number) {
   const expected = readExpected(expectedFile);
   expect(predictions.count).toBe(expected.labels.length);
   expect(predictions.labels!.map(String)).toEqual(expected.labels);
@@ -56,12 +52,7 @@ describe('iris-logreg (LinearClassifier, string labels)', () => {
     expect(p.sha256).toBe(sha256Hex(modelBytes('iris-logreg.onnx'))); // nothing to rewrite
     expect(p.schema.notes.join(' ')).toContain('steering-build-models');
     expect(p.schema.notes.join(' ')).toContain('ai.onnx.ml 3');
-    expect(outputColumns(p.schema)).toEqual([
-      'prediction',
-      'probability_setosa',
-      'probability_versicolor',
-      'probability_virginica',
-    ]);
+    expect(outputColumns(p.schema)).toEqual(['prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica']);
   });
 
   it('scores all 150 rows like scikit-learn, ignoring the extra species column', async () => {

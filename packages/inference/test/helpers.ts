@@ -33,7 +33,9 @@ export interface Csv {
 }
 
 export function readCsv(file: string): Csv {
-  const lines = readFileSync(`${examples}data/${file}`, 'utf8').split(/\r?\n/).filter((l) => l !== '');
+  const lines = readFileSync(`${examples}data/${file}`, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l !== '');
   return { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
 }
 

@@ -25,8 +25,8 @@ async function expectRefusal(bytes: Uint8Array, code: ModelErrorCode, message: R
 
 const text = (s: string) => new TextEncoder().encode(s);
 const PNG = new Uint8Array([
-  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
-  0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89,
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89,
 ]);
 
 describe('not ONNX', () => {
@@ -131,9 +131,7 @@ describe('input element types', () => {
 describe('outputs', () => {
   it('refuses a model whose only output is a sequence', async () => {
     const bytes = editModel('iris-logreg.onnx', (m) => {
-      m.graph!.node!.push(
-        onnx.NodeProto.create({ opType: 'SequenceConstruct', input: ['probabilities'], output: ['probs_seq'] }),
-      );
+      m.graph!.node!.push(onnx.NodeProto.create({ opType: 'SequenceConstruct', input: ['probabilities'], output: ['probs_seq'] }));
       m.graph!.output = [
         onnx.ValueInfoProto.create({
           name: 'probs_seq',
@@ -158,9 +156,14 @@ describe('outputs', () => {
 
 describe('features', () => {
   it('refuses a feature list of the wrong length, saying how many are needed', async () => {
-    const e = await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /takes 4 feature columns.*but 3 feature names were given/, {
-      features: ['a', 'b', 'c'],
-    });
+    const e = await expectRefusal(
+      modelBytes('iris-logreg.onnx'),
+      'bad_features',
+      /takes 4 feature columns.*but 3 feature names were given/,
+      {
+        features: ['a', 'b', 'c'],
+      },
+    );
     expect(e.message).toContain("'input' [rows, 4]");
   });
   it('refuses duplicate and empty feature names', async () => {

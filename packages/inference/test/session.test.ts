@@ -47,7 +47,11 @@ describe('ScoringSession.score', () => {
     const s = await ScoringSession.create(p.bytes, p.schema, THREADS);
     const err = await s.score(makeBatch(plan.targets, rows, 1000), plan.targets).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScoringError);
-    expect(err).toMatchObject({ firstRow: 1000, count: 10, message: expect.stringMatching(/^ONNX Runtime failed to score rows 1001-1010: /) });
+    expect(err).toMatchObject({
+      firstRow: 1000,
+      count: 10,
+      message: expect.stringMatching(/^ONNX Runtime failed to score rows 1001-1010: /),
+    });
     await s.release();
   });
 });

@@ -185,7 +185,9 @@ describe('TreeEnsembleRegressor (diabetes-gbr)', () => {
     });
     const p = await prepareModel(bytes);
     expect(p.bytes).toBe(bytes);
-    expect(p.schema.notes).toContain("TreeEnsembleRegressor producing 'variable' keeps float32 tree sums: its input type could not be determined.");
+    expect(p.schema.notes).toContain(
+      "TreeEnsembleRegressor producing 'variable' keeps float32 tree sums: its input type could not be determined.",
+    );
   });
 
   it('leaves ai.onnx.ml opset 1 models alone (no *_as_tensor attributes before opset 3)', async () => {

@@ -60,8 +60,14 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
     return { lead: 'Your predictions are ready. Open the link to see the summary and download the results as CSV.', advice };
   }
   if (m.status === 'cancelled') {
-    const done = m.rowsProcessed !== undefined ? ` ${fmt.format(m.rowsProcessed)} of ${plural(m.rowsTotal, 'row')} had been scored; they are not kept as results.` : '';
-    return { lead: `Your prediction job was cancelled before it finished.${done}`, advice: ['To score the file after all, upload it again.'] };
+    const done =
+      m.rowsProcessed !== undefined
+        ? ` ${fmt.format(m.rowsProcessed)} of ${plural(m.rowsTotal, 'row')} had been scored; they are not kept as results.`
+        : '';
+    return {
+      lead: `Your prediction job was cancelled before it finished.${done}`,
+      advice: ['To score the file after all, upload it again.'],
+    };
   }
   const everyRowFailed = m.rowsTotal > 0 && m.rowsFailed === m.rowsTotal;
   const advice = everyRowFailed
@@ -85,14 +91,16 @@ export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
     ['File', m.filename],
     ['Model', m.model],
     ['Rows', fmt.format(m.rowsTotal)],
-    ...(m.status === 'cancelled' && m.rowsProcessed !== undefined ? [['Rows scored before cancelling', fmt.format(m.rowsProcessed)] as [string, string]] : []),
+    ...(m.status === 'cancelled' && m.rowsProcessed !== undefined
+      ? [['Rows scored before cancelling', fmt.format(m.rowsProcessed)] as [string, string]]
+      : []),
     ...(m.status !== 'cancelled' ? [['Rows that failed', fmt.format(m.rowsFailed)] as [string, string]] : []),
     ...(m.durationSeconds !== null ? [['Duration', formatDuration(m.durationSeconds)] as [string, string]] : []),
   ];
   const action = m.status === 'succeeded' ? 'See and download the results' : 'See the job';
   const privacy = 'The link is private: anyone who has it can see the results.';
 
-  const text = [lead, ...advice, summary.map(([k, v]) => `${k}: ${v}`).join('\n'), `${action}:\n${m.link}`, privacy].join('\n\n') + '\n';
+  const text = `${[lead, ...advice, summary.map(([k, v]) => `${k}: ${v}`).join('\n'), `${action}:\n${m.link}`, privacy].join('\n\n')}\n`;
 
   const html = `<!doctype html><html><body style="margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;color:#1d2330;background:#f6f7f9">
 <div style="max-width:560px;margin:0 auto;background:#fff;border:1px solid #e3e6ea;border-radius:8px;padding:20px">

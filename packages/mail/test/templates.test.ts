@@ -57,7 +57,8 @@ describe('the job outcome email', () => {
       status: 'failed',
       rowsFailed: 0,
       durationSeconds: 4000,
-      error: 'Rows 1 to 100000 could not be scored after 5 attempts: connection reset. This is a problem on our side; please try again later.',
+      error:
+        'Rows 1 to 100000 could not be scored after 5 attempts: connection reset. This is a problem on our side; please try again later.',
     });
     expect(mail.text).toContain('What went wrong: Rows 1 to 100000 could not be scored after 5 attempts');
     expect(mail.text).toMatch(/How to fix it: this was a problem on our side, not in your file/);

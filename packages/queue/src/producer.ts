@@ -8,9 +8,7 @@ export class JobProducer {
   private readonly flows: FlowProducer;
 
   constructor(connection: Redis, prefix: string) {
-    this.queues = Object.fromEntries(
-      queueNames.map((name) => [name, new Queue(name, { connection, prefix })]),
-    ) as Record<QueueName, Queue>;
+    this.queues = Object.fromEntries(queueNames.map((name) => [name, new Queue(name, { connection, prefix })])) as Record<QueueName, Queue>;
     for (const q of Object.values(this.queues)) q.on('error', () => undefined); // the connection logs
     this.flows = new FlowProducer({ connection, prefix });
     this.flows.on('error', () => undefined);

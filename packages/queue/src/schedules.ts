@@ -56,7 +56,9 @@ export async function removeScheduleTimer(queue: Queue, name: string): Promise<b
 }
 
 /** The job schedulers Redis holds: their ids (schedule names), patterns and time zones. */
-export async function listScheduleTimers(queue: Queue): Promise<{ name: string; cron: string | null; timezone: string | null; attempts: number | null; next: number | null }[]> {
+export async function listScheduleTimers(
+  queue: Queue,
+): Promise<{ name: string; cron: string | null; timezone: string | null; attempts: number | null; next: number | null }[]> {
   const all = await queue.getJobSchedulers(0, -1, true);
   return all.map((s) => ({
     name: s.id ?? s.key,

@@ -74,7 +74,10 @@ export async function createJob(deps: SubmitDeps, upload: StoredUpload, request:
     chunks: layout.chunks,
   });
   try {
-    await deps.scoring.enqueueScoring(id, layout.chunks.map((c) => c.index));
+    await deps.scoring.enqueueScoring(
+      id,
+      layout.chunks.map((c) => c.index),
+    );
   } catch (err) {
     // The job is safe in PostgreSQL; the reconciler queues it as soon as Redis answers again.
     deps.log.warn({ jobId: id, err: (err as Error).message }, 'could not queue job now; the reconciler will');

@@ -2,7 +2,8 @@ import { Refusal } from './refusal.js';
 
 // RFC 5321 caps an address at 254 characters; anything with spaces, brackets or line breaks is refused,
 // so no user text can ever reach a mail header unescaped.
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An address we can send to, or null when none was given; anything else is a 400 `invalid_email`. */
 export function parseEmail(raw: unknown): string | null {

@@ -35,16 +35,28 @@ export function parseScheduleSource(raw: unknown, allowedDirs: string[] | null):
       throw new Refusal(422, 'invalid_source', `Only http:// and https:// URLs can be sources (got ${url.protocol}//).`);
     }
     if (url.username || url.password) {
-      throw new Refusal(422, 'invalid_source', 'A source URL must not carry a user name or password: they would be stored and shown in clear.');
+      throw new Refusal(
+        422,
+        'invalid_source',
+        'A source URL must not carry a user name or password: they would be stored and shown in clear.',
+      );
     }
     return { kind: 'url', url };
   }
   if (!path.isAbsolute(text)) {
-    throw new Refusal(422, 'invalid_source', `"${text.slice(0, 200)}" is not an absolute path: give the full path of the CSV file (e.g. /data/exports/daily.csv), or an http(s) URL.`);
+    throw new Refusal(
+      422,
+      'invalid_source',
+      `"${text.slice(0, 200)}" is not an absolute path: give the full path of the CSV file (e.g. /data/exports/daily.csv), or an http(s) URL.`,
+    );
   }
   const file = path.normalize(text);
   if (allowedDirs && !allowedDirs.some((d) => inside(file, d))) {
-    throw new Refusal(422, 'source_not_allowed', `Scheduled runs may only read files under ${allowedDirs.join(', ')} (SCHEDULE_SOURCE_DIRS).`);
+    throw new Refusal(
+      422,
+      'source_not_allowed',
+      `Scheduled runs may only read files under ${allowedDirs.join(', ')} (SCHEDULE_SOURCE_DIRS).`,
+    );
   }
   return { kind: 'file', path: file };
 }
@@ -69,7 +81,14 @@ async function resolveFile(file: string, allowedDirs: string[] | null): Promise<
     await access(real, constants.R_OK);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTFILE' ? 'it is not a regular file' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'ENOTFILE'
+            ? 'it is not a regular file'
+            : (err as Error).message;
     throw new Refusal(422, 'source_unreadable', `Cannot read ${file}: ${why}. The web app and the workers must both be able to read it.`);
   }
   if (allowedDirs) {
@@ -85,7 +104,10 @@ async function resolveFile(file: string, allowedDirs: string[] | null): Promise<
  * Opens a source for one run: the file's bytes, or the URL's body (a non-2xx answer is an error; a body
  * that stalls for a minute is given up). `filename` names the job, as an upload's file name does.
  */
-export async function openScheduleSource(source: ScheduleSource, allowedDirs: string[] | null): Promise<{ stream: Readable; filename: string }> {
+export async function openScheduleSource(
+  source: ScheduleSource,
+  allowedDirs: string[] | null,
+): Promise<{ stream: Readable; filename: string }> {
   if (source.kind === 'file') {
     let real: string;
     try {
@@ -99,7 +121,10 @@ export async function openScheduleSource(source: ScheduleSource, allowedDirs: st
     return { stream: createReadStream(real, { highWaterMark: 1024 * 1024 }), filename: path.basename(source.path) };
   }
   const controller = new AbortController();
-  let timer = setTimeout(() => controller.abort(new Error(`no answer from ${source.url.host} within ${URL_IDLE_MS / 1000} s`)), URL_IDLE_MS);
+  let timer = setTimeout(
+    () => controller.abort(new Error(`no answer from ${source.url.host} within ${URL_IDLE_MS / 1000} s`)),
+    URL_IDLE_MS,
+  );
   const res = await fetch(source.url, { signal: controller.signal, headers: { accept: 'text/csv, */*;q=0.5' } }).catch((err) => {
     clearTimeout(timer);
     throw new Error(`could not fetch ${source.url.origin}${source.url.pathname}: ${(err as Error).message}`);

@@ -85,7 +85,14 @@ export function isHttps(req: Request, publicUrl: string): boolean {
   return req.secure || publicUrl.startsWith('https:');
 }
 
-export function setCookie(res: Response, req: Request, publicUrl: string, name: string, value: string, opts: { maxAgeMs: number; path: string }): void {
+export function setCookie(
+  res: Response,
+  req: Request,
+  publicUrl: string,
+  name: string,
+  value: string,
+  opts: { maxAgeMs: number; path: string },
+): void {
   res.cookie(name, value, {
     httpOnly: true,
     sameSite: 'strict',

@@ -27,7 +27,10 @@ const sessionsByToken = new Map<string, AdminSessions>();
 /** The session signer for a token (one per token, so tests creating many apps share nothing stale). */
 export function adminSessions(adminToken: string): AdminSessions {
   let s = sessionsByToken.get(adminToken);
-  if (!s) sessionsByToken.set(adminToken, (s = new AdminSessions(adminToken)));
+  if (!s) {
+    s = new AdminSessions(adminToken);
+    sessionsByToken.set(adminToken, s);
+  }
   return s;
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request } from 'express';
-import multer from 'multer';
+import type multer from 'multer';
 import type { Logger } from '@batchcast/log';
 import { Refusal } from '@batchcast/submit';
 
@@ -61,9 +61,13 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (err?.type === 'entity.parse.failed') e = new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
     else {
       log.error({ err, path: req.path }, 'unhandled error');
-      e = new HttpError(503 * Number(isUnavailable(err)) || 500, isUnavailable(err) ? 'unavailable' : 'internal', isUnavailable(err)
-        ? 'A service batchcast depends on is unavailable. Try again in a minute.'
-        : 'Something went wrong on our side. Try again; if it persists, tell the operators.');
+      e = new HttpError(
+        503 * Number(isUnavailable(err)) || 500,
+        isUnavailable(err) ? 'unavailable' : 'internal',
+        isUnavailable(err)
+          ? 'A service batchcast depends on is unavailable. Try again in a minute.'
+          : 'Something went wrong on our side. Try again; if it persists, tell the operators.',
+      );
     }
     if (res.headersSent) {
       res.destroy();

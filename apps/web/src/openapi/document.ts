@@ -72,7 +72,9 @@ const errorResponse = (description: string): Response => ({ description, content
 const E = {
   400: errorResponse('The request is malformed (`{ error: { code, message } }`).'),
   401: errorResponse('No admin credentials: send `Authorization: Bearer <ADMIN_TOKEN>` (or sign in at /admin/login in a browser).'),
-  403: errorResponse('Wrong admin token, admin endpoints disabled (no ADMIN_TOKEN), or a cookie-authenticated change without its CSRF token.'),
+  403: errorResponse(
+    'Wrong admin token, admin endpoints disabled (no ADMIN_TOKEN), or a cookie-authenticated change without its CSRF token.',
+  ),
   404: errorResponse('No such resource, or (for a job) not the right token: a job without its token is never revealed.'),
   409: errorResponse('The resource is not in a state that allows this.'),
   410: errorResponse('The job was deleted by the retention rule (`expired`, with `expiredAt`).'),
@@ -83,7 +85,13 @@ const E = {
   503: errorResponse('PostgreSQL or Redis is unavailable: retry later.'),
 };
 
-const jobId: Parameter = { name: 'id', in: 'path', required: true, description: "The job's id.", schema: { type: 'string', format: 'uuid' } };
+const jobId: Parameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: "The job's id.",
+  schema: { type: 'string', format: 'uuid' },
+};
 const jobToken: Parameter = {
   name: 'token',
   in: 'query',
@@ -91,13 +99,22 @@ const jobToken: Parameter = {
   description: "The job's access token (from the upload's links or an email); may be sent as `Authorization: Bearer <token>` instead.",
   schema: str,
 };
-const modelName: Parameter = { name: 'name', in: 'path', required: true, description: 'A model name.', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' } };
+const modelName: Parameter = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'A model name.',
+  schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+};
 type Security = Record<string, string[]>[];
 const jobSecurity: Security = [{ jobToken: [] }, { jobBearer: [] }];
 const adminSecurity: Security = [{ adminBearer: [] }, { adminSession: [] }];
 const csv = (description: string): Response => ({ description, content: { 'text/csv': { schema: str } } });
 const html = (description: string): Response => ({ description, content: { 'text/html': { schema: str } } });
-const seeOther = (description: string): Response => ({ description, headers: { Location: { description: 'Where to go next.', schema: str } } });
+const seeOther = (description: string): Response => ({
+  description,
+  headers: { Location: { description: 'Where to go next.', schema: str } },
+});
 
 const uploadForm: JsonSchema = obj(
   {
@@ -171,7 +188,11 @@ export const schemas: Record<string, JsonSchema> = {
     columns: { type: ['array', 'null'], items: str, description: 'The CSV columns the model needs, when it names them.' },
     outputs: { type: 'array', items: obj({ name: str, type: str, shape: { type: 'array', items: { type: ['integer', 'null'] } } }) },
     classLabels: { type: ['array', 'null'], items: { type: ['string', 'number'] } },
-    predictionColumns: { type: 'array', items: str, description: 'The columns appended to the results (`prediction`, `probability_<class>`…).' },
+    predictionColumns: {
+      type: 'array',
+      items: str,
+      description: 'The columns appended to the results (`prediction`, `probability_<class>`…).',
+    },
     createdAt: dateTime,
   }),
   ModelList: obj({ models: { type: 'array', items: ref('Model') } }),
@@ -196,17 +217,34 @@ export const schemas: Record<string, JsonSchema> = {
   }),
   Health: obj({
     status: { enum: ['ok', 'unavailable'] },
-    checks: obj({ postgres: { type: 'string', description: '`ok` or `down: <why>`' }, redis: { type: 'string', description: '`ok` or `down: <why>`' } }),
+    checks: obj({
+      postgres: { type: 'string', description: '`ok` or `down: <why>`' },
+      redis: { type: 'string', description: '`ok` or `down: <why>`' },
+    }),
   }),
   ScheduleRequest: obj(
     {
       name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
-      source: { type: 'string', description: 'An absolute path of a CSV file the web app and the workers can read (inside SCHEDULE_SOURCE_DIRS when set), or an http(s) URL without credentials.' },
+      source: {
+        type: 'string',
+        description:
+          'An absolute path of a CSV file the web app and the workers can read (inside SCHEDULE_SOURCE_DIRS when set), or an http(s) URL without credentials.',
+      },
       model: { type: 'string', description: 'A model name (its latest version at each run) or name@version.' },
-      cron: { type: 'string', description: '5 fields (minute hour day month weekday), or 6 with seconds first; aliases such as @daily.', example: '0 2 * * *' },
+      cron: {
+        type: 'string',
+        description: '5 fields (minute hour day month weekday), or 6 with seconds first; aliases such as @daily.',
+        example: '0 2 * * *',
+      },
       timezone: { type: 'string', description: 'IANA time zone of the cron pattern (default: the server\u2019s).' },
       email: { type: 'string', format: 'email', description: 'Told after each run (the normal job email).' },
-      attempts: { type: 'integer', minimum: 1, maximum: 10, default: 3, description: 'Attempts at reading the source, with exponential backoff.' },
+      attempts: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 10,
+        default: 3,
+        description: 'Attempts at reading the source, with exponential backoff.',
+      },
     },
     ['name', 'source', 'model', 'cron', 'email'],
   ),
@@ -255,7 +293,10 @@ export const schemas: Record<string, JsonSchema> = {
       type: 'array',
       items: obj({
         name: str,
-        versions: { type: 'array', items: obj({ version: { type: 'integer', minimum: 1 }, sha256: str, task: str, createdAt: dateTime, description: str }) },
+        versions: {
+          type: 'array',
+          items: obj({ version: { type: 'integer', minimum: 1 }, sha256: str, task: str, createdAt: dateTime, description: str }),
+        },
       }),
     },
     queues: { type: 'array', items: obj({ name: str, counts: { type: 'object', additionalProperties: int } }) },
@@ -270,7 +311,14 @@ export const schemas: Record<string, JsonSchema> = {
 };
 
 export const paths: Record<string, PathItem> = {
-  '/': { get: { operationId: 'uploadPage', summary: 'The upload page', tags: ['pages'], responses: { 200: html('The upload form and the models.') } } },
+  '/': {
+    get: {
+      operationId: 'uploadPage',
+      summary: 'The upload page',
+      tags: ['pages'],
+      responses: { 200: html('The upload form and the models.') },
+    },
+  },
   '/jobs': {
     post: {
       operationId: 'uploadForm',
@@ -278,7 +326,14 @@ export const paths: Record<string, PathItem> = {
       description: 'Same checks as `POST /api/jobs`; on success a redirect to the job page, on a refusal the form again with the message.',
       tags: ['pages'],
       requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
-      responses: { 303: seeOther('To the job page (its URL carries the token).'), 400: html('The form again, with the message.'), 413: html('The form again.'), 415: html('The form again.'), 422: html('The form again, with what to fix.'), 429: E[429] },
+      responses: {
+        303: seeOther('To the job page (its URL carries the token).'),
+        400: html('The form again, with the message.'),
+        413: html('The form again.'),
+        415: html('The form again.'),
+        422: html('The form again, with what to fix.'),
+        429: E[429],
+      },
     },
   },
   '/jobs/{id}': {
@@ -309,7 +364,11 @@ export const paths: Record<string, PathItem> = {
       tags: ['jobs'],
       requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
       responses: {
-        202: { description: 'Recorded and queued; each link carries the job\u2019s secret token.', headers: { Location: { description: 'The status link.', schema: str } }, content: json(ref('JobCreated')) },
+        202: {
+          description: 'Recorded and queued; each link carries the job\u2019s secret token.',
+          headers: { Location: { description: 'The status link.', schema: str } },
+          content: json(ref('JobCreated')),
+        },
         400: E[400],
         413: E[413],
         415: E[415],
@@ -336,7 +395,12 @@ export const paths: Record<string, PathItem> = {
       tags: ['jobs'],
       parameters: [jobId, jobToken],
       security: jobSecurity,
-      responses: { 200: csv('Streamed.'), 404: E[404], 409: errorResponse('The job has not succeeded (`not_ready`, with `status`).'), 410: E[410] },
+      responses: {
+        200: csv('Streamed.'),
+        404: E[404],
+        409: errorResponse('The job has not succeeded (`not_ready`, with `status`).'),
+        410: E[410],
+      },
     },
   },
   '/api/jobs/{id}/errors.csv': {
@@ -366,11 +430,20 @@ export const paths: Record<string, PathItem> = {
       tags: ['jobs'],
       parameters: [jobId, jobToken],
       security: jobSecurity,
-      responses: { 200: { description: 'The job, now cancelled.', content: json(ref('JobStatus')) }, 404: E[404], 409: errorResponse('The job had already ended (`already_finished`, with `status`).') },
+      responses: {
+        200: { description: 'The job, now cancelled.', content: json(ref('JobStatus')) },
+        404: E[404],
+        409: errorResponse('The job had already ended (`already_finished`, with `status`).'),
+      },
     },
   },
   '/api/models': {
-    get: { operationId: 'listModels', summary: 'Every version of every registered model', tags: ['models'], responses: { 200: { description: 'The models, newest version first within a name.', content: json(ref('ModelList')) } } },
+    get: {
+      operationId: 'listModels',
+      summary: 'Every version of every registered model',
+      tags: ['models'],
+      responses: { 200: { description: 'The models, newest version first within a name.', content: json(ref('ModelList')) } },
+    },
     post: {
       operationId: 'registerModel',
       summary: 'Register a new version of a model (admin)',
@@ -392,7 +465,14 @@ export const paths: Record<string, PathItem> = {
           },
         },
       },
-      responses: { 201: { description: 'The new version.', content: json(ref('Model')) }, 400: E[400], 401: E[401], 403: E[403], 413: E[413], 422: E[422] },
+      responses: {
+        201: { description: 'The new version.', content: json(ref('Model')) },
+        400: E[400],
+        401: E[401],
+        403: E[403],
+        413: E[413],
+        422: E[422],
+      },
     },
   },
   '/api/models/{name}': {
@@ -411,7 +491,13 @@ export const paths: Record<string, PathItem> = {
       tags: ['models'],
       parameters: [{ ...modelName, description: 'A model name, or name@version.' }],
       requestBody: { required: true, content: json(ref('PredictRequest')) },
-      responses: { 200: { description: 'One prediction per row.', content: json(ref('PredictResponse')) }, 400: E[400], 413: E[413], 422: E[422], 429: E[429] },
+      responses: {
+        200: { description: 'One prediction per row.', content: json(ref('PredictResponse')) },
+        400: E[400],
+        413: E[413],
+        422: E[422],
+        429: E[429],
+      },
     },
   },
   '/models/{name}/sample.csv': {
@@ -419,7 +505,10 @@ export const paths: Record<string, PathItem> = {
       operationId: 'getModelSample',
       summary: 'A small CSV with the columns the model accepts',
       tags: ['models'],
-      parameters: [modelName, { name: 'version', in: 'query', description: 'An older version (default: the latest).', schema: { type: 'integer', minimum: 1 } }],
+      parameters: [
+        modelName,
+        { name: 'version', in: 'query', description: 'An older version (default: the latest).', schema: { type: 'integer', minimum: 1 } },
+      ],
       responses: { 200: csv('The sample.'), 404: E[404] },
     },
   },
@@ -428,7 +517,10 @@ export const paths: Record<string, PathItem> = {
       operationId: 'health',
       summary: 'Whether PostgreSQL and Redis answer',
       tags: ['operations'],
-      responses: { 200: { description: 'Both answer.', content: json(ref('Health')) }, 503: { description: 'One does not: named in `checks`.', content: json(ref('Health')) } },
+      responses: {
+        200: { description: 'Both answer.', content: json(ref('Health')) },
+        503: { description: 'One does not: named in `checks`.', content: json(ref('Health')) },
+      },
     },
   },
   '/metrics': {
@@ -441,7 +533,11 @@ export const paths: Record<string, PathItem> = {
         'Totals and histograms come from PostgreSQL, so they cover every worker and survive restarts.',
       tags: ['operations'],
       security: [...adminSecurity, {}],
-      responses: { 200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: str } } }, 401: E[401], 403: E[403] },
+      responses: {
+        200: { description: 'Prometheus text format 0.0.4.', content: { 'text/plain': { schema: str } } },
+        401: E[401],
+        403: E[403],
+      },
     },
   },
   '/admin': {
@@ -452,7 +548,10 @@ export const paths: Record<string, PathItem> = {
       tags: ['admin'],
       security: adminSecurity,
       responses: {
-        200: { description: 'The overview.', content: { 'application/json': { schema: ref('AdminOverview') }, 'text/html': { schema: str } } },
+        200: {
+          description: 'The overview.',
+          content: { 'application/json': { schema: ref('AdminOverview') }, 'text/html': { schema: str } },
+        },
         303: seeOther('A browser without a session: to /admin/login.'),
         401: E[401],
         403: E[403],
@@ -460,7 +559,12 @@ export const paths: Record<string, PathItem> = {
     },
   },
   '/admin/login': {
-    get: { operationId: 'adminLoginForm', summary: 'The admin sign-in form', tags: ['admin'], responses: { 200: html('The form (sets a short-lived CSRF cookie).'), 403: html('ADMIN_TOKEN is not set.') } },
+    get: {
+      operationId: 'adminLoginForm',
+      summary: 'The admin sign-in form',
+      tags: ['admin'],
+      responses: { 200: html('The form (sets a short-lived CSRF cookie).'), 403: html('ADMIN_TOKEN is not set.') },
+    },
     post: {
       operationId: 'adminLogin',
       summary: 'Sign in with the admin token',
@@ -468,9 +572,17 @@ export const paths: Record<string, PathItem> = {
       tags: ['admin'],
       requestBody: {
         required: true,
-        content: { 'application/x-www-form-urlencoded': { schema: obj({ token: str, _csrf: str, next: { type: 'string', description: 'A path under /admin.' } }, ['token', '_csrf']) } },
+        content: {
+          'application/x-www-form-urlencoded': {
+            schema: obj({ token: str, _csrf: str, next: { type: 'string', description: 'A path under /admin.' } }, ['token', '_csrf']),
+          },
+        },
       },
-      responses: { 303: seeOther('Signed in: to `next` (a path under /admin).'), 401: html('Not the admin token: the form again.'), 403: html('The form had expired (CSRF), or ADMIN_TOKEN is not set.') },
+      responses: {
+        303: seeOther('Signed in: to `next` (a path under /admin).'),
+        401: html('Not the admin token: the form again.'),
+        403: html('The form had expired (CSRF), or ADMIN_TOKEN is not set.'),
+      },
     },
   },
   '/admin/logout': {
@@ -490,7 +602,13 @@ export const paths: Record<string, PathItem> = {
       tags: ['admin', 'schedules'],
       security: adminSecurity,
       requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { ...ref('ScheduleRequest') } } } },
-      responses: { 303: seeOther('Created: back to /admin.'), 401: E[401], 403: E[403], 409: html('The page again, with the message.'), 422: html('The page again, with what to fix.') },
+      responses: {
+        303: seeOther('Created: back to /admin.'),
+        401: E[401],
+        403: E[403],
+        409: html('The page again, with the message.'),
+        422: html('The page again, with what to fix.'),
+      },
     },
   },
   '/admin/schedules/{name}/delete': {
@@ -511,7 +629,12 @@ export const paths: Record<string, PathItem> = {
       summary: 'The queue dashboard (bull-board) (admin)',
       tags: ['admin'],
       security: adminSecurity,
-      responses: { 200: html('bull-board\u2019s UI.'), 303: seeOther('A browser without a session: to /admin/login.'), 401: E[401], 403: E[403] },
+      responses: {
+        200: html('bull-board\u2019s UI.'),
+        303: seeOther('A browser without a session: to /admin/login.'),
+        401: E[401],
+        403: E[403],
+      },
     },
   },
   '/api/schedules': {
@@ -520,7 +643,11 @@ export const paths: Record<string, PathItem> = {
       summary: 'Scheduled batch runs (admin)',
       tags: ['schedules'],
       security: adminSecurity,
-      responses: { 200: { description: 'Every schedule, with its next run and its last run\u2019s job.', content: json(ref('ScheduleList')) }, 401: E[401], 403: E[403] },
+      responses: {
+        200: { description: 'Every schedule, with its next run and its last run\u2019s job.', content: json(ref('ScheduleList')) },
+        401: E[401],
+        403: E[403],
+      },
     },
     post: {
       operationId: 'createSchedule',
@@ -532,11 +659,17 @@ export const paths: Record<string, PathItem> = {
       security: adminSecurity,
       requestBody: { required: true, content: json(ref('ScheduleRequest')) },
       responses: {
-        201: { description: 'Created.', headers: { Location: { description: 'The schedule.', schema: str } }, content: json(ref('Schedule')) },
+        201: {
+          description: 'Created.',
+          headers: { Location: { description: 'The schedule.', schema: str } },
+          content: json(ref('Schedule')),
+        },
         401: E[401],
         403: E[403],
         409: errorResponse('The name is taken (`schedule_exists`).'),
-        422: errorResponse('A field is wrong: `invalid_name`, `invalid_cron`, `invalid_timezone`, `invalid_source`, `source_unreadable`, `source_not_allowed`, `unknown_model`, `invalid_email`, `invalid_attempts`.'),
+        422: errorResponse(
+          'A field is wrong: `invalid_name`, `invalid_cron`, `invalid_timezone`, `invalid_source`, `source_unreadable`, `source_not_allowed`, `unknown_model`, `invalid_email`, `invalid_attempts`.',
+        ),
       },
     },
   },
@@ -554,17 +687,26 @@ export const paths: Record<string, PathItem> = {
     get: {
       operationId: 'outbox',
       summary: 'The development outbox: emails kept because SMTP_URL is not set',
-      description: 'Exists only without SMTP_URL; needs the admin token when NODE_ENV=production. HTML, or JSON with `Accept: application/json`.',
+      description:
+        'Exists only without SMTP_URL; needs the admin token when NODE_ENV=production. HTML, or JSON with `Accept: application/json`.',
       tags: ['operations'],
       responses: {
-        200: { description: 'The messages, newest first.', content: { 'application/json': { schema: ref('Outbox') }, 'text/html': { schema: str } } },
+        200: {
+          description: 'The messages, newest first.',
+          content: { 'application/json': { schema: ref('Outbox') }, 'text/html': { schema: str } },
+        },
         401: E[401],
         403: E[403],
       },
     },
   },
   '/api/openapi.json': {
-    get: { operationId: 'openapi', summary: 'This document', tags: ['operations'], responses: { 200: { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } } },
+    get: {
+      operationId: 'openapi',
+      summary: 'This document',
+      tags: ['operations'],
+      responses: { 200: { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } },
+    },
   },
   '/static/{file}': {
     get: {
@@ -608,7 +750,8 @@ export function openApiDocument(opts: { serverUrl: string }) {
           type: 'apiKey',
           in: 'cookie',
           name: 'bc_admin',
-          description: 'The session set by signing in at /admin/login; changes also need the session\u2019s CSRF token (`_csrf` field or `X-CSRF-Token` header).',
+          description:
+            'The session set by signing in at /admin/login; changes also need the session\u2019s CSRF token (`_csrf` field or `X-CSRF-Token` header).',
         },
       },
     },

@@ -8,7 +8,15 @@ import { listModels, listRecentJobs } from '@batchcast/db';
 import type { ModelSchema } from '@batchcast/inference';
 import { queueNames } from '@batchcast/queue';
 import { adminSessions, requireAdmin } from '../auth/admin.js';
-import { clearCookie, LOGIN_CSRF_COOKIE, readCookies, safeEqual, SESSION_COOKIE, SESSION_TTL_MS, setCookie } from '../auth/admin-session.js';
+import {
+  clearCookie,
+  LOGIN_CSRF_COOKIE,
+  readCookies,
+  safeEqual,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  setCookie,
+} from '../auth/admin-session.js';
 import { Refusal } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
 import { createSchedule, listScheduleViews, removeSchedule } from '../services/schedules.js';
@@ -46,7 +54,13 @@ export function admin(ctx: WebContext): Router {
     const byName = new Map<string, AdminOverview['models'][number]>();
     for (const m of models) {
       const entry = byName.get(m.name) ?? { name: m.name, versions: [] };
-      entry.versions.push({ version: m.version, sha256: m.sha256, task: (m.schema as ModelSchema).task, createdAt: m.createdAt.toISOString(), description: m.description });
+      entry.versions.push({
+        version: m.version,
+        sha256: m.sha256,
+        task: (m.schema as ModelSchema).task,
+        createdAt: m.createdAt.toISOString(),
+        description: m.description,
+      });
       byName.set(m.name, entry);
     }
     return { jobs, models: [...byName.values()], queues, schedules };
@@ -78,7 +92,10 @@ export function admin(ctx: WebContext): Router {
   router.get('/admin/login', (req, res) => {
     const next = safeNext(req.query.next);
     if (!token) {
-      res.status(403).type('html').send(adminLoginPage({ csrf: '', next, disabled: true }));
+      res
+        .status(403)
+        .type('html')
+        .send(adminLoginPage({ csrf: '', next, disabled: true }));
       return;
     }
     const csrf = randomBytes(18).toString('base64url');
@@ -89,7 +106,10 @@ export function admin(ctx: WebContext): Router {
   router.post('/admin/login', form, (req, res) => {
     const next = safeNext(req.body?.next);
     if (!token) {
-      res.status(403).type('html').send(adminLoginPage({ csrf: '', next, disabled: true }));
+      res
+        .status(403)
+        .type('html')
+        .send(adminLoginPage({ csrf: '', next, disabled: true }));
       return;
     }
     const sessions = adminSessions(token);
@@ -98,7 +118,11 @@ export function admin(ctx: WebContext): Router {
     const fresh = randomBytes(18).toString('base64url');
     const again = (status: number, error: string) => {
       setCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, fresh, { maxAgeMs: 3600_000, path: '/admin/login' });
-      res.status(status).set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf: fresh, next, error }));
+      res
+        .status(status)
+        .set('cache-control', 'no-store')
+        .type('html')
+        .send(adminLoginPage({ csrf: fresh, next, error }));
     };
     if (!cookieCsrf || !safeEqual(cookieCsrf, formCsrf)) return again(403, 'The form had expired. Sign in again.');
     const presented = typeof req.body?.token === 'string' ? req.body.token : '';
@@ -148,7 +172,9 @@ export function admin(ctx: WebContext): Router {
   });
   // bull-board's UI runs under the app's CSP as it is (its scripts are files, its config a JSON block).
   // Narrowed here, not relaxed: it asks for web fonts from Google, which an admin's browser need not call.
-  const boardCsp = helmet.contentSecurityPolicy({ directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] } });
+  const boardCsp = helmet.contentSecurityPolicy({
+    directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] },
+  });
   router.use('/admin/queues', requireAdmin(token, { browser: true, publicUrl, csrf: 'origin' }), boardCsp, board.getRouter());
 
   return router;

@@ -25,7 +25,10 @@ export function health(ctx: WebContext): Router {
       ),
     ]);
     const ok = postgres === 'ok' && redis === 'ok';
-    res.status(ok ? 200 : 503).set('cache-control', 'no-store').json({ status: ok ? 'ok' : 'unavailable', checks: { postgres, redis } });
+    res
+      .status(ok ? 200 : 503)
+      .set('cache-control', 'no-store')
+      .json({ status: ok ? 'ok' : 'unavailable', checks: { postgres, redis } });
   });
   return router;
 }

@@ -59,9 +59,14 @@ export function jobActions(ctx: WebContext): Router {
 async function cancel(ctx: WebContext, job: JobRecord): Promise<JobRecord> {
   if (!(await finishJob(ctx.pool, job.id, { status: 'cancelled', error: null }))) {
     const now = (await getJob(ctx.pool, job.id)) ?? job;
-    throw new HttpError(409, 'already_finished', `The job has already ended (${now.status}); only a queued or running job can be cancelled.`, {
-      status: now.status,
-    });
+    throw new HttpError(
+      409,
+      'already_finished',
+      `The job has already ended (${now.status}); only a queued or running job can be cancelled.`,
+      {
+        status: now.status,
+      },
+    );
   }
   ctx.log.info({ jobId: job.id }, 'job cancelled by its owner');
   return (await getJob(ctx.pool, job.id)) ?? job;

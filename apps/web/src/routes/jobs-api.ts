@@ -13,7 +13,10 @@ export function jobsApi(ctx: WebContext): Router {
 
   router.post('/api/jobs', async (req, res) => {
     const job = await submit(req, res);
-    res.status(202).location(jobLinks(job.id, job.token).self).json({ id: job.id, status: job.status, links: jobLinks(job.id, job.token) });
+    res
+      .status(202)
+      .location(jobLinks(job.id, job.token).self)
+      .json({ id: job.id, status: job.status, links: jobLinks(job.id, job.token) });
   });
 
   router.get('/api/jobs/:id', async (req, res) => {

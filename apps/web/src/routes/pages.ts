@@ -33,7 +33,11 @@ export function pages(ctx: WebContext): Router {
   }
 
   router.get('/', async (_req, res) => {
-    res.type('html').send(uploadPage(await modelOptions(), { selected: ctx.config.models.defaultName, maxUploadBytes: ctx.config.storage.maxUploadBytes }));
+    res
+      .type('html')
+      .send(
+        uploadPage(await modelOptions(), { selected: ctx.config.models.defaultName, maxUploadBytes: ctx.config.storage.maxUploadBytes }),
+      );
   });
 
   router.post('/jobs', async (req, res) => {
@@ -59,7 +63,10 @@ export function pages(ctx: WebContext): Router {
 
   router.get('/jobs/:id', async (req, res) => {
     const { job, token } = await jobForRequest(ctx, req);
-    res.set('cache-control', 'no-store').type('html').send(jobPage(await jobView(ctx, job, token), jobActionLinks(job.id, token)));
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(jobPage(await jobView(ctx, job, token), jobActionLinks(job.id, token)));
   });
 
   return router;

@@ -30,6 +30,10 @@ export async function writeErrorsCsv(ctx: WebContext, job: JobRecord, out: Writa
 
 /** A download name for the errors file that cannot break the Content-Disposition header. */
 export function errorsFilename(original: string): string {
-  const base = original.replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'upload';
+  const base =
+    original
+      .replace(/\.csv$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .slice(0, 100) || 'upload';
   return `${base}-errors.csv`;
 }

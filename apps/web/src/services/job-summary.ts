@@ -81,7 +81,11 @@ async function preview(ctx: WebContext, job: JobRecord, schema: ModelSchema): Pr
 
   const records: string[][] = [];
   try {
-    for await (const block of readRecords(() => ctx.blobs.open(job.uploadKey), { start: first.start, end: first.end, highWaterMark: 64 * 1024 })) {
+    for await (const block of readRecords(() => ctx.blobs.open(job.uploadKey), {
+      start: first.start,
+      end: first.end,
+      highWaterMark: 64 * 1024,
+    })) {
       for (const record of block) {
         if (records.length >= predictions.length) break;
         records.push(splitRecord(record));

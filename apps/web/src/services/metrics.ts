@@ -59,7 +59,11 @@ export class Metrics {
 
   /** The whole exposition, in the Prometheus text format. */
   async render(): Promise<string> {
-    const [fromRegistry, totals, histograms] = await Promise.all([this.registry.metrics(), readRowTotals(this.ctx.pool), readHistograms(this.ctx.pool)]);
+    const [fromRegistry, totals, histograms] = await Promise.all([
+      this.registry.metrics(),
+      readRowTotals(this.ctx.pool),
+      readHistograms(this.ctx.pool),
+    ]);
     const lines: string[] = [
       '# HELP batchcast_rows_scored_total Rows that got a prediction, over every job since the installation began.',
       '# TYPE batchcast_rows_scored_total counter',

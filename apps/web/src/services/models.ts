@@ -48,7 +48,7 @@ export async function registerModel(
       'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.',
     );
   }
-  let prepared;
+  let prepared: Awaited<ReturnType<typeof prepareModel>>;
   try {
     prepared = await prepareModel(m.bytes, m.features ? { features: m.features } : {});
   } catch (err) {

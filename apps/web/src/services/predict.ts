@@ -13,13 +13,21 @@ type Prediction = Record<string, string | number | null>;
  * Real-time predictions: the same model, the same coercion and the same per-row error rule as the batch
  * path, answered synchronously. Sessions are cached by sha256, so only the first request loads the model.
  */
-export async function predictRows(ctx: WebContext, modelRef: string, body: unknown): Promise<{ model: { name: string; version: number }; predictions: Prediction[] }> {
+export async function predictRows(
+  ctx: WebContext,
+  modelRef: string,
+  body: unknown,
+): Promise<{ model: { name: string; version: number }; predictions: Prediction[] }> {
   const rows = (body as { rows?: unknown } | null)?.rows;
   if (!Array.isArray(rows) || rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
     throw new HttpError(400, 'invalid_body', 'Send JSON { "rows": [ { "column": value, ... }, ... ] }.');
   }
   if (rows.length > MAX_PREDICT_ROWS) {
-    throw new HttpError(413, 'too_many_rows', `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows.length}); use a batch job for more.`);
+    throw new HttpError(
+      413,
+      'too_many_rows',
+      `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows.length}); use a batch job for more.`,
+    );
   }
   const model = await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
   const schema = model.schema as ModelSchema;

@@ -53,7 +53,7 @@ class OutputBuffer {
  * stored batches: label and probabilities for classifiers, the value for regressors, then the error.
  */
 function* predictionCells(batches: StoredBatch[], classes: number, escaped: Map<string, string>): Generator<string> {
-  const empty = ','.repeat(classes) + ',';
+  const empty = `${','.repeat(classes)},`;
   for (const b of batches) {
     const probs = b.probabilities ? b.probabilities.split(',') : null;
     const values = b.values ? b.values.split(',') : null;
@@ -68,12 +68,15 @@ function* predictionCells(batches: StoredBatch[], classes: number, escaped: Map<
       if (b.labels) {
         const label = b.labels[i]!;
         let e = escaped.get(label);
-        if (e === undefined) escaped.set(label, (e = csvField(label)));
+        if (e === undefined) {
+          e = csvField(label);
+          escaped.set(label, e);
+        }
         cells = e;
-        if (probs) for (let k = 0; k < classes; k++) cells += ',' + probs[i * classes + k];
+        if (probs) for (let k = 0; k < classes; k++) cells += `,${probs[i * classes + k]}`;
         else cells += ','.repeat(classes);
       } else cells = values ? values[i]! : '';
-      yield cells + ',';
+      yield `${cells},`;
     }
   }
 }
@@ -116,7 +119,7 @@ export async function writeResults(ctx: WebContext, job: JobRecord, out: Writabl
         const next = cells.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);
         buffer.bytes(safeRecord(record));
-        buffer.text(',' + next.value + nl);
+        buffer.text(`,${next.value}${nl}`);
       }
       await buffer.flushIfFull();
     }
@@ -132,6 +135,10 @@ function trailingNewline(buf: Buffer): number {
 
 /** A download name that cannot break the Content-Disposition header. */
 export function resultsFilename(original: string): string {
-  const base = original.replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100) || 'results';
+  const base =
+    original
+      .replace(/\.csv$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .slice(0, 100) || 'results';
   return `${base}-predictions.csv`;
 }

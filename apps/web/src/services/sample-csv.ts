@@ -12,7 +12,8 @@ const BOOLS = ['false', 'true', 'false', 'true', 'false'];
 /** The CSV column names of a model, with made-up names (input_1, …) where the model does not name them. */
 export function sampleColumns(schema: ModelSchema): { column: string; input: ModelInput }[] {
   return schema.inputs.flatMap((input) => {
-    const names = input.columns ?? Array.from({ length: input.width }, (_, k) => (input.width === 1 ? input.name : `${input.name}_${k + 1}`));
+    const names =
+      input.columns ?? Array.from({ length: input.width }, (_, k) => (input.width === 1 ? input.name : `${input.name}_${k + 1}`));
     return names.map((column) => ({ column, input }));
   });
 }
@@ -63,9 +64,11 @@ export async function sampleCsv(pool: Pool, model: ModelRecord): Promise<string>
           const cats = known.get(input.name);
           return field(cats && cats.length > 0 ? cats[r % cats.length]! : `example ${r + 1}`);
         }
+        default:
+          throw new Error(`no sample value for type ${input.type satisfies never}`);
       }
     });
     lines.push(cells.join(','));
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

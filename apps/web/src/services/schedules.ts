@@ -45,12 +45,20 @@ export async function createSchedule(ctx: WebContext, body: unknown): Promise<Sc
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const name = typeof b.name === 'string' ? b.name.trim() : '';
   if (!MODEL_NAME.test(name)) {
-    throw new HttpError(422, 'invalid_name', 'A schedule name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.');
+    throw new HttpError(
+      422,
+      'invalid_name',
+      'A schedule name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.',
+    );
   }
   const cron = typeof b.cron === 'string' ? b.cron.trim().replace(/\s+/g, ' ') : '';
   const timezone = typeof b.timezone === 'string' && b.timezone.trim() ? b.timezone.trim() : null;
   if (timezone !== null && !isTimeZone(timezone)) {
-    throw new HttpError(422, 'invalid_timezone', `"${timezone.slice(0, 80)}" is not an IANA time zone (e.g. "Europe/Paris", "UTC"); leave "timezone" out for the server's own.`);
+    throw new HttpError(
+      422,
+      'invalid_timezone',
+      `"${timezone.slice(0, 80)}" is not an IANA time zone (e.g. "Europe/Paris", "UTC"); leave "timezone" out for the server's own.`,
+    );
   }
   try {
     if (!cron) throw new Error('it is missing');
@@ -85,7 +93,8 @@ export async function createSchedule(ctx: WebContext, body: unknown): Promise<Sc
     email,
     attempts,
   });
-  if (!stored) throw new HttpError(409, 'schedule_exists', `There is already a schedule named "${name}": delete it first, or choose another name.`);
+  if (!stored)
+    throw new HttpError(409, 'schedule_exists', `There is already a schedule named "${name}": delete it first, or choose another name.`);
   try {
     await upsertScheduleTimer(ctx.producer.queue('schedule'), stored);
   } catch (err) {

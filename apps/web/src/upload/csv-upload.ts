@@ -30,7 +30,13 @@ export function csvUpload(ctx: WebContext): (req: Request, res: Response) => Pro
         if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
         if (err instanceof CsvFormatError) return reject(csvError(err));
         if (isMalformedMultipart(err)) {
-          return reject(new HttpError(400, 'malformed_upload', `The upload is not a complete multipart/form-data body (${(err as Error).message}). Send the file again.`));
+          return reject(
+            new HttpError(
+              400,
+              'malformed_upload',
+              `The upload is not a complete multipart/form-data body (${(err as Error).message}). Send the file again.`,
+            ),
+          );
         }
         reject(err);
       });
@@ -48,7 +54,9 @@ function isMalformedMultipart(err: unknown): boolean {
     !!e &&
     e.code === undefined &&
     typeof e.message === 'string' &&
-    /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(e.message)
+    /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(
+      e.message,
+    )
   );
 }
 
@@ -78,7 +86,7 @@ export function uploadAndSubmit(ctx: WebContext): (req: Request, res: Response) 
 /** The uploaded file after csvUpload, or a 400 that says how to send one. */
 export function requireFile(req: Request): Express.Multer.File & { scanned: NonNullable<Express.Multer.File['scanned']> } {
   const file = req.file;
-  if (!file || !file.scanned) {
+  if (!file?.scanned) {
     throw new HttpError(400, 'no_file', 'No file was uploaded: send the CSV as multipart/form-data in the field "file".');
   }
   return file as Express.Multer.File & { scanned: NonNullable<Express.Multer.File['scanned']> };

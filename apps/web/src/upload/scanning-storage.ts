@@ -54,7 +54,10 @@ export class ScanningStorage implements multer.StorageEngine {
 
   _removeFile(_req: Request, file: Express.Multer.File, cb: (error: Error | null) => void): void {
     const key = file.scanned?.key ?? file.path;
-    if (!key) return cb(null);
+    if (!key) {
+      cb(null);
+      return;
+    }
     this.blobs.delete(key).then(
       () => cb(null),
       (err) => cb(err),

@@ -68,7 +68,8 @@ function modelsTable(models: AdminModelView[]): string {
   const rows = models
     .flatMap((m) =>
       m.versions.map(
-        (v, i) => `<tr><td>${i === 0 ? `<strong>${esc(m.name)}</strong>` : ''}</td><td>v${v.version}${i === 0 ? ' <span class="badge">latest</span>' : ''}</td><td>${esc(v.task)}</td><td><code title="${esc(v.sha256)}">${esc(v.sha256.slice(0, 12))}</code></td><td>${esc(time(v.createdAt))}</td><td class="description" title="${esc(v.description)}">${esc(v.description)}</td></tr>`,
+        (v, i) =>
+          `<tr><td>${i === 0 ? `<strong>${esc(m.name)}</strong>` : ''}</td><td>v${v.version}${i === 0 ? ' <span class="badge">latest</span>' : ''}</td><td>${esc(v.task)}</td><td><code title="${esc(v.sha256)}">${esc(v.sha256.slice(0, 12))}</code></td><td>${esc(time(v.createdAt))}</td><td class="description" title="${esc(v.description)}">${esc(v.description)}</td></tr>`,
       ),
     )
     .join('\n');
@@ -82,7 +83,10 @@ ${rows}
 function queuesTable(queues: AdminQueueView[]): string {
   const states = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'];
   const rows = queues
-    .map((q) => `<tr><td><a href="/admin/queues/queue/${encodeURIComponent(q.name)}">${esc(q.name)}</a></td>${states.map((s) => `<td class="num">${fmt.format(q.counts[s] ?? 0)}</td>`).join('')}</tr>`)
+    .map(
+      (q) =>
+        `<tr><td><a href="/admin/queues/queue/${encodeURIComponent(q.name)}">${esc(q.name)}</a></td>${states.map((s) => `<td class="num">${fmt.format(q.counts[s] ?? 0)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<div class="table-wrap" tabindex="0"><table>
 <thead><tr><th>Queue</th>${states.map((s) => `<th>${esc(s)}</th>`).join('')}</tr></thead>
@@ -160,7 +164,10 @@ ${modelsTable(o.models)}
 /** The admin sign-in form. */
 export function adminLoginPage(opts: { csrf: string; next: string; error?: string | null; disabled?: boolean }): string {
   if (opts.disabled) {
-    return layout('Admin sign-in', '<h1>Admin</h1><div class="error-box" role="alert"><p>The admin pages are disabled: start batchcast with ADMIN_TOKEN set.</p></div>');
+    return layout(
+      'Admin sign-in',
+      '<h1>Admin</h1><div class="error-box" role="alert"><p>The admin pages are disabled: start batchcast with ADMIN_TOKEN set.</p></div>',
+    );
   }
   return layout(
     'Admin sign-in',

@@ -60,8 +60,7 @@ export function adviceFor(view: Pick<JobPageView, 'status' | 'rows'>): string {
 export function jobPage(view: JobPageView, links: JobPageLinks): string {
   const pct = view.rows.total ? Math.floor((100 * view.rows.processed) / view.rows.total) : 0;
   const ended = !active(view.status);
-  const duration =
-    view.startedAt && view.finishedAt ? (Date.parse(view.finishedAt) - Date.parse(view.startedAt)) / 1000 : null;
+  const duration = view.startedAt && view.finishedAt ? (Date.parse(view.finishedAt) - Date.parse(view.startedAt)) / 1000 : null;
   const advice = adviceFor(view);
   return layout(
     `Job ${view.filename}`,

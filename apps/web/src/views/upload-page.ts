@@ -118,6 +118,8 @@ we email you a link to the results when they are ready.</p>
 }
 
 function modelSummary(m: ModelOption): string {
-  const cols = m.columns ? `Needs ${m.columns.length} column${m.columns.length === 1 ? '' : 's'}: ${m.columns.slice(0, 8).join(', ')}${m.columns.length > 8 ? ', …' : ''}.` : '';
+  const cols = m.columns
+    ? `Needs ${m.columns.length} column${m.columns.length === 1 ? '' : 's'}: ${m.columns.slice(0, 8).join(', ')}${m.columns.length > 8 ? ', …' : ''}.`
+    : '';
   return [taskText(m), cols].filter(Boolean).join(' ');
 }

@@ -38,7 +38,11 @@ export async function scheduledRun(ctx: WorkerContext, payload: Payload<'schedul
   try {
     const source = parseScheduleSource(schedule.source, allowedDirs);
     const { stream, filename } = await openScheduleSource(source, allowedDirs);
-    const scanned = await storeScanned(store, stream, { key, chunkRows: ctx.config.workers.chunkRows, maxBytes: ctx.config.storage.maxUploadBytes });
+    const scanned = await storeScanned(store, stream, {
+      key,
+      chunkRows: ctx.config.workers.chunkRows,
+      maxBytes: ctx.config.storage.maxUploadBytes,
+    });
     try {
       await createJob(
         { pool: ctx.pool, scoring: ctx.producer, log: ctx.log, defaultModel: ctx.config.models.defaultName },

@@ -12,7 +12,7 @@ import type { WorkerContext } from '../context.js';
  */
 export async function sendEmail(ctx: WorkerContext, payload: Payload<'send-email'>, _job: Job): Promise<void> {
   const job = await getJob(ctx.pool, payload.jobId);
-  if (!job || !job.email || job.notifiedAt) return;
+  if (!job?.email || job.notifiedAt) return;
   if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return;
   const model = await getModelById(ctx.pool, job.modelId);
   const { token, hash } = newJobToken();

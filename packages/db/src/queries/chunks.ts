@@ -18,24 +18,20 @@ const columns = `job_id AS "jobId", index, start_byte AS "start", end_byte AS "e
   processed, failed, attempts, error`;
 
 export async function getChunk(pool: Pool, jobId: string, index: number): Promise<ChunkRecord | null> {
-  const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 AND index = $2`, [
-    jobId,
-    index,
-  ]);
+  const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 AND index = $2`, [jobId, index]);
   return rows[0] ?? null;
 }
 
 export async function listChunks(pool: Pool, jobId: string): Promise<ChunkRecord[]> {
-  const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 ORDER BY index`, [
-    jobId,
-  ]);
+  const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 ORDER BY index`, [jobId]);
   return rows;
 }
 
 /** Counts an attempt at a chunk, so a chunk that keeps failing can be reported with how often it was tried. */
 export async function recordChunkAttempt(pool: Pool, jobId: string, index: number, error: string | null): Promise<void> {
-  await pool.query(
-    `UPDATE job_chunks SET attempts = attempts + 1, error = coalesce($3, error) WHERE job_id = $1 AND index = $2`,
-    [jobId, index, error],
-  );
+  await pool.query(`UPDATE job_chunks SET attempts = attempts + 1, error = coalesce($3, error) WHERE job_id = $1 AND index = $2`, [
+    jobId,
+    index,
+    error,
+  ]);
 }

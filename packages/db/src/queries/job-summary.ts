@@ -77,7 +77,8 @@ export async function readFirstPredictions(pool: Pool, jobId: string, limit: num
       const error = errors.get(i) ?? null;
       out.push({
         label: error === null && b.labels ? b.labels[i]! : null,
-        probabilities: error === null && b.probabilities && classes > 0 ? b.probabilities.slice(i * classes, (i + 1) * classes).map(Number) : null,
+        probabilities:
+          error === null && b.probabilities && classes > 0 ? b.probabilities.slice(i * classes, (i + 1) * classes).map(Number) : null,
         value: error === null && b.values ? Number(b.values[i]) : null,
         error,
       });

@@ -97,10 +97,9 @@ export async function getJob(pool: Pool, id: string): Promise<JobRecord | null> 
 
 /** The first chunk to start moves the job from queued to running. */
 export async function markJobRunning(pool: Pool, id: string): Promise<void> {
-  await pool.query(
-    `UPDATE jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = 'queued'`,
-    [id],
-  );
+  await pool.query(`UPDATE jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = 'queued'`, [
+    id,
+  ]);
 }
 
 /**
@@ -126,9 +125,7 @@ export async function markNotified(pool: Pool, id: string): Promise<void> {
 
 /** Jobs PostgreSQL says are not finished: the reconciler makes sure each is queued. */
 export async function listUnfinishedJobs(pool: Pool): Promise<{ id: string }[]> {
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at`,
-  );
+  const { rows } = await pool.query<{ id: string }>(`SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at`);
   return rows;
 }
 

@@ -24,7 +24,14 @@ export async function observeHistogram(pool: Pool, metric: HistogramName, label:
 }
 
 export async function readHistograms(pool: Pool): Promise<StoredHistogram[]> {
-  const { rows } = await pool.query<{ metric: HistogramName; label: string; bounds: number[]; buckets: string[]; sum: number; count: number }>(
+  const { rows } = await pool.query<{
+    metric: HistogramName;
+    label: string;
+    bounds: number[];
+    buckets: string[];
+    sum: number;
+    count: number;
+  }>(
     `SELECT h.metric, h.label, b.bounds, h.buckets, h.sum, h.count
      FROM metric_histograms h JOIN metric_histogram_bounds b USING (metric) ORDER BY h.metric, h.label`,
   );

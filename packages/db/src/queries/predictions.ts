@@ -85,10 +85,10 @@ export async function storeChunkPredictions(
   batches: AsyncIterable<PredictionRows>,
 ): Promise<ChunkOutcome> {
   return inTransaction(pool, async (client) => {
-    const lock = await client.query<{ done: boolean }>(
-      'SELECT done FROM job_chunks WHERE job_id = $1 AND index = $2 FOR UPDATE',
-      [chunk.jobId, chunk.index],
-    );
+    const lock = await client.query<{ done: boolean }>('SELECT done FROM job_chunks WHERE job_id = $1 AND index = $2 FOR UPDATE', [
+      chunk.jobId,
+      chunk.index,
+    ]);
     if (!lock.rows[0]) throw new Error(`chunk ${chunk.index} of job ${chunk.jobId} does not exist`);
     if (lock.rows[0].done) return { stored: false, processed: 0, failed: 0 };
     await client.query('DELETE FROM prediction_batches WHERE job_id = $1 AND first_row >= $2 AND first_row < $3', [
@@ -173,10 +173,7 @@ export interface StoredBatch {
  * The stored batches of rows [firstRow, firstRow + rows) in row order. PostgreSQL prints the floats
  * (shortest exact form, in C), which is far cheaper than formatting float32 values in JavaScript.
  */
-export async function readPredictionBatches(
-  pool: Pool,
-  q: { jobId: string; firstRow: number; rows: number },
-): Promise<StoredBatch[]> {
+export async function readPredictionBatches(pool: Pool, q: { jobId: string; firstRow: number; rows: number }): Promise<StoredBatch[]> {
   const { rows } = await pool.query<StoredBatch>(
     `SELECT first_row AS "firstRow", row_count AS "rowCount", labels,
             array_to_string(probabilities, ',') AS probabilities, array_to_string("values", ',') AS "values",

@@ -42,7 +42,9 @@ export async function listSchedules(pool: Pool): Promise<ScheduleRecord[]> {
 
 /** Every schedule with its number of runs (jobs still kept) and its latest run's job. */
 export async function listSchedulesWithRuns(pool: Pool): Promise<ScheduleWithRuns[]> {
-  const { rows } = await pool.query<ScheduleRecord & { runs: number; lastJobId: string | null; lastStatus: string | null; lastAt: Date | null; lastError: string | null }>(
+  const { rows } = await pool.query<
+    ScheduleRecord & { runs: number; lastJobId: string | null; lastStatus: string | null; lastAt: Date | null; lastError: string | null }
+  >(
     `SELECT s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts, s.created_at AS "createdAt",
        (SELECT count(*) FROM schedule_runs r WHERE r.schedule_name = s.name)::int AS runs,
        l.job_id AS "lastJobId", j.status AS "lastStatus", j.created_at AS "lastAt", j.error AS "lastError"
@@ -65,10 +67,11 @@ export async function deleteSchedule(pool: Pool, name: string): Promise<boolean>
 
 /** Notes that a schedule's run made this job (idempotent: a redelivered run records nothing twice). */
 export async function recordScheduleRun(pool: Pool, run: { jobId: string; schedule: string; runKey: string }): Promise<void> {
-  await pool.query(
-    'INSERT INTO schedule_runs (job_id, schedule_name, run_key) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING',
-    [run.jobId, run.schedule, run.runKey],
-  );
+  await pool.query('INSERT INTO schedule_runs (job_id, schedule_name, run_key) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING', [
+    run.jobId,
+    run.schedule,
+    run.runKey,
+  ]);
 }
 
 /**
@@ -85,7 +88,15 @@ export async function insertFailedRunJob(
       `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count, error, started_at, finished_at)
        VALUES ($1, $2, 'failed', $3, $4, $5, 0, $6, '[]', 0, 0, $7, now(), now())
        ON CONFLICT (id) DO NOTHING`,
-      [job.id, job.modelId, job.email, job.filename, job.uploadKey, JSON.stringify({ header: [], bom: false, newline: '\n', dataStart: 0 }), job.error],
+      [
+        job.id,
+        job.modelId,
+        job.email,
+        job.filename,
+        job.uploadKey,
+        JSON.stringify({ header: [], bom: false, newline: '\n', dataStart: 0 }),
+        job.error,
+      ],
     );
     if (rowCount !== 1) return false;
     await client.query('INSERT INTO schedule_runs (job_id, schedule_name, run_key) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING', [
