@@ -34,15 +34,14 @@ function pump() {
     let chunk = '';
     for (let k = 0; k < 1000 && i < rows; k++, i++) {
       const r = table[Math.floor(rand() * table.length)];
-      chunk +=
-        `${r
-          .map((v, c) => {
-            if (c === 0 && isId) return `R${i}`;
-            if (!numeric[c]) return v;
-            const x = Number(v) * (1 + (rand() - 0.5) * 0.02);
-            return integral[c] ? String(Math.round(x)) : x.toPrecision(6);
-          })
-          .join(',')}\n`;
+      chunk += `${r
+        .map((v, c) => {
+          if (c === 0 && isId) return `R${i}`;
+          if (!numeric[c]) return v;
+          const x = Number(v) * (1 + (rand() - 0.5) * 0.02);
+          return integral[c] ? String(Math.round(x)) : x.toPrecision(6);
+        })
+        .join(',')}\n`;
     }
     ok = w.write(chunk);
   }

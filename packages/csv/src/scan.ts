@@ -358,7 +358,7 @@ export class CsvScanner {
       if (q === -1 || q > len) q = len;
       let n = buf.indexOf(LF, i);
       if (n === -1 || n > len) n = len;
-      const stop = Math.min(q , n);
+      const stop = Math.min(q, n);
       this.plainSegment(buf, i, stop);
       if (stop === len) {
         i = len;
