@@ -1,4 +1,4 @@
-# One image for both roles: the web app and the worker supervisor (docker-compose.yml picks the command).
+# One image for every role: setup + web, the worker supervisor, or both (docker-compose.yml picks the command).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.base.json ./
@@ -13,8 +13,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
 COPY examples/models ./examples/models
-COPY scripts ./scripts
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-CMD ["node", "scripts/start.mjs"]
+CMD ["node", "apps/platform/dist/start.js"]

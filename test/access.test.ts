@@ -166,8 +166,11 @@ describe('emails', () => {
     const res = await submit(platform, 'iris.csv', { model: 'iris-logreg', email, filename });
     expect(res.status).toBe(202);
     const { links } = (await res.json()) as { links: { self: string } };
-    // The line breaks did reach the server (multipart escapes them as %0D%0A; multer restores them).
-    expect(((await (await fetch(platform.url(links.self))).json()) as { filename: string }).filename).toBe(filename);
+    // The line breaks did reach the server (multipart escapes them as %0D%0A; multer restores them), and file
+    // names are stored cleaned: no control characters or line breaks anywhere they are shown or emailed.
+    expect(((await (await fetch(platform.url(links.self))).json()) as { filename: string }).filename).toBe(
+      'report.csv Bcc: attacker@example.com Subject: pwned',
+    );
     const mail = await smtp.waitFor(email);
     expect(mail.rcptTo).toEqual([email]); // the only recipient, whatever the filename says
     expect(mail.subject).not.toMatch(/[\r\n]/);

@@ -8,15 +8,10 @@ import { Queue } from 'bullmq';
 import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../apps/web/src/app.js';
-import { createBlobStore } from '@batchcast/blob';
-import { parseConfig } from '@batchcast/config';
-import { createPool } from '@batchcast/db';
-import { createLogger } from '@batchcast/log';
-import { JobProducer } from '@batchcast/queue';
 import { submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, REDIS_BASE, repoRoot, sleep } from './support/platform.js';
 import { TestSmtp } from './support/smtp.js';
+import { startWebApp } from './support/web-app.js';
 
 /**
  * What the people who run batchcast use: /admin (bearer or signed session cookie, CSRF), bull-board under
@@ -323,41 +318,23 @@ describe('/metrics', () => {
   });
 
   it('is open with METRICS_PUBLIC=true, and disabled without ADMIN_TOKEN', async () => {
-    const log = createLogger('metrics-test', 'silent');
-    const redis = new Redis(platform.redisUrl, { maxRetriesPerRequest: 1 });
-    const pool = createPool(platform.databaseUrl, log);
-    const producer = new JobProducer(redis, platform.prefix);
     const serve = async (env: Record<string, string>) => {
-      const config = parseConfig({
-        DATABASE_URL: platform.databaseUrl,
-        REDIS_URL: platform.redisUrl,
-        QUEUE_PREFIX: platform.prefix,
-        ...env,
-      });
-      const server = createApp({
-        config,
-        pool,
-        blobs: createBlobStore('fs', { dataDir: platform.dataDir, pool }),
-        redis,
-        producer,
-        log,
-      }).listen(0, '127.0.0.1');
-      await new Promise((r) => server.once('listening', r));
-      return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
+      const app = await startWebApp(platform, env);
+      return { app, url: `${app.url}/metrics` };
     };
+    const open = await serve({ METRICS_PUBLIC: 'true', ADMIN_TOKEN });
     try {
-      const open = await serve({ METRICS_PUBLIC: 'true', ADMIN_TOKEN });
       expect((await scrape({}, open.url)).get('batchcast_rows_scored_total')).toBeGreaterThan(0);
-      open.server.close();
-      const disabled = await serve({});
+    } finally {
+      await open.app.close();
+    }
+    const disabled = await serve({});
+    try {
       const res = await fetch(disabled.url);
       expect(res.status).toBe(403);
       expect((await res.json()).error.code).toBe('admin_disabled');
-      disabled.server.close();
     } finally {
-      await producer.close();
-      redis.disconnect();
-      await pool.end();
+      await disabled.app.close();
     }
   });
 });

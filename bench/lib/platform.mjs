@@ -1,4 +1,4 @@
-// The whole platform started as a user starts it (`node scripts/start.mjs`), isolated the way
+// The whole platform started as a user starts it (`node apps/platform/dist/start.js`), isolated the way
 // test/support/platform.ts isolates it: own database, queue prefix, DATA_DIR and port.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,9 +14,9 @@ import { databaseUrl, freePort, REDIS_BASE, repoRoot, sleep } from './util.mjs';
 /** Which part of the platform a process is, from its command line. */
 export function processKind(cmd) {
   if (cmd.includes('apps/web/dist/server.js')) return 'web';
-  if (cmd.includes('apps/worker/dist/supervisor.js')) return 'supervisor';
+  if (cmd.includes('apps/platform/dist/worker-host.js')) return 'supervisor';
   if (cmd.includes('apps/worker/dist/worker.js')) return 'worker';
-  if (cmd.includes('scripts/start.mjs')) return 'launcher';
+  if (cmd.includes('apps/platform/dist/start.js')) return 'launcher';
   return 'other-child';
 }
 
@@ -71,7 +71,7 @@ export class Platform {
       throw new Error('platform stopped before it started');
     }
     const log = createWriteStream(this.logFile);
-    this.proc = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
+    this.proc = spawn(process.execPath, [path.join(repoRoot, 'apps/platform/dist/start.js')], {
       cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

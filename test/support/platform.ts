@@ -37,7 +37,7 @@ export interface PlatformOptions {
 }
 
 /**
- * The whole platform started the way a user starts it (`node scripts/start.mjs`, what `npm start` runs
+ * The whole platform started the way a user starts it (`node apps/platform/dist/start.js`, what `npm start` runs
  * after building), isolated for one test file: its own PostgreSQL database, its own queue prefix, its own
  * DATA_DIR and port. stop() ends every process it started and removes the database and the Redis keys.
  */
@@ -87,7 +87,7 @@ export class Platform {
       ...(this.opts.smtpPort ? { SMTP_URL: `smtp://127.0.0.1:${this.opts.smtpPort}` } : {}),
       ...(this.opts.env ?? {}),
     };
-    this.proc = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
+    this.proc = spawn(process.execPath, [path.join(repoRoot, 'apps/platform/dist/start.js')], {
       cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { WebContext } from './context.js';
-import { errorHandler, HttpError } from './http/errors.js';
+import { errorHandler, refuse } from './http/errors.js';
 import { admin } from './routes/admin.js';
 import { rateLimits } from './http/rate-limits.js';
 import { health } from './routes/health.js';
-import { jobActions } from './routes/job-actions.js';
+import { jobInsights } from './routes/job-insights.js';
 import { jobsApi } from './routes/jobs-api.js';
 import { metrics } from './routes/metrics.js';
 import { modelSamples } from './routes/model-samples.js';
@@ -32,7 +32,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(health(ctx));
   app.use(pages(ctx));
   app.use(jobsApi(ctx));
-  app.use(jobActions(ctx));
+  app.use(jobInsights(ctx));
   app.use(modelsApi(ctx));
   app.use(modelSamples(ctx));
   app.use(outbox(ctx));
@@ -40,7 +40,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(schedulesApi(ctx));
   app.use(metrics(ctx));
   app.use(openapi(ctx));
-  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}.`)));
+  app.use((req, _res, next) => next(refuse('not_found', 'not_found', `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.log));
   return app;
 }

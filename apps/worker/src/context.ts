@@ -1,17 +1,31 @@
-import type { BlobStore } from '@batchcast/blob';
-import type { Config } from '@batchcast/config';
-import type { Pool } from '@batchcast/db';
-import type { Logger } from '@batchcast/log';
-import type { Mailer } from '@batchcast/mail';
-import type { JobProducer } from '@batchcast/queue';
+import { createBlobStore } from '@batchcast/blob';
+import { createPool } from '@batchcast/db';
+import type { JobsContext } from '@batchcast/jobs';
+import { createMailer } from '@batchcast/mail';
+import { createProducerConnection, JobProducer } from '@batchcast/queue';
+import type { Runtime } from '@batchcast/runtime';
 
-/** What processors work with; built once per worker process. */
-export interface WorkerContext {
-  config: Config;
-  pool: Pool;
-  /** Where uploads are stored (BLOB_STORE). */
-  blobs: BlobStore;
-  producer: JobProducer;
-  mailer: Mailer;
-  log: Logger;
+/**
+ * The domain's context for a worker process: a pool sized for one chunk's transaction plus housekeeping, the
+ * blob store, a producer (fails fast: a chunk's follow-up that cannot be queued fails the attempt and is
+ * retried), and the mailer. Each is closed at shutdown, after the queue workers have stopped.
+ */
+export function workerContext(rt: Runtime): JobsContext {
+  const { config, log } = rt;
+  const pool = createPool(config.db.url, log, { application: 'batchcast-worker', max: 6 });
+  rt.onShutdown('postgres pool', () => pool.end());
+  const connection = createProducerConnection(config.redis.url, log);
+  rt.onShutdown('producer connection', () => connection.disconnect());
+  const producer = new JobProducer(connection, config.redis.prefix);
+  rt.onShutdown('producer', () => producer.close());
+  const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, dataDir: config.storage.dataDir });
+  rt.onShutdown('mailer', () => mailer.close());
+  return {
+    config,
+    pool,
+    blobs: createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool }),
+    queue: producer,
+    mailer,
+    log,
+  };
 }

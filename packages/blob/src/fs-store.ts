@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, RangeReader } from './types.js';
+import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** Blobs as files under DATA_DIR: one host, or several hosts sharing that directory as a volume. */
 export class FsBlobStore implements BlobStore {
@@ -51,5 +51,24 @@ export class FsBlobStore implements BlobStore {
       () => true,
       () => false,
     );
+  }
+
+  async sweepOrphans(sweep: OrphanSweep): Promise<number> {
+    const dir = path.join(this.dataDir, sweep.prefix);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const old: string[] = [];
+    for (const name of names) {
+      const s = await stat(path.join(dir, name)).catch(() => null);
+      if (s?.isFile() && Date.now() - s.mtimeMs > sweep.olderThanMs) old.push(`${sweep.prefix}${name}`);
+    }
+    if (old.length === 0) return 0;
+    const used = await sweep.referenced(old);
+    let removed = 0;
+    for (const key of old) {
+      if (used.has(key)) continue;
+      await rm(this.file(key), { force: true });
+      removed++;
+    }
+    return removed;
   }
 }

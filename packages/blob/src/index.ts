@@ -3,7 +3,7 @@ import { FsBlobStore } from './fs-store.js';
 import { PostgresBlobStore } from './postgres-store.js';
 import type { BlobStore } from './types.js';
 
-export type { BlobStore, RangeReader } from './types.js';
+export type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 export { FsBlobStore } from './fs-store.js';
 export { PostgresBlobStore, PIECE_BYTES } from './postgres-store.js';
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { deleteBlob, blobSize, readBlobPieces, writeBlobPiece, type Pool } from '@batchcast/db';
-import type { BlobStore, RangeReader } from './types.js';
+import { blobSize, deleteBlob, listOldBlobKeys, type Pool, readBlobPieces, writeBlob } from '@batchcast/db';
+import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** 1 MiB pieces: small enough to hold a few in memory, large enough that a 1 GiB upload is 1,024 rows. */
 export const PIECE_BYTES = 1024 * 1024;
@@ -22,40 +22,11 @@ export class PostgresBlobStore implements BlobStore {
     // The source may fail (a refused upload) while we wait for a connection: keep its error from going
     // unhandled; iterating the errored stream below rethrows it.
     source.on('error', () => undefined);
-    const client = await this.pool.connect();
-    let size = 0;
     try {
-      await client.query('BEGIN');
-      await client.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      let piece = 0;
-      const flush = async (final: boolean) => {
-        while (pendingBytes >= this.pieceBytes || (final && pendingBytes > 0)) {
-          const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-          const take = Math.min(this.pieceBytes, all.length);
-          await writeBlobPiece(client, key, piece++, all.subarray(0, take));
-          const rest = all.subarray(take);
-          pending = rest.length ? [rest] : [];
-          pendingBytes = rest.length;
-        }
-      };
-      for await (const chunk of source) {
-        const buf = chunk as Buffer;
-        pending.push(buf);
-        pendingBytes += buf.length;
-        size += buf.length;
-        if (pendingBytes >= this.pieceBytes) await flush(false);
-      }
-      await flush(true);
-      await client.query('COMMIT');
-      return size;
+      return await writeBlob(this.pool, key, pieces(source, this.pieceBytes));
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       source.destroy();
       throw err;
-    } finally {
-      client.release();
     }
   }
 
@@ -98,4 +69,35 @@ export class PostgresBlobStore implements BlobStore {
   async exists(key: string): Promise<boolean> {
     return (await blobSize(this.pool, key)) !== null;
   }
+
+  async sweepOrphans(sweep: OrphanSweep): Promise<number> {
+    const old = await listOldBlobKeys(this.pool, sweep.prefix, sweep.olderThanMs);
+    if (old.length === 0) return 0;
+    const used = await sweep.referenced(old);
+    let removed = 0;
+    for (const key of old) {
+      if (used.has(key)) continue;
+      await deleteBlob(this.pool, key);
+      removed++;
+    }
+    return removed;
+  }
+}
+
+/** The stream cut into pieces of exactly `size` bytes (the last one shorter), copying as little as possible. */
+async function* pieces(source: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of source) {
+    pending.push(chunk as Buffer);
+    pendingBytes += (chunk as Buffer).length;
+    while (pendingBytes >= size) {
+      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      yield all.subarray(0, size);
+      const rest = all.subarray(size);
+      pending = rest.length ? [rest] : [];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
 }

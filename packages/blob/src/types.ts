@@ -17,4 +17,17 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Whether the blob exists. */
   exists(key: string): Promise<boolean>;
+  /**
+   * Removes blobs under `prefix` older than `olderThanMs` that nothing refers to (left by a crash mid-upload
+   * or mid-sweep); resolves with how many were removed.
+   */
+  sweepOrphans(sweep: OrphanSweep): Promise<number>;
+}
+
+export interface OrphanSweep {
+  /** Key prefix of the blobs concerned, e.g. `uploads/`. */
+  prefix: string;
+  olderThanMs: number;
+  /** Which of these keys are still in use (the caller knows what refers to blobs). */
+  referenced(keys: string[]): Promise<Set<string>>;
 }

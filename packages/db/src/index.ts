@@ -1,5 +1,5 @@
 export { createPool, inTransaction, type Pool, type PoolClient } from './pool.js';
-export { ensureDatabase, migrate } from './migrate.js';
+export { ensureDatabase, migrate, pendingMigrations, waitForSchema } from './migrate.js';
 export * from './queries/models.js';
 export * from './queries/jobs.js';
 export * from './queries/chunks.js';
@@ -12,3 +12,5 @@ export * from './queries/retention.js';
 export * from './queries/schedules.js';
 export * from './queries/metrics.js';
 export * from './queries/admin.js';
+export * from './queries/locks.js';
+export * from './queries/maintenance.js';

@@ -2,9 +2,7 @@ import pg from 'pg';
 import type { Logger } from '@batchcast/log';
 import { migrations } from './migrations/index.js';
 import { inTransaction, type Pool } from './pool.js';
-
-// Any fixed number: every process that starts takes this lock, so migrations run once.
-const MIGRATION_LOCK = 0x6263_6d67;
+import { ADVISORY_LOCKS } from './queries/locks.js';
 
 /**
  * Creates the database named in the URL when it does not exist yet, so a fresh machine needs no manual
@@ -42,7 +40,7 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
 /** Applies every migration not applied yet, each in its own transaction, under an advisory lock. */
 export async function migrate(pool: Pool, log: Logger): Promise<void> {
   await inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.migrations]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const { rows } = await client.query<{ id: string }>('SELECT id FROM schema_migrations');
     const applied = new Set(rows.map((r) => r.id));
@@ -53,4 +51,31 @@ export async function migrate(pool: Pool, log: Logger): Promise<void> {
       log.info({ migration: m.id }, 'applied migration');
     }
   });
+}
+
+/**
+ * Migrations not applied yet (every one when the database is new). Long-running processes check this at
+ * start instead of migrating themselves: migrations run once, in setup (`npm start` runs it first).
+ */
+export async function pendingMigrations(pool: Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ exists: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`);
+  if (!rows[0]?.exists) return migrations.map((m) => m.id);
+  const applied = new Set((await pool.query<{ id: string }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id));
+  return migrations.filter((m) => !applied.has(m.id)).map((m) => m.id);
+}
+
+/**
+ * Waits until every migration has been applied (by setup, which `npm start` runs first): a worker started on
+ * another host before the web host has migrated waits instead of failing on a missing column.
+ */
+export async function waitForSchema(pool: Pool, log: Logger, opts: { stop?: () => boolean } = {}): Promise<void> {
+  let told = false;
+  for (;;) {
+    const pending = await pendingMigrations(pool);
+    if (pending.length === 0) return;
+    if (opts.stop?.()) throw new Error('stopped while waiting for migrations');
+    if (!told) log.warn({ pending }, 'waiting for setup to apply database migrations (npm start or npm run setup runs it)');
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+  }
 }

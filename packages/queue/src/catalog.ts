@@ -2,9 +2,12 @@ import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
 /**
- * The job catalog: every kind of background job, the queue it runs on, its payload schema and its options,
- * in one place shared by producers (web, reconciler) and consumers (workers). Payloads carry ids only:
- * PostgreSQL holds everything else, so a job re-created after Redis lost its data is the same job.
+ * The job catalog: every kind of background job, in one place shared by producers (web, reconciler) and
+ * consumers (workers), with its policy: the queue it runs on, its payload schema (checked when a job is
+ * TAKEN: Redis content is not trusted), BullMQ options (attempts, backoff), how many a worker process runs
+ * at once (`concurrency`), and whether it is idempotent (`idempotent`: safe to run again in place when
+ * PostgreSQL drops mid-run, so an outage spends no attempts). Payloads carry ids only: PostgreSQL holds
+ * everything else, so a job re-created after Redis lost its data is the same job.
  */
 const uuid = z.string().uuid();
 
@@ -12,6 +15,9 @@ export const jobCatalog = {
   /** Score one chunk of an upload's rows and store the predictions (a child of finalize-job). */
   'score-chunk': {
     queue: 'score',
+    // CPU-bound: one chunk at a time per process (run more processes, not more concurrency).
+    concurrency: 1,
+    idempotent: true,
     payload: z.object({ jobId: uuid, chunk: z.number().int().min(0) }),
     options: {
       attempts: 5,
@@ -25,6 +31,8 @@ export const jobCatalog = {
   /** Runs when every chunk is done (or has given up): mark the job succeeded/failed, then queue the email. */
   'finalize-job': {
     queue: 'finalize',
+    concurrency: 4,
+    idempotent: true,
     payload: z.object({ jobId: uuid }),
     options: {
       attempts: 10,
@@ -36,6 +44,9 @@ export const jobCatalog = {
   /** Tell the owner the job ended. Its own retries, so an SMTP outage never re-runs inference. */
   'send-email': {
     queue: 'email',
+    concurrency: 4,
+    // Not safe to repeat blindly: an email retried after it went out would go twice.
+    idempotent: false,
     payload: z.object({ jobId: uuid }),
     options: {
       attempts: 12,
@@ -51,6 +62,8 @@ export const jobCatalog = {
    */
   'scheduled-run': {
     queue: 'schedule',
+    concurrency: 1,
+    idempotent: false,
     payload: z.object({ schedule: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
     options: {
       attempts: 3,
@@ -77,7 +90,7 @@ export const jobIds = {
   'scheduled-run': (p: Payload<'scheduled-run'>) => `run-${p.schedule}`,
 } satisfies { [N in JobName]: (p: Payload<N>) => string };
 
-/** Validates a payload when a job is taken, not only when it was added: Redis content is not trusted. */
-export function parsePayload<N extends JobName>(name: N, data: unknown): Payload<N> {
-  return jobCatalog[name].payload.parse(data) as Payload<N>;
-}
+export const isJobName = (name: string): name is JobName => Object.hasOwn(jobCatalog, name);
+
+/** The kinds that run on one queue (one today, but the catalog does not assume it). */
+export const kindsOf = (queue: QueueName): JobName[] => (Object.keys(jobCatalog) as JobName[]).filter((n) => jobCatalog[n].queue === queue);

@@ -1,4 +1,6 @@
 export * from './catalog.js';
 export { createProducerConnection, createWorkerConnection } from './connections.js';
+export { consume, type ConsumeOptions, type Handlers } from './consume.js';
 export { JobProducer } from './producer.js';
-export { isTimeZone, listScheduleTimers, nextRun, removeScheduleTimer, upsertScheduleTimer, type ScheduleTimer } from './schedules.js';
+export type { JobType as QueueJobState } from 'bullmq';
+export { isTimeZone, nextRun, type ScheduleTimer, type StoredScheduleTimer } from './schedules.js';

@@ -1,8 +1,12 @@
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer, type JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobCatalog, jobIds, type JobName, type Payload, type QueueName, queueNames } from './catalog.js';
+import { listScheduleTimers, removeScheduleTimer, type ScheduleTimer, type StoredScheduleTimer, upsertScheduleTimer } from './schedules.js';
 
-/** Everything that adds jobs: the web app after an upload, the reconciler, the finaliser. */
+/**
+ * Everything that adds jobs: the web app after an upload, the reconciler, the finaliser, schedules. It is
+ * the work-queue port of the domain core (@batchcast/jobs), which never touches BullMQ itself.
+ */
 export class JobProducer {
   private readonly queues: Record<QueueName, Queue>;
   private readonly flows: FlowProducer;
@@ -55,6 +59,27 @@ export class JobProducer {
   async retryScoring(jobId: string): Promise<void> {
     const job = await this.queues.finalize.getJob(jobIds['finalize-job']({ jobId }));
     await job?.retry('failed');
+  }
+
+  async enqueueEmail(jobId: string): Promise<void> {
+    await this.add('send-email', { jobId });
+  }
+
+  async upsertScheduleTimer(timer: ScheduleTimer): Promise<void> {
+    await upsertScheduleTimer(this.queues.schedule, timer);
+  }
+
+  async removeScheduleTimer(name: string): Promise<boolean> {
+    return removeScheduleTimer(this.queues.schedule, name);
+  }
+
+  async listScheduleTimers(): Promise<StoredScheduleTimer[]> {
+    return listScheduleTimers(this.queues.schedule);
+  }
+
+  /** Jobs per state in each queue, for the admin page and /metrics. */
+  async counts(states: readonly JobType[]): Promise<{ queue: QueueName; counts: Record<string, number> }[]> {
+    return Promise.all(queueNames.map(async (queue) => ({ queue, counts: await this.queues[queue].getJobCounts(...states) })));
   }
 
   async hasEmail(jobId: string): Promise<boolean> {

@@ -55,10 +55,17 @@ export async function removeScheduleTimer(queue: Queue, name: string): Promise<b
   return queue.removeJobScheduler(name);
 }
 
+/** A job scheduler as Redis holds it. */
+export interface StoredScheduleTimer {
+  name: string;
+  cron: string | null;
+  timezone: string | null;
+  attempts: number | null;
+  next: number | null;
+}
+
 /** The job schedulers Redis holds: their ids (schedule names), patterns and time zones. */
-export async function listScheduleTimers(
-  queue: Queue,
-): Promise<{ name: string; cron: string | null; timezone: string | null; attempts: number | null; next: number | null }[]> {
+export async function listScheduleTimers(queue: Queue): Promise<StoredScheduleTimer[]> {
   const all = await queue.getJobSchedulers(0, -1, true);
   return all.map((s) => ({
     name: s.id ?? s.key,

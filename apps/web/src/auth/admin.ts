@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { HttpError } from '../http/errors.js';
+import { refuse } from '../http/errors.js';
 import { AdminSessions, readCookies, safeEqual, sameOrigin, SESSION_COOKIE, type AdminSession } from './admin-session.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -14,7 +14,6 @@ export interface AdminGuardOptions {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** Set when the request was let in by an admin session cookie (not by the bearer token). */
@@ -44,19 +43,19 @@ export function requireAdmin(adminToken: string | null, opts: AdminGuardOptions 
   const publicUrl = opts.publicUrl ?? 'http://localhost';
   return (req, res, next) => {
     if (!sessions) {
-      return next(new HttpError(403, 'admin_disabled', 'Admin endpoints are disabled: start batchcast with ADMIN_TOKEN set.'));
+      return next(refuse('forbidden', 'admin_disabled', 'Admin endpoints are disabled: start batchcast with ADMIN_TOKEN set.'));
     }
     const auth = req.get('authorization');
     if (auth && /^Bearer\s+/i.test(auth)) {
       if (!sessions.tokenMatches(auth.replace(/^Bearer\s+/i, '').trim())) {
-        return next(new HttpError(403, 'forbidden', 'The admin token is not valid.'));
+        return next(refuse('forbidden', 'forbidden', 'The admin token is not valid.'));
       }
       return next();
     }
     const session = sessions.verify(readCookies(req)[SESSION_COOKIE]);
     if (session) {
       if (UNSAFE.has(req.method) && !csrfOk(req, session, opts.csrf ?? 'token', publicUrl)) {
-        return next(new HttpError(403, 'csrf', 'This request did not come from a batchcast page: reload the page and try again.'));
+        return next(refuse('forbidden', 'csrf', 'This request did not come from a batchcast page: reload the page and try again.'));
       }
       req.adminSession = session;
       return next();
@@ -67,8 +66,8 @@ export function requireAdmin(adminToken: string | null, opts: AdminGuardOptions 
       return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
     }
     next(
-      new HttpError(
-        401,
+      refuse(
+        'unauthorized',
         'unauthorized',
         'This endpoint needs the header "Authorization: Bearer <ADMIN_TOKEN>" (or, in a browser, signing in at /admin/login).',
       ),

@@ -1,44 +1,56 @@
+import { ContractViolation } from '@batchcast/contract';
+import { DomainError, type DomainErrorKind } from '@batchcast/jobs';
+import type { Logger } from '@batchcast/log';
 import type { ErrorRequestHandler, Request } from 'express';
 import type multer from 'multer';
-import type { Logger } from '@batchcast/log';
-import { Refusal } from '@batchcast/submit';
 
-/**
- * A client's mistake or a refusal: becomes `{ "error": { "code", "message" } }` with this status. A
- * Refusal from @batchcast/submit (shared with scheduled runs) is answered the same way.
- */
-export class HttpError extends Refusal {
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
-    super(status, code, message, details);
-    this.name = 'HttpError';
-  }
-}
+/** The one place where the domain's kinds of refusal become HTTP statuses. */
+const STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  too_large: 413,
+  unsupported_media: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
 
-export const notFound = (what = 'job'): HttpError =>
-  new HttpError(404, 'not_found', `No such ${what}. If you followed a link, check that it was copied whole, token included.`);
+export const statusOf = (err: DomainError): number => STATUS[err.kind];
+
+/** A refusal raised by the HTTP layer itself (auth, rate limits, malformed requests): a DomainError of that kind. */
+export const refuse = (kind: DomainErrorKind, code: string, message: string, details?: Record<string, unknown>): DomainError =>
+  new DomainError(kind, code, message, details);
 
 /** Multer's limit errors, said in words a person can act on. */
-export function fromMulterError(err: multer.MulterError, maxUploadBytes: number): HttpError {
+export function fromMulterError(err: multer.MulterError, maxUploadBytes: number): DomainError {
   switch (err.code) {
     case 'LIMIT_FILE_SIZE':
-      return new HttpError(
-        413,
+      return refuse(
+        'too_large',
         'file_too_large',
         `The file is larger than the ${formatBytes(maxUploadBytes)} this server accepts. Split it into smaller files.`,
       );
     case 'LIMIT_UNEXPECTED_FILE':
-      return new HttpError(400, 'unexpected_file', `Send exactly one file, in the form field "file" (got "${err.field}").`);
+      return refuse(
+        'invalid',
+        'unexpected_file',
+        `Send exactly one file, in the form field "file" (got "${String(err.field ?? '').slice(0, 100)}").`,
+      );
     case 'LIMIT_FILE_COUNT':
-      return new HttpError(400, 'too_many_files', 'Send exactly one file per upload, in the form field "file".');
+      return refuse('invalid', 'too_many_files', 'Send exactly one file per upload, in the form field "file".');
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_PART_COUNT':
-      return new HttpError(400, 'too_many_fields', 'The form has too many fields: send only "file", "model" and "email".');
+      return refuse('invalid', 'too_many_fields', 'The form has too many fields: send only "file", "model" and "email".');
     case 'LIMIT_FIELD_VALUE':
-      return new HttpError(400, 'field_too_large', `The form field "${String(err.field ?? '').slice(0, 100)}" is too long.`);
+      return refuse('invalid', 'field_too_large', `The form field "${String(err.field ?? '').slice(0, 100)}" is too long.`);
     case 'LIMIT_FIELD_KEY':
-      return new HttpError(400, 'field_name_too_long', 'A form field name is too long: send only "file", "model" and "email".');
+      return refuse('invalid', 'field_name_too_long', 'A form field name is too long: send only "file", "model" and "email".');
     default:
-      return new HttpError(400, 'bad_upload', `The upload was refused: ${err.message}.`);
+      return refuse('invalid', 'bad_upload', `The upload was refused: ${err.message}.`);
   }
 }
 
@@ -52,28 +64,41 @@ export function formatBytes(n: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
 
-/** JSON errors for the API; anything unexpected is a 500 whose details stay in the log. */
+/** What the client is told: a status and `{ error: { code, message, ...details } }`. */
+export interface HttpFailure {
+  status: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Any error as the answer to send: domain refusals with their kind's status, contract violations (422 for a
+ * field, 400 for the body), body-parser errors; anything else is a 503 when a dependency is down, else a
+ * 500 whose details stay in the log.
+ */
+export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFailure {
+  if (err instanceof DomainError)
+    return { status: statusOf(err), code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+  if (err instanceof ContractViolation) return { status: err.field === null ? 400 : 422, code: err.code, message: err.message };
+  const e = err as { type?: string } | null;
+  if (e?.type === 'entity.too.large') return { status: 413, code: 'body_too_large', message: 'The request body is too large.' };
+  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+  log.error({ err, path: req.path }, 'unhandled error');
+  return isUnavailable(err)
+    ? { status: 503, code: 'unavailable', message: 'A service batchcast depends on is unavailable. Try again in a minute.' }
+    : { status: 500, code: 'internal', message: 'Something went wrong on our side. Try again; if it persists, tell the operators.' };
+}
+
+/** JSON errors for the API. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req: Request, res, _next) => {
-    let e: Refusal;
-    if (err instanceof Refusal) e = err;
-    else if (err?.type === 'entity.too.large') e = new HttpError(413, 'body_too_large', 'The request body is too large.');
-    else if (err?.type === 'entity.parse.failed') e = new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
-    else {
-      log.error({ err, path: req.path }, 'unhandled error');
-      e = new HttpError(
-        503 * Number(isUnavailable(err)) || 500,
-        isUnavailable(err) ? 'unavailable' : 'internal',
-        isUnavailable(err)
-          ? 'A service batchcast depends on is unavailable. Try again in a minute.'
-          : 'Something went wrong on our side. Try again; if it persists, tell the operators.',
-      );
-    }
+  return (err, req, res, _next) => {
+    const f = toHttpFailure(err, log, req);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.status(e.status).json({ error: { code: e.code, message: e.message, ...(e.details ?? {}) } });
+    res.status(f.status).json({ error: { code: f.code, message: f.message, ...(f.details ?? {}) } });
   };
 }
 

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Config } from '@batchcast/config';
-import { HttpError } from './errors.js';
+import { refuse } from './errors.js';
 
 /**
  * Per-client-IP rate limits on the two endpoints that cost real work: creating a job (an upload, a scan, a
@@ -33,8 +33,8 @@ function limiter(perMinute: number, name: string, what: string): RequestHandler 
     handler: (_req, res, next) => {
       const retryAfter = Number(res.getHeader('retry-after')) || 60;
       next(
-        new HttpError(
-          429,
+        refuse(
+          'rate_limited',
           'rate_limited',
           `Too many ${what} from your address: at most ${perMinute} a minute. Try again in ${retryAfter} s.`,
           { retryAfterSeconds: retryAfter },

@@ -4,22 +4,22 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { Router, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { listModels, listRecentJobs } from '@batchcast/db';
-import type { ModelSchema } from '@batchcast/inference';
+import { parseWith, ScheduleRequest } from '@batchcast/contract';
+import { createSchedule, listModelVersions, listSchedules, recentJobs, removeSchedule } from '@batchcast/jobs';
 import { queueNames } from '@batchcast/queue';
 import { adminSessions, requireAdmin } from '../auth/admin.js';
 import {
   clearCookie,
   LOGIN_CSRF_COOKIE,
   readCookies,
-  safeEqual,
   SESSION_COOKIE,
   SESSION_TTL_MS,
+  safeEqual,
   setCookie,
 } from '../auth/admin-session.js';
-import { Refusal } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
-import { createSchedule, listScheduleViews, removeSchedule } from '../services/schedules.js';
+import { toHttpFailure } from '../http/errors.js';
+import { describeSchedule } from '../presenters/schedule.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
 const RECENT_JOBS = 50;
@@ -38,18 +38,13 @@ export function admin(ctx: WebContext): Router {
 
   async function overview(): Promise<AdminOverview> {
     const [jobs, models, schedules, queues] = await Promise.all([
-      listRecentJobs(ctx.pool, RECENT_JOBS),
-      listModels(ctx.pool),
-      listScheduleViews(ctx),
-      Promise.all(
-        queueNames.map(async (name) => ({
-          name,
-          counts: (await ctx.producer
-            .queue(name)
-            .getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed')
-            .catch(() => ({}))) as Record<string, number>,
-        })),
-      ),
+      recentJobs(ctx.jobs, RECENT_JOBS),
+      listModelVersions(ctx.jobs.pool),
+      listSchedules(ctx.jobs).then((list) => list.map(describeSchedule)),
+      ctx.producer
+        .counts(['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'])
+        .then((all) => all.map((q) => ({ name: q.queue, counts: q.counts })))
+        .catch(() => queueNames.map((name) => ({ name, counts: {} as Record<string, number> }))),
     ]);
     const byName = new Map<string, AdminOverview['models'][number]>();
     for (const m of models) {
@@ -57,7 +52,7 @@ export function admin(ctx: WebContext): Router {
       entry.versions.push({
         version: m.version,
         sha256: m.sha256,
-        task: (m.schema as ModelSchema).task,
+        task: m.schema.task,
         createdAt: m.createdAt.toISOString(),
         description: m.description,
       });
@@ -144,18 +139,19 @@ export function admin(ctx: WebContext): Router {
 
   // The schedule form of the admin page (the same service as POST /api/schedules).
   router.post('/admin/schedules', form, guard, async (req, res) => {
+    const { _csrf, ...fields } = (req.body ?? {}) as Record<string, string>;
     try {
-      await createSchedule(ctx, req.body);
+      await createSchedule(ctx.jobs, parseWith(ScheduleRequest, scheduleFromForm(fields), 'form'));
       res.redirect(303, '/admin#schedules');
     } catch (err) {
-      if (!(err instanceof Refusal) || err.status >= 500) throw err;
-      const { _csrf, ...fields } = (req.body ?? {}) as Record<string, string>;
-      await sendPage(req, res, err.status, { error: err.message, form: fields });
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendPage(req, res, failure.status, { error: failure.message, form: fields });
     }
   });
 
   router.post('/admin/schedules/:name/delete', form, guard, async (req, res) => {
-    await removeSchedule(ctx, String(req.params.name));
+    await removeSchedule(ctx.jobs, String(req.params.name));
     res.redirect(303, '/admin#schedules');
   });
 
@@ -178,6 +174,16 @@ export function admin(ctx: WebContext): Router {
   router.use('/admin/queues', requireAdmin(token, { browser: true, publicUrl, csrf: 'origin' }), boardCsp, board.getRouter());
 
   return router;
+}
+
+/** The admin page's schedule form as the contract's request: text fields, `attempts` a number when given. */
+function scheduleFromForm(fields: Record<string, string>): Record<string, unknown> {
+  const { attempts, timezone, ...rest } = fields;
+  return {
+    ...rest,
+    ...(timezone?.trim() ? { timezone } : {}),
+    ...(attempts?.trim() ? { attempts: /^\d+$/.test(attempts.trim()) ? Number(attempts) : attempts } : {}),
+  };
 }
 
 /** Where to go after signing in: only a path under /admin (never another site). */

@@ -1,5 +1,5 @@
+import { checkDatabase } from '@batchcast/jobs';
 import { Router } from 'express';
-import { pingDatabase } from '@batchcast/db';
 import type { WebContext } from '../context.js';
 
 async function check(fn: () => Promise<unknown>): Promise<string> {
@@ -16,7 +16,7 @@ export function health(ctx: WebContext): Router {
   const router = Router();
   router.get('/healthz', async (_req, res) => {
     const [postgres, redis] = await Promise.all([
-      check(() => pingDatabase(ctx.pool)),
+      check(() => checkDatabase(ctx.jobs)),
       check(() =>
         Promise.race([
           ctx.redis.ping(),

@@ -1,42 +1,56 @@
+import { cancelJob, DomainError, resultsFilename, writeResults } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
-import { HttpError } from '../http/errors.js';
-import { jobForRequest, jobLinks } from '../services/job-access.js';
-import { jobView } from '../services/job-view.js';
-import { resultsFilename, writeResults } from '../services/results.js';
-import { uploadAndSubmit } from '../upload/csv-upload.js';
+import { requestedJob } from '../http/job-request.js';
+import { refuse } from '../http/errors.js';
+import { jobLinks, jobStatus } from '../presenters/job.js';
+import { receiveUpload } from '../upload/receive-upload.js';
 
-/** The jobs REST API; its shapes are a contract other tools rely on. */
+/** The jobs REST API; its shapes (@batchcast/contract) are a contract other tools rely on. */
 export function jobsApi(ctx: WebContext): Router {
   const router = Router();
-  const submit = uploadAndSubmit(ctx);
+  const submit = receiveUpload(ctx);
 
   router.post('/api/jobs', async (req, res) => {
     const job = await submit(req, res);
-    res
-      .status(202)
-      .location(jobLinks(job.id, job.token).self)
-      .json({ id: job.id, status: job.status, links: jobLinks(job.id, job.token) });
+    const links = jobLinks(job.id, job.token);
+    res.status(202).location(links.self).json({ id: job.id, status: job.status, links });
   });
 
   router.get('/api/jobs/:id', async (req, res) => {
-    const { job, token } = await jobForRequest(ctx, req);
-    res.set('cache-control', 'no-store').json(await jobView(ctx, job, token));
+    const { job, token } = await requestedJob(ctx, req);
+    res.set('cache-control', 'no-store').json(await jobStatus(ctx.jobs, job, token));
   });
 
   router.get('/api/jobs/:id/results.csv', async (req, res) => {
-    const { job } = await jobForRequest(ctx, req);
+    const { job } = await requestedJob(ctx, req);
     if (job.status !== 'succeeded') {
-      throw new HttpError(409, 'not_ready', `The results are not available: the job is ${job.status}.`, { status: job.status });
+      throw refuse('conflict', 'not_ready', `The results are not available: the job is ${job.status}.`, { status: job.status });
     }
-    res.status(200);
-    res.set({
+    res.status(200).set({
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${resultsFilename(job.filename)}"`,
       'cache-control': 'no-store',
     });
-    await writeResults(ctx, job, res);
+    await writeResults(ctx.jobs, job, res);
     res.end();
+  });
+
+  router.post('/api/jobs/:id/cancel', async (req, res) => {
+    const { job, token } = await requestedJob(ctx, req);
+    const cancelled = await cancelJob(ctx.jobs, job);
+    res.set('cache-control', 'no-store').json(await jobStatus(ctx.jobs, cancelled, token));
+  });
+
+  // The page's cancel button without JavaScript: a plain form post, then back to the page.
+  router.post('/jobs/:id/cancel', async (req, res) => {
+    const { job, token } = await requestedJob(ctx, req);
+    try {
+      await cancelJob(ctx.jobs, job);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'already_finished') throw err; // the page shows how it ended
+    }
+    res.redirect(303, jobLinks(job.id, token).page);
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
-import { Metrics } from '../services/metrics.js';
+import { Metrics } from '../metrics/exposition.js';
 
 /** GET /metrics: Prometheus text format; needs the admin token unless METRICS_PUBLIC=true. */
 export function metrics(ctx: WebContext): Router {

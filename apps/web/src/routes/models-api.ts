@@ -1,17 +1,17 @@
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
+import { ModelRegistrationFields, parseWith, PredictRequest } from '@batchcast/contract';
+import { listModelVersions, notFound, predictRows, registerModel } from '@batchcast/jobs';
 import { Router } from 'express';
 import multer from 'multer';
-import { listModels } from '@batchcast/db';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
-import { fromMulterError, HttpError, notFound } from '../http/errors.js';
-import { describeModel, registerModel } from '../services/models.js';
-import { predictRows } from '../services/predict.js';
+import { fromMulterError, refuse } from '../http/errors.js';
+import { describeModel } from '../presenters/model.js';
 
 const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
-/** The model registry: anyone may list; registering needs the admin token. */
+/** The model registry: anyone may list and predict; registering needs the admin token. */
 export function modelsApi(ctx: WebContext): Router {
   const router = Router();
   const upload = multer({
@@ -20,17 +20,18 @@ export function modelsApi(ctx: WebContext): Router {
   }).single('file');
 
   router.get('/api/models', async (_req, res) => {
-    res.json({ models: (await listModels(ctx.pool)).map(describeModel) });
+    res.json({ models: (await listModelVersions(ctx.jobs.pool)).map(describeModel) });
   });
 
   router.get('/api/models/:name', async (req, res) => {
-    const versions = (await listModels(ctx.pool)).filter((m) => m.name === req.params.name);
+    const versions = (await listModelVersions(ctx.jobs.pool)).filter((m) => m.name === req.params.name);
     if (versions.length === 0) throw notFound('model');
     res.json({ name: req.params.name, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
   });
 
   router.post('/api/models/:name/predict', async (req, res) => {
-    res.json(await predictRows(ctx, String(req.params.name), req.body));
+    const { rows } = parseWith(PredictRequest, req.body);
+    res.json(await predictRows(ctx.jobs, String(req.params.name), rows));
   });
 
   router.post('/api/models', requireAdmin(ctx.config.admin.token), async (req, res) => {
@@ -39,18 +40,15 @@ export function modelsApi(ctx: WebContext): Router {
         err instanceof multer.MulterError ? reject(fromMulterError(err, MAX_MODEL_BYTES)) : err ? reject(err) : resolve(),
       ),
     );
-    if (!req.file) throw new HttpError(400, 'no_file', 'Send the .onnx file as multipart/form-data in the field "file".');
+    if (!req.file) throw refuse('invalid', 'no_file', 'Send the .onnx file as multipart/form-data in the field "file".');
     try {
-      const name = typeof req.body?.name === 'string' ? req.body.name.trim() : '';
-      const features =
-        typeof req.body?.features === 'string' && req.body.features.trim()
-          ? req.body.features.split(',').map((f: string) => f.trim())
-          : undefined;
-      const model = await registerModel(ctx.pool, {
-        name,
+      const fields = parseWith(ModelRegistrationFields, req.body ?? {}, 'form');
+      const features = fields.features?.trim() ? fields.features.split(',').map((f) => f.trim()) : undefined;
+      const model = await registerModel(ctx.jobs.pool, {
+        name: fields.name,
         bytes: await readFile(req.file.path),
         ...(features ? { features } : {}),
-        description: typeof req.body?.description === 'string' ? req.body.description.slice(0, 2000) : '',
+        description: (fields.description ?? '').slice(0, 2000),
         sourceFile: req.file.originalname,
       });
       res.status(201).json(describeModel(model));

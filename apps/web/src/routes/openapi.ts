@@ -1,8 +1,8 @@
+import { openApiDocument } from '@batchcast/contract';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
-import { openApiDocument } from '../openapi/document.js';
 
-/** GET /api/openapi.json: the OpenAPI 3.1 description of every endpoint (apps/web/src/openapi/document.ts). */
+/** GET /api/openapi.json: the OpenAPI 3.1 document, generated from @batchcast/contract. */
 export function openapi(ctx: WebContext): Router {
   const router = Router();
   const body = JSON.stringify(openApiDocument({ serverUrl: ctx.config.http.publicUrl }));

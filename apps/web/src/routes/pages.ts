@@ -1,35 +1,27 @@
+import { DomainError, expectedColumns, latestModels } from '@batchcast/jobs';
 import { Router } from 'express';
-import { listModels } from '@batchcast/db';
-import type { ModelSchema } from '@batchcast/inference';
-import { Refusal } from '@batchcast/submit';
 import type { WebContext } from '../context.js';
-import { jobActionLinks, jobForRequest, jobLinks } from '../services/job-access.js';
-import { jobView } from '../services/job-view.js';
-import { expectedColumns } from '../services/models.js';
-import { uploadAndSubmit } from '../upload/csv-upload.js';
+import { statusOf } from '../http/errors.js';
+import { requestedJob } from '../http/job-request.js';
+import { jobActionLinks, jobLinks, jobStatus } from '../presenters/job.js';
+import { receiveUpload } from '../upload/receive-upload.js';
 import { jobPage } from '../views/job-page.js';
-import { uploadPage, type ModelOption } from '../views/upload-page.js';
+import { type ModelOption, uploadPage } from '../views/upload-page.js';
 
 /** The HTML pages: the upload form, its POST, and the job page. */
 export function pages(ctx: WebContext): Router {
   const router = Router();
-  const submit = uploadAndSubmit(ctx);
+  const submit = receiveUpload(ctx);
 
   async function modelOptions(): Promise<ModelOption[]> {
-    const latest = new Map<string, ModelOption>();
-    for (const m of await listModels(ctx.pool)) {
-      if (latest.has(m.name)) continue; // listModels gives the newest version of each name first
-      const schema = m.schema as ModelSchema;
-      latest.set(m.name, {
-        name: m.name,
-        version: m.version,
-        description: m.description,
-        columns: expectedColumns(schema),
-        task: schema.task,
-        classLabels: schema.classLabels,
-      });
-    }
-    return [...latest.values()];
+    return (await latestModels(ctx.jobs.pool)).map((m) => ({
+      name: m.name,
+      version: m.version,
+      description: m.description,
+      columns: expectedColumns(m),
+      task: m.schema.task,
+      classLabels: m.schema.classLabels,
+    }));
   }
 
   router.get('/', async (_req, res) => {
@@ -45,10 +37,10 @@ export function pages(ctx: WebContext): Router {
       const job = await submit(req, res);
       res.redirect(303, jobLinks(job.id, job.token).page);
     } catch (err) {
-      if (!(err instanceof Refusal) || err.status >= 500) throw err;
+      if (!(err instanceof DomainError) || statusOf(err) >= 500) throw err;
       // The form again, with the message, and what the user had chosen.
       res
-        .status(err.status)
+        .status(statusOf(err))
         .type('html')
         .send(
           uploadPage(await modelOptions(), {
@@ -62,11 +54,11 @@ export function pages(ctx: WebContext): Router {
   });
 
   router.get('/jobs/:id', async (req, res) => {
-    const { job, token } = await jobForRequest(ctx, req);
+    const { job, token } = await requestedJob(ctx, req);
     res
       .set('cache-control', 'no-store')
       .type('html')
-      .send(jobPage(await jobView(ctx, job, token), jobActionLinks(job.id, token)));
+      .send(jobPage(await jobStatus(ctx.jobs, job, token), jobActionLinks(job.id, token)));
   });
 
   return router;

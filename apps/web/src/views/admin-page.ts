@@ -1,5 +1,5 @@
-import type { AdminJobRow } from '@batchcast/db';
-import type { ScheduleView } from '../services/schedules.js';
+import type { Schedule as ScheduleView } from '@batchcast/contract';
+import type { AdminJobRow } from '@batchcast/jobs';
 import { esc, layout } from './html.js';
 import { durationText } from './job-page.js';
 

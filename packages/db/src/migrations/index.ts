@@ -3,6 +3,7 @@ import { sql as rowErrorDetails } from './002-row-error-details.js';
 import { sql as retention } from './003-retention.js';
 import { sql as blobPieces } from './004-blob-pieces.js';
 import { sql as operations } from './005-operations.js';
+import { sql as maintenance } from './006-maintenance.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -11,4 +12,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '003-retention', sql: retention },
   { id: '004-blob-pieces', sql: blobPieces },
   { id: '005-operations', sql: operations },
+  { id: '006-maintenance', sql: maintenance },
 ];

@@ -1,0 +1,18 @@
+import { createPool, ensureDatabase, migrate, whenDatabaseAvailable } from '@batchcast/db';
+import { registerExampleModels } from '@batchcast/jobs';
+import { boot } from '@batchcast/runtime';
+
+/**
+ * `npm run setup` (and the first step of `npm start`): creates the database if it is missing, applies the
+ * migrations (the only place that does), and registers the example models once. A process of its own, so
+ * the web process does not keep the memory ONNX Runtime takes to check the example models.
+ */
+boot('setup', async (rt) => {
+  const { config, log } = rt;
+  await whenDatabaseAvailable(() => ensureDatabase(config.db.url, log), log, 'create the database');
+  const pool = createPool(config.db.url, log, { application: 'batchcast-setup', max: 2 });
+  rt.onShutdown('postgres pool', () => pool.end());
+  await whenDatabaseAvailable(() => migrate(pool, log), log, 'migrate');
+  await whenDatabaseAvailable(() => registerExampleModels(pool, config.models.examplesDir, log), log, 'register the example models');
+  await rt.shutdown('setup done');
+});

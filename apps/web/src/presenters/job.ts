@@ -1,0 +1,42 @@
+import { jobPagePath } from '@batchcast/access';
+import type { JobLinks, JobStatus } from '@batchcast/contract';
+import { type Job, type JobsContext, modelById } from '@batchcast/jobs';
+
+/** The three links of the contract; each carries the job's token. */
+export function jobLinks(id: string, token: string): JobLinks {
+  const t = encodeURIComponent(token);
+  return {
+    self: `/api/jobs/${id}?token=${t}`,
+    page: jobPagePath(id, token),
+    results: `/api/jobs/${id}/results.csv?token=${t}`,
+  };
+}
+
+/** Links of the job page beyond the contract's three: summary, failed rows, cancelling (API and plain form). */
+export function jobActionLinks(id: string, token: string) {
+  const t = encodeURIComponent(token);
+  return {
+    summary: `/api/jobs/${id}/summary?token=${t}`,
+    errors: `/api/jobs/${id}/errors.csv?token=${t}`,
+    cancel: `/api/jobs/${id}/cancel?token=${t}`,
+    cancelForm: `/jobs/${id}/cancel?token=${t}`,
+  };
+}
+export type JobActionLinks = ReturnType<typeof jobActionLinks>;
+
+/** The job status document of the contract. */
+export async function jobStatus(ctx: JobsContext, job: Job, token: string): Promise<JobStatus> {
+  const model = await modelById(ctx.pool, job.modelId);
+  return {
+    id: job.id,
+    status: job.status,
+    model: { name: model.name, version: model.version, sha256: model.sha256 },
+    filename: job.filename,
+    rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    error: job.error,
+    links: jobLinks(job.id, token),
+  };
+}

@@ -1,0 +1,30 @@
+import { errorsFilename, jobSummary, writeErrorsCsv } from '@batchcast/jobs';
+import { Router } from 'express';
+import type { WebContext } from '../context.js';
+import { requestedJob } from '../http/job-request.js';
+
+/**
+ * What the job page shows once a job has ended: the summary (distribution of the predictions and the first
+ * rows) and the failed rows as CSV. 404 without the job's token, like every endpoint of a job.
+ */
+export function jobInsights(ctx: WebContext): Router {
+  const router = Router();
+
+  router.get('/api/jobs/:id/summary', async (req, res) => {
+    const { job } = await requestedJob(ctx, req);
+    res.set('cache-control', 'no-store').json(await jobSummary(ctx.jobs, job));
+  });
+
+  router.get('/api/jobs/:id/errors.csv', async (req, res) => {
+    const { job } = await requestedJob(ctx, req);
+    res.status(200).set({
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${errorsFilename(job.filename)}"`,
+      'cache-control': 'no-store',
+    });
+    await writeErrorsCsv(ctx.jobs, job, res);
+    res.end();
+  });
+
+  return router;
+}

@@ -1,0 +1,76 @@
+import { UploadFields, parseWith } from '@batchcast/contract';
+import { type CreatedJob, createJob } from '@batchcast/jobs';
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import type { WebContext } from '../context.js';
+import { fromMulterError, refuse } from '../http/errors.js';
+import { UploadStorage } from './upload-storage.js';
+
+/**
+ * The whole upload step of both the API and the HTML form: receive and scan the file (multer with every
+ * limit set, so no request can make the server hold more than one part's headers and a few small fields in
+ * memory), validate the other fields with the contract, then check the file against the model and record
+ * and queue the job.
+ */
+export function receiveUpload(ctx: WebContext): (req: Request, res: Response) => Promise<CreatedJob> {
+  const upload: RequestHandler = multer({
+    storage: new UploadStorage(ctx.jobs.blobs, ctx.config.workers.chunkRows),
+    limits: {
+      fileSize: ctx.config.storage.maxUploadBytes,
+      files: 1,
+      fields: 10,
+      fieldSize: 64 * 1024,
+      fieldNameSize: 100,
+      parts: 12,
+      headerPairs: 100,
+    },
+  }).single('file');
+  const receive = (req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) => {
+      upload(req, res, (err: unknown) => {
+        if (!err) return resolve();
+        if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
+        if (isMalformedMultipart(err)) {
+          return reject(
+            refuse(
+              'invalid',
+              'malformed_upload',
+              `The upload is not a complete multipart/form-data body (${(err as Error).message}). Send the file again.`,
+            ),
+          );
+        }
+        reject(err);
+      });
+    });
+
+  return async (req, res) => {
+    await receive(req, res);
+    const stored = req.file?.stored;
+    if (!stored) throw refuse('invalid', 'no_file', 'No file was uploaded: send the CSV as multipart/form-data in the field "file".');
+    let fields: UploadFields;
+    try {
+      fields = parseWith(UploadFields, req.body ?? {}, 'form');
+    } catch (err) {
+      await ctx.jobs.blobs.delete(stored.key).catch(() => undefined);
+      throw err;
+    }
+    return createJob(ctx.jobs, stored, { filename: req.file!.originalname, model: fields.model, email: fields.email });
+  };
+}
+
+/**
+ * Errors busboy raises for a body that is not well-formed multipart (cut short, no boundary, broken part
+ * headers): the client's mistake (or a dropped connection), a 400 rather than a 500. Disk errors (with a
+ * `code` such as ENOSPC) are not among them.
+ */
+function isMalformedMultipart(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return (
+    !!e &&
+    e.code === undefined &&
+    typeof e.message === 'string' &&
+    /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(
+      e.message,
+    )
+  );
+}

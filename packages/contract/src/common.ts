@@ -1,0 +1,36 @@
+import { z } from './zod.js';
+
+/** `name` of a model or a schedule: what URLs and the database accept. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export const ErrorBody = z
+  .object({
+    error: z
+      .object({
+        code: z.string().openapi({ description: 'Stable, machine-readable (e.g. `missing_columns`, `unknown_model`, `not_found`).' }),
+        message: z.string().openapi({ description: 'What happened and what to do, in words for people.' }),
+      })
+      .catchall(z.unknown()),
+  })
+  .openapi('Error');
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const JobIdParams = z.object({
+  id: z.string().openapi({ description: "The job's id.", format: 'uuid' }),
+});
+
+export const JobTokenQuery = z.object({
+  token: z.string().optional().openapi({
+    description: "The job's access token (from the upload's links or an email); may be sent as `Authorization: Bearer <token>` instead.",
+  }),
+});
+
+export const ModelNameParams = z.object({
+  name: z.string().openapi({ description: 'A model name.', pattern: NAME_PATTERN.source }),
+});
+
+export const dateTime = () => z.string().openapi({ format: 'date-time' });
+export const count = () => z.number().int().min(0);
+export const version = () => z.number().int().min(1);
+export const JobStatusName = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export const Task = z.enum(['classifier', 'regressor']);

@@ -1,0 +1,73 @@
+import { dateTime, NAME_PATTERN, Task, version } from './common.js';
+import { z } from './zod.js';
+
+const TensorInfo = z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nullable()) });
+
+export const Model = z
+  .object({
+    name: z.string(),
+    version: version(),
+    sha256: z.string(),
+    description: z.string(),
+    task: Task,
+    inputs: z.array(TensorInfo),
+    columns: z.array(z.string()).nullable().openapi({ description: 'The CSV columns the model needs, when it names them.' }),
+    outputs: z.array(TensorInfo),
+    classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
+    predictionColumns: z
+      .array(z.string())
+      .openapi({ description: 'The columns appended to the results (`prediction`, `probability_<class>`…).' }),
+    createdAt: dateTime(),
+  })
+  .openapi('Model');
+export type Model = z.infer<typeof Model>;
+
+export const ModelList = z.object({ models: z.array(Model) }).openapi('ModelList');
+export type ModelList = z.infer<typeof ModelList>;
+
+export const ModelVersions = z.object({ name: z.string(), latest: Model, versions: z.array(Model) }).openapi('ModelVersions');
+export type ModelVersions = z.infer<typeof ModelVersions>;
+
+/** The multipart fields of a model registration besides the file. */
+export const ModelRegistrationFields = z.object({
+  name: z
+    .string({ error: 'Give "name": the model\'s name (a new version is added when it exists).' })
+    .trim()
+    .regex(NAME_PATTERN, { error: 'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.' }),
+  features: z
+    .string()
+    .max(100_000)
+    .optional()
+    .openapi({ description: 'Comma-separated CSV column names, for models that do not name their inputs.' }),
+  description: z.string().optional(),
+});
+export type ModelRegistrationFields = z.infer<typeof ModelRegistrationFields>;
+
+export const ModelRegistrationForm = ModelRegistrationFields.extend({
+  file: z.string().openapi({ format: 'binary', description: 'The .onnx file.' }),
+}).openapi('ModelRegistrationForm');
+
+export const SampleQuery = z.object({
+  version: z.coerce.number().int().min(1).optional().openapi({ description: 'An older version (default: the latest).' }),
+});
+
+const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const PredictRequest = z
+  .object({
+    rows: z
+      .array(z.record(z.string(), Cell))
+      .openapi({ description: 'At most 10,000 rows, each an object of column name to value (as in the CSV).' }),
+  })
+  .openapi('PredictRequest');
+export type PredictRequest = z.infer<typeof PredictRequest>;
+
+export const PredictResponse = z
+  .object({
+    model: z.object({ name: z.string(), version: version() }),
+    predictions: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))).openapi({
+      description: 'One per row, in order: `prediction`, `probability_<class>`… or, for a row that cannot be scored, nulls and `error`.',
+    }),
+  })
+  .openapi('PredictResponse');
+export type PredictResponse = z.infer<typeof PredictResponse>;

@@ -1,0 +1,57 @@
+import { count, dateTime } from './common.js';
+import { z } from './zod.js';
+
+export const ScheduleRequest = z
+  .object({
+    name: z
+      .string({ error: 'Give "name": 1 to 64 lowercase letters, digits, ".", "_" or "-".' })
+      .max(64, { error: 'A schedule name is at most 64 characters.' }),
+    source: z.string({ error: 'Give "source": an absolute path of a CSV file the workers can read, or an http(s) URL.' }).openapi({
+      description:
+        'An absolute path of a CSV file the web app and the workers can read (inside SCHEDULE_SOURCE_DIRS when set), or an http(s) URL without credentials.',
+    }),
+    model: z
+      .string({ error: 'Give "model": a model name (its latest version at each run) or name@version.' })
+      .openapi({ description: 'A model name (its latest version at each run) or name@version.' }),
+    cron: z.string({ error: 'Give "cron": 5 fields (minute hour day month weekday), e.g. "0 2 * * *".' }).openapi({
+      description: '5 fields (minute hour day month weekday), or 6 with seconds first; aliases such as @daily.',
+      example: '0 2 * * *',
+    }),
+    timezone: z.string().nullable().optional().openapi({ description: 'IANA time zone of the cron pattern (default: the server’s).' }),
+    email: z
+      .string({ error: 'Give "email": the address told after each run.' })
+      .openapi({ format: 'email', description: 'Told after each run (the normal job email).' }),
+    attempts: z
+      .number({ error: '"attempts" is a whole number from 1 to 10 (3 when not given).' })
+      .int({ error: '"attempts" is a whole number from 1 to 10 (3 when not given).' })
+      .min(1, { error: '"attempts" is a whole number from 1 to 10 (3 when not given).' })
+      .max(10, { error: '"attempts" is a whole number from 1 to 10 (3 when not given).' })
+      .optional()
+      .openapi({ default: 3, description: 'Attempts at reading the source, with exponential backoff.' }),
+  })
+  .openapi('ScheduleRequest');
+export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
+
+export const Schedule = z
+  .object({
+    name: z.string(),
+    source: z.string(),
+    model: z.string(),
+    cron: z.string(),
+    timezone: z.string().nullable(),
+    email: z.string(),
+    attempts: z.number().int().min(1).max(10),
+    createdAt: dateTime(),
+    nextRunAt: dateTime().nullable(),
+    runs: count().openapi({ description: 'Jobs its runs made (those still kept).' }),
+    lastRun: z
+      .object({ jobId: z.string().openapi({ format: 'uuid' }), status: z.string(), createdAt: dateTime(), error: z.string().nullable() })
+      .nullable(),
+  })
+  .openapi('Schedule');
+export type Schedule = z.infer<typeof Schedule>;
+
+export const ScheduleList = z.object({ schedules: z.array(Schedule) }).openapi('ScheduleList');
+export type ScheduleList = z.infer<typeof ScheduleList>;
+
+export const ScheduleNameParams = z.object({ name: z.string() });

@@ -1,0 +1,30 @@
+import type { z } from './zod.js';
+
+/**
+ * A request that does not match the contract: `field` is the first offending field (or null for the body as
+ * a whole), `code` is `invalid_<field>` (or `invalid_body`), `message` says what is expected.
+ */
+export class ContractViolation extends Error {
+  constructor(
+    readonly field: string | null,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContractViolation';
+  }
+}
+
+/** Parses `value` with a contract schema, or throws a ContractViolation that names the field and what it should be. */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what = 'request body'): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? String(issue.path[0]) : null;
+  if (field === null) throw new ContractViolation(null, 'invalid_body', `The ${what} is not what this endpoint takes: ${issue.message}.`);
+  const where = issue.path.map(String).join('.');
+  const message = /^(Invalid input|Expected|Too (big|small)|Invalid (string|number))/.test(issue.message)
+    ? `"${where}": ${issue.message}.`
+    : issue.message;
+  throw new ContractViolation(field, `invalid_${field}`, message);
+}

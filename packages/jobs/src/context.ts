@@ -1,0 +1,34 @@
+import type { BlobStore } from '@batchcast/blob';
+import type { Config } from '@batchcast/config';
+import type { Pool } from '@batchcast/db';
+import type { Logger } from '@batchcast/log';
+import type { Mailer } from '@batchcast/mail';
+import type { ScheduleTimer, StoredScheduleTimer } from '@batchcast/queue';
+
+/**
+ * The work queue as the domain needs it. @batchcast/queue's JobProducer implements it over BullMQ; the
+ * domain never touches BullMQ, so the lifecycle reads the same whoever queues the work.
+ */
+export interface WorkQueue {
+  /** Queues a job's scoring (a child per chunk still to do, a finaliser after them). Safe to repeat. */
+  enqueueScoring(jobId: string, chunks: number[]): Promise<void>;
+  enqueueEmail(jobId: string): Promise<void>;
+  /** Whether the queue knows a job's finaliser: missing (Redis lost it), failed (gave up), or present. */
+  scoringState(jobId: string): Promise<'missing' | 'failed' | 'present'>;
+  retryScoring(jobId: string): Promise<void>;
+  hasEmail(jobId: string): Promise<boolean>;
+  upsertScheduleTimer(timer: ScheduleTimer): Promise<void>;
+  removeScheduleTimer(name: string): Promise<boolean>;
+  listScheduleTimers(): Promise<StoredScheduleTimer[]>;
+}
+
+/** Everything the lifecycle works with; built once per process (web, worker, setup) by its entry point. */
+export interface JobsContext {
+  config: Config;
+  pool: Pool;
+  /** Where uploads live (BLOB_STORE). */
+  blobs: BlobStore;
+  queue: WorkQueue;
+  mailer: Mailer;
+  log: Logger;
+}

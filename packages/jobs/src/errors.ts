@@ -1,0 +1,44 @@
+/**
+ * What kind of refusal a domain error is, in the domain's words. The web maps each kind to one HTTP status
+ * in one place (apps/web/src/http/errors.ts); a scheduled run records the message as its failed job; the
+ * domain itself knows nothing of HTTP.
+ */
+export type DomainErrorKind =
+  /** The request itself is malformed (a bad address, no file). */
+  | 'invalid'
+  /** Understood, but cannot be done as asked (a missing column, an unknown model). */
+  | 'unprocessable'
+  /** Nothing there, or not for this caller (a job without its token is never revealed). */
+  | 'not_found'
+  /** It was there and has been deleted (retention). */
+  | 'gone'
+  /** The thing is not in a state that allows this (already finished, not ready, exists). */
+  | 'conflict'
+  | 'too_large'
+  /** The content is not of a kind we read (binary, not UTF-8). */
+  | 'unsupported_media'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'rate_limited'
+  /** A service we depend on is unavailable: try again later. */
+  | 'unavailable';
+
+/**
+ * A refusal the caller can act on: `code` is stable and machine-readable, `message` says what was wrong and
+ * what to do, `details` add structured facts (`missing` columns, the `line`). Anything else thrown is a
+ * fault on our side.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what = 'job'): DomainError =>
+  new DomainError('not_found', 'not_found', `No such ${what}. If you followed a link, check that it was copied whole, token included.`);

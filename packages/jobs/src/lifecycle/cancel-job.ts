@@ -1,0 +1,24 @@
+import { finishJob } from '@batchcast/db';
+import type { JobsContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import type { Job } from '../records.js';
+import { loadJob } from './load-job.js';
+
+/**
+ * Ends a queued or running job as cancelled. Workers skip the chunks of a job that is no longer queued or
+ * running (a chunk being scored at that moment still finishes), and the finaliser leaves its status alone.
+ * A job that has already ended is a conflict (`already_finished`).
+ */
+export async function cancelJob(ctx: JobsContext, job: Job): Promise<Job> {
+  if (!(await finishJob(ctx.pool, job.id, { status: 'cancelled', error: null }))) {
+    const now = (await loadJob(ctx.pool, job.id)) ?? job;
+    throw new DomainError(
+      'conflict',
+      'already_finished',
+      `The job has already ended (${now.status}); only a queued or running job can be cancelled.`,
+      { status: now.status },
+    );
+  }
+  ctx.log.info({ jobId: job.id }, 'job cancelled by its owner');
+  return (await loadJob(ctx.pool, job.id)) ?? job;
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { newJobToken } from '@batchcast/access';
+import { type ByteSource, type ColumnTarget, type CsvLayout, readBatches } from '@batchcast/csv';
+import { insertJob } from '@batchcast/db';
+import { planColumns } from '@batchcast/inference';
+import type { JobsContext } from '../context.js';
+import { parseEmail } from '../email-address.js';
+import { DomainError } from '../errors.js';
+import { resolveModel } from '../models/registry.js';
+import type { StoredUpload } from '../uploads/store-upload.js';
+import { cleanFilename } from '../uploads/filename.js';
+
+export interface JobRequest {
+  filename: string;
+  /** `name` or `name@version`; the default model when empty. */
+  model?: string | undefined;
+  email?: unknown;
+  /** A fixed id (a scheduled run derives it from the run, so a redelivered run makes no second job). */
+  id?: string;
+}
+
+export interface CreatedJob {
+  id: string;
+  /** The job's access token, given once to its owner (only its hash is stored). */
+  token: string;
+  status: 'queued';
+  model: { name: string; version: number };
+}
+
+const SAMPLE_ROWS = 200;
+
+/**
+ * The one way a job is born, shared by uploads (web) and scheduled runs (worker): check the file against
+ * the chosen model (a missing column or an unscoreable first sample is refused while the submitter can still
+ * act), record the job in PostgreSQL, then queue its scoring. PostgreSQL is the source of truth: if Redis does
+ * not answer now, the reconciler queues the job later. The upload is deleted on every refusal.
+ */
+export async function createJob(ctx: JobsContext, upload: StoredUpload, request: JobRequest): Promise<CreatedJob> {
+  try {
+    return await recordJob(ctx, upload, request);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '23505') await ctx.blobs.delete(upload.key).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobRequest): Promise<CreatedJob> {
+  const email = parseEmail(request.email);
+  const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
+  const layout = upload.layout;
+  const plan = planColumns(model.schema, layout.header);
+  if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
+  await checkSample(() => ctx.blobs.open(upload.key), layout, plan.targets);
+
+  const id = request.id ?? randomUUID();
+  const { token, hash } = newJobToken();
+  await insertJob(ctx.pool, {
+    id,
+    tokenHash: hash,
+    modelId: model.id,
+    email,
+    filename: cleanFilename(request.filename),
+    uploadKey: upload.key,
+    bytes: upload.size,
+    layout: { header: layout.header, bom: layout.bom, newline: layout.newline, dataStart: layout.dataStart },
+    targets: plan.targets,
+    rowsTotal: layout.rows,
+    chunks: layout.chunks,
+  });
+  try {
+    await ctx.queue.enqueueScoring(
+      id,
+      layout.chunks.map((c) => c.index),
+    );
+  } catch (err) {
+    // The job is safe in PostgreSQL; the reconciler queues it as soon as Redis answers again.
+    ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not queue job now; the reconciler will');
+  }
+  ctx.log.info({ jobId: id, model: `${model.name}@${model.version}`, rows: layout.rows, chunks: layout.chunks.length }, 'job submitted');
+  return { id, token, status: 'queued', model: { name: model.name, version: model.version } };
+}
+
+/**
+ * A first sample of rows must be scoreable: if every one of them fails, the file is almost surely the
+ * wrong one (or has a wrong delimiter/format), and the submitter hears it now rather than by email later.
+ */
+async function checkSample(source: ByteSource, layout: CsvLayout, targets: ColumnTarget[]): Promise<void> {
+  const first = layout.chunks[0];
+  if (!first) return;
+  for await (const batch of readBatches(source, {
+    start: first.start,
+    end: first.end,
+    firstRow: 0,
+    header: layout.header,
+    targets,
+    batchSize: Math.min(SAMPLE_ROWS, first.rows),
+  })) {
+    if (batch.errors.length === batch.count) {
+      const examples = batch.errors.slice(0, 3).map((e) => `row ${e.row + 1}: ${e.message}`);
+      throw new DomainError(
+        'unprocessable',
+        'invalid_rows',
+        `None of the first ${batch.count} rows can be scored. ${examples.join('; ')}. Check that this is the right file for the model.`,
+        { errors: batch.errors.slice(0, 10) },
+      );
+    }
+    return;
+  }
+}

@@ -1,0 +1,42 @@
+import { finishJob, firstRowError, listChunks } from '@batchcast/db';
+import type { JobsContext } from '../context.js';
+import { isActive, type Job } from '../records.js';
+import { loadJob } from './load-job.js';
+
+/**
+ * Runs once every chunk of a job has finished or given up. Reads the outcome from PostgreSQL (never from
+ * Redis, which may have been emptied meanwhile), ends the job, and queues the email as a job of its own so
+ * that an SMTP outage is retried without re-running any inference. Safe to run again: a job already ended
+ * is not ended twice, and the email is queued only while its owner has not been told.
+ */
+export async function finaliseJob(ctx: JobsContext, jobId: string): Promise<void> {
+  // Read once: the finaliser runs after every chunk has finished, so the counts are final.
+  const job = await loadJob(ctx.pool, jobId);
+  if (!job) return;
+  if (isActive(job.status)) {
+    const outcome = await outcomeOf(ctx, job);
+    if (await finishJob(ctx.pool, job.id, outcome)) ctx.log.info({ jobId, status: outcome.status }, 'job finished');
+  }
+  if (job.email && !job.notifiedAt) await ctx.queue.enqueueEmail(job.id);
+}
+
+async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeeded' | 'failed'; error: string | null }> {
+  const broken = (await listChunks(ctx.pool, job.id)).find((c) => !c.done);
+  if (broken) {
+    return {
+      status: 'failed',
+      error:
+        `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} could not be scored after ${broken.attempts} attempts` +
+        (broken.error ? `: ${broken.error}` : '') +
+        '. This is a problem on our side; please try again later.',
+    };
+  }
+  if (job.rowsTotal > 0 && job.rowsFailed === job.rowsTotal) {
+    const sample = await firstRowError(ctx.pool, job.id);
+    return {
+      status: 'failed',
+      error: `No row could be scored${sample ? ` (row ${sample.row + 1}: ${sample.error})` : ''}. Fix the file and upload it again.`,
+    };
+  }
+  return { status: 'succeeded', error: null };
+}

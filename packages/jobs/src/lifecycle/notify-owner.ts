@@ -1,0 +1,35 @@
+import { jobPagePath, newJobToken } from '@batchcast/access';
+import { addJobToken, markNotified, retryWhileDatabaseUnavailable } from '@batchcast/db';
+import { renderJobOutcome } from '@batchcast/mail';
+import type { JobsContext } from '../context.js';
+import { modelById } from '../models/registry.js';
+import { loadJob } from './load-job.js';
+
+/**
+ * Tells the owner that the job ended, once. The link carries a token of its own (only its hash is stored),
+ * built from PUBLIC_URL and nothing the user sent. A failure throws, and the queue retries with backoff
+ * until the SMTP server answers.
+ */
+export async function notifyOwner(ctx: JobsContext, jobId: string): Promise<void> {
+  const job = await loadJob(ctx.pool, jobId);
+  if (!job?.email || job.notifiedAt) return;
+  if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return;
+  const model = await modelById(ctx.pool, job.modelId).catch(() => null);
+  const { token, hash } = newJobToken();
+  await addJobToken(ctx.pool, job.id, hash, 'email');
+  const mail = renderJobOutcome({
+    status: job.status,
+    filename: job.filename,
+    model: model ? `${model.name} v${model.version}` : 'unknown',
+    rowsTotal: job.rowsTotal,
+    rowsFailed: job.rowsFailed,
+    rowsProcessed: job.rowsProcessed,
+    durationSeconds: job.finishedAt && job.startedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
+    error: job.error,
+    link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
+  });
+  await ctx.mailer.send(job.email, mail);
+  // Sent: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
+  await retryWhileDatabaseUnavailable(ctx.pool, () => markNotified(ctx.pool, job.id), { log: ctx.log, what: 'mark notified' });
+  ctx.log.info({ jobId: job.id, status: job.status }, 'owner notified');
+}

@@ -1,0 +1,71 @@
+import { readBatches } from '@batchcast/csv';
+import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
+import type { JobsContext } from '../context.js';
+import { modelById, modelSession } from '../models/registry.js';
+import { isActive } from '../records.js';
+import { loadJob } from './load-job.js';
+
+/**
+ * Scores one chunk of a job: stream its byte range, parse and coerce a batch of rows into typed arrays, one
+ * ONNX Runtime run per batch, and COPY the predictions into PostgreSQL in the chunk's own transaction (see
+ * storeChunkPredictions: a redelivered chunk never duplicates rows). Rows whose cells cannot be converted keep
+ * empty predictions and an error; they never fail the chunk. A chunk of a job that has ended (cancelled) or
+ * that is already stored is skipped.
+ */
+export async function scoreChunk(ctx: JobsContext, jobId: string, index: number): Promise<void> {
+  const log = ctx.log.child({ jobId, chunk: index });
+  const job = await loadJob(ctx.pool, jobId);
+  if (!job || !isActive(job.status)) {
+    log.info({ status: job?.status ?? 'deleted' }, 'job no longer active; chunk skipped');
+    return;
+  }
+  const chunk = await getChunk(ctx.pool, jobId, index);
+  if (!chunk) throw new Error(`chunk ${index} of job ${jobId} does not exist`);
+  if (chunk.done) return; // a redelivery after the chunk was stored
+  await markJobRunning(ctx.pool, job.id);
+
+  const model = await modelById(ctx.pool, job.modelId);
+  const session = await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
+  const started = Date.now();
+  /** Seconds of each ONNX Runtime batch, for the inference histogram (kept in PostgreSQL: see /metrics). */
+  const inferenceSeconds: number[] = [];
+
+  async function* predictions(): AsyncGenerator<PredictionRows> {
+    for await (const batch of readBatches(() => ctx.blobs.open(job!.uploadKey), {
+      start: chunk!.start,
+      end: chunk!.end,
+      firstRow: chunk!.firstRow,
+      header: job!.layout.header,
+      targets: job!.targets,
+      batchSize: ctx.config.workers.batchRows,
+    })) {
+      const inferenceStarted = performance.now();
+      const out = await session.score(batch, job!.targets);
+      inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
+      yield {
+        firstRow: batch.firstRow,
+        count: batch.count,
+        labels: out.labels,
+        values: out.values,
+        probabilities: out.probabilities,
+        errors: batch.errors,
+      };
+    }
+  }
+
+  const outcome = await storeChunkPredictions(
+    ctx.pool,
+    { jobId: job.id, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
+    predictions(),
+  );
+  log.info({ rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started }, 'chunk scored');
+  // Metrics must never fail a chunk: a lost observation is only a gap in a histogram.
+  await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>
+    log.warn({ err: (err as Error).message }, 'could not record inference durations'),
+  );
+}
+
+/** Counts a failed attempt at a chunk, so a chunk that keeps failing is reported with how often it was tried. */
+export async function recordChunkFailure(ctx: JobsContext, jobId: string, index: number, error: string): Promise<void> {
+  await recordChunkAttempt(ctx.pool, jobId, index, error);
+}

@@ -1,0 +1,70 @@
+import { listChunks, listSchedules, listUnfinishedJobs, listUnnotifiedJobs, recordMaintenancePass, withAdvisoryLock } from '@batchcast/db';
+import type { JobsContext } from '../context.js';
+
+/**
+ * PostgreSQL is the source of truth; Redis is only a work list. Each pass makes sure that every job
+ * PostgreSQL says is unfinished has its scoring in the queue (re-created, with only the chunks still to do,
+ * after Redis lost its data), that every finished job whose owner was not told has its email queued, and
+ * that every schedule has its timer. Re-adding is harmless: queue ids are fixed per job and chunk.
+ *
+ * Every worker process runs this on a timer; the advisory lock makes one pass run at a time everywhere
+ * (null: another process holds it). Returns how many things it had to re-queue; each pass is recorded in
+ * maintenance_passes.
+ */
+export async function reconcile(ctx: JobsContext): Promise<number | null> {
+  const requeued = await withAdvisoryLock(ctx.pool, 'reconcile', async () => {
+    let count = 0;
+    for (const { id } of await listUnfinishedJobs(ctx.pool)) {
+      const state = await ctx.queue.scoringState(id);
+      if (state === 'failed') {
+        await ctx.queue.retryScoring(id);
+        ctx.log.warn({ jobId: id }, 'reconciler retried a failed finaliser');
+        count++;
+      } else if (state === 'missing') {
+        const chunks = (await listChunks(ctx.pool, id)).filter((c) => !c.done).map((c) => c.index);
+        await ctx.queue.enqueueScoring(id, chunks);
+        ctx.log.warn({ jobId: id, chunks: chunks.length }, 'reconciler re-queued a job Redis did not know');
+        count++;
+      }
+    }
+    for (const { id } of await listUnnotifiedJobs(ctx.pool)) {
+      if (!(await ctx.queue.hasEmail(id))) {
+        await ctx.queue.enqueueEmail(id);
+        ctx.log.warn({ jobId: id }, 'reconciler re-queued an email');
+        count++;
+      }
+    }
+    return count + (await reconcileScheduleTimers(ctx));
+  });
+  if (requeued !== null) await recordMaintenancePass(ctx.pool, 'reconcile', { requeued });
+  return requeued;
+}
+
+/**
+ * Makes the queue's timers match the schedules in PostgreSQL: re-creates those Redis lost or that differ,
+ * and removes those whose schedule was deleted while Redis was unreachable. Returns the number of changes.
+ */
+async function reconcileScheduleTimers(ctx: JobsContext): Promise<number> {
+  // Timers first: a schedule is written to PostgreSQL before its timer is created, so a timer seen here has
+  // its row in the list read next, and is never taken for the timer of a deleted schedule.
+  const present = new Map((await ctx.queue.listScheduleTimers()).map((t) => [t.name, t]));
+  const wanted = await listSchedules(ctx.pool);
+  let changes = 0;
+  for (const s of wanted) {
+    const t = present.get(s.name);
+    present.delete(s.name);
+    if (t && t.cron === s.cron.trim() && (t.timezone ?? null) === s.timezone && t.attempts === s.attempts) continue;
+    await ctx.queue.upsertScheduleTimer(s);
+    ctx.log.warn(
+      { schedule: s.name },
+      t ? 'reconciler updated a schedule timer' : 'reconciler re-created a schedule timer Redis did not know',
+    );
+    changes++;
+  }
+  for (const name of present.keys()) {
+    await ctx.queue.removeScheduleTimer(name);
+    ctx.log.warn({ schedule: name }, 'reconciler removed the timer of a deleted schedule');
+    changes++;
+  }
+  return changes;
+}

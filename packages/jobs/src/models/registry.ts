@@ -1,0 +1,114 @@
+import { findModel, getModelById, getModelBytes, insertModelVersion, listModels, type Pool } from '@batchcast/db';
+import { getSession, ModelError, prepareModel, type ScoringSession } from '@batchcast/inference';
+import { DomainError } from '../errors.js';
+import { type Model, modelFromRecord } from '../records.js';
+
+/** Model (and schedule) names: what the URL paths and the database CHECK constraint accept. */
+export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** `name` or `name@version`; the default model when empty. An unknown model is refused with the list of models. */
+export async function resolveModel(pool: Pool, ref: string | undefined, defaultName: string): Promise<Model> {
+  const text = (ref ?? '').trim() || defaultName;
+  const [name, versionText] = text.split('@', 2) as [string, string | undefined];
+  const version = versionText === undefined ? undefined : Number(versionText);
+  if (version !== undefined && (!Number.isInteger(version) || version < 1)) {
+    throw new DomainError('unprocessable', 'unknown_model', `"${text}" is not a model reference: use a name, or name@version.`);
+  }
+  const row = MODEL_NAME.test(name) ? await findModel(pool, name, version) : null;
+  if (!row) {
+    const names = [...new Set((await listModels(pool)).map((m) => m.name))];
+    throw new DomainError(
+      'unprocessable',
+      'unknown_model',
+      `There is no model "${text}". Available: ${names.length ? names.join(', ') : 'none (an administrator must register one)'}.`,
+    );
+  }
+  return remember(modelFromRecord(row));
+}
+
+/** A model version by name and version (the latest when no version), or null. */
+export async function findModelVersion(pool: Pool, name: string, version?: number): Promise<Model | null> {
+  if (!MODEL_NAME.test(name)) return null;
+  const row = await findModel(pool, name, version);
+  return row ? remember(modelFromRecord(row)) : null;
+}
+
+const byId = new Map<number, Model>();
+const remember = (m: Model): Model => {
+  byId.set(m.id, m);
+  return m;
+};
+
+/**
+ * The model version a job pinned. Versions never change once stored, so each is read from PostgreSQL once
+ * per process, by the web app and the workers alike.
+ */
+export async function modelById(pool: Pool, id: number): Promise<Model> {
+  const cached = byId.get(id);
+  if (cached) return cached;
+  const row = await getModelById(pool, id);
+  if (!row) throw new Error(`model ${id} does not exist`);
+  return remember(modelFromRecord(row));
+}
+
+/** Every version of every model, newest version first within a name. */
+export async function listModelVersions(pool: Pool): Promise<Model[]> {
+  return (await listModels(pool)).map((row) => remember(modelFromRecord(row)));
+}
+
+/** The newest version of each model name. */
+export async function latestModels(pool: Pool): Promise<Model[]> {
+  const latest = new Map<string, Model>();
+  for (const m of await listModelVersions(pool)) if (!latest.has(m.name)) latest.set(m.name, m);
+  return [...latest.values()];
+}
+
+/** The CSV columns a model needs, when it names them all. */
+export function expectedColumns(model: Pick<Model, 'schema'>): string[] | null {
+  const cols: string[] = [];
+  for (const input of model.schema.inputs) {
+    if (!input.columns) return null;
+    cols.push(...input.columns);
+  }
+  return cols;
+}
+
+export interface ModelRegistration {
+  name: string;
+  bytes: Uint8Array;
+  features?: string[];
+  description?: string;
+  sourceFile?: string | null;
+}
+
+/** Checks, rewrites where needed, and stores a new version of a model. */
+export async function registerModel(pool: Pool, m: ModelRegistration): Promise<Model> {
+  if (!MODEL_NAME.test(m.name)) {
+    throw new DomainError(
+      'unprocessable',
+      'invalid_name',
+      'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.',
+    );
+  }
+  let prepared: Awaited<ReturnType<typeof prepareModel>>;
+  try {
+    prepared = await prepareModel(m.bytes, m.features ? { features: m.features } : {});
+  } catch (err) {
+    if (err instanceof ModelError) throw new DomainError('unprocessable', err.code, err.message);
+    throw err;
+  }
+  const row = await insertModelVersion(pool, {
+    name: m.name,
+    sha256: prepared.sha256,
+    onnx: prepared.bytes,
+    schema: prepared.schema,
+    description: m.description ?? '',
+    sourceFile: m.sourceFile ?? null,
+  });
+  return remember(modelFromRecord(row));
+}
+
+/** The loaded ONNX Runtime session of a model version, cached by sha256 so each process loads a model once. */
+export function modelSession(pool: Pool, model: Model, threads: number): Promise<ScoringSession> {
+  return getSession(model.sha256, () => getModelBytes(pool, model.sha256), model.schema, { intraOpNumThreads: threads });
+}

@@ -1,0 +1,61 @@
+import { coerceObjects } from '@batchcast/csv';
+import { outputColumns, planColumns } from '@batchcast/inference';
+import type { JobsContext } from './context.js';
+import { DomainError } from './errors.js';
+import { modelSession, resolveModel } from './models/registry.js';
+
+/** Most rows one real-time request may carry; more belong in a batch job. */
+export const MAX_PREDICT_ROWS = 10_000;
+
+export type PredictRow = Record<string, unknown>;
+export type Prediction = Record<string, string | number | null>;
+
+/**
+ * Real-time predictions: the same model, the same coercion and the same per-row error rule as the batch
+ * path, answered synchronously. Sessions are cached by sha256, so only the first request loads the model.
+ */
+export async function predictRows(
+  ctx: JobsContext,
+  modelRef: string,
+  rows: PredictRow[],
+): Promise<{ model: { name: string; version: number }; predictions: Prediction[] }> {
+  if (rows.length > MAX_PREDICT_ROWS) {
+    throw new DomainError(
+      'too_large',
+      'too_many_rows',
+      `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows.length}); use a batch job for more.`,
+    );
+  }
+  const model = await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
+  const schema = model.schema;
+  // Every key that any row has. A plain loop: spreading every row's keys into one array first cost 4 ms
+  // for 1,000 rows of 31 columns, more than the model itself.
+  const seen = new Set<string>();
+  for (const r of rows) for (const k in r) seen.add(k);
+  const header = [...seen];
+  const plan = planColumns(schema, header);
+  if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
+  if (rows.length === 0) return { model: { name: model.name, version: model.version }, predictions: [] };
+
+  const batch = coerceObjects(rows, header, plan.targets);
+  const session = await modelSession(ctx.pool, model, 1);
+  const out = await session.score(batch, plan.targets);
+
+  const columns = outputColumns(schema);
+  const classes = schema.classLabels?.length ?? 0;
+  const errors = new Map(batch.errors.map((e) => [e.row, e.message]));
+  const predictions: Prediction[] = new Array(batch.count);
+  for (let i = 0; i < batch.count; i++) {
+    const p: Prediction = {};
+    const error = errors.get(i);
+    if (error !== undefined) {
+      for (const c of columns) p[c] = null;
+      p.error = error;
+    } else {
+      p.prediction = out.labels ? out.labels[i]! : out.values ? out.values[i]! : null;
+      if (out.probabilities) for (let k = 0; k < classes; k++) p[columns[k + 1]!] = out.probabilities[i * classes + k]!;
+    }
+    predictions[i] = p;
+  }
+  return { model: { name: model.name, version: model.version }, predictions };
+}

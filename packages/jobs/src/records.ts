@@ -1,0 +1,71 @@
+import type { ColumnTarget } from '@batchcast/csv';
+import type { JobRecord, ModelRecord } from '@batchcast/db';
+import type { ModelSchema } from '@batchcast/inference';
+import { z } from 'zod';
+
+/**
+ * The typed records of the domain, parsed ONCE from the rows @batchcast/db returns (whose jsonb columns
+ * are `unknown`): a Job with its layout and column targets, a Model with its schema. A row that does not
+ * parse is a fault on our side (a migration forgotten), reported with what did not match.
+ */
+
+const CellType = z.enum(['float32', 'float64', 'int32', 'int64', 'bool', 'string']);
+
+/** What the upload scan learned about a file, as stored with the job. */
+export const JobLayoutSchema = z.object({
+  header: z.array(z.string()),
+  bom: z.boolean(),
+  newline: z.enum(['\n', '\r\n']),
+  dataStart: z.number().int().min(0),
+});
+export type JobLayout = z.infer<typeof JobLayoutSchema>;
+
+const ColumnTargetSchema = z.object({
+  name: z.string(),
+  type: CellType,
+  columns: z.array(z.number().int().min(0)),
+}) satisfies z.ZodType<ColumnTarget>;
+
+export const ModelSchemaSchema = z.object({
+  task: z.enum(['classifier', 'regressor']),
+  inputs: z.array(
+    z.object({
+      name: z.string(),
+      type: CellType,
+      shape: z.array(z.number().nullable()),
+      width: z.number().int(),
+      columns: z.array(z.string()).nullable(),
+    }),
+  ),
+  outputs: z.array(z.object({ name: z.string(), type: CellType, shape: z.array(z.number().nullable()) })),
+  labelOutput: z.string().nullable(),
+  probabilityOutput: z.string().nullable(),
+  valueOutput: z.string().nullable(),
+  classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
+  fixedBatch: z.number().int().nullable(),
+  notes: z.array(z.string()),
+}) satisfies z.ZodType<ModelSchema>;
+
+export type Job = Omit<JobRecord, 'layout' | 'targets'> & { layout: JobLayout; targets: ColumnTarget[] };
+export type Model = Omit<ModelRecord, 'schema'> & { schema: ModelSchema };
+export type JobStatus = JobRecord['status'];
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(`stored ${what} does not match its schema: ${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+export function jobFromRecord(row: JobRecord): Job {
+  return {
+    ...row,
+    layout: parsed(JobLayoutSchema, row.layout, `layout of job ${row.id}`),
+    targets: parsed(z.array(ColumnTargetSchema), row.targets, `targets of job ${row.id}`),
+  };
+}
+
+export function modelFromRecord(row: ModelRecord): Model {
+  return { ...row, schema: parsed(ModelSchemaSchema, row.schema, `schema of model ${row.name}@${row.version}`) };
+}
+
+export const isActive = (status: JobStatus): boolean => status === 'queued' || status === 'running';

@@ -1,0 +1,107 @@
+import { readRecords, splitRecord } from '@batchcast/csv';
+import { countLabels, listChunks, readFirstPredictions, valueHistogram } from '@batchcast/db';
+import { type ModelSchema, outputColumns } from '@batchcast/inference';
+import type { JobsContext } from '../context.js';
+import { modelById } from '../models/registry.js';
+import type { Job } from '../records.js';
+
+export const PREVIEW_ROWS = 20;
+export const HISTOGRAM_BINS = 20;
+
+export interface JobSummary {
+  id: string;
+  status: string;
+  task: 'classifier' | 'regressor';
+  model: { name: string; version: number };
+  rows: { total: number; processed: number; failed: number };
+  durationSeconds: number | null;
+  /** Classifiers: rows per class, in the model's class order, classes never predicted included (count 0). */
+  classCounts?: { label: string; count: number }[];
+  /** Regressors: equal-width buckets between the smallest and largest prediction. */
+  histogram?: { min: number | null; max: number | null; bins: { from: number; to: number; count: number }[] };
+  /** The first rows of the results: the input columns, then the prediction columns and `error`. */
+  preview: { header: string[]; rows: string[][]; inputColumns: number };
+}
+
+/**
+ * What the job page shows once a job has ended: the distribution of the predictions (counted by
+ * PostgreSQL over the stored arrays) and the first rows of the results.
+ */
+export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary> {
+  const model = await modelById(ctx.pool, job.modelId);
+  const schema = model.schema;
+  const summary: JobSummary = {
+    id: job.id,
+    status: job.status,
+    task: schema.task,
+    model: { name: model.name, version: model.version },
+    rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
+    durationSeconds: job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
+    preview: await preview(ctx, job, schema),
+  };
+  if (schema.task === 'classifier') {
+    const counted = new Map((await countLabels(ctx.pool, job.id)).map((c) => [c.label, c.count]));
+    const classes = (schema.classLabels ?? []).map(String);
+    summary.classCounts = [
+      ...classes.map((label) => ({ label, count: counted.get(label) ?? 0 })),
+      ...[...counted].filter(([label]) => !classes.includes(label)).map(([label, count]) => ({ label, count })),
+    ];
+  } else {
+    const h = await valueHistogram(ctx.pool, job.id, HISTOGRAM_BINS);
+    const width = h.min !== null && h.max !== null ? (h.max - h.min) / h.counts.length : 0;
+    summary.histogram = {
+      min: h.min,
+      max: h.max,
+      bins: h.counts.map((count, i) => ({
+        from: h.min! + i * width,
+        to: i === h.counts.length - 1 ? h.max! : h.min! + (i + 1) * width,
+        count,
+      })),
+    };
+  }
+  return summary;
+}
+
+const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));
+const formatValue = (v: number): string => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v));
+
+/** The first PREVIEW_ROWS rows whose predictions are stored, as text cells (the page escapes them). */
+async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise<JobSummary['preview']> {
+  const layout = job.layout;
+  const header = [...layout.header, ...outputColumns(schema), 'error'];
+  const empty = { header, rows: [], inputColumns: layout.header.length };
+  const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
+  const predictions = await readFirstPredictions(ctx.pool, job.id, PREVIEW_ROWS, classes);
+  const first = (await listChunks(ctx.pool, job.id))[0];
+  if (predictions.length === 0 || !first) return empty;
+
+  const records: string[][] = [];
+  try {
+    for await (const block of readRecords(() => ctx.blobs.open(job.uploadKey), {
+      start: first.start,
+      end: first.end,
+      highWaterMark: 64 * 1024,
+    })) {
+      for (const record of block) {
+        if (records.length >= predictions.length) break;
+        records.push(splitRecord(record));
+      }
+      if (records.length >= predictions.length) break;
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return empty; // the upload was removed (retention)
+    throw err;
+  }
+
+  const rows = records.map((fields, i) => {
+    const p = predictions[i]!;
+    const cells = layout.header.map((_, k) => fields[k] ?? '');
+    if (schema.task === 'classifier') {
+      cells.push(p.label ?? '');
+      for (let k = 0; k < classes; k++) cells.push(p.probabilities ? formatProbability(p.probabilities[k]!) : '');
+    } else cells.push(p.value !== null ? formatValue(p.value) : '');
+    cells.push(p.error ?? '');
+    return cells;
+  });
+  return { header, rows, inputColumns: layout.header.length };
+}

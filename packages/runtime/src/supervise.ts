@@ -1,0 +1,71 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import type { Logger } from '@batchcast/log';
+
+/** A kind of process to keep running: `count` copies of `entry` (a Node.js module path). */
+export interface ProcessSpec {
+  name: string;
+  entry: string;
+  count: number;
+}
+
+export interface Supervisor {
+  /** Asks every child to stop (SIGTERM), waits for them, SIGKILLs those still there after `graceMs`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps processes running: starts `count` OS processes of each spec and restarts any that dies, at once
+ * when it had run for a while and ever more slowly when it keeps dying at start. Separate processes, so a
+ * crash or a native fault in ONNX Runtime takes down one worker, not the platform.
+ *
+ * Children run in their own process group, so a Ctrl-C in a terminal (SIGINT to the whole foreground
+ * group) reaches only the supervisor, which then asks each child once; a child whose supervisor is killed
+ * outright sees its IPC channel close and shuts down by itself (see boot()).
+ */
+export function supervise(specs: ProcessSpec[], log: Logger, opts: { graceMs?: number } = {}): Supervisor {
+  const graceMs = opts.graceMs ?? 30_000;
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let allGone: (() => void) | null = null;
+
+  function start(spec: ProcessSpec, slot: number, failures = 0): void {
+    const id = `${spec.name}#${slot}`;
+    const startedAt = Date.now();
+    const child = fork(spec.entry, [], { stdio: 'inherit', detached: true, env: { ...process.env, WORKER_SLOT: String(slot) } });
+    children.set(id, child);
+    child.on('exit', (code, signal) => {
+      children.delete(id);
+      if (stopping) {
+        if (children.size === 0) allGone?.();
+        return;
+      }
+      const quick = Date.now() - startedAt < 5_000;
+      const next = quick ? failures + 1 : 0;
+      const delay = quick ? Math.min(30_000, 500 * 2 ** Math.min(next, 6)) : 100;
+      log.warn({ process: id, code, signal, restartInMs: delay }, 'process exited; restarting');
+      setTimeout(() => {
+        if (!stopping) start(spec, slot, next);
+      }, delay);
+    });
+  }
+
+  for (const spec of specs) for (let slot = 0; slot < spec.count; slot++) start(spec, slot);
+  log.info({ processes: Object.fromEntries(specs.map((s) => [s.name, s.count])) }, 'supervisor started');
+
+  return {
+    async stop() {
+      stopping = true;
+      if (children.size === 0) return;
+      const gone = new Promise<void>((resolve) => {
+        allGone = resolve;
+      });
+      for (const child of children.values()) child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        log.warn({ processes: [...children.keys()] }, 'processes did not stop in time; killing them');
+        for (const child of children.values()) child.kill('SIGKILL');
+      }, graceMs);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
