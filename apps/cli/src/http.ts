@@ -6,6 +6,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { z } from 'zod';
 
 /** A refusal or failure reported by the server (`{ error: { code, message } }`), or a network problem. */
 export class ApiError extends Error {
@@ -44,9 +45,29 @@ function fromResponse(status: number, text: string): ApiError {
   return new ApiError(`the server answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, status, null);
 }
 
-/** GET a JSON document. */
-export async function getJson<T>(url: URL, headers: Record<string, string> = {}): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+/**
+ * A JSON answer checked against its contract schema: an answer that does not match (another version of
+ * batchcast, or not batchcast at all) is said as such rather than failing later on a missing field.
+ */
+export function checked<S extends z.ZodType>(url: URL, schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new ApiError(
+    `the server at ${url.origin} answered something this batchcast CLI does not understand` +
+      `${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}; is it the same version?`,
+    null,
+    'off_contract',
+  );
+}
+
+/** GET a JSON document, checked against its contract schema. */
+export async function getJson<S extends z.ZodType>(url: URL, schema: S, headers: Record<string, string> = {}): Promise<z.infer<S>> {
+  return checked(url, schema, await getRaw(url, headers));
+}
+
+async function getRaw(url: URL, headers: Record<string, string>): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
     const req = agentFor(url).request(
       url,
       { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 },
@@ -54,7 +75,7 @@ export async function getJson<T>(url: URL, headers: Record<string, string> = {})
         readBody(res).then((text) => {
           if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res.statusCode ?? 0, text));
           try {
-            resolve(JSON.parse(text) as T);
+            resolve(JSON.parse(text) as unknown);
           } catch {
             reject(new ApiError(`the server answered something that is not JSON (${res.statusCode})`, res.statusCode ?? null, null));
           }
@@ -100,7 +121,7 @@ export interface MultipartUpload {
  * Content-Length (so the server can refuse an oversized file before reading it) and progress reports.
  * Resolves with the status and the parsed JSON answer.
  */
-export async function postMultipart<T>(url: URL, upload: MultipartUpload): Promise<{ status: number; body: T }> {
+export async function postMultipart<S extends z.ZodType>(url: URL, schema: S, upload: MultipartUpload): Promise<{ status: number; body: z.infer<S> }> {
   const size = (await stat(upload.file.path)).size;
   const boundary = `----batchcast${randomBytes(12).toString('hex')}`;
   const safe = (s: string) => s.replace(/["\r\n\\]/g, '_');
@@ -131,7 +152,7 @@ export async function postMultipart<T>(url: URL, upload: MultipartUpload): Promi
         const status = res.statusCode ?? 0;
         if (status >= 400) return reject(fromResponse(status, text));
         try {
-          resolve({ status, body: JSON.parse(text) as T });
+          resolve({ status, body: checked(url, schema, JSON.parse(text)) });
         } catch {
           reject(new ApiError(`the server answered something that is not JSON (${status})`, status, null));
         }

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { JobCreated, JobStatus, Model, ModelList } from '@batchcast/contract';
 import { ApiError, download, getJson, postMultipart } from './http.js';
 import { formatBytes, formatRows, ProgressBar } from './progress.js';
 
@@ -99,14 +100,6 @@ async function readableFile(file: string | undefined, what: string): Promise<str
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface JobStatus {
-  id: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  rows: { total: number; processed: number; failed: number };
-  error: string | null;
-  links: { self: string; page: string; results: string };
-}
-
 async function submit(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     model: { type: 'string', short: 'm' },
@@ -122,7 +115,7 @@ async function submit(args: string[]): Promise<number> {
   const wait = !!values.wait || values.out !== undefined;
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
-  const { body: created } = await postMultipart<{ id: string; links: JobStatus['links'] }>(at(base, '/api/jobs'), {
+  const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
     fields: { model: values.model, ...(values.email ? { email: values.email } : {}) },
     file: { path: file, field: 'file', contentType: 'text/csv' },
     onProgress: (sent) => bar.update(sent),
@@ -144,7 +137,7 @@ async function submit(args: string[]): Promise<number> {
   let unreachableSince: number | null = null;
   for (;;) {
     try {
-      job = await getJson<JobStatus>(at(base, created.links.self));
+      job = await getJson(at(base, created.links.self), JobStatus);
       unreachableSince = null;
     } catch (err) {
       // A server restarting or briefly unreachable: keep following the job for a while.
@@ -175,15 +168,6 @@ async function submit(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-interface ModelView {
-  name: string;
-  version: number;
-  sha256: string;
-  task: string;
-  description: string;
-  columns: string[] | null;
-}
-
 async function models(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return help('models');
@@ -196,12 +180,12 @@ async function modelsList(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' } });
   if (values.help) return help('models');
   if (positionals.length) throw new UsageError(`models list takes no arguments (got ${positionals.join(' ')})`);
-  const { models } = await getJson<{ models: ModelView[] }>(at(baseUrl(values.url), '/api/models'));
+  const { models } = await getJson(at(baseUrl(values.url), '/api/models'), ModelList);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
     return EXIT_OK;
   }
-  const latest = new Map<string, ModelView>();
+  const latest = new Map<string, Model>();
   for (const m of models) if (!latest.has(m.name) || latest.get(m.name)!.version < m.version) latest.set(m.name, m);
   const rows = [...latest.values()].map((m) => {
     const cols = m.columns
@@ -233,7 +217,7 @@ async function modelsAdd(args: string[]): Promise<number> {
   if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
   const base = baseUrl(values.url);
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
-  const { body } = await postMultipart<ModelView>(at(base, '/api/models'), {
+  const { body } = await postMultipart(at(base, '/api/models'), Model, {
     fields: {
       name: values.name,
       ...(values.features ? { features: values.features } : {}),
