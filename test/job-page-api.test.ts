@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
-import { submit, waitForEnd, type JobStatus } from './support/http.js';
+import type { JobStatus } from '@batchcast/contract';
+import { submit, waitForEnd } from './support/http.js';
 import { examples, Platform, sleep } from './support/platform.js';
 import { TestSmtp } from './support/smtp.js';
 

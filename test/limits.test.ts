@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { fileBlob } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_UPLOAD_BYTES_PER_SECOND, serverTimeouts } from '../apps/web/src/http/timeouts.js';
 import { examples, Platform } from './support/platform.js';
@@ -79,7 +80,7 @@ describe('upload size', () => {
     const res = await post(
       form([
         ['model', 'iris-logreg'],
-        ['file', new Blob([big]), 'big.csv'],
+        ['file', fileBlob(big), 'big.csv'],
       ]),
     );
     expect(res.status, res.text).toBe(413);
@@ -92,7 +93,7 @@ describe('upload size', () => {
     const res = await post(
       form([
         ['model', 'iris-logreg'],
-        ['file', new Blob([Buffer.alloc(20 * MAX_UPLOAD, 0x31)]), 'huge.csv'],
+        ['file', fileBlob(Buffer.alloc(20 * MAX_UPLOAD, 0x31)), 'huge.csv'],
       ]),
     );
     expect(res.status).toBe(413);
@@ -106,7 +107,7 @@ describe('upload size', () => {
     const res = await post(
       form([
         ['model', 'iris-logreg'],
-        ['file', new Blob([ok]), 'ok.csv'],
+        ['file', fileBlob(ok), 'ok.csv'],
       ]),
     );
     expect(res.status, res.text).toBe(202);
@@ -119,8 +120,8 @@ describe('multer limits', () => {
     const res = await post(
       form([
         ['model', 'iris-logreg'],
-        ['file', new Blob([iris]), 'a.csv'],
-        ['file', new Blob([iris]), 'b.csv'],
+        ['file', fileBlob(iris), 'a.csv'],
+        ['file', fileBlob(iris), 'b.csv'],
       ]),
     );
     expect(res.status, res.text).toBe(400);
@@ -132,7 +133,7 @@ describe('multer limits', () => {
     const res = await post(
       form([
         ['model', 'iris-logreg'],
-        ['attachment', new Blob([iris]), 'a.csv'],
+        ['attachment', fileBlob(iris), 'a.csv'],
       ]),
     );
     expect(res.status).toBe(400);
@@ -141,7 +142,7 @@ describe('multer limits', () => {
 
   it('too many fields: 400', async () => {
     const fields: [string, string][] = Array.from({ length: 15 }, (_, i) => [`f${i}`, 'x']);
-    const res = await post(form([...fields, ['file', new Blob([iris]), 'a.csv']]));
+    const res = await post(form([...fields, ['file', fileBlob(iris), 'a.csv']]));
     expect(res.status, res.text).toBe(400);
     expect(res.json.error?.code).toBe('too_many_fields');
   });
@@ -151,7 +152,7 @@ describe('multer limits', () => {
       form([
         ['model', 'iris-logreg'],
         ['email', `${'a'.repeat(100 * 1024)}@example.com`],
-        ['file', new Blob([iris]), 'a.csv'],
+        ['file', fileBlob(iris), 'a.csv'],
       ]),
     );
     expect(res.status, res.text).toBe(400);
@@ -162,7 +163,7 @@ describe('multer limits', () => {
     const res = await post(
       form([
         ['n'.repeat(500), 'x'],
-        ['file', new Blob([iris]), 'a.csv'],
+        ['file', fileBlob(iris), 'a.csv'],
       ]),
     );
     expect(res.status, res.text).toBe(400);
@@ -200,7 +201,7 @@ describe('rate limits', () => {
       const res = await post(
         form([
           ['model', 'iris-logreg'],
-          ['file', new Blob([iris]), 'a.csv'],
+          ['file', fileBlob(iris), 'a.csv'],
         ]),
         me,
       );
@@ -209,7 +210,7 @@ describe('rate limits', () => {
     const over = await post(
       form([
         ['model', 'iris-logreg'],
-        ['file', new Blob([iris]), 'a.csv'],
+        ['file', fileBlob(iris), 'a.csv'],
       ]),
       me,
     );
@@ -224,7 +225,7 @@ describe('rate limits', () => {
     // The HTML form counts against the same limit.
     const page = await fetch(platform.url('/jobs'), {
       method: 'POST',
-      body: form([['file', new Blob([iris]), 'a.csv']]),
+      body: form([['file', fileBlob(iris), 'a.csv']]),
       headers: me,
       redirect: 'manual',
     });
@@ -235,7 +236,7 @@ describe('rate limits', () => {
         await post(
           form([
             ['model', 'iris-logreg'],
-            ['file', new Blob([iris]), 'a.csv'],
+            ['file', fileBlob(iris), 'a.csv'],
           ]),
         )
       ).status,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
-import { submit, waitForEnd } from './support/http.js';
+import { submit, waitForEnd, fileBlob } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
 
 /**
@@ -23,7 +23,7 @@ async function register(file: string | Buffer, fields: Record<string, string>, h
   const bytes = typeof file === 'string' ? await readFile(path.join(examples, 'models', file)) : file;
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
-  form.set('file', new Blob([bytes]), typeof file === 'string' ? file : 'model.onnx');
+  form.set('file', fileBlob(bytes), typeof file === 'string' ? file : 'model.onnx');
   return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers });
 }
 

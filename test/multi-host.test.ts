@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submit, waitForEnd } from './support/http.js';
+import { submit, waitForEnd, fileBlob } from './support/http.js';
 import { canCreateNamespaces, TestHost } from './support/netns.js';
 import { deleteKeys, dropDatabase, PG_BASE, Platform, REDIS_BASE, repoRoot, sleep } from './support/platform.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -149,7 +149,7 @@ describe.skipIf(!namespaces.ok)(
 function form(bytes: Buffer): FormData {
   const f = new FormData();
   f.set('model', 'breast-cancer-rf');
-  f.set('file', new Blob([bytes]), 'big.csv');
+  f.set('file', fileBlob(bytes), 'big.csv');
   return f;
 }
 

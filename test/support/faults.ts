@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { submit, waitForEnd, type JobStatus, type SubmitOptions } from './http.js';
+import { JobStatus } from '@batchcast/contract';
+import { type SubmitOptions, submit, waitForEnd } from './http.js';
 import { examples, PG_BASE, REDIS_BASE, repoRoot, sleep, type Platform } from './platform.js';
 
 /**
@@ -101,7 +102,7 @@ export async function submitOk(p: Platform, file: string | Buffer, opts: SubmitO
 export async function status(p: Platform, job: SubmittedJob): Promise<JobStatus> {
   const res = await fetch(p.url(job.links.self));
   if (!res.ok) throw new Error(`status ${res.status}`);
-  return (await res.json()) as JobStatus;
+  return JobStatus.parse(await res.json());
 }
 
 /** The results CSV as bytes (a BOM kept). */

@@ -121,7 +121,11 @@ export interface MultipartUpload {
  * Content-Length (so the server can refuse an oversized file before reading it) and progress reports.
  * Resolves with the status and the parsed JSON answer.
  */
-export async function postMultipart<S extends z.ZodType>(url: URL, schema: S, upload: MultipartUpload): Promise<{ status: number; body: z.infer<S> }> {
+export async function postMultipart<S extends z.ZodType>(
+  url: URL,
+  schema: S,
+  upload: MultipartUpload,
+): Promise<{ status: number; body: z.infer<S> }> {
   const size = (await stat(upload.file.path)).size;
   const boundary = `----batchcast${randomBytes(12).toString('hex')}`;
   const safe = (s: string) => s.replace(/["\r\n\\]/g, '_');
