@@ -8,6 +8,7 @@ import { Queue } from 'bullmq';
 import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { morePasses, platformDb, until } from './support/faults.js';
 import { submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, REDIS_BASE, repoRoot, sleep } from './support/platform.js';
 import { TestSmtp } from './support/smtp.js';
@@ -403,14 +404,27 @@ describe('scheduled batch runs', () => {
 
     expect((await fetch(platform.url('/api/schedules/every-second'), { method: 'DELETE', headers: admin })).status).toBe(204);
     expect((await fetch(platform.url('/api/schedules/every-second'), { method: 'DELETE', headers: admin })).status).toBe(404);
-    // A run already taken when it was deleted may still finish; after that, nothing more.
-    await sleep(2_000);
+    // A run already taken when it was deleted may still finish; after that, nothing more: the schedule queue
+    // empties, and two reconciler passes later (4 s of a timer that fired every second, had it survived, and
+    // two chances for the reconciler to wrongly re-create it) no run has been added.
+    const scheduleQueue = async () =>
+      (await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()).queues.find(
+        (q: { name: string }) => q.name === 'schedule',
+      ).counts as Record<string, number>;
+    await until('the schedule queue empty', async () => {
+      const c = await scheduleQueue();
+      return c.delayed === 0 && c.waiting === 0 && c.active === 0;
+    });
     const settled = (await jobsOf('every-second')).length;
     expect(settled).toBeGreaterThanOrEqual(1);
-    await sleep(3_000);
+    const db = await platformDb(platform);
+    try {
+      await morePasses(db, 'reconcile', 2);
+    } finally {
+      await db.end();
+    }
     expect((await jobsOf('every-second')).length).toBe(settled);
-    const queues = (await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()).queues;
-    expect(queues.find((q: { name: string }) => q.name === 'schedule').counts).toMatchObject({ delayed: 0, waiting: 0, active: 0 });
+    expect(await scheduleQueue()).toMatchObject({ delayed: 0, waiting: 0, active: 0 });
   });
 
   it('records a run that cannot read its source as a failed job, and emails its owner why', async () => {
@@ -476,7 +490,7 @@ describe('logs', () => {
   it('are JSON lines that carry job ids and never a token or an address', async () => {
     const job = await runJob('iris.csv', { email: 'private-person@example.com' });
     await smtp.waitFor('private-person@example.com');
-    await sleep(500); // the last lines of the email job
+    await until('the email job logged', () => platform.output.split('\n').some((l) => l.includes(job.id) && l.includes('owner notified')));
     const lines = platform.output.split('\n').filter((l) => l.trim() !== '');
     expect(lines.length).toBeGreaterThan(10);
     const records = lines.map((l) => {

@@ -1,8 +1,8 @@
 import { readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Platform, sleep } from './support/platform.js';
-import { platformDb, runClean, until } from './support/faults.js';
+import { Platform } from './support/platform.js';
+import { morePasses, platformDb, runClean, until } from './support/faults.js';
 
 /**
  * Retention: RETENTION_DAYS (7 here, the default) after a job ended, its upload, predictions, chunks,
@@ -80,7 +80,7 @@ it('deletes a job RETENTION_DAYS after it ended and answers 410 Gone to its link
 
     // The orphan is removed; the fresh file (an upload in progress) and the recent job's upload are kept.
     await until('the orphan upload removed', async () => !(await uploads()).includes(path.basename(orphan)), 10_000);
-    await sleep(2_500); // a few more sweeps
+    await morePasses(db, 'retention', 2); // a few more sweeps, and the young files are still there
     expect(await uploads()).toEqual(expect.arrayContaining([recentUpload, path.basename(inProgress)]));
     expect((await stat(inProgress)).isFile()).toBe(true);
 
@@ -102,7 +102,7 @@ it('never deletes a job that has not ended, however old', { timeout: 60_000 }, a
     await db.query(`UPDATE jobs SET status = 'running', finished_at = NULL, created_at = now() - interval '30 days' WHERE id = $1`, [
       job.id,
     ]);
-    await sleep(3_000);
+    await morePasses(db, 'retention', 2);
     const { rows } = await db.query('SELECT count(*)::int AS n FROM jobs WHERE id = $1', [job.id]);
     expect(rows[0].n).toBe(1);
   } finally {

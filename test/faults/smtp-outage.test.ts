@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { waitForEnd } from '../support/http.js';
-import { Platform, sleep } from '../support/platform.js';
+import { Platform } from '../support/platform.js';
 import { TestSmtp } from '../support/smtp.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { faultFixture, platformDb, processedRows, runClean, submitOk, until } from '../support/faults.js';
+import { faultFixture, morePasses, platformDb, processedRows, runClean, submitOk, until, withRedis } from '../support/faults.js';
 
 /**
  * Fault: the SMTP server is unreachable when a 100,000-row job finishes (connections refused: a TCP proxy
@@ -33,6 +33,11 @@ function emailFailures(jobId: string): number {
   return fx.platform.output
     .split('\n')
     .filter((l) => l.includes('"queue":"email"') && l.includes(jobId) && l.includes('job attempt failed')).length;
+}
+
+/** Whether the job's email is still a BullMQ job (queued, retrying or running); completed ones are removed. */
+async function emailJobPresent(jobId: string): Promise<boolean> {
+  return withRedis(fx.platform.redisUrl, async (r) => (await r.exists(`${fx.platform.prefix}:email:email-${jobId}`)) === 1);
 }
 
 type ChunkSnapshot = { index: number; attempts: number; processed: number; finished_at: string }[];
@@ -84,8 +89,10 @@ it('retries the email through an SMTP outage and sends it exactly once, without 
       30_000,
     );
 
-    // Exactly once: give any duplicate (a second retry, the reconciler) time to show up, then count.
-    await sleep(8_000);
+    // Exactly once: the email job has completed, and the reconciler has looked twice since the job was marked
+    // notified (any duplicate, a second retry or a re-queued email, would have been sent by then).
+    await until('the email job completed', async () => !(await emailJobPresent(job.id)), 30_000);
+    await morePasses(db, 'reconcile', 2);
     expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
     // Inference was not re-run: the same chunk rows, attempts, finish times and stored batches (same xmin).
     expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);
@@ -112,7 +119,8 @@ it('retries through a server refusing every message (451) and sends once when it
       async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at,
       30_000,
     );
-    await sleep(8_000);
+    await until('the email job completed', async () => !(await emailJobPresent(job.id)), 30_000);
+    await morePasses(db, 'reconcile', 2);
     expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
     expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);
   } finally {

@@ -63,6 +63,21 @@ export async function platformDb(p: Platform): Promise<pg.Client> {
   return client;
 }
 
+/** How many passes a housekeeping task (`reconcile`, `retention`) has finished, over every worker of the platform. */
+export async function maintenancePasses(db: pg.Client, task: 'reconcile' | 'retention'): Promise<number> {
+  const { rows } = await db.query<{ passes: string }>('SELECT passes FROM maintenance_passes WHERE name = $1', [task]);
+  return Number(rows[0]?.passes ?? 0);
+}
+
+/**
+ * Waits until `task` has finished `count` more passes than it had when called: the positive signal that
+ * whatever such a pass would do (re-queue an email, sweep a file) has had its chance, instead of sleeping.
+ */
+export async function morePasses(db: pg.Client, task: 'reconcile' | 'retention', count = 2, timeoutMs = 60_000): Promise<void> {
+  const start = await maintenancePasses(db, task);
+  await until(`${count} more ${task} passes`, async () => (await maintenancePasses(db, task)) >= start + count, timeoutMs, 100);
+}
+
 /** A Redis URL on a database index of the test's own (5..15): FLUSHDB there touches nothing else. */
 export function redisUrlWithDb(db: number): string {
   if (db < 5 || db > 15) throw new Error('fault tests use Redis databases 5..15 only');

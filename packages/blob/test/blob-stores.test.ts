@@ -1,35 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import pg from 'pg';
+import type { Pool } from '@batchcast/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool, ensureDatabase, migrate, type Pool } from '@batchcast/db';
-import { createLogger } from '@batchcast/log';
-import { FsBlobStore, PostgresBlobStore, type BlobStore } from '../src/index.js';
+import { scratchDatabase } from '../../../test/support/services.js';
+import { type BlobStore, FsBlobStore, PostgresBlobStore } from '../src/index.js';
 
 /** Both blob stores against the real file system and a scratch PostgreSQL database. */
-const log = createLogger('test', 'silent');
-const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `batchcast_blob_${randomBytes(4).toString('hex')}`;
 let pool: Pool;
+let closeDb: () => Promise<void>;
 let dir: string;
 
 beforeAll(async () => {
-  const url = new URL(base);
-  url.pathname = `/${dbName}`;
-  await ensureDatabase(url.toString(), log);
-  pool = createPool(url.toString(), log);
-  await migrate(pool, log);
+  ({ pool, close: closeDb } = await scratchDatabase('blob'));
   dir = await mkdtemp(path.join(os.tmpdir(), 'blob-'));
 });
 afterAll(async () => {
-  await pool?.end();
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
+  await closeDb?.();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -114,5 +103,31 @@ describe.each(stores)('$name blob store, failing source', ({ make }) => {
     early.destroy(new Error('not a CSV'));
     await expect(written).rejects.toThrow('not a CSV');
     expect(await store.exists('uploads/d.csv')).toBe(false);
+  });
+});
+
+describe.each(stores)('$name blob store, orphans', ({ name, make }) => {
+  it('sweeps old blobs nothing refers to, and keeps the young and the referenced', async () => {
+    const store = make();
+    for (const key of ['uploads/old-orphan.csv', 'uploads/old-used.csv', 'uploads/young.csv'])
+      await store.write(key, source(randomBytes(100)));
+    // Age the first two by two days.
+    const past = new Date(Date.now() - 2 * 24 * 3600_000);
+    if (name === 'fs') for (const k of ['old-orphan.csv', 'old-used.csv']) await utimes(path.join(dir, 'uploads', k), past, past);
+    else await pool.query(`UPDATE blob_pieces SET created_at = $1 WHERE key IN ('uploads/old-orphan.csv', 'uploads/old-used.csv')`, [past]);
+    const asked: string[][] = [];
+    const removed = await store.sweepOrphans({
+      prefix: 'uploads/',
+      olderThanMs: 24 * 3600_000,
+      referenced: async (keys) => {
+        asked.push([...keys].sort());
+        return new Set(keys.filter((k) => k.includes('used')));
+      },
+    });
+    expect(asked).toEqual([['uploads/old-orphan.csv', 'uploads/old-used.csv']]);
+    expect(removed).toBe(1);
+    expect(await store.exists('uploads/old-orphan.csv')).toBe(false);
+    expect(await store.exists('uploads/old-used.csv')).toBe(true);
+    expect(await store.exists('uploads/young.csv')).toBe(true);
   });
 });

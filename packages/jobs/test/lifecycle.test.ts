@@ -1,0 +1,197 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { readOutbox } from '@batchcast/mail';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cancelJob,
+  createJob,
+  DomainError,
+  expireJobs,
+  finaliseJob,
+  type Job,
+  loadJob,
+  notifyOwner,
+  openJob,
+  reconcile,
+  scoreChunk,
+  storeUpload,
+  writeResults,
+} from '../src/index.js';
+import type { JobsContext } from '../src/context.js';
+import { deleteKeys, examples } from '../../../test/support/platform.js';
+import { testContext } from './context.js';
+
+/**
+ * The lifecycle of a job, driven function by function against real PostgreSQL, Redis and ONNX Runtime
+ * (no web or worker process): what each step writes, and what it queues.
+ */
+let ctx: JobsContext;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  ({ ctx, close } = await testContext());
+});
+afterAll(async () => {
+  await close?.();
+});
+
+const iris = () => readFile(path.join(examples, 'data', 'iris.csv'));
+
+async function upload(bytes: Buffer | string, request: { model?: string; email?: string; filename?: string } = {}) {
+  const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(bytes)]), {
+    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+    chunkRows: 40,
+  });
+  return createJob(ctx, stored, { filename: request.filename ?? 'iris.csv', model: request.model ?? 'iris-logreg', email: request.email });
+}
+
+async function scoreAll(job: Job): Promise<void> {
+  for (let i = 0; i < job.chunkCount; i++) await scoreChunk(ctx, job.id, i);
+  await finaliseJob(ctx, job.id);
+}
+
+async function resultsOf(job: Job): Promise<string> {
+  const parts: Buffer[] = [];
+  await writeResults(
+    ctx,
+    job,
+    new Writable({
+      write(chunk, _enc, done) {
+        parts.push(chunk);
+        done();
+      },
+    }),
+  );
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('a job from upload to email', () => {
+  it('is recorded with its chunks, its scoring queued, scored chunk by chunk, finalised, and its owner emailed once', async () => {
+    const created = await upload(await iris(), { email: 'owner@example.com' });
+    const job = (await loadJob(ctx.pool, created.id))!;
+    expect(job.status).toBe('queued');
+    expect(job.chunkCount).toBe(4); // 150 rows, 40 per chunk
+    expect(job.layout.header).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
+    expect(await ctx.queue.scoringState(job.id)).toBe('present');
+
+    await scoreAll(job);
+    const done = (await loadJob(ctx.pool, job.id))!;
+    expect(done.status).toBe('succeeded');
+    expect({ total: done.rowsTotal, processed: done.rowsProcessed, failed: done.rowsFailed }).toEqual({
+      total: 150,
+      processed: 150,
+      failed: 0,
+    });
+    expect(await ctx.queue.hasEmail(job.id)).toBe(true);
+
+    const expected = (await readFile(path.join(examples, 'data', 'iris.expected.csv'), 'utf8')).trimEnd().split('\n').slice(1);
+    const lines = (await resultsOf(done)).trimEnd().split('\n');
+    expect(lines).toHaveLength(151);
+    lines.slice(1).forEach((line, i) => {
+      expect(line.split(',')[5], `row ${i + 1}`).toBe(expected[i]!.split(',').at(-4));
+    });
+
+    await notifyOwner(ctx, job.id);
+    await notifyOwner(ctx, job.id); // a redelivery: told already
+    const mails = (await readOutbox(ctx.config.storage.dataDir)).filter((m) => m.to === 'owner@example.com');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toContain('Predictions ready');
+    const link = mails[0]!.text.match(/\/jobs\/[0-9a-f-]+\?token=([\w-]+)/)![1]!;
+    expect((await openJob(ctx, job.id, link)).id).toBe(job.id); // the email's own token opens the job
+  });
+
+  it('scores a redelivered chunk once: the rows are stored once and counted once', async () => {
+    const created = await upload(await iris());
+    await scoreChunk(ctx, created.id, 0);
+    await scoreChunk(ctx, created.id, 0);
+    expect((await loadJob(ctx.pool, created.id))!.rowsProcessed).toBe(40);
+  });
+
+  it("refuses a file without the model's columns, and deletes the upload", async () => {
+    const before = await ctx.blobs.sweepOrphans({ prefix: 'uploads/', olderThanMs: 0, referenced: async (keys) => new Set(keys) });
+    expect(before).toBe(0);
+    const err = await upload('a,b\n1,2\n').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).kind).toBe('unprocessable');
+    expect((err as DomainError).code).toBe('missing_columns');
+    expect((err as DomainError).details?.missing).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    // Nothing left: every upload still there belongs to a job.
+    const orphans = await ctx.blobs.sweepOrphans({ prefix: 'uploads/', olderThanMs: 0, referenced: async () => new Set() });
+    const jobs = (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0]!.n;
+    expect(orphans).toBe(jobs);
+  });
+
+  it('cleans the file name it stores', async () => {
+    const created = await upload(await iris(), { filename: `a\u0000b\r\nc\u202e.csv${'x'.repeat(400)}.csv` });
+    const job = (await loadJob(ctx.pool, created.id))!;
+    expect(job.filename).not.toMatch(/[\u0000-\u001f\u202e]/);
+    expect([...job.filename].length).toBeLessThanOrEqual(200);
+    expect(job.filename.endsWith('.csv')).toBe(true);
+  });
+});
+
+describe('cancelling', () => {
+  it('ends a queued job, skips its chunks, and refuses a second cancel', async () => {
+    const created = await upload(await iris());
+    const job = (await loadJob(ctx.pool, created.id))!;
+    expect((await cancelJob(ctx, job)).status).toBe('cancelled');
+    await scoreChunk(ctx, job.id, 0);
+    expect((await loadJob(ctx.pool, job.id))!.rowsProcessed).toBe(0);
+    const again = await cancelJob(ctx, job).catch((e: DomainError) => e);
+    expect(again).toBeInstanceOf(DomainError);
+    expect((again as DomainError).code).toBe('already_finished');
+    await finaliseJob(ctx, job.id); // the finaliser leaves a cancelled job alone
+    expect((await loadJob(ctx.pool, job.id))!.status).toBe('cancelled');
+  });
+});
+
+describe('access', () => {
+  it('opens a job with its token only; an unknown id, a malformed id and a wrong token are the same not_found', async () => {
+    const created = await upload(await iris());
+    expect((await openJob(ctx, created.id, created.token)).id).toBe(created.id);
+    for (const [id, token] of [
+      [created.id, null],
+      [created.id, `${created.token.slice(0, -2)}xx`],
+      ['00000000-0000-4000-8000-000000000000', created.token],
+      ['not-a-uuid', created.token],
+    ] as const) {
+      const err = await openJob(ctx, id, token).catch((e: DomainError) => e);
+      expect((err as DomainError).code, `${id} ${token}`).toBe('not_found');
+    }
+  });
+});
+
+describe('retention', () => {
+  it('deletes jobs ended more than RETENTION_DAYS ago with their upload, and their links answer gone', async () => {
+    const created = await upload(await iris());
+    const job = (await loadJob(ctx.pool, created.id))!;
+    await scoreAll(job);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '30 days' WHERE id = $1`, [job.id]);
+    const pass = await expireJobs(ctx);
+    expect(pass!.jobs).toBeGreaterThanOrEqual(1);
+    expect(await ctx.blobs.exists(job.uploadKey)).toBe(false);
+    const err = await openJob(ctx, job.id, created.token).catch((e: DomainError) => e);
+    expect((err as DomainError).kind).toBe('gone');
+    expect(((await openJob(ctx, job.id, 'wrong').catch((e: DomainError) => e)) as DomainError).kind).toBe('not_found');
+    const passes = await ctx.pool.query<{ passes: number }>(`SELECT passes FROM maintenance_passes WHERE name = 'retention'`);
+    expect(passes.rows[0]!.passes).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('reconciling', () => {
+  it('re-queues the scoring of an unfinished job the queue lost, and the email of a job whose owner was not told', async () => {
+    const created = await upload(await iris(), { email: 'lost@example.com' });
+    const mailed = await upload(await iris(), { email: 'mailed@example.com' });
+    await scoreAll((await loadJob(ctx.pool, mailed.id))!);
+    // The queue loses everything (a Redis flush).
+    await deleteKeys(ctx.config.redis.prefix);
+    expect(await ctx.queue.scoringState(created.id)).toBe('missing');
+    expect(await ctx.queue.hasEmail(mailed.id)).toBe(false);
+
+    const requeued = await reconcile(ctx);
+    expect(requeued).toBeGreaterThanOrEqual(2);
+    expect(await ctx.queue.scoringState(created.id)).toBe('present');
+    expect(await ctx.queue.hasEmail(mailed.id)).toBe(true);
+    expect(await reconcile(ctx)).toBe(0); // nothing left to do
+  });
+});

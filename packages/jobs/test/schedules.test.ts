@@ -1,0 +1,96 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readOutbox } from '@batchcast/mail';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchedule, DomainError, listSchedules, loadJob, notifyOwner, removeSchedule, runJobId, runSchedule } from '../src/index.js';
+import type { JobsContext } from '../src/context.js';
+import { testContext } from './context.js';
+
+/** Schedules through the domain: what is refused and why, and what one run makes (exactly one job per run). */
+let ctx: JobsContext;
+let close: () => Promise<void>;
+let sources: string;
+beforeAll(async () => {
+  sources = await mkdtemp(path.join(os.tmpdir(), 'batchcast-sources-'));
+  ({ ctx, close } = await testContext({ SCHEDULE_SOURCE_DIRS: sources }));
+  await writeFile(path.join(sources, 'iris.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n');
+  await writeFile(path.join(sources, 'wrong.csv'), 'a,b\n1,2\n');
+});
+afterAll(async () => {
+  await close?.();
+  await rm(sources, { recursive: true, force: true });
+});
+
+const base = () => ({
+  name: 'nightly',
+  source: path.join(sources, 'iris.csv'),
+  model: 'iris-logreg',
+  cron: '0 2 * * *',
+  email: 'ops@example.com',
+});
+
+describe('creating a schedule', () => {
+  it('refuses each bad field with a code that names it', async () => {
+    for (const [input, code] of [
+      [{ ...base(), name: 'Bad Name' }, 'invalid_name'],
+      [{ ...base(), cron: '61 * * * *' }, 'invalid_cron'],
+      [{ ...base(), timezone: 'Mars/Olympus' }, 'invalid_timezone'],
+      [{ ...base(), attempts: 0 }, 'invalid_attempts'],
+      [{ ...base(), email: 'not an address' }, 'invalid_email'],
+      [{ ...base(), source: 'relative.csv' }, 'invalid_source'],
+      [{ ...base(), source: '/etc/hostname' }, 'source_not_allowed'],
+      [{ ...base(), source: path.join(sources, 'missing.csv') }, 'source_unreadable'],
+      [{ ...base(), model: 'no-such-model' }, 'unknown_model'],
+    ] as const) {
+      const err = await createSchedule(ctx, input).catch((e: unknown) => e);
+      expect(err, JSON.stringify(input)).toBeInstanceOf(DomainError);
+      expect((err as DomainError).code, JSON.stringify(input)).toBe(code);
+    }
+    expect(await listSchedules(ctx)).toEqual([]);
+  });
+
+  it('stores it, gives it a timer, and refuses the same name twice', async () => {
+    const s = await createSchedule(ctx, base());
+    expect(s.nextRunAt).toBeInstanceOf(Date);
+    expect((await ctx.queue.listScheduleTimers()).map((t) => t.name)).toEqual(['nightly']);
+    const again = await createSchedule(ctx, base()).catch((e: DomainError) => e);
+    expect((again as DomainError).kind).toBe('conflict');
+    await removeSchedule(ctx, 'nightly');
+    expect(await ctx.queue.listScheduleTimers()).toEqual([]);
+    expect(((await removeSchedule(ctx, 'nightly').catch((e: DomainError) => e)) as DomainError).kind).toBe('not_found');
+  });
+});
+
+describe('a run', () => {
+  it('makes exactly one job however often it is delivered', async () => {
+    await createSchedule(ctx, { ...base(), name: 'once' });
+    const first = await runSchedule(ctx, { schedule: 'once', runKey: 'repeat:once:1', lastAttempt: false });
+    const again = await runSchedule(ctx, { schedule: 'once', runKey: 'repeat:once:1', lastAttempt: false });
+    expect(first).toEqual({ status: 'queued', jobId: runJobId('once', 'repeat:once:1') });
+    expect(again).toEqual(first);
+    const job = (await loadJob(ctx.pool, runJobId('once', 'repeat:once:1')))!;
+    expect(job.rowsTotal).toBe(2);
+    expect(job.email).toBe('ops@example.com');
+  });
+
+  it('records a source the model cannot use as a failed job whose owner is told why', async () => {
+    await createSchedule(ctx, { ...base(), name: 'wrong' });
+    await writeFile(path.join(sources, 'iris.csv'), 'a,b\n1,2\n'); // replaced by something else before the run
+    const outcome = await runSchedule(ctx, { schedule: 'wrong', runKey: 'repeat:wrong:1', lastAttempt: false });
+    expect(outcome.status).toBe('failed');
+    const job = (await loadJob(ctx.pool, runJobId('wrong', 'repeat:wrong:1')))!;
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('could not use');
+    expect(job.error).toContain('sepal_length');
+    await notifyOwner(ctx, job.id);
+    expect((await readOutbox(ctx.config.storage.dataDir)).some((m) => m.subject.includes('failed'))).toBe(true);
+  });
+
+  it('skips the run of a deleted schedule', async () => {
+    expect(await runSchedule(ctx, { schedule: 'gone', runKey: 'repeat:gone:1', lastAttempt: true })).toEqual({
+      status: 'skipped',
+      reason: 'schedule deleted',
+    });
+  });
+});

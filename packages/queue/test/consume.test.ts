@@ -1,0 +1,66 @@
+import { once } from 'node:events';
+import { createLogger } from '@batchcast/log';
+import { Queue, type Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consume, type Handlers, JobProducer } from '../src/index.js';
+import { scratchRedis } from '../../../test/support/services.js';
+
+/** The consumer against a real Redis: valid jobs reach their handler, invalid ones fail at once and for good. */
+const redis = scratchRedis();
+const seen: { kind: string; payload: unknown }[] = [];
+const record = (kind: string) => async (payload: unknown) => {
+  seen.push({ kind, payload });
+};
+const handlers: Handlers = {
+  'score-chunk': record('score-chunk'),
+  'finalize-job': record('finalize-job'),
+  'send-email': record('send-email'),
+  'scheduled-run': record('scheduled-run'),
+};
+let workers: Worker[];
+let producer: JobProducer;
+let scoreQueue: Queue;
+
+beforeAll(() => {
+  workers = consume({ connection: redis.connection(), prefix: redis.prefix, handlers, log: createLogger('test', 'silent') });
+  producer = new JobProducer(redis.connection(), redis.prefix);
+  scoreQueue = new Queue('score', { connection: redis.connection(), prefix: redis.prefix });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await producer.close();
+  await scoreQueue.close();
+  await redis.close();
+});
+
+const scoreWorker = () => workers.find((w) => w.name === 'score')!;
+const jobId = '6f1c2a4e-8b1d-4c6a-9f0e-2d3b4c5d6e7f';
+
+describe('consume', () => {
+  it('hands a valid payload, parsed, to the handler of its kind', async () => {
+    const done = once(workers.find((w) => w.name === 'email')!, 'completed');
+    await producer.enqueueEmail(jobId);
+    await done;
+    expect(seen).toContainEqual({ kind: 'send-email', payload: { jobId } });
+  });
+
+  it('fails a payload that does not parse at once, without retrying it', async () => {
+    const failed = once(scoreWorker(), 'failed');
+    const job = await scoreQueue.add('score-chunk', { jobId: 'not-a-uuid', chunk: -1 }, { attempts: 5, jobId: 'bad-payload' });
+    const [failedJob, err] = (await failed) as [{ attemptsMade: number }, Error];
+    expect(err.name).toBe('UnrecoverableError');
+    expect(err.message).toContain('score-chunk');
+    expect(failedJob.attemptsMade).toBe(1);
+    expect(await job.getState()).toBe('failed');
+  });
+
+  it('fails an unknown kind at once, without retrying it', async () => {
+    const failed = once(scoreWorker(), 'failed');
+    const job = await scoreQueue.add('drop-tables', { jobId }, { attempts: 5, jobId: 'unknown-kind' });
+    const [, err] = (await failed) as [unknown, Error];
+    expect(err.name).toBe('UnrecoverableError');
+    expect(err.message).toContain('unknown job kind');
+    expect(await job.getState()).toBe('failed');
+    expect(seen.every((s) => s.kind !== 'drop-tables')).toBe(true);
+  });
+});
