@@ -92,7 +92,11 @@ export function parseTarget(raw: string | URL): URL {
   try {
     url = new URL(String(raw));
   } catch {
-    throw new OutboundError('invalid_url', `"${String(raw).slice(0, 200)}" is not a valid URL.`);
+    // Quoted for the user, with anything that may be a user name and password left out.
+    const shown = String(raw)
+      .slice(0, 200)
+      .replace(/\/\/[^/@\s]*@/, '//…@');
+    throw new OutboundError('invalid_url', `"${shown}" is not a valid absolute URL.`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new OutboundError('scheme_not_allowed', `Only http:// and https:// URLs can be requested (got ${url.protocol}//).`, {

@@ -76,7 +76,7 @@ export async function safeFetch(url: string | URL, opts: SafeFetchOptions): Prom
   const { signal } = controller;
   let current: URL | null = null;
   const timer = setTimeout(() => {
-    const where = current ? displayUrl(current) : String(url).slice(0, 200);
+    const where = current ? displayUrl(current) : describeRaw(url);
     controller.abort(new OutboundError('timeout', `No complete answer from ${where} within ${formatMs(opts.deadlineMs)}.`));
   }, opts.deadlineMs);
   const onCallerAbort = () => controller.abort(new OutboundError('aborted', 'The request was cancelled.'));
@@ -161,7 +161,7 @@ export async function checkUrl(
     controller.abort(
       opts.signal?.aborted
         ? new OutboundError('aborted', 'The check was cancelled.')
-        : new OutboundError('timeout', `Could not check ${String(url).slice(0, 200)} within ${formatMs(deadlineMs)}.`),
+        : new OutboundError('timeout', `Could not check ${describeRaw(url)} within ${formatMs(deadlineMs)}.`),
     );
   for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
   try {
@@ -306,6 +306,15 @@ function lowerCaseKeys(headers: Record<string, string>): Record<string, string> 
 
 function without(headers: Record<string, string>, names: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([k]) => !names.includes(k)));
+}
+
+/** A URL not parsed yet, as messages show it: without credentials or query when it parses, else generically. */
+function describeRaw(url: string | URL): string {
+  try {
+    return displayUrl(new URL(String(url)));
+  } catch {
+    return 'the URL';
+  }
 }
 
 function formatMs(ms: number): string {

@@ -78,6 +78,12 @@ beforeAll(async () => {
         res.on('close', () => clearInterval(timer));
         return;
       }
+      case '/cut':
+        // Promises 100 bytes, sends 10, then drops the connection.
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('0123456789');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
       case '/big':
         res.writeHead(200, { 'content-length': String(1024 * 1024) });
         return res.end(Buffer.alloc(1024 * 1024, 0x41));
@@ -348,6 +354,10 @@ describe('answers and errors', () => {
     expect(JSON.parse(res.body.toString())).toEqual({ method: 'POST', body: '{"event":"job.succeeded"}', auth: null });
   });
 
+  it('a connection dropped in the middle of the body', async () => {
+    await expectCode(safeFetch(`${main.origin}/cut`, { ...BASE, policy }), 'response_failed', /broke while reading the answer/);
+  });
+
   it('a closed port of an allowed host is a connect failure', async () => {
     await expectCode(
       safeFetch(`http://127.0.0.1:${await closedPort('127.0.0.1')}/`, { ...BASE, policy }),
@@ -418,6 +428,12 @@ describe('checkUrl', () => {
     );
     await expect(
       checkUrl('https://intranet.example.com/hook', { allowHosts: ['192.168.0.0/16'], allowHttp: 'always' }, { resolver }),
+    ).resolves.toBeUndefined();
+    // An IPv4-mapped answer is its IPv4 address, for the allowed ranges too.
+    const mapped = table({ 'mapped.example.com': ['::ffff:10.0.0.5'] });
+    await expectCode(checkUrl('https://mapped.example.com/', STRICT, { resolver: mapped }), 'address_not_allowed');
+    await expect(
+      checkUrl('https://mapped.example.com/', { allowHosts: ['10.0.0.0/8'], allowHttp: 'always' }, { resolver: mapped }),
     ).resolves.toBeUndefined();
   });
 

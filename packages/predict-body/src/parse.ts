@@ -39,6 +39,7 @@ const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
 
+const MAX_DEPTH_LIMIT = 1_000;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** Significant digits whose integer value is exact in a double (< 2^53). */
 const EXACT_DIGITS = 15;
@@ -557,5 +558,7 @@ export function parsePredictBody(body: Buffer | Uint8Array, limits: Partial<Pred
   for (const [name, value] of Object.entries(all)) {
     if (!Number.isInteger(value) || value < 1) throw new TypeError(`parsePredictBody: ${name} must be a positive integer.`);
   }
+  // Nested values are skipped recursively: the depth limit is also the recursion limit.
+  if (all.maxDepth > MAX_DEPTH_LIMIT) throw new TypeError(`parsePredictBody: maxDepth must be at most ${MAX_DEPTH_LIMIT}.`);
   return new Reader(buf, all).readBody();
 }

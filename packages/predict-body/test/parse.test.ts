@@ -340,5 +340,6 @@ describe('hostile and wrong bodies', () => {
     expectRefusal('{"rows":[{"a":"abcdef"}]}', 413, 'string_too_large', /longer than 5 bytes/, { maxStringBytes: 5 });
     expect(parsePredictBody(Buffer.from('{"rows":[{"a":"abcde"}]}'), { maxStringBytes: 5 }).rows[0]!.a).toBe('abcde');
     expect(() => parsePredictBody(Buffer.from('{}'), { maxRows: 0 })).toThrow(/maxRows must be a positive integer/);
+    expect(() => parsePredictBody(Buffer.from('{}'), { maxDepth: 100_000 })).toThrow(/maxDepth must be at most 1000/);
   });
 });
