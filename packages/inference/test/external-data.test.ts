@@ -55,7 +55,7 @@ function tensorValue(name: string, elemType: number, dims: number[]) {
 }
 
 /** A model around `graph`: X float [2, 1] -> Y float [2, 1] plus whatever the graph adds. */
-function model(graph: GraphProto, extra: Partial<onnx.IModelProto> = {}): Uint8Array {
+function model(graph: GraphProto, extra: NonNullable<Parameters<typeof onnx.ModelProto.create>[0]> = {}): Uint8Array {
   return encode(
     onnx.ModelProto.create({
       irVersion: 8,
@@ -67,7 +67,7 @@ function model(graph: GraphProto, extra: Partial<onnx.IModelProto> = {}): Uint8A
   );
 }
 
-function identityGraph(nodes: NodeProto[] = [], more: Partial<onnx.IGraphProto> = {}): GraphProto {
+function identityGraph(nodes: NodeProto[] = [], more: NonNullable<Parameters<typeof onnx.GraphProto.create>[0]> = {}): GraphProto {
   return onnx.GraphProto.create({
     name: 'g',
     node: [onnx.NodeProto.create({ name: 'id', opType: 'Identity', input: ['X'], output: ['Y'] }), ...nodes],

@@ -13,7 +13,7 @@ export interface OutboundPolicy {
    * host names (exact, case-insensitive; `*.example.internal` for every subdomain of example.internal), IP
    * addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). Empty: only public addresses are reached.
    */
-  allowHosts: string[];
+  allowHosts: readonly string[];
   /** `allowed-hosts-only`: plain http:// only for hosts in allowHosts, everything else needs https://. */
   allowHttp: 'always' | 'allowed-hosts-only';
 }

@@ -263,7 +263,7 @@ describe('redirects', () => {
   });
 
   it('turns a POST into a GET on 303 and keeps it on 307; drops credentials when leaving the origin', async () => {
-    const opts: SafeFetchOptions = {
+    const opts: SafeFetchOptions & { responseType?: 'buffer' } = {
       ...BASE,
       policy: { allowHosts: ['receiver.internal', 'other.internal'], allowHttp: 'always' },
       resolver: table({ 'receiver.internal': ['127.0.0.1'], 'other.internal': ['127.0.0.1'] }),
