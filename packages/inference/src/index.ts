@@ -8,3 +8,6 @@ export type { RuntimeOptions } from './runtime.js';
 export { outputColumns } from './outputs.js';
 export { sha256Hex } from './hash.js';
 export { inputCategories } from './categories.js';
+export { ScoringPool, ScoringPoolError } from './scoring-pool.js';
+export type { PoolModel, ScoringPoolErrorCode, ScoringPoolOptions, ScoringPoolStats } from './scoring-pool.js';
+export { refuseExternalData } from './external-data.js';

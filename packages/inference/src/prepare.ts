@@ -16,6 +16,7 @@ import { rangeLabels } from './class-labels.js';
 import { createOrtSession } from './runtime.js';
 import { neutralTensor } from './tensors.js';
 import { sha256Hex } from './hash.js';
+import { refuseExternalData } from './external-data.js';
 
 export interface PrepareOptions {
   /**
@@ -34,19 +35,6 @@ function describeModel(model: ModelProto): string[] {
   return notes;
 }
 
-/** Weights saved next to the model (save_as_external_data) are not in the uploaded bytes. */
-function checkExternalData(model: ModelProto): void {
-  const external = (model.graph?.initializer ?? []).filter((t) => t.dataLocation === 1);
-  if (external.length > 0) {
-    throw new ModelError(
-      'runtime_rejected',
-      `The model keeps ${external.length} weight tensor${external.length === 1 ? '' : 's'} in separate external-data ` +
-        'files, which are not part of the upload. Save it as a single file (Python: onnx.save(model, path, ' +
-        'save_as_external_data=False)) and upload that.',
-    );
-  }
-}
-
 /** Runs the model once on neutral inputs to learn the width of its probability output. */
 async function probeWidth(session: ort.InferenceSession, schema: ModelSchema, output: string): Promise<number | null> {
   const rows = schema.fixedBatch ?? 1;
@@ -63,8 +51,9 @@ async function probeWidth(session: ort.InferenceSession, schema: ModelSchema, ou
 
 export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {
   scanModel(bytes);
+  // Before anything else reads the model (ONNX Runtime would open the files it names): see external-data.ts.
+  refuseExternalData(bytes);
   const model = decodeModel(bytes);
-  checkExternalData(model);
 
   const inputFacts = describeInputs(model, opts.features);
   const zipped = rewriteZipMaps(bytes, model);

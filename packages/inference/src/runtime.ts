@@ -3,6 +3,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { ModelError } from './types.js';
+import { refuseExternalData } from './external-data.js';
 
 export interface RuntimeOptions {
   /** Threads one `run` may use; size it to cores / worker processes. */
@@ -78,7 +79,12 @@ export function translateLoadError(e: unknown): ModelError {
   );
 }
 
+/**
+ * Every session of the package is made here, so every model is checked for external data right before ONNX
+ * Runtime sees its bytes: at registration, and again for models registered before that check existed.
+ */
 export async function createOrtSession(bytes: Uint8Array, opts: RuntimeOptions): Promise<ort.InferenceSession> {
+  refuseExternalData(bytes);
   try {
     return await ort.InferenceSession.create(bytes, sessionOptions(opts));
   } catch (e) {

@@ -62,6 +62,8 @@ export type ModelErrorCode =
   | 'unsupported_input_type'
   | 'unsupported_output'
   | 'bad_features'
+  /** A tensor keeps its bytes in a separate file (or names an external location): never loaded. */
+  | 'external_data'
   | 'runtime_rejected';
 
 export class ModelError extends Error {

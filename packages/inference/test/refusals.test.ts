@@ -101,7 +101,7 @@ describe('models ONNX Runtime rejects', () => {
       w.rawData = new Uint8Array(0);
       w.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: 'weights.bin' })];
     });
-    await expectRefusal(bytes, 'runtime_rejected', /external-data/);
+    await expectRefusal(bytes, 'external_data', /external-data files \(initializer '[^']+' in the main graph\)/);
   });
 });
 

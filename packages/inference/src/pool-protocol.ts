@@ -1,0 +1,92 @@
+/**
+ * Messages between a ScoringPool and its threads, and the error shapes that cross the thread boundary
+ * (structured clone keeps an Error's message but not its class or fields, so they are carried as data and
+ * rebuilt on the other side).
+ */
+import type { ColumnTarget, TargetData } from '@batchcast/csv';
+import { ScoringError } from './session.js';
+import { ModelError } from './types.js';
+import type { BatchPredictions, ModelErrorCode, ModelSchema } from './types.js';
+
+/** What a thread is started with (workerData). */
+export interface ThreadConfig {
+  intraOpNumThreads: number;
+}
+
+export interface ScoreRequest {
+  type: 'score';
+  id: number;
+  sha256: string;
+  /** Present the first time this thread scores this model (or after it dropped it). */
+  load: { bytes: Uint8Array; schema: ModelSchema } | null;
+  /** Models this thread is to release first (the pool's least recently used ones). */
+  evict: string[];
+  firstRow: number;
+  count: number;
+  data: TargetData[];
+  targets: ColumnTarget[];
+}
+
+export interface CloseRequest {
+  type: 'close';
+}
+
+export type ToThread = ScoreRequest | CloseRequest;
+
+export type WireError =
+  | { kind: 'model'; code: ModelErrorCode; message: string }
+  | { kind: 'scoring'; message: string; firstRow: number; count: number }
+  | { kind: 'type'; message: string }
+  | { kind: 'other'; message: string };
+
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'result'; id: number; predictions: BatchPredictions }
+  /** `loaded`: whether the thread holds the model's session after this request (a failed load does not). */
+  | { type: 'error'; id: number; error: WireError; loaded: boolean };
+
+export function toWireError(e: unknown): WireError {
+  if (e instanceof ModelError) return { kind: 'model', code: e.code, message: e.message };
+  if (e instanceof ScoringError) return { kind: 'scoring', message: e.message, firstRow: e.firstRow, count: e.count };
+  if (e instanceof TypeError) return { kind: 'type', message: e.message };
+  return { kind: 'other', message: e instanceof Error ? e.message : String(e) };
+}
+
+export function fromWireError(e: WireError): Error {
+  switch (e.kind) {
+    case 'model':
+      return new ModelError(e.code, e.message);
+    case 'scoring':
+      return new ScoringError(e.message, e.firstRow, e.count);
+    case 'type':
+      return new TypeError(e.message);
+    default:
+      return new Error(e.message);
+  }
+}
+
+/**
+ * Collects what to transfer with a message, copying where a transfer would take more than the array: a
+ * view over part of a larger buffer (it would detach the whole buffer, and structured clone would copy all
+ * of it), a buffer already listed for another array, or a SharedArrayBuffer. String arrays are left to
+ * structured clone (copied).
+ */
+export class Transfer {
+  readonly list: ArrayBuffer[] = [];
+  private readonly seen = new Set<ArrayBufferLike>();
+
+  /** The array to put in the message: `a` itself (its buffer listed for transfer) or a copy of it. */
+  add<T extends TargetData | null>(a: T): T {
+    if (a === null || Array.isArray(a)) return a;
+    const view = a as Exclude<TargetData, string[]>;
+    const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+    if (whole && view.buffer instanceof ArrayBuffer && !this.seen.has(view.buffer)) {
+      this.seen.add(view.buffer);
+      this.list.push(view.buffer);
+      return a;
+    }
+    const copy = view.slice();
+    this.list.push(copy.buffer as ArrayBuffer);
+    return copy as T;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * Scoring off the main thread: a fixed set of worker threads, each holding ONNX Runtime sessions, so that a
+ * long `run` (synchronous native work) no longer stops the event loop of the process that serves HTTP or
+ * renews queue locks.
+ *
+ * - A request goes to an idle thread, preferably one that already holds its model; a thread gets a model's
+ *   bytes once (the pool remembers what each thread holds and tells it which least recently used models to
+ *   drop beyond `sessionsPerThread`).
+ * - The batch's typed arrays are transferred, not copied (string cells are copied by structured clone);
+ *   predictions come back the same way.
+ * - When every thread is busy, requests wait in a bounded queue; a full queue refuses at once.
+ * - A thread that dies (a native crash, out of memory) fails only the request it held and is replaced; a
+ *   thread that cannot even start three times in a row breaks the pool, which then refuses everything.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import { fromWireError, Transfer } from './pool-protocol.js';
+import type { FromThread, ScoreRequest, ThreadConfig, ToThread } from './pool-protocol.js';
+import type { BatchPredictions, ModelSchema } from './types.js';
+
+export interface ScoringPoolOptions {
+  /** Worker threads; size to cores / processes (each run may use intraOpNumThreads more). */
+  threads: number;
+  /** ONNX Runtime threads per run inside each worker thread. Default 1. */
+  intraOpNumThreads?: number;
+  /** Requests that may wait for a thread; one more is refused with `queue_full`. Default 64. */
+  maxQueue?: number;
+  /** Models each thread keeps loaded; the least recently used is released beyond that. Default 8. */
+  sessionsPerThread?: number;
+  /** V8 heap limits of each thread (a thread that exceeds them dies and is replaced). */
+  resourceLimits?: ResourceLimits;
+  /** The thread's script; default the compiled scoring-worker.js of this package. */
+  workerUrl?: URL;
+}
+
+/** A model as the pool needs it: its identity, its schema, and where its prepared bytes come from. */
+export interface PoolModel {
+  sha256: string;
+  schema: ModelSchema;
+  /** Called when a thread needs the model and no other load of it is under way; bytes are checked against sha256. */
+  loadBytes: () => Promise<Uint8Array>;
+}
+
+export type ScoringPoolErrorCode = 'queue_full' | 'closed' | 'thread_crashed' | 'pool_broken';
+
+export class ScoringPoolError extends Error {
+  constructor(
+    readonly code: ScoringPoolErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ScoringPoolError';
+  }
+}
+
+export interface ScoringPoolStats {
+  threads: number;
+  busy: number;
+  queued: number;
+  /** Threads started to replace ones that died. */
+  restarts: number;
+}
+
+interface Pending {
+  model: PoolModel;
+  batch: RecordBatch;
+  targets: ColumnTarget[];
+  resolve: (p: BatchPredictions) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  /** The request this thread is working on (or loading bytes for). */
+  busy: (Pending & { id: number }) | null;
+  /** Models the thread holds, least recently used first. */
+  loaded: Map<string, true>;
+  /** The last error the thread reported before dying. */
+  lastError: Error | null;
+  exited: boolean;
+}
+
+/** Resolved from src/ (tests, through vitest) and from dist/ alike: the compiled worker is always in dist/. */
+const DEFAULT_WORKER_URL = new URL('../dist/scoring-worker.js', import.meta.url);
+const MAX_START_FAILURES = 3;
+const CLOSE_GRACE_MS = 10_000;
+
+export class ScoringPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly loads = new Map<string, Promise<Uint8Array>>();
+  private readonly opts: Required<Omit<ScoringPoolOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
+  private nextId = 1;
+  private closing = false;
+  private broken: Error | null = null;
+  private startFailures = 0;
+  private restarts = 0;
+  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(options: ScoringPoolOptions) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new TypeError('ScoringPool: threads must be a positive integer.');
+    this.opts = {
+      intraOpNumThreads: 1,
+      maxQueue: 64,
+      sessionsPerThread: 8,
+      workerUrl: DEFAULT_WORKER_URL,
+      ...options,
+    };
+    if (!existsSync(fileURLToPath(this.opts.workerUrl))) {
+      throw new Error(`ScoringPool: ${fileURLToPath(this.opts.workerUrl)} does not exist; build the workspace first (npx tsc -b).`);
+    }
+    for (let i = 0; i < options.threads; i++) this.slots.push(this.start());
+  }
+
+  /**
+   * Scores a batch on a thread: the same result, bit for bit, as ScoringSession.score in this thread.
+   * The batch's typed arrays are transferred to the thread, so they are empty (detached) once this is called.
+   */
+  score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
+    if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
+    if (this.broken) return Promise.reject(this.brokenError());
+    if (this.queue.length >= this.opts.maxQueue && !this.slots.some((s) => s.ready && !s.busy)) {
+      return Promise.reject(
+        new ScoringPoolError(
+          'queue_full',
+          `All ${this.slots.length} scoring threads are busy and ${this.queue.length} requests are waiting; try again shortly.`,
+        ),
+      );
+    }
+    const result = new Promise<BatchPredictions>((resolve, reject) => {
+      this.queue.push({ model, batch, targets, resolve, reject });
+      this.pump();
+    });
+    // close() waits for what was accepted; it must not wait on a rejection nobody handles here.
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return result;
+  }
+
+  /** Resolves once every thread has started (ONNX Runtime loaded); rejects if the pool broke instead. */
+  ready(): Promise<void> {
+    if (this.broken) return Promise.reject(this.brokenError());
+    if (this.slots.every((s) => s.ready)) return Promise.resolve();
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  get stats(): ScoringPoolStats {
+    return {
+      threads: this.slots.length,
+      busy: this.slots.filter((s) => s.busy).length,
+      queued: this.queue.length,
+      restarts: this.restarts,
+    };
+  }
+
+  /** Refuses waiting requests, lets the ones in progress finish, then ends every thread. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      for (const p of this.queue.splice(0))
+        p.reject(new ScoringPoolError('closed', 'The scoring pool was closed before this request ran.'));
+      for (const w of this.readyWaiters.splice(0)) w.reject(new ScoringPoolError('closed', 'The scoring pool was closed.'));
+      this.closed = this.endThreads();
+    }
+    return this.closed;
+  }
+
+  private closed: Promise<void> = Promise.resolve();
+
+  private async endThreads(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        if (slot.exited) return;
+        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+        slot.worker.postMessage({ type: 'close' } satisfies ToThread);
+        await Promise.race([exited, grace]);
+        if (!slot.exited) await slot.worker.terminate();
+      }),
+    );
+    clearTimeout(timer);
+  }
+
+  // --- threads --------------------------------------------------------------------------------------------
+
+  private start(): Slot {
+    const config: ThreadConfig = { intraOpNumThreads: this.opts.intraOpNumThreads };
+    const worker = new Worker(this.opts.workerUrl, {
+      workerData: config,
+      ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+    });
+    const slot: Slot = { worker, ready: false, busy: null, loaded: new Map(), lastError: null, exited: false };
+    worker.on('message', (m: FromThread) => this.onMessage(slot, m));
+    worker.on('error', (err) => {
+      slot.lastError = err;
+    });
+    worker.on('exit', (code) => this.onExit(slot, code));
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: FromThread): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.startFailures = 0;
+      if (this.slots.every((s) => s.ready)) for (const w of this.readyWaiters.splice(0)) w.resolve();
+      this.pump();
+      return;
+    }
+    const job = slot.busy;
+    if (!job || job.id !== m.id) return; // cannot happen: one request per thread at a time
+    slot.busy = null;
+    if (m.type === 'result') {
+      job.resolve(m.predictions);
+    } else {
+      if (!m.loaded) slot.loaded.delete(job.model.sha256);
+      job.reject(fromWireError(m.error));
+    }
+    this.pump();
+  }
+
+  private onExit(slot: Slot, code: number): void {
+    slot.exited = true;
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    const why = slot.lastError ? `: ${slot.lastError.message}` : ` with exit code ${code}`;
+    if (slot.busy) {
+      slot.busy.reject(
+        this.closing
+          ? new ScoringPoolError('closed', 'The scoring pool was closed before this request ran.')
+          : new ScoringPoolError('thread_crashed', `The scoring thread died while scoring this batch${why}. The batch can be retried.`),
+      );
+      slot.busy = null;
+    }
+    if (this.closing) return;
+    if (!slot.ready) {
+      this.startFailures++;
+      if (this.startFailures >= MAX_START_FAILURES) {
+        this.broken = new Error(`scoring threads fail to start${why}`);
+        for (const p of this.queue.splice(0)) p.reject(this.brokenError());
+        for (const w of this.readyWaiters.splice(0)) w.reject(this.brokenError());
+        return;
+      }
+    }
+    this.restarts++;
+    this.slots[index] = this.start();
+  }
+
+  private brokenError(): ScoringPoolError {
+    return new ScoringPoolError('pool_broken', `The scoring pool stopped: ${this.broken?.message ?? 'unknown error'}.`);
+  }
+
+  // --- dispatch -------------------------------------------------------------------------------------------
+
+  /** Hands waiting requests to idle threads, oldest request first, preferring a thread that holds its model. */
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closing) {
+      const idle = this.slots.filter((s) => s.ready && !s.busy);
+      if (idle.length === 0) return;
+      const next = this.queue.shift()!;
+      const slot = idle.find((s) => s.loaded.has(next.model.sha256)) ?? idle.reduce((a, b) => (b.loaded.size < a.loaded.size ? b : a));
+      void this.dispatch(slot, next);
+    }
+  }
+
+  private async dispatch(slot: Slot, job: Pending): Promise<void> {
+    const id = this.nextId++;
+    slot.busy = { ...job, id };
+    const { sha256 } = job.model;
+    let load: ScoreRequest['load'] = null;
+    const evict: string[] = [];
+    try {
+      if (slot.loaded.has(sha256)) {
+        slot.loaded.delete(sha256); // most recently used last
+      } else {
+        load = { bytes: await this.bytes(job.model), schema: job.model.schema };
+        if (slot.busy?.id !== id) return; // the thread died while the bytes were loading; the request was failed
+        while (slot.loaded.size >= this.opts.sessionsPerThread) {
+          const oldest = slot.loaded.keys().next().value!;
+          slot.loaded.delete(oldest);
+          evict.push(oldest);
+        }
+      }
+      slot.loaded.set(sha256, true);
+      const transfer = new Transfer();
+      const data = job.batch.data.map((d) => transfer.add(d));
+      const message: ScoreRequest = {
+        type: 'score',
+        id,
+        sha256,
+        load,
+        evict,
+        firstRow: job.batch.firstRow,
+        count: job.batch.count,
+        data,
+        targets: job.targets,
+      };
+      slot.worker.postMessage(message satisfies ToThread, transfer.list);
+    } catch (e) {
+      if (slot.busy?.id === id) slot.busy = null;
+      job.reject(e instanceof Error ? e : new Error(String(e)));
+      this.pump();
+    }
+  }
+
+  /** A model's bytes, loaded once however many threads want them at the same time. */
+  private bytes(model: PoolModel): Promise<Uint8Array> {
+    const running = this.loads.get(model.sha256);
+    if (running) return running;
+    const loading = model.loadBytes().finally(() => this.loads.delete(model.sha256));
+    this.loads.set(model.sha256, loading);
+    return loading;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The worker-thread scoring pool, on the example models with their data: the same bits as scoring in this
+ * thread, models sent once per thread, a bounded queue, threads that die replaced, and the main thread's
+ * event loop free while the threads score.
+ * The pool runs the compiled worker (dist/scoring-worker.js): `npx tsc -b` first, as `npm test` does.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelError, planColumns, prepareModel, ScoringPool, ScoringPoolError, ScoringSession } from '../src/index.js';
+import type { BatchPredictions, PoolModel, PreparedModel } from '../src/index.js';
+import { makeBatch, modelBytes, readCsv } from './helpers.js';
+
+interface Example {
+  model: string;
+  data: string;
+  features?: boolean;
+}
+const EXAMPLES: Example[] = [
+  { model: 'iris-logreg.onnx', data: 'iris.csv' },
+  { model: 'breast-cancer-rf.onnx', data: 'breast_cancer.csv', features: true },
+  { model: 'diabetes-gbr.onnx', data: 'diabetes.csv' },
+  { model: 'digits-mlp.onnx', data: 'digits.csv' },
+  { model: 'churn-pipeline.onnx', data: 'churn.csv' },
+];
+
+interface Loaded {
+  prepared: PreparedModel;
+  targets: ColumnTarget[];
+  rows: string[][];
+  /** A fresh batch each time: the pool detaches the typed arrays it is given. */
+  batch(rows?: string[][]): RecordBatch;
+  /** The model for the pool, counting how often its bytes are loaded. */
+  poolModel: PoolModel & { loads: number };
+}
+
+async function load(e: Example): Promise<Loaded> {
+  const csv = readCsv(e.data);
+  const prepared = await prepareModel(modelBytes(e.model), e.features ? { features: csv.header.slice(1) } : {});
+  const plan = planColumns(prepared.schema, csv.header);
+  if (!plan.ok) throw new Error(plan.message);
+  const poolModel = {
+    sha256: prepared.sha256,
+    schema: prepared.schema,
+    loads: 0,
+    async loadBytes() {
+      poolModel.loads++;
+      return prepared.bytes.slice();
+    },
+  };
+  return { prepared, targets: plan.targets, rows: csv.rows, batch: (rows = csv.rows) => makeBatch(plan.targets, rows), poolModel };
+}
+
+const bytesOf = (a: Float32Array | Float64Array | null) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : null);
+
+function expectIdentical(actual: BatchPredictions, expected: BatchPredictions): void {
+  expect(actual.count).toBe(expected.count);
+  expect(actual.labels).toEqual(expected.labels);
+  expect(bytesOf(actual.values)?.equals(bytesOf(expected.values)!) ?? expected.values === null).toBe(true);
+  expect(bytesOf(actual.probabilities)?.equals(bytesOf(expected.probabilities)!) ?? expected.probabilities === null).toBe(true);
+}
+
+let models: Loaded[];
+beforeAll(async () => {
+  models = await Promise.all(EXAMPLES.map(load));
+});
+
+describe('ScoringPool', () => {
+  let pool: ScoringPool;
+  beforeAll(async () => {
+    pool = new ScoringPool({ threads: 2 });
+    await pool.ready();
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('scores every example model bit for bit as ScoringSession does in this thread', async () => {
+    for (const m of models) {
+      const session = await ScoringSession.create(m.prepared.bytes, m.prepared.schema, { intraOpNumThreads: 1 });
+      const here = await session.score(m.batch(), m.targets);
+      await session.release();
+      const [a, b] = await Promise.all([pool.score(m.poolModel, m.batch(), m.targets), pool.score(m.poolModel, m.batch(), m.targets)]);
+      expectIdentical(a, here);
+      expectIdentical(b, here);
+      // A lone row too (ScoringSession pads it; the pool must give the same).
+      const single = await ScoringSession.create(m.prepared.bytes, m.prepared.schema, { intraOpNumThreads: 1 });
+      const one = await single.score(m.batch(m.rows.slice(7, 8)), m.targets);
+      await single.release();
+      expectIdentical(await pool.score(m.poolModel, m.batch(m.rows.slice(7, 8)), m.targets), one);
+    }
+  });
+
+  it('sends a model to a thread once, and transfers the batch instead of copying it', async () => {
+    const m = models.find((x) => x.prepared.schema.inputs.length === 1 && x.prepared.schema.inputs[0]!.type === 'float32')!;
+    const before = m.poolModel.loads;
+    const batch = m.batch();
+    const data = batch.data[0] as Float32Array;
+    expect(data.byteLength).toBeGreaterThan(0);
+    await pool.score(m.poolModel, batch, m.targets);
+    expect(data.byteLength).toBe(0); // detached: the thread has the buffer now
+    for (let i = 0; i < 6; i++) await pool.score(m.poolModel, m.batch(), m.targets);
+    expect(m.poolModel.loads).toBe(before); // both threads got it in the first test: no new load
+  });
+
+  it('reports errors as their own classes: a model that cannot load, bytes that do not match', async () => {
+    const m = models[0]!;
+    const broken: PoolModel = { sha256: 'f'.repeat(64), schema: m.prepared.schema, loadBytes: async () => m.prepared.bytes };
+    await expect(pool.score(broken, m.batch(), m.targets)).rejects.toThrow(/sha256 .* expected f{64}/);
+    const garbage = new Uint8Array([1, 2, 3]);
+    const { sha256Hex } = await import('../src/hash.js');
+    const bad: PoolModel = { sha256: sha256Hex(garbage), schema: m.prepared.schema, loadBytes: async () => garbage };
+    const e = await pool.score(bad, m.batch(), m.targets).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ModelError);
+    const wrongTargets = pool.score(m.poolModel, m.batch(), []);
+    await expect(wrongTargets).rejects.toBeInstanceOf(TypeError);
+    // The pool still works afterwards.
+    expect((await pool.score(m.poolModel, m.batch(), m.targets)).count).toBe(m.rows.length);
+  });
+
+  it("keeps the main thread's event loop running while threads score 3 x 10,000 rows", async () => {
+    const m = models.find((x) => x.prepared.schema.fixedBatch === null && x.poolModel.schema.task === 'classifier' && x.rows.length > 500)!;
+    const many = Array.from({ length: 10_000 }, (_, i) => m.rows[i % m.rows.length]!);
+    let turns = 0;
+    let spinning = true;
+    const spin = () => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const results = await Promise.all([0, 1, 2].map(() => pool.score(m.poolModel, m.batch(many), m.targets)));
+    spinning = false;
+    expect(results.map((r) => r.count)).toEqual([10_000, 10_000, 10_000]);
+    // Scoring in this thread would leave a turn or two between runs; off the thread the loop keeps turning.
+    expect(turns).toBeGreaterThan(50);
+  });
+});
+
+describe('ScoringPool limits and failures', () => {
+  it('queues when every thread is busy and refuses beyond maxQueue', async () => {
+    const pool = new ScoringPool({ threads: 1, maxQueue: 1 });
+    await pool.ready();
+    const m = models[0]!;
+    const first = pool.score(m.poolModel, m.batch(), m.targets);
+    const second = pool.score(m.poolModel, m.batch(), m.targets);
+    expect(pool.stats).toMatchObject({ threads: 1, busy: 1, queued: 1 });
+    const third = await pool.score(m.poolModel, m.batch(), m.targets).catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(ScoringPoolError);
+    expect((third as ScoringPoolError).code).toBe('queue_full');
+    expect((await first).count).toBe(m.rows.length);
+    expect((await second).count).toBe(m.rows.length);
+    await pool.close();
+  });
+
+  it('releases the least recently used model beyond sessionsPerThread and loads it again when needed', async () => {
+    const pool = new ScoringPool({ threads: 1, sessionsPerThread: 1 });
+    const [a, b] = [await load(EXAMPLES[0]!), await load(EXAMPLES[2]!)];
+    for (let i = 0; i < 3; i++) {
+      await pool.score(a.poolModel, a.batch(), a.targets);
+      await pool.score(b.poolModel, b.batch(), b.targets);
+    }
+    expect([a.poolModel.loads, b.poolModel.loads]).toEqual([3, 3]);
+    await pool.score(b.poolModel, b.batch(), b.targets);
+    expect(b.poolModel.loads).toBe(3);
+    await pool.close();
+  });
+
+  it('replaces a thread that dies, failing only the request it held', async () => {
+    // A thread with a small heap, given a batch of strings too large for it: V8 ends the thread.
+    const pool = new ScoringPool({ threads: 1, resourceLimits: { maxOldGenerationSizeMb: 12, maxYoungGenerationSizeMb: 2 } });
+    await pool.ready();
+    const churn = models.find((x) => x.prepared.schema.inputs.some((i) => i.type === 'string'))!;
+    const huge = Array.from({ length: 100_000 }, (_, i) => churn.rows[i % churn.rows.length]!.map((c) => `${c}${'-'.repeat(40)}`));
+    const doomed = pool.score(churn.poolModel, churn.batch(huge), churn.targets);
+    const after = pool.score(churn.poolModel, churn.batch(), churn.targets); // queued behind it
+    const e = await doomed.catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ScoringPoolError);
+    expect((e as ScoringPoolError).code).toBe('thread_crashed');
+    expect((e as Error).message).toMatch(/memory/);
+    expect((await after).count).toBe(churn.rows.length);
+    expect(pool.stats.restarts).toBe(1);
+    await pool.close();
+  });
+
+  it('breaks, saying why, when threads cannot start', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pool-'));
+    const script = path.join(dir, 'broken-worker.mjs');
+    writeFileSync(script, "throw new Error('cannot load the native module');\n");
+    const pool = new ScoringPool({ threads: 1, workerUrl: pathToFileURL(script) });
+    const e = await pool.ready().catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ScoringPoolError);
+    expect((e as ScoringPoolError).code).toBe('pool_broken');
+    expect((e as Error).message).toMatch(/cannot load the native module/);
+    await expect(pool.score(models[0]!.poolModel, models[0]!.batch(), models[0]!.targets)).rejects.toMatchObject({ code: 'pool_broken' });
+    await pool.close();
+  });
+
+  it('close() lets the scoring in progress finish, refuses the waiting ones and ends every thread', async () => {
+    const pool = new ScoringPool({ threads: 1 });
+    await pool.ready();
+    const m = models[0]!;
+    const running = pool.score(m.poolModel, m.batch(), m.targets);
+    const waiting = pool.score(m.poolModel, m.batch(), m.targets);
+    const closed = pool.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'closed' });
+    expect((await running).count).toBe(m.rows.length);
+    await closed;
+    await expect(pool.score(m.poolModel, m.batch(), m.targets)).rejects.toMatchObject({ code: 'closed' });
+  });
+});

@@ -1,0 +1,12 @@
+export { classifyAddress, isPublicAddress } from './address-class.js';
+export type { AddressClass } from './address-class.js';
+export { OutboundError } from './errors.js';
+export type { OutboundErrorCode } from './errors.js';
+export { compilePolicy } from './policy.js';
+export type { OutboundPolicy } from './policy.js';
+export { systemResolver } from './resolve.js';
+export type { ResolvedAddress, Resolver } from './resolve.js';
+export { checkUrl, safeFetch } from './safe-fetch.js';
+export type { OutboundResponse, SafeFetchOptions } from './safe-fetch.js';
+export { FileSourceError, openInside, resolveInside } from './file-source.js';
+export type { FileSourceErrorCode } from './file-source.js';

@@ -1,0 +1,157 @@
+/**
+ * Which URLs the server may request: the scheme, the host and every address the host resolves to.
+ */
+import ipaddr from 'ipaddr.js';
+import { classifyAddress, parseIp } from './address-class.js';
+import { displayUrl, OutboundError } from './errors.js';
+import { resolveHost } from './resolve.js';
+import type { Resolver, ResolvedAddress } from './resolve.js';
+
+export interface OutboundPolicy {
+  /**
+   * Hosts that may have non-public addresses (an internal webhook receiver, a file server on the LAN, tests):
+   * host names (exact, case-insensitive; `*.example.internal` for every subdomain of example.internal), IP
+   * addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). Empty: only public addresses are reached.
+   */
+  allowHosts: readonly string[];
+  /** `allowed-hosts-only`: plain http:// only for hosts in allowHosts, everything else needs https://. */
+  allowHttp: 'always' | 'allowed-hosts-only';
+}
+
+/** A policy checked once: its allowHosts split into names, suffixes and ranges. */
+export interface CompiledPolicy {
+  readonly policy: OutboundPolicy;
+  readonly names: ReadonlySet<string>;
+  readonly suffixes: readonly string[];
+  readonly ranges: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][];
+}
+
+const compiled = new WeakMap<OutboundPolicy, CompiledPolicy>();
+
+/** Validates a policy (a TypeError names a bad allowHosts entry); cached per policy object. */
+export function compilePolicy(policy: OutboundPolicy): CompiledPolicy {
+  const hit = compiled.get(policy);
+  if (hit) return hit;
+  if (policy.allowHttp !== 'always' && policy.allowHttp !== 'allowed-hosts-only') {
+    throw new TypeError(`allowHttp must be 'always' or 'allowed-hosts-only' (got ${JSON.stringify(policy.allowHttp)}).`);
+  }
+  const names = new Set<string>();
+  const suffixes: string[] = [];
+  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  for (const raw of policy.allowHosts) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    const ip = parseIp(entry);
+    if (ip) {
+      ranges.push([ip, ip.kind() === 'ipv4' ? 32 : 128]);
+    } else if (entry.includes('/')) {
+      if (!ipaddr.isValidCIDR(entry)) throw new TypeError(`allowHosts: "${raw}" is not a valid CIDR block (e.g. 10.0.0.0/8).`);
+      ranges.push(ipaddr.parseCIDR(entry));
+    } else if (entry.startsWith('*.') && isHostName(entry.slice(2))) {
+      suffixes.push(entry.slice(1));
+    } else if (isHostName(entry)) {
+      names.add(stripDot(entry));
+    } else {
+      throw new TypeError(`allowHosts: "${raw}" is neither a host name, an IP address nor a CIDR block.`);
+    }
+  }
+  const result: CompiledPolicy = { policy, names, suffixes, ranges };
+  compiled.set(policy, result);
+  return result;
+}
+
+const stripDot = (host: string) => (host.endsWith('.') ? host.slice(0, -1) : host);
+const isHostName = (s: string) => /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(s);
+
+function nameAllowed(p: CompiledPolicy, hostname: string): boolean {
+  const host = stripDot(hostname.toLowerCase());
+  return p.names.has(host) || p.suffixes.some((s) => host.endsWith(s));
+}
+
+function addressInRanges(p: CompiledPolicy, address: string): boolean {
+  const ip = parseIp(address);
+  if (!ip) return false;
+  // An IPv4-mapped IPv6 address is the IPv4 address, for ranges too.
+  const plain = ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip;
+  return p.ranges.some(([net, bits]) => net.kind() === plain.kind() && plain.match(net, bits));
+}
+
+/** A URL that passed the checks: where to connect, and the addresses the connection is pinned to. */
+export interface CheckedTarget {
+  url: URL;
+  /** Host name or IP literal as it appears in the URL, without IPv6 brackets. */
+  hostname: string;
+  port: number;
+  /** Every address the host resolved to (the literal itself for an IP host); all of them passed. */
+  addresses: ResolvedAddress[];
+}
+
+/** Parses a URL and applies the scheme rule that does not need DNS. */
+export function parseTarget(raw: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    // Quoted for the user, with anything that may be a user name and password left out.
+    const shown = String(raw)
+      .slice(0, 200)
+      .replace(/\/\/[^/@\s]*@/, '//…@');
+    throw new OutboundError('invalid_url', `"${shown}" is not a valid absolute URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new OutboundError('scheme_not_allowed', `Only http:// and https:// URLs can be requested (got ${url.protocol}//).`, {
+      url: displayUrl(url),
+    });
+  }
+  if (url.username || url.password) {
+    throw new OutboundError('invalid_url', 'The URL must not carry a user name or password; send credentials in a header instead.', {
+      url: displayUrl(url),
+    });
+  }
+  if (url.hostname === '') throw new OutboundError('invalid_url', `"${displayUrl(url)}" has no host.`);
+  return url;
+}
+
+/**
+ * Checks scheme, host and every resolved address of a URL against the policy. A refused address says
+ * only that: which class it was, or that the name resolved at all to something internal, is not told.
+ */
+export async function checkTarget(
+  raw: string | URL,
+  policy: OutboundPolicy,
+  opts: { resolver?: Resolver | undefined; signal: AbortSignal },
+): Promise<CheckedTarget> {
+  const p = compilePolicy(policy);
+  const url = parseTarget(raw);
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const literal = parseIp(hostname);
+  const addresses: ResolvedAddress[] = literal
+    ? [{ address: hostname, family: literal.kind() === 'ipv4' ? 4 : 6 }]
+    : await resolveHost(hostname, url, opts);
+  const named = !literal && nameAllowed(p, hostname);
+  const refused = () =>
+    new OutboundError('address_not_allowed', `The address of ${url.hostname} is not allowed.`, { url: displayUrl(url) });
+  for (const a of addresses) {
+    let cls: string;
+    try {
+      cls = classifyAddress(a.address);
+    } catch {
+      throw refused();
+    }
+    if (cls !== 'public' && !named && !addressInRanges(p, a.address)) throw refused();
+  }
+  if (url.protocol === 'http:' && p.policy.allowHttp === 'allowed-hosts-only') {
+    const allowed = named || addresses.every((a) => addressInRanges(p, a.address));
+    if (!allowed) {
+      throw new OutboundError(
+        'scheme_not_allowed',
+        `Use https:// for ${url.host}: plain http:// is only allowed for the configured hosts.`,
+        {
+          url: displayUrl(url),
+        },
+      );
+    }
+  }
+  return { url, hostname, port, addresses };
+}
