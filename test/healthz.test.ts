@@ -2,7 +2,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Platform, PG_BASE, REDIS_BASE, sleep } from './support/platform.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
-/** /healthz names the dependency that is down, and recovers by itself when it is back. */
+/**
+ * /healthz names the dependency that is down (and nothing more: the reason is in the log, not in an answer
+ * anyone can read), and recovers by itself when it is back.
+ */
 let platform: Platform;
 const pgProxy = new TcpProxy(new URL(PG_BASE).hostname, Number(new URL(PG_BASE).port || 5432));
 const redisProxy = new TcpProxy(new URL(REDIS_BASE).hostname, Number(new URL(REDIS_BASE).port || 6379));
@@ -41,7 +44,7 @@ it('reports Redis down while it is down, then recovers', async () => {
   await redisProxy.cut();
   const down = await until((h) => h.status === 503);
   expect(down.body.checks.postgres).toBe('ok');
-  expect(down.body.checks.redis).toMatch(/^down/);
+  expect(down.body.checks.redis).toBe('down');
   await redisProxy.restore();
   const up = await until((h) => h.status === 200);
   expect(up.body.checks).toEqual({ postgres: 'ok', redis: 'ok' });
@@ -51,7 +54,7 @@ it('reports PostgreSQL down while it is down, then recovers', async () => {
   await pgProxy.cut();
   const down = await until((h) => h.status === 503);
   expect(down.body.checks.redis).toBe('ok');
-  expect(down.body.checks.postgres).toMatch(/^down/);
+  expect(down.body.checks.postgres).toBe('down');
   await pgProxy.restore();
   const up = await until((h) => h.status === 200);
   expect(up.body.checks).toEqual({ postgres: 'ok', redis: 'ok' });

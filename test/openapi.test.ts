@@ -22,7 +22,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const checked = new Set<string>();
 
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1 }).start();
+  platform = await new Platform({ workers: 1, env: { SCHEDULE_SOURCE_DIRS: path.join(examples, 'data') } }).start();
   const res = await fetch(platform.url('/api/openapi.json'));
   expect(res.status).toBe(200);
   doc = await res.json();
@@ -202,7 +202,7 @@ describe('real responses match the document', () => {
     await conforms('get', '/admin', await fetch(platform.url('/admin'), { headers: admin }));
     await conforms('get', '/admin', await fetch(platform.url('/admin'), { headers: { accept: 'text/html' }, redirect: 'manual' }));
     await conforms('get', '/admin/login', await fetch(platform.url('/admin/login')));
-    for (const p of ['/admin/logout', '/admin/schedules', '/admin/schedules/{name}/delete']) {
+    for (const p of ['/admin/logout', '/admin/sessions/end-all', '/admin/schedules', '/admin/schedules/{name}/delete']) {
       await conforms('post', p, await fetch(platform.url(p.replace('{name}', 'x')), { method: 'POST', redirect: 'manual' }));
     }
     await conforms('get', '/admin/queues', await fetch(platform.url('/admin/queues'), { headers: admin }));

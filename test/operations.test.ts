@@ -13,6 +13,7 @@ import { submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, REDIS_BASE, repoRoot, sleep } from './support/platform.js';
 import { TestSmtp } from './support/smtp.js';
 import { startWebApp } from './support/web-app.js';
+import { cookiesOf, cookieValue, signIn as signInAs } from './support/admin.js';
 
 /**
  * What the people who run batchcast use: /admin (bearer or signed session cookie, CSRF), bull-board under
@@ -31,7 +32,7 @@ beforeAll(async () => {
   platform = await new Platform({
     workers: 1,
     smtpPort: await smtp.start(),
-    env: { LOG_LEVEL: 'info', SCHEDULE_SOURCE_DIRS: `${path.join(examples, 'data')},${sources}` },
+    env: { LOG_LEVEL: 'info', SCHEDULE_SOURCE_DIRS: `${path.join(examples, 'data')},${sources}`, SCHEDULE_SOURCE_HOSTS: '127.0.0.1' },
   }).start();
 });
 afterAll(async () => {
@@ -49,31 +50,7 @@ async function runJob(file: string | Buffer, opts: { email?: string; filename?: 
   return { id: body.id, token: new URL(body.links.self, platform.baseUrl).searchParams.get('token')! };
 }
 
-const cookiesOf = (res: Response): string[] => res.headers.getSetCookie();
-const cookieValue = (set: string[], name: string): string | undefined =>
-  set
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
-
-/** Signs in through the form as a browser would; returns the session cookie and the page's CSRF token. */
-async function signIn(headers: Record<string, string> = {}): Promise<{ cookie: string; csrf: string; setCookie: string }> {
-  const form = await fetch(platform.url('/admin/login?next=/admin'), { headers });
-  const loginCsrf = cookieValue(cookiesOf(form), 'bc_login_csrf')!;
-  const field = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(platform.url('/admin/login'), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...headers, cookie: `bc_login_csrf=${loginCsrf}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: field, token: ADMIN_TOKEN, next: '/admin' }),
-  });
-  expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe('/admin');
-  const setCookie = cookiesOf(res).find((c) => c.startsWith('bc_admin='))!;
-  const cookie = `bc_admin=${cookieValue([setCookie], 'bc_admin')}`;
-  const page = await (await fetch(platform.url('/admin'), { headers: { cookie } })).text();
-  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, setCookie };
-}
+const signIn = (headers: Record<string, string> = {}) => signInAs(platform, headers);
 
 describe('/admin', () => {
   let job: { id: string; token: string };
@@ -440,7 +417,7 @@ describe('scheduled batch runs', () => {
     const [failed] = await jobsOf('vanishing');
     expect(failed).toMatchObject({ status: 'failed' });
     const overview = await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json();
-    expect(overview.jobs.find((j: { id: string }) => j.id === failed!.id).error).toMatch(/could not read .*vanishing\.csv.*no such file/);
+    expect(overview.jobs.find((j: { id: string }) => j.id === failed!.id).error).toMatch(/could not read .*vanishing\.csv.*is no file/);
   });
 
   it('reads an http(s) source (a loopback server here)', async () => {

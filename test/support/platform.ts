@@ -83,6 +83,8 @@ export class Platform {
       ADMIN_TOKEN,
       WORKERS: String(this.opts.workers ?? 1),
       RECONCILE_INTERVAL_MS: '2000',
+      // PORT+1 may belong to another test's platform: the loopback outbox is opted into by the tests that use it.
+      DEV_OUTBOX_PORT: 'off',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       ...(this.opts.smtpPort ? { SMTP_URL: `smtp://127.0.0.1:${this.opts.smtpPort}` } : {}),
       ...(this.opts.env ?? {}),

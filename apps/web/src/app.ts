@@ -6,6 +6,7 @@ import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
 import { admin } from './routes/admin.js';
 import { rateLimits } from './http/rate-limits.js';
+import { stalledBodyGuard } from './http/stalled-body.js';
 import { health } from './routes/health.js';
 import { jobInsights } from './routes/job-insights.js';
 import { jobsApi } from './routes/jobs-api.js';
@@ -26,9 +27,17 @@ export function createApp(ctx: WebContext): Express {
   app.set('trust proxy', 'loopback');
   app.use(helmet());
   app.use('/static', express.static(publicDir, { maxAge: ctx.config.env === 'production' ? '1h' : 0 }));
-  // Before the body parser: a client over its limit is refused before its body is read.
+  // Before the body parsers: a client over its limit is refused before its body is read, and a body that
+  // trickles in is cut off.
   app.use(rateLimits(ctx.config));
-  app.use(express.json({ limit: '20mb' }));
+  app.use(stalledBodyGuard({ windowMs: ctx.config.abuse.bodyStallMs, minBytes: 1024 }));
+  // JSON bodies everywhere but the real-time endpoint, whose body goes through its own bounded reader.
+  app.use(
+    express.json({
+      limit: '1mb',
+      type: (req) => /\bjson\b/.test(req.headers['content-type'] ?? '') && !/\/predict\/?$/.test(req.url ?? ''),
+    }),
+  );
   app.use(health(ctx));
   app.use(pages(ctx));
   app.use(jobsApi(ctx));

@@ -1,6 +1,7 @@
 import { createBlobStore } from '@batchcast/blob';
 import type { Config } from '@batchcast/config';
 import { createPool } from '@batchcast/db';
+import { ScoringPool } from '@batchcast/inference';
 import type { JobsContext } from '@batchcast/jobs';
 import type { Logger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
@@ -33,5 +34,7 @@ export function openWebContext(config: Config, log: Logger, onClose: (name: stri
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, dataDir: config.storage.dataDir });
   onClose('mailer', () => mailer.close());
   const blobs = createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool });
-  return { config, jobs: { config, pool, blobs, queue: producer, mailer, log }, redis, producer, log };
+  const realtime = new ScoringPool({ threads: config.predict.threads });
+  onClose('real-time scoring threads', () => realtime.close());
+  return { config, jobs: { config, pool, blobs, queue: producer, mailer, log, realtime }, redis, producer, log };
 }

@@ -4,6 +4,7 @@ import { boot } from '@batchcast/runtime';
 import { createApp } from './app.js';
 import { openWebContext } from './context.js';
 import { serverTimeouts } from './http/timeouts.js';
+import { devOutboxApp } from './routes/outbox.js';
 
 /**
  * The web process: the HTTP API and the pages. Migrations and the example models are setup's business
@@ -31,6 +32,15 @@ boot(
     server.headersTimeout = timeouts.headersTimeoutMs;
     server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
     server.setTimeout(timeouts.idleTimeoutMs);
+
+    const outboxPort = config.devOutbox.port;
+    if (outboxPort !== null) {
+      // A convenience for development: a port that is taken only means no loopback outbox, not no server.
+      const devServer = devOutboxApp(ctx).listen(outboxPort, '127.0.0.1');
+      devServer.on('listening', () => log.info({ url: `http://127.0.0.1:${outboxPort}/` }, 'development outbox (this machine only)'));
+      devServer.on('error', (err) => log.warn({ port: outboxPort, err: err.message }, 'development outbox not served'));
+      rt.onShutdown('development outbox', () => new Promise<void>((resolve) => devServer.close(() => resolve())));
+    }
   },
   { graceMs: 10_000 },
 );

@@ -33,8 +33,14 @@ export interface Config {
   log: { level: Env['LOG_LEVEL'] };
   /** /metrics without the admin token. */
   metrics: { public: boolean };
-  /** Directories scheduled runs may read files from; null: any absolute path the processes can read. */
-  schedules: { sourceDirs: string[] | null };
+  /** What scheduled runs may read: files in these directories (null: none), URLs on these hosts (empty: none). */
+  schedules: { sourceDirs: string[] | null; sourceHosts: string[]; fetchTimeoutMs: number };
+  /** Abuse limits that are not per-endpoint request rates. */
+  abuse: { emailsPerAddressPerHour: number; adminFailuresPer15Minutes: number; bodyStallMs: number };
+  /** Real-time predictions: worker threads in the web process. */
+  predict: { threads: number };
+  /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
+  devOutbox: { port: number | null };
 }
 
 export class ConfigError extends Error {
@@ -89,7 +95,19 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metrics: { public: e.METRICS_PUBLIC },
     schedules: {
       sourceDirs: e.SCHEDULE_SOURCE_DIRS ? e.SCHEDULE_SOURCE_DIRS.split(',').map((d) => path.resolve(d.trim())) : null,
+      sourceHosts: (e.SCHEDULE_SOURCE_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+      fetchTimeoutMs: e.SCHEDULE_FETCH_TIMEOUT_MS,
     },
+    abuse: {
+      emailsPerAddressPerHour: e.EMAILS_PER_ADDRESS_PER_HOUR,
+      adminFailuresPer15Minutes: e.ADMIN_FAILURES_PER_15_MINUTES,
+      bodyStallMs: e.BODY_STALL_MS,
+    },
+    predict: { threads: e.PREDICT_THREADS },
+    devOutbox: { port: e.SMTP_URL || e.DEV_OUTBOX_PORT === 'off' ? null : (e.DEV_OUTBOX_PORT ?? (e.PORT === 0 ? null : e.PORT + 1)) },
   };
 }
 

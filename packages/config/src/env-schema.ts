@@ -1,6 +1,21 @@
 import os from 'node:os';
 import { z } from 'zod';
 
+/**
+ * Admin tokens copied from examples and templates, or typed to get past a length check: anyone could guess
+ * them, so they are refused like a missing token would be (admin disabled) — only louder.
+ */
+export function isPlaceholderToken(token: string): boolean {
+  const t = token.trim().toLowerCase();
+  if (
+    /change[-_ ]?me|changeit|replace[-_ ]?me|placeholder|example|your[-_ ]?(admin|secret|token)|^(admin|secret|token|password)[-_]?/.test(t)
+  )
+    return true;
+  if (/^(.)\1+$/.test(t) || /^(0123456789|1234567890|abcdefghij)/.test(t)) return true;
+  // Too few different characters to be random (e.g. "aaaaaaaabbbbbbbb", "1212121212121212").
+  return new Set(t).size < 6;
+}
+
 /** Whole numbers from the environment; an empty string counts as "not set". */
 const int = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min));
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -37,7 +52,15 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   /** Where uploads live: fs (DATA_DIR; one host or a shared volume) or postgres (any host that reaches PostgreSQL). */
   BLOB_STORE: z.enum(['fs', 'postgres']).default('fs'),
-  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ADMIN_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .refine((v) => !isPlaceholderToken(v), {
+        message: 'is a placeholder anyone could guess; use a long random string, e.g. from `openssl rand -base64 24`',
+      })
+      .optional(),
+  ),
   WORKERS: int(1).default(os.availableParallelism()),
   INFERENCE_THREADS: int(1).optional(),
   CHUNK_ROWS: int(1).default(100_000),
@@ -60,7 +83,7 @@ export const envSchema = z.object({
       z.enum(['true', 'false', '1', '0']).default('false'),
     )
     .transform((v) => v === 'true' || v === '1'),
-  /** Directories scheduled runs may read files from (comma-separated absolute paths); unset: any absolute path. */
+  /** Directories scheduled runs may read files from (comma-separated absolute paths); unset: no file sources at all. */
   SCHEDULE_SOURCE_DIRS: optionalString.pipe(
     z
       .string()
@@ -68,6 +91,23 @@ export const envSchema = z.object({
         message: 'must be absolute directory paths, separated by commas',
       })
       .optional(),
+  ),
+  /** Hosts (names, *.suffixes, IPs, CIDRs) scheduled runs may fetch URLs from; unset: no URL sources at all. */
+  SCHEDULE_SOURCE_HOSTS: optionalString,
+  /** Total time one fetch of a schedule's URL may take (DNS, connect, redirects, the whole body). */
+  SCHEDULE_FETCH_TIMEOUT_MS: int(1000).default(10 * 60_000),
+  /** Emails one address may be sent per hour; an upload asking for more is refused (429) before it is stored. */
+  EMAILS_PER_ADDRESS_PER_HOUR: int(1).default(20),
+  /** Wrong admin tokens one client may present per 15 minutes before it gets 429s. */
+  ADMIN_FAILURES_PER_15_MINUTES: int(1).default(10),
+  /** A request body must bring at least 1 KiB in every window this long, or it is cut off (408). */
+  BODY_STALL_MS: int(1000).default(20_000),
+  /** Worker threads that run real-time predictions in the web process, off its event loop. */
+  PREDICT_THREADS: int(1).default(1),
+  /** Development outbox on a loopback-only port (no SMTP_URL): default PORT+1; `off` for none. */
+  DEV_OUTBOX_PORT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.union([z.literal('off'), z.coerce.number().int().min(1).max(65535)]).optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -43,8 +43,10 @@ const seeOther = (description: string): ResponseConfig => ({
 });
 const multipart = (schema: z.ZodType) => ({ required: true, content: { 'multipart/form-data': { schema } } });
 
+/** Registers a route; admin routes also answer 429 to a client that guessed the admin token wrong too often. */
 function route(config: RouteConfig): void {
-  registry.registerPath(config);
+  const admin = config.security?.some((s) => 'adminBearer' in s) ?? false;
+  registry.registerPath(admin && !config.responses[429] ? { ...config, responses: { ...config.responses, ...errors(429) } } : config);
 }
 
 // Pages
@@ -283,6 +285,15 @@ route({
   path: '/admin/logout',
   operationId: 'adminLogout',
   summary: 'Sign out (ends the session cookie)',
+  tags: ['admin'],
+  security: adminSecurity,
+  responses: { 303: seeOther('To the sign-in form.'), ...errors(401, 403) },
+});
+route({
+  method: 'post',
+  path: '/admin/sessions/end-all',
+  operationId: 'adminEndAllSessions',
+  summary: 'Sign out everywhere: every admin session ends now (the admin token stays valid)',
   tags: ['admin'],
   security: adminSecurity,
   responses: { 303: seeOther('To the sign-in form.'), ...errors(401, 403) },

@@ -1,5 +1,6 @@
 import type { BlobStore } from '@batchcast/blob';
 import type { Config } from '@batchcast/config';
+import type { ScoringPool } from '@batchcast/inference';
 import type { Pool } from '@batchcast/db';
 import type { Logger } from '@batchcast/log';
 import type { Mailer } from '@batchcast/mail';
@@ -31,4 +32,9 @@ export interface JobsContext {
   queue: WorkQueue;
   mailer: Mailer;
   log: Logger;
+  /**
+   * Worker threads for real-time predictions (the web process): a model run there never blocks the event loop
+   * that answers uploads, pages and health checks. Without it, predictions run in this thread.
+   */
+  realtime?: ScoringPool;
 }

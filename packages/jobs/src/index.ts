@@ -4,6 +4,13 @@
  * results, real-time predictions and schedules. It raises DomainErrors that know nothing of HTTP; apps/web
  * and apps/worker are thin adapters around it.
  */
+export {
+  type AdminSessionRef,
+  adminSessionIsLive,
+  currentAdminEpoch,
+  endAdminSession,
+  endAllAdminSessions,
+} from './access/admin-sessions.js';
 export { openJob } from './access/open-job.js';
 export type { JobsContext, WorkQueue } from './context.js';
 export { parseEmail } from './email-address.js';

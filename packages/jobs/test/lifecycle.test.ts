@@ -9,6 +9,7 @@ import {
   DomainError,
   expireJobs,
   finaliseJob,
+  jobSummary,
   type Job,
   loadJob,
   notifyOwner,
@@ -142,6 +143,16 @@ describe('cancelling', () => {
     expect((again as DomainError).code).toBe('already_finished');
     await finaliseJob(ctx, job.id); // the finaliser leaves a cancelled job alone
     expect((await loadJob(ctx.pool, job.id))!.status).toBe('cancelled');
+  });
+
+  it('shows no results in the summary of a job cancelled part-way: they are not kept', async () => {
+    const created = await upload(await iris());
+    await scoreChunk(ctx, created.id, 0); // 40 rows scored, then the owner cancels
+    const cancelled = await cancelJob(ctx, (await loadJob(ctx.pool, created.id))!);
+    const summary = await jobSummary(ctx, cancelled);
+    expect(summary.rows.processed).toBe(40);
+    expect(summary.preview.rows).toEqual([]);
+    expect(summary.classCounts).toBeUndefined();
   });
 });
 

@@ -94,3 +94,31 @@ describe('a run', () => {
     });
   });
 });
+
+describe('sources', () => {
+  it('refuses files outside the configured directories, through symlinks too, and every file when none is configured', async () => {
+    const { symlink } = await import('node:fs/promises');
+    await symlink('/etc/passwd', path.join(sources, 'passwd.csv'));
+    for (const source of ['/etc/passwd', path.join(sources, 'passwd.csv'), path.join(sources, '..', 'x.csv'), '/proc/self/environ']) {
+      const err = await createSchedule(ctx, { ...base(), name: 'sneaky', source }).catch((e: DomainError) => e);
+      expect((err as DomainError).code, source).toMatch(/^source_(not_allowed|unreadable)$|^invalid_source$/);
+      expect((err as DomainError).message, source).not.toContain('root:');
+    }
+    const { ctx: closed, close: closeClosed } = await testContext();
+    try {
+      const err = await createSchedule(closed, { ...base(), name: 'no-dirs' }).catch((e: DomainError) => e);
+      expect((err as DomainError).code).toBe('source_not_allowed');
+      expect((err as DomainError).message).toContain('SCHEDULE_SOURCE_DIRS');
+    } finally {
+      await closeClosed();
+    }
+  });
+
+  it('refuses URLs on hosts that are not listed, before any request', async () => {
+    for (const source of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:1/x.csv', 'https://exports.example.com/x.csv']) {
+      const err = await createSchedule(ctx, { ...base(), name: 'web', source }).catch((e: DomainError) => e);
+      expect((err as DomainError).code, source).toBe('source_not_allowed');
+      expect((err as DomainError).message, source).toContain('SCHEDULE_SOURCE_HOSTS');
+    }
+  });
+});

@@ -8,6 +8,8 @@ export type OutboundErrorCode =
   | 'invalid_url'
   | 'scheme_not_allowed'
   | 'address_not_allowed'
+  /** The policy lists the hosts that may be requested (reach: listed-only), and this is not one of them. */
+  | 'host_not_allowed'
   | 'dns_failed'
   | 'connect_failed'
   | 'tls_failed'

@@ -16,6 +16,11 @@ export interface OutboundPolicy {
   allowHosts: readonly string[];
   /** `allowed-hosts-only`: plain http:// only for hosts in allowHosts, everything else needs https://. */
   allowHttp: 'always' | 'allowed-hosts-only';
+  /**
+   * `listed-only`: only hosts in allowHosts may be requested at all, on every redirect too (schedule sources:
+   * an admin names the servers exports come from). Default `public-or-listed`: any public host, plus those listed.
+   */
+  reach?: 'public-or-listed' | 'listed-only';
 }
 
 /** A policy checked once: its allowHosts split into names, suffixes and ranges. */
@@ -32,6 +37,9 @@ const compiled = new WeakMap<OutboundPolicy, CompiledPolicy>();
 export function compilePolicy(policy: OutboundPolicy): CompiledPolicy {
   const hit = compiled.get(policy);
   if (hit) return hit;
+  if (policy.reach !== undefined && policy.reach !== 'public-or-listed' && policy.reach !== 'listed-only') {
+    throw new TypeError(`reach must be 'public-or-listed' or 'listed-only' (got ${JSON.stringify(policy.reach)}).`);
+  }
   if (policy.allowHttp !== 'always' && policy.allowHttp !== 'allowed-hosts-only') {
     throw new TypeError(`allowHttp must be 'always' or 'allowed-hosts-only' (got ${JSON.stringify(policy.allowHttp)}).`);
   }
@@ -126,10 +134,16 @@ export async function checkTarget(
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   const literal = parseIp(hostname);
+  const named = !literal && nameAllowed(p, hostname);
+  // Before any DNS lookup: a host that is not listed is not even resolved.
+  if (p.policy.reach === 'listed-only' && !named && !(literal && addressInRanges(p, hostname))) {
+    throw new OutboundError('host_not_allowed', `${url.hostname} is not one of the hosts this server may request.`, {
+      url: displayUrl(url),
+    });
+  }
   const addresses: ResolvedAddress[] = literal
     ? [{ address: hostname, family: literal.kind() === 'ipv4' ? 4 : 6 }]
     : await resolveHost(hostname, url, opts);
-  const named = !literal && nameAllowed(p, hostname);
   const refused = () =>
     new OutboundError('address_not_allowed', `The address of ${url.hostname} is not allowed.`, { url: displayUrl(url) });
   for (const a of addresses) {

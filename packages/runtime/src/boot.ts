@@ -20,7 +20,8 @@ export interface BootOptions {
 }
 
 /**
- * The one way every batchcast process starts and stops (web, worker, supervisor, setup). It loads the
+ * The one way every batchcast process starts and stops (web, worker, supervisor, setup). It sets a private
+ * umask, loads the
  * configuration (a bad value stops the process with a message naming the variable), makes the logger, and
  * owns the signals: the first SIGTERM/SIGINT shuts down gracefully through the registry, a second one exits
  * at once. A process forked by the supervisor also shuts down when its parent goes away (the IPC channel
@@ -28,6 +29,9 @@ export interface BootOptions {
  * exception or an unhandled rejection is logged and ends the process through the same path with code 1.
  */
 export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: BootOptions = {}): void {
+  // Everything a batchcast process writes (uploads, outbox messages, embedded databases) is its owner's
+  // alone: files 0600, directories 0700, whatever the shell's umask.
+  process.umask(0o077);
   const config = loadConfig();
   const log = createLogger(name, config.log.level);
   const registry = new ShutdownRegistry();

@@ -3,9 +3,11 @@ import type { Request, Response } from 'express';
 
 /**
  * Admin sessions for browsers, which cannot easily send `Authorization: Bearer`. After the login form
- * checks the admin token, the browser holds a cookie `v1.<expires>.<nonce>.<mac>` whose MAC is an
- * HMAC-SHA256 under a key derived from ADMIN_TOKEN (HKDF), so the server keeps no session state and
- * changing ADMIN_TOKEN ends every session. The cookie is HttpOnly, SameSite=Strict, Path=/, and Secure
+ * checks the admin token, the browser holds a cookie `v2.<expires>.<epoch>.<nonce>.<mac>` whose MAC is an
+ * HMAC-SHA256 under a key derived from ADMIN_TOKEN (HKDF): changing ADMIN_TOKEN ends every session. Ending
+ * sessions earlier needs a little state in PostgreSQL: signing out records the session's nonce until it would
+ * have expired, and "sign out everywhere" moves an epoch every session carries (@batchcast/jobs
+ * access/admin-sessions.ts). The cookie is HttpOnly, SameSite=Strict, Path=/, and Secure
  * when the site is served over https.
  *
  * CSRF: SameSite=Strict already keeps the cookie off cross-site requests; on top of that, every
@@ -20,6 +22,8 @@ export const SESSION_TTL_MS = 12 * 3600_000;
 export interface AdminSession {
   nonce: string;
   expiresAt: number;
+  /** The sessions epoch it was issued under: "sign out everywhere" moves the epoch on. */
+  epoch: number;
   csrf: string;
 }
 
@@ -43,22 +47,25 @@ export class AdminSessions {
     return b64(createHmac('sha256', this.key).update(text).digest());
   }
 
-  issue(now = Date.now()): { cookie: string; session: AdminSession } {
+  /** A new session under the current epoch (see endAllAdminSessions: a later epoch ends every earlier session). */
+  issue(epoch: number, now = Date.now()): { cookie: string; session: AdminSession } {
     const nonce = b64(randomBytes(18));
     const expiresAt = now + SESSION_TTL_MS;
-    const body = `v1.${expiresAt}.${nonce}`;
-    return { cookie: `${body}.${this.mac(body)}`, session: { nonce, expiresAt, csrf: this.mac(`csrf.${nonce}`) } };
+    const body = `v2.${expiresAt}.${epoch}.${nonce}`;
+    return { cookie: `${body}.${this.mac(body)}`, session: { nonce, expiresAt, epoch, csrf: this.mac(`csrf.${nonce}`) } };
   }
 
+  /** The session a cookie carries when its MAC is ours and it has not expired; whether it was ended early is asked separately. */
   verify(cookie: string | undefined, now = Date.now()): AdminSession | null {
     if (!cookie || cookie.length > 200) return null;
     const parts = cookie.split('.');
-    if (parts.length !== 4 || parts[0] !== 'v1') return null;
-    const [, exp, nonce, mac] = parts as [string, string, string, string];
-    if (!safeEqual(mac, this.mac(`v1.${exp}.${nonce}`))) return null;
+    if (parts.length !== 5 || parts[0] !== 'v2') return null;
+    const [, exp, epochText, nonce, mac] = parts as [string, string, string, string, string];
+    if (!safeEqual(mac, this.mac(`v2.${exp}.${epochText}.${nonce}`))) return null;
     const expiresAt = Number(exp);
-    if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) return null;
-    return { nonce, expiresAt, csrf: this.mac(`csrf.${nonce}`) };
+    const epoch = Number(epochText);
+    if (!Number.isSafeInteger(expiresAt) || expiresAt <= now || !Number.isSafeInteger(epoch)) return null;
+    return { nonce, expiresAt, epoch, csrf: this.mac(`csrf.${nonce}`) };
   }
 }
 

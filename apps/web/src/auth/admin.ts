@@ -1,5 +1,8 @@
+import { adminSessionIsLive } from '@batchcast/jobs';
 import type { Request, RequestHandler } from 'express';
+import type { WebContext } from '../context.js';
 import { refuse } from '../http/errors.js';
+import { adminGuesses } from './guess-throttle.js';
 import { AdminSessions, readCookies, safeEqual, sameOrigin, SESSION_COOKIE, type AdminSession } from './admin-session.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -33,26 +36,49 @@ export function adminSessions(adminToken: string): AdminSessions {
   return s;
 }
 
+/** A client that guessed wrong too often: refused before its token is even looked at. */
+export function tooManyGuesses(retryAfterSeconds: number) {
+  return refuse(
+    'rate_limited',
+    'rate_limited',
+    `Too many wrong admin tokens from your address. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+    { retryAfterSeconds },
+  );
+}
+
 /**
  * Admin endpoints need `Authorization: Bearer $ADMIN_TOKEN` (401 without it, 403 with a wrong one), or an
  * admin session cookie from the login form at /admin/login (see admin-session.ts, CSRF rules included).
- * Without ADMIN_TOKEN set they are disabled (403).
+ * Without ADMIN_TOKEN set they are disabled (403). A session ended early (signed out, or everyone signed
+ * out) is no session. Wrong tokens are counted per client address: after
+ * ADMIN_FAILURES_PER_15_MINUTES of them the client gets 429 with Retry-After.
  */
-export function requireAdmin(adminToken: string | null, opts: AdminGuardOptions = {}): RequestHandler {
+export function requireAdmin(ctx: WebContext, opts: AdminGuardOptions = {}): RequestHandler {
+  const config = ctx.config;
+  const adminToken = config.admin.token;
   const sessions = adminToken ? adminSessions(adminToken) : null;
-  const publicUrl = opts.publicUrl ?? 'http://localhost';
-  return (req, res, next) => {
+  const guesses = adminGuesses(config.abuse.adminFailuresPer15Minutes);
+  const publicUrl = opts.publicUrl ?? config.http.publicUrl;
+  return async (req, res, next) => {
     if (!sessions) {
       return next(refuse('forbidden', 'admin_disabled', 'Admin endpoints are disabled: start batchcast with ADMIN_TOKEN set.'));
     }
     const auth = req.get('authorization');
     if (auth && /^Bearer\s+/i.test(auth)) {
+      const client = req.ip ?? 'unknown';
+      const wait = guesses.retryAfter(client);
+      if (wait !== null) {
+        res.set('retry-after', String(wait));
+        return next(tooManyGuesses(wait));
+      }
       if (!sessions.tokenMatches(auth.replace(/^Bearer\s+/i, '').trim())) {
+        guesses.fail(client);
         return next(refuse('forbidden', 'forbidden', 'The admin token is not valid.'));
       }
       return next();
     }
-    const session = sessions.verify(readCookies(req)[SESSION_COOKIE]);
+    const signed = sessions.verify(readCookies(req)[SESSION_COOKIE]);
+    const session = signed && (await adminSessionIsLive(ctx.jobs, signed)) ? signed : null;
     if (session) {
       if (UNSAFE.has(req.method) && !csrfOk(req, session, opts.csrf ?? 'token', publicUrl)) {
         return next(refuse('forbidden', 'csrf', 'This request did not come from a batchcast page: reload the page and try again.'));

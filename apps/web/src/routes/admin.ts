@@ -5,9 +5,19 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { Router, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { parseWith, ScheduleRequest } from '@batchcast/contract';
-import { createSchedule, listModelVersions, listSchedules, recentJobs, removeSchedule } from '@batchcast/jobs';
+import {
+  createSchedule,
+  currentAdminEpoch,
+  endAdminSession,
+  endAllAdminSessions,
+  listModelVersions,
+  listSchedules,
+  recentJobs,
+  removeSchedule,
+} from '@batchcast/jobs';
 import { queueNames } from '@batchcast/queue';
-import { adminSessions, requireAdmin } from '../auth/admin.js';
+import { adminSessions, requireAdmin, tooManyGuesses } from '../auth/admin.js';
+import { adminGuesses } from '../auth/guess-throttle.js';
 import {
   clearCookie,
   LOGIN_CSRF_COOKIE,
@@ -33,7 +43,8 @@ export function admin(ctx: WebContext): Router {
   const router = Router();
   const token = ctx.config.admin.token;
   const publicUrl = ctx.config.http.publicUrl;
-  const guard = requireAdmin(token, { browser: true, publicUrl });
+  const guard = requireAdmin(ctx, { browser: true });
+  const guesses = adminGuesses(ctx.config.abuse.adminFailuresPer15Minutes);
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
   async function overview(): Promise<AdminOverview> {
@@ -98,7 +109,7 @@ export function admin(ctx: WebContext): Router {
     res.set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf, next }));
   });
 
-  router.post('/admin/login', form, (req, res) => {
+  router.post('/admin/login', form, async (req, res) => {
     const next = safeNext(req.body?.next);
     if (!token) {
       res
@@ -120,19 +131,36 @@ export function admin(ctx: WebContext): Router {
         .send(adminLoginPage({ csrf: fresh, next, error }));
     };
     if (!cookieCsrf || !safeEqual(cookieCsrf, formCsrf)) return again(403, 'The form had expired. Sign in again.');
+    const client = req.ip ?? 'unknown';
+    const wait = guesses.retryAfter(client);
+    if (wait !== null) {
+      res.set('retry-after', String(wait));
+      return again(429, tooManyGuesses(wait).message);
+    }
     const presented = typeof req.body?.token === 'string' ? req.body.token : '';
     if (!presented || !sessions.tokenMatches(presented)) {
+      guesses.fail(client);
       ctx.log.warn('admin sign-in refused: wrong token');
       return again(401, 'That is not the admin token.');
     }
-    const { cookie } = sessions.issue();
+    const { cookie } = sessions.issue(await currentAdminEpoch(ctx.jobs));
     setCookie(res, req, publicUrl, SESSION_COOKIE, cookie, { maxAgeMs: SESSION_TTL_MS, path: '/' });
     clearCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, '/admin/login');
     ctx.log.info('admin signed in');
     res.redirect(303, next);
   });
 
-  router.post('/admin/logout', form, guard, (req, res) => {
+  // Signing out ends the session on the server too: a copy of the cookie (a shared computer, a proxy log) is
+  // worthless from now on, not only once it expires.
+  router.post('/admin/logout', form, guard, async (req, res) => {
+    if (req.adminSession) await endAdminSession(ctx.jobs, req.adminSession);
+    clearCookie(res, req, publicUrl, SESSION_COOKIE, '/');
+    res.redirect(303, '/admin/login');
+  });
+
+  // Every admin session, on every browser, ends now (a lost laptop); the admin token stays valid.
+  router.post('/admin/sessions/end-all', form, guard, async (req, res) => {
+    await endAllAdminSessions(ctx.jobs);
     clearCookie(res, req, publicUrl, SESSION_COOKIE, '/');
     res.redirect(303, '/admin/login');
   });
@@ -171,7 +199,7 @@ export function admin(ctx: WebContext): Router {
   const boardCsp = helmet.contentSecurityPolicy({
     directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] },
   });
-  router.use('/admin/queues', requireAdmin(token, { browser: true, publicUrl, csrf: 'origin' }), boardCsp, board.getRouter());
+  router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, board.getRouter());
 
   return router;
 }

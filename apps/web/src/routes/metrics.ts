@@ -7,7 +7,7 @@ import { Metrics } from '../metrics/exposition.js';
 export function metrics(ctx: WebContext): Router {
   const router = Router();
   const m = new Metrics(ctx);
-  const guard = ctx.config.metrics.public ? [] : [requireAdmin(ctx.config.admin.token, { publicUrl: ctx.config.http.publicUrl })];
+  const guard = ctx.config.metrics.public ? [] : [requireAdmin(ctx)];
   router.get('/metrics', ...guard, async (_req, res) => {
     const body = await m.render();
     res.status(200).set({ 'content-type': m.contentType, 'cache-control': 'no-store' }).send(body);

@@ -1,25 +1,39 @@
 import { readOutbox } from '@batchcast/mail';
-import { Router } from 'express';
+import express, { type Express, type RequestHandler, Router } from 'express';
+import helmet from 'helmet';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
 import { outboxPage } from '../views/outbox-page.js';
 
+/** The emails kept because no SMTP_URL is set, newest first, as HTML or JSON. */
+function showOutbox(ctx: WebContext): RequestHandler {
+  return async (req, res) => {
+    const messages = await readOutbox(ctx.config.storage.dataDir);
+    res.set('cache-control', 'no-store');
+    if (req.accepts(['html', 'json']) === 'json') res.json({ messages });
+    else res.type('html').send(outboxPage(messages));
+  };
+}
+
 /**
- * /dev/outbox: the emails kept because no SMTP_URL is set. They hold job links, which are secrets, so it
- * needs the admin token (or an admin session) whatever NODE_ENV says; with SMTP configured it does not exist.
+ * /dev/outbox on the public listener. The messages hold job links, which are secrets, so it needs the admin
+ * token (or an admin session) whatever NODE_ENV says; with SMTP configured it does not exist.
  */
 export function outbox(ctx: WebContext): Router {
   const router = Router();
   if (ctx.config.mail.smtpUrl) return router;
-  router.get(
-    '/dev/outbox',
-    requireAdmin(ctx.config.admin.token, { browser: true, publicUrl: ctx.config.http.publicUrl }),
-    async (req, res) => {
-      const messages = await readOutbox(ctx.config.storage.dataDir);
-      res.set('cache-control', 'no-store');
-      if (req.accepts(['html', 'json']) === 'json') res.json({ messages });
-      else res.type('html').send(outboxPage(messages));
-    },
-  );
+  router.get('/dev/outbox', requireAdmin(ctx, { browser: true }), showOutbox(ctx));
   return router;
+}
+
+/**
+ * The same outbox for the developer at the machine, without a token: an app the server listens with on
+ * 127.0.0.1 only (DEV_OUTBOX_PORT), so nobody on the network reaches it, whatever HOST says.
+ */
+export function devOutboxApp(ctx: WebContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.get(['/', '/dev/outbox'], showOutbox(ctx));
+  return app;
 }

@@ -8,7 +8,7 @@ import { describeSchedule } from '../presenters/schedule.js';
 /** Scheduled batch runs (admin): a CSV source scored on a cron schedule, an email after each run. */
 export function schedulesApi(ctx: WebContext): Router {
   const router = Router();
-  const admin = requireAdmin(ctx.config.admin.token, { publicUrl: ctx.config.http.publicUrl });
+  const admin = requireAdmin(ctx);
 
   router.get('/api/schedules', admin, async (_req, res) => {
     res.set('cache-control', 'no-store').json({ schedules: (await listSchedules(ctx.jobs)).map(describeSchedule) });

@@ -141,3 +141,12 @@ export async function listUnnotifiedJobs(pool: Pool): Promise<{ id: string }[]> 
 export async function addJobToken(pool: Pool, jobId: string, tokenHash: Buffer, purpose: 'upload' | 'email'): Promise<void> {
   await pool.query('INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, $3)', [jobId, tokenHash, purpose]);
 }
+
+/** Jobs that asked to email this address (case-insensitive) in the last `minutes` minutes. */
+export async function countRecentJobsForEmail(pool: Pool, email: string, minutes: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM jobs WHERE lower(email) = lower($1) AND created_at > now() - make_interval(mins => $2)`,
+    [email, minutes],
+  );
+  return rows[0]?.n ?? 0;
+}

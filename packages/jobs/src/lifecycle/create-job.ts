@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newJobToken } from '@batchcast/access';
 import { type ByteSource, type ColumnTarget, type CsvLayout, readBatches } from '@batchcast/csv';
-import { insertJob } from '@batchcast/db';
+import { countRecentJobsForEmail, insertJob } from '@batchcast/db';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { parseEmail } from '../email-address.js';
@@ -46,6 +46,7 @@ export async function createJob(ctx: JobsContext, upload: StoredUpload, request:
 
 async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobRequest): Promise<CreatedJob> {
   const email = parseEmail(request.email);
+  if (email) await checkEmailRate(ctx, email);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const layout = upload.layout;
   const plan = planColumns(model.schema, layout.header);
@@ -78,6 +79,22 @@ async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobReq
   }
   ctx.log.info({ jobId: id, model: `${model.name}@${model.version}`, rows: layout.rows, chunks: layout.chunks.length }, 'job submitted');
   return { id, token, status: 'queued', model: { name: model.name, version: model.version } };
+}
+
+/**
+ * Anyone may type any address into the form, so the server must not become a way to flood one: an address
+ * is sent at most EMAILS_PER_ADDRESS_PER_HOUR job emails an hour, and an upload asking for more is refused
+ * while the submitter is still there (the job could be submitted without an email).
+ */
+async function checkEmailRate(ctx: JobsContext, email: string): Promise<void> {
+  const limit = ctx.config.abuse.emailsPerAddressPerHour;
+  if ((await countRecentJobsForEmail(ctx.pool, email, 60)) < limit) return;
+  throw new DomainError(
+    'rate_limited',
+    'email_rate_limited',
+    `This address has asked for ${limit} job emails in the last hour, the most we send to one address. Submit without an email (keep the job's link), or try again later.`,
+    { retryAfterSeconds: 15 * 60 },
+  );
 }
 
 /**

@@ -25,7 +25,8 @@ export interface JobSummary {
 
 /**
  * What the job page shows once a job has ended: the distribution of the predictions (counted by
- * PostgreSQL over the stored arrays) and the first rows of the results.
+ * PostgreSQL over the stored arrays) and the first rows of the results. A cancelled job's results are not
+ * kept (the page says so), so its summary shows none of them: no preview rows, no distribution.
  */
 export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary> {
   const model = await modelById(ctx.pool, job.modelId);
@@ -39,6 +40,7 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
     durationSeconds: job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
     preview: await preview(ctx, job, schema),
   };
+  if (job.status === 'cancelled') return { ...summary, preview: { ...summary.preview, rows: [] } };
   if (schema.task === 'classifier') {
     const counted = new Map((await countLabels(ctx.pool, job.id)).map((c) => [c.label, c.count]));
     const classes = (schema.classLabels ?? []).map(String);

@@ -77,8 +77,8 @@ export async function createSchedule(ctx: JobsContext, input: ScheduleInput): Pr
   }
   if (!input.email.trim()) throw new DomainError('unprocessable', 'invalid_email', 'Give "email": the address told after each run.');
   const email = parseEmail(input.email)!;
-  const source = parseScheduleSource(input.source, ctx.config.schedules.sourceDirs);
-  await checkScheduleSource(source, ctx.config.schedules.sourceDirs);
+  const source = parseScheduleSource(input.source);
+  await checkScheduleSource(source, ctx.config);
   const modelRef = input.model.trim();
   if (!modelRef)
     throw new DomainError('unprocessable', 'unknown_model', 'Give "model": a model name (its latest version at each run) or name@version.');

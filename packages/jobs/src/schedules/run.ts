@@ -44,10 +44,9 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
   }
 
   const key = `uploads/${jobId}.csv`;
-  const allowedDirs = ctx.config.schedules.sourceDirs;
   try {
-    const source = parseScheduleSource(schedule.source, allowedDirs);
-    const { stream, filename } = await openScheduleSource(source, allowedDirs);
+    const source = parseScheduleSource(schedule.source);
+    const { stream, filename } = await openScheduleSource(source, ctx.config);
     const upload = await storeUpload(ctx.blobs, stream, {
       key,
       chunkRows: ctx.config.workers.chunkRows,

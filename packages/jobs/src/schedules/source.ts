@@ -1,22 +1,30 @@
-import { createReadStream } from 'node:fs';
-import { access, constants, realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
+import type { Config } from '@batchcast/config';
+import { checkUrl, FileSourceError, OutboundError, type OutboundPolicy, openInside, resolveInside, safeFetch } from '@batchcast/outbound';
 import { DomainError } from '../errors.js';
 
-/** Where a scheduled run reads its CSV: a file the processes can read, or an http(s) URL. */
+/** Where a scheduled run reads its CSV: a file inside SCHEDULE_SOURCE_DIRS, or a URL on a SCHEDULE_SOURCE_HOSTS host. */
 export type ScheduleSource = { kind: 'file'; path: string } | { kind: 'url'; url: URL };
 
 const MAX_SOURCE_CHARS = 2048;
-/** A URL source that sends nothing for this long is given up (the attempt fails and is retried). */
-const URL_IDLE_MS = 60_000;
 
 /**
- * Checks the syntax of a schedule's source: an absolute file path (inside one of `allowedDirs` when that
- * is set), or an http(s) URL without credentials (they would be stored and shown in clear). A 422
- * `invalid_source` that says what is expected otherwise.
+ * What scheduled runs may read, from the configuration: files only inside the configured directories (none by
+ * default: file sources are off until an operator names them), URLs only on the configured hosts (none by
+ * default), and those hosts may be internal since they are named; every redirect is checked the same way.
  */
-export function parseScheduleSource(raw: unknown, allowedDirs: string[] | null): ScheduleSource {
+export function sourcePolicy(config: Config): { dirs: string[]; web: OutboundPolicy } {
+  return {
+    dirs: config.schedules.sourceDirs ?? [],
+    web: { allowHosts: config.schedules.sourceHosts, allowHttp: 'always', reach: 'listed-only' },
+  };
+}
+
+/**
+ * Checks the syntax of a schedule's source: an absolute file path, or an http(s) URL without credentials
+ * (they would be stored and shown in clear). Refused as `invalid_source` with what is expected otherwise.
+ */
+export function parseScheduleSource(raw: unknown): ScheduleSource {
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new DomainError(
       'unprocessable',
@@ -47,134 +55,84 @@ export function parseScheduleSource(raw: unknown, allowedDirs: string[] | null):
     }
     return { kind: 'url', url };
   }
-  if (!path.isAbsolute(text)) {
+  if (!text.startsWith('/')) {
     throw new DomainError(
       'unprocessable',
       'invalid_source',
       `"${text.slice(0, 200)}" is not an absolute path: give the full path of the CSV file (e.g. /data/exports/daily.csv), or an http(s) URL.`,
     );
   }
-  const file = path.normalize(text);
-  if (allowedDirs && !allowedDirs.some((d) => inside(file, d))) {
-    throw new DomainError(
-      'unprocessable',
-      'source_not_allowed',
-      `Scheduled runs may only read files under ${allowedDirs.join(', ')} (SCHEDULE_SOURCE_DIRS).`,
-    );
-  }
-  return { kind: 'file', path: file };
+  return { kind: 'file', path: text };
 }
 
-const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+/** A refusal of the outbound guards as the schedule's owner reads it (never quoting anything read). */
+function refusal(err: unknown): DomainError | null {
+  if (err instanceof FileSourceError) {
+    const code =
+      err.code === 'not_found' || err.code === 'unreadable' || err.code === 'not_regular_file' ? 'source_unreadable' : 'source_not_allowed';
+    return new DomainError('unprocessable', code, err.message);
+  }
+  if (
+    err instanceof OutboundError &&
+    (err.code === 'host_not_allowed' || err.code === 'address_not_allowed' || err.code === 'scheme_not_allowed')
+  ) {
+    const hint = err.code === 'host_not_allowed' ? ' Ask an operator to add the host to SCHEDULE_SOURCE_HOSTS.' : '';
+    return new DomainError('unprocessable', 'source_not_allowed', `${err.message}${hint}`);
+  }
+  return null;
+}
 
 /**
- * A file source must be a regular file this process can read (after following links, still inside the
- * allowed directories): a 422 `source_unreadable` saying why otherwise. URLs are not fetched here.
+ * A source must be one this server may read: a regular file inside the allowed directories (after every
+ * symlink), or a URL on an allowed host whose addresses pass the policy. URLs are not fetched here.
  */
-export async function checkScheduleSource(source: ScheduleSource, allowedDirs: string[] | null): Promise<void> {
-  if (source.kind !== 'file') return;
-  await resolveFile(source.path, allowedDirs);
-}
-
-async function resolveFile(file: string, allowedDirs: string[] | null): Promise<string> {
-  let real: string;
+export async function checkScheduleSource(source: ScheduleSource, config: Config): Promise<void> {
+  const policy = sourcePolicy(config);
   try {
-    real = await realpath(file);
-    const s = await stat(real);
-    if (!s.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' });
-    await access(real, constants.R_OK);
+    if (source.kind === 'file') await resolveInside(source.path, policy.dirs);
+    else await checkUrl(source.url, policy.web);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why =
-      code === 'ENOENT'
-        ? 'there is no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'ENOTFILE'
-            ? 'it is not a regular file'
-            : (err as Error).message;
-    throw new DomainError(
-      'unprocessable',
-      'source_unreadable',
-      `Cannot read ${file}: ${why}. The web app and the workers must both be able to read it.`,
-    );
+    throw refusal(err) ?? err;
   }
-  if (allowedDirs) {
-    const dirs = await Promise.all(allowedDirs.map((d) => realpath(d).catch(() => d)));
-    if (!dirs.some((d) => inside(real, d))) {
-      throw new DomainError(
-        'unprocessable',
-        'source_not_allowed',
-        `${file} leads outside ${allowedDirs.join(', ')} (SCHEDULE_SOURCE_DIRS).`,
-      );
-    }
-  }
-  return real;
 }
 
 /**
- * Opens a source for one run: the file's bytes, or the URL's body (a non-2xx answer is an error; a body
- * that stalls for a minute is given up). `filename` names the job, as an upload's file name does.
+ * Opens a source for one run: the file's bytes, or the URL's body, within a total deadline and the upload
+ * size cap. A missing file or a server that does not answer is an error worth retrying; a path or host
+ * that is not allowed stays a refusal. `filename` names the job, as an upload's file name does.
  */
-export async function openScheduleSource(
-  source: ScheduleSource,
-  allowedDirs: string[] | null,
-): Promise<{ stream: Readable; filename: string }> {
-  if (source.kind === 'file') {
-    let real: string;
-    try {
-      real = await resolveFile(source.path, allowedDirs);
-    } catch (err) {
-      // At run time a missing or unreadable file may be late or being replaced: an error worth retrying,
-      // not a refusal (a path outside the allowed directories stays one).
-      if (err instanceof DomainError && err.code === 'source_unreadable') throw new Error(err.message);
-      throw err;
+export async function openScheduleSource(source: ScheduleSource, config: Config): Promise<{ stream: Readable; filename: string }> {
+  const policy = sourcePolicy(config);
+  try {
+    if (source.kind === 'file') {
+      const { handle, path: real } = await openInside(source.path, policy.dirs);
+      return { stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }), filename: real.split('/').pop() || 'source.csv' };
     }
-    return { stream: createReadStream(real, { highWaterMark: 1024 * 1024 }), filename: path.basename(source.path) };
+    const res = await safeFetch(source.url, {
+      policy: policy.web,
+      deadlineMs: config.schedules.fetchTimeoutMs,
+      maxBodyBytes: config.storage.maxUploadBytes,
+      responseType: 'stream',
+      headers: { accept: 'text/csv, */*;q=0.5' },
+    });
+    // The body streams into the upload; a stream error (deadline, cap) fails the run like any read error.
+    const body = res.body.pipe(new Transform({ transform: (chunk, _enc, done) => done(null, chunk) }));
+    res.body.on('error', (err) => body.destroy(err));
+    return { stream: body, filename: urlFilename(source.url) };
+  } catch (err) {
+    const refused = refusal(err);
+    if (refused && refused.code !== 'source_unreadable') throw refused;
+    throw new Error((err as Error).message); // retried with backoff by the queue
   }
-  const controller = new AbortController();
-  let timer = setTimeout(
-    () => controller.abort(new Error(`no answer from ${source.url.host} within ${URL_IDLE_MS / 1000} s`)),
-    URL_IDLE_MS,
-  );
-  const res = await fetch(source.url, { signal: controller.signal, headers: { accept: 'text/csv, */*;q=0.5' } }).catch((err) => {
-    clearTimeout(timer);
-    throw new Error(`could not fetch ${source.url.origin}${source.url.pathname}: ${(err as Error).message}`);
-  });
-  if (!res.ok || !res.body) {
-    clearTimeout(timer);
-    await res.body?.cancel().catch(() => undefined);
-    throw new Error(`${source.url.origin}${source.url.pathname} answered ${res.status} ${res.statusText}`);
-  }
-  const idle = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(new Error(`${source.url.host} sent nothing for ${URL_IDLE_MS / 1000} s`)), URL_IDLE_MS);
-  };
-  const watch = new Transform({
-    transform(chunk, _enc, done) {
-      idle();
-      done(null, chunk);
-    },
-    flush(done) {
-      clearTimeout(timer);
-      done();
-    },
-    destroy(err, cb) {
-      clearTimeout(timer);
-      cb(err);
-    },
-  });
-  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('error', (err) => watch.destroy(err));
-  watch.on('close', () => body.destroy()); // given up early (not a CSV, too large): close the connection too
-  body.pipe(watch);
-  const last = source.url.pathname.split('/').filter(Boolean).pop() ?? '';
+}
+
+function urlFilename(url: URL): string {
+  const last = url.pathname.split('/').filter(Boolean).pop() ?? '';
   let name = last;
   try {
     name = decodeURIComponent(last);
   } catch {
     // keep it encoded
   }
-  name ||= `${source.url.hostname}.csv`;
-  return { stream: watch, filename: name.slice(0, 200) };
+  return (name || `${url.hostname}.csv`).slice(0, 200);
 }

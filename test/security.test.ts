@@ -1,0 +1,291 @@
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnx } from '../packages/inference/src/onnx-proto.js';
+import { cookiesOf, cookieValue, signIn } from './support/admin.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * The holes a security review of a default installation found, each closed: the outbox, guessing the admin
+ * token, external data in models, wide JSON bodies, the event loop during real-time predictions, file names,
+ * emails to any address, trickling bodies, file modes, /healthz, revocable admin sessions, placeholder tokens.
+ */
+let platform: Platform;
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+beforeAll(async () => {
+  platform = await new Platform({
+    workers: 1,
+    env: {
+      NODE_ENV: 'development',
+      ADMIN_FAILURES_PER_15_MINUTES: '3',
+      EMAILS_PER_ADDRESS_PER_HOUR: '2',
+      BODY_STALL_MS: '2000',
+      PREDICT_THREADS: '1',
+    },
+  }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+/** The web process's resident memory, from /proc (kB). */
+async function webRssKb(): Promise<number> {
+  const web = platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'))!;
+  const status = await readFile(`/proc/${web.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
+}
+
+describe('the development outbox', () => {
+  it('is refused without the admin token whatever NODE_ENV is, and served with it', async () => {
+    await waitForEnd(platform, (await (await submit(platform, 'iris.csv', { email: 'outbox@example.com' })).json()).links.self);
+    const anonymous = await fetch(platform.url('/dev/outbox'), { headers: { accept: 'application/json' } });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('token=');
+    const res = await fetch(platform.url('/dev/outbox'), { headers: { ...admin, accept: 'application/json' } });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('guessing the admin token', () => {
+  it('gets 429 after a few wrong tries, even for the right token, with Retry-After', async () => {
+    const guess = (token: string) =>
+      fetch(platform.url('/api/schedules'), { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': '203.0.113.9' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await guess(`wrong-guess-number-${i}-abcdef`)).status);
+    expect(statuses).toEqual([403, 403, 403]);
+    const blocked = await guess('wrong-guess-number-4-abcdef');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await guess(ADMIN_TOKEN)).status).toBe(429);
+  });
+});
+
+describe('models that read files', () => {
+  it('a Constant whose tensor lives in package.json is refused with 422 before ONNX Runtime loads it', async () => {
+    const leak = onnx.TensorProto.create({
+      name: 'leak',
+      dataType: 2,
+      dims: [16],
+      dataLocation: 1,
+      externalData: [
+        onnx.StringStringEntryProto.create({ key: 'location', value: 'package.json' }),
+        onnx.StringStringEntryProto.create({ key: 'length', value: '16' }),
+      ],
+    });
+    const value = (name: string, elemType: number, dims: number[]) =>
+      onnx.ValueInfoProto.create({
+        name,
+        type: onnx.TypeProto.create({
+          tensorType: onnx.TypeProto.Tensor.create({
+            elemType,
+            shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
+          }),
+        }),
+      });
+    const bytes = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+        graph: onnx.GraphProto.create({
+          name: 'g',
+          node: [
+            onnx.NodeProto.create({
+              opType: 'Constant',
+              output: ['secret'],
+              attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: leak })],
+            }),
+          ],
+          input: [value('x', 1, [1, 1])],
+          output: [value('secret', 2, [16])],
+        }),
+      }),
+    ).finish();
+    const form = new FormData();
+    form.set('name', 'leaky');
+    form.set('file', fileBlob(bytes), 'leaky.onnx');
+    const res = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+    expect(res.status).toBe(422);
+    const body = await res.json();
+    expect(body.error.code).toBe('external_data');
+    expect(JSON.stringify(body)).not.toContain('"name": "batchcast"');
+  });
+});
+
+describe('real-time predictions', () => {
+  it('refuse a body of many distinct keys at once, without growing the web process', async () => {
+    const rows: string[] = [];
+    for (let r = 0; r < 10_000; r++) {
+      const cells: string[] = [];
+      for (let k = 0; k < 100; k++) cells.push(`"k${r}_${k}":1`);
+      rows.push(`{${cells.join(',')}}`);
+    }
+    const body = `{"rows":[${rows.join(',')}]}`;
+    expect(body.length).toBeGreaterThan(12_000_000);
+    const before = await webRssKb();
+    const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect([413, 422]).toContain(res.status);
+    expect((await res.json()).error.code).toBe('too_many_distinct_keys');
+    // The body itself is held while it is read (13 MB); nothing is built from it.
+    expect((await webRssKb()) - before).toBeLessThan(100 * 1024);
+  });
+
+  it('run off the web process main thread: health checks keep answering while three large requests are scored', async () => {
+    const header = (await readFile(path.join(examples, 'data', 'breast_cancer.csv'), 'utf8')).split('\n')[0]!.trim().split(',');
+    const row = Object.fromEntries(header.slice(1).map((h, i) => [h, 10 + i]));
+    const body = JSON.stringify({ rows: Array.from({ length: 10_000 }, () => row) });
+    let done = false;
+    const predictions = Promise.all(
+      [0, 1, 2].map(() =>
+        fetch(platform.url('/api/models/breast-cancer-rf/predict'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }).then(async (r) => {
+          expect(r.status).toBe(200);
+          expect((await r.json()).predictions).toHaveLength(10_000);
+        }),
+      ),
+    ).finally(() => {
+      done = true;
+    });
+    let answered = 0;
+    while (!done) {
+      const res = await fetch(platform.url('/healthz'));
+      if (res.status === 200 && !done) answered++;
+    }
+    await predictions;
+    // A blocked event loop answers nothing while the models run; the pool keeps it free to answer.
+    expect(answered).toBeGreaterThan(2);
+  });
+});
+
+describe('file names and emails', () => {
+  it("a NUL byte (filename*=UTF-8''a%00b.csv) or a 5,000-character file name is accepted and stored cleaned and capped", async () => {
+    const csv = await readFile(path.join(examples, 'data', 'iris.csv'));
+    for (const disposition of [`filename*=UTF-8''a%00b.csv`, `filename="${'x'.repeat(5000)}.csv"`]) {
+      const body = Buffer.concat([
+        Buffer.from(`--b\r\nContent-Disposition: form-data; name="file"; ${disposition}\r\nContent-Type: text/csv\r\n\r\n`),
+        csv,
+        Buffer.from('\r\n--b--\r\n'),
+      ]);
+      const res = await fetch(platform.url('/api/jobs'), {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=b' },
+        body,
+      });
+      expect(res.status, disposition.slice(0, 30)).toBe(202);
+      const job = await (await fetch(platform.url((await res.json()).links.self))).json();
+      expect(job.filename).not.toContain('\u0000');
+      expect([...job.filename].length).toBeLessThanOrEqual(200);
+    }
+  });
+
+  it('an address is sent a limited number of job emails an hour: more is a 429 before anything is queued', async () => {
+    const email = 'flooded@example.com';
+    expect((await submit(platform, 'iris.csv', { email })).status).toBe(202);
+    expect((await submit(platform, 'iris.csv', { email: 'FLOODED@example.com' })).status).toBe(202);
+    const refused = await submit(platform, 'iris.csv', { email });
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).error.code).toBe('email_rate_limited');
+    expect((await submit(platform, 'iris.csv', { email: 'someone-else@example.com' })).status).toBe(202);
+  });
+});
+
+describe('request bodies that trickle in', () => {
+  it('are cut off (408) instead of holding a connection for the whole request timeout', async () => {
+    const { port } = new URL(platform.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b',
+    );
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d.toString();
+    });
+    const timer = setInterval(() => socket.write('x'), 1_500); // one byte now and then: never idle
+    await new Promise((resolve) => socket.once('close', resolve));
+    clearInterval(timer);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toContain('body_stalled');
+  });
+});
+
+describe('files under DATA_DIR', () => {
+  it('are readable by their owner only (0600 files, 0700 directories)', async () => {
+    const modes: string[] = [];
+    const walk = async (dir: string) => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        const mode = (await stat(p)).mode & 0o777;
+        modes.push(`${path.relative(platform.dataDir, p)} ${mode.toString(8)}`);
+        if (entry.isDirectory()) await walk(p);
+      }
+    };
+    await walk(platform.dataDir);
+    expect(modes.some((m) => m.startsWith('uploads/'))).toBe(true);
+    expect(modes.some((m) => m.startsWith('outbox/'))).toBe(true);
+    for (const m of modes) expect(m, m).toMatch(/ (600|700)$/);
+  });
+});
+
+describe('/healthz', () => {
+  it('says ok or down and nothing more', async () => {
+    const body = await (await fetch(platform.url('/healthz'))).json();
+    expect(body).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+  });
+});
+
+describe('admin sessions', () => {
+  it('end on the server when signing out: a copy of the cookie no longer opens /admin', async () => {
+    const { cookie, csrf } = await signIn(platform);
+    const asJson = { cookie, accept: 'application/json' };
+    expect((await fetch(platform.url('/admin'), { headers: asJson })).status).toBe(200);
+    const out = await fetch(platform.url('/admin/logout'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: platform.baseUrl },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(out.status).toBe(303);
+    expect((await fetch(platform.url('/admin'), { headers: asJson })).status).toBe(401);
+  });
+
+  it('all end at once with "sign out everywhere", while the admin token stays valid', async () => {
+    const a = await signIn(platform);
+    const b = await signIn(platform);
+    const end = await fetch(platform.url('/admin/sessions/end-all'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: a.cookie, 'content-type': 'application/x-www-form-urlencoded', origin: platform.baseUrl },
+      body: new URLSearchParams({ _csrf: a.csrf }),
+    });
+    expect(end.status).toBe(303);
+    expect(cookieValue(cookiesOf(end), 'bc_admin')).toBe('');
+    for (const s of [a, b])
+      expect((await fetch(platform.url('/admin'), { headers: { cookie: s.cookie, accept: 'application/json' } })).status).toBe(401);
+    expect((await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).status).toBe(200);
+    expect((await signIn(platform)).cookie).toBeTruthy(); // signing in again works
+  });
+});
+
+describe('configuration', () => {
+  it('refuses a placeholder admin token at start, naming the variable', () => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'apps/web/dist/server.js')], {
+      env: { ...process.env, ADMIN_TOKEN: 'change-me-to-a-long-random-string', DATABASE_URL: platform.databaseUrl },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(78);
+    expect(run.stderr).toContain('ADMIN_TOKEN');
+    expect(run.stderr).toContain('placeholder');
+  });
+});
