@@ -18,7 +18,11 @@ import { outbox } from './routes/outbox.js';
 import { pages } from './routes/pages.js';
 import { schedulesApi } from './routes/schedules-api.js';
 
-const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+// Both resolve the same from src/ (tests) and dist/ (npm start): the stylesheet is a source file, the
+// scripts are compiled from src/browser and src/shared by tsconfig.browser.json into dist/static.
+const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const publicDir = path.join(webRoot, 'public');
+const browserScriptsDir = path.join(webRoot, 'dist/static');
 
 /** The Express application, without listening: server.ts listens, tests may mount it themselves. */
 export function createApp(ctx: WebContext): Express {
@@ -26,7 +30,8 @@ export function createApp(ctx: WebContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(helmet());
-  app.use('/static', express.static(publicDir, { maxAge: ctx.config.env === 'production' ? '1h' : 0 }));
+  const staticOptions = { maxAge: ctx.config.env === 'production' ? '1h' : 0 };
+  app.use('/static', express.static(publicDir, staticOptions), express.static(browserScriptsDir, staticOptions));
   // Before the body parsers: a client over its limit is refused before its body is read, and a body that
   // trickles in is cut off.
   app.use(rateLimits(ctx.config));

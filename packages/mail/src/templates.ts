@@ -1,3 +1,5 @@
+import { html, joinHtml } from '@batchcast/html';
+
 /** What a job-finished email says. Built from data only; the caller supplies the link. */
 export interface JobOutcomeMail {
   status: 'succeeded' | 'failed' | 'cancelled';
@@ -17,9 +19,6 @@ export interface RenderedMail {
   text: string;
   html: string;
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Subjects are headers: strip line breaks and control characters and keep them short. */
 const headerSafe = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 120);
@@ -102,19 +101,20 @@ export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
 
   const text = `${[lead, ...advice, summary.map(([k, v]) => `${k}: ${v}`).join('\n'), `${action}:\n${m.link}`, privacy].join('\n\n')}\n`;
 
-  const html = `<!doctype html><html><body style="margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;color:#1d2330;background:#f6f7f9">
+  const page = html`<!doctype html><html><body style="margin:0;padding:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;line-height:1.5;color:#1d2330;background:#f6f7f9">
 <div style="max-width:560px;margin:0 auto;background:#fff;border:1px solid #e3e6ea;border-radius:8px;padding:20px">
-<p style="margin-top:0">${escapeHtml(lead)}</p>
-${advice.map((a) => `<p>${escapeHtml(a)}</p>`).join('\n')}
-<table role="presentation" style="border-collapse:collapse;margin:12px 0">${summary
-    .map(
-      ([k, v]) =>
-        `<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5f6b7a;font-weight:600">${escapeHtml(k)}</th><td style="padding:4px 0">${escapeHtml(v)}</td></tr>`,
-    )
-    .join('')}</table>
-<p><a href="${escapeHtml(m.link)}" style="display:inline-block;background:#2b5fd9;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">${action}</a></p>
-<p style="color:#5f6b7a;font-size:small">${escapeHtml(privacy)}<br>If the button does not work, copy this address into your browser: ${escapeHtml(m.link)}</p>
+<p style="margin-top:0">${lead}</p>
+${joinHtml(
+  advice.map((a) => html`<p>${a}</p>`),
+  '\n',
+)}
+<table role="presentation" style="border-collapse:collapse;margin:12px 0">${summary.map(
+    ([k, v]) =>
+      html`<tr><th scope="row" style="text-align:left;padding:4px 16px 4px 0;color:#5f6b7a;font-weight:600">${k}</th><td style="padding:4px 0">${v}</td></tr>`,
+  )}</table>
+<p><a href="${m.link}" style="display:inline-block;background:#2b5fd9;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:600">${action}</a></p>
+<p style="color:#5f6b7a;font-size:small">${privacy}<br>If the button does not work, copy this address into your browser: ${m.link}</p>
 </div>
 </body></html>`;
-  return { subject, text, html };
+  return { subject, text, html: page.toString() };
 }

@@ -80,6 +80,22 @@ describe('the job outcome email', () => {
     expect(mail.subject).not.toMatch(/[\r\n]/);
   });
 
+  it('escapes every value of the HTML part: model, error, and the link inside its href', () => {
+    const mail = renderJobOutcome({
+      ...base,
+      status: 'failed',
+      model: 'm<img src=x onerror=alert(1)>',
+      error: 'bad "value" <b>here</b>',
+      link: 'https://x.example/jobs/1?token=a"onmouseover="alert(1)',
+    });
+    expect(mail.html).not.toMatch(/<img|<b>|"onmouseover/);
+    expect(mail.html).toContain('m&lt;img src=x onerror=alert(1)&gt;');
+    expect(mail.html).toContain('What went wrong: bad &quot;value&quot; &lt;b&gt;here&lt;/b&gt;');
+    expect(mail.html).toContain('href="https://x.example/jobs/1?token=a&quot;onmouseover=&quot;alert(1)"');
+    // The text part is plain text: nothing in it is escaped.
+    expect(mail.text).toContain('What went wrong: bad "value" <b>here</b>');
+  });
+
   it('formats durations for people', () => {
     expect(formatDuration(0.43)).toBe('0.4 s');
     expect(formatDuration(59.94)).toBe('59.9 s');

@@ -1,0 +1,108 @@
+// The job page once the job has ended: a chart of the predictions (with its numbers as a table) and the
+// first rows of the results, from the summary endpoint. Cells of the uploaded file go in as text only.
+import type { JobSummary } from '@batchcast/contract';
+import { formatCount } from '../shared/numbers.js';
+import { classChart, histogramChart, percent, shortNumber } from './charts.js';
+import { byId, setText } from './dom.js';
+
+function fillTable(table: HTMLTableElement, header: string[], rows: string[][], classify?: (column: number) => string): void {
+  const thead = document.createElement('thead');
+  const tr = document.createElement('tr');
+  header.forEach((h, i) => {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = h;
+    if (classify) th.className = classify(i);
+    tr.append(th);
+  });
+  thead.append(tr);
+  const tbody = document.createElement('tbody');
+  for (const row of rows) {
+    const r = document.createElement('tr');
+    row.forEach((cell, i) => {
+      const td = document.createElement('td');
+      td.textContent = cell;
+      if (classify) td.className = classify(i);
+      r.append(td);
+    });
+    tbody.append(r);
+  }
+  table.replaceChildren(thead, tbody);
+}
+
+/** Redraws the chart at the container's width; set once there is one. */
+let drawChart: (() => void) | null = null;
+
+function showChart(s: JobSummary): void {
+  const chart = byId('chart');
+  const chartTable = byId('chart-table', HTMLTableElement);
+  const classCounts = s.classCounts;
+  const bins = s.histogram?.bins ?? [];
+  if (classCounts?.some((c) => c.count > 0)) {
+    setText('chart-heading', 'Predicted classes');
+    drawChart = () => classChart(chart, classCounts);
+    const total = classCounts.reduce((n, c) => n + c.count, 0);
+    fillTable(
+      chartTable,
+      ['class', 'rows', 'share'],
+      classCounts.map((c) => [c.label, formatCount(c.count), percent(c.count, total)]),
+    );
+  } else if (bins.length > 0) {
+    setText('chart-heading', 'Distribution of the predicted values');
+    drawChart = () => histogramChart(chart, bins);
+    fillTable(
+      chartTable,
+      ['from', 'to', 'rows'],
+      bins.map((b) => [shortNumber(b.from), shortNumber(b.to), formatCount(b.count)]),
+    );
+  }
+  if (drawChart) {
+    byId('chart-card').hidden = false;
+    drawChart();
+  }
+}
+
+function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview']): void {
+  if (rows.length === 0) return;
+  // Predictions first (the file's own columns follow), so they are in view on a narrow screen too; the
+  // error column only when one of these rows failed.
+  const last = header.length - 1;
+  const columns = header.map((_, i) => i);
+  const predictions = columns.filter((i) => i >= inputs && i < last);
+  const withError = rows.some((r) => r[last]);
+  const order = [...predictions, ...(withError ? [last] : []), ...columns.filter((i) => i < inputs)];
+  const kinds = order.map((i) => (i === last ? 'err' : i >= inputs ? 'pred' : ''));
+  const preview = byId('preview', HTMLTableElement);
+  fillTable(
+    preview,
+    order.map((i) => header[i] ?? ''),
+    // A failed row has no prediction: say so where the prediction would be.
+    rows.map((r) => order.map((i, k) => (k === 0 && r[last] ? 'failed' : (r[i] ?? '')))),
+    (k) => kinds[k] ?? '',
+  );
+  preview.querySelectorAll('tbody tr').forEach((tr, n) => {
+    tr.classList.toggle('failed-row', Boolean(rows[n]?.[last]));
+  });
+  setText('preview-heading', `First ${rows.length} rows of the results`);
+  byId('preview-card').hidden = false;
+}
+
+/** Fetches the summary and shows what it holds; without it (an error, the network) the page stays as it is. */
+export async function showSummary(summaryUrl: string): Promise<void> {
+  let s: JobSummary;
+  try {
+    const res = await fetch(summaryUrl, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (!res.ok) return;
+    s = (await res.json()) as JobSummary;
+  } catch {
+    return;
+  }
+  showChart(s);
+  showPreview(s.preview);
+}
+
+let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => drawChart?.(), 150);
+});

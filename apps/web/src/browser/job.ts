@@ -1,0 +1,128 @@
+// The job page, live: polls the job's status endpoint (same token) until the job has ended, showing rows
+// done, rows per second and the time left; then the summary, the chart and the first rows of the results
+// (job-summary.ts). The texts come from shared/, as in the page the server sent. Every text from the server
+// or the uploaded file goes in through textContent, never as HTML.
+import type { ErrorBody, JobStatus } from '@batchcast/contract';
+import { adviceFor, durationText, isActive, progressPercent, runSeconds, scoredRows, statusText } from '../shared/job-progress.js';
+import { formatCount } from '../shared/numbers.js';
+import { byId, dataOf, setText } from './dom.js';
+import { showSummary } from './job-summary.js';
+
+const root = byId('job');
+const statusUrl = dataOf(root, 'statusUrl');
+const summaryUrl = dataOf(root, 'summaryUrl');
+const cancelUrl = dataOf(root, 'cancelUrl');
+
+/** Rows per second since the job started, on the server's clock (the Date header) when it gives one. */
+function speed(job: JobStatus, serverNow: number): number | null {
+  if (job.status !== 'running' || !job.startedAt) return null;
+  const elapsed = (serverNow - Date.parse(job.startedAt)) / 1000;
+  if (!(elapsed > 0.5) || job.rows.processed === 0) return null;
+  return job.rows.processed / elapsed;
+}
+
+function showError(message: string): void {
+  setText('error-text', message);
+  byId('error').hidden = false;
+}
+
+function render(job: JobStatus, serverNow: number): void {
+  root.dataset.status = job.status;
+  const status = byId('status');
+  status.textContent = job.status;
+  status.className = `badge status-${job.status}`;
+  status.dataset.status = job.status;
+  setText('status-text', statusText(job.status));
+  const pct = progressPercent(job.rows);
+  const progress = byId('progress', HTMLProgressElement);
+  progress.value = pct;
+  progress.textContent = `${pct}%`;
+  setText('processed', formatCount(job.rows.processed));
+  setText('total', formatCount(job.rows.total));
+  setText('failed', formatCount(job.rows.failed));
+
+  const running = isActive(job.status);
+  byId('speed').hidden = !running;
+  if (running) {
+    const rate = speed(job, serverNow);
+    setText('rate', rate ? formatCount(Math.round(rate)) : '–');
+    if (job.status === 'queued') setText('eta', 'waiting for a worker to start');
+    else if (rate) setText('eta', `about ${durationText(Math.max(1, (job.rows.total - job.rows.processed) / rate))} left`);
+    else setText('eta', 'estimating the time left…');
+  }
+
+  if (job.error) showError(job.error);
+  const advice = adviceFor(job);
+  setText('advice', advice);
+  byId('advice').hidden = !advice;
+  byId('cancel-form').hidden = !running;
+  byId('results-link').hidden = job.status !== 'succeeded';
+  byId('errors-link').hidden = running || job.rows.failed === 0;
+
+  if (!running) {
+    byId('summary').hidden = false;
+    setText('sum-rows', formatCount(job.rows.total));
+    setText('sum-scored', formatCount(scoredRows(job.rows)));
+    setText('sum-failed', formatCount(job.rows.failed));
+    const seconds = runSeconds(job);
+    if (seconds !== null) setText('sum-duration', durationText(seconds));
+    setText('sum-model', `${job.model.name} v${job.model.version}`);
+  }
+}
+
+let summaryShown = false;
+
+async function poll(): Promise<void> {
+  let delay = 1000;
+  try {
+    const res = await fetch(statusUrl, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (res.ok) {
+      const job = (await res.json()) as JobStatus;
+      const date = Date.parse(res.headers.get('date') ?? '');
+      render(job, Number.isNaN(date) ? Date.now() : date);
+      if (!isActive(job.status)) {
+        if (!summaryShown && job.status !== 'cancelled') {
+          summaryShown = true;
+          await showSummary(summaryUrl);
+        }
+        return;
+      }
+    } else if (res.status === 404 || res.status === 410) {
+      // Deleted by retention (410 says when) or the link is wrong: stop asking, say why when we know.
+      const body = (await res.json().catch(() => null)) as ErrorBody | null;
+      if (body?.error?.message) showError(body.error.message);
+      return;
+    }
+  } catch {
+    delay = 3000; // the server is restarting or the network is away: keep trying, a little slower
+  }
+  setTimeout(poll, delay);
+}
+
+// ---- cancelling --------------------------------------------------------------------------------------
+
+byId('cancel-form', HTMLFormElement).addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const message = byId('cancel-message');
+  message.hidden = true;
+  if (!window.confirm('Cancel this job? Rows already scored are discarded; to score the file later you upload it again.')) return;
+  const button = byId('cancel-button', HTMLButtonElement);
+  button.disabled = true;
+  try {
+    const res = await fetch(cancelUrl, { method: 'POST', headers: { accept: 'application/json' } });
+    const body: unknown = await res.json().catch(() => null);
+    if (res.ok && body) render(body as JobStatus, Date.now());
+    else {
+      message.textContent = (body as ErrorBody | null)?.error?.message || `The job could not be cancelled (HTTP ${res.status}).`;
+      message.hidden = false;
+    }
+  } catch {
+    message.textContent = 'The job could not be cancelled: the server did not answer. Try again.';
+    message.hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+  poll();
+});
+
+poll();

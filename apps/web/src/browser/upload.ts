@@ -1,0 +1,248 @@
+// The upload form, enhanced: drag and drop, the header checked against the chosen model before anything is
+// sent, an upload progress bar, and the server's refusals shown in words. Without this script the form
+// still posts to /jobs and the server answers with the job page or the form and a message.
+import type { ErrorBody, JobCreated } from '@batchcast/contract';
+import { formatBytes } from '../shared/numbers.js';
+import { missingColumns, readHeader } from './csv-header.js';
+import { byId, fieldOf } from './dom.js';
+
+const form = byId('upload-form', HTMLFormElement);
+const select = fieldOf(form, 'model', HTMLSelectElement);
+const fileInput = byId('file-input', HTMLInputElement);
+const emailInput = byId('email-input', HTMLInputElement);
+const dropzone = byId('dropzone');
+const check = byId('file-check');
+const formError = byId('form-error');
+const summary = byId('model-summary');
+const statusBox = byId('upload-status');
+const progress = byId('upload-progress', HTMLProgressElement);
+const uploadLabel = byId('upload-label');
+const detail = byId('upload-detail');
+const submitButton = byId('submit-button', HTMLButtonElement);
+const abortButton = byId('abort-button', HTMLButtonElement);
+const maxBytes = Number(form.dataset.maxBytes) || Number.POSITIVE_INFINITY;
+
+/** A line of a message box: text, or text and elements (a link) in a row. */
+type Line = string | (string | Node)[];
+
+/** The outcome of the last check of a file against a model; `problem` is null when it may be sent. */
+interface Checked {
+  file: File;
+  problem: string | null;
+  lines: Line[];
+  about: string;
+}
+
+let current: Checked | null = null;
+let xhr: XMLHttpRequest | null = null;
+
+interface ModelChoice {
+  name: string;
+  columns: string[] | null;
+  sample: string;
+}
+
+function modelOf(option: HTMLOptionElement | undefined): ModelChoice {
+  let columns: string[] | null = null;
+  try {
+    columns = JSON.parse(option?.dataset.columns || 'null') as string[] | null;
+  } catch {
+    columns = null;
+  }
+  return { name: option?.value ?? '', columns, sample: option?.dataset.sample ?? '' };
+}
+const selectedOption = (): HTMLOptionElement | undefined => select.options[select.selectedIndex];
+const selectedModel = (): ModelChoice => modelOf(selectedOption());
+
+/** Shows paragraphs (plain text, never HTML) in a message box; empty hides it. */
+function show(box: HTMLElement, lines: Line[], kind?: 'ok' | 'bad'): void {
+  box.replaceChildren();
+  for (const line of lines) {
+    const p = document.createElement('p');
+    if (Array.isArray(line)) p.append(...line);
+    else p.textContent = line;
+    box.append(p);
+  }
+  box.hidden = lines.length === 0;
+  if (kind) box.dataset.kind = kind;
+  else delete box.dataset.kind;
+}
+
+function sampleLink(model: ModelChoice): HTMLAnchorElement {
+  const a = document.createElement('a');
+  a.href = model.sample;
+  a.textContent = `Download a sample CSV for ${model.name}`;
+  a.setAttribute('download', '');
+  return a;
+}
+
+/** Checks the chosen file against the chosen model and says what is wrong, if anything. */
+async function checkFile(): Promise<void> {
+  const file = fileInput.files?.[0];
+  show(formError, []);
+  if (!file) {
+    current = null;
+    show(check, []);
+    return;
+  }
+  const model = selectedModel();
+  const about = `${file.name} · ${formatBytes(file.size)}`;
+  let problem: string | null = null;
+  let lines: Line[] = [];
+  if (file.size > maxBytes) {
+    problem = `The file is ${formatBytes(file.size)}, more than the ${formatBytes(maxBytes)} this server accepts. Split it into smaller files.`;
+  } else {
+    const { header, error } = await readHeader(file);
+    if (fileInput.files?.[0] !== file || selectedModel().name !== model.name) return; // changed meanwhile
+    if (error !== undefined) problem = error;
+    else if (header.length === 1 && /[;\t]/.test(header[0] ?? '')) {
+      problem = `The columns seem to be separated by ${header[0]?.includes(';') ? 'semicolons' : 'tabs'}, not commas. Save the file as "CSV (comma delimited)" and try again.`;
+    } else if (model.columns) {
+      const missing = missingColumns(model.columns, header);
+      if (missing.length) {
+        problem = `The file is missing ${missing.length} column${missing.length === 1 ? '' : 's'} that ${model.name} needs: ${missing.join(', ')}.`;
+        lines = [
+          [
+            'Add ',
+            missing.length === 1 ? 'it' : 'them',
+            ' to the header row (names are matched ignoring upper/lower case), choose another model, or start from a sample: ',
+            sampleLink(model),
+            '.',
+          ],
+        ];
+      }
+    }
+    if (!problem && header) {
+      const used = model.columns ? `all ${model.columns.length} columns ${model.name} needs are there` : `${header.length} columns`;
+      current = { file, problem: null, lines: [], about };
+      show(check, [`✓ ${about}: ${used}.`], 'ok');
+      return;
+    }
+  }
+  current = { file, problem, lines, about };
+  show(check, [`✗ ${about}`, problem ?? '', ...lines], 'bad');
+}
+
+function updateSummary(): void {
+  const option = selectedOption();
+  const model = modelOf(option);
+  for (const c of document.querySelectorAll<HTMLElement>('.model.card')) c.classList.toggle('selected', c.dataset.model === model.name);
+  summary.replaceChildren(document.createTextNode(`${option?.dataset.summary || ''} `), sampleLink(model));
+}
+
+select.addEventListener('change', () => {
+  updateSummary();
+  checkFile();
+});
+fileInput.addEventListener('change', checkFile);
+
+// Drag and drop anywhere on the drop zone puts the file into the form's own file input.
+for (const type of ['dragenter', 'dragover'] as const) {
+  dropzone.addEventListener(type, (e) => {
+    e.preventDefault();
+    dropzone.classList.add('dragging');
+  });
+}
+for (const type of ['dragleave', 'drop'] as const) {
+  dropzone.addEventListener(type, () => dropzone.classList.remove('dragging'));
+}
+dropzone.addEventListener('drop', (e) => {
+  e.preventDefault();
+  const files = e.dataTransfer?.files;
+  if (!files || files.length === 0) return;
+  if (files.length > 1) {
+    show(check, ['Drop one file at a time.'], 'bad');
+    return;
+  }
+  fileInput.files = files;
+  checkFile();
+});
+// A file dropped beside the zone must not make the browser leave the page to open it.
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => e.preventDefault());
+
+function busy(on: boolean): void {
+  submitButton.disabled = on;
+  select.disabled = on;
+  fileInput.disabled = on;
+  abortButton.hidden = !on;
+  statusBox.hidden = !on;
+}
+
+function refuse(lines: Line[]): void {
+  busy(false);
+  show(formError, lines);
+  formError.focus();
+}
+
+/** The server's `{ error: { code, message } }` in words, with what to do where we know it. */
+function serverError(status: number, body: ErrorBody | null): Line[] {
+  const e = body?.error;
+  const lines: Line[] = [e?.message ? e.message : `The server refused the upload (HTTP ${status}). Try again in a minute.`];
+  if (e && (e.code === 'missing_columns' || e.code === 'invalid_rows')) {
+    lines.push(['Compare your file with a sample: ', sampleLink(selectedModel()), '.']);
+  }
+  return lines;
+}
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  show(formError, []);
+  const file = fileInput.files?.[0];
+  if (!file) return refuse(['Choose a CSV file first.']);
+  if (!current || current.file !== file) await checkFile();
+  if (current?.problem) {
+    // Said once, next to the file, and focused so that a screen reader reads it.
+    show(check, [`✗ ${current.about}: not sent.`, current.problem, ...current.lines], 'bad');
+    check.focus();
+    return;
+  }
+  if (emailInput.value && !emailInput.checkValidity()) {
+    return refuse([`"${emailInput.value}" is not an email address. Correct it or leave the field empty.`]);
+  }
+
+  const data = new FormData(form);
+  const request = new XMLHttpRequest();
+  xhr = request;
+  request.open('POST', '/api/jobs');
+  request.responseType = 'json';
+  request.setRequestHeader('accept', 'application/json');
+  const started = Date.now();
+  progress.value = 0;
+  progress.max = 100;
+  uploadLabel.textContent = `Uploading ${file.name}…`;
+  detail.textContent = '';
+  busy(true);
+  request.upload.addEventListener('progress', (ev) => {
+    if (!ev.lengthComputable) return;
+    const pct = Math.floor((100 * ev.loaded) / ev.total);
+    progress.value = pct;
+    const seconds = (Date.now() - started) / 1000;
+    const rate = seconds > 0.5 ? ev.loaded / seconds : 0;
+    const left = rate ? Math.ceil((ev.total - ev.loaded) / rate) : null;
+    detail.textContent = `${pct}% · ${formatBytes(ev.loaded)} of ${formatBytes(ev.total)}${left !== null && pct < 100 ? ` · about ${left} s left` : ''}`;
+  });
+  request.upload.addEventListener('load', () => {
+    // Sent; the server now checks the file against the model before queueing it.
+    progress.removeAttribute('value');
+    uploadLabel.textContent = 'Checking the file…';
+    detail.textContent = 'Uploaded. The server is checking the rows against the model.';
+  });
+  request.addEventListener('load', () => {
+    const body = request.response as JobCreated | ErrorBody | null;
+    if (request.status === 202 && body && 'links' in body && body.links.page) {
+      uploadLabel.textContent = 'Accepted. Opening the job page…';
+      window.location.assign(body.links.page);
+      return;
+    }
+    refuse(serverError(request.status, body && 'error' in body ? body : null));
+  });
+  request.addEventListener('error', () => refuse(['The upload was interrupted: check your connection and try again.']));
+  request.addEventListener('abort', () => refuse(['The upload was stopped. Nothing was sent for scoring.']));
+  request.send(data);
+});
+
+abortButton.addEventListener('click', () => xhr?.abort());
+
+updateSummary();
+if (fileInput.files?.[0]) checkFile(); // a file kept by the browser after going back

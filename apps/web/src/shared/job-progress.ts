@@ -1,0 +1,63 @@
+// What the job page says about a job, computed the same way by the server (the page as first sent, complete
+// without JavaScript) and by the browser (the page kept up to date while the job runs). Pure functions.
+import type { JobStatus } from '@batchcast/contract';
+import { countOf } from './numbers.js';
+
+export type JobStatusName = JobStatus['status'];
+type RowCounts = JobStatus['rows'];
+
+const STATUS_TEXT: Record<JobStatusName, string> = {
+  queued: 'Waiting for a worker',
+  running: 'Scoring',
+  succeeded: 'Done',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** The status in words, beside its badge. */
+export function statusText(status: JobStatusName): string {
+  return STATUS_TEXT[status] ?? '';
+}
+
+/** Queued or running: the job can still change, be cancelled, and is worth polling. */
+export function isActive(status: JobStatusName): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+/** Whole percent of the rows scored, 0 while the total is unknown. */
+export function progressPercent(rows: RowCounts): number {
+  return rows.total ? Math.floor((100 * rows.processed) / rows.total) : 0;
+}
+
+/** Rows scored successfully. */
+export function scoredRows(rows: RowCounts): number {
+  return Math.max(0, rows.processed - rows.failed);
+}
+
+/** 0.4 s, 12.3 s, 4 min 5 s, 2 h 3 min. */
+export function durationText(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** How long a finished job ran, in seconds; null until it has both ends. */
+export function runSeconds(job: { startedAt?: string | null; finishedAt?: string | null }): number | null {
+  return job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : null;
+}
+
+/** What a person can do about an outcome, in words; empty when there is nothing to do. */
+export function adviceFor(job: { status: JobStatusName; rows: RowCounts }): string {
+  const { status, rows } = job;
+  if (status === 'failed') {
+    return rows.total > 0 && rows.failed === rows.total
+      ? 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.'
+      : 'This was a problem on our side, not in your file. Upload the file again in a little while; if it keeps failing, tell the people who run this batchcast.';
+  }
+  if (status === 'cancelled') return 'This job was cancelled; its results are not kept. Upload the file again to score it.';
+  if (status === 'succeeded' && rows.failed > 0) {
+    return `${countOf(rows.failed, 'row')} could not be scored: the "error" column of the results says why, and the failed rows can be downloaded on their own.`;
+  }
+  return '';
+}
