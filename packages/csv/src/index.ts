@@ -9,5 +9,12 @@ export { readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
 export { splitRecord } from './fields.js';
 export { parseFloatText, DECIMAL_RE } from './coerce.js';
+export {
+  detectDialect,
+  resolveDialect,
+  DEFAULT_DIALECT,
+  type DetectedDialect,
+  type DetectDialectOptions,
+} from './dialect.js';
 export { csvField, csvLine, safeRecord, isFormulaLike } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
