@@ -2,6 +2,7 @@ import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
 import { truncate } from './header.js';
+import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
 import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
@@ -53,6 +54,14 @@ function shorten(data: TargetData, length: number): TargetData {
   return data.length === length ? data : data.slice(0, length);
 }
 
+/** Switches for tests and benchmarks: every path must give the same results. */
+export interface BatchParserOptions {
+  /** false: never use the all-float fast paths (only the general, cell-by-cell path). */
+  fast?: boolean;
+  /** false: the JavaScript fast path instead of its WebAssembly twin. */
+  wasm?: boolean;
+}
+
 /**
  * The synchronous core of readBatches: parses records from a block of bytes and coerces the target
  * columns into the typed arrays of the current batch.
@@ -82,6 +91,8 @@ export class BatchParser {
   private readonly decimal: CsvDecimal;
   /** Set when every column is skipped or a single float consumer: records then try parseFloatRecord first. */
   private readonly floatPlan: FloatRecordPlan | null;
+  /** The WebAssembly twin of parseFloatRecords, when every stored column goes to one target. */
+  private readonly kernel: WasmFloatKernel | null;
 
   private arrays: TargetData[] = [];
   /** Per CSV column, the typed array its single numeric consumer fills (for the hot path). */
@@ -99,7 +110,13 @@ export class BatchParser {
   /** Records left before the fast path is tried again, after many misses (a file full of exponents, say). */
   private fastPause = 0;
 
-  constructor(header: string[], targets: ColumnTarget[], batchSize: number, dialect?: Partial<CsvDialect>) {
+  constructor(
+    header: string[],
+    targets: ColumnTarget[],
+    batchSize: number,
+    dialect?: Partial<CsvDialect>,
+    options: BatchParserOptions = {},
+  ) {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     }
@@ -137,7 +154,7 @@ export class BatchParser {
     this.delim = bytes.delimiter;
     this.dec = bytes.decimal;
     this.decimal = bytes.decimal === 0x2c ? ',' : '.';
-    const allFloat = this.kinds.every((k) => k === SKIP || k === FLOAT);
+    const allFloat = options.fast !== false && this.kinds.every((k) => k === SKIP || k === FLOAT);
     this.floatPlan = allFloat
       ? {
           ncols: this.ncols,
@@ -152,6 +169,21 @@ export class BatchParser {
           decimal: this.dec,
         }
       : null;
+    const stored = new Set<number>();
+    for (let c = 0; c < this.ncols; c++) if (this.kinds[c] === FLOAT) stored.add(this.colTarget[c]!);
+    const only = stored.size === 1 ? targets[[...stored][0]!]! : null;
+    this.kernel =
+      this.floatPlan !== null && only !== null && options.wasm !== false
+        ? WasmFloatKernel.create({
+            kinds: this.floatPlan.kinds,
+            slots: this.colSlot,
+            width: only.columns.length,
+            batchSize,
+            f64: only.type === 'float64',
+            delimiter: this.delim,
+            decimal: this.dec,
+          })
+        : null;
   }
 
   /** Starts a new, empty batch whose first record has the absolute index `firstRow`. */
@@ -207,6 +239,8 @@ export class BatchParser {
     // Records that start before the block's last LF end inside the block (unless a quoted field holds
     // that LF): the fast path may read them without bounds checks of its own.
     const safe = plan === null ? -1 : buf.lastIndexOf(LF, limit - 1);
+    const kernel = this.kernel;
+    kernel?.reset();
     let count = this.count;
     this.needMore = false;
 
@@ -214,8 +248,13 @@ export class BatchParser {
       if (p < safe) {
         if (this.fastPause === 0) {
           const before = count;
-          p = parseFloatRecords(buf, p, safe, count, batchSize, plan!);
-          count = plan!.row;
+          if (kernel !== null) {
+            p = kernel.parse(buf, p, safe, count, batchSize, plan!.single!);
+            count = kernel.row;
+          } else {
+            p = parseFloatRecords(buf, p, safe, count, batchSize, plan!);
+            count = plan!.row;
+          }
           // Stopped at the batch's end or the block's last record; otherwise the next record needs the general path.
           if (count === batchSize || p >= safe) continue;
           if (count > before) this.fastMisses = 0;

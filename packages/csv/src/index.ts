@@ -16,5 +16,5 @@ export {
   type DetectedDialect,
   type DetectDialectOptions,
 } from './dialect.js';
-export { csvField, csvLine, safeRecord, isFormulaLike } from './write.js';
+export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
