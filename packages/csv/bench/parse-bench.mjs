@@ -2,18 +2,19 @@
 // Stage-only timing of the CSV hot path against the model it feeds, in ONE process and ONE run, so the
 // ratio is meaningful on a shared machine where absolute times move 30-50% between runs.
 //
-//   npx tsc -b && node packages/csv/bench/parse-bench.mjs /tmp/big.csv [--repeat N] [--no-inference] [--memory]
+//   npx tsc -b && node packages/csv/bench/parse-bench.mjs /tmp/big.csv [--repeat N] [--no-inference] [--paths wasm,js,general]
 //
 // Make the file with: node scripts/make-big-csv.mjs examples/data/breast_cancer.csv 1000000 /tmp/big.csv
 //
 // Stages: scan (CsvScanner over the file, to get the layout), parse (readBatches over every chunk exactly
 // as the workers read them: breast-cancer-rf's 30 float32 targets, batches of 8192), and ONNX Runtime
 // scoring of the 100-tree random forest on ONE thread over the parsed batches (the yardstick of the
-// target: parse must take at most a quarter of it). `--memory` also times the parser on bytes already in
-// memory (BatchParser-free path through readBatches on a cached file is the same code; this is the
-// page-cache case). The parse is repeated `--repeat` times (default 3) and the best and median are shown.
+// target: parse must take at most a quarter of it). Each parser path is timed `--repeat` times (default 3),
+// interleaved, best and median shown: `wasm` (the default readBatches), `js` (the JavaScript fast path) and
+// `general` (cell by cell: what readBatches did before the fast paths).
 import { open } from 'node:fs/promises';
-import { CsvScanner, readBatches } from '../dist/index.js';
+import { CsvScanner } from '../dist/index.js';
+import { readBatchesWith } from '../dist/read-batches.js';
 import { planColumns, ScoringSession } from '../../inference/dist/index.js';
 import { loadModel } from '../../../bench/lib/stages.mjs';
 
@@ -26,6 +27,9 @@ if (!file) {
 const repeatAt = args.indexOf('--repeat');
 const REPEAT = repeatAt >= 0 ? Number(args[repeatAt + 1]) : 3;
 const INFERENCE = !args.includes('--no-inference');
+const pathsAt = args.indexOf('--paths');
+const PATHS = (pathsAt >= 0 ? args[pathsAt + 1] : 'wasm,js,general').split(',');
+const OPTIONS = { wasm: {}, js: { wasm: false }, general: { fast: false } };
 const BATCH_ROWS = 8192;
 const CHUNK_ROWS = 100_000;
 const now = () => performance.now();
@@ -51,21 +55,25 @@ async function scan() {
   return { layout, seconds: (ms + now() - t) / 1000 };
 }
 
-async function parse(layout, targets, keep) {
+async function parse(layout, targets, keep, path) {
   const batches = keep ? [] : null;
   let rows = 0;
   let errors = 0;
   let check = 0;
   const t0 = now();
   for (const chunk of layout.chunks) {
-    for await (const batch of readBatches(file, {
-      start: chunk.start,
-      end: chunk.end,
-      firstRow: chunk.firstRow,
-      header: layout.header,
-      targets,
-      batchSize: BATCH_ROWS,
-    })) {
+    for await (const batch of readBatchesWith(
+      file,
+      {
+        start: chunk.start,
+        end: chunk.end,
+        firstRow: chunk.firstRow,
+        header: layout.header,
+        targets,
+        batchSize: BATCH_ROWS,
+      },
+      OPTIONS[path],
+    )) {
       if (batches) batches.push(batch);
       rows += batch.count;
       errors += batch.errors.length;
@@ -96,21 +104,23 @@ const targets = plan.targets;
 const fmt = (x) => x.toFixed(3);
 console.log(`file: ${file}, ${s.layout.rows} rows, ${s.layout.bytes} bytes, ${s.layout.chunks.length} chunks`);
 console.log(`scan: ${fmt(s.seconds)} s (CPU in push/finish)`);
-const times = [];
+const times = Object.fromEntries(PATHS.map((p) => [p, []]));
 let kept = null;
 for (let r = 0; r < REPEAT; r++) {
-  const p = await parse(s.layout, targets, r === 0 && INFERENCE);
-  if (p.rows !== s.layout.rows) throw new Error(`parse read ${p.rows} rows, the scan counted ${s.layout.rows}`);
-  if (r === 0) kept = p;
-  times.push(p.seconds);
-  console.log(`parse #${r + 1}: ${fmt(p.seconds)} s (${p.errors} row errors, checksum ${p.check})`);
+  for (const path of PATHS) {
+    const p = await parse(s.layout, targets, kept === null && INFERENCE, path);
+    if (p.rows !== s.layout.rows) throw new Error(`parse read ${p.rows} rows, the scan counted ${s.layout.rows}`);
+    kept ??= p;
+    times[path].push(p.seconds);
+    console.log(`parse ${path.padEnd(7)} #${r + 1}: ${fmt(p.seconds)} s (${p.errors} row errors, checksum ${p.check})`);
+  }
 }
-const sorted = [...times].sort((a, b) => a - b);
-const best = sorted[0];
-const median = sorted[Math.floor(sorted.length / 2)];
-console.log(`parse best ${fmt(best)} s, median ${fmt(median)} s`);
-if (INFERENCE) {
-  const inf = await inference(prepared, kept.batches, targets);
-  console.log(`inference (1 thread): ${fmt(inf.seconds)} s`);
-  console.log(`inference / parse: ${(inf.seconds / median).toFixed(2)}x (median), ${(inf.seconds / best).toFixed(2)}x (best)`);
+const inf = INFERENCE ? await inference(prepared, kept.batches, targets) : null;
+if (inf) console.log(`inference (1 thread): ${fmt(inf.seconds)} s`);
+for (const path of PATHS) {
+  const sorted = [...times[path]].sort((a, b) => a - b);
+  const best = sorted[0];
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const ratio = inf ? `; inference / parse ${(inf.seconds / median).toFixed(2)}x (median), ${(inf.seconds / best).toFixed(2)}x (best)` : '';
+  console.log(`parse ${path.padEnd(7)} best ${fmt(best)} s, median ${fmt(median)} s${ratio}`);
 }
