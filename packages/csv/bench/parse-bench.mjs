@@ -11,7 +11,9 @@
 // scoring of the 100-tree random forest on ONE thread over the parsed batches (the yardstick of the
 // target: parse must take at most a quarter of it). Each parser path is timed `--repeat` times (default 3),
 // interleaved, best and median shown: `wasm` (the default readBatches), `js` (the JavaScript fast path) and
-// `general` (cell by cell: what readBatches did before the fast paths).
+// `general` (cell by cell: what readBatches did before the fast paths). `--old DIR` adds `old`: the
+// readBatches of another build of this package (e.g. main's, compiled into DIR/dist), for before/after
+// figures from the same run.
 import { open } from 'node:fs/promises';
 import { CsvScanner } from '../dist/index.js';
 import { readBatchesWith } from '../dist/read-batches.js';
@@ -19,7 +21,7 @@ import { planColumns, ScoringSession } from '../../inference/dist/index.js';
 import { loadModel } from '../../../bench/lib/stages.mjs';
 
 const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+const file = args.find((a, i) => !a.startsWith('--') && !/^\d+$/.test(a) && !['--old', '--paths', '--repeat'].includes(args[i - 1]));
 if (!file) {
   console.error('usage: parse-bench.mjs FILE.csv [--repeat N] [--no-inference]');
   process.exit(2);
@@ -30,6 +32,9 @@ const INFERENCE = !args.includes('--no-inference');
 const pathsAt = args.indexOf('--paths');
 const PATHS = (pathsAt >= 0 ? args[pathsAt + 1] : 'wasm,js,general').split(',');
 const OPTIONS = { wasm: {}, js: { wasm: false }, general: { fast: false } };
+const oldAt = args.indexOf('--old');
+const oldReadBatches = oldAt >= 0 ? (await import(`${args[oldAt + 1]}/dist/read-batches.js`)).readBatches : null;
+if (oldReadBatches) PATHS.push('old');
 const BATCH_ROWS = 8192;
 const CHUNK_ROWS = 100_000;
 const now = () => performance.now();
@@ -62,7 +67,8 @@ async function parse(layout, targets, keep, path) {
   let check = 0;
   const t0 = now();
   for (const chunk of layout.chunks) {
-    for await (const batch of readBatchesWith(
+    const read = path === 'old' ? (f, o) => oldReadBatches(f, o) : (f, o, p) => readBatchesWith(f, o, p);
+    for await (const batch of read(
       file,
       {
         start: chunk.start,
