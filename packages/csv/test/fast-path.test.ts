@@ -157,6 +157,42 @@ describe('fast paths agree with the general path', () => {
     );
   });
 
+  it('damaged numeric files (stray quotes, line breaks, separators, bytes): the paths still agree and never throw', async () => {
+    const damage = fc.array(
+      fc.record({
+        at: fc.nat(),
+        byte: fc.constantFrom(0x22, 0x0d, 0x0a, 0x2c, 0x3b, 0x09, 0x7c, 0x2e, 0x2d, 0x30, 0x39, 0x20, 0x00, 0xff, 0x65),
+        insert: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 6 },
+    );
+    await fc.assert(
+      fc.asyncProperty(numericFile, damage, fc.integer({ min: 1, max: 40 }), async (f, hits, hwm) => {
+        const d = f.dialect;
+        const text = f.rows.map(([id, cells]) => [id.replaceAll('"', ''), ...cells.slice(0, f.ncols)].join(d.delimiter)).join('\n');
+        let bytes = Buffer.from(text);
+        for (const h of hits) {
+          const at = h.at % (bytes.length + 1);
+          bytes =
+            h.insert || at >= bytes.length
+              ? Buffer.concat([bytes.subarray(0, at), Buffer.from([h.byte]), bytes.subarray(at)])
+              : Buffer.concat([bytes.subarray(0, at), Buffer.from([h.byte]), bytes.subarray(at + 1)]);
+        }
+        const header = ['id', ...Array.from({ length: f.ncols }, (_, c) => `x${c}`)];
+        const cols = Array.from({ length: f.ncols }, (_, c) => c + 1);
+        await allPathsAgree(bytes, {
+          firstRow: 0,
+          header,
+          targets: [{ name: 'x', type: 'float32', columns: cols }],
+          batchSize: 3,
+          highWaterMark: hwm,
+          dialect: d,
+        });
+      }),
+      { numRuns: Number(process.env.CSV_FUZZ_RUNS ?? 300) },
+    );
+  });
+
   it('edge cells: 15 and 16 digits, signs, zeros, lone separators, exponents, spaces', async () => {
     const cells = [
       '123456789012345',
