@@ -42,7 +42,8 @@ const now = () => performance.now();
 async function scan() {
   const fh = await open(file, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
-  const scanner = new CsvScanner({ chunkRows: CHUNK_ROWS });
+  // 'auto': a `;` file with decimal commas is timed the same way (its layout carries the dialect).
+  const scanner = new CsvScanner({ chunkRows: CHUNK_ROWS, dialect: 'auto' });
   let ms = 0;
   try {
     for (;;) {
@@ -77,6 +78,7 @@ async function parse(layout, targets, keep, path) {
         header: layout.header,
         targets,
         batchSize: BATCH_ROWS,
+        dialect: layout,
       },
       OPTIONS[path],
     )) {
