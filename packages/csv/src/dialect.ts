@@ -53,6 +53,10 @@ export interface DetectDialectOptions {
   complete?: boolean;
   /** Lines looked at, header included (default 200). */
   maxLines?: number;
+  /** A delimiter chosen by the user: only the decimal separator is detected, and the file is never refused. */
+  delimiter?: CsvDelimiter;
+  /** A decimal separator chosen by the user: only the delimiter is detected. */
+  decimal?: CsvDecimal;
 }
 
 const COMMA_DECIMAL_CELL = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
@@ -74,22 +78,24 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
   let text = typeof sample === 'string' ? sample : sample.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const maxLines = opts.maxLines ?? 200;
+  const forced = opts.delimiter;
   let best: { delimiter: CsvDelimiter; rows: string[][]; fields: number; agree: number } | null = null;
   const counts: string[] = [];
-  for (const delimiter of DELIMITERS) {
+  for (const delimiter of forced === undefined ? DELIMITERS : [forced]) {
     const rows = splitSample(text, delimiter, opts.complete ?? false, maxLines);
     if (rows.length === 0) continue;
     const fields = rows[0]!.length;
     const agree = rows.slice(1).filter((r) => r.length === fields).length;
     if (fields >= 2) counts.push(`${describeDelimiter(delimiter)}: ${fields} fields, ${agree} of ${rows.length - 1} rows agree`);
-    if (fields < 2) continue;
+    if (fields < 2 && forced === undefined) continue;
     if (best === null || agree > best.agree || (agree === best.agree && fields > best.fields)) {
       best = { delimiter, rows, fields, agree };
     }
   }
   if (best === null) {
     return {
-      ...DEFAULT_DIALECT,
+      delimiter: forced ?? ',',
+      decimal: opts.decimal === ',' && forced !== undefined && forced !== ',' ? ',' : '.',
       confidence: 'low',
       reason:
         text.trim() === ''
@@ -98,11 +104,11 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     };
   }
   const dataRows = best.rows.length - 1;
-  if (dataRows > 0 && best.agree * 2 < dataRows) {
+  if (forced === undefined && dataRows > 0 && best.agree * 2 < dataRows) {
     return {
       ...DEFAULT_DIALECT,
       confidence: 'none',
-      reason: `no delimiter gives the header's number of fields on most rows (${counts.join('; ')})`,
+      reason: `could not tell how the columns are separated: no delimiter gives the header's number of fields on most rows (${counts.join('; ')})`,
     };
   }
   const delimiter = best.delimiter;
@@ -111,10 +117,21 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     dataRows === 0
       ? `${shown} splits the header into ${best.fields} fields (no rows to confirm it)`
       : `${shown} gives ${best.fields} fields on ${best.agree} of ${dataRows} sampled rows`;
-  const tie = counts.length > 1 && DELIMITERS.some((d) => d !== delimiter && sameSplit(text, d, best!, opts));
-  const confidence = dataRows > 0 && best.agree === dataRows && !tie ? 'high' : 'low';
+  if (forced !== undefined) reason = `${shown} as chosen (${reason.slice(shown.length + 1)})`;
+  const tie = forced === undefined && counts.length > 1 && DELIMITERS.some((d) => d !== delimiter && sameSplit(text, d, best!, opts));
+  const confidence = forced !== undefined || (dataRows > 0 && best.agree === dataRows && !tie) ? 'high' : 'low';
   let decimal: CsvDecimal = '.';
-  if (delimiter === ',') {
+  if (opts.decimal !== undefined) {
+    if (opts.decimal === ',' && delimiter === ',') {
+      return {
+        ...DEFAULT_DIALECT,
+        confidence: 'none',
+        reason: `the file is comma-delimited (${reason}), so ',' cannot be its decimal separator as chosen`,
+      };
+    }
+    decimal = opts.decimal;
+    reason += `; decimal '${decimal}' as chosen`;
+  } else if (delimiter === ',') {
     reason += "; decimal '.' (a comma-delimited file cannot use decimal commas)";
   } else {
     let comma = 0;

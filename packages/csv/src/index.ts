@@ -3,7 +3,7 @@
  * Everything the platform uses is exported here.
  */
 export * from './types.js';
-export { CsvScanner, type CsvScannerOptions } from './scan.js';
+export { CsvScanner, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
 export { readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';

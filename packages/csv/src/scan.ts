@@ -3,7 +3,7 @@ import { type DetectedDialect, detectDialect, resolveDialect } from './dialect.j
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
-import { CsvFormatError, type Chunk, type CsvDecimal, type CsvDelimiter, type CsvDialect, type CsvLayout } from './types.js';
+import { CsvFormatError, type Chunk, type CsvDecimal, type CsvDelimiter, type CsvLayout } from './types.js';
 import { Utf8StreamValidator } from './utf8.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
@@ -25,9 +25,10 @@ export interface CsvScannerOptions {
   /**
    * The file's dialect (default `,` and `.`), or `'auto'`: detectDialect on the first `detectBytes` of the
    * file (the scan waits for them, or for finish()), and wrong_delimiter only when no delimiter is
-   * consistent. Explicit choices (the upload's `delimiter`/`decimal` fields) are passed as an object.
+   * consistent. Explicit choices (the upload's `delimiter`/`decimal` fields) are passed as an object, each
+   * part a value or `'auto'` (e.g. `{ delimiter: 'auto', decimal: ',' }`); an absent part is the default.
    */
-  dialect?: Partial<CsvDialect> | 'auto';
+  dialect?: CsvDialectChoice;
   /** How many first bytes detection looks at (default 64 KiB). */
   detectBytes?: number;
 }
@@ -37,6 +38,9 @@ const OUT = 0;
 const IN = 1;
 /** Inside a quoted field, just after a `"`: the next byte decides between `""` (literal) and the end. */
 const IN_QUOTE_SEEN = 2;
+
+/** A dialect, `'auto'`, or a dialect whose parts may each be `'auto'`. */
+export type CsvDialectChoice = 'auto' | { delimiter?: CsvDelimiter | 'auto'; decimal?: CsvDecimal | 'auto' };
 
 const MiB = 1024 * 1024;
 const DETECT_BYTES = 64 * 1024;
@@ -64,7 +68,11 @@ export class CsvScanner {
   private readonly maxFieldBytes: number;
   private readonly maxHeaderBytes: number;
   private readonly utf8 = new Utf8StreamValidator();
+  /** Whether the dialect (or a part of it) is detected, and the part the user chose, if any. */
   private readonly auto: boolean;
+  private readonly autoDelimiter: boolean;
+  private readonly chosenDelimiter: CsvDelimiter | undefined;
+  private readonly chosenDecimal: CsvDecimal | undefined;
   private readonly holdBytes: number;
   private delimiter: CsvDelimiter;
   private decimal: CsvDecimal;
@@ -126,8 +134,15 @@ export class CsvScanner {
     this.maxColumns = opts.maxColumns ?? 20000;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
-    this.auto = opts.dialect === 'auto';
-    const dialect = resolveDialect(opts.dialect === 'auto' ? undefined : opts.dialect);
+    const choice = opts.dialect === 'auto' ? { delimiter: 'auto' as const, decimal: 'auto' as const } : (opts.dialect ?? {});
+    this.autoDelimiter = choice.delimiter === 'auto';
+    this.auto = this.autoDelimiter || choice.decimal === 'auto';
+    this.chosenDelimiter = choice.delimiter === 'auto' ? undefined : choice.delimiter;
+    this.chosenDecimal = choice.decimal === 'auto' ? undefined : choice.decimal;
+    // Checked now when nothing is left to detect (an impossible choice is the caller's RangeError).
+    const dialect = this.auto
+      ? { delimiter: this.chosenDelimiter ?? ',', decimal: '.' as const }
+      : resolveDialect({ delimiter: this.chosenDelimiter, decimal: this.chosenDecimal });
     this.delimiter = dialect.delimiter;
     this.decimal = dialect.decimal;
     this.delim = this.delimiter.charCodeAt(0);
@@ -262,13 +277,12 @@ export class CsvScanner {
 
   /** Detection on exactly the first holdBytes (whatever the pieces were), so the outcome never depends on them. */
   private detect(sample: Buffer, complete: boolean): void {
-    const found = detectDialect(sample, { complete });
+    const found = detectDialect(sample, { complete, delimiter: this.chosenDelimiter, decimal: this.chosenDecimal });
     this.detected = found;
     if (found.confidence === 'none') {
       throw new CsvFormatError(
         'wrong_delimiter',
-        `could not tell how the columns are separated: ${found.reason}. Every row must have as many fields as the header; ` +
-          'check the file, or choose the delimiter explicitly',
+        `${found.reason}; check that every row has as many fields as the header, or choose the delimiter and decimal separator explicitly`,
         1,
       );
     }
@@ -582,7 +596,7 @@ export class CsvScanner {
     if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
     const names = splitRecord(bytes, { delimiter: this.delimiter });
     if (names.length > this.maxColumns) throw this.tooManyColumns();
-    validateHeader(names, this.headerLine, this.delimiter, this.auto);
+    validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
     this.header = names;
     this.newline = crlf ? '\r\n' : '\n';
     this.inHeader = false;

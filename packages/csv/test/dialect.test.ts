@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ColumnTarget,
   type CsvDialect,
-  type CsvScanner,
+  CsvScanner,
   coerceObjects,
   detectDialect,
   readRecords,
@@ -62,6 +62,17 @@ describe('detectDialect', () => {
     expect(detectDialect('a,b\n"x;y;z",1\n"p;q",2\n')).toMatchObject({ delimiter: ',', confidence: 'high' });
   });
 
+  it('a chosen delimiter or decimal separator is kept, the other part detected', () => {
+    expect(detectDialect('a;b;c\n1;2\n3\n', { delimiter: ';' })).toMatchObject({ delimiter: ';', decimal: '.', confidence: 'high' });
+    expect(detectDialect('a;b\n1,5;2\n', { delimiter: ';' }).reason).toMatch(
+      /^';' as chosen \(gives 2 fields on 1 of 1 sampled rows\); decimal ','/,
+    );
+    expect(detectDialect('a;b\n1.5;2\n', { decimal: ',' })).toMatchObject({ delimiter: ';', decimal: ',' });
+    const conflict = detectDialect('a,b\n1,2\n', { decimal: ',' });
+    expect(conflict.confidence).toBe('none');
+    expect(conflict.reason).toMatch(/^the file is comma-delimited \(.*\), so ',' cannot be its decimal separator as chosen$/);
+  });
+
   it('a comma file never gets a decimal comma', () => {
     expect(detectDialect('a,b\n"1,5","2,5"\n')).toMatchObject({ delimiter: ',', decimal: '.' });
   });
@@ -70,7 +81,9 @@ describe('detectDialect', () => {
     expect(detectDialect('a;b;c\n1;2;3\n4;5;6\n7;8\n')).toMatchObject({ delimiter: ';', confidence: 'low' });
     const none = detectDialect('a;b;c\n1;2\n3\n4;5;6;7\n');
     expect(none.confidence).toBe('none');
-    expect(none.reason).toContain("no delimiter gives the header's number of fields on most rows");
+    expect(none.reason).toMatch(
+      /^could not tell how the columns are separated: no delimiter gives the header's number of fields on most rows/,
+    );
   });
 
   it('one-column files and empty samples: the default, low confidence', () => {
@@ -120,6 +133,21 @@ describe('CsvScanner with a dialect', () => {
       expect(whole).toMatchObject({ delimiter: '|', header: ['x', 'y', 'z'], rows: 3 });
       for (let cut = 1; cut < data.length; cut++) expect(outcome(scanCuts(data, [cut, cut + 3], opts))).toEqual(whole);
     }
+  });
+
+  it('a part of the dialect chosen, the other detected', () => {
+    const r = layoutOrError('a;b\n1.5;2\n', { chunkRows: 5, dialect: { delimiter: 'auto', decimal: ',' } });
+    if ('error' in r) throw r.error;
+    expect(r.layout).toMatchObject({ delimiter: ';', decimal: ',' });
+    const t = layoutOrError('a\tb\n1,5\t2\n', { chunkRows: 5, dialect: { delimiter: '\t', decimal: 'auto' } });
+    if ('error' in t) throw t.error;
+    expect(t.layout).toMatchObject({ delimiter: '\t', decimal: ',' });
+    const e = errorOf('a,b\n1,2\n', { chunkRows: 5, dialect: { delimiter: 'auto', decimal: ',' } });
+    expect(e.code).toBe('wrong_delimiter');
+    expect(e.message).toMatch(/so ',' cannot be its decimal separator as chosen; check that every row/);
+    expect(() => new CsvScanner({ chunkRows: 5, dialect: { delimiter: ',', decimal: ',' } })).toThrow(
+      /comma-delimited file cannot use ','/,
+    );
   });
 
   it('explicit dialects: the chosen delimiter is used; a file that uses another one is refused with both named', () => {
