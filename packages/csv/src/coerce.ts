@@ -35,6 +35,9 @@ function shown(text: string): string {
  * handle — and for NaN; ±Infinity for inf/Infinity; undefined when the text is not a number. Hex, binary,
  * `1_000` and other forms Number() or parseFloat() would accept or half-accept are refused on purpose.
  */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function parseFloatText(text: string): number | undefined;
+export function parseFloatText(text: string, decimal: CsvDecimal | undefined): number | undefined;
 export function parseFloatText(text: string, decimal: CsvDecimal = '.'): number | undefined {
   const r = parseFloatDetailed(text, decimal);
   return typeof r === 'string' ? undefined : r;

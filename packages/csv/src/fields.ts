@@ -22,6 +22,9 @@ const QUOTE = 0x22;
  * unescaped, with the dialect's delimiter (default `,`; a CsvLayout can be passed as the dialect). Not on
  * the hot path: used for the header, for small samples, the results download and tests.
  */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function splitRecord(raw: Buffer): string[];
+export function splitRecord(raw: Buffer, dialect: Partial<CsvDialect> | null | undefined): string[];
 export function splitRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null): string[] {
   const delim = dialect?.delimiter === undefined ? 0x2c : dialectBytes(dialect).delimiter;
   const out: string[] = [];

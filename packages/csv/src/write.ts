@@ -64,6 +64,9 @@ function startsLikeFormula(s: string, decimal: CsvDecimal): boolean {
  * first, maybe after spaces, and it is not a number of the dialect), or a part of it after a `,` `;` tab
  * or `|` does.
  */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function isFormulaLike(text: string): boolean;
+export function isFormulaLike(text: string, dialect: Partial<CsvDialect> | null | undefined): boolean;
 export function isFormulaLike(text: string, dialect?: Partial<CsvDialect> | null): boolean {
   if (text.length === 0) return false;
   const decimal = dialect?.decimal ?? '.';
@@ -82,6 +85,9 @@ function formulaAfterDelimiter(text: string, decimal: CsvDecimal): boolean {
  * One CSV field in the dialect (default `,`): formula-like text neutralised with a leading `'`, quoted
  * when it holds the delimiter, a quote or a line break — or a formula after some other delimiter.
  */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function csvField(value: string): string;
+export function csvField(value: string, dialect: Partial<CsvDialect> | null | undefined): string;
 export function csvField(value: string, dialect?: Partial<CsvDialect> | null): string {
   const delimiter = dialect?.delimiter ?? ',';
   const decimal = dialect?.decimal ?? '.';
@@ -92,6 +98,9 @@ export function csvField(value: string, dialect?: Partial<CsvDialect> | null): s
 }
 
 /** One CSV line (no line terminator) from field texts, joined with the dialect's delimiter. */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function csvLine(fields: string[]): string;
+export function csvLine(fields: string[], dialect: Partial<CsvDialect> | null | undefined): string;
 export function csvLine(fields: string[], dialect?: Partial<CsvDialect> | null): string {
   const delimiter = dialect?.delimiter ?? ',';
   let out = '';
@@ -113,6 +122,9 @@ const PLAIN_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?)(\d+))?$/;
  *   `1e+21` → `1E+21`. Excel in a decimal-comma locale reads those as numbers; it reads `1.5e-7` as text.
  * Text that is not such a number (`NaN`, `Infinity`, a label) is returned unchanged.
  */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function formatNumberText(text: string): string;
+export function formatNumberText(text: string, dialect: Partial<CsvDialect> | null | undefined): string;
 export function formatNumberText(text: string, dialect?: Partial<CsvDialect> | null): string {
   if ((dialect?.decimal ?? '.') === '.') return text;
   const m = PLAIN_NUMBER.exec(text);
@@ -132,6 +144,9 @@ export function formatNumberText(text: string, dialect?: Partial<CsvDialect> | n
  * the formula-like ones change: a `'` after the opening quote of a quoted field, or before an unquoted
  * one — which is also quoted when it holds a delimiter character (see above). Every other byte is kept.
  */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function safeRecord(raw: Buffer): Buffer;
+export function safeRecord(raw: Buffer, dialect: Partial<CsvDialect> | null | undefined): Buffer;
 export function safeRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null): Buffer {
   if (!mayHoldFormula(raw)) return raw;
   const d = resolveDialect(dialect);
