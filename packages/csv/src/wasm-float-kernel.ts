@@ -98,11 +98,16 @@ export class WasmFloatKernel {
     // 16 bytes of slack after the window: a load never leaves memory even at its very end.
     const data = align(slots + 4 * ncols, 64);
     const out = align(data + WINDOW + 16, 64);
-    const instance = new wasmApi!.Instance(mod, {});
-    const k = instance.exports as unknown as KernelExports;
-    const pages = Math.ceil((out + outBytes) / PAGE);
-    const have = k.memory.buffer.byteLength / PAGE;
-    if (pages > have) k.memory.grow(pages - have);
+    let k: KernelExports;
+    try {
+      k = new wasmApi!.Instance(mod, {}).exports as unknown as KernelExports;
+      const pages = Math.ceil((out + outBytes) / PAGE);
+      const have = k.memory.buffer.byteLength / PAGE;
+      if (pages > have) k.memory.grow(pages - have);
+    } catch {
+      // No memory for another instance (address-space limits): the JavaScript fast path does the same work.
+      return null;
+    }
     const buffer = k.memory.buffer;
     new Float64Array(buffer, 0, 23).set(Array.from({ length: 23 }, (_, e) => Number(`1e${e}`)));
     const u8 = new Uint8Array(buffer);
