@@ -1,11 +1,13 @@
 import { coerceCell, isFailure } from './coerce.js';
+import { dialectBytes } from './dialect.js';
+import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
 import { truncate } from './header.js';
+import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
-import type { CellType, ColumnTarget, RecordBatch, RowError, TargetData } from './types.js';
+import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
-const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 const QUOTE = 0x22;
@@ -52,6 +54,14 @@ function shorten(data: TargetData, length: number): TargetData {
   return data.length === length ? data : data.slice(0, length);
 }
 
+/** Switches for tests and benchmarks: every path must give the same results. */
+export interface BatchParserOptions {
+  /** false: never use the all-float fast paths (only the general, cell-by-cell path). */
+  fast?: boolean;
+  /** false: the JavaScript fast path instead of its WebAssembly twin. */
+  wasm?: boolean;
+}
+
 /**
  * The synchronous core of readBatches: parses records from a block of bytes and coerces the target
  * columns into the typed arrays of the current batch.
@@ -75,6 +85,14 @@ export class BatchParser {
   private readonly colWidth: Int32Array;
   private readonly consumers: Consumer[][];
   private readonly num: NumberSlot = { value: 0 };
+  /** Delimiter and decimal separator bytes of the dialect. */
+  private readonly delim: number;
+  private readonly dec: number;
+  private readonly decimal: CsvDecimal;
+  /** Set when every column is skipped or a single float consumer: records then try parseFloatRecord first. */
+  private readonly floatPlan: FloatRecordPlan | null;
+  /** The WebAssembly twin of parseFloatRecords, when every stored column goes to one target. */
+  private readonly kernel: WasmFloatKernel | null;
 
   private arrays: TargetData[] = [];
   /** Per CSV column, the typed array its single numeric consumer fills (for the hot path). */
@@ -87,8 +105,18 @@ export class BatchParser {
   private rowError: { column: string; value: string; message: string } | null = null;
   /** Set by parse() when it stopped at a record cut by the end of the block (and it was not the end). */
   needMore = false;
+  /** Records in a row that the fast path gave back to the general path. */
+  private fastMisses = 0;
+  /** Records left before the fast path is tried again, after many misses (a file full of exponents, say). */
+  private fastPause = 0;
 
-  constructor(header: string[], targets: ColumnTarget[], batchSize: number) {
+  constructor(
+    header: string[],
+    targets: ColumnTarget[],
+    batchSize: number,
+    dialect?: Partial<CsvDialect>,
+    options: BatchParserOptions = {},
+  ) {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     }
@@ -122,6 +150,40 @@ export class BatchParser {
       else if (only.type === 'int64') this.kinds[c] = INT64;
       else this.kinds[c] = GENERIC;
     }
+    const bytes = dialectBytes(dialect);
+    this.delim = bytes.delimiter;
+    this.dec = bytes.decimal;
+    this.decimal = bytes.decimal === 0x2c ? ',' : '.';
+    const allFloat = options.fast !== false && this.kinds.every((k) => k === SKIP || k === FLOAT);
+    this.floatPlan = allFloat
+      ? {
+          ncols: this.ncols,
+          kinds: this.kinds.map((k) => (k === FLOAT ? FLOAT_STORE : FLOAT_SKIP)),
+          single: null,
+          singleWidth: 0,
+          row: 0,
+          colArr: [],
+          colWidth: this.colWidth,
+          colSlot: this.colSlot,
+          delimiter: this.delim,
+          decimal: this.dec,
+        }
+      : null;
+    const stored = new Set<number>();
+    for (let c = 0; c < this.ncols; c++) if (this.kinds[c] === FLOAT) stored.add(this.colTarget[c]!);
+    const only = stored.size === 1 ? targets[[...stored][0]!]! : null;
+    this.kernel =
+      this.floatPlan !== null && only !== null && options.wasm !== false
+        ? WasmFloatKernel.create({
+            kinds: this.floatPlan.kinds,
+            slots: this.colSlot,
+            width: only.columns.length,
+            batchSize,
+            f64: only.type === 'float64',
+            delimiter: this.delim,
+            decimal: this.dec,
+          })
+        : null;
   }
 
   /** Starts a new, empty batch whose first record has the absolute index `firstRow`. */
@@ -136,6 +198,14 @@ export class BatchParser {
         ? (undefined as unknown as NumericArray)
         : (this.arrays[this.colTarget[c]!] as NumericArray),
     );
+    const plan = this.floatPlan;
+    if (plan !== null) {
+      plan.colArr = this.colArr as (Float32Array | Float64Array)[];
+      const used = new Set(this.colArr.filter((a) => a !== undefined));
+      const only = used.size === 1 ? ([...used][0] as Float32Array | Float64Array) : null;
+      plan.single = only;
+      plan.singleWidth = only === null ? 0 : this.targets[this.arrays.indexOf(only)]!.columns.length;
+    }
   }
 
   /** The current batch, arrays cut to its record count. */
@@ -163,10 +233,40 @@ export class BatchParser {
     const colArr = this.colArr;
     const num = this.num;
     const batchSize = this.batchSize;
+    const delim = this.delim;
+    const dec = this.dec;
+    const plan = this.floatPlan;
+    // Records that start before the block's last LF end inside the block (unless a quoted field holds
+    // that LF): the fast path may read them without bounds checks of its own.
+    const safe = plan === null ? -1 : buf.lastIndexOf(LF, limit - 1);
+    const kernel = this.kernel;
+    kernel?.reset();
     let count = this.count;
     this.needMore = false;
 
     records: while (count < batchSize && p < limit) {
+      if (p < safe) {
+        if (this.fastPause === 0) {
+          const before = count;
+          if (kernel !== null) {
+            p = kernel.parse(buf, p, safe, count, batchSize, plan!.single!);
+            count = kernel.row;
+          } else {
+            p = parseFloatRecords(buf, p, safe, count, batchSize, plan!);
+            count = plan!.row;
+          }
+          // Stopped at the batch's end or the block's last record; otherwise the next record needs the general path.
+          if (count === batchSize || p >= safe) continue;
+          if (count > before) this.fastMisses = 0;
+          // Records the fast path keeps refusing are read twice; after a run of them, stop trying for a while.
+          if (++this.fastMisses === 16) {
+            this.fastMisses = 0;
+            this.fastPause = 256;
+          }
+        } else {
+          this.fastPause--;
+        }
+      }
       const recStart = p;
       const c0 = buf[p];
       // Blank lines (empty or a lone CR) are not records.
@@ -201,7 +301,7 @@ export class BatchParser {
           d = p;
           while (d < limit) {
             const b = buf[d];
-            if (b === COMMA || b === LF) break;
+            if (b === delim || b === LF) break;
             d++;
           }
           if (d === limit && !eof) d = -1;
@@ -209,9 +309,9 @@ export class BatchParser {
           d = this.textField(buf, p, eof, f, kind, count);
         } else if (kind === FLOAT) {
           // The hot path: a plain decimal followed by a comma or LF goes straight into the typed array.
-          const s = scanPlainDecimal(buf, p, limit, num);
+          const s = scanPlainDecimal(buf, p, limit, num, dec);
           const b = s >= 0 && s < limit ? buf[s] : -1;
-          if (b === COMMA || b === LF) {
+          if (b === delim || b === LF) {
             (colArr[f] as Float64Array)[count * colWidth[f]! + colSlot[f]!] = num.value;
             d = s;
           } else {
@@ -226,7 +326,7 @@ export class BatchParser {
           this.needMore = true;
           break records;
         }
-        if (d < limit && buf[d] === COMMA) {
+        if (d < limit && buf[d] === delim) {
           f++;
           p = d + 1;
           continue;
@@ -248,13 +348,13 @@ export class BatchParser {
   private numberField(buf: Buffer, p: number, eof: boolean, f: number, kind: number, row: number): number {
     const limit = buf.length;
     const num = this.num;
-    const s = scanDecimal(buf, p, limit, num);
+    const s = scanDecimal(buf, p, limit, num, this.dec);
     let d = -2;
     if (s >= 0) {
-      // The number must be the whole cell: followed by a comma, LF, CRLF or the end of the data.
+      // The number must be the whole cell: followed by the delimiter, LF, CRLF or the end of the data.
       if (s < limit) {
         const b = buf[s];
-        if (b === COMMA || b === LF) d = s;
+        if (b === this.delim || b === LF) d = s;
         else if (b === CR) {
           if (s + 1 < limit) {
             if (buf[s + 1] === LF) d = s + 1;
@@ -283,10 +383,11 @@ export class BatchParser {
   /** An unquoted cell through the text path. Returns the delimiter index, or -1 if cut. */
   private textField(buf: Buffer, p: number, eof: boolean, f: number, kind: number, row: number): number {
     const limit = buf.length;
+    const delim = this.delim;
     let d = p;
     while (d < limit) {
       const b = buf[d];
-      if (b === COMMA || b === LF) break;
+      if (b === delim || b === LF) break;
       d++;
     }
     if (d === limit && !eof) return -1;
@@ -324,9 +425,10 @@ export class BatchParser {
     }
     let d = Math.min(q + 1, limit);
     const after = d;
+    const delim = this.delim;
     while (d < limit) {
       const b = buf[d];
-      if (b === COMMA || b === LF) break;
+      if (b === delim || b === LF) break;
       d++;
     }
     if (d === limit && !eof) return -1;
@@ -359,7 +461,7 @@ export class BatchParser {
   }
 
   private store(type: CellType, target: number, idx: number, text: string, column: string): void {
-    const v = coerceCell(type, text, column);
+    const v = coerceCell(type, text, column, this.decimal);
     if (isFailure(v)) {
       if (this.rowError === null) this.rowError = { column, value: truncate(text), message: v.message };
       return;
@@ -377,7 +479,7 @@ export class BatchParser {
         column: null,
         value: null,
         message:
-          `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted comma` +
+          `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
           (fields < this.ncols ? ' or a missing value' : ' inside a value'),
       };
     } else if (this.rowError !== null) {
@@ -395,4 +497,11 @@ export class BatchParser {
       else (a as Int32Array).fill(0, from, from + w);
     });
   }
+}
+
+function delimiterName(b: number): string {
+  if (b === 0x2c) return 'comma';
+  if (b === 0x3b) return 'semicolon';
+  if (b === 0x09) return 'tab';
+  return "'|'";
 }

@@ -1,12 +1,20 @@
 import { coerceCell, isFailure } from './coerce.js';
-import type { ColumnTarget, RecordBatch, RowError, TargetData } from './types.js';
+import type { ColumnTarget, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
 /**
  * Coerces rows given as objects (the real-time endpoint's JSON) into a RecordBatch with exactly the rules
  * of a CSV cell: a JSON number is taken as its decimal text, a string as the cell's text, null or a
- * missing key as an empty cell. So the same value scores the same through either path.
+ * missing key as an empty cell. So the same value scores the same through either path. With a dialect
+ * whose decimal separator is `,`, string cells are read as a CSV cell of that dialect would be (`"1,5"`
+ * is 1.5); JSON numbers are numbers whatever the dialect.
  */
-export function coerceObjects(rows: Record<string, unknown>[], header: string[], targets: ColumnTarget[]): RecordBatch {
+export function coerceObjects(
+  rows: Record<string, unknown>[],
+  header: string[],
+  targets: ColumnTarget[],
+  dialect?: Partial<CsvDialect> | null,
+): RecordBatch {
+  const decimal = dialect?.decimal ?? '.';
   const count = rows.length;
   const data: TargetData[] = targets.map((t) => allocate(t, count));
   const errors: RowError[] = [];
@@ -39,7 +47,8 @@ export function coerceObjects(rows: Record<string, unknown>[], header: string[],
           };
           break;
         }
-        const v = coerceCell(t.type, text, name);
+        // A JSON number's text is always in `.` form, whatever the dialect of string cells.
+        const v = coerceCell(t.type, text, name, typeof raw === 'number' ? '.' : decimal);
         if (isFailure(v)) {
           failed = { row: r, column: name, value: text.slice(0, 200), message: v.message };
           break;

@@ -1,5 +1,6 @@
 import { truncate } from './header.js';
-import type { CellType } from './types.js';
+import { canonicalNumberText } from './number-text.js';
+import type { CellType, CsvDecimal } from './types.js';
 
 /**
  * Coercion of one cell's TEXT into a model input value. This is the general (slower) path: readBatches
@@ -34,8 +35,22 @@ function shown(text: string): string {
  * handle — and for NaN; ±Infinity for inf/Infinity; undefined when the text is not a number. Hex, binary,
  * `1_000` and other forms Number() or parseFloat() would accept or half-accept are refused on purpose.
  */
-export function parseFloatText(text: string): number | undefined {
-  const t = text.trim();
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function parseFloatText(text: string): number | undefined;
+export function parseFloatText(text: string, decimal: CsvDecimal | undefined): number | undefined;
+export function parseFloatText(text: string, decimal: CsvDecimal = '.'): number | undefined {
+  const r = parseFloatDetailed(text, decimal);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/**
+ * parseFloatText, but a cell that is a number with misplaced separators (`1,23` with decimal `.`, `1.5`
+ * in a decimal-comma file) gets the sentence saying what was expected instead of undefined.
+ */
+function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefined | string {
+  const c = canonicalNumberText(text.trim(), decimal);
+  if (typeof c !== 'string') return c.problem;
+  const t = c;
   if (t === '') return NaN;
   if (DECIMAL_RE.test(t)) return Number(t);
   const special = SPECIAL_RE.exec(t);
@@ -47,8 +62,9 @@ export function parseFloatText(text: string): number | undefined {
 }
 
 /** Float cell → number, or a failure naming the column. */
-export function coerceFloat(text: string, column: string): number | CellFailure {
-  const v = parseFloatText(text);
+export function coerceFloat(text: string, column: string, decimal: CsvDecimal = '.'): number | CellFailure {
+  const v = parseFloatDetailed(text, decimal);
+  if (typeof v === 'string') return fail(`column "${column}": ${shown(text)} ${v}`);
   return v === undefined ? fail(`column "${column}": ${shown(text)} is not a number`) : v;
 }
 
@@ -79,8 +95,15 @@ function outOfRange(text: string, column: string, type: 'int32' | 'int64'): Cell
 }
 
 /** Integer cell text → number (int32) or bigint (int64), or a failure. */
-export function coerceInteger(text: string, type: 'int32' | 'int64', column: string): number | bigint | CellFailure {
-  const t = text.trim();
+export function coerceInteger(
+  text: string,
+  type: 'int32' | 'int64',
+  column: string,
+  decimal: CsvDecimal = '.',
+): number | bigint | CellFailure {
+  const c = canonicalNumberText(text.trim(), decimal);
+  if (typeof c !== 'string') return fail(`column "${column}": ${shown(text)} ${c.problem}`);
+  const t = c;
   if (type === 'int64' && INTEGER_RE.test(t)) {
     // Plain integer text keeps all 64 bits (a double would round above 2^53).
     const big = BigInt(t);
@@ -106,14 +129,19 @@ export function coerceBool(text: string, column: string): number | CellFailure {
 }
 
 /** Any cell type from text. A string cell is the text as it is. */
-export function coerceCell(type: CellType, text: string, column: string): number | bigint | string | CellFailure {
+export function coerceCell(
+  type: CellType,
+  text: string,
+  column: string,
+  decimal: CsvDecimal = '.',
+): number | bigint | string | CellFailure {
   switch (type) {
     case 'float32':
     case 'float64':
-      return coerceFloat(text, column);
+      return coerceFloat(text, column, decimal);
     case 'int32':
     case 'int64':
-      return coerceInteger(text, type, column);
+      return coerceInteger(text, type, column, decimal);
     case 'bool':
       return coerceBool(text, column);
     case 'string':

@@ -1,15 +1,17 @@
+import { dialectBytes } from './dialect.js';
+import type { CsvDialect } from './types.js';
+
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
-const COMMA = 0x2c;
 const QUOTE = 0x22;
 
 /*
  * The quoting rule shared by every reader in this package (scanner, readBatches, readRecords,
  * splitRecord, safeRecord), so that they always agree on where records and fields end:
  *
- * - A field is quoted only when its FIRST byte is `"` (right after a comma or at the start of a record).
- *   Inside it, `""` is a literal quote and a single `"` closes it; commas and line breaks inside are data.
- * - Bytes after the closing quote up to the next comma or line end are kept as they are (`"ab"c` is `abc`).
+ * - A field is quoted only when its FIRST byte is `"` (right after a delimiter or at the start of a record).
+ *   Inside it, `""` is a literal quote and a single `"` closes it; delimiters and line breaks inside are data.
+ * - Bytes after the closing quote up to the next delimiter or line end are kept as they are (`"ab"c` is `abc`).
  * - A `"` anywhere else (`5'3"`) is an ordinary character. RFC 4180 forbids it, but spreadsheets and
  *   hand-written files contain it, and treating it as the start of a quoted field would swallow the
  *   rest of the file.
@@ -17,9 +19,14 @@ const QUOTE = 0x22;
 
 /**
  * Splits one record (its bytes without the line terminator) into field texts, quotes removed and `""`
- * unescaped. Not on the hot path: used for the header, for small samples and in tests.
+ * unescaped, with the dialect's delimiter (default `,`; a CsvLayout can be passed as the dialect). Not on
+ * the hot path: used for the header, for small samples, the results download and tests.
  */
-export function splitRecord(raw: Buffer): string[] {
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function splitRecord(raw: Buffer): string[];
+export function splitRecord(raw: Buffer, dialect: Partial<CsvDialect> | null | undefined): string[];
+export function splitRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null): string[] {
+  const delim = dialect?.delimiter === undefined ? 0x2c : dialectBytes(dialect).delimiter;
   const out: string[] = [];
   const end = raw.length;
   let p = 0;
@@ -43,14 +50,14 @@ export function splitRecord(raw: Buffer): string[] {
       let text = raw.toString('utf8', p + 1, q);
       if (escaped) text = text.replaceAll('""', '"');
       const after = Math.min(q + 1, end);
-      let d = raw.indexOf(COMMA, after);
+      let d = raw.indexOf(delim, after);
       if (d === -1) d = end;
       if (d > after) text += raw.toString('utf8', after, d);
       out.push(text);
       if (d >= end) return out;
       p = d + 1;
     } else {
-      let d = raw.indexOf(COMMA, p);
+      let d = raw.indexOf(delim, p);
       if (d === -1) d = end;
       out.push(raw.toString('utf8', p, d));
       if (d >= end) return out;

@@ -1,11 +1,8 @@
-import { CsvFormatError } from './types.js';
+import { describeDelimiter } from './dialect.js';
+import { CsvFormatError, type CsvDelimiter } from './types.js';
 
-/** Delimiters people export by mistake (European Excel uses `;`). */
-const FOREIGN_DELIMITERS = [';', '\t', '|'] as const;
-
-function describeDelimiter(d: string): string {
-  return d === '\t' ? 'tab' : `'${d}'`;
-}
+/** The delimiters a file may really use when the one it was read with gives a single column. */
+const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
 
 /**
  * Checks the header names and throws an actionable CsvFormatError for the problems that would make every
@@ -14,14 +11,15 @@ function describeDelimiter(d: string): string {
  *
  * @param line 1-based line of the header, for the error
  */
-export function validateHeader(names: string[], line: number): void {
-  // A one-column header that contains a comma (quoted) is a deliberate name, not a delimiter problem.
-  if (names.length === 1 && !names[0]!.includes(',')) {
+export function validateHeader(names: string[], line: number, delimiter: CsvDelimiter = ',', detected = false): void {
+  // A one-column header that contains the delimiter (quoted) is a deliberate name, not a delimiter problem.
+  if (names.length === 1 && !names[0]!.includes(delimiter)) {
     const only = names[0]!;
     // Count each candidate; the most frequent one is the delimiter the file really uses.
     let best: string | null = null;
     let bestCount = 0;
-    for (const d of FOREIGN_DELIMITERS) {
+    for (const d of DELIMITERS) {
+      if (d === delimiter) continue;
       const count = only.split(d).length - 1;
       if (count > bestCount) {
         best = d;
@@ -30,11 +28,17 @@ export function validateHeader(names: string[], line: number): void {
     }
     if (best !== null) {
       const shown = describeDelimiter(best);
-      throw new CsvFormatError(
-        'wrong_delimiter',
-        `the file seems to use ${shown} as delimiter; batchcast reads comma-separated files — export as CSV (comma)`,
-        line,
-      );
+      let message: string;
+      if (detected) {
+        message =
+          `the header seems to use ${shown} as delimiter, but the rows do not have as many ${shown}-separated fields ` +
+          'as the header; check that every row has a value for every column, or choose the delimiter explicitly';
+      } else if (delimiter === ',') {
+        message = `the file seems to use ${shown} as delimiter; batchcast reads comma-separated files — export as CSV (comma)`;
+      } else {
+        message = `the file seems to use ${shown} as delimiter, not ${describeDelimiter(delimiter)} as chosen; choose ${shown}, or let batchcast detect it`;
+      }
+      throw new CsvFormatError('wrong_delimiter', message, line);
     }
   }
   if (names.every((n) => n.trim() === '')) {

@@ -3,11 +3,18 @@
  * Everything the platform uses is exported here.
  */
 export * from './types.js';
-export { CsvScanner, type CsvScannerOptions } from './scan.js';
+export { CsvScanner, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
 export { readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
 export { splitRecord } from './fields.js';
 export { parseFloatText, DECIMAL_RE } from './coerce.js';
-export { csvField, csvLine, safeRecord, isFormulaLike } from './write.js';
+export {
+  detectDialect,
+  resolveDialect,
+  DEFAULT_DIALECT,
+  type DetectedDialect,
+  type DetectDialectOptions,
+} from './dialect.js';
+export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';

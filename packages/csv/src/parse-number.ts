@@ -31,15 +31,17 @@ export interface NumberSlot {
  * exactly like numpy's float64 -> float32 cast.
  *
  * The byte right after the number is not checked: the caller decides whether it ends the field.
+ * `dec` is the decimal separator byte (`.`, or `,` in decimal-comma dialects); thousands separators are
+ * never accepted here (the text path checks their grouping).
  */
-export function scanDecimal(buf: Uint8Array, i: number, limit: number, out: NumberSlot): number {
-  const end = scanPlainDecimal(buf, i, limit, out);
+export function scanDecimal(buf: Uint8Array, i: number, limit: number, out: NumberSlot, dec = DOT): number {
+  const end = scanPlainDecimal(buf, i, limit, out, dec);
   if (end >= 0) {
     if (end >= limit) return end;
     const b = buf[end];
     if (b !== SPACE && b !== LOWER_E && b !== UPPER_E) return end;
   }
-  return scanDecimalGeneral(buf, i, limit, out);
+  return scanDecimalGeneral(buf, i, limit, out, dec);
 }
 
 /**
@@ -48,7 +50,7 @@ export function scanDecimal(buf: Uint8Array, i: number, limit: number, out: Numb
  * index after it, or -1 (too many digits, no digit). Unlike scanDecimal it does not look at what follows:
  * a caller that finds neither a delimiter nor the end there must use scanDecimal (spaces, exponents).
  */
-export function scanPlainDecimal(buf: Uint8Array, i: number, limit: number, out: NumberSlot): number {
+export function scanPlainDecimal(buf: Uint8Array, i: number, limit: number, out: NumberSlot, dec = DOT): number {
   let neg = false;
   if (i < limit) {
     const s = buf[i];
@@ -69,7 +71,7 @@ export function scanPlainDecimal(buf: Uint8Array, i: number, limit: number, out:
   }
   let nd = i - intStart;
   let exp = 0;
-  if (i < limit && buf[i] === DOT) {
+  if (i < limit && buf[i] === dec) {
     const fracStart = ++i;
     while (i < limit) {
       const d = buf[i]! - DIGIT_0;
@@ -88,7 +90,7 @@ export function scanPlainDecimal(buf: Uint8Array, i: number, limit: number, out:
 }
 
 /** The general form of scanDecimal (spaces, exponents, up to 16 significant digits, leading zeros). */
-function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: NumberSlot): number {
+function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: NumberSlot, dec: number): number {
   while (i < limit && buf[i] === SPACE) i++;
   let neg = false;
   if (i < limit) {
@@ -115,7 +117,7 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
     }
     i++;
   }
-  if (i < limit && buf[i] === DOT) {
+  if (i < limit && buf[i] === dec) {
     i++;
     while (i < limit) {
       const d = buf[i]! - DIGIT_0;

@@ -1,6 +1,6 @@
-import { BatchParser } from './batch-parser.js';
+import { BatchParser, type BatchParserOptions } from './batch-parser.js';
 import { openSource } from './source.js';
-import type { ByteSource, ColumnTarget, RangeReader, RecordBatch } from './types.js';
+import type { ByteSource, ColumnTarget, CsvDialect, RangeReader, RecordBatch } from './types.js';
 
 export interface ReadBatchesOptions {
   /** Byte offset of the first record to read (a chunk's `start`, or the layout's `dataStart`). */
@@ -17,6 +17,8 @@ export interface ReadBatchesOptions {
   batchSize: number;
   /** Bytes per read (default 1 MiB). */
   highWaterMark?: number;
+  /** The file's dialect (delimiter, decimal separator); a CsvLayout qualifies. Default `,` and `.`. */
+  dialect?: Partial<CsvDialect> | null;
 }
 
 /** Room kept before each read block for the cut record of the previous block, so it is rarely copied twice. */
@@ -32,8 +34,17 @@ const MAX_RESERVE = 64 * 1024;
  * block is copied into the reserved room just before the next block's bytes. Memory: two blocks plus one
  * batch (a single record larger than the reserve gets a block of its own).
  */
-export async function* readBatches(source: ByteSource, opts: ReadBatchesOptions): AsyncGenerator<RecordBatch> {
-  const parser = new BatchParser(opts.header, opts.targets, opts.batchSize);
+export function readBatches(source: ByteSource, opts: ReadBatchesOptions): AsyncGenerator<RecordBatch> {
+  return readBatchesWith(source, opts, {});
+}
+
+/** readBatches with the parser's paths chosen (tests hold the fast paths to the general one with it). */
+export async function* readBatchesWith(
+  source: ByteSource,
+  opts: ReadBatchesOptions,
+  paths: BatchParserOptions,
+): AsyncGenerator<RecordBatch> {
+  const parser = new BatchParser(opts.header, opts.targets, opts.batchSize, opts.dialect ?? undefined, paths);
   const { start, end } = opts;
   if (!(start >= 0 && end >= start)) throw new RangeError(`invalid byte range [${start}, ${end})`);
   const blockSize = Math.max(opts.highWaterMark ?? 1024 * 1024, 1);

@@ -1,9 +1,9 @@
+import { dialectBytes } from './dialect.js';
 import { openSource } from './source.js';
-import type { ByteSource } from './types.js';
+import type { ByteSource, CsvDialect } from './types.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
-const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 const QUOTE = 0x22;
@@ -15,6 +15,8 @@ export interface ReadRecordsOptions {
   end: number;
   /** Bytes per read (default 1 MiB); a block grows only for a record larger than that. */
   highWaterMark?: number;
+  /** The file's dialect (a CsvLayout qualifies); only the delimiter matters here. Default `,`. */
+  dialect?: Partial<CsvDialect> | null;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function* readRecords(source: ByteSource, opts: ReadRecordsOptions)
   const { start, end } = opts;
   if (!(start >= 0 && end >= start)) throw new RangeError(`invalid byte range [${start}, ${end})`);
   const blockSize = Math.max(opts.highWaterMark ?? 1024 * 1024, 1);
+  const delimiter = dialectBytes(opts.dialect).delimiter;
   const fh = await openSource(source);
   try {
     let carry: Buffer | null = null;
@@ -49,7 +52,7 @@ export async function* readRecords(source: ByteSource, opts: ReadRecordsOptions)
         if (filePos >= end || bytesRead === 0) eof = true;
       }
       const buf = block.subarray(0, filled);
-      const { records, next } = splitRecords(buf, 0, eof);
+      const { records, next } = splitRecords(buf, 0, eof, delimiter);
       carry = next < filled ? buf.subarray(next) : null;
       if (records.length > 0) yield records;
       if (eof && carry !== null) {
@@ -64,10 +67,10 @@ export async function* readRecords(source: ByteSource, opts: ReadRecordsOptions)
 
 /**
  * Splits buf[p..] into records (views, terminators removed, blank lines skipped). `eof`: nothing follows
- * `buf`, so an unterminated last line is a record. Returns the records and the offset of the first byte
+ * `buf`, so an unterminated last line is a record. `delimiter` is the dialect's delimiter byte. Returns the records and the offset of the first byte
  * not consumed (the start of a record cut by the end of `buf`).
  */
-export function splitRecords(buf: Buffer, p: number, eof: boolean): { records: Buffer[]; next: number } {
+export function splitRecords(buf: Buffer, p: number, eof: boolean, delimiter = 0x2c): { records: Buffer[]; next: number } {
   const records: Buffer[] = [];
   const limit = buf.length;
   let quote = buf.indexOf(QUOTE, p);
@@ -75,7 +78,7 @@ export function splitRecords(buf: Buffer, p: number, eof: boolean): { records: B
     let n = buf.indexOf(LF, p);
     if (quote !== -1 && quote < p) quote = buf.indexOf(QUOTE, p);
     // A record whose bytes hold no quote ends at the next LF; otherwise walk its fields.
-    if (quote !== -1 && (n === -1 || quote < n)) n = quotedRecordEnd(buf, p);
+    if (quote !== -1 && (n === -1 || quote < n)) n = quotedRecordEnd(buf, p, delimiter);
     if (n === -1) {
       if (!eof) break;
       n = limit;
@@ -92,7 +95,7 @@ export function splitRecords(buf: Buffer, p: number, eof: boolean): { records: B
  * Index of the LF that ends the record starting at buf[p], honouring quoted fields (the rule in
  * fields.ts), or -1 if the record does not end inside buf. Jumps between quotes and line ends.
  */
-function quotedRecordEnd(buf: Buffer, p: number): number {
+function quotedRecordEnd(buf: Buffer, p: number, delimiter: number): number {
   const limit = buf.length;
   let i = p;
   for (;;) {
@@ -100,7 +103,7 @@ function quotedRecordEnd(buf: Buffer, p: number): number {
     let q = buf.indexOf(QUOTE, i);
     if (q === -1 || (n !== -1 && n < q)) return n;
     // A quote opens a quoted field only as the first byte of a field.
-    if (q === p || buf[q - 1] === COMMA) {
+    if (q === p || buf[q - 1] === delimiter) {
       q++;
       for (;;) {
         q = buf.indexOf(QUOTE, q);

@@ -1,13 +1,13 @@
 import { countLf } from './bytes.js';
+import { type DetectedDialect, detectDialect, resolveDialect } from './dialect.js';
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
-import { CsvFormatError, type Chunk, type CsvLayout } from './types.js';
+import { CsvFormatError, type Chunk, type CsvDecimal, type CsvDelimiter, type CsvLayout } from './types.js';
 import { Utf8StreamValidator } from './utf8.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
-const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
 const NUL = 0x00;
@@ -22,6 +22,15 @@ export interface CsvScannerOptions {
   maxFieldBytes?: number;
   /** Maximum bytes of the header line (default 4 MiB). */
   maxHeaderBytes?: number;
+  /**
+   * The file's dialect (default `,` and `.`), or `'auto'`: detectDialect on the first `detectBytes` of the
+   * file (the scan waits for them, or for finish()), and wrong_delimiter only when no delimiter is
+   * consistent. Explicit choices (the upload's `delimiter`/`decimal` fields) are passed as an object, each
+   * part a value or `'auto'` (e.g. `{ delimiter: 'auto', decimal: ',' }`); an absent part is the default.
+   */
+  dialect?: CsvDialectChoice;
+  /** How many first bytes detection looks at (default 64 KiB). */
+  detectBytes?: number;
 }
 
 // Quote state of the byte stream (see fields.ts for the quoting rule).
@@ -30,7 +39,11 @@ const IN = 1;
 /** Inside a quoted field, just after a `"`: the next byte decides between `""` (literal) and the end. */
 const IN_QUOTE_SEEN = 2;
 
+/** A dialect, `'auto'`, or a dialect whose parts may each be `'auto'`. */
+export type CsvDialectChoice = 'auto' | { delimiter?: CsvDelimiter | 'auto'; decimal?: CsvDecimal | 'auto' };
+
 const MiB = 1024 * 1024;
+const DETECT_BYTES = 64 * 1024;
 
 /**
  * One pass over an upload's bytes, fed in order while they stream to disk, that learns the file's layout
@@ -55,6 +68,17 @@ export class CsvScanner {
   private readonly maxFieldBytes: number;
   private readonly maxHeaderBytes: number;
   private readonly utf8 = new Utf8StreamValidator();
+  /** Whether the dialect (or a part of it) is detected, and the part the user chose, if any. */
+  private readonly auto: boolean;
+  private readonly autoDelimiter: boolean;
+  private readonly chosenDelimiter: CsvDelimiter | undefined;
+  private readonly chosenDecimal: CsvDecimal | undefined;
+  private readonly holdBytes: number;
+  private delimiter: CsvDelimiter;
+  private decimal: CsvDecimal;
+  /** The delimiter byte. */
+  private delim: number;
+  private detected: DetectedDialect | null = null;
 
   /** The first bytes are held back until SIGNATURE_BYTES are known, to check signatures and the BOM. */
   private head: Buffer[] | null = [];
@@ -110,6 +134,24 @@ export class CsvScanner {
     this.maxColumns = opts.maxColumns ?? 20000;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
+    const choice = opts.dialect === 'auto' ? { delimiter: 'auto' as const, decimal: 'auto' as const } : (opts.dialect ?? {});
+    this.autoDelimiter = choice.delimiter === 'auto';
+    this.auto = this.autoDelimiter || choice.decimal === 'auto';
+    this.chosenDelimiter = choice.delimiter === 'auto' ? undefined : choice.delimiter;
+    this.chosenDecimal = choice.decimal === 'auto' ? undefined : choice.decimal;
+    // Checked now when nothing is left to detect (an impossible choice is the caller's RangeError).
+    const dialect = this.auto
+      ? { delimiter: this.chosenDelimiter ?? ',', decimal: '.' as const }
+      : resolveDialect({ delimiter: this.chosenDelimiter, decimal: this.chosenDecimal });
+    this.delimiter = dialect.delimiter;
+    this.decimal = dialect.decimal;
+    this.delim = this.delimiter.charCodeAt(0);
+    this.holdBytes = this.auto ? Math.max(opts.detectBytes ?? DETECT_BYTES, SIGNATURE_BYTES) : SIGNATURE_BYTES;
+  }
+
+  /** What detection concluded (with `dialect: 'auto'`, once the first bytes were seen), else null. */
+  get detectedDialect(): DetectedDialect | null {
+    return this.detected;
   }
 
   /** Feeds the next piece of the file. Throws CsvFormatError as soon as the file is known to be unusable. */
@@ -122,7 +164,7 @@ export class CsvScanner {
         // Copied: the caller may reuse its buffer after push() returns (only the first few bytes wait here).
         this.head.push(Buffer.from(buf));
         this.headLen += buf.length;
-        if (this.headLen >= SIGNATURE_BYTES) this.startBody();
+        if (this.headLen >= this.holdBytes) this.startBody(false);
         return;
       }
       this.consume(buf, 0);
@@ -146,7 +188,7 @@ export class CsvScanner {
 
   private finishScan(): CsvLayout {
     if (this.head) {
-      if (this.headLen > 0) this.startBody();
+      if (this.headLen > 0) this.startBody(true);
       else this.head = null;
     }
     this.finished = true;
@@ -192,7 +234,7 @@ export class CsvScanner {
       throw new CsvFormatError('no_rows', `the file has a header (line ${this.headerLine}) but no data rows`, this.headerLine);
     }
     if (this.chunkCount > 0) this.closeChunk(this.lastRecordEnd);
-    return {
+    const layout: CsvLayout = {
       header: this.header,
       bom: this.bom,
       newline: this.newline,
@@ -201,10 +243,15 @@ export class CsvScanner {
       rows: this.rows,
       chunks: this.chunks,
     };
+    // Only a dialect other than the default is written down: the layout of a plain CSV stays what it was
+    // (stored layouts, and everything comparing them, are unchanged).
+    if (this.delimiter !== ',') layout.delimiter = this.delimiter;
+    if (this.decimal !== '.') layout.decimal = this.decimal;
+    return layout;
   }
 
-  /** Checks the held-back first bytes (signatures, UTF-16, BOM), then scans them. */
-  private startBody(): void {
+  /** Checks the held-back first bytes (signatures, UTF-16, BOM, the dialect when detected), then scans them. */
+  private startBody(complete: boolean): void {
     const first = Buffer.concat(this.head!);
     this.head = null;
     const what = describeBinarySignature(first);
@@ -223,8 +270,25 @@ export class CsvScanner {
       this.bom = true;
       from = 3;
     }
+    if (this.auto) this.detect(first.subarray(from, Math.min(first.length, this.holdBytes)), complete && first.length <= this.holdBytes);
     this.recordStart = this.fieldStart = from;
     this.consume(first, from);
+  }
+
+  /** Detection on exactly the first holdBytes (whatever the pieces were), so the outcome never depends on them. */
+  private detect(sample: Buffer, complete: boolean): void {
+    const found = detectDialect(sample, { complete, delimiter: this.chosenDelimiter, decimal: this.chosenDecimal });
+    this.detected = found;
+    if (found.confidence === 'none') {
+      throw new CsvFormatError(
+        'wrong_delimiter',
+        `${found.reason}; check that every row has as many fields as the header, or choose the delimiter and decimal separator explicitly`,
+        1,
+      );
+    }
+    this.delimiter = found.delimiter;
+    this.decimal = found.decimal;
+    this.delim = found.delimiter.charCodeAt(0);
   }
 
   /**
@@ -307,7 +371,7 @@ export class CsvScanner {
     if (i < to) {
       // The piece ends inside a record: check its fields so far, and make fieldStart exact for the next piece.
       if (base + to - this.fieldStart > max) this.checkFieldsSlow(buf, i, to);
-      const c = buf.lastIndexOf(COMMA, to - 1);
+      const c = buf.lastIndexOf(this.delim, to - 1);
       if (c >= i) this.fieldStart = base + c + 1;
     }
   }
@@ -316,7 +380,7 @@ export class CsvScanner {
   private checkFieldsSlow(buf: Buffer, from: number, to: number): void {
     let i = from;
     for (;;) {
-      const c = buf.indexOf(COMMA, i);
+      const c = buf.indexOf(this.delim, i);
       if (c === -1 || c >= to) break;
       this.endField(this.base + c);
       i = c + 1;
@@ -388,7 +452,7 @@ export class CsvScanner {
       this.checkFieldsSlow(buf, from, to);
       return;
     }
-    const c = buf.lastIndexOf(COMMA, to - 1);
+    const c = buf.lastIndexOf(this.delim, to - 1);
     if (c >= from) {
       this.fieldStart = this.base + c + 1;
       this.fieldQuoted = false;
@@ -426,7 +490,7 @@ export class CsvScanner {
         }
         this.quote = OUT;
       }
-      if (b === COMMA) {
+      if (b === this.delim) {
         if (this.inHeader) {
           this.checkHeaderSizes(base + i, base + i);
           this.endField(base + i);
@@ -530,9 +594,9 @@ export class CsvScanner {
     let bytes = raw;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
     if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
-    const names = splitRecord(bytes);
+    const names = splitRecord(bytes, { delimiter: this.delimiter });
     if (names.length > this.maxColumns) throw this.tooManyColumns();
-    validateHeader(names, this.headerLine);
+    validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
     this.header = names;
     this.newline = crlf ? '\r\n' : '\n';
     this.inHeader = false;

@@ -44,6 +44,20 @@ export interface RecordBatch {
   errors: RowError[];
 }
 
+/** Field delimiters batchcast reads and writes. */
+export type CsvDelimiter = ',' | ';' | '\t' | '|';
+/** Decimal separators of number cells (`,` only with a delimiter other than `,`). */
+export type CsvDecimal = '.' | ',';
+
+/**
+ * How a CSV file is written: its field delimiter and the decimal separator of its numbers. Quoting and
+ * line endings follow the same rules for every dialect. The default is `,` and `.`.
+ */
+export interface CsvDialect {
+  delimiter: CsvDelimiter;
+  decimal: CsvDecimal;
+}
+
 /** A byte range of the file that starts at the beginning of a record and ends just after a record. */
 export interface Chunk {
   index: number;
@@ -73,6 +87,13 @@ export interface CsvLayout {
   rows: number;
   /** Consecutive byte ranges covering every data record, each holding at most `chunkRows` records. */
   chunks: Chunk[];
+  /**
+   * The dialect the file was scanned with, present only when it is not the default (absent: `,` and `.`),
+   * so plain CSV layouts, and layouts stored before dialects existed, are unchanged. Readers take the
+   * layout itself as their `dialect` option.
+   */
+  delimiter?: CsvDelimiter;
+  decimal?: CsvDecimal;
 }
 
 /** Why a file cannot be accepted at all; becomes a 4xx (upload) or a failed job with this message. */

@@ -1,4 +1,7 @@
 import { DECIMAL_RE } from './coerce.js';
+import { resolveDialect } from './dialect.js';
+import { canonicalNumberText } from './number-text.js';
+import type { CsvDecimal, CsvDialect } from './types.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
@@ -7,68 +10,156 @@ const COMMA = 0x2c;
 const CR = 0x0d;
 const EQUALS = 0x3d;
 const MINUS = 0x2d;
+const PIPE = 0x7c;
 const PLUS = 0x2b;
 const QUOTE = 0x22;
+const SEMICOLON = 0x3b;
+const SPACE = 0x20;
 const TAB = 0x09;
-const DIGIT_0 = 0x30;
-const DOT = 0x2e;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
 
 /*
  * Writing the results CSV safely. Two dangers:
- * - Structure: a value with a comma, quote or line break must be quoted (RFC 4180), quotes doubled.
- * - CSV injection: a spreadsheet opening the results treats a cell that starts with = + - @ (and tab or
- *   CR, which some strip before looking) as a formula, e.g. `=HYPERLINK(...)` planted in an uploaded file.
- *   Such cells get a leading `'`, which spreadsheets show as text (OWASP's recommendation). Numbers like
- *   `-5` or `+1e3` are not touched: they are data, and a `'` would turn them into text.
+ * - Structure: a value with the delimiter, a quote or a line break must be quoted (RFC 4180), quotes doubled.
+ * - CSV injection: a spreadsheet opening the results evaluates a cell that starts with = + - @ as a
+ *   formula, e.g. `=HYPERLINK(...)` planted in an uploaded file. Variants it must also catch:
+ *   - tab or CR first (some applications strip them before looking);
+ *   - spaces (or tabs, no-break and ideographic spaces) before the starter: LibreOffice and others trim;
+ *   - the full-width and small-form starters `＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫` and `−` (U+2212), which East Asian
+ *     input methods produce and some spreadsheets fold to ASCII;
+ *   - a starter after ANOTHER delimiter inside the cell (`x;=HYPERLINK(...)`): Excel in a `;` locale, or
+ *     an import with the wrong separator, splits the cell there and the rest becomes a formula cell.
+ *   Such cells get a leading `'` (shown as text; OWASP's recommendation); a cell with a formula after one
+ *   of `, ; tab |` is also always quoted, so that a reader splitting on that character still respects
+ *   the quotes and keeps the cell whole. Numbers (`-5`, `+1e3`, `-1,5` with a decimal comma) are data and
+ *   stay as they are: a `'` would turn them into text.
  */
 
-/** First characters that make a spreadsheet evaluate a cell. */
-const DANGEROUS_FIRST = new Set(['=', '+', '-', '@', '\t', '\r']);
-const DANGEROUS_BYTE = new Uint8Array(256);
-for (const b of [EQUALS, PLUS, MINUS, AT, TAB, CR]) DANGEROUS_BYTE[b] = 1;
+/** Characters that make a spreadsheet evaluate a cell when they come first (after any leading spaces). */
+const STARTERS = new Set(['=', '+', '-', '@', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20', '\uFE66', '\uFE62', '\uFE63', '\uFE6B', '\u2212']);
+/** Leading characters that some applications strip before looking at the first one. */
+const LEADING_SPACE = /^[ \t\r\n\u00A0\u3000]+/;
+/** Characters some reader may take as the delimiter: a starter right after one of them is a new cell's start. */
+const ANY_DELIMITER = /[,;\t|]/;
+const ANY_DELIMITER_G = /[,;\t|]/g;
 
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** Whether a cell's text would be evaluated as a formula: a dangerous first character and not a number. */
-export function isFormulaLike(text: string): boolean {
-  return text.length > 0 && DANGEROUS_FIRST.has(text[0]!) && !DECIMAL_RE.test(text);
+/** Whether `s`, read as a whole cell, is a number in the dialect (so a sign in front is data). */
+function isNumberText(s: string, decimal: CsvDecimal): boolean {
+  const c = canonicalNumberText(s.trim(), decimal);
+  return typeof c === 'string' && DECIMAL_RE.test(c);
 }
 
-/** One CSV field: formula-like text neutralised with a leading `'`, quoted when needed. */
-export function csvField(value: string): string {
-  const v = isFormulaLike(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+/** Whether the cell text `s` starts like a formula (see above), and is not a number. */
+function startsLikeFormula(s: string, decimal: CsvDecimal): boolean {
+  if (s.length === 0) return false;
+  const first = s[0]!;
+  // A tab or CR first is refused outright (as before): some applications drop it and read what follows.
+  if (first === '\t' || first === '\r') return true;
+  const lead = LEADING_SPACE.exec(s);
+  const rest = lead === null ? s : s.slice(lead[0].length);
+  return rest.length > 0 && STARTERS.has(rest[0]!) && !isNumberText(rest, decimal);
 }
 
-/** One CSV line (no line terminator) from field texts. */
-export function csvLine(fields: string[]): string {
+/**
+ * Whether a cell's text could be evaluated as a formula by a spreadsheet: it starts like one (a starter
+ * first, maybe after spaces, and it is not a number of the dialect), or a part of it after a `,` `;` tab
+ * or `|` does.
+ */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function isFormulaLike(text: string): boolean;
+export function isFormulaLike(text: string, dialect: Partial<CsvDialect> | null | undefined): boolean;
+export function isFormulaLike(text: string, dialect?: Partial<CsvDialect> | null): boolean {
+  if (text.length === 0) return false;
+  const decimal = dialect?.decimal ?? '.';
+  return startsLikeFormula(text, decimal) || formulaAfterDelimiter(text, decimal);
+}
+
+/** Whether a part of the text after a `,` `;` tab or `|` starts like a formula (the cell must then stay whole: quoted). */
+function formulaAfterDelimiter(text: string, decimal: CsvDecimal): boolean {
+  if (!ANY_DELIMITER.test(text)) return false;
+  const parts = text.split(ANY_DELIMITER_G);
+  for (let i = 1; i < parts.length; i++) if (startsLikeFormula(parts[i]!, decimal)) return true;
+  return false;
+}
+
+/**
+ * One CSV field in the dialect (default `,`): formula-like text neutralised with a leading `'`, quoted
+ * when it holds the delimiter, a quote or a line break — or a formula after some other delimiter.
+ */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function csvField(value: string): string;
+export function csvField(value: string, dialect: Partial<CsvDialect> | null | undefined): string;
+export function csvField(value: string, dialect?: Partial<CsvDialect> | null): string {
+  const delimiter = dialect?.delimiter ?? ',';
+  const decimal = dialect?.decimal ?? '.';
+  const split = formulaAfterDelimiter(value, decimal);
+  const v = split || startsLikeFormula(value, decimal) ? `'${value}` : value;
+  const quote = split || v.includes('"') || v.includes('\n') || v.includes('\r') || v.includes(delimiter);
+  return quote ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/** One CSV line (no line terminator) from field texts, joined with the dialect's delimiter. */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function csvLine(fields: string[]): string;
+export function csvLine(fields: string[], dialect: Partial<CsvDialect> | null | undefined): string;
+export function csvLine(fields: string[], dialect?: Partial<CsvDialect> | null): string {
+  const delimiter = dialect?.delimiter ?? ',';
   let out = '';
   for (let i = 0; i < fields.length; i++) {
-    if (i > 0) out += ',';
-    out += csvField(fields[i]!);
+    if (i > 0) out += delimiter;
+    out += csvField(fields[i]!, dialect);
   }
   return out;
 }
 
+const PLAIN_NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?)(\d+))?$/;
+
 /**
- * Makes a raw input record (bytes as read by readRecords) safe to hand back in the results CSV. Returns the
- * SAME Buffer, no copy, when no field can be a formula — the common case, decided natively: one indexOf
- * per dangerous byte value, looking only at occurrences right after a comma or quote. Otherwise the
- * fields are walked and only the formula-like ones get a `'` (inside their quotes when quoted); every
- * other byte is preserved. Negative numbers (`-5`) stay as they are.
+ * A number as PostgreSQL or JavaScript prints it (`0.123`, `-1.5e-7`, `1E+20`, `42`) rewritten for the
+ * dialect, so that a spreadsheet in the file's locale reads it as a number:
+ * - decimal `.`: unchanged;
+ * - decimal `,`: the decimal point becomes a comma, and an exponent is written the way Excel writes
+ *   scientific numbers (`E`, a sign, at least two digits): `0.123` → `0,123`, `-1.5e-7` → `-1,5E-07`,
+ *   `1e+21` → `1E+21`. Excel in a decimal-comma locale reads those as numbers; it reads `1.5e-7` as text.
+ * Text that is not such a number (`NaN`, `Infinity`, a label) is returned unchanged.
  */
-export function safeRecord(raw: Buffer): Buffer {
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function formatNumberText(text: string): string;
+export function formatNumberText(text: string, dialect: Partial<CsvDialect> | null | undefined): string;
+export function formatNumberText(text: string, dialect?: Partial<CsvDialect> | null): string {
+  if ((dialect?.decimal ?? '.') === '.') return text;
+  const m = PLAIN_NUMBER.exec(text);
+  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return text;
+  const [, sign, int, frac, expSign, expDigits] = m;
+  let out = sign! + (int === '' ? '0' : int!);
+  if (frac !== undefined && frac !== '') out += `,${frac}`;
+  if (expDigits !== undefined) out += `E${expSign === '-' ? '-' : '+'}${expDigits.padStart(2, '0')}`;
+  return out;
+}
+
+/**
+ * Makes a raw input record (bytes as read by readRecords, in the file's dialect) safe to hand back in
+ * the results CSV. Returns the SAME Buffer, no copy, when no field can be a formula — the common case,
+ * decided natively: one indexOf per starter byte, looking only at occurrences that follow (maybe after
+ * spaces) the record start, a quote or a delimiter character. Otherwise the fields are walked and only
+ * the formula-like ones change: a `'` after the opening quote of a quoted field, or before an unquoted
+ * one — which is also quoted when it holds a delimiter character (see above). Every other byte is kept.
+ */
+// The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
+export function safeRecord(raw: Buffer): Buffer;
+export function safeRecord(raw: Buffer, dialect: Partial<CsvDialect> | null | undefined): Buffer;
+export function safeRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null): Buffer {
   if (!mayHoldFormula(raw)) return raw;
+  const d = resolveDialect(dialect);
+  const delim = d.delimiter.charCodeAt(0);
   const len = raw.length;
-  const inserts: number[] = [];
+  const pieces: Buffer[] = [];
+  let from = 0;
+  let changed = false;
   let p = 0;
   for (;;) {
-    let d: number;
+    let e: number;
     if (p < len && raw[p] === QUOTE) {
       // Quoted field (rule of fields.ts): find the closing quote, then the delimiter.
-      const contentStart = p + 1;
       let q = p + 1;
       let escaped = false;
       for (;;) {
@@ -84,75 +175,91 @@ export function safeRecord(raw: Buffer): Buffer {
         }
         break;
       }
-      d = raw.indexOf(COMMA, Math.min(q + 1, len));
-      if (d === -1) d = len;
-      if (contentStart < len && DANGEROUS_BYTE[raw[contentStart]!] === 1) {
-        let text = raw.toString('utf8', contentStart, Math.min(q, len));
-        if (escaped) text = text.replaceAll('""', '"');
-        if (q + 1 < d) text += raw.toString('utf8', q + 1, d);
-        if (!DECIMAL_RE.test(text)) inserts.push(contentStart);
+      e = raw.indexOf(delim, Math.min(q + 1, len));
+      if (e === -1) e = len;
+      let text = raw.toString('utf8', p + 1, Math.min(q, len));
+      if (escaped) text = text.replaceAll('""', '"');
+      if (q + 1 < e) text += raw.toString('utf8', q + 1, e);
+      if (isFormulaLike(text, d)) {
+        pieces.push(raw.subarray(from, p + 1), APOSTROPHE);
+        from = p + 1;
+        changed = true;
       }
     } else {
-      d = raw.indexOf(COMMA, p);
-      if (d === -1) d = len;
-      if (p < d && DANGEROUS_BYTE[raw[p]!] === 1 && !isDecimalBytes(raw, p, d)) inserts.push(p);
+      e = raw.indexOf(delim, p);
+      if (e === -1) e = len;
+      const text = raw.toString('utf8', p, e);
+      if (isFormulaLike(text, d)) {
+        pieces.push(raw.subarray(from, p));
+        if (formulaAfterDelimiter(text, d.decimal)) {
+          // Quoted so that a reader splitting on another delimiter keeps the cell whole.
+          pieces.push(Buffer.from(`"'${text.replaceAll('"', '""')}"`));
+          from = e;
+        } else {
+          pieces.push(APOSTROPHE);
+          from = p;
+        }
+        changed = true;
+      }
     }
-    if (d >= len) break;
-    p = d + 1;
+    if (e >= len) break;
+    p = e + 1;
   }
-  if (inserts.length === 0) return raw;
-  const out = Buffer.allocUnsafe(len + inserts.length);
-  let from = 0;
-  let o = 0;
-  for (const at of inserts) {
-    o += raw.copy(out, o, from, at);
-    out[o++] = 0x27; // '
-    from = at;
-  }
-  raw.copy(out, o, from, len);
-  return out;
+  if (!changed) return raw;
+  pieces.push(raw.subarray(from, len));
+  return Buffer.concat(pieces);
 }
 
-const DANGEROUS_BYTES = [EQUALS, PLUS, MINUS, AT, TAB, CR];
+const APOSTROPHE = Buffer.from("'");
 
-/** Whether some dangerous byte is the first byte of the record or follows a comma or a quote. */
+/** Single-byte starters, and the lead bytes of the multi-byte ones (＝＋－＠: EF BC, ﹦﹢﹣﹫: EF B9, −: E2 88). */
+const STARTER_BYTES = [EQUALS, PLUS, MINUS, AT, TAB, CR];
+const STARTER_SEQUENCES = [
+  Buffer.from('\uFF1D'),
+  Buffer.from('\uFF0B'),
+  Buffer.from('\uFF0D'),
+  Buffer.from('\uFF20'),
+  Buffer.from('\uFE66'),
+  Buffer.from('\uFE62'),
+  Buffer.from('\uFE63'),
+  Buffer.from('\uFE6B'),
+  Buffer.from('\u2212'),
+];
+
+/**
+ * Whether some starter is the first thing of the record, or follows a quote or a delimiter character,
+ * spaces in between allowed (a superset of the records safeRecord changes; no false negatives).
+ */
 function mayHoldFormula(raw: Buffer): boolean {
-  for (let k = 0; k < DANGEROUS_BYTES.length; k++) {
-    const b = DANGEROUS_BYTES[k]!;
+  for (const b of STARTER_BYTES) {
     let pos = raw.indexOf(b);
     while (pos !== -1) {
-      if (pos === 0) return true;
-      const prev = raw[pos - 1];
-      if (prev === COMMA || prev === QUOTE) return true;
+      if (startsCell(raw, pos)) return true;
       pos = raw.indexOf(b, pos + 1);
+    }
+  }
+  for (const seq of STARTER_SEQUENCES) {
+    let pos = raw.indexOf(seq);
+    while (pos !== -1) {
+      if (startsCell(raw, pos)) return true;
+      pos = raw.indexOf(seq, pos + 1);
     }
   }
   return false;
 }
 
-/** DECIMAL_RE on raw[s, e) without making a string: [+-](digits[.digits]|.digits)[(e|E)[+-]digits]. */
-function isDecimalBytes(raw: Buffer, s: number, e: number): boolean {
-  let i = s;
-  if (i < e && (raw[i] === PLUS || raw[i] === MINUS)) i++;
-  let digits = 0;
-  while (i < e && (raw[i]! - DIGIT_0) >>> 0 <= 9) {
-    i++;
-    digits++;
+/** Whether raw[pos] is preceded, after spaces (any whitespace byte, no-break space bytes), by a cell start. */
+function startsCell(raw: Buffer, pos: number): boolean {
+  let i = pos - 1;
+  // Spaces, tabs and the bytes of U+00A0 (C2 A0) and U+3000 (E3 80 80) may stand between a cell start and a starter.
+  while (i >= 0) {
+    const b = raw[i]!;
+    // A tab is a delimiter character as well as a space: either way, what follows may start a cell.
+    if (b === TAB) return true;
+    if (b === SPACE || b === CR || b === 0x0a || b === 0xa0 || b === 0xc2 || b === 0xe3 || b === 0x80) i--;
+    else break;
   }
-  if (i < e && raw[i] === DOT) {
-    i++;
-    while (i < e && (raw[i]! - DIGIT_0) >>> 0 <= 9) {
-      i++;
-      digits++;
-    }
-  }
-  if (digits === 0) return false;
-  if (i < e && (raw[i] === LOWER_E || raw[i] === UPPER_E)) {
-    i++;
-    if (i < e && (raw[i] === PLUS || raw[i] === MINUS)) i++;
-    const expStart = i;
-    while (i < e && (raw[i]! - DIGIT_0) >>> 0 <= 9) i++;
-    if (i === expStart) return false;
-  }
-  return i === e;
+  if (i < 0) return true;
+  const prev = raw[i];
+  return prev === COMMA || prev === QUOTE || prev === SEMICOLON || prev === PIPE;
 }

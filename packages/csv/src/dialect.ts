@@ -1,0 +1,232 @@
+import type { CsvDecimal, CsvDelimiter, CsvDialect } from './types.js';
+
+/** The dialect of every function whose dialect argument is absent (and of layouts stored without one). */
+export const DEFAULT_DIALECT: Readonly<CsvDialect> = Object.freeze({ delimiter: ',', decimal: '.' });
+
+const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
+
+/** `'tab'`, `';'`… for messages. */
+export function describeDelimiter(d: string): string {
+  return d === '\t' ? 'tab' : `'${d}'`;
+}
+
+/**
+ * The complete dialect from a partial one (a CsvLayout qualifies: its optional `delimiter`/`decimal`),
+ * checked: an unknown delimiter, or a decimal comma in a comma-delimited file, is a programming or
+ * request error, thrown as a RangeError that says what is allowed.
+ */
+export function resolveDialect(dialect?: Partial<CsvDialect> | null): CsvDialect {
+  const delimiter = dialect?.delimiter ?? ',';
+  const decimal = dialect?.decimal ?? '.';
+  if (!DELIMITERS.includes(delimiter)) {
+    throw new RangeError(`unsupported delimiter ${JSON.stringify(delimiter)}: use ',', ';', tab or '|'`);
+  }
+  if (decimal !== '.' && decimal !== ',') {
+    throw new RangeError(`unsupported decimal separator ${JSON.stringify(decimal)}: use '.' or ','`);
+  }
+  if (delimiter === ',' && decimal === ',') {
+    throw new RangeError("a comma-delimited file cannot use ',' as decimal separator: choose ';' or tab as delimiter, or '.' as decimal");
+  }
+  return { delimiter, decimal };
+}
+
+/** The dialect's bytes, for the byte-level readers. */
+export function dialectBytes(dialect?: Partial<CsvDialect> | null): { delimiter: number; decimal: number } {
+  const d = resolveDialect(dialect);
+  return { delimiter: d.delimiter.charCodeAt(0), decimal: d.decimal.charCodeAt(0) };
+}
+
+/** What detectDialect concluded, and why (the reason is shown to the user next to the choice). */
+export interface DetectedDialect extends CsvDialect {
+  /**
+   * `high`: one delimiter splits the header and every sampled row into the same number (>= 2) of fields.
+   * `low`: a guess (one line only, a one-column file, a tie, or a few ragged rows).
+   * `none`: no delimiter is consistent; `delimiter` is then `,` and the scanner reports wrong_delimiter.
+   */
+  confidence: 'high' | 'low' | 'none';
+  /** One sentence: which delimiter gives how many fields on how many lines, and what decided the decimal. */
+  reason: string;
+}
+
+export interface DetectDialectOptions {
+  /** The sample is the whole file (its last line is complete even without a line ending). Default false. */
+  complete?: boolean;
+  /** Lines looked at, header included (default 200). */
+  maxLines?: number;
+  /** A delimiter chosen by the user: only the decimal separator is detected, and the file is never refused. */
+  delimiter?: CsvDelimiter;
+  /** A decimal separator chosen by the user: only the delimiter is detected. */
+  decimal?: CsvDecimal;
+}
+
+const COMMA_DECIMAL_CELL = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
+const GROUPED_COMMA_DECIMAL_CELL = /^[+-]?\d{1,3}(?:\.\d{3})+,\d+$/;
+const DOT_DECIMAL_CELL = /^[+-]?\d*\.\d+(?:[eE][+-]?\d+)?$/;
+/** `1.234` is 1234 in a decimal-comma file and 1.234 otherwise: evidence for neither. */
+const AMBIGUOUS_DOT_CELL = /^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$/;
+
+/**
+ * Finds the dialect of a CSV file from its first bytes: the header and the first rows, split with the
+ * package's quoting rule (a field is quoted only when it starts with `"`; delimiters and line breaks
+ * inside quotes are data). For each candidate delimiter (`,` `;` tab `|`) it counts the fields of every
+ * line; the one that splits the header into at least two fields and the most rows into the header's
+ * count wins (ties: more fields, then the order `,` `;` tab `|`). The decimal separator is `,` only when
+ * the delimiter is not `,` and more number cells look like `12,5` than like `12.5`; `1.234` counts for
+ * neither. Never throws: an undecidable sample gives confidence `none` and the default dialect.
+ */
+export function detectDialect(sample: Buffer | string, opts: DetectDialectOptions = {}): DetectedDialect {
+  let text = typeof sample === 'string' ? sample : sample.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const maxLines = opts.maxLines ?? 200;
+  const forced = opts.delimiter;
+  let best: { delimiter: CsvDelimiter; rows: string[][]; fields: number; agree: number } | null = null;
+  const counts: string[] = [];
+  for (const delimiter of forced === undefined ? DELIMITERS : [forced]) {
+    const rows = splitSample(text, delimiter, opts.complete ?? false, maxLines);
+    if (rows.length === 0) continue;
+    const fields = rows[0]!.length;
+    const agree = rows.slice(1).filter((r) => r.length === fields).length;
+    if (fields >= 2) counts.push(`${describeDelimiter(delimiter)}: ${fields} fields, ${agree} of ${rows.length - 1} rows agree`);
+    if (fields < 2 && forced === undefined) continue;
+    if (best === null || agree > best.agree || (agree === best.agree && fields > best.fields)) {
+      best = { delimiter, rows, fields, agree };
+    }
+  }
+  if (best === null) {
+    return {
+      delimiter: forced ?? ',',
+      decimal: opts.decimal === ',' && forced !== undefined && forced !== ',' ? ',' : '.',
+      confidence: 'low',
+      reason:
+        text.trim() === ''
+          ? 'the sample is empty'
+          : 'no delimiter splits the header into several fields: read as a one-column comma-separated file',
+    };
+  }
+  const dataRows = best.rows.length - 1;
+  if (forced === undefined && dataRows > 0 && best.agree * 2 < dataRows) {
+    return {
+      ...DEFAULT_DIALECT,
+      confidence: 'none',
+      reason: `could not tell how the columns are separated: no delimiter gives the header's number of fields on most rows (${counts.join('; ')})`,
+    };
+  }
+  const delimiter = best.delimiter;
+  const shown = describeDelimiter(delimiter);
+  let reason =
+    dataRows === 0
+      ? `${shown} splits the header into ${best.fields} fields (no rows to confirm it)`
+      : `${shown} gives ${best.fields} fields on ${best.agree} of ${dataRows} sampled rows`;
+  if (forced !== undefined) reason = `${shown} as chosen (${reason.slice(shown.length + 1)})`;
+  const tie = forced === undefined && counts.length > 1 && DELIMITERS.some((d) => d !== delimiter && sameSplit(text, d, best!, opts));
+  const confidence = forced !== undefined || (dataRows > 0 && best.agree === dataRows && !tie) ? 'high' : 'low';
+  let decimal: CsvDecimal = '.';
+  if (opts.decimal !== undefined) {
+    if (opts.decimal === ',' && delimiter === ',') {
+      return {
+        ...DEFAULT_DIALECT,
+        confidence: 'none',
+        reason: `the file is comma-delimited (${reason}), so ',' cannot be its decimal separator as chosen`,
+      };
+    }
+    decimal = opts.decimal;
+    reason += `; decimal '${decimal}' as chosen`;
+  } else if (delimiter === ',') {
+    reason += "; decimal '.' (a comma-delimited file cannot use decimal commas)";
+  } else {
+    let comma = 0;
+    let dot = 0;
+    for (const row of best.rows.slice(1)) {
+      for (const cell of row) {
+        const t = cell.trim();
+        if (COMMA_DECIMAL_CELL.test(t) || GROUPED_COMMA_DECIMAL_CELL.test(t)) comma++;
+        else if (DOT_DECIMAL_CELL.test(t) && !AMBIGUOUS_DOT_CELL.test(t)) dot++;
+      }
+    }
+    if (comma > dot) {
+      decimal = ',';
+      reason += `; decimal ',' (${comma} numbers like 12,5${dot > 0 ? `, ${dot} like 12.5` : ''})`;
+    } else {
+      reason +=
+        dot > 0 || comma > 0 ? `; decimal '.' (${dot} numbers like 12.5, ${comma} like 12,5)` : "; decimal '.' (no decimal numbers seen)";
+    }
+  }
+  return { delimiter, decimal, confidence, reason };
+}
+
+/** Whether another delimiter splits the sample as well as the winner (an ambiguous file, e.g. one column of `a;b`). */
+function sameSplit(
+  text: string,
+  d: CsvDelimiter,
+  best: { delimiter: CsvDelimiter; fields: number; agree: number },
+  opts: DetectDialectOptions,
+): boolean {
+  if (d === best.delimiter) return false;
+  const rows = splitSample(text, d, opts.complete ?? false, opts.maxLines ?? 200);
+  if (rows.length === 0 || rows[0]!.length !== best.fields) return false;
+  return rows.slice(1).filter((r) => r.length === best.fields).length === best.agree;
+}
+
+/**
+ * The sample's records (at most maxLines, blank lines skipped) split into fields by `delimiter`, with the
+ * quoting rule of fields.ts. A record cut by the end of an incomplete sample is dropped.
+ */
+function splitSample(text: string, delimiter: string, complete: boolean, maxLines: number): string[][] {
+  const rows: string[][] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n && rows.length < maxLines) {
+    const start = i;
+    const fields: string[] = [];
+    let field = '';
+    let atFieldStart = true;
+    let ended = false;
+    while (i < n) {
+      const ch = text[i]!;
+      if (atFieldStart && ch === '"') {
+        // Quoted field: up to the closing quote, `""` is a quote.
+        i++;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q === -1) {
+            field += text.slice(i);
+            i = n;
+            break;
+          }
+          field += text.slice(i, q);
+          if (text[q + 1] === '"') {
+            field += '"';
+            i = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        atFieldStart = false;
+        continue;
+      }
+      atFieldStart = false;
+      if (ch === delimiter) {
+        fields.push(field);
+        field = '';
+        atFieldStart = true;
+        i++;
+      } else if (ch === '\n') {
+        i++;
+        ended = true;
+        break;
+      } else {
+        field += ch;
+        i++;
+      }
+    }
+    if (!ended && !complete) break;
+    if (field.endsWith('\r') && (ended || i >= n)) field = field.slice(0, -1);
+    fields.push(field);
+    // Blank lines are not records.
+    const raw = text.slice(start, ended ? i - 1 : i);
+    if (raw === '' || raw === '\r') continue;
+    rows.push(fields);
+  }
+  return rows;
+}

@@ -1,0 +1,294 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ColumnTarget,
+  type CsvDialect,
+  CsvScanner,
+  coerceObjects,
+  detectDialect,
+  readRecords,
+  resolveDialect,
+  splitRecord,
+} from '../src/index.js';
+import { collectBatches, describe as outcome, mergeBatches, scanCuts, scanWhole, tempFile } from './helpers.js';
+
+async function recordsOf(
+  path: string,
+  start: number,
+  end: number,
+  dialect: Partial<CsvDialect>,
+  highWaterMark?: number,
+): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const rs of readRecords(path, { start, end, highWaterMark, dialect })) out.push(...rs);
+  return out;
+}
+
+function layoutOrError(data: string | Buffer, opts: ConstructorParameters<typeof CsvScanner>[0]) {
+  return scanWhole(data, opts);
+}
+
+function errorOf(data: string | Buffer, opts: ConstructorParameters<typeof CsvScanner>[0]) {
+  const r = layoutOrError(data, opts);
+  if (!('error' in r)) throw new Error('expected a CsvFormatError');
+  return r.error;
+}
+
+describe('detectDialect', () => {
+  it('comma files: `,` and `.`, high confidence', () => {
+    expect(detectDialect('a,b,c\n1,2.5,x\n3,4,y\n')).toMatchObject({ delimiter: ',', decimal: '.', confidence: 'high' });
+  });
+
+  it('European Excel: `;` with decimal commas', () => {
+    const d = detectDialect('id;height;weight\r\n1;1,75;70,5\r\n2;1,62;58\r\n');
+    expect(d).toMatchObject({ delimiter: ';', decimal: ',', confidence: 'high' });
+    expect(d.reason).toContain("';' gives 3 fields on 2 of 2 sampled rows");
+    expect(d.reason).toContain("decimal ','");
+  });
+
+  it('`;` with decimal points stays `.`; thousands-grouped cells count for a decimal comma, `1.234` for neither', () => {
+    expect(detectDialect('a;b\n1.5;2.25\n')).toMatchObject({ delimiter: ';', decimal: '.' });
+    expect(detectDialect('a;b\n1.234,5;7\n12.345.678,9;8\n')).toMatchObject({ delimiter: ';', decimal: ',' });
+    expect(detectDialect('a;b\n1.234;7\n')).toMatchObject({ delimiter: ';', decimal: '.' });
+  });
+
+  it('tab and pipe files, with decimal commas too', () => {
+    expect(detectDialect('a\tb\n1\t2\n3\t4\n')).toMatchObject({ delimiter: '\t', decimal: '.', confidence: 'high' });
+    expect(detectDialect('a\tb\n1,5\t2\n')).toMatchObject({ delimiter: '\t', decimal: ',' });
+    expect(detectDialect('a|b|c\nx|1|2\n')).toMatchObject({ delimiter: '|', decimal: '.', confidence: 'high' });
+  });
+
+  it('respects quotes: delimiters and line breaks inside quoted fields do not count', () => {
+    expect(detectDialect('name;note\n"a;b;c";1,5\n"x\ny;z";2,5\n')).toMatchObject({ delimiter: ';', decimal: ',', confidence: 'high' });
+    expect(detectDialect('a,b\n"x;y;z",1\n"p;q",2\n')).toMatchObject({ delimiter: ',', confidence: 'high' });
+  });
+
+  it('a chosen delimiter or decimal separator is kept, the other part detected', () => {
+    expect(detectDialect('a;b;c\n1;2\n3\n', { delimiter: ';' })).toMatchObject({ delimiter: ';', decimal: '.', confidence: 'high' });
+    expect(detectDialect('a;b\n1,5;2\n', { delimiter: ';' }).reason).toMatch(
+      /^';' as chosen \(gives 2 fields on 1 of 1 sampled rows\); decimal ','/,
+    );
+    expect(detectDialect('a;b\n1.5;2\n', { decimal: ',' })).toMatchObject({ delimiter: ';', decimal: ',' });
+    const conflict = detectDialect('a,b\n1,2\n', { decimal: ',' });
+    expect(conflict.confidence).toBe('none');
+    expect(conflict.reason).toMatch(/^the file is comma-delimited \(.*\), so ',' cannot be its decimal separator as chosen$/);
+  });
+
+  it('a comma file never gets a decimal comma', () => {
+    expect(detectDialect('a,b\n"1,5","2,5"\n')).toMatchObject({ delimiter: ',', decimal: '.' });
+  });
+
+  it('a few ragged rows do not change the answer (they fail their rows later), most do', () => {
+    expect(detectDialect('a;b;c\n1;2;3\n4;5;6\n7;8\n')).toMatchObject({ delimiter: ';', confidence: 'low' });
+    const none = detectDialect('a;b;c\n1;2\n3\n4;5;6;7\n');
+    expect(none.confidence).toBe('none');
+    expect(none.reason).toMatch(
+      /^could not tell how the columns are separated: no delimiter gives the header's number of fields on most rows/,
+    );
+  });
+
+  it('one-column files and empty samples: the default, low confidence', () => {
+    expect(detectDialect('value\n1\n2\n')).toMatchObject({ delimiter: ',', decimal: '.', confidence: 'low' });
+    expect(detectDialect('')).toMatchObject({ delimiter: ',', confidence: 'low' });
+  });
+
+  it('BOM, CRLF, blank lines; an incomplete sample drops its cut last line', () => {
+    expect(detectDialect(Buffer.from('\uFEFFa;b\r\n\r\n1;2\r\n'))).toMatchObject({ delimiter: ';', confidence: 'high' });
+    // Cut in the middle of the third line: "3;4;5" would look ragged, but it is not a whole line.
+    expect(detectDialect('a;b\n1;2\n3', { complete: false })).toMatchObject({ delimiter: ';', confidence: 'high' });
+  });
+});
+
+describe('resolveDialect', () => {
+  it('defaults, and refuses what cannot be read', () => {
+    expect(resolveDialect(undefined)).toEqual({ delimiter: ',', decimal: '.' });
+    expect(resolveDialect({ delimiter: ';' })).toEqual({ delimiter: ';', decimal: '.' });
+    expect(() => resolveDialect({ delimiter: ',', decimal: ',' })).toThrow(/comma-delimited file cannot use ','/);
+    expect(() => resolveDialect({ delimiter: ':' as ',' })).toThrow(/unsupported delimiter ":"/);
+  });
+});
+
+describe('CsvScanner with a dialect', () => {
+  it("'auto' reads a `;` file with decimal commas; the layout records the dialect", () => {
+    const r = layoutOrError('id;a;b\n1;1,5;2\n2;3,25;4\n', { chunkRows: 1, dialect: 'auto' });
+    if ('error' in r) throw r.error;
+    expect(r.layout).toMatchObject({ header: ['id', 'a', 'b'], rows: 2, delimiter: ';', decimal: ',' });
+    expect(r.layout.chunks.map((c) => [c.start, c.end])).toEqual([
+      [7, 15],
+      [15, 24],
+    ]);
+  });
+
+  it('a default comma layout has no dialect fields (stored layouts stay as they were)', () => {
+    const r = layoutOrError('a,b\n1,2\n', { chunkRows: 5, dialect: 'auto' });
+    if ('error' in r) throw r.error;
+    expect('delimiter' in r.layout).toBe(false);
+    expect('decimal' in r.layout).toBe(false);
+  });
+
+  it('detection does not depend on how the bytes arrive (held back until detectBytes, or the end)', () => {
+    const data = Buffer.from('x|y|z\n"a|b"|1|2\n"c\nd"|3|4\n5|6|7\n');
+    for (const detectBytes of [8, 12, 20, 1000]) {
+      const opts = { chunkRows: 2, dialect: 'auto' as const, detectBytes };
+      const whole = outcome(scanCuts(data, [], opts));
+      expect(whole).toMatchObject({ delimiter: '|', header: ['x', 'y', 'z'], rows: 3 });
+      for (let cut = 1; cut < data.length; cut++) expect(outcome(scanCuts(data, [cut, cut + 3], opts))).toEqual(whole);
+    }
+  });
+
+  it('a part of the dialect chosen, the other detected', () => {
+    const r = layoutOrError('a;b\n1.5;2\n', { chunkRows: 5, dialect: { delimiter: 'auto', decimal: ',' } });
+    if ('error' in r) throw r.error;
+    expect(r.layout).toMatchObject({ delimiter: ';', decimal: ',' });
+    const t = layoutOrError('a\tb\n1,5\t2\n', { chunkRows: 5, dialect: { delimiter: '\t', decimal: 'auto' } });
+    if ('error' in t) throw t.error;
+    expect(t.layout).toMatchObject({ delimiter: '\t', decimal: ',' });
+    const e = errorOf('a,b\n1,2\n', { chunkRows: 5, dialect: { delimiter: 'auto', decimal: ',' } });
+    expect(e.code).toBe('wrong_delimiter');
+    expect(e.message).toMatch(/so ',' cannot be its decimal separator as chosen; check that every row/);
+    expect(() => new CsvScanner({ chunkRows: 5, dialect: { delimiter: ',', decimal: ',' } })).toThrow(
+      /comma-delimited file cannot use ','/,
+    );
+  });
+
+  it('explicit dialects: the chosen delimiter is used; a file that uses another one is refused with both named', () => {
+    const r = layoutOrError('a\tb\n1\t2\n', { chunkRows: 5, dialect: { delimiter: '\t' } });
+    if ('error' in r) throw r.error;
+    expect(r.layout.header).toEqual(['a', 'b']);
+    const e = errorOf('a,b,c\n1,2,3\n', { chunkRows: 5, dialect: { delimiter: ';' } });
+    expect(e.code).toBe('wrong_delimiter');
+    expect(e.message).toBe("the file seems to use ',' as delimiter, not ';' as chosen; choose ',', or let batchcast detect it");
+  });
+
+  it("'auto': wrong_delimiter only when no delimiter is consistent; other problems keep their codes", () => {
+    const e = errorOf('a;b;c\n1;2\n3\n4;5;6;7\n', { chunkRows: 5, dialect: 'auto' });
+    expect(e.code).toBe('wrong_delimiter');
+    expect(e.message).toMatch(/^could not tell how the columns are separated: /);
+    expect(errorOf('', { chunkRows: 5, dialect: 'auto' }).code).toBe('empty_file');
+    expect(errorOf('\n\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('no_header');
+    expect(errorOf('a;a\n1;2\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
+    expect(errorOf(Buffer.from('\x89PNG\r\n\x1a\n....', 'latin1'), { chunkRows: 5, dialect: 'auto' }).code).toBe('binary_file');
+    // One-column files are still fine.
+    const ok = layoutOrError('value\n1\n2\n', { chunkRows: 5, dialect: 'auto' });
+    expect('layout' in ok && ok.layout.rows).toBe(2);
+  });
+});
+
+/** A `;` CSV as Excel writes it in a German locale: decimal commas, thousands points, CRLF. */
+const EXCEL_DE =
+  'id;betrag;menge\r\n' +
+  'a;1.234,5;-1,5e3\r\n' +
+  'b;12,5;1.234.567\r\n' +
+  'c;1.23,5;2\r\n' +
+  'd;1,234;3\r\n' +
+  'e;"1.000,25";4\r\n' +
+  'f;1.5;5\r\n';
+
+describe('decimal commas and thousands separators', () => {
+  it('a `;` CSV with thousands separators: valid groups accepted exactly, others fail their row saying what was expected', async () => {
+    const r = layoutOrError(EXCEL_DE, { chunkRows: 2, dialect: 'auto' });
+    if ('error' in r) throw r.error;
+    const layout = r.layout;
+    expect(layout).toMatchObject({ delimiter: ';', decimal: ',', rows: 6 });
+    const path = tempFile(EXCEL_DE);
+    for (const type of ['float64', 'float32'] as const) {
+      const targets: ColumnTarget[] = [{ name: 'x', type, columns: [1, 2] }];
+      const all = mergeBatches(
+        await collectBatches(path, {
+          start: layout.dataStart,
+          end: layout.bytes,
+          firstRow: 0,
+          header: layout.header,
+          targets,
+          batchSize: 4,
+          dialect: layout,
+        } as Parameters<typeof collectBatches>[1]),
+        1,
+      );
+      const expected = [1234.5, -1500, 12.5, 1234567, NaN, NaN, 1.234, 3, 1000.25, 4, NaN, NaN];
+      expect(all.data[0]).toEqual(type === 'float32' ? expected.map(Math.fround) : expected);
+      expect(all.errors).toEqual([
+        {
+          row: 2,
+          column: 'betrag',
+          value: '1.23,5',
+          message:
+            `column "betrag": "1.23,5" is not a number in this file's format: ',' is the decimal separator and '.' ` +
+            'may only separate groups of three digits (e.g. 1234,5 or 1.234,5)',
+        },
+        expect.objectContaining({ row: 5, column: 'betrag', value: '1.5' }),
+      ]);
+    }
+    // The readBatches dialect option takes the layout itself.
+    const ints = mergeBatches(
+      await collectBatches(path, {
+        start: layout.dataStart,
+        end: layout.bytes,
+        firstRow: 0,
+        header: layout.header,
+        targets: [{ name: 'm', type: 'int64', columns: [2] }],
+        batchSize: 10,
+        dialect: layout,
+      } as Parameters<typeof collectBatches>[1]),
+      1,
+    );
+    expect(ints.data[0]).toEqual([-1500n, 1234567n, 2n, 3n, 4n, 5n]);
+  });
+
+  it('decimal `.`: `1,234.5` in a quoted field is 1234.5; `1,23` fails its row', async () => {
+    const text = 'id,v\n1,"1,234.5"\n2,"-12,345,678"\n3,"1,23"\n4,"1,2345.0"\n';
+    const r = layoutOrError(text, { chunkRows: 10 });
+    if ('error' in r) throw r.error;
+    const all = mergeBatches(
+      await collectBatches(tempFile(text), {
+        start: r.layout.dataStart,
+        end: r.layout.bytes,
+        firstRow: 0,
+        header: r.layout.header,
+        targets: [{ name: 'v', type: 'float64', columns: [1] }],
+        batchSize: 10,
+      }),
+      1,
+    );
+    expect(all.data[0]).toEqual([1234.5, -12345678, NaN, NaN]);
+    expect(all.errors.map((e) => [e.row, e.message])).toEqual([
+      [
+        2,
+        `column "v": "1,23" is not a number in this file's format: '.' is the decimal separator and ',' may only separate groups of three digits (e.g. 1234.5 or 1,234.5)`,
+      ],
+      [3, expect.stringContaining('"1,2345.0" is not a number')],
+    ]);
+  });
+
+  it('coerceObjects reads string cells with the dialect, JSON numbers as numbers', () => {
+    const targets: ColumnTarget[] = [{ name: 'x', type: 'float64', columns: [0, 1] }];
+    const b = coerceObjects([{ a: '1,5', b: 2.5 }, { a: '1.234,5', b: '-3' }, { a: '1.5' }], ['a', 'b'], targets, {
+      delimiter: ';',
+      decimal: ',',
+    });
+    expect(Array.from(b.data[0] as Float64Array)).toEqual([1.5, 2.5, 1234.5, -3, NaN, NaN]);
+    expect(b.errors.map((e) => e.row)).toEqual([2]);
+    expect(Array.from(coerceObjects([{ a: '1.5', b: 1 }], ['a', 'b'], targets).data[0] as Float64Array)).toEqual([1.5, 1]);
+  });
+});
+
+describe('readRecords and splitRecord with a dialect', () => {
+  it('a tab file: records and fields, quotes as in comma files (a quote opens a field after a tab)', async () => {
+    const text = 'a\tb\n"x\ty"\t1\n2\t"two\nlines"\n"q""q"\t3\n';
+    const r = layoutOrError(text, { chunkRows: 1, dialect: 'auto' });
+    if ('error' in r) throw r.error;
+    expect(r.layout.rows).toBe(3);
+    const path = tempFile(text);
+    for (const hwm of [3, 7, 1000]) {
+      const records = await recordsOf(path, r.layout.dataStart, r.layout.bytes, r.layout, hwm);
+      expect(records.map((x) => splitRecord(x, r.layout))).toEqual([
+        ['x\ty', '1'],
+        ['2', 'two\nlines'],
+        ['q"q', '3'],
+      ]);
+      let perChunk: string[][] = [];
+      for (const c of r.layout.chunks)
+        perChunk = perChunk.concat((await recordsOf(path, c.start, c.end, r.layout, hwm)).map((x) => splitRecord(x, r.layout)));
+      expect(perChunk).toHaveLength(3);
+    }
+  });
+});
