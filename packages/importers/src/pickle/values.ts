@@ -173,3 +173,16 @@ export class NdArray {
     return Array.from(d as ArrayLike<number | bigint>, (v) => Number(v));
   }
 }
+
+/**
+ * A numpy dtype met as a value (SimpleImputer._fit_dtype, a NumpyArrayWrapper's dtype, the dtype of a structured
+ * field): a PyObject of class numpy.dtype, with `args`/`state` as pickled and the dtype they describe.
+ */
+export class PyDType extends PyObject {
+  constructor(
+    public dtype: NpDType,
+    args: PyValue[] = [],
+  ) {
+    super('numpy', 'dtype', args);
+  }
+}
