@@ -6,6 +6,8 @@
 import { detectFormat } from './detect.js';
 import { ModelImportError, ONNX_EXPORT_HINT } from './errors.js';
 import { checkOnnx } from './onnx-input.js';
+import { looksLikePickle } from './pickle/index.js';
+import { importSklearn } from './sklearn-import.js';
 import { importXgboost } from './xgboost/index.js';
 
 export { ModelImportError } from './errors.js';
@@ -35,6 +37,17 @@ function extensionNote(filename: string | undefined): string {
   return ext ? ` (the file is called "${filename}")` : '';
 }
 
+function sklearnModel(bytes: Uint8Array): ImportedModel {
+  const result = importSklearn(bytes);
+  return {
+    format: result.container === 'joblib' ? 'sklearn-joblib' : 'sklearn-pickle',
+    library: 'scikit-learn',
+    libraryVersion: result.version,
+    onnx: result.onnx,
+    converted: [result.summary, ...result.notes],
+  };
+}
+
 export async function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Promise<ImportedModel> {
   const detected = detectFormat(bytes);
   switch (detected.kind) {
@@ -54,8 +67,10 @@ export async function importModel(bytes: Uint8Array, opts: ImportOptions = {}): 
     }
     case 'pickle':
     case 'compressed':
-      throw new ModelImportError('unsupported_class', 'scikit-learn models are not supported yet.');
+      return sklearnModel(bytes);
     case 'unknown': {
+      // Pickles of protocols 0 and 1 start with an opcode letter; the pickle reader knows them.
+      if (looksLikePickle(bytes)) return sklearnModel(bytes);
       const like = detected.looksLike ? ` It looks like ${detected.looksLike}.` : '';
       throw new ModelImportError(
         'unrecognized_format',

@@ -26,8 +26,11 @@ export interface BinaryTree {
   threshold: ArrayLike<number>;
   /** Whether a missing value (NaN) goes left; null when NaN simply fails the comparison (goes right). */
   missingGoesLeft: ArrayLike<number | boolean> | null;
-  /** For categorical nodes, the feature values that go left; null (or a null entry) for numeric nodes. */
-  leftCategories?: (number[] | null)[] | null;
+  /**
+   * Categorical nodes: a value in `set` goes left when setGoesLeft, right otherwise, and every other value (and
+   * NaN) the other way. Null (or a null entry) for numeric nodes.
+   */
+  categorical?: ({ set: number[]; setGoesLeft: boolean } | null)[] | null;
   /** Index of the root node (default 0). */
   root?: number;
 }
@@ -89,17 +92,21 @@ export function addTreeEnsemble(b: GraphBuilder, input: string, trees: TreeTarge
     const stack: { node: number; slot: number; side: 'true' | 'false' }[] = [];
     const visit = (node: number): number => {
       const idx = modes.length;
-      const cats = tree.leftCategories?.[node] ?? null;
-      modes.push(cats ? MODE.MEMBER : MODE[opts.rule]);
-      if (cats) membership.push(...cats, Number.NaN);
+      const cat = tree.categorical?.[node] ?? null;
+      const goesLeft = !!tree.missingGoesLeft?.[node];
+      modes.push(cat ? MODE.MEMBER : MODE[opts.rule]);
+      if (cat) membership.push(...cat.set, Number.NaN);
       featureIds.push(tree.feature[node]!);
-      splits.push(cats ? Number.NaN : tree.threshold[node]!);
+      splits.push(cat ? Number.NaN : tree.threshold[node]!);
       trueIds.push(-1);
       trueLeafs.push(0);
       falseIds.push(-1);
       falseLeafs.push(0);
-      missingTrue.push(tree.missingGoesLeft?.[node] ? 1 : 0);
-      stack.push({ node: tree.right[node]!, slot: idx, side: 'false' }, { node: tree.left[node]!, slot: idx, side: 'true' });
+      // The true branch is the left child, except for a set that sends its members right.
+      const trueIsLeft = !cat || cat.setGoesLeft;
+      missingTrue.push(goesLeft === trueIsLeft ? 1 : 0);
+      const [onTrue, onFalse] = trueIsLeft ? [tree.left[node]!, tree.right[node]!] : [tree.right[node]!, tree.left[node]!];
+      stack.push({ node: onFalse, slot: idx, side: 'false' }, { node: onTrue, slot: idx, side: 'true' });
       return idx;
     };
     roots.push(visit(root));
