@@ -158,15 +158,15 @@ function histGradientBoosting(classifier: boolean): PredictorConverter {
       ctx.notes.push(`${est.label}: categorical features ${known.flatMap((k, f) => (k ? [f] : [])).join(', ')} split on category sets.`);
     }
     const targets: TreeTarget[] = [];
-    iterations.forEach((it, i) => {
+    for (const [i, it] of iterations.entries()) {
       const trees = asList(it) ?? est.malformed(`has _predictors[${i}] = ${typeName(it)}, not a list`);
       if (trees.length !== perIteration) est.malformed(`has ${trees.length} trees in iteration ${i} for ${perIteration} per iteration`);
-      trees.forEach((t, k) => {
-        if (!(t instanceof PyObject)) est.malformed(`has _predictors[${i}][${k}] = ${typeName(t)}`);
+      for (const [k, t] of trees.entries()) {
+        if (!(t instanceof PyObject)) return est.malformed(`has _predictors[${i}][${k}] = ${typeName(t)}`);
         const p = readPredictor(est, new Est(t, `iteration ${i} tree ${k} of ${est.label}`), input.width, known);
         targets.push({ tree: p.tree, target: k, leafValue: (n) => p.values[n]! });
-      });
-    });
+      }
+    }
     const sum = addTreeEnsemble(b, x, targets, { rule: 'LEQ', nTargets: perIteration, name: 'iterations' });
     const raw = b.op('Add', [sum, doubleConst(b, 'baseline_prediction', baseline, [perIteration])], {}, { name: 'raw' });
     if (classes) {
