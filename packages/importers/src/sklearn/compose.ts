@@ -63,6 +63,9 @@ function selectColumns(est: Est, spec: PyValue, width: number, names: string[] |
     return k;
   };
   if (typeof spec === 'string') return [byName(spec)];
+  // A list subclass (scikit-learn 1.5 keeps the remainder's columns in a _RemainderColsList): its items.
+  if (spec instanceof PyObject && (spec.listItems.length > 0 || spec.name === '_RemainderColsList'))
+    return selectColumns(est, spec.listItems, width, names);
   const single = typeof spec === 'number' || typeof spec === 'bigint' ? asNumber(spec) : null;
   if (single !== null) return [byIndex(single)];
   if (spec instanceof PySlice) {

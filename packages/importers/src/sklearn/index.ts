@@ -56,6 +56,10 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const versionRaw = root.attr('_sklearn_version');
   const version = typeof versionRaw === 'string' ? versionRaw : null;
   const predictor = predictorFor(est);
+  const last = est.cls === 'Pipeline' ? pipelineSteps(est).at(-1)?.est : est;
+  if (last && !last.isFitted()) {
+    throw new ModelImportError('not_fitted', `${last.label} was saved before it was fitted. Fit it, then save it again.`);
+  }
 
   const first = firstStep(est);
   const namesRaw = first.get('feature_names_in_');

@@ -207,6 +207,13 @@ export class Est {
     return out;
   }
 
+  /** Whether fit() has run: scikit-learn's own test (check_is_fitted) is an attribute ending in an underscore. */
+  isFitted(): boolean {
+    const state = this.obj.state;
+    const dicts = state instanceof PyDict ? [state] : state instanceof PyTuple ? state.items.filter((x) => x instanceof PyDict) : [];
+    return dicts.some((d) => [...d.entries.keys()].some((k) => typeof k === 'string' && k.endsWith('_') && !k.startsWith('__')));
+  }
+
   /** A nested estimator held in an attribute. */
   child(name: string, where: string): Est {
     const v = this.req(name);

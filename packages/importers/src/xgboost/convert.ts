@@ -137,6 +137,15 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
     throw new ModelImportError('malformed', `The XGBoost model lists ${model.featureNames.length} feature names for ${features} features.`);
   }
 
+  const categorical = (model.featureTypes ?? []).flatMap((t, i) => (t === 'c' ? [model.featureNames?.[i] ?? `feature ${i}`] : []));
+  if (categorical.length > 0) {
+    throw new ModelImportError(
+      'unsupported_option',
+      `The XGBoost model treats ${categorical.map((c) => `'${c}'`).join(', ')} as categorical (enable_categorical=True). The file keeps ` +
+        "only XGBoost's internal category codes, not the category names found in a CSV, so batchcast cannot convert it. Encode the " +
+        `categories as numbers before training (e.g. one-hot), or ${ONNX_EXPORT_HINT.replace(/^Export/, 'export')}`,
+    );
+  }
   const notes: string[] = [];
   const b = new GraphBuilder({ graphName: 'xgboost', producerVersion: `xgboost ${describeVersion(model)}` });
   const input = b.addInput(b.name('input'), 'double', ['N', features]);

@@ -9,6 +9,42 @@ export interface XgboostImport extends ConvertedModel {
   version: string | null;
 }
 
+/**
+ * XGBoost writes NaN (and infinities) as bare tokens, e.g. the split_conditions of categorical splits, which
+ * JSON.parse refuses. Outside strings they become the strings "NaN", "Infinity", "-Infinity", which the model
+ * reader takes as those numbers.
+ */
+function quoteNonFinite(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      continue;
+    }
+    const token = text.startsWith('NaN', i)
+      ? 'NaN'
+      : text.startsWith('-Infinity', i)
+        ? '-Infinity'
+        : text.startsWith('Infinity', i)
+          ? 'Infinity'
+          : null;
+    if (token) {
+      out += `${text.slice(from, i)}"${token}"`;
+      i += token.length - 1;
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
+}
+
 function parseJson(bytes: Uint8Array): unknown {
   let text: string;
   try {
@@ -20,7 +56,7 @@ function parseJson(bytes: Uint8Array): unknown {
     );
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(/NaN|Infinity/.test(text) ? quoteNonFinite(text) : text);
   } catch (e) {
     const message = (e as Error).message;
     if (/end of (JSON )?input|Unterminated|Unexpected end/i.test(message)) {

@@ -58,6 +58,13 @@ function malformed(path: string, what: string): never {
   throw new ModelImportError('malformed', `The XGBoost model file is damaged or not an XGBoost model: ${path} ${what}.`);
 }
 
+/** Bare NaN / Infinity tokens of XGBoost's JSON, quoted by the JSON reader. */
+const NON_FINITE = new Map<unknown, number>([
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ['-Infinity', Number.NEGATIVE_INFINITY],
+]);
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
@@ -71,7 +78,9 @@ function numArray(v: unknown, path: string): ArrayLike<number> {
   if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) {
     return v as unknown as ArrayLike<number>;
   }
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number' || NON_FINITE.has(x))) {
+    return v.some((x) => typeof x !== 'number') ? v.map((x) => (typeof x === 'number' ? x : NON_FINITE.get(x)!)) : (v as number[]);
+  }
   return malformed(path, v === undefined ? 'is missing' : 'is not a list of numbers');
 }
 
