@@ -116,7 +116,14 @@ function intParam(v: unknown, path: string, fallback?: number): number {
 
 function readTree(v: unknown, path: string): XgbTree {
   const t = obj(v, path);
-  const nodes = intParam(obj(t.tree_param, `${path}.tree_param`).num_nodes, `${path}.tree_param.num_nodes`);
+  const params = obj(t.tree_param, `${path}.tree_param`);
+  const nodes = intParam(params.num_nodes, `${path}.tree_param.num_nodes`);
+  if (intParam(params.size_leaf_vector, `${path}.tree_param.size_leaf_vector`, 0) > 1) {
+    throw new ModelImportError(
+      'unsupported_option',
+      `The XGBoost model has vector leaves (${path}: multi_strategy='multi_output_tree'); batchcast scores one target per model.`,
+    );
+  }
   const arr = (key: string): ArrayLike<number> => {
     const a = numArray(t[key], `${path}.${key}`);
     if (a.length !== nodes) malformed(`${path}.${key}`, `has ${a.length} entries for ${nodes} nodes`);
