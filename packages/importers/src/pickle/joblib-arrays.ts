@@ -10,6 +10,7 @@
  */
 import type { ByteReader } from './byte-reader.js';
 import { PickleError } from './errors.js';
+import { describe } from './py-repr.js';
 import { decodeArrayBytes, hasObject, joblibNativeOrder, type NumpyContext, shapeSize } from './numpy.js';
 import { NdArray, PyDType, PyGlobal, type PyObject, type PyValue } from './values.js';
 
@@ -25,7 +26,7 @@ export function readWrappedArray(wrapper: PyObject, reader: ByteReader, ctx: Num
   const subclass = wrapper.attr('subclass');
   const alignment = wrapper.attr('numpy_array_alignment_bytes');
   if (!(dtype instanceof PyDType)) throw corrupt(ctx, 'a NumpyArrayWrapper has no dtype');
-  if (order !== 'C' && order !== 'F') throw corrupt(ctx, `a NumpyArrayWrapper has order ${JSON.stringify(order ?? null)}`);
+  if (order !== 'C' && order !== 'F') throw corrupt(ctx, `a NumpyArrayWrapper has order ${describe(order)}`);
   if (subclass !== undefined && !(subclass instanceof PyGlobal && ARRAY_TYPES.has(subclass.qualifiedName))) {
     throw corrupt(ctx, 'a NumpyArrayWrapper wraps something that is not a numpy array');
   }

@@ -4,6 +4,7 @@
  * Arrays come out flat in C order whatever their byte order or memory order in the file.
  */
 import { PickleError } from './errors.js';
+import { describe } from './py-repr.js';
 import type { Budget } from './limits.js';
 import { type NdData, NdArray, type NpDType, PyBytes, PyComplex, PyDict, PyDType, PyTuple, type PyValue } from './values.js';
 
@@ -272,6 +273,30 @@ function typedCtor(d: NpDType): TypedCtor | undefined {
   return undefined;
 }
 
+function words(word: number, buffer: ArrayBufferLike, length: number): Uint8Array | Uint16Array | Uint32Array {
+  return word === 4
+    ? new Uint32Array(buffer, 0, length)
+    : word === 2
+      ? new Uint16Array(buffer, 0, length)
+      : new Uint8Array(buffer, 0, length);
+}
+
+/** Copies `count` items of `size` bytes found every `stride` bytes from `offset` into `target`, contiguous. */
+function copyStrided(bytes: Uint8Array, offset: number, stride: number, size: number, count: number, target: ArrayBufferLike): void {
+  const at = bytes.byteOffset + offset;
+  const word = (at | stride | size) % 4 === 0 ? 4 : (at | stride | size) % 2 === 0 ? 2 : 1;
+  // A view of the whole underlying buffer, so word indices are absolute; only [at, at + count * stride) is read.
+  const src = words(word, bytes.buffer, Math.floor(bytes.buffer.byteLength / word));
+  const dst = words(word, target, Math.floor(target.byteLength / word));
+  const first = at / word;
+  const step = stride / word;
+  const n = size / word;
+  for (let i = 0; i < count; i++) {
+    const from = first + i * step;
+    for (let k = 0; k < n; k++) dst[i * n + k] = src[from + k]!;
+  }
+}
+
 /**
  * `count` items of `d` found every `stride` bytes from `offset` (one field of a structured array, or a plain array
  * with stride = item size).
@@ -291,14 +316,16 @@ function decodeStrided(d: NpDType, bytes: Uint8Array, offset: number, stride: nu
       // The common case (native byte order, contiguous): one copy into an aligned buffer.
       return new Ctor(bytes.slice(offset, offset + count * size).buffer);
     }
+    // Strided (a field of a structured array) or big-endian: copy item by item, by 4- or 2-byte words when the
+    // layout allows (tree node arrays: 8-byte fields every 64 bytes), reversing bytes when big-endian.
     const out = new Ctor(count);
-    const outView = new DataView(out.buffer);
-    for (let i = 0; i < count; i++) {
-      const at = offset + i * stride;
-      if (size === 8) outView.setBigUint64(i * 8, view.getBigUint64(at, little), true);
-      else if (size === 4) outView.setUint32(i * 4, view.getUint32(at, little), true);
-      else if (size === 2) outView.setUint16(i * 2, view.getUint16(at, little), true);
-      else outView.setUint8(i, view.getUint8(at));
+    if (little) copyStrided(bytes, offset, stride, size, count, out.buffer);
+    else {
+      const outBytes = new Uint8Array(out.buffer);
+      for (let i = 0; i < count; i++) {
+        const from = offset + i * stride;
+        for (let k = 0; k < size; k++) outBytes[i * size + k] = bytes[from + size - 1 - k]!;
+      }
     }
     return out;
   }
@@ -494,7 +521,7 @@ export function frombuffer(args: PyValue[], ctx: NumpyContext): NdArray {
   if (hasObject(dtype.dtype)) throw corrupt(ctx, '_frombuffer is called for an object array');
   const bytes = rawBytes(buffer);
   if (!bytes) throw corrupt(ctx, '_frombuffer is called without a bytes buffer');
-  if (order !== 'C' && order !== 'F') throw corrupt(ctx, `_frombuffer is called with order ${JSON.stringify(order)}`);
+  if (order !== 'C' && order !== 'F') throw corrupt(ctx, `_frombuffer is called with order ${describe(order)}`);
   const { dims, size } = shapeSize(shape ?? null, ctx);
   return new NdArray(dtype.dtype, dims, decodeArrayBytes(dtype.dtype, dims, size, bytes, order === 'F', ctx));
 }

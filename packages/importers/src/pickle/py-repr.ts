@@ -13,6 +13,18 @@ export function keyOf(v: PyValue, offset: number): PyKey {
   return pyRepr(v, 0, offset);
 }
 
+/** A short Python-like rendering of a value for error messages. */
+export function describe(v: PyValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = pyRepr(v, 0, 0);
+  } catch {
+    text = '<deeply nested value>';
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 function str(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

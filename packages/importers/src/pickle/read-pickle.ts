@@ -47,14 +47,17 @@ export function readPickle(bytes: Uint8Array, opts: ReadPickleOptions = {}): PyV
     throw notAPickle(compression === 'none' ? 'it does not start like a pickle' : `it decompresses (${compression}) to something else`);
   }
   const ctx = { budget: new Budget(limits), limits, buffers: opts.buffers ?? [], joblibArrays: true };
+  const unpickler = new Unpickler(new ByteReader(data), ctx);
   let value: PyValue;
   try {
-    value = new Unpickler(new ByteReader(data), ctx).load();
+    value = unpickler.load();
   } catch (err) {
     if (err instanceof PickleError) {
       // Without a PROTO header only the first opcode said "pickle": a text file that happens to start with one of
       // protocol 0's opcode letters fails at once. Say that, rather than describing a pickle that never was.
-      if (!hasProtocolHeader(data) && (err.code === 'corrupt' || err.code === 'unsupported_opcode')) {
+      const malformed =
+        err.code === 'corrupt' || err.code === 'unsupported_opcode' || (err.code === 'truncated' && unpickler.opcodesStarted <= 1);
+      if (!hasProtocolHeader(data) && malformed) {
         throw Object.assign(notAPickle(`reading it as a protocol 0 pickle failed: ${err.message}`), { cause: err });
       }
       throw err;

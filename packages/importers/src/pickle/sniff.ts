@@ -17,11 +17,34 @@ export function hasProtocolHeader(bytes: Uint8Array): boolean {
   return bytes[0] === OP.PROTO && (bytes[1] ?? 0xff) <= 5;
 }
 
-/** Could these uncompressed bytes be a pickle? Protocol 2+: the PROTO header; 0 and 1: a first opcode and STOP last. */
+const OPCODES = new Set<number>(Object.values(OP));
+const latin1 = new TextDecoder('latin1');
+
+/** Protocol 0 opcodes whose argument is a text line, and what that line looks like. */
+const TEXT_ARGUMENT: ReadonlyMap<number, RegExp> = new Map([
+  [OP.INT, /^[+-]?\d+\r?\n/],
+  [OP.LONG, /^[+-]?\d+L?\r?\n/],
+  [OP.FLOAT, /^[+-]?[\d.eEinfatyINFATY]+\r?\n/],
+  [OP.STRING, /^['"]/],
+  [OP.UNICODE, /^[^\n]*\n/],
+  [OP.GLOBAL, /^[A-Za-z_][\w.]*\r?\n[A-Za-z_][\w.]*\r?\n/],
+]);
+
+/**
+ * Could these uncompressed bytes be a pickle? Protocol 2+: the PROTO header. Protocols 0 and 1 have no header: a
+ * plausible first opcode (with a well-formed argument, or followed by another opcode) and a STOP somewhere.
+ */
 export function startsLikePickle(bytes: Uint8Array): boolean {
   if (bytes.length < 2) return false;
   if (bytes[0] === OP.PROTO) return hasProtocolHeader(bytes);
-  return FIRST_OPCODES_WITHOUT_HEADER.has(bytes[0]!) && bytes.includes(OP.STOP);
+  const first = bytes[0]!;
+  if (!FIRST_OPCODES_WITHOUT_HEADER.has(first) || !bytes.includes(OP.STOP)) return false;
+  const text = TEXT_ARGUMENT.get(first);
+  if (text) return text.test(latin1.decode(bytes.subarray(1, 1 + 512)));
+  if (first === OP.MARK || first === OP.EMPTY_DICT || first === OP.EMPTY_LIST || first === OP.EMPTY_TUPLE || first === OP.NONE) {
+    return OPCODES.has(bytes[1]!);
+  }
+  return true;
 }
 
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {

@@ -11,7 +11,7 @@ import { PICKLE_EXPORT_HINT, PickleError } from './errors.js';
 import { readWrappedArray } from './joblib-arrays.js';
 import { type Budget, exceeded, type PickleLimits } from './limits.js';
 import { applyArrayState, applyDTypeState, isPlaceholder, type NumpyContext, normalizeInt } from './numpy.js';
-import { OP } from './opcodes.js';
+import { OP as OPCODES } from './opcodes.js';
 import { keyOf } from './py-repr.js';
 import { PyBytes, PyDict, PyDType, PyGlobal, PyObject, PySet, PyTuple, type PyValue } from './values.js';
 
@@ -23,6 +23,9 @@ export interface UnpicklerContext {
   /** Whether a NumpyArrayWrapper's BUILD reads the array bytes after it (joblib); not inside a nested array pickle. */
   joblibArrays: boolean;
 }
+
+/** A module-local binding: the opcode switch reads it for every opcode, and imported bindings may be getters. */
+const OP = OPCODES;
 
 /** Longest line of a protocol 0 name or number; data lines (STRING, UNICODE) are bounded by maxStringBytes. */
 const MAX_NAME_LINE = 1000;
@@ -78,9 +81,13 @@ export class Unpickler {
   private readonly metastack: PyValue[][] = [];
   /** Items on the stacks saved by MARK, so the total on all stacks is bounded, not just the current one. */
   private saved = 0;
-  private readonly memo = new Map<number, PyValue>();
+  /** The memo: dense for the indices pickle.dump writes (0, 1, 2 ...), a Map for any others (a Map of millions is slow). */
+  private readonly memoDense: PyValue[] = [];
+  private readonly memoSparse = new Map<number, PyValue>();
   private opOffset = 0;
   private nextBuffer = 0;
+  /** Opcodes started so far: a file that fails in its very first one was hardly a pickle. */
+  opcodesStarted = 0;
 
   constructor(
     private readonly reader: ByteReader,
@@ -92,6 +99,7 @@ export class Unpickler {
     const r = this.reader;
     for (;;) {
       this.opOffset = r.pos;
+      this.opcodesStarted++;
       const op = r.u8();
       switch (op) {
         case OP.PROTO: {
@@ -323,7 +331,7 @@ export class Unpickler {
           this.memoPut(r.u32('a LONG_BINPUT'));
           break;
         case OP.MEMOIZE:
-          this.memoPut(this.memo.size);
+          this.memoPut(this.memoDense.length + this.memoSparse.size);
           break;
 
         // -- globals, objects and calls
@@ -426,23 +434,32 @@ export class Unpickler {
   }
 
   private pushTuple(n: number): void {
-    if (this.stack.length < n) this.corrupt(`TUPLE${n} needs ${n} values on the stack`);
-    const items = this.stack.splice(this.stack.length - n, n);
+    const stack = this.stack;
+    if (stack.length < n) this.corrupt(`TUPLE${n} needs ${n} values on the stack`);
+    const items: PyValue[] = new Array(n);
+    for (let i = n - 1; i >= 0; i--) items[i] = stack.pop() as PyValue;
     this.charge(1 + n);
     this.push(new PyTuple(items));
   }
 
   private memoGet(index: number): PyValue {
-    const v = this.memo.get(index);
+    const v = index < this.memoDense.length ? this.memoDense[index] : this.memoSparse.get(index);
     if (v === undefined) this.corrupt(`the memo has no entry ${index}`);
     return v;
   }
 
   private memoPut(index: number): void {
-    if (!this.memo.has(index) && this.memo.size >= this.ctx.limits.maxMemoEntries) {
+    const value = this.top();
+    if (index < this.memoDense.length) {
+      this.memoDense[index] = value;
+      return;
+    }
+    const isNew = !this.memoSparse.delete(index);
+    if (isNew && this.memoDense.length + this.memoSparse.size >= this.ctx.limits.maxMemoEntries) {
       throw exceeded(`more than ${this.ctx.limits.maxMemoEntries} memo entries`, 'maxMemoEntries', this.opOffset);
     }
-    this.memo.set(index, this.top());
+    if (index === this.memoDense.length) this.memoDense.push(value);
+    else this.memoSparse.set(index, value);
   }
 
   private charge(n: number): void {
