@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { looksLikeJoblib, looksLikePickle, PickleError, readPickle, sniffPickle } from '../src/pickle/index.js';
+import { looksLikeJoblib, looksLikePickle, NdArray, PickleError, PyTuple, readPickle, sniffPickle } from '../src/pickle/index.js';
+import { OP } from '../src/pickle/opcodes.js';
+import { pickle } from './pickle-builder.js';
 import { canon } from './pickle-canon.js';
 
 const dir = new URL('./fixtures/pickle/', import.meta.url);
@@ -123,5 +125,56 @@ describe('numpy 2 global names', () => {
       expect(canon(readPickle(fixture(f))), f).toEqual(canonOf(f));
     }
     expect(canonOf('numpy2-names-gbc.p4.pkl')).toEqual(canonOf('gbc-bin-str-df.p4.pkl'));
+  });
+});
+
+describe('Python 2 pickles', () => {
+  it('reads str opcodes as latin1 text, including array data written as str', () => {
+    const data = new Uint8Array(new Float64Array([1.5, -2]).buffer);
+    const b = pickle()
+      .proto(2)
+      .global('numpy.core.multiarray', '_reconstruct')
+      .global('numpy', 'ndarray')
+      .int(0)
+      .op(OP.TUPLE1)
+      .raw(OP.SHORT_BINSTRING, 1, 0x62)
+      .op(OP.TUPLE3)
+      .reduce()
+      .mark()
+      .int(1)
+      .int(2)
+      .op(OP.TUPLE1)
+      .global('numpy', 'dtype')
+      .raw(OP.SHORT_BINSTRING, 2, 0x66, 0x38)
+      .int(0)
+      .int(1)
+      .op(OP.TUPLE3)
+      .reduce()
+      .mark()
+      .int(3)
+      .raw(OP.SHORT_BINSTRING, 1, 0x3c)
+      .none()
+      .none()
+      .none()
+      .int(-1)
+      .int(-1)
+      .int(0)
+      .tuple()
+      .build()
+      .op(OP.NEWFALSE)
+      .op(OP.BINSTRING)
+      .u32(data.length)
+      .rawArray(data)
+      .tuple()
+      .build()
+      .stop();
+    const value = readPickle(b.toBytes());
+    expect(value).toBeInstanceOf(NdArray);
+    expect(Array.from((value as NdArray).data as Float64Array)).toEqual([1.5, -2]);
+  });
+
+  it('reads protocol 0 STRING escapes and Python 2 booleans', () => {
+    const value = readPickle(fromLatin1("(S'a\\x00\\n\\'b\\\\'\np0\nI01\nI00\nL12345678901234567890L\ntp1\n."));
+    expect(value).toEqual(new PyTuple(["a\x00\n'b\\", true, false, 12345678901234567890n]));
   });
 });

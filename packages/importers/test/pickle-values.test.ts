@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NdArray, PyBytes, PyDType, PyGlobal, PyObject, PyTuple, type PyValue, readPickle } from '../src/pickle/index.js';
+import { OP } from '../src/pickle/opcodes.js';
+import { pickle } from './pickle-builder.js';
 
 const read = (name: string) => readPickle(new Uint8Array(readFileSync(new URL(`./fixtures/pickle/${name}`, import.meta.url))));
 
@@ -126,5 +128,60 @@ describe('plain values', () => {
     const structured = arr(arrays.get('structured'));
     expect(structured.field('n').field('x').toNumbers()).toEqual([1.5, -2.25, 3e300]);
     expect(structured.field('s').data).toEqual(['ab', 'c', 'déf']);
+  });
+});
+
+describe('names of other scikit-learn versions', () => {
+  it('reads ColumnTransformer remainder columns of scikit-learn >= 1.5 (a list subclass with state)', () => {
+    const bytes = pickle()
+      .proto(4)
+      .stackGlobal('sklearn.compose._column_transformer', '_RemainderColsList')
+      .op(OP.EMPTY_TUPLE)
+      .op(OP.NEWOBJ)
+      .mark()
+      .str('tenure')
+      .str('plan')
+      .op(OP.APPENDS)
+      .op(OP.EMPTY_DICT)
+      .str('future_dtype')
+      .str('str')
+      .op(OP.SETITEM)
+      .build()
+      .stop()
+      .toBytes();
+    const cols = obj(readPickle(bytes));
+    expect(cols.listItems).toEqual(['tenure', 'plan']);
+    expect(cols.attr('future_dtype')).toBe('str');
+  });
+
+  it('reads the Cython losses of scikit-learn >= 1.3 GradientBoosting with their parameters', () => {
+    const bytes = pickle()
+      .proto(2)
+      .global('sklearn._loss._loss', '__pyx_unpickle_CyPinballLoss')
+      .global('sklearn._loss._loss', 'CyPinballLoss')
+      .int(12345)
+      .raw(OP.BINFLOAT, 0x3f, 0xe9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a)
+      .op(OP.TUPLE1)
+      .op(OP.TUPLE3)
+      .reduce()
+      .stop()
+      .toBytes();
+    const closs = obj(readPickle(bytes));
+    expect(closs.qualifiedName).toBe('sklearn._loss._loss.CyPinballLoss');
+    expect(closs.state).toEqual(new PyTuple([0.8]));
+  });
+
+  it('refuses a Cython unpickle function applied to another class', () => {
+    const bytes = pickle()
+      .proto(2)
+      .global('sklearn._loss._loss', '__pyx_unpickle_CyPinballLoss')
+      .global('sklearn._loss._loss', 'CyHalfSquaredError')
+      .int(1)
+      .op(OP.EMPTY_TUPLE)
+      .op(OP.TUPLE3)
+      .reduce()
+      .stop()
+      .toBytes();
+    expect(() => readPickle(bytes)).toThrow(/__pyx_unpickle_CyPinballLoss is called for another class/);
   });
 });
