@@ -1,0 +1,82 @@
+/**
+ * @batchcast/importers: "bring your own model". importModel takes the bytes of an uploaded model file, finds its
+ * format from the content, and returns an ONNX model for @batchcast/inference's prepareModel. Nothing in the
+ * file is ever executed: pickles are read as data against an allow-list, XGBoost documents as JSON.
+ */
+import { detectFormat } from './detect.js';
+import { ModelImportError, ONNX_EXPORT_HINT } from './errors.js';
+import { checkOnnx } from './onnx-input.js';
+import { looksLikePickle } from './pickle/index.js';
+import { importSklearn } from './sklearn-import.js';
+import { importXgboost } from './xgboost/index.js';
+
+export { ModelImportError } from './errors.js';
+export type { ModelImportErrorCode } from './errors.js';
+
+export type ImportedFormat = 'onnx' | 'sklearn-pickle' | 'sklearn-joblib' | 'xgboost-json' | 'xgboost-ubj';
+
+export interface ImportedModel {
+  format: ImportedFormat;
+  /** 'scikit-learn' or 'xgboost' for converted models; null for ONNX uploads. */
+  library: string | null;
+  /** As found in the file: scikit-learn's _sklearn_version, XGBoost's version array ('1.7.4'). */
+  libraryVersion: string | null;
+  /** The ONNX model: the original bytes for ONNX uploads, the converted graph otherwise. */
+  onnx: Uint8Array;
+  /** What was converted into what, for the person registering the model. */
+  converted: string[];
+}
+
+export interface ImportOptions {
+  /** The uploaded file's name: only a hint for messages, the content decides the format. */
+  filename?: string;
+}
+
+function extensionNote(filename: string | undefined): string {
+  const ext = filename?.match(/\.([A-Za-z0-9]+)$/)?.[1]?.toLowerCase();
+  return ext ? ` (the file is called "${filename}")` : '';
+}
+
+function sklearnModel(bytes: Uint8Array): ImportedModel {
+  const result = importSklearn(bytes);
+  return {
+    format: result.container === 'joblib' ? 'sklearn-joblib' : 'sklearn-pickle',
+    library: 'scikit-learn',
+    libraryVersion: result.version,
+    onnx: result.onnx,
+    converted: [result.summary, ...result.notes],
+  };
+}
+
+export async function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Promise<ImportedModel> {
+  const detected = detectFormat(bytes);
+  switch (detected.kind) {
+    case 'onnx':
+      checkOnnx(bytes);
+      return { format: 'onnx', library: null, libraryVersion: null, onnx: bytes, converted: [] };
+    case 'json':
+    case 'ubjson': {
+      const result = importXgboost(bytes, detected.kind);
+      return {
+        format: detected.kind === 'json' ? 'xgboost-json' : 'xgboost-ubj',
+        library: 'xgboost',
+        libraryVersion: result.version,
+        onnx: result.onnx,
+        converted: [result.summary, ...result.notes],
+      };
+    }
+    case 'pickle':
+    case 'compressed':
+      return sklearnModel(bytes);
+    case 'unknown': {
+      // Pickles of protocols 0 and 1 start with an opcode letter; the pickle reader knows them.
+      if (looksLikePickle(bytes)) return sklearnModel(bytes);
+      const like = detected.looksLike ? ` It looks like ${detected.looksLike}.` : '';
+      throw new ModelImportError(
+        'unrecognized_format',
+        `batchcast cannot read this model file${extensionNote(opts.filename)}.${like} It accepts ONNX models (.onnx), scikit-learn ` +
+          `models saved with pickle or joblib (.pkl, .joblib) and XGBoost models saved with save_model (.json, .ubj). ${ONNX_EXPORT_HINT}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/** What every scikit-learn converter receives and returns. */
+import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
+import type { GraphBuilder } from '../onnx/builder.js';
+import type { Features } from './features.js';
+import type { Est, Label } from './py.js';
+
+export interface Ctx {
+  b: GraphBuilder;
+  /** Human notes for ImportedModel.converted (behaviour that differs from scikit-learn, options used). */
+  notes: string[];
+  /** Converts a nested transformer / final estimator (Pipeline steps, ColumnTransformer parts). */
+  transform: (est: Est, input: Features) => Features;
+  predict: (est: Est, input: Features) => Prediction;
+}
+
+export type Prediction =
+  /** proba: double [N, classes], in classes_ order. */
+  | { kind: 'classifier'; proba: string; classes: Label[] }
+  /** value: double [N, 1]. */
+  | { kind: 'regressor'; value: string };
+
+export type TransformerConverter = (ctx: Ctx, est: Est, input: Features) => Features;
+export type PredictorConverter = (ctx: Ctx, est: Est, input: Features) => Prediction;
+
+export function unsupportedOption(est: Est, option: string, why: string): never {
+  throw new ModelImportError(
+    'unsupported_option',
+    `${est.label} uses ${option}, which batchcast cannot convert: ${why}. ${ONNX_EXPORT_HINT}`,
+  );
+}
+
+/** Checks the number of columns an estimator receives against n_features_in_ when the file has it. */
+export function checkWidth(est: Est, input: Features, expected?: number): void {
+  const n = expected ?? est.optNum('n_features_in_');
+  if (n !== null && n !== input.width) {
+    est.malformed(`was fitted on ${n} features but receives ${input.width} here`);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A scikit-learn estimator read from a pickle -> one ONNX graph that batchcast's prepareModel accepts: a
+ * classifier's `label` (classes_ gathered at the argmax of the probabilities) and `probabilities` (double
+ * [N, classes]), or a regressor's `variable` (double [N, 1]). Inputs come from the fitted feature names.
+ */
+import { ModelImportError } from '../errors.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import { classifierOutputs, regressorOutput } from '../onnx/ops.js';
+import { PyObject } from '../pickle/values.js';
+import type { PyValue } from '../pickle/values.js';
+import { pipelineSteps } from './compose.js';
+import type { Ctx } from './context.js';
+import { InputTable } from './features.js';
+import { asLabels, asList, Est, typeName } from './py.js';
+import { predictorFor, transformerFor } from './registry.js';
+
+export interface SklearnConversion {
+  onnx: Uint8Array;
+  /** _sklearn_version of the top-level estimator, when the file has it. */
+  version: string | null;
+  summary: string;
+  notes: string[];
+}
+
+/** The estimator that first sees the data: where the feature names and count are recorded. */
+function firstStep(est: Est): Est {
+  if (est.cls !== 'Pipeline') return est;
+  const first = pipelineSteps(est).find((s) => s.est !== null);
+  return first?.est ? firstStep(first.est) : est;
+}
+
+/** "Pipeline(ColumnTransformer(OneHotEncoder, Pipeline(SimpleImputer, StandardScaler)), HistGradientBoostingClassifier)". */
+function structure(v: PyValue | undefined, depth = 0): string {
+  if (!(v instanceof PyObject) || depth > 20) return typeof v === 'string' ? v : typeName(v);
+  const est = new Est(v, '');
+  const pairs = (name: string) => (asList(est.get(name)) ?? []).map((item) => asList(item) ?? []);
+  if (est.cls === 'Pipeline')
+    return `Pipeline(${pairs('steps')
+      .map((p) => structure(p[1], depth + 1))
+      .join(', ')})`;
+  if (est.cls === 'ColumnTransformer') {
+    const parts = pairs('transformers_').filter((t) => t[1] !== 'drop' && t[1] !== undefined);
+    return `ColumnTransformer(${parts.map((t) => structure(t[1], depth + 1)).join(', ')})`;
+  }
+  return est.cls;
+}
+
+export function convertSklearn(root: PyValue): SklearnConversion {
+  if (!(root instanceof PyObject)) {
+    throw new ModelImportError(
+      'unsupported_class',
+      `The pickle holds a ${typeName(root)}, not a scikit-learn estimator. Save the fitted model itself (joblib.dump(model, 'model.joblib')).`,
+    );
+  }
+  const est = new Est(root, '');
+  const versionRaw = root.attr('_sklearn_version');
+  const version = typeof versionRaw === 'string' ? versionRaw : null;
+  const predictor = predictorFor(est);
+  const last = est.cls === 'Pipeline' ? pipelineSteps(est).at(-1)?.est : est;
+  if (last && !last.isFitted()) {
+    throw new ModelImportError('not_fitted', `${last.label} was saved before it was fitted. Fit it, then save it again.`);
+  }
+
+  const first = firstStep(est);
+  const namesRaw = first.get('feature_names_in_');
+  const names = namesRaw === undefined ? null : (asLabels(namesRaw)?.map((n) => String(n)) ?? null);
+  const width =
+    names?.length ??
+    first.optNum('n_features_in_') ??
+    first.malformed('does not record how many features it was fitted on (n_features_in_); scikit-learn 1.0 or later is needed');
+
+  const b = new GraphBuilder({ graphName: 'sklearn', producerVersion: `scikit-learn ${version ?? 'unknown version'}` });
+  const table = new InputTable(b, names, width);
+  const notes: string[] = [];
+  const ctx: Ctx = {
+    b,
+    notes,
+    transform: (e, input) => transformerFor(e)(ctx, e, input),
+    predict: (e, input) => predictorFor(e)(ctx, e, input),
+  };
+  const prediction = predictor(ctx, est, table.features());
+  if (prediction.kind === 'classifier') classifierOutputs(b, prediction.proba, prediction.classes);
+  else regressorOutput(b, prediction.value);
+  notes.unshift(...table.finish());
+
+  const model = b.toModel();
+  const ops = [...new Set((model.graph?.node ?? []).map((n) => n.opType ?? '').filter((o) => o !== 'Identity'))];
+  return {
+    onnx: b.encode(),
+    version,
+    summary: `${structure(root)} -> ONNX ${ops.join(', ')}`,
+    notes,
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Reading scikit-learn objects out of the pickle value model: attributes by NAME (never by position) with
+ * errors that name the estimator and the attribute, and conversions from numpy values (arrays, numpy scalars,
+ * object arrays) to plain numbers and strings.
+ */
+import { ModelImportError } from '../errors.js';
+import { NdArray, PyDict, PyObject, PySlice, PyTuple } from '../pickle/values.js';
+import type { PyValue } from '../pickle/values.js';
+
+/** Short class name of a value, for messages ("StandardScaler", "str", "list"). */
+export function typeName(v: PyValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'None';
+  if (v instanceof PyObject) return v.name;
+  if (v instanceof NdArray) return `numpy array (${v.dtype.str})`;
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof PyTuple) return 'tuple';
+  if (v instanceof PyDict) return 'dict';
+  if (v instanceof PySlice) return 'slice';
+  return typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'object' ? v.constructor.name : typeof v;
+}
+
+/** A Python list or tuple as an array; null for anything else. */
+export function asList(v: PyValue | undefined): PyValue[] | null {
+  if (Array.isArray(v)) return v;
+  if (v instanceof PyTuple) return v.items;
+  return null;
+}
+
+/** A number from a Python int/float/bool or a numpy scalar/size-1 array; null otherwise. */
+export function asNumber(v: PyValue | undefined): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof NdArray && v.size === 1 && !(v.data instanceof Map)) {
+    const d = v.data[0];
+    if (typeof d === 'number' || typeof d === 'bigint' || typeof d === 'boolean') return asNumber(d);
+  }
+  return null;
+}
+
+/** Numbers of a numeric numpy array or a Python list of numbers; null otherwise. */
+export function asNumbers(v: PyValue | undefined): number[] | null {
+  if (v instanceof NdArray) {
+    const d = v.data;
+    if (d instanceof Map) return null;
+    if (Array.isArray(d)) {
+      const out = d.map((x) => asNumber(x as PyValue));
+      return out.every((x) => x !== null) ? (out as number[]) : null;
+    }
+    return Array.from(d as ArrayLike<number | bigint>, (x) => Number(x));
+  }
+  const list = asList(v);
+  if (!list) {
+    const n = asNumber(v);
+    return n === null ? null : [n];
+  }
+  const out = list.map((x) => asNumber(x));
+  return out.every((x) => x !== null) ? (out as number[]) : null;
+}
+
+/** A class label or category as batchcast shows it: integers as numbers, strings as strings. */
+export type Label = string | number;
+
+/**
+ * Values of a numpy array (numeric, unicode/bytes or object) or list as labels/categories. Object arrays of
+ * strings keep None and NaN as null (missing). Returns null when an element is of another kind.
+ */
+export function asLabels(v: PyValue | undefined): (Label | null)[] | null {
+  let items: PyValue[];
+  if (v instanceof NdArray) {
+    const d = v.data;
+    if (d instanceof Map) return null;
+    if (v.dtype.kind === 'b') return Array.from(d as ArrayLike<number>, (x) => (x ? 'True' : 'False'));
+    items = Array.isArray(d)
+      ? (d as PyValue[])
+      : Array.from(d as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? Number(x) : x));
+  } else {
+    const list = asList(v);
+    if (!list) return null;
+    items = list;
+  }
+  const out: (Label | null)[] = [];
+  for (const x of items) {
+    if (x === null) out.push(null);
+    else if (typeof x === 'string') out.push(x);
+    else if (typeof x === 'boolean') out.push(x ? 'True' : 'False');
+    else {
+      const n = asNumber(x);
+      if (n === null) return null;
+      out.push(Number.isNaN(n) ? null : n);
+    }
+  }
+  return out;
+}
+
+export function isNone(v: PyValue | undefined): boolean {
+  return v === null || v === undefined;
+}
+
+/** A scikit-learn estimator (or transformer) read by attribute name, with a path for messages. */
+export class Est {
+  constructor(
+    readonly obj: PyObject,
+    /** Where it sits in the model, e.g. "Pipeline step 'clf'", for messages. */
+    readonly where: string,
+  ) {}
+
+  get cls(): string {
+    return this.obj.name;
+  }
+
+  get qualifiedName(): string {
+    return this.obj.qualifiedName;
+  }
+
+  /** "LogisticRegression (Pipeline step 'clf')". */
+  get label(): string {
+    return this.where ? `${this.cls} (${this.where})` : this.cls;
+  }
+
+  get(name: string): PyValue | undefined {
+    return this.obj.attr(name);
+  }
+
+  has(name: string): boolean {
+    return this.obj.attr(name) !== undefined;
+  }
+
+  /** The attribute, or an error: a fitted attribute (trailing underscore) missing means the model was not fitted. */
+  req(name: string): PyValue {
+    const v = this.obj.attr(name);
+    if (v !== undefined) return v;
+    if (name.endsWith('_') && !name.startsWith('_')) {
+      throw new ModelImportError(
+        'not_fitted',
+        `${this.label} has no ${name}: it was saved before it was fitted. Fit it, then save it again.`,
+      );
+    }
+    return this.malformed(`has no attribute ${name}`);
+  }
+
+  malformed(what: string): never {
+    throw new ModelImportError(
+      'malformed',
+      `${this.label} ${what}; the file may come from a scikit-learn version batchcast does not know, or be damaged.`,
+    );
+  }
+
+  num(name: string): number {
+    const n = asNumber(this.req(name));
+    if (n === null) this.malformed(`has ${name} = ${typeName(this.get(name))}, not a number`);
+    return n;
+  }
+
+  optNum(name: string): number | null {
+    const v = this.get(name);
+    if (isNone(v)) return null;
+    return this.num(name);
+  }
+
+  int(name: string): number {
+    const n = this.num(name);
+    if (!Number.isSafeInteger(n)) this.malformed(`has ${name} = ${n}, not an integer`);
+    return n;
+  }
+
+  bool(name: string, fallback?: boolean): boolean {
+    const v = this.get(name);
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v === 'boolean') return v;
+    const n = asNumber(this.req(name));
+    if (n === null) this.malformed(`has ${name} = ${typeName(v)}, not True/False`);
+    return n !== 0;
+  }
+
+  str(name: string, fallback?: string): string {
+    const v = this.get(name);
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== 'string') this.malformed(`has ${name} = ${typeName(v)}, not a string`);
+    return v;
+  }
+
+  /** A string option, or null when it is None/absent or not a string (e.g. an array or a callable). */
+  optStr(name: string): string | null {
+    const v = this.get(name);
+    return typeof v === 'string' ? v : null;
+  }
+
+  array(name: string): NdArray {
+    const v = this.req(name);
+    if (!(v instanceof NdArray)) this.malformed(`has ${name} = ${typeName(v)}, not a numpy array`);
+    return v;
+  }
+
+  numbers(name: string): number[] {
+    const out = asNumbers(this.req(name));
+    if (!out) this.malformed(`has ${name} = ${typeName(this.get(name))}, not numbers`);
+    return out;
+  }
+
+  list(name: string): PyValue[] {
+    const v = this.req(name);
+    if (v instanceof NdArray && Array.isArray(v.data)) return v.data as PyValue[];
+    const out = asList(v);
+    if (!out) this.malformed(`has ${name} = ${typeName(v)}, not a list`);
+    return out;
+  }
+
+  /** Whether fit() has run: scikit-learn's own test (check_is_fitted) is an attribute ending in an underscore. */
+  isFitted(): boolean {
+    const state = this.obj.state;
+    const dicts = state instanceof PyDict ? [state] : state instanceof PyTuple ? state.items.filter((x) => x instanceof PyDict) : [];
+    return dicts.some((d) => [...d.entries.keys()].some((k) => typeof k === 'string' && k.endsWith('_') && !k.startsWith('__')));
+  }
+
+  /** A nested estimator held in an attribute. */
+  child(name: string, where: string): Est {
+    const v = this.req(name);
+    if (!(v instanceof PyObject)) this.malformed(`has ${name} = ${typeName(v)}, not an estimator`);
+    return new Est(v, where);
+  }
+}
+
+/** Class labels (classes_) of a classifier: numbers for integer labels, strings otherwise. */
+export function classLabels(est: Est): Label[] {
+  const labels = asLabels(est.req('classes_'));
+  if (!labels || labels.some((l) => l === null)) est.malformed('has classes_ that are neither numbers nor strings');
+  const ls = labels as Label[];
+  // Float labels that are whole numbers (y given as floats) are shown as integers; others as their text.
+  if (ls.every((l) => typeof l === 'number')) {
+    return ls.every((l) => Number.isSafeInteger(l)) ? ls : ls.map((l) => String(l));
+  }
+  return ls.map((l) => String(l));
+}

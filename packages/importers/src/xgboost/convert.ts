@@ -1,0 +1,238 @@
+/**
+ * XGBoost model -> ONNX. XGBoost reads features as float32 and sends a value left when `x < split` (a missing
+ * value follows default_left), sums its trees' leaf values onto the base margin, then applies the objective's
+ * transform. The graph does the same: input (double, as the CSV holds it) -> float32 -> double -> TreeEnsemble
+ * (BRANCH_LT, splits and leaves exactly XGBoost's float32 values, summed in double) -> + base margin ->
+ * sigmoid / softmax / exp.
+ */
+import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import { binaryProbabilities, classifierOutputs, doubleConst, regressorOutput, roundToFloat32, sigmoid, softmax } from '../onnx/ops.js';
+import { addTreeEnsemble } from '../onnx/tree-ensemble.js';
+import type { BinaryTree, TreeTarget } from '../onnx/tree-ensemble.js';
+import type { XgbModel, XgbTree } from './model.js';
+
+export interface ConvertedModel {
+  onnx: Uint8Array;
+  /** One line for `converted`: what became what. */
+  summary: string;
+  /** Further notes (iteration limits, objective handling). */
+  notes: string[];
+}
+
+type Link = 'identity' | 'logistic' | 'exp';
+interface ObjectiveInfo {
+  task: 'binary' | 'multiclass' | 'regression';
+  /** How base_score becomes the base margin (XGBoost's ProbToMargin). */
+  baseMargin: Link;
+  /** How the margin becomes the prediction. */
+  transform: Link | 'softmax';
+}
+
+const OBJECTIVES: Record<string, ObjectiveInfo> = {
+  'binary:logistic': { task: 'binary', baseMargin: 'logistic', transform: 'logistic' },
+  // LogisticRaw keeps base_score as the margin (checked against XGBoost 1.7: no logit).
+  'binary:logitraw': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'reg:logistic': { task: 'regression', baseMargin: 'logistic', transform: 'logistic' },
+  'multi:softprob': { task: 'multiclass', baseMargin: 'identity', transform: 'softmax' },
+  'multi:softmax': { task: 'multiclass', baseMargin: 'identity', transform: 'softmax' },
+  'reg:squarederror': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'reg:linear': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'reg:absoluteerror': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'reg:pseudohubererror': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'reg:squaredlogerror': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'reg:quantileerror': { task: 'regression', baseMargin: 'identity', transform: 'identity' },
+  'count:poisson': { task: 'regression', baseMargin: 'exp', transform: 'exp' },
+  'reg:gamma': { task: 'regression', baseMargin: 'exp', transform: 'exp' },
+  'reg:tweedie': { task: 'regression', baseMargin: 'exp', transform: 'exp' },
+};
+
+/** XGBoost's ProbToMargin, in float32 as XGBoost stores the result. */
+function baseMargin(link: Link, baseScore: number): number {
+  const f = Math.fround;
+  switch (link) {
+    case 'logistic':
+      if (!(baseScore > 0 && baseScore < 1)) {
+        throw new ModelImportError(
+          'malformed',
+          `The XGBoost model's base_score ${baseScore} is not a probability, as its logistic objective needs.`,
+        );
+      }
+      return f(-Math.log(f(f(1 / baseScore) - 1)));
+    case 'exp':
+      if (!(baseScore > 0))
+        throw new ModelImportError('malformed', `The XGBoost model's base_score ${baseScore} must be positive for its log-link objective.`);
+      return f(Math.log(baseScore));
+    case 'identity':
+      return f(baseScore);
+  }
+}
+
+function describeVersion(model: XgbModel): string {
+  return model.version ? model.version.join('.') : 'unknown version';
+}
+
+/** Trees of the rounds that prediction uses (all, or 0..best_iteration like the scikit-learn wrapper). */
+function usedTrees(model: XgbModel, groups: number, notes: string[]): number {
+  if (model.bestIteration === null) return model.trees.length;
+  const rounds = model.bestIteration + 1;
+  const end = model.iterationIndptr ? model.iterationIndptr[rounds] : rounds * groups * model.numParallelTree;
+  if (end === undefined || end >= model.trees.length) return model.trees.length;
+  notes.push(
+    `Uses the first ${rounds} boosting rounds (${end} of ${model.trees.length} trees): best_iteration is ${model.bestIteration}, as XGBoost's scikit-learn wrapper predicts.`,
+  );
+  return end;
+}
+
+function checkCategorical(tree: XgbTree, index: number): void {
+  const types = tree.splitType;
+  if (!types) return;
+  for (let i = 0; i < types.length; i++) {
+    if (types[i] !== 0 && tree.left[i] !== -1) {
+      throw new ModelImportError(
+        'unsupported_option',
+        `XGBoost tree ${index} splits on categories (enable_categorical=True); batchcast does not convert categorical splits yet. ` +
+          `Encode the categories as numbers before training (e.g. one-hot), or ${ONNX_EXPORT_HINT.replace(/^Export/, 'export')}`,
+      );
+    }
+  }
+}
+
+function xgbTree(tree: XgbTree): BinaryTree {
+  return {
+    left: tree.left,
+    right: tree.right,
+    feature: tree.splitIndex,
+    threshold: tree.splitCondition,
+    missingGoesLeft: tree.defaultLeft,
+  };
+}
+
+function applyLink(b: GraphBuilder, margin: string, link: Link): string {
+  if (link === 'identity') return margin;
+  if (link === 'logistic') return sigmoid(b, margin);
+  return b.op('Exp', [margin], {}, { name: 'prediction' });
+}
+
+export function convertXgboost(model: XgbModel): ConvertedModel {
+  const objective = OBJECTIVES[model.objective];
+  if (!objective) {
+    throw new ModelImportError(
+      'unsupported_option',
+      `XGBoost objective "${model.objective}" is not supported (supported: ${Object.keys(OBJECTIVES).join(', ')}). ${ONNX_EXPORT_HINT}`,
+    );
+  }
+  if (model.numTarget > 1) {
+    throw new ModelImportError(
+      'unsupported_option',
+      `The XGBoost model predicts ${model.numTarget} targets; batchcast scores one target per model. ${ONNX_EXPORT_HINT}`,
+    );
+  }
+  const groups = objective.task === 'multiclass' ? model.numClass : 1;
+  if (objective.task === 'multiclass' && groups < 2)
+    throw new ModelImportError('malformed', `The XGBoost ${model.objective} model has num_class ${model.numClass}.`);
+  const features = model.numFeature;
+  if (features < 1) throw new ModelImportError('malformed', 'The XGBoost model has no features (num_feature is 0).');
+  if (model.featureNames && model.featureNames.length !== features) {
+    throw new ModelImportError('malformed', `The XGBoost model lists ${model.featureNames.length} feature names for ${features} features.`);
+  }
+
+  const categorical = (model.featureTypes ?? []).flatMap((t, i) => (t === 'c' ? [model.featureNames?.[i] ?? `feature ${i}`] : []));
+  if (categorical.length > 0) {
+    throw new ModelImportError(
+      'unsupported_option',
+      `The XGBoost model treats ${categorical.map((c) => `'${c}'`).join(', ')} as categorical (enable_categorical=True). The file keeps ` +
+        "only XGBoost's internal category codes, not the category names found in a CSV, so batchcast cannot convert it. Encode the " +
+        `categories as numbers before training (e.g. one-hot), or ${ONNX_EXPORT_HINT.replace(/^Export/, 'export')}`,
+    );
+  }
+  const notes: string[] = [];
+  const b = new GraphBuilder({ graphName: 'xgboost', producerVersion: `xgboost ${describeVersion(model)}` });
+  const input = b.addInput(b.name('input'), 'double', ['N', features]);
+  if (model.featureNames) b.setMetadata('feature_names', JSON.stringify(model.featureNames));
+  const x = roundToFloat32(b, input);
+
+  let margin: string;
+  let parts: string;
+  if (model.booster === 'gblinear') {
+    margin = linearMargin(b, x, model, groups);
+    parts = 'Cast float32 + MatMul (missing values count as 0)';
+  } else {
+    const count = usedTrees(model, groups, notes);
+    const trees: TreeTarget[] = [];
+    for (let i = 0; i < count; i++) {
+      const tree = model.trees[i]!;
+      checkCategorical(tree, i);
+      const group = model.treeInfo[i]!;
+      if (!(group >= 0 && group < groups))
+        throw new ModelImportError('malformed', `XGBoost tree ${i} belongs to output group ${group} of ${groups}.`);
+      for (let n = 0; n < tree.left.length; n++) {
+        if (tree.left[n] !== -1 && !(tree.splitIndex[n]! >= 0 && tree.splitIndex[n]! < features)) {
+          throw new ModelImportError('malformed', `XGBoost tree ${i} node ${n} splits on feature ${tree.splitIndex[n]} of ${features}.`);
+        }
+      }
+      const weight = model.weightDrop ? model.weightDrop[i]! : 1;
+      const values = tree.splitCondition;
+      trees.push({
+        tree: xgbTree(tree),
+        target: group,
+        leafValue: model.weightDrop ? (n) => Math.fround(values[n]! * weight) : (n) => values[n]!,
+      });
+    }
+    margin = addTreeEnsemble(b, x, trees, { rule: 'LT', nTargets: groups, name: 'margin_trees' });
+    parts = `Cast float32 + TreeEnsemble (${count} trees, x < split, missing by default_left)`;
+    if (model.booster === 'dart') notes.push("DART booster: each tree's leaves are scaled by its weight_drop, as XGBoost predicts.");
+  }
+  const base = baseMargin(objective.baseMargin, model.baseScore);
+  margin = b.op('Add', [margin, doubleConst(b, 'base_margin', new Array(groups).fill(base), [groups])], {}, { name: 'margin' });
+
+  let head: string;
+  if (objective.task === 'binary') {
+    classifierOutputs(b, binaryProbabilities(b, sigmoid(b, margin)), [0, 1]);
+    head = 'sigmoid -> [1 - p, p]';
+  } else if (objective.task === 'multiclass') {
+    classifierOutputs(
+      b,
+      softmax(b, margin),
+      Array.from({ length: groups }, (_, k) => k),
+    );
+    head = 'softmax';
+    if (model.objective === 'multi:softmax')
+      notes.push(
+        'multi:softmax predicts the class only; the probabilities are the softmax of the margins (what multi:softprob would give).',
+      );
+  } else {
+    regressorOutput(b, applyLink(b, margin, objective.transform as Link));
+    head = objective.transform === 'identity' ? 'margin' : objective.transform === 'logistic' ? 'sigmoid' : 'exp';
+    if (model.objective === 'binary:logitraw')
+      notes.push('binary:logitraw predicts the raw margin, so the model is scored as a regressor (one value per row).');
+  }
+  const booster = model.booster === 'gbtree' ? '' : ` ${model.booster}`;
+  return {
+    onnx: b.encode(),
+    summary: `XGBoost ${model.objective}${booster} -> ${parts} + base margin ${base} -> ${head}`,
+    notes,
+  };
+}
+
+/** gblinear: margin = x . w + bias, where XGBoost skips missing entries (they count as 0). */
+function linearMargin(b: GraphBuilder, x: string, model: XgbModel, groups: number): string {
+  const w = model.linear!.weights;
+  const features = model.numFeature;
+  if (w.length !== (features + 1) * groups) {
+    throw new ModelImportError(
+      'malformed',
+      `The XGBoost gblinear model has ${w.length} weights for ${features} features and ${groups} outputs.`,
+    );
+  }
+  const isNan = b.op('IsNaN', [x], {}, { name: 'missing' });
+  const filled = b.op('Where', [isNan, doubleConst(b, 'zero', [0], []), x], {}, { name: 'x_filled' });
+  const weights = doubleConst(b, 'linear_weights', Array.from(w).slice(0, features * groups), [features, groups]);
+  const product = b.op('MatMul', [filled, weights], {}, { name: 'linear' });
+  return b.op(
+    'Add',
+    [product, doubleConst(b, 'linear_bias', Array.from(w).slice(features * groups), [groups])],
+    {},
+    { name: 'linear_margin' },
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * importModel: the format comes from the content (the file name is only a hint), ONNX passes through unchanged,
+ * converted graphs are what prepareModel expects (no ZipMap, named outputs, feature names in metadata).
+ */
+import { describe, expect, it } from 'vitest';
+import { prepareModel } from '@batchcast/inference';
+import { importModel, ModelImportError } from '../src/index.js';
+import { onnx } from '../src/onnx/proto.js';
+import { fixtureBytes } from './helpers.js';
+
+async function refusal(bytes: Uint8Array, filename?: string): Promise<ModelImportError> {
+  const err = await importModel(bytes, { filename }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ModelImportError)) throw new Error(`expected a ModelImportError, got ${err === null ? 'a model' : String(err)}`);
+  return err;
+}
+
+describe('importModel', () => {
+  it('passes ONNX through unchanged', async () => {
+    const bytes = fixtureBytes('onnx/iris-logreg.onnx');
+    const imported = await importModel(bytes, { filename: 'iris.onnx' });
+    expect(imported).toEqual({ format: 'onnx', library: null, libraryVersion: null, onnx: bytes, converted: [] });
+  });
+
+  it('decides by content, not by file name', async () => {
+    expect((await importModel(fixtureBytes('xgboost/binary-logistic.json'), { filename: 'model.pkl' })).format).toBe('xgboost-json');
+    expect((await importModel(fixtureBytes('xgboost/binary-logistic.ubj'), { filename: 'model.json' })).format).toBe('xgboost-ubj');
+    expect((await importModel(fixtureBytes('native/iris-pipeline.joblib'), { filename: 'model.onnx' })).format).toBe('sklearn-joblib');
+    expect((await importModel(fixtureBytes('sklearn/ridge.pkl'), { filename: 'model.joblib' })).format).toBe('sklearn-pickle');
+    expect((await importModel(fixtureBytes('sklearn/lasso.joblib'))).format).toBe('sklearn-joblib'); // zlib-compressed
+  });
+
+  it('describes what was converted', async () => {
+    const imported = await importModel(fixtureBytes('native/churn-hgb.joblib'));
+    expect(imported.converted[0]).toMatch(
+      /^Pipeline\(ColumnTransformer\(OneHotEncoder, Pipeline\(SimpleImputer, StandardScaler\)\), HistGradientBoostingClassifier\) -> ONNX .*TreeEnsemble/,
+    );
+    expect(imported.converted.join('\n')).toContain('One input per CSV column (5)');
+    const xgb = await importModel(fixtureBytes('native/breast-cancer-xgb.json'));
+    expect(xgb.converted[0]).toMatch(/^XGBoost binary:logistic -> .*TreeEnsemble \(60 trees/);
+  });
+
+  it('writes graphs prepareModel reads by structure: label + probabilities, feature names from the file, no ZipMap', async () => {
+    const imported = await importModel(fixtureBytes('native/iris-pipeline.joblib'));
+    const model = onnx.ModelProto.decode(imported.onnx);
+    expect(model.graph!.node!.map((n) => n.opType)).not.toContain('ZipMap');
+    expect(model.graph!.output!.map((o) => o.name)).toEqual(['label', 'probabilities']);
+    expect(model.metadataProps!.find((p) => p.key === 'feature_names')!.value).toBe(
+      JSON.stringify(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']),
+    );
+    expect(model.opsetImport!.map((o) => [o.domain, Number(o.version)])).toEqual([
+      ['', 21],
+      ['ai.onnx.ml', 5],
+    ]);
+    const prepared = await prepareModel(imported.onnx);
+    expect(prepared.schema).toMatchObject({
+      task: 'classifier',
+      labelOutput: 'label',
+      probabilityOutput: 'probabilities',
+      valueOutput: null,
+    });
+    expect(prepared.schema.notes.join(' ')).toContain('scikit-learn 1.2.1');
+  });
+
+  it('a regressor has one value output, and a model fitted on an array names no columns', async () => {
+    const imported = await importModel(fixtureBytes('sklearn/ridge.pkl'));
+    const prepared = await prepareModel(imported.onnx);
+    expect(prepared.schema).toMatchObject({ task: 'regressor', valueOutput: 'variable', classLabels: null });
+    expect(prepared.schema.inputs).toEqual([{ name: 'input', type: 'float64', shape: [null, 5], width: 5, columns: null }]);
+  });
+
+  it('refuses files that are no model, saying what they look like', async () => {
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
+    const err = await refusal(png, 'model.pkl');
+    expect(err.code).toBe('unrecognized_format');
+    expect(err.message).toContain('PNG');
+    expect(err.message).toContain('model.pkl');
+    expect((await refusal(new Uint8Array(0))).code).toBe('unrecognized_format');
+    expect((await refusal(new TextEncoder().encode('sepal_length,sepal_width\n1,2\n'))).code).toBe('unrecognized_format');
+  });
+
+  it('an ONNX file cut short is reported as truncated', async () => {
+    const bytes = fixtureBytes('onnx/iris-logreg.onnx');
+    expect((await refusal(bytes.subarray(0, bytes.length - 40))).code).toBe('truncated');
+  });
+});

@@ -1,0 +1,10 @@
+/**
+ * scikit-learn DecisionTree, RandomForest and ExtraTrees classifiers and regressors: each fixture converted, prepared and scored through the platform's path, compared with
+ * scikit-learn 1.2.1's own predict / predict_proba on the same CSV.
+ */
+import { describe } from 'vitest';
+import { exactnessTests } from './sklearn-manifest.js';
+
+describe('scikit-learn trees models score like scikit-learn', () => {
+  exactnessTests('trees');
+});

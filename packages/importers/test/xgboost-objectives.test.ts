@@ -1,0 +1,38 @@
+/**
+ * XGBoost save_model files (JSON and UBJSON) for each supported objective and booster, scored through the
+ * platform's path and compared with XGBoost's own predictions on the same CSV.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkFixture } from './helpers.js';
+
+const CASES: { model: string; data: string; task: 'classifier' | 'regressor' }[] = [
+  { model: 'binary-logistic.json', data: 'binary.csv', task: 'classifier' },
+  { model: 'binary-logistic.ubj', data: 'binary.csv', task: 'classifier' },
+  { model: 'multi-softprob.ubj', data: 'multi.csv', task: 'classifier' },
+  { model: 'multi-softmax.json', data: 'multi.csv', task: 'classifier' },
+  { model: 'reg-squarederror.json', data: 'regression.csv', task: 'regressor' },
+  { model: 'reg-absoluteerror.ubj', data: 'regression.csv', task: 'regressor' },
+  { model: 'reg-pseudohubererror.json', data: 'regression.csv', task: 'regressor' },
+  { model: 'reg-logistic.json', data: 'regression.csv', task: 'regressor' },
+  { model: 'count-poisson.ubj', data: 'regression.csv', task: 'regressor' },
+  { model: 'reg-tweedie.json', data: 'regression.csv', task: 'regressor' },
+  { model: 'reg-gamma.json', data: 'regression.csv', task: 'regressor' },
+  { model: 'binary-logitraw.json', data: 'regression.csv', task: 'regressor' },
+  { model: 'early-stopping.json', data: 'early.csv', task: 'classifier' },
+  { model: 'dart.json', data: 'boosters.csv', task: 'classifier' },
+  { model: 'gblinear.json', data: 'boosters.csv', task: 'regressor' },
+  { model: 'binary-logistic-future.json', data: 'binary.csv', task: 'classifier' },
+];
+
+describe('XGBoost objectives and boosters score like XGBoost', () => {
+  for (const c of CASES) {
+    it(c.model, async () => {
+      const expected = c.model.replace(/(-future)?\.(json|ubj)$/, '.expected.csv');
+      const { imported, prepared, exactness } = await checkFixture(`xgboost/${c.model}`, `xgboost/${c.data}`, `xgboost/${expected}`);
+      expect(imported.library).toBe('xgboost');
+      expect(imported.format).toBe(c.model.endsWith('.ubj') ? 'xgboost-ubj' : 'xgboost-json');
+      expect(prepared.schema.task).toBe(c.task);
+      console.log(`${c.model}: ${exactness.rows} rows, max relative error ${exactness.maxRelativeError.toExponential(2)}`);
+    });
+  }
+});
