@@ -9,3 +9,15 @@ export { DETECT_BYTES, type Detection, type DetectedFormat, detectFormat, type F
 export { type Compression, createDecompressor, type DecompressOptions } from './compression.js';
 export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
 export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
+export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
+export { type JsonArrayOptions, JsonArraySplitter, jsonArrayToJsonl } from './json-array.js';
+export { type ReadJsonlBatchesOptions, type ReadJsonlRowsOptions, readJsonlBatches, readJsonlRows } from './jsonl-read.js';
+export {
+  type ParquetChunk,
+  type ParquetColumn,
+  type ParquetColumnType,
+  type ParquetLayout,
+  type ParquetLayoutOptions,
+  parquetLayout,
+} from './parquet-layout.js';
+export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
