@@ -11,7 +11,7 @@ const layout = await parquetLayout(file, { chunkRows: Number(chunkRowsArg ?? 100
 const targets = [{ name: 'x', type: 'float32', columns: layout.header.map((_, i) => i).slice(1) }];
 let rows = 0;
 let errors = 0;
-let sum = 0;
+
 for (const chunk of layout.chunks) {
   for await (const b of readParquetBatches(file, layout, chunk, targets, 8192)) {
     rows += b.count;

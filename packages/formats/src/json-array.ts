@@ -202,17 +202,17 @@ const NEWLINE = Buffer.from('\n');
 function oneLine(bytes: Buffer): Buffer {
   const out: number[] = [];
   let inString = false;
-  let escape = false;
+  let escaped = false;
   for (const b of bytes) {
     if (b === LF || b === CR) {
       if (inString) out.push(BACKSLASH, b === LF ? 0x6e : 0x72);
       else out.push(0x20);
-      escape = false;
+      escaped = false;
       continue;
     }
     if (inString) {
-      if (escape) escape = false;
-      else if (b === BACKSLASH) escape = true;
+      if (escaped) escaped = false;
+      else if (b === BACKSLASH) escaped = true;
       else if (b === QUOTE) inString = false;
     } else if (b === QUOTE) inString = true;
     out.push(b);

@@ -33,7 +33,6 @@ function cellXml(text: string): string {
   let t = text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text;
   if (/_x[0-9A-Fa-f]{4}_/.test(t)) t = t.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_');
   t = t.replace(/[&<>"]/g, (c) => XML_ESCAPES[c]!);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters being replaced
   return t.replace(
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g,
     (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,

@@ -185,7 +185,8 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
           }
         }
       }
-      if (c.formula && v === null) notes.add('formula', `${columnLetters(c.col)}${row}`, '');
+      // openpyxl writes an empty <v></v> for a formula it could not compute: no saved value either.
+      if (c.formula && (v === null || v === '')) notes.add('formula', `${columnLetters(c.col)}${row}`, '');
       if (text === '') return '';
       if (inData) kinds[col] = kinds[col]! | kind;
       return text;
@@ -390,20 +391,19 @@ class Notes {
 
   sentences(where: string): string[] {
     const out = [...this.texts];
-    const cells = (n: number): string => (n === 1 ? '1 cell' : `${n} cells`);
     for (const [kind, { n, first, value }] of this.counts) {
+      const cells = n === 1 ? `1 cell of ${where}` : `${n} cells of ${where}`;
+      const [holds, refers, they, was] = n === 1 ? ['holds', 'refers', 'it', 'was'] : ['hold', 'refer', 'they', 'were'];
       if (kind === 'formula') {
         out.push(
-          `${cells(n)} of ${where} hold a formula with no saved value (first: ${first}); they were read as empty: open the workbook in Excel and save it again to store the values`,
+          `${cells} ${holds} a formula with no saved value (first: ${first}); ${they} ${was} read as empty: open the workbook in Excel and save it again to store the values`,
         );
       } else if (kind === 'error') {
-        out.push(`${cells(n)} of ${where} hold an error value such as ${value} (first: ${first}); they were read as that text`);
+        out.push(`${cells} ${holds} an error value such as ${value} (first: ${first}); ${they} ${was} read as that text`);
       } else if (kind === 'outside') {
-        out.push(
-          `${cells(n)} of ${where} outside the header's columns were ignored (first: ${first}); give the column a header to read it`,
-        );
+        out.push(`${cells} outside the header's columns ${was} ignored (first: ${first}); give the column a header to read it`);
       } else {
-        out.push(`${cells(n)} of ${where} refer to a shared string that does not exist (first: ${first}); they were read as empty`);
+        out.push(`${cells} ${refers} to a shared string that does not exist (first: ${first}); ${they} ${was} read as empty`);
       }
     }
     return out;
