@@ -85,7 +85,9 @@ export function rangeAsyncBuffer(reader: RangeReader, size: number): AsyncBuffer
 /** Reads and checks the footer; a file that is not Parquet (or cut short) is a FormatError. */
 export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaData> {
   try {
-    return await parquetMetadataAsync(file);
+    // Footers are a few KiB to a few hundred: start with 64 KiB (hyparquet reads more when needed) rather
+    // than its default 512 KiB, which for a small file means reading all of it for every chunk.
+    return await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
   } catch (err) {
     if (err instanceof FormatError) throw err;
     throw new FormatError(

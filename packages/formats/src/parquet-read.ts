@@ -147,7 +147,7 @@ export async function* readParquetBatches(
         for (let j = 0; j < width; j++) {
           const name = layout.header[t.columns[j]!]!;
           const values = seg.data.get(name)!;
-          fill(out, t.type, width, j, values, r0, count, name, (r, message, text) => {
+          fill(out, t.type, width, j, values, r0, count, name, layout.columns[t.columns[j]!]!.type === 'date', (r, message, text) => {
             if (!failed.has(r)) failed.set(r, { row: firstRow + r, column: name, value: text, message });
           });
         }
@@ -169,6 +169,7 @@ function fill(
   r0: number,
   count: number,
   column: string,
+  dateOnly: boolean,
   fail: (r: number, message: string, text: string | null) => void,
 ): void {
   if ((type === 'float32' || type === 'float64') && !Array.isArray(values) && typeof values[0] !== 'bigint') {
@@ -194,7 +195,10 @@ function fill(
   }
   const o = out as { [i: number]: unknown };
   for (let r = 0; r < count; r++) {
-    const c = coerceValue(type, values[r0 + r], column);
+    let v = values[r0 + r];
+    // A DATE column's values are Dates at midnight UTC: as text they are the day, as in readParquetRows.
+    if (dateOnly && v instanceof Date) v = Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+    const c = coerceValue(type, v, column);
     if (isValueFailure(c)) fail(r, c.message, c.text);
     else o[r * width + j] = c;
   }
