@@ -39,20 +39,20 @@ export async function writeResultsJsonl(out: Writable, input: ResultsInput): Pro
   const keys = input.columns.map((c) => JSON.stringify(c.name));
   const types = input.columns.map((c) => c.type);
   let rows = 0;
-  async function* lines(): AsyncGenerator<string> {
+  async function* lines(): AsyncGenerator<Buffer> {
     for await (const batch of input.rows) {
-      let text = '';
+      // One Buffer per batch from an array of small strings: long concatenated strings cost GC time.
+      const parts: string[] = [];
       for (const row of batch) {
         checkWidth(row, keys.length, rows);
-        text += '{';
+        parts.push('{');
         for (let i = 0; i < keys.length; i++) {
-          if (i > 0) text += ',';
-          text += `${keys[i]}:${jsonValue(row[i]!, types[i]!)}`;
+          parts.push(i > 0 ? `,${keys[i]}:` : `${keys[i]}:`, jsonValue(row[i]!, types[i]!));
         }
-        text += '}\n';
+        parts.push('}\n');
         rows++;
       }
-      if (text.length > 0) yield text;
+      if (parts.length > 0) yield Buffer.from(parts.join(''));
     }
   }
   await pipeline(Readable.from(lines()), out);

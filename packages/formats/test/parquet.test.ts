@@ -8,6 +8,7 @@ import {
   readParquetBatches,
   readParquetRows,
 } from '@batchcast/formats';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { fixture, rangeSource } from './helpers.js';
 
@@ -97,6 +98,19 @@ describe('readParquetBatches', () => {
     expect(num.slice(20, 25)).toEqual([Number.NaN, 1, 4, 5, 1]);
     expect(batches.flatMap((b) => [...(b.data[1] as BigInt64Array)])[11]).toBe(11n * 1000000007n);
     expect(batches.flatMap((b) => b.data[2] as string[]).slice(0, 4)).toEqual(['red', '2024-01-01', 'green', '2024-01-02']);
+  });
+
+  it('reads dictionary-encoded text (as DuckDB writes repeated values)', async () => {
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const meta = await duck.runAndReadAll(
+      `select distinct encodings from parquet_metadata('${fixture('groups.parquet')}') where path_in_schema = 'k'`,
+    );
+    expect(meta.getRowObjectsJson()).toEqual([{ encodings: 'PLAIN_DICTIONARY' }]);
+    const layout = await parquetLayout(fixture('groups.parquet'), { chunkRows: 4096 });
+    const batches = await allBatches('groups.parquet', layout, [{ name: 'k', type: 'string', columns: [col(layout, 'k')] }], 1000);
+    const k = batches.flatMap((b) => b.data[0] as string[]);
+    expect(k).toHaveLength(10000);
+    for (const i of [0, 6, 7, 2047, 2048, 9999]) expect(k[i]).toBe(`k${i % 7}`);
   });
 
   it('parses text in a float column as CSV would, failing only the rows where it is not a number', async () => {
