@@ -227,5 +227,9 @@ describe('JSON array to JSON Lines', () => {
     expect(() => run('{"a": 1}')).toThrow(/a JSON array starts with "\["/);
     expect(() => run('[]')).toThrow('the JSON array is empty: it holds no records');
     expect(() => run('[1,,2]')).toThrow(/a value is missing between commas/);
+    const big = new JsonArraySplitter({ maxElementBytes: 50 });
+    expect(() => big.push(Buffer.from(`[{"a": 1}, {"a": "${'x'.repeat(100)}"}]`))).toThrow(
+      /element 2 of the JSON array is larger than 50 bytes/,
+    );
   });
 });

@@ -105,7 +105,14 @@ describe('xlsxToCsv', () => {
 
   it('reads inline strings and the 1904 date system', async () => {
     expect((await transcode('inline.xlsx')).csv).toBe('name,value\nalpha,1\nbeta,2\n');
-    expect((await transcode('date1904.xlsx')).csv).toBe('day,n\n2024-01-31,1\n');
+    // 43860 is 2024-01-31 in the 1904 system (2020-01-30 in the 1900 one); B2 has built-in format 14.
+    expect((await transcode('date1904.xlsx')).csv).toBe('day,builtin,n\n2024-01-31,1904-01-02,1\n');
+  });
+
+  it('stops a sheet that unpacks to more than the cap (a zip bomb)', async () => {
+    const err = await refusal('types.xlsx', { maxSheetBytes: 1000 });
+    expect(err.code).toBe('too_large');
+    expect(err.message).toMatch(/unpacks to more than 1000 bytes/);
   });
 
   it('refuses a zip that is not a workbook', async () => {
