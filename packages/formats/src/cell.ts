@@ -1,0 +1,18 @@
+/** One input cell as the row readers yield it and the result writers take it. */
+export type Cell = string | number | boolean | bigint | null;
+
+/**
+ * The type of a results column, chosen from what the input format knew about the column:
+ * - `double`, `int64`, `int32`, `bool`: typed values (a text cell is parsed; one that is not a number/boolean
+ *   becomes null in Parquet and stays text in JSON Lines and .xlsx).
+ * - `string`: text.
+ * - `json`: cells are JSON texts (nested or mixed-type JSON values); written raw into JSON Lines, as a
+ *   JSON-typed string column in Parquet, as text in .xlsx.
+ * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere.
+ */
+export type ResultColumnType = 'double' | 'int64' | 'int32' | 'bool' | 'string' | 'json' | 'date' | 'timestamp';
+
+export interface ResultColumn {
+  name: string;
+  type: ResultColumnType;
+}

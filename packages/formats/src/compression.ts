@@ -1,0 +1,123 @@
+import { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { FormatError, formatBytes } from './errors.js';
+
+export type Compression = 'gzip' | 'zstd';
+
+export interface DecompressOptions {
+  /** Refuse content that decompresses to more than this many bytes (a "zip bomb" cannot fill the disk). */
+  maxBytes: number;
+}
+
+/**
+ * A stream that decompresses gzip (any number of members, node:zlib) or zstd (fzstd, pure JS) and fails
+ * with a FormatError a person can act on: `truncated` for a file cut short (a broken upload), `corrupt`
+ * for bytes that are not valid for the compression, `too_large` as soon as the output passes `maxBytes`.
+ * Backpressure is kept end to end: memory stays bounded whatever the ratio.
+ */
+export function createDecompressor(kind: Compression, opts: DecompressOptions): Duplex {
+  if (!(opts.maxBytes > 0)) throw new RangeError(`maxBytes must be positive, got ${opts.maxBytes}`);
+  return Duplex.from((source: AsyncIterable<Buffer>) => (kind === 'gzip' ? gunzip(source, opts.maxBytes) : unzstd(source, opts.maxBytes)));
+}
+
+function tooLarge(kind: Compression, max: number): FormatError {
+  return new FormatError(
+    'too_large',
+    `the ${kind} file decompresses to more than ${formatBytes(max)}, the most this server accepts; split the data into smaller files`,
+  );
+}
+
+async function* gunzip(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let received = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const piece of source) {
+      received += piece.length;
+      yield piece;
+    }
+  }
+  const z = createGunzip();
+  const feeding = pipeline(counted(), z);
+  // Observed below; an error also surfaces through the iteration of `z`.
+  feeding.catch(() => undefined);
+  let produced = 0;
+  try {
+    for await (const out of z as AsyncIterable<Buffer>) {
+      produced += out.length;
+      if (produced > max) throw tooLarge('gzip', max);
+      yield out;
+    }
+    await feeding;
+  } catch (err) {
+    throw gzipError(err, received);
+  } finally {
+    z.destroy();
+  }
+}
+
+function gzipError(err: unknown, received: number): unknown {
+  if (err instanceof FormatError) return err;
+  const code = (err as { code?: string }).code;
+  if (code === 'Z_BUF_ERROR') {
+    return new FormatError('truncated', `the gzip file is incomplete (cut short at byte ${received}): upload it again`);
+  }
+  if (code === 'Z_DATA_ERROR' || code === 'Z_NEED_DICT') {
+    return new FormatError(
+      'corrupt',
+      `the gzip file is damaged (${(err as Error).message}, within its first ${received} bytes): compress the original file again and upload it`,
+    );
+  }
+  return err;
+}
+
+/** Input is fed to fzstd in slices this large, so one push cannot produce an unbounded burst of output. */
+const ZSTD_SLICE = 16 * 1024;
+
+async function* unzstd(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Uint8Array> {
+  let received = 0;
+  let produced = 0;
+  let pending: Uint8Array[] = [];
+  const d = new Decompress((chunk) => {
+    produced += chunk.length;
+    // Thrown out of push(): the decompression stops here.
+    if (produced > max) throw tooLarge('zstd', max);
+    pending.push(chunk);
+  });
+  const push = (piece: Uint8Array, final: boolean): void => {
+    try {
+      d.push(piece, final);
+    } catch (err) {
+      throw zstdError(err, received);
+    }
+  };
+  for await (const piece of source) {
+    for (let i = 0; i < piece.length; i += ZSTD_SLICE) {
+      const slice = piece.subarray(i, i + ZSTD_SLICE);
+      received += slice.length;
+      push(slice, false);
+      if (pending.length > 0) {
+        const out = pending;
+        pending = [];
+        yield* out;
+      }
+    }
+  }
+  push(new Uint8Array(0), true);
+  yield* pending;
+}
+
+function zstdError(err: unknown, received: number): unknown {
+  if (err instanceof FormatError) return err;
+  const code = (err as { code?: number }).code;
+  if (code === 5 /* UnexpectedEOF */) {
+    return new FormatError('truncated', `the zstd file is incomplete (cut short at byte ${received}): upload it again`);
+  }
+  if (typeof code === 'number') {
+    return new FormatError(
+      'corrupt',
+      `the zstd file is damaged or uses an unsupported feature (${(err as Error).message}, within its first ${received} bytes): compress the original file again (zstd -19 or lower) and upload it`,
+    );
+  }
+  return err;
+}

@@ -1,0 +1,45 @@
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One field of canonical CSV (RFC 4180: comma, `"` doubled inside quotes, quoted only when needed). The
+ * text is data, kept exactly: formula-like text is NOT neutralised here (that is for results shown in a
+ * spreadsheet, see @batchcast/csv csvField), since this CSV is read back as input.
+ */
+export function canonicalField(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/**
+ * A number as CSV text: the shortest decimal that reads back as the same double (ECMAScript's Number
+ * to String), so a value survives the round trip through text exactly.
+ */
+export function numberText(n: number): string {
+  return Object.is(n, -0) ? '0' : String(n);
+}
+
+const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+
+/**
+ * The shortest round-trip text of the number written as `text` in a file (a cell's `<v>`), computed
+ * without parsing when it can be: a plain decimal with at most 15 significant digits, no superfluous
+ * zero, in the range where ECMAScript prints without exponent, is already that text (15 digits always
+ * survive decimal -> double -> shortest decimal). Otherwise parse and print. Null when not a number.
+ */
+export function shortestNumberText(text: string): string | null {
+  if (text.length <= 17 && PLAIN_DECIMAL.test(text) && text !== '-0') {
+    let digits = 0;
+    let leading = true;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) continue;
+      if (leading && c === 48) continue;
+      leading = false;
+      digits++;
+    }
+    // Below 1e-6 ECMAScript prints an exponent (1e-7): leave those to the general path.
+    const tiny = /^-?0\.000000/.test(text);
+    if (digits <= 15 && !tiny) return text;
+  }
+  const n = Number(text);
+  return Number.isFinite(n) && text.trim() !== '' ? numberText(n) : null;
+}

@@ -1,0 +1,252 @@
+/**
+ * What an upload is, from its first bytes. The file name and content type are hints only: a CSV named
+ * `.xlsx` is read as CSV, and a hint decides only what the bytes cannot (a zip whose first entries do not
+ * say what it holds).
+ */
+
+export type DetectedFormat = 'csv' | 'gzip' | 'zstd' | 'xlsx' | 'xls' | 'parquet' | 'jsonl' | 'json' | 'unknown';
+
+export interface FormatHints {
+  /** The name the file had on the user's machine. */
+  filename?: string;
+  /** The content type the browser or client sent. */
+  contentType?: string;
+}
+
+export interface Detection {
+  format: DetectedFormat;
+  /** What the file looks like, for messages: "an Excel workbook (.xlsx)", "a PDF document". */
+  description: string;
+  /** Whether batchcast reads it (gzip/zstd: whether the compression is; the content is detected next). */
+  supported: boolean;
+  /** For an unsupported file: the sentence to show, saying what to do. Null when supported. */
+  message: string | null;
+}
+
+/** How many leading bytes detectFormat wants (fewer is fine for a shorter file). */
+export const DETECT_BYTES = 4096;
+
+const SAVE_AS = 'save it as .xlsx or CSV (UTF-8)';
+const FORMATS_WE_READ = 'batchcast reads CSV, Excel .xlsx, Parquet and JSON Lines files (optionally gzip- or zstd-compressed)';
+
+interface Signature {
+  bytes: number[];
+  /** Offset of the signature in the file. */
+  at?: number;
+  description: string;
+  message: string;
+}
+
+/** Files people upload by mistake, each with what to do instead. */
+const REFUSED: Signature[] = [
+  {
+    bytes: [0x25, 0x50, 0x44, 0x46, 0x2d],
+    description: 'a PDF document',
+    message: `this is a PDF document, not a data file; ${FORMATS_WE_READ}`,
+  },
+  { bytes: [0x89, 0x50, 0x4e, 0x47], description: 'a PNG image', message: `this is a PNG image, not a data file; ${FORMATS_WE_READ}` },
+  { bytes: [0xff, 0xd8, 0xff], description: 'a JPEG image', message: `this is a JPEG image, not a data file; ${FORMATS_WE_READ}` },
+  { bytes: [0x47, 0x49, 0x46, 0x38], description: 'a GIF image', message: `this is a GIF image, not a data file; ${FORMATS_WE_READ}` },
+  {
+    bytes: [0x42, 0x5a, 0x68],
+    description: 'a bzip2-compressed file',
+    message: 'bzip2 compression is not supported: compress the file with gzip or zstd, or upload it uncompressed',
+  },
+  {
+    bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+    description: 'an xz-compressed file',
+    message: 'xz compression is not supported: compress the file with gzip or zstd, or upload it uncompressed',
+  },
+  {
+    bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c],
+    description: 'a 7-Zip archive',
+    message: 'this is a 7-Zip archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines)',
+  },
+  {
+    bytes: [0x52, 0x61, 0x72, 0x21],
+    description: 'a RAR archive',
+    message: 'this is a RAR archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines)',
+  },
+  {
+    bytes: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66],
+    description: 'an SQLite database',
+    message: `this is an SQLite database; export the table as CSV or Parquet`,
+  },
+  {
+    bytes: [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31],
+    description: 'an Arrow/Feather file',
+    message: 'Arrow/Feather files are not supported: write the table as Parquet (pyarrow.parquet.write_table) or CSV',
+  },
+  {
+    bytes: [0x4f, 0x62, 0x6a, 0x01],
+    description: 'an Avro file',
+    message: 'Avro files are not supported: convert the data to Parquet or CSV',
+  },
+  { bytes: [0x4f, 0x52, 0x43], description: 'an ORC file', message: 'ORC files are not supported: convert the data to Parquet or CSV' },
+  {
+    bytes: [0x7f, 0x45, 0x4c, 0x46],
+    description: 'an executable program',
+    message: `this is an executable program, not a data file; ${FORMATS_WE_READ}`,
+  },
+  { bytes: [0x4d, 0x5a], description: 'a Windows program', message: `this is a Windows program, not a data file; ${FORMATS_WE_READ}` },
+];
+
+function startsWith(head: Uint8Array, bytes: readonly number[], at = 0): boolean {
+  if (head.length < at + bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (head[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+function extensionOf(filename: string | undefined): string {
+  if (!filename) return '';
+  const m = /\.([A-Za-z0-9]+)$/.exec(filename);
+  return m ? m[1]!.toLowerCase() : '';
+}
+
+function ok(format: DetectedFormat, description: string): Detection {
+  return { format, description, supported: true, message: null };
+}
+
+function refused(format: DetectedFormat, description: string, message: string): Detection {
+  return { format, description, supported: false, message };
+}
+
+/**
+ * Detects the format of an upload from its first bytes (DETECT_BYTES are enough; give what there is).
+ * For gzip/zstd the result is the compression: decompress and call this again on the content's first
+ * bytes, with `innerHints(hints)`.
+ */
+export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detection {
+  const ext = extensionOf(hints.filename);
+  if (head.length === 0) return refused('unknown', 'an empty file', 'the file is empty');
+  if (startsWith(head, [0x1f, 0x8b])) return ok('gzip', 'a gzip-compressed file');
+  if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return ok('zstd', 'a zstd-compressed file');
+  if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) return ok('parquet', 'a Parquet file');
+  if (startsWith(head, [0x50, 0x41, 0x52, 0x45])) {
+    return refused('unknown', 'an encrypted Parquet file', 'this Parquet file is encrypted; write it without encryption');
+  }
+  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return detectZip(head, ext);
+  if (startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return refused('unknown', 'an empty ZIP archive', 'this is an empty ZIP archive');
+  if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
+    // The OLE2 container of .xls, .doc, and of password-protected .xlsx files.
+    return refused(
+      'xls',
+      'an old Excel .xls workbook (or a password-protected workbook)',
+      `this is an old-format Excel workbook (.xls) or a password-protected one: open it in Excel and ${SAVE_AS}, without a password`,
+    );
+  }
+  for (const sig of REFUSED) {
+    if (startsWith(head, sig.bytes, sig.at)) return refused('unknown', sig.description, sig.message);
+  }
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    return refused(
+      'unknown',
+      'UTF-16 text',
+      'the file is UTF-16 text (Excel "Unicode Text"); save it as "CSV UTF-8 (comma delimited)" or as .xlsx',
+    );
+  }
+  return detectText(head, ext);
+}
+
+/** The hints for the content of a compressed upload: `data.csv.gz` holds `data.csv`. */
+export function innerHints(hints: FormatHints = {}): FormatHints {
+  const filename = hints.filename?.replace(/\.(gz|gzip|zst|zstd)$/i, '');
+  return filename === undefined ? {} : { filename };
+}
+
+/**
+ * A zip: an Office Open XML spreadsheet (.xlsx, .xlsm), or something else. The names of the first entries
+ * (local file headers) usually tell; when they do not, the file name decides, and opening the workbook
+ * checks for real.
+ */
+function detectZip(head: Uint8Array, ext: string): Detection {
+  const names = zipEntryNames(head);
+  if (names[0] === 'mimetype') {
+    const text = Buffer.from(head).toString('latin1');
+    if (text.includes('opendocument.spreadsheet')) {
+      return refused('unknown', 'an OpenDocument spreadsheet (.ods)', `OpenDocument spreadsheets (.ods) are not supported: ${SAVE_AS}`);
+    }
+    return refused('unknown', 'an OpenDocument file', `this is an OpenDocument file, not a spreadsheet; ${FORMATS_WE_READ}`);
+  }
+  if (names.some((n) => n.startsWith('xl/'))) return xlsxOrMacro(ext);
+  if (names.some((n) => n.startsWith('word/'))) {
+    return refused('unknown', 'a Word document', `this is a Word document, not a data file; put the table in a spreadsheet and ${SAVE_AS}`);
+  }
+  if (names.some((n) => n.startsWith('ppt/'))) {
+    return refused('unknown', 'a PowerPoint presentation', `this is a PowerPoint presentation, not a data file; ${FORMATS_WE_READ}`);
+  }
+  const ooxml = names.some((n) => n === '[Content_Types].xml' || n.startsWith('_rels/') || n.startsWith('docProps/'));
+  if (ooxml && (ext === 'xlsx' || ext === 'xlsm' || ext === '')) return xlsxOrMacro(ext);
+  if (ext === 'xlsx' || ext === 'xlsm') return xlsxOrMacro(ext);
+  return refused(
+    'unknown',
+    'a ZIP archive',
+    'this is a ZIP archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines), or compress it with gzip instead',
+  );
+}
+
+function xlsxOrMacro(ext: string): Detection {
+  if (ext === 'xlsb') {
+    return refused('unknown', 'an Excel binary workbook (.xlsb)', `Excel binary workbooks (.xlsb) are not supported: ${SAVE_AS}`);
+  }
+  return ok('xlsx', 'an Excel workbook (.xlsx)');
+}
+
+/** Entry names of the local file headers found in `head` (a zip's first entries, in order). */
+function zipEntryNames(head: Uint8Array): string[] {
+  const names: string[] = [];
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let p = 0;
+  while (p + 30 <= head.length && view.getUint32(p, true) === 0x04034b50) {
+    const flags = view.getUint16(p + 6, true);
+    const compressedSize = view.getUint32(p + 18, true);
+    const nameLen = view.getUint16(p + 26, true);
+    const extraLen = view.getUint16(p + 28, true);
+    if (p + 30 + nameLen > head.length) break;
+    names.push(Buffer.from(head.subarray(p + 30, p + 30 + nameLen)).toString('utf8'));
+    // With a data descriptor (flag bit 3) the size is unknown here: the next header cannot be found.
+    if (flags & 0x08) break;
+    p += 30 + nameLen + extraLen + compressedSize;
+  }
+  return names;
+}
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** Text: JSON Lines, a JSON array, markup, or (the default) CSV. */
+function detectText(head: Uint8Array, ext: string): Detection {
+  let p = startsWith(head, [0xef, 0xbb, 0xbf]) ? 3 : 0;
+  if (head.indexOf(0) !== -1) {
+    return refused('unknown', 'a binary file', `this is a binary file, not text; ${FORMATS_WE_READ}`);
+  }
+  while (p < head.length && WS.has(head[p]!)) p++;
+  const first = head[p];
+  if (first === 0x7b /* { */) return ok('jsonl', 'a JSON Lines file');
+  if (first === 0x5b /* [ */) {
+    let q = p + 1;
+    while (q < head.length && WS.has(head[q]!)) q++;
+    // `[` then `{`, `]` or `[` is JSON; a CSV header that starts with `[` (`[id],x`) is not.
+    if (q >= head.length || head[q] === 0x7b || head[q] === 0x5d || head[q] === 0x5b) return ok('json', 'a JSON array');
+  }
+  if (first === 0x3c /* < */) {
+    const text = Buffer.from(head.subarray(p, p + 256))
+      .toString('latin1')
+      .toLowerCase();
+    const spreadsheetMl = text.includes('urn:schemas-microsoft-com:office:spreadsheet') || text.includes('<?mso-application');
+    if (ext === 'xls' || spreadsheetMl) {
+      return refused(
+        'unknown',
+        'a web page or XML spreadsheet saved with an Excel name',
+        `this file is HTML or XML saved under an Excel name (not a real workbook): open it in Excel and ${SAVE_AS}`,
+      );
+    }
+    if (text.startsWith('<?xml') || text.startsWith('<!doctype') || text.startsWith('<html') || text.startsWith('<table')) {
+      return refused('unknown', 'an HTML or XML document', `this is an HTML or XML document, not a data file; ${FORMATS_WE_READ}`);
+    }
+  }
+  if (ext === 'xls') {
+    // A text file named .xls (Excel exports tab-separated text that way): read it as delimited text.
+    return ok('csv', 'delimited text saved with an .xls name');
+  }
+  return ok('csv', 'a CSV text file');
+}

@@ -1,0 +1,61 @@
+/** Why an upload cannot be accepted at all; becomes a 4xx (upload) or a failed job with this message. */
+export type FormatErrorCode =
+  /** Not a format batchcast reads (an image, a PDF, .xls, .ods, a zip of something else...). */
+  | 'unsupported_format'
+  | 'empty_file'
+  /** A compressed upload that ends before its compressed stream does. */
+  | 'truncated'
+  /** A compressed upload whose bytes are not valid for its compression. */
+  | 'corrupt'
+  /** Decompressed (or unzipped) content over the configured cap. */
+  | 'too_large'
+  | 'invalid_utf8'
+  /** JSON Lines / JSON array content that is not JSON at all. */
+  | 'not_json'
+  | 'line_too_large'
+  | 'no_header'
+  | 'no_rows'
+  | 'empty_column_name'
+  | 'duplicate_column'
+  | 'too_many_columns'
+  /** An .xlsx that is not a readable workbook (a part missing, XML that does not parse). */
+  | 'invalid_xlsx'
+  | 'sheet_not_found'
+  | 'empty_sheet'
+  /** A Parquet file that cannot be read (footer missing, unknown codec...). */
+  | 'invalid_parquet'
+  /** A column the model needs holds values of a type no model input can take (nested, binary...). */
+  | 'unsupported_column'
+  /** More rows than the output format can hold (Excel: 1,048,575 data rows). */
+  | 'too_many_rows';
+
+/**
+ * A file that cannot be processed, with a sentence for the person who uploaded it: what is wrong, where,
+ * and what to do. Same role as @batchcast/csv's CsvFormatError for the other formats.
+ */
+export class FormatError extends Error {
+  constructor(
+    readonly code: FormatErrorCode,
+    message: string,
+    /** 1-based line (JSON Lines) or row (sheet) where the problem is, when known. */
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'FormatError';
+  }
+}
+
+/** Shortens text for messages (an error must stay readable even if a value is 1 MB long). */
+export function truncate(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+const MiB = 1024 * 1024;
+
+/** 1 MiB, 512 KiB, 12345 bytes: sizes in messages. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * MiB && n % (1024 * MiB) === 0) return `${n / (1024 * MiB)} GiB`;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}

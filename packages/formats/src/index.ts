@@ -1,0 +1,27 @@
+/**
+ * @batchcast/formats — the input formats beside CSV (Excel .xlsx, Parquet, JSON Lines, gzip/zstd), detected
+ * from content, and the result writers (JSON Lines, Parquet, .xlsx). Everything the platform uses is here.
+ */
+export { FormatError, type FormatErrorCode } from './errors.js';
+export type { Cell, ResultColumn, ResultColumnType } from './cell.js';
+export { validateColumnNames } from './column-names.js';
+export { DETECT_BYTES, type Detection, type DetectedFormat, detectFormat, type FormatHints, innerHints } from './detect.js';
+export { type Compression, createDecompressor, type DecompressOptions } from './compression.js';
+export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
+export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
+export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
+export { type JsonArrayOptions, JsonArraySplitter, jsonArrayToJsonl } from './json-array.js';
+export { type ReadJsonlBatchesOptions, type ReadJsonlRowsOptions, readJsonlBatches, readJsonlRows } from './jsonl-read.js';
+export {
+  type ParquetChunk,
+  type ParquetColumn,
+  type ParquetColumnType,
+  type ParquetLayout,
+  type ParquetLayoutOptions,
+  parquetLayout,
+} from './parquet-layout.js';
+export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
+export { checkResultColumns, type ResultsInput } from './results-common.js';
+export { writeResultsJsonl } from './results-jsonl.js';
+export { type ParquetResultsOptions, writeResultsParquet } from './results-parquet.js';
+export { writeResultsXlsx, XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS, type XlsxResultsOptions } from './results-xlsx.js';

@@ -1,0 +1,244 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { FormatError, formatBytes } from './errors.js';
+
+const MiB = 1024 * 1024;
+
+const BEFORE = 0;
+/** After `[` or `,`: an element must come (or `]` right after `[`). */
+const EXPECT_ELEMENT = 1;
+const IN_ELEMENT = 2;
+/** After an element: `,` or `]`. */
+const AFTER_ELEMENT = 3;
+const DONE = 4;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LF = 0x0a;
+const CR = 0x0d;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+function isWs(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === LF || b === CR;
+}
+
+export interface JsonArrayOptions {
+  /** Maximum bytes of one element (default 8 MiB, as JsonlScanner's maxLineBytes). */
+  maxElementBytes?: number;
+}
+
+/**
+ * Turns a JSON array (`[ {...}, {...} ]`, any layout) into JSON Lines (one element per line), streamed, with
+ * the bytes of every element kept exactly as written (a number's digits are never re-printed): line breaks
+ * between tokens become spaces, and a raw line break inside a string (invalid JSON) becomes the escape `\n`
+ * or `\r`. Element k becomes line k, so rows keep their positions. Then the upload is JSON Lines, and
+ * JsonlScanner, chunking and readers are the same for both.
+ *
+ * The array itself must be well formed (a FormatError otherwise: not an array, a missing comma, not closed);
+ * the elements are checked later, one by one: an element that is not an object fails its row.
+ */
+export class JsonArraySplitter {
+  private readonly maxElementBytes: number;
+  private state = BEFORE;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  /** The element is a scalar (not an object/array): it ends at a delimiter at depth 0. */
+  private scalar = false;
+  private element: Buffer[] = [];
+  private elementBytes = 0;
+  /** Bytes consumed before the current piece. */
+  private base = 0;
+  private elements = 0;
+  private bomChecked = false;
+
+  constructor(opts: JsonArrayOptions = {}) {
+    this.maxElementBytes = opts.maxElementBytes ?? 8 * MiB;
+  }
+
+  /** Feeds bytes; returns the JSON Lines bytes ready so far. */
+  push(buf: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let i = 0;
+    if (!this.bomChecked && buf.length > 0) {
+      this.bomChecked = true;
+      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
+    }
+    let elementFrom = this.state === IN_ELEMENT ? i : -1;
+    while (i < buf.length) {
+      const b = buf[i]!;
+      if (this.state === IN_ELEMENT) {
+        if (this.inString) {
+          if (this.escape) this.escape = false;
+          else if (b === BACKSLASH) this.escape = true;
+          else if (b === QUOTE) {
+            this.inString = false;
+            if (this.scalar && this.depth === 0) {
+              this.take(buf, elementFrom, i + 1);
+              this.endElement(out);
+              elementFrom = -1;
+            }
+          }
+          i++;
+          continue;
+        }
+        if (b === QUOTE) this.inString = true;
+        else if (b === OPEN_OBJECT || b === OPEN_ARRAY) this.depth++;
+        else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
+          if (this.depth === 0) {
+            // `]` closing the top-level array right after a scalar element.
+            this.take(buf, elementFrom, i);
+            this.endElement(out);
+            elementFrom = -1;
+            continue;
+          }
+          this.depth--;
+          if (this.depth === 0 && !this.scalar) {
+            this.take(buf, elementFrom, i + 1);
+            this.endElement(out);
+            elementFrom = -1;
+          }
+        } else if (this.depth === 0 && (b === COMMA || isWs(b))) {
+          this.take(buf, elementFrom, i);
+          this.endElement(out);
+          elementFrom = -1;
+          continue;
+        }
+        i++;
+        continue;
+      }
+      if (isWs(b)) {
+        i++;
+        continue;
+      }
+      switch (this.state) {
+        case BEFORE:
+          if (b !== OPEN_ARRAY) throw this.malformed(i, 'a JSON array starts with "["');
+          this.state = EXPECT_ELEMENT;
+          break;
+        case EXPECT_ELEMENT:
+          if (b === CLOSE_ARRAY && this.elements === 0) {
+            this.state = DONE;
+            break;
+          }
+          if (b === COMMA || b === CLOSE_ARRAY) throw this.malformed(i, 'a value is missing between commas');
+          this.state = IN_ELEMENT;
+          this.scalar = b !== OPEN_OBJECT && b !== OPEN_ARRAY;
+          this.depth = this.scalar ? 0 : 1;
+          this.inString = b === QUOTE;
+          elementFrom = i;
+          break;
+        case AFTER_ELEMENT:
+          if (b === COMMA) this.state = EXPECT_ELEMENT;
+          else if (b === CLOSE_ARRAY) this.state = DONE;
+          else throw this.malformed(i, 'expected "," or "]" after an element');
+          break;
+        default:
+          throw this.malformed(i, 'nothing may follow the closing "]"');
+      }
+      i++;
+    }
+    if (this.state === IN_ELEMENT && elementFrom !== -1) this.take(buf, elementFrom, buf.length);
+    this.base += buf.length;
+    return out;
+  }
+
+  /** Ends the input; returns the last bytes, or throws FormatError for an array never closed. */
+  finish(): Buffer[] {
+    const out: Buffer[] = [];
+    if (this.state === IN_ELEMENT && this.scalar && !this.inString && this.depth === 0) this.endElement(out);
+    if (this.state === BEFORE) throw new FormatError('empty_file', 'the file is empty');
+    if (this.state !== DONE) {
+      throw new FormatError(
+        'not_json',
+        `the JSON array is not closed (after ${this.elements} elements the file ends): the file is incomplete; upload it again`,
+      );
+    }
+    if (this.elements === 0) throw new FormatError('no_rows', 'the JSON array is empty: it holds no records');
+    return out;
+  }
+
+  private take(buf: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    this.elementBytes += to - from;
+    if (this.elementBytes > this.maxElementBytes) {
+      throw new FormatError(
+        'line_too_large',
+        `element ${this.elements + 1} of the JSON array is larger than ${formatBytes(this.maxElementBytes)}; each record must be smaller`,
+      );
+    }
+    // Copied: the caller may reuse its buffer.
+    this.element.push(Buffer.from(buf.subarray(from, to)));
+  }
+
+  private endElement(out: Buffer[]): void {
+    let bytes = this.element.length === 1 ? this.element[0]! : Buffer.concat(this.element);
+    if (bytes.indexOf(LF) !== -1 || bytes.indexOf(CR) !== -1) bytes = oneLine(bytes);
+    out.push(bytes, NEWLINE);
+    this.element = [];
+    this.elementBytes = 0;
+    this.elements++;
+    this.state = AFTER_ELEMENT;
+    this.scalar = false;
+    this.depth = 0;
+    this.inString = false;
+    this.escape = false;
+  }
+
+  private malformed(i: number, why: string): FormatError {
+    return new FormatError(
+      'not_json',
+      `the file is not a well-formed JSON array (${why}, near byte ${this.base + i}); check that it is valid JSON`,
+    );
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** An element's bytes on one line: CR/LF become spaces between tokens and escapes inside strings. */
+function oneLine(bytes: Buffer): Buffer {
+  const out: number[] = [];
+  let inString = false;
+  let escaped = false;
+  for (const b of bytes) {
+    if (b === LF || b === CR) {
+      if (inString) out.push(BACKSLASH, b === LF ? 0x6e : 0x72);
+      else out.push(0x20);
+      escaped = false;
+      continue;
+    }
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (b === BACKSLASH) escaped = true;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    out.push(b);
+  }
+  return Buffer.from(out);
+}
+
+/** JsonArraySplitter as a stream: JSON array bytes in, JSON Lines bytes out. */
+export function jsonArrayToJsonl(opts: JsonArrayOptions = {}): Transform {
+  const splitter = new JsonArraySplitter(opts);
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      try {
+        for (const b of splitter.push(chunk)) this.push(b);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+    flush(done: TransformCallback) {
+      try {
+        for (const b of splitter.finish()) this.push(b);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
+}

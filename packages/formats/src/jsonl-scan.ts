@@ -1,0 +1,355 @@
+import { isUtf8 } from 'node:buffer';
+import type { Chunk } from '@batchcast/csv';
+import type { ResultColumnType } from './cell.js';
+import { FormatError, formatBytes, truncate } from './errors.js';
+
+const LF = 0x0a;
+const MiB = 1024 * 1024;
+
+export interface JsonlScannerOptions {
+  /** Maximum records per chunk (a chunk is the unit of work of one worker job). */
+  chunkRows: number;
+  /** Maximum distinct keys over the whole file (default 2000). */
+  maxColumns?: number;
+  /** Maximum bytes of one line (default 8 MiB): the scanner holds at most one line. */
+  maxLineBytes?: number;
+}
+
+/** What one scan of a JSON Lines upload learns about it. */
+export interface JsonlLayout {
+  /** Column names: the union of the objects' keys, in first-seen order. */
+  header: string[];
+  /**
+   * What each column held, for typed results: `int64` (only integers within ±2^53), `double` (numbers),
+   * `bool`, `string`, `json` (objects, arrays or a mix of types; cells are then JSON texts), `string` for a
+   * key that only ever held null.
+   */
+  columnTypes: ResultColumnType[];
+  /** Whether the file starts with a UTF-8 byte order mark. */
+  bom: boolean;
+  /** Byte offset of the first record. */
+  dataStart: number;
+  /** Total bytes. */
+  bytes: number;
+  /** Records (non-blank lines), including those that will fail their row. */
+  rows: number;
+  /** Records that are not JSON objects (they fail their rows when read). */
+  invalidRows: number;
+  /** Consecutive byte ranges of whole lines covering every record, each holding at most `chunkRows` records. */
+  chunks: Chunk[];
+}
+
+const INT = 1;
+const FLOAT = 2;
+const STRING = 4;
+const BOOL = 8;
+const NESTED = 16;
+
+/**
+ * One pass over a JSON Lines upload, fed in order while it streams to storage (push/finish, like
+ * CsvScanner): every line is parsed to learn the keys (header) and their types, and cut into chunks of
+ * whole lines. Blank lines are not records. The first record must be a JSON object (otherwise this is not
+ * JSON Lines: a FormatError); a later line that is not a JSON object is counted and fails its row when read.
+ * Invalid UTF-8 is a FormatError naming the line. Memory: one line (at most maxLineBytes) and the header.
+ */
+export class JsonlScanner {
+  private readonly chunkRows: number;
+  private readonly maxColumns: number;
+  private readonly maxLineBytes: number;
+
+  private head: Buffer | null = Buffer.alloc(0);
+  private bom = false;
+  private bytes = 0;
+  private line = 0;
+  private lineStart = 0;
+  private carry: Buffer[] = [];
+  private carryLength = 0;
+
+  private readonly header: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly lowerIndex = new Map<string, number>();
+  private readonly kinds: number[] = [];
+  private lastKeys: string[] = [];
+  private lastIdx: number[] = [];
+
+  private rows = 0;
+  private invalidRows = 0;
+  private dataStart = -1;
+  private readonly chunks: Chunk[] = [];
+  private chunkStart = 0;
+  private chunkCount = 0;
+  private lastRecordEnd = 0;
+
+  private failure: FormatError | null = null;
+  private finished = false;
+
+  constructor(opts: JsonlScannerOptions) {
+    if (!Number.isInteger(opts.chunkRows) || opts.chunkRows < 1)
+      throw new RangeError(`chunkRows must be a positive integer, got ${opts.chunkRows}`);
+    this.chunkRows = opts.chunkRows;
+    this.maxColumns = opts.maxColumns ?? 2000;
+    this.maxLineBytes = opts.maxLineBytes ?? 8 * MiB;
+  }
+
+  /** Feeds the next piece of the file. Throws FormatError as soon as the file is known to be unusable. */
+  push(buf: Buffer): void {
+    if (this.failure) throw this.failure;
+    if (this.finished) throw new Error('JsonlScanner.push() called after finish()');
+    try {
+      if (this.head) {
+        // The BOM check needs the first 3 bytes; they are held back until then.
+        this.head = Buffer.concat([this.head, buf]);
+        if (this.head.length < 3) return;
+        buf = this.startBody();
+      }
+      this.consume(buf);
+    } catch (err) {
+      if (err instanceof FormatError) this.failure = err;
+      throw err;
+    }
+  }
+
+  /** Ends the scan and returns the layout, or throws FormatError. */
+  finish(): JsonlLayout {
+    if (this.failure) throw this.failure;
+    if (this.finished) throw new Error('JsonlScanner.finish() called twice');
+    try {
+      if (this.head) this.consume(this.startBody());
+      this.finished = true;
+      if (this.carryLength > 0) {
+        this.line++;
+        this.record(Buffer.concat(this.carry), this.lineStart, this.bytes);
+      }
+      if (this.bytes === 0 || (this.bom && this.bytes === 3)) throw new FormatError('empty_file', 'the file is empty', 1);
+      if (this.rows === 0) throw new FormatError('no_rows', 'the file has no records: every line is blank');
+      if (this.header.length === 0)
+        throw new FormatError('no_header', 'the records have no keys: every object is empty ({}), so there are no columns');
+      if (this.chunkCount > 0) this.closeChunk(this.lastRecordEnd);
+      return {
+        header: this.header,
+        columnTypes: this.kinds.map(typeOf),
+        bom: this.bom,
+        dataStart: this.dataStart,
+        bytes: this.bytes,
+        rows: this.rows,
+        invalidRows: this.invalidRows,
+        chunks: this.chunks,
+      };
+    } catch (err) {
+      if (err instanceof FormatError) this.failure = err;
+      throw err;
+    }
+  }
+
+  private startBody(): Buffer {
+    const first = this.head!;
+    this.head = null;
+    if (first.length >= 3 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) {
+      this.bom = true;
+      this.bytes = 3;
+      this.lineStart = 3;
+      return first.subarray(3);
+    }
+    return first;
+  }
+
+  private consume(buf: Buffer): void {
+    const base = this.bytes;
+    let p = 0;
+    for (;;) {
+      const n = buf.indexOf(LF, p);
+      if (n === -1) break;
+      this.line++;
+      const end = base + n + 1;
+      if (end - this.lineStart > this.maxLineBytes) throw this.lineTooLarge();
+      const piece = buf.subarray(p, n);
+      const bytes = this.carryLength > 0 ? Buffer.concat([...this.carry, piece]) : piece;
+      this.carry = [];
+      this.carryLength = 0;
+      this.record(bytes, this.lineStart, end);
+      this.lineStart = end;
+      p = n + 1;
+    }
+    if (p < buf.length) {
+      if (this.carryLength + buf.length - p > this.maxLineBytes) {
+        this.line++;
+        throw this.lineTooLarge();
+      }
+      // Copied: the caller may reuse its buffer after push() returns.
+      this.carry.push(Buffer.from(buf.subarray(p)));
+      this.carryLength += buf.length - p;
+    }
+    this.bytes = base + buf.length;
+  }
+
+  /** One line (without its LF) spanning [start, end) of the file. */
+  private record(bytes: Buffer, start: number, end: number): void {
+    if (isBlank(bytes)) return;
+    if (!isUtf8(bytes)) {
+      throw new FormatError(
+        'invalid_utf8',
+        `line ${this.line} is not valid UTF-8 text (the file was probably saved in another encoding); save it as UTF-8`,
+        this.line,
+      );
+    }
+    const text = bytes.toString('utf8');
+    let value: unknown;
+    let parsed = true;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      parsed = false;
+      if (this.rows === 0) throw notJsonLines(text, (err as Error).message, this.line);
+    }
+    const isObject = parsed && typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (!isObject) {
+      if (this.rows === 0) throw notAnObject(value, this.line);
+      this.invalidRows++;
+    } else {
+      this.keys(value as Record<string, unknown>);
+    }
+    if (this.rows === 0) {
+      this.dataStart = start;
+      this.chunkStart = start;
+    }
+    this.rows++;
+    this.chunkCount++;
+    this.lastRecordEnd = end;
+    if (this.chunkCount === this.chunkRows) this.closeChunk(end);
+  }
+
+  private keys(obj: Record<string, unknown>): void {
+    const keys = Object.keys(obj);
+    // Most files repeat one shape: the same keys in the same order as the previous line.
+    let same = keys.length === this.lastKeys.length;
+    for (let i = 0; same && i < keys.length; i++) if (keys[i] !== this.lastKeys[i]) same = false;
+    if (!same) {
+      this.lastKeys = keys;
+      this.lastIdx = keys.map((k) => this.columnOf(k));
+    }
+    const idx = this.lastIdx;
+    for (let i = 0; i < keys.length; i++) {
+      const v = obj[keys[i]!];
+      const col = idx[i]!;
+      switch (typeof v) {
+        case 'number':
+          this.kinds[col]! |= Number.isSafeInteger(v) ? INT : FLOAT;
+          break;
+        case 'string':
+          this.kinds[col]! |= STRING;
+          break;
+        case 'boolean':
+          this.kinds[col]! |= BOOL;
+          break;
+        default:
+          if (v !== null) this.kinds[col]! |= NESTED;
+      }
+    }
+  }
+
+  private columnOf(key: string): number {
+    const known = this.index.get(key);
+    if (known !== undefined) return known;
+    if (key.trim() === '') {
+      throw new FormatError('empty_column_name', `line ${this.line} has a key with no name (""); every column needs a name`, this.line);
+    }
+    const lower = key.toLowerCase();
+    const clash = this.lowerIndex.get(lower);
+    if (clash !== undefined) {
+      throw new FormatError(
+        'duplicate_column',
+        `line ${this.line} has the key "${truncate(key)}" and an earlier line has "${truncate(this.header[clash]!)}": ` +
+          'names are compared ignoring case, so they would be the same column; use one spelling',
+        this.line,
+      );
+    }
+    if (this.header.length >= this.maxColumns) {
+      throw new FormatError(
+        'too_many_columns',
+        `the records have more than ${this.maxColumns} different keys (line ${this.line} adds "${truncate(key)}"); ` +
+          'a JSON Lines file for batchcast has the same few keys on every line',
+        this.line,
+      );
+    }
+    const col = this.header.length;
+    this.header.push(key);
+    this.index.set(key, col);
+    this.lowerIndex.set(lower, col);
+    this.kinds.push(0);
+    return col;
+  }
+
+  private closeChunk(end: number): void {
+    this.chunks.push({
+      index: this.chunks.length,
+      start: this.chunkStart,
+      end,
+      firstRow: this.rows - this.chunkCount,
+      rows: this.chunkCount,
+    });
+    this.chunkStart = end;
+    this.chunkCount = 0;
+  }
+
+  private lineTooLarge(): FormatError {
+    return new FormatError(
+      'line_too_large',
+      `line ${this.line} is longer than ${formatBytes(this.maxLineBytes)}; a JSON Lines file has one record per line (is a line break missing?)`,
+      this.line,
+    );
+  }
+}
+
+/** Whether a line holds only JSON whitespace (space, tab, CR). */
+export function isBlank(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  }
+  return true;
+}
+
+function typeOf(bits: number): ResultColumnType {
+  if (bits === INT) return 'int64';
+  if (bits === FLOAT || bits === (INT | FLOAT)) return 'double';
+  if (bits === STRING || bits === 0) return 'string';
+  if (bits === BOOL) return 'bool';
+  return 'json';
+}
+
+/** What a JSON value is, for messages. */
+export function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    default:
+      return 'an object';
+  }
+}
+
+function notJsonLines(text: string, why: string, line: number): FormatError {
+  const t = text.trim();
+  if (t === '{' || t === '[' || (t.startsWith('{') && !t.endsWith('}'))) {
+    return new FormatError(
+      'not_json',
+      `line ${line} is not a complete JSON object: this looks like pretty-printed JSON. JSON Lines has one whole object per line; ` +
+        'write the records as a JSON array of objects ([{...}, {...}]) or as one object per line',
+      line,
+    );
+  }
+  return new FormatError('not_json', `line ${line} is not JSON (${why}); a JSON Lines file has one JSON object per line`, line);
+}
+
+function notAnObject(value: unknown, line: number): FormatError {
+  return new FormatError(
+    'not_json',
+    `line ${line} is ${describeJson(value)}, not a JSON object; each line must be an object with one key per column, like {"age": 42, "city": "Oslo"}`,
+    line,
+  );
+}

@@ -1,0 +1,220 @@
+import type { ByteSource, RangeReader } from '@batchcast/csv';
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetSchema, type SchemaTree } from 'hyparquet';
+import type { ResultColumnType } from './cell.js';
+import { validateColumnNames } from './column-names.js';
+import { FormatError } from './errors.js';
+import { openSource, readFully, sourceSize } from './source.js';
+
+/** What a Parquet column holds, as batchcast sees it. */
+export type ParquetColumnType =
+  | 'double'
+  | 'float'
+  | 'int32'
+  | 'int64'
+  | 'bool'
+  | 'string'
+  /** DECIMAL, read as a double. */
+  | 'decimal'
+  | 'date'
+  | 'timestamp'
+  /** JSON-annotated text, parsed. */
+  | 'json'
+  | 'binary'
+  /** struct, list, map. */
+  | 'nested'
+  /** time of day, interval, geometry...: read through to results as text, never into a model. */
+  | 'other';
+
+export interface ParquetColumn {
+  name: string;
+  type: ParquetColumnType;
+  /** The Parquet schema type, for messages: `DOUBLE`, `INT64 (TIMESTAMP)`, `group (LIST)`. */
+  parquetType: string;
+  /** The results column type (inputs keep their types in results.parquet). */
+  resultType: ResultColumnType;
+}
+
+/** A unit of work: consecutive rows of whole row groups, or a slice of one big row group. */
+export interface ParquetChunk {
+  index: number;
+  /** 0-based index of the first row. */
+  firstRow: number;
+  rows: number;
+}
+
+export interface ParquetLayout {
+  /** Top-level column names, in file order. */
+  header: string[];
+  columns: ParquetColumn[];
+  rows: number;
+  /** Each row group's first row and row count, in order. */
+  rowGroups: { firstRow: number; rows: number }[];
+  /** Chunks of at most `chunkRows` rows covering every row. */
+  chunks: ParquetChunk[];
+  /** File size in bytes (readers need it to find the footer). */
+  bytes: number;
+  /** Things the person may want to know (e.g. row groups so big that reading them costs more). */
+  notes: string[];
+}
+
+export interface ParquetLayoutOptions {
+  /**
+   * Rows per chunk. A single row group of up to 1.25 × chunkRows is kept whole (DuckDB writes groups of
+   * 122,880 rows: splitting one in two would decode it twice); larger groups are split evenly.
+   */
+  chunkRows: number;
+  /** File size; required when `source` is not a path. */
+  size?: number;
+}
+
+/** A hyparquet AsyncBuffer over an open RangeReader. */
+export function rangeAsyncBuffer(reader: RangeReader, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const stop = Math.min(end ?? size, size);
+      const ab = new ArrayBuffer(Math.max(0, stop - start));
+      const got = await readFully(reader, Buffer.from(ab), 0, ab.byteLength, start);
+      if (got < ab.byteLength)
+        throw new FormatError('invalid_parquet', 'the Parquet file is shorter than its own footer says: upload it again');
+      return ab;
+    },
+  };
+}
+
+/** Reads and checks the footer; a file that is not Parquet (or cut short) is a FormatError. */
+export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaData> {
+  try {
+    // Footers are a few KiB to a few hundred: start with 64 KiB (hyparquet reads more when needed) rather
+    // than its default 512 KiB, which for a small file means reading all of it for every chunk.
+    return await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    throw new FormatError(
+      'invalid_parquet',
+      `the Parquet file cannot be read (${(err as Error).message}); it is probably incomplete: write it again and upload it`,
+    );
+  }
+}
+
+/**
+ * Learns a Parquet upload's layout from its footer (read by range; nothing else is read): columns and their
+ * types, rows, row groups, and chunks. Small consecutive row groups share a chunk; a row group larger than
+ * `chunkRows` is split into even slices so that a chunk never holds more than `chunkRows` rows (memory
+ * and work sharing stay as for CSV; see readParquetBatches for the cost of slicing).
+ */
+export async function parquetLayout(source: ByteSource, opts: ParquetLayoutOptions): Promise<ParquetLayout> {
+  if (!Number.isInteger(opts.chunkRows) || opts.chunkRows < 1)
+    throw new RangeError(`chunkRows must be a positive integer, got ${opts.chunkRows}`);
+  const size = await sourceSize(source, opts.size);
+  if (size === 0) throw new FormatError('empty_file', 'the file is empty');
+  const reader = await openSource(source);
+  try {
+    const metadata = await readParquetMetadata(rangeAsyncBuffer(reader, size));
+    const columns = parquetSchema(metadata).children.map(describeColumn);
+    const header = columns.map((c) => c.name);
+    if (header.length === 0) throw new FormatError('no_header', 'the Parquet file has no columns');
+    validateColumnNames(header, { where: (i) => `column ${i + 1} ("${header[i]}")`, context: 'the Parquet file' });
+    const rowGroups: { firstRow: number; rows: number }[] = [];
+    let firstRow = 0;
+    for (const g of metadata.row_groups) {
+      const rows = Number(g.num_rows);
+      rowGroups.push({ firstRow, rows });
+      firstRow += rows;
+    }
+    const rows = firstRow;
+    if (rows === 0) throw new FormatError('no_rows', 'the Parquet file has columns but no rows');
+    const notes: string[] = [];
+    const biggest = Math.max(...rowGroups.map((g) => g.rows));
+    if (biggest > opts.chunkRows * WHOLE_GROUP_SLACK) {
+      notes.push(
+        `the file has row groups of up to ${biggest} rows; they are read in slices of about ${opts.chunkRows} rows, and each slice ` +
+          `decodes the pages it needs, which can be a whole column of the group: write the file with smaller row groups ` +
+          `(e.g. pyarrow row_group_size=${opts.chunkRows}) for faster scoring`,
+      );
+    }
+    return { header, columns, rows, rowGroups, chunks: planChunks(rowGroups, opts.chunkRows), bytes: size, notes };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** A row group up to this many times chunkRows stays one chunk. */
+const WHOLE_GROUP_SLACK = 1.25;
+
+function planChunks(groups: { firstRow: number; rows: number }[], chunkRows: number): ParquetChunk[] {
+  const chunks: ParquetChunk[] = [];
+  let run: { firstRow: number; rows: number } | null = null;
+  const flush = (): void => {
+    if (run) chunks.push({ index: chunks.length, ...run });
+    run = null;
+  };
+  for (const g of groups) {
+    if (g.rows === 0) continue;
+    if (g.rows > chunkRows * WHOLE_GROUP_SLACK) {
+      flush();
+      const k = Math.ceil(g.rows / chunkRows);
+      let start = g.firstRow;
+      for (let i = 0; i < k; i++) {
+        // Even slices: 250k rows with chunkRows 100k are 3 chunks of 83,334/83,333/83,333, not 100k/100k/50k.
+        const end = g.firstRow + Math.round((g.rows * (i + 1)) / k);
+        chunks.push({ index: chunks.length, firstRow: start, rows: end - start });
+        start = end;
+      }
+    } else if (g.rows > chunkRows) {
+      flush();
+      chunks.push({ index: chunks.length, firstRow: g.firstRow, rows: g.rows });
+    } else if (run !== null && (run as { rows: number }).rows + g.rows <= chunkRows) {
+      (run as { rows: number }).rows += g.rows;
+    } else {
+      flush();
+      run = { firstRow: g.firstRow, rows: g.rows };
+    }
+  }
+  flush();
+  return chunks;
+}
+
+function describeColumn(node: SchemaTree): ParquetColumn {
+  const e = node.element;
+  const name = e.name;
+  const logical = e.logical_type?.type;
+  const converted = e.converted_type;
+  const annotation = logical ?? converted;
+  const parquetType = node.children.length > 0 ? `group (${annotation ?? 'STRUCT'})` : `${e.type}${annotation ? ` (${annotation})` : ''}`;
+  const col = (type: ParquetColumnType, resultType: ResultColumnType): ParquetColumn => ({ name, type, parquetType, resultType });
+  if (node.children.length > 0 || e.repetition_type === 'REPEATED') return col('nested', 'json');
+  if (annotation === 'DECIMAL') return col('decimal', 'double');
+  if (annotation === 'DATE') return col('date', 'date');
+  if (logical === 'TIMESTAMP' || converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || e.type === 'INT96') {
+    return col('timestamp', 'timestamp');
+  }
+  if (annotation === 'JSON') return col('json', 'json');
+  if (annotation === 'UUID' || annotation === 'ENUM') return col('string', 'string');
+  if (logical === 'FLOAT16') return col('float', 'double');
+  switch (e.type) {
+    case 'BOOLEAN':
+      return col('bool', 'bool');
+    case 'INT32':
+      if (annotation === 'TIME' || converted === 'TIME_MILLIS') return col('other', 'string');
+      return converted === 'UINT_32' || (e.logical_type?.type === 'INTEGER' && !e.logical_type.isSigned && e.logical_type.bitWidth === 32)
+        ? col('int64', 'int64')
+        : col('int32', 'int32');
+    case 'INT64':
+      if (annotation === 'TIME' || converted === 'TIME_MICROS') return col('other', 'string');
+      return col('int64', 'int64');
+    case 'FLOAT':
+      return col('float', 'double');
+    case 'DOUBLE':
+      return col('double', 'double');
+    case 'BYTE_ARRAY':
+      if (annotation === 'BSON' || logical === 'GEOMETRY' || logical === 'GEOGRAPHY' || logical === 'VARIANT')
+        return col('other', 'string');
+      // hyparquet reads unannotated byte arrays as UTF-8 text, as most writers mean them.
+      return col('string', 'string');
+    default:
+      return col('binary', 'string');
+  }
+}
+
+export type { FileMetaData };

@@ -1,0 +1,259 @@
+import type { ByteSource, CellType, ColumnTarget, RecordBatch, RowError, TargetData } from '@batchcast/csv';
+import { parquetScan } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { Cell } from './cell.js';
+import { coerceValue, isValueFailure } from './coerce-values.js';
+import { FormatError } from './errors.js';
+import { type ParquetChunk, type ParquetColumn, type ParquetLayout, rangeAsyncBuffer, readParquetMetadata } from './parquet-layout.js';
+import { openSource } from './source.js';
+
+/** Column values as hyparquet decodes them: a typed array, or an array with nulls, strings, Dates, objects. */
+type Values = ArrayLike<unknown>;
+
+/**
+ * Refuses, with a message naming the column, the model inputs a Parquet column cannot feed: nested
+ * columns (struct, list, map), binary, JSON, times of day; dates and timestamps except into text inputs.
+ * Columns the model does not use can be anything (they come through to results as text or JSON).
+ */
+export function checkParquetTargets(layout: ParquetLayout, targets: ColumnTarget[]): void {
+  for (const t of targets) {
+    for (const c of t.columns) {
+      const col = layout.columns[c];
+      if (!col) throw new RangeError(`target "${t.name}" refers to column ${c}, but the file has ${layout.columns.length} columns`);
+      const why = unusable(col, t.type);
+      if (why !== null) throw new FormatError('unsupported_column', why);
+    }
+  }
+}
+
+function unusable(col: ParquetColumn, type: CellType): string | null {
+  const input = type === 'string' ? 'text' : type === 'bool' ? 'a boolean' : 'a number';
+  switch (col.type) {
+    case 'nested':
+      return `column "${col.name}" is a nested Parquet column (${col.parquetType}); the model input needs ${input} in each row: flatten it into plain columns`;
+    case 'binary':
+    case 'json':
+    case 'other':
+      return `column "${col.name}" holds ${col.parquetType} values, which cannot feed a model input (${input} is needed); convert it to a plain column`;
+    case 'date':
+    case 'timestamp':
+      return type === 'string'
+        ? null
+        : `column "${col.name}" holds ${col.type === 'date' ? 'dates' : 'timestamps'} (${col.parquetType}); the model input needs ${input}: convert the column (e.g. to a number of days) before uploading`;
+    default:
+      return null;
+  }
+}
+
+interface Segment {
+  firstRow: number;
+  rows: number;
+  data: Map<string, Values>;
+}
+
+/**
+ * The chunk's rows, one row group (or slice of one) at a time, for the given columns, each column read
+ * separately so that at most one column's decoded pages are in memory beyond the chunk's values.
+ * hyparquet skips pages before the slice without decompressing them and stops after it; a writer that puts
+ * a whole row group in one page per column (DuckDB does) makes every slice decode that page (see README).
+ */
+async function* segments(source: ByteSource, layout: ParquetLayout, chunk: ParquetChunk, columns: string[]): AsyncGenerator<Segment> {
+  const reader = await openSource(source);
+  try {
+    const file = rangeAsyncBuffer(reader, layout.bytes);
+    const metadata = await readParquetMetadata(file);
+    if (Number(metadata.num_rows) !== layout.rows) {
+      throw new FormatError('invalid_parquet', 'the Parquet file changed since it was scanned (its row count differs); upload it again');
+    }
+    const end = chunk.firstRow + chunk.rows;
+    const scan = columns.length > 0 ? await parquetScan({ file, metadata, columns, compressors }) : null;
+    for (const g of layout.rowGroups) {
+      const s = Math.max(g.firstRow, chunk.firstRow);
+      const e = Math.min(g.firstRow + g.rows, end);
+      if (s >= e) continue;
+      const data = new Map<string, Values>();
+      for (const column of columns) {
+        try {
+          data.set(column, await scan!.readColumn({ column, rowStart: s, rowEnd: e }));
+        } catch (err) {
+          if (err instanceof FormatError) throw err;
+          throw new FormatError(
+            'invalid_parquet',
+            `column "${column}" of the Parquet file cannot be read (${(err as Error).message}); write the file again (e.g. with snappy or zstd compression) and upload it`,
+          );
+        }
+      }
+      yield { firstRow: s, rows: e - s, data };
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+function allocate(type: CellType, n: number): TargetData {
+  switch (type) {
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int32':
+      return new Int32Array(n);
+    case 'int64':
+      return new BigInt64Array(n);
+    case 'bool':
+      return new Uint8Array(n);
+    case 'string':
+      return new Array<string>(n).fill('');
+  }
+}
+
+function neutral(d: TargetData, width: number, r: number): void {
+  for (let j = 0; j < width; j++) {
+    const i = r * width + j;
+    if (d instanceof BigInt64Array) d[i] = 0n;
+    else if (Array.isArray(d)) d[i] = '';
+    else if (d instanceof Float32Array || d instanceof Float64Array) d[i] = Number.NaN;
+    else d[i] = 0;
+  }
+}
+
+/**
+ * Reads a chunk of a Parquet upload into RecordBatches (row-major per target, as @batchcast/csv readBatches).
+ * Typed columns go straight into the typed arrays (double/float/int/decimal into float inputs, int64 as
+ * bigint, booleans as 1/0); a null in a float input is NaN like an empty CSV cell; text in a numeric
+ * column is parsed as a CSV cell would be, and a value that cannot be converted fails ITS row (RowError).
+ * Unusable columns are refused first (checkParquetTargets).
+ */
+export async function* readParquetBatches(
+  source: ByteSource,
+  layout: ParquetLayout,
+  chunk: ParquetChunk,
+  targets: ColumnTarget[],
+  batchSize: number,
+): AsyncGenerator<RecordBatch> {
+  if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
+  checkParquetTargets(layout, targets);
+  const needed = [...new Set(targets.flatMap((t) => t.columns))].sort((a, b) => a - b).map((c) => layout.header[c]!);
+  for await (const seg of segments(source, layout, chunk, needed)) {
+    for (let r0 = 0; r0 < seg.rows; r0 += batchSize) {
+      const count = Math.min(batchSize, seg.rows - r0);
+      const firstRow = seg.firstRow + r0;
+      const failed = new Map<number, RowError>();
+      const data = targets.map((t) => allocate(t.type, count * t.columns.length));
+      for (let ti = 0; ti < targets.length; ti++) {
+        const t = targets[ti]!;
+        const width = t.columns.length;
+        const out = data[ti]!;
+        for (let j = 0; j < width; j++) {
+          const name = layout.header[t.columns[j]!]!;
+          const values = seg.data.get(name)!;
+          fill(out, t.type, width, j, values, r0, count, name, layout.columns[t.columns[j]!]!.type === 'date', (r, message, text) => {
+            if (!failed.has(r)) failed.set(r, { row: firstRow + r, column: name, value: text, message });
+          });
+        }
+      }
+      const errors = [...failed.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+      for (const [r] of failed) for (let ti = 0; ti < targets.length; ti++) neutral(data[ti]!, targets[ti]!.columns.length, r);
+      yield { firstRow, count, data, errors };
+    }
+  }
+}
+
+/** Fills column j of a target for rows [r0, r0 + count) of a segment's values. */
+function fill(
+  out: TargetData,
+  type: CellType,
+  width: number,
+  j: number,
+  values: Values,
+  r0: number,
+  count: number,
+  column: string,
+  dateOnly: boolean,
+  fail: (r: number, message: string, text: string | null) => void,
+): void {
+  if ((type === 'float32' || type === 'float64') && !Array.isArray(values) && typeof values[0] !== 'bigint') {
+    // A typed array of numbers (a required DOUBLE/FLOAT/INT32 column): no per-value checks.
+    const f = out as Float32Array | Float64Array;
+    const typed = values as ArrayLike<number>;
+    for (let r = 0; r < count; r++) f[r * width + j] = typed[r0 + r]!;
+    return;
+  }
+  if (type === 'float32' || type === 'float64') {
+    const f = out as Float32Array | Float64Array;
+    for (let r = 0; r < count; r++) {
+      const v = values[r0 + r];
+      if (typeof v === 'number') f[r * width + j] = v;
+      else if (v === null || v === undefined) f[r * width + j] = Number.NaN;
+      else {
+        const c = coerceValue(type, v, column);
+        if (isValueFailure(c)) fail(r, c.message, c.text);
+        else f[r * width + j] = c as number;
+      }
+    }
+    return;
+  }
+  const o = out as { [i: number]: unknown };
+  for (let r = 0; r < count; r++) {
+    let v = values[r0 + r];
+    // A DATE column's values are Dates at midnight UTC: as text they are the day, as in readParquetRows.
+    if (dateOnly && v instanceof Date) v = Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+    const c = coerceValue(type, v, column);
+    if (isValueFailure(c)) fail(r, c.message, c.text);
+    else o[r * width + j] = c;
+  }
+}
+
+export interface ReadParquetRowsOptions {
+  /** Rows per yielded array (default 4096). */
+  batchRows?: number;
+}
+
+/**
+ * A chunk's rows as cells in column order, for results: numbers, bigints (int64), booleans and text as
+ * they are; dates as `YYYY-MM-DD`, timestamps as ISO 8601 (UTC); nested and JSON columns as JSON text
+ * (int64 inside as numbers' text); binary as base64; null as null.
+ */
+export async function* readParquetRows(
+  source: ByteSource,
+  layout: ParquetLayout,
+  chunk: ParquetChunk,
+  opts: ReadParquetRowsOptions = {},
+): AsyncGenerator<Cell[][]> {
+  const batchRows = opts.batchRows ?? 4096;
+  const columns = layout.columns;
+  for await (const seg of segments(source, layout, chunk, layout.header)) {
+    const values = columns.map((c) => seg.data.get(c.name)!);
+    for (let r0 = 0; r0 < seg.rows; r0 += batchRows) {
+      const n = Math.min(batchRows, seg.rows - r0);
+      const rows: Cell[][] = new Array(n);
+      for (let r = 0; r < n; r++) {
+        const row: Cell[] = new Array(columns.length);
+        for (let c = 0; c < columns.length; c++) row[c] = cellOf(values[c]![r0 + r], columns[c]!);
+        rows[r] = row;
+      }
+      yield rows;
+    }
+  }
+}
+
+function jsonText(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? (Number.isSafeInteger(Number(x)) ? Number(x) : x.toString()) : x));
+}
+
+function cellOf(v: unknown, col: ParquetColumn): Cell {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+    case 'string':
+      return col.type === 'json' ? jsonText(v) : v;
+  }
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) return null;
+    return col.type === 'date' ? v.toISOString().slice(0, 10) : v.toISOString();
+  }
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  return jsonText(v);
+}

@@ -1,0 +1,80 @@
+import { parseFloatText } from '@batchcast/csv';
+import type { Cell } from './cell.js';
+import { numberText } from './csv-text.js';
+
+/** A cell as a number (text parsed as a CSV cell; empty text is NaN), or null when it is not one. */
+export function cellNumber(c: Cell): number | null {
+  switch (typeof c) {
+    case 'number':
+      return c;
+    case 'bigint':
+      return Number(c);
+    case 'boolean':
+      return c ? 1 : 0;
+    case 'string': {
+      const n = parseFloatText(c);
+      return n === undefined ? null : n;
+    }
+    default:
+      return null;
+  }
+}
+
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/** A cell as a 64-bit integer, or null when it is not an integer in range. */
+export function cellBigInt(c: Cell): bigint | null {
+  let v: bigint | null = null;
+  if (typeof c === 'bigint') v = c;
+  else if (typeof c === 'number') v = Number.isInteger(c) ? BigInt(c) : null;
+  else if (typeof c === 'boolean') v = c ? 1n : 0n;
+  else if (typeof c === 'string') {
+    if (INTEGER_TEXT.test(c)) v = BigInt(c.trim());
+    else {
+      const n = parseFloatText(c);
+      v = n !== undefined && Number.isInteger(n) ? BigInt(n) : null;
+    }
+  }
+  if (v === null || v < -(2n ** 63n) || v > 2n ** 63n - 1n) return null;
+  return v;
+}
+
+const TRUE = new Set(['true', '1', 'yes']);
+const FALSE = new Set(['false', '0', 'no']);
+
+/** A cell as a boolean (true/false, yes/no, 1/0 as a CSV cell), or null. */
+export function cellBoolean(c: Cell): boolean | null {
+  if (typeof c === 'boolean') return c;
+  if (typeof c === 'number') return c === 1 ? true : c === 0 ? false : null;
+  if (typeof c === 'string') {
+    const t = c.trim().toLowerCase();
+    return TRUE.has(t) ? true : FALSE.has(t) ? false : null;
+  }
+  return null;
+}
+
+/** A cell as text (numbers in their shortest round-trip form), or null for null. */
+export function cellText(c: Cell): string | null {
+  switch (typeof c) {
+    case 'string':
+      return c;
+    case 'number':
+      return numberText(c);
+    case 'bigint':
+      return c.toString();
+    case 'boolean':
+      return c ? 'true' : 'false';
+    default:
+      return null;
+  }
+}
+
+/** A date or timestamp cell (ISO text) as a Date, or null. */
+export function cellDate(c: Cell): Date | null {
+  if (typeof c !== 'string' || c.trim() === '') return null;
+  const t = c.trim();
+  // Date-only and zone-less texts are UTC (as they were written from UTC values).
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t) ? `${t}Z` : t;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}

@@ -1,0 +1,60 @@
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Cell, ResultColumnType } from './cell.js';
+import { numberText } from './csv-text.js';
+import { cellBoolean, cellNumber } from './result-values.js';
+import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
+
+function jsonValue(c: Cell, type: ResultColumnType): string {
+  if (c === null) return 'null';
+  switch (type) {
+    case 'double':
+    case 'int64':
+    case 'int32': {
+      if (typeof c === 'bigint') return c.toString();
+      const n = cellNumber(c);
+      if (n !== null && Number.isFinite(n)) return numberText(n);
+      if (typeof c === 'string' && c.trim() === '') return 'null';
+      // Not a number (the row failed on it): keep what the input held.
+      return typeof c === 'string' ? JSON.stringify(c) : 'null';
+    }
+    case 'bool': {
+      const b = cellBoolean(c);
+      return b === null ? (typeof c === 'string' && c.trim() !== '' ? JSON.stringify(c) : 'null') : String(b);
+    }
+    case 'json':
+      return typeof c === 'string' ? c : jsonValue(c, 'string');
+    default:
+      return JSON.stringify(typeof c === 'string' ? c : typeof c === 'number' ? numberText(c) : String(c));
+  }
+}
+
+/**
+ * results.jsonl: one object per line with every column as a key, typed as the column is (numbers as JSON
+ * numbers, int64 exact, booleans, text; `json` columns as the JSON they hold). Streams to `out` and ends
+ * it, as stream.pipeline does (and destroys it on error).
+ */
+export async function writeResultsJsonl(out: Writable, input: ResultsInput): Promise<{ rows: number }> {
+  checkResultColumns(input.columns);
+  const keys = input.columns.map((c) => JSON.stringify(c.name));
+  const types = input.columns.map((c) => c.type);
+  let rows = 0;
+  async function* lines(): AsyncGenerator<Buffer> {
+    for await (const batch of input.rows) {
+      // One Buffer per batch from an array of small strings: long concatenated strings cost GC time.
+      const parts: string[] = [];
+      for (const row of batch) {
+        checkWidth(row, keys.length, rows);
+        parts.push('{');
+        for (let i = 0; i < keys.length; i++) {
+          parts.push(i > 0 ? `,${keys[i]}:` : `${keys[i]}:`, jsonValue(row[i]!, types[i]!));
+        }
+        parts.push('}\n');
+        rows++;
+      }
+      if (parts.length > 0) yield Buffer.from(parts.join(''));
+    }
+  }
+  await pipeline(Readable.from(lines()), out);
+  return { rows };
+}

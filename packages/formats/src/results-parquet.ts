@@ -1,0 +1,136 @@
+import type { Writable } from 'node:stream';
+import type { SchemaElement } from 'hyparquet';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { Cell, ResultColumnType } from './cell.js';
+import { cellBigInt, cellBoolean, cellDate, cellNumber, cellText } from './result-values.js';
+import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
+
+export interface ParquetResultsOptions {
+  /** Rows per row group (default 100,000): the memory the writer needs is about one row group. */
+  rowGroupRows?: number;
+}
+
+function schemaOf(name: string, type: ResultColumnType): SchemaElement {
+  const optional = { name, repetition_type: 'OPTIONAL' as const };
+  switch (type) {
+    case 'double':
+      return { ...optional, type: 'DOUBLE' };
+    case 'int64':
+      return { ...optional, type: 'INT64' };
+    case 'int32':
+      return { ...optional, type: 'INT32' };
+    case 'bool':
+      return { ...optional, type: 'BOOLEAN' };
+    case 'json':
+      return { ...optional, type: 'BYTE_ARRAY', converted_type: 'JSON' };
+    case 'date':
+      return { ...optional, type: 'INT32', converted_type: 'DATE' };
+    case 'timestamp':
+      return { ...optional, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' };
+    default:
+      return { ...optional, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
+  }
+}
+
+/** One cell as the value hyparquet-writer expects for the column's schema element; null when not convertible. */
+function parquetValue(c: Cell, type: ResultColumnType): unknown {
+  if (c === null) return null;
+  switch (type) {
+    case 'double': {
+      const n = cellNumber(c);
+      // Empty text is NaN for a model; in results it is a missing value.
+      return n === null || (Number.isNaN(n) && typeof c === 'string' && c.trim() === '') ? null : n;
+    }
+    case 'int64':
+      return cellBigInt(c);
+    case 'int32': {
+      const v = cellBigInt(c);
+      return v === null || v < -2147483648n || v > 2147483647n ? null : Number(v);
+    }
+    case 'bool':
+      return cellBoolean(c);
+    case 'json':
+      try {
+        return typeof c === 'string' ? JSON.parse(c) : c;
+      } catch {
+        return c;
+      }
+    case 'date':
+    case 'timestamp':
+      return cellDate(c);
+    default:
+      return cellText(c);
+  }
+}
+
+/** hyparquet-writer's byte writer, emptied into a Writable after every row group (awaiting 'drain'). */
+class StreamWriter extends ByteWriter {
+  constructor(private readonly out: Writable) {
+    super(1024 * 1024);
+  }
+
+  flush(): Promise<void> {
+    const bytes = Buffer.from(this.buffer.slice(0, this.index));
+    this.index = 0;
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.out.once('error', onError);
+      const ok = this.out.write(bytes, () => undefined);
+      const done = (): void => {
+        this.out.off('error', onError);
+        resolve();
+      };
+      if (ok) done();
+      else this.out.once('drain', done);
+    });
+  }
+
+  override async finish(): Promise<void> {
+    await this.flush();
+    await new Promise<void>((resolve, reject) => {
+      this.out.once('error', reject);
+      this.out.end(() => resolve());
+    });
+  }
+}
+
+/**
+ * results.parquet: typed columns (double, int64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
+ * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
+ * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
+ * (text in a double column) is written as null: its row's `error` says why.
+ */
+export async function writeResultsParquet(out: Writable, input: ResultsInput, opts: ParquetResultsOptions = {}): Promise<{ rows: number }> {
+  checkResultColumns(input.columns);
+  const groupRows = opts.rowGroupRows ?? 100_000;
+  const columns = input.columns;
+  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map((c) => schemaOf(c.name, c.type))];
+  const writer = new StreamWriter(out);
+  const parquet = new ParquetWriter({ writer, schema, createdBy: 'batchcast' });
+  let rows = 0;
+  let group: unknown[][] = columns.map(() => []);
+  let groupCount = 0;
+  const writeGroup = async (): Promise<void> => {
+    if (groupCount === 0) return;
+    await parquet.write({ columnData: columns.map((c, i) => ({ name: c.name, data: group[i]! })), rowGroupSize: groupCount });
+    group = columns.map(() => []);
+    groupCount = 0;
+  };
+  try {
+    for await (const batch of input.rows) {
+      for (const row of batch) {
+        checkWidth(row, columns.length, rows);
+        for (let i = 0; i < columns.length; i++) group[i]!.push(parquetValue(row[i]!, columns[i]!.type));
+        groupCount++;
+        rows++;
+        if (groupCount === groupRows) await writeGroup();
+      }
+    }
+    await writeGroup();
+    await parquet.finish();
+  } catch (err) {
+    out.destroy(err as Error);
+    throw err;
+  }
+  return { rows };
+}

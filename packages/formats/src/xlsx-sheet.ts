@@ -1,0 +1,160 @@
+import type { SaxesParser, SaxesTagPlain } from 'saxes';
+import { unescapeXstring, xmlParser } from './xml.js';
+
+/** One cell as stored in the sheet XML, before its value is interpreted. */
+export interface RawCell {
+  /** 0-based column. */
+  col: number;
+  /** The `t` attribute: n (number, the default), s (shared string), inlineStr, str (formula text), b, e, d. */
+  type: string;
+  /** The `s` attribute: index into the style table (number formats tell dates). */
+  style: number;
+  /** Text of `<v>`, or of `<is>` for an inline string; null when the cell has neither. */
+  value: string | null;
+  /** Whether the cell holds a formula (`<f>`). */
+  formula: boolean;
+}
+
+/** `AB12` -> { col: 27, row: 12 }; null when `ref` is not a cell reference. */
+export function parseCellRef(ref: string): { col: number; row: number } | null {
+  let col = 0;
+  let i = 0;
+  for (; i < ref.length; i++) {
+    const c = ref.charCodeAt(i);
+    if (c >= 65 && c <= 90) col = col * 26 + (c - 64);
+    else if (c >= 97 && c <= 122) col = col * 26 + (c - 96);
+    else break;
+  }
+  if (i === 0 || i === ref.length) return null;
+  const row = Number(ref.slice(i));
+  if (!Number.isInteger(row) || row < 1) return null;
+  return { col: col - 1, row };
+}
+
+/** 27 -> `AB` (0-based column to letters). */
+export function columnLetters(col: number): string {
+  let s = '';
+  for (let n = col + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
+}
+
+const NONE = 0;
+const IN_V = 1;
+const IN_IS_T = 2;
+
+/**
+ * A push parser of a worksheet's `<sheetData>`: feed text with write(), get each row (its 1-based number
+ * and its cells, sparse, in column order) through `onRow`. Rows and cells without an `r` attribute follow
+ * the previous one, as Excel reads them. Nothing is kept between rows.
+ */
+export class SheetReader {
+  private readonly parser: SaxesParser;
+  private rowNumber = 0;
+  private cells: RawCell[] = [];
+  private inRow = false;
+  private cell: RawCell | null = null;
+  private lastCol = -1;
+  private capture = NONE;
+  private text = '';
+  private inIs = false;
+  private phonetic = 0;
+  /** Set at `</sheetData>`: what follows (merged cells, print settings) is not read here. */
+  done = false;
+
+  constructor(private readonly onRow: (row: number, cells: RawCell[]) => void) {
+    this.parser = xmlParser({
+      open: (name, tag) => this.open(name, tag),
+      close: (name) => this.closeTag(name),
+      text: (text) => {
+        if (this.capture !== NONE) this.text += text;
+      },
+    });
+  }
+
+  write(text: string): void {
+    if (!this.done) this.parser.write(text);
+  }
+
+  close(): void {
+    if (!this.done) this.parser.close();
+  }
+
+  private open(name: string, tag: SaxesTagPlain): void {
+    switch (name) {
+      case 'row': {
+        const r = tag.attributes.r;
+        const n = r === undefined ? Number.NaN : Number(r);
+        this.rowNumber = Number.isInteger(n) && n > 0 ? n : this.rowNumber + 1;
+        this.cells = [];
+        this.lastCol = -1;
+        this.inRow = true;
+        break;
+      }
+      case 'c': {
+        const a = tag.attributes;
+        const ref = a.r === undefined ? null : parseCellRef(a.r);
+        const col = ref === null ? this.lastCol + 1 : ref.col;
+        this.lastCol = col;
+        this.cell = { col, type: a.t ?? 'n', style: a.s === undefined ? 0 : Number(a.s) || 0, value: null, formula: false };
+        break;
+      }
+      case 'v':
+        if (this.cell) {
+          this.capture = IN_V;
+          this.text = '';
+        }
+        break;
+      case 'f':
+        if (this.cell) this.cell.formula = true;
+        break;
+      case 'is':
+        if (this.cell) {
+          this.inIs = true;
+          this.cell.value = '';
+        }
+        break;
+      case 't':
+        if (this.inIs && this.phonetic === 0) {
+          this.capture = IN_IS_T;
+          this.text = '';
+        }
+        break;
+      case 'rPh':
+        this.phonetic++;
+        break;
+    }
+  }
+
+  private closeTag(name: string): void {
+    switch (name) {
+      case 'v':
+        if (this.capture === IN_V && this.cell) this.cell.value = this.text;
+        this.capture = NONE;
+        break;
+      case 't':
+        if (this.capture === IN_IS_T && this.cell) this.cell.value += unescapeXstring(this.text);
+        this.capture = NONE;
+        break;
+      case 'is':
+        this.inIs = false;
+        break;
+      case 'rPh':
+        this.phonetic--;
+        break;
+      case 'c':
+        if (this.cell) {
+          if (this.inRow) this.cells.push(this.cell);
+          this.cell = null;
+        }
+        break;
+      case 'row':
+        this.inRow = false;
+        this.onRow(this.rowNumber, this.cells);
+        this.cells = [];
+        break;
+      case 'sheetData':
+        this.done = true;
+        break;
+    }
+  }
+}

@@ -1,0 +1,446 @@
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { ByteSource } from '@batchcast/csv';
+import type { ResultColumnType } from './cell.js';
+import { validateColumnNames } from './column-names.js';
+import { canonicalField, shortestNumberText } from './csv-text.js';
+import { FormatError, truncate } from './errors.js';
+import { sourceSize } from './source.js';
+import { type NumberKind, serialToIso } from './xlsx-dates.js';
+import { readSharedStrings, readStyles, readWorkbook, type SheetRef } from './xlsx-parts.js';
+import { columnLetters, parseCellRef, type RawCell, SheetReader } from './xlsx-sheet.js';
+import { openZip, type ZipArchive } from './zip.js';
+
+const GiB = 1024 * 1024 * 1024;
+
+export interface XlsxToCsvOptions {
+  /** The sheet to read, by name (case-insensitive when no exact match); default: the first visible worksheet. */
+  sheet?: string;
+  /** Size of the stored file in bytes; required when `source` is not a path. */
+  size?: number;
+  /** Cap on the sheet's uncompressed XML (a zip bomb must not run forever); default 8 GiB. */
+  maxSheetBytes?: number;
+  /** Cap on the shared strings' uncompressed XML (they are held in memory); default 1 GiB. */
+  maxSharedStringsBytes?: number;
+  /** Cap on header columns; default 16384 (Excel's own limit). */
+  maxColumns?: number;
+}
+
+/** What the cells of a column held: one kind, `empty` (no value at all) or `mixed`. */
+export type XlsxColumnKind = 'number' | 'string' | 'date' | 'bool' | 'empty' | 'mixed';
+
+export interface XlsxSummary {
+  /** The sheet read. */
+  sheet: string;
+  /** Every sheet of the workbook, in tab order. */
+  sheets: string[];
+  /** 1-based sheet row of the header (the first row with a value). */
+  headerRow: number;
+  header: string[];
+  /** What each column's data cells held (the header row excluded). */
+  columnKinds: XlsxColumnKind[];
+  /** The results column type for each input column (numbers as double, dates as date/timestamp...). */
+  columnTypes: ResultColumnType[];
+  /** Data records written (empty sheet rows are skipped, as blank CSV lines are). */
+  rows: number;
+  /** Bytes of CSV written. */
+  bytes: number;
+  /** Things the person should know, e.g. formulas without a saved value, cells outside the header's columns. */
+  notes: string[];
+}
+
+export interface XlsxTranscode {
+  /** The canonical CSV (UTF-8, comma, `\n`, RFC 4180 quoting); errors with FormatError. */
+  stream: Readable;
+  /** Resolves once the stream has ended; rejects with the stream's error. */
+  summary: Promise<XlsxSummary>;
+}
+
+/**
+ * Transcodes one sheet of an .xlsx into canonical CSV, streamed: the zip is read by random access, the
+ * sheet XML is parsed as it inflates (saxes), and CSV leaves as each row is read. Memory: the shared
+ * string table (bounded by the file) plus one row. The workbook is read twice: a fast pass without XML
+ * parsing finds merged cells (Excel stores them after the cells) so a merged header is known first.
+ *
+ * Cells: numbers as the shortest text that reads back as the same double; dates (number formats that show
+ * dates, 1900 or 1904 system) as `YYYY-MM-DD`, date-times as `YYYY-MM-DDTHH:MM:SS`, times as `HH:MM:SS`;
+ * booleans `true`/`false`; formulas as their saved value (none saved: empty, and a note); error values
+ * (`#N/A`) as their text, so a numeric model input fails that row and says why.
+ *
+ * Header: the first row with a value; its columns run from its first to its last non-empty cell. A merged
+ * header cell names its first column, the others get `<name>_2`, `<name>_3`... Cells outside the header's
+ * columns are ignored (with a note). Empty rows are skipped.
+ */
+export function xlsxToCsv(source: ByteSource, opts: XlsxToCsvOptions = {}): XlsxTranscode {
+  let resolve!: (s: XlsxSummary) => void;
+  let reject!: (err: unknown) => void;
+  const summary = new Promise<XlsxSummary>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Callers may watch only the stream; the rejection is theirs to see there.
+  summary.catch(() => undefined);
+  async function* run(): AsyncGenerator<Buffer> {
+    try {
+      const result = yield* transcode(source, opts);
+      resolve(result);
+    } catch (err) {
+      reject(err);
+      throw err;
+    }
+  }
+  return { stream: Readable.from(run(), { objectMode: false }), summary };
+}
+
+const NUMBER = 1;
+const STRING = 2;
+const DATE = 4;
+const DATETIME = 8;
+const BOOL = 16;
+
+const FLUSH_CHARS = 256 * 1024;
+
+interface Merge {
+  c1: number;
+  c2: number;
+}
+
+async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGenerator<Buffer, XlsxSummary> {
+  const size = await sourceSize(source, opts.size);
+  const zip = await openZip(source, size, 'the workbook');
+  try {
+    const book = await readWorkbook(zip);
+    const ref = chooseSheet(book.sheets, opts.sheet);
+    const where = `sheet "${ref.name}"`;
+    if (!zip.entries.has(ref.path))
+      throw new FormatError('invalid_xlsx', `the workbook has no part for ${where}; save it again and upload it`);
+    const maxSheet = opts.maxSheetBytes ?? 8 * GiB;
+    const styles = await readStyles(zip, book.stylesPath);
+    const strings = await readSharedStrings(zip, book.sharedStringsPath, opts.maxSharedStringsBytes ?? GiB);
+    const merges = await findFirstRowMerges(zip, ref.path, maxSheet);
+
+    const notes = new Notes();
+    let header: string[] | null = null;
+    let headerRow = 0;
+    let first = 0;
+    let width = 0;
+    let kinds: number[] = [];
+    let rows = 0;
+    let bytes = 0;
+    let out = '';
+
+    const cellText = (c: RawCell, row: number, inData: boolean, col: number): string => {
+      const v = c.value;
+      let text: string;
+      let kind = 0;
+      switch (c.type) {
+        case 's': {
+          const s = v === null ? undefined : strings[Number(v)];
+          if (s === undefined) {
+            notes.add('badString', `${columnLetters(c.col)}${row}`, '');
+            text = '';
+          } else {
+            text = s;
+            kind = STRING;
+          }
+          break;
+        }
+        case 'inlineStr':
+        case 'str':
+          text = v ?? '';
+          kind = STRING;
+          break;
+        case 'b':
+          text = v === '1' || v === 'true' ? 'true' : v === '0' || v === 'false' ? 'false' : (v ?? '');
+          kind = BOOL;
+          break;
+        case 'e':
+          text = v ?? '';
+          kind = STRING;
+          if (text !== '') notes.add('error', `${columnLetters(c.col)}${row}`, text);
+          break;
+        case 'd':
+          text = (v ?? '').replace(/(\.\d+)?Z$/, '');
+          kind = text.includes('T') ? DATETIME : DATE;
+          break;
+        default: {
+          if (v === null || v === '') {
+            text = '';
+            break;
+          }
+          const fmt: NumberKind = styles[c.style] ?? 'number';
+          const iso = fmt === 'number' ? null : serialToIso(Number(v), fmt, book.date1904);
+          if (iso !== null) {
+            text = iso;
+            kind = fmt === 'date' ? DATE : fmt === 'datetime' ? DATETIME : STRING;
+            break;
+          }
+          const shortest = shortestNumberText(v);
+          if (shortest === null) {
+            text = v;
+            kind = STRING;
+          } else {
+            text = shortest;
+            kind = NUMBER;
+          }
+        }
+      }
+      // openpyxl writes an empty <v></v> for a formula it could not compute: no saved value either.
+      if (c.formula && (v === null || v === '')) notes.add('formula', `${columnLetters(c.col)}${row}`, '');
+      if (text === '') return '';
+      if (inData) kinds[col] = kinds[col]! | kind;
+      return text;
+    };
+
+    const onRow = (row: number, cells: RawCell[]): void => {
+      if (cells.length > 1 && !ascending(cells)) cells.sort((a, b) => a.col - b.col);
+      if (header === null) {
+        const texts = cells.map((c) => cellText(c, row, false, 0));
+        if (texts.every((t) => t === '')) return;
+        headerRow = row;
+        ({ header, first, width } = headerOf(cells, texts, row, merges, where, opts.maxColumns ?? 16384, notes));
+        kinds = new Array<number>(width).fill(0);
+        out += `${header.map(canonicalField).join(',')}\n`;
+        return;
+      }
+      const fields = new Array<string>(width).fill('');
+      let any = false;
+      for (const c of cells) {
+        const col = c.col - first;
+        if (col < 0 || col >= width) {
+          if (cellText(c, row, false, 0) !== '') notes.add('outside', `${columnLetters(c.col)}${row}`, '');
+          continue;
+        }
+        const text = cellText(c, row, true, col);
+        if (text !== '') {
+          fields[col] = canonicalField(text);
+          any = true;
+        }
+      }
+      if (!any) return;
+      rows++;
+      out += `${fields.join(',')}\n`;
+    };
+
+    const reader = new SheetReader(onRow);
+    const decoder = new StringDecoder('utf8');
+    try {
+      for await (const piece of zip.stream(ref.path, maxSheet)) {
+        reader.write(decoder.write(piece));
+        if (out.length >= FLUSH_CHARS) {
+          const buf = Buffer.from(out);
+          out = '';
+          bytes += buf.length;
+          yield buf;
+        }
+        if (reader.done) break;
+      }
+      reader.write(decoder.end());
+      reader.close();
+    } catch (err) {
+      if (err instanceof FormatError) throw err;
+      throw new FormatError('invalid_xlsx', `${where} is not valid XML (${(err as Error).message}); save the workbook again and upload it`);
+    }
+    if (header === null) {
+      throw new FormatError('empty_sheet', `${where} is empty: put the column names in its first row and one record per row below`);
+    }
+    if (rows === 0) {
+      throw new FormatError('no_rows', `${where} has a header (row ${headerRow}) but no data rows`, headerRow);
+    }
+    if (out.length > 0) {
+      const buf = Buffer.from(out);
+      bytes += buf.length;
+      yield buf;
+    }
+    const columnKinds = kinds.map(kindOf);
+    return {
+      sheet: ref.name,
+      sheets: book.sheets.map((s) => s.name),
+      headerRow,
+      header: header as string[],
+      columnKinds,
+      columnTypes: kinds.map(resultTypeOf),
+      rows,
+      bytes,
+      notes: notes.sentences(where),
+    };
+  } finally {
+    zip.close();
+  }
+}
+
+function ascending(cells: RawCell[]): boolean {
+  for (let i = 1; i < cells.length; i++) if (cells[i]!.col <= cells[i - 1]!.col) return false;
+  return true;
+}
+
+function chooseSheet(sheets: SheetRef[], wanted: string | undefined): SheetRef {
+  const list = sheets.map((s) => `"${s.name}"`).join(', ');
+  if (wanted === undefined) {
+    const ref = sheets.find((s) => s.worksheet && !s.hidden) ?? sheets.find((s) => s.worksheet);
+    if (!ref) throw new FormatError('empty_sheet', `the workbook has no worksheet with cells (its sheets: ${list || 'none'})`);
+    return ref;
+  }
+  const ref = sheets.find((s) => s.name === wanted) ?? sheets.find((s) => s.name.toLowerCase() === wanted.toLowerCase());
+  if (!ref) throw new FormatError('sheet_not_found', `the workbook has no sheet named "${truncate(wanted)}"; its sheets are: ${list}`);
+  if (!ref.worksheet)
+    throw new FormatError('sheet_not_found', `sheet "${ref.name}" is a chart sheet, it has no cells; its sheets are: ${list}`);
+  return ref;
+}
+
+/** Names and span of the header row (see xlsxToCsv). */
+function headerOf(
+  cells: RawCell[],
+  texts: string[],
+  row: number,
+  merges: Map<number, Merge[]>,
+  where: string,
+  maxColumns: number,
+  notes: Notes,
+): { header: string[]; first: number; width: number } {
+  const byCol = new Map<number, string>();
+  for (let i = 0; i < cells.length; i++) if (texts[i] !== '') byCol.set(cells[i]!.col, texts[i]!);
+  const cols = [...byCol.keys()];
+  const first = Math.min(...cols);
+  let last = Math.max(...cols);
+  const rowMerges = merges.get(row) ?? [];
+  for (const m of rowMerges) if (byCol.has(m.c1) && m.c2 > last) last = m.c2;
+  if (last - first + 1 > maxColumns) {
+    throw new FormatError(
+      'too_many_columns',
+      `the header (row ${row} of ${where}) has ${last - first + 1} columns; at most ${maxColumns} are accepted`,
+      row,
+    );
+  }
+  const header: string[] = [];
+  for (let col = first; col <= last; col++) {
+    const own = byCol.get(col);
+    if (own !== undefined) {
+      header.push(own);
+      continue;
+    }
+    const m = rowMerges.find((x) => x.c1 < col && col <= x.c2 && byCol.has(x.c1));
+    header.push(m ? `${byCol.get(m.c1)!}_${col - m.c1 + 1}` : '');
+  }
+  for (const m of rowMerges) {
+    if (!byCol.has(m.c1) || m.c2 <= m.c1) continue;
+    const name = byCol.get(m.c1)!;
+    const names = [name, ...Array.from({ length: m.c2 - m.c1 }, (_, k) => `${name}_${k + 2}`)];
+    notes.addText(
+      `header cells ${columnLetters(m.c1)}${row}:${columnLetters(m.c2)}${row} are merged: their columns are named ${names.map((n) => `"${truncate(n, 60)}"`).join(', ')}`,
+    );
+  }
+  validateColumnNames(header, {
+    where: (i) => `cell ${columnLetters(first + i)}${row}`,
+    context: `the header (row ${row} of ${where})`,
+    line: row,
+  });
+  if (row > 1) notes.addText(`the header is row ${row} of ${where} (the rows above it are empty)`);
+  return { header, first, width: last - first + 1 };
+}
+
+function kindOf(bits: number): XlsxColumnKind {
+  switch (bits) {
+    case 0:
+      return 'empty';
+    case NUMBER:
+      return 'number';
+    case STRING:
+      return 'string';
+    case BOOL:
+      return 'bool';
+    case DATE:
+    case DATETIME:
+    case DATE | DATETIME:
+      return 'date';
+    default:
+      return 'mixed';
+  }
+}
+
+function resultTypeOf(bits: number): ResultColumnType {
+  switch (bits) {
+    case NUMBER:
+      return 'double';
+    case BOOL:
+      return 'bool';
+    case DATE:
+      return 'date';
+    case DATETIME:
+    case DATE | DATETIME:
+      return 'timestamp';
+    default:
+      return 'string';
+  }
+}
+
+/** Counted, located notes: one sentence per kind however many cells it concerns. */
+class Notes {
+  private readonly counts = new Map<string, { n: number; first: string; value: string }>();
+  private readonly texts: string[] = [];
+
+  add(kind: 'formula' | 'error' | 'outside' | 'badString', cell: string, value: string): void {
+    const c = this.counts.get(kind);
+    if (c) c.n++;
+    else this.counts.set(kind, { n: 1, first: cell, value });
+  }
+
+  addText(text: string): void {
+    this.texts.push(text);
+  }
+
+  sentences(where: string): string[] {
+    const out = [...this.texts];
+    for (const [kind, { n, first, value }] of this.counts) {
+      const cells = n === 1 ? `1 cell of ${where}` : `${n} cells of ${where}`;
+      const [holds, refers, they, was] = n === 1 ? ['holds', 'refers', 'it', 'was'] : ['hold', 'refer', 'they', 'were'];
+      if (kind === 'formula') {
+        out.push(
+          `${cells} ${holds} a formula with no saved value (first: ${first}); ${they} ${was} read as empty: open the workbook in Excel and save it again to store the values`,
+        );
+      } else if (kind === 'error') {
+        out.push(`${cells} ${holds} an error value such as ${value} (first: ${first}); ${they} ${was} read as that text`);
+      } else if (kind === 'outside') {
+        out.push(`${cells} outside the header's columns ${was} ignored (first: ${first}); give the column a header to read it`);
+      } else {
+        out.push(`${cells} ${refers} to a shared string that does not exist (first: ${first}); ${they} ${was} read as empty`);
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Merged ranges across several columns that start on the sheet's first row with merges, found by a pass
+ * over the inflated sheet that only searches bytes (no XML parsing): Excel writes `<mergeCells>` after the
+ * cells. Only the topmost row of merges can touch the header: the header is the first row with a value,
+ * and a merge's value is in its top-left cell.
+ */
+async function findFirstRowMerges(zip: ZipArchive, path: string, maxBytes: number): Promise<Map<number, Merge[]>> {
+  const found = new Map<number, Merge[]>();
+  let top = Number.POSITIVE_INFINITY;
+  const seen = new Set<string>();
+  let tail: Buffer = Buffer.alloc(0);
+  const needle = Buffer.from('mergeCell');
+  const re = /^mergeCell\s[^>]*?\bref\s*=\s*["']([A-Za-z]+\d+):([A-Za-z]+\d+)["']/;
+  for await (const piece of zip.stream(path, maxBytes)) {
+    const buf: Buffer = tail.length > 0 ? Buffer.concat([tail, piece]) : piece;
+    for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + needle.length)) {
+      const m = re.exec(buf.toString('latin1', i, Math.min(buf.length, i + 512)));
+      if (!m || seen.has(m[0])) continue;
+      seen.add(m[0]);
+      const a = parseCellRef(m[1]!);
+      const b = parseCellRef(m[2]!);
+      if (!a || !b || b.col <= a.col || a.row > top) continue;
+      if (a.row < top) {
+        found.clear();
+        top = a.row;
+      }
+      const list = found.get(a.row) ?? [];
+      list.push({ c1: a.col, c2: b.col });
+      found.set(a.row, list);
+    }
+    tail = Buffer.from(buf.subarray(Math.max(0, buf.length - 512)));
+  }
+  return found;
+}

@@ -1,0 +1,110 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDecompressor, FormatError, sniffUpload } from '@batchcast/formats';
+import { describe, expect, it } from 'vitest';
+import { collect, fixture, sink } from './helpers.js';
+
+const MiB = 1024 * 1024;
+
+async function sniff(name: string, maxDecompressedBytes = 64 * MiB) {
+  return sniffUpload(createReadStream(fixture(name), { highWaterMark: 64 }), { hints: { filename: name }, maxDecompressedBytes });
+}
+
+/** Sniffs and reads an upload whole: a FormatError may come from either step (the first bytes or later). */
+async function readAll(name: string, maxDecompressedBytes = 64 * MiB): Promise<Buffer> {
+  return collect((await sniff(name, maxDecompressedBytes)).stream);
+}
+
+async function failure(p: Promise<unknown>): Promise<FormatError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(FormatError);
+  return err as FormatError;
+}
+
+describe('sniffUpload', () => {
+  it('passes an uncompressed upload through, every byte replayed', async () => {
+    const s = await sniff('records.jsonl');
+    expect(s.compression).toBeNull();
+    expect(s.detection.format).toBe('jsonl');
+    expect(await collect(s.stream)).toEqual(await readFile(fixture('records.jsonl')));
+  });
+
+  it.each([
+    ['small.csv.gz', 'gzip', 'csv', 'small.csv'],
+    ['small.csv.zst', 'zstd', 'csv', 'small.csv'],
+    ['records.jsonl.gz', 'gzip', 'jsonl', 'records.jsonl'],
+    ['records.jsonl.zst', 'zstd', 'jsonl', 'records.jsonl'],
+    ['records.json.gz', 'gzip', 'json', 'records.json'],
+    ['types.xlsx.gz', 'gzip', 'xlsx', 'types.xlsx'],
+    ['typed.parquet.gz', 'gzip', 'parquet', 'typed.parquet'],
+  ])('decompresses %s (%s) and detects the %s inside', async (name, compression, format, original) => {
+    const s = await sniff(name);
+    expect(s.compression).toBe(compression);
+    expect(s.detection.format).toBe(format);
+    expect(s.detection.description).toMatch(new RegExp(`${compression}-compressed`));
+    expect(await collect(s.stream)).toEqual(await readFile(fixture(original)));
+  });
+
+  it('says a gzip file cut short is incomplete, with the byte where it stops', async () => {
+    const size = (await readFile(fixture('cut.jsonl.gz'))).length;
+    const err = await failure(readAll('cut.jsonl.gz'));
+    expect(err.code).toBe('truncated');
+    expect(err.message).toBe(`the gzip file is incomplete (cut short at byte ${size}): upload it again`);
+  });
+
+  it('says a zstd file cut short is incomplete', async () => {
+    const err = await failure(readAll('cut.jsonl.zst'));
+    expect(err.code).toBe('truncated');
+    expect(err.message).toMatch(/^the zstd file is incomplete \(cut short at byte \d+\): upload it again$/);
+  });
+
+  it.each(['bomb.csv.gz', 'bomb.csv.zst'])('stops %s once it passes the cap (a decompression bomb)', async (name) => {
+    const compressed = (await readFile(fixture(name))).length;
+    expect(compressed).toBeLessThan(32 * 1024);
+    let seen = 0;
+    const err = await failure(
+      (async () => {
+        const s = await sniff(name, MiB);
+        for await (const piece of s.stream) seen += (piece as Buffer).length;
+      })(),
+    );
+    expect(err.code).toBe('too_large');
+    expect(err.message).toMatch(/decompresses to more than 1 MiB/);
+    expect(seen).toBeLessThanOrEqual(MiB);
+  });
+
+  it('says a damaged gzip file is damaged', async () => {
+    const bytes = Buffer.from(await readFile(fixture('records.jsonl.gz')));
+    for (let i = 20; i < 60; i++) bytes[i] = 0xff;
+    const d = createDecompressor('gzip', { maxBytes: MiB });
+    const err = await failure(pipeline(Readable.from([bytes]), d, sink().stream));
+    expect(err.code).toBe('corrupt');
+    expect(err.message).toMatch(/the gzip file is damaged/);
+  });
+
+  it('refuses a file compressed twice', async () => {
+    const err = await failure(sniff('twice.csv.gz.gz'));
+    expect(err.code).toBe('unsupported_format');
+    expect(err.message).toMatch(/compressed twice \(gzip, then gzip\)/);
+  });
+
+  it('says what is inside a compressed upload that is refused', async () => {
+    const s = await sniffUpload(Readable.from([Buffer.from(await readFile(fixture('archive.zip')))]), {
+      hints: { filename: 'a.zip' },
+      maxDecompressedBytes: MiB,
+    });
+    expect(s.detection.supported).toBe(false);
+    const gz = await sniffUpload(Readable.from([(await import('node:zlib')).gzipSync(Buffer.from('%PDF-1.4 ...'))]), {
+      hints: { filename: 'doc.pdf.gz' },
+      maxDecompressedBytes: MiB,
+    });
+    expect(gz.compression).toBe('gzip');
+    expect(gz.detection.message).toMatch(/PDF document.*\(inside the gzip file\)/);
+    gz.stream.destroy();
+  });
+});

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { DETECT_BYTES, detectFormat, innerHints } from '@batchcast/formats';
+import { describe, expect, it } from 'vitest';
+import yazl from 'yazl';
+import { collect, fixture } from './helpers.js';
+
+async function head(name: string): Promise<Buffer> {
+  return (await readFile(fixture(name))).subarray(0, DETECT_BYTES);
+}
+
+async function zipOf(entries: Record<string, string>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, text] of Object.entries(entries)) zip.addBuffer(Buffer.from(text), name, { compress: name !== 'mimetype' });
+  zip.end();
+  return collect(zip.outputStream as unknown as AsyncIterable<Buffer>);
+}
+
+describe('detectFormat', () => {
+  it.each([
+    ['small.csv', 'csv'],
+    ['records.jsonl', 'jsonl'],
+    ['records.json', 'json'],
+    ['pretty-object.json', 'jsonl'],
+    ['types.xlsx', 'xlsx'],
+    ['typed.parquet', 'parquet'],
+    ['small.csv.gz', 'gzip'],
+    ['records.jsonl.zst', 'zstd'],
+  ])('recognises %s from its bytes as %s', async (name, format) => {
+    const d = detectFormat(await head(name));
+    expect(d.format).toBe(format);
+    expect(d.supported).toBe(true);
+    expect(d.message).toBeNull();
+  });
+
+  it('trusts the content over the extension: a CSV named .xlsx is CSV', async () => {
+    expect(detectFormat(await head('small.csv'), { filename: 'report.xlsx' }).format).toBe('csv');
+  });
+
+  it('refuses an old .xls (OLE2) workbook and says to save it as .xlsx or CSV', () => {
+    const d = detectFormat(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]), { filename: 'old.xls' });
+    expect(d).toMatchObject({ format: 'xls', supported: false });
+    expect(d.message).toMatch(/save it as \.xlsx or CSV/);
+  });
+
+  it('refuses an OpenDocument spreadsheet (.ods)', async () => {
+    const ods = await zipOf({ mimetype: 'application/vnd.oasis.opendocument.spreadsheet', 'content.xml': '<x/>' });
+    const d = detectFormat(ods, { filename: 'book.ods' });
+    expect(d.supported).toBe(false);
+    expect(d.message).toMatch(/OpenDocument spreadsheets \(\.ods\) are not supported: save it as \.xlsx or CSV/);
+  });
+
+  it('refuses a zip that is not a workbook, and a Word document', async () => {
+    const archive = detectFormat(await head('archive.zip'), { filename: 'data.zip' });
+    expect(archive.supported).toBe(false);
+    expect(archive.message).toMatch(/ZIP archive: upload the data file inside it/);
+    const word = detectFormat(await zipOf({ '[Content_Types].xml': '<Types/>', 'word/document.xml': '<w/>' }), { filename: 'a.docx' });
+    expect(word.message).toMatch(/Word document/);
+  });
+
+  it('refuses PDFs, images and executables with what they are', () => {
+    expect(detectFormat(Buffer.from('%PDF-1.7\n...')).message).toMatch(/PDF document/);
+    expect(detectFormat(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])).description).toBe('a PNG image');
+    expect(detectFormat(Buffer.from([0xff, 0xd8, 0xff, 0xe0])).description).toBe('a JPEG image');
+    expect(detectFormat(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1])).supported).toBe(false);
+  });
+
+  it('refuses HTML saved as .xls, UTF-16 text, binary data and an empty file', () => {
+    const html = detectFormat(Buffer.from('<html><table><tr><td>1</td></tr></table></html>'), { filename: 'export.xls' });
+    expect(html.message).toMatch(/HTML or XML saved under an Excel name/);
+    expect(detectFormat(Buffer.from([0xff, 0xfe, 0x61, 0x00])).message).toMatch(/UTF-16/);
+    expect(detectFormat(Buffer.from([0x61, 0x00, 0x62])).message).toMatch(/binary file/);
+    expect(detectFormat(Buffer.alloc(0))).toMatchObject({ supported: false, message: 'the file is empty' });
+  });
+
+  it('tells a JSON array from a CSV header that starts with a bracket', () => {
+    expect(detectFormat(Buffer.from('\ufeff  [\n  {"a": 1}]')).format).toBe('json');
+    expect(detectFormat(Buffer.from('[id],value\n1,2\n')).format).toBe('csv');
+  });
+
+  it('gives the inner file name of a compressed upload', () => {
+    expect(innerHints({ filename: 'data.jsonl.gz', contentType: 'application/gzip' })).toEqual({ filename: 'data.jsonl' });
+    expect(innerHints({ filename: 'x.csv.zst' })).toEqual({ filename: 'x.csv' });
+  });
+});

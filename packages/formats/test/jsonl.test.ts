@@ -1,0 +1,235 @@
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import {
+  FormatError,
+  JsonArraySplitter,
+  type JsonlLayout,
+  JsonlScanner,
+  type JsonlScannerOptions,
+  jsonArrayToJsonl,
+  readJsonlBatches,
+  readJsonlRows,
+} from '@batchcast/formats';
+import { describe, expect, it } from 'vitest';
+import { collect, fixture, rangeSource } from './helpers.js';
+
+function scan(bytes: Buffer, opts: Partial<JsonlScannerOptions> = {}, pieceSize = bytes.length || 1): JsonlLayout {
+  const scanner = new JsonlScanner({ chunkRows: 1000, ...opts });
+  for (let i = 0; i < bytes.length; i += pieceSize) scanner.push(bytes.subarray(i, i + pieceSize));
+  return scanner.finish();
+}
+
+function scanError(bytes: Buffer, opts: Partial<JsonlScannerOptions> = {}): FormatError {
+  try {
+    scan(bytes, opts);
+  } catch (err) {
+    expect(err).toBeInstanceOf(FormatError);
+    return err as FormatError;
+  }
+  throw new Error('expected a FormatError');
+}
+
+async function batches(name: string, layout: JsonlLayout, targets: ColumnTarget[], batchSize = 100): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for (const c of layout.chunks) {
+    for await (const b of readJsonlBatches(fixture(name), {
+      start: c.start,
+      end: c.end,
+      firstRow: c.firstRow,
+      header: layout.header,
+      targets,
+      batchSize,
+    })) {
+      out.push(b);
+    }
+  }
+  return out;
+}
+
+describe('JsonlScanner', () => {
+  it('learns the header (union of keys, first seen order), types, rows and chunks of whole lines', async () => {
+    const bytes = await readFile(fixture('records.jsonl'));
+    const layout = scan(bytes, { chunkRows: 3 });
+    expect(layout.header).toEqual(['id', 'x', 'name', 'ok', 'größe', 'tags', 'extra', 'big']);
+    expect(layout.columnTypes).toEqual(['int64', 'json', 'string', 'json', 'double', 'json', 'json', 'double']);
+    // Seven records: the blank line is not one; the array and the broken line are (they fail their rows).
+    expect(layout).toMatchObject({ rows: 7, invalidRows: 2, bom: false, dataStart: 0, bytes: bytes.length });
+    expect(layout.chunks.map((c) => [c.firstRow, c.rows])).toEqual([
+      [0, 3],
+      [3, 3],
+      [6, 1],
+    ]);
+    expect(layout.chunks[0]!.start).toBe(0);
+    expect(layout.chunks.at(-1)!.end).toBe(bytes.length);
+    for (let i = 1; i < layout.chunks.length; i++) expect(layout.chunks[i]!.start).toBe(layout.chunks[i - 1]!.end);
+  });
+
+  it('gives the same layout whatever the pieces the bytes arrive in', async () => {
+    const bytes = await readFile(fixture('records.jsonl'));
+    const whole = scan(bytes, { chunkRows: 2 });
+    for (const size of [1, 2, 3, 7, 64]) expect(scan(bytes, { chunkRows: 2 }, size)).toEqual(whole);
+  });
+
+  it('skips a byte order mark', () => {
+    const layout = scan(Buffer.from('\ufeff{"a": 1}\n{"a": 2}'));
+    expect(layout).toMatchObject({ bom: true, dataStart: 3, rows: 2, header: ['a'] });
+  });
+
+  it('refuses what is not JSON Lines with a message saying what to do', async () => {
+    expect(scanError(await readFile(fixture('pretty-object.json'))).message).toMatch(/looks like pretty-printed JSON/);
+    expect(scanError(Buffer.from('name,age\nx,1\n')).message).toMatch(/^line 1 is not JSON \(/);
+    expect(scanError(Buffer.from('[1, 2]\n{"a": 1}\n')).message).toMatch(/^line 1 is an array, not a JSON object/);
+    expect(scanError(Buffer.alloc(0)).code).toBe('empty_file');
+    expect(scanError(Buffer.from('\n  \n\r\n')).code).toBe('no_rows');
+    expect(scanError(Buffer.from('{}\n{}\n')).code).toBe('no_header');
+  });
+
+  it('refuses invalid UTF-8, naming the line', async () => {
+    const err = scanError(await readFile(fixture('latin1.jsonl')));
+    expect(err.code).toBe('invalid_utf8');
+    expect(err.line).toBe(2);
+  });
+
+  it('applies the header rules to keys: duplicates ignoring case, empty names, a cap on distinct keys and on line length', async () => {
+    const dup = scanError(await readFile(fixture('dup-keys.jsonl')));
+    expect(dup.code).toBe('duplicate_column');
+    expect(dup.message).toMatch(/line 2 has the key "age" and an earlier line has "Age"/);
+    expect(scanError(Buffer.from('{"a": 1, "": 2}\n')).code).toBe('empty_column_name');
+    const many = scanError(Buffer.from('{"a": 1, "b": 2}\n{"c": 3, "d": 4}\n'), { maxColumns: 3 });
+    expect(many.code).toBe('too_many_columns');
+    expect(many.message).toMatch(/more than 3 different keys \(line 2 adds "d"\)/);
+    const long = scanError(Buffer.from(`{"a": 1}\n{"a": "${'x'.repeat(200)}"}\n`), { maxLineBytes: 100 });
+    expect(long.code).toBe('line_too_large');
+    expect(long.line).toBe(2);
+  });
+});
+
+describe('readJsonlBatches', () => {
+  it('coerces keys into typed arrays like the real-time endpoint, failing only the bad rows', async () => {
+    const layout = scan(await readFile(fixture('records.jsonl')), { chunkRows: 3 });
+    const targets: ColumnTarget[] = [
+      { name: 'features', type: 'float32', columns: [1, 4] },
+      { name: 'id', type: 'int64', columns: [0] },
+    ];
+    const all = await batches('records.jsonl', layout, targets, 2);
+    expect(all.map((b) => [b.firstRow, b.count])).toEqual([
+      [0, 2],
+      [2, 1],
+      [3, 2],
+      [5, 1],
+      [6, 1],
+    ]);
+    const errors = all.flatMap((b) => b.errors);
+    expect(errors).toEqual([
+      { row: 3, column: null, value: '[1, 2, 3]', message: 'this record is an array, not a JSON object with one key per column' },
+      { row: 4, column: null, value: '{"id": 5, "x": ', message: expect.stringMatching(/^this record is not valid JSON \(/) },
+      { row: 6, column: 'x', value: 'abc', message: 'column "x": "abc" is not a number' },
+    ]);
+    const features = all.flatMap((b) => [...(b.data[0] as Float32Array)]);
+    expect(features.slice(0, 6)).toEqual([1.5, 180, Number.NaN, 175.5, 2.5, 160]);
+    expect(features.slice(10, 12)).toEqual([3, 150]);
+    expect(all.flatMap((b) => [...(b.data[1] as BigInt64Array)])).toEqual([1n, 2n, 3n, 0n, 0n, 4n, 0n]);
+  });
+
+  it('fails the row of a nested value in a target column, and of an integer JSON cannot hold exactly', async () => {
+    const layout = scan(await readFile(fixture('records.jsonl')));
+    const nested = (await batches('records.jsonl', layout, [{ name: 't', type: 'string', columns: [5] }])).flatMap((b) => b.errors);
+    expect(nested.find((e) => e.row === 1)).toEqual({
+      row: 1,
+      column: 'tags',
+      value: null,
+      message: 'column "tags": a list is not a cell value',
+    });
+    const big = (await batches('records.jsonl', layout, [{ name: 'b', type: 'int64', columns: [7] }])).flatMap((b) => b.errors);
+    expect(big.find((e) => e.row === 5)?.message).toMatch(/column "big": the number is too large to be exact in JSON \(beyond ±2\^53\)/);
+  });
+
+  it('reads through a RangeReader too', async () => {
+    const layout = scan(await readFile(fixture('records.jsonl')));
+    const src = rangeSource(fixture('records.jsonl'));
+    let rows = 0;
+    for await (const b of readJsonlBatches(src.source, {
+      start: 0,
+      end: layout.bytes,
+      firstRow: 0,
+      header: layout.header,
+      targets: [],
+      batchSize: 4,
+    }))
+      rows += b.count;
+    expect(rows).toBe(7);
+  });
+});
+
+describe('readJsonlRows', () => {
+  it('yields cells in header order; json columns as JSON text, bad lines as nulls', async () => {
+    const layout = scan(await readFile(fixture('records.jsonl')));
+    const rows = (
+      await collectRows(
+        readJsonlRows(fixture('records.jsonl'), { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }),
+      )
+    ).flat();
+    expect(rows).toHaveLength(7);
+    expect(rows[0]).toEqual([1, '1.5', 'alpha', 'true', 180, null, null, null]);
+    expect(rows[2]).toEqual([3, '"2.5"', null, 'true', 160, null, '{"k":1}', null]);
+    expect(rows[3]).toEqual(new Array(8).fill(null));
+    expect(rows[5]![7]).toBe(9007199254740992);
+  });
+});
+
+async function collectRows<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('JSON array to JSON Lines', () => {
+  it('turns a pretty-printed array into one element per line, bytes of each element kept', async () => {
+    const out = (await collect(Readable.from([await readFile(fixture('records.json'))]).pipe(jsonArrayToJsonl()))).toString();
+    const lines = out.split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toBe('');
+    expect(lines[3]).toBe('7');
+    // 9007199254740993 is not a double: the digits are copied, never re-printed.
+    expect(lines[4]).toMatch(/"big": 9007199254740993/);
+    expect(JSON.parse(lines[0]!)).toEqual({ id: 1, x: 1.5, name: 'alpha', ok: true, größe: 180 });
+    const layout = scan(Buffer.from(out));
+    expect(layout).toMatchObject({ rows: 5, invalidRows: 1, header: ['id', 'x', 'name', 'ok', 'größe', 'tags', 'extra', 'big'] });
+  });
+
+  it('gives the same output whatever the pieces', async () => {
+    const bytes = await readFile(fixture('records.json'));
+    const whole = Buffer.concat(new JsonArraySplitter().push(bytes)).toString();
+    for (const size of [1, 3, 10]) {
+      const s = new JsonArraySplitter();
+      const parts: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) parts.push(...s.push(bytes.subarray(i, i + size)));
+      parts.push(...s.finish());
+      expect(Buffer.concat(parts).toString()).toBe(whole);
+    }
+  });
+
+  it('keeps scalars and strings with brackets or line breaks on one line each', () => {
+    const s = new JsonArraySplitter();
+    const out = Buffer.concat([...s.push(Buffer.from('[ "a]b" , {"t": "x\ny", "n": [1,\n2]}, 3.50 ,null]')), ...s.finish()]).toString();
+    expect(out).toBe('"a]b"\n{"t": "x\\ny", "n": [1, 2]}\n3.50\nnull\n');
+  });
+
+  it('refuses a malformed or unclosed array, and an empty one', () => {
+    const run = (text: string) => {
+      const s = new JsonArraySplitter();
+      s.push(Buffer.from(text));
+      return s.finish();
+    };
+    expect(() => run('[{"a": 1} {"a": 2}]')).toThrow(/expected "," or "\]" after an element, near byte 10/);
+    expect(() => run('[{"a": 1}, {"a": 2}')).toThrow(/the JSON array is not closed/);
+    expect(() => run('{"a": 1}')).toThrow(/a JSON array starts with "\["/);
+    expect(() => run('[]')).toThrow('the JSON array is empty: it holds no records');
+    expect(() => run('[1,,2]')).toThrow(/a value is missing between commas/);
+    const big = new JsonArraySplitter({ maxElementBytes: 50 });
+    expect(() => big.push(Buffer.from(`[{"a": 1}, {"a": "${'x'.repeat(100)}"}]`))).toThrow(
+      /element 2 of the JSON array is larger than 50 bytes/,
+    );
+  });
+});

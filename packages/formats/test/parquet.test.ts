@@ -1,0 +1,208 @@
+import { stat } from 'node:fs/promises';
+import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import {
+  checkParquetTargets,
+  FormatError,
+  type ParquetLayout,
+  parquetLayout,
+  readParquetBatches,
+  readParquetRows,
+} from '@batchcast/formats';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { fixture, rangeSource } from './helpers.js';
+
+async function allBatches(name: string, layout: ParquetLayout, targets: ColumnTarget[], batchSize = 5): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for (const chunk of layout.chunks)
+    for await (const b of readParquetBatches(fixture(name), layout, chunk, targets, batchSize)) out.push(b);
+  return out;
+}
+
+const col = (layout: ParquetLayout, name: string): number => layout.header.indexOf(name);
+
+describe('parquetLayout', () => {
+  it('reads columns and their types from the footer', async () => {
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 100 });
+    expect(layout.columns.map((c) => [c.name, c.type, c.resultType])).toEqual([
+      ['id', 'string', 'string'],
+      ['x', 'double', 'double'],
+      ['f', 'float', 'double'],
+      ['i32', 'int32', 'int32'],
+      ['big', 'int64', 'int64'],
+      ['flag', 'bool', 'bool'],
+      ['color', 'string', 'string'],
+      ['price', 'decimal', 'double'],
+      ['ts', 'timestamp', 'timestamp'],
+      ['day', 'date', 'date'],
+      ['tags', 'nested', 'json'],
+      ['info', 'nested', 'json'],
+      ['wrong', 'string', 'string'],
+    ]);
+    expect(layout).toMatchObject({
+      rows: 12,
+      rowGroups: [{ firstRow: 0, rows: 12 }],
+      chunks: [{ index: 0, firstRow: 0, rows: 12 }],
+      notes: [],
+    });
+  });
+
+  it('puts small row groups together and splits a big one evenly', async () => {
+    const several = await parquetLayout(fixture('groups.parquet'), { chunkRows: 4096 });
+    expect(several.rowGroups.map((g) => g.rows)).toEqual([2048, 2048, 2048, 2048, 1808]);
+    expect(several.chunks.map((c) => [c.firstRow, c.rows])).toEqual([
+      [0, 4096],
+      [4096, 4096],
+      [8192, 1808],
+    ]);
+    const one = await parquetLayout(fixture('onegroup.parquet'), { chunkRows: 3000 });
+    expect(one.chunks.map((c) => [c.firstRow, c.rows])).toEqual([
+      [0, 2500],
+      [2500, 2500],
+      [5000, 2500],
+      [7500, 2500],
+    ]);
+    expect(one.notes[0]).toMatch(/row groups of up to 10000 rows; they are read in slices/);
+    // A group a little over chunkRows stays whole: splitting it would decode it twice.
+    expect((await parquetLayout(fixture('onegroup.parquet'), { chunkRows: 9000 })).chunks).toHaveLength(1);
+  });
+
+  it('refuses a file that is not Parquet, or is cut short', async () => {
+    const err = await parquetLayout(fixture('small.csv'), { chunkRows: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('invalid_parquet');
+    const path = fixture('typed.parquet');
+    const size = (await stat(path)).size;
+    const cut = await parquetLayout(rangeSource(path).source, { chunkRows: 10, size: size - 100 }).catch((e: unknown) => e);
+    expect((cut as FormatError).code).toBe('invalid_parquet');
+  });
+});
+
+describe('readParquetBatches', () => {
+  it('puts typed columns into typed arrays; null in a float input is NaN like an empty CSV cell', async () => {
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 100 });
+    const targets: ColumnTarget[] = [
+      { name: 'num', type: 'float64', columns: ['x', 'f', 'i32', 'price', 'flag'].map((n) => col(layout, n)) },
+      { name: 'big', type: 'int64', columns: [col(layout, 'big')] },
+      { name: 'text', type: 'string', columns: [col(layout, 'color'), col(layout, 'day')] },
+    ];
+    const batches = await allBatches('typed.parquet', layout, targets);
+    expect(batches.map((b) => [b.firstRow, b.count])).toEqual([
+      [0, 5],
+      [5, 5],
+      [10, 2],
+    ]);
+    expect(batches.flatMap((b) => b.errors)).toEqual([]);
+    const num = batches.flatMap((b) => [...(b.data[0] as Float64Array)]);
+    expect(num.slice(0, 10)).toEqual([0, 0, 0, 0, 1, 1.5, 0.25, 1, 1.25, 0]);
+    expect(num.slice(20, 25)).toEqual([Number.NaN, 1, 4, 5, 1]);
+    expect(batches.flatMap((b) => [...(b.data[1] as BigInt64Array)])[11]).toBe(11n * 1000000007n);
+    expect(batches.flatMap((b) => b.data[2] as string[]).slice(0, 4)).toEqual(['red', '2024-01-01', 'green', '2024-01-02']);
+  });
+
+  it('reads dictionary-encoded text (as DuckDB writes repeated values)', async () => {
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const meta = await duck.runAndReadAll(
+      `select distinct encodings from parquet_metadata('${fixture('groups.parquet')}') where path_in_schema = 'k'`,
+    );
+    expect(meta.getRowObjectsJson()).toEqual([{ encodings: 'PLAIN_DICTIONARY' }]);
+    const layout = await parquetLayout(fixture('groups.parquet'), { chunkRows: 4096 });
+    const batches = await allBatches('groups.parquet', layout, [{ name: 'k', type: 'string', columns: [col(layout, 'k')] }], 1000);
+    const k = batches.flatMap((b) => b.data[0] as string[]);
+    expect(k).toHaveLength(10000);
+    for (const i of [0, 6, 7, 2047, 2048, 9999]) expect(k[i]).toBe(`k${i % 7}`);
+  });
+
+  it('parses text in a float column as CSV would, failing only the rows where it is not a number', async () => {
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 5 });
+    const batches = await allBatches('typed.parquet', layout, [{ name: 'w', type: 'float32', columns: [col(layout, 'wrong')] }], 3);
+    const errors = batches.flatMap((b) => b.errors);
+    expect(errors).toEqual(
+      [1, 5, 9].map((row) => ({ row, column: 'wrong', value: 'abc', message: 'column "wrong": "abc" is not a number' })),
+    );
+    const values = batches.flatMap((b) => [...(b.data[0] as Float32Array)]);
+    expect(values.slice(0, 4)).toEqual([1.5, Number.NaN, Number.NaN, Number.NaN]);
+    expect(values[4]).toBe(1.5);
+  });
+
+  it('refuses nested columns and dates referenced by numeric inputs, naming the column', async () => {
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 100 });
+    expect(() => checkParquetTargets(layout, [{ name: 't', type: 'float32', columns: [col(layout, 'tags')] }])).toThrow(
+      /column "tags" is a nested Parquet column \(group \(LIST\)\)/,
+    );
+    expect(() => checkParquetTargets(layout, [{ name: 't', type: 'float32', columns: [col(layout, 'ts')] }])).toThrow(
+      /column "ts" holds timestamps/,
+    );
+    expect(() => checkParquetTargets(layout, [{ name: 't', type: 'string', columns: [col(layout, 'ts')] }])).not.toThrow();
+    const gen = readParquetBatches(
+      fixture('typed.parquet'),
+      layout,
+      layout.chunks[0]!,
+      [{ name: 't', type: 'float32', columns: [col(layout, 'info')] }],
+      4,
+    );
+    await expect(gen.next()).rejects.toThrow(/column "info" is a nested Parquet column/);
+  });
+
+  it('reads every row of several row groups, and of slices of one big row group, in order', async () => {
+    for (const [name, chunkRows] of [
+      ['groups.parquet', 4096],
+      ['onegroup.parquet', 3000],
+    ] as const) {
+      const layout = await parquetLayout(fixture(name), { chunkRows });
+      const targets: ColumnTarget[] = [{ name: 'v', type: 'float64', columns: [0, 1] }];
+      const batches = await allBatches(name, layout, targets, 1000);
+      const values = batches.flatMap((b) => [...(b.data[0] as Float64Array)]);
+      expect(values).toHaveLength(20000);
+      for (let i = 0; i < 10000; i += 997) expect([values[2 * i], values[2 * i + 1]]).toEqual([i, i / 2]);
+      let expected = 0;
+      for (const b of batches) {
+        expect(b.firstRow).toBe(expected);
+        expected += b.count;
+      }
+    }
+  });
+
+  it('reads by range through a RangeReader, without reading the whole file for one chunk', async () => {
+    const path = fixture('groups.parquet');
+    const src = rangeSource(path);
+    const layout = await parquetLayout(src.source, { chunkRows: 2048, size: (await stat(path)).size });
+    const before = src.bytesRead();
+    let rows = 0;
+    for await (const b of readParquetBatches(src.source, layout, layout.chunks[2]!, [{ name: 'n', type: 'int64', columns: [0] }], 512)) {
+      rows += b.count;
+      expect(b.firstRow).toBeGreaterThanOrEqual(4096);
+    }
+    expect(rows).toBe(2048);
+    const oneChunkOneColumn = src.bytesRead() - before;
+    for (const chunk of layout.chunks) for await (const _ of readParquetRows(src.source, layout, chunk));
+    const everything = src.bytesRead() - before - oneChunkOneColumn;
+    expect(oneChunkOneColumn).toBeLessThan(everything / 3);
+  });
+});
+
+describe('readParquetRows', () => {
+  it('yields every column for results: typed values, ISO dates, nested values as JSON text', async () => {
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 100 });
+    const rows: unknown[][] = [];
+    for await (const batch of readParquetRows(fixture('typed.parquet'), layout, layout.chunks[0]!)) rows.push(...batch);
+    expect(rows).toHaveLength(12);
+    expect(rows[1]).toEqual([
+      'r1',
+      1.5,
+      0.25,
+      1,
+      1000000007n,
+      false,
+      'green',
+      1.25,
+      '2024-01-01T01:00:00.000Z',
+      '2024-01-02',
+      '[1,2]',
+      '{"a":1,"b":"n1"}',
+      'abc',
+    ]);
+    expect(rows[4]![1]).toBeNull();
+    expect(rows[3]![10]).toBeNull();
+  });
+});

@@ -1,0 +1,259 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  type Cell,
+  FormatError,
+  type JsonlLayout,
+  JsonlScanner,
+  parquetLayout,
+  type ResultColumn,
+  readJsonlRows,
+  readParquetRows,
+  writeResultsJsonl,
+  writeResultsParquet,
+  writeResultsXlsx,
+  XLSX_MAX_DATA_ROWS,
+  xlsxToCsv,
+} from '@batchcast/formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, fixture, python, sink } from './helpers.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'formats-results-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const COLUMNS: ResultColumn[] = [
+  { name: 'id', type: 'string' },
+  { name: 'x', type: 'double' },
+  { name: 'n', type: 'int64' },
+  { name: 'flag', type: 'bool' },
+  { name: 'day', type: 'date' },
+  { name: 'meta', type: 'json' },
+  { name: 'prediction', type: 'string' },
+  { name: 'probability_yes', type: 'double' },
+  { name: 'error', type: 'string' },
+];
+
+/** `count` rows in batches of 1000: some with a failed row's text in a numeric column. */
+async function* rows(count: number): AsyncGenerator<Cell[][]> {
+  for (let start = 0; start < count; start += 1000) {
+    const batch: Cell[][] = [];
+    for (let i = start; i < Math.min(count, start + 1000); i++) {
+      const bad = i % 10 === 7;
+      batch.push([
+        `r${i}`,
+        bad ? 'abc' : i / 4,
+        i === 3 ? 9007199254740993n : BigInt(i),
+        i % 2 === 0,
+        i % 5 === 0 ? null : '2024-03-01',
+        i % 3 === 0 ? '{"k":[1,2]}' : null,
+        bad ? null : i % 2 === 0 ? 'yes' : 'no',
+        bad ? null : (i % 100) / 100,
+        bad ? 'column "x": "abc" is not a number' : null,
+      ]);
+    }
+    yield batch;
+  }
+}
+
+async function duck(sql: string): Promise<Record<string, unknown>[]> {
+  const c = await (await DuckDBInstance.create(':memory:')).connect();
+  return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+describe('writeResultsParquet', () => {
+  it('writes typed columns row group by row group that DuckDB reads back', async () => {
+    const path = join(dir, 'results.parquet');
+    expect(await writeResultsParquet(createWriteStream(path), { columns: COLUMNS, rows: rows(2500) }, { rowGroupRows: 1000 })).toEqual({
+      rows: 2500,
+    });
+    const types = await duck(`select column_name, column_type from (describe select * from '${path}')`);
+    expect(types.map((t) => `${t.column_name}:${t.column_type}`)).toEqual([
+      'id:VARCHAR',
+      'x:DOUBLE',
+      'n:BIGINT',
+      'flag:BOOLEAN',
+      'day:DATE',
+      'meta:JSON',
+      'prediction:VARCHAR',
+      'probability_yes:DOUBLE',
+      'error:VARCHAR',
+    ]);
+    const [summary] = await duck(
+      `select count(*) as n, count(x) as xs, sum(n) as total, count(error) as errors, max(probability_yes) as p from '${path}'`,
+    );
+    expect(summary).toEqual({
+      n: '2500',
+      xs: '2250',
+      total: String((2500n * 2499n) / 2n - 3n + 9007199254740993n),
+      errors: '250',
+      p: 0.99,
+    });
+    const groups = await duck(`select count(distinct row_group_id) as g from parquet_metadata('${path}')`);
+    expect(groups[0]!.g).toBe('3');
+    const [row] = await duck(`select * from '${path}' where id = 'r3'`);
+    expect(row).toMatchObject({ x: 0.75, n: '9007199254740993', flag: false, day: '2024-03-01', meta: '{"k":[1,2]}', prediction: 'no' });
+  });
+});
+
+describe('writeResultsXlsx', () => {
+  it('writes a workbook openpyxl reads back: bold header, numbers as numbers, text as text', async () => {
+    const path = join(dir, 'results.xlsx');
+    expect(await writeResultsXlsx(createWriteStream(path), { columns: COLUMNS, rows: rows(1200) }, { rows: 1200 })).toEqual({ rows: 1200 });
+    const out = JSON.parse(
+      python(
+        `
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1], read_only=False).active
+rows = list(ws.iter_rows(values_only=True))
+types = [type(v).__name__ for v in rows[4]]
+print(json.dumps({"n": len(rows), "header": rows[0], "bold": ws["A1"].font.b, "r3": rows[4], "types": types, "bad": rows[8], "frozen": ws.freeze_panes}, default=str))
+`,
+        path,
+      ),
+    );
+    expect(out.n).toBe(1201);
+    expect(out.header).toEqual(COLUMNS.map((c) => c.name));
+    expect(out.bold).toBe(true);
+    expect(out.frozen).toBe('A2');
+    // Beyond 2^53 an integer stays text: a double would change it.
+    expect(out.r3).toEqual(['r3', 0.75, '9007199254740993', false, '2024-03-01', '{"k":[1,2]}', 'no', 0.03, null]);
+    expect(out.types).toEqual(['str', 'float', 'str', 'bool', 'str', 'str', 'str', 'float', 'NoneType']);
+    expect(out.bad).toEqual(['r7', 'abc', 7, false, '2024-03-01', null, null, null, 'column "x": "abc" is not a number']);
+  });
+
+  it('refuses more rows than a sheet holds before writing a byte', async () => {
+    const out = sink();
+    const err = await writeResultsXlsx(out.stream, { columns: COLUMNS, rows: rows(1) }, { rows: XLSX_MAX_DATA_ROWS + 1 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('too_many_rows');
+    expect((err as FormatError).message).toMatch(
+      /more than the 1048575 an Excel sheet can hold; download them as CSV, Parquet or JSON Lines/,
+    );
+    expect(out.bytes().length).toBe(0);
+  });
+
+  it('keeps text exactly: control characters, XML specials, literal _x0041_', async () => {
+    const path = join(dir, 'text.xlsx');
+    const text = 'a<b>&"c"\u0001_x0041_\tend';
+    await writeResultsXlsx(
+      createWriteStream(path),
+      {
+        columns: [{ name: 'text', type: 'string' }],
+        rows: (async function* () {
+          yield [[text]];
+        })(),
+      },
+      { rows: 1 },
+    );
+    // openpyxl 3.0 shows OOXML escapes as they are stored (Excel decodes them): the control character is
+    // stored escaped, the literal `_x0041_` protected so that it is not read as "A".
+    const got = python('import sys, openpyxl; print(repr(openpyxl.load_workbook(sys.argv[1]).active["A2"].value))', path).trim();
+    expect(got).toBe(`'a<b>&"c"_x0001__x005F_x0041_\\tend'`);
+    const back = xlsxToCsv(path);
+    expect((await collect(back.stream)).toString()).toBe(`text\n"${text.replaceAll('"', '""')}"\n`);
+  });
+});
+
+describe('writeResultsJsonl', () => {
+  it('writes one typed object per line; int64 exact, json columns as JSON, bad numbers kept as text', async () => {
+    const out = sink();
+    expect(await writeResultsJsonl(out.stream, { columns: COLUMNS, rows: rows(20) })).toEqual({ rows: 20 });
+    const lines = out.bytes().toString().trimEnd().split('\n');
+    expect(lines).toHaveLength(20);
+    expect(lines[3]).toBe(
+      '{"id":"r3","x":0.75,"n":9007199254740993,"flag":false,"day":"2024-03-01","meta":{"k":[1,2]},"prediction":"no","probability_yes":0.03,"error":null}',
+    );
+    expect(JSON.parse(lines[7]!)).toMatchObject({ x: 'abc', prediction: null, error: 'column "x": "abc" is not a number' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ day: null, flag: true, meta: { k: [1, 2] } });
+  });
+
+  it('puts a JSON Lines upload back as it was, with the predictions added', async () => {
+    const bytes = await readFile(fixture('records.jsonl'));
+    const scanner = new JsonlScanner({ chunkRows: 100 });
+    scanner.push(bytes);
+    const layout: JsonlLayout = scanner.finish();
+    const columns: ResultColumn[] = [
+      ...layout.header.map((name, i) => ({ name, type: layout.columnTypes[i]! })),
+      { name: 'prediction', type: 'string' },
+    ];
+    async function* merged(): AsyncGenerator<Cell[][]> {
+      for await (const batch of readJsonlRows(fixture('records.jsonl'), {
+        start: 0,
+        end: layout.bytes,
+        header: layout.header,
+        columnTypes: layout.columnTypes,
+      })) {
+        yield batch.map((r) => [...r, 'p']);
+      }
+    }
+    const out = sink();
+    await writeResultsJsonl(out.stream, { columns, rows: merged() });
+    const lines = out
+      .bytes()
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines[1]).toEqual({
+      id: 2,
+      x: null,
+      name: 'beta',
+      ok: false,
+      größe: 175.5,
+      tags: ['a', 'b'],
+      extra: null,
+      big: null,
+      prediction: 'p',
+    });
+    expect(lines[2]).toMatchObject({ x: '2.5', extra: { k: 1 } });
+  });
+});
+
+describe('all writers', () => {
+  it('refuse result columns whose names clash ignoring case', async () => {
+    const columns: ResultColumn[] = [
+      { name: 'Error', type: 'string' },
+      { name: 'error', type: 'string' },
+    ];
+    const empty = (async function* () {})();
+    await expect(writeResultsJsonl(new PassThrough(), { columns, rows: empty })).rejects.toThrow(/two columns named "Error" and "error"/);
+  });
+
+  it('carry a Parquet upload through to results.parquet with its types (read back by DuckDB)', async () => {
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 5 });
+    const columns: ResultColumn[] = [
+      ...layout.columns.map((c) => ({ name: c.name, type: c.resultType })),
+      { name: 'prediction', type: 'double' },
+    ];
+    async function* merged(): AsyncGenerator<Cell[][]> {
+      for (const chunk of layout.chunks)
+        for await (const batch of readParquetRows(fixture('typed.parquet'), layout, chunk)) yield batch.map((r) => [...r, 0.5]);
+    }
+    const path = join(dir, 'carry.parquet');
+    await writeResultsParquet(createWriteStream(path), { columns, rows: merged() });
+    const [row] = await duck(`select * from '${path}' where id = 'r1'`);
+    expect(row).toMatchObject({
+      x: 1.5,
+      i32: 1,
+      big: '1000000007',
+      flag: false,
+      price: 1.25,
+      day: '2024-01-02',
+      tags: '[1,2]',
+      wrong: 'abc',
+      prediction: 0.5,
+    });
+    expect(String(row!.ts)).toMatch(/^2024-01-01 01:00:00/);
+  });
+});

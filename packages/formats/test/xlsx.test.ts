@@ -1,0 +1,142 @@
+import { stat } from 'node:fs/promises';
+import { CsvScanner } from '@batchcast/csv';
+import { FormatError, xlsxToCsv, type XlsxToCsvOptions } from '@batchcast/formats';
+import { describe, expect, it } from 'vitest';
+import { collect, fixture, rangeSource } from './helpers.js';
+
+async function transcode(name: string, opts: XlsxToCsvOptions = {}) {
+  const t = xlsxToCsv(fixture(name), opts);
+  const csv = (await collect(t.stream)).toString('utf8');
+  return { csv, summary: await t.summary };
+}
+
+async function refusal(name: string, opts: XlsxToCsvOptions = {}): Promise<FormatError> {
+  const t = xlsxToCsv(fixture(name), opts);
+  const [streamErr, summaryErr] = await Promise.all([
+    collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    t.summary.then(
+      () => null,
+      (e: unknown) => e,
+    ),
+  ]);
+  expect(streamErr).toBeInstanceOf(FormatError);
+  expect(summaryErr).toBe(streamErr);
+  return streamErr as FormatError;
+}
+
+describe('xlsxToCsv', () => {
+  it('writes the first sheet as canonical CSV: numbers, dates, booleans, formulas, shared and rich strings', async () => {
+    const { csv, summary } = await transcode('types.xlsx');
+    expect(csv).toBe(
+      'id,amount,ratio,day,stamp,flag,total,label,status,clock\n' +
+        'A1,42,0.1,2024-01-31,2024-02-29T13:45:30,true,84,plain,ok,08:30:00\n' +
+        'A2,-7.25,1e-7,1999-12-31,1900-03-01T00:00:00,false,-14.5,Rich text,#DIV/0!,23:59:59\n' +
+        'A3,123456789.123,0.6666666666666666,1900-01-01,2000-01-01T00:00:01,true,246913578.246,"say ""hi"", ok",ok,\n' +
+        'A4,1e+21,0.3,,,,,"line1\r\nline2",#N/A,\n',
+    );
+    expect(summary).toMatchObject({
+      sheet: 'Data',
+      sheets: ['Data', 'Second', 'Empty', 'HeaderOnly', 'DupHeader', 'GapHeader'],
+      headerRow: 1,
+      rows: 4,
+      bytes: Buffer.byteLength(csv),
+      columnKinds: ['string', 'number', 'number', 'date', 'date', 'bool', 'number', 'string', 'string', 'string'],
+      columnTypes: ['string', 'double', 'double', 'date', 'timestamp', 'bool', 'double', 'string', 'string', 'string'],
+    });
+    expect(summary.notes).toEqual([
+      '2 cells of sheet "Data" hold an error value such as #DIV/0! (first: I3); they were read as that text',
+      '1 cell of sheet "Data" holds a formula with no saved value (first: G5); it was read as empty: open the workbook in Excel and save it again to store the values',
+    ]);
+  });
+
+  it('prints numbers so they read back as the same double', async () => {
+    const { csv } = await transcode('types.xlsx');
+    const ratios = csv
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.split(',')[2]!);
+    expect(ratios.map(Number)).toEqual([0.1, 1e-7, 2 / 3]);
+  });
+
+  it('reads a sheet chosen by name (case-insensitive when no exact match)', async () => {
+    expect((await transcode('types.xlsx', { sheet: 'Second' })).csv).toBe('name,score\nx,1.5\ny,2.5\n');
+    expect((await transcode('types.xlsx', { sheet: 'second' })).summary.sheet).toBe('Second');
+  });
+
+  it('refuses an unknown sheet name, listing the sheets', async () => {
+    const err = await refusal('types.xlsx', { sheet: 'Sales' });
+    expect(err.code).toBe('sheet_not_found');
+    expect(err.message).toBe(
+      'the workbook has no sheet named "Sales"; its sheets are: "Data", "Second", "Empty", "HeaderOnly", "DupHeader", "GapHeader"',
+    );
+  });
+
+  it('refuses an empty sheet, and a sheet with only a header with the same "no rows" error as CSV', async () => {
+    const empty = await refusal('types.xlsx', { sheet: 'Empty' });
+    expect(empty.code).toBe('empty_sheet');
+    expect(empty.message).toMatch(/^sheet "Empty" is empty/);
+    const headerOnly = await refusal('types.xlsx', { sheet: 'HeaderOnly' });
+    expect(headerOnly.code).toBe('no_rows');
+    expect(headerOnly.message).toBe('sheet "HeaderOnly" has a header (row 1) but no data rows');
+  });
+
+  it('applies the CSV header rules: duplicate names (ignoring case) and empty names name their cells', async () => {
+    const dup = await refusal('types.xlsx', { sheet: 'DupHeader' });
+    expect(dup.code).toBe('duplicate_column');
+    expect(dup.message).toMatch(/"Age" and "age".*cell A1 and cell C1; rename one of them/);
+    const gap = await refusal('types.xlsx', { sheet: 'GapHeader' });
+    expect(gap.code).toBe('empty_column_name');
+    expect(gap.message).toMatch(/^cell B1 has no name \(the header \(row 1 of sheet "GapHeader"\)\)/);
+  });
+
+  it('handles sparse rows, a header below empty rows, merged header cells and cells outside the header', async () => {
+    const { csv, summary } = await transcode('sparse.xlsx');
+    expect(csv).toBe('size,size_2,size_3,kind\n1,2,3,a\n,,30,\n10,,,c\n');
+    expect(summary.headerRow).toBe(3);
+    expect(summary.notes).toEqual([
+      'header cells B3:D3 are merged: their columns are named "size", "size_2", "size_3"',
+      'the header is row 3 of sheet "Sparse" (the rows above it are empty)',
+      `1 cell of sheet "Sparse" outside the header's columns was ignored (first: G7); give the column a header to read it`,
+    ]);
+  });
+
+  it('reads inline strings and the 1904 date system', async () => {
+    expect((await transcode('inline.xlsx')).csv).toBe('name,value\nalpha,1\nbeta,2\n');
+    // 43860 is 2024-01-31 in the 1904 system (2020-01-30 in the 1900 one); B2 has built-in format 14.
+    expect((await transcode('date1904.xlsx')).csv).toBe('day,builtin,n\n2024-01-31,1904-01-02,1\n');
+  });
+
+  it('stops a sheet that unpacks to more than the cap (a zip bomb)', async () => {
+    const err = await refusal('types.xlsx', { maxSheetBytes: 1000 });
+    expect(err.code).toBe('too_large');
+    expect(err.message).toMatch(/unpacks to more than 1000 bytes/);
+  });
+
+  it('refuses a zip that is not a workbook', async () => {
+    const err = await refusal('archive.zip');
+    expect(err.code).toBe('unsupported_format');
+    expect(err.message).toMatch(/not an Excel workbook/);
+  });
+
+  it('reads the workbook through a RangeReader (the PostgreSQL blob store) by random access', async () => {
+    const path = fixture('types.xlsx');
+    const src = rangeSource(path);
+    const t = xlsxToCsv(src.source, { size: (await stat(path)).size });
+    const csv = (await collect(t.stream)).toString();
+    expect(csv).toBe((await transcode('types.xlsx')).csv);
+    expect(src.bytesRead()).toBeGreaterThan(0);
+  });
+
+  it('produces CSV the platform scanner accepts as it is', async () => {
+    const { csv, summary } = await transcode('types.xlsx');
+    const scanner = new CsvScanner({ chunkRows: 2 });
+    scanner.push(Buffer.from(csv));
+    const layout = scanner.finish();
+    expect(layout.header).toEqual(summary.header);
+    expect(layout.rows).toBe(summary.rows);
+    expect(layout.chunks.map((c) => c.rows)).toEqual([2, 2]);
+  });
+});
