@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createLogger } from '@batchcast/log';
+import { isProcessAlive, processCommand, processesUsingDir } from '../src/process-info.js';
+
+export const log = createLogger('embedded-test', 'silent');
+
+const made: string[] = [];
+
+/** A fresh DATA_DIR under the system temp dir, killed and removed by cleanupDataDirs(). */
+export async function makeDataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-embedded-'));
+  made.push(dir);
+  return dir;
+}
+
+/**
+ * afterEach: whatever a test left running in its DATA_DIR (servers, backends, watchdogs, the stand-in
+ * supervisor) is SIGKILLed, found by directory, and the directory removed, even when the test failed.
+ */
+export async function cleanupDataDirs(): Promise<void> {
+  for (const dir of made.splice(0)) {
+    killEverythingIn(dir);
+    await waitFor(() => processesUsingDir(dir).length === 0, 10_000, `processes of ${dir} to go`);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function killEverythingIn(dir: string): void {
+  for (const pid of processesUsingDir(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Polls until `check` holds (a positive signal), failing with `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function watchdogsOf(dir: string): number[] {
+  return processesUsingDir(dir).filter((pid) => (processCommand(pid) ?? '').includes('batchcast-watchdog'));
+}
+
+export { isProcessAlive };
+
+/** A 127.0.0.1 port nothing listens on (taken from the kernel, then released). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+export async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function withRedis<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  try {
+    return await work(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface PlatformChild {
+  child: ChildProcess;
+  databaseUrl: string;
+  redisUrl: string;
+  postgresPid: number;
+  redisPid: number;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+
+/** Starts test/fixtures/platform.ts (a stand-in supervisor) as its own process and waits for its services. */
+export async function startPlatformProcess(dataDir: string): Promise<PlatformChild> {
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'node_modules/vite-node/vite-node.mjs'), path.join(here, 'fixtures/platform.ts'), dataDir],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, ...(JSON.parse(line) as Omit<PlatformChild, 'child'>) });
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`platform process exited (${code ?? signal}) before its services were up:\n${stderr}`)),
+    );
+  });
+}
