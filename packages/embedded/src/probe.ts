@@ -53,7 +53,11 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
   });
-  client.on('error', () => {});
+  // With no retries, connect() rejects with a bare "Connection is closed."; the cause comes as an event.
+  let cause: unknown;
+  client.on('error', (error) => {
+    cause ??= error;
+  });
   try {
     await withTimeout(
       (async () => {
@@ -64,7 +68,7 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
     );
     return { ok: true, detail: 'it answered' };
   } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
+    const { code, message } = (cause ?? error) as { code?: string; message: string };
     return { ok: false, detail: describeFailure(code, message, timeoutMs) };
   } finally {
     client.disconnect();

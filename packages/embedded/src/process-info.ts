@@ -108,11 +108,20 @@ export function processesUsingDir(dir: string): number[] {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const cwd = processCwd(pid);
     const command = processCommand(pid) ?? '';
-    if (cwd === dir || cwd?.startsWith(prefix) || command.includes(dir)) {
+    if (cwd === dir || cwd?.startsWith(prefix) || mentions(command, dir)) {
       if (isProcessAlive(pid)) found.push(pid);
     }
   }
   return found;
+}
+
+/** Whether a command line names `dir` or a path in it (not merely a longer name that starts the same). */
+function mentions(command: string, dir: string): boolean {
+  for (let at = command.indexOf(dir); at >= 0; at = command.indexOf(dir, at + 1)) {
+    const next = command[at + dir.length];
+    if (next === undefined || next === ' ' || next === path.sep) return true;
+  }
+  return false;
 }
 
 /** Waits until `pid` is gone (for processes that are not our children, so no 'exit' event); true if it went. */

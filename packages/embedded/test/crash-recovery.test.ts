@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServices } from '../src/index.js';
 import { processesUsingDir } from '../src/process-info.js';
 import {
   cleanupDataDirs,
+  copyDataDir,
   isProcessAlive,
+  killEverythingIn,
   log,
-  makeDataDir,
   type PlatformChild,
   sql,
   startPlatformProcess,
@@ -19,6 +21,18 @@ import {
 } from './helpers.js';
 
 afterEach(cleanupDataDirs);
+
+// One initialised DATA_DIR copied for every test: initdb is most of the cost of a start.
+let template: string;
+beforeAll(async () => {
+  template = await mkdtemp(path.join(os.tmpdir(), 'batchcast-embedded-template-'));
+  const services = await resolveServices({ DATABASE_URL: 'embedded', REDIS_URL: 'embedded' }, { dataDir: template, log });
+  await services.stop();
+});
+afterAll(async () => {
+  killEverythingIn(template);
+  await rm(template, { recursive: true, force: true });
+});
 
 /** Writes a row and a Redis key through the child's services: what must survive the crash. */
 async function writeMarkers(platform: PlatformChild, value: string): Promise<void> {
@@ -47,9 +61,27 @@ function killed(child: PlatformChild['child']): Promise<void> {
   });
 }
 
+describe('a platform that is stopped', () => {
+  it('by Ctrl-C (SIGINT to its process group) keeps its servers answering until it stops them; SIGTERM leaves nothing behind', async () => {
+    const dataDir = await copyDataDir(template);
+    const platform = await startPlatformProcess(dataDir);
+    // The servers are in sessions of their own: the terminal's SIGINT reaches the platform only, which
+    // still has its workers to stop, and they need the database.
+    process.kill(-platform.child.pid!, 'SIGINT');
+    expect(await platform.nextMessage()).toEqual({ afterSigint: { postgres: true, redis: true } });
+    expect(await sql(platform.databaseUrl, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+
+    const exited = new Promise<number | null>((resolve) => platform.child.once('exit', (code) => resolve(code)));
+    platform.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(processesUsingDir(dataDir)).toEqual([]);
+    expect(existsSync(path.join(dataDir, 'embedded/owner.json'))).toBe(false);
+  });
+});
+
 describe('a platform that dies', () => {
   it('SIGKILLed: its watchdogs shut the servers down cleanly, and the next start takes over the DATA_DIR', async () => {
-    const dataDir = await makeDataDir();
+    const dataDir = await copyDataDir(template);
     const platform = await startPlatformProcess(dataDir);
     await writeMarkers(platform, 'a');
     expect(watchdogsOf(dataDir)).toHaveLength(2);
@@ -68,7 +100,7 @@ describe('a platform that dies', () => {
   });
 
   it('SIGKILLed with its watchdogs: the orphaned servers are stopped at the next start, never run twice', async () => {
-    const dataDir = await makeDataDir();
+    const dataDir = await copyDataDir(template);
     const platform = await startPlatformProcess(dataDir);
     await writeMarkers(platform, 'b');
     for (const pid of watchdogsOf(dataDir)) process.kill(pid, 'SIGKILL');
@@ -85,7 +117,7 @@ describe('a platform that dies', () => {
   });
 
   it('SIGKILLed with everything it started: stale pid files and lock are recovered, committed data is kept', async () => {
-    const dataDir = await makeDataDir();
+    const dataDir = await copyDataDir(template);
     const platform = await startPlatformProcess(dataDir);
     await writeMarkers(platform, 'c');
     for (const pid of watchdogsOf(dataDir)) process.kill(pid, 'SIGKILL');
@@ -102,7 +134,7 @@ describe('a platform that dies', () => {
   });
 
   it('a postmaster.pid whose pid now belongs to another program does not keep PostgreSQL from starting', async () => {
-    const dataDir = await makeDataDir();
+    const dataDir = await copyDataDir(template);
     const first = await resolveServices({ DATABASE_URL: 'embedded', REDIS_URL: 'embedded' }, { dataDir, log });
     await sql(first.databaseUrl, 'CREATE TABLE markers (value text)');
     await sql(first.databaseUrl, "INSERT INTO markers VALUES ('d')");

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -24,6 +24,16 @@ export async function makeDataDir(): Promise<string> {
  * afterEach: whatever a test left running in its DATA_DIR (servers, backends, watchdogs, the stand-in
  * supervisor) is SIGKILLed, found by directory, and the directory removed, even when the test failed.
  */
+/**
+ * A copy of `template` (a DATA_DIR whose servers ran once and stopped), with owners and modes kept: the
+ * tests that are not about initialising a cluster skip initdb, which is most of the cost of a fresh start.
+ */
+export async function copyDataDir(template: string): Promise<string> {
+  const dir = await makeDataDir();
+  execFileSync('cp', ['-a', `${template}/.`, `${dir}/`]);
+  return dir;
+}
+
 export async function cleanupDataDirs(): Promise<void> {
   for (const dir of made.splice(0)) {
     killEverythingIn(dir);
@@ -91,6 +101,8 @@ export async function withRedis<T>(url: string, work: (redis: Redis) => Promise<
 
 export interface PlatformChild {
   child: ChildProcess;
+  /** Resolves with the next JSON line the child prints. */
+  nextMessage(): Promise<Record<string, unknown>>;
   databaseUrl: string;
   redisUrl: string;
   postgresPid: number;
@@ -100,7 +112,10 @@ export interface PlatformChild {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 
-/** Starts test/fixtures/platform.ts (a stand-in supervisor) as its own process and waits for its services. */
+/**
+ * Starts test/fixtures/platform.ts (a stand-in supervisor) as its own process, leader of its own process
+ * group like `npm start` in a terminal, and waits for its services.
+ */
 export async function startPlatformProcess(dataDir: string): Promise<PlatformChild> {
   const child = spawn(
     process.execPath,
@@ -108,21 +123,41 @@ export async function startPlatformProcess(dataDir: string): Promise<PlatformChi
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     },
   );
-  let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, ...(JSON.parse(line) as Omit<PlatformChild, 'child'>) });
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`platform process exited (${code ?? signal}) before its services were up:\n${stderr}`)),
-    );
+  const messages: Record<string, unknown>[] = [];
+  const waiting: ((message: Record<string, unknown>) => void)[] = [];
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (!line.startsWith('{')) continue;
+      const message = JSON.parse(line) as Record<string, unknown>;
+      const waiter = waiting.shift();
+      if (waiter) waiter(message);
+      else messages.push(message);
+    }
   });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`platform process exited (${code ?? signal}):\n${stderr}`)));
+  });
+  exited.catch(() => {});
+  const nextMessage = () =>
+    Promise.race([
+      new Promise<Record<string, unknown>>((resolve) => {
+        const queued = messages.shift();
+        if (queued) resolve(queued);
+        else waiting.push(resolve);
+      }),
+      exited,
+    ]);
+  const first = (await nextMessage()) as unknown as Omit<PlatformChild, 'child' | 'nextMessage'>;
+  return { child, nextMessage, ...first };
 }

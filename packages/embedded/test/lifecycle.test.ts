@@ -10,7 +10,7 @@ import { cleanupDataDirs, isProcessAlive, log, makeDataDir, sql, withRedis } fro
 afterEach(cleanupDataDirs);
 
 describe('embedded PostgreSQL and Redis', () => {
-  it('start from an empty DATA_DIR, serve SQL and a BullMQ round trip, stop leaving no process, and keep their data for the next start', async () => {
+  it('start from an empty DATA_DIR, private to their owner, serve SQL and a BullMQ round trip, stop leaving no process, and keep their data for the next start', async () => {
     const dataDir = await makeDataDir();
     const first = await resolveServices({ DATABASE_URL: 'embedded', REDIS_URL: 'embedded' }, { dataDir, log });
     try {
@@ -26,6 +26,27 @@ describe('embedded PostgreSQL and Redis', () => {
       expect(row?.version).toMatch(/^PostgreSQL 18\./);
       await sql(first.databaseUrl, 'CREATE TABLE kept (note text)');
       await sql(first.databaseUrl, 'INSERT INTO kept VALUES ($1)', ['written before the restart']);
+
+      // Files for their owner only; no way in without the password.
+      for (const [file, mode] of [
+        ['embedded', 0o700],
+        ['embedded/secrets.json', 0o600],
+        ['postgres', 0o700],
+        ['redis', 0o700],
+        ['redis/redis.conf', 0o600],
+        ['redis/appendonlydir', 0o700],
+      ] as const) {
+        expect({ file, mode: (await stat(path.join(dataDir, file))).mode & 0o777 }).toEqual({ file, mode });
+      }
+      // DATA_DIR itself is passable (not readable) by others only when root runs PostgreSQL as `postgres`.
+      expect((await stat(dataDir)).mode & 0o077).toBe(process.getuid?.() === 0 ? 0o001 : 0);
+
+      const withoutPassword = new URL(first.databaseUrl);
+      withoutPassword.password = '';
+      await expect(sql(withoutPassword.toString(), 'SELECT 1')).rejects.toThrow(/password/);
+      const redisWithoutPassword = new URL(first.redisUrl);
+      redisWithoutPassword.password = '';
+      await expect(withRedis(redisWithoutPassword.toString(), (redis) => redis.get('x'))).rejects.toThrow(/NOAUTH/);
 
       await bullmqRoundTrip(first.redisUrl);
       await withRedis(first.redisUrl, async (redis) => {
@@ -52,34 +73,6 @@ describe('embedded PostgreSQL and Redis', () => {
       await second.stop();
     }
     expect(processesUsingDir(dataDir)).toEqual([]);
-  });
-
-  it('keep their files to their owner and refuse a password-less client', async () => {
-    const dataDir = await makeDataDir();
-    const services = await resolveServices({ DATABASE_URL: 'embedded', REDIS_URL: 'embedded' }, { dataDir, log });
-    try {
-      for (const [file, mode] of [
-        ['embedded', 0o700],
-        ['embedded/secrets.json', 0o600],
-        ['postgres', 0o700],
-        ['redis', 0o700],
-        ['redis/redis.conf', 0o600],
-        ['redis/appendonlydir', 0o700],
-      ] as const) {
-        expect({ file, mode: (await stat(path.join(dataDir, file))).mode & 0o777 }).toEqual({ file, mode });
-      }
-      // DATA_DIR itself is passable (not readable) by others only when root runs PostgreSQL as `postgres`.
-      expect((await stat(dataDir)).mode & 0o077).toBe(process.getuid?.() === 0 ? 0o001 : 0);
-
-      const withoutPassword = new URL(services.databaseUrl);
-      withoutPassword.password = '';
-      await expect(sql(withoutPassword.toString(), 'SELECT 1')).rejects.toThrow(/password/);
-      const redisWithoutPassword = new URL(services.redisUrl);
-      redisWithoutPassword.password = '';
-      await expect(withRedis(redisWithoutPassword.toString(), (redis) => redis.get('x'))).rejects.toThrow(/NOAUTH/);
-    } finally {
-      await services.stop();
-    }
   });
 });
 
