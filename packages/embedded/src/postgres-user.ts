@@ -75,7 +75,7 @@ function reachableBy(user: RunAs, target: string): Promise<boolean> {
 
 /**
  * Makes sure the server user can reach DATA_DIR/postgres and the binaries. DATA_DIR itself, which is ours,
- * gets "others may pass" (o+x, so 0711: they can open a name they already know, not list it; everything
+ * gets "others may pass" (o+x, so 0701: they can open a name they already know, not list it; everything
  * inside stays 0700/0600). A parent directory that blocks the way is not ours to loosen: we name it and
  * the command that would fix it.
  */

@@ -54,7 +54,11 @@ export function startWatchdog(serverPid: number, steps: StopStep[], label: strin
   return {
     pid: child.pid ?? -1,
     release() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        // Whoever awaits this must not see the event loop run dry first (node would exit mid-await).
+        child.ref();
+        child.kill('SIGKILL');
+      }
       return gone;
     },
   };

@@ -54,6 +54,11 @@ async function expectMarkers(dataDir: string, values: string[]): Promise<{ postg
   }
 }
 
+function exitCodeOf(child: PlatformChild['child']): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
 function killed(child: PlatformChild['child']): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -62,6 +67,14 @@ function killed(child: PlatformChild['child']): Promise<void> {
 }
 
 describe('a platform that is stopped', () => {
+  it('whose last act is stop() exits normally once its servers are gone', async () => {
+    const dataDir = await copyDataDir(template);
+    const platform = await startPlatformProcess(dataDir, 'start-stop');
+    expect(await platform.nextMessage()).toEqual({ stopped: true });
+    expect(await exitCodeOf(platform.child)).toBe(0);
+    expect(processesUsingDir(dataDir)).toEqual([]);
+  });
+
   it('by Ctrl-C (SIGINT to its process group) keeps its servers answering until it stops them; SIGTERM leaves nothing behind', async () => {
     const dataDir = await copyDataDir(template);
     const platform = await startPlatformProcess(dataDir);
@@ -71,9 +84,8 @@ describe('a platform that is stopped', () => {
     expect(await platform.nextMessage()).toEqual({ afterSigint: { postgres: true, redis: true } });
     expect(await sql(platform.databaseUrl, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
 
-    const exited = new Promise<number | null>((resolve) => platform.child.once('exit', (code) => resolve(code)));
     platform.child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exitCodeOf(platform.child)).toBe(0);
     expect(processesUsingDir(dataDir)).toEqual([]);
     expect(existsSync(path.join(dataDir, 'embedded/owner.json'))).toBe(false);
   });

@@ -116,10 +116,10 @@ const root = path.resolve(here, '../../..');
  * Starts test/fixtures/platform.ts (a stand-in supervisor) as its own process, leader of its own process
  * group like `npm start` in a terminal, and waits for its services.
  */
-export async function startPlatformProcess(dataDir: string): Promise<PlatformChild> {
+export async function startPlatformProcess(dataDir: string, mode?: 'start-stop'): Promise<PlatformChild> {
   const child = spawn(
     process.execPath,
-    [path.join(root, 'node_modules/vite-node/vite-node.mjs'), path.join(here, 'fixtures/platform.ts'), dataDir],
+    [path.join(root, 'node_modules/vite-node/vite-node.mjs'), path.join(here, 'fixtures/platform.ts'), dataDir, ...(mode ? [mode] : [])],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
