@@ -11,6 +11,7 @@ import {
   copyDataDir,
   isProcessAlive,
   killEverythingIn,
+  removePlatformScript,
   log,
   type PlatformChild,
   sql,
@@ -30,6 +31,7 @@ beforeAll(async () => {
   await services.stop();
 });
 afterAll(async () => {
+  await removePlatformScript();
   killEverythingIn(template);
   await rm(template, { recursive: true, force: true });
 });
