@@ -10,8 +10,8 @@ import type { StopStep } from './stop-steps.js';
  * terminal reaches the platform, which stops its workers first, and not the database under them). So a
  * tiny `sh` sits beside each server reading a pipe whose other end only we hold: the kernel closes that
  * end when we exit for any reason, `read` sees end-of-file, and the watchdog runs the server's bounded
- * shutdown. Before each signal it checks the pid still has the start time it had, so a pid reused by
- * another program is never signalled. On a normal stop we SIGKILL the watchdog ourselves, after the
+ * shutdown. Before each signal it checks the pid still has the start time it had (with shell builtins
+ * only: it runs when the machine may be busy), so a pid reused by another program is never signalled. On a normal stop we SIGKILL the watchdog ourselves, after the
  * server has exited. Its argv carries the data directory, so leftovers can be found by directory.
  */
 const script = `trap '' INT HUP
@@ -19,7 +19,11 @@ pid=$1; start=$2; shift 2
 while read -r _; do :; done
 same() {
   kill -0 "$pid" 2>/dev/null || return 1
-  [ -z "$start" ] || [ ! -r "/proc/$pid/stat" ] || [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)" = "$start" ]
+  [ -n "$start" ] && [ -r "/proc/$pid/stat" ] || return 0
+  read -r stat < "/proc/$pid/stat" || return 1
+  set -- \${stat##*) }
+  shift 19
+  [ "$1" = "$start" ]
 }
 for step in "$@"; do
   same || exit 0
