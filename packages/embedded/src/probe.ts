@@ -1,0 +1,97 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** Whether a server answered and let us in; `detail` says why not, in words for the start-up line. */
+export interface ProbeResult {
+  ok: boolean;
+  detail: string;
+}
+
+export const PROBE_TIMEOUT_MS = 1_000;
+
+/** host:port of a URL, for messages (never the password). */
+export function addressOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.host || url;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Connects and runs SELECT 1, a second at most. A missing database still counts as an answer: the
+ * platform's setup creates it; authentication has succeeded by the time PostgreSQL looks for it.
+ */
+export async function probePostgres(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await withTimeout(
+      (async () => {
+        await client.connect();
+        await client.query('SELECT 1');
+      })(),
+      timeoutMs,
+    );
+    return { ok: true, detail: 'it answered' };
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    if (code === '3D000') return { ok: true, detail: 'it answered (its database does not exist yet; setup creates it)' };
+    return { ok: false, detail: describeFailure(code, message, timeoutMs) };
+  } finally {
+    client.end().catch(() => {});
+  }
+}
+
+/** Connects (AUTH with the URL's password, if any) and PINGs, a second at most. */
+export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
+  // With no retries, connect() rejects with a bare "Connection is closed."; the cause comes as an event.
+  let cause: unknown;
+  client.on('error', (error) => {
+    cause ??= error;
+  });
+  try {
+    await withTimeout(
+      (async () => {
+        await client.connect();
+        await client.ping();
+      })(),
+      timeoutMs,
+    );
+    return { ok: true, detail: 'it answered' };
+  } catch (error) {
+    const { code, message } = (cause ?? error) as { code?: string; message: string };
+    return { ok: false, detail: describeFailure(code, message, timeoutMs) };
+  } finally {
+    client.disconnect();
+  }
+}
+
+function describeFailure(code: string | undefined, message: string, timeoutMs: number): string {
+  if (code === 'ECONNREFUSED') return 'nothing listens there';
+  if (code === 'TIMEOUT' || code === 'ETIMEDOUT' || /timeout|timed out/i.test(message)) return `no answer within ${timeoutMs / 1000} s`;
+  if (code === '28P01' || code === '28000') return `it refused the login (${message})`;
+  if (/NOAUTH|WRONGPASS|invalid password|auth/i.test(message)) return `it refused the login (${message.split('\n')[0]})`;
+  return message.split('\n')[0] ?? 'it failed';
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => {});
+  }
+}
