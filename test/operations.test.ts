@@ -468,7 +468,8 @@ describe('logs', () => {
     const job = await runJob('iris.csv', { email: 'private-person@example.com' });
     await smtp.waitFor('private-person@example.com');
     await until('the email job logged', () => platform.output.split('\n').some((l) => l.includes(job.id) && l.includes('owner notified')));
-    const lines = platform.output.split('\n').filter((l) => l.trim() !== '');
+    // Plain lines for people at start ("batchcast: ..."), then only JSON.
+    const lines = platform.output.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('batchcast: '));
     expect(lines.length).toBeGreaterThan(10);
     const records = lines.map((l) => {
       try {

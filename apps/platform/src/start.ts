@@ -1,15 +1,20 @@
 import { boot, supervise } from '@batchcast/runtime';
 import { entries } from './entries.js';
 import { runSetup } from './run-setup.js';
+import { startServices } from './services.js';
 
 /**
- * `npm start`: the whole platform on one host — setup (database, migrations, example models), then the web
- * app and WORKERS worker processes, each a separate OS process kept running by this one. SIGTERM/SIGINT
- * stop them all (see @batchcast/runtime's boot and supervise).
+ * `npm start`: the whole platform on one host — PostgreSQL and Redis (the machine's own, or embedded ones
+ * under DATA_DIR), setup (database, migrations, example models), then the web app and WORKERS worker
+ * processes, each a separate OS process kept running by this one. SIGTERM/SIGINT stop them all, the servers
+ * last (see @batchcast/runtime's boot and supervise).
  */
+const services = await startServices();
 boot(
   'supervisor',
   async (rt) => {
+    // Registered first, so stopped last: after every process that uses them has gone.
+    rt.onShutdown('PostgreSQL and Redis', () => services.stop());
     const code = await runSetup();
     if (code !== 0) return rt.shutdown('setup failed', code);
     const supervisor = supervise(

@@ -21,16 +21,21 @@ const int = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.c
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const url = (protocols: string[]) =>
-  z.string().refine(
-    (value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
-  );
+  z
+    .string()
+    .refine((value) => value.trim().toLowerCase() !== 'embedded', {
+      message: '`embedded` servers are started by `npm start` (and `npm run worker`) on one host; this process needs a real URL',
+    })
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return value.trim().toLowerCase() === 'embedded'; // already said above
+        }
+      },
+      { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+    );
 
 /**
  * Every environment variable batchcast reads, with its default. Defaults are chosen so that a fresh clone
