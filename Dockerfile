@@ -1,9 +1,12 @@
 # One image for every role: setup + web, the worker supervisor, or both (docker-compose.yml picks the command).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc tsconfig.json tsconfig.base.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages ./packages
 COPY apps ./apps
+# Node 20's npm 10 runs dependencies' install scripts (npm 11 blocks those not in package.json's allowScripts):
+# onnxruntime-node's would download CUDA libraries; the CPU build ships in the package. Its documented switch:
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 # npm ci refuses a lock file made where the registry lacked rollup's other-platform binaries (see .ci/run);
 # npm install then installs the same locked versions.
 RUN (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm run build && npm prune --omit=dev
