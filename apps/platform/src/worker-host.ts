@@ -1,4 +1,5 @@
 import { boot, supervise } from '@batchcast/runtime';
+import { checkServices } from './check-services.js';
 import { entries } from './entries.js';
 import { startServices } from './services.js';
 
@@ -12,7 +13,13 @@ boot(
   'supervisor',
   async (rt) => {
     rt.onShutdown('PostgreSQL and Redis', () => services.stop());
-    const supervisor = supervise([{ name: 'worker', entry: entries.worker, count: rt.config.workers.processes }], rt.log);
+    await checkServices(services);
+    const supervisor = supervise([{ name: 'worker', entry: entries.worker, count: rt.config.workers.processes }], rt.log, {
+      onFatal: (name, exitCode) => {
+        process.stderr.write(`batchcast: the ${name.replace(/#\d+$/, '')} process cannot start (the reason is above); stopping.\n`);
+        void rt.shutdown(`${name} cannot start`, exitCode);
+      },
+    });
     rt.onShutdown('processes', () => supervisor.stop());
   },
   { graceMs: 35_000 },

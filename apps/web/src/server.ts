@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { ensureDatabase, waitForSchema, whenDatabaseAvailable } from '@batchcast/db';
-import { boot } from '@batchcast/runtime';
+import { boot, tellSupervisor } from '@batchcast/runtime';
 import { createApp } from './app.js';
 import { openWebContext } from './context.js';
+import { listenFailure } from './http/listen-failure.js';
 import { serverTimeouts } from './http/timeouts.js';
 import { devOutboxApp } from './routes/outbox.js';
 
@@ -22,7 +23,9 @@ boot(
 
     const app = createApp(ctx);
     const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      const s = app.listen(config.http.port, config.http.host, (err?: Error) =>
+        err ? reject(listenFailure(err, config.http.host, config.http.port)) : resolve(s),
+      );
     });
     log.info({ url: config.http.publicUrl, port: config.http.port }, 'batchcast web listening');
     rt.onShutdown('http server', () => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -34,13 +37,28 @@ boot(
     server.setTimeout(timeouts.idleTimeoutMs);
 
     const outboxPort = config.devOutbox.port;
+    let devOutboxUrl: string | null = null;
     if (outboxPort !== null) {
       // A convenience for development: a port that is taken only means no loopback outbox, not no server.
       const devServer = devOutboxApp(ctx).listen(outboxPort, '127.0.0.1');
-      devServer.on('listening', () => log.info({ url: `http://127.0.0.1:${outboxPort}/` }, 'development outbox (this machine only)'));
-      devServer.on('error', (err) => log.warn({ port: outboxPort, err: err.message }, 'development outbox not served'));
+      devOutboxUrl = await new Promise<string | null>((resolve) => {
+        devServer.once('listening', () => resolve(`http://127.0.0.1:${outboxPort}/`));
+        devServer.once('error', (err) => {
+          log.warn({ port: outboxPort, err: err.message }, 'development outbox not served');
+          resolve(null);
+        });
+      });
+      if (devOutboxUrl) log.info({ url: devOutboxUrl }, 'development outbox (this machine only)');
       rt.onShutdown('development outbox', () => new Promise<void>((resolve) => devServer.close(() => resolve())));
     }
+    // `npm start` says where to open the app, once, in words (see apps/platform/src/start-line.ts).
+    tellSupervisor({
+      kind: 'web-listening',
+      publicUrl: config.http.publicUrl,
+      address: `${config.http.host}:${config.http.port}`,
+      devOutboxUrl,
+      adminOutbox: !config.mail.smtpUrl && config.admin.token !== null,
+    });
   },
   { graceMs: 10_000 },
 );

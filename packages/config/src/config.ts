@@ -30,7 +30,7 @@ export interface Config {
     reconcileIntervalMs: number;
   };
   models: { defaultName: string; examplesDir: string };
-  log: { level: Env['LOG_LEVEL'] };
+  log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
   /** /metrics without the admin token. */
   metrics: { public: boolean };
   /** What scheduled runs may read: files in these directories (null: none), URLs on these hosts (empty: none). */
@@ -91,7 +91,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       defaultName: e.DEFAULT_MODEL,
       examplesDir: path.resolve(e.EXAMPLES_DIR ?? path.join(repoRoot, 'examples/models')),
     },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     metrics: { public: e.METRICS_PUBLIC },
     schedules: {
       sourceDirs: e.SCHEDULE_SOURCE_DIRS ? e.SCHEDULE_SOURCE_DIRS.split(',').map((d) => path.resolve(d.trim())) : null,

@@ -115,6 +115,8 @@ export const envSchema = z.object({
     z.union([z.literal('off'), z.coerce.number().int().min(1).max(65535)]).optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` (one object per line, for collectors) or `pretty` (pino-pretty lines, for a terminal). */
+  LOG_FORMAT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['json', 'pretty']).default('json')),
 });
 
 export type Env = z.infer<typeof envSchema>;

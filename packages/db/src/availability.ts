@@ -95,8 +95,38 @@ export async function waitForDatabase(pool: Pool, opts: { stop?: () => boolean; 
 }
 
 /**
+ * PostgreSQL answered but will not let this process do what it must (a wrong user or password, no right to
+ * create the database): waiting will not help, so a process stops at start, saying so in one line. It follows
+ * @batchcast/runtime's start-failure contract (`startFailure`, `exitCode` 78: the supervisor does not restart it).
+ */
+export class DatabaseRefusedError extends Error {
+  readonly startFailure = true;
+  readonly exitCode = 78;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseRefusedError';
+  }
+}
+
+/** A refusal of the login or of a right, said with what to change; null for any other error. */
+export function databaseRefusal(err: unknown): DatabaseRefusedError | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (e?.code === '28P01' || e?.code === '28000') {
+    return new DatabaseRefusedError(`PostgreSQL refused the login: ${message}. Check the user and password in DATABASE_URL.`);
+  }
+  if (e?.code === '42501') {
+    return new DatabaseRefusedError(
+      `PostgreSQL refused: ${message}. Give the user of DATABASE_URL that right (e.g. CREATEDB, or ownership of the database), or create the database for it.`,
+    );
+  }
+  return null;
+}
+
+/**
  * Start-up steps that need PostgreSQL (create the database, migrate): a process started while PostgreSQL
- * is down (or restarting) waits for it instead of dying, so a supervisor does not back off ever longer.
+ * is down (or restarting) waits for it instead of dying, so a supervisor does not back off ever longer. A
+ * refused login is not waited for: it is a DatabaseRefusedError.
  */
 export async function whenDatabaseAvailable<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
   let delay = 500;
@@ -105,10 +135,12 @@ export async function whenDatabaseAvailable<T>(fn: () => Promise<T>, log: Logger
     try {
       return await fn();
     } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
+      if (!isDatabaseUnavailable(err)) throw databaseRefusal(err) ?? err;
       if (!told) log.warn({ what, err: (err as Error).message }, 'PostgreSQL unreachable at start; waiting for it');
       told = true;
-      await sleep(delay);
+      // A timer that keeps the process alive: waiting is all a process starting up does now (setup has no other
+      // handle open), and with an unref'd one it would end, "done", before PostgreSQL came.
+      await new Promise<void>((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5_000);
     }
   }

@@ -6,6 +6,7 @@ export {
   type OwnerState,
   type OwnerStatus,
 } from './data-dir-lock.js';
+export { addressOf, type ProbeResult, probePostgres, probeRedis } from './probe.js';
 export { RedisNotFoundError } from './redis-binary.js';
 export {
   DEFAULT_DATABASE_URL,

@@ -5,6 +5,8 @@ import pg from 'pg';
 export interface ProbeResult {
   ok: boolean;
   detail: string;
+  /** It answered but refused the login (a wrong user or password): waiting for it will not help. */
+  refused?: boolean;
 }
 
 export const PROBE_TIMEOUT_MS = 1_000;
@@ -38,7 +40,7 @@ export async function probePostgres(url: string, timeoutMs = PROBE_TIMEOUT_MS): 
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     if (code === '3D000') return { ok: true, detail: 'it answered (its database does not exist yet; setup creates it)' };
-    return { ok: false, detail: describeFailure(code, message, timeoutMs) };
+    return { ok: false, detail: describeFailure(code, message, timeoutMs), refused: isLoginRefused(code, message) };
   } finally {
     client.end().catch(() => {});
   }
@@ -69,10 +71,14 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
     return { ok: true, detail: 'it answered' };
   } catch (error) {
     const { code, message } = (cause ?? error) as { code?: string; message: string };
-    return { ok: false, detail: describeFailure(code, message, timeoutMs) };
+    return { ok: false, detail: describeFailure(code, message, timeoutMs), refused: isLoginRefused(code, message) };
   } finally {
     client.disconnect();
   }
+}
+
+function isLoginRefused(code: string | undefined, message: string): boolean {
+  return code === '28P01' || code === '28000' || /NOAUTH|WRONGPASS|invalid password/i.test(message);
 }
 
 function describeFailure(code: string | undefined, message: string, timeoutMs: number): string {

@@ -1,6 +1,13 @@
 import { type Config, loadConfig } from '@batchcast/config';
 import { createLogger, type Logger } from '@batchcast/log';
 import { ShutdownRegistry } from './shutdown.js';
+import { asStartFailure } from './start-error.js';
+
+/**
+ * A signal repeated within this window is the same request: `npm start` forwards the terminal's Ctrl-C to
+ * the process that already received it as a member of the foreground group, so one keypress arrives twice.
+ */
+const SAME_SIGNAL_MS = 1_000;
 
 /** What an entry point works with: its configuration, its logger, and the shutdown registry. */
 export interface Runtime {
@@ -26,14 +33,16 @@ export interface BootOptions {
  * owns the signals: the first SIGTERM/SIGINT shuts down gracefully through the registry, a second one exits
  * at once. A process forked by the supervisor also shuts down when its parent goes away (the IPC channel
  * closes), so a killed supervisor never leaves workers behind. An error thrown by `main`, an uncaught
- * exception or an unhandled rejection is logged and ends the process through the same path with code 1.
+ * exception or an unhandled rejection is logged and ends the process through the same path with code 1;
+ * a StartError (a port in use, a database login refused) is said in one plain line and ends it with its
+ * own code (EX_CONFIG), which the supervisor takes as "do not restart".
  */
 export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: BootOptions = {}): void {
   // Everything a batchcast process writes (uploads, outbox messages, embedded databases) is its owner's
   // alone: files 0600, directories 0700, whatever the shell's umask.
   process.umask(0o077);
   const config = loadConfig();
-  const log = createLogger(name, config.log.level);
+  const log = createLogger(name, config.log.level, config.log.format);
   const registry = new ShutdownRegistry();
   const graceMs = opts.graceMs ?? 25_000;
   let stopping = false;
@@ -50,11 +59,14 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
     process.exit(code);
   };
 
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     void shutdown(signal);
   };
   process.on('SIGTERM', onSignal);
@@ -78,6 +90,13 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
   };
   main(rt).catch((err: unknown) => {
     if (stopping) return;
+    const failure = asStartFailure(err);
+    if (failure) {
+      // Said in words on stderr, whatever the log level or format: the person starting batchcast must read it.
+      process.stderr.write(`batchcast: ${failure.message}\n`);
+      void shutdown('start failed', failure.exitCode);
+      return;
+    }
     log.fatal({ err }, `${name} could not start`);
     void shutdown('start failed', 1);
   });

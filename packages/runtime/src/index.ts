@@ -4,4 +4,6 @@
  */
 export { boot, type BootOptions, type Runtime } from './boot.js';
 export { ShutdownRegistry } from './shutdown.js';
-export { supervise, type ProcessSpec, type Supervisor } from './supervise.js';
+export { asStartFailure, EX_CONFIG, StartError } from './start-error.js';
+export { noticeOf, type SupervisorNotice, tellSupervisor, type WebListening } from './notices.js';
+export { type ProcessSpec, type SuperviseOptions, type Supervisor, supervise } from './supervise.js';

@@ -1,11 +1,26 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Logger } from '@batchcast/log';
+import { type SupervisorNotice, noticeOf } from './notices.js';
+import { EX_CONFIG } from './start-error.js';
 
 /** A kind of process to keep running: `count` copies of `entry` (a Node.js module path). */
 export interface ProcessSpec {
   name: string;
   entry: string;
   count: number;
+}
+
+export interface SuperviseOptions {
+  /** How long children may take to stop before they are killed. */
+  graceMs?: number;
+  /** A notice a child sent (e.g. the web app is listening). */
+  onNotice?: (process: string, notice: SupervisorNotice) => void;
+  /**
+   * A child that exited with EX_CONFIG: it cannot start as configured (a port in use, a database login
+   * refused) and restarting it would only repeat that, so it is not restarted; the caller decides (npm start
+   * stops the platform with that code).
+   */
+  onFatal?: (process: string, code: number) => void;
 }
 
 export interface Supervisor {
@@ -18,11 +33,13 @@ export interface Supervisor {
  * when it had run for a while and ever more slowly when it keeps dying at start. Separate processes, so a
  * crash or a native fault in ONNX Runtime takes down one worker, not the platform.
  *
+ * A child that exits with EX_CONFIG is not restarted (see SuperviseOptions.onFatal).
+ *
  * Children run in their own process group, so a Ctrl-C in a terminal (SIGINT to the whole foreground
  * group) reaches only the supervisor, which then asks each child once; a child whose supervisor is killed
  * outright sees its IPC channel close and shuts down by itself (see boot()).
  */
-export function supervise(specs: ProcessSpec[], log: Logger, opts: { graceMs?: number } = {}): Supervisor {
+export function supervise(specs: ProcessSpec[], log: Logger, opts: SuperviseOptions = {}): Supervisor {
   const graceMs = opts.graceMs ?? 30_000;
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -33,10 +50,19 @@ export function supervise(specs: ProcessSpec[], log: Logger, opts: { graceMs?: n
     const startedAt = Date.now();
     const child = fork(spec.entry, [], { stdio: 'inherit', detached: true, env: { ...process.env, WORKER_SLOT: String(slot) } });
     children.set(id, child);
+    child.on('message', (message) => {
+      const notice = noticeOf(message);
+      if (notice) opts.onNotice?.(id, notice);
+    });
     child.on('exit', (code, signal) => {
       children.delete(id);
       if (stopping) {
         if (children.size === 0) allGone?.();
+        return;
+      }
+      if (code === EX_CONFIG) {
+        log.error({ process: id, code }, 'process cannot start as configured; not restarting it');
+        opts.onFatal?.(id, code);
         return;
       }
       const quick = Date.now() - startedAt < 5_000;

@@ -1,0 +1,30 @@
+import { addressOf, type ProbeResult, probePostgres, probeRedis, type ResolvedServices } from '@batchcast/embedded';
+import { StartError } from '@batchcast/runtime';
+
+/**
+ * PostgreSQL and Redis given by URL, tried once before anything starts, so that the person starting
+ * batchcast reads what is wrong in one plain line rather than in a stack trace or a stream of JSON retries:
+ * a refused login (wrong user or password) stops the start (waiting would not help); a server that does not
+ * answer is waited for (it may be starting too, as in docker compose), and the line says so. The embedded
+ * and local-default choices were already tried by resolveServices.
+ */
+export async function checkServices(services: ResolvedServices): Promise<void> {
+  const checks: Promise<string | null>[] = [];
+  if (services.database === 'external') {
+    checks.push(probePostgres(services.databaseUrl).then((r) => verdict('PostgreSQL', 'DATABASE_URL', services.databaseUrl, r)));
+  }
+  if (services.redis === 'external') {
+    checks.push(probeRedis(services.redisUrl).then((r) => verdict('Redis', 'REDIS_URL', services.redisUrl, r)));
+  }
+  for (const waiting of await Promise.all(checks)) if (waiting) process.stdout.write(`batchcast: ${waiting}\n`);
+}
+
+/** null when the server let us in; a line to print when it is waited for; a StartError when it refused us. */
+function verdict(service: string, variable: string, url: string, probe: ProbeResult): string | null {
+  if (probe.ok) return null;
+  const where = `${service} at ${addressOf(url)} (${variable})`;
+  if (probe.refused) {
+    throw new StartError(`${where} ${probe.detail.replace(/^it /, '')}. Check the user and password in ${variable}.`);
+  }
+  return `${where} does not answer (${probe.detail}); waiting for it. Check ${variable} if it should be up.`;
+}

@@ -1,0 +1,19 @@
+import path from 'node:path';
+import type { Config } from '@batchcast/config';
+import type { WebListening } from '@batchcast/runtime';
+
+/**
+ * The one line `npm start` prints when the web app listens: where to open it, and where emails go when no
+ * SMTP server is set (the development outbox). Plain words on stdout, whatever LOG_FORMAT says, so it is
+ * read before the logs that follow.
+ */
+export function startLine(config: Config, web: WebListening): string {
+  const open = `batchcast is ready: open ${web.publicUrl} (listening on ${web.address}).`;
+  if (config.mail.smtpUrl) return open;
+  const places = [
+    ...(web.devOutboxUrl ? [`${web.devOutboxUrl} on this machine`] : []),
+    ...(web.adminOutbox ? [`${web.publicUrl}/dev/outbox signed in as admin`] : []),
+  ];
+  const outbox = places.length ? places.join(', or ') : `the files in ${path.join(config.storage.dataDir, 'outbox')}`;
+  return `${open} No SMTP_URL is set: emails are kept in the development outbox, ${outbox}.`;
+}
