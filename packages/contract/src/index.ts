@@ -3,6 +3,7 @@
  * web routes to validate, by the CLI and the tests for their types and checks, and to generate the OpenAPI
  * document served at /api/openapi.json.
  */
+export * from './come-back.js';
 export * from './common.js';
 export * from './jobs.js';
 export * from './models.js';

@@ -21,6 +21,9 @@ export const JobStatus = z
     createdAt: dateTime(),
     startedAt: dateTime().nullable(),
     finishedAt: dateTime().nullable(),
+    expiresAt: dateTime()
+      .nullable()
+      .openapi({ description: 'When the job’s data (results included) is deleted: RETENTION_DAYS after it ended; null while it runs.' }),
     error: z.string().nullable(),
     links: JobLinks,
   })

@@ -22,7 +22,15 @@ export const Model = z
   .openapi('Model');
 export type Model = z.infer<typeof Model>;
 
-export const ModelList = z.object({ models: z.array(Model) }).openapi('ModelList');
+export const ModelList = z
+  .object({
+    models: z.array(Model),
+    default: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The model an upload without `model` is scored by (DEFAULT_MODEL); null when it is not registered.' }),
+  })
+  .openapi('ModelList');
 export type ModelList = z.infer<typeof ModelList>;
 
 export const ModelVersions = z.object({ name: z.string(), latest: Model, versions: z.array(Model) }).openapi('ModelVersions');

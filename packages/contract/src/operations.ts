@@ -27,6 +27,9 @@ export const AdminJob = z.object({
   startedAt: dateTime().nullable(),
   finishedAt: dateTime().nullable(),
   durationSeconds: z.number().nullable(),
+  expiresAt: dateTime()
+    .nullable()
+    .openapi({ description: 'When its data is deleted (RETENTION_DAYS after it ended); null while it runs.' }),
   error: z.string().nullable(),
   schedule: z.string().nullable().openapi({ description: 'The schedule whose run made the job; null for an upload.' }),
 });

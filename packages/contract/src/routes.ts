@@ -3,6 +3,7 @@ import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
 import { ModelList, ModelRegistrationForm, ModelVersions, Model, PredictRequest, PredictResponse, SampleQuery } from './models.js';
 import { AdminOverview, Health, Outbox } from './operations.js';
+import { registerComeBackRoutes } from './routes-come-back.js';
 import { ScheduleList, ScheduleNameParams, Schedule, ScheduleRequest } from './schedules.js';
 import { z } from './zod.js';
 
@@ -33,8 +34,14 @@ const ERRORS: Record<number, string> = {
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header).',
   503: 'PostgreSQL or Redis is unavailable: retry later.',
 };
+// Errors are JSON for API clients, and a page saying what happened and what to do for browsers (Accept: text/html).
 const errors = (...codes: number[]): Record<number, ResponseConfig> =>
-  Object.fromEntries(codes.map((c) => [c, { description: ERRORS[c]!, content: { 'application/json': { schema: ErrorBody } } }]));
+  Object.fromEntries(
+    codes.map((c) => [
+      c,
+      { description: ERRORS[c]!, content: { 'application/json': { schema: ErrorBody }, 'text/html': { schema: z.string() } } },
+    ]),
+  );
 const json = (description: string, schema: z.ZodType): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
 const text = (type: string, description: string): ResponseConfig => ({ description, content: { [type]: { schema: z.string() } } });
 const seeOther = (description: string): ResponseConfig => ({
@@ -397,3 +404,5 @@ route({
   tags: ['operations'],
   responses: { 200: json('OpenAPI 3.1.', z.record(z.string(), z.unknown())) },
 });
+
+registerComeBackRoutes({ route, errors, adminSecurity });

@@ -6,7 +6,14 @@ export * from './queries/chunks.js';
 export * from './queries/predictions.js';
 export * from './queries/job-summary.js';
 export * from './queries/health.js';
-export { isDatabaseUnavailable, retryWhileDatabaseUnavailable, waitForDatabase, whenDatabaseAvailable } from './availability.js';
+export {
+  DatabaseRefusedError,
+  databaseRefusal,
+  isDatabaseUnavailable,
+  retryWhileDatabaseUnavailable,
+  waitForDatabase,
+  whenDatabaseAvailable,
+} from './availability.js';
 export * from './queries/blobs.js';
 export * from './queries/retention.js';
 export * from './queries/schedules.js';
@@ -15,3 +22,5 @@ export * from './queries/admin.js';
 export * from './queries/locks.js';
 export * from './queries/maintenance.js';
 export * from './queries/admin-sessions.js';
+export * from './queries/admin-job.js';
+export * from './queries/link-requests.js';

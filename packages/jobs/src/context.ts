@@ -14,6 +14,8 @@ export interface WorkQueue {
   /** Queues a job's scoring (a child per chunk still to do, a finaliser after them). Safe to repeat. */
   enqueueScoring(jobId: string, chunks: number[]): Promise<void>;
   enqueueEmail(jobId: string): Promise<void>;
+  /** Queues the answer to an "email me my links" request. Safe to repeat (the id is fixed per request). */
+  enqueueLinks(requestId: string): Promise<void>;
   /** Whether the queue knows a job's finaliser: missing (Redis lost it), failed (gave up), or present. */
   scoringState(jobId: string): Promise<'missing' | 'failed' | 'present'>;
   retryScoring(jobId: string): Promise<void>;

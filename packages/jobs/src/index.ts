@@ -12,6 +12,9 @@ export {
   endAllAdminSessions,
 } from './access/admin-sessions.js';
 export { openJob } from './access/open-job.js';
+export { adminJob, openJobAsAdmin, resendJobEmail } from './come-back/admin-access.js';
+export { expiresAt } from './come-back/expiry.js';
+export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.js';
 export type { JobsContext, WorkQueue } from './context.js';
 export { parseEmail } from './email-address.js';
 export { DomainError, type DomainErrorKind, notFound } from './errors.js';
@@ -19,7 +22,7 @@ export { cancelJob } from './lifecycle/cancel-job.js';
 export { type CreatedJob, createJob, type JobRequest } from './lifecycle/create-job.js';
 export { finaliseJob } from './lifecycle/finalise-job.js';
 export { loadJob } from './lifecycle/load-job.js';
-export { notifyOwner } from './lifecycle/notify-owner.js';
+export { notifyOwner, outcomeMail } from './lifecycle/notify-owner.js';
 export { recordChunkFailure, scoreChunk } from './lifecycle/score-chunk.js';
 export { type ExpiryPass, expireJobs } from './maintenance/expire-jobs.js';
 export { reconcile } from './maintenance/reconcile.js';

@@ -1,4 +1,5 @@
 import { html, joinHtml } from '@batchcast/html';
+import { rowsText, utcText } from './facts.js';
 
 /** What a job-finished email says. Built from data only; the caller supplies the link. */
 export interface JobOutcomeMail {
@@ -12,6 +13,8 @@ export interface JobOutcomeMail {
   durationSeconds: number | null;
   error: string | null;
   link: string;
+  /** When the job's data (results included) is deleted: RETENTION_DAYS after it ended. */
+  expiresAt?: Date | null;
 }
 
 export interface RenderedMail {
@@ -89,12 +92,10 @@ export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
   const summary: [string, string][] = [
     ['File', m.filename],
     ['Model', m.model],
-    ['Rows', fmt.format(m.rowsTotal)],
-    ...(m.status === 'cancelled' && m.rowsProcessed !== undefined
-      ? [['Rows scored before cancelling', fmt.format(m.rowsProcessed)] as [string, string]]
-      : []),
-    ...(m.status !== 'cancelled' ? [['Rows that failed', fmt.format(m.rowsFailed)] as [string, string]] : []),
+    // Written as the job page and the CLI write it: "150 rows: 149 scored, 1 failed".
+    ['Rows', rowsText({ total: m.rowsTotal, processed: m.rowsProcessed ?? m.rowsTotal, failed: m.rowsFailed })],
     ...(m.durationSeconds !== null ? [['Duration', formatDuration(m.durationSeconds)] as [string, string]] : []),
+    ...(m.expiresAt ? [['Kept until', `${utcText(m.expiresAt)}, then deleted`] as [string, string]] : []),
   ];
   const action = m.status === 'succeeded' ? 'See and download the results' : 'See the job';
   const privacy = 'The link is private: anyone who has it can see the results.';

@@ -55,6 +55,20 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
+  /** The answer to "email me my links": the recent jobs of an address, each with a fresh link (on the email queue). */
+  'send-links': {
+    queue: 'email',
+    concurrency: 4,
+    // Not safe to repeat blindly: a message retried after it went out would go twice.
+    idempotent: false,
+    payload: z.object({ requestId: uuid }),
+    options: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 24 * 3600 },
+    } satisfies JobsOptions,
+  },
   /**
    * One run of an admin's schedule: copy and scan its source into a normal job (whose own scoring and email
    * follow). Added by a BullMQ job scheduler per schedule (see schedules.ts); the schedule itself lives in
@@ -85,6 +99,7 @@ export const jobIds = {
   'score-chunk': (p: Payload<'score-chunk'>) => `chunk-${p.jobId}-${p.chunk}`,
   'finalize-job': (p: Payload<'finalize-job'>) => `finalize-${p.jobId}`,
   'send-email': (p: Payload<'send-email'>) => `email-${p.jobId}`,
+  'send-links': (p: Payload<'send-links'>) => `links-${p.requestId}`,
   // Runs are added by the schedule's job scheduler, which names them repeat:<schedule>:<time>; this id is
   // for a run added by hand (one at a time per schedule).
   'scheduled-run': (p: Payload<'scheduled-run'>) => `run-${p.schedule}`,

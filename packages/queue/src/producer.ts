@@ -65,6 +65,10 @@ export class JobProducer {
     await this.add('send-email', { jobId });
   }
 
+  async enqueueLinks(requestId: string): Promise<void> {
+    await this.add('send-links', { requestId });
+  }
+
   async upsertScheduleTimer(timer: ScheduleTimer): Promise<void> {
     await upsertScheduleTimer(this.queues.schedule, timer);
   }

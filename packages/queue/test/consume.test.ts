@@ -15,6 +15,7 @@ const handlers: Handlers = {
   'score-chunk': record('score-chunk'),
   'finalize-job': record('finalize-job'),
   'send-email': record('send-email'),
+  'send-links': record('send-links'),
   'scheduled-run': record('scheduled-run'),
 };
 let workers: Worker[];

@@ -4,6 +4,7 @@ import { finalizeJobHandler } from './finalize-job.js';
 import { scheduledRunHandler } from './scheduled-run.js';
 import { scoreChunkHandler } from './score-chunk.js';
 import { sendEmailHandler } from './send-email.js';
+import { sendLinksHandler } from './send-links.js';
 
 /** One adapter per job kind of the catalog; a kind without one does not compile. */
 export function handlers(ctx: JobsContext): Handlers {
@@ -11,6 +12,7 @@ export function handlers(ctx: JobsContext): Handlers {
     'score-chunk': scoreChunkHandler(ctx),
     'finalize-job': finalizeJobHandler(ctx),
     'send-email': sendEmailHandler(ctx),
+    'send-links': sendLinksHandler(ctx),
     'scheduled-run': scheduledRunHandler(ctx),
   };
 }

@@ -138,7 +138,7 @@ export async function listUnnotifiedJobs(pool: Pool): Promise<{ id: string }[]> 
 }
 
 /** Adds another token (by its hash) that opens the job: each email carries its own. */
-export async function addJobToken(pool: Pool, jobId: string, tokenHash: Buffer, purpose: 'upload' | 'email'): Promise<void> {
+export async function addJobToken(pool: Pool, jobId: string, tokenHash: Buffer, purpose: 'upload' | 'email' | 'admin'): Promise<void> {
   await pool.query('INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, $3)', [jobId, tokenHash, purpose]);
 }
 

@@ -1,8 +1,10 @@
 import { jobPagePath, newJobToken } from '@batchcast/access';
 import { addJobToken, markNotified, retryWhileDatabaseUnavailable } from '@batchcast/db';
-import { renderJobOutcome } from '@batchcast/mail';
+import { type RenderedMail, renderJobOutcome } from '@batchcast/mail';
+import { expiresAt } from '../come-back/expiry.js';
 import type { JobsContext } from '../context.js';
 import { modelById } from '../models/registry.js';
+import type { Job } from '../records.js';
 import { loadJob } from './load-job.js';
 
 /**
@@ -13,11 +15,21 @@ import { loadJob } from './load-job.js';
 export async function notifyOwner(ctx: JobsContext, jobId: string): Promise<void> {
   const job = await loadJob(ctx.pool, jobId);
   if (!job?.email || job.notifiedAt) return;
-  if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return;
+  const mail = await outcomeMail(ctx, job);
+  if (!mail) return;
+  await ctx.mailer.send(job.email, mail);
+  // Sent: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
+  await retryWhileDatabaseUnavailable(ctx.pool, () => markNotified(ctx.pool, job.id), { log: ctx.log, what: 'mark notified' });
+  ctx.log.info({ jobId: job.id, status: job.status }, 'owner notified');
+}
+
+/** The email that says how a job ended, with a link holding a new token; null while the job has not ended. */
+export async function outcomeMail(ctx: JobsContext, job: Job): Promise<RenderedMail | null> {
+  if (job.status !== 'succeeded' && job.status !== 'failed' && job.status !== 'cancelled') return null;
   const model = await modelById(ctx.pool, job.modelId).catch(() => null);
   const { token, hash } = newJobToken();
   await addJobToken(ctx.pool, job.id, hash, 'email');
-  const mail = renderJobOutcome({
+  return renderJobOutcome({
     status: job.status,
     filename: job.filename,
     model: model ? `${model.name} v${model.version}` : 'unknown',
@@ -27,9 +39,6 @@ export async function notifyOwner(ctx: JobsContext, jobId: string): Promise<void
     durationSeconds: job.finishedAt && job.startedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
     error: job.error,
     link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
+    expiresAt: expiresAt(job, ctx.config.storage.retentionDays),
   });
-  await ctx.mailer.send(job.email, mail);
-  // Sent: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
-  await retryWhileDatabaseUnavailable(ctx.pool, () => markNotified(ctx.pool, job.id), { log: ctx.log, what: 'mark notified' });
-  ctx.log.info({ jobId: job.id, status: job.status }, 'owner notified');
 }

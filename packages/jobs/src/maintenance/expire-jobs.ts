@@ -1,6 +1,13 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { expireEndedJobs, purgeTombstones, recordMaintenancePass, referencedUploads, withAdvisoryLock } from '@batchcast/db';
+import {
+  expireEndedJobs,
+  purgeLinkRequests,
+  purgeTombstones,
+  recordMaintenancePass,
+  referencedUploads,
+  withAdvisoryLock,
+} from '@batchcast/db';
 import { outboxDir } from '@batchcast/mail';
 import type { JobsContext } from '../context.js';
 
@@ -45,6 +52,8 @@ export async function expireJobs(ctx: JobsContext): Promise<ExpiryPass | null> {
     if (pass.orphans) ctx.log.info({ removed: pass.orphans }, 'removed uploads no job refers to');
     await removeOldOutbox(ctx, days);
     await purgeTombstones(ctx.pool, TOMBSTONE_DAYS);
+    // "Email me my links" requests: the rate limit counts the last hour; a day is plenty.
+    await purgeLinkRequests(ctx.pool, 24);
     return pass;
   });
   if (result) await recordMaintenancePass(ctx.pool, 'retention', result);

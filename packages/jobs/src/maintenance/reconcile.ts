@@ -1,4 +1,12 @@
-import { listChunks, listSchedules, listUnfinishedJobs, listUnnotifiedJobs, recordMaintenancePass, withAdvisoryLock } from '@batchcast/db';
+import {
+  listChunks,
+  listPendingLinkRequests,
+  listSchedules,
+  listUnfinishedJobs,
+  listUnnotifiedJobs,
+  recordMaintenancePass,
+  withAdvisoryLock,
+} from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 
 /**
@@ -34,6 +42,9 @@ export async function reconcile(ctx: JobsContext): Promise<number | null> {
         count++;
       }
     }
+    // "Email me my links" requests of the last hour not answered yet: queued again (a no-op while the queue
+    // still has them; their ids are fixed). Older ones are let go: the person has likely asked again.
+    for (const { id } of await listPendingLinkRequests(ctx.pool, 60)) await ctx.queue.enqueueLinks(id);
     return count + (await reconcileScheduleTimers(ctx));
   });
   if (requeued !== null) await recordMaintenancePass(ctx.pool, 'reconcile', { requeued });

@@ -1,0 +1,74 @@
+import type { Pool } from '../pool.js';
+
+/** A job as a "my links" message lists it. */
+export interface OwnedJobRow {
+  id: string;
+  status: string;
+  filename: string;
+  model: string;
+  modelVersion: number;
+  rowsTotal: number;
+  rowsProcessed: number;
+  rowsFailed: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** Records a request for an address's links; `addressKey` is the sha256 of the lower-cased address. */
+export async function insertLinkRequest(pool: Pool, request: { id: string; email: string; addressKey: Buffer }): Promise<void> {
+  await pool.query('INSERT INTO link_requests (id, email, address_key) VALUES ($1, $2, $3)', [
+    request.id,
+    request.email,
+    request.addressKey,
+  ]);
+}
+
+/** Requests for this address in the last `minutes` minutes (whether it has jobs or not). */
+export async function countRecentLinkRequests(pool: Pool, addressKey: Buffer, minutes: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM link_requests WHERE address_key = $1 AND requested_at > now() - make_interval(mins => $2)',
+    [addressKey, minutes],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** The address of a request not handled yet, or null (handled already, or unknown). */
+export async function getPendingLinkRequest(pool: Pool, id: string): Promise<{ id: string; email: string } | null> {
+  const { rows } = await pool.query<{ id: string; email: string }>(
+    'SELECT id, email FROM link_requests WHERE id = $1 AND handled_at IS NULL AND email IS NOT NULL',
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/** Marks a request handled and forgets its address. */
+export async function markLinkRequestHandled(pool: Pool, id: string): Promise<void> {
+  await pool.query('UPDATE link_requests SET handled_at = now(), email = NULL WHERE id = $1', [id]);
+}
+
+/** Requests not handled yet and younger than `minutes` (the reconciler queues them again if Redis lost them). */
+export async function listPendingLinkRequests(pool: Pool, minutes: number): Promise<{ id: string }[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM link_requests WHERE handled_at IS NULL AND requested_at > now() - make_interval(mins => $1) ORDER BY requested_at`,
+    [minutes],
+  );
+  return rows;
+}
+
+/** Deletes requests older than `hours` hours (handled or not): the rate limit needs only the last hour. */
+export async function purgeLinkRequests(pool: Pool, hours: number): Promise<number> {
+  const { rowCount } = await pool.query('DELETE FROM link_requests WHERE requested_at < now() - make_interval(hours => $1)', [hours]);
+  return rowCount ?? 0;
+}
+
+/** The jobs that asked to email this address (case-insensitive), newest first: the ones retention has not deleted. */
+export async function listJobsForEmail(pool: Pool, email: string, limit: number): Promise<OwnedJobRow[]> {
+  const { rows } = await pool.query<OwnedJobRow>(
+    `SELECT j.id, j.status, j.filename, m.name AS model, m.version AS "modelVersion", j.rows_total AS "rowsTotal",
+       j.rows_processed AS "rowsProcessed", j.rows_failed AS "rowsFailed", j.created_at AS "createdAt", j.finished_at AS "finishedAt"
+     FROM jobs j JOIN models m ON m.id = j.model_id
+     WHERE lower(j.email) = lower($1) ORDER BY j.created_at DESC LIMIT $2`,
+    [email, limit],
+  );
+  return rows;
+}

@@ -1,0 +1,91 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { jobPagePath, newJobToken } from '@batchcast/access';
+import {
+  addJobToken,
+  countRecentLinkRequests,
+  getPendingLinkRequest,
+  insertLinkRequest,
+  listJobsForEmail,
+  markLinkRequestHandled,
+  retryWhileDatabaseUnavailable,
+} from '@batchcast/db';
+import { type JobLinkItem, renderJobLinks } from '@batchcast/mail';
+import type { JobsContext } from '../context.js';
+import { parseEmail } from '../email-address.js';
+import { DomainError } from '../errors.js';
+import type { JobStatus } from '../records.js';
+import { expiresAt } from './expiry.js';
+
+/** The most jobs one message lists (newest first); older ones are still reachable by their own emails. */
+const MAX_JOBS = 20;
+
+/** What the person is told, whether or not the address has jobs: the answer must not say which. */
+export const LINKS_REQUESTED =
+  'If this address has jobs on this server, a message with their links is on its way. It can take a minute; check the spam folder too.';
+
+/** The rate limit keys on this, not on the address: the table keeps no address once a request is handled. */
+const addressKey = (email: string): Buffer => createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest();
+
+/**
+ * "Email me my links": records the request and queues the message; the worker finds the jobs. The caller
+ * learns nothing about the address (the answer, the rate limit and the time taken are the same whether it has
+ * jobs or not). An address may ask EMAILS_PER_ADDRESS_PER_HOUR times an hour, counted on requests alone.
+ */
+export async function requestLinks(ctx: JobsContext, rawEmail: unknown): Promise<{ message: string }> {
+  const email = parseEmail(rawEmail);
+  if (!email) throw new DomainError('invalid', 'invalid_email', 'Give the email address your jobs were submitted with.');
+  const key = addressKey(email);
+  const limit = ctx.config.abuse.emailsPerAddressPerHour;
+  if ((await countRecentLinkRequests(ctx.pool, key, 60)) >= limit) {
+    throw new DomainError(
+      'rate_limited',
+      'email_rate_limited',
+      `This address has asked for its links ${limit} times in the last hour, the most we send. Try again later, or use the links you already have.`,
+      { retryAfterSeconds: 15 * 60 },
+    );
+  }
+  const id = randomUUID();
+  await insertLinkRequest(ctx.pool, { id, email, addressKey: key });
+  try {
+    await ctx.queue.enqueueLinks(id);
+  } catch (err) {
+    // Recorded in PostgreSQL: the reconciler queues it as soon as Redis answers again.
+    ctx.log.warn({ request: id, err: (err as Error).message }, 'could not queue a links message now; the reconciler will');
+  }
+  return { message: LINKS_REQUESTED };
+}
+
+/**
+ * Sends one request's message: the recent jobs that named the address, each link with a fresh token (only
+ * its hash is stored). Nothing is sent when there are none. The address is forgotten once handled. A
+ * failure to send throws, and the queue retries (the tokens minted meanwhile open nothing anyone has).
+ */
+export async function sendLinks(ctx: JobsContext, requestId: string): Promise<void> {
+  const request = await getPendingLinkRequest(ctx.pool, requestId);
+  if (!request) return;
+  const jobs = await listJobsForEmail(ctx.pool, request.email, MAX_JOBS);
+  if (jobs.length > 0) {
+    const days = ctx.config.storage.retentionDays;
+    const items: JobLinkItem[] = [];
+    for (const job of jobs) {
+      const { token, hash } = newJobToken();
+      await addJobToken(ctx.pool, job.id, hash, 'email');
+      items.push({
+        filename: job.filename,
+        model: `${job.model} v${job.modelVersion}`,
+        status: job.status as JobStatus,
+        rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
+        createdAt: job.createdAt,
+        expiresAt: expiresAt(job, days),
+        link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
+      });
+    }
+    await ctx.mailer.send(request.email, renderJobLinks({ jobs: items, retentionDays: days }));
+  }
+  // Sent: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
+  await retryWhileDatabaseUnavailable(ctx.pool, () => markLinkRequestHandled(ctx.pool, request.id), {
+    log: ctx.log,
+    what: 'mark a links request handled',
+  });
+  ctx.log.info({ request: request.id, jobs: jobs.length }, jobs.length ? 'links sent' : 'links request for an address without jobs');
+}
