@@ -5,6 +5,8 @@ import helmet from 'helmet';
 import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
 import { admin } from './routes/admin.js';
+import { adminJobs } from './routes/admin-jobs.js';
+import { comeBack } from './routes/come-back.js';
 import { rateLimits } from './http/rate-limits.js';
 import { stalledBodyGuard } from './http/stalled-body.js';
 import { health } from './routes/health.js';
@@ -51,6 +53,8 @@ export function createApp(ctx: WebContext): Express {
   app.use(modelSamples(ctx));
   app.use(outbox(ctx));
   app.use(admin(ctx));
+  app.use(adminJobs(ctx));
+  app.use(comeBack(ctx));
   app.use(schedulesApi(ctx));
   app.use(metrics(ctx));
   app.use(openapi(ctx));

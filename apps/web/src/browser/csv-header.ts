@@ -50,7 +50,27 @@ export function missingColumns(columns: string[], header: string[]): string[] {
   return columns.filter((c) => !exact.has(c) && loose.get(c.trim().toLowerCase()) !== 1);
 }
 
-export type HeaderReading = { header: string[]; error?: undefined } | { header?: undefined; error: string };
+/**
+ * Whether the text holds a data row after its header line: anything but blank lines once the first record
+ * (quotes respected: a quoted field may hold line breaks) has ended. Only meaningful for a whole file.
+ */
+export function hasDataRow(text: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) return text.slice(i + 1).trim() !== '';
+  }
+  return false;
+}
+
+/**
+ * `error`: what is wrong with the file, in words. `advisory`: the browser could not read it as text, which
+ * the server may (a format it converts) or may refuse with a better message than ours: the file is sent.
+ */
+export type HeaderReading =
+  | { header: string[]; error?: undefined; advisory?: undefined }
+  | { header?: undefined; error: string; advisory?: boolean };
 
 /** The file's header row, or what is wrong with the file in words. */
 export async function readHeader(file: File): Promise<HeaderReading> {
@@ -62,14 +82,16 @@ export async function readHeader(file: File): Promise<HeaderReading> {
     // The slice may cut a character in two at its end: decode leniently and judge only the first line.
     text = new TextDecoder('utf-8').decode(bytes);
     const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-    if (firstLine.includes('\ufffd'))
-      return { error: 'This file is not UTF-8 text. Save it from your spreadsheet as "CSV UTF-8" and try again.' };
+    if (firstLine.includes('\ufffd')) return { error: 'This file is not UTF-8 text: the server will check it.', advisory: true };
   }
-  if (text.includes('\u0000'))
-    return { error: 'This file is not a CSV text file (it contains binary data). Export it from your spreadsheet as CSV.' };
+  if (text.includes('\u0000')) return { error: 'This file is not plain text: the server will check it.', advisory: true };
   text = text.replace(/^\ufeff/, '');
   if (text.trim() === '') return { error: 'The file is empty.' };
-  const header = parseHeader(text, file.size <= HEADER_BYTES);
+  const complete = file.size <= HEADER_BYTES;
+  const header = parseHeader(text, complete);
   if (!header) return { error: 'The first line of the file is too long to be a header row.' };
+  if (complete && !hasDataRow(text)) {
+    return { error: 'The file has a header row but no data rows: add the rows to score below the header and try again.' };
+  }
   return { header };
 }

@@ -5,13 +5,22 @@ import { formatCount } from '../shared/numbers.js';
 import { classChart, histogramChart, percent, shortNumber } from './charts.js';
 import { byId, setText } from './dom.js';
 
+/** Longer than this, a cell is cut short by the stylesheet (with an ellipsis): its whole text is its tooltip. */
+const SHOWN_CHARS = 24;
+
+/** A cell's text, with the whole of it as a tooltip when the column is too narrow to show it. */
+function cellText(cell: HTMLElement, text: string): void {
+  cell.textContent = text;
+  if (text.length > SHOWN_CHARS) cell.title = text;
+}
+
 function fillTable(table: HTMLTableElement, header: string[], rows: string[][], classify?: (column: number) => string): void {
   const thead = document.createElement('thead');
   const tr = document.createElement('tr');
   header.forEach((h, i) => {
     const th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = h;
+    cellText(th, h);
     if (classify) th.className = classify(i);
     tr.append(th);
   });
@@ -21,7 +30,7 @@ function fillTable(table: HTMLTableElement, header: string[], rows: string[][], 
     const r = document.createElement('tr');
     row.forEach((cell, i) => {
       const td = document.createElement('td');
-      td.textContent = cell;
+      cellText(td, cell);
       if (classify) td.className = classify(i);
       r.append(td);
     });
@@ -64,20 +73,17 @@ function showChart(s: JobSummary): void {
 
 function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview']): void {
   if (rows.length === 0) return;
-  // Predictions first (the file's own columns follow), so they are in view on a narrow screen too; the
-  // error column only when one of these rows failed.
+  // The columns in the download's order (the file's own, then the predictions, then the error), so what is
+  // seen here is what the file holds; the error column only when one of these rows failed.
   const last = header.length - 1;
-  const columns = header.map((_, i) => i);
-  const predictions = columns.filter((i) => i >= inputs && i < last);
   const withError = rows.some((r) => r[last]);
-  const order = [...predictions, ...(withError ? [last] : []), ...columns.filter((i) => i < inputs)];
+  const order = header.map((_, i) => i).filter((i) => i < last || withError);
   const kinds = order.map((i) => (i === last ? 'err' : i >= inputs ? 'pred' : ''));
   const preview = byId('preview', HTMLTableElement);
   fillTable(
     preview,
     order.map((i) => header[i] ?? ''),
-    // A failed row has no prediction: say so where the prediction would be.
-    rows.map((r) => order.map((i, k) => (k === 0 && r[last] ? 'failed' : (r[i] ?? '')))),
+    rows.map((r) => order.map((i) => r[i] ?? '')),
     (k) => kinds[k] ?? '',
   );
   preview.querySelectorAll('tbody tr').forEach((tr, n) => {

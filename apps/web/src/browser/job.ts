@@ -3,15 +3,35 @@
 // (job-summary.ts). The texts come from shared/, as in the page the server sent. Every text from the server
 // or the uploaded file goes in through textContent, never as HTML.
 import type { ErrorBody, JobStatus } from '@batchcast/contract';
-import { adviceFor, durationText, isActive, progressPercent, runSeconds, scoredRows, statusText } from '../shared/job-progress.js';
+import { expiryText } from '../shared/expiry.js';
+import {
+  adviceFor,
+  durationText,
+  isActive,
+  progressPercent,
+  rowCountText,
+  runSeconds,
+  scoredRows,
+  statusText,
+} from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { byId, dataOf, setText } from './dom.js';
+import { rememberJob } from './job-memory.js';
 import { showSummary } from './job-summary.js';
 
 const root = byId('job');
 const statusUrl = dataOf(root, 'statusUrl');
 const summaryUrl = dataOf(root, 'summaryUrl');
 const cancelUrl = dataOf(root, 'cancelUrl');
+const retentionDays = Number(dataOf(root, 'retentionDays')) || 7;
+const remember = dataOf(root, 'remember') === 'yes';
+
+/** This page's own path with its token, as the home page's list opens it (without `from=admin` and the like). */
+function pagePath(): string {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get('token') ?? '';
+  return `${url.pathname}?token=${encodeURIComponent(token)}`;
+}
 
 /** Rows per second since the job started, on the server's clock (the Date header) when it gives one. */
 function speed(job: JobStatus, serverNow: number): number | null {
@@ -37,11 +57,9 @@ function render(job: JobStatus, serverNow: number): void {
   const progress = byId('progress', HTMLProgressElement);
   progress.value = pct;
   progress.textContent = `${pct}%`;
-  setText('processed', formatCount(job.rows.processed));
-  setText('total', formatCount(job.rows.total));
-  setText('failed', formatCount(job.rows.failed));
-
   const running = isActive(job.status);
+  setText('counts', rowCountText(job.rows, !running));
+  setText('expiry', expiryText(job.expiresAt, retentionDays));
   byId('speed').hidden = !running;
   if (running) {
     const rate = speed(job, serverNow);
@@ -71,6 +89,7 @@ function render(job: JobStatus, serverNow: number): void {
 }
 
 let summaryShown = false;
+let remembered = false;
 
 async function poll(): Promise<void> {
   let delay = 1000;
@@ -80,6 +99,16 @@ async function poll(): Promise<void> {
       const job = (await res.json()) as JobStatus;
       const date = Date.parse(res.headers.get('date') ?? '');
       render(job, Number.isNaN(date) ? Date.now() : date);
+      if (remember && !remembered) {
+        remembered = true;
+        rememberJob({
+          id: job.id,
+          page: pagePath(),
+          status: statusUrl,
+          filename: job.filename,
+          model: `${job.model.name} v${job.model.version}`,
+        });
+      }
       if (!isActive(job.status)) {
         if (!summaryShown && job.status !== 'cancelled') {
           summaryShown = true;

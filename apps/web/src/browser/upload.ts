@@ -5,6 +5,7 @@ import type { ErrorBody, JobCreated } from '@batchcast/contract';
 import { formatBytes } from '../shared/numbers.js';
 import { missingColumns, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
+import { rememberJob } from './job-memory.js';
 
 const form = byId('upload-form', HTMLFormElement);
 const select = fieldOf(form, 'model', HTMLSelectElement);
@@ -92,8 +93,15 @@ async function checkFile(): Promise<void> {
   if (file.size > maxBytes) {
     problem = `The file is ${formatBytes(file.size)}, more than the ${formatBytes(maxBytes)} this server accepts. Split it into smaller files.`;
   } else {
-    const { header, error } = await readHeader(file);
+    const { header, error, advisory } = await readHeader(file);
     if (fileInput.files?.[0] !== file || selectedModel().name !== model.name) return; // changed meanwhile
+    if (advisory) {
+      // Not text the browser can read: the server reads more formats than we do here, and says better
+      // than we could what is wrong with a file it refuses. Sent as it is; its answer is shown.
+      current = { file, problem: null, lines: [], about };
+      show(check, [`${about}: ${error}`]);
+      return;
+    }
     if (error !== undefined) problem = error;
     else if (header.length === 1 && /[;\t]/.test(header[0] ?? '')) {
       problem = `The columns seem to be separated by ${header[0]?.includes(';') ? 'semicolons' : 'tabs'}, not commas. Save the file as "CSV (comma delimited)" and try again.`;
@@ -231,6 +239,7 @@ form.addEventListener('submit', async (e) => {
   request.addEventListener('load', () => {
     const body = request.response as JobCreated | ErrorBody | null;
     if (request.status === 202 && body && 'links' in body && body.links.page) {
+      rememberJob({ id: body.id, page: body.links.page, status: body.links.self, filename: file.name, model: selectedModel().name });
       uploadLabel.textContent = 'Accepted. Opening the job page…';
       window.location.assign(body.links.page);
       return;

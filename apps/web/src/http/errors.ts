@@ -3,6 +3,7 @@ import { DomainError, type DomainErrorKind } from '@batchcast/jobs';
 import type { Logger } from '@batchcast/log';
 import type { ErrorRequestHandler, Request } from 'express';
 import type multer from 'multer';
+import { errorPage } from '../views/error-page.js';
 
 /** The one place where the domain's kinds of refusal become HTTP statuses. */
 const STATUS: Record<DomainErrorKind, number> = {
@@ -90,7 +91,11 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
     : { status: 500, code: 'internal', message: 'Something went wrong on our side. Try again; if it persists, tell the operators.' };
 }
 
-/** JSON errors for the API. */
+/**
+ * Errors as JSON for API clients (`{ error: { code, message, ...details } }`), and as a page saying what
+ * happened and what to do for browsers: whoever prefers text/html to JSON (a browser following a link does;
+ * fetch, curl and the CLI do not).
+ */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const f = toHttpFailure(err, log, req);
@@ -100,7 +105,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const retryAfter = f.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number' && !res.get('retry-after')) res.set('retry-after', String(retryAfter));
-    res.status(f.status).json({ error: { code: f.code, message: f.message, ...(f.details ?? {}) } });
+    res.status(f.status).vary('accept');
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.type('html').send(errorPage({ status: f.status, code: f.code, message: f.message, path: req.path }));
+      return;
+    }
+    res.json({ error: { code: f.code, message: f.message, ...(f.details ?? {}) } });
   };
 }
 

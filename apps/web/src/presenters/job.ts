@@ -1,6 +1,6 @@
 import { jobPagePath } from '@batchcast/access';
 import type { JobLinks, JobStatus } from '@batchcast/contract';
-import { type Job, type JobsContext, modelById } from '@batchcast/jobs';
+import { expiresAt, type Job, type JobsContext, modelById } from '@batchcast/jobs';
 
 /** The three links of the contract; each carries the job's token. */
 export function jobLinks(id: string, token: string): JobLinks {
@@ -36,6 +36,7 @@ export async function jobStatus(ctx: JobsContext, job: Job, token: string): Prom
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
+    expiresAt: expiresAt(job, ctx.config.storage.retentionDays)?.toISOString() ?? null,
     error: job.error,
     links: jobLinks(job.id, token),
   };

@@ -29,6 +29,8 @@ import {
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
 import { toHttpFailure } from '../http/errors.js';
+import { withoutRemoteFonts } from '../http/without-remote-fonts.js';
+import { describeAdminJob } from '../presenters/admin-job.js';
 import { describeSchedule } from '../presenters/schedule.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
@@ -77,13 +79,7 @@ export function admin(ctx: WebContext): Router {
     res.status(status).set('cache-control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
       res.json({
-        jobs: o.jobs.map((j) => ({
-          ...j,
-          createdAt: j.createdAt.toISOString(),
-          startedAt: j.startedAt?.toISOString() ?? null,
-          finishedAt: j.finishedAt?.toISOString() ?? null,
-          durationSeconds: j.startedAt && j.finishedAt ? (j.finishedAt.getTime() - j.startedAt.getTime()) / 1000 : null,
-        })),
+        jobs: o.jobs.map((j) => describeAdminJob(j, ctx.config.storage.retentionDays)),
         models: o.models,
         queues: o.queues,
         schedules: o.schedules,
@@ -192,14 +188,15 @@ export function admin(ctx: WebContext): Router {
     // @bull-board/express 9.10.1 pins its own @bull-board/api 9.10.1 next to our 9.10.2: the same interface
     // declared twice (private fields make TypeScript tell them apart). Aligning both versions removes this.
     serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-    options: { uiConfig: { boardTitle: 'batchcast' } },
+    // A way back to our own admin page from bull-board's header menu.
+    options: { uiConfig: { boardTitle: 'batchcast', miscLinks: [{ text: '← batchcast admin', url: '/admin' }] } },
   });
-  // bull-board's UI runs under the app's CSP as it is (its scripts are files, its config a JSON block).
-  // Narrowed here, not relaxed: it asks for web fonts from Google, which an admin's browser need not call.
+  // bull-board's UI runs under the app's CSP as it is (its scripts are files, its config a JSON block),
+  // except for its inline styles. Its page would ask for Google's web fonts: the link is taken out.
   const boardCsp = helmet.contentSecurityPolicy({
     directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] },
   });
-  router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, board.getRouter());
+  router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, withoutRemoteFonts(), board.getRouter());
 
   return router;
 }

@@ -37,7 +37,9 @@ export function modelsApi(ctx: WebContext): Router {
   }).single('file');
 
   router.get('/api/models', async (_req, res) => {
-    res.json({ models: (await listModelVersions(ctx.jobs.pool)).map(describeModel) });
+    const models = await listModelVersions(ctx.jobs.pool);
+    const fallback = ctx.config.models.defaultName;
+    res.json({ models: models.map(describeModel), default: models.some((m) => m.name === fallback) ? fallback : null });
   });
 
   router.get('/api/models/:name', async (req, res) => {

@@ -25,11 +25,13 @@ export function pages(ctx: WebContext): Router {
   }
 
   router.get('/', async (_req, res) => {
-    res
-      .type('html')
-      .send(
-        uploadPage(await modelOptions(), { selected: ctx.config.models.defaultName, maxUploadBytes: ctx.config.storage.maxUploadBytes }),
-      );
+    res.type('html').send(
+      uploadPage(await modelOptions(), {
+        selected: ctx.config.models.defaultName,
+        maxUploadBytes: ctx.config.storage.maxUploadBytes,
+        retentionDays: ctx.config.storage.retentionDays,
+      }),
+    );
   });
 
   router.post('/jobs', async (req, res) => {
@@ -48,6 +50,7 @@ export function pages(ctx: WebContext): Router {
             selected: typeof req.body?.model === 'string' ? req.body.model : ctx.config.models.defaultName,
             email: typeof req.body?.email === 'string' ? req.body.email : '',
             maxUploadBytes: ctx.config.storage.maxUploadBytes,
+            retentionDays: ctx.config.storage.retentionDays,
           }),
         );
     }
@@ -58,7 +61,13 @@ export function pages(ctx: WebContext): Router {
     res
       .set('cache-control', 'no-store')
       .type('html')
-      .send(jobPage(await jobStatus(ctx.jobs, job, token), jobActionLinks(job.id, token)));
+      .send(
+        jobPage(await jobStatus(ctx.jobs, job, token), jobActionLinks(job.id, token), {
+          retentionDays: ctx.config.storage.retentionDays,
+          // An admin opening someone's job from /admin: not one of this browser's own jobs.
+          remember: req.query.from !== 'admin',
+        }),
+      );
   });
 
   return router;

@@ -1,7 +1,7 @@
 // What the job page says about a job, computed the same way by the server (the page as first sent, complete
 // without JavaScript) and by the browser (the page kept up to date while the job runs). Pure functions.
 import type { JobStatus } from '@batchcast/contract';
-import { countOf } from './numbers.js';
+import { countOf, formatCount } from './numbers.js';
 
 export type JobStatusName = JobStatus['status'];
 type RowCounts = JobStatus['rows'];
@@ -27,6 +27,19 @@ export function isActive(status: JobStatusName): boolean {
 /** Whole percent of the rows scored, 0 while the total is unknown. */
 export function progressPercent(rows: RowCounts): number {
   return rows.total ? Math.floor((100 * rows.processed) / rows.total) : 0;
+}
+
+/**
+ * The one way rows are counted on every page (and in the emails and the CLI): "150 rows: 149 scored,
+ * 1 failed" once the job has ended (", 40 not scored" when it ended early), "1,200 of 30,000 rows done:
+ * 1,190 scored, 10 failed" while it runs. Scored and failed rows add up to the rows done.
+ */
+export function rowCountText(rows: RowCounts, ended: boolean): string {
+  const scored = formatCount(scoredRows(rows));
+  const failed = formatCount(rows.failed);
+  if (!ended) return `${formatCount(rows.processed)} of ${countOf(rows.total, 'row')} done: ${scored} scored, ${failed} failed`;
+  const left = Math.max(0, rows.total - rows.processed);
+  return `${countOf(rows.total, 'row')}: ${scored} scored, ${failed} failed${left ? `, ${formatCount(left)} not scored` : ''}`;
 }
 
 /** Rows scored successfully. */

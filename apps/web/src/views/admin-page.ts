@@ -1,7 +1,7 @@
 import type { Schedule as ScheduleView } from '@batchcast/contract';
 import { html, joinHtml, type SafeHtml } from '@batchcast/html';
 import type { AdminJobRow } from '@batchcast/jobs';
-import { durationText } from '../shared/job-progress.js';
+import { durationText, rowCountText } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { layout } from './layout.js';
 
@@ -52,12 +52,11 @@ function jobsTable(jobs: AdminJobRow[]): SafeHtml {
   if (jobs.length === 0) return html`<p class="muted">No jobs yet.</p>`;
   const rows = jobs.map(
     (j) => html`<tr data-job="${j.id}">
-  <td><code title="${j.id}">${j.id.slice(0, 8)}</code></td>
+  <td><a href="/admin/jobs/${j.id}" title="Open job ${j.id}"><code>${j.id.slice(0, 8)}</code></a></td>
   <td><span class="badge status-${j.status}">${j.status}</span></td>
   <td>${j.email ? j.email : muted('—')}</td>
   <td>${j.model} <span class="muted">v${j.modelVersion}</span></td>
-  <td class="num">${formatCount(j.rowsProcessed)} / ${formatCount(j.rowsTotal)}</td>
-  <td class="num">${j.rowsFailed ? html`<span class="error">${formatCount(j.rowsFailed)}</span>` : '0'}</td>
+  <td class="${j.rowsFailed ? 'rows has-failed' : 'rows'}">${rowCountText({ total: j.rowsTotal, processed: j.rowsProcessed, failed: j.rowsFailed }, !['queued', 'running'].includes(j.status))}</td>
   <td>${jobDuration(j)}</td>
   <td>${time(j.createdAt)}</td>
   <td class="filename" title="${j.filename}">${j.filename}</td>
@@ -66,7 +65,7 @@ function jobsTable(jobs: AdminJobRow[]): SafeHtml {
 </tr>`,
   );
   return table(
-    html`<th>Job</th><th>Status</th><th>Owner</th><th>Model</th><th class="num">Rows scored</th><th class="num">Failed</th><th>Duration</th><th>Created (UTC)</th><th>File</th><th>From</th><th>Error</th>`,
+    html`<th>Job</th><th>Status</th><th>Owner</th><th>Model</th><th>Rows</th><th>Duration</th><th>Created (UTC)</th><th>File</th><th>From</th><th>Error</th>`,
     rows,
   );
 }

@@ -1,11 +1,13 @@
 import type { JobStatus } from '@batchcast/contract';
 import { html } from '@batchcast/html';
+import { expiryText } from '../shared/expiry.js';
 import {
   adviceFor,
   durationText,
   isActive,
   type JobStatusName,
   progressPercent,
+  rowCountText,
   runSeconds,
   scoredRows,
   statusText,
@@ -21,8 +23,17 @@ export interface JobPageView {
   rows: JobStatus['rows'];
   startedAt?: string | null;
   finishedAt?: string | null;
+  /** When the results are deleted; null while the job runs. */
+  expiresAt?: string | null;
   error: string | null;
   links: { self: string; results: string };
+}
+
+export interface JobPageOptions {
+  /** RETENTION_DAYS: what the page says about deletion while the job runs. */
+  retentionDays: number;
+  /** Whether the browser adds the job to its own list (not when an admin opens someone's job). */
+  remember: boolean;
 }
 
 export interface JobPageLinks {
@@ -41,7 +52,7 @@ const JOB_SCRIPT = '/static/browser/job.js';
  * a chart of the predictions and a preview of the first rows, from the summary endpoint. Both write their
  * texts with the functions of shared/job-progress.ts.
  */
-export function jobPage(view: JobPageView, links: JobPageLinks): string {
+export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOptions = { retentionDays: 7, remember: true }): string {
   const pct = progressPercent(view.rows);
   const active = isActive(view.status);
   const duration = runSeconds(view);
@@ -52,15 +63,15 @@ export function jobPage(view: JobPageView, links: JobPageLinks): string {
 <section class="card job" id="job" aria-labelledby="status-heading"
   data-status-url="${view.links.self}" data-results-url="${view.links.results}"
   data-summary-url="${links.summary}" data-errors-url="${links.errors}" data-cancel-url="${links.cancel}"
-  data-status="${view.status}" data-started-at="${view.startedAt ?? ''}" data-finished-at="${view.finishedAt ?? ''}">
+  data-status="${view.status}" data-started-at="${view.startedAt ?? ''}" data-finished-at="${view.finishedAt ?? ''}"
+  data-retention-days="${opts.retentionDays}" data-remember="${opts.remember ? 'yes' : 'no'}">
   <h2 id="status-heading" class="status-line">
     <span id="status" class="badge status-${view.status}" data-status="${view.status}">${view.status}</span>
     <span id="status-text" aria-live="polite">${statusText(view.status)}</span>
   </h2>
   <p class="muted">Model <strong>${view.model.name}</strong> v${view.model.version}</p>
   <progress id="progress" max="100" value="${pct}" aria-label="Rows scored">${pct}%</progress>
-  <p id="counts"><span id="processed">${formatCount(view.rows.processed)}</span> of <span id="total">${formatCount(view.rows.total)}</span> rows scored,
-    <span id="failed">${formatCount(view.rows.failed)}</span> failed</p>
+  <p id="counts">${rowCountText(view.rows, !active)}</p>
   <p id="speed" class="muted"${hiddenIf(!active)}><span id="rate">–</span> rows per second · <span id="eta">estimating the time left…</span></p>
   <noscript><p class="muted">Reload the page to see the progress.</p></noscript>
   <div id="error" class="error-box" role="alert"${hiddenIf(!view.error)}><p><strong>What went wrong:</strong> <span id="error-text">${view.error ?? ''}</span></p></div>
@@ -73,6 +84,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks): string {
     </form>
   </div>
   <p id="cancel-message" class="error" role="alert" hidden></p>
+  <p class="muted" id="expiry">${expiryText(view.expiresAt ?? null, opts.retentionDays, 'UTC')}</p>
 </section>
 <section class="card" id="summary"${hiddenIf(active)} aria-labelledby="summary-heading">
   <h2 id="summary-heading">Summary</h2>
@@ -93,7 +105,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks): string {
   <h2 id="preview-heading">First rows of the results</h2>
   <div class="table-wrap" tabindex="0" role="region" aria-labelledby="preview-heading"><table id="preview" class="preview"></table></div>
 </section>
-<p class="muted">Keep this link private: anyone who has it can see the results. <a href="/">Score another file</a></p>`,
+<p class="muted">Keep this link private: anyone who has it can see the results. <a href="/">Score another file</a> · <a href="/#my-jobs">Your jobs</a></p>`,
     { scripts: [JOB_SCRIPT] },
   );
 }

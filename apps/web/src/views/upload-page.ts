@@ -2,6 +2,7 @@ import { html, type SafeHtml } from '@batchcast/html';
 import { columnsNeeded, type ModelFacts, modelSummary, sampleHref, taskText } from '../shared/model-summary.js';
 import { formatBytes } from '../shared/numbers.js';
 import { hiddenIf, layout } from './layout.js';
+import { MY_JOBS_SCRIPT, myJobsSections } from './my-jobs.js';
 
 export interface ModelOption extends ModelFacts {
   version: number;
@@ -14,6 +15,8 @@ export interface UploadPageOptions {
   email?: string;
   /** Largest upload the server accepts, checked in the browser before sending. */
   maxUploadBytes?: number;
+  /** RETENTION_DAYS, for what the list of earlier jobs says about deletion. */
+  retentionDays?: number;
 }
 
 /** The browser script that enhances the form (compiled from src/browser/upload.ts). */
@@ -57,7 +60,7 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
     'Score a CSV',
     html`<h1>Score a CSV file</h1>
 <p class="lead">Upload a CSV file with a header row. Every row is scored by the model you choose. You can close the page:
-we email you a link to the results when they are ready.</p>
+this browser remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
 <div id="form-error" class="error-box" role="alert" tabindex="-1"${hiddenIf(!opts.error)}>${opts.error && html`<p>${opts.error}</p>`}</div>
 <form method="post" action="/jobs" enctype="multipart/form-data" class="card upload" id="upload-form" novalidate${max ? html` data-max-bytes="${max}"` : null}>
   <div class="field">
@@ -88,8 +91,9 @@ we email you a link to the results when they are ready.</p>
     <button type="button" id="abort-button" class="secondary" hidden>Stop the upload</button>
   </div>
 </form>
+${myJobsSections({ retentionDays: opts.retentionDays ?? 7 })}
 <h2>Models</h2>
 <ul class="models">${models.map(modelCard)}</ul>`,
-    { scripts: [UPLOAD_SCRIPT] },
+    { scripts: [UPLOAD_SCRIPT, MY_JOBS_SCRIPT] },
   );
 }

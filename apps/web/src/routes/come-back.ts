@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LinksRequest, parseWith } from '@batchcast/contract';
+import { requestLinks } from '@batchcast/jobs';
+import express, { Router } from 'express';
+import type { WebContext } from '../context.js';
+import { linksSentPage } from '../views/links-sent-page.js';
+
+const favicon = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/favicon.ico');
+
+/**
+ * What brings people back to their jobs: "email me my links" (the API, and the home page's form that works
+ * without JavaScript), and the favicon browsers ask for on every page (/static holds the SVG the pages name).
+ */
+export function comeBack(ctx: WebContext): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 5 });
+
+  router.post('/api/links', async (req, res) => {
+    const { email } = parseWith(LinksRequest, req.body ?? {});
+    res
+      .status(202)
+      .set('cache-control', 'no-store')
+      .json(await requestLinks(ctx.jobs, email));
+  });
+
+  router.post('/links', form, async (req, res) => {
+    const { email } = parseWith(LinksRequest, req.body ?? {}, 'form');
+    const { message } = await requestLinks(ctx.jobs, email);
+    res.set('cache-control', 'no-store').type('html').send(linksSentPage(message, email.trim()));
+  });
+
+  router.get('/favicon.ico', (_req, res) => {
+    res.sendFile(favicon, { maxAge: ctx.config.env === 'production' ? '1d' : 0, headers: { 'content-type': 'image/x-icon' } });
+  });
+
+  return router;
+}

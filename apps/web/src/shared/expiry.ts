@@ -1,0 +1,28 @@
+// When a job's results are deleted, in words: on the server (UTC, the page as first sent) and in the browser
+// (the reader's own time zone). Pure functions.
+
+/** "7 Dec 2026, 14:03 UTC" (or the reader's zone when `timeZone` is left out, in the browser). */
+export function dateTimeText(iso: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(new Date(iso));
+}
+
+const days = (n: number): string => `${n} day${n === 1 ? '' : 's'}`;
+
+/** What the job page says about deletion: a date once the job has ended, the rule while it runs. */
+export function expiryText(expiresAt: string | null, retentionDays: number, timeZone?: string): string {
+  if (!expiresAt) return `Results are kept for ${days(retentionDays)} after the job ends, then deleted.`;
+  return `Results are kept until ${dateTimeText(expiresAt, timeZone)}, then deleted (${days(retentionDays)} after the job ended).`;
+}
+
+/** The same, short, for a list of jobs. */
+export function expiryShort(expiresAt: string | null, retentionDays: number, timeZone?: string): string {
+  return expiresAt ? `kept until ${dateTimeText(expiresAt, timeZone)}` : `kept ${days(retentionDays)} after it ends`;
+}
