@@ -84,8 +84,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.waitForURL(/\/jobs\/[0-9a-f-]{36}\?token=/);
     jobPageUrl = page.url();
     await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
-    expect(await page.textContent('#processed')).toBe('150');
-    expect(await page.textContent('#total')).toBe('150');
+    expect(await page.textContent('#counts')).toBe('150 rows: 150 scored, 0 failed');
     expect(await page.$eval('#progress', (p) => (p as HTMLProgressElement).value)).toBe(100);
 
     // Summary, chart (one bar per class) and the preview of the first rows.
@@ -96,9 +95,20 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(await page.$$eval('#chart svg rect.bar', (r) => r.length)).toBe(3);
     expect(await page.textContent('#chart')).toMatch(/setosa[\s\S]*versicolor[\s\S]*virginica/);
     expect(await page.$$eval('#preview tbody tr', (r) => r.length)).toBe(20);
+    // The columns in the download's order: the file's own, then the predictions.
     const headers = await page.$$eval('#preview th', (th) => th.map((h) => h.textContent));
-    expect(headers.slice(0, 4)).toEqual(['prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica']);
-    expect(await page.textContent('#preview tbody tr:first-child td:first-child')).toBe('setosa');
+    expect(headers).toEqual([
+      'sepal_length',
+      'sepal_width',
+      'petal_length',
+      'petal_width',
+      'species',
+      'prediction',
+      'probability_setosa',
+      'probability_versicolor',
+      'probability_virginica',
+    ]);
+    expect(await page.textContent('#preview tbody tr:first-child td:nth-child(6)')).toBe('setosa');
     expect(await page.isVisible('#errors-link')).toBe(false);
     expect(await page.isVisible('#cancel-button')).toBe(false);
     await page.screenshot({ path: path.join(shots, 'job-succeeded-desktop.png'), fullPage: true });
@@ -205,6 +215,109 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(await page.$$eval('#preview script, #preview img', (n) => n.length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('lists a job submitted without an email on the home page and opens it from there; its page says when its results are deleted', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await open(ctx, '/');
+      expect(await page.isVisible('#my-jobs')).toBe(false); // a new browser remembers nothing
+      await page.setInputFiles('input[name="file"]', {
+        name: 'no-email.csv',
+        mimeType: 'text/csv',
+        buffer: await readFile(path.join(examples, 'data/iris.csv')),
+      });
+      await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+      await page.click('button[type="submit"]');
+      await page.waitForURL(/\/jobs\/[0-9a-f-]{36}\?token=/);
+      const jobUrl = page.url();
+      await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+      const status = await (await fetch(platform.url((await page.getAttribute('#job', 'data-status-url'))!))).json();
+      expect(Date.parse(status.expiresAt) - Date.parse(status.finishedAt)).toBe(7 * 24 * 3600_000);
+      const expiry = (await page.textContent('#expiry'))!;
+      expect(expiry).toMatch(
+        /^Results are kept until \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} \S+, then deleted \(7 days after the job ended\)\.$/,
+      );
+      expect(problemsOf(page)).toEqual([]);
+      await page.close();
+
+      const home = await open(ctx, '/');
+      await home.waitForSelector('#my-jobs:not([hidden])');
+      const item = home.locator('#my-jobs-list li', { hasText: 'no-email.csv' });
+      await item.locator('.badge[data-status="succeeded"]').waitFor();
+      const facts = (await item.locator('.my-job-facts').textContent())!;
+      expect(facts).toContain('iris-logreg v1');
+      expect(facts).toContain('150 rows: 150 scored, 0 failed');
+      expect(facts).toMatch(/kept until \d{1,2} [A-Z][a-z]{2} \d{4}/);
+      await home.screenshot({ path: path.join(shots, 'home-my-jobs-desktop.png'), fullPage: true });
+      await item.locator('a.my-job-link').click();
+      await home.waitForURL(jobUrl);
+      await home.waitForSelector('#status[data-status="succeeded"]');
+      expect(problemsOf(home)).toEqual([]);
+
+      // Forgotten on this browser only: the link still opens the job.
+      await home.goto(platform.url('/'));
+      await home.locator('#my-jobs-list li', { hasText: 'no-email.csv' }).locator('.my-job-forget').click();
+      await home.waitForSelector('#my-jobs', { state: 'hidden' });
+      await home.reload();
+      expect(await home.isVisible('#my-jobs')).toBe(false);
+      expect((await fetch(jobUrl)).status).toBe(200);
+      await home.close();
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('answers an unknown job link with an HTML 404 page that says what to do', async () => {
+    const page = await desktop.newPage();
+    const res = await page.goto(platform.url('/jobs/00000000-0000-4000-8000-000000000000?token=mistyped'));
+    expect(res?.status()).toBe(404);
+    expect(res?.headers()['content-type']).toContain('text/html');
+    expect(await page.textContent('h1')).toBe('No job at this link');
+    expect(await page.textContent('.error-page')).toContain('copied whole');
+    await page.screenshot({ path: path.join(shots, 'job-not-found-desktop.png'), fullPage: true });
+    await page.click('a[href="/#email-links"]');
+    await page.waitForURL(/\/#email-links$/);
+    expect(await page.isVisible('#email-links form')).toBe(true);
+    await page.close();
+  });
+
+  it('refuses a CSV with a header and no rows in the browser, before uploading anything', async () => {
+    const page = await open(desktop, '/');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
+    await page.setInputFiles('input[name="file"]', {
+      name: 'header-only.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('sepal_length,sepal_width,petal_length,petal_width\r\n\r\n'),
+    });
+    await expect.poll(() => page.textContent('#file-check')).toContain('has a header row but no data rows');
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.textContent('#file-check')).toMatch(/not sent.*no data rows/s);
+    expect(posts).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("sends a file it cannot read as UTF-8 text and shows the server's own words about it", async () => {
+    const page = await open(desktop, '/');
+    // Saved as Latin-1: "é" is the single byte 0xE9, in the header row itself.
+    const latin1 = Buffer.concat([
+      Buffer.from('sepal_length,sepal_width,petal_length,petal_width,not'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n5.1,3.5,1.4,0.2,x\n'),
+    ]);
+    await page.setInputFiles('input[name="file"]', { name: 'latin1.csv', mimeType: 'text/csv', buffer: latin1 });
+    await expect.poll(() => page.textContent('#file-check')).toContain('the server will check it');
+    expect(await page.getAttribute('#file-check', 'data-kind')).toBeNull(); // said, not refused
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#form-error:not([hidden])');
+    const said = (await page.textContent('#form-error'))!;
+    expect(said).toMatch(/line 1 is not valid UTF-8 text \(the file was probably saved as Latin-1\/Windows-1252\)/);
+    expect(said).not.toContain('the server will check it');
     await page.close();
   });
 

@@ -85,7 +85,7 @@ describe('the views escape what they are given', () => {
       [{ name: HOSTILE, version: 1, description: HOSTILE, columns: [HOSTILE, 'b'], task: 'classifier', classLabels: [HOSTILE] }],
       { error: HOSTILE, email: HOSTILE, maxUploadBytes: 1536 },
     );
-    expectOnlyOwnScripts(page, ['/static/browser/upload.js']);
+    expectOnlyOwnScripts(page, ['/static/browser/upload.js', '/static/browser/my-jobs.js']);
     expect(page).toContain('data-max-bytes="1536"');
     expect(page).toContain('Up to 1.5 KB.');
     expect(page).toContain(`data-columns="[&quot;&lt;script&gt;`);

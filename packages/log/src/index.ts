@@ -18,6 +18,7 @@ function prettyStream(): DestinationStream {
   return pretty.build({
     sync: true,
     colorize: Boolean(process.stdout.isTTY),
+    singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,name',
     messageFormat: '{service}: {msg}',

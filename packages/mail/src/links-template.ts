@@ -37,7 +37,7 @@ function expiry(job: JobLinkItem, days: number): string {
  */
 export function renderJobLinks(m: JobLinksMail): RenderedMail {
   const subject = `batchcast: links to your ${m.jobs.length === 1 ? 'job' : `${m.jobs.length} jobs`}`;
-  const lead = `Someone (we hope you) asked for the links to the prediction jobs that named this address. Here ${m.jobs.length === 1 ? 'is the one' : `are the ${m.jobs.length}`} still kept, newest first.`;
+  const lead = `Someone (we hope you) asked for the links to the prediction jobs that named this address. ${m.jobs.length === 1 ? 'Here is the one still kept.' : `Here are the ${m.jobs.length} still kept, newest first.`}`;
   const privacy = 'Each link is private: anyone who has it can see the results. If you did not ask for this message, you can ignore it.';
   const items = m.jobs.map((j) => ({
     title: `${j.filename} — ${STATUS[j.status]}`,
