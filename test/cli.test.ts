@@ -118,17 +118,34 @@ describe('batchcast submit', () => {
     ]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach batchcast');
+    // Nothing was sent: the upload's progress must not say otherwise.
+    expect(unreachable.stderr).not.toContain('100%');
+    expect(unreachable.stderr).toMatch(/upload \[-+\]\s+0% .*not sent/);
+  });
+
+  it("uses the server's default model when --model is left out", async () => {
+    const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("model: iris-logreg (the server's default)");
+    expect(r.stderr).toContain('succeeded: 150 rows: 150 scored, 0 failed');
+    const list = await cli(['models', 'list']);
+    expect(list.stdout).toMatch(/^iris-logreg\s+v1/m);
+    expect(list.stderr).toContain('default model (used when submit has no --model): iris-logreg');
   });
 
   it('exits 2 on usage errors, with a hint', async () => {
     for (const args of [
       ['submit'],
-      ['submit', path.join(examples, 'data/iris.csv')],
       ['submit', path.join(tmp, 'missing.csv'), '--model', 'iris-logreg'],
       ['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--bogus'],
       ['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', 'not a url'],
       ['frobnicate'],
       ['models', 'add', path.join(examples, 'models/iris-logreg.onnx'), '--name', 'x'],
+      ['status'],
+      ['status', 'not a link'],
+      ['status', `${platform.baseUrl}/models/iris-logreg`],
+      ['status', `${platform.baseUrl}/jobs/00000000-0000-4000-8000-000000000000`],
+      ['download', `${platform.baseUrl}/jobs/00000000-0000-4000-8000-000000000000?token=x`, '--format', 'bogus'],
     ]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
@@ -140,7 +157,9 @@ describe('batchcast submit', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     for (const word of [
-      'submit FILE --model NAME',
+      'submit FILE [--model NAME]',
+      'status JOB_URL',
+      'download JOB_URL',
       '--wait',
       '--out',
       'models list',
@@ -158,6 +177,108 @@ describe('batchcast submit', () => {
       execFile(shim, ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout))),
     );
     expect(out.trim()).toMatch(/^batchcast \d+\.\d+\.\d+$/);
+  });
+});
+
+describe('batchcast status and download', () => {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  let page: string;
+  beforeAll(async () => {
+    const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    page = r.stdout.trim();
+  });
+
+  it('status shows a job from its page link: file, status, rows, when its results are deleted', async () => {
+    const r = await cli(['status', page], { BATCHCAST_URL: 'http://127.0.0.1:1' }); // the link's server, not $BATCHCAST_URL
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^job\s+[0-9a-f-]{36}$/m);
+    expect(r.stdout).toMatch(/^file\s+iris\.csv$/m);
+    expect(r.stdout).toMatch(/^status\s+succeeded$/m);
+    expect(r.stdout).toMatch(/^model\s+iris-logreg v1$/m);
+    expect(r.stdout).toMatch(/^rows\s+150 rows: 150 scored, 0 failed$/m);
+    expect(r.stdout).toMatch(/^deleted\s+after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m);
+    const json = JSON.parse((await cli(['status', page, '--json'])).stdout);
+    expect(json.status).toBe('succeeded');
+    expect(Date.parse(json.expiresAt) - Date.parse(json.finishedAt)).toBe(7 * 24 * 3600_000);
+    // Any API link of the job works as well.
+    const api = new URL(page);
+    api.pathname = `/api${api.pathname}/summary`;
+    expect((await cli(['status', api.toString()])).stdout).toMatch(/^status\s+succeeded$/m);
+  });
+
+  it('status says when the link does not open a job', async () => {
+    const wrong = new URL(page);
+    wrong.searchParams.set('token', 'not-the-token');
+    const r = await cli(['status', wrong.toString()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('No such job');
+  });
+
+  it("download saves the results under the server's name, to --out, or to stdout", async () => {
+    const here = await mkdtemp(path.join(tmp, 'download-'));
+    const named = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'download', page], { cwd: here, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stderr).toMatch(/results written to iris-predictions\.csv \(/);
+    const saved = await readFile(path.join(here, 'iris-predictions.csv'), 'utf8');
+    expect(csvObjects(saved).rows).toHaveLength(150);
+
+    const out = path.join(here, 'mine.csv');
+    expect((await cli(['download', page, '--out', out])).code).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe(saved);
+    const piped = await cli(['download', page, '--out', '-', '--format', 'CSV']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(saved);
+  });
+
+  it('download says why there is nothing yet, and --wait waits for the job', async () => {
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    let queued: string;
+    try {
+      queued = (await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg'])).stdout.trim();
+      const early = await cli(['download', queued, '--out', path.join(tmp, 'early.csv')]);
+      expect(early.code).toBe(1);
+      expect(early.stderr).toContain('The results are not available: the job is queued');
+      const waiting = await cli(['status', queued]);
+      expect(waiting.stdout).toMatch(/^rows\s+0 of 150 rows done: 0 scored, 0 failed$/m);
+      expect(waiting.stdout).toMatch(/^deleted\s+some days after it ends/m);
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+    const out = path.join(tmp, 'waited.csv');
+    const r = await cli(['download', queued, '--wait', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(csvObjects(await readFile(out, 'utf8')).rows).toHaveLength(150);
+  });
+});
+
+describe('batchcast outside the repository', () => {
+  it('installs with npm install -g from the checkout and runs from any directory', async () => {
+    const prefix = await mkdtemp(path.join(tmp, 'global-'));
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'npm',
+        ['install', '-g', '--no-audit', '--no-fund', '--prefix', prefix, path.join(repoRoot, 'apps/cli')],
+        (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve()),
+      ),
+    );
+    const bin = path.join(prefix, 'bin/batchcast');
+    const r = await new Promise<{ stdout: string; code: number }>((resolve) =>
+      execFile(
+        bin,
+        ['models', 'list'],
+        { cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl } },
+        (err, stdout) => resolve({ stdout, code: err ? 1 : 0 }),
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^iris-logreg\s+v1/m);
   });
 });
 

@@ -185,7 +185,7 @@ describe('email me my links', () => {
 });
 
 describe('an admin and one job', () => {
-  let job: Submitted;
+  let job: Submitted & { done: JobStatus };
   let anonymous: Submitted;
   beforeAll(async () => {
     job = await run({ email: 'admin-resend@example.com' });

@@ -108,6 +108,54 @@ export async function download(url: URL, file: string, headers: Record<string, s
   return (await stat(file)).size;
 }
 
+/** The file name the server suggests (Content-Disposition), reduced to a plain name; null when it gives none. */
+function suggestedName(res: http.IncomingMessage): string | null {
+  const disposition = res.headers['content-disposition'] ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1];
+  const plain = name ? path.basename(name.replace(/\\/g, '/')) : '';
+  return plain && plain !== '.' && plain !== '..' ? plain : null;
+}
+
+/**
+ * Downloads into `target`: a file (written to a temporary name first), `-` for stdout, or null for the name
+ * the server suggests, in the current directory. Returns the bytes written and where they went.
+ */
+export async function downloadTo(
+  url: URL,
+  target: string | null,
+  headers: Record<string, string> = {},
+): Promise<{ bytes: number; file: string }> {
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = agentFor(url).request(
+      url,
+      { method: 'GET', headers: { 'user-agent': USER_AGENT, accept: '*/*', ...headers }, timeout: 120_000 },
+      resolve,
+    );
+    req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
+    req.on('error', (err) => reject(networkError(url, err)));
+    req.end();
+  });
+  if ((res.statusCode ?? 0) >= 400) throw fromResponse(res.statusCode ?? 0, await readBody(res));
+  if (target === '-') {
+    let bytes = 0;
+    res.on('data', (d: Buffer) => {
+      bytes += d.length;
+    });
+    await pipeline(res, process.stdout, { end: false });
+    return { bytes, file: '-' };
+  }
+  const file = target ?? suggestedName(res) ?? 'results';
+  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);
+  try {
+    await pipeline(res, createWriteStream(tmp));
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return { bytes: (await stat(file)).size, file };
+}
+
 export interface MultipartUpload {
   fields: Record<string, string>;
   file: { path: string; field: string; contentType: string };
@@ -175,10 +223,18 @@ export async function postMultipart<S extends z.ZodType>(
         done(null, chunk);
       },
     });
-    req.write(headBytes);
-    const file = createReadStream(upload.file.path, { highWaterMark: 256 * 1024 });
-    file.on('error', (err) => req.destroy(err));
-    file.pipe(count).pipe(req, { end: false });
-    count.on('end', () => req.end(tailBytes));
+    // The file is read only once the connection is up: before that, every byte would go into the request's
+    // buffer at once and the progress would reach 100% for a server that was never reached.
+    const send = () => {
+      req.write(headBytes);
+      const file = createReadStream(upload.file.path, { highWaterMark: 256 * 1024 });
+      file.on('error', (err) => req.destroy(err));
+      file.pipe(count).pipe(req, { end: false });
+      count.on('end', () => req.end(tailBytes));
+    };
+    req.once('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', send);
+      else send();
+    });
   });
 }

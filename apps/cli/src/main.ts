@@ -3,37 +3,35 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { JobCreated, JobStatus, Model, ModelList } from '@batchcast/contract';
+import { JobCreated, Model, ModelList } from '@batchcast/contract';
+import { at, baseUrl, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
+import { followJob, rowsText } from './follow.js';
 import { ApiError, download, getJson, postMultipart } from './http.js';
-import { formatBytes, formatRows, ProgressBar } from './progress.js';
+import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
+import { formatBytes, ProgressBar } from './progress.js';
 
 /**
  * batchcast from the command line. No dependencies: node:util parseArgs, node:http(s), a progress bar
  * drawn on stderr. stdout carries only results (the job page URL, the model list), so it can be piped.
  * Exit codes: 0 success, 1 a failed job or a refused/failed request, 2 a usage error.
  */
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-
-class UsageError extends Error {}
-
 const HELP = `batchcast — score CSV files with a batchcast server
 
 Usage:
-  batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+${JOB_HELP}
   batchcast models list [--json] [--url URL]
   batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
   batchcast help [COMMAND]   (or --help after any command)
   batchcast --version
 
 Commands:
-  submit       Upload a CSV to be scored by a model (NAME or NAME@VERSION). Prints the job page URL.
+  submit       Upload a CSV to be scored by a model (NAME or NAME@VERSION; the server's default model
+               when left out). Prints the job page URL.
                --email  the address told when the job ends
                --wait   follow the job until it ends, with a progress bar of rows scored
                --out    with --wait (implied), download the results CSV to this file
-  models list  The registered models: name, latest version, task and the CSV columns they need.
+${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the CSV columns they need.
   models add   Register a new version of a model (admin): an .onnx file, its name, and the column
                names when the model does not carry them (--features, comma-separated).
 
@@ -45,11 +43,12 @@ Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  submit: `Usage: batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  submit: `Usage: batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
 
-Uploads FILE (a CSV with a header line) to be scored by the model NAME (or NAME@VERSION) and prints the
-job page's URL. With --wait, follows the job until it ends; with --out (implies --wait), saves the results
-(the input rows with the predictions appended) to RESULTS.csv. Exit status 1 if the job fails.
+Uploads FILE (a CSV with a header line) to be scored by the model NAME (or NAME@VERSION; without --model,
+the server's default model, which batchcast models list marks) and prints the job page's URL. With --wait,
+follows the job until it ends; with --out (implies --wait), saves the results (the input rows with the
+predictions appended) to RESULTS.csv. Exit status 1 if the job fails.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
@@ -59,36 +58,6 @@ as a new version of NAME; --features names the CSV columns when the model does n
 `,
 };
 
-const common = {
-  url: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} satisfies NonNullable<ParseArgsConfig['options']>;
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
-  }
-}
-
-function baseUrl(flag: string | undefined): URL {
-  const text = flag ?? process.env.BATCHCAST_URL ?? 'http://localhost:3000';
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--url: "${text}" is not a URL (e.g. http://localhost:3000)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`--url: use an http:// or https:// URL (got ${url.protocol})`);
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
-}
-
-/** A server path (leading slash) under the base URL, which may itself have a path prefix. */
-const at = (base: URL, p: string): URL => new URL(p.replace(/^\//, ''), base);
-
 async function readableFile(file: string | undefined, what: string): Promise<string> {
   if (!file) throw new UsageError(`give the ${what} to send`);
   const s = await stat(file).catch(() => null);
@@ -96,9 +65,6 @@ async function readableFile(file: string | undefined, what: string): Promise<str
   if (!s.isFile()) throw new UsageError(`${file}: not a regular file`);
   return file;
 }
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function submit(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -110,16 +76,25 @@ async function submit(args: string[]): Promise<number> {
   if (values.help) return help('submit');
   if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
   const file = await readableFile(positionals[0], 'CSV FILE');
-  if (!values.model) throw new UsageError('--model NAME is required (batchcast models list shows the names)');
   const base = baseUrl(values.url);
+  const model = values.model ?? (await defaultModel(base));
   const wait = !!values.wait || values.out !== undefined;
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
-    fields: { model: values.model, ...(values.email ? { email: values.email } : {}) },
+    fields: { model, ...(values.email ? { email: values.email } : {}) },
     file: { path: file, field: 'file', contentType: 'text/csv' },
     onProgress: (sent) => bar.update(sent),
-  }).finally(() => bar.finish());
+  }).then(
+    (answer) => {
+      bar.finish();
+      return answer;
+    },
+    (err: unknown) => {
+      bar.finish('not sent');
+      throw err;
+    },
+  );
   const pageUrl = at(base, created.links.page).toString();
   process.stdout.write(`${pageUrl}\n`);
   if (!wait) {
@@ -132,40 +107,27 @@ async function submit(args: string[]): Promise<number> {
     process.exit(130);
   };
   process.once('SIGINT', onInterrupt);
-  const rows = new ProgressBar('scoring', 0, formatRows);
-  let job: JobStatus;
-  let unreachableSince: number | null = null;
-  for (;;) {
-    try {
-      job = await getJson(at(base, created.links.self), JobStatus);
-      unreachableSince = null;
-    } catch (err) {
-      // A server restarting or briefly unreachable: keep following the job for a while.
-      if (!(err instanceof ApiError) || (err.status !== null && err.status < 500)) throw err;
-      unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince > 5 * 60_000) throw err;
-      await sleep(2_000);
-      continue;
-    }
-    rows.setTotal(job.rows.total);
-    rows.update(job.rows.processed);
-    if (job.status !== 'queued' && job.status !== 'running') break;
-    await sleep(500);
-  }
+  const job = await followJob(at(base, created.links.self));
   process.removeListener('SIGINT', onInterrupt);
-  rows.finish(job.rows.failed ? `(${formatRows(job.rows.failed)} failed rows)` : '');
   if (job.status !== 'succeeded') {
     log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
     return EXIT_FAILED;
   }
-  log(
-    `job ${job.id} succeeded: ${formatRows(job.rows.processed - job.rows.failed)} rows scored${job.rows.failed ? `, ${formatRows(job.rows.failed)} failed (see the "error" column)` : ''}`,
-  );
+  log(`job ${job.id} succeeded: ${rowsText(job)}${job.rows.failed ? ' (the "error" column says why)' : ''}`);
   if (values.out !== undefined) {
     const bytes = await download(at(base, job.links.results), values.out);
     log(`results written to ${values.out} (${formatBytes(bytes)})`);
   }
   return EXIT_OK;
+}
+
+/** The model the server scores uploads with when none is named (GET /api/models' `default`). */
+async function defaultModel(base: URL): Promise<string> {
+  const list = await getJson(at(base, '/api/models'), ModelList);
+  if (!list.default)
+    throw new UsageError('this server has no default model: choose one with --model NAME (batchcast models list shows them)');
+  log(`model: ${list.default} (the server's default)`);
+  return list.default;
 }
 
 async function models(args: string[]): Promise<number> {
@@ -180,7 +142,7 @@ async function modelsList(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: 'boolean' } });
   if (values.help) return help('models');
   if (positionals.length) throw new UsageError(`models list takes no arguments (got ${positionals.join(' ')})`);
-  const { models } = await getJson(at(baseUrl(values.url), '/api/models'), ModelList);
+  const { models, default: fallback } = await getJson(at(baseUrl(values.url), '/api/models'), ModelList);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
     return EXIT_OK;
@@ -199,6 +161,8 @@ async function modelsList(args: string[]): Promise<number> {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   for (const r of table) process.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`);
   if (rows.length === 0) log('no models registered yet');
+  // On stderr, so the table on stdout stays one model per line for scripts.
+  else log(fallback ? `default model (used when submit has no --model): ${fallback}` : 'no default model: submit needs --model');
   return EXIT_OK;
 }
 
@@ -233,8 +197,9 @@ async function modelsAdd(args: string[]): Promise<number> {
 }
 
 function help(command?: string): number {
-  if (command && !(command in COMMAND_HELP)) throw new UsageError(`no command "${command}"`);
-  process.stdout.write(command ? COMMAND_HELP[command]! : HELP);
+  const pages = { ...COMMAND_HELP, ...JOB_COMMAND_HELP };
+  if (command && !(command in pages)) throw new UsageError(`no command "${command}"`);
+  process.stdout.write(command ? pages[command]! : HELP);
   return EXIT_OK;
 }
 
@@ -263,6 +228,10 @@ export async function main(argv: string[]): Promise<number> {
         return await submit(rest);
       case 'models':
         return await models(rest);
+      case 'status':
+        return await statusCommand(rest);
+      case 'download':
+        return await downloadCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -1,0 +1,50 @@
+import { JobStatus } from '@batchcast/contract';
+import { ApiError, getJson } from './http.js';
+import { ProgressBar, formatRows } from './progress.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const ended = (job: Pick<JobStatus, 'status'>) => job.status !== 'queued' && job.status !== 'running';
+
+/**
+ * Polls a job's status link until the job has ended, with a progress bar of rows done on stderr. A server
+ * restarting or briefly unreachable is waited for (five minutes at most); a refusal (the job is gone, the
+ * token is wrong) ends the wait with that error.
+ */
+export async function followJob(statusUrl: URL, opts: { progress?: boolean } = {}): Promise<JobStatus> {
+  const rows = opts.progress === false ? null : new ProgressBar('scoring', 0, formatRows);
+  let unreachableSince: number | null = null;
+  for (;;) {
+    let job: JobStatus;
+    try {
+      job = await getJson(statusUrl, JobStatus);
+      unreachableSince = null;
+    } catch (err) {
+      if (!(err instanceof ApiError) || (err.status !== null && err.status < 500)) throw err;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince > 5 * 60_000) throw err;
+      await sleep(2_000);
+      continue;
+    }
+    rows?.setTotal(job.rows.total);
+    rows?.update(job.rows.processed);
+    if (ended(job)) {
+      rows?.finish(job.rows.failed ? `(${formatRows(job.rows.failed)} failed rows)` : '');
+      return job;
+    }
+    await sleep(500);
+  }
+}
+
+/**
+ * Rows as the job page and the emails count them: "150 rows: 149 scored, 1 failed" once the job has ended
+ * (", 40 not scored" when it ended early), "1,200 of 30,000 rows done: 1,190 scored, 10 failed" while it runs.
+ */
+export function rowsText(job: Pick<JobStatus, 'rows' | 'status'>): string {
+  const { rows } = job;
+  const scored = formatRows(Math.max(0, rows.processed - rows.failed));
+  const failed = formatRows(rows.failed);
+  const total = `${formatRows(rows.total)} row${rows.total === 1 ? '' : 's'}`;
+  if (!ended(job)) return `${formatRows(rows.processed)} of ${total} done: ${scored} scored, ${failed} failed`;
+  const left = Math.max(0, rows.total - rows.processed);
+  return `${total}: ${scored} scored, ${failed} failed${left ? `, ${formatRows(left)} not scored` : ''}`;
+}

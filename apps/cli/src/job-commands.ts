@@ -1,0 +1,108 @@
+import { JobStatus } from '@batchcast/contract';
+import { at, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
+import { followJob, rowsText } from './follow.js';
+import { ApiError, downloadTo, getJson } from './http.js';
+import { type JobRef, parseJobUrl } from './job-url.js';
+import { formatBytes } from './progress.js';
+
+/** The lines `batchcast --help` shows for these commands. */
+export const JOB_HELP = `  batchcast status JOB_URL [--wait] [--json]
+  batchcast download JOB_URL [--format csv] [--out FILE|-] [--wait]`;
+
+export const JOB_COMMANDS_HELP = `  status       A job's state: status, model, rows, times, when its results are deleted. JOB_URL is the job
+               page's link (printed by submit, or from the email); the server is the link's own.
+               --wait  follow the job until it ends (exit status 1 unless it succeeded)
+  download     Save a job's results: --format csv (the server may offer others), --out FILE (default: the
+               name the server suggests, here), or --out - for stdout. --wait: wait for the job first.
+`;
+
+export const JOB_COMMAND_HELP: Record<string, string> = {
+  status: `Usage: batchcast status JOB_URL [--wait] [--json]
+
+Shows a job's status: its file, model, rows ("150 rows: 149 scored, 1 failed"), when it was created and
+finished, and when its results are deleted. JOB_URL is the job page's link as submit prints it or the email
+gives it (…/jobs/ID?token=…); the server is the one in the link. --json prints the status document.
+With --wait, follows the job until it ends; exit status 1 if it did not succeed.
+`,
+  download: `Usage: batchcast download JOB_URL [--format csv] [--out FILE|-] [--wait]
+
+Saves the results of the job at JOB_URL (its page's link, token included): the input rows with the
+predictions appended. --format picks the file format (csv by default; other formats when the server offers
+them). --out names the file (default: the name the server suggests, in the current directory); --out -
+writes to stdout. With --wait, waits for the job to end first. Exit status 1 if the job has no results.
+`,
+};
+
+function jobOf(positionals: string[], command: string): JobRef {
+  if (positionals.length > 1) throw new UsageError(`${command} takes one JOB_URL (got ${positionals.length})`);
+  return parseJobUrl(positionals[0]);
+}
+
+const time = (iso: string | null): string => (iso ? `${iso.replace('T', ' ').slice(0, 19)} UTC` : '—');
+
+/** The status document in aligned lines, for people. */
+function describe(job: JobStatus, ref: JobRef): string[] {
+  const lines: [string, string][] = [
+    ['job', job.id],
+    ['file', job.filename],
+    ['status', `${job.status}${job.error ? `: ${job.error}` : ''}`],
+    ['model', `${job.model.name} v${job.model.version}`],
+    ['rows', rowsText(job)],
+    ['created', time(job.createdAt)],
+    ['finished', time(job.finishedAt)],
+    ['deleted', job.expiresAt ? `after ${time(job.expiresAt)}` : 'some days after it ends (RETENTION_DAYS)'],
+    ['page', at(ref.base, job.links.page).toString()],
+  ];
+  return lines.map(([k, v]) => `${k.padEnd(9)}${v}`);
+}
+
+export async function statusCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { wait: { type: 'boolean', short: 'w' }, json: { type: 'boolean' } });
+  if (values.help) return help('status');
+  if (values.url) throw new UsageError('status takes the server from JOB_URL; leave out --url');
+  const ref = jobOf(positionals, 'status');
+  const statusUrl = at(ref.base, ref.statusPath);
+  const job = values.wait ? await followJob(statusUrl, { progress: !values.json }) : await getJson(statusUrl, JobStatus);
+  if (values.json) out(JSON.stringify(job, null, 2));
+  else for (const line of describe(job, ref)) out(line);
+  return values.wait && job.status !== 'succeeded' ? EXIT_FAILED : EXIT_OK;
+}
+
+const FORMATS = ['csv', 'jsonl', 'parquet', 'xlsx'];
+
+export async function downloadCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    format: { type: 'string', short: 'f' },
+    out: { type: 'string', short: 'o' },
+    wait: { type: 'boolean', short: 'w' },
+  });
+  if (values.help) return help('download');
+  if (values.url) throw new UsageError('download takes the server from JOB_URL; leave out --url');
+  const format = (values.format ?? 'csv').toLowerCase();
+  if (!FORMATS.includes(format)) throw new UsageError(`--format: one of ${FORMATS.join(', ')} (got "${values.format}")`);
+  const ref = jobOf(positionals, 'download');
+  if (values.wait) {
+    const job = await followJob(at(ref.base, ref.statusPath), { progress: values.out !== '-' });
+    if (job.status !== 'succeeded') {
+      log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}: it has no results`);
+      return EXIT_FAILED;
+    }
+  }
+  const url = at(ref.base, `/api/jobs/${ref.id}/results.${format}?token=${encodeURIComponent(ref.token)}`);
+  try {
+    const { bytes, file } = await downloadTo(url, values.out ?? null);
+    if (file !== '-') log(`results written to ${file} (${formatBytes(bytes)})`);
+    return EXIT_OK;
+  } catch (err) {
+    // A format this server does not write answers like any unknown path.
+    if (err instanceof ApiError && err.status === 404 && /^Nothing at /.test(err.message) && format !== 'csv') {
+      throw new ApiError(`this server does not offer ${format} results; try --format csv`, 404, 'unsupported_format');
+    }
+    throw err;
+  }
+}
+
+function help(command: string): number {
+  process.stdout.write(JOB_COMMAND_HELP[command]!);
+  return EXIT_OK;
+}
