@@ -139,12 +139,16 @@ async function npmStart(env: Record<string, string>): Promise<Run> {
   return run;
 }
 
-/** Sends `signal` to the npm process alone; every process of the platform must be gone within the grace period. */
-async function stopsCleanly(run: Run, signal: NodeJS.Signals): Promise<void> {
+/**
+ * Sends `signal` to the npm process alone (or to its whole process group, as a terminal's Ctrl-C does);
+ * every process of the platform must be gone within the grace period, by the graceful path.
+ */
+async function stopsCleanly(run: Run, signal: NodeJS.Signals, to: 'npm' | 'group' = 'npm'): Promise<void> {
   const tree = descendants(run.proc.pid!);
   expect(tree.map(commandOf).some((c) => c.includes('apps/platform/dist/start.js'))).toBe(true);
   expect(tree.map(commandOf).some((c) => c.includes('apps/web/dist/server.js'))).toBe(true);
-  run.proc.kill(signal);
+  if (to === 'group') process.kill(-run.proc.pid!, signal);
+  else run.proc.kill(signal);
   // npm itself and every process below it; `until` fails the test at the end of the grace period.
   await until(
     `npm and every process below it to stop on ${signal}`,
@@ -193,6 +197,14 @@ describe('npm start', () => {
     await stopsCleanly(run, 'SIGINT');
     expect(run.output()).toMatch(/"reason":"SIGINT","msg":"supervisor shutting down"/);
     expect(run.output()).toMatch(/"msg":"worker shutting down"/);
+  });
+});
+
+describe('Ctrl-C in a terminal', () => {
+  it('stops gracefully when npm and the supervisor both get the SIGINT (npm forwards its copy too)', { timeout: 240_000 }, async () => {
+    const run = await npmStart(await environment({ LOG_LEVEL: 'info' }));
+    await stopsCleanly(run, 'SIGINT', 'group');
+    expect(run.output().match(/"msg":"supervisor shutting down"/g)).toHaveLength(1);
   });
 });
 
