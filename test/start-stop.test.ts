@@ -131,7 +131,7 @@ async function npmStart(env: Record<string, string>): Promise<Run> {
       const tree = descendants(run.proc.pid!);
       for (const pid of tree) seen.add(pid);
       const workers = tree.filter((p) => commandOf(p).includes('apps/worker/dist/worker.js'));
-      return res?.ok && workers.length >= 1 && run.output().includes('batchcast is ready') ? 'ready' : null;
+      return res?.ok && workers.length >= 1 && run.output().includes('batchcast: open ') ? 'ready' : null;
     },
     120_000,
   );
@@ -171,9 +171,9 @@ describe('npm start', () => {
     );
     // One plain line, once, saying where to open the app and where the development outbox is.
     const lines = run.output().split('\n');
-    const ready = lines.filter((l) => l.startsWith('batchcast is ready:'));
+    const ready = lines.filter((l) => l.startsWith('batchcast: open '));
     expect(ready).toEqual([
-      `batchcast is ready: open ${run.url} (listening on 127.0.0.1:${run.port}). No SMTP_URL is set: emails are kept in the development outbox, ` +
+      `batchcast: open ${run.url} in a browser (listening on 127.0.0.1:${run.port}). No SMTP_URL is set: emails are kept in the development outbox, ` +
         `http://127.0.0.1:${outboxPort}/ on this machine, or ${run.url}/dev/outbox signed in as admin.`,
     ]);
     // LOG_FORMAT=pretty: lines for people, no JSON.

@@ -8,7 +8,7 @@ import type { WebListening } from '@batchcast/runtime';
  * read before the logs that follow.
  */
 export function startLine(config: Config, web: WebListening): string {
-  const open = `batchcast is ready: open ${web.publicUrl} (listening on ${web.address}).`;
+  const open = `batchcast: open ${web.publicUrl} in a browser (listening on ${web.address}).`;
   if (config.mail.smtpUrl) return open;
   const places = [
     ...(web.devOutboxUrl ? [`${web.devOutboxUrl} on this machine`] : []),

@@ -189,7 +189,7 @@ export function admin(ctx: WebContext): Router {
     // declared twice (private fields make TypeScript tell them apart). Aligning both versions removes this.
     serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     // A way back to our own admin page from bull-board's header menu.
-    options: { uiConfig: { boardTitle: 'batchcast', miscLinks: [{ text: '← batchcast admin', url: '/admin' }] } },
+    options: { uiConfig: { boardTitle: 'batchcast', miscLinks: [{ text: '← batchcast admin', url: '/admin' }], hideDocsLink: true } },
   });
   // bull-board's UI runs under the app's CSP as it is (its scripts are files, its config a JSON block),
   // except for its inline styles. Its page would ask for Google's web fonts: the link is taken out.
