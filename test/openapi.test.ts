@@ -245,6 +245,64 @@ describe('real responses match the document', () => {
     );
   });
 
+  it('coming back: links by email, the favicon, one job for admins', async () => {
+    const links = (body: unknown) =>
+      fetch(platform.url('/api/links'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await conforms('post', '/api/links', await links({ email: 'doc@example.com' }));
+    await conforms('post', '/api/links', await links({ email: 'not an address' }));
+    await conforms('post', '/api/links', await links({}));
+    const form = (email: string) =>
+      fetch(platform.url('/links'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email }),
+      });
+    await conforms('post', '/links', await form('doc@example.com'));
+    await conforms('post', '/links', await form('not an address'));
+    await conforms('get', '/favicon.ico', await fetch(platform.url('/favicon.ico')));
+
+    const json = { ...admin, accept: 'application/json' };
+    await conforms('get', '/admin/jobs/{id}', await fetch(platform.url(`/admin/jobs/${job.id}`), { headers: json }));
+    await conforms('get', '/admin/jobs/{id}', await fetch(platform.url(`/admin/jobs/${job.id}`), { headers: admin }));
+    await conforms(
+      'get',
+      '/admin/jobs/{id}',
+      await fetch(platform.url(`/admin/jobs/${job.id}`), { headers: { accept: 'application/json' } }),
+    );
+    await conforms(
+      'get',
+      '/admin/jobs/{id}',
+      await fetch(platform.url('/admin/jobs/00000000-0000-4000-8000-000000000000'), { headers: json }),
+    );
+    await conforms(
+      'post',
+      '/admin/jobs/{id}/open',
+      await fetch(platform.url(`/admin/jobs/${job.id}/open`), { method: 'POST', headers: admin, redirect: 'manual' }),
+    );
+    await conforms(
+      'post',
+      '/admin/jobs/{id}/open',
+      await fetch(platform.url(`/admin/jobs/${job.id}/open`), { method: 'POST', redirect: 'manual' }),
+    );
+    await conforms(
+      'post',
+      '/admin/jobs/{id}/resend',
+      await fetch(platform.url(`/admin/jobs/${job.id}/resend`), { method: 'POST', headers: json }),
+    );
+    await conforms(
+      'post',
+      '/admin/jobs/{id}/resend',
+      await fetch(platform.url(`/admin/jobs/${job.id}/resend`), { method: 'POST', headers: admin, redirect: 'manual' }),
+    );
+    const anonymous = (await conforms('post', '/api/jobs', await submit(platform, 'iris.csv', { model: 'iris-logreg' }))) as typeof job;
+    await waitForEnd(platform, anonymous.links.self);
+    await conforms(
+      'post',
+      '/admin/jobs/{id}/resend',
+      await fetch(platform.url(`/admin/jobs/${anonymous.id}/resend`), { method: 'POST', headers: json }),
+    );
+  });
+
   it('covered every JSON operation of the document', () => {
     const jsonOps = Object.entries(doc.paths).flatMap(([p, item]) =>
       Object.entries(item)
