@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { adviceFor, durationText, progressPercent, runSeconds } from '../src/shared/job-progress.js';
+import { hasDataRow } from '../src/browser/csv-header.js';
+import { expiryShort, expiryText } from '../src/shared/expiry.js';
+import { adviceFor, durationText, progressPercent, rowCountText, runSeconds } from '../src/shared/job-progress.js';
 import { modelSummary, taskText } from '../src/shared/model-summary.js';
 import { countOf, formatBytes, formatCount } from '../src/shared/numbers.js';
+import { adminJobPage } from '../src/views/admin-job-page.js';
 import { adminLoginPage, adminPage } from '../src/views/admin-page.js';
+import { errorPage } from '../src/views/error-page.js';
 import { jobPage } from '../src/views/job-page.js';
+import { linksSentPage } from '../src/views/links-sent-page.js';
 import { outboxPage } from '../src/views/outbox-page.js';
 import { uploadPage } from '../src/views/upload-page.js';
 
@@ -33,6 +38,35 @@ describe('the shared texts', () => {
     expect(runSeconds({ startedAt: '2026-01-01T00:00:00Z', finishedAt: null })).toBeNull();
     expect(progressPercent({ total: 3, processed: 2, failed: 0 })).toBe(66);
     expect(progressPercent({ total: 0, processed: 0, failed: 0 })).toBe(0);
+  });
+
+  it('counts rows one way: scored and failed add up to the rows done', () => {
+    expect(rowCountText({ total: 150, processed: 150, failed: 1 }, true)).toBe('150 rows: 149 scored, 1 failed');
+    expect(rowCountText({ total: 1, processed: 1, failed: 0 }, true)).toBe('1 row: 1 scored, 0 failed');
+    expect(rowCountText({ total: 30_000, processed: 1_200, failed: 10 }, false)).toBe('1,200 of 30,000 rows done: 1,190 scored, 10 failed');
+    expect(rowCountText({ total: 30_000, processed: 1_200, failed: 10 }, true)).toBe(
+      '30,000 rows: 1,190 scored, 10 failed, 28,800 not scored',
+    );
+  });
+
+  it('says when results are deleted', () => {
+    expect(expiryText(null, 7)).toBe('Results are kept for 7 days after the job ends, then deleted.');
+    expect(expiryText('2026-12-07T14:03:00Z', 1, 'UTC')).toBe(
+      'Results are kept until 7 Dec 2026, 14:03 UTC, then deleted (1 day after the job ended).',
+    );
+    expect(expiryText('2026-12-07T14:03:00Z', 7, 'Europe/Paris')).toContain('7 Dec 2026, 15:03 CET');
+    expect(expiryShort('2026-12-07T14:03:00Z', 7, 'UTC')).toBe('kept until 7 Dec 2026, 14:03 UTC');
+    expect(expiryShort(null, 7)).toBe('kept 7 days after it ends');
+  });
+
+  it('tells a CSV with rows from one with a header only', () => {
+    expect(hasDataRow('a,b\n1,2\n')).toBe(true);
+    expect(hasDataRow('a,b\r\n1,2')).toBe(true);
+    expect(hasDataRow('a,b\n')).toBe(false);
+    expect(hasDataRow('a,b\r\n\r\n  \n')).toBe(false);
+    expect(hasDataRow('a,b')).toBe(false);
+    expect(hasDataRow('"a\nstill the header",b\n')).toBe(false);
+    expect(hasDataRow('"a\nstill the header",b\nx,y\n')).toBe(true);
   });
 
   it('says what to do about an outcome', () => {
@@ -78,6 +112,59 @@ describe('the views escape what they are given', () => {
     expect(page).toContain('<dd id="sum-duration">1 min 5 s</dd>');
     expect(page).toContain('<p id="speed" class="muted" hidden>');
     expect(page).toMatch(/<p id="advice">No row could be scored/);
+    expect(page).toContain('<p id="counts">10 rows: 0 scored, 10 failed</p>');
+    expect(page).toContain('Results are kept for 7 days after the job ends, then deleted.');
+    const ended = jobPage(
+      {
+        id: '1',
+        status: 'succeeded',
+        filename: 'f',
+        model: { name: 'm', version: 1 },
+        rows: { total: 2, processed: 2, failed: 0 },
+        error: null,
+        links,
+        expiresAt: '2026-12-07T14:03:00Z',
+      },
+      { summary: '', errors: '', cancel: '', cancelForm: '' },
+      { retentionDays: 7, remember: false },
+    );
+    expect(ended).toContain('Results are kept until 7 Dec 2026, 14:03 UTC, then deleted');
+    expect(ended).toContain('data-remember="no"');
+  });
+
+  it('the error, links-sent and admin job pages', () => {
+    const error = errorPage({ status: 404, code: HOSTILE, message: HOSTILE, path: '/jobs/1' });
+    expectOnlyOwnScripts(error, []);
+    expect(error).toContain('<h1>No job at this link</h1>');
+    expect(errorPage({ status: 410, code: 'expired', message: 'deleted', path: '/jobs/1' })).toContain(
+      '<h1>This job has been deleted</h1>',
+    );
+    expect(errorPage({ status: 404, code: 'not_found', message: 'x', path: '/nope' })).toContain('<h1>Page not found</h1>');
+    expect(errorPage({ status: 503, code: 'unavailable', message: 'x', path: '/' })).toContain('Try again in a minute');
+    expectOnlyOwnScripts(linksSentPage(HOSTILE, HOSTILE), []);
+    const at = new Date('2026-01-01T00:00:00Z');
+    const admin = adminJobPage(
+      {
+        id: HOSTILE,
+        status: 'succeeded',
+        email: HOSTILE,
+        model: HOSTILE,
+        modelVersion: 1,
+        rowsProcessed: 2,
+        rowsTotal: 2,
+        rowsFailed: 0,
+        startedAt: at,
+        finishedAt: at,
+        createdAt: at,
+        filename: HOSTILE,
+        schedule: HOSTILE,
+        error: HOSTILE,
+      },
+      { csrf: HOSTILE, expiresAt: new Date('2026-01-08T00:00:00Z'), retentionDays: 7, notice: HOSTILE, error: HOSTILE },
+    );
+    expectOnlyOwnScripts(admin, []);
+    expect(admin).toContain('2026-01-08 00:00:00 UTC');
+    expect(admin).toContain('2 rows: 2 scored, 0 failed');
   });
 
   it('the upload page', () => {
