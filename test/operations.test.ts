@@ -372,7 +372,7 @@ describe('scheduled batch runs', () => {
     expect(await res.json()).toMatchObject({ name: 'every-second', attempts: 3, runs: 0, lastRun: null });
 
     const mail = await smtp.waitFor('scheduled@example.com', 60_000);
-    expect(mail.subject).toContain('Predictions ready: iris.csv (150 rows)');
+    expect(mail.subject).toContain('predictions ready (150 rows)');
     const link = new URL(/https?:\/\/\S+\/jobs\/\S+/.exec(mail.text)![0]);
     const status = await (await fetch(platform.url(`/api/jobs${link.pathname.slice('/jobs'.length)}${link.search}`))).json();
     expect(status).toMatchObject({ status: 'succeeded', filename: 'iris.csv', rows: { total: 150, processed: 150, failed: 0 } });
@@ -432,7 +432,7 @@ describe('scheduled batch runs', () => {
       expect((await post({ ...base, name: 'from-url', source, cron: '* * * * * *', email: 'url-source@example.com' })).status).toBe(201);
       const mail = await smtp.waitFor('url-source@example.com', 60_000);
       expect((await fetch(platform.url('/api/schedules/from-url'), { method: 'DELETE', headers: admin })).status).toBe(204);
-      expect(mail.subject).toContain('Predictions ready: iris.csv (150 rows)');
+      expect(mail.subject).toContain('predictions ready (150 rows)');
     } finally {
       server.closeAllConnections();
       server.close();
