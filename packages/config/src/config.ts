@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envSchema, type Env } from './env-schema.js';
+import { envSchema, type Env, splitList } from './env-schema.js';
 
 /** The typed, nested configuration every process works from. Built once, from the environment. */
 export interface Config {
@@ -35,6 +35,14 @@ export interface Config {
   metrics: { public: boolean };
   /** Directories scheduled runs may read files from; null: any absolute path the processes can read. */
   schedules: { sourceDirs: string[] | null };
+  webhooks: {
+    /** Receivers that may have non-public addresses and may use plain http:// (WEBHOOK_ALLOW_HOSTS). */
+    allowHosts: string[];
+    retryBaseMs: number;
+    timeoutMs: number;
+    /** Keys that encrypt secrets at rest, the current one first; null: webhooks cannot be registered. */
+    secretKeys: string[] | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -89,6 +97,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metrics: { public: e.METRICS_PUBLIC },
     schedules: {
       sourceDirs: e.SCHEDULE_SOURCE_DIRS ? e.SCHEDULE_SOURCE_DIRS.split(',').map((d) => path.resolve(d.trim())) : null,
+    },
+    webhooks: {
+      allowHosts: e.WEBHOOK_ALLOW_HOSTS ? splitList(e.WEBHOOK_ALLOW_HOSTS) : [],
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretKeys: e.WEBHOOK_SECRET_KEY ? splitList(e.WEBHOOK_SECRET_KEY) : null,
     },
   };
 }
