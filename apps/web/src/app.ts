@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
 import { admin } from './routes/admin.js';
@@ -9,6 +10,7 @@ import { rateLimits } from './http/rate-limits.js';
 import { health } from './routes/health.js';
 import { jobInsights } from './routes/job-insights.js';
 import { jobsApi } from './routes/jobs-api.js';
+import { keysApi } from './routes/keys-api.js';
 import { metrics } from './routes/metrics.js';
 import { modelSamples } from './routes/model-samples.js';
 import { modelsApi } from './routes/models-api.js';
@@ -16,6 +18,7 @@ import { openapi } from './routes/openapi.js';
 import { outbox } from './routes/outbox.js';
 import { pages } from './routes/pages.js';
 import { schedulesApi } from './routes/schedules-api.js';
+import { webhooksApi } from './routes/webhooks-api.js';
 
 const publicDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -26,7 +29,9 @@ export function createApp(ctx: WebContext): Express {
   app.set('trust proxy', 'loopback');
   app.use(helmet());
   app.use('/static', express.static(publicDir, { maxAge: ctx.config.env === 'production' ? '1h' : 0 }));
-  // Before the body parser: a client over its limit is refused before its body is read.
+  // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all
+  // before the body parser: a client over its limit is refused before its body is read.
+  app.use(apiKeyAuth(ctx));
   app.use(rateLimits(ctx.config));
   app.use(express.json({ limit: '20mb' }));
   app.use(health(ctx));
@@ -38,6 +43,8 @@ export function createApp(ctx: WebContext): Express {
   app.use(outbox(ctx));
   app.use(admin(ctx));
   app.use(schedulesApi(ctx));
+  app.use(keysApi(ctx));
+  app.use(webhooksApi(ctx));
   app.use(metrics(ctx));
   app.use(openapi(ctx));
   app.use((req, _res, next) => next(refuse('not_found', 'not_found', `Nothing at ${req.method} ${req.path}.`)));

@@ -98,6 +98,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    const retryAfter = f.details?.retryAfterSeconds;
+    if (f.status === 429 && typeof retryAfter === 'number' && !res.getHeader('retry-after')) res.set('retry-after', String(retryAfter));
     res.status(f.status).json({ error: { code: f.code, message: f.message, ...(f.details ?? {}) } });
   };
 }

@@ -1,5 +1,6 @@
 import type { Schedule as ScheduleView } from '@batchcast/contract';
 import type { AdminJobRow } from '@batchcast/jobs';
+import { type AdminServicesView, servicesSections } from './admin-services.js';
 import { esc, layout } from './html.js';
 import { durationText } from './job-page.js';
 
@@ -18,6 +19,7 @@ export interface AdminOverview {
   models: AdminModelView[];
   queues: AdminQueueView[];
   schedules: ScheduleView[];
+  services?: AdminServicesView;
 }
 
 export interface AdminPageOptions {
@@ -151,6 +153,7 @@ ${jobsTable(o.jobs)}
 <section class="card" id="schedules"><h2>Schedules</h2>
 ${schedulesSection(o.schedules, opts)}
 </section>
+${o.services ? servicesSections(o.services, opts) : ''}
 <section class="card" id="queues"><h2>Queues</h2>
 ${queuesTable(o.queues)}
 <p><a class="button secondary" href="/admin/queues">Open the queue dashboard</a></p>
