@@ -52,6 +52,8 @@ export class ConfigError extends Error {
   }
 }
 
+const SECRETS = new Set(['ADMIN_TOKEN', 'WEBHOOK_SECRET_KEY']);
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -60,8 +62,10 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
-        const value = source[name];
-        return `${name}=${JSON.stringify(value ?? '')}: ${issue.message}`;
+        const value = source[name] ?? '';
+        // A secret is not echoed (this message may end up in a log): only its length.
+        const shown = SECRETS.has(name) ? `(${value.length} characters, not shown)` : JSON.stringify(value);
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
