@@ -278,6 +278,10 @@ describe('real responses match the document', () => {
     await conforms('post', '/api/keys', await post('/api/keys', { name: 'doc-bad', scopes: ['nope'] }));
     await conforms('post', '/api/keys', await post('/api/keys', { name: 'doc-anon', scopes: ['jobs:read'] }, {}));
     await conforms('post', '/api/keys', await post('/api/keys', [1, 2]));
+    const patch = (id: string, value: unknown) => fetch(platform.url(`/api/keys/${id}`), { method: 'PATCH', ...body(value) });
+    await conforms('patch', '/api/keys/{id}', await patch(created.id, { limits: { rowsPerDay: 100_000 } }));
+    await conforms('patch', '/api/keys/{id}', await patch(created.id, { scopes: [] }));
+    await conforms('patch', '/api/keys/{id}', await patch('00000000-0000-4000-8000-000000000000', { name: 'x' }));
     await conforms('get', '/api/keys', await fetch(platform.url('/api/keys'), { headers: admin }));
     await conforms('get', '/api/keys', await fetch(platform.url('/api/keys')));
     const key = { authorization: `Bearer ${created.key}` };

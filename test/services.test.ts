@@ -347,6 +347,9 @@ describe('the CLI', () => {
     expect((await cli(['webhooks', 'remove', hook!.id], keyEnv)).code).toBe(0);
 
     const id = /^(\S+)\s+cli-svc/m.exec(listed.stdout)![1]!;
+    const updated = await cli(['keys', 'update', id, '--rows-per-day', '1000', '--concurrent-jobs', 'none', '--json'], adminEnv);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout).limits).toEqual({ requestsPerMinute: 600, rowsPerDay: 1000, concurrentJobs: null });
     expect((await cli(['keys', 'revoke', id], adminEnv)).code).toBe(0);
     const refused = await cli(['jobs'], keyEnv);
     expect(refused.code).toBe(1);

@@ -22,7 +22,7 @@ Usage:
   batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
   batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
-  batchcast keys list | keys revoke ID
+  batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
   batchcast webhooks add URL [--events a,b] | list | remove ID | rotate ID [--grace S]
   batchcast webhooks deliveries ID | redeliver ID DELIVERY_ID
   batchcast help [COMMAND]   (or --help after any command)

@@ -1,4 +1,5 @@
 import {
+  ApiKey,
   ApiKeyCreated,
   ApiKeyList,
   DeliveryList,
@@ -17,7 +18,8 @@ import { getJson, requestJson } from './http.js';
  * or, with the admin token, every one). Secrets and keys are printed on stdout alone, so they can be captured.
  */
 export const SERVICES_HELP = `  jobs         The jobs an API key submitted, newest first (--all: every page; --status to filter).
-  keys         API keys for services (admin): create prints the key (shown once) on stdout; list; revoke.
+  keys         API keys for services (admin): create prints the key (shown once) on stdout; list; update
+               (name, scopes, limits); revoke.
   webhooks     Receivers of signed job events (an API key's own, or with the admin token every one):
                add prints the signing secret (shown once) on stdout; list; remove; rotate (a new secret,
                the old one signing too for --grace seconds, default a day); deliveries; redeliver.
@@ -32,6 +34,7 @@ failed, cancelled). --json prints the jobs as the API gives them (links with eac
 `,
   keys: `Usage: batchcast keys create NAME --scopes a,b [--requests-per-minute N|none] [--rows-per-day N] [--concurrent-jobs N] [--json]
        batchcast keys list [--json]
+       batchcast keys update ID [--name NAME] [--scopes a,b] [--requests-per-minute N|none] [--rows-per-day N|none] [--concurrent-jobs N|none]
        batchcast keys revoke ID
 
 API keys for services; every command needs the admin token (--token or $BATCHCAST_ADMIN_TOKEN). Scopes:
@@ -118,6 +121,7 @@ export async function keysCommand(args: string[]): Promise<number> {
     token: { type: 'string' },
     json: { type: 'boolean' },
     scopes: { type: 'string' },
+    name: { type: 'string' },
     'requests-per-minute': { type: 'string' },
     'rows-per-day': { type: 'string' },
     'concurrent-jobs': { type: 'string' },
@@ -126,14 +130,15 @@ export async function keysCommand(args: string[]): Promise<number> {
   if (values.help) return help('keys');
   const base = baseUrl(values.url);
   const auth = () => bearer(adminToken(values.token, `keys ${sub}`));
+  const limits = {
+    requestsPerMinute: wholeNumber('--requests-per-minute', values['requests-per-minute'], { min: 1, none: true }),
+    rowsPerDay: wholeNumber('--rows-per-day', values['rows-per-day'], { min: 1, none: true }),
+    concurrentJobs: wholeNumber('--concurrent-jobs', values['concurrent-jobs'], { min: 1, none: true }),
+  };
+  const givenLimits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   if (sub === 'create') {
     if (positionals.length !== 1) throw new UsageError('keys create takes the key\u2019s NAME (e.g. crm-sync)');
     if (!values.scopes) throw new UsageError('--scopes is required: some of jobs:read,jobs:write,webhooks:read,webhooks:write');
-    const limits = {
-      requestsPerMinute: wholeNumber('--requests-per-minute', values['requests-per-minute'], { min: 1, none: true }),
-      rowsPerDay: wholeNumber('--rows-per-day', values['rows-per-day'], { min: 1 }),
-      concurrentJobs: wholeNumber('--concurrent-jobs', values['concurrent-jobs'], { min: 1 }),
-    };
     const created = (await requestJson(at(base, '/api/keys'), {
       method: 'POST',
       schema: ApiKeyCreated,
@@ -141,7 +146,7 @@ export async function keysCommand(args: string[]): Promise<number> {
       body: {
         name: positionals[0],
         scopes: list(values.scopes),
-        limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+        limits: givenLimits,
       },
     }))!;
     if (values.json) out(JSON.stringify(created, null, 2));
@@ -173,6 +178,24 @@ export async function keysCommand(args: string[]): Promise<number> {
     } else log('no API keys');
     return EXIT_OK;
   }
+  if (sub === 'update') {
+    if (positionals.length !== 1) throw new UsageError('keys update takes the key\u2019s ID (batchcast keys list shows them)');
+    const changes = {
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.scopes !== undefined ? { scopes: list(values.scopes) } : {}),
+      ...(Object.keys(givenLimits).length ? { limits: givenLimits } : {}),
+    };
+    if (Object.keys(changes).length === 0) throw new UsageError('keys update: give what to change (--name, --scopes, or a limit)');
+    const key = (await requestJson(at(base, `/api/keys/${encodeURIComponent(positionals[0]!)}`), {
+      method: 'PATCH',
+      schema: ApiKey,
+      headers: auth(),
+      body: changes,
+    }))!;
+    if (values.json) out(JSON.stringify(key, null, 2));
+    else log(`key ${key.id} "${key.name}": ${key.scopes.join(', ')}; limits ${JSON.stringify(key.limits)}`);
+    return EXIT_OK;
+  }
   if (sub === 'revoke') {
     if (positionals.length !== 1) throw new UsageError('keys revoke takes the key\u2019s ID (batchcast keys list shows them)');
     await requestJson(at(base, `/api/keys/${encodeURIComponent(positionals[0]!)}`), {
@@ -183,7 +206,7 @@ export async function keysCommand(args: string[]): Promise<number> {
     log(`key ${positionals[0]} revoked`);
     return EXIT_OK;
   }
-  throw new UsageError(`unknown keys command "${sub}" (use create, list or revoke)`);
+  throw new UsageError(`unknown keys command "${sub}" (use create, list, update or revoke)`);
 }
 
 // webhooks

@@ -45,6 +45,15 @@ export const ApiKeyRequest = z
   .openapi('ApiKeyRequest');
 export type ApiKeyRequest = z.infer<typeof ApiKeyRequest>;
 
+export const ApiKeyUpdate = z
+  .object({
+    name: ApiKeyRequest.shape.name.optional(),
+    scopes: ApiKeyRequest.shape.scopes.optional(),
+    limits: ApiKeyLimits.partial().optional().openapi({ description: 'Only the limits given change; null removes one.' }),
+  })
+  .openapi('ApiKeyUpdate');
+export type ApiKeyUpdate = z.infer<typeof ApiKeyUpdate>;
+
 export const ApiKey = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),

@@ -2,7 +2,7 @@ import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteaso
 import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
-import { ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest } from './keys.js';
+import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
 import { ModelList, ModelRegistrationForm, ModelVersions, Model, PredictRequest, PredictResponse, SampleQuery } from './models.js';
 import { AdminOverview, Health, Outbox } from './operations.js';
 import { ScheduleList, ScheduleNameParams, Schedule, ScheduleRequest } from './schedules.js';
@@ -216,6 +216,16 @@ route({
   tags: ['keys', 'admin'],
   security: adminSecurity,
   responses: { 200: json('The keys, with `lastUsedAt`.', ApiKeyList), ...errors(401, 403) },
+});
+route({
+  method: 'patch',
+  path: '/api/keys/{id}',
+  operationId: 'updateApiKey',
+  summary: 'Change an API key’s name, scopes or limits; it keeps working with them from its next request (admin)',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams, body: { required: true, content: { 'application/json': { schema: ApiKeyUpdate } } } },
+  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 422) },
 });
 route({
   method: 'delete',

@@ -22,6 +22,7 @@ export {
   looksLikeApiKey,
   requireScope,
   revokeApiKey,
+  updateApiKey,
 } from './keys/api-keys.js';
 export { type JobPage, listKeyJobs, openKeyJob } from './keys/key-jobs.js';
 export { checkQuotasBeforeUpload, quotaDayStart } from './keys/quotas.js';

@@ -20,6 +20,7 @@ import {
   quotaDayStart,
   revokeApiKey,
   storeUpload,
+  updateApiKey,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
@@ -95,6 +96,24 @@ describe('an API key', () => {
     expect(revoked.message).toContain(created.prefix);
     expect((await listApiKeys(ctx)).some((k) => k.id === created.id)).toBe(false);
     expect((await refusal(revokeApiKey(ctx, created.id))).kind).toBe('not_found');
+  });
+
+  it('changes its name, scopes and limits (only those given), effective at its next request; not once revoked', async () => {
+    const created = await createApiKey(ctx, { name: 'growing', scopes: ['jobs:read'], limits: { rowsPerDay: 10 } });
+    const changed = await updateApiKey(ctx, created.id, {
+      scopes: ['jobs:write', 'jobs:read'],
+      limits: { rowsPerDay: null, concurrentJobs: 2 },
+    });
+    expect(changed).toMatchObject({
+      name: 'growing',
+      scopes: ['jobs:read', 'jobs:write'],
+      limits: { requestsPerMinute: 600, rowsPerDay: null, concurrentJobs: 2 },
+    });
+    expect((await authenticateApiKey(ctx, created.key)).limits.concurrentJobs).toBe(2);
+    expect((await updateApiKey(ctx, created.id, { name: 'grown' })).limits.concurrentJobs).toBe(2);
+    expect((await refusal(updateApiKey(ctx, created.id, { scopes: ['admin'] }))).code).toBe('invalid_scopes');
+    await revokeApiKey(ctx, created.id);
+    expect((await refusal(updateApiKey(ctx, created.id, { name: 'x' }))).kind).toBe('not_found');
   });
 
   it('refuses unknown scopes, empty names and bad limits with what to fix', async () => {

@@ -58,6 +58,24 @@ export async function listApiKeys(pool: Pool): Promise<ApiKeyRecord[]> {
   return rows;
 }
 
+/** Changes a key's name, scopes or limits (fields left undefined stay); null when there is no such key, or it was revoked. */
+export async function updateApiKey(
+  pool: Pool,
+  id: string,
+  changes: Partial<Pick<ApiKeyRecord, 'name' | 'scopes' | 'requestsPerMinute' | 'rowsPerDay' | 'concurrentJobs'>>,
+): Promise<ApiKeyRecord | null> {
+  const params: unknown[] = [id];
+  const set = (column: string, value: unknown) => (value === undefined ? column : `$${params.push(value)}`);
+  const { rows } = await pool.query<ApiKeyRecord>(
+    `UPDATE api_keys SET name = ${set('name', changes.name)}, scopes = ${set('scopes', changes.scopes)},
+       requests_per_minute = ${set('requests_per_minute', changes.requestsPerMinute)}, rows_per_day = ${set('rows_per_day', changes.rowsPerDay)},
+       concurrent_jobs = ${set('concurrent_jobs', changes.concurrentJobs)}
+     WHERE id = $1 AND revoked_at IS NULL RETURNING ${columns}`,
+    params,
+  );
+  return rows[0] ?? null;
+}
+
 /** Revokes a key; false when there is none, or it was revoked already. */
 export async function revokeApiKey(pool: Pool, id: string): Promise<boolean> {
   const { rowCount } = await pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);

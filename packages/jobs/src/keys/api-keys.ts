@@ -8,6 +8,7 @@ import {
   listApiKeys as listKeyRows,
   revokeApiKey as revokeKeyRow,
   touchApiKey,
+  updateApiKey as updateKeyRow,
 } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
@@ -83,34 +84,13 @@ export function describeKey(row: ApiKeyRecord): ApiKey {
  * 256-bit random secret needs no slow hash: there is nothing to guess from its digest).
  */
 export async function createApiKey(ctx: JobsContext, input: ApiKeyInput): Promise<ApiKey & { key: string }> {
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 100 || /[\p{Cc}]/u.test(name)) {
-    throw new DomainError(
-      'unprocessable',
-      'invalid_name',
-      'A key\u2019s "name" is 1 to 100 characters without control characters (e.g. "crm-sync").',
-    );
-  }
-  const unknown = input.scopes.filter((s) => !isScope(s));
-  if (input.scopes.length === 0 || unknown.length > 0) {
-    throw new DomainError(
-      'unprocessable',
-      'invalid_scopes',
-      `${unknown.length ? `Unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}. ` : 'Give at least one scope. '}` +
-        `"scopes" lists what the key may do: ${SCOPES.join(', ')}.`,
-    );
-  }
-  const scopes = SCOPES.filter((s) => input.scopes.includes(s));
-  const limits: ApiKeyLimits = {
+  const name = checkName(input.name);
+  const scopes = checkScopes(input.scopes);
+  const limits = checkLimits({
     requestsPerMinute: input.limits?.requestsPerMinute === undefined ? DEFAULT_REQUESTS_PER_MINUTE : input.limits.requestsPerMinute,
     rowsPerDay: input.limits?.rowsPerDay ?? null,
     concurrentJobs: input.limits?.concurrentJobs ?? null,
-  };
-  for (const [field, value] of Object.entries(limits)) {
-    if (value !== null && (!Number.isSafeInteger(value) || value < 1)) {
-      throw new DomainError('unprocessable', 'invalid_limits', `"limits.${field}" is a whole number of 1 or more, or null for no limit.`);
-    }
-  }
+  });
   for (;;) {
     const key = API_KEY_PREFIX + randomAlphanumeric(SECRET_CHARS);
     const row = await insertApiKey(ctx.pool, {
@@ -126,6 +106,58 @@ export async function createApiKey(ctx: JobsContext, input: ApiKeyInput): Promis
     ctx.log.info({ keyId: row.id, prefix: row.prefix, scopes }, 'API key created');
     return { ...describeKey(row), key };
   }
+}
+
+/**
+ * Changes a key's name, scopes or limits (admin); what is not given stays. Takes effect at the key's next
+ * request. `not_found` for an unknown or revoked key.
+ */
+export async function updateApiKey(ctx: JobsContext, id: string, input: Partial<ApiKeyInput>): Promise<ApiKey> {
+  const limits = input.limits ? checkLimits(input.limits) : {};
+  const row = isUuid(id)
+    ? await updateKeyRow(ctx.pool, id, {
+        ...(input.name !== undefined ? { name: checkName(input.name) } : {}),
+        ...(input.scopes !== undefined ? { scopes: checkScopes(input.scopes) } : {}),
+        ...limits,
+      })
+    : null;
+  if (!row) throw notFound('API key');
+  ctx.log.info({ keyId: id, scopes: row.scopes }, 'API key changed');
+  return describeKey(row);
+}
+
+function checkName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > 100 || /[\p{Cc}]/u.test(name)) {
+    throw new DomainError(
+      'unprocessable',
+      'invalid_name',
+      'A key\u2019s "name" is 1 to 100 characters without control characters (e.g. "crm-sync").',
+    );
+  }
+  return name;
+}
+
+function checkScopes(raw: string[]): Scope[] {
+  const unknown = raw.filter((s) => !isScope(s));
+  if (raw.length === 0 || unknown.length > 0) {
+    throw new DomainError(
+      'unprocessable',
+      'invalid_scopes',
+      `${unknown.length ? `Unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}. ` : 'Give at least one scope. '}` +
+        `"scopes" lists what the key may do: ${SCOPES.join(', ')}.`,
+    );
+  }
+  return SCOPES.filter((s) => raw.includes(s));
+}
+
+function checkLimits<L extends Partial<ApiKeyLimits>>(limits: L): L {
+  for (const [field, value] of Object.entries(limits)) {
+    if (value !== null && value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+      throw new DomainError('unprocessable', 'invalid_limits', `"limits.${field}" is a whole number of 1 or more, or null for no limit.`);
+    }
+  }
+  return limits;
 }
 
 export async function listApiKeys(ctx: JobsContext): Promise<ApiKey[]> {
