@@ -15,6 +15,7 @@ import {
   createJob,
   DomainError,
   deliverWebhook,
+  expireJobs,
   finaliseJob,
   listWebhookDeliveries,
   loadJob,
@@ -328,5 +329,22 @@ describe('a delivery', () => {
     expect(await ctx.queue.deliveryState(id, 0)).toBe('missing');
     expect(await reconcile(ctx)).toBeGreaterThanOrEqual(1);
     expect(await ctx.queue.deliveryState(id, 0)).toBe('present');
+  });
+});
+
+describe('retention', () => {
+  it("deletes a job's deliveries with it; the links its deliveries carried then answer 410, like its other links", async () => {
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events: ['job.cancelled'] });
+    const job = await submit(key);
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+    const [d] = await deliveriesOf(job.id);
+    const start = receiver.requests.length;
+    expect(await deliverWebhook(ctx, d!.id, 0)).toMatchObject({ status: 'delivered' });
+    const token = new URL(verified(hook.secret, receiver.requests[start]!).data.links.self).searchParams.get('token');
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '30 days' WHERE id = $1`, [job.id]);
+    expect((await expireJobs(ctx))!.jobs).toBeGreaterThanOrEqual(1);
+    expect(await deliveriesOf(job.id)).toEqual([]);
+    expect((await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries).toEqual([]);
+    expect((await refusal(openJob(ctx, job.id, token))).kind).toBe('gone');
   });
 });
