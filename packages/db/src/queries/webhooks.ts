@@ -165,12 +165,20 @@ export async function recordJobEvent(
 
 const pendingColumns = `id, generation, next_attempt_at AS "nextAttemptAt"`;
 
-/** Deliveries still to make, soonest first (the reconciler makes sure the queue holds each). */
-export async function listPendingDeliveries(pool: Pool, jobId?: string): Promise<PendingDelivery[]> {
+/** A job's deliveries still to make. */
+export async function listPendingDeliveries(pool: Pool, jobId: string): Promise<PendingDelivery[]> {
   const { rows } = await pool.query<PendingDelivery>(
-    `SELECT ${pendingColumns} FROM webhook_deliveries WHERE status = 'pending' AND ($1::uuid IS NULL OR job_id = $1)
-     ORDER BY next_attempt_at LIMIT 1000`,
-    [jobId ?? null],
+    `SELECT ${pendingColumns} FROM webhook_deliveries WHERE status = 'pending' AND job_id = $1 ORDER BY id`,
+    [jobId],
+  );
+  return rows;
+}
+
+/** Every delivery still to make, a page at a time in id order after `after` (the reconciler checks each is queued). */
+export async function pagePendingDeliveries(pool: Pool, after: string | null, limit: number): Promise<PendingDelivery[]> {
+  const { rows } = await pool.query<PendingDelivery>(
+    `SELECT ${pendingColumns} FROM webhook_deliveries WHERE status = 'pending' AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    [after, limit],
   );
   return rows;
 }

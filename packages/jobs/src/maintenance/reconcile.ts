@@ -1,7 +1,7 @@
 import {
   listChunks,
   listJobsWithoutEvents,
-  listPendingDeliveries,
+  pagePendingDeliveries,
   listSchedules,
   listUnfinishedJobs,
   listUnnotifiedJobs,
@@ -59,15 +59,19 @@ async function reconcileWebhooks(ctx: JobsContext): Promise<number> {
     if (queued > 0) ctx.log.warn({ jobId: id, deliveries: queued }, 'reconciler recorded webhook deliveries of an ended job');
     count += queued;
   }
-  for (const d of await listPendingDeliveries(ctx.pool)) {
-    const state = await ctx.queue.deliveryState(d.id, d.generation);
-    if (state === 'present') continue;
-    if (state === 'failed') await ctx.queue.retryDelivery(d.id, d.generation);
-    else await ctx.queue.enqueueDelivery(d.id, d.generation, d.nextAttemptAt.getTime() - Date.now());
-    ctx.log.warn({ deliveryId: d.id, state }, 'reconciler re-queued a webhook delivery');
-    count++;
+  for (let after: string | null = null; ; ) {
+    const page = await pagePendingDeliveries(ctx.pool, after, 500);
+    for (const d of page) {
+      const state = await ctx.queue.deliveryState(d.id, d.generation);
+      if (state === 'present') continue;
+      if (state === 'failed') await ctx.queue.retryDelivery(d.id, d.generation);
+      else await ctx.queue.enqueueDelivery(d.id, d.generation, d.nextAttemptAt.getTime() - Date.now());
+      ctx.log.warn({ deliveryId: d.id, state }, 'reconciler re-queued a webhook delivery');
+      count++;
+    }
+    if (page.length < 500) return count;
+    after = page[page.length - 1]!.id;
   }
-  return count;
 }
 
 /**
