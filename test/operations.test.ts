@@ -94,7 +94,7 @@ describe('/admin', () => {
     });
     expect(row.durationSeconds).toBeGreaterThanOrEqual(0);
     expect(overview.models.map((m: { name: string }) => m.name)).toContain('iris-logreg');
-    expect(overview.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score']);
+    expect(overview.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score', 'webhook']);
 
     const html = await (await fetch(platform.url('/admin'), { headers: admin })).text();
     expect(html).toContain('owner-admin@example.com');
@@ -203,7 +203,7 @@ describe('/admin', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-eval/);
     const api = await (await fetch(platform.url('/admin/queues/api/queues'), { headers: { cookie } })).json();
-    expect(api.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score']);
+    expect(api.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score', 'webhook']);
     // Its actions need our Origin (its UI cannot send the CSRF token).
     const resume = (origin: string) =>
       fetch(platform.url('/admin/queues/api/queues/schedule/resume'), { method: 'PUT', headers: { cookie, origin } });

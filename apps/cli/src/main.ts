@@ -3,28 +3,28 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { JobCreated, JobStatus, Model, ModelList } from '@batchcast/contract';
+import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { ApiError, download, getJson, postMultipart } from './http.js';
 import { formatBytes, formatRows, ProgressBar } from './progress.js';
+import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
  * batchcast from the command line. No dependencies: node:util parseArgs, node:http(s), a progress bar
  * drawn on stderr. stdout carries only results (the job page URL, the model list), so it can be piped.
  * Exit codes: 0 success, 1 a failed job or a refused/failed request, 2 a usage error.
  */
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-
-class UsageError extends Error {}
-
 const HELP = `batchcast — score CSV files with a batchcast server
 
 Usage:
-  batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--key KEY] [--url URL]
   batchcast models list [--json] [--url URL]
   batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+  batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
+  batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
+  batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
+  batchcast webhooks add URL [--events a,b] | list | remove ID | rotate ID [--grace S]
+  batchcast webhooks deliveries ID | redeliver ID DELIVERY_ID
   batchcast help [COMMAND]   (or --help after any command)
   batchcast --version
 
@@ -36,20 +36,22 @@ Commands:
   models list  The registered models: name, latest version, task and the CSV columns they need.
   models add   Register a new version of a model (admin): an .onnx file, its name, and the column
                names when the model does not carry them (--features, comma-separated).
-
+${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
-  --token T    the admin token for models add (default: $BATCHCAST_ADMIN_TOKEN)
+  --token T    the admin token for models add, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
+  --key K      an API key for submit, jobs, webhooks (default: $BATCHCAST_API_KEY)
 
 Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  submit: `Usage: batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  submit: `Usage: batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--key KEY] [--url URL]
 
 Uploads FILE (a CSV with a header line) to be scored by the model NAME (or NAME@VERSION) and prints the
 job page's URL. With --wait, follows the job until it ends; with --out (implies --wait), saves the results
-(the input rows with the predictions appended) to RESULTS.csv. Exit status 1 if the job fails.
+(the input rows with the predictions appended) to RESULTS.csv. Exit status 1 if the job fails. With an API
+key (--key or $BATCHCAST_API_KEY) the job is the key's: batchcast jobs lists it.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
@@ -59,36 +61,6 @@ as a new version of NAME; --features names the CSV columns when the model does n
 `,
 };
 
-const common = {
-  url: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} satisfies NonNullable<ParseArgsConfig['options']>;
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
-  }
-}
-
-function baseUrl(flag: string | undefined): URL {
-  const text = flag ?? process.env.BATCHCAST_URL ?? 'http://localhost:3000';
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--url: "${text}" is not a URL (e.g. http://localhost:3000)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`--url: use an http:// or https:// URL (got ${url.protocol})`);
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url;
-}
-
-/** A server path (leading slash) under the base URL, which may itself have a path prefix. */
-const at = (base: URL, p: string): URL => new URL(p.replace(/^\//, ''), base);
-
 async function readableFile(file: string | undefined, what: string): Promise<string> {
   if (!file) throw new UsageError(`give the ${what} to send`);
   const s = await stat(file).catch(() => null);
@@ -97,7 +69,6 @@ async function readableFile(file: string | undefined, what: string): Promise<str
   return file;
 }
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function submit(args: string[]): Promise<number> {
@@ -106,6 +77,7 @@ async function submit(args: string[]): Promise<number> {
     email: { type: 'string', short: 'e' },
     wait: { type: 'boolean', short: 'w' },
     out: { type: 'string', short: 'o' },
+    key: { type: 'string' },
   });
   if (values.help) return help('submit');
   if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
@@ -113,11 +85,14 @@ async function submit(args: string[]): Promise<number> {
   if (!values.model) throw new UsageError('--model NAME is required (batchcast models list shows the names)');
   const base = baseUrl(values.url);
   const wait = !!values.wait || values.out !== undefined;
+  const key = apiKey(values.key);
+  const auth = key ? bearer(key) : {};
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
     fields: { model: values.model, ...(values.email ? { email: values.email } : {}) },
     file: { path: file, field: 'file', contentType: 'text/csv' },
+    headers: auth,
     onProgress: (sent) => bar.update(sent),
   }).finally(() => bar.finish());
   const pageUrl = at(base, created.links.page).toString();
@@ -233,8 +208,9 @@ async function modelsAdd(args: string[]): Promise<number> {
 }
 
 function help(command?: string): number {
-  if (command && !(command in COMMAND_HELP)) throw new UsageError(`no command "${command}"`);
-  process.stdout.write(command ? COMMAND_HELP[command]! : HELP);
+  const pages = { ...COMMAND_HELP, ...SERVICES_COMMAND_HELP };
+  if (command && !(command in pages)) throw new UsageError(`no command "${command}"`);
+  process.stdout.write(command ? pages[command]! : HELP);
   return EXIT_OK;
 }
 
@@ -263,6 +239,12 @@ export async function main(argv: string[]): Promise<number> {
         return await submit(rest);
       case 'models':
         return await models(rest);
+      case 'jobs':
+        return await jobsCommand(rest);
+      case 'keys':
+        return await keysCommand(rest);
+      case 'webhooks':
+        return await webhooksCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -15,6 +15,50 @@ export { openJob } from './access/open-job.js';
 export type { JobsContext, WorkQueue } from './context.js';
 export { parseEmail } from './email-address.js';
 export { DomainError, type DomainErrorKind, notFound } from './errors.js';
+export {
+  type ApiKey,
+  type ApiKeyInput,
+  type ApiKeyLimits,
+  type ApiKeyPrincipal,
+  authenticateApiKey,
+  createApiKey,
+  DEFAULT_REQUESTS_PER_MINUTE,
+  findApiKey,
+  keyJobToken,
+  listApiKeys,
+  looksLikeApiKey,
+  requireScope,
+  revokeApiKey,
+  updateApiKey,
+} from './keys/api-keys.js';
+export { type JobPage, listKeyJobs, openKeyJob } from './keys/key-jobs.js';
+export { checkQuotasBeforeUpload, quotaDayStart } from './keys/quotas.js';
+export { grants, isScope, SCOPES, type Scope } from './keys/scopes.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+export { ADMIN, type WebhookActor } from './webhooks/actor.js';
+export {
+  type DeliveryPage,
+  type DeliveryStatus,
+  listWebhookDeliveries,
+  recentDeliveries,
+  redeliverWebhook,
+  type WebhookAttempt,
+  type WebhookDelivery,
+} from './webhooks/deliveries.js';
+export { type DeliveryOutcome, deliverWebhook } from './webhooks/deliver.js';
+export {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  getWebhook,
+  listWebhooks,
+  MAX_ROTATION_GRACE_SECONDS,
+  registerWebhook,
+  removeWebhook,
+  rotateWebhookSecret,
+  WEBHOOK_EVENTS,
+  type WebhookEndpoint,
+  type WebhookEvent,
+} from './webhooks/endpoints.js';
+export { deliveryId, type JobEventBody, recordJobEvents } from './webhooks/events.js';
 export { cancelJob } from './lifecycle/cancel-job.js';
 export { type CreatedJob, createJob, type JobRequest } from './lifecycle/create-job.js';
 export { finaliseJob } from './lifecycle/finalise-job.js';

@@ -6,13 +6,18 @@ import express, { Router, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { parseWith, ScheduleRequest } from '@batchcast/contract';
 import {
+  ADMIN,
   createSchedule,
   currentAdminEpoch,
   endAdminSession,
   endAllAdminSessions,
+  listApiKeys,
   listModelVersions,
   listSchedules,
+  listWebhooks,
+  recentDeliveries,
   recentJobs,
+  redeliverWebhook,
   removeSchedule,
 } from '@batchcast/jobs';
 import { queueNames } from '@batchcast/queue';
@@ -29,10 +34,14 @@ import {
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
 import { toHttpFailure } from '../http/errors.js';
+import { describeApiKey } from '../presenters/api-key.js';
 import { describeSchedule } from '../presenters/schedule.js';
+import { describeDelivery, describeWebhook } from '../presenters/webhook.js';
+import type { AdminServicesView } from '../views/admin-services.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
 const RECENT_JOBS = 50;
+const RECENT_DELIVERIES = 50;
 
 /**
  * The operators' pages: /admin (recent jobs with owners, schedules, queues, models), its sign-in form,
@@ -47,8 +56,17 @@ export function admin(ctx: WebContext): Router {
   const guesses = adminGuesses(ctx.config.abuse.adminFailuresPer15Minutes);
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
+  async function services(): Promise<AdminServicesView> {
+    const [keys, webhooks, deliveries] = await Promise.all([
+      listApiKeys(ctx.jobs),
+      listWebhooks(ctx.jobs, ADMIN),
+      recentDeliveries(ctx.jobs, RECENT_DELIVERIES),
+    ]);
+    return { keys: keys.map(describeApiKey), webhooks: webhooks.map(describeWebhook), deliveries: deliveries.map(describeDelivery) };
+  }
+
   async function overview(): Promise<AdminOverview> {
-    const [jobs, models, schedules, queues] = await Promise.all([
+    const [jobs, models, schedules, queues, servicesView] = await Promise.all([
       recentJobs(ctx.jobs, RECENT_JOBS),
       listModelVersions(ctx.jobs.pool),
       listSchedules(ctx.jobs).then((list) => list.map(describeSchedule)),
@@ -56,6 +74,7 @@ export function admin(ctx: WebContext): Router {
         .counts(['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'])
         .then((all) => all.map((q) => ({ name: q.queue, counts: q.counts })))
         .catch(() => queueNames.map((name) => ({ name, counts: {} as Record<string, number> }))),
+      services(),
     ]);
     const byName = new Map<string, AdminOverview['models'][number]>();
     for (const m of models) {
@@ -69,7 +88,7 @@ export function admin(ctx: WebContext): Router {
       });
       byName.set(m.name, entry);
     }
-    return { jobs, models: [...byName.values()], queues, schedules };
+    return { jobs, models: [...byName.values()], queues, schedules, services: servicesView };
   }
 
   async function sendPage(req: Request, res: Response, status = 200, extra: Omit<AdminPageOptions, 'csrf'> = {}): Promise<void> {
@@ -181,6 +200,18 @@ export function admin(ctx: WebContext): Router {
   router.post('/admin/schedules/:name/delete', form, guard, async (req, res) => {
     await removeSchedule(ctx.jobs, String(req.params.name));
     res.redirect(303, '/admin#schedules');
+  });
+
+  // The redeliver button of a webhook delivery (the same service as the API's redeliver).
+  router.post('/admin/webhook-deliveries/:deliveryId/redeliver', form, guard, async (req, res) => {
+    try {
+      await redeliverWebhook(ctx.jobs, ADMIN, String(req.params.deliveryId));
+      res.redirect(303, '/admin#webhooks');
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendPage(req, res, failure.status, { error: failure.message });
+    }
   });
 
   // bull-board, for every queue of the catalog, on the web's own Redis connection and QUEUE_PREFIX. Its UI

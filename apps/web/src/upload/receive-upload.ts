@@ -1,5 +1,5 @@
 import { UploadFields, parseWith } from '@batchcast/contract';
-import { type CreatedJob, createJob } from '@batchcast/jobs';
+import { type ApiKeyPrincipal, type CreatedJob, createJob } from '@batchcast/jobs';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
@@ -10,9 +10,9 @@ import { UploadStorage } from './upload-storage.js';
  * The whole upload step of both the API and the HTML form: receive and scan the file (multer with every
  * limit set, so no request can make the server hold more than one part's headers and a few small fields in
  * memory), validate the other fields with the contract, then check the file against the model and record
- * and queue the job.
+ * and queue the job (as `owner`'s, when an API key submits it).
  */
-export function receiveUpload(ctx: WebContext): (req: Request, res: Response) => Promise<CreatedJob> {
+export function receiveUpload(ctx: WebContext): (req: Request, res: Response, owner?: ApiKeyPrincipal) => Promise<CreatedJob> {
   const upload: RequestHandler = multer({
     storage: new UploadStorage(ctx.jobs.blobs, ctx.config.workers.chunkRows),
     limits: {
@@ -43,7 +43,7 @@ export function receiveUpload(ctx: WebContext): (req: Request, res: Response) =>
       });
     });
 
-  return async (req, res) => {
+  return async (req, res, owner) => {
     await receive(req, res);
     const stored = req.file?.stored;
     if (!stored) throw refuse('invalid', 'no_file', 'No file was uploaded: send the CSV as multipart/form-data in the field "file".');
@@ -54,7 +54,7 @@ export function receiveUpload(ctx: WebContext): (req: Request, res: Response) =>
       await ctx.jobs.blobs.delete(stored.key).catch(() => undefined);
       throw err;
     }
-    return createJob(ctx.jobs, stored, { filename: req.file!.originalname, model: fields.model, email: fields.email });
+    return createJob(ctx.jobs, stored, { filename: req.file!.originalname, model: fields.model, email: fields.email, owner });
   };
 }
 

@@ -3,6 +3,7 @@ import { html, joinHtml, type SafeHtml } from '@batchcast/html';
 import type { AdminJobRow } from '@batchcast/jobs';
 import { durationText } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
+import { type AdminServicesView, servicesSections } from './admin-services.js';
 import { layout } from './layout.js';
 
 export interface AdminModelView {
@@ -20,6 +21,7 @@ export interface AdminOverview {
   models: AdminModelView[];
   queues: AdminQueueView[];
   schedules: ScheduleView[];
+  services?: AdminServicesView;
 }
 
 export interface AdminPageOptions {
@@ -150,6 +152,7 @@ ${jobsTable(o.jobs)}
 <section class="card" id="schedules"><h2>Schedules</h2>
 ${schedulesSection(o.schedules, opts)}
 </section>
+${o.services && servicesSections(o.services, opts)}
 <section class="card" id="queues"><h2>Queues</h2>
 ${queuesTable(o.queues)}
 <p><a class="button secondary" href="/admin/queues">Open the queue dashboard</a></p>

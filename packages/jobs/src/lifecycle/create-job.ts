@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { newJobToken } from '@batchcast/access';
+import { hashToken, newJobToken } from '@batchcast/access';
 import { type ByteSource, type ColumnTarget, type CsvLayout, readBatches } from '@batchcast/csv';
 import { countRecentJobsForEmail, insertJob } from '@batchcast/db';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
+import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
+import { jobOwner } from '../keys/quotas.js';
 import { resolveModel } from '../models/registry.js';
 import type { StoredUpload } from '../uploads/store-upload.js';
 import { cleanFilename } from '../uploads/filename.js';
@@ -17,6 +19,8 @@ export interface JobRequest {
   email?: unknown;
   /** A fixed id (a scheduled run derives it from the run, so a redelivered run makes no second job). */
   id?: string;
+  /** The API key submitting the job: the job is its (listed, opened and told about by it) and counts against its quotas. */
+  owner?: ApiKeyPrincipal | undefined;
 }
 
 export interface CreatedJob {
@@ -54,20 +58,26 @@ async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobReq
   await checkSample(() => ctx.blobs.open(upload.key), layout, plan.targets);
 
   const id = request.id ?? randomUUID();
-  const { token, hash } = newJobToken();
-  await insertJob(ctx.pool, {
-    id,
-    tokenHash: hash,
-    modelId: model.id,
-    email,
-    filename: cleanFilename(request.filename),
-    uploadKey: upload.key,
-    bytes: upload.size,
-    layout: { header: layout.header, bom: layout.bom, newline: layout.newline, dataStart: layout.dataStart },
-    targets: plan.targets,
-    rowsTotal: layout.rows,
-    chunks: layout.chunks,
-  });
+  // A key's jobs get a token derived from the key, so that listing them gives the same links again.
+  const token = request.owner ? keyJobToken(request.owner.secret, id) : newJobToken().token;
+  const hash = hashToken(token);
+  await insertJob(
+    ctx.pool,
+    {
+      id,
+      tokenHash: hash,
+      modelId: model.id,
+      email,
+      filename: cleanFilename(request.filename),
+      uploadKey: upload.key,
+      bytes: upload.size,
+      layout: { header: layout.header, bom: layout.bom, newline: layout.newline, dataStart: layout.dataStart },
+      targets: plan.targets,
+      rowsTotal: layout.rows,
+      chunks: layout.chunks,
+    },
+    request.owner ? jobOwner(request.owner, layout.rows) : undefined,
+  );
   try {
     await ctx.queue.enqueueScoring(
       id,
@@ -77,7 +87,10 @@ async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobReq
     // The job is safe in PostgreSQL; the reconciler queues it as soon as Redis answers again.
     ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not queue job now; the reconciler will');
   }
-  ctx.log.info({ jobId: id, model: `${model.name}@${model.version}`, rows: layout.rows, chunks: layout.chunks.length }, 'job submitted');
+  ctx.log.info(
+    { jobId: id, model: `${model.name}@${model.version}`, rows: layout.rows, chunks: layout.chunks.length, keyId: request.owner?.id },
+    'job submitted',
+  );
   return { id, token, status: 'queued', model: { name: model.name, version: model.version } };
 }
 

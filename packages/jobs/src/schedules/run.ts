@@ -4,6 +4,7 @@ import { getSchedule, insertFailedRunJob, recordScheduleRun, type ScheduleRecord
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { createJob } from '../lifecycle/create-job.js';
+import { tellWebhooks } from '../lifecycle/finalise-job.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { resolveModel } from '../models/registry.js';
 import { storeUpload } from '../uploads/store-upload.js';
@@ -102,8 +103,9 @@ async function recordFailedRun(
     schedule: schedule.name,
     runKey: run.runKey,
   });
-  // The normal job email, with its own retries (the reconciler re-queues it if this add is lost).
+  // The normal job email and webhooks, with their own retries (the reconciler re-queues them if these are lost).
   if (added) await ctx.queue.enqueueEmail(run.jobId);
+  await tellWebhooks(ctx, run.jobId);
 }
 
 /**
