@@ -82,8 +82,8 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
   const selected = models.find((m) => m.name === opts.selected) ?? models[0];
   const max = opts.maxUploadBytes;
   return layout(
-    'Score a CSV',
-    html`<h1>Score a CSV file</h1>
+    'Score a file',
+    html`<h1>Score a data file</h1>
 <p class="lead">Upload a file with a header row: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet or JSON Lines,
 gzip- or zstd-compressed if you like. Every row is scored by the model you choose. You can close the page:
 we email you a link to the results when they are ready.</p>
