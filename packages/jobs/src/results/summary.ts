@@ -106,10 +106,12 @@ async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise
  */
 async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: number): Promise<string[][]> {
   const source = () => ctx.blobs.open(job.uploadKey);
+  // A Parquet chunk is a range of rows: read only the first n (a byte range cannot be cut, but is read lazily).
+  const head = job.layout.format === 'parquet' ? { ...chunk, rows: Math.min(chunk.rows, n) } : chunk;
   const rows =
     dialectOf(job.layout) !== null
-      ? readInputFields(source, job.layout, chunk)
-      : readInputRows(source, job.layout, chunk, inputColumns(job.layout, job.targets));
+      ? readInputFields(source, job.layout, head)
+      : readInputRows(source, job.layout, head, inputColumns(job.layout, job.targets));
   const records: string[][] = [];
   for await (const block of rows) {
     for (const row of block) {
