@@ -134,6 +134,8 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${job.id}`)));
     await conforms('get', '/api/jobs/{id}/summary', await fetch(platform.url(`/api/jobs/${job.id}/summary${q()}`)));
     await conforms('get', '/api/jobs/{id}/results.csv', await fetch(platform.url(`/api/jobs/${job.id}/results.csv${q()}`)));
+    for (const format of ['jsonl', 'parquet', 'xlsx'])
+      await conforms('get', `/api/jobs/{id}/results.${format}`, await fetch(platform.url(`/api/jobs/${job.id}/results.${format}${q()}`)));
     await conforms('get', '/api/jobs/{id}/errors.csv', await fetch(platform.url(`/api/jobs/${job.id}/errors.csv${q()}`)));
     await conforms('post', '/api/jobs/{id}/cancel', await fetch(platform.url(`/api/jobs/${job.id}/cancel${q()}`), { method: 'POST' }));
     await conforms('get', '/jobs/{id}', await fetch(platform.url(`/jobs/${job.id}${q()}`)));
@@ -177,6 +179,10 @@ describe('real responses match the document', () => {
     await conforms('post', '/api/models/{name}/predict', await predict({ rows: [{ sepal_length: 1 }] }));
     await conforms('get', '/models/{name}/sample.csv', await fetch(platform.url('/models/iris-logreg/sample.csv')));
     await conforms('get', '/models/{name}/sample.csv', await fetch(platform.url('/models/nope/sample.csv')));
+    for (const format of ['jsonl', 'xlsx']) {
+      await conforms('get', `/models/{name}/sample.${format}`, await fetch(platform.url(`/models/iris-logreg/sample.${format}`)));
+      await conforms('get', `/models/{name}/sample.${format}`, await fetch(platform.url(`/models/nope/sample.${format}`)));
+    }
 
     const form = () => {
       const f = new FormData();

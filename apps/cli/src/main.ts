@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobCreated, JobStatus, Model, ModelList } from '@batchcast/contract';
 import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
+import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, download, getJson, postMultipart } from './http.js';
 import { formatBytes, formatRows, ProgressBar } from './progress.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
@@ -17,7 +18,7 @@ import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhook
 const HELP = `batchcast — score CSV files with a batchcast server
 
 Usage:
-  batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--key KEY] [--url URL]
+  batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS] [--format F] [--key KEY] [--url URL]
   batchcast models list [--json] [--url URL]
   batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
   batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
@@ -29,10 +30,13 @@ Usage:
   batchcast --version
 
 Commands:
-  submit       Upload a CSV to be scored by a model (NAME or NAME@VERSION). Prints the job page URL.
+  submit       Upload a data file to be scored by a model (NAME or NAME@VERSION): CSV (any delimiter),
+               Excel .xlsx, Parquet, JSON Lines, gzip- or zstd-compressed. Prints the job page URL.
                --email  the address told when the job ends
                --wait   follow the job until it ends, with a progress bar of rows scored
-               --out    with --wait (implied), download the results CSV to this file
+               --out    with --wait (implied), download the results to this file, in the format
+                        its extension names (.csv .xlsx .parquet .jsonl) or --format's
+               --delimiter, --decimal, --sheet   how to read the file, when detection is not enough
   models list  The registered models: name, latest version, task and the CSV columns they need.
   models add   Register a new version of a model (admin): an .onnx file, its name, and the column
                names when the model does not carry them (--features, comma-separated).
@@ -46,12 +50,17 @@ Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  submit: `Usage: batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS.csv] [--key KEY] [--url URL]
+  submit: `Usage: batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS] [--format F]
+                        [--delimiter D] [--decimal C] [--sheet NAME] [--key KEY] [--url URL]
 
-Uploads FILE (a CSV with a header line) to be scored by the model NAME (or NAME@VERSION) and prints the
-job page's URL. With --wait, follows the job until it ends; with --out (implies --wait), saves the results
-(the input rows with the predictions appended) to RESULTS.csv. Exit status 1 if the job fails. With an API
-key (--key or $BATCHCAST_API_KEY) the job is the key's: batchcast jobs lists it.
+Uploads FILE to be scored by the model NAME (or NAME@VERSION) and prints the job page's URL. FILE has a
+header: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSON Lines or a JSON array,
+optionally gzip- or zstd-compressed; the server detects which from the content. With --wait, follows the
+job until it ends; with --out (implies --wait), saves the results (the input rows with the predictions
+appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
+or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, comma) and --sheet override
+what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
+job is the key's: batchcast jobs lists it.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
@@ -78,20 +87,28 @@ async function submit(args: string[]): Promise<number> {
     wait: { type: 'boolean', short: 'w' },
     out: { type: 'string', short: 'o' },
     key: { type: 'string' },
+    format: { type: 'string', short: 'f' },
+    delimiter: { type: 'string' },
+    decimal: { type: 'string' },
+    sheet: { type: 'string' },
   });
   if (values.help) return help('submit');
   if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
-  const file = await readableFile(positionals[0], 'CSV FILE');
+  const file = await readableFile(positionals[0], 'data FILE');
   if (!values.model) throw new UsageError('--model NAME is required (batchcast models list shows the names)');
   const base = baseUrl(values.url);
   const wait = !!values.wait || values.out !== undefined;
   const key = apiKey(values.key);
   const auth = key ? bearer(key) : {};
+  const format = values.out !== undefined ? resultsFormatFor(values.out, values.format) : null;
+  if (format instanceof Error) throw new UsageError(format.message);
+  if (values.format !== undefined && values.out === undefined) throw new UsageError('--format chooses the format of --out: give --out too');
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
-    fields: { model: values.model, ...(values.email ? { email: values.email } : {}) },
-    file: { path: file, field: 'file', contentType: 'text/csv' },
+    // The reading options go before the file: the server reads the file as it arrives.
+    fields: { model: values.model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
+    file: { path: file, field: 'file', contentType: uploadContentType(file) },
     headers: auth,
     onProgress: (sent) => bar.update(sent),
   }).finally(() => bar.finish());
@@ -136,11 +153,20 @@ async function submit(args: string[]): Promise<number> {
   log(
     `job ${job.id} succeeded: ${formatRows(job.rows.processed - job.rows.failed)} rows scored${job.rows.failed ? `, ${formatRows(job.rows.failed)} failed (see the "error" column)` : ''}`,
   );
-  if (values.out !== undefined) {
-    const bytes = await download(at(base, job.links.results), values.out);
-    log(`results written to ${values.out} (${formatBytes(bytes)})`);
+  if (values.out !== undefined && format) {
+    const bytes = await download(at(base, resultsPath(job.links.results, format)), values.out);
+    log(`results written to ${values.out} (${format}, ${formatBytes(bytes)})`);
   }
   return EXIT_OK;
+}
+
+/** --delimiter, --decimal and --sheet as the upload's form fields (the server validates them). */
+function readingOptions(values: { delimiter?: string; decimal?: string; sheet?: string }): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (values.delimiter !== undefined) fields.delimiter = values.delimiter;
+  if (values.decimal !== undefined) fields.decimal = values.decimal;
+  if (values.sheet !== undefined) fields.sheet = values.sheet;
+  return fields;
 }
 
 async function models(args: string[]): Promise<number> {

@@ -80,6 +80,39 @@ describe('the views escape what they are given', () => {
     expect(page).toMatch(/<p id="advice">No row could be scored/);
   });
 
+  it('the job page of an uploaded workbook: how it was read (sheet names and notes come from the file) and its downloads', () => {
+    const page = jobPage(
+      {
+        id: '1',
+        status: 'succeeded',
+        filename: 'book.xlsx',
+        model: { name: 'm', version: 1 },
+        rows: { total: 2, processed: 2, failed: 0 },
+        error: null,
+        links: { self: '/api/jobs/1?token=t', results: '/api/jobs/1/results.csv?token=t' },
+        input: { format: 'xlsx', compression: 'gzip', sheet: HOSTILE, notes: [HOSTILE] },
+      },
+      {
+        summary: 's',
+        errors: 'e',
+        cancel: 'c',
+        cancelForm: 'f',
+        downloads: [
+          { format: 'xlsx', href: `/x.xlsx?${HOSTILE}`, unavailable: null },
+          { format: 'csv', href: '/x.csv', unavailable: null },
+          { format: 'parquet', href: '/x.parquet', unavailable: HOSTILE },
+        ],
+      },
+    );
+    expectOnlyOwnScripts(page, ['/static/browser/job.js']);
+    expect(page).toContain('Read as Excel (sheet &quot;&lt;script&gt;');
+    expect(page).toContain(', gzip-compressed.');
+    expect(page).toMatch(
+      /<a id="results-link" class="button" href="\/x\.xlsx\?[^"]*" download data-format="xlsx">Download the results \(Excel\)<\/a>/,
+    );
+    expect(page).toMatch(/Also as <a href="\/x\.csv" download data-format="csv">CSV<\/a> · <span class="muted" data-format="parquet"/);
+  });
+
   it('the upload page', () => {
     const page = uploadPage(
       [{ name: HOSTILE, version: 1, description: HOSTILE, columns: [HOSTILE, 'b'], task: 'classifier', classLabels: [HOSTILE] }],

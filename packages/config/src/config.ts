@@ -15,6 +15,8 @@ export interface Config {
     blobStore: 'fs' | 'postgres';
     dataDir: string;
     maxUploadBytes: number;
+    /** Cap on what a compressed upload may decompress to. */
+    maxDecompressedBytes: number;
     retentionDays: number;
     retentionSweepIntervalMs: number;
   };
@@ -87,6 +89,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       blobStore: e.BLOB_STORE,
       dataDir: path.resolve(e.DATA_DIR),
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxDecompressedBytes: e.MAX_DECOMPRESSED_BYTES ?? 10 * e.MAX_UPLOAD_BYTES,
       retentionDays: e.RETENTION_DAYS,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     },

@@ -82,6 +82,8 @@ export const envSchema = z.object({
   CHUNK_ROWS: int(1).default(100_000),
   BATCH_ROWS: int(1).default(8192),
   MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
+  /** Largest content a gzip/zstd upload may decompress to (it is stored decompressed); default 10 × MAX_UPLOAD_BYTES. */
+  MAX_DECOMPRESSED_BYTES: int(1).optional(),
   RETENTION_DAYS: int(1).default(7),
   RECONCILE_INTERVAL_MS: int(100).default(10_000),
   /** How often workers look for finished jobs older than RETENTION_DAYS to delete (under an advisory lock). */

@@ -49,7 +49,7 @@ const ERRORS: Record<number, string> = {
   409: 'The resource is not in a state that allows this.',
   410: 'The job was deleted by the retention rule (`expired`, with `expiredAt`).',
   413: 'Too large.',
-  415: 'Not a file we can read (binary, or not UTF-8).',
+  415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do.',
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`).',
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), or over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`).',
   503: 'PostgreSQL or Redis is unavailable: retry later.',
@@ -122,9 +122,9 @@ route({
   method: 'post',
   path: '/api/jobs',
   operationId: 'createJob',
-  summary: 'Upload a CSV to be scored',
+  summary: 'Upload a file to be scored (CSV, Excel .xlsx, Parquet, JSON Lines; gzip or zstd)',
   description:
-    'The header and a first sample of rows are checked against the model before anything is queued. Anonymous, or with an API key (scope `jobs:write`): the job is then the key’s, and counts against its quotas.',
+    'The format is detected from the content. The header and a first sample of rows are checked against the model before anything is queued. Anonymous, or with an API key (scope `jobs:write`): the job is then the key’s, and counts against its quotas.',
   tags: ['jobs'],
   security: [{}, ...keySecurity],
   request: { body: multipart(UploadForm) },
@@ -158,16 +158,7 @@ route({
   request: jobRequest,
   responses: { 200: json('The status document.', JobStatus), ...errors(401, 403, 404, 410) },
 });
-route({
-  method: 'get',
-  path: '/api/jobs/{id}/results.csv',
-  operationId: 'getResults',
-  summary: 'The results: the input rows, unchanged and in order, with `prediction`, `probability_<class>`… and `error` appended',
-  tags: ['jobs'],
-  security: jobSecurity,
-  request: jobRequest,
-  responses: { 200: text('text/csv', 'Streamed.'), ...errors(401, 403, 404, 409, 410) },
-});
+registerResultsRoutes();
 route({
   method: 'get',
   path: '/api/jobs/{id}/errors.csv',
@@ -373,15 +364,7 @@ route({
   },
   responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 422, 429) },
 });
-route({
-  method: 'get',
-  path: '/models/{name}/sample.csv',
-  operationId: 'getModelSample',
-  summary: 'A small CSV with the columns the model accepts',
-  tags: ['models'],
-  request: { params: ModelNameParams, query: SampleQuery },
-  responses: { 200: text('text/csv', 'The sample.'), ...errors(404) },
-});
+registerSampleRoutes();
 
 // Operations
 route({
@@ -579,3 +562,68 @@ route({
   tags: ['operations'],
   responses: { 200: json('OpenAPI 3.1.', z.record(z.string(), z.unknown())) },
 });
+
+/** `results.<format>`: the same results in each format, the input's columns (typed where it had types) first. */
+function registerResultsRoutes(): void {
+  const formats: { ext: string; type: string; what: string }[] = [
+    {
+      ext: 'csv',
+      type: 'text/csv',
+      what: 'CSV: a CSV input comes back unchanged and in order, in its own dialect (`;` and decimal commas again), with `prediction`, `probability_<class>`… and `error` appended; other inputs as comma CSV',
+    },
+    {
+      ext: 'jsonl',
+      type: 'application/jsonl',
+      what: 'JSON Lines: one object per row, the input columns typed as the input had them, then `prediction`, `probability_<class>`…, `error`',
+    },
+    {
+      ext: 'parquet',
+      type: 'application/vnd.apache.parquet',
+      what: 'Parquet: typed columns (the input’s types where it had them), `prediction`, `probability_<class>`… (DOUBLE), `error`',
+    },
+    {
+      ext: 'xlsx',
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      what: 'Excel: one sheet, numbers as numbers; refused (422 `too_many_rows`) above the 1,048,575 data rows a sheet holds',
+    },
+  ];
+  for (const f of formats) {
+    route({
+      method: 'get',
+      path: `/api/jobs/{id}/results.${f.ext}`,
+      operationId: f.ext === 'csv' ? 'getResults' : `getResults${f.ext[0]!.toUpperCase()}${f.ext.slice(1)}`,
+      summary: `The results as ${f.what}`,
+      tags: ['jobs'],
+      security: jobSecurity,
+      request: jobRequest,
+      responses: {
+        200: text(f.type, 'Streamed, rows in input order.'),
+        ...errors(401, 403, 404, 409, 410, ...(f.ext === 'xlsx' ? [422] : [])),
+      },
+    });
+  }
+}
+
+/** `sample.<format>`: a small file in each form an upload may take, with the columns the model needs. */
+function registerSampleRoutes(): void {
+  const formats: { ext: string; type: string; what: string }[] = [
+    { ext: 'csv', type: 'text/csv', what: 'A small CSV with the columns the model accepts' },
+    { ext: 'jsonl', type: 'application/jsonl', what: 'The same sample as JSON Lines' },
+    {
+      ext: 'xlsx',
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      what: 'The same sample as an Excel workbook',
+    },
+  ];
+  for (const f of formats) {
+    route({
+      method: 'get',
+      path: `/models/{name}/sample.${f.ext}`,
+      operationId: f.ext === 'csv' ? 'getModelSample' : `getModelSample${f.ext[0]!.toUpperCase()}${f.ext.slice(1)}`,
+      summary: f.what,
+      tags: ['models'],
+      request: { params: ModelNameParams, query: SampleQuery },
+      responses: { 200: text(f.type, 'The sample.'), ...errors(404) },
+    });
+  }
+}

@@ -80,13 +80,34 @@ export {
   resolveModel,
 } from './models/registry.js';
 export { sampleCsv } from './models/sample-csv.js';
+export { type SampleFormat, writeSample } from './models/sample-formats.js';
 export * from './operations.js';
 export { MAX_PREDICT_ROWS, type Prediction, type PredictRow, predictRows } from './predict.js';
-export { isActive, type Job, type JobLayout, type JobStatus, type Model } from './records.js';
+export {
+  type CsvJobLayout,
+  type InputFormat,
+  isActive,
+  type Job,
+  type JobLayout,
+  type JobStatus,
+  type JsonlJobLayout,
+  type Model,
+  type ParquetJobLayout,
+  type XlsxJobLayout,
+} from './records.js';
 export { type JobSummary, jobSummary } from './results/summary.js';
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
+export { type ResultsDownload, resultsDownload } from './results/results-download.js';
+export { isResultsFormat, RESULTS_FORMATS, type ResultsFormat, resultsFormatsFor, resultsOffer } from './results/results-format.js';
+export { typedResultColumns, type TypedResultsFormat, writeTypedResults } from './results/write-typed-results.js';
+export { describeInput, type InputDescription, type UploadFormat } from './inputs/describe-input.js';
+export { dialectOf } from './inputs/dialect.js';
+export { inputColumns } from './inputs/input-columns.js';
+export { readInputBatches } from './inputs/read-input-batches.js';
+export { readInputFields, readInputRows } from './inputs/read-input-rows.js';
 export { createSchedule, listSchedules, removeSchedule, type ScheduleInput, type ScheduleState } from './schedules/manage.js';
 export { runJobId, runSchedule, type ScheduleRun, type ScheduleRunOutcome } from './schedules/run.js';
 export { cleanFilename } from './uploads/filename.js';
-export { formatRefusal, type StoredUpload, storeUpload } from './uploads/store-upload.js';
+export { detectionRefusal, formatRefusal } from './uploads/refusals.js';
+export { type StoreUploadOptions, type StoredChunk, type StoredUpload, storeUpload, type UploadChoices } from './uploads/store-upload.js';

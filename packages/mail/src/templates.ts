@@ -56,7 +56,10 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
             'cells and upload just those rows again if you need their predictions.',
         ]
       : [];
-    return { lead: 'Your predictions are ready. Open the link to see the summary and download the results as CSV.', advice };
+    return {
+      lead: 'Your predictions are ready. Open the link to see the summary and download the results (CSV, Excel, Parquet or JSON Lines).',
+      advice,
+    };
   }
   if (m.status === 'cancelled') {
     const done =

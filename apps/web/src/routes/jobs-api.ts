@@ -5,15 +5,15 @@ import {
   DomainError,
   keyJobToken,
   listKeyJobs,
+  RESULTS_FORMATS,
+  type ResultsFormat,
   requireScope,
-  resultsFilename,
-  writeResults,
+  resultsDownload,
 } from '@batchcast/jobs';
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
 import { requestedJob } from '../http/job-request.js';
-import { refuse } from '../http/errors.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
 
@@ -50,19 +50,7 @@ export function jobsApi(ctx: WebContext): Router {
     res.set('cache-control', 'no-store').json(await jobStatus(ctx.jobs, job, token));
   });
 
-  router.get('/api/jobs/:id/results.csv', async (req, res) => {
-    const { job } = await requestedJob(ctx, req);
-    if (job.status !== 'succeeded') {
-      throw refuse('conflict', 'not_ready', `The results are not available: the job is ${job.status}.`, { status: job.status });
-    }
-    res.status(200).set({
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${resultsFilename(job.filename)}"`,
-      'cache-control': 'no-store',
-    });
-    await writeResults(ctx.jobs, job, res);
-    res.end();
-  });
+  for (const format of RESULTS_FORMATS) router.get(`/api/jobs/:id/results.${format}`, (req, res) => sendResults(ctx, req, res, format));
 
   router.post('/api/jobs/:id/cancel', async (req, res) => {
     const { job, token } = await requestedJob(ctx, req, 'jobs:write');
@@ -82,4 +70,19 @@ export function jobsApi(ctx: WebContext): Router {
   });
 
   return router;
+}
+
+/**
+ * GET /api/jobs/:id/results.<format>: checked first (the job has succeeded; Excel can hold the rows), so a
+ * refusal is a proper 409/422 rather than a broken download; then streamed.
+ */
+async function sendResults(ctx: WebContext, req: Request, res: Response, format: ResultsFormat): Promise<void> {
+  const { job } = await requestedJob(ctx, req);
+  const download = await resultsDownload(ctx.jobs, job, format);
+  res.status(200).set({
+    'content-type': download.contentType,
+    'content-disposition': `attachment; filename="${download.filename}"`,
+    'cache-control': 'no-store',
+  });
+  await download.write(res);
 }

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
-import { jobActionLinks, jobLinks, jobStatus } from '../presenters/job.js';
+import { jobActionLinks, jobLinks, jobStatus, resultsDownloadLinks } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
 import { jobPage } from '../views/job-page.js';
 import { type ModelOption, uploadPage } from '../views/upload-page.js';
@@ -58,7 +58,9 @@ export function pages(ctx: WebContext): Router {
     res
       .set('cache-control', 'no-store')
       .type('html')
-      .send(jobPage(await jobStatus(ctx.jobs, job, token), jobActionLinks(job.id, token)));
+      .send(
+        jobPage(await jobStatus(ctx.jobs, job, token), { ...jobActionLinks(job.id, token), downloads: resultsDownloadLinks(job, token) }),
+      );
   });
 
   return router;
