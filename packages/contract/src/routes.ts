@@ -1,7 +1,16 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
-import { ModelList, ModelRegistrationForm, ModelVersions, Model, PredictRequest, PredictResponse, SampleQuery } from './models.js';
+import {
+  ModelList,
+  ModelRegistrationForm,
+  ModelVersionParams,
+  ModelVersions,
+  Model,
+  PredictRequest,
+  PredictResponse,
+  SampleQuery,
+} from './models.js';
 import { AdminOverview, Health, Outbox } from './operations.js';
 import { ScheduleList, ScheduleNameParams, Schedule, ScheduleRequest } from './schedules.js';
 import { z } from './zod.js';
@@ -215,6 +224,44 @@ route({
   request: { params: ModelNameParams, query: SampleQuery },
   responses: { 200: text('text/csv', 'The sample.'), ...errors(404) },
 });
+
+modelSourceRoutes();
+
+/** Bring your own model: the uploaded originals (admin download) and the admin page's registration form. */
+function modelSourceRoutes(): void {
+  route({
+    method: 'get',
+    path: '/api/models/{name}/versions/{version}/original',
+    operationId: 'getModelOriginal',
+    summary: 'The file a model version was registered from, byte for byte (admin)',
+    description:
+      'Sent as `application/octet-stream` with `Content-Disposition: attachment` (the uploaded file name) and the sha256 as ETag. ' +
+      '404 for an unknown version, and (`no_original`) for versions registered before originals were kept.',
+    tags: ['models', 'admin'],
+    security: adminSecurity,
+    request: { params: ModelVersionParams },
+    responses: {
+      200: { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      ...errors(401, 403, 404),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/admin/models',
+    operationId: 'adminRegisterModel',
+    summary: "The admin page's model registration form (same checks as `POST /api/models`)",
+    tags: ['admin', 'models'],
+    security: adminSecurity,
+    request: { body: multipart(ModelRegistrationForm.extend({ _csrf: z.string().optional() })) },
+    responses: {
+      303: seeOther('Registered: back to the admin page’s models.'),
+      ...errors(401, 403),
+      400: text('text/html', 'The page again, with the message.'),
+      413: text('text/html', 'The page again: the file is too large.'),
+      422: text('text/html', 'The page again, with what to fix (the class or option the file uses that batchcast cannot convert).'),
+    },
+  });
+}
 
 // Operations
 route({

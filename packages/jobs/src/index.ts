@@ -35,10 +35,11 @@ export {
   registerModel,
   resolveModel,
 } from './models/registry.js';
+export { type ModelOriginal, openModelOriginal, originalFilename } from './models/original.js';
 export { sampleCsv } from './models/sample-csv.js';
 export * from './operations.js';
 export { MAX_PREDICT_ROWS, type Prediction, type PredictRow, predictRows } from './predict.js';
-export { isActive, type Job, type JobLayout, type JobStatus, type Model } from './records.js';
+export { isActive, type Job, type JobLayout, type JobStatus, type Model, type ModelFormat } from './records.js';
 export { type JobSummary, jobSummary } from './results/summary.js';
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
