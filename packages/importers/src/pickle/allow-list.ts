@@ -114,6 +114,19 @@ const SKLEARN_HELPER_CLASSES: readonly string[] = [
   'sklearn.preprocessing._function_transformer.FunctionTransformer',
   // ColumnTransformer (scikit-learn >= 1.5) keeps the remainder's columns in this list subclass.
   'sklearn.compose._column_transformer._RemainderColsList',
+  // The *CV linear models keep their cv= splitter in their parameters (n_splits, shuffle, random_state): records.
+  'sklearn.model_selection._split.KFold',
+  'sklearn.model_selection._split.StratifiedKFold',
+  'sklearn.model_selection._split.GroupKFold',
+  'sklearn.model_selection._split.StratifiedGroupKFold',
+  'sklearn.model_selection._split.RepeatedKFold',
+  'sklearn.model_selection._split.RepeatedStratifiedKFold',
+  'sklearn.model_selection._split.ShuffleSplit',
+  'sklearn.model_selection._split.StratifiedShuffleSplit',
+  'sklearn.model_selection._split.GroupShuffleSplit',
+  'sklearn.model_selection._split.TimeSeriesSplit',
+  'sklearn.model_selection._split.LeaveOneOut',
+  'sklearn.model_selection._split.PredefinedSplit',
   // ColumnTransformer(columns=make_column_selector(...)) keeps the selector in its parameters; the columns it chose
   // at fit are in transformers_, which is what is converted. The selector is a record, never called.
   'sklearn.compose._column_transformer.make_column_selector',
