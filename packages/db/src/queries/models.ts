@@ -44,12 +44,13 @@ export interface NewModelVersion {
   schema: unknown;
   description: string;
   sourceFile: string | null;
-  format: string;
-  library: string | null;
-  libraryVersion: string | null;
-  converted: string[];
-  /** The uploaded file; kept once per distinct content. */
-  original: { sha256: string; bytes: Uint8Array };
+  /** What was uploaded (default 'onnx'), the library and version that wrote it, notes of what was converted. */
+  format?: string;
+  library?: string | null;
+  libraryVersion?: string | null;
+  converted?: string[];
+  /** The uploaded file, kept once per distinct content (the registry always gives it; the benchmark does not). */
+  original?: { sha256: string; bytes: Uint8Array } | null;
 }
 
 /** Adds a model version (version 1 for a new name, else one more than the latest) with its original upload. */
@@ -57,12 +58,14 @@ export async function insertModelVersion(pool: Pool, m: NewModelVersion): Promis
   return inTransaction(pool, async (client) => {
     // Serialise versions of one name so two registrations at once cannot both pick the same number.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model:${m.name}`]);
-    const original = Buffer.from(m.original.bytes.buffer, m.original.bytes.byteOffset, m.original.bytes.byteLength);
-    await client.query('INSERT INTO model_originals (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [
-      m.original.sha256,
-      original.length,
-      original,
-    ]);
+    if (m.original) {
+      const original = Buffer.from(m.original.bytes.buffer, m.original.bytes.byteOffset, m.original.bytes.byteLength);
+      await client.query('INSERT INTO model_originals (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [
+        m.original.sha256,
+        original.length,
+        original,
+      ]);
+    }
     const { rows } = await client.query<{ id: number }>(
       `INSERT INTO models (name, version, sha256, onnx, schema, description, source_file, format, library, library_version, converted, original_sha256)
        SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM models WHERE name = $1
@@ -74,11 +77,11 @@ export async function insertModelVersion(pool: Pool, m: NewModelVersion): Promis
         JSON.stringify(m.schema),
         m.description,
         m.sourceFile,
-        m.format,
-        m.library,
-        m.libraryVersion,
-        JSON.stringify(m.converted),
-        m.original.sha256,
+        m.format ?? 'onnx',
+        m.library ?? null,
+        m.libraryVersion ?? null,
+        JSON.stringify(m.converted ?? []),
+        m.original?.sha256 ?? null,
       ],
     );
     const inserted = await client.query<ModelRow>(`SELECT ${columns} FROM ${from} WHERE m.id = $1`, [rows[0]!.id]);
