@@ -388,6 +388,29 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/jobs', await fetch(platform.url('/api/jobs'), { headers: key }));
   });
 
+  it('model originals and the admin page’s model form', async () => {
+    const original = (name: string, version: string, headers: Record<string, string> = admin) =>
+      fetch(platform.url(`/api/models/${name}/versions/${version}/original`), { headers });
+    const template = '/api/models/{name}/versions/{version}/original';
+    await conforms('get', template, await original('iris-logreg', '1'));
+    await conforms('get', template, await original('iris-logreg', '1', {}));
+    await conforms('get', template, await original('iris-logreg', '1', { authorization: 'Bearer wrong-token-0123456789' }));
+    await conforms('get', template, await original('iris-logreg', '99'));
+    await conforms('post', '/admin/models', await fetch(platform.url('/admin/models'), { method: 'POST', redirect: 'manual' }));
+    const form = new FormData();
+    form.set('name', 'doc-form');
+    form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+    await conforms(
+      'post',
+      '/admin/models',
+      await fetch(platform.url('/admin/models'), { method: 'POST', body: form, redirect: 'manual', headers: admin }),
+    );
+    const bad = new FormData();
+    bad.set('name', 'doc-form');
+    bad.set('file', new Blob(['not a model']), 'model.pkl');
+    await conforms('post', '/admin/models', await fetch(platform.url('/admin/models'), { method: 'POST', body: bad, headers: admin }));
+  });
+
   it('covered every JSON operation of the document', () => {
     const jsonOps = Object.entries(doc.paths).flatMap(([p, item]) =>
       Object.entries(item)

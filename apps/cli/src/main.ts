@@ -20,7 +20,7 @@ const HELP = `batchcast — score CSV files with a batchcast server
 Usage:
   batchcast submit FILE --model NAME [--email ADDR] [--wait] [--out RESULTS] [--format F] [--key KEY] [--url URL]
   batchcast models list [--json] [--url URL]
-  batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+  batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
   batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
   batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
@@ -38,8 +38,11 @@ Commands:
                         its extension names (.csv .xlsx .parquet .jsonl) or --format's
                --delimiter, --decimal, --sheet   how to read the file, when detection is not enough
   models list  The registered models: name, latest version, task and the CSV columns they need.
-  models add   Register a new version of a model (admin): an .onnx file, its name, and the column
-               names when the model does not carry them (--features, comma-separated).
+  models add   Register a new version of a model (admin): an ONNX file, a scikit-learn model saved
+               with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
+               its name; the column names only when the file does not carry them (--features).
+               Pickles are read as data and never run.
+
 ${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
@@ -63,10 +66,14 @@ what the server detects. Exit status 1 if the job fails. With an API key (--key 
 job is the key's: batchcast jobs lists it.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
-       batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+       batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
 
 list: the registered models. add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
-as a new version of NAME; --features names the CSV columns when the model does not name its inputs.
+as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
+(.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
+content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
+anything but scikit-learn estimators and numpy arrays is refused with the class it names. --features names the
+CSV columns only when the model does not name its inputs (ONNX without names, a model fitted on an array).
 `,
 };
 
@@ -212,7 +219,7 @@ async function modelsAdd(args: string[]): Promise<number> {
   });
   if (values.help) return help('models');
   if (positionals.length > 1) throw new UsageError(`models add takes one FILE (got ${positionals.length})`);
-  const file = await readableFile(positionals[0], '.onnx FILE');
+  const file = await readableFile(positionals[0], 'model FILE');
   if (!values.name) throw new UsageError('--name NAME is required');
   const token = values.token ?? process.env.BATCHCAST_ADMIN_TOKEN;
   if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
@@ -230,7 +237,15 @@ async function modelsAdd(args: string[]): Promise<number> {
   }).finally(() => bar.finish());
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
+  logConversion(body);
   return EXIT_OK;
+}
+
+/** For a converted model: what the file was and what became of it (on stderr, like the other messages). */
+function logConversion(m: Model): void {
+  if (m.format === 'onnx') return;
+  log(`from ${m.library ?? m.format}${m.libraryVersion ? ` ${m.libraryVersion}` : ''} (${m.format}), converted to ONNX:`);
+  for (const note of m.converted) log(`  ${note}`);
 }
 
 function help(command?: string): number {

@@ -147,12 +147,34 @@ describe('the views escape what they are given', () => {
           },
         ],
         models: [
-          { name: HOSTILE, versions: [{ version: 1, sha256: HOSTILE, task: HOSTILE, createdAt: at.toISOString(), description: HOSTILE }] },
+          {
+            name: HOSTILE,
+            versions: [
+              {
+                version: 1,
+                sha256: HOSTILE,
+                task: HOSTILE,
+                createdAt: at.toISOString(),
+                description: HOSTILE,
+                format: HOSTILE,
+                library: HOSTILE,
+                libraryVersion: HOSTILE,
+                original: HOSTILE,
+              },
+            ],
+          },
         ],
         queues: [{ name: HOSTILE, counts: { waiting: 1 } }],
         schedules: [],
       },
-      { csrf: HOSTILE, error: HOSTILE, form: { name: HOSTILE } },
+      {
+        csrf: HOSTILE,
+        error: HOSTILE,
+        form: { name: HOSTILE },
+        modelError: HOSTILE,
+        modelForm: { name: HOSTILE, features: HOSTILE, description: HOSTILE },
+        registered: HOSTILE,
+      },
     );
     expectOnlyOwnScripts(page, []);
     expectOnlyOwnScripts(adminLoginPage({ csrf: HOSTILE, next: HOSTILE, error: HOSTILE }), []);

@@ -3,7 +3,16 @@ import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
 import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
-import { ModelList, ModelRegistrationForm, ModelVersions, Model, PredictRequest, PredictResponse, SampleQuery } from './models.js';
+import {
+  ModelList,
+  ModelRegistrationForm,
+  ModelVersionParams,
+  ModelVersions,
+  Model,
+  PredictRequest,
+  PredictResponse,
+  SampleQuery,
+} from './models.js';
 import { AdminOverview, Health, Outbox } from './operations.js';
 import { ScheduleList, ScheduleNameParams, Schedule, ScheduleRequest } from './schedules.js';
 import {
@@ -365,6 +374,44 @@ route({
   responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 422, 429) },
 });
 registerSampleRoutes();
+
+modelSourceRoutes();
+
+/** Bring your own model: the uploaded originals (admin download) and the admin page's registration form. */
+function modelSourceRoutes(): void {
+  route({
+    method: 'get',
+    path: '/api/models/{name}/versions/{version}/original',
+    operationId: 'getModelOriginal',
+    summary: 'The file a model version was registered from, byte for byte (admin)',
+    description:
+      'Sent as `application/octet-stream` with `Content-Disposition: attachment` (the uploaded file name) and the sha256 as ETag. ' +
+      '404 for an unknown version, and (`no_original`) for versions registered before originals were kept.',
+    tags: ['models', 'admin'],
+    security: adminSecurity,
+    request: { params: ModelVersionParams },
+    responses: {
+      200: { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      ...errors(401, 403, 404),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/admin/models',
+    operationId: 'adminRegisterModel',
+    summary: "The admin page's model registration form (same checks as `POST /api/models`)",
+    tags: ['admin', 'models'],
+    security: adminSecurity,
+    request: { body: multipart(ModelRegistrationForm.extend({ _csrf: z.string().optional() })) },
+    responses: {
+      303: seeOther('Registered: back to the admin page’s models.'),
+      ...errors(401, 403),
+      400: text('text/html', 'The page again, with the message.'),
+      413: text('text/html', 'The page again: the file is too large.'),
+      422: text('text/html', 'The page again, with what to fix (the class or option the file uses that batchcast cannot convert).'),
+    },
+  });
+}
 
 // Operations
 route({

@@ -79,6 +79,7 @@ export {
   registerModel,
   resolveModel,
 } from './models/registry.js';
+export { type ModelOriginal, openModelOriginal, originalFilename } from './models/original.js';
 export { sampleCsv } from './models/sample-csv.js';
 export { type SampleFormat, writeSample } from './models/sample-formats.js';
 export * from './operations.js';
@@ -92,6 +93,7 @@ export {
   type JobStatus,
   type JsonlJobLayout,
   type Model,
+  type ModelFormat,
   type ParquetJobLayout,
   type XlsxJobLayout,
 } from './records.js';

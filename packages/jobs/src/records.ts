@@ -1,5 +1,6 @@
 import type { ColumnTarget } from '@batchcast/csv';
 import type { JobRecord, ModelRecord } from '@batchcast/db';
+import type { ImportedFormat } from '@batchcast/importers';
 import type { ModelSchema } from '@batchcast/inference';
 import { z } from 'zod';
 
@@ -130,8 +131,22 @@ export const ModelSchemaSchema = z.object({
   notes: z.array(z.string()),
 }) satisfies z.ZodType<ModelSchema>;
 
+/** What a model version was registered from, found in the file's content (importers' ImportedFormat). */
+export const ModelFormatSchema = z.enum([
+  'onnx',
+  'sklearn-pickle',
+  'sklearn-joblib',
+  'xgboost-json',
+  'xgboost-ubj',
+]) satisfies z.ZodType<ImportedFormat>;
+export type ModelFormat = z.infer<typeof ModelFormatSchema>;
+
 export type Job = Omit<JobRecord, 'layout' | 'targets'> & { layout: JobLayout; targets: ColumnTarget[] };
-export type Model = Omit<ModelRecord, 'schema'> & { schema: ModelSchema };
+export type Model = Omit<ModelRecord, 'schema' | 'format' | 'converted'> & {
+  schema: ModelSchema;
+  format: ModelFormat;
+  converted: string[];
+};
 export type JobStatus = JobRecord['status'];
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -149,7 +164,13 @@ export function jobFromRecord(row: JobRecord): Job {
 }
 
 export function modelFromRecord(row: ModelRecord): Model {
-  return { ...row, schema: parsed(ModelSchemaSchema, row.schema, `schema of model ${row.name}@${row.version}`) };
+  const what = `model ${row.name}@${row.version}`;
+  return {
+    ...row,
+    schema: parsed(ModelSchemaSchema, row.schema, `schema of ${what}`),
+    format: parsed(ModelFormatSchema, row.format, `format of ${what}`),
+    converted: parsed(z.array(z.string()), row.converted, `conversion notes of ${what}`),
+  };
 }
 
 export const isActive = (status: JobStatus): boolean => status === 'queued' || status === 'running';

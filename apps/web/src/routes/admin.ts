@@ -12,6 +12,7 @@ import {
   endAdminSession,
   endAllAdminSessions,
   listApiKeys,
+  findModelVersion,
   listModelVersions,
   listSchedules,
   listWebhooks,
@@ -33,10 +34,12 @@ import {
   setCookie,
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
-import { toHttpFailure } from '../http/errors.js';
+import { refuse, toHttpFailure } from '../http/errors.js';
 import { describeApiKey } from '../presenters/api-key.js';
+import { originalPath } from '../presenters/model.js';
 import { describeSchedule } from '../presenters/schedule.js';
 import { describeDelivery, describeWebhook } from '../presenters/webhook.js';
+import { discardReceivedModel, receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
 import type { AdminServicesView } from '../views/admin-services.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
@@ -85,6 +88,10 @@ export function admin(ctx: WebContext): Router {
         task: m.schema.task,
         createdAt: m.createdAt.toISOString(),
         description: m.description,
+        format: m.format,
+        library: m.library,
+        libraryVersion: m.libraryVersion,
+        original: m.original ? originalPath(m) : null,
       });
       byName.set(m.name, entry);
     }
@@ -111,7 +118,7 @@ export function admin(ctx: WebContext): Router {
   }
 
   router.get('/admin', guard, async (req, res) => {
-    await sendPage(req, res);
+    await sendPage(req, res, 200, { registered: await justRegistered(req.query.registered) });
   });
 
   router.get('/admin/login', (req, res) => {
@@ -214,6 +221,8 @@ export function admin(ctx: WebContext): Router {
     }
   });
 
+  modelForm(ctx, router, sendPage);
+
   // bull-board, for every queue of the catalog, on the web's own Redis connection and QUEUE_PREFIX. Its UI
   // posts JSON with fetch and cannot send our CSRF token: for it, the Origin header must be ours instead.
   const board = new ExpressAdapter();
@@ -232,7 +241,43 @@ export function admin(ctx: WebContext): Router {
   });
   router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, board.getRouter());
 
+  /** "name@version" from the redirect after a registration, shown only when that version exists. */
+  async function justRegistered(raw: unknown): Promise<string | null> {
+    const m = typeof raw === 'string' ? /^([a-z0-9][a-z0-9._-]{0,63})@([1-9][0-9]{0,8})$/.exec(raw) : null;
+    return m && (await findModelVersion(ctx.jobs.pool, m[1]!, Number(m[2]))) ? m[0] : null;
+  }
+
   return router;
+}
+
+type SendPage = (req: Request, res: Response, status?: number, extra?: Omit<AdminPageOptions, 'csrf'>) => Promise<void>;
+
+/**
+ * The admin page's model registration form (the same service as POST /api/models): a multipart body, so the
+ * session's CSRF token is checked once the body is parsed. The session and its Origin are checked before a byte
+ * of the file is received, so only a signed-in admin's browser can make the server store an upload.
+ */
+function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
+  router.post('/admin/models', requireAdmin(ctx, { browser: true, csrf: 'origin' }), async (req, res) => {
+    let fields: Record<string, string> = {};
+    try {
+      await receiveModelForm(req, res);
+      const { _csrf, name, features, description } = (req.body ?? {}) as Record<string, unknown>;
+      fields = Object.fromEntries(
+        Object.entries({ name, features, description }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      if (req.adminSession && !safeEqual(typeof _csrf === 'string' ? _csrf : '', req.adminSession.csrf)) {
+        await discardReceivedModel(req);
+        throw refuse('forbidden', 'csrf', 'This request did not come from a batchcast page: reload the page and try again.');
+      }
+      const model = await registerReceivedModel(ctx, req);
+      res.redirect(303, `/admin?registered=${encodeURIComponent(`${model.name}@${model.version}`)}#models`);
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500 || failure.status === 401 || failure.status === 403 || failure.status === 429) throw err;
+      await sendPage(req, res, failure.status, { modelError: failure.message, modelForm: fields });
+    }
+  });
 }
 
 /** The admin page's schedule form as the contract's request: text fields, `attempts` a number when given. */

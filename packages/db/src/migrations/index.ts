@@ -6,6 +6,7 @@ import { sql as operations } from './005-operations.js';
 import { sql as maintenance } from './006-maintenance.js';
 import { sql as security } from './007-security.js';
 import { sql as apiKeysWebhooks } from './008-api-keys-webhooks.js';
+import { sql as modelSources } from './009-model-sources.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -17,4 +18,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '006-maintenance', sql: maintenance },
   { id: '007-security', sql: security },
   { id: '008-api-keys-webhooks', sql: apiKeysWebhooks },
+  { id: '009-model-sources', sql: modelSources },
 ];
