@@ -218,6 +218,44 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('checks a `;` CSV and JSON Lines in the browser, refuses a header without rows, and leaves a workbook to the server', async () => {
+    const page = await open(desktop, '/');
+    await page.selectOption('select[name="model"]', 'iris-logreg');
+    const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
+    const choose = (name: string, buffer: Buffer) =>
+      page.setInputFiles('input[name="file"]', { name, mimeType: 'application/octet-stream', buffer });
+    await choose('iris-de.csv', Buffer.from(iris.replaceAll(',', ';')));
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain('(semicolon-separated CSV): all 4 columns iris-logreg needs are there');
+    await choose('header.csv', Buffer.from(`${iris.split('\n')[0]}\n`));
+    await expect.poll(() => page.textContent('#file-check')).toContain('no data rows');
+    const [head, ...rows] = iris.trimEnd().split('\n');
+    const keys = head!.split(',');
+    const jsonl = rows.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [keys[i]!, v])))).join('\n');
+    await choose('iris.jsonl', Buffer.from(jsonl));
+    await expect.poll(() => page.textContent('#file-check')).toContain('(JSON Lines): all 4 columns iris-logreg needs are there');
+    await page.setInputFiles('input[name="file"]', path.join(repoRoot, 'test/fixtures/formats/merged-header.xlsx'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('an Excel workbook. Its columns are checked by the server');
+    await page.click('#file-options summary');
+    await page.screenshot({ path: path.join(shots, 'upload-xlsx-desktop.png'), fullPage: true });
+
+    // Sent: the job page says how the file was read and offers Excel results first.
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/jobs\//);
+    await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+    expect(await page.textContent('#input-format')).toBe('Read as Excel (sheet "iris").');
+    expect(await page.textContent('#input-notes')).toMatch(/merged/i);
+    expect(await page.textContent('#results-link')).toBe('Download the results (Excel)');
+    await page.screenshot({ path: path.join(shots, 'job-xlsx-desktop.png'), fullPage: true });
+    expect(await page.isVisible('#other-results')).toBe(true);
+    expect(await page.$$eval('#other-results a', (a) => a.map((l) => l.textContent))).toEqual(['CSV', 'Parquet', 'JSON Lines']);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#results-link')]);
+    expect(download.suggestedFilename()).toBe('merged-header-predictions.xlsx');
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('lists a job submitted without an email on the home page and opens it from there; its page says when its results are deleted', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
@@ -311,13 +349,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       Buffer.from('\n5.1,3.5,1.4,0.2,x\n'),
     ]);
     await page.setInputFiles('input[name="file"]', { name: 'latin1.csv', mimeType: 'text/csv', buffer: latin1 });
-    await expect.poll(() => page.textContent('#file-check')).toContain('the server will check it');
-    expect(await page.getAttribute('#file-check', 'data-kind')).toBeNull(); // said, not refused
+    await expect.poll(() => page.textContent('#file-check')).toContain('text that is not UTF-8. Its columns are checked by the server');
+    expect(await page.getAttribute('#file-check', 'data-kind')).toBe('ok'); // said, not refused
     await page.click('button[type="submit"]');
     await page.waitForSelector('#form-error:not([hidden])');
     const said = (await page.textContent('#form-error'))!;
     expect(said).toMatch(/line 1 is not valid UTF-8 text \(the file was probably saved as Latin-1\/Windows-1252\)/);
-    expect(said).not.toContain('the server will check it');
+    expect(said).not.toContain('checked by the server');
     await page.close();
   });
 

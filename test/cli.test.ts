@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
+import { duckdbParquet } from './support/formats.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 
 /**
@@ -57,6 +58,34 @@ function start(args: string[], env: Record<string, string> = {}): Run {
 const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
 
 describe('batchcast submit', () => {
+  it('sends any format with its reading options, and saves the results in the format --out or --format names', async () => {
+    const book = path.join(repoRoot, 'test/fixtures/formats/breast_cancer.xlsx');
+    const out = path.join(tmp, 'bc.parquet');
+    const r = await cli(['submit', book, '--model', 'breast-cancer-rf', '--sheet', 'Patients', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/results written to .*bc\.parquet \(parquet/);
+    const { types, rows } = await duckdbParquet(await readFile(out));
+    expect(rows).toHaveLength(569);
+    expect(types.mean_radius).toBe('DOUBLE');
+
+    const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).replaceAll(',', ';');
+    const semicolons = path.join(tmp, 'iris-semicolons.txt');
+    await writeFile(semicolons, iris);
+    const jsonl = path.join(tmp, 'iris-results.txt');
+    const j = await cli(['submit', semicolons, '--model', 'iris-logreg', '--delimiter', 'semicolon', '--out', jsonl, '--format', 'jsonl']);
+    expect(j.code, j.stderr).toBe(0);
+    const lines = (await readFile(jsonl, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(150);
+    expect(lines[0]).toMatchObject({ sepal_length: 5.1, prediction: 'setosa', error: null });
+
+    const bad = await cli(['submit', semicolons, '--model', 'iris-logreg', '--out', jsonl, '--format', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--format: "xml" is not one of csv, xlsx, parquet, jsonl');
+  });
+
   it('uploads, waits with progress, downloads the results (what scikit-learn predicted) and prints the job page', async () => {
     const out = path.join(tmp, 'results.csv');
     const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--wait', '--out', out]);

@@ -5,6 +5,7 @@ import { csvObjects, parseCsv } from './support/csv.js';
 import { submit, waitForEnd } from './support/http.js';
 import { examples, Platform } from './support/platform.js';
 import { resultsBytes, type SubmittedJob } from './support/faults.js';
+import { upload } from './support/formats.js';
 
 /**
  * Hostile and malformed uploads. Each gets a clear 4xx at upload (JSON error with a code and a message a
@@ -33,12 +34,13 @@ async function refused(
   file: Buffer | string,
   status: number,
   code: string | RegExp,
-  opts: { filename?: string; messageMatch?: RegExp } = {},
+  opts: { filename?: string; messageMatch?: RegExp; fields?: Record<string, string> } = {},
 ) {
   const before = await uploadsLeft();
-  const res = await submit(platform, Buffer.isBuffer(file) ? file : Buffer.from(file), {
-    model: 'iris-logreg',
+  const res = await upload(platform, Buffer.isBuffer(file) ? file : Buffer.from(file), {
+    fields: { model: 'iris-logreg', ...opts.fields },
     filename: opts.filename ?? 'upload.csv',
+    contentType: 'text/csv',
   });
   const text = await res.text();
   expect(res.status, text.slice(0, 500)).toBe(status);
@@ -111,8 +113,12 @@ describe('refused at upload with a clear 4xx', () => {
   it('Latin-1 text (é as one byte)', () => refused(Buffer.from(iris.replace('setosa', 'setosé'), 'latin1'), 415, 'invalid_utf8'));
   it('UTF-16 text (Excel "Unicode Text")', () =>
     refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]), 415, 'invalid_utf8', { messageMatch: /UTF-16/ }));
-  it('a wrong delimiter (;)', () => refused(iris.replaceAll(',', ';'), 422, 'wrong_delimiter', { messageMatch: /';'/ }));
-  it('a wrong delimiter (tab)', () => refused(iris.replaceAll(',', '\t'), 422, 'wrong_delimiter'));
+  it('a delimiter chosen that is not the file’s (; for a comma file)', () =>
+    refused(iris, 422, 'wrong_delimiter', { fields: { delimiter: ';' }, messageMatch: /';'|semicolon/ }));
+  it('HTML saved with a .csv name', () =>
+    refused('<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>\n', 415, 'unsupported_format', {
+      messageMatch: /HTML/,
+    }));
   it('a quote never closed', () => refused(iris.replace('4.9,3.0', '"4.9,3.0'), 422, 'unterminated_quote', { messageMatch: /line 3/ }));
   it('bare CR line endings (old Mac)', () => refused(iris.replaceAll('\n', '\r'), 422, 'unsupported_newline'));
   it('duplicate column names', () => refused(iris.replace('species', 'sepal_length'), 422, 'duplicate_column'));
@@ -156,6 +162,19 @@ describe('refused at upload with a clear 4xx', () => {
 });
 
 describe('accepted, every row handled', () => {
+  it('a `;` file and a tab-separated file (the delimiter is detected)', async () => {
+    for (const delimiter of [';', '\t']) {
+      const { job, done } = await accepted(iris.replaceAll(',', delimiter));
+      expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+      const header = (await resultsBytes(platform, job)).toString().split('\n')[0];
+      expect(header).toBe(
+        [...irisHeader.split(','), 'prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'error'].join(
+          delimiter,
+        ),
+      );
+    }
+  });
+
   it('a byte order mark', async () => {
     const { job, done } = await accepted(`\ufeff${iris}`);
     expect(done.status).toBe('succeeded');

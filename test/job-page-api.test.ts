@@ -123,7 +123,7 @@ describe('a classifier job with failed rows', () => {
 
   it('emails the owner the outcome, the numbers and the link', async () => {
     const mail = await smtp.waitFor('owner@example.com');
-    expect(mail.subject).toBe('Predictions ready: flowers.csv (151 rows, 3 failed)');
+    expect(mail.subject).toBe('batchcast: predictions ready (151 rows, 3 failed)');
     expect(mail.text).toContain('Model: iris-logreg v1');
     expect(mail.text).toContain('Rows: 151 rows: 148 scored, 3 failed');
     expect(mail.text).toMatch(/3 rows could not be scored/);
@@ -247,7 +247,7 @@ describe('cancelling', () => {
     expect(cancelled.finishedAt).not.toBeNull();
 
     const mail = await smtp.waitFor('canceller@example.com'); // sent by the finaliser, once every chunk was skipped
-    expect(mail.subject).toBe('Prediction job cancelled: big.csv');
+    expect(mail.subject).toBe('batchcast: prediction job cancelled');
     const after = await (await fetch(platform.url(job.links.self))).json();
     expect(after.status).toBe('cancelled');
     expect(after.rows.processed).toBeLessThan(30_000);

@@ -4,7 +4,9 @@ import { responseSchema } from '@batchcast/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { until } from './support/faults.js';
 import { startWebApp } from './support/web-app.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 
 /**
  * /api/openapi.json against reality: every JSON endpoint is called on a running platform and its actual
@@ -21,14 +23,25 @@ let doc: {
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const checked = new Set<string>();
 
+let receiver: WebhookReceiver;
+
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1, env: { SCHEDULE_SOURCE_DIRS: path.join(examples, 'data') } }).start();
+  receiver = await new WebhookReceiver().start();
+  platform = await new Platform({
+    workers: 1,
+    env: {
+      SCHEDULE_SOURCE_DIRS: path.join(examples, 'data'),
+      WEBHOOK_SECRET_KEY: 'openapi-test-webhook-key-0123456789abcdef',
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    },
+  }).start();
   const res = await fetch(platform.url('/api/openapi.json'));
   expect(res.status).toBe(200);
   doc = await res.json();
 });
 afterAll(async () => {
   await platform?.stop();
+  await receiver?.close();
 });
 
 /** Checks a real response against the contract: the status is documented, and a JSON body parses with its schema. */
@@ -121,6 +134,8 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${job.id}`)));
     await conforms('get', '/api/jobs/{id}/summary', await fetch(platform.url(`/api/jobs/${job.id}/summary${q()}`)));
     await conforms('get', '/api/jobs/{id}/results.csv', await fetch(platform.url(`/api/jobs/${job.id}/results.csv${q()}`)));
+    for (const format of ['jsonl', 'parquet', 'xlsx'])
+      await conforms('get', `/api/jobs/{id}/results.${format}`, await fetch(platform.url(`/api/jobs/${job.id}/results.${format}${q()}`)));
     await conforms('get', '/api/jobs/{id}/errors.csv', await fetch(platform.url(`/api/jobs/${job.id}/errors.csv${q()}`)));
     await conforms('post', '/api/jobs/{id}/cancel', await fetch(platform.url(`/api/jobs/${job.id}/cancel${q()}`), { method: 'POST' }));
     await conforms('get', '/jobs/{id}', await fetch(platform.url(`/jobs/${job.id}${q()}`)));
@@ -164,6 +179,10 @@ describe('real responses match the document', () => {
     await conforms('post', '/api/models/{name}/predict', await predict({ rows: [{ sepal_length: 1 }] }));
     await conforms('get', '/models/{name}/sample.csv', await fetch(platform.url('/models/iris-logreg/sample.csv')));
     await conforms('get', '/models/{name}/sample.csv', await fetch(platform.url('/models/nope/sample.csv')));
+    for (const format of ['jsonl', 'xlsx']) {
+      await conforms('get', `/models/{name}/sample.${format}`, await fetch(platform.url(`/models/iris-logreg/sample.${format}`)));
+      await conforms('get', `/models/{name}/sample.${format}`, await fetch(platform.url(`/models/nope/sample.${format}`)));
+    }
 
     const form = () => {
       const f = new FormData();
@@ -202,8 +221,18 @@ describe('real responses match the document', () => {
     await conforms('get', '/admin', await fetch(platform.url('/admin'), { headers: admin }));
     await conforms('get', '/admin', await fetch(platform.url('/admin'), { headers: { accept: 'text/html' }, redirect: 'manual' }));
     await conforms('get', '/admin/login', await fetch(platform.url('/admin/login')));
-    for (const p of ['/admin/logout', '/admin/sessions/end-all', '/admin/schedules', '/admin/schedules/{name}/delete']) {
-      await conforms('post', p, await fetch(platform.url(p.replace('{name}', 'x')), { method: 'POST', redirect: 'manual' }));
+    for (const p of [
+      '/admin/logout',
+      '/admin/sessions/end-all',
+      '/admin/schedules',
+      '/admin/schedules/{name}/delete',
+      '/admin/webhook-deliveries/{deliveryId}/redeliver',
+    ]) {
+      await conforms(
+        'post',
+        p,
+        await fetch(platform.url(p.replace('{name}', 'x').replace('{deliveryId}', 'x')), { method: 'POST', redirect: 'manual' }),
+      );
     }
     await conforms('get', '/admin/queues', await fetch(platform.url('/admin/queues'), { headers: admin }));
     await conforms('get', '/dev/outbox', await fetch(platform.url('/dev/outbox'), { headers: { accept: 'application/json' } }));
@@ -243,6 +272,143 @@ describe('real responses match the document', () => {
       '/api/schedules/{name}',
       await fetch(platform.url('/api/schedules/doc-yearly'), { method: 'DELETE', headers: admin }),
     );
+  });
+
+  it('keys, job lists and webhooks', async () => {
+    const body = (value: unknown, headers: Record<string, string> = admin) => ({
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(value),
+    });
+    const post = (p: string, value: unknown, headers?: Record<string, string>) =>
+      fetch(platform.url(p), { method: 'POST', ...body(value, headers) });
+    const created = (await conforms(
+      'post',
+      '/api/keys',
+      await post('/api/keys', { name: 'doc-svc', scopes: ['jobs:read', 'jobs:write', 'webhooks:write'] }),
+    )) as { id: string; key: string };
+    await conforms('post', '/api/keys', await post('/api/keys', { name: 'doc-bad', scopes: ['nope'] }));
+    await conforms('post', '/api/keys', await post('/api/keys', { name: 'doc-anon', scopes: ['jobs:read'] }, {}));
+    await conforms('post', '/api/keys', await post('/api/keys', [1, 2]));
+    const patch = (id: string, value: unknown) => fetch(platform.url(`/api/keys/${id}`), { method: 'PATCH', ...body(value) });
+    await conforms('patch', '/api/keys/{id}', await patch(created.id, { limits: { rowsPerDay: 100_000 } }));
+    await conforms('patch', '/api/keys/{id}', await patch(created.id, { scopes: [] }));
+    await conforms('patch', '/api/keys/{id}', await patch('00000000-0000-4000-8000-000000000000', { name: 'x' }));
+    await conforms('get', '/api/keys', await fetch(platform.url('/api/keys'), { headers: admin }));
+    await conforms('get', '/api/keys', await fetch(platform.url('/api/keys')));
+    const key = { authorization: `Bearer ${created.key}` };
+
+    // A key's jobs: submitted with it, listed, opened.
+    const form = new FormData();
+    form.set('model', 'iris-logreg');
+    form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+    const hook = (await conforms(
+      'post',
+      '/api/webhooks',
+      await post('/api/webhooks', { url: receiver.url(), events: ['job.succeeded'] }, key),
+    )) as {
+      id: string;
+    };
+    const submitted = (await conforms(
+      'post',
+      '/api/jobs',
+      await fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: key }),
+    )) as {
+      id: string;
+      links: { self: string };
+    };
+    await waitForEnd(platform, submitted.links.self);
+    await conforms('get', '/api/jobs', await fetch(platform.url('/api/jobs?limit=1'), { headers: key }));
+    await conforms('get', '/api/jobs', await fetch(platform.url('/api/jobs?limit=0'), { headers: key }));
+    await conforms('get', '/api/jobs', await fetch(platform.url('/api/jobs')));
+    await conforms('get', '/api/jobs', await fetch(platform.url('/api/jobs'), { headers: { authorization: 'Bearer bck_wrong' } }));
+    await conforms('get', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${submitted.id}`), { headers: key }));
+
+    // Webhooks: the endpoint, its deliveries, a redelivery, a rotation.
+    await conforms('post', '/api/webhooks', await post('/api/webhooks', { url: 'http://10.0.0.1/hook', events: ['job.succeeded'] }, key));
+    await conforms('post', '/api/webhooks', await post('/api/webhooks', { url: receiver.url(), events: ['job.done'] }));
+    await conforms('get', '/api/webhooks', await fetch(platform.url('/api/webhooks'), { headers: key }));
+    await conforms('get', '/api/webhooks', await fetch(platform.url('/api/webhooks')));
+    await conforms('get', '/api/webhooks/{id}', await fetch(platform.url(`/api/webhooks/${hook.id}`), { headers: admin }));
+    await conforms(
+      'get',
+      '/api/webhooks/{id}',
+      await fetch(platform.url('/api/webhooks/00000000-0000-4000-8000-000000000000'), { headers: key }),
+    );
+    const delivered = await until('the delivery succeeded', async () => {
+      const page = (await (await fetch(platform.url(`/api/webhooks/${hook.id}/deliveries`), { headers: key })).json()) as {
+        deliveries: { id: string; status: string }[];
+      };
+      return page.deliveries.find((d) => d.status === 'succeeded');
+    });
+    await conforms(
+      'get',
+      '/api/webhooks/{id}/deliveries',
+      await fetch(platform.url(`/api/webhooks/${hook.id}/deliveries`), { headers: key }),
+    );
+    await conforms(
+      'get',
+      '/api/webhooks/{id}/deliveries',
+      await fetch(platform.url(`/api/webhooks/${hook.id}/deliveries?cursor=@`), { headers: key }),
+    );
+    const redeliver = (id: string) =>
+      fetch(platform.url(`/api/webhooks/${hook.id}/deliveries/${id}/redeliver`), { method: 'POST', headers: key });
+    await conforms('post', '/api/webhooks/{id}/deliveries/{deliveryId}/redeliver', await redeliver(delivered.id));
+    await conforms('post', '/api/webhooks/{id}/deliveries/{deliveryId}/redeliver', await redeliver(delivered.id));
+    await conforms('post', '/api/webhooks/{id}/deliveries/{deliveryId}/redeliver', await redeliver('msg_0'));
+    await conforms(
+      'post',
+      '/api/webhooks/{id}/rotate-secret',
+      await post(`/api/webhooks/${hook.id}/rotate-secret`, { graceSeconds: 60 }, key),
+    );
+    await conforms(
+      'post',
+      '/api/webhooks/{id}/rotate-secret',
+      await post(`/api/webhooks/${hook.id}/rotate-secret`, { graceSeconds: -1 }, key),
+    );
+    await conforms(
+      'delete',
+      '/api/webhooks/{id}',
+      await fetch(platform.url(`/api/webhooks/${hook.id}`), { method: 'DELETE', headers: key }),
+    );
+    await conforms(
+      'delete',
+      '/api/webhooks/{id}',
+      await fetch(platform.url(`/api/webhooks/${hook.id}`), { method: 'DELETE', headers: key }),
+    );
+
+    // A key without the scope, then revoked.
+    const reader = (await (await post('/api/keys', { name: 'doc-reader', scopes: ['jobs:read'] })).json()) as { id: string; key: string };
+    await conforms(
+      'post',
+      '/api/webhooks',
+      await post('/api/webhooks', { url: receiver.url(), events: ['job.failed'] }, { authorization: `Bearer ${reader.key}` }),
+    );
+    await conforms('delete', '/api/keys/{id}', await fetch(platform.url(`/api/keys/${created.id}`), { method: 'DELETE', headers: admin }));
+    await conforms('delete', '/api/keys/{id}', await fetch(platform.url(`/api/keys/${created.id}`), { method: 'DELETE', headers: admin }));
+    await conforms('get', '/api/jobs', await fetch(platform.url('/api/jobs'), { headers: key }));
+  });
+
+  it('model originals and the admin page’s model form', async () => {
+    const original = (name: string, version: string, headers: Record<string, string> = admin) =>
+      fetch(platform.url(`/api/models/${name}/versions/${version}/original`), { headers });
+    const template = '/api/models/{name}/versions/{version}/original';
+    await conforms('get', template, await original('iris-logreg', '1'));
+    await conforms('get', template, await original('iris-logreg', '1', {}));
+    await conforms('get', template, await original('iris-logreg', '1', { authorization: 'Bearer wrong-token-0123456789' }));
+    await conforms('get', template, await original('iris-logreg', '99'));
+    await conforms('post', '/admin/models', await fetch(platform.url('/admin/models'), { method: 'POST', redirect: 'manual' }));
+    const form = new FormData();
+    form.set('name', 'doc-form');
+    form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+    await conforms(
+      'post',
+      '/admin/models',
+      await fetch(platform.url('/admin/models'), { method: 'POST', body: form, redirect: 'manual', headers: admin }),
+    );
+    const bad = new FormData();
+    bad.set('name', 'doc-form');
+    bad.set('file', new Blob(['not a model']), 'model.pkl');
+    await conforms('post', '/admin/models', await fetch(platform.url('/admin/models'), { method: 'POST', body: bad, headers: admin }));
   });
 
   it('coming back: links by email, the favicon, one job for admins', async () => {

@@ -94,7 +94,7 @@ describe('/admin', () => {
     });
     expect(row.durationSeconds).toBeGreaterThanOrEqual(0);
     expect(overview.models.map((m: { name: string }) => m.name)).toContain('iris-logreg');
-    expect(overview.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score']);
+    expect(overview.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score', 'webhook']);
 
     const html = await (await fetch(platform.url('/admin'), { headers: admin })).text();
     expect(html).toContain('owner-admin@example.com');
@@ -203,7 +203,7 @@ describe('/admin', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-eval/);
     const api = await (await fetch(platform.url('/admin/queues/api/queues'), { headers: { cookie } })).json();
-    expect(api.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score']);
+    expect(api.queues.map((q: { name: string }) => q.name).sort()).toEqual(['email', 'finalize', 'schedule', 'score', 'webhook']);
     // Its actions need our Origin (its UI cannot send the CSRF token).
     const resume = (origin: string) =>
       fetch(platform.url('/admin/queues/api/queues/schedule/resume'), { method: 'PUT', headers: { cookie, origin } });
@@ -380,7 +380,7 @@ describe('scheduled batch runs', () => {
     expect(await res.json()).toMatchObject({ name: 'every-second', attempts: 3, runs: 0, lastRun: null });
 
     const mail = await smtp.waitFor('scheduled@example.com', 60_000);
-    expect(mail.subject).toContain('Predictions ready: iris.csv (150 rows)');
+    expect(mail.subject).toContain('predictions ready (150 rows)');
     const link = new URL(/https?:\/\/\S+\/jobs\/\S+/.exec(mail.text)![0]);
     const status = await (await fetch(platform.url(`/api/jobs${link.pathname.slice('/jobs'.length)}${link.search}`))).json();
     expect(status).toMatchObject({ status: 'succeeded', filename: 'iris.csv', rows: { total: 150, processed: 150, failed: 0 } });
@@ -440,7 +440,7 @@ describe('scheduled batch runs', () => {
       expect((await post({ ...base, name: 'from-url', source, cron: '* * * * * *', email: 'url-source@example.com' })).status).toBe(201);
       const mail = await smtp.waitFor('url-source@example.com', 60_000);
       expect((await fetch(platform.url('/api/schedules/from-url'), { method: 'DELETE', headers: admin })).status).toBe(204);
-      expect(mail.subject).toContain('Predictions ready: iris.csv (150 rows)');
+      expect(mail.subject).toContain('predictions ready (150 rows)');
     } finally {
       server.closeAllConnections();
       server.close();

@@ -2,7 +2,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Shared by every command: exit codes, option parsing, the server's URL, output. */
+/** Shared by every command: exit codes, option parsing, the server's URL, credentials, output. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
@@ -42,6 +42,40 @@ export function baseUrl(flag: string | undefined): URL {
 /** A server path (leading slash) under the base URL, which may itself have a path prefix. */
 export const at = (base: URL, p: string): URL => new URL(p.replace(/^\//, ''), base);
 
+/** The admin token: --token, else $BATCHCAST_ADMIN_TOKEN; `what` says which command needs it. */
+export function adminToken(flag: string | undefined, what: string): string {
+  const token = flag ?? process.env.BATCHCAST_ADMIN_TOKEN;
+  if (!token) throw new UsageError(`${what} needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN`);
+  return token;
+}
+
+/** An API key: --key, else $BATCHCAST_API_KEY; undefined when neither is set. */
+export const apiKey = (flag: string | undefined): string | undefined => flag ?? process.env.BATCHCAST_API_KEY ?? undefined;
+
+export const bearer = (credential: string): Record<string, string> => ({ authorization: `Bearer ${credential}` });
+
 /** Progress and messages go to stderr; stdout carries only results, so it can be piped. */
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 export const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Prints rows as aligned columns (the last column unpadded). */
+export function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+}
+
+/** A whole number from an option (or `none` for null when allowed). */
+export function wholeNumber(flag: string, text: string | undefined, opts: { min: number; none?: boolean }): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (opts.none && text === 'none') return null;
+  if (!/^\d+$/.test(text) || Number(text) < opts.min)
+    throw new UsageError(`${flag}: a whole number of ${opts.min} or more${opts.none ? ', or none' : ''} (got "${text}")`);
+  return Number(text);
+}
+
+/** A comma-separated list option. */
+export const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

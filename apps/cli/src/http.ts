@@ -88,6 +88,48 @@ async function getRaw(url: URL, headers: Record<string, string>): Promise<unknow
   });
 }
 
+/**
+ * A JSON request (POST, DELETE…) with an optional JSON body; the answer checked against `schema`, or
+ * undefined for an answer without a body (204).
+ */
+export async function requestJson<S extends z.ZodType>(
+  url: URL,
+  opts: { method: string; schema: S; body?: unknown; headers?: Record<string, string> },
+): Promise<z.infer<S> | undefined> {
+  const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
+  const raw = await new Promise<unknown>((resolve, reject) => {
+    const req = agentFor(url).request(
+      url,
+      {
+        method: opts.method,
+        headers: {
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+          ...opts.headers,
+        },
+        timeout: 60_000,
+      },
+      (res) => {
+        readBody(res).then((text) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 400) return reject(fromResponse(status, text));
+          if (status === 204 || text === '') return resolve(undefined);
+          try {
+            resolve(JSON.parse(text) as unknown);
+          } catch {
+            reject(new ApiError(`the server answered something that is not JSON (${status})`, status, null));
+          }
+        }, reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
+    req.on('error', (err) => reject(networkError(url, err)));
+    req.end(payload);
+  });
+  return raw === undefined ? undefined : checked(url, opts.schema, raw);
+}
+
 /** Streams a download into `file` (written to a temporary name first, so a failure leaves no half file). */
 export async function download(url: URL, file: string, headers: Record<string, string> = {}): Promise<number> {
   const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);

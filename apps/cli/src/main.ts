@@ -4,11 +4,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobCreated, Model, ModelList } from '@batchcast/contract';
-import { at, baseUrl, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
+import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
+import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, download, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { formatBytes, ProgressBar } from './progress.js';
+import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
  * batchcast from the command line. No dependencies: node:util parseArgs, node:http(s), a progress bar
@@ -18,43 +20,65 @@ import { formatBytes, ProgressBar } from './progress.js';
 const HELP = `batchcast — score CSV files with a batchcast server
 
 Usage:
-  batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS] [--format F] [--key KEY] [--url URL]
 ${JOB_HELP}
   batchcast models list [--json] [--url URL]
-  batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+  batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+  batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
+  batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
+  batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
+  batchcast webhooks add URL [--events a,b] | list | remove ID | rotate ID [--grace S]
+  batchcast webhooks deliveries ID | redeliver ID DELIVERY_ID
   batchcast help [COMMAND]   (or --help after any command)
   batchcast --version
 
 Commands:
-  submit       Upload a CSV to be scored by a model (NAME or NAME@VERSION; the server's default model
-               when left out). Prints the job page URL.
+  submit       Upload a data file to be scored by a model (NAME or NAME@VERSION; the server's default
+               model when left out): CSV (any delimiter), Excel .xlsx, Parquet, JSON Lines, gzip- or
+               zstd-compressed. Prints the job page URL.
                --email  the address told when the job ends
                --wait   follow the job until it ends, with a progress bar of rows scored
-               --out    with --wait (implied), download the results CSV to this file
+               --out    with --wait (implied), download the results to this file, in the format
+                        its extension names (.csv .xlsx .parquet .jsonl) or --format's
+               --delimiter, --decimal, --sheet   how to read the file, when detection is not enough
 ${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the CSV columns they need.
-  models add   Register a new version of a model (admin): an .onnx file, its name, and the column
-               names when the model does not carry them (--features, comma-separated).
+  models add   Register a new version of a model (admin): an ONNX file, a scikit-learn model saved
+               with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
+               its name; the column names only when the file does not carry them (--features).
+               Pickles are read as data and never run.
 
+${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
-  --token T    the admin token for models add (default: $BATCHCAST_ADMIN_TOKEN)
+  --token T    the admin token for models add, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
+  --key K      an API key for submit, jobs, webhooks (default: $BATCHCAST_API_KEY)
 
 Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
-  submit: `Usage: batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS.csv] [--url URL]
+  submit: `Usage: batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS] [--format F]
+                        [--delimiter D] [--decimal C] [--sheet NAME] [--key KEY] [--url URL]
 
-Uploads FILE (a CSV with a header line) to be scored by the model NAME (or NAME@VERSION; without --model,
-the server's default model, which batchcast models list marks) and prints the job page's URL. With --wait,
-follows the job until it ends; with --out (implies --wait), saves the results (the input rows with the
-predictions appended) to RESULTS.csv. Exit status 1 if the job fails.
+Uploads FILE to be scored by the model NAME (or NAME@VERSION; without --model, the server's default model,
+which batchcast models list names) and prints the job page's URL. FILE has a
+header: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSON Lines or a JSON array,
+optionally gzip- or zstd-compressed; the server detects which from the content. With --wait, follows the
+job until it ends; with --out (implies --wait), saves the results (the input rows with the predictions
+appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
+or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, comma) and --sheet override
+what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
+job is the key's: batchcast jobs lists it.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
-       batchcast models add FILE.onnx --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+       batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
 
 list: the registered models. add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
-as a new version of NAME; --features names the CSV columns when the model does not name its inputs.
+as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
+(.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
+content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
+anything but scikit-learn estimators and numpy arrays is refused with the class it names. --features names the
+CSV columns only when the model does not name its inputs (ONNX without names, a model fitted on an array).
 `,
 };
 
@@ -72,18 +96,30 @@ async function submit(args: string[]): Promise<number> {
     email: { type: 'string', short: 'e' },
     wait: { type: 'boolean', short: 'w' },
     out: { type: 'string', short: 'o' },
+    key: { type: 'string' },
+    format: { type: 'string', short: 'f' },
+    delimiter: { type: 'string' },
+    decimal: { type: 'string' },
+    sheet: { type: 'string' },
   });
   if (values.help) return help('submit');
   if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
-  const file = await readableFile(positionals[0], 'CSV FILE');
+  const file = await readableFile(positionals[0], 'data FILE');
   const base = baseUrl(values.url);
   const model = values.model ?? (await defaultModel(base));
   const wait = !!values.wait || values.out !== undefined;
+  const key = apiKey(values.key);
+  const auth = key ? bearer(key) : {};
+  const format = values.out !== undefined ? resultsFormatFor(values.out, values.format) : null;
+  if (format instanceof Error) throw new UsageError(format.message);
+  if (values.format !== undefined && values.out === undefined) throw new UsageError('--format chooses the format of --out: give --out too');
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
-    fields: { model, ...(values.email ? { email: values.email } : {}) },
-    file: { path: file, field: 'file', contentType: 'text/csv' },
+    // The reading options go before the file: the server reads the file as it arrives.
+    fields: { model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
+    file: { path: file, field: 'file', contentType: uploadContentType(file) },
+    headers: auth,
     onProgress: (sent) => bar.update(sent),
   }).then(
     (answer) => {
@@ -114,9 +150,9 @@ async function submit(args: string[]): Promise<number> {
     return EXIT_FAILED;
   }
   log(`job ${job.id} succeeded: ${rowsText(job)}${job.rows.failed ? ' (the "error" column says why)' : ''}`);
-  if (values.out !== undefined) {
-    const bytes = await download(at(base, job.links.results), values.out);
-    log(`results written to ${values.out} (${formatBytes(bytes)})`);
+  if (values.out !== undefined && format) {
+    const bytes = await download(at(base, resultsPath(job.links.results, format)), values.out);
+    log(`results written to ${values.out} (${format}, ${formatBytes(bytes)})`);
   }
   return EXIT_OK;
 }
@@ -128,6 +164,15 @@ async function defaultModel(base: URL): Promise<string> {
     throw new UsageError('this server has no default model: choose one with --model NAME (batchcast models list shows them)');
   log(`model: ${list.default} (the server's default)`);
   return list.default;
+}
+
+/** --delimiter, --decimal and --sheet as the upload's form fields (the server validates them). */
+function readingOptions(values: { delimiter?: string; decimal?: string; sheet?: string }): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (values.delimiter !== undefined) fields.delimiter = values.delimiter;
+  if (values.decimal !== undefined) fields.decimal = values.decimal;
+  if (values.sheet !== undefined) fields.sheet = values.sheet;
+  return fields;
 }
 
 async function models(args: string[]): Promise<number> {
@@ -175,7 +220,7 @@ async function modelsAdd(args: string[]): Promise<number> {
   });
   if (values.help) return help('models');
   if (positionals.length > 1) throw new UsageError(`models add takes one FILE (got ${positionals.length})`);
-  const file = await readableFile(positionals[0], '.onnx FILE');
+  const file = await readableFile(positionals[0], 'model FILE');
   if (!values.name) throw new UsageError('--name NAME is required');
   const token = values.token ?? process.env.BATCHCAST_ADMIN_TOKEN;
   if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
@@ -193,11 +238,19 @@ async function modelsAdd(args: string[]): Promise<number> {
   }).finally(() => bar.finish());
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
+  logConversion(body);
   return EXIT_OK;
 }
 
+/** For a converted model: what the file was and what became of it (on stderr, like the other messages). */
+function logConversion(m: Model): void {
+  if (m.format === 'onnx') return;
+  log(`from ${m.library ?? m.format}${m.libraryVersion ? ` ${m.libraryVersion}` : ''} (${m.format}), converted to ONNX:`);
+  for (const note of m.converted) log(`  ${note}`);
+}
+
 function help(command?: string): number {
-  const pages = { ...COMMAND_HELP, ...JOB_COMMAND_HELP };
+  const pages = { ...COMMAND_HELP, ...SERVICES_COMMAND_HELP, ...JOB_COMMAND_HELP };
   if (command && !(command in pages)) throw new UsageError(`no command "${command}"`);
   process.stdout.write(command ? pages[command]! : HELP);
   return EXIT_OK;
@@ -232,6 +285,12 @@ export async function main(argv: string[]): Promise<number> {
         return await statusCommand(rest);
       case 'download':
         return await downloadCommand(rest);
+      case 'jobs':
+        return await jobsCommand(rest);
+      case 'keys':
+        return await keysCommand(rest);
+      case 'webhooks':
+        return await webhooksCommand(rest);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
 import { admin } from './routes/admin.js';
@@ -12,6 +13,7 @@ import { stalledBodyGuard } from './http/stalled-body.js';
 import { health } from './routes/health.js';
 import { jobInsights } from './routes/job-insights.js';
 import { jobsApi } from './routes/jobs-api.js';
+import { keysApi } from './routes/keys-api.js';
 import { metrics } from './routes/metrics.js';
 import { modelSamples } from './routes/model-samples.js';
 import { modelsApi } from './routes/models-api.js';
@@ -19,6 +21,7 @@ import { openapi } from './routes/openapi.js';
 import { outbox } from './routes/outbox.js';
 import { pages } from './routes/pages.js';
 import { schedulesApi } from './routes/schedules-api.js';
+import { webhooksApi } from './routes/webhooks-api.js';
 
 // Both resolve the same from src/ (tests) and dist/ (npm start): the stylesheet is a source file, the
 // scripts are compiled from src/browser and src/shared by tsconfig.browser.json into dist/static.
@@ -34,8 +37,10 @@ export function createApp(ctx: WebContext): Express {
   app.use(helmet());
   const staticOptions = { maxAge: ctx.config.env === 'production' ? '1h' : 0 };
   app.use('/static', express.static(publicDir, staticOptions), express.static(browserScriptsDir, staticOptions));
-  // Before the body parsers: a client over its limit is refused before its body is read, and a body that
-  // trickles in is cut off.
+  // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all before
+  // the body parsers: a client over its limit is refused before its body is read, and a body that trickles
+  // in is cut off.
+  app.use(apiKeyAuth(ctx));
   app.use(rateLimits(ctx.config));
   app.use(stalledBodyGuard({ windowMs: ctx.config.abuse.bodyStallMs, minBytes: 1024 }));
   // JSON bodies everywhere but the real-time endpoint, whose body goes through its own bounded reader.
@@ -56,6 +61,8 @@ export function createApp(ctx: WebContext): Express {
   app.use(adminJobs(ctx));
   app.use(comeBack(ctx));
   app.use(schedulesApi(ctx));
+  app.use(keysApi(ctx));
+  app.use(webhooksApi(ctx));
   app.use(metrics(ctx));
   app.use(openapi(ctx));
   app.use((req, _res, next) => next(refuse('not_found', 'not_found', `Nothing at ${req.method} ${req.path}.`)));

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { hasDataRow } from '../src/browser/csv-header.js';
 import { expiryShort, expiryText } from '../src/shared/expiry.js';
 import { adviceFor, durationText, progressPercent, rowCountText, runSeconds } from '../src/shared/job-progress.js';
 import { modelSummary, taskText } from '../src/shared/model-summary.js';
@@ -57,16 +56,6 @@ describe('the shared texts', () => {
     expect(expiryText('2026-12-07T14:03:00Z', 7, 'Europe/Paris')).toContain('7 Dec 2026, 15:03 CET');
     expect(expiryShort('2026-12-07T14:03:00Z', 7, 'UTC')).toBe('kept until 7 Dec 2026, 14:03 UTC');
     expect(expiryShort(null, 7)).toBe('kept 7 days after it ends');
-  });
-
-  it('tells a CSV with rows from one with a header only', () => {
-    expect(hasDataRow('a,b\n1,2\n')).toBe(true);
-    expect(hasDataRow('a,b\r\n1,2')).toBe(true);
-    expect(hasDataRow('a,b\n')).toBe(false);
-    expect(hasDataRow('a,b\r\n\r\n  \n')).toBe(false);
-    expect(hasDataRow('a,b')).toBe(false);
-    expect(hasDataRow('"a\nstill the header",b\n')).toBe(false);
-    expect(hasDataRow('"a\nstill the header",b\nx,y\n')).toBe(true);
   });
 
   it('says what to do about an outcome', () => {
@@ -167,6 +156,39 @@ describe('the views escape what they are given', () => {
     expect(admin).toContain('2 rows: 2 scored, 0 failed');
   });
 
+  it('the job page of an uploaded workbook: how it was read (sheet names and notes come from the file) and its downloads', () => {
+    const page = jobPage(
+      {
+        id: '1',
+        status: 'succeeded',
+        filename: 'book.xlsx',
+        model: { name: 'm', version: 1 },
+        rows: { total: 2, processed: 2, failed: 0 },
+        error: null,
+        links: { self: '/api/jobs/1?token=t', results: '/api/jobs/1/results.csv?token=t' },
+        input: { format: 'xlsx', compression: 'gzip', sheet: HOSTILE, notes: [HOSTILE] },
+      },
+      {
+        summary: 's',
+        errors: 'e',
+        cancel: 'c',
+        cancelForm: 'f',
+        downloads: [
+          { format: 'xlsx', href: `/x.xlsx?${HOSTILE}`, unavailable: null },
+          { format: 'csv', href: '/x.csv', unavailable: null },
+          { format: 'parquet', href: '/x.parquet', unavailable: HOSTILE },
+        ],
+      },
+    );
+    expectOnlyOwnScripts(page, ['/static/browser/job.js']);
+    expect(page).toContain('Read as Excel (sheet &quot;&lt;script&gt;');
+    expect(page).toContain(', gzip-compressed.');
+    expect(page).toMatch(
+      /<a id="results-link" class="button" href="\/x\.xlsx\?[^"]*" download data-format="xlsx">Download the results \(Excel\)<\/a>/,
+    );
+    expect(page).toMatch(/Also as <a href="\/x\.csv" download data-format="csv">CSV<\/a> · <span class="muted" data-format="parquet"/);
+  });
+
   it('the upload page', () => {
     const page = uploadPage(
       [{ name: HOSTILE, version: 1, description: HOSTILE, columns: [HOSTILE, 'b'], task: 'classifier', classLabels: [HOSTILE] }],
@@ -201,12 +223,34 @@ describe('the views escape what they are given', () => {
           },
         ],
         models: [
-          { name: HOSTILE, versions: [{ version: 1, sha256: HOSTILE, task: HOSTILE, createdAt: at.toISOString(), description: HOSTILE }] },
+          {
+            name: HOSTILE,
+            versions: [
+              {
+                version: 1,
+                sha256: HOSTILE,
+                task: HOSTILE,
+                createdAt: at.toISOString(),
+                description: HOSTILE,
+                format: HOSTILE,
+                library: HOSTILE,
+                libraryVersion: HOSTILE,
+                original: HOSTILE,
+              },
+            ],
+          },
         ],
         queues: [{ name: HOSTILE, counts: { waiting: 1 } }],
         schedules: [],
       },
-      { csrf: HOSTILE, error: HOSTILE, form: { name: HOSTILE } },
+      {
+        csrf: HOSTILE,
+        error: HOSTILE,
+        form: { name: HOSTILE },
+        modelError: HOSTILE,
+        modelForm: { name: HOSTILE, features: HOSTILE, description: HOSTILE },
+        registered: HOSTILE,
+      },
     );
     expectOnlyOwnScripts(page, []);
     expectOnlyOwnScripts(adminLoginPage({ csrf: HOSTILE, next: HOSTILE, error: HOSTILE }), []);

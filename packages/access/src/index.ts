@@ -5,7 +5,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * links given to the job's owner (the upload answer and each email).
  */
 export function newJobToken(): { token: string; hash: Buffer } {
-  const token = randomBytes(32).toString('base64url');
+  let token: string;
+  // `bck_` starts API keys (Authorization: Bearer tells them apart by it); base64url can spell it, rarely.
+  do token = randomBytes(32).toString('base64url');
+  while (token.startsWith('bck_'));
   return { token, hash: hashToken(token) };
 }
 

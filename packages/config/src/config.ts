@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envSchema, type Env } from './env-schema.js';
+import { envSchema, type Env, splitList } from './env-schema.js';
 
 /** The typed, nested configuration every process works from. Built once, from the environment. */
 export interface Config {
@@ -15,6 +15,8 @@ export interface Config {
     blobStore: 'fs' | 'postgres';
     dataDir: string;
     maxUploadBytes: number;
+    /** Cap on what a compressed upload may decompress to. */
+    maxDecompressedBytes: number;
     retentionDays: number;
     retentionSweepIntervalMs: number;
   };
@@ -41,6 +43,14 @@ export interface Config {
   predict: { threads: number };
   /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
   devOutbox: { port: number | null };
+  webhooks: {
+    /** Receivers that may have non-public addresses and may use plain http:// (WEBHOOK_ALLOW_HOSTS). */
+    allowHosts: string[];
+    retryBaseMs: number;
+    timeoutMs: number;
+    /** Keys that encrypt secrets at rest, the current one first; null: webhooks cannot be registered. */
+    secretKeys: string[] | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -50,6 +60,8 @@ export class ConfigError extends Error {
   }
 }
 
+const SECRETS = new Set(['ADMIN_TOKEN', 'WEBHOOK_SECRET_KEY']);
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -58,8 +70,10 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
-        const value = source[name];
-        return `${name}=${JSON.stringify(value ?? '')}: ${issue.message}`;
+        const value = source[name] ?? '';
+        // A secret is not echoed (this message may end up in a log): only its length.
+        const shown = SECRETS.has(name) ? `(${value.length} characters, not shown)` : JSON.stringify(value);
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
@@ -75,6 +89,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       blobStore: e.BLOB_STORE,
       dataDir: path.resolve(e.DATA_DIR),
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxDecompressedBytes: e.MAX_DECOMPRESSED_BYTES ?? 10 * e.MAX_UPLOAD_BYTES,
       retentionDays: e.RETENTION_DAYS,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     },
@@ -108,6 +123,12 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     predict: { threads: e.PREDICT_THREADS },
     devOutbox: { port: e.SMTP_URL || e.DEV_OUTBOX_PORT === 'off' ? null : (e.DEV_OUTBOX_PORT ?? (e.PORT === 0 ? null : e.PORT + 1)) },
+    webhooks: {
+      allowHosts: e.WEBHOOK_ALLOW_HOSTS ? splitList(e.WEBHOOK_ALLOW_HOSTS) : [],
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretKeys: e.WEBHOOK_SECRET_KEY ? splitList(e.WEBHOOK_SECRET_KEY) : null,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { compilePolicy } from '@batchcast/outbound';
 import { z } from 'zod';
 
 /**
@@ -15,6 +16,15 @@ export function isPlaceholderToken(token: string): boolean {
   // Too few different characters to be random (e.g. "aaaaaaaabbbbbbbb", "1212121212121212").
   return new Set(t).size < 6;
 }
+/** API keys start with this, which tells them apart from job tokens and the admin token in `Authorization: Bearer`. */
+export const API_KEY_PREFIX = 'bck_';
+
+/** A comma-separated list from the environment, entries trimmed, empty ones dropped. */
+export const splitList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 /** Whole numbers from the environment; an empty string counts as "not set". */
 const int = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min));
@@ -64,6 +74,7 @@ export const envSchema = z.object({
       .refine((v) => !isPlaceholderToken(v), {
         message: 'is a placeholder anyone could guess; use a long random string, e.g. from `openssl rand -base64 24`',
       })
+      .refine((v) => !v.startsWith(API_KEY_PREFIX), { message: `must not start with "${API_KEY_PREFIX}" (the prefix of API keys)` })
       .optional(),
   ),
   WORKERS: int(1).default(os.availableParallelism()),
@@ -71,6 +82,8 @@ export const envSchema = z.object({
   CHUNK_ROWS: int(1).default(100_000),
   BATCH_ROWS: int(1).default(8192),
   MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
+  /** Largest content a gzip/zstd upload may decompress to (it is stored decompressed); default 10 × MAX_UPLOAD_BYTES. */
+  MAX_DECOMPRESSED_BYTES: int(1).optional(),
   RETENTION_DAYS: int(1).default(7),
   RECONCILE_INTERVAL_MS: int(100).default(10_000),
   /** How often workers look for finished jobs older than RETENTION_DAYS to delete (under an advisory lock). */
@@ -113,6 +126,39 @@ export const envSchema = z.object({
   DEV_OUTBOX_PORT: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.union([z.literal('off'), z.coerce.number().int().min(1).max(65535)]).optional(),
+  ),
+  /**
+   * Webhook receivers that may have non-public addresses (internal services, tests): host names, `*.suffix`,
+   * IP addresses or CIDR blocks, comma-separated. They may also be plain http://; every other receiver needs https://.
+   */
+  WEBHOOK_ALLOW_HOSTS: optionalString.pipe(
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          compilePolicy({ allowHosts: splitList(v), allowHttp: 'allowed-hosts-only' });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^allowHosts: /, '') });
+        }
+      })
+      .optional(),
+  ),
+  /** The first retry of a webhook delivery waits about this long; each next one four times longer (capped at 6 h). */
+  WEBHOOK_RETRY_BASE_MS: int(1).default(5_000),
+  /** Time a webhook receiver has to answer (connect, send, the status line and headers, a snippet of the body). */
+  WEBHOOK_TIMEOUT_MS: int(100).default(15_000),
+  /**
+   * Encrypts webhook signing secrets (and delivery bodies, which carry job links) at rest: 32 or more random
+   * characters. Several, comma-separated, while rotating: the first encrypts, every one decrypts. Unset:
+   * webhooks cannot be registered.
+   */
+  WEBHOOK_SECRET_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => splitList(v).length > 0 && splitList(v).every((k) => k.length >= 32), {
+        message: 'must be one or more comma-separated keys of at least 32 characters each (e.g. openssl rand -base64 32)',
+      })
+      .optional(),
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line, for collectors) or `pretty` (pino-pretty lines, for a terminal). */

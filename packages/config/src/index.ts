@@ -1,2 +1,2 @@
 export { loadConfig, parseConfig, ConfigError, type Config } from './config.js';
-export { envSchema, type Env, isPlaceholderToken } from './env-schema.js';
+export { API_KEY_PREFIX, envSchema, type Env, isPlaceholderToken, splitList } from './env-schema.js';

@@ -6,8 +6,11 @@
 export * from './come-back.js';
 export * from './common.js';
 export * from './jobs.js';
+export * from './job-list.js';
+export * from './keys.js';
 export * from './models.js';
 export * from './operations.js';
 export * from './schedules.js';
+export * from './webhooks.js';
 export { contractRoutes, openApiDocument, responseSchema } from './openapi.js';
 export { ContractViolation, parseWith } from './validation.js';

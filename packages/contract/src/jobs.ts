@@ -11,12 +11,30 @@ export type JobCreated = z.infer<typeof JobCreated>;
 
 export const RowCounts = z.object({ total: count(), processed: count(), failed: count() });
 
+/** What batchcast made of the uploaded file: detected from its content, or as the submitter chose. */
+export const JobInput = z
+  .object({
+    format: z
+      .enum(['csv', 'xlsx', 'parquet', 'jsonl', 'json'])
+      .openapi({ description: 'The file as uploaded: CSV (any delimiter), Excel .xlsx, Parquet, JSON Lines, or a JSON array of objects.' }),
+    compression: z.enum(['gzip', 'zstd']).nullable().openapi({ description: 'The compression the file came in (it was decompressed).' }),
+    delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV: the field delimiter.' }),
+    decimal: z.enum(['.', ',']).optional().openapi({ description: 'CSV: the decimal separator of numbers.' }),
+    sheet: z.string().optional().openapi({ description: 'Excel: the sheet that was read.' }),
+    notes: z
+      .array(z.string())
+      .openapi({ description: 'Things worth knowing about how the file was read (merged header cells renamed...).' }),
+  })
+  .openapi('JobInput');
+export type JobInput = z.infer<typeof JobInput>;
+
 export const JobStatus = z
   .object({
     id: z.string().openapi({ format: 'uuid' }),
     status: JobStatusName,
     model: z.object({ name: z.string(), version: version(), sha256: z.string() }),
     filename: z.string(),
+    input: JobInput,
     rows: RowCounts,
     createdAt: dateTime(),
     startedAt: dateTime().nullable(),
@@ -59,9 +77,26 @@ export type JobSummary = z.infer<typeof JobSummary>;
 export const UploadFields = z.object({
   model: z.string().max(200).optional().openapi({ description: '`name` or `name@version`; the default model (DEFAULT_MODEL) when empty.' }),
   email: z.string().max(320).optional().openapi({ description: 'Told when the job ends (optional).', format: 'email' }),
+  delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
+    description:
+      'CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file.',
+  }),
+  decimal: z.enum(['', 'auto', '.', 'point', ',', 'comma']).optional().openapi({
+    description:
+      'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
+  }),
+  sheet: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file.' }),
 });
 export type UploadFields = z.infer<typeof UploadFields>;
 
 export const UploadForm = UploadFields.extend({
-  file: z.string().openapi({ format: 'binary', description: 'The CSV, with a header line (UTF-8, comma-separated).' }),
+  file: z.string().openapi({
+    format: 'binary',
+    description:
+      'The data with a header: CSV (`,` `;` tab or `|`, UTF-8), Excel .xlsx, Parquet, JSON Lines or a JSON array of objects, optionally gzip- or zstd-compressed. The format is detected from the content.',
+  }),
 }).openapi('UploadForm');

@@ -3,6 +3,20 @@ import { z } from './zod.js';
 
 const TensorInfo = z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nullable()) });
 
+export const ModelFormat = z
+  .enum(['onnx', 'sklearn-pickle', 'sklearn-joblib', 'xgboost-json', 'xgboost-ubj'])
+  .openapi('ModelFormat', { description: 'What was uploaded, found from the file’s content (never from its name).' });
+export type ModelFormat = z.infer<typeof ModelFormat>;
+
+export const ModelOriginal = z
+  .object({
+    filename: z.string().openapi({ description: 'The name the file is downloaded under (the uploaded name when there was one).' }),
+    bytes: z.number().int().min(0),
+    sha256: z.string(),
+    download: z.string().openapi({ description: 'Where an admin downloads it, byte for byte.' }),
+  })
+  .openapi('ModelOriginal');
+
 export const Model = z
   .object({
     name: z.string(),
@@ -18,6 +32,18 @@ export const Model = z
       .array(z.string())
       .openapi({ description: 'The columns appended to the results (`prediction`, `probability_<class>`…).' }),
     createdAt: dateTime(),
+    format: ModelFormat,
+    library: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The library that wrote the file (`scikit-learn`, `xgboost`); null for ONNX uploads.' }),
+    libraryVersion: z.string().nullable().openapi({ description: 'Its version as found in the file (e.g. `1.2.1`).' }),
+    converted: z
+      .array(z.string())
+      .openapi({ description: 'What was converted into the ONNX graph batchcast scores with, and how; empty for ONNX uploads.' }),
+    original: ModelOriginal.nullable().openapi({
+      description: 'The uploaded file, kept as it came (null for versions registered before originals were kept).',
+    }),
   })
   .openapi('Model');
 export type Model = z.infer<typeof Model>;
@@ -42,18 +68,28 @@ export const ModelRegistrationFields = z.object({
     .string({ error: 'Give "name": the model\'s name (a new version is added when it exists).' })
     .trim()
     .regex(NAME_PATTERN, { error: 'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.' }),
-  features: z
-    .string()
-    .max(100_000)
-    .optional()
-    .openapi({ description: 'Comma-separated CSV column names, for models that do not name their inputs.' }),
+  features: z.string().max(100_000).optional().openapi({
+    description:
+      'Comma-separated CSV column names, only for models whose file does not name their inputs (ONNX without feature names, a model fitted on an array).',
+  }),
   description: z.string().optional(),
 });
 export type ModelRegistrationFields = z.infer<typeof ModelRegistrationFields>;
 
 export const ModelRegistrationForm = ModelRegistrationFields.extend({
-  file: z.string().openapi({ format: 'binary', description: 'The .onnx file.' }),
+  file: z.string().openapi({
+    format: 'binary',
+    description:
+      'The model file: ONNX (.onnx), scikit-learn saved with pickle or joblib (.pkl, .joblib; plain or zlib/gzip-compressed), or XGBoost ' +
+      'saved with save_model (.json, .ubj). The format is found from the content. Pickles are read as data against an allow-list of ' +
+      'scikit-learn and numpy classes and never executed.',
+  }),
 }).openapi('ModelRegistrationForm');
+
+export const ModelVersionParams = z.object({
+  name: z.string().openapi({ description: 'A model name.', pattern: NAME_PATTERN.source }),
+  version: z.string().openapi({ description: 'A version number (1, 2, …).', pattern: '^[1-9][0-9]*$' }),
+});
 
 export const SampleQuery = z.object({
   version: z.coerce.number().int().min(1).optional().openapi({ description: 'An older version (default: the latest).' }),

@@ -1,4 +1,5 @@
 import { count, dateTime, JobStatusName } from './common.js';
+import { ModelFormat } from './models.js';
 import { Schedule } from './schedules.js';
 import { z } from './zod.js';
 
@@ -50,6 +51,13 @@ export const AdminOverview = z
             task: z.string(),
             createdAt: dateTime(),
             description: z.string(),
+            format: ModelFormat,
+            library: z.string().nullable(),
+            libraryVersion: z.string().nullable(),
+            original: z
+              .string()
+              .nullable()
+              .openapi({ description: 'Where an admin downloads the uploaded file; null when it was not kept.' }),
           }),
         ),
       }),

@@ -1,10 +1,34 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
+import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
-import { ModelList, ModelRegistrationForm, ModelVersions, Model, PredictRequest, PredictResponse, SampleQuery } from './models.js';
+import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
+import {
+  ModelList,
+  ModelRegistrationForm,
+  ModelVersionParams,
+  ModelVersions,
+  Model,
+  PredictRequest,
+  PredictResponse,
+  SampleQuery,
+} from './models.js';
 import { AdminOverview, Health, Outbox } from './operations.js';
 import { registerComeBackRoutes } from './routes-come-back.js';
 import { ScheduleList, ScheduleNameParams, Schedule, ScheduleRequest } from './schedules.js';
+import {
+  DeliveryList,
+  DeliveryListQuery,
+  DeliveryParams,
+  RotateSecretRequest,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEventBody,
+  WebhookIdParams,
+  WebhookList,
+  WebhookRequest,
+  WebhookWithSecret,
+} from './webhooks.js';
 import { z } from './zod.js';
 
 /**
@@ -14,24 +38,30 @@ import { z } from './zod.js';
 export const registry = new OpenAPIRegistry();
 
 type Security = Record<string, string[]>[];
-const jobSecurity: Security = [{ jobToken: [] }, { jobBearer: [] }];
+const jobSecurity: Security = [{ jobToken: [] }, { jobBearer: [] }, { apiKey: [] }];
 const adminSecurity: Security = [{ adminBearer: [] }, { adminSession: [] }];
+const keySecurity: Security = [{ apiKey: [] }];
 registry.registerComponent('securitySchemes', 'jobToken', { type: 'apiKey', in: 'query', name: 'token' });
 registry.registerComponent('securitySchemes', 'jobBearer', { type: 'http', scheme: 'bearer', description: "A job's access token." });
 registry.registerComponent('securitySchemes', 'adminBearer', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN.' });
 registry.registerComponent('securitySchemes', 'adminSession', { type: 'apiKey', in: 'cookie', name: 'bc_admin' });
+registry.registerComponent('securitySchemes', 'apiKey', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'An API key (`bck_…`, from `POST /api/keys`): the jobs it submits are its own, listed and opened with it.',
+});
 
 const ERRORS: Record<number, string> = {
   400: 'The request is malformed (`{ error: { code, message } }`).',
-  401: 'No admin credentials: send `Authorization: Bearer <ADMIN_TOKEN>` (or sign in at /admin/login in a browser).',
-  403: 'Wrong admin token, admin endpoints disabled (no ADMIN_TOKEN), or a cookie-authenticated change without its CSRF token.',
+  401: 'No admin credentials (send `Authorization: Bearer <ADMIN_TOKEN>`, or sign in at /admin/login in a browser), or an API key that is not valid or was revoked (`invalid_api_key`, `revoked_api_key`).',
+  403: 'Wrong admin token, admin endpoints disabled (no ADMIN_TOKEN), a cookie-authenticated change without its CSRF token, or an API key without the scope the endpoint needs (`insufficient_scope`).',
   404: 'No such resource, or (for a job) not the right token: a job without its token is never revealed.',
   409: 'The resource is not in a state that allows this.',
   410: 'The job was deleted by the retention rule (`expired`, with `expiredAt`).',
   413: 'Too large.',
-  415: 'Not a file we can read (binary, or not UTF-8).',
+  415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do.',
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`).',
-  429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header).',
+  429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), or over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`).',
   503: 'PostgreSQL or Redis is unavailable: retry later.',
 };
 // Errors are JSON for API clients, and a page saying what happened and what to do for browsers (Accept: text/html).
@@ -108,9 +138,11 @@ route({
   method: 'post',
   path: '/api/jobs',
   operationId: 'createJob',
-  summary: 'Upload a CSV to be scored',
-  description: 'The header and a first sample of rows are checked against the model before anything is queued.',
+  summary: 'Upload a file to be scored (CSV, Excel .xlsx, Parquet, JSON Lines; gzip or zstd)',
+  description:
+    'The format is detected from the content. The header and a first sample of rows are checked against the model before anything is queued. Anonymous, or with an API key (scope `jobs:write`): the job is then the key’s, and counts against its quotas.',
   tags: ['jobs'],
+  security: [{}, ...keySecurity],
   request: { body: multipart(UploadForm) },
   responses: {
     202: {
@@ -118,8 +150,18 @@ route({
       headers: { Location: { description: 'The status link.', schema: { type: 'string' } } },
       content: { 'application/json': { schema: JobCreated } },
     },
-    ...errors(400, 413, 415, 422, 429, 503),
+    ...errors(400, 401, 403, 413, 415, 422, 429, 503),
   },
+});
+route({
+  method: 'get',
+  path: '/api/jobs',
+  operationId: 'listJobs',
+  summary: 'The jobs an API key submitted, newest first, a page at a time (scope `jobs:read`)',
+  tags: ['jobs'],
+  security: keySecurity,
+  request: { query: JobListQuery },
+  responses: { 200: json('A page of jobs and the cursor of the next.', JobList), ...errors(401, 403, 422, 429) },
 });
 const jobRequest = { params: JobIdParams, query: JobTokenQuery };
 route({
@@ -130,18 +172,9 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: json('The status document.', JobStatus), ...errors(404, 410) },
+  responses: { 200: json('The status document.', JobStatus), ...errors(401, 403, 404, 410) },
 });
-route({
-  method: 'get',
-  path: '/api/jobs/{id}/results.csv',
-  operationId: 'getResults',
-  summary: 'The results: the input rows, unchanged and in order, with `prediction`, `probability_<class>`… and `error` appended',
-  tags: ['jobs'],
-  security: jobSecurity,
-  request: jobRequest,
-  responses: { 200: text('text/csv', 'Streamed.'), ...errors(404, 409, 410) },
-});
+registerResultsRoutes();
 route({
   method: 'get',
   path: '/api/jobs/{id}/errors.csv',
@@ -150,7 +183,7 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: text('text/csv', 'Streamed.'), ...errors(404, 410) },
+  responses: { 200: text('text/csv', 'Streamed.'), ...errors(401, 403, 404, 410) },
 });
 route({
   method: 'get',
@@ -160,7 +193,7 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: json('The summary.', JobSummary), ...errors(404, 410) },
+  responses: { 200: json('The summary.', JobSummary), ...errors(401, 403, 404, 410) },
 });
 route({
   method: 'post',
@@ -170,7 +203,141 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: json('The job, now cancelled.', JobStatus), ...errors(404, 409) },
+  responses: { 200: json('The job, now cancelled.', JobStatus), ...errors(401, 403, 404, 409) },
+});
+
+// API keys
+route({
+  method: 'post',
+  path: '/api/keys',
+  operationId: 'createApiKey',
+  summary: 'Create an API key for a service (admin); the key is in this answer only',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  request: { body: { required: true, content: { 'application/json': { schema: ApiKeyRequest } } } },
+  responses: { 201: json('The key, shown this once.', ApiKeyCreated), ...errors(400, 401, 403, 422) },
+});
+route({
+  method: 'get',
+  path: '/api/keys',
+  operationId: 'listApiKeys',
+  summary: 'The API keys not revoked, without the keys themselves (admin)',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  responses: { 200: json('The keys, with `lastUsedAt`.', ApiKeyList), ...errors(401, 403) },
+});
+route({
+  method: 'patch',
+  path: '/api/keys/{id}',
+  operationId: 'updateApiKey',
+  summary: 'Change an API key’s name, scopes or limits; it keeps working with them from its next request (admin)',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams, body: { required: true, content: { 'application/json': { schema: ApiKeyUpdate } } } },
+  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 422) },
+});
+route({
+  method: 'delete',
+  path: '/api/keys/{id}',
+  operationId: 'revokeApiKey',
+  summary: 'Revoke an API key: it answers 401 from now on (its jobs stay) (admin)',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams },
+  responses: { 204: { description: 'Revoked.' }, ...errors(401, 403, 404) },
+});
+
+// Webhooks
+const webhookSecurity: Security = [...adminSecurity, ...keySecurity];
+route({
+  method: 'post',
+  path: '/api/webhooks',
+  operationId: 'createWebhook',
+  summary: 'Register a receiver of signed job events (admin: every job; an API key with `webhooks:write`: its own jobs)',
+  description:
+    'Deliveries follow the Standard Webhooks specification: headers `webhook-id`, `webhook-timestamp`, `webhook-signature` (`v1,<base64 HMAC-SHA256>`), body `WebhookEventBody`. Retried with exponential backoff and jitter over about a day; redirects are not followed.',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  request: { body: { required: true, content: { 'application/json': { schema: WebhookRequest } } } },
+  responses: { 201: json('The endpoint and its signing secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 409, 422) },
+});
+route({
+  method: 'get',
+  path: '/api/webhooks',
+  operationId: 'listWebhooks',
+  summary: 'The webhook endpoints (admin: all; an API key: its own)',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  responses: { 200: json('The endpoints, newest first.', WebhookList), ...errors(401, 403) },
+});
+route({
+  method: 'get',
+  path: '/api/webhooks/{id}',
+  operationId: 'getWebhook',
+  summary: 'A webhook endpoint',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  request: { params: WebhookIdParams },
+  responses: { 200: json('The endpoint.', WebhookEndpoint), ...errors(401, 403, 404) },
+});
+route({
+  method: 'delete',
+  path: '/api/webhooks/{id}',
+  operationId: 'deleteWebhook',
+  summary: 'Remove a webhook endpoint with its deliveries',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  request: { params: WebhookIdParams },
+  responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404) },
+});
+route({
+  method: 'post',
+  path: '/api/webhooks/{id}/rotate-secret',
+  operationId: 'rotateWebhookSecret',
+  summary: 'Give an endpoint a new signing secret; the old one keeps signing for `graceSeconds` (default a day)',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  request: { params: WebhookIdParams, body: { required: false, content: { 'application/json': { schema: RotateSecretRequest } } } },
+  responses: { 200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 404, 422) },
+});
+route({
+  method: 'get',
+  path: '/api/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
+  summary: 'An endpoint’s deliveries, newest first, with every attempt (status, duration, a snippet of the answer)',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  request: { params: WebhookIdParams, query: DeliveryListQuery },
+  responses: { 200: json('A page of deliveries.', DeliveryList), ...errors(401, 403, 404, 422) },
+});
+route({
+  method: 'post',
+  path: '/api/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+  operationId: 'redeliverWebhook',
+  summary: 'Send a delivery that succeeded or failed again: a new series of attempts, same `webhook-id`',
+  tags: ['webhooks'],
+  security: webhookSecurity,
+  request: { params: DeliveryParams },
+  responses: { 202: json('Queued.', WebhookDelivery), ...errors(401, 403, 404, 409) },
+});
+registry.registerWebhook({
+  method: 'post',
+  path: 'jobEnded',
+  operationId: 'jobEnded',
+  summary: 'A job ended (`job.succeeded`, `job.failed`, `job.cancelled`): sent to each subscribed endpoint',
+  description:
+    'Signed as the Standard Webhooks specification says (verify with its reference library, e.g. `standardwebhooks` on npm, and the endpoint’s secret). ' +
+    'Answer 2xx within WEBHOOK_TIMEOUT_MS (15 s by default); anything else is retried with the same `webhook-id`.',
+  tags: ['webhooks'],
+  request: {
+    headers: z.object({
+      'webhook-id': z.string().openapi({ description: 'Same on every attempt: deduplicate with it.' }),
+      'webhook-timestamp': z.string().openapi({ description: 'Seconds since the epoch, of this attempt.' }),
+      'webhook-signature': z.string().openapi({ description: '`v1,<base64>`; two, space-separated, during a secret rotation.' }),
+    }),
+    body: { required: true, content: { 'application/json': { schema: WebhookEventBody } } },
+  },
+  responses: { 200: { description: 'Any 2xx: delivered.' } },
 });
 
 // Models
@@ -213,15 +380,45 @@ route({
   },
   responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 422, 429) },
 });
-route({
-  method: 'get',
-  path: '/models/{name}/sample.csv',
-  operationId: 'getModelSample',
-  summary: 'A small CSV with the columns the model accepts',
-  tags: ['models'],
-  request: { params: ModelNameParams, query: SampleQuery },
-  responses: { 200: text('text/csv', 'The sample.'), ...errors(404) },
-});
+registerSampleRoutes();
+
+modelSourceRoutes();
+
+/** Bring your own model: the uploaded originals (admin download) and the admin page's registration form. */
+function modelSourceRoutes(): void {
+  route({
+    method: 'get',
+    path: '/api/models/{name}/versions/{version}/original',
+    operationId: 'getModelOriginal',
+    summary: 'The file a model version was registered from, byte for byte (admin)',
+    description:
+      'Sent as `application/octet-stream` with `Content-Disposition: attachment` (the uploaded file name) and the sha256 as ETag. ' +
+      '404 for an unknown version, and (`no_original`) for versions registered before originals were kept.',
+    tags: ['models', 'admin'],
+    security: adminSecurity,
+    request: { params: ModelVersionParams },
+    responses: {
+      200: { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+      ...errors(401, 403, 404),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/admin/models',
+    operationId: 'adminRegisterModel',
+    summary: "The admin page's model registration form (same checks as `POST /api/models`)",
+    tags: ['admin', 'models'],
+    security: adminSecurity,
+    request: { body: multipart(ModelRegistrationForm.extend({ _csrf: z.string().optional() })) },
+    responses: {
+      303: seeOther('Registered: back to the admin page’s models.'),
+      ...errors(401, 403),
+      400: text('text/html', 'The page again, with the message.'),
+      413: text('text/html', 'The page again: the file is too large.'),
+      422: text('text/html', 'The page again, with what to fix (the class or option the file uses that batchcast cannot convert).'),
+    },
+  });
+}
 
 // Operations
 route({
@@ -331,6 +528,21 @@ route({
   responses: { 303: seeOther('Back to the admin page.'), ...errors(401, 403, 404) },
 });
 route({
+  method: 'post',
+  path: '/admin/webhook-deliveries/{deliveryId}/redeliver',
+  operationId: 'adminRedeliverWebhook',
+  summary: "The admin page's redeliver button for a webhook delivery",
+  tags: ['admin', 'webhooks'],
+  security: adminSecurity,
+  request: { params: z.object({ deliveryId: z.string() }) },
+  responses: {
+    303: seeOther('Back to the admin page.'),
+    ...errors(401, 403),
+    404: text('text/html', 'The page again, with the message.'),
+    409: text('text/html', 'The page again: the delivery is still being tried.'),
+  },
+});
+route({
   method: 'get',
   path: '/admin/queues',
   operationId: 'queueDashboard',
@@ -404,5 +616,70 @@ route({
   tags: ['operations'],
   responses: { 200: json('OpenAPI 3.1.', z.record(z.string(), z.unknown())) },
 });
+
+/** `results.<format>`: the same results in each format, the input's columns (typed where it had types) first. */
+function registerResultsRoutes(): void {
+  const formats: { ext: string; type: string; what: string }[] = [
+    {
+      ext: 'csv',
+      type: 'text/csv',
+      what: 'CSV: a CSV input comes back unchanged and in order, in its own dialect (`;` and decimal commas again), with `prediction`, `probability_<class>`… and `error` appended; other inputs as comma CSV',
+    },
+    {
+      ext: 'jsonl',
+      type: 'application/jsonl',
+      what: 'JSON Lines: one object per row, the input columns typed as the input had them, then `prediction`, `probability_<class>`…, `error`',
+    },
+    {
+      ext: 'parquet',
+      type: 'application/vnd.apache.parquet',
+      what: 'Parquet: typed columns (the input’s types where it had them), `prediction`, `probability_<class>`… (DOUBLE), `error`',
+    },
+    {
+      ext: 'xlsx',
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      what: 'Excel: one sheet, numbers as numbers; refused (422 `too_many_rows`) above the 1,048,575 data rows a sheet holds',
+    },
+  ];
+  for (const f of formats) {
+    route({
+      method: 'get',
+      path: `/api/jobs/{id}/results.${f.ext}`,
+      operationId: f.ext === 'csv' ? 'getResults' : `getResults${f.ext[0]!.toUpperCase()}${f.ext.slice(1)}`,
+      summary: `The results as ${f.what}`,
+      tags: ['jobs'],
+      security: jobSecurity,
+      request: jobRequest,
+      responses: {
+        200: text(f.type, 'Streamed, rows in input order.'),
+        ...errors(401, 403, 404, 409, 410, ...(f.ext === 'xlsx' ? [422] : [])),
+      },
+    });
+  }
+}
+
+/** `sample.<format>`: a small file in each form an upload may take, with the columns the model needs. */
+function registerSampleRoutes(): void {
+  const formats: { ext: string; type: string; what: string }[] = [
+    { ext: 'csv', type: 'text/csv', what: 'A small CSV with the columns the model accepts' },
+    { ext: 'jsonl', type: 'application/jsonl', what: 'The same sample as JSON Lines' },
+    {
+      ext: 'xlsx',
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      what: 'The same sample as an Excel workbook',
+    },
+  ];
+  for (const f of formats) {
+    route({
+      method: 'get',
+      path: `/models/{name}/sample.${f.ext}`,
+      operationId: f.ext === 'csv' ? 'getModelSample' : `getModelSample${f.ext[0]!.toUpperCase()}${f.ext.slice(1)}`,
+      summary: f.what,
+      tags: ['models'],
+      request: { params: ModelNameParams, query: SampleQuery },
+      responses: { 200: text(f.type, 'The sample.'), ...errors(404) },
+    });
+  }
+}
 
 registerComeBackRoutes({ route, errors, adminSecurity });

@@ -48,7 +48,16 @@ function sklearnModel(bytes: Uint8Array): ImportedModel {
   };
 }
 
-export async function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Promise<ImportedModel> {
+/**
+ * The same bytes as a plain Uint8Array. A Node Buffer is a Uint8Array whose slice() is a view rather than a copy,
+ * and a small one lives inside a shared 8 KiB pool: the readers below rely on Uint8Array semantics throughout.
+ */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export async function importModel(input: Uint8Array, opts: ImportOptions = {}): Promise<ImportedModel> {
+  const bytes = plainBytes(input);
   const detected = detectFormat(bytes);
   switch (detected.kind) {
     case 'onnx':

@@ -156,3 +156,23 @@ export async function checkFixture(
   exactness.set(model, result);
   return { imported, prepared, exactness: result, scored };
 }
+
+/** float32 bits as an integer that orders like the value (negative values mirrored), for counting float32 steps. */
+function orderedBits(v: number): number {
+  const bits = new Int32Array(new Float32Array([v]).buffer)[0]!;
+  return bits < 0 ? -0x80000000 - bits : bits;
+}
+
+/**
+ * The largest distance, in float32 steps (units in the last place), between the scored probabilities or values and
+ * the library's. For a library that computes in float32 (XGBoost) 0 means bit for bit.
+ */
+export function float32Steps(scored: Scored, expectedPath: string): number {
+  const expected = readExpected(expectedPath);
+  if (!expected.numbers) return 0;
+  const actual = expected.header.includes('variable') ? scored.values! : scored.probabilities!;
+  const want = expected.numbers.flat();
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(orderedBits(actual[i]!) - orderedBits(want[i]!)));
+  return worst;
+}

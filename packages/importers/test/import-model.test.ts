@@ -32,6 +32,19 @@ describe('importModel', () => {
     expect((await importModel(fixtureBytes('sklearn/lasso.joblib'))).format).toBe('sklearn-joblib'); // zlib-compressed
   });
 
+  it('reads Node Buffers (what readFile gives the platform) as it reads Uint8Arrays', async () => {
+    // A Buffer's slice() is a view and a small Buffer sits at an offset in a shared pool: arrays decoded from one
+    // once took the whole pool ("1024 values in mean_ for 4 features").
+    for (const file of ['native/iris-pipeline.joblib', 'native/churn-hgb.joblib', 'sklearn/ridge.pkl', 'native/diabetes-xgb.ubj']) {
+      const bytes = fixtureBytes(file);
+      const pooled = Buffer.alloc(bytes.length + 13);
+      pooled.set(bytes, 13);
+      const fromBuffer = await importModel(pooled.subarray(13), { filename: file });
+      const fromArray = await importModel(bytes, { filename: file });
+      expect(Buffer.from(fromBuffer.onnx).equals(Buffer.from(fromArray.onnx)), file).toBe(true);
+    }
+  });
+
   it('describes what was converted', async () => {
     const imported = await importModel(fixtureBytes('native/churn-hgb.joblib'));
     expect(imported.converted[0]).toMatch(

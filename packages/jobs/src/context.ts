@@ -20,6 +20,10 @@ export interface WorkQueue {
   scoringState(jobId: string): Promise<'missing' | 'failed' | 'present'>;
   retryScoring(jobId: string): Promise<void>;
   hasEmail(jobId: string): Promise<boolean>;
+  /** Queues a webhook delivery's attempts, due in `delayMs`; a no-op while the queue holds it already. */
+  enqueueDelivery(deliveryId: string, generation: number, delayMs?: number): Promise<void>;
+  deliveryState(deliveryId: string, generation: number): Promise<'missing' | 'failed' | 'present'>;
+  retryDelivery(deliveryId: string, generation: number): Promise<void>;
   upsertScheduleTimer(timer: ScheduleTimer): Promise<void>;
   removeScheduleTimer(name: string): Promise<boolean>;
   listScheduleTimers(): Promise<StoredScheduleTimer[]>;

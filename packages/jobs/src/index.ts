@@ -18,6 +18,50 @@ export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.j
 export type { JobsContext, WorkQueue } from './context.js';
 export { parseEmail } from './email-address.js';
 export { DomainError, type DomainErrorKind, notFound } from './errors.js';
+export {
+  type ApiKey,
+  type ApiKeyInput,
+  type ApiKeyLimits,
+  type ApiKeyPrincipal,
+  authenticateApiKey,
+  createApiKey,
+  DEFAULT_REQUESTS_PER_MINUTE,
+  findApiKey,
+  keyJobToken,
+  listApiKeys,
+  looksLikeApiKey,
+  requireScope,
+  revokeApiKey,
+  updateApiKey,
+} from './keys/api-keys.js';
+export { type JobPage, listKeyJobs, openKeyJob } from './keys/key-jobs.js';
+export { checkQuotasBeforeUpload, quotaDayStart } from './keys/quotas.js';
+export { grants, isScope, SCOPES, type Scope } from './keys/scopes.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+export { ADMIN, type WebhookActor } from './webhooks/actor.js';
+export {
+  type DeliveryPage,
+  type DeliveryStatus,
+  listWebhookDeliveries,
+  recentDeliveries,
+  redeliverWebhook,
+  type WebhookAttempt,
+  type WebhookDelivery,
+} from './webhooks/deliveries.js';
+export { type DeliveryOutcome, deliverWebhook } from './webhooks/deliver.js';
+export {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  getWebhook,
+  listWebhooks,
+  MAX_ROTATION_GRACE_SECONDS,
+  registerWebhook,
+  removeWebhook,
+  rotateWebhookSecret,
+  WEBHOOK_EVENTS,
+  type WebhookEndpoint,
+  type WebhookEvent,
+} from './webhooks/endpoints.js';
+export { deliveryId, type JobEventBody, recordJobEvents } from './webhooks/events.js';
 export { cancelJob } from './lifecycle/cancel-job.js';
 export { type CreatedJob, createJob, type JobRequest } from './lifecycle/create-job.js';
 export { finaliseJob } from './lifecycle/finalise-job.js';
@@ -38,14 +82,37 @@ export {
   registerModel,
   resolveModel,
 } from './models/registry.js';
+export { type ModelOriginal, openModelOriginal, originalFilename } from './models/original.js';
 export { sampleCsv } from './models/sample-csv.js';
+export { type SampleFormat, writeSample } from './models/sample-formats.js';
 export * from './operations.js';
 export { MAX_PREDICT_ROWS, type Prediction, type PredictRow, predictRows } from './predict.js';
-export { isActive, type Job, type JobLayout, type JobStatus, type Model } from './records.js';
+export {
+  type CsvJobLayout,
+  type InputFormat,
+  isActive,
+  type Job,
+  type JobLayout,
+  type JobStatus,
+  type JsonlJobLayout,
+  type Model,
+  type ModelFormat,
+  type ParquetJobLayout,
+  type XlsxJobLayout,
+} from './records.js';
 export { type JobSummary, jobSummary } from './results/summary.js';
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
+export { type ResultsDownload, resultsDownload } from './results/results-download.js';
+export { isResultsFormat, RESULTS_FORMATS, type ResultsFormat, resultsFormatsFor, resultsOffer } from './results/results-format.js';
+export { typedResultColumns, type TypedResultsFormat, writeTypedResults } from './results/write-typed-results.js';
+export { describeInput, type InputDescription, type UploadFormat } from './inputs/describe-input.js';
+export { dialectOf } from './inputs/dialect.js';
+export { inputColumns } from './inputs/input-columns.js';
+export { readInputBatches } from './inputs/read-input-batches.js';
+export { readInputFields, readInputRows } from './inputs/read-input-rows.js';
 export { createSchedule, listSchedules, removeSchedule, type ScheduleInput, type ScheduleState } from './schedules/manage.js';
 export { runJobId, runSchedule, type ScheduleRun, type ScheduleRunOutcome } from './schedules/run.js';
 export { cleanFilename } from './uploads/filename.js';
-export { formatRefusal, type StoredUpload, storeUpload } from './uploads/store-upload.js';
+export { detectionRefusal, formatRefusal } from './uploads/refusals.js';
+export { type StoreUploadOptions, type StoredChunk, type StoredUpload, storeUpload, type UploadChoices } from './uploads/store-upload.js';

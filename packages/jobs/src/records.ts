@@ -1,5 +1,6 @@
 import type { ColumnTarget } from '@batchcast/csv';
 import type { JobRecord, ModelRecord } from '@batchcast/db';
+import type { ImportedFormat } from '@batchcast/importers';
 import type { ModelSchema } from '@batchcast/inference';
 import { z } from 'zod';
 
@@ -11,14 +12,98 @@ import { z } from 'zod';
 
 const CellType = z.enum(['float32', 'float64', 'int32', 'int64', 'bool', 'string']);
 
-/** What the upload scan learned about a file, as stored with the job. */
-export const JobLayoutSchema = z.object({
-  header: z.array(z.string()),
+const Compression = z.enum(['gzip', 'zstd']).optional();
+const ResultColumnType = z.enum(['double', 'int64', 'int32', 'bool', 'string', 'json', 'date', 'timestamp']);
+const header = z.array(z.string());
+
+/**
+ * CSV, stored as uploaded (decompressed). `delimiter`/`decimal` are there only when not `,`/`.` (as in
+ * @batchcast/csv's CsvLayout), so the readers take this layout itself as their dialect.
+ */
+const CsvInputLayout = z.object({
+  format: z.literal('csv'),
+  header,
   bom: z.boolean(),
   newline: z.enum(['\n', '\r\n']),
   dataStart: z.number().int().min(0),
+  delimiter: z.enum([',', ';', '\t', '|']).optional(),
+  decimal: z.enum(['.', ',']).optional(),
+  compression: Compression,
 });
+
+/** An Excel sheet, stored transcoded into canonical CSV (`,`, `.`, `\n`, no BOM); its columns keep their types. */
+const XlsxInputLayout = z.object({
+  format: z.literal('xlsx'),
+  header,
+  bom: z.boolean(),
+  newline: z.enum(['\n', '\r\n']),
+  dataStart: z.number().int().min(0),
+  sheet: z.string(),
+  columnTypes: z.array(ResultColumnType),
+  compression: Compression,
+  notes: z.array(z.string()).optional(),
+});
+
+/** JSON Lines, stored as uploaded; a JSON array (`array`) is stored converted to JSON Lines, element k = line k. */
+const JsonlInputLayout = z.object({
+  format: z.literal('jsonl'),
+  header,
+  bom: z.boolean(),
+  dataStart: z.number().int().min(0),
+  columnTypes: z.array(ResultColumnType),
+  array: z.boolean(),
+  compression: Compression,
+  notes: z.array(z.string()).optional(),
+});
+
+/** Parquet, stored as uploaded; its chunks are row ranges (their byte range is unused, 0-0). */
+const ParquetInputLayout = z.object({
+  format: z.literal('parquet'),
+  header,
+  columns: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum([
+        'double',
+        'float',
+        'int32',
+        'int64',
+        'bool',
+        'string',
+        'decimal',
+        'date',
+        'timestamp',
+        'json',
+        'binary',
+        'nested',
+        'other',
+      ]),
+      parquetType: z.string(),
+      resultType: ResultColumnType,
+    }),
+  ),
+  rows: z.number().int().min(0),
+  rowGroups: z.array(z.object({ firstRow: z.number().int().min(0), rows: z.number().int().min(0) })),
+  bytes: z.number().int().min(0),
+  compression: Compression,
+  notes: z.array(z.string()).optional(),
+});
+
+/**
+ * What the upload scan learned about a file, as stored with the job (jobs.layout, jsonb): one shape per
+ * input format. Layouts stored before formats existed have no `format`: they are CSV (comma, point).
+ */
+export const JobLayoutSchema = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !('format' in v) ? { ...v, format: 'csv' } : v),
+  z.discriminatedUnion('format', [CsvInputLayout, XlsxInputLayout, JsonlInputLayout, ParquetInputLayout]),
+);
 export type JobLayout = z.infer<typeof JobLayoutSchema>;
+export type CsvJobLayout = z.infer<typeof CsvInputLayout>;
+export type XlsxJobLayout = z.infer<typeof XlsxInputLayout>;
+export type JsonlJobLayout = z.infer<typeof JsonlInputLayout>;
+export type ParquetJobLayout = z.infer<typeof ParquetInputLayout>;
+/** The stored formats: what readers dispatch on (a JSON array is stored as JSON Lines, .xlsx as CSV). */
+export type InputFormat = JobLayout['format'];
 
 const ColumnTargetSchema = z.object({
   name: z.string(),
@@ -46,8 +131,22 @@ export const ModelSchemaSchema = z.object({
   notes: z.array(z.string()),
 }) satisfies z.ZodType<ModelSchema>;
 
+/** What a model version was registered from, found in the file's content (importers' ImportedFormat). */
+export const ModelFormatSchema = z.enum([
+  'onnx',
+  'sklearn-pickle',
+  'sklearn-joblib',
+  'xgboost-json',
+  'xgboost-ubj',
+]) satisfies z.ZodType<ImportedFormat>;
+export type ModelFormat = z.infer<typeof ModelFormatSchema>;
+
 export type Job = Omit<JobRecord, 'layout' | 'targets'> & { layout: JobLayout; targets: ColumnTarget[] };
-export type Model = Omit<ModelRecord, 'schema'> & { schema: ModelSchema };
+export type Model = Omit<ModelRecord, 'schema' | 'format' | 'converted'> & {
+  schema: ModelSchema;
+  format: ModelFormat;
+  converted: string[];
+};
 export type JobStatus = JobRecord['status'];
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -65,7 +164,13 @@ export function jobFromRecord(row: JobRecord): Job {
 }
 
 export function modelFromRecord(row: ModelRecord): Model {
-  return { ...row, schema: parsed(ModelSchemaSchema, row.schema, `schema of model ${row.name}@${row.version}`) };
+  const what = `model ${row.name}@${row.version}`;
+  return {
+    ...row,
+    schema: parsed(ModelSchemaSchema, row.schema, `schema of ${what}`),
+    format: parsed(ModelFormatSchema, row.format, `format of ${what}`),
+    converted: parsed(z.array(z.string()), row.converted, `conversion notes of ${what}`),
+  };
 }
 
 export const isActive = (status: JobStatus): boolean => status === 'queued' || status === 'running';

@@ -96,7 +96,7 @@ describe('a job from upload to email', () => {
     await notifyOwner(ctx, job.id); // a redelivery: told already
     const mails = (await readOutbox(ctx.config.storage.dataDir)).filter((m) => m.to === 'owner@example.com');
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.subject).toContain('Predictions ready');
+    expect(mails[0]!.subject).toContain('predictions ready');
     const link = mails[0]!.text.match(/\/jobs\/[0-9a-f-]+\?token=([\w-]+)/)![1]!;
     expect((await openJob(ctx, job.id, link)).id).toBe(job.id); // the email's own token opens the job
   });

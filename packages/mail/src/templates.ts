@@ -23,9 +23,6 @@ export interface RenderedMail {
   html: string;
 }
 
-/** Subjects are headers: strip line breaks and control characters and keep them short. */
-const headerSafe = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 120);
-
 const fmt = new Intl.NumberFormat('en-US');
 
 /** 0.4 s, 12.3 s, 4 min 5 s, 2 h 3 min. */
@@ -38,15 +35,18 @@ export function formatDuration(seconds: number): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${fmt.format(n)} ${n === 1 ? one : many}`;
 
-/** The outcome in a few words, for the subject. */
+/**
+ * The outcome in a few words, for the subject. Nothing the uploader typed goes into it (not even the file
+ * name): anyone may ask for an email to any address, and a subject is what a mail client shows first, so it
+ * says only what batchcast itself knows. The file name is in the body, cleaned.
+ */
 function subjectOf(m: JobOutcomeMail): string {
-  const file = headerSafe(m.filename);
   if (m.status === 'succeeded') {
     const failed = m.rowsFailed ? `, ${fmt.format(m.rowsFailed)} failed` : '';
-    return `Predictions ready: ${file} (${plural(m.rowsTotal, 'row')}${failed})`;
+    return `batchcast: predictions ready (${plural(m.rowsTotal, 'row')}${failed})`;
   }
-  if (m.status === 'failed') return `Prediction job failed: ${file}`;
-  return `Prediction job cancelled: ${file}`;
+  if (m.status === 'failed') return 'batchcast: prediction job failed';
+  return 'batchcast: prediction job cancelled';
 }
 
 /** What happened, and what the reader can do about it, as paragraphs. */
@@ -59,7 +59,10 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
             'cells and upload just those rows again if you need their predictions.',
         ]
       : [];
-    return { lead: 'Your predictions are ready. Open the link to see the summary and download the results as CSV.', advice };
+    return {
+      lead: 'Your predictions are ready. Open the link to see the summary and download the results (CSV, Excel, Parquet or JSON Lines).',
+      advice,
+    };
   }
   if (m.status === 'cancelled') {
     const done =

@@ -16,7 +16,7 @@ const base: JobOutcomeMail = {
 describe('the job outcome email', () => {
   it('says the outcome in the subject and gives the summary numbers and the link, as text and HTML', () => {
     const mail = renderJobOutcome(base);
-    expect(mail.subject).toBe('Predictions ready: customers.csv (12,345 rows)');
+    expect(mail.subject).toBe('batchcast: predictions ready (12,345 rows)');
     for (const part of [mail.text, mail.html]) {
       expect(part).toContain('customers.csv');
       expect(part).toContain('churn-pipeline v2');
@@ -32,7 +32,7 @@ describe('the job outcome email', () => {
 
   it('counts failed rows in the subject and says where to find why', () => {
     const mail = renderJobOutcome({ ...base, rowsFailed: 3 });
-    expect(mail.subject).toBe('Predictions ready: customers.csv (12,345 rows, 3 failed)');
+    expect(mail.subject).toBe('batchcast: predictions ready (12,345 rows, 3 failed)');
     expect(mail.text).toContain('Rows: 12,345 rows: 12,342 scored, 3 failed');
     expect(mail.text).toMatch(/3 rows could not be scored/);
     expect(mail.text).toMatch(/"error" column/);
@@ -45,7 +45,7 @@ describe('the job outcome email', () => {
       rowsFailed: 12_345,
       error: 'No row could be scored (row 1: column "tenure_months": "ten" is not a number). Fix the file and upload it again.',
     });
-    expect(mail.subject).toBe('Prediction job failed: customers.csv');
+    expect(mail.subject).toBe('batchcast: prediction job failed');
     expect(mail.text).toContain('What went wrong: No row could be scored (row 1: column "tenure_months": "ten" is not a number)');
     expect(mail.text).toMatch(/How to fix it: .*list of failed rows.*upload it again/s);
     expect(mail.html).toContain('What went wrong: No row could be scored (row 1: column &quot;tenure_months&quot;');
@@ -67,7 +67,7 @@ describe('the job outcome email', () => {
 
   it('a cancelled job says how far it got', () => {
     const mail = renderJobOutcome({ ...base, status: 'cancelled', rowsProcessed: 2_000, durationSeconds: 2.5 });
-    expect(mail.subject).toBe('Prediction job cancelled: customers.csv');
+    expect(mail.subject).toBe('batchcast: prediction job cancelled');
     expect(mail.text).toContain('2,000 of 12,345 rows had been scored');
     expect(mail.text).toContain('Rows: 12,345 rows: 2,000 scored, 0 failed, 10,345 not scored');
   });
@@ -78,11 +78,15 @@ describe('the job outcome email', () => {
     expect(renderJobOutcome(base).text).not.toContain('Kept until');
   });
 
-  it('escapes what came from the user in HTML and keeps the subject one line', () => {
+  it('escapes what came from the user in HTML and keeps it out of the subject altogether', () => {
     const mail = renderJobOutcome({ ...base, filename: 'a<script>alert(1)</script>\r\nBcc: x@y.z.csv' });
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).toContain('a&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(mail.subject).not.toMatch(/[\r\n]/);
+    expect(mail.subject).not.toContain('script');
+    for (const status of ['succeeded', 'failed', 'cancelled'] as const) {
+      expect(renderJobOutcome({ ...base, status, filename: 'Win a prize at evil.example.csv' }).subject).not.toContain('evil');
+    }
   });
 
   it('escapes every value of the HTML part: model, error, and the link inside its href', () => {

@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { WEBHOOK_ATTEMPTS } from './retry-schedule.js';
 
 /**
  * The job catalog: every kind of background job, in one place shared by producers (web, reconciler) and
@@ -86,6 +87,26 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
+  /**
+   * One attempt at one webhook delivery (an event for an endpoint), a job of its own so that a slow or
+   * failing receiver never delays scoring or email. PostgreSQL counts the attempts and chooses when the next
+   * is due (the handler throws RetryLater with the delay); BullMQ's attempts leave room for faults of ours
+   * that record no attempt. Not idempotent: an attempt repeated blindly after it sent would send again.
+   */
+  'deliver-webhook': {
+    queue: 'webhook',
+    // I/O-bound: mostly waiting for receivers (each bounded by WEBHOOK_TIMEOUT_MS).
+    concurrency: 8,
+    idempotent: false,
+    payload: z.object({ deliveryId: z.string().regex(/^msg_[0-9a-f]{32}$/), generation: z.number().int().min(0) }),
+    options: {
+      attempts: WEBHOOK_ATTEMPTS + 5,
+      // `webhook`: the delay a RetryLater carries; else the retry schedule from `delay` (see retry-schedule.ts).
+      backoff: { type: 'webhook', delay: 5_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    } satisfies JobsOptions,
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;
@@ -103,6 +124,8 @@ export const jobIds = {
   // Runs are added by the schedule's job scheduler, which names them repeat:<schedule>:<time>; this id is
   // for a run added by hand (one at a time per schedule).
   'scheduled-run': (p: Payload<'scheduled-run'>) => `run-${p.schedule}`,
+  // One queue job per delivery and generation: recording an event again (a finaliser redelivered) adds none.
+  'deliver-webhook': (p: Payload<'deliver-webhook'>) => `webhook-${p.deliveryId}-${p.generation}`,
 } satisfies { [N in JobName]: (p: Payload<N>) => string };
 
 export const isJobName = (name: string): name is JobName => Object.hasOwn(jobCatalog, name);

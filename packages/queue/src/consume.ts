@@ -2,6 +2,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@batchcast/log';
 import { isJobName, type JobName, jobCatalog, kindsOf, type Payload, type QueueName, queueNames } from './catalog.js';
+import { RetryLater, webhookRetryDelay } from './retry-schedule.js';
 
 /** What a worker process does with each kind of job; a kind without a handler does not compile. */
 export type Handlers = { [N in JobName]: (payload: Payload<N>, job: Job) => Promise<void> };
@@ -53,6 +54,7 @@ export function consume(opts: ConsumeOptions): Worker[] {
         lockDuration: 15_000,
         stalledInterval: 15_000,
         maxStalledCount: 5,
+        settings: { backoffStrategy: customBackoff },
       },
     );
     worker.on('error', (err) => opts.log.warn({ queue, err: err.message }, 'worker error'));
@@ -65,4 +67,18 @@ export function consume(opts: ConsumeOptions): Worker[] {
     });
     return worker;
   });
+}
+
+/**
+ * The catalog's custom backoff types (BullMQ's own `fixed` and `exponential` never reach this): `webhook`
+ * waits what a RetryLater says, else follows the webhook retry schedule from the job's backoff delay.
+ */
+function customBackoff(attemptsMade: number, type?: string, err?: Error, job?: Job | { opts?: Job['opts'] }): number {
+  if (err instanceof RetryLater) return err.delayMs;
+  if (type === 'webhook') {
+    const backoff = job?.opts?.backoff;
+    const base = typeof backoff === 'object' && backoff?.delay ? backoff.delay : 5_000;
+    return webhookRetryDelay(attemptsMade, base);
+  }
+  throw new Error(`unknown backoff type "${type}"`);
 }

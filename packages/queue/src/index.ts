@@ -2,5 +2,6 @@ export * from './catalog.js';
 export { createProducerConnection, createWorkerConnection } from './connections.js';
 export { consume, type ConsumeOptions, type Handlers } from './consume.js';
 export { JobProducer } from './producer.js';
+export { RetryLater, WEBHOOK_ATTEMPTS, WEBHOOK_RETRY_CAP_MS, WEBHOOK_RETRY_FACTOR, webhookRetryDelay } from './retry-schedule.js';
 export type { JobType as QueueJobState } from 'bullmq';
 export { isTimeZone, nextRun, type ScheduleTimer, type StoredScheduleTimer } from './schedules.js';

@@ -69,6 +69,23 @@ export class JobProducer {
     await this.add('send-links', { requestId });
   }
 
+  /** Queues one webhook delivery's attempts (due in `delayMs`); a no-op while the queue holds it already. */
+  async enqueueDelivery(deliveryId: string, generation: number, delayMs = 0): Promise<void> {
+    await this.add('deliver-webhook', { deliveryId, generation }, Math.max(0, Math.round(delayMs)));
+  }
+
+  /** Whether Redis knows a delivery's queue job: missing (Redis lost it), failed (gave up), or present. */
+  async deliveryState(deliveryId: string, generation: number): Promise<'missing' | 'failed' | 'present'> {
+    const job = await this.queues.webhook.getJob(jobIds['deliver-webhook']({ deliveryId, generation }));
+    if (!job) return 'missing';
+    return (await job.isFailed()) ? 'failed' : 'present';
+  }
+
+  async retryDelivery(deliveryId: string, generation: number): Promise<void> {
+    const job = await this.queues.webhook.getJob(jobIds['deliver-webhook']({ deliveryId, generation }));
+    await job?.retry('failed');
+  }
+
   async upsertScheduleTimer(timer: ScheduleTimer): Promise<void> {
     await upsertScheduleTimer(this.queues.schedule, timer);
   }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createLogger } from '@batchcast/log';
 import { Queue, type Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consume, type Handlers, JobProducer } from '../src/index.js';
+import { consume, type Handlers, JobProducer, RetryLater } from '../src/index.js';
 import { scratchRedis } from '../../../test/support/services.js';
 
 /** The consumer against a real Redis: valid jobs reach their handler, invalid ones fail at once and for good. */
@@ -17,6 +17,11 @@ const handlers: Handlers = {
   'send-email': record('send-email'),
   'send-links': record('send-links'),
   'scheduled-run': record('scheduled-run'),
+  // Fails its first run, asking for a retry in a minute (what a failed webhook attempt does).
+  'deliver-webhook': async (payload) => {
+    seen.push({ kind: 'deliver-webhook', payload });
+    throw new RetryLater('receiver answered 500', 60_000);
+  },
 };
 let workers: Worker[];
 let producer: JobProducer;
@@ -53,6 +58,20 @@ describe('consume', () => {
     expect(err.message).toContain('score-chunk');
     expect(failedJob.attemptsMade).toBe(1);
     expect(await job.getState()).toBe('failed');
+  });
+
+  it('retries a kind with the `webhook` backoff after the delay its RetryLater says', async () => {
+    const failed = once(workers.find((w) => w.name === 'webhook')!, 'failed');
+    const before = Date.now();
+    await producer.enqueueDelivery(`msg_${'a'.repeat(32)}`, 0);
+    const [job] = (await failed) as [{ id: string }];
+    const queued = (await producer.queue('webhook').getJob(job.id))!;
+    expect(await queued.getState()).toBe('delayed');
+    // BullMQ keeps the due time as the delayed set's score (time x 4096 + a counter).
+    const score = Number(await redis.connection().zscore(`${redis.prefix}:webhook:delayed`, job.id));
+    const due = Math.floor(score / 4096);
+    expect(due).toBeGreaterThanOrEqual(before + 60_000);
+    expect(due).toBeLessThan(Date.now() + 61_000);
   });
 
   it('fails an unknown kind at once, without retrying it', async () => {

@@ -63,6 +63,9 @@ export function requireAdmin(ctx: WebContext, opts: AdminGuardOptions = {}): Req
     if (!sessions) {
       return next(refuse('forbidden', 'admin_disabled', 'Admin endpoints are disabled: start batchcast with ADMIN_TOKEN set.'));
     }
+    if (req.apiKey) {
+      return next(refuse('forbidden', 'admin_only', 'This endpoint needs the admin token: an API key cannot use it.'));
+    }
     const auth = req.get('authorization');
     if (auth && /^Bearer\s+/i.test(auth)) {
       const client = req.ip ?? 'unknown';

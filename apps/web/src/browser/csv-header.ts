@@ -1,42 +1,83 @@
-// The header of a chosen CSV file, read in the browser before anything is sent, so that a file missing
-// one of the model's columns is refused while the person is still on the page.
+// The header of a chosen file, read in the browser before anything is sent, so that a file missing one of
+// the model's columns is refused while the person is still on the page. CSV in any of the delimiters the
+// server reads (`,` `;` tab `|`, detected the same way) and JSON Lines are checked here; workbooks, Parquet
+// and compressed files are binary and only the server reads them: the page says so instead of guessing.
 
 /** Enough for any sensible header (the server refuses headers larger than this anyway). */
 const HEADER_BYTES = 1024 * 1024;
+/** Rows after the header looked at to detect the delimiter, as the server samples the first rows. */
+const SAMPLE_ROWS = 50;
+
+export type Delimiter = ',' | ';' | '\t' | '|';
+const DELIMITERS: Delimiter[] = [',', ';', '\t', '|'];
+
+/** Records of delimited text (quotes removed; a field is quoted when it starts with a quote, as the server reads it). */
+interface Records {
+  records: string[][];
+  /** Whether the text ended inside a record that may go on (the slice cut it). */
+  cut: boolean;
+}
 
 /**
- * The first record of the text: field names, quotes removed (a field is quoted when it starts with a
- * quote, as the server reads it). Returns null when the first line does not end within the text.
+ * Up to `max` records of `text` split with `delimiter`, skipping blank lines like the server. When the text
+ * is not `complete` (a slice of a larger file), a record that reaches its end is not returned.
  */
-export function parseHeader(text: string, complete: boolean): string[] | null {
-  const fields: string[] = [];
+export function parseRecords(text: string, delimiter: Delimiter, max: number, complete: boolean): Records {
+  const records: string[][] = [];
   let i = 0;
-  for (;;) {
-    let field = '';
-    if (text[i] === '"') {
+  while (i < text.length && records.length < max) {
+    if (text[i] === '\n' || text[i] === '\r') {
       i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q === -1) return null;
-        field += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
+      continue; // blank lines are not records
+    }
+    const fields: string[] = [];
+    for (;;) {
+      let field = '';
+      if (text[i] === '"') {
+        i++;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q === -1) return { records, cut: !complete };
+          field += text.slice(i, q);
+          if (text[q + 1] === '"') {
+            field += '"';
+            i = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
         }
       }
+      while (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') field += text[i++];
+      fields.push(field);
+      if (i < text.length && text[i] === delimiter) {
+        i++;
+        continue;
+      }
+      break;
     }
-    while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') field += text[i++];
-    fields.push(field);
-    if (i >= text.length) return complete ? fields : null;
-    if (text[i] === ',') {
-      i++;
-      continue;
-    }
-    return fields;
+    if (i >= text.length && !complete) return { records, cut: true };
+    records.push(fields);
   }
+  return { records, cut: false };
+}
+
+/**
+ * The delimiter the server would detect: the one that gives the header at least two fields and the most
+ * sampled rows the header's field count (ties: more fields, then `,` `;` tab `|`); `,` for one column.
+ */
+export function detectDelimiter(text: string, complete: boolean): Delimiter {
+  let best: { delimiter: Delimiter; matching: number; fields: number } | null = null;
+  for (const delimiter of DELIMITERS) {
+    const { records } = parseRecords(text, delimiter, SAMPLE_ROWS + 1, complete);
+    const header = records[0];
+    if (!header || header.length < 2) continue;
+    const matching = records.slice(1).filter((r) => r.length === header.length).length;
+    if (!best || matching > best.matching || (matching === best.matching && header.length > best.fields)) {
+      best = { delimiter, matching, fields: header.length };
+    }
+  }
+  return best?.delimiter ?? ',';
 }
 
 /** The model's columns missing from the header: exact names, else ignoring case and spaces if unique. */
@@ -50,31 +91,106 @@ export function missingColumns(columns: string[], header: string[]): string[] {
   return columns.filter((c) => !exact.has(c) && loose.get(c.trim().toLowerCase()) !== 1);
 }
 
+/** What the file was read as: a header to check, a refusal, or a format only the server reads. */
+export type HeaderReading =
+  | { kind: 'header'; header: string[]; format: string }
+  | { kind: 'error'; error: string }
+  | { kind: 'server'; format: string };
+
+/** Binary formats the server reads; their columns are checked there. */
+const SIGNATURES: { bytes: number[]; format: string }[] = [
+  { bytes: [0x1f, 0x8b], format: 'a gzip-compressed file' },
+  { bytes: [0x28, 0xb5, 0x2f, 0xfd], format: 'a zstd-compressed file' },
+  { bytes: [0x50, 0x41, 0x52, 0x31], format: 'a Parquet file' },
+  { bytes: [0x50, 0x4b, 0x03, 0x04], format: 'an Excel workbook' },
+];
+
+const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
 /**
- * Whether the text holds a data row after its header line: anything but blank lines once the first record
- * (quotes respected: a quoted field may hold line breaks) has ended. Only meaningful for a whole file.
+ * Reads the header of text content (CSV in any dialect, JSON Lines, a JSON array): `complete` when `text` is
+ * the whole file. `delimiter` is the person's choice on the form, if any.
  */
-export function hasDataRow(text: string): boolean {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && (c === '\n' || c === '\r')) return text.slice(i + 1).trim() !== '';
+export function headerOfText(text: string, complete: boolean, delimiter?: Delimiter): HeaderReading {
+  text = text.replace(/^\ufeff/, '');
+  if (text.trim() === '') return { kind: 'error', error: 'The file is empty.' };
+  const start = text.trimStart();
+  if (start.startsWith('{')) return jsonLinesHeader(text, complete);
+  if (/^\[\s*(\{|\]|$)/.test(start)) return jsonArrayHeader(start, complete);
+  const d = delimiter ?? detectDelimiter(text, complete);
+  const { records, cut } = parseRecords(text, d, 2, complete);
+  const header = records[0];
+  if (!header) {
+    return cut
+      ? { kind: 'error', error: 'The first line of the file is too long to be a header row.' }
+      : { kind: 'error', error: 'The file has no header row.' };
   }
-  return false;
+  if (records.length < 2 && !cut) {
+    return { kind: 'error', error: 'The file has a header row but no data rows: there is nothing to score.' };
+  }
+  const format = d === ',' ? 'CSV' : `${DELIMITER_NAMES[d]}-separated CSV`;
+  return { kind: 'header', header, format };
 }
 
-/**
- * `error`: what is wrong with the file, in words. `advisory`: the browser could not read it as text, which
- * the server may (a format it converts) or may refuse with a better message than ours: the file is sent.
- */
-export type HeaderReading =
-  | { header: string[]; error?: undefined; advisory?: undefined }
-  | { header?: undefined; error: string; advisory?: boolean };
+/** JSON Lines: the keys of the objects on the lines read (the server's header is the union of all keys). */
+function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
+  const lines = text.split('\n');
+  if (!complete) lines.pop(); // possibly cut by the slice
+  const keys = new Set<string>();
+  let records = 0;
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (records === 0) {
+        return {
+          kind: 'error',
+          error: `Line ${i + 1} is not valid JSON. In JSON Lines every line is one object, e.g. {"a": 1, "b": "x"}; a pretty-printed JSON document should be a JSON array.`,
+        };
+      }
+      continue; // a later bad line fails its row only, on the server
+    }
+    if (records === 0 && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      return {
+        kind: 'error',
+        error: `Line ${i + 1} is not a JSON object: in JSON Lines every line is one object whose keys are the columns.`,
+      };
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) for (const k of Object.keys(value)) keys.add(k);
+    records++;
+  }
+  if (records === 0)
+    return complete ? { kind: 'error', error: 'The file has no records.' } : { kind: 'server', format: 'a JSON Lines file' };
+  return { kind: 'header', header: [...keys], format: 'JSON Lines' };
+}
 
-/** The file's header row, or what is wrong with the file in words. */
-export async function readHeader(file: File): Promise<HeaderReading> {
-  const bytes = await file.slice(0, HEADER_BYTES).arrayBuffer();
+/** A JSON array: its objects' keys when the whole array is here, else the server checks it. */
+function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
+  if (!complete) return { kind: 'server', format: 'a JSON array' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'error', error: 'The file starts like a JSON array but is not valid JSON.' };
+  }
+  const rows = Array.isArray(value) ? value : [];
+  if (rows.length === 0) return { kind: 'error', error: 'The JSON array is empty: there is nothing to score.' };
+  const keys = new Set<string>();
+  for (const row of rows) if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const k of Object.keys(row)) keys.add(k);
+  return { kind: 'header', header: [...keys], format: 'a JSON array' };
+}
+
+/** The file's header row, what is wrong with the file in words, or that only the server can read it. */
+export async function readHeader(file: File, delimiter?: Delimiter): Promise<HeaderReading> {
+  const bytes = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
+  for (const s of SIGNATURES) if (s.bytes.every((b, i) => bytes[i] === b)) return { kind: 'server', format: s.format };
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+    return { kind: 'error', error: 'This file is UTF-16 text. Save it from your spreadsheet as "CSV UTF-8" (or as .xlsx) and try again.' };
+  // Not text the browser reads: the server says better than we could what the file is and what to save it as
+  // (a PDF, an old .xls, Latin-1 text on line 3...), so the file is sent and its answer shown.
+  if (bytes.includes(0)) return { kind: 'server', format: 'not plain text' };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -82,16 +198,7 @@ export async function readHeader(file: File): Promise<HeaderReading> {
     // The slice may cut a character in two at its end: decode leniently and judge only the first line.
     text = new TextDecoder('utf-8').decode(bytes);
     const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-    if (firstLine.includes('\ufffd')) return { error: 'This file is not UTF-8 text: the server will check it.', advisory: true };
+    if (firstLine.includes('\ufffd')) return { kind: 'server', format: 'text that is not UTF-8' };
   }
-  if (text.includes('\u0000')) return { error: 'This file is not plain text: the server will check it.', advisory: true };
-  text = text.replace(/^\ufeff/, '');
-  if (text.trim() === '') return { error: 'The file is empty.' };
-  const complete = file.size <= HEADER_BYTES;
-  const header = parseHeader(text, complete);
-  if (!header) return { error: 'The first line of the file is too long to be a header row.' };
-  if (complete && !hasDataRow(text)) {
-    return { error: 'The file has a header row but no data rows: add the rows to score below the header and try again.' };
-  }
-  return { header };
+  return headerOfText(text, file.size <= HEADER_BYTES, delimiter);
 }

@@ -75,6 +75,8 @@ function render(job: JobStatus, serverNow: number): void {
   byId('advice').hidden = !advice;
   byId('cancel-form').hidden = !running;
   byId('results-link').hidden = job.status !== 'succeeded';
+  const otherResults = document.getElementById('other-results');
+  if (otherResults) otherResults.hidden = job.status !== 'succeeded';
   byId('errors-link').hidden = running || job.rows.failed === 0;
 
   if (!running) {

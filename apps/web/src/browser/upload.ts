@@ -3,7 +3,7 @@
 // still posts to /jobs and the server answers with the job page or the form and a message.
 import type { ErrorBody, JobCreated } from '@batchcast/contract';
 import { formatBytes } from '../shared/numbers.js';
-import { missingColumns, readHeader } from './csv-header.js';
+import { type Delimiter, missingColumns, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';
 
@@ -21,6 +21,7 @@ const uploadLabel = byId('upload-label');
 const detail = byId('upload-detail');
 const submitButton = byId('submit-button', HTMLButtonElement);
 const abortButton = byId('abort-button', HTMLButtonElement);
+const delimiterInput = document.getElementById('delimiter-input') as HTMLSelectElement | null;
 const maxBytes = Number(form.dataset.maxBytes) || Number.POSITIVE_INFINITY;
 
 /** A line of a message box: text, or text and elements (a link) in a row. */
@@ -77,6 +78,13 @@ function sampleLink(model: ModelChoice): HTMLAnchorElement {
   return a;
 }
 
+/** The column separator chosen on the form (its "How to read the file" options), or undefined: detect. */
+function chosenDelimiter(): Delimiter | undefined {
+  const value = delimiterInput?.value ?? '';
+  if (value === 'tab') return '\t';
+  return value === ',' || value === ';' || value === '|' ? value : undefined;
+}
+
 /** Checks the chosen file against the chosen model and says what is wrong, if anything. */
 async function checkFile(): Promise<void> {
   const file = fileInput.files?.[0];
@@ -93,20 +101,17 @@ async function checkFile(): Promise<void> {
   if (file.size > maxBytes) {
     problem = `The file is ${formatBytes(file.size)}, more than the ${formatBytes(maxBytes)} this server accepts. Split it into smaller files.`;
   } else {
-    const { header, error, advisory } = await readHeader(file);
+    const reading = await readHeader(file, chosenDelimiter());
     if (fileInput.files?.[0] !== file || selectedModel().name !== model.name) return; // changed meanwhile
-    if (advisory) {
-      // Not text the browser can read: the server reads more formats than we do here, and says better
-      // than we could what is wrong with a file it refuses. Sent as it is; its answer is shown.
+    if (reading.kind === 'server') {
+      // Binary formats (a workbook, Parquet, compressed files) are read by the server only: say so, and send.
       current = { file, problem: null, lines: [], about };
-      show(check, [`${about}: ${error}`]);
+      show(check, [`${about}: ${reading.format}. Its columns are checked by the server when you send it.`], 'ok');
       return;
     }
-    if (error !== undefined) problem = error;
-    else if (header.length === 1 && /[;\t]/.test(header[0] ?? '')) {
-      problem = `The columns seem to be separated by ${header[0]?.includes(';') ? 'semicolons' : 'tabs'}, not commas. Save the file as "CSV (comma delimited)" and try again.`;
-    } else if (model.columns) {
-      const missing = missingColumns(model.columns, header);
+    if (reading.kind === 'error') problem = reading.error;
+    else if (model.columns) {
+      const missing = missingColumns(model.columns, reading.header);
       if (missing.length) {
         problem = `The file is missing ${missing.length} column${missing.length === 1 ? '' : 's'} that ${model.name} needs: ${missing.join(', ')}.`;
         lines = [
@@ -120,10 +125,10 @@ async function checkFile(): Promise<void> {
         ];
       }
     }
-    if (!problem && header) {
-      const used = model.columns ? `all ${model.columns.length} columns ${model.name} needs are there` : `${header.length} columns`;
+    if (!problem && reading.kind === 'header') {
+      const used = model.columns ? `all ${model.columns.length} columns ${model.name} needs are there` : `${reading.header.length} columns`;
       current = { file, problem: null, lines: [], about };
-      show(check, [`✓ ${about}: ${used}.`], 'ok');
+      show(check, [`✓ ${about} (${reading.format}): ${used}.`], 'ok');
       return;
     }
   }
@@ -143,6 +148,7 @@ select.addEventListener('change', () => {
   checkFile();
 });
 fileInput.addEventListener('change', checkFile);
+delimiterInput?.addEventListener('change', checkFile);
 
 // Drag and drop anywhere on the drop zone puts the file into the form's own file input.
 for (const type of ['dragenter', 'dragover'] as const) {
@@ -197,7 +203,7 @@ form.addEventListener('submit', async (e) => {
   e.preventDefault();
   show(formError, []);
   const file = fileInput.files?.[0];
-  if (!file) return refuse(['Choose a CSV file first.']);
+  if (!file) return refuse(['Choose a data file first.']);
   if (!current || current.file !== file) await checkFile();
   if (current?.problem) {
     // Said once, next to the file, and focused so that a screen reader reads it.

@@ -45,11 +45,19 @@ export function fromMulterError(err: multer.MulterError, maxUploadBytes: number)
       return refuse('invalid', 'too_many_files', 'Send exactly one file per upload, in the form field "file".');
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_PART_COUNT':
-      return refuse('invalid', 'too_many_fields', 'The form has too many fields: send only "file", "model" and "email".');
+      return refuse(
+        'invalid',
+        'too_many_fields',
+        'The form has too many fields: send only "file", "model", "email", "delimiter", "decimal" and "sheet".',
+      );
     case 'LIMIT_FIELD_VALUE':
       return refuse('invalid', 'field_too_large', `The form field "${String(err.field ?? '').slice(0, 100)}" is too long.`);
     case 'LIMIT_FIELD_KEY':
-      return refuse('invalid', 'field_name_too_long', 'A form field name is too long: send only "file", "model" and "email".');
+      return refuse(
+        'invalid',
+        'field_name_too_long',
+        'A form field name is too long: send only "file", "model", "email", "delimiter", "decimal" and "sheet".',
+      );
     default:
       return refuse('invalid', 'bad_upload', `The upload was refused: ${err.message}.`);
   }

@@ -12,9 +12,14 @@ import { refuse } from './errors.js';
  * `trust proxy` to loopback), so a remote client cannot pick its own address. Counters live in this
  * process's memory: right for the one web process `npm start` runs; several web processes behind a load
  * balancer would each allow the limit (a shared store, e.g. Redis, would be the next step).
+ *
+ * A request with an API key is counted against its key's own limit instead (`requestsPerMinute`, on every
+ * endpoint; none when the key has none), not its address: a service behind a shared egress address is
+ * limited by what it was given, and other clients at that address by theirs.
  */
 export function rateLimits(config: Pick<Config, 'rateLimits'>): Router {
   const router = Router();
+  router.use(keyLimiter());
   const jobs = limiter(config.rateLimits.jobsPerMinute, 'jobs', 'uploads');
   const predict = limiter(config.rateLimits.predictPerMinute, 'predict', 'prediction requests');
   if (jobs) router.post(['/api/jobs', '/jobs'], jobs);
@@ -30,6 +35,7 @@ function limiter(perMinute: number, name: string, what: string): RequestHandler 
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     identifier: name,
+    skip: (req) => req.apiKey !== undefined,
     handler: (_req, res, next) => {
       const retryAfter = Number(res.getHeader('retry-after')) || 60;
       next(
@@ -37,6 +43,31 @@ function limiter(perMinute: number, name: string, what: string): RequestHandler 
           'rate_limited',
           'rate_limited',
           `Too many ${what} from your address: at most ${perMinute} a minute. Try again in ${retryAfter} s.`,
+          { retryAfterSeconds: retryAfter },
+        ),
+      );
+    },
+  });
+}
+
+/** Requests per minute per API key, each key with its own limit (the key's id is the counter's name). */
+function keyLimiter(): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: (req) => req.apiKey?.limits.requestsPerMinute ?? 0,
+    skip: (req) => !req.apiKey?.limits.requestsPerMinute,
+    keyGenerator: (req) => `key:${req.apiKey!.id}`,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: 'api-key',
+    handler: (req, res, next) => {
+      const retryAfter = Number(res.getHeader('retry-after')) || 60;
+      const key = req.apiKey!;
+      next(
+        refuse(
+          'rate_limited',
+          'rate_limited',
+          `Too many requests with this API key (${key.prefix}…): at most ${key.limits.requestsPerMinute} a minute. Try again in ${retryAfter} s.`,
           { retryAfterSeconds: retryAfter },
         ),
       );

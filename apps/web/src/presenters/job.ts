@@ -1,6 +1,6 @@
 import { jobPagePath } from '@batchcast/access';
 import type { JobLinks, JobStatus } from '@batchcast/contract';
-import { expiresAt, type Job, type JobsContext, modelById } from '@batchcast/jobs';
+import { describeInput, expiresAt, type Job, type JobsContext, modelById, type ResultsFormat, resultsOffer } from '@batchcast/jobs';
 
 /** The three links of the contract; each carries the job's token. */
 export function jobLinks(id: string, token: string): JobLinks {
@@ -32,6 +32,7 @@ export async function jobStatus(ctx: JobsContext, job: Job, token: string): Prom
     status: job.status,
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     filename: job.filename,
+    input: describeInput(job.layout),
     rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
@@ -40,4 +41,17 @@ export async function jobStatus(ctx: JobsContext, job: Job, token: string): Prom
     error: job.error,
     links: jobLinks(job.id, token),
   };
+}
+
+/**
+ * The results downloads the job page offers, the input's own format first, each link carrying the token;
+ * Excel is marked unavailable when the results have more rows than a sheet holds.
+ */
+export function resultsDownloadLinks(job: Job, token: string): { format: ResultsFormat; href: string; unavailable: string | null }[] {
+  const t = encodeURIComponent(token);
+  return resultsOffer(job).map(({ format, unavailable }) => ({
+    format,
+    href: `/api/jobs/${job.id}/results.${format}?token=${t}`,
+    unavailable,
+  }));
 }

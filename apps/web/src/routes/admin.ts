@@ -6,13 +6,19 @@ import express, { Router, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { parseWith, ScheduleRequest } from '@batchcast/contract';
 import {
+  ADMIN,
   createSchedule,
   currentAdminEpoch,
   endAdminSession,
   endAllAdminSessions,
+  listApiKeys,
+  findModelVersion,
   listModelVersions,
   listSchedules,
+  listWebhooks,
+  recentDeliveries,
   recentJobs,
+  redeliverWebhook,
   removeSchedule,
 } from '@batchcast/jobs';
 import { queueNames } from '@batchcast/queue';
@@ -28,13 +34,19 @@ import {
   setCookie,
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
-import { toHttpFailure } from '../http/errors.js';
+import { refuse, toHttpFailure } from '../http/errors.js';
 import { withoutRemoteFonts } from '../http/without-remote-fonts.js';
 import { describeAdminJob } from '../presenters/admin-job.js';
+import { describeApiKey } from '../presenters/api-key.js';
+import { originalPath } from '../presenters/model.js';
 import { describeSchedule } from '../presenters/schedule.js';
+import { describeDelivery, describeWebhook } from '../presenters/webhook.js';
+import { discardReceivedModel, receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
+import type { AdminServicesView } from '../views/admin-services.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
 const RECENT_JOBS = 50;
+const RECENT_DELIVERIES = 50;
 
 /**
  * The operators' pages: /admin (recent jobs with owners, schedules, queues, models), its sign-in form,
@@ -49,8 +61,17 @@ export function admin(ctx: WebContext): Router {
   const guesses = adminGuesses(ctx.config.abuse.adminFailuresPer15Minutes);
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
+  async function services(): Promise<AdminServicesView> {
+    const [keys, webhooks, deliveries] = await Promise.all([
+      listApiKeys(ctx.jobs),
+      listWebhooks(ctx.jobs, ADMIN),
+      recentDeliveries(ctx.jobs, RECENT_DELIVERIES),
+    ]);
+    return { keys: keys.map(describeApiKey), webhooks: webhooks.map(describeWebhook), deliveries: deliveries.map(describeDelivery) };
+  }
+
   async function overview(): Promise<AdminOverview> {
-    const [jobs, models, schedules, queues] = await Promise.all([
+    const [jobs, models, schedules, queues, servicesView] = await Promise.all([
       recentJobs(ctx.jobs, RECENT_JOBS),
       listModelVersions(ctx.jobs.pool),
       listSchedules(ctx.jobs).then((list) => list.map(describeSchedule)),
@@ -58,6 +79,7 @@ export function admin(ctx: WebContext): Router {
         .counts(['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'])
         .then((all) => all.map((q) => ({ name: q.queue, counts: q.counts })))
         .catch(() => queueNames.map((name) => ({ name, counts: {} as Record<string, number> }))),
+      services(),
     ]);
     const byName = new Map<string, AdminOverview['models'][number]>();
     for (const m of models) {
@@ -68,10 +90,14 @@ export function admin(ctx: WebContext): Router {
         task: m.schema.task,
         createdAt: m.createdAt.toISOString(),
         description: m.description,
+        format: m.format,
+        library: m.library,
+        libraryVersion: m.libraryVersion,
+        original: m.original ? originalPath(m) : null,
       });
       byName.set(m.name, entry);
     }
-    return { jobs, models: [...byName.values()], queues, schedules };
+    return { jobs, models: [...byName.values()], queues, schedules, services: servicesView };
   }
 
   async function sendPage(req: Request, res: Response, status = 200, extra: Omit<AdminPageOptions, 'csrf'> = {}): Promise<void> {
@@ -88,7 +114,7 @@ export function admin(ctx: WebContext): Router {
   }
 
   router.get('/admin', guard, async (req, res) => {
-    await sendPage(req, res);
+    await sendPage(req, res, 200, { registered: await justRegistered(req.query.registered) });
   });
 
   router.get('/admin/login', (req, res) => {
@@ -179,6 +205,20 @@ export function admin(ctx: WebContext): Router {
     res.redirect(303, '/admin#schedules');
   });
 
+  // The redeliver button of a webhook delivery (the same service as the API's redeliver).
+  router.post('/admin/webhook-deliveries/:deliveryId/redeliver', form, guard, async (req, res) => {
+    try {
+      await redeliverWebhook(ctx.jobs, ADMIN, String(req.params.deliveryId));
+      res.redirect(303, '/admin#webhooks');
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendPage(req, res, failure.status, { error: failure.message });
+    }
+  });
+
+  modelForm(ctx, router, sendPage);
+
   // bull-board, for every queue of the catalog, on the web's own Redis connection and QUEUE_PREFIX. Its UI
   // posts JSON with fetch and cannot send our CSRF token: for it, the Origin header must be ours instead.
   const board = new ExpressAdapter();
@@ -198,7 +238,43 @@ export function admin(ctx: WebContext): Router {
   });
   router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, withoutRemoteFonts(), board.getRouter());
 
+  /** "name@version" from the redirect after a registration, shown only when that version exists. */
+  async function justRegistered(raw: unknown): Promise<string | null> {
+    const m = typeof raw === 'string' ? /^([a-z0-9][a-z0-9._-]{0,63})@([1-9][0-9]{0,8})$/.exec(raw) : null;
+    return m && (await findModelVersion(ctx.jobs.pool, m[1]!, Number(m[2]))) ? m[0] : null;
+  }
+
   return router;
+}
+
+type SendPage = (req: Request, res: Response, status?: number, extra?: Omit<AdminPageOptions, 'csrf'>) => Promise<void>;
+
+/**
+ * The admin page's model registration form (the same service as POST /api/models): a multipart body, so the
+ * session's CSRF token is checked once the body is parsed. The session and its Origin are checked before a byte
+ * of the file is received, so only a signed-in admin's browser can make the server store an upload.
+ */
+function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
+  router.post('/admin/models', requireAdmin(ctx, { browser: true, csrf: 'origin' }), async (req, res) => {
+    let fields: Record<string, string> = {};
+    try {
+      await receiveModelForm(req, res);
+      const { _csrf, name, features, description } = (req.body ?? {}) as Record<string, unknown>;
+      fields = Object.fromEntries(
+        Object.entries({ name, features, description }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      if (req.adminSession && !safeEqual(typeof _csrf === 'string' ? _csrf : '', req.adminSession.csrf)) {
+        await discardReceivedModel(req);
+        throw refuse('forbidden', 'csrf', 'This request did not come from a batchcast page: reload the page and try again.');
+      }
+      const model = await registerReceivedModel(ctx, req);
+      res.redirect(303, `/admin?registered=${encodeURIComponent(`${model.name}@${model.version}`)}#models`);
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500 || failure.status === 401 || failure.status === 403 || failure.status === 429) throw err;
+      await sendPage(req, res, failure.status, { modelError: failure.message, modelForm: fields });
+    }
+  });
 }
 
 /** The admin page's schedule form as the contract's request: text fields, `attempts` a number when given. */

@@ -1,16 +1,25 @@
-import { findModelVersion, notFound, sampleCsv } from '@batchcast/jobs';
-import { Router } from 'express';
+import { findModelVersion, type Model, notFound, sampleCsv, writeSample } from '@batchcast/jobs';
+import { type Request, Router } from 'express';
 import type { WebContext } from '../context.js';
 
-/** GET /models/:name/sample.csv[?version=n]: a small CSV in the format the model accepts, to start from. */
+/**
+ * GET /models/:name/sample.{csv,jsonl,xlsx}[?version=n]: a small file in the format the model accepts, to
+ * start from, in each form an upload may take.
+ */
 export function modelSamples(ctx: WebContext): Router {
   const router = Router();
-  router.get('/models/:name/sample.csv', async (req, res) => {
+
+  async function requestedModel(req: Request): Promise<Model> {
     const versionText = typeof req.query.version === 'string' ? req.query.version : undefined;
     const version = versionText === undefined ? undefined : Number(versionText);
     if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw notFound('model');
     const model = await findModelVersion(ctx.jobs.pool, String(req.params.name), version);
     if (!model) throw notFound('model');
+    return model;
+  }
+
+  router.get('/models/:name/sample.csv', async (req, res) => {
+    const model = await requestedModel(req);
     res
       .status(200)
       .set({
@@ -20,5 +29,21 @@ export function modelSamples(ctx: WebContext): Router {
       })
       .send(await sampleCsv(ctx.jobs.pool, model));
   });
+
+  const OTHER_SAMPLES = {
+    jsonl: 'application/jsonl; charset=utf-8',
+    xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  } as const;
+  for (const [format, contentType] of Object.entries(OTHER_SAMPLES) as [keyof typeof OTHER_SAMPLES, string][]) {
+    router.get(`/models/:name/sample.${format}`, async (req, res) => {
+      const model = await requestedModel(req);
+      res.status(200).set({
+        'content-type': contentType,
+        'content-disposition': `attachment; filename="${model.name}-sample.${format}"`,
+        'cache-control': 'no-cache',
+      });
+      await writeSample(ctx.jobs.pool, model, format, res);
+    });
+  }
   return router;
 }

@@ -1,16 +1,13 @@
-import { readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { ModelRegistrationFields, parseWith } from '@batchcast/contract';
-import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, predictRows, registerModel } from '@batchcast/jobs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictRows } from '@batchcast/jobs';
 import { type PredictBody, parsePredictBody, PredictBodyError } from '@batchcast/predict-body';
 import express, { Router } from 'express';
-import multer from 'multer';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
-import { fromMulterError, refuse } from '../http/errors.js';
+import { refuse } from '../http/errors.js';
 import { describeModel } from '../presenters/model.js';
-
-const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+import { receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
 /** 10,000 rows of a few dozen columns fit well under this; more is a batch job. */
 const MAX_PREDICT_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -31,10 +28,6 @@ function readPredictBody(raw: unknown): PredictBody {
 /** The model registry: anyone may list and predict; registering needs the admin token. */
 export function modelsApi(ctx: WebContext): Router {
   const router = Router();
-  const upload = multer({
-    dest: os.tmpdir(),
-    limits: { fileSize: MAX_MODEL_BYTES, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
-  }).single('file');
 
   router.get('/api/models', async (_req, res) => {
     const models = await listModelVersions(ctx.jobs.pool);
@@ -55,28 +48,32 @@ export function modelsApi(ctx: WebContext): Router {
     res.json(await predictRows(ctx.jobs, String(req.params.name), body.rows, body.header));
   });
 
+  // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
   router.post('/api/models', requireAdmin(ctx), async (req, res) => {
-    await new Promise<void>((resolve, reject) =>
-      upload(req, res, (err: unknown) =>
-        err instanceof multer.MulterError ? reject(fromMulterError(err, MAX_MODEL_BYTES)) : err ? reject(err) : resolve(),
-      ),
-    );
-    if (!req.file) throw refuse('invalid', 'no_file', 'Send the .onnx file as multipart/form-data in the field "file".');
-    try {
-      const fields = parseWith(ModelRegistrationFields, req.body ?? {}, 'form');
-      const features = fields.features?.trim() ? fields.features.split(',').map((f) => f.trim()) : undefined;
-      const model = await registerModel(ctx.jobs.pool, {
-        name: fields.name,
-        bytes: await readFile(req.file.path),
-        ...(features ? { features } : {}),
-        description: (fields.description ?? '').slice(0, 2000),
-        sourceFile: req.file.originalname,
-      });
-      res.status(201).json(describeModel(model));
-    } finally {
-      await rm(req.file.path, { force: true });
-    }
+    await receiveModelForm(req, res);
+    res.status(201).json(describeModel(await registerReceivedModel(ctx, req)));
   });
 
+  modelOriginalRoute(ctx, router);
+
   return router;
+}
+
+/** The file a model version was registered from, byte for byte, for admins (the bearer token or a session). */
+function modelOriginalRoute(ctx: WebContext, router: Router): void {
+  router.get('/api/models/:name/versions/:version/original', requireAdmin(ctx), async (req, res) => {
+    const version = /^[1-9][0-9]{0,8}$/.test(String(req.params.version)) ? Number(req.params.version) : 0;
+    const original = await openModelOriginal(ctx.jobs.pool, String(req.params.name), version);
+    res.status(200);
+    res.set({
+      'content-type': 'application/octet-stream',
+      'content-length': String(original.size),
+      etag: `"${original.sha256}"`,
+      'cache-control': 'private, no-store',
+    });
+    res.attachment(original.filename);
+    // A pickle or ONNX file is never something for the browser to open: attachment, octet-stream, nosniff.
+    res.set('content-type', 'application/octet-stream');
+    await pipeline(Readable.from(original.pieces()), res);
+  });
 }

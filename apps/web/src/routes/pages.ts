@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
-import { jobActionLinks, jobLinks, jobStatus } from '../presenters/job.js';
+import { jobActionLinks, jobLinks, jobStatus, resultsDownloadLinks } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
 import { jobPage } from '../views/job-page.js';
 import { type ModelOption, uploadPage } from '../views/upload-page.js';
@@ -62,11 +62,15 @@ export function pages(ctx: WebContext): Router {
       .set('cache-control', 'no-store')
       .type('html')
       .send(
-        jobPage(await jobStatus(ctx.jobs, job, token), jobActionLinks(job.id, token), {
-          retentionDays: ctx.config.storage.retentionDays,
-          // An admin opening someone's job from /admin: not one of this browser's own jobs.
-          remember: req.query.from !== 'admin',
-        }),
+        jobPage(
+          await jobStatus(ctx.jobs, job, token),
+          { ...jobActionLinks(job.id, token), downloads: resultsDownloadLinks(job, token) },
+          {
+            retentionDays: ctx.config.storage.retentionDays,
+            // An admin opening someone's job from /admin: not one of this browser's own jobs.
+            remember: req.query.from !== 'admin',
+          },
+        ),
       );
   });
 

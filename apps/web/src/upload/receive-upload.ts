@@ -1,20 +1,24 @@
 import { UploadFields, parseWith } from '@batchcast/contract';
-import { type CreatedJob, createJob } from '@batchcast/jobs';
+import { type ApiKeyPrincipal, type CreatedJob, createJob, type UploadChoices } from '@batchcast/jobs';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
 import { fromMulterError, refuse } from '../http/errors.js';
+import { sameChoices, uploadChoices } from './upload-choices.js';
 import { UploadStorage } from './upload-storage.js';
 
 /**
  * The whole upload step of both the API and the HTML form: receive and scan the file (multer with every
  * limit set, so no request can make the server hold more than one part's headers and a few small fields in
  * memory), validate the other fields with the contract, then check the file against the model and record
- * and queue the job.
+ * and queue the job (as `owner`'s, when an API key submits it).
  */
-export function receiveUpload(ctx: WebContext): (req: Request, res: Response) => Promise<CreatedJob> {
+export function receiveUpload(ctx: WebContext): (req: Request, res: Response, owner?: ApiKeyPrincipal) => Promise<CreatedJob> {
   const upload: RequestHandler = multer({
-    storage: new UploadStorage(ctx.jobs.blobs, ctx.config.workers.chunkRows),
+    storage: new UploadStorage(ctx.jobs.blobs, {
+      chunkRows: ctx.config.workers.chunkRows,
+      maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes,
+    }),
     limits: {
       fileSize: ctx.config.storage.maxUploadBytes,
       files: 1,
@@ -43,18 +47,19 @@ export function receiveUpload(ctx: WebContext): (req: Request, res: Response) =>
       });
     });
 
-  return async (req, res) => {
+  return async (req, res, owner) => {
     await receive(req, res);
     const stored = req.file?.stored;
-    if (!stored) throw refuse('invalid', 'no_file', 'No file was uploaded: send the CSV as multipart/form-data in the field "file".');
+    if (!stored) throw refuse('invalid', 'no_file', 'No file was uploaded: send the data file as multipart/form-data in the field "file".');
     let fields: UploadFields;
     try {
       fields = parseWith(UploadFields, req.body ?? {}, 'form');
+      checkChoicesBeforeFile(req.file!.choices ?? {}, uploadChoices(fields));
     } catch (err) {
       await ctx.jobs.blobs.delete(stored.key).catch(() => undefined);
       throw err;
     }
-    return createJob(ctx.jobs, stored, { filename: req.file!.originalname, model: fields.model, email: fields.email });
+    return createJob(ctx.jobs, stored, { filename: req.file!.originalname, model: fields.model, email: fields.email, owner });
   };
 }
 
@@ -72,5 +77,19 @@ function isMalformedMultipart(err: unknown): boolean {
     /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(
       e.message,
     )
+  );
+}
+
+/**
+ * `delimiter`, `decimal` and `sheet` steer how the file is read while it streams, so they must come before
+ * it in the body (as Amazon S3's POST uploads want the file last). Sent after it, they would be silently
+ * ignored: refused instead, saying how to fix the request.
+ */
+function checkChoicesBeforeFile(used: UploadChoices, sent: UploadChoices): void {
+  if (sameChoices(used, sent)) return;
+  throw refuse(
+    'invalid',
+    'fields_after_file',
+    'The "delimiter", "decimal" and "sheet" fields must be sent before the file in the multipart body (they decide how the file is read as it arrives); put the "file" part last and send it again.',
   );
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '@batchcast/blob';
-import { type StoredUpload, storeUpload } from '@batchcast/jobs';
+import { parseWith, UploadFields } from '@batchcast/contract';
+import { type StoredUpload, storeUpload, type UploadChoices } from '@batchcast/jobs';
 import type { Request } from 'express';
 import type multer from 'multer';
+import { uploadChoices } from './upload-choices.js';
 
 declare global {
   namespace Express {
@@ -10,6 +12,8 @@ declare global {
       interface File {
         /** Set by UploadStorage: where the upload is stored and what its scan learned. */
         stored?: StoredUpload;
+        /** The overrides of detection the upload was read with: the fields sent before the file. */
+        choices?: UploadChoices;
       }
     }
   }
@@ -17,25 +21,38 @@ declare global {
 
 /**
  * A multer storage engine that streams the upload into the blob store (a file under DATA_DIR, or pieces in
- * PostgreSQL) and scans it in the same pass (@batchcast/jobs storeUpload): header, row count and chunk
- * boundaries are known the moment the last byte lands, and a file that is not a CSV is refused while it
- * streams, leaving nothing behind.
+ * PostgreSQL) and scans it in the same pass (@batchcast/jobs storeUpload): its format is detected from the
+ * content (a compressed file decompressed on the way), header, row count and chunks are known the moment the
+ * last byte lands, and a file we cannot read is refused while it streams, leaving nothing behind. The
+ * `delimiter`, `decimal` and `sheet` fields steer the reading, so they count only when sent before the file
+ * (receiveUpload refuses them after it).
  */
 export class UploadStorage implements multer.StorageEngine {
   constructor(
     private readonly blobs: BlobStore,
-    private readonly chunkRows: number,
+    private readonly opts: { chunkRows: number; maxDecompressedBytes: number },
   ) {}
 
-  _handleFile(_req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+  _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    let choices: UploadChoices;
+    try {
+      choices = uploadChoices(parseWith(UploadFields, { ...req.body }, 'form'));
+    } catch (err) {
+      file.stream.resume();
+      cb(err);
+      return;
+    }
     storeUpload(this.blobs, file.stream, {
       key: `uploads/${randomUUID()}.csv`,
-      chunkRows: this.chunkRows,
+      chunkRows: this.opts.chunkRows,
+      maxDecompressedBytes: this.opts.maxDecompressedBytes,
+      hints: { filename: file.originalname, contentType: file.mimetype },
+      choices,
       // The rest of a refused upload is drained, and multer answers when this engine calls back: after the
       // partial blob is gone.
       abandon: (source) => source.resume(),
     }).then(
-      (stored) => cb(null, { size: stored.size, path: stored.key, stored }),
+      (stored) => cb(null, { size: stored.size, path: stored.key, stored, choices }),
       (err) => cb(err),
     );
   }

@@ -3,11 +3,23 @@ import { html, joinHtml, type SafeHtml } from '@batchcast/html';
 import type { AdminJobRow } from '@batchcast/jobs';
 import { durationText, rowCountText } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
+import { type AdminServicesView, servicesSections } from './admin-services.js';
 import { layout } from './layout.js';
 
 export interface AdminModelView {
   name: string;
-  versions: { version: number; sha256: string; task: string; createdAt: string; description: string }[];
+  versions: {
+    version: number;
+    sha256: string;
+    task: string;
+    createdAt: string;
+    description: string;
+    format: string;
+    library: string | null;
+    libraryVersion: string | null;
+    /** Where the uploaded file is downloaded; null when it was not kept. */
+    original: string | null;
+  }[];
 }
 
 export interface AdminQueueView {
@@ -20,6 +32,7 @@ export interface AdminOverview {
   models: AdminModelView[];
   queues: AdminQueueView[];
   schedules: ScheduleView[];
+  services?: AdminServicesView;
 }
 
 export interface AdminPageOptions {
@@ -28,6 +41,11 @@ export interface AdminPageOptions {
   error?: string | null;
   /** What the schedule form held when it was refused. */
   form?: Record<string, string>;
+  /** The model registration form: why it was refused and what it held (the file itself is not kept). */
+  modelError?: string | null;
+  modelForm?: Record<string, string>;
+  /** A model version just registered by the form ("name@version"), shown once. */
+  registered?: string | null;
 }
 
 const time = (d: Date | string | null): string => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—');
@@ -70,16 +88,51 @@ function jobsTable(jobs: AdminJobRow[]): SafeHtml {
   );
 }
 
+/** "scikit-learn 1.2.1 (joblib)", "XGBoost 1.7.4 (UBJSON)", "ONNX". */
+function sourceText(v: AdminModelView['versions'][number]): string {
+  const container: Record<string, string> = {
+    'sklearn-pickle': 'pickle',
+    'sklearn-joblib': 'joblib',
+    'xgboost-json': 'JSON',
+    'xgboost-ubj': 'UBJSON',
+  };
+  if (v.format === 'onnx' || !v.library) return 'ONNX';
+  return `${v.library}${v.libraryVersion ? ` ${v.libraryVersion}` : ''} (${container[v.format] ?? v.format})`;
+}
+
 function modelsTable(models: AdminModelView[]): SafeHtml {
   if (models.length === 0) return html`<p class="muted">No models registered.</p>`;
   const rows = models.flatMap((m) =>
     m.versions.map(
       (v, i) =>
-        html`<tr><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${time(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td></tr>`,
+        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${time(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td></tr>`,
     ),
   );
-  return table(html`<th>Model</th><th>Version</th><th>Task</th><th>sha256</th><th>Registered (UTC)</th><th>Description</th>`, rows);
+  return table(
+    html`<th>Model</th><th>Version</th><th>Task</th><th>Registered from</th><th>File</th><th>sha256</th><th>Registered (UTC)</th><th>Description</th>`,
+    rows,
+  );
 }
+
+/** The registration form: any model file, a name, and only when the file cannot name them, the columns. */
+function modelForm(opts: AdminPageOptions): SafeHtml | null {
+  if (!opts.csrf) return null;
+  const f = opts.modelForm ?? {};
+  return html`<details class="new-model"${opts.modelError ? html` open` : null}><summary>Register a model</summary>
+${errorBox(opts.modelError)}
+<form method="post" action="/admin/models" enctype="multipart/form-data" class="card admin-form">
+  ${csrfField(opts.csrf)}
+  <label>Model file: ONNX (.onnx), scikit-learn saved with pickle or joblib (.pkl, .joblib), XGBoost saved with save_model (.json, .ubj) <input type="file" name="file" required></label>
+  <label>Name (a new version is added when it exists) <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\-]{0,63}" value="${f.name}" placeholder="churn"></label>
+  <label>Feature names, comma-separated (only for a model whose file does not name its columns) <input type="text" name="features" value="${f.features}" placeholder="age,income,score"></label>
+  <label>Description (optional) <input type="text" name="description" maxlength="2000" value="${f.description}"></label>
+  <p class="muted">The format is found from the file's content. Pickles are read as data and never run: only scikit-learn estimators and numpy arrays are accepted, anything else is refused by name.</p>
+  <div class="buttons"><button type="submit">Register</button></div>
+</form></details>`;
+}
+
+const registeredBox = (registered: string | null | undefined): SafeHtml | null =>
+  registered ? html`<p class="notice" role="status">Registered ${registered}.</p>` : null;
 
 function queuesTable(queues: AdminQueueView[]): SafeHtml {
   const states = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'];
@@ -149,12 +202,15 @@ ${jobsTable(o.jobs)}
 <section class="card" id="schedules"><h2>Schedules</h2>
 ${schedulesSection(o.schedules, opts)}
 </section>
+${o.services && servicesSections(o.services, opts)}
 <section class="card" id="queues"><h2>Queues</h2>
 ${queuesTable(o.queues)}
 <p><a class="button secondary" href="/admin/queues">Open the queue dashboard</a></p>
 </section>
 <section class="card" id="models"><h2>Models</h2>
+${registeredBox(opts.registered)}
 ${modelsTable(o.models)}
+${modelForm(opts)}
 </section>`,
   );
 }

@@ -1,5 +1,5 @@
-import type { JobStatus } from '@batchcast/contract';
-import { html } from '@batchcast/html';
+import type { JobInput, JobStatus } from '@batchcast/contract';
+import { html, joinHtml, type SafeHtml } from '@batchcast/html';
 import { expiryText } from '../shared/expiry.js';
 import {
   adviceFor,
@@ -27,6 +27,8 @@ export interface JobPageView {
   expiresAt?: string | null;
   error: string | null;
   links: { self: string; results: string };
+  /** What was made of the uploaded file (format, CSV dialect, sheet...). */
+  input?: JobInput;
 }
 
 export interface JobPageOptions {
@@ -41,6 +43,15 @@ export interface JobPageLinks {
   errors: string;
   cancel: string;
   cancelForm: string;
+  /** The results in each format, the input's own first (`results` when absent: CSV only). */
+  downloads?: ResultsDownloadLink[];
+}
+
+export interface ResultsDownloadLink {
+  format: 'csv' | 'xlsx' | 'parquet' | 'jsonl';
+  href: string;
+  /** Why this format cannot be offered (Excel's row limit), or null. */
+  unavailable?: string | null;
 }
 
 /** The browser script that keeps the page up to date (compiled from src/browser/job.ts). */
@@ -70,6 +81,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
     <span id="status-text" aria-live="polite">${statusText(view.status)}</span>
   </h2>
   <p class="muted">Model <strong>${view.model.name}</strong> v${view.model.version}</p>
+  ${view.input ? inputHtml(view.input) : null}
   <progress id="progress" max="100" value="${pct}" aria-label="Rows scored">${pct}%</progress>
   <p id="counts">${rowCountText(view.rows, !active)}</p>
   <p id="speed" class="muted"${hiddenIf(!active)}><span id="rate">–</span> rows per second · <span id="eta">estimating the time left…</span></p>
@@ -77,7 +89,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   <div id="error" class="error-box" role="alert"${hiddenIf(!view.error)}><p><strong>What went wrong:</strong> <span id="error-text">${view.error ?? ''}</span></p></div>
   <p id="advice"${hiddenIf(!advice)}>${advice}</p>
   <div class="buttons">
-    <a id="results-link" class="button" href="${view.links.results}" download${hiddenIf(view.status !== 'succeeded')}>Download the results (CSV)</a>
+    ${resultsLinksHtml(view, links)}
     <a id="errors-link" class="button secondary" href="${links.errors}" download${hiddenIf(active || view.rows.failed === 0)}>Download the failed rows (CSV)</a>
     <form id="cancel-form" method="post" action="${links.cancelForm}"${hiddenIf(!active)}>
       <button type="submit" id="cancel-button" class="danger">Cancel the job</button>
@@ -108,4 +120,44 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
 <p class="muted">Keep this link private: anyone who has it can see the results. <a href="/">Score another file</a> · <a href="/#my-jobs">Your jobs</a></p>`,
     { scripts: [JOB_SCRIPT] },
   );
+}
+
+const FORMAT_NAMES: Record<JobInput['format'] | ResultsDownloadLink['format'], string> = {
+  csv: 'CSV',
+  xlsx: 'Excel',
+  parquet: 'Parquet',
+  jsonl: 'JSON Lines',
+  json: 'JSON',
+};
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+/** One line on how the file was read: "Read as CSV (semicolon-separated, decimal comma), gzip-compressed". */
+function inputHtml(input: JobInput): SafeHtml {
+  const parts: string[] = [];
+  if (input.delimiter) parts.push(`${DELIMITER_NAMES[input.delimiter] ?? input.delimiter}-separated`);
+  if (input.decimal) parts.push(input.decimal === ',' ? 'decimal comma' : 'decimal point');
+  if (input.sheet !== undefined) parts.push(`sheet "${input.sheet}"`);
+  const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  const compressed = input.compression ? `, ${input.compression}-compressed` : '';
+  return html`<p id="input-format" class="muted" data-format="${input.format}">Read as ${FORMAT_NAMES[input.format]}${detail}${compressed}.</p>
+  ${input.notes.length > 0 ? html`<ul id="input-notes" class="muted">${input.notes.map((n) => html`<li>${n}</li>`)}</ul>` : null}`;
+}
+
+/**
+ * The results downloads: the input's own format as the main button (#results-link), then the others. The
+ * page's script shows them when the job has succeeded.
+ */
+function resultsLinksHtml(view: JobPageView, links: JobPageLinks): SafeHtml {
+  const downloads = links.downloads ?? [{ format: 'csv' as const, href: view.links.results }];
+  const [first, ...others] = downloads;
+  const hidden = hiddenIf(view.status !== 'succeeded');
+  const main = html`<a id="results-link" class="button" href="${first!.href}" download data-format="${first!.format}"${hidden}>Download the results (${FORMAT_NAMES[first!.format]})</a>`;
+  if (others.length === 0) return main;
+  const alternatives = others.map((d) =>
+    d.unavailable
+      ? html`<span class="muted" data-format="${d.format}" title="${d.unavailable}">${FORMAT_NAMES[d.format]} (too many rows)</span>`
+      : html`<a href="${d.href}" download data-format="${d.format}">${FORMAT_NAMES[d.format]}</a>`,
+  );
+  return html`${main}
+    <span id="other-results" class="other-results"${hidden}>Also as ${joinHtml(alternatives, ' · ')}</span>`;
 }

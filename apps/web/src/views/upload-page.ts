@@ -19,6 +19,34 @@ export interface UploadPageOptions {
   retentionDays?: number;
 }
 
+/** What the file chooser offers; the server detects the format from the content whatever the name. */
+const ACCEPTED_FILES =
+  '.csv,.tsv,.txt,.xlsx,.parquet,.jsonl,.ndjson,.json,.gz,.zst,text/csv,text/tab-separated-values,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/**
+ * How to read the file, when detection should be overridden: CSV delimiter and decimal separator, Excel sheet.
+ * Before the file input on purpose: the browser sends fields in page order, and the server must have them
+ * before the file arrives (it reads the file as it streams).
+ */
+function fileOptionsHtml(): SafeHtml {
+  return html`<details class="file-options" id="file-options">
+      <summary>How to read the file (detected automatically)</summary>
+      <label>Column separator (CSV) <select name="delimiter" id="delimiter-input">
+        <option value="">Detect</option><option value=",">Comma ,</option><option value=";">Semicolon ;</option><option value="tab">Tab</option><option value="|">Pipe |</option>
+      </select></label>
+      <label>Decimal separator (CSV) <select name="decimal" id="decimal-input">
+        <option value="">Detect</option><option value=".">Point 1.5</option><option value=",">Comma 1,5</option>
+      </select></label>
+      <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off"></label>
+    </details>`;
+}
+
+/** The same sample in the other forms an upload may take. */
+function otherSamplesHtml(name: string): SafeHtml {
+  const csv = sampleHref(name);
+  return html` <span class="muted">(also as <a href="${csv.replace(/\.csv$/, '.xlsx')}" download>Excel</a> or <a href="${csv.replace(/\.csv$/, '.jsonl')}" download>JSON Lines</a>)</span>`;
+}
+
 /** The browser script that enhances the form (compiled from src/browser/upload.ts). */
 const UPLOAD_SCRIPT = '/static/browser/upload.js';
 
@@ -40,7 +68,7 @@ function modelCard(m: ModelOption): SafeHtml {
   ${task && html`<p>${task}</p>`}
   ${m.description && html`<p class="muted description">${m.description}</p>`}
   ${columnsHtml(m)}
-  <p><a class="sample" href="${sampleHref(m.name)}" download>Download a sample CSV for ${m.name}</a></p>
+  <p><a class="sample" href="${sampleHref(m.name)}" download>Download a sample CSV for ${m.name}</a>${otherSamplesHtml(m.name)}</p>
 </li>`;
 }
 
@@ -57,10 +85,11 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
   const selected = models.find((m) => m.name === opts.selected) ?? models[0];
   const max = opts.maxUploadBytes;
   return layout(
-    'Score a CSV',
-    html`<h1>Score a CSV file</h1>
-<p class="lead">Upload a CSV file with a header row. Every row is scored by the model you choose. You can close the page:
-this browser remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
+    'Score a file',
+    html`<h1>Score a data file</h1>
+<p class="lead">Upload a file with a header row: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet or JSON Lines,
+gzip- or zstd-compressed if you like. Every row is scored by the model you choose. You can close the page: this browser
+remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
 <div id="form-error" class="error-box" role="alert" tabindex="-1"${hiddenIf(!opts.error)}>${opts.error && html`<p>${opts.error}</p>`}</div>
 <form method="post" action="/jobs" enctype="multipart/form-data" class="card upload" id="upload-form" novalidate${max ? html` data-max-bytes="${max}"` : null}>
   <div class="field">
@@ -68,11 +97,12 @@ this browser remembers the job, and if you give your address we email you a link
     <p id="model-summary" class="muted" aria-live="polite">${selected ? modelSummary(selected) : 'No model is registered yet.'}</p>
   </div>
   <div class="field">
-    <label for="file-input">2. Choose your CSV file</label>
+    <label for="file-input">2. Choose your data file</label>
+    ${fileOptionsHtml()}
     <div class="dropzone" id="dropzone">
-      <p class="drop-hint" aria-hidden="true">Drag and drop a CSV file here, or use the button.</p>
-      <input type="file" name="file" id="file-input" accept=".csv,text/csv" required aria-describedby="file-help file-check">
-      <p id="file-help" class="muted">The first line must name the columns.${max ? ` Up to ${formatBytes(max)}.` : null}</p>
+      <p class="drop-hint" aria-hidden="true">Drag and drop a file here, or use the button.</p>
+      <input type="file" name="file" id="file-input" accept="${ACCEPTED_FILES}" required aria-describedby="file-help file-check">
+      <p id="file-help" class="muted">The first row must name the columns (in JSON, the keys do).${max ? ` Up to ${formatBytes(max)}.` : null}</p>
     </div>
     <div id="file-check" class="check" aria-live="polite" tabindex="-1"></div>
   </div>

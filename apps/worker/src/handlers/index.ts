@@ -1,5 +1,6 @@
 import type { JobsContext } from '@batchcast/jobs';
 import type { Handlers } from '@batchcast/queue';
+import { deliverWebhookHandler } from './deliver-webhook.js';
 import { finalizeJobHandler } from './finalize-job.js';
 import { scheduledRunHandler } from './scheduled-run.js';
 import { scoreChunkHandler } from './score-chunk.js';
@@ -14,5 +15,6 @@ export function handlers(ctx: JobsContext): Handlers {
     'send-email': sendEmailHandler(ctx),
     'send-links': sendLinksHandler(ctx),
     'scheduled-run': scheduledRunHandler(ctx),
+    'deliver-webhook': deliverWebhookHandler(ctx),
   };
 }

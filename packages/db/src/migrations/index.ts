@@ -5,6 +5,8 @@ import { sql as blobPieces } from './004-blob-pieces.js';
 import { sql as operations } from './005-operations.js';
 import { sql as maintenance } from './006-maintenance.js';
 import { sql as security } from './007-security.js';
+import { sql as apiKeysWebhooks } from './008-api-keys-webhooks.js';
+import { sql as modelSources } from './009-model-sources.js';
 import { sql as comeBack } from './012-come-back.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
@@ -16,5 +18,7 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '005-operations', sql: operations },
   { id: '006-maintenance', sql: maintenance },
   { id: '007-security', sql: security },
+  { id: '008-api-keys-webhooks', sql: apiKeysWebhooks },
+  { id: '009-model-sources', sql: modelSources },
   { id: '012-come-back', sql: comeBack },
 ];

@@ -1,5 +1,6 @@
 import type { Pool } from '../pool.js';
 import { inTransaction } from '../pool.js';
+import { type KeyUsage, lockKeyUsage } from './api-keys.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -32,12 +33,28 @@ export interface JobRecord {
   startedAt: Date | null;
   finishedAt: Date | null;
   notifiedAt: Date | null;
+  /** The API key that submitted the job; null for the form, anonymous uploads and scheduled runs. */
+  keyId: string | null;
+  /** When the deliveries of the job's end event were recorded (see migration 008). */
+  eventsRecordedAt: Date | null;
 }
 
 const columns = `id, ARRAY(SELECT token_hash FROM job_tokens t WHERE t.job_id = jobs.id) AS "tokenHashes", model_id AS "modelId", status, email, filename,
   upload_key AS "uploadKey", bytes, layout, targets, rows_total AS "rowsTotal", rows_processed AS "rowsProcessed",
   rows_failed AS "rowsFailed", chunk_count AS "chunkCount", error, created_at AS "createdAt",
-  started_at AS "startedAt", finished_at AS "finishedAt", notified_at AS "notifiedAt"`;
+  started_at AS "startedAt", finished_at AS "finishedAt", notified_at AS "notifiedAt", key_id AS "keyId",
+  events_recorded_at AS "eventsRecordedAt"`;
+
+/**
+ * The API key a job is recorded for, and its quota check: run inside the insert's transaction with the key's
+ * row locked, given the key's usage (this job not counted); it throws to refuse the job.
+ */
+export interface JobOwner {
+  keyId: string;
+  /** Rows are counted from here (the start of the quota's day). */
+  since: Date;
+  check: (usage: KeyUsage) => void;
+}
 
 /** Records a job and its chunks in one transaction: PostgreSQL is the source of truth before anything is queued. */
 export async function insertJob(
@@ -55,11 +72,13 @@ export async function insertJob(
     rowsTotal: number;
     chunks: ChunkSpec[];
   },
+  owner?: JobOwner,
 ): Promise<void> {
   await inTransaction(pool, async (client) => {
+    if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
     await client.query(
-      `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10)`,
+      `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count, key_id)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         job.id,
         job.modelId,
@@ -71,6 +90,7 @@ export async function insertJob(
         JSON.stringify(job.targets),
         job.rowsTotal,
         job.chunks.length,
+        owner?.keyId ?? null,
       ],
     );
     await client.query(`INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, 'upload')`, [job.id, job.tokenHash]);
@@ -135,6 +155,41 @@ export async function listUnnotifiedJobs(pool: Pool): Promise<{ id: string }[]> 
     `SELECT id FROM jobs WHERE notified_at IS NULL AND email IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at`,
   );
   return rows;
+}
+
+/** Ended jobs whose end event's deliveries were never recorded (a process died between the two). */
+export async function listJobsWithoutEvents(pool: Pool): Promise<{ id: string }[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT id FROM jobs WHERE finished_at IS NOT NULL AND events_recorded_at IS NULL ORDER BY finished_at LIMIT 1000',
+  );
+  return rows;
+}
+
+/** Where a page of a key's jobs starts: after this job (created_at as PostgreSQL prints it, to the microsecond). */
+export interface JobCursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * A page of the jobs a key submitted, newest first, after `after` (keyset pagination: stable while jobs are
+ * added, and as fast on the last page as on the first). `cursor` is where the next page starts, null at the end.
+ */
+export async function listKeyJobs(
+  pool: Pool,
+  keyId: string,
+  opts: { limit: number; after: JobCursor | null; status: JobStatus | null },
+): Promise<{ jobs: JobRecord[]; cursor: JobCursor | null }> {
+  const { rows } = await pool.query<JobRecord & { cursorAt: string }>(
+    `SELECT ${columns}, created_at::text AS "cursorAt" FROM jobs
+     WHERE key_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
+     ORDER BY created_at DESC, id DESC LIMIT $5`,
+    [keyId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.status, opts.limit + 1],
+  );
+  const page = rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  const cursor = rows.length > opts.limit && last ? { createdAt: last.cursorAt, id: last.id } : null;
+  return { jobs: page.map(({ cursorAt: _, ...job }) => job), cursor };
 }
 
 /** Adds another token (by its hash) that opens the job: each email carries its own. */

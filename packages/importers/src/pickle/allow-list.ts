@@ -41,6 +41,12 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.linear_model._ridge.Ridge',
   'sklearn.linear_model._coordinate_descent.Lasso',
   'sklearn.linear_model._coordinate_descent.ElasticNet',
+  // The cross-validated variants keep the chosen model's coef_ and intercept_ like the plain ones (their CV results
+  // are numbers and arrays); a cv= splitter object (KFold ...) is not on the list and is refused by name.
+  'sklearn.linear_model._logistic.LogisticRegressionCV',
+  'sklearn.linear_model._ridge.RidgeCV',
+  'sklearn.linear_model._coordinate_descent.LassoCV',
+  'sklearn.linear_model._coordinate_descent.ElasticNetCV',
   'sklearn.tree._classes.DecisionTreeClassifier',
   'sklearn.tree._classes.DecisionTreeRegressor',
   'sklearn.ensemble._forest.RandomForestClassifier',
@@ -108,6 +114,22 @@ const SKLEARN_HELPER_CLASSES: readonly string[] = [
   'sklearn.preprocessing._function_transformer.FunctionTransformer',
   // ColumnTransformer (scikit-learn >= 1.5) keeps the remainder's columns in this list subclass.
   'sklearn.compose._column_transformer._RemainderColsList',
+  // The *CV linear models keep their cv= splitter in their parameters (n_splits, shuffle, random_state): records.
+  'sklearn.model_selection._split.KFold',
+  'sklearn.model_selection._split.StratifiedKFold',
+  'sklearn.model_selection._split.GroupKFold',
+  'sklearn.model_selection._split.StratifiedGroupKFold',
+  'sklearn.model_selection._split.RepeatedKFold',
+  'sklearn.model_selection._split.RepeatedStratifiedKFold',
+  'sklearn.model_selection._split.ShuffleSplit',
+  'sklearn.model_selection._split.StratifiedShuffleSplit',
+  'sklearn.model_selection._split.GroupShuffleSplit',
+  'sklearn.model_selection._split.TimeSeriesSplit',
+  'sklearn.model_selection._split.LeaveOneOut',
+  'sklearn.model_selection._split.PredefinedSplit',
+  // ColumnTransformer(columns=make_column_selector(...)) keeps the selector in its parameters; the columns it chose
+  // at fit are in transformers_, which is what is converted. The selector is a record, never called.
+  'sklearn.compose._column_transformer.make_column_selector',
   // MLPClassifier keeps its label encoding (_label_binarizer) and, after adam/sgd, its optimizer state.
   'sklearn.preprocessing._label.LabelBinarizer',
   'sklearn.neural_network._stochastic_optimizers.AdamOptimizer',
@@ -170,6 +192,17 @@ const NUMPY_REFERENCES: readonly string[] = [
   'numpy.bytes_',
   'numpy.datetime64',
   'numpy.timedelta64',
+  // The abstract scalar types make_column_selector(dtype_include=np.number) and the like are given.
+  'numpy.generic',
+  'numpy.number',
+  'numpy.integer',
+  'numpy.signedinteger',
+  'numpy.unsignedinteger',
+  'numpy.inexact',
+  'numpy.floating',
+  'numpy.complexfloating',
+  'numpy.flexible',
+  'numpy.character',
   // A bit generator's class, passed to __bit_generator_ctor by numpy >= 2.
   'numpy.random._mt19937.MT19937',
   'numpy.random._pcg64.PCG64',

@@ -313,8 +313,9 @@ function decodeStrided(d: NpDType, bytes: Uint8Array, offset: number, stride: nu
   const Ctor = typedCtor(d);
   if (Ctor) {
     if (stride === size && little) {
-      // The common case (native byte order, contiguous): one copy into an aligned buffer.
-      return new Ctor(bytes.slice(offset, offset + count * size).buffer);
+      // The common case (native byte order, contiguous): one copy into an aligned buffer of its own. Not
+      // bytes.slice(): on a Node Buffer that is a view, whose .buffer is the whole file (or Buffer's shared pool).
+      return new Ctor(new Uint8Array(bytes.subarray(offset, offset + count * size)).buffer);
     }
     // Strided (a field of a structured array) or big-endian: copy item by item, by 4- or 2-byte words when the
     // layout allows (tree node arrays: 8-byte fields every 64 bytes), reversing bytes when big-endian.

@@ -206,22 +206,32 @@ export class InputTable {
         `One input per CSV column (${used.length}): ${used.map((j) => `${names[j]} (${this.requested.get(j)!.kind === 'string' ? 'text' : 'number'})`).join(', ')}.`,
       );
     } else {
-      const input = b.addInput(b.name('input'), 'double', ['N', this.width]);
+      // Named columns nobody reads (a ColumnTransformer's remainder='drop', text columns among them) are left out
+      // of the input, so a CSV needs only the columns the model uses and a text cell in a dropped column cannot fail
+      // its row. Without names the input keeps every column: the CSV's columns are then taken by position.
+      const used = this.whole || !this.names ? null : [...this.requested.keys()].sort((x, y) => x - y);
+      const position = new Map((used ?? []).map((j, k) => [j, k]));
+      const input = b.addInput(b.name('input'), 'double', ['N', used ? used.length : this.width]);
       if (this.whole) {
         const whole = this.whole;
         prelude.push(() => b.node('Identity', [input], {}, { exact: [whole], first: true }));
       }
       for (const [j, r] of this.requested) {
+        const k = position.get(j) ?? j;
         prelude.push(() =>
           b.node(
             'Slice',
-            [input, int64Const(b, 'starts', [j]), int64Const(b, 'ends', [j + 1]), int64Const(b, 'axes', [1])],
+            [input, int64Const(b, 'starts', [k]), int64Const(b, 'ends', [k + 1]), int64Const(b, 'axes', [1])],
             {},
             { exact: [r.value], first: true },
           ),
         );
       }
-      if (this.names) b.setMetadata('feature_names', JSON.stringify(this.names));
+      if (this.names) b.setMetadata('feature_names', JSON.stringify(used ? used.map((j) => this.names![j]!) : this.names));
+      if (used && used.length < this.width) {
+        const unused = this.names!.filter((_, j) => !position.has(j));
+        notes.push(`Columns the model does not use are not read: ${unused.join(', ')}.`);
+      }
     }
     for (const p of prelude.reverse()) p();
     return notes;

@@ -34,6 +34,11 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   Ridge: linearRegressor,
   Lasso: linearRegressor,
   ElasticNet: linearRegressor,
+  // The cross-validated variants predict with the coef_ and intercept_ of the model refitted at the chosen alpha / C.
+  LogisticRegressionCV: logisticRegression,
+  RidgeCV: linearRegressor,
+  LassoCV: linearRegressor,
+  ElasticNetCV: linearRegressor,
   DecisionTreeClassifier: decisionTreeClassifier,
   DecisionTreeRegressor: decisionTreeRegressor,
   ExtraTreeClassifier: decisionTreeClassifier,

@@ -1,15 +1,24 @@
 /**
  * XGBoost model -> ONNX. XGBoost reads features as float32 and sends a value left when `x < split` (a missing
- * value follows default_left), sums its trees' leaf values onto the base margin, then applies the objective's
- * transform. The graph does the same: input (double, as the CSV holds it) -> float32 -> double -> TreeEnsemble
- * (BRANCH_LT, splits and leaves exactly XGBoost's float32 values, summed in double) -> + base margin ->
- * sigmoid / softmax / exp.
+ * value follows default_left), adds its trees' leaf values onto the base margin in float32, in tree order, then
+ * applies the objective's transform in float32. The graph does the same: input (double, as the CSV holds it) ->
+ * float32 -> double -> TreeEnsemble (BRANCH_LT, splits and leaves exactly XGBoost's float32 values, one output
+ * column per tree) -> float32 running sum from the base margin (CumSum) -> sigmoid / softmax / exp computed step by
+ * step with XGBoost's float32 roundings (float32.ts).
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
 import { GraphBuilder } from '../onnx/builder.js';
-import { binaryProbabilities, classifierOutputs, doubleConst, regressorOutput, roundToFloat32, sigmoid, softmax } from '../onnx/ops.js';
-import { addTreeEnsemble } from '../onnx/tree-ensemble.js';
-import type { BinaryTree, TreeTarget } from '../onnx/tree-ensemble.js';
+import { classifierOutputs, regressorOutput, roundToFloat32 } from '../onnx/ops.js';
+import type { BinaryTree } from '../onnx/tree-ensemble.js';
+import {
+  float32BinaryProbabilities,
+  float32Exp,
+  float32LinearMargin,
+  float32Sigmoid,
+  float32Softmax,
+  float32TreeMargin,
+  type GroupedTree,
+} from './float32.js';
 import type { XgbModel, XgbTree } from './model.js';
 
 export interface ConvertedModel {
@@ -110,8 +119,8 @@ function xgbTree(tree: XgbTree): BinaryTree {
 
 function applyLink(b: GraphBuilder, margin: string, link: Link): string {
   if (link === 'identity') return margin;
-  if (link === 'logistic') return sigmoid(b, margin);
-  return b.op('Exp', [margin], {}, { name: 'prediction' });
+  if (link === 'logistic') return float32Sigmoid(b, margin);
+  return float32Exp(b, margin);
 }
 
 export function convertXgboost(model: XgbModel): ConvertedModel {
@@ -152,14 +161,15 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
   if (model.featureNames) b.setMetadata('feature_names', JSON.stringify(model.featureNames));
   const x = roundToFloat32(b, input);
 
+  const base = baseMargin(objective.baseMargin, model.baseScore);
   let margin: string;
   let parts: string;
   if (model.booster === 'gblinear') {
-    margin = linearMargin(b, x, model, groups);
-    parts = 'Cast float32 + MatMul (missing values count as 0)';
+    margin = linearMargin(b, x, model, groups, base);
+    parts = 'Cast float32 + float32 sum of x * w (missing values add nothing)';
   } else {
     const count = usedTrees(model, groups, notes);
-    const trees: TreeTarget[] = [];
+    const trees: GroupedTree[] = [];
     for (let i = 0; i < count; i++) {
       const tree = model.trees[i]!;
       checkCategorical(tree, i);
@@ -175,25 +185,24 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
       const values = tree.splitCondition;
       trees.push({
         tree: xgbTree(tree),
-        target: group,
-        leafValue: model.weightDrop ? (n) => Math.fround(values[n]! * weight) : (n) => values[n]!,
+        group,
+        // Leaf values are float32 in the file; a DART tree's are scaled by its weight in float32, as XGBoost does.
+        leafValue: model.weightDrop ? (n) => Math.fround(Math.fround(values[n]!) * Math.fround(weight)) : (n) => Math.fround(values[n]!),
       });
     }
-    margin = addTreeEnsemble(b, x, trees, { rule: 'LT', nTargets: groups, name: 'margin_trees' });
-    parts = `Cast float32 + TreeEnsemble (${count} trees, x < split, missing by default_left)`;
+    margin = float32TreeMargin(b, x, trees, groups, base);
+    parts = `Cast float32 + TreeEnsemble (${count} trees, x < split, missing by default_left) + float32 sum in tree order`;
     if (model.booster === 'dart') notes.push("DART booster: each tree's leaves are scaled by its weight_drop, as XGBoost predicts.");
   }
-  const base = baseMargin(objective.baseMargin, model.baseScore);
-  margin = b.op('Add', [margin, doubleConst(b, 'base_margin', new Array(groups).fill(base), [groups])], {}, { name: 'margin' });
 
   let head: string;
   if (objective.task === 'binary') {
-    classifierOutputs(b, binaryProbabilities(b, sigmoid(b, margin)), [0, 1]);
+    classifierOutputs(b, float32BinaryProbabilities(b, float32Sigmoid(b, margin)), [0, 1]);
     head = 'sigmoid -> [1 - p, p]';
   } else if (objective.task === 'multiclass') {
     classifierOutputs(
       b,
-      softmax(b, margin),
+      float32Softmax(b, margin),
       Array.from({ length: groups }, (_, k) => k),
     );
     head = 'softmax';
@@ -215,8 +224,8 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
   };
 }
 
-/** gblinear: margin = x . w + bias, where XGBoost skips missing entries (they count as 0). */
-function linearMargin(b: GraphBuilder, x: string, model: XgbModel, groups: number): string {
+/** gblinear: margin = (bias + base) + x . w in float32, where XGBoost skips missing entries (they add nothing). */
+function linearMargin(b: GraphBuilder, x: string, model: XgbModel, groups: number, base: number): string {
   const w = model.linear!.weights;
   const features = model.numFeature;
   if (w.length !== (features + 1) * groups) {
@@ -225,14 +234,6 @@ function linearMargin(b: GraphBuilder, x: string, model: XgbModel, groups: numbe
       `The XGBoost gblinear model has ${w.length} weights for ${features} features and ${groups} outputs.`,
     );
   }
-  const isNan = b.op('IsNaN', [x], {}, { name: 'missing' });
-  const filled = b.op('Where', [isNan, doubleConst(b, 'zero', [0], []), x], {}, { name: 'x_filled' });
-  const weights = doubleConst(b, 'linear_weights', Array.from(w).slice(0, features * groups), [features, groups]);
-  const product = b.op('MatMul', [filled, weights], {}, { name: 'linear' });
-  return b.op(
-    'Add',
-    [product, doubleConst(b, 'linear_bias', Array.from(w).slice(features * groups), [groups])],
-    {},
-    { name: 'linear_margin' },
-  );
+  const all = Array.from(w, (v) => Math.fround(v));
+  return float32LinearMargin(b, x, all.slice(0, features * groups), all.slice(features * groups), features, groups, base);
 }

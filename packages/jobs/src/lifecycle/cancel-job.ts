@@ -2,6 +2,7 @@ import { finishJob } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { Job } from '../records.js';
+import { tellWebhooks } from './finalise-job.js';
 import { loadJob } from './load-job.js';
 
 /**
@@ -20,5 +21,6 @@ export async function cancelJob(ctx: JobsContext, job: Job): Promise<Job> {
     );
   }
   ctx.log.info({ jobId: job.id }, 'job cancelled by its owner');
+  await tellWebhooks(ctx, job.id);
   return (await loadJob(ctx.pool, job.id)) ?? job;
 }

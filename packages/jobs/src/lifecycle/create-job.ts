@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { newJobToken } from '@batchcast/access';
-import { type ByteSource, type ColumnTarget, type CsvLayout, readBatches } from '@batchcast/csv';
+import { hashToken, newJobToken } from '@batchcast/access';
+import type { ByteSource, ColumnTarget } from '@batchcast/csv';
 import { countRecentJobsForEmail, insertJob } from '@batchcast/db';
+import { checkParquetTargets, FormatError } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
+import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
+import { jobOwner } from '../keys/quotas.js';
+import { parquetLayoutOf } from '../inputs/parquet-layout.js';
+import { readInputBatches } from '../inputs/read-input-batches.js';
 import { resolveModel } from '../models/registry.js';
-import type { StoredUpload } from '../uploads/store-upload.js';
+import type { JobLayout } from '../records.js';
 import { cleanFilename } from '../uploads/filename.js';
+import { formatRefusal } from '../uploads/refusals.js';
+import type { StoredChunk, StoredUpload } from '../uploads/stored-upload.js';
 
 export interface JobRequest {
   filename: string;
@@ -17,6 +24,8 @@ export interface JobRequest {
   email?: unknown;
   /** A fixed id (a scheduled run derives it from the run, so a redelivered run makes no second job). */
   id?: string;
+  /** The API key submitting the job: the job is its (listed, opened and told about by it) and counts against its quotas. */
+  owner?: ApiKeyPrincipal | undefined;
 }
 
 export interface CreatedJob {
@@ -51,33 +60,50 @@ async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobReq
   const layout = upload.layout;
   const plan = planColumns(model.schema, layout.header);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
-  await checkSample(() => ctx.blobs.open(upload.key), layout, plan.targets);
+  checkColumnTypes(layout, plan.targets);
+  await checkSample(() => ctx.blobs.open(upload.key), layout, upload.chunks[0], plan.targets);
 
   const id = request.id ?? randomUUID();
-  const { token, hash } = newJobToken();
-  await insertJob(ctx.pool, {
-    id,
-    tokenHash: hash,
-    modelId: model.id,
-    email,
-    filename: cleanFilename(request.filename),
-    uploadKey: upload.key,
-    bytes: upload.size,
-    layout: { header: layout.header, bom: layout.bom, newline: layout.newline, dataStart: layout.dataStart },
-    targets: plan.targets,
-    rowsTotal: layout.rows,
-    chunks: layout.chunks,
-  });
+  // A key's jobs get a token derived from the key, so that listing them gives the same links again.
+  const token = request.owner ? keyJobToken(request.owner.secret, id) : newJobToken().token;
+  const hash = hashToken(token);
+  await insertJob(
+    ctx.pool,
+    {
+      id,
+      tokenHash: hash,
+      modelId: model.id,
+      email,
+      filename: cleanFilename(request.filename),
+      uploadKey: upload.key,
+      bytes: upload.size,
+      layout,
+      targets: plan.targets,
+      rowsTotal: upload.rows,
+      chunks: upload.chunks,
+    },
+    request.owner ? jobOwner(request.owner, upload.rows) : undefined,
+  );
   try {
     await ctx.queue.enqueueScoring(
       id,
-      layout.chunks.map((c) => c.index),
+      upload.chunks.map((c) => c.index),
     );
   } catch (err) {
     // The job is safe in PostgreSQL; the reconciler queues it as soon as Redis answers again.
     ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not queue job now; the reconciler will');
   }
-  ctx.log.info({ jobId: id, model: `${model.name}@${model.version}`, rows: layout.rows, chunks: layout.chunks.length }, 'job submitted');
+  ctx.log.info(
+    {
+      jobId: id,
+      model: `${model.name}@${model.version}`,
+      format: layout.format,
+      rows: upload.rows,
+      chunks: upload.chunks.length,
+      keyId: request.owner?.id,
+    },
+    'job submitted',
+  );
   return { id, token, status: 'queued', model: { name: model.name, version: model.version } };
 }
 
@@ -98,29 +124,39 @@ async function checkEmailRate(ctx: JobsContext, email: string): Promise<void> {
 }
 
 /**
+ * Columns whose values can never feed the model input they are matched to (a nested Parquet column, dates
+ * into a numeric input) are refused now, naming the column, rather than failing every row later.
+ */
+function checkColumnTypes(layout: JobLayout, targets: ColumnTarget[]): void {
+  if (layout.format !== 'parquet') return;
+  try {
+    checkParquetTargets(parquetLayoutOf(layout), targets);
+  } catch (err) {
+    throw err instanceof FormatError ? formatRefusal(err) : err;
+  }
+}
+
+/**
  * A first sample of rows must be scoreable: if every one of them fails, the file is almost surely the
  * wrong one (or has a wrong delimiter/format), and the submitter hears it now rather than by email later.
+ * Read the way the workers will read it, whatever the format.
  */
-async function checkSample(source: ByteSource, layout: CsvLayout, targets: ColumnTarget[]): Promise<void> {
-  const first = layout.chunks[0];
+async function checkSample(source: ByteSource, layout: JobLayout, first: StoredChunk | undefined, targets: ColumnTarget[]): Promise<void> {
   if (!first) return;
-  for await (const batch of readBatches(source, {
-    start: first.start,
-    end: first.end,
-    firstRow: 0,
-    header: layout.header,
-    targets,
-    batchSize: Math.min(SAMPLE_ROWS, first.rows),
-  })) {
-    if (batch.errors.length === batch.count) {
-      const examples = batch.errors.slice(0, 3).map((e) => `row ${e.row + 1}: ${e.message}`);
-      throw new DomainError(
-        'unprocessable',
-        'invalid_rows',
-        `None of the first ${batch.count} rows can be scored. ${examples.join('; ')}. Check that this is the right file for the model.`,
-        { errors: batch.errors.slice(0, 10) },
-      );
+  try {
+    for await (const batch of readInputBatches(source, layout, first, targets, Math.min(SAMPLE_ROWS, first.rows))) {
+      if (batch.errors.length === batch.count) {
+        const examples = batch.errors.slice(0, 3).map((e) => `row ${e.row + 1}: ${e.message}`);
+        throw new DomainError(
+          'unprocessable',
+          'invalid_rows',
+          `None of the first ${batch.count} rows can be scored. ${examples.join('; ')}. Check that this is the right file for the model.`,
+          { errors: batch.errors.slice(0, 10) },
+        );
+      }
+      return;
     }
-    return;
+  } catch (err) {
+    throw err instanceof FormatError ? formatRefusal(err) : err;
   }
 }

@@ -1,13 +1,15 @@
 import { finishJob, firstRowError, listChunks } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { isActive, type Job } from '../records.js';
+import { recordJobEvents } from '../webhooks/events.js';
 import { loadJob } from './load-job.js';
 
 /**
  * Runs once every chunk of a job has finished or given up. Reads the outcome from PostgreSQL (never from
- * Redis, which may have been emptied meanwhile), ends the job, and queues the email as a job of its own so
- * that an SMTP outage is retried without re-running any inference. Safe to run again: a job already ended
- * is not ended twice, and the email is queued only while its owner has not been told.
+ * Redis, which may have been emptied meanwhile), ends the job, and queues the email and the webhook
+ * deliveries as jobs of their own so that an SMTP outage or a failing receiver is retried without re-running
+ * any inference. Safe to run again: a job already ended is not ended twice, the email is queued only while
+ * its owner has not been told, and a job's webhook deliveries are recorded once.
  */
 export async function finaliseJob(ctx: JobsContext, jobId: string): Promise<void> {
   // Read once: the finaliser runs after every chunk has finished, so the counts are final.
@@ -18,6 +20,14 @@ export async function finaliseJob(ctx: JobsContext, jobId: string): Promise<void
     if (await finishJob(ctx.pool, job.id, outcome)) ctx.log.info({ jobId, status: outcome.status }, 'job finished');
   }
   if (job.email && !job.notifiedAt) await ctx.queue.enqueueEmail(job.id);
+  await tellWebhooks(ctx, job.id);
+}
+
+/** Records and queues the job's webhook deliveries; on failure the reconciler does it (the job says they are not recorded). */
+export async function tellWebhooks(ctx: JobsContext, jobId: string): Promise<void> {
+  await recordJobEvents(ctx, jobId).catch((err) =>
+    ctx.log.warn({ jobId, err: (err as Error).message }, 'could not record webhook deliveries now; the reconciler will'),
+  );
 }
 
 async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeeded' | 'failed'; error: string | null }> {

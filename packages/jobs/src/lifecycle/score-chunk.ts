@@ -1,16 +1,16 @@
-import { readBatches } from '@batchcast/csv';
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
+import { readInputBatches } from '../inputs/read-input-batches.js';
 import { modelById, modelSession } from '../models/registry.js';
 import { isActive } from '../records.js';
 import { loadJob } from './load-job.js';
 
 /**
- * Scores one chunk of a job: stream its byte range, parse and coerce a batch of rows into typed arrays, one
- * ONNX Runtime run per batch, and COPY the predictions into PostgreSQL in the chunk's own transaction (see
- * storeChunkPredictions: a redelivered chunk never duplicates rows). Rows whose cells cannot be converted keep
- * empty predictions and an error; they never fail the chunk. A chunk of a job that has ended (cancelled) or
- * that is already stored is skipped.
+ * Scores one chunk of a job: stream its rows (a byte range, or a range of Parquet rows), read and coerce a
+ * batch of rows into typed arrays in the input's own format, one ONNX Runtime run per batch, and COPY the
+ * predictions into PostgreSQL in the chunk's own transaction (see storeChunkPredictions: a redelivered chunk
+ * never duplicates rows). Rows whose cells cannot be converted keep empty predictions and an error; they never
+ * fail the chunk. A chunk of a job that has ended (cancelled) or that is already stored is skipped.
  */
 export async function scoreChunk(ctx: JobsContext, jobId: string, index: number): Promise<void> {
   const log = ctx.log.child({ jobId, chunk: index });
@@ -31,14 +31,8 @@ export async function scoreChunk(ctx: JobsContext, jobId: string, index: number)
   const inferenceSeconds: number[] = [];
 
   async function* predictions(): AsyncGenerator<PredictionRows> {
-    for await (const batch of readBatches(() => ctx.blobs.open(job!.uploadKey), {
-      start: chunk!.start,
-      end: chunk!.end,
-      firstRow: chunk!.firstRow,
-      header: job!.layout.header,
-      targets: job!.targets,
-      batchSize: ctx.config.workers.batchRows,
-    })) {
+    const source = () => ctx.blobs.open(job!.uploadKey);
+    for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
       const inferenceStarted = performance.now();
       const out = await session.score(batch, job!.targets);
       inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);

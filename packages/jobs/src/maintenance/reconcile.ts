@@ -1,6 +1,8 @@
 import {
   listChunks,
   listPendingLinkRequests,
+  listJobsWithoutEvents,
+  pagePendingDeliveries,
   listSchedules,
   listUnfinishedJobs,
   listUnnotifiedJobs,
@@ -8,12 +10,14 @@ import {
   withAdvisoryLock,
 } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
+import { recordJobEvents } from '../webhooks/events.js';
 
 /**
  * PostgreSQL is the source of truth; Redis is only a work list. Each pass makes sure that every job
  * PostgreSQL says is unfinished has its scoring in the queue (re-created, with only the chunks still to do,
- * after Redis lost its data), that every finished job whose owner was not told has its email queued, and
- * that every schedule has its timer. Re-adding is harmless: queue ids are fixed per job and chunk.
+ * after Redis lost its data), that every finished job whose owner was not told has its email queued, that
+ * every ended job has its webhook deliveries recorded and every pending delivery is in the queue (due when
+ * PostgreSQL says), and that every schedule has its timer. Re-adding is harmless: queue ids are fixed per job and chunk.
  *
  * Every worker process runs this on a timer; the advisory lock makes one pass run at a time everywhere
  * (null: another process holds it). Returns how many things it had to re-queue; each pass is recorded in
@@ -45,10 +49,33 @@ export async function reconcile(ctx: JobsContext): Promise<number | null> {
     // "Email me my links" requests of the last hour not answered yet: queued again (a no-op while the queue
     // still has them; their ids are fixed). Older ones are let go: the person has likely asked again.
     for (const { id } of await listPendingLinkRequests(ctx.pool, 60)) await ctx.queue.enqueueLinks(id);
-    return count + (await reconcileScheduleTimers(ctx));
+    return count + (await reconcileWebhooks(ctx)) + (await reconcileScheduleTimers(ctx));
   });
   if (requeued !== null) await recordMaintenancePass(ctx.pool, 'reconcile', { requeued });
   return requeued;
+}
+
+/** Records the deliveries of ended jobs that have none yet, and queues every pending delivery Redis does not hold. */
+async function reconcileWebhooks(ctx: JobsContext): Promise<number> {
+  let count = 0;
+  for (const { id } of await listJobsWithoutEvents(ctx.pool)) {
+    const queued = await recordJobEvents(ctx, id);
+    if (queued > 0) ctx.log.warn({ jobId: id, deliveries: queued }, 'reconciler recorded webhook deliveries of an ended job');
+    count += queued;
+  }
+  for (let after: string | null = null; ; ) {
+    const page = await pagePendingDeliveries(ctx.pool, after, 500);
+    for (const d of page) {
+      const state = await ctx.queue.deliveryState(d.id, d.generation);
+      if (state === 'present') continue;
+      if (state === 'failed') await ctx.queue.retryDelivery(d.id, d.generation);
+      else await ctx.queue.enqueueDelivery(d.id, d.generation, d.nextAttemptAt.getTime() - Date.now());
+      ctx.log.warn({ deliveryId: d.id, state }, 'reconciler re-queued a webhook delivery');
+      count++;
+    }
+    if (page.length < 500) return count;
+    after = page[page.length - 1]!.id;
+  }
 }
 
 /**

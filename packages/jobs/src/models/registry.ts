@@ -1,7 +1,8 @@
 import { findModel, getModelById, getModelBytes, insertModelVersion, listModels, type Pool } from '@batchcast/db';
-import { getSession, ModelError, prepareModel, type ScoringSession } from '@batchcast/inference';
+import { getSession, type ScoringSession, sha256Hex } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
+import { convertUpload } from './convert-upload.js';
 
 /** Model (and schedule) names: what the URL paths and the database CHECK constraint accept. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -75,13 +76,19 @@ export function expectedColumns(model: Pick<Model, 'schema'>): string[] | null {
 
 export interface ModelRegistration {
   name: string;
+  /** The uploaded file: ONNX, a scikit-learn pickle or joblib file, or an XGBoost JSON/UBJSON model. */
   bytes: Uint8Array;
+  /** CSV column names, for models whose file does not name their inputs. */
   features?: string[];
   description?: string;
+  /** The uploaded file's name: shown, offered back on download, and a hint in messages (never trusted for the format). */
   sourceFile?: string | null;
 }
 
-/** Checks, rewrites where needed, and stores a new version of a model. */
+/**
+ * Checks, converts where needed, and stores a new version of a model: the ONNX graph the workers run, its schema,
+ * what it was converted from (format, library and version as found in the file, notes) and the original file.
+ */
 export async function registerModel(pool: Pool, m: ModelRegistration): Promise<Model> {
   if (!MODEL_NAME.test(m.name)) {
     throw new DomainError(
@@ -90,13 +97,10 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
       'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.',
     );
   }
-  let prepared: Awaited<ReturnType<typeof prepareModel>>;
-  try {
-    prepared = await prepareModel(m.bytes, m.features ? { features: m.features } : {});
-  } catch (err) {
-    if (err instanceof ModelError) throw new DomainError('unprocessable', err.code, err.message);
-    throw err;
-  }
+  const { imported, prepared } = await convertUpload(m.bytes, {
+    ...(m.sourceFile ? { filename: m.sourceFile } : {}),
+    ...(m.features ? { features: m.features } : {}),
+  });
   const row = await insertModelVersion(pool, {
     name: m.name,
     sha256: prepared.sha256,
@@ -104,6 +108,11 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
     schema: prepared.schema,
     description: m.description ?? '',
     sourceFile: m.sourceFile ?? null,
+    format: imported.format,
+    library: imported.library,
+    libraryVersion: imported.libraryVersion,
+    converted: imported.converted,
+    original: { sha256: sha256Hex(m.bytes), bytes: m.bytes },
   });
   return remember(modelFromRecord(row));
 }

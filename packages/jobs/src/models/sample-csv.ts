@@ -41,35 +41,50 @@ async function categories(pool: Pool, model: Model, schema: ModelSchema): Promis
   return found;
 }
 
+/** The sample's table: the model's columns, the type of the input each feeds, and SAMPLE_ROWS rows of text. */
+export interface SampleTable {
+  columns: { column: string; input: ModelInput }[];
+  rows: string[][];
+}
+
+/** Valid values for each column's type (for string columns, categories the model's encoder knows). */
+export async function sampleTable(pool: Pool, model: Model): Promise<SampleTable> {
+  const schema = model.schema;
+  const columns = sampleColumns(schema);
+  const known = await categories(pool, model, schema);
+  const rows: string[][] = [];
+  for (let r = 0; r < SAMPLE_ROWS; r++) {
+    rows.push(
+      columns.map(({ input }) => {
+        switch (input.type) {
+          case 'float32':
+          case 'float64':
+            return FLOATS[r]!;
+          case 'int32':
+          case 'int64':
+            return INTS[r]!;
+          case 'bool':
+            return BOOLS[r]!;
+          case 'string': {
+            const cats = known.get(input.name);
+            return cats && cats.length > 0 ? cats[r % cats.length]! : `example ${r + 1}`;
+          }
+          default:
+            throw new Error(`no sample value for type ${input.type satisfies never}`);
+        }
+      }),
+    );
+  }
+  return { columns, rows };
+}
+
 /**
  * A small CSV that the model accepts: its columns as the header and a few rows of valid values for each
  * column's type (for string columns, categories the model's encoder knows, when it has one).
  */
 export async function sampleCsv(pool: Pool, model: Model): Promise<string> {
-  const schema = model.schema;
-  const columns = sampleColumns(schema);
-  const known = await categories(pool, model, schema);
-  const lines = [columns.map((c) => field(c.column)).join(',')];
-  for (let r = 0; r < SAMPLE_ROWS; r++) {
-    const cells = columns.map(({ input }) => {
-      switch (input.type) {
-        case 'float32':
-        case 'float64':
-          return FLOATS[r]!;
-        case 'int32':
-        case 'int64':
-          return INTS[r]!;
-        case 'bool':
-          return BOOLS[r]!;
-        case 'string': {
-          const cats = known.get(input.name);
-          return field(cats && cats.length > 0 ? cats[r % cats.length]! : `example ${r + 1}`);
-        }
-        default:
-          throw new Error(`no sample value for type ${input.type satisfies never}`);
-      }
-    });
-    lines.push(cells.join(','));
-  }
+  const table = await sampleTable(pool, model);
+  const lines = [table.columns.map((c) => field(c.column)).join(',')];
+  for (const row of table.rows) lines.push(row.map(field).join(','));
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,9 @@
-import { readRecords, splitRecord } from '@batchcast/csv';
-import { countLabels, listChunks, readFirstPredictions, valueHistogram } from '@batchcast/db';
+import { type ChunkRecord, countLabels, listChunks, readFirstPredictions, valueHistogram } from '@batchcast/db';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
+import { dialectOf } from '../inputs/dialect.js';
+import { inputColumns } from '../inputs/input-columns.js';
+import { readInputFields, readInputRows } from '../inputs/read-input-rows.js';
 import { modelById } from '../models/registry.js';
 import type { Job } from '../records.js';
 
@@ -77,19 +79,9 @@ async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise
   const first = (await listChunks(ctx.pool, job.id))[0];
   if (predictions.length === 0 || !first) return empty;
 
-  const records: string[][] = [];
+  let records: string[][];
   try {
-    for await (const block of readRecords(() => ctx.blobs.open(job.uploadKey), {
-      start: first.start,
-      end: first.end,
-      highWaterMark: 64 * 1024,
-    })) {
-      for (const record of block) {
-        if (records.length >= predictions.length) break;
-        records.push(splitRecord(record));
-      }
-      if (records.length >= predictions.length) break;
-    }
+    records = await firstRecords(ctx, job, first, predictions.length);
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT') return empty; // the upload was removed (retention)
     throw err;
@@ -106,4 +98,27 @@ async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise
     return cells;
   });
   return { header, rows, inputColumns: layout.header.length };
+}
+
+/**
+ * The first `n` input rows of a chunk as text: a CSV's fields as written (in its dialect), the cells of
+ * other formats as text (JSON values as JSON).
+ */
+async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: number): Promise<string[][]> {
+  const source = () => ctx.blobs.open(job.uploadKey);
+  // A Parquet chunk is a range of rows: read only the first n (a byte range cannot be cut, but is read lazily).
+  const head = job.layout.format === 'parquet' ? { ...chunk, rows: Math.min(chunk.rows, n) } : chunk;
+  const rows =
+    dialectOf(job.layout) !== null
+      ? readInputFields(source, job.layout, head)
+      : readInputRows(source, job.layout, head, inputColumns(job.layout, job.targets));
+  const records: string[][] = [];
+  for await (const block of rows) {
+    for (const row of block) {
+      if (records.length >= n) return records;
+      records.push(row.map((cell) => (cell === null ? '' : String(cell))));
+    }
+    if (records.length >= n) break;
+  }
+  return records;
 }

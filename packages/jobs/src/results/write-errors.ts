@@ -1,26 +1,29 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { csvLine } from '@batchcast/csv';
+import { csvLine, DEFAULT_DIALECT } from '@batchcast/csv';
 import { listChunks, readRowErrors } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
+import { dialectOf } from '../inputs/dialect.js';
 import type { Job } from '../records.js';
 
 /**
  * Streams the failed rows of a job as CSV: `row` (1-based data row number, the header not counted),
  * `column` and `value` (the cell at fault, empty when the whole row is, e.g. too few fields) and `reason`.
  * Read chunk by chunk in row order, so memory is bounded by one chunk's errors. Cells go through the same
- * formula neutralising as the results download: a value comes from the uploaded file.
+ * formula neutralising as the results download: a value comes from the uploaded file. Written in the
+ * input's CSV dialect (a `;` file's errors with `;`), comma for the other formats.
  */
 export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable): Promise<void> {
-  const newline = job.layout.newline;
+  const newline = 'newline' in job.layout ? job.layout.newline : '\n';
+  const dialect = dialectOf(job.layout) ?? DEFAULT_DIALECT;
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  await write(csvLine(['row', 'column', 'value', 'reason']) + newline);
+  await write(csvLine(['row', 'column', 'value', 'reason'], dialect) + newline);
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     let text = '';
     for (const e of await readRowErrors(ctx.pool, { jobId: job.id, firstRow: chunk.firstRow, rows: chunk.rows })) {
-      text += csvLine([String(e.row), e.column ?? '', e.value ?? '', e.reason]) + newline;
+      text += csvLine([String(e.row), e.column ?? '', e.value ?? '', e.reason], dialect) + newline;
       if (text.length > 1 << 20) {
         await write(text);
         text = '';
@@ -34,7 +37,8 @@ export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable):
 export function errorsFilename(original: string): string {
   const base =
     original
-      .replace(/\.csv$/i, '')
+      .replace(/(\.(gz|gzip|zst|zstd))+$/i, '')
+      .replace(/\.(csv|tsv|tab|txt|xlsx|xlsm|parquet|pq|jsonl|ndjson|json)$/i, '')
       .replace(/[^A-Za-z0-9._-]+/g, '_')
       .slice(0, 100) || 'upload';
   return `${base}-errors.csv`;

@@ -1,11 +1,18 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { csvField, csvLine, readRecords, safeRecord } from '@batchcast/csv';
-import { listChunks, readPredictionBatches, type StoredBatch } from '@batchcast/db';
-import { outputColumns } from '@batchcast/inference';
+import { csvLine, DEFAULT_DIALECT, readRecords, safeRecord } from '@batchcast/csv';
+import { listChunks } from '@batchcast/db';
+import type { Cell } from '@batchcast/formats';
+import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
+import { dialectOf } from '../inputs/dialect.js';
+import { inputColumns } from '../inputs/input-columns.js';
+import { readInputRows } from '../inputs/read-input-rows.js';
 import { modelById } from '../models/registry.js';
-import type { Job } from '../records.js';
+import type { CsvJobLayout, Job, XlsxJobLayout } from '../records.js';
+import { chunkPredictions } from './chunk-predictions.js';
+import type { ResultsFormat } from './results-format.js';
+import { predictionTexts, probabilityCount } from './prediction-cells.js';
 
 /** Output assembled in one buffer and flushed in large writes: a million rows must not mean a million writes. */
 class OutputBuffer {
@@ -43,50 +50,25 @@ class OutputBuffer {
 }
 
 /**
- * Yields, row by row, the prediction cells (already CSV text, without the leading comma) of a chunk's
- * stored batches: label and probabilities for classifiers, the value for regressors, then the error.
- */
-function* predictionCells(batches: StoredBatch[], classes: number, escaped: Map<string, string>): Generator<string> {
-  const empty = `${','.repeat(classes)},`;
-  for (const b of batches) {
-    const probs = b.probabilities ? b.probabilities.split(',') : null;
-    const values = b.values ? b.values.split(',') : null;
-    let nextError = 0;
-    for (let i = 0; i < b.rowCount; i++) {
-      if (nextError < b.errorRows.length && b.errorRows[nextError] === i) {
-        const message = b.errorMessages[nextError++]!;
-        yield (classes ? empty : ',') + csvField(message);
-        continue;
-      }
-      let cells: string;
-      if (b.labels) {
-        const label = b.labels[i]!;
-        let e = escaped.get(label);
-        if (e === undefined) {
-          e = csvField(label);
-          escaped.set(label, e);
-        }
-        cells = e;
-        if (probs) for (let k = 0; k < classes; k++) cells += `,${probs[i * classes + k]}`;
-        else cells += ','.repeat(classes);
-      } else cells = values ? values[i]! : '';
-      yield `${cells},`;
-    }
-  }
-}
-
-/**
- * Streams the results CSV: the input's header and records, byte for byte and in input order (cells that a
- * spreadsheet would run as formulas neutralised), each followed by its predictions read in row order from
- * PostgreSQL. Memory is bounded by one chunk's predictions, never the file.
+ * Streams the results CSV. An input stored as CSV (a CSV in any dialect, a workbook's canonical CSV) comes
+ * back byte for byte and in input order (cells that a spreadsheet would run as formulas neutralised), each
+ * record followed by its predictions in the same dialect: a `;` file with decimal commas gets `;` and
+ * decimal commas again. JSON Lines and Parquet inputs are written as comma CSV from their cells. Predictions
+ * are read in row order from PostgreSQL; memory is bounded by one chunk's predictions, never the file.
  */
 export async function writeResults(ctx: JobsContext, job: Job, out: Writable): Promise<void> {
   const model = await modelById(ctx.pool, job.modelId);
-  const schema = model.schema;
-  const layout = job.layout;
+  if (dialectOf(job.layout)) await writeCsvInputResults(ctx, job, model.schema, out);
+  else await writeCellResults(ctx, job, model.schema, out);
+}
+
+async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSchema, out: Writable): Promise<void> {
+  const layout = job.layout as CsvJobLayout | XlsxJobLayout;
+  const dialect = dialectOf(layout)!;
   const source = () => ctx.blobs.open(job.uploadKey);
   const nl = layout.newline;
-  const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
+  const d = dialect.delimiter;
+  const classes = probabilityCount(schema);
   const buffer = new OutputBuffer(out);
 
   const headerStart = layout.bom ? 3 : 0;
@@ -95,30 +77,54 @@ export async function writeResults(ctx: JobsContext, job: Job, out: Writable): P
     const raw = Buffer.alloc(layout.dataStart - headerStart);
     await fh.read(raw, 0, raw.length, headerStart);
     if (layout.bom) buffer.text('\ufeff');
-    buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw))));
-    buffer.text(`,${csvLine([...outputColumns(schema), 'error'])}${nl}`);
+    buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw)), dialect));
+    buffer.text(`${d}${csvLine([...outputColumns(schema), 'error'], dialect)}${nl}`);
   } finally {
     await fh.close();
   }
 
   const escaped = new Map<string, string>();
   for (const chunk of await listChunks(ctx.pool, job.id)) {
-    const cells = predictionCells(
-      await readPredictionBatches(ctx.pool, { jobId: job.id, firstRow: chunk.firstRow, rows: chunk.rows }),
-      classes,
-      escaped,
-    );
-    for await (const records of readRecords(source, { start: chunk.start, end: chunk.end })) {
+    const cells = predictionTexts(await chunkPredictions(ctx, job, chunk), classes, dialect, escaped);
+    for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect })) {
       for (const record of records) {
         const next = cells.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);
-        buffer.bytes(safeRecord(record));
-        buffer.text(`,${next.value}${nl}`);
+        buffer.bytes(safeRecord(record, dialect));
+        buffer.text(`${d}${next.value}${nl}`);
       }
       await buffer.flushIfFull();
     }
   }
   await buffer.flush();
+}
+
+/** JSON Lines and Parquet inputs as CSV: their cells as text (JSON values as JSON), comma and point. */
+async function writeCellResults(ctx: JobsContext, job: Job, schema: ModelSchema, out: Writable): Promise<void> {
+  const source = () => ctx.blobs.open(job.uploadKey);
+  const classes = probabilityCount(schema);
+  const buffer = new OutputBuffer(out);
+  const columns = inputColumns(job.layout, job.targets);
+  buffer.text(`${csvLine([...job.layout.header, ...outputColumns(schema), 'error'])}\n`);
+  const escaped = new Map<string, string>();
+  for (const chunk of await listChunks(ctx.pool, job.id)) {
+    const cells = predictionTexts(await chunkPredictions(ctx, job, chunk), classes, DEFAULT_DIALECT, escaped);
+    for await (const rows of readInputRows(source, job.layout, chunk, columns)) {
+      for (const row of rows) {
+        const next = cells.next();
+        if (next.done) throw new Error(`job ${job.id}: fewer predictions than rows in chunk ${chunk.index}`);
+        buffer.text(`${csvLine(row.map(cellCsvText))},${next.value}\n`);
+      }
+      await buffer.flushIfFull();
+    }
+  }
+  await buffer.flush();
+}
+
+/** A typed cell as CSV text: numbers in JavaScript's shortest round-trip form, null as an empty field. */
+function cellCsvText(cell: Cell): string {
+  if (cell === null) return '';
+  return typeof cell === 'string' ? cell : String(cell);
 }
 
 function trailingNewline(buf: Buffer): number {
@@ -127,12 +133,13 @@ function trailingNewline(buf: Buffer): number {
   return n;
 }
 
-/** A download name that cannot break the Content-Disposition header. */
-export function resultsFilename(original: string): string {
+/** A download name that cannot break the Content-Disposition header: `<upload name>-predictions.<format>`. */
+export function resultsFilename(original: string, format: ResultsFormat = 'csv'): string {
   const base =
     original
-      .replace(/\.csv$/i, '')
+      .replace(/(\.(gz|gzip|zst|zstd))+$/i, '')
+      .replace(/\.(csv|tsv|tab|txt|xlsx|xlsm|parquet|pq|jsonl|ndjson|json)$/i, '')
       .replace(/[^A-Za-z0-9._-]+/g, '_')
       .slice(0, 100) || 'results';
-  return `${base}-predictions.csv`;
+  return `${base}-predictions.${format}`;
 }

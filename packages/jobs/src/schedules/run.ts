@@ -4,6 +4,7 @@ import { getSchedule, insertFailedRunJob, recordScheduleRun, type ScheduleRecord
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { createJob } from '../lifecycle/create-job.js';
+import { tellWebhooks } from '../lifecycle/finalise-job.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { resolveModel } from '../models/registry.js';
 import { storeUpload } from '../uploads/store-upload.js';
@@ -30,7 +31,7 @@ export type ScheduleRunOutcome =
  *
  * At least once, exactly one job: the job id is derived from the run, so a redelivered run finds its job and
  * stops. Reading the source may fail for a while (retried by the queue with backoff: the error is rethrown);
- * a source that is not a usable CSV for the model, or the last attempt, is recorded as a job that failed
+ * a source that is not a usable file for the model (any format an upload may have), or the last attempt, is recorded as a job that failed
  * with the reason, so the owner still gets the email and the admin page shows it.
  */
 export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<ScheduleRunOutcome> {
@@ -51,6 +52,8 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
       key,
       chunkRows: ctx.config.workers.chunkRows,
       maxBytes: ctx.config.storage.maxUploadBytes,
+      maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes,
+      hints: { filename },
     });
     try {
       await createJob(ctx, upload, { id: jobId, filename, model: schedule.model, email: schedule.email });
@@ -59,7 +62,7 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
       throw err;
     }
     await recordScheduleRun(ctx.pool, { jobId, schedule: schedule.name, runKey: run.runKey });
-    log.info({ jobId, rows: upload.layout.rows }, 'scheduled run queued a job');
+    log.info({ jobId, format: upload.layout.format, rows: upload.rows }, 'scheduled run queued a job');
     return { status: 'queued', jobId };
   } catch (err) {
     const refused = err instanceof DomainError;
@@ -102,8 +105,9 @@ async function recordFailedRun(
     schedule: schedule.name,
     runKey: run.runKey,
   });
-  // The normal job email, with its own retries (the reconciler re-queues it if this add is lost).
+  // The normal job email and webhooks, with their own retries (the reconciler re-queues them if these are lost).
   if (added) await ctx.queue.enqueueEmail(run.jobId);
+  await tellWebhooks(ctx, run.jobId);
 }
 
 /**

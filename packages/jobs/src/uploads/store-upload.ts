@@ -1,19 +1,28 @@
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import type { BlobStore } from '@batchcast/blob';
-import { CsvFormatError, type CsvLayout, CsvScanner } from '@batchcast/csv';
+import { CsvFormatError } from '@batchcast/csv';
+import { FormatError, type FormatHints, type SniffedUpload, sniffUpload } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
+import { detectionRefusal, formatRefusal } from './refusals.js';
+import { storeCsv } from './store-csv.js';
+import { storeJsonl } from './store-jsonl.js';
+import { storeParquet } from './store-parquet.js';
+import { storeXlsx } from './store-xlsx.js';
+import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js';
 
-/** An upload stored in the blob store and scanned: where it is (`key`), its size, and what the scan learned. */
-export interface StoredUpload {
-  key: string;
-  size: number;
-  layout: CsvLayout;
-}
+export type { StoredChunk, StoredUpload, UploadChoices } from './stored-upload.js';
 
 export interface StoreUploadOptions {
   key: string;
   chunkRows: number;
+  /** Largest upload accepted, as it is sent (compressed or not). */
   maxBytes?: number;
+  /** Largest content a gzip/zstd upload may decompress to (default: unlimited). */
+  maxDecompressedBytes?: number;
+  /** The file's name and content type: hints for what the bytes cannot tell, never trusted over them. */
+  hints?: FormatHints;
+  /** The submitter's overrides of detection: `delimiter`/`decimal` for CSV, `sheet` for a workbook. */
+  choices?: UploadChoices;
   /**
    * What becomes of the source once the file is refused; by default it is destroyed. The browser upload
    * drains it instead: destroying busboy's stream would make multer answer before the partial blob is
@@ -23,47 +32,71 @@ export interface StoreUploadOptions {
 }
 
 /**
- * Streams `source` into the blob store under `key` and scans it as CSV in the same pass (header, row count,
- * quote-aware chunk boundaries), for uploads and scheduled runs alike: a file that is not a CSV is refused
- * while it streams and nothing is left behind. Bounded memory whatever the size; more than `maxBytes` is
- * refused as too large.
+ * Streams `source` into the blob store under `key` and learns its layout, for uploads and scheduled runs
+ * alike. The format is detected from the content (the name and content type are hints only); gzip and zstd
+ * are decompressed on the way and the content is what is stored. Then each format its own way: CSV (any
+ * dialect) and JSON Lines stored and scanned in one pass (a JSON array converted to JSON Lines), an .xlsx
+ * sheet transcoded into CSV, Parquet stored as it is and its footer read. A file we do not read, or cannot
+ * use, is refused with what to do, and nothing is left behind. Bounded memory whatever the size; more than
+ * `maxBytes` (as sent) or `maxDecompressedBytes` (decompressed) is refused as too large.
  */
 export async function storeUpload(blobs: BlobStore, source: Readable, opts: StoreUploadOptions): Promise<StoredUpload> {
-  const scanner = new CsvScanner({ chunkRows: opts.chunkRows });
-  const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
-  let size = 0;
-  const scan = new Transform({
-    transform(buf: Buffer, _enc, done) {
-      try {
-        size += buf.length;
-        if (size > max)
-          throw new DomainError('too_large', 'file_too_large', `The file is larger than the ${max} bytes this server accepts.`);
-        scanner.push(buf);
-        done(null, buf);
-      } catch (err) {
-        done(err as Error);
-      }
-    },
-  });
-  source.on('error', (err) => scan.destroy(err));
-  // The store may attach to `scan` only after an await (a directory to create, a connection to take): a
-  // refusal raised by the scanner meanwhile must not be an unhandled 'error' event. The store's pipeline
-  // still sees it (the stream is errored) and rejects with it.
-  scan.on('error', () => undefined);
-  source.pipe(scan);
+  const received = countBytes(opts.maxBytes ?? Number.POSITIVE_INFINITY);
+  source.on('error', (err) => received.destroy(err));
+  received.on('error', () => undefined);
+  source.pipe(received);
+  let sniffed: SniffedUpload | null = null;
   try {
-    await blobs.write(opts.key, scan);
-    return { key: opts.key, size, layout: scanner.finish() };
+    sniffed = await sniffUpload(received, {
+      hints: opts.hints ?? {},
+      maxDecompressedBytes: opts.maxDecompressedBytes ?? Number.MAX_SAFE_INTEGER,
+    });
+    const { detection } = sniffed;
+    // An empty file goes the CSV way, which has always said so (empty_file) and still does.
+    const empty = detection.description.startsWith('an empty file');
+    if (!detection.supported && !empty) throw detectionRefusal(detection);
+    const step: FormatStep = {
+      blobs,
+      key: opts.key,
+      content: sniffed.stream,
+      chunkRows: opts.chunkRows,
+      compression: sniffed.compression,
+      choices: opts.choices ?? {},
+      hints: opts.hints ?? {},
+    };
+    switch (empty ? 'csv' : detection.format) {
+      case 'jsonl':
+        return await storeJsonl(step, false);
+      case 'json':
+        return await storeJsonl(step, true);
+      case 'xlsx':
+        return await storeXlsx(step);
+      case 'parquet':
+        return await storeParquet(step);
+      default:
+        return await storeCsv(step);
+    }
   } catch (err) {
-    source.unpipe(scan);
+    source.unpipe(received);
+    sniffed?.stream.destroy();
+    received.destroy();
     (opts.abandon ?? ((s: Readable) => s.destroy()))(source);
     await blobs.delete(opts.key).catch(() => undefined);
-    throw err instanceof CsvFormatError ? formatRefusal(err) : err;
+    throw err instanceof CsvFormatError || err instanceof FormatError ? formatRefusal(err) : err;
   }
 }
 
-/** A file that is not a CSV we can read, said as a refusal (binary and non-UTF-8 files are another media type). */
-export function formatRefusal(err: CsvFormatError): DomainError {
-  const kind = err.code === 'binary_file' || err.code === 'invalid_utf8' ? 'unsupported_media' : 'unprocessable';
-  return new DomainError(kind, err.code, err.message, err.line !== undefined ? { line: err.line } : undefined);
+/** Passes the upload through, refusing it as soon as it is larger than `max` bytes. */
+function countBytes(max: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(buf: Buffer, _enc, done) {
+      size += buf.length;
+      if (size > max) {
+        done(new DomainError('too_large', 'file_too_large', `The file is larger than the ${max} bytes this server accepts.`));
+        return;
+      }
+      done(null, buf);
+    },
+  });
 }

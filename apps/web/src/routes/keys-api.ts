@@ -1,0 +1,37 @@
+import { ApiKeyRequest, ApiKeyUpdate, parseWith } from '@batchcast/contract';
+import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from '@batchcast/jobs';
+import { Router } from 'express';
+import { requireAdmin } from '../auth/admin.js';
+import type { WebContext } from '../context.js';
+import { describeApiKey } from '../presenters/api-key.js';
+
+/** API keys for services (admin): create (the key is shown once), list, change, revoke. */
+export function keysApi(ctx: WebContext): Router {
+  const router = Router();
+  const admin = requireAdmin(ctx);
+
+  router.post('/api/keys', admin, async (req, res) => {
+    const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, req.body ?? {}));
+    res
+      .status(201)
+      .set('cache-control', 'no-store')
+      .location(`/api/keys/${created.id}`)
+      .json({ ...describeApiKey(created), key });
+  });
+
+  router.get('/api/keys', admin, async (_req, res) => {
+    res.set('cache-control', 'no-store').json({ keys: (await listApiKeys(ctx.jobs)).map(describeApiKey) });
+  });
+
+  router.patch('/api/keys/:id', admin, async (req, res) => {
+    const changed = await updateApiKey(ctx.jobs, String(req.params.id), parseWith(ApiKeyUpdate, req.body ?? {}));
+    res.set('cache-control', 'no-store').json(describeApiKey(changed));
+  });
+
+  router.delete('/api/keys/:id', admin, async (req, res) => {
+    await revokeApiKey(ctx.jobs, String(req.params.id));
+    res.status(204).end();
+  });
+
+  return router;
+}

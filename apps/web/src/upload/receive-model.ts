@@ -1,0 +1,56 @@
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { ModelRegistrationFields, parseWith } from '@batchcast/contract';
+import { type Model, registerModel } from '@batchcast/jobs';
+import type { Request, Response } from 'express';
+import multer from 'multer';
+import type { WebContext } from '../context.js';
+import { fromMulterError, refuse } from '../http/errors.js';
+
+export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
+const upload = multer({
+  dest: os.tmpdir(),
+  limits: { fileSize: MAX_MODEL_BYTES, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
+}).single('file');
+
+/** Parses a multipart model registration (the file to a temporary file, the fields into req.body). */
+export function receiveModelForm(req: Request, res: Response): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    upload(req, res, (err: unknown) =>
+      err instanceof multer.MulterError ? reject(fromMulterError(err, MAX_MODEL_BYTES)) : err ? reject(err) : resolve(),
+    ),
+  );
+}
+
+/**
+ * Registers the model a received form carries, for the API and the admin page alike: any file batchcast reads
+ * (the format is found from its content), a name, and optionally feature names and a description.
+ */
+export async function registerReceivedModel(ctx: WebContext, req: Request): Promise<Model> {
+  if (!req.file) {
+    throw refuse(
+      'invalid',
+      'no_file',
+      'Send the model file (.onnx, .pkl, .joblib, .json or .ubj) as multipart/form-data in the field "file".',
+    );
+  }
+  try {
+    const fields = parseWith(ModelRegistrationFields, req.body ?? {}, 'form');
+    const features = fields.features?.trim() ? fields.features.split(',').map((f) => f.trim()) : undefined;
+    return await registerModel(ctx.jobs.pool, {
+      name: fields.name,
+      bytes: await readFile(req.file.path),
+      ...(features ? { features } : {}),
+      description: (fields.description ?? '').slice(0, 2000),
+      sourceFile: req.file.originalname,
+    });
+  } finally {
+    await rm(req.file.path, { force: true });
+  }
+}
+
+/** Removes a received file that will not be registered (a refused form). */
+export async function discardReceivedModel(req: Request): Promise<void> {
+  if (req.file) await rm(req.file.path, { force: true });
+}

@@ -1,0 +1,21 @@
+import type { UploadFields } from '@batchcast/contract';
+import type { UploadChoices } from '@batchcast/jobs';
+
+const DELIMITERS = { ',': ',', comma: ',', ';': ';', semicolon: ';', '\t': '\t', tab: '\t', '|': '|', pipe: '|' } as const;
+const DECIMALS = { '.': '.', point: '.', ',': ',', comma: ',' } as const;
+
+/**
+ * The upload form's overrides of detection (the contract has validated them) as the domain takes them:
+ * words (`semicolon`, `tab`, `comma`) are the characters, and empty or `auto` means "detect".
+ */
+export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal' | 'sheet'>): UploadChoices {
+  const choices: UploadChoices = {};
+  if (fields.delimiter && fields.delimiter !== 'auto') choices.delimiter = DELIMITERS[fields.delimiter];
+  if (fields.decimal && fields.decimal !== 'auto') choices.decimal = DECIMALS[fields.decimal];
+  if (fields.sheet?.trim()) choices.sheet = fields.sheet.trim();
+  return choices;
+}
+
+/** Whether two sets of choices say the same thing (the fields seen before the file, and all of them). */
+export const sameChoices = (a: UploadChoices, b: UploadChoices): boolean =>
+  a.delimiter === b.delimiter && a.decimal === b.decimal && a.sheet === b.sheet;

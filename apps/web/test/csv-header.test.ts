@@ -1,0 +1,97 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { detectDelimiter, headerOfText, missingColumns, readHeader } from '../src/browser/csv-header.js';
+
+/**
+ * The upload page's header check, run before anything is sent: it must read the files the server reads
+ * (CSV in any dialect, JSON Lines, JSON arrays) the way the server reads them, refuse what the server would
+ * refuse (a header without rows), and leave binary formats to the server rather than give wrong advice.
+ */
+const iris = 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,setosa\n';
+
+describe('the delimiter, detected like the server does', () => {
+  it.each([
+    [',', iris],
+    [';', iris.replaceAll(',', ';')],
+    ['\t', iris.replaceAll(',', '\t')],
+    ['|', iris.replaceAll(',', '|')],
+    // Decimal commas inside a `;` file: the comma splits no row consistently.
+    [';', 'a;b;c\n1,5;2,25;x\n3,5;4;y\n'],
+    // A quoted field holding the other delimiters does not fool it.
+    [',', 'id,note\n1,"a;b;c"\n2,"d;e"\n'],
+  ])('%j', (delimiter, text) => {
+    expect(detectDelimiter(text, true)).toBe(delimiter);
+  });
+
+  it('a one-column file is comma', () => {
+    expect(detectDelimiter('name\nx\ny\n', true)).toBe(',');
+  });
+});
+
+describe('headerOfText', () => {
+  it('reads the header of any dialect, and names the dialect', () => {
+    expect(headerOfText(iris.replaceAll(',', ';'), true)).toEqual({
+      kind: 'header',
+      header: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'],
+      format: 'semicolon-separated CSV',
+    });
+    expect(headerOfText(iris, true)).toMatchObject({ kind: 'header', format: 'CSV' });
+    expect(headerOfText(`\ufeff"a ""x""",b\r\n1,2\r\n`, true)).toMatchObject({ header: ['a "x"', 'b'] });
+  });
+
+  it('takes the delimiter chosen on the form over detection', () => {
+    expect(headerOfText(iris, true, ';')).toMatchObject({ kind: 'header', header: [iris.split('\n')[0]] });
+  });
+
+  it('refuses a header without rows, as the server does', () => {
+    expect(headerOfText('a,b,c\n', true)).toEqual({ kind: 'error', error: expect.stringMatching(/no data rows/) });
+    expect(headerOfText('a,b,c\n\n\r\n', true)).toMatchObject({ kind: 'error' });
+    // A slice of a larger file that ends after the header is not judged.
+    expect(headerOfText('a,b,c\n1,', false)).toMatchObject({ kind: 'header', header: ['a', 'b', 'c'] });
+    expect(headerOfText('', true)).toEqual({ kind: 'error', error: 'The file is empty.' });
+  });
+
+  it('reads JSON Lines keys (the union of the lines read) and JSON arrays', () => {
+    const jsonl = '{"sepal_length": 5.1, "species": "setosa"}\n{"sepal_width": 3.5}\n';
+    expect(headerOfText(jsonl, true)).toEqual({ kind: 'header', header: ['sepal_length', 'species', 'sepal_width'], format: 'JSON Lines' });
+    expect(headerOfText(`[\n  {"a": 1},\n  {"b": 2}\n]`, true)).toMatchObject({ kind: 'header', header: ['a', 'b'] });
+    expect(headerOfText('[{"a": 1}, {"b": 2', false)).toEqual({ kind: 'server', format: 'a JSON array' });
+    expect(headerOfText('[]', true)).toMatchObject({ kind: 'error' });
+    expect(headerOfText('{\n  "a": 1\n}\n', true)).toMatchObject({
+      kind: 'error',
+      error: expect.stringMatching(/Line 1 is not valid JSON/),
+    });
+  });
+
+  it('finds missing columns ignoring case', () => {
+    expect(missingColumns(['Sepal_Length', 'petal_width'], ['sepal_length', 'x'])).toEqual(['petal_width']);
+  });
+});
+
+describe('readHeader on files', () => {
+  it('leaves binary formats to the server, naming them', async () => {
+    const files: [Uint8Array, string][] = [
+      [gzipSync(iris), 'a gzip-compressed file'],
+      [Buffer.from('PAR1\0\0\0\0'), 'a Parquet file'],
+      [Buffer.from('PK\x03\x04xl/workbook.xml'), 'an Excel workbook'],
+      [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]), 'a zstd-compressed file'],
+    ];
+    for (const [bytes, format] of files) {
+      expect(await readHeader(new File([bytes as Uint8Array<ArrayBuffer>], 'f'))).toEqual({ kind: 'server', format });
+    }
+  });
+
+  it('refuses UTF-16 in words, and leaves binary data and non-UTF-8 text to the server, whose message says more', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]);
+    expect(await readHeader(new File([utf16], 'u.csv'))).toMatchObject({ kind: 'error', error: expect.stringMatching(/UTF-16/) });
+    expect(await readHeader(new File([Buffer.from('a,b\n1,\0\n')], 'b.csv'))).toEqual({ kind: 'server', format: 'not plain text' });
+    expect(await readHeader(new File([Buffer.from('café,b\n1,2\n', 'latin1')], 'l.csv'))).toEqual({
+      kind: 'server',
+      format: 'text that is not UTF-8',
+    });
+    expect(await readHeader(new File([iris.replaceAll(',', '\t')], 'iris.tsv'))).toMatchObject({
+      kind: 'header',
+      format: 'tab-separated CSV',
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import type { Pool, PoolClient } from '../pool.js';
+
+/** An API key as PostgreSQL holds it: never the key, only its display prefix and sha256. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  keyHash: Buffer;
+  scopes: string[];
+  requestsPerMinute: number | null;
+  rowsPerDay: number | null;
+  concurrentJobs: number | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** What a key has used of its quotas: jobs not ended yet, and rows of the jobs it submitted since `since`. */
+export interface KeyUsage {
+  revoked: boolean;
+  activeJobs: number;
+  rowsSince: number;
+}
+
+const columns = `id, name, prefix, key_hash AS "keyHash", scopes, requests_per_minute AS "requestsPerMinute",
+  rows_per_day AS "rowsPerDay", concurrent_jobs AS "concurrentJobs", created_at AS "createdAt",
+  last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
+
+/** Adds a key; null when its prefix is taken (the caller makes another key). */
+export async function insertApiKey(
+  pool: Pool,
+  key: Omit<ApiKeyRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
+): Promise<ApiKeyRecord | null> {
+  const { rows } = await pool.query<ApiKeyRecord>(
+    `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, requests_per_minute, rows_per_day, concurrent_jobs)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (prefix) DO NOTHING RETURNING ${columns}`,
+    [key.id, key.name, key.prefix, key.keyHash, key.scopes, key.requestsPerMinute, key.rowsPerDay, key.concurrentJobs],
+  );
+  return rows[0] ?? null;
+}
+
+/** The key with this display prefix (revoked ones too: the caller tells them apart). */
+export async function findApiKeyByPrefix(pool: Pool, prefix: string): Promise<ApiKeyRecord | null> {
+  const { rows } = await pool.query<ApiKeyRecord>(`SELECT ${columns} FROM api_keys WHERE prefix = $1`, [prefix]);
+  return rows[0] ?? null;
+}
+
+export async function getApiKey(pool: Pool, id: string): Promise<ApiKeyRecord | null> {
+  const { rows } = await pool.query<ApiKeyRecord>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** Keys not revoked, newest first. */
+export async function listApiKeys(pool: Pool): Promise<ApiKeyRecord[]> {
+  const { rows } = await pool.query<ApiKeyRecord>(
+    `SELECT ${columns} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC`,
+  );
+  return rows;
+}
+
+/** Changes a key's name, scopes or limits (fields left undefined stay); null when there is no such key, or it was revoked. */
+export async function updateApiKey(
+  pool: Pool,
+  id: string,
+  changes: Partial<Pick<ApiKeyRecord, 'name' | 'scopes' | 'requestsPerMinute' | 'rowsPerDay' | 'concurrentJobs'>>,
+): Promise<ApiKeyRecord | null> {
+  const params: unknown[] = [id];
+  const set = (column: string, value: unknown) => (value === undefined ? column : `$${params.push(value)}`);
+  const { rows } = await pool.query<ApiKeyRecord>(
+    `UPDATE api_keys SET name = ${set('name', changes.name)}, scopes = ${set('scopes', changes.scopes)},
+       requests_per_minute = ${set('requests_per_minute', changes.requestsPerMinute)}, rows_per_day = ${set('rows_per_day', changes.rowsPerDay)},
+       concurrent_jobs = ${set('concurrent_jobs', changes.concurrentJobs)}
+     WHERE id = $1 AND revoked_at IS NULL RETURNING ${columns}`,
+    params,
+  );
+  return rows[0] ?? null;
+}
+
+/** Revokes a key; false when there is none, or it was revoked already. */
+export async function revokeApiKey(pool: Pool, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+  return rowCount === 1;
+}
+
+/** Notes that a key was used; at most one write a minute per key, so a busy key does not write on every request. */
+export async function touchApiKey(pool: Pool, id: string): Promise<void> {
+  await pool.query(
+    `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+    [id],
+  );
+}
+
+const usageSql = `SELECT count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS "activeJobs",
+    coalesce(sum(rows_total) FILTER (WHERE created_at >= $2), 0)::bigint AS "rowsSince"
+  FROM jobs WHERE key_id = $1 AND (status IN ('queued', 'running') OR created_at >= $2)`;
+
+/** A key's usage now (a first check before an upload is even read; createJob checks again, exactly). */
+export async function keyUsage(pool: Pool, keyId: string, since: Date): Promise<KeyUsage> {
+  const { rows } = await pool.query<Omit<KeyUsage, 'revoked'>>(usageSql, [keyId, since]);
+  return { revoked: false, activeJobs: rows[0]?.activeJobs ?? 0, rowsSince: rows[0]?.rowsSince ?? 0 };
+}
+
+/**
+ * Inside a job's insert transaction: locks the key's row (so two uploads of one key are counted one after
+ * the other, and a quota cannot be overrun by racing them) and reads its usage.
+ */
+export async function lockKeyUsage(client: PoolClient, keyId: string, since: Date): Promise<KeyUsage> {
+  const key = await client.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE id = $1 FOR UPDATE', [
+    keyId,
+  ]);
+  const { rows } = await client.query<Omit<KeyUsage, 'revoked'>>(usageSql, [keyId, since]);
+  return { revoked: key.rows[0]?.revoked ?? true, activeJobs: rows[0]?.activeJobs ?? 0, rowsSince: rows[0]?.rowsSince ?? 0 };
+}

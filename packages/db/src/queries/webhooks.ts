@@ -1,0 +1,342 @@
+import { inTransaction, type Pool } from '../pool.js';
+
+/** A webhook endpoint; its secrets as stored (encrypted by the domain, opaque here). */
+export interface WebhookEndpointRecord {
+  id: string;
+  keyId: string | null;
+  url: string;
+  events: string[];
+  secret: Buffer;
+  previousSecret: Buffer | null;
+  previousSecretExpiresAt: Date | null;
+  createdAt: Date;
+  secretRotatedAt: Date | null;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** One try at a delivery: no outcome (duration, status, error) means it was cut short. */
+export interface WebhookAttemptRecord {
+  attempt: number;
+  generation: number;
+  startedAt: Date;
+  durationMs: number | null;
+  statusCode: number | null;
+  error: string | null;
+  response: string | null;
+}
+
+/** A delivery as listed (without its body), with its endpoint's URL and every attempt, newest first. */
+export interface WebhookDeliveryRecord {
+  id: string;
+  endpointId: string;
+  endpointUrl: string;
+  keyId: string | null;
+  jobId: string;
+  event: string;
+  status: DeliveryStatus;
+  generation: number;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  finishedAt: Date | null;
+  attempts: WebhookAttemptRecord[];
+}
+
+/** What one attempt needs: the delivery's encrypted body and its endpoint's URL and secrets. */
+export interface DeliveryToSend {
+  id: string;
+  jobId: string;
+  event: string;
+  body: Buffer;
+  status: DeliveryStatus;
+  generation: number;
+  endpoint: Pick<WebhookEndpointRecord, 'id' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>;
+}
+
+/** A delivery the queue must hold: its id, generation (part of the queue job's id) and when it is due. */
+export interface PendingDelivery {
+  id: string;
+  generation: number;
+  nextAttemptAt: Date;
+}
+
+const endpointColumns = `id, key_id AS "keyId", url, events, secret, previous_secret AS "previousSecret",
+  previous_secret_expires_at AS "previousSecretExpiresAt", created_at AS "createdAt", secret_rotated_at AS "secretRotatedAt"`;
+
+export async function insertWebhookEndpoint(
+  pool: Pool,
+  e: { id: string; keyId: string | null; url: string; events: string[]; secret: Buffer },
+): Promise<WebhookEndpointRecord> {
+  const { rows } = await pool.query<WebhookEndpointRecord>(
+    `INSERT INTO webhook_endpoints (id, key_id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING ${endpointColumns}`,
+    [e.id, e.keyId, e.url, e.events, e.secret],
+  );
+  return rows[0]!;
+}
+
+/** Every endpoint (`owner` undefined: an admin), or those a key registered; newest first. */
+export async function listWebhookEndpoints(pool: Pool, owner?: { keyId: string }): Promise<WebhookEndpointRecord[]> {
+  const { rows } = await pool.query<WebhookEndpointRecord>(
+    `SELECT ${endpointColumns} FROM webhook_endpoints WHERE $1::uuid IS NULL OR key_id = $1 ORDER BY created_at DESC, id DESC`,
+    [owner?.keyId ?? null],
+  );
+  return rows;
+}
+
+export async function countWebhookEndpoints(pool: Pool, keyId: string | null): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM webhook_endpoints WHERE key_id IS NOT DISTINCT FROM $1',
+    [keyId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export async function getWebhookEndpoint(pool: Pool, id: string): Promise<WebhookEndpointRecord | null> {
+  const { rows } = await pool.query<WebhookEndpointRecord>(`SELECT ${endpointColumns} FROM webhook_endpoints WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** Removes an endpoint with its deliveries and their attempts; false when there was none. */
+export async function deleteWebhookEndpoint(pool: Pool, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query('DELETE FROM webhook_endpoints WHERE id = $1', [id]);
+  return rowCount === 1;
+}
+
+/** Replaces an endpoint's secret; the previous one keeps signing until `previousExpiresAt` (null: not at all). */
+export async function rotateWebhookSecret(
+  pool: Pool,
+  id: string,
+  secrets: { secret: Buffer; previous: Buffer | null; previousExpiresAt: Date | null },
+): Promise<WebhookEndpointRecord | null> {
+  const { rows } = await pool.query<WebhookEndpointRecord>(
+    `UPDATE webhook_endpoints SET secret = $2, previous_secret = $3, previous_secret_expires_at = $4, secret_rotated_at = now()
+     WHERE id = $1 RETURNING ${endpointColumns}`,
+    [id, secrets.secret, secrets.previous, secrets.previousExpiresAt],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * The endpoints that hear of an event about a job: every admin endpoint subscribed to it, and those of the
+ * key that submitted the job (`keyId`), unless that key has been revoked.
+ */
+export async function endpointsForEvent(pool: Pool, event: string, keyId: string | null): Promise<WebhookEndpointRecord[]> {
+  const { rows } = await pool.query<WebhookEndpointRecord>(
+    `SELECT ${endpointColumns} FROM webhook_endpoints e
+     WHERE $1 = ANY(e.events)
+       AND (e.key_id IS NULL OR (e.key_id = $2 AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = e.key_id AND k.revoked_at IS NULL)))
+     ORDER BY e.created_at, e.id`,
+    [event, keyId],
+  );
+  return rows;
+}
+
+/**
+ * Records the deliveries of a job's end event, once: with the job's row locked, if its event was not recorded
+ * yet, inserts each delivery (with the hash of the token its body's links carry) and marks the event
+ * recorded. Returns the deliveries inserted; null when the event had already been recorded (or the job is gone).
+ */
+export async function recordJobEvent(
+  pool: Pool,
+  jobId: string,
+  deliveries: { id: string; endpointId: string; event: string; body: Buffer; linkTokenHash: Buffer }[],
+): Promise<PendingDelivery[] | null> {
+  return inTransaction(pool, async (client) => {
+    const job = await client.query<{ recorded: boolean }>(
+      'SELECT events_recorded_at IS NOT NULL AS recorded FROM jobs WHERE id = $1 AND finished_at IS NOT NULL FOR UPDATE',
+      [jobId],
+    );
+    if (!job.rows[0] || job.rows[0].recorded) return null;
+    const inserted: PendingDelivery[] = [];
+    for (const d of deliveries) {
+      const { rows } = await client.query<PendingDelivery>(
+        `INSERT INTO webhook_deliveries (id, endpoint_id, job_id, event, body) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO NOTHING RETURNING id, generation, next_attempt_at AS "nextAttemptAt"`,
+        [d.id, d.endpointId, jobId, d.event, d.body],
+      );
+      if (!rows[0]) continue;
+      inserted.push(rows[0]);
+      await client.query(`INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, 'webhook')`, [jobId, d.linkTokenHash]);
+    }
+    await client.query('UPDATE jobs SET events_recorded_at = now() WHERE id = $1', [jobId]);
+    return inserted;
+  });
+}
+
+const pendingColumns = `id, generation, next_attempt_at AS "nextAttemptAt"`;
+
+/** A job's deliveries still to make. */
+export async function listPendingDeliveries(pool: Pool, jobId: string): Promise<PendingDelivery[]> {
+  const { rows } = await pool.query<PendingDelivery>(
+    `SELECT ${pendingColumns} FROM webhook_deliveries WHERE status = 'pending' AND job_id = $1 ORDER BY id`,
+    [jobId],
+  );
+  return rows;
+}
+
+/** Every delivery still to make, a page at a time in id order after `after` (the reconciler checks each is queued). */
+export async function pagePendingDeliveries(pool: Pool, after: string | null, limit: number): Promise<PendingDelivery[]> {
+  const { rows } = await pool.query<PendingDelivery>(
+    `SELECT ${pendingColumns} FROM webhook_deliveries WHERE status = 'pending' AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return rows;
+}
+
+export async function getDeliveryToSend(pool: Pool, id: string): Promise<DeliveryToSend | null> {
+  const { rows } = await pool.query<
+    Omit<DeliveryToSend, 'endpoint'> & {
+      endpointId: string;
+      url: string;
+      secret: Buffer;
+      previousSecret: Buffer | null;
+      previousSecretExpiresAt: Date | null;
+    }
+  >(
+    `SELECT d.id, d.job_id AS "jobId", d.event, d.body, d.status, d.generation, e.id AS "endpointId", e.url, e.secret,
+       e.previous_secret AS "previousSecret", e.previous_secret_expires_at AS "previousSecretExpiresAt"
+     FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const { endpointId, url, secret, previousSecret, previousSecretExpiresAt, ...delivery } = r;
+  return { ...delivery, endpoint: { id: endpointId, url, secret, previousSecret, previousSecretExpiresAt } };
+}
+
+/**
+ * Notes that an attempt starts (before anything is sent, so an attempt cut short by a crash is still seen).
+ * Returns its number over the delivery's life and within the current generation; null when the generation
+ * has had `max` attempts already.
+ */
+export async function startDeliveryAttempt(
+  pool: Pool,
+  id: string,
+  generation: number,
+  max: number,
+): Promise<{ attempt: number; inGeneration: number } | null> {
+  return inTransaction(pool, async (client) => {
+    // The delivery's row, locked: two runs of one delivery (a stalled job taken twice) count one after the other.
+    await client.query('SELECT 1 FROM webhook_deliveries WHERE id = $1 FOR UPDATE', [id]);
+    const { rows } = await client.query<{ last: number; inGeneration: number }>(
+      `SELECT coalesce(max(attempt), 0)::int AS last, (count(*) FILTER (WHERE generation = $2))::int AS "inGeneration"
+       FROM webhook_attempts WHERE delivery_id = $1`,
+      [id, generation],
+    );
+    const { last, inGeneration } = rows[0]!;
+    if (inGeneration >= max) return null;
+    await client.query('INSERT INTO webhook_attempts (delivery_id, attempt, generation) VALUES ($1, $2, $3)', [id, last + 1, generation]);
+    return { attempt: last + 1, inGeneration: inGeneration + 1 };
+  });
+}
+
+export async function finishDeliveryAttempt(
+  pool: Pool,
+  id: string,
+  attempt: number,
+  outcome: { durationMs: number; statusCode: number | null; error: string | null; response: string | null },
+): Promise<void> {
+  await pool.query(
+    'UPDATE webhook_attempts SET duration_ms = $3, status_code = $4, error = $5, response = $6 WHERE delivery_id = $1 AND attempt = $2',
+    [id, attempt, outcome.durationMs, outcome.statusCode, outcome.error, outcome.response],
+  );
+}
+
+/** Ends a delivery of this generation (succeeded or given up); false when it had ended or been redelivered meanwhile. */
+export async function finishDelivery(pool: Pool, id: string, generation: number, status: 'succeeded' | 'failed'): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE webhook_deliveries SET status = $3, finished_at = now() WHERE id = $1 AND generation = $2 AND status = 'pending'`,
+    [id, generation, status],
+  );
+  return rowCount === 1;
+}
+
+/** When the next attempt of this generation is due (for the reconciler, and shown to people). */
+export async function scheduleDeliveryAttempt(pool: Pool, id: string, generation: number, at: Date): Promise<void> {
+  await pool.query(`UPDATE webhook_deliveries SET next_attempt_at = $3 WHERE id = $1 AND generation = $2 AND status = 'pending'`, [
+    id,
+    generation,
+    at,
+  ]);
+}
+
+/**
+ * Starts a new series of attempts of an ended delivery (same webhook-id and body). Returns the new
+ * pending state; `pending` when it is still being delivered; null when there is no such delivery.
+ */
+export async function redeliverDelivery(pool: Pool, id: string): Promise<PendingDelivery | 'pending' | null> {
+  const { rows } = await pool.query<PendingDelivery>(
+    `UPDATE webhook_deliveries SET status = 'pending', generation = generation + 1, next_attempt_at = now(), finished_at = NULL
+     WHERE id = $1 AND status <> 'pending' RETURNING ${pendingColumns}`,
+    [id],
+  );
+  if (rows[0]) return rows[0];
+  const { rowCount } = await pool.query('SELECT 1 FROM webhook_deliveries WHERE id = $1', [id]);
+  return rowCount ? 'pending' : null;
+}
+
+/** Where a page of deliveries starts: after this one. */
+export interface DeliveryCursor {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * Deliveries newest first, with their attempts: of one endpoint, or of every endpoint (the admin page).
+ * Keyset pagination like listKeyJobs.
+ */
+export async function listDeliveries(
+  pool: Pool,
+  opts: { endpointId: string | null; limit: number; after: DeliveryCursor | null },
+): Promise<{ deliveries: WebhookDeliveryRecord[]; cursor: DeliveryCursor | null }> {
+  const { rows } = await pool.query<Omit<WebhookDeliveryRecord, 'attempts'> & { cursorAt: string }>(
+    `SELECT d.id, d.endpoint_id AS "endpointId", e.url AS "endpointUrl", e.key_id AS "keyId", d.job_id AS "jobId", d.event, d.status,
+       d.generation, d.next_attempt_at AS "nextAttemptAt", d.created_at AS "createdAt", d.finished_at AS "finishedAt",
+       d.created_at::text AS "cursorAt"
+     FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+     WHERE ($1::uuid IS NULL OR d.endpoint_id = $1)
+       AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2::timestamptz, $3::text))
+     ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
+    [opts.endpointId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.limit + 1],
+  );
+  const page = rows.slice(0, opts.limit);
+  const attempts = await attemptsOf(
+    pool,
+    page.map((d) => d.id),
+  );
+  const last = page[page.length - 1];
+  return {
+    deliveries: page.map(({ cursorAt: _, ...d }) => ({ ...d, attempts: attempts.get(d.id) ?? [] })),
+    cursor: rows.length > opts.limit && last ? { createdAt: last.cursorAt, id: last.id } : null,
+  };
+}
+
+/** One delivery with its attempts, or null. */
+export async function getDelivery(pool: Pool, id: string): Promise<WebhookDeliveryRecord | null> {
+  const { rows } = await pool.query<Omit<WebhookDeliveryRecord, 'attempts'>>(
+    `SELECT d.id, d.endpoint_id AS "endpointId", e.url AS "endpointUrl", e.key_id AS "keyId", d.job_id AS "jobId", d.event, d.status,
+       d.generation, d.next_attempt_at AS "nextAttemptAt", d.created_at AS "createdAt", d.finished_at AS "finishedAt"
+     FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+    [id],
+  );
+  const d = rows[0];
+  if (!d) return null;
+  return { ...d, attempts: (await attemptsOf(pool, [d.id])).get(d.id) ?? [] };
+}
+
+async function attemptsOf(pool: Pool, ids: string[]): Promise<Map<string, WebhookAttemptRecord[]>> {
+  const out = new Map<string, WebhookAttemptRecord[]>();
+  if (ids.length === 0) return out;
+  const { rows } = await pool.query<WebhookAttemptRecord & { deliveryId: string }>(
+    `SELECT delivery_id AS "deliveryId", attempt, generation, started_at AS "startedAt", duration_ms AS "durationMs",
+       status_code AS "statusCode", error, response
+     FROM webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, attempt DESC`,
+    [ids],
+  );
+  for (const { deliveryId, ...a } of rows) {
+    const list = out.get(deliveryId) ?? [];
+    list.push(a);
+    out.set(deliveryId, list);
+  }
+  return out;
+}

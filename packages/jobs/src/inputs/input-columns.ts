@@ -1,0 +1,37 @@
+import type { CellType, ColumnTarget } from '@batchcast/csv';
+import type { ResultColumn, ResultColumnType } from '@batchcast/formats';
+import type { JobLayout } from '../records.js';
+
+/**
+ * The input's columns with the types they keep in typed results (Parquet, JSON Lines, .xlsx): what the
+ * format knew (a workbook's cells, JSON values, Parquet's schema). CSV has no types: a column that feeds a
+ * numeric or boolean model input is typed as that input, every other column is text.
+ */
+export function inputColumns(layout: JobLayout, targets: ColumnTarget[]): ResultColumn[] {
+  const typeAt = (i: number): ResultColumnType => {
+    switch (layout.format) {
+      case 'csv':
+        return csvColumnType(i, targets);
+      case 'xlsx':
+      case 'jsonl':
+        return layout.columnTypes[i] ?? 'string';
+      case 'parquet':
+        return layout.columns[i]?.resultType ?? 'string';
+    }
+  };
+  return layout.header.map((name, i) => ({ name, type: typeAt(i) }));
+}
+
+const FROM_CELL_TYPE: Record<CellType, ResultColumnType> = {
+  float32: 'double',
+  float64: 'double',
+  int32: 'int32',
+  int64: 'int64',
+  bool: 'bool',
+  string: 'string',
+};
+
+function csvColumnType(column: number, targets: ColumnTarget[]): ResultColumnType {
+  const target = targets.find((t) => t.columns.includes(column));
+  return target ? FROM_CELL_TYPE[target.type] : 'string';
+}

@@ -1,0 +1,46 @@
+import { type ByteSource, type ColumnTarget, type RecordBatch, readBatches } from '@batchcast/csv';
+import { readJsonlBatches, readParquetBatches } from '@batchcast/formats';
+import type { JobLayout } from '../records.js';
+import type { StoredChunk } from '../uploads/stored-upload.js';
+import { dialectOf } from './dialect.js';
+import { parquetChunkOf, parquetLayoutOf } from './parquet-layout.js';
+
+/**
+ * The rows of one chunk of a stored upload, coerced into the model's inputs batch by batch, whatever the
+ * format: CSV with its dialect (a workbook is stored as canonical CSV), JSON Lines by byte range, Parquet by
+ * row range with typed columns going straight into the typed arrays. A cell that cannot be converted fails
+ * its row only (RecordBatch.errors), the same rule for every format. The worker, the upload's preflight and
+ * the benchmark all read through here.
+ */
+export function readInputBatches(
+  source: ByteSource,
+  layout: JobLayout,
+  chunk: StoredChunk,
+  targets: ColumnTarget[],
+  batchSize: number,
+): AsyncGenerator<RecordBatch> {
+  switch (layout.format) {
+    case 'csv':
+    case 'xlsx':
+      return readBatches(source, {
+        start: chunk.start,
+        end: chunk.end,
+        firstRow: chunk.firstRow,
+        header: layout.header,
+        targets,
+        batchSize,
+        dialect: dialectOf(layout),
+      });
+    case 'jsonl':
+      return readJsonlBatches(source, {
+        start: chunk.start,
+        end: chunk.end,
+        firstRow: chunk.firstRow,
+        header: layout.header,
+        targets,
+        batchSize,
+      });
+    case 'parquet':
+      return readParquetBatches(source, parquetLayoutOf(layout), parquetChunkOf(chunk), targets, batchSize);
+  }
+}

@@ -1,0 +1,74 @@
+import { type ByteSource, type CsvDecimal, parseFloatText, readRecords, splitRecord } from '@batchcast/csv';
+import { type Cell, type ResultColumn, type ResultColumnType, readJsonlRows, readParquetRows } from '@batchcast/formats';
+import type { JobLayout } from '../records.js';
+import type { StoredChunk } from '../uploads/stored-upload.js';
+import { dialectOf } from './dialect.js';
+import { parquetChunkOf, parquetLayoutOf } from './parquet-layout.js';
+
+/**
+ * The fields of one chunk's records as text, for inputs stored as CSV (a CSV in its dialect, a workbook's
+ * canonical CSV): quotes removed, one field per header column (a ragged record, which failed its row, is
+ * cut or padded). One array of rows per read block.
+ */
+export async function* readInputFields(source: ByteSource, layout: JobLayout, chunk: StoredChunk): AsyncGenerator<string[][]> {
+  const dialect = dialectOf(layout);
+  if (!dialect) throw new Error(`readInputFields: a ${layout.format} upload is not stored as CSV`);
+  const width = layout.header.length;
+  for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect })) {
+    yield records.map((record) => {
+      const fields = splitRecord(record, dialect);
+      if (fields.length < width) for (let i = fields.length; i < width; i++) fields.push('');
+      else if (fields.length > width) fields.length = width;
+      return fields;
+    });
+  }
+}
+
+/**
+ * The rows of one chunk as typed cells in header order, for the typed results (Parquet, JSON Lines, .xlsx):
+ * Parquet's and JSON's values as they are; a CSV's text converted for the columns `columns` types (numbers
+ * read in the file's dialect, so `12,5` is 12.5 again; text that is not a number stays text: its row failed
+ * and says why); an empty CSV cell is null except in text columns. Rows keep the input's order.
+ */
+export async function* readInputRows(
+  source: ByteSource,
+  layout: JobLayout,
+  chunk: StoredChunk,
+  columns: ResultColumn[],
+): AsyncGenerator<Cell[][]> {
+  switch (layout.format) {
+    case 'csv':
+    case 'xlsx': {
+      const decimal = dialectOf(layout)!.decimal;
+      const types = columns.map((c) => c.type);
+      for await (const rows of readInputFields(source, layout, chunk)) yield rows.map((fields) => typedCells(fields, types, decimal));
+      return;
+    }
+    case 'jsonl':
+      yield* readJsonlRows(source, { start: chunk.start, end: chunk.end, header: layout.header, columnTypes: layout.columnTypes });
+      return;
+    case 'parquet':
+      yield* readParquetRows(source, parquetLayoutOf(layout), parquetChunkOf(chunk));
+      return;
+  }
+}
+
+function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDecimal): Cell[] {
+  const cells: Cell[] = new Array(fields.length);
+  for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal);
+  return cells;
+}
+
+function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal): Cell {
+  if (type === 'string' || type === 'json') return text;
+  if (text.trim() === '') return null;
+  if (type === 'double') return parseFloatText(text, decimal) ?? text;
+  if ((type === 'int32' || type === 'int64') && decimal === ',') {
+    // `1.234` is 1234 with a decimal comma: the writers read integers the `.` way, so convert it here (exactly
+    // only within 2^53; beyond, the text goes through and the writers read it as digits).
+    const n = parseFloatText(text, decimal);
+    return n !== undefined && Number.isSafeInteger(n) ? n : text;
+  }
+  // Integers (point files), booleans, dates: the result writers parse the text themselves.
+  return text;
+}

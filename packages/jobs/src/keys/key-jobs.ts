@@ -1,0 +1,35 @@
+import { type JobStatus, listKeyJobs as listKeyJobRows } from '@batchcast/db';
+import type { JobsContext } from '../context.js';
+import { loadJob } from '../lifecycle/load-job.js';
+import { decodeCursor, encodeCursor, pageSize } from '../pagination.js';
+import { type Job, jobFromRecord } from '../records.js';
+import { type ApiKey, isUuid } from './api-keys.js';
+
+export interface JobPage {
+  jobs: Job[];
+  /** Opaque: where the next page starts (give it back as `cursor`); null on the last page. */
+  next: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The jobs a key submitted, newest first, a page at a time (keyset pagination behind an opaque cursor). */
+export async function listKeyJobs(
+  ctx: JobsContext,
+  key: ApiKey,
+  opts: { limit?: number | undefined; cursor?: string | undefined; status?: JobStatus | undefined } = {},
+): Promise<JobPage> {
+  const page = await listKeyJobRows(ctx.pool, key.id, {
+    limit: pageSize(opts.limit),
+    after: opts.cursor ? decodeCursor(opts.cursor, UUID) : null,
+    status: opts.status ?? null,
+  });
+  return { jobs: page.jobs.map(jobFromRecord), next: page.cursor ? encodeCursor(page.cursor) : null };
+}
+
+/** A job of this key, or null (another key's, an anonymous upload's, or none: the caller answers 404 alike). */
+export async function openKeyJob(ctx: JobsContext, key: ApiKey, id: string): Promise<Job | null> {
+  if (!isUuid(id)) return null;
+  const job = await loadJob(ctx.pool, id.toLowerCase());
+  return job && job.keyId === key.id ? job : null;
+}

@@ -1,0 +1,88 @@
+import { type CsvDialect, csvField, formatNumberText } from '@batchcast/csv';
+import type { StoredBatch } from '@batchcast/db';
+import type { Cell, ResultColumn } from '@batchcast/formats';
+import { type ModelSchema, outputColumns } from '@batchcast/inference';
+
+/**
+ * The prediction columns of the results, after the input's: `prediction`, `probability_<class>`... (classifiers
+ * with probabilities), `error`. Typed for the typed results: labels are text, regression values and
+ * probabilities numbers.
+ */
+export function predictionColumns(schema: ModelSchema): ResultColumn[] {
+  const [prediction, ...probabilities] = outputColumns(schema);
+  return [
+    { name: prediction!, type: schema.task === 'regressor' ? 'double' : 'string' },
+    ...probabilities.map((name) => ({ name, type: 'double' as const })),
+    { name: 'error', type: 'string' },
+  ];
+}
+
+/** How many probability columns the results have (none for a regressor or a classifier without them). */
+export const probabilityCount = (schema: ModelSchema): number => outputColumns(schema).length - 1;
+
+/**
+ * Yields, row by row, the prediction cells of a chunk's stored batches as CSV text in the input's dialect,
+ * without the leading delimiter: label (or value) and probabilities, then the error. Numbers are printed as
+ * PostgreSQL prints them, with a decimal comma when the input had one, so a spreadsheet in that locale reads
+ * them as numbers. `escaped` caches the quoted labels (a few classes, millions of rows).
+ */
+export function* predictionTexts(
+  batches: StoredBatch[],
+  classes: number,
+  dialect: CsvDialect,
+  escaped: Map<string, string>,
+): Generator<string> {
+  const d = dialect.delimiter;
+  const number = dialect.decimal === '.' ? (text: string) => text : (text: string) => formatNumberText(text, dialect);
+  const empty = d.repeat(classes + 1);
+  for (const b of batches) {
+    const probs = b.probabilities ? b.probabilities.split(',') : null;
+    const values = b.values ? b.values.split(',') : null;
+    let nextError = 0;
+    for (let i = 0; i < b.rowCount; i++) {
+      if (nextError < b.errorRows.length && b.errorRows[nextError] === i) {
+        yield empty + csvField(b.errorMessages[nextError++]!, dialect);
+        continue;
+      }
+      let cells: string;
+      if (b.labels) {
+        const label = b.labels[i]!;
+        let e = escaped.get(label);
+        if (e === undefined) {
+          e = csvField(label, dialect);
+          escaped.set(label, e);
+        }
+        cells = e;
+        if (probs) for (let k = 0; k < classes; k++) cells += d + number(probs[i * classes + k]!);
+        else cells += d.repeat(classes);
+      } else cells = values ? number(values[i]!) : '';
+      yield cells + d;
+    }
+  }
+}
+
+/**
+ * Yields, row by row, the prediction cells of a chunk's stored batches as typed cells for the typed results:
+ * the label (text) or value (number), the probabilities (numbers), and the error (text, null when the row
+ * was scored). A failed row's predictions are null.
+ */
+export function* predictionValues(batches: StoredBatch[], classes: number): Generator<Cell[]> {
+  for (const b of batches) {
+    const probs = b.probabilities ? b.probabilities.split(',') : null;
+    const values = b.values ? b.values.split(',') : null;
+    let nextError = 0;
+    for (let i = 0; i < b.rowCount; i++) {
+      const cells: Cell[] = new Array(classes + 2).fill(null);
+      if (nextError < b.errorRows.length && b.errorRows[nextError] === i) {
+        cells[classes + 1] = b.errorMessages[nextError++]!;
+        yield cells;
+        continue;
+      }
+      if (b.labels) {
+        cells[0] = b.labels[i]!;
+        if (probs) for (let k = 0; k < classes; k++) cells[k + 1] = Number(probs[i * classes + k]);
+      } else if (values) cells[0] = Number(values[i]);
+      yield cells;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import type { Writable } from 'node:stream';
+import { XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
+import type { JobsContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import { modelById } from '../models/registry.js';
+import type { Job } from '../records.js';
+import type { ResultsFormat } from './results-format.js';
+import { resultsFilename, writeResults } from './write-results.js';
+import { typedResultColumns, writeTypedResults } from './write-typed-results.js';
+
+/** A results download that can be made: what to call it and send it as, and how to write it. */
+export interface ResultsDownload {
+  format: ResultsFormat;
+  contentType: string;
+  filename: string;
+  /** Streams the results into `out` and ends it. */
+  write(out: Writable): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<ResultsFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  jsonl: 'application/jsonl; charset=utf-8',
+  parquet: 'application/vnd.apache.parquet',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/**
+ * The results of a job in one of the formats, checked BEFORE anything is written (once the first byte has
+ * left, a refusal can only be a broken download): an Excel sheet must be able to hold the rows and columns,
+ * and the job must have succeeded.
+ */
+export async function resultsDownload(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<ResultsDownload> {
+  const model = await modelById(ctx.pool, job.modelId);
+  // First: a job too big for Excel will never fit, whether it has ended or not.
+  if (format === 'xlsx') checkExcelFits(job, typedResultColumns(job, model.schema).length);
+  if (job.status !== 'succeeded') {
+    throw new DomainError('conflict', 'not_ready', `The results are not available: the job is ${job.status}.`, { status: job.status });
+  }
+  return {
+    format,
+    contentType: CONTENT_TYPES[format],
+    filename: resultsFilename(job.filename, format),
+    async write(out) {
+      if (format === 'csv') {
+        await writeResults(ctx, job, out);
+        out.end();
+      } else await writeTypedResults(ctx, job, model.schema, format, out);
+    },
+  };
+}
+
+function checkExcelFits(job: Job, columns: number): void {
+  const others = 'download them as CSV, Parquet or JSON Lines instead';
+  if (job.rowsTotal > XLSX_MAX_DATA_ROWS) {
+    throw new DomainError(
+      'unprocessable',
+      'too_many_rows',
+      `The results have ${job.rowsTotal.toLocaleString('en-US')} rows, more than the ${XLSX_MAX_DATA_ROWS.toLocaleString('en-US')} an Excel sheet can hold (1,048,576 with the header): ${others}.`,
+      { rows: job.rowsTotal, limit: XLSX_MAX_DATA_ROWS },
+    );
+  }
+  if (columns > XLSX_MAX_COLUMNS) {
+    throw new DomainError(
+      'unprocessable',
+      'too_many_columns',
+      `The results have ${columns.toLocaleString('en-US')} columns, more than the ${XLSX_MAX_COLUMNS.toLocaleString('en-US')} an Excel sheet can hold: ${others}.`,
+      { columns, limit: XLSX_MAX_COLUMNS },
+    );
+  }
+}

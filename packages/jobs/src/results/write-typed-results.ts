@@ -1,0 +1,86 @@
+import type { Writable } from 'node:stream';
+import { listChunks } from '@batchcast/db';
+import {
+  type Cell,
+  type ResultColumn,
+  type ResultsInput,
+  writeResultsJsonl,
+  writeResultsParquet,
+  writeResultsXlsx,
+} from '@batchcast/formats';
+import type { ModelSchema } from '@batchcast/inference';
+import type { JobsContext } from '../context.js';
+import { inputColumns } from '../inputs/input-columns.js';
+import { readInputRows } from '../inputs/read-input-rows.js';
+import type { Job } from '../records.js';
+import { chunkPredictions } from './chunk-predictions.js';
+import { predictionColumns, predictionValues, probabilityCount } from './prediction-cells.js';
+import type { ResultsFormat } from './results-format.js';
+
+export type TypedResultsFormat = Exclude<ResultsFormat, 'csv'>;
+
+/**
+ * The columns of the typed results: the input's columns with the types the input format knew, then the
+ * predictions. An input column named like a prediction column (a results file uploaded again) is renamed
+ * `<name>_input`, since these formats cannot hold two columns of one name.
+ */
+export function typedResultColumns(job: Job, schema: ModelSchema): ResultColumn[] {
+  const outputs = predictionColumns(schema);
+  const taken = new Set(outputs.map((c) => c.name.toLowerCase()));
+  const inputs = inputColumns(job.layout, job.targets).map((c) => {
+    if (!taken.has(c.name.toLowerCase())) return c;
+    let name = `${c.name}_input`;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${c.name}_input_${k}`;
+    taken.add(name.toLowerCase());
+    return { ...c, name };
+  });
+  return [...inputs, ...outputs];
+}
+
+/**
+ * The rows of the typed results in input order, one array per read block: the input's cells (typed as its
+ * format allows) followed by the predictions read from PostgreSQL chunk by chunk. Memory: one chunk's
+ * predictions and one block of input rows.
+ */
+async function* resultRows(ctx: JobsContext, job: Job, schema: ModelSchema, columns: ResultColumn[]): AsyncGenerator<Cell[][]> {
+  const source = () => ctx.blobs.open(job.uploadKey);
+  const classes = probabilityCount(schema);
+  const inputs = columns.slice(0, job.layout.header.length);
+  for (const chunk of await listChunks(ctx.pool, job.id)) {
+    const predictions = predictionValues(await chunkPredictions(ctx, job, chunk), classes);
+    for await (const rows of readInputRows(source, job.layout, chunk, inputs)) {
+      for (let r = 0; r < rows.length; r++) {
+        const next = predictions.next();
+        if (next.done) throw new Error(`job ${job.id}: fewer predictions than rows in chunk ${chunk.index}`);
+        rows[r] = rows[r]!.concat(next.value);
+      }
+      yield rows;
+    }
+  }
+}
+
+/**
+ * Streams the results as JSON Lines, Parquet or .xlsx (the formats package's writers) and ends `out`. The
+ * caller has checked that the format can hold them (resultsDownload).
+ */
+export async function writeTypedResults(
+  ctx: JobsContext,
+  job: Job,
+  schema: ModelSchema,
+  format: TypedResultsFormat,
+  out: Writable,
+): Promise<void> {
+  const columns = typedResultColumns(job, schema);
+  const input: ResultsInput = { columns, rows: resultRows(ctx, job, schema, columns) };
+  switch (format) {
+    case 'jsonl':
+      await writeResultsJsonl(out, input);
+      return;
+    case 'parquet':
+      await writeResultsParquet(out, input);
+      return;
+    case 'xlsx':
+      await writeResultsXlsx(out, input, { rows: job.rowsTotal, sheetName: 'predictions' });
+      return;
+  }
+}

@@ -1,0 +1,41 @@
+import { CsvScanner } from '@batchcast/csv';
+import { xlsxToCsv } from '@batchcast/formats';
+import { storeScanned } from './store-scanned.js';
+import type { FormatStep, StoredUpload } from './stored-upload.js';
+
+/**
+ * An Excel workbook: stored as it came (a zip is read by random access, its index is at the end), then one
+ * sheet transcoded into canonical CSV (`,`, `.`, `\n`) that is stored and scanned like any CSV; the workbook
+ * is removed afterwards. The columns' types (numbers, dates, booleans, text) are kept for typed results.
+ */
+export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
+  const workbookKey = `${step.key.replace(/\.[^./]*$/, '')}.workbook.xlsx`;
+  try {
+    const workbookSize = await step.blobs.write(workbookKey, step.content);
+    const transcode = xlsxToCsv(() => step.blobs.open(workbookKey), { size: workbookSize, sheet: step.choices.sheet });
+    // The CSV is canonical: scanned as comma and point, never sniffed (a one-column sheet holding `;` is data).
+    const scanner = new CsvScanner({ chunkRows: step.chunkRows, dialect: { delimiter: ',', decimal: '.' } });
+    const size = await storeScanned(step.blobs, step.key, transcode.stream, (buf) => scanner.push(buf));
+    const scanned = scanner.finish();
+    const summary = await transcode.summary;
+    return {
+      key: step.key,
+      size,
+      rows: scanned.rows,
+      chunks: scanned.chunks,
+      layout: {
+        format: 'xlsx',
+        header: scanned.header,
+        bom: scanned.bom,
+        newline: scanned.newline,
+        dataStart: scanned.dataStart,
+        sheet: summary.sheet,
+        columnTypes: summary.columnTypes,
+        ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
+        ...(step.compression ? { compression: step.compression } : {}),
+      },
+    };
+  } finally {
+    await step.blobs.delete(workbookKey).catch(() => undefined);
+  }
+}

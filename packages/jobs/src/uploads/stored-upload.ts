@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore } from '@batchcast/blob';
+import type { CsvDecimal, CsvDelimiter } from '@batchcast/csv';
+import type { Compression, FormatHints } from '@batchcast/formats';
+import type { JobLayout } from '../records.js';
+
+/**
+ * A unit of work as recorded in job_chunks: a byte range of the stored upload (CSV, JSON Lines), or a range
+ * of rows (Parquet, whose byte range is unused: 0-0). `firstRow` and `rows` are what every format shares.
+ */
+export interface StoredChunk {
+  index: number;
+  start: number;
+  end: number;
+  firstRow: number;
+  rows: number;
+}
+
+/** An upload stored in the blob store and scanned: where it is (`key`), its size, and what the scan learned. */
+export interface StoredUpload {
+  key: string;
+  /** Bytes stored (the decompressed content of a compressed upload; the transcoded CSV of a workbook). */
+  size: number;
+  /** What is stored with the job: the format and what its readers need. */
+  layout: JobLayout;
+  /** Data rows. */
+  rows: number;
+  chunks: StoredChunk[];
+}
+
+/** The submitter's choices that override detection (the upload form's `delimiter`, `decimal`, `sheet`). */
+export interface UploadChoices {
+  delimiter?: CsvDelimiter | undefined;
+  decimal?: CsvDecimal | undefined;
+  /** The sheet of a workbook to read, by name. */
+  sheet?: string | undefined;
+}
+
+/** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
+export interface FormatStep {
+  blobs: BlobStore;
+  key: string;
+  content: Readable;
+  chunkRows: number;
+  compression: Compression | null;
+  choices: UploadChoices;
+  hints: FormatHints;
+}

@@ -1,0 +1,152 @@
+import type { Readable } from 'node:stream';
+import {
+  finishDelivery,
+  finishDeliveryAttempt,
+  getDeliveryToSend,
+  retryWhileDatabaseUnavailable,
+  scheduleDeliveryAttempt,
+  startDeliveryAttempt,
+} from '@batchcast/db';
+import { OutboundError, safeFetch } from '@batchcast/outbound';
+import { WEBHOOK_ATTEMPTS, webhookRetryDelay } from '@batchcast/queue';
+import type { JobsContext } from '../context.js';
+import { secretContext } from './endpoints.js';
+import { bodyContext } from './events.js';
+import { SecretBoxError, secretBoxOf } from './secret-box.js';
+import { signedHeaders } from './signing.js';
+import { webhookPolicy } from './url-policy.js';
+
+export type DeliveryOutcome =
+  | { status: 'delivered'; attempt: number }
+  /** Nothing to do: the delivery is gone (its endpoint or job deleted), ended, or redelivered since. */
+  | { status: 'skipped'; reason: string }
+  /** The attempt failed; the next is due in `retryInMs`. */
+  | { status: 'retry'; attempt: number; retryInMs: number; reason: string }
+  /** The last attempt failed: the delivery has failed (a redelivery can start it again). */
+  | { status: 'failed'; attempt: number; reason: string };
+
+/** The first bytes of a receiver's answer kept with each attempt (for people to see why it failed). */
+export const RESPONSE_SNIPPET_BYTES = 1024;
+
+/**
+ * One attempt at a delivery: sign its body (stored sealed, the same bytes every time) with the endpoint's
+ * secret(s) and a fresh timestamp, POST it (the URL checked again, redirects not followed, WEBHOOK_TIMEOUT_MS
+ * for all of it), and record the attempt: when, how long, the status or the error, a snippet of the answer.
+ * A 2xx ends the delivery; anything else is retried on the schedule of retry-schedule.ts, until the
+ * generation's WEBHOOK_ATTEMPTS attempts are spent. The attempt is recorded before anything is sent, so one
+ * cut short by a crash is seen (and counted).
+ */
+export async function deliverWebhook(ctx: JobsContext, deliveryId: string, generation: number): Promise<DeliveryOutcome> {
+  const delivery = await getDeliveryToSend(ctx.pool, deliveryId);
+  if (!delivery) return { status: 'skipped', reason: 'the delivery no longer exists (its endpoint or job was deleted)' };
+  if (delivery.generation !== generation) return { status: 'skipped', reason: 'redelivered since' };
+  if (delivery.status !== 'pending') return { status: 'skipped', reason: `already ${delivery.status}` };
+  const log = ctx.log.child({ deliveryId, jobId: delivery.jobId, endpointId: delivery.endpoint.id });
+
+  const started = await startDeliveryAttempt(ctx.pool, deliveryId, generation, WEBHOOK_ATTEMPTS);
+  if (!started) {
+    // Every attempt of this generation was spent (some cut short by crashes): the delivery has failed.
+    await finishDelivery(ctx.pool, deliveryId, generation, 'failed');
+    return { status: 'failed', attempt: 0, reason: `all ${WEBHOOK_ATTEMPTS} attempts were made` };
+  }
+  const { attempt, inGeneration } = started;
+  const t0 = performance.now();
+  const result = await send(ctx, delivery);
+  const durationMs = Math.round(performance.now() - t0);
+  await finishDeliveryAttempt(ctx.pool, deliveryId, attempt, { durationMs, ...result });
+
+  if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
+    // Delivered: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
+    await retryWhileDatabaseUnavailable(ctx.pool, () => finishDelivery(ctx.pool, deliveryId, generation, 'succeeded'), {
+      log,
+      what: 'mark webhook delivered',
+    });
+    log.info({ attempt, status: result.statusCode, ms: durationMs }, 'webhook delivered');
+    return { status: 'delivered', attempt };
+  }
+  const reason = result.error ?? `answered ${result.statusCode}`;
+  if (inGeneration >= WEBHOOK_ATTEMPTS) {
+    await finishDelivery(ctx.pool, deliveryId, generation, 'failed');
+    log.warn({ attempt, reason }, `webhook delivery failed after ${WEBHOOK_ATTEMPTS} attempts`);
+    return { status: 'failed', attempt, reason };
+  }
+  const retryInMs = webhookRetryDelay(inGeneration, ctx.config.webhooks.retryBaseMs);
+  await scheduleDeliveryAttempt(ctx.pool, deliveryId, generation, new Date(Date.now() + retryInMs));
+  log.warn({ attempt, reason, retryInMs }, 'webhook attempt failed; will retry');
+  return { status: 'retry', attempt, retryInMs, reason };
+}
+
+interface AttemptResult {
+  statusCode: number | null;
+  error: string | null;
+  response: string | null;
+}
+
+async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<typeof getDeliveryToSend>>>): Promise<AttemptResult> {
+  const box = secretBoxOf(ctx.config);
+  if (!box) return { statusCode: null, error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes', response: null };
+  let body: string;
+  let secrets: string[];
+  try {
+    body = box.open(delivery.body, bodyContext(delivery.id)).toString('utf8');
+    const { endpoint } = delivery;
+    secrets = [box.open(endpoint.secret, secretContext(endpoint.id)).toString('utf8')];
+    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
+      secrets.push(box.open(endpoint.previousSecret, secretContext(endpoint.id)).toString('utf8'));
+    }
+  } catch (err) {
+    if (err instanceof SecretBoxError) return { statusCode: null, error: `not sent: ${err.message}`, response: null };
+    throw err;
+  }
+  try {
+    const res = await safeFetch(delivery.endpoint.url, {
+      policy: webhookPolicy(ctx.config),
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'batchcast-webhooks',
+        ...signedHeaders(secrets, delivery.id, new Date(), body),
+      },
+      body,
+      deadlineMs: ctx.config.webhooks.timeoutMs,
+      // Only a snippet is read (the rest is dropped): the cap only bounds what a Content-Length may announce.
+      maxBodyBytes: 1024 ** 3,
+      maxRedirects: 0,
+      acceptStatus: () => true,
+      responseType: 'stream',
+    });
+    const response = await snippet(res.body);
+    return {
+      statusCode: res.status,
+      error: res.status >= 200 && res.status < 300 ? null : `answered ${res.status}`,
+      response,
+    };
+  } catch (err) {
+    if (err instanceof OutboundError) return { statusCode: err.status ?? null, error: err.message, response: null };
+    throw err;
+  }
+}
+
+/** The first RESPONSE_SNIPPET_BYTES of an answer as text (the rest is not read); null when empty or unreadable. */
+async function snippet(stream: Readable): Promise<string | null> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      parts.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= RESPONSE_SNIPPET_BYTES) break;
+    }
+  } catch {
+    // The answer broke off or took too long after its status: the status is what counts.
+  } finally {
+    stream.destroy();
+  }
+  // NUL cannot be stored in a PostgreSQL text column.
+  const text = Buffer.concat(parts)
+    .subarray(0, RESPONSE_SNIPPET_BYTES)
+    .toString('utf8')
+    .replace(/\u0000/g, '')
+    .trim();
+  return text === '' ? null : text;
+}

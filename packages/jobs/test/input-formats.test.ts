@@ -1,0 +1,176 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { PostgresBlobStore } from '@batchcast/blob';
+import { detectFormat } from '@batchcast/formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobsContext } from '../src/context.js';
+import {
+  createJob,
+  DomainError,
+  detectionRefusal,
+  finaliseJob,
+  type Job,
+  loadJob,
+  type ResultsFormat,
+  resultsDownload,
+  resultsFilename,
+  scoreChunk,
+  storeUpload,
+} from '../src/index.js';
+import { JobLayoutSchema } from '../src/records.js';
+import { examples, repoRoot } from '../../../test/support/platform.js';
+import { testContext } from './context.js';
+
+/**
+ * The input formats in the domain core, against real PostgreSQL, Redis and ONNX Runtime: the stored layout of
+ * each format (old layouts still parse), uploads kept in PostgreSQL (the multi-host blob store: workbooks and
+ * Parquet read by range there too), refusals and their codes, and results downloads checked before writing.
+ */
+let ctx: JobsContext;
+let pg: JobsContext;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  ({ ctx, close } = await testContext({ CHUNK_ROWS: '100' }));
+  pg = { ...ctx, blobs: new PostgresBlobStore(ctx.pool) };
+});
+afterAll(async () => {
+  await close?.();
+});
+
+const fixture = (name: string) => readFile(path.join(repoRoot, 'test/fixtures/formats', name));
+
+async function store(c: JobsContext, bytes: Buffer, filename: string, choices = {}) {
+  return storeUpload(c.blobs, Readable.from([bytes]), {
+    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+    chunkRows: 100,
+    maxDecompressedBytes: 10 * 1024 * 1024,
+    hints: { filename },
+    choices,
+  });
+}
+
+async function run(c: JobsContext, bytes: Buffer, filename: string, choices = {}): Promise<Job> {
+  const created = await createJob(c, await store(c, bytes, filename, choices), { filename, model: 'breast-cancer-rf' });
+  const job = (await loadJob(c.pool, created.id))!;
+  for (let i = 0; i < job.chunkCount; i++) await scoreChunk(c, job.id, i);
+  await finaliseJob(c, job.id);
+  return (await loadJob(c.pool, job.id))!;
+}
+
+async function download(c: JobsContext, job: Job, format: ResultsFormat): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const d = await resultsDownload(c, job, format);
+  await d.write(
+    new Writable({
+      write(chunk, _enc, done) {
+        parts.push(chunk);
+        done();
+      },
+    }),
+  );
+  return Buffer.concat(parts);
+}
+
+const predictions = (jsonl: Buffer) =>
+  jsonl
+    .toString('utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      return [o.patient_id, o.prediction, o.probability_0, o.probability_1, o.error];
+    });
+
+describe('the stored layout', () => {
+  it('of a job stored before formats existed still parses, as comma CSV', () => {
+    const old = { header: ['a', 'b'], bom: false, newline: '\n', dataStart: 4 };
+    expect(JobLayoutSchema.parse(old)).toEqual({ ...old, format: 'csv' });
+    expect(JobLayoutSchema.safeParse({ ...old, format: 'avro' }).success).toBe(false);
+  });
+});
+
+describe('uploads kept in PostgreSQL (BLOB_STORE=postgres)', () => {
+  let plain: unknown[][];
+  beforeAll(async () => {
+    plain = predictions(
+      await download(ctx, await run(ctx, await readFile(path.join(examples, 'data/breast_cancer.csv')), 'bc.csv'), 'jsonl'),
+    );
+    expect(plain).toHaveLength(569);
+  });
+
+  it('a workbook, a Parquet file and a gzip CSV are read by range there and score like the plain CSV', async () => {
+    const xlsx = await run(pg, await fixture('breast_cancer.xlsx'), 'bc.xlsx', { sheet: 'patients' }); // any case
+    expect(xlsx.layout).toMatchObject({ format: 'xlsx', sheet: 'Patients' });
+    expect(xlsx.chunkCount).toBe(6);
+    const parquet = await run(pg, await fixture('breast_cancer.parquet'), 'bc.parquet');
+    expect(parquet.layout).toMatchObject({ format: 'parquet', rows: 569 });
+    const gz = await run(pg, gzipSync(await readFile(path.join(examples, 'data/breast_cancer.csv'))), 'bc.csv.gz');
+    expect(gz.layout).toMatchObject({ format: 'csv', compression: 'gzip' });
+    for (const job of [xlsx, parquet, gz]) {
+      expect(job.status).toBe('succeeded');
+      expect(predictions(await download(pg, job, 'jsonl'))).toEqual(plain);
+    }
+    // The workbook itself is not kept: only the transcoded CSV of each job is there.
+    const keys = (await pg.pool.query<{ key: string }>('SELECT DISTINCT key FROM blob_pieces ORDER BY key')).rows.map((r) => r.key);
+    expect(keys.some((k) => k.endsWith('.xlsx'))).toBe(false);
+    expect(keys).toEqual(expect.arrayContaining([xlsx.uploadKey, parquet.uploadKey, gz.uploadKey]));
+  });
+});
+
+describe('refusals', () => {
+  const refusal = async (c: JobsContext, bytes: Buffer, filename: string): Promise<DomainError> => {
+    const err = await store(c, bytes, filename).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    return err as DomainError;
+  };
+
+  it('keep the codes clients know, and say what the file looks like', () => {
+    const cases: [Buffer, string, string][] = [
+      [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2]), 'binary_file', 'PNG'],
+      [Buffer.from('%PDF-1.7\n'), 'binary_file', 'PDF'],
+      [Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]), 'binary_file', '.xls'],
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n', 'utf16le')]), 'invalid_utf8', 'UTF-16'],
+      [Buffer.from('<!DOCTYPE html><html></html>'), 'unsupported_format', 'HTML'],
+    ];
+    for (const [bytes, code, words] of cases) {
+      const e = detectionRefusal(detectFormat(bytes, { filename: 'data.csv' }));
+      expect([e.code, e.kind], words).toEqual([code, 'unsupported_media']);
+      expect(e.message).toContain(words);
+    }
+  });
+
+  it('a cut gzip, a zip bomb and a gzip of a PNG, nothing left behind', async () => {
+    const files = () => readdir(path.join(ctx.config.storage.dataDir, 'uploads')).catch(() => [] as string[]);
+    const before = await files();
+    const csv = await readFile(path.join(examples, 'data/iris.csv'));
+    const gz = gzipSync(csv);
+    const cut = await refusal(ctx, gz.subarray(0, gz.length - 10), 'iris.csv.gz');
+    expect([cut.kind, cut.code]).toEqual(['unprocessable', 'truncated']);
+    const bomb = await refusal(ctx, gzipSync(Buffer.from('a\n'.repeat(6 * 1024 * 1024))), 'ones.csv.gz');
+    expect([bomb.kind, bomb.code]).toEqual(['too_large', 'file_too_large']);
+    const png = await refusal(ctx, gzipSync(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0])), 'x.gz');
+    expect(png.code).toBe('binary_file');
+    expect(png.message).toMatch(/PNG.*gzip/);
+    expect(await files()).toEqual(before);
+  });
+});
+
+describe('results downloads', () => {
+  it('are named after the upload, compression and format replaced', () => {
+    expect(resultsFilename('sales 2024.csv.gz', 'parquet')).toBe('sales_2024-predictions.parquet');
+    expect(resultsFilename('book.xlsx', 'csv')).toBe('book-predictions.csv');
+    expect(resultsFilename('data.jsonl.zst')).toBe('data-predictions.csv');
+  });
+
+  it('refuse a job that has not ended (409 kind) before writing anything', async () => {
+    const created = await createJob(ctx, await store(ctx, await fixture('breast_cancer.parquet'), 'bc.parquet'), {
+      filename: 'bc.parquet',
+      model: 'breast-cancer-rf',
+    });
+    const job = (await loadJob(ctx.pool, created.id))!;
+    const err = await resultsDownload(ctx, job, 'parquet').catch((e: unknown) => e);
+    expect([(err as DomainError).kind, (err as DomainError).code]).toEqual(['conflict', 'not_ready']);
+  });
+});

@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiKeyPrincipal,
+  authenticateApiKey,
+  cancelJob,
+  checkQuotasBeforeUpload,
+  createApiKey,
+  createJob,
+  DomainError,
+  keyJobToken,
+  listApiKeys,
+  listKeyJobs,
+  loadJob,
+  openJob,
+  openKeyJob,
+  quotaDayStart,
+  revokeApiKey,
+  storeUpload,
+  updateApiKey,
+} from '../src/index.js';
+import type { JobsContext } from '../src/context.js';
+import { examples } from '../../../test/support/platform.js';
+import { testContext } from './context.js';
+
+/**
+ * API keys against real PostgreSQL and Redis: what is stored of a key, authenticating with it, the jobs it
+ * owns and their pages, and its quotas (checked before an upload is read, and exactly when the job is recorded).
+ */
+let ctx: JobsContext;
+let close: () => Promise<void>;
+let iris: Buffer;
+beforeAll(async () => {
+  ({ ctx, close } = await testContext());
+  iris = await readFile(path.join(examples, 'data', 'iris.csv'));
+});
+afterAll(async () => {
+  await close?.();
+});
+
+async function newKey(name: string, limits: Parameters<typeof createApiKey>[1]['limits'] = {}): Promise<ApiKeyPrincipal> {
+  const { key } = await createApiKey(ctx, { name, scopes: ['jobs:read', 'jobs:write', 'webhooks:write'], limits });
+  return authenticateApiKey(ctx, key);
+}
+
+async function stored(bytes: Buffer = iris) {
+  return storeUpload(ctx.blobs, Readable.from([bytes]), { key: `uploads/${Math.random().toString(36).slice(2)}.csv`, chunkRows: 40 });
+}
+
+async function submit(owner: ApiKeyPrincipal | undefined, bytes: Buffer = iris) {
+  return createJob(ctx, await stored(bytes), { filename: 'iris.csv', model: 'iris-logreg', owner });
+}
+
+async function refusal(p: Promise<unknown>): Promise<DomainError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DomainError);
+  return err as DomainError;
+}
+
+describe('an API key', () => {
+  it('is shown once; PostgreSQL keeps only its prefix and sha256', async () => {
+    const created = await createApiKey(ctx, { name: 'crm-sync', scopes: ['jobs:write', 'jobs:read'] });
+    expect(created.key).toMatch(/^bck_[A-Za-z0-9]{43}$/);
+    expect(created.prefix).toBe(created.key.slice(0, 12));
+    expect(created.scopes).toEqual(['jobs:read', 'jobs:write']);
+    expect(created.limits).toEqual({ requestsPerMinute: 600, rowsPerDay: null, concurrentJobs: null });
+    const { rows } = await ctx.pool.query('SELECT * FROM api_keys WHERE id = $1', [created.id]);
+    expect(rows[0].key_hash.equals(createHash('sha256').update(created.key).digest())).toBe(true);
+    expect(JSON.stringify(rows[0])).not.toContain(created.key.slice(12));
+    const listed = (await listApiKeys(ctx)).find((k) => k.id === created.id)!;
+    expect(listed).toMatchObject({ name: 'crm-sync', prefix: created.prefix, lastUsedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+  });
+
+  it('authenticates as itself, and not when changed or revoked; its use is noted', async () => {
+    const created = await createApiKey(ctx, { name: 'auth', scopes: ['jobs:read'] });
+    const principal = await authenticateApiKey(ctx, created.key);
+    expect(principal).toMatchObject({ id: created.id, scopes: ['jobs:read'] });
+    const last = created.key.at(-1) === 'a' ? 'b' : 'a';
+    expect((await refusal(authenticateApiKey(ctx, created.key.slice(0, -1) + last))).code).toBe('invalid_api_key');
+    expect((await refusal(authenticateApiKey(ctx, `${created.key}x`))).code).toBe('invalid_api_key');
+    expect((await refusal(authenticateApiKey(ctx, 'bck_short'))).kind).toBe('unauthorized');
+    // The last use is written in the background: wait for it.
+    for (let i = 0; i < 50 && !(await listApiKeys(ctx)).find((k) => k.id === created.id)?.lastUsedAt; i++) await sleep(20);
+    expect((await listApiKeys(ctx)).find((k) => k.id === created.id)?.lastUsedAt).toBeInstanceOf(Date);
+
+    await revokeApiKey(ctx, created.id);
+    const revoked = await refusal(authenticateApiKey(ctx, created.key));
+    expect(revoked).toMatchObject({ kind: 'unauthorized', code: 'revoked_api_key' });
+    expect(revoked.message).toContain(created.prefix);
+    expect((await listApiKeys(ctx)).some((k) => k.id === created.id)).toBe(false);
+    expect((await refusal(revokeApiKey(ctx, created.id))).kind).toBe('not_found');
+  });
+
+  it('changes its name, scopes and limits (only those given), effective at its next request; not once revoked', async () => {
+    const created = await createApiKey(ctx, { name: 'growing', scopes: ['jobs:read'], limits: { rowsPerDay: 10 } });
+    const changed = await updateApiKey(ctx, created.id, {
+      scopes: ['jobs:write', 'jobs:read'],
+      limits: { rowsPerDay: null, concurrentJobs: 2 },
+    });
+    expect(changed).toMatchObject({
+      name: 'growing',
+      scopes: ['jobs:read', 'jobs:write'],
+      limits: { requestsPerMinute: 600, rowsPerDay: null, concurrentJobs: 2 },
+    });
+    expect((await authenticateApiKey(ctx, created.key)).limits.concurrentJobs).toBe(2);
+    expect((await updateApiKey(ctx, created.id, { name: 'grown' })).limits.concurrentJobs).toBe(2);
+    expect((await refusal(updateApiKey(ctx, created.id, { scopes: ['admin'] }))).code).toBe('invalid_scopes');
+    await revokeApiKey(ctx, created.id);
+    expect((await refusal(updateApiKey(ctx, created.id, { name: 'x' }))).kind).toBe('not_found');
+  });
+
+  it('refuses unknown scopes, empty names and bad limits with what to fix', async () => {
+    const scopes = await refusal(createApiKey(ctx, { name: 'x', scopes: ['jobs:read', 'jobs:delete'] }));
+    expect(scopes).toMatchObject({ kind: 'unprocessable', code: 'invalid_scopes' });
+    expect(scopes.message).toContain('"jobs:delete"');
+    expect(scopes.message).toContain('webhooks:write');
+    expect((await refusal(createApiKey(ctx, { name: ' ', scopes: ['jobs:read'] }))).code).toBe('invalid_name');
+    expect((await refusal(createApiKey(ctx, { name: 'x', scopes: ['jobs:read'], limits: { rowsPerDay: 0 } }))).code).toBe('invalid_limits');
+  });
+});
+
+describe("a key's jobs", () => {
+  it('are its own: recorded with the key, opened by it and by their derived token, not by another key', async () => {
+    const a = await newKey('owner-a');
+    const b = await newKey('owner-b');
+    const job = await submit(a);
+    expect(job.token).toBe(keyJobToken(a.secret, job.id));
+    expect((await loadJob(ctx.pool, job.id))!.keyId).toBe(a.id);
+    expect((await openJob(ctx, job.id, job.token)).id).toBe(job.id);
+    expect((await openKeyJob(ctx, a, job.id))?.id).toBe(job.id);
+    expect(await openKeyJob(ctx, b, job.id)).toBeNull();
+    const anonymous = await submit(undefined);
+    expect(await openKeyJob(ctx, a, anonymous.id)).toBeNull();
+    expect((await listKeyJobs(ctx, b)).jobs).toEqual([]);
+  });
+
+  it('are listed newest first, a page at a time, without gaps or repeats, filtered by status', async () => {
+    const key = await newKey('pager');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await submit(key)).id);
+    await cancelJob(ctx, (await loadJob(ctx.pool, ids[1]!))!);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listKeyJobs(ctx, key, { limit: 2, cursor });
+      expect(page.jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...page.jobs.map((j) => j.id));
+      cursor = page.next ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...ids].reverse());
+    expect((await listKeyJobs(ctx, key, { status: 'cancelled' })).jobs.map((j) => j.id)).toEqual([ids[1]]);
+    expect((await listKeyJobs(ctx, key, { limit: 5 })).next).toBeNull();
+  });
+
+  it('refuse a cursor they did not give and a page size out of range', async () => {
+    const key = await newKey('bad-cursor');
+    expect((await refusal(listKeyJobs(ctx, key, { cursor: 'not-a-cursor' }))).code).toBe('invalid_cursor');
+    const forged = Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url');
+    expect((await refusal(listKeyJobs(ctx, key, { cursor: forged }))).code).toBe('invalid_cursor');
+    expect((await refusal(listKeyJobs(ctx, key, { limit: 0 }))).code).toBe('invalid_limit');
+    expect((await refusal(listKeyJobs(ctx, key, { limit: 101 }))).code).toBe('invalid_limit');
+  });
+});
+
+describe('quotas', () => {
+  it('concurrent jobs: refused before the upload is read, and when recorded (the upload removed)', async () => {
+    const key = await newKey('one-at-a-time', { concurrentJobs: 1 });
+    await checkQuotasBeforeUpload(ctx, key);
+    const first = await submit(key);
+    const before = await refusal(checkQuotasBeforeUpload(ctx, key));
+    expect(before).toMatchObject({ kind: 'rate_limited', code: 'quota_exceeded', details: { quota: 'concurrentJobs', limit: 1, used: 1 } });
+    expect(before.message).toContain('1 job queued or running at once');
+
+    const upload = await stored();
+    const recorded = await refusal(createJob(ctx, upload, { filename: 'iris.csv', model: 'iris-logreg', owner: key }));
+    expect(recorded.code).toBe('quota_exceeded');
+    expect(await ctx.blobs.exists(upload.key)).toBe(false);
+
+    await cancelJob(ctx, (await loadJob(ctx.pool, first.id))!);
+    await checkQuotasBeforeUpload(ctx, key);
+    expect((await submit(key)).status).toBe('queued');
+  });
+
+  it('concurrent jobs: racing uploads cannot overrun the quota', async () => {
+    const key = await newKey('racer', { concurrentJobs: 2 });
+    const uploads = await Promise.all([stored(), stored(), stored(), stored(), stored()]);
+    const results = await Promise.allSettled(
+      uploads.map((u) => createJob(ctx, u, { filename: 'iris.csv', model: 'iris-logreg', owner: key })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    for (const r of results) if (r.status === 'rejected') expect((r.reason as DomainError).code).toBe('quota_exceeded');
+    const left = await Promise.all(uploads.map((u) => ctx.blobs.exists(u.key)));
+    expect(left.filter(Boolean)).toHaveLength(2);
+  });
+
+  it('rows per day: known after the scan; refused with the quota and when it resets, the upload removed', async () => {
+    const key = await newKey('daily', { rowsPerDay: 200 });
+    await submit(key); // 150 rows
+    const upload = await stored();
+    const err = await refusal(createJob(ctx, upload, { filename: 'iris.csv', model: 'iris-logreg', owner: key }));
+    const resetsAt = new Date(quotaDayStart(new Date()).getTime() + 24 * 3600_000).toISOString();
+    expect(err).toMatchObject({
+      kind: 'rate_limited',
+      code: 'quota_exceeded',
+      details: { quota: 'rowsPerDay', limit: 200, used: 150, rows: 150, resetsAt },
+    });
+    expect(err.message).toContain('150 rows, more than the 50 rows left today');
+    expect(err.message).toContain('200 rows a day');
+    expect(err.message).toContain(resetsAt);
+    expect(err.details?.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await ctx.blobs.exists(upload.key)).toBe(false);
+    // 50 rows still fit.
+    const fifty = Buffer.from(iris.toString('utf8').split('\n').slice(0, 51).join('\n'));
+    expect((await submit(key, fifty)).status).toBe('queued');
+    // Now at the limit: refused before anything is read.
+    expect((await refusal(checkQuotasBeforeUpload(ctx, key))).message).toMatch(/^No rows left today/);
+  });
+
+  it('a key revoked while its upload streams cannot record the job', async () => {
+    const key = await newKey('revoked-mid-upload', { concurrentJobs: 5 });
+    const upload = await stored();
+    await revokeApiKey(ctx, key.id);
+    expect((await refusal(createJob(ctx, upload, { filename: 'iris.csv', model: 'iris-logreg', owner: key }))).code).toBe(
+      'revoked_api_key',
+    );
+    expect(await ctx.blobs.exists(upload.key)).toBe(false);
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

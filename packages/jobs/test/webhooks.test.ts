@@ -1,0 +1,350 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { WebhookEventBody } from '@batchcast/contract';
+import { finishJob } from '@batchcast/db';
+import { WEBHOOK_ATTEMPTS } from '@batchcast/queue';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  type ApiKeyPrincipal,
+  authenticateApiKey,
+  cancelJob,
+  createApiKey,
+  createJob,
+  DomainError,
+  deliverWebhook,
+  expireJobs,
+  finaliseJob,
+  listWebhookDeliveries,
+  loadJob,
+  openJob,
+  reconcile,
+  recordJobEvents,
+  redeliverWebhook,
+  registerWebhook,
+  rotateWebhookSecret,
+  scoreChunk,
+  storeUpload,
+  type WebhookActor,
+} from '../src/index.js';
+import type { JobsContext } from '../src/context.js';
+import { examples } from '../../../test/support/platform.js';
+import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
+import { testContext } from './context.js';
+
+/**
+ * Webhooks against real PostgreSQL, Redis and a real HTTP receiver on 127.0.0.1: which URLs are refused,
+ * what is recorded when a job ends (once, for the right endpoints), one attempt at a time with its
+ * bookkeeping (status, duration, snippet, the retry schedule, giving up, redelivery), signatures the
+ * reference library verifies, and the reconciler putting back what the queue lost.
+ */
+const BASE_MS = 40;
+let ctx: JobsContext;
+let close: () => Promise<void>;
+let receiver: WebhookReceiver;
+let iris: Buffer;
+let key: ApiKeyPrincipal;
+let other: ApiKeyPrincipal;
+
+beforeAll(async () => {
+  ({ ctx, close } = await testContext({
+    WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    WEBHOOK_SECRET_KEY: 'test-webhook-secret-key-0123456789abcdef',
+    WEBHOOK_RETRY_BASE_MS: String(BASE_MS),
+    WEBHOOK_TIMEOUT_MS: '600',
+  }));
+  receiver = await new WebhookReceiver().start();
+  iris = await readFile(path.join(examples, 'data', 'iris.csv'));
+  key = await authenticateApiKey(ctx, (await createApiKey(ctx, { name: 'svc', scopes: ['jobs:write', 'webhooks:write'] })).key);
+  other = await authenticateApiKey(ctx, (await createApiKey(ctx, { name: 'other', scopes: ['jobs:write', 'webhooks:write'] })).key);
+});
+afterAll(async () => {
+  await receiver?.close();
+  await close?.();
+});
+beforeEach(async () => {
+  // Each test registers the endpoints it needs: none hears of another test's jobs.
+  await ctx.pool.query('DELETE FROM webhook_endpoints');
+});
+
+const asKey = (k: ApiKeyPrincipal): WebhookActor => ({ kind: 'key', key: k });
+
+async function submit(owner?: ApiKeyPrincipal) {
+  const stored = await storeUpload(ctx.blobs, Readable.from([iris]), {
+    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+    chunkRows: 40,
+  });
+  return createJob(ctx, stored, { filename: 'iris.csv', model: 'iris-logreg', owner });
+}
+
+async function succeed(jobId: string): Promise<void> {
+  const job = (await loadJob(ctx.pool, jobId))!;
+  for (let i = 0; i < job.chunkCount; i++) await scoreChunk(ctx, job.id, i);
+  await finaliseJob(ctx, job.id);
+}
+
+async function deliveriesOf(jobId: string): Promise<{ id: string; endpoint_id: string; event: string; status: string }[]> {
+  const { rows } = await ctx.pool.query('SELECT id, endpoint_id, event, status FROM webhook_deliveries WHERE job_id = $1 ORDER BY id', [
+    jobId,
+  ]);
+  return rows;
+}
+
+async function refusal(p: Promise<unknown>): Promise<DomainError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DomainError);
+  return err as DomainError;
+}
+
+/** Verifies a received request with the reference library; returns the parsed body. */
+function verified(secret: string, r: { headers: Record<string, string>; body: string }): WebhookEventBody {
+  return WebhookEventBody.parse(new Webhook(secret).verify(r.body, r.headers));
+}
+
+describe('registration', () => {
+  it('refuses loopback, link-local, private and other non-public addresses unless allowed, and http:// to others', async () => {
+    for (const url of [
+      'http://127.0.0.2:9/hook',
+      'https://169.254.169.254/latest/meta-data',
+      'https://10.1.2.3/hook',
+      'https://[::1]/x',
+      'https://0.0.0.0/',
+    ]) {
+      const err = await refusal(registerWebhook(ctx, ADMIN, { url, events: ['job.succeeded'] }));
+      expect(err, url).toMatchObject({ kind: 'unprocessable', code: 'url_not_allowed' });
+      expect(err.message).toContain('WEBHOOK_ALLOW_HOSTS');
+    }
+    const http = await refusal(registerWebhook(ctx, ADMIN, { url: 'http://8.8.8.8/hook', events: ['job.succeeded'] }));
+    expect(http).toMatchObject({ code: 'url_not_allowed' });
+    expect(http.message).toContain('https://');
+    expect((await refusal(registerWebhook(ctx, ADMIN, { url: 'ftp://example.com/', events: ['job.failed'] }))).code).toBe(
+      'url_not_allowed',
+    );
+    expect((await refusal(registerWebhook(ctx, ADMIN, { url: 'not a url', events: ['job.failed'] }))).code).toBe('invalid_url');
+
+    const allowing = {
+      ...ctx,
+      config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, allowHosts: ['127.0.0.1', '10.0.0.0/8', '169.254.169.254'] } },
+    };
+    for (const url of ['http://10.1.2.3/hook', 'https://169.254.169.254/x', 'https://8.8.8.8/hook']) {
+      expect((await registerWebhook(allowing, ADMIN, { url, events: ['job.succeeded'] })).url, url).toBe(url);
+    }
+  });
+
+  it('refuses unknown events, and answers webhooks_disabled without WEBHOOK_SECRET_KEY', async () => {
+    const events = await refusal(registerWebhook(ctx, ADMIN, { url: receiver.url(), events: ['job.done'] }));
+    expect(events).toMatchObject({ code: 'invalid_events' });
+    expect(events.message).toContain('job.succeeded');
+    const disabled = { ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, secretKeys: null } } };
+    const err = await refusal(registerWebhook(disabled, ADMIN, { url: receiver.url(), events: ['job.succeeded'] }));
+    expect(err).toMatchObject({ kind: 'forbidden', code: 'webhooks_disabled' });
+  });
+
+  it('stores the secret encrypted, never in clear', async () => {
+    const hook = await registerWebhook(ctx, ADMIN, { url: receiver.url(), events: ['job.succeeded'] });
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const { rows } = await ctx.pool.query('SELECT secret FROM webhook_endpoints WHERE id = $1', [hook.id]);
+    const stored: Buffer = rows[0].secret;
+    expect(stored.includes(Buffer.from(hook.secret.slice(6)))).toBe(false);
+    expect(stored.includes(Buffer.from(hook.secret.slice(6), 'base64'))).toBe(false);
+  });
+});
+
+describe('a job that ends', () => {
+  it('records one delivery per subscribed endpoint (admins: every job; a key: its own), once, each queued', async () => {
+    const admin = await registerWebhook(ctx, ADMIN, { url: receiver.url('/admin'), events: ['job.succeeded', 'job.failed'] });
+    const mine = await registerWebhook(ctx, asKey(key), { url: receiver.url('/mine'), events: ['job.succeeded'] });
+    await registerWebhook(ctx, asKey(other), { url: receiver.url('/other'), events: ['job.succeeded'] });
+    await registerWebhook(ctx, asKey(key), { url: receiver.url('/failures'), events: ['job.failed'] });
+
+    const job = await submit(key);
+    await succeed(job.id);
+    const recorded = await deliveriesOf(job.id);
+    expect(recorded.map((d) => d.endpoint_id).sort()).toEqual([admin.id, mine.id].sort());
+    expect(recorded.every((d) => d.event === 'job.succeeded' && d.status === 'pending')).toBe(true);
+    for (const d of recorded) expect(await ctx.queue.deliveryState(d.id, 0)).toBe('present');
+
+    // The finaliser again (a redelivery), the event again, the reconciler: nothing new.
+    await finaliseJob(ctx, job.id);
+    await recordJobEvents(ctx, job.id);
+    await reconcile(ctx);
+    expect(await deliveriesOf(job.id)).toEqual(recorded);
+
+    // An anonymous upload is told only to the admins' endpoints.
+    const anonymous = await submit();
+    await succeed(anonymous.id);
+    expect((await deliveriesOf(anonymous.id)).map((d) => d.endpoint_id)).toEqual([admin.id]);
+  });
+
+  it('a cancelled job is told as job.cancelled; the reconciler records the event of a job ended without it', async () => {
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events: ['job.cancelled', 'job.failed'] });
+    const cancelled = await submit(key);
+    await cancelJob(ctx, (await loadJob(ctx.pool, cancelled.id))!);
+    expect(await deliveriesOf(cancelled.id)).toMatchObject([{ endpoint_id: hook.id, event: 'job.cancelled' }]);
+
+    // A process died between ending the job and recording its deliveries.
+    const orphan = await submit(key);
+    await finishJob(ctx.pool, orphan.id, { status: 'failed', error: 'test' });
+    expect(await deliveriesOf(orphan.id)).toEqual([]);
+    await reconcile(ctx);
+    expect(await deliveriesOf(orphan.id)).toMatchObject([{ endpoint_id: hook.id, event: 'job.failed' }]);
+  });
+});
+
+describe('a delivery', () => {
+  async function oneDelivery(events: ('job.succeeded' | 'job.cancelled')[] = ['job.cancelled']) {
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events });
+    const job = await submit(key);
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+    const [delivery] = await deliveriesOf(job.id);
+    return { hook, job, id: delivery!.id };
+  }
+
+  it('is signed as Standard Webhooks says, retried after a failure with the same webhook-id, and ends at a 2xx', async () => {
+    const { hook, job, id } = await oneDelivery();
+    const start = receiver.requests.length;
+    receiver.reply({ status: 500, body: 'database locked' }, 503);
+    const first = await deliverWebhook(ctx, id, 0);
+    expect(first).toMatchObject({ status: 'retry', attempt: 1 });
+    if (first.status !== 'retry') throw new Error('expected a retry');
+    expect(first.retryInMs).toBeGreaterThanOrEqual(BASE_MS * 0.8);
+    expect(first.retryInMs).toBeLessThanOrEqual(BASE_MS * 1.2);
+    const second = await deliverWebhook(ctx, id, 0);
+    if (second.status !== 'retry') throw new Error('expected a retry');
+    expect(second.retryInMs).toBeGreaterThanOrEqual(BASE_MS * 4 * 0.8);
+    expect(second.retryInMs).toBeLessThanOrEqual(BASE_MS * 4 * 1.2);
+    expect(await deliverWebhook(ctx, id, 0)).toEqual({ status: 'delivered', attempt: 3 });
+    expect(await deliverWebhook(ctx, id, 0)).toEqual({ status: 'skipped', reason: 'already succeeded' });
+
+    const got = receiver.requests.slice(start);
+    expect(got).toHaveLength(3);
+    expect(new Set(got.map((r) => r.headers['webhook-id']))).toEqual(new Set([id]));
+    expect(new Set(got.map((r) => r.body)).size).toBe(1);
+    for (const r of got) {
+      expect(r.method).toBe('POST');
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(r.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+      const body = verified(hook.secret, r);
+      expect(body).toMatchObject({
+        type: 'job.cancelled',
+        data: { id: job.id, status: 'cancelled', model: { name: 'iris-logreg', version: 1 } },
+      });
+      // The links carry a token that opens the job.
+      const token = new URL(body.data.links.self).searchParams.get('token');
+      expect((await openJob(ctx, job.id, token)).id).toBe(job.id);
+    }
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got[0]!.body, got[0]!.headers)).toThrow();
+
+    const page = await listWebhookDeliveries(ctx, asKey(key), hook.id);
+    const listed = page.deliveries.find((d) => d.id === id)!;
+    expect(listed.status).toBe('succeeded');
+    expect(listed.attempts.map((a) => [a.attempt, a.statusCode, a.response])).toEqual([
+      [3, 200, 'status 200'],
+      [2, 503, 'status 503'],
+      [1, 500, 'database locked'],
+    ]);
+    expect(listed.attempts.every((a) => a.durationMs !== null && a.durationMs >= 0)).toBe(true);
+    expect(listed.attempts[1]!.error).toBe('answered 503');
+  });
+
+  it('counts a timeout and a redirect (never followed) as failed attempts', async () => {
+    const { id } = await oneDelivery();
+    const start = receiver.requests.length;
+    receiver.reply('hold', { status: 302, headers: { location: receiver.url('/elsewhere') } });
+    const timedOut = await deliverWebhook(ctx, id, 0);
+    expect(timedOut).toMatchObject({ status: 'retry' });
+    if (timedOut.status === 'retry') expect(timedOut.reason).toMatch(/No complete answer .* within 600 ms/);
+    receiver.release();
+    const redirected = await deliverWebhook(ctx, id, 0);
+    expect(redirected).toMatchObject({ status: 'retry' });
+    if (redirected.status === 'retry') expect(redirected.reason).toMatch(/redirect \(302\); redirects are not followed/);
+    expect(receiver.requests.slice(start).map((r) => r.path)).toEqual(['/hook', '/hook']);
+  });
+
+  it(`gives up after ${WEBHOOK_ATTEMPTS} attempts; a redelivery starts a new series with the same webhook-id`, async () => {
+    const { hook, id } = await oneDelivery();
+    receiver.otherwise(500);
+    try {
+      for (let i = 1; i < WEBHOOK_ATTEMPTS; i++) expect((await deliverWebhook(ctx, id, 0)).status).toBe('retry');
+      expect(await deliverWebhook(ctx, id, 0)).toMatchObject({ status: 'failed', attempt: WEBHOOK_ATTEMPTS });
+    } finally {
+      receiver.otherwise(200);
+    }
+    const again = await redeliverWebhook(ctx, asKey(key), id, hook.id);
+    expect(again).toMatchObject({ status: 'pending', generation: 1 });
+    expect(await ctx.queue.deliveryState(id, 1)).toBe('present');
+    expect((await refusal(redeliverWebhook(ctx, asKey(key), id))).code).toBe('delivery_pending');
+    expect((await refusal(redeliverWebhook(ctx, asKey(other), id))).kind).toBe('not_found');
+    expect(await deliverWebhook(ctx, id, 0)).toEqual({ status: 'skipped', reason: 'redelivered since' });
+    const start = receiver.requests.length;
+    expect(await deliverWebhook(ctx, id, 1)).toEqual({ status: 'delivered', attempt: WEBHOOK_ATTEMPTS + 1 });
+    expect(receiver.requests[start]!.headers['webhook-id']).toBe(id);
+  });
+
+  it('during a rotation carries two signatures, each verified with its secret; after a rotation without grace, one', async () => {
+    const { hook, id } = await oneDelivery();
+    const rotated = await rotateWebhookSecret(ctx, asKey(key), hook.id);
+    expect(rotated.previousSecretExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    const start = receiver.requests.length;
+    receiver.reply(500);
+    await deliverWebhook(ctx, id, 0);
+    const during = receiver.requests[start]!;
+    expect(during.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    verified(hook.secret, during);
+    verified(rotated.secret, during);
+
+    const hard = await rotateWebhookSecret(ctx, asKey(key), hook.id, 0);
+    expect(hard.previousSecretExpiresAt).toBeNull();
+    await deliverWebhook(ctx, id, 0);
+    const after = receiver.requests[start + 1]!;
+    expect(after.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    verified(hard.secret, after);
+    expect(() => verified(rotated.secret, after)).toThrow();
+  });
+
+  it('is checked against the address policy again at every attempt', async () => {
+    const { id } = await oneDelivery();
+    const start = receiver.requests.length;
+    const strict = { ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, allowHosts: [] } } };
+    const refused = await deliverWebhook(strict, id, 0);
+    expect(refused).toMatchObject({ status: 'retry' });
+    if (refused.status === 'retry') expect(refused.reason).toMatch(/not allowed/);
+    expect(receiver.requests.length).toBe(start);
+  });
+
+  it('is put back in the queue by the reconciler when Redis lost it, due when PostgreSQL says', async () => {
+    const { id } = await oneDelivery();
+    receiver.reply(500);
+    const failed = await deliverWebhook(ctx, id, 0);
+    expect(failed.status).toBe('retry');
+    const queue = (
+      ctx.queue as unknown as { queue: (n: string) => { getJob: (id: string) => Promise<{ remove: () => Promise<void> } | undefined> } }
+    ).queue('webhook');
+    await (await queue.getJob(`webhook-${id}-0`))?.remove();
+    expect(await ctx.queue.deliveryState(id, 0)).toBe('missing');
+    expect(await reconcile(ctx)).toBeGreaterThanOrEqual(1);
+    expect(await ctx.queue.deliveryState(id, 0)).toBe('present');
+  });
+});
+
+describe('retention', () => {
+  it("deletes a job's deliveries with it; the links its deliveries carried then answer 410, like its other links", async () => {
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events: ['job.cancelled'] });
+    const job = await submit(key);
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+    const [d] = await deliveriesOf(job.id);
+    const start = receiver.requests.length;
+    expect(await deliverWebhook(ctx, d!.id, 0)).toMatchObject({ status: 'delivered' });
+    const token = new URL(verified(hook.secret, receiver.requests[start]!).data.links.self).searchParams.get('token');
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '30 days' WHERE id = $1`, [job.id]);
+    expect((await expireJobs(ctx))!.jobs).toBeGreaterThanOrEqual(1);
+    expect(await deliveriesOf(job.id)).toEqual([]);
+    expect((await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries).toEqual([]);
+    expect((await refusal(openJob(ctx, job.id, token))).kind).toBe('gone');
+  });
+});

@@ -1,0 +1,341 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn } from './support/admin.js';
+import { csvObjects } from './support/csv.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * Bring your own model, over HTTP on a running platform: every file of the importers' native fixtures (scikit-learn
+ * pickle and joblib files, XGBoost JSON and UBJSON, made by the libraries themselves) registers with a file and a
+ * name only, and its batch results and real-time predictions equal the library's own predictions; hostile and
+ * unsupported pickles are refused by name without anything in them running; the original is kept byte for byte for
+ * admins; the admin page's form and the CLI register the same files.
+ */
+const NATIVE = path.join(repoRoot, 'packages/importers/test/fixtures/native');
+const SKLEARN = path.join(repoRoot, 'packages/importers/test/fixtures/sklearn');
+const CLI = path.join(repoRoot, 'apps/cli/dist/main.js');
+/** The file evil.pkl's os.system call would create if anything ever unpickled it. */
+const PICKLE_RAN = '/tmp/batchcast-pickle-ran';
+const REALTIME_ROWS = 300;
+
+interface NativeEntry {
+  model: string;
+  data: string | null;
+  expected: string | null;
+  kind: string;
+}
+const manifest = JSON.parse(await readFile(path.join(NATIVE, 'MANIFEST.json'), 'utf8')) as NativeEntry[];
+const scorable = manifest.filter((m): m is NativeEntry & { data: string; expected: string } => !!m.data && !!m.expected);
+
+const FORMAT_OF: Record<string, { format: string; library: string; libraryVersion: string }> = {
+  '.pkl': { format: 'sklearn-pickle', library: 'scikit-learn', libraryVersion: '1.2.1' },
+  '.joblib': { format: 'sklearn-joblib', library: 'scikit-learn', libraryVersion: '1.2.1' },
+  '.json': { format: 'xgboost-json', library: 'xgboost', libraryVersion: '1.7.4' },
+  '.ubj': { format: 'xgboost-ubj', library: 'xgboost', libraryVersion: '1.7.4' },
+};
+
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1 }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const modelName = (file: string) => `byom-${file.replace(/\.[a-z]+$/, '')}`;
+
+async function register(bytes: Uint8Array, filename: string, fields: Record<string, string>, headers = admin): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set('file', fileBlob(bytes), filename);
+  return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers });
+}
+
+/** Labels exactly; numbers within 1e-5 relative (an exact zero stays zero). */
+function expectSameAsLibrary(got: Record<string, unknown>[], want: Record<string, string>[], what: string): void {
+  expect(got, what).toHaveLength(want.length);
+  const close = (g: unknown, w: string, where: string) => {
+    const a = Number(g);
+    const b = Number(w);
+    expect(Number.isFinite(a), `${where}: ${String(g)}`).toBe(true);
+    expect(Math.abs(a - b), `${where}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-5 * Math.abs(b) + 1e-12);
+  };
+  for (const [i, row] of got.entries()) {
+    const exp = want[i]!;
+    const where = `${what} row ${i + 1}`;
+    expect(row.error ?? '', where).toBe('');
+    if ('variable' in exp) {
+      close(row.prediction, exp.variable!, `${where} value`);
+      continue;
+    }
+    expect(String(row.prediction), `${where} label`).toBe(exp.label);
+    for (const [k, v] of Object.entries(exp)) if (k.startsWith('p_')) close(row[`probability_${k.slice(2)}`], v, `${where} ${k}`);
+  }
+}
+
+/** A CSV's rows as the JSON a client would send: numbers as numbers, text as text, empty cells as null. */
+function jsonRows(rows: Record<string, string>[]): Record<string, string | number | null>[] {
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : Number.isNaN(Number(v)) ? v : Number(v)])),
+  );
+}
+
+describe.each(scorable)('$model ($kind)', (entry) => {
+  it('registers with a file and a name only, and scores its data as the library did, batch and real time', async () => {
+    const bytes = await readFile(path.join(NATIVE, entry.model));
+    const name = modelName(entry.model);
+    const res = await register(bytes, entry.model, { name });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    const source = FORMAT_OF[path.extname(entry.model)]!;
+    expect(body).toMatchObject({ name, version: 1, ...source });
+    expect(body.converted.length).toBeGreaterThan(0);
+    expect(body.converted[0]).toMatch(/ONNX|TreeEnsemble/);
+    expect(body.columns.length).toBeGreaterThan(0);
+    expect(body.original).toMatchObject({
+      filename: entry.model,
+      bytes: bytes.length,
+      download: `/api/models/${name}/versions/1/original`,
+    });
+
+    const shown = await (await fetch(platform.url(`/api/models/${name}`))).json();
+    expect(shown.latest).toEqual(body);
+
+    const want = csvObjects(await readFile(path.join(NATIVE, entry.expected), 'utf8')).rows;
+    const data = await readFile(path.join(NATIVE, entry.data));
+
+    const created = await submit(platform, data, { model: name, filename: entry.data });
+    expect(created.status).toBe(202);
+    const job = await created.json();
+    const done = await waitForEnd(platform, job.links.self);
+    expect(done).toMatchObject({ status: 'succeeded', model: { name, version: 1 }, rows: { failed: 0 } });
+    const results = csvObjects(await (await fetch(platform.url(job.links.results))).text());
+    expectSameAsLibrary(results.rows, want, 'batch');
+
+    const input = csvObjects(data.toString('utf8')).rows.slice(0, REALTIME_ROWS);
+    const predicted = await fetch(platform.url(`/api/models/${name}/predict`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: jsonRows(input) }),
+    });
+    expect(predicted.status).toBe(200);
+    expectSameAsLibrary((await predicted.json()).predictions, want.slice(0, input.length), 'real time');
+  });
+});
+
+describe('the format comes from the content', () => {
+  it('a joblib file named .onnx and an UBJSON file named .json register as what they are', async () => {
+    const joblib = await register(await readFile(path.join(NATIVE, 'iris-pipeline.joblib')), 'iris.onnx', { name: 'byom-misnamed-joblib' });
+    expect(joblib.status).toBe(201);
+    expect((await joblib.json()).format).toBe('sklearn-joblib');
+    const ubj = await register(await readFile(path.join(NATIVE, 'diabetes-xgb.ubj')), 'model.json', { name: 'byom-misnamed-ubj' });
+    expect(ubj.status).toBe(201);
+    expect((await ubj.json()).format).toBe('xgboost-ubj');
+  });
+
+  it('ONNX models keep registering as before, features included, and show that nothing was converted', async () => {
+    const iris = await (await fetch(platform.url('/api/models/iris-logreg'))).json();
+    expect(iris.latest).toMatchObject({ format: 'onnx', library: null, libraryVersion: null, converted: [] });
+    expect(iris.latest.original).toMatchObject({ filename: 'iris-logreg.onnx' });
+    const csv = (await readFile(path.join(NATIVE, 'breast_cancer.csv'), 'utf8')).split('\n')[0]!.split(',').slice(1);
+    const rf = await register(await readFile(path.join(repoRoot, 'examples/models/breast-cancer-rf.onnx')), 'rf.onnx', {
+      name: 'byom-onnx-features',
+      features: csv.join(','),
+    });
+    expect(rf.status).toBe(201);
+    expect(await rf.json()).toMatchObject({ format: 'onnx', columns: csv });
+  });
+});
+
+describe('refusals', () => {
+  it('evil.pkl: 422 naming os.system, and its command never ran', async () => {
+    const evil = await readFile(path.join(NATIVE, 'evil.pkl'));
+    // The payload is what we think it is: a call of os.system that would create PICKLE_RAN.
+    expect(evil.includes('system')).toBe(true);
+    expect(evil.includes(`touch ${PICKLE_RAN}`)).toBe(true);
+    await rm(PICKLE_RAN, { force: true });
+
+    const res = await register(evil, 'evil.pkl', { name: 'byom-evil' });
+    expect(res.status).toBe(422);
+    const { error } = await res.json();
+    expect(error.code).toBe('unsafe_pickle');
+    expect(error.message).toMatch(/(posix|os)\.system/);
+    // The answer came after the whole file was handled: had anything run it, the file would be there by now.
+    expect(existsSync(PICKLE_RAN)).toBe(false);
+    expect((await fetch(platform.url('/api/models/byom-evil'))).status).toBe(404);
+  });
+
+  it('a pickle of a class outside the allow-list: 422 naming the class and saying to export to ONNX', async () => {
+    for (const [file, cls] of [
+      ['svc.joblib', 'SVC'],
+      ['maxabs-scaler.joblib', 'MaxAbsScaler'],
+      ['knn-pipeline.pkl', 'KNeighborsClassifier'],
+    ] as const) {
+      const res = await register(await readFile(path.join(SKLEARN, file)), file, { name: 'byom-unsupported' });
+      expect(res.status, file).toBe(422);
+      const { error } = await res.json();
+      expect(error.code, file).toBe('unsupported_class');
+      expect(error.message, file).toContain(cls);
+      expect(error.message, file).toMatch(/ONNX/);
+    }
+    expect((await fetch(platform.url('/api/models/byom-unsupported'))).status).toBe(404);
+  });
+
+  it('a pickle cut short: 422 truncated', async () => {
+    const whole = await readFile(path.join(NATIVE, 'breast-cancer-rf.pkl'));
+    const res = await register(whole.subarray(0, whole.length >> 1), 'rf.pkl', { name: 'byom-truncated' });
+    expect(res.status).toBe(422);
+    expect((await res.json()).error.code).toBe('truncated');
+  });
+});
+
+describe('the original', () => {
+  const originalOf = (name: string, version: number | string) => platform.url(`/api/models/${name}/versions/${version}/original`);
+
+  it('is downloaded byte for byte by an admin, as an attachment under its uploaded name', async () => {
+    for (const file of ['churn-hgb.joblib', 'breast-cancer-xgb.json']) {
+      const bytes = await readFile(path.join(NATIVE, file));
+      const res = await fetch(originalOf(modelName(file), 1), { headers: admin });
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/octet-stream');
+      expect(res.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="?${file.replace(/\./g, '\\.')}"?$`));
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes), file).toBe(true);
+    }
+  });
+
+  it('of an ONNX upload is the file as uploaded, not the graph rewritten at registration', async () => {
+    const uploaded = await readFile(path.join(repoRoot, 'examples/models/breast-cancer-rf.onnx'));
+    const model = await (await fetch(platform.url('/api/models/byom-onnx-features'))).json();
+    expect(model.latest.original.sha256).not.toBe(model.latest.sha256); // ZipMap removed, trees summed in double
+    const res = await fetch(originalOf('byom-onnx-features', 1), { headers: admin });
+    expect(Buffer.from(await res.arrayBuffer()).equals(uploaded)).toBe(true);
+  });
+
+  it('is kept once per content: a second version of the same file downloads the same bytes', async () => {
+    const bytes = await readFile(path.join(NATIVE, 'iris-pipeline.joblib'));
+    const again = await register(bytes, 'iris-again.joblib', { name: modelName('iris-pipeline.joblib') });
+    expect(again.status).toBe(201);
+    expect((await again.json()).version).toBe(2);
+    for (const v of [1, 2]) {
+      const res = await fetch(originalOf(modelName('iris-pipeline.joblib'), v), { headers: admin });
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    }
+  });
+
+  it('is for admins only: 401 without credentials, 403 with a wrong token; 404 for what does not exist', async () => {
+    const name = modelName('churn-hgb.joblib');
+    expect((await fetch(originalOf(name, 1))).status).toBe(401);
+    expect((await fetch(originalOf(name, 1), { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(403);
+    for (const [n, v] of [
+      [name, 9],
+      [name, 'abc'],
+      [name, 0],
+      ['no-such-model', 1],
+    ] as const) {
+      const res = await fetch(originalOf(n, v), { headers: admin });
+      expect(res.status, `${n}@${v}`).toBe(404);
+      expect((await res.json()).error.code).toBe('not_found');
+    }
+  });
+});
+
+describe('the admin page', () => {
+  it('registers any model file through its form, lists format and library, and links the original', async () => {
+    const { cookie, csrf } = await signIn(platform);
+    const post = (fields: Record<string, string>, bytes: Uint8Array, filename: string) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.set(k, v);
+      form.set('file', fileBlob(bytes), filename);
+      return fetch(platform.url('/admin/models'), {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+        headers: { cookie, origin: platform.baseUrl },
+      });
+    };
+    const ubj = await readFile(path.join(NATIVE, 'diabetes-xgb.ubj'));
+
+    // Without the page's CSRF token, or from another site: refused, nothing registered.
+    expect((await post({ name: 'byom-form' }, ubj, 'diabetes.ubj')).status).toBe(403);
+    const foreign = new FormData();
+    foreign.set('name', 'byom-form');
+    foreign.set('_csrf', csrf);
+    foreign.set('file', fileBlob(ubj), 'diabetes.ubj');
+    const crossSite = await fetch(platform.url('/admin/models'), {
+      method: 'POST',
+      body: foreign,
+      redirect: 'manual',
+      headers: { cookie, origin: 'https://evil.example' },
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await fetch(platform.url('/api/models/byom-form'))).status).toBe(404);
+
+    // A refusal shows the page again with the message, the fields kept.
+    const evil = await post(
+      { _csrf: csrf, name: 'byom-form', description: 'kept <b>here</b>' },
+      await readFile(path.join(NATIVE, 'evil.pkl')),
+      'evil.pkl',
+    );
+    expect(evil.status).toBe(422);
+    const refused = await evil.text();
+    expect(refused).toMatch(/(posix|os)\.system/);
+    expect(refused).toContain('value="kept &lt;b&gt;here&lt;/b&gt;"');
+
+    const ok = await post({ _csrf: csrf, name: 'byom-form', description: 'from the form' }, ubj, 'diabetes.ubj');
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/admin?registered=byom-form%401#models');
+    const page = await (await fetch(platform.url(ok.headers.get('location')!), { headers: { cookie } })).text();
+    expect(page).toContain('Registered byom-form@1.');
+    const row = /<tr data-model="byom-form" data-version="1">.*?<\/tr>/s.exec(page)?.[0] ?? '';
+    expect(row).toContain('xgboost 1.7.4 (UBJSON)');
+    expect(row).toContain('href="/api/models/byom-form/versions/1/original"');
+    expect(page).toMatch(/<tr data-model="byom-churn-hgb" data-version="1">.*?scikit-learn 1\.2\.1 \(joblib\)/s);
+    expect(page).toMatch(/<tr data-model="iris-logreg" data-version="1">.*?<td data-format="onnx">ONNX<\/td>/s);
+
+    // The session opens the original too (the page's link).
+    const original = await fetch(platform.url('/api/models/byom-form/versions/1/original'), { headers: { cookie } });
+    expect(Buffer.from(await original.arrayBuffer()).equals(ubj)).toBe(true);
+
+    // The admin JSON lists the same facts.
+    const overview = await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json();
+    const listed = overview.models.find((m: { name: string }) => m.name === 'byom-form');
+    expect(listed.versions[0]).toMatchObject({ format: 'xgboost-ubj', library: 'xgboost', libraryVersion: '1.7.4' });
+  });
+
+  it('shows the registration notice only for a version that exists', async () => {
+    const { cookie } = await signIn(platform);
+    const page = await (await fetch(platform.url('/admin?registered=made-up%401'), { headers: { cookie } })).text();
+    expect(page).not.toContain('Registered made-up@1');
+  });
+});
+
+describe('the CLI', () => {
+  it('models add registers a joblib file without --features and says what it converted', async () => {
+    const run = promisify(execFile);
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [CLI, 'models', 'add', path.join(NATIVE, 'diabetes-gbr.joblib'), '--name', 'byom-cli'],
+      { env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN } },
+    );
+    expect(stdout).toMatch(/^byom-cli v1 [0-9a-f]{64}\n$/);
+    expect(stderr).toContain('from scikit-learn 1.2.1 (sklearn-joblib), converted to ONNX:');
+    expect(stderr).toContain('GradientBoostingRegressor -> ONNX');
+
+    const refused = await run(process.execPath, [CLI, 'models', 'add', path.join(NATIVE, 'evil.pkl'), '--name', 'byom-cli-evil'], {
+      env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN },
+    }).then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toMatch(/(posix|os)\.system.*\(unsafe_pickle\)/s);
+  });
+});

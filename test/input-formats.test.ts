@@ -1,0 +1,403 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from './support/csv.js';
+import {
+  type AcceptedJob,
+  duckdbParquet,
+  formatFixtures,
+  openpyxlWorkbook,
+  refusedUpload,
+  results,
+  resultsJsonl,
+  scored,
+  statusOf,
+  upload,
+  zstdCompress,
+} from './support/formats.js';
+import { examples, Platform } from './support/platform.js';
+
+/**
+ * "Bring your own data", over HTTP on a real platform: the breast-cancer data uploaded as a `;` CSV with
+ * decimal commas (and thousands separators), a TSV, a gzip and a zstd CSV, an Excel workbook (openpyxl), a
+ * Parquet file (DuckDB), JSON Lines and a JSON array each gives the predictions of the plain CSV; the results
+ * in each format read by independent readers (DuckDB, openpyxl, JSON.parse); and each format's edge cases.
+ */
+let platform: Platform;
+let csvText: string;
+let header: string[];
+let rows: string[][];
+/** The plain CSV's results, by patient: prediction and probabilities. */
+let expected: Map<string, { prediction: unknown; p0: unknown; p1: unknown }>;
+
+const MODEL = { model: 'breast-cancer-rf' };
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0', CHUNK_ROWS: '200' } }).start();
+  csvText = await readFile(path.join(examples, 'data/breast_cancer.csv'), 'utf8');
+  [header, ...rows] = parseCsv(csvText.trimEnd()) as [string[], ...string[][]];
+  const { job } = await scored(platform, Buffer.from(csvText), { fields: MODEL, filename: 'breast_cancer.csv' });
+  expected = byPatient(await resultsJsonl(platform, job));
+  expect(expected.size).toBe(569);
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+function byPatient(lines: Record<string, unknown>[]): Map<string, { prediction: unknown; p0: unknown; p1: unknown }> {
+  return new Map(lines.map((l) => [String(l.patient_id), { prediction: l.prediction, p0: l.probability_0, p1: l.probability_1 }]));
+}
+
+/** Every patient's prediction and probabilities equal the plain CSV's, and no row failed. */
+async function expectSamePredictions(job: AcceptedJob): Promise<Record<string, unknown>[]> {
+  const lines = await resultsJsonl(platform, job);
+  expect(lines).toHaveLength(569);
+  expect(lines.filter((l) => l.error !== null)).toEqual([]);
+  expect(byPatient(lines)).toEqual(expected);
+  return lines;
+}
+
+/** `12.5` → `12,5`, `1001.0` → `1.001,0`: how Excel writes numbers in a German locale with grouping. */
+function european(text: string): string {
+  const [int, frac] = text.split('.') as [string, string | undefined];
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  return frac === undefined ? grouped : `${grouped},${frac}`;
+}
+
+const lines = (cells: string[][], delimiter: string, newline = '\n') => `${cells.map((r) => r.join(delimiter)).join(newline)}${newline}`;
+
+describe('the breast-cancer data in every format gives the plain CSV’s predictions', () => {
+  it('a `;` CSV with decimal commas and thousands separators (Excel, European locale), CRLF', async () => {
+    const file = lines([header, ...rows.map((r) => [r[0]!, ...r.slice(1).map(european)])], ';', '\r\n');
+    expect(file).toContain('1.001,0'); // grouping is really there
+    const { job, done } = await scored(platform, Buffer.from(file), { fields: MODEL, filename: 'bc-de.csv' });
+    expect(done.input).toEqual({ format: 'csv', compression: null, delimiter: ';', decimal: ',', notes: [] });
+    const out = await expectSamePredictions(job);
+    expect(out[0]!.mean_area).toBe(1001); // read back as the number it is
+
+    // The CSV results speak the input's dialect again: `;`, decimal commas, the input bytes unchanged.
+    const csv = (await results(platform, job, 'csv')).toString('utf8');
+    const [first, second] = csv.split('\r\n');
+    expect(first).toBe(`${header.join(';')};prediction;probability_0;probability_1;error`);
+    expect(second!.startsWith(`${[rows[0]![0], ...rows[0]!.slice(1).map(european)].join(';')};`)).toBe(true);
+    const [p0, p1] = second!.split(';').slice(-3, -1);
+    expect(p0).toMatch(/^(0|1|0,\d+)$/);
+    expect(Number(p0!.replace(',', '.'))).toBe(expected.get('P0000')!.p0);
+    expect(Number(p1!.replace(',', '.'))).toBe(expected.get('P0000')!.p1);
+    expect(csv).not.toMatch(/;0\.\d/); // no decimal point anywhere in the predictions
+  });
+
+  it('a TSV', async () => {
+    const { job, done } = await scored(platform, Buffer.from(lines([header, ...rows], '\t')), { fields: MODEL, filename: 'bc.tsv' });
+    expect(done.input).toMatchObject({ format: 'csv', delimiter: '\t', decimal: '.' });
+    await expectSamePredictions(job);
+    expect((await results(platform, job, 'csv')).toString('utf8').split('\n')[0]).toBe(
+      [...header, 'prediction', 'probability_0', 'probability_1', 'error'].join('\t'),
+    );
+  });
+
+  it('a gzip-compressed CSV (.csv.gz)', async () => {
+    const { job, done } = await scored(platform, gzipSync(csvText), { fields: MODEL, filename: 'bc.csv.gz' });
+    expect(done.input).toMatchObject({ format: 'csv', compression: 'gzip', delimiter: ',' });
+    await expectSamePredictions(job);
+  });
+
+  it('a zstd-compressed JSON Lines file (.jsonl.zst, by the zstd tool)', async () => {
+    const jsonl = rows.map((r) => JSON.stringify(Object.fromEntries(header.map((h, i) => [h, i === 0 ? r[i] : Number(r[i])])))).join('\n');
+    const { job, done } = await scored(platform, await zstdCompress(Buffer.from(`${jsonl}\n`)), {
+      fields: MODEL,
+      filename: 'bc.jsonl.zst',
+    });
+    expect(done.input).toMatchObject({ format: 'jsonl', compression: 'zstd' });
+    await expectSamePredictions(job);
+  });
+
+  it('an Excel workbook (openpyxl), the sheet chosen by name', async () => {
+    const book = await readFile(path.join(formatFixtures, 'breast_cancer.xlsx'));
+    const { job, done } = await scored(platform, book, { fields: { ...MODEL, sheet: 'Patients' }, filename: 'bc.xlsx' });
+    expect(done.input).toMatchObject({ format: 'xlsx', compression: null, sheet: 'Patients' });
+    expect(done.input.notes).toEqual(['the header is row 2 of sheet "Patients" (the rows above it are empty)']);
+    await expectSamePredictions(job);
+
+    // Without the choice, the first sheet is read: one sentence, no data. Said before anything is queued.
+    const e = await refusedUpload(platform, book, { fields: MODEL, filename: 'bc.xlsx' }, 422, 'no_rows');
+    expect(e.message).toMatch(/sheet "About"/);
+    const unknown = await refusedUpload(
+      platform,
+      book,
+      { fields: { ...MODEL, sheet: 'Nope' }, filename: 'bc.xlsx' },
+      422,
+      'sheet_not_found',
+    );
+    expect(unknown.message).toMatch(/Patients/);
+  });
+
+  it('a Parquet file (DuckDB)', async () => {
+    const file = await readFile(path.join(formatFixtures, 'breast_cancer.parquet'));
+    const { job, done } = await scored(platform, file, { fields: MODEL, filename: 'bc.parquet' });
+    expect(done.input).toMatchObject({ format: 'parquet', compression: null });
+    // DuckDB wrote one row group of 569 rows; with CHUNK_ROWS=200 it is read in slices, and the job says so.
+    expect(done.input.notes.join(' ')).toMatch(/row groups of up to 569 rows/);
+    await expectSamePredictions(job);
+  });
+
+  it('JSON Lines, and a pretty-printed JSON array', async () => {
+    const objects = rows.map((r) => Object.fromEntries(header.map((h, i) => [h, i === 0 ? r[i] : Number(r[i])])));
+    const jsonl = `${objects.map((o) => JSON.stringify(o)).join('\n')}\n`;
+    const a = await scored(platform, Buffer.from(jsonl), { fields: MODEL, filename: 'bc.jsonl' });
+    expect(a.done.input).toEqual({ format: 'jsonl', compression: null, notes: [] });
+    await expectSamePredictions(a.job);
+    const b = await scored(platform, Buffer.from(JSON.stringify(objects, null, 2)), { fields: MODEL, filename: 'bc.json' });
+    expect(b.done.input).toEqual({ format: 'json', compression: null, notes: [] });
+    await expectSamePredictions(b.job);
+  });
+});
+
+describe('results in every format', () => {
+  let job: AcceptedJob;
+  beforeAll(async () => {
+    ({ job } = await scored(platform, await readFile(path.join(formatFixtures, 'breast_cancer.parquet')), {
+      fields: MODEL,
+      filename: 'bc.parquet',
+    }));
+  });
+
+  it('results.parquet: DuckDB reads typed columns and every row, in input order', async () => {
+    const { types, rows: out } = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(types.patient_id).toBe('VARCHAR');
+    expect(types.mean_radius).toBe('DOUBLE');
+    expect(types.prediction).toBe('VARCHAR');
+    expect(types.probability_0).toBe('DOUBLE');
+    expect(types.probability_1).toBe('DOUBLE');
+    expect(types.error).toBe('VARCHAR');
+    expect(out).toHaveLength(569);
+    expect(out.map((r) => r.patient_id)).toEqual(rows.map((r) => r[0]));
+    expect(out[0]!.mean_radius).toBe(17.99);
+    for (const r of out) {
+      const want = expected.get(String(r.patient_id))!;
+      expect([r.prediction, r.probability_0, r.probability_1]).toEqual([want.prediction, want.p0, want.p1]);
+    }
+  });
+
+  it('results.xlsx: openpyxl opens it with the header and every row, numbers as numbers', async () => {
+    const book = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(book.rows).toHaveLength(570);
+    expect(book.rows[0]).toEqual([...header, 'prediction', 'probability_0', 'probability_1', 'error']);
+    expect(book.rows[1]!.slice(0, 2)).toEqual(['P0000', 17.99]);
+    expect(book.rows.slice(1).map((r) => r[0])).toEqual(rows.map((r) => r[0]));
+    const column = (name: string) => book.rows[0]!.indexOf(name);
+    book.rows.slice(1).forEach((r, i) => {
+      const want = expected.get(rows[i]![0]!)!;
+      expect([r[column('prediction')], r[column('probability_0')], r[column('probability_1')]]).toEqual([
+        want.prediction,
+        want.p0,
+        want.p1,
+      ]);
+      expect(r[column('error')] ?? null).toBe(null); // an empty cell: openpyxl's read-only rows stop at the last value
+    });
+  });
+
+  it('results.jsonl round-trips: the input values come back as they were, and uploading it again scores the same', async () => {
+    const out = await resultsJsonl(platform, job);
+    expect(Object.keys(out[0]!)).toEqual([...header, 'prediction', 'probability_0', 'probability_1', 'error']);
+    out.forEach((line, i) => {
+      expect(line.patient_id).toBe(rows[i]![0]);
+      for (let c = 1; c < header.length; c++) expect(line[header[c]!], `${rows[i]![0]} ${header[c]}`).toBe(Number(rows[i]![c]));
+    });
+    // Uploaded again, the old prediction columns are ordinary columns (renamed in the new results).
+    const again = await scored(platform, await results(platform, job, 'jsonl'), { fields: MODEL, filename: 'bc-predictions.jsonl' });
+    const second = await expectSamePredictions(again.job);
+    expect(second[0]!.prediction_input).toBe(out[0]!.prediction);
+  });
+
+  it('the downloads are named after the upload and typed', async () => {
+    for (const [format, type] of [
+      ['csv', 'text/csv'],
+      ['jsonl', 'application/jsonl'],
+      ['parquet', 'application/vnd.apache.parquet'],
+      ['xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+    ] as const) {
+      const res = await fetch(platform.url(`/api/jobs/${job.id}/results.${format}?token=${encodeURIComponent(job.token)}`));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain(type);
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="bc-predictions.${format}"`);
+      await res.arrayBuffer();
+    }
+  });
+
+  it('the job page says how the file was read and offers its own format first', async () => {
+    const page = await (await fetch(platform.url(job.links.page))).text();
+    expect(page).toMatch(/id="input-format"[^>]*>Read as Parquet\./);
+    const formats = [...page.matchAll(/href="\/api\/jobs\/[^"]+\/results\.(\w+)\?token=[^"]*"[^>]*download/g)].map((m) => m[1]);
+    expect(formats).toEqual(['parquet', 'csv', 'xlsx', 'jsonl']);
+  });
+
+  it('results are not there before the job ends (409), and a format we do not write is a 404', async () => {
+    const res = await upload(platform, Buffer.from(csvText), { fields: MODEL, filename: 'x.csv' });
+    const pending = (await res.json()) as AcceptedJob;
+    const token = new URL(pending.links.self, platform.baseUrl).searchParams.get('token')!;
+    const early = await fetch(platform.url(`/api/jobs/${pending.id}/results.parquet?token=${token}`));
+    if (early.status !== 200) {
+      expect(early.status).toBe(409);
+      expect(((await early.json()) as { error: { code: string } }).error.code).toBe('not_ready');
+    } else await early.arrayBuffer(); // it was quick: nothing to check
+    expect((await fetch(platform.url(`/api/jobs/${pending.id}/results.xml?token=${token}`))).status).toBe(404);
+  });
+});
+
+describe('edge cases, each format', () => {
+  const iris = () => readFile(path.join(examples, 'data/iris.csv'), 'utf8');
+  const IRIS = { model: 'iris-logreg' };
+
+  it('an empty sheet is refused, saying so', async () => {
+    const e = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'empty-sheet.xlsx')),
+      { fields: IRIS, filename: 'e.xlsx' },
+      422,
+      'empty_sheet',
+    );
+    expect(e.message).toMatch(/Sheet1/);
+  });
+
+  it('merged header cells name the columns they cover (notes, notes_2), and the job says so', async () => {
+    const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, 'merged-header.xlsx')), {
+      fields: IRIS,
+      filename: 'merged.xlsx',
+    });
+    expect(done.input.format).toBe('xlsx');
+    expect(done.input.notes.join(' ')).toMatch(/merged/i);
+    const out = await resultsJsonl(platform, job);
+    expect(out).toHaveLength(30);
+    expect(out[0]).toMatchObject({ notes: 'first 0', notes_2: 'second 0', error: null });
+    expect(out[0]!.prediction).toBe('setosa');
+  });
+
+  it('a Parquet column of the wrong type: nested is refused naming it; text fails only its rows', async () => {
+    const nested = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'iris-nested-column.parquet')),
+      { fields: IRIS, filename: 'nested.parquet' },
+      422,
+      'unsupported_column',
+    );
+    expect(nested.message).toMatch(/petal_width/);
+    const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-text-column.parquet')), {
+      fields: IRIS,
+      filename: 'text.parquet',
+    });
+    expect(done.rows).toEqual({ total: 150, processed: 150, failed: 15 });
+    const out = await resultsJsonl(platform, job);
+    expect(out[9]!.error).toMatch(/sepal_length.*tall/);
+    expect(out[9]!.prediction).toBe(null);
+    expect(out[8]!.error).toBe(null);
+  });
+
+  it('a gzip file cut short is refused as incomplete; nothing is left behind', async () => {
+    const gz = gzipSync(await iris());
+    const e = await refusedUpload(platform, gz.subarray(0, gz.length - 20), { fields: IRIS, filename: 'iris.csv.gz' }, 422, 'truncated');
+    expect(e.message).toMatch(/incomplete|cut short/);
+  });
+
+  it('a JSON line that is not an object fails its row; a first line that is not a whole object refuses the file', async () => {
+    const [head, ...body] = (await iris()).trimEnd().split('\n');
+    const names = head!.split(',');
+    const objects = body.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [names[i]!, i < 4 ? Number(v) : v]))));
+    objects[3] = '[5.1, 3.5, 1.4, 0.2]';
+    objects[7] = '"just text"';
+    const { job, done } = await scored(platform, Buffer.from(`${objects.join('\n')}\n`), { fields: IRIS, filename: 'iris.jsonl' });
+    expect(done.rows).toEqual({ total: 150, processed: 150, failed: 2 });
+    const out = await resultsJsonl(platform, job);
+    expect(out[3]!.error).toMatch(/not a JSON object/);
+    expect(out[7]!.error).toMatch(/not a JSON object/);
+    expect(out[4]!.error).toBe(null);
+    // A pretty-printed object: its first line is not a whole object, so this is not JSON Lines.
+    const first = await refusedUpload(
+      platform,
+      Buffer.from('{\n  "sepal_length": 5.1\n}\n'),
+      { fields: IRIS, filename: 'x.jsonl' },
+      422,
+      'not_json',
+    );
+    expect(first.message).toMatch(/line 1.*pretty-printed/);
+  });
+
+  it('the delimiter and decimal fields override detection; a wrong choice is refused', async () => {
+    const text = await iris();
+    const e = await refusedUpload(
+      platform,
+      Buffer.from(text),
+      { fields: { ...IRIS, delimiter: 'semicolon' }, filename: 'iris.csv' },
+      422,
+      'wrong_delimiter',
+    );
+    expect(e.message).toMatch(/;|semicolon/);
+    const piped = text.replaceAll(',', '|');
+    const { done } = await scored(platform, Buffer.from(piped), {
+      fields: { ...IRIS, delimiter: '|', decimal: 'point' },
+      filename: 'iris.txt',
+    });
+    expect(done.input).toMatchObject({ delimiter: '|', decimal: '.' });
+    await refusedUpload(
+      platform,
+      Buffer.from(text),
+      { fields: { ...IRIS, delimiter: ',', decimal: ',' }, filename: 'iris.csv' },
+      422,
+      'invalid_decimal',
+    );
+    await refusedUpload(
+      platform,
+      Buffer.from(text),
+      { fields: { ...IRIS, delimiter: 'colon' }, filename: 'iris.csv' },
+      422,
+      'invalid_delimiter',
+    );
+  });
+
+  it('reading options sent after the file are refused rather than ignored', async () => {
+    const e = await refusedUpload(
+      platform,
+      Buffer.from(await iris()),
+      { fields: IRIS, fieldsAfter: { delimiter: ';' }, filename: 'iris.csv' },
+      400,
+      'fields_after_file',
+    );
+    expect(e.message).toMatch(/before the file/);
+  });
+
+  it('the sample files come in CSV, JSON Lines and Excel, and each is accepted', async () => {
+    for (const format of ['csv', 'jsonl', 'xlsx']) {
+      const res = await fetch(platform.url(`/models/iris-logreg/sample.${format}`));
+      expect(res.status).toBe(200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const { done } = await scored(platform, bytes, { fields: IRIS, filename: `sample.${format}` });
+      expect(done.rows).toEqual({ total: 5, processed: 5, failed: 0 });
+      expect(done.input.format).toBe(format);
+    }
+  });
+});
+
+describe('Excel’s row limit', () => {
+  it('results.xlsx of more rows than a sheet holds is refused before a byte is written; the page does not offer it', async () => {
+    // 1,048,576 data rows (one more than a sheet holds), sent gzipped; the job is cancelled once checked.
+    const row = '5.1,3.5,1.4,0.2\n';
+    const file = gzipSync(Buffer.from(`sepal_length,sepal_width,petal_length,petal_width\n${row.repeat(1_048_576)}`));
+    const res = await upload(platform, file, { fields: { model: 'iris-logreg' }, filename: 'many.csv.gz' });
+    expect(res.status).toBe(202);
+    const job = (await res.json()) as AcceptedJob;
+    job.token = new URL(job.links.self, platform.baseUrl).searchParams.get('token')!;
+    try {
+      const xlsx = await fetch(platform.url(`/api/jobs/${job.id}/results.xlsx?token=${job.token}`));
+      expect(xlsx.status).toBe(422);
+      const body = (await xlsx.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('too_many_rows');
+      expect(body.error.message).toMatch(/1,048,576.*CSV, Parquet or JSON Lines/);
+      const page = await (await fetch(platform.url(job.links.page))).text();
+      expect(page).toMatch(/data-format="xlsx"[^>]*>Excel \(too many rows\)/);
+    } finally {
+      await fetch(platform.url(`/api/jobs/${job.id}/cancel?token=${job.token}`), { method: 'POST' });
+    }
+    expect((await statusOf(platform, job)).status).toMatch(/cancelled|succeeded/);
+  });
+});

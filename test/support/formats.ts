@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { JobStatus } from '@batchcast/contract';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { expect } from 'vitest';
+import { fileBlob, waitForEnd } from './http.js';
+import { type Platform, repoRoot } from './platform.js';
+
+/**
+ * Helpers of the input-format tests: uploads with the reading options sent before the file, results in
+ * each format, and independent readers of them (DuckDB for Parquet, openpyxl for .xlsx): the platform's own
+ * readers must not be what judges the platform.
+ */
+
+const run = promisify(execFile);
+export const formatFixtures = path.join(repoRoot, 'test/fixtures/formats');
+
+export interface Upload {
+  /** Form fields sent before the file, in this order (model, delimiter, decimal, sheet...). */
+  fields?: Record<string, string>;
+  /** Fields sent after the file (to check they are refused). */
+  fieldsAfter?: Record<string, string>;
+  filename: string;
+  contentType?: string;
+}
+
+/** POST /api/jobs with `fields` first, then the file. */
+export async function upload(p: Platform, bytes: Uint8Array, opts: Upload): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(opts.fields ?? {})) form.append(k, v);
+  form.append('file', fileBlob(bytes, opts.contentType ?? 'application/octet-stream'), opts.filename);
+  for (const [k, v] of Object.entries(opts.fieldsAfter ?? {})) form.append(k, v);
+  return fetch(p.url('/api/jobs'), { method: 'POST', body: form });
+}
+
+export interface AcceptedJob {
+  id: string;
+  token: string;
+  links: { self: string; page: string; results: string };
+}
+
+/** Uploads, expects 202, waits for the job to end and expects it to have succeeded. */
+export async function scored(p: Platform, bytes: Uint8Array, opts: Upload): Promise<{ job: AcceptedJob; done: JobStatus }> {
+  const res = await upload(p, bytes, opts);
+  const text = await res.text();
+  expect(res.status, text.slice(0, 500)).toBe(202);
+  const job = JSON.parse(text) as AcceptedJob;
+  job.token = new URL(job.links.self, p.baseUrl).searchParams.get('token')!;
+  const done = await waitForEnd(p, job.links.self);
+  expect(done.status, done.error ?? '').toBe('succeeded');
+  return { job, done };
+}
+
+/** Uploads and expects a refusal with this status and code; returns the error body. */
+export async function refusedUpload(
+  p: Platform,
+  bytes: Uint8Array,
+  opts: Upload,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string } & Record<string, unknown>> {
+  const res = await upload(p, bytes, opts);
+  const text = await res.text();
+  expect(res.status, text.slice(0, 500)).toBe(status);
+  const body = JSON.parse(text) as { error: { code: string; message: string } & Record<string, unknown> };
+  expect(body.error.code, body.error.message).toBe(code);
+  return body.error;
+}
+
+/** GET results.<format> of a job: status 200 and the bytes. */
+export async function results(p: Platform, job: AcceptedJob, format: 'csv' | 'jsonl' | 'parquet' | 'xlsx'): Promise<Buffer> {
+  const res = await fetch(p.url(`/api/jobs/${job.id}/results.${format}?token=${encodeURIComponent(job.token)}`));
+  const bytes = Buffer.from(await res.arrayBuffer());
+  expect(res.status, bytes.toString('utf8', 0, 300)).toBe(200);
+  return bytes;
+}
+
+/** results.jsonl parsed, one object per line. */
+export async function resultsJsonl(p: Platform, job: AcceptedJob): Promise<Record<string, unknown>[]> {
+  const text = (await results(p, job, 'jsonl')).toString('utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Reads a Parquet file with DuckDB: its column types and rows (numbers as JS numbers, BIGINT as bigint). */
+export async function duckdbParquet(bytes: Buffer): Promise<{ types: Record<string, string>; rows: Record<string, unknown>[] }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-duckdb-'));
+  try {
+    const file = path.join(dir, 'results.parquet');
+    await writeFile(file, bytes);
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    try {
+      const described = await c.runAndReadAll(`describe select * from read_parquet('${file}')`);
+      const types = Object.fromEntries(described.getRowObjects().map((r) => [String(r.column_name), String(r.column_type)]));
+      const reader = await c.runAndReadAll(`select * from read_parquet('${file}')`);
+      return { types, rows: reader.getRowObjects() as Record<string, unknown>[] };
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Opens an .xlsx with openpyxl (/usr/bin/python3): every sheet's name and rows of cell values. */
+export async function openpyxlWorkbook(bytes: Buffer): Promise<{ sheets: string[]; rows: unknown[][] }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-openpyxl-'));
+  try {
+    const file = path.join(dir, 'results.xlsx');
+    await writeFile(file, bytes);
+    const script = [
+      'import json, sys',
+      'from openpyxl import load_workbook',
+      'wb = load_workbook(sys.argv[1], read_only=True)',
+      'ws = wb.worksheets[0]',
+      'rows = [list(r) for r in ws.iter_rows(values_only=True)]',
+      'print(json.dumps({"sheets": wb.sheetnames, "rows": rows}, default=str))',
+    ].join('\n');
+    const { stdout } = await run('/usr/bin/python3', ['-c', script, file], { maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as { sheets: string[]; rows: unknown[][] };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Compresses with the zstd command-line tool (not our code). */
+export async function zstdCompress(bytes: Buffer): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-zstd-'));
+  try {
+    const file = path.join(dir, 'data');
+    await writeFile(file, bytes);
+    await run('zstd', ['-q', '-f', file, '-o', `${file}.zst`]);
+    return await readFile(`${file}.zst`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const statusOf = (p: Platform, job: AcceptedJob): Promise<JobStatus> =>
+  fetch(p.url(job.links.self)).then(async (r) => JobStatus.parse(await r.json()));
