@@ -1,7 +1,7 @@
 import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
-import { truncate } from './header.js';
+import { truncate } from './messages.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
 import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';

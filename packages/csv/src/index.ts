@@ -4,6 +4,7 @@
  */
 export * from './types.js';
 export { CsvScanner, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
+export { ChunkCutter } from './chunks.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
 export { readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
@@ -18,3 +19,4 @@ export {
 } from './dialect.js';
 export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
+export { formatBytes, truncate } from './messages.js';
