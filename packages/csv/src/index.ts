@@ -19,4 +19,5 @@ export {
 } from './dialect.js';
 export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
+export { allocateTarget, neutraliseRow } from './target-data.js';
 export { formatBytes, truncate } from './messages.js';
