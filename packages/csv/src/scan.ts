@@ -350,13 +350,7 @@ export class CsvScanner {
       if (n === -1 || n >= to) break;
       const abs = base + n;
       if (abs - this.fieldStart > max) this.checkFieldsSlow(buf, i, n);
-      const lineLen = abs - this.recordStart;
-      this.line++;
-      if (lineLen > 1 || (lineLen === 1 && (n > 0 ? buf[n - 1] : this.prevByte) !== CR)) {
-        this.chunks.add(this.recordStart, abs + 1);
-      }
-      this.recordStart = this.fieldStart = abs + 1;
-      this.fieldQuoted = false;
+      this.dataLineEnd(buf, n, abs);
       i = n + 1;
     }
     if (i < to) {
@@ -388,26 +382,10 @@ export class CsvScanner {
     const base = this.base;
     let i = from;
     while (i < len) {
-      if (this.quote === IN) {
-        // Line breaks inside a quoted field are data, but still count as lines for messages.
-        let q = buf.indexOf(QUOTE, i);
-        if (q >= len) q = -1;
-        this.line += countLf(buf, i, q === -1 ? len : q);
-        if (q === -1) {
-          i = len;
-          break;
-        }
-        this.quote = IN_QUOTE_SEEN;
-        i = q + 1;
+      const quoted = this.quotedStep(buf, i, len);
+      if (quoted !== -1) {
+        i = quoted;
         continue;
-      }
-      if (this.quote === IN_QUOTE_SEEN) {
-        if (buf[i] === QUOTE) {
-          this.quote = IN;
-          i++;
-          continue;
-        }
-        this.quote = OUT;
       }
       let q = buf.indexOf(QUOTE, i);
       if (q === -1 || q > len) q = len;
@@ -423,17 +401,46 @@ export class CsvScanner {
         this.endLine(buf, n);
         return n + 1;
       }
-      // A quote opens a quoted field only as the field's first byte; elsewhere it is a character.
-      if (base + q === this.fieldStart) {
-        this.quote = IN;
-        this.quoteLine = this.line;
-        this.fieldQuoted = true;
-      }
+      this.quoteAt(base + q);
       i = q + 1;
     }
     // The piece ends inside a record.
     if (base + len - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
     return len;
+  }
+
+  /**
+   * The quote state's part of a scan loop at buf[i] (i < len): inside a quoted field, jumps to the next quote
+   * (line breaks on the way are data, but still count as lines for messages); just after a quote, steps over
+   * the second quote of a `""`. Returns the index to go on from, or -1 when buf[i] is outside quotes (then
+   * the caller reads it).
+   */
+  private quotedStep(buf: Buffer, i: number, len: number): number {
+    if (this.quote === IN) {
+      let q = buf.indexOf(QUOTE, i);
+      if (q >= len) q = -1;
+      this.line += countLf(buf, i, q === -1 ? len : q);
+      if (q === -1) return len;
+      this.quote = IN_QUOTE_SEEN;
+      return q + 1;
+    }
+    if (this.quote === IN_QUOTE_SEEN) {
+      if (buf[i] === QUOTE) {
+        this.quote = IN;
+        return i + 1;
+      }
+      this.quote = OUT;
+    }
+    return -1;
+  }
+
+  /** A quote (outside quotes) at absolute offset `abs` opens a quoted field only as the field's first byte; elsewhere it is a character. */
+  private quoteAt(abs: number): void {
+    if (abs === this.fieldStart) {
+      this.quote = IN;
+      this.quoteLine = this.line;
+      this.fieldQuoted = true;
+    }
   }
 
   /** buf[from, to) holds no quote and no line end: checks field sizes and makes fieldStart exact. */
@@ -458,29 +465,12 @@ export class CsvScanner {
     const base = this.base;
     let i = from;
     while (i < len) {
-      if (this.quote === IN) {
-        // Jump to the next quote; line breaks inside a quoted field are data but still count as lines.
-        let q = buf.indexOf(QUOTE, i);
-        if (q >= len) q = -1;
-        const stop = q === -1 ? len : q;
-        this.line += countLf(buf, i, stop);
-        if (q === -1) {
-          i = len;
-          break;
-        }
-        this.quote = IN_QUOTE_SEEN;
-        i = q + 1;
+      const quoted = this.quotedStep(buf, i, len);
+      if (quoted !== -1) {
+        i = quoted;
         continue;
       }
       const b = buf[i]!;
-      if (this.quote === IN_QUOTE_SEEN) {
-        if (b === QUOTE) {
-          this.quote = IN;
-          i++;
-          continue;
-        }
-        this.quote = OUT;
-      }
       if (b === this.delim) {
         if (this.inHeader) {
           this.checkHeaderSizes(base + i, base + i);
@@ -494,11 +484,7 @@ export class CsvScanner {
         else this.endLine(buf, i);
         return i + 1;
       } else if (b === QUOTE) {
-        if (base + i === this.fieldStart) {
-          this.quote = IN;
-          this.quoteLine = this.line;
-          this.fieldQuoted = true;
-        }
+        this.quoteAt(base + i);
       } else if (b === CR && this.inHeader) {
         if (i + 1 < len) {
           if (buf[i + 1] !== LF) {
@@ -551,6 +537,11 @@ export class CsvScanner {
   private endLine(buf: Buffer, i: number): void {
     const abs = this.base + i;
     if (abs - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    this.dataLineEnd(buf, i, abs);
+  }
+
+  /** The LF at buf[i] (absolute offset `abs`) ends a data line whose fields were checked: a record, unless blank. */
+  private dataLineEnd(buf: Buffer, i: number, abs: number): void {
     const lineLen = abs - this.recordStart;
     this.line++;
     // Blank lines (empty, or a lone CR) are not records.
