@@ -33,17 +33,7 @@ function float64DType(b: PickleBuilder): PickleBuilder {
     .op(OP.NEWTRUE)
     .op(OP.TUPLE3)
     .reduce()
-    .mark()
-    .int(3)
-    .str('<')
-    .none()
-    .none()
-    .none()
-    .int(-1)
-    .int(-1)
-    .int(0)
-    .tuple()
-    .build();
+    .dtypeState((b) => b.str('<'));
 }
 
 /** A shape tuple of BININTs. */
