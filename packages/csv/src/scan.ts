@@ -382,10 +382,9 @@ export class CsvScanner {
     const base = this.base;
     let i = from;
     while (i < len) {
-      const quoted = this.quotedStep(buf, i, len);
-      if (quoted !== -1) {
-        i = quoted;
-        continue;
+      if (this.quote !== OUT) {
+        i = this.skipQuoted(buf, i, len);
+        if (i === len) break;
       }
       let q = buf.indexOf(QUOTE, i);
       if (q === -1 || q > len) q = len;
@@ -410,28 +409,30 @@ export class CsvScanner {
   }
 
   /**
-   * The quote state's part of a scan loop at buf[i] (i < len): inside a quoted field, jumps to the next quote
-   * (line breaks on the way are data, but still count as lines for messages); just after a quote, steps over
-   * the second quote of a `""`. Returns the index to go on from, or -1 when buf[i] is outside quotes (then
-   * the caller reads it).
+   * From buf[i] (i < len) inside a quoted field: runs to the first byte after its closing quote, jumping from
+   * quote to quote and stepping over each `""`; line breaks on the way are data, but still count as lines for
+   * messages. Returns that byte's index (the stream is then outside quotes), or `len` when the piece ends
+   * first (the quote state waits for the next piece).
    */
-  private quotedStep(buf: Buffer, i: number, len: number): number {
-    if (this.quote === IN) {
-      let q = buf.indexOf(QUOTE, i);
-      if (q >= len) q = -1;
-      this.line += countLf(buf, i, q === -1 ? len : q);
-      if (q === -1) return len;
-      this.quote = IN_QUOTE_SEEN;
-      return q + 1;
-    }
-    if (this.quote === IN_QUOTE_SEEN) {
-      if (buf[i] === QUOTE) {
-        this.quote = IN;
-        return i + 1;
+  private skipQuoted(buf: Buffer, i: number, len: number): number {
+    for (;;) {
+      if (this.quote === IN) {
+        let q = buf.indexOf(QUOTE, i);
+        if (q >= len) q = -1;
+        this.line += countLf(buf, i, q === -1 ? len : q);
+        if (q === -1) return len;
+        this.quote = IN_QUOTE_SEEN;
+        i = q + 1;
       }
-      this.quote = OUT;
+      // Just after a quote: a second one is a literal `"`, anything else follows the closing quote.
+      if (i >= len) return len;
+      if (buf[i] !== QUOTE) {
+        this.quote = OUT;
+        return i;
+      }
+      this.quote = IN;
+      i++;
     }
-    return -1;
   }
 
   /** A quote (outside quotes) at absolute offset `abs` opens a quoted field only as the field's first byte; elsewhere it is a character. */
@@ -463,12 +464,10 @@ export class CsvScanner {
    */
   private slowRegion(buf: Buffer, from: number, len: number): number {
     const base = this.base;
-    let i = from;
-    while (i < len) {
-      const quoted = this.quotedStep(buf, i, len);
-      if (quoted !== -1) {
-        i = quoted;
-        continue;
+    for (let i = from; i < len; i++) {
+      if (this.quote !== OUT) {
+        i = this.skipQuoted(buf, i, len);
+        if (i === len) break;
       }
       const b = buf[i]!;
       if (b === this.delim) {
@@ -496,7 +495,6 @@ export class CsvScanner {
           this.headerCrPending = true;
         }
       }
-      i++;
     }
     // The piece ends inside a record.
     if (this.inHeader) {
