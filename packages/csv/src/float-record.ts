@@ -62,12 +62,7 @@ export interface FloatRecordPlan {
  * An empty unquoted cell is NaN, as on the general path.
  */
 export function parseFloatRecords(buf: Uint8Array, p: number, safe: number, row: number, rowEnd: number, plan: FloatRecordPlan): number {
-  const ncols = plan.ncols;
-  const kinds = plan.kinds;
-  const delim = plan.delimiter;
-  const dec = plan.decimal;
-  const single = plan.single;
-  const slots = plan.colSlot;
+  const { ncols, kinds, delimiter: delim, decimal: dec, single, colSlot: slots } = plan;
   let base = row * plan.singleWidth;
   records: for (; p < safe && row < rowEnd; row++, base += plan.singleWidth) {
     const first = buf[p];
