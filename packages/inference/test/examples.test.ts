@@ -8,7 +8,6 @@ import type { PreparedModel } from '../src/index.js';
 import { decode, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected, readExpectedValues, THREADS } from './helpers.js';
 import { sha256Hex } from '../src/hash.js';
 
-
 async function scoreAll(prepared: PreparedModel, data: string) {
   const csv = readCsv(data);
   const plan = planColumns(prepared.schema, csv.header);
