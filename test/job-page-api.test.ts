@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
+import { IRIS_RESULT_COLUMNS } from './support/examples.js';
 import type { JobStatus } from '@batchcast/contract';
 import { submit, waitForEnd } from './support/http.js';
 import { examples, Platform, sleep } from './support/platform.js';
@@ -89,11 +90,7 @@ describe('a classifier job with failed rows', () => {
       'petal_width',
       'species',
       'note',
-      'prediction',
-      'probability_setosa',
-      'probability_versicolor',
-      'probability_virginica',
-      'error',
+      ...IRIS_RESULT_COLUMNS,
     ]);
     expect(s.preview.inputColumns).toBe(6);
     expect(s.preview.rows).toHaveLength(20);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
+import { IRIS_RESULT_COLUMNS } from './support/examples.js';
 import { submit, waitForEnd, fileBlob } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
 
@@ -171,19 +172,7 @@ describe('columns', () => {
     const job = await (await submit(platform, Buffer.from(shuffled), { model: 'iris-logreg', filename: 'shuffled.csv' })).json();
     expect((await waitForEnd(platform, job.links.self)).status).toBe('succeeded');
     const out = csvObjects(await (await fetch(platform.url(job.links.results))).text());
-    expect(out.header).toEqual([
-      'species',
-      'petal_width',
-      'sepal_width',
-      'sepal_length',
-      'petal_length',
-      'note',
-      'prediction',
-      'probability_setosa',
-      'probability_versicolor',
-      'probability_virginica',
-      'error',
-    ]);
+    expect(out.header).toEqual(['species', 'petal_width', 'sepal_width', 'sepal_length', 'petal_length', 'note', ...IRIS_RESULT_COLUMNS]);
     const want = csvObjects(await readFile(path.join(examples, 'data/iris.expected.csv'), 'utf8')).rows;
     out.rows.forEach((r, i) => {
       expect(r.prediction).toBe(want[i]!.label);

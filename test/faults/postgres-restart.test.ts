@@ -1,18 +1,7 @@
 import { expect, it } from 'vitest';
-import { waitForEnd } from '../support/http.js';
 import { Platform, PG_BASE, sleep } from '../support/platform.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import {
-  checkStoredOnce,
-  platformDb,
-  processedRows,
-  resultsBytes,
-  runClean,
-  status,
-  submitOk,
-  until,
-  faultFixture,
-} from '../support/faults.js';
+import { platformDb, processedRows, expectEndsAsClean, runClean, status, submitOk, until, faultFixture } from '../support/faults.js';
 
 /**
  * Fault: PostgreSQL "restarts" in the middle of a 100,000-row job. The platform reaches PostgreSQL only
@@ -101,11 +90,7 @@ it('rolls back the in-flight chunk, reconnects and completes after PostgreSQL dr
     await pgProxy.restore();
 
     await until('healthz back to 200', async () => (await health()).status === 200, 60_000);
-    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
-    expect(done.status, done.error ?? '').toBe('succeeded');
-    expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
-    await checkStoredOnce(db, job.id, ROWS);
-    expect((await resultsBytes(fx.platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+    await expectEndsAsClean(fx.platform, db, job, clean, ROWS);
     expect((await status(fx.platform, job)).status).toBe('succeeded');
 
     // Nothing crashed: the worker processes rode out the outage (no restart by the supervisor), and the

@@ -1,12 +1,10 @@
 import { expect, it } from 'vitest';
-import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
 import {
-  checkStoredOnce,
   platformDb,
   processedRows,
   redisUrlWithDb,
-  resultsBytes,
+  expectEndsAsClean,
   runClean,
   submitOk,
   until,
@@ -63,11 +61,7 @@ it('re-enqueues unfinished work after Redis lost its data', { timeout: 300_000 }
     console.log(`re-enqueued ${Date.now() - flushedAt} ms after the flush`);
     expect(fx.platform.output).toMatch(/reconciler re-queued a job Redis did not know/);
 
-    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
-    expect(done.status, done.error ?? '').toBe('succeeded');
-    expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
-    await checkStoredOnce(db, job.id, ROWS);
-    expect((await resultsBytes(fx.platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+    await expectEndsAsClean(fx.platform, db, job, clean, ROWS);
   } finally {
     await db.end();
   }

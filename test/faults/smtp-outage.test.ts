@@ -40,6 +40,21 @@ async function emailJobPresent(jobId: string): Promise<boolean> {
   return withRedis(fx.platform.redisUrl, async (r) => (await r.exists(`${fx.platform.prefix}:email:email-${jobId}`)) === 1);
 }
 
+/**
+ * Exactly once: the job is marked notified, its email job has completed, and the reconciler has looked twice
+ * since (any duplicate, a second retry or a re-queued email, would have been sent by then); one email arrived.
+ */
+async function expectSentOnce(db: Awaited<ReturnType<typeof platformDb>>, jobId: string, email: string): Promise<void> {
+  await until(
+    'the job marked notified',
+    async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [jobId])).rows[0].notified_at,
+    30_000,
+  );
+  await until('the email job completed', async () => !(await emailJobPresent(jobId)), 30_000);
+  await morePasses(db, 'reconcile', 2);
+  expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+}
+
 type ChunkSnapshot = { index: number; attempts: number; processed: number; finished_at: string }[];
 
 async function chunkSnapshot(db: Awaited<ReturnType<typeof platformDb>>, jobId: string): Promise<ChunkSnapshot> {
@@ -83,17 +98,7 @@ it('retries the email through an SMTP outage and sends it exactly once, without 
     const mail = await smtp.waitFor(email, 120_000);
     expect(mail.subject).toMatch(/ready/i);
     expect(mail.text).toContain(`${fx.platform.baseUrl}/jobs/${job.id}?token=`);
-    await until(
-      'the job marked notified',
-      async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at,
-      30_000,
-    );
-
-    // Exactly once: the email job has completed, and the reconciler has looked twice since the job was marked
-    // notified (any duplicate, a second retry or a re-queued email, would have been sent by then).
-    await until('the email job completed', async () => !(await emailJobPresent(job.id)), 30_000);
-    await morePasses(db, 'reconcile', 2);
-    expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    await expectSentOnce(db, job.id, email);
     // Inference was not re-run: the same chunk rows, attempts, finish times and stored batches (same xmin).
     expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);
     expect(await batchSnapshot(db, job.id)).toBe(batchesBefore);
@@ -114,14 +119,7 @@ it('retries through a server refusing every message (451) and sends once when it
     const chunksBefore = await chunkSnapshot(db, job.id);
     smtp.refuse = false;
     await smtp.waitFor(email, 120_000);
-    await until(
-      'the job marked notified',
-      async () => (await db.query('SELECT notified_at FROM jobs WHERE id = $1', [job.id])).rows[0].notified_at,
-      30_000,
-    );
-    await until('the email job completed', async () => !(await emailJobPresent(job.id)), 30_000);
-    await morePasses(db, 'reconcile', 2);
-    expect(smtp.received.filter((m) => m.to.includes(email))).toHaveLength(1);
+    await expectSentOnce(db, job.id, email);
     expect(await chunkSnapshot(db, job.id)).toEqual(chunksBefore);
   } finally {
     smtp.refuse = false;

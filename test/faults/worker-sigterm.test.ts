@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { waitForEnd } from '../support/http.js';
 import { Platform } from '../support/platform.js';
-import { checkStoredOnce, platformDb, processedRows, resultsBytes, runClean, submitOk, until, faultFixture } from '../support/faults.js';
+import { platformDb, processedRows, expectEndsAsClean, runClean, submitOk, until, faultFixture } from '../support/faults.js';
 
 /**
  * Fault: SIGTERM to a worker process while it scores a chunk of a 100,000-row job (what a deploy, a
@@ -88,11 +87,7 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
 
     // The supervisor replaces it, and the job ends on its own, every row once.
     await until('a replacement worker', () => fx.platform.workerPids().length === 2 && !fx.platform.workerPids().includes(busy), 60_000);
-    const done = await waitForEnd(fx.platform, job.links.self, 240_000);
-    expect(done.status, done.error ?? '').toBe('succeeded');
-    expect(done.rows).toEqual({ total: ROWS, processed: ROWS, failed: 0 });
-    await checkStoredOnce(db, job.id, ROWS);
-    expect((await resultsBytes(fx.platform, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+    await expectEndsAsClean(fx.platform, db, job, clean, ROWS);
   } finally {
     await db.end();
   }

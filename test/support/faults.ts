@@ -158,6 +158,25 @@ export async function checkStoredOnce(db: pg.Client, jobId: string, rowsTotal: n
   expect(chunks.rows[0]!.undone).toBe(0);
 }
 
+/**
+ * After a fault: the job ends by itself, succeeded with every row processed, each stored exactly once, and
+ * its results byte-identical to those of the clean run of the same file.
+ */
+export async function expectEndsAsClean(
+  p: Platform,
+  db: pg.Client,
+  job: SubmittedJob,
+  clean: { results: Buffer },
+  rowsTotal: number,
+  timeoutMs = 240_000,
+): Promise<void> {
+  const done = await waitForEnd(p, job.links.self, timeoutMs);
+  expect(done.status, done.error ?? '').toBe('succeeded');
+  expect(done.rows).toEqual({ total: rowsTotal, processed: rowsTotal, failed: 0 });
+  await checkStoredOnce(db, job.id, rowsTotal);
+  expect((await resultsBytes(p, job)).equals(clean.results), 'results byte-identical to the clean run').toBe(true);
+}
+
 /** Rows processed so far, read straight from PostgreSQL. */
 export async function processedRows(
   db: pg.Client,

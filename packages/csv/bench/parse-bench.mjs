@@ -11,9 +11,9 @@
 // scoring of the 100-tree random forest on ONE thread over the parsed batches (the yardstick of the
 // target: parse must take at most a quarter of it). Each parser path is timed `--repeat` times (default 3),
 // interleaved, best and median shown: `wasm` (the default readBatches), `js` (the JavaScript fast path) and
-// `general` (cell by cell: what readBatches did before the fast paths). `--old DIR` adds `old`: the
-// readBatches of another build of this package (e.g. main's, compiled into DIR/dist), for before/after
-// figures from the same run.
+// `general` (cell by cell: what readBatches did before the fast paths). `--old DIR` adds, for each of
+// those paths, `old-<path>`: the same path in another build of this package (e.g. main's, compiled into
+// DIR/dist), for before/after figures from the same run.
 import { open } from 'node:fs/promises';
 import { CsvScanner } from '../dist/index.js';
 import { readBatchesWith } from '../dist/read-batches.js';
@@ -33,8 +33,8 @@ const pathsAt = args.indexOf('--paths');
 const PATHS = (pathsAt >= 0 ? args[pathsAt + 1] : 'wasm,js,general').split(',');
 const OPTIONS = { wasm: {}, js: { wasm: false }, general: { fast: false } };
 const oldAt = args.indexOf('--old');
-const oldReadBatches = oldAt >= 0 ? (await import(`${args[oldAt + 1]}/dist/read-batches.js`)).readBatches : null;
-if (oldReadBatches) PATHS.push('old');
+const oldReadBatchesWith = oldAt >= 0 ? (await import(`${args[oldAt + 1]}/dist/read-batches.js`)).readBatchesWith : null;
+if (oldReadBatchesWith) PATHS.push(...PATHS.map((p) => `old-${p}`));
 const BATCH_ROWS = 8192;
 const CHUNK_ROWS = 100_000;
 const now = () => performance.now();
@@ -68,20 +68,11 @@ async function parse(layout, targets, keep, path) {
   let check = 0;
   const t0 = now();
   for (const chunk of layout.chunks) {
-    const read = path === 'old' ? (f, o) => oldReadBatches(f, o) : (f, o, p) => readBatchesWith(f, o, p);
-    for await (const batch of read(
-      file,
-      {
-        start: chunk.start,
-        end: chunk.end,
-        firstRow: chunk.firstRow,
-        header: layout.header,
-        targets,
-        batchSize: BATCH_ROWS,
-        dialect: layout,
-      },
-      OPTIONS[path],
-    )) {
+    const old = path.startsWith('old-');
+    const read = old ? oldReadBatchesWith : readBatchesWith;
+    // A chunk is the byte range, first row and record count of its read (the extra fields are ignored).
+    const opts = { ...chunk, header: layout.header, targets, batchSize: BATCH_ROWS, dialect: layout };
+    for await (const batch of read(file, opts, OPTIONS[old ? path.slice(4) : path])) {
       if (batches) batches.push(batch);
       rows += batch.count;
       errors += batch.errors.length;

@@ -1,7 +1,8 @@
 import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
-import { truncate } from './header.js';
+import { truncate } from './messages.js';
+import { allocateTarget, neutraliseRow } from './target-data.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
 import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
@@ -31,23 +32,6 @@ interface Consumer {
 }
 
 type NumericArray = Float32Array | Float64Array | Int32Array | BigInt64Array;
-
-function allocate(type: CellType, length: number): TargetData {
-  switch (type) {
-    case 'float32':
-      return new Float32Array(length);
-    case 'float64':
-      return new Float64Array(length);
-    case 'int32':
-      return new Int32Array(length);
-    case 'int64':
-      return new BigInt64Array(length);
-    case 'bool':
-      return new Uint8Array(length);
-    case 'string':
-      return new Array<string>(length).fill('');
-  }
-}
 
 /** Copy of the first `length` elements (the last batch of a range is shorter than batchSize). */
 function shorten(data: TargetData, length: number): TargetData {
@@ -192,7 +176,7 @@ export class BatchParser {
     this.count = 0;
     this.errors = [];
     // Fresh arrays per batch: the consumer may still hold the previous batch (e.g. an async inference run).
-    this.arrays = this.targets.map((t) => allocate(t.type, this.batchSize * t.columns.length));
+    this.arrays = this.targets.map((t) => allocateTarget(t.type, this.batchSize * t.columns.length));
     this.colArr = Array.from({ length: this.ncols }, (_, c) =>
       this.kinds[c] === SKIP || this.kinds[c] === GENERIC
         ? (undefined as unknown as NumericArray)
@@ -488,13 +472,7 @@ export class BatchParser {
     if (error === null) return;
     this.errors.push(error);
     this.targets.forEach((t, ti) => {
-      const w = t.columns.length;
-      const a = this.arrays[ti]!;
-      const from = row * w;
-      if (t.type === 'string') (a as string[]).fill('', from, from + w);
-      else if (t.type === 'float32' || t.type === 'float64') (a as Float32Array).fill(NaN, from, from + w);
-      else if (t.type === 'int64') (a as BigInt64Array).fill(0n, from, from + w);
-      else (a as Int32Array).fill(0, from, from + w);
+      neutraliseRow(this.arrays[ti]!, t.columns.length, row);
     });
   }
 }

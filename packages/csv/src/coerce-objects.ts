@@ -1,4 +1,5 @@
 import { coerceCell, isFailure } from './coerce.js';
+import { allocateTarget, neutraliseRow } from './target-data.js';
 import type { ColumnTarget, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
 /**
@@ -16,7 +17,7 @@ export function coerceObjects(
 ): RecordBatch {
   const decimal = dialect?.decimal ?? '.';
   const count = rows.length;
-  const data: TargetData[] = targets.map((t) => allocate(t, count));
+  const data: TargetData[] = targets.map((t) => allocateTarget(t.type, count * t.columns.length));
   const errors: RowError[] = [];
   for (let r = 0; r < count; r++) {
     const row = rows[r]!;
@@ -58,39 +59,8 @@ export function coerceObjects(
     }
     if (failed) {
       errors.push(failed);
-      for (let ti = 0; ti < targets.length; ti++) neutral(data[ti]!, targets[ti]!, r);
+      for (let ti = 0; ti < targets.length; ti++) neutraliseRow(data[ti]!, targets[ti]!.columns.length, r);
     }
   }
   return { firstRow: 0, count, data, errors };
-}
-
-function allocate(t: ColumnTarget, count: number): TargetData {
-  const n = count * t.columns.length;
-  switch (t.type) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'float64':
-      return new Float64Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'int64':
-      return new BigInt64Array(n);
-    case 'bool':
-      return new Uint8Array(n);
-    case 'string':
-      return new Array<string>(n).fill('');
-  }
-}
-
-/** A failed row's slots get harmless values: it is scored with the rest, and its prediction discarded. */
-function neutral(d: TargetData, t: ColumnTarget, r: number): void {
-  const w = t.columns.length;
-  for (let j = 0; j < w; j++) {
-    const i = r * w + j;
-    if (d instanceof BigInt64Array) d[i] = 0n;
-    else if (Array.isArray(d)) d[i] = '';
-    else if (d instanceof Float32Array || d instanceof Float64Array)
-      d[i] = NaN; // as readBatches does
-    else d[i] = 0;
-  }
 }

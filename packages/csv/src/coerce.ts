@@ -1,4 +1,4 @@
-import { truncate } from './header.js';
+import { truncate } from './messages.js';
 import { canonicalNumberText } from './number-text.js';
 import type { CellType, CsvDecimal } from './types.js';
 

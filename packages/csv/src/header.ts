@@ -1,4 +1,5 @@
 import { describeDelimiter } from './dialect.js';
+import { truncate } from './messages.js';
 import { CsvFormatError, type CsvDelimiter } from './types.js';
 
 /** The delimiters a file may really use when the one it was read with gives a single column. */
@@ -65,9 +66,4 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
     }
     seen.set(name, i);
   }
-}
-
-/** Shortens text for messages (an error must stay readable even if a cell is 1 MB long). */
-export function truncate(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }

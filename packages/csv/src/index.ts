@@ -4,8 +4,9 @@
  */
 export * from './types.js';
 export { CsvScanner, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
+export { ChunkCutter } from './chunks.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
-export { readBatches, type ReadBatchesOptions } from './read-batches.js';
+export { type BatchRangeOptions, readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
 export { splitRecord } from './fields.js';
 export { parseFloatText, DECIMAL_RE } from './coerce.js';
@@ -18,3 +19,5 @@ export {
 } from './dialect.js';
 export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
+export { allocateTarget, neutraliseRow } from './target-data.js';
+export { formatBytes, truncate } from './messages.js';

@@ -2,19 +2,26 @@ import { BatchParser, type BatchParserOptions } from './batch-parser.js';
 import { openSource } from './source.js';
 import type { ByteSource, ColumnTarget, CsvDialect, RangeReader, RecordBatch } from './types.js';
 
-export interface ReadBatchesOptions {
+/**
+ * Which records to read into batches, and where their cells go: what every reader of a chunk takes
+ * (readBatches here, @batchcast/formats' readJsonlBatches). A Chunk spreads into the first three.
+ */
+export interface BatchRangeOptions {
   /** Byte offset of the first record to read (a chunk's `start`, or the layout's `dataStart`). */
   start: number;
   /** Byte offset just past the last record to read (exclusive). */
   end: number;
   /** Absolute index of the record at `start` (a chunk's `firstRow`); batches and errors are numbered from it. */
   firstRow: number;
-  /** The header (as CsvLayout.header): its length is the expected field count of every record. */
+  /** The layout's header: target columns index into it (in a CSV file, every record must have as many fields). */
   header: string[];
   /** Where the cells go. */
   targets: ColumnTarget[];
   /** Records per batch (the last batch of the range may be smaller). */
   batchSize: number;
+}
+
+export interface ReadBatchesOptions extends BatchRangeOptions {
   /** Bytes per read (default 1 MiB). */
   highWaterMark?: number;
   /** The file's dialect (delimiter, decimal separator); a CsvLayout qualifies. Default `,` and `.`. */

@@ -1,9 +1,11 @@
 import { countLf } from './bytes.js';
+import { ChunkCutter } from './chunks.js';
 import { type DetectedDialect, detectDialect, resolveDialect } from './dialect.js';
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
+import { formatBytes } from './messages.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
-import { CsvFormatError, type Chunk, type CsvDecimal, type CsvDelimiter, type CsvLayout } from './types.js';
+import { CsvFormatError, type CsvDecimal, type CsvDelimiter, type CsvLayout } from './types.js';
 import { Utf8StreamValidator } from './utf8.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
@@ -63,7 +65,7 @@ const DETECT_BYTES = 64 * 1024;
  * call rethrows it.
  */
 export class CsvScanner {
-  private readonly chunkRows: number;
+  private readonly chunks: ChunkCutter;
   private readonly maxColumns: number;
   private readonly maxFieldBytes: number;
   private readonly maxHeaderBytes: number;
@@ -115,22 +117,12 @@ export class CsvScanner {
   private headerCrPending = false;
   private header: string[] = [];
   private newline: '\n' | '\r\n' = '\n';
-  private dataStart = 0;
-
-  private rows = 0;
-  private readonly chunks: Chunk[] = [];
-  private chunkStart = 0;
-  private chunkCount = 0;
-  private lastRecordEnd = 0;
 
   private failure: CsvFormatError | null = null;
   private finished = false;
 
   constructor(opts: CsvScannerOptions) {
-    if (!Number.isInteger(opts.chunkRows) || opts.chunkRows < 1) {
-      throw new RangeError(`chunkRows must be a positive integer, got ${opts.chunkRows}`);
-    }
-    this.chunkRows = opts.chunkRows;
+    this.chunks = new ChunkCutter(opts.chunkRows);
     this.maxColumns = opts.maxColumns ?? 20000;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
@@ -217,9 +209,9 @@ export class CsvScanner {
       const blank = end - this.recordStart === 1 && this.prevByte === CR;
       if (!blank) {
         if (this.inHeader) {
-          this.finishHeader(Buffer.concat(this.headerParts), false, end);
+          this.finishHeader(Buffer.concat(this.headerParts), false);
         } else {
-          this.addRecord(this.recordStart, end);
+          this.chunks.add(this.recordStart, end);
         }
       }
     }
@@ -230,18 +222,17 @@ export class CsvScanner {
         1,
       );
     }
-    if (this.rows === 0) {
+    if (this.chunks.rows === 0) {
       throw new CsvFormatError('no_rows', `the file has a header (line ${this.headerLine}) but no data rows`, this.headerLine);
     }
-    if (this.chunkCount > 0) this.closeChunk(this.lastRecordEnd);
     const layout: CsvLayout = {
       header: this.header,
       bom: this.bom,
       newline: this.newline,
-      dataStart: this.dataStart,
+      dataStart: this.chunks.dataStart,
       bytes: this.bytes,
-      rows: this.rows,
-      chunks: this.chunks,
+      rows: this.chunks.rows,
+      chunks: this.chunks.finish(),
     };
     // Only a dialect other than the default is written down: the layout of a plain CSV stays what it was
     // (stored layouts, and everything comparing them, are unchanged).
@@ -359,13 +350,7 @@ export class CsvScanner {
       if (n === -1 || n >= to) break;
       const abs = base + n;
       if (abs - this.fieldStart > max) this.checkFieldsSlow(buf, i, n);
-      const lineLen = abs - this.recordStart;
-      this.line++;
-      if (lineLen > 1 || (lineLen === 1 && (n > 0 ? buf[n - 1] : this.prevByte) !== CR)) {
-        this.addRecord(this.recordStart, abs + 1);
-      }
-      this.recordStart = this.fieldStart = abs + 1;
-      this.fieldQuoted = false;
+      this.dataLineEnd(buf, n, abs);
       i = n + 1;
     }
     if (i < to) {
@@ -397,26 +382,9 @@ export class CsvScanner {
     const base = this.base;
     let i = from;
     while (i < len) {
-      if (this.quote === IN) {
-        // Line breaks inside a quoted field are data, but still count as lines for messages.
-        let q = buf.indexOf(QUOTE, i);
-        if (q >= len) q = -1;
-        this.line += countLf(buf, i, q === -1 ? len : q);
-        if (q === -1) {
-          i = len;
-          break;
-        }
-        this.quote = IN_QUOTE_SEEN;
-        i = q + 1;
-        continue;
-      }
-      if (this.quote === IN_QUOTE_SEEN) {
-        if (buf[i] === QUOTE) {
-          this.quote = IN;
-          i++;
-          continue;
-        }
-        this.quote = OUT;
+      if (this.quote !== OUT) {
+        i = this.skipQuoted(buf, i, len);
+        if (i === len) break;
       }
       let q = buf.indexOf(QUOTE, i);
       if (q === -1 || q > len) q = len;
@@ -432,17 +400,48 @@ export class CsvScanner {
         this.endLine(buf, n);
         return n + 1;
       }
-      // A quote opens a quoted field only as the field's first byte; elsewhere it is a character.
-      if (base + q === this.fieldStart) {
-        this.quote = IN;
-        this.quoteLine = this.line;
-        this.fieldQuoted = true;
-      }
+      this.quoteAt(base + q);
       i = q + 1;
     }
     // The piece ends inside a record.
     if (base + len - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
     return len;
+  }
+
+  /**
+   * From buf[i] (i < len) inside a quoted field: runs to the first byte after its closing quote, jumping from
+   * quote to quote and stepping over each `""`; line breaks on the way are data, but still count as lines for
+   * messages. Returns that byte's index (the stream is then outside quotes), or `len` when the piece ends
+   * first (the quote state waits for the next piece).
+   */
+  private skipQuoted(buf: Buffer, i: number, len: number): number {
+    for (;;) {
+      if (this.quote === IN) {
+        let q = buf.indexOf(QUOTE, i);
+        if (q >= len) q = -1;
+        this.line += countLf(buf, i, q === -1 ? len : q);
+        if (q === -1) return len;
+        this.quote = IN_QUOTE_SEEN;
+        i = q + 1;
+      }
+      // Just after a quote: a second one is a literal `"`, anything else follows the closing quote.
+      if (i >= len) return len;
+      if (buf[i] !== QUOTE) {
+        this.quote = OUT;
+        return i;
+      }
+      this.quote = IN;
+      i++;
+    }
+  }
+
+  /** A quote (outside quotes) at absolute offset `abs` opens a quoted field only as the field's first byte; elsewhere it is a character. */
+  private quoteAt(abs: number): void {
+    if (abs === this.fieldStart) {
+      this.quote = IN;
+      this.quoteLine = this.line;
+      this.fieldQuoted = true;
+    }
   }
 
   /** buf[from, to) holds no quote and no line end: checks field sizes and makes fieldStart exact. */
@@ -465,31 +464,12 @@ export class CsvScanner {
    */
   private slowRegion(buf: Buffer, from: number, len: number): number {
     const base = this.base;
-    let i = from;
-    while (i < len) {
-      if (this.quote === IN) {
-        // Jump to the next quote; line breaks inside a quoted field are data but still count as lines.
-        let q = buf.indexOf(QUOTE, i);
-        if (q >= len) q = -1;
-        const stop = q === -1 ? len : q;
-        this.line += countLf(buf, i, stop);
-        if (q === -1) {
-          i = len;
-          break;
-        }
-        this.quote = IN_QUOTE_SEEN;
-        i = q + 1;
-        continue;
+    for (let i = from; i < len; i++) {
+      if (this.quote !== OUT) {
+        i = this.skipQuoted(buf, i, len);
+        if (i === len) break;
       }
       const b = buf[i]!;
-      if (this.quote === IN_QUOTE_SEEN) {
-        if (b === QUOTE) {
-          this.quote = IN;
-          i++;
-          continue;
-        }
-        this.quote = OUT;
-      }
       if (b === this.delim) {
         if (this.inHeader) {
           this.checkHeaderSizes(base + i, base + i);
@@ -503,11 +483,7 @@ export class CsvScanner {
         else this.endLine(buf, i);
         return i + 1;
       } else if (b === QUOTE) {
-        if (base + i === this.fieldStart) {
-          this.quote = IN;
-          this.quoteLine = this.line;
-          this.fieldQuoted = true;
-        }
+        this.quoteAt(base + i);
       } else if (b === CR && this.inHeader) {
         if (i + 1 < len) {
           if (buf[i + 1] !== LF) {
@@ -519,7 +495,6 @@ export class CsvScanner {
           this.headerCrPending = true;
         }
       }
-      i++;
     }
     // The piece ends inside a record.
     if (this.inHeader) {
@@ -560,11 +535,16 @@ export class CsvScanner {
   private endLine(buf: Buffer, i: number): void {
     const abs = this.base + i;
     if (abs - this.fieldStart > this.maxFieldBytes) throw this.fieldTooLarge();
+    this.dataLineEnd(buf, i, abs);
+  }
+
+  /** The LF at buf[i] (absolute offset `abs`) ends a data line whose fields were checked: a record, unless blank. */
+  private dataLineEnd(buf: Buffer, i: number, abs: number): void {
     const lineLen = abs - this.recordStart;
     this.line++;
     // Blank lines (empty, or a lone CR) are not records.
     if (lineLen > 1 || (lineLen === 1 && (i > 0 ? buf[i - 1] : this.prevByte) !== CR)) {
-      this.addRecord(this.recordStart, abs + 1);
+      this.chunks.add(this.recordStart, abs + 1);
     }
     this.recordStart = this.fieldStart = abs + 1;
     this.fieldQuoted = false;
@@ -584,13 +564,13 @@ export class CsvScanner {
       this.headerLine = this.line;
     } else {
       this.headerParts.push(buf.subarray(from, i));
-      this.finishHeader(Buffer.concat(this.headerParts), cr, abs + 1);
+      this.finishHeader(Buffer.concat(this.headerParts), cr);
     }
     this.recordStart = this.fieldStart = abs + 1;
     this.fieldQuoted = false;
   }
 
-  private finishHeader(raw: Buffer, crlf: boolean, next: number): void {
+  private finishHeader(raw: Buffer, crlf: boolean): void {
     let bytes = raw;
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
     if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
@@ -601,31 +581,6 @@ export class CsvScanner {
     this.newline = crlf ? '\r\n' : '\n';
     this.inHeader = false;
     this.headerParts = [];
-    this.dataStart = next;
-  }
-
-  private addRecord(start: number, end: number): void {
-    if (this.rows === 0) {
-      this.dataStart = start;
-      this.chunkStart = start;
-    }
-    this.rows++;
-    this.chunkCount++;
-    this.lastRecordEnd = end;
-    if (this.chunkCount === this.chunkRows) this.closeChunk(end);
-  }
-
-  private closeChunk(end: number): void {
-    this.chunks.push({
-      index: this.chunks.length,
-      start: this.chunkStart,
-      end,
-      firstRow: this.rows - this.chunkCount,
-      rows: this.chunkCount,
-    });
-    // The next chunk starts where this one ends (blank lines in between belong to it and are skipped).
-    this.chunkStart = end;
-    this.chunkCount = 0;
   }
 
   private fieldTooLarge(): CsvFormatError {
@@ -662,10 +617,4 @@ export class CsvScanner {
       this.line,
     );
   }
-}
-
-function formatBytes(n: number): string {
-  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }

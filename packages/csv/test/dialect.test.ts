@@ -9,7 +9,7 @@ import {
   resolveDialect,
   splitRecord,
 } from '../src/index.js';
-import { collectBatches, describe as outcome, mergeBatches, scanCuts, scanWhole, tempFile } from './helpers.js';
+import { collectLayoutBatches, describe as outcome, mergeBatches, scanCuts, scanWhole, tempFile } from './helpers.js';
 
 async function recordsOf(
   path: string,
@@ -192,18 +192,7 @@ describe('decimal commas and thousands separators', () => {
     const path = tempFile(EXCEL_DE);
     for (const type of ['float64', 'float32'] as const) {
       const targets: ColumnTarget[] = [{ name: 'x', type, columns: [1, 2] }];
-      const all = mergeBatches(
-        await collectBatches(path, {
-          start: layout.dataStart,
-          end: layout.bytes,
-          firstRow: 0,
-          header: layout.header,
-          targets,
-          batchSize: 4,
-          dialect: layout,
-        } as Parameters<typeof collectBatches>[1]),
-        1,
-      );
+      const all = mergeBatches(await collectLayoutBatches(path, layout, { targets, batchSize: 4, dialect: layout }), 1);
       const expected = [1234.5, -1500, 12.5, 1234567, NaN, NaN, 1.234, 3, 1000.25, 4, NaN, NaN];
       expect(all.data[0]).toEqual(type === 'float32' ? expected.map(Math.fround) : expected);
       expect(all.errors).toEqual([
@@ -220,15 +209,7 @@ describe('decimal commas and thousands separators', () => {
     }
     // The readBatches dialect option takes the layout itself.
     const ints = mergeBatches(
-      await collectBatches(path, {
-        start: layout.dataStart,
-        end: layout.bytes,
-        firstRow: 0,
-        header: layout.header,
-        targets: [{ name: 'm', type: 'int64', columns: [2] }],
-        batchSize: 10,
-        dialect: layout,
-      } as Parameters<typeof collectBatches>[1]),
+      await collectLayoutBatches(path, layout, { targets: [{ name: 'm', type: 'int64', columns: [2] }], batchSize: 10, dialect: layout }),
       1,
     );
     expect(ints.data[0]).toEqual([-1500n, 1234567n, 2n, 3n, 4n, 5n]);
@@ -239,14 +220,7 @@ describe('decimal commas and thousands separators', () => {
     const r = layoutOrError(text, { chunkRows: 10 });
     if ('error' in r) throw r.error;
     const all = mergeBatches(
-      await collectBatches(tempFile(text), {
-        start: r.layout.dataStart,
-        end: r.layout.bytes,
-        firstRow: 0,
-        header: r.layout.header,
-        targets: [{ name: 'v', type: 'float64', columns: [1] }],
-        batchSize: 10,
-      }),
+      await collectLayoutBatches(tempFile(text), r.layout, { targets: [{ name: 'v', type: 'float64', columns: [1] }], batchSize: 10 }),
       1,
     );
     expect(all.data[0]).toEqual([1234.5, -12345678, NaN, NaN]);

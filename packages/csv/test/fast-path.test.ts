@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchParserOptions } from '../src/batch-parser.js';
-import { readBatchesWith } from '../src/read-batches.js';
+import { type ReadBatchesOptions, readBatchesWith } from '../src/read-batches.js';
 import type { ColumnTarget, CsvDecimal, CsvDelimiter, CsvDialect, RecordBatch } from '../src/index.js';
 import { tempFile } from './helpers.js';
 
@@ -18,21 +18,10 @@ const PATHS: Record<string, BatchParserOptions> = {
   general: { fast: false },
 };
 
-async function readWith(path: string, opts: ReadOpts, paths: BatchParserOptions): Promise<RecordBatch[]> {
+async function readWith(path: string, opts: ReadBatchesOptions, paths: BatchParserOptions): Promise<RecordBatch[]> {
   const out: RecordBatch[] = [];
   for await (const b of readBatchesWith(path, opts, paths)) out.push(b);
   return out;
-}
-
-interface ReadOpts {
-  start: number;
-  end: number;
-  firstRow: number;
-  header: string[];
-  targets: ColumnTarget[];
-  batchSize: number;
-  highWaterMark?: number;
-  dialect?: Partial<CsvDialect>;
 }
 
 /** Batches in a form where equal means bit-identical (NaN payloads included). */
@@ -46,7 +35,10 @@ function comparable(batches: RecordBatch[]): unknown {
 }
 
 /** Reads with every path and checks they agree; returns the general path's batches. */
-async function allPathsAgree(data: string | Buffer, opts: Omit<ReadOpts, 'start' | 'end'> & { start?: number }): Promise<RecordBatch[]> {
+async function allPathsAgree(
+  data: string | Buffer,
+  opts: Omit<ReadBatchesOptions, 'start' | 'end'> & { start?: number },
+): Promise<RecordBatch[]> {
   const buf = Buffer.from(data);
   const path = tempFile(buf);
   const full = { start: 0, end: buf.length, ...opts };

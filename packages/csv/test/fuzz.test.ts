@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe as group, expect, it } from 'vitest';
 import { CsvFormatError, splitRecord, type ColumnTarget } from '../src/index.js';
-import { collectBatches, collectRecords, describe, mergeBatches, scanCuts, tempFile } from './helpers.js';
+import {
+  collectBatches,
+  collectChunkBatches,
+  collectLayoutBatches,
+  collectRecords,
+  describe,
+  mergeBatches,
+  scanCuts,
+  tempFile,
+} from './helpers.js';
 
 /** Characters that stress CSV: delimiters, quotes, line breaks, spaces, formula starts, multi-byte text. */
 const nasty = fc.constantFrom('a', 'b', '1', '.', '-', ',', '"', '\n', '\r', ' ', 'é', '€', '💡', '=', ';', '\t');
@@ -96,11 +105,7 @@ group('fuzz: random tables round-trip', () => {
             perChunk.push(...rs.map(splitRecord));
           }
           expect(perChunk).toEqual(t.rows);
-          const batches = await collectBatches(path, {
-            start: layout.dataStart,
-            end: layout.bytes,
-            firstRow: 0,
-            header: layout.header,
+          const batches = await collectLayoutBatches(path, layout, {
             targets: stringTargets(t.header.length),
             batchSize: 3,
             highWaterMark: hwm,
@@ -196,18 +201,7 @@ group('fuzz: damaged files', () => {
               { name: 'f', type: 'float64', columns: [0] },
               { name: 's', type: 'string', columns: Array.from({ length: ncols }, (_, i) => i) },
             ];
-            const all = mergeBatches(
-              await collectBatches(path, {
-                start: layout.dataStart,
-                end: layout.bytes,
-                firstRow: 0,
-                header: layout.header,
-                targets: t,
-                batchSize: 2,
-                highWaterMark: 9,
-              }),
-              2,
-            );
+            const all = mergeBatches(await collectLayoutBatches(path, layout, { targets: t, batchSize: 2, highWaterMark: 9 }), 2);
             expect(all.rows).toBe(layout.rows);
             const records = await collectRecords(path, layout.dataStart, layout.bytes, 4);
             expect(records.length).toBe(layout.rows);
@@ -221,17 +215,7 @@ group('fuzz: damaged files', () => {
             });
             let sum = 0;
             for (const c of layout.chunks) {
-              const part = mergeBatches(
-                await collectBatches(path, {
-                  start: c.start,
-                  end: c.end,
-                  firstRow: c.firstRow,
-                  header: layout.header,
-                  targets: t,
-                  batchSize: 2,
-                }),
-                2,
-              );
+              const part = mergeBatches(await collectChunkBatches(path, layout, c, { targets: t, batchSize: 2 }), 2);
               expect(part.rows).toBe(c.rows);
               sum += part.rows;
             }

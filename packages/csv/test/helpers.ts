@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import {
+  type Chunk,
   CsvFormatError,
   CsvScanner,
   readBatches,
   readRecords,
-  type ColumnTarget,
   type CsvLayout,
   type CsvScannerOptions,
+  type ReadBatchesOptions,
   type RecordBatch,
 } from '../src/index.js';
 
@@ -79,21 +80,23 @@ export async function collectRecords(path: string, start: number, end: number, h
   return out;
 }
 
-export async function collectBatches(
-  path: string,
-  opts: {
-    start: number;
-    end: number;
-    firstRow: number;
-    header: string[];
-    targets: ColumnTarget[];
-    batchSize: number;
-    highWaterMark?: number;
-  },
-): Promise<RecordBatch[]> {
+export async function collectBatches(path: string, opts: ReadBatchesOptions): Promise<RecordBatch[]> {
   const out: RecordBatch[] = [];
   for await (const b of readBatches(path, opts)) out.push(b);
   return out;
+}
+
+/** Read options besides the records' range: where the cells go, batch and block sizes, the dialect. */
+export type ReadSpec = Omit<ReadBatchesOptions, 'start' | 'end' | 'firstRow' | 'header'>;
+
+/** Every batch of a scanned file's data: all its records, numbered from 0. */
+export function collectLayoutBatches(path: string, layout: CsvLayout, spec: ReadSpec): Promise<RecordBatch[]> {
+  return collectBatches(path, { start: layout.dataStart, end: layout.bytes, firstRow: 0, header: layout.header, ...spec });
+}
+
+/** Every batch of one chunk of a scanned file, numbered as in the whole file. */
+export function collectChunkBatches(path: string, layout: CsvLayout, chunk: Chunk, spec: ReadSpec): Promise<RecordBatch[]> {
+  return collectBatches(path, { start: chunk.start, end: chunk.end, firstRow: chunk.firstRow, header: layout.header, ...spec });
 }
 
 /** Concatenates batches into one: per target a plain array of values, plus all errors. */

@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { splitRecord, type ColumnTarget } from '../src/index.js';
-import { collectBatches, layoutOf, mergeBatches, tempFile } from './helpers.js';
+import { collectBatches, collectChunkBatches, collectLayoutBatches, layoutOf, mergeBatches, tempFile } from './helpers.js';
 
 /** Reads a whole CSV text (header included) through scanner + readBatches. */
 async function readAll(text: string, targets: ColumnTarget[], batchSize = 1000, highWaterMark?: number) {
   const layout = layoutOf(text);
   const path = tempFile(text);
-  const batches = await collectBatches(path, {
-    start: layout.dataStart,
-    end: layout.bytes,
-    firstRow: 0,
-    header: layout.header,
-    targets,
-    batchSize,
-    highWaterMark,
-  });
+  const batches = await collectLayoutBatches(path, layout, { targets, batchSize, highWaterMark });
   return { batches, ...mergeBatches(batches, targets.length) };
 }
 
@@ -197,32 +189,14 @@ describe('readBatches over chunks', () => {
     it(`concatenated chunk reads equal the whole-file read (chunkRows=${chunkRows})`, async () => {
       const layout = layoutOf(text, { chunkRows });
       const path = tempFile(text);
-      const whole = mergeBatches(
-        await collectBatches(path, {
-          start: layout.dataStart,
-          end: layout.bytes,
-          firstRow: 0,
-          header: layout.header,
-          targets,
-          batchSize: 8,
-        }),
-        2,
-      );
+      const whole = mergeBatches(await collectLayoutBatches(path, layout, { targets, batchSize: 8 }), 2);
       expect(whole.rows).toBe(41);
       expect(whole.errors.map((e) => e.row)).toEqual([0, 11, 22, 33]);
       expect(whole.data[1]![5]).toBe('note 5\nwith, comma');
       expect(whole.data[1]![7]).toBe('say "7"');
       const parts = [];
       for (const c of layout.chunks) {
-        for (const batch of await collectBatches(path, {
-          start: c.start,
-          end: c.end,
-          firstRow: c.firstRow,
-          header: layout.header,
-          targets,
-          batchSize: 8,
-          highWaterMark: 5,
-        })) {
+        for (const batch of await collectChunkBatches(path, layout, c, { targets, batchSize: 8, highWaterMark: 5 })) {
           parts.push(batch);
         }
       }

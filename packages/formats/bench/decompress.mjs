@@ -2,12 +2,9 @@
 //   node bench/decompress.mjs FILE MODE  (MODE: gunzip | fzstd | zstd-napi)
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { startMeasure } from './measure.mjs';
 const [file, mode] = process.argv.slice(2);
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
-const t0 = performance.now();
+const measure = startMeasure();
 let out = 0;
 if (mode === 'gunzip') {
   for await (const b of createReadStream(file).pipe(createGunzip())) out += b.length;
@@ -22,5 +19,5 @@ if (mode === 'gunzip') {
   const { DecompressStream } = await import('zstd-napi');
   for await (const b of createReadStream(file).pipe(new DecompressStream())) out += b.length;
 }
-clearInterval(timer);
-console.log(`${mode}: ${out} bytes out, ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+measure.stop();
+console.log(`${mode}: ${out} bytes out, ${measure.summary()}`);

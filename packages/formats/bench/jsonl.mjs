@@ -4,6 +4,7 @@
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { JsonlScanner, jsonArrayToJsonl, readJsonlBatches } from '../dist/index.js';
+import { startMeasure } from './measure.mjs';
 
 const [csv] = process.argv.slice(2);
 const jsonl = '/tmp/bench-records.jsonl';
@@ -28,15 +29,11 @@ if (process.argv[3] === '--make') {
   await Promise.all([new Promise((r) => a.end(r)), new Promise((r) => b.end(r))]);
   process.exit(0);
 }
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
+const measure = startMeasure();
 const time = async (label, fn) => {
-  peak = 0;
-  const t0 = performance.now();
+  measure.restart();
   const r = await fn();
-  console.log(`${label}: ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`${label}: ${measure.summary()}`);
   return r;
 };
 const layout = await time('JsonlScanner (1 MiB pieces)', async () => {
@@ -51,17 +48,9 @@ await time('readJsonlBatches, every chunk, 30 float32 inputs', async () => {
   const targets = [{ name: 'x', type: 'float32', columns: layout.header.map((_, i) => i).slice(1) }];
   let rows = 0;
   for (const c of layout.chunks) {
-    for await (const b of readJsonlBatches(jsonl, {
-      start: c.start,
-      end: c.end,
-      firstRow: c.firstRow,
-      header: layout.header,
-      targets,
-      batchSize: 8192,
-    }))
-      rows += b.count;
+    for await (const b of readJsonlBatches(jsonl, { ...c, header: layout.header, targets, batchSize: 8192 })) rows += b.count;
   }
   return rows;
 });
-clearInterval(timer);
+measure.stop();
 console.log(`${layout.rows} rows, ${layout.bytes} bytes of JSON Lines`);

@@ -1,12 +1,9 @@
 // Reads every chunk of a Parquet file into float32 batches (30 feature columns), as the worker would;
 // prints time and peak RSS. node bench/parquet-read.mjs FILE [CHUNK_ROWS]
 import { parquetLayout, readParquetBatches } from '../dist/index.js';
+import { startMeasure } from './measure.mjs';
 const [file, chunkRowsArg] = process.argv.slice(2);
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
-const t0 = performance.now();
+const measure = startMeasure();
 const layout = await parquetLayout(file, { chunkRows: Number(chunkRowsArg ?? 100000) });
 const targets = [{ name: 'x', type: 'float32', columns: layout.header.map((_, i) => i).slice(1) }];
 let rows = 0;
@@ -18,7 +15,7 @@ for (const chunk of layout.chunks) {
     errors += b.errors.length;
   }
 }
-clearInterval(timer);
+measure.stop();
 console.log(
-  `${file}: ${layout.rowGroups.length} row groups, ${layout.chunks.length} chunks, ${rows} rows, ${errors} errors, ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+  `${file}: ${layout.rowGroups.length} row groups, ${layout.chunks.length} chunks, ${rows} rows, ${errors} errors, ${measure.summary()}`,
 );

@@ -3,6 +3,7 @@
 //   node bench/results.mjs ROWS [jsonl|parquet|xlsx ...]
 import { createWriteStream } from 'node:fs';
 import { writeResultsJsonl, writeResultsParquet, writeResultsXlsx } from '../dist/index.js';
+import { startMeasure } from './measure.mjs';
 
 const [rowsArg, ...formats] = process.argv.slice(2);
 const total = Number(rowsArg);
@@ -31,20 +32,14 @@ async function* rows() {
     yield batch;
   }
 }
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
+const measure = startMeasure();
 for (const format of formats.length ? formats : ['jsonl', 'parquet', 'xlsx']) {
-  peak = 0;
-  const t0 = performance.now();
+  measure.restart();
   const out = createWriteStream('/dev/null');
   if (format === 'none') for await (const _ of rows());
   else if (format === 'jsonl') await writeResultsJsonl(out, { columns, rows: rows() });
   else if (format === 'parquet') await writeResultsParquet(out, { columns, rows: rows() });
   else await writeResultsXlsx(out, { columns, rows: rows() }, { rows: total });
-  console.log(
-    `results.${format}: ${total} rows, ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
-  );
+  console.log(`results.${format}: ${total} rows, ${measure.summary()}`);
 }
-clearInterval(timer);
+measure.stop();

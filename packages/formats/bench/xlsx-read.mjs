@@ -2,13 +2,10 @@
 //   node bench/xlsx-read.mjs FILE MODE   (MODE: yauzl-saxes | yauzl-sax | yauzl-htmlparser2 | exceljs | xlsx-stream-reader)
 import { createReadStream } from 'node:fs';
 import yauzl from 'yauzl';
+import { startMeasure } from './measure.mjs';
 
 const [file, mode] = process.argv.slice(2);
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
-const t0 = performance.now();
+const measure = startMeasure();
 let cells = 0;
 let sum = 0;
 
@@ -155,7 +152,5 @@ const modes = {
   'xlsx-stream-reader': viaXsr,
 };
 await modes[mode]();
-clearInterval(timer);
-console.log(
-  `${mode}: ${cells} cells, sum ${sum.toFixed(1)}, ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
-);
+measure.stop();
+console.log(`${mode}: ${cells} cells, sum ${sum.toFixed(1)}, ${measure.summary()}`);

@@ -3,13 +3,10 @@
 import { createWriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { startMeasure } from './measure.mjs';
 const [rowsArg, out, mode] = process.argv.slice(2);
 const rows = Number(rowsArg);
-let peak = 0;
-const timer = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
-const t0 = performance.now();
+const measure = startMeasure();
 const header = ['patient_id', ...Array.from({ length: 30 }, (_, i) => `f${i}`), 'prediction', 'probability_1', 'error'];
 const row = (r) => [
   `P${r}`,
@@ -67,5 +64,5 @@ if (mode === 'exceljs') {
   sheet.end('</sheetData></worksheet>');
   await done;
 }
-clearInterval(timer);
-console.log(`${mode}: ${rows} rows, ${((performance.now() - t0) / 1000).toFixed(2)} s, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+measure.stop();
+console.log(`${mode}: ${rows} rows, ${measure.summary()}`);

@@ -37,58 +37,55 @@ interface Signature {
   message: string;
 }
 
+/** A document, an image or a program: not data at all. */
+function notData(bytes: number[], description: string): Signature {
+  return { bytes, description, message: `this is ${description}, not a data file; ${FORMATS_WE_READ}` };
+}
+
+/** A compression other than gzip and zstd. */
+function otherCompression(bytes: number[], description: string, name: string): Signature {
+  return {
+    bytes,
+    description,
+    message: `${name} compression is not supported: compress the file with gzip or zstd, or upload it uncompressed`,
+  };
+}
+
+/** An archive other than a workbook: the data file is inside it. */
+function archive(bytes: number[], description: string): Signature {
+  return { bytes, description, message: `this is ${description}: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines)` };
+}
+
+/** A table format batchcast does not read. */
+function otherTable(bytes: number[], description: string, name: string, advice = 'convert the data to Parquet or CSV'): Signature {
+  return { bytes, description, message: `${name} files are not supported: ${advice}` };
+}
+
 /** Files people upload by mistake, each with what to do instead. */
 const REFUSED: Signature[] = [
-  {
-    bytes: [0x25, 0x50, 0x44, 0x46, 0x2d],
-    description: 'a PDF document',
-    message: `this is a PDF document, not a data file; ${FORMATS_WE_READ}`,
-  },
-  { bytes: [0x89, 0x50, 0x4e, 0x47], description: 'a PNG image', message: `this is a PNG image, not a data file; ${FORMATS_WE_READ}` },
-  { bytes: [0xff, 0xd8, 0xff], description: 'a JPEG image', message: `this is a JPEG image, not a data file; ${FORMATS_WE_READ}` },
-  { bytes: [0x47, 0x49, 0x46, 0x38], description: 'a GIF image', message: `this is a GIF image, not a data file; ${FORMATS_WE_READ}` },
-  {
-    bytes: [0x42, 0x5a, 0x68],
-    description: 'a bzip2-compressed file',
-    message: 'bzip2 compression is not supported: compress the file with gzip or zstd, or upload it uncompressed',
-  },
-  {
-    bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
-    description: 'an xz-compressed file',
-    message: 'xz compression is not supported: compress the file with gzip or zstd, or upload it uncompressed',
-  },
-  {
-    bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c],
-    description: 'a 7-Zip archive',
-    message: 'this is a 7-Zip archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines)',
-  },
-  {
-    bytes: [0x52, 0x61, 0x72, 0x21],
-    description: 'a RAR archive',
-    message: 'this is a RAR archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines)',
-  },
+  notData([0x25, 0x50, 0x44, 0x46, 0x2d], 'a PDF document'),
+  notData([0x89, 0x50, 0x4e, 0x47], 'a PNG image'),
+  notData([0xff, 0xd8, 0xff], 'a JPEG image'),
+  notData([0x47, 0x49, 0x46, 0x38], 'a GIF image'),
+  otherCompression([0x42, 0x5a, 0x68], 'a bzip2-compressed file', 'bzip2'),
+  otherCompression([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'an xz-compressed file', 'xz'),
+  archive([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], 'a 7-Zip archive'),
+  archive([0x52, 0x61, 0x72, 0x21], 'a RAR archive'),
   {
     bytes: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66],
     description: 'an SQLite database',
-    message: `this is an SQLite database; export the table as CSV or Parquet`,
+    message: 'this is an SQLite database; export the table as CSV or Parquet',
   },
-  {
-    bytes: [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31],
-    description: 'an Arrow/Feather file',
-    message: 'Arrow/Feather files are not supported: write the table as Parquet (pyarrow.parquet.write_table) or CSV',
-  },
-  {
-    bytes: [0x4f, 0x62, 0x6a, 0x01],
-    description: 'an Avro file',
-    message: 'Avro files are not supported: convert the data to Parquet or CSV',
-  },
-  { bytes: [0x4f, 0x52, 0x43], description: 'an ORC file', message: 'ORC files are not supported: convert the data to Parquet or CSV' },
-  {
-    bytes: [0x7f, 0x45, 0x4c, 0x46],
-    description: 'an executable program',
-    message: `this is an executable program, not a data file; ${FORMATS_WE_READ}`,
-  },
-  { bytes: [0x4d, 0x5a], description: 'a Windows program', message: `this is a Windows program, not a data file; ${FORMATS_WE_READ}` },
+  otherTable(
+    [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31],
+    'an Arrow/Feather file',
+    'Arrow/Feather',
+    'write the table as Parquet (pyarrow.parquet.write_table) or CSV',
+  ),
+  otherTable([0x4f, 0x62, 0x6a, 0x01], 'an Avro file', 'Avro'),
+  otherTable([0x4f, 0x52, 0x43], 'an ORC file', 'ORC'),
+  notData([0x7f, 0x45, 0x4c, 0x46], 'an executable program'),
+  notData([0x4d, 0x5a], 'a Windows program'),
 ];
 
 function startsWith(head: Uint8Array, bytes: readonly number[], at = 0): boolean {

@@ -45,17 +45,5 @@ export class FormatError extends Error {
   }
 }
 
-/** Shortens text for messages (an error must stay readable even if a value is 1 MB long). */
-export function truncate(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
-const MiB = 1024 * 1024;
-
-/** 1 MiB, 512 KiB, 12345 bytes: sizes in messages. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * MiB && n % (1024 * MiB) === 0) return `${n / (1024 * MiB)} GiB`;
-  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
-}
+// The message helpers of @batchcast/csv, so that sizes and long values read the same in every format's errors.
+export { formatBytes, truncate } from '@batchcast/csv';

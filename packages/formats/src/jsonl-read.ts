@@ -1,22 +1,11 @@
-import { type ByteSource, type ColumnTarget, coerceObjects, type RecordBatch, type RowError } from '@batchcast/csv';
+import { type BatchRangeOptions, type ByteSource, coerceObjects, type RecordBatch, type RowError } from '@batchcast/csv';
 import type { Cell, ResultColumnType } from './cell.js';
 import { truncate } from './errors.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
 
-export interface ReadJsonlBatchesOptions {
-  /** Byte offset of the first line to read (a chunk's `start`). */
-  start: number;
-  /** Byte offset just past the last line (exclusive). */
-  end: number;
-  /** Absolute index of the record at `start` (a chunk's `firstRow`). */
-  firstRow: number;
-  /** JsonlLayout.header: target columns index into it; keys are column names. */
-  header: string[];
-  targets: ColumnTarget[];
-  /** Records per batch (the last batch may be smaller). */
-  batchSize: number;
-}
+/** The lines to read, as for readBatches; `header` is JsonlLayout.header (its names are the records' keys). */
+export type ReadJsonlBatchesOptions = BatchRangeOptions;
 
 type Parsed = { ok: true; row: Record<string, unknown> } | { ok: false; error: string; text: string };
 

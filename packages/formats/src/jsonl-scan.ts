@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Chunk } from '@batchcast/csv';
+import { type Chunk, ChunkCutter } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 
@@ -53,7 +53,7 @@ const NESTED = 16;
  * Invalid UTF-8 is a FormatError naming the line. Memory: one line (at most maxLineBytes) and the header.
  */
 export class JsonlScanner {
-  private readonly chunkRows: number;
+  private readonly chunks: ChunkCutter;
   private readonly maxColumns: number;
   private readonly maxLineBytes: number;
 
@@ -72,21 +72,13 @@ export class JsonlScanner {
   private lastKeys: string[] = [];
   private lastIdx: number[] = [];
 
-  private rows = 0;
   private invalidRows = 0;
-  private dataStart = -1;
-  private readonly chunks: Chunk[] = [];
-  private chunkStart = 0;
-  private chunkCount = 0;
-  private lastRecordEnd = 0;
 
   private failure: FormatError | null = null;
   private finished = false;
 
   constructor(opts: JsonlScannerOptions) {
-    if (!Number.isInteger(opts.chunkRows) || opts.chunkRows < 1)
-      throw new RangeError(`chunkRows must be a positive integer, got ${opts.chunkRows}`);
-    this.chunkRows = opts.chunkRows;
+    this.chunks = new ChunkCutter(opts.chunkRows);
     this.maxColumns = opts.maxColumns ?? 2000;
     this.maxLineBytes = opts.maxLineBytes ?? 8 * MiB;
   }
@@ -121,19 +113,18 @@ export class JsonlScanner {
         this.record(Buffer.concat(this.carry), this.lineStart, this.bytes);
       }
       if (this.bytes === 0 || (this.bom && this.bytes === 3)) throw new FormatError('empty_file', 'the file is empty', 1);
-      if (this.rows === 0) throw new FormatError('no_rows', 'the file has no records: every line is blank');
+      if (this.chunks.rows === 0) throw new FormatError('no_rows', 'the file has no records: every line is blank');
       if (this.header.length === 0)
         throw new FormatError('no_header', 'the records have no keys: every object is empty ({}), so there are no columns');
-      if (this.chunkCount > 0) this.closeChunk(this.lastRecordEnd);
       return {
         header: this.header,
         columnTypes: this.kinds.map(typeOf),
         bom: this.bom,
-        dataStart: this.dataStart,
+        dataStart: this.chunks.dataStart,
         bytes: this.bytes,
-        rows: this.rows,
+        rows: this.chunks.rows,
         invalidRows: this.invalidRows,
-        chunks: this.chunks,
+        chunks: this.chunks.finish(),
       };
     } catch (err) {
       if (err instanceof FormatError) this.failure = err;
@@ -199,23 +190,16 @@ export class JsonlScanner {
       value = JSON.parse(text);
     } catch (err) {
       parsed = false;
-      if (this.rows === 0) throw notJsonLines(text, (err as Error).message, this.line);
+      if (this.chunks.rows === 0) throw notJsonLines(text, (err as Error).message, this.line);
     }
     const isObject = parsed && typeof value === 'object' && value !== null && !Array.isArray(value);
     if (!isObject) {
-      if (this.rows === 0) throw notAnObject(value, this.line);
+      if (this.chunks.rows === 0) throw notAnObject(value, this.line);
       this.invalidRows++;
     } else {
       this.keys(value as Record<string, unknown>);
     }
-    if (this.rows === 0) {
-      this.dataStart = start;
-      this.chunkStart = start;
-    }
-    this.rows++;
-    this.chunkCount++;
-    this.lastRecordEnd = end;
-    if (this.chunkCount === this.chunkRows) this.closeChunk(end);
+    this.chunks.add(start, end);
   }
 
   private keys(obj: Record<string, unknown>): void {
@@ -277,18 +261,6 @@ export class JsonlScanner {
     this.lowerIndex.set(lower, col);
     this.kinds.push(0);
     return col;
-  }
-
-  private closeChunk(end: number): void {
-    this.chunks.push({
-      index: this.chunks.length,
-      start: this.chunkStart,
-      end,
-      firstRow: this.rows - this.chunkCount,
-      rows: this.chunkCount,
-    });
-    this.chunkStart = end;
-    this.chunkCount = 0;
   }
 
   private lineTooLarge(): FormatError {

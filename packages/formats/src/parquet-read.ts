@@ -1,4 +1,13 @@
-import type { ByteSource, CellType, ColumnTarget, RecordBatch, RowError, TargetData } from '@batchcast/csv';
+import {
+  allocateTarget,
+  type ByteSource,
+  type CellType,
+  type ColumnTarget,
+  neutraliseRow,
+  type RecordBatch,
+  type RowError,
+  type TargetData,
+} from '@batchcast/csv';
 import { parquetScan } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Cell } from './cell.js';
@@ -90,33 +99,6 @@ async function* segments(source: ByteSource, layout: ParquetLayout, chunk: Parqu
   }
 }
 
-function allocate(type: CellType, n: number): TargetData {
-  switch (type) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'float64':
-      return new Float64Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'int64':
-      return new BigInt64Array(n);
-    case 'bool':
-      return new Uint8Array(n);
-    case 'string':
-      return new Array<string>(n).fill('');
-  }
-}
-
-function neutral(d: TargetData, width: number, r: number): void {
-  for (let j = 0; j < width; j++) {
-    const i = r * width + j;
-    if (d instanceof BigInt64Array) d[i] = 0n;
-    else if (Array.isArray(d)) d[i] = '';
-    else if (d instanceof Float32Array || d instanceof Float64Array) d[i] = Number.NaN;
-    else d[i] = 0;
-  }
-}
-
 /**
  * Reads a chunk of a Parquet upload into RecordBatches (row-major per target, as @batchcast/csv readBatches).
  * Typed columns go straight into the typed arrays (double/float/int/decimal into float inputs, int64 as
@@ -139,7 +121,7 @@ export async function* readParquetBatches(
       const count = Math.min(batchSize, seg.rows - r0);
       const firstRow = seg.firstRow + r0;
       const failed = new Map<number, RowError>();
-      const data = targets.map((t) => allocate(t.type, count * t.columns.length));
+      const data = targets.map((t) => allocateTarget(t.type, count * t.columns.length));
       for (let ti = 0; ti < targets.length; ti++) {
         const t = targets[ti]!;
         const width = t.columns.length;
@@ -153,7 +135,7 @@ export async function* readParquetBatches(
         }
       }
       const errors = [...failed.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
-      for (const [r] of failed) for (let ti = 0; ti < targets.length; ti++) neutral(data[ti]!, targets[ti]!.columns.length, r);
+      for (const [r] of failed) for (let ti = 0; ti < targets.length; ti++) neutraliseRow(data[ti]!, targets[ti]!.columns.length, r);
       yield { firstRow, count, data, errors };
     }
   }

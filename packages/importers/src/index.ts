@@ -37,15 +37,21 @@ function extensionNote(filename: string | undefined): string {
   return ext ? ` (the file is called "${filename}")` : '';
 }
 
+/** What a converter returns: the graph, the library version found in the file, what it did and what to know. */
+interface Conversion {
+  onnx: Uint8Array;
+  version: string | null;
+  summary: string;
+  notes: string[];
+}
+
+function converted(format: ImportedFormat, library: string, result: Conversion): ImportedModel {
+  return { format, library, libraryVersion: result.version, onnx: result.onnx, converted: [result.summary, ...result.notes] };
+}
+
 function sklearnModel(bytes: Uint8Array): ImportedModel {
   const result = importSklearn(bytes);
-  return {
-    format: result.container === 'joblib' ? 'sklearn-joblib' : 'sklearn-pickle',
-    library: 'scikit-learn',
-    libraryVersion: result.version,
-    onnx: result.onnx,
-    converted: [result.summary, ...result.notes],
-  };
+  return converted(result.container === 'joblib' ? 'sklearn-joblib' : 'sklearn-pickle', 'scikit-learn', result);
 }
 
 /**
@@ -64,16 +70,8 @@ export async function importModel(input: Uint8Array, opts: ImportOptions = {}): 
       checkOnnx(bytes);
       return { format: 'onnx', library: null, libraryVersion: null, onnx: bytes, converted: [] };
     case 'json':
-    case 'ubjson': {
-      const result = importXgboost(bytes, detected.kind);
-      return {
-        format: detected.kind === 'json' ? 'xgboost-json' : 'xgboost-ubj',
-        library: 'xgboost',
-        libraryVersion: result.version,
-        onnx: result.onnx,
-        converted: [result.summary, ...result.notes],
-      };
-    }
+    case 'ubjson':
+      return converted(detected.kind === 'json' ? 'xgboost-json' : 'xgboost-ubj', 'xgboost', importXgboost(bytes, detected.kind));
     case 'pickle':
     case 'compressed':
       return sklearnModel(bytes);

@@ -4,18 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { prepareModel } from '@batchcast/inference';
-import { importModel, ModelImportError } from '../src/index.js';
+import { importModel } from '../src/index.js';
 import { onnx } from '../src/onnx/proto.js';
 import { fixtureBytes } from './helpers.js';
-
-async function refusal(bytes: Uint8Array, filename?: string): Promise<ModelImportError> {
-  const err = await importModel(bytes, { filename }).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ModelImportError)) throw new Error(`expected a ModelImportError, got ${err === null ? 'a model' : String(err)}`);
-  return err;
-}
+import { importRefusal } from './refusals.js';
 
 describe('importModel', () => {
   it('passes ONNX through unchanged', async () => {
@@ -86,16 +78,16 @@ describe('importModel', () => {
 
   it('refuses files that are no model, saying what they look like', async () => {
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
-    const err = await refusal(png, 'model.pkl');
+    const err = await importRefusal(png, 'model.pkl');
     expect(err.code).toBe('unrecognized_format');
     expect(err.message).toContain('PNG');
     expect(err.message).toContain('model.pkl');
-    expect((await refusal(new Uint8Array(0))).code).toBe('unrecognized_format');
-    expect((await refusal(new TextEncoder().encode('sepal_length,sepal_width\n1,2\n'))).code).toBe('unrecognized_format');
+    expect((await importRefusal(new Uint8Array(0))).code).toBe('unrecognized_format');
+    expect((await importRefusal(new TextEncoder().encode('sepal_length,sepal_width\n1,2\n'))).code).toBe('unrecognized_format');
   });
 
   it('an ONNX file cut short is reported as truncated', async () => {
     const bytes = fixtureBytes('onnx/iris-logreg.onnx');
-    expect((await refusal(bytes.subarray(0, bytes.length - 40))).code).toBe('truncated');
+    expect((await importRefusal(bytes.subarray(0, bytes.length - 40))).code).toBe('truncated');
   });
 });

@@ -84,6 +84,16 @@ export class PickleBuilder {
     return this.op(OP.STOP);
   }
 
+  /**
+   * The state numpy pickles for a plain dtype, applied with BUILD: (3, byte order, None, None, None, -1, -1, 0).
+   * `byteOrder` pushes the byte-order text, whose opcode depends on the protocol.
+   */
+  dtypeState(byteOrder: (b: this) => void): this {
+    this.mark().int(3);
+    byteOrder(this);
+    return this.none().none().none().int(-1).int(-1).int(0).tuple().build();
+  }
+
   repeat(n: number, f: (b: this) => void): this {
     for (let i = 0; i < n; i++) f(this);
     return this;

@@ -5,22 +5,13 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OP } from '../src/pickle/opcodes.js';
-import { PickleError, PyBytes, PyObject, type PyValue, readPickle } from '../src/pickle/index.js';
+import { PyBytes, PyObject, type PyValue, readPickle } from '../src/pickle/index.js';
 import { pickle } from './pickle-builder.js';
+import { pickleRefusal } from './refusals.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/pickle/${name}`, import.meta.url)));
 
 /** The PickleError readPickle throws (failing the test if it returns or throws anything else). */
-function refusal(bytes: Uint8Array, opts = {}): PickleError {
-  try {
-    readPickle(bytes, opts);
-  } catch (err) {
-    expect(err).toBeInstanceOf(PickleError);
-    return err as PickleError;
-  }
-  throw new Error('readPickle accepted the file');
-}
-
 const MARKER = '/tmp/batchcast-pickle-ran';
 
 describe('evil.pkl', () => {
@@ -32,7 +23,7 @@ describe('evil.pkl', () => {
     expect(text).toContain('posix\nsystem\n');
     expect(text).toContain(`touch ${MARKER}`);
 
-    const err = refusal(evil);
+    const err = pickleRefusal(evil);
     expect(err.code).toBe('unsupported_class');
     expect(err.className).toBe('posix.system');
     expect(err.message).toBe(
@@ -76,7 +67,7 @@ const HOSTILE: [string, string][] = [
 describe.each(HOSTILE)('%s.%s', (module, name) => {
   const qualified = `${module}.${name}`;
   const expectRefused = (bytes: Uint8Array) => {
-    const err = refusal(bytes);
+    const err = pickleRefusal(bytes);
     expect(err.code).toBe('unsupported_class');
     expect(err.className).toBe(qualified);
     expect(err.message).toContain(`"${qualified}"`);
@@ -116,7 +107,7 @@ describe('refusals inside otherwise valid models', () => {
     const original = new TextDecoder('latin1').decode(fixture('logreg-bin-str-df.p2.pkl'));
     expect(original).toContain('csklearn.linear_model._logistic\nLogisticRegression\n');
     const swapped = original.replace('csklearn.linear_model._logistic\nLogisticRegression\n', 'csklearn.svm._classes\nSVC\n');
-    const err = refusal(Uint8Array.from(swapped, (c) => c.charCodeAt(0)));
+    const err = pickleRefusal(Uint8Array.from(swapped, (c) => c.charCodeAt(0)));
     expect(err.code).toBe('unsupported_class');
     expect(err.className).toBe('sklearn.svm._classes.SVC');
     expect(err.message).toContain('a scikit-learn class batchcast does not read');
@@ -137,17 +128,19 @@ describe('refusals inside otherwise valid models', () => {
       .build()
       .stop()
       .toBytes();
-    expect(refusal(bytes).className).toBe('numpy.log1p');
+    expect(pickleRefusal(bytes).className).toBe('numpy.log1p');
   });
 
   it('refuses calling an allow-listed type that may only appear as a value', () => {
-    const err = refusal(pickle().proto(2).global('numpy', 'ndarray').int(3).op(OP.TUPLE1).reduce().stop().toBytes());
+    const err = pickleRefusal(pickle().proto(2).global('numpy', 'ndarray').int(3).op(OP.TUPLE1).reduce().stop().toBytes());
     expect(err.code).toBe('unsupported_class');
     expect(err.message).toContain('calls "numpy.ndarray"');
   });
 
   it('refuses creating an object of an allow-listed function with NEWOBJ', () => {
-    const err = refusal(pickle().proto(2).global('numpy.core.multiarray', 'scalar').op(OP.EMPTY_TUPLE).op(OP.NEWOBJ).stop().toBytes());
+    const err = pickleRefusal(
+      pickle().proto(2).global('numpy.core.multiarray', 'scalar').op(OP.EMPTY_TUPLE).op(OP.NEWOBJ).stop().toBytes(),
+    );
     expect(err.code).toBe('unsupported_class');
   });
 
@@ -162,12 +155,12 @@ describe('refusals inside otherwise valid models', () => {
       .reduce()
       .stop()
       .toBytes();
-    expect(refusal(bytes).className).toBe('__main__.Evil');
+    expect(pickleRefusal(bytes).className).toBe('__main__.Evil');
   });
 
   it('refuses joblib < 0.10 files, whose arrays live in other files', () => {
     const bytes = pickle().proto(2).global('joblib.numpy_pickle', 'NDArrayWrapper').op(OP.EMPTY_TUPLE).op(OP.NEWOBJ).stop().toBytes();
-    const err = refusal(bytes);
+    const err = pickleRefusal(bytes);
     expect(err.code).toBe('unsupported_format');
     expect(err.message).toContain('joblib older than 0.10');
   });
@@ -175,7 +168,7 @@ describe('refusals inside otherwise valid models', () => {
 
 describe('opcodes that reach outside the file', () => {
   it('refuses persistent ids', () => {
-    const err = refusal(pickle().proto(2).str('ref').op(OP.BINPERSID).stop().toBytes());
+    const err = pickleRefusal(pickle().proto(2).str('ref').op(OP.BINPERSID).stop().toBytes());
     expect(err.code).toBe('unsupported_opcode');
     expect(err.message).toContain('persistent id');
   });
@@ -185,7 +178,7 @@ describe('opcodes that reach outside the file', () => {
     [OP.EXT2, [1, 0]],
     [OP.EXT4, [1, 0, 0, 0]],
   ])('refuses the copyreg extension registry (opcode %i)', (op, arg) => {
-    const err = refusal(
+    const err = pickleRefusal(
       pickle()
         .proto(2)
         .op(op)
@@ -199,7 +192,7 @@ describe('opcodes that reach outside the file', () => {
 
   it('refuses out-of-band buffers it was not given, and reads those it was', () => {
     const bytes = pickle().proto(5).op(OP.NEXT_BUFFER).op(OP.READONLY_BUFFER).stop().toBytes();
-    const err = refusal(bytes);
+    const err = pickleRefusal(bytes);
     expect(err.code).toBe('unsupported_opcode');
     expect(err.message).toContain('out-of-band buffer');
     const value = readPickle(bytes, { buffers: [Uint8Array.of(1, 2, 3)] }) as PyValue;
@@ -208,9 +201,9 @@ describe('opcodes that reach outside the file', () => {
   });
 
   it('refuses unknown opcodes and protocols newer than 5', () => {
-    expect(refusal(pickle().proto(4).raw(0xff).stop().toBytes()).code).toBe('unsupported_opcode');
-    expect(refusal(pickle().proto(6).none().stop().toBytes()).code).toBe('not_a_pickle');
-    expect(refusal(pickle().proto(5).proto(6).none().stop().toBytes()).code).toBe('unsupported_opcode');
+    expect(pickleRefusal(pickle().proto(4).raw(0xff).stop().toBytes()).code).toBe('unsupported_opcode');
+    expect(pickleRefusal(pickle().proto(6).none().stop().toBytes()).code).toBe('not_a_pickle');
+    expect(pickleRefusal(pickle().proto(5).proto(6).none().stop().toBytes()).code).toBe('unsupported_opcode');
   });
 
   it('records an allow-listed class without running anything of it', () => {

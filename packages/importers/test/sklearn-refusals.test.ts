@@ -3,45 +3,36 @@
  * the class or option (and suggesting ONNX export); damaged files are told apart from unsupported ones.
  */
 import { describe, expect, it } from 'vitest';
-import { importModel, ModelImportError } from '../src/index.js';
 import { fixtureBytes } from './helpers.js';
+import { importRefusal } from './refusals.js';
 import { refusals } from './sklearn-manifest.js';
-
-async function refusal(bytes: Uint8Array, filename?: string): Promise<ModelImportError> {
-  const err = await importModel(bytes, { filename }).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ModelImportError)) throw new Error(`expected a ModelImportError, got ${err === null ? 'a model' : String(err)}`);
-  return err;
-}
 
 describe('scikit-learn refusals', () => {
   for (const r of refusals()) {
     it(`${r.name}: ${r.code} naming ${r.mentions}`, async () => {
-      const err = await refusal(fixtureBytes(`sklearn/${r.model}`), r.model);
+      const err = await importRefusal(fixtureBytes(`sklearn/${r.model}`), r.model);
       expect(err.code).toBe(r.code);
       expect(err.message).toContain(r.mentions);
     });
   }
 
   it('suggests exporting to ONNX when the estimator is not supported', async () => {
-    const err = await refusal(fixtureBytes('sklearn/svc.joblib'));
+    const err = await importRefusal(fixtureBytes('sklearn/svc.joblib'));
     expect(err.message).toMatch(/ONNX/);
   });
 
   it('an XGBoost model pickled with joblib: asks for save_model instead', async () => {
-    const err = await refusal(fixtureBytes('xgboost/wrapper.joblib'));
+    const err = await importRefusal(fixtureBytes('xgboost/wrapper.joblib'));
     expect(err.code).toBe('unsupported_class');
     expect(err.message).toMatch(/save_model/);
   });
 
   it('a pickle cut short is reported as truncated, plain or compressed', async () => {
     const plain = fixtureBytes('native/iris-pipeline.joblib');
-    expect((await refusal(plain.subarray(0, Math.floor(plain.length / 2)))).code).toBe('truncated');
+    expect((await importRefusal(plain.subarray(0, Math.floor(plain.length / 2)))).code).toBe('truncated');
     const compressed = fixtureBytes('native/diabetes-gbr.joblib');
-    expect((await refusal(compressed.subarray(0, Math.floor(compressed.length / 2)))).code).toBe('truncated');
+    expect((await importRefusal(compressed.subarray(0, Math.floor(compressed.length / 2)))).code).toBe('truncated');
     const pickled = fixtureBytes('native/breast-cancer-rf.pkl');
-    expect((await refusal(pickled.subarray(0, pickled.length - 1))).code).toBe('truncated');
+    expect((await importRefusal(pickled.subarray(0, pickled.length - 1))).code).toBe('truncated');
   });
 });

@@ -1,17 +1,8 @@
 /** XGBoost files batchcast cannot convert, and files that only look like XGBoost models. */
 import { describe, expect, it } from 'vitest';
-import { importModel, ModelImportError } from '../src/index.js';
 import { decodeUbjson, UbjsonError } from '../src/xgboost/ubjson.js';
 import { fixtureBytes } from './helpers.js';
-
-async function refusal(bytes: Uint8Array): Promise<ModelImportError> {
-  const err = await importModel(bytes).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ModelImportError)) throw new Error(`expected a ModelImportError, got ${err === null ? 'a model' : String(err)}`);
-  return err;
-}
+import { importRefusal } from './refusals.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -23,13 +14,13 @@ function editJson(path: string, edit: (doc: { learner: Record<string, Record<str
 
 describe('XGBoost refusals', () => {
   it('categorical splits: unsupported_option, saying what to do', async () => {
-    const err = await refusal(fixtureBytes('xgboost/categorical.json'));
+    const err = await importRefusal(fixtureBytes('xgboost/categorical.json'));
     expect(err.code).toBe('unsupported_option');
     expect(err.message).toMatch(/categor/);
   });
 
   it('an objective it does not know: named', async () => {
-    const err = await refusal(
+    const err = await importRefusal(
       editJson('xgboost/binary-logistic.json', (d) => {
         d.learner.objective!.name = 'rank:pairwise';
       }),
@@ -39,7 +30,7 @@ describe('XGBoost refusals', () => {
   });
 
   it('a multi-target model', async () => {
-    const err = await refusal(
+    const err = await importRefusal(
       editJson('xgboost/reg-squarederror.json', (d) => {
         d.learner.learner_model_param!.num_target = '2';
       }),
@@ -49,19 +40,19 @@ describe('XGBoost refusals', () => {
   });
 
   it('a JSON file that is not an XGBoost model', async () => {
-    const err = await refusal(fixtureBytes('xgboost/not-a-model.json'));
+    const err = await importRefusal(fixtureBytes('xgboost/not-a-model.json'));
     expect(err.code).toBe('unrecognized_format');
     expect(err.message).toMatch(/not an XGBoost model/);
   });
 
   it('a UBJSON document that is not an XGBoost model', async () => {
     // {"name": "abc"} in UBJSON.
-    const err = await refusal(Uint8Array.from([0x7b, 0x69, 4, ...text('name'), 0x53, 0x69, 3, ...text('abc'), 0x7d]));
+    const err = await importRefusal(Uint8Array.from([0x7b, 0x69, 4, ...text('name'), 0x53, 0x69, 3, ...text('abc'), 0x7d]));
     expect(err.code).toBe('unrecognized_format');
   });
 
   it('a damaged model: a tree pointing outside itself', async () => {
-    const err = await refusal(
+    const err = await importRefusal(
       editJson('xgboost/binary-logistic.json', (d) => {
         const trees = (d.learner.gradient_booster!.model as { trees: { left_children: number[] }[] }).trees;
         trees[0]!.left_children[0] = 999;
@@ -73,10 +64,10 @@ describe('XGBoost refusals', () => {
 
   it('files cut short: truncated, JSON and UBJSON', async () => {
     const json = fixtureBytes('xgboost/binary-logistic.json');
-    expect((await refusal(json.subarray(0, json.length >> 1))).code).toBe('truncated');
+    expect((await importRefusal(json.subarray(0, json.length >> 1))).code).toBe('truncated');
     const ubj = fixtureBytes('xgboost/binary-logistic.ubj');
     for (const cut of [ubj.length >> 2, ubj.length >> 1, ubj.length - 1]) {
-      expect((await refusal(ubj.subarray(0, cut))).code).toBe('truncated');
+      expect((await importRefusal(ubj.subarray(0, cut))).code).toBe('truncated');
     }
   });
 });

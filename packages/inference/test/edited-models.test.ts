@@ -3,26 +3,12 @@
  * from an initializer, a probabilities-only classifier, and rewrites that must keep what they do not touch.
  */
 import { describe, expect, it } from 'vitest';
-import { planColumns, prepareModel, ScoringSession } from '../src/index.js';
-import type { BatchPredictions, PreparedModel } from '../src/index.js';
+import { prepareModel } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import type { ModelProto } from '../src/onnx-proto.js';
 import { lenField, concatBytes } from '../src/wire.js';
-import { decode, editModel, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected } from './helpers.js';
+import { decode, editModel, maxAbsDiff, modelBytes, readCsv, readExpected, scoreCsv } from './helpers.js';
 import type { Csv } from './helpers.js';
-
-const THREADS = { intraOpNumThreads: 1 };
-
-async function score(p: PreparedModel, csv: Csv): Promise<BatchPredictions> {
-  const plan = planColumns(p.schema, csv.header);
-  if (!plan.ok) throw new Error(plan.message);
-  const session = await ScoringSession.create(p.bytes, p.schema, THREADS);
-  try {
-    return await session.score(makeBatch(plan.targets, csv.rows), plan.targets);
-  } finally {
-    await session.release();
-  }
-}
 
 /** Replaces graph input `input` by `input_<type>` of another element type, cast back to float for the model. */
 function castInput(m: ModelProto, elemType: number): void {
@@ -52,7 +38,7 @@ describe('input element types', () => {
   it('float64 (double) input', async () => {
     const p = await prepareModel(editModel('iris-logreg.onnx', (m) => castInput(m, 11)));
     expect(p.schema.inputs[0]).toMatchObject({ name: 'input_cast', type: 'float64', width: 4 });
-    const out = await score(p, iris);
+    const out = await scoreCsv(p, iris);
     expect(out.labels).toEqual(irisExpected.labels);
     expect(maxAbsDiff(out.probabilities!, irisExpected.numbers.flat())).toBeLessThan(1e-4);
   });
@@ -60,7 +46,7 @@ describe('input element types', () => {
   it('int64 input (digits pixels are integers)', async () => {
     const p = await prepareModel(editModel('digits-mlp.onnx', (m) => castInput(m, 7)));
     expect(p.schema.inputs[0]).toMatchObject({ type: 'int64', width: 64 });
-    const out = await score(p, digits);
+    const out = await scoreCsv(p, digits);
     expect(out.labels!.map(String)).toEqual(digitsExpected.labels);
     expect(maxAbsDiff(out.probabilities!, digitsExpected.numbers.flat())).toBeLessThan(1e-4);
   });
@@ -68,7 +54,7 @@ describe('input element types', () => {
   it('int32 input', async () => {
     const p = await prepareModel(editModel('digits-mlp.onnx', (m) => castInput(m, 6)));
     expect(p.schema.inputs[0]).toMatchObject({ type: 'int32', width: 64 });
-    const out = await score(p, digits);
+    const out = await scoreCsv(p, digits);
     expect(out.labels!.map(String)).toEqual(digitsExpected.labels);
   });
 
@@ -98,9 +84,9 @@ describe('input element types', () => {
       ['flag', 'bool', ['flag']],
     ]);
     const csv: Csv = { header: [...iris.header, 'flag'], rows: iris.rows.map((r, i) => [...r, i % 2 === 0 ? 'true' : 'false']) };
-    const out = await score(p, csv);
+    const out = await scoreCsv(p, csv);
     // Rows with the flag set score like the original model; the others like an all-zero measurement.
-    const zero = await score(await prepareModel(modelBytes('iris-logreg.onnx')), {
+    const zero = await scoreCsv(await prepareModel(modelBytes('iris-logreg.onnx')), {
       header: iris.header,
       rows: [['0', '0', '0', '0', 'x']],
     });
@@ -117,7 +103,7 @@ describe('fixed batch dimension', () => {
     const p = await prepareModel(editModel('iris-logreg.onnx', (m) => setBatchDim(m, 1)));
     expect(p.schema.fixedBatch).toBe(1);
     expect(p.schema.inputs[0]!.shape).toEqual([1, 4]);
-    const out = await score(p, iris);
+    const out = await scoreCsv(p, iris);
     expect(out.count).toBe(150);
     expect(out.labels).toEqual(irisExpected.labels);
     expect(maxAbsDiff(out.probabilities!, irisExpected.numbers.flat())).toBeLessThan(1e-4);
@@ -126,7 +112,7 @@ describe('fixed batch dimension', () => {
   it('pads the last run of a [4, 4] model (150 = 37 x 4 + 2)', async () => {
     const p = await prepareModel(editModel('iris-logreg.onnx', (m) => setBatchDim(m, 4)));
     expect(p.schema.fixedBatch).toBe(4);
-    const out = await score(p, iris);
+    const out = await scoreCsv(p, iris);
     expect(out.labels).toEqual(irisExpected.labels);
     expect(maxAbsDiff(out.probabilities!, irisExpected.numbers.flat())).toBeLessThan(1e-4);
   });
@@ -141,7 +127,7 @@ describe('fixed batch dimension', () => {
     expect(p.schema.fixedBatch).toBe(1);
     const csv = readCsv('churn.csv');
     const rows = { header: csv.header, rows: csv.rows.slice(0, 300) };
-    const out = await score(p, rows);
+    const out = await scoreCsv(p, rows);
     expect(out.labels).toEqual(readExpected('churn.expected.csv').labels.slice(0, 300).map(Number));
   });
 });
@@ -155,7 +141,7 @@ describe('class labels and output roles', () => {
     });
     const p = await prepareModel(bytes);
     expect(p.schema.classLabels).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
-    const out = await score(p, digits);
+    const out = await scoreCsv(p, digits);
     expect(out.labels).toEqual(digitsExpected.labels.map((l) => Number(l) + 100));
   });
 
@@ -170,7 +156,7 @@ describe('class labels and output roles', () => {
     });
     const p = await prepareModel(bytes);
     expect(p.schema.classLabels).toEqual(names);
-    const out = await score(p, digits);
+    const out = await scoreCsv(p, digits);
     expect(out.labels).toEqual(digitsExpected.labels.map((l) => names[Number(l)]));
   });
 
@@ -191,7 +177,7 @@ describe('class labels and output roles', () => {
     const p = await prepareModel(bytes);
     expect(p.schema.probabilityOutput).toBe('probabilities');
     expect(p.schema.outputs[1]).toEqual({ name: 'probabilities', type: 'float64', shape: [null, 3] });
-    const out = await score(p, iris);
+    const out = await scoreCsv(p, iris);
     expect(out.probabilities).toBeInstanceOf(Float32Array);
     expect(maxAbsDiff(out.probabilities!, irisExpected.numbers.flat())).toBeLessThan(1e-4);
   });
@@ -203,7 +189,7 @@ describe('class labels and output roles', () => {
     const p = await prepareModel(bytes);
     expect(p.schema).toMatchObject({ task: 'classifier', labelOutput: null, probabilityOutput: 'probabilities' });
     expect(p.schema.classLabels).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const out = await score(p, digits);
+    const out = await scoreCsv(p, digits);
     expect(out.labels!.map(String)).toEqual(digitsExpected.labels);
   });
 
@@ -226,7 +212,7 @@ describe('class labels and output roles', () => {
     });
     const p = await prepareModel(bytes);
     expect(p.schema).toMatchObject({ task: 'regressor', valueOutput: 'y' });
-    const out = await score(p, readCsv('diabetes.csv'));
+    const out = await scoreCsv(p, readCsv('diabetes.csv'));
     const expected = readCsv('diabetes.expected.csv').rows.map((r) => Number(r[0]));
     expect(maxAbsDiff(out.values!, expected)).toBeLessThan(1e-4);
   });
@@ -253,7 +239,7 @@ describe('ZipMap rewrite', () => {
     // The Cast is the tree-precision rewrite's (float input to double).
     expect(decode(p.bytes).graph!.node!.map((n) => n.opType)).toEqual(['Cast', 'TreeEnsembleClassifier', 'Identity']);
     const csv = readCsv('breast_cancer.csv');
-    const out = await score(await prepareModel(bytes, { features: csv.header.slice(1) }), csv);
+    const out = await scoreCsv(await prepareModel(bytes, { features: csv.header.slice(1) }), csv);
     expect(maxAbsDiff(out.probabilities!, readExpected('breast_cancer.expected.csv').numbers.flat())).toBeLessThan(1e-4);
   });
 
@@ -285,7 +271,7 @@ describe('ZipMap rewrite', () => {
     });
     const p = await prepareModel(bytes);
     expect(p.schema).toMatchObject({ task: 'classifier', labelOutput: null, probabilityOutput: 'probabilities', classLabels: names });
-    const out = await score(p, digits);
+    const out = await scoreCsv(p, digits);
     expect(out.labels).toEqual(digitsExpected.labels.map((l) => names[Number(l)]));
     expect(maxAbsDiff(out.probabilities!, digitsExpected.numbers.flat())).toBeLessThan(1e-4);
   });
@@ -306,7 +292,7 @@ describe('ZipMap rewrite', () => {
     const p = await prepareModel(bytes);
     expect(p.schema.classLabels).toEqual(['benign', 'malignant']);
     const csv = readCsv('breast_cancer.csv');
-    const out = await score(p, { header: csv.header.slice(1), rows: csv.rows.map((r) => r.slice(1)) });
+    const out = await scoreCsv(p, { header: csv.header.slice(1), rows: csv.rows.map((r) => r.slice(1)) });
     expect(out.labels).toEqual(readExpected('breast_cancer.expected.csv').labels.map((l) => (l === '0' ? 'benign' : 'malignant')));
   });
 });

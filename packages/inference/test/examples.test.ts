@@ -5,10 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { outputColumns, planColumns, prepareModel, ScoringSession } from '../src/index.js';
 import type { PreparedModel } from '../src/index.js';
-import { decode, editModel, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected, readExpectedValues } from './helpers.js';
+import { decode, editModel, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected, readExpectedValues, THREADS } from './helpers.js';
 import { sha256Hex } from '../src/hash.js';
-
-const THREADS = { intraOpNumThreads: 1 };
 
 async function scoreAll(prepared: PreparedModel, data: string) {
   const csv = readCsv(data);

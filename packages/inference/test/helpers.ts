@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { ColumnTarget, RecordBatch, TargetData } from '@batchcast/csv';
+import { type BatchPredictions, planColumns, type PreparedModel, ScoringSession } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import type { ModelProto } from '../src/onnx-proto.js';
 
@@ -83,4 +84,19 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number
   let max = 0;
   for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(actual[i]! - expected[i]!));
   return max;
+}
+
+/** One ONNX Runtime thread per session: the test files run side by side. */
+export const THREADS = { intraOpNumThreads: 1 };
+
+/** Scores every row of a CSV with a prepared model, columns planned from the CSV's header, in a session of its own. */
+export async function scoreCsv(p: PreparedModel, csv: Csv): Promise<BatchPredictions> {
+  const plan = planColumns(p.schema, csv.header);
+  if (!plan.ok) throw new Error(plan.message);
+  const session = await ScoringSession.create(p.bytes, p.schema, THREADS);
+  try {
+    return await session.score(makeBatch(plan.targets, csv.rows), plan.targets);
+  } finally {
+    await session.release();
+  }
 }

@@ -2,9 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearSessionCache, getSession, planColumns, prepareModel, ScoringError, ScoringSession } from '../src/index.js';
 import { sha256Hex } from '../src/hash.js';
-import { editModel, makeBatch, modelBytes, readCsv } from './helpers.js';
+import { editModel, makeBatch, modelBytes, readCsv, THREADS } from './helpers.js';
 
-const THREADS = { intraOpNumThreads: 1 };
 const iris = await prepareModel(modelBytes('iris-logreg.onnx'));
 const irisCsv = readCsv('iris.csv');
 const irisPlan = planColumns(iris.schema, irisCsv.header);

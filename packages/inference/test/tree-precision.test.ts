@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { planColumns, prepareModel, ScoringSession } from '../src/index.js';
-import type { PreparedModel } from '../src/index.js';
 import { onnx, toNumber } from '../src/onnx-proto.js';
 import type { AttributeProto, ModelProto, NodeProto } from '../src/onnx-proto.js';
 import { decodeModel } from '../src/onnx-graph.js';
@@ -14,10 +13,8 @@ import { rewriteTreePrecision } from '../src/tree-precision.js';
 import { rewriteZipMaps } from '../src/zipmap.js';
 import { sha256Hex } from '../src/hash.js';
 import { concatBytes, lenField } from '../src/wire.js';
-import { decode, editModel, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected, readExpectedValues } from './helpers.js';
-import type { Csv } from './helpers.js';
+import { decode, editModel, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected, readExpectedValues, scoreCsv } from './helpers.js';
 
-const THREADS = { intraOpNumThreads: 1 };
 const TENSOR = onnx.AttributeProto.AttributeType.TENSOR;
 const FLOATS = onnx.AttributeProto.AttributeType.FLOATS;
 
@@ -59,17 +56,6 @@ function expectTwins(original: NodeProto, rewritten: NodeProto, names: string[])
   expect(others(rewritten)).toEqual(others(original));
   expect(rewritten.output).toEqual(original.output);
   expect(rewritten.input!.slice(1)).toEqual(original.input!.slice(1));
-}
-
-async function score(p: PreparedModel, csv: Csv) {
-  const plan = planColumns(p.schema, csv.header);
-  if (!plan.ok) throw new Error(plan.message);
-  const session = await ScoringSession.create(p.bytes, p.schema, THREADS);
-  try {
-    return await session.score(makeBatch(plan.targets, csv.rows), plan.targets);
-  } finally {
-    await session.release();
-  }
 }
 
 /** Runs bytes directly in onnxruntime and returns each output's type and dims. */
@@ -136,7 +122,7 @@ describe('TreeEnsembleRegressor (diabetes-gbr)', () => {
     }
     // The unrewritten model, for the record: float32 sums miss the contract.
     const unrewritten = { ...p, bytes: modelBytes('diabetes-gbr.onnx') };
-    expect(maxAbsDiff((await score(unrewritten, csv)).values!, diabetesExpected)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff((await scoreCsv(unrewritten, csv)).values!, diabetesExpected)).toBeGreaterThan(1e-4);
   });
 
   it('with a double input: converts the attributes and adds no Cast', async () => {
@@ -150,7 +136,7 @@ describe('TreeEnsembleRegressor (diabetes-gbr)', () => {
     expectTwins(ensemble(decode(bytes)), ensemble(m), REGRESSOR_TWINS);
     expect(p.schema.inputs[0]!.type).toBe('float64');
     expect(p.schema.notes.join(' ')).toMatch(/target_weights -> target_weights_as_tensor\. Thresholds/);
-    const out = await score(p, diabetes);
+    const out = await scoreCsv(p, diabetes);
     expect(maxAbsDiff(out.values!, diabetesExpected)).toBeLessThan(1e-4);
   });
 
@@ -173,7 +159,7 @@ describe('TreeEnsembleRegressor (diabetes-gbr)', () => {
     });
     const p = await prepareModel(bytes);
     expect(decode(p.bytes).graph!.node!.map((n) => n.opType)).toEqual(['Scaler', 'Cast', 'TreeEnsembleRegressor']);
-    const out = await score(p, diabetes);
+    const out = await scoreCsv(p, diabetes);
     expect(maxAbsDiff(out.values!, diabetesExpected)).toBeLessThan(1e-4);
   });
 
@@ -230,7 +216,7 @@ describe('TreeEnsembleClassifier (breast-cancer-rf, after the ZipMap rewrite)', 
 
   it('still matches scikit-learn: labels equal, probabilities within 1e-4 absolute', async () => {
     const p = await prepareModel(modelBytes('breast-cancer-rf.onnx'), { features: cancerFeatures });
-    const out = await score(p, cancer);
+    const out = await scoreCsv(p, cancer);
     expect(out.labels!.map(String)).toEqual(cancerExpected.labels);
     expect(maxAbsDiff(out.probabilities!, cancerExpected.numbers.flat())).toBeLessThan(1e-4);
   });

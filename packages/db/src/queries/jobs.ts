@@ -56,24 +56,17 @@ export interface JobOwner {
   check: (usage: KeyUsage) => void;
 }
 
+/** What insertJob records: the job's own fields as JobRecord has them, its first token's hash and its chunks. */
+export type NewJob = Pick<
+  JobRecord,
+  'id' | 'modelId' | 'email' | 'filename' | 'uploadKey' | 'bytes' | 'layout' | 'targets' | 'rowsTotal'
+> & {
+  tokenHash: Buffer;
+  chunks: ChunkSpec[];
+};
+
 /** Records a job and its chunks in one transaction: PostgreSQL is the source of truth before anything is queued. */
-export async function insertJob(
-  pool: Pool,
-  job: {
-    id: string;
-    tokenHash: Buffer;
-    modelId: number;
-    email: string | null;
-    filename: string;
-    uploadKey: string;
-    bytes: number;
-    layout: unknown;
-    targets: unknown;
-    rowsTotal: number;
-    chunks: ChunkSpec[];
-  },
-  owner?: JobOwner,
-): Promise<void> {
+export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner): Promise<void> {
   await inTransaction(pool, async (client) => {
     if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
     await client.query(

@@ -57,18 +57,26 @@ function refuseInfrequent(est: Est): void {
   }
 }
 
-export const oneHotEncoder: TransformerConverter = (ctx, est, input) => {
+/** What both encoders check first: the input's width, no infrequent categories, one category list per column. Returns the lists. */
+function encoderCategories(est: Est, input: Features): PyValue[] {
   checkWidth(est, input);
   refuseInfrequent(est);
-  const b = ctx.b;
   const list = categoryList(est);
   if (list.length !== input.width) est.malformed(`has categories for ${list.length} columns but receives ${input.width}`);
-  const handle = est.str('handle_unknown', 'error');
-  if (handle === 'error') {
-    ctx.notes.push(
-      `${est.label} has handle_unknown='error': a category not seen in training is encoded as all zeros here, where scikit-learn would raise an error.`,
-    );
-  }
+  return list;
+}
+
+/** handle_unknown='error' cannot raise inside a graph: the note says what an unseen category becomes instead. */
+function unknownCategoryNote(ctx: Ctx, est: Est, encodedAs: string): void {
+  ctx.notes.push(
+    `${est.label} has handle_unknown='error': a category not seen in training is encoded as ${encodedAs} here, where scikit-learn would raise an error.`,
+  );
+}
+
+export const oneHotEncoder: TransformerConverter = (ctx, est, input) => {
+  const list = encoderCategories(est, input);
+  const b = ctx.b;
+  if (est.str('handle_unknown', 'error') === 'error') unknownCategoryNote(ctx, est, 'all zeros');
   const dropRaw = est.get('drop_idx_');
   const drop = isNone(dropRaw)
     ? null
@@ -95,19 +103,13 @@ export const oneHotEncoder: TransformerConverter = (ctx, est, input) => {
 };
 
 export const ordinalEncoder: TransformerConverter = (ctx, est, input) => {
-  checkWidth(est, input);
-  refuseInfrequent(est);
+  const list = encoderCategories(est, input);
   const b = ctx.b;
-  const list = categoryList(est);
-  if (list.length !== input.width) est.malformed(`has categories for ${list.length} columns but receives ${input.width}`);
-  const handle = est.str('handle_unknown', 'error');
   let unknown = Number.NaN;
-  if (handle === 'use_encoded_value') {
+  if (est.str('handle_unknown', 'error') === 'use_encoded_value') {
     unknown = asNumber(est.req('unknown_value')) ?? Number.NaN;
   } else {
-    ctx.notes.push(
-      `${est.label} has handle_unknown='error': a category not seen in training is encoded as NaN here, where scikit-learn would raise an error.`,
-    );
+    unknownCategoryNote(ctx, est, 'NaN');
   }
   // scikit-learn 1.1+ encodes a missing value as encoded_missing_value (NaN by default); 1.0 kept its index.
   const encodeMissing = est.has('encoded_missing_value') || est.has('_missing_indices');

@@ -1,0 +1,56 @@
+import type { Chunk } from './types.js';
+
+/**
+ * Cuts the records of a scan into chunks (the unit of work of one worker job): consecutive byte ranges of
+ * at most `chunkRows` records. A scanner feeds it every record's byte range in file order: CsvScanner here,
+ * @batchcast/formats' JsonlScanner for JSON Lines, so both cut files the same way.
+ */
+export class ChunkCutter {
+  /** Records added so far. */
+  rows = 0;
+  /** Byte offset of the first record (once there is one). */
+  dataStart = 0;
+  private readonly chunkRows: number;
+  private readonly chunks: Chunk[] = [];
+  private chunkStart = 0;
+  private chunkCount = 0;
+  private lastRecordEnd = 0;
+
+  constructor(chunkRows: number) {
+    if (!Number.isInteger(chunkRows) || chunkRows < 1) {
+      throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
+    }
+    this.chunkRows = chunkRows;
+  }
+
+  /** The next record spans [start, end) of the file (`end` past its line ending). */
+  add(start: number, end: number): void {
+    if (this.rows === 0) {
+      this.dataStart = start;
+      this.chunkStart = start;
+    }
+    this.rows++;
+    this.chunkCount++;
+    this.lastRecordEnd = end;
+    if (this.chunkCount === this.chunkRows) this.close(end);
+  }
+
+  /** Every chunk, the last one closed at the end of the last record. */
+  finish(): Chunk[] {
+    if (this.chunkCount > 0) this.close(this.lastRecordEnd);
+    return this.chunks;
+  }
+
+  private close(end: number): void {
+    this.chunks.push({
+      index: this.chunks.length,
+      start: this.chunkStart,
+      end,
+      firstRow: this.rows - this.chunkCount,
+      rows: this.chunkCount,
+    });
+    // The next chunk starts where this one ends (blank lines in between belong to it and are skipped).
+    this.chunkStart = end;
+    this.chunkCount = 0;
+  }
+}
