@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AdminJob, JobStatus, ModelList } from '@batchcast/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cookiesOf, signIn } from './support/admin.js';
-import { platformDb, until } from './support/faults.js';
+import { platformDb, type SubmittedJob, until } from './support/faults.js';
 import { submit, waitForEnd } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
-import { TestSmtp } from './support/smtp.js';
+import { ADMIN_TOKEN, examples, type Platform } from './support/platform.js';
+import { platformWithSmtp, type TestSmtp } from './support/smtp.js';
 
 /**
  * Coming back to a job over HTTP: expiresAt in the API, the page and the email; "email me my links" (the
@@ -14,29 +14,16 @@ import { TestSmtp } from './support/smtp.js';
  * and sending its email again; pages rather than JSON for browsers; the favicon and the default model.
  * One platform with a real SMTP server; an address may ask 3 times an hour here.
  */
-let smtp: TestSmtp;
-let platform: Platform;
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const DAY_MS = 24 * 3600_000;
 
-beforeAll(async () => {
-  smtp = new TestSmtp();
-  platform = await new Platform({
-    workers: 1,
-    smtpPort: await smtp.start(),
-    env: { EMAILS_PER_ADDRESS_PER_HOUR: '3', RETENTION_SWEEP_INTERVAL_MS: '1000' },
-  }).start();
+let platform: Platform;
+let smtp: TestSmtp;
+platformWithSmtp({ workers: 1, env: { EMAILS_PER_ADDRESS_PER_HOUR: '3', RETENTION_SWEEP_INTERVAL_MS: '1000' } }, (p, s) => {
+  platform = p;
+  smtp = s;
 });
-afterAll(async () => {
-  await platform?.stop();
-  await smtp?.stop();
-});
-
-interface Submitted {
-  id: string;
-  token: string;
-  links: { self: string; page: string; results: string };
-}
+type Submitted = SubmittedJob;
 
 async function run(opts: { email?: string; filename?: string } = {}): Promise<Submitted & { done: JobStatus }> {
   const res = await submit(platform, 'iris.csv', { model: 'iris-logreg', ...opts });

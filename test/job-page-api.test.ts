@@ -1,36 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
+import type { SubmittedJob } from './support/faults.js';
 import { IRIS_RESULT_COLUMNS } from './support/examples.js';
 import type { JobStatus } from '@batchcast/contract';
 import { submit, waitForEnd } from './support/http.js';
-import { examples, Platform, sleep } from './support/platform.js';
-import { TestSmtp } from './support/smtp.js';
+import { examples, type Platform, sleep } from './support/platform.js';
+import { platformWithSmtp, type TestSmtp } from './support/smtp.js';
 
 /**
  * What the job page and the upload page read over HTTP: the summary (class counts, histogram, preview),
  * the failed rows as CSV, cancelling, the model sample files, and the emails that bring people back.
  */
-let smtp: TestSmtp;
+
+// Small chunks: a 30,000-row file takes long enough to cancel while it runs.
 let platform: Platform;
-
-beforeAll(async () => {
-  smtp = new TestSmtp();
-  const smtpPort = await smtp.start();
-  // Small chunks: a 30,000-row file takes long enough to cancel while it runs.
-  platform = await new Platform({ smtpPort, workers: 1, env: { CHUNK_ROWS: '50' } }).start();
+let smtp: TestSmtp;
+platformWithSmtp({ workers: 1, env: { CHUNK_ROWS: '50' } }, (p, s) => {
+  platform = p;
+  smtp = s;
 });
-afterAll(async () => {
-  await platform?.stop();
-  await smtp?.stop();
-});
-
-interface Submitted {
-  id: string;
-  token: string;
-  links: { self: string; page: string; results: string };
-}
+type Submitted = SubmittedJob;
 
 async function start(file: string | Buffer, opts: { model?: string; email?: string; filename?: string } = {}): Promise<Submitted> {
   const res = await submit(platform, file, opts);

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
+import { Platform, type PlatformOptions } from './platform.js';
 
 export interface ReceivedMail {
   to: string;
@@ -80,4 +82,22 @@ export class TestSmtp {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/**
+ * One platform for the test file, sending its emails to a real SMTP server in the test process: started before
+ * the file's tests (then handed to `ready`), both stopped after them.
+ */
+export function platformWithSmtp(opts: Omit<PlatformOptions, 'smtpPort'>, ready: (platform: Platform, smtp: TestSmtp) => void): void {
+  let smtp: TestSmtp | undefined;
+  let platform: Platform | undefined;
+  beforeAll(async () => {
+    smtp = new TestSmtp();
+    platform = await new Platform({ ...opts, smtpPort: await smtp.start() }).start();
+    ready(platform, smtp);
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    await smtp?.stop();
+  });
 }

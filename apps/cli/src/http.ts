@@ -130,26 +130,6 @@ export async function requestJson<S extends z.ZodType>(
   return raw === undefined ? undefined : checked(url, opts.schema, raw);
 }
 
-/** Streams a download into `file` (written to a temporary name first, so a failure leaves no half file). */
-export async function download(url: URL, file: string, headers: Record<string, string> = {}): Promise<number> {
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = agentFor(url).request(url, { method: 'GET', headers: { 'user-agent': USER_AGENT, ...headers }, timeout: 120_000 }, resolve);
-    req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
-    req.on('error', (err) => reject(networkError(url, err)));
-    req.end();
-  });
-  if ((res.statusCode ?? 0) >= 400) throw fromResponse(res.statusCode ?? 0, await readBody(res));
-  try {
-    await pipeline(res, createWriteStream(tmp));
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  return (await stat(file)).size;
-}
-
 /** The file name the server suggests (Content-Disposition), reduced to a plain name; null when it gives none. */
 function suggestedName(res: http.IncomingMessage): string | null {
   const disposition = res.headers['content-disposition'] ?? '';

@@ -7,7 +7,7 @@ import { JobCreated, Model, ModelList } from '@batchcast/contract';
 import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
-import { ApiError, download, getJson, postMultipart } from './http.js';
+import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { formatBytes, ProgressBar } from './progress.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
@@ -151,7 +151,7 @@ async function submit(args: string[]): Promise<number> {
   }
   log(`job ${job.id} succeeded: ${rowsText(job)}${job.rows.failed ? ' (the "error" column says why)' : ''}`);
   if (values.out !== undefined && format) {
-    const bytes = await download(at(base, resultsPath(job.links.results, format)), values.out);
+    const { bytes } = await downloadTo(at(base, resultsPath(job.links.results, format)), values.out);
     log(`results written to ${values.out} (${format}, ${formatBytes(bytes)})`);
   }
   return EXIT_OK;

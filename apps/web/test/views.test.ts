@@ -13,6 +13,40 @@ import { uploadPage } from '../src/views/upload-page.js';
 
 const HOSTILE = `<script>alert("x")</script>' onmouseover='1`;
 
+const AT = new Date('2026-01-01T00:00:00Z');
+
+/** A job as the admin pages list it, every text field hostile. */
+function hostileAdminJob(rows: { rowsProcessed: number; rowsFailed: number; status: 'succeeded' | 'failed' }) {
+  return {
+    id: HOSTILE,
+    email: HOSTILE,
+    model: HOSTILE,
+    modelVersion: 1,
+    rowsTotal: 2,
+    startedAt: AT,
+    finishedAt: AT,
+    createdAt: AT,
+    filename: HOSTILE,
+    schedule: HOSTILE,
+    error: HOSTILE,
+    ...rows,
+  };
+}
+
+/** A job as the job page is given it: an ended two-row job, with what a test wants changed. */
+function jobView(over: Partial<Parameters<typeof jobPage>[0]> = {}): Parameters<typeof jobPage>[0] {
+  return {
+    id: '1',
+    status: 'succeeded',
+    filename: 'f',
+    model: { name: 'm', version: 1 },
+    rows: { total: 2, processed: 2, failed: 0 },
+    error: null,
+    links: { self: '/api/jobs/1?token=t', results: '/api/jobs/1/results.csv?token=t' },
+    ...over,
+  };
+}
+
 /** The page's <script> tags are its own module scripts, and nothing hostile got in as markup. */
 function expectOnlyOwnScripts(page: string, scripts: string[]): void {
   const tags = page.match(/<script\b[^>]*>/g) ?? [];
@@ -104,16 +138,7 @@ describe('the views escape what they are given', () => {
     expect(page).toContain('<p id="counts">10 rows: 0 scored, 10 failed</p>');
     expect(page).toContain('Results are kept for 7 days after the job ends, then deleted.');
     const ended = jobPage(
-      {
-        id: '1',
-        status: 'succeeded',
-        filename: 'f',
-        model: { name: 'm', version: 1 },
-        rows: { total: 2, processed: 2, failed: 0 },
-        error: null,
-        links,
-        expiresAt: '2026-12-07T14:03:00Z',
-      },
+      jobView({ links, expiresAt: '2026-12-07T14:03:00Z' }),
       { summary: '', errors: '', cancel: '', cancelForm: '' },
       { retentionDays: 7, remember: false },
     );
@@ -131,26 +156,13 @@ describe('the views escape what they are given', () => {
     expect(errorPage({ status: 404, code: 'not_found', message: 'x', path: '/nope' })).toContain('<h1>Page not found</h1>');
     expect(errorPage({ status: 503, code: 'unavailable', message: 'x', path: '/' })).toContain('Try again in a minute');
     expectOnlyOwnScripts(linksSentPage(HOSTILE, HOSTILE), []);
-    const at = new Date('2026-01-01T00:00:00Z');
-    const admin = adminJobPage(
-      {
-        id: HOSTILE,
-        status: 'succeeded',
-        email: HOSTILE,
-        model: HOSTILE,
-        modelVersion: 1,
-        rowsProcessed: 2,
-        rowsTotal: 2,
-        rowsFailed: 0,
-        startedAt: at,
-        finishedAt: at,
-        createdAt: at,
-        filename: HOSTILE,
-        schedule: HOSTILE,
-        error: HOSTILE,
-      },
-      { csrf: HOSTILE, expiresAt: new Date('2026-01-08T00:00:00Z'), retentionDays: 7, notice: HOSTILE, error: HOSTILE },
-    );
+    const admin = adminJobPage(hostileAdminJob({ status: 'succeeded', rowsProcessed: 2, rowsFailed: 0 }), {
+      csrf: HOSTILE,
+      expiresAt: new Date('2026-01-08T00:00:00Z'),
+      retentionDays: 7,
+      notice: HOSTILE,
+      error: HOSTILE,
+    });
     expectOnlyOwnScripts(admin, []);
     expect(admin).toContain('2026-01-08 00:00:00 UTC');
     expect(admin).toContain('2 rows: 2 scored, 0 failed');
@@ -158,16 +170,7 @@ describe('the views escape what they are given', () => {
 
   it('the job page of an uploaded workbook: how it was read (sheet names and notes come from the file) and its downloads', () => {
     const page = jobPage(
-      {
-        id: '1',
-        status: 'succeeded',
-        filename: 'book.xlsx',
-        model: { name: 'm', version: 1 },
-        rows: { total: 2, processed: 2, failed: 0 },
-        error: null,
-        links: { self: '/api/jobs/1?token=t', results: '/api/jobs/1/results.csv?token=t' },
-        input: { format: 'xlsx', compression: 'gzip', sheet: HOSTILE, notes: [HOSTILE] },
-      },
+      jobView({ filename: 'book.xlsx', input: { format: 'xlsx', compression: 'gzip', sheet: HOSTILE, notes: [HOSTILE] } }),
       {
         summary: 's',
         errors: 'e',
@@ -201,27 +204,9 @@ describe('the views escape what they are given', () => {
   });
 
   it('the admin pages and the outbox', () => {
-    const at = new Date('2026-01-01T00:00:00Z');
     const page = adminPage(
       {
-        jobs: [
-          {
-            id: HOSTILE,
-            status: 'failed',
-            email: HOSTILE,
-            model: HOSTILE,
-            modelVersion: 1,
-            rowsProcessed: 1,
-            rowsTotal: 2,
-            rowsFailed: 1,
-            startedAt: at,
-            finishedAt: at,
-            createdAt: at,
-            filename: HOSTILE,
-            schedule: HOSTILE,
-            error: HOSTILE,
-          },
-        ],
+        jobs: [hostileAdminJob({ status: 'failed', rowsProcessed: 1, rowsFailed: 1 })],
         models: [
           {
             name: HOSTILE,
@@ -230,7 +215,7 @@ describe('the views escape what they are given', () => {
                 version: 1,
                 sha256: HOSTILE,
                 task: HOSTILE,
-                createdAt: at.toISOString(),
+                createdAt: AT.toISOString(),
                 description: HOSTILE,
                 format: HOSTILE,
                 library: HOSTILE,

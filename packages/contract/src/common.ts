@@ -34,3 +34,18 @@ export const count = () => z.number().int().min(0);
 export const version = () => z.number().int().min(1);
 export const JobStatusName = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export const Task = z.enum(['classifier', 'regressor']);
+
+/** `?limit=&cursor=` of a keyset-paginated list: `what` names the items in the description ("Jobs", "Deliveries"). */
+export function pageQuery(what: string) {
+  const limitError = { error: '"limit" is a whole number from 1 to 100.' };
+  return z.object({
+    limit: z.coerce
+      .number(limitError)
+      .int(limitError)
+      .min(1, limitError)
+      .max(100, limitError)
+      .optional()
+      .openapi({ type: 'integer', description: `${what} per page (1 to 100, default 20).` }),
+    cursor: z.string().max(200).optional().openapi({ description: 'The `next` of the previous page; leave out for the first page.' }),
+  });
+}

@@ -1,4 +1,4 @@
-import { count, dateTime, JobStatusName } from './common.js';
+import { count, dateTime, JobStatusName, pageQuery } from './common.js';
 import { z } from './zod.js';
 
 export const WebhookEventName = z.enum(['job.succeeded', 'job.failed', 'job.cancelled']).openapi('WebhookEventName');
@@ -93,16 +93,7 @@ export const WebhookDelivery = z
   .openapi('WebhookDelivery');
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
-export const DeliveryListQuery = z.object({
-  limit: z.coerce
-    .number({ error: '"limit" is a whole number from 1 to 100.' })
-    .int({ error: '"limit" is a whole number from 1 to 100.' })
-    .min(1, { error: '"limit" is a whole number from 1 to 100.' })
-    .max(100, { error: '"limit" is a whole number from 1 to 100.' })
-    .optional()
-    .openapi({ type: 'integer', description: 'Deliveries per page (1 to 100, default 20).' }),
-  cursor: z.string().max(200).optional().openapi({ description: 'The `next` of the previous page.' }),
-});
+export const DeliveryListQuery = pageQuery('Deliveries');
 
 export const DeliveryList = z
   .object({ deliveries: z.array(WebhookDelivery).openapi({ description: 'Newest first.' }), next: z.string().nullable() })

@@ -24,5 +24,4 @@ export * from './queries/maintenance.js';
 export * from './queries/admin-sessions.js';
 export * from './queries/api-keys.js';
 export * from './queries/webhooks.js';
-export * from './queries/admin-job.js';
 export * from './queries/link-requests.js';

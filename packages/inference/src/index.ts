@@ -11,3 +11,6 @@ export { inputCategories } from './categories.js';
 export { ScoringPool, ScoringPoolError } from './scoring-pool.js';
 export type { PoolModel, ScoringPoolErrorCode, ScoringPoolOptions, ScoringPoolStats } from './scoring-pool.js';
 export { refuseExternalData } from './external-data.js';
+// The ONNX protobuf classes, for the model importers that build graphs (one wrapper of the CommonJS package).
+export { onnx } from './onnx-proto.js';
+export type { AttributeProto, ModelProtoFields, NodeProto, TensorProto, ValueInfoProto } from './onnx-proto.js';

@@ -14,6 +14,8 @@ export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 export type TypeProto = onnxProto.onnx.ITypeProto;
 export type TensorProto = onnxProto.onnx.ITensorProto;
 export type AttributeProto = onnxProto.onnx.IAttributeProto;
+/** A model's fields as written (what `onnx.ModelProto.create` takes), for code that builds graphs. */
+export type ModelProtoFields = onnxProto.onnx.IModelProto;
 
 /** protobufjs decodes int64 fields to `Long` objects when the `long` package is installed, else to numbers. */
 type LongLike = number | { toNumber(): number; toString(): string };

@@ -6,7 +6,8 @@ import { parseConfig } from '@batchcast/config';
 import { createLogger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
 import { JobProducer } from '@batchcast/queue';
-import { registerExampleModels } from '../src/index.js';
+import { expect } from 'vitest';
+import { DomainError, registerExampleModels } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
 import { scratchDatabase, scratchRedis } from '../../../test/support/services.js';
@@ -42,4 +43,14 @@ export async function testContext(env: Record<string, string> = {}): Promise<{ c
       await db.close();
     },
   };
+}
+
+/** The DomainError `p` rejects with (the test fails if it resolves or rejects with anything else). */
+export async function refusal(p: Promise<unknown>): Promise<DomainError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DomainError);
+  return err as DomainError;
 }

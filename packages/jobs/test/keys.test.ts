@@ -10,7 +10,7 @@ import {
   checkQuotasBeforeUpload,
   createApiKey,
   createJob,
-  DomainError,
+  type DomainError,
   keyJobToken,
   listApiKeys,
   listKeyJobs,
@@ -24,7 +24,7 @@ import {
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
-import { testContext } from './context.js';
+import { refusal, testContext } from './context.js';
 
 /**
  * API keys against real PostgreSQL and Redis: what is stored of a key, authenticating with it, the jobs it
@@ -52,15 +52,6 @@ async function stored(bytes: Buffer = iris) {
 
 async function submit(owner: ApiKeyPrincipal | undefined, bytes: Buffer = iris) {
   return createJob(ctx, await stored(bytes), { filename: 'iris.csv', model: 'iris-logreg', owner });
-}
-
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  return err as DomainError;
 }
 
 describe('an API key', () => {

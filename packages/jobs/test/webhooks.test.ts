@@ -13,7 +13,6 @@ import {
   cancelJob,
   createApiKey,
   createJob,
-  DomainError,
   deliverWebhook,
   expireJobs,
   finaliseJob,
@@ -32,7 +31,7 @@ import {
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
-import { testContext } from './context.js';
+import { refusal, testContext } from './context.js';
 
 /**
  * Webhooks against real PostgreSQL, Redis and a real HTTP receiver on 127.0.0.1: which URLs are refused,
@@ -90,15 +89,6 @@ async function deliveriesOf(jobId: string): Promise<{ id: string; endpoint_id: s
     jobId,
   ]);
   return rows;
-}
-
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  return err as DomainError;
 }
 
 /** Verifies a received request with the reference library; returns the parsed body. */

@@ -117,15 +117,17 @@ export function admin(ctx: WebContext): Router {
     await sendPage(req, res, 200, { registered: await justRegistered(req.query.registered) });
   });
 
+  /** Without ADMIN_TOKEN there is nothing to sign in with: the form says so (403). */
+  const loginDisabled = (res: Response, next: string): void => {
+    res
+      .status(403)
+      .type('html')
+      .send(adminLoginPage({ csrf: '', next, disabled: true }));
+  };
+
   router.get('/admin/login', (req, res) => {
     const next = safeNext(req.query.next);
-    if (!token) {
-      res
-        .status(403)
-        .type('html')
-        .send(adminLoginPage({ csrf: '', next, disabled: true }));
-      return;
-    }
+    if (!token) return loginDisabled(res, next);
     const csrf = randomBytes(18).toString('base64url');
     setCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, csrf, { maxAgeMs: 3600_000, path: '/admin/login' });
     res.set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf, next }));
@@ -133,13 +135,7 @@ export function admin(ctx: WebContext): Router {
 
   router.post('/admin/login', form, async (req, res) => {
     const next = safeNext(req.body?.next);
-    if (!token) {
-      res
-        .status(403)
-        .type('html')
-        .send(adminLoginPage({ csrf: '', next, disabled: true }));
-      return;
-    }
+    if (!token) return loginDisabled(res, next);
     const sessions = adminSessions(token);
     const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
     const formCsrf = typeof req.body?._csrf === 'string' ? req.body._csrf : '';

@@ -1,5 +1,6 @@
 import type { Schedule as ScheduleView } from '@batchcast/contract';
-import { html, joinHtml, type SafeHtml } from '@batchcast/html';
+import { html, type SafeHtml } from '@batchcast/html';
+import { adminTable, adminTime, muted } from './admin-parts.js';
 import type { AdminJobRow } from '@batchcast/jobs';
 import { durationText, rowCountText } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
@@ -48,18 +49,6 @@ export interface AdminPageOptions {
   registered?: string | null;
 }
 
-const time = (d: Date | string | null): string => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—');
-const muted = (text: string): SafeHtml => html`<span class="muted">${text}</span>`;
-
-/** A table in its scrolling wrapper, one row per line. */
-function table(head: SafeHtml, rows: SafeHtml[]): SafeHtml {
-  return html`<div class="table-wrap" tabindex="0"><table>
-<thead><tr>${head}</tr></thead>
-<tbody>
-${joinHtml(rows, '\n')}
-</tbody></table></div>`;
-}
-
 function jobDuration(j: AdminJobRow): string {
   if (!j.startedAt) return '—';
   const end = j.finishedAt ? j.finishedAt.getTime() : Date.now();
@@ -76,13 +65,13 @@ function jobsTable(jobs: AdminJobRow[]): SafeHtml {
   <td>${j.model} <span class="muted">v${j.modelVersion}</span></td>
   <td class="${j.rowsFailed ? 'rows has-failed' : 'rows'}">${rowCountText({ total: j.rowsTotal, processed: j.rowsProcessed, failed: j.rowsFailed }, !['queued', 'running'].includes(j.status))}</td>
   <td>${jobDuration(j)}</td>
-  <td>${time(j.createdAt)}</td>
+  <td>${adminTime(j.createdAt)}</td>
   <td class="filename" title="${j.filename}">${j.filename}</td>
   <td>${j.schedule ? j.schedule : muted('upload')}</td>
   <td class="err" title="${j.error ?? ''}">${j.error ?? ''}</td>
 </tr>`,
   );
-  return table(
+  return adminTable(
     html`<th>Job</th><th>Status</th><th>Owner</th><th>Model</th><th>Rows</th><th>Duration</th><th>Created (UTC)</th><th>File</th><th>From</th><th>Error</th>`,
     rows,
   );
@@ -105,10 +94,10 @@ function modelsTable(models: AdminModelView[]): SafeHtml {
   const rows = models.flatMap((m) =>
     m.versions.map(
       (v, i) =>
-        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${time(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td></tr>`,
+        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td></tr>`,
     ),
   );
-  return table(
+  return adminTable(
     html`<th>Model</th><th>Version</th><th>Task</th><th>Registered from</th><th>File</th><th>sha256</th><th>Registered (UTC)</th><th>Description</th>`,
     rows,
   );
@@ -140,7 +129,7 @@ function queuesTable(queues: AdminQueueView[]): SafeHtml {
     (q) =>
       html`<tr><td><a href="/admin/queues/queue/${encodeURIComponent(q.name)}">${q.name}</a></td>${states.map((s) => html`<td class="num">${formatCount(q.counts[s] ?? 0)}</td>`)}</tr>`,
   );
-  return table(html`<th>Queue</th>${states.map((s) => html`<th>${s}</th>`)}`, rows);
+  return adminTable(html`<th>Queue</th>${states.map((s) => html`<th>${s}</th>`)}`, rows);
 }
 
 /** A hidden field with the session's CSRF token, in every form that changes something. */
@@ -154,14 +143,14 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
   <td class="filename" title="${s.source}">${s.source}</td>
   <td>${s.model}</td>
   <td>${s.email}</td>
-  <td>${time(s.nextRunAt)}</td>
+  <td>${adminTime(s.nextRunAt)}</td>
   <td class="num">${formatCount(s.runs)}</td>
-  <td>${s.lastRun ? html`<span class="badge status-${s.lastRun.status}">${s.lastRun.status}</span> ${time(s.lastRun.createdAt)}` : muted('never')}</td>
+  <td>${s.lastRun ? html`<span class="badge status-${s.lastRun.status}">${s.lastRun.status}</span> ${adminTime(s.lastRun.createdAt)}` : muted('never')}</td>
   <td>${opts.csrf && html`<form method="post" action="/admin/schedules/${encodeURIComponent(s.name)}/delete">${csrfField(opts.csrf)}<button class="danger" type="submit">Delete</button></form>`}</td>
 </tr>`,
   );
   const list = schedules.length
-    ? table(
+    ? adminTable(
         html`<th>Name</th><th>Cron</th><th>Source</th><th>Model</th><th>Email</th><th>Next run (UTC)</th><th>Runs</th><th>Last run</th><th></th>`,
         rows,
       )

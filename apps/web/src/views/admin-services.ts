@@ -1,5 +1,6 @@
 import type { ApiKey, WebhookDelivery, WebhookEndpoint } from '@batchcast/contract';
-import { html, joinHtml, type SafeHtml } from '@batchcast/html';
+import { html, type SafeHtml } from '@batchcast/html';
+import { adminTable, adminTime, muted } from './admin-parts.js';
 import { formatCount } from '../shared/numbers.js';
 
 /** What /admin shows of services: API keys, webhook endpoints and the latest deliveries. */
@@ -7,17 +8,6 @@ export interface AdminServicesView {
   keys: ApiKey[];
   webhooks: WebhookEndpoint[];
   deliveries: WebhookDelivery[];
-}
-
-const time = (d: string | null): string => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) : '—');
-const muted = (text: string): SafeHtml => html`<span class="muted">${text}</span>`;
-
-function table(head: SafeHtml, rows: SafeHtml[]): SafeHtml {
-  return html`<div class="table-wrap" tabindex="0"><table>
-<thead><tr>${head}</tr></thead>
-<tbody>
-${joinHtml(rows, '\n')}
-</tbody></table></div>`;
 }
 
 function keysTable(keys: ApiKey[]): SafeHtml {
@@ -32,11 +22,11 @@ function keysTable(keys: ApiKey[]): SafeHtml {
   <td>${limit(k.limits.requestsPerMinute, '/ min')}</td>
   <td>${limit(k.limits.rowsPerDay, 'rows / day')}</td>
   <td>${limit(k.limits.concurrentJobs, 'at once')}</td>
-  <td>${time(k.createdAt)}</td>
-  <td>${k.lastUsedAt ? time(k.lastUsedAt) : muted('never')}</td>
+  <td>${adminTime(k.createdAt)}</td>
+  <td>${k.lastUsedAt ? adminTime(k.lastUsedAt) : muted('never')}</td>
 </tr>`,
   );
-  return table(
+  return adminTable(
     html`<th>Name</th><th>Key</th><th>Scopes</th><th>Requests</th><th>Rows</th><th>Jobs</th><th>Created (UTC)</th><th>Last used (UTC)</th>`,
     rows,
   );
@@ -55,11 +45,11 @@ function endpointsTable(webhooks: WebhookEndpoint[], keys: ApiKey[]): SafeHtml {
   <td class="filename" title="${w.url}">${w.url}</td>
   <td>${w.events.map((e) => html`<code>${e}</code> `)}</td>
   <td>${owner(w.keyId, keys)}</td>
-  <td>${time(w.createdAt)}</td>
-  <td>${w.secretRotatedAt ? time(w.secretRotatedAt) : muted('never')}</td>
+  <td>${adminTime(w.createdAt)}</td>
+  <td>${w.secretRotatedAt ? adminTime(w.secretRotatedAt) : muted('never')}</td>
 </tr>`,
   );
-  return table(html`<th>URL</th><th>Events</th><th>Owner</th><th>Registered (UTC)</th><th>Secret rotated</th>`, rows);
+  return adminTable(html`<th>URL</th><th>Events</th><th>Owner</th><th>Registered (UTC)</th><th>Secret rotated</th>`, rows);
 }
 
 function lastAttempt(d: WebhookDelivery): SafeHtml {
@@ -86,11 +76,11 @@ function deliveriesTable(deliveries: WebhookDelivery[], csrf: string | null): Sa
   <td><span class="badge status-${d.status === 'pending' ? 'running' : d.status}">${d.status}</span></td>
   <td class="num">${formatCount(d.attempts.length)}</td>
   <td class="err" title="${d.attempts[0]?.response ?? ''}">${lastAttempt(d)}</td>
-  <td>${d.nextAttemptAt ? time(d.nextAttemptAt) : muted('—')}</td>
+  <td>${d.nextAttemptAt ? adminTime(d.nextAttemptAt) : muted('—')}</td>
   <td>${csrf && d.status !== 'pending' && html`<form method="post" action="/admin/webhook-deliveries/${encodeURIComponent(d.id)}/redeliver"><input type="hidden" name="_csrf" value="${csrf}"><button class="secondary" type="submit">Redeliver</button></form>`}</td>
 </tr>`,
   );
-  return table(
+  return adminTable(
     html`<th>Delivery</th><th>Endpoint</th><th>Event</th><th>Job</th><th>Status</th><th class="num">Attempts</th><th>Last attempt</th><th>Next attempt (UTC)</th><th></th>`,
     rows,
   );

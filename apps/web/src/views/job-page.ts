@@ -1,17 +1,8 @@
 import type { JobInput, JobStatus } from '@batchcast/contract';
 import { html, joinHtml, type SafeHtml } from '@batchcast/html';
 import { expiryText } from '../shared/expiry.js';
-import {
-  adviceFor,
-  durationText,
-  isActive,
-  type JobStatusName,
-  progressPercent,
-  rowCountText,
-  runSeconds,
-  scoredRows,
-  statusText,
-} from '../shared/job-progress.js';
+import * as progress from '../shared/job-progress.js';
+import type { JobStatusName } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { hiddenIf, layout } from './layout.js';
 
@@ -64,10 +55,10 @@ const JOB_SCRIPT = '/static/browser/job.js';
  * texts with the functions of shared/job-progress.ts.
  */
 export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOptions = { retentionDays: 7, remember: true }): string {
-  const pct = progressPercent(view.rows);
-  const active = isActive(view.status);
-  const duration = runSeconds(view);
-  const advice = adviceFor(view);
+  const pct = progress.progressPercent(view.rows);
+  const active = progress.isActive(view.status);
+  const duration = progress.runSeconds(view);
+  const advice = progress.adviceFor(view);
   return layout(
     `Job ${view.filename}`,
     html`<h1>Predictions for <span class="filename">${view.filename}</span></h1>
@@ -78,12 +69,12 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   data-retention-days="${opts.retentionDays}" data-remember="${opts.remember ? 'yes' : 'no'}">
   <h2 id="status-heading" class="status-line">
     <span id="status" class="badge status-${view.status}" data-status="${view.status}">${view.status}</span>
-    <span id="status-text" aria-live="polite">${statusText(view.status)}</span>
+    <span id="status-text" aria-live="polite">${progress.statusText(view.status)}</span>
   </h2>
   <p class="muted">Model <strong>${view.model.name}</strong> v${view.model.version}</p>
   ${view.input ? inputHtml(view.input) : null}
   <progress id="progress" max="100" value="${pct}" aria-label="Rows scored">${pct}%</progress>
-  <p id="counts">${rowCountText(view.rows, !active)}</p>
+  <p id="counts">${progress.rowCountText(view.rows, !active)}</p>
   <p id="speed" class="muted"${hiddenIf(!active)}><span id="rate">–</span> rows per second · <span id="eta">estimating the time left…</span></p>
   <noscript><p class="muted">Reload the page to see the progress.</p></noscript>
   <div id="error" class="error-box" role="alert"${hiddenIf(!view.error)}><p><strong>What went wrong:</strong> <span id="error-text">${view.error ?? ''}</span></p></div>
@@ -102,9 +93,9 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   <h2 id="summary-heading">Summary</h2>
   <dl class="stats">
     <div><dt>Rows</dt><dd id="sum-rows">${formatCount(view.rows.total)}</dd></div>
-    <div><dt>Scored</dt><dd id="sum-scored">${formatCount(scoredRows(view.rows))}</dd></div>
+    <div><dt>Scored</dt><dd id="sum-scored">${formatCount(progress.scoredRows(view.rows))}</dd></div>
     <div><dt>Failed rows</dt><dd id="sum-failed">${formatCount(view.rows.failed)}</dd></div>
-    <div><dt>Duration</dt><dd id="sum-duration">${duration !== null ? durationText(duration) : '–'}</dd></div>
+    <div><dt>Duration</dt><dd id="sum-duration">${duration !== null ? progress.durationText(duration) : '–'}</dd></div>
     <div><dt>Model</dt><dd id="sum-model">${view.model.name} v${view.model.version}</dd></div>
   </dl>
 </section>

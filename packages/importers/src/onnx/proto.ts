@@ -1,15 +1,9 @@
 /**
- * The one place this package touches `onnx-proto` (protobufjs classes for ONNX, shipped as CommonJS), the same
- * way @batchcast/inference does: everything else imports the namespace and the element types from here.
+ * The ONNX protobuf classes as @batchcast/inference wraps them (the one place the CommonJS `onnx-proto`
+ * package is touched), and the element types this package writes.
  */
-import onnxProto from 'onnx-proto';
-
-export const { onnx } = onnxProto;
-export type ModelProto = onnxProto.onnx.IModelProto;
-export type NodeProto = onnxProto.onnx.INodeProto;
-export type TensorProto = onnxProto.onnx.ITensorProto;
-export type AttributeProto = onnxProto.onnx.IAttributeProto;
-export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
+export { onnx } from '@batchcast/inference';
+export type { AttributeProto, ModelProtoFields as ModelProto, NodeProto, TensorProto, ValueInfoProto } from '@batchcast/inference';
 
 /** ONNX TensorProto.DataType values, by the names this package uses for element types. */
 export const ELEM_TYPES = {

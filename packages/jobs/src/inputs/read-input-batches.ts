@@ -19,27 +19,14 @@ export function readInputBatches(
   targets: ColumnTarget[],
   batchSize: number,
 ): AsyncGenerator<RecordBatch> {
+  // CSV (and the CSV a workbook was transcoded to) and JSON Lines chunks are byte ranges of whole records.
+  const range = { start: chunk.start, end: chunk.end, firstRow: chunk.firstRow, targets, batchSize };
   switch (layout.format) {
     case 'csv':
     case 'xlsx':
-      return readBatches(source, {
-        start: chunk.start,
-        end: chunk.end,
-        firstRow: chunk.firstRow,
-        header: layout.header,
-        targets,
-        batchSize,
-        dialect: dialectOf(layout),
-      });
+      return readBatches(source, { ...range, header: layout.header, dialect: dialectOf(layout) });
     case 'jsonl':
-      return readJsonlBatches(source, {
-        start: chunk.start,
-        end: chunk.end,
-        firstRow: chunk.firstRow,
-        header: layout.header,
-        targets,
-        batchSize,
-      });
+      return readJsonlBatches(source, { ...range, header: layout.header });
     case 'parquet':
       return readParquetBatches(source, parquetLayoutOf(layout), parquetChunkOf(chunk), targets, batchSize);
   }

@@ -1,6 +1,6 @@
 import { type CsvDialectChoice, CsvScanner } from '@batchcast/csv';
 import { DomainError } from '../errors.js';
-import { storeScanned } from './store-scanned.js';
+import { storeWithScanner } from './store-scanned.js';
 import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js';
 
 /**
@@ -8,25 +8,15 @@ import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js
  * from its first rows, or the one the submitter chose. The layout records a dialect that is not `,`/`.`.
  */
 export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
-  const scanner = csvScanner(step.chunkRows, step.choices);
-  const size = await storeScanned(step.blobs, step.key, step.content, (buf) => scanner.push(buf));
-  const scanned = scanner.finish();
-  return {
-    key: step.key,
-    size,
-    rows: scanned.rows,
-    chunks: scanned.chunks,
-    layout: {
-      format: 'csv',
-      header: scanned.header,
-      bom: scanned.bom,
-      newline: scanned.newline,
-      dataStart: scanned.dataStart,
-      ...(scanned.delimiter ? { delimiter: scanned.delimiter } : {}),
-      ...(scanned.decimal ? { decimal: scanned.decimal } : {}),
-      ...(step.compression ? { compression: step.compression } : {}),
-    },
-  };
+  return storeWithScanner(step, step.content, csvScanner(step.chunkRows, step.choices), (scanned) => ({
+    format: 'csv',
+    header: scanned.header,
+    bom: scanned.bom,
+    newline: scanned.newline,
+    dataStart: scanned.dataStart,
+    ...(scanned.delimiter ? { delimiter: scanned.delimiter } : {}),
+    ...(scanned.decimal ? { decimal: scanned.decimal } : {}),
+  }));
 }
 
 function csvScanner(chunkRows: number, choices: UploadChoices): CsvScanner {

@@ -1,5 +1,37 @@
 import { type Readable, Transform } from 'node:stream';
 import type { BlobStore } from '@batchcast/blob';
+import type { JobLayout } from '../records.js';
+import type { FormatStep, StoredChunk, StoredUpload } from './stored-upload.js';
+
+/** A scanner fed the bytes as they are stored (CsvScanner, JsonlScanner): what it learns comes from finish(). */
+export interface ByteScanner<T extends { rows: number; chunks: StoredChunk[] }> {
+  push(buf: Buffer): void;
+  finish(): T;
+}
+
+/**
+ * Stores `source` while `scanner` reads it, then the StoredUpload every scanned format shares: where it is, its
+ * size, rows and chunks, and the layout `layoutOf` builds from what the scan learned (the upload's compression
+ * recorded with it).
+ */
+export async function storeWithScanner<T extends { rows: number; chunks: StoredChunk[] }>(
+  step: FormatStep,
+  source: Readable,
+  scanner: ByteScanner<T>,
+  layoutOf: (scanned: T) => JobLayout | Promise<JobLayout>,
+  stages: Transform[] = [],
+): Promise<StoredUpload> {
+  const size = await storeScanned(step.blobs, step.key, source, (buf) => scanner.push(buf), stages);
+  const scanned = scanner.finish();
+  const layout = await layoutOf(scanned);
+  return {
+    key: step.key,
+    size,
+    rows: scanned.rows,
+    chunks: scanned.chunks,
+    layout: step.compression ? { ...layout, compression: step.compression } : layout,
+  };
+}
 
 /**
  * Streams `source` through `stages` (e.g. a JSON array's conversion to JSON Lines) into the blob `key`,

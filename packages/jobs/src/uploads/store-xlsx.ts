@@ -1,6 +1,6 @@
 import { CsvScanner } from '@batchcast/csv';
 import { xlsxToCsv } from '@batchcast/formats';
-import { storeScanned } from './store-scanned.js';
+import { storeWithScanner } from './store-scanned.js';
 import type { FormatStep, StoredUpload } from './stored-upload.js';
 
 /**
@@ -15,15 +15,9 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
     const transcode = xlsxToCsv(() => step.blobs.open(workbookKey), { size: workbookSize, sheet: step.choices.sheet });
     // The CSV is canonical: scanned as comma and point, never sniffed (a one-column sheet holding `;` is data).
     const scanner = new CsvScanner({ chunkRows: step.chunkRows, dialect: { delimiter: ',', decimal: '.' } });
-    const size = await storeScanned(step.blobs, step.key, transcode.stream, (buf) => scanner.push(buf));
-    const scanned = scanner.finish();
-    const summary = await transcode.summary;
-    return {
-      key: step.key,
-      size,
-      rows: scanned.rows,
-      chunks: scanned.chunks,
-      layout: {
+    return await storeWithScanner(step, transcode.stream, scanner, async (scanned) => {
+      const summary = await transcode.summary;
+      return {
         format: 'xlsx',
         header: scanned.header,
         bom: scanned.bom,
@@ -32,9 +26,8 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         sheet: summary.sheet,
         columnTypes: summary.columnTypes,
         ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
-        ...(step.compression ? { compression: step.compression } : {}),
-      },
-    };
+      };
+    });
   } finally {
     await step.blobs.delete(workbookKey).catch(() => undefined);
   }
