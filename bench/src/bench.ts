@@ -1,29 +1,37 @@
 #!/usr/bin/env node
-// `npm run bench`: where the time of a 1,000,000-row batch job goes.
-//   1. each stage alone, in this process (read, scan, parse, inference with 1 and 2 threads, store);
-//   2. the whole platform over HTTP with WORKERS=1 and WORKERS=2 (upload, processing, download, peak RSS), and
-//      WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres, the multi-host setup);
-//   3. on the WORKERS=2 platform: 50 small jobs' latency and the real-time endpoint's latency.
-// Prints a markdown table and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
+// `npm run bench`: where the time and the memory of a 1,000,000-row batch job go, and every target of the
+// performance issue next to what this run measured.
+//   1. each stage alone, in this process (read, scan, parse, inference with 1 and 2 threads, store), wall and CPU;
+//   2. the Flask + Celery + pandas + scikit-learn peer on the same file (bench/peers/flask_celery);
+//   3. the whole platform over HTTP, started with `npm start`, WORKERS=1 and WORKERS=2 (upload, processing,
+//      download, peak RSS of the tree), and WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres);
+//   4. on the WORKERS=2 platform: 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
+//      big one and two big jobs at once (fair share).
+// Prints a markdown report and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
 // Needs PostgreSQL and Redis on their local default ports (BENCH_DATABASE_URL / BENCH_REDIS_URL, or the
 // TEST_* variables of the test suite, to point elsewhere). Cleans up everything it creates.
+//   BENCH_ROWS=N       a smaller file, only to try the script out quickly
+//   BENCH_PARTS=a,b    only some parts: stages, peer, w1, w2, postgres (default: all)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { ensureResampledCsv } from '../bench/lib/bigcsv.mjs';
-import { downloadCount, uploadJob, waitForJob } from '../bench/lib/http.mjs';
-import { MemorySampler } from '../bench/lib/memory.mjs';
-import { Platform } from '../bench/lib/platform.mjs';
-import { cmdline, cpuDiff, cpuSnapshot } from '../bench/lib/proc.mjs';
-import { buildReport, foreignCores } from '../bench/lib/report.mjs';
-import { runStages } from '../bench/lib/stages.mjs';
-import { busyProcesses, examplesDir, fmt, now, outDir, percentile, PG_BASE, REDIS_BASE, repoRoot } from '../bench/lib/util.mjs';
+import pg from 'pg';
+import { ensureResampledCsv } from './bigcsv.js';
+import { smallJobsDuringBig, twoBigJobsTogether } from './fair-share.js';
+import { downloadCount, uploadJob, waitForJob } from './http.js';
+import { MemorySampler } from './memory.js';
+import { peerAvailable, runPeer } from './peer.js';
+import { Platform } from './platform.js';
+import { type Classifier, cmdline, cpuDiff, cpuSnapshot } from './proc.js';
+import { type BenchResult, buildReport, foreignCores, type LogSummary, type PlatformRun } from './report.js';
+import { runStages } from './stages.js';
+import { busyProcesses, examplesDir, fmt, messageOf, now, outDir, PG_BASE, percentile, REDIS_BASE, repoRoot } from './util.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000); // smaller only to try the script out quickly
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'stages,peer,w1,w2,postgres').split(',').map((s) => s.trim()));
 const MODEL = 'breast-cancer-rf';
 const SMALL_JOBS = 50;
 const REALTIME_WARMUP = 5;
@@ -31,39 +39,41 @@ const REALTIME_REQUESTS = 100;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 
 const started = now();
-const say = (msg) => process.stderr.write(`[bench ${fmt.s((now() - started) / 1000).padStart(6)} s] ${msg}\n`);
+const say = (msg: string): void => {
+  process.stderr.write(`[bench ${fmt.s((now() - started) / 1000).padStart(6)} s] ${msg}\n`);
+};
 
 // ---- cleanup: every resource registers how to release it; run once, last registered first ----
-const cleanups = [];
-let cleaning = null;
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | null = null;
 let aborting = false;
-const checkAbort = () => {
+const checkAbort = (): void => {
   if (aborting) throw new Error('interrupted');
 };
-function cleanup() {
+function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     while (cleanups.length) {
-      const fn = cleanups.pop();
+      const fn = cleanups.pop()!;
       try {
         await fn();
       } catch (err) {
-        console.error(`bench: cleanup step failed: ${err.message}`);
+        console.error(`bench: cleanup step failed: ${messageOf(err)}`);
       }
     }
   })();
   return cleaning;
 }
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (aborting) return;
     aborting = true;
     say(`${signal}: stopping and cleaning up`);
-    cleanup().finally(() => process.exit(130));
+    void cleanup().finally(() => process.exit(130));
   });
 }
 
 /** Classifies every process on the machine for CPU accounting during one phase. */
-function classifier({ platform = null, dbName = null } = {}) {
+function classifier({ platform = null, dbName = null }: { platform?: Platform | null; dbName?: string | null } = {}): Classifier {
   const plat = new Map(platform ? platform.pids().map((p) => [p.pid, p.kind]) : []);
   return (p) => {
     if (p.pid === process.pid) return 'bench';
@@ -80,14 +90,14 @@ function classifier({ platform = null, dbName = null } = {}) {
   };
 }
 
-async function machineFacts() {
+async function machineFacts(): Promise<BenchResult['machine']> {
   const cpus = os.cpus();
   let postgres = 'unknown';
   let redis = 'unknown';
   const client = new pg.Client({ connectionString: PG_BASE });
   try {
     await client.connect();
-    postgres = (await client.query('SHOW server_version')).rows[0].server_version;
+    postgres = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -116,17 +126,17 @@ async function machineFacts() {
 }
 
 /** 1,000 rows of breast_cancer.csv as JSON objects: patient_id as text, every feature as a number. */
-function realtimeRows(n) {
-  const [headerLine, ...lines] = readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8')
+function realtimeRows(n: number): Record<string, string | number>[] {
+  const [headerLine = '', ...lines] = readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8')
     .trimEnd()
     .split('\n');
   const header = headerLine.replace(/\r$/, '').split(',');
-  const rows = [];
+  const rows: Record<string, string | number>[] = [];
   for (let i = 0; i < n; i++) {
-    const cells = lines[i % lines.length].replace(/\r$/, '').split(',');
-    const o = {};
+    const cells = (lines[i % lines.length] ?? '').replace(/\r$/, '').split(',');
+    const o: Record<string, string | number> = {};
     header.forEach((h, c) => {
-      o[h] = c === 0 ? cells[c] : Number(cells[c]);
+      o[h] = c === 0 ? (cells[c] ?? '') : Number(cells[c]);
     });
     rows.push(o);
   }
@@ -134,63 +144,81 @@ function realtimeRows(n) {
 }
 
 /** Summary of the platform's logs: where the chunks went and how long they took, and every warning/error. */
-function logSummary(platform, jobId) {
-  const ofJob = (l) => l.jobId === jobId;
-  const chunks = platform.lines.filter((l) => l.msg === 'chunk scored' && l.rows > 0 && ofJob(l));
+function logSummary(platform: Platform, jobId: string | null): LogSummary {
+  const ofJob = (l: { jobId?: string }) => l.jobId === jobId;
+  const chunks = platform.lines.filter((l) => l.msg === 'chunk scored' && (l.rows ?? 0) > 0 && ofJob(l));
   const finished = platform.lines.find((l) => l.msg === 'job finished' && ofJob(l));
   const submitted = platform.lines.find((l) => l.msg === 'job submitted' && ofJob(l));
-  const byWorker = new Map();
+  const byWorker = new Map<number, { chunks: number; ms: number; max: number }>();
   for (const c of chunks) {
-    const e = byWorker.get(c.pid) ?? { chunks: 0, ms: 0, max: 0 };
+    const e = byWorker.get(c.pid ?? 0) ?? { chunks: 0, ms: 0, max: 0 };
     e.chunks++;
-    e.ms += c.ms;
-    e.max = Math.max(e.max, c.ms);
-    byWorker.set(c.pid, e);
+    e.ms += c.ms ?? 0;
+    e.max = Math.max(e.max, c.ms ?? 0);
+    byWorker.set(c.pid ?? 0, e);
   }
   let timeline = '';
   if (chunks.length && submitted) {
-    const firstStart = Math.min(...chunks.map((c) => c.time - c.ms));
+    const firstStart = Math.min(...chunks.map((c) => c.time - (c.ms ?? 0)));
     const lastEnd = Math.max(...chunks.map((c) => c.time));
-    const per = [...byWorker.values()].map((e) => `${e.chunks} chunks/${fmt.s(e.ms / 1000)} s`).join(' + ');
+    const busy = chunks.reduce((sum, c) => sum + (c.ms ?? 0), 0);
     timeline =
-      `first chunk started ${fmt.s((firstStart - submitted.time) / 1000)} s after submit, chunks scored in ${fmt.s((lastEnd - firstStart) / 1000)} s ` +
-      `(${per}; slowest chunk ${fmt.s(Math.max(...chunks.map((c) => c.ms)) / 1000)} s)` +
+      `first chunk started ${fmt.s((firstStart - submitted.time) / 1000)} s after submit, ${chunks.length} chunks scored in ${fmt.s((lastEnd - firstStart) / 1000)} s ` +
+      `(${fmt.s(busy / 1000)} s of chunk time; slowest chunk ${fmt.s(Math.max(...chunks.map((c) => c.ms ?? 0)) / 1000)} s)` +
       (finished ? `, finalised ${fmt.s((finished.time - lastEnd) / 1000)} s after the last chunk` : '');
   }
-  const problems = platform.lines.filter((l) => l.level >= 40);
-  const distinct = new Map();
-  for (const l of problems) {
+  const distinct = new Map<string, number>();
+  for (const l of platform.lines.filter((x) => x.level >= 40)) {
     const source = l.raw ? 'uncaught (stderr)' : (l.service ?? 'platform');
-    const key = `${source}: ${l.msg}${l.err ? ` (${typeof l.err === 'string' ? l.err : (l.err.message ?? '')})` : ''}`.slice(0, 300);
+    const err = l.err ? ` (${typeof l.err === 'string' ? l.err : (l.err.message ?? '')})` : '';
+    const key = `${source}: ${l.msg}${err}`.slice(0, 300);
     distinct.set(key, (distinct.get(key) ?? 0) + 1);
   }
   return { timeline, byWorker: Object.fromEntries(byWorker), problems: [...distinct].map(([k, n]) => `${n}× ${k}`) };
 }
 
-async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', extras = workers === 2 } = {}) {
+interface Inputs {
+  big: string;
+  small: string;
+  half: string;
+  halfRows: number;
+}
+
+async function runPlatform(
+  workers: number,
+  input: Inputs,
+  cpu: BenchResult['cpu'],
+  { blobStore = 'fs', extras = false }: { blobStore?: 'fs' | 'postgres'; extras?: boolean } = {},
+): Promise<PlatformRun> {
   checkAbort();
   const label = `WORKERS=${workers}${blobStore === 'fs' ? '' : `, BLOB_STORE=${blobStore}`}`;
-  const result = { workers, blobStore, label };
+  const result: PlatformRun = { workers, blobStore, label };
   const platform = new Platform({
     workers,
     blobStore,
     logFile: path.join(outDir, `platform-workers${workers}-${blobStore}.log`),
     logLevel: LOG_LEVEL,
   });
-  cleanups.push(() => platform.stop());
+  cleanups.push(async () => {
+    await platform.stop();
+  });
+  let jobId: string | null = null;
   try {
-    say(`${label}: starting an isolated platform (db ${platform.dbName}, prefix ${platform.prefix})`);
+    say(`${label}: npm start (db ${platform.dbName}, prefix ${platform.prefix})`);
     const t0 = now();
     await platform.start();
     result.startSeconds = (now() - t0) / 1000;
+    const idle = new MemorySampler(platform).start();
+    result.idleMemory = idle.stop();
     const mem = new MemorySampler(platform).start();
     const classify = classifier({ platform, dbName: platform.dbName });
     const s0 = cpuSnapshot(classify);
 
     say(`${label}: uploading ${fmt.int(ROWS)} rows`);
-    const up = await uploadJob(platform.baseUrl, input.file, { model: MODEL, filename: path.basename(input.file) });
+    const up = await uploadJob(platform.baseUrl, input.big, { model: MODEL, filename: path.basename(input.big) });
     const s1 = cpuSnapshot(classify);
-    if (up.status !== 202) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body).slice(0, 400)}`);
+    if (up.status !== 202 || !up.body.links) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body).slice(0, 400)}`);
+    jobId = up.body.id ?? null;
     result.upload = (up.response - up.t0) / 1000;
     result.uploadSent = (up.sent - up.t0) / 1000;
     result.uploadBytes = up.bytes;
@@ -223,13 +251,15 @@ async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', ex
     cpu.push([`${label} download`, cpuDiff(s2, s3)]);
 
     if (extras) {
+      const all = new MemorySampler(platform).start();
       say(`${label}: ${SMALL_JOBS} jobs of 1,000 rows, one after another`);
       const s4 = cpuSnapshot(classify);
-      const latencies = [];
-      const uploads = [];
+      const latencies: number[] = [];
+      const uploads: number[] = [];
       for (let i = 0; i < SMALL_JOBS; i++) {
-        const u = await uploadJob(platform.baseUrl, smallCsv.file, { model: MODEL, filename: 'small.csv' });
-        if (u.status !== 202) throw new Error(`small upload answered ${u.status}: ${JSON.stringify(u.body).slice(0, 300)}`);
+        const u = await uploadJob(platform.baseUrl, input.small, { model: MODEL, filename: 'small.csv' });
+        if (u.status !== 202 || !u.body.links)
+          throw new Error(`small upload answered ${u.status}: ${JSON.stringify(u.body).slice(0, 300)}`);
         const w = await waitForJob(platform.url(u.body.links.self), { everyMs: 5, timeoutMs: 120_000 });
         if (w.doc.status !== 'succeeded') throw new Error(`small job ${w.doc.status}: ${w.doc.error}`);
         latencies.push(w.at - u.t0);
@@ -249,7 +279,7 @@ async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', ex
       say(`${label}: real-time endpoint, ${REALTIME_REQUESTS} requests of 1,000 rows`);
       const body = JSON.stringify({ rows: realtimeRows(1000) });
       const url = platform.url(`/api/models/${MODEL}/predict`);
-      const post = async () => {
+      const post = async (): Promise<{ ms: number; text: string }> => {
         const t = now();
         const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         const text = await res.text();
@@ -257,31 +287,43 @@ async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', ex
         if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${text.slice(0, 300)}`);
         return { ms, text };
       };
+      const tFirst = now();
       const first = await post();
-      const n = JSON.parse(first.text).predictions?.length;
+      const firstMs = now() - tFirst;
+      const n = (JSON.parse(first.text) as { predictions?: unknown[] }).predictions?.length;
       if (n !== 1000) throw new Error(`predict returned ${n} predictions for 1,000 rows`);
       for (let i = 1; i < REALTIME_WARMUP; i++) await post();
       const s5 = cpuSnapshot(classify);
-      const times = [];
+      const times: number[] = [];
       for (let i = 0; i < REALTIME_REQUESTS; i++) times.push((await post()).ms);
       cpu.push([`${label} real-time requests`, cpuDiff(s5, cpuSnapshot(classify))]);
       result.realtime = {
         n: times.length,
         warmup: REALTIME_WARMUP,
+        firstMs,
         requestBytes: Buffer.byteLength(body),
         p50: percentile(times, 0.5),
         p95: percentile(times, 0.95),
         min: Math.min(...times),
         max: Math.max(...times),
       };
+
+      say(`${label}: fair share: 1,000-row jobs while a ${fmt.int(ROWS)}-row job is scored`);
+      const s6 = cpuSnapshot(classify);
+      result.smallDuringBig = await smallJobsDuringBig(platform, input.big, input.small, { model: MODEL });
+      cpu.push([`${label} small jobs during a big one`, cpuDiff(s6, cpuSnapshot(classify))]);
+      say(`${label}: fair share: two ${fmt.int(input.halfRows)}-row jobs submitted together`);
+      const s7 = cpuSnapshot(classify);
+      result.twoBig = await twoBigJobsTogether(platform, input.half, input.halfRows, MODEL);
+      cpu.push([`${label} two big jobs together`, cpuDiff(s7, cpuSnapshot(classify))]);
+      result.memoryExtras = all.stop();
     }
-    Object.assign(result, logSummary(platform, up.body.id));
   } catch (err) {
-    result.error = err.message;
+    result.error = messageOf(err);
     result.outputTail = platform.tail.slice(-4000);
-    say(`${label}: FAILED: ${err.message}`);
-    Object.assign(result, logSummary(platform, null));
+    say(`${label}: FAILED: ${result.error}`);
   } finally {
+    Object.assign(result, logSummary(platform, jobId));
     say(`${label}: stopping the platform`);
     const stop = await platform.stop();
     result.stop = stop;
@@ -290,7 +332,7 @@ async function runPlatform(workers, input, smallCsv, cpu, { blobStore = 'fs', ex
   return result;
 }
 
-async function main() {
+async function main(): Promise<BenchResult> {
   await mkdir(outDir, { recursive: true });
   const machine = await machineFacts();
   const busyAtStart = busyProcesses(new Set([process.pid]));
@@ -299,40 +341,65 @@ async function main() {
   const source = path.join(examplesDir, 'data', 'breast_cancer.csv');
   say(`input: ${fmt.int(ROWS)}-row CSV (bench/out/, reused when present)`);
   const input = await ensureResampledCsv(source, ROWS, path.join(outDir, `breast_cancer_${ROWS}.csv`));
-  const smallCsv = await ensureResampledCsv(source, 1000, path.join(outDir, 'breast_cancer_1000.csv'));
+  const small = await ensureResampledCsv(source, 1000, path.join(outDir, 'breast_cancer_1000.csv'));
+  const halfRows = Math.max(1, Math.round(ROWS / 2));
+  const half = await ensureResampledCsv(source, halfRows, path.join(outDir, `breast_cancer_${halfRows}_seed7.csv`), 7);
+  const inputs: Inputs = { big: input.file, small: small.file, half: half.file, halfRows };
   say(`input: ${path.relative(repoRoot, input.file)} ${(input.bytes / 1e6).toFixed(0)} MB (${input.generator})`);
 
-  const cpu = [];
-  const r = {
+  const r: BenchResult = {
     rows: ROWS,
     machine,
     input: { ...input, file: path.relative(repoRoot, input.file) },
     platforms: [],
-    cpu,
+    cpu: [],
     noise: [],
     observations: [],
+    loadEnd: '',
+    totalSeconds: 0,
   };
 
-  checkAbort();
-  say('stages alone, in this process');
-  const stageDb = `batchcast_bench_${randomBytes(5).toString('hex')}_stages`;
-  const c0 = cpuSnapshot(classifier({ dbName: stageDb }));
-  r.stages = await runStages(input.file, { dbName: stageDb, cleanup: cleanups, progress: (s) => say(`  stage: ${s}`) });
-  cpu.push(['stages alone (this process)', cpuDiff(c0, cpuSnapshot(classifier({ dbName: stageDb })))]);
-  const s = r.stages;
-  r.sumOfStages = s.read.seconds + s.parse.seconds + s.inference1.seconds + s.store.seconds;
-  say(
-    `stages: read ${fmt.s(s.read.seconds)} s, scan ${fmt.s(s.scan.seconds)} s, parse ${fmt.s(s.parse.seconds)} s, ` +
-      `inference ${fmt.s(s.inference1.seconds)} / ${fmt.s(s.inference2.seconds)} s, store ${fmt.s(s.store.seconds)} s`,
-  );
+  if (PARTS.has('stages')) {
+    checkAbort();
+    say('stages alone, in this process');
+    const stageDb = `batchcast_bench_${randomBytes(5).toString('hex')}_stages`;
+    const c0 = cpuSnapshot(classifier({ dbName: stageDb }));
+    r.stages = await runStages(input.file, { dbName: stageDb, cleanup: cleanups, progress: (s) => say(`  stage: ${s}`) });
+    r.cpu.push(['stages alone (this process)', cpuDiff(c0, cpuSnapshot(classifier({ dbName: stageDb })))]);
+    const s = r.stages;
+    say(
+      `stages: read ${fmt.s(s.read.seconds)} s, scan ${fmt.s(s.scan.seconds)} s, parse ${fmt.s(s.parse.seconds)} s, ` +
+        `inference ${fmt.s(s.inference1.seconds)} / ${fmt.s(s.inference2.seconds)} s, store ${fmt.s(s.store.seconds)} s`,
+    );
+  }
 
-  for (const workers of [1, 2]) r.platforms.push(await runPlatform(workers, input, smallCsv, cpu));
+  if (PARTS.has('peer')) {
+    checkAbort();
+    const available = await peerAvailable();
+    if (!available.ok) {
+      r.peerError = available.why;
+      say(`peer: skipped: ${available.why}`);
+    } else {
+      say('peer: Flask + Celery + pandas + scikit-learn on the same file');
+      try {
+        r.peer = await runPeer(input.file, ROWS, cleanups, say);
+        r.cpu.push(['peer (Flask + Celery), upload -> done', r.peer.cpu]);
+        say(`peer: done ${fmt.s(r.peer.e2e)} s after the upload started`);
+      } catch (err) {
+        r.peerError = messageOf(err);
+        say(`peer: FAILED: ${r.peerError}`);
+      }
+    }
+  }
+
+  if (PARTS.has('w1')) r.platforms.push(await runPlatform(1, inputs, r.cpu));
+  if (PARTS.has('w2')) r.platforms.push(await runPlatform(2, inputs, r.cpu, { extras: true }));
   // Scale-out storage: uploads held in PostgreSQL so workers on other hosts can read them.
-  r.platforms.push(await runPlatform(2, input, smallCsv, cpu, { blobStore: 'postgres', extras: false }));
+  if (PARTS.has('postgres')) r.platforms.push(await runPlatform(2, inputs, r.cpu, { blobStore: 'postgres' }));
   checkAbort();
 
   // What looked noisy or wrong.
-  for (const [name, d] of cpu) {
+  for (const [name, d] of r.cpu) {
     const fc = foreignCores(d);
     if (fc >= 0.25) {
       const who = d.topOthers.map(([c, x]) => `${c} ${x.toFixed(1)} cpu-s`).join(', ');
@@ -341,22 +408,19 @@ async function main() {
       );
     }
   }
-  if (busyAtStart.busy.length) {
-    r.noise.push(
-      `top -bn1 at start (load ${busyAtStart.load}): ${busyAtStart.busy
-        .slice(0, 6)
-        .map((b) => `${b.command} ${b.cpu}%`)
-        .join(', ')}.`,
-    );
-  }
   const busyAtEnd = busyProcesses(new Set([process.pid]));
-  if (busyAtEnd.busy.length) {
-    r.noise.push(
-      `top -bn1 at end (load ${busyAtEnd.load}): ${busyAtEnd.busy
-        .slice(0, 6)
-        .map((b) => `${b.command} ${b.cpu}%`)
-        .join(', ')}.`,
-    );
+  for (const [when, b] of [
+    ['start', busyAtStart],
+    ['end', busyAtEnd],
+  ] as const) {
+    if (b.busy.length) {
+      r.noise.push(
+        `top -bn1 at ${when} (load ${b.load}): ${b.busy
+          .slice(0, 6)
+          .map((x) => `${x.command} ${x.cpu}%`)
+          .join(', ')}.`,
+      );
+    }
   }
   for (const p of r.platforms) {
     const w = p.label;
@@ -367,13 +431,10 @@ async function main() {
     if (p.rowsReported && (p.rowsReported.processed !== ROWS || p.rowsReported.failed !== 0)) {
       r.observations.push(`${w}: status reported rows ${JSON.stringify(p.rowsReported)}.`);
     }
-    if (p.byWorker && p.workers > 1) {
-      const counts = Object.entries(p.byWorker).map(([pid, e]) => `pid ${pid}: ${e.chunks} chunks, ${fmt.s(e.ms / 1000)} s scoring`);
-      r.observations.push(`${w}: chunk distribution: ${counts.join('; ')}.`);
-    }
     if (p.problems?.length) r.observations.push(`${w}: platform logged warnings/errors: ${p.problems.slice(0, 8).join(' | ')}`);
     if (p.stop?.leaked) r.observations.push(`${w}: ${p.stop.leaked} process(es) did not stop on SIGTERM and were killed.`);
   }
+  if (r.peerError) r.observations.push(`peer: ${r.peerError}`);
   r.loadEnd = os
     .loadavg()
     .map((x) => x.toFixed(2))
@@ -392,9 +453,9 @@ try {
   say(
     `report written to ${path.relative(repoRoot, path.join(outDir, 'latest.md'))} (raw numbers: latest.json; platform logs: platform-workers*.log)`,
   );
-  if (r.platforms.some((p) => p.error)) exitCode = 1;
+  if (r.platforms.some((p) => p.error) || r.peerError) exitCode = 1;
 } catch (err) {
-  console.error(`bench failed: ${err.stack ?? err.message}`);
+  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   exitCode = 1;
 } finally {
   await cleanup();
