@@ -1,11 +1,13 @@
 import { boot, supervise } from '@batchcast/runtime';
 import { entries } from './entries.js';
+import { processOptions } from './process-options.js';
 import { runSetup } from './run-setup.js';
 
 /**
  * `npm start`: the whole platform on one host — setup (database, migrations, example models), then the web
- * app and WORKERS worker processes, each a separate OS process kept running by this one. SIGTERM/SIGINT
- * stop them all (see @batchcast/runtime's boot and supervise).
+ * app and the worker process (WORKERS scoring threads), each a separate OS process kept running by this one.
+ * Two processes, not one per core: every Node.js runtime costs its own baseline of memory, and threads share
+ * one. SIGTERM/SIGINT stop them all (see @batchcast/runtime's boot and supervise).
  */
 boot(
   'supervisor',
@@ -14,8 +16,9 @@ boot(
     if (code !== 0) return rt.shutdown('setup failed', code);
     const supervisor = supervise(
       [
-        { name: 'web', entry: entries.web, count: 1 },
-        { name: 'worker', entry: entries.worker, count: rt.config.workers.processes },
+        { name: 'web', entry: entries.web, count: 1, ...processOptions.web },
+        // One worker process: it scores WORKERS chunks at once in as many threads (see apps/worker).
+        { name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker },
       ],
       rt.log,
     );

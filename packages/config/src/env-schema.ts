@@ -61,6 +61,7 @@ export const envSchema = z.object({
       })
       .optional(),
   ),
+  /** Chunks scored at once on this host: scoring threads of its one worker process (default: its cores). */
   WORKERS: int(1).default(os.availableParallelism()),
   INFERENCE_THREADS: int(1).optional(),
   CHUNK_ROWS: int(1).default(100_000),

@@ -12,7 +12,7 @@ export {
   endAllAdminSessions,
 } from './access/admin-sessions.js';
 export { openJob } from './access/open-job.js';
-export type { JobsContext, WorkQueue } from './context.js';
+export type { JobsContext, ScoringContext, WorkQueue } from './context.js';
 export { parseEmail } from './email-address.js';
 export { DomainError, type DomainErrorKind, notFound } from './errors.js';
 export { cancelJob } from './lifecycle/cancel-job.js';

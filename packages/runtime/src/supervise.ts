@@ -6,6 +6,10 @@ export interface ProcessSpec {
   name: string;
   entry: string;
   count: number;
+  /** Node.js/V8 options of the process (e.g. its heap's sizes), before those of NODE_OPTIONS. */
+  execArgv?: string[];
+  /** Environment of the process on top of this one's. */
+  env?: Record<string, string>;
 }
 
 export interface Supervisor {
@@ -31,7 +35,12 @@ export function supervise(specs: ProcessSpec[], log: Logger, opts: { graceMs?: n
   function start(spec: ProcessSpec, slot: number, failures = 0): void {
     const id = `${spec.name}#${slot}`;
     const startedAt = Date.now();
-    const child = fork(spec.entry, [], { stdio: 'inherit', detached: true, env: { ...process.env, WORKER_SLOT: String(slot) } });
+    const child = fork(spec.entry, [], {
+      stdio: 'inherit',
+      detached: true,
+      execArgv: [...(spec.execArgv ?? []), ...process.execArgv],
+      env: { ...process.env, ...spec.env, WORKER_SLOT: String(slot) },
+    });
     children.set(id, child);
     child.on('exit', (code, signal) => {
       children.delete(id);

@@ -2,13 +2,14 @@ import type { JobsContext } from '@batchcast/jobs';
 import type { Handlers } from '@batchcast/queue';
 import { finalizeJobHandler } from './finalize-job.js';
 import { scheduledRunHandler } from './scheduled-run.js';
-import { scoreChunkHandler } from './score-chunk.js';
 import { sendEmailHandler } from './send-email.js';
 
-/** One adapter per job kind of the catalog; a kind without one does not compile. */
+/**
+ * One adapter per main-thread job kind of the catalog; a kind without one does not compile. The thread kinds
+ * (score-chunk) have theirs in scoring-thread.ts.
+ */
 export function handlers(ctx: JobsContext): Handlers {
   return {
-    'score-chunk': scoreChunkHandler(ctx),
     'finalize-job': finalizeJobHandler(ctx),
     'send-email': sendEmailHandler(ctx),
     'scheduled-run': scheduledRunHandler(ctx),
