@@ -102,6 +102,17 @@ export const jobIds = {
 
 export const isJobName = (name: string): name is JobName => Object.hasOwn(jobCatalog, name);
 
+/** The largest priority BullMQ takes (1 is the highest; it refuses larger numbers). */
+const LOWEST_PRIORITY = 2_097_151;
+
+/**
+ * Fair share between jobs (docs/performance.md): a chunk's BullMQ priority is its place in its job, so the
+ * scoring threads take every job's first chunk before any job's second, and so on (first come, first served
+ * within a place). A small job is one chunk and waits for no big job's remaining chunks; two big jobs
+ * submitted together take turns. Priorities never change, so nothing has to be re-queued as chunks finish.
+ */
+export const chunkPriority = (chunk: number): number => Math.min(chunk + 1, LOWEST_PRIORITY);
+
 /** The kinds that run on one queue (one today, but the catalog does not assume it). */
 export const kindsOf = (queue: QueueName): JobName[] => (Object.keys(jobCatalog) as JobName[]).filter((n) => jobCatalog[n].queue === queue);
 
