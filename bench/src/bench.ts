@@ -28,7 +28,7 @@ import { Platform } from './platform.js';
 import { type Classifier, cmdline, cpuDiff, cpuSnapshot } from './proc.js';
 import { type BenchResult, buildReport, foreignCores, type LogSummary, type PlatformRun } from './report.js';
 import { runStages } from './stages.js';
-import { busyProcesses, examplesDir, fmt, messageOf, now, outDir, PG_BASE, percentile, REDIS_BASE, repoRoot } from './util.js';
+import { busyProcesses, databaseUrl, examplesDir, fmt, messageOf, now, outDir, PG_BASE, percentile, REDIS_BASE, repoRoot } from './util.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'stages,peer,w1,w2,postgres').split(',').map((s) => s.trim()));
@@ -177,6 +177,38 @@ function logSummary(platform: Platform, jobId: string | null): LogSummary {
   return { timeline, byWorker: Object.fromEntries(byWorker), problems: [...distinct].map(([k, n]) => `${n}× ${k}`) };
 }
 
+/** The server's WAL position (all databases write to the one WAL). */
+async function walPosition(dbName: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl(dbName) });
+  await client.connect();
+  try {
+    return (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn ?? '0/0';
+  } finally {
+    await client.end();
+  }
+}
+
+/** What storing the upload in PostgreSQL wrote: WAL since `walBefore` (every database's), blob_pieces and its TOAST table. */
+async function blobFacts(dbName: string, walBefore: string): Promise<NonNullable<PlatformRun['blobFacts']>> {
+  const client = new pg.Client({ connectionString: databaseUrl(dbName) });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ wal: string; table: string; toast: string; toastRows: string; storage: string }>(
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS wal,
+              pg_total_relation_size('blob_pieces') AS "table",
+              pg_total_relation_size(c.reltoastrelid) AS toast,
+              (SELECT reltuples FROM pg_class WHERE oid = c.reltoastrelid)::bigint AS "toastRows",
+              (SELECT attstorage FROM pg_attribute WHERE attrelid = c.oid AND attname = 'data') AS storage
+       FROM pg_class c WHERE c.relname = 'blob_pieces'`,
+      [walBefore],
+    );
+    const r = rows[0];
+    return { walBytes: Number(r?.wal), tableBytes: Number(r?.table), toastBytes: Number(r?.toast), storage: r?.storage ?? '?' };
+  } finally {
+    await client.end();
+  }
+}
+
 interface Inputs {
   big: string;
   small: string;
@@ -215,8 +247,10 @@ async function runPlatform(
     const s0 = cpuSnapshot(classify);
 
     say(`${label}: uploading ${fmt.int(ROWS)} rows`);
+    const walBefore = blobStore === 'postgres' ? await walPosition(platform.dbName) : null;
     const up = await uploadJob(platform.baseUrl, input.big, { model: MODEL, filename: path.basename(input.big) });
     const s1 = cpuSnapshot(classify);
+    if (walBefore !== null) result.blobFacts = await blobFacts(platform.dbName, walBefore);
     if (up.status !== 202 || !up.body.links) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body).slice(0, 400)}`);
     jobId = up.body.id ?? null;
     result.upload = (up.response - up.t0) / 1000;
@@ -235,6 +269,8 @@ async function runPlatform(
       },
     });
     const s2 = cpuSnapshot(classify);
+    // The memory target is the tree's peak while the job is uploaded and scored; the download is shown apart.
+    result.memory = mem.result();
     if (done.doc.status !== 'succeeded') throw new Error(`job ${done.doc.status}: ${done.doc.error}`);
     result.e2e = (done.at - up.t0) / 1000;
     result.processing = (done.at - up.response) / 1000;
@@ -244,7 +280,7 @@ async function runPlatform(
 
     result.download = await downloadCount(platform.url(up.body.links.results));
     const s3 = cpuSnapshot(classify);
-    result.memory = mem.stop();
+    result.memoryWithDownload = mem.stop();
     say(`${label}: downloaded ${fmt.int(result.download.lines)} lines in ${fmt.s(result.download.seconds)} s`);
     cpu.push([`${label} upload (-> 202)`, cpuDiff(s0, s1)]);
     cpu.push([`${label} processing (202 -> succeeded)`, cpuDiff(s1, s2)]);

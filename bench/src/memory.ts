@@ -61,7 +61,7 @@ export class MemorySampler {
     return this.result();
   }
 
-  /** Per kind: the largest process's VmHWM and sampled VmRSS max, process count; plus the tree's sums. */
+  /** So far (sampling goes on): per kind, the largest process's VmHWM and sampled VmRSS max, process count; the tree's sums. */
   result(): MemoryResult {
     const kinds: Record<string, KindMemory> = {};
     let sumHwmKb = 0;
