@@ -6,7 +6,7 @@ import { ByteaCopyReader, COPY_SIGNATURE, COPY_TRAILER } from '../src/copy-binar
 function copyData(values: (Buffer | null)[], extension = Buffer.alloc(0)): Buffer {
   const head = Buffer.from(COPY_SIGNATURE);
   head.writeUInt32BE(extension.length, 15);
-  const parts = [head, extension];
+  const parts: Buffer[] = [head, extension];
   for (const v of values) {
     const h = Buffer.alloc(6);
     h.writeInt16BE(1, 0);
