@@ -9,9 +9,11 @@ import type { ProcessSpec } from '@batchcast/runtime';
  * - glibc gives each thread that allocates its own malloc arena, and memory freed in one is not returned to
  *   the system; the worker process's scoring threads (ONNX Runtime allocates natively) and the web process's
  *   libuv and real-time threads each held one. Two arenas per process are enough for their few threads.
+ * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
+ *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
  * The scoring threads' own heaps are bounded in apps/worker (scoring-threads.ts): V8 refuses heap flags for threads.
  */
 export const processOptions: Record<'web' | 'worker', Pick<ProcessSpec, 'execArgv' | 'env'>> = {
-  web: { execArgv: ['--max-semi-space-size=4'], env: { MALLOC_ARENA_MAX: '2' } },
+  web: { execArgv: ['--max-semi-space-size=4', '--expose-gc'], env: { MALLOC_ARENA_MAX: '2' } },
   worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
 };

@@ -7,7 +7,9 @@ import { runSetup } from './run-setup.js';
  * `npm start`: the whole platform on one host — setup (database, migrations, example models), then the web
  * app and the worker process (WORKERS scoring threads), each a separate OS process kept running by this one.
  * Two processes, not one per core: every Node.js runtime costs its own baseline of memory, and threads share
- * one. SIGTERM/SIGINT stop them all (see @batchcast/runtime's boot and supervise).
+ * one. SIGTERM/SIGINT stop them all (see @batchcast/runtime's boot and supervise). `npm start` runs it with
+ * --lite-mode (V8 without its optimising compilers, a smaller heap: 8 MB less for a process that only waits);
+ * the web and worker processes get their own options (process-options.ts).
  */
 boot(
   'supervisor',

@@ -3,6 +3,7 @@ import { ensureDatabase, waitForSchema, whenDatabaseAvailable } from '@batchcast
 import { boot } from '@batchcast/runtime';
 import { createApp } from './app.js';
 import { openWebContext } from './context.js';
+import { releaseMemoryAfterLargeTransfers } from './http/release-memory.js';
 import { serverTimeouts } from './http/timeouts.js';
 import { devOutboxApp } from './routes/outbox.js';
 
@@ -25,6 +26,7 @@ boot(
       const s = app.listen(config.http.port, config.http.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
     log.info({ url: config.http.publicUrl, port: config.http.port }, 'batchcast web listening');
+    releaseMemoryAfterLargeTransfers(server, 64 * 1024 * 1024);
     rt.onShutdown('http server', () => new Promise<void>((resolve) => server.close(() => resolve())));
     // Sized for the largest upload on a slow link (about 70 minutes for 1 GiB); a stalled connection goes sooner.
     const timeouts = serverTimeouts(config.storage.maxUploadBytes);

@@ -11,6 +11,7 @@ import { threadId } from 'node:worker_threads';
 import { createBlobStore } from '@batchcast/blob';
 import { loadConfig } from '@batchcast/config';
 import { createPool, retryWhileDatabaseUnavailable } from '@batchcast/db';
+import { onnxRuntime } from '@batchcast/inference';
 import type { ScoringContext } from '@batchcast/jobs/scoring';
 import { createLogger } from '@batchcast/log';
 import { threadProcessor } from '@batchcast/queue/thread';
@@ -27,6 +28,9 @@ const ctx: ScoringContext = {
   pool,
   blobs: createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool }),
 };
+
+// Loaded while the thread starts (the worker starts its threads ahead of any job), not in a chunk's time.
+await onnxRuntime();
 
 let stopping = false;
 const channel = new BroadcastChannel(STOPPING_CHANNEL);

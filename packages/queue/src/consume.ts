@@ -70,11 +70,20 @@ export function consume(opts: ConsumeOptions): Worker[] {
           useWorkerThreads: true,
           // Not the process's own Node.js options: V8 refuses heap flags for a thread (its heap has resourceLimits).
           workerThreadsOptions: { execArgv: [], ...(threads.resourceLimits ? { resourceLimits: threads.resourceLimits } : {}) },
+          autorun: false,
         })
       : new Worker(queue, (job) => runJob(queue, job, inline, opts.retryInPlace), {
           ...common,
           concurrency: Math.max(...kinds.map((k) => jobCatalog[k].concurrency)),
         });
+    if (threads) {
+      void startThreads(worker, threads.processor, threads.threads)
+        .catch((err: Error) =>
+          opts.log.warn({ queue, err: err.message }, 'could not start the threads ahead; they start with the first jobs'),
+        )
+        .then(() => (worker.closing ? undefined : worker.run()))
+        .catch((err: Error) => opts.log.warn({ queue, err: err.message }, 'worker error'));
+    }
     worker.on('error', (err) => opts.log.warn({ queue, err: err.message }, 'worker error'));
     worker.on('failed', (job, err) => {
       opts.log.warn(
@@ -85,4 +94,25 @@ export function consume(opts: ConsumeOptions): Worker[] {
     });
     return worker;
   });
+}
+
+/** The part of BullMQ's (internal) child pool that starting threads ahead uses. */
+interface ChildPool {
+  retain(processFile: string): Promise<unknown>;
+  release(child: unknown): void;
+}
+
+/**
+ * Starts a thread queue's threads before its worker takes jobs, not with its first jobs: a thread loads its
+ * modules and ONNX Runtime, half a second that the first chunk after every start would otherwise wait.
+ * BullMQ has no option for it, so its child pool is asked for the threads it would make for jobs and given
+ * them back; when a BullMQ version has no such pool, the threads simply start with the first jobs.
+ */
+async function startThreads(worker: Worker, processor: string | URL, count: number): Promise<void> {
+  const pool = (worker as unknown as { childPool?: ChildPool }).childPool;
+  if (!pool || typeof pool.retain !== 'function' || typeof pool.release !== 'function') return;
+  // The key BullMQ's sandbox retains children by: the processor's path, or a URL's href.
+  const file = processor instanceof URL ? processor.href : processor;
+  const children = await Promise.all(Array.from({ length: count }, () => pool.retain(file)));
+  for (const child of children) pool.release(child);
 }

@@ -6,7 +6,10 @@ export interface ProcessSpec {
   name: string;
   entry: string;
   count: number;
-  /** Node.js/V8 options of the process (e.g. its heap's sizes), before those of NODE_OPTIONS. */
+  /**
+   * Node.js/V8 options of the process (e.g. its heap's sizes), instead of this process's own (the supervisor
+   * runs with options that suit a process that only waits); NODE_OPTIONS still applies to both.
+   */
   execArgv?: string[];
   /** Environment of the process on top of this one's. */
   env?: Record<string, string>;
@@ -38,7 +41,7 @@ export function supervise(specs: ProcessSpec[], log: Logger, opts: { graceMs?: n
     const child = fork(spec.entry, [], {
       stdio: 'inherit',
       detached: true,
-      execArgv: [...(spec.execArgv ?? []), ...process.execArgv],
+      execArgv: spec.execArgv ?? process.execArgv,
       env: { ...process.env, ...spec.env, WORKER_SLOT: String(slot) },
     });
     children.set(id, child);
