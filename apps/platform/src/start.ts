@@ -8,8 +8,10 @@ import { runSetup } from './run-setup.js';
  * app and the worker process (WORKERS scoring threads), each a separate OS process kept running by this one.
  * Two processes, not one per core: every Node.js runtime costs its own baseline of memory, and threads share
  * one. SIGTERM/SIGINT stop them all (see @batchcast/runtime's boot and supervise). `npm start` runs it with
- * --lite-mode (V8 without its optimising compilers, a smaller heap: 8 MB less for a process that only waits);
- * the web and worker processes get their own options (process-options.ts).
+ * V8's compilers off and a small young generation (`--optimize-for-size --no-opt --no-sparkplug
+ * --max-semi-space-size=1`: 7 MB less for a process that only waits; --lite-mode would save as much but warns
+ * on every start that it disables WebAssembly); the web and worker processes get their own options
+ * (process-options.ts).
  */
 boot(
   'supervisor',

@@ -80,14 +80,22 @@ async function* pieces(source: Readable, size: number): AsyncGenerator<Buffer> {
   if (pendingBytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
 }
 
+/** Pieces [start, start + count) of a blob, fetched by one COPY. */
+interface Window {
+  start: number;
+  count: number;
+  pieces: Promise<Buffer[]>;
+}
+
 /**
- * Reads a blob by byte range from aligned windows of WINDOW_PIECES pieces. Readers (the CSV parser, the
- * results writer) read in order, so the window after the one in use is fetched as soon as it is first read
- * from: PostgreSQL reads and sends it while this side parses, instead of each waiting for the other. Windows
- * behind the one in use are dropped (a backward read fetches again).
+ * Reads a blob by byte range, WINDOW_PIECES pieces per COPY, starting where the reads start. Readers (the
+ * CSV parser, the results writer) read in order, so once the last piece of a window is wanted the next window
+ * is fetched: PostgreSQL reads and sends it while this side still works on the pieces before, instead of
+ * each waiting for the other, and a range ends at most one window past its last byte. Windows behind the one
+ * in use are dropped (a backward read fetches again).
  */
 class PieceReader implements RangeReader {
-  private readonly windows = new Map<number, Promise<Buffer[]>>();
+  private windows: Window[] = [];
   private readonly pieces: number;
 
   constructor(
@@ -116,26 +124,31 @@ class PieceReader implements RangeReader {
 
   async close(): Promise<void> {
     // A read-ahead still running holds a connection: let it finish before the pool may be closed.
-    await Promise.allSettled([...this.windows.values()]);
-    this.windows.clear();
+    await Promise.allSettled(this.windows.map((w) => w.pieces));
+    this.windows = [];
   }
 
   private async piece(p: number): Promise<Buffer> {
-    const start = p - (p % WINDOW_PIECES);
-    for (const w of this.windows.keys()) if (w < start) this.windows.delete(w);
-    const window = this.windows.get(start) ?? this.fetch(start);
-    const next = start + WINDOW_PIECES;
-    if (next < this.pieces && !this.windows.has(next)) this.fetch(next);
-    const piece = (await window)[p - start];
+    let window = this.windows.find((w) => p >= w.start && p < w.start + w.count);
+    if (window) this.windows = this.windows.filter((w) => w.start >= window!.start);
+    else {
+      this.windows = [];
+      window = this.fetch(p);
+    }
+    const next = window.start + window.count;
+    if (p === next - 1 && next < this.pieces && !this.windows.some((w) => w.start === next)) this.fetch(next);
+    const piece = (await window.pieces)[p - window.start];
     if (!piece) throw new Error(`blob ${this.key}: piece ${p} is missing`);
     return piece;
   }
 
-  private fetch(start: number): Promise<Buffer[]> {
-    const fetching = readBlobPieces(this.pool, this.key, start, Math.min(start + WINDOW_PIECES, this.pieces) - 1);
+  private fetch(start: number): Window {
+    const count = Math.min(WINDOW_PIECES, this.pieces - start);
+    const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1);
     // Awaited by the read that needs it; a read-ahead nobody reads in the end must not be an unhandled rejection.
-    fetching.catch(() => undefined);
-    this.windows.set(start, fetching);
-    return fetching;
+    pieces.catch(() => undefined);
+    const window = { start, count, pieces };
+    this.windows.push(window);
+    return window;
   }
 }
