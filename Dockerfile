@@ -19,4 +19,4 @@ COPY examples/models ./examples/models
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-CMD ["node", "apps/platform/dist/start.js"]
+CMD ["node", "--optimize-for-size", "--no-opt", "--no-sparkplug", "--max-semi-space-size=1", "apps/platform/dist/start.js"]

@@ -65,7 +65,7 @@ describe.skipIf(!namespaces.ok)(
       const csvFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'mh-')), 'big.csv');
       dirs.push(path.dirname(csvFile));
       await run(process.execPath, [
-        path.join(repoRoot, 'scripts/make-big-csv.mjs'),
+        path.join(repoRoot, 'scripts/dist/make-big-csv.js'),
         path.join(repoRoot, 'examples/data/breast_cancer.csv'),
         '100000',
         csvFile,

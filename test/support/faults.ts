@@ -18,7 +18,7 @@ import { examples, PG_BASE, REDIS_BASE, repoRoot, sleep, type Platform } from '.
  */
 
 const run = promisify(execFile);
-const MAKE_BIG_CSV = path.join(repoRoot, 'scripts/make-big-csv.mjs');
+const MAKE_BIG_CSV = path.join(repoRoot, 'scripts/dist/make-big-csv.js');
 
 /** A temporary directory removed by the returned cleanup. */
 export async function tempDir(label: string): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -28,7 +28,7 @@ export async function tempDir(label: string): Promise<{ dir: string; remove: () 
 
 /**
  * `rows` rows resampled from examples/data/breast_cancer.csv (deterministic for a seed), written to `dir`.
- * Made by scripts/make-big-csv.mjs, the generator the benchmark uses.
+ * Made by scripts/dist/make-big-csv.js, the generator the benchmark uses.
  */
 export async function bigBreastCancerCsv(dir: string, rows: number, seed = 42): Promise<string> {
   const out = path.join(dir, `breast_cancer_${rows}_${seed}.csv`);

@@ -28,6 +28,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface PlatformOptions {
+  /** WORKERS: chunks scored at once, by the scoring threads of the one worker process. */
   workers?: number;
   smtpPort?: number;
   env?: Record<string, string>;
@@ -104,7 +105,7 @@ export class Platform {
     return this;
   }
 
-  /** Waits until /healthz answers 200 and every worker process is up. */
+  /** Waits until /healthz answers 200 and the worker process is up. */
   async waitHealthy(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
@@ -113,7 +114,7 @@ export class Platform {
       try {
         const res = await fetch(`${this.baseUrl}/healthz`);
         last = `${res.status} ${await res.text()}`;
-        if (res.ok && this.workerPids().length >= (this.opts.workers ?? 1)) return;
+        if (res.ok && this.workerPids().length >= 1) return;
       } catch (err) {
         last = (err as Error).message;
       }
@@ -122,7 +123,7 @@ export class Platform {
     throw new Error(`platform not healthy within ${timeoutMs} ms (last: ${last}):\n${this.output}`);
   }
 
-  /** PIDs of the worker processes (children of the supervisor), found through /proc. */
+  /** PIDs of the worker processes (children of the supervisor; one, running WORKERS scoring threads), found through /proc. */
   workerPids(): number[] {
     return this.descendants()
       .filter((p) => p.cmd.includes('apps/worker/dist/worker.js'))

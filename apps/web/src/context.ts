@@ -34,7 +34,8 @@ export function openWebContext(config: Config, log: Logger, onClose: (name: stri
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, dataDir: config.storage.dataDir });
   onClose('mailer', () => mailer.close());
   const blobs = createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool });
-  const realtime = new ScoringPool({ threads: config.predict.threads });
+  // Threads start with the first real-time prediction; their young generation is kept small (see ScoringPool).
+  const realtime = new ScoringPool({ threads: config.predict.threads, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   onClose('real-time scoring threads', () => realtime.close());
   return { config, jobs: { config, pool, blobs, queue: producer, mailer, log, realtime }, redis, producer, log };
 }

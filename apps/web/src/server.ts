@@ -4,6 +4,7 @@ import { boot, tellSupervisor } from '@batchcast/runtime';
 import { createApp } from './app.js';
 import { openWebContext } from './context.js';
 import { listenFailure } from './http/listen-failure.js';
+import { releaseMemoryAfterLargeTransfers } from './http/release-memory.js';
 import { serverTimeouts } from './http/timeouts.js';
 import { devOutboxApp } from './routes/outbox.js';
 
@@ -28,6 +29,7 @@ boot(
       );
     });
     log.info({ url: config.http.publicUrl, port: config.http.port }, 'batchcast web listening');
+    releaseMemoryAfterLargeTransfers(server, 64 * 1024 * 1024);
     rt.onShutdown('http server', () => new Promise<void>((resolve) => server.close(() => resolve())));
     // Sized for the largest upload on a slow link (about 70 minutes for 1 GiB); a stalled connection goes sooner.
     const timeouts = serverTimeouts(config.storage.maxUploadBytes);

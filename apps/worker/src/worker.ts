@@ -5,12 +5,16 @@ import { boot } from '@batchcast/runtime';
 import { workerContext } from './context.js';
 import { handlers } from './handlers/index.js';
 import { startMaintenance } from './maintenance.js';
+import { scoringThreadLimits, scoringThreadModule, tellScoringThreadsStopping } from './scoring-threads.js';
 
 /**
- * One worker process: consumes every queue of the job catalog with the catalog's concurrency, and runs the
- * housekeeping timers. Shutdown (in reverse order of start): stop the timers, let the queue workers finish
- * what they hold (BullMQ's close waits for active jobs; a chunk that cannot finish in time is released by its
- * lock expiring and goes to another worker), then close connections and pools.
+ * The worker process, one per host: consumes every queue of the job catalog. Chunks are scored in WORKERS
+ * scoring threads (scoring-thread.ts), so the host runs one Node.js runtime however many chunks it scores at
+ * once; finalising, emails and scheduled runs run on this thread with the catalog's concurrency, next to the
+ * housekeeping timers. Shutdown (in reverse order of start): tell the scoring threads, stop the timers, let
+ * the queue workers finish what they hold (BullMQ's close waits for active jobs, then ends the threads; a
+ * chunk that cannot finish in time is released by its lock expiring and goes to another worker), then close
+ * connections and pools.
  */
 boot(
   'worker',
@@ -27,6 +31,7 @@ boot(
       connection,
       prefix: config.redis.prefix,
       handlers: handlers(ctx),
+      threadKinds: { processor: scoringThreadModule, threads: config.workers.scoringThreads, resourceLimits: scoringThreadLimits },
       log,
       // Idempotent kinds wait out a PostgreSQL outage and run again in place instead of spending attempts.
       retryInPlace: (what, run) => retryWhileDatabaseUnavailable(ctx.pool, run, { log, what, stop: () => rt.stopping }),
@@ -37,8 +42,10 @@ boot(
       },
     });
     rt.onShutdown('queue workers', () => Promise.all(workers.map((w) => w.close())));
+    // Runs before the queue workers close (last registered, first run): a thread waiting for PostgreSQL gives up.
+    rt.onShutdown('scoring threads told', () => tellScoringThreadsStopping());
     startMaintenance(rt, ctx);
-    log.info({ inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
+    log.info({ scoringThreads: config.workers.scoringThreads, inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
   },
   { graceMs: 25_000 },
 );

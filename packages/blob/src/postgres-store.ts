@@ -5,10 +5,14 @@ import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 /** 1 MiB pieces: small enough to hold a few in memory, large enough that a 1 GiB upload is 1,024 rows. */
 export const PIECE_BYTES = 1024 * 1024;
 
+/** Pieces fetched by one COPY: a round trip per 4 MiB, and at most 4 MiB read past the end of a range. */
+const WINDOW_PIECES = 4;
+
 /**
  * Blobs in PostgreSQL, in fixed-size pieces written as the upload streams in, so memory stays bounded and a
  * worker on another host reads only the pieces of its byte range. The pieces of one blob are written on
- * one connection in one transaction: a failed or aborted upload leaves nothing behind.
+ * one connection in one transaction (one binary COPY): a failed or aborted upload leaves nothing behind.
+ * Reads fetch a few pieces at a time by binary COPY and the next few while those are used.
  */
 export class PostgresBlobStore implements BlobStore {
   readonly kind = 'postgres' as const;
@@ -33,33 +37,7 @@ export class PostgresBlobStore implements BlobStore {
   async open(key: string): Promise<RangeReader> {
     const size = await blobSize(this.pool, key);
     if (size === null) throw Object.assign(new Error(`no blob ${key}`), { code: 'ENOENT' });
-    const pieceBytes = this.pieceBytes;
-    const pool = this.pool;
-    // The last pieces read, so consecutive small reads do not fetch the same piece again.
-    let cached: { first: number; data: Buffer[] } | null = null;
-    return {
-      async read(buffer, offset, length, position) {
-        if (position >= size || length <= 0) return { bytesRead: 0 };
-        const end = Math.min(size, position + length);
-        const first = Math.floor(position / pieceBytes);
-        const last = Math.floor((end - 1) / pieceBytes);
-        if (!cached || first < cached.first || last >= cached.first + cached.data.length) {
-          // Read ahead a few pieces: readers ask for 1 MiB blocks in order.
-          cached = { first, data: await readBlobPieces(pool, key, first, Math.max(last, first + 3)) };
-        }
-        let written = 0;
-        for (let p = first; p <= last; p++) {
-          const piece = cached.data[p - cached.first]!;
-          const from = p === first ? position - p * pieceBytes : 0;
-          const to = p === last ? end - p * pieceBytes : piece.length;
-          written += piece.copy(buffer, offset + written, from, to);
-        }
-        return { bytesRead: written };
-      },
-      async close() {
-        cached = null;
-      },
-    };
+    return new PieceReader(this.pool, key, size, this.pieceBytes);
   }
 
   async delete(key: string): Promise<void> {
@@ -100,4 +78,77 @@ async function* pieces(source: Readable, size: number): AsyncGenerator<Buffer> {
     }
   }
   if (pendingBytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+}
+
+/** Pieces [start, start + count) of a blob, fetched by one COPY. */
+interface Window {
+  start: number;
+  count: number;
+  pieces: Promise<Buffer[]>;
+}
+
+/**
+ * Reads a blob by byte range, WINDOW_PIECES pieces per COPY, starting where the reads start. Readers (the
+ * CSV parser, the results writer) read in order, so once the last piece of a window is wanted the next window
+ * is fetched: PostgreSQL reads and sends it while this side still works on the pieces before, instead of
+ * each waiting for the other, and a range ends at most one window past its last byte. Windows behind the one
+ * in use are dropped (a backward read fetches again).
+ */
+class PieceReader implements RangeReader {
+  private windows: Window[] = [];
+  private readonly pieces: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly key: string,
+    private readonly size: number,
+    private readonly pieceBytes: number,
+  ) {
+    this.pieces = Math.ceil(size / pieceBytes);
+  }
+
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    if (position >= this.size || length <= 0) return { bytesRead: 0 };
+    const end = Math.min(this.size, position + length);
+    const first = Math.floor(position / this.pieceBytes);
+    const last = Math.floor((end - 1) / this.pieceBytes);
+    let written = 0;
+    for (let p = first; p <= last; p++) {
+      const piece = await this.piece(p);
+      const from = p === first ? position - p * this.pieceBytes : 0;
+      const to = p === last ? end - p * this.pieceBytes : piece.length;
+      written += piece.copy(buffer, offset + written, from, to);
+    }
+    return { bytesRead: written };
+  }
+
+  async close(): Promise<void> {
+    // A read-ahead still running holds a connection: let it finish before the pool may be closed.
+    await Promise.allSettled(this.windows.map((w) => w.pieces));
+    this.windows = [];
+  }
+
+  private async piece(p: number): Promise<Buffer> {
+    let window = this.windows.find((w) => p >= w.start && p < w.start + w.count);
+    if (window) this.windows = this.windows.filter((w) => w.start >= window!.start);
+    else {
+      this.windows = [];
+      window = this.fetch(p);
+    }
+    const next = window.start + window.count;
+    if (p === next - 1 && next < this.pieces && !this.windows.some((w) => w.start === next)) this.fetch(next);
+    const piece = (await window.pieces)[p - window.start];
+    if (!piece) throw new Error(`blob ${this.key}: piece ${p} is missing`);
+    return piece;
+  }
+
+  private fetch(start: number): Window {
+    const count = Math.min(WINDOW_PIECES, this.pieces - start);
+    const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1);
+    // Awaited by the read that needs it; a read-ahead nobody reads in the end must not be an unhandled rejection.
+    pieces.catch(() => undefined);
+    const window = { start, count, pieces };
+    this.windows.push(window);
+    return window;
+  }
 }

@@ -24,8 +24,9 @@ export interface Config {
   rateLimits: { jobsPerMinute: number; predictPerMinute: number };
   admin: { token: string | null };
   workers: {
-    processes: number;
-    /** ONNX Runtime intra-op threads per worker process: the cores shared out between the processes. */
+    /** Chunks this host scores at once (WORKERS): the scoring threads of its one worker process. */
+    scoringThreads: number;
+    /** ONNX Runtime intra-op threads per scoring thread: the cores shared out between the threads. */
     inferenceThreads: number;
     chunkRows: number;
     batchRows: number;
@@ -96,7 +97,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: { jobsPerMinute: e.RATE_LIMIT_JOBS_PER_MINUTE, predictPerMinute: e.RATE_LIMIT_PREDICT_PER_MINUTE },
     admin: { token: e.ADMIN_TOKEN ?? null },
     workers: {
-      processes: e.WORKERS,
+      scoringThreads: e.WORKERS,
       inferenceThreads: e.INFERENCE_THREADS ?? Math.max(1, Math.floor(cores / e.WORKERS)),
       chunkRows: e.CHUNK_ROWS,
       batchRows: e.BATCH_ROWS,

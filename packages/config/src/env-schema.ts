@@ -77,6 +77,7 @@ export const envSchema = z.object({
       .refine((v) => !v.startsWith(API_KEY_PREFIX), { message: `must not start with "${API_KEY_PREFIX}" (the prefix of API keys)` })
       .optional(),
   ),
+  /** Chunks scored at once on this host: scoring threads of its one worker process (default: its cores). */
   WORKERS: int(1).default(os.availableParallelism()),
   INFERENCE_THREADS: int(1).optional(),
   CHUNK_ROWS: int(1).default(100_000),

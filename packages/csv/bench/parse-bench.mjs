@@ -4,7 +4,7 @@
 //
 //   npx tsc -b && node packages/csv/bench/parse-bench.mjs /tmp/big.csv [--repeat N] [--no-inference] [--paths wasm,js,general]
 //
-// Make the file with: node scripts/make-big-csv.mjs examples/data/breast_cancer.csv 1000000 /tmp/big.csv
+// Make the file with: node scripts/dist/make-big-csv.js examples/data/breast_cancer.csv 1000000 /tmp/big.csv
 //
 // Stages: scan (CsvScanner over the file, to get the layout), parse (readBatches over every chunk exactly
 // as the workers read them: breast-cancer-rf's 30 float32 targets, batches of 8192), and ONNX Runtime
@@ -18,7 +18,7 @@ import { open } from 'node:fs/promises';
 import { CsvScanner } from '../dist/index.js';
 import { readBatchesWith } from '../dist/read-batches.js';
 import { planColumns, ScoringSession } from '../../inference/dist/index.js';
-import { loadModel } from '../../../bench/lib/stages.mjs';
+import { loadModel } from '../../../bench/dist/stages.js';
 
 const args = process.argv.slice(2);
 const file = args.find((a, i) => !a.startsWith('--') && !/^\d+$/.test(a) && !['--old', '--paths', '--repeat'].includes(args[i - 1]));

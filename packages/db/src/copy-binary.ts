@@ -163,3 +163,94 @@ export class BinaryTupleWriter {
     return out;
   }
 }
+
+/**
+ * Reads the output of `COPY (SELECT <one bytea column> ...) TO STDOUT WITH (FORMAT binary)`: each value in a
+ * Buffer of its own, copied once out of the arriving chunks (a value spans many of them).
+ */
+export class ByteaCopyReader {
+  readonly values: Buffer[] = [];
+  private state: 'header' | 'extension' | 'fields' | 'length' | 'value' | 'end' = 'header';
+  /** Bytes the current state needs before it can be read (header parts are small). */
+  private need = COPY_SIGNATURE.length;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private value: Buffer | null = null;
+  private filled = 0;
+
+  push(chunk: Buffer): void {
+    let p = 0;
+    while (p < chunk.length) {
+      if (this.state === 'value') {
+        const value = this.value!;
+        const n = Math.min(chunk.length - p, value.length - this.filled);
+        chunk.copy(value, this.filled, p, p + n);
+        this.filled += n;
+        p += n;
+        if (this.filled === value.length) this.finishValue();
+        continue;
+      }
+      if (this.state === 'end') throw new Error('COPY: bytes after the end of the data');
+      const n = Math.min(chunk.length - p, this.need - this.pendingBytes);
+      this.pending.push(chunk.subarray(p, p + n));
+      this.pendingBytes += n;
+      p += n;
+      if (this.pendingBytes === this.need) this.step(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending));
+    }
+  }
+
+  /** Checks that the data ended where the format says it does; returns the values. */
+  finish(): Buffer[] {
+    if (this.state !== 'end') throw new Error('COPY: the data ended early');
+    return this.values;
+  }
+
+  private step(h: Buffer): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    switch (this.state) {
+      case 'header': {
+        // Signature (11 bytes), flags (4), header extension length (4).
+        if (!h.subarray(0, 11).equals(COPY_SIGNATURE.subarray(0, 11))) throw new Error('COPY: not binary COPY data');
+        const extension = h.readUInt32BE(15);
+        this.state = extension > 0 ? 'extension' : 'fields';
+        this.need = extension > 0 ? extension : 2;
+        return;
+      }
+      case 'extension':
+        this.state = 'fields';
+        this.need = 2;
+        return;
+      case 'fields': {
+        const fields = h.readInt16BE(0);
+        if (fields === -1) {
+          this.state = 'end';
+          this.need = 0;
+          return;
+        }
+        if (fields !== 1) throw new Error(`COPY: ${fields} fields in a tuple, expected 1`);
+        this.state = 'length';
+        this.need = 4;
+        return;
+      }
+      case 'length': {
+        const length = h.readInt32BE(0);
+        if (length < 0) throw new Error('COPY: a NULL value');
+        this.value = Buffer.allocUnsafe(length);
+        this.filled = 0;
+        this.state = 'value';
+        if (length === 0) this.finishValue();
+        return;
+      }
+      default:
+        throw new Error(`COPY: unexpected state ${this.state}`);
+    }
+  }
+
+  private finishValue(): void {
+    this.values.push(this.value!);
+    this.value = null;
+    this.state = 'fields';
+    this.need = 2;
+  }
+}

@@ -1,9 +1,31 @@
 /**
  * Creating onnxruntime sessions, and turning onnxruntime's load errors into ModelErrors a user can act on.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { ModelError } from './types.js';
 import { refuseExternalData } from './external-data.js';
+
+let loading: Promise<typeof Ort> | null = null;
+let loaded: typeof Ort | null = null;
+
+/**
+ * ONNX Runtime, loaded on first use. Its native library and bindings are tens of MB in every JavaScript
+ * heap that imports them: a process or thread that never makes a session (the web process until its first
+ * real-time prediction, the worker process's main thread) never pays for them.
+ */
+export function onnxRuntime(): Promise<typeof Ort> {
+  loading ??= import('onnxruntime-node').then((m) => {
+    loaded = m;
+    return m;
+  });
+  return loading;
+}
+
+/** ONNX Runtime where a session already exists (tensors are only ever made for a session's run). */
+export function loadedOnnxRuntime(): typeof Ort {
+  if (!loaded) throw new Error('ONNX Runtime is not loaded yet: create a session first.');
+  return loaded;
+}
 
 export interface RuntimeOptions {
   /** Threads one `run` may use; size it to cores / worker processes. */
@@ -12,7 +34,7 @@ export interface RuntimeOptions {
   interOpNumThreads?: number;
 }
 
-export function sessionOptions(opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
+export function sessionOptions(opts: RuntimeOptions): Ort.InferenceSession.SessionOptions {
   return {
     graphOptimizationLevel: 'all',
     // Sklearn-style graphs are short chains; parallel execution only adds scheduling overhead and threads.
@@ -66,7 +88,7 @@ export function translateLoadError(e: unknown): ModelError {
     if (m) {
       return new ModelError(
         'unsupported_operator',
-        `The model uses ${p.describe(m)}, which ONNX Runtime ${ort.env.versions.node ?? ''} does not support. ` +
+        `The model uses ${p.describe(m)}, which ONNX Runtime ${loaded?.env.versions.node ?? ''} does not support. ` +
           'Re-export it with standard ONNX / ai.onnx.ml operators (a lower target opset may help). ' +
           `Details: ${tidy(message)}`,
       );
@@ -83,8 +105,9 @@ export function translateLoadError(e: unknown): ModelError {
  * Every session of the package is made here, so every model is checked for external data right before ONNX
  * Runtime sees its bytes: at registration, and again for models registered before that check existed.
  */
-export async function createOrtSession(bytes: Uint8Array, opts: RuntimeOptions): Promise<ort.InferenceSession> {
+export async function createOrtSession(bytes: Uint8Array, opts: RuntimeOptions): Promise<Ort.InferenceSession> {
   refuseExternalData(bytes);
+  const ort = await onnxRuntime();
   try {
     return await ort.InferenceSession.create(bytes, sessionOptions(opts));
   } catch (e) {

@@ -95,6 +95,7 @@ export class ScoringPool {
   private readonly loads = new Map<string, Promise<Uint8Array>>();
   private readonly opts: Required<Omit<ScoringPoolOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
   private nextId = 1;
+  private started = false;
   private closing = false;
   private broken: Error | null = null;
   private startFailures = 0;
@@ -114,7 +115,16 @@ export class ScoringPool {
     if (!existsSync(fileURLToPath(this.opts.workerUrl))) {
       throw new Error(`ScoringPool: ${fileURLToPath(this.opts.workerUrl)} does not exist; build the workspace first (npx tsc -b).`);
     }
-    for (let i = 0; i < options.threads; i++) this.slots.push(this.start());
+  }
+
+  /**
+   * Threads start with the first request (or ready()), not with the pool: each is a JavaScript heap with ONNX
+   * Runtime loaded, tens of MB that a web process serving no real-time predictions should not carry.
+   */
+  private startThreads(): void {
+    if (this.started) return;
+    this.started = true;
+    for (let i = 0; i < this.opts.threads; i++) this.slots.push(this.start());
   }
 
   /**
@@ -132,6 +142,7 @@ export class ScoringPool {
         ),
       );
     }
+    this.startThreads();
     const result = new Promise<BatchPredictions>((resolve, reject) => {
       this.queue.push({ model, batch, targets, resolve, reject });
       this.pump();
@@ -146,9 +157,11 @@ export class ScoringPool {
     return result;
   }
 
-  /** Resolves once every thread has started (ONNX Runtime loaded); rejects if the pool broke instead. */
+  /** Starts the threads if no request has yet; resolves once every thread has started, rejects if the pool broke instead. */
   ready(): Promise<void> {
     if (this.broken) return Promise.reject(this.brokenError());
+    if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
+    this.startThreads();
     if (this.slots.every((s) => s.ready)) return Promise.resolve();
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }

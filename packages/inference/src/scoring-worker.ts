@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sha256Hex } from './hash.js';
 import { toWireError, Transfer } from './pool-protocol.js';
 import type { FromThread, ScoreRequest, ThreadConfig, ToThread } from './pool-protocol.js';
+import { onnxRuntime } from './runtime.js';
 import { ScoringSession } from './session.js';
 
 if (!parentPort) throw new Error('scoring-worker.js runs as a ScoringPool thread, not on its own.');
@@ -51,4 +52,6 @@ let chain = Promise.resolve();
 port.on('message', (message: ToThread) => {
   chain = chain.then(() => (message.type === 'score' ? score(message) : close()));
 });
+// Ready means ONNX Runtime is loaded: a thread that cannot load it fails at start, and the pool says so.
+await onnxRuntime();
 send({ type: 'ready' });

@@ -5,7 +5,8 @@
  * Uint8Array of 0/1 for bool, which is also what onnxruntime-node 1.30 takes for bool tensors), so feeding is
  * zero-copy; a mismatch is a programming error and is reported as such rather than silently converted.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { loadedOnnxRuntime } from './runtime.js';
 import type { TargetData } from '@batchcast/csv';
 import type { ModelInput, TensorType } from './types.js';
 
@@ -47,20 +48,21 @@ export function checkData(input: ModelInput, data: AnyData, rows: number): void 
 
 /** An onnxruntime tensor over `data` (no copy), which holds `rows` rows of `input.width` values. */
 export function toTensor(input: ModelInput, data: AnyData, rows: number): ort.Tensor {
+  const { Tensor } = loadedOnnxRuntime();
   const dims = dimsOf(input, rows);
   switch (input.type) {
     case 'float32':
-      return new ort.Tensor('float32', data as Float32Array, dims);
+      return new Tensor('float32', data as Float32Array, dims);
     case 'float64':
-      return new ort.Tensor('float64', data as Float64Array, dims);
+      return new Tensor('float64', data as Float64Array, dims);
     case 'int64':
-      return new ort.Tensor('int64', data as BigInt64Array, dims);
+      return new Tensor('int64', data as BigInt64Array, dims);
     case 'int32':
-      return new ort.Tensor('int32', data as Int32Array, dims);
+      return new Tensor('int32', data as Int32Array, dims);
     case 'bool':
-      return new ort.Tensor('bool', data as Uint8Array, dims);
+      return new Tensor('bool', data as Uint8Array, dims);
     case 'string':
-      return new ort.Tensor('string', data as string[], dims);
+      return new Tensor('string', data as string[], dims);
   }
 }
 

@@ -140,6 +140,15 @@ describe('ScoringPool', () => {
 });
 
 describe('ScoringPool limits and failures', () => {
+  it('starts no thread until it is first asked to score', async () => {
+    const pool = new ScoringPool({ threads: 2 });
+    expect(pool.stats.threads).toBe(0);
+    const m = models[0]!;
+    expect((await pool.score(m.poolModel, m.batch(), m.targets)).count).toBe(m.rows.length);
+    expect(pool.stats.threads).toBe(2);
+    await pool.close();
+  });
+
   it('queues when every thread is busy and refuses beyond maxQueue', async () => {
     const pool = new ScoringPool({ threads: 1, maxQueue: 1 });
     await pool.ready();

@@ -44,3 +44,9 @@ export interface JobsContext {
    */
   realtime?: ScoringPool;
 }
+
+/**
+ * What scoring a chunk needs: a scoring thread of the worker process builds only this (no queue producer, no
+ * mailer), and the main thread's full context is one too.
+ */
+export type ScoringContext = Pick<JobsContext, 'config' | 'pool' | 'blobs' | 'log'>;

@@ -15,7 +15,7 @@ export { openJob } from './access/open-job.js';
 export { adminJob, openJobAsAdmin, resendJobEmail } from './come-back/admin-access.js';
 export { expiresAt } from './come-back/expiry.js';
 export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.js';
-export type { JobsContext, WorkQueue } from './context.js';
+export type { JobsContext, ScoringContext, WorkQueue } from './context.js';
 export { parseEmail } from './email-address.js';
 export { DomainError, type DomainErrorKind, notFound } from './errors.js';
 export {

@@ -4,9 +4,33 @@ import { outputColumns, planColumns } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { modelSession, resolveModel } from './models/registry.js';
+import type { Model } from './records.js';
 
 /** Most rows one real-time request may carry; more belong in a batch job. */
 export const MAX_PREDICT_ROWS = 10_000;
+
+/**
+ * Which version a model reference meant, for a second. A real-time request is a few milliseconds of work, and
+ * asking PostgreSQL which version a name means on every one is a wait for another process, the first to grow
+ * when the machine is busy. The price: a version registered meanwhile is used within a second, not at once.
+ */
+const RESOLVED_FOR_MS = 1_000;
+/** Per database (a process may work with several: tests do). */
+const resolvedIn = new WeakMap<JobsContext['pool'], Map<string, { model: Model; at: number }>>();
+
+async function resolveRecently(ctx: JobsContext, ref: string): Promise<Model> {
+  let resolved = resolvedIn.get(ctx.pool);
+  if (!resolved) {
+    resolved = new Map();
+    resolvedIn.set(ctx.pool, resolved);
+  }
+  const hit = resolved.get(ref);
+  if (hit && Date.now() - hit.at < RESOLVED_FOR_MS) return hit.model;
+  const model = await resolveModel(ctx.pool, ref, ctx.config.models.defaultName);
+  if (resolved.size >= 1_000) resolved.clear(); // references are few; never let odd ones pile up
+  resolved.set(ref, { model, at: Date.now() });
+  return model;
+}
 
 export type PredictRow = Record<string, unknown>;
 export type Prediction = Record<string, string | number | null>;
@@ -30,7 +54,7 @@ export async function predictRows(
       `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows.length}); use a batch job for more.`,
     );
   }
-  const model = await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
+  const model = await resolveRecently(ctx, modelRef);
   const schema = model.schema;
   const columnsOf = header ?? keysOf(rows);
   const plan = planColumns(schema, columnsOf);

@@ -6,9 +6,11 @@ import { WEBHOOK_ATTEMPTS } from './retry-schedule.js';
  * The job catalog: every kind of background job, in one place shared by producers (web, reconciler) and
  * consumers (workers), with its policy: the queue it runs on, its payload schema (checked when a job is
  * TAKEN: Redis content is not trusted), BullMQ options (attempts, backoff), how many a worker process runs
- * at once (`concurrency`), and whether it is idempotent (`idempotent`: safe to run again in place when
- * PostgreSQL drops mid-run, so an outage spends no attempts). Payloads carry ids only: PostgreSQL holds
- * everything else, so a job re-created after Redis lost its data is the same job.
+ * at once (`concurrency`), whether it runs in the worker process's scoring threads (`thread`: CPU-bound work
+ * that must not hold the process's event loop; as many at once as there are threads, WORKERS), and whether
+ * it is idempotent (`idempotent`: safe to run again in place when PostgreSQL drops mid-run, so an outage
+ * spends no attempts). Payloads carry ids only: PostgreSQL holds everything else, so a job re-created after
+ * Redis lost its data is the same job. Queues hold either thread kinds or not, never both.
  */
 const uuid = z.string().uuid();
 
@@ -16,7 +18,8 @@ export const jobCatalog = {
   /** Score one chunk of an upload's rows and store the predictions (a child of finalize-job). */
   'score-chunk': {
     queue: 'score',
-    // CPU-bound: one chunk at a time per process (run more processes, not more concurrency).
+    // CPU-bound: one chunk at a time per scoring thread; the worker process runs WORKERS threads.
+    thread: true,
     concurrency: 1,
     idempotent: true,
     payload: z.object({ jobId: uuid, chunk: z.number().int().min(0) }),
@@ -32,6 +35,7 @@ export const jobCatalog = {
   /** Runs when every chunk is done (or has given up): mark the job succeeded/failed, then queue the email. */
   'finalize-job': {
     queue: 'finalize',
+    thread: false,
     concurrency: 4,
     idempotent: true,
     payload: z.object({ jobId: uuid }),
@@ -45,6 +49,7 @@ export const jobCatalog = {
   /** Tell the owner the job ended. Its own retries, so an SMTP outage never re-runs inference. */
   'send-email': {
     queue: 'email',
+    thread: false,
     concurrency: 4,
     // Not safe to repeat blindly: an email retried after it went out would go twice.
     idempotent: false,
@@ -59,6 +64,7 @@ export const jobCatalog = {
   /** The answer to "email me my links": the recent jobs of an address, each with a fresh link (on the email queue). */
   'send-links': {
     queue: 'email',
+    thread: false,
     concurrency: 4,
     // Not safe to repeat blindly: a message retried after it went out would go twice.
     idempotent: false,
@@ -77,6 +83,7 @@ export const jobCatalog = {
    */
   'scheduled-run': {
     queue: 'schedule',
+    thread: false,
     concurrency: 1,
     idempotent: false,
     payload: z.object({ schedule: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
@@ -95,6 +102,7 @@ export const jobCatalog = {
    */
   'deliver-webhook': {
     queue: 'webhook',
+    thread: false,
     // I/O-bound: mostly waiting for receivers (each bounded by WEBHOOK_TIMEOUT_MS).
     concurrency: 8,
     idempotent: false,
@@ -110,6 +118,10 @@ export const jobCatalog = {
 } as const;
 
 export type JobName = keyof typeof jobCatalog;
+/** Kinds that run in the worker process's scoring threads. */
+export type ThreadKind = { [N in JobName]: (typeof jobCatalog)[N]['thread'] extends true ? N : never }[JobName];
+/** Kinds that run on the worker process's main thread. */
+export type MainKind = Exclude<JobName, ThreadKind>;
 export type QueueName = (typeof jobCatalog)[JobName]['queue'];
 export type Payload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['payload']>;
 
@@ -130,5 +142,19 @@ export const jobIds = {
 
 export const isJobName = (name: string): name is JobName => Object.hasOwn(jobCatalog, name);
 
+/** The largest priority BullMQ takes (1 is the highest; it refuses larger numbers). */
+const LOWEST_PRIORITY = 2_097_151;
+
+/**
+ * Fair share between jobs (docs/performance.md): a chunk's BullMQ priority is its place in its job, so the
+ * scoring threads take every job's first chunk before any job's second, and so on (first come, first served
+ * within a place). A small job is one chunk and waits for no big job's remaining chunks; two big jobs
+ * submitted together take turns. Priorities never change, so nothing has to be re-queued as chunks finish.
+ */
+export const chunkPriority = (chunk: number): number => Math.min(chunk + 1, LOWEST_PRIORITY);
+
 /** The kinds that run on one queue (one today, but the catalog does not assume it). */
 export const kindsOf = (queue: QueueName): JobName[] => (Object.keys(jobCatalog) as JobName[]).filter((n) => jobCatalog[n].queue === queue);
+
+/** Whether a queue's jobs run in scoring threads. */
+export const isThreadQueue = (queue: QueueName): boolean => kindsOf(queue).some((k) => jobCatalog[k].thread);

@@ -1,62 +1,91 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { ResourceLimits } from 'node:worker_threads';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@batchcast/log';
-import { isJobName, type JobName, jobCatalog, kindsOf, type Payload, type QueueName, queueNames } from './catalog.js';
+import {
+  isJobName,
+  isThreadQueue,
+  type JobName,
+  jobCatalog,
+  kindsOf,
+  type MainKind,
+  type QueueName,
+  queueNames,
+  type ThreadKind,
+} from './catalog.js';
 import { RetryLater, webhookRetryDelay } from './retry-schedule.js';
+import { type KindHandlers, type RetryInPlace, runJob } from './run-job.js';
 
-/** What a worker process does with each kind of job; a kind without a handler does not compile. */
-export type Handlers = { [N in JobName]: (payload: Payload<N>, job: Job) => Promise<void> };
+/** What a worker process does on its main thread with each kind that is not a thread kind. */
+export type Handlers = KindHandlers<MainKind>;
+/** What a scoring thread does with each thread kind (see threadProcessor). */
+export type ThreadHandlers = KindHandlers<ThreadKind>;
+
+/**
+ * Where the catalog's thread kinds run: in `threads` worker threads that each load `processor` (a module whose
+ * default export is threadProcessor(...)'s function; BullMQ sandboxed processors on worker threads), or, with
+ * `inline`, on this thread (tests, tools). `resourceLimits` bound each thread's V8 heap.
+ */
+export type ThreadKinds = { processor: string | URL; threads: number; resourceLimits?: ResourceLimits } | { inline: ThreadHandlers };
 
 export interface ConsumeOptions {
   connection: Redis;
   prefix: string;
   handlers: Handlers;
+  threadKinds: ThreadKinds;
   log: Logger;
   /**
-   * Wraps the run of an idempotent kind (catalog `idempotent: true`), e.g. to wait out a PostgreSQL outage
-   * and run it again in place. Other kinds run as they are: BullMQ's attempts and backoff retry them.
+   * Wraps the run of an idempotent kind on this thread (catalog `idempotent: true`), e.g. to wait out a
+   * PostgreSQL outage and run it again in place. Other kinds run as they are: BullMQ's attempts and backoff
+   * retry them. (A scoring thread passes its own to threadProcessor.)
    */
-  retryInPlace?: <T>(what: string, run: () => Promise<T>) => Promise<T>;
+  retryInPlace?: RetryInPlace;
   /** Told of every failed attempt (after BullMQ recorded it). */
   onFailed?: (name: JobName, payload: unknown, err: Error) => void;
 }
 
 /**
- * One BullMQ Worker per queue of the catalog, each running its kinds with the catalog's concurrency. A job
- * whose kind is unknown on its queue, or whose payload does not parse, fails at once and for good
- * (UnrecoverableError): retrying cannot make it valid.
+ * One BullMQ Worker per queue of the catalog. A main-thread queue runs its kinds here with the catalog's
+ * concurrency. A thread queue runs each job in one of `threads` worker threads of this process: one Node.js
+ * runtime for every scoring loop of the host, and this thread's event loop (lock renewal, the other queues)
+ * never waits for a parse or an ONNX Runtime run. Either way a job whose kind is unknown on its queue, or
+ * whose payload does not parse, fails at once and for good.
  */
 export function consume(opts: ConsumeOptions): Worker[] {
+  const inline = { ...opts.handlers, ...('inline' in opts.threadKinds ? opts.threadKinds.inline : {}) };
   return queueNames.map((queue: QueueName) => {
     const kinds = kindsOf(queue);
-    const concurrency = Math.max(...kinds.map((k) => jobCatalog[k].concurrency));
-    const worker = new Worker(
-      queue,
-      async (job: Job) => {
-        const name = job.name;
-        if (!isJobName(name) || jobCatalog[name].queue !== queue) {
-          throw new UnrecoverableError(`unknown job kind "${name.slice(0, 100)}" on queue ${queue}`);
-        }
-        const parsed = jobCatalog[name].payload.safeParse(job.data);
-        if (!parsed.success) {
-          throw new UnrecoverableError(`payload of ${name} does not match the catalog: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-        }
-        const handler = opts.handlers[name] as (payload: unknown, job: Job) => Promise<void>;
-        const run = () => handler(parsed.data, job);
-        if (jobCatalog[name].idempotent && opts.retryInPlace) await opts.retryInPlace(name, run);
-        else await run();
-      },
-      {
-        connection: opts.connection,
-        prefix: opts.prefix,
-        concurrency,
-        // A killed process's chunk is noticed and handed to another worker within ~15 s.
-        lockDuration: 15_000,
-        stalledInterval: 15_000,
-        maxStalledCount: 5,
-        settings: { backoffStrategy: customBackoff },
-      },
-    );
+    const common = {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      // A killed process's chunk is noticed and handed to another worker within ~15 s.
+      lockDuration: 15_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 5,
+      settings: { backoffStrategy: customBackoff },
+    };
+    const threads = isThreadQueue(queue) && 'processor' in opts.threadKinds ? opts.threadKinds : null;
+    const worker = threads
+      ? new Worker(queue, threads.processor, {
+          ...common,
+          concurrency: threads.threads,
+          useWorkerThreads: true,
+          // Not the process's own Node.js options: V8 refuses heap flags for a thread (its heap has resourceLimits).
+          workerThreadsOptions: { execArgv: [], ...(threads.resourceLimits ? { resourceLimits: threads.resourceLimits } : {}) },
+          autorun: false,
+        })
+      : new Worker(queue, (job) => runJob(queue, job, inline, opts.retryInPlace), {
+          ...common,
+          concurrency: Math.max(...kinds.map((k) => jobCatalog[k].concurrency)),
+        });
+    if (threads) {
+      void startThreads(worker, threads.processor, threads.threads)
+        .catch((err: Error) =>
+          opts.log.warn({ queue, err: err.message }, 'could not start the threads ahead; they start with the first jobs'),
+        )
+        .then(() => (worker.closing ? undefined : worker.run()))
+        .catch((err: Error) => opts.log.warn({ queue, err: err.message }, 'worker error'));
+    }
     worker.on('error', (err) => opts.log.warn({ queue, err: err.message }, 'worker error'));
     worker.on('failed', (job, err) => {
       opts.log.warn(
@@ -81,4 +110,25 @@ function customBackoff(attemptsMade: number, type?: string, err?: Error, job?: J
     return webhookRetryDelay(attemptsMade, base);
   }
   throw new Error(`unknown backoff type "${type}"`);
+}
+
+/** The part of BullMQ's (internal) child pool that starting threads ahead uses. */
+interface ChildPool {
+  retain(processFile: string): Promise<unknown>;
+  release(child: unknown): void;
+}
+
+/**
+ * Starts a thread queue's threads before its worker takes jobs, not with its first jobs: a thread loads its
+ * modules and ONNX Runtime, half a second that the first chunk after every start would otherwise wait.
+ * BullMQ has no option for it, so its child pool is asked for the threads it would make for jobs and given
+ * them back; when a BullMQ version has no such pool, the threads simply start with the first jobs.
+ */
+async function startThreads(worker: Worker, processor: string | URL, count: number): Promise<void> {
+  const pool = (worker as unknown as { childPool?: ChildPool }).childPool;
+  if (!pool || typeof pool.retain !== 'function' || typeof pool.release !== 'function') return;
+  // The key BullMQ's sandbox retains children by: the processor's path, or a URL's href.
+  const file = processor instanceof URL ? processor.href : processor;
+  const children = await Promise.all(Array.from({ length: count }, () => pool.retain(file)));
+  for (const child of children) pool.release(child);
 }

@@ -1,6 +1,6 @@
 import { FlowProducer, type JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { jobCatalog, jobIds, type JobName, type Payload, type QueueName, queueNames } from './catalog.js';
+import { chunkPriority, jobCatalog, jobIds, type JobName, type Payload, type QueueName, queueNames } from './catalog.js';
 import { listScheduleTimers, removeScheduleTimer, type ScheduleTimer, type StoredScheduleTimer, upsertScheduleTimer } from './schedules.js';
 
 /**
@@ -29,8 +29,9 @@ export class JobProducer {
   }
 
   /**
-   * Queues a job's scoring as one BullMQ flow: a child per chunk that still has to be scored, and a parent
-   * that finalises once all of them have finished. Safe to call again for the same job (ids are fixed).
+   * Queues a job's scoring as one BullMQ flow: a child per chunk that still has to be scored (prioritised by
+   * its place in the job: see chunkPriority), and a parent that finalises once all of them have finished. Safe
+   * to call again for the same job (ids are fixed).
    */
   async enqueueScoring(jobId: string, chunks: number[]): Promise<void> {
     const parent = jobCatalog['finalize-job'];
@@ -44,7 +45,7 @@ export class JobProducer {
         name: 'score-chunk',
         queueName: child.queue,
         data: { jobId, chunk } satisfies Payload<'score-chunk'>,
-        opts: { ...child.options, jobId: jobIds['score-chunk']({ jobId, chunk }) },
+        opts: { ...child.options, jobId: jobIds['score-chunk']({ jobId, chunk }), priority: chunkPriority(chunk) },
       })),
     });
   }

@@ -1,18 +1,18 @@
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { createLogger } from '@batchcast/log';
 import { Queue, type Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consume, type Handlers, JobProducer, RetryLater } from '../src/index.js';
+import { consume, type Handlers, JobProducer, RetryLater, type ThreadHandlers } from '../src/index.js';
 import { scratchRedis } from '../../../test/support/services.js';
 
 /** The consumer against a real Redis: valid jobs reach their handler, invalid ones fail at once and for good. */
-const redis = scratchRedis();
 const seen: { kind: string; payload: unknown }[] = [];
 const record = (kind: string) => async (payload: unknown) => {
   seen.push({ kind, payload });
 };
 const handlers: Handlers = {
-  'score-chunk': record('score-chunk'),
   'finalize-job': record('finalize-job'),
   'send-email': record('send-email'),
   'send-links': record('send-links'),
@@ -23,26 +23,29 @@ const handlers: Handlers = {
     throw new RetryLater('receiver answered 500', 60_000);
   },
 };
-let workers: Worker[];
-let producer: JobProducer;
-let scoreQueue: Queue;
-
-beforeAll(() => {
-  workers = consume({ connection: redis.connection(), prefix: redis.prefix, handlers, log: createLogger('test', 'silent') });
-  producer = new JobProducer(redis.connection(), redis.prefix);
-  scoreQueue = new Queue('score', { connection: redis.connection(), prefix: redis.prefix });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await producer.close();
-  await scoreQueue.close();
-  await redis.close();
-});
-
-const scoreWorker = () => workers.find((w) => w.name === 'score')!;
+const inline: ThreadHandlers = { 'score-chunk': record('score-chunk') };
+const log = createLogger('test', 'silent');
 const jobId = '6f1c2a4e-8b1d-4c6a-9f0e-2d3b4c5d6e7f';
 
-describe('consume', () => {
+describe('consume, thread kinds inline', () => {
+  const redis = scratchRedis();
+  let workers: Worker[];
+  let producer: JobProducer;
+  let scoreQueue: Queue;
+  const scoreWorker = () => workers.find((w) => w.name === 'score')!;
+
+  beforeAll(() => {
+    workers = consume({ connection: redis.connection(), prefix: redis.prefix, handlers, threadKinds: { inline }, log });
+    producer = new JobProducer(redis.connection(), redis.prefix);
+    scoreQueue = new Queue('score', { connection: redis.connection(), prefix: redis.prefix });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await producer.close();
+    await scoreQueue.close();
+    await redis.close();
+  });
+
   it('hands a valid payload, parsed, to the handler of its kind', async () => {
     const done = once(workers.find((w) => w.name === 'email')!, 'completed');
     await producer.enqueueEmail(jobId);
@@ -82,5 +85,51 @@ describe('consume', () => {
     expect(err.message).toContain('unknown job kind');
     expect(await job.getState()).toBe('failed');
     expect(seen.every((s) => s.kind !== 'drop-tables')).toBe(true);
+  });
+});
+
+describe('consume, thread kinds in worker threads', () => {
+  const redis = scratchRedis();
+  let workers: Worker[];
+  let scoreQueue: Queue;
+  const scoreWorker = () => workers.find((w) => w.name === 'score')!;
+
+  beforeAll(() => {
+    const processor = fileURLToPath(new URL('./fixtures/thread-processor.mjs', import.meta.url));
+    workers = consume({
+      connection: redis.connection(),
+      prefix: redis.prefix,
+      handlers,
+      threadKinds: { processor, threads: 2, resourceLimits: { maxYoungGenerationSizeMb: 4 } },
+      log,
+    });
+    scoreQueue = new Queue('score', { connection: redis.connection(), prefix: redis.prefix });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await scoreQueue.close();
+    await redis.close();
+  });
+
+  it('runs the handler on another thread of this process', async () => {
+    const completed = once(scoreWorker(), 'completed');
+    await scoreQueue.add('score-chunk', { jobId, chunk: 0 }, { jobId: 'in-thread' });
+    await completed;
+    const failed = once(scoreWorker(), 'failed');
+    await scoreQueue.add('score-chunk', { jobId, chunk: 7 }, { jobId: 'tells-thread' });
+    const [, err] = (await failed) as [unknown, Error];
+    const ran = Number(/ran on thread (\d+)/.exec(err.message)?.[1]);
+    expect(ran).toBeGreaterThan(0);
+    expect(ran).not.toBe(threadId);
+  });
+
+  it('fails a payload that does not parse at once, across the thread boundary', async () => {
+    const failed = once(scoreWorker(), 'failed');
+    const job = await scoreQueue.add('score-chunk', { jobId: 'not-a-uuid', chunk: -1 }, { attempts: 5, jobId: 'bad-payload' });
+    const [failedJob, err] = (await failed) as [{ attemptsMade: number }, Error];
+    expect(err.name).toBe('UnrecoverableError');
+    expect(err.message).toContain('score-chunk');
+    expect(failedJob.attemptsMade).toBe(1);
+    expect(await job.getState()).toBe('failed');
   });
 });

@@ -8,6 +8,13 @@ export interface ProcessSpec {
   name: string;
   entry: string;
   count: number;
+  /**
+   * Node.js/V8 options of the process (e.g. its heap's sizes), instead of this process's own (the supervisor
+   * runs with options that suit a process that only waits); NODE_OPTIONS still applies to both.
+   */
+  execArgv?: string[];
+  /** Environment of the process on top of this one's. */
+  env?: Record<string, string>;
 }
 
 export interface SuperviseOptions {
@@ -48,7 +55,12 @@ export function supervise(specs: ProcessSpec[], log: Logger, opts: SuperviseOpti
   function start(spec: ProcessSpec, slot: number, failures = 0): void {
     const id = `${spec.name}#${slot}`;
     const startedAt = Date.now();
-    const child = fork(spec.entry, [], { stdio: 'inherit', detached: true, env: { ...process.env, WORKER_SLOT: String(slot) } });
+    const child = fork(spec.entry, [], {
+      stdio: 'inherit',
+      detached: true,
+      execArgv: spec.execArgv ?? process.execArgv,
+      env: { ...process.env, ...spec.env, WORKER_SLOT: String(slot) },
+    });
     children.set(id, child);
     child.on('message', (message) => {
       const notice = noticeOf(message);

@@ -3,14 +3,15 @@ import type { Handlers } from '@batchcast/queue';
 import { deliverWebhookHandler } from './deliver-webhook.js';
 import { finalizeJobHandler } from './finalize-job.js';
 import { scheduledRunHandler } from './scheduled-run.js';
-import { scoreChunkHandler } from './score-chunk.js';
 import { sendEmailHandler } from './send-email.js';
 import { sendLinksHandler } from './send-links.js';
 
-/** One adapter per job kind of the catalog; a kind without one does not compile. */
+/**
+ * One adapter per main-thread job kind of the catalog; a kind without one does not compile. The thread kinds
+ * (score-chunk) have theirs in scoring-thread.ts.
+ */
 export function handlers(ctx: JobsContext): Handlers {
   return {
-    'score-chunk': scoreChunkHandler(ctx),
     'finalize-job': finalizeJobHandler(ctx),
     'send-email': sendEmailHandler(ctx),
     'send-links': sendLinksHandler(ctx),

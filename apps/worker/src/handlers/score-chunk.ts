@@ -1,5 +1,8 @@
-import { scoreChunk } from '@batchcast/jobs';
-import type { Handler } from './handler.js';
+import { type ScoringContext, scoreChunk } from '@batchcast/jobs/scoring';
+import type { Handler } from '@batchcast/queue/thread';
 
-/** One chunk of an upload: parse, score, store its predictions (a child of finalize-job). */
-export const scoreChunkHandler: Handler<'score-chunk'> = (ctx) => (payload) => scoreChunk(ctx, payload.jobId, payload.chunk);
+/** One chunk of an upload: parse, score, store its predictions (a child of finalize-job); runs in a scoring thread. */
+export const scoreChunkHandler =
+  (ctx: ScoringContext): Handler<'score-chunk'> =>
+  (payload) =>
+    scoreChunk(ctx, payload.jobId, payload.chunk);

@@ -1,11 +1,7 @@
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import copyStreams from 'pg-copy-streams';
 import { BinaryTupleWriter, COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
+import { copyIn } from '../copy-streams.js';
 import type { Pool } from '../pool.js';
 import { inTransaction } from '../pool.js';
-
-const { from: copyFrom } = copyStreams;
 
 /** The predictions of consecutive rows, as the worker produces them for one batch. */
 export interface PredictionRows {
@@ -47,25 +43,6 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   return w.take();
 }
 
-/** A COPY in progress and the first error it reported (its connection dropped, the server refused it). */
-interface CopyState {
-  stream: Writable;
-  /** Settles when the COPY has ended: resolves on success, rejects with its error. */
-  ended: Promise<void>;
-  failure: Error | null;
-}
-
-/**
- * Writes to the COPY stream and waits for it to drain, or fails as soon as the COPY has failed: a COPY
- * whose connection dropped never drains (waiting would hang the chunk forever), and writing to it again
- * only raises symptoms (pg-copy-streams dereferences its dropped connection).
- */
-async function write(copy: CopyState, data: Buffer): Promise<void> {
-  if (copy.failure) throw copy.failure;
-  if (copy.stream.write(data)) return;
-  await Promise.race([once(copy.stream, 'drain'), copy.ended.then(() => Promise.reject(new Error('the COPY ended before it drained')))]);
-}
-
 export interface ChunkOutcome {
   /** False when another delivery had already stored this chunk: nothing was changed. */
   stored: boolean;
@@ -96,49 +73,23 @@ export async function storeChunkPredictions(
       chunk.firstRow,
       chunk.firstRow + chunk.rows,
     ]);
-    const copy = client.query(
-      copyFrom(
-        'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", error_rows, error_messages, error_columns, error_values) FROM STDIN WITH (FORMAT binary)',
-      ),
-    );
-    const state: CopyState = { stream: copy, ended: Promise.resolve(), failure: null };
-    state.ended = new Promise<void>((resolve, reject) => {
-      copy.on('finish', resolve);
-      copy.on('error', (err: Error) => {
-        state.failure ??= err;
-        reject(err);
-      });
-    });
-    // Observed below; a COPY failing while a batch is being scored must not be an unhandled rejection.
-    state.ended.catch(() => undefined);
     const writer = new BinaryTupleWriter();
     let processed = 0;
     let failed = 0;
-    try {
-      await write(state, COPY_SIGNATURE);
+    async function* encoded(): AsyncGenerator<Buffer> {
+      yield COPY_SIGNATURE;
       for await (const batch of batches) {
-        await write(state, encodeBatch(writer, chunk.jobId, batch));
+        yield encodeBatch(writer, chunk.jobId, batch);
         processed += batch.count;
         failed += batch.errors.length;
       }
-      await write(state, COPY_TRAILER);
-      if (state.failure) throw state.failure;
-      copy.end();
-      await state.ended;
-    } catch (err) {
-      // The COPY's own failure (say, its connection dropped: the server rolls the transaction back) is the
-      // cause to report, so callers can tell an outage from a bad chunk; later errors are its symptoms.
-      const cause = state.failure;
-      if (!cause) {
-        try {
-          copy.destroy(err as Error);
-        } catch {
-          // the connection is already gone
-        }
-        await state.ended.catch(() => undefined);
-      }
-      throw cause ?? err;
+      yield COPY_TRAILER;
     }
+    await copyIn(
+      client,
+      'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", error_rows, error_messages, error_columns, error_values) FROM STDIN WITH (FORMAT binary)',
+      encoded(),
+    );
     if (processed !== chunk.rows) {
       throw new Error(`chunk ${chunk.index} of job ${chunk.jobId}: read ${processed} rows, expected ${chunk.rows}`);
     }

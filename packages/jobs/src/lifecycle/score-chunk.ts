@@ -1,5 +1,5 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
-import type { JobsContext } from '../context.js';
+import type { JobsContext, ScoringContext } from '../context.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { modelById, modelSession } from '../models/registry.js';
 import { isActive } from '../records.js';
@@ -12,7 +12,7 @@ import { loadJob } from './load-job.js';
  * never duplicates rows). Rows whose cells cannot be converted keep empty predictions and an error; they never
  * fail the chunk. A chunk of a job that has ended (cancelled) or that is already stored is skipped.
  */
-export async function scoreChunk(ctx: JobsContext, jobId: string, index: number): Promise<void> {
+export async function scoreChunk(ctx: ScoringContext, jobId: string, index: number): Promise<void> {
   const log = ctx.log.child({ jobId, chunk: index });
   const job = await loadJob(ctx.pool, jobId);
   if (!job || !isActive(job.status)) {

@@ -11,49 +11,56 @@ export const examplesDir = path.join(repoRoot, 'examples');
 export const PG_BASE = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_BASE = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-export const now = () => performance.now();
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const now = (): number => performance.now();
 
-export function freePort() {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = srv.address() as net.AddressInfo;
       srv.close(() => resolve(port));
     });
   });
 }
 
 /** Nearest-rank percentile of numbers (p in 0..1). */
-export function percentile(values, p) {
-  if (values.length === 0) return NaN;
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-export function databaseUrl(dbName) {
+export function databaseUrl(dbName: string): string {
   const u = new URL(PG_BASE);
   u.pathname = `/${dbName}`;
   return u.toString();
 }
 
 export const fmt = {
-  s: (x) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : 'n/a'),
-  ms: (x) => (Number.isFinite(x) ? x.toFixed(x < 100 ? 1 : 0) : 'n/a'),
-  rate: (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a'),
-  mb: (kb) => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'n/a'),
-  int: (x) => Math.round(x).toLocaleString('en-US'),
+  s: (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 10 ? 2 : 1) : 'n/a'),
+  ms: (x: number): string => (Number.isFinite(x) ? x.toFixed(x < 100 ? 1 : 0) : 'n/a'),
+  rate: (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a'),
+  mb: (kb: number): string => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'n/a'),
+  int: (x: number): string => Math.round(x).toLocaleString('en-US'),
+  x: (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a'),
 };
 
+export interface BusyProcess {
+  pid: number;
+  cpu: number;
+  command: string;
+}
+
 /** The busiest processes right now according to `top -bn1` (a noise indicator), excluding `skipPids`. */
-export function busyProcesses(skipPids = new Set(), minCpu = 10) {
+export function busyProcesses(skipPids: Set<number> = new Set(), minCpu = 10): { load: string; busy: BusyProcess[] } {
   try {
     const out = execFileSync('top', ['-bn1', '-w', '200'], { encoding: 'utf8', timeout: 5000 });
     const lines = out.split('\n');
     const head = lines.findIndex((l) => /^\s*PID\s+USER/.test(l));
     const load = /load average:\s*([\d.,\s]+)/.exec(out)?.[1]?.trim() ?? '';
-    const busy = [];
+    const busy: BusyProcess[] = [];
     for (const l of lines.slice(head + 1)) {
       const f = l.trim().split(/\s+/);
       if (f.length < 12) continue;
@@ -66,3 +73,6 @@ export function busyProcesses(skipPids = new Set(), minCpu = 10) {
     return { load: '', busy: [] };
   }
 }
+
+/** The message of anything thrown. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -10,23 +10,34 @@ try {
 }
 export const CLK_TCK = clkTck;
 
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  /** utime + stime, in clock ticks. */
+  ticks: number;
+  /** Start time since boot (ticks, as text): with the PID, identifies a process even after its PID is reused. */
+  start: string;
+}
+
 /** ppid, comm and utime+stime (ticks) of a process, or null if it is gone. */
-export function readStat(pid) {
+export function readStat(pid: number): ProcStat | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const f = stat.slice(close + 2).split(' ');
     // after ") ": state(0) ppid(1) ... utime(11) stime(12) ... starttime(19)
-    return { pid, comm, state: f[0], ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19] };
+    return { pid, comm, state: f[0] ?? '', ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19] ?? '' };
   } catch {
     return null;
   }
 }
 
-const cmdCache = new Map();
+const cmdCache = new Map<string, string>();
 /** A process's command line (cached per PID and start time: a PostgreSQL backend's title names its database). */
-export function cmdline(pid, start = '') {
+export function cmdline(pid: number, start = ''): string {
   const key = `${pid}:${start}`;
   const cached = cmdCache.get(key);
   if (cached !== undefined) return cached;
@@ -42,8 +53,8 @@ export function cmdline(pid, start = '') {
 }
 
 /** Every process visible in /proc, with its stat. */
-export function allProcs() {
-  const out = [];
+export function allProcs(): ProcStat[] {
+  const out: ProcStat[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = readStat(Number(name));
@@ -53,14 +64,15 @@ export function allProcs() {
 }
 
 /** The descendants of rootPid (children, grandchildren...), with their command lines. */
-export function descendants(rootPid, procs = allProcs()) {
-  const byParent = new Map();
+export function descendants(rootPid: number, procs: ProcStat[] = allProcs()): (ProcStat & { cmd: string })[] {
+  const byParent = new Map<number, ProcStat[]>();
   for (const p of procs) {
-    if (!byParent.has(p.ppid)) byParent.set(p.ppid, []);
-    byParent.get(p.ppid).push(p);
+    const list = byParent.get(p.ppid) ?? [];
+    list.push(p);
+    byParent.set(p.ppid, list);
   }
-  const out = [];
-  const walk = (pid) => {
+  const out: (ProcStat & { cmd: string })[] = [];
+  const walk = (pid: number): void => {
     for (const child of byParent.get(pid) ?? []) {
       out.push({ ...child, cmd: cmdline(child.pid, child.start) });
       walk(child.pid);
@@ -71,7 +83,7 @@ export function descendants(rootPid, procs = allProcs()) {
 }
 
 /** VmHWM (peak RSS) and VmRSS of a process in kB, or null if it is gone. */
-export function readMemory(pid) {
+export function readMemory(pid: number): { hwmKb: number; rssKb: number } | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
@@ -84,7 +96,7 @@ export function readMemory(pid) {
 }
 
 /** Whether the process is running (not a zombie) and, when `start` is given, is still the same process (no PID reuse). */
-export function isAlive(pid, start) {
+export function isAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -95,31 +107,50 @@ export function isAlive(pid, start) {
 }
 
 /** Busy and total CPU ticks of the whole machine, from /proc/stat. */
-export function machineTicks() {
-  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
-  const v = line.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = v;
+export function machineTicks(): { busy: number; total: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const busy = user + nice + system + irq + softirq + steal;
   return { busy, total: busy + idle + iowait };
 }
 
-/**
- * A snapshot of CPU time per process, each classified by `classify(proc)` into a kind ('web', 'worker',
- * 'postgres', 'other', ...). Two snapshots give the CPU seconds each kind used in between.
- */
-export function cpuSnapshot(classify) {
+/** Classifies a process into a kind ('web', 'worker', 'postgres', 'other', ...) for CPU accounting. */
+export type Classifier = (p: ProcStat) => string;
+
+export interface CpuSnapshot {
+  at: number;
+  machine: { busy: number; total: number };
+  procs: Map<number, { kind: string; ticks: number; comm: string; start: string }>;
+}
+
+/** A snapshot of CPU time per process, each classified by `classify`. Two snapshots give the CPU seconds each kind used in between. */
+export function cpuSnapshot(classify: Classifier): CpuSnapshot {
   const at = performance.now();
   const machine = machineTicks();
-  const procs = new Map();
+  const procs: CpuSnapshot['procs'] = new Map();
   for (const p of allProcs()) procs.set(p.pid, { kind: classify(p), ticks: p.ticks, comm: p.comm, start: p.start });
   return { at, machine, procs };
 }
 
+export interface CpuDiff {
+  wall: number;
+  machineBusy: number;
+  /** CPU seconds per kind. */
+  kinds: Record<string, number>;
+  /** CPU of processes that ended in between (not attributable). */
+  unattributed: number;
+  topOthers: [string, number][];
+}
+
 /** CPU seconds per kind between two snapshots; `unattributed` is CPU of processes that ended in between. */
-export function cpuDiff(a, b) {
+export function cpuDiff(a: CpuSnapshot, b: CpuSnapshot): CpuDiff {
   const wall = (b.at - a.at) / 1000;
-  const kinds = {};
-  const others = new Map();
+  const kinds: Record<string, number> = {};
+  const others = new Map<string, number>();
   let attributed = 0;
   for (const [pid, p] of b.procs) {
     const before = a.procs.get(pid);
@@ -131,11 +162,11 @@ export function cpuDiff(a, b) {
   }
   const busy = (b.machine.busy - a.machine.busy) / CLK_TCK;
   const topOthers = [...others].sort((x, y) => y[1] - x[1]).slice(0, 4);
-  return {
-    wall,
-    machineBusy: busy,
-    kinds,
-    unattributed: Math.max(0, busy - attributed / CLK_TCK),
-    topOthers,
-  };
+  return { wall, machineBusy: busy, kinds, unattributed: Math.max(0, busy - attributed / CLK_TCK), topOthers };
+}
+
+/** CPU seconds (user + system) of this process so far, all its threads included. */
+export function selfCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }

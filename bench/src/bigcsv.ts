@@ -1,15 +1,15 @@
-// The benchmark's input files: made by scripts/make-big-csv.mjs (the project's copy of the shared load-test
+// The benchmark's input files: made by scripts/dist/make-big-csv.js (the project's copy of the shared load-test
 // generator) and cached in bench/out/.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { repoRoot } from './util.mjs';
+import { repoRoot } from './util.js';
 
-export const generatorScript = path.resolve(repoRoot, 'scripts', 'make-big-csv.mjs');
+export const generatorScript = path.resolve(repoRoot, 'scripts', 'dist', 'make-big-csv.js');
 
 /** Physical lines of a file (LF count, plus one if the last byte is not LF) and its size. */
-export async function countLines(file) {
+export async function countLines(file: string): Promise<{ lines: number; bytes: number }> {
   const fh = await open(file, 'r');
   const buf = Buffer.allocUnsafe(4 << 20);
   let lines = 0;
@@ -27,7 +27,7 @@ export async function countLines(file) {
         lines++;
         i = n + 1;
       }
-      last = buf[bytesRead - 1];
+      last = buf[bytesRead - 1] ?? last;
     }
   } finally {
     await fh.close();
@@ -36,7 +36,7 @@ export async function countLines(file) {
   return { lines, bytes };
 }
 
-async function firstLine(file) {
+async function firstLine(file: string): Promise<string> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);
@@ -49,13 +49,18 @@ async function firstLine(file) {
   }
 }
 
-/**
- * A CSV of `rows` records resampled from `source`, cached at `out`: reused when it has the same header and
- * rows + 1 lines. Returns { file, bytes, generator, seconds, cached }.
- */
-export async function ensureResampledCsv(source, rows, out) {
+export interface BenchInput {
+  file: string;
+  bytes: number;
+  generator: string;
+  seconds: number;
+  cached: boolean;
+}
+
+/** A CSV of `rows` records resampled from `source` (with `seed`), cached at `out`: reused when it has the same header and rows + 1 lines. */
+export async function ensureResampledCsv(source: string, rows: number, out: string, seed = 42): Promise<BenchInput> {
   await mkdir(path.dirname(out), { recursive: true });
-  const header = readFileSync(source, 'utf8').split('\n')[0].replace(/\r$/, '');
+  const header = (readFileSync(source, 'utf8').split('\n')[0] ?? '').replace(/\r$/, '');
   if (existsSync(out)) {
     const { lines, bytes } = await countLines(out);
     if (lines === rows + 1 && (await firstLine(out)) === header) {
@@ -64,10 +69,9 @@ export async function ensureResampledCsv(source, rows, out) {
   }
   const tmp = `${out}.tmp-${process.pid}`;
   const t0 = performance.now();
-  let generator;
   try {
-    generator = path.relative(repoRoot, generatorScript);
-    await run(process.execPath, [generatorScript, source, String(rows), tmp], repoRoot);
+    const generator = path.relative(repoRoot, generatorScript);
+    await run(process.execPath, [generatorScript, source, String(rows), tmp, '--seed', String(seed)], repoRoot);
     const { lines, bytes } = await countLines(tmp);
     if (lines !== rows + 1) throw new Error(`${generator} wrote ${lines} lines to ${tmp}, expected ${rows + 1}`);
     await rename(tmp, out);
@@ -77,12 +81,12 @@ export async function ensureResampledCsv(source, rows, out) {
   }
 }
 
-function run(cmd, args, cwd) {
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(args[0])} exited with ${signal ?? code}`)),
+      code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? cmd)} exited with ${signal ?? code}`)),
     );
   });
 }

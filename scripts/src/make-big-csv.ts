@@ -4,36 +4,37 @@
 // real data set: numeric cells get a little deterministic noise, text cells are
 // kept, identifier-like first columns are renumbered.
 //
-//   node ../shared/bin/make-big-csv.mjs SOURCE.csv ROWS OUT.csv [--seed N]
+//   node scripts/dist/make-big-csv.js SOURCE.csv ROWS OUT.csv [--seed N]
 import { createWriteStream, readFileSync } from 'node:fs';
 
 const [src, rowsArg, out, ...rest] = process.argv.slice(2);
 if (!src || !rowsArg || !out) {
-  console.error('usage: make-big-csv.mjs SOURCE.csv ROWS OUT.csv [--seed N]');
+  console.error('usage: make-big-csv.js SOURCE.csv ROWS OUT.csv [--seed N]');
   process.exit(2);
 }
 const rows = Number(rowsArg);
 let seed = rest[0] === '--seed' ? Number(rest[1]) : 42;
-const rand = () => {
+const rand = (): number => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
 };
 
-const [header, ...body] = readFileSync(src, 'utf8').trimEnd().split('\n');
+const [header = '', ...body] = readFileSync(src, 'utf8').trimEnd().split('\n');
 const table = body.map((l) => l.split(','));
-const isId = /(^|_)id$/i.test(header.split(',')[0]);
-const numeric = table[0].map((_, c) => table.every((r) => r[c] !== '' && !Number.isNaN(Number(r[c]))));
-const integral = table[0].map((_, c) => numeric[c] && table.every((r) => Number.isInteger(Number(r[c]))));
+const first = table[0] ?? [];
+const isId = /(^|_)id$/i.test(header.split(',')[0] ?? '');
+const numeric = first.map((_, c) => table.every((r) => r[c] !== '' && !Number.isNaN(Number(r[c]))));
+const integral = first.map((_, c) => numeric[c] && table.every((r) => Number.isInteger(Number(r[c]))));
 
 const w = createWriteStream(out);
 w.write(`${header}\n`);
 let i = 0;
-function pump() {
+function pump(): void {
   let ok = true;
   while (i < rows && ok) {
     let chunk = '';
     for (let k = 0; k < 1000 && i < rows; k++, i++) {
-      const r = table[Math.floor(rand() * table.length)];
+      const r = table[Math.floor(rand() * table.length)]!;
       chunk += `${r
         .map((v, c) => {
           if (c === 0 && isId) return `R${i}`;

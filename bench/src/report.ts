@@ -1,0 +1,411 @@
+// The markdown report: every target of the performance issue next to what this run measured, then the stage
+// table (stage / seconds / rows per second / notes), memory, and the facts behind them.
+import type { SmallDuringBig, TwoBigJobs } from './fair-share.js';
+import type { Download } from './http.js';
+import type { MemoryResult } from './memory.js';
+import type { PeerResult } from './peer.js';
+import type { CpuDiff } from './proc.js';
+import type { Stages } from './stages.js';
+import { fmt } from './util.js';
+
+export interface LogSummary {
+  timeline: string;
+  byWorker: Record<number, { chunks: number; ms: number; max: number }>;
+  problems: string[];
+}
+
+export interface PlatformRun extends Partial<LogSummary> {
+  workers: number;
+  blobStore: 'fs' | 'postgres';
+  label: string;
+  startSeconds?: number;
+  upload?: number;
+  uploadSent?: number;
+  uploadBytes?: number;
+  e2e?: number;
+  processing?: number;
+  queuedSeconds?: number | null;
+  rowsReported?: { total: number; processed: number; failed: number };
+  download?: Download;
+  /** The tree's memory right after start, before any job. */
+  idleMemory?: MemoryResult;
+  /** From the upload of the 1M-row job until it succeeded (the memory target's figure). */
+  memory?: MemoryResult;
+  /** The same and the results download after it. */
+  memoryWithDownload?: MemoryResult;
+  /** BLOB_STORE=postgres: what storing the upload wrote. */
+  blobFacts?: { walBytes: number; tableBytes: number; toastBytes: number; storage: string };
+  /** During the small jobs, real-time requests and fair-share runs after it. */
+  memoryExtras?: MemoryResult;
+  smallJobs?: { n: number; p50: number; p95: number; min: number; max: number; uploadP50: number; all: number[] };
+  realtime?: { n: number; warmup: number; firstMs: number; requestBytes: number; p50: number; p95: number; min: number; max: number };
+  smallDuringBig?: SmallDuringBig;
+  twoBig?: TwoBigJobs;
+  error?: string;
+  outputTail?: string;
+  stop?: { leaked: number; ms: number };
+}
+
+export interface BenchResult {
+  rows: number;
+  machine: {
+    cores: number;
+    cpuModel: string;
+    parallelism: number;
+    memMb: number;
+    node: string;
+    platform: string;
+    postgres: string;
+    redis: string;
+    loadStart: string;
+  };
+  input: { file: string; bytes: number; generator: string; seconds: number; cached: boolean };
+  stages?: Stages;
+  peer?: PeerResult;
+  peerError?: string;
+  platforms: PlatformRun[];
+  cpu: [string, CpuDiff][];
+  noise: string[];
+  observations: string[];
+  loadEnd: string;
+  totalSeconds: number;
+}
+
+const row = (...cells: string[]): string => `| ${cells.join(' | ')} |`;
+const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+const ms = (x: number): string => `${fmt.ms(x)} ms`;
+
+function cpuLine(d: CpuDiff): string {
+  const order = [
+    'web',
+    'supervisor',
+    'worker',
+    'launcher',
+    'npm',
+    'peer',
+    'postgres',
+    'postgres-bg',
+    'redis',
+    'bench',
+    'other-postgres',
+    'other',
+  ];
+  const parts = order.filter((k) => (d.kinds[k] ?? 0) >= 0.05).map((k) => `${k} ${(d.kinds[k] ?? 0).toFixed(1)}`);
+  if (d.unattributed >= 0.05) parts.push(`ended processes ${d.unattributed.toFixed(1)}`);
+  return parts.join(', ');
+}
+
+/** CPU-seconds of processes that are not this benchmark's (other engineers' tests...), as cores on average. */
+export function foreignCores(d: CpuDiff): number {
+  const foreign = (d.kinds.other ?? 0) + (d.kinds['other-postgres'] ?? 0) + d.unattributed;
+  return d.wall > 0 ? foreign / d.wall : 0;
+}
+
+/** CPU-seconds of every stage alone (read, scan, parse, inference on 1 thread, store with PostgreSQL's share). */
+export function stagesCpuSeconds(s: Stages): number {
+  return s.read.cpuSeconds + s.scan.cpuSeconds + s.parse.cpuSeconds + s.inference1.cpuSeconds + s.store.cpuSeconds;
+}
+
+interface Target {
+  figure: string;
+  measured: string;
+  target: string;
+  met: boolean | null;
+}
+
+function targets(r: BenchResult): Target[] {
+  const fs2 = r.platforms.find((p) => p.workers === 2 && p.blobStore === 'fs' && !p.error);
+  const pg2 = r.platforms.find((p) => p.workers === 2 && p.blobStore === 'postgres' && !p.error);
+  const out: Target[] = [];
+  const na = (figure: string, target: string, why: string): void => {
+    out.push({ figure, measured: `not measured (${why})`, target, met: null });
+  };
+
+  const peerTarget = '≥ 5× faster';
+  if (r.peer && fs2?.e2e) {
+    const ratio = r.peer.e2e / fs2.e2e;
+    out.push({
+      figure: `${fmt.int(r.rows)} rows end to end (upload -> succeeded) vs the Flask + Celery peer, WORKERS=2`,
+      measured: `**${fmt.x(ratio)}** faster (peer ${fmt.s(r.peer.e2e)} s, batchcast ${fmt.s(fs2.e2e)} s)`,
+      target: peerTarget,
+      met: ratio >= 5,
+    });
+  } else na('1M rows end to end vs the Flask + Celery peer', peerTarget, r.peerError ?? 'peer or WORKERS=2 run missing');
+
+  const limitTarget = '≤ 1.2×';
+  if (r.stages && fs2?.e2e) {
+    const cpu = stagesCpuSeconds(r.stages);
+    const limit = cpu / r.machine.cores;
+    const ratio = fs2.e2e / limit;
+    out.push({
+      figure: `${fmt.int(r.rows)} rows end to end vs the machine's limit (CPU-seconds of the stages alone / cores), WORKERS=2`,
+      measured: `**${fmt.x(ratio)}** (${fmt.s(fs2.e2e)} s vs ${fmt.s(cpu)} cpu-s / ${r.machine.cores} cores = ${fmt.s(limit)} s)`,
+      target: limitTarget,
+      met: ratio <= 1.2,
+    });
+  } else na("end to end vs the machine's limit", limitTarget, 'stages or WORKERS=2 run missing');
+
+  const parseTarget = '≥ 4×';
+  if (r.stages) {
+    const s = r.stages;
+    const ratio = s.inference1.seconds / s.parse.seconds;
+    out.push({
+      figure: 'parse vs forest inference on one thread (same process, same batches)',
+      measured: `**${fmt.x(ratio)}** faster (parse ${fmt.s(s.parse.seconds)} s, inference ${fmt.s(s.inference1.seconds)} s; CPU ${fmt.x(s.inference1.cpuSeconds / s.parse.cpuSeconds)})`,
+      target: parseTarget,
+      met: ratio >= 4,
+    });
+  } else na('parse vs single-thread inference', parseTarget, 'stages not run');
+
+  const memTarget = '< 500 MB';
+  if (fs2?.memory) {
+    const m = fs2.memory;
+    const kinds = Object.entries(m.kinds)
+      .map(([k, v]) => `${k} ${fmt.mb(v.rssMaxKb)}${v.processes > 1 ? ` (×${v.processes})` : ''}`)
+      .join(', ');
+    const download = fs2.memoryWithDownload ? `; ${fmt.mb(fs2.memoryWithDownload.peakSumRssKb)} MB with the results download after it` : '';
+    out.push({
+      figure: `peak RSS of the whole \`npm start\` tree (npm included), WORKERS=2, uploading and scoring the ${fmt.int(r.rows)}-row file`,
+      measured: `**${fmt.mb(m.peakSumRssKb)} MB** (peak of summed VmRSS, sampled every 100 ms; per process: ${kinds} MB${download})`,
+      target: memTarget,
+      met: m.peakSumRssKb / 1024 < 500,
+    });
+  } else na('peak RSS of the npm start tree, WORKERS=2', memTarget, 'WORKERS=2 run missing');
+
+  const smallTarget = '≤ 1.5 s each';
+  const sdb = fs2?.smallDuringBig;
+  if (sdb?.latencies.length) {
+    out.push({
+      figure: `a 1,000-row job submitted while a ${fmt.int(r.rows)}-row job is scored, upload -> succeeded`,
+      measured: `**${fmt.s(sdb.max / 1000)} s** worst of ${sdb.latencies.length} (p50 ${fmt.s(sdb.p50 / 1000)} s; each: ${sdb.latencies.map((x) => fmt.s(x / 1000)).join(', ')} s)`,
+      target: smallTarget,
+      met: sdb.max <= 1500,
+    });
+  } else na('a 1,000-row job during a big one', smallTarget, 'WORKERS=2 run missing or the big job ended first');
+
+  const twoTarget = 'the other ≥ 75 % done when the first ends';
+  const tb = fs2?.twoBig;
+  if (tb) {
+    out.push({
+      figure: `two ${fmt.int(tb.rowsEach)}-row jobs submitted together progress together`,
+      measured: `**${(tb.otherDoneWhenFirstFinished * 100).toFixed(0)} %** of the other done when the first ended (ended at ${fmt.s(tb.finished[0])} s / ${fmt.s(tb.finished[1])} s; largest gap while both ran ${(tb.maxProgressGap * 100).toFixed(0)} %; chunk order ${tb.chunkOrder})`,
+      target: twoTarget,
+      met: tb.otherDoneWhenFirstFinished >= 0.75,
+    });
+  } else na('two big jobs together', twoTarget, 'WORKERS=2 run missing');
+
+  const pgTarget = '≤ 1.3×';
+  if (fs2?.e2e && fs2.download && pg2?.e2e && pg2.download) {
+    const a = fs2.e2e + fs2.download.seconds;
+    const b = pg2.e2e + pg2.download.seconds;
+    out.push({
+      figure: 'BLOB_STORE=postgres vs fs, end to end + results download, WORKERS=2',
+      measured: `**${fmt.x(b / a)}** (${fmt.s(b)} s = upload ${fmt.s(pg2.upload ?? Number.NaN)} + scoring ${fmt.s(pg2.processing ?? Number.NaN)} + download ${fmt.s(pg2.download.seconds)}; fs ${fmt.s(a)} s = ${fmt.s(fs2.upload ?? Number.NaN)} + ${fmt.s(fs2.processing ?? Number.NaN)} + ${fmt.s(fs2.download.seconds)})`,
+      target: pgTarget,
+      met: b / a <= 1.3,
+    });
+  } else na('BLOB_STORE=postgres vs fs', pgTarget, 'a WORKERS=2 run missing');
+
+  const rtTarget = '< 20 ms';
+  const rt = fs2?.realtime;
+  if (rt) {
+    out.push({
+      figure: `real-time predictions, 1,000 rows per request, p95 (${rt.n} requests, one at a time)`,
+      measured: `**${ms(rt.p95)}** (p50 ${ms(rt.p50)}, max ${ms(rt.max)}; first request ${ms(rt.firstMs)})`,
+      target: rtTarget,
+      met: rt.p95 < 20,
+    });
+  } else na('real-time p95', rtTarget, 'WORKERS=2 run missing');
+  return out;
+}
+
+export function buildReport(r: BenchResult): string {
+  const N = r.stages?.rows ?? r.rows;
+  const out: string[] = [];
+
+  out.push('Targets of the performance issue, measured in this run:');
+  out.push('');
+  out.push(row('figure', 'measured', 'target', 'met'));
+  out.push(row('---', '---', '---', ':---:'));
+  for (const t of targets(r)) out.push(row(t.figure, t.measured, t.target, t.met === null ? '—' : t.met ? '✓' : '✗'));
+  out.push('');
+
+  const lines: string[] = [];
+  const t = (name: string, seconds: number | undefined, notes: string, rows = N): void => {
+    const s = seconds ?? Number.NaN;
+    lines.push(row(name, fmt.s(s), Number.isFinite(s) && rows ? fmt.rate(rows / s) : '—', notes));
+  };
+  lines.push(row('stage', 'seconds', 'rows per second', 'notes'));
+  lines.push(row('---', '---:', '---:', '---'));
+  const s = r.stages;
+  if (s) {
+    const cpu = (x: { cpuSeconds: number }) => `${fmt.s(x.cpuSeconds)} cpu-s`;
+    t('read (raw fs read)', s.read.seconds, `${MB(s.read.bytes)} in 1 MiB blocks, page cache warm; ${cpu(s.read)}`);
+    t(
+      'scan (CsvScanner)',
+      s.scan.seconds,
+      `push() + finish() CPU only (${fmt.s(s.scan.withReads)} s with its reads); ${s.chunks} chunks of 100,000 rows; ${cpu(s.scan)}`,
+    );
+    t(
+      'parse (readBatches)',
+      s.parse.seconds,
+      `${s.chunks} chunk ranges -> ${s.parse.batches} batches of ≤8192 rows, ${s.features} float32 columns; includes its own (overlapped) reads; row errors ${s.parse.rowErrors}; ${cpu(s.parse)}`,
+    );
+    t('inference, 1 thread', s.inference1.seconds, `ScoringSession.score over the pre-parsed batches (warm session); ${cpu(s.inference1)}`);
+    t('inference, 2 threads', s.inference2.seconds, `same, intraOpNumThreads 2; ${cpu(s.inference2)}`);
+    t(
+      'store (storeChunkPredictions)',
+      s.store.seconds,
+      `${s.chunks} chunk transactions, binary COPY into a scratch DB; prediction_batches ${MB(s.store.tableBytes)}; ${cpu(s.store)} (PostgreSQL ${fmt.s(s.store.postgresCpuSeconds)})`,
+    );
+    t(
+      '**sum of stages alone**',
+      s.read.seconds + s.scan.seconds + s.parse.seconds + s.inference1.seconds + s.store.seconds,
+      `read + scan + parse + inference (1 thread) + store; ${fmt.s(stagesCpuSeconds(s))} cpu-s, / ${r.machine.cores} cores = ${fmt.s(stagesCpuSeconds(s) / r.machine.cores)} s (the machine's limit)`,
+    );
+  }
+  if (r.peer) {
+    t(
+      '**Flask + Celery + pandas + scikit-learn peer, end-to-end**',
+      r.peer.e2e,
+      `bench/peers/flask_celery: upload request -> status done (polled every 50 ms), upload ${fmt.s(r.peer.upload)} s; peak RSS ${fmt.mb(r.peer.memory.peakSumRssKb)} MB; ${fmt.s(r.peer.cpu.kinds.peer ?? 0)} cpu-s`,
+    );
+  }
+  for (const p of r.platforms) {
+    if (p.error) {
+      lines.push(row(`platform end-to-end, ${p.label}`, 'failed', '—', p.error.replace(/\|/g, '/').slice(0, 300)));
+      continue;
+    }
+    t(
+      `**platform end-to-end, ${p.label}**`,
+      p.e2e,
+      `upload request -> status succeeded (polled every 50 ms): upload->202 ${fmt.s(p.upload ?? Number.NaN)} s, 202->succeeded ${fmt.s(p.processing ?? Number.NaN)} s` +
+        (p.timeline ? `; ${p.timeline}` : ''),
+    );
+  }
+  for (const p of r.platforms) {
+    if (p.error || !p.uploadBytes || p.upload === undefined) continue;
+    const f = p.blobFacts;
+    const stored = f
+      ? `; in PostgreSQL: blob_pieces ${MB(f.tableBytes)} (TOAST ${MB(f.toastBytes)}, storage ${f.storage === 'e' ? 'EXTERNAL, uncompressed' : f.storage}), WAL written meanwhile ${MB(f.walBytes)} (all databases)`
+      : '';
+    t(
+      `upload (request -> 202), ${p.label}`,
+      p.upload,
+      `${MB(p.uploadBytes)} streamed multipart from disk (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s); body fully sent after ${fmt.s(p.uploadSent ?? Number.NaN)} s${stored}`,
+    );
+  }
+  for (const p of r.platforms) {
+    if (p.error || !p.download) continue;
+    const d = p.download;
+    const ok = d.lines === N + 1 && d.status === 200;
+    t(
+      `download results, ${p.label}`,
+      d.seconds,
+      `${MB(d.bytes)}, ${fmt.int(d.lines)} lines ${ok ? `= ${fmt.int(N + 1)} ✓` : `✗ expected ${fmt.int(N + 1)} (HTTP ${d.status})`}; first byte after ${fmt.s(d.firstByteSeconds)} s`,
+    );
+  }
+  const w2 = r.platforms.find((p) => p.workers === 2 && p.blobStore === 'fs' && p.smallJobs);
+  if (w2?.smallJobs) {
+    const j = w2.smallJobs;
+    lines.push(
+      row(
+        '1,000-row job latency p50 (WORKERS=2)',
+        fmt.s(j.p50 / 1000),
+        fmt.rate(1000 / (j.p50 / 1000)),
+        `${ms(j.p50)}; upload request -> succeeded, ${j.n} jobs one after another, polled every 5 ms; upload->202 p50 ${ms(j.uploadP50)}`,
+      ),
+    );
+    lines.push(
+      row(
+        '1,000-row job latency p95 (WORKERS=2)',
+        fmt.s(j.p95 / 1000),
+        fmt.rate(1000 / (j.p95 / 1000)),
+        `${ms(j.p95)}; min ${ms(j.min)}, max ${ms(j.max)}`,
+      ),
+    );
+  }
+  if (w2?.realtime) {
+    const q = w2.realtime;
+    lines.push(
+      row(
+        'real-time predict, 1,000 rows, p50',
+        fmt.s(q.p50 / 1000),
+        fmt.rate(1000 / (q.p50 / 1000)),
+        `${ms(q.p50)}; POST /api/models/breast-cancer-rf/predict, ${q.n} requests after ${q.warmup} warm-up, ${fmt.int(q.requestBytes / 1000)} kB JSON each`,
+      ),
+    );
+    lines.push(
+      row(
+        'real-time predict, 1,000 rows, p95',
+        fmt.s(q.p95 / 1000),
+        fmt.rate(1000 / (q.p95 / 1000)),
+        `${ms(q.p95)}; min ${ms(q.min)}, max ${ms(q.max)}`,
+      ),
+    );
+  }
+  out.push(...lines);
+  out.push('');
+
+  // Memory per process kind.
+  out.push(
+    'Peak resident memory of the `npm start` tree (the peak of the summed VmRSS, sampled every 100 ms; per process its largest sampled VmRSS):',
+  );
+  out.push('');
+  out.push(
+    row(
+      'run',
+      'upload + scoring',
+      'per process (upload + scoring)',
+      '+ results download',
+      'idle after start',
+      'small jobs / real-time / fair share',
+    ),
+  );
+  out.push(row('---', '---:', '---', '---:', '---:', '---:'));
+  const mb = (m: MemoryResult | undefined) => (m ? `${fmt.mb(m.peakSumRssKb)} MB` : '—');
+  for (const p of r.platforms) {
+    if (!p.memory) continue;
+    const kinds = Object.entries(p.memory.kinds)
+      .map(([k, v]) => `${k} ${fmt.mb(v.rssMaxKb)} MB${v.processes > 1 ? ` (${v.processes} processes)` : ''}`)
+      .join(', ');
+    out.push(row(p.label, `**${mb(p.memory)}**`, kinds, mb(p.memoryWithDownload), mb(p.idleMemory), mb(p.memoryExtras)));
+  }
+  if (r.peer) {
+    const kinds = Object.entries(r.peer.memory.kinds)
+      .map(([k, v]) => `${k} ${fmt.mb(v.rssMaxKb)} MB${v.processes > 1 ? ` (${v.processes} processes)` : ''}`)
+      .join(', ');
+    out.push(row('Flask + Celery peer', `**${mb(r.peer.memory)}**`, kinds, '—', '—', '—'));
+  }
+  out.push('');
+
+  // Machine facts.
+  const f = r.machine;
+  out.push(
+    `Machine: ${f.cores} cores (${f.cpuModel}), availableParallelism ${f.parallelism}, ${fmt.int(f.memMb)} MB RAM, node ${f.node}, ${f.platform}; PostgreSQL ${f.postgres}; Redis ${f.redis}.`,
+  );
+  out.push(
+    `Load average at start ${f.loadStart}, at end ${r.loadEnd}. Input: ${r.input.file} (${MB(r.input.bytes)}, ${fmt.int(N)} rows, ${r.input.generator}${r.input.cached ? ', cached' : `, made in ${fmt.s(r.input.seconds)} s`}).`,
+  );
+  out.push(`Total bench duration: ${fmt.s(r.totalSeconds)} s.`);
+  out.push('');
+
+  // CPU accounting: who used the CPU during each phase (noise and attribution).
+  out.push('CPU-seconds by process kind per phase (from /proc; "other" = processes that are not this benchmark, e.g. other test runs):');
+  out.push('');
+  out.push(row('phase', 'wall s', 'machine busy cpu-s', 'by kind (cpu-s)', 'other load (cores)'));
+  out.push(row('---', '---:', '---:', '---', '---:'));
+  for (const [name, d] of r.cpu) out.push(row(name, fmt.s(d.wall), fmt.s(d.machineBusy), cpuLine(d) || '—', foreignCores(d).toFixed(2)));
+  out.push('');
+  if (r.noise.length) {
+    out.push('Noise:');
+    for (const n of r.noise) out.push(`- ${n}`);
+    out.push('');
+  }
+  if (r.observations.length) {
+    out.push('Observations:');
+    for (const n of r.observations) out.push(`- ${n}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

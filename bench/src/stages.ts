@@ -1,0 +1,325 @@
+// Each stage of the batch path timed alone, in this process, on one thread (ONNX Runtime also with 2), over the
+// whole file, with the platform's own packages (built: packages/*/dist). Wall seconds and CPU-seconds per stage:
+// the CPU-seconds are the machine's work, whatever else is running (the platform's limit is their sum / cores).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { type ColumnTarget, CsvScanner, type CsvLayout, type RecordBatch, readBatches } from '@batchcast/csv';
+import {
+  createPool,
+  ensureDatabase,
+  insertJob,
+  insertModelVersion,
+  migrate,
+  type PredictionRows,
+  storeChunkPredictions,
+} from '@batchcast/db';
+import { type BatchPredictions, type PreparedModel, planColumns, prepareModel, ScoringSession } from '@batchcast/inference';
+import { createLogger } from '@batchcast/log';
+import pg from 'pg';
+import { cmdline, cpuDiff, cpuSnapshot, selfCpuSeconds } from './proc.js';
+import { databaseUrl, examplesDir, now, PG_BASE } from './util.js';
+
+const BLOCK = 1 << 20;
+const BATCH_ROWS = 8192;
+const CHUNK_ROWS = 100_000;
+
+/** Model, header and column targets exactly as the platform derives them for breast-cancer-rf. */
+export async function loadModel(): Promise<{ prepared: PreparedModel; features: string[] }> {
+  const csvHeader = (readFileSync(path.join(examplesDir, 'data', 'breast_cancer.csv'), 'utf8').split('\n')[0] ?? '')
+    .replace(/\r$/, '')
+    .split(',');
+  const features = csvHeader.slice(1); // minus patient_id
+  const onnx = readFileSync(path.join(examplesDir, 'models', 'breast-cancer-rf.onnx'));
+  const prepared = await prepareModel(onnx, { features });
+  return { prepared, features };
+}
+
+/** A stage's wall seconds and the CPU-seconds it cost (this process; PostgreSQL's backend too for the store). */
+export interface StageTime {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** Times `fn` in wall seconds and this process's CPU-seconds. */
+async function timed<T>(fn: () => Promise<T>): Promise<T & StageTime> {
+  const c0 = selfCpuSeconds();
+  const t0 = now();
+  const out = await fn();
+  return { ...out, seconds: (now() - t0) / 1000, cpuSeconds: selfCpuSeconds() - c0 };
+}
+
+async function timeRead(file: string): Promise<{ bytes: number } & StageTime> {
+  return timed(async () => {
+    const fh = await open(file, 'r');
+    const buf = Buffer.allocUnsafe(BLOCK);
+    let bytes = 0;
+    try {
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, BLOCK, null);
+        if (bytesRead === 0) break;
+        bytes += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    return { bytes };
+  });
+}
+
+/** CsvScanner over every byte; only push()/finish() are timed (the reads are the read stage). */
+async function timeScan(file: string): Promise<{ layout: CsvLayout; withReads: number } & StageTime> {
+  const fh = await open(file, 'r');
+  const buf = Buffer.allocUnsafe(BLOCK);
+  const scanner = new CsvScanner({ chunkRows: CHUNK_ROWS });
+  let ms = 0;
+  let cpu = 0;
+  const t0 = now();
+  let layout: CsvLayout;
+  const part = (fn: () => void): void => {
+    const c = selfCpuSeconds();
+    const t = now();
+    fn();
+    ms += now() - t;
+    cpu += selfCpuSeconds() - c;
+  };
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, BLOCK, null);
+      if (bytesRead === 0) break;
+      part(() => scanner.push(buf.subarray(0, bytesRead)));
+    }
+    let finished: CsvLayout | null = null;
+    part(() => {
+      finished = scanner.finish();
+    });
+    layout = finished!;
+  } finally {
+    await fh.close();
+  }
+  return { layout, withReads: (now() - t0) / 1000, seconds: ms / 1000, cpuSeconds: cpu };
+}
+
+interface ParsedBatch {
+  chunk: number;
+  batch: RecordBatch;
+}
+
+/** readBatches over every chunk of the layout, as the workers read them; the batches are kept for inference. */
+async function timeParse(file: string, layout: CsvLayout, targets: ColumnTarget[]) {
+  return timed(async () => {
+    const batches: ParsedBatch[] = [];
+    let rows = 0;
+    let errors = 0;
+    for (const chunk of layout.chunks) {
+      for await (const batch of readBatches(file, {
+        start: chunk.start,
+        end: chunk.end,
+        firstRow: chunk.firstRow,
+        header: layout.header,
+        targets,
+        batchSize: BATCH_ROWS,
+      })) {
+        batches.push({ chunk: chunk.index, batch });
+        rows += batch.count;
+        errors += batch.errors.length;
+      }
+    }
+    return { batches, rows, errors };
+  });
+}
+
+async function timeInference(prepared: PreparedModel, batches: ParsedBatch[], targets: ColumnTarget[], threads: number, keep: boolean) {
+  const session = await ScoringSession.create(prepared.bytes, prepared.schema, { intraOpNumThreads: threads });
+  try {
+    const first = batches[0];
+    if (first) await session.score(first.batch, targets); // warm-up (first run allocates)
+    return await timed(async () => {
+      const outs: BatchPredictions[] | null = keep ? new Array(batches.length) : null;
+      let rows = 0;
+      for (let i = 0; i < batches.length; i++) {
+        const out = await session.score(batches[i]!.batch, targets);
+        rows += out.count;
+        if (outs) outs[i] = out;
+      }
+      return { rows, outs };
+    });
+  } finally {
+    await session.release();
+  }
+}
+
+/** storeChunkPredictions of every chunk (one transaction and one binary COPY each) into a scratch database. */
+async function timeStore(o: {
+  prepared: PreparedModel;
+  layout: CsvLayout;
+  targets: ColumnTarget[];
+  batches: ParsedBatch[];
+  outs: BatchPredictions[];
+  dbName: string;
+  onCreated: () => void;
+}): Promise<{ rows: number; tableBytes: number; storedBatches: number; postgresCpuSeconds: number } & StageTime> {
+  const log = createLogger('bench', 'warn');
+  const url = databaseUrl(o.dbName);
+  await ensureDatabase(url, log);
+  o.onCreated();
+  const pool = createPool(url, log, { max: 2, application: 'batchcast-bench' });
+  try {
+    await migrate(pool, log);
+    const model = await insertModelVersion(pool, {
+      name: 'breast-cancer-rf',
+      sha256: o.prepared.sha256,
+      onnx: o.prepared.bytes,
+      schema: o.prepared.schema,
+      description: 'bench',
+      sourceFile: 'breast-cancer-rf.onnx',
+    });
+    const jobId = randomUUID();
+    await insertJob(pool, {
+      id: jobId,
+      tokenHash: randomBytes(32),
+      modelId: model.id,
+      email: null,
+      filename: 'bench-1m.csv',
+      uploadKey: 'uploads/bench-1m.csv',
+      bytes: o.layout.bytes,
+      layout: o.layout,
+      targets: o.targets,
+      rowsTotal: o.layout.rows,
+      chunks: o.layout.chunks,
+    });
+    async function* rowsOf(chunkIndex: number): AsyncGenerator<PredictionRows> {
+      for (let i = 0; i < o.batches.length; i++) {
+        const { chunk, batch } = o.batches[i]!;
+        if (chunk !== chunkIndex) continue;
+        const out = o.outs[i]!;
+        yield {
+          firstRow: batch.firstRow,
+          count: batch.count,
+          labels: out.labels,
+          values: out.values,
+          probabilities: out.probabilities,
+          errors: batch.errors,
+        };
+      }
+    }
+    // The store's CPU is mostly PostgreSQL's (its backend for this database): counted with ours.
+    const backend = (p: { pid: number; comm: string; start: string }) =>
+      p.comm === 'postgres' && cmdline(p.pid, p.start).includes(o.dbName) ? 'postgres' : 'other';
+    const s0 = cpuSnapshot(backend);
+    const stored = await timed(async () => {
+      let processed = 0;
+      for (const chunk of o.layout.chunks) {
+        const r = await storeChunkPredictions(
+          pool,
+          { jobId, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
+          rowsOf(chunk.index),
+        );
+        processed += r.processed;
+      }
+      return { processed };
+    });
+    const postgresCpuSeconds = cpuDiff(s0, cpuSnapshot(backend)).kinds.postgres ?? 0;
+    const { rows } = await pool.query<{ size: string; n: number }>(
+      `SELECT pg_total_relation_size('prediction_batches') AS size, count(*)::int AS n FROM prediction_batches`,
+    );
+    return {
+      seconds: stored.seconds,
+      cpuSeconds: stored.cpuSeconds + postgresCpuSeconds,
+      postgresCpuSeconds,
+      rows: stored.processed,
+      tableBytes: Number(rows[0]?.size),
+      storedBatches: rows[0]?.n ?? 0,
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_BASE });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface Stages {
+  rows: number;
+  bytes: number;
+  chunks: number;
+  features: number;
+  targets: { name: string; type: string; columns: number }[];
+  read: StageTime & { bytes: number };
+  scan: StageTime & { withReads: number };
+  parse: StageTime & { batches: number; rowErrors: number };
+  inference1: StageTime;
+  inference2: StageTime;
+  store: StageTime & { rows: number; tableBytes: number; storedBatches: number; postgresCpuSeconds: number };
+}
+
+/**
+ * Runs every stage in order; `cleanup.push(fn)` registers how to undo what it creates (the scratch database).
+ * Returns timings and facts per stage.
+ */
+export async function runStages(
+  file: string,
+  { dbName, cleanup, progress }: { dbName: string; cleanup: (() => Promise<void>)[]; progress: (stage: string) => void },
+): Promise<Stages> {
+  const { prepared, features } = await loadModel();
+  progress('read');
+  const read = await timeRead(file);
+  progress('scan');
+  const scan = await timeScan(file);
+  const { layout } = scan;
+  const plan = planColumns(prepared.schema, layout.header);
+  if (!plan.ok) throw new Error(`planColumns: ${plan.message}`);
+  const targets = plan.targets;
+  progress('parse');
+  const parse = await timeParse(file, layout, targets);
+  if (parse.rows !== layout.rows) throw new Error(`parse read ${parse.rows} rows, the scan counted ${layout.rows}`);
+  progress('inference (1 thread)');
+  const inf1 = await timeInference(prepared, parse.batches, targets, 1, true);
+  progress('inference (2 threads)');
+  const inf2 = await timeInference(prepared, parse.batches, targets, 2, false);
+  progress('store');
+  let created = false;
+  const drop = async (): Promise<void> => {
+    if (created) await dropDatabase(dbName);
+    created = false;
+  };
+  cleanup.push(drop);
+  let store: Stages['store'];
+  try {
+    store = await timeStore({
+      prepared,
+      layout,
+      targets,
+      batches: parse.batches,
+      outs: inf1.outs ?? [],
+      dbName,
+      onCreated: () => {
+        created = true;
+      },
+    });
+  } finally {
+    await drop();
+  }
+  const time = (s: StageTime): StageTime => ({ seconds: s.seconds, cpuSeconds: s.cpuSeconds });
+  return {
+    rows: layout.rows,
+    bytes: layout.bytes,
+    chunks: layout.chunks.length,
+    features: features.length,
+    targets: targets.map((t) => ({ name: t.name, type: t.type, columns: t.columns.length })),
+    read: { ...time(read), bytes: read.bytes },
+    scan: { ...time(scan), withReads: scan.withReads },
+    parse: { ...time(parse), batches: parse.batches.length, rowErrors: parse.errors },
+    inference1: time(inf1),
+    inference2: time(inf2),
+    store,
+  };
+}
