@@ -4,6 +4,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages ./packages
 COPY apps ./apps
+# tsc -b builds every project the root tsconfig.json references, the command-line scripts and the bench included.
+COPY scripts ./scripts
+COPY bench ./bench
 # Node 20's npm 10 runs dependencies' install scripts (npm 11 blocks those not in package.json's allowScripts):
 # onnxruntime-node's would download CUDA libraries; the CPU build ships in the package. Its documented switch:
 ENV ONNXRUNTIME_NODE_INSTALL=skip
