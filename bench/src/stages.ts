@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type ColumnTarget, CsvScanner, type CsvLayout, type RecordBatch, readBatches } from '@batchcast/csv';
 import {
   createPool,
+  dropDatabase as dropDatabaseAt,
   ensureDatabase,
   insertJob,
   insertModelVersion,
@@ -17,9 +18,8 @@ import {
 } from '@batchcast/db';
 import { type BatchPredictions, type PreparedModel, planColumns, prepareModel, ScoringSession } from '@batchcast/inference';
 import { createLogger } from '@batchcast/log';
-import pg from 'pg';
 import { cmdline, cpuDiff, cpuSnapshot, selfCpuSeconds } from './proc.js';
-import { databaseUrl, examplesDir, now, PG_BASE } from './util.js';
+import { databaseUrl, examplesDir, now } from './util.js';
 
 const BLOCK = 1 << 20;
 const BATCH_ROWS = 8192;
@@ -237,14 +237,8 @@ async function timeStore(o: {
   }
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_BASE });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+export function dropDatabase(name: string): Promise<void> {
+  return dropDatabaseAt(databaseUrl(name));
 }
 
 export interface Stages {

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,16 +13,7 @@ export const REDIS_BASE = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 export const now = (): number => performance.now();
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@batchcast/runtime';
 
 /** Nearest-rank percentile of numbers (p in 0..1). */
 export function percentile(values: readonly number[], p: number): number {

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fsSync from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { dropDatabase as dropDatabaseAt } from '@batchcast/db';
+import { freePort } from '@batchcast/runtime';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const examples = path.join(repoRoot, 'examples');
@@ -16,16 +16,7 @@ export const PG_BASE = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127
 export const REDIS_BASE = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface PlatformOptions {
   /** WORKERS: chunks scored at once, by the scoring threads of the one worker process. */
@@ -192,13 +183,9 @@ function isAlive(pid: number): boolean {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_BASE });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  const url = new URL(PG_BASE);
+  url.pathname = `/${name}`;
+  await dropDatabaseAt(url.toString());
 }
 
 export async function deleteKeys(prefix: string): Promise<void> {

@@ -1,5 +1,5 @@
 export { createPool, inTransaction, type Pool, type PoolClient } from './pool.js';
-export { ensureDatabase, migrate, pendingMigrations, waitForSchema } from './migrate.js';
+export { dropDatabase, ensureDatabase, migrate, pendingMigrations, waitForSchema } from './migrate.js';
 export * from './queries/models.js';
 export * from './queries/jobs.js';
 export * from './queries/chunks.js';

@@ -37,6 +37,24 @@ export async function ensureDatabase(url: string, log: Logger): Promise<void> {
   }
 }
 
+/**
+ * Drops the database named in the URL, ending its sessions (WITH FORCE): for the scratch databases of the
+ * tests and the bench, never called by the platform itself.
+ */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!name || name === 'postgres') throw new Error(`refusing to drop the database of ${url}`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Applies every migration not applied yet, each in its own transaction, under an advisory lock. */
 export async function migrate(pool: Pool, log: Logger): Promise<void> {
   await inTransaction(pool, async (client) => {

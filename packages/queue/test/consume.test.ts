@@ -53,15 +53,7 @@ describe('consume, thread kinds inline', () => {
     expect(seen).toContainEqual({ kind: 'send-email', payload: { jobId } });
   });
 
-  it('fails a payload that does not parse at once, without retrying it', async () => {
-    const failed = once(scoreWorker(), 'failed');
-    const job = await scoreQueue.add('score-chunk', { jobId: 'not-a-uuid', chunk: -1 }, { attempts: 5, jobId: 'bad-payload' });
-    const [failedJob, err] = (await failed) as [{ attemptsMade: number }, Error];
-    expect(err.name).toBe('UnrecoverableError');
-    expect(err.message).toContain('score-chunk');
-    expect(failedJob.attemptsMade).toBe(1);
-    expect(await job.getState()).toBe('failed');
-  });
+  it('fails a payload that does not parse at once, without retrying it', () => expectBadPayloadFailsAtOnce(scoreWorker(), scoreQueue));
 
   it('retries a kind with the `webhook` backoff after the delay its RetryLater says', async () => {
     const failed = once(workers.find((w) => w.name === 'webhook')!, 'failed');
@@ -123,13 +115,17 @@ describe('consume, thread kinds in worker threads', () => {
     expect(ran).not.toBe(threadId);
   });
 
-  it('fails a payload that does not parse at once, across the thread boundary', async () => {
-    const failed = once(scoreWorker(), 'failed');
-    const job = await scoreQueue.add('score-chunk', { jobId: 'not-a-uuid', chunk: -1 }, { attempts: 5, jobId: 'bad-payload' });
-    const [failedJob, err] = (await failed) as [{ attemptsMade: number }, Error];
-    expect(err.name).toBe('UnrecoverableError');
-    expect(err.message).toContain('score-chunk');
-    expect(failedJob.attemptsMade).toBe(1);
-    expect(await job.getState()).toBe('failed');
-  });
+  it('fails a payload that does not parse at once, across the thread boundary', () =>
+    expectBadPayloadFailsAtOnce(scoreWorker(), scoreQueue));
 });
+
+/** A score-chunk job whose payload does not parse fails on its first attempt, for good (UnrecoverableError). */
+async function expectBadPayloadFailsAtOnce(worker: Worker, queue: Queue): Promise<void> {
+  const failed = once(worker, 'failed');
+  const job = await queue.add('score-chunk', { jobId: 'not-a-uuid', chunk: -1 }, { attempts: 5, jobId: 'bad-payload' });
+  const [failedJob, err] = (await failed) as [{ attemptsMade: number }, Error];
+  expect(err.name).toBe('UnrecoverableError');
+  expect(err.message).toContain('score-chunk');
+  expect(failedJob.attemptsMade).toBe(1);
+  expect(await job.getState()).toBe('failed');
+}

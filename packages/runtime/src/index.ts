@@ -7,3 +7,4 @@ export { ShutdownRegistry } from './shutdown.js';
 export { asStartFailure, EX_CONFIG, StartError } from './start-error.js';
 export { noticeOf, type SupervisorNotice, tellSupervisor, type WebListening } from './notices.js';
 export { type ProcessSpec, type SuperviseOptions, type Supervisor, supervise } from './supervise.js';
+export { freePort } from './free-port.js';

@@ -36,14 +36,7 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
       const inferenceStarted = performance.now();
       const out = await session.score(batch, job!.targets);
       inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
-      yield {
-        firstRow: batch.firstRow,
-        count: batch.count,
-        labels: out.labels,
-        values: out.values,
-        probabilities: out.probabilities,
-        errors: batch.errors,
-      };
+      yield { ...out, firstRow: batch.firstRow, errors: batch.errors };
     }
   }
 
