@@ -1,0 +1,178 @@
+// The `formats` part: the 1M-row file as plain CSV, as .csv.gz and as Parquet, uploaded one after another to
+// one WORKERS=2 platform started once (same process tree, same conditions), each measured alone: upload
+// start -> 202 -> succeeded, and each process's peak RSS during its upload and scoring. Each format's results
+// are checked against the CSV's (row count, hash of the prediction columns) before its time is reported.
+import path from 'node:path';
+import type { FormatFile } from './format-files.js';
+import { uploadJob, waitForJob } from './http.js';
+import { logSummary } from './log-summary.js';
+import { MemorySampler, type MemoryResult } from './memory.js';
+import { Platform } from './platform.js';
+import { downloadPredictionsDigest, type PredictionsDigest } from './predictions-digest.js';
+import { type Classifier, type CpuDiff, cpuDiff, cpuSnapshot } from './proc.js';
+import { fmt, messageOf, now, outDir, sleep } from './util.js';
+
+export type InputFormat = 'csv' | 'gzip' | 'parquet';
+
+/**
+ * The processes whose peak RSS the issue's memory target compares: every process of the tree. Under `npm start`
+ * the supervisor is start.js itself (the bench's kind `launcher`), and npm waits for it.
+ */
+export const MEMORY_KINDS = [
+  { label: 'web', kind: 'web' },
+  { label: 'worker', kind: 'worker' },
+  { label: 'supervisor', kind: 'launcher' },
+  { label: 'npm', kind: 'npm' },
+] as const;
+
+export interface FormatRun {
+  format: InputFormat;
+  file: string;
+  bytes: number;
+  upload?: number;
+  uploadSent?: number;
+  processing?: number;
+  e2e?: number;
+  rowsReported?: { total: number; processed: number; failed: number };
+  /** Each process's RSS just before the upload (what the previous format left). */
+  before?: MemoryResult;
+  /** From the upload's start until succeeded. */
+  memory?: MemoryResult;
+  predictions?: PredictionsDigest;
+  /** Why the output is not the CSV's (rows, hash), or null when it is. */
+  mismatch?: string | null;
+  timeline?: string;
+  byWorker?: Record<number, { chunks: number; ms: number; max: number }>;
+  error?: string;
+}
+
+export interface FormatsResult {
+  label: string;
+  files: Record<InputFormat, FormatFile>;
+  startSeconds?: number;
+  runs: FormatRun[];
+  problems?: string[];
+  error?: string;
+  outputTail?: string;
+  stop?: { leaked: number; ms: number };
+}
+
+export interface FormatsOptions {
+  rows: number;
+  model: string;
+  /** Columns of the input (the results' first columns). */
+  inputColumns: number;
+  logLevel: string;
+  say: (msg: string) => void;
+  cpu: [string, CpuDiff][];
+  classifier: (platform: Platform) => Classifier;
+  cleanups: (() => Promise<void>)[];
+}
+
+const CONTENT_TYPES: Record<InputFormat, string> = {
+  csv: 'text/csv',
+  gzip: 'application/gzip',
+  parquet: 'application/vnd.apache.parquet',
+};
+
+/** Time for the previous job's download and collections to settle before the next upload is measured. */
+const SETTLE_MS = 3000;
+
+export async function runFormats(files: Record<InputFormat, FormatFile>, opts: FormatsOptions): Promise<FormatsResult> {
+  const label = 'WORKERS=2, input formats';
+  const result: FormatsResult = { label, files, runs: [] };
+  const platform = new Platform({ workers: 2, logFile: path.join(outDir, 'platform-formats.log'), logLevel: opts.logLevel });
+  opts.cleanups.push(async () => {
+    await platform.stop();
+  });
+  try {
+    opts.say(`${label}: npm start (db ${platform.dbName}, prefix ${platform.prefix})`);
+    const t0 = now();
+    await platform.start();
+    result.startSeconds = (now() - t0) / 1000;
+    const classify = opts.classifier(platform);
+    for (const format of ['csv', 'gzip', 'parquet'] as const) {
+      await sleep(SETTLE_MS);
+      const run = await runOne(platform, format, files[format], classify, opts);
+      const csv = result.runs[0];
+      if (run.predictions) run.mismatch = mismatch(run, opts.rows, format === 'csv' ? undefined : csv?.predictions);
+      result.runs.push(run);
+    }
+  } catch (err) {
+    result.error = messageOf(err);
+    result.outputTail = platform.tail.slice(-4000);
+    opts.say(`${label}: FAILED: ${result.error}`);
+  } finally {
+    result.problems = logSummary(platform, null).problems;
+    opts.say(`${label}: stopping the platform`);
+    result.stop = await platform.stop();
+  }
+  return result;
+}
+
+async function runOne(
+  platform: Platform,
+  format: InputFormat,
+  file: FormatFile,
+  classify: Classifier,
+  opts: FormatsOptions,
+): Promise<FormatRun> {
+  const name = `formats ${format}`;
+  const run: FormatRun = { format, file: path.basename(file.file), bytes: file.bytes };
+  let jobId: string | null = null;
+  try {
+    run.before = new MemorySampler(platform).start().stop();
+    const mem = new MemorySampler(platform).start();
+    const s0 = cpuSnapshot(classify);
+    opts.say(`${name}: uploading ${path.basename(file.file)} (${(file.bytes / 1e6).toFixed(0)} MB)`);
+    const up = await uploadJob(platform.baseUrl, file.file, {
+      model: opts.model,
+      filename: path.basename(file.file),
+      contentType: CONTENT_TYPES[format],
+    });
+    const s1 = cpuSnapshot(classify);
+    if (up.status !== 202 || !up.body.links) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body).slice(0, 400)}`);
+    jobId = up.body.id ?? null;
+    run.upload = (up.response - up.t0) / 1000;
+    run.uploadSent = (up.sent - up.t0) / 1000;
+    const done = await waitForJob(platform.url(up.body.links.self), { everyMs: 50 });
+    const s2 = cpuSnapshot(classify);
+    run.memory = mem.stop();
+    if (done.doc.status !== 'succeeded') throw new Error(`job ${done.doc.status}: ${done.doc.error}`);
+    run.e2e = (done.at - up.t0) / 1000;
+    run.processing = (done.at - up.response) / 1000;
+    run.rowsReported = done.doc.rows;
+    opts.cpu.push([`${name} upload (-> 202)`, cpuDiff(s0, s1)]);
+    opts.cpu.push([`${name} processing (202 -> succeeded)`, cpuDiff(s1, s2)]);
+    opts.say(`${name}: succeeded ${fmt.s(run.e2e)} s after the upload started (202 after ${fmt.s(run.upload)} s); checking the results`);
+    run.predictions = await downloadPredictionsDigest(platform.url(up.body.links.results), opts.inputColumns);
+  } catch (err) {
+    run.error = messageOf(err);
+    opts.say(`${name}: FAILED: ${run.error}`);
+  } finally {
+    const { timeline, byWorker } = logSummary(platform, jobId);
+    run.timeline = timeline;
+    run.byWorker = byWorker;
+  }
+  return run;
+}
+
+/** Why a format's output is not right: wrong row count, failed rows, or predictions unlike the CSV's. */
+function mismatch(run: FormatRun, rows: number, csv: PredictionsDigest | undefined): string | null {
+  const p = run.predictions!;
+  if (p.status !== 200) return `results download answered HTTP ${p.status}`;
+  if (p.lines !== rows + 1) return `results have ${fmt.int(p.lines - 1)} rows, expected ${fmt.int(rows)}`;
+  const r = run.rowsReported;
+  if (r && (r.processed !== rows || r.failed !== 0)) return `status reported ${JSON.stringify(r)}`;
+  if (csv && (p.sha256 !== csv.sha256 || p.columns.join(',') !== csv.columns.join(','))) {
+    return `predictions differ from the CSV's (hash ${p.sha256} vs ${csv.sha256}; labels ${JSON.stringify(p.labels)} vs ${JSON.stringify(csv.labels)})`;
+  }
+  return null;
+}
+
+/** Peak RSS of each measured process during a run, in KiB, by MEMORY_KINDS label (the largest process of the kind). */
+export function peakRssKb(run: FormatRun): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { label, kind } of MEMORY_KINDS) out[label] = run.memory?.kinds[kind]?.rssMaxKb ?? Number.NaN;
+  return out;
+}
