@@ -60,13 +60,25 @@ interface Segment {
   data: Map<string, Values>;
 }
 
+/** What a segment keeps of a column's decoded values (readParquetBatches makes number columns compact). */
+type Keep = (column: string, values: Values) => Values;
+
 /**
  * The chunk's rows, one row group (or slice of one) at a time, for the given columns, each column read
- * separately so that at most one column's decoded pages are in memory beyond the chunk's values.
+ * separately so that at most one column's decoded pages are in memory beyond the chunk's values; `keep`
+ * may replace each column's values by a compact copy as soon as it is decoded. Each column is read through
+ * a scan of its own: a scan keeps the last values it read of every column, which would hold every column's
+ * decoded values (JS arrays, 8+ bytes a value) for as long as the chunk is read, beside their compact copies.
  * hyparquet skips pages before the slice without decompressing them and stops after it; a writer that puts
  * a whole row group in one page per column (DuckDB does) makes every slice decode that page (see README).
  */
-async function* segments(source: ByteSource, layout: ParquetLayout, chunk: ParquetChunk, columns: string[]): AsyncGenerator<Segment> {
+async function* segments(
+  source: ByteSource,
+  layout: ParquetLayout,
+  chunk: ParquetChunk,
+  columns: string[],
+  keep: Keep = (_column, values) => values,
+): AsyncGenerator<Segment> {
   const reader = await openSource(source);
   try {
     const file = rangeAsyncBuffer(reader, layout.bytes);
@@ -75,7 +87,6 @@ async function* segments(source: ByteSource, layout: ParquetLayout, chunk: Parqu
       throw new FormatError('invalid_parquet', 'the Parquet file changed since it was scanned (its row count differs); upload it again');
     }
     const end = chunk.firstRow + chunk.rows;
-    const scan = columns.length > 0 ? await parquetScan({ file, metadata, columns, compressors }) : null;
     for (const g of layout.rowGroups) {
       const s = Math.max(g.firstRow, chunk.firstRow);
       const e = Math.min(g.firstRow + g.rows, end);
@@ -83,7 +94,8 @@ async function* segments(source: ByteSource, layout: ParquetLayout, chunk: Parqu
       const data = new Map<string, Values>();
       for (const column of columns) {
         try {
-          data.set(column, await scan!.readColumn({ column, rowStart: s, rowEnd: e }));
+          const scan = await parquetScan({ file, metadata, columns: [column], compressors });
+          data.set(column, keep(column, await scan.readColumn({ column, rowStart: s, rowEnd: e })));
         } catch (err) {
           if (err instanceof FormatError) throw err;
           throw new FormatError(
@@ -97,6 +109,35 @@ async function* segments(source: ByteSource, layout: ParquetLayout, chunk: Parqu
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * A column's values as the typed array of its float inputs (Float32Array when every target it feeds is
+ * float32, else Float64Array), null as NaN: what `fill` writes into those inputs, in 4 (or 8) bytes a value
+ * instead of a JS array's. Values that are not all numbers (text to parse, bigints) are kept as they are.
+ */
+function compactFloats(values: Values, type: 'float32' | 'float64'): Values {
+  if (!Array.isArray(values) && typeof values[0] !== 'bigint' && (type === 'float64' || values instanceof Float32Array)) return values;
+  const out = type === 'float32' ? new Float32Array(values.length) : new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'number') out[i] = v;
+    else if (v === null || v === undefined) out[i] = Number.NaN;
+    else return values;
+  }
+  return out;
+}
+
+/** For each column that feeds only float inputs, the narrowest float type that holds it for all of them. */
+function floatColumns(layout: ParquetLayout, targets: ColumnTarget[]): Map<string, 'float32' | 'float64'> {
+  const types = new Map<string, CellType[]>();
+  for (const t of targets) for (const c of t.columns) types.set(layout.header[c]!, [...(types.get(layout.header[c]!) ?? []), t.type]);
+  const out = new Map<string, 'float32' | 'float64'>();
+  for (const [column, ts] of types) {
+    if (ts.every((t) => t === 'float32')) out.set(column, 'float32');
+    else if (ts.every((t) => t === 'float32' || t === 'float64')) out.set(column, 'float64');
+  }
+  return out;
 }
 
 /**
@@ -116,7 +157,12 @@ export async function* readParquetBatches(
   if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
   checkParquetTargets(layout, targets);
   const needed = [...new Set(targets.flatMap((t) => t.columns))].sort((a, b) => a - b).map((c) => layout.header[c]!);
-  for await (const seg of segments(source, layout, chunk, needed)) {
+  const floats = floatColumns(layout, targets);
+  const keep: Keep = (column, values) => {
+    const type = floats.get(column);
+    return type ? compactFloats(values, type) : values;
+  };
+  for await (const seg of segments(source, layout, chunk, needed, keep)) {
     for (let r0 = 0; r0 < seg.rows; r0 += batchSize) {
       const count = Math.min(batchSize, seg.rows - r0);
       const firstRow = seg.firstRow + r0;
