@@ -229,30 +229,48 @@ function readHybrid(bytes: Uint8Array, from: number, to: number, width: number, 
       const count = header / 2;
       let value = 0;
       for (let b = 0; b < (width + 7) >> 3; b++) value += bytes[r.offset++]! * 2 ** (8 * b);
-      const end = Math.min(n, seen + count);
-      for (let i = seen; i < end; i++) out[i] = value;
+      out.fill(value, seen, Math.min(n, seen + count));
       seen += count;
     } else {
-      // Bit-packed groups of 8 values, least significant bit first.
+      // Bit-packed groups of 8 values, least significant bit first, through a 32-bit accumulator (at most
+      // width - 1 + 8 bits held: exact for widths up to 24; dictionary indices and levels are far narrower).
       const count = ((header - 1) / 2) * 8;
-      let bit = 0;
       const start = r.offset;
-      for (let i = 0; i < count; i++) {
-        let value = 0;
-        for (let b = 0; b < width; ) {
-          const byte = bytes[start + ((bit + b) >> 3)] ?? 0;
-          const shift = (bit + b) & 7;
-          const take = Math.min(8 - shift, width - b);
-          value += ((byte >> shift) & ((1 << take) - 1)) * 2 ** b;
-          b += take;
+      const end = Math.min(n, seen + count);
+      if (width > 24) {
+        for (let i = seen; i < end; i++) out[i] = bitsAt(bytes, start, (i - seen) * width, width);
+      } else {
+        const mask = (1 << width) - 1;
+        let acc = 0;
+        let held = 0;
+        let pos = start;
+        for (let i = seen; i < end; i++) {
+          while (held < width) {
+            acc |= (bytes[pos++] ?? 0) << held;
+            held += 8;
+          }
+          out[i] = acc & mask;
+          acc >>>= width;
+          held -= width;
         }
-        bit += width;
-        if (seen + i < n) out[seen + i] = value;
       }
       r.offset = start + (count * width) / 8;
       seen += count;
     }
   }
+}
+
+/** The `width`-bit value at bit `bit` after byte `start` (least significant bit first), for widths past 24. */
+function bitsAt(bytes: Uint8Array, start: number, bit: number, width: number): number {
+  let value = 0;
+  for (let b = 0; b < width; ) {
+    const byte = bytes[start + ((bit + b) >> 3)] ?? 0;
+    const shift = (bit + b) & 7;
+    const take = Math.min(8 - shift, width - b);
+    value += ((byte >> shift) & ((1 << take) - 1)) * 2 ** b;
+    b += take;
+  }
+  return value;
 }
 
 // ---- Parquet page headers: Thrift's compact protocol, the fields this reader needs ----
