@@ -12,6 +12,7 @@
 // TEST_* variables of the test suite, to point elsewhere). Cleans up everything it creates.
 //   BENCH_ROWS=N       a smaller file, only to try the script out quickly
 //   BENCH_PARTS=a,b    only some parts: stages, peer, w1, w2, postgres, formats (default: all)
+//   BENCH_FORMATS_ROUNDS=N  rounds of CSV, gzip, Parquet in the formats part (default 3)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -419,6 +420,7 @@ async function main(): Promise<BenchResult> {
       { csv, gzip, parquet },
       {
         rows: ROWS,
+        rounds: Number(process.env.BENCH_FORMATS_ROUNDS ?? 3),
         model: MODEL,
         inputColumns,
         logLevel: LOG_LEVEL,
@@ -471,8 +473,8 @@ async function main(): Promise<BenchResult> {
   if (f) {
     if (f.error) r.observations.push(`${f.label}: run failed: ${f.error}`);
     for (const run of f.runs) {
-      if (run.error) r.observations.push(`${f.label}: ${run.format} failed: ${run.error}`);
-      if (run.mismatch) r.observations.push(`${f.label}: ${run.format} output wrong: ${run.mismatch}`);
+      if (run.error) r.observations.push(`${f.label}: ${run.format} #${run.round} failed: ${run.error}`);
+      if (run.mismatch) r.observations.push(`${f.label}: ${run.format} #${run.round} output wrong: ${run.mismatch}`);
     }
     if (f.problems?.length) r.observations.push(`${f.label}: platform logged warnings/errors: ${f.problems.slice(0, 8).join(' | ')}`);
     if (f.stop?.leaked) r.observations.push(`${f.label}: ${f.stop.leaked} process(es) did not stop on SIGTERM and were killed.`);

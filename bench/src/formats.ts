@@ -1,7 +1,12 @@
 // The `formats` part: the 1M-row file as plain CSV, as .csv.gz and as Parquet, uploaded one after another to
 // one WORKERS=2 platform started once (same process tree, same conditions), each measured alone: upload
-// start -> 202 -> succeeded, and each process's peak RSS during its upload and scoring. Each format's results
-// are checked against the CSV's (row count, hash of the prediction columns) before its time is reported.
+// start -> 202 -> succeeded, and each process's peak RSS during its upload and scoring. The three go in
+// rounds (BENCH_FORMATS_ROUNDS, default 3: CSV, gzip, Parquet, CSV, gzip, ...) so that a burst of other work
+// on the machine shows as one odd round instead of deciding the comparison: each format's time is the median
+// of its rounds. A process keeps some of what the run before it used (a Parquet job's results download leaves
+// the web process larger for the CSV run after it), so memory is compared strictly: each process's peak in
+// gzip's or Parquet's largest round against its peak in the CSV's smallest. Every run's results are checked against the first CSV run's (row
+// count, hash of the prediction columns) before its time is reported.
 import path from 'node:path';
 import type { FormatFile } from './format-files.js';
 import { uploadJob, waitForJob } from './http.js';
@@ -12,7 +17,8 @@ import { downloadPredictionsDigest, type PredictionsDigest } from './predictions
 import { type Classifier, type CpuDiff, cpuDiff, cpuSnapshot } from './proc.js';
 import { fmt, messageOf, now, outDir, sleep } from './util.js';
 
-export type InputFormat = 'csv' | 'gzip' | 'parquet';
+export const FORMATS = ['csv', 'gzip', 'parquet'] as const;
+export type InputFormat = (typeof FORMATS)[number];
 
 /**
  * The processes whose peak RSS the issue's memory target compares: every process of the tree. Under `npm start`
@@ -27,6 +33,8 @@ export const MEMORY_KINDS = [
 
 export interface FormatRun {
   format: InputFormat;
+  /** 1-based. */
+  round: number;
   file: string;
   bytes: number;
   upload?: number;
@@ -59,6 +67,7 @@ export interface FormatsResult {
 
 export interface FormatsOptions {
   rows: number;
+  rounds: number;
   model: string;
   /** Columns of the input (the results' first columns). */
   inputColumns: number;
@@ -91,12 +100,14 @@ export async function runFormats(files: Record<InputFormat, FormatFile>, opts: F
     await platform.start();
     result.startSeconds = (now() - t0) / 1000;
     const classify = opts.classifier(platform);
-    for (const format of ['csv', 'gzip', 'parquet'] as const) {
-      await sleep(SETTLE_MS);
-      const run = await runOne(platform, format, files[format], classify, opts);
-      const csv = result.runs[0];
-      if (run.predictions) run.mismatch = mismatch(run, opts.rows, format === 'csv' ? undefined : csv?.predictions);
-      result.runs.push(run);
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const format of FORMATS) {
+        await sleep(SETTLE_MS);
+        const run = await runOne(platform, format, round, files[format], classify, opts);
+        const csv = result.runs.find((x) => x.format === 'csv' && x.predictions);
+        if (run.predictions) run.mismatch = mismatch(run, opts.rows, csv === undefined ? undefined : csv.predictions);
+        result.runs.push(run);
+      }
     }
   } catch (err) {
     result.error = messageOf(err);
@@ -113,12 +124,13 @@ export async function runFormats(files: Record<InputFormat, FormatFile>, opts: F
 async function runOne(
   platform: Platform,
   format: InputFormat,
+  round: number,
   file: FormatFile,
   classify: Classifier,
   opts: FormatsOptions,
 ): Promise<FormatRun> {
-  const name = `formats ${format}`;
-  const run: FormatRun = { format, file: path.basename(file.file), bytes: file.bytes };
+  const name = `formats ${format} #${round}`;
+  const run: FormatRun = { format, round, file: path.basename(file.file), bytes: file.bytes };
   let jobId: string | null = null;
   try {
     run.before = new MemorySampler(platform).start().stop();
@@ -157,7 +169,7 @@ async function runOne(
   return run;
 }
 
-/** Why a format's output is not right: wrong row count, failed rows, or predictions unlike the CSV's. */
+/** Why a run's output is not right: wrong row count, failed rows, or predictions unlike the first CSV run's. */
 function mismatch(run: FormatRun, rows: number, csv: PredictionsDigest | undefined): string | null {
   const p = run.predictions!;
   if (p.status !== 200) return `results download answered HTTP ${p.status}`;
@@ -168,6 +180,51 @@ function mismatch(run: FormatRun, rows: number, csv: PredictionsDigest | undefin
     return `predictions differ from the CSV's (hash ${p.sha256} vs ${csv.sha256}; labels ${JSON.stringify(p.labels)} vs ${JSON.stringify(csv.labels)})`;
   }
   return null;
+}
+
+export interface FormatSummary {
+  format: InputFormat;
+  runs: FormatRun[];
+  /** Medians over the rounds that succeeded with the right output. */
+  e2e: number;
+  upload: number;
+  processing: number;
+  /** Per process (MEMORY_KINDS label), KiB: its peak in the round where it was largest, and smallest. */
+  peakRssKb: Record<string, number>;
+  lowestPeakRssKb: Record<string, number>;
+  /** A run failed or gave wrong output: why (the format is then not timed). */
+  problem: string | null;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** A format's rounds together: median times, largest memory, or the first thing that went wrong. */
+export function summarise(f: FormatsResult, format: InputFormat): FormatSummary {
+  const runs = f.runs.filter((x) => x.format === format);
+  const bad = runs.find((x) => x.error || x.mismatch || x.e2e === undefined);
+  const good = runs.filter((x) => x !== bad && !x.error && !x.mismatch && x.e2e !== undefined);
+  const peak: Record<string, number> = {};
+  const lowest: Record<string, number> = {};
+  for (const { label } of MEMORY_KINDS) {
+    const each = good.map((x) => peakRssKb(x)[label] ?? Number.NaN);
+    peak[label] = Math.max(...each);
+    lowest[label] = Math.min(...each);
+  }
+  return {
+    format,
+    runs,
+    e2e: median(good.map((x) => x.e2e!)),
+    upload: median(good.map((x) => x.upload!)),
+    processing: median(good.map((x) => x.processing!)),
+    peakRssKb: peak,
+    lowestPeakRssKb: lowest,
+    problem:
+      f.error ?? (bad ? (bad.error ?? (bad.mismatch ? `output wrong: ${bad.mismatch}` : 'no time')) : runs.length === 0 ? 'not run' : null),
+  };
 }
 
 /** Peak RSS of each measured process during a run, in KiB, by MEMORY_KINDS label (the largest process of the kind). */
