@@ -477,7 +477,6 @@ async function main(): Promise<BenchResult> {
       if (run.mismatch) r.observations.push(`${f.label}: ${run.format} #${run.round} output wrong: ${run.mismatch}`);
     }
     if (f.problems?.length) r.observations.push(`${f.label}: platform logged warnings/errors: ${f.problems.slice(0, 8).join(' | ')}`);
-    if (f.stop?.leaked) r.observations.push(`${f.label}: ${f.stop.leaked} process(es) did not stop on SIGTERM and were killed.`);
   }
   if (r.peerError) r.observations.push(`peer: ${r.peerError}`);
   r.loadEnd = os

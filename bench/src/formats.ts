@@ -3,9 +3,9 @@
 // start -> 202 -> succeeded, and each process's peak RSS during its upload and scoring. The three go in
 // rounds (BENCH_FORMATS_ROUNDS, default 3: CSV, gzip, Parquet, CSV, gzip, ...) so that a burst of other work
 // on the machine shows as one odd round instead of deciding the comparison: each format's time is the median
-// of its rounds. A process keeps some of what the run before it used (a Parquet job's results download leaves
-// the web process larger for the CSV run after it), so memory is compared strictly: each process's peak in
-// gzip's or Parquet's largest round against its peak in the CSV's smallest. Every run's results are checked against the first CSV run's (row
+// of its rounds, each process's peak RSS the largest of its rounds. Every run has a platform of its own (same
+// settings, started afresh), so that no run inherits what the one before it left in a process. Every run's
+// results are checked against the first CSV run's (row
 // count, hash of the prediction columns) before its time is reported.
 import path from 'node:path';
 import type { FormatFile } from './format-files.js';
@@ -15,6 +15,7 @@ import { MemorySampler, type MemoryResult } from './memory.js';
 import { Platform } from './platform.js';
 import { downloadPredictionsDigest, type PredictionsDigest } from './predictions-digest.js';
 import { type Classifier, type CpuDiff, cpuDiff, cpuSnapshot } from './proc.js';
+import { foreignCores } from './report.js';
 import { fmt, messageOf, now, outDir, sleep } from './util.js';
 
 export const FORMATS = ['csv', 'gzip', 'parquet'] as const;
@@ -51,18 +52,19 @@ export interface FormatRun {
   mismatch?: string | null;
   timeline?: string;
   byWorker?: Record<number, { chunks: number; ms: number; max: number }>;
+  /** CPU of processes that are not the bench's during the run (other work on the machine), in cores. */
+  otherLoad?: number;
   error?: string;
 }
 
 export interface FormatsResult {
   label: string;
   files: Record<InputFormat, FormatFile>;
+  /** The slowest `npm start` of the runs' platforms. */
   startSeconds?: number;
   runs: FormatRun[];
   problems?: string[];
   error?: string;
-  outputTail?: string;
-  stop?: { leaked: number; ms: number };
 }
 
 export interface FormatsOptions {
@@ -89,21 +91,12 @@ const SETTLE_MS = 3000;
 
 export async function runFormats(files: Record<InputFormat, FormatFile>, opts: FormatsOptions): Promise<FormatsResult> {
   const label = 'WORKERS=2, input formats';
-  const result: FormatsResult = { label, files, runs: [] };
-  const platform = new Platform({ workers: 2, logFile: path.join(outDir, 'platform-formats.log'), logLevel: opts.logLevel });
-  opts.cleanups.push(async () => {
-    await platform.stop();
-  });
+  const result: FormatsResult = { label, files, runs: [], problems: [] };
+  const problems = new Set<string>();
   try {
-    opts.say(`${label}: npm start (db ${platform.dbName}, prefix ${platform.prefix})`);
-    const t0 = now();
-    await platform.start();
-    result.startSeconds = (now() - t0) / 1000;
-    const classify = opts.classifier(platform);
     for (let round = 1; round <= opts.rounds; round++) {
       for (const format of FORMATS) {
-        await sleep(SETTLE_MS);
-        const run = await runOne(platform, format, round, files[format], classify, opts);
+        const run = await onFreshPlatform(format, round, files[format], opts, problems, result);
         const csv = result.runs.find((x) => x.format === 'csv' && x.predictions);
         if (run.predictions) run.mismatch = mismatch(run, opts.rows, csv === undefined ? undefined : csv.predictions);
         result.runs.push(run);
@@ -111,14 +104,51 @@ export async function runFormats(files: Record<InputFormat, FormatFile>, opts: F
     }
   } catch (err) {
     result.error = messageOf(err);
-    result.outputTail = platform.tail.slice(-4000);
     opts.say(`${label}: FAILED: ${result.error}`);
-  } finally {
-    result.problems = logSummary(platform, null).problems;
-    opts.say(`${label}: stopping the platform`);
-    result.stop = await platform.stop();
   }
+  result.problems = [...problems];
   return result;
+}
+
+/**
+ * One run on a platform of its own, started for it and stopped after it: every run's processes start from
+ * the same state, so each one's peak RSS is its own (on one platform, a process keeps some of what the run
+ * before it used: a Parquet job's results download left the web process 50 MB larger for the next run).
+ */
+async function onFreshPlatform(
+  format: InputFormat,
+  round: number,
+  file: FormatFile,
+  opts: FormatsOptions,
+  problems: Set<string>,
+  result: FormatsResult,
+): Promise<FormatRun> {
+  const platform = new Platform({
+    workers: 2,
+    logFile: path.join(outDir, `platform-formats-${format}-${round}.log`),
+    logLevel: opts.logLevel,
+  });
+  opts.cleanups.push(async () => {
+    await platform.stop();
+  });
+  try {
+    opts.say(`formats ${format} #${round}: npm start (db ${platform.dbName}, prefix ${platform.prefix})`);
+    const t0 = now();
+    await platform.start();
+    const started = (now() - t0) / 1000;
+    result.startSeconds = Math.max(result.startSeconds ?? 0, started);
+    await sleep(SETTLE_MS);
+    return await runOne(platform, format, round, file, opts.classifier(platform), opts);
+  } catch (err) {
+    // The platform did not start: the run failed, the next ones may still run.
+    const run: FormatRun = { format, round, file: path.basename(file.file), bytes: file.bytes, error: messageOf(err) };
+    opts.say(`formats ${format} #${round}: FAILED: ${run.error}`);
+    return run;
+  } finally {
+    for (const p of logSummary(platform, null).problems) problems.add(p);
+    const stop = await platform.stop();
+    if (stop.leaked) problems.add(`${stop.leaked} process(es) did not stop on SIGTERM and were killed (${format} #${round})`);
+  }
 }
 
 async function runOne(
@@ -154,6 +184,7 @@ async function runOne(
     run.e2e = (done.at - up.t0) / 1000;
     run.processing = (done.at - up.response) / 1000;
     run.rowsReported = done.doc.rows;
+    run.otherLoad = foreignCores(cpuDiff(s0, s2));
     opts.cpu.push([`${name} upload (-> 202)`, cpuDiff(s0, s1)]);
     opts.cpu.push([`${name} processing (202 -> succeeded)`, cpuDiff(s1, s2)]);
     opts.say(`${name}: succeeded ${fmt.s(run.e2e)} s after the upload started (202 after ${fmt.s(run.upload)} s); checking the results`);
@@ -189,9 +220,8 @@ export interface FormatSummary {
   e2e: number;
   upload: number;
   processing: number;
-  /** Per process (MEMORY_KINDS label), KiB: its peak in the round where it was largest, and smallest. */
+  /** Per process (MEMORY_KINDS label), KiB: its peak in the round where it was largest. */
   peakRssKb: Record<string, number>;
-  lowestPeakRssKb: Record<string, number>;
   /** A run failed or gave wrong output: why (the format is then not timed). */
   problem: string | null;
 }
@@ -208,12 +238,7 @@ export function summarise(f: FormatsResult, format: InputFormat): FormatSummary 
   const bad = runs.find((x) => x.error || x.mismatch || x.e2e === undefined);
   const good = runs.filter((x) => x !== bad && !x.error && !x.mismatch && x.e2e !== undefined);
   const peak: Record<string, number> = {};
-  const lowest: Record<string, number> = {};
-  for (const { label } of MEMORY_KINDS) {
-    const each = good.map((x) => peakRssKb(x)[label] ?? Number.NaN);
-    peak[label] = Math.max(...each);
-    lowest[label] = Math.min(...each);
-  }
+  for (const { label } of MEMORY_KINDS) peak[label] = Math.max(...good.map((x) => peakRssKb(x)[label] ?? Number.NaN));
   return {
     format,
     runs,
@@ -221,7 +246,6 @@ export function summarise(f: FormatsResult, format: InputFormat): FormatSummary 
     upload: median(good.map((x) => x.upload!)),
     processing: median(good.map((x) => x.processing!)),
     peakRssKb: peak,
-    lowestPeakRssKb: lowest,
     problem:
       f.error ?? (bad ? (bad.error ?? (bad.mismatch ? `output wrong: ${bad.mismatch}` : 'no time')) : runs.length === 0 ? 'not run' : null),
   };
