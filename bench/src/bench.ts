@@ -6,7 +6,9 @@
 //   3. the whole platform over HTTP, started with `npm start`, WORKERS=1 and WORKERS=2 (upload, processing,
 //      download, peak RSS of the tree), and WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres);
 //   4. on the WORKERS=2 platform: 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
-//      big one and two big jobs at once (fair share).
+//      big one and two big jobs at once (fair share);
+//   5. the same file as .csv.gz and as Parquet (DuckDB) beside the plain CSV, in rounds, each run on a WORKERS=2
+//      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's.
 // Prints a markdown report and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
 // Needs PostgreSQL and Redis on their local default ports (BENCH_DATABASE_URL / BENCH_REDIS_URL, or the
 // TEST_* variables of the test suite, to point elsewhere). Cleans up everything it creates.
