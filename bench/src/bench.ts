@@ -6,12 +6,15 @@
 //   3. the whole platform over HTTP, started with `npm start`, WORKERS=1 and WORKERS=2 (upload, processing,
 //      download, peak RSS of the tree), and WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres);
 //   4. on the WORKERS=2 platform: 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
-//      big one and two big jobs at once (fair share).
+//      big one and two big jobs at once (fair share);
+//   5. the same file as .csv.gz and as Parquet (DuckDB) beside the plain CSV, in rounds, each run on a WORKERS=2
+//      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's.
 // Prints a markdown report and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
 // Needs PostgreSQL and Redis on their local default ports (BENCH_DATABASE_URL / BENCH_REDIS_URL, or the
 // TEST_* variables of the test suite, to point elsewhere). Cleans up everything it creates.
 //   BENCH_ROWS=N       a smaller file, only to try the script out quickly
-//   BENCH_PARTS=a,b    only some parts: stages, peer, w1, w2, postgres (default: all)
+//   BENCH_PARTS=a,b    only some parts: stages, peer, w1, w2, postgres, formats (default: all)
+//   BENCH_FORMATS_ROUNDS=N  rounds of CSV, gzip, Parquet in the formats part (default 3)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -19,19 +22,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { ensureResampledCsv } from './bigcsv.js';
+import { ensureResampledCsv, firstLine } from './bigcsv.js';
 import { smallJobsDuringBig, twoBigJobsTogether } from './fair-share.js';
+import { ensureGzip, ensureParquet } from './format-files.js';
+import { runFormats } from './formats.js';
 import { downloadCount, uploadJob, waitForJob } from './http.js';
+import { logSummary } from './log-summary.js';
 import { MemorySampler } from './memory.js';
 import { peerAvailable, runPeer } from './peer.js';
 import { Platform } from './platform.js';
 import { type Classifier, cmdline, cpuDiff, cpuSnapshot } from './proc.js';
-import { type BenchResult, buildReport, foreignCores, type LogSummary, type PlatformRun } from './report.js';
+import { type BenchResult, buildReport, foreignCores, type PlatformRun } from './report.js';
 import { runStages } from './stages.js';
 import { busyProcesses, databaseUrl, examplesDir, fmt, messageOf, now, outDir, PG_BASE, percentile, REDIS_BASE, repoRoot } from './util.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'stages,peer,w1,w2,postgres').split(',').map((s) => s.trim()));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'stages,peer,w1,w2,postgres,formats').split(',').map((s) => s.trim()));
 const MODEL = 'breast-cancer-rf';
 const SMALL_JOBS = 50;
 const REALTIME_WARMUP = 5;
@@ -141,40 +147,6 @@ function realtimeRows(n: number): Record<string, string | number>[] {
     rows.push(o);
   }
   return rows;
-}
-
-/** Summary of the platform's logs: where the chunks went and how long they took, and every warning/error. */
-function logSummary(platform: Platform, jobId: string | null): LogSummary {
-  const ofJob = (l: { jobId?: string }) => l.jobId === jobId;
-  const chunks = platform.lines.filter((l) => l.msg === 'chunk scored' && (l.rows ?? 0) > 0 && ofJob(l));
-  const finished = platform.lines.find((l) => l.msg === 'job finished' && ofJob(l));
-  const submitted = platform.lines.find((l) => l.msg === 'job submitted' && ofJob(l));
-  const byWorker = new Map<number, { chunks: number; ms: number; max: number }>();
-  for (const c of chunks) {
-    const e = byWorker.get(c.pid ?? 0) ?? { chunks: 0, ms: 0, max: 0 };
-    e.chunks++;
-    e.ms += c.ms ?? 0;
-    e.max = Math.max(e.max, c.ms ?? 0);
-    byWorker.set(c.pid ?? 0, e);
-  }
-  let timeline = '';
-  if (chunks.length && submitted) {
-    const firstStart = Math.min(...chunks.map((c) => c.time - (c.ms ?? 0)));
-    const lastEnd = Math.max(...chunks.map((c) => c.time));
-    const busy = chunks.reduce((sum, c) => sum + (c.ms ?? 0), 0);
-    timeline =
-      `first chunk started ${fmt.s((firstStart - submitted.time) / 1000)} s after submit, ${chunks.length} chunks scored in ${fmt.s((lastEnd - firstStart) / 1000)} s ` +
-      `(${fmt.s(busy / 1000)} s of chunk time; slowest chunk ${fmt.s(Math.max(...chunks.map((c) => c.ms ?? 0)) / 1000)} s)` +
-      (finished ? `, finalised ${fmt.s((finished.time - lastEnd) / 1000)} s after the last chunk` : '');
-  }
-  const distinct = new Map<string, number>();
-  for (const l of platform.lines.filter((x) => x.level >= 40)) {
-    const source = l.raw ? 'uncaught (stderr)' : (l.service ?? 'platform');
-    const err = l.err ? ` (${typeof l.err === 'string' ? l.err : (l.err.message ?? '')})` : '';
-    const key = `${source}: ${l.msg}${err}`.slice(0, 300);
-    distinct.set(key, (distinct.get(key) ?? 0) + 1);
-  }
-  return { timeline, byWorker: Object.fromEntries(byWorker), problems: [...distinct].map(([k, n]) => `${n}× ${k}`) };
 }
 
 /** The server's WAL position (all databases write to the one WAL). */
@@ -434,6 +406,35 @@ async function main(): Promise<BenchResult> {
   if (PARTS.has('postgres')) r.platforms.push(await runPlatform(2, inputs, r.cpu, { blobStore: 'postgres' }));
   checkAbort();
 
+  // The same file as .csv.gz and as Parquet, each beside the plain CSV on one WORKERS=2 platform.
+  if (PARTS.has('formats')) {
+    say('input formats: the CSV as gzip (node:zlib) and as Parquet (DuckDB), cached beside it');
+    const gzip = await ensureGzip(input.file);
+    const parquet = await ensureParquet(input.file, ROWS);
+    for (const f of [gzip, parquet]) {
+      say(
+        `input formats: ${path.relative(repoRoot, f.file)} ${(f.bytes / 1e6).toFixed(0)} MB (${f.cached ? 'cached' : `made in ${fmt.s(f.seconds)} s`})`,
+      );
+    }
+    const csv = { file: input.file, bytes: input.bytes, how: input.generator, seconds: input.seconds, cached: input.cached };
+    const inputColumns = (await firstLine(input.file)).split(',').length;
+    r.formats = await runFormats(
+      { csv, gzip, parquet },
+      {
+        rows: ROWS,
+        rounds: Number(process.env.BENCH_FORMATS_ROUNDS ?? 3),
+        model: MODEL,
+        inputColumns,
+        logLevel: LOG_LEVEL,
+        say,
+        cpu: r.cpu,
+        classifier: (platform) => classifier({ platform, dbName: platform.dbName }),
+        cleanups,
+      },
+    );
+    checkAbort();
+  }
+
   // What looked noisy or wrong.
   for (const [name, d] of r.cpu) {
     const fc = foreignCores(d);
@@ -470,6 +471,15 @@ async function main(): Promise<BenchResult> {
     if (p.problems?.length) r.observations.push(`${w}: platform logged warnings/errors: ${p.problems.slice(0, 8).join(' | ')}`);
     if (p.stop?.leaked) r.observations.push(`${w}: ${p.stop.leaked} process(es) did not stop on SIGTERM and were killed.`);
   }
+  const f = r.formats;
+  if (f) {
+    if (f.error) r.observations.push(`${f.label}: run failed: ${f.error}`);
+    for (const run of f.runs) {
+      if (run.error) r.observations.push(`${f.label}: ${run.format} #${run.round} failed: ${run.error}`);
+      if (run.mismatch) r.observations.push(`${f.label}: ${run.format} #${run.round} output wrong: ${run.mismatch}`);
+    }
+    if (f.problems?.length) r.observations.push(`${f.label}: platform logged warnings/errors: ${f.problems.slice(0, 8).join(' | ')}`);
+  }
   if (r.peerError) r.observations.push(`peer: ${r.peerError}`);
   r.loadEnd = os
     .loadavg()
@@ -489,7 +499,8 @@ try {
   say(
     `report written to ${path.relative(repoRoot, path.join(outDir, 'latest.md'))} (raw numbers: latest.json; platform logs: platform-workers*.log)`,
   );
-  if (r.platforms.some((p) => p.error) || r.peerError) exitCode = 1;
+  if (r.platforms.some((p) => p.error) || r.peerError || r.formats?.error || r.formats?.runs.some((x) => x.error || x.mismatch))
+    exitCode = 1;
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   exitCode = 1;

@@ -36,7 +36,8 @@ export async function countLines(file: string): Promise<{ lines: number; bytes: 
   return { lines, bytes };
 }
 
-async function firstLine(file: string): Promise<string> {
+/** The first line of a file, without its line ending. */
+export async function firstLine(file: string): Promise<string> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);

@@ -33,7 +33,12 @@ export interface UploadAnswer {
 export async function uploadMultipart(
   url: string,
   file: string,
-  { fields, fileField = 'file', filename = 'upload.csv' }: { fields: Record<string, string>; fileField?: string; filename?: string },
+  {
+    fields,
+    fileField = 'file',
+    filename = 'upload.csv',
+    contentType = 'text/csv',
+  }: { fields: Record<string, string>; fileField?: string; filename?: string; contentType?: string },
 ): Promise<Upload> {
   const size = (await stat(file)).size;
   const boundary = `----batchcast-bench-${randomBytes(8).toString('hex')}`;
@@ -41,7 +46,7 @@ export async function uploadMultipart(
     Object.entries(fields)
       .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
       .join('') +
-      `--${boundary}\r\nContent-Disposition: form-data; name="${fileField}"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="${fileField}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const u = new URL(url);
@@ -95,9 +100,13 @@ export async function uploadMultipart(
 export function uploadJob(
   baseUrl: string,
   file: string,
-  { model, filename = 'upload.csv' }: { model: string; filename?: string },
+  { model, filename = 'upload.csv', contentType }: { model: string; filename?: string; contentType?: string },
 ): Promise<Upload> {
-  return uploadMultipart(new URL('/api/jobs', baseUrl).toString(), file, { fields: { model }, filename });
+  return uploadMultipart(new URL('/api/jobs', baseUrl).toString(), file, {
+    fields: { model },
+    filename,
+    ...(contentType ? { contentType } : {}),
+  });
 }
 
 /** The status document of a batchcast job (the fields the bench reads). */

@@ -4,6 +4,8 @@ import type { SmallDuringBig, TwoBigJobs } from './fair-share.js';
 import type { Download } from './http.js';
 import type { MemoryResult } from './memory.js';
 import type { PeerResult } from './peer.js';
+import { formatsTable, formatTargets } from './report-formats.js';
+import type { FormatsResult } from './formats.js';
 import type { CpuDiff } from './proc.js';
 import type { Stages } from './stages.js';
 import { fmt } from './util.js';
@@ -64,6 +66,8 @@ export interface BenchResult {
   peer?: PeerResult;
   peerError?: string;
   platforms: PlatformRun[];
+  /** The file as .csv.gz and as Parquet beside the plain CSV (BENCH_PARTS formats). */
+  formats?: FormatsResult;
   cpu: [string, CpuDiff][];
   noise: string[];
   observations: string[];
@@ -216,6 +220,8 @@ function targets(r: BenchResult): Target[] {
       met: rt.p95 < 20,
     });
   } else na('real-time p95', rtTarget, 'WORKERS=2 run missing');
+
+  out.push(...formatTargets(r.formats, r.rows));
   return out;
 }
 
@@ -378,6 +384,8 @@ export function buildReport(r: BenchResult): string {
     out.push(row('Flask + Celery peer', `**${mb(r.peer.memory)}**`, kinds, '—', '—', '—'));
   }
   out.push('');
+
+  out.push(...formatsTable(r.formats));
 
   // Machine facts.
   const f = r.machine;

@@ -13,8 +13,9 @@ import { compressors } from 'hyparquet-compressors';
 import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
+import { FloatColumnReader } from './parquet-floats.js';
 import { type ParquetChunk, type ParquetColumn, type ParquetLayout, rangeAsyncBuffer, readParquetMetadata } from './parquet-layout.js';
-import { openSource } from './source.js';
+import { openSource, readFully } from './source.js';
 
 /** Column values as hyparquet decodes them: a typed array, or an array with nulls, strings, Dates, objects. */
 type Values = ArrayLike<unknown>;
@@ -60,13 +61,26 @@ interface Segment {
   data: Map<string, Values>;
 }
 
+/** Columns that feed only float inputs, with the float type that holds them (see floatColumns). */
+type FloatColumns = Map<string, 'float32' | 'float64'>;
+
 /**
  * The chunk's rows, one row group (or slice of one) at a time, for the given columns, each column read
- * separately so that at most one column's decoded pages are in memory beyond the chunk's values.
+ * separately so that at most one column's decoded pages are in memory beyond the chunk's values. A column
+ * in `floats` is decoded straight into a Float32Array/Float64Array when its layout allows (FloatColumnReader),
+ * else read with hyparquet and copied into one. Each column hyparquet reads goes through a scan of its own:
+ * a scan keeps the last values it read of every column, which would hold every column's decoded values (JS
+ * arrays, 8+ bytes a value) for as long as the chunk is read.
  * hyparquet skips pages before the slice without decompressing them and stops after it; a writer that puts
  * a whole row group in one page per column (DuckDB does) makes every slice decode that page (see README).
  */
-async function* segments(source: ByteSource, layout: ParquetLayout, chunk: ParquetChunk, columns: string[]): AsyncGenerator<Segment> {
+async function* segments(
+  source: ByteSource,
+  layout: ParquetLayout,
+  chunk: ParquetChunk,
+  columns: string[],
+  floats: FloatColumns = new Map(),
+): AsyncGenerator<Segment> {
   const reader = await openSource(source);
   try {
     const file = rangeAsyncBuffer(reader, layout.bytes);
@@ -75,15 +89,27 @@ async function* segments(source: ByteSource, layout: ParquetLayout, chunk: Parqu
       throw new FormatError('invalid_parquet', 'the Parquet file changed since it was scanned (its row count differs); upload it again');
     }
     const end = chunk.firstRow + chunk.rows;
-    const scan = columns.length > 0 ? await parquetScan({ file, metadata, columns, compressors }) : null;
-    for (const g of layout.rowGroups) {
+    const direct = new FloatColumnReader(metadata, async (into, position) => {
+      const got = await readFully(reader, Buffer.from(into.buffer, into.byteOffset, into.byteLength), 0, into.byteLength, position);
+      if (got < into.byteLength)
+        throw new FormatError('invalid_parquet', 'the Parquet file is shorter than its own footer says: upload it again');
+    });
+    for (const [gi, g] of layout.rowGroups.entries()) {
       const s = Math.max(g.firstRow, chunk.firstRow);
       const e = Math.min(g.firstRow + g.rows, end);
       if (s >= e) continue;
       const data = new Map<string, Values>();
       for (const column of columns) {
         try {
-          data.set(column, await scan!.readColumn({ column, rowStart: s, rowEnd: e }));
+          const type = floats.get(column);
+          const out = type === 'float32' ? new Float32Array(e - s) : type === 'float64' ? new Float64Array(e - s) : null;
+          if (out && (await direct.read(gi, column, s - g.firstRow, e - g.firstRow, out))) {
+            data.set(column, out);
+            continue;
+          }
+          const scan = await parquetScan({ file, metadata, columns: [column], compressors });
+          const values = await scan.readColumn({ column, rowStart: s, rowEnd: e });
+          data.set(column, type ? compactFloats(values, type) : values);
         } catch (err) {
           if (err instanceof FormatError) throw err;
           throw new FormatError(
@@ -97,6 +123,35 @@ async function* segments(source: ByteSource, layout: ParquetLayout, chunk: Parqu
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * A column's values as the typed array of its float inputs (Float32Array when every target it feeds is
+ * float32, else Float64Array), null as NaN: what `fill` writes into those inputs, in 4 (or 8) bytes a value
+ * instead of a JS array's. Values that are not all numbers (text to parse, bigints) are kept as they are.
+ */
+function compactFloats(values: Values, type: 'float32' | 'float64'): Values {
+  if (!Array.isArray(values) && typeof values[0] !== 'bigint' && (type === 'float64' || values instanceof Float32Array)) return values;
+  const out = type === 'float32' ? new Float32Array(values.length) : new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'number') out[i] = v;
+    else if (v === null || v === undefined) out[i] = Number.NaN;
+    else return values;
+  }
+  return out;
+}
+
+/** For each column that feeds only float inputs, the narrowest float type that holds it for all of them. */
+function floatColumns(layout: ParquetLayout, targets: ColumnTarget[]): FloatColumns {
+  const types = new Map<string, CellType[]>();
+  for (const t of targets) for (const c of t.columns) types.set(layout.header[c]!, [...(types.get(layout.header[c]!) ?? []), t.type]);
+  const out = new Map<string, 'float32' | 'float64'>();
+  for (const [column, ts] of types) {
+    if (ts.every((t) => t === 'float32')) out.set(column, 'float32');
+    else if (ts.every((t) => t === 'float32' || t === 'float64')) out.set(column, 'float64');
+  }
+  return out;
 }
 
 /**
@@ -116,7 +171,7 @@ export async function* readParquetBatches(
   if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
   checkParquetTargets(layout, targets);
   const needed = [...new Set(targets.flatMap((t) => t.columns))].sort((a, b) => a - b).map((c) => layout.header[c]!);
-  for await (const seg of segments(source, layout, chunk, needed)) {
+  for await (const seg of segments(source, layout, chunk, needed, floatColumns(layout, targets))) {
     for (let r0 = 0; r0 < seg.rows; r0 += batchSize) {
       const count = Math.min(batchSize, seg.rows - r0);
       const firstRow = seg.firstRow + r0;
