@@ -32,11 +32,18 @@ export class FloatColumnReader {
   async read(group: number, column: string, rowStart: number, rowEnd: number, out: Float32Array | Float64Array): Promise<boolean> {
     const shape = floatShape(this.metadata, group, column);
     if (!shape) return false;
+    const groupRows = Number(this.metadata.row_groups[group]?.num_rows ?? 0);
+    // Sizes come from the file: a damaged or hostile one must not make us allocate what it claims.
+    if (shape.length > mostBytesFor(groupRows)) {
+      throw new Error(
+        `column "${column}", row group ${group}: its footer says ${shape.length} bytes for ${groupRows} numbers; the file is damaged`,
+      );
+    }
     if (this.bytes.length < shape.length) this.bytes = new Uint8Array(shape.length);
     const bytes = this.bytes.subarray(0, shape.length);
     await this.readAt(bytes, shape.start);
     try {
-      this.decode(bytes, shape, rowStart, rowEnd, out);
+      this.decode(bytes, shape, groupRows, rowStart, rowEnd, out);
       return true;
     } catch (err) {
       if (err instanceof Unsupported) return false;
@@ -44,12 +51,25 @@ export class FloatColumnReader {
     }
   }
 
-  private decode(bytes: Uint8Array, shape: Shape, rowStart: number, rowEnd: number, out: Float32Array | Float64Array): void {
+  private decode(
+    bytes: Uint8Array,
+    shape: Shape,
+    groupRows: number,
+    rowStart: number,
+    rowEnd: number,
+    out: Float32Array | Float64Array,
+  ): void {
     const r: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
     let dictionary: Float64Array | null = null;
     let row = 0;
     while (row < rowEnd && r.offset < bytes.length) {
       const header = readPageHeader(r);
+      const claimed = header.dictionary?.numValues ?? header.data?.numValues ?? header.v2?.numRows ?? 0;
+      if (claimed > groupRows || header.uncompressed > mostBytesFor(groupRows)) {
+        throw new Error(
+          `a page claims ${claimed} values in ${header.uncompressed} bytes, more than its row group of ${groupRows} rows holds`,
+        );
+      }
       const body = bytes.subarray(r.offset, r.offset + header.compressed);
       r.offset += header.compressed;
       if (header.type === DICTIONARY_PAGE) {
@@ -178,6 +198,15 @@ interface Shape {
   codec: string;
   start: number;
   length: number;
+}
+
+/**
+ * The most bytes a column chunk or page of `rows` numbers can take, compressed or not: 8 bytes a value,
+ * levels and dictionary indices (at most 4 bytes a value, with their run headers), page headers; generous,
+ * since it is only there to refuse sizes no writer produces.
+ */
+function mostBytesFor(rows: number): number {
+  return rows * 16 + 1024 * 1024;
 }
 
 /** The column chunk's place and decoding, or null when it is not a column this reader handles. */

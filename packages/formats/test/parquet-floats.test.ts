@@ -1,10 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CellType, ColumnTarget } from '@batchcast/csv';
 import { parquetLayout, readParquetBatches } from '@batchcast/formats';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { type FileMetaData, parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The reader itself, for what only a damaged file can make it do.
+import { FloatColumnReader } from '../src/parquet-floats.js';
 
 // Number columns are decoded by our own page reader (parquet-floats.ts) when their layout allows, by hyparquet
 // otherwise: both must give the values DuckDB wrote, whatever the compression, page version, row groups and
@@ -72,4 +75,33 @@ describe.each(Object.keys(VARIANTS))('number columns of a DuckDB file, %s', (nam
       expect(seen).toBe(ROWS);
     },
   );
+});
+
+describe('sizes a damaged footer or page header claims are refused before anything that large is allocated', () => {
+  async function readerOf(edit: (metadata: FileMetaData) => void) {
+    const bytes = await readFile(path.join(dir, 'snappy.parquet'));
+    const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    edit(metadata);
+    return new FloatColumnReader(metadata, async (into, position) => {
+      into.set(bytes.subarray(position, position + into.length));
+    });
+  }
+
+  it('a column chunk larger than its row group of numbers can take', async () => {
+    const reader = await readerOf((m) => {
+      m.row_groups[0]!.columns[0]!.meta_data!.total_compressed_size = 2n ** 40n;
+    });
+    await expect(reader.read(0, 'd', 0, 10, new Float64Array(10))).rejects.toThrow(
+      /column "d", row group 0: its footer says 1099511627776 bytes for 30000 numbers; the file is damaged/,
+    );
+  });
+
+  it('a page with more values than its row group has rows', async () => {
+    const reader = await readerOf((m) => {
+      m.row_groups[0]!.num_rows = 100n;
+    });
+    await expect(reader.read(0, 'd', 0, 10, new Float64Array(10))).rejects.toThrow(
+      /column "d", row group 0: a page claims 30000 values in \d+ bytes, more than its row group of 100 rows holds/,
+    );
+  });
 });
