@@ -91,6 +91,8 @@ export {
   type CsvJobLayout,
   type InputFormat,
   isActive,
+  isVisible,
+  type VisibleJob,
   type Job,
   type JobLayout,
   type JobStatus,

@@ -1,0 +1,64 @@
+import type { Pool } from '../pool.js';
+import { inTransaction } from '../pool.js';
+import { lockKeyUsage } from './api-keys.js';
+import { type ChunkSpec, insertChunks, type JobOwner } from './jobs.js';
+
+/**
+ * A job scored while its upload arrives (migration 013): recorded `receiving` by insertJob (`receivingSeconds`),
+ * its chunks added as they are stored, then completed, or removed when the upload fails or its lease passes.
+ * Every change holds only while the job is still receiving, so a job removed meanwhile is never touched again.
+ */
+
+/** Adds chunks stored since the last call, counts their rows, and renews the lease. False: the job is no longer receiving. */
+export async function appendReceivedChunks(pool: Pool, jobId: string, chunks: ChunkSpec[], leaseSeconds: number): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(
+      `UPDATE jobs SET chunk_count = chunk_count + $2, rows_total = rows_total + $3, receiving_until = now() + make_interval(secs => $4)
+       WHERE id = $1 AND status = 'receiving'`,
+      [jobId, chunks.length, chunks.reduce((n, c) => n + c.rows, 0), leaseSeconds],
+    );
+    if (rowCount !== 1) return false;
+    if (chunks.length > 0) await insertChunks(client, jobId, chunks);
+    return true;
+  });
+}
+
+/** Renews the lease while bytes arrive between chunks. False: the job is no longer receiving. */
+export async function renewReceivingLease(pool: Pool, jobId: string, leaseSeconds: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE jobs SET receiving_until = now() + make_interval(secs => $2) WHERE id = $1 AND status = 'receiving'`,
+    [jobId, leaseSeconds],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * The upload has ended: the job's size is known and it becomes queued (running, if a chunk has started), with
+ * the key's quota checked as insertJob does (the job, still receiving, is not counted in the usage). False:
+ * the job is no longer receiving (its lease passed).
+ */
+export async function completeReceivingJob(pool: Pool, jobId: string, bytes: number, owner?: JobOwner): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
+    const { rowCount } = await client.query(
+      `UPDATE jobs SET status = CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, bytes = $2, receiving_until = NULL
+       WHERE id = $1 AND status = 'receiving'`,
+      [jobId, bytes],
+    );
+    return rowCount === 1;
+  });
+}
+
+/** Removes a job whose upload failed, with its chunks, predictions and tokens (cascade). False: it was not receiving. */
+export async function deleteReceivingJob(pool: Pool, jobId: string): Promise<boolean> {
+  const { rowCount } = await pool.query(`DELETE FROM jobs WHERE id = $1 AND status = 'receiving'`, [jobId]);
+  return rowCount === 1;
+}
+
+/** Receiving jobs whose lease has passed: their upload will never end (the web process died). */
+export async function listLapsedReceivingJobs(pool: Pool): Promise<{ id: string; uploadKey: string }[]> {
+  const { rows } = await pool.query<{ id: string; uploadKey: string }>(
+    `SELECT id, upload_key AS "uploadKey" FROM jobs WHERE status = 'receiving' AND receiving_until < now() ORDER BY receiving_until`,
+  );
+  return rows;
+}
