@@ -63,6 +63,7 @@ export {
 } from './webhooks/endpoints.js';
 export { deliveryId, type JobEventBody, recordJobEvents } from './webhooks/events.js';
 export { cancelJob } from './lifecycle/cancel-job.js';
+export { passUploadGate } from './lifecycle/upload-gate.js';
 export { type CreatedJob, createJob, type JobRequest } from './lifecycle/create-job.js';
 export { finaliseJob } from './lifecycle/finalise-job.js';
 export { loadJob } from './lifecycle/load-job.js';
