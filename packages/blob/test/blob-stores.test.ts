@@ -172,7 +172,7 @@ describe('fs blob store, bytes readable while written', () => {
       expect((await t.read).equals(data.subarray(0, t.bytes))).toBe(true);
     }
     expect(store.readableWhileWritten).toBe(true);
-    const pg = new PostgresBlobStore(pool, 1000);
+    const pg: BlobStore = new PostgresBlobStore(pool, 1000);
     expect(pg.readableWhileWritten).toBe(false);
     let heard = 0;
     await pg.write('uploads/whole.csv', source(data), () => heard++);

@@ -28,7 +28,14 @@ describe('CsvScanner onChunk', () => {
       const { heard, layout } = scanHearing(text, piece, 10);
       expect(heard.map((h) => h.chunk)).toEqual(layout.chunks);
       for (const h of heard) {
-        expect(h.layout).toEqual({ header: layout.header, bom: false, newline: '\r\n', dataStart: layout.dataStart, delimiter: ';', decimal: ',' });
+        expect(h.layout).toEqual({
+          header: layout.header,
+          bom: false,
+          newline: '\r\n',
+          dataStart: layout.dataStart,
+          delimiter: ';',
+          decimal: ',',
+        });
       }
     }
   });
