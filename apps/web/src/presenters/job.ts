@@ -47,7 +47,10 @@ export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string
  * The results downloads the job page offers, the input's own format first, each link carrying the token;
  * Excel is marked unavailable when the results have more rows than a sheet holds.
  */
-export function resultsDownloadLinks(job: VisibleJob, token: string): { format: ResultsFormat; href: string; unavailable: string | null }[] {
+export function resultsDownloadLinks(
+  job: VisibleJob,
+  token: string,
+): { format: ResultsFormat; href: string; unavailable: string | null }[] {
   const t = encodeURIComponent(token);
   return resultsOffer(job).map(({ format, unavailable }) => ({
     format,

@@ -11,9 +11,11 @@ import {
 } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { recordJobEvents } from '../webhooks/events.js';
+import { endLapsedUploads } from './lapsed-uploads.js';
 
 /**
- * PostgreSQL is the source of truth; Redis is only a work list. Each pass makes sure that every job
+ * PostgreSQL is the source of truth; Redis is only a work list. Each pass removes the jobs whose upload
+ * never ended (scored while it arrived: their lease passed), and makes sure that every job
  * PostgreSQL says is unfinished has its scoring in the queue (re-created, with only the chunks still to do,
  * after Redis lost its data), that every finished job whose owner was not told has its email queued, that
  * every ended job has its webhook deliveries recorded and every pending delivery is in the queue (due when
@@ -25,7 +27,9 @@ import { recordJobEvents } from '../webhooks/events.js';
  */
 export async function reconcile(ctx: JobsContext): Promise<number | null> {
   const requeued = await withAdvisoryLock(ctx.pool, 'reconcile', async () => {
-    let count = 0;
+    // A job still receiving its upload is never queued as if complete (listUnfinishedJobs leaves it out); one
+    // whose upload will never end is removed.
+    let count = await endLapsedUploads(ctx);
     for (const { id } of await listUnfinishedJobs(ctx.pool)) {
       const state = await ctx.queue.scoringState(id);
       if (state === 'failed') {
