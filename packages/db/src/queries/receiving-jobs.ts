@@ -49,10 +49,18 @@ export async function completeReceivingJob(pool: Pool, jobId: string, bytes: num
   });
 }
 
-/** Removes a job whose upload failed, with its chunks, predictions and tokens (cascade). False: it was not receiving. */
+/**
+ * Removes a job whose upload failed, with its chunks and tokens (cascade) and its predictions. False: it was not
+ * receiving. A chunk being stored holds its job_chunks row, so the cascade waits for its commit; the predictions
+ * are deleted after, by a statement that sees them. A chunk stored later finds no chunk row and stores nothing.
+ */
 export async function deleteReceivingJob(pool: Pool, jobId: string): Promise<boolean> {
-  const { rowCount } = await pool.query(`DELETE FROM jobs WHERE id = $1 AND status = 'receiving'`, [jobId]);
-  return rowCount === 1;
+  return inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(`DELETE FROM jobs WHERE id = $1 AND status = 'receiving'`, [jobId]);
+    if (rowCount !== 1) return false;
+    await client.query('DELETE FROM prediction_batches WHERE job_id = $1', [jobId]);
+    return true;
+  });
 }
 
 /** Receiving jobs whose lease has passed: their upload will never end (the web process died). */
