@@ -17,7 +17,7 @@ export interface Config {
     maxUploadBytes: number;
     /** Cap on what a compressed upload may decompress to. */
     maxDecompressedBytes: number;
-    /** Lease of a job scored while its upload arrives (renewed as bytes arrive). */
+    /** Lease of a job scored while its upload arrives (renewed by the web process receiving it, a third of it at a time). */
     receivingLeaseSeconds: number;
     retentionDays: number;
     retentionSweepIntervalMs: number;

@@ -82,8 +82,8 @@ export const envSchema = z.object({
   INFERENCE_THREADS: int(1).optional(),
   CHUNK_ROWS: int(1).default(100_000),
   /**
-   * A job scored while its upload arrives is leased this long, renewed as bytes arrive: past it (the web
-   * process died mid-upload) the reconciler removes the job.
+   * A job scored while its upload arrives is leased this long, renewed by the web process while it
+   * receives: past it (the web process died mid-upload) the reconciler removes the job.
    */
   RECEIVING_LEASE_SECONDS: int(1).default(120),
   BATCH_ROWS: int(1).default(8192),

@@ -23,7 +23,7 @@ export async function appendReceivedChunks(pool: Pool, jobId: string, chunks: Ch
   });
 }
 
-/** Renews the lease while bytes arrive between chunks. False: the job is no longer receiving. */
+/** Renews the lease while the web process receives the upload. False: the job is no longer receiving. */
 export async function renewReceivingLease(pool: Pool, jobId: string, leaseSeconds: number): Promise<boolean> {
   const { rowCount } = await pool.query(
     `UPDATE jobs SET receiving_until = now() + make_interval(secs => $2) WHERE id = $1 AND status = 'receiving'`,

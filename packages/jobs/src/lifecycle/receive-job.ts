@@ -29,7 +29,8 @@ export class JobWhileReceiving implements UploadProgress {
   private flowStarted = false;
   /** One step at a time, in the order the chunks came. */
   private steps: Promise<void> = Promise.resolve();
-  private leaseRenewedAt = 0;
+  /** Renews the job's lease while this process receives its upload: if the process dies, the lease passes. */
+  private leaseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: JobsContext,
@@ -43,14 +44,8 @@ export class JobWhileReceiving implements UploadProgress {
   }
 
   stored(_bytes: number): void {
-    // Bytes arriving between chunks renew the lease too (a slow upload of large chunks), a few times a lease.
-    const lease = this.ctx.config.storage.receivingLeaseSeconds;
-    if (this.state !== 'recorded' || Date.now() - this.leaseRenewedAt < (lease * 1000) / 4) return;
-    this.leaseRenewedAt = Date.now();
-    const id = this.job!.id;
-    this.step(async () => {
-      await renewReceivingLease(this.ctx.pool, id, lease);
-    });
+    // Nothing to do per write: the lease is renewed by this process while it lives (a stalled client is cut
+    // off by the web's stalled-body guard, which fails the upload).
   }
 
   /**
@@ -61,6 +56,7 @@ export class JobWhileReceiving implements UploadProgress {
    */
   async complete(upload: StoredUpload, request: JobRequest): Promise<CreatedJob | null> {
     await this.steps;
+    this.stopLease();
     if (this.state !== 'recorded' || !this.sameAsStarted(upload, request)) {
       await this.abandon();
       return null;
@@ -115,6 +111,7 @@ export class JobWhileReceiving implements UploadProgress {
    */
   async abandon(): Promise<void> {
     await this.steps.catch(() => undefined);
+    this.stopLease();
     const was = this.state;
     this.state = 'off';
     if (was !== 'recorded' || !this.job) return;
@@ -130,6 +127,11 @@ export class JobWhileReceiving implements UploadProgress {
         );
     }
     this.ctx.log.info({ jobId: id, chunks: this.queued }, 'upload failed: the job scored while it arrived is removed');
+  }
+
+  private stopLease(): void {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = null;
   }
 
   private step(fn: () => Promise<void>): void {
@@ -177,9 +179,17 @@ export class JobWhileReceiving implements UploadProgress {
       this.state = 'off'; // a quota reached, say: createJob at the end says so
       return;
     }
-    this.leaseRenewedAt = Date.now();
     this.job = { id, token, layout, model: { name: model.name, version: model.version } };
     this.state = 'recorded';
+    this.leaseTimer = setInterval(
+      () => {
+        renewReceivingLease(this.ctx.pool, id, lease).catch((err) =>
+          this.ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not renew the lease of a job receiving its upload'),
+        );
+      },
+      (lease * 1000) / 3,
+    );
+    this.leaseTimer.unref();
     this.recorded = 1;
     try {
       await this.ctx.queue.startScoringWhileReceiving(id, [first.index]);
@@ -203,7 +213,6 @@ export class JobWhileReceiving implements UploadProgress {
         throw new Error(`job ${id} was removed while its upload arrived (its lease passed)`);
       }
       this.recorded += fresh.length;
-      this.leaseRenewedAt = Date.now();
     }
     if (!this.flowStarted || this.queued >= this.recorded) return;
     await this.ctx.queue.addReceivedChunks(id, indexes(this.told.slice(this.queued, this.recorded)));
