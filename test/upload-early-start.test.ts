@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { fileBlob, waitForEnd } from './support/http.js';
-import { Platform } from './support/platform.js';
+import { ADMIN_TOKEN, Platform } from './support/platform.js';
 import { bigBreastCancerCsv, platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './support/faults.js';
 
 /**
@@ -51,12 +51,12 @@ afterAll(async () => {
  * A multipart upload written by hand, a piece at a time (chunked transfer encoding): the test decides when the
  * server gets each byte. `fieldsAfter` go after the file (the old path: the job is only made at the end).
  */
-function slowUpload(fieldsBefore: Record<string, string>, fieldsAfter: Record<string, string> = {}) {
+function slowUpload(fieldsBefore: Record<string, string>, fieldsAfter: Record<string, string> = {}, headers: Record<string, string> = {}) {
   const boundary = `----early${Date.now()}`;
   const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const req = http.request(platform.url('/api/jobs'), {
     method: 'POST',
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
   });
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
@@ -231,4 +231,35 @@ it('a web process killed mid-upload: the lease passes and the reconciler removes
   await expectNothingLeftOf(job);
   await platform.waitHealthy();
   await expectWorkerHealthy();
+});
+
+it("a key's quota of rows, exceeded once the rows are known, is refused as before, and nothing is left behind", {
+  timeout: 180_000,
+}, async () => {
+  const created = await fetch(platform.url('/api/keys'), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'two-thousand', scopes: ['jobs:write'], limits: { rowsPerDay: 2000 } }),
+  });
+  expect(created.status).toBe(201);
+  const auth = { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
+  const send = async (fieldsBefore: Record<string, string>, fieldsAfter: Record<string, string>, wait: boolean) => {
+    const upload = slowUpload(fieldsBefore, fieldsAfter, auth);
+    await upload.start();
+    await upload.write(csv.subarray(0, cut(csv, 0.5)));
+    // Half the file is within the quota: the job starts while the rest arrives.
+    const job = wait ? await receivingJobWithChunksDone(1) : null;
+    await upload.write(csv.subarray(cut(csv, 0.5)));
+    return { job, answer: await upload.end() };
+  };
+  const early = await send({ model: MODEL }, {}, true);
+  const old = await send({}, { model: MODEL }, false);
+  expect(early.answer.status, early.answer.body).toBe(429);
+  const error = (body: string) => {
+    const { resetsAt: _, retryAfterSeconds: __, message: ___, ...rest } = (JSON.parse(body) as { error: Record<string, unknown> }).error;
+    return rest;
+  };
+  expect(error(early.answer.body)).toEqual(error(old.answer.body));
+  expect(error(early.answer.body)).toMatchObject({ code: 'quota_exceeded', quota: 'rowsPerDay', limit: 2000, rows: 3000, used: 0 });
+  await expectNothingLeftOf(early.job!);
 });
