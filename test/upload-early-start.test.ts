@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -22,6 +23,8 @@ let redis: Redis;
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let csv: Buffer;
 let big: Buffer;
+/** The results of the plain CSV (the first test), for the other encodings of the same rows. */
+let baseline: Buffer | undefined;
 
 beforeAll(async () => {
   tmp = await tempDir('early');
@@ -178,6 +181,25 @@ it('scores a job while its upload arrives, with results byte-identical to the fi
   const [a, b] = [await resultsBytes(platform, early), await resultsBytes(platform, stored)];
   expect(a.length).toBeGreaterThan(csv.length);
   expect(a.equals(b), 'results byte-identical').toBe(true);
+  baseline = a;
+});
+
+it('scores a gzip-compressed CSV while it arrives too, with the same results', { timeout: 300_000 }, async () => {
+  const gz = gzipSync(csv);
+  const upload = slowUpload({ model: MODEL });
+  await upload.start();
+  const half = Math.floor(gz.length / 2);
+  await upload.write(gz.subarray(0, half));
+  const { id } = await receivingJobWithChunksDone(1);
+  await upload.write(gz.subarray(half));
+  const answer = await upload.end();
+  expect(answer.status, answer.body).toBe(202);
+  const job = JSON.parse(answer.body) as SubmittedJob;
+  expect(job.id).toBe(id);
+  const done = await waitForEnd(platform, job.links.self, 120_000);
+  expect(done.status, done.error ?? '').toBe('succeeded');
+  expect(baseline, 'the first test ran').toBeDefined();
+  expect((await resultsBytes(platform, job)).equals(baseline!), 'results byte-identical').toBe(true);
 });
 
 it('an upload aborted after chunks were scored leaves nothing behind', { timeout: 180_000 }, async () => {
