@@ -33,17 +33,23 @@ export async function renewReceivingLease(pool: Pool, jobId: string, leaseSecond
 }
 
 /**
- * The upload has ended: the job's size is known and it becomes queued (running, if a chunk has started), with
+ * The upload has ended: the job's size and rows are known (its chunks all recorded) and it becomes queued (running, if a chunk has started), with
  * the key's quota checked as insertJob does (the job, still receiving, is not counted in the usage). False:
  * the job is no longer receiving (its lease passed).
  */
-export async function completeReceivingJob(pool: Pool, jobId: string, bytes: number, owner?: JobOwner): Promise<boolean> {
+export async function completeReceivingJob(
+  pool: Pool,
+  jobId: string,
+  upload: { bytes: number; rows: number; chunks: number },
+  owner?: JobOwner,
+): Promise<boolean> {
   return inTransaction(pool, async (client) => {
     if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
     const { rowCount } = await client.query(
-      `UPDATE jobs SET status = CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, bytes = $2, receiving_until = NULL
+      `UPDATE jobs SET status = CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, bytes = $2, rows_total = $3,
+         chunk_count = $4, receiving_until = NULL
        WHERE id = $1 AND status = 'receiving'`,
-      [jobId, bytes],
+      [jobId, upload.bytes, upload.rows, upload.chunks],
     );
     return rowCount === 1;
   });

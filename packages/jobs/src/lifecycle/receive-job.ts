@@ -67,7 +67,7 @@ export class JobWhileReceiving implements UploadProgress {
       await this.addChunks();
       if (this.recorded < upload.chunks.length) throw new Error(`job ${job.id} was removed while its upload arrived (its lease passed)`);
       const owner = request.owner ? jobOwner(request.owner, upload.rows) : undefined;
-      if (!(await completeReceivingJob(ctx.pool, job.id, upload.size, owner))) {
+      if (!(await completeReceivingJob(ctx.pool, job.id, { bytes: upload.size, rows: upload.rows, chunks: upload.chunks.length }, owner))) {
         throw new Error(`job ${job.id} was removed while its upload arrived (its lease passed)`);
       }
     } catch (err) {
