@@ -43,11 +43,6 @@ export class JobWhileReceiving implements UploadProgress {
     this.step(() => (this.state === 'waiting' ? this.begin(layout) : this.addChunks()));
   }
 
-  stored(_bytes: number): void {
-    // Nothing to do per write: the lease is renewed by this process while it lives (a stalled client is cut
-    // off by the web's stalled-body guard, which fails the upload).
-  }
-
   /**
    * The upload is stored whole: the job becomes queued (running, if a chunk has started) and its finaliser is
    * let go. Null when the job was not started early (the caller goes on with createJob), or when the request

@@ -19,12 +19,7 @@ export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
         )
       : null;
   const onChunk = release ? (chunk: Chunk, head: CsvHeadLayout) => release.scanned(chunk, head) : undefined;
-  const onStored = progress
-    ? (bytes: number) => {
-        release?.stored(bytes);
-        progress.stored(bytes);
-      }
-    : undefined;
+  const onStored = release ? (bytes: number) => release.stored(bytes) : undefined;
   return storeWithScanner(step, step.content, csvScanner(step.chunkRows, step.choices, onChunk), csvJobLayout, [], onStored);
 }
 

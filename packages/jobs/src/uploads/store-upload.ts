@@ -29,7 +29,7 @@ export interface StoreUploadOptions {
    * removed.
    */
   abandon?: (source: Readable) => void;
-  /** Told each chunk as soon as it is readable, and the bytes stored: to score while the upload arrives. */
+  /** Told each chunk as soon as it is readable: to score while the upload arrives. */
   progress?: UploadProgress;
 }
 

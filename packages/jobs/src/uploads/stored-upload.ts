@@ -38,13 +38,12 @@ export interface UploadChoices {
 
 /**
  * Told while an upload is stored, so its scoring can start before its end (see receive-job.ts): each chunk
- * once its bytes are readable in the blob store, with the layout known by then, and the bytes stored so far.
- * Only formats scanned as they are stored into a store readable while written tell chunks (CSV into `fs`);
- * for the others `chunk` is never called. Neither may throw.
+ * once its bytes are readable in the blob store, with the layout known by then. Only formats scanned as they
+ * are stored into a store readable while written tell chunks (CSV into `fs`); for the others it is never
+ * called. It must not throw.
  */
 export interface UploadProgress {
   chunk(chunk: StoredChunk, layout: JobLayout): void;
-  stored(bytes: number): void;
 }
 
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
