@@ -1,14 +1,13 @@
-import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** Blobs as files under DATA_DIR: one host, or several hosts sharing that directory as a volume. */
 export class FsBlobStore implements BlobStore {
   readonly kind = 'fs' as const;
+  readonly readableWhileWritten = true;
 
   constructor(private readonly dataDir: string) {}
 
@@ -18,23 +17,21 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.dataDir, key);
   }
 
-  async write(key: string, source: Readable): Promise<number> {
+  async write(key: string, source: Readable, onStored?: (bytes: number) => void): Promise<number> {
     const file = this.file(key);
     // The source may fail (a refused upload) before the pipeline below is attached: its error must not go
     // unhandled meanwhile. pipeline() sees the errored stream and rejects with that error.
     source.on('error', () => undefined);
     await mkdir(path.dirname(file), { recursive: true });
-    let out: WriteStream | null = null;
+    const handle = await open(file, 'w');
     try {
-      out = createWriteStream(file);
-      await pipeline(source, out);
+      await pipeline(source, fileWriter(handle, onStored));
     } catch (err) {
-      // The write stream opens its file asynchronously: removing it before the stream has closed could run
-      // before the open and leave an empty file behind. pipeline() destroys it; wait for its close.
-      if (out && !out.closed) await once(out, 'close').catch(() => undefined);
+      await handle.close().catch(() => undefined);
       await rm(file, { force: true });
       throw err;
     }
+    await handle.close();
     return (await stat(file)).size;
   }
 
@@ -71,4 +68,43 @@ export class FsBlobStore implements BlobStore {
     }
     return removed;
   }
+}
+
+/**
+ * Writes a stream to an open file, telling `onStored` the bytes written after each write: those bytes are in
+ * the file (the page cache) for every reader on this host or the shared volume. Pieces that queued up meanwhile
+ * are written together (writev).
+ */
+function fileWriter(handle: FileHandle, onStored?: (bytes: number) => void): Writable {
+  let written = 0;
+  const writeAll = async (buffers: Buffer[]): Promise<void> => {
+    let pending = buffers;
+    while (pending.length > 0) {
+      const { bytesWritten } = await handle.writev(pending);
+      written += bytesWritten;
+      pending = skipBytes(pending, bytesWritten);
+    }
+    onStored?.(written);
+  };
+  return new Writable({
+    highWaterMark: 256 * 1024,
+    writev(chunks, done) {
+      writeAll(chunks.map((c) => c.chunk as Buffer)).then(() => done(), done);
+    },
+  });
+}
+
+/** `buffers` without their first `n` bytes (what a short writev left). */
+function skipBytes(buffers: Buffer[], n: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = n;
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    rest.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return rest;
 }

@@ -22,6 +22,9 @@ export class PostgresBlobStore implements BlobStore {
     private readonly pieceBytes = PIECE_BYTES,
   ) {}
 
+  /** Pieces are written in one transaction, so nothing of a blob is readable before its end. */
+  readonly readableWhileWritten = false;
+
   async write(key: string, source: Readable): Promise<number> {
     // The source may fail (a refused upload) while we wait for a connection: keep its error from going
     // unhandled; iterating the errored stream below rethrows it.

@@ -9,8 +9,15 @@ export type { RangeReader };
  */
 export interface BlobStore {
   readonly kind: 'fs' | 'postgres';
-  /** Streams `source` into the blob `key` (bounded memory); resolves with the number of bytes stored. */
-  write(key: string, source: Readable): Promise<number>;
+  /**
+   * Streams `source` into the blob `key` (bounded memory); resolves with the number of bytes stored.
+   * `onStored`, where the store can tell (`fs`), hears how many bytes readers of the blob can already read
+   * (written to the file) while the write goes on: an upload's first chunks can be scored before its end.
+   * A store that commits the blob at the end only (`postgres`: one transaction) never calls it.
+   */
+  write(key: string, source: Readable, onStored?: (bytes: number) => void): Promise<number>;
+  /** Whether write() calls `onStored` while it writes. */
+  readonly readableWhileWritten: boolean;
   /** Opens the blob for reads by byte range. */
   open(key: string): Promise<RangeReader>;
   /** Removes the blob; removing a missing blob is not an error. */

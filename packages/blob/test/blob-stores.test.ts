@@ -155,3 +155,27 @@ describe.each(stores)('$name blob store, orphans', ({ name, make }) => {
     expect(await store.exists('uploads/young.csv')).toBe(true);
   });
 });
+
+describe('fs blob store, bytes readable while written', () => {
+  it('tells the bytes written as they are, each already readable, and never for postgres', async () => {
+    const store = new FsBlobStore(dir);
+    const data = randomBytes(200_000);
+    const told: { bytes: number; read: Promise<Buffer> }[] = [];
+    const size = await store.write('uploads/growing.csv', source(data), (bytes) => {
+      told.push({ bytes, read: readRange(store, 'uploads/growing.csv', 0, bytes, 65536) });
+    });
+    expect(size).toBe(data.length);
+    expect(told.length).toBeGreaterThan(1);
+    expect(told[told.length - 1]!.bytes).toBe(data.length);
+    for (const [i, t] of told.entries()) {
+      if (i > 0) expect(t.bytes).toBeGreaterThan(told[i - 1]!.bytes);
+      expect((await t.read).equals(data.subarray(0, t.bytes))).toBe(true);
+    }
+    expect(store.readableWhileWritten).toBe(true);
+    const pg: BlobStore = new PostgresBlobStore(pool, 1000);
+    expect(pg.readableWhileWritten).toBe(false);
+    let heard = 0;
+    await pg.write('uploads/whole.csv', source(data), () => heard++);
+    expect(heard).toBe(0);
+  });
+});

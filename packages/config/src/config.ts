@@ -17,6 +17,8 @@ export interface Config {
     maxUploadBytes: number;
     /** Cap on what a compressed upload may decompress to. */
     maxDecompressedBytes: number;
+    /** Lease of a job scored while its upload arrives (renewed by the web process receiving it, a third of it at a time). */
+    receivingLeaseSeconds: number;
     retentionDays: number;
     retentionSweepIntervalMs: number;
   };
@@ -91,6 +93,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       dataDir: path.resolve(e.DATA_DIR),
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxDecompressedBytes: e.MAX_DECOMPRESSED_BYTES ?? 10 * e.MAX_UPLOAD_BYTES,
+      receivingLeaseSeconds: e.RECEIVING_LEASE_SECONDS,
       retentionDays: e.RETENTION_DAYS,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     },

@@ -81,6 +81,11 @@ export const envSchema = z.object({
   WORKERS: int(1).default(os.availableParallelism()),
   INFERENCE_THREADS: int(1).optional(),
   CHUNK_ROWS: int(1).default(100_000),
+  /**
+   * A job scored while its upload arrives is leased this long, renewed by the web process while it
+   * receives: past it (the web process died mid-upload) the reconciler removes the job.
+   */
+  RECEIVING_LEASE_SECONDS: int(1).default(120),
   BATCH_ROWS: int(1).default(8192),
   MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
   /** Largest content a gzip/zstd upload may decompress to (it is stored decompressed); default 10 × MAX_UPLOAD_BYTES. */

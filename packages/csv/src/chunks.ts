@@ -16,7 +16,14 @@ export class ChunkCutter {
   private chunkCount = 0;
   private lastRecordEnd = 0;
 
-  constructor(chunkRows: number) {
+  /**
+   * `onChunk` hears each chunk the moment it is closed (its records all seen), before finish(): what lets a
+   * job's scoring start while the rest of its upload still arrives. It must not throw.
+   */
+  constructor(
+    chunkRows: number,
+    private readonly onChunk?: (chunk: Chunk) => void,
+  ) {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) {
       throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
     }
@@ -42,13 +49,15 @@ export class ChunkCutter {
   }
 
   private close(end: number): void {
-    this.chunks.push({
+    const chunk: Chunk = {
       index: this.chunks.length,
       start: this.chunkStart,
       end,
       firstRow: this.rows - this.chunkCount,
       rows: this.chunkCount,
-    });
+    };
+    this.chunks.push(chunk);
+    this.onChunk?.(chunk);
     // The next chunk starts where this one ends (blank lines in between belong to it and are skipped).
     this.chunkStart = end;
     this.chunkCount = 0;

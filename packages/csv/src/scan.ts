@@ -5,7 +5,7 @@ import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
 import { formatBytes } from './messages.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
-import { CsvFormatError, type CsvDecimal, type CsvDelimiter, type CsvLayout } from './types.js';
+import { type Chunk, CsvFormatError, type CsvDecimal, type CsvDelimiter, type CsvHeadLayout, type CsvLayout } from './types.js';
 import { Utf8StreamValidator } from './utf8.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
@@ -33,6 +33,12 @@ export interface CsvScannerOptions {
   dialect?: CsvDialectChoice;
   /** How many first bytes detection looks at (default 64 KiB). */
   detectBytes?: number;
+  /**
+   * Hears each chunk as soon as its last record is scanned (the last one during finish()), with the layout
+   * known by then (the header and dialect come before any record), so its scoring can start while the rest
+   * of the file arrives. The file may still be refused later. It must not throw.
+   */
+  onChunk?: (chunk: Chunk, layout: CsvHeadLayout) => void;
 }
 
 // Quote state of the byte stream (see fields.ts for the quoting rule).
@@ -122,7 +128,8 @@ export class CsvScanner {
   private finished = false;
 
   constructor(opts: CsvScannerOptions) {
-    this.chunks = new ChunkCutter(opts.chunkRows);
+    const onChunk = opts.onChunk;
+    this.chunks = new ChunkCutter(opts.chunkRows, onChunk && ((chunk) => onChunk(chunk, this.headLayout())));
     this.maxColumns = opts.maxColumns ?? 20000;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
@@ -225,15 +232,12 @@ export class CsvScanner {
     if (this.chunks.rows === 0) {
       throw new CsvFormatError('no_rows', `the file has a header (line ${this.headerLine}) but no data rows`, this.headerLine);
     }
-    const layout: CsvLayout = {
-      header: this.header,
-      bom: this.bom,
-      newline: this.newline,
-      dataStart: this.chunks.dataStart,
-      bytes: this.bytes,
-      rows: this.chunks.rows,
-      chunks: this.chunks.finish(),
-    };
+    return { ...this.headLayout(), bytes: this.bytes, rows: this.chunks.rows, chunks: this.chunks.finish() };
+  }
+
+  /** The layout as far as it is known once the first record was seen. */
+  private headLayout(): CsvHeadLayout {
+    const layout: CsvHeadLayout = { header: this.header, bom: this.bom, newline: this.newline, dataStart: this.chunks.dataStart };
     // Only a dialect other than the default is written down: the layout of a plain CSV stays what it was
     // (stored layouts, and everything comparing them, are unchanged).
     if (this.delimiter !== ',') layout.delimiter = this.delimiter;

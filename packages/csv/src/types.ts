@@ -96,6 +96,9 @@ export interface CsvLayout {
   decimal?: CsvDecimal;
 }
 
+/** What a CsvLayout says before the end of the file is seen: all of it but the size, rows and chunks. */
+export type CsvHeadLayout = Omit<CsvLayout, 'bytes' | 'rows' | 'chunks'>;
+
 /** Why a file cannot be accepted at all; becomes a 4xx (upload) or a failed job with this message. */
 export type CsvFormatErrorCode =
   | 'empty_file'

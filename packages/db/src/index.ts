@@ -3,6 +3,7 @@ export { dropDatabase, ensureDatabase, migrate, pendingMigrations, waitForSchema
 export * from './queries/models.js';
 export * from './queries/jobs.js';
 export * from './queries/chunks.js';
+export * from './queries/receiving-jobs.js';
 export * from './queries/predictions.js';
 export * from './queries/job-summary.js';
 export * from './queries/health.js';

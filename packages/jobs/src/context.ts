@@ -13,6 +13,16 @@ import type { ScheduleTimer, StoredScheduleTimer } from '@batchcast/queue';
 export interface WorkQueue {
   /** Queues a job's scoring (a child per chunk still to do, a finaliser after them). Safe to repeat. */
   enqueueScoring(jobId: string, chunks: number[]): Promise<void>;
+  /** Scoring of a job whose upload still arrives: its first chunks, and a finaliser held until openUploadGate(). */
+  startScoringWhileReceiving(jobId: string, chunks: number[]): Promise<void>;
+  /** More chunks of such a job, as they are stored. */
+  addReceivedChunks(jobId: string, chunks: number[]): Promise<void>;
+  /** Its upload has ended: the finaliser may run once the chunks are done. */
+  openUploadGate(jobId: string): Promise<void>;
+  /** Whether the job's upload gate is still closed (its upload ended, but the gate was never opened). */
+  uploadGateClosed(jobId: string): Promise<boolean>;
+  /** Its upload failed: nothing of it stays queued (a chunk being scored finishes and finds no job). */
+  dropScoringWhileReceiving(jobId: string, chunks: number[]): Promise<void>;
   enqueueEmail(jobId: string): Promise<void>;
   /** Queues the answer to an "email me my links" request. Safe to repeat (the id is fixed per request). */
   enqueueLinks(requestId: string): Promise<void>;

@@ -63,6 +63,8 @@ export {
 } from './webhooks/endpoints.js';
 export { deliveryId, type JobEventBody, recordJobEvents } from './webhooks/events.js';
 export { cancelJob } from './lifecycle/cancel-job.js';
+export { JobWhileReceiving } from './lifecycle/receive-job.js';
+export { passUploadGate } from './lifecycle/upload-gate.js';
 export { type CreatedJob, createJob, type JobRequest } from './lifecycle/create-job.js';
 export { finaliseJob } from './lifecycle/finalise-job.js';
 export { loadJob } from './lifecycle/load-job.js';
@@ -91,6 +93,8 @@ export {
   type CsvJobLayout,
   type InputFormat,
   isActive,
+  isVisible,
+  type VisibleJob,
   type Job,
   type JobLayout,
   type JobStatus,
@@ -115,4 +119,11 @@ export { createSchedule, listSchedules, removeSchedule, type ScheduleInput, type
 export { runJobId, runSchedule, type ScheduleRun, type ScheduleRunOutcome } from './schedules/run.js';
 export { cleanFilename } from './uploads/filename.js';
 export { detectionRefusal, formatRefusal } from './uploads/refusals.js';
-export { type StoreUploadOptions, type StoredChunk, type StoredUpload, storeUpload, type UploadChoices } from './uploads/store-upload.js';
+export {
+  type StoreUploadOptions,
+  type StoredChunk,
+  type StoredUpload,
+  storeUpload,
+  type UploadChoices,
+  type UploadProgress,
+} from './uploads/store-upload.js';

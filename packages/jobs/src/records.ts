@@ -173,4 +173,12 @@ export function modelFromRecord(row: ModelRecord): Model {
   };
 }
 
-export const isActive = (status: JobStatus): boolean => status === 'queued' || status === 'running';
+/** Whether a job's chunks are to be scored: while its upload still arrives, too (`receiving`), until it ends. */
+export const isActive = (status: JobStatus): boolean => status === 'queued' || status === 'running' || status === 'receiving';
+
+/**
+ * A job as people see it (pages, API, CLI, emails, lists): never one still receiving its upload, whose link
+ * nobody has until the upload ends (its queries leave it out, and openers answer not found).
+ */
+export type VisibleJob = Job & { status: Exclude<JobStatus, 'receiving'> };
+export const isVisible = (job: Job): job is VisibleJob => job.status !== 'receiving';

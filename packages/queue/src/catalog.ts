@@ -46,6 +46,26 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     } satisfies JobsOptions,
   },
+  /**
+   * Holds a job's finaliser while its upload still arrives (a child of finalize-job beside the chunks, which
+   * are added as they are stored): added delayed far ahead, promoted when the upload ends, and done once
+   * PostgreSQL says the job is no longer receiving. So the finaliser never runs before the last chunk exists.
+   */
+  'upload-gate': {
+    queue: 'finalize',
+    thread: false,
+    concurrency: 4,
+    idempotent: true,
+    payload: z.object({ jobId: uuid }),
+    options: {
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+      // A gate that gave up still lets the finaliser run: it reads the truth from PostgreSQL.
+      ignoreDependencyOnFailure: true,
+    } satisfies JobsOptions,
+  },
   /** Tell the owner the job ended. Its own retries, so an SMTP outage never re-runs inference. */
   'send-email': {
     queue: 'email',
@@ -131,6 +151,7 @@ export const queueNames: QueueName[] = [...new Set(Object.values(jobCatalog).map
 export const jobIds = {
   'score-chunk': (p: Payload<'score-chunk'>) => `chunk-${p.jobId}-${p.chunk}`,
   'finalize-job': (p: Payload<'finalize-job'>) => `finalize-${p.jobId}`,
+  'upload-gate': (p: Payload<'upload-gate'>) => `gate-${p.jobId}`,
   'send-email': (p: Payload<'send-email'>) => `email-${p.jobId}`,
   'send-links': (p: Payload<'send-links'>) => `links-${p.requestId}`,
   // Runs are added by the schedule's job scheduler, which names them repeat:<schedule>:<time>; this id is

@@ -4,6 +4,12 @@ import { chunkPriority, jobCatalog, jobIds, type JobName, type Payload, type Que
 import { listScheduleTimers, removeScheduleTimer, type ScheduleTimer, type StoredScheduleTimer, upsertScheduleTimer } from './schedules.js';
 
 /**
+ * How long an upload's gate waits when nobody opens it: far beyond any upload, whose lease (RECEIVING_LEASE_SECONDS)
+ * ends a job whose web process died long before.
+ */
+const GATE_DELAY_MS = 7 * 24 * 3600_000;
+
+/**
  * Everything that adds jobs: the web app after an upload, the reconciler, the finaliser, schedules. It is
  * the work-queue port of the domain core (@batchcast/jobs), which never touches BullMQ itself.
  */
@@ -35,19 +41,86 @@ export class JobProducer {
    */
   async enqueueScoring(jobId: string, chunks: number[]): Promise<void> {
     const parent = jobCatalog['finalize-job'];
-    const child = jobCatalog['score-chunk'];
     await this.flows.add({
       name: 'finalize-job',
       queueName: parent.queue,
       data: { jobId } satisfies Payload<'finalize-job'>,
       opts: { ...parent.options, jobId: jobIds['finalize-job']({ jobId }) },
-      children: chunks.map((chunk) => ({
-        name: 'score-chunk',
-        queueName: child.queue,
-        data: { jobId, chunk } satisfies Payload<'score-chunk'>,
-        opts: { ...child.options, jobId: jobIds['score-chunk']({ jobId, chunk }), priority: chunkPriority(chunk) },
-      })),
+      children: chunks.map((chunk) => this.chunkChild(jobId, chunk)),
     });
+  }
+
+  /**
+   * Starts a job's scoring while its upload still arrives: the same flow as enqueueScoring with the chunks
+   * stored so far, and one more child, the upload's gate, delayed until openUploadGate() (or, should nobody
+   * ever open it, for GATE_DELAY_MS): the finaliser waits for it, so more chunks can be added meanwhile.
+   */
+  async startScoringWhileReceiving(jobId: string, chunks: number[]): Promise<void> {
+    const parent = jobCatalog['finalize-job'];
+    const gate = jobCatalog['upload-gate'];
+    await this.flows.add({
+      name: 'finalize-job',
+      queueName: parent.queue,
+      data: { jobId } satisfies Payload<'finalize-job'>,
+      opts: { ...parent.options, jobId: jobIds['finalize-job']({ jobId }) },
+      children: [
+        {
+          name: 'upload-gate',
+          queueName: gate.queue,
+          data: { jobId } satisfies Payload<'upload-gate'>,
+          opts: { ...gate.options, jobId: jobIds['upload-gate']({ jobId }), delay: GATE_DELAY_MS },
+        },
+        ...chunks.map((chunk) => this.chunkChild(jobId, chunk)),
+      ],
+    });
+  }
+
+  /** Adds chunks stored since to the flow of a job still receiving its upload (its finaliser waits for the gate). */
+  async addReceivedChunks(jobId: string, chunks: number[]): Promise<void> {
+    const parent = { id: jobIds['finalize-job']({ jobId }), queue: this.queues[jobCatalog['finalize-job'].queue].qualifiedName };
+    await this.queues[jobCatalog['score-chunk'].queue].addBulk(
+      chunks.map((chunk) => {
+        const child = this.chunkChild(jobId, chunk);
+        return { name: child.name, data: child.data, opts: { ...child.opts, parent } };
+      }),
+    );
+  }
+
+  /** The upload has ended and every chunk is added: the gate runs now, and the finaliser once the chunks are done. */
+  async openUploadGate(jobId: string): Promise<void> {
+    const gate = await this.queues[jobCatalog['upload-gate'].queue].getJob(jobIds['upload-gate']({ jobId }));
+    if (gate && (await gate.isDelayed())) await gate.promote();
+  }
+
+  /** Whether the job's upload gate is still waiting to be opened (false when it has none, or it has run). */
+  async uploadGateClosed(jobId: string): Promise<boolean> {
+    const gate = await this.queues[jobCatalog['upload-gate'].queue].getJob(jobIds['upload-gate']({ jobId }));
+    return gate ? gate.isDelayed() : false;
+  }
+
+  /**
+   * The upload failed: removes the job's chunks still waiting and its gate, so the finaliser runs (and finds
+   * no job) as soon as a chunk being scored now is done, or is removed with them. Nothing is left queued.
+   */
+  async dropScoringWhileReceiving(jobId: string, chunks: number[]): Promise<void> {
+    const score = this.queues[jobCatalog['score-chunk'].queue];
+    for (const chunk of chunks) {
+      const job = await score.getJob(jobIds['score-chunk']({ jobId, chunk }));
+      // A chunk being scored is locked: it finishes, finds the job gone, and completes.
+      await job?.remove().catch(() => undefined);
+    }
+    const gate = await this.queues[jobCatalog['upload-gate'].queue].getJob(jobIds['upload-gate']({ jobId }));
+    await gate?.remove().catch(() => undefined);
+  }
+
+  private chunkChild(jobId: string, chunk: number) {
+    const child = jobCatalog['score-chunk'];
+    return {
+      name: 'score-chunk' as const,
+      queueName: child.queue,
+      data: { jobId, chunk } satisfies Payload<'score-chunk'>,
+      opts: { ...child.options, jobId: jobIds['score-chunk']({ jobId, chunk }), priority: chunkPriority(chunk) },
+    };
   }
 
   /** Whether Redis knows the job's finaliser: missing (Redis lost it), failed (gave up), or present. */

@@ -14,6 +14,7 @@ const record = (kind: string) => async (payload: unknown) => {
 };
 const handlers: Handlers = {
   'finalize-job': record('finalize-job'),
+  'upload-gate': record('upload-gate'),
   'send-email': record('send-email'),
   'send-links': record('send-links'),
   'scheduled-run': record('scheduled-run'),

@@ -41,6 +41,7 @@ it('takes every job’s first chunk before any job’s second, a small job right
     prefix: redis.prefix,
     log: createLogger('test', 'silent'),
     handlers: {
+      'upload-gate': async () => undefined,
       'finalize-job': async ({ jobId }) => {
         finalised.push(name[jobId]!);
         if (finalised.length === 3) allDone();

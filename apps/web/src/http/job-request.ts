@@ -1,4 +1,4 @@
-import { type Job, keyJobToken, openJob, openKeyJob, requireScope, type Scope } from '@batchcast/jobs';
+import { keyJobToken, openJob, openKeyJob, requireScope, type Scope, type VisibleJob } from '@batchcast/jobs';
 import type { Request } from 'express';
 import { tokenFrom } from '../auth/job-token.js';
 import type { WebContext } from '../context.js';
@@ -8,7 +8,7 @@ import type { WebContext } from '../context.js';
  * `scope`: `jobs:read` to read, `jobs:write` to cancel); otherwise the job's token (query or bearer). 404
  * (or 410 after retention) for anything else. Returns the token the job's links carry.
  */
-export async function requestedJob(ctx: WebContext, req: Request, scope: Scope = 'jobs:read'): Promise<{ job: Job; token: string }> {
+export async function requestedJob(ctx: WebContext, req: Request, scope: Scope = 'jobs:read'): Promise<{ job: VisibleJob; token: string }> {
   const id = String(req.params.id ?? '');
   const key = req.apiKey;
   if (key) {

@@ -1,6 +1,6 @@
 import { jobPagePath } from '@batchcast/access';
 import type { JobLinks, JobStatus } from '@batchcast/contract';
-import { describeInput, expiresAt, type Job, type JobsContext, modelById, type ResultsFormat, resultsOffer } from '@batchcast/jobs';
+import { describeInput, expiresAt, type JobsContext, modelById, type ResultsFormat, resultsOffer, type VisibleJob } from '@batchcast/jobs';
 
 /** The three links of the contract; each carries the job's token. */
 export function jobLinks(id: string, token: string): JobLinks {
@@ -25,7 +25,7 @@ export function jobActionLinks(id: string, token: string) {
 export type JobActionLinks = ReturnType<typeof jobActionLinks>;
 
 /** The job status document of the contract. */
-export async function jobStatus(ctx: JobsContext, job: Job, token: string): Promise<JobStatus> {
+export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string): Promise<JobStatus> {
   const model = await modelById(ctx.pool, job.modelId);
   return {
     id: job.id,
@@ -47,7 +47,10 @@ export async function jobStatus(ctx: JobsContext, job: Job, token: string): Prom
  * The results downloads the job page offers, the input's own format first, each link carrying the token;
  * Excel is marked unavailable when the results have more rows than a sheet holds.
  */
-export function resultsDownloadLinks(job: Job, token: string): { format: ResultsFormat; href: string; unavailable: string | null }[] {
+export function resultsDownloadLinks(
+  job: VisibleJob,
+  token: string,
+): { format: ResultsFormat; href: string; unavailable: string | null }[] {
   const t = encodeURIComponent(token);
   return resultsOffer(job).map(({ format, unavailable }) => ({
     format,

@@ -1,5 +1,13 @@
 import { UploadFields, parseWith } from '@batchcast/contract';
-import { type ApiKeyPrincipal, type CreatedJob, createJob, type UploadChoices } from '@batchcast/jobs';
+import {
+  type ApiKeyPrincipal,
+  type CreatedJob,
+  createJob,
+  type JobRequest,
+  type JobWhileReceiving,
+  type StoredUpload,
+  type UploadChoices,
+} from '@batchcast/jobs';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
@@ -14,11 +22,14 @@ import { UploadStorage } from './upload-storage.js';
  * and queue the job (as `owner`'s, when an API key submits it).
  */
 export function receiveUpload(ctx: WebContext): (req: Request, res: Response, owner?: ApiKeyPrincipal) => Promise<CreatedJob> {
+  /** Who submits each request being received (the storage engine starts its job with it). */
+  const owners = new WeakMap<Request, ApiKeyPrincipal | undefined>();
   const upload: RequestHandler = multer({
-    storage: new UploadStorage(ctx.jobs.blobs, {
-      chunkRows: ctx.config.workers.chunkRows,
-      maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes,
-    }),
+    storage: new UploadStorage(
+      ctx.jobs,
+      { chunkRows: ctx.config.workers.chunkRows, maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes },
+      (req, fields, filename) => jobRequest(fields, filename, owners.get(req)),
+    ),
     limits: {
       fileSize: ctx.config.storage.maxUploadBytes,
       files: 1,
@@ -48,19 +59,44 @@ export function receiveUpload(ctx: WebContext): (req: Request, res: Response, ow
     });
 
   return async (req, res, owner) => {
+    owners.set(req, owner);
     await receive(req, res);
     const stored = req.file?.stored;
     if (!stored) throw refuse('invalid', 'no_file', 'No file was uploaded: send the data file as multipart/form-data in the field "file".');
+    const receiving = req.file!.receiving;
     let fields: UploadFields;
     try {
       fields = parseWith(UploadFields, req.body ?? {}, 'form');
       checkChoicesBeforeFile(req.file!.choices ?? {}, uploadChoices(fields));
     } catch (err) {
+      await receiving?.abandon();
       await ctx.jobs.blobs.delete(stored.key).catch(() => undefined);
       throw err;
     }
-    return createJob(ctx.jobs, stored, { filename: req.file!.originalname, model: fields.model, email: fields.email, owner });
+    const request = jobRequest(fields, req.file!.originalname, owner);
+    // Scored while it arrived: the job is completed (null: it could not start early, and is created now as ever).
+    const early = receiving ? await completeOrDelete(ctx, receiving, stored, request) : null;
+    return early ?? createJob(ctx.jobs, stored, request);
   };
+}
+
+function jobRequest(fields: UploadFields, filename: string, owner: ApiKeyPrincipal | undefined): JobRequest {
+  return { filename, model: fields.model, email: fields.email, owner };
+}
+
+/** Completes a job scored while its upload arrived; a refusal then (a quota) leaves nothing behind, as createJob's do. */
+async function completeOrDelete(
+  ctx: WebContext,
+  receiving: JobWhileReceiving,
+  stored: StoredUpload,
+  request: JobRequest,
+): Promise<CreatedJob | null> {
+  try {
+    return await receiving.complete(stored, request);
+  } catch (err) {
+    await ctx.jobs.blobs.delete(stored.key).catch(() => undefined);
+    throw err;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '@batchcast/blob';
 import { parseWith, UploadFields } from '@batchcast/contract';
-import { type StoredUpload, storeUpload, type UploadChoices } from '@batchcast/jobs';
+import { type JobRequest, JobWhileReceiving, type JobsContext, type StoredUpload, storeUpload, type UploadChoices } from '@batchcast/jobs';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { uploadChoices } from './upload-choices.js';
@@ -14,6 +14,8 @@ declare global {
         stored?: StoredUpload;
         /** The overrides of detection the upload was read with: the fields sent before the file. */
         choices?: UploadChoices;
+        /** The job scored while the upload arrived, if it could start before the end (see JobWhileReceiving). */
+        receiving?: JobWhileReceiving;
       }
     }
   }
@@ -28,22 +30,36 @@ declare global {
  * (receiveUpload refuses them after it).
  */
 export class UploadStorage implements multer.StorageEngine {
+  private readonly blobs: BlobStore;
+
+  /**
+   * `requestOf` gives the job request the fields sent before the file make, so its scoring can start while
+   * the file arrives (null: not this request).
+   */
   constructor(
-    private readonly blobs: BlobStore,
+    private readonly jobs: JobsContext,
     private readonly opts: { chunkRows: number; maxDecompressedBytes: number },
-  ) {}
+    private readonly requestOf: (req: Request, fields: UploadFields, filename: string) => JobRequest | null,
+  ) {
+    this.blobs = jobs.blobs;
+  }
 
   _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
     let choices: UploadChoices;
+    let fields: UploadFields;
     try {
-      choices = uploadChoices(parseWith(UploadFields, { ...req.body }, 'form'));
+      fields = parseWith(UploadFields, { ...req.body }, 'form');
+      choices = uploadChoices(fields);
     } catch (err) {
       file.stream.resume();
       cb(err);
       return;
     }
+    const key = `uploads/${randomUUID()}.csv`;
+    const request = this.blobs.readableWhileWritten ? this.requestOf(req, fields, file.originalname) : null;
+    const receiving = request ? new JobWhileReceiving(this.jobs, key, request) : undefined;
     storeUpload(this.blobs, file.stream, {
-      key: `uploads/${randomUUID()}.csv`,
+      key,
       chunkRows: this.opts.chunkRows,
       maxDecompressedBytes: this.opts.maxDecompressedBytes,
       hints: { filename: file.originalname, contentType: file.mimetype },
@@ -51,9 +67,13 @@ export class UploadStorage implements multer.StorageEngine {
       // The rest of a refused upload is drained, and multer answers when this engine calls back: after the
       // partial blob is gone.
       abandon: (source) => source.resume(),
+      ...(receiving ? { progress: receiving } : {}),
     }).then(
-      (stored) => cb(null, { size: stored.size, path: stored.key, stored, choices }),
-      (err) => cb(err),
+      (stored) => cb(null, { size: stored.size, path: stored.key, stored, choices, ...(receiving ? { receiving } : {}) }),
+      async (err) => {
+        await receiving?.abandon();
+        cb(err);
+      },
     );
   }
 
@@ -63,9 +83,12 @@ export class UploadStorage implements multer.StorageEngine {
       cb(null);
       return;
     }
-    this.blobs.delete(key).then(
-      () => cb(null),
-      (err) => cb(err),
-    );
+    const abandoned = file.receiving?.abandon() ?? Promise.resolve();
+    abandoned
+      .then(() => this.blobs.delete(key))
+      .then(
+        () => cb(null),
+        (err) => cb(err),
+      );
   }
 }

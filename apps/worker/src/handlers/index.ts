@@ -5,6 +5,7 @@ import { finalizeJobHandler } from './finalize-job.js';
 import { scheduledRunHandler } from './scheduled-run.js';
 import { sendEmailHandler } from './send-email.js';
 import { sendLinksHandler } from './send-links.js';
+import { uploadGateHandler } from './upload-gate.js';
 
 /**
  * One adapter per main-thread job kind of the catalog; a kind without one does not compile. The thread kinds
@@ -13,6 +14,7 @@ import { sendLinksHandler } from './send-links.js';
 export function handlers(ctx: JobsContext): Handlers {
   return {
     'finalize-job': finalizeJobHandler(ctx),
+    'upload-gate': uploadGateHandler(ctx),
     'send-email': sendEmailHandler(ctx),
     'send-links': sendLinksHandler(ctx),
     'scheduled-run': scheduledRunHandler(ctx),

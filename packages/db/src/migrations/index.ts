@@ -8,6 +8,7 @@ import { sql as security } from './007-security.js';
 import { sql as apiKeysWebhooks } from './008-api-keys-webhooks.js';
 import { sql as modelSources } from './009-model-sources.js';
 import { sql as comeBack } from './012-come-back.js';
+import { sql as receivingJobs } from './013-receiving-jobs.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -21,4 +22,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '008-api-keys-webhooks', sql: apiKeysWebhooks },
   { id: '009-model-sources', sql: modelSources },
   { id: '012-come-back', sql: comeBack },
+  { id: '013-receiving-jobs', sql: receivingJobs },
 ];

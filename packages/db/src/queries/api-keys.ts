@@ -92,7 +92,7 @@ export async function touchApiKey(pool: Pool, id: string): Promise<void> {
 
 const usageSql = `SELECT count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS "activeJobs",
     coalesce(sum(rows_total) FILTER (WHERE created_at >= $2), 0)::bigint AS "rowsSince"
-  FROM jobs WHERE key_id = $1 AND (status IN ('queued', 'running') OR created_at >= $2)`;
+  FROM jobs WHERE key_id = $1 AND (status IN ('queued', 'running') OR created_at >= $2) AND status <> 'receiving'`;
 
 /** A key's usage now (a first check before an upload is even read; createJob checks again, exactly). */
 export async function keyUsage(pool: Pool, keyId: string, since: Date): Promise<KeyUsage> {

@@ -1,8 +1,9 @@
 import type { Pool } from '../pool.js';
-import { inTransaction } from '../pool.js';
+import { inTransaction, type PoolClient } from '../pool.js';
 import { type KeyUsage, lockKeyUsage } from './api-keys.js';
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `receiving`: recorded while its upload still arrives (migration 013); seen by workers only. */
+export type JobStatus = 'receiving' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface ChunkSpec {
   index: number;
@@ -63,6 +64,8 @@ export type NewJob = Pick<
 > & {
   tokenHash: Buffer;
   chunks: ChunkSpec[];
+  /** Recorded while its upload still arrives: `receiving`, with a lease of this many seconds (see receiving-jobs.ts). */
+  receivingSeconds?: number;
 };
 
 /** Records a job and its chunks in one transaction: PostgreSQL is the source of truth before anything is queued. */
@@ -70,8 +73,9 @@ export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner): Prom
   await inTransaction(pool, async (client) => {
     if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
     await client.query(
-      `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count, key_id)
-       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO jobs (id, model_id, status, email, filename, upload_key, bytes, layout, targets, rows_total, chunk_count, key_id, receiving_until)
+       VALUES ($1, $2, CASE WHEN $12::int IS NULL THEN 'queued' ELSE 'receiving' END, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+               now() + make_interval(secs => $12::int))`,
       [
         job.id,
         job.modelId,
@@ -84,23 +88,28 @@ export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner): Prom
         job.rowsTotal,
         job.chunks.length,
         owner?.keyId ?? null,
+        job.receivingSeconds ?? null,
       ],
     );
     await client.query(`INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, 'upload')`, [job.id, job.tokenHash]);
-    // One multi-row insert through unnest: a million-row file has only a few dozen chunks, but keep it one round trip.
-    await client.query(
-      `INSERT INTO job_chunks (job_id, index, start_byte, end_byte, first_row, rows)
-       SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[])`,
-      [
-        job.id,
-        job.chunks.map((c) => c.index),
-        job.chunks.map((c) => c.start),
-        job.chunks.map((c) => c.end),
-        job.chunks.map((c) => c.firstRow),
-        job.chunks.map((c) => c.rows),
-      ],
-    );
+    await insertChunks(client, job.id, job.chunks);
   });
+}
+
+/** One multi-row insert through unnest: a million-row file has only a few dozen chunks, but keep it one round trip. */
+export async function insertChunks(client: PoolClient, jobId: string, chunks: ChunkSpec[]): Promise<void> {
+  await client.query(
+    `INSERT INTO job_chunks (job_id, index, start_byte, end_byte, first_row, rows)
+     SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[])`,
+    [
+      jobId,
+      chunks.map((c) => c.index),
+      chunks.map((c) => c.start),
+      chunks.map((c) => c.end),
+      chunks.map((c) => c.firstRow),
+      chunks.map((c) => c.rows),
+    ],
+  );
 }
 
 export async function getJob(pool: Pool, id: string): Promise<JobRecord | null> {
@@ -108,11 +117,13 @@ export async function getJob(pool: Pool, id: string): Promise<JobRecord | null> 
   return rows[0] ?? null;
 }
 
-/** The first chunk to start moves the job from queued to running. */
+/** The first chunk to start moves the job from queued to running (a receiving job stays so: see completeReceivingJob). */
 export async function markJobRunning(pool: Pool, id: string): Promise<void> {
-  await pool.query(`UPDATE jobs SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND status = 'queued'`, [
-    id,
-  ]);
+  await pool.query(
+    `UPDATE jobs SET status = CASE WHEN status = 'receiving' THEN status ELSE 'running' END, started_at = coalesce(started_at, now())
+     WHERE id = $1 AND status IN ('queued', 'receiving') AND (status = 'queued' OR started_at IS NULL)`,
+    [id],
+  );
 }
 
 /**
@@ -175,7 +186,7 @@ export async function listKeyJobs(
 ): Promise<{ jobs: JobRecord[]; cursor: JobCursor | null }> {
   const { rows } = await pool.query<JobRecord & { cursorAt: string }>(
     `SELECT ${columns}, created_at::text AS "cursorAt" FROM jobs
-     WHERE key_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
+     WHERE key_id = $1 AND status <> 'receiving' AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
      ORDER BY created_at DESC, id DESC LIMIT $5`,
     [keyId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.status, opts.limit + 1],
   );

@@ -67,7 +67,7 @@ export async function listJobsForEmail(pool: Pool, email: string, limit: number)
     `SELECT j.id, j.status, j.filename, m.name AS model, m.version AS "modelVersion", j.rows_total AS "rowsTotal",
        j.rows_processed AS "rowsProcessed", j.rows_failed AS "rowsFailed", j.created_at AS "createdAt", j.finished_at AS "finishedAt"
      FROM jobs j JOIN models m ON m.id = j.model_id
-     WHERE lower(j.email) = lower($1) ORDER BY j.created_at DESC LIMIT $2`,
+     WHERE lower(j.email) = lower($1) AND j.status <> 'receiving' ORDER BY j.created_at DESC LIMIT $2`,
     [email, limit],
   );
   return rows;

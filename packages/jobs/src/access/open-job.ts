@@ -3,7 +3,7 @@ import { getExpiredJob } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
 import { loadJob } from '../lifecycle/load-job.js';
-import type { Job } from '../records.js';
+import { isVisible, type VisibleJob } from '../records.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -12,12 +12,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `not_found`, so a job's existence is never revealed to someone without the link. A job deleted by the
  * retention sweep is `gone` to its own links (the tombstone keeps its token hashes).
  */
-export async function openJob(ctx: JobsContext, id: string, token: string | null): Promise<Job> {
+export async function openJob(ctx: JobsContext, id: string, token: string | null): Promise<VisibleJob> {
   if (!UUID.test(id)) throw notFound();
   const jobId = id.toLowerCase();
   const job = await loadJob(ctx.pool, jobId);
   if (!job && token) await throwIfExpired(ctx, jobId, token);
-  if (!job || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
+  if (!job || !isVisible(job) || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
   return job;
 }
 

@@ -13,7 +13,7 @@ import { type JobLinkItem, renderJobLinks } from '@batchcast/mail';
 import type { JobsContext } from '../context.js';
 import { parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
-import type { JobStatus } from '../records.js';
+import type { VisibleJob } from '../records.js';
 import { expiresAt } from './expiry.js';
 
 /** The most jobs one message lists (newest first); older ones are still reachable by their own emails. */
@@ -73,7 +73,7 @@ export async function sendLinks(ctx: JobsContext, requestId: string): Promise<vo
       items.push({
         filename: job.filename,
         model: `${job.model} v${job.modelVersion}`,
-        status: job.status as JobStatus,
+        status: job.status as VisibleJob['status'],
         rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
         createdAt: job.createdAt,
         expiresAt: expiresAt(job, days),

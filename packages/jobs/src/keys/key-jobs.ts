@@ -2,11 +2,11 @@ import { type JobStatus, listKeyJobs as listKeyJobRows } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { decodeCursor, encodeCursor, pageSize } from '../pagination.js';
-import { type Job, jobFromRecord } from '../records.js';
+import { isVisible, jobFromRecord, type VisibleJob } from '../records.js';
 import { type ApiKey, isUuid } from './api-keys.js';
 
 export interface JobPage {
-  jobs: Job[];
+  jobs: VisibleJob[];
   /** Opaque: where the next page starts (give it back as `cursor`); null on the last page. */
   next: string | null;
 }
@@ -24,12 +24,12 @@ export async function listKeyJobs(
     after: opts.cursor ? decodeCursor(opts.cursor, UUID) : null,
     status: opts.status ?? null,
   });
-  return { jobs: page.jobs.map(jobFromRecord), next: page.cursor ? encodeCursor(page.cursor) : null };
+  return { jobs: page.jobs.map(jobFromRecord).filter(isVisible), next: page.cursor ? encodeCursor(page.cursor) : null };
 }
 
 /** A job of this key, or null (another key's, an anonymous upload's, or none: the caller answers 404 alike). */
-export async function openKeyJob(ctx: JobsContext, key: ApiKey, id: string): Promise<Job | null> {
+export async function openKeyJob(ctx: JobsContext, key: ApiKey, id: string): Promise<VisibleJob | null> {
   if (!isUuid(id)) return null;
   const job = await loadJob(ctx.pool, id.toLowerCase());
-  return job && job.keyId === key.id ? job : null;
+  return job && isVisible(job) && job.keyId === key.id ? job : null;
 }

@@ -1,7 +1,7 @@
 import { finishJob } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
-import { DomainError } from '../errors.js';
-import type { Job } from '../records.js';
+import { DomainError, notFound } from '../errors.js';
+import { isVisible, type Job, type VisibleJob } from '../records.js';
 import { tellWebhooks } from './finalise-job.js';
 import { loadJob } from './load-job.js';
 
@@ -10,7 +10,7 @@ import { loadJob } from './load-job.js';
  * running (a chunk being scored at that moment still finishes), and the finaliser leaves its status alone.
  * A job that has already ended is a conflict (`already_finished`).
  */
-export async function cancelJob(ctx: JobsContext, job: Job): Promise<Job> {
+export async function cancelJob(ctx: JobsContext, job: Job): Promise<VisibleJob> {
   if (!(await finishJob(ctx.pool, job.id, { status: 'cancelled', error: null }))) {
     const now = (await loadJob(ctx.pool, job.id)) ?? job;
     throw new DomainError(
@@ -22,5 +22,7 @@ export async function cancelJob(ctx: JobsContext, job: Job): Promise<Job> {
   }
   ctx.log.info({ jobId: job.id }, 'job cancelled by its owner');
   await tellWebhooks(ctx, job.id);
-  return (await loadJob(ctx.pool, job.id)) ?? job;
+  const now = await loadJob(ctx.pool, job.id);
+  if (!now || !isVisible(now)) throw notFound(); // removed meanwhile by retention
+  return now;
 }

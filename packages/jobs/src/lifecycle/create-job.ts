@@ -12,7 +12,7 @@ import { jobOwner } from '../keys/quotas.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { resolveModel } from '../models/registry.js';
-import type { JobLayout } from '../records.js';
+import type { JobLayout, Model } from '../records.js';
 import { cleanFilename } from '../uploads/filename.js';
 import { formatRefusal } from '../uploads/refusals.js';
 import type { StoredChunk, StoredUpload } from '../uploads/stored-upload.js';
@@ -53,32 +53,56 @@ export async function createJob(ctx: JobsContext, upload: StoredUpload, request:
   }
 }
 
-async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobRequest): Promise<CreatedJob> {
+/** What the checks of a job request found: the address to tell, the model, and the columns it reads. */
+export interface CheckedRequest {
+  email: string | null;
+  model: Model;
+  targets: ColumnTarget[];
+}
+
+/**
+ * Every check of a job request that can be made once the header and the first chunk are stored: the email
+ * rate, the model, the columns, and a first sample of rows read the way workers will read them.
+ */
+export async function checkJobRequest(
+  ctx: JobsContext,
+  key: string,
+  layout: JobLayout,
+  first: StoredChunk | undefined,
+  request: JobRequest,
+): Promise<CheckedRequest> {
   const email = parseEmail(request.email);
   if (email) await checkEmailRate(ctx, email);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
-  const layout = upload.layout;
   const plan = planColumns(model.schema, layout.header);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   checkColumnTypes(layout, plan.targets);
-  await checkSample(() => ctx.blobs.open(upload.key), layout, upload.chunks[0], plan.targets);
+  await checkSample(() => ctx.blobs.open(key), layout, first, plan.targets);
+  return { email, model, targets: plan.targets };
+}
 
+/** A new job's id and access token (a key's jobs get a token derived from the key, so listing them gives the same links again). */
+export function newJobIdentity(request: JobRequest): { id: string; token: string } {
   const id = request.id ?? randomUUID();
-  // A key's jobs get a token derived from the key, so that listing them gives the same links again.
-  const token = request.owner ? keyJobToken(request.owner.secret, id) : newJobToken().token;
-  const hash = hashToken(token);
+  return { id, token: request.owner ? keyJobToken(request.owner.secret, id) : newJobToken().token };
+}
+
+async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobRequest): Promise<CreatedJob> {
+  const layout = upload.layout;
+  const { email, model, targets } = await checkJobRequest(ctx, upload.key, layout, upload.chunks[0], request);
+  const { id, token } = newJobIdentity(request);
   await insertJob(
     ctx.pool,
     {
       id,
-      tokenHash: hash,
+      tokenHash: hashToken(token),
       modelId: model.id,
       email,
       filename: cleanFilename(request.filename),
       uploadKey: upload.key,
       bytes: upload.size,
       layout,
-      targets: plan.targets,
+      targets,
       rowsTotal: upload.rows,
       chunks: upload.chunks,
     },

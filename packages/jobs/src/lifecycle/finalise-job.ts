@@ -15,6 +15,8 @@ export async function finaliseJob(ctx: JobsContext, jobId: string): Promise<void
   // Read once: the finaliser runs after every chunk has finished, so the counts are final.
   const job = await loadJob(ctx.pool, jobId);
   if (!job) return;
+  // Its upload's gate holds the finaliser until the upload ends; should it be let go early, wait (retries).
+  if (job.status === 'receiving') throw new Error(`job ${jobId} is still receiving its upload`);
   if (isActive(job.status)) {
     const outcome = await outcomeOf(ctx, job);
     if (await finishJob(ctx.pool, job.id, outcome)) ctx.log.info({ jobId, status: outcome.status }, 'job finished');

@@ -10,7 +10,8 @@ import { loadJob } from './load-job.js';
  * batch of rows into typed arrays in the input's own format, one ONNX Runtime run per batch, and COPY the
  * predictions into PostgreSQL in the chunk's own transaction (see storeChunkPredictions: a redelivered chunk
  * never duplicates rows). Rows whose cells cannot be converted keep empty predictions and an error; they never
- * fail the chunk. A chunk of a job that has ended (cancelled) or that is already stored is skipped.
+ * fail the chunk. A chunk of a job that has ended (cancelled) or that is already stored is skipped, and one
+ * whose job is removed while it is scored (an upload that failed while it was scored) is dropped quietly.
  */
 export async function scoreChunk(ctx: ScoringContext, jobId: string, index: number): Promise<void> {
   const log = ctx.log.child({ jobId, chunk: index });
@@ -20,7 +21,10 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
     return;
   }
   const chunk = await getChunk(ctx.pool, jobId, index);
-  if (!chunk) throw new Error(`chunk ${index} of job ${jobId} does not exist`);
+  if (!chunk) {
+    if (!(await loadJob(ctx.pool, jobId))) return; // removed meanwhile (its upload failed)
+    throw new Error(`chunk ${index} of job ${jobId} does not exist`);
+  }
   if (chunk.done) return; // a redelivery after the chunk was stored
   await markJobRunning(ctx.pool, job.id);
 
@@ -40,11 +44,21 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
     }
   }
 
-  const outcome = await storeChunkPredictions(
-    ctx.pool,
-    { jobId: job.id, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
-    predictions(),
-  );
+  let outcome: Awaited<ReturnType<typeof storeChunkPredictions>>;
+  try {
+    outcome = await storeChunkPredictions(
+      ctx.pool,
+      { jobId: job.id, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
+      predictions(),
+    );
+  } catch (err) {
+    // A job removed meanwhile (its upload failed while this chunk of it was scored: its blob and rows are
+    // gone) is no failure of this chunk: there is nothing left to score it for.
+    const now = await loadJob(ctx.pool, jobId).catch(() => job);
+    if (now && isActive(now.status)) throw err;
+    log.info({ status: now?.status ?? 'deleted', err: (err as Error).message }, 'job ended while its chunk was scored; chunk dropped');
+    return;
+  }
   log.info({ rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started }, 'chunk scored');
   // Metrics must never fail a chunk: a lost observation is only a gap in a histogram.
   await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>

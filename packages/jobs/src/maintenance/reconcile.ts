@@ -11,9 +11,11 @@ import {
 } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { recordJobEvents } from '../webhooks/events.js';
+import { endLapsedUploads } from './lapsed-uploads.js';
 
 /**
- * PostgreSQL is the source of truth; Redis is only a work list. Each pass makes sure that every job
+ * PostgreSQL is the source of truth; Redis is only a work list. Each pass removes the jobs whose upload
+ * never ended (scored while it arrived: their lease passed), and makes sure that every job
  * PostgreSQL says is unfinished has its scoring in the queue (re-created, with only the chunks still to do,
  * after Redis lost its data), that every finished job whose owner was not told has its email queued, that
  * every ended job has its webhook deliveries recorded and every pending delivery is in the queue (due when
@@ -25,7 +27,9 @@ import { recordJobEvents } from '../webhooks/events.js';
  */
 export async function reconcile(ctx: JobsContext): Promise<number | null> {
   const requeued = await withAdvisoryLock(ctx.pool, 'reconcile', async () => {
-    let count = 0;
+    // A job still receiving its upload is never queued as if complete (listUnfinishedJobs leaves it out); one
+    // whose upload will never end is removed.
+    let count = await endLapsedUploads(ctx);
     for (const { id } of await listUnfinishedJobs(ctx.pool)) {
       const state = await ctx.queue.scoringState(id);
       if (state === 'failed') {
@@ -33,9 +37,17 @@ export async function reconcile(ctx: JobsContext): Promise<number | null> {
         ctx.log.warn({ jobId: id }, 'reconciler retried a failed finaliser');
         count++;
       } else if (state === 'missing') {
-        const chunks = (await listChunks(ctx.pool, id)).filter((c) => !c.done).map((c) => c.index);
+        const chunks = await chunksToDo(ctx, id);
         await ctx.queue.enqueueScoring(id, chunks);
         ctx.log.warn({ jobId: id, chunks: chunks.length }, 'reconciler re-queued a job Redis did not know');
+        count++;
+      } else if (await ctx.queue.uploadGateClosed(id)) {
+        // Scored while its upload arrived, and the upload ended (the job is no longer receiving), but Redis
+        // did not answer then: its last chunks and the opening of its gate are done now (both safe to repeat).
+        const chunks = await chunksToDo(ctx, id);
+        await ctx.queue.addReceivedChunks(id, chunks);
+        await ctx.queue.openUploadGate(id);
+        ctx.log.warn({ jobId: id, chunks: chunks.length }, 'reconciler opened the upload gate of a job whose upload had ended');
         count++;
       }
     }
@@ -53,6 +65,11 @@ export async function reconcile(ctx: JobsContext): Promise<number | null> {
   });
   if (requeued !== null) await recordMaintenancePass(ctx.pool, 'reconcile', { requeued });
   return requeued;
+}
+
+/** The job's chunks not stored yet. */
+async function chunksToDo(ctx: JobsContext, jobId: string): Promise<number[]> {
+  return (await listChunks(ctx.pool, jobId)).filter((c) => !c.done).map((c) => c.index);
 }
 
 /** Records the deliveries of ended jobs that have none yet, and queues every pending delivery Redis does not hold. */

@@ -20,8 +20,9 @@ export async function storeWithScanner<T extends { rows: number; chunks: StoredC
   scanner: ByteScanner<T>,
   layoutOf: (scanned: T) => JobLayout | Promise<JobLayout>,
   stages: Transform[] = [],
+  onStored?: (bytes: number) => void,
 ): Promise<StoredUpload> {
-  const size = await storeScanned(step.blobs, step.key, source, (buf) => scanner.push(buf), stages);
+  const size = await storeScanned(step.blobs, step.key, source, (buf) => scanner.push(buf), stages, onStored);
   const scanned = scanner.finish();
   const layout = await layoutOf(scanned);
   return {
@@ -37,7 +38,7 @@ export async function storeWithScanner<T extends { rows: number; chunks: StoredC
  * Streams `source` through `stages` (e.g. a JSON array's conversion to JSON Lines) into the blob `key`,
  * handing every byte that is stored to `scan` on the way: the file is written and scanned in one pass, and a
  * refusal thrown by `scan` stops the write (the store removes what it wrote). Errors of any stage reach the
- * store, which rejects with them. Resolves with the bytes stored.
+ * store, which rejects with them. Resolves with the bytes stored; `onStored` hears them as the store writes them.
  */
 export function storeScanned(
   blobs: BlobStore,
@@ -45,6 +46,7 @@ export function storeScanned(
   source: Readable,
   scan: (buf: Buffer) => void,
   stages: Transform[] = [],
+  onStored?: (bytes: number) => void,
 ): Promise<number> {
   const scanner = new Transform({
     transform(buf: Buffer, _enc, done) {
@@ -66,5 +68,5 @@ export function storeScanned(
     from.on('error', (err) => to.destroy(err));
     from.pipe(to);
   }
-  return blobs.write(key, scanner);
+  return blobs.write(key, scanner, onStored);
 }

@@ -8,9 +8,9 @@ import { storeCsv } from './store-csv.js';
 import { storeJsonl } from './store-jsonl.js';
 import { storeParquet } from './store-parquet.js';
 import { storeXlsx } from './store-xlsx.js';
-import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js';
+import type { FormatStep, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
 
-export type { StoredChunk, StoredUpload, UploadChoices } from './stored-upload.js';
+export type { StoredChunk, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
 
 export interface StoreUploadOptions {
   key: string;
@@ -29,6 +29,8 @@ export interface StoreUploadOptions {
    * removed.
    */
   abandon?: (source: Readable) => void;
+  /** Told each chunk as soon as it is readable: to score while the upload arrives. */
+  progress?: UploadProgress;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       compression: sniffed.compression,
       choices: opts.choices ?? {},
       hints: opts.hints ?? {},
+      progress: opts.progress,
     };
     switch (empty ? 'csv' : detection.format) {
       case 'jsonl':

@@ -36,8 +36,19 @@ export interface UploadChoices {
   sheet?: string | undefined;
 }
 
+/**
+ * Told while an upload is stored, so its scoring can start before its end (see receive-job.ts): each chunk
+ * once its bytes are readable in the blob store, with the layout known by then. Only formats scanned as they
+ * are stored into a store readable while written tell chunks (CSV into `fs`); for the others it is never
+ * called. It must not throw.
+ */
+export interface UploadProgress {
+  chunk(chunk: StoredChunk, layout: JobLayout): void;
+}
+
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
 export interface FormatStep {
+  progress?: UploadProgress | undefined;
   blobs: BlobStore;
   key: string;
   content: Readable;
