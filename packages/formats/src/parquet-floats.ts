@@ -16,17 +16,20 @@ import { compressors } from 'hyparquet-compressors';
  * the column with hyparquet instead (discarding whatever was written to `out`). Damaged data throws.
  */
 export class FloatColumnReader {
-  private bytes = new Uint8Array(0);
-  private page = new Uint8Array(0);
-  private dictionary = new Float64Array(0);
-  private defs = new Uint8Array(0);
-  private indices = new Uint32Array(0);
+  /** This reader's buffers: the thread's spare ones if no other reader holds them (see release()). */
+  private buffers: ReaderBuffers = takeSpareBuffers();
 
   constructor(
     private readonly metadata: FileMetaData,
     /** Fills `into` with the file's bytes from `position` on. */
     private readonly readAt: (into: Uint8Array, position: number) => Promise<void>,
   ) {}
+
+  /** Done reading: its buffers serve the next reader of this thread (a chunk's reader, one after another). */
+  release(): void {
+    spareBuffers = this.buffers;
+    this.buffers = emptyBuffers();
+  }
 
   /** Rows [rowStart, rowEnd) of row group `group` (0-based within it) of `column` into `out`; false if not handled here. */
   async read(group: number, column: string, rowStart: number, rowEnd: number, out: Float32Array | Float64Array): Promise<boolean> {
@@ -39,8 +42,8 @@ export class FloatColumnReader {
         `column "${column}", row group ${group}: its footer says ${shape.length} bytes for ${groupRows} numbers; the file is damaged`,
       );
     }
-    if (this.bytes.length < shape.length) this.bytes = new Uint8Array(shape.length);
-    const bytes = this.bytes.subarray(0, shape.length);
+    if (this.buffers.bytes.length < shape.length) this.buffers.bytes = new Uint8Array(shape.length);
+    const bytes = this.buffers.bytes.subarray(0, shape.length);
     await this.readAt(bytes, shape.start);
     try {
       this.decode(bytes, shape, groupRows, rowStart, rowEnd, out);
@@ -74,8 +77,8 @@ export class FloatColumnReader {
       r.offset += header.compressed;
       if (header.type === DICTIONARY_PAGE) {
         const n = header.dictionary!.numValues;
-        if (this.dictionary.length < n) this.dictionary = new Float64Array(n);
-        dictionary = this.dictionary.subarray(0, n);
+        if (this.buffers.dictionary.length < n) this.buffers.dictionary = new Float64Array(n);
+        dictionary = this.buffers.dictionary.subarray(0, n);
         plainValues(this.decompress(body, header.uncompressed, shape.codec), n, shape.type, dictionary);
         continue;
       }
@@ -95,8 +98,8 @@ export class FloatColumnReader {
   private decompress(body: Uint8Array, size: number, codec: string): Uint8Array {
     if (codec === 'UNCOMPRESSED') return body;
     if (codec === 'SNAPPY') {
-      if (this.page.length < size) this.page = new Uint8Array(size);
-      const page = this.page.subarray(0, size);
+      if (this.buffers.page.length < size) this.buffers.page = new Uint8Array(size);
+      const page = this.buffers.page.subarray(0, size);
       snappyUncompress(body, page);
       return page;
     }
@@ -165,8 +168,8 @@ export class FloatColumnReader {
     } else if (encoding === PLAIN_DICTIONARY || encoding === RLE_DICTIONARY) {
       if (!dictionary) throw new Error('a dictionary-encoded page comes before its dictionary');
       const width = page[offset]!;
-      if (this.indices.length < present) this.indices = new Uint32Array(present);
-      const indices = this.indices;
+      if (this.buffers.indices.length < present) this.buffers.indices = new Uint32Array(present);
+      const indices = this.buffers.indices;
       if (width === 0) indices.fill(0, 0, present);
       else readHybrid(page, offset + 1, page.length, width, indices, present);
       for (let i = 0; i < last; i++) {
@@ -185,8 +188,8 @@ export class FloatColumnReader {
   }
 
   private levels(n: number): Uint8Array {
-    if (this.defs.length < n) this.defs = new Uint8Array(n);
-    return this.defs;
+    if (this.buffers.defs.length < n) this.buffers.defs = new Uint8Array(n);
+    return this.buffers.defs;
   }
 }
 
@@ -198,6 +201,35 @@ interface Shape {
   codec: string;
   start: number;
   length: number;
+}
+
+/** The buffers a reader decodes through, grown as columns need and kept from one chunk's reader to the next. */
+interface ReaderBuffers {
+  bytes: Uint8Array;
+  page: Uint8Array;
+  dictionary: Float64Array;
+  defs: Uint8Array;
+  indices: Uint32Array;
+}
+
+const emptyBuffers = (): ReaderBuffers => ({
+  bytes: new Uint8Array(0),
+  page: new Uint8Array(0),
+  dictionary: new Float64Array(0),
+  defs: new Uint8Array(0),
+  indices: new Uint32Array(0),
+});
+
+/**
+ * The buffers the last reader released in this thread (a few MB for a DuckDB row group: its column chunk and
+ * page). Allocated afresh per chunk, they were garbage V8 freed late, beside the next chunk's.
+ */
+let spareBuffers: ReaderBuffers | null = null;
+
+function takeSpareBuffers(): ReaderBuffers {
+  const spare = spareBuffers ?? emptyBuffers();
+  spareBuffers = null;
+  return spare;
 }
 
 /**

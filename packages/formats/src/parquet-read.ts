@@ -14,6 +14,7 @@ import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
 import { FloatColumnReader } from './parquet-floats.js';
+import { HeldFloatBuffers } from './float-buffers.js';
 import { type ParquetChunk, type ParquetColumn, type ParquetLayout, rangeAsyncBuffer, readParquetMetadata } from './parquet-layout.js';
 import { openSource, readFully } from './source.js';
 
@@ -82,6 +83,10 @@ async function* segments(
   floats: FloatColumns = new Map(),
 ): AsyncGenerator<Segment> {
   const reader = await openSource(source);
+  // A segment's values are copied into batches before the next segment is read: one buffer per column serves
+  // every segment of the chunk, and goes back to the thread's pool for the next chunk.
+  const held = new HeldFloatBuffers();
+  let direct: FloatColumnReader | null = null;
   try {
     const file = rangeAsyncBuffer(reader, layout.bytes);
     const metadata = await readParquetMetadata(file);
@@ -89,7 +94,7 @@ async function* segments(
       throw new FormatError('invalid_parquet', 'the Parquet file changed since it was scanned (its row count differs); upload it again');
     }
     const end = chunk.firstRow + chunk.rows;
-    const direct = new FloatColumnReader(metadata, async (into, position) => {
+    direct = new FloatColumnReader(metadata, async (into, position) => {
       const got = await readFully(reader, Buffer.from(into.buffer, into.byteOffset, into.byteLength), 0, into.byteLength, position);
       if (got < into.byteLength)
         throw new FormatError('invalid_parquet', 'the Parquet file is shorter than its own footer says: upload it again');
@@ -102,7 +107,7 @@ async function* segments(
       for (const column of columns) {
         try {
           const type = floats.get(column);
-          const out = type === 'float32' ? new Float32Array(e - s) : type === 'float64' ? new Float64Array(e - s) : null;
+          const out = type ? held.take(column, type, e - s) : null;
           if (out && (await direct.read(gi, column, s - g.firstRow, e - g.firstRow, out))) {
             data.set(column, out);
             continue;
@@ -121,6 +126,8 @@ async function* segments(
       yield { firstRow: s, rows: e - s, data };
     }
   } finally {
+    held.release();
+    direct?.release();
     await reader.close();
   }
 }
