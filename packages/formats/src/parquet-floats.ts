@@ -75,15 +75,15 @@ export class FloatColumnReader {
       }
       const body = bytes.subarray(r.offset, r.offset + header.compressed);
       r.offset += header.compressed;
-      if (header.type === DICTIONARY_PAGE) {
+      if (header.type === PageType.dictionary) {
         const n = header.dictionary!.numValues;
         if (this.buffers.dictionary.length < n) this.buffers.dictionary = new Float64Array(n);
         dictionary = this.buffers.dictionary.subarray(0, n);
         plainValues(this.decompress(body, header.uncompressed, shape.codec), n, shape.type, dictionary);
         continue;
       }
-      if (header.type !== DATA_PAGE && header.type !== DATA_PAGE_V2) continue; // index pages
-      const rows = header.type === DATA_PAGE ? header.data!.numValues : header.v2!.numRows;
+      if (header.type !== PageType.data && header.type !== PageType.dataV2) continue; // index pages
+      const rows = header.type === PageType.data ? header.data!.numValues : header.v2!.numRows;
       if (row + rows <= rowStart) {
         row += rows; // before the slice: not even decompressed
         continue;
@@ -123,13 +123,13 @@ export class FloatColumnReader {
     let encoding: number;
     let defs: Uint8Array | null = null;
     let offset = 0;
-    if (header.type === DATA_PAGE) {
+    if (header.type === PageType.data) {
       const d = header.data!;
       page = this.decompress(body, header.uncompressed, shape.codec);
       rows = d.numValues;
       encoding = d.encoding;
       if (shape.optional) {
-        if (d.definitionEncoding !== RLE) throw new Unsupported();
+        if (d.definitionEncoding !== Encoding.rle) throw new Unsupported();
         const length = new DataView(page.buffer, page.byteOffset, page.byteLength).getUint32(0, true);
         defs = this.levels(rows);
         readHybrid(page, 4, 4 + length, 1, defs, rows);
@@ -153,7 +153,7 @@ export class FloatColumnReader {
     const first = Math.max(0, -at);
     const last = Math.min(rows, end - at);
     let k = 0;
-    if (encoding === PLAIN) {
+    if (encoding === Encoding.plain) {
       const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
       const width = shape.type === 'DOUBLE' ? 8 : 4;
       if (offset + present * width > page.length) throw new Error('a PLAIN page is shorter than its values');
@@ -165,7 +165,7 @@ export class FloatColumnReader {
           k++;
         }
       }
-    } else if (encoding === PLAIN_DICTIONARY || encoding === RLE_DICTIONARY) {
+    } else if (encoding === Encoding.plainDictionary || encoding === Encoding.rleDictionary) {
       if (!dictionary) throw new Error('a dictionary-encoded page comes before its dictionary');
       const width = page[offset]!;
       if (this.buffers.indices.length < present) this.buffers.indices = new Uint32Array(present);
@@ -336,13 +336,9 @@ function bitsAt(bytes: Uint8Array, start: number, bit: number, width: number): n
 
 // ---- Parquet page headers: Thrift's compact protocol, the fields this reader needs ----
 
-const DATA_PAGE = 0;
-const DICTIONARY_PAGE = 2;
-const DATA_PAGE_V2 = 3;
-const PLAIN = 0;
-const PLAIN_DICTIONARY = 2;
-const RLE = 3;
-const RLE_DICTIONARY = 8;
+/** Parquet's PageType and Encoding values (parquet.thrift) this reader knows. */
+const PageType = { data: 0, dictionary: 2, dataV2: 3 } as const;
+const Encoding = { plain: 0, plainDictionary: 2, rle: 3, rleDictionary: 8 } as const;
 
 interface Reader {
   view: DataView;
@@ -448,7 +444,7 @@ function readPageHeader(r: Reader): PageHeader {
     else if (id === 2) h.uncompressed = readI32(r, type);
     else if (id === 3) h.compressed = readI32(r, type);
     else if (id === 5 && type === 12) {
-      const d = { numValues: 0, encoding: -1, definitionEncoding: RLE };
+      const d = { numValues: 0, encoding: -1, definitionEncoding: Encoding.rle as number };
       readStruct(r, (i, t) => {
         if (i === 1) d.numValues = readI32(r, t);
         else if (i === 2) d.encoding = readI32(r, t);
@@ -477,9 +473,9 @@ function readPageHeader(r: Reader): PageHeader {
       h.v2 = v;
     } else skip(r, type);
   });
-  if (h.type === DATA_PAGE && !h.data) throw new Error('a data page has no data page header');
-  if (h.type === DATA_PAGE_V2 && !h.v2) throw new Error('a v2 data page has no header');
-  if (h.type === DICTIONARY_PAGE && !h.dictionary) throw new Error('a dictionary page has no header');
+  if (h.type === PageType.data && !h.data) throw new Error('a data page has no data page header');
+  if (h.type === PageType.dataV2 && !h.v2) throw new Error('a v2 data page has no header');
+  if (h.type === PageType.dictionary && !h.dictionary) throw new Error('a dictionary page has no header');
   if (h.compressed < 0 || h.uncompressed < 0) throw new Error('a page header has a negative size');
   return h;
 }

@@ -1,22 +1,12 @@
-import { createLogger } from '@batchcast/log';
-import type { Worker } from 'bullmq';
-import { afterAll, expect, it } from 'vitest';
-import { consume, JobProducer } from '../src/index.js';
-import { scratchRedis } from '../../../test/support/services.js';
+import { expect, it } from 'vitest';
+import { queueTestBed } from './queue-test-bed.js';
 
 /**
  * Fair share, against a real Redis: chunks are taken by their place in their job, every job's first chunk
  * before any job's second, first come first served within a place. So a one-chunk job queued behind two big
  * ones runs third, not after all their chunks, and the big ones take turns.
  */
-const redis = scratchRedis();
-const producer = new JobProducer(redis.connection(), redis.prefix);
-let workers: Worker[] = [];
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await producer.close();
-  await redis.close();
-});
+const { producer, consumeWith } = queueTestBed();
 
 const A = '0a0a0a0a-0000-4000-8000-00000000000a';
 const B = '0b0b0b0b-0000-4000-8000-00000000000b';
@@ -35,31 +25,17 @@ it('takes every job’s first chunk before any job’s second, a small job right
   const done = new Promise<void>((resolve) => {
     allDone = resolve;
   });
-  const noop = async () => undefined;
-  workers = consume({
-    connection: redis.connection(),
-    prefix: redis.prefix,
-    log: createLogger('test', 'silent'),
-    handlers: {
-      'upload-gate': async () => undefined,
+  consumeWith(
+    {
       'finalize-job': async ({ jobId }) => {
         finalised.push(name[jobId]!);
         if (finalised.length === 3) allDone();
       },
-      'send-email': noop,
-      'send-links': noop,
-      'scheduled-run': noop,
-      'deliver-webhook': noop,
     },
-    // One chunk at a time (the catalog's concurrency for a scoring thread): the order taken is the queue's order.
-    threadKinds: {
-      inline: {
-        'score-chunk': async ({ jobId, chunk }) => {
-          taken.push(`${name[jobId]}${chunk}`);
-        },
-      },
+    async ({ jobId, chunk }) => {
+      taken.push(`${name[jobId]}${chunk}`);
     },
-  });
+  );
   await done;
   expect(taken).toEqual(['A0', 'B0', 'S0', 'A1', 'B1', 'A2', 'B2', 'A3', 'B3', 'A4', 'B4', 'A5', 'B5']);
   // The small job ends first; the big ones end within a chunk of each other, their finalisers taken together

@@ -1,21 +1,16 @@
-import { createLogger } from '@batchcast/log';
-import type { Worker } from 'bullmq';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { consume, JobProducer } from '../src/index.js';
-import { scratchRedis } from '../../../test/support/services.js';
+import { beforeAll, expect, it } from 'vitest';
+import { queueTestBed } from './queue-test-bed.js';
 
 /**
  * A job scored while its upload arrives, against a real Redis: its chunks run as they are added, its
  * finaliser waits for the upload's gate (not for the chunks queued so far), and runs once the gate is opened
  * and every chunk is done; an upload that fails leaves no queue job behind.
  */
-const redis = scratchRedis();
-const producer = new JobProducer(redis.connection(), redis.prefix);
+const { redis, producer, consumeWith } = queueTestBed();
 const taken: string[] = [];
 const finalised: string[] = [];
 const gates: string[] = [];
 const waiters: { test: () => boolean; resolve: () => void }[] = [];
-let workers: Worker[] = [];
 
 /** Resolves once `test` holds (checked after every job the workers run): a positive signal, no sleeps. */
 function when(test: () => boolean): Promise<void> {
@@ -31,26 +26,13 @@ function ran(list: string[], item: string): void {
 }
 
 beforeAll(() => {
-  const noop = async () => undefined;
-  workers = consume({
-    connection: redis.connection(),
-    prefix: redis.prefix,
-    log: createLogger('test', 'silent'),
-    handlers: {
+  consumeWith(
+    {
       'upload-gate': async ({ jobId }) => ran(gates, jobId),
       'finalize-job': async ({ jobId }) => ran(finalised, jobId),
-      'send-email': noop,
-      'send-links': noop,
-      'scheduled-run': noop,
-      'deliver-webhook': noop,
     },
-    threadKinds: { inline: { 'score-chunk': async ({ jobId, chunk }) => ran(taken, `${jobId.slice(0, 2)}${chunk}`) } },
-  });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await producer.close();
-  await redis.close();
+    async ({ jobId, chunk }) => ran(taken, `${jobId.slice(0, 2)}${chunk}`),
+  );
 });
 
 const J = '0a0a0a0a-0000-4000-8000-00000000000a';
