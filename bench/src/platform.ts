@@ -51,6 +51,8 @@ export interface PlatformOptions {
 }
 
 /** Milestones of the job and chunk lifecycle the bench reads from the logs. */
+/** The plain lines `npm start` prints as it starts (see apps/platform/src/start.ts). */
+const START_NOTICE = /^batchcast: (open http|PostgreSQL: )/;
 const MILESTONES = new Set(['chunk scored', 'job finished', 'job submitted']);
 
 export class Platform implements ProcessTree {
@@ -142,6 +144,9 @@ export class Platform implements ProcessTree {
       }
     }
     if (!line.trim()) return;
+    // The platform's own notices at start (where PostgreSQL and Redis were found, where to open it) are plain
+    // lines too, and no problem.
+    if (START_NOTICE.test(line)) return;
     // Plain text (an uncaught exception's stack trace...): consecutive lines form one entry, named by its
     // first line that looks like an error message.
     if (!this.rawBlock) {
