@@ -159,7 +159,12 @@ class PieceReader implements RangeReader {
 
   private fetch(start: number): Window {
     const count = Math.min(WINDOW_PIECES, this.pieces - start);
-    const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1);
+    // The pieces come by position, not by number: one missing (a blob removed while a late group of its upload
+    // was still being committed) would shift every later one onto the wrong bytes. Refuse the window instead.
+    const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1).then((got) => {
+      if (got.length !== count) throw new Error(`blob ${this.key}: ${count - got.length} of pieces ${start}..${start + count - 1} missing`);
+      return got;
+    });
     // Awaited by the read that needs it; a read-ahead nobody reads in the end must not be an unhandled rejection.
     pieces.catch(() => undefined);
     const window = { start, count, pieces };

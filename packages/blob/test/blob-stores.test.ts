@@ -119,6 +119,17 @@ describe('postgres blob store, reading ahead', () => {
   });
 });
 
+describe('postgres blob store, a piece missing', () => {
+  it('a read across a missing piece fails instead of returning the next piece in its place', async () => {
+    const store = new PostgresBlobStore(pool, 1000);
+    const data = randomBytes(10_000);
+    await store.write('uploads/gap.csv', source(data));
+    await pool.query(`DELETE FROM blob_pieces WHERE key = 'uploads/gap.csv' AND piece = 5`);
+    await expect(readRange(store, 'uploads/gap.csv', 4500, 7500, 1000)).rejects.toThrow('missing');
+    expect((await readRange(store, 'uploads/gap.csv', 0, 4000, 1000)).equals(data.subarray(0, 4000))).toBe(true);
+  });
+});
+
 describe.each(stores)('$name blob store, failing source', ({ make }) => {
   it('a source that fails at once rejects the write instead of crashing the process', async () => {
     const store = make();
