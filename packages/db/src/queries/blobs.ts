@@ -18,7 +18,8 @@ function pieceHead(key: Buffer, piece: number, dataBytes: number): Buffer {
 export const GROUP_PIECES = 8;
 
 /**
- * Writes a blob from its pieces (replacing any earlier blob of that key), in groups of `groupPieces`: each
+ * Writes a blob from its pieces (an earlier blob of that key is removed first, not kept should the write fail:
+ * upload keys are never reused), in groups of `groupPieces`: each
  * group is one binary COPY on its own, so one transaction, committed before the next group starts, and
  * `onCommitted` hears the bytes committed so far after each: readers can read them while the rest comes. The
  * pieces of a group are written as they come (PostgreSQL stores one while the next arrives). One connection is
