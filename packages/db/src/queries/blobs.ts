@@ -18,14 +18,14 @@ function pieceHead(key: Buffer, piece: number, dataBytes: number): Buffer {
 export const GROUP_PIECES = 8;
 
 /**
- * Writes a blob from its pieces (an earlier blob of that key is removed first, not kept should the write fail:
- * upload keys are never reused), in groups of `groupPieces`: each
- * group is one binary COPY on its own, so one transaction, committed before the next group starts, and
- * `onCommitted` hears the bytes committed so far after each: readers can read them while the rest comes. The
- * pieces of a group are written as they come (PostgreSQL stores one while the next arrives). One connection is
- * held throughout, so groups commit in order. A failed write (the pieces' source, a COPY) removes what its
- * earlier groups committed before it rejects; what a crash leaves is removed by the orphan sweep
- * (listOldBlobKeys). Resolves with the number of bytes stored.
+ * Writes a blob from its pieces in groups of `groupPieces`: each group is one binary COPY on its own, so one
+ * transaction, committed before the next group starts, and `onCommitted` hears the bytes committed so far
+ * after each: readers can read them while the rest comes. The pieces of a group are written as they come
+ * (PostgreSQL stores one while the next arrives). One connection is held throughout, so groups commit in
+ * order. A failed write (the pieces' source, a COPY) removes what its earlier groups committed before it
+ * rejects; what a crash leaves is removed by the orphan sweep (listOldBlobKeys). An earlier blob of the key
+ * is removed first, and not kept should the write fail (upload keys are never reused). Resolves with the
+ * number of bytes stored.
  */
 export async function writeBlob(
   pool: Pool,
