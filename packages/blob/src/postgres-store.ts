@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { blobSize, deleteBlob, listOldBlobKeys, type Pool, readBlobPieces, writeBlob } from '@batchcast/db';
+import { blobSize, deleteBlob, GROUP_PIECES, listOldBlobKeys, type Pool, readBlobPieces, writeBlob } from '@batchcast/db';
+import { readAhead } from './read-ahead.js';
 import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** 1 MiB pieces: small enough to hold a few in memory, large enough that a 1 GiB upload is 1,024 rows. */
@@ -10,9 +11,11 @@ const WINDOW_PIECES = 4;
 
 /**
  * Blobs in PostgreSQL, in fixed-size pieces written as the upload streams in, so memory stays bounded and a
- * worker on another host reads only the pieces of its byte range. The pieces of one blob are written on
- * one connection in one transaction (one binary COPY): a failed or aborted upload leaves nothing behind.
- * Reads fetch a few pieces at a time by binary COPY and the next few while those are used.
+ * worker on another host reads only the pieces of its byte range. The pieces of one blob are written on one
+ * connection, a group of pieces per binary COPY, each group committed as it ends: what is committed can be
+ * read (an upload's first chunks scored) while the rest arrives. A failed or aborted upload removes what it
+ * committed; a crash leaves pieces for the orphan sweep. Reads fetch a few pieces at a time by binary COPY
+ * and the next few while those are used.
  */
 export class PostgresBlobStore implements BlobStore {
   readonly kind = 'postgres' as const;
@@ -20,23 +23,32 @@ export class PostgresBlobStore implements BlobStore {
   constructor(
     private readonly pool: Pool,
     private readonly pieceBytes = PIECE_BYTES,
+    private readonly groupPieces = GROUP_PIECES,
   ) {}
 
-  /** Pieces are written in one transaction, so nothing of a blob is readable before its end. */
-  readonly readableWhileWritten = false;
+  /** Each group of pieces is committed as it ends, and `onStored` told. */
+  readonly readableWhileWritten = true;
 
-  async write(key: string, source: Readable): Promise<number> {
+  async write(key: string, source: Readable, onStored?: (bytes: number) => void): Promise<number> {
     // The source may fail (a refused upload) while we wait for a connection: keep its error from going
     // unhandled; iterating the errored stream below rethrows it.
     source.on('error', () => undefined);
     try {
-      return await writeBlob(this.pool, key, pieces(source, this.pieceBytes));
+      // While a group's COPY ends and commits, up to a group's worth of pieces more is received meanwhile:
+      // the upload does not pause for each commit.
+      const ahead = readAhead(pieces(source, this.pieceBytes), this.groupPieces);
+      return await writeBlob(this.pool, key, ahead, onStored, this.groupPieces);
     } catch (err) {
       source.destroy();
       throw err;
     }
   }
 
+  /**
+   * The reader knows the blob's size as committed when it opens: a blob still being written reads as the
+   * groups committed so far, so a reader of one must keep to bytes it was told are stored (the chunks an
+   * upload released), as with a file still being written.
+   */
   async open(key: string): Promise<RangeReader> {
     const size = await blobSize(this.pool, key);
     if (size === null) throw Object.assign(new Error(`no blob ${key}`), { code: 'ENOENT' });
@@ -147,7 +159,12 @@ class PieceReader implements RangeReader {
 
   private fetch(start: number): Window {
     const count = Math.min(WINDOW_PIECES, this.pieces - start);
-    const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1);
+    // The pieces come by position, not by number: one missing (a blob removed while a late group of its upload
+    // was still being committed) would shift every later one onto the wrong bytes. Refuse the window instead.
+    const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1).then((got) => {
+      if (got.length !== count) throw new Error(`blob ${this.key}: ${count - got.length} of pieces ${start}..${start + count - 1} missing`);
+      return got;
+    });
     // Awaited by the read that needs it; a read-ahead nobody reads in the end must not be an unhandled rejection.
     pieces.catch(() => undefined);
     const window = { start, count, pieces };

@@ -11,9 +11,9 @@ export interface BlobStore {
   readonly kind: 'fs' | 'postgres';
   /**
    * Streams `source` into the blob `key` (bounded memory); resolves with the number of bytes stored.
-   * `onStored`, where the store can tell (`fs`), hears how many bytes readers of the blob can already read
-   * (written to the file) while the write goes on: an upload's first chunks can be scored before its end.
-   * A store that commits the blob at the end only (`postgres`: one transaction) never calls it.
+   * `onStored`, where the store can tell, hears how many bytes readers of the blob can already read while the
+   * write goes on (`fs`: written to the file; `postgres`: the groups of pieces committed): an upload's first
+   * chunks can be scored before its end.
    */
   write(key: string, source: Readable, onStored?: (bytes: number) => void): Promise<number>;
   /** Whether write() calls `onStored` while it writes. */

@@ -119,6 +119,17 @@ describe('postgres blob store, reading ahead', () => {
   });
 });
 
+describe('postgres blob store, a piece missing', () => {
+  it('a read across a missing piece fails instead of returning the next piece in its place', async () => {
+    const store = new PostgresBlobStore(pool, 1000);
+    const data = randomBytes(10_000);
+    await store.write('uploads/gap.csv', source(data));
+    await pool.query(`DELETE FROM blob_pieces WHERE key = 'uploads/gap.csv' AND piece = 5`);
+    await expect(readRange(store, 'uploads/gap.csv', 4500, 7500, 1000)).rejects.toThrow('missing');
+    expect((await readRange(store, 'uploads/gap.csv', 0, 4000, 1000)).equals(data.subarray(0, 4000))).toBe(true);
+  });
+});
+
 describe.each(stores)('$name blob store, failing source', ({ make }) => {
   it('a source that fails at once rejects the write instead of crashing the process', async () => {
     const store = make();
@@ -157,7 +168,7 @@ describe.each(stores)('$name blob store, orphans', ({ name, make }) => {
 });
 
 describe('fs blob store, bytes readable while written', () => {
-  it('tells the bytes written as they are, each already readable, and never for postgres', async () => {
+  it('tells the bytes written as they are, each already readable', async () => {
     const store = new FsBlobStore(dir);
     const data = randomBytes(200_000);
     const told: { bytes: number; read: Promise<Buffer> }[] = [];
@@ -172,10 +183,113 @@ describe('fs blob store, bytes readable while written', () => {
       expect((await t.read).equals(data.subarray(0, t.bytes))).toBe(true);
     }
     expect(store.readableWhileWritten).toBe(true);
-    const pg: BlobStore = new PostgresBlobStore(pool, 1000);
-    expect(pg.readableWhileWritten).toBe(false);
-    let heard = 0;
-    await pg.write('uploads/whole.csv', source(data), () => heard++);
-    expect(heard).toBe(0);
+  });
+});
+
+describe('postgres blob store, bytes readable while written', () => {
+  /** Pieces of 1000 bytes committed 3 at a time: a test-sized blob is many groups. */
+  const store = (): PostgresBlobStore => new PostgresBlobStore(pool, 1000, 3);
+
+  it('tells the bytes of each group once committed, each readable then (and before the write ends)', async () => {
+    const pg = store();
+    const data = randomBytes(20_500);
+    const told: { bytes: number; read: Promise<Buffer> }[] = [];
+    const size = await pg.write('uploads/pg-growing.csv', source(data), (bytes) => {
+      told.push({ bytes, read: readRange(pg, 'uploads/pg-growing.csv', 0, bytes, 4096) });
+    });
+    expect(size).toBe(data.length);
+    expect(told.map((t) => t.bytes)).toEqual([3000, 6000, 9000, 12_000, 15_000, 18_000, 20_500]);
+    for (const t of told) expect((await t.read).equals(data.subarray(0, t.bytes))).toBe(true);
+    expect(pg.readableWhileWritten).toBe(true);
+    expect((await readRange(pg, 'uploads/pg-growing.csv', 0, data.length, 7000)).equals(data)).toBe(true);
+  });
+
+  it('a blob of exactly whole groups, and one of under a group, are told once per commit', async () => {
+    const pg = store();
+    for (const [key, n, expected] of [
+      ['uploads/pg-whole.csv', 6000, [3000, 6000]],
+      ['uploads/pg-small.csv', 10, [10]],
+    ] as const) {
+      const data = randomBytes(n);
+      const told: number[] = [];
+      expect(await pg.write(key, source(data), (bytes) => told.push(bytes))).toBe(n);
+      expect(told).toEqual(expected);
+      expect((await readRange(pg, key, 0, n, 4096)).equals(data)).toBe(true);
+    }
+  });
+
+  it('readers see what is committed while the upload waits for more', async () => {
+    const pg = store();
+    const data = randomBytes(10_000);
+    const slow = new Readable({ read() {} });
+    let stored = 0;
+    let toldOnce: () => void = () => undefined;
+    const firstGroup = new Promise<void>((resolve) => {
+      toldOnce = resolve;
+    });
+    const written = pg.write('uploads/pg-slow.csv', slow, (bytes) => {
+      stored = bytes;
+      toldOnce();
+    });
+    slow.push(data.subarray(0, 4500));
+    await firstGroup;
+    // The first group (3 pieces) is committed; the fourth piece is incomplete, the source still open.
+    expect(stored).toBe(3000);
+    expect(await pg.exists('uploads/pg-slow.csv')).toBe(true);
+    expect((await readRange(pg, 'uploads/pg-slow.csv', 0, 3000, 1000)).equals(data.subarray(0, 3000))).toBe(true);
+    slow.push(data.subarray(4500));
+    slow.push(null);
+    expect(await written).toBe(data.length);
+    expect((await readRange(pg, 'uploads/pg-slow.csv', 0, data.length, 4096)).equals(data)).toBe(true);
+  });
+
+  it('a write that fails after groups were committed leaves no piece behind', async () => {
+    const pg = store();
+    const data = randomBytes(10_000);
+    const failing = new Readable({ read() {} });
+    let told = 0;
+    let committed: () => void = () => undefined;
+    const afterTwo = new Promise<void>((resolve) => {
+      committed = resolve;
+    });
+    const written = pg.write('uploads/pg-failed.csv', failing, (bytes) => {
+      told = bytes;
+      if (bytes >= 6000) committed();
+    });
+    failing.push(data.subarray(0, 7500));
+    await afterTwo;
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM blob_pieces WHERE key = 'uploads/pg-failed.csv'`);
+    expect(rows[0]!.n).toBe(6);
+    failing.destroy(new Error('client went away'));
+    await expect(written).rejects.toThrow('client went away');
+    expect(told).toBe(6000);
+    const after = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM blob_pieces WHERE key = 'uploads/pg-failed.csv'`);
+    expect(after.rows[0]!.n).toBe(0);
+    expect(await pg.exists('uploads/pg-failed.csv')).toBe(false);
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+  });
+
+  it('a blob being written is not an orphan however old its first pieces, once its writes stop it is', async () => {
+    const pg = store();
+    const slow = new Readable({ read() {} });
+    let release: () => void = () => undefined;
+    const firstGroup = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const written = pg.write('uploads/pg-live.csv', slow, () => release());
+    slow.push(randomBytes(3500));
+    await firstGroup;
+    // Its first group written two days ago: an upload that has gone on that long, still committing.
+    const past = new Date(Date.now() - 2 * 24 * 3600_000);
+    await pool.query(`UPDATE blob_pieces SET created_at = $1 WHERE key = 'uploads/pg-live.csv'`, [past]);
+    slow.push(randomBytes(3000));
+    slow.push(null);
+    await written;
+    const sweep = { prefix: 'uploads/pg-live', olderThanMs: 24 * 3600_000, referenced: async () => new Set<string>() };
+    expect(await pg.sweepOrphans(sweep)).toBe(0);
+    expect(await pg.exists('uploads/pg-live.csv')).toBe(true);
+    await pool.query(`UPDATE blob_pieces SET created_at = $1 WHERE key = 'uploads/pg-live.csv'`, [past]);
+    expect(await pg.sweepOrphans(sweep)).toBe(1);
+    expect(await pg.exists('uploads/pg-live.csv')).toBe(false);
   });
 });

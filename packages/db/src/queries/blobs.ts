@@ -1,6 +1,6 @@
 import { ByteaCopyReader, COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
 import { copyIn, copyOut } from '../copy-streams.js';
-import { inTransaction, type Pool } from '../pool.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 /** One blob_pieces tuple of a binary COPY: key (text), piece (int4), then the data's length; the data follows. */
 function pieceHead(key: Buffer, piece: number, dataBytes: number): Buffer {
@@ -14,30 +14,80 @@ function pieceHead(key: Buffer, piece: number, dataBytes: number): Buffer {
   return h;
 }
 
+/** Pieces per COPY when the caller does not say: a commit per 8 MiB of 1 MiB pieces. */
+export const GROUP_PIECES = 8;
+
 /**
- * Writes a whole blob from its pieces in one transaction on one connection (replacing any earlier blob of
- * that key): a failed or aborted upload leaves nothing behind. The pieces go in one binary COPY, written as
- * they come: PostgreSQL stores a piece while the next one arrives (one INSERT per piece waited for each).
- * Resolves with the number of bytes stored.
+ * Writes a blob from its pieces in groups of `groupPieces`: each group is one binary COPY on its own, so one
+ * transaction, committed before the next group starts, and `onCommitted` hears the bytes committed so far
+ * after each: readers can read them while the rest comes. The pieces of a group are written as they come
+ * (PostgreSQL stores one while the next arrives). One connection is held throughout, so groups commit in
+ * order. A failed write (the pieces' source, a COPY) removes what its earlier groups committed before it
+ * rejects; what a crash leaves is removed by the orphan sweep (listOldBlobKeys). An earlier blob of the key
+ * is removed first, and not kept should the write fail (upload keys are never reused). Resolves with the
+ * number of bytes stored.
  */
-export async function writeBlob(pool: Pool, key: string, pieces: AsyncIterable<Buffer>): Promise<number> {
-  return inTransaction(pool, async (client) => {
+export async function writeBlob(
+  pool: Pool,
+  key: string,
+  pieces: AsyncIterable<Buffer>,
+  onCommitted?: (bytes: number) => void,
+  groupPieces = GROUP_PIECES,
+): Promise<number> {
+  if (!Number.isSafeInteger(groupPieces) || groupPieces < 1) throw new RangeError(`invalid group of ${groupPieces} pieces`);
+  const client = await pool.connect();
+  let broken = false;
+  try {
     await client.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
     const keyBytes = Buffer.from(key, 'utf8');
+    const it = pieces[Symbol.asyncIterator]();
+    let piece = 0;
     let size = 0;
-    async function* tuples(): AsyncGenerator<Buffer> {
-      yield COPY_SIGNATURE;
-      let piece = 0;
-      for await (const data of pieces) {
-        yield pieceHead(keyBytes, piece++, data.length);
-        yield data;
-        size += data.length;
-      }
-      yield COPY_TRAILER;
+    let next = await it.next();
+    while (!next.done) {
+      let inGroup = 0;
+      let groupBytes = 0;
+      const tuples = async function* (): AsyncGenerator<Buffer> {
+        yield COPY_SIGNATURE;
+        while (!next.done && inGroup < groupPieces) {
+          const data = next.value;
+          yield pieceHead(keyBytes, piece + inGroup, data.length);
+          yield data;
+          inGroup++;
+          groupBytes += data.length;
+          // The group's last piece ends its COPY without waiting for the piece after it.
+          if (inGroup < groupPieces) next = await it.next();
+        }
+        yield COPY_TRAILER;
+      };
+      await copyIn(client, 'COPY blob_pieces (key, piece, data) FROM STDIN WITH (FORMAT binary)', tuples());
+      piece += inGroup;
+      size += groupBytes;
+      onCommitted?.(size);
+      if (inGroup === groupPieces) next = await it.next();
     }
-    await copyIn(client, 'COPY blob_pieces (key, piece, data) FROM STDIN WITH (FORMAT binary)', tuples());
     return size;
-  });
+  } catch (err) {
+    broken = !(await removeWritten(pool, client, key));
+    throw err;
+  } finally {
+    // A connection that could not even delete is unusable: the pool drops it rather than hand it out again.
+    client.release(broken);
+  }
+}
+
+/**
+ * After a failed write: the pieces its committed groups left, removed on the write's connection if it still
+ * works (true), else on another. Should PostgreSQL not answer at all, they stay for the orphan sweep.
+ */
+async function removeWritten(pool: Pool, client: PoolClient, key: string): Promise<boolean> {
+  try {
+    await client.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
+    return true;
+  } catch {
+    await pool.query('DELETE FROM blob_pieces WHERE key = $1', [key]).catch(() => undefined);
+    return false;
+  }
 }
 
 /**
@@ -71,10 +121,14 @@ export async function deleteBlob(pool: Pool, key: string): Promise<void> {
   await pool.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
 }
 
-/** Keys under `prefix` of blobs written more than `olderThanMs` ago. */
+/**
+ * Keys under `prefix` of blobs whose newest piece was written more than `olderThanMs` ago. The newest, not the
+ * first: a blob being written commits a group every few MiB, so one still arriving is never old, however long
+ * its upload takes; and a blob that lost some pieces (a sweep that stopped half-way) is still found.
+ */
 export async function listOldBlobKeys(pool: Pool, prefix: string, olderThanMs: number): Promise<string[]> {
   const { rows } = await pool.query<{ key: string }>(
-    `SELECT key FROM blob_pieces WHERE piece = 0 AND starts_with(key, $1) AND created_at < now() - make_interval(secs => $2)`,
+    `SELECT key FROM blob_pieces WHERE starts_with(key, $1) GROUP BY key HAVING max(created_at) < now() - make_interval(secs => $2)`,
     [prefix, olderThanMs / 1000],
   );
   return rows.map((r) => r.key);

@@ -57,11 +57,15 @@ export async function completeReceivingJob(
 
 /**
  * Removes a job whose upload failed, with its chunks and tokens (cascade) and its predictions. False: it was not
- * receiving. A chunk being stored holds its job_chunks row, so the cascade waits for its commit; the predictions
- * are deleted after, by a statement that sees them. A chunk stored later finds no chunk row and stores nothing.
+ * receiving. The job's chunk rows are locked first, as a chunk being stored locks its own before it touches the
+ * job's row (its predictions' foreign key, its counts): deleting the job row first would hold that row while
+ * the cascade waits for the chunk, and the chunk wait for the row, a deadlock (seen with several chunks scored at
+ * once). So a chunk being stored is waited for; the predictions are deleted after, by a statement that sees
+ * them. A chunk stored later finds no chunk row and stores nothing.
  */
 export async function deleteReceivingJob(pool: Pool, jobId: string): Promise<boolean> {
   return inTransaction(pool, async (client) => {
+    await client.query('SELECT 1 FROM job_chunks WHERE job_id = $1 ORDER BY index FOR UPDATE', [jobId]);
     const { rowCount } = await client.query(`DELETE FROM jobs WHERE id = $1 AND status = 'receiving'`, [jobId]);
     if (rowCount !== 1) return false;
     await client.query('DELETE FROM prediction_batches WHERE job_id = $1', [jobId]);
