@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { waitForEnd } from './support/http.js';
 import { Platform } from './support/platform.js';
-import { bigBreastCancerCsv, platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './support/faults.js';
-import { startSlowUpload } from './support/slow-upload.js';
+import { bigBreastCancerCsv, platformDb, type SubmittedJob, tempDir, until } from './support/faults.js';
+import { cutAtLine, expectResultsAsStoredFirst, startSlowUpload } from './support/slow-upload.js';
 
 /**
  * Scoring while the upload arrives with BLOB_STORE=postgres (issue 14): the pieces are committed a group
@@ -38,8 +38,6 @@ afterAll(async () => {
 const slowUpload = (fieldsBefore: Record<string, string>, fieldsAfter: Record<string, string> = {}) =>
   startSlowUpload(platform.url('/api/jobs'), fieldsBefore, fieldsAfter);
 
-const cut = (data: Buffer, fraction: number) => data.indexOf('\n', Math.floor(data.length * fraction)) + 1;
-
 async function writeSlowly(upload: ReturnType<typeof slowUpload>, data: Buffer): Promise<void> {
   for (let at = 0; at < data.length; at += 65_536) await upload.write(data.subarray(at, Math.min(data.length, at + 65_536)));
 }
@@ -67,7 +65,7 @@ it('scores a job while its upload arrives into PostgreSQL, with results byte-ide
   expect(csv.length).toBeGreaterThan(12 * 1024 * 1024);
   const upload = slowUpload({ model: MODEL });
   await upload.start();
-  const sent = cut(csv, 0.75);
+  const sent = cutAtLine(csv, 0.75);
   await writeSlowly(upload, csv.subarray(0, sent));
   // Positive signal: the first group (8 pieces of 1 MiB) committed and chunks scored, a quarter still unsent.
   const job = await receivingJobWithChunksDone(2);
@@ -81,18 +79,8 @@ it('scores a job while its upload arrives into PostgreSQL, with results byte-ide
   expect(done.status, done.error ?? '').toBe('succeeded');
   expect(done.rows.total).toBe(60_000);
 
-  // The same bytes the old way: the model named after the file, so the job is only made once the upload ends.
-  const old = slowUpload({}, { model: MODEL });
-  await old.start();
-  await old.write(csv);
-  const oldAnswer = await old.end();
-  expect(oldAnswer.status, oldAnswer.body).toBe(202);
-  const stored = JSON.parse(oldAnswer.body) as SubmittedJob;
-  expect((await waitForEnd(platform, stored.links.self, 120_000)).status).toBe('succeeded');
-
-  const [a, b] = [await resultsBytes(platform, early), await resultsBytes(platform, stored)];
-  expect(a.length).toBeGreaterThan(csv.length);
-  expect(a.equals(b), 'results byte-identical').toBe(true);
+  // The same bytes the old way.
+  await expectResultsAsStoredFirst(platform, early, csv, MODEL);
 });
 
 it('an upload aborted after groups were committed and chunks scored leaves nothing behind, not a piece', {
@@ -100,7 +88,7 @@ it('an upload aborted after groups were committed and chunks scored leaves nothi
 }, async () => {
   const upload = slowUpload({ model: MODEL });
   await upload.start();
-  await writeSlowly(upload, csv.subarray(0, cut(csv, 0.75)));
+  await writeSlowly(upload, csv.subarray(0, cutAtLine(csv, 0.75)));
   const job = await receivingJobWithChunksDone(1);
   expect(job.pieces).toBeGreaterThanOrEqual(8);
   upload.abort();
@@ -124,7 +112,7 @@ it('an upload aborted after groups were committed and chunks scored leaves nothi
   // The worker still scores, and the platform took a new upload after the aborted one.
   const after = slowUpload({ model: MODEL });
   await after.start();
-  await after.write(csv.subarray(0, cut(csv, 0.1)));
+  await after.write(csv.subarray(0, cutAtLine(csv, 0.1)));
   const answer = await after.end();
   expect(answer.status, answer.body).toBe(202);
   expect((await waitForEnd(platform, (JSON.parse(answer.body) as SubmittedJob).links.self, 120_000)).status).toBe('succeeded');

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { fileBlob, waitForEnd } from './support/http.js';
-import { startSlowUpload } from './support/slow-upload.js';
+import { cutAtLine, expectResultsAsStoredFirst, startSlowUpload } from './support/slow-upload.js';
 import { ADMIN_TOKEN, Platform } from './support/platform.js';
 import { bigBreastCancerCsv, platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './support/faults.js';
 
@@ -103,12 +103,10 @@ async function expectWorkerHealthy(): Promise<void> {
   expect((await waitForEnd(platform, job.links.self, 120_000)).status).toBe('succeeded');
 }
 
-const cut = (data: Buffer, fraction: number) => data.indexOf('\n', Math.floor(data.length * fraction)) + 1;
-
 it('scores a job while its upload arrives, with results byte-identical to the file stored first', { timeout: 300_000 }, async () => {
   const upload = slowUpload({ model: MODEL });
   await upload.start();
-  const half = cut(csv, 0.5);
+  const half = cutAtLine(csv, 0.5);
   for (let at = 0; at < half; at += 16_384) await upload.write(csv.subarray(at, Math.min(half, at + 16_384)));
   // Positive signal: chunks were scored while half the file was still unsent.
   const { id } = await receivingJobWithChunksDone(2);
@@ -123,19 +121,8 @@ it('scores a job while its upload arrives, with results byte-identical to the fi
   expect(done.status, done.error ?? '').toBe('succeeded');
   expect(done.rows.total).toBe(3000);
 
-  // The same bytes the old way: the model named after the file, so the job is only made once the upload ends.
-  const old = slowUpload({}, { model: MODEL });
-  await old.start();
-  await old.write(csv);
-  const oldAnswer = await old.end();
-  expect(oldAnswer.status, oldAnswer.body).toBe(202);
-  const stored = JSON.parse(oldAnswer.body) as SubmittedJob;
-  expect((await waitForEnd(platform, stored.links.self, 120_000)).status).toBe('succeeded');
-
-  const [a, b] = [await resultsBytes(platform, early), await resultsBytes(platform, stored)];
-  expect(a.length).toBeGreaterThan(csv.length);
-  expect(a.equals(b), 'results byte-identical').toBe(true);
-  baseline = a;
+  // The same bytes the old way.
+  baseline = await expectResultsAsStoredFirst(platform, early, csv, MODEL);
 });
 
 it('scores a gzip-compressed CSV while it arrives too, with the same results', { timeout: 300_000 }, async () => {
@@ -159,7 +146,7 @@ it('scores a gzip-compressed CSV while it arrives too, with the same results', {
 it('an upload aborted after chunks were scored leaves nothing behind', { timeout: 180_000 }, async () => {
   const upload = slowUpload({ model: MODEL });
   await upload.start();
-  await upload.write(csv.subarray(0, cut(csv, 0.6)));
+  await upload.write(csv.subarray(0, cutAtLine(csv, 0.6)));
   const job = await receivingJobWithChunksDone(1);
   upload.abort();
   await expectNothingLeftOf(job);
@@ -167,13 +154,13 @@ it('an upload aborted after chunks were scored leaves nothing behind', { timeout
 });
 
 it('a format error late in the file is refused as before, and nothing is left behind', { timeout: 180_000 }, async () => {
-  const bad = Buffer.concat([csv.subarray(0, cut(csv, 0.8)), Buffer.from('1.0,\u0000,3\n'), csv.subarray(cut(csv, 0.8))]);
+  const bad = Buffer.concat([csv.subarray(0, cutAtLine(csv, 0.8)), Buffer.from('1.0,\u0000,3\n'), csv.subarray(cutAtLine(csv, 0.8))]);
   const before = async (fieldsBefore: Record<string, string>, fieldsAfter: Record<string, string>, wait: boolean) => {
     const upload = slowUpload(fieldsBefore, fieldsAfter);
     await upload.start();
-    await upload.write(bad.subarray(0, cut(bad, 0.5)));
+    await upload.write(bad.subarray(0, cutAtLine(bad, 0.5)));
     const job = wait ? await receivingJobWithChunksDone(1) : null;
-    await upload.write(bad.subarray(cut(bad, 0.5))).catch(() => undefined);
+    await upload.write(bad.subarray(cutAtLine(bad, 0.5))).catch(() => undefined);
     return { job, answer: await upload.end().catch(() => upload.answer) };
   };
   const early = await before({ model: MODEL }, {}, true);
@@ -188,9 +175,9 @@ it('an upload too large, found so after chunks were scored, is refused as before
 }, async () => {
   const upload = slowUpload({ model: MODEL });
   await upload.start();
-  await upload.write(big.subarray(0, cut(big, 0.3)));
+  await upload.write(big.subarray(0, cutAtLine(big, 0.3)));
   const job = await receivingJobWithChunksDone(1);
-  await upload.write(big.subarray(cut(big, 0.3))).catch(() => undefined);
+  await upload.write(big.subarray(cutAtLine(big, 0.3))).catch(() => undefined);
   const answer = await upload.end().catch(() => upload.answer);
   expect(answer.status, answer.body).toBe(413);
   await expectNothingLeftOf(job);
@@ -199,7 +186,7 @@ it('an upload too large, found so after chunks were scored, is refused as before
 it('a web process killed mid-upload: the lease passes and the reconciler removes the job', { timeout: 180_000 }, async () => {
   const upload = slowUpload({ model: MODEL });
   await upload.start();
-  await upload.write(csv.subarray(0, cut(csv, 0.5)));
+  await upload.write(csv.subarray(0, cutAtLine(csv, 0.5)));
   const job = await receivingJobWithChunksDone(1);
   const web = platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'))!;
   process.kill(web.pid, 'SIGKILL');
@@ -222,10 +209,10 @@ it("a key's quota of rows, exceeded once the rows are known, is refused as befor
   const send = async (fieldsBefore: Record<string, string>, fieldsAfter: Record<string, string>, wait: boolean) => {
     const upload = slowUpload(fieldsBefore, fieldsAfter, auth);
     await upload.start();
-    await upload.write(csv.subarray(0, cut(csv, 0.5)));
+    await upload.write(csv.subarray(0, cutAtLine(csv, 0.5)));
     // Half the file is within the quota: the job starts while the rest arrives.
     const job = wait ? await receivingJobWithChunksDone(1) : null;
-    await upload.write(csv.subarray(cut(csv, 0.5)));
+    await upload.write(csv.subarray(cutAtLine(csv, 0.5)));
     return { job, answer: await upload.end() };
   };
   const early = await send({ model: MODEL }, {}, true);

@@ -1,4 +1,8 @@
 import http from 'node:http';
+import { expect } from 'vitest';
+import { resultsBytes, type SubmittedJob } from './faults.js';
+import { waitForEnd } from './http.js';
+import type { Platform } from './platform.js';
 
 /**
  * A multipart upload written by hand, a piece at a time (chunked transfer encoding): the test decides when the
@@ -54,4 +58,26 @@ export function startSlowUpload(
       req.destroy();
     },
   };
+}
+
+/** Where `data` is cut at about `fraction` of its length, at the end of a line. */
+export const cutAtLine = (data: Buffer, fraction: number): number => data.indexOf('\n', Math.floor(data.length * fraction)) + 1;
+
+/**
+ * Uploads `csv` again the old way (the model named after the file, so the job is only made once the upload
+ * ends), waits for it, and expects `early`'s results byte-identical to its. Returns those results.
+ */
+export async function expectResultsAsStoredFirst(platform: Platform, early: SubmittedJob, csv: Buffer, model: string): Promise<Buffer> {
+  const old = startSlowUpload(platform.url('/api/jobs'), {}, { model });
+  await old.start();
+  await old.write(csv);
+  const oldAnswer = await old.end();
+  expect(oldAnswer.status, oldAnswer.body).toBe(202);
+  const stored = JSON.parse(oldAnswer.body) as SubmittedJob;
+  expect((await waitForEnd(platform, stored.links.self, 120_000)).status).toBe('succeeded');
+
+  const [a, b] = [await resultsBytes(platform, early), await resultsBytes(platform, stored)];
+  expect(a.length).toBeGreaterThan(csv.length);
+  expect(a.equals(b), 'results byte-identical').toBe(true);
+  return a;
 }
