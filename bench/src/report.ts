@@ -78,6 +78,9 @@ export interface BenchResult {
 const row = (...cells: string[]): string => `| ${cells.join(' | ')} |`;
 const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 const ms = (x: number): string => `${fmt.ms(x)} ms`;
+/** A stage-table row for a latency of 1,000 rows: seconds, rows per second, then the milliseconds and `note`. */
+const latencyRow = (what: string, latencyMs: number, note: string): string =>
+  row(what, fmt.s(latencyMs / 1000), fmt.rate(1000 / (latencyMs / 1000)), `${ms(latencyMs)}; ${note}`);
 
 function cpuLine(d: CpuDiff): string {
   const order = [
@@ -315,39 +318,23 @@ export function buildReport(r: BenchResult): string {
   if (w2?.smallJobs) {
     const j = w2.smallJobs;
     lines.push(
-      row(
+      latencyRow(
         '1,000-row job latency p50 (WORKERS=2)',
-        fmt.s(j.p50 / 1000),
-        fmt.rate(1000 / (j.p50 / 1000)),
-        `${ms(j.p50)}; upload request -> succeeded, ${j.n} jobs one after another, polled every 5 ms; upload->202 p50 ${ms(j.uploadP50)}`,
+        j.p50,
+        `upload request -> succeeded, ${j.n} jobs one after another, polled every 5 ms; upload->202 p50 ${ms(j.uploadP50)}`,
       ),
-    );
-    lines.push(
-      row(
-        '1,000-row job latency p95 (WORKERS=2)',
-        fmt.s(j.p95 / 1000),
-        fmt.rate(1000 / (j.p95 / 1000)),
-        `${ms(j.p95)}; min ${ms(j.min)}, max ${ms(j.max)}`,
-      ),
+      latencyRow('1,000-row job latency p95 (WORKERS=2)', j.p95, `min ${ms(j.min)}, max ${ms(j.max)}`),
     );
   }
   if (w2?.realtime) {
     const q = w2.realtime;
     lines.push(
-      row(
+      latencyRow(
         'real-time predict, 1,000 rows, p50',
-        fmt.s(q.p50 / 1000),
-        fmt.rate(1000 / (q.p50 / 1000)),
-        `${ms(q.p50)}; POST /api/models/breast-cancer-rf/predict, ${q.n} requests after ${q.warmup} warm-up, ${fmt.int(q.requestBytes / 1000)} kB JSON each`,
+        q.p50,
+        `POST /api/models/breast-cancer-rf/predict, ${q.n} requests after ${q.warmup} warm-up, ${fmt.int(q.requestBytes / 1000)} kB JSON each`,
       ),
-    );
-    lines.push(
-      row(
-        'real-time predict, 1,000 rows, p95',
-        fmt.s(q.p95 / 1000),
-        fmt.rate(1000 / (q.p95 / 1000)),
-        `${ms(q.p95)}; min ${ms(q.min)}, max ${ms(q.max)}`,
-      ),
+      latencyRow('real-time predict, 1,000 rows, p95', q.p95, `min ${ms(q.min)}, max ${ms(q.max)}`),
     );
   }
   out.push(...lines);
