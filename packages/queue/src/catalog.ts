@@ -14,6 +14,14 @@ import { WEBHOOK_ATTEMPTS } from './retry-schedule.js';
  */
 const uuid = z.string().uuid();
 
+/** Retries of the finalize queue's kinds: each reads the truth from PostgreSQL, so it may run again freely. */
+const finaliseRetries = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+} satisfies JobsOptions;
+
 export const jobCatalog = {
   /** Score one chunk of an upload's rows and store the predictions (a child of finalize-job). */
   'score-chunk': {
@@ -39,12 +47,7 @@ export const jobCatalog = {
     concurrency: 4,
     idempotent: true,
     payload: z.object({ jobId: uuid }),
-    options: {
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
-    } satisfies JobsOptions,
+    options: finaliseRetries,
   },
   /**
    * Holds a job's finaliser while its upload still arrives (a child of finalize-job beside the chunks, which
@@ -58,10 +61,7 @@ export const jobCatalog = {
     idempotent: true,
     payload: z.object({ jobId: uuid }),
     options: {
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
+      ...finaliseRetries,
       // A gate that gave up still lets the finaliser run: it reads the truth from PostgreSQL.
       ignoreDependencyOnFailure: true,
     } satisfies JobsOptions,
