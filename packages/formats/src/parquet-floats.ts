@@ -25,8 +25,26 @@ export class FloatColumnReader {
     private readonly readAt: (into: Uint8Array, position: number) => Promise<void>,
   ) {}
 
+  /**
+   * The array the `slot`-th column of a read is decoded into, for `length` rows: one per column, kept from
+   * segment to segment and, with the reader's other buffers, for the thread's next chunk (a DuckDB row group
+   * of 30 inputs is 15 MB of them; allocated afresh per chunk, the last chunk's were freed late, beside the
+   * next one's). Its values are whatever read() writes: every row of the slice.
+   */
+  output(slot: number, type: 'float32' | 'float64', length: number): FloatArray {
+    let a = this.buffers.outputs[slot];
+    if (!a || a.length < length || (type === 'float32') !== a instanceof Float32Array) {
+      a = type === 'float32' ? new Float32Array(length) : new Float64Array(length);
+      this.buffers.outputs[slot] = a;
+    }
+    return a.subarray(0, length);
+  }
+
   /** Done reading: its buffers serve the next reader of this thread (a chunk's reader, one after another). */
   release(): void {
+    // Outputs of an unusually wide or long read are let go rather than held by an idle thread.
+    const outputBytes = this.buffers.outputs.reduce((n, a) => n + a.byteLength, 0);
+    if (outputBytes > MAX_SPARE_OUTPUT_BYTES) this.buffers.outputs = [];
     spareBuffers = this.buffers;
     this.buffers = emptyBuffers();
   }
@@ -204,7 +222,11 @@ interface Shape {
 }
 
 /** The buffers a reader decodes through, grown as columns need and kept from one chunk's reader to the next. */
+type FloatArray = Float32Array | Float64Array;
+
 interface ReaderBuffers {
+  /** The columns' decoded values (see output()), by place in the read. */
+  outputs: FloatArray[];
   bytes: Uint8Array;
   page: Uint8Array;
   dictionary: Float64Array;
@@ -213,6 +235,7 @@ interface ReaderBuffers {
 }
 
 const emptyBuffers = (): ReaderBuffers => ({
+  outputs: [],
   bytes: new Uint8Array(0),
   page: new Uint8Array(0),
   dictionary: new Float64Array(0),
@@ -225,6 +248,8 @@ const emptyBuffers = (): ReaderBuffers => ({
  * page). Allocated afresh per chunk, they were garbage V8 freed late, beside the next chunk's.
  */
 let spareBuffers: ReaderBuffers | null = null;
+/** The most decoded-value memory an idle thread keeps for its next chunk. */
+const MAX_SPARE_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 function takeSpareBuffers(): ReaderBuffers {
   const spare = spareBuffers ?? emptyBuffers();

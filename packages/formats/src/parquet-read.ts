@@ -14,7 +14,6 @@ import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
 import { FloatColumnReader } from './parquet-floats.js';
-import { HeldFloatBuffers } from './float-buffers.js';
 import { type ParquetChunk, type ParquetColumn, type ParquetLayout, rangeAsyncBuffer, readParquetMetadata } from './parquet-layout.js';
 import { openSource, readFully } from './source.js';
 
@@ -83,9 +82,8 @@ async function* segments(
   floats: FloatColumns = new Map(),
 ): AsyncGenerator<Segment> {
   const reader = await openSource(source);
-  // A segment's values are copied into batches before the next segment is read: one buffer per column serves
-  // every segment of the chunk, and goes back to the thread's pool for the next chunk.
-  const held = new HeldFloatBuffers();
+  // A segment's values are copied into batches before the next segment is read: the reader's array for each
+  // column (FloatColumnReader.output) serves every segment of the chunk, then the thread's next chunk.
   let direct: FloatColumnReader | null = null;
   try {
     const file = rangeAsyncBuffer(reader, layout.bytes);
@@ -104,10 +102,10 @@ async function* segments(
       const e = Math.min(g.firstRow + g.rows, end);
       if (s >= e) continue;
       const data = new Map<string, Values>();
-      for (const column of columns) {
+      for (const [slot, column] of columns.entries()) {
         try {
           const type = floats.get(column);
-          const out = type ? held.take(column, type, e - s) : null;
+          const out = type ? direct.output(slot, type, e - s) : null;
           if (out && (await direct.read(gi, column, s - g.firstRow, e - g.firstRow, out))) {
             data.set(column, out);
             continue;
@@ -126,7 +124,6 @@ async function* segments(
       yield { firstRow: s, rows: e - s, data };
     }
   } finally {
-    held.release();
     direct?.release();
     await reader.close();
   }
