@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { blobSize, deleteBlob, GROUP_PIECES, listOldBlobKeys, type Pool, readBlobPieces, writeBlob } from '@batchcast/db';
-import { readAhead } from './read-ahead.js';
 import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** 1 MiB pieces: small enough to hold a few in memory, large enough that a 1 GiB upload is 1,024 rows. */
@@ -33,12 +32,16 @@ export class PostgresBlobStore implements BlobStore {
     // The source may fail (a refused upload) while we wait for a connection: keep its error from going
     // unhandled; iterating the errored stream below rethrows it.
     source.on('error', () => undefined);
+    let ahead: Readable | null = null;
     try {
-      // While a group's COPY ends and commits, up to a group's worth of pieces more is received meanwhile:
-      // the upload does not pause for each commit.
-      const ahead = readAhead(pieces(source, this.pieceBytes), this.groupPieces);
+      // While a group's COPY ends and commits, up to a group's worth of pieces more is received meanwhile
+      // (a stream's buffer, up to its highWaterMark): the upload does not pause for each commit.
+      ahead = Readable.from(pieces(source, this.pieceBytes), { highWaterMark: this.groupPieces });
+      // Its errors reach writeBlob through the iteration; once writeBlob has given up, nobody else hears them.
+      ahead.on('error', () => undefined);
       return await writeBlob(this.pool, key, ahead, onStored, this.groupPieces);
     } catch (err) {
+      ahead?.destroy();
       source.destroy();
       throw err;
     }
