@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken, newJobToken } from '@batchcast/access';
 import type { ByteSource, ColumnTarget } from '@batchcast/csv';
-import { countRecentJobsForEmail, insertJob } from '@batchcast/db';
+import { countRecentJobsForEmail, insertJob, type NewJob } from '@batchcast/db';
 import { checkParquetTargets, FormatError } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
@@ -89,46 +89,77 @@ export function newJobIdentity(request: JobRequest): { id: string; token: string
 
 async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobRequest): Promise<CreatedJob> {
   const layout = upload.layout;
-  const { email, model, targets } = await checkJobRequest(ctx, upload.key, layout, upload.chunks[0], request);
+  const checked = await checkJobRequest(ctx, upload.key, layout, upload.chunks[0], request);
   const { id, token } = newJobIdentity(request);
   await insertJob(
     ctx.pool,
-    {
-      id,
-      tokenHash: hashToken(token),
-      modelId: model.id,
-      email,
-      filename: cleanFilename(request.filename),
-      uploadKey: upload.key,
-      bytes: upload.size,
-      layout,
-      targets,
-      rowsTotal: upload.rows,
-      chunks: upload.chunks,
-    },
+    newJobRow(id, token, request, checked, { key: upload.key, layout, bytes: upload.size, rows: upload.rows, chunks: upload.chunks }),
     request.owner ? jobOwner(request.owner, upload.rows) : undefined,
   );
-  try {
-    await ctx.queue.enqueueScoring(
+  await queueOrLeaveToReconciler(ctx, id, () =>
+    ctx.queue.enqueueScoring(
       id,
       upload.chunks.map((c) => c.index),
-    );
+    ),
+  );
+  logSubmitted(ctx, id, checked.model, layout, upload, request);
+  return { id, token, status: 'queued', model: { name: checked.model.name, version: checked.model.version } };
+}
+
+/** The row insertJob records for a checked request and its upload (so far, for a job scored while it arrives). */
+export function newJobRow(
+  id: string,
+  token: string,
+  request: JobRequest,
+  { email, model, targets }: CheckedRequest,
+  upload: { key: string; layout: JobLayout; bytes: number; rows: number; chunks: StoredChunk[] },
+): NewJob {
+  return {
+    id,
+    tokenHash: hashToken(token),
+    modelId: model.id,
+    email,
+    filename: cleanFilename(request.filename),
+    uploadKey: upload.key,
+    bytes: upload.bytes,
+    layout: upload.layout,
+    targets,
+    rowsTotal: upload.rows,
+    chunks: upload.chunks,
+  };
+}
+
+/** Queues a recorded job's work: it is safe in PostgreSQL, so if Redis does not answer now, the reconciler queues it. */
+export async function queueOrLeaveToReconciler(ctx: JobsContext, jobId: string, queue: () => Promise<void>): Promise<void> {
+  try {
+    await queue();
   } catch (err) {
-    // The job is safe in PostgreSQL; the reconciler queues it as soon as Redis answers again.
-    ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not queue job now; the reconciler will');
+    ctx.log.warn({ jobId, err: (err as Error).message }, 'could not queue job now; the reconciler will');
   }
+}
+
+/** The one log line of a job submitted (`early`: scored while its upload arrived). */
+export function logSubmitted(
+  ctx: JobsContext,
+  jobId: string,
+  model: { name: string; version: number },
+  layout: JobLayout,
+  upload: { rows: number; chunks: unknown[] },
+  request: JobRequest,
+  early = false,
+): void {
   ctx.log.info(
     {
-      jobId: id,
+      jobId,
       model: `${model.name}@${model.version}`,
       format: layout.format,
       rows: upload.rows,
       chunks: upload.chunks.length,
       keyId: request.owner?.id,
+      ...(early ? { early: true } : {}),
     },
     'job submitted',
   );
-  return { id, token, status: 'queued', model: { name: model.name, version: model.version } };
 }
 
 /**

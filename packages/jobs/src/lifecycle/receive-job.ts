@@ -1,11 +1,17 @@
-import { hashToken } from '@batchcast/access';
 import { appendReceivedChunks, completeReceivingJob, deleteReceivingJob, insertJob, renewReceivingLease } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { jobOwner } from '../keys/quotas.js';
 import type { JobLayout } from '../records.js';
-import { cleanFilename } from '../uploads/filename.js';
 import type { StoredChunk, StoredUpload, UploadProgress } from '../uploads/stored-upload.js';
-import { type CreatedJob, checkJobRequest, type JobRequest, newJobIdentity } from './create-job.js';
+import {
+  type CreatedJob,
+  checkJobRequest,
+  type JobRequest,
+  logSubmitted,
+  newJobIdentity,
+  newJobRow,
+  queueOrLeaveToReconciler,
+} from './create-job.js';
 
 /**
  * Scoring while the upload arrives (issue 14). Given to storeUpload as its `progress`: once the header and the
@@ -70,32 +76,15 @@ export class JobWhileReceiving implements UploadProgress {
       throw err;
     }
     this.state = 'off';
-    try {
-      if (!this.flowStarted)
-        await ctx.queue.enqueueScoring(
-          job.id,
-          upload.chunks.map((c) => c.index),
-        );
-      else {
-        if (this.queued < upload.chunks.length) await ctx.queue.addReceivedChunks(job.id, indexes(upload.chunks.slice(this.queued)));
-        await ctx.queue.openUploadGate(job.id);
+    await queueOrLeaveToReconciler(ctx, job.id, async () => {
+      if (!this.flowStarted) {
+        await ctx.queue.enqueueScoring(job.id, indexes(upload.chunks));
+        return;
       }
-    } catch (err) {
-      // The job is safe in PostgreSQL; the reconciler queues it as soon as Redis answers again.
-      ctx.log.warn({ jobId: job.id, err: (err as Error).message }, 'could not queue job now; the reconciler will');
-    }
-    ctx.log.info(
-      {
-        jobId: job.id,
-        model: `${job.model.name}@${job.model.version}`,
-        format: job.layout.format,
-        rows: upload.rows,
-        chunks: upload.chunks.length,
-        keyId: request.owner?.id,
-        early: true,
-      },
-      'job submitted',
-    );
+      if (this.queued < upload.chunks.length) await ctx.queue.addReceivedChunks(job.id, indexes(upload.chunks.slice(this.queued)));
+      await ctx.queue.openUploadGate(job.id);
+    });
+    logSubmitted(ctx, job.id, job.model, job.layout, upload, request, true);
     return { id: job.id, token: job.token, status: 'queued', model: job.model };
   }
 
@@ -148,24 +137,14 @@ export class JobWhileReceiving implements UploadProgress {
       return;
     }
     const { id, token } = newJobIdentity(this.request);
-    const { model, email, targets } = checked;
+    const { model } = checked;
     const lease = this.ctx.config.storage.receivingLeaseSeconds;
     const owner = this.request.owner ? jobOwner(this.request.owner, first.rows) : undefined;
     try {
       await insertJob(
         this.ctx.pool,
         {
-          id,
-          tokenHash: hashToken(token),
-          modelId: model.id,
-          email,
-          filename: cleanFilename(this.request.filename),
-          uploadKey: this.key,
-          bytes: 0,
-          layout,
-          targets,
-          rowsTotal: first.rows,
-          chunks: [first],
+          ...newJobRow(id, token, this.request, checked, { key: this.key, layout, bytes: 0, rows: first.rows, chunks: [first] }),
           receivingSeconds: lease,
         },
         owner,
