@@ -40,14 +40,7 @@ export class JobProducer {
    * to call again for the same job (ids are fixed).
    */
   async enqueueScoring(jobId: string, chunks: number[]): Promise<void> {
-    const parent = jobCatalog['finalize-job'];
-    await this.flows.add({
-      name: 'finalize-job',
-      queueName: parent.queue,
-      data: { jobId } satisfies Payload<'finalize-job'>,
-      opts: { ...parent.options, jobId: jobIds['finalize-job']({ jobId }) },
-      children: chunks.map((chunk) => this.chunkChild(jobId, chunk)),
-    });
+    await this.addScoringFlow(jobId, chunks, false);
   }
 
   /**
@@ -56,6 +49,10 @@ export class JobProducer {
    * ever open it, for GATE_DELAY_MS): the finaliser waits for it, so more chunks can be added meanwhile.
    */
   async startScoringWhileReceiving(jobId: string, chunks: number[]): Promise<void> {
+    await this.addScoringFlow(jobId, chunks, true);
+  }
+
+  private async addScoringFlow(jobId: string, chunks: number[], gated: boolean): Promise<void> {
     const parent = jobCatalog['finalize-job'];
     const gate = jobCatalog['upload-gate'];
     await this.flows.add({
@@ -64,12 +61,16 @@ export class JobProducer {
       data: { jobId } satisfies Payload<'finalize-job'>,
       opts: { ...parent.options, jobId: jobIds['finalize-job']({ jobId }) },
       children: [
-        {
-          name: 'upload-gate',
-          queueName: gate.queue,
-          data: { jobId } satisfies Payload<'upload-gate'>,
-          opts: { ...gate.options, jobId: jobIds['upload-gate']({ jobId }), delay: GATE_DELAY_MS },
-        },
+        ...(gated
+          ? [
+              {
+                name: 'upload-gate',
+                queueName: gate.queue,
+                data: { jobId } satisfies Payload<'upload-gate'>,
+                opts: { ...gate.options, jobId: jobIds['upload-gate']({ jobId }), delay: GATE_DELAY_MS },
+              },
+            ]
+          : []),
         ...chunks.map((chunk) => this.chunkChild(jobId, chunk)),
       ],
     });
