@@ -1,4 +1,4 @@
-import { type FileMetaData, parquetSchema, snappyUncompress } from 'hyparquet';
+import { type FileMetaData, parquetSchema, type SchemaTree, snappyUncompress } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 
 /**
@@ -18,12 +18,16 @@ import { compressors } from 'hyparquet-compressors';
 export class FloatColumnReader {
   /** This reader's buffers: the thread's spare ones if no other reader holds them (see release()). */
   private buffers: ReaderBuffers = takeSpareBuffers();
+  /** The file's top-level columns by name: the schema tree is built once per reader, not per column read. */
+  private readonly topColumns: Map<string, SchemaTree>;
 
   constructor(
     private readonly metadata: FileMetaData,
     /** Fills `into` with the file's bytes from `position` on. */
     private readonly readAt: (into: Uint8Array, position: number) => Promise<void>,
-  ) {}
+  ) {
+    this.topColumns = new Map(parquetSchema(metadata).children.map((c) => [c.element.name, c]));
+  }
 
   /**
    * The array the `slot`-th column of a read is decoded into, for `length` rows: one per column, kept from
@@ -51,7 +55,7 @@ export class FloatColumnReader {
 
   /** Rows [rowStart, rowEnd) of row group `group` (0-based within it) of `column` into `out`; false if not handled here. */
   async read(group: number, column: string, rowStart: number, rowEnd: number, out: Float32Array | Float64Array): Promise<boolean> {
-    const shape = floatShape(this.metadata, group, column);
+    const shape = floatShape(this.metadata, this.topColumns.get(column), group, column);
     if (!shape) return false;
     const groupRows = Number(this.metadata.row_groups[group]?.num_rows ?? 0);
     // Sizes come from the file: a damaged or hostile one must not make us allocate what it claims.
@@ -267,8 +271,7 @@ function mostBytesFor(rows: number): number {
 }
 
 /** The column chunk's place and decoding, or null when it is not a column this reader handles. */
-function floatShape(metadata: FileMetaData, group: number, column: string): Shape | null {
-  const node = parquetSchema(metadata).children.find((c) => c.element.name === column);
+function floatShape(metadata: FileMetaData, node: SchemaTree | undefined, group: number, column: string): Shape | null {
   const e = node?.element;
   if (!node || !e || node.children.length > 0) return null;
   if (e.type !== 'DOUBLE' && e.type !== 'FLOAT' && e.type !== 'INT32') return null;
