@@ -3,6 +3,7 @@ export { prepareModel } from './prepare.js';
 export type { PrepareOptions } from './prepare.js';
 export { planColumns } from './plan.js';
 export type { ColumnPlan } from './plan.js';
+export type { ScoringEngine, SessionOptions } from './session.js';
 export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCache, SESSION_CACHE_SIZE } from './session.js';
 export { onnxRuntime } from './runtime.js';
 export type { RuntimeOptions } from './runtime.js';

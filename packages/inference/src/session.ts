@@ -12,6 +12,8 @@ import { createOrtSession } from './runtime.js';
 import type { RuntimeOptions } from './runtime.js';
 import { checkData, sliceRows, tensorFloat32, tensorFloat64, tensorLabels, toTensor } from './tensors.js';
 import { sha256Hex } from './hash.js';
+import { ForestScorer } from './forest/forest-scorer.js';
+import { firstDifference, probeBatch } from './forest/verify-forest.js';
 
 /** A batch could not be scored (onnxruntime failed, or returned something the schema did not promise). */
 export class ScoringError extends Error {
@@ -29,8 +31,23 @@ export class ScoringError extends Error {
 /** The fewest rows one ONNX Runtime run gets (see score). */
 const MIN_RUN_ROWS = 2;
 
+/** What scores a session's batches, and why (shown once in the worker's log). */
+export interface ScoringEngine {
+  name: 'forest' | 'onnxruntime';
+  /** For ONNX Runtime: why the forest evaluator does not take the model. */
+  reason: string | null;
+}
+
+export interface SessionOptions extends RuntimeOptions {
+  /** Use the forest evaluator where it takes the model (default true); false always runs ONNX Runtime. */
+  forest?: boolean;
+}
+
 export class ScoringSession {
   private readonly fetches: string[];
+  /** The forest evaluator, when it takes the model and matched ONNX Runtime on the probe rows. */
+  private forest: ForestScorer | null = null;
+  engine: ScoringEngine = { name: 'onnxruntime', reason: null };
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -41,8 +58,39 @@ export class ScoringSession {
   }
 
   /** Loads prepared bytes (the output of prepareModel) with the schema prepareModel returned for them. */
-  static async create(bytes: Uint8Array, schema: ModelSchema, opts: RuntimeOptions): Promise<ScoringSession> {
-    return new ScoringSession(await createOrtSession(bytes, opts), schema);
+  static async create(bytes: Uint8Array, schema: ModelSchema, opts: SessionOptions): Promise<ScoringSession> {
+    const session = new ScoringSession(await createOrtSession(bytes, opts), schema);
+    if (opts.forest === false) session.engine = { name: 'onnxruntime', reason: 'the forest evaluator is turned off' };
+    else await session.useForestIfExact(bytes, opts);
+    return session;
+  }
+
+  /**
+   * Scores with the forest evaluator (forest/forest-scorer.ts) when it takes the model and gives ONNX
+   * Runtime's results bit for bit on the probe rows; ONNX Runtime scores on one thread for that comparison,
+   * as its multi-threaded sums may be in another order.
+   */
+  private async useForestIfExact(bytes: Uint8Array, opts: RuntimeOptions): Promise<void> {
+    const forest = ForestScorer.from(bytes, this.schema);
+    if (typeof forest === 'string') {
+      this.engine = { name: 'onnxruntime', reason: forest };
+      return;
+    }
+    const probe = probeBatch(forest);
+    const input = this.schema.inputs[0]!;
+    const targets: ColumnTarget[] = [{ name: input.name, type: 'float32', columns: Array.from({ length: input.width }, (_, i) => i) }];
+    const oneThread =
+      opts.intraOpNumThreads === 1
+        ? this
+        : new ScoringSession(await createOrtSession(bytes, { ...opts, intraOpNumThreads: 1 }), this.schema);
+    try {
+      const difference = firstDifference(forest.score(probe, targets), await oneThread.score(probe, targets));
+      if (difference === null) this.forest = forest;
+      this.engine =
+        difference === null ? { name: 'forest', reason: null } : { name: 'onnxruntime', reason: `probe rows differ (${difference})` };
+    } finally {
+      if (oneThread !== this) await oneThread.release();
+    }
   }
 
   /**
@@ -50,6 +98,7 @@ export class ScoringSession {
    * harmlessly; the platform discards those predictions). `targets` are planColumns' targets for the batch.
    */
   async score(batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
+    if (this.forest) return this.forest.score(batch, targets);
     const { schema } = this;
     const count = batch.count;
     const classes = schema.classLabels?.length ?? 0;
@@ -170,7 +219,7 @@ export function getSession(
   sha256: string,
   loadBytes: () => Promise<Uint8Array>,
   schema: ModelSchema,
-  opts: RuntimeOptions,
+  opts: SessionOptions,
 ): Promise<ScoringSession> {
   const hit = cache.get(sha256);
   if (hit) {

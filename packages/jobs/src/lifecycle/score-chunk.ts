@@ -7,7 +7,8 @@ import { loadJob } from './load-job.js';
 
 /**
  * Scores one chunk of a job: stream its rows (a byte range, or a range of Parquet rows), read and coerce a
- * batch of rows into typed arrays in the input's own format, one ONNX Runtime run per batch, and COPY the
+ * batch of rows into typed arrays in the input's own format, one model run per batch (ONNX Runtime, or the
+ * forest evaluator where it gives the same results), and COPY the
  * predictions into PostgreSQL in the chunk's own transaction (see storeChunkPredictions: a redelivered chunk
  * never duplicates rows). Rows whose cells cannot be converted keep empty predictions and an error; they never
  * fail the chunk. A chunk of a job that has ended (cancelled) or that is already stored is skipped, and one
@@ -31,7 +32,7 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
   const model = await modelById(ctx.pool, job.modelId);
   const session = await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
   const started = Date.now();
-  /** Seconds of each ONNX Runtime batch, for the inference histogram (kept in PostgreSQL: see /metrics). */
+  /** Seconds of each batch's model run, for the inference histogram (kept in PostgreSQL: see /metrics). */
   const inferenceSeconds: number[] = [];
 
   async function* predictions(): AsyncGenerator<PredictionRows> {
@@ -59,7 +60,10 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
     log.info({ status: now?.status ?? 'deleted', err: (err as Error).message }, 'job ended while its chunk was scored; chunk dropped');
     return;
   }
-  log.info({ rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started }, 'chunk scored');
+  log.info(
+    { rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started, engine: session.engine.name },
+    'chunk scored',
+  );
   // Metrics must never fail a chunk: a lost observation is only a gap in a histogram.
   await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>
     log.warn({ err: (err as Error).message }, 'could not record inference durations'),

@@ -1,0 +1,89 @@
+/**
+ * The forest evaluator is used for a model only after it gave ONNX Runtime's results bit for bit on probe rows:
+ * rows whose values sit on, just below and just above every threshold of the feature they are read for, with
+ * NaN, infinities and signed zeros among them, so every comparison goes both ways and every leaf form is met.
+ * ONNX Runtime scores them on one thread, as the batch path runs it, so its sums are in tree order.
+ */
+import type { RecordBatch } from '@batchcast/csv';
+import type { BatchPredictions } from '../types.js';
+import type { Ensemble, TreeNode } from './ensemble.js';
+import type { ForestScorer } from './forest-scorer.js';
+import { float32Threshold } from './padded-forest.js';
+
+const PROBE_ROWS = 2048;
+const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
+
+/** A small deterministic generator (mulberry32): the same probe rows on every load. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Per feature, the values that decide its comparisons: each threshold and the float32 values either side. */
+function decisiveValues(ensemble: Ensemble, width: number): number[][] {
+  const values = Array.from({ length: width }, () => [] as number[]);
+  const f32 = new Float32Array(1);
+  const bits = new Int32Array(f32.buffer);
+  const visit = (node: TreeNode): void => {
+    if ('leaf' in node) return;
+    const at = float32Threshold(node.threshold, 'LEQ');
+    if (Number.isFinite(at)) {
+      f32[0] = at;
+      const list = values[node.feature]!;
+      list.push(at, Math.fround(node.threshold));
+      bits[0]! -= 1;
+      list.push(f32[0]!);
+      f32[0] = at;
+      bits[0]! += 1;
+      list.push(f32[0]!);
+    }
+    visit(node.whenTrue);
+    visit(node.whenFalse);
+  };
+  for (const tree of ensemble.trees) visit(tree);
+  return values;
+}
+
+/** Probe rows for the scorer's model, as one batch of its single float32 input. */
+export function probeBatch(scorer: ForestScorer): RecordBatch {
+  const { ensemble, width } = scorer;
+  const values = decisiveValues(ensemble, width);
+  const next = random(0x5eed);
+  const x = new Float32Array(PROBE_ROWS * width);
+  for (let r = 0; r < PROBE_ROWS; r++) {
+    for (let c = 0; c < width; c++) {
+      const own = values[c]!;
+      const u = next();
+      x[r * width + c] =
+        u < 0.04 || own.length === 0 ? SPECIAL[Math.floor(next() * SPECIAL.length)]! : own[Math.floor(next() * own.length)]!;
+    }
+  }
+  return { firstRow: 0, count: PROBE_ROWS, data: [x], errors: [] };
+}
+
+function same(a: ArrayLike<unknown> | null, b: ArrayLike<unknown> | null): number {
+  if (a === null || b === null) return a === b ? -1 : 0;
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/** Null when both gave the same predictions bit for bit, else where they first differ. */
+export function firstDifference(forest: BatchPredictions, onnxRuntime: BatchPredictions): string | null {
+  const checks: [string, ArrayLike<unknown> | null, ArrayLike<unknown> | null][] = [
+    ['label', forest.labels, onnxRuntime.labels],
+    ['probability', forest.probabilities, onnxRuntime.probabilities],
+    ['value', forest.values, onnxRuntime.values],
+  ];
+  for (const [what, a, b] of checks) {
+    const at = same(a, b);
+    if (at >= 0) return `${what} ${at}: ${String(a?.[at])} instead of ONNX Runtime's ${String(b?.[at])}`;
+  }
+  return null;
+}

@@ -1,0 +1,323 @@
+/**
+ * The forest evaluator: which models it takes, and that it gives ONNX Runtime's results bit for bit on them,
+ * for the example models, for edited forms (BRANCH_LT, three classes with string labels, AVERAGE, base
+ * values), for hostile values (NaN, infinities, signed zeros, values one float32 step either side of every
+ * threshold) and for every batch size around its eight-row groups.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RecordBatch } from '@batchcast/csv';
+import { prepareModel, ScoringSession } from '../src/index.js';
+import type { BatchPredictions, PreparedModel } from '../src/index.js';
+import { onnx } from '../src/onnx-proto.js';
+import type { ModelProto, NodeProto } from '../src/onnx-proto.js';
+import { float32Threshold } from '../src/forest/padded-forest.js';
+import { firstDifference } from '../src/forest/verify-forest.js';
+import { editModel, modelBytes, readCsv } from './helpers.js';
+
+const ONE_THREAD = { intraOpNumThreads: 1 };
+
+function ensembleNode(m: ModelProto): NodeProto {
+  return m.graph!.node!.find((n) => n.opType?.startsWith('TreeEnsemble'))!;
+}
+
+function setAttribute(node: NodeProto, attr: Partial<onnx.IAttributeProto> & { name: string }): void {
+  node.attribute = node.attribute!.filter((a) => a.name !== attr.name);
+  node.attribute.push(onnx.AttributeProto.create(attr));
+}
+
+function floats(node: NodeProto, name: string): number[] {
+  return [...(node.attribute!.find((a) => a.name === name)?.floats ?? [])];
+}
+
+function ints(node: NodeProto, name: string): number[] {
+  return (node.attribute!.find((a) => a.name === name)?.ints ?? []).map(Number);
+}
+
+/** Deterministic random numbers (mulberry32), so a failure can be reproduced. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const f32 = new Float32Array(1);
+const f32bits = new Int32Array(f32.buffer);
+function stepFloat32(v: number, by: number): number {
+  f32[0] = v;
+  f32bits[0]! += by;
+  return f32[0]!;
+}
+
+/**
+ * Rows of `width` float32 values: the example data's own values, the model's thresholds and the float32 values
+ * either side of them, NaN, infinities and signed zeros, mixed per cell.
+ */
+function hostileRows(model: ModelProto, width: number, count: number, seed: number, data: number[][] = []): Float32Array {
+  const node = ensembleNode(model);
+  const features = ints(node, 'nodes_featureids');
+  const thresholds = floats(node, 'nodes_values');
+  const near = Array.from({ length: width }, () => [] as number[]);
+  features.forEach((f, i) => {
+    const t = Math.fround(thresholds[i]!);
+    near[f]!.push(t, stepFloat32(t, 1), stepFloat32(t, -1));
+  });
+  const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-45, -3.4028234663852886e38];
+  const next = random(seed);
+  const x = new Float32Array(count * width);
+  for (let r = 0; r < count; r++) {
+    const row = data.length > 0 ? data[r % data.length]! : null;
+    for (let c = 0; c < width; c++) {
+      const u = next();
+      const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
+      x[r * width + c] = u < 0.05 ? pick(special) : u < 0.55 && near[c]!.length > 0 ? pick(near[c]!) : row ? row[c]! : next() * 100 - 50;
+    }
+  }
+  return x;
+}
+
+function batchOf(x: Float32Array, width: number): RecordBatch {
+  return { firstRow: 0, count: x.length / width, data: [x], errors: [] };
+}
+
+async function bothEngines(prepared: PreparedModel) {
+  const forest = await ScoringSession.create(prepared.bytes, prepared.schema, ONE_THREAD);
+  const onnxRuntime = await ScoringSession.create(prepared.bytes, prepared.schema, { ...ONE_THREAD, forest: false });
+  const input = prepared.schema.inputs[0]!;
+  const targets = [{ name: input.name, type: 'float32' as const, columns: Array.from({ length: input.width }, (_, i) => i) }];
+  return {
+    forest,
+    onnxRuntime,
+    width: input.width,
+    score: (s: ScoringSession, x: Float32Array) => s.score(batchOf(x, input.width), targets),
+    release: async () => {
+      await forest.release();
+      await onnxRuntime.release();
+    },
+  };
+}
+
+/** Scores the rows with both engines, in batches of every size around the evaluator's eight-row groups. */
+async function expectSameAsOnnxRuntime(prepared: PreparedModel, x: Float32Array): Promise<BatchPredictions> {
+  const e = await bothEngines(prepared);
+  try {
+    expect(e.forest.engine).toEqual({ name: 'forest', reason: null });
+    const whole = await e.score(e.forest, x);
+    expect(firstDifference(whole, await e.score(e.onnxRuntime, x))).toBeNull();
+    for (const rows of [1, 2, 7, 8, 9, 17]) {
+      const part = x.subarray(0, rows * e.width);
+      expect(firstDifference(await e.score(e.forest, part), await e.score(e.onnxRuntime, part))).toBeNull();
+    }
+    return whole;
+  } finally {
+    await e.release();
+  }
+}
+
+const cancer = readCsv('breast_cancer.csv');
+const cancerRows = cancer.rows.map((r) => r.slice(1).map(Number));
+const diabetes = readCsv('diabetes.csv');
+const diabetesRows = diabetes.rows.map((r) => r.slice(0, 10).map(Number));
+
+describe('which models the forest evaluator takes', () => {
+  it('takes the example forests and leaves the other example models to ONNX Runtime, saying why', async () => {
+    const engines: Record<string, unknown> = {};
+    for (const file of ['breast-cancer-rf.onnx', 'diabetes-gbr.onnx', 'iris-logreg.onnx', 'churn-pipeline.onnx']) {
+      const prepared = await prepareModel(modelBytes(file));
+      const session = await ScoringSession.create(prepared.bytes, prepared.schema, { intraOpNumThreads: 2 });
+      engines[file] = session.engine;
+      await session.release();
+    }
+    expect(engines).toEqual({
+      'breast-cancer-rf.onnx': { name: 'forest', reason: null },
+      'diabetes-gbr.onnx': { name: 'forest', reason: null },
+      'iris-logreg.onnx': { name: 'onnxruntime', reason: '0 tree ensembles' },
+      'churn-pipeline.onnx': { name: 'onnxruntime', reason: 'not one float input' },
+    });
+  });
+
+  it.each([
+    [
+      'missing-value tracking',
+      (n: NodeProto) => setAttribute(n, { name: 'nodes_missing_value_tracks_true', ints: ints(n, 'nodes_treeids').map(() => 1), type: 7 }),
+      'missing-value tracking',
+    ],
+    [
+      'a LOGISTIC post-transform',
+      (n: NodeProto) => setAttribute(n, { name: 'post_transform', s: new TextEncoder().encode('LOGISTIC'), type: 3 }),
+      'post_transform LOGISTIC',
+    ],
+    [
+      'two comparison modes',
+      (n: NodeProto) => {
+        const modes = n.attribute!.find((a) => a.name === 'nodes_modes')!.strings!.map((s) => new TextDecoder().decode(s));
+        const first = modes.indexOf('BRANCH_LEQ');
+        modes[first] = 'BRANCH_LT';
+        setAttribute(n, { name: 'nodes_modes', strings: modes.map((m) => new TextEncoder().encode(m)), type: 8 });
+      },
+      'comparison modes BRANCH_LT, BRANCH_LEQ',
+    ],
+  ])('leaves a forest with %s to ONNX Runtime', async (_what, edit, reason) => {
+    const prepared = await prepareModel(editModel('breast-cancer-rf.onnx', (m) => edit(ensembleNode(m))));
+    const session = await ScoringSession.create(prepared.bytes, prepared.schema, ONE_THREAD);
+    expect(session.engine).toEqual({ name: 'onnxruntime', reason });
+    await session.release();
+  });
+
+  it('can be turned off', async () => {
+    const prepared = await prepareModel(modelBytes('breast-cancer-rf.onnx'));
+    const session = await ScoringSession.create(prepared.bytes, prepared.schema, { ...ONE_THREAD, forest: false });
+    expect(session.engine.name).toBe('onnxruntime');
+    await session.release();
+  });
+});
+
+describe('the forest evaluator gives ONNX Runtime results bit for bit', () => {
+  it('breast-cancer-rf (binary, BRANCH_LEQ) on its data and on hostile values', async () => {
+    const prepared = await prepareModel(modelBytes('breast-cancer-rf.onnx'));
+    const model = onnx.ModelProto.decode(modelBytes('breast-cancer-rf.onnx'));
+    const out = await expectSameAsOnnxRuntime(prepared, hostileRows(model, 30, 6000, 1, cancerRows));
+    // Both ways of the label rule are met.
+    expect(new Set(out.labels)).toEqual(new Set([0, 1]));
+    await expectSameAsOnnxRuntime(prepared, Float32Array.from(cancerRows.flat()));
+  });
+
+  it('diabetes-gbr (SUM with a base value) on its data and on hostile values', async () => {
+    const prepared = await prepareModel(modelBytes('diabetes-gbr.onnx'));
+    const model = onnx.ModelProto.decode(modelBytes('diabetes-gbr.onnx'));
+    await expectSameAsOnnxRuntime(prepared, hostileRows(model, 10, 6000, 2, diabetesRows));
+    await expectSameAsOnnxRuntime(prepared, Float32Array.from(diabetesRows.flat()));
+  });
+
+  it('a binary score of exactly 0.5 (the label rule is strictly greater)', async () => {
+    // Leaf weights of 0 or 1/128 (exact in binary): a row reaching 64 weighted leaves scores exactly 0.5.
+    const edit = (m: ModelProto) => {
+      const n = ensembleNode(m);
+      const next = random(7);
+      setAttribute(n, { name: 'class_weights', floats: floats(n, 'class_weights').map(() => (next() < 0.64 ? 1 / 128 : 0)), type: 6 });
+    };
+    const bytes = editModel('breast-cancer-rf.onnx', edit);
+    const out = await expectSameAsOnnxRuntime(
+      await prepareModel(bytes),
+      hostileRows(onnx.ModelProto.decode(bytes), 30, 6000, 8, cancerRows),
+    );
+    const halves = [...out.probabilities!.filter((_, i) => i % 2 === 1)].filter((p) => p === 0.5).length;
+    expect(halves).toBeGreaterThan(10);
+  });
+
+  it('BRANCH_LT (XGBoost-style comparisons), so values equal to a threshold go the other way', async () => {
+    const edit = (m: ModelProto) => {
+      const n = ensembleNode(m);
+      const modes = n.attribute!.find((a) => a.name === 'nodes_modes')!.strings!.map((s) => new TextDecoder().decode(s));
+      setAttribute(n, {
+        name: 'nodes_modes',
+        strings: modes.map((s) => new TextEncoder().encode(s === 'LEAF' ? s : 'BRANCH_LT')),
+        type: 8,
+      });
+    };
+    const bytes = editModel('breast-cancer-rf.onnx', edit);
+    await expectSameAsOnnxRuntime(await prepareModel(bytes), hostileRows(onnx.ModelProto.decode(bytes), 30, 6000, 3, cancerRows));
+  });
+
+  it('AVERAGE with a base value', async () => {
+    const edit = (m: ModelProto) => {
+      const n = ensembleNode(m);
+      setAttribute(n, { name: 'aggregate_function', s: new TextEncoder().encode('AVERAGE'), type: 3 });
+      setAttribute(n, { name: 'base_values', floats: [12.375], type: 6 });
+    };
+    const bytes = editModel('diabetes-gbr.onnx', edit);
+    await expectSameAsOnnxRuntime(await prepareModel(bytes), hostileRows(onnx.ModelProto.decode(bytes), 10, 4000, 4, diabetesRows));
+  });
+
+  it('three classes with string labels, leaves weighting some classes only, ties', async () => {
+    // Each leaf of the forest gets weights for three classes, some left out; equal weights make ties.
+    const edit = (m: ModelProto) => {
+      const n = ensembleNode(m);
+      const trees = ints(n, 'class_treeids');
+      const nodes = ints(n, 'class_nodeids');
+      const weights = floats(n, 'class_weights');
+      const next = random(5);
+      const t: number[] = [];
+      const id: number[] = [];
+      const cls: number[] = [];
+      const w: number[] = [];
+      trees.forEach((tree, i) => {
+        for (let k = 0; k < 3; k++) {
+          if (k > 0 && next() < 0.3) continue;
+          t.push(tree);
+          id.push(nodes[i]!);
+          cls.push(k);
+          w.push(next() < 0.2 ? 0.01 : Math.fround(weights[i]! * (k + 1) * next()));
+        }
+      });
+      setAttribute(n, { name: 'class_treeids', ints: t, type: 7 });
+      setAttribute(n, { name: 'class_nodeids', ints: id, type: 7 });
+      setAttribute(n, { name: 'class_ids', ints: cls, type: 7 });
+      setAttribute(n, { name: 'class_weights', floats: w, type: 6 });
+      n.attribute = n.attribute!.filter((a) => a.name !== 'classlabels_int64s');
+      setAttribute(n, { name: 'classlabels_strings', strings: ['low', 'mid', 'high'].map((s) => new TextEncoder().encode(s)), type: 8 });
+      // The ZipMap (int64 keys) goes; the ensemble's probability tensor is the output.
+      m.graph!.node = m.graph!.node!.filter((node) => node.opType !== 'ZipMap');
+      m.graph!.output![0]!.type!.tensorType!.elemType = onnx.TensorProto.DataType.STRING;
+      m.graph!.output![1] = onnx.ValueInfoProto.create({
+        name: n.output![1],
+        type: {
+          tensorType: {
+            elemType: onnx.TensorProto.DataType.FLOAT,
+            shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] },
+          },
+        },
+      });
+    };
+    const bytes = editModel('breast-cancer-rf.onnx', edit);
+    const prepared = await prepareModel(bytes);
+    expect(prepared.schema.classLabels).toEqual(['low', 'mid', 'high']);
+    const out = await expectSameAsOnnxRuntime(prepared, hostileRows(onnx.ModelProto.decode(bytes), 30, 6000, 6, cancerRows));
+    expect(new Set(out.labels)).toEqual(new Set(['low', 'mid', 'high']));
+  });
+});
+
+describe('float32 thresholds', () => {
+  const anyFloat32 = fc.oneof(
+    fc.float({ noDefaultInfinity: false, noNaN: false }),
+    fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.401298464324817e-45),
+  );
+  const anyDouble = fc.oneof(
+    fc.double(),
+    fc.float(),
+    fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300, -1e300),
+  );
+
+  it('decide every float32 value like the double threshold, for <= and <', () => {
+    fc.assert(
+      fc.property(anyFloat32, anyDouble, (x, t) => {
+        expect(x <= float32Threshold(t, 'LEQ')).toBe(x <= t);
+        expect(x <= float32Threshold(t, 'LT')).toBe(x < t);
+        // The threshold itself and its neighbours, where rounding would go wrong first.
+        const f = Math.fround(t);
+        if (Number.isFinite(f)) {
+          for (const y of [f, stepFloat32(f, 1), stepFloat32(f, -1)]) {
+            expect(y <= float32Threshold(t, 'LEQ')).toBe(y <= t);
+            expect(y <= float32Threshold(t, 'LT')).toBe(y < t);
+          }
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
+
+describe('the comparison with ONNX Runtime', () => {
+  it('finds a difference of one float32 step in one probability, and a different label', () => {
+    const a: BatchPredictions = { count: 2, labels: [0, 1], values: null, probabilities: Float32Array.from([0.25, 0.75, 0.5, 0.5]) };
+    const b: BatchPredictions = { ...a, probabilities: Float32Array.from([0.25, 0.75, stepFloat32(0.5, 1), 0.5]) };
+    expect(firstDifference(a, a)).toBeNull();
+    expect(firstDifference(a, b)).toMatch(/^probability 2: 0\.5 instead of ONNX Runtime's 0\.50000005/);
+    expect(firstDifference({ ...a, labels: [0, 0] }, a)).toBe("label 1: 0 instead of ONNX Runtime's 1");
+  });
+});
