@@ -82,7 +82,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function classifier({ platform = null, dbName = null }: { platform?: Platform | null; dbName?: string | null } = {}): Classifier {
   const plat = new Map(platform ? platform.pids().map((p) => [p.pid, p.kind]) : []);
   return (p) => {
-    if (p.pid === process.pid) return 'bench';
+    // The bench and its upload client (curl; once it has ended its CPU shows as "ended processes").
+    if (p.pid === process.pid || p.comm === 'curl') return 'bench';
     const kind = plat.get(p.pid);
     if (kind) return kind;
     if (p.comm === 'postgres') {
@@ -226,7 +227,6 @@ async function runPlatform(
     if (up.status !== 202 || !up.body.links) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body).slice(0, 400)}`);
     jobId = up.body.id ?? null;
     result.upload = (up.response - up.t0) / 1000;
-    result.uploadSent = (up.sent - up.t0) / 1000;
     result.uploadBytes = up.bytes;
     say(`${label}: 202 after ${fmt.s(result.upload)} s; waiting for the job`);
 

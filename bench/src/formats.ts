@@ -39,7 +39,6 @@ export interface FormatRun {
   file: string;
   bytes: number;
   upload?: number;
-  uploadSent?: number;
   processing?: number;
   e2e?: number;
   rowsReported?: { total: number; processed: number; failed: number };
@@ -176,7 +175,6 @@ async function runOne(
     if (up.status !== 202 || !up.body.links) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body).slice(0, 400)}`);
     jobId = up.body.id ?? null;
     run.upload = (up.response - up.t0) / 1000;
-    run.uploadSent = (up.sent - up.t0) / 1000;
     const done = await waitForJob(platform.url(up.body.links.self), { everyMs: 50 });
     const s2 = cpuSnapshot(classify);
     run.memory = mem.stop();

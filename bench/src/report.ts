@@ -22,7 +22,6 @@ export interface PlatformRun extends Partial<LogSummary> {
   label: string;
   startSeconds?: number;
   upload?: number;
-  uploadSent?: number;
   uploadBytes?: number;
   e2e?: number;
   processing?: number;
@@ -301,7 +300,7 @@ export function buildReport(r: BenchResult): string {
     t(
       `upload (request -> 202), ${p.label}`,
       p.upload,
-      `${MB(p.uploadBytes)} streamed multipart from disk (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s); body fully sent after ${fmt.s(p.uploadSent ?? Number.NaN)} s${stored}`,
+      `${MB(p.uploadBytes)} sent multipart from disk by curl (${fmt.rate(p.uploadBytes / 1e6 / p.upload)} MB/s)${stored}`,
     );
   }
   for (const p of r.platforms) {
