@@ -12,7 +12,7 @@ export interface Upload {
   body: UploadAnswer;
   /** Request started (curl's own start, not the process's). */
   t0: number;
-  /** First byte of the answer received. */
+  /** The answer received (curl's end: the answers are a few hundred bytes). */
   response: number;
   bytes: number;
 }
@@ -46,12 +46,13 @@ export async function uploadMultipart(
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-upload-'));
   const answer = path.join(dir, 'answer');
   try {
-    const args = ['--silent', '--show-error', '--output', answer, '--write-out', '%{http_code} %{time_starttransfer} %{time_total}'];
+    const args = ['--silent', '--show-error', '--output', answer, '--write-out', '%{http_code} %{time_total}'];
     for (const [k, v] of Object.entries(fields)) args.push('--form-string', `${k}=${v}`);
     args.push('--form', `${fileField}=@${file};type=${contentType};filename=${filename}`, url);
     const { stdout, ended } = await runCurl(args);
-    const [code = '0', firstByte = 'NaN', total = 'NaN'] = stdout.trim().split(' ');
-    // curl's timings count from its own start: the request's start is its end minus its total.
+    const [code = '0', total = 'NaN'] = stdout.trim().split(' ');
+    // The request started when curl began it: its end minus its total time (not counting its own start-up).
+    // curl has no time for the answer's first byte of an upload (time_starttransfer is the upload's start).
     const t0 = ended - Number(total) * 1000;
     const text = await readFile(answer, 'utf8').catch(() => '');
     let body: UploadAnswer;
@@ -60,7 +61,7 @@ export async function uploadMultipart(
     } catch {
       body = { raw: text.slice(0, 500) };
     }
-    return { status: Number(code), body, t0, response: t0 + Number(firstByte) * 1000, bytes: size };
+    return { status: Number(code), body, t0, response: ended, bytes: size };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -70,26 +70,11 @@ export class ForestScorer {
     }
     const scores = this.scores;
     scores.fill(0, 0, count * slots);
-    const weights = ensemble.leafWeights;
     if (ensemble.output === 'classes') {
-      const mask = this.classMask;
-      mask.fill(0, 0, count);
-      const leafClasses = ensemble.leafClasses;
-      for (let t = 0; t < forest.trees; t++) {
-        const reached = forest.walk(t, x, this.width, count);
-        for (let r = 0; r < count; r++) {
-          const leaf = reached[r]!;
-          const from = leaf * slots;
-          const to = r * slots;
-          for (let k = 0; k < slots; k++) scores[to + k] = scores[to + k]! + weights[from + k]!;
-          mask[r]! |= leafClasses[leaf]!;
-        }
-      }
+      this.classMask.fill(0, 0, count);
+      forest.addClassScores(x, this.width, count, scores, this.classMask);
     } else {
-      for (let t = 0; t < forest.trees; t++) {
-        const reached = forest.walk(t, x, this.width, count);
-        for (let r = 0; r < count; r++) scores[r] = scores[r]! + weights[reached[r]!]!;
-      }
+      forest.addScores(x, this.width, count, scores);
     }
     return this.finish(count, schema);
   }

@@ -58,6 +58,15 @@ function leafDepths(node: TreeNode, depth: number, out: { sum: number; leaves: n
   }
 }
 
+/**
+ * One step down tree nodes starting at `base`, for the row whose values start at `row`: `2i + 1` when the
+ * condition holds, `2i + 2` when it does not (NaN included: `!(NaN <= t)`), computed without a branch.
+ * Small enough for V8 to inline, so the eight calls of a loop body stay eight independent chains.
+ */
+function step(x: Float32Array, row: number, feature: Int32Array, threshold: Float32Array, base: number, i: number): number {
+  return 2 * i + 1 + (+!(x[row + feature[base + i]!]! <= threshold[base + i]!) | 0);
+}
+
 export class PaddedForest {
   private constructor(
     /** Per tree: its depth, where its nodes start, where its leaves start. */
@@ -66,10 +75,12 @@ export class PaddedForest {
     private readonly leafStart: Int32Array,
     private readonly feature: Int32Array,
     private readonly threshold: Float32Array,
-    /** Per padded leaf: the ensemble's leaf number. */
-    readonly leaf: Int32Array,
-    /** Reached padded leaf per row, for one tree at a time (grown as batches grow). */
-    private reached: Int32Array,
+    /** Score slots per row (the ensemble's). */
+    readonly slots: number,
+    /** Per padded leaf, row-major [leaves, slots]: the weights of the ensemble's leaf it stands for. */
+    private readonly leafWeights: Float64Array,
+    /** Per padded leaf: the classes its leaf carries a weight for (bit k = class k). */
+    private readonly leafClasses: Int32Array,
   ) {}
 
   get trees(): number {
@@ -103,14 +114,19 @@ export class PaddedForest {
       nodes += (1 << depth[t]!) - 1;
       leaves += 1 << depth[t]!;
     }
+    const slots = e.slots;
     const feature = new Int32Array(nodes);
     const threshold = new Float32Array(nodes).fill(Number.NaN);
-    const leaf = new Int32Array(leaves);
+    const leafWeights = new Float64Array(leaves * slots);
+    const leafClasses = new Int32Array(leaves);
     for (let t = 0; t < trees; t++) {
       const d = depth[t]!;
       const fill = (node: TreeNode, pos: number, level: number): void => {
         if (level === d) {
-          leaf[leafStart[t]! + pos - ((1 << d) - 1)] = (node as { leaf: number }).leaf;
+          const padded = leafStart[t]! + pos - ((1 << d) - 1);
+          const leaf = (node as { leaf: number }).leaf;
+          leafWeights.set(e.leafWeights.subarray(leaf * slots, (leaf + 1) * slots), padded * slots);
+          leafClasses[padded] = e.leafClasses[leaf]!;
           return;
         }
         if ('leaf' in node) {
@@ -125,64 +141,84 @@ export class PaddedForest {
       };
       fill(e.trees[t]!, 0, 0);
     }
-    return new PaddedForest(depth, nodeStart, leafStart, feature, threshold, leaf, new Int32Array(0));
+    return new PaddedForest(depth, nodeStart, leafStart, feature, threshold, slots, leafWeights, leafClasses);
   }
 
   /**
-   * Walks `count` rows of `x` (row-major, `width` values a row) through tree `t`; returns, per row, the
-   * ensemble's leaf number it reached (valid until the next call).
+   * Adds, for each of `count` rows of `x` (row-major, `width` values a row), the weight of the leaf it
+   * reaches in every tree to `scores[row]`, tree after tree: the order ONNX Runtime adds them in. One slot.
+   * The hot loop of binary classifiers and regressors, written out for eight rows (a helper method filling an
+   * array of eight leaves cost 60 % more time).
    */
-  walk(t: number, x: Float32Array, width: number, count: number): Int32Array {
-    if (this.reached.length < count) this.reached = new Int32Array(count);
-    const reached = this.reached;
-    const { feature, threshold, leaf } = this;
-    const d = this.depth[t]!;
-    const base = this.nodeStart[t]!;
-    const firstLeaf = this.leafStart[t]! - ((1 << d) - 1);
-    let r = 0;
-    for (; r + 8 <= count; r += 8) {
-      const x0 = r * width;
-      const x1 = x0 + width;
-      const x2 = x1 + width;
-      const x3 = x2 + width;
-      const x4 = x3 + width;
-      const x5 = x4 + width;
-      const x6 = x5 + width;
-      const x7 = x6 + width;
-      let i0 = 0;
-      let i1 = 0;
-      let i2 = 0;
-      let i3 = 0;
-      let i4 = 0;
-      let i5 = 0;
-      let i6 = 0;
-      let i7 = 0;
-      for (let step = 0; step < d; step++) {
-        // `!(a <= b) | 0`: 1 when the condition is false (NaN included), without a branch.
-        i0 = 2 * i0 + 1 + (+!(x[x0 + feature[base + i0]!]! <= threshold[base + i0]!) | 0);
-        i1 = 2 * i1 + 1 + (+!(x[x1 + feature[base + i1]!]! <= threshold[base + i1]!) | 0);
-        i2 = 2 * i2 + 1 + (+!(x[x2 + feature[base + i2]!]! <= threshold[base + i2]!) | 0);
-        i3 = 2 * i3 + 1 + (+!(x[x3 + feature[base + i3]!]! <= threshold[base + i3]!) | 0);
-        i4 = 2 * i4 + 1 + (+!(x[x4 + feature[base + i4]!]! <= threshold[base + i4]!) | 0);
-        i5 = 2 * i5 + 1 + (+!(x[x5 + feature[base + i5]!]! <= threshold[base + i5]!) | 0);
-        i6 = 2 * i6 + 1 + (+!(x[x6 + feature[base + i6]!]! <= threshold[base + i6]!) | 0);
-        i7 = 2 * i7 + 1 + (+!(x[x7 + feature[base + i7]!]! <= threshold[base + i7]!) | 0);
+  addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void {
+    const { feature: f, threshold: v, leafWeights: w } = this;
+    const whole = count - (count % 8);
+    for (let t = 0; t < this.depth.length; t++) {
+      const d = this.depth[t]!;
+      const b = this.nodeStart[t]!;
+      const leaves = this.leafStart[t]! - ((1 << d) - 1);
+      for (let r = 0; r < whole; r += 8) {
+        const x0 = r * width;
+        const x1 = x0 + width;
+        const x2 = x1 + width;
+        const x3 = x2 + width;
+        const x4 = x3 + width;
+        const x5 = x4 + width;
+        const x6 = x5 + width;
+        const x7 = x6 + width;
+        let i0 = 0;
+        let i1 = 0;
+        let i2 = 0;
+        let i3 = 0;
+        let i4 = 0;
+        let i5 = 0;
+        let i6 = 0;
+        let i7 = 0;
+        for (let s = 0; s < d; s++) {
+          i0 = 2 * i0 + 1 + (+!(x[x0 + f[b + i0]!]! <= v[b + i0]!) | 0);
+          i1 = 2 * i1 + 1 + (+!(x[x1 + f[b + i1]!]! <= v[b + i1]!) | 0);
+          i2 = 2 * i2 + 1 + (+!(x[x2 + f[b + i2]!]! <= v[b + i2]!) | 0);
+          i3 = 2 * i3 + 1 + (+!(x[x3 + f[b + i3]!]! <= v[b + i3]!) | 0);
+          i4 = 2 * i4 + 1 + (+!(x[x4 + f[b + i4]!]! <= v[b + i4]!) | 0);
+          i5 = 2 * i5 + 1 + (+!(x[x5 + f[b + i5]!]! <= v[b + i5]!) | 0);
+          i6 = 2 * i6 + 1 + (+!(x[x6 + f[b + i6]!]! <= v[b + i6]!) | 0);
+          i7 = 2 * i7 + 1 + (+!(x[x7 + f[b + i7]!]! <= v[b + i7]!) | 0);
+        }
+        scores[r] = scores[r]! + w[leaves + i0]!;
+        scores[r + 1] = scores[r + 1]! + w[leaves + i1]!;
+        scores[r + 2] = scores[r + 2]! + w[leaves + i2]!;
+        scores[r + 3] = scores[r + 3]! + w[leaves + i3]!;
+        scores[r + 4] = scores[r + 4]! + w[leaves + i4]!;
+        scores[r + 5] = scores[r + 5]! + w[leaves + i5]!;
+        scores[r + 6] = scores[r + 6]! + w[leaves + i6]!;
+        scores[r + 7] = scores[r + 7]! + w[leaves + i7]!;
       }
-      reached[r] = leaf[firstLeaf + i0]!;
-      reached[r + 1] = leaf[firstLeaf + i1]!;
-      reached[r + 2] = leaf[firstLeaf + i2]!;
-      reached[r + 3] = leaf[firstLeaf + i3]!;
-      reached[r + 4] = leaf[firstLeaf + i4]!;
-      reached[r + 5] = leaf[firstLeaf + i5]!;
-      reached[r + 6] = leaf[firstLeaf + i6]!;
-      reached[r + 7] = leaf[firstLeaf + i7]!;
+      for (let r = whole; r < count; r++) scores[r] = scores[r]! + w[this.descend(t, x, r * width)]!;
     }
-    for (; r < count; r++) {
-      const x0 = r * width;
-      let i = 0;
-      for (let step = 0; step < d; step++) i = 2 * i + 1 + (+!(x[x0 + feature[base + i]!]! <= threshold[base + i]!) | 0);
-      reached[r] = leaf[firstLeaf + i]!;
+  }
+
+  /**
+   * addScores for several slots (one per class), row-major [count, slots], a row at a time; also ORs into
+   * `classes[row]` the classes a reached leaf carries a weight for.
+   */
+  addClassScores(x: Float32Array, width: number, count: number, scores: Float64Array, classes: Int32Array): void {
+    const { leafWeights: w, leafClasses, slots } = this;
+    for (let t = 0; t < this.depth.length; t++) {
+      for (let r = 0; r < count; r++) {
+        const leaf = this.descend(t, x, r * width);
+        for (let k = 0; k < slots; k++) scores[r * slots + k] = scores[r * slots + k]! + w[leaf * slots + k]!;
+        classes[r] = classes[r]! | leafClasses[leaf]!;
+      }
     }
-    return reached;
+  }
+
+  /** The padded leaf one row (its values from `row` on) reaches in tree t. */
+  private descend(t: number, x: Float32Array, row: number): number {
+    const { feature: f, threshold: v } = this;
+    const d = this.depth[t]!;
+    const b = this.nodeStart[t]!;
+    let i = 0;
+    for (let s = 0; s < d; s++) i = step(x, row, f, v, b, i);
+    return this.leafStart[t]! - ((1 << d) - 1) + i;
   }
 }
