@@ -377,7 +377,7 @@ async function main(): Promise<BenchResult> {
     const s = r.stages;
     say(
       `stages: read ${fmt.s(s.read.seconds)} s, scan ${fmt.s(s.scan.seconds)} s, parse ${fmt.s(s.parse.seconds)} s, ` +
-        `inference ${fmt.s(s.inference1.seconds)} / ${fmt.s(s.inference2.seconds)} s, store ${fmt.s(s.store.seconds)} s`,
+        `inference ${fmt.s(s.inference1.seconds)} s (${s.inference1.engine}; ONNX Runtime ${fmt.s(s.inferenceOnnxRuntime1.seconds)} / ${fmt.s(s.inference2.seconds)} s on 1 / 2 threads), store ${fmt.s(s.store.seconds)} s`,
     );
   }
 

@@ -130,8 +130,14 @@ async function timeParse(file: string, layout: CsvLayout, targets: ColumnTarget[
   });
 }
 
-async function timeInference(prepared: PreparedModel, batches: ParsedBatch[], targets: ColumnTarget[], threads: number, keep: boolean) {
-  const session = await ScoringSession.create(prepared.bytes, prepared.schema, { intraOpNumThreads: threads });
+/** Scores every batch with the engine the platform picks (`forest` true: the forest evaluator where it takes the model) or ONNX Runtime. */
+async function timeInference(
+  prepared: PreparedModel,
+  batches: ParsedBatch[],
+  targets: ColumnTarget[],
+  { threads, forest, keep }: { threads: number; forest: boolean; keep: boolean },
+) {
+  const session = await ScoringSession.create(prepared.bytes, prepared.schema, { intraOpNumThreads: threads, forest });
   try {
     const first = batches[0];
     if (first) await session.score(first.batch, targets); // warm-up (first run allocates)
@@ -143,7 +149,7 @@ async function timeInference(prepared: PreparedModel, batches: ParsedBatch[], ta
         rows += out.count;
         if (outs) outs[i] = out;
       }
-      return { rows, outs };
+      return { rows, outs, engine: session.engine.name };
     });
   } finally {
     await session.release();
@@ -250,7 +256,10 @@ export interface Stages {
   read: StageTime & { bytes: number };
   scan: StageTime & { withReads: number };
   parse: StageTime & { batches: number; rowErrors: number };
-  inference1: StageTime;
+  /** The engine the platform uses for the model, on one thread (what a scoring thread does). */
+  inference1: StageTime & { engine: string };
+  /** ONNX Runtime on one thread and on two, for comparison. */
+  inferenceOnnxRuntime1: StageTime;
   inference2: StageTime;
   store: StageTime & { rows: number; tableBytes: number; storedBatches: number; postgresCpuSeconds: number };
 }
@@ -276,9 +285,11 @@ export async function runStages(
   const parse = await timeParse(file, layout, targets);
   if (parse.rows !== layout.rows) throw new Error(`parse read ${parse.rows} rows, the scan counted ${layout.rows}`);
   progress('inference (1 thread)');
-  const inf1 = await timeInference(prepared, parse.batches, targets, 1, true);
-  progress('inference (2 threads)');
-  const inf2 = await timeInference(prepared, parse.batches, targets, 2, false);
+  const inf1 = await timeInference(prepared, parse.batches, targets, { threads: 1, forest: true, keep: true });
+  progress('inference (ONNX Runtime, 1 thread)');
+  const ort1 = await timeInference(prepared, parse.batches, targets, { threads: 1, forest: false, keep: false });
+  progress('inference (ONNX Runtime, 2 threads)');
+  const inf2 = await timeInference(prepared, parse.batches, targets, { threads: 2, forest: false, keep: false });
   progress('store');
   let created = false;
   const drop = async (): Promise<void> => {
@@ -312,7 +323,8 @@ export async function runStages(
     read: { ...time(read), bytes: read.bytes },
     scan: { ...time(scan), withReads: scan.withReads },
     parse: { ...time(parse), batches: parse.batches.length, rowErrors: parse.errors },
-    inference1: time(inf1),
+    inference1: { ...time(inf1), engine: inf1.engine },
+    inferenceOnnxRuntime1: time(ort1),
     inference2: time(inf2),
     store,
   };
