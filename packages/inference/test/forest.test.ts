@@ -169,6 +169,58 @@ describe('which models the forest evaluator takes', () => {
     await session.release();
   });
 
+  it('leaves trees deeper than it pads to ONNX Runtime, and scores them all the same', async () => {
+    // One tree, a chain of 13 comparisons on feature 0 (x <= 0, x <= 1, ...), leaf k worth k.
+    const depth = 13;
+    const ids = Array.from({ length: 2 * depth + 1 }, (_, i) => i);
+    const branch = (i: number) => i % 2 === 0 && i < 2 * depth;
+    const node = onnx.NodeProto.create({
+      opType: 'TreeEnsembleRegressor',
+      domain: 'ai.onnx.ml',
+      input: ['input'],
+      output: ['variable'],
+      attribute: [
+        { name: 'nodes_treeids', ints: ids.map(() => 0), type: 7 },
+        { name: 'nodes_nodeids', ints: ids, type: 7 },
+        { name: 'nodes_featureids', ints: ids.map(() => 0), type: 7 },
+        { name: 'nodes_modes', strings: ids.map((i) => new TextEncoder().encode(branch(i) ? 'BRANCH_LEQ' : 'LEAF')), type: 8 },
+        { name: 'nodes_values', floats: ids.map((i) => (branch(i) ? i / 2 : 0)), type: 6 },
+        { name: 'nodes_truenodeids', ints: ids.map((i) => (branch(i) ? i + 1 : 0)), type: 7 },
+        { name: 'nodes_falsenodeids', ints: ids.map((i) => (branch(i) ? i + 2 : 0)), type: 7 },
+        { name: 'target_treeids', ints: ids.filter((i) => !branch(i)).map(() => 0), type: 7 },
+        { name: 'target_nodeids', ints: ids.filter((i) => !branch(i)), type: 7 },
+        { name: 'target_ids', ints: ids.filter((i) => !branch(i)).map(() => 0), type: 7 },
+        { name: 'target_weights', floats: ids.filter((i) => !branch(i)).map((i) => i), type: 6 },
+        { name: 'n_targets', i: 1, type: 2 },
+      ],
+    });
+    const tensor = (name: string, width: number) =>
+      onnx.ValueInfoProto.create({
+        name,
+        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } },
+      });
+    const bytes = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [
+          { domain: '', version: 17 },
+          { domain: 'ai.onnx.ml', version: 3 },
+        ],
+        graph: { name: 'chain', node: [node], input: [tensor('input', 1)], output: [tensor('variable', 1)] },
+      }),
+    ).finish();
+    const prepared = await prepareModel(bytes);
+    const session = await ScoringSession.create(prepared.bytes, prepared.schema, ONE_THREAD);
+    try {
+      expect(session.engine).toEqual({ name: 'onnxruntime', reason: 'trees 13 deep' });
+      const x = Float32Array.from([-1, 0.5, 5, 11.5, 100]);
+      const out = await session.score(batchOf(x, 1), [{ name: 'input', type: 'float32', columns: [0] }]);
+      expect([...out.values!]).toEqual([1, 3, 11, 25, 26]);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('can be turned off', async () => {
     const prepared = await prepareModel(modelBytes('breast-cancer-rf.onnx'));
     const session = await ScoringSession.create(prepared.bytes, prepared.schema, { ...ONE_THREAD, forest: false });

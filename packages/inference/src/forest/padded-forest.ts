@@ -10,8 +10,9 @@
  * processor overlaps them. A leaf above depth D is padded with nodes whose threshold is NaN (the condition is
  * false for every value) over copies of the leaf, so every path below it ends at that leaf.
  *
- * Padding costs steps and memory, so it is only used where it pays: trees at most MAX_DEPTH deep, and at most
- * twice the steps of the unpadded walk (the mean leaf depth); other forests stay with ONNX Runtime.
+ * Padding costs steps and memory, so it is only used where it pays: trees at most MAX_DEPTH deep, at most twice
+ * the steps of the unpadded walk (the mean leaf depth), and a bounded number of padded leaves; other forests
+ * stay with ONNX Runtime.
  *
  * Thresholds are kept as float32: inputs are float32 (the evaluator only takes float inputs), and for a
  * float32 x, `x <= t` equals `x <= t'` with t' the largest float32 at most t (`x < t`: strictly below t), so
@@ -23,6 +24,8 @@ import type { Ensemble, TreeNode } from './ensemble.js';
 const MAX_DEPTH = 12;
 /** The padded walk may take at most this many times the steps of walking node by node. */
 const MAX_PADDING_RATIO = 2;
+/** Padded leaf weights (leaves x slots) at most: 32 MB of doubles per loaded model and thread. */
+const MAX_PADDED_WEIGHTS = 4_000_000;
 
 const f32 = new Float32Array(1);
 const bits = new Int32Array(f32.buffer);
@@ -101,6 +104,9 @@ export class PaddedForest {
       padded += depths[t]!;
     }
     if (padded > MAX_PADDING_RATIO * steps) return `padding to full depth would take ${(padded / steps).toFixed(1)}x the steps`;
+
+    const paddedLeaves = depths.reduce((sum, d) => sum + 2 ** d, 0);
+    if (paddedLeaves * e.slots > MAX_PADDED_WEIGHTS) return `${paddedLeaves} padded leaves of ${e.slots} weights each`;
 
     const trees = e.trees.length;
     const depth = Int32Array.from(depths);
