@@ -70,6 +70,72 @@ function step(x: Float32Array, row: number, feature: Int32Array, threshold: Floa
   return 2 * i + 1 + (+!(x[row + feature[base + i]!]! <= threshold[base + i]!) | 0);
 }
 
+/**
+ * PaddedForest.addScores, written out for eight rows at a time: the hot loop of binary classifiers and
+ * regressors. A function of plain arguments rather than a method reading the arrays from `this`: V8 compiled
+ * the method a third slower (1.57 vs 1.14 CPU-seconds for 1M rows, measured side by side).
+ */
+function addLeafWeights(
+  x: Float32Array,
+  width: number,
+  count: number,
+  scores: Float64Array,
+  f: Int32Array,
+  v: Float32Array,
+  w: Float64Array,
+  depth: Int32Array,
+  nodeStart: Int32Array,
+  leafStart: Int32Array,
+): void {
+  for (let t = 0; t < depth.length; t++) {
+    const d = depth[t]!;
+    const b = nodeStart[t]!;
+    const leaves = leafStart[t]! - ((1 << d) - 1);
+    let r = 0;
+    for (; r + 8 <= count; r += 8) {
+      const x0 = r * width;
+      const x1 = x0 + width;
+      const x2 = x1 + width;
+      const x3 = x2 + width;
+      const x4 = x3 + width;
+      const x5 = x4 + width;
+      const x6 = x5 + width;
+      const x7 = x6 + width;
+      let i0 = 0;
+      let i1 = 0;
+      let i2 = 0;
+      let i3 = 0;
+      let i4 = 0;
+      let i5 = 0;
+      let i6 = 0;
+      let i7 = 0;
+      for (let s = 0; s < d; s++) {
+        i0 = 2 * i0 + 1 + (+!(x[x0 + f[b + i0]!]! <= v[b + i0]!) | 0);
+        i1 = 2 * i1 + 1 + (+!(x[x1 + f[b + i1]!]! <= v[b + i1]!) | 0);
+        i2 = 2 * i2 + 1 + (+!(x[x2 + f[b + i2]!]! <= v[b + i2]!) | 0);
+        i3 = 2 * i3 + 1 + (+!(x[x3 + f[b + i3]!]! <= v[b + i3]!) | 0);
+        i4 = 2 * i4 + 1 + (+!(x[x4 + f[b + i4]!]! <= v[b + i4]!) | 0);
+        i5 = 2 * i5 + 1 + (+!(x[x5 + f[b + i5]!]! <= v[b + i5]!) | 0);
+        i6 = 2 * i6 + 1 + (+!(x[x6 + f[b + i6]!]! <= v[b + i6]!) | 0);
+        i7 = 2 * i7 + 1 + (+!(x[x7 + f[b + i7]!]! <= v[b + i7]!) | 0);
+      }
+      scores[r] = scores[r]! + w[leaves + i0]!;
+      scores[r + 1] = scores[r + 1]! + w[leaves + i1]!;
+      scores[r + 2] = scores[r + 2]! + w[leaves + i2]!;
+      scores[r + 3] = scores[r + 3]! + w[leaves + i3]!;
+      scores[r + 4] = scores[r + 4]! + w[leaves + i4]!;
+      scores[r + 5] = scores[r + 5]! + w[leaves + i5]!;
+      scores[r + 6] = scores[r + 6]! + w[leaves + i6]!;
+      scores[r + 7] = scores[r + 7]! + w[leaves + i7]!;
+    }
+    for (; r < count; r++) {
+      let i = 0;
+      for (let s = 0; s < d; s++) i = step(x, r * width, f, v, b, i);
+      scores[r] = scores[r]! + w[leaves + i]!;
+    }
+  }
+}
+
 export class PaddedForest {
   private constructor(
     /** Per tree: its depth, where its nodes start, where its leaves start. */
@@ -153,54 +219,9 @@ export class PaddedForest {
   /**
    * Adds, for each of `count` rows of `x` (row-major, `width` values a row), the weight of the leaf it
    * reaches in every tree to `scores[row]`, tree after tree: the order ONNX Runtime adds them in. One slot.
-   * The hot loop of binary classifiers and regressors, written out for eight rows (a helper method filling an
-   * array of eight leaves cost 60 % more time).
    */
   addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void {
-    const { feature: f, threshold: v, leafWeights: w } = this;
-    const whole = count - (count % 8);
-    for (let t = 0; t < this.depth.length; t++) {
-      const d = this.depth[t]!;
-      const b = this.nodeStart[t]!;
-      const leaves = this.leafStart[t]! - ((1 << d) - 1);
-      for (let r = 0; r < whole; r += 8) {
-        const x0 = r * width;
-        const x1 = x0 + width;
-        const x2 = x1 + width;
-        const x3 = x2 + width;
-        const x4 = x3 + width;
-        const x5 = x4 + width;
-        const x6 = x5 + width;
-        const x7 = x6 + width;
-        let i0 = 0;
-        let i1 = 0;
-        let i2 = 0;
-        let i3 = 0;
-        let i4 = 0;
-        let i5 = 0;
-        let i6 = 0;
-        let i7 = 0;
-        for (let s = 0; s < d; s++) {
-          i0 = 2 * i0 + 1 + (+!(x[x0 + f[b + i0]!]! <= v[b + i0]!) | 0);
-          i1 = 2 * i1 + 1 + (+!(x[x1 + f[b + i1]!]! <= v[b + i1]!) | 0);
-          i2 = 2 * i2 + 1 + (+!(x[x2 + f[b + i2]!]! <= v[b + i2]!) | 0);
-          i3 = 2 * i3 + 1 + (+!(x[x3 + f[b + i3]!]! <= v[b + i3]!) | 0);
-          i4 = 2 * i4 + 1 + (+!(x[x4 + f[b + i4]!]! <= v[b + i4]!) | 0);
-          i5 = 2 * i5 + 1 + (+!(x[x5 + f[b + i5]!]! <= v[b + i5]!) | 0);
-          i6 = 2 * i6 + 1 + (+!(x[x6 + f[b + i6]!]! <= v[b + i6]!) | 0);
-          i7 = 2 * i7 + 1 + (+!(x[x7 + f[b + i7]!]! <= v[b + i7]!) | 0);
-        }
-        scores[r] = scores[r]! + w[leaves + i0]!;
-        scores[r + 1] = scores[r + 1]! + w[leaves + i1]!;
-        scores[r + 2] = scores[r + 2]! + w[leaves + i2]!;
-        scores[r + 3] = scores[r + 3]! + w[leaves + i3]!;
-        scores[r + 4] = scores[r + 4]! + w[leaves + i4]!;
-        scores[r + 5] = scores[r + 5]! + w[leaves + i5]!;
-        scores[r + 6] = scores[r + 6]! + w[leaves + i6]!;
-        scores[r + 7] = scores[r + 7]! + w[leaves + i7]!;
-      }
-      for (let r = whole; r < count; r++) scores[r] = scores[r]! + w[this.descend(t, x, r * width)]!;
-    }
+    addLeafWeights(x, width, count, scores, this.feature, this.threshold, this.leafWeights, this.depth, this.nodeStart, this.leafStart);
   }
 
   /**

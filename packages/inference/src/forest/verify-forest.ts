@@ -10,7 +10,9 @@ import type { Ensemble, TreeNode } from './ensemble.js';
 import type { ForestScorer } from './forest-scorer.js';
 import { float32Threshold } from './padded-forest.js';
 
+/** Rows of probe values, fewer for very wide inputs (at most about 8 MB of them). */
 const PROBE_ROWS = 2048;
+const PROBE_VALUES = 2_000_000;
 const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
 
 /** A small deterministic generator (mulberry32): the same probe rows on every load. */
@@ -55,8 +57,9 @@ export function probeBatch(scorer: ForestScorer): RecordBatch {
   const { ensemble, width } = scorer;
   const values = decisiveValues(ensemble, width);
   const next = random(0x5eed);
-  const x = new Float32Array(PROBE_ROWS * width);
-  for (let r = 0; r < PROBE_ROWS; r++) {
+  const rows = Math.max(64, Math.min(PROBE_ROWS, Math.floor(PROBE_VALUES / width)));
+  const x = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
     for (let c = 0; c < width; c++) {
       const own = values[c]!;
       const u = next();
@@ -64,7 +67,7 @@ export function probeBatch(scorer: ForestScorer): RecordBatch {
         u < 0.04 || own.length === 0 ? SPECIAL[Math.floor(next() * SPECIAL.length)]! : own[Math.floor(next() * own.length)]!;
     }
   }
-  return { firstRow: 0, count: PROBE_ROWS, data: [x], errors: [] };
+  return { firstRow: 0, count: rows, data: [x], errors: [] };
 }
 
 function same(a: ArrayLike<unknown> | null, b: ArrayLike<unknown> | null): number {
