@@ -56,6 +56,10 @@ export function predictionJson(s: ScoredRows): string {
   const keys = columns.map((c) => `${JSON.stringify(c)}:`);
   const failedRow = `{${keys.map((k) => `${k}null`).join(',')},"error":`;
   const labelText = new Map<string | number, string>();
+  // A forest's probabilities take few distinct values (multiples of 1/trees), and printing a float32 widened
+  // to a double (17 digits) is the costly part of the answer: each is printed once, keyed by its bits.
+  const probabilityBits = probabilities ? new Uint32Array(probabilities.buffer, probabilities.byteOffset, probabilities.length) : null;
+  const probabilityText = new Map<number, string>();
   const parts: string[] = new Array(s.count);
   let e = 0;
   for (let i = 0; i < s.count; i++) {
@@ -75,7 +79,17 @@ export function predictionJson(s: ScoredRows): string {
       }
       row += text;
     } else row += out.values ? numberJson(out.values[i]!) : 'null';
-    if (probabilities) for (let k = 0; k < classes; k++) row += `,${keys[k + 1]!}${numberJson(probabilities[i * classes + k]!)}`;
+    if (probabilities && probabilityBits) {
+      for (let k = 0; k < classes; k++) {
+        const at = i * classes + k;
+        let text = probabilityText.get(probabilityBits[at]!);
+        if (text === undefined) {
+          text = numberJson(probabilities[at]!);
+          probabilityText.set(probabilityBits[at]!, text);
+        }
+        row += `,${keys[k + 1]!}${text}`;
+      }
+    }
     parts[i] = `${row}}`;
   }
   return `{"model":${JSON.stringify(s.model)},"predictions":[${parts.join(',')}]}`;
