@@ -1,11 +1,10 @@
-import { coerceCell, isFailure } from './coerce.js';
+import { coerceJsonValue, isJsonCellFailure, takesJsonNumberAsIs } from './coerce-json-value.js';
 import { allocateTarget, neutraliseRow } from './target-data.js';
 import type { ColumnTarget, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
 /**
- * Coerces rows given as objects (the real-time endpoint's JSON) into a RecordBatch with exactly the rules
- * of a CSV cell: a JSON number is taken as its decimal text, a string as the cell's text, null or a
- * missing key as an empty cell. So the same value scores the same through either path. With a dialect
+ * Coerces rows given as objects (JSON lines, JSON.parse'd bodies) into a RecordBatch with exactly the rules
+ * of a CSV cell (coerceJsonValue). So the same value scores the same through either path. With a dialect
  * whose decimal separator is `,`, string cells are read as a CSV cell of that dialect would be (`"1,5"`
  * is 1.5); JSON numbers are numbers whatever the dialect.
  */
@@ -25,33 +24,17 @@ export function coerceObjects(
     for (let ti = 0; ti < targets.length && !failed; ti++) {
       const t = targets[ti]!;
       const width = t.columns.length;
+      const asIs = takesJsonNumberAsIs(t.type);
       for (let j = 0; j < width; j++) {
         const name = header[t.columns[j]!]!;
         const raw = row[name];
-        // A JSON number into a float input: the number itself. Number(String(x)) === x for every double,
-        // so this is exactly what the text path below would give, without printing and parsing it again.
-        if (typeof raw === 'number' && (t.type === 'float32' || t.type === 'float64')) {
+        if (asIs && typeof raw === 'number') {
           (data[ti] as Float32Array | Float64Array)[r * width + j] = raw;
           continue;
         }
-        let text: string;
-        if (raw === null || raw === undefined) text = '';
-        else if (typeof raw === 'number') text = Number.isFinite(raw) ? String(raw) : String(raw);
-        else if (typeof raw === 'string') text = raw;
-        else if (typeof raw === 'boolean') text = raw ? 'true' : 'false';
-        else {
-          failed = {
-            row: r,
-            column: name,
-            value: null,
-            message: `column "${name}": a ${Array.isArray(raw) ? 'list' : 'object'} is not a cell value`,
-          };
-          break;
-        }
-        // A JSON number's text is always in `.` form, whatever the dialect of string cells.
-        const v = coerceCell(t.type, text, name, typeof raw === 'number' ? '.' : decimal);
-        if (isFailure(v)) {
-          failed = { row: r, column: name, value: text.slice(0, 200), message: v.message };
+        const v = coerceJsonValue(raw, t.type, name, decimal);
+        if (isJsonCellFailure(v)) {
+          failed = { row: r, column: name, value: v.value, message: v.message };
           break;
         }
         (data[ti] as { [i: number]: unknown })[r * width + j] = v;

@@ -19,5 +19,6 @@ export {
 } from './dialect.js';
 export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
+export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';
 export { formatBytes, truncate } from './messages.js';

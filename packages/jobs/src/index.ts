@@ -88,7 +88,8 @@ export { type ModelOriginal, openModelOriginal, originalFilename } from './model
 export { sampleCsv } from './models/sample-csv.js';
 export { type SampleFormat, writeSample } from './models/sample-formats.js';
 export * from './operations.js';
-export { MAX_PREDICT_ROWS, type Prediction, type PredictRow, predictRows } from './predict.js';
+export { MAX_PREDICT_ROWS, type PredictRow, predictCells, predictRows } from './predict.js';
+export type { PredictAnswer, Prediction } from './predict-answer.js';
 export {
   type CsvJobLayout,
   type InputFormat,

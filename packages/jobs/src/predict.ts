@@ -1,9 +1,10 @@
-import { coerceObjects } from '@batchcast/csv';
+import { type ColumnTarget, coerceCellTape, coerceObjects, type JsonCellTape, type RecordBatch } from '@batchcast/csv';
 import { getModelBytes } from '@batchcast/db';
 import { outputColumns, planColumns } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { modelSession, resolveModel } from './models/registry.js';
+import { type PredictAnswer, predictionJson, predictionObjects, type ScoredRows } from './predict-answer.js';
 import type { Model } from './records.js';
 
 /** Most rows one real-time request may carry; more belong in a batch job. */
@@ -33,7 +34,6 @@ async function resolveRecently(ctx: JobsContext, ref: string): Promise<Model> {
 }
 
 export type PredictRow = Record<string, unknown>;
-export type Prediction = Record<string, string | number | null>;
 
 /**
  * Real-time predictions: the same model, the same coercion and the same per-row error rule as the batch
@@ -41,27 +41,52 @@ export type Prediction = Record<string, string | number | null>;
  * sha256, so only the first request loads the model. `header` (every key of the rows, in first-seen order)
  * may be given when the caller already knows it (the bounded body reader does).
  */
-export async function predictRows(
-  ctx: JobsContext,
-  modelRef: string,
-  rows: PredictRow[],
-  header?: string[],
-): Promise<{ model: { name: string; version: number }; predictions: Prediction[] }> {
-  if (rows.length > MAX_PREDICT_ROWS) {
+export async function predictRows(ctx: JobsContext, modelRef: string, rows: PredictRow[], header?: string[]): Promise<PredictAnswer> {
+  refuseTooMany(rows.length);
+  const columns = header ?? keysOf(rows);
+  return predictionObjects(await scoreRows(ctx, modelRef, columns, rows.length, (targets) => coerceObjects(rows, columns, targets)));
+}
+
+/**
+ * predictRows for rows read as a cell tape (the endpoint's body reader), answered as the JSON text of
+ * predictRows' answer: no object is built per row on the way in or out.
+ */
+export async function predictCells(ctx: JobsContext, modelRef: string, cells: JsonCellTape): Promise<string> {
+  refuseTooMany(cells.rows);
+  return predictionJson(await scoreRows(ctx, modelRef, cells.header as string[], cells.rows, (targets) => coerceCellTape(cells, targets)));
+}
+
+function refuseTooMany(rows: number): void {
+  if (rows > MAX_PREDICT_ROWS) {
     throw new DomainError(
       'too_large',
       'too_many_rows',
-      `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows.length}); use a batch job for more.`,
+      `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows}); use a batch job for more.`,
     );
   }
+}
+
+/** Resolves the model, plans its columns from `header` (a 422 naming the missing ones), coerces and scores. */
+async function scoreRows(
+  ctx: JobsContext,
+  modelRef: string,
+  header: string[],
+  count: number,
+  coerce: (targets: ColumnTarget[]) => RecordBatch,
+): Promise<ScoredRows> {
   const model = await resolveRecently(ctx, modelRef);
   const schema = model.schema;
-  const columnsOf = header ?? keysOf(rows);
-  const plan = planColumns(schema, columnsOf);
+  const plan = planColumns(schema, header);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
-  if (rows.length === 0) return { model: { name: model.name, version: model.version }, predictions: [] };
+  const scored = {
+    model: { name: model.name, version: model.version },
+    columns: outputColumns(schema),
+    classes: schema.classLabels?.length ?? 0,
+  };
+  const none = { labels: null, values: null, probabilities: null, count: 0 };
+  if (count === 0) return { ...scored, count: 0, errors: [], out: none };
 
-  const batch = coerceObjects(rows, columnsOf, plan.targets);
+  const batch = coerce(plan.targets);
   const out = ctx.realtime
     ? await ctx.realtime.score(
         { sha256: model.sha256, schema, loadBytes: () => getModelBytes(ctx.pool, model.sha256) },
@@ -69,24 +94,7 @@ export async function predictRows(
         plan.targets,
       )
     : await (await modelSession(ctx.pool, model, 1)).score(batch, plan.targets);
-
-  const columns = outputColumns(schema);
-  const classes = schema.classLabels?.length ?? 0;
-  const errors = new Map(batch.errors.map((e) => [e.row, e.message]));
-  const predictions: Prediction[] = new Array(batch.count);
-  for (let i = 0; i < batch.count; i++) {
-    const p: Prediction = {};
-    const error = errors.get(i);
-    if (error !== undefined) {
-      for (const c of columns) p[c] = null;
-      p.error = error;
-    } else {
-      p.prediction = out.labels ? out.labels[i]! : out.values ? out.values[i]! : null;
-      if (out.probabilities) for (let k = 0; k < classes; k++) p[columns[k + 1]!] = out.probabilities[i * classes + k]!;
-    }
-    predictions[i] = p;
-  }
-  return { model: { name: model.name, version: model.version }, predictions };
+  return { ...scored, count: batch.count, errors: batch.errors, out };
 }
 
 /**

@@ -133,6 +133,12 @@ describe('bodies JSON.parse accepts', () => {
     expectSameAsJsonParse(`{"rows":[{${texts.map((t, i) => `"n${i}":${t}`).join(',')}}]}`);
   });
 
+  it('keys of one length that differ in one byte, in any word of them, are told apart when rows change key order', () => {
+    const keys = ['feature_a_1', 'feature_b_1', 'feature_a_2', 'featurE_a_1', 'xeature_a_1', 'abcd', 'abce', 'abcdefgh', 'abcdefgi'];
+    const rows = [0, 1, 2, 3].map((shift) => Object.fromEntries(keys.map((_, i) => [keys[(i + shift) % keys.length]!, i])));
+    expectSameAsJsonParse(JSON.stringify({ rows: [...rows, ...rows.reverse()] }));
+  });
+
   it('nested cells become markers; other top-level keys are read and ignored', () => {
     const got = parsePredictBody(Buffer.from('{"model":{"x":[1,2]},"rows":[{"a":[1,[2]],"b":{"c":{"d":1}},"e":1}],"z":"ignored"}'));
     expect(got.rows[0]!.a).toBe(NESTED_LIST);

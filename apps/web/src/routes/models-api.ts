@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictRows } from '@batchcast/jobs';
-import { type PredictBody, parsePredictBody, PredictBodyError } from '@batchcast/predict-body';
+import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictCells } from '@batchcast/jobs';
+import { type CellTape, PredictBodyError, readPredictCells } from '@batchcast/predict-body';
 import express, { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
@@ -11,13 +11,13 @@ import { receiveModelForm, registerReceivedModel } from '../upload/receive-model
 /** 10,000 rows of a few dozen columns fit well under this; more is a batch job. */
 const MAX_PREDICT_BODY_BYTES = 32 * 1024 * 1024;
 
-/** The request body through the bounded reader; its refusals in the API's words. */
-function readPredictBody(raw: unknown): PredictBody {
+/** The request body through the bounded reader, as a tape of cells; its refusals in the API's words. */
+function readPredictBody(raw: unknown): CellTape {
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     throw refuse('invalid', 'invalid_body', 'Send JSON { "rows": [ { "column": value, ... }, ... ] } with content-type application/json.');
   }
   try {
-    return parsePredictBody(raw, { maxRows: MAX_PREDICT_ROWS });
+    return readPredictCells(raw, { maxRows: MAX_PREDICT_ROWS });
   } catch (err) {
     if (!(err instanceof PredictBodyError)) throw err;
     const kind = err.status === 413 ? 'too_large' : err.status === 422 ? 'unprocessable' : 'invalid';
@@ -44,8 +44,9 @@ export function modelsApi(ctx: WebContext): Router {
   // The body is read raw and parsed by the bounded reader (PredictRequest is its documented shape): a body
   // with too many rows or keys is refused while it is being read, before anything is built from it.
   router.post('/api/models/:name/predict', express.raw({ type: () => true, limit: MAX_PREDICT_BODY_BYTES }), async (req, res) => {
-    const body = readPredictBody(req.body);
-    res.json(await predictRows(ctx.jobs, String(req.params.name), body.rows, body.header));
+    const cells = readPredictBody(req.body);
+    // predictCells writes the JSON text res.json would make of predictRows' answer.
+    res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells));
   });
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.

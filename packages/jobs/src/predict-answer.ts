@@ -1,0 +1,98 @@
+import type { RowError } from '@batchcast/csv';
+import type { BatchPredictions } from '@batchcast/inference';
+
+export type Prediction = Record<string, string | number | null>;
+
+export interface PredictAnswer {
+  model: { name: string; version: number };
+  predictions: Prediction[];
+}
+
+/** What a real-time prediction answers, before it is an object or JSON text. */
+export interface ScoredRows {
+  model: { name: string; version: number };
+  /** The answer's columns: `prediction`, then one per class probability (outputColumns). */
+  columns: string[];
+  /** Class labels of the schema (0 for a regressor). */
+  classes: number;
+  count: number;
+  /** Failed rows, in row order: they answer null columns and the error. */
+  errors: RowError[];
+  out: BatchPredictions;
+}
+
+/** The answer as objects: per row, its columns (or null columns and `error` for a failed row). */
+export function predictionObjects(s: ScoredRows): PredictAnswer {
+  const { columns, classes, out } = s;
+  const errors = new Map(s.errors.map((e) => [e.row, e.message]));
+  const predictions: Prediction[] = new Array(s.count);
+  for (let i = 0; i < s.count; i++) {
+    const p: Prediction = {};
+    const error = errors.get(i);
+    if (error !== undefined) {
+      for (const c of columns) p[c] = null;
+      p.error = error;
+    } else {
+      p.prediction = out.labels ? out.labels[i]! : out.values ? out.values[i]! : null;
+      if (out.probabilities) for (let k = 0; k < classes; k++) p[columns[k + 1]!] = out.probabilities[i * classes + k]!;
+    }
+    predictions[i] = p;
+  }
+  return { model: s.model, predictions };
+}
+
+/**
+ * JSON.stringify(predictionObjects(s)), byte for byte, written straight from the output arrays: a thousand
+ * answer objects a request were short-lived garbage in a web process with a small young generation.
+ * Numbers are written by String(), which is what JSON.stringify does for finite ones (null otherwise).
+ * When the object's keys would not be `columns` in order (a repeated column name, probabilities without
+ * their columns), the objects are built and stringified instead: they define the answer.
+ */
+export function predictionJson(s: ScoredRows): string {
+  const { columns, classes, out } = s;
+  const probabilities = out.probabilities;
+  const regular = new Set(columns).size === columns.length && columns.length === 1 + (probabilities ? classes : 0);
+  if (!regular) return JSON.stringify(predictionObjects(s));
+  const keys = columns.map((c) => `${JSON.stringify(c)}:`);
+  const failedRow = `{${keys.map((k) => `${k}null`).join(',')},"error":`;
+  const labelText = new Map<string | number, string>();
+  // A forest's probabilities take few distinct values (multiples of 1/trees), and printing a float32 widened
+  // to a double (17 digits) is the costly part of the answer: each is printed once, keyed by its bits.
+  const probabilityBits = probabilities ? new Uint32Array(probabilities.buffer, probabilities.byteOffset, probabilities.length) : null;
+  const probabilityText = new Map<number, string>();
+  const parts: string[] = new Array(s.count);
+  let e = 0;
+  for (let i = 0; i < s.count; i++) {
+    const error = s.errors[e];
+    if (error !== undefined && error.row === i) {
+      parts[i] = `${failedRow}${JSON.stringify(error.message)}}`;
+      e++;
+      continue;
+    }
+    let row = `{${keys[0]!}`;
+    if (out.labels) {
+      const label = out.labels[i]!;
+      let text = labelText.get(label);
+      if (text === undefined) {
+        text = JSON.stringify(label);
+        labelText.set(label, text);
+      }
+      row += text;
+    } else row += out.values ? numberJson(out.values[i]!) : 'null';
+    if (probabilities && probabilityBits) {
+      for (let k = 0; k < classes; k++) {
+        const at = i * classes + k;
+        let text = probabilityText.get(probabilityBits[at]!);
+        if (text === undefined) {
+          text = numberJson(probabilities[at]!);
+          probabilityText.set(probabilityBits[at]!, text);
+        }
+        row += `,${keys[k + 1]!}${text}`;
+      }
+    }
+    parts[i] = `${row}}`;
+  }
+  return `{"model":${JSON.stringify(s.model)},"predictions":[${parts.join(',')}]}`;
+}
+
+const numberJson = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
