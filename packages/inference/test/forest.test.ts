@@ -10,7 +10,7 @@ import type { RecordBatch } from '@batchcast/csv';
 import { prepareModel, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PreparedModel } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
-import type { ModelProto, NodeProto } from '../src/onnx-proto.js';
+import type { AttributeProto, ModelProto, NodeProto } from '../src/onnx-proto.js';
 import { float32Threshold } from '../src/forest/padded-forest.js';
 import { firstDifference } from '../src/forest/verify-forest.js';
 import { editModel, modelBytes, readCsv } from './helpers.js';
@@ -21,7 +21,7 @@ function ensembleNode(m: ModelProto): NodeProto {
   return m.graph!.node!.find((n) => n.opType?.startsWith('TreeEnsemble'))!;
 }
 
-function setAttribute(node: NodeProto, attr: Partial<onnx.IAttributeProto> & { name: string }): void {
+function setAttribute(node: NodeProto, attr: AttributeProto & { name: string }): void {
   node.attribute = node.attribute!.filter((a) => a.name !== attr.name);
   node.attribute.push(onnx.AttributeProto.create(attr));
 }
