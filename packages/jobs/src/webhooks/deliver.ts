@@ -53,9 +53,14 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string, gener
   const t0 = performance.now();
   const result = await send(ctx, delivery);
   const durationMs = Math.round(performance.now() - t0);
+  const delivered = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+  const retryInMs = !delivered && inGeneration < WEBHOOK_ATTEMPTS ? webhookRetryDelay(inGeneration, ctx.config.webhooks.retryBaseMs) : null;
+  // When the next attempt is due is stored before this attempt's outcome: whoever reads the failed attempt (the
+  // reconciler, a person, a test) also reads when the next one is due, never the time this one was due.
+  if (retryInMs !== null) await scheduleDeliveryAttempt(ctx.pool, deliveryId, generation, new Date(Date.now() + retryInMs));
   await finishDeliveryAttempt(ctx.pool, deliveryId, attempt, { durationMs, ...result });
 
-  if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
+  if (delivered) {
     // Delivered: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
     await retryWhileDatabaseUnavailable(ctx.pool, () => finishDelivery(ctx.pool, deliveryId, generation, 'succeeded'), {
       log,
@@ -65,13 +70,11 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string, gener
     return { status: 'delivered', attempt };
   }
   const reason = result.error ?? `answered ${result.statusCode}`;
-  if (inGeneration >= WEBHOOK_ATTEMPTS) {
+  if (retryInMs === null) {
     await finishDelivery(ctx.pool, deliveryId, generation, 'failed');
     log.warn({ attempt, reason }, `webhook delivery failed after ${WEBHOOK_ATTEMPTS} attempts`);
     return { status: 'failed', attempt, reason };
   }
-  const retryInMs = webhookRetryDelay(inGeneration, ctx.config.webhooks.retryBaseMs);
-  await scheduleDeliveryAttempt(ctx.pool, deliveryId, generation, new Date(Date.now() + retryInMs));
   log.warn({ attempt, reason, retryInMs }, 'webhook attempt failed; will retry');
   return { status: 'retry', attempt, retryInMs, reason };
 }
