@@ -9,8 +9,7 @@
  *
  * It is also faster than JSON.parse followed by collecting the keys: a row's keys are recognised by comparing
  * bytes with the previous row's keys at the same position (rows usually repeat one key order), so a key is
- * decoded once per request, not once per row; rows of a repeated key order are built in one step
- * (row-builders.ts); numbers are computed from their digits when that is exact
+ * decoded once per request, not once per row; numbers are computed from their digits when that is exact
  * (at most 15 significant digits and a power of ten up to 22: one correctly rounded operation), else by
  * Number() on their text, which is what JSON.parse does.
  *
@@ -21,8 +20,7 @@ import { DEFAULT_PREDICT_BODY_LIMITS, NESTED_LIST, NESTED_OBJECT, PredictBodyErr
 import type { CellValue, PredictBody, PredictBodyLimits, PredictRow } from './types.js';
 import { decodeJsonString, ESCAPES } from './json-string.js';
 import { CellTape, type LiteralCell } from './cell-tape.js';
-import { buildRow, COMPILES_PER_REQUEST, compileRowBuilder } from './row-builders.js';
-import type { RowBuilder } from './row-builders.js';
+import { buildRow } from './row-builders.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -75,10 +73,6 @@ class Reader {
   private previousCount = 0;
   /** The current row's values, in key order (reused from row to row). */
   private readonly values: CellValue[] = [];
-  /** Makes rows of the previous row's key order, once that order repeated (see row-builders.ts). */
-  private builder: RowBuilder | null = null;
-  private builderTried = false;
-  private compiles = 0;
   /** For messages: the key whose value is being read, or -1. */
   private cellKey = -1;
   /** For messages: the row being read. */
@@ -421,14 +415,13 @@ class Reader {
   private readRow(r: number): PredictRow | null {
     this.enter(ROW_DEPTH);
     this.pos++;
-    const { buf, seenInRow, limits, values, previousKeys, tape } = this;
+    const { buf, seenInRow, limits, values, tape } = this;
     const current = this.currentKeys;
     const stamp = r + 1;
     let count = 0;
-    let same = true; // same keys in the same order as the previous row so far
     if (this.skipWs() === RBRACE) {
       this.pos++;
-      return this.endRow(0, this.previousCount === 0);
+      return this.endRow(0);
     }
     for (;;) {
       if (this.skipWs() !== QUOTE) throw this.malformed('a key in double quotes');
@@ -441,7 +434,6 @@ class Reader {
         throw this.fail(422, 'duplicate_key', `rows[${r}] has the key ${showKey(this.keys[id]!)} more than once.`);
       }
       seenInRow[id] = stamp;
-      if (same && (count >= this.previousCount || previousKeys[count] !== id)) same = false;
       current[count] = id;
       // ':' then the value, inline for the common case without whitespace.
       if (buf[this.pos] === COLON) this.pos++;
@@ -459,28 +451,13 @@ class Reader {
       this.pos--;
       throw this.malformed("',' or '}'");
     }
-    return this.endRow(count, same && count === this.previousCount);
+    return this.endRow(count);
   }
 
   /** Builds the row just read (ids in currentKeys, values in values) and makes its key order the previous one. */
-  private endRow(count: number, sameAsPrevious: boolean): PredictRow | null {
-    if (this.tape) {
-      this.tape.endRow();
-      this.rememberKeyOrder(count);
-      return null;
-    }
-    if (!sameAsPrevious) {
-      this.builder = null;
-      this.builderTried = false;
-    } else if (!this.builderTried && this.compiles < COMPILES_PER_REQUEST) {
-      // Compiled only once a key order repeats: a request whose every row differs compiles nothing.
-      this.builderTried = true;
-      this.compiles++;
-      const keys: string[] = [];
-      for (let i = 0; i < count; i++) keys.push(this.keys[this.currentKeys[i]!]!);
-      this.builder = compileRowBuilder(keys);
-    }
-    const row = this.builder ? this.builder(this.values) : buildRow(this.keys, this.currentKeys, this.values, count);
+  private endRow(count: number): PredictRow | null {
+    this.tape?.endRow();
+    const row = this.tape ? null : buildRow(this.keys, this.currentKeys, this.values, count);
     this.rememberKeyOrder(count);
     return row;
   }
