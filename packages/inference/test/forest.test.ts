@@ -11,8 +11,8 @@ import { prepareModel, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PreparedModel } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import type { AttributeProto, ModelProto, NodeProto } from '../src/onnx-proto.js';
-import { float32Threshold } from '../src/forest/padded-forest.js';
-import { firstDifference } from '../src/forest/verify-forest.js';
+import { float32Threshold, nextFloat32 } from '../src/forest/float32.js';
+import { firstDifference, seededRandom } from '../src/forest/verify-forest.js';
 import { editModel, modelBytes, readCsv } from './helpers.js';
 
 const ONE_THREAD = { intraOpNumThreads: 1 };
@@ -34,26 +34,6 @@ function ints(node: NodeProto, name: string): number[] {
   return (node.attribute!.find((a) => a.name === name)?.ints ?? []).map(Number);
 }
 
-/** Deterministic random numbers (mulberry32), so a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const f32 = new Float32Array(1);
-const f32bits = new Int32Array(f32.buffer);
-function stepFloat32(v: number, by: number): number {
-  f32[0] = v;
-  f32bits[0]! += by;
-  return f32[0]!;
-}
-
 /**
  * Rows of `width` float32 values: the example data's own values, the model's thresholds and the float32 values
  * either side of them, NaN, infinities and signed zeros, mixed per cell.
@@ -65,10 +45,10 @@ function hostileRows(model: ModelProto, width: number, count: number, seed: numb
   const near = Array.from({ length: width }, () => [] as number[]);
   features.forEach((f, i) => {
     const t = Math.fround(thresholds[i]!);
-    near[f]!.push(t, stepFloat32(t, 1), stepFloat32(t, -1));
+    near[f]!.push(t, nextFloat32(t, 1), nextFloat32(t, -1));
   });
   const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 1e-45, -3.4028234663852886e38];
-  const next = random(seed);
+  const next = seededRandom(seed);
   const x = new Float32Array(count * width);
   for (let r = 0; r < count; r++) {
     const row = data.length > 0 ? data[r % data.length]! : null;
@@ -250,7 +230,7 @@ describe('the forest evaluator gives ONNX Runtime results bit for bit', () => {
     // Leaf weights of 0 or 1/128 (exact in binary): a row reaching 64 weighted leaves scores exactly 0.5.
     const edit = (m: ModelProto) => {
       const n = ensembleNode(m);
-      const next = random(7);
+      const next = seededRandom(7);
       setAttribute(n, { name: 'class_weights', floats: floats(n, 'class_weights').map(() => (next() < 0.64 ? 1 / 128 : 0)), type: 6 });
     };
     const bytes = editModel('breast-cancer-rf.onnx', edit);
@@ -293,7 +273,7 @@ describe('the forest evaluator gives ONNX Runtime results bit for bit', () => {
       const trees = ints(n, 'class_treeids');
       const nodes = ints(n, 'class_nodeids');
       const weights = floats(n, 'class_weights');
-      const next = random(5);
+      const next = seededRandom(5);
       const t: number[] = [];
       const id: number[] = [];
       const cls: number[] = [];
@@ -353,7 +333,7 @@ describe('float32 thresholds', () => {
         // The threshold itself and its neighbours, where rounding would go wrong first.
         const f = Math.fround(t);
         if (Number.isFinite(f)) {
-          for (const y of [f, stepFloat32(f, 1), stepFloat32(f, -1)]) {
+          for (const y of [f, nextFloat32(f, 1), nextFloat32(f, -1)]) {
             expect(y <= float32Threshold(t, 'LEQ')).toBe(y <= t);
             expect(y <= float32Threshold(t, 'LT')).toBe(y < t);
           }
@@ -367,7 +347,7 @@ describe('float32 thresholds', () => {
 describe('the comparison with ONNX Runtime', () => {
   it('finds a difference of one float32 step in one probability, and a different label', () => {
     const a: BatchPredictions = { count: 2, labels: [0, 1], values: null, probabilities: Float32Array.from([0.25, 0.75, 0.5, 0.5]) };
-    const b: BatchPredictions = { ...a, probabilities: Float32Array.from([0.25, 0.75, stepFloat32(0.5, 1), 0.5]) };
+    const b: BatchPredictions = { ...a, probabilities: Float32Array.from([0.25, 0.75, nextFloat32(0.5, 1), 0.5]) };
     expect(firstDifference(a, a)).toBeNull();
     expect(firstDifference(a, b)).toMatch(/^probability 2: 0\.5 instead of ONNX Runtime's 0\.50000005/);
     expect(firstDifference({ ...a, labels: [0, 0] }, a)).toBe("label 1: 0 instead of ONNX Runtime's 1");

@@ -19,6 +19,7 @@
  * both comparison modes become one `<=` with no decision changed, also for infinities and NaN (false).
  */
 import type { Ensemble, TreeNode } from './ensemble.js';
+import { float32Threshold } from './float32.js';
 
 /** Deeper trees would need 2^depth nodes each. */
 const MAX_DEPTH = 12;
@@ -26,26 +27,6 @@ const MAX_DEPTH = 12;
 const MAX_PADDING_RATIO = 2;
 /** Padded leaf weights (leaves x slots) at most: 32 MB of doubles per loaded model and thread. */
 const MAX_PADDED_WEIGHTS = 4_000_000;
-
-const f32 = new Float32Array(1);
-const bits = new Int32Array(f32.buffer);
-
-/** The next float32 below a float32 value (not NaN, not -Infinity). */
-function nextDown32(f: number): number {
-  if (f === 0) return -1.401298464324817e-45;
-  f32[0] = f;
-  bits[0]! += f > 0 ? -1 : 1;
-  return f32[0]!;
-}
-
-/** The float32 t' such that `x <= t'` decides like the node's comparison of a float32 x with t. */
-export function float32Threshold(t: number, mode: 'LEQ' | 'LT'): number {
-  if (Number.isNaN(t)) return Number.NaN;
-  if (mode === 'LT' && t === Number.NEGATIVE_INFINITY) return Number.NaN; // x < -Infinity is never true
-  let f = Math.fround(t);
-  if (mode === 'LEQ' ? f > t : f >= t) f = nextDown32(f);
-  return f;
-}
 
 function depthOf(node: TreeNode): number {
   return 'leaf' in node ? 0 : 1 + Math.max(depthOf(node.whenTrue), depthOf(node.whenFalse));

@@ -8,15 +8,15 @@ import type { RecordBatch } from '@batchcast/csv';
 import type { BatchPredictions } from '../types.js';
 import type { Ensemble, TreeNode } from './ensemble.js';
 import type { ForestScorer } from './forest-scorer.js';
-import { float32Threshold } from './padded-forest.js';
+import { float32Threshold, nextFloat32 } from './float32.js';
 
 /** Rows of probe values, fewer for very wide inputs (at most about 8 MB of them). */
 const PROBE_ROWS = 2048;
 const PROBE_VALUES = 2_000_000;
 const SPECIAL = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
 
-/** A small deterministic generator (mulberry32): the same probe rows on every load. */
-function random(seed: number): () => number {
+/** A small deterministic generator (mulberry32): the same probe rows on every load (and in the tests). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -30,21 +30,10 @@ function random(seed: number): () => number {
 /** Per feature, the values that decide its comparisons: each threshold and the float32 values either side. */
 function decisiveValues(ensemble: Ensemble, width: number): number[][] {
   const values = Array.from({ length: width }, () => [] as number[]);
-  const f32 = new Float32Array(1);
-  const bits = new Int32Array(f32.buffer);
   const visit = (node: TreeNode): void => {
     if ('leaf' in node) return;
     const at = float32Threshold(node.threshold, 'LEQ');
-    if (Number.isFinite(at)) {
-      f32[0] = at;
-      const list = values[node.feature]!;
-      list.push(at, Math.fround(node.threshold));
-      bits[0]! -= 1;
-      list.push(f32[0]!);
-      f32[0] = at;
-      bits[0]! += 1;
-      list.push(f32[0]!);
-    }
+    if (Number.isFinite(at)) values[node.feature]!.push(at, Math.fround(node.threshold), nextFloat32(at, -1), nextFloat32(at, 1));
     visit(node.whenTrue);
     visit(node.whenFalse);
   };
@@ -56,7 +45,7 @@ function decisiveValues(ensemble: Ensemble, width: number): number[][] {
 export function probeBatch(scorer: ForestScorer): RecordBatch {
   const { ensemble, width } = scorer;
   const values = decisiveValues(ensemble, width);
-  const next = random(0x5eed);
+  const next = seededRandom(0x5eed);
   const rows = Math.max(64, Math.min(PROBE_ROWS, Math.floor(PROBE_VALUES / width)));
   const x = new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) {
