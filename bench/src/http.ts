@@ -1,9 +1,7 @@
 // HTTP client side of the benchmark: multipart upload from disk (curl), status polling, results download.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { now, sleep } from './util.js';
 
 export interface Upload {
@@ -43,28 +41,24 @@ export async function uploadMultipart(
   }: { fields: Record<string, string>; fileField?: string; filename?: string; contentType?: string },
 ): Promise<Upload> {
   const size = (await stat(file)).size;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-upload-'));
-  const answer = path.join(dir, 'answer');
+  // The answer on stdout, then a last line with the status and the time curl took.
+  const args = ['--silent', '--show-error', '--write-out', '\n%{http_code} %{time_total}'];
+  for (const [k, v] of Object.entries(fields)) args.push('--form-string', `${k}=${v}`);
+  args.push('--form', `${fileField}=@${file};type=${contentType};filename=${filename}`, url);
+  const { stdout, ended } = await runCurl(args);
+  const cut = stdout.lastIndexOf('\n');
+  const [code = '0', total = 'NaN'] = stdout.slice(cut + 1).split(' ');
+  // The request started when curl began it: its end minus its total time (not counting its own start-up).
+  // curl has no time for the answer's first byte of an upload (time_starttransfer is the upload's start).
+  const t0 = ended - Number(total) * 1000;
+  const text = stdout.slice(0, Math.max(cut, 0));
+  let body: UploadAnswer;
   try {
-    const args = ['--silent', '--show-error', '--output', answer, '--write-out', '%{http_code} %{time_total}'];
-    for (const [k, v] of Object.entries(fields)) args.push('--form-string', `${k}=${v}`);
-    args.push('--form', `${fileField}=@${file};type=${contentType};filename=${filename}`, url);
-    const { stdout, ended } = await runCurl(args);
-    const [code = '0', total = 'NaN'] = stdout.trim().split(' ');
-    // The request started when curl began it: its end minus its total time (not counting its own start-up).
-    // curl has no time for the answer's first byte of an upload (time_starttransfer is the upload's start).
-    const t0 = ended - Number(total) * 1000;
-    const text = await readFile(answer, 'utf8').catch(() => '');
-    let body: UploadAnswer;
-    try {
-      body = JSON.parse(text) as UploadAnswer;
-    } catch {
-      body = { raw: text.slice(0, 500) };
-    }
-    return { status: Number(code), body, t0, response: ended, bytes: size };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    body = JSON.parse(text) as UploadAnswer;
+  } catch {
+    body = { raw: text.slice(0, 500) };
   }
+  return { status: Number(code), body, t0, response: ended, bytes: size };
 }
 
 function runCurl(args: string[]): Promise<{ stdout: string; ended: number }> {
