@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { waitForEnd } from './support/http.js';
 import { Platform } from './support/platform.js';
 import { bigBreastCancerCsv, platformDb, type SubmittedJob, tempDir, until } from './support/faults.js';
-import { cutAtLine, expectResultsAsStoredFirst, startSlowUpload } from './support/slow-upload.js';
+import { cutAtLine, expectEarlyJobSucceeds, expectResultsAsStoredFirst, startSlowUpload } from './support/slow-upload.js';
 
 /**
  * Scoring while the upload arrives with BLOB_STORE=postgres (issue 14): the pieces are committed a group
@@ -71,12 +71,7 @@ it('scores a job while its upload arrives into PostgreSQL, with results byte-ide
   const job = await receivingJobWithChunksDone(2);
   expect(job.pieces).toBeGreaterThanOrEqual(8);
   await writeSlowly(upload, csv.subarray(sent));
-  const answer = await upload.end();
-  expect(answer.status, answer.body).toBe(202);
-  const early = JSON.parse(answer.body) as SubmittedJob;
-  expect(early.id).toBe(job.id);
-  const done = await waitForEnd(platform, early.links.self, 120_000);
-  expect(done.status, done.error ?? '').toBe('succeeded');
+  const { job: early, done } = await expectEarlyJobSucceeds(platform, upload, job.id);
   expect(done.rows.total).toBe(60_000);
 
   // The same bytes the old way.

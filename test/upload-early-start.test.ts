@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { fileBlob, waitForEnd } from './support/http.js';
-import { cutAtLine, expectResultsAsStoredFirst, startSlowUpload } from './support/slow-upload.js';
+import { cutAtLine, expectEarlyJobSucceeds, expectResultsAsStoredFirst, startSlowUpload } from './support/slow-upload.js';
 import { ADMIN_TOKEN, Platform } from './support/platform.js';
 import { bigBreastCancerCsv, platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './support/faults.js';
 
@@ -113,12 +113,7 @@ it('scores a job while its upload arrives, with results byte-identical to the fi
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM prediction_batches WHERE job_id = $1', [id]);
   expect(rows[0]!.n).toBeGreaterThan(0);
   await upload.write(csv.subarray(half));
-  const answer = await upload.end();
-  expect(answer.status, answer.body).toBe(202);
-  const early = JSON.parse(answer.body) as SubmittedJob;
-  expect(early.id).toBe(id);
-  const done = await waitForEnd(platform, early.links.self, 120_000);
-  expect(done.status, done.error ?? '').toBe('succeeded');
+  const { job: early, done } = await expectEarlyJobSucceeds(platform, upload, id);
   expect(done.rows.total).toBe(3000);
 
   // The same bytes the old way.
@@ -133,12 +128,7 @@ it('scores a gzip-compressed CSV while it arrives too, with the same results', {
   await upload.write(gz.subarray(0, half));
   const { id } = await receivingJobWithChunksDone(1);
   await upload.write(gz.subarray(half));
-  const answer = await upload.end();
-  expect(answer.status, answer.body).toBe(202);
-  const job = JSON.parse(answer.body) as SubmittedJob;
-  expect(job.id).toBe(id);
-  const done = await waitForEnd(platform, job.links.self, 120_000);
-  expect(done.status, done.error ?? '').toBe('succeeded');
+  const { job } = await expectEarlyJobSucceeds(platform, upload, id);
   expect(baseline, 'the first test ran').toBeDefined();
   expect((await resultsBytes(platform, job)).equals(baseline!), 'results byte-identical').toBe(true);
 });

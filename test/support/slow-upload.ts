@@ -60,6 +60,20 @@ export function startSlowUpload(
   };
 }
 
+/**
+ * Ends an upload whose job was recorded while it arrived (`id`): expects the 202 to name that job and the job
+ * to succeed. Returns the job and its final document.
+ */
+export async function expectEarlyJobSucceeds(platform: Platform, upload: ReturnType<typeof startSlowUpload>, id: string) {
+  const answer = await upload.end();
+  expect(answer.status, answer.body).toBe(202);
+  const job = JSON.parse(answer.body) as SubmittedJob;
+  expect(job.id).toBe(id);
+  const done = await waitForEnd(platform, job.links.self, 120_000);
+  expect(done.status, done.error ?? '').toBe('succeeded');
+  return { job, done };
+}
+
 /** Where `data` is cut at about `fraction` of its length, at the end of a line. */
 export const cutAtLine = (data: Buffer, fraction: number): number => data.indexOf('\n', Math.floor(data.length * fraction)) + 1;
 
