@@ -26,7 +26,7 @@ import { ensureResampledCsv, firstLine } from './bigcsv.js';
 import { smallJobsDuringBig, twoBigJobsTogether } from './fair-share.js';
 import { ensureGzip, ensureParquet } from './format-files.js';
 import { runFormats } from './formats.js';
-import { downloadCount, uploadJob, waitForJob } from './http.js';
+import { downloadCount, jsonPoster, uploadJob, waitForJob } from './http.js';
 import { logSummary } from './log-summary.js';
 import { MemorySampler } from './memory.js';
 import { peerAvailable, runPeer } from './peer.js';
@@ -285,31 +285,34 @@ async function runPlatform(
       cpu.push([`${label} ${SMALL_JOBS} small jobs`, cpuDiff(s4, cpuSnapshot(classify))]);
 
       say(`${label}: real-time endpoint, ${REALTIME_REQUESTS} requests of 1,000 rows`);
-      const body = JSON.stringify({ rows: realtimeRows(1000) });
-      const url = platform.url(`/api/models/${MODEL}/predict`);
+      const body = Buffer.from(JSON.stringify({ rows: realtimeRows(1000) }));
+      const poster = jsonPoster(platform.url(`/api/models/${MODEL}/predict`));
       const post = async (): Promise<{ ms: number; text: string }> => {
-        const t = now();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-        const text = await res.text();
-        const ms = now() - t;
-        if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${text.slice(0, 300)}`);
-        return { ms, text };
+        const answer = await poster.post(body);
+        if (answer.status !== 200) throw new Error(`predict answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+        return answer;
       };
-      const tFirst = now();
-      const first = await post();
-      const firstMs = now() - tFirst;
-      const n = (JSON.parse(first.text) as { predictions?: unknown[] }).predictions?.length;
-      if (n !== 1000) throw new Error(`predict returned ${n} predictions for 1,000 rows`);
-      for (let i = 1; i < REALTIME_WARMUP; i++) await post();
-      const s5 = cpuSnapshot(classify);
       const times: number[] = [];
-      for (let i = 0; i < REALTIME_REQUESTS; i++) times.push((await post()).ms);
+      let firstMs = 0;
+      let s5: ReturnType<typeof cpuSnapshot>;
+      try {
+        const tFirst = now();
+        const first = await post();
+        firstMs = now() - tFirst;
+        const n = (JSON.parse(first.text) as { predictions?: unknown[] }).predictions?.length;
+        if (n !== 1000) throw new Error(`predict returned ${n} predictions for 1,000 rows`);
+        for (let i = 1; i < REALTIME_WARMUP; i++) await post();
+        s5 = cpuSnapshot(classify);
+        for (let i = 0; i < REALTIME_REQUESTS; i++) times.push((await post()).ms);
+      } finally {
+        poster.close();
+      }
       cpu.push([`${label} real-time requests`, cpuDiff(s5, cpuSnapshot(classify))]);
       result.realtime = {
         n: times.length,
         warmup: REALTIME_WARMUP,
         firstMs,
-        requestBytes: Buffer.byteLength(body),
+        requestBytes: body.length,
         p50: percentile(times, 0.5),
         p95: percentile(times, 0.95),
         min: Math.min(...times),

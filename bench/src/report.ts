@@ -218,7 +218,7 @@ function targets(r: BenchResult): Target[] {
   const rt = fs2?.realtime;
   if (rt) {
     out.push({
-      figure: `real-time predictions, 1,000 rows per request, p95 (${rt.n} requests, one at a time)`,
+      figure: `real-time predictions, 1,000 rows per request, p95 (${rt.n} requests, one at a time on one kept-alive connection, Node's http client)`,
       measured: `**${ms(rt.p95)}** (p50 ${ms(rt.p50)}, max ${ms(rt.max)}; first request ${ms(rt.firstMs)})`,
       target: rtTarget,
       met: rt.p95 < 20,
