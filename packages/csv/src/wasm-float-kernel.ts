@@ -1,21 +1,7 @@
+import { ensureMemory, type WasmMemory, WasmKernelModule } from '@batchcast/wasm';
 import { FLOAT_RECORDS_WASM_BASE64 } from './wasm/float-records-wasm.js';
 
 const LF = 0x0a;
-
-/**
- * The part of the WebAssembly API used here, declared locally: the project's TypeScript libs (no DOM)
- * do not declare the global, although Node has always had it.
- */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-type WasmModule = object;
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 interface KernelExports {
   memory: WasmMemory;
@@ -28,21 +14,8 @@ interface KernelExports {
 const WINDOW = 1024 * 1024 + 64 * 1024;
 /** The kernel is not used when one batch of output would need more memory than this (huge batches). */
 const MAX_OUT_BYTES = 64 * 1024 * 1024;
-const PAGE = 65536;
 
-let compiled: WasmModule | null | undefined;
-
-/** The compiled module, once per process; null if this runtime cannot compile it (then JS does the work). */
-function kernelModule(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasmApi === undefined ? null : new wasmApi.Module(Buffer.from(FLOAT_RECORDS_WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const floatRecords = new WasmKernelModule<KernelExports>(FLOAT_RECORDS_WASM_BASE64);
 
 /**
  * The WebAssembly twin of parseFloatRecords (float-record.ts) for the common case: every stored column
@@ -88,26 +61,18 @@ export class WasmFloatKernel {
     delimiter: number;
     decimal: number;
   }): WasmFloatKernel | null {
-    const mod = kernelModule();
     const elem = opts.f64 ? 8 : 4;
     const outBytes = opts.batchSize * opts.width * elem;
-    if (mod === null || outBytes > MAX_OUT_BYTES) return null;
+    if (outBytes > MAX_OUT_BYTES) return null;
     const ncols = opts.kinds.length;
     const kinds = 256;
     const slots = align(kinds + ncols, 8);
     // 16 bytes of slack after the window: a load never leaves memory even at its very end.
     const data = align(slots + 4 * ncols, 64);
     const out = align(data + WINDOW + 16, 64);
-    let k: KernelExports;
-    try {
-      k = new wasmApi!.Instance(mod, {}).exports as unknown as KernelExports;
-      const pages = Math.ceil((out + outBytes) / PAGE);
-      const have = k.memory.buffer.byteLength / PAGE;
-      if (pages > have) k.memory.grow(pages - have);
-    } catch {
-      // No memory for another instance (address-space limits): the JavaScript fast path does the same work.
-      return null;
-    }
+    // No instance (no WebAssembly, or no memory for another): the JavaScript fast path does the same work.
+    const k = floatRecords.instantiate();
+    if (k === null || !ensureMemory(k.memory, out + outBytes)) return null;
     const buffer = k.memory.buffer;
     new Float64Array(buffer, 0, 23).set(Array.from({ length: 23 }, (_, e) => Number(`1e${e}`)));
     const u8 = new Uint8Array(buffer);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchParserOptions } from '../src/batch-parser.js';
@@ -260,9 +259,8 @@ describe('fast paths agree with the general path', () => {
 });
 
 describe('the WebAssembly module', () => {
-  it('is the build of float-records.wat (run scripts/build-wasm.mjs after editing it)', async () => {
-    const { buildWasmModuleSource } = (await import('../scripts/build-wasm.mjs')) as { buildWasmModuleSource: () => Promise<string> };
-    const committed = readFileSync(new URL('../src/wasm/float-records-wasm.ts', import.meta.url), 'utf8');
-    expect(committed).toBe(await buildWasmModuleSource());
+  it('is the build of float-records.wat (run packages/wasm/scripts/build-wasm.mjs after editing it)', async () => {
+    const build = await import('@batchcast/wasm/build');
+    expect(build.committedWasmModuleSource('float-records')).toBe(await build.buildWasmModuleSource('float-records'));
   });
 });

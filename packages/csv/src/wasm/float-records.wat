@@ -2,7 +2,7 @@
 ;; (parseFloatRecords' comment is the specification), ~1.5x faster than the JavaScript version because
 ;; a wasm load has no map, bounds or interrupt check per byte (memory is guarded by the engine).
 ;;
-;; Built into float-records-wasm.ts by `node packages/csv/scripts/build-wasm.mjs` (wabt); a test checks
+;; Built into float-records-wasm.ts by `node packages/wasm/scripts/build-wasm.mjs` (wabt); a test checks
 ;; that the committed module is the build of this file.
 ;;
 ;; Memory layout (set up by wasm-float-kernel.ts): f64 powers of ten 10^0..10^22 at 0; the column kinds
