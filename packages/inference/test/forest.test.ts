@@ -11,7 +11,9 @@ import { prepareModel, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PreparedModel } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import type { AttributeProto, ModelProto, NodeProto } from '../src/onnx-proto.js';
+import { readEnsemble } from '../src/forest/ensemble.js';
 import { float32Threshold, nextFloat32 } from '../src/forest/float32.js';
+import { PaddedForest } from '../src/forest/padded-forest.js';
 import { firstDifference, seededRandom } from '../src/forest/verify-forest.js';
 import { editModel, modelBytes, readCsv } from './helpers.js';
 
@@ -341,6 +343,49 @@ describe('float32 thresholds', () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+});
+
+describe('the WebAssembly walk', () => {
+  /** The padded forest of a prepared model's ensemble, walked by WebAssembly (the default) or JavaScript. */
+  function paddedForest(prepared: PreparedModel, wasm: boolean): PaddedForest {
+    const ensemble = readEnsemble(ensembleNode(onnx.ModelProto.decode(prepared.bytes)));
+    if (typeof ensemble === 'string') throw new Error(ensemble);
+    const forest = PaddedForest.build(ensemble, { wasm });
+    if (typeof forest === 'string') throw new Error(forest);
+    return forest;
+  }
+
+  it.each([
+    ['breast-cancer-rf.onnx', 30, cancerRows],
+    ['diabetes-gbr.onnx', 10, diabetesRows],
+  ])(
+    '%s: the sums of the JavaScript walk bit for bit, for every batch size around its groups and one larger than its memory so far',
+    async (file, width, rows) => {
+      const prepared = await prepareModel(modelBytes(file));
+      const wasm = paddedForest(prepared, true);
+      const js = paddedForest(prepared, false);
+      // What the platform runs (the session tests above compare it with ONNX Runtime), and what it falls back to.
+      expect([wasm.walk, js.walk]).toEqual(['wasm', 'js']);
+      const x = hostileRows(onnx.ModelProto.decode(modelBytes(file)), width, 20_000, 7, rows);
+      const next = seededRandom(11);
+      // One instance, batch after batch: 20,000 rows make its memory grow after smaller batches were scored in it.
+      for (const count of [1, 7, 8, 9, 17, 64, 20_000, 3, 8_192]) {
+        // addScores adds to what is there: start from other sums than zero.
+        const start = Float64Array.from({ length: count }, () => next() - 0.5);
+        const byWasm = start.slice();
+        const byJs = start.slice();
+        wasm.addScores(x, width, count, byWasm);
+        js.addScores(x, width, count, byJs);
+        expect(Buffer.from(byWasm.buffer).equals(Buffer.from(byJs.buffer)), `${count} rows`).toBe(true);
+        expect(byWasm).not.toEqual(start);
+      }
+    },
+  );
+
+  it('is the build of leaf-weights.wat (run packages/wasm/scripts/build-wasm.mjs after editing it)', async () => {
+    const build = await import('@batchcast/wasm/build');
+    expect(build.committedWasmModuleSource('leaf-weights')).toBe(await build.buildWasmModuleSource('leaf-weights'));
   });
 });
 

@@ -16,6 +16,11 @@ export const WASM_MODULES = {
     ts: 'packages/csv/src/wasm/float-records-wasm.ts',
     constant: 'FLOAT_RECORDS_WASM_BASE64',
   },
+  'leaf-weights': {
+    wat: 'packages/inference/src/forest/wasm/leaf-weights.wat',
+    ts: 'packages/inference/src/forest/wasm/leaf-weights-wasm.ts',
+    constant: 'LEAF_WEIGHTS_WASM_BASE64',
+  },
 };
 
 /** The TypeScript source the named module's .wat assembles to. */

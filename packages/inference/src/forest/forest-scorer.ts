@@ -1,6 +1,6 @@
 /**
  * Scores a model that is one tree ensemble without ONNX Runtime, with the same results bit for bit and in
- * about half the time (see padded-forest.ts for why it is faster; docs/performance.md for the figures).
+ * about a third of the time (see padded-forest.ts for why it is faster; docs/performance.md for the figures).
  *
  * It takes a prepared model (see prepare.ts) whose whole graph is: one float32 input [N, width] -> Cast to
  * double (tree-precision.ts puts it there, so ONNX Runtime sums in double) -> one TreeEnsembleClassifier or

@@ -20,6 +20,7 @@
  */
 import type { Ensemble, TreeNode } from './ensemble.js';
 import { float32Threshold } from './float32.js';
+import { WasmLeafWeights } from './wasm-leaf-weights.js';
 
 /** Deeper trees would need 2^depth nodes each. */
 const MAX_DEPTH = 12;
@@ -53,11 +54,13 @@ function step(x: Float32Array, row: number, feature: Int32Array, threshold: Floa
 
 /**
  * PaddedForest.addScores, written out for eight rows at a time: the hot loop of binary classifiers and
- * regressors. The comparison is written `t >= x` (the same decision as `x <= t`, NaN included): written
- * `x <= t`, an infinity among the values seen before V8 optimised the loop made it about 50 % slower for good
- * (1M rows: 1.7 vs 1.1 CPU-seconds, measured side by side). How fast V8 makes it still depends on what it
- * sees first: after the probe rows (verify-forest.ts) it runs at about 1.45 CPU-seconds per 1M rows of the
- * bench's forest, after 64 ordinary rows at 1.05; why is not understood yet.
+ * regressors, in JavaScript. The WebAssembly walk (wasm/leaf-weights.wat) does the same steps and is used
+ * wherever WebAssembly is available; this one is the fallback, and the tests hold the two to the same sums.
+ * Why not this one everywhere: how fast V8 makes it depends on what it sees before optimising it. The
+ * comparison is written `t >= x` (the same decision as `x <= t`, NaN included) because, written `x <= t`, an
+ * infinity among the first values made it about 50 % slower for good; even so, after the probe rows
+ * (verify-forest.ts) it ran at 1.45-1.75 CPU-seconds per 1M rows of the bench's forest, after 64 ordinary
+ * rows at 1.05, where the WebAssembly walk takes 0.71 whatever came first.
  */
 function addLeafWeights(
   x: Float32Array,
@@ -134,14 +137,24 @@ export class PaddedForest {
     private readonly leafWeights: Float64Array,
     /** Per padded leaf: the classes its leaf carries a weight for (bit k = class k). */
     private readonly leafClasses: Int32Array,
+    /** The WebAssembly walk of addScores, or null: the JavaScript one. */
+    private readonly wasm: WasmLeafWeights | null,
   ) {}
+
+  /** Which walk addScores takes. */
+  get walk(): 'wasm' | 'js' {
+    return this.wasm ? 'wasm' : 'js';
+  }
 
   get trees(): number {
     return this.depth.length;
   }
 
-  /** The padded layout of an ensemble, or why padding does not pay for it. */
-  static build(e: Ensemble): PaddedForest | string {
+  /**
+   * The padded layout of an ensemble, or why padding does not pay for it. `wasm: false` keeps addScores to
+   * the JavaScript walk (the tests compare the two).
+   */
+  static build(e: Ensemble, { wasm = true }: { wasm?: boolean } = {}): PaddedForest | string {
     const depths = e.trees.map(depthOf);
     const deepest = Math.max(...depths);
     if (deepest > MAX_DEPTH) return `trees ${deepest} deep`;
@@ -197,7 +210,8 @@ export class PaddedForest {
       };
       fill(e.trees[t]!, 0, 0);
     }
-    return new PaddedForest(depth, nodeStart, leafStart, feature, threshold, slots, leafWeights, leafClasses);
+    const walk = wasm ? WasmLeafWeights.create({ feature, threshold, leafWeights, depth, nodeStart, leafStart }) : null;
+    return new PaddedForest(depth, nodeStart, leafStart, feature, threshold, slots, leafWeights, leafClasses, walk);
   }
 
   /**
@@ -205,6 +219,7 @@ export class PaddedForest {
    * reaches in every tree to `scores[row]`, tree after tree: the order ONNX Runtime adds them in. One slot.
    */
   addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void {
+    if (this.wasm?.add(x, width, count, scores)) return;
     addLeafWeights(x, width, count, scores, this.feature, this.threshold, this.leafWeights, this.depth, this.nodeStart, this.leafStart);
   }
 
