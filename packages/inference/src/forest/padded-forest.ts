@@ -123,27 +123,39 @@ function addLeafWeights(
   }
 }
 
+/** The padded nodes and leaf weights, as the walks read them. */
+export interface PaddedNodes {
+  feature: Int32Array;
+  threshold: Float32Array;
+  /** Per padded leaf, row-major [leaves, slots]: the weights of the ensemble's leaf it stands for. */
+  leafWeights: Float64Array;
+}
+
 export class PaddedForest {
   private constructor(
     /** Per tree: its depth, where its nodes start, where its leaves start. */
     private readonly depth: Int32Array,
     private readonly nodeStart: Int32Array,
     private readonly leafStart: Int32Array,
-    private readonly feature: Int32Array,
-    private readonly threshold: Float32Array,
+    /**
+     * The nodes and leaf weights: in the WebAssembly walk's memory when it is used (and only there: a forest
+     * may take tens of MB), else in JavaScript arrays.
+     */
+    private readonly nodes: PaddedNodes | WasmLeafWeights,
     /** Score slots per row (the ensemble's). */
     readonly slots: number,
-    /** Per padded leaf, row-major [leaves, slots]: the weights of the ensemble's leaf it stands for. */
-    private readonly leafWeights: Float64Array,
     /** Per padded leaf: the classes its leaf carries a weight for (bit k = class k). */
     private readonly leafClasses: Int32Array,
-    /** The WebAssembly walk of addScores, or null: the JavaScript one. */
-    private readonly wasm: WasmLeafWeights | null,
   ) {}
 
   /** Which walk addScores takes. */
   get walk(): 'wasm' | 'js' {
-    return this.wasm ? 'wasm' : 'js';
+    return this.nodes instanceof WasmLeafWeights ? 'wasm' : 'js';
+  }
+
+  /** The nodes and leaf weights for the JavaScript walks (views of the WebAssembly memory when they live there). */
+  private jsNodes(): PaddedNodes {
+    return this.nodes instanceof WasmLeafWeights ? this.nodes.views() : this.nodes;
   }
 
   get trees(): number {
@@ -210,8 +222,9 @@ export class PaddedForest {
       };
       fill(e.trees[t]!, 0, 0);
     }
-    const walk = wasm ? WasmLeafWeights.create({ feature, threshold, leafWeights, depth, nodeStart, leafStart }) : null;
-    return new PaddedForest(depth, nodeStart, leafStart, feature, threshold, slots, leafWeights, leafClasses, walk);
+    const arrays = { feature, threshold, leafWeights };
+    const store = (wasm && WasmLeafWeights.create({ ...arrays, depth, nodeStart, leafStart })) || arrays;
+    return new PaddedForest(depth, nodeStart, leafStart, store, slots, leafClasses);
   }
 
   /**
@@ -219,8 +232,9 @@ export class PaddedForest {
    * reaches in every tree to `scores[row]`, tree after tree: the order ONNX Runtime adds them in. One slot.
    */
   addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void {
-    if (this.wasm?.add(x, width, count, scores)) return;
-    addLeafWeights(x, width, count, scores, this.feature, this.threshold, this.leafWeights, this.depth, this.nodeStart, this.leafStart);
+    if (this.nodes instanceof WasmLeafWeights && this.nodes.add(x, width, count, scores)) return;
+    const { feature, threshold, leafWeights } = this.jsNodes();
+    addLeafWeights(x, width, count, scores, feature, threshold, leafWeights, this.depth, this.nodeStart, this.leafStart);
   }
 
   /**
@@ -228,23 +242,19 @@ export class PaddedForest {
    * `classes[row]` the classes a reached leaf carries a weight for.
    */
   addClassScores(x: Float32Array, width: number, count: number, scores: Float64Array, classes: Int32Array): void {
-    const { leafWeights: w, leafClasses, slots } = this;
+    const { leafClasses, slots } = this;
+    const { feature: f, threshold: v, leafWeights: w } = this.jsNodes();
     for (let t = 0; t < this.depth.length; t++) {
+      const d = this.depth[t]!;
+      const b = this.nodeStart[t]!;
+      const leaves = this.leafStart[t]! - ((1 << d) - 1);
       for (let r = 0; r < count; r++) {
-        const leaf = this.descend(t, x, r * width);
+        let i = 0;
+        for (let s = 0; s < d; s++) i = step(x, r * width, f, v, b, i);
+        const leaf = leaves + i;
         for (let k = 0; k < slots; k++) scores[r * slots + k] = scores[r * slots + k]! + w[leaf * slots + k]!;
         classes[r] = classes[r]! | leafClasses[leaf]!;
       }
     }
-  }
-
-  /** The padded leaf one row (its values from `row` on) reaches in tree t. */
-  private descend(t: number, x: Float32Array, row: number): number {
-    const { feature: f, threshold: v } = this;
-    const d = this.depth[t]!;
-    const b = this.nodeStart[t]!;
-    let i = 0;
-    for (let s = 0; s < d; s++) i = step(x, row, f, v, b, i);
-    return this.leafStart[t]! - ((1 << d) - 1) + i;
   }
 }

@@ -43,6 +43,8 @@ export class WasmLeafWeights {
     private readonly k: LeafWeightsExports,
     /** Where the forest's arrays are in memory: feature, threshold, leafWeights, depth, nodeStart, leafStart. */
     private readonly at: number[],
+    /** Lengths of feature, threshold and leafWeights. */
+    private readonly lengths: [number, number, number],
     /** Where the per-batch area (scores, then rows) starts. */
     private readonly batchAt: number,
     private readonly trees: number,
@@ -61,7 +63,22 @@ export class WasmLeafWeights {
     if (k === null || !ensureMemory(k.memory, end)) return null;
     const memory = new Uint8Array(k.memory.buffer);
     for (const [i, a] of arrays.entries()) memory.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at[i]!);
-    return new WasmLeafWeights(k, at, end, forest.depth.length);
+    const lengths: [number, number, number] = [forest.feature.length, forest.threshold.length, forest.leafWeights.length];
+    return new WasmLeafWeights(k, at, lengths, end, forest.depth.length);
+  }
+
+  /**
+   * The forest's nodes and leaf weights as views of this memory, for the JavaScript walks (current until the
+   * memory next grows: take them for one use).
+   */
+  views(): { feature: Int32Array; threshold: Float32Array; leafWeights: Float64Array } {
+    const buffer = this.k.memory.buffer;
+    const [f, v, w] = this.at as [number, number, number];
+    return {
+      feature: new Int32Array(buffer, f, this.lengths[0]),
+      threshold: new Float32Array(buffer, v, this.lengths[1]),
+      leafWeights: new Float64Array(buffer, w, this.lengths[2]),
+    };
   }
 
   /**
