@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { createDecompressor, FormatError, sniffUpload } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { collect, fixture, sink } from './helpers.js';
@@ -76,6 +78,27 @@ describe('sniffUpload', () => {
     expect(err.code).toBe('too_large');
     expect(err.message).toMatch(/decompresses to more than 1 MiB/);
     expect(seen).toBeLessThanOrEqual(MiB);
+  });
+
+  it('decompresses a gzip upload of several MiB arriving in 64 KiB pieces, two members, every byte', async () => {
+    // Incompressible bytes, so the input is larger than the 1 MiB gathered per write to zlib: several whole
+    // writes, a member boundary inside one, and a remainder at the end.
+    const first = randomBytes(2.5 * MiB);
+    const second = Buffer.concat([randomBytes(MiB), Buffer.alloc(MiB, 'a')]);
+    const gz = Buffer.concat([gzipSync(first), gzipSync(second)]);
+    expect(gz.length).toBeGreaterThan(3 * MiB);
+    const pieces = Array.from({ length: Math.ceil(gz.length / (64 * 1024)) }, (_, i) => gz.subarray(i * 64 * 1024, (i + 1) * 64 * 1024));
+    const out = await collect(Readable.from(pieces).pipe(createDecompressor('gzip', { maxBytes: 64 * MiB })));
+    expect(out.equals(Buffer.concat([first, second]))).toBe(true);
+  });
+
+  it('says a large gzip file cut short is incomplete, with the byte where it stops', async () => {
+    const gz = gzipSync(randomBytes(3 * MiB));
+    const cut = gz.subarray(0, gz.length - 1000);
+    const pieces = Array.from({ length: Math.ceil(cut.length / (64 * 1024)) }, (_, i) => cut.subarray(i * 64 * 1024, (i + 1) * 64 * 1024));
+    const err = await failure(collect(Readable.from(pieces).pipe(createDecompressor('gzip', { maxBytes: 64 * MiB }))));
+    expect(err.code).toBe('truncated');
+    expect(err.message).toBe(`the gzip file is incomplete (cut short at byte ${cut.length}): upload it again`);
   });
 
   it('says a damaged gzip file is damaged', async () => {
