@@ -92,6 +92,30 @@ describe('sniffUpload', () => {
     expect(out.equals(Buffer.concat([first, second]))).toBe(true);
   });
 
+  it('decompresses what of a slow gzip upload has come, without waiting for a MiB of it', async () => {
+    const original = Buffer.from('a,b\n1,2\n'.repeat(20_000));
+    const gz = gzipSync(original);
+    const half = Math.floor(gz.length / 2);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* upload(): AsyncGenerator<Buffer> {
+      yield gz.subarray(0, half);
+      await released; // the rest is held back until the first output has come
+      yield gz.subarray(half);
+    }
+    const out = Readable.from(upload()).pipe(createDecompressor('gzip', { maxBytes: 64 * MiB }));
+    const it = out[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const first = await it.next();
+    expect(first.done).toBe(false);
+    expect(first.value.length).toBeGreaterThan(0);
+    release();
+    const rest: Buffer[] = [first.value];
+    for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
+    expect(Buffer.concat(rest).equals(original)).toBe(true);
+  });
+
   it('says a large gzip file cut short is incomplete, with the byte where it stops', async () => {
     const gz = gzipSync(randomBytes(3 * MiB));
     const cut = gz.subarray(0, gz.length - 1000);
