@@ -1,4 +1,5 @@
 import { ensureMemory, type WasmMemory, WasmKernelModule } from '@batchcast/wasm';
+import type { PaddedNodes } from './padded-forest.js';
 import { LEAF_WEIGHTS_WASM_BASE64 } from './wasm/leaf-weights-wasm.js';
 
 interface LeafWeightsExports {
@@ -18,11 +19,8 @@ interface LeafWeightsExports {
   ): void;
 }
 
-/** A padded forest's arrays (padded-forest.ts), as the walk reads them. */
-export interface PaddedArrays {
-  feature: Int32Array;
-  threshold: Float32Array;
-  leafWeights: Float64Array;
+/** A padded forest's arrays (padded-forest.ts), as the walk reads them: its nodes and, per tree, where they are. */
+export interface PaddedArrays extends PaddedNodes {
   depth: Int32Array;
   nodeStart: Int32Array;
   leafStart: Int32Array;
@@ -71,7 +69,7 @@ export class WasmLeafWeights {
    * The forest's nodes and leaf weights as views of this memory, for the JavaScript walks (current until the
    * memory next grows: take them for one use).
    */
-  views(): { feature: Int32Array; threshold: Float32Array; leafWeights: Float64Array } {
+  views(): PaddedNodes {
     const buffer = this.k.memory.buffer;
     const [f, v, w] = this.at as [number, number, number];
     return {
