@@ -45,7 +45,7 @@ export function modelsApi(ctx: WebContext): Router {
   // with too many rows or keys is refused while it is being read, before anything is built from it.
   router.post('/api/models/:name/predict', express.raw({ type: () => true, limit: MAX_PREDICT_BODY_BYTES }), async (req, res) => {
     const cells = readPredictBody(req.body);
-    // predictCells writes the JSON text res.json would make of predictRows' answer.
+    // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
     res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells));
   });
 
