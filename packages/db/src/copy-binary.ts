@@ -166,7 +166,10 @@ export class BinaryTupleWriter {
 
 /**
  * Reads the output of `COPY (SELECT <one bytea column> ...) TO STDOUT WITH (FORMAT binary)`: each value in a
- * Buffer of its own, copied once out of the arriving chunks (a value spans many of them).
+ * Buffer of its own, copied once out of the arriving chunks (a value spans many of them). `allocate` gives the
+ * Buffer for a value of a length: a caller reading many large values can hand back Buffers it is done with
+ * (every new one is memory outside the JavaScript heap, and each few tens of MB of it start a full garbage
+ * collection).
  */
 export class ByteaCopyReader {
   readonly values: Buffer[] = [];
@@ -177,6 +180,8 @@ export class ByteaCopyReader {
   private pendingBytes = 0;
   private value: Buffer | null = null;
   private filled = 0;
+
+  constructor(private readonly allocate: (length: number) => Buffer = Buffer.allocUnsafe) {}
 
   push(chunk: Buffer): void {
     let p = 0;
@@ -236,7 +241,7 @@ export class ByteaCopyReader {
       case 'length': {
         const length = h.readInt32BE(0);
         if (length < 0) throw new Error('COPY: a NULL value');
-        this.value = Buffer.allocUnsafe(length);
+        this.value = this.allocate(length);
         this.filled = 0;
         this.state = 'value';
         if (length === 0) this.finishValue();

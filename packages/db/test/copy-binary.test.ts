@@ -39,6 +39,22 @@ describe('ByteaCopyReader', () => {
     }
   });
 
+  it('reads each value into the Buffer its allocator gives for that length', () => {
+    const data = copyData(values);
+    const given: Buffer[] = [];
+    const reader = new ByteaCopyReader((length) => {
+      // A Buffer handed back after use holds old bytes: every one of them must be overwritten.
+      const b = Buffer.alloc(length, 0xee);
+      given.push(b);
+      return b;
+    });
+    for (let p = 0; p < data.length; p += 333) reader.push(data.subarray(p, p + 333));
+    const out = reader.finish();
+    expect(given.map((b) => b.length)).toEqual(values.map((b) => b.length));
+    for (const [i, b] of out.entries()) expect(b).toBe(given[i]);
+    expect(out.map((b) => b.toString('hex'))).toEqual(values.map((b) => b.toString('hex')));
+  });
+
   it('refuses data that is not a one-column binary COPY, or that ends early', () => {
     expect(() => new ByteaCopyReader().push(Buffer.from('PGCOPX\n\xff\r\n\0\0\0\0\0\0\0\0\0', 'latin1'))).toThrow(/not binary COPY/);
     expect(() => read(copyData([null]), () => 4)).toThrow(/NULL/);

@@ -92,15 +92,22 @@ async function removeWritten(pool: Pool, client: PoolClient, key: string): Promi
 
 /**
  * Pieces first..last (inclusive) of a blob, in order. Read with a binary COPY: the bytes come as they are
- * stored (a query's result would be hex text, twice the size, parsed on both sides).
+ * stored (a query's result would be hex text, twice the size, parsed on both sides). `allocate` gives the
+ * Buffer each piece is read into (see ByteaCopyReader).
  */
-export async function readBlobPieces(pool: Pool, key: string, first: number, last: number): Promise<Buffer[]> {
+export async function readBlobPieces(
+  pool: Pool,
+  key: string,
+  first: number,
+  last: number,
+  allocate?: (length: number) => Buffer,
+): Promise<Buffer[]> {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) throw new RangeError(`invalid pieces ${first}..${last}`);
   const client = await pool.connect();
   try {
     // COPY takes no parameters: the key goes in as an escaped literal.
     const sql = `COPY (SELECT data FROM blob_pieces WHERE key = ${client.escapeLiteral(key)} AND piece BETWEEN ${first} AND ${last} ORDER BY piece) TO STDOUT WITH (FORMAT binary)`;
-    const reader = new ByteaCopyReader();
+    const reader = new ByteaCopyReader(allocate);
     for await (const chunk of copyOut(client, sql)) reader.push(chunk);
     return reader.finish();
   } finally {
