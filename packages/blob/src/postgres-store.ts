@@ -113,9 +113,9 @@ interface Window {
  * is fetched: PostgreSQL reads and sends it while this side still works on the pieces before, instead of
  * each waiting for the other, and a range ends at most one window past its last byte. Windows behind the one
  * in use are dropped (a backward read fetches again), and their Buffers read into again by a later window: a
- * reader of a whole upload would otherwise allocate its size again outside the JavaScript heap, which cost
- * the worker process 27 more full garbage collections (and 0.6 CPU-seconds) scoring the bench's 281 MB file
- * than reading it from a file. Nothing holds on to a piece: a read copies out of it before it returns.
+ * reader of a whole upload would otherwise allocate its size again outside the JavaScript heap: scoring the
+ * bench's 281 MB file, the worker ran 38 full garbage collections with new Buffers, 25 with these (11 when the
+ * file is read from disk). Nothing holds on to a piece: a read copies out of it before it returns.
  */
 class PieceReader implements RangeReader {
   private windows: Window[] = [];
