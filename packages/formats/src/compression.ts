@@ -38,70 +38,6 @@ function tooLarge(kind: Compression, max: number): FormatError {
  */
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
-/**
- * Compressed input is handed to gunzip in writes of up to this many bytes. An upload arrives in pieces of at
- * most 64 KiB (the socket's reads), and each write to node:zlib is a round trip to a libuv thread: inflating
- * the bench's 119 MB file took 1.75 s fed 64 KiB at a time and 0.98 s fed 1 MiB at a time (a probe, same
- * output pieces).
- */
-const GUNZIP_INPUT_BYTES = 1024 * 1024;
-/**
- * ...but what has come is handed on once no more has come for this long: a slow upload is decompressed (and
- * scored) as it arrives, not a MiB at a time.
- */
-const GUNZIP_INPUT_WAIT_MS = 10;
-
-/**
- * The source's pieces joined into pieces of `bytes` or more, except that what has been gathered is handed on
- * as soon as the next piece takes more than `waitMs` to come (and at the end).
- */
-async function* gatherPieces(source: AsyncIterable<Buffer>, bytes: number, waitMs: number): AsyncGenerator<Buffer> {
-  const it = source[Symbol.asyncIterator]();
-  let parts: Buffer[] = [];
-  let partsBytes = 0;
-  const handOn = (): Buffer => {
-    const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsBytes);
-    parts = [];
-    partsBytes = 0;
-    return joined;
-  };
-  let next = it.next();
-  // A piece still awaited when the consumer stops: its failure must not go unhandled.
-  next.catch(() => undefined);
-  try {
-    for (;;) {
-      let result: IteratorResult<Buffer> | null;
-      if (partsBytes === 0) result = await next;
-      else {
-        let timer: NodeJS.Timeout | undefined;
-        const waited = new Promise<null>((resolve) => {
-          timer = setTimeout(() => resolve(null), waitMs);
-        });
-        try {
-          result = await Promise.race([next, waited]);
-        } finally {
-          clearTimeout(timer);
-        }
-        // Nothing more came meanwhile: hand on what there is, and keep waiting for the same piece.
-        if (result === null) {
-          yield handOn();
-          continue;
-        }
-      }
-      if (result.done) break;
-      parts.push(result.value);
-      partsBytes += result.value.length;
-      next = it.next();
-      next.catch(() => undefined);
-      if (partsBytes >= bytes) yield handOn();
-    }
-    if (partsBytes > 0) yield handOn();
-  } finally {
-    // Not awaited: the source may still be working on the piece asked for, and stopping must not wait for it.
-    it.return?.()?.catch(() => undefined);
-  }
-}
-
 async function* gunzip(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
   let received = 0;
   async function* counted(): AsyncGenerator<Buffer> {
@@ -111,7 +47,9 @@ async function* gunzip(source: AsyncIterable<Buffer>, max: number): AsyncGenerat
     }
   }
   const z = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  const feeding = pipeline(gatherPieces(counted(), GUNZIP_INPUT_BYTES, GUNZIP_INPUT_WAIT_MS), z);
+  // Each write to node:zlib is a round trip to a libuv thread: an upload comes here gathered into pieces of
+  // about a MiB (gatherPieces, where storeUpload takes it in), not in the socket's 64 KiB reads.
+  const feeding = pipeline(counted(), z);
   // Observed below; an error also surfaces through the iteration of `z`.
   feeding.catch(() => undefined);
   let produced = 0;

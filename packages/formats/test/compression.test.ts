@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
-import { createDecompressor, FormatError, sniffUpload } from '@batchcast/formats';
+import { createDecompressor, FormatError, gatherPieces, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { collect, fixture, sink } from './helpers.js';
 
@@ -81,14 +81,18 @@ describe('sniffUpload', () => {
   });
 
   it('decompresses a gzip upload of several MiB arriving in 64 KiB pieces, two members, every byte', async () => {
-    // Incompressible bytes, so the input is larger than the 1 MiB gathered per write to zlib: several whole
-    // writes, a member boundary inside one, and a remainder at the end.
+    // Incompressible bytes, so the input is larger than the 1 MiB an upload is gathered into (as storeUpload
+    // feeds the decompressor): several whole writes, a member boundary inside one, and a remainder at the end.
     const first = randomBytes(2.5 * MiB);
     const second = Buffer.concat([randomBytes(MiB), Buffer.alloc(MiB, 'a')]);
     const gz = Buffer.concat([gzipSync(first), gzipSync(second)]);
     expect(gz.length).toBeGreaterThan(3 * MiB);
     const pieces = Array.from({ length: Math.ceil(gz.length / (64 * 1024)) }, (_, i) => gz.subarray(i * 64 * 1024, (i + 1) * 64 * 1024));
-    const out = await collect(Readable.from(pieces).pipe(createDecompressor('gzip', { maxBytes: 64 * MiB })));
+    const out = await collect(
+      Readable.from(pieces)
+        .pipe(gatherPieces(UPLOAD_GATHER))
+        .pipe(createDecompressor('gzip', { maxBytes: 64 * MiB })),
+    );
     expect(out.equals(Buffer.concat([first, second]))).toBe(true);
   });
 
@@ -105,7 +109,10 @@ describe('sniffUpload', () => {
       await released; // the rest is held back until the first output has come
       yield gz.subarray(half);
     }
-    const out = Readable.from(upload()).pipe(createDecompressor('gzip', { maxBytes: 64 * MiB }));
+    // Gathered as storeUpload gathers an upload: the half that came is handed on once nothing more comes.
+    const out = Readable.from(upload())
+      .pipe(gatherPieces(UPLOAD_GATHER))
+      .pipe(createDecompressor('gzip', { maxBytes: 64 * MiB }));
     const it = out[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const first = await it.next();
     expect(first.done).toBe(false);

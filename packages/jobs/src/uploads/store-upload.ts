@@ -1,7 +1,7 @@
 import { type Readable, Transform } from 'node:stream';
 import type { BlobStore } from '@batchcast/blob';
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError, type FormatHints, type SniffedUpload, sniffUpload } from '@batchcast/formats';
+import { FormatError, type FormatHints, gatherPieces, type SniffedUpload, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
 import { detectionRefusal, formatRefusal } from './refusals.js';
 import { storeCsv } from './store-csv.js';
@@ -40,16 +40,19 @@ export interface StoreUploadOptions {
  * dialect) and JSON Lines stored and scanned in one pass (a JSON array converted to JSON Lines), an .xlsx
  * sheet transcoded into CSV, Parquet stored as it is and its footer read. A file we do not read, or cannot
  * use, is refused with what to do, and nothing is left behind. Bounded memory whatever the size; more than
- * `maxBytes` (as sent) or `maxDecompressedBytes` (decompressed) is refused as too large.
+ * `maxBytes` (as sent) or `maxDecompressedBytes` (decompressed) is refused as too large. The upload's pieces
+ * are gathered into about a MiB first (UPLOAD_GATHER): every step after pays per piece.
  */
 export async function storeUpload(blobs: BlobStore, source: Readable, opts: StoreUploadOptions): Promise<StoredUpload> {
   const received = countBytes(opts.maxBytes ?? Number.POSITIVE_INFINITY);
+  const gathered = gatherPieces(UPLOAD_GATHER);
   source.on('error', (err) => received.destroy(err));
-  received.on('error', () => undefined);
-  source.pipe(received);
+  received.on('error', (err) => gathered.destroy(err));
+  gathered.on('error', () => undefined);
+  source.pipe(received).pipe(gathered);
   let sniffed: SniffedUpload | null = null;
   try {
-    sniffed = await sniffUpload(received, {
+    sniffed = await sniffUpload(gathered, {
       hints: opts.hints ?? {},
       maxDecompressedBytes: opts.maxDecompressedBytes ?? Number.MAX_SAFE_INTEGER,
     });
@@ -83,6 +86,7 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
     source.unpipe(received);
     sniffed?.stream.destroy();
     received.destroy();
+    gathered.destroy();
     (opts.abandon ?? ((s: Readable) => s.destroy()))(source);
     await blobs.delete(opts.key).catch(() => undefined);
     throw err instanceof CsvFormatError || err instanceof FormatError ? formatRefusal(err) : err;
