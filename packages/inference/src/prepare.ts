@@ -14,6 +14,7 @@ import { rewriteTreePrecision } from './tree-precision.js';
 import { identifyOutputs } from './roles.js';
 import { rangeLabels } from './class-labels.js';
 import { createOrtSession } from './runtime.js';
+import { checkForest } from './session.js';
 import { neutralTensor } from './tensors.js';
 import { sha256Hex } from './hash.js';
 import { refuseExternalData } from './external-data.js';
@@ -106,6 +107,8 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
   } finally {
     await session.release();
   }
+  // Once here rather than in every process and thread that loads the model (see ScoringSession.create).
+  schema.forestVerified = await checkForest(rewritten.bytes, schema);
 
   return { bytes: rewritten.bytes, sha256: sha256Hex(rewritten.bytes), schema };
 }

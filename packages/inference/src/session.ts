@@ -7,13 +7,15 @@
  */
 import type * as ort from 'onnxruntime-node';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
-import type { BatchPredictions, ModelSchema } from './types.js';
+import type { BatchPredictions, ForestVerdict, ModelSchema } from './types.js';
 import { createOrtSession } from './runtime.js';
 import type { RuntimeOptions } from './runtime.js';
 import { checkData, sliceRows, tensorFloat32, tensorFloat64, tensorLabels, toTensor } from './tensors.js';
 import { sha256Hex } from './hash.js';
 import { ForestScorer } from './forest/forest-scorer.js';
 import { firstDifference, probeBatch } from './forest/verify-forest.js';
+import { currentForestVerdict, verdictHolds } from './forest/verdict.js';
+import { refuseExternalData } from './external-data.js';
 
 /** A batch could not be scored (onnxruntime failed, or returned something the schema did not promise). */
 export class ScoringError extends Error {
@@ -50,19 +52,42 @@ export class ScoringSession {
   engine: ScoringEngine = { name: 'onnxruntime', reason: null };
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    /** Null when the forest evaluator scores everything on the strength of the registration's verdict. */
+    private readonly session: ort.InferenceSession | null,
     readonly schema: ModelSchema,
   ) {
     // Only what the predictions need: a Softmax model's logits or a pipeline's intermediate outputs are not copied out.
     this.fetches = [schema.labelOutput, schema.probabilityOutput, schema.valueOutput].filter((n): n is string => n !== null);
   }
 
-  /** Loads prepared bytes (the output of prepareModel) with the schema prepareModel returned for them. */
+  /**
+   * Loads prepared bytes (the output of prepareModel) with the schema prepareModel returned for them. A forest
+   * whose registration found the evaluator exact, by this evaluator against this ONNX Runtime (verdictHolds),
+   * is scored by the evaluator with no ONNX Runtime session: a scoring thread's first chunk does not wait for
+   * ONNX Runtime to load and check (0.2-0.4 s of the 1M-row job's critical path, the upload holding the other
+   * core), and the worker holds neither its library nor a session per thread.
+   */
   static async create(bytes: Uint8Array, schema: ModelSchema, opts: SessionOptions): Promise<ScoringSession> {
+    // Whichever engine scores it: bytes naming external files are refused here too (see external-data.ts).
+    refuseExternalData(bytes);
+    if (opts.forest !== false && verdictHolds(schema.forestVerified)) {
+      const forest = ForestScorer.from(bytes, schema);
+      if (typeof forest !== 'string') {
+        const session = new ScoringSession(null, schema);
+        session.forest = forest;
+        session.engine = { name: 'forest', reason: null };
+        return session;
+      }
+    }
     const session = new ScoringSession(await createOrtSession(bytes, opts), schema);
     if (opts.forest === false) session.engine = { name: 'onnxruntime', reason: 'the forest evaluator is turned off' };
     else await session.useForestIfExact(bytes, opts);
     return session;
+  }
+
+  /** Whether this session holds an ONNX Runtime session (false: the forest evaluator, vouched for at registration). */
+  get usesOnnxRuntime(): boolean {
+    return this.session !== null;
   }
 
   /**
@@ -99,6 +124,7 @@ export class ScoringSession {
    */
   async score(batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
     if (this.forest) return this.forest.score(batch, targets);
+    const onnx = this.session!;
     const { schema } = this;
     const count = batch.count;
     const classes = schema.classLabels?.length ?? 0;
@@ -142,7 +168,7 @@ export class ScoringSession {
       });
       let result: ort.InferenceSession.OnnxValueMapType;
       try {
-        result = await this.session.run(feeds, this.fetches);
+        result = await onnx.run(feeds, this.fetches);
       } catch (e) {
         throw new ScoringError(
           `ONNX Runtime failed to score rows ${batch.firstRow + from + 1}-${batch.firstRow + to}: ${(e as Error).message}`,
@@ -200,7 +226,21 @@ export class ScoringSession {
 
   /** Frees the native session; the object cannot score afterwards. */
   async release(): Promise<void> {
-    await this.session.release();
+    await this.session?.release();
+  }
+}
+
+/**
+ * At registration: whether the forest evaluator takes the model and gives ONNX Runtime's results bit for bit on
+ * the probe rows; the verdict (this evaluator, this ONNX Runtime) or null. Recorded in the schema, it spares every
+ * later load the check (ScoringSession.create).
+ */
+export async function checkForest(bytes: Uint8Array, schema: ModelSchema): Promise<ForestVerdict | null> {
+  const session = await ScoringSession.create(bytes, { ...schema, forestVerified: null }, { intraOpNumThreads: 1 });
+  try {
+    return session.engine.name === 'forest' ? currentForestVerdict() : null;
+  } finally {
+    await session.release();
   }
 }
 

@@ -45,6 +45,21 @@ export interface ModelSchema {
   fixedBatch: number | null;
   /** Anything the registration learned worth showing: producer name/version, opsets, graph rewrites. */
   notes: string[];
+  /**
+   * Set when registration found the forest evaluator giving ONNX Runtime's results bit for bit on the probe
+   * rows (forest/verify-forest.ts): which evaluator and which ONNX Runtime agreed. A process running the same
+   * two scores the model with the evaluator without loading ONNX Runtime at all; any other checks again when
+   * it loads the model. Absent for models registered before it was recorded (they are checked at load).
+   */
+  forestVerified?: ForestVerdict | null;
+}
+
+/** Which forest evaluator and ONNX Runtime gave the same results on a model's probe rows. */
+export interface ForestVerdict {
+  /** FOREST_EVALUATOR_VERSION of the process that checked. */
+  evaluator: number;
+  /** The onnxruntime-node version it checked against. */
+  onnxRuntime: string;
 }
 
 /** What registration returns: the bytes to store and run (possibly rewritten), their sha256 and schema. */

@@ -129,6 +129,7 @@ export const ModelSchemaSchema = z.object({
   classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
   fixedBatch: z.number().int().nullable(),
   notes: z.array(z.string()),
+  forestVerified: z.object({ evaluator: z.number().int(), onnxRuntime: z.string() }).nullable().optional(),
 }) satisfies z.ZodType<ModelSchema>;
 
 /** What a model version was registered from, found in the file's content (importers' ImportedFormat). */
