@@ -73,6 +73,7 @@ export { recordChunkFailure, scoreChunk } from './lifecycle/score-chunk.js';
 export { type ExpiryPass, expireJobs } from './maintenance/expire-jobs.js';
 export { reconcile } from './maintenance/reconcile.js';
 export { registerExampleModels } from './models/examples.js';
+export { recordForestVerdicts } from './models/forest-verdicts.js';
 export {
   expectedColumns,
   findModelVersion,

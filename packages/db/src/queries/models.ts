@@ -111,6 +111,20 @@ export async function listModels(pool: Pool): Promise<ModelRecord[]> {
   return rows.map(record);
 }
 
+/** Every model version's id, content hash and schema (not its bytes), oldest first. */
+export async function listModelSchemas(pool: Pool): Promise<{ id: number; sha256: string; schema: unknown }[]> {
+  const { rows } = await pool.query<{ id: string; sha256: string; schema: unknown }>('SELECT id, sha256, schema FROM models ORDER BY id');
+  return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, schema: r.schema }));
+}
+
+/** Records in a model version's schema what checking the forest evaluator against ONNX Runtime found. */
+export async function setModelForestVerdict(pool: Pool, id: number, verdict: { evaluator: number; onnxRuntime: string } | null): Promise<void> {
+  await pool.query(`UPDATE models SET schema = jsonb_set(schema, '{forestVerified}', $2::jsonb, true) WHERE id = $1`, [
+    id,
+    JSON.stringify(verdict),
+  ]);
+}
+
 export async function getModelBytes(pool: Pool, sha256: string): Promise<Uint8Array> {
   const { rows } = await pool.query<{ onnx: Buffer }>('SELECT onnx FROM models WHERE sha256 = $1 LIMIT 1', [sha256]);
   if (!rows[0]) throw new Error(`no model with sha256 ${sha256}`);
