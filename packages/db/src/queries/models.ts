@@ -118,7 +118,11 @@ export async function listModelSchemas(pool: Pool): Promise<{ id: number; sha256
 }
 
 /** Records in a model version's schema what checking the forest evaluator against ONNX Runtime found. */
-export async function setModelForestVerdict(pool: Pool, id: number, verdict: { evaluator: number; onnxRuntime: string } | null): Promise<void> {
+export async function setModelForestVerdict(
+  pool: Pool,
+  id: number,
+  verdict: { evaluator: number; onnxRuntime: string } | null,
+): Promise<void> {
   await pool.query(`UPDATE models SET schema = jsonb_set(schema, '{forestVerified}', $2::jsonb, true) WHERE id = $1`, [
     id,
     JSON.stringify(verdict),
