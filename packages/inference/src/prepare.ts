@@ -104,11 +104,12 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
       schema.classLabels = rangeLabels(width);
       schema.notes.push(`The model names no class labels; classes are numbered 0..${width - 1} in probability order.`);
     }
+    // Once here, on this session, rather than in every process and thread that loads the model (see
+    // ScoringSession.create).
+    schema.forestVerified = await checkForest(rewritten.bytes, schema, session);
   } finally {
     await session.release();
   }
-  // Once here rather than in every process and thread that loads the model (see ScoringSession.create).
-  schema.forestVerified = await checkForest(rewritten.bytes, schema);
 
   return { bytes: rewritten.bytes, sha256: sha256Hex(rewritten.bytes), schema };
 }

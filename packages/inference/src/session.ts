@@ -85,6 +85,13 @@ export class ScoringSession {
     return session;
   }
 
+  /** checkForest's verdict, with `onnx` (one thread) as the ONNX Runtime side; the session is not released. */
+  static async forestVerdict(bytes: Uint8Array, schema: ModelSchema, onnx: ort.InferenceSession): Promise<ForestVerdict | null> {
+    const session = new ScoringSession(onnx, { ...schema, forestVerified: null });
+    await session.useForestIfExact(bytes, { intraOpNumThreads: 1 });
+    return session.engine.name === 'forest' ? currentForestVerdict() : null;
+  }
+
   /** Whether this session holds an ONNX Runtime session (false: the forest evaluator, vouched for at registration). */
   get usesOnnxRuntime(): boolean {
     return this.session !== null;
@@ -233,14 +240,15 @@ export class ScoringSession {
 /**
  * At registration: whether the forest evaluator takes the model and gives ONNX Runtime's results bit for bit on
  * the probe rows; the verdict (this evaluator, this ONNX Runtime) or null. Recorded in the schema, it spares every
- * later load the check (ScoringSession.create).
+ * later load the check (ScoringSession.create). `onnx`: a one-thread session of the same bytes the caller already
+ * has (registration made one to check the model loads), used and left open; without it one is made and released.
  */
-export async function checkForest(bytes: Uint8Array, schema: ModelSchema): Promise<ForestVerdict | null> {
-  const session = await ScoringSession.create(bytes, { ...schema, forestVerified: null }, { intraOpNumThreads: 1 });
+export async function checkForest(bytes: Uint8Array, schema: ModelSchema, onnx?: ort.InferenceSession): Promise<ForestVerdict | null> {
+  const oneThread = onnx ?? (await createOrtSession(bytes, { intraOpNumThreads: 1 }));
   try {
-    return session.engine.name === 'forest' ? currentForestVerdict() : null;
+    return await ScoringSession.forestVerdict(bytes, schema, oneThread);
   } finally {
-    await session.release();
+    if (!onnx) await oneThread.release();
   }
 }
 

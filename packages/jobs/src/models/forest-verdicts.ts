@@ -1,5 +1,5 @@
 import { getModelBytes, listModelSchemas, type Pool, setModelForestVerdict } from '@batchcast/db';
-import { checkForest, verdictHolds } from '@batchcast/inference';
+import { checkForest, type ForestVerdict, verdictHolds } from '@batchcast/inference';
 import type { Logger } from '@batchcast/log';
 import { ModelSchemaSchema } from '../records.js';
 
@@ -11,7 +11,7 @@ import { ModelSchemaSchema } from '../records.js';
  * as before. Resolves with the number of versions recorded.
  */
 export async function recordForestVerdicts(pool: Pool, log: Logger): Promise<number> {
-  const found = new Map<string, Awaited<ReturnType<typeof checkForest>>>();
+  const found = new Map<string, ForestVerdict | null>();
   let recorded = 0;
   for (const m of await listModelSchemas(pool)) {
     const parsed = ModelSchemaSchema.safeParse(m.schema);
