@@ -5,7 +5,7 @@ export { planColumns } from './plan.js';
 export type { ColumnPlan } from './plan.js';
 export type { ScoringEngine, SessionOptions } from './session.js';
 export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCache, SESSION_CACHE_SIZE, checkForest } from './session.js';
-export { currentForestVerdict, FOREST_EVALUATOR_VERSION, verdictHolds } from './forest/verdict.js';
+export { currentForestVerdict, verdictHolds } from './forest/verdict.js';
 export { onnxRuntime } from './runtime.js';
 export type { RuntimeOptions } from './runtime.js';
 export { outputColumns } from './outputs.js';
