@@ -11,9 +11,17 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   libuv and real-time threads each held one. Two arenas per process are enough for their few threads.
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
+ * - The web process's old generation is never given a limit under 96 MB (--initial-old-space-size, which V8
+ *   keeps as the floor of the limit it sets after each full collection). V8 counts the Buffer memory a process
+ *   allocated since its last full collection against that limit, and an upload swings it by 30-40 MB (the
+ *   socket's pieces, the gathered MiBs, up to 32 MB of them before the young generation is collected). Once a
+ *   full collection had set the limit from a live heap of about 33 MB (limit 44 MB: 12 MB of slack), every
+ *   10-15 MB of an upload started another: 12-21 of them per 281 MB upload from about the fourth upload of a
+ *   process on, 1.0-1.7 user CPU-seconds instead of 0.4-0.6. A 64 MB floor still let it happen (from the
+ *   sixth upload); 96 MB did not in 12 uploads.
  * The scoring threads' own heaps are bounded in apps/worker (scoring-threads.ts): V8 refuses heap flags for threads.
  */
 export const processOptions: Record<'web' | 'worker', Pick<ProcessSpec, 'execArgv' | 'env'>> = {
-  web: { execArgv: ['--max-semi-space-size=4', '--expose-gc'], env: { MALLOC_ARENA_MAX: '2' } },
+  web: { execArgv: ['--max-semi-space-size=4', '--expose-gc', '--initial-old-space-size=96'], env: { MALLOC_ARENA_MAX: '2' } },
   worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
 };
