@@ -8,13 +8,16 @@
 //   4. on the WORKERS=2 platform: 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
 //      big one and two big jobs at once (fair share);
 //   5. the same file as .csv.gz and as Parquet (DuckDB) beside the plain CSV, in rounds, each run on a WORKERS=2
-//      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's.
+//      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's;
+//   6. the same file uploaded again and again to one WORKERS=2 platform: the web process's CPU for each upload
+//      (repeated-uploads.ts).
 // Prints a markdown report and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
 // Needs PostgreSQL and Redis on their local default ports (BENCH_DATABASE_URL / BENCH_REDIS_URL, or the
 // TEST_* variables of the test suite, to point elsewhere). Cleans up everything it creates.
 //   BENCH_ROWS=N       a smaller file, only to try the script out quickly
-//   BENCH_PARTS=a,b    only some parts: stages, peer, w1, w2, postgres, formats (default: all)
+//   BENCH_PARTS=a,b    only some parts: stages, peer, w1, w2, postgres, formats, repeat (default: all)
 //   BENCH_FORMATS_ROUNDS=N  rounds of CSV, gzip, Parquet in the formats part (default 3)
+//   BENCH_REPEAT_UPLOADS=N  uploads to one platform in the repeat part (default 10)
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -32,12 +35,13 @@ import { MemorySampler } from './memory.js';
 import { peerAvailable, runPeer } from './peer.js';
 import { Platform } from './platform.js';
 import { type Classifier, cmdline, cpuDiff, cpuSnapshot } from './proc.js';
+import { runRepeatedUploads } from './repeated-uploads.js';
 import { type BenchResult, buildReport, foreignCores, type PlatformRun } from './report.js';
 import { runStages } from './stages.js';
 import { busyProcesses, databaseUrl, examplesDir, fmt, messageOf, now, outDir, PG_BASE, percentile, REDIS_BASE, repoRoot } from './util.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'stages,peer,w1,w2,postgres,formats').split(',').map((s) => s.trim()));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'stages,peer,w1,w2,postgres,formats,repeat').split(',').map((s) => s.trim()));
 const MODEL = 'breast-cancer-rf';
 const SMALL_JOBS = 50;
 const REALTIME_WARMUP = 5;
@@ -438,6 +442,18 @@ async function main(): Promise<BenchResult> {
     checkAbort();
   }
 
+  // A long-lived web process: the same upload again and again.
+  if (PARTS.has('repeat')) {
+    r.repeatedUploads = await runRepeatedUploads(input.file, {
+      count: Number(process.env.BENCH_REPEAT_UPLOADS ?? 10),
+      model: MODEL,
+      logLevel: LOG_LEVEL,
+      say,
+      cleanups,
+    });
+    checkAbort();
+  }
+
   // What looked noisy or wrong.
   for (const [name, d] of r.cpu) {
     const fc = foreignCores(d);
@@ -483,6 +499,9 @@ async function main(): Promise<BenchResult> {
     }
     if (f.problems?.length) r.observations.push(`${f.label}: platform logged warnings/errors: ${f.problems.slice(0, 8).join(' | ')}`);
   }
+  const rep = r.repeatedUploads;
+  if (rep?.error) r.observations.push(`${rep.label}: run failed: ${rep.error}`);
+  if (rep?.problems?.length) r.observations.push(`${rep.label}: platform logged warnings/errors: ${rep.problems.slice(0, 8).join(' | ')}`);
   if (r.peerError) r.observations.push(`peer: ${r.peerError}`);
   r.loadEnd = os
     .loadavg()
@@ -502,7 +521,13 @@ try {
   say(
     `report written to ${path.relative(repoRoot, path.join(outDir, 'latest.md'))} (raw numbers: latest.json; platform logs: platform-workers*.log)`,
   );
-  if (r.platforms.some((p) => p.error) || r.peerError || r.formats?.error || r.formats?.runs.some((x) => x.error || x.mismatch))
+  if (
+    r.platforms.some((p) => p.error) ||
+    r.peerError ||
+    r.formats?.error ||
+    r.formats?.runs.some((x) => x.error || x.mismatch) ||
+    r.repeatedUploads?.error
+  )
     exitCode = 1;
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -35,6 +35,17 @@ export function readStat(pid: number): ProcStat | null {
   }
 }
 
+/** A process's user and system CPU so far, in seconds, or null if it is gone. */
+export function readUserSystemSeconds(pid: number): { user: number; system: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
+  } catch {
+    return null;
+  }
+}
+
 const cmdCache = new Map<string, string>();
 /** A process's command line (cached per PID and start time: a PostgreSQL backend's title names its database). */
 export function cmdline(pid: number, start = ''): string {

@@ -6,6 +6,7 @@ import type { MemoryResult } from './memory.js';
 import type { PeerResult } from './peer.js';
 import { formatsTable, formatTargets } from './report-formats.js';
 import type { FormatsResult } from './formats.js';
+import { type RepeatedUploadsResult, repeatedUploadsSection } from './repeated-uploads.js';
 import type { CpuDiff } from './proc.js';
 import type { Stages } from './stages.js';
 import { fmt } from './util.js';
@@ -67,6 +68,8 @@ export interface BenchResult {
   platforms: PlatformRun[];
   /** The file as .csv.gz and as Parquet beside the plain CSV (BENCH_PARTS formats). */
   formats?: FormatsResult;
+  /** The file uploaded again and again to one platform (BENCH_PARTS repeat). */
+  repeatedUploads?: RepeatedUploadsResult;
   cpu: [string, CpuDiff][];
   noise: string[];
   observations: string[];
@@ -379,6 +382,7 @@ export function buildReport(r: BenchResult): string {
   out.push('');
 
   out.push(...formatsTable(r.formats));
+  out.push(...repeatedUploadsSection(r.repeatedUploads));
 
   // Machine facts.
   const f = r.machine;
