@@ -13,9 +13,10 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   once (MALLOC_MMAP_THRESHOLD_ 2 MiB, MALLOC_TRIM_THRESHOLD_ 32 MiB). An upload is gathered into 1 MiB
  *   Buffers (UPLOAD_GATHER); by default glibc maps each of them afresh (or gives the top of its heap back)
  *   and the kernel then faults in and zeroes every page again: joining the 281 MB file's pieces took
- *   143-325 ms that way in a probe, 42 ms reusing freed memory, and the web process's system CPU per upload
- *   fell from 0.3-0.8 to 0.15-0.35 seconds. Its peak in the bench was unchanged (163-164 MB): the freed
- *   memory kept is what the next pieces of the same upload need. The worker gained nothing measurable.
+ *   143-325 ms that way in a probe, 42 ms reusing freed memory, and the web process's system CPU for a fresh
+ *   platform's first three uploads fell from 0.28-0.54 seconds each (median 0.41) to 0.15-0.35 (0.27). Its
+ *   peak in the bench stayed 162-172 MB: the freed memory kept is what the next pieces of the same upload
+ *   need. The worker, tried the same way, was no faster and its peak rose (203-230 MB against 195-221).
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
  * - The web process's old generation is never given a limit under 96 MB (--initial-old-space-size, which V8
