@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { uploadMultipart } from './http.js';
 import { type MemoryResult, MemorySampler, type ProcessTree } from './memory.js';
-import { type CpuDiff, cpuDiff, cpuSnapshot, descendants, isAlive, readStat } from './proc.js';
+import { type Classifier, type CpuDiff, cmdline, cpuDiff, cpuSnapshot, descendants, isAlive, readStat } from './proc.js';
 import { deleteKeys } from './platform.js';
 import { dropDatabase } from './stages.js';
 import { databaseUrl, freePort, messageOf, now, outDir, PG_BASE, REDIS_BASE, repoRoot, sleep } from './util.js';
@@ -167,9 +167,15 @@ export async function runPeer(
     }
 
     const mem = new MemorySampler(tree).start();
-    const classify = (): ((p: { pid: number }) => string) => {
+    // The peer's own PostgreSQL backends and the bench polling it are not load from elsewhere on the machine.
+    const classify = (): Classifier => {
       const mine = new Set(tree.pids().map((p) => p.pid));
-      return (p) => (mine.has(p.pid) ? 'peer' : 'other');
+      return (p) => {
+        if (mine.has(p.pid)) return 'peer';
+        if (p.pid === process.pid || p.comm === 'curl') return 'bench';
+        if (p.comm === 'postgres' && cmdline(p.pid, p.start).includes(dbName)) return 'peer-postgres';
+        return 'other';
+      };
     };
     const s0 = cpuSnapshot(classify());
     const up = await uploadMultipart(`${base}/jobs`, file, { fields: { email: 'a@b.c' }, filename: path.basename(file) });
