@@ -82,15 +82,11 @@ describe.skipIf(!namespaces.ok)(
       const keep = (d: Buffer) => {
         output = (output + d.toString()).slice(-100_000);
       };
-      // As `npm run web` does: setup (database, migrations, example models), then the web app.
-      const w = web.spawn(
-        '/bin/sh',
-        ['-c', `"${process.execPath}" apps/platform/dist/setup.js && exec "${process.execPath}" apps/web/dist/server.js`],
-        {
-          cwd: repoRoot,
-          env: envFor(web, webData, { PORT: '3000', HOST: '0.0.0.0', PUBLIC_URL: baseUrl }),
-        },
-      );
+      // As `npm run web` does: setup (database, migrations, example models), then the web app, supervised.
+      const w = web.spawn(process.execPath, ['apps/platform/dist/web-host.js'], {
+        cwd: repoRoot,
+        env: envFor(web, webData, { PORT: '3000', HOST: '0.0.0.0', PUBLIC_URL: baseUrl }),
+      });
       w.stdout!.on('data', keep);
       w.stderr!.on('data', keep);
       const s = workers.spawn(process.execPath, ['apps/platform/dist/worker-host.js'], {

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { processOptions } from '../apps/platform/src/process-options.js';
 import { until } from './support/faults.js';
 import { deleteKeys, dropDatabase, freePort, PG_BASE, REDIS_BASE, repoRoot } from './support/platform.js';
 
@@ -143,9 +144,14 @@ async function npmStart(env: Record<string, string>): Promise<Run> {
  * Sends `signal` to the npm process alone (or to its whole process group, as a terminal's Ctrl-C does);
  * every process of the platform must be gone within the grace period, by the graceful path.
  */
-async function stopsCleanly(run: Run, signal: NodeJS.Signals, to: 'npm' | 'group' = 'npm'): Promise<void> {
+async function stopsCleanly(
+  run: Run,
+  signal: NodeJS.Signals,
+  to: 'npm' | 'group' = 'npm',
+  supervisor = 'apps/platform/dist/start.js',
+): Promise<void> {
   const tree = descendants(run.proc.pid!);
-  expect(tree.map(commandOf).some((c) => c.includes('apps/platform/dist/start.js'))).toBe(true);
+  expect(tree.map(commandOf).some((c) => c.includes(supervisor))).toBe(true);
   expect(tree.map(commandOf).some((c) => c.includes('apps/web/dist/server.js'))).toBe(true);
   if (to === 'group') process.kill(-run.proc.pid!, signal);
   else run.proc.kill(signal);
@@ -156,6 +162,23 @@ async function stopsCleanly(run: Run, signal: NodeJS.Signals, to: 'npm' | 'group
     GRACE_MS,
   );
   expect(run.output()).not.toContain('second signal');
+}
+
+const ENTRIES = { web: 'apps/web/dist/server.js', worker: 'apps/worker/dist/worker.js' } as const;
+
+/**
+ * The web or worker process below `root` runs with the Node.js options and environment chosen for it
+ * (apps/platform/src/process-options.ts), not Node.js's and glibc's defaults.
+ */
+function expectItsOptions(root: number, kind: keyof typeof ENTRIES): void {
+  const pid = descendants(root).find((p) => commandOf(p).includes(ENTRIES[kind]));
+  expect(pid, `the ${kind} process`).toBeDefined();
+  const args = commandOf(pid!).split(' ');
+  for (const option of processOptions[kind].execArgv ?? []) expect(args, `the ${kind} process's options`).toContain(option);
+  const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  for (const [name, value] of Object.entries(processOptions[kind].env ?? {})) {
+    expect(environ, `the ${kind} process's environment`).toContain(`${name}=${value}`);
+  }
 }
 
 describe('npm start', () => {
@@ -179,6 +202,8 @@ describe('npm start', () => {
     // LOG_FORMAT=pretty: lines for people, no JSON.
     expect(run.output()).toMatch(/INFO: web: batchcast web listening/);
     expect(run.output()).not.toMatch(/^\{"level"/m);
+    expectItsOptions(run.proc.pid!, 'web');
+    expectItsOptions(run.proc.pid!, 'worker');
 
     // A second platform on the same port: it stops, non-zero, naming the port (no restarting forever).
     const second = launch(process.execPath, ['apps/platform/dist/start.js'], await environment({ PORT: String(run.port) }));
@@ -190,6 +215,29 @@ describe('npm start', () => {
     expect((await fetch(`${run.url}/healthz`)).ok).toBe(true); // the first one is untouched
 
     await stopsCleanly(run, 'SIGTERM');
+  });
+
+  it('npm run web: setup, then the web process alone, supervised, with its options', { timeout: 240_000 }, async () => {
+    const run = launch('npm', ['run', 'web'], await environment({ LOG_LEVEL: 'info' }));
+    cleanups.push(async () => {
+      for (const pid of [run.proc.pid!, ...descendants(run.proc.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    const outcome = await until(
+      'npm run web to be ready',
+      async () => {
+        if (run.proc.exitCode !== null) return 'exited';
+        const res = await fetch(`${run.url}/healthz`).catch(() => null);
+        return res?.ok && run.output().includes('batchcast: open ') ? 'ready' : null;
+      },
+      120_000,
+    );
+    expect(outcome, run.output()).toBe('ready');
+    expect(run.output()).toMatch(/"msg":"setup shutting down"/); // setup ran first, and ended
+    const tree = descendants(run.proc.pid!).map(commandOf);
+    expect(tree.filter((c) => c.includes(ENTRIES.web))).toHaveLength(1);
+    expect(tree.some((c) => c.includes(ENTRIES.worker))).toBe(false);
+    expectItsOptions(run.proc.pid!, 'web');
+    await stopsCleanly(run, 'SIGTERM', 'npm', 'apps/platform/dist/web-host.js');
   });
 
   it('stops on SIGINT to npm alone, gracefully', { timeout: 240_000 }, async () => {

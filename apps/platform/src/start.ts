@@ -1,9 +1,6 @@
-import { supervise } from '@batchcast/runtime';
+import { superviseAfterSetup } from './after-setup.js';
 import { entries } from './entries.js';
 import { processOptions } from './process-options.js';
-import { runSetup } from './run-setup.js';
-import { startLine } from './start-line.js';
-import { runSupervisor } from './supervisor.js';
 
 /**
  * `npm start`: the whole platform on one host — PostgreSQL and Redis (the machine's own, or embedded ones
@@ -17,27 +14,8 @@ import { runSupervisor } from './supervisor.js';
  * waits; --lite-mode would save as much but warns on every start that it disables WebAssembly); the web and
  * worker processes get their own options (process-options.ts).
  */
-await runSupervisor(async (rt, onFatal) => {
-  const code = await runSetup(rt.onShutdown);
-  if (code !== 0) {
-    await rt.shutdown('setup failed', code);
-    return null;
-  }
-  let told = false;
-  return supervise(
-    [
-      { name: 'web', entry: entries.web, count: 1, ...processOptions.web },
-      // One worker process: it scores WORKERS chunks at once in as many threads (see apps/worker).
-      { name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker },
-    ],
-    rt.log,
-    {
-      onNotice: (_process, notice) => {
-        if (told || notice.kind !== 'web-listening') return;
-        told = true;
-        process.stdout.write(`${startLine(rt.config, notice)}\n`);
-      },
-      onFatal,
-    },
-  );
-});
+await superviseAfterSetup([
+  { name: 'web', entry: entries.web, count: 1, ...processOptions.web },
+  // One worker process: it scores WORKERS chunks at once in as many threads (see apps/worker).
+  { name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker },
+]);

@@ -1,0 +1,28 @@
+import { type ProcessSpec, supervise } from '@batchcast/runtime';
+import { runSetup } from './run-setup.js';
+import { startLine } from './start-line.js';
+import { runSupervisor } from './supervisor.js';
+
+/**
+ * The supervisor of `npm start` and `npm run web`: PostgreSQL and Redis, setup (database, migrations, example
+ * models), then `processes`, each started with its own options and kept running. The first time the web
+ * process says it is listening, one plain line says where to open the app.
+ */
+export async function superviseAfterSetup(processes: ProcessSpec[]): Promise<void> {
+  await runSupervisor(async (rt, onFatal) => {
+    const code = await runSetup(rt.onShutdown);
+    if (code !== 0) {
+      await rt.shutdown('setup failed', code);
+      return null;
+    }
+    let told = false;
+    return supervise(processes, rt.log, {
+      onNotice: (_process, notice) => {
+        if (told || notice.kind !== 'web-listening') return;
+        told = true;
+        process.stdout.write(`${startLine(rt.config, notice)}\n`);
+      },
+      onFatal,
+    });
+  });
+}
