@@ -15,23 +15,23 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   and the kernel then faults in and zeroes every page again: joining the 281 MB file's pieces took
  *   143-325 ms that way in a probe, 42 ms reusing freed memory, and the web process's system CPU for a fresh
  *   platform's first three uploads fell from 0.28-0.54 seconds each (median 0.41) to 0.15-0.35 (0.27). Its
- *   peak in the bench stayed 162-172 MB: the freed memory kept is what the next pieces of the same upload
- *   need. The worker, tried the same way, was no faster and its peak rose (203-230 MB against 195-221).
+ *   peak in the bench did not rise (151-157 MB in five runs): the freed memory kept is what the next pieces
+ *   of the same upload need. The worker, tried the same way, was no faster and its peak rose (203-230 MB
+ *   against 195-221).
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
- * - The web process's old generation is never given a limit under 96 MB (--initial-old-space-size, which V8
- *   keeps as the floor of the limit it sets after each full collection). V8 counts the Buffer memory a process
- *   allocated since its last full collection against that limit, and an upload swings it by 30-40 MB (the
- *   socket's pieces, the gathered MiBs, up to 32 MB of them before the young generation is collected). Once a
- *   full collection had set the limit from a live heap of about 33 MB (limit 44 MB: 12 MB of slack), every
- *   10-15 MB of an upload started another: 12-21 of them per 281 MB upload from about the fourth upload of a
- *   process on, 1.0-1.7 user CPU-seconds instead of 0.4-0.6. A 64 MB floor still let it happen (from the
- *   sixth upload); 96 MB did not in 12 uploads.
+ * - Not set, on purpose: a floor for the web process's old-generation limit (--initial-old-space-size=96).
+ *   From about its fourth large upload on, a web process runs a full collection every 10-15 MB of an upload
+ *   (12-21 per 281 MB upload, about twice the CPU): V8 counts the Buffer memory allocated since its last full
+ *   collection against that limit, an upload swings it by 30-40 MB, and the limit V8 sets from a 33 MB live
+ *   heap leaves 12 MB. The floor stops it (no such runs in 12 uploads; 64 MB did not), but it raised the web
+ *   process's peak at a fresh platform's first upload from 151-157 MB to 160-172 MB, and the tree's from
+ *   463-499 to 473-503 MB, against the 500 MB target (docs/performance.md).
  * The scoring threads' own heaps are bounded in apps/worker (scoring-threads.ts): V8 refuses heap flags for threads.
  */
 export const processOptions: Record<'web' | 'worker', Pick<ProcessSpec, 'execArgv' | 'env'>> = {
   web: {
-    execArgv: ['--max-semi-space-size=4', '--expose-gc', '--initial-old-space-size=96'],
+    execArgv: ['--max-semi-space-size=4', '--expose-gc'],
     env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(2 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) },
   },
   worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
