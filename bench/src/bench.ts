@@ -9,8 +9,8 @@
 //      big one and two big jobs at once (fair share);
 //   5. the same file as .csv.gz and as Parquet (DuckDB) beside the plain CSV, in rounds, each run on a WORKERS=2
 //      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's;
-//   6. the same file uploaded again and again to one WORKERS=2 platform: the web process's CPU for each upload
-//      (repeated-uploads.ts).
+//   6. the same file uploaded again and again to one WORKERS=2 platform: the web process's CPU for each upload,
+//      the worker's for each job (repeated-uploads.ts).
 // Prints a markdown report and writes it to bench/out/latest.md (raw numbers in bench/out/latest.json).
 // Needs PostgreSQL and Redis on their local default ports (BENCH_DATABASE_URL / BENCH_REDIS_URL, or the
 // TEST_* variables of the test suite, to point elsewhere). Cleans up everything it creates.
