@@ -115,6 +115,9 @@ const commandOf = (pid: number): string => {
   }
 };
 
+/** The web and worker processes' entry points, as they show in the process table. */
+const ENTRIES = { web: 'apps/web/dist/server.js', worker: 'apps/worker/dist/worker.js' } as const;
+
 /** `npm start` as a person types it (after a build, which its prestart runs); resolves once it is ready. */
 async function npmStart(env: Record<string, string>): Promise<Run> {
   const run = launch('npm', ['start'], env);
@@ -131,7 +134,7 @@ async function npmStart(env: Record<string, string>): Promise<Run> {
       const res = await fetch(`${run.url}/healthz`).catch(() => null);
       const tree = descendants(run.proc.pid!);
       for (const pid of tree) seen.add(pid);
-      const workers = tree.filter((p) => commandOf(p).includes('apps/worker/dist/worker.js'));
+      const workers = tree.filter((p) => commandOf(p).includes(ENTRIES.worker));
       return res?.ok && workers.length >= 1 && run.output().includes('batchcast: open ') ? 'ready' : null;
     },
     120_000,
@@ -152,7 +155,7 @@ async function stopsCleanly(
 ): Promise<void> {
   const tree = descendants(run.proc.pid!);
   expect(tree.map(commandOf).some((c) => c.includes(supervisor))).toBe(true);
-  expect(tree.map(commandOf).some((c) => c.includes('apps/web/dist/server.js'))).toBe(true);
+  expect(tree.map(commandOf).some((c) => c.includes(ENTRIES.web))).toBe(true);
   if (to === 'group') process.kill(-run.proc.pid!, signal);
   else run.proc.kill(signal);
   // npm itself and every process below it; `until` fails the test at the end of the grace period.
@@ -163,8 +166,6 @@ async function stopsCleanly(
   );
   expect(run.output()).not.toContain('second signal');
 }
-
-const ENTRIES = { web: 'apps/web/dist/server.js', worker: 'apps/worker/dist/worker.js' } as const;
 
 /**
  * The web or worker process below `root` runs with the Node.js options and environment chosen for it

@@ -34,7 +34,7 @@ import { logSummary } from './log-summary.js';
 import { MemorySampler } from './memory.js';
 import { peerAvailable, runPeer } from './peer.js';
 import { Platform } from './platform.js';
-import { type Classifier, cmdline, cpuDiff, cpuSnapshot } from './proc.js';
+import { type Classifier, cpuDiff, cpuSnapshot, processClassifier } from './proc.js';
 import { runRepeatedUploads } from './repeated-uploads.js';
 import { type BenchResult, buildReport, foreignCores, type PlatformRun } from './report.js';
 import { runStages } from './stages.js';
@@ -82,23 +82,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Classifies every process on the machine for CPU accounting during one phase. */
+/** Classifies every process on the machine for CPU accounting during one phase of a platform (or of none). */
 function classifier({ platform = null, dbName = null }: { platform?: Platform | null; dbName?: string | null } = {}): Classifier {
-  const plat = new Map(platform ? platform.pids().map((p) => [p.pid, p.kind]) : []);
-  return (p) => {
-    // The bench and its upload client (curl; once it has ended its CPU shows as "ended processes").
-    if (p.pid === process.pid || p.comm === 'curl') return 'bench';
-    const kind = plat.get(p.pid);
-    if (kind) return kind;
-    if (p.comm === 'postgres') {
-      const cmd = cmdline(p.pid, p.start);
-      if (dbName && cmd.includes(dbName)) return 'postgres';
-      if (/\(\d+\)|\[local\]/.test(cmd)) return 'other-postgres'; // a backend of some other database/client
-      return 'postgres-bg'; // postmaster, checkpointer, WAL writer...: shared by everyone
-    }
-    if (p.comm === 'redis-server') return 'redis';
-    return 'other';
-  };
+  return processClassifier({ own: new Map(platform ? platform.pids().map((p) => [p.pid, p.kind]) : []), dbName });
 }
 
 async function machineFacts(): Promise<BenchResult['machine']> {

@@ -16,7 +16,7 @@ import { Platform } from './platform.js';
 import { downloadPredictionsDigest, type PredictionsDigest } from './predictions-digest.js';
 import { type Classifier, type CpuDiff, cpuDiff, cpuSnapshot } from './proc.js';
 import { foreignCores } from './report.js';
-import { fmt, messageOf, now, outDir, sleep } from './util.js';
+import { fmt, median, messageOf, now, outDir, sleep } from './util.js';
 
 export const FORMATS = ['csv', 'gzip', 'parquet'] as const;
 export type InputFormat = (typeof FORMATS)[number];
@@ -223,12 +223,6 @@ export interface FormatSummary {
   /** A run failed or gave wrong output: why (the format is then not timed). */
   problem: string | null;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** A format's rounds together: median times, largest memory, or the first thing that went wrong. */
 export function summarise(f: FormatsResult, format: InputFormat): FormatSummary {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { uploadMultipart } from './http.js';
 import { type MemoryResult, MemorySampler, type ProcessTree } from './memory.js';
-import { type Classifier, type CpuDiff, cmdline, cpuDiff, cpuSnapshot, descendants, isAlive, readStat } from './proc.js';
+import { type Classifier, type CpuDiff, cpuDiff, cpuSnapshot, descendants, isAlive, processClassifier, readStat } from './proc.js';
 import { deleteKeys } from './platform.js';
 import { dropDatabase } from './stages.js';
 import { databaseUrl, freePort, messageOf, now, outDir, PG_BASE, REDIS_BASE, repoRoot, sleep } from './util.js';
@@ -167,16 +167,9 @@ export async function runPeer(
     }
 
     const mem = new MemorySampler(tree).start();
-    // The peer's own PostgreSQL backends and the bench polling it are not load from elsewhere on the machine.
-    const classify = (): Classifier => {
-      const mine = new Set(tree.pids().map((p) => p.pid));
-      return (p) => {
-        if (mine.has(p.pid)) return 'peer';
-        if (p.pid === process.pid || p.comm === 'curl') return 'bench';
-        if (p.comm === 'postgres' && cmdline(p.pid, p.start).includes(dbName)) return 'peer-postgres';
-        return 'other';
-      };
-    };
+    // The peer's own PostgreSQL backends, its Redis broker and the bench polling it are not load from elsewhere.
+    const classify = (): Classifier =>
+      processClassifier({ own: new Map(tree.pids().map((p) => [p.pid, 'peer'])), dbName, dbKind: 'peer-postgres' });
     const s0 = cpuSnapshot(classify());
     const up = await uploadMultipart(`${base}/jobs`, file, { fields: { email: 'a@b.c' }, filename: path.basename(file) });
     if (up.status !== 202 || typeof up.body.id !== 'string')

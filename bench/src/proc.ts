@@ -17,6 +17,9 @@ export interface ProcStat {
   ppid: number;
   /** utime + stime, in clock ticks. */
   ticks: number;
+  /** utime and stime apart, in clock ticks. */
+  userTicks: number;
+  systemTicks: number;
   /** Start time since boot (ticks, as text): with the PID, identifies a process even after its PID is reused. */
   start: string;
 }
@@ -29,7 +32,9 @@ export function readStat(pid: number): ProcStat | null {
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const f = stat.slice(close + 2).split(' ');
     // after ") ": state(0) ppid(1) ... utime(11) stime(12) ... starttime(19)
-    return { pid, comm, state: f[0] ?? '', ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19] ?? '' };
+    const userTicks = Number(f[11]);
+    const systemTicks = Number(f[12]);
+    return { pid, comm, state: f[0] ?? '', ppid: Number(f[1]), ticks: userTicks + systemTicks, userTicks, systemTicks, start: f[19] ?? '' };
   } catch {
     return null;
   }
@@ -37,13 +42,8 @@ export function readStat(pid: number): ProcStat | null {
 
 /** A process's user and system CPU so far, in seconds, or null if it is gone. */
 export function readUserSystemSeconds(pid: number): { user: number; system: number } | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
-  } catch {
-    return null;
-  }
+  const s = readStat(pid);
+  return s && { user: s.userTicks / CLK_TCK, system: s.systemTicks / CLK_TCK };
 }
 
 const cmdCache = new Map<string, string>();
@@ -131,6 +131,37 @@ export function machineTicks(): { busy: number; total: number } {
 
 /** Classifies a process into a kind ('web', 'worker', 'postgres', 'other', ...) for CPU accounting. */
 export type Classifier = (p: ProcStat) => string;
+
+/**
+ * Every process on the machine, for CPU accounting during one phase: the measured tree's own processes by
+ * `own` (PID -> kind), the bench and its upload client, the PostgreSQL backends of the measured database
+ * (`dbName`, as `dbKind`), PostgreSQL's shared background processes, Redis, and everything else as 'other'
+ * (what foreignCores counts, with other databases' backends, as load from elsewhere).
+ */
+export function processClassifier({
+  own,
+  dbName = null,
+  dbKind = 'postgres',
+}: {
+  own: ReadonlyMap<number, string>;
+  dbName?: string | null;
+  dbKind?: string;
+}): Classifier {
+  return (p) => {
+    // The bench and its upload client (curl; once it has ended its CPU shows as "ended processes").
+    if (p.pid === process.pid || p.comm === 'curl') return 'bench';
+    const kind = own.get(p.pid);
+    if (kind) return kind;
+    if (p.comm === 'postgres') {
+      const cmd = cmdline(p.pid, p.start);
+      if (dbName && cmd.includes(dbName)) return dbKind;
+      if (/\(\d+\)|\[local\]/.test(cmd)) return 'other-postgres'; // a backend of some other database/client
+      return 'postgres-bg'; // postmaster, checkpointer, WAL writer...: shared by everyone
+    }
+    if (p.comm === 'redis-server') return 'redis';
+    return 'other';
+  };
+}
 
 export interface CpuSnapshot {
   at: number;

@@ -8,7 +8,7 @@ import { uploadJob, waitForJob } from './http.js';
 import { logSummary } from './log-summary.js';
 import { Platform } from './platform.js';
 import { readUserSystemSeconds } from './proc.js';
-import { fmt, messageOf, outDir, sleep } from './util.js';
+import { fmt, median, messageOf, outDir, sleep } from './util.js';
 
 export interface RepeatedUpload {
   /** Start -> 202, seconds. */
@@ -88,12 +88,6 @@ export async function runRepeatedUploads(file: string, opts: RepeatedUploadsOpti
   }
   return result;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The report's section: every upload, and the later uploads' median web CPU against the first three's. */
 export function repeatedUploadsSection(r: RepeatedUploadsResult | undefined): string[] {
