@@ -20,18 +20,20 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   against 195-221).
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
- * - Not set, on purpose: a floor for the web process's old-generation limit (--initial-old-space-size=96).
- *   From about its fourth large upload on, a web process runs a full collection every 10-15 MB of an upload
- *   (12-21 per 281 MB upload, about twice the CPU): V8 counts the Buffer memory allocated since its last full
- *   collection against that limit, an upload swings it by 30-40 MB, and the limit V8 sets from a 33 MB live
- *   heap leaves 12 MB. The floor stops it (no such runs in 12 uploads; 64 MB did not), but it raised the web
- *   process's peak at a fresh platform's first upload from 151-157 MB to 160-172 MB, and the tree's from
- *   463-499 to 473-503 MB, against the 500 MB target (docs/performance.md).
+ * - The web process's old-generation limit is set at three times its live heap after each full collection
+ *   (--heap-growing-percent=200), not at the factor V8 picks (1.33 here: 44 MB over a 33 MB live heap).
+ *   V8 counts the Buffer memory allocated since its last full collection against that limit, and an upload
+ *   swings it by 30-40 MB: from about its fourth large upload on, a web process ran a full collection every
+ *   10-15 MB of each upload (12-21 per 281 MB upload), 1.74-2.30x the user CPU of its first three uploads;
+ *   0.84-1.26x with the setting (bench part `repeat`, three alternating runs each). A floor for the limit
+ *   (--initial-old-space-size=96) stopped it too, but let the heap fill to the floor before its first
+ *   collection: the web process's peak at a fresh platform's first upload was 160-172 MB with the floor,
+ *   152-162 with this setting, 151-157 with neither (docs/performance.md).
  * The scoring threads' own heaps are bounded in apps/worker (scoring-threads.ts): V8 refuses heap flags for threads.
  */
 export const processOptions: Record<'web' | 'worker', Pick<ProcessSpec, 'execArgv' | 'env'>> = {
   web: {
-    execArgv: ['--max-semi-space-size=4', '--expose-gc'],
+    execArgv: ['--heap-growing-percent=200', '--max-semi-space-size=4', '--expose-gc'],
     env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(2 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) },
   },
   worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
