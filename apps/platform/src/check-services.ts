@@ -1,4 +1,4 @@
-import { addressOf, type ProbeResult, probePostgres, probeRedis, type ResolvedServices } from '@batchcast/embedded';
+import { addressOf, type ProbeResult, probeApart, type ResolvedServices } from '@batchcast/embedded';
 import { StartError } from '@batchcast/runtime';
 
 /**
@@ -6,15 +6,16 @@ import { StartError } from '@batchcast/runtime';
  * batchcast reads what is wrong in one plain line rather than in a stack trace or a stream of JSON retries:
  * a refused login (wrong user or password) stops the start (waiting would not help); a server that does not
  * answer is waited for (it may be starting too, as in docker compose), and the line says so. The embedded
- * and local-default choices were already tried by resolveServices.
+ * and local-default choices were already tried by resolveServices. Each probe runs in a process of its own
+ * (probeApart): this process supervises for as long as the platform runs and should not hold pg and ioredis.
  */
 export async function checkServices(services: ResolvedServices): Promise<void> {
   const checks: Promise<string | null>[] = [];
   if (services.database === 'external') {
-    checks.push(probePostgres(services.databaseUrl).then((r) => verdict('PostgreSQL', 'DATABASE_URL', services.databaseUrl, r)));
+    checks.push(probeApart('postgres', services.databaseUrl).then((r) => verdict('PostgreSQL', 'DATABASE_URL', services.databaseUrl, r)));
   }
   if (services.redis === 'external') {
-    checks.push(probeRedis(services.redisUrl).then((r) => verdict('Redis', 'REDIS_URL', services.redisUrl, r)));
+    checks.push(probeApart('redis', services.redisUrl).then((r) => verdict('Redis', 'REDIS_URL', services.redisUrl, r)));
   }
   for (const waiting of await Promise.all(checks)) if (waiting) process.stdout.write(`batchcast: ${waiting}\n`);
 }

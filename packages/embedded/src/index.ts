@@ -6,7 +6,8 @@ export {
   type OwnerState,
   type OwnerStatus,
 } from './data-dir-lock.js';
-export { addressOf, type ProbeResult, probePostgres, probeRedis } from './probe.js';
+export { type ProbedService, probeApart } from './probe-apart.js';
+export { addressOf, type ProbeResult } from './probe-result.js';
 export { RedisNotFoundError } from './redis-binary.js';
 export {
   DEFAULT_DATABASE_URL,

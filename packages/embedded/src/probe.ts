@@ -1,25 +1,10 @@
+/**
+ * The probes themselves. They load pg and ioredis, so a supervisor runs them in a short-lived process of their
+ * own (probeApart, probe-apart.ts) and never holds those clients.
+ */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-
-/** Whether a server answered and let us in; `detail` says why not, in words for the start-up line. */
-export interface ProbeResult {
-  ok: boolean;
-  detail: string;
-  /** It answered but refused the login (a wrong user or password): waiting for it will not help. */
-  refused?: boolean;
-}
-
-export const PROBE_TIMEOUT_MS = 1_000;
-
-/** host:port of a URL, for messages (never the password). */
-export function addressOf(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return parsed.host || url;
-  } catch {
-    return url;
-  }
-}
+import { PROBE_TIMEOUT_MS, type ProbeResult } from './probe-result.js';
 
 /**
  * Connects and runs SELECT 1, a second at most. A missing database still counts as an answer: the

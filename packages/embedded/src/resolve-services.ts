@@ -2,10 +2,9 @@ import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@batchcast/log';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { startEmbeddedRedis } from './embedded-redis.js';
 import { savePorts } from './ports.js';
-import { addressOf, type ProbeResult, probePostgres, probeRedis } from './probe.js';
+import { type ProbedService, probeApart } from './probe-apart.js';
+import { addressOf } from './probe-result.js';
 import { findRedisServer, type RedisBinary } from './redis-binary.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import type { ServerExit } from './server-process.js';
@@ -80,8 +79,8 @@ export async function resolveServices(env: ServicesEnv, opts: ResolveServicesOpt
   const { log } = opts;
   const dataDir = path.resolve(opts.dataDir);
   const [database, redis] = await Promise.all([
-    choose('DATABASE_URL', env.DATABASE_URL, opts.localDefaults?.databaseUrl ?? DEFAULT_DATABASE_URL, probePostgres),
-    choose('REDIS_URL', env.REDIS_URL, opts.localDefaults?.redisUrl ?? DEFAULT_REDIS_URL, probeRedis),
+    choose('DATABASE_URL', env.DATABASE_URL, opts.localDefaults?.databaseUrl ?? DEFAULT_DATABASE_URL, 'postgres'),
+    choose('REDIS_URL', env.REDIS_URL, opts.localDefaults?.redisUrl ?? DEFAULT_REDIS_URL, 'redis'),
   ]);
   // Before anything starts: a missing redis-server must not leave a PostgreSQL started for nothing.
   const redisBinary = redis.source === 'embedded' ? await findRedisServer(redis.reason) : undefined;
@@ -113,16 +112,11 @@ export async function resolveServices(env: ServicesEnv, opts: ResolveServicesOpt
   };
 }
 
-async function choose(
-  name: string,
-  value: string | undefined,
-  localDefault: string,
-  probe: (url: string) => Promise<ProbeResult>,
-): Promise<Choice> {
+async function choose(name: string, value: string | undefined, localDefault: string, service: ProbedService): Promise<Choice> {
   const setting = value?.trim() ?? '';
   if (setting.toLowerCase() === EMBEDDED) return { source: 'embedded', reason: `${name}=embedded` };
   if (setting !== '') return { source: 'external', url: setting, reason: `${name} (${addressOf(setting)})` };
-  const result = await probe(localDefault);
+  const result = await probeApart(service, localDefault);
   if (result.ok) return { source: 'local-default', url: localDefault, reason: `${name} is unset and ${addressOf(localDefault)} answered` };
   return { source: 'embedded', reason: `${name} is unset and ${addressOf(localDefault)} did not answer (${result.detail})` };
 }
@@ -162,6 +156,12 @@ async function startEmbedded(
         `the embedded ${service} exited while the platform was running`,
       ));
   try {
+    // Imported only to start them: both load their clients (pg, ioredis), which a platform on servers of its
+    // own should not hold in its supervisor (see probeApart).
+    const [{ startEmbeddedPostgres }, { startEmbeddedRedis }] = await Promise.all([
+      import('./embedded-postgres.js'),
+      import('./embedded-redis.js'),
+    ]);
     const secrets = await loadOrCreateSecrets(embeddedDir);
     const common = { dataDir, embeddedDir, log };
     const [postgres, redis] = await Promise.allSettled([

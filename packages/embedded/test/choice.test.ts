@@ -1,20 +1,24 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
   type EmbeddedService,
+  probeApart,
   RedisNotFoundError,
   resolveServices,
   type ServerExit,
 } from '../src/index.js';
 import { processesUsingDir } from '../src/process-info.js';
 import { redisInstallCommand } from '../src/install-hint.js';
-import { probePostgres, probeRedis } from '../src/probe.js';
 import { cleanupDataDirs, closedPort, log, makeDataDir, sql, waitFor, withRedis } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 afterEach(cleanupDataDirs);
 
@@ -65,7 +69,7 @@ describe('where the services come from', () => {
       // A Redis that wants a password we do not have does not count as answering.
       const withoutPassword = new URL(services.redisUrl);
       withoutPassword.password = '';
-      expect(await probeRedis(withoutPassword.toString())).toMatchObject({
+      expect(await probeApart('redis', withoutPassword.toString())).toMatchObject({
         ok: false,
         detail: expect.stringMatching(/refused the login.*NOAUTH/),
       });
@@ -90,12 +94,30 @@ describe('where the services come from', () => {
   });
 
   it('a server that answers but refuses the login does not count as answering', async () => {
-    expect(await probePostgres('postgres://no_such_role@127.0.0.1:5432/batchcast')).toMatchObject({
+    expect(await probeApart('postgres', 'postgres://no_such_role@127.0.0.1:5432/batchcast')).toMatchObject({
       ok: false,
+      refused: true,
       detail: expect.stringMatching(/refused the login/),
     });
-    expect(await probePostgres(DEFAULT_DATABASE_URL)).toMatchObject({ ok: true });
-    expect(await probePostgres('postgres://postgres@127.0.0.1:5432/no_such_database_here')).toMatchObject({ ok: true });
+    expect(await probeApart('postgres', DEFAULT_DATABASE_URL)).toMatchObject({ ok: true });
+    expect(await probeApart('postgres', 'postgres://postgres@127.0.0.1:5432/no_such_database_here')).toMatchObject({ ok: true });
+    expect(await probeApart('redis', DEFAULT_REDIS_URL)).toEqual({ ok: true, detail: 'it answered' });
+    expect(await probeApart('redis', `redis://127.0.0.1:${await closedPort()}/0`)).toMatchObject({
+      ok: false,
+      detail: 'nothing listens there',
+    });
+  });
+
+  it('probing loads neither pg nor ioredis into the process that asks (the supervisor holds on to what it loads)', async () => {
+    const script = [
+      `const embedded = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});`,
+      `const answers = await Promise.all([embedded.probeApart('postgres', ${JSON.stringify(DEFAULT_DATABASE_URL)}), embedded.probeApart('redis', ${JSON.stringify(DEFAULT_REDIS_URL)})]);`,
+      `const { createRequire } = await import('node:module');`,
+      `const loaded = Object.keys(createRequire(process.cwd() + '/').cache).filter((f) => /node_modules\\/(pg|ioredis)\\//.test(f));`,
+      `console.log(JSON.stringify({ answers: answers.map((a) => a.ok), loaded }));`,
+    ].join('\n');
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ answers: [true, true], loaded: [] });
   });
 });
 
