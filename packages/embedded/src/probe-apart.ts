@@ -41,7 +41,8 @@ export function probeApart(service: ProbedService, url: string, timeoutMs = PROB
     }, timeoutMs + PROCESS_GRACE_MS);
     child.once('message', (result) => finish(result as ProbeResult));
     child.once('error', (err) => finish({ ok: false, detail: `the probe process could not run (${err.message})` }));
-    child.once('exit', (code, signal) =>
+    // 'close', not 'exit': it comes once the IPC channel has closed too, so after any answer the process sent.
+    child.once('close', (code, signal) =>
       finish({ ok: false, detail: `the probe process ended (${signal ?? `exit code ${code}`}) without an answer` }),
     );
     child.send({ service, url, timeoutMs } satisfies ProbeRequest);
