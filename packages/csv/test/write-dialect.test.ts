@@ -114,6 +114,11 @@ describe('safeRecord: each case end to end', () => {
     ['a;-1,5;x,=1', SEMI, 'a;-1,5;"\'x,=1"'],
     ['a;"=1";+1,5', SEMI, 'a;"\'=1";+1,5'],
     ['a|=1|-2', { delimiter: '|' }, "a|'=1|-2"],
+    // Signed numbers are data only where the dialect reads them as numbers, and only as a whole field.
+    ['1;-1,5;x', { delimiter: ';', decimal: '.' }, "1;'-1,5;x"],
+    ['-5e,1', undefined, "'-5e,1"],
+    ['"-5;x",1', SEMI, '"\'-5;x",1'],
+    ['x,-12,-0.5,+3,-7=1', undefined, "x,-12,-0.5,+3,'-7=1"],
   ];
   it('neutralises exactly as csvField decides, keeping every other byte', () => {
     for (const [input, dialect, expected] of cases) {
@@ -130,6 +135,8 @@ describe('safeRecord: each case end to end', () => {
       ['1;-1,5;+2,25;x-y', SEMI],
       ['-5,+1.5,a;b', undefined],
       ['a|-1|b,c', { delimiter: '|' as const }],
+      ['-12,-0.5,+3,7', undefined],
+      ['-1,5;-0,25;+3', SEMI],
     ] as const) {
       const raw = Buffer.from(text);
       expect(safeRecord(raw, dialect)).toBe(raw);
@@ -139,9 +146,43 @@ describe('safeRecord: each case end to end', () => {
 
 describe('writing with dialects, properties', () => {
   const text = fc.string({
-    unit: fc.constantFrom('a', '1', '.', ',', ';', '|', '\t', '-', '+', '=', '@', ' ', '"', '\n', '\uFF1D', '\u3000', 'é'),
+    // Every kind of formula starter: the ASCII ones, a carriage return, and full-width, small and minus-sign
+    // ones (their UTF-8 lead bytes EF and E2, each with another second byte).
+    unit: fc.constantFrom(
+      'a',
+      '1',
+      '.',
+      ',',
+      ';',
+      '|',
+      '\t',
+      '-',
+      '+',
+      '=',
+      '@',
+      ' ',
+      '"',
+      '\n',
+      '\r',
+      '\uFF1D',
+      '\uFF0B',
+      '\uFE6B',
+      '\u2212',
+      '\u3000',
+      'é',
+    ),
     maxLength: 8,
   });
+  // Signed numbers, some running on into other text, some with the other dialect's decimal separator.
+  const signedNumber = fc
+    .tuple(
+      fc.constantFrom('-', '+', ' -', ''),
+      fc.stringMatching(/^[0-9]{1,3}$/),
+      fc.constantFrom('', '.', ',', '.5', ',25', '.x'),
+      fc.constantFrom('', 'e5', '=1', ';x', ',-2', '|@x', ' '),
+    )
+    .map((parts) => parts.join(''));
+  const field = fc.oneof(text, signedNumber);
   const dialect = fc.constantFrom<CsvDialect>(
     { delimiter: ',', decimal: '.' },
     { delimiter: ';', decimal: ',' },
@@ -167,7 +208,7 @@ describe('writing with dialects, properties', () => {
   it('safeRecord gives the fields csvField would, whatever the input quoting; formula-free records are returned as they are', () => {
     fc.assert(
       fc.property(
-        fc.array(text, { minLength: 1, maxLength: 5 }),
+        fc.array(field, { minLength: 1, maxLength: 5 }),
         fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
         dialect,
         (fields, q, d) => {
@@ -182,7 +223,7 @@ describe('writing with dialects, properties', () => {
           if (!before.some((f) => isFormulaLike(f, d))) expect(out).toBe(raw);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 10000 },
     );
   });
 });
