@@ -87,6 +87,19 @@ describe('safeRecord', () => {
 });
 
 describe('writing, properties', () => {
+  // The results writer puts the text of a finite number cell as it is, without csvField (write-results.ts).
+  it('csvField leaves the text of any finite number as it is, in every dialect', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()), (x) => {
+        expect(csvField(String(x))).toBe(String(x));
+        expect(csvField(String(x), { delimiter: ';', decimal: '.' })).toBe(String(x));
+      }),
+      { numRuns: 10000 },
+    );
+    // Not so the others: a spreadsheet would take -Infinity for a formula.
+    expect(csvField(String(Number.NEGATIVE_INFINITY))).toBe("'-Infinity");
+  });
+
   const text = fc.string({
     unit: fc.constantFrom('a', '1', '.', 'e', '-', '+', '=', '@', '\t', '\r', '\n', ',', '"', ' ', 'é'),
     maxLength: 8,
