@@ -6,18 +6,20 @@ import { StartError } from '@batchcast/runtime';
  * batchcast reads what is wrong in one plain line rather than in a stack trace or a stream of JSON retries:
  * a refused login (wrong user or password) stops the start (waiting would not help); a server that does not
  * answer is waited for (it may be starting too, as in docker compose), and the line says so. The embedded
- * and local-default choices were already tried by resolveServices. Each probe runs in a process of its own
+ * and local-default choices were already tried by resolveServices. The probes run in a process of their own
  * (probeApart): this process supervises for as long as the platform runs and should not hold pg and ioredis.
  */
 export async function checkServices(services: ResolvedServices): Promise<void> {
-  const checks: Promise<string | null>[] = [];
-  if (services.database === 'external') {
-    checks.push(probeApart('postgres', services.databaseUrl).then((r) => verdict('PostgreSQL', 'DATABASE_URL', services.databaseUrl, r)));
-  }
-  if (services.redis === 'external') {
-    checks.push(probeApart('redis', services.redisUrl).then((r) => verdict('Redis', 'REDIS_URL', services.redisUrl, r)));
-  }
-  for (const waiting of await Promise.all(checks)) if (waiting) process.stdout.write(`batchcast: ${waiting}\n`);
+  const external = (source: ResolvedServices['database'], url: string) => (source === 'external' ? url : undefined);
+  const probed = await probeApart({
+    postgres: external(services.database, services.databaseUrl),
+    redis: external(services.redis, services.redisUrl),
+  });
+  const waiting = [
+    probed.postgres && verdict('PostgreSQL', 'DATABASE_URL', services.databaseUrl, probed.postgres),
+    probed.redis && verdict('Redis', 'REDIS_URL', services.redisUrl, probed.redis),
+  ];
+  for (const line of waiting) if (line) process.stdout.write(`batchcast: ${line}\n`);
 }
 
 /** null when the server let us in; a line to print when it is waited for; a StartError when it refused us. */

@@ -6,7 +6,7 @@ export {
   type OwnerState,
   type OwnerStatus,
 } from './data-dir-lock.js';
-export { type ProbedService, probeApart } from './probe-apart.js';
+export { type ProbeResults, type ProbeTargets, probeApart } from './probe-apart.js';
 export { addressOf, type ProbeResult } from './probe-result.js';
 export { RedisNotFoundError } from './redis-binary.js';
 export {

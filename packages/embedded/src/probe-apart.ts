@@ -3,12 +3,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROBE_TIMEOUT_MS, type ProbeResult } from './probe-result.js';
 
-export type ProbedService = 'postgres' | 'redis';
+/** The servers to probe, each by its URL; those left out are not probed. */
+export interface ProbeTargets {
+  postgres?: string | undefined;
+  redis?: string | undefined;
+}
+
+/** A result for each server probed. */
+export interface ProbeResults {
+  postgres?: ProbeResult;
+  redis?: ProbeResult;
+}
 
 /** What probeApart sends its process. */
 export interface ProbeRequest {
-  service: ProbedService;
-  url: string;
+  targets: ProbeTargets;
   timeoutMs: number;
 }
 
@@ -19,32 +28,34 @@ const PROBE_PROCESS = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 const PROCESS_GRACE_MS = 15_000;
 
 /**
- * Probes PostgreSQL or Redis (probe.ts) from a short-lived process of its own. The supervisor of `npm start`
- * probes at start and then only watches its children for as long as the platform runs: loading pg and
- * ioredis for a probe kept 14.5 MB of the supervisor resident all that time (a full collection gave back
- * 1.4 MB of it), against the `npm start` tree's memory target. A probe process that fails or hangs is a failed
- * probe, saying so.
+ * Probes PostgreSQL and Redis (probe.ts) from one short-lived process of its own, both at once. The supervisor
+ * of `npm start` probes at start and then only watches its children for as long as the platform runs: loading
+ * pg and ioredis for a probe kept 14.5 MB of the supervisor resident all that time (a full collection gave
+ * back 1.4 MB of it), against the `npm start` tree's memory target. One process for both: each loads both
+ * clients. Nothing to probe starts no process. A probe process that fails or hangs is a failed probe of
+ * each server asked for, saying so.
  */
-export function probeApart(service: ProbedService, url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+export function probeApart(targets: ProbeTargets, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResults> {
+  const asked = (['postgres', 'redis'] as const).filter((service) => targets[service] !== undefined);
+  if (asked.length === 0) return Promise.resolve({});
   return new Promise((resolve) => {
     const child = fork(PROBE_PROCESS, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let settled = false;
-    const finish = (result: ProbeResult) => {
+    const finish = (results: ProbeResults) => {
       if (settled) return;
       settled = true;
       clearTimeout(guard);
-      resolve(result);
+      resolve(results);
     };
+    const failed = (detail: string): ProbeResults => Object.fromEntries(asked.map((service) => [service, { ok: false, detail }]));
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
-      finish({ ok: false, detail: `the probe process gave no answer within ${(timeoutMs + PROCESS_GRACE_MS) / 1000} s` });
+      finish(failed(`the probe process gave no answer within ${(timeoutMs + PROCESS_GRACE_MS) / 1000} s`));
     }, timeoutMs + PROCESS_GRACE_MS);
-    child.once('message', (result) => finish(result as ProbeResult));
-    child.once('error', (err) => finish({ ok: false, detail: `the probe process could not run (${err.message})` }));
+    child.once('message', (results) => finish(results as ProbeResults));
+    child.once('error', (err) => finish(failed(`the probe process could not run (${err.message})`)));
     // 'close', not 'exit': it comes once the IPC channel has closed too, so after any answer the process sent.
-    child.once('close', (code, signal) =>
-      finish({ ok: false, detail: `the probe process ended (${signal ?? `exit code ${code}`}) without an answer` }),
-    );
-    child.send({ service, url, timeoutMs } satisfies ProbeRequest);
+    child.once('close', (code, signal) => finish(failed(`the probe process ended (${signal ?? `exit code ${code}`}) without an answer`)));
+    child.send({ targets, timeoutMs } satisfies ProbeRequest);
   });
 }

@@ -1,12 +1,14 @@
 /**
- * The short-lived process of probeApart (probe-apart.ts): takes one probe request over IPC, answers with its
- * result and exits. The URL comes over IPC, not in the arguments, which any user of the machine can read.
+ * The short-lived process of probeApart (probe-apart.ts): takes one probe request over IPC, probes the servers
+ * it names at once, answers with their results and exits. The URLs come over IPC, not in the arguments, which
+ * any user of the machine can read.
  */
-import type { ProbeRequest } from './probe-apart.js';
+import type { ProbeRequest, ProbeResults } from './probe-apart.js';
 import { probePostgres, probeRedis } from './probe.js';
 
-process.once('message', (request: ProbeRequest) => {
-  void (request.service === 'postgres' ? probePostgres : probeRedis)(request.url, request.timeoutMs).then((result) =>
-    process.send?.(result, () => process.exit(0)),
-  );
+process.once('message', ({ targets, timeoutMs }: ProbeRequest) => {
+  void Promise.all([
+    targets.postgres === undefined ? undefined : probePostgres(targets.postgres, timeoutMs),
+    targets.redis === undefined ? undefined : probeRedis(targets.redis, timeoutMs),
+  ]).then(([postgres, redis]) => process.send?.({ postgres, redis } satisfies ProbeResults, () => process.exit(0)));
 });

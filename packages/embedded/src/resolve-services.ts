@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Logger } from '@batchcast/log';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { savePorts } from './ports.js';
-import { type ProbedService, probeApart } from './probe-apart.js';
-import { addressOf } from './probe-result.js';
+import { probeApart } from './probe-apart.js';
+import { addressOf, type ProbeResult } from './probe-result.js';
 import { findRedisServer, type RedisBinary } from './redis-binary.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import type { ServerExit } from './server-process.js';
@@ -78,10 +78,15 @@ interface Choice {
 export async function resolveServices(env: ServicesEnv, opts: ResolveServicesOptions): Promise<ResolvedServices> {
   const { log } = opts;
   const dataDir = path.resolve(opts.dataDir);
-  const [database, redis] = await Promise.all([
-    choose('DATABASE_URL', env.DATABASE_URL, opts.localDefaults?.databaseUrl ?? DEFAULT_DATABASE_URL, 'postgres'),
-    choose('REDIS_URL', env.REDIS_URL, opts.localDefaults?.redisUrl ?? DEFAULT_REDIS_URL, 'redis'),
-  ]);
+  const databaseDefault = opts.localDefaults?.databaseUrl ?? DEFAULT_DATABASE_URL;
+  const redisDefault = opts.localDefaults?.redisUrl ?? DEFAULT_REDIS_URL;
+  // The local defaults of the unset ones, probed together.
+  const probed = await probeApart({
+    postgres: settingOf(env.DATABASE_URL) === '' ? databaseDefault : undefined,
+    redis: settingOf(env.REDIS_URL) === '' ? redisDefault : undefined,
+  });
+  const database = choose('DATABASE_URL', env.DATABASE_URL, databaseDefault, probed.postgres);
+  const redis = choose('REDIS_URL', env.REDIS_URL, redisDefault, probed.redis);
   // Before anything starts: a missing redis-server must not leave a PostgreSQL started for nothing.
   const redisBinary = redis.source === 'embedded' ? await findRedisServer(redis.reason) : undefined;
 
@@ -112,11 +117,14 @@ export async function resolveServices(env: ServicesEnv, opts: ResolveServicesOpt
   };
 }
 
-async function choose(name: string, value: string | undefined, localDefault: string, service: ProbedService): Promise<Choice> {
-  const setting = value?.trim() ?? '';
+const settingOf = (value: string | undefined): string => value?.trim() ?? '';
+
+/** Where a service comes from, given its variable and, when it is unset, the probe of its local default. */
+function choose(name: string, value: string | undefined, localDefault: string, probe: ProbeResult | undefined): Choice {
+  const setting = settingOf(value);
   if (setting.toLowerCase() === EMBEDDED) return { source: 'embedded', reason: `${name}=embedded` };
   if (setting !== '') return { source: 'external', url: setting, reason: `${name} (${addressOf(setting)})` };
-  const result = await probeApart(service, localDefault);
+  const result = probe ?? { ok: false, detail: 'it was not probed' };
   if (result.ok) return { source: 'local-default', url: localDefault, reason: `${name} is unset and ${addressOf(localDefault)} answered` };
   return { source: 'embedded', reason: `${name} is unset and ${addressOf(localDefault)} did not answer (${result.detail})` };
 }

@@ -20,6 +20,11 @@ import { cleanupDataDirs, closedPort, log, makeDataDir, sql, waitFor, withRedis 
 
 const execFileAsync = promisify(execFile);
 
+/** One server probed through probeApart. */
+async function probeOne(service: 'postgres' | 'redis', url: string) {
+  return (await probeApart({ [service]: url }))[service];
+}
+
 afterEach(cleanupDataDirs);
 
 describe('where the services come from', () => {
@@ -69,7 +74,7 @@ describe('where the services come from', () => {
       // A Redis that wants a password we do not have does not count as answering.
       const withoutPassword = new URL(services.redisUrl);
       withoutPassword.password = '';
-      expect(await probeApart('redis', withoutPassword.toString())).toMatchObject({
+      expect(await probeOne('redis', withoutPassword.toString())).toMatchObject({
         ok: false,
         detail: expect.stringMatching(/refused the login.*NOAUTH/),
       });
@@ -94,15 +99,15 @@ describe('where the services come from', () => {
   });
 
   it('a server that answers but refuses the login does not count as answering', async () => {
-    expect(await probeApart('postgres', 'postgres://no_such_role@127.0.0.1:5432/batchcast')).toMatchObject({
+    expect(await probeOne('postgres', 'postgres://no_such_role@127.0.0.1:5432/batchcast')).toMatchObject({
       ok: false,
       refused: true,
       detail: expect.stringMatching(/refused the login/),
     });
-    expect(await probeApart('postgres', DEFAULT_DATABASE_URL)).toMatchObject({ ok: true });
-    expect(await probeApart('postgres', 'postgres://postgres@127.0.0.1:5432/no_such_database_here')).toMatchObject({ ok: true });
-    expect(await probeApart('redis', DEFAULT_REDIS_URL)).toEqual({ ok: true, detail: 'it answered' });
-    expect(await probeApart('redis', `redis://127.0.0.1:${await closedPort()}/0`)).toMatchObject({
+    expect(await probeOne('postgres', DEFAULT_DATABASE_URL)).toMatchObject({ ok: true });
+    expect(await probeOne('postgres', 'postgres://postgres@127.0.0.1:5432/no_such_database_here')).toMatchObject({ ok: true });
+    expect(await probeOne('redis', DEFAULT_REDIS_URL)).toEqual({ ok: true, detail: 'it answered' });
+    expect(await probeOne('redis', `redis://127.0.0.1:${await closedPort()}/0`)).toMatchObject({
       ok: false,
       detail: 'nothing listens there',
     });
@@ -111,7 +116,8 @@ describe('where the services come from', () => {
   it('probing loads neither pg nor ioredis into the process that asks (the supervisor holds on to what it loads)', async () => {
     const script = [
       `const embedded = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});`,
-      `const answers = await Promise.all([embedded.probeApart('postgres', ${JSON.stringify(DEFAULT_DATABASE_URL)}), embedded.probeApart('redis', ${JSON.stringify(DEFAULT_REDIS_URL)})]);`,
+      `const probed = await embedded.probeApart({ postgres: ${JSON.stringify(DEFAULT_DATABASE_URL)}, redis: ${JSON.stringify(DEFAULT_REDIS_URL)} });`,
+      'const answers = [probed.postgres, probed.redis];',
       `const { createRequire } = await import('node:module');`,
       `const loaded = Object.keys(createRequire(process.cwd() + '/').cache).filter((f) => /node_modules\\/(pg|ioredis)\\//.test(f));`,
       `console.log(JSON.stringify({ answers: answers.map((a) => a.ok), loaded }));`,
