@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnx } from '../packages/inference/src/onnx-proto.js';
@@ -47,6 +48,66 @@ describe('the development outbox', () => {
     expect(await anonymous.text()).not.toContain('token=');
     const res = await fetch(platform.url('/dev/outbox'), { headers: { ...admin, accept: 'application/json' } });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('request bodies that are JSON', () => {
+  it('are parsed only by the routes that take one: a malformed body to a path that takes none is a 404, not a parse', async () => {
+    const res = await fetch(platform.url('/nothing-here'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
+    expect(res.status).toBe(404);
+    // The same body where JSON is taken is named for what it is.
+    const links = await fetch(platform.url('/api/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
+    expect(links.status).toBe(400);
+    expect((await links.json()).error.code).toBe('invalid_json');
+  });
+
+  it('are refused compressed (415, not inflated), and an admin route reads none before the admin token is checked', async () => {
+    const gz = gzipSync(JSON.stringify({ email: 'someone@example.com' }));
+    const res = await fetch(platform.url('/api/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gz,
+    });
+    expect(res.status).toBe(415);
+    expect((await res.json()).error.code).toBe('unsupported_encoding');
+    const unauthorized = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
+    expect(unauthorized.status).toBe(401);
+  });
+
+  it('of real-time requests are read by their own reader whatever the URL adds (a query string, other letter case)', async () => {
+    const body = JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] });
+    for (const p of ['/api/models/iris-logreg/predict?trace=1', '/api/models/iris-logreg/Predict']) {
+      const res = await fetch(platform.url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status, p).toBe(200);
+      expect((await res.json()).predictions[0].prediction).toBe('setosa');
+    }
+  });
+});
+
+describe('"email me my links"', () => {
+  it('is limited per client address (429 with Retry-After), whatever addresses it names', async () => {
+    const ask = (i: number) =>
+      fetch(platform.url('/api/links'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.77' },
+        body: JSON.stringify({ email: `someone-${i}@example.com` }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await ask(i)).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(202));
+    expect(statuses[10]).toBe(429);
   });
 });
 

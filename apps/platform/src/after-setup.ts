@@ -11,6 +11,9 @@ import { runSupervisor } from './supervisor.js';
 export async function superviseAfterSetup(processes: ProcessSpec[]): Promise<void> {
   await runSupervisor(async (rt, onFatal) => {
     const code = await runSetup(rt.onShutdown);
+    // Told to stop while setup ran (it waited for PostgreSQL, say): setup was stopped, start nothing. The
+    // shutdown steps have run or are running, so nothing started now would ever be stopped.
+    if (rt.stopping) return null;
     if (code !== 0) {
       await rt.shutdown('setup failed', code);
       return null;

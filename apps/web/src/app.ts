@@ -43,13 +43,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(apiKeyAuth(ctx));
   app.use(rateLimits(ctx.config));
   app.use(stalledBodyGuard({ windowMs: ctx.config.abuse.bodyStallMs, minBytes: 1024 }));
-  // JSON bodies everywhere but the real-time endpoint, whose body goes through its own bounded reader.
-  app.use(
-    express.json({
-      limit: '1mb',
-      type: (req) => /\bjson\b/.test(req.headers['content-type'] ?? '') && !/\/predict\/?$/.test(req.url ?? ''),
-    }),
-  );
+  // Request bodies are read by the routes that take them (http/json-body.ts, the forms', the uploads').
   app.use(health(ctx));
   app.use(pages(ctx));
   app.use(jobsApi(ctx));

@@ -23,7 +23,7 @@ export interface Config {
     retentionSweepIntervalMs: number;
   };
   /** Requests per client IP and minute; 0 means no limit. */
-  rateLimits: { jobsPerMinute: number; predictPerMinute: number };
+  rateLimits: { jobsPerMinute: number; predictPerMinute: number; linksPerMinute: number };
   admin: { token: string | null };
   workers: {
     /** Chunks this host scores at once (WORKERS): the scoring threads of its one worker process. */
@@ -97,7 +97,11 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retentionDays: e.RETENTION_DAYS,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,
     },
-    rateLimits: { jobsPerMinute: e.RATE_LIMIT_JOBS_PER_MINUTE, predictPerMinute: e.RATE_LIMIT_PREDICT_PER_MINUTE },
+    rateLimits: {
+      jobsPerMinute: e.RATE_LIMIT_JOBS_PER_MINUTE,
+      predictPerMinute: e.RATE_LIMIT_PREDICT_PER_MINUTE,
+      linksPerMinute: e.RATE_LIMIT_LINKS_PER_MINUTE,
+    },
     admin: { token: e.ADMIN_TOKEN ?? null },
     workers: {
       scoringThreads: e.WORKERS,
@@ -126,7 +130,13 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyStallMs: e.BODY_STALL_MS,
     },
     predict: { threads: e.PREDICT_THREADS },
-    devOutbox: { port: e.SMTP_URL || e.DEV_OUTBOX_PORT === 'off' ? null : (e.DEV_OUTBOX_PORT ?? (e.PORT === 0 ? null : e.PORT + 1)) },
+    // The loopback outbox is a development convenience: in production only when a port is asked for.
+    devOutbox: {
+      port:
+        e.SMTP_URL || e.DEV_OUTBOX_PORT === 'off'
+          ? null
+          : (e.DEV_OUTBOX_PORT ?? (e.PORT === 0 || e.NODE_ENV === 'production' ? null : e.PORT + 1)),
+    },
     webhooks: {
       allowHosts: e.WEBHOOK_ALLOW_HOSTS ? splitList(e.WEBHOOK_ALLOW_HOSTS) : [],
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,

@@ -98,6 +98,8 @@ export const envSchema = z.object({
   RATE_LIMIT_JOBS_PER_MINUTE: int(0).default(60),
   /** Per client IP and minute: real-time prediction requests (POST /api/models/:name/predict); 0 turns it off. */
   RATE_LIMIT_PREDICT_PER_MINUTE: int(0).default(600),
+  /** Per client IP and minute: "email me my links" requests (POST /api/links and the form); 0 turns it off. */
+  RATE_LIMIT_LINKS_PER_MINUTE: int(0).default(10),
   DEFAULT_MODEL: z.string().min(1).default('iris-logreg'),
   EXAMPLES_DIR: optionalString,
   /** Serve /metrics without the admin token (e.g. a Prometheus on a private network); default: token needed. */

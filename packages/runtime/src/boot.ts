@@ -71,7 +71,11 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  if (process.send) process.on('disconnect', () => void shutdown('parent process gone'));
+  if (process.send) {
+    process.on('disconnect', () => void shutdown('parent process gone'));
+    // A parent that exited while this process was still loading closed the channel before anyone listened.
+    if (!process.connected) void shutdown('parent process gone');
+  }
   const fatal = (what: string) => (err: unknown) => {
     log.fatal({ err }, what);
     void shutdown(what, 1);

@@ -90,9 +90,22 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
   if (err instanceof DomainError)
     return { status: statusOf(err), code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
   if (err instanceof ContractViolation) return { status: err.field === null ? 400 : 422, code: err.code, message: err.message };
-  const e = err as { type?: string } | null;
-  if (e?.type === 'entity.too.large') return { status: 413, code: 'body_too_large', message: 'The request body is too large.' };
+  const e = err as { type?: string; limit?: number; encoding?: string; charset?: string } | null;
+  if (e?.type === 'entity.too.large')
+    return {
+      status: 413,
+      code: 'body_too_large',
+      message: `The request body is too large${typeof e.limit === 'number' ? ` (at most ${e.limit.toLocaleString('en-US')} bytes here)` : ''}.`,
+    };
   if (e?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+  if (e?.type === 'encoding.unsupported')
+    return {
+      status: 415,
+      code: 'unsupported_encoding',
+      message: `Send this request's body uncompressed (content-encoding ${e.encoding ?? ''} is not taken here).`,
+    };
+  if (e?.type === 'charset.unsupported')
+    return { status: 415, code: 'unsupported_charset', message: `Send this request's body as UTF-8 (not ${e.charset ?? 'that charset'}).` };
   log.error({ err, path: req.path }, 'unhandled error');
   return isUnavailable(err)
     ? { status: 503, code: 'unavailable', message: 'A service batchcast depends on is unavailable. Try again in a minute.' }

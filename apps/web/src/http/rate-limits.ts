@@ -4,8 +4,9 @@ import type { Config } from '@batchcast/config';
 import { refuse } from './errors.js';
 
 /**
- * Per-client-IP rate limits on the two endpoints that cost real work: creating a job (an upload, a scan, a
- * queued flow) and real-time predictions (a model run in the web process). Over the limit: 429 with the
+ * Per-client-IP rate limits on the endpoints that cost real work: creating a job (an upload, a scan, a
+ * queued flow), real-time predictions (a model run in the web process) and "email me my links" (a row and a
+ * queued task each). Over the limit: 429 with the
  * API's error shape and `Retry-After` (seconds), plus the standard `RateLimit`/`RateLimit-Policy` headers.
  *
  * The client IP is `req.ip`, which honours X-Forwarded-For only from a loopback proxy (app.ts sets
@@ -22,8 +23,11 @@ export function rateLimits(config: Pick<Config, 'rateLimits'>): Router {
   router.use(keyLimiter());
   const jobs = limiter(config.rateLimits.jobsPerMinute, 'jobs', 'uploads');
   const predict = limiter(config.rateLimits.predictPerMinute, 'predict', 'prediction requests');
+  // Each request is a row and a queued task even for an address with no jobs (the answer must not tell).
+  const links = limiter(config.rateLimits.linksPerMinute, 'links', '"email me my links" requests');
   if (jobs) router.post(['/api/jobs', '/jobs'], jobs);
   if (predict) router.post('/api/models/:name/predict', predict);
+  if (links) router.post(['/api/links', '/links'], links);
   return router;
 }
 

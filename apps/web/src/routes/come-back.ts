@@ -4,6 +4,7 @@ import { LinksRequest, parseWith } from '@batchcast/contract';
 import { requestLinks } from '@batchcast/jobs';
 import express, { Router } from 'express';
 import type { WebContext } from '../context.js';
+import { jsonBody } from '../http/json-body.js';
 import { linksSentPage } from '../views/links-sent-page.js';
 
 const favicon = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/favicon.ico');
@@ -16,7 +17,7 @@ export function comeBack(ctx: WebContext): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 5 });
 
-  router.post('/api/links', async (req, res) => {
+  router.post('/api/links', jsonBody('4kb'), async (req, res) => {
     const { email } = parseWith(LinksRequest, req.body ?? {});
     res
       .status(202)

@@ -3,6 +3,7 @@ import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from '@batchcas
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
+import { jsonBody } from '../http/json-body.js';
 import { describeApiKey } from '../presenters/api-key.js';
 
 /** API keys for services (admin): create (the key is shown once), list, change, revoke. */
@@ -10,7 +11,7 @@ export function keysApi(ctx: WebContext): Router {
   const router = Router();
   const admin = requireAdmin(ctx);
 
-  router.post('/api/keys', admin, async (req, res) => {
+  router.post('/api/keys', admin, jsonBody('64kb'), async (req, res) => {
     const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, req.body ?? {}));
     res
       .status(201)
@@ -23,7 +24,7 @@ export function keysApi(ctx: WebContext): Router {
     res.set('cache-control', 'no-store').json({ keys: (await listApiKeys(ctx.jobs)).map(describeApiKey) });
   });
 
-  router.patch('/api/keys/:id', admin, async (req, res) => {
+  router.patch('/api/keys/:id', admin, jsonBody('64kb'), async (req, res) => {
     const changed = await updateApiKey(ctx.jobs, String(req.params.id), parseWith(ApiKeyUpdate, req.body ?? {}));
     res.set('cache-control', 'no-store').json(describeApiKey(changed));
   });

@@ -28,12 +28,25 @@ export function outbox(ctx: WebContext): Router {
 
 /**
  * The same outbox for the developer at the machine, without a token: an app the server listens with on
- * 127.0.0.1 only (DEV_OUTBOX_PORT), so nobody on the network reaches it, whatever HOST says.
+ * 127.0.0.1 only (DEV_OUTBOX_PORT), so nobody on the network reaches it, whatever HOST says. A web page the
+ * developer opens could still reach it through DNS rebinding (its own name made to resolve to 127.0.0.1, so
+ * the browser takes the outbox for that page's origin): only requests that name this machine in their Host
+ * header are answered.
  */
 export function devOutboxApp(ctx: WebContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet());
+  app.use((req, res, next) => {
+    if (isLoopbackHost(req.headers.host)) return next();
+    res.status(421).type('text').send('The development outbox answers only at http://127.0.0.1 or http://localhost on this machine.\n');
+  });
   app.get(['/', '/dev/outbox'], showOutbox(ctx));
   return app;
+}
+
+/** A Host header naming this machine by a loopback name or address (any port): 127.0.0.1, localhost, [::1]. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host ?? '')?.[1]?.toLowerCase();
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
 }

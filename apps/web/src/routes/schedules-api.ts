@@ -3,6 +3,7 @@ import { createSchedule, listSchedules, removeSchedule } from '@batchcast/jobs';
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
+import { jsonBody } from '../http/json-body.js';
 import { describeSchedule } from '../presenters/schedule.js';
 
 /** Scheduled batch runs (admin): a CSV source scored on a cron schedule, an email after each run. */
@@ -14,7 +15,7 @@ export function schedulesApi(ctx: WebContext): Router {
     res.set('cache-control', 'no-store').json({ schedules: (await listSchedules(ctx.jobs)).map(describeSchedule) });
   });
 
-  router.post('/api/schedules', admin, async (req, res) => {
+  router.post('/api/schedules', admin, jsonBody('64kb'), async (req, res) => {
     const schedule = describeSchedule(await createSchedule(ctx.jobs, parseWith(ScheduleRequest, req.body ?? {})));
     res.status(201).location(`/api/schedules/${schedule.name}`).json(schedule);
   });

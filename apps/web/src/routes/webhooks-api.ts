@@ -11,6 +11,7 @@ import {
 import { Router } from 'express';
 import { requireAdminOrKey, webhookActor } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
+import { jsonBody } from '../http/json-body.js';
 import { describeDelivery, describeWebhook } from '../presenters/webhook.js';
 
 /**
@@ -22,7 +23,7 @@ export function webhooksApi(ctx: WebContext): Router {
   const write = requireAdminOrKey(ctx, 'webhooks:write');
   const read = requireAdminOrKey(ctx, 'webhooks:read');
 
-  router.post('/api/webhooks', write, async (req, res) => {
+  router.post('/api/webhooks', write, jsonBody('64kb'), async (req, res) => {
     const { secret, ...endpoint } = await registerWebhook(ctx.jobs, webhookActor(req), parseWith(WebhookRequest, req.body ?? {}));
     res
       .status(201)
@@ -44,7 +45,7 @@ export function webhooksApi(ctx: WebContext): Router {
     res.status(204).end();
   });
 
-  router.post('/api/webhooks/:id/rotate-secret', write, async (req, res) => {
+  router.post('/api/webhooks/:id/rotate-secret', write, jsonBody('64kb'), async (req, res) => {
     const { graceSeconds } = parseWith(RotateSecretRequest, req.body ?? {});
     const { secret, ...endpoint } = await rotateWebhookSecret(ctx.jobs, webhookActor(req), String(req.params.id), graceSeconds);
     res.set('cache-control', 'no-store').json({ ...describeWebhook(endpoint), secret });
