@@ -97,6 +97,16 @@ function verified(secret: string, r: { headers: Record<string, string>; body: st
 }
 
 describe('registration', () => {
+  it('answers a host name that resolves to an internal address as one that does not resolve at all', async () => {
+    const strict = { ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, allowHosts: [] } } };
+    const internal = await refusal(registerWebhook(strict, ADMIN, { url: 'https://localhost/hook', events: ['job.succeeded'] }));
+    const nowhere = await refusal(registerWebhook(strict, ADMIN, { url: 'https://no-such-host.invalid/hook', events: ['job.succeeded'] }));
+    expect(internal.code).toBe('url_not_allowed');
+    expect(nowhere.code).toBe(internal.code);
+    expect(nowhere.message.replace('no-such-host.invalid', 'HOST')).toBe(internal.message.replace('localhost', 'HOST'));
+    expect(internal.message).toContain('WEBHOOK_ALLOW_HOSTS');
+  });
+
   it('refuses loopback, link-local, private and other non-public addresses unless allowed, and http:// to others', async () => {
     for (const url of [
       'http://127.0.0.2:9/hook',

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Config } from '@batchcast/config';
 import { checkUrl, OutboundError, type OutboundPolicy } from '@batchcast/outbound';
 import { DomainError } from '../errors.js';
@@ -20,6 +21,16 @@ export function webhookPolicy(config: Pick<Config, 'webhooks'>): OutboundPolicy 
 
 const MAX_URL_CHARS = 2048;
 
+/** The URL's host when it is a name to resolve, not an address written out (IPv4 or [IPv6]); else null. */
+function hostNameOf(text: string): string | null {
+  try {
+    const host = new URL(text).hostname;
+    return host === '' || isIP(host) !== 0 || host.startsWith('[') ? null : host;
+  } catch {
+    return null;
+  }
+}
+
 /** A receiver's URL as registered, or `unprocessable` saying what is wrong with it. */
 export async function checkWebhookUrl(config: Pick<Config, 'webhooks'>, raw: string): Promise<URL> {
   const text = raw.trim();
@@ -34,18 +45,22 @@ export async function checkWebhookUrl(config: Pick<Config, 'webhooks'>, raw: str
     await checkUrl(text, webhookPolicy(config), { deadlineMs: 10_000 });
   } catch (err) {
     if (!(err instanceof OutboundError)) throw err;
+    // A host NAME that resolves to an internal address and one that does not resolve get the same answer:
+    // telling them apart would let whoever may register webhooks map the server's internal DNS.
+    const name = hostNameOf(text);
+    if (name !== null && (err.code === 'address_not_allowed' || err.code === 'dns_failed')) {
+      throw new DomainError(
+        'unprocessable',
+        'url_not_allowed',
+        `${name} does not resolve to a public address from this server. Check the host name; webhook receivers must have public addresses (an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS).`,
+      );
+    }
     const hint: Record<string, string> = {
       address_not_allowed:
         ' Webhook receivers must have public addresses (not loopback, private, link-local or otherwise internal ones); an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS.',
       scheme_not_allowed: '',
-      dns_failed: ' Check the host name.',
     };
-    const code =
-      err.code === 'address_not_allowed' || err.code === 'scheme_not_allowed'
-        ? 'url_not_allowed'
-        : err.code === 'dns_failed'
-          ? 'url_unresolvable'
-          : 'invalid_url';
+    const code = err.code === 'address_not_allowed' || err.code === 'scheme_not_allowed' ? 'url_not_allowed' : 'invalid_url';
     throw new DomainError('unprocessable', code, `${err.message}${hint[err.code] ?? ''}`);
   }
   const url = new URL(text);
