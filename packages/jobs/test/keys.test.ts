@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newJobToken } from '@batchcast/access';
+import { addJobToken } from '@batchcast/db';
 import {
   type ApiKeyPrincipal,
   authenticateApiKey,
@@ -130,6 +132,18 @@ describe("a key's jobs", () => {
     const anonymous = await submit(undefined);
     expect(await openKeyJob(ctx, a, anonymous.id)).toBeNull();
     expect((await listKeyJobs(ctx, b)).jobs).toEqual([]);
+  });
+
+  it('lose the links made from the key when it is revoked; a link sent by email stays', async () => {
+    const key = await newKey('revoked-owner');
+    const job = await submit(key);
+    const emailed = newJobToken();
+    await addJobToken(ctx.pool, job.id, emailed.hash, 'email');
+    expect((await openJob(ctx, job.id, job.token)).id).toBe(job.id);
+    await revokeApiKey(ctx, key.id);
+    expect((await refusal(openJob(ctx, job.id, job.token))).kind).toBe('not_found');
+    expect((await refusal(openJob(ctx, job.id, keyJobToken(key.secret, job.id)))).kind).toBe('not_found');
+    expect((await openJob(ctx, job.id, emailed.token)).id).toBe(job.id);
   });
 
   it('are listed newest first, a page at a time, without gaps or repeats, filtered by status', async () => {

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../pool.js';
+import { inTransaction, type Pool, type PoolClient } from '../pool.js';
 
 /** An API key as PostgreSQL holds it: never the key, only its display prefix and sha256. */
 export interface ApiKeyRecord {
@@ -77,9 +77,22 @@ export async function updateApiKey(
 }
 
 /** Revokes a key; false when there is none, or it was revoked already. */
-export async function revokeApiKey(pool: Pool, id: string): Promise<boolean> {
-  const { rowCount } = await pool.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
-  return rowCount === 1;
+/**
+ * Revokes a key and, in the same transaction, ends the links made from it: its jobs' tokens of purpose
+ * `upload` are the ones derived from the key (see keyJobToken), which whoever holds the key could make again
+ * for any of its jobs. Links sent by email or webhook are random tokens and stay. Null when there is no
+ * such key (or it was revoked already); else how many links ended.
+ */
+export async function revokeApiKey(pool: Pool, id: string): Promise<{ linksEnded: number } | null> {
+  return inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+    if (rowCount !== 1) return null;
+    const ended = await client.query(
+      `DELETE FROM job_tokens WHERE purpose = 'upload' AND job_id IN (SELECT id FROM jobs WHERE key_id = $1)`,
+      [id],
+    );
+    return { linksEnded: ended.rowCount ?? 0 };
+  });
 }
 
 /** Notes that a key was used; at most one write a minute per key, so a busy key does not write on every request. */

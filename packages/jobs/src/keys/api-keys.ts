@@ -165,9 +165,14 @@ export async function listApiKeys(ctx: JobsContext): Promise<ApiKey[]> {
 }
 
 /** Revokes a key: from now on it is refused (401). Its jobs keep their data and links. */
+/**
+ * Revokes a key (401 revoked_api_key from then on) and ends the links of its jobs that were made from it:
+ * whoever still holds the key could otherwise make them again and read those jobs until their retention ends.
+ */
 export async function revokeApiKey(ctx: JobsContext, id: string): Promise<void> {
-  if (!isUuid(id) || !(await revokeKeyRow(ctx.pool, id))) throw notFound('API key');
-  ctx.log.info({ keyId: id }, 'API key revoked');
+  const revoked = isUuid(id) ? await revokeKeyRow(ctx.pool, id) : null;
+  if (!revoked) throw notFound('API key');
+  ctx.log.info({ keyId: id, linksEnded: revoked.linksEnded }, 'API key revoked');
 }
 
 export async function findApiKey(ctx: JobsContext, id: string): Promise<ApiKey | null> {
