@@ -2,7 +2,7 @@ import type { ImportedModel } from '@batchcast/importers';
 import { ModelError, type PreparedModel, prepareModel } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import type { ModelFormat } from '../records.js';
-import { ImportRefusal, importOffThread } from './import-off-thread.js';
+import { ImportRefusal, importApart } from './import-apart.js';
 
 export interface ConvertedUpload {
   /** What the file is, as found in its content. */
@@ -14,14 +14,14 @@ export interface ConvertedUpload {
 /**
  * Any model file a person uploads, whatever its name says, to the graph batchcast scores: importModel reads the
  * format from the content (an ONNX graph passes through; a scikit-learn pickle/joblib file is read as data against
- * an allow-list, never executed; an XGBoost document is parsed), on a thread of its own, and prepareModel checks and
+ * an allow-list, never executed; an XGBoost document is parsed), in a process of its own, and prepareModel checks and
  * rewrites the ONNX it returns. Either's refusal is a 422 with its code and message, which name the class, option or
  * byte at fault.
  */
 export async function convertUpload(bytes: Uint8Array, opts: { filename?: string | null; features?: string[] }): Promise<ConvertedUpload> {
   let imported: ImportedModel;
   try {
-    imported = await importOffThread(bytes, opts.filename ?? null);
+    imported = await importApart(bytes, opts.filename ?? null);
   } catch (err) {
     if (err instanceof ImportRefusal) throw new DomainError('unprocessable', err.code, err.message);
     throw err;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { OP } from '../../importers/src/pickle/opcodes.js';
+import { ImportRefusal, importApart } from '../src/models/import-apart.js';
+
+/**
+ * Model imports run in a process of their own: a file that makes the importer run out of memory ends that
+ * process and is refused, however many come in a row. With a worker thread instead, the second such file
+ * aborted the web process. The heap is made small here so that a small file exhausts it.
+ */
+function listOfInts(count: number): Uint8Array {
+  const bytes: number[] = [OP.PROTO, 4, OP.EMPTY_LIST];
+  for (let done = 0; done < count; done += 1000) {
+    bytes.push(OP.MARK);
+    for (let i = 0; i < 1000; i++) bytes.push(OP.BININT1, i & 0xff);
+    bytes.push(OP.APPENDS);
+  }
+  bytes.push(OP.STOP);
+  return Uint8Array.from(bytes);
+}
+
+describe('a model import', () => {
+  it('that runs out of memory is refused (too_large), every time, and leaves the caller running', async () => {
+    const bomb = listOfInts(4_000_000);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const err = await importApart(bomb, 'bomb.pkl', { heapMb: 16 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImportRefusal);
+      expect(err).toMatchObject({ code: 'too_large' });
+      expect((err as Error).message).toContain('16 MB');
+    }
+  });
+
+  it('of a small file answers as the importer does: a refusal with its code, or the model', async () => {
+    const small = await importApart(listOfInts(1000), 'list.pkl', { heapMb: 16 }).catch((e: unknown) => e);
+    expect(small).toBeInstanceOf(ImportRefusal);
+    expect((small as ImportRefusal).code).not.toBe('too_large');
+  });
+});
