@@ -62,6 +62,9 @@ function plainBytes(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Whether the bytes are an ONNX model, which importModel passes through after checking its tensors (nothing to convert). */
+export const isOnnxModel = (bytes: Uint8Array): boolean => detectFormat(plainBytes(bytes)).kind === 'onnx';
+
 export async function importModel(input: Uint8Array, opts: ImportOptions = {}): Promise<ImportedModel> {
   const bytes = plainBytes(input);
   const detected = detectFormat(bytes);

@@ -1,4 +1,4 @@
-import type { ImportedModel } from '@batchcast/importers';
+import { type ImportedModel, importModel, isOnnxModel, ModelImportError } from '@batchcast/importers';
 import { ModelError, type PreparedModel, prepareModel } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import type { ModelFormat } from '../records.js';
@@ -21,9 +21,14 @@ export interface ConvertedUpload {
 export async function convertUpload(bytes: Uint8Array, opts: { filename?: string | null; features?: string[] }): Promise<ConvertedUpload> {
   let imported: ImportedModel;
   try {
-    imported = await importApart(bytes, opts.filename ?? null);
+    // An ONNX graph is only checked (its tensors' data must be inside the file), which costs what prepareModel's
+    // own reading of it costs, here anyway: no process of its own for it (the example models are registered at a
+    // fresh platform's every first start). Pickles and XGBoost documents are converted in one.
+    imported = isOnnxModel(bytes)
+      ? await importModel(bytes, { filename: opts.filename ?? undefined })
+      : await importApart(bytes, opts.filename ?? null);
   } catch (err) {
-    if (err instanceof ImportRefusal) throw new DomainError('unprocessable', err.code, err.message);
+    if (err instanceof ImportRefusal || err instanceof ModelImportError) throw new DomainError('unprocessable', err.code, err.message);
     throw err;
   }
   try {
