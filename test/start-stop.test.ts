@@ -291,9 +291,31 @@ describe('a database that will not do', () => {
       `batchcast: PostgreSQL at 127.0.0.1:${closed} (DATABASE_URL) does not answer (nothing listens there); waiting for it. Check DATABASE_URL if it should be up.`,
     );
     expect(run.proc.exitCode).toBeNull(); // still waiting, not "done"
+    // Long enough for setup to be in its wait between tries (a signal there ended it with code 0, read as "done").
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
     const tree = descendants(run.proc.pid!);
     run.proc.kill('SIGTERM');
     await run.exited;
     await until('setup to be gone too', () => (tree.filter(alive).length === 0 ? true : null), GRACE_MS);
+    // Nothing started after the signal either: a supervisor that went on from a stopped setup started the web and
+    // worker processes and left them behind, waiting for the database with no parent.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(processesOfRun(env.QUEUE_PREFIX!).map(commandOf)).toEqual([]);
   });
 });
+
+/** Processes whose environment holds this run's queue prefix: every process of the run, whoever its parent is. */
+function processesOfRun(prefix: string): number[] {
+  const marker = `QUEUE_PREFIX=${prefix}\0`;
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return alive(pid) && fs.readFileSync(`/proc/${pid}/environ`, 'latin1').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+}
