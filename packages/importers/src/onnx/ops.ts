@@ -70,8 +70,16 @@ export function softmax(b: GraphBuilder, x: string): string {
   return b.op('Softmax', [x], { axis: attr.int(1) }, { name: 'proba' });
 }
 
+/**
+ * The logistic function as scipy's expit computes it, 1 / (1 + exp(-x)), in double. Not ONNX Runtime's Sigmoid,
+ * whose double kernel goes through tanh (0.5 tanh(x/2) + 0.5): a small probability comes out as a difference of
+ * numbers near 1, in steps of about 1e-16, and 0 below that (9.6e-24 from scikit-learn, 0 from Sigmoid).
+ */
 export function sigmoid(b: GraphBuilder, x: string): string {
-  return b.op('Sigmoid', [x], {}, { name: 'sigmoid' });
+  const negated = b.op('Neg', [x], {}, { name: 'sigmoid_neg' });
+  const e = b.op('Exp', [negated], {}, { name: 'sigmoid_exp' });
+  const denominator = b.op('Add', [doubleConst(b, 'sigmoid_one', [1], []), e], {}, { name: 'sigmoid_denominator' });
+  return b.op('Reciprocal', [denominator], {}, { name: 'sigmoid' });
 }
 
 /** Class labels as an ONNX tensor: integers as int64, anything else as strings. */
