@@ -323,6 +323,27 @@ describe('edge cases, each format', () => {
     expect(first.message).toMatch(/line 1.*pretty-printed/);
   });
 
+  it('JSON Lines ids beyond 2^53 come back digit for digit in every results format', async () => {
+    const [head, ...body] = (await iris()).trimEnd().split('\n');
+    const names = head!.split(',');
+    const ids = body.slice(0, 5).map((_, i) => `${1234567890123456789n + BigInt(i)}`);
+    const lines = body.slice(0, 5).map((r, i) => {
+      const cells = r.split(',').map((v, c) => `${JSON.stringify(names[c])}: ${c < 4 ? v : JSON.stringify(v)}`);
+      // The id written as the integer literal it is (JSON.stringify of a number could not hold it).
+      return `{"customer_id": ${ids[i]}, ${cells.join(', ')}}`;
+    });
+    const { job } = await scored(platform, Buffer.from(`${lines.join('\n')}\n`), { fields: IRIS, filename: 'ids.jsonl' });
+    const csv = parseCsv((await results(platform, job, 'csv')).toString('utf8'));
+    expect(csv.slice(1).map((r) => r[0])).toEqual(ids);
+    const jsonl = (await results(platform, job, 'jsonl')).toString('utf8').trimEnd().split('\n');
+    expect(jsonl.map((l) => /"customer_id":(\d+)/.exec(l)?.[1])).toEqual(ids);
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.customer_id).toBe('BIGINT');
+    expect(parquet.rows.map((r) => String(r.customer_id))).toEqual(ids);
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(xlsx.rows.slice(1).map((r) => String(r[0]))).toEqual(ids);
+  });
+
   it('the delimiter and decimal fields override detection; a wrong choice is refused', async () => {
     const text = await iris();
     const e = await refusedUpload(

@@ -12,7 +12,13 @@ export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
 export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
 export { type JsonArrayOptions, JsonArraySplitter, jsonArrayToJsonl } from './json-array.js';
-export { type ReadJsonlBatchesOptions, type ReadJsonlRowsOptions, readJsonlBatches, readJsonlRows } from './jsonl-read.js';
+export {
+  parseKeepingBigIntegers,
+  type ReadJsonlBatchesOptions,
+  type ReadJsonlRowsOptions,
+  readJsonlBatches,
+  readJsonlRows,
+} from './jsonl-read.js';
 export {
   type ParquetChunk,
   type ParquetColumn,

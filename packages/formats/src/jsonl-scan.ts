@@ -20,7 +20,7 @@ export interface JsonlLayout {
   /** Column names: the union of the objects' keys, in first-seen order. */
   header: string[];
   /**
-   * What each column held, for typed results: `int64` (only integers within ±2^53), `double` (numbers),
+   * What each column held, for typed results: `int64` (only integers within ±2^63), `double` (numbers),
    * `bool`, `string`, `json` (objects, arrays or a mix of types; cells are then JSON texts), `string` for a
    * key that only ever held null.
    */
@@ -40,6 +40,7 @@ export interface JsonlLayout {
 }
 
 const INT = 1;
+const INT64_LIMIT = 2 ** 63;
 const FLOAT = 2;
 const STRING = 4;
 const BOOL = 8;
@@ -217,7 +218,8 @@ export class JsonlScanner {
       const col = idx[i]!;
       switch (typeof v) {
         case 'number':
-          this.kinds[col]! |= Number.isSafeInteger(v) ? INT : FLOAT;
+          // Integers beyond 2^53 too: the results read them from their digits (readJsonlRows), exact to 2^63.
+          this.kinds[col]! |= Number.isInteger(v) && Math.abs(v) < INT64_LIMIT ? INT : FLOAT;
           break;
         case 'string':
           this.kinds[col]! |= STRING;

@@ -9,6 +9,7 @@ import {
   type JsonlScannerOptions,
   jsonArrayToJsonl,
   readJsonlBatches,
+  parseKeepingBigIntegers,
   readJsonlRows,
 } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +53,8 @@ describe('JsonlScanner', () => {
     const bytes = await readFile(fixture('records.jsonl'));
     const layout = scan(bytes, { chunkRows: 3 });
     expect(layout.header).toEqual(['id', 'x', 'name', 'ok', 'größe', 'tags', 'extra', 'big']);
-    expect(layout.columnTypes).toEqual(['int64', 'json', 'string', 'json', 'double', 'json', 'json', 'double']);
+    // `big` holds 9007199254740993: an integer beyond 2^53, read from its digits for results, so int64.
+    expect(layout.columnTypes).toEqual(['int64', 'json', 'string', 'json', 'double', 'json', 'json', 'int64']);
     // Seven records: the blank line is not one; the array and the broken line are (they fail their rows).
     expect(layout).toMatchObject({ rows: 7, invalidRows: 2, bom: false, dataStart: 0, bytes: bytes.length });
     expect(layout.chunks.map((c) => [c.firstRow, c.rows])).toEqual([
@@ -174,7 +176,39 @@ describe('readJsonlRows', () => {
     expect(rows[0]).toEqual([1, '1.5', 'alpha', 'true', 180, null, null, null]);
     expect(rows[2]).toEqual([3, '"2.5"', null, 'true', 160, null, '{"k":1}', null]);
     expect(rows[3]).toEqual(new Array(8).fill(null));
-    expect(rows[5]![7]).toBe(9007199254740992);
+    // Its digits, not the nearest double (9007199254740992): results give ids back as they came.
+    expect(rows[5]![7]).toBe(9007199254740993n);
+  });
+});
+
+describe('parseKeepingBigIntegers', () => {
+  it('reads a first-level integer beyond 2^53 from its digits, and leaves everything else to JSON.parse', () => {
+    expect(parseKeepingBigIntegers('{"id": 1234567890123456789, "x": 1.5, "n": -9223372036854775808}')).toEqual({
+      id: 1234567890123456789n,
+      x: 1.5,
+      n: -9223372036854775808n,
+    });
+    // Digits in strings (escaped quotes included), decimals and exponents, safe integers, nested values: as JSON.parse.
+    for (const text of [
+      '{"s": "a\\"b 1234567890123456789", "t": "12345678901234567890"}',
+      '{"f": 12345678901234567.5, "e": 1234567890123456789e2, "small": 9007199254740991}',
+      '{"nested": {"a": 1234567890123456789}, "list": [1234567890123456789]}',
+      '[1234567890123456789]',
+    ]) {
+      expect(parseKeepingBigIntegers(text), text).toEqual(JSON.parse(text));
+    }
+    // A broken line fails as JSON.parse fails on it, at its own position.
+    const broken = '{"id": 1234567890123456789, "x": }';
+    expect(() => parseKeepingBigIntegers(broken)).toThrow(
+      (() => {
+        try {
+          JSON.parse(broken);
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return '';
+      })(),
+    );
   });
 });
 
