@@ -56,14 +56,19 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
         line,
       );
     }
-    const first = seen.get(name);
+    // Ignoring case, as every other format's names (validateColumnNames of @batchcast/formats): the typed
+    // results (.jsonl, .parquet, .xlsx) and the databases that read them cannot hold `a` and `A` apart, so
+    // such a header was accepted and then every typed download failed.
+    const key = name.toLowerCase();
+    const first = seen.get(key);
     if (first !== undefined) {
-      throw new CsvFormatError(
-        'duplicate_column',
-        `the header (line ${line}) has two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1}); rename one of them`,
-        line,
-      );
+      const other = names[first]!;
+      const same =
+        other === name
+          ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
+          : `two columns named "${truncate(other)}" and "${truncate(name)}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
+      throw new CsvFormatError('duplicate_column', `the header (line ${line}) has ${same}; rename one of them`, line);
     }
-    seen.set(name, i);
+    seen.set(key, i);
   }
 }

@@ -188,6 +188,16 @@ group('CsvScanner errors', () => {
     expect(e.message).toBe('the header (line 1) has two columns named "a" (columns 1 and 3); rename one of them');
   });
 
+  it('duplicate_column compares names ignoring case, as the other formats do (typed results cannot hold both)', () => {
+    const e = errorOf('sepal_length,sepal_width,Sepal_Length\n5.1,3.5,99\n');
+    expect(e.code).toBe('duplicate_column');
+    expect(e.message).toBe(
+      'the header (line 1) has two columns named "sepal_length" and "Sepal_Length" (columns 1 and 3; names are compared ignoring case); rename one of them',
+    );
+    // The same with the dialect detected (how uploads are scanned).
+    expect(errorOf('sepal_length;Sepal_Length\n5,1;99\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
+  });
+
   it('empty_column_name, including a trailing comma', () => {
     expect(errorOf('a,,b\n1,2,3\n').message).toBe('column 2 of the header (line 1) has no name; every column needs a name');
     const e = errorOf('a,b,\n1,2,3\n');
