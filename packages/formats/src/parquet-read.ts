@@ -290,10 +290,12 @@ export async function* readParquetRows(
 }
 
 /**
- * For results, the top-level columns whose values hyparquet cannot read, read raw (their annotation
- * removed from a copy of the footer's schema) and converted here: INTERVAL as ISO 8601 text and BSON as
- * base64 (hyparquet throws on both, which failed every download of a file that merely carried such a
- * column alongside the model's; neither can feed a model input, checkParquetTargets refuses them there).
+ * For results, the top-level columns whose values hyparquet gets wrong or cannot read, read raw (their
+ * annotation removed from a copy of the footer's schema) and converted here: DECIMAL exactly (hyparquet
+ * multiplies by 10^-scale, so 1.4 became 1.4000000000000001), TIME as `HH:MM:SS[.fff…]` (hyparquet leaves
+ * the count of units since midnight), INTERVAL as ISO 8601 text and BSON as base64 (hyparquet throws on
+ * both, which failed every download of a file that merely carried such a column alongside the model's).
+ * Model inputs are read as before (decimals into float inputs are as near as float32 holds them anyway).
  */
 function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert: Map<string, (v: unknown) => unknown> } | null {
   const convert = new Map<string, (v: unknown) => unknown>();
@@ -310,7 +312,14 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
     const annotation = e.logical_type?.type ?? e.converted_type;
     if (!e.num_children && e.repetition_type !== 'REPEATED') {
       const raw = { ...e, converted_type: undefined, logical_type: undefined };
-      if (annotation === 'INTERVAL') {
+      if (annotation === 'DECIMAL') {
+        schema[i] = raw;
+        const scale = e.logical_type?.type === 'DECIMAL' ? e.logical_type.scale : (e.scale ?? 0);
+        convert.set(e.name, (v) => decimalValue(v, scale));
+      } else if (annotation === 'TIME' || annotation === 'TIME_MILLIS' || annotation === 'TIME_MICROS') {
+        const unit = e.logical_type?.type === 'TIME' ? e.logical_type.unit : annotation === 'TIME_MILLIS' ? 'MILLIS' : 'MICROS';
+        convert.set(e.name, (v) => timeText(v, unit));
+      } else if (annotation === 'INTERVAL') {
         schema[i] = raw;
         convert.set(e.name, intervalText);
       } else if (annotation === 'BSON') {
@@ -321,6 +330,47 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
     i = skip(i);
   }
   return convert.size === 0 ? null : { metadata: { ...metadata, schema }, convert };
+}
+
+/**
+ * An unscaled DECIMAL value (int32, int64 or big-endian two's complement bytes) as the number its decimal
+ * text reads as: the double nearest to the exact decimal, so 1.4 is written 1.4 (exact text for up to 15
+ * significant digits; beyond, as near as a double, the results' number type, holds it).
+ */
+function decimalValue(v: unknown, scale: number): unknown {
+  let unscaled: bigint;
+  if (typeof v === 'bigint') unscaled = v;
+  else if (typeof v === 'number') unscaled = BigInt(v);
+  else if (v instanceof Uint8Array) {
+    if (v.length === 0) return 0;
+    let n = 0n;
+    for (const b of v) n = n * 256n + BigInt(b);
+    if (v[0]! >= 0x80) n -= 1n << BigInt(v.length * 8);
+    unscaled = n;
+  } else return v;
+  return Number(decimalText(unscaled, scale));
+}
+
+/** The decimal text of unscaled × 10^-scale, exactly. */
+export function decimalText(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  let digits = (negative ? -unscaled : unscaled).toString();
+  if (scale <= 0) return `${negative ? '-' : ''}${digits}${'0'.repeat(-scale)}`;
+  digits = digits.padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+/** A TIME value (units since midnight) as `HH:MM:SS`, with the fraction of its unit when not zero. */
+export function timeText(v: unknown, unit: 'MILLIS' | 'MICROS' | 'NANOS'): unknown {
+  if (typeof v !== 'number' && typeof v !== 'bigint') return v;
+  const places = unit === 'MILLIS' ? 3 : unit === 'MICROS' ? 6 : 9;
+  const perSecond = 10n ** BigInt(places);
+  const n = BigInt(v);
+  const seconds = n / perSecond;
+  const fraction = n % perSecond;
+  const two = (x: bigint): string => x.toString().padStart(2, '0');
+  const text = `${two(seconds / 3600n)}:${two((seconds / 60n) % 60n)}:${two(seconds % 60n)}`;
+  return fraction === 0n ? text : `${text}.${fraction.toString().padStart(places, '0')}`;
 }
 
 /** An INTERVAL (12 bytes: months, days, milliseconds, each unsigned little-endian) as ISO 8601 (`P1M2DT3.5S`, `P3D`, `PT0S`). */
