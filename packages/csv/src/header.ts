@@ -35,7 +35,9 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
           `the header seems to use ${shown} as delimiter, but the rows do not have as many ${shown}-separated fields ` +
           'as the header; check that every row has a value for every column, or choose the delimiter explicitly';
       } else if (delimiter === ',') {
-        message = `the file seems to use ${shown} as delimiter; batchcast reads comma-separated files — export as CSV (comma)`;
+        // A comma chosen (the upload's delimiter option) or a reader without detection: batchcast reads ';',
+        // tab and '|' files too, so the way out is detection or the right delimiter, not a re-export.
+        message = `the file seems to use ${shown} as delimiter, but it was read as comma-separated; leave out the delimiter option to let batchcast detect it, or set the delimiter to ${shown}`;
       } else {
         message = `the file seems to use ${shown} as delimiter, not ${describeDelimiter(delimiter)} as chosen; choose ${shown}, or let batchcast detect it`;
       }

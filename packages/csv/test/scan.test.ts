@@ -242,7 +242,10 @@ group('CsvScanner errors', () => {
   it('wrong_delimiter for semicolon, tab and pipe files', () => {
     const e = errorOf('a;b;c\n1;2;3\n');
     expect(e.code).toBe('wrong_delimiter');
-    expect(e.message).toBe("the file seems to use ';' as delimiter; batchcast reads comma-separated files — export as CSV (comma)");
+    // Not "batchcast reads comma-separated files": it reads ';' files, detected or chosen.
+    expect(e.message).toBe(
+      "the file seems to use ';' as delimiter, but it was read as comma-separated; leave out the delimiter option to let batchcast detect it, or set the delimiter to ';'",
+    );
     expect(errorOf('a\tb\tc\n1\t2\t3\n').message).toContain('use tab as delimiter');
     expect(errorOf('a|b\n1|2\n').message).toContain("use '|' as delimiter");
     // A one-column file with a plain name is fine.
