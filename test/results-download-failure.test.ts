@@ -44,6 +44,11 @@ describe('a results download that cannot read its input', () => {
       expect((await fetch(platform.url('/healthz'))).status).toBe(200);
       expect(webPid()).toBe(pid);
     }
+    // The summary's counts stand; only its preview of input rows is left out.
+    const summary = await fetch(platform.url(`/api/jobs/${job.id}/summary?token=${encodeURIComponent(job.token)}`));
+    expect(summary.status).toBe(200);
+    const body = (await summary.json()) as { rows: unknown; preview: { rows: unknown[] } };
+    expect(body.preview.rows).toEqual([]);
     expect(platform.output).not.toMatch(/uncaught exception/);
   });
 
