@@ -376,6 +376,43 @@ describe('edge cases, each format', () => {
     );
   });
 
+  it('messages name the format and say what to do: missing columns, a `;` file read as comma, a broken first JSON line', async () => {
+    for (const [file, name, what, fields] of [
+      ['breast_cancer.parquet', 'bc.parquet', 'The Parquet file', IRIS],
+      ['breast_cancer.xlsx', 'bc.xlsx', 'The Excel sheet', { ...IRIS, sheet: 'Patients' }],
+    ] as const) {
+      const e = await refusedUpload(
+        platform,
+        await readFile(path.join(formatFixtures, file)),
+        { fields, filename: name },
+        422,
+        'missing_columns',
+      );
+      expect(e.message).toMatch(new RegExp(`^${what} is missing 4 columns the model needs`));
+    }
+    // The tester's semicolon_decomma.csv sent with delimiter=",": `;` files are read, detected or chosen.
+    const semicolon = (await iris()).replaceAll(',', ';');
+    const wrong = await refusedUpload(
+      platform,
+      Buffer.from(semicolon),
+      { fields: { ...IRIS, delimiter: ',' }, filename: 'iris.csv' },
+      422,
+      'wrong_delimiter',
+    );
+    expect(wrong.message).toBe(
+      "the file seems to use ';' as delimiter, but it was read as comma-separated; leave out the delimiter option to let batchcast detect it, or set the delimiter to ';'",
+    );
+    const bad = await refusedUpload(
+      platform,
+      Buffer.from('{bad\n{"sepal_length": 4.9}\n'),
+      { fields: IRIS, filename: 'x.jsonl' },
+      422,
+      'not_json',
+    );
+    expect(bad.message).toMatch(/^line 1 is not valid JSON at column 2 \(/);
+    expect(bad.message).not.toMatch(/pretty-printed/);
+  });
+
   it('reading options sent after the file are refused rather than ignored', async () => {
     const e = await refusedUpload(
       platform,

@@ -35,7 +35,9 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
           `the header seems to use ${shown} as delimiter, but the rows do not have as many ${shown}-separated fields ` +
           'as the header; check that every row has a value for every column, or choose the delimiter explicitly';
       } else if (delimiter === ',') {
-        message = `the file seems to use ${shown} as delimiter; batchcast reads comma-separated files — export as CSV (comma)`;
+        // A comma chosen (the upload's delimiter option) or a reader without detection: batchcast reads ';',
+        // tab and '|' files too, so the way out is detection or the right delimiter, not a re-export.
+        message = `the file seems to use ${shown} as delimiter, but it was read as comma-separated; leave out the delimiter option to let batchcast detect it, or set the delimiter to ${shown}`;
       } else {
         message = `the file seems to use ${shown} as delimiter, not ${describeDelimiter(delimiter)} as chosen; choose ${shown}, or let batchcast detect it`;
       }
@@ -56,14 +58,19 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
         line,
       );
     }
-    const first = seen.get(name);
+    // Ignoring case, as every other format's names (validateColumnNames of @batchcast/formats): the typed
+    // results (.jsonl, .parquet, .xlsx) and the databases that read them cannot hold `a` and `A` apart, so
+    // such a header was accepted and then every typed download failed.
+    const key = name.toLowerCase();
+    const first = seen.get(key);
     if (first !== undefined) {
-      throw new CsvFormatError(
-        'duplicate_column',
-        `the header (line ${line}) has two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1}); rename one of them`,
-        line,
-      );
+      const other = names[first]!;
+      const same =
+        other === name
+          ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
+          : `two columns named "${truncate(other)}" and "${truncate(name)}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
+      throw new CsvFormatError('duplicate_column', `the header (line ${line}) has ${same}; rename one of them`, line);
     }
-    seen.set(name, i);
+    seen.set(key, i);
   }
 }

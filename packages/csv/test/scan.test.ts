@@ -188,6 +188,16 @@ group('CsvScanner errors', () => {
     expect(e.message).toBe('the header (line 1) has two columns named "a" (columns 1 and 3); rename one of them');
   });
 
+  it('duplicate_column compares names ignoring case, as the other formats do (typed results cannot hold both)', () => {
+    const e = errorOf('sepal_length,sepal_width,Sepal_Length\n5.1,3.5,99\n');
+    expect(e.code).toBe('duplicate_column');
+    expect(e.message).toBe(
+      'the header (line 1) has two columns named "sepal_length" and "Sepal_Length" (columns 1 and 3; names are compared ignoring case); rename one of them',
+    );
+    // The same with the dialect detected (how uploads are scanned).
+    expect(errorOf('sepal_length;Sepal_Length\n5,1;99\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
+  });
+
   it('empty_column_name, including a trailing comma', () => {
     expect(errorOf('a,,b\n1,2,3\n').message).toBe('column 2 of the header (line 1) has no name; every column needs a name');
     const e = errorOf('a,b,\n1,2,3\n');
@@ -232,7 +242,10 @@ group('CsvScanner errors', () => {
   it('wrong_delimiter for semicolon, tab and pipe files', () => {
     const e = errorOf('a;b;c\n1;2;3\n');
     expect(e.code).toBe('wrong_delimiter');
-    expect(e.message).toBe("the file seems to use ';' as delimiter; batchcast reads comma-separated files — export as CSV (comma)");
+    // Not "batchcast reads comma-separated files": it reads ';' files, detected or chosen.
+    expect(e.message).toBe(
+      "the file seems to use ';' as delimiter, but it was read as comma-separated; leave out the delimiter option to let batchcast detect it, or set the delimiter to ';'",
+    );
     expect(errorOf('a\tb\tc\n1\t2\t3\n').message).toContain('use tab as delimiter');
     expect(errorOf('a|b\n1|2\n').message).toContain("use '|' as delimiter");
     // A one-column file with a plain name is fine.

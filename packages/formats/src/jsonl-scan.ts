@@ -309,7 +309,10 @@ export function describeJson(value: unknown): string {
 
 function notJsonLines(text: string, why: string, line: number): FormatError {
   const t = text.trim();
-  if (t === '{' || t === '[' || (t.startsWith('{') && !t.endsWith('}'))) {
+  // Pretty-printed JSON opens with a line that is only a bracket (or an object broken after its first
+  // value). A line that is merely broken, like `{bad`, is said to be invalid, and where: calling it
+  // pretty-printed sent people looking for a formatting they never used.
+  if (t === '{' || t === '[' || t === '[{' || (t.startsWith('{') && t.endsWith(','))) {
     return new FormatError(
       'not_json',
       `line ${line} is not a complete JSON object: this looks like pretty-printed JSON. JSON Lines has one whole object per line; ` +
@@ -317,7 +320,18 @@ function notJsonLines(text: string, why: string, line: number): FormatError {
       line,
     );
   }
-  return new FormatError('not_json', `line ${line} is not JSON (${why}); a JSON Lines file has one JSON object per line`, line);
+  // V8 says `… in JSON at position N` (0-based, in the line's text): as a column, with what is there.
+  const at = /at position (\d+)/.exec(why);
+  const where = at ? ` at column ${Number(at[1]) + 1}` : '';
+  const reason = why
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/^./, (c) => c.toLowerCase());
+  return new FormatError(
+    'not_json',
+    `line ${line} is not valid JSON${where} (${reason}): ${JSON.stringify(truncate(t, 60))}; a JSON Lines file has one JSON object per line: fix or remove that line`,
+    line,
+  );
 }
 
 function notAnObject(value: unknown, line: number): FormatError {

@@ -14,7 +14,14 @@ import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
 import { FloatColumnReader } from './parquet-floats.js';
-import { type ParquetChunk, type ParquetColumn, type ParquetLayout, rangeAsyncBuffer, readParquetMetadata } from './parquet-layout.js';
+import {
+  type FileMetaData,
+  type ParquetChunk,
+  type ParquetColumn,
+  type ParquetLayout,
+  rangeAsyncBuffer,
+  readParquetMetadata,
+} from './parquet-layout.js';
 import { openSource, readFully } from './source.js';
 
 /** Column values as hyparquet decodes them: a typed array, or an array with nulls, strings, Dates, objects. */
@@ -80,6 +87,7 @@ async function* segments(
   chunk: ParquetChunk,
   columns: string[],
   floats: FloatColumns = new Map(),
+  exact = false,
 ): AsyncGenerator<Segment> {
   const reader = await openSource(source);
   // A segment's values are copied into batches before the next segment is read: the reader's array for each
@@ -91,6 +99,8 @@ async function* segments(
     if (Number(metadata.num_rows) !== layout.rows) {
       throw new FormatError('invalid_parquet', 'the Parquet file changed since it was scanned (its row count differs); upload it again');
     }
+    const exactValues = exact ? exactColumns(metadata) : null;
+    const scanMetadata = exactValues?.metadata ?? metadata;
     const end = chunk.firstRow + chunk.rows;
     direct = new FloatColumnReader(metadata, async (into, position) => {
       const got = await readFully(reader, Buffer.from(into.buffer, into.byteOffset, into.byteLength), 0, into.byteLength, position);
@@ -110,9 +120,10 @@ async function* segments(
             data.set(column, out);
             continue;
           }
-          const scan = await parquetScan({ file, metadata, columns: [column], compressors });
+          const scan = await parquetScan({ file, metadata: scanMetadata, columns: [column], compressors });
           const values = await scan.readColumn({ column, rowStart: s, rowEnd: e });
-          data.set(column, type ? compactFloats(values, type) : values);
+          const convert = exactValues?.convert.get(column);
+          data.set(column, type ? compactFloats(values, type) : convert ? Array.from(values, convert) : values);
         } catch (err) {
           if (err instanceof FormatError) throw err;
           throw new FormatError(
@@ -263,7 +274,7 @@ export async function* readParquetRows(
 ): AsyncGenerator<Cell[][]> {
   const batchRows = opts.batchRows ?? 4096;
   const columns = layout.columns;
-  for await (const seg of segments(source, layout, chunk, layout.header)) {
+  for await (const seg of segments(source, layout, chunk, layout.header, new Map(), true)) {
     const values = columns.map((c) => seg.data.get(c.name)!);
     for (let r0 = 0; r0 < seg.rows; r0 += batchRows) {
       const n = Math.min(batchRows, seg.rows - r0);
@@ -276,6 +287,108 @@ export async function* readParquetRows(
       yield rows;
     }
   }
+}
+
+/**
+ * For results, the top-level columns whose values hyparquet gets wrong or cannot read, read raw (their
+ * annotation removed from a copy of the footer's schema) and converted here: DECIMAL exactly (hyparquet
+ * multiplies by 10^-scale, so 1.4 became 1.4000000000000001), TIME as `HH:MM:SS[.fff…]` (hyparquet leaves
+ * the count of units since midnight), INTERVAL as ISO 8601 text and BSON as base64 (hyparquet throws on
+ * both, which failed every download of a file that merely carried such a column alongside the model's).
+ * Model inputs are read as before (decimals into float inputs are as near as float32 holds them anyway).
+ */
+function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert: Map<string, (v: unknown) => unknown> } | null {
+  const convert = new Map<string, (v: unknown) => unknown>();
+  const schema = metadata.schema.slice();
+  let i = 1;
+  // Top-level children of the root, skipping each child's own subtree.
+  const skip = (at: number): number => {
+    let next = at + 1;
+    for (let k = 0; k < (schema[at]!.num_children ?? 0); k++) next = skip(next);
+    return next;
+  };
+  while (i < schema.length) {
+    const e = schema[i]!;
+    const annotation = e.logical_type?.type ?? e.converted_type;
+    if (!e.num_children && e.repetition_type !== 'REPEATED') {
+      const raw = { ...e, converted_type: undefined, logical_type: undefined };
+      if (annotation === 'DECIMAL') {
+        schema[i] = raw;
+        const scale = e.logical_type?.type === 'DECIMAL' ? e.logical_type.scale : (e.scale ?? 0);
+        convert.set(e.name, (v) => decimalValue(v, scale));
+      } else if (annotation === 'TIME' || annotation === 'TIME_MILLIS' || annotation === 'TIME_MICROS') {
+        const unit = e.logical_type?.type === 'TIME' ? e.logical_type.unit : annotation === 'TIME_MILLIS' ? 'MILLIS' : 'MICROS';
+        convert.set(e.name, (v) => timeText(v, unit));
+      } else if (annotation === 'INTERVAL') {
+        schema[i] = raw;
+        convert.set(e.name, intervalText);
+      } else if (annotation === 'BSON') {
+        schema[i] = { ...raw, type: e.type };
+        convert.set(e.name, (v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v));
+      }
+    }
+    i = skip(i);
+  }
+  return convert.size === 0 ? null : { metadata: { ...metadata, schema }, convert };
+}
+
+/**
+ * An unscaled DECIMAL value (int32, int64 or big-endian two's complement bytes) as the number its decimal
+ * text reads as: the double nearest to the exact decimal, so 1.4 is written 1.4 (exact text for up to 15
+ * significant digits; beyond, as near as a double, the results' number type, holds it).
+ */
+function decimalValue(v: unknown, scale: number): unknown {
+  let unscaled: bigint;
+  if (typeof v === 'bigint') unscaled = v;
+  else if (typeof v === 'number') unscaled = BigInt(v);
+  else if (v instanceof Uint8Array) {
+    if (v.length === 0) return 0;
+    let n = 0n;
+    for (const b of v) n = n * 256n + BigInt(b);
+    if (v[0]! >= 0x80) n -= 1n << BigInt(v.length * 8);
+    unscaled = n;
+  } else return v;
+  return Number(decimalText(unscaled, scale));
+}
+
+/** The decimal text of unscaled × 10^-scale, exactly. */
+export function decimalText(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  let digits = (negative ? -unscaled : unscaled).toString();
+  if (scale <= 0) return `${negative ? '-' : ''}${digits}${'0'.repeat(-scale)}`;
+  digits = digits.padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+/** A TIME value (units since midnight) as `HH:MM:SS`, with the fraction of its unit when not zero. */
+export function timeText(v: unknown, unit: 'MILLIS' | 'MICROS' | 'NANOS'): unknown {
+  if (typeof v !== 'number' && typeof v !== 'bigint') return v;
+  const places = unit === 'MILLIS' ? 3 : unit === 'MICROS' ? 6 : 9;
+  const perSecond = 10n ** BigInt(places);
+  const n = BigInt(v);
+  const seconds = n / perSecond;
+  const fraction = n % perSecond;
+  const two = (x: bigint): string => x.toString().padStart(2, '0');
+  const text = `${two(seconds / 3600n)}:${two((seconds / 60n) % 60n)}:${two(seconds % 60n)}`;
+  return fraction === 0n ? text : `${text}.${fraction.toString().padStart(places, '0')}`;
+}
+
+/** An INTERVAL (12 bytes: months, days, milliseconds, each unsigned little-endian) as ISO 8601 (`P1M2DT3.5S`, `P3D`, `PT0S`). */
+export function intervalText(v: unknown): unknown {
+  if (!(v instanceof Uint8Array) || v.length !== 12) return v;
+  const view = new DataView(v.buffer, v.byteOffset, 12);
+  const months = view.getUint32(0, true);
+  const days = view.getUint32(4, true);
+  const millis = view.getUint32(8, true);
+  const seconds = `${Math.floor(millis / 1000)}${
+    millis % 1000
+      ? `.${String(millis % 1000)
+          .padStart(3, '0')
+          .replace(/0+$/, '')}`
+      : ''
+  }`;
+  const date = `${months ? `${months}M` : ''}${days ? `${days}D` : ''}`;
+  return millis || !date ? `P${date}T${seconds}S` : `P${date}`;
 }
 
 function jsonText(v: unknown): string {

@@ -150,6 +150,11 @@ export async function writeResultsXlsx(out: Writable, input: ResultsInput, opts:
   zip.addBuffer(Buffer.from(STYLES), 'xl/styles.xml');
   zip.addReadStream(sheet, 'xl/worksheets/sheet1.xml');
   zip.end();
+  // yazl re-emits a read stream's error on the ZipFile, an EventEmitter: without a listener that is an
+  // uncaught exception, which killed the web process when a row could not be read (the catch below sees the
+  // error first and ends every stream; these listeners only keep the copies from escaping).
+  zip.on('error', () => undefined);
+  sheet.on('error', () => undefined);
   const written = pipeline(zip.outputStream, out);
   written.catch(() => undefined);
   const write = async (text: string): Promise<void> => {

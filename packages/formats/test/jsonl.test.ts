@@ -80,7 +80,14 @@ describe('JsonlScanner', () => {
 
   it('refuses what is not JSON Lines with a message saying what to do', async () => {
     expect(scanError(await readFile(fixture('pretty-object.json'))).message).toMatch(/looks like pretty-printed JSON/);
-    expect(scanError(Buffer.from('name,age\nx,1\n')).message).toMatch(/^line 1 is not JSON \(/);
+    expect(scanError(Buffer.from('name,age\nx,1\n')).message).toMatch(/^line 1 is not valid JSON \(unexpected token 'a'\): "name,age"; /);
+    // A broken first line is not "pretty-printed JSON": it is said to be invalid, and where.
+    const broken = scanError(Buffer.from('{bad\n{"a": 1}\n'));
+    expect(broken.code).toBe('not_json');
+    expect(broken.line).toBe(1);
+    expect(broken.message).toBe(
+      `line 1 is not valid JSON at column 2 (expected property name or '}'): "{bad"; a JSON Lines file has one JSON object per line: fix or remove that line`,
+    );
     expect(scanError(Buffer.from('[1, 2]\n{"a": 1}\n')).message).toMatch(/^line 1 is an array, not a JSON object/);
     expect(scanError(Buffer.alloc(0)).code).toBe('empty_file');
     expect(scanError(Buffer.from('\n  \n\r\n')).code).toBe('no_rows');

@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import {
   checkParquetTargets,
@@ -204,5 +206,28 @@ describe('readParquetRows', () => {
     ]);
     expect(rows[4]![1]).toBeNull();
     expect(rows[3]![10]).toBeNull();
+  });
+});
+
+describe('readParquetRows, columns hyparquet reads wrongly or not at all (DuckDB)', () => {
+  it('writes decimals as their decimal text, times as HH:MM:SS[.ffffff], intervals as ISO 8601', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'formats-pq-'));
+    const file = join(dir, 'exact.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`copy (select * from (values
+        (1.4::decimal(38, 10), -12.345::decimal(18, 3), 0.07::decimal(9, 2), time '10:11:12', interval 3 day),
+        (-0.0000000001::decimal(38, 10), 123456789012345.678::decimal(18, 3), -9.99::decimal(9, 2), time '00:00:00.5', interval '1 month 2 days 3.5 seconds'),
+        (null, null, null, null, null)
+      ) t(d38, d18, d9, t, i)) to '${file}' (format parquet)`);
+    const layout = await parquetLayout(file, { chunkRows: 100 });
+    expect(layout.columns.map((c) => c.resultType)).toEqual(['double', 'double', 'double', 'string', 'string']);
+    const rows: unknown[][] = [];
+    for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
+    expect(rows).toEqual([
+      [1.4, -12.345, 0.07, '10:11:12', 'P3D'],
+      [-1e-10, 123456789012345.67, -9.99, '00:00:00.500000', 'P1M2DT3.5S'],
+      [null, null, null, null, null],
+    ]);
+    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -143,6 +143,20 @@ print(json.dumps({"n": len(rows), "header": rows[0], "bold": ws["A1"].font.b, "r
     expect(out.bytes().length).toBe(0);
   });
 
+  it('a row that cannot be read mid-sheet rejects the write and destroys the output, with no error left unhandled', async () => {
+    // yazl re-emits its read stream's error on the ZipFile: unlistened, that was an uncaught exception (it
+    // killed the web process during a results download). An uncaught error fails this test run.
+    const out = sink();
+    const failing = (async function* () {
+      yield* rows(2000);
+      throw new FormatError('invalid_parquet', 'column "extra" of the Parquet file cannot be read');
+    })();
+    const err = await writeResultsXlsx(out.stream, { columns: COLUMNS, rows: failing }, { rows: 3000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/column "extra"/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(out.stream.destroyed).toBe(true);
+  });
+
   it('keeps text exactly: control characters, XML specials, literal _x0041_', async () => {
     const path = join(dir, 'text.xlsx');
     const text = 'a<b>&"c"\u0001_x0041_\tend';

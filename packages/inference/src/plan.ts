@@ -29,7 +29,12 @@ function quoteList(names: string[], max = 20): string {
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 
-export function planColumns(schema: ModelSchema, header: string[]): ColumnPlan {
+/**
+ * `source` names what the header came from in messages (`CSV`, `Excel sheet`, `Parquet file`, `file`): an
+ * .xlsx or Parquet upload told "The CSV is missing…" was told about a file it never sent.
+ */
+export function planColumns(schema: ModelSchema, header: string[], source = 'CSV'): ColumnPlan {
+  const column = source === 'CSV' ? 'CSV column' : 'column';
   const exact = new Map<string, number>();
   const loose = new Map<string, number[]>();
   header.forEach((h, i) => {
@@ -62,10 +67,10 @@ export function planColumns(schema: ModelSchema, header: string[]): ColumnPlan {
   if (missing.length > 0) {
     const n = missing.length;
     let message =
-      `The CSV is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(missing)}. ` +
+      `The ${source} is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(missing)}. ` +
       `Add ${n === 1 ? 'it' : 'them'} to the file (names are matched ignoring upper/lower case and surrounding spaces).`;
     if (ambiguous.length > 0) {
-      message += ` Some names match more than one CSV column, rename all but one: ${ambiguous.join('; ')}.`;
+      message += ` Some names match more than one ${column}, rename all but one: ${ambiguous.join('; ')}.`;
     }
     return { ok: false, missing, message };
   }
@@ -83,9 +88,9 @@ export function planColumns(schema: ModelSchema, header: string[]): ColumnPlan {
         ok: false,
         missing: [],
         message:
-          `The model needs ${width} feature column${width === 1 ? '' : 's'} but does not name them, and the CSV has ` +
+          `The model needs ${width} feature column${width === 1 ? '' : 's'} but does not name them, and the ${source} has ` +
           `${unclaimed.length}${other} column${unclaimed.length === 1 ? '' : 's'}, so batchcast cannot tell which to use. ` +
-          `Register the model with "features" naming its ${width} CSV columns in the model's order, or upload a CSV ` +
+          `Register the model with "features" naming its ${width} ${column}s in the model's order, or upload a ${source} ` +
           `with exactly those ${width} columns in that order.`,
       };
     }

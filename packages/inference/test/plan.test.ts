@@ -41,6 +41,21 @@ describe('planColumns', () => {
     expect(plan.message).toMatch(/^The CSV is missing 2 columns the model needs: sepal_length, petal_width\./);
   });
 
+  it('names the format the columns came from: an Excel sheet or a Parquet file is not "the CSV"', () => {
+    const header = ['sepal_width', 'petal_length', 'Sepal_Length ', ' sepal_length', 'petal_width'];
+    for (const [source, text] of [
+      ['Parquet file', 'The Parquet file is missing 1 column'],
+      ['Excel sheet', 'The Excel sheet is missing 1 column'],
+    ]) {
+      const plan = planColumns(iris, header, source);
+      expect(plan.ok).toBe(false);
+      if (plan.ok) return;
+      expect(plan.message).toMatch(new RegExp(`^${text} the model needs: sepal_length\\.`));
+      expect(plan.message).toContain('Some names match more than one column, rename all but one');
+      expect(plan.message).not.toContain('CSV');
+    }
+  });
+
   it('says "1 column" for one missing column', () => {
     const plan = planColumns(churn, ['contract', 'payment_method', 'tenure_months', 'monthly_charges']);
     expect(plan.ok).toBe(false);

@@ -13,6 +13,7 @@ import {
   finaliseJob,
   type Job,
   loadJob,
+  recordChunkFailure,
   type ResultsFormat,
   resultsDownload,
   resultsFilename,
@@ -172,5 +173,34 @@ describe('results downloads', () => {
     const job = (await loadJob(ctx.pool, created.id))!;
     const err = await resultsDownload(ctx, job, 'parquet').catch((e: unknown) => e);
     expect([(err as DomainError).kind, (err as DomainError).code]).toEqual(['conflict', 'not_ready']);
+  });
+});
+
+describe('a Parquet file damaged in its last row group', () => {
+  it('fails that chunk at once and for good (no retries), and the job blames the file, not us', async () => {
+    const bytes = await fixture('iris-damaged-last-group.parquet');
+    const stored = await storeUpload(ctx.blobs, Readable.from([bytes]), {
+      key: `uploads/${Math.random().toString(36).slice(2)}.parquet`,
+      chunkRows: 2048,
+      maxDecompressedBytes: 10 * 1024 * 1024,
+      hints: { filename: 'damaged.parquet' },
+    });
+    const created = await createJob(ctx, stored, { filename: 'damaged.parquet', model: 'iris-logreg' });
+    const job = (await loadJob(ctx.pool, created.id))!;
+    expect(job.chunkCount).toBe(3);
+    await scoreChunk(ctx, job.id, 0);
+    await scoreChunk(ctx, job.id, 1);
+    const err = (await scoreChunk(ctx, job.id, 2).catch((e: unknown) => e)) as Error;
+    // BullMQ's name for an error that is not retried, whatever its class (it crosses a thread).
+    expect(err.name).toBe('UnrecoverableError');
+    expect(err.message).toMatch(/^the file cannot be read: column "petal_width" of the Parquet file cannot be read/);
+    await recordChunkFailure(ctx, job.id, 2, err.message); // what the worker does with a failed chunk
+    await finaliseJob(ctx, job.id);
+    const done = (await loadJob(ctx.pool, job.id))!;
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(
+      /^Rows 4097 to 6000 cannot be read from the file: column "petal_width" of the Parquet file cannot be read \(.+\); write the file again .* and upload it\.$/,
+    );
+    expect(done.error).not.toMatch(/our side|attempts|try again later/);
   });
 });

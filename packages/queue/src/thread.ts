@@ -9,6 +9,8 @@ import type { ThreadHandlers } from './consume.js';
 import { type RetryInPlace, runJob, UnrecoverableJobError } from './run-job.js';
 
 export type { ThreadHandlers };
+// For handlers that fail a job for good (a damaged upload); the class carries no BullMQ.
+export { UnrecoverableJobError };
 export type { Handler, JobInfo } from './run-job.js';
 
 /** The processor function a scoring thread's module exports: checks the job against the catalog, then runs its handler. */

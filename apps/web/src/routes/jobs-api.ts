@@ -10,6 +10,9 @@ import {
   requireScope,
   resultsDownload,
 } from '@batchcast/jobs';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import { requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
@@ -79,10 +82,31 @@ export function jobsApi(ctx: WebContext): Router {
 async function sendResults(ctx: WebContext, req: Request, res: Response, format: ResultsFormat): Promise<void> {
   const { job } = await requestedJob(ctx, req);
   const download = await resultsDownload(ctx.jobs, job, format);
+  // Written into a stream of our own, and the status sent only with the first bytes: a failure before them
+  // (the upload cannot be read) is still a proper error response with its message, not a dropped connection.
+  const body = new PassThrough();
+  const writing = download.write(body);
+  try {
+    await Promise.race([once(body, 'readable'), writing]);
+  } catch {
+    body.destroy();
+    throw await writing.then(
+      () => new Error('the results stream failed'),
+      (err: unknown) => err,
+    );
+  }
   res.status(200).set({
     'content-type': download.contentType,
     'content-disposition': `attachment; filename="${download.filename}"`,
     'cache-control': 'no-store',
   });
-  await download.write(res);
+  try {
+    await Promise.all([writing, pipeline(body, res)]);
+  } catch (err) {
+    // Too late for a status: the download ends cut short (the client sees the connection close before the
+    // declared end), and the reason is logged. Never rethrown into a stream's 'error' with no listener.
+    body.destroy();
+    res.destroy();
+    ctx.log.error({ err, jobId: job.id, format }, 'results download failed after it started');
+  }
 }

@@ -74,12 +74,15 @@ export async function checkJobRequest(
   const email = parseEmail(request.email);
   if (email) await checkEmailRate(ctx, email);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
-  const plan = planColumns(model.schema, layout.header);
+  const plan = planColumns(model.schema, layout.header, SOURCE_NAMES[layout.format]);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   checkColumnTypes(layout, plan.targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, plan.targets);
   return { email, model, targets: plan.targets };
 }
+
+/** What each stored format is called in messages about its columns (a JSON array is stored as JSON Lines). */
+const SOURCE_NAMES: Record<JobLayout['format'], string> = { csv: 'CSV', xlsx: 'Excel sheet', parquet: 'Parquet file', jsonl: 'file' };
 
 /** A new job's id and access token (a key's jobs get a token derived from the key, so listing them gives the same links again). */
 export function newJobIdentity(request: JobRequest): { id: string; token: string } {

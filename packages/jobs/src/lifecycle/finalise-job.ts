@@ -1,4 +1,5 @@
 import { finishJob, firstRowError, listChunks } from '@batchcast/db';
+import { FILE_FAULT } from './score-chunk.js';
 import type { JobsContext } from '../context.js';
 import { isActive, type Job } from '../records.js';
 import { recordJobEvents } from '../webhooks/events.js';
@@ -34,6 +35,13 @@ export async function tellWebhooks(ctx: JobsContext, jobId: string): Promise<voi
 
 async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeeded' | 'failed'; error: string | null }> {
   const broken = (await listChunks(ctx.pool, job.id)).find((c) => !c.done);
+  if (broken?.error?.startsWith(FILE_FAULT)) {
+    // Not retried (scoreChunk): the file is damaged, and only a new one can be scored.
+    return {
+      status: 'failed',
+      error: `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} cannot be read from the file: ${broken.error.slice(FILE_FAULT.length)}.`,
+    };
+  }
   if (broken) {
     return {
       status: 'failed',

@@ -1,4 +1,7 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
+import { CsvFormatError } from '@batchcast/csv';
+import { FormatError } from '@batchcast/formats';
+import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { modelById, modelSession } from '../models/registry.js';
@@ -56,6 +59,11 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
     // A job removed meanwhile (its upload failed while this chunk of it was scored: its blob and rows are
     // gone) is no failure of this chunk: there is nothing left to score it for.
     const now = await loadJob(ctx.pool, jobId).catch(() => job);
+    // The file itself cannot be read here (a damaged page, a row group the footer misdescribes): the same
+    // bytes fail every attempt, so the chunk fails at once, for good, and the job says the file is at fault
+    // (outcomeOf) instead of "a problem on our side" after every retry.
+    if (now && isActive(now.status) && (err instanceof FormatError || err instanceof CsvFormatError))
+      throw new UnrecoverableJobError(`${FILE_FAULT}${err.message}`);
     if (now && isActive(now.status)) throw err;
     log.info({ status: now?.status ?? 'deleted', err: (err as Error).message }, 'job ended while its chunk was scored; chunk dropped');
     return;
@@ -69,6 +77,9 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
     log.warn({ err: (err as Error).message }, 'could not record inference durations'),
   );
 }
+
+/** Starts the recorded error of a chunk that failed because its rows cannot be read from the upload. */
+export const FILE_FAULT = 'the file cannot be read: ';
 
 /** Counts a failed attempt at a chunk, so a chunk that keeps failing is reported with how often it was tried. */
 export async function recordChunkFailure(ctx: JobsContext, jobId: string, index: number, error: string): Promise<void> {

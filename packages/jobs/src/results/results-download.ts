@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
-import { XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
+import { CsvFormatError } from '@batchcast/csv';
+import { FormatError, XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { modelById } from '../models/registry.js';
@@ -41,10 +42,19 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
     contentType: CONTENT_TYPES[format],
     filename: resultsFilename(job.filename, format),
     async write(out) {
-      if (format === 'csv') {
-        await writeResults(ctx, job, out);
-        out.end();
-      } else await writeTypedResults(ctx, job, model.schema, format, out);
+      try {
+        if (format === 'csv') {
+          await writeResults(ctx, job, out);
+          out.end();
+        } else await writeTypedResults(ctx, job, model.schema, format, out);
+      } catch (err) {
+        out.destroy(err as Error);
+        // The upload could not be read back (a column or page the scoring never needed): the person's
+        // file, said as such, rather than "something went wrong on our side".
+        if (err instanceof FormatError || err instanceof CsvFormatError)
+          throw new DomainError('unprocessable', 'unreadable_input', `The results cannot be made: ${err.message}.`, { format });
+        throw err;
+      }
     },
   };
 }

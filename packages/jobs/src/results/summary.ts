@@ -1,3 +1,5 @@
+import { CsvFormatError } from '@batchcast/csv';
+import { FormatError } from '@batchcast/formats';
 import { type ChunkRecord, countLabels, listChunks, readFirstPredictions, valueHistogram } from '@batchcast/db';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
@@ -84,6 +86,12 @@ async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise
     records = await firstRecords(ctx, job, first, predictions.length);
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT') return empty; // the upload was removed (retention)
+    // The upload cannot be read back (a damaged column the scoring never needed): the counts and the
+    // distribution still stand, only the preview is left out (it was a 500 for the whole summary).
+    if (err instanceof FormatError || err instanceof CsvFormatError) {
+      ctx.log.warn({ jobId: job.id, err: err.message }, 'summary without a preview: the upload cannot be read back');
+      return empty;
+    }
     throw err;
   }
 

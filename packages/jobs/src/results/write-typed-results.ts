@@ -71,7 +71,17 @@ export async function writeTypedResults(
   out: Writable,
 ): Promise<void> {
   const columns = typedResultColumns(job, schema);
-  const input: ResultsInput = { columns, rows: resultRows(ctx, job, schema, columns) };
+  // The first block of rows is read before the writer starts: .xlsx writes its fixed parts at once, so an
+  // upload that cannot be read back would otherwise fail after the status and first bytes were sent (a
+  // cut-off download instead of an error saying why).
+  const all = resultRows(ctx, job, schema, columns);
+  const first = await all.next();
+  async function* rows(): AsyncGenerator<Cell[][]> {
+    if (first.done) return;
+    yield first.value;
+    yield* all;
+  }
+  const input: ResultsInput = { columns, rows: rows() };
   switch (format) {
     case 'jsonl':
       await writeResultsJsonl(out, input);

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatFixtures, resultsJsonl, scored } from './support/formats.js';
+import { Platform } from './support/platform.js';
+
+/**
+ * A results download whose input cannot be read back must fail that download only. An upload carrying a
+ * column the scoring never reads (iris plus `note`, whose page header is zeros) is accepted and scored; its
+ * results read every column and fail on `note`. Before the fix, results.xlsx killed the web process (yazl
+ * re-emitted the read error on a ZipFile nobody listened to: an uncaught exception, a restart, ~5 s of
+ * refused connections) and the other formats dropped the connection or answered "something went wrong".
+ */
+let platform: Platform;
+const IRIS = { model: 'iris-logreg' };
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+function webPid(): number {
+  const web = platform.descendants().filter((p) => p.cmd.includes('apps/web/dist/'));
+  expect(web).toHaveLength(1);
+  return web[0]!.pid;
+}
+
+describe('a results download that cannot read its input', () => {
+  it('is a 422 naming the column, in every format, and the web process lives on', async () => {
+    const { job } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-damaged-extra.parquet')), {
+      fields: IRIS,
+      filename: 'damaged.parquet',
+    });
+    const pid = webPid();
+    for (const format of ['xlsx', 'csv', 'jsonl', 'parquet', 'xlsx']) {
+      const res = await fetch(platform.url(`/api/jobs/${job.id}/results.${format}?token=${encodeURIComponent(job.token)}`));
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(res.status, `${format}: ${JSON.stringify(body)}`).toBe(422);
+      expect(body.error.code).toBe('unreadable_input');
+      expect(body.error.message).toMatch(/^The results cannot be made: column "note" of the Parquet file cannot be read/);
+      // Still the same web process, answering at once (no restart, no refused connections).
+      expect((await fetch(platform.url('/healthz'))).status).toBe(200);
+      expect(webPid()).toBe(pid);
+    }
+    // The summary's counts stand; only its preview of input rows is left out.
+    const summary = await fetch(platform.url(`/api/jobs/${job.id}/summary?token=${encodeURIComponent(job.token)}`));
+    expect(summary.status).toBe(200);
+    const body = (await summary.json()) as { rows: unknown; preview: { rows: unknown[] } };
+    expect(body.preview.rows).toEqual([]);
+    expect(platform.output).not.toMatch(/uncaught exception/);
+  });
+
+  it('a Parquet column batchcast cannot decode (a DuckDB INTERVAL) that the model does not use comes through as text', async () => {
+    const { job } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-interval-extra.parquet')), {
+      fields: IRIS,
+      filename: 'interval.parquet',
+    });
+    const lines = await resultsJsonl(platform, job);
+    expect(lines).toHaveLength(150);
+    expect(lines[0]!.extra).toBe('P3D');
+    expect(lines.filter((l) => l.error !== null)).toEqual([]);
+    for (const format of ['xlsx', 'csv', 'parquet']) {
+      const res = await fetch(platform.url(`/api/jobs/${job.id}/results.${format}?token=${encodeURIComponent(job.token)}`));
+      expect(res.status).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    const summary = await fetch(platform.url(`/api/jobs/${job.id}/summary?token=${encodeURIComponent(job.token)}`));
+    expect(summary.status).toBe(200);
+    expect(platform.output).not.toMatch(/uncaught exception/);
+  });
+});
