@@ -241,11 +241,20 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       if (err instanceof FormatError) throw err;
       throw new FormatError('invalid_xlsx', `${where} is not valid XML (${(err as Error).message}); save the workbook again and upload it`);
     }
+    // When the sheet read was the first one by default, the data may well be on another: say which there are.
+    const others = opts.sheet === undefined ? book.sheets.filter((s) => s !== ref && s.worksheet).map((s) => `"${s.name}"`) : [];
+    const elsewhere =
+      others.length > 0
+        ? `; the workbook's other sheets are ${others.join(', ')}: choose the one with the data (the "sheet" field of the upload, or --sheet)`
+        : '';
     if (header === null) {
-      throw new FormatError('empty_sheet', `${where} is empty: put the column names in its first row and one record per row below`);
+      throw new FormatError(
+        'empty_sheet',
+        `${where} is empty: put the column names in its first row and one record per row below${elsewhere}`,
+      );
     }
     if (rows === 0) {
-      throw new FormatError('no_rows', `${where} has a header (row ${headerRow}) but no data rows`, headerRow);
+      throw new FormatError('no_rows', `${where} has a header (row ${headerRow}) but no data rows${elsewhere}`, headerRow);
     }
     if (out.length > 0) {
       const buf = Buffer.from(out);

@@ -83,6 +83,15 @@ describe('xlsxToCsv', () => {
     expect(headerOnly.message).toBe('sheet "HeaderOnly" has a header (row 1) but no data rows');
   });
 
+  it('points to the other sheets when the first one, read by default, holds no data', async () => {
+    const err = await refusal('notes-first.xlsx', {});
+    expect(err.code).toBe('no_rows');
+    expect(err.message).toBe(
+      'sheet "Notes" has a header (row 1) but no data rows; the workbook\'s other sheets are "Data": choose the one with the data (the "sheet" field of the upload, or --sheet)',
+    );
+    expect((await transcode('notes-first.xlsx', { sheet: 'Data' })).csv).toBe('a,b\n1,2\n');
+  });
+
   it('applies the CSV header rules: duplicate names (ignoring case) and empty names name their cells', async () => {
     const dup = await refusal('types.xlsx', { sheet: 'DupHeader' });
     expect(dup.code).toBe('duplicate_column');
