@@ -1,4 +1,5 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
+import { failNonFiniteRows } from '@batchcast/inference';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { modelById, modelSession } from '../models/registry.js';
@@ -41,7 +42,9 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
       const inferenceStarted = performance.now();
       const out = await session.score(batch, job!.targets);
       inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
-      yield { ...out, firstRow: batch.firstRow, errors: batch.errors };
+      // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
+      // as an unreadable cell does, instead of storing a label with NaN probabilities.
+      yield { ...out, firstRow: batch.firstRow, errors: failNonFiniteRows(out, batch, job!.targets, job!.layout.header) };
     }
   }
 
