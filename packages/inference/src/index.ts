@@ -9,6 +9,7 @@ export { currentForestVerdict, verdictHolds } from './forest/verdict.js';
 export { onnxRuntime } from './runtime.js';
 export type { RuntimeOptions } from './runtime.js';
 export { outputColumns } from './outputs.js';
+export { failNonFiniteRows, nonFiniteRows } from './finite.js';
 export { sha256Hex } from './hash.js';
 export { inputCategories } from './categories.js';
 export { ScoringPool, ScoringPoolError } from './scoring-pool.js';

@@ -1,6 +1,6 @@
 import { coerceCellTape, type JsonCellTape } from '@batchcast/csv';
 import { getModelBytes } from '@batchcast/db';
-import { outputColumns, planColumns } from '@batchcast/inference';
+import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { modelSession, resolveModel } from './models/registry.js';
@@ -77,5 +77,9 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
         plan.targets,
       )
     : await (await modelSession(ctx.pool, model, 1)).score(batch, plan.targets);
-  return { ...scored, count: batch.count, errors: batch.errors, out };
+  // The batch path's rule: a row without finite outputs answers null columns and its error. The pool moved
+  // the batch's arrays to its thread (they are detached now), so a request with such rows coerces its cells
+  // again to name the culprits: only a failure pays for it.
+  const inputs = ctx.realtime && nonFiniteRows(out) !== null ? coerceCellTape(cells, plan.targets) : batch;
+  return { ...scored, count: batch.count, errors: failNonFiniteRows(out, inputs, plan.targets, cells.header as string[]), out };
 }

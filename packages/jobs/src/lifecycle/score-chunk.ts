@@ -1,6 +1,7 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
+import { failNonFiniteRows } from '@batchcast/inference';
 import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
@@ -44,7 +45,9 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
       const inferenceStarted = performance.now();
       const out = await session.score(batch, job!.targets);
       inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
-      yield { ...out, firstRow: batch.firstRow, errors: batch.errors };
+      // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
+      // as an unreadable cell does, instead of storing a label with NaN probabilities.
+      yield { ...out, firstRow: batch.firstRow, errors: failNonFiniteRows(out, batch, job!.targets, job!.layout.header) };
     }
   }
 
