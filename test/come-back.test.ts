@@ -19,10 +19,13 @@ const DAY_MS = 24 * 3600_000;
 
 let platform: Platform;
 let smtp: TestSmtp;
-platformWithSmtp({ workers: 1, env: { EMAILS_PER_ADDRESS_PER_HOUR: '3', RETENTION_SWEEP_INTERVAL_MS: '1000' } }, (p, s) => {
-  platform = p;
-  smtp = s;
-});
+platformWithSmtp(
+  { workers: 1, env: { EMAILS_PER_ADDRESS_PER_HOUR: '3', RETENTION_SWEEP_INTERVAL_MS: '1000', RATE_LIMIT_LINKS_PER_MINUTE: '1000' } },
+  (p, s) => {
+    platform = p;
+    smtp = s;
+  },
+);
 type Submitted = SubmittedJob;
 
 async function run(opts: { email?: string; filename?: string } = {}): Promise<Submitted & { done: JobStatus }> {
