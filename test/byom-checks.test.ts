@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileBlob } from './support/http.js';
+import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * Bring your own model, over HTTP on a running platform: registrations that used to be accepted and then scored
+ * wrongly (a `features` list contradicting the names stored in the model), and the messages of refusals.
+ */
+const FIXTURES = path.join(repoRoot, 'packages/importers/test/fixtures');
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1 }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function register(file: string, fields: Record<string, string>): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set('file', fileBlob(await readFile(path.join(FIXTURES, file))), path.basename(file));
+  return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+}
+
+describe('features that contradict the names stored in the model', () => {
+  it('a DataFrame-fitted tree registered with its columns reordered or renamed: 422 bad_features naming its own', async () => {
+    for (const features of ['x4,x3,x2,x1,x0', 'a,b,c,d,e']) {
+      const res = await register('sklearn/tree-classifier-str.joblib', { name: 'checks-tree', features });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(body.error.code).toBe('bad_features');
+      expect(body.error.message).toContain('x0, x1, x2, x3, x4');
+      expect(body.error.message).toMatch(/only for models that do not name their columns/);
+    }
+    expect((await fetch(platform.url('/api/models/checks-tree'))).status).toBe(404); // nothing was registered
+  });
+
+  it('an XGBoost model with feature_names likewise; its own names, or none, register', async () => {
+    const bad = await register('xgboost/binary-logistic.ubj', { name: 'checks-xgb', features: 'f_b,f_a,f_c,f_d,f_e' });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).error.code).toBe('bad_features');
+    const same = await register('xgboost/binary-logistic.ubj', { name: 'checks-xgb', features: 'f_a,f_b,f_c,f_d,f_e' });
+    expect(same.status).toBe(201);
+    expect((await same.json()).columns).toEqual(['f_a', 'f_b', 'f_c', 'f_d', 'f_e']);
+    const none = await register('xgboost/binary-logistic.ubj', { name: 'checks-xgb' });
+    expect(none.status).toBe(201);
+    expect((await none.json()).columns).toEqual(['f_a', 'f_b', 'f_c', 'f_d', 'f_e']);
+  });
+});
