@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileBlob } from './support/http.js';
+import { csvObjects } from './support/csv.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
 
 /**
  * Bring your own model, over HTTP on a running platform: registrations that used to be accepted and then scored
- * wrongly (a `features` list contradicting the names stored in the model), and the messages of refusals.
+ * wrongly (a `features` list contradicting the names stored in the model, XGBoost's missing=-999 ignored), and the
+ * messages of refusals.
  */
 const FIXTURES = path.join(repoRoot, 'packages/importers/test/fixtures');
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -50,4 +52,36 @@ describe('features that contradict the names stored in the model', () => {
     expect(none.status).toBe(201);
     expect((await none.json()).columns).toEqual(['f_a', 'f_b', 'f_c', 'f_d', 'f_e']);
   });
+});
+
+/** Batch results of `data` scored by the model registered as `name`. */
+async function batch(name: string, data: string): Promise<Record<string, string>[]> {
+  const created = await submit(platform, await readFile(path.join(FIXTURES, data)), { model: name, filename: path.basename(data) });
+  expect(created.status).toBe(202);
+  const job = await created.json();
+  const done = await waitForEnd(platform, job.links.self);
+  expect(done.status, JSON.stringify(done)).toBe('succeeded');
+  return csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+}
+
+describe("XGBoost's missing other than NaN", () => {
+  it.each(['missing-999.json', 'missing-999.ubj'])(
+    "%s: cells equal to -999 are missing values; the scores are XGBoost's own",
+    async (file) => {
+      const name = `checks-${file.replace('.', '-')}`;
+      const res = await register(`xgboost/${file}`, { name });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      expect(body.converted.join(' ')).toContain('missing=-999');
+      const want = csvObjects(await readFile(path.join(FIXTURES, 'xgboost/missing-999.expected.csv'), 'utf8')).rows;
+      const got = await batch(name, 'xgboost/missing-999.csv');
+      expect(got).toHaveLength(want.length);
+      for (const [i, row] of got.entries()) {
+        expect(row.error, `row ${i + 1}`).toBe('');
+        expect(row.prediction, `row ${i + 1}`).toBe(want[i]!.label);
+        // The results hold the float32 probability's shortest text; XGBoost's float32 written with 17 digits.
+        expect(Math.fround(Number(row.probability_1)), `row ${i + 1}`).toBe(Math.fround(Number(want[i]!.p_1)));
+      }
+    },
+  );
 });
