@@ -85,3 +85,39 @@ describe("XGBoost's missing other than NaN", () => {
     },
   );
 });
+
+describe("OneHotEncoder(handle_unknown='error') and categories it never saw", () => {
+  it('the rows scikit-learn refuses fail with their reason, batch and real time; the others are scored', async () => {
+    const res = await register('sklearn/onehot-error.joblib', { name: 'checks-onehot-error' });
+    expect(res.status).toBe(201);
+    const rows = await batch('checks-onehot-error', 'sklearn/onehot-error.csv');
+    const expected = csvObjects(await readFile(path.join(FIXTURES, 'sklearn/onehot-error.expected.csv'), 'utf8')).rows;
+    expect(rows).toHaveLength(expected.length);
+    for (const [i, row] of rows.entries()) {
+      if (expected[i]!.raises === '1') {
+        expect(row.prediction, `row ${i + 1}: ${JSON.stringify(row)}`).toBe('');
+        expect(row.error, `row ${i + 1}`).toMatch(/^(color|rooms): .* was not among the categories the model was trained on/);
+      } else {
+        expect(row.error, `row ${i + 1}`).toBe('');
+        expect(row.prediction, `row ${i + 1}`).toBe(expected[i]!.label);
+      }
+    }
+    expect(rows[6]!.error).toContain('color: "purple" was not among the categories the model was trained on (blue, green, red)');
+
+    const predicted = await fetch(platform.url('/api/models/checks-onehot-error/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rows: [
+          { color: 'purple', rooms: 1, x: 0.5 },
+          { color: 'blue', rooms: 4, x: 0.8041 },
+        ],
+      }),
+    });
+    expect(predicted.status).toBe(200);
+    const answer = (await predicted.json()).predictions;
+    expect(answer[0].error).toMatch(/^color: "purple" was not among the categories/);
+    expect(answer[1].error ?? '').toBe('');
+    expect(String(answer[1].prediction)).toBe(expected[0]!.label);
+  });
+});
