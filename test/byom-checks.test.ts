@@ -15,7 +15,8 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 let platform: Platform;
 
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1 }).start();
+  // A model limit below 100 kB, so that its refusal can be seen without sending 512 MiB (every fixture here is smaller).
+  platform = await new Platform({ workers: 1, env: { MAX_MODEL_BYTES: '100000' } }).start();
 });
 afterAll(async () => {
   await platform?.stop();
@@ -119,5 +120,20 @@ describe("OneHotEncoder(handle_unknown='error') and categories it never saw", ()
     expect(answer[0].error).toMatch(/^color: "purple" was not among the categories/);
     expect(answer[1].error ?? '').toBe('');
     expect(String(answer[1].prediction)).toBe(expected[0]!.label);
+  });
+});
+
+describe('refusals say what to do about this model', () => {
+  it('a model file over the limit: 413 naming the model limit and MAX_MODEL_BYTES, not "split it into smaller files"', async () => {
+    const form = new FormData();
+    form.set('name', 'checks-too-large');
+    form.set('file', fileBlob(new Uint8Array(150_000)), 'big.onnx');
+    const res = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(413);
+    expect(body.error.code).toBe('file_too_large');
+    expect(body.error.message).toMatch(/larger than the 97\.7 KiB this server accepts for models \(MAX_MODEL_BYTES\)/);
+    expect(body.error.message).toContain('raise MAX_MODEL_BYTES');
+    expect(body.error.message).not.toMatch(/split/i);
   });
 });
