@@ -15,6 +15,8 @@ export interface Config {
     blobStore: 'fs' | 'postgres';
     dataDir: string;
     maxUploadBytes: number;
+    /** MAX_MODEL_BYTES: the largest model file a registration accepts. */
+    maxModelBytes: number;
     /** Cap on what a compressed upload may decompress to. */
     maxDecompressedBytes: number;
     /** Lease of a job scored while its upload arrives (renewed by the web process receiving it, a third of it at a time). */
@@ -92,6 +94,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       blobStore: e.BLOB_STORE,
       dataDir: path.resolve(e.DATA_DIR),
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxModelBytes: e.MAX_MODEL_BYTES,
       maxDecompressedBytes: e.MAX_DECOMPRESSED_BYTES ?? 10 * e.MAX_UPLOAD_BYTES,
       receivingLeaseSeconds: e.RECEIVING_LEASE_SECONDS,
       retentionDays: e.RETENTION_DAYS,

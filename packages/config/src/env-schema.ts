@@ -88,6 +88,8 @@ export const envSchema = z.object({
   RECEIVING_LEASE_SECONDS: int(1).default(120),
   BATCH_ROWS: int(1).default(8192),
   MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
+  /** Largest model file a registration accepts (the API, the admin page's form, the CLI). */
+  MAX_MODEL_BYTES: int(1).default(512 * 1024 ** 2),
   /** Largest content a gzip/zstd upload may decompress to (it is stored decompressed); default 10 × MAX_UPLOAD_BYTES. */
   MAX_DECOMPRESSED_BYTES: int(1).optional(),
   RETENTION_DAYS: int(1).default(7),

@@ -4,7 +4,7 @@
  * wrapper) from one that has no business in a model file (os.system).
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from './errors.js';
-import { PickleError, readPickle, sniffPickle } from './pickle/index.js';
+import { PICKLE_EXPORT_HINT, PickleError, readPickle, sniffPickle } from './pickle/index.js';
 import type { PickleErrorCode } from './pickle/index.js';
 import { convertSklearn } from './sklearn/index.js';
 import type { SklearnConversion } from './sklearn/index.js';
@@ -16,6 +16,9 @@ export interface SklearnImport extends SklearnConversion {
 
 /** Packages whose classes are legitimately found in model pickles, even when batchcast does not convert them. */
 const MODEL_PACKAGES = /^(sklearn|xgboost|lightgbm|catboost|numpy|scipy|pandas|joblib|imblearn|statsmodels|torch|keras|tensorflow)(\.|$)/;
+
+/** The scikit-learn versions whose estimators' pickles batchcast knows (the allow-list's module paths). */
+const SUPPORTED_SKLEARN = /^1\.[0-5](\.|$)/;
 
 const CODES: Record<PickleErrorCode, ModelImportError['code']> = {
   not_a_pickle: 'unrecognized_format',
@@ -36,6 +39,17 @@ function translate(err: PickleError): ModelImportError {
         'unsupported_class',
         `This pickle holds an XGBoost model (${err.className}); batchcast reads XGBoost models from their own format. ` +
           "Save it with model.save_model('model.json') (or 'model.ubj') and upload that file.",
+      );
+    }
+    const version = err.recordedSklearnVersion;
+    if (/^sklearn\./.test(err.className) && version && !SUPPORTED_SKLEARN.test(version)) {
+      // The class may well be one batchcast converts under the name it had in 1.0-1.5; the version is the news.
+      const base = err.message.endsWith(PICKLE_EXPORT_HINT) ? err.message.slice(0, -PICKLE_EXPORT_HINT.length).trimEnd() : err.message;
+      return new ModelImportError(
+        'unsupported_class',
+        `${base} The file was saved with scikit-learn ${version}, and batchcast reads models saved with scikit-learn 1.0 to 1.5 ` +
+          `(other versions name and lay out their classes differently). Save the model again with scikit-learn 1.0 to 1.5, or ` +
+          `${PICKLE_EXPORT_HINT.charAt(0).toLowerCase()}${PICKLE_EXPORT_HINT.slice(1)}`,
       );
     }
     if (!MODEL_PACKAGES.test(err.className)) {

@@ -2,6 +2,7 @@
  * Files built to exhaust a reader: each is refused with a clear limit_exceeded (or corrupt) error, quickly and
  * before the memory it asks for is allocated.
  */
+import { readFileSync } from 'node:fs';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { OP } from '../src/pickle/opcodes.js';
@@ -177,6 +178,31 @@ describe('lengths', () => {
       expect(err.code).toBe('truncated');
     }
     expect(refusal(pickle().proto(4).op(OP.BINBYTES).u32(0xffffff00).stop().toBytes(), { maxStringBytes: 2 ** 32 }).code).toBe('truncated');
+  });
+
+  it('says the size a 64-bit length declares, and that the file is cut short or damaged', () => {
+    // The message used to say "needs 9007199254740991 bytes" (Number.MAX_SAFE_INTEGER) whatever the file declared.
+    for (const [op, what, declared] of [
+      [OP.FRAME, 'a frame', 1000n],
+      [OP.FRAME, 'a frame', 1n << 63n],
+      [OP.BINUNICODE8, 'a BINUNICODE8 length', 1n << 40n],
+      [OP.BINBYTES8, 'a BINBYTES8 length', 123_456n],
+    ] as const) {
+      const err = refusal(pickle().proto(5).op(op).u64(declared).none().stop().toBytes());
+      expect(err.code).toBe('truncated');
+      expect(err.message).toContain(`${what} at byte 3 declares ${declared} bytes, but only 2 remain`);
+      expect(err.message).toMatch(/cut short .* or is damaged/);
+      expect(err.message).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    }
+  });
+
+  it('a protocol 4 file cut short in its first frame says how long the frame should have been', () => {
+    const whole = new Uint8Array(readFileSync(new URL('./fixtures/pickle/gbr-quantile.p4.pkl', import.meta.url)));
+    const declared = new DataView(whole.buffer, whole.byteOffset).getBigUint64(3, true);
+    const cut = whole.subarray(0, Number(declared) - 100);
+    const err = refusal(cut);
+    expect(err.code).toBe('truncated');
+    expect(err.message).toContain(`a frame at byte 3 declares ${declared} bytes, but only ${cut.length - 11} remain`);
   });
 
   it('refuses integers longer than Python itself converts', () => {

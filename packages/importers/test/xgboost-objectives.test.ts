@@ -22,6 +22,10 @@ const CASES: { model: string; data: string; task: 'classifier' | 'regressor' }[]
   { model: 'dart.json', data: 'boosters.csv', task: 'classifier' },
   { model: 'gblinear.json', data: 'boosters.csv', task: 'regressor' },
   { model: 'binary-logistic-future.json', data: 'binary.csv', task: 'classifier' },
+  // XGBClassifier(missing=-999): the data's -999 cells are missing values (they were compared with the splits).
+  { model: 'missing-999.json', data: 'missing-999.csv', task: 'classifier' },
+  { model: 'missing-999.ubj', data: 'missing-999.csv', task: 'classifier' },
+  { model: 'missing-999-gblinear.json', data: 'missing-999.csv', task: 'regressor' },
 ];
 
 describe('XGBoost objectives and boosters score like XGBoost', () => {

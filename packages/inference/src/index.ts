@@ -18,3 +18,4 @@ export { refuseExternalData } from './external-data.js';
 // The ONNX protobuf classes, for the model importers that build graphs (one wrapper of the CommonJS package).
 export { onnx } from './onnx-proto.js';
 export type { AttributeProto, ModelProtoFields, NodeProto, TensorProto, ValueInfoProto } from './onnx-proto.js';
+export { failUnknownCategories } from './known-categories.js';

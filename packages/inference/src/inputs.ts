@@ -54,6 +54,43 @@ function checkFeatureNames(features: string[]): void {
   }
 }
 
+/** The same CSV column to batchcast: headers are matched ignoring case and surrounding spaces. */
+const sameColumn = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * `features` renames the model's columns; for a model that stores its own names (scikit-learn's feature_names_in_
+ * and XGBoost's feature_names, kept as feature_names metadata by the importers; one graph input per column) that
+ * can only be wrong: the model keeps reading its columns in the order it was fitted on, so "x3,x2,x1" would feed
+ * x3 where x1 belongs and every prediction would be made from swapped columns, and "a,b,c" would quietly replace
+ * names the model knows. A list equal to the model's own names (as CSV headers compare) changes nothing and passes.
+ */
+function refuseRenaming(model: ModelProto, inputs: ModelInput[], features: string[]): void {
+  const refuse = (names: string[], where: string) => {
+    throw new ModelError(
+      'bad_features',
+      `The model names its own columns (${where}): ${names.join(', ')}. The \`features\` given (${features.map((f) => f.trim()).join(', ')}) ` +
+        'differ, and the model would still read its columns in its own order, so the predictions would be wrong. ' +
+        '`features` is only for models that do not name their columns; register this one without it (or with exactly these names, in this order).',
+    );
+  };
+  // One input (scikit-learn and XGBoost conversions, most exports): the metadata names all of its columns, and is
+  // used when it fits the input (describeInputs ignores names that do not, and so does this check).
+  const own = metadataFeatureNames(model);
+  const input = inputs.length === 1 ? inputs[0]! : null;
+  if (own && input && (input.width === 0 || input.width === own.length) && !own.some((n) => n === '')) {
+    if (own.length !== features.length || own.some((n, i) => !sameColumn(n, features[i]!))) {
+      refuse(own, "its feature_names metadata; a converted model's are scikit-learn's feature_names_in_ or XGBoost's feature_names");
+    }
+  }
+  // One input per column: the inputs are named like their columns. A feature that names another input's column
+  // would cross them over; names that are not the inputs' own (input_1 -> age) are the mapping `features` is for.
+  if (inputs.length > 1 && inputs.every((i) => i.width === 1)) {
+    const names = inputs.map((i) => i.name);
+    const crossed = features.some((f, i) => names.some((n, j) => j !== i && sameColumn(n, f)));
+    if (crossed) refuse(names, "the model's inputs, one per column");
+  }
+}
+
 export function describeInputs(model: ModelProto, features?: string[]): InputFacts {
   const graph = model.graph!;
   // Before IR version 4 initializers were also listed as graph inputs (with defaults); they are not fed by CSVs.
@@ -131,6 +168,7 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
           `name${features.length === 1 ? ' was' : 's were'} given. List exactly one CSV column name per model feature, in the model's order.`,
       );
     }
+    refuseRenaming(model, inputs, features);
     let at = 0;
     for (const input of inputs) {
       const w = input.width === 0 ? features.length - knownTotal : input.width;

@@ -9,6 +9,7 @@ import type { ModelProto } from './onnx-proto.js';
 import { toNumber } from './onnx-proto.js';
 import { decodeModel, scanModel } from './onnx-graph.js';
 import { describeInputs } from './inputs.js';
+import { readKnownCategories } from './known-categories.js';
 import { rewriteZipMaps } from './zipmap.js';
 import { rewriteTreePrecision } from './tree-precision.js';
 import { identifyOutputs } from './roles.js';
@@ -50,6 +51,12 @@ async function probeWidth(session: ort.InferenceSession, schema: ModelSchema, ou
   }
 }
 
+/** The schema's knownCategories, present only when the graph records some (older schemas stay as they were). */
+function knownCategoriesOf(model: ModelProto, inputs: ModelSchema['inputs']): Pick<ModelSchema, 'knownCategories'> {
+  const known = readKnownCategories(model, inputs);
+  return known ? { knownCategories: known } : {};
+}
+
 export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {
   scanModel(bytes);
   // Before anything else reads the model (ONNX Runtime would open the files it names): see external-data.ts.
@@ -73,6 +80,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
     valueOutput: roles.valueOutput,
     classLabels: roles.classLabels,
     fixedBatch: inputFacts.fixedBatch,
+    ...knownCategoriesOf(model, inputFacts.inputs),
     notes: [
       ...describeModel(model),
       ...rewritten.rewrites.map((r) => `ZipMap output '${r.zipMapOutput}' rewritten to tensor '${r.tensorOutput}'.`),

@@ -46,12 +46,30 @@ export interface ModelSchema {
   /** Anything the registration learned worth showing: producer name/version, opsets, graph rewrites. */
   notes: string[];
   /**
+   * Columns whose values must be among the categories the model was trained on (a scikit-learn OneHotEncoder
+   * with handle_unknown='error' reading the column as it is): a row with another value fails, as scikit-learn
+   * raises for it. From the converted graph's `batchcast.known_categories` metadata; absent when there are none.
+   */
+  knownCategories?: KnownCategories[];
+  /**
    * Set when registration found the forest evaluator giving ONNX Runtime's results bit for bit on the probe
    * rows (forest/verify-forest.ts): which evaluator and which ONNX Runtime agreed. A process running the same
    * two scores the model with the evaluator without loading ONNX Runtime at all; any other checks again when
    * it loads the model. Absent for models registered before it was recorded (they are checked at load).
    */
   forestVerified?: ForestVerdict | null;
+}
+
+/** The categories one column may hold. */
+export interface KnownCategories {
+  /** The CSV column (as ModelInput.columns names it). */
+  column: string;
+  /** Text or numbers, as the encoder compares them. */
+  values: (string | number)[];
+  /** Whether a missing value (empty cell, NaN) is one of them. */
+  missing: boolean;
+  /** Who refuses other values, for the row's error: "OneHotEncoder (ColumnTransformer part 'cat')". */
+  encoder: string;
 }
 
 /** Which forest evaluator and ONNX Runtime gave the same results on a model's probe rows. */

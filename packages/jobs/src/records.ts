@@ -129,6 +129,16 @@ export const ModelSchemaSchema = z.object({
   classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
   fixedBatch: z.number().int().nullable(),
   notes: z.array(z.string()),
+  knownCategories: z
+    .array(
+      z.object({
+        column: z.string(),
+        values: z.array(z.union([z.string(), z.number()])),
+        missing: z.boolean(),
+        encoder: z.string(),
+      }),
+    )
+    .optional(),
   forestVerified: z.object({ evaluator: z.number().int(), onnxRuntime: z.string() }).nullable().optional(),
 }) satisfies z.ZodType<ModelSchema>;
 

@@ -254,7 +254,7 @@ function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
   router.post('/admin/models', requireAdmin(ctx, { browser: true, csrf: 'origin' }), async (req, res) => {
     let fields: Record<string, string> = {};
     try {
-      await receiveModelForm(req, res);
+      await receiveModelForm(ctx, req, res);
       const { _csrf, name, features, description } = (req.body ?? {}) as Record<string, unknown>;
       fields = Object.fromEntries(
         Object.entries({ name, features, description }).filter((e): e is [string, string] => typeof e[1] === 'string'),

@@ -51,7 +51,7 @@ export function modelsApi(ctx: WebContext): Router {
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
   router.post('/api/models', requireAdmin(ctx), async (req, res) => {
-    await receiveModelForm(req, res);
+    await receiveModelForm(ctx, req, res);
     res.status(201).json(describeModel(await registerReceivedModel(ctx, req)));
   });
 

@@ -5,20 +5,46 @@ import { type Model, registerModel } from '@batchcast/jobs';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
-import { fromMulterError, refuse } from '../http/errors.js';
+import { formatBytes, fromMulterError, refuse } from '../http/errors.js';
 
-export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+/** One multer per limit (the limit is the configuration's MAX_MODEL_BYTES, the same for the process's life). */
+const uploads = new Map<number, ReturnType<multer.Multer['single']>>();
 
-const upload = multer({
-  dest: os.tmpdir(),
-  limits: { fileSize: MAX_MODEL_BYTES, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
-}).single('file');
+function modelUpload(maxBytes: number): ReturnType<multer.Multer['single']> {
+  let upload = uploads.get(maxBytes);
+  if (!upload) {
+    upload = multer({
+      dest: os.tmpdir(),
+      limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
+    }).single('file');
+    uploads.set(maxBytes, upload);
+  }
+  return upload;
+}
+
+/**
+ * A model file over the limit: the data uploads' advice (split the file) cannot apply to a model, so this says the
+ * model limit and the variable that raises it.
+ */
+function modelTooLarge(maxBytes: number) {
+  return refuse(
+    'too_large',
+    'file_too_large',
+    `The model file is larger than the ${formatBytes(maxBytes)} this server accepts for models (MAX_MODEL_BYTES). ` +
+      'An administrator can raise MAX_MODEL_BYTES and restart the server; or export a smaller model (e.g. fewer or shallower trees).',
+  );
+}
 
 /** Parses a multipart model registration (the file to a temporary file, the fields into req.body). */
-export function receiveModelForm(req: Request, res: Response): Promise<void> {
+export function receiveModelForm(ctx: WebContext, req: Request, res: Response): Promise<void> {
+  const maxBytes = ctx.config.storage.maxModelBytes;
   return new Promise<void>((resolve, reject) =>
-    upload(req, res, (err: unknown) =>
-      err instanceof multer.MulterError ? reject(fromMulterError(err, MAX_MODEL_BYTES)) : err ? reject(err) : resolve(),
+    modelUpload(maxBytes)(req, res, (err: unknown) =>
+      err instanceof multer.MulterError
+        ? reject(err.code === 'LIMIT_FILE_SIZE' ? modelTooLarge(maxBytes) : fromMulterError(err, maxBytes))
+        : err
+          ? reject(err)
+          : resolve(),
     ),
   );
 }

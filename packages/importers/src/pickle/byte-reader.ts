@@ -58,12 +58,23 @@ export class ByteReader {
     return v;
   }
 
-  /** An unsigned 64-bit length. Anything beyond the file's own length cannot be honest: refused as truncated. */
+  /**
+   * An unsigned 64-bit length. Anything beyond the file's own length cannot be honest: refused as truncated, with
+   * the size the file declares (which may be beyond any real file: a damaged length rather than a short copy).
+   */
   u64Length(what: string): number {
     this.need(8, what);
+    const at = this.pos;
     const v = this.view.getBigUint64(this.pos, true);
     this.pos += 8;
-    if (v > BigInt(this.remaining)) this.need(Number.MAX_SAFE_INTEGER, what);
+    if (v > BigInt(this.remaining)) {
+      throw new PickleError(
+        'truncated',
+        `The file ends in the middle of the model: ${what} at byte ${at} declares ${v} bytes, but only ${this.remaining} remain. ` +
+          'The file was cut short (an upload or copy that did not finish) or is damaged: save the model again and upload the complete file.',
+        at,
+      );
+    }
     return Number(v);
   }
 

@@ -34,4 +34,10 @@ export class PickleError extends Error {
     super(message);
     this.name = 'PickleError';
   }
+
+  /**
+   * For unsupported_class: the scikit-learn version the file records (an estimator's `_sklearn_version`), found by
+   * readPickle in the bytes the reading did not reach, so the message can say the file comes from another version.
+   */
+  recordedSklearnVersion: string | null = null;
 }

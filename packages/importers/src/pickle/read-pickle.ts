@@ -31,6 +31,52 @@ function limitsOf(opts: ReadPickleOptions): PickleLimits {
   return limits;
 }
 
+const SKLEARN_VERSION_KEY = new TextEncoder().encode('_sklearn_version');
+
+/**
+ * The `_sklearn_version` an estimator's state records, read from the bytes as they are (the reading stopped at a
+ * class it does not know, usually before the state that holds it: scikit-learn puts it last). The first time the key
+ * is written its value follows as a literal string (later estimators refer to the memoized one): the key, perhaps a
+ * memo opcode, then SHORT_BINUNICODE, BINUNICODE or protocol 0's UNICODE. Null when not found that way.
+ */
+export function recordedSklearnVersion(data: Uint8Array): string | null {
+  const at = indexOf(data, SKLEARN_VERSION_KEY);
+  if (at < 0) return null;
+  let p = at + SKLEARN_VERSION_KEY.length;
+  if (data[p] === 0x0a) p++; // protocol 0: the key's line ends here
+  // MEMOIZE, BINPUT n, LONG_BINPUT n, or protocol 0's PUT n\n.
+  if (data[p] === 0x94) p += 1;
+  else if (data[p] === 0x71) p += 2;
+  else if (data[p] === 0x72) p += 5;
+  else if (data[p] === 0x70) {
+    const end = data.indexOf(0x0a, p);
+    if (end < 0 || end - p > 12) return null;
+    p = end + 1;
+  }
+  let text: Uint8Array | null = null;
+  if (data[p] === 0x8c && p + 1 < data.length) text = data.subarray(p + 2, p + 2 + data[p + 1]!);
+  else if (data[p] === 0x58 && p + 4 < data.length) {
+    const n = new DataView(data.buffer, data.byteOffset + p + 1, 4).getUint32(0, true);
+    if (n <= 32) text = data.subarray(p + 5, p + 5 + n);
+  } else if (data[p] === 0x56) {
+    const end = data.indexOf(0x0a, p);
+    if (end > p && end - p <= 33) text = data.subarray(p + 1, end);
+  }
+  if (!text) return null;
+  const version = new TextDecoder().decode(text);
+  return /^\d+\.\d+[\w.+-]*$/.test(version) ? version : null;
+}
+
+function indexOf(data: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0]!;
+  for (let i = data.indexOf(first); i >= 0 && i <= data.length - needle.length; i = data.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < needle.length && data[i + k] === needle[k]) k++;
+    if (k === needle.length) return i;
+  }
+  return -1;
+}
+
 /**
  * Reads a pickle (protocols 0 to 5, as written by pickle.dump) or a joblib file (joblib.dump, uncompressed or
  * zlib/gzip-compressed) as plain data, without running anything it names: classes and functions outside the
@@ -53,6 +99,7 @@ export function readPickle(bytes: Uint8Array, opts: ReadPickleOptions = {}): PyV
     value = unpickler.load();
   } catch (err) {
     if (err instanceof PickleError) {
+      if (err.code === 'unsupported_class') err.recordedSklearnVersion = recordedSklearnVersion(data);
       // Without a PROTO header only the first opcode said "pickle": a text file that happens to start with one of
       // protocol 0's opcode letters fails at once. Say that, rather than describing a pickle that never was.
       const malformed =

@@ -11,6 +11,11 @@ export interface Ctx {
   /** Converts a nested transformer / final estimator (Pipeline steps, ColumnTransformer parts). */
   transform: (est: Est, input: Features) => Features;
   predict: (est: Est, input: Features) => Prediction;
+  /**
+   * Model input columns whose values must be among an encoder's categories (handle_unknown='error'): a graph
+   * cannot fail a row, so the list goes into the graph's metadata and the platform fails such rows before scoring.
+   */
+  knownCategories: { column: string; values: (string | number)[]; missing: boolean; encoder: string }[];
 }
 
 export type Prediction =

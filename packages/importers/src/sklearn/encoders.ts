@@ -73,10 +73,43 @@ function unknownCategoryNote(ctx: Ctx, est: Est, encodedAs: string): void {
   );
 }
 
+/**
+ * handle_unknown='error' on model input columns as they are: their categories go to the platform, which fails a row
+ * holding any other value before it is scored (scikit-learn raises for it). Returns the columns it could not cover
+ * (a column that went through another transformer first, whose values the platform never sees).
+ */
+function failUnknownRows(ctx: Ctx, est: Est, input: Features, list: PyValue[]): number[] {
+  const uncovered: number[] = [];
+  list.forEach((raw, j) => {
+    const source = input.columns[j]!.source;
+    if (source === undefined) {
+      uncovered.push(j);
+      return;
+    }
+    const cats = categoriesOf(est, raw, j);
+    ctx.knownCategories.push({
+      column: source,
+      values: cats.values.filter((v): v is string | number => v !== null).map((v) => (cats.kind === 'string' ? String(v) : Number(v))),
+      missing: cats.values.includes(null),
+      encoder: est.label,
+    });
+  });
+  const covered = list.length - uncovered.length;
+  if (covered > 0) {
+    const names = list.flatMap((_, j) => (uncovered.includes(j) ? [] : [input.columns[j]!.source!]));
+    ctx.notes.push(
+      `${est.label} has handle_unknown='error': a row whose ${names.join(', ')} holds a category not seen in training fails, as scikit-learn raises for it.`,
+    );
+  }
+  return uncovered;
+}
+
 export const oneHotEncoder: TransformerConverter = (ctx, est, input) => {
   const list = encoderCategories(est, input);
   const b = ctx.b;
-  if (est.str('handle_unknown', 'error') === 'error') unknownCategoryNote(ctx, est, 'all zeros');
+  if (est.str('handle_unknown', 'error') === 'error' && failUnknownRows(ctx, est, input, list).length > 0) {
+    unknownCategoryNote(ctx, est, 'all zeros');
+  }
   const dropRaw = est.get('drop_idx_');
   const drop = isNone(dropRaw)
     ? null

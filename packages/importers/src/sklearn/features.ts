@@ -19,6 +19,8 @@ export interface Column {
   readonly description: string;
   /** The kind the column has, or null when the consumer decides (a model input column). */
   readonly kind: ColumnKind | null;
+  /** The CSV column's name when this is a named model input column as it is (no transformer in between). */
+  readonly source?: string;
   /** The column as a [N, 1] tensor of doubles or strings. */
   get(b: GraphBuilder, kind: ColumnKind, consumer: string): string;
 }
@@ -141,6 +143,7 @@ export class InputTable {
     const columns: Column[] = Array.from({ length: this.width }, (_, j) => ({
       description: this.describe(j),
       kind: null,
+      ...(this.names ? { source: this.names[j]! } : {}),
       get: (b: GraphBuilder, kind: ColumnKind, consumer: string) => this.column(b, j, kind, consumer),
     }));
     return new Features(columns, (b) => this.matrix(b));

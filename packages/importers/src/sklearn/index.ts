@@ -77,11 +77,14 @@ export function convertSklearn(root: PyValue): SklearnConversion {
     notes,
     transform: (e, input) => transformerFor(e)(ctx, e, input),
     predict: (e, input) => predictorFor(e)(ctx, e, input),
+    knownCategories: [],
   };
   const prediction = predictor(ctx, est, table.features());
   if (prediction.kind === 'classifier') classifierOutputs(b, prediction.proba, prediction.classes);
   else regressorOutput(b, prediction.value);
   notes.unshift(...table.finish());
+  // Read by @batchcast/inference (known-categories.ts), which fails rows holding any other value.
+  if (ctx.knownCategories.length > 0) b.setMetadata('batchcast.known_categories', JSON.stringify(ctx.knownCategories));
 
   const model = b.toModel();
   const ops = [...new Set((model.graph?.node ?? []).map((n) => n.opType ?? '').filter((o) => o !== 'Identity'))];

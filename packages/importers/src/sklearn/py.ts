@@ -224,7 +224,20 @@ export class Est {
 
 /** Class labels (classes_) of a classifier: numbers for integer labels, strings otherwise. */
 export function classLabels(est: Est): Label[] {
-  const labels = asLabels(est.req('classes_'));
+  const raw = est.req('classes_');
+  // A classifier fitted on a y with several columns (multi-output / multi-label trees and forests) keeps one
+  // classes_ array per output, in a list: not damage, a kind of model batchcast does not score.
+  const perOutput = asList(raw);
+  if (perOutput && perOutput.length > 0 && perOutput.every((c) => c instanceof NdArray || Array.isArray(c))) {
+    const n = est.optNum('n_outputs_') ?? perOutput.length;
+    throw new ModelImportError(
+      'unsupported_option',
+      `${est.label} is a multi-output classifier: it was fitted on ${n} target columns at once (y with ${n} columns), and keeps ` +
+        `one set of classes per target. Multi-output models are not supported: batchcast scores one target per row. ` +
+        'Fit one model per target column and register each.',
+    );
+  }
+  const labels = asLabels(raw);
   if (!labels || labels.some((l) => l === null)) est.malformed('has classes_ that are neither numbers nor strings');
   const ls = labels as Label[];
   // Float labels that are whole numbers (y given as floats) are shown as integers; others as their text.

@@ -8,7 +8,7 @@
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
 import { GraphBuilder } from '../onnx/builder.js';
-import { classifierOutputs, regressorOutput, roundToFloat32 } from '../onnx/ops.js';
+import { classifierOutputs, doubleConst, regressorOutput, roundToFloat32 } from '../onnx/ops.js';
 import type { BinaryTree } from '../onnx/tree-ensemble.js';
 import {
   float32BinaryProbabilities,
@@ -159,7 +159,7 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
   const b = new GraphBuilder({ graphName: 'xgboost', producerVersion: `xgboost ${describeVersion(model)}` });
   const input = b.addInput(b.name('input'), 'double', ['N', features]);
   if (model.featureNames) b.setMetadata('feature_names', JSON.stringify(model.featureNames));
-  const x = roundToFloat32(b, input);
+  const x = missingAsNaN(b, roundToFloat32(b, input), model.missing, notes);
 
   const base = baseMargin(objective.baseMargin, model.baseScore);
   let margin: string;
@@ -222,6 +222,20 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
     summary: `XGBoost ${model.objective}${booster} -> ${parts} + base margin ${base} -> ${head}`,
     notes,
   };
+}
+
+/**
+ * XGBClassifier(missing=-999) treats an input equal to -999 (compared as float32, which is how XGBoost reads its
+ * data) as a missing value, NaN included; the graph's trees and linear weights know missing only as NaN, so such
+ * inputs become NaN first. Without this, -999 was compared with the splits like any number: other branches, other
+ * predictions.
+ */
+function missingAsNaN(b: GraphBuilder, x: string, missing: number, notes: string[]): string {
+  if (Number.isNaN(missing)) return x;
+  const value = Math.fround(missing);
+  notes.push(`missing=${missing}: inputs equal to ${missing} are missing values, as XGBoost reads them (so are empty cells and NaN).`);
+  const isMissing = b.op('Equal', [x, doubleConst(b, 'missing_value', [value], [])], {}, { name: 'is_missing' });
+  return b.op('Where', [isMissing, doubleConst(b, 'nan', [Number.NaN], []), x], {}, { name: 'input_missing_as_nan' });
 }
 
 /** gblinear: margin = (bias + base) + x . w in float32, where XGBoost skips missing entries (they add nothing). */

@@ -52,6 +52,25 @@ export interface XgbModel {
   featureTypes: string[] | null;
   /** From early stopping; the scikit-learn wrapper predicts with rounds 0..bestIteration. */
   bestIteration: number | null;
+  /**
+   * The scikit-learn wrapper's `missing` (kept in learner.attributes.scikit_learn): inputs equal to it are missing
+   * values, as NaN always is. NaN when the file does not say (a Booster's own save_model, or the default).
+   */
+  missing: number;
+}
+
+/**
+ * `missing` from the scikit-learn wrapper's parameters, a JSON text in an attribute (Python's json.dumps, so NaN
+ * and Infinity are bare tokens). Only this one field is read: the rest is the wrapper's business.
+ */
+function wrapperMissing(attributes: Record<string, unknown>): number {
+  const text = attributes.scikit_learn;
+  if (typeof text !== 'string') return Number.NaN;
+  const m = /"missing"\s*:\s*(NaN|-?Infinity|null|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*[,}]/.exec(text);
+  if (!m || m[1] === 'NaN' || m[1] === 'null') return Number.NaN;
+  if (m[1] === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (m[1] === '-Infinity') return Number.NEGATIVE_INFINITY;
+  return Number(m[1]);
 }
 
 function malformed(path: string, what: string): never {
@@ -192,6 +211,7 @@ export function readXgboostModel(doc: Doc): XgbModel {
     featureNames: stringArray(learner.feature_names, 'learner.feature_names'),
     featureTypes: stringArray(learner.feature_types, 'learner.feature_types'),
     bestIteration,
+    missing: wrapperMissing(attributes),
   };
 
   if (boosterName === 'gblinear') {

@@ -1,0 +1,87 @@
+/**
+ * Rows whose category the model was not trained on. A scikit-learn OneHotEncoder with handle_unknown='error'
+ * raises for such a value; an ONNX graph cannot fail one row, and would encode it as all zeros and score it as if
+ * it were nothing in particular. The importer records the column's categories in the graph's metadata
+ * (`batchcast.known_categories`); registration keeps them in the schema, and every batch is checked here before
+ * it is scored: such a row fails with the platform's per-row errors (its prediction is discarded like that of a
+ * row with a word in a number column), the others score as before.
+ */
+import type { ColumnTarget, RecordBatch, RowError } from '@batchcast/csv';
+import type { ModelProto } from './onnx-proto.js';
+import type { KnownCategories, ModelInput, ModelSchema } from './types.js';
+
+export const KNOWN_CATEGORIES_KEY = 'batchcast.known_categories';
+
+/** The metadata's entries for columns that feed the model; anything unreadable is ignored (the graph still scores). */
+export function readKnownCategories(model: ModelProto, inputs: ModelInput[]): KnownCategories[] | null {
+  const entry = (model.metadataProps ?? []).find((p) => p.key === KNOWN_CATEGORIES_KEY);
+  if (!entry?.value) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(entry.value);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  const found: KnownCategories[] = [];
+  for (const e of parsed as Record<string, unknown>[]) {
+    if (typeof e?.column !== 'string' || !Array.isArray(e.values) || typeof e.encoder !== 'string') continue;
+    const values = e.values.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+    if (!locate(inputs, e.column)) continue;
+    found.push({ column: e.column, values, missing: e.missing === true, encoder: e.encoder });
+  }
+  return found.length > 0 ? found : null;
+}
+
+function locate(inputs: ModelInput[], column: string): { input: number; at: number } | null {
+  const key = column.trim().toLowerCase();
+  for (const [i, input] of inputs.entries()) {
+    const at = (input.columns ?? []).findIndex((c) => c.trim().toLowerCase() === key);
+    if (at >= 0) return { input: i, at };
+  }
+  return null;
+}
+
+const shown = (values: (string | number)[]) => {
+  const list = values.slice(0, 20).map((v) => (typeof v === 'string' ? (v === '' ? '(empty)' : v) : String(v)));
+  return values.length > 20 ? `${list.join(', ')} … (${values.length} in all)` : list.join(', ');
+};
+
+/**
+ * Adds an error for every row of the batch holding a value outside its column's categories (a row that already
+ * failed keeps its error), in place, keeping batch.errors in row order. `targets` are the batch's (planColumns').
+ */
+export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, targets: ColumnTarget[]): void {
+  const known = schema.knownCategories;
+  if (!known || known.length === 0 || batch.count === 0) return;
+  const failed = new Set(batch.errors.map((e) => e.row - batch.firstRow));
+  const added: RowError[] = [];
+  for (const k of known) {
+    const where = locate(schema.inputs, k.column);
+    if (!where) continue;
+    const input = schema.inputs[where.input]!;
+    const data = batch.data[targets.findIndex((t) => t.name === input.name)];
+    if (!data) continue;
+    const allowed = new Set<string | number>(k.values);
+    for (let r = 0; r < batch.count; r++) {
+      if (failed.has(r)) continue;
+      const v = (data as ArrayLike<string | number | bigint | boolean>)[r * input.width + where.at];
+      const missing = v === '' || (typeof v === 'number' && Number.isNaN(v));
+      const ok = missing ? k.missing : allowed.has(typeof v === 'number' || typeof v === 'string' ? v : String(v));
+      if (ok) continue;
+      failed.add(r);
+      const text = missing ? '' : String(v);
+      added.push({
+        row: batch.firstRow + r,
+        column: k.column,
+        value: text.slice(0, 200),
+        message:
+          `${k.column}: ${missing ? 'an empty value' : JSON.stringify(text)} was not among the categories the model was trained on ` +
+          `(${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
+      });
+    }
+  }
+  if (added.length === 0) return;
+  batch.errors.push(...added);
+  batch.errors.sort((a, b) => a.row - b.row);
+}

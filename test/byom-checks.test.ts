@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvObjects } from './support/csv.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * Bring your own model, over HTTP on a running platform: registrations that used to be accepted and then scored
+ * wrongly (a `features` list contradicting the names stored in the model, XGBoost's missing=-999 ignored), and the
+ * messages of refusals.
+ */
+const FIXTURES = path.join(repoRoot, 'packages/importers/test/fixtures');
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+let platform: Platform;
+
+beforeAll(async () => {
+  // A model limit below 100 kB, so that its refusal can be seen without sending 512 MiB (every fixture here is smaller).
+  platform = await new Platform({ workers: 1, env: { MAX_MODEL_BYTES: '100000' } }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function register(file: string, fields: Record<string, string>): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set('file', fileBlob(await readFile(path.join(FIXTURES, file))), path.basename(file));
+  return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+}
+
+describe('features that contradict the names stored in the model', () => {
+  it('a DataFrame-fitted tree registered with its columns reordered or renamed: 422 bad_features naming its own', async () => {
+    for (const features of ['x4,x3,x2,x1,x0', 'a,b,c,d,e']) {
+      const res = await register('sklearn/tree-classifier-str.joblib', { name: 'checks-tree', features });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(body.error.code).toBe('bad_features');
+      expect(body.error.message).toContain('x0, x1, x2, x3, x4');
+      expect(body.error.message).toMatch(/only for models that do not name their columns/);
+    }
+    expect((await fetch(platform.url('/api/models/checks-tree'))).status).toBe(404); // nothing was registered
+  });
+
+  it('an XGBoost model with feature_names likewise; its own names, or none, register', async () => {
+    const bad = await register('xgboost/binary-logistic.ubj', { name: 'checks-xgb', features: 'f_b,f_a,f_c,f_d,f_e' });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).error.code).toBe('bad_features');
+    const same = await register('xgboost/binary-logistic.ubj', { name: 'checks-xgb', features: 'f_a,f_b,f_c,f_d,f_e' });
+    expect(same.status).toBe(201);
+    expect((await same.json()).columns).toEqual(['f_a', 'f_b', 'f_c', 'f_d', 'f_e']);
+    const none = await register('xgboost/binary-logistic.ubj', { name: 'checks-xgb' });
+    expect(none.status).toBe(201);
+    expect((await none.json()).columns).toEqual(['f_a', 'f_b', 'f_c', 'f_d', 'f_e']);
+  });
+});
+
+/** Batch results of `data` scored by the model registered as `name`. */
+async function batch(name: string, data: string): Promise<Record<string, string>[]> {
+  const created = await submit(platform, await readFile(path.join(FIXTURES, data)), { model: name, filename: path.basename(data) });
+  expect(created.status).toBe(202);
+  const job = await created.json();
+  const done = await waitForEnd(platform, job.links.self);
+  expect(done.status, JSON.stringify(done)).toBe('succeeded');
+  return csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+}
+
+describe("XGBoost's missing other than NaN", () => {
+  it.each(['missing-999.json', 'missing-999.ubj'])(
+    "%s: cells equal to -999 are missing values; the scores are XGBoost's own",
+    async (file) => {
+      const name = `checks-${file.replace('.', '-')}`;
+      const res = await register(`xgboost/${file}`, { name });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      expect(body.converted.join(' ')).toContain('missing=-999');
+      const want = csvObjects(await readFile(path.join(FIXTURES, 'xgboost/missing-999.expected.csv'), 'utf8')).rows;
+      const got = await batch(name, 'xgboost/missing-999.csv');
+      expect(got).toHaveLength(want.length);
+      for (const [i, row] of got.entries()) {
+        expect(row.error, `row ${i + 1}`).toBe('');
+        expect(row.prediction, `row ${i + 1}`).toBe(want[i]!.label);
+        // The results hold the float32 probability's shortest text; XGBoost's float32 written with 17 digits.
+        expect(Math.fround(Number(row.probability_1)), `row ${i + 1}`).toBe(Math.fround(Number(want[i]!.p_1)));
+      }
+    },
+  );
+});
+
+describe("OneHotEncoder(handle_unknown='error') and categories it never saw", () => {
+  it('the rows scikit-learn refuses fail with their reason, batch and real time; the others are scored', async () => {
+    const res = await register('sklearn/onehot-error.joblib', { name: 'checks-onehot-error' });
+    expect(res.status).toBe(201);
+    const rows = await batch('checks-onehot-error', 'sklearn/onehot-error.csv');
+    const expected = csvObjects(await readFile(path.join(FIXTURES, 'sklearn/onehot-error.expected.csv'), 'utf8')).rows;
+    expect(rows).toHaveLength(expected.length);
+    for (const [i, row] of rows.entries()) {
+      if (expected[i]!.raises === '1') {
+        expect(row.prediction, `row ${i + 1}: ${JSON.stringify(row)}`).toBe('');
+        expect(row.error, `row ${i + 1}`).toMatch(/^(color|rooms): .* was not among the categories the model was trained on/);
+      } else {
+        expect(row.error, `row ${i + 1}`).toBe('');
+        expect(row.prediction, `row ${i + 1}`).toBe(expected[i]!.label);
+      }
+    }
+    expect(rows[6]!.error).toContain('color: "purple" was not among the categories the model was trained on (blue, green, red)');
+
+    const predicted = await fetch(platform.url('/api/models/checks-onehot-error/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rows: [
+          { color: 'purple', rooms: 1, x: 0.5 },
+          { color: 'blue', rooms: 4, x: 0.8041 },
+        ],
+      }),
+    });
+    expect(predicted.status).toBe(200);
+    const answer = (await predicted.json()).predictions;
+    expect(answer[0].error).toMatch(/^color: "purple" was not among the categories/);
+    expect(answer[1].error ?? '').toBe('');
+    expect(String(answer[1].prediction)).toBe(expected[0]!.label);
+  });
+});
+
+describe('refusals say what to do about this model', () => {
+  it('a model file over the limit: 413 naming the model limit and MAX_MODEL_BYTES, not "split it into smaller files"', async () => {
+    const form = new FormData();
+    form.set('name', 'checks-too-large');
+    form.set('file', fileBlob(new Uint8Array(150_000)), 'big.onnx');
+    const res = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(413);
+    expect(body.error.code).toBe('file_too_large');
+    expect(body.error.message).toMatch(/larger than the 97\.7 KiB this server accepts for models \(MAX_MODEL_BYTES\)/);
+    expect(body.error.message).toContain('raise MAX_MODEL_BYTES');
+    expect(body.error.message).not.toMatch(/split/i);
+  });
+});
