@@ -33,7 +33,11 @@ export function openWebContext(config: Config, log: Logger, onClose: (name: stri
   onClose('producer', () => producer.close());
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, dataDir: config.storage.dataDir });
   onClose('mailer', () => mailer.close());
-  const blobs = createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool });
+  const blobs = createBlobStore(config.storage.blobStore, {
+    dataDir: config.storage.dataDir,
+    pool,
+    minFreeBytes: config.storage.minFreeDiskBytes,
+  });
   // Threads start with the first real-time prediction; their young generation is kept small (see ScoringPool).
   const realtime = new ScoringPool({ threads: config.predict.threads, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   onClose('real-time scoring threads', () => realtime.close());

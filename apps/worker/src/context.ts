@@ -23,7 +23,11 @@ export function workerContext(rt: Runtime): JobsContext {
   return {
     config,
     pool,
-    blobs: createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool }),
+    blobs: createBlobStore(config.storage.blobStore, {
+      dataDir: config.storage.dataDir,
+      pool,
+      minFreeBytes: config.storage.minFreeDiskBytes,
+    }),
     queue: producer,
     mailer,
     log,

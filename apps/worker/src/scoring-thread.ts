@@ -26,7 +26,11 @@ const ctx: ScoringContext = {
   config,
   log,
   pool,
-  blobs: createBlobStore(config.storage.blobStore, { dataDir: config.storage.dataDir, pool }),
+  blobs: createBlobStore(config.storage.blobStore, {
+    dataDir: config.storage.dataDir,
+    pool,
+    minFreeBytes: config.storage.minFreeDiskBytes,
+  }),
 };
 
 // Loaded while the thread starts (the worker starts its threads ahead of any job), not in a chunk's time.

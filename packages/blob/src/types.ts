@@ -31,6 +31,16 @@ export interface BlobStore {
   sweepOrphans(sweep: OrphanSweep): Promise<number>;
 }
 
+/** A write refused because the store's disk is down to its reserve (FsBlobStore's `minFreeBytes`). */
+export class StoreFullError extends Error {
+  constructor(
+    readonly freeBytes: number,
+    readonly reserveBytes: number,
+  ) {
+    super(`only ${freeBytes} bytes are free where uploads are kept, below the reserve of ${reserveBytes}`);
+  }
+}
+
 export interface OrphanSweep {
   /** Key prefix of the blobs concerned, e.g. `uploads/`. */
   prefix: string;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, statfs, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Pool } from '@batchcast/db';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scratchDatabase } from '../../../test/support/services.js';
-import { type BlobStore, FsBlobStore, PostgresBlobStore } from '../src/index.js';
+import { type BlobStore, FsBlobStore, PostgresBlobStore, StoreFullError } from '../src/index.js';
 
 /** Both blob stores against the real file system and a scratch PostgreSQL database. */
 let pool: Pool;
@@ -234,6 +234,36 @@ describe('fs blob store, bytes readable while written', () => {
       expect((await t.read).equals(data.subarray(0, t.bytes))).toBe(true);
     }
     expect(store.readableWhileWritten).toBe(true);
+  });
+});
+
+describe('fs blob store, its reserve of free disk space', () => {
+  const freeBytes = async () => {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  };
+  /** Zeros, 1 MiB at a time, without holding them all. */
+  const zeros = (mib: number) =>
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < mib; i++) yield Buffer.alloc(1024 * 1024);
+      })(),
+    );
+
+  it('refuses a write when less than the reserve is free, leaving nothing', async () => {
+    const store = new FsBlobStore(dir, (await freeBytes()) + 1024 ** 4);
+    const err = await store.write('uploads/no-room.csv', source(randomBytes(1000))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreFullError);
+    expect(await store.exists('uploads/no-room.csv')).toBe(false);
+  });
+
+  it('stops a write that reaches the reserve on its way, and removes what it wrote', async () => {
+    // Room for 16 MiB more at the start: the check after the first 64 MiB finds the reserve overrun.
+    const store = new FsBlobStore(dir, (await freeBytes()) - 16 * 1024 * 1024);
+    const err = await store.write('uploads/filling.csv', zeros(200)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreFullError);
+    expect(await store.exists('uploads/filling.csv')).toBe(false);
+    expect((await readdir(path.join(dir, 'uploads'))).filter((n) => n.startsWith('filling'))).toEqual([]);
   });
 });
 

@@ -19,6 +19,8 @@ export interface Config {
     maxModelBytes: number;
     /** Cap on what a compressed upload may decompress to. */
     maxDecompressedBytes: number;
+    /** Free space kept on DATA_DIR's disk: uploads stop short of it (BLOB_STORE=fs). */
+    minFreeDiskBytes: number;
     /** Lease of a job scored while its upload arrives (renewed by the web process receiving it, a third of it at a time). */
     receivingLeaseSeconds: number;
     retentionDays: number;
@@ -96,6 +98,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxModelBytes: e.MAX_MODEL_BYTES,
       maxDecompressedBytes: e.MAX_DECOMPRESSED_BYTES ?? 10 * e.MAX_UPLOAD_BYTES,
+      minFreeDiskBytes: e.MIN_FREE_DISK_BYTES,
       receivingLeaseSeconds: e.RECEIVING_LEASE_SECONDS,
       retentionDays: e.RETENTION_DAYS,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL_MS,

@@ -92,6 +92,8 @@ export const envSchema = z.object({
   MAX_MODEL_BYTES: int(1).default(512 * 1024 ** 2),
   /** Largest content a gzip/zstd upload may decompress to (it is stored decompressed); default 10 × MAX_UPLOAD_BYTES. */
   MAX_DECOMPRESSED_BYTES: int(1).optional(),
+  /** Uploads are refused (503) when less than this is free on DATA_DIR's disk (BLOB_STORE=fs); 0: no reserve. */
+  MIN_FREE_DISK_BYTES: int(0).default(1024 * 1024 * 1024),
   RETENTION_DAYS: int(1).default(7),
   RECONCILE_INTERVAL_MS: int(100).default(10_000),
   /** How often workers look for finished jobs older than RETENTION_DAYS to delete (under an advisory lock). */

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { PostgresBlobStore } from '@batchcast/blob';
+import { FsBlobStore, PostgresBlobStore } from '@batchcast/blob';
 import { detectFormat } from '@batchcast/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsContext } from '../src/context.js';
@@ -202,5 +202,14 @@ describe('a Parquet file damaged in its last row group', () => {
       /^Rows 4097 to 6000 cannot be read from the file: column "petal_width" of the Parquet file cannot be read \(.+\); write the file again .* and upload it\.$/,
     );
     expect(done.error).not.toMatch(/our side|attempts|try again later/);
+  });
+});
+
+describe('an upload when the disk is down to its reserve', () => {
+  it('is refused as the server being short of space (503 storage_full), saying what operators can do', async () => {
+    const full = { ...ctx, blobs: new FsBlobStore(ctx.config.storage.dataDir, Number.MAX_SAFE_INTEGER) };
+    const err = await store(full, Buffer.from('a,b\n1,2\n'), 'small.csv').catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'unavailable', code: 'storage_full' });
+    expect((err as Error).message).toMatch(/short of disk space.*MIN_FREE_DISK_BYTES/);
   });
 });

@@ -1,5 +1,5 @@
 import { type Readable, Transform } from 'node:stream';
-import type { BlobStore } from '@batchcast/blob';
+import { type BlobStore, StoreFullError } from '@batchcast/blob';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError, type FormatHints, gatherPieces, type SniffedUpload, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
@@ -89,6 +89,13 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
     gathered.destroy();
     (opts.abandon ?? ((s: Readable) => s.destroy()))(source);
     await blobs.delete(opts.key).catch(() => undefined);
+    if (err instanceof StoreFullError) {
+      throw new DomainError(
+        'unavailable',
+        'storage_full',
+        `This server is short of disk space for uploads (${gib(err.freeBytes)} free, it keeps ${gib(err.reserveBytes)} in reserve): try again later. Operators: free space in DATA_DIR, or lower MIN_FREE_DISK_BYTES.`,
+      );
+    }
     throw err instanceof CsvFormatError || err instanceof FormatError ? formatRefusal(err) : err;
   }
 }
@@ -107,3 +114,5 @@ function countBytes(max: number): Transform {
     },
   });
 }
+
+const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
