@@ -33,6 +33,19 @@ export async function convertUpload(bytes: Uint8Array, opts: { filename?: string
   }
   try {
     const prepared = await prepareModel(imported.onnx, opts.features ? { features: opts.features } : {});
+    const unnamed = prepared.schema.inputs.filter((i) => i.columns === null);
+    if (unnamed.length > 0) {
+      // Said at registration, where it can still be mended: such a model reads a file's columns by position.
+      const width = unnamed.reduce((n, i) => n + i.width, 0);
+      imported = {
+        ...imported,
+        converted: [
+          ...imported.converted,
+          `The model does not name its ${width} input column${width === 1 ? '' : 's'}: a file is read by position (exactly ${width} columns ` +
+            'besides any the model names, in the order it was trained on). Register it again with "features" to match columns by name.',
+        ],
+      };
+    }
     return { imported, prepared };
   } catch (err) {
     if (err instanceof ModelError) throw new DomainError('unprocessable', err.code, err.message);
