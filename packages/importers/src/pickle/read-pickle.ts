@@ -3,7 +3,7 @@ import { decompress, detectCompression } from './compression.js';
 import { checkDepth } from './depth.js';
 import { PICKLE_EXPORT_HINT, PickleError } from './errors.js';
 import { Budget, DEFAULT_PICKLE_LIMITS, type PickleLimits } from './limits.js';
-import { hasProtocolHeader, startsLikePickle } from './sniff.js';
+import { hasProtocolHeader, indexOfBytes, startsLikePickle } from './sniff.js';
 import { Unpickler } from './unpickler.js';
 import type { PyValue } from './values.js';
 
@@ -40,7 +40,7 @@ const SKLEARN_VERSION_KEY = new TextEncoder().encode('_sklearn_version');
  * memo opcode, then SHORT_BINUNICODE, BINUNICODE or protocol 0's UNICODE. Null when not found that way.
  */
 export function recordedSklearnVersion(data: Uint8Array): string | null {
-  const at = indexOf(data, SKLEARN_VERSION_KEY);
+  const at = indexOfBytes(data, SKLEARN_VERSION_KEY);
   if (at < 0) return null;
   let p = at + SKLEARN_VERSION_KEY.length;
   if (data[p] === 0x0a) p++; // protocol 0: the key's line ends here
@@ -65,16 +65,6 @@ export function recordedSklearnVersion(data: Uint8Array): string | null {
   if (!text) return null;
   const version = new TextDecoder().decode(text);
   return /^\d+\.\d+[\w.+-]*$/.test(version) ? version : null;
-}
-
-function indexOf(data: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0]!;
-  for (let i = data.indexOf(first); i >= 0 && i <= data.length - needle.length; i = data.indexOf(first, i + 1)) {
-    let k = 1;
-    while (k < needle.length && data[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
-  }
-  return -1;
 }
 
 /**

@@ -47,7 +47,8 @@ export function startsLikePickle(bytes: Uint8Array): boolean {
   return true;
 }
 
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+/** Where `needle` first occurs in `haystack`, or -1. */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   const first = needle[0]!;
   for (let i = haystack.indexOf(first); i >= 0 && i <= haystack.length - needle.length; i = haystack.indexOf(first, i + 1)) {
     let j = 1;
