@@ -30,8 +30,9 @@ beforeAll(async () => {
       WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
       WEBHOOK_SECRET_KEY: 'fault-test-webhook-key-0123456789abcdefgh',
       // Long enough for the flush to land while the second attempt waits, even on a busy 2-core machine
-      // (with 3 s, the retry came due before the test saw the first attempt recorded: jitter takes up to 20 %).
-      WEBHOOK_RETRY_BASE_MS: '12000',
+      // (with 3 s, the retry came due before the test saw the first attempt recorded: jitter takes up to 20 %;
+      // with 12 s it did once too, while the whole suite ran).
+      WEBHOOK_RETRY_BASE_MS: '25000',
     },
   }).start();
   db = await platformDb(platform);
