@@ -126,8 +126,14 @@ export async function* readJsonlRows(source: ByteSource, opts: ReadJsonlRowsOpti
   }
 }
 
-/** Sixteen digits in a row: the only lines that may hold an integer JSON.parse would round (beyond 2^53). */
-const LONG_DIGITS = /\d{16}/;
+/**
+ * Sixteen digits in a row that do not follow a decimal point: the only lines that may hold an integer JSON.parse
+ * would round (beyond 2^53). Not any sixteen digits: a float written in full (pandas' to_json, 17 significant
+ * digits) has them after its point, and such lines are most lines of a numeric file.
+ */
+const LONG_INTEGER_DIGITS = /(?:^|[^.\d])\d{16}/;
+/** A JSON number from `lastIndex` on. */
+const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /**
  * Stands for a big integer while JSON.parse reads the line: written escaped into the JSON text (a NUL cannot be
  * there unescaped), read back decoded.
@@ -143,7 +149,7 @@ const BIG = '\u0000bigint:';
  */
 export function parseKeepingBigIntegers(text: string): unknown {
   // Only a record (an object) has keys whose values are marked: anything else is what JSON.parse makes of it.
-  if (!LONG_DIGITS.test(text) || text.trimStart()[0] !== '{') return JSON.parse(text);
+  if (!LONG_INTEGER_DIGITS.test(text) || text.trimStart()[0] !== '{') return JSON.parse(text);
   let marked = '';
   let from = 0;
   let depth = 0;
@@ -160,7 +166,8 @@ export function parseKeepingBigIntegers(text: string): unknown {
     else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
     else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      const token = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? '';
+      NUMBER_TOKEN.lastIndex = i;
+      const token = NUMBER_TOKEN.exec(text)?.[0] ?? '';
       if (depth === 1 && /^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
         marked += `${text.slice(from, i)}"${BIG_IN_JSON}${token}"`;
         from = i + token.length;
