@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type { RenderedMail } from './templates.js';
@@ -50,7 +50,10 @@ export function createMailer(opts: { smtpUrl: string | null; from: string; dataD
       const date = new Date().toISOString();
       const id = `${date.replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}`;
       const message: OutboxMessage = { id, date, from: opts.from, to, ...mail };
-      await writeFile(path.join(dir, `${id}.json`), JSON.stringify(message, null, 2));
+      // Written under another name and renamed: a reader of the outbox never sees half a message.
+      const file = path.join(dir, `${id}.json`);
+      await writeFile(`${file}.partial`, JSON.stringify(message, null, 2));
+      await rename(`${file}.partial`, file);
     },
     close: () => undefined,
   };
@@ -58,12 +61,23 @@ export function createMailer(opts: { smtpUrl: string | null; from: string; dataD
 
 export const outboxDir = (dataDir: string): string => path.join(dataDir, 'outbox');
 
-/** The outbox, newest first. */
+/**
+ * The outbox, newest first. A file that cannot be read as a message (removed by someone meanwhile, or
+ * damaged, as by a full disk) is left out rather than making the whole outbox unreadable.
+ */
 export async function readOutbox(dataDir: string): Promise<OutboxMessage[]> {
   const dir = outboxDir(dataDir);
   const names = await readdir(dir).catch(() => [] as string[]);
   const messages = await Promise.all(
-    names.filter((n) => n.endsWith('.json')).map(async (n) => JSON.parse(await readFile(path.join(dir, n), 'utf8')) as OutboxMessage),
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map(async (n) => {
+        try {
+          return JSON.parse(await readFile(path.join(dir, n), 'utf8')) as OutboxMessage;
+        } catch {
+          return null;
+        }
+      }),
   );
-  return messages.sort((a, b) => b.date.localeCompare(a.date));
+  return messages.filter((m): m is OutboxMessage => m !== null).sort((a, b) => b.date.localeCompare(a.date));
 }
