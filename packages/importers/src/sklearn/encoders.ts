@@ -141,7 +141,7 @@ export const ordinalEncoder: TransformerConverter = (ctx, est, input) => {
   let unknown = Number.NaN;
   if (est.str('handle_unknown', 'error') === 'use_encoded_value') {
     unknown = asNumber(est.req('unknown_value')) ?? Number.NaN;
-  } else {
+  } else if (failUnknownRows(ctx, est, input, list).length > 0) {
     unknownCategoryNote(ctx, est, 'NaN');
   }
   // scikit-learn 1.1+ encodes a missing value as encoded_missing_value (NaN by default); 1.0 kept its index.
