@@ -20,6 +20,11 @@ const CASES: { model: string; data: string; task: 'classifier' | 'regressor' }[]
   { model: 'binary-logitraw.json', data: 'regression.csv', task: 'regressor' },
   { model: 'early-stopping.json', data: 'early.csv', task: 'classifier' },
   { model: 'dart.json', data: 'boosters.csv', task: 'classifier' },
+  // DART with a base margin other than 0, where XGBoost's two prediction paths round differently: the scikit-learn
+  // wrapper's predict is the one matched (see dart-regressor-dmatrix below).
+  { model: 'dart-regressor.json', data: 'dart-base.csv', task: 'regressor' },
+  { model: 'dart-base-score.json', data: 'dart-base.csv', task: 'classifier' },
+  { model: 'dart-multi.json', data: 'dart-base.csv', task: 'classifier' },
   { model: 'gblinear.json', data: 'boosters.csv', task: 'regressor' },
   { model: 'binary-logistic-future.json', data: 'binary.csv', task: 'classifier' },
   // XGBClassifier(missing=-999): the data's -999 cells are missing values (they were compared with the splits).
@@ -45,4 +50,13 @@ describe('XGBoost objectives and boosters score like XGBoost', () => {
       console.log(`${c.model}: ${exactness.rows} rows, max relative error ${exactness.maxRelativeError.toExponential(2)}`);
     });
   }
+});
+
+describe('DART with a base margin other than 0', () => {
+  it("is scored as XGBoost's scikit-learn wrapper predicts, which Booster.predict on a DMatrix is not", async () => {
+    const { scored } = await checkFixture('xgboost/dart-regressor.json', 'xgboost/dart-base.csv', 'xgboost/dart-regressor.expected.csv');
+    expect(float32Steps(scored, 'xgboost/dart-regressor.expected.csv')).toBe(0);
+    // The fixture shows the two paths apart: matching the DMatrix path instead would fail the line above.
+    expect(float32Steps(scored, 'xgboost/dart-regressor-dmatrix.expected.csv')).toBeGreaterThan(0);
+  });
 });

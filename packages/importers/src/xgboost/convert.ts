@@ -123,6 +123,18 @@ function applyLink(b: GraphBuilder, margin: string, link: Link): string {
   return float32Exp(b, margin);
 }
 
+/**
+ * A DART tree's leaf as XGBoost's scikit-learn wrapper adds it to the margin (XGBRegressor/XGBClassifier.predict go
+ * through Booster.inplace_predict): each tree is predicted with the base margin included, the base taken off again
+ * and the rest scaled by the tree's weight_drop, all in float32: ((base + leaf) - base) * w. Booster.predict on a
+ * DMatrix adds leaf * w instead, so XGBoost's own two paths differ by a float32 step or a few on some rows when the
+ * base margin is not 0; the wrapper's is the one most people compare with.
+ */
+function dartLeafValue(values: ArrayLike<number>, weight: number, base: number): (node: number) => number {
+  const f = Math.fround;
+  return (n) => f(f(f(f(base) + f(values[n]!)) - f(base)) * f(weight));
+}
+
 export function convertXgboost(model: XgbModel): ConvertedModel {
   const objective = OBJECTIVES[model.objective];
   if (!objective) {
@@ -181,13 +193,11 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
           throw new ModelImportError('malformed', `XGBoost tree ${i} node ${n} splits on feature ${tree.splitIndex[n]} of ${features}.`);
         }
       }
-      const weight = model.weightDrop ? model.weightDrop[i]! : 1;
       const values = tree.splitCondition;
       trees.push({
         tree: xgbTree(tree),
         group,
-        // Leaf values are float32 in the file; a DART tree's are scaled by its weight in float32, as XGBoost does.
-        leafValue: model.weightDrop ? (n) => Math.fround(Math.fround(values[n]!) * Math.fround(weight)) : (n) => Math.fround(values[n]!),
+        leafValue: model.weightDrop ? dartLeafValue(values, model.weightDrop[i]!, base) : (n) => Math.fround(values[n]!),
       });
     }
     margin = float32TreeMargin(b, x, trees, groups, base);
