@@ -46,6 +46,8 @@ export interface DetectedDialect extends CsvDialect {
   confidence: 'high' | 'low' | 'none';
   /** One sentence: which delimiter gives how many fields on how many lines, and what decided the decimal. */
   reason: string;
+  /** With confidence `none`, what to do about it when the sample shows it (the scanner's message ends with it). */
+  advice?: string;
 }
 
 export interface DetectDialectOptions {
@@ -57,6 +59,17 @@ export interface DetectDialectOptions {
   delimiter?: CsvDelimiter;
   /** A decimal separator chosen by the user: only the delimiter is detected. */
   decimal?: CsvDecimal;
+}
+
+/**
+ * Most sampled rows have one field more than the header, and that field is empty: each row ends with the
+ * delimiter (some exports write one after every value), which is worth saying instead of "no delimiter fits".
+ */
+function endsWithDelimiter(rows: string[][]): boolean {
+  const fields = rows[0]!.length;
+  const data = rows.slice(1);
+  const extra = data.filter((r) => r.length === fields + 1 && r[fields] === '').length;
+  return data.length > 0 && extra * 2 > data.length;
 }
 
 const COMMA_DECIMAL_CELL = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
@@ -81,11 +94,13 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
   const forced = opts.delimiter;
   let best: { delimiter: CsvDelimiter; rows: string[][]; fields: number; agree: number } | null = null;
   const counts: string[] = [];
+  let trailing: CsvDelimiter | null = null;
   for (const delimiter of forced === undefined ? DELIMITERS : [forced]) {
     const rows = splitSample(text, delimiter, opts.complete ?? false, maxLines);
     if (rows.length === 0) continue;
     const fields = rows[0]!.length;
     const agree = rows.slice(1).filter((r) => r.length === fields).length;
+    if (trailing === null && fields >= 2 && endsWithDelimiter(rows)) trailing = delimiter;
     if (fields >= 2) counts.push(`${describeDelimiter(delimiter)}: ${fields} fields, ${agree} of ${rows.length - 1} rows agree`);
     if (fields < 2 && forced === undefined) continue;
     if (best === null || agree > best.agree || (agree === best.agree && fields > best.fields)) {
@@ -105,6 +120,15 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
   }
   const dataRows = best.rows.length - 1;
   if (forced === undefined && dataRows > 0 && best.agree * 2 < dataRows) {
+    if (trailing !== null) {
+      const shown = describeDelimiter(trailing);
+      return {
+        ...DEFAULT_DIALECT,
+        confidence: 'none',
+        reason: `the rows end with ${shown} after their last value, which makes one field more than the header has`,
+        advice: `remove the ${shown} at the end of each row, or give that last column a name in the header`,
+      };
+    }
     return {
       ...DEFAULT_DIALECT,
       confidence: 'none',

@@ -277,7 +277,7 @@ export class CsvScanner {
     if (found.confidence === 'none') {
       throw new CsvFormatError(
         'wrong_delimiter',
-        `${found.reason}; check that every row has as many fields as the header, or choose the delimiter and decimal separator explicitly`,
+        `${found.reason}; ${found.advice ?? 'check that every row has as many fields as the header, or choose the delimiter and decimal separator explicitly'}`,
         1,
       );
     }

@@ -86,6 +86,22 @@ describe('detectDialect', () => {
     );
   });
 
+  it('rows that end with the delimiter (one empty field more than the header) are named as such', () => {
+    for (const [text, shown] of [
+      ['a,b,c\n1,2,3,\n4,5,6,\n7,8,9,\n', "','"],
+      ['a;b;c\r\n1;2;3;\r\n4;5;6;\r\n', "';'"],
+    ] as const) {
+      const found = detectDialect(text);
+      expect(found.confidence).toBe('none');
+      expect(found.reason).toBe(`the rows end with ${shown} after their last value, which makes one field more than the header has`);
+      expect(found.advice).toBe(`remove the ${shown} at the end of each row, or give that last column a name in the header`);
+    }
+    // A few such rows among consistent ones are left to fail on their own.
+    expect(detectDialect('a,b,c\n1,2,3\n4,5,6\n7,8,9,\n')).toMatchObject({ delimiter: ',', confidence: 'low' });
+    // Extra fields that hold values are not a trailing delimiter.
+    expect(detectDialect('a,b,c\n1,2,3,4\n4,5,6,7\n').reason).toMatch(/^could not tell how the columns are separated/);
+  });
+
   it('one-column files and empty samples: the default, low confidence', () => {
     expect(detectDialect('value\n1\n2\n')).toMatchObject({ delimiter: ',', decimal: '.', confidence: 'low' });
     expect(detectDialect('')).toMatchObject({ delimiter: ',', confidence: 'low' });
@@ -163,6 +179,10 @@ describe('CsvScanner with a dialect', () => {
     const e = errorOf('a;b;c\n1;2\n3\n4;5;6;7\n', { chunkRows: 5, dialect: 'auto' });
     expect(e.code).toBe('wrong_delimiter');
     expect(e.message).toMatch(/^could not tell how the columns are separated: /);
+    expect(errorOf('a,b\n1,2,\n3,4,\n', { chunkRows: 5, dialect: 'auto' }).message).toBe(
+      "the rows end with ',' after their last value, which makes one field more than the header has; " +
+        "remove the ',' at the end of each row, or give that last column a name in the header",
+    );
     expect(errorOf('', { chunkRows: 5, dialect: 'auto' }).code).toBe('empty_file');
     expect(errorOf('\n\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('no_header');
     expect(errorOf('a;a\n1;2\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
