@@ -464,7 +464,7 @@ export class BatchParser {
         value: null,
         message:
           `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
-          (fields < this.ncols ? ' or a missing value' : ' inside a value'),
+          (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row`),
       };
     } else if (this.rowError !== null) {
       error = { row: this.firstRow + row, ...this.rowError };

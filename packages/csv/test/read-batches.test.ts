@@ -91,7 +91,12 @@ describe('readBatches coercion', () => {
     ]);
     expect(errors).toEqual([
       { row: 1, column: null, value: null, message: 'row has 2 fields, the header has 3 — check for an unquoted comma or a missing value' },
-      { row: 2, column: null, value: null, message: 'row has 4 fields, the header has 3 — check for an unquoted comma inside a value' },
+      {
+        row: 2,
+        column: null,
+        value: null,
+        message: 'row has 4 fields, the header has 3 — check for an unquoted comma inside a value, or one at the end of the row',
+      },
       // Only the first failing cell of a row is reported.
       { row: 3, column: 'b', value: 'x', message: 'column "b": "x" is not a number' },
     ]);
