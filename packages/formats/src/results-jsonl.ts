@@ -10,6 +10,7 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
   switch (type) {
     case 'double':
     case 'int64':
+    case 'uint64':
     case 'int32': {
       if (typeof c === 'bigint') return c.toString();
       const n = cellNumber(c);

@@ -48,6 +48,7 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
   switch (type) {
     case 'double':
     case 'int64':
+    case 'uint64':
     case 'int32': {
       // Beyond 2^53 a double (Excel's number) is not exact: such integers stay text.
       if (typeof c === 'bigint' && (c > 9007199254740991n || c < -9007199254740991n)) return inlineString(ref, c.toString());

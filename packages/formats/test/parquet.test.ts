@@ -1,14 +1,17 @@
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import {
+  type Cell,
   checkParquetTargets,
   FormatError,
   type ParquetLayout,
   parquetLayout,
   readParquetBatches,
   readParquetRows,
+  writeResultsParquet,
 } from '@batchcast/formats';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -227,6 +230,35 @@ describe('readParquetRows, columns hyparquet reads wrongly or not at all (DuckDB
       [1.4, -12.345, 0.07, '10:11:12', 'P3D'],
       [-1e-10, 123456789012345.67, -9.99, '00:00:00.500000', 'P1M2DT3.5S'],
       [null, null, null, null, null],
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an unsigned 64-bit column (ids from 2^63 up) digit for digit through results.parquet', async () => {
+    // It was typed int64: results.parquet wrote 18446744073709551615 and 9223372036854775808 as NULL.
+    const dir = await mkdtemp(join(tmpdir(), 'formats-pq-'));
+    const file = join(dir, 'unsigned.parquet');
+    const out = join(dir, 'results.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`copy (select * from (values (18446744073709551615::ubigint), (9223372036854775808::ubigint), (0::ubigint), (null))
+      t(id)) to '${file}' (format parquet)`);
+    const layout = await parquetLayout(file, { chunkRows: 100 });
+    expect(layout.columns.map((c) => c.resultType)).toEqual(['uint64']);
+    const rows: Cell[][] = [];
+    for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
+    const columns = layout.columns.map((c) => ({ name: c.name, type: c.resultType }));
+    await writeResultsParquet(createWriteStream(out), {
+      columns,
+      rows: (async function* () {
+        yield rows;
+      })(),
+    });
+    const back = await duck.runAndReadAll(`select typeof(id) as t, id::varchar as id from '${out}'`);
+    expect(back.getRowObjects()).toEqual([
+      { t: 'UBIGINT', id: '18446744073709551615' },
+      { t: 'UBIGINT', id: '9223372036854775808' },
+      { t: 'UBIGINT', id: '0' },
+      { t: 'UBIGINT', id: null },
     ]);
     await rm(dir, { recursive: true, force: true });
   });
