@@ -10,7 +10,7 @@ export type Cell = string | number | boolean | bigint | null;
  *   JSON-typed string column in Parquet, as text in .xlsx.
  * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere.
  */
-export type ResultColumnType = 'double' | 'int64' | 'int32' | 'bool' | 'string' | 'json' | 'date' | 'timestamp';
+export type ResultColumnType = 'double' | 'int64' | 'uint64' | 'int32' | 'bool' | 'string' | 'json' | 'date' | 'timestamp';
 
 export interface ResultColumn {
   name: string;

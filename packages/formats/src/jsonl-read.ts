@@ -98,8 +98,8 @@ export interface ReadJsonlRowsOptions {
 
 /**
  * The records in [start, end) as rows of cells in header order, for results: numbers, strings, booleans
- * as they are; null or a missing key as null; in a `json` column, every value as its JSON text (so the
- * JSON Lines writer can put it back as it was). A line that is not a JSON object yields a row of nulls
+ * as they are (an integer beyond ±2^53 as a BigInt); null or a missing key as null; in a `json` column, every
+ * value as its JSON text (so the JSON Lines writer can put it back as it was). A line that is not a JSON object yields a row of nulls
  * (its RowError tells why). One array of rows per read block.
  */
 export async function* readJsonlRows(source: ByteSource, opts: ReadJsonlRowsOptions): AsyncGenerator<Cell[][]> {
@@ -115,8 +115,10 @@ export async function* readJsonlRows(source: ByteSource, opts: ReadJsonlRowsOpti
         for (let i = 0; i < header.length; i++) {
           const v = row[header[i]!];
           if (v === undefined || v === null) continue;
-          if (json[i]) cells[i] = JSON.stringify(v);
-          else if (typeof v === 'object') cells[i] = JSON.stringify(v);
+          // A big integer's JSON text is its digits (JSON.stringify throws on a BigInt): an id column that holds
+          // such integers and strings is a json column.
+          if (typeof v === 'bigint') cells[i] = json[i] ? v.toString() : v;
+          else if (json[i] || typeof v === 'object') cells[i] = JSON.stringify(v);
           else cells[i] = v as Cell;
         }
       }

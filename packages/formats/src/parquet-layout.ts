@@ -202,7 +202,10 @@ function describeColumn(node: SchemaTree): ParquetColumn {
         : col('int32', 'int32');
     case 'INT64':
       if (annotation === 'TIME' || converted === 'TIME_MICROS') return col('other', 'string');
-      return col('int64', 'int64');
+      // Unsigned: 2^63 and above are no int64 (they were written as NULL); the results keep the column UINT_64.
+      return converted === 'UINT_64' || (e.logical_type?.type === 'INTEGER' && !e.logical_type.isSigned)
+        ? col('int64', 'uint64')
+        : col('int64', 'int64');
     case 'FLOAT':
       return col('float', 'double');
     case 'DOUBLE':

@@ -1,3 +1,4 @@
+import { isLongDecimal } from './decimal-text.js';
 import {
   allocateTarget,
   type ByteSource,
@@ -334,8 +335,9 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
 
 /**
  * An unscaled DECIMAL value (int32, int64 or big-endian two's complement bytes) as the number its decimal
- * text reads as: the double nearest to the exact decimal, so 1.4 is written 1.4 (exact text for up to 15
- * significant digits; beyond, as near as a double, the results' number type, holds it).
+ * text reads as, so 1.4 is written 1.4: exact for up to 15 significant digits. Beyond, a double is not
+ * (a DECIMAL(38,0) account number 99999999999999999999999999999999999999 came back 1e+38): the exact
+ * decimal text, which the CSV, JSON Lines and .xlsx writers keep digit for digit (decimal-text.ts).
  */
 function decimalValue(v: unknown, scale: number): unknown {
   let unscaled: bigint;
@@ -348,7 +350,8 @@ function decimalValue(v: unknown, scale: number): unknown {
     if (v[0]! >= 0x80) n -= 1n << BigInt(v.length * 8);
     unscaled = n;
   } else return v;
-  return Number(decimalText(unscaled, scale));
+  const text = decimalText(unscaled, scale);
+  return isLongDecimal(text) ? text : Number(text);
 }
 
 /** The decimal text of unscaled × 10^-scale, exactly. */

@@ -22,8 +22,8 @@ export function cellNumber(c: Cell): number | null {
 
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
 
-/** A cell as a 64-bit integer, or null when it is not an integer in range. */
-export function cellBigInt(c: Cell): bigint | null {
+/** A cell as a 64-bit integer (signed, or unsigned: 0 to 2^64 - 1), or null when it is not an integer in range. */
+export function cellBigInt(c: Cell, range: 'signed' | 'unsigned' = 'signed'): bigint | null {
   let v: bigint | null = null;
   if (typeof c === 'bigint') v = c;
   else if (typeof c === 'number') v = Number.isInteger(c) ? BigInt(c) : null;
@@ -35,8 +35,9 @@ export function cellBigInt(c: Cell): bigint | null {
       v = n !== undefined && Number.isInteger(n) ? BigInt(n) : null;
     }
   }
-  if (v === null || v < -(2n ** 63n) || v > 2n ** 63n - 1n) return null;
-  return v;
+  if (v === null) return null;
+  if (range === 'unsigned') return v < 0n || v > 2n ** 64n - 1n ? null : v;
+  return v < -(2n ** 63n) || v > 2n ** 63n - 1n ? null : v;
 }
 
 const TRUE = new Set(['true', '1', 'yes']);

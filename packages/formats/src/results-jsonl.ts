@@ -2,6 +2,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Cell, ResultColumnType } from './cell.js';
 import { numberText } from './csv-text.js';
+import { isLongDecimal } from './decimal-text.js';
 import { cellBoolean, cellNumber } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
@@ -10,8 +11,11 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
   switch (type) {
     case 'double':
     case 'int64':
+    case 'uint64':
     case 'int32': {
       if (typeof c === 'bigint') return c.toString();
+      // A wide DECIMAL's exact text is a JSON number as it is; as a double it would lose digits.
+      if (typeof c === 'string' && isLongDecimal(c)) return c;
       const n = cellNumber(c);
       if (n !== null && Number.isFinite(n)) return numberText(n);
       if (typeof c === 'string' && c.trim() === '') return 'null';

@@ -17,6 +17,8 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
       return { ...optional, type: 'DOUBLE' };
     case 'int64':
       return { ...optional, type: 'INT64' };
+    case 'uint64':
+      return { ...optional, type: 'INT64', converted_type: 'UINT_64' };
     case 'int32':
       return { ...optional, type: 'INT32' };
     case 'bool':
@@ -43,6 +45,8 @@ function parquetValue(c: Cell, type: ResultColumnType): unknown {
     }
     case 'int64':
       return cellBigInt(c);
+    case 'uint64':
+      return cellBigInt(c, 'unsigned');
     case 'int32': {
       const v = cellBigInt(c);
       return v === null || v < -2147483648n || v > 2147483647n ? null : Number(v);
@@ -95,7 +99,7 @@ class StreamWriter extends ByteWriter {
 }
 
 /**
- * results.parquet: typed columns (double, int64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
+ * results.parquet: typed columns (double, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
  * (text in a double column) is written as null: its row's `error` says why.

@@ -1,3 +1,4 @@
+import { isLongDecimal } from './decimal-text.js';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
@@ -48,9 +49,11 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
   switch (type) {
     case 'double':
     case 'int64':
+    case 'uint64':
     case 'int32': {
       // Beyond 2^53 a double (Excel's number) is not exact: such integers stay text.
       if (typeof c === 'bigint' && (c > 9007199254740991n || c < -9007199254740991n)) return inlineString(ref, c.toString());
+      if (typeof c === 'string' && isLongDecimal(c)) return inlineString(ref, c);
       const n = cellNumber(c);
       if (n !== null && Number.isFinite(n)) return `<c r="${ref}"><v>${numberText(n)}</v></c>`;
       break;

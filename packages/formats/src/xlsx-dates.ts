@@ -91,9 +91,11 @@ const EPOCH_1904 = Date.UTC(1904, 0, 1);
 const MAX_SERIAL = 2_958_465;
 
 /**
- * ISO text of a serial date: `YYYY-MM-DD` (date), `YYYY-MM-DDTHH:MM:SS` (datetime), `HH:MM:SS` (time), to the
- * second (Excel stores times as fractions of a day; the nearest second is what it shows). Null for a serial
- * no date format can show (negative, after 9999), which is then written as the number it is.
+ * ISO text of a serial date: `YYYY-MM-DD` (date), `YYYY-MM-DDTHH:MM:SS[.mmm]` (datetime), `HH:MM:SS[.mmm]`
+ * (time), to the millisecond, the fraction written only when there is one: Excel stores times as fractions of
+ * a day, and a format that shows seconds hides milliseconds the cell still holds (pandas and openpyxl read
+ * 10:11:12.123, and results must give it back). Null for a serial no date format can show (negative, after
+ * 9999), which is then written as the number it is.
  *
  * The 1900 system counts the 29th of February 1900 that never was (a Lotus 1-2-3 bug Excel kept): serial 60
  * is that day, written `1900-02-29` as Excel shows it; serials before it are one day later than a plain count.
@@ -101,12 +103,14 @@ const MAX_SERIAL = 2_958_465;
 export function serialToIso(serial: number, kind: 'date' | 'datetime' | 'time', date1904: boolean): string | null {
   if (!Number.isFinite(serial) || serial < 0 || serial >= MAX_SERIAL + 1) return null;
   let days = Math.floor(serial);
-  let seconds = Math.round((serial - days) * 86_400);
-  if (seconds === 86_400) {
+  let ms = Math.round((serial - days) * 86_400_000);
+  if (ms === 86_400_000) {
     days += 1;
-    seconds = 0;
+    ms = 0;
   }
-  const time = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+  const seconds = Math.floor(ms / 1000);
+  const fraction = ms % 1000 === 0 ? '' : `.${String(ms % 1000).padStart(3, '0')}`;
+  const time = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}${fraction}`;
   if (kind === 'time') return time;
   let date: string;
   if (!date1904 && days === 60) date = '1900-02-29';

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import {
@@ -185,6 +187,21 @@ describe('readJsonlRows', () => {
     expect(rows[3]).toEqual(new Array(8).fill(null));
     // Its digits, not the nearest double (9007199254740992): results give ids back as they came.
     expect(rows[5]![7]).toBe(9007199254740993n);
+  });
+
+  it('gives a big integer in a json column (ids that are numbers on some lines, strings on others) as its digits', async () => {
+    // JSON.stringify throws on a BigInt: every results download and the summary of such a job answered 500.
+    const text = '{"id": 12345678901234567890, "x": 1}\n{"id": "A7", "x": 2}\n{"id": -9223372036854775809, "x": 3}\n';
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
+    const path = join(dir, 'mixed-ids.jsonl');
+    await writeFile(path, text);
+    const layout = scan(Buffer.from(text));
+    expect(layout.columnTypes[0]).toBe('json');
+    const rows = (
+      await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
+    ).flat();
+    expect(rows.map((r) => r[0])).toEqual(['12345678901234567890', '"A7"', '-9223372036854775809']);
+    await rm(dir, { recursive: true });
   });
 });
 

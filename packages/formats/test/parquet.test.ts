@@ -1,18 +1,23 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import {
+  type Cell,
   checkParquetTargets,
   FormatError,
   type ParquetLayout,
   parquetLayout,
   readParquetBatches,
   readParquetRows,
+  writeResultsJsonl,
+  writeResultsParquet,
+  writeResultsXlsx,
 } from '@batchcast/formats';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { fixture, rangeSource } from './helpers.js';
+import { fixture, python, rangeSource } from './helpers.js';
 
 async function allBatches(name: string, layout: ParquetLayout, targets: ColumnTarget[], batchSize = 5): Promise<RecordBatch[]> {
   const out: RecordBatch[] = [];
@@ -225,8 +230,82 @@ describe('readParquetRows, columns hyparquet reads wrongly or not at all (DuckDB
     for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
     expect(rows).toEqual([
       [1.4, -12.345, 0.07, '10:11:12', 'P3D'],
-      [-1e-10, 123456789012345.67, -9.99, '00:00:00.500000', 'P1M2DT3.5S'],
+      // Beyond 15 significant digits, the exact text (as a double: 123456789012345.67).
+      [-1e-10, '123456789012345.678', -9.99, '00:00:00.500000', 'P1M2DT3.5S'],
       [null, null, null, null, null],
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps DECIMAL(38, 0) ids digit for digit in CSV, JSON Lines and .xlsx results', async () => {
+    // As doubles they came back 1e+38, 12345678901234567000 and 9007199254740992.
+    const dir = await mkdtemp(join(tmpdir(), 'formats-pq-'));
+    const file = join(dir, 'accounts.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`copy (select acct::decimal(38, 0) as acct from (values ('99999999999999999999999999999999999999'),
+      ('-12345678901234567890'), ('9007199254740993'), ('42'), (null)) t(acct)) to '${file}' (format parquet)`);
+    const layout = await parquetLayout(file, { chunkRows: 100 });
+    const rows: Cell[][] = [];
+    for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
+    expect(rows.map((r) => r[0])).toEqual([
+      '99999999999999999999999999999999999999',
+      '-12345678901234567890',
+      '9007199254740993',
+      42,
+      null,
+    ]);
+    const columns = layout.columns.map((c) => ({ name: c.name, type: c.resultType }));
+    const out = join(dir, 'results.jsonl');
+    await writeResultsJsonl(createWriteStream(out), {
+      columns,
+      rows: (async function* () {
+        yield rows;
+      })(),
+    });
+    expect(await readFile(out, 'utf8')).toBe(
+      '{"acct":99999999999999999999999999999999999999}\n{"acct":-12345678901234567890}\n{"acct":9007199254740993}\n{"acct":42}\n{"acct":null}\n',
+    );
+    const xlsx = join(dir, 'results.xlsx');
+    await writeResultsXlsx(
+      createWriteStream(xlsx),
+      {
+        columns,
+        rows: (async function* () {
+          yield rows;
+        })(),
+      },
+      { rows: rows.length },
+    );
+    const cells = python('import sys, openpyxl; print([c.value for c in openpyxl.load_workbook(sys.argv[1]).active["A"]])', xlsx).trim();
+    expect(cells).toBe("['acct', '99999999999999999999999999999999999999', '-12345678901234567890', '9007199254740993', 42]");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps an unsigned 64-bit column (ids from 2^63 up) digit for digit through results.parquet', async () => {
+    // It was typed int64: results.parquet wrote 18446744073709551615 and 9223372036854775808 as NULL.
+    const dir = await mkdtemp(join(tmpdir(), 'formats-pq-'));
+    const file = join(dir, 'unsigned.parquet');
+    const out = join(dir, 'results.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`copy (select * from (values (18446744073709551615::ubigint), (9223372036854775808::ubigint), (0::ubigint), (null))
+      t(id)) to '${file}' (format parquet)`);
+    const layout = await parquetLayout(file, { chunkRows: 100 });
+    expect(layout.columns.map((c) => c.resultType)).toEqual(['uint64']);
+    const rows: Cell[][] = [];
+    for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
+    const columns = layout.columns.map((c) => ({ name: c.name, type: c.resultType }));
+    await writeResultsParquet(createWriteStream(out), {
+      columns,
+      rows: (async function* () {
+        yield rows;
+      })(),
+    });
+    const back = await duck.runAndReadAll(`select typeof(id) as t, id::varchar as id from '${out}'`);
+    expect(back.getRowObjects()).toEqual([
+      { t: 'UBIGINT', id: '18446744073709551615' },
+      { t: 'UBIGINT', id: '9223372036854775808' },
+      { t: 'UBIGINT', id: '0' },
+      { t: 'UBIGINT', id: null },
     ]);
     await rm(dir, { recursive: true, force: true });
   });

@@ -1,8 +1,10 @@
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CsvScanner } from '@batchcast/csv';
 import { FormatError, xlsxToCsv, type XlsxToCsvOptions } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
-import { collect, fixture, rangeSource } from './helpers.js';
+import { collect, fixture, python, rangeSource } from './helpers.js';
 
 async function transcode(name: string, opts: XlsxToCsvOptions = {}) {
   const t = xlsxToCsv(fixture(name), opts);
@@ -50,6 +52,25 @@ describe('xlsxToCsv', () => {
       '2 cells of sheet "Data" hold an error value such as #DIV/0! (first: I3); they were read as that text',
       '1 cell of sheet "Data" holds a formula with no saved value (first: G5); it was read as empty: open the workbook in Excel and save it again to store the values',
     ]);
+  });
+
+  it('keeps the milliseconds of a date-time or time cell whose format shows only seconds', async () => {
+    // They were rounded to the second: 10:11:12.123 came back 10:11:12 (pandas.read_excel reads .123).
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'ms.xlsx');
+    python(
+      `import sys, datetime, openpyxl
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(['id', 'stamp', 'clock'])
+ws.append(['a', datetime.datetime(2024, 1, 5, 10, 11, 12, 123456), datetime.time(8, 30, 0, 5000)])
+ws.append(['b', datetime.datetime(2024, 1, 5, 23, 59, 59, 999900), datetime.time(8, 30, 1)])
+wb.save(sys.argv[1])`,
+      path,
+    );
+    const t = xlsxToCsv(path);
+    const csv = (await collect(t.stream)).toString('utf8');
+    expect(csv).toBe('id,stamp,clock\na,2024-01-05T10:11:12.123,08:30:00.005\nb,2024-01-06T00:00:00,08:30:01\n');
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('prints numbers so they read back as the same double', async () => {

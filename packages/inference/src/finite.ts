@@ -109,6 +109,17 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
     }
   }
   if (problems.length === 0) {
+    // A finite double beyond float32's range is infinite for a model that reads its input as float32 inside
+    // the graph (scikit-learn's trees, which refuse it): name it rather than blame the model's arithmetic.
+    const huge = beyondFloat32(batch, targets, header, i);
+    if (huge !== null) {
+      return {
+        row: batch.firstRow + i,
+        column: huge,
+        value: null,
+        message: `column "${huge}" is beyond ±3.4e38, the largest float32, where this model reads it as infinite; this model gives no prediction for rows with non-finite values`,
+      };
+    }
     return {
       row: batch.firstRow + i,
       column: null,
@@ -127,4 +138,19 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
     value: null,
     message: `${listed}; this model gives no prediction for rows with ${what}`,
   };
+}
+
+/** The first column of row `i` holding a finite double beyond ±3.4e38 (float32's largest), or null. */
+function beyondFloat32(batch: RecordBatch, targets: readonly ColumnTarget[], header: readonly string[], i: number): string | null {
+  for (let k = 0; k < targets.length; k++) {
+    const data = batch.data[k];
+    if (!(data instanceof Float64Array)) continue;
+    const target = targets[k]!;
+    const width = target.columns.length;
+    if (data.length < (i + 1) * width) continue;
+    for (let j = 0; j < width; j++) {
+      if (Math.abs(data[i * width + j]!) > 3.4028234663852886e38) return header[target.columns[j]!] ?? `column ${target.columns[j]! + 1}`;
+    }
+  }
+  return null;
 }

@@ -33,6 +33,14 @@ export class ScoringError extends Error {
 
 /** The fewest rows one ONNX Runtime run gets (see score). */
 const MIN_RUN_ROWS = 2;
+/**
+ * The most rows one ONNX Runtime run takes: a batch of more is scored in runs of this many. ONNX Runtime's ML
+ * operators (LinearClassifier, SVMClassifier …) apply a SOFTMAX post-transform with MLAS's vectorised softmax
+ * from 16K scores for 3 or 4 classes and 32K for 2 (batched_update_scores_inplace), and with a scalar loop
+ * below: another rounding. A 3-class LinearClassifier (iris-logreg) scored the rows of a batch of 8,192
+ * differently from the same rows in a batch of 1,696 or alone. 4,000 rows x 4 classes stays below 16K.
+ */
+const MAX_RUN_ROWS = 4000;
 
 /** What scores a session's batches, and why (shown once in the worker's log). */
 export interface ScoringEngine {
@@ -167,13 +175,15 @@ export class ScoringSession {
     // Runtime takes a different kernel for a single row (matrix-vector instead of matrix-matrix) whose float
     // rounding differs in the last digits, and a row's prediction must not depend on how the file was
     // chunked or batched, nor on whether it came through the batch or the real-time path.
-    const runSize = schema.fixedBatch ?? Math.max(count, MIN_RUN_ROWS);
+    const runSize = schema.fixedBatch ?? Math.min(Math.max(count, MIN_RUN_ROWS), MAX_RUN_ROWS);
     for (let from = 0; from < count; from += runSize) {
       const to = Math.min(from + runSize, count);
+      // The last run of a batch beyond MAX_RUN_ROWS holds what is left (padded only if it is a lone row).
+      const runRows = schema.fixedBatch ?? Math.max(to - from, MIN_RUN_ROWS);
       const feeds: Record<string, ort.Tensor> = {};
       schema.inputs.forEach((input, k) => {
-        const rows = runSize === count ? data[k]! : sliceRows(input, data[k]!, from, to, runSize);
-        feeds[input.name] = toTensor(input, rows, runSize);
+        const rows = runRows === count ? data[k]! : sliceRows(input, data[k]!, from, to, runRows);
+        feeds[input.name] = toTensor(input, rows, runRows);
       });
       let result: ort.InferenceSession.OnnxValueMapType;
       try {
@@ -185,7 +195,7 @@ export class ScoringSession {
           to - from,
         );
       }
-      this.collect(result, out, from, to, runSize, batch.firstRow);
+      this.collect(result, out, from, to, runRows, batch.firstRow);
     }
     return out;
   }

@@ -91,6 +91,17 @@ describe('failNonFiniteRows', () => {
         'this model gives no prediction for rows with missing values',
     );
   });
+
+  it('names a float64 input beyond ±3.4e38 when the outputs are not finite (a model that reads it as float32 inside)', () => {
+    // A converted scikit-learn tree takes doubles and casts them to float32, as scikit-learn does, and refuses 1e39.
+    const wide: ColumnTarget[] = [{ name: 'x', type: 'float64', columns: [1, 2] }];
+    const b: RecordBatch = { firstRow: 0, count: 2, data: [Float64Array.of(1, -1e39, 1, 2)], errors: [] };
+    const errors = failNonFiniteRows(predictions({ count: 2, values: Float64Array.of(NaN, NaN) }), b, wide, ['id', 'a', 'b']);
+    expect(errors[0]).toMatchObject({ row: 0, column: 'b' });
+    expect(errors[0]!.message).toMatch(/^column "b" is beyond ±3\.4e38, the largest float32, where this model reads it as infinite;/);
+    expect(errors[1]).toMatchObject({ row: 1, column: null });
+    expect(errors[1]!.message).toMatch(/although its inputs are finite numbers/);
+  });
 });
 
 /** The example's rows with cells replaced: row → column name → text. */

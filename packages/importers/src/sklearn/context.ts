@@ -16,6 +16,10 @@ export interface Ctx {
    * cannot fail a row, so the list goes into the graph's metadata and the platform fails such rows before scoring.
    */
   knownCategories: { column: string; values: (string | number)[]; missing: boolean; encoder: string }[];
+  /** _sklearn_version of the file (null when it has none): what the estimators of that version accept. */
+  version: string | null;
+  /** [N, 1] tensors, NaN on the rows an estimator refuses (refused-inputs.ts), added to the prediction. */
+  refusals: string[];
 }
 
 export type Prediction =

@@ -13,6 +13,7 @@ import { PyObject } from '../pickle/values.js';
 import type { PredictorConverter } from './context.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import { classLabels, Est } from './py.js';
+import { refuseNonFinite } from './refused-inputs.js';
 import { readTree, stageTrees } from './trees.js';
 
 const FLOAT32_EPS = 2 ** -23;
@@ -74,6 +75,8 @@ function gradientBoosting(classifier: boolean): PredictorConverter {
     if (raw0.length !== k) est.malformed(`has an init_ giving ${raw0.length} values for ${k} outputs`);
 
     const x = roundToFloat32(b, input.matrix(b, est.label));
+    // GradientBoosting* refuse NaN in every version batchcast reads (1.0 to 1.5).
+    refuseNonFinite(ctx, x, { nan: true });
     const targets: TreeTarget[] = [];
     for (let s = 0; s < stages; s++) {
       for (let j = 0; j < k; j++) {

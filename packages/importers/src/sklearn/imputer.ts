@@ -6,6 +6,7 @@
  */
 import { cast, concatColumns, doubleConst, gatherColumns } from '../onnx/ops.js';
 import type { Ctx, TransformerConverter } from './context.js';
+import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import { Features } from './features.js';
 import type { Est } from './py.js';
@@ -54,6 +55,8 @@ export const simpleImputer: TransformerConverter = (ctx, est, input) => {
     const values = asNumbers(stats);
     if (!values) return est.malformed('has statistics_ that are not numbers');
     const x = input.matrix(b, est.label);
+    // check_array allows NaN only when NaN is what it imputes.
+    refuseNonFinite(ctx, x, { nan: missing.kind !== 'nan' });
     const mask = numericMask(ctx, x, missing, est);
     let out = b.op('Where', [mask, doubleConst(b, 'statistics', values, [values.length]), x], {}, { name: 'imputed' });
     const valid = values.map((v, i) => (keepAll || !Number.isNaN(v) ? i : -1)).filter((i) => i >= 0);

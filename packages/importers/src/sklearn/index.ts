@@ -12,6 +12,7 @@ import { pipelineSteps } from './compose.js';
 import type { Ctx } from './context.js';
 import { InputTable } from './features.js';
 import { asLabels, asList, Est, typeName } from './py.js';
+import { applyRefusals } from './refused-inputs.js';
 import { predictorFor, transformerFor } from './registry.js';
 
 export interface SklearnConversion {
@@ -78,10 +79,12 @@ export function convertSklearn(root: PyValue): SklearnConversion {
     transform: (e, input) => transformerFor(e)(ctx, e, input),
     predict: (e, input) => predictorFor(e)(ctx, e, input),
     knownCategories: [],
+    version,
+    refusals: [],
   };
   const prediction = predictor(ctx, est, table.features());
-  if (prediction.kind === 'classifier') classifierOutputs(b, prediction.proba, prediction.classes);
-  else regressorOutput(b, prediction.value);
+  if (prediction.kind === 'classifier') classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes);
+  else regressorOutput(b, applyRefusals(b, ctx.refusals, prediction.value));
   notes.unshift(...table.finish());
   // Read by @batchcast/inference (known-categories.ts), which fails rows holding any other value.
   if (ctx.knownCategories.length > 0) b.setMetadata('batchcast.known_categories', JSON.stringify(ctx.knownCategories));

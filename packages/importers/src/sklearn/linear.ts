@@ -6,6 +6,7 @@
 import { attr } from '../onnx/attributes.js';
 import { affine, binaryProbabilities, concatColumns, int64Const, sigmoid, softmax } from '../onnx/ops.js';
 import type { Ctx, PredictorConverter } from './context.js';
+import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import type { Features } from './features.js';
 import type { Est } from './py.js';
@@ -32,6 +33,7 @@ function decision(ctx: Ctx, est: Est, input: Features): { value: string; outputs
   checkWidth(est, input);
   const { outputs, weightsT, intercept } = coefficients(est, input.width);
   const x = input.matrix(ctx.b, est.label);
+  refuseNonFinite(ctx, x, { nan: true });
   return { value: affine(ctx.b, x, weightsT, input.width, outputs, intercept, 'decision'), outputs };
 }
 

@@ -4,6 +4,7 @@
  */
 import { affine, binaryProbabilities, sigmoid, softmax } from '../onnx/ops.js';
 import type { Ctx, PredictorConverter } from './context.js';
+import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import type { Features } from './features.js';
 import type { Est } from './py.js';
@@ -24,6 +25,7 @@ function forward(ctx: Ctx, est: Est, input: Features): { value: string; width: n
   if (coefs.length === 0 || coefs.length !== intercepts.length)
     est.malformed(`has ${coefs.length} weight matrices and ${intercepts.length} bias vectors`);
   let h = input.matrix(b, est.label);
+  refuseNonFinite(ctx, h, { nan: true });
   let width = input.width;
   coefs.forEach((w, i) => {
     if (!(w instanceof NdArray) || w.shape.length !== 2 || w.shape[0] !== width)

@@ -4,6 +4,7 @@
  */
 import { doubleConst } from '../onnx/ops.js';
 import type { Ctx, TransformerConverter } from './context.js';
+import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth } from './context.js';
 import { Features } from './features.js';
 import type { Est } from './py.js';
@@ -18,6 +19,7 @@ function vector(ctx: Ctx, est: Est, name: string, width: number): string {
 export const standardScaler: TransformerConverter = (ctx, est, input) => {
   checkWidth(est, input);
   let x = input.matrix(ctx.b, est.label);
+  refuseNonFinite(ctx, x, { nan: false });
   if (est.bool('with_mean', true) && est.get('mean_') !== null) {
     x = ctx.b.op('Sub', [x, vector(ctx, est, 'mean_', input.width)], {}, { name: 'centered' });
   }
@@ -31,6 +33,7 @@ export const standardScaler: TransformerConverter = (ctx, est, input) => {
 export const robustScaler: TransformerConverter = (ctx, est, input) => {
   checkWidth(est, input);
   let x = input.matrix(ctx.b, est.label);
+  refuseNonFinite(ctx, x, { nan: false });
   if (est.bool('with_centering', true) && est.get('center_') !== null) {
     x = ctx.b.op('Sub', [x, vector(ctx, est, 'center_', input.width)], {}, { name: 'centered' });
   }
@@ -45,6 +48,7 @@ export const minMaxScaler: TransformerConverter = (ctx, est, input) => {
   checkWidth(est, input);
   const b = ctx.b;
   let x = input.matrix(b, est.label);
+  refuseNonFinite(ctx, x, { nan: false });
   x = b.op('Mul', [x, vector(ctx, est, 'scale_', input.width)], {}, { name: 'scaled' });
   x = b.op('Add', [x, vector(ctx, est, 'min_', input.width)], {}, { name: 'shifted' });
   if (est.bool('clip', false)) {

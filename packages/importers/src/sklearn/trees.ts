@@ -1,8 +1,9 @@
 /**
  * scikit-learn decision trees (sklearn.tree._tree.Tree) and the forests made of them. Trees compare the input
  * as float32 (scikit-learn casts X to float32) with float64 thresholds, `x <= threshold` going left; from
- * scikit-learn 1.3 a node's missing_go_to_left sends NaN left, before that NaN fails the comparison (goes
- * right; scikit-learn itself refuses NaN there). Node fields are read by name, so the extra 1.3 field is fine.
+ * scikit-learn 1.3 a node's missing_go_to_left sends NaN left. A row scikit-learn refuses (NaN where the
+ * estimator has no missing-value support, an infinity anywhere) gets NaN outputs: refused-inputs.ts. Node
+ * fields are read by name, so the extra 1.3 field is fine.
  */
 import { doubleConst, roundToFloat32 } from '../onnx/ops.js';
 import { addTreeEnsemble } from '../onnx/tree-ensemble.js';
@@ -12,8 +13,9 @@ import type { Ctx, Prediction, PredictorConverter } from './context.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import type { Features } from './features.js';
 import { numpySum } from './numpy-sum.js';
-import { asNumber, classLabels, Est, typeName } from './py.js';
+import { asNumber, classLabels, Est, isNone, typeName } from './py.js';
 import { PyObject } from '../pickle/values.js';
+import { refuseNonFinite, versionAtLeast } from './refused-inputs.js';
 
 export interface SklearnTree {
   tree: BinaryTree;
@@ -78,16 +80,32 @@ function classProbabilities(tree: SklearnTree, classes: number): (node: number, 
   };
 }
 
+/**
+ * Whether scikit-learn predicts rows with NaN rather than refusing them: a decision tree with the best
+ * splitter from 1.3 (the version whose nodes carry missing_go_to_left), a random forest from 1.4 (1.3's
+ * forests have such trees yet refuse NaN); never extra trees (1.6) nor gradient boosting.
+ */
+function takesMissingValues(ctx: Ctx, est: Est, first: SklearnTree): boolean {
+  const monotonic = est.get('monotonic_cst');
+  if (monotonic !== undefined && !isNone(monotonic)) return false;
+  if (est.cls === 'DecisionTreeClassifier' || est.cls === 'DecisionTreeRegressor')
+    return first.tree.missingGoesLeft !== null && est.str('splitter', 'best') === 'best';
+  if (est.cls === 'RandomForestClassifier' || est.cls === 'RandomForestRegressor') return versionAtLeast(ctx.version, 1, 4);
+  return false;
+}
+
 /** The estimators' trees summed by TreeEnsemble, then divided by their number (a forest's average). */
 function treeModel(ctx: Ctx, est: Est, input: Features, trees: Est[], classifier: boolean): Prediction {
   checkWidth(est, input);
   const b = ctx.b;
   const x = roundToFloat32(b, input.matrix(b, est.label));
+  const read = trees.map((t) => readTree(t, input.width));
+  refuseNonFinite(ctx, x, { nan: !takesMissingValues(ctx, est, read[0]!) });
   const classes = classifier ? classLabels(est) : null;
   const nTargets = classes ? classes.length : 1;
   const targets: TreeTarget[] = [];
-  for (const t of trees) {
-    const tree = readTree(t, input.width);
+  for (const [i, t] of trees.entries()) {
+    const tree = read[i]!;
     checkSingleOutput(est, tree);
     if (classes) {
       if (tree.classesMax < classes.length) t.malformed(`has ${tree.classesMax} class values for ${classes.length} classes`);
