@@ -136,6 +136,42 @@ describe('client mistakes', () => {
   });
 });
 
+describe('the HTTP surface', () => {
+  it('a known path asked with another method is a 405 naming the methods in Allow', async () => {
+    for (const [method, p, allow] of [
+      ['PUT', '/api/jobs', 'GET, HEAD, POST'],
+      ['GET', '/api/models/iris-logreg/predict', 'POST'],
+      ['DELETE', '/api/models/iris-logreg', 'GET, HEAD'],
+      ['POST', '/api/keys/00000000-0000-4000-8000-000000000000', 'DELETE, PATCH'],
+    ] as const) {
+      const res = await fetch(platform.url(p), { method });
+      expect(res.status, `${method} ${p}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${p}`).toBe(allow);
+      const e = await errorOf(res);
+      expect(e.code).toBe('method_not_allowed');
+      expect(e.message).toContain(allow);
+    }
+    expect((await fetch(platform.url('/api/nothing-here'), { method: 'PUT' })).status).toBe(404);
+  });
+
+  it('a path whose percent-encoding cannot be decoded is a 400, not a 500', async () => {
+    for (const p of ['/api/models/%ZZ', '/api/jobs/%E0%A4%A?token=x']) {
+      const res = await fetch(platform.url(p));
+      expect(res.status, p).toBe(400);
+      expect((await errorOf(res)).code).toBe('malformed_url');
+    }
+  });
+
+  it('a 401 says how to authenticate (WWW-Authenticate)', async () => {
+    const none = await fetch(platform.url('/api/jobs'));
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="batchcast"');
+    const wrong = await fetch(platform.url('/api/jobs'), { headers: { authorization: 'Bearer bck_notakey' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="batchcast", error="invalid_token"');
+  });
+});
+
 describe('the HTML form', () => {
   it('offers the fields of the contract', async () => {
     const html = await (await fetch(platform.url('/'))).text();

@@ -4,6 +4,7 @@ import type { Logger } from '@batchcast/log';
 import type { ErrorRequestHandler, Request } from 'express';
 import type multer from 'multer';
 import { errorPage } from '../views/error-page.js';
+import { MethodNotAllowed } from './method-not-allowed.js';
 
 /** The one place where the domain's kinds of refusal become HTTP statuses. */
 const STATUS: Record<DomainErrorKind, number> = {
@@ -90,6 +91,14 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
   if (err instanceof DomainError)
     return { status: statusOf(err), code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
   if (err instanceof ContractViolation) return { status: err.field === null ? 400 : 422, code: err.code, message: err.message };
+  if (err instanceof MethodNotAllowed) return { status: 405, code: 'method_not_allowed', message: err.message };
+  // The router could not decode a path parameter (`%ZZ`, a cut multi-byte sequence): the client's URL, not our fault.
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400)
+    return {
+      status: 400,
+      code: 'malformed_url',
+      message: 'The URL is malformed: each "%" in its path must start a percent-encoded UTF-8 byte (%XX); send a literal "%" as %25.',
+    };
   const e = err as { type?: string; limit?: number; encoding?: string; charset?: string } | null;
   if (e?.type === 'entity.too.large')
     return {
@@ -126,6 +135,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const retryAfter = f.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number' && !res.get('retry-after')) res.set('retry-after', String(retryAfter));
+    // RFC 9110: a 401 says how to authenticate. Every credential here is a bearer; a key that was sent but
+    // refused (invalid, revoked) is an invalid_token in RFC 6750's terms.
+    if (f.status === 401) res.set('www-authenticate', wwwAuthenticate(f.code));
     res.status(f.status).vary('accept');
     if (req.accepts(['json', 'html']) === 'html') {
       res.type('html').send(errorPage({ status: f.status, code: f.code, message: f.message, path: req.path }));
@@ -133,6 +145,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     res.json({ error: { code: f.code, message: f.message, ...(f.details ?? {}) } });
   };
+}
+
+function wwwAuthenticate(code: string): string {
+  return code === 'invalid_api_key' || code === 'revoked_api_key'
+    ? 'Bearer realm="batchcast", error="invalid_token"'
+    : 'Bearer realm="batchcast"';
 }
 
 /** PostgreSQL or Redis not reachable: a 503, not a 500, so clients know to retry. */
