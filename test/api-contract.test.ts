@@ -170,6 +170,13 @@ describe('the HTTP surface', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="batchcast", error="invalid_token"');
   });
+
+  it('keeps a file name in UTF-8 as it was sent', async () => {
+    const res = await submit(platform, 'iris.csv', { filename: 'données ✓ 数据.csv' });
+    expect(res.status).toBe(202);
+    const job = await waitForEnd(platform, (await res.json()).links.self);
+    expect(job.filename).toBe('données ✓ 数据.csv');
+  });
 });
 
 describe('the HTML form', () => {
