@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submit, waitForEnd } from './support/http.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
 import { examples, Platform } from './support/platform.js';
 
 /** The HTTP contract's rules: tokens, client mistakes, the HTML form. */
@@ -169,6 +169,20 @@ describe('the HTTP surface', () => {
     const wrong = await fetch(platform.url('/api/jobs'), { headers: { authorization: 'Bearer bck_notakey' } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="batchcast", error="invalid_token"');
+  });
+
+  it('an upload whose bearer is not an API key is refused, not taken as anonymous', async () => {
+    const before = await uploadsLeft();
+    const form = new FormData();
+    form.set('file', fileBlob(await readFile(path.join(examples, 'data/iris.csv'))), 'iris.csv');
+    const res = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: 'Bearer r49z6xdNLfWtvG7jCPaPUm' },
+    });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('invalid_api_key');
+    expect(await uploadsLeft()).toEqual(before);
   });
 
   it('keeps a file name in UTF-8 as it was sent', async () => {

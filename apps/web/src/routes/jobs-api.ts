@@ -14,8 +14,9 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
-import { requireKey } from '../auth/api-key.js';
+import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
+import { refuse } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -27,6 +28,17 @@ export function jobsApi(ctx: WebContext): Router {
 
   router.post('/api/jobs', async (req, res) => {
     const key = req.apiKey;
+    // A bearer that is not an API key (a job's token, ADMIN_TOKEN, a key with its prefix cut off) would
+    // otherwise be ignored: the job anonymous, missing from the key's list and outside its quotas, with
+    // nothing said. An upload takes a key or no bearer at all.
+    if (!key && bearer(req) !== null) {
+      throw refuse(
+        'unauthorized',
+        'invalid_api_key',
+        'The "Authorization: Bearer" of an upload must be an API key (bck_…, from POST /api/keys); this one is not. ' +
+          'Send the whole key, or no Authorization header for a job of no key.',
+      );
+    }
     if (key) {
       requireScope(key, 'jobs:write');
       // Before the upload is read: a key at one of its limits stores nothing.
