@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
-import { examples, Platform } from './support/platform.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
 
 /** The HTTP contract's rules: tokens, client mistakes, the HTML form. */
 let platform: Platform;
@@ -190,6 +190,23 @@ describe('the HTTP surface', () => {
     expect(res.status).toBe(202);
     const job = await waitForEnd(platform, (await res.json()).links.self);
     expect(job.filename).toBe('données ✓ 数据.csv');
+  });
+
+  it('a JSON endpoint sent another content type is a 415 saying so, not a missing field', async () => {
+    const links = await fetch(platform.url('/api/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"email":"a@example.com"}',
+    });
+    expect(links.status).toBe(415);
+    expect((await errorOf(links)).code).toBe('unsupported_content_type');
+    const key = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"name":"crm","scopes":["jobs:read"]}',
+    });
+    expect(key.status).toBe(415);
+    expect((await errorOf(key)).message).toContain('application/json');
   });
 });
 

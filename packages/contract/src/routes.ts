@@ -59,7 +59,7 @@ const ERRORS: Record<number, string> = {
   409: 'The resource is not in a state that allows this.',
   410: 'The job was deleted by the retention rule (`expired`, with `expiredAt`).',
   413: 'Too large.',
-  415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do.',
+  415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do; or a body that is not JSON where JSON is taken (`unsupported_content_type`: send `Content-Type: application/json`), or a compressed one (`unsupported_encoding`).',
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`).',
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), or over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`).',
   503: 'PostgreSQL or Redis is unavailable: retry later.',
@@ -215,7 +215,7 @@ route({
   tags: ['keys', 'admin'],
   security: adminSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ApiKeyRequest } } } },
-  responses: { 201: json('The key, shown this once.', ApiKeyCreated), ...errors(400, 401, 403, 422) },
+  responses: { 201: json('The key, shown this once.', ApiKeyCreated), ...errors(400, 401, 403, 415, 422) },
 });
 route({
   method: 'get',
@@ -234,7 +234,7 @@ route({
   tags: ['keys', 'admin'],
   security: adminSecurity,
   request: { params: ApiKeyIdParams, body: { required: true, content: { 'application/json': { schema: ApiKeyUpdate } } } },
-  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 422) },
+  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 415, 422) },
 });
 route({
   method: 'delete',
@@ -259,7 +259,10 @@ route({
   tags: ['webhooks'],
   security: webhookSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: WebhookRequest } } } },
-  responses: { 201: json('The endpoint and its signing secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 409, 422) },
+  responses: {
+    201: json('The endpoint and its signing secret, shown this once.', WebhookWithSecret),
+    ...errors(400, 401, 403, 409, 415, 422),
+  },
 });
 route({
   method: 'get',
@@ -298,7 +301,7 @@ route({
   tags: ['webhooks'],
   security: webhookSecurity,
   request: { params: WebhookIdParams, body: { required: false, content: { 'application/json': { schema: RotateSecretRequest } } } },
-  responses: { 200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 404, 422) },
+  responses: { 200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 404, 415, 422) },
 });
 route({
   method: 'get',
@@ -572,7 +575,7 @@ route({
   tags: ['schedules', 'admin'],
   security: adminSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ScheduleRequest } } } },
-  responses: { 201: json('The schedule.', Schedule), ...errors(400, 401, 403, 409, 422) },
+  responses: { 201: json('The schedule.', Schedule), ...errors(400, 401, 403, 409, 415, 422) },
 });
 route({
   method: 'delete',
