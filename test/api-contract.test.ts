@@ -210,6 +210,32 @@ describe('the HTTP surface', () => {
   });
 });
 
+describe('real-time requests', () => {
+  const predict = (body: unknown) =>
+    fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('no rows answer no predictions', async () => {
+    const res = await predict({ rows: [] });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ model: { name: 'iris-logreg', version: 1 }, predictions: [] });
+  });
+
+  it('a missing column is named in the words of a request, not of a CSV file', async () => {
+    const res = await predict({ rows: [{ sepal_length: 5.1, sepal_width: 3.5 }] });
+    expect(res.status).toBe(422);
+    const e = await errorOf(res);
+    expect(e.code).toBe('missing_columns');
+    expect(e.message).toMatch(
+      /^The request is missing 2 columns the model needs: petal_length, petal_width\. Add them as keys of the rows/,
+    );
+    expect(e.message).not.toMatch(/CSV|file/);
+  });
+});
+
 describe('the HTML form', () => {
   it('offers the fields of the contract', async () => {
     const html = await (await fetch(platform.url('/'))).text();
