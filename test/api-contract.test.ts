@@ -142,7 +142,7 @@ describe('the HTTP surface', () => {
       ['PUT', '/api/jobs', 'GET, HEAD, POST'],
       ['GET', '/api/models/iris-logreg/predict', 'POST'],
       ['DELETE', '/api/models/iris-logreg', 'GET, HEAD'],
-      ['POST', '/api/keys/00000000-0000-4000-8000-000000000000', 'DELETE, PATCH'],
+      ['POST', '/api/keys/00000000-0000-4000-8000-000000000000', 'DELETE, GET, HEAD, PATCH'],
     ] as const) {
       const res = await fetch(platform.url(p), { method });
       expect(res.status, `${method} ${p}`).toBe(405);
@@ -152,6 +152,19 @@ describe('the HTTP surface', () => {
       expect(e.message).toContain(allow);
     }
     expect((await fetch(platform.url('/api/nothing-here'), { method: 'PUT' })).status).toBe(404);
+  });
+
+  it("an unknown model or key is a 404 that names it, without a job link's advice about tokens", async () => {
+    for (const [p, what] of [
+      ['/api/models/no-such-model', 'No such model'],
+      ['/api/keys/00000000-0000-4000-8000-000000000000', 'No such API key'],
+    ] as const) {
+      const res = await fetch(platform.url(p), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(res.status, p).toBe(404);
+      const e = await errorOf(res);
+      expect(e.message).toContain(what);
+      expect(e.message).not.toContain('token');
+    }
   });
 
   it('a path whose percent-encoding cannot be decoded is a 400, not a 500', async () => {

@@ -204,11 +204,9 @@ describe('real responses match the document', () => {
         headers: { authorization: 'Bearer wrong-token-0123456789' },
       }),
     );
-    await conforms(
-      'post',
-      '/api/models',
-      await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: admin }),
-    );
+    const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: admin });
+    expect(registered.headers.get('location')).toBe('/api/models/doc-iris'); // a resource to GET
+    await conforms('post', '/api/models', registered);
     await conforms('post', '/api/models', await fetch(platform.url('/api/models'), { method: 'POST', body: form(), headers: admin }));
   });
 
@@ -256,8 +254,15 @@ describe('real responses match the document', () => {
       cron: '0 0 1 1 *',
       email: 'ops@example.com',
     };
+    const scheduled = await conforms('post', '/api/schedules', await post(good));
     await conforms('post', '/api/schedules', await post(good));
-    await conforms('post', '/api/schedules', await post(good));
+    // POST's Location is a resource to GET, like the list's entry.
+    const one = await fetch(platform.url('/api/schedules/doc-yearly'), { headers: admin });
+    expect((await conforms('get', '/api/schedules/{name}', one)) as { name: string }).toMatchObject({
+      name: (scheduled as { name: string }).name,
+    });
+    await conforms('get', '/api/schedules/{name}', await fetch(platform.url('/api/schedules/doc-none'), { headers: admin }));
+    await conforms('get', '/api/schedules/{name}', await fetch(platform.url('/api/schedules/doc-yearly')));
     await conforms('post', '/api/schedules', await post({ ...good, name: 'doc-bad', cron: '61 * * * *' }));
     await conforms('post', '/api/schedules', await post(good, {}));
     await conforms('get', '/api/schedules', await fetch(platform.url('/api/schedules'), { headers: admin }));
@@ -293,6 +298,15 @@ describe('real responses match the document', () => {
     await conforms('patch', '/api/keys/{id}', await patch(created.id, { limits: { rowsPerDay: 100_000 } }));
     await conforms('patch', '/api/keys/{id}', await patch(created.id, { scopes: [] }));
     await conforms('patch', '/api/keys/{id}', await patch('00000000-0000-4000-8000-000000000000', { name: 'x' }));
+    const createdAt = await post('/api/keys', { name: 'doc-located', scopes: ['jobs:read'] });
+    const located = await fetch(platform.url(createdAt.headers.get('location')!), { headers: admin });
+    expect(((await conforms('get', '/api/keys/{id}', located)) as { name: string }).name).toBe('doc-located');
+    await conforms(
+      'get',
+      '/api/keys/{id}',
+      await fetch(platform.url('/api/keys/00000000-0000-4000-8000-000000000000'), { headers: admin }),
+    );
+    await conforms('get', '/api/keys/{id}', await fetch(platform.url(`/api/keys/${created.id}`)));
     await conforms('get', '/api/keys', await fetch(platform.url('/api/keys'), { headers: admin }));
     await conforms('get', '/api/keys', await fetch(platform.url('/api/keys')));
     const key = { authorization: `Bearer ${created.key}` };

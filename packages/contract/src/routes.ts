@@ -227,6 +227,16 @@ route({
   responses: { 200: json('The keys, with `lastUsedAt`.', ApiKeyList), ...errors(401, 403) },
 });
 route({
+  method: 'get',
+  path: '/api/keys/{id}',
+  operationId: 'getApiKey',
+  summary: 'One API key, without the key itself (admin); where `POST /api/keys` points (Location)',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams },
+  responses: { 200: json('The key, with `lastUsedAt`.', ApiKey), ...errors(401, 403, 404) },
+});
+route({
   method: 'patch',
   path: '/api/keys/{id}',
   operationId: 'updateApiKey',
@@ -576,6 +586,16 @@ route({
   security: adminSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ScheduleRequest } } } },
   responses: { 201: json('The schedule.', Schedule), ...errors(400, 401, 403, 409, 415, 422) },
+});
+route({
+  method: 'get',
+  path: '/api/schedules/{name}',
+  operationId: 'getSchedule',
+  summary: 'One schedule with its next run and last run (admin); where `POST /api/schedules` points (Location)',
+  tags: ['schedules', 'admin'],
+  security: adminSecurity,
+  request: { params: ScheduleNameParams },
+  responses: { 200: json('The schedule.', Schedule), ...errors(401, 403, 404) },
 });
 route({
   method: 'delete',

@@ -52,7 +52,11 @@ export function modelsApi(ctx: WebContext): Router {
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
   router.post('/api/models', requireAdmin(ctx), async (req, res) => {
     await receiveModelForm(ctx, req, res);
-    res.status(201).json(describeModel(await registerReceivedModel(ctx, req)));
+    const model = describeModel(await registerReceivedModel(ctx, req));
+    res
+      .status(201)
+      .location(`/api/models/${encodeURIComponent(model.name)}`)
+      .json(model);
   });
 
   modelOriginalRoute(ctx, router);
