@@ -167,6 +167,22 @@ describe('the HTTP surface', () => {
     }
   });
 
+  it('a job list filtered by a state that does not exist names the parameter and the states', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'contract-list', scopes: ['jobs:read'] }),
+    });
+    const { key } = await created.json();
+    for (const status of ['bogus', 'queued,running', '']) {
+      const res = await fetch(platform.url(`/api/jobs?status=${status}`), { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, status).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('invalid_status');
+      expect(e.message).toBe('"status" is one of queued, running, succeeded, failed, cancelled (one state per request).');
+    }
+  });
+
   it('a path whose percent-encoding cannot be decoded is a 400, not a 500', async () => {
     for (const p of ['/api/models/%ZZ', '/api/jobs/%E0%A4%A?token=x']) {
       const res = await fetch(platform.url(p));

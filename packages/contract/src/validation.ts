@@ -23,7 +23,7 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
   const field = issue.path.length > 0 ? String(issue.path[0]) : null;
   if (field === null) throw new ContractViolation(null, 'invalid_body', `The ${what} is not what this endpoint takes: ${issue.message}.`);
   const where = issue.path.map(String).join('.');
-  const message = /^(Invalid input|Expected|Too (big|small)|Invalid (string|number))/.test(issue.message)
+  const message = /^(Invalid (input|option|string|number)|Expected|Too (big|small))/.test(issue.message)
     ? `"${where}": ${issue.message}.`
     : issue.message;
   throw new ContractViolation(field, `invalid_${field}`, message);
