@@ -182,6 +182,24 @@ describe('batchcast submit', () => {
     }
   });
 
+  it('says what is wrong with --out and --key before anything is sent (exit 2), not after the job ran', async () => {
+    const iris = path.join(examples, 'data/iris.csv');
+    const job = `${platform.baseUrl}/jobs/00000000-0000-4000-8000-000000000000?token=x`;
+    for (const [args, said] of [
+      [['submit', iris, '--out', path.join(tmp, 'no-such-folder/results.csv')], /--out: the folder .*no-such-folder does not exist/],
+      [['submit', iris, '--out', tmp], /--out: .* is a folder; give the name of the file to write/],
+      [['download', job, '--out', path.join(tmp, 'no-such-folder/results.csv')], /--out: the folder .*no-such-folder does not exist/],
+      // A key without its bck_ start was sent as some other bearer, and the job was submitted as no key's.
+      [['submit', iris, '--key', 'r49z6xdNLfWtvG7jCPaPUm'], /--key: an API key starts with bck_/],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(said);
+      expect(r.stderr, args.join(' ')).not.toContain('upload');
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('--help documents the commands', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);

@@ -173,7 +173,9 @@ export async function downloadTo(
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    // Said about the file asked for, not the temporary name it was being written under (a full disk, a folder gone).
+    const e = err as NodeJS.ErrnoException;
+    throw e.path !== undefined ? new Error(`cannot write ${file} (${e.code ?? e.message})`) : err;
   }
   return { bytes: (await stat(file)).size, file };
 }

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobCreated, Model, ModelList } from '@batchcast/contract';
-import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
+import { apiKey, at, baseUrl, bearer, checkOutFile, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
@@ -106,13 +106,15 @@ async function submit(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
   const file = await readableFile(positionals[0], 'data FILE');
   const base = baseUrl(values.url);
-  const model = values.model ?? (await defaultModel(base));
   const wait = !!values.wait || values.out !== undefined;
   const key = apiKey(values.key);
   const auth = key ? bearer(key) : {};
+  // Every usage check before the first request: a mistake is said at once, before the server is asked anything.
   const format = values.out !== undefined ? resultsFormatFor(values.out, values.format) : null;
   if (format instanceof Error) throw new UsageError(format.message);
   if (values.format !== undefined && values.out === undefined) throw new UsageError('--format chooses the format of --out: give --out too');
+  await checkOutFile(values.out);
+  const model = values.model ?? (await defaultModel(base));
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
