@@ -183,6 +183,35 @@ describe('the HTTP surface', () => {
     }
   });
 
+  it('a misspelt field of a JSON body is refused (422 unknown_field), not ignored with a 200', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'contract-fields', scopes: ['jobs:read'] }),
+    });
+    const { id } = await created.json();
+    for (const [body, named] of [
+      [{ limit: { rowsPerDay: 5 } }, '"limit"'],
+      [{ limits: { rowsperday: 5 } }, '"limits.rowsperday"'],
+    ] as const) {
+      const res = await fetch(platform.url(`/api/keys/${id}`), { method: 'PATCH', headers: admin, body: JSON.stringify(body) });
+      expect(res.status).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_field');
+      expect(e.message).toContain(named);
+    }
+    const key = await (await fetch(platform.url(`/api/keys/${id}`), { headers: admin })).json();
+    expect(key.limits.rowsPerDay).toBeNull();
+    const res = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'contract-typo', scopes: ['jobs:read'], limit: { concurrentJobs: 1 } }),
+    });
+    expect(res.status).toBe(422);
+    expect((await errorOf(res)).code).toBe('unknown_field');
+  });
+
   it('a path whose percent-encoding cannot be decoded is a 400, not a 500', async () => {
     for (const p of ['/api/models/%ZZ', '/api/jobs/%E0%A4%A?token=x']) {
       const res = await fetch(platform.url(p));

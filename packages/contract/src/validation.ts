@@ -20,6 +20,12 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
+  // A misspelt field ("limit" for "limits", "event" for "events") would otherwise change nothing with a 2xx.
+  if (issue.code === 'unrecognized_keys') {
+    const names = issue.keys.map((k) => `"${[...issue.path.map(String), k].join('.')}"`).join(', ');
+    const message = `Not a field of this ${what}: ${names}. Check the spelling (GET /api/openapi.json lists the fields).`;
+    throw new ContractViolation(String(issue.path[0] ?? issue.keys[0]), 'unknown_field', message);
+  }
   const field = issue.path.length > 0 ? String(issue.path[0]) : null;
   if (field === null) throw new ContractViolation(null, 'invalid_body', `The ${what} is not what this endpoint takes: ${issue.message}.`);
   const where = issue.path.map(String).join('.');
