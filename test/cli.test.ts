@@ -182,6 +182,30 @@ describe('batchcast submit', () => {
     }
   });
 
+  it("jobs pages as the API does: stderr gives the next page's --cursor, which --json alone would lose", async () => {
+    const created = await fetch(`${platform.baseUrl}/api/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'cli-pages', scopes: ['jobs:read', 'jobs:write'] }),
+    });
+    const { key } = (await created.json()) as { key: string };
+    const submitted: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--key', key]);
+      expect(r.code, r.stderr).toBe(0);
+      submitted.unshift(new URL(r.stdout.trim()).pathname.split('/').pop()!); // newest first
+    }
+    const first = await cli(['jobs', '--limit', '2', '--json', '--key', key]);
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { id: string }[]).map((j) => j.id)).toEqual(submitted.slice(0, 2));
+    const cursor = /--cursor (\S+) for the next page/.exec(first.stderr)?.[1];
+    expect(cursor, first.stderr).toBeDefined();
+    const second = await cli(['jobs', '--limit', '2', '--json', '--cursor', cursor!, '--key', key]);
+    expect(second.code, second.stderr).toBe(0);
+    expect((JSON.parse(second.stdout) as { id: string }[]).map((j) => j.id)).toEqual(submitted.slice(2));
+    expect(second.stderr).not.toContain('--cursor');
+  });
+
   it('says what is wrong with --out and --key before anything is sent (exit 2), not after the job ran', async () => {
     const iris = path.join(examples, 'data/iris.csv');
     const job = `${platform.baseUrl}/jobs/00000000-0000-4000-8000-000000000000?token=x`;

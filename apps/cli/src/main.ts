@@ -24,7 +24,7 @@ Usage:
 ${JOB_HELP}
   batchcast models list [--json] [--url URL]
   batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
-  batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
+  batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
   batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
   batchcast webhooks add URL [--events a,b] | list | remove ID | rotate ID [--grace S]
