@@ -282,6 +282,19 @@ describe('real-time requests', () => {
     expect(await res.json()).toEqual({ model: { name: 'iris-logreg', version: 1 }, predictions: [] });
   });
 
+  it('a version the model does not have is named as such, with the versions it has', async () => {
+    for (const url of ['/api/models/iris-logreg@9/predict']) {
+      const res = await fetch(platform.url(url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rows":[]}' });
+      expect(res.status).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_model');
+      expect(e.message).toBe('Model "iris-logreg" has no version 9; its versions are 1 (leave out "@9" for the latest).');
+    }
+    const upload = await submit(platform, 'iris.csv', { model: 'iris-logreg@2' });
+    expect(upload.status).toBe(422);
+    expect((await errorOf(upload)).message).toMatch(/^Model "iris-logreg" has no version 2; its versions are 1/);
+  });
+
   it('a missing column is named in the words of a request, not of a CSV file', async () => {
     const res = await predict({ rows: [{ sepal_length: 5.1, sepal_width: 3.5 }] });
     expect(res.status).toBe(422);
