@@ -282,6 +282,26 @@ describe('real-time requests', () => {
     expect(await res.json()).toEqual({ model: { name: 'iris-logreg', version: 1 }, predictions: [] });
   });
 
+  it('a file sent to the real-time endpoint is told to be JSON or a batch job', async () => {
+    const csv = await readFile(path.join(examples, 'data/iris.csv'));
+    const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(res.status).toBe(415);
+    const e = await errorOf(res);
+    expect(e.code).toBe('unsupported_content_type');
+    expect(e.message).toContain('POST /api/jobs');
+    // JSON under another type (curl -d sends application/x-www-form-urlencoded) is still read.
+    const form = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"rows":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}',
+    });
+    expect(form.status).toBe(200);
+  });
+
   it('a version the model does not have is named as such, with the versions it has', async () => {
     for (const url of ['/api/models/iris-logreg@9/predict']) {
       const res = await fetch(platform.url(url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rows":[]}' });

@@ -391,7 +391,7 @@ route({
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
     body: { required: true, content: { 'application/json': { schema: PredictRequest } } },
   },
-  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 422, 429) },
+  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 415, 422, 429) },
 });
 registerSampleRoutes();
 
