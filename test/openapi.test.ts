@@ -137,6 +137,24 @@ describe('real responses match the document', () => {
     for (const format of ['jsonl', 'parquet', 'xlsx'])
       await conforms('get', `/api/jobs/{id}/results.${format}`, await fetch(platform.url(`/api/jobs/${job.id}/results.${format}${q()}`)));
     await conforms('get', '/api/jobs/{id}/errors.csv', await fetch(platform.url(`/api/jobs/${job.id}/errors.csv${q()}`)));
+    // The results by Accept: the same bytes as the format's own URL; a type there is none of is a 406.
+    const negotiated = (accept: string) => fetch(platform.url(`/api/jobs/${job.id}/results${q()}`), { headers: { accept } });
+    const parquet = await negotiated('application/json;q=0.9, application/vnd.apache.parquet');
+    expect(parquet.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    expect(parquet.headers.get('content-disposition')).toBe('attachment; filename="iris-predictions.parquet"');
+    const jsonl = await negotiated('application/x-ndjson');
+    expect(await jsonl.text()).toBe(await (await fetch(platform.url(`/api/jobs/${job.id}/results.jsonl${q()}`))).text());
+    await conforms('get', '/api/jobs/{id}/results', parquet);
+    await conforms('get', '/api/jobs/{id}/results', await negotiated('*/*'));
+    const refused = await negotiated('application/json');
+    expect(refused.status).toBe(406);
+    expect(((await conforms('get', '/api/jobs/{id}/results', refused)) as { error: { code: string } }).error.code).toBe('not_acceptable');
+    // The token is checked first: a wrong one is a 404 whatever Accept asks for.
+    await conforms(
+      'get',
+      '/api/jobs/{id}/results',
+      await fetch(platform.url(`/api/jobs/${job.id}/results`), { headers: { accept: 'image/png' } }),
+    );
     await conforms('post', '/api/jobs/{id}/cancel', await fetch(platform.url(`/api/jobs/${job.id}/cancel${q()}`), { method: 'POST' }));
     await conforms('get', '/jobs/{id}', await fetch(platform.url(`/jobs/${job.id}${q()}`)));
     await conforms(

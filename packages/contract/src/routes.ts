@@ -675,10 +675,31 @@ function registerResultsRoutes(): void {
       request: jobRequest,
       responses: {
         200: text(f.type, 'Streamed, rows in input order.'),
-        ...errors(401, 403, 404, 409, 410, ...(f.ext === 'xlsx' ? [422] : [])),
+        // 422: Excel's `too_many_rows`, and for any format `unreadable_input` (the upload cannot be read back).
+        ...errors(401, 403, 404, 409, 410, 422),
       },
     });
   }
+  route({
+    method: 'get',
+    path: '/api/jobs/{id}/results',
+    operationId: 'getResultsNegotiated',
+    summary: 'The results in the format the Accept header asks for (CSV without one); the same as `results.<format>`',
+    tags: ['jobs'],
+    security: jobSecurity,
+    request: jobRequest,
+    responses: {
+      200: {
+        description: 'Streamed, rows in input order, in the first format of Accept that there is.',
+        content: Object.fromEntries(formats.map((f) => [f.type, { schema: z.string() }])),
+      },
+      406: {
+        description: 'Accept names no format there is (`not_acceptable`): the message lists them.',
+        content: { 'application/json': { schema: ErrorBody } },
+      },
+      ...errors(401, 403, 404, 409, 410, 422),
+    },
+  });
 }
 
 /** `sample.<format>`: a small file in each form an upload may take, with the columns the model needs. */

@@ -27,6 +27,21 @@ export const statusOf = (err: DomainError): number => STATUS[err.kind];
 export const refuse = (kind: DomainErrorKind, code: string, message: string, details?: Record<string, unknown>): DomainError =>
   new DomainError(kind, code, message, details);
 
+/**
+ * A refusal with an HTTP status no domain kind maps to (406: about the request's headers, not the domain);
+ * answered like the others, `{ error: { code, message } }`.
+ */
+export class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpRefusal';
+  }
+}
+
 /** Multer's limit errors, said in words a person can act on. */
 export function fromMulterError(err: multer.MulterError, maxUploadBytes: number): DomainError {
   switch (err.code) {
@@ -92,6 +107,7 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
     return { status: statusOf(err), code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
   if (err instanceof ContractViolation) return { status: err.field === null ? 400 : 422, code: err.code, message: err.message };
   if (err instanceof MethodNotAllowed) return { status: 405, code: 'method_not_allowed', message: err.message };
+  if (err instanceof HttpRefusal) return { status: err.status, code: err.code, message: err.message };
   // The router could not decode a path parameter (`%ZZ`, a cut multi-byte sequence): the client's URL, not our fault.
   if (err instanceof URIError && (err as URIError & { status?: number }).status === 400)
     return {

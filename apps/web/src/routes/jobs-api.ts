@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
-import { refuse } from '../http/errors.js';
+import { HttpRefusal, refuse } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -66,6 +66,8 @@ export function jobsApi(ctx: WebContext): Router {
   });
 
   for (const format of RESULTS_FORMATS) router.get(`/api/jobs/:id/results.${format}`, (req, res) => sendResults(ctx, req, res, format));
+  // The same results chosen by Accept, for clients that ask by media type rather than by name.
+  router.get('/api/jobs/:id/results', (req, res) => sendResults(ctx, req, res, negotiatedFormat));
 
   router.post('/api/jobs/:id/cancel', async (req, res) => {
     const { job, token } = await requestedJob(ctx, req, 'jobs:write');
@@ -87,13 +89,43 @@ export function jobsApi(ctx: WebContext): Router {
   return router;
 }
 
+/** The media types a client may ask for, per format; CSV first, so that no Accept (or any) gets CSV, as `links.results` does. */
+const RESULTS_MEDIA_TYPES: [string, ResultsFormat][] = [
+  ['text/csv', 'csv'],
+  ['application/jsonl', 'jsonl'],
+  ['application/x-ndjson', 'jsonl'],
+  ['application/vnd.apache.parquet', 'parquet'],
+  ['application/x-parquet', 'parquet'],
+  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'xlsx'],
+];
+
+/** The format Accept asks for, or 406 naming the ones there are (after the job's token was checked: never before). */
+function negotiatedFormat(req: Request): ResultsFormat {
+  const type = req.accepts(RESULTS_MEDIA_TYPES.map(([t]) => t));
+  const found = type ? RESULTS_MEDIA_TYPES.find(([t]) => t === type) : undefined;
+  if (!found) {
+    throw new HttpRefusal(
+      406,
+      'not_acceptable',
+      `No results as ${JSON.stringify(req.get('accept') ?? '')}: ask for text/csv, application/jsonl, application/vnd.apache.parquet ` +
+        'or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, or download results.csv, .jsonl, .parquet or .xlsx.',
+    );
+  }
+  return found[1];
+}
+
 /**
  * GET /api/jobs/:id/results.<format>: checked first (the job has succeeded; Excel can hold the rows), so a
  * refusal is a proper 409/422 rather than a broken download; then streamed.
  */
-async function sendResults(ctx: WebContext, req: Request, res: Response, format: ResultsFormat): Promise<void> {
+async function sendResults(
+  ctx: WebContext,
+  req: Request,
+  res: Response,
+  format: ResultsFormat | ((req: Request) => ResultsFormat),
+): Promise<void> {
   const { job } = await requestedJob(ctx, req);
-  const download = await resultsDownload(ctx.jobs, job, format);
+  const download = await resultsDownload(ctx.jobs, job, typeof format === 'function' ? format(req) : format);
   // Written into a stream of our own, and the status sent only with the first bytes: a failure before them
   // (the upload cannot be read) is still a proper error response with its message, not a dropped connection.
   const body = new PassThrough();
@@ -107,11 +139,14 @@ async function sendResults(ctx: WebContext, req: Request, res: Response, format:
       (err: unknown) => err,
     );
   }
-  res.status(200).set({
-    'content-type': download.contentType,
-    'content-disposition': `attachment; filename="${download.filename}"`,
-    'cache-control': 'no-store',
-  });
+  res
+    .status(200)
+    .vary('accept')
+    .set({
+      'content-type': download.contentType,
+      'content-disposition': `attachment; filename="${download.filename}"`,
+      'cache-control': 'no-store',
+    });
   try {
     await Promise.all([writing, pipeline(body, res)]);
   } catch (err) {
