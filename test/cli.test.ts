@@ -146,7 +146,12 @@ describe('batchcast submit', () => {
       'http://127.0.0.1:1',
     ]);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('cannot reach batchcast');
+    expect(unreachable.stderr).toContain('cannot reach batchcast at http://127.0.0.1:1 (connection refused); set --url or BATCHCAST_URL');
+    // status and download take the server from the link, and refuse --url: the advice is the link's.
+    const link = await cli(['status', 'http://127.0.0.1:1/jobs/00000000-0000-4000-8000-000000000000?token=x']);
+    expect(link.code).toBe(1);
+    expect(link.stderr).toContain('cannot reach batchcast at http://127.0.0.1:1 (connection refused); the server is the job link’s own');
+    expect(link.stderr).not.toContain('--url');
     // Nothing was sent: the upload's progress must not say otherwise.
     expect(unreachable.stderr).not.toContain('100%');
     expect(unreachable.stderr).toMatch(/upload \[-+\]\s+0% .*not sent/);

@@ -14,6 +14,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number | null,
     readonly code: string | null,
+    /** The server could not be reached at all (no answer): the command says where the address came from. */
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -26,7 +28,7 @@ const USER_AGENT = 'batchcast-cli/0.1';
 function networkError(base: URL, err: Error): ApiError {
   const code = (err as { code?: string }).code;
   const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : err.message;
-  return new ApiError(`cannot reach batchcast at ${base.origin} (${why}); set --url or BATCHCAST_URL`, null, code ?? null);
+  return new ApiError(`cannot reach batchcast at ${base.origin} (${why})`, null, code ?? null, true);
 }
 
 async function readBody(res: http.IncomingMessage): Promise<string> {

@@ -301,6 +301,14 @@ export async function main(argv: string[]): Promise<number> {
       log(`batchcast: ${err.message}\nRun "batchcast --help" for usage.`);
       return EXIT_USAGE;
     }
+    if (err instanceof ApiError && err.unreachable) {
+      // status and download take the server from the job link (and refuse --url): telling them to set
+      // --url or BATCHCAST_URL was advice they could not follow.
+      const where =
+        command === 'status' || command === 'download' ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
+      log(`batchcast: ${err.message}; ${where} (${err.code ?? 'unreachable'})`);
+      return EXIT_FAILED;
+    }
     if (err instanceof ApiError) {
       log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}`);
       return EXIT_FAILED;
