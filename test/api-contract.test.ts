@@ -123,6 +123,24 @@ describe('client mistakes', () => {
     expect((await errorOf(headerOnly)).code).toBe('no_rows');
   });
 
+  it('a misspelt form field is refused, not ignored (the default model, no email)', async () => {
+    const before = await uploadsLeft();
+    for (const [field, value] of [
+      ['modle', 'iris-logreg'],
+      ['emial', 'someone@example.com'],
+    ]) {
+      const form = new FormData();
+      form.set(field!, value!);
+      form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+      const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form });
+      expect(res.status, field).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_field');
+      expect(e.message).toContain(`"${field}"`);
+    }
+    expect(await uploadsLeft()).toEqual(before);
+  });
+
   it('a bad email address is a 400', async () => {
     const res = await submit(platform, 'iris.csv', { email: 'not an address\r\nBcc: x@y.z' });
     expect(res.status).toBe(400);
