@@ -141,6 +141,23 @@ describe('client mistakes', () => {
     expect(await uploadsLeft()).toEqual(before);
   });
 
+  it('a model description longer than 2,000 characters is refused, naming the field', async () => {
+    const form = new FormData();
+    form.set('name', 'long-description');
+    form.set('description', 'x'.repeat(2001));
+    form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+    const res = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(422);
+    const e = await errorOf(res);
+    expect(e.code).toBe('invalid_description');
+    expect(e.message).toContain('2,000');
+    expect((await fetch(platform.url('/api/models/long-description'))).status).toBe(404);
+  });
+
   it('a bad email address is a 400', async () => {
     const res = await submit(platform, 'iris.csv', { email: 'not an address\r\nBcc: x@y.z' });
     expect(res.status).toBe(400);
