@@ -158,6 +158,16 @@ describe('client mistakes', () => {
     expect((await fetch(platform.url('/api/models/long-description'))).status).toBe(404);
   });
 
+  it('a sample asked for a version that is not a number is a 400 saying so, not "no such model"', async () => {
+    for (const v of ['abc', '-1', '0', '1.5']) {
+      const res = await fetch(platform.url(`/models/iris-logreg/sample.csv?version=${v}`));
+      expect(res.status, v).toBe(400);
+      expect((await errorOf(res)).code).toBe('invalid_version');
+    }
+    expect((await fetch(platform.url('/models/iris-logreg/sample.csv?version=9'))).status).toBe(404);
+    expect((await fetch(platform.url('/models/iris-logreg/sample.csv?version=1'))).status).toBe(200);
+  });
+
   it('a bad email address is a 400', async () => {
     const res = await submit(platform, 'iris.csv', { email: 'not an address\r\nBcc: x@y.z' });
     expect(res.status).toBe(400);

@@ -721,7 +721,7 @@ function registerSampleRoutes(): void {
       summary: f.what,
       tags: ['models'],
       request: { params: ModelNameParams, query: SampleQuery },
-      responses: { 200: text(f.type, 'The sample.'), ...errors(404) },
+      responses: { 200: text(f.type, 'The sample.'), ...errors(400, 404) },
     });
   }
 }
