@@ -293,6 +293,13 @@ describe('the HTTP surface', () => {
     expect(res.status).toBe(202);
     const job = await waitForEnd(platform, (await res.json()).links.self);
     expect(job.filename).toBe('données ✓ 数据.csv');
+    // Downloads keep the name's letters too (filename*), with an ASCII filename= for old clients.
+    const results = await fetch(platform.url(job.links.results));
+    expect(results.headers.get('content-disposition')).toBe(
+      `attachment; filename="donn_es___-predictions.csv"; filename*=UTF-8''donn%C3%A9es_%E6%95%B0%E6%8D%AE-predictions.csv`,
+    );
+    const errors = await fetch(platform.url(job.links.results.replace('results.csv', 'errors.csv')));
+    expect(errors.headers.get('content-disposition')).toContain(`filename*=UTF-8''donn%C3%A9es_%E6%95%B0%E6%8D%AE-errors.csv`);
   });
 
   it('a JSON endpoint sent another content type is a 415 saying so, not a missing field', async () => {

@@ -135,7 +135,17 @@ export async function requestJson<S extends z.ZodType>(
 /** The file name the server suggests (Content-Disposition), reduced to a plain name; null when it gives none. */
 function suggestedName(res: http.IncomingMessage): string | null {
   const disposition = res.headers['content-disposition'] ?? '';
-  const name = /filename="([^"]+)"/.exec(disposition)?.[1];
+  // filename* (UTF-8, percent-encoded) first: the name as it is ("données-predictions.csv"); filename="…" has
+  // its non-ASCII letters replaced.
+  const extended = /filename\*=UTF-8''([^;\s]+)/i.exec(disposition)?.[1];
+  let name = /filename="([^"]+)"/.exec(disposition)?.[1];
+  if (extended) {
+    try {
+      name = decodeURIComponent(extended);
+    } catch {
+      // malformed: keep the ASCII name
+    }
+  }
   const plain = name ? path.basename(name.replace(/\\/g, '/')) : '';
   return plain && plain !== '.' && plain !== '..' ? plain : null;
 }

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
+import { attachment } from '../http/attachment.js';
 import { HttpRefusal, refuse } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
@@ -144,7 +145,7 @@ async function sendResults(
     .vary('accept')
     .set({
       'content-type': download.contentType,
-      'content-disposition': `attachment; filename="${download.filename}"`,
+      'content-disposition': attachment(download.filename),
       'cache-control': 'no-store',
     });
   try {
