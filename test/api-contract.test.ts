@@ -158,6 +158,26 @@ describe('client mistakes', () => {
     expect((await fetch(platform.url('/api/models/long-description'))).status).toBe(404);
   });
 
+  it('the results of a job not ended yet are a 409 with Retry-After; of a cancelled job, without', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    // Scoring paused (bull-board's API), so the job stays queued.
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    try {
+      const job = await (await submit(platform, 'iris.csv')).json();
+      const early = await fetch(platform.url(job.links.results));
+      expect(early.status).toBe(409);
+      expect(early.headers.get('retry-after')).toBe('5');
+      expect((await errorOf(early)).message).toContain('not available yet');
+      expect((await fetch(platform.url(job.links.self.replace('?', '/cancel?')), { method: 'POST' })).status).toBe(200);
+      const cancelled = await fetch(platform.url(job.links.results));
+      expect(cancelled.status).toBe(409);
+      expect(cancelled.headers.get('retry-after')).toBeNull();
+      expect((await errorOf(cancelled)).message).toBe('The job ended cancelled: it has no results.');
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
   it('a sample asked for a version that is not a number is a 400 saying so, not "no such model"', async () => {
     for (const v of ['abc', '-1', '0', '1.5']) {
       const res = await fetch(platform.url(`/models/iris-logreg/sample.csv?version=${v}`));

@@ -320,7 +320,7 @@ describe('batchcast status and download', () => {
       queued = (await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg'])).stdout.trim();
       const early = await cli(['download', queued, '--out', path.join(tmp, 'early.csv')]);
       expect(early.code).toBe(1);
-      expect(early.stderr).toContain('The results are not available: the job is queued');
+      expect(early.stderr).toContain('The results are not available yet: the job is queued');
       const waiting = await cli(['status', queued]);
       expect(waiting.stdout).toMatch(/^rows\s+0 of 150 rows done: 0 scored, 0 failed$/m);
       expect(waiting.stdout).toMatch(/^deleted\s+some days after it ends/m);
