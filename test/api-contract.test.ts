@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submit, waitForEnd } from './support/http.js';
-import { examples, Platform } from './support/platform.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
 
 /** The HTTP contract's rules: tokens, client mistakes, the HTML form. */
 let platform: Platform;
@@ -123,6 +123,71 @@ describe('client mistakes', () => {
     expect((await errorOf(headerOnly)).code).toBe('no_rows');
   });
 
+  it('a misspelt form field is refused, not ignored (the default model, no email)', async () => {
+    const before = await uploadsLeft();
+    for (const [field, value] of [
+      ['modle', 'iris-logreg'],
+      ['emial', 'someone@example.com'],
+    ]) {
+      const form = new FormData();
+      form.set(field!, value!);
+      form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+      const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form });
+      expect(res.status, field).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_field');
+      expect(e.message).toContain(`"${field}"`);
+    }
+    expect(await uploadsLeft()).toEqual(before);
+  });
+
+  it('a model description longer than 2,000 characters is refused, naming the field', async () => {
+    const form = new FormData();
+    form.set('name', 'long-description');
+    form.set('description', 'x'.repeat(2001));
+    form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+    const res = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(422);
+    const e = await errorOf(res);
+    expect(e.code).toBe('invalid_description');
+    expect(e.message).toContain('2,000');
+    expect((await fetch(platform.url('/api/models/long-description'))).status).toBe(404);
+  });
+
+  it('the results of a job not ended yet are a 409 with Retry-After; of a cancelled job, without', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    // Scoring paused (bull-board's API), so the job stays queued.
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    try {
+      const job = await (await submit(platform, 'iris.csv')).json();
+      const early = await fetch(platform.url(job.links.results));
+      expect(early.status).toBe(409);
+      expect(early.headers.get('retry-after')).toBe('5');
+      expect((await errorOf(early)).message).toContain('not available yet');
+      expect((await fetch(platform.url(job.links.self.replace('?', '/cancel?')), { method: 'POST' })).status).toBe(200);
+      const cancelled = await fetch(platform.url(job.links.results));
+      expect(cancelled.status).toBe(409);
+      expect(cancelled.headers.get('retry-after')).toBeNull();
+      expect((await errorOf(cancelled)).message).toBe('The job ended cancelled: it has no results.');
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
+  it('a sample asked for a version that is not a number is a 400 saying so, not "no such model"', async () => {
+    for (const v of ['abc', '-1', '0', '1.5']) {
+      const res = await fetch(platform.url(`/models/iris-logreg/sample.csv?version=${v}`));
+      expect(res.status, v).toBe(400);
+      expect((await errorOf(res)).code).toBe('invalid_version');
+    }
+    expect((await fetch(platform.url('/models/iris-logreg/sample.csv?version=9'))).status).toBe(404);
+    expect((await fetch(platform.url('/models/iris-logreg/sample.csv?version=1'))).status).toBe(200);
+  });
+
   it('a bad email address is a 400', async () => {
     const res = await submit(platform, 'iris.csv', { email: 'not an address\r\nBcc: x@y.z' });
     expect(res.status).toBe(400);
@@ -133,6 +198,204 @@ describe('client mistakes', () => {
     const res = await fetch(platform.url('/api/nothing-here'));
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('not_found');
+  });
+});
+
+describe('the HTTP surface', () => {
+  it('a known path asked with another method is a 405 naming the methods in Allow', async () => {
+    for (const [method, p, allow] of [
+      ['PUT', '/api/jobs', 'GET, HEAD, POST'],
+      ['GET', '/api/models/iris-logreg/predict', 'POST'],
+      ['DELETE', '/api/models/iris-logreg', 'GET, HEAD'],
+      ['POST', '/api/keys/00000000-0000-4000-8000-000000000000', 'DELETE, GET, HEAD, PATCH'],
+    ] as const) {
+      const res = await fetch(platform.url(p), { method });
+      expect(res.status, `${method} ${p}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${p}`).toBe(allow);
+      const e = await errorOf(res);
+      expect(e.code).toBe('method_not_allowed');
+      expect(e.message).toContain(allow);
+    }
+    expect((await fetch(platform.url('/api/nothing-here'), { method: 'PUT' })).status).toBe(404);
+  });
+
+  it("an unknown model or key is a 404 that names it, without a job link's advice about tokens", async () => {
+    for (const [p, what] of [
+      ['/api/models/no-such-model', 'No such model'],
+      ['/api/keys/00000000-0000-4000-8000-000000000000', 'No such API key'],
+    ] as const) {
+      const res = await fetch(platform.url(p), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(res.status, p).toBe(404);
+      const e = await errorOf(res);
+      expect(e.message).toContain(what);
+      expect(e.message).not.toContain('token');
+    }
+  });
+
+  it('a job list filtered by a state that does not exist names the parameter and the states', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'contract-list', scopes: ['jobs:read'] }),
+    });
+    const { key } = await created.json();
+    for (const status of ['bogus', 'queued,running', '']) {
+      const res = await fetch(platform.url(`/api/jobs?status=${status}`), { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, status).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('invalid_status');
+      expect(e.message).toBe('"status" is one of queued, running, succeeded, failed, cancelled (one state per request).');
+    }
+  });
+
+  it('a misspelt field of a JSON body is refused (422 unknown_field), not ignored with a 200', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'contract-fields', scopes: ['jobs:read'] }),
+    });
+    const { id } = await created.json();
+    for (const [body, named] of [
+      [{ limit: { rowsPerDay: 5 } }, '"limit"'],
+      [{ limits: { rowsperday: 5 } }, '"limits.rowsperday"'],
+    ] as const) {
+      const res = await fetch(platform.url(`/api/keys/${id}`), { method: 'PATCH', headers: admin, body: JSON.stringify(body) });
+      expect(res.status).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_field');
+      expect(e.message).toContain(named);
+    }
+    const key = await (await fetch(platform.url(`/api/keys/${id}`), { headers: admin })).json();
+    expect(key.limits.rowsPerDay).toBeNull();
+    const res = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'contract-typo', scopes: ['jobs:read'], limit: { concurrentJobs: 1 } }),
+    });
+    expect(res.status).toBe(422);
+    expect((await errorOf(res)).code).toBe('unknown_field');
+  });
+
+  it('a path whose percent-encoding cannot be decoded is a 400, not a 500', async () => {
+    for (const p of ['/api/models/%ZZ', '/api/jobs/%E0%A4%A?token=x']) {
+      const res = await fetch(platform.url(p));
+      expect(res.status, p).toBe(400);
+      expect((await errorOf(res)).code).toBe('malformed_url');
+    }
+  });
+
+  it('a 401 says how to authenticate (WWW-Authenticate)', async () => {
+    const none = await fetch(platform.url('/api/jobs'));
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="batchcast"');
+    const wrong = await fetch(platform.url('/api/jobs'), { headers: { authorization: 'Bearer bck_notakey' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="batchcast", error="invalid_token"');
+  });
+
+  it('an upload whose bearer is not an API key is refused, not taken as anonymous', async () => {
+    const before = await uploadsLeft();
+    const form = new FormData();
+    form.set('file', fileBlob(await readFile(path.join(examples, 'data/iris.csv'))), 'iris.csv');
+    const res = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: 'Bearer r49z6xdNLfWtvG7jCPaPUm' },
+    });
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('invalid_api_key');
+    expect(await uploadsLeft()).toEqual(before);
+  });
+
+  it('keeps a file name in UTF-8 as it was sent', async () => {
+    const res = await submit(platform, 'iris.csv', { filename: 'données ✓ 数据.csv' });
+    expect(res.status).toBe(202);
+    const job = await waitForEnd(platform, (await res.json()).links.self);
+    expect(job.filename).toBe('données ✓ 数据.csv');
+    // Downloads keep the name's letters too (filename*), with an ASCII filename= for old clients.
+    const results = await fetch(platform.url(job.links.results));
+    expect(results.headers.get('content-disposition')).toBe(
+      `attachment; filename="donn_es___-predictions.csv"; filename*=UTF-8''donn%C3%A9es_%E6%95%B0%E6%8D%AE-predictions.csv`,
+    );
+    const errors = await fetch(platform.url(job.links.results.replace('results.csv', 'errors.csv')));
+    expect(errors.headers.get('content-disposition')).toContain(`filename*=UTF-8''donn%C3%A9es_%E6%95%B0%E6%8D%AE-errors.csv`);
+  });
+
+  it('a JSON endpoint sent another content type is a 415 saying so, not a missing field', async () => {
+    const links = await fetch(platform.url('/api/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"email":"a@example.com"}',
+    });
+    expect(links.status).toBe(415);
+    expect((await errorOf(links)).code).toBe('unsupported_content_type');
+    const key = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"name":"crm","scopes":["jobs:read"]}',
+    });
+    expect(key.status).toBe(415);
+    expect((await errorOf(key)).message).toContain('application/json');
+  });
+});
+
+describe('real-time requests', () => {
+  const predict = (body: unknown) =>
+    fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('no rows answer no predictions', async () => {
+    const res = await predict({ rows: [] });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ model: { name: 'iris-logreg', version: 1 }, predictions: [] });
+  });
+
+  it('a file sent to the real-time endpoint is told to be JSON or a batch job', async () => {
+    const csv = await readFile(path.join(examples, 'data/iris.csv'));
+    const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(res.status).toBe(415);
+    const e = await errorOf(res);
+    expect(e.code).toBe('unsupported_content_type');
+    expect(e.message).toContain('POST /api/jobs');
+    // JSON under another type (curl -d sends application/x-www-form-urlencoded) is still read.
+    const form = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"rows":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}',
+    });
+    expect(form.status).toBe(200);
+  });
+
+  it('a version the model does not have is named as such, with the versions it has', async () => {
+    for (const url of ['/api/models/iris-logreg@9/predict']) {
+      const res = await fetch(platform.url(url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rows":[]}' });
+      expect(res.status).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_model');
+      expect(e.message).toBe('Model "iris-logreg" has no version 9; its versions are 1 (leave out "@9" for the latest).');
+    }
+    const upload = await submit(platform, 'iris.csv', { model: 'iris-logreg@2' });
+    expect(upload.status).toBe(422);
+    expect((await errorOf(upload)).message).toMatch(/^Model "iris-logreg" has no version 2; its versions are 1/);
+  });
+
+  it('a missing column is named in the words of a request, not of a CSV file', async () => {
+    const res = await predict({ rows: [{ sepal_length: 5.1, sepal_width: 3.5 }] });
+    expect(res.status).toBe(422);
+    const e = await errorOf(res);
+    expect(e.code).toBe('missing_columns');
+    expect(e.message).toMatch(
+      /^The request is missing 2 columns the model needs: petal_length, petal_width\. Add them as keys of the rows/,
+    );
+    expect(e.message).not.toMatch(/CSV|file/);
   });
 });
 

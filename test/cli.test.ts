@@ -146,7 +146,12 @@ describe('batchcast submit', () => {
       'http://127.0.0.1:1',
     ]);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('cannot reach batchcast');
+    expect(unreachable.stderr).toContain('cannot reach batchcast at http://127.0.0.1:1 (connection refused); set --url or BATCHCAST_URL');
+    // status and download take the server from the link, and refuse --url: the advice is the link's.
+    const link = await cli(['status', 'http://127.0.0.1:1/jobs/00000000-0000-4000-8000-000000000000?token=x']);
+    expect(link.code).toBe(1);
+    expect(link.stderr).toContain('cannot reach batchcast at http://127.0.0.1:1 (connection refused); the server is the job link’s own');
+    expect(link.stderr).not.toContain('--url');
     // Nothing was sent: the upload's progress must not say otherwise.
     expect(unreachable.stderr).not.toContain('100%');
     expect(unreachable.stderr).toMatch(/upload \[-+\]\s+0% .*not sent/);
@@ -179,6 +184,48 @@ describe('batchcast submit', () => {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('batchcast --help');
+    }
+  });
+
+  it("jobs pages as the API does: stderr gives the next page's --cursor, which --json alone would lose", async () => {
+    const created = await fetch(`${platform.baseUrl}/api/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'cli-pages', scopes: ['jobs:read', 'jobs:write'] }),
+    });
+    const { key } = (await created.json()) as { key: string };
+    const submitted: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--key', key]);
+      expect(r.code, r.stderr).toBe(0);
+      submitted.unshift(new URL(r.stdout.trim()).pathname.split('/').pop()!); // newest first
+    }
+    const first = await cli(['jobs', '--limit', '2', '--json', '--key', key]);
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { id: string }[]).map((j) => j.id)).toEqual(submitted.slice(0, 2));
+    const cursor = /--cursor (\S+) for the next page/.exec(first.stderr)?.[1];
+    expect(cursor, first.stderr).toBeDefined();
+    const second = await cli(['jobs', '--limit', '2', '--json', '--cursor', cursor!, '--key', key]);
+    expect(second.code, second.stderr).toBe(0);
+    expect((JSON.parse(second.stdout) as { id: string }[]).map((j) => j.id)).toEqual(submitted.slice(2));
+    expect(second.stderr).not.toContain('--cursor');
+  });
+
+  it('says what is wrong with --out and --key before anything is sent (exit 2), not after the job ran', async () => {
+    const iris = path.join(examples, 'data/iris.csv');
+    const job = `${platform.baseUrl}/jobs/00000000-0000-4000-8000-000000000000?token=x`;
+    for (const [args, said] of [
+      [['submit', iris, '--out', path.join(tmp, 'no-such-folder/results.csv')], /--out: the folder .*no-such-folder does not exist/],
+      [['submit', iris, '--out', tmp], /--out: .* is a folder; give the name of the file to write/],
+      [['download', job, '--out', path.join(tmp, 'no-such-folder/results.csv')], /--out: the folder .*no-such-folder does not exist/],
+      // A key without its bck_ start was sent as some other bearer, and the job was submitted as no key's.
+      [['submit', iris, '--key', 'r49z6xdNLfWtvG7jCPaPUm'], /--key: an API key starts with bck_/],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(said);
+      expect(r.stderr, args.join(' ')).not.toContain('upload');
+      expect(r.stdout).toBe('');
     }
   });
 
@@ -273,7 +320,7 @@ describe('batchcast status and download', () => {
       queued = (await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg'])).stdout.trim();
       const early = await cli(['download', queued, '--out', path.join(tmp, 'early.csv')]);
       expect(early.code).toBe(1);
-      expect(early.stderr).toContain('The results are not available: the job is queued');
+      expect(early.stderr).toContain('The results are not available yet: the job is queued');
       const waiting = await cli(['status', queued]);
       expect(waiting.stdout).toMatch(/^rows\s+0 of 150 rows done: 0 scored, 0 failed$/m);
       expect(waiting.stdout).toMatch(/^deleted\s+some days after it ends/m);

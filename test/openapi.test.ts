@@ -137,6 +137,24 @@ describe('real responses match the document', () => {
     for (const format of ['jsonl', 'parquet', 'xlsx'])
       await conforms('get', `/api/jobs/{id}/results.${format}`, await fetch(platform.url(`/api/jobs/${job.id}/results.${format}${q()}`)));
     await conforms('get', '/api/jobs/{id}/errors.csv', await fetch(platform.url(`/api/jobs/${job.id}/errors.csv${q()}`)));
+    // The results by Accept: the same bytes as the format's own URL; a type there is none of is a 406.
+    const negotiated = (accept: string) => fetch(platform.url(`/api/jobs/${job.id}/results${q()}`), { headers: { accept } });
+    const parquet = await negotiated('application/json;q=0.9, application/vnd.apache.parquet');
+    expect(parquet.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    expect(parquet.headers.get('content-disposition')).toBe('attachment; filename="iris-predictions.parquet"');
+    const jsonl = await negotiated('application/x-ndjson');
+    expect(await jsonl.text()).toBe(await (await fetch(platform.url(`/api/jobs/${job.id}/results.jsonl${q()}`))).text());
+    await conforms('get', '/api/jobs/{id}/results', parquet);
+    await conforms('get', '/api/jobs/{id}/results', await negotiated('*/*'));
+    const refused = await negotiated('application/json');
+    expect(refused.status).toBe(406);
+    expect(((await conforms('get', '/api/jobs/{id}/results', refused)) as { error: { code: string } }).error.code).toBe('not_acceptable');
+    // The token is checked first: a wrong one is a 404 whatever Accept asks for.
+    await conforms(
+      'get',
+      '/api/jobs/{id}/results',
+      await fetch(platform.url(`/api/jobs/${job.id}/results`), { headers: { accept: 'image/png' } }),
+    );
     await conforms('post', '/api/jobs/{id}/cancel', await fetch(platform.url(`/api/jobs/${job.id}/cancel${q()}`), { method: 'POST' }));
     await conforms('get', '/jobs/{id}', await fetch(platform.url(`/jobs/${job.id}${q()}`)));
     await conforms(
@@ -204,11 +222,9 @@ describe('real responses match the document', () => {
         headers: { authorization: 'Bearer wrong-token-0123456789' },
       }),
     );
-    await conforms(
-      'post',
-      '/api/models',
-      await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: admin }),
-    );
+    const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: await withFile(), headers: admin });
+    expect(registered.headers.get('location')).toBe('/api/models/doc-iris'); // a resource to GET
+    await conforms('post', '/api/models', registered);
     await conforms('post', '/api/models', await fetch(platform.url('/api/models'), { method: 'POST', body: form(), headers: admin }));
   });
 
@@ -256,8 +272,15 @@ describe('real responses match the document', () => {
       cron: '0 0 1 1 *',
       email: 'ops@example.com',
     };
+    const scheduled = await conforms('post', '/api/schedules', await post(good));
     await conforms('post', '/api/schedules', await post(good));
-    await conforms('post', '/api/schedules', await post(good));
+    // POST's Location is a resource to GET, like the list's entry.
+    const one = await fetch(platform.url('/api/schedules/doc-yearly'), { headers: admin });
+    expect((await conforms('get', '/api/schedules/{name}', one)) as { name: string }).toMatchObject({
+      name: (scheduled as { name: string }).name,
+    });
+    await conforms('get', '/api/schedules/{name}', await fetch(platform.url('/api/schedules/doc-none'), { headers: admin }));
+    await conforms('get', '/api/schedules/{name}', await fetch(platform.url('/api/schedules/doc-yearly')));
     await conforms('post', '/api/schedules', await post({ ...good, name: 'doc-bad', cron: '61 * * * *' }));
     await conforms('post', '/api/schedules', await post(good, {}));
     await conforms('get', '/api/schedules', await fetch(platform.url('/api/schedules'), { headers: admin }));
@@ -293,6 +316,15 @@ describe('real responses match the document', () => {
     await conforms('patch', '/api/keys/{id}', await patch(created.id, { limits: { rowsPerDay: 100_000 } }));
     await conforms('patch', '/api/keys/{id}', await patch(created.id, { scopes: [] }));
     await conforms('patch', '/api/keys/{id}', await patch('00000000-0000-4000-8000-000000000000', { name: 'x' }));
+    const createdAt = await post('/api/keys', { name: 'doc-located', scopes: ['jobs:read'] });
+    const located = await fetch(platform.url(createdAt.headers.get('location')!), { headers: admin });
+    expect(((await conforms('get', '/api/keys/{id}', located)) as { name: string }).name).toBe('doc-located');
+    await conforms(
+      'get',
+      '/api/keys/{id}',
+      await fetch(platform.url('/api/keys/00000000-0000-4000-8000-000000000000'), { headers: admin }),
+    );
+    await conforms('get', '/api/keys/{id}', await fetch(platform.url(`/api/keys/${created.id}`)));
     await conforms('get', '/api/keys', await fetch(platform.url('/api/keys'), { headers: admin }));
     await conforms('get', '/api/keys', await fetch(platform.url('/api/keys')));
     const key = { authorization: `Bearer ${created.key}` };

@@ -1,3 +1,6 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -49,8 +52,35 @@ export function adminToken(flag: string | undefined, what: string): string {
   return token;
 }
 
-/** An API key: --key, else $BATCHCAST_API_KEY; undefined when neither is set. */
-export const apiKey = (flag: string | undefined): string | undefined => flag ?? process.env.BATCHCAST_API_KEY ?? undefined;
+/**
+ * An API key: --key, else $BATCHCAST_API_KEY; undefined when neither is set. One that is not of a key's form
+ * (bck_…: a job token, the admin token, a key missing its start) is a usage error, said before anything is sent.
+ */
+export function apiKey(flag: string | undefined): string | undefined {
+  const key = flag ?? process.env.BATCHCAST_API_KEY ?? undefined;
+  if (key !== undefined && !key.startsWith('bck_')) {
+    throw new UsageError(
+      `${flag !== undefined ? '--key' : 'BATCHCAST_API_KEY'}: an API key starts with bck_ (got "${key.slice(0, 8)}…"); copy the whole key`,
+    );
+  }
+  return key;
+}
+
+/**
+ * --out FILE: checked before anything is sent or waited for, so that a job is not scored (or a download
+ * fetched) only to fail at the end on a folder that does not exist. `-` (stdout) and no --out pass.
+ */
+export async function checkOutFile(file: string | undefined): Promise<void> {
+  if (file === undefined || file === '-') return;
+  const target = await stat(file).catch(() => null);
+  if (target?.isDirectory()) throw new UsageError(`--out: ${file} is a folder; give the name of the file to write`);
+  const dir = path.dirname(path.resolve(file));
+  const folder = await stat(dir).catch(() => null);
+  if (!folder?.isDirectory()) throw new UsageError(`--out: the folder ${dir} does not exist`);
+  await access(dir, constants.W_OK).catch(() => {
+    throw new UsageError(`--out: cannot write in ${dir} (permission denied)`);
+  });
+}
 
 export const bearer = (credential: string): Record<string, string> => ({ authorization: `Bearer ${credential}` });
 

@@ -14,6 +14,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number | null,
     readonly code: string | null,
+    /** The server could not be reached at all (no answer): the command says where the address came from. */
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -26,7 +28,7 @@ const USER_AGENT = 'batchcast-cli/0.1';
 function networkError(base: URL, err: Error): ApiError {
   const code = (err as { code?: string }).code;
   const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : err.message;
-  return new ApiError(`cannot reach batchcast at ${base.origin} (${why}); set --url or BATCHCAST_URL`, null, code ?? null);
+  return new ApiError(`cannot reach batchcast at ${base.origin} (${why})`, null, code ?? null, true);
 }
 
 async function readBody(res: http.IncomingMessage): Promise<string> {
@@ -133,7 +135,17 @@ export async function requestJson<S extends z.ZodType>(
 /** The file name the server suggests (Content-Disposition), reduced to a plain name; null when it gives none. */
 function suggestedName(res: http.IncomingMessage): string | null {
   const disposition = res.headers['content-disposition'] ?? '';
-  const name = /filename="([^"]+)"/.exec(disposition)?.[1];
+  // filename* (UTF-8, percent-encoded) first: the name as it is ("données-predictions.csv"); filename="…" has
+  // its non-ASCII letters replaced.
+  const extended = /filename\*=UTF-8''([^;\s]+)/i.exec(disposition)?.[1];
+  let name = /filename="([^"]+)"/.exec(disposition)?.[1];
+  if (extended) {
+    try {
+      name = decodeURIComponent(extended);
+    } catch {
+      // malformed: keep the ASCII name
+    }
+  }
   const plain = name ? path.basename(name.replace(/\\/g, '/')) : '';
   return plain && plain !== '.' && plain !== '..' ? plain : null;
 }
@@ -173,7 +185,9 @@ export async function downloadTo(
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    // Said about the file asked for, not the temporary name it was being written under (a full disk, a folder gone).
+    const e = err as NodeJS.ErrnoException;
+    throw e.path !== undefined ? new Error(`cannot write ${file} (${e.code ?? e.message})`) : err;
   }
   return { bytes: (await stat(file)).size, file };
 }

@@ -1,5 +1,5 @@
 import { JobStatus } from '@batchcast/contract';
-import { at, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
+import { at, checkOutFile, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { ApiError, downloadTo, getJson } from './http.js';
 import { type JobRef, parseJobUrl } from './job-url.js';
@@ -81,6 +81,7 @@ export async function downloadCommand(args: string[]): Promise<number> {
   const format = (values.format ?? 'csv').toLowerCase();
   if (!FORMATS.includes(format)) throw new UsageError(`--format: one of ${FORMATS.join(', ')} (got "${values.format}")`);
   const ref = jobOf(positionals, 'download');
+  await checkOutFile(values.out);
   if (values.wait) {
     const job = await followJob(at(ref.base, ref.statusPath), { progress: values.out !== '-' });
     if (job.status !== 'succeeded') {

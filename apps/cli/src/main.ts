@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobCreated, Model, ModelList } from '@batchcast/contract';
-import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
+import { apiKey, at, baseUrl, bearer, checkOutFile, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
@@ -24,7 +24,7 @@ Usage:
 ${JOB_HELP}
   batchcast models list [--json] [--url URL]
   batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
-  batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY]
+  batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
   batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
   batchcast webhooks add URL [--events a,b] | list | remove ID | rotate ID [--grace S]
@@ -106,13 +106,15 @@ async function submit(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`submit takes one FILE (got ${positionals.length}: ${positionals.join(' ')})`);
   const file = await readableFile(positionals[0], 'data FILE');
   const base = baseUrl(values.url);
-  const model = values.model ?? (await defaultModel(base));
   const wait = !!values.wait || values.out !== undefined;
   const key = apiKey(values.key);
   const auth = key ? bearer(key) : {};
+  // Every usage check before the first request: a mistake is said at once, before the server is asked anything.
   const format = values.out !== undefined ? resultsFormatFor(values.out, values.format) : null;
   if (format instanceof Error) throw new UsageError(format.message);
   if (values.format !== undefined && values.out === undefined) throw new UsageError('--format chooses the format of --out: give --out too');
+  await checkOutFile(values.out);
+  const model = values.model ?? (await defaultModel(base));
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
@@ -298,6 +300,14 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       log(`batchcast: ${err.message}\nRun "batchcast --help" for usage.`);
       return EXIT_USAGE;
+    }
+    if (err instanceof ApiError && err.unreachable) {
+      // status and download take the server from the job link (and refuse --url): telling them to set
+      // --url or BATCHCAST_URL was advice they could not follow.
+      const where =
+        command === 'status' || command === 'download' ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
+      log(`batchcast: ${err.message}; ${where} (${err.code ?? 'unreachable'})`);
+      return EXIT_FAILED;
     }
     if (err instanceof ApiError) {
       log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}`);

@@ -26,11 +26,12 @@ export const SERVICES_HELP = `  jobs         The jobs an API key submitted, newe
 `;
 
 export const SERVICES_COMMAND_HELP: Record<string, string> = {
-  jobs: `Usage: batchcast jobs [--status S] [--limit N] [--all] [--json] [--key KEY] [--url URL]
+  jobs: `Usage: batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY] [--url URL]
 
 The jobs the API key (--key or $BATCHCAST_API_KEY; scope jobs:read) submitted, newest first: one page of
 --limit (default 20), or every page with --all. --status keeps one state (queued, running, succeeded,
-failed, cancelled). --json prints the jobs as the API gives them (links with each job's token).
+failed, cancelled). --json prints the jobs as the API gives them (links with each job's token). When there
+are more, stderr says the --cursor of the next page.
 `,
   keys: `Usage: batchcast keys create NAME --scopes a,b [--requests-per-minute N|none] [--rows-per-day N] [--concurrent-jobs N] [--json]
        batchcast keys list [--json]
@@ -72,6 +73,7 @@ export async function jobsCommand(args: string[]): Promise<number> {
     key: { type: 'string' },
     status: { type: 'string' },
     limit: { type: 'string' },
+    cursor: { type: 'string' },
     all: { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -82,7 +84,8 @@ export async function jobsCommand(args: string[]): Promise<number> {
   const limit = wholeNumber('--limit', values.limit, { min: 1 });
   const base = baseUrl(values.url);
   const jobs: JobStatus[] = [];
-  let cursor: string | null = null;
+  // --cursor: the page after the one that said it (a script walking the pages; --json prints only the jobs).
+  let cursor: string | null = values.cursor ?? null;
   do {
     const q = new URLSearchParams();
     if (limit) q.set('limit', String(limit));
@@ -108,7 +111,7 @@ export async function jobsCommand(args: string[]): Promise<number> {
       ]),
     ]);
   } else log('no jobs');
-  if (cursor) log('more jobs: --all lists every page');
+  if (cursor) log(`more jobs: --cursor ${cursor} for the next page, --all for every page`);
   return EXIT_OK;
 }
 

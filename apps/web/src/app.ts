@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
+import { methodNotAllowed } from './http/method-not-allowed.js';
 import { admin } from './routes/admin.js';
 import { adminJobs } from './routes/admin-jobs.js';
 import { comeBack } from './routes/come-back.js';
@@ -59,6 +60,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(webhooksApi(ctx));
   app.use(metrics(ctx));
   app.use(openapi(ctx));
+  app.use(methodNotAllowed(app));
   app.use((req, _res, next) => next(refuse('not_found', 'not_found', `Nothing at ${req.method} ${req.path}.`)));
   app.use(errorHandler(ctx.log));
   return app;

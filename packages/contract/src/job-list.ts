@@ -3,7 +3,11 @@ import { JobStatus } from './jobs.js';
 import { z } from './zod.js';
 
 export const JobListQuery = pageQuery('Jobs').extend({
-  status: JobStatusName.optional().openapi({ description: 'Only jobs in this state.' }),
+  // Its own message: zod's ("Invalid option: expected one of …") did not say which parameter was wrong.
+  status: z
+    .enum(JobStatusName.options, { error: `"status" is one of ${JobStatusName.options.join(', ')} (one state per request).` })
+    .optional()
+    .openapi({ description: 'Only jobs in this state.' }),
 });
 export type JobListQuery = z.infer<typeof JobListQuery>;
 

@@ -74,23 +74,30 @@ export const JobSummary = z
 export type JobSummary = z.infer<typeof JobSummary>;
 
 /** The multipart fields of an upload besides the file (`POST /api/jobs` and the HTML form). */
-export const UploadFields = z.object({
-  model: z.string().max(200).optional().openapi({ description: '`name` or `name@version`; the default model (DEFAULT_MODEL) when empty.' }),
-  email: z.string().max(320).optional().openapi({ description: 'Told when the job ends (optional).', format: 'email' }),
-  delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
-    description:
-      'CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file.',
-  }),
-  decimal: z.enum(['', 'auto', '.', 'point', ',', 'comma']).optional().openapi({
-    description:
-      'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
-  }),
-  sheet: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ description: 'Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file.' }),
-});
+export const UploadFields = z
+  .object({
+    model: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: '`name` or `name@version`; the default model (DEFAULT_MODEL) when empty.' }),
+    email: z.string().max(320).optional().openapi({ description: 'Told when the job ends (optional).', format: 'email' }),
+    delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
+      description:
+        'CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file.',
+    }),
+    decimal: z.enum(['', 'auto', '.', 'point', ',', 'comma']).optional().openapi({
+      description:
+        'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
+    }),
+    sheet: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ description: 'Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file.' }),
+  })
+  // A misspelt field ("modle", "emial") would otherwise score with the default model, or email nobody.
+  .strict();
 export type UploadFields = z.infer<typeof UploadFields>;
 
 export const UploadForm = UploadFields.extend({

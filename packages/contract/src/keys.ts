@@ -24,6 +24,8 @@ export const ApiKeyLimits = z
       description: 'Jobs it may have queued or running at once (429 above, before the upload is read); null: no limit.',
     }),
   })
+  // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
+  .strict()
   .openapi('ApiKeyLimits');
 
 export const ApiKeyRequest = z
@@ -42,6 +44,8 @@ export const ApiKeyRequest = z
       .optional()
       .openapi({ description: 'Each optional: `requestsPerMinute` defaults to 600, the others to no limit.' }),
   })
+  // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
+  .strict()
   .openapi('ApiKeyRequest');
 export type ApiKeyRequest = z.infer<typeof ApiKeyRequest>;
 
@@ -51,6 +55,8 @@ export const ApiKeyUpdate = z
     scopes: ApiKeyRequest.shape.scopes.optional(),
     limits: ApiKeyLimits.partial().optional().openapi({ description: 'Only the limits given change; null removes one.' }),
   })
+  // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
+  .strict()
   .openapi('ApiKeyUpdate');
 export type ApiKeyUpdate = z.infer<typeof ApiKeyUpdate>;
 

@@ -72,7 +72,9 @@ export const ModelRegistrationFields = z.object({
     description:
       'Comma-separated CSV column names, only for models whose file does not name their inputs (ONNX without feature names, a model fitted on an array).',
   }),
-  description: z.string().optional(),
+  // Every model list (GET /api/models, the upload page) carries each version's description: a megabyte of one
+  // (the form's field limit) was sent to everyone who opened the home page.
+  description: z.string().max(2000, { error: 'A model\'s "description" is at most 2,000 characters.' }).optional(),
 });
 export type ModelRegistrationFields = z.infer<typeof ModelRegistrationFields>;
 

@@ -33,7 +33,7 @@ export function registerComeBackRoutes({ route, errors, adminSecurity }: Helpers
     request: { body: { required: true, content: { 'application/json': { schema: LinksRequest } } } },
     responses: {
       202: { description: 'Recorded; the message follows if there are jobs.', content: { 'application/json': { schema: LinksRequested } } },
-      ...errors(400, 422, 429, 503),
+      ...errors(400, 415, 422, 429, 503),
     },
   });
   route({

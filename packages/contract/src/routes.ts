@@ -59,7 +59,7 @@ const ERRORS: Record<number, string> = {
   409: 'The resource is not in a state that allows this.',
   410: 'The job was deleted by the retention rule (`expired`, with `expiredAt`).',
   413: 'Too large.',
-  415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do.',
+  415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do; or a body that is not JSON where JSON is taken (`unsupported_content_type`: send `Content-Type: application/json`), or a compressed one (`unsupported_encoding`).',
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`).',
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), or over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`).',
   503: 'PostgreSQL or Redis is unavailable: retry later.',
@@ -215,7 +215,7 @@ route({
   tags: ['keys', 'admin'],
   security: adminSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ApiKeyRequest } } } },
-  responses: { 201: json('The key, shown this once.', ApiKeyCreated), ...errors(400, 401, 403, 422) },
+  responses: { 201: json('The key, shown this once.', ApiKeyCreated), ...errors(400, 401, 403, 415, 422) },
 });
 route({
   method: 'get',
@@ -227,6 +227,16 @@ route({
   responses: { 200: json('The keys, with `lastUsedAt`.', ApiKeyList), ...errors(401, 403) },
 });
 route({
+  method: 'get',
+  path: '/api/keys/{id}',
+  operationId: 'getApiKey',
+  summary: 'One API key, without the key itself (admin); where `POST /api/keys` points (Location)',
+  tags: ['keys', 'admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams },
+  responses: { 200: json('The key, with `lastUsedAt`.', ApiKey), ...errors(401, 403, 404) },
+});
+route({
   method: 'patch',
   path: '/api/keys/{id}',
   operationId: 'updateApiKey',
@@ -234,7 +244,7 @@ route({
   tags: ['keys', 'admin'],
   security: adminSecurity,
   request: { params: ApiKeyIdParams, body: { required: true, content: { 'application/json': { schema: ApiKeyUpdate } } } },
-  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 422) },
+  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 415, 422) },
 });
 route({
   method: 'delete',
@@ -259,7 +269,10 @@ route({
   tags: ['webhooks'],
   security: webhookSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: WebhookRequest } } } },
-  responses: { 201: json('The endpoint and its signing secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 409, 422) },
+  responses: {
+    201: json('The endpoint and its signing secret, shown this once.', WebhookWithSecret),
+    ...errors(400, 401, 403, 409, 415, 422),
+  },
 });
 route({
   method: 'get',
@@ -298,7 +311,7 @@ route({
   tags: ['webhooks'],
   security: webhookSecurity,
   request: { params: WebhookIdParams, body: { required: false, content: { 'application/json': { schema: RotateSecretRequest } } } },
-  responses: { 200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 404, 422) },
+  responses: { 200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 404, 415, 422) },
 });
 route({
   method: 'get',
@@ -378,7 +391,7 @@ route({
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
     body: { required: true, content: { 'application/json': { schema: PredictRequest } } },
   },
-  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 422, 429) },
+  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 415, 422, 429) },
 });
 registerSampleRoutes();
 
@@ -572,7 +585,17 @@ route({
   tags: ['schedules', 'admin'],
   security: adminSecurity,
   request: { body: { required: true, content: { 'application/json': { schema: ScheduleRequest } } } },
-  responses: { 201: json('The schedule.', Schedule), ...errors(400, 401, 403, 409, 422) },
+  responses: { 201: json('The schedule.', Schedule), ...errors(400, 401, 403, 409, 415, 422) },
+});
+route({
+  method: 'get',
+  path: '/api/schedules/{name}',
+  operationId: 'getSchedule',
+  summary: 'One schedule with its next run and last run (admin); where `POST /api/schedules` points (Location)',
+  tags: ['schedules', 'admin'],
+  security: adminSecurity,
+  request: { params: ScheduleNameParams },
+  responses: { 200: json('The schedule.', Schedule), ...errors(401, 403, 404) },
 });
 route({
   method: 'delete',
@@ -652,10 +675,31 @@ function registerResultsRoutes(): void {
       request: jobRequest,
       responses: {
         200: text(f.type, 'Streamed, rows in input order.'),
-        ...errors(401, 403, 404, 409, 410, ...(f.ext === 'xlsx' ? [422] : [])),
+        // 422: Excel's `too_many_rows`, and for any format `unreadable_input` (the upload cannot be read back).
+        ...errors(401, 403, 404, 409, 410, 422),
       },
     });
   }
+  route({
+    method: 'get',
+    path: '/api/jobs/{id}/results',
+    operationId: 'getResultsNegotiated',
+    summary: 'The results in the format the Accept header asks for (CSV without one); the same as `results.<format>`',
+    tags: ['jobs'],
+    security: jobSecurity,
+    request: jobRequest,
+    responses: {
+      200: {
+        description: 'Streamed, rows in input order, in the first format of Accept that there is.',
+        content: Object.fromEntries(formats.map((f) => [f.type, { schema: z.string() }])),
+      },
+      406: {
+        description: 'Accept names no format there is (`not_acceptable`): the message lists them.',
+        content: { 'application/json': { schema: ErrorBody } },
+      },
+      ...errors(401, 403, 404, 409, 410, 422),
+    },
+  });
 }
 
 /** `sample.<format>`: a small file in each form an upload may take, with the columns the model needs. */
@@ -677,7 +721,7 @@ function registerSampleRoutes(): void {
       summary: f.what,
       tags: ['models'],
       request: { params: ModelNameParams, query: SampleQuery },
-      responses: { 200: text(f.type, 'The sample.'), ...errors(404) },
+      responses: { 200: text(f.type, 'The sample.'), ...errors(400, 404) },
     });
   }
 }

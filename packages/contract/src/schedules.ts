@@ -29,6 +29,8 @@ export const ScheduleRequest = z
       .optional()
       .openapi({ default: 3, description: 'Attempts at reading the source, with exponential backoff.' }),
   })
+  // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
+  .strict()
   .openapi('ScheduleRequest');
 export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
 

@@ -20,10 +20,16 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
+  // A misspelt field ("limit" for "limits", "event" for "events") would otherwise change nothing with a 2xx.
+  if (issue.code === 'unrecognized_keys') {
+    const names = issue.keys.map((k) => `"${[...issue.path.map(String), k].join('.')}"`).join(', ');
+    const message = `Not a field of this ${what}: ${names}. Check the spelling (GET /api/openapi.json lists the fields).`;
+    throw new ContractViolation(String(issue.path[0] ?? issue.keys[0]), 'unknown_field', message);
+  }
   const field = issue.path.length > 0 ? String(issue.path[0]) : null;
   if (field === null) throw new ContractViolation(null, 'invalid_body', `The ${what} is not what this endpoint takes: ${issue.message}.`);
   const where = issue.path.map(String).join('.');
-  const message = /^(Invalid input|Expected|Too (big|small)|Invalid (string|number))/.test(issue.message)
+  const message = /^(Invalid (input|option|string|number)|Expected|Too (big|small))/.test(issue.message)
     ? `"${where}": ${issue.message}.`
     : issue.message;
   throw new ContractViolation(field, `invalid_${field}`, message);

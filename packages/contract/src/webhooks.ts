@@ -18,6 +18,8 @@ export const WebhookRequest = z
         description: 'Some of job.succeeded, job.failed, job.cancelled.',
       }),
   })
+  // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
+  .strict()
   .openapi('WebhookRequest');
 export type WebhookRequest = z.infer<typeof WebhookRequest>;
 
@@ -62,6 +64,8 @@ export const RotateSecretRequest = z
       .optional()
       .openapi({ default: 86_400, description: 'How long the current secret keeps signing too (0: stop at once, e.g. after a leak).' }),
   })
+  // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
+  .strict()
   .openapi('RotateSecretRequest');
 export type RotateSecretRequest = z.infer<typeof RotateSecretRequest>;
 

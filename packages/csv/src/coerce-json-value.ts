@@ -32,7 +32,11 @@ export function coerceJsonValue(
   else if (typeof raw === 'string') text = raw;
   else if (typeof raw === 'boolean') text = raw ? 'true' : 'false';
   else
-    return { failure: true, value: null, message: `column "${column}": a ${Array.isArray(raw) ? 'list' : 'object'} is not a cell value` };
+    return {
+      failure: true,
+      value: null,
+      message: `column "${column}": ${Array.isArray(raw) ? 'a list' : 'an object'} is not a cell value`,
+    };
   // A JSON number's text is always in `.` form, whatever the dialect of string cells.
   const v = coerceCell(type, text, column, typeof raw === 'number' ? '.' : decimal);
   return isFailure(v) ? { failure: true, value: text.slice(0, 200), message: v.message } : v;

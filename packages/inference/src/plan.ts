@@ -31,9 +31,10 @@ function quoteList(names: string[], max = 20): string {
 
 /**
  * `source` names what the header came from in messages (`CSV`, `Excel sheet`, `Parquet file`, `file`): an
- * .xlsx or Parquet upload told "The CSV is missing…" was told about a file it never sent.
+ * .xlsx or Parquet upload told "The CSV is missing…" was told about a file it never sent. `addTo` says where
+ * a missing column goes (a real-time request has no file: its columns are the rows' keys).
  */
-export function planColumns(schema: ModelSchema, header: string[], source = 'CSV'): ColumnPlan {
+export function planColumns(schema: ModelSchema, header: string[], source = 'CSV', addTo = 'to the file'): ColumnPlan {
   const column = source === 'CSV' ? 'CSV column' : 'column';
   const exact = new Map<string, number>();
   const loose = new Map<string, number[]>();
@@ -68,7 +69,7 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
     const n = missing.length;
     let message =
       `The ${source} is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(missing)}. ` +
-      `Add ${n === 1 ? 'it' : 'them'} to the file (names are matched ignoring upper/lower case and surrounding spaces).`;
+      `Add ${n === 1 ? 'it' : 'them'} ${addTo} (names are matched ignoring upper/lower case and surrounding spaces).`;
     if (ambiguous.length > 0) {
       message += ` Some names match more than one ${column}, rename all but one: ${ambiguous.join('; ')}.`;
     }

@@ -40,5 +40,12 @@ export class DomainError extends Error {
   }
 }
 
+/** A job's link carries its token, hence the advice; an id of a key, webhook or schedule has no token to check. */
 export const notFound = (what = 'job'): DomainError =>
-  new DomainError('not_found', 'not_found', `No such ${what}. If you followed a link, check that it was copied whole, token included.`);
+  new DomainError(
+    'not_found',
+    'not_found',
+    what === 'job'
+      ? 'No such job. If you followed a link, check that it was copied whole, token included.'
+      : `No such ${what}: check its name or id (the list of them shows every one).`,
+  );

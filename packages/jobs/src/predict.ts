@@ -59,15 +59,16 @@ function refuseTooMany(rows: number): void {
 async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTape): Promise<ScoredRows> {
   const model = await resolveRecently(ctx, modelRef);
   const schema = model.schema;
-  const plan = planColumns(schema, cells.header as string[]);
-  if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   const scored = {
     model: { name: model.name, version: model.version },
     columns: outputColumns(schema),
     classes: schema.classLabels?.length ?? 0,
   };
-  const none = { labels: null, values: null, probabilities: null, count: 0 };
-  if (cells.rows === 0) return { ...scored, count: 0, errors: [], out: none };
+  // No rows, no keys: nothing can miss a column, and the answer is no predictions (it was a 422 naming every
+  // column as missing, since the empty list's header is empty).
+  if (cells.rows === 0) return { ...scored, count: 0, errors: [], out: { labels: null, values: null, probabilities: null, count: 0 } };
+  const plan = planColumns(schema, cells.header as string[], 'request', 'as keys of the rows');
+  if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
 
   const batch = coerceCellTape(cells, plan.targets);
   const out = ctx.realtime

@@ -163,6 +163,8 @@ describe('results downloads', () => {
     expect(resultsFilename('sales 2024.csv.gz', 'parquet')).toBe('sales_2024-predictions.parquet');
     expect(resultsFilename('book.xlsx', 'csv')).toBe('book-predictions.csv');
     expect(resultsFilename('data.jsonl.zst')).toBe('data-predictions.csv');
+    expect(resultsFilename('données ✓ 数据.csv')).toBe('données_数据-predictions.csv');
+    expect(resultsFilename('a"b\\c;d.csv')).toBe('a_b_c_d-predictions.csv');
   });
 
   it('refuse a job that has not ended (409 kind) before writing anything', async () => {

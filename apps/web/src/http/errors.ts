@@ -4,6 +4,7 @@ import type { Logger } from '@batchcast/log';
 import type { ErrorRequestHandler, Request } from 'express';
 import type multer from 'multer';
 import { errorPage } from '../views/error-page.js';
+import { MethodNotAllowed } from './method-not-allowed.js';
 
 /** The one place where the domain's kinds of refusal become HTTP statuses. */
 const STATUS: Record<DomainErrorKind, number> = {
@@ -25,6 +26,21 @@ export const statusOf = (err: DomainError): number => STATUS[err.kind];
 /** A refusal raised by the HTTP layer itself (auth, rate limits, malformed requests): a DomainError of that kind. */
 export const refuse = (kind: DomainErrorKind, code: string, message: string, details?: Record<string, unknown>): DomainError =>
   new DomainError(kind, code, message, details);
+
+/**
+ * A refusal with an HTTP status no domain kind maps to (406: about the request's headers, not the domain);
+ * answered like the others, `{ error: { code, message } }`.
+ */
+export class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpRefusal';
+  }
+}
 
 /** Multer's limit errors, said in words a person can act on. */
 export function fromMulterError(err: multer.MulterError, maxUploadBytes: number): DomainError {
@@ -90,6 +106,15 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
   if (err instanceof DomainError)
     return { status: statusOf(err), code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
   if (err instanceof ContractViolation) return { status: err.field === null ? 400 : 422, code: err.code, message: err.message };
+  if (err instanceof MethodNotAllowed) return { status: 405, code: 'method_not_allowed', message: err.message };
+  if (err instanceof HttpRefusal) return { status: err.status, code: err.code, message: err.message };
+  // The router could not decode a path parameter (`%ZZ`, a cut multi-byte sequence): the client's URL, not our fault.
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400)
+    return {
+      status: 400,
+      code: 'malformed_url',
+      message: 'The URL is malformed: each "%" in its path must start a percent-encoded UTF-8 byte (%XX); send a literal "%" as %25.',
+    };
   const e = err as { type?: string; limit?: number; encoding?: string; charset?: string } | null;
   if (e?.type === 'entity.too.large')
     return {
@@ -126,6 +151,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const retryAfter = f.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number' && !res.get('retry-after')) res.set('retry-after', String(retryAfter));
+    // RFC 9110: a 401 says how to authenticate. Every credential here is a bearer; a key that was sent but
+    // refused (invalid, revoked) is an invalid_token in RFC 6750's terms.
+    if (f.status === 401) res.set('www-authenticate', wwwAuthenticate(f.code));
     res.status(f.status).vary('accept');
     if (req.accepts(['json', 'html']) === 'html') {
       res.type('html').send(errorPage({ status: f.status, code: f.code, message: f.message, path: req.path }));
@@ -133,6 +161,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     res.json({ error: { code: f.code, message: f.message, ...(f.details ?? {}) } });
   };
+}
+
+function wwwAuthenticate(code: string): string {
+  return code === 'invalid_api_key' || code === 'revoked_api_key'
+    ? 'Bearer realm="batchcast", error="invalid_token"'
+    : 'Bearer realm="batchcast"';
 }
 
 /** PostgreSQL or Redis not reachable: a 503, not a 500, so clients know to retry. */

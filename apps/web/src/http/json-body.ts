@@ -1,4 +1,7 @@
 import express, { type RequestHandler } from 'express';
+import { refuse } from './errors.js';
+
+const isJson = (contentType: string | undefined) => /\bjson\b/.test(contentType ?? '');
 
 /**
  * A JSON request body, parsed by the routes that take one and after their checks (admin token, scope), never
@@ -8,5 +11,23 @@ import express, { type RequestHandler } from 'express';
  * what was sent. The real-time endpoint reads its body with its own bounded reader instead.
  */
 export function jsonBody(limit: '4kb' | '64kb'): RequestHandler {
-  return express.json({ limit, inflate: false, type: (req) => /\bjson\b/.test(req.headers['content-type'] ?? '') });
+  const parse = express.json({ limit, inflate: false, type: (req) => isJson(req.headers['content-type']) });
+  return (req, res, next) => {
+    // A body in another type (curl -d sends application/x-www-form-urlencoded) was left unread, and the route
+    // then refused its first field as missing ("Give name") although the client had sent it: say the real fault.
+    if (hasBody(req.headers) && !isJson(req.headers['content-type'])) {
+      return next(
+        refuse(
+          'unsupported_media',
+          'unsupported_content_type',
+          `Send the body as JSON, with the header "Content-Type: application/json" (got ${JSON.stringify(req.headers['content-type'] ?? 'none')}).`,
+        ),
+      );
+    }
+    parse(req, res, next);
+  };
+}
+
+function hasBody(headers: { 'transfer-encoding'?: string; 'content-length'?: string }): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 }

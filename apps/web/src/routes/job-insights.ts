@@ -1,6 +1,7 @@
 import { errorsFilename, jobSummary, writeErrorsCsv } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
+import { attachment } from '../http/attachment.js';
 import { requestedJob } from '../http/job-request.js';
 
 /**
@@ -19,7 +20,7 @@ export function jobInsights(ctx: WebContext): Router {
     const { job } = await requestedJob(ctx, req);
     res.status(200).set({
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${errorsFilename(job.filename)}"`,
+      'content-disposition': attachment(errorsFilename(job.filename)),
       'cache-control': 'no-store',
     });
     await writeErrorsCsv(ctx.jobs, job, res);

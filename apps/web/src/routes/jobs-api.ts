@@ -14,8 +14,10 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
-import { requireKey } from '../auth/api-key.js';
+import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
+import { attachment } from '../http/attachment.js';
+import { HttpRefusal, refuse } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -27,6 +29,17 @@ export function jobsApi(ctx: WebContext): Router {
 
   router.post('/api/jobs', async (req, res) => {
     const key = req.apiKey;
+    // A bearer that is not an API key (a job's token, ADMIN_TOKEN, a key with its prefix cut off) would
+    // otherwise be ignored: the job anonymous, missing from the key's list and outside its quotas, with
+    // nothing said. An upload takes a key or no bearer at all.
+    if (!key && bearer(req) !== null) {
+      throw refuse(
+        'unauthorized',
+        'invalid_api_key',
+        'The "Authorization: Bearer" of an upload must be an API key (bck_…, from POST /api/keys); this one is not. ' +
+          'Send the whole key, or no Authorization header for a job of no key.',
+      );
+    }
     if (key) {
       requireScope(key, 'jobs:write');
       // Before the upload is read: a key at one of its limits stores nothing.
@@ -54,6 +67,8 @@ export function jobsApi(ctx: WebContext): Router {
   });
 
   for (const format of RESULTS_FORMATS) router.get(`/api/jobs/:id/results.${format}`, (req, res) => sendResults(ctx, req, res, format));
+  // The same results chosen by Accept, for clients that ask by media type rather than by name.
+  router.get('/api/jobs/:id/results', (req, res) => sendResults(ctx, req, res, negotiatedFormat));
 
   router.post('/api/jobs/:id/cancel', async (req, res) => {
     const { job, token } = await requestedJob(ctx, req, 'jobs:write');
@@ -75,13 +90,43 @@ export function jobsApi(ctx: WebContext): Router {
   return router;
 }
 
+/** The media types a client may ask for, per format; CSV first, so that no Accept (or any) gets CSV, as `links.results` does. */
+const RESULTS_MEDIA_TYPES: [string, ResultsFormat][] = [
+  ['text/csv', 'csv'],
+  ['application/jsonl', 'jsonl'],
+  ['application/x-ndjson', 'jsonl'],
+  ['application/vnd.apache.parquet', 'parquet'],
+  ['application/x-parquet', 'parquet'],
+  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'xlsx'],
+];
+
+/** The format Accept asks for, or 406 naming the ones there are (after the job's token was checked: never before). */
+function negotiatedFormat(req: Request): ResultsFormat {
+  const type = req.accepts(RESULTS_MEDIA_TYPES.map(([t]) => t));
+  const found = type ? RESULTS_MEDIA_TYPES.find(([t]) => t === type) : undefined;
+  if (!found) {
+    throw new HttpRefusal(
+      406,
+      'not_acceptable',
+      `No results as ${JSON.stringify(req.get('accept') ?? '')}: ask for text/csv, application/jsonl, application/vnd.apache.parquet ` +
+        'or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, or download results.csv, .jsonl, .parquet or .xlsx.',
+    );
+  }
+  return found[1];
+}
+
 /**
  * GET /api/jobs/:id/results.<format>: checked first (the job has succeeded; Excel can hold the rows), so a
  * refusal is a proper 409/422 rather than a broken download; then streamed.
  */
-async function sendResults(ctx: WebContext, req: Request, res: Response, format: ResultsFormat): Promise<void> {
+async function sendResults(
+  ctx: WebContext,
+  req: Request,
+  res: Response,
+  format: ResultsFormat | ((req: Request) => ResultsFormat),
+): Promise<void> {
   const { job } = await requestedJob(ctx, req);
-  const download = await resultsDownload(ctx.jobs, job, format);
+  const download = await resultsDownload(ctx.jobs, job, typeof format === 'function' ? format(req) : format);
   // Written into a stream of our own, and the status sent only with the first bytes: a failure before them
   // (the upload cannot be read) is still a proper error response with its message, not a dropped connection.
   const body = new PassThrough();
@@ -95,11 +140,14 @@ async function sendResults(ctx: WebContext, req: Request, res: Response, format:
       (err: unknown) => err,
     );
   }
-  res.status(200).set({
-    'content-type': download.contentType,
-    'content-disposition': `attachment; filename="${download.filename}"`,
-    'cache-control': 'no-store',
-  });
+  res
+    .status(200)
+    .vary('accept')
+    .set({
+      'content-type': download.contentType,
+      'content-disposition': attachment(download.filename),
+      'cache-control': 'no-store',
+    });
   try {
     await Promise.all([writing, pipeline(body, res)]);
   } catch (err) {

@@ -1,5 +1,5 @@
 import { ApiKeyRequest, ApiKeyUpdate, parseWith } from '@batchcast/contract';
-import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from '@batchcast/jobs';
+import { createApiKey, findApiKey, listApiKeys, notFound, revokeApiKey, updateApiKey } from '@batchcast/jobs';
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
@@ -22,6 +22,13 @@ export function keysApi(ctx: WebContext): Router {
 
   router.get('/api/keys', admin, async (_req, res) => {
     res.set('cache-control', 'no-store').json({ keys: (await listApiKeys(ctx.jobs)).map(describeApiKey) });
+  });
+
+  // Where POST's Location points: one key, as the list shows it.
+  router.get('/api/keys/:id', admin, async (req, res) => {
+    const key = await findApiKey(ctx.jobs, String(req.params.id));
+    if (!key) throw notFound('API key');
+    res.set('cache-control', 'no-store').json(describeApiKey(key));
   });
 
   router.patch('/api/keys/:id', admin, jsonBody('64kb'), async (req, res) => {

@@ -1,4 +1,4 @@
-import { findModelVersion, type Model, notFound, sampleCsv, writeSample } from '@batchcast/jobs';
+import { DomainError, findModelVersion, type Model, notFound, sampleCsv, writeSample } from '@batchcast/jobs';
 import { type Request, Router } from 'express';
 import type { WebContext } from '../context.js';
 
@@ -12,7 +12,14 @@ export function modelSamples(ctx: WebContext): Router {
   async function requestedModel(req: Request): Promise<Model> {
     const versionText = typeof req.query.version === 'string' ? req.query.version : undefined;
     const version = versionText === undefined ? undefined : Number(versionText);
-    if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw notFound('model');
+    // Not a version at all is the link's fault, not a missing model: said as such.
+    if (version !== undefined && (!/^[1-9][0-9]{0,8}$/.test(versionText!) || !Number.isInteger(version))) {
+      throw new DomainError(
+        'invalid',
+        'invalid_version',
+        `"version" is a whole number of 1 or more (got ${JSON.stringify(versionText!.slice(0, 50))}).`,
+      );
+    }
     const model = await findModelVersion(ctx.jobs.pool, String(req.params.name), version);
     if (!model) throw notFound('model');
     return model;

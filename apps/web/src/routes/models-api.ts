@@ -11,8 +11,12 @@ import { receiveModelForm, registerReceivedModel } from '../upload/receive-model
 /** 10,000 rows of a few dozen columns fit well under this; more is a batch job. */
 const MAX_PREDICT_BODY_BYTES = 32 * 1024 * 1024;
 
-/** The request body through the bounded reader, as a tape of cells; its refusals in the API's words. */
-function readPredictBody(raw: unknown): CellTape {
+/**
+ * The request body through the bounded reader, as a tape of cells; its refusals in the API's words. Any
+ * content type is read (curl -d sends form-urlencoded), but a body of another type that is not JSON is told
+ * so: a CSV file sent here was answered "expected a value at byte 0 (found "s")".
+ */
+function readPredictBody(raw: unknown, contentType: string | undefined): CellTape {
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     throw refuse('invalid', 'invalid_body', 'Send JSON { "rows": [ { "column": value, ... }, ... ] } with content-type application/json.');
   }
@@ -20,6 +24,14 @@ function readPredictBody(raw: unknown): CellTape {
     return readPredictCells(raw, { maxRows: MAX_PREDICT_ROWS });
   } catch (err) {
     if (!(err instanceof PredictBodyError)) throw err;
+    if (err.code === 'malformed_json' && err.where.offset === 0 && contentType && !/\bjson\b/i.test(contentType)) {
+      throw refuse(
+        'unsupported_media',
+        'unsupported_content_type',
+        `The body is not JSON (it came as ${JSON.stringify(contentType)}): send { "rows": [ { "column": value, ... } ] } ` +
+          'with content-type application/json; to score a file, submit it as a batch job (POST /api/jobs).',
+      );
+    }
     const kind = err.status === 413 ? 'too_large' : err.status === 422 ? 'unprocessable' : 'invalid';
     throw new DomainError(kind, err.code, err.message, { ...err.where });
   }
@@ -44,7 +56,7 @@ export function modelsApi(ctx: WebContext): Router {
   // The body is read raw and parsed by the bounded reader (PredictRequest is its documented shape): a body
   // with too many rows or keys is refused while it is being read, before anything is built from it.
   router.post('/api/models/:name/predict', express.raw({ type: () => true, limit: MAX_PREDICT_BODY_BYTES }), async (req, res) => {
-    const cells = readPredictBody(req.body);
+    const cells = readPredictBody(req.body, req.get('content-type'));
     // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
     res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells));
   });
@@ -52,7 +64,11 @@ export function modelsApi(ctx: WebContext): Router {
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
   router.post('/api/models', requireAdmin(ctx), async (req, res) => {
     await receiveModelForm(ctx, req, res);
-    res.status(201).json(describeModel(await registerReceivedModel(ctx, req)));
+    const model = describeModel(await registerReceivedModel(ctx, req));
+    res
+      .status(201)
+      .location(`/api/models/${encodeURIComponent(model.name)}`)
+      .json(model);
   });
 
   modelOriginalRoute(ctx, router);

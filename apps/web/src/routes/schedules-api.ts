@@ -1,5 +1,5 @@
 import { parseWith, ScheduleRequest } from '@batchcast/contract';
-import { createSchedule, listSchedules, removeSchedule } from '@batchcast/jobs';
+import { createSchedule, listSchedules, notFound, removeSchedule } from '@batchcast/jobs';
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
@@ -18,6 +18,13 @@ export function schedulesApi(ctx: WebContext): Router {
   router.post('/api/schedules', admin, jsonBody('64kb'), async (req, res) => {
     const schedule = describeSchedule(await createSchedule(ctx.jobs, parseWith(ScheduleRequest, req.body ?? {})));
     res.status(201).location(`/api/schedules/${schedule.name}`).json(schedule);
+  });
+
+  // Where POST's Location points: one schedule, as the list shows it.
+  router.get('/api/schedules/:name', admin, async (req, res) => {
+    const schedule = (await listSchedules(ctx.jobs)).find((s) => s.name === req.params.name);
+    if (!schedule) throw notFound('schedule');
+    res.set('cache-control', 'no-store').json(describeSchedule(schedule));
   });
 
   router.delete('/api/schedules/:name', admin, async (req, res) => {

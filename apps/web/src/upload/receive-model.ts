@@ -15,6 +15,7 @@ function modelUpload(maxBytes: number): ReturnType<multer.Multer['single']> {
   if (!upload) {
     upload = multer({
       dest: os.tmpdir(),
+      defParamCharset: 'utf8', // file names arrive as raw UTF-8 (see receive-upload.ts)
       limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
     }).single('file');
     uploads.set(maxBytes, upload);

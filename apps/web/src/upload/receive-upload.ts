@@ -30,6 +30,9 @@ export function receiveUpload(ctx: WebContext): (req: Request, res: Response, ow
       { chunkRows: ctx.config.workers.chunkRows, maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes },
       (req, fields, filename) => jobRequest(fields, filename, owners.get(req)),
     ),
+    // Browsers, curl and fetch's FormData send a file name as raw UTF-8 in the part's header; busboy's
+    // default (latin1) turned "données.csv" into "donnÃ©es.csv" on the job page and in the API.
+    defParamCharset: 'utf8',
     limits: {
       fileSize: ctx.config.storage.maxUploadBytes,
       files: 1,

@@ -17,7 +17,18 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
   }
   const row = MODEL_NAME.test(name) ? await findModel(pool, name, version) : null;
   if (!row) {
-    const names = [...new Set((await listModels(pool)).map((m) => m.name))];
+    const models = await listModels(pool);
+    // The name is right and the version is not: saying "there is no model iris-logreg@9" and listing
+    // iris-logreg among the available ones left the reader to guess which part was wrong.
+    const versions = models.filter((m) => m.name === name).map((m) => m.version);
+    if (version !== undefined && versions.length > 0) {
+      throw new DomainError(
+        'unprocessable',
+        'unknown_model',
+        `Model "${name}" has no version ${version}; its versions are ${versions.sort((a, b) => a - b).join(', ')} (leave out "@${versionText}" for the latest).`,
+      );
+    }
+    const names = [...new Set(models.map((m) => m.name))];
     throw new DomainError(
       'unprocessable',
       'unknown_model',

@@ -18,6 +18,9 @@ export interface ResultsDownload {
   write(out: Writable): Promise<void>;
 }
 
+/** When a client asking for the results of a job that has not ended should ask again. */
+const RETRY_RESULTS_AFTER_SECONDS = 5;
+
 const CONTENT_TYPES: Record<ResultsFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   jsonl: 'application/jsonl; charset=utf-8',
@@ -35,7 +38,17 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
   // First: a job too big for Excel will never fit, whether it has ended or not.
   if (format === 'xlsx') checkExcelFits(job, typedResultColumns(job, model.schema).length);
   if (job.status !== 'succeeded') {
-    throw new DomainError('conflict', 'not_ready', `The results are not available: the job is ${job.status}.`, { status: job.status });
+    // A job still queued or running will have results: say when to ask again (Retry-After), as a poller
+    // needs; one that ended otherwise never will.
+    const ended = job.status === 'failed' || job.status === 'cancelled';
+    throw new DomainError(
+      'conflict',
+      'not_ready',
+      ended
+        ? `The job ended ${job.status}: it has no results.`
+        : `The results are not available yet: the job is ${job.status}. Ask again when its status is succeeded.`,
+      ended ? { status: job.status } : { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
+    );
   }
   return {
     format,

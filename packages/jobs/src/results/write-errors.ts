@@ -39,7 +39,9 @@ export function errorsFilename(original: string): string {
     original
       .replace(/(\.(gz|gzip|zst|zstd))+$/i, '')
       .replace(/\.(csv|tsv|tab|txt|xlsx|xlsm|parquet|pq|jsonl|ndjson|json)$/i, '')
-      .replace(/[^A-Za-z0-9._-]+/g, '_')
-      .slice(0, 100) || 'upload';
+      // Letters and digits of any script stay ("données", "数据"): the header carries them as filename*.
+      .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
+      .slice(0, 100)
+      .replace(/[\uD800-\uDBFF]$/, '') || 'upload';
   return `${base}-errors.csv`;
 }
