@@ -359,6 +359,30 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('works when opened over plain http by a name other than localhost (a LAN address, a server without TLS)', async () => {
+    // Browsers exempt localhost from `upgrade-insecure-requests`; any other http address obeys it, and fetched
+    // the page's stylesheet and scripts (and posted the form) over https, which batchcast does not speak.
+    const lan = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP batchcast.test 127.0.0.1'],
+    });
+    try {
+      const page = await lan.newPage();
+      const failed: string[] = [];
+      page.on('requestfailed', (r) => failed.push(r.url()));
+      await page.goto(`http://batchcast.test:${platform.port}/`);
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgba(0, 0, 0, 0)');
+      await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
+      await expect.poll(() => page.textContent('#file-check')).toContain('needs are there'); // the page's script runs
+      await page.click('button[type="submit"]');
+      await page.waitForURL(/^http:\/\/batchcast\.test:\d+\/jobs\//);
+      await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+      expect(failed).toEqual([]);
+    } finally {
+      await lan.close();
+    }
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     for (const [name, url] of [
