@@ -1,5 +1,6 @@
-// The job page once the job has ended: a chart of the predictions (with its numbers as a table) and the
-// first rows of the results, from the summary endpoint. Cells of the uploaded file go in as text only.
+// The job page once the job has ended: the first failed rows, a chart of the predictions (with its numbers
+// as a table) and the first rows of the results, from the summary endpoint. Cells of the uploaded file go in
+// as text only.
 import type { JobSummary } from '@batchcast/contract';
 import { formatCount } from '../shared/numbers.js';
 import { classChart, histogramChart, percent, shortNumber } from './charts.js';
@@ -93,6 +94,25 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
   byId('preview-card').hidden = false;
 }
 
+/**
+ * The first failed rows, each with its row number, column, value and reason: what was wrong and where, on
+ * the page itself (the preview shows only the first rows, and a failed row further down was only counted).
+ */
+function showFailures({ failures, rows }: JobSummary): void {
+  if (failures.length === 0) return;
+  fillTable(
+    byId('failures', HTMLTableElement),
+    ['row', 'column', 'value', 'reason'],
+    failures.map((f) => [formatCount(f.row), f.column ?? '(the whole row)', f.value ?? '', f.reason]),
+  );
+  const more = rows.failed > failures.length ? `The first ${failures.length} of ${formatCount(rows.failed)} failed rows. ` : '';
+  setText(
+    'failures-note',
+    `${more}Rows are numbered from 1, the header not counted. Correct these cells and upload the rows again; "Download the failed rows" lists every one.`,
+  );
+  byId('failures-card').hidden = false;
+}
+
 /** Fetches the summary and shows what it holds; without it (an error, the network) the page stays as it is. */
 export async function showSummary(summaryUrl: string): Promise<void> {
   let s: JobSummary;
@@ -103,6 +123,7 @@ export async function showSummary(summaryUrl: string): Promise<void> {
   } catch {
     return;
   }
+  showFailures(s);
   showChart(s);
   showPreview(s.preview);
 }

@@ -51,7 +51,8 @@ const JOB_SCRIPT = '/static/browser/job.js';
 /**
  * The job page. It renders the state known now (so it is complete without JavaScript, with a reload), and
  * browser/job.ts polls the status endpoint with the same token for live progress, then draws the summary:
- * a chart of the predictions and a preview of the first rows, from the summary endpoint. Both write their
+ * the first failed rows (row, column, value, reason), a chart of the predictions and a preview of the first
+ * rows, from the summary endpoint. Both write their
  * texts with the functions of shared/job-progress.ts.
  */
 export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOptions = { retentionDays: 7, remember: true }): string {
@@ -98,6 +99,11 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
     <div><dt>Duration</dt><dd id="sum-duration">${duration !== null ? progress.durationText(duration) : '–'}</dd></div>
     <div><dt>Model</dt><dd id="sum-model">${view.model.name} v${view.model.version}</dd></div>
   </dl>
+</section>
+<section class="card" id="failures-card" hidden aria-labelledby="failures-heading">
+  <h2 id="failures-heading">Rows that could not be scored</h2>
+  <p id="failures-note" class="muted"></p>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="failures-heading"><table id="failures" class="preview"></table></div>
 </section>
 <section class="card" id="chart-card" hidden aria-labelledby="chart-heading">
   <h2 id="chart-heading">Predictions</h2>
