@@ -90,6 +90,10 @@ describe('the shared texts', () => {
     expect(expiryText('2026-12-07T14:03:00Z', 7, 'Europe/Paris')).toContain('7 Dec 2026, 15:03 CET');
     expect(expiryShort('2026-12-07T14:03:00Z', 7, 'UTC')).toBe('kept until 7 Dec 2026, 14:03 UTC');
     expect(expiryShort(null, 7)).toBe('kept 7 days after it ends');
+    // Cancelled or failed: no results to keep, only the record and the file.
+    expect(expiryText('2026-12-07T14:03:00Z', 7, 'UTC', false)).toBe(
+      'What is left of this job (its record and the uploaded file) is kept until 7 Dec 2026, 14:03 UTC, then deleted (7 days after the job ended).',
+    );
   });
 
   it('says what to do about an outcome', () => {
@@ -144,6 +148,16 @@ describe('the views escape what they are given', () => {
     );
     expect(ended).toContain('Results are kept until 7 Dec 2026, 14:03 UTC, then deleted');
     expect(ended).toContain('data-remember="no"');
+    // Cancelled: "its results are not kept", and nothing says they are.
+    const cancelled = jobPage(jobView({ links, status: 'cancelled', expiresAt: '2026-12-07T14:03:00Z' }), {
+      summary: '',
+      errors: '',
+      cancel: '',
+      cancelForm: '',
+    });
+    expect(cancelled).toContain('its results are not kept');
+    expect(cancelled).not.toContain('Results are kept');
+    expect(cancelled).toContain('What is left of this job (its record and the uploaded file) is kept until 7 Dec 2026, 14:03 UTC');
   });
 
   it('the error, links-sent and admin job pages', () => {

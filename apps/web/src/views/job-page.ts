@@ -88,7 +88,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
     </form>
   </div>
   <p id="cancel-message" class="error" role="alert" hidden></p>
-  <p class="muted" id="expiry">${expiryText(view.expiresAt ?? null, opts.retentionDays, 'UTC')}</p>
+  <p class="muted" id="expiry">${expiryText(view.expiresAt ?? null, opts.retentionDays, 'UTC', view.status === 'succeeded')}</p>
 </section>
 <section class="card" id="summary"${hiddenIf(active)} aria-labelledby="summary-heading">
   <h2 id="summary-heading">Summary</h2>
