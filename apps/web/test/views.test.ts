@@ -99,6 +99,10 @@ describe('the shared texts', () => {
   it('says what to do about an outcome', () => {
     expect(adviceFor({ status: 'failed', rows: { total: 5, processed: 5, failed: 5 } })).toMatch(/^No row could be scored/);
     expect(adviceFor({ status: 'failed', rows: { total: 5, processed: 2, failed: 0 } })).toMatch(/problem on our side/);
+    // A file damaged past its first rows: its error says to write the file again; no "not in your file" under it.
+    const damaged =
+      'Rows 1 to 6000 cannot be read from the file: …; write the file again (e.g. with snappy or zstd compression) and upload it.';
+    expect(adviceFor({ status: 'failed', rows: { total: 6000, processed: 0, failed: 0 }, error: damaged })).toBe('');
     expect(adviceFor({ status: 'succeeded', rows: { total: 5000, processed: 5000, failed: 1200 } })).toMatch(
       /^1,200 rows could not be scored/,
     );

@@ -60,12 +60,20 @@ export function runSeconds(job: { startedAt?: string | null; finishedAt?: string
   return job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : null;
 }
 
-/** What a person can do about an outcome, in words; empty when there is nothing to do. */
-export function adviceFor(job: { status: JobStatusName; rows: RowCounts }): string {
+/**
+ * What a person can do about an outcome, in words; empty when there is nothing to do. A failed job's own
+ * error (shown above it as "What went wrong") already ends with what to do, and it knows which fault it was:
+ * a file damaged past its first rows says to write the file again. The advice said "a problem on our side,
+ * not in your file" under that message; it now speaks only when the job has no error to say it.
+ */
+export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?: string | null }): string {
   const { status, rows } = job;
   if (status === 'failed') {
-    return rows.total > 0 && rows.failed === rows.total
-      ? 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.'
+    if (rows.total > 0 && rows.failed === rows.total) {
+      return 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.';
+    }
+    return job.error
+      ? ''
       : 'This was a problem on our side, not in your file. Upload the file again in a little while; if it keeps failing, tell the people who run this batchcast.';
   }
   if (status === 'cancelled') return 'This job was cancelled; its results are not kept. Upload the file again to score it.';
