@@ -40,5 +40,15 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * Only a job's link carries a token: a model's sample or a webhook asked for by a wrong name was told to
+ * check "that it was copied whole, token included", which has nothing to do with it.
+ */
 export const notFound = (what = 'job'): DomainError =>
-  new DomainError('not_found', 'not_found', `No such ${what}. If you followed a link, check that it was copied whole, token included.`);
+  new DomainError(
+    'not_found',
+    'not_found',
+    what === 'job'
+      ? 'No such job. If you followed a link, check that it was copied whole, token included.'
+      : `No such ${what}: check the name in the address${what.startsWith('model') ? ' (the home page and GET /api/models list the models)' : ''}.`,
+  );
