@@ -145,6 +145,24 @@ describe('the views escape what they are given', () => {
     expect(page).toMatch(/<p id="advice">No row could be scored/);
     expect(page).toContain('<p id="counts">10 rows: 0 scored, 10 failed</p>');
     expect(page).toContain('Results are kept for 7 days after the job ends, then deleted.');
+    // Its failed rows in the page as sent (so without JavaScript too), every cell as text.
+    const failing = jobPage(
+      jobView({
+        links,
+        rows: { total: 30, processed: 30, failed: 12 },
+        failures: [
+          { row: 1200, column: HOSTILE, value: HOSTILE, reason: HOSTILE },
+          { row: 7, column: null, value: null, reason: 'row has 2 fields, the header has 5' },
+        ],
+      }),
+      { summary: '', errors: '', cancel: '', cancelForm: '' },
+    );
+    expectOnlyOwnScripts(failing, ['/static/browser/job.js']);
+    expect(failing).toContain('<section class="card" id="failures-card" aria-labelledby="failures-heading">');
+    expect(failing).toContain('The first 2 of 12 failed rows.');
+    expect(failing).toContain('<td>1,200</td><td>&lt;script&gt;');
+    expect(failing).toContain('<tr><td>7</td><td>(the whole row)</td><td></td><td>row has 2 fields, the header has 5</td></tr>');
+    expect(page).toMatch(/<section class="card" id="failures-card" hidden/); // none given: hidden
     const ended = jobPage(
       jobView({ links, expiresAt: '2026-12-07T14:03:00Z' }),
       { summary: '', errors: '', cancel: '', cancelForm: '' },

@@ -2,6 +2,7 @@
 // as a table) and the first rows of the results, from the summary endpoint. Cells of the uploaded file go in
 // as text only.
 import type { JobSummary } from '@batchcast/contract';
+import { FAILURE_COLUMNS, failureCells, failuresNote } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { classChart, histogramChart, percent, shortNumber } from './charts.js';
 import { byId, setText } from './dom.js';
@@ -97,19 +98,12 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
 /**
  * The first failed rows, each with its row number, column, value and reason: what was wrong and where, on
  * the page itself (the preview shows only the first rows, and a failed row further down was only counted).
+ * The server sends the same table once the job has ended; this fills it when the job ends while open.
  */
 function showFailures({ failures, rows }: JobSummary): void {
   if (failures.length === 0) return;
-  fillTable(
-    byId('failures', HTMLTableElement),
-    ['row', 'column', 'value', 'reason'],
-    failures.map((f) => [formatCount(f.row), f.column ?? '(the whole row)', f.value ?? '', f.reason]),
-  );
-  const more = rows.failed > failures.length ? `The first ${failures.length} of ${formatCount(rows.failed)} failed rows. ` : '';
-  setText(
-    'failures-note',
-    `${more}Rows are numbered from 1, the header not counted. Correct these cells and upload the rows again; "Download the failed rows" lists every one.`,
-  );
+  fillTable(byId('failures', HTMLTableElement), [...FAILURE_COLUMNS], failures.map(failureCells));
+  setText('failures-note', failuresNote(failures.length, rows.failed));
   byId('failures-card').hidden = false;
 }
 

@@ -82,3 +82,25 @@ export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?:
   }
   return '';
 }
+
+/** A failed row as the job page lists it: row, column, value and reason. */
+export interface RowFailure {
+  row: number;
+  column: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** The columns of the job page's table of failed rows, as errors.csv names them. */
+export const FAILURE_COLUMNS = ['row', 'column', 'value', 'reason'] as const;
+
+/** The cells of a failed row in the job page's table (a row too short or too long is at fault as a whole). */
+export function failureCells(f: RowFailure): string[] {
+  return [formatCount(f.row), f.column ?? '(the whole row)', f.value ?? '', f.reason];
+}
+
+/** What the job page says above the failed rows it lists: how many there are, how they are numbered, what to do. */
+export function failuresNote(shown: number, failed: number): string {
+  const more = failed > shown ? `The first ${formatCount(shown)} of ${formatCount(failed)} failed rows. ` : '';
+  return `${more}Rows are numbered from 1, the header not counted. Correct these cells and upload the rows again; "Download the failed rows" lists every one.`;
+}

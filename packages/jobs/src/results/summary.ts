@@ -55,9 +55,9 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
     rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
     durationSeconds: job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
     preview: await preview(ctx, job, schema),
-    failures: job.rowsFailed > 0 ? await readFirstRowErrors(ctx.pool, job.id, FAILURES_SHOWN) : [],
+    failures: await firstFailures(ctx, job),
   };
-  if (job.status === 'cancelled') return { ...summary, preview: { ...summary.preview, rows: [] }, failures: [] };
+  if (job.status === 'cancelled') return { ...summary, preview: { ...summary.preview, rows: [] } };
   if (schema.task === 'classifier') {
     const counted = new Map((await countLabels(ctx.pool, job.id)).map((c) => [c.label, c.count]));
     const classes = (schema.classLabels ?? []).map(String);
@@ -79,6 +79,14 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
     };
   }
   return summary;
+}
+
+/**
+ * The first FAILURES_SHOWN failed rows of an ended job, for its summary and for the job page as the server
+ * sends it (so that they show without JavaScript too); none for a cancelled job, whose results are not kept.
+ */
+export async function firstFailures(ctx: JobsContext, job: Pick<Job, 'id' | 'status' | 'rowsFailed'>): Promise<RowErrorRecord[]> {
+  return job.rowsFailed > 0 && job.status !== 'cancelled' ? readFirstRowErrors(ctx.pool, job.id, FAILURES_SHOWN) : [];
 }
 
 const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));
