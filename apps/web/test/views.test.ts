@@ -62,8 +62,10 @@ describe('the shared texts', () => {
     expect(countOf(1, 'row')).toBe('1 row');
     expect(countOf(1200, 'row')).toBe('1,200 rows');
     expect(formatBytes(512)).toBe('512 bytes');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(20 * 1024 * 1024)).toBe('20 MB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(20 * 1024 * 1024)).toBe('20 MiB');
+    // The limit in the units the server refuses with and the README gives (MAX_UPLOAD_BYTES: 1 GiB).
+    expect(formatBytes(1024 ** 3)).toBe('1 GiB');
     expect(durationText(0.43)).toBe('0.4 s');
     expect(durationText(61)).toBe('1 min 1 s');
     expect(durationText(7260)).toBe('2 h 1 min');
@@ -235,7 +237,7 @@ describe('the views escape what they are given', () => {
     );
     expectOnlyOwnScripts(page, ['/static/browser/upload.js', '/static/browser/my-jobs.js']);
     expect(page).toContain('data-max-bytes="1536"');
-    expect(page).toContain('Up to 1.5 KB.');
+    expect(page).toContain('Up to 1.5 KiB.');
     expect(page).toContain(`data-columns="[&quot;&lt;script&gt;`);
   });
 
