@@ -80,7 +80,9 @@ describe('client mistakes', () => {
     form.set('model', 'iris-logreg');
     const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form });
     expect(res.status).toBe(400);
-    expect((await errorOf(res)).code).toBe('no_file');
+    const e = await errorOf(res);
+    expect(e.code).toBe('no_file');
+    expect(e.message).toMatch(/^No file was uploaded: choose a data file to score/); // the HTML form shows it too
   });
 
   it('an unknown model is a 422 that lists the models', async () => {

@@ -218,6 +218,39 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('lists the first failed rows on the job page, each with its row, column, value and reason, as text', async () => {
+    const page = await open(desktop, '/');
+    const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd();
+    // Failures after the preview's first 20 rows: before, the page only counted them.
+    const bad = ['1.0,2.0', '<img src=x onerror="window.__pwned=4">,3.0,1.4,0.2,setosa', ...Array(11).fill('n/a,3.0,1.4,0.2,setosa')];
+    await page.setInputFiles('input[name="file"]', {
+      name: 'failing.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`${[iris, ...bad].join('\n')}\n`),
+    });
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/jobs\//);
+    await page.waitForSelector('#failures-card:not([hidden])', { timeout: 60_000 });
+    expect(await page.$$eval('#failures th', (th) => th.map((h) => h.textContent))).toEqual(['row', 'column', 'value', 'reason']);
+    const rows = await page.$$eval('#failures tbody tr', (tr) => tr.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toEqual(['151', '(the whole row)', '', expect.stringContaining('row has 2 fields, the header has 5')]);
+    expect(rows[1]).toEqual([
+      '152',
+      'sepal_length',
+      '<img src=x onerror="window.__pwned=4">',
+      'column "sepal_length": "<img src=x onerror=\\"window.__pwned=4\\">" is not a number',
+    ]);
+    expect(rows[2]).toEqual(['153', 'sepal_length', 'n/a', 'column "sepal_length": "n/a" is not a number']);
+    expect(await page.textContent('#failures-note')).toContain('The first 10 of 13 failed rows.');
+    expect(await page.$$eval('#failures img', (n) => n.length)).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.screenshot({ path: path.join(shots, 'job-failed-rows-desktop.png'), fullPage: true });
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('checks a `;` CSV and JSON Lines in the browser, refuses a header without rows, and leaves a workbook to the server', async () => {
     const page = await open(desktop, '/');
     await page.selectOption('select[name="model"]', 'iris-logreg');
@@ -357,6 +390,30 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(said).toMatch(/line 1 is not valid UTF-8 text \(the file was probably saved as Latin-1\/Windows-1252\)/);
     expect(said).not.toContain('checked by the server');
     await page.close();
+  });
+
+  it('works when opened over plain http by a name other than localhost (a LAN address, a server without TLS)', async () => {
+    // Browsers exempt localhost from `upgrade-insecure-requests`; any other http address obeys it, and fetched
+    // the page's stylesheet and scripts (and posted the form) over https, which batchcast does not speak.
+    const lan = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP batchcast.test 127.0.0.1'],
+    });
+    try {
+      const page = await lan.newPage();
+      const failed: string[] = [];
+      page.on('requestfailed', (r) => failed.push(r.url()));
+      await page.goto(`http://batchcast.test:${platform.port}/`);
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgba(0, 0, 0, 0)');
+      await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
+      await expect.poll(() => page.textContent('#file-check')).toContain('needs are there'); // the page's script runs
+      await page.click('button[type="submit"]');
+      await page.waitForURL(/^http:\/\/batchcast\.test:\d+\/jobs\//);
+      await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+      expect(failed).toEqual([]);
+    } finally {
+      await lan.close();
+    }
   });
 
   it('fits a phone screen', async () => {

@@ -211,7 +211,12 @@ describe('sample CSVs', () => {
       expect(done.status, name).toBe('succeeded');
       expect(done.rows, name).toEqual({ total: rows, processed: rows, failed: 0 });
     }
-    expect((await fetch(platform.url('/models/no-such-model/sample.csv'))).status).toBe(404);
+    const missing = await fetch(platform.url('/models/no-such-model/sample.csv'));
+    expect(missing.status).toBe(404);
+    // A sample link has no token: the message does not ask for one.
+    expect((await missing.json()).error.message).toBe(
+      'No such model: check the name in the address (the home page and GET /api/models list the models).',
+    );
     expect((await fetch(platform.url('/models/iris-logreg/sample.csv?version=99'))).status).toBe(404);
   });
 });

@@ -281,7 +281,12 @@ describe('security headers (helmet)', () => {
       expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(h.get('cross-origin-opener-policy')).toBe('same-origin');
       expect(h.get('x-powered-by')).toBeNull();
+      // Served over plain http: asking the browser to upgrade would send it to an https port nobody listens on.
+      expect(h.get('content-security-policy')).not.toMatch(/upgrade-insecure-requests/);
     }
+    // Behind a TLS proxy on this machine, it asks.
+    const proxied = await fetch(platform.url('/'), { headers: { 'x-forwarded-proto': 'https' } });
+    expect(proxied.headers.get('content-security-policy')).toMatch(/upgrade-insecure-requests/);
   });
 });
 

@@ -257,6 +257,27 @@ describe('Ctrl-C in a terminal', () => {
   });
 });
 
+describe('a configuration that will not do', () => {
+  it('says which variable is wrong and what it should be, and does not start', async () => {
+    const env = await environment();
+    const refused = async (overrides: Record<string, string>, drop: string[] = []) => {
+      const e = { ...env, ...overrides };
+      for (const name of drop) delete e[name];
+      const run = launch(process.execPath, ['apps/platform/dist/start.js'], e);
+      expect(await run.exited).toBe(78);
+      expect(run.output()).not.toMatch(/\n\s+at /);
+      return run.output();
+    };
+    expect(await refused({ PORT: 'abc' })).toContain('PORT="abc": must be a whole number');
+    expect(await refused({ PORT: '70000' })).toContain('PORT="70000": must be a TCP port number, 0 to 65535');
+    expect(await refused({ WORKERS: '0' })).toContain('WORKERS="0": must be 1 or more');
+    // In production the links in emails must not point at http://localhost (the recipient's own machine).
+    expect(await refused({ NODE_ENV: 'production' }, ['PUBLIC_URL'])).toContain(
+      'PUBLIC_URL="": must be set when NODE_ENV=production: links in emails are built from it.',
+    );
+  });
+});
+
 describe('a database that will not do', () => {
   it('a refused login: one plain line, and the platform does not start', async () => {
     const env = await environment();

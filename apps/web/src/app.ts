@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
@@ -10,6 +9,7 @@ import { admin } from './routes/admin.js';
 import { adminJobs } from './routes/admin-jobs.js';
 import { comeBack } from './routes/come-back.js';
 import { rateLimits } from './http/rate-limits.js';
+import { securityHeaders } from './http/security-headers.js';
 import { stalledBodyGuard } from './http/stalled-body.js';
 import { health } from './routes/health.js';
 import { jobInsights } from './routes/job-insights.js';
@@ -35,7 +35,7 @@ export function createApp(ctx: WebContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(helmet());
+  app.use(securityHeaders(ctx.config.http.publicUrl));
   const staticOptions = { maxAge: ctx.config.env === 'production' ? '1h' : 0 };
   app.use('/static', express.static(publicDir, staticOptions), express.static(browserScriptsDir, staticOptions));
   // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all before

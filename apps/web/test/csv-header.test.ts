@@ -48,7 +48,11 @@ describe('headerOfText', () => {
     expect(headerOfText('a,b,c\n\n\r\n', true)).toMatchObject({ kind: 'error' });
     // A slice of a larger file that ends after the header is not judged.
     expect(headerOfText('a,b,c\n1,', false)).toMatchObject({ kind: 'header', header: ['a', 'b', 'c'] });
-    expect(headerOfText('', true)).toEqual({ kind: 'error', error: 'The file is empty.' });
+    expect(headerOfText('', true)).toEqual({
+      kind: 'error',
+      error:
+        'The file is empty (or blank lines only): choose the file that holds your data, a header row naming the columns, then a row per record.',
+    });
   });
 
   it('reads JSON Lines keys (the union of the lines read) and JSON arrays', () => {

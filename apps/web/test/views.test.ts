@@ -62,8 +62,10 @@ describe('the shared texts', () => {
     expect(countOf(1, 'row')).toBe('1 row');
     expect(countOf(1200, 'row')).toBe('1,200 rows');
     expect(formatBytes(512)).toBe('512 bytes');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(20 * 1024 * 1024)).toBe('20 MB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(20 * 1024 * 1024)).toBe('20 MiB');
+    // The limit in the units the server refuses with and the README gives (MAX_UPLOAD_BYTES: 1 GiB).
+    expect(formatBytes(1024 ** 3)).toBe('1 GiB');
     expect(durationText(0.43)).toBe('0.4 s');
     expect(durationText(61)).toBe('1 min 1 s');
     expect(durationText(7260)).toBe('2 h 1 min');
@@ -90,11 +92,19 @@ describe('the shared texts', () => {
     expect(expiryText('2026-12-07T14:03:00Z', 7, 'Europe/Paris')).toContain('7 Dec 2026, 15:03 CET');
     expect(expiryShort('2026-12-07T14:03:00Z', 7, 'UTC')).toBe('kept until 7 Dec 2026, 14:03 UTC');
     expect(expiryShort(null, 7)).toBe('kept 7 days after it ends');
+    // Cancelled or failed: no results to keep, only the record and the file.
+    expect(expiryText('2026-12-07T14:03:00Z', 7, 'UTC', false)).toBe(
+      'What is left of this job (its record and the uploaded file) is kept until 7 Dec 2026, 14:03 UTC, then deleted (7 days after the job ended).',
+    );
   });
 
   it('says what to do about an outcome', () => {
     expect(adviceFor({ status: 'failed', rows: { total: 5, processed: 5, failed: 5 } })).toMatch(/^No row could be scored/);
     expect(adviceFor({ status: 'failed', rows: { total: 5, processed: 2, failed: 0 } })).toMatch(/problem on our side/);
+    // A file damaged past its first rows: its error says to write the file again; no "not in your file" under it.
+    const damaged =
+      'Rows 1 to 6000 cannot be read from the file: …; write the file again (e.g. with snappy or zstd compression) and upload it.';
+    expect(adviceFor({ status: 'failed', rows: { total: 6000, processed: 0, failed: 0 }, error: damaged })).toBe('');
     expect(adviceFor({ status: 'succeeded', rows: { total: 5000, processed: 5000, failed: 1200 } })).toMatch(
       /^1,200 rows could not be scored/,
     );
@@ -137,6 +147,24 @@ describe('the views escape what they are given', () => {
     expect(page).toMatch(/<p id="advice">No row could be scored/);
     expect(page).toContain('<p id="counts">10 rows: 0 scored, 10 failed</p>');
     expect(page).toContain('Results are kept for 7 days after the job ends, then deleted.');
+    // Its failed rows in the page as sent (so without JavaScript too), every cell as text.
+    const failing = jobPage(
+      jobView({
+        links,
+        rows: { total: 30, processed: 30, failed: 12 },
+        failures: [
+          { row: 1200, column: HOSTILE, value: HOSTILE, reason: HOSTILE },
+          { row: 7, column: null, value: null, reason: 'row has 2 fields, the header has 5' },
+        ],
+      }),
+      { summary: '', errors: '', cancel: '', cancelForm: '' },
+    );
+    expectOnlyOwnScripts(failing, ['/static/browser/job.js']);
+    expect(failing).toContain('<section class="card" id="failures-card" aria-labelledby="failures-heading">');
+    expect(failing).toContain('The first 2 of 12 failed rows.');
+    expect(failing).toContain('<td>1,200</td><td>&lt;script&gt;');
+    expect(failing).toContain('<tr><td>7</td><td>(the whole row)</td><td></td><td>row has 2 fields, the header has 5</td></tr>');
+    expect(page).toMatch(/<section class="card" id="failures-card" hidden/); // none given: hidden
     const ended = jobPage(
       jobView({ links, expiresAt: '2026-12-07T14:03:00Z' }),
       { summary: '', errors: '', cancel: '', cancelForm: '' },
@@ -144,6 +172,16 @@ describe('the views escape what they are given', () => {
     );
     expect(ended).toContain('Results are kept until 7 Dec 2026, 14:03 UTC, then deleted');
     expect(ended).toContain('data-remember="no"');
+    // Cancelled: "its results are not kept", and nothing says they are.
+    const cancelled = jobPage(jobView({ links, status: 'cancelled', expiresAt: '2026-12-07T14:03:00Z' }), {
+      summary: '',
+      errors: '',
+      cancel: '',
+      cancelForm: '',
+    });
+    expect(cancelled).toContain('its results are not kept');
+    expect(cancelled).not.toContain('Results are kept');
+    expect(cancelled).toContain('What is left of this job (its record and the uploaded file) is kept until 7 Dec 2026, 14:03 UTC');
   });
 
   it('the error, links-sent and admin job pages', () => {
@@ -199,7 +237,7 @@ describe('the views escape what they are given', () => {
     );
     expectOnlyOwnScripts(page, ['/static/browser/upload.js', '/static/browser/my-jobs.js']);
     expect(page).toContain('data-max-bytes="1536"');
-    expect(page).toContain('Up to 1.5 KB.');
+    expect(page).toContain('Up to 1.5 KiB.');
     expect(page).toContain(`data-columns="[&quot;&lt;script&gt;`);
   });
 

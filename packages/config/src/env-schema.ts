@@ -26,8 +26,15 @@ export const splitList = (v: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-/** Whole numbers from the environment; an empty string counts as "not set". */
-const int = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min));
+/**
+ * Whole numbers from the environment; an empty string counts as "not set". The messages say what is
+ * expected (zod's own, "expected number, received NaN" for PORT=abc, did not).
+ */
+const int = (min: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be ${min} or more`),
+  );
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const url = (protocols: string[]) =>
@@ -51,9 +58,9 @@ const url = (protocols: string[]) =>
  * Every environment variable batchcast reads, with its default. Defaults are chosen so that a fresh clone
  * runs on a developer machine with PostgreSQL and Redis on their standard local ports and nothing set.
  */
-export const envSchema = z.object({
+const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: int(0).pipe(z.number().max(65535)).default(3000),
+  PORT: int(0).pipe(z.number().max(65535, 'must be a TCP port number, 0 to 65535')).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   PUBLIC_URL: optionalString.pipe(url(['http:', 'https:']).optional()),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/batchcast'),
@@ -175,6 +182,20 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` (one object per line, for collectors) or `pretty` (pino-pretty lines, for a terminal). */
   LOG_FORMAT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['json', 'pretty']).default('json')),
+});
+
+/** The variables, and what they must say together. */
+export const envSchema = envFields.superRefine((e, ctx) => {
+  // Every link in an email is built from PUBLIC_URL: left to its default on a server, its emails sent every
+  // recipient to http://localhost:PORT (their own machine), and nothing said so.
+  if (e.NODE_ENV === 'production' && !e.PUBLIC_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PUBLIC_URL'],
+      message:
+        'must be set when NODE_ENV=production: links in emails are built from it. Set it to the address people open, e.g. PUBLIC_URL=https://batchcast.example.com',
+    });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -69,6 +69,16 @@ export const JobSummary = z
       .optional()
       .openapi({ description: 'Regressors: equal-width bins between the smallest and largest prediction.' }),
     preview: z.object({ header: z.array(z.string()), rows: z.array(z.array(z.string())), inputColumns: count() }),
+    failures: z
+      .array(
+        z.object({
+          row: count().openapi({ description: 'The 1-based data row (the header is not a row).' }),
+          column: z.string().nullable().openapi({ description: 'The column at fault; null when the whole row is (too few fields...).' }),
+          value: z.string().nullable().openapi({ description: 'The cell as read; null when the whole row is at fault.' }),
+          reason: z.string(),
+        }),
+      )
+      .openapi({ description: 'The first failed rows (up to 10), in row order; `errors.csv` lists every one.' }),
   })
   .openapi('JobSummary');
 export type JobSummary = z.infer<typeof JobSummary>;

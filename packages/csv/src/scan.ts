@@ -192,7 +192,11 @@ export class CsvScanner {
     }
     this.finished = true;
     if (this.bytes === 0 || (this.bom && this.bytes === 3)) {
-      throw new CsvFormatError('empty_file', 'the file is empty', 1);
+      throw new CsvFormatError(
+        'empty_file',
+        'the file is empty: choose the file that holds your data (a header row naming the columns, then a row per record)',
+        1,
+      );
     }
     if (!this.utf8.complete) {
       throw new CsvFormatError(

@@ -115,7 +115,12 @@ function refused(format: DetectedFormat, description: string, message: string): 
  */
 export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detection {
   const ext = extensionOf(hints.filename);
-  if (head.length === 0) return refused('unknown', 'an empty file', 'the file is empty');
+  if (head.length === 0)
+    return refused(
+      'unknown',
+      'an empty file',
+      'the file is empty: choose the file that holds your data (a header row naming the columns, then a row per record)',
+    );
   if (startsWith(head, [0x1f, 0x8b])) return ok('gzip', 'a gzip-compressed file');
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return ok('zstd', 'a zstd-compressed file');
   if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) return ok('parquet', 'a Parquet file');

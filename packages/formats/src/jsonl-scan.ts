@@ -113,7 +113,12 @@ export class JsonlScanner {
         this.line++;
         this.record(Buffer.concat(this.carry), this.lineStart, this.bytes);
       }
-      if (this.bytes === 0 || (this.bom && this.bytes === 3)) throw new FormatError('empty_file', 'the file is empty', 1);
+      if (this.bytes === 0 || (this.bom && this.bytes === 3))
+        throw new FormatError(
+          'empty_file',
+          'the file is empty: choose the file that holds your data (a header row naming the columns, then a row per record)',
+          1,
+        );
       if (this.chunks.rows === 0) throw new FormatError('no_rows', 'the file has no records: every line is blank');
       if (this.header.length === 0)
         throw new FormatError('no_header', 'the records have no keys: every object is empty ({}), so there are no columns');

@@ -69,7 +69,10 @@ describe('detectFormat', () => {
     expect(html.message).toMatch(/HTML or XML saved under an Excel name/);
     expect(detectFormat(Buffer.from([0xff, 0xfe, 0x61, 0x00])).message).toMatch(/UTF-16/);
     expect(detectFormat(Buffer.from([0x61, 0x00, 0x62])).message).toMatch(/binary file/);
-    expect(detectFormat(Buffer.alloc(0))).toMatchObject({ supported: false, message: 'the file is empty' });
+    expect(detectFormat(Buffer.alloc(0))).toMatchObject({
+      supported: false,
+      message: 'the file is empty: choose the file that holds your data (a header row naming the columns, then a row per record)',
+    });
   });
 
   it('tells a JSON array from a CSV header that starts with a bracket', () => {

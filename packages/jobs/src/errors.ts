@@ -40,12 +40,17 @@ export class DomainError extends Error {
   }
 }
 
-/** A job's link carries its token, hence the advice; an id of a key, webhook or schedule has no token to check. */
+/**
+ * Only a job's link carries a token: a model's sample, a key or a webhook asked for by a wrong name or id was told
+ * to check "that it was copied whole, token included", which has nothing to do with it.
+ */
 export const notFound = (what = 'job'): DomainError =>
   new DomainError(
     'not_found',
     'not_found',
     what === 'job'
       ? 'No such job. If you followed a link, check that it was copied whole, token included.'
-      : `No such ${what}: check its name or id (the list of them shows every one).`,
+      : what.startsWith('model')
+        ? `No such ${what}: check the name in the address (the home page and GET /api/models list the models).`
+        : `No such ${what}: check its name or id (the list of them shows every one).`,
   );

@@ -106,7 +106,7 @@ export {
   type ParquetJobLayout,
   type XlsxJobLayout,
 } from './records.js';
-export { type JobSummary, jobSummary } from './results/summary.js';
+export { firstFailures, type JobSummary, jobSummary } from './results/summary.js';
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
 export { type ResultsDownload, resultsDownload } from './results/results-download.js';

@@ -13,6 +13,7 @@ import {
   finaliseJob,
   type Job,
   loadJob,
+  outcomeMail,
   recordChunkFailure,
   type ResultsFormat,
   resultsDownload,
@@ -204,6 +205,10 @@ describe('a Parquet file damaged in its last row group', () => {
       /^Rows 4097 to 6000 cannot be read from the file: column "petal_width" of the Parquet file cannot be read \(.+\); write the file again .* and upload it\.$/,
     );
     expect(done.error).not.toMatch(/our side|attempts|try again later/);
+    // The owner's email says the same: write the file again, not "a problem on our side, not in your file".
+    const mail = (await outcomeMail(ctx, done))!;
+    expect(mail.text).toContain('Write the file again from the program that made it and upload the new file');
+    expect(mail.text).not.toMatch(/our side/);
   });
 });
 

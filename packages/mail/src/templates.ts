@@ -12,6 +12,8 @@ export interface JobOutcomeMail {
   rowsProcessed?: number;
   durationSeconds: number | null;
   error: string | null;
+  /** A failed job whose file could not be read past its first rows (a damaged row group): the file is at fault, not us. */
+  fileFault?: boolean;
   link: string;
   /** When the job's data (results included) is deleted: RETENTION_DAYS after it ended. */
   expiresAt?: Date | null;
@@ -82,10 +84,15 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
           'numbers written with units or a decimal comma (write 3.5, not "3,5" or "3.5 cm"), empty cells where the ' +
           'model needs a value, or a file meant for another model. Correct the file and upload it again.',
       ]
-    : [
-        'How to fix it: this was a problem on our side, not in your file. Upload the same file again in a little ' +
-          'while; if it fails again, tell the people who run this batchcast and forward them this email.',
-      ];
+    : m.fileFault
+      ? [
+          'How to fix it: part of the file could not be read (the message above says where). Write the file again ' +
+            'from the program that made it and upload the new file; uploading the same file again will fail the same way.',
+        ]
+      : [
+          'How to fix it: this was a problem on our side, not in your file. Upload the same file again in a little ' +
+            'while; if it fails again, tell the people who run this batchcast and forward them this email.',
+        ];
   return { lead: `Your prediction job failed. What went wrong: ${m.error ?? 'an unknown error'}`, advice };
 }
 

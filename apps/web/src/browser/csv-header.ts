@@ -113,7 +113,12 @@ const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicol
  */
 export function headerOfText(text: string, complete: boolean, delimiter?: Delimiter): HeaderReading {
   text = text.replace(/^\ufeff/, '');
-  if (text.trim() === '') return { kind: 'error', error: 'The file is empty.' };
+  if (text.trim() === '')
+    return {
+      kind: 'error',
+      error:
+        'The file is empty (or blank lines only): choose the file that holds your data, a header row naming the columns, then a row per record.',
+    };
   const start = text.trimStart();
   if (start.startsWith('{')) return jsonLinesHeader(text, complete);
   if (/^\[\s*(\{|\]|$)/.test(start)) return jsonArrayHeader(start, complete);

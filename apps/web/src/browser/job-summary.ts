@@ -1,6 +1,8 @@
-// The job page once the job has ended: a chart of the predictions (with its numbers as a table) and the
-// first rows of the results, from the summary endpoint. Cells of the uploaded file go in as text only.
+// The job page once the job has ended: the first failed rows, a chart of the predictions (with its numbers
+// as a table) and the first rows of the results, from the summary endpoint. Cells of the uploaded file go in
+// as text only.
 import type { JobSummary } from '@batchcast/contract';
+import { FAILURE_COLUMNS, failureCells, failuresNote } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { classChart, histogramChart, percent, shortNumber } from './charts.js';
 import { byId, setText } from './dom.js';
@@ -93,6 +95,18 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
   byId('preview-card').hidden = false;
 }
 
+/**
+ * The first failed rows, each with its row number, column, value and reason: what was wrong and where, on
+ * the page itself (the preview shows only the first rows, and a failed row further down was only counted).
+ * The server sends the same table once the job has ended; this fills it when the job ends while open.
+ */
+function showFailures({ failures, rows }: JobSummary): void {
+  if (failures.length === 0) return;
+  fillTable(byId('failures', HTMLTableElement), [...FAILURE_COLUMNS], failures.map(failureCells));
+  setText('failures-note', failuresNote(failures.length, rows.failed));
+  byId('failures-card').hidden = false;
+}
+
 /** Fetches the summary and shows what it holds; without it (an error, the network) the page stays as it is. */
 export async function showSummary(summaryUrl: string): Promise<void> {
   let s: JobSummary;
@@ -103,6 +117,7 @@ export async function showSummary(summaryUrl: string): Promise<void> {
   } catch {
     return;
   }
+  showFailures(s);
   showChart(s);
   showPreview(s.preview);
 }

@@ -59,7 +59,7 @@ function render(job: JobStatus, serverNow: number): void {
   progress.textContent = `${pct}%`;
   const running = isActive(job.status);
   setText('counts', rowCountText(job.rows, !running));
-  setText('expiry', expiryText(job.expiresAt, retentionDays));
+  setText('expiry', expiryText(job.expiresAt, retentionDays, undefined, job.status === 'succeeded'));
   byId('speed').hidden = !running;
   if (running) {
     const rate = speed(job, serverNow);

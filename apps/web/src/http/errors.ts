@@ -3,6 +3,7 @@ import { DomainError, type DomainErrorKind } from '@batchcast/jobs';
 import type { Logger } from '@batchcast/log';
 import type { ErrorRequestHandler, Request } from 'express';
 import type multer from 'multer';
+import { formatBytes } from '../shared/numbers.js';
 import { errorPage } from '../views/error-page.js';
 import { MethodNotAllowed } from './method-not-allowed.js';
 
@@ -77,16 +78,6 @@ export function fromMulterError(err: multer.MulterError, maxUploadBytes: number)
     default:
       return refuse('invalid', 'bad_upload', `The upload was refused: ${err.message}.`);
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
 }
 
 /** What the client is told: a status and `{ error: { code, message, ...details } }`. */

@@ -3,7 +3,6 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { Router, type Request, type Response } from 'express';
-import helmet from 'helmet';
 import { parseWith, ScheduleRequest } from '@batchcast/contract';
 import {
   ADMIN,
@@ -35,6 +34,7 @@ import {
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
 import { refuse, toHttpFailure } from '../http/errors.js';
+import { securityHeaders } from '../http/security-headers.js';
 import { withoutRemoteFonts } from '../http/without-remote-fonts.js';
 import { describeAdminJob } from '../presenters/admin-job.js';
 import { describeApiKey } from '../presenters/api-key.js';
@@ -229,8 +229,9 @@ export function admin(ctx: WebContext): Router {
   });
   // bull-board's UI runs under the app's CSP as it is (its scripts are files, its config a JSON block),
   // except for its inline styles. Its page would ask for Google's web fonts: the link is taken out.
-  const boardCsp = helmet.contentSecurityPolicy({
-    directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] },
+  const boardCsp = securityHeaders(ctx.config.http.publicUrl, {
+    'style-src': ["'self'", "'unsafe-inline'"],
+    'font-src': ["'self'", 'data:'],
   });
   router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, withoutRemoteFonts(), board.getRouter());
 

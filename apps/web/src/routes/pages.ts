@@ -1,4 +1,4 @@
-import { DomainError, expectedColumns, latestModels } from '@batchcast/jobs';
+import { DomainError, expectedColumns, firstFailures, latestModels } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
@@ -63,7 +63,11 @@ export function pages(ctx: WebContext): Router {
       .type('html')
       .send(
         jobPage(
-          await jobStatus(ctx.jobs, job, token),
+          // The failed rows too, so that they show without JavaScript (the script redraws the same table).
+          {
+            ...(await jobStatus(ctx.jobs, job, token)),
+            failures: job.status === 'succeeded' || job.status === 'failed' ? await firstFailures(ctx.jobs, job) : [],
+          },
           { ...jobActionLinks(job.id, token), downloads: resultsDownloadLinks(job, token) },
           {
             retentionDays: ctx.config.storage.retentionDays,

@@ -16,10 +16,15 @@ export function dateTimeText(iso: string, timeZone?: string): string {
 
 const days = (n: number): string => `${n} day${n === 1 ? '' : 's'}`;
 
-/** What the job page says about deletion: a date once the job has ended, the rule while it runs. */
-export function expiryText(expiresAt: string | null, retentionDays: number, timeZone?: string): string {
+/**
+ * What the job page says about deletion: a date once the job has ended, the rule while it runs. A job that
+ * ended without results (cancelled: they are discarded; failed) has only its record and file left to delete:
+ * "Results are kept until…" under "its results are not kept" contradicted the line above it.
+ */
+export function expiryText(expiresAt: string | null, retentionDays: number, timeZone?: string, hasResults = true): string {
   if (!expiresAt) return `Results are kept for ${days(retentionDays)} after the job ends, then deleted.`;
-  return `Results are kept until ${dateTimeText(expiresAt, timeZone)}, then deleted (${days(retentionDays)} after the job ended).`;
+  const what = hasResults ? 'Results are' : 'What is left of this job (its record and the uploaded file) is';
+  return `${what} kept until ${dateTimeText(expiresAt, timeZone)}, then deleted (${days(retentionDays)} after the job ended).`;
 }
 
 /** The same, short, for a list of jobs. */

@@ -60,12 +60,20 @@ export function runSeconds(job: { startedAt?: string | null; finishedAt?: string
   return job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : null;
 }
 
-/** What a person can do about an outcome, in words; empty when there is nothing to do. */
-export function adviceFor(job: { status: JobStatusName; rows: RowCounts }): string {
+/**
+ * What a person can do about an outcome, in words; empty when there is nothing to do. A failed job's own
+ * error (shown above it as "What went wrong") already ends with what to do, and it knows which fault it was:
+ * a file damaged past its first rows says to write the file again. The advice said "a problem on our side,
+ * not in your file" under that message; it now speaks only when the job has no error to say it.
+ */
+export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?: string | null }): string {
   const { status, rows } = job;
   if (status === 'failed') {
-    return rows.total > 0 && rows.failed === rows.total
-      ? 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.'
+    if (rows.total > 0 && rows.failed === rows.total) {
+      return 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.';
+    }
+    return job.error
+      ? ''
       : 'This was a problem on our side, not in your file. Upload the file again in a little while; if it keeps failing, tell the people who run this batchcast.';
   }
   if (status === 'cancelled') return 'This job was cancelled; its results are not kept. Upload the file again to score it.';
@@ -73,4 +81,26 @@ export function adviceFor(job: { status: JobStatusName; rows: RowCounts }): stri
     return `${countOf(rows.failed, 'row')} could not be scored: the "error" column of the results says why, and the failed rows can be downloaded on their own.`;
   }
   return '';
+}
+
+/** A failed row as the job page lists it: row, column, value and reason. */
+export interface RowFailure {
+  row: number;
+  column: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** The columns of the job page's table of failed rows, as errors.csv names them. */
+export const FAILURE_COLUMNS = ['row', 'column', 'value', 'reason'] as const;
+
+/** The cells of a failed row in the job page's table (a row too short or too long is at fault as a whole). */
+export function failureCells(f: RowFailure): string[] {
+  return [formatCount(f.row), f.column ?? '(the whole row)', f.value ?? '', f.reason];
+}
+
+/** What the job page says above the failed rows it lists: how many there are, how they are numbered, what to do. */
+export function failuresNote(shown: number, failed: number): string {
+  const more = failed > shown ? `The first ${formatCount(shown)} of ${formatCount(failed)} failed rows. ` : '';
+  return `${more}Rows are numbered from 1, the header not counted. Correct these cells and upload the rows again; "Download the failed rows" lists every one.`;
 }

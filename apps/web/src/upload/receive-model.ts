@@ -5,7 +5,8 @@ import { type Model, registerModel } from '@batchcast/jobs';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
-import { formatBytes, fromMulterError, refuse } from '../http/errors.js';
+import { fromMulterError, refuse } from '../http/errors.js';
+import { formatBytes } from '../shared/numbers.js';
 
 /** One multer per limit (the limit is the configuration's MAX_MODEL_BYTES, the same for the process's life). */
 const uploads = new Map<number, ReturnType<multer.Multer['single']>>();

@@ -65,7 +65,8 @@ export function receiveUpload(ctx: WebContext): (req: Request, res: Response, ow
     owners.set(req, owner);
     await receive(req, res);
     const stored = req.file?.stored;
-    if (!stored) throw refuse('invalid', 'no_file', 'No file was uploaded: send the data file as multipart/form-data in the field "file".');
+    if (!stored)
+      throw refuse('invalid', 'no_file', 'No file was uploaded: choose a data file to score (the multipart/form-data field "file").');
     const receiving = req.file!.receiving;
     let fields: UploadFields;
     try {

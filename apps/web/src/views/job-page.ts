@@ -20,6 +20,8 @@ export interface JobPageView {
   links: { self: string; results: string };
   /** What was made of the uploaded file (format, CSV dialect, sheet...). */
   input?: JobInput;
+  /** The first failed rows of an ended job (none while it runs, or when it was cancelled). */
+  failures?: progress.RowFailure[];
 }
 
 export interface JobPageOptions {
@@ -51,7 +53,8 @@ const JOB_SCRIPT = '/static/browser/job.js';
 /**
  * The job page. It renders the state known now (so it is complete without JavaScript, with a reload), and
  * browser/job.ts polls the status endpoint with the same token for live progress, then draws the summary:
- * a chart of the predictions and a preview of the first rows, from the summary endpoint. Both write their
+ * the first failed rows (row, column, value, reason), a chart of the predictions and a preview of the first
+ * rows, from the summary endpoint. Both write their
  * texts with the functions of shared/job-progress.ts.
  */
 export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOptions = { retentionDays: 7, remember: true }): string {
@@ -87,7 +90,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
     </form>
   </div>
   <p id="cancel-message" class="error" role="alert" hidden></p>
-  <p class="muted" id="expiry">${expiryText(view.expiresAt ?? null, opts.retentionDays, 'UTC')}</p>
+  <p class="muted" id="expiry">${expiryText(view.expiresAt ?? null, opts.retentionDays, 'UTC', view.status === 'succeeded')}</p>
 </section>
 <section class="card" id="summary"${hiddenIf(active)} aria-labelledby="summary-heading">
   <h2 id="summary-heading">Summary</h2>
@@ -99,6 +102,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
     <div><dt>Model</dt><dd id="sum-model">${view.model.name} v${view.model.version}</dd></div>
   </dl>
 </section>
+${failuresHtml(view.failures ?? [], view.rows.failed)}
 <section class="card" id="chart-card" hidden aria-labelledby="chart-heading">
   <h2 id="chart-heading">Predictions</h2>
   <div id="chart" class="chart"></div>
@@ -111,6 +115,20 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
 <p class="muted">Keep this link private: anyone who has it can see the results. <a href="/">Score another file</a> · <a href="/#my-jobs">Your jobs</a></p>`,
     { scripts: [JOB_SCRIPT] },
   );
+}
+
+/** The first failed rows, in a table the page's script fills in the same way when the job ends while open. */
+function failuresHtml(failures: progress.RowFailure[], failed: number): SafeHtml {
+  const body =
+    failures.length > 0
+      ? html`<thead><tr>${progress.FAILURE_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+<tbody>${failures.map((f) => html`<tr>${progress.failureCells(f).map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>`
+      : null;
+  return html`<section class="card" id="failures-card"${hiddenIf(failures.length === 0)} aria-labelledby="failures-heading">
+  <h2 id="failures-heading">Rows that could not be scored</h2>
+  <p id="failures-note" class="muted">${failures.length > 0 ? progress.failuresNote(failures.length, failed) : ''}</p>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="failures-heading"><table id="failures" class="preview">${body}</table></div>
+</section>`;
 }
 
 const FORMAT_NAMES: Record<JobInput['format'] | ResultsDownloadLink['format'], string> = {

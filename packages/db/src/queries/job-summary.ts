@@ -108,3 +108,17 @@ export async function readRowErrors(pool: Pool, q: { jobId: string; firstRow: nu
   );
   return rows;
 }
+
+/** The first `limit` failed rows of a job, in row order: what the job page lists before the errors CSV. */
+export async function readFirstRowErrors(pool: Pool, jobId: string, limit: number): Promise<RowErrorRecord[]> {
+  const { rows } = await pool.query<RowErrorRecord>(
+    `SELECT (b.first_row + e.r + 1)::float8 AS row, e.c AS column, e.v AS value, e.m AS reason
+     FROM prediction_batches b,
+          unnest(b.error_rows, b.error_messages, b.error_columns, b.error_values) AS e(r, m, c, v)
+     WHERE b.job_id = $1 AND cardinality(b.error_rows) > 0
+     ORDER BY b.first_row, e.r
+     LIMIT $2`,
+    [jobId, limit],
+  );
+  return rows;
+}

@@ -1,11 +1,12 @@
 import { jobPagePath, newJobToken } from '@batchcast/access';
-import { addJobToken, markNotified, retryWhileDatabaseUnavailable } from '@batchcast/db';
+import { addJobToken, listChunks, markNotified, retryWhileDatabaseUnavailable } from '@batchcast/db';
 import { type RenderedMail, renderJobOutcome } from '@batchcast/mail';
 import { expiresAt } from '../come-back/expiry.js';
 import type { JobsContext } from '../context.js';
 import { modelById } from '../models/registry.js';
 import type { Job } from '../records.js';
 import { loadJob } from './load-job.js';
+import { FILE_FAULT } from './score-chunk.js';
 
 /**
  * Tells the owner that the job ended, once. The link carries a token of its own (only its hash is stored),
@@ -38,6 +39,9 @@ export async function outcomeMail(ctx: JobsContext, job: Job): Promise<RenderedM
     rowsProcessed: job.rowsProcessed,
     durationSeconds: job.finishedAt && job.startedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
     error: job.error,
+    // As finaliseJob decided: a chunk given up because its rows cannot be read. The email said "a problem on
+    // our side, not in your file" under "write the file again" before.
+    fileFault: job.status === 'failed' && (await listChunks(ctx.pool, job.id)).some((c) => !c.done && c.error?.startsWith(FILE_FAULT)),
     link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
     expiresAt: expiresAt(job, ctx.config.storage.retentionDays),
   });

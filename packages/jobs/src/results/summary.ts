@@ -1,6 +1,14 @@
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
-import { type ChunkRecord, countLabels, listChunks, readFirstPredictions, valueHistogram } from '@batchcast/db';
+import {
+  type ChunkRecord,
+  countLabels,
+  listChunks,
+  readFirstPredictions,
+  readFirstRowErrors,
+  type RowErrorRecord,
+  valueHistogram,
+} from '@batchcast/db';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
@@ -11,6 +19,8 @@ import type { Job } from '../records.js';
 
 export const PREVIEW_ROWS = 20;
 export const HISTOGRAM_BINS = 20;
+/** Failed rows listed on the job page; errors.csv has every one. */
+export const FAILURES_SHOWN = 10;
 
 export interface JobSummary {
   id: string;
@@ -25,6 +35,8 @@ export interface JobSummary {
   histogram?: { min: number | null; max: number | null; bins: { from: number; to: number; count: number }[] };
   /** The first rows of the results: the input columns, then the prediction columns and `error`. */
   preview: { header: string[]; rows: string[][]; inputColumns: number };
+  /** The first FAILURES_SHOWN failed rows: 1-based row, the column and value at fault (null: the whole row), why. */
+  failures: RowErrorRecord[];
 }
 
 /**
@@ -43,6 +55,7 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
     rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
     durationSeconds: job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
     preview: await preview(ctx, job, schema),
+    failures: await firstFailures(ctx, job),
   };
   if (job.status === 'cancelled') return { ...summary, preview: { ...summary.preview, rows: [] } };
   if (schema.task === 'classifier') {
@@ -66,6 +79,14 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
     };
   }
   return summary;
+}
+
+/**
+ * The first FAILURES_SHOWN failed rows of an ended job, for its summary and for the job page as the server
+ * sends it (so that they show without JavaScript too); none for a cancelled job, whose results are not kept.
+ */
+export async function firstFailures(ctx: JobsContext, job: Pick<Job, 'id' | 'status' | 'rowsFailed'>): Promise<RowErrorRecord[]> {
+  return job.rowsFailed > 0 && job.status !== 'cancelled' ? readFirstRowErrors(ctx.pool, job.id, FAILURES_SHOWN) : [];
 }
 
 const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));
