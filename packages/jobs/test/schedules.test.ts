@@ -87,6 +87,22 @@ describe('a run', () => {
     expect((await readOutbox(ctx.config.storage.dataDir)).some((m) => m.subject.includes('failed'))).toBe(true);
   });
 
+  it('runs more often than the hourly limit of emails to one address (the operator chose the address)', async () => {
+    // Before: with EMAILS_PER_ADDRESS_PER_HOUR=2, the third run of an every-ten-minutes schedule was recorded
+    // failed ("This address has asked for 2 job emails…") and emailed anyway, and so was every run after it.
+    const { ctx: limited, close: closeLimited } = await testContext({ SCHEDULE_SOURCE_DIRS: sources, EMAILS_PER_ADDRESS_PER_HOUR: '2' });
+    try {
+      await writeFile(path.join(sources, 'often.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+      await createSchedule(limited, { ...base(), name: 'often', source: path.join(sources, 'often.csv'), cron: '*/10 * * * *' });
+      for (let run = 1; run <= 4; run++) {
+        const outcome = await runSchedule(limited, { schedule: 'often', runKey: `repeat:often:${run}`, lastAttempt: true });
+        expect(outcome, `run ${run}`).toEqual({ status: 'queued', jobId: runJobId('often', `repeat:often:${run}`) });
+      }
+    } finally {
+      await closeLimited();
+    }
+  });
+
   it('skips the run of a deleted schedule', async () => {
     expect(await runSchedule(ctx, { schedule: 'gone', runKey: 'repeat:gone:1', lastAttempt: true })).toEqual({
       status: 'skipped',

@@ -56,7 +56,9 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
       hints: { filename },
     });
     try {
-      await createJob(ctx, upload, { id: jobId, filename, model: schedule.model, email: schedule.email });
+      // A schedule that runs more often than the hourly limit of job emails to one address must still run:
+      // its address is the operator's choice (and a run refused for it would email a failure anyway).
+      await createJob(ctx, upload, { id: jobId, filename, model: schedule.model, email: schedule.email, emailSetByAdmin: true });
     } catch (err) {
       if ((err as { code?: string }).code === '23505') return { status: 'queued', jobId }; // another delivery made it meanwhile
       throw err;
