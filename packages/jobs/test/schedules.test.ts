@@ -103,6 +103,18 @@ describe('a run', () => {
     }
   });
 
+  it('records a source that is gone at the last attempt as a failed job, said in one sentence', async () => {
+    await writeFile(path.join(sources, 'gone.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+    await createSchedule(ctx, { ...base(), name: 'gone-source', source: path.join(sources, 'gone.csv') });
+    await rm(path.join(sources, 'gone.csv'));
+    const outcome = await runSchedule(ctx, { schedule: 'gone-source', runKey: 'repeat:gone-source:1', lastAttempt: true });
+    expect(outcome.status).toBe('failed');
+    const job = (await loadJob(ctx.pool, runJobId('gone-source', 'repeat:gone-source:1')))!;
+    expect(job.status).toBe('failed');
+    // Before: 'There is no file "…/gone.csv".. It will run again at its next time.'
+    expect(job.error).toMatch(/could not read .*gone\.csv: There is no file "[^"]*gone\.csv"\. It will run again at its next time\.$/);
+  });
+
   it('skips the run of a deleted schedule', async () => {
     expect(await runSchedule(ctx, { schedule: 'gone', runKey: 'repeat:gone:1', lastAttempt: true })).toEqual({
       status: 'skipped',

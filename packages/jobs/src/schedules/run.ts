@@ -103,7 +103,7 @@ async function recordFailedRun(
     uploadKey: run.key,
     error: run.refused
       ? `The scheduled run of "${schedule.name}" could not use ${source}: ${run.reason}`
-      : `The scheduled run of "${schedule.name}" could not read ${source}: ${run.reason}. It will run again at its next time.`,
+      : `The scheduled run of "${schedule.name}" could not read ${source}: ${run.reason.replace(/\.+$/, '')}. It will run again at its next time.`,
     schedule: schedule.name,
     runKey: run.runKey,
   });
