@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { listChunks, type PredictionRows, storeChunkPredictions } from '@batchcast/db';
 import { readOutbox } from '@batchcast/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -153,6 +154,42 @@ describe('cancelling', () => {
     expect(summary.rows.processed).toBe(40);
     expect(summary.preview.rows).toEqual([]);
     expect(summary.classCounts).toBeUndefined();
+  });
+});
+
+describe('cancelling while a chunk is scored', () => {
+  it('keeps the counts the cancel answered with: the chunk finishing after it stores nothing', async () => {
+    const created = await upload(await iris());
+    await scoreChunk(ctx, created.id, 0);
+    const chunk = (await listChunks(ctx.pool, created.id))[1]!;
+    // Chunk 1 is being scored (its transaction open, the COPY under way) when the owner cancels.
+    let cancelled!: () => void;
+    const afterCancel = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    async function* batches(): AsyncGenerator<PredictionRows> {
+      await afterCancel;
+      yield {
+        firstRow: chunk.firstRow,
+        count: chunk.rows,
+        labels: Array(chunk.rows).fill('setosa'),
+        values: null,
+        probabilities: null,
+        errors: [],
+      };
+    }
+    const storing = storeChunkPredictions(ctx.pool, { jobId: created.id, index: 1, firstRow: chunk.firstRow, rows: chunk.rows }, batches());
+    const answered = await cancelJob(ctx, (await loadJob(ctx.pool, created.id))!);
+    cancelled();
+    await expect(storing).rejects.toThrow(/ended while chunk 1 was scored/);
+    // Before: the job went on to say 80 rows scored, after its cancel (and job.cancelled webhook) said 40.
+    const now = (await loadJob(ctx.pool, created.id))!;
+    expect(answered.rowsProcessed).toBe(40);
+    expect(now.rowsProcessed).toBe(40);
+    expect((await listChunks(ctx.pool, created.id)).filter((c) => c.done).map((c) => c.index)).toEqual([0]);
+    // A chunk taken after the cancel is skipped.
+    await scoreChunk(ctx, created.id, 2);
+    expect((await loadJob(ctx.pool, created.id))!.rowsProcessed).toBe(40);
   });
 });
 
