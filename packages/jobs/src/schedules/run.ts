@@ -67,7 +67,9 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
     log.info({ jobId, format: upload.layout.format, rows: upload.rows }, 'scheduled run queued a job');
     return { status: 'queued', jobId };
   } catch (err) {
-    const refused = err instanceof DomainError;
+    // The file or the model refused it: trying again gives the same answer. But a server short of disk space
+    // (or another service down: `unavailable`) may have room at the next attempt, as for a source unreadable now.
+    const refused = err instanceof DomainError && err.kind !== 'unavailable';
     const reason = (err as Error).message;
     if (!refused && !run.lastAttempt) {
       log.warn({ err: reason }, 'scheduled run failed; will retry');
