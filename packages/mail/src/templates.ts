@@ -74,6 +74,8 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
       advice: ['To score the file after all, upload it again.'],
     };
   }
+  // Any other failure's message says itself what to do, as only its writer knows whose fault it is: a file
+  // that cannot be read (write it again), a scheduled run's source (it runs again), or our side (try again).
   const everyRowFailed = m.rowsTotal > 0 && m.rowsFailed === m.rowsTotal;
   const advice = everyRowFailed
     ? [
@@ -82,10 +84,7 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
           'numbers written with units or a decimal comma (write 3.5, not "3,5" or "3.5 cm"), empty cells where the ' +
           'model needs a value, or a file meant for another model. Correct the file and upload it again.',
       ]
-    : [
-        'How to fix it: this was a problem on our side, not in your file. Upload the same file again in a little ' +
-          'while; if it fails again, tell the people who run this batchcast and forward them this email.',
-      ];
+    : [];
   return { lead: `Your prediction job failed. What went wrong: ${m.error ?? 'an unknown error'}`, advice };
 }
 

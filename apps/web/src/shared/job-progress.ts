@@ -64,9 +64,11 @@ export function runSeconds(job: { startedAt?: string | null; finishedAt?: string
 export function adviceFor(job: { status: JobStatusName; rows: RowCounts }): string {
   const { status, rows } = job;
   if (status === 'failed') {
+    // Any other failure's message (shown above the advice) says itself what to do: only its writer knows
+    // whether the file, a scheduled run's source or our side is at fault.
     return rows.total > 0 && rows.failed === rows.total
       ? 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.'
-      : 'This was a problem on our side, not in your file. Upload the file again in a little while; if it keeps failing, tell the people who run this batchcast.';
+      : '';
   }
   if (status === 'cancelled') return 'This job was cancelled; its results are not kept. Upload the file again to score it.';
   if (status === 'succeeded' && rows.failed > 0) {
