@@ -16,6 +16,7 @@ import {
   notifyOwner,
   openJob,
   reconcile,
+  resultsDownload,
   scoreChunk,
   storeUpload,
   writeResults,
@@ -223,6 +224,56 @@ describe('retention', () => {
     expect(((await openJob(ctx, job.id, 'wrong').catch((e: DomainError) => e)) as DomainError).kind).toBe('not_found');
     const passes = await ctx.pool.query<{ passes: number }>(`SELECT passes FROM maintenance_passes WHERE name = 'retention'`);
     expect(passes.rows[0]!.passes).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('retention while the results are downloaded', () => {
+  it('waits for the download to end, then deletes the job; a download started after that is gone', async () => {
+    const text = (await iris()).toString();
+    const [header, ...rows] = text.trimEnd().split('\n');
+    const bigger = `${header}\n${Array.from({ length: 14 }, () => rows.join('\n')).join('\n')}\n`; // 2,100 rows, 53 chunks
+    const created = await upload(bigger);
+    const job = (await loadJob(ctx.pool, created.id))!;
+    await scoreAll(job);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '30 days' WHERE id = $1`, [job.id]);
+
+    // The reader takes its time: the first write waits until the retention pass below has run.
+    let firstWrite!: () => void;
+    const written = new Promise<void>((resolve) => {
+      firstWrite = resolve;
+    });
+    let goOn!: () => void;
+    const swept = new Promise<void>((resolve) => {
+      goOn = resolve;
+    });
+    const parts: Buffer[] = [];
+    const succeeded = (await loadJob(ctx.pool, job.id))!;
+    const download = await resultsDownload(ctx, succeeded, 'jsonl');
+    const writing = download.write(
+      new Writable({
+        write(chunk, _enc, done) {
+          parts.push(chunk);
+          if (parts.length > 1) return done();
+          firstWrite();
+          swept.then(() => done());
+        },
+      }),
+    );
+    await written;
+    await expireJobs(ctx);
+    goOn();
+    // Before: the predictions were deleted under the reader, and the download failed part-way
+    // ("fewer predictions than rows in chunk …").
+    await writing;
+    expect(Buffer.concat(parts).toString().trimEnd().split('\n')).toHaveLength(2100);
+    expect(await loadJob(ctx.pool, job.id)).not.toBeNull();
+
+    // Once the download has ended, the next pass deletes the job, and a download is gone.
+    await expireJobs(ctx);
+    expect(await loadJob(ctx.pool, job.id)).toBeNull();
+    expect(await ctx.blobs.exists(job.uploadKey)).toBe(false);
+    const late = await resultsDownload(ctx, succeeded, 'csv').catch((e: unknown) => e);
+    expect(late).toMatchObject({ kind: 'gone', code: 'expired' });
   });
 });
 

@@ -5,6 +5,7 @@ import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { modelById } from '../models/registry.js';
 import type { Job } from '../records.js';
+import { holdJobForDownload } from './download-hold.js';
 import type { ResultsFormat } from './results-format.js';
 import { resultsFilename, writeResults } from './write-results.js';
 import { typedResultColumns, writeTypedResults } from './write-typed-results.js';
@@ -37,6 +38,8 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
   if (job.status !== 'succeeded') {
     throw new DomainError('conflict', 'not_ready', `The results are not available: the job is ${job.status}.`, { status: job.status });
   }
+  // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download.
+  const release = await holdJobForDownload(ctx, job);
   return {
     format,
     contentType: CONTENT_TYPES[format],
@@ -54,6 +57,8 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
         if (err instanceof FormatError || err instanceof CsvFormatError)
           throw new DomainError('unprocessable', 'unreadable_input', `The results cannot be made: ${err.message}.`, { format });
         throw err;
+      } finally {
+        await release();
       }
     },
   };
