@@ -277,6 +277,27 @@ describe('retention while the results are downloaded', () => {
   });
 });
 
+describe('a download whose reader goes away', () => {
+  it('ends with an error instead of waiting for ever, and lets go of its job', async () => {
+    const created = await upload(await iris());
+    await scoreAll((await loadJob(ctx.pool, created.id))!);
+    const job = (await loadJob(ctx.pool, created.id))!;
+    const holds = async () =>
+      (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM job_downloads WHERE job_id = $1', [job.id])).rows[0]!.n;
+    for (const format of ['csv', 'parquet'] as const) {
+      // A reader that takes nothing, then disconnects (the web process destroys the stream it writes into).
+      const out = new Writable({ highWaterMark: 1, write() {} });
+      const writing = (await resultsDownload(ctx, job, format)).write(out);
+      expect(await holds(), format).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      out.destroy();
+      // Before: the writer awaited a 'drain' that never came, holding its files and the job for ever.
+      await expect(writing, format).rejects.toThrow();
+      expect(await holds(), format).toBe(0);
+    }
+  });
+});
+
 describe('reconciling', () => {
   it('re-queues the scoring of an unfinished job the queue lost, and the email of a job whose owner was not told', async () => {
     const created = await upload(await iris(), { email: 'lost@example.com' });
