@@ -279,12 +279,15 @@ describe('retention while the results are downloaded', () => {
 
 describe('a download whose reader goes away', () => {
   it('ends with an error instead of waiting for ever, and lets go of its job', async () => {
-    const created = await upload(await iris());
+    // Enough rows, and too varied to compress away, for the .xlsx writer to wait on its sheet.
+    const cell = () => (4 + Math.random() * 4).toFixed(6);
+    const rows = Array.from({ length: 3000 }, () => `${cell()},${cell()},${cell()},${cell()}`);
+    const created = await upload(`sepal_length,sepal_width,petal_length,petal_width\n${rows.join('\n')}\n`);
     await scoreAll((await loadJob(ctx.pool, created.id))!);
     const job = (await loadJob(ctx.pool, created.id))!;
     const holds = async () =>
       (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM job_downloads WHERE job_id = $1', [job.id])).rows[0]!.n;
-    for (const format of ['csv', 'parquet'] as const) {
+    for (const format of ['csv', 'parquet', 'xlsx'] as const) {
       // A reader that takes nothing, then disconnects (the web process destroys the stream it writes into).
       const out = new Writable({ highWaterMark: 1, write() {} });
       const writing = (await resultsDownload(ctx, job, format)).write(out);
