@@ -25,9 +25,13 @@ export class FsBlobStore implements BlobStore {
   /** Throws StoreFullError when the file system holding DATA_DIR has less than the reserve free. */
   private async ensureRoom(): Promise<void> {
     if (this.minFreeBytes <= 0) return;
-    const fsStats = await statfs(this.dataDir);
-    const free = fsStats.bavail * fsStats.bsize;
+    const free = await this.freeBytes();
     if (free < this.minFreeBytes) throw new StoreFullError(free, this.minFreeBytes);
+  }
+
+  private async freeBytes(): Promise<number> {
+    const fsStats = await statfs(this.dataDir);
+    return fsStats.bavail * fsStats.bsize;
   }
 
   private file(key: string): string {
@@ -52,6 +56,9 @@ export class FsBlobStore implements BlobStore {
     } catch (err) {
       await handle.close().catch(() => undefined);
       await rm(file, { force: true });
+      // The disk filled up between two looks at the reserve (several uploads at once, or no reserve set): the
+      // same condition as the reserve reached, said as such rather than as an unexplained I/O error.
+      if (isDiskFull(err)) throw new StoreFullError(await this.freeBytes().catch(() => 0), this.minFreeBytes, true);
       throw err;
     }
     await handle.close();
@@ -121,6 +128,12 @@ function fileWriter(handle: FileHandle, onStored: ((bytes: number) => void) | un
     },
   });
 }
+
+/** No space left on the device, or the user's disk quota exceeded. */
+const isDiskFull = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+};
 
 /** `buffers` without their first `n` bytes (what a short writev left). */
 function skipBytes(buffers: Buffer[], n: number): Buffer[] {

@@ -31,13 +31,21 @@ export interface BlobStore {
   sweepOrphans(sweep: OrphanSweep): Promise<number>;
 }
 
-/** A write refused because the store's disk is down to its reserve (FsBlobStore's `minFreeBytes`). */
+/**
+ * A write refused because the store's disk is down to its reserve (FsBlobStore's `minFreeBytes`), or failed
+ * because the disk is full (`diskFull`: ENOSPC or a quota, before the reserve was seen overrun, or with none).
+ */
 export class StoreFullError extends Error {
   constructor(
     readonly freeBytes: number,
     readonly reserveBytes: number,
+    readonly diskFull = false,
   ) {
-    super(`only ${freeBytes} bytes are free where uploads are kept, below the reserve of ${reserveBytes}`);
+    super(
+      diskFull
+        ? `the disk where uploads are kept is full (${freeBytes} bytes free once the partial file was removed)`
+        : `only ${freeBytes} bytes are free where uploads are kept, below the reserve of ${reserveBytes}`,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, statfs, utimes } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, statfs, symlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -255,6 +256,19 @@ describe('fs blob store, its reserve of free disk space', () => {
     const err = await store.write('uploads/no-room.csv', source(randomBytes(1000))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreFullError);
     expect(await store.exists('uploads/no-room.csv')).toBe(false);
+  });
+
+  // /dev/full answers every write with ENOSPC: a disk that fills up between two looks at the reserve.
+  it.skipIf(!existsSync('/dev/full'))('says a write the disk has no room for is the store being full, and leaves nothing', async () => {
+    await mkdir(path.join(dir, 'uploads'), { recursive: true });
+    for (const reserve of [0, 1024]) {
+      const store = new FsBlobStore(dir, reserve);
+      await symlink('/dev/full', path.join(dir, 'uploads/disk-full.csv'));
+      const err = await store.write('uploads/disk-full.csv', source(randomBytes(300_000))).catch((e: unknown) => e);
+      expect(err, `reserve ${reserve}`).toBeInstanceOf(StoreFullError); // before: the raw ENOSPC error
+      expect((err as StoreFullError).diskFull).toBe(true);
+      expect(await store.exists('uploads/disk-full.csv')).toBe(false);
+    }
   });
 
   it('stops a write that reaches the reserve on its way, and removes what it wrote', async () => {

@@ -5,7 +5,15 @@ import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
 import { formatBytes } from './messages.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
-import { type Chunk, CsvFormatError, type CsvDecimal, type CsvDelimiter, type CsvHeadLayout, type CsvLayout } from './types.js';
+import {
+  type Chunk,
+  CsvFormatError,
+  type CsvDecimal,
+  type CsvDelimiter,
+  type CsvHeadLayout,
+  type CsvLayout,
+  NO_ROWS_ADVICE,
+} from './types.js';
 import { Utf8StreamValidator } from './utf8.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
@@ -234,7 +242,11 @@ export class CsvScanner {
       );
     }
     if (this.chunks.rows === 0) {
-      throw new CsvFormatError('no_rows', `the file has a header (line ${this.headerLine}) but no data rows`, this.headerLine);
+      throw new CsvFormatError(
+        'no_rows',
+        `the file has a header (line ${this.headerLine}) but no data rows${NO_ROWS_ADVICE}`,
+        this.headerLine,
+      );
     }
     return { ...this.headLayout(), bytes: this.bytes, rows: this.chunks.rows, chunks: this.chunks.finish() };
   }

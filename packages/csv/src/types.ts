@@ -117,6 +117,13 @@ export type CsvFormatErrorCode =
   /** Added: lines end with a bare CR (old Mac / Excel "CSV (Macintosh)"); detected on the header line. */
   | 'unsupported_newline';
 
+/**
+ * Said after "no data rows" by every reader (CSV, JSON Lines, a JSON array, Parquet, a sheet): what to do about
+ * a file that holds no row to score.
+ */
+export const NO_ROWS_ADVICE =
+  ': there is nothing to score. Check that this is the file you meant (an export can stop after its header), add the rows to score and upload it again';
+
 export class CsvFormatError extends Error {
   constructor(
     readonly code: CsvFormatErrorCode,

@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { NO_ROWS_ADVICE } from '@batchcast/csv';
 import { FormatError, formatBytes } from './errors.js';
 
 const MiB = 1024 * 1024;
@@ -157,7 +158,7 @@ export class JsonArraySplitter {
         `the JSON array is not closed (after ${this.elements} elements the file ends): the file is incomplete; upload it again`,
       );
     }
-    if (this.elements === 0) throw new FormatError('no_rows', 'the JSON array is empty: it holds no records');
+    if (this.elements === 0) throw new FormatError('no_rows', `the JSON array is empty: it holds no records${NO_ROWS_ADVICE}`);
     return out;
   }
 

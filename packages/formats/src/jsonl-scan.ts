@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { type Chunk, ChunkCutter } from '@batchcast/csv';
+import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 
@@ -119,7 +119,7 @@ export class JsonlScanner {
           'the file is empty: choose the file that holds your data (a header row naming the columns, then a row per record)',
           1,
         );
-      if (this.chunks.rows === 0) throw new FormatError('no_rows', 'the file has no records: every line is blank');
+      if (this.chunks.rows === 0) throw new FormatError('no_rows', `the file has no records: every line is blank${NO_ROWS_ADVICE}`);
       if (this.header.length === 0)
         throw new FormatError('no_header', 'the records have no keys: every object is empty ({}), so there are no columns');
       return {

@@ -1,4 +1,4 @@
-import type { ByteSource, RangeReader } from '@batchcast/csv';
+import { type ByteSource, NO_ROWS_ADVICE, type RangeReader } from '@batchcast/csv';
 import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetSchema, type SchemaTree } from 'hyparquet';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
@@ -123,7 +123,7 @@ export async function parquetLayout(source: ByteSource, opts: ParquetLayoutOptio
       firstRow += rows;
     }
     const rows = firstRow;
-    if (rows === 0) throw new FormatError('no_rows', 'the Parquet file has columns but no rows');
+    if (rows === 0) throw new FormatError('no_rows', `the Parquet file has columns but no rows${NO_ROWS_ADVICE}`);
     const notes: string[] = [];
     const biggest = Math.max(...rowGroups.map((g) => g.rows));
     if (biggest > opts.chunkRows * WHOLE_GROUP_SLACK) {

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Cell, ResultColumnType } from './cell.js';
+import { drained } from './drained.js';
 import { cellBigInt, cellBoolean, cellDate, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
@@ -67,7 +68,7 @@ function parquetValue(c: Cell, type: ResultColumnType): unknown {
   }
 }
 
-/** hyparquet-writer's byte writer, emptied into a Writable after every row group (awaiting 'drain'). */
+/** hyparquet-writer's byte writer, emptied into a Writable after every row group (awaiting 'drain', or its end). */
 class StreamWriter extends ByteWriter {
   constructor(private readonly out: Writable) {
     super(1024 * 1024);
@@ -76,17 +77,8 @@ class StreamWriter extends ByteWriter {
   flush(): Promise<void> {
     const bytes = Buffer.from(this.buffer.slice(0, this.index));
     this.index = 0;
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.out.once('error', onError);
-      const ok = this.out.write(bytes, () => undefined);
-      const done = (): void => {
-        this.out.off('error', onError);
-        resolve();
-      };
-      if (ok) done();
-      else this.out.once('drain', done);
-    });
+    // A destroyed output (the client went away) rejects rather than leaving the writer waiting for ever.
+    return this.out.write(bytes, () => undefined) ? Promise.resolve() : drained(this.out);
   }
 
   override async finish(): Promise<void> {

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import type { Cell, ResultColumnType } from './cell.js';
 import { numberText } from './csv-text.js';
+import { drained } from './drained.js';
 import { FormatError } from './errors.js';
 import { cellBoolean, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
@@ -160,8 +161,11 @@ export async function writeResultsXlsx(out: Writable, input: ResultsInput, opts:
   sheet.on('error', () => undefined);
   const written = pipeline(zip.outputStream, out);
   written.catch(() => undefined);
+  // The output failing (the client went away) ends a wait for the sheet to drain too: it never would.
+  const outputGone = written.then(() => Promise.reject(new Error('the results output ended before the sheet')));
+  outputGone.catch(() => undefined);
   const write = async (text: string): Promise<void> => {
-    if (!sheet.write(text)) await new Promise<void>((resolve) => sheet.once('drain', resolve));
+    if (!sheet.write(text)) await Promise.race([drained(sheet), outputGone]);
   };
   let rows = 0;
   try {

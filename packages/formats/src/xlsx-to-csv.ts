@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { ByteSource } from '@batchcast/csv';
+import { type ByteSource, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { canonicalField, shortestNumberText } from './csv-text.js';
@@ -254,7 +254,12 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       );
     }
     if (rows === 0) {
-      throw new FormatError('no_rows', `${where} has a header (row ${headerRow}) but no data rows${elsewhere}`, headerRow);
+      // With other sheets, choosing one is the advice; otherwise the file has nothing to score.
+      throw new FormatError(
+        'no_rows',
+        `${where} has a header (row ${headerRow}) but no data rows${elsewhere || NO_ROWS_ADVICE}`,
+        headerRow,
+      );
     }
     if (out.length > 0) {
       const buf = Buffer.from(out);

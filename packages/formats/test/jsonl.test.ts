@@ -93,6 +93,7 @@ describe('JsonlScanner', () => {
     expect(scanError(Buffer.from('[1, 2]\n{"a": 1}\n')).message).toMatch(/^line 1 is an array, not a JSON object/);
     expect(scanError(Buffer.alloc(0)).code).toBe('empty_file');
     expect(scanError(Buffer.from('\n  \n\r\n')).code).toBe('no_rows');
+    expect(scanError(Buffer.from('\n  \n\r\n')).message).toMatch(/nothing to score.*add the rows to score and upload it again$/);
     expect(scanError(Buffer.from('{}\n{}\n')).code).toBe('no_header');
   });
 
@@ -283,7 +284,7 @@ describe('JSON array to JSON Lines', () => {
     expect(() => run('[{"a": 1} {"a": 2}]')).toThrow(/expected "," or "\]" after an element, near byte 10/);
     expect(() => run('[{"a": 1}, {"a": 2}')).toThrow(/the JSON array is not closed/);
     expect(() => run('{"a": 1}')).toThrow(/a JSON array starts with "\["/);
-    expect(() => run('[]')).toThrow('the JSON array is empty: it holds no records');
+    expect(() => run('[]')).toThrow(/^the JSON array is empty: it holds no records: there is nothing to score\./);
     expect(() => run('[1,,2]')).toThrow(/a value is missing between commas/);
     const big = new JsonArraySplitter({ maxElementBytes: 50 });
     expect(() => big.push(Buffer.from(`[{"a": 1}, {"a": "${'x'.repeat(100)}"}]`))).toThrow(

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -219,4 +220,21 @@ describe('an upload when the disk is down to its reserve', () => {
     expect(err).toMatchObject({ kind: 'unavailable', code: 'storage_full' });
     expect((err as Error).message).toMatch(/short of disk space.*MIN_FREE_DISK_BYTES/);
   });
+
+  // /dev/full answers every write with ENOSPC: the disk filled up between two looks at the reserve.
+  it.skipIf(!existsSync('/dev/full'))(
+    'that fills up while the file is stored is refused the same way (503 storage_full), not as a 500',
+    async () => {
+      const key = 'uploads/disk-full.csv';
+      await mkdir(path.join(ctx.config.storage.dataDir, 'uploads'), { recursive: true });
+      await symlink('/dev/full', path.join(ctx.config.storage.dataDir, key));
+      const bytes = Buffer.from(`a,b\n${'1,2\n'.repeat(100_000)}`);
+      const err = await storeUpload(ctx.blobs, Readable.from([bytes]), { key, chunkRows: 100, hints: { filename: 'big.csv' } }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ kind: 'unavailable', code: 'storage_full' });
+      expect((err as Error).message).toMatch(/ran out of disk space.*try again later.*free space in DATA_DIR/);
+      expect(await ctx.blobs.exists(key)).toBe(false);
+    },
+  );
 });

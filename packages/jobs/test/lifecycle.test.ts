@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { listChunks, type PredictionRows, storeChunkPredictions } from '@batchcast/db';
 import { readOutbox } from '@batchcast/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
   notifyOwner,
   openJob,
   reconcile,
+  resultsDownload,
   scoreChunk,
   storeUpload,
   writeResults,
@@ -156,6 +158,42 @@ describe('cancelling', () => {
   });
 });
 
+describe('cancelling while a chunk is scored', () => {
+  it('keeps the counts the cancel answered with: the chunk finishing after it stores nothing', async () => {
+    const created = await upload(await iris());
+    await scoreChunk(ctx, created.id, 0);
+    const chunk = (await listChunks(ctx.pool, created.id))[1]!;
+    // Chunk 1 is being scored (its transaction open, the COPY under way) when the owner cancels.
+    let cancelled!: () => void;
+    const afterCancel = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    async function* batches(): AsyncGenerator<PredictionRows> {
+      await afterCancel;
+      yield {
+        firstRow: chunk.firstRow,
+        count: chunk.rows,
+        labels: Array(chunk.rows).fill('setosa'),
+        values: null,
+        probabilities: null,
+        errors: [],
+      };
+    }
+    const storing = storeChunkPredictions(ctx.pool, { jobId: created.id, index: 1, firstRow: chunk.firstRow, rows: chunk.rows }, batches());
+    const answered = await cancelJob(ctx, (await loadJob(ctx.pool, created.id))!);
+    cancelled();
+    await expect(storing).rejects.toThrow(/ended while chunk 1 was scored/);
+    // Before: the job went on to say 80 rows scored, after its cancel (and job.cancelled webhook) said 40.
+    const now = (await loadJob(ctx.pool, created.id))!;
+    expect(answered.rowsProcessed).toBe(40);
+    expect(now.rowsProcessed).toBe(40);
+    expect((await listChunks(ctx.pool, created.id)).filter((c) => c.done).map((c) => c.index)).toEqual([0]);
+    // A chunk taken after the cancel is skipped.
+    await scoreChunk(ctx, created.id, 2);
+    expect((await loadJob(ctx.pool, created.id))!.rowsProcessed).toBe(40);
+  });
+});
+
 describe('access', () => {
   it('opens a job with its token only; an unknown id, a malformed id and a wrong token are the same not_found', async () => {
     const created = await upload(await iris());
@@ -186,6 +224,80 @@ describe('retention', () => {
     expect(((await openJob(ctx, job.id, 'wrong').catch((e: DomainError) => e)) as DomainError).kind).toBe('not_found');
     const passes = await ctx.pool.query<{ passes: number }>(`SELECT passes FROM maintenance_passes WHERE name = 'retention'`);
     expect(passes.rows[0]!.passes).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('retention while the results are downloaded', () => {
+  it('waits for the download to end, then deletes the job; a download started after that is gone', async () => {
+    const text = (await iris()).toString();
+    const [header, ...rows] = text.trimEnd().split('\n');
+    const bigger = `${header}\n${Array.from({ length: 14 }, () => rows.join('\n')).join('\n')}\n`; // 2,100 rows, 53 chunks
+    const created = await upload(bigger);
+    const job = (await loadJob(ctx.pool, created.id))!;
+    await scoreAll(job);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '30 days' WHERE id = $1`, [job.id]);
+
+    // The reader takes its time: the first write waits until the retention pass below has run.
+    let firstWrite!: () => void;
+    const written = new Promise<void>((resolve) => {
+      firstWrite = resolve;
+    });
+    let goOn!: () => void;
+    const swept = new Promise<void>((resolve) => {
+      goOn = resolve;
+    });
+    const parts: Buffer[] = [];
+    const succeeded = (await loadJob(ctx.pool, job.id))!;
+    const download = await resultsDownload(ctx, succeeded, 'jsonl');
+    const writing = download.write(
+      new Writable({
+        write(chunk, _enc, done) {
+          parts.push(chunk);
+          if (parts.length > 1) return done();
+          firstWrite();
+          swept.then(() => done());
+        },
+      }),
+    );
+    await written;
+    await expireJobs(ctx);
+    goOn();
+    // Before: the predictions were deleted under the reader, and the download failed part-way
+    // ("fewer predictions than rows in chunk …").
+    await writing;
+    expect(Buffer.concat(parts).toString().trimEnd().split('\n')).toHaveLength(2100);
+    expect(await loadJob(ctx.pool, job.id)).not.toBeNull();
+
+    // Once the download has ended, the next pass deletes the job, and a download is gone.
+    await expireJobs(ctx);
+    expect(await loadJob(ctx.pool, job.id)).toBeNull();
+    expect(await ctx.blobs.exists(job.uploadKey)).toBe(false);
+    const late = await resultsDownload(ctx, succeeded, 'csv').catch((e: unknown) => e);
+    expect(late).toMatchObject({ kind: 'gone', code: 'expired' });
+  });
+});
+
+describe('a download whose reader goes away', () => {
+  it('ends with an error instead of waiting for ever, and lets go of its job', async () => {
+    // Enough rows, and too varied to compress away, for the .xlsx writer to wait on its sheet.
+    const cell = () => (4 + Math.random() * 4).toFixed(6);
+    const rows = Array.from({ length: 3000 }, () => `${cell()},${cell()},${cell()},${cell()}`);
+    const created = await upload(`sepal_length,sepal_width,petal_length,petal_width\n${rows.join('\n')}\n`);
+    await scoreAll((await loadJob(ctx.pool, created.id))!);
+    const job = (await loadJob(ctx.pool, created.id))!;
+    const holds = async () =>
+      (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM job_downloads WHERE job_id = $1', [job.id])).rows[0]!.n;
+    for (const format of ['csv', 'parquet', 'xlsx'] as const) {
+      // A reader that takes nothing, then disconnects (the web process destroys the stream it writes into).
+      const out = new Writable({ highWaterMark: 1, write() {} });
+      const writing = (await resultsDownload(ctx, job, format)).write(out);
+      expect(await holds(), format).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      out.destroy();
+      // Before: the writer awaited a 'drain' that never came, holding its files and the job for ever.
+      await expect(writing, format).rejects.toThrow();
+      expect(await holds(), format).toBe(0);
+    }
   });
 });
 

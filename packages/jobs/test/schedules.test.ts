@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { FsBlobStore } from '@batchcast/blob';
 import { readOutbox } from '@batchcast/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchedule, DomainError, listSchedules, loadJob, notifyOwner, removeSchedule, runJobId, runSchedule } from '../src/index.js';
@@ -85,6 +86,49 @@ describe('a run', () => {
     expect(job.error).toContain('sepal_length');
     await notifyOwner(ctx, job.id);
     expect((await readOutbox(ctx.config.storage.dataDir)).some((m) => m.subject.includes('failed'))).toBe(true);
+  });
+
+  it('runs more often than the hourly limit of emails to one address (the operator chose the address)', async () => {
+    // Before: with EMAILS_PER_ADDRESS_PER_HOUR=2, the third run of an every-ten-minutes schedule was recorded
+    // failed ("This address has asked for 2 job emails…") and emailed anyway, and so was every run after it.
+    const { ctx: limited, close: closeLimited } = await testContext({ SCHEDULE_SOURCE_DIRS: sources, EMAILS_PER_ADDRESS_PER_HOUR: '2' });
+    try {
+      await writeFile(path.join(sources, 'often.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+      await createSchedule(limited, { ...base(), name: 'often', source: path.join(sources, 'often.csv'), cron: '*/10 * * * *' });
+      for (let run = 1; run <= 4; run++) {
+        const outcome = await runSchedule(limited, { schedule: 'often', runKey: `repeat:often:${run}`, lastAttempt: true });
+        expect(outcome, `run ${run}`).toEqual({ status: 'queued', jobId: runJobId('often', `repeat:often:${run}`) });
+      }
+    } finally {
+      await closeLimited();
+    }
+  });
+
+  it('records a source that is gone at the last attempt as a failed job, said in one sentence', async () => {
+    await writeFile(path.join(sources, 'gone.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+    await createSchedule(ctx, { ...base(), name: 'gone-source', source: path.join(sources, 'gone.csv') });
+    await rm(path.join(sources, 'gone.csv'));
+    const outcome = await runSchedule(ctx, { schedule: 'gone-source', runKey: 'repeat:gone-source:1', lastAttempt: true });
+    expect(outcome.status).toBe('failed');
+    const job = (await loadJob(ctx.pool, runJobId('gone-source', 'repeat:gone-source:1')))!;
+    expect(job.status).toBe('failed');
+    // Before: 'There is no file "…/gone.csv".. It will run again at its next time.'
+    expect(job.error).toMatch(/could not read .*gone\.csv: There is no file "[^"]*gone\.csv"\. It will run again at its next time\.$/);
+  });
+
+  it('retries a run refused for want of disk space, as the disk may have room at the next attempt', async () => {
+    await writeFile(path.join(sources, 'roomless.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+    await createSchedule(ctx, { ...base(), name: 'roomless', source: path.join(sources, 'roomless.csv') });
+    // Down to its reserve: every write is refused (storage_full).
+    const full = { ...ctx, blobs: new FsBlobStore(ctx.config.storage.dataDir, Number.MAX_SAFE_INTEGER) };
+    // Before: recorded as a failed job at the first attempt ("could not use"), the queue's attempts unused.
+    const err = await runSchedule(full, { schedule: 'roomless', runKey: 'repeat:roomless:1', lastAttempt: false }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'storage_full' });
+    expect(await loadJob(ctx.pool, runJobId('roomless', 'repeat:roomless:1'))).toBeNull();
+    const last = await runSchedule(full, { schedule: 'roomless', runKey: 'repeat:roomless:1', lastAttempt: true });
+    expect(last.status).toBe('failed');
+    const job = (await loadJob(ctx.pool, runJobId('roomless', 'repeat:roomless:1')))!;
+    expect(job.error).toMatch(/short of disk space.*It will run again at its next time\.$/);
   });
 
   it('skips the run of a deleted schedule', async () => {

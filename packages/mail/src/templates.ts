@@ -76,6 +76,8 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
       advice: ['To score the file after all, upload it again.'],
     };
   }
+  // Any other failure's message says itself what to do, as only its writer knows whose fault it is: a file
+  // that cannot be read (write it again), a scheduled run's source (it runs again), or our side (try again).
   const everyRowFailed = m.rowsTotal > 0 && m.rowsFailed === m.rowsTotal;
   const advice = everyRowFailed
     ? [
@@ -89,10 +91,14 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
           'How to fix it: part of the file could not be read (the message above says where). Write the file again ' +
             'from the program that made it and upload the new file; uploading the same file again will fail the same way.',
         ]
-      : [
-          'How to fix it: this was a problem on our side, not in your file. Upload the same file again in a little ' +
-            'while; if it fails again, tell the people who run this batchcast and forward them this email.',
-        ];
+      : m.error
+        ? // The job's own message says what to do: only its writer knows whether the file, a scheduled run's
+          // source or our side was at fault.
+          []
+        : [
+            'How to fix it: this was a problem on our side, not in your file. Upload the same file again in a little ' +
+              'while; if it fails again, tell the people who run this batchcast and forward them this email.',
+          ];
   return { lead: `Your prediction job failed. What went wrong: ${m.error ?? 'an unknown error'}`, advice };
 }
 

@@ -58,11 +58,25 @@ describe('the job outcome email', () => {
       rowsFailed: 0,
       durationSeconds: 4000,
       error:
-        'Rows 1 to 100000 could not be scored after 5 attempts: connection reset. This is a problem on our side; please try again later.',
+        'Rows 1 to 100000 could not be scored after 5 attempts: connection reset. This is a problem on our side, not in your file: upload it again in a little while, and if it fails again, tell the people who run this batchcast.',
     });
     expect(mail.text).toContain('What went wrong: Rows 1 to 100000 could not be scored after 5 attempts');
-    expect(mail.text).toMatch(/How to fix it: this was a problem on our side, not in your file/);
+    expect(mail.text).toMatch(/problem on our side, not in your file/);
     expect(mail.text).toContain('1 h 6 min');
+  });
+
+  it('a job whose file cannot be read, or a scheduled run that could not start, is not said to be our fault', () => {
+    // Before: every failure but "no row could be scored" got "How to fix it: this was a problem on our side,
+    // not in your file. Upload the same file again", under a message saying to write the file again.
+    for (const error of [
+      'Rows 4097 to 6000 cannot be read from the file: column "petal_width" of the Parquet file cannot be read (bad page); write the file again and upload it.',
+      'The scheduled run of "nightly" could not read /srv/in.csv: There is no file "/srv/in.csv". It will run again at its next time.',
+    ]) {
+      const mail = renderJobOutcome({ ...base, status: 'failed', rowsTotal: 0, rowsFailed: 0, durationSeconds: 0, error });
+      expect(mail.text).toContain(`What went wrong: ${error}`);
+      expect(mail.text).not.toMatch(/our side|not in your file|How to fix it/);
+      expect(mail.html).not.toMatch(/our side|not in your file/);
+    }
   });
 
   it('a cancelled job says how far it got', () => {

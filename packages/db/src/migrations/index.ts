@@ -9,6 +9,7 @@ import { sql as apiKeysWebhooks } from './008-api-keys-webhooks.js';
 import { sql as modelSources } from './009-model-sources.js';
 import { sql as comeBack } from './012-come-back.js';
 import { sql as receivingJobs } from './013-receiving-jobs.js';
+import { sql as downloadHolds } from './014-download-holds.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -23,4 +24,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '009-model-sources', sql: modelSources },
   { id: '012-come-back', sql: comeBack },
   { id: '013-receiving-jobs', sql: receivingJobs },
+  { id: '014-download-holds', sql: downloadHolds },
 ];

@@ -54,7 +54,7 @@ export interface ChunkOutcome {
  * Stores one chunk's predictions exactly once, however often BullMQ delivers the chunk: in one transaction
  * it locks the chunk row (so two deliveries at once take turns), deletes whatever an earlier, crashed attempt
  * left, COPYs the batches, marks the chunk done and adds its counts to the job. A chunk already done is left
- * alone and reported as not stored.
+ * alone and reported as not stored; one whose job has ended meanwhile (cancelled) throws, storing nothing.
  */
 export async function storeChunkPredictions(
   pool: Pool,
@@ -93,16 +93,21 @@ export async function storeChunkPredictions(
     if (processed !== chunk.rows) {
       throw new Error(`chunk ${chunk.index} of job ${chunk.jobId}: read ${processed} rows, expected ${chunk.rows}`);
     }
+    // Only while the job is still going: once it has ended (cancelled while this chunk was scored), its counts
+    // are the ones its owner was told (the cancel's answer, the job.cancelled webhook) and must not move. The
+    // UPDATE waits for a cancel in progress and sees its outcome, so no chunk slips in after it.
+    const counted = await client.query(
+      `UPDATE jobs SET rows_processed = rows_processed + $2, rows_failed = rows_failed + $3
+       WHERE id = $1 AND status IN ('receiving', 'queued', 'running')`,
+      [chunk.jobId, processed, failed],
+    );
+    if (counted.rowCount !== 1)
+      throw new Error(`job ${chunk.jobId} ended while chunk ${chunk.index} was scored: its predictions are not stored`);
     await client.query(
       `UPDATE job_chunks SET done = true, processed = $3, failed = $4, error = NULL, finished_at = now()
        WHERE job_id = $1 AND index = $2`,
       [chunk.jobId, chunk.index, processed, failed],
     );
-    await client.query('UPDATE jobs SET rows_processed = rows_processed + $2, rows_failed = rows_failed + $3 WHERE id = $1', [
-      chunk.jobId,
-      processed,
-      failed,
-    ]);
     return { stored: true, processed, failed };
   });
 }

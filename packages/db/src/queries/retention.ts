@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from '../pool.js';
 
 /** A job deleted by the retention sweep, as its tombstone remembers it. */
@@ -12,13 +13,15 @@ export interface ExpiredJob {
  * Deletes up to `limit` jobs that ended more than `days` days ago, in one statement (so atomically): a
  * tombstone with the job's token hashes is written, its prediction batches deleted, and the job row deleted
  * (its chunks and tokens go with it, ON DELETE CASCADE). Returns the upload files to remove; the caller
- * removes them after the commit. SKIP LOCKED: a job being read or written meanwhile waits for the next pass.
+ * removes them after the commit. SKIP LOCKED: a job being read or written meanwhile waits for the next pass,
+ * and so does one whose results are being downloaded (startDownloadHold).
  */
 export async function expireEndedJobs(pool: Pool, days: number, limit: number): Promise<{ id: string; uploadKey: string }[]> {
   const { rows } = await pool.query<{ id: string; uploadKey: string }>(
     `WITH doomed AS (
        SELECT id, finished_at FROM jobs
        WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - make_interval(days => $1)
+         AND NOT EXISTS (SELECT 1 FROM job_downloads d WHERE d.job_id = jobs.id AND d.until > now())
        ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
      ), tombstones AS (
        INSERT INTO expired_jobs (id, token_hashes, finished_at)
@@ -54,4 +57,32 @@ export async function referencedUploads(pool: Pool, keys: string[]): Promise<Set
   if (keys.length === 0) return new Set();
   const { rows } = await pool.query<{ key: string }>('SELECT upload_key AS key FROM jobs WHERE upload_key = ANY($1::text[])', [keys]);
   return new Set(rows.map((r) => r.key));
+}
+
+/**
+ * Holds a job back from retention while its results are downloaded, for `seconds` from now (renewed with
+ * renewDownloadHold while the download goes on, removed by endDownloadHold). Null: the job is gone (deleted by
+ * retention before the download could hold it; the insert waits for a sweep deleting it, and sees its outcome).
+ */
+export async function startDownloadHold(pool: Pool, jobId: string, seconds: number): Promise<string | null> {
+  const id = randomUUID();
+  try {
+    await pool.query(`INSERT INTO job_downloads (id, job_id, until) VALUES ($1, $2, now() + make_interval(secs => $3))`, [
+      id,
+      jobId,
+      seconds,
+    ]);
+  } catch (err) {
+    if ((err as { code?: string }).code === '23503') return null; // foreign key: the job is no more
+    throw err;
+  }
+  return id;
+}
+
+export async function renewDownloadHold(pool: Pool, holdId: string, seconds: number): Promise<void> {
+  await pool.query(`UPDATE job_downloads SET until = now() + make_interval(secs => $2) WHERE id = $1`, [holdId, seconds]);
+}
+
+export async function endDownloadHold(pool: Pool, holdId: string): Promise<void> {
+  await pool.query('DELETE FROM job_downloads WHERE id = $1', [holdId]);
 }

@@ -7,7 +7,8 @@ import { loadJob } from './load-job.js';
 
 /**
  * Ends a queued or running job as cancelled. Workers skip the chunks of a job that is no longer queued or
- * running (a chunk being scored at that moment still finishes), and the finaliser leaves its status alone.
+ * running (a chunk being scored at that moment finishes its run but stores nothing: the job's counts stay the
+ * ones this answers with and its webhook tells), and the finaliser leaves its status alone.
  * A job that has already ended is a conflict (`already_finished`).
  */
 export async function cancelJob(ctx: JobsContext, job: Job): Promise<VisibleJob> {

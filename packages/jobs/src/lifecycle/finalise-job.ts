@@ -48,7 +48,7 @@ async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeed
       error:
         `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} could not be scored after ${broken.attempts} attempts` +
         (broken.error ? `: ${broken.error}` : '') +
-        '. This is a problem on our side; please try again later.',
+        '. This is a problem on our side, not in your file: upload it again in a little while, and if it fails again, tell the people who run this batchcast.',
     };
   }
   if (job.rowsTotal > 0 && job.rowsFailed === job.rowsTotal) {

@@ -5,6 +5,7 @@ import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { modelById } from '../models/registry.js';
 import type { Job } from '../records.js';
+import { holdJobForDownload } from './download-hold.js';
 import type { ResultsFormat } from './results-format.js';
 import { resultsFilename, writeResults } from './write-results.js';
 import { typedResultColumns, writeTypedResults } from './write-typed-results.js';
@@ -50,6 +51,8 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
       ended ? { status: job.status } : { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
     );
   }
+  // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download.
+  const release = await holdJobForDownload(ctx, job);
   return {
     format,
     contentType: CONTENT_TYPES[format],
@@ -67,6 +70,8 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
         if (err instanceof FormatError || err instanceof CsvFormatError)
           throw new DomainError('unprocessable', 'unreadable_input', `The results cannot be made: ${err.message}.`, { format });
         throw err;
+      } finally {
+        await release();
       }
     },
   };

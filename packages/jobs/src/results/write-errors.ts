@@ -1,7 +1,7 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { csvLine, DEFAULT_DIALECT } from '@batchcast/csv';
 import { listChunks, readRowErrors } from '@batchcast/db';
+import { drained } from '@batchcast/formats';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
 import type { Job } from '../records.js';
@@ -17,7 +17,7 @@ export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable):
   const newline = 'newline' in job.layout ? job.layout.newline : '\n';
   const dialect = dialectOf(job.layout) ?? DEFAULT_DIALECT;
   const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
+    if (!out.write(text)) await drained(out);
   };
   await write(csvLine(['row', 'column', 'value', 'reason'], dialect) + newline);
   for (const chunk of await listChunks(ctx.pool, job.id)) {

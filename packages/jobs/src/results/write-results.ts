@@ -1,8 +1,7 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { csvField, csvLine, DEFAULT_DIALECT, readRecords, safeRecord } from '@batchcast/csv';
 import { listChunks } from '@batchcast/db';
-import type { Cell } from '@batchcast/formats';
+import { type Cell, drained } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
@@ -45,7 +44,7 @@ class OutputBuffer {
     if (this.pos === 0) return;
     const chunk = Buffer.from(this.buf.subarray(0, this.pos));
     this.pos = 0;
-    if (!this.out.write(chunk)) await once(this.out, 'drain');
+    if (!this.out.write(chunk)) await drained(this.out);
   }
 }
 

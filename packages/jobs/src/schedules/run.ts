@@ -56,7 +56,9 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
       hints: { filename },
     });
     try {
-      await createJob(ctx, upload, { id: jobId, filename, model: schedule.model, email: schedule.email });
+      // A schedule that runs more often than the hourly limit of job emails to one address must still run:
+      // its address is the operator's choice (and a run refused for it would email a failure anyway).
+      await createJob(ctx, upload, { id: jobId, filename, model: schedule.model, email: schedule.email, emailSetByAdmin: true });
     } catch (err) {
       if ((err as { code?: string }).code === '23505') return { status: 'queued', jobId }; // another delivery made it meanwhile
       throw err;
@@ -65,7 +67,9 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
     log.info({ jobId, format: upload.layout.format, rows: upload.rows }, 'scheduled run queued a job');
     return { status: 'queued', jobId };
   } catch (err) {
-    const refused = err instanceof DomainError;
+    // The file or the model refused it: trying again gives the same answer. But a server short of disk space
+    // (or another service down: `unavailable`) may have room at the next attempt, as for a source unreadable now.
+    const refused = err instanceof DomainError && err.kind !== 'unavailable';
     const reason = (err as Error).message;
     if (!refused && !run.lastAttempt) {
       log.warn({ err: reason }, 'scheduled run failed; will retry');
@@ -101,7 +105,7 @@ async function recordFailedRun(
     uploadKey: run.key,
     error: run.refused
       ? `The scheduled run of "${schedule.name}" could not use ${source}: ${run.reason}`
-      : `The scheduled run of "${schedule.name}" could not read ${source}: ${run.reason}. It will run again at its next time.`,
+      : `The scheduled run of "${schedule.name}" could not read ${source}: ${run.reason.replace(/\.+$/, '')}. It will run again at its next time.`,
     schedule: schedule.name,
     runKey: run.runKey,
   });

@@ -93,7 +93,9 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       throw new DomainError(
         'unavailable',
         'storage_full',
-        `This server is short of disk space for uploads (${gib(err.freeBytes)} free, it keeps ${gib(err.reserveBytes)} in reserve): try again later. Operators: free space in DATA_DIR, or lower MIN_FREE_DISK_BYTES.`,
+        err.diskFull
+          ? 'This server ran out of disk space while storing the upload (nothing of it was kept): try again later. Operators: free space in DATA_DIR, and keep a reserve with MIN_FREE_DISK_BYTES so that uploads are refused before the disk fills.'
+          : `This server is short of disk space for uploads (${gib(err.freeBytes)} free, it keeps ${gib(err.reserveBytes)} in reserve): try again later. Operators: free space in DATA_DIR, or lower MIN_FREE_DISK_BYTES.`,
       );
     }
     throw err instanceof CsvFormatError || err instanceof FormatError ? formatRefusal(err) : err;
