@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -426,6 +426,33 @@ describe('scheduled batch runs', () => {
     expect(failed).toMatchObject({ status: 'failed' });
     const overview = await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json();
     expect(overview.jobs.find((j: { id: string }) => j.id === failed!.id).error).toMatch(/could not read .*vanishing\.csv.*is no file/);
+  });
+
+  it('records a run whose model was removed since as a failed job saying so, instead of failing silently', async () => {
+    const form = new FormData();
+    form.set('name', 'short-lived');
+    form.set('file', new Blob([await readFile(path.join(examples, 'models', 'iris-logreg.onnx'))]), 'short-lived.onnx');
+    expect((await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin })).status).toBe(201);
+    const name = 'model-gone';
+    const created = await post({ ...base, name, model: 'short-lived', email: 'model-gone@example.com', attempts: 1 });
+    expect(created.status).toBe(201);
+    // The model leaves the registry (an operator's cleanup in SQL) before any run, then the schedule comes
+    // due every second (its timer follows PostgreSQL at the reconciler's next pass): no run can use the model.
+    const db = await platformDb(platform);
+    try {
+      await db.query(`DELETE FROM models WHERE name = 'short-lived'`);
+      await db.query(`UPDATE schedules SET cron = '* * * * * *' WHERE name = $1`, [name]);
+    } finally {
+      await db.end();
+    }
+    const mail = await smtp.waitFor('model-gone@example.com', 60_000);
+    await fetch(platform.url(`/api/schedules/${name}`), { method: 'DELETE', headers: admin });
+    expect(mail.subject).toContain('failed');
+    const failed = (await jobsOf(name)).find((j) => j.status === 'failed');
+    const overview = await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json();
+    expect(overview.jobs.find((j: { id: string }) => j.id === failed!.id).error).toMatch(
+      /"model-gone" has no model to score with: There is no model "short-lived".*Register "short-lived" again, or delete the schedule/,
+    );
   });
 
   it('reads an http(s) source (a loopback server here)', async () => {

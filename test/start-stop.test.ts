@@ -271,6 +271,10 @@ describe('a configuration that will not do', () => {
     expect(await refused({ PORT: 'abc' })).toContain('PORT="abc": must be a whole number');
     expect(await refused({ PORT: '70000' })).toContain('PORT="70000": must be a TCP port number, 0 to 65535');
     expect(await refused({ WORKERS: '0' })).toContain('WORKERS="0": must be 1 or more');
+    // A URL where a host is expected: refused at start, rather than every URL schedule answering 500.
+    expect(await refused({ SCHEDULE_SOURCE_HOSTS: 'https://files.example.com' })).toContain(
+      'SCHEDULE_SOURCE_HOSTS="https://files.example.com": "https://files.example.com" is not a valid CIDR block (e.g. 10.0.0.0/8). List host names',
+    );
     // In production the links in emails must not point at http://localhost (the recipient's own machine).
     expect(await refused({ NODE_ENV: 'production' }, ['PUBLIC_URL'])).toContain(
       'PUBLIC_URL="": must be set when NODE_ENV=production: links in emails are built from it.',

@@ -37,6 +37,28 @@ const int = (min: number) =>
   );
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
+/**
+ * A list of hosts an outbound policy allows (SCHEDULE_SOURCE_HOSTS, WEBHOOK_ALLOW_HOSTS), checked at start with
+ * the policy's own parser: an entry it cannot read (a URL, a host:port) would otherwise surface only when used,
+ * as a 500 that no one calling the API can fix.
+ */
+const hostList = (allowHttp: 'always' | 'allowed-hosts-only') =>
+  optionalString.pipe(
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        try {
+          compilePolicy({ allowHosts: splitList(v), allowHttp });
+        } catch (err) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${(err as Error).message.replace(/^allowHosts: /, '')} List host names, *.suffixes, IP addresses or CIDR blocks, separated by commas, without scheme or port.`,
+          });
+        }
+      })
+      .optional(),
+  );
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -130,7 +152,7 @@ const envFields = z.object({
       .optional(),
   ),
   /** Hosts (names, *.suffixes, IPs, CIDRs) scheduled runs may fetch URLs from; unset: no URL sources at all. */
-  SCHEDULE_SOURCE_HOSTS: optionalString,
+  SCHEDULE_SOURCE_HOSTS: hostList('always'),
   /** Total time one fetch of a schedule's URL may take (DNS, connect, redirects, the whole body). */
   SCHEDULE_FETCH_TIMEOUT_MS: int(1000).default(10 * 60_000),
   /** Emails one address may be sent per hour; an upload asking for more is refused (429) before it is stored. */
@@ -150,18 +172,7 @@ const envFields = z.object({
    * Webhook receivers that may have non-public addresses (internal services, tests): host names, `*.suffix`,
    * IP addresses or CIDR blocks, comma-separated. They may also be plain http://; every other receiver needs https://.
    */
-  WEBHOOK_ALLOW_HOSTS: optionalString.pipe(
-    z
-      .string()
-      .superRefine((v, ctx) => {
-        try {
-          compilePolicy({ allowHosts: splitList(v), allowHttp: 'allowed-hosts-only' });
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^allowHosts: /, '') });
-        }
-      })
-      .optional(),
-  ),
+  WEBHOOK_ALLOW_HOSTS: hostList('allowed-hosts-only'),
   /** The first retry of a webhook delivery waits about this long; each next one four times longer (capped at 6 h). */
   WEBHOOK_RETRY_BASE_MS: int(1).default(5_000),
   /** Time a webhook receiver has to answer (connect, send, the status line and headers, a snippet of the body). */

@@ -6,7 +6,8 @@ import { DomainError } from '../errors.js';
 import { createJob } from '../lifecycle/create-job.js';
 import { tellWebhooks } from '../lifecycle/finalise-job.js';
 import { loadJob } from '../lifecycle/load-job.js';
-import { resolveModel } from '../models/registry.js';
+import { latestModels, resolveModel } from '../models/registry.js';
+import type { Model } from '../records.js';
 import { storeUpload } from '../uploads/store-upload.js';
 import { openScheduleSource, parseScheduleSource } from './source.js';
 
@@ -95,7 +96,7 @@ async function recordFailedRun(
   schedule: ScheduleRecord,
   run: { jobId: string; runKey: string; key: string; reason: string; refused: boolean },
 ): Promise<void> {
-  const model = await resolveModel(ctx.pool, schedule.model, ctx.config.models.defaultName);
+  const { model, missing } = await modelOfFailedRun(ctx, schedule.model);
   const source = displaySource(schedule.source);
   const added = await insertFailedRunJob(ctx.pool, {
     id: run.jobId,
@@ -103,15 +104,35 @@ async function recordFailedRun(
     email: schedule.email,
     filename: path.basename(source) || `${schedule.name}.csv`,
     uploadKey: run.key,
-    error: run.refused
-      ? `The scheduled run of "${schedule.name}" could not use ${source}: ${run.reason}`
-      : `The scheduled run of "${schedule.name}" could not read ${source}: ${run.reason.replace(/\.+$/, '')}. It will run again at its next time.`,
+    error: missing
+      ? `The scheduled run of "${schedule.name}" has no model to score with: ${missing} Register "${schedule.model}" again, or delete the schedule and create it with one of those models.`
+      : run.refused
+        ? `The scheduled run of "${schedule.name}" could not use ${source}: ${run.reason}`
+        : `The scheduled run of "${schedule.name}" could not read ${source}: ${run.reason.replace(/\.+$/, '')}. It will run again at its next time.`,
     schedule: schedule.name,
     runKey: run.runKey,
   });
   // The normal job email and webhooks, with their own retries (the reconciler re-queues them if these are lost).
   if (added) await ctx.queue.enqueueEmail(run.jobId);
   await tellWebhooks(ctx, run.jobId);
+}
+
+/**
+ * The model a failed run's job is recorded with: the schedule's own, or, when that model has been removed
+ * since the schedule was made, the default model (else any), since a job row must name one. Without this the
+ * run could not be recorded at all: no job, no email, and the schedule failing silently at every run.
+ * `missing` then says which model was not found (the job's error tells the owner).
+ */
+async function modelOfFailedRun(ctx: JobsContext, ref: string): Promise<{ model: Model; missing: string | null }> {
+  try {
+    return { model: await resolveModel(ctx.pool, ref, ctx.config.models.defaultName), missing: null };
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== 'unknown_model') throw err;
+    const all = await latestModels(ctx.pool);
+    const stand = all.find((m) => m.name === ctx.config.models.defaultName) ?? all[0];
+    if (!stand) throw err;
+    return { model: stand, missing: err.message };
+  }
 }
 
 /**
