@@ -84,6 +84,9 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
   let first: string | null = null;
   let missing = false;
   let infinite = false;
+  // A finite double beyond float32's range is infinite for a model that reads its input as float32 inside the
+  // graph (scikit-learn's trees, which refuse it): the first such column, named when nothing else is at fault.
+  let huge: string | null = null;
   for (let k = 0; k < targets.length; k++) {
     const target = targets[k]!;
     const data = batch.data[k];
@@ -93,8 +96,11 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
     if (data.length < (i + 1) * width) continue;
     for (let j = 0; j < width; j++) {
       const x = data[i * width + j]!;
-      if (Number.isFinite(x)) continue;
-      const name = header[target.columns[j]!] ?? `column ${target.columns[j]! + 1}`;
+      if (Number.isFinite(x)) {
+        if (huge === null && data instanceof Float64Array && Math.abs(x) > FLOAT32_MAX) huge = columnName(header, target, j);
+        continue;
+      }
+      const name = columnName(header, target, j);
       first ??= name;
       if (Number.isNaN(x)) missing = true;
       else infinite = true;
@@ -109,9 +115,6 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
     }
   }
   if (problems.length === 0) {
-    // A finite double beyond float32's range is infinite for a model that reads its input as float32 inside
-    // the graph (scikit-learn's trees, which refuse it): name it rather than blame the model's arithmetic.
-    const huge = beyondFloat32(batch, targets, header, i);
     if (huge !== null) {
       return {
         row: batch.firstRow + i,
@@ -140,17 +143,9 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
   };
 }
 
-/** The first column of row `i` holding a finite double beyond ±3.4e38 (float32's largest), or null. */
-function beyondFloat32(batch: RecordBatch, targets: readonly ColumnTarget[], header: readonly string[], i: number): string | null {
-  for (let k = 0; k < targets.length; k++) {
-    const data = batch.data[k];
-    if (!(data instanceof Float64Array)) continue;
-    const target = targets[k]!;
-    const width = target.columns.length;
-    if (data.length < (i + 1) * width) continue;
-    for (let j = 0; j < width; j++) {
-      if (Math.abs(data[i * width + j]!) > 3.4028234663852886e38) return header[target.columns[j]!] ?? `column ${target.columns[j]! + 1}`;
-    }
-  }
-  return null;
+/** Float32's largest finite value. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function columnName(header: readonly string[], target: ColumnTarget, j: number): string {
+  return header[target.columns[j]!] ?? `column ${target.columns[j]! + 1}`;
 }
