@@ -10,11 +10,13 @@ export function canonicalField(text: string): string {
 }
 
 /**
- * A number as CSV text: the shortest decimal that reads back as the same double (ECMAScript's Number
- * to String), so a value survives the round trip through text exactly.
+ * A number as text (CSV, JSON, an .xlsx `<v>`): the shortest decimal that reads back as the same double
+ * (ECMAScript's Number to String), so a value survives the round trip through text exactly. Negative zero
+ * keeps its sign as `-0.0`, as pandas, DuckDB and Python write it (String(-0) is `0`); with its point, so that
+ * pandas reads a float rather than the integer 0 and Python's json a float rather than an int.
  */
 export function numberText(n: number): string {
-  return Object.is(n, -0) ? '0' : String(n);
+  return Object.is(n, -0) ? '-0.0' : String(n);
 }
 
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;

@@ -1,5 +1,6 @@
 import { type BatchRangeOptions, type ByteSource, coerceObjects, type RecordBatch, type RowError } from '@batchcast/csv';
 import type { Cell, ResultColumnType } from './cell.js';
+import { numberText } from './csv-text.js';
 import { truncate } from './errors.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
@@ -118,6 +119,8 @@ export async function* readJsonlRows(source: ByteSource, opts: ReadJsonlRowsOpti
           // A big integer's JSON text is its digits (JSON.stringify throws on a BigInt): an id column that holds
           // such integers and strings is a json column.
           if (typeof v === 'bigint') cells[i] = json[i] ? v.toString() : v;
+          // A number's JSON text by numberText: JSON.stringify would drop negative zero's sign.
+          else if (json[i] && typeof v === 'number') cells[i] = numberText(v);
           else if (json[i] || typeof v === 'object') cells[i] = JSON.stringify(v);
           else cells[i] = v as Cell;
         }

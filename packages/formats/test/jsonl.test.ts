@@ -204,6 +204,20 @@ describe('readJsonlRows', () => {
     expect(rows.map((r) => r[0])).toEqual(['12345678901234567890', '"A7"', '-9223372036854775809']);
     await rm(dir, { recursive: true });
   });
+
+  it('gives a negative zero in a json column with its sign (JSON.stringify writes it 0)', async () => {
+    const text = '{"v": -0.0}\n{"v": "a"}\n{"v": [-1]}\n';
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
+    const path = join(dir, 'mixed.jsonl');
+    await writeFile(path, text);
+    const layout = scan(Buffer.from(text));
+    expect(layout.columnTypes[0]).toBe('json');
+    const rows = (
+      await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
+    ).flat();
+    expect(rows.map((r) => r[0])).toEqual(['-0.0', '"a"', '[-1]']);
+    await rm(dir, { recursive: true });
+  });
 });
 
 describe('parseKeepingBigIntegers', () => {

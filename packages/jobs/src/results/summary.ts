@@ -1,5 +1,5 @@
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError } from '@batchcast/formats';
+import { FormatError, numberText } from '@batchcast/formats';
 import {
   type ChunkRecord,
   countLabels,
@@ -90,7 +90,8 @@ export async function firstFailures(ctx: JobsContext, job: Pick<Job, 'id' | 'sta
 }
 
 const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));
-const formatValue = (v: number): string => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v));
+// toPrecision drops the sign of negative zero: -0 stays -0.0, as the results write it.
+const formatValue = (v: number): string => (Number.isFinite(v) ? numberText(Object.is(v, -0) ? v : Number(v.toPrecision(6))) : String(v));
 
 /** The first PREVIEW_ROWS rows whose predictions are stored, as text cells (the page escapes them). */
 async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise<JobSummary['preview']> {
@@ -145,7 +146,7 @@ async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: n
   for await (const block of rows) {
     for (const row of block) {
       if (records.length >= n) return records;
-      records.push(row.map((cell) => (cell === null ? '' : String(cell))));
+      records.push(row.map((cell) => (cell === null ? '' : typeof cell === 'number' ? numberText(cell) : String(cell))));
     }
     if (records.length >= n) break;
   }

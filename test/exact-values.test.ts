@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from './support/csv.js';
+import {
+  type AcceptedJob,
+  duckdbMakeParquet,
+  duckdbParquet,
+  openpyxlMake,
+  openpyxlWorkbook,
+  results,
+  resultsJsonl,
+  scored,
+} from './support/formats.js';
+import { Platform } from './support/platform.js';
+
+/**
+ * Values come back exactly as they were given, over HTTP on a real platform: inputs made by other tools
+ * (pandas' CSV text, Python's json, openpyxl, DuckDB), results read back by other tools (DuckDB, openpyxl,
+ * JSON.parse) in every results format.
+ */
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const IRIS = { model: 'iris-logreg' };
+const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+/** Every results format of a job, read by tools other than ours. */
+async function everyResult(job: AcceptedJob) {
+  return {
+    csv: parseCsv((await results(platform, job, 'csv')).toString('utf8').trimEnd()),
+    jsonlText: (await results(platform, job, 'jsonl')).toString('utf8'),
+    jsonl: await resultsJsonl(platform, job),
+    parquet: await duckdbParquet(await results(platform, job, 'parquet')),
+    xlsx: await openpyxlWorkbook(await results(platform, job, 'xlsx')),
+  };
+}
+
+describe('negative zero', () => {
+  // id (not a model input) and sepal_width hold -0.0 in rows 1 and 3; sepal_length in row 2.
+  const values = [
+    [-0, 5.1, 3.5, 1.4, 0.2],
+    [1.5, -0, 3.0, 5.1, 1.8],
+    [-0, 6.3, -0, 4.9, 1.5],
+  ];
+  const header = ['id', ...FEATURES];
+  /** pandas' to_csv and Python's repr write a negative zero `-0.0`. */
+  const text = (v: number) => (Object.is(v, -0) ? '-0.0' : String(v));
+  const inputs: [string, () => Promise<Buffer>][] = [
+    [
+      'CSV (as pandas writes it)',
+      async () => Buffer.from(`${[header, ...values.map((r) => r.map(text))].map((r) => r.join(',')).join('\n')}\n`),
+    ],
+    [
+      'JSON Lines (as Python json writes it)',
+      async () => Buffer.from(values.map((r) => `{${r.map((v, i) => `"${header[i]}": ${text(v)}`).join(', ')}}\n`).join('')),
+    ],
+    ['.xlsx (openpyxl)', () => openpyxlMake([header, ...values])],
+    [
+      'Parquet (DuckDB, DOUBLE columns)',
+      () =>
+        duckdbMakeParquet(
+          `select * from (values ${values.map((r) => `(${r.map((v) => `${text(v)}::double`).join(', ')})`).join(', ')}) t(${header.join(', ')})`,
+        ),
+    ],
+  ];
+  const filename = ['nz.csv', 'nz.jsonl', 'nz.xlsx', 'nz.parquet'];
+
+  it.each(inputs.map(([name, make], i) => ({ name, make, file: filename[i]! })))(
+    'keeps its sign in every results format, from $name',
+    async ({ make, file }) => {
+      const { job } = await scored(platform, await make(), { fields: IRIS, filename: file });
+      const out = await everyResult(job);
+      // A CSV's id column is text (CSV has no types): it comes back as written, which is `-0.0` too.
+      const cells = [
+        [0, 0],
+        [1, 1],
+        [2, 0],
+        [2, 2],
+      ] as const;
+      for (const [r, c] of cells) {
+        const where = `row ${r + 1} ${header[c]}`;
+        expect(out.csv[r + 1]![c], where).toBe('-0.0');
+        expect(Object.is(Number(out.jsonl[r]![header[c]!]), -0), where).toBe(true);
+        expect(Object.is(Number(out.parquet.rows[r]![header[c]!]), -0), where).toBe(true);
+        expect(Object.is(Number(out.xlsx.rows[r + 1]![c]), -0), where).toBe(true);
+      }
+      // Python's json reads `-0` as the integer 0: the JSON text is `-0.0`.
+      expect(out.jsonlText).toContain('"sepal_length":-0.0,');
+      // The summary's preview shows the sign too.
+      const summary = await (await fetch(platform.url(`/api/jobs/${job.id}/summary?token=${job.token}`))).json();
+      expect(summary.preview.rows.map((r: string[]) => r[2])).toEqual(['3.5', '3', '-0.0']);
+    },
+  );
+});
