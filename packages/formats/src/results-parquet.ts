@@ -3,6 +3,7 @@ import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Cell, ResultColumnType } from './cell.js';
 import { drained } from './drained.js';
+import { numberText } from './csv-text.js';
 import { cellBigInt, cellBoolean, cellDate, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
@@ -25,7 +26,8 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
     case 'bool':
       return { ...optional, type: 'BOOLEAN' };
     case 'json':
-      return { ...optional, type: 'BYTE_ARRAY', converted_type: 'JSON' };
+      // Written as the plain byte arrays of the JSON texts (see RawJsonWriter), declared JSON in the footer.
+      return { ...optional, type: 'BYTE_ARRAY' };
     case 'date':
       return { ...optional, type: 'INT32', converted_type: 'DATE' };
     case 'timestamp':
@@ -55,16 +57,32 @@ function parquetValue(c: Cell, type: ResultColumnType): unknown {
     case 'bool':
       return cellBoolean(c);
     case 'json':
-      try {
-        return typeof c === 'string' ? JSON.parse(c) : c;
-      } catch {
-        return c;
-      }
+      // The JSON text as it is: a JSON value through hyparquet-writer would be printed again, big integers as doubles.
+      return typeof c === 'string' ? c : typeof c === 'number' ? numberText(c) : String(c);
     case 'date':
     case 'timestamp':
       return cellDate(c);
     default:
       return cellText(c);
+  }
+}
+
+/**
+ * hyparquet-writer prints a JSON column's values itself (JSON.stringify of hyparquet's toJson: a BigInt becomes a
+ * double, rounded beyond 2^53; -0 becomes 0), so JSON columns are handed over as their texts in plain BYTE_ARRAY
+ * columns, and declared JSON (converted and logical type) only in the footer, written by finish().
+ */
+class RawJsonWriter extends ParquetWriter {
+  constructor(
+    opts: ConstructorParameters<typeof ParquetWriter>[0],
+    private readonly footer: SchemaElement[],
+  ) {
+    super(opts);
+  }
+
+  override finish(): ReturnType<ParquetWriter['finish']> {
+    this.schema = this.footer;
+    return super.finish();
   }
 }
 
@@ -101,8 +119,11 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
   const groupRows = opts.rowGroupRows ?? 100_000;
   const columns = input.columns;
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map((c) => schemaOf(c.name, c.type))];
+  const footer = schema.map(
+    (e, i): SchemaElement => (columns[i - 1]?.type === 'json' ? { ...e, converted_type: 'JSON', logical_type: { type: 'JSON' } } : e),
+  );
   const writer = new StreamWriter(out);
-  const parquet = new ParquetWriter({ writer, schema, createdBy: 'batchcast' });
+  const parquet = new RawJsonWriter({ writer, schema, createdBy: 'batchcast' }, footer);
   let rows = 0;
   let group: unknown[][] = columns.map(() => []);
   let groupCount = 0;

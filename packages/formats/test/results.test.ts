@@ -104,6 +104,22 @@ describe('writeResultsParquet', () => {
   });
 });
 
+describe('writeResultsParquet, json columns', () => {
+  it('writes the JSON texts as they are: big integers digit for digit, -0.0, strings; DuckDB reads a JSON column', async () => {
+    // hyparquet-writer's own JSON columns print the values again: 12345678901234567891 became 12345678901234567000.
+    const path = join(dir, 'json.parquet');
+    const texts = ['12345678901234567891', '-0.0', '"A7"', '{"k":[1,-99999999999999999999]}', null, '1.5e300'];
+    async function* jsonRows(): AsyncGenerator<Cell[][]> {
+      yield texts.map((t) => [t]);
+    }
+    await writeResultsParquet(createWriteStream(path), { columns: [{ name: 'meta', type: 'json' }], rows: jsonRows() });
+    const types = await duck(`select column_type from (describe select * from '${path}')`);
+    expect(types[0]!.column_type).toBe('JSON');
+    const out = await duck(`select meta::varchar as t from '${path}'`);
+    expect(out.map((r) => r.t)).toEqual(texts);
+  });
+});
+
 describe('writeResultsXlsx', () => {
   it('writes a workbook openpyxl reads back: bold header, numbers as numbers, text as text', async () => {
     const path = join(dir, 'results.xlsx');
