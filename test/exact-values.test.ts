@@ -10,7 +10,7 @@ import {
   resultsJsonl,
   scored,
 } from './support/formats.js';
-import { Platform } from './support/platform.js';
+import { examples, Platform } from './support/platform.js';
 
 /**
  * Values come back exactly as they were given, over HTTP on a real platform: inputs made by other tools
@@ -122,5 +122,39 @@ describe('JSON Lines integers beyond int64', () => {
     expect(out.parquet.rows.map((r) => String(r.ref))).toEqual(wide);
     // .xlsx: beyond 2^53 as text, as an Excel number would round them.
     expect(out.xlsx.rows.slice(1).map((r) => r.slice(0, 2))).toEqual(ids.map((id, i) => [id, wide[i]]));
+  });
+});
+
+describe('Parquet FLOAT inputs', () => {
+  it('come back FLOAT in results.parquet, the same bits, and as float32 text (5.1) in the other formats', async () => {
+    // DuckDB's FLOAT is Parquet's FLOAT: iris measurements as float32, and a FLOAT id the model does not use.
+    const select = `select (i + 0.1)::float as id, sepal_length::float as sepal_length, sepal_width::float as sepal_width,
+                           petal_length::float as petal_length, petal_width::float as petal_width
+                    from (select *, row_number() over () - 1 as i from read_csv('${examples}/data/iris.csv', header = true)) limit 3`;
+    const input = await duckdbMakeParquet(select);
+    const { job } = await scored(platform, input, { fields: IRIS, filename: 'f32.parquet' });
+    const out = await everyResult(job);
+    expect(out.parquet.types.id).toBe('FLOAT');
+    expect(out.parquet.types.sepal_length).toBe('FLOAT');
+    const given = await duckdbParquet(input);
+    for (const name of ['id', ...FEATURES])
+      expect(
+        out.parquet.rows.map((r) => r[name]),
+        name,
+      ).toEqual(given.rows.map((r) => r[name]));
+    // The texts DuckDB and numpy print for these float32 values, not their widened doubles (5.099999904632568).
+    const texts = [
+      ['0.1', '5.1', '3.5', '1.4', '0.2'],
+      ['1.1', '4.9', '3', '1.4', '0.2'],
+      ['2.1', '4.7', '3.2', '1.3', '0.2'],
+    ];
+    expect(out.csv.slice(1).map((r) => r.slice(0, 5))).toEqual(texts);
+    expect(
+      out.jsonlText
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.slice(0, l.indexOf(',"prediction"'))),
+    ).toEqual(texts.map((t) => `{${t.map((v, i) => `"${['id', ...FEATURES][i]}":${v}`).join(',')}}`.slice(0, -1)));
+    expect(out.xlsx.rows.slice(1).map((r) => r.slice(0, 5))).toEqual(texts.map((t) => t.map(Number)));
   });
 });

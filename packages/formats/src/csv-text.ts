@@ -19,6 +19,21 @@ export function numberText(n: number): string {
   return Object.is(n, -0) ? '-0.0' : String(n);
 }
 
+/**
+ * A float32 value (a double that is one) as text: the shortest decimal that reads back as the same float32, as
+ * DuckDB and numpy print a FLOAT (`5.1`; numberText would print the widened double, `5.099999904632568`).
+ * Printed as numberText prints that decimal's double, so negative zero is `-0.0`; a double that is no float32
+ * is printed by numberText.
+ */
+export function float32Text(n: number): string {
+  if (!Number.isFinite(n) || n === 0 || Math.fround(n) !== n) return numberText(n);
+  for (let digits = 1; digits <= 9; digits++) {
+    const shorter = Number(n.toPrecision(digits));
+    if (Math.fround(shorter) === n) return numberText(shorter);
+  }
+  return numberText(n);
+}
+
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
 
 /**

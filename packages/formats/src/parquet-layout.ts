@@ -207,7 +207,7 @@ function describeColumn(node: SchemaTree): ParquetColumn {
         ? col('int64', 'uint64')
         : col('int64', 'int64');
     case 'FLOAT':
-      return col('float', 'double');
+      return col('float', 'float');
     case 'DOUBLE':
       return col('double', 'double');
     case 'BYTE_ARRAY':

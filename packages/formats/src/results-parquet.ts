@@ -17,6 +17,8 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
   switch (type) {
     case 'double':
       return { ...optional, type: 'DOUBLE' };
+    case 'float':
+      return { ...optional, type: 'FLOAT' };
     case 'int64':
       return { ...optional, type: 'INT64' };
     case 'uint64':
@@ -41,7 +43,8 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
 function parquetValue(c: Cell, type: ResultColumnType): unknown {
   if (c === null) return null;
   switch (type) {
-    case 'double': {
+    case 'double':
+    case 'float': {
       const n = cellNumber(c);
       // Empty text is NaN for a model; in results it is a missing value.
       return n === null || (Number.isNaN(n) && typeof c === 'string' && c.trim() === '') ? null : n;
@@ -109,7 +112,7 @@ class StreamWriter extends ByteWriter {
 }
 
 /**
- * results.parquet: typed columns (double, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
+ * results.parquet: typed columns (double, float, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
  * (text in a double column) is written as null: its row's `error` says why.

@@ -34,7 +34,7 @@ describe('parquetLayout', () => {
     expect(layout.columns.map((c) => [c.name, c.type, c.resultType])).toEqual([
       ['id', 'string', 'string'],
       ['x', 'double', 'double'],
-      ['f', 'float', 'double'],
+      ['f', 'float', 'float'], // kept FLOAT in results.parquet
       ['i32', 'int32', 'int32'],
       ['big', 'int64', 'int64'],
       ['flag', 'bool', 'bool'],

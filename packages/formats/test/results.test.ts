@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import {
   type Cell,
   FormatError,
+  float32Text,
   type JsonlLayout,
   JsonlScanner,
   parquetLayout,
@@ -19,6 +20,7 @@ import {
   XLSX_MAX_DATA_ROWS,
   xlsxToCsv,
 } from '@batchcast/formats';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, fixture, python, sink } from './helpers.js';
 
@@ -101,6 +103,34 @@ describe('writeResultsParquet', () => {
     expect(groups[0]!.g).toBe('3');
     const [row] = await duck(`select * from '${path}' where id = 'r3'`);
     expect(row).toMatchObject({ x: 0.75, n: '9007199254740993', flag: false, day: '2024-03-01', meta: '{"k":[1,2]}', prediction: 'no' });
+  });
+});
+
+describe('float32Text', () => {
+  it('prints the shortest decimal that reads back as the same float32', () => {
+    expect([5.099999904632568, Math.fround(0.1), Math.fround(1e-45), Math.fround(3.4028234663852886e38), -0, 0, 16777217]).toEqual([
+      5.099999904632568, 0.10000000149011612, 1.401298464324817e-45, 3.4028234663852886e38, -0, 0, 16777217,
+    ]);
+    expect([5.099999904632568, Math.fround(0.1), Math.fround(1e-45), Math.fround(3.4028234663852886e38), -0, 0].map(float32Text)).toEqual([
+      '5.1',
+      '0.1',
+      '1e-45',
+      '3.4028235e+38',
+      '-0.0',
+      '0',
+    ]);
+    // Not a float32 (2^24 + 1): printed as the double it is.
+    expect(float32Text(16777217)).toBe('16777217');
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const text = float32Text(x);
+        expect(Object.is(Math.fround(Number(text)), x)).toBe(true);
+        // Shortest: one significant digit fewer does not read back as x.
+        const digits = text.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+        if (digits > 1 && x !== 0) expect(Math.fround(Number(x.toPrecision(digits - 1)))).not.toBe(x);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError, numberText } from '@batchcast/formats';
+import { FormatError, float32Text, numberText } from '@batchcast/formats';
 import {
   type ChunkRecord,
   countLabels,
@@ -138,15 +138,16 @@ async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: n
   const source = () => ctx.blobs.open(job.uploadKey);
   // A Parquet chunk is a range of rows: read only the first n (a byte range cannot be cut, but is read lazily).
   const head = job.layout.format === 'parquet' ? { ...chunk, rows: Math.min(chunk.rows, n) } : chunk;
+  const columns = inputColumns(job.layout, job.targets);
   const rows =
-    dialectOf(job.layout) !== null
-      ? readInputFields(source, job.layout, head)
-      : readInputRows(source, job.layout, head, inputColumns(job.layout, job.targets));
+    dialectOf(job.layout) !== null ? readInputFields(source, job.layout, head) : readInputRows(source, job.layout, head, columns);
+  const text = (cell: string | number | boolean | bigint | null, i: number): string =>
+    cell === null ? '' : typeof cell === 'number' ? (columns[i]?.type === 'float' ? float32Text(cell) : numberText(cell)) : String(cell);
   const records: string[][] = [];
   for await (const block of rows) {
     for (const row of block) {
       if (records.length >= n) return records;
-      records.push(row.map((cell) => (cell === null ? '' : typeof cell === 'number' ? numberText(cell) : String(cell))));
+      records.push(row.map(text));
     }
     if (records.length >= n) break;
   }
