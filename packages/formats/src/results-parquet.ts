@@ -4,7 +4,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Cell, ResultColumnType } from './cell.js';
 import { drained } from './drained.js';
 import { numberText } from './csv-text.js';
-import { cellBigInt, cellBoolean, cellDate, cellNumber, cellText } from './result-values.js';
+import { cellBigInt, cellBoolean, cellDate, cellMicros, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
 export interface ParquetResultsOptions {
@@ -33,7 +33,8 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
     case 'date':
       return { ...optional, type: 'INT32', converted_type: 'DATE' };
     case 'timestamp':
-      return { ...optional, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' };
+      // Microseconds: a timestamp given to the microsecond (DuckDB's, pandas') comes back whole.
+      return { ...optional, type: 'INT64', converted_type: 'TIMESTAMP_MICROS' };
     default:
       return { ...optional, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
   }
@@ -63,8 +64,9 @@ function parquetValue(c: Cell, type: ResultColumnType): unknown {
       // The JSON text as it is: a JSON value through hyparquet-writer would be printed again, big integers as doubles.
       return typeof c === 'string' ? c : typeof c === 'number' ? numberText(c) : String(c);
     case 'date':
-    case 'timestamp':
       return cellDate(c);
+    case 'timestamp':
+      return cellMicros(c);
     default:
       return cellText(c);
   }
@@ -112,7 +114,7 @@ class StreamWriter extends ByteWriter {
 }
 
 /**
- * results.parquet: typed columns (double, float, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
+ * results.parquet: typed columns (double, float, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
  * (text in a double column) is written as null: its row's `error` says why.
