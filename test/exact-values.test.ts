@@ -178,3 +178,32 @@ describe('Parquet timestamps finer than milliseconds', () => {
     expect(String(row!.ns)).toBe('1969-12-31 23:59:59'); // nanoseconds beyond Parquet results' microseconds
   });
 });
+
+describe('Parquet DECIMAL inputs', () => {
+  it('stay DECIMAL of their precision and scale in results.parquet, the same values, and exact text elsewhere', async () => {
+    const input = await duckdbMakeParquet(
+      `select * from (values (1.10::decimal(10,2), 12345678901234567890.123456789::decimal(38,9), 99999999999999999.9::decimal(18,1)),
+                             (null, -1::decimal(38,9), -0.1::decimal(18,1))) t(price, wide, mid),
+                     (select 5.1::double sepal_length, 3.5::double sepal_width, 1.4::double petal_length, 0.2::double petal_width)`,
+    );
+    const { job } = await scored(platform, input, { fields: IRIS, filename: 'dec.parquet' });
+    const out = await everyResult(job);
+    // They were DOUBLE: 12345678901234567890.123456789 came back 1.2345678901234567e19.
+    expect([out.parquet.types.price, out.parquet.types.wide, out.parquet.types.mid]).toEqual([
+      'DECIMAL(10,2)',
+      'DECIMAL(38,9)',
+      'DECIMAL(18,1)',
+    ]);
+    const given = await duckdbParquet(input);
+    for (const name of ['price', 'wide', 'mid']) {
+      expect(
+        out.parquet.rows.map((r) => String(r[name])),
+        name,
+      ).toEqual(given.rows.map((r) => String(r[name])));
+    }
+    expect(out.csv.slice(1).map((r) => r.slice(0, 3))).toEqual([
+      ['1.1', '12345678901234567890.123456789', '99999999999999999.9'],
+      ['', '-1', '-0.1'],
+    ]);
+  });
+});

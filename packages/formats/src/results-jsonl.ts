@@ -11,6 +11,7 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
   switch (type) {
     case 'double':
     case 'float':
+    case 'decimal':
     case 'int64':
     case 'uint64':
     case 'int32': {

@@ -1,9 +1,10 @@
 import type { Writable } from 'node:stream';
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { Cell, ResultColumnType } from './cell.js';
+import type { Cell, ResultColumn } from './cell.js';
 import { drained } from './drained.js';
 import { numberText } from './csv-text.js';
+import { unscaledDecimal } from './decimal-text.js';
 import { cellBigInt, cellBoolean, cellDate, cellMicros, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
@@ -12,9 +13,24 @@ export interface ParquetResultsOptions {
   rowGroupRows?: number;
 }
 
-function schemaOf(name: string, type: ResultColumnType): SchemaElement {
+function schemaOf({ name, type, decimal }: ResultColumn): SchemaElement {
   const optional = { name, repetition_type: 'OPTIONAL' as const };
   switch (type) {
+    case 'decimal': {
+      if (!decimal) return { ...optional, type: 'DOUBLE' };
+      const { precision, scale } = decimal;
+      const annotation = {
+        converted_type: 'DECIMAL' as const,
+        precision,
+        scale,
+        logical_type: { type: 'DECIMAL' as const, precision, scale },
+      };
+      // The physical type Parquet's specification gives a DECIMAL of this precision, as DuckDB and Arrow write it.
+      if (precision <= 9) return { ...optional, type: 'INT32', ...annotation };
+      if (precision <= 18) return { ...optional, type: 'INT64', ...annotation };
+      const bytes = Math.ceil((precision * Math.log2(10) + 1) / 8);
+      return { ...optional, type: 'FIXED_LEN_BYTE_ARRAY', type_length: bytes, ...annotation };
+    }
     case 'double':
       return { ...optional, type: 'DOUBLE' };
     case 'float':
@@ -41,9 +57,16 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
 }
 
 /** One cell as the value hyparquet-writer expects for the column's schema element; null when not convertible. */
-function parquetValue(c: Cell, type: ResultColumnType): unknown {
+function parquetValue(c: Cell, column: ResultColumn): unknown {
   if (c === null) return null;
+  const type = column.decimal ? column.type : column.type === 'decimal' ? 'double' : column.type;
   switch (type) {
+    case 'decimal': {
+      // The unscaled integer from the value's digits (1.1 at scale 2 is 110): never through a double's arithmetic.
+      const text = typeof c === 'number' ? (Number.isFinite(c) ? numberText(c) : '') : typeof c === 'bigint' ? c.toString() : String(c);
+      const unscaled = unscaledDecimal(text, column.decimal!.scale);
+      return unscaled !== null && (unscaled < 0n ? -unscaled : unscaled) < 10n ** BigInt(column.decimal!.precision) ? unscaled : null;
+    }
     case 'double':
     case 'float': {
       const n = cellNumber(c);
@@ -114,7 +137,7 @@ class StreamWriter extends ByteWriter {
 }
 
 /**
- * results.parquet: typed columns (double, float, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
+ * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
  * (text in a double column) is written as null: its row's `error` says why.
@@ -123,7 +146,7 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
   checkResultColumns(input.columns);
   const groupRows = opts.rowGroupRows ?? 100_000;
   const columns = input.columns;
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map((c) => schemaOf(c.name, c.type))];
+  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaOf)];
   const footer = schema.map(
     (e, i): SchemaElement => (columns[i - 1]?.type === 'json' ? { ...e, converted_type: 'JSON', logical_type: { type: 'JSON' } } : e),
   );
@@ -142,7 +165,7 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
     for await (const batch of input.rows) {
       for (const row of batch) {
         checkWidth(row, columns.length, rows);
-        for (let i = 0; i < columns.length; i++) group[i]!.push(parquetValue(row[i]!, columns[i]!.type));
+        for (let i = 0; i < columns.length; i++) group[i]!.push(parquetValue(row[i]!, columns[i]!));
         groupCount++;
         rows++;
         if (groupCount === groupRows) await writeGroup();

@@ -50,6 +50,7 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
   switch (type) {
     case 'double':
     case 'float':
+    case 'decimal':
     case 'int64':
     case 'uint64':
     case 'int32': {
