@@ -1,3 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
 import {
@@ -145,7 +149,7 @@ describe('Parquet FLOAT inputs', () => {
     // The texts DuckDB and numpy print for these float32 values, not their widened doubles (5.099999904632568).
     const texts = [
       ['0.1', '5.1', '3.5', '1.4', '0.2'],
-      ['1.1', '4.9', '3', '1.4', '0.2'],
+      ['1.1', '4.9', '3.0', '1.4', '0.2'],
       ['2.1', '4.7', '3.2', '1.3', '0.2'],
     ];
     expect(out.csv.slice(1).map((r) => r.slice(0, 5))).toEqual(texts);
@@ -205,5 +209,32 @@ describe('Parquet DECIMAL inputs', () => {
       ['1.1', '12345678901234567890.123456789', '99999999999999999.9'],
       ['', '-1', '-0.1'],
     ]);
+  });
+});
+
+describe('float columns with integral values', () => {
+  it('come back as floats in results.csv and .jsonl (5.0), which DuckDB reads as DOUBLE again, not BIGINT', async () => {
+    const input = await duckdbMakeParquet(
+      'select 5.0::double as sepal_length, 3.0::double as sepal_width, 1.0::double as petal_length, 0.0::double as petal_width',
+    );
+    const { job } = await scored(platform, input, { fields: IRIS, filename: 'whole.parquet' });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-exact-'));
+    try {
+      await writeFile(path.join(dir, 'r.csv'), await results(platform, job, 'csv'));
+      await writeFile(path.join(dir, 'r.jsonl'), await results(platform, job, 'jsonl'));
+      const db = await DuckDBInstance.create(':memory:');
+      const c = await db.connect();
+      for (const read of [`read_csv('${dir}/r.csv')`, `read_json('${dir}/r.jsonl')`]) {
+        const described = (await c.runAndReadAll(`describe select ${FEATURES.join(', ')} from ${read}`)).getRowObjects();
+        expect(
+          described.map((r) => String(r.column_type)),
+          read,
+        ).toEqual(['DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE']);
+      }
+      c.closeSync();
+      db.closeSync();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,6 +34,16 @@ export function float32Text(n: number): string {
   return numberText(n);
 }
 
+/**
+ * A number of a floating-point column (double, or float32 with `float32`) as text that reads back as a
+ * float: numberText (or float32Text) with `.0` after an integral value (`5.0`, not `5`), as pandas, DuckDB and
+ * Python write a float, so that pandas and Python's json read the column back as floats rather than integers.
+ */
+export function floatColumnText(n: number, float32 = false): string {
+  const text = float32 ? float32Text(n) : numberText(n);
+  return /^-?\d+$/.test(text) ? `${text}.0` : text;
+}
+
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
 
 /**

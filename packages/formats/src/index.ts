@@ -29,7 +29,7 @@ export {
 } from './parquet-layout.js';
 export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
 export { checkResultColumns, type ResultsInput } from './results-common.js';
-export { float32Text, numberText } from './csv-text.js';
+export { float32Text, floatColumnText, numberText } from './csv-text.js';
 export { drained } from './drained.js';
 export { writeResultsJsonl } from './results-jsonl.js';
 export { type ParquetResultsOptions, writeResultsParquet } from './results-parquet.js';

@@ -238,6 +238,28 @@ describe('writeResultsJsonl', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ day: null, flag: true, meta: { k: [1, 2] } });
   });
 
+  it('writes a float column’s integral values as floats (5.0), as pandas, DuckDB and Python write them', async () => {
+    // `5` read back by pandas or Python's json is an integer: a column of DOUBLEs came back int64.
+    const out = sink();
+    const columns: ResultColumn[] = [
+      { name: 'x', type: 'double' },
+      { name: 'f', type: 'float' },
+      { name: 'n', type: 'int64' },
+      { name: 'p', type: 'double' },
+    ];
+    async function* cells(): AsyncGenerator<Cell[][]> {
+      yield [
+        [5, Math.fround(3), 5, 1],
+        [-0, Math.fround(5.1), -7, 0.25],
+        [1e21, Math.fround(1e20), 2, 0],
+      ];
+    }
+    await writeResultsJsonl(out.stream, { columns, rows: cells() });
+    expect(out.bytes().toString()).toBe(
+      '{"x":5.0,"f":3.0,"n":5,"p":1.0}\n{"x":-0.0,"f":5.1,"n":-7,"p":0.25}\n{"x":1e+21,"f":100000000000000000000.0,"n":2,"p":0.0}\n',
+    );
+  });
+
   it('puts a JSON Lines upload back as it was, with the predictions added', async () => {
     const bytes = await readFile(fixture('records.jsonl'));
     const scanner = new JsonlScanner({ chunkRows: 100 });
