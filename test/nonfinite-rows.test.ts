@@ -52,6 +52,11 @@ const BAD: Record<number, { cells: Record<string, string>; reason: RegExp; colum
     reason:
       /^column "sepal_length" is missing \(empty or NaN\) and column "petal_width" is not a finite number .*; this model gives no prediction for rows with missing or non-finite values$/,
   },
+  17: {
+    cells: { sepal_width: 'inf' },
+    column: 'sepal_width',
+    reason: /^column "sepal_width" is not a finite number \(infinite, or beyond ±3\.4e38/,
+  },
 };
 
 async function irisLines(): Promise<{ header: string[]; rows: string[][] }> {
@@ -130,14 +135,14 @@ describe('iris-logreg with missing and non-finite cells', () => {
     expect(good.done.rows.failed).toBe(0);
   });
 
-  it('leaves the failed rows out of the class counts and lists them in errors.csv', async () => {
+  it('leaves the failed rows out of the class counts and lists them in errors.csv, with the cell as the file wrote it', async () => {
     const s = await (await fetch(bad.api('summary'))).json();
     expect(s.rows).toEqual(bad.done.rows);
     expect(s.classCounts.reduce((n: number, c: { count: number }) => n + c.count, 0)).toBe(150 - Object.keys(BAD).length);
     const rows = parseCsv((await (await fetch(bad.api('errors.csv'))).text()).trimEnd());
     expect(rows[0]).toEqual(['row', 'column', 'value', 'reason']);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2]])).toEqual(
-      Object.entries(BAD).map(([i, b]) => [String(Number(i) + 1), b.column, '']),
+      Object.entries(BAD).map(([i, b]) => [String(Number(i) + 1), b.column, b.cells[b.column]!]),
     );
     for (const [k, r] of rows.slice(1).entries()) expect(r[3]).toMatch(Object.values(BAD)[k]!.reason);
   });
@@ -151,8 +156,15 @@ describe('iris-logreg with missing and non-finite cells', () => {
       if (i === 13) delete o.sepal_length;
       return JSON.stringify(o);
     });
-    const { done, results } = await runJob(Buffer.from(`${lines.join('\n')}\n`), 'iris-logreg', 'holes.jsonl');
+    const { done, results, api } = await runJob(Buffer.from(`${lines.join('\n')}\n`), 'iris-logreg', 'holes.jsonl');
     expect(done.rows).toEqual({ total: 20, processed: 20, failed: 3 });
+    // errors.csv names the value as the JSON readers take it (null and a missing key: an empty cell).
+    const listed = parseCsv((await (await fetch(api('errors.csv'))).text()).trimEnd()).slice(1);
+    expect(listed.map((r) => r.slice(0, 3))).toEqual([
+      ['3', 'sepal_length', ''],
+      ['12', 'petal_width', '1e+39'],
+      ['14', 'sepal_length', ''],
+    ]);
     const errors = csvObjects(results).rows.map((r) => r.error);
     expect(errors[2]).toMatch(BAD[2]!.reason);
     expect(errors[11]).toMatch(BAD[11]!.reason);
@@ -181,8 +193,14 @@ describe('iris-logreg with missing and non-finite cells', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    const { done, results } = await runJob(bytes, 'iris-logreg', 'holes.parquet');
+    const { done, results, api } = await runJob(bytes, 'iris-logreg', 'holes.parquet');
     expect(done.rows).toEqual({ total: 150, processed: 150, failed: 3 });
+    const listed = parseCsv((await (await fetch(api('errors.csv'))).text()).trimEnd()).slice(1);
+    expect(listed.map((r) => r.slice(0, 3))).toEqual([
+      ['3', 'sepal_length', ''],
+      ['6', 'petal_width', 'NaN'],
+      ['12', 'petal_width', '1e+39'],
+    ]);
     const errors = csvObjects(results).rows.map((r) => r.error);
     expect(errors[2]).toMatch(BAD[2]!.reason);
     expect(errors[5]).toMatch(BAD[5]!.reason);

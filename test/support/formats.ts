@@ -131,6 +131,50 @@ export async function openpyxlWorkbook(bytes: Buffer): Promise<{ sheets: string[
   }
 }
 
+/**
+ * Writes an .xlsx with openpyxl (/usr/bin/python3), not our code: one sheet of `rows` (JSON values: numbers
+ * as numbers, so -0 is written as openpyxl writes a negative zero).
+ */
+export async function openpyxlMake(rows: unknown[][]): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-openpyxl-'));
+  try {
+    const file = path.join(dir, 'input.xlsx');
+    // JSON.stringify writes -0 as 0: written as Python's json reads a negative zero.
+    const json = JSON.stringify(rows, (_k, v: unknown) => (Object.is(v, -0) ? '\u0000-0' : v)).replaceAll('"\\u0000-0"', '-0.0');
+    await writeFile(path.join(dir, 'rows.json'), json);
+    const script = [
+      'import json, sys',
+      'from openpyxl import Workbook',
+      'wb = Workbook()',
+      'for r in json.load(open(sys.argv[1])): wb.active.append(r)',
+      'wb.save(sys.argv[2])',
+    ].join('\n');
+    await run('/usr/bin/python3', ['-c', script, path.join(dir, 'rows.json'), file]);
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs DuckDB's `copy (<select>) to <file> (format parquet)` and gives the file's bytes: a Parquet file not made by us. */
+export async function duckdbMakeParquet(select: string): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-duckdb-'));
+  try {
+    const file = path.join(dir, 'input.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    try {
+      await c.run(`copy (${select}) to '${file}' (format parquet)`);
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Compresses with the zstd command-line tool (not our code). */
 export async function zstdCompress(bytes: Buffer): Promise<Buffer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-zstd-'));

@@ -3,6 +3,10 @@ export type Cell = string | number | boolean | bigint | null;
 
 /**
  * The type of a results column, chosen from what the input format knew about the column:
+ * - `float`: a Parquet FLOAT column, kept FLOAT in Parquet; its numbers are printed as float32 (`5.1`, not
+ *   `5.099999904632568`, the same float32 widened to a double), as DuckDB and numpy print them.
+ * - `decimal`: a Parquet DECIMAL column (ResultColumn.decimal: its precision and scale), kept DECIMAL in Parquet;
+ *   elsewhere a number as `double` is (a wide value's exact text as it is).
  * - `double`, `int64`, `int32`, `bool`: typed values (a text cell is parsed; one that is not a number/boolean
  *   becomes null in Parquet and stays text in JSON Lines and .xlsx).
  * - `string`: text.
@@ -10,9 +14,22 @@ export type Cell = string | number | boolean | bigint | null;
  *   JSON-typed string column in Parquet, as text in .xlsx.
  * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere.
  */
-export type ResultColumnType = 'double' | 'int64' | 'uint64' | 'int32' | 'bool' | 'string' | 'json' | 'date' | 'timestamp';
+export type ResultColumnType =
+  | 'double'
+  | 'float'
+  | 'decimal'
+  | 'int64'
+  | 'uint64'
+  | 'int32'
+  | 'bool'
+  | 'string'
+  | 'json'
+  | 'date'
+  | 'timestamp';
 
 export interface ResultColumn {
   name: string;
   type: ResultColumnType;
+  /** A `decimal` column's precision and scale (as the input's DECIMAL); without them it is written as a double. */
+  decimal?: { precision: number; scale: number };
 }

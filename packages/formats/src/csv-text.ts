@@ -10,11 +10,38 @@ export function canonicalField(text: string): string {
 }
 
 /**
- * A number as CSV text: the shortest decimal that reads back as the same double (ECMAScript's Number
- * to String), so a value survives the round trip through text exactly.
+ * A number as text (CSV, JSON, an .xlsx `<v>`): the shortest decimal that reads back as the same double
+ * (ECMAScript's Number to String), so a value survives the round trip through text exactly. Negative zero
+ * keeps its sign as `-0.0`, as pandas, DuckDB and Python write it (String(-0) is `0`); with its point, so that
+ * pandas reads a float rather than the integer 0 and Python's json a float rather than an int.
  */
 export function numberText(n: number): string {
-  return Object.is(n, -0) ? '0' : String(n);
+  return Object.is(n, -0) ? '-0.0' : String(n);
+}
+
+/**
+ * A float32 value (a double that is one) as text: the shortest decimal that reads back as the same float32, as
+ * DuckDB and numpy print a FLOAT (`5.1`; numberText would print the widened double, `5.099999904632568`).
+ * Printed as numberText prints that decimal's double, so negative zero is `-0.0`; a double that is no float32
+ * is printed by numberText.
+ */
+export function float32Text(n: number): string {
+  if (!Number.isFinite(n) || n === 0 || Math.fround(n) !== n) return numberText(n);
+  for (let digits = 1; digits <= 9; digits++) {
+    const shorter = Number(n.toPrecision(digits));
+    if (Math.fround(shorter) === n) return numberText(shorter);
+  }
+  return numberText(n);
+}
+
+/**
+ * A number of a floating-point column (double, or float32 with `float32`) as text that reads back as a
+ * float: numberText (or float32Text) with `.0` after an integral value (`5.0`, not `5`), as pandas, DuckDB and
+ * Python write a float, so that pandas and Python's json read the column back as floats rather than integers.
+ */
+export function floatColumnText(n: number, float32 = false): string {
+  const text = float32 ? float32Text(n) : numberText(n);
+  return /^-?\d+$/.test(text) ? `${text}.0` : text;
 }
 
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;

@@ -11,3 +11,26 @@ export function isLongDecimal(text: string): boolean {
   if (!m) return false;
   return `${m[1]}${m[2] ?? ''}`.replace(/^0+/, '').length > 15;
 }
+
+const NUMBER_TEXT = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * The unscaled integer of decimal or number text (`1.1`, `-2e-7`, `12345678901234567890.5`) at `scale` places
+ * (1.1 at scale 2 is 110n), read from its digits; null when it is no number or has non-zero digits beyond the
+ * scale.
+ */
+export function unscaledDecimal(text: string, scale: number): bigint | null {
+  const m = NUMBER_TEXT.exec(text.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return null;
+  const digits = `${m[2]}${m[3] ?? ''}`;
+  // The value is digits × 10^(exponent - fraction digits); at `scale`, digits × 10^shift.
+  const shift = Number(m[4] ?? 0) - (m[3] ?? '').length + scale;
+  let unscaled: bigint;
+  if (shift >= 0) unscaled = BigInt(digits || '0') * 10n ** BigInt(shift);
+  else {
+    const cut = digits.length + shift;
+    if (/[^0]/.test(digits.slice(Math.max(cut, 0)))) return null;
+    unscaled = cut > 0 ? BigInt(digits.slice(0, cut)) : 0n;
+  }
+  return m[1] === '-' ? -unscaled : unscaled;
+}

@@ -12,8 +12,8 @@ export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
 export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
 export { type JsonArrayOptions, JsonArraySplitter, jsonArrayToJsonl } from './json-array.js';
+export { parseKeepingBigIntegers } from './json-integers.js';
 export {
-  parseKeepingBigIntegers,
   type ReadJsonlBatchesOptions,
   type ReadJsonlRowsOptions,
   readJsonlBatches,
@@ -29,6 +29,7 @@ export {
 } from './parquet-layout.js';
 export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
 export { checkResultColumns, type ResultsInput } from './results-common.js';
+export { float32Text, floatColumnText, numberText } from './csv-text.js';
 export { drained } from './drained.js';
 export { writeResultsJsonl } from './results-jsonl.js';
 export { type ParquetResultsOptions, writeResultsParquet } from './results-parquet.js';

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
+import { parseKeepingBigIntegers } from './json-integers.js';
 
 const LF = 0x0a;
 const MiB = 1024 * 1024;
@@ -20,9 +21,10 @@ export interface JsonlLayout {
   /** Column names: the union of the objects' keys, in first-seen order. */
   header: string[];
   /**
-   * What each column held, for typed results: `int64` (only integers within ±2^63), `double` (numbers),
-   * `bool`, `string`, `json` (objects, arrays or a mix of types; cells are then JSON texts), `string` for a
-   * key that only ever held null.
+   * What each column held, for typed results: `int64` (only integers within int64), `uint64` (integers, some
+   * from 2^63 to 2^64 - 1, none negative), `double` (numbers), `bool`, `string`, `json` (objects, arrays, a mix
+   * of types, or integers no 64-bit type holds; cells are then JSON texts), `string` for a key that only ever
+   * held null.
    */
   columnTypes: ResultColumnType[];
   /** Whether the file starts with a UTF-8 byte order mark. */
@@ -39,12 +41,18 @@ export interface JsonlLayout {
   chunks: Chunk[];
 }
 
+/** An integer within int64. */
 const INT = 1;
-const INT64_LIMIT = 2 ** 63;
 const FLOAT = 2;
 const STRING = 4;
 const BOOL = 8;
 const NESTED = 16;
+/** A negative integer. */
+const NEGATIVE = 32;
+/** An integer from 2^63 to 2^64 - 1: only uint64 holds it. */
+const UINT = 64;
+/** An integer beyond 64 bits (either sign): no integer type holds it. */
+const WIDE = 128;
 
 /**
  * One pass over a JSON Lines upload, fed in order while it streams to storage (push/finish, like
@@ -193,7 +201,8 @@ export class JsonlScanner {
     let value: unknown;
     let parsed = true;
     try {
-      value = JSON.parse(text);
+      // Integers beyond 2^53 from their digits (a BigInt), so that their column's type is decided exactly.
+      value = parseKeepingBigIntegers(text);
     } catch (err) {
       parsed = false;
       if (this.chunks.rows === 0) throw notJsonLines(text, (err as Error).message, this.line);
@@ -223,8 +232,11 @@ export class JsonlScanner {
       const col = idx[i]!;
       switch (typeof v) {
         case 'number':
-          // Integers beyond 2^53 too: the results read them from their digits (readJsonlRows), exact to 2^63.
-          this.kinds[col]! |= Number.isInteger(v) && Math.abs(v) < INT64_LIMIT ? INT : FLOAT;
+          this.kinds[col]! |= Number.isInteger(v) ? (v < 0 ? INT | NEGATIVE : INT) : FLOAT;
+          break;
+        case 'bigint':
+          // Beyond 2^53 (parseKeepingBigIntegers): the results read them from their digits too (readJsonlRows).
+          this.kinds[col]! |= v < 0n ? (v >= INT64_MIN ? INT | NEGATIVE : WIDE) : v <= INT64_MAX ? INT : v <= UINT64_MAX ? UINT : WIDE;
           break;
         case 'string':
           this.kinds[col]! |= STRING;
@@ -288,11 +300,27 @@ export function isBlank(bytes: Uint8Array): boolean {
   return true;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * A column's results type from what it held. Integers stay integers exactly: int64, uint64 when some are beyond
+ * int64 and none is negative, and `json` (their digits, as JSON numbers in JSON Lines, JSON text in Parquet,
+ * text in .xlsx) when no 64-bit integer type holds them all. Integers among fractions are doubles, as numbers
+ * of a float column are.
+ */
 function typeOf(bits: number): ResultColumnType {
-  if (bits === INT) return 'int64';
-  if (bits === FLOAT || bits === (INT | FLOAT)) return 'double';
-  if (bits === STRING || bits === 0) return 'string';
-  if (bits === BOOL) return 'bool';
+  const kinds = bits & ~NEGATIVE;
+  const whole = INT | UINT | WIDE;
+  if (kinds === 0) return 'string';
+  if ((kinds & ~whole) === 0) {
+    if (kinds === INT) return 'int64';
+    return kinds & WIDE || bits & NEGATIVE ? 'json' : 'uint64';
+  }
+  if ((kinds & ~whole) === FLOAT) return 'double';
+  if (kinds === STRING) return 'string';
+  if (kinds === BOOL) return 'bool';
   return 'json';
 }
 

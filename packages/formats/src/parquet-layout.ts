@@ -32,6 +32,8 @@ export interface ParquetColumn {
   parquetType: string;
   /** The results column type (inputs keep their types in results.parquet). */
   resultType: ResultColumnType;
+  /** A DECIMAL's precision and scale, which results.parquet keeps. */
+  decimal?: { precision: number; scale: number };
 }
 
 /** A unit of work: consecutive rows of whole row groups, or a slice of one big row group. */
@@ -184,7 +186,11 @@ function describeColumn(node: SchemaTree): ParquetColumn {
   const parquetType = node.children.length > 0 ? `group (${annotation ?? 'STRUCT'})` : `${e.type}${annotation ? ` (${annotation})` : ''}`;
   const col = (type: ParquetColumnType, resultType: ResultColumnType): ParquetColumn => ({ name, type, parquetType, resultType });
   if (node.children.length > 0 || e.repetition_type === 'REPEATED') return col('nested', 'json');
-  if (annotation === 'DECIMAL') return col('decimal', 'double');
+  if (annotation === 'DECIMAL') {
+    const precision = e.logical_type?.type === 'DECIMAL' ? e.logical_type.precision : e.precision;
+    const scale = e.logical_type?.type === 'DECIMAL' ? e.logical_type.scale : (e.scale ?? 0);
+    return precision ? { ...col('decimal', 'decimal'), decimal: { precision, scale } } : col('decimal', 'double');
+  }
   if (annotation === 'DATE') return col('date', 'date');
   if (logical === 'TIMESTAMP' || converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || e.type === 'INT96') {
     return col('timestamp', 'timestamp');
@@ -207,7 +213,7 @@ function describeColumn(node: SchemaTree): ParquetColumn {
         ? col('int64', 'uint64')
         : col('int64', 'int64');
     case 'FLOAT':
-      return col('float', 'double');
+      return col('float', 'float');
     case 'DOUBLE':
       return col('double', 'double');
     case 'BYTE_ARRAY':

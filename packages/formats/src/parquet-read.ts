@@ -320,6 +320,11 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
       } else if (annotation === 'TIME' || annotation === 'TIME_MILLIS' || annotation === 'TIME_MICROS') {
         const unit = e.logical_type?.type === 'TIME' ? e.logical_type.unit : annotation === 'TIME_MILLIS' ? 'MILLIS' : 'MICROS';
         convert.set(e.name, (v) => timeText(v, unit));
+      } else if (timestampUnit(e) !== null) {
+        // hyparquet makes a Date of it: milliseconds, the micro- or nanoseconds dropped.
+        schema[i] = raw;
+        const unit = timestampUnit(e)!;
+        convert.set(e.name, (v) => timestampText(v, unit));
       } else if (annotation === 'INTERVAL') {
         schema[i] = raw;
         convert.set(e.name, intervalText);
@@ -374,6 +379,35 @@ export function timeText(v: unknown, unit: 'MILLIS' | 'MICROS' | 'NANOS'): unkno
   const two = (x: bigint): string => x.toString().padStart(2, '0');
   const text = `${two(seconds / 3600n)}:${two((seconds / 60n) % 60n)}:${two(seconds % 60n)}`;
   return fraction === 0n ? text : `${text}.${fraction.toString().padStart(places, '0')}`;
+}
+
+/** The unit of an INT64 TIMESTAMP column finer than milliseconds, or null. */
+function timestampUnit(e: FileMetaData['schema'][number]): 'MICROS' | 'NANOS' | null {
+  if (e.type !== 'INT64') return null;
+  if (e.logical_type?.type === 'TIMESTAMP') return e.logical_type.unit === 'MILLIS' ? null : e.logical_type.unit;
+  return e.converted_type === 'TIMESTAMP_MICROS' ? 'MICROS' : null;
+}
+
+/**
+ * A TIMESTAMP value (micro- or nanoseconds since 1970, UTC) as ISO 8601: milliseconds as toISOString writes
+ * them (`…05.123Z`) when the finer digits are zeros, every digit of its unit otherwise (`…05.123456Z`).
+ */
+export function timestampText(v: unknown, unit: 'MICROS' | 'NANOS'): unknown {
+  if (typeof v !== 'bigint' && typeof v !== 'number') return v;
+  const places = unit === 'MICROS' ? 6 : 9;
+  const perSecond = 10n ** BigInt(places);
+  const n = BigInt(v);
+  let seconds = n / perSecond;
+  let fraction = n % perSecond;
+  if (fraction < 0n) {
+    seconds -= 1n;
+    fraction += perSecond;
+  }
+  const date = new Date(Number(seconds) * 1000);
+  if (Number.isNaN(date.getTime())) return null;
+  const digits = fraction.toString().padStart(places, '0');
+  // Whole milliseconds as toISOString writes them (.123Z); finer ones with every digit of the unit.
+  return `${date.toISOString().slice(0, -5)}.${/^\d{3}0+$/.test(digits) ? digits.slice(0, 3) : digits}Z`;
 }
 
 /** An INTERVAL (12 bytes: months, days, milliseconds, each unsigned little-endian) as ISO 8601 (`P1M2DT3.5S`, `P3D`, `PT0S`). */

@@ -70,6 +70,23 @@ export function cellText(c: Cell): string | null {
   }
 }
 
+const ISO_FRACTION = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d+)(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * A timestamp cell (ISO text) as microseconds since 1970 (a BigInt), or null: the fraction's digits are read as
+ * digits, so `…05.123456` keeps its microseconds (a Date holds milliseconds); beyond six places they are cut.
+ */
+export function cellMicros(c: Cell): bigint | null {
+  if (typeof c !== 'string') return null;
+  const m = ISO_FRACTION.exec(c.trim());
+  if (m === null) {
+    const d = cellDate(c);
+    return d === null ? null : BigInt(d.getTime()) * 1000n;
+  }
+  const whole = cellDate(`${m[1]}${m[3] ?? ''}`);
+  return whole === null ? null : BigInt(whole.getTime()) * 1000n + BigInt(m[2]!.slice(0, 6).padEnd(6, '0'));
+}
+
 /** A date or timestamp cell (ISO text) as a Date, or null. */
 export function cellDate(c: Cell): Date | null {
   if (typeof c !== 'string' || c.trim() === '') return null;

@@ -1,7 +1,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Cell, ResultColumnType } from './cell.js';
-import { numberText } from './csv-text.js';
+import { floatColumnText, numberText } from './csv-text.js';
 import { isLongDecimal } from './decimal-text.js';
 import { cellBoolean, cellNumber } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
@@ -10,6 +10,8 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
   if (c === null) return 'null';
   switch (type) {
     case 'double':
+    case 'float':
+    case 'decimal':
     case 'int64':
     case 'uint64':
     case 'int32': {
@@ -17,7 +19,10 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
       // A wide DECIMAL's exact text is a JSON number as it is; as a double it would lose digits.
       if (typeof c === 'string' && isLongDecimal(c)) return c;
       const n = cellNumber(c);
-      if (n !== null && Number.isFinite(n)) return numberText(n);
+      if (n !== null && Number.isFinite(n)) {
+        // A float column's integral values with `.0` (5.0): JSON readers type 5 as an integer.
+        return type === 'double' || type === 'float' ? floatColumnText(n, type === 'float') : numberText(n);
+      }
       if (typeof c === 'string' && c.trim() === '') return 'null';
       // Not a number (the row failed on it): keep what the input held.
       return typeof c === 'string' ? JSON.stringify(c) : 'null';

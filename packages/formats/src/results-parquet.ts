@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { Cell, ResultColumnType } from './cell.js';
+import type { Cell, ResultColumn } from './cell.js';
 import { drained } from './drained.js';
-import { cellBigInt, cellBoolean, cellDate, cellNumber, cellText } from './result-values.js';
+import { numberText } from './csv-text.js';
+import { unscaledDecimal } from './decimal-text.js';
+import { cellBigInt, cellBoolean, cellDate, cellMicros, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
 export interface ParquetResultsOptions {
@@ -11,11 +13,28 @@ export interface ParquetResultsOptions {
   rowGroupRows?: number;
 }
 
-function schemaOf(name: string, type: ResultColumnType): SchemaElement {
+function schemaOf({ name, type, decimal }: ResultColumn): SchemaElement {
   const optional = { name, repetition_type: 'OPTIONAL' as const };
   switch (type) {
+    case 'decimal': {
+      if (!decimal) return { ...optional, type: 'DOUBLE' };
+      const { precision, scale } = decimal;
+      const annotation = {
+        converted_type: 'DECIMAL' as const,
+        precision,
+        scale,
+        logical_type: { type: 'DECIMAL' as const, precision, scale },
+      };
+      // The physical type Parquet's specification gives a DECIMAL of this precision, as DuckDB and Arrow write it.
+      if (precision <= 9) return { ...optional, type: 'INT32', ...annotation };
+      if (precision <= 18) return { ...optional, type: 'INT64', ...annotation };
+      const bytes = Math.ceil((precision * Math.log2(10) + 1) / 8);
+      return { ...optional, type: 'FIXED_LEN_BYTE_ARRAY', type_length: bytes, ...annotation };
+    }
     case 'double':
       return { ...optional, type: 'DOUBLE' };
+    case 'float':
+      return { ...optional, type: 'FLOAT' };
     case 'int64':
       return { ...optional, type: 'INT64' };
     case 'uint64':
@@ -25,21 +44,31 @@ function schemaOf(name: string, type: ResultColumnType): SchemaElement {
     case 'bool':
       return { ...optional, type: 'BOOLEAN' };
     case 'json':
-      return { ...optional, type: 'BYTE_ARRAY', converted_type: 'JSON' };
+      // Written as the plain byte arrays of the JSON texts (see RawJsonWriter), declared JSON in the footer.
+      return { ...optional, type: 'BYTE_ARRAY' };
     case 'date':
       return { ...optional, type: 'INT32', converted_type: 'DATE' };
     case 'timestamp':
-      return { ...optional, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' };
+      // Microseconds: a timestamp given to the microsecond (DuckDB's, pandas') comes back whole.
+      return { ...optional, type: 'INT64', converted_type: 'TIMESTAMP_MICROS' };
     default:
       return { ...optional, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
   }
 }
 
 /** One cell as the value hyparquet-writer expects for the column's schema element; null when not convertible. */
-function parquetValue(c: Cell, type: ResultColumnType): unknown {
+function parquetValue(c: Cell, column: ResultColumn): unknown {
   if (c === null) return null;
+  const type = column.decimal ? column.type : column.type === 'decimal' ? 'double' : column.type;
   switch (type) {
-    case 'double': {
+    case 'decimal': {
+      // The unscaled integer from the value's digits (1.1 at scale 2 is 110): never through a double's arithmetic.
+      const text = typeof c === 'number' ? (Number.isFinite(c) ? numberText(c) : '') : typeof c === 'bigint' ? c.toString() : String(c);
+      const unscaled = unscaledDecimal(text, column.decimal!.scale);
+      return unscaled !== null && (unscaled < 0n ? -unscaled : unscaled) < 10n ** BigInt(column.decimal!.precision) ? unscaled : null;
+    }
+    case 'double':
+    case 'float': {
       const n = cellNumber(c);
       // Empty text is NaN for a model; in results it is a missing value.
       return n === null || (Number.isNaN(n) && typeof c === 'string' && c.trim() === '') ? null : n;
@@ -55,16 +84,33 @@ function parquetValue(c: Cell, type: ResultColumnType): unknown {
     case 'bool':
       return cellBoolean(c);
     case 'json':
-      try {
-        return typeof c === 'string' ? JSON.parse(c) : c;
-      } catch {
-        return c;
-      }
+      // The JSON text as it is: a JSON value through hyparquet-writer would be printed again, big integers as doubles.
+      return typeof c === 'string' ? c : typeof c === 'number' ? numberText(c) : String(c);
     case 'date':
-    case 'timestamp':
       return cellDate(c);
+    case 'timestamp':
+      return cellMicros(c);
     default:
       return cellText(c);
+  }
+}
+
+/**
+ * hyparquet-writer prints a JSON column's values itself (JSON.stringify of hyparquet's toJson: a BigInt becomes a
+ * double, rounded beyond 2^53; -0 becomes 0), so JSON columns are handed over as their texts in plain BYTE_ARRAY
+ * columns, and declared JSON (converted and logical type) only in the footer, written by finish().
+ */
+class RawJsonWriter extends ParquetWriter {
+  constructor(
+    opts: ConstructorParameters<typeof ParquetWriter>[0],
+    private readonly footer: SchemaElement[],
+  ) {
+    super(opts);
+  }
+
+  override finish(): ReturnType<ParquetWriter['finish']> {
+    this.schema = this.footer;
+    return super.finish();
   }
 }
 
@@ -91,7 +137,7 @@ class StreamWriter extends ByteWriter {
 }
 
 /**
- * results.parquet: typed columns (double, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MILLIS),
+ * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
  * (text in a double column) is written as null: its row's `error` says why.
@@ -100,9 +146,12 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
   checkResultColumns(input.columns);
   const groupRows = opts.rowGroupRows ?? 100_000;
   const columns = input.columns;
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map((c) => schemaOf(c.name, c.type))];
+  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaOf)];
+  const footer = schema.map(
+    (e, i): SchemaElement => (columns[i - 1]?.type === 'json' ? { ...e, converted_type: 'JSON', logical_type: { type: 'JSON' } } : e),
+  );
   const writer = new StreamWriter(out);
-  const parquet = new ParquetWriter({ writer, schema, createdBy: 'batchcast' });
+  const parquet = new RawJsonWriter({ writer, schema, createdBy: 'batchcast' }, footer);
   let rows = 0;
   let group: unknown[][] = columns.map(() => []);
   let groupCount = 0;
@@ -116,7 +165,7 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
     for await (const batch of input.rows) {
       for (const row of batch) {
         checkWidth(row, columns.length, rows);
-        for (let i = 0; i < columns.length; i++) group[i]!.push(parquetValue(row[i]!, columns[i]!.type));
+        for (let i = 0; i < columns.length; i++) group[i]!.push(parquetValue(row[i]!, columns[i]!));
         groupCount++;
         rows++;
         if (groupCount === groupRows) await writeGroup();

@@ -3,7 +3,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import type { Cell, ResultColumnType } from './cell.js';
-import { numberText } from './csv-text.js';
+import { float32Text, numberText } from './csv-text.js';
 import { drained } from './drained.js';
 import { FormatError } from './errors.js';
 import { cellBoolean, cellNumber, cellText } from './result-values.js';
@@ -49,6 +49,8 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
   if (c === null) return '';
   switch (type) {
     case 'double':
+    case 'float':
+    case 'decimal':
     case 'int64':
     case 'uint64':
     case 'int32': {
@@ -56,7 +58,7 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
       if (typeof c === 'bigint' && (c > 9007199254740991n || c < -9007199254740991n)) return inlineString(ref, c.toString());
       if (typeof c === 'string' && isLongDecimal(c)) return inlineString(ref, c);
       const n = cellNumber(c);
-      if (n !== null && Number.isFinite(n)) return `<c r="${ref}"><v>${numberText(n)}</v></c>`;
+      if (n !== null && Number.isFinite(n)) return `<c r="${ref}"><v>${type === 'float' ? float32Text(n) : numberText(n)}</v></c>`;
       break;
     }
     case 'bool': {

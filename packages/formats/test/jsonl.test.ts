@@ -174,6 +174,26 @@ describe('readJsonlBatches', () => {
   });
 });
 
+describe('JsonlScanner column types of integers', () => {
+  it('decides from the digits: int64, uint64 from 2^63 up, json beyond 64 bits; doubles among fractions', () => {
+    const lines = [
+      { a: '9223372036854775807', b: '18446744073709551615', c: '99999999999999999999', d: '-9223372036854775809', e: '1.5', f: '-1' },
+      { a: '-9223372036854775808', b: '1', c: '1', d: '1', e: '18446744073709551615', f: '18446744073709551615' },
+    ];
+    const text = lines
+      .map(
+        (l) =>
+          `{${Object.entries(l)
+            .map(([k, v]) => `"${k}": ${v}`)
+            .join(', ')}}\n`,
+      )
+      .join('');
+    // a: int64's own limits (2^63 - 1 rounds to 2^63 as a double, and was typed double); b: only uint64 holds it;
+    // c, d: no 64-bit integer; e: a float column; f: a negative and a uint64 value.
+    expect(scan(Buffer.from(text)).columnTypes).toEqual(['int64', 'uint64', 'json', 'json', 'double', 'json']);
+  });
+});
+
 describe('readJsonlRows', () => {
   it('yields cells in header order; json columns as JSON text, bad lines as nulls', async () => {
     const layout = scan(await readFile(fixture('records.jsonl')));
@@ -202,6 +222,20 @@ describe('readJsonlRows', () => {
       await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
     ).flat();
     expect(rows.map((r) => r[0])).toEqual(['12345678901234567890', '"A7"', '-9223372036854775809']);
+    await rm(dir, { recursive: true });
+  });
+
+  it('gives a negative zero in a json column with its sign (JSON.stringify writes it 0)', async () => {
+    const text = '{"v": -0.0}\n{"v": "a"}\n{"v": [-1]}\n';
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
+    const path = join(dir, 'mixed.jsonl');
+    await writeFile(path, text);
+    const layout = scan(Buffer.from(text));
+    expect(layout.columnTypes[0]).toBe('json');
+    const rows = (
+      await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
+    ).flat();
+    expect(rows.map((r) => r[0])).toEqual(['-0.0', '"a"', '[-1]']);
     await rm(dir, { recursive: true });
   });
 });

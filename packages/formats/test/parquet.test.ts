@@ -34,12 +34,12 @@ describe('parquetLayout', () => {
     expect(layout.columns.map((c) => [c.name, c.type, c.resultType])).toEqual([
       ['id', 'string', 'string'],
       ['x', 'double', 'double'],
-      ['f', 'float', 'double'],
+      ['f', 'float', 'float'], // kept FLOAT in results.parquet
       ['i32', 'int32', 'int32'],
       ['big', 'int64', 'int64'],
       ['flag', 'bool', 'bool'],
       ['color', 'string', 'string'],
-      ['price', 'decimal', 'double'],
+      ['price', 'decimal', 'decimal'], // kept DECIMAL in results.parquet
       ['ts', 'timestamp', 'timestamp'],
       ['day', 'date', 'date'],
       ['tags', 'nested', 'json'],
@@ -225,7 +225,7 @@ describe('readParquetRows, columns hyparquet reads wrongly or not at all (DuckDB
         (null, null, null, null, null)
       ) t(d38, d18, d9, t, i)) to '${file}' (format parquet)`);
     const layout = await parquetLayout(file, { chunkRows: 100 });
-    expect(layout.columns.map((c) => c.resultType)).toEqual(['double', 'double', 'double', 'string', 'string']);
+    expect(layout.columns.map((c) => c.resultType)).toEqual(['decimal', 'decimal', 'decimal', 'string', 'string']);
     const rows: unknown[][] = [];
     for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
     expect(rows).toEqual([

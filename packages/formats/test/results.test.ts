@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import {
   type Cell,
   FormatError,
+  float32Text,
   type JsonlLayout,
   JsonlScanner,
   parquetLayout,
@@ -19,6 +20,7 @@ import {
   XLSX_MAX_DATA_ROWS,
   xlsxToCsv,
 } from '@batchcast/formats';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, fixture, python, sink } from './helpers.js';
 
@@ -101,6 +103,50 @@ describe('writeResultsParquet', () => {
     expect(groups[0]!.g).toBe('3');
     const [row] = await duck(`select * from '${path}' where id = 'r3'`);
     expect(row).toMatchObject({ x: 0.75, n: '9007199254740993', flag: false, day: '2024-03-01', meta: '{"k":[1,2]}', prediction: 'no' });
+  });
+});
+
+describe('float32Text', () => {
+  it('prints the shortest decimal that reads back as the same float32', () => {
+    expect([5.099999904632568, Math.fround(0.1), Math.fround(1e-45), Math.fround(3.4028234663852886e38), -0, 0, 16777217]).toEqual([
+      5.099999904632568, 0.10000000149011612, 1.401298464324817e-45, 3.4028234663852886e38, -0, 0, 16777217,
+    ]);
+    expect([5.099999904632568, Math.fround(0.1), Math.fround(1e-45), Math.fround(3.4028234663852886e38), -0, 0].map(float32Text)).toEqual([
+      '5.1',
+      '0.1',
+      '1e-45',
+      '3.4028235e+38',
+      '-0.0',
+      '0',
+    ]);
+    // Not a float32 (2^24 + 1): printed as the double it is.
+    expect(float32Text(16777217)).toBe('16777217');
+    fc.assert(
+      fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const text = float32Text(x);
+        expect(Object.is(Math.fround(Number(text)), x)).toBe(true);
+        // Shortest: one significant digit fewer does not read back as x.
+        const digits = text.replace(/^-/, '').replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+        if (digits > 1 && x !== 0) expect(Math.fround(Number(x.toPrecision(digits - 1)))).not.toBe(x);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+describe('writeResultsParquet, json columns', () => {
+  it('writes the JSON texts as they are: big integers digit for digit, -0.0, strings; DuckDB reads a JSON column', async () => {
+    // hyparquet-writer's own JSON columns print the values again: 12345678901234567891 became 12345678901234567000.
+    const path = join(dir, 'json.parquet');
+    const texts = ['12345678901234567891', '-0.0', '"A7"', '{"k":[1,-99999999999999999999]}', null, '1.5e300'];
+    async function* jsonRows(): AsyncGenerator<Cell[][]> {
+      yield texts.map((t) => [t]);
+    }
+    await writeResultsParquet(createWriteStream(path), { columns: [{ name: 'meta', type: 'json' }], rows: jsonRows() });
+    const types = await duck(`select column_type from (describe select * from '${path}')`);
+    expect(types[0]!.column_type).toBe('JSON');
+    const out = await duck(`select meta::varchar as t from '${path}'`);
+    expect(out.map((r) => r.t)).toEqual(texts);
   });
 });
 
@@ -190,6 +236,28 @@ describe('writeResultsJsonl', () => {
     );
     expect(JSON.parse(lines[7]!)).toMatchObject({ x: 'abc', prediction: null, error: 'column "x": "abc" is not a number' });
     expect(JSON.parse(lines[0]!)).toMatchObject({ day: null, flag: true, meta: { k: [1, 2] } });
+  });
+
+  it('writes a float column’s integral values as floats (5.0), as pandas, DuckDB and Python write them', async () => {
+    // `5` read back by pandas or Python's json is an integer: a column of DOUBLEs came back int64.
+    const out = sink();
+    const columns: ResultColumn[] = [
+      { name: 'x', type: 'double' },
+      { name: 'f', type: 'float' },
+      { name: 'n', type: 'int64' },
+      { name: 'p', type: 'double' },
+    ];
+    async function* cells(): AsyncGenerator<Cell[][]> {
+      yield [
+        [5, Math.fround(3), 5, 1],
+        [-0, Math.fround(5.1), -7, 0.25],
+        [1e21, Math.fround(1e20), 2, 0],
+      ];
+    }
+    await writeResultsJsonl(out.stream, { columns, rows: cells() });
+    expect(out.bytes().toString()).toBe(
+      '{"x":5.0,"f":3.0,"n":5,"p":1.0}\n{"x":-0.0,"f":5.1,"n":-7,"p":0.25}\n{"x":1e+21,"f":100000000000000000000.0,"n":2,"p":0.0}\n',
+    );
   });
 
   it('puts a JSON Lines upload back as it was, with the predictions added', async () => {

@@ -1,4 +1,5 @@
 import type { RowError } from '@batchcast/csv';
+import { numberText } from '@batchcast/formats';
 import type { BatchPredictions } from '@batchcast/inference';
 
 export type Prediction = Record<string, string | number | null>;
@@ -42,17 +43,32 @@ export function predictionObjects(s: ScoredRows): PredictAnswer {
 }
 
 /**
- * JSON.stringify(predictionObjects(s)), byte for byte, written straight from the output arrays: a thousand
+ * The answer objects as JSON text: JSON.stringify's, except that negative zero keeps its sign (`-0.0`, as the
+ * results files write it: numberText) where JSON.stringify writes `0`.
+ */
+export function answerJson(answer: PredictAnswer): string {
+  const rows = answer.predictions.map(
+    (p) =>
+      `{${Object.entries(p)
+        .map(([key, value]) => `${JSON.stringify(key)}:${typeof value === 'number' ? numberJson(value) : JSON.stringify(value)}`)
+        .join(',')}}`,
+  );
+  return `{"model":${JSON.stringify(answer.model)},"predictions":[${rows.join(',')}]}`;
+}
+
+/**
+ * answerJson(predictionObjects(s)), byte for byte, written straight from the output arrays: a thousand
  * answer objects a request were short-lived garbage in a web process with a small young generation.
- * Numbers are written by String(), which is what JSON.stringify does for finite ones (null otherwise).
- * When the object's keys would not be `columns` in order (a repeated column name, probabilities without
- * their columns), the objects are built and stringified instead: they define the answer.
+ * Numbers are written by numberText (String(), which is what JSON.stringify does for finite ones, but for
+ * negative zero's sign; null when not finite). When the object's keys would not be `columns` in order (a
+ * repeated column name, probabilities without their columns), the objects are built and written instead:
+ * they define the answer.
  */
 export function predictionJson(s: ScoredRows): string {
   const { columns, classes, out } = s;
   const probabilities = out.probabilities;
   const regular = new Set(columns).size === columns.length && columns.length === 1 + (probabilities ? classes : 0);
-  if (!regular) return JSON.stringify(predictionObjects(s));
+  if (!regular) return answerJson(predictionObjects(s));
   const keys = columns.map((c) => `${JSON.stringify(c)}:`);
   const failedRow = `{${keys.map((k) => `${k}null`).join(',')},"error":`;
   const labelText = new Map<string | number, string>();
@@ -95,4 +111,4 @@ export function predictionJson(s: ScoredRows): string {
   return `{"model":${JSON.stringify(s.model)},"predictions":[${parts.join(',')}]}`;
 }
 
-const numberJson = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+const numberJson = (x: number): string => (Number.isFinite(x) ? numberText(x) : 'null');

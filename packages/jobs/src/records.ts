@@ -13,7 +13,7 @@ import { z } from 'zod';
 const CellType = z.enum(['float32', 'float64', 'int32', 'int64', 'bool', 'string']);
 
 const Compression = z.enum(['gzip', 'zstd']).optional();
-const ResultColumnType = z.enum(['double', 'int64', 'uint64', 'int32', 'bool', 'string', 'json', 'date', 'timestamp']);
+const ResultColumnType = z.enum(['double', 'float', 'decimal', 'int64', 'uint64', 'int32', 'bool', 'string', 'json', 'date', 'timestamp']);
 const header = z.array(z.string());
 
 /**
@@ -80,6 +80,7 @@ const ParquetInputLayout = z.object({
       ]),
       parquetType: z.string(),
       resultType: ResultColumnType,
+      decimal: z.object({ precision: z.number().int().min(1), scale: z.number().int() }).optional(),
     }),
   ),
   rows: z.number().int().min(0),

@@ -3,7 +3,8 @@ import type { BatchPredictions } from '@batchcast/inference';
 import { parsePredictBody, type PredictBodyLimits, readPredictCells } from '@batchcast/predict-body';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { predictionJson, predictionObjects, type ScoredRows } from '../src/predict-answer.js';
+import { answerJson, predictionJson, predictionObjects, type ScoredRows } from '../src/predict-answer.js';
+import { predictionTexts, predictionValues } from '../src/results/prediction-cells.js';
 
 /**
  * The real-time endpoint reads its body as a cell tape and answers JSON written from the output arrays;
@@ -180,13 +181,36 @@ describe('predictionJson', () => {
       return { model: { name: 'm"é', version: 3 }, columns, classes, count, errors, out };
     });
 
-  it('is JSON.stringify of the answer objects, byte for byte', () => {
+  it('is the answer objects as JSON (answerJson), byte for byte: JSON.stringify but for negative zero', () => {
     fc.assert(
       fc.property(scored, (s) => {
-        expect(predictionJson(s)).toBe(JSON.stringify(predictionObjects(s)));
+        const objects = predictionObjects(s);
+        expect(predictionJson(s)).toBe(answerJson(objects));
+        const hasNegativeZero = objects.predictions.some((p) => Object.values(p).some((v) => Object.is(v, -0)));
+        if (!hasNegativeZero) expect(answerJson(objects)).toBe(JSON.stringify(objects));
+        // Read back, every number is the one answered, negative zero included.
+        const parsed = JSON.parse(predictionJson(s)).predictions as Record<string, unknown>[];
+        parsed.forEach((p, i) => {
+          for (const [k, v] of Object.entries(objects.predictions[i]!)) {
+            if (typeof v === 'number' && Number.isFinite(v)) expect(Object.is(p[k], v), `${k}: ${v}`).toBe(true);
+          }
+        });
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('answers a negative zero as -0.0, as the results files write it', () => {
+    const s: ScoredRows = {
+      model: { name: 'm', version: 1 },
+      columns: ['prediction'],
+      classes: 0,
+      count: 2,
+      errors: [],
+      out: { count: 2, labels: null, values: Float64Array.of(-0, 0), probabilities: null },
+    };
+    expect(predictionJson(s)).toBe('{"model":{"name":"m","version":1},"predictions":[{"prediction":-0.0},{"prediction":0}]}');
+    expect(answerJson(predictionObjects(s))).toBe(predictionJson(s));
   });
 
   it('falls back to the objects when two columns have one name', () => {
@@ -199,5 +223,20 @@ describe('predictionJson', () => {
       out: { count: 1, labels: [1], values: null, probabilities: Float32Array.of(0.25, 0.75) },
     };
     expect(predictionJson(s)).toBe(JSON.stringify(predictionObjects(s)));
+  });
+});
+
+describe('prediction cells of the results', () => {
+  // PostgreSQL prints a stored negative zero `-0` (float4 arrays): a regression value of a model that gives one.
+  const batch = { firstRow: 0, rowCount: 2, labels: null, probabilities: null, values: '-0,1.5', errorRows: [], errorMessages: [] };
+
+  it('keeps negative zero as -0.0 in the CSV, in either decimal', () => {
+    expect([...predictionTexts([batch], 0, { delimiter: ',', decimal: '.' }, new Map())]).toEqual(['-0.0,', '1.5,']);
+    expect([...predictionTexts([batch], 0, { delimiter: ';', decimal: ',' }, new Map())]).toEqual(['-0,0;', '1,5;']);
+  });
+
+  it('keeps negative zero as a number with its sign for the typed results', () => {
+    const [first] = [...predictionValues([batch], 0)];
+    expect(Object.is(first![0], -0)).toBe(true);
   });
 });

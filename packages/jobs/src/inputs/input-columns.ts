@@ -19,7 +19,10 @@ export function inputColumns(layout: JobLayout, targets: ColumnTarget[]): Result
         return layout.columns[i]?.resultType ?? 'string';
     }
   };
-  return layout.header.map((name, i) => ({ name, type: typeAt(i) }));
+  return layout.header.map((name, i) => {
+    const decimal = layout.format === 'parquet' ? layout.columns[i]?.decimal : undefined;
+    return decimal ? { name, type: typeAt(i), decimal } : { name, type: typeAt(i) };
+  });
 }
 
 const FROM_CELL_TYPE: Record<CellType, ResultColumnType> = {

@@ -4,6 +4,7 @@ import { FormatError } from '@batchcast/formats';
 import { failNonFiniteRows } from '@batchcast/inference';
 import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
+import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { modelById, modelSession } from '../models/registry.js';
 import { isActive } from '../records.js';
@@ -41,13 +42,20 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
 
   async function* predictions(): AsyncGenerator<PredictionRows> {
     const source = () => ctx.blobs.open(job!.uploadKey);
-    for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
-      const inferenceStarted = performance.now();
-      const out = await session.score(batch, job!.targets);
-      inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
-      // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
-      // as an unreadable cell does, instead of storing a label with NaN probabilities.
-      yield { ...out, firstRow: batch.firstRow, errors: failNonFiniteRows(out, batch, job!.targets, job!.layout.header) };
+    // The cells of rows failed for a missing or non-finite value, as the file wrote them (read only for such rows).
+    const texts = new ChunkCellTexts(source, job!.layout, chunk!);
+    try {
+      for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
+        const inferenceStarted = performance.now();
+        const out = await session.score(batch, job!.targets);
+        inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
+        // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
+        // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
+        const errors = failNonFiniteRows(out, batch, job!.targets, job!.layout.header);
+        yield { ...out, firstRow: batch.firstRow, errors: await withCellTexts(errors, batch.errors, texts, job!.layout.header) };
+      }
+    } finally {
+      await texts.close();
     }
   }
 

@@ -23,7 +23,7 @@ export const probabilityCount = (schema: ModelSchema): number => outputColumns(s
 /**
  * Yields, row by row, the prediction cells of a chunk's stored batches as CSV text in the input's dialect,
  * without the leading delimiter: label (or value) and probabilities, then the error. Numbers are printed as
- * PostgreSQL prints them, with a decimal comma when the input had one, so a spreadsheet in that locale reads
+ * PostgreSQL prints them (but negative zero as `-0.0`), with a decimal comma when the input had one, so a spreadsheet in that locale reads
  * them as numbers. `escaped` caches the quoted labels (a few classes, millions of rows).
  */
 export function* predictionTexts(
@@ -33,7 +33,9 @@ export function* predictionTexts(
   escaped: Map<string, string>,
 ): Generator<string> {
   const d = dialect.delimiter;
-  const number = dialect.decimal === '.' ? (text: string) => text : (text: string) => formatNumberText(text, dialect);
+  // PostgreSQL prints negative zero `-0`: written `-0.0`, as every results format writes it (numberText).
+  const point = (text: string) => (text === '-0' ? '-0.0' : text);
+  const number = dialect.decimal === '.' ? point : (text: string) => formatNumberText(point(text), dialect);
   const empty = d.repeat(classes + 1);
   for (const b of batches) {
     const probs = b.probabilities ? b.probabilities.split(',') : null;

@@ -1,5 +1,5 @@
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError } from '@batchcast/formats';
+import { FormatError, float32Text, numberText } from '@batchcast/formats';
 import {
   type ChunkRecord,
   countLabels,
@@ -90,7 +90,8 @@ export async function firstFailures(ctx: JobsContext, job: Pick<Job, 'id' | 'sta
 }
 
 const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));
-const formatValue = (v: number): string => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v));
+// toPrecision drops the sign of negative zero: -0 stays -0.0, as the results write it.
+const formatValue = (v: number): string => (Number.isFinite(v) ? numberText(Object.is(v, -0) ? v : Number(v.toPrecision(6))) : String(v));
 
 /** The first PREVIEW_ROWS rows whose predictions are stored, as text cells (the page escapes them). */
 async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise<JobSummary['preview']> {
@@ -137,15 +138,16 @@ async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: n
   const source = () => ctx.blobs.open(job.uploadKey);
   // A Parquet chunk is a range of rows: read only the first n (a byte range cannot be cut, but is read lazily).
   const head = job.layout.format === 'parquet' ? { ...chunk, rows: Math.min(chunk.rows, n) } : chunk;
+  const columns = inputColumns(job.layout, job.targets);
   const rows =
-    dialectOf(job.layout) !== null
-      ? readInputFields(source, job.layout, head)
-      : readInputRows(source, job.layout, head, inputColumns(job.layout, job.targets));
+    dialectOf(job.layout) !== null ? readInputFields(source, job.layout, head) : readInputRows(source, job.layout, head, columns);
+  const text = (cell: string | number | boolean | bigint | null, i: number): string =>
+    cell === null ? '' : typeof cell === 'number' ? (columns[i]?.type === 'float' ? float32Text(cell) : numberText(cell)) : String(cell);
   const records: string[][] = [];
   for await (const block of rows) {
     for (const row of block) {
       if (records.length >= n) return records;
-      records.push(row.map((cell) => (cell === null ? '' : String(cell))));
+      records.push(row.map(text));
     }
     if (records.length >= n) break;
   }
