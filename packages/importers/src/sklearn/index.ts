@@ -3,6 +3,7 @@
  * classifier's `label` (classes_ gathered at the argmax of the probabilities) and `probabilities` (double
  * [N, classes]), or a regressor's `variable` (double [N, 1]). Inputs come from the fitted feature names.
  */
+import { MAX_MODEL_COLUMNS } from '@batchcast/inference';
 import { ModelImportError } from '../errors.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { classifierOutputs, regressorOutput } from '../onnx/ops.js';
@@ -46,6 +47,28 @@ function structure(v: PyValue | undefined, depth = 0): string {
   return est.cls;
 }
 
+/**
+ * How many columns the model takes (feature_names_in_, else n_features_in_), checked before anything is made per
+ * column: a few bytes can say n_features_in_ = 30000000, and the input table alone then took two minutes and the
+ * import's 2 GB heap before failing.
+ */
+function inputWidth(first: Est, names: string[] | null): number {
+  if (names === null && first.optNum('n_features_in_') === null) {
+    first.malformed('does not record how many features it was fitted on (n_features_in_); scikit-learn 1.0 or later is needed');
+  }
+  const width = names?.length ?? first.int('n_features_in_');
+  if (width < 1) first.malformed(`has n_features_in_ = ${width}, not a number of features`);
+  if (width > MAX_MODEL_COLUMNS) {
+    throw new ModelImportError(
+      'too_many_columns',
+      `${first.label} was fitted on ${width} features (${names ? 'feature_names_in_' : 'n_features_in_'}); batchcast reads files of at most ` +
+        `${MAX_MODEL_COLUMNS} columns, so no upload could feed it. Check that this is the model you meant (a damaged file can say any ` +
+        'number), or train it on fewer features.',
+    );
+  }
+  return width;
+}
+
 export function convertSklearn(root: PyValue): SklearnConversion {
   if (!(root instanceof PyObject)) {
     throw new ModelImportError(
@@ -65,10 +88,7 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const first = firstStep(est);
   const namesRaw = first.get('feature_names_in_');
   const names = namesRaw === undefined ? null : (asLabels(namesRaw)?.map((n) => String(n)) ?? null);
-  const width =
-    names?.length ??
-    first.optNum('n_features_in_') ??
-    first.malformed('does not record how many features it was fitted on (n_features_in_); scikit-learn 1.0 or later is needed');
+  const width = inputWidth(first, names);
 
   const b = new GraphBuilder({ graphName: 'sklearn', producerVersion: `scikit-learn ${version ?? 'unknown version'}` });
   const table = new InputTable(b, names, width);
