@@ -25,10 +25,20 @@ export interface SklearnConversion {
 }
 
 /** The estimator that first sees the data: where the feature names and count are recorded. */
-function firstStep(est: Est): Est {
+function firstStep(est: Est, seen = new Set<PyObject>()): Est {
   if (est.cls !== 'Pipeline') return est;
+  if (seen.has(est.obj)) containsItself(est);
+  seen.add(est.obj);
   const first = pipelineSteps(est).find((s) => s.est !== null);
-  return first?.est ? firstStep(first.est) : est;
+  return first?.est ? firstStep(first.est, seen) : est;
+}
+
+/**
+ * A pickle can hold an estimator inside itself (a Pipeline among its own steps): scikit-learn would recurse until
+ * Python's recursion limit, and the conversion ran out of stack with a message naming nothing.
+ */
+function containsItself(est: Est): never {
+  return est.malformed('contains itself (one of its steps or parts is the estimator around it)');
 }
 
 /** "Pipeline(ColumnTransformer(OneHotEncoder, Pipeline(SimpleImputer, StandardScaler)), HistGradientBoostingClassifier)". */
@@ -81,6 +91,7 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const version = typeof versionRaw === 'string' ? versionRaw : null;
   const predictor = predictorFor(est);
   const last = est.cls === 'Pipeline' ? pipelineSteps(est).at(-1)?.est : est;
+  if (last && last !== est && last.obj === est.obj) containsItself(last);
   if (last && !last.isFitted()) {
     throw new ModelImportError('not_fitted', `${last.label} was saved before it was fitted. Fit it, then save it again.`);
   }
@@ -93,16 +104,27 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const b = new GraphBuilder({ graphName: 'sklearn', producerVersion: `scikit-learn ${version ?? 'unknown version'}` });
   const table = new InputTable(b, names, width);
   const notes: string[] = [];
+  // The estimators being converted, outermost first: one met again inside itself is refused by name.
+  const active = new Set<PyObject>();
+  const within = <T>(e: Est, convert: () => T): T => {
+    if (active.has(e.obj)) containsItself(e);
+    active.add(e.obj);
+    try {
+      return convert();
+    } finally {
+      active.delete(e.obj);
+    }
+  };
   const ctx: Ctx = {
     b,
     notes,
-    transform: (e, input) => transformerFor(e)(ctx, e, input),
-    predict: (e, input) => predictorFor(e)(ctx, e, input),
+    transform: (e, input) => within(e, () => transformerFor(e)(ctx, e, input)),
+    predict: (e, input) => within(e, () => predictorFor(e)(ctx, e, input)),
     knownCategories: [],
     version,
     refusals: [],
   };
-  const prediction = predictor(ctx, est, table.features());
+  const prediction = within(est, () => predictor(ctx, est, table.features()));
   if (prediction.kind === 'classifier') classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes);
   else regressorOutput(b, applyRefusals(b, ctx.refusals, prediction.value));
   notes.unshift(...table.finish());
