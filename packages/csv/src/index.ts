@@ -9,7 +9,7 @@ export { scanFile, type ScanFileOptions } from './scan-file.js';
 export { type BatchRangeOptions, readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
 export { splitRecord } from './fields.js';
-export { parseFloatText, DECIMAL_RE } from './coerce.js';
+export { notANumber, parseFloatText, DECIMAL_RE } from './coerce.js';
 export {
   detectDialect,
   resolveDialect,
