@@ -34,9 +34,7 @@ export function coerceValue(type: CellType, v: unknown, column: string): number 
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (typeof v === 'string') {
         const n = parseFloatText(v);
-        return n === undefined
-          ? { failure: true, message: notANumber(v, column), text: truncate(v) }
-          : n;
+        return n === undefined ? { failure: true, message: notANumber(v, column), text: truncate(v) } : n;
       }
       break;
     case 'int32':
