@@ -154,6 +154,43 @@ describe('the format comes from the content', () => {
   });
 });
 
+describe('class labels that differ only in case', () => {
+  // Column names are compared ignoring case (uploads, DuckDB, spreadsheets): "A" and "a" both gave probability_a,
+  // and every .jsonl, .parquet and .xlsx download of the job was a 422 saying to rename a column nobody could rename.
+  it('a classifier of classes "A", "a", "b" gets probability_A, probability_a_2, probability_b in every results format and in real time', async () => {
+    const res = await register(await readFile(path.join(repoRoot, 'test/fixtures/models/case-classes.pkl')), 'case-classes.pkl', {
+      name: 'byom-case-classes',
+    });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    const columns = ['prediction', 'probability_A', 'probability_a_2', 'probability_b'];
+    expect(body.predictionColumns).toEqual(columns);
+    const created = await submit(platform, 'iris.csv', { model: 'byom-case-classes' });
+    const job = await created.json();
+    expect(await waitForEnd(platform, job.links.self)).toMatchObject({ status: 'succeeded', rows: { total: 150, failed: 0 } });
+    const csv = await (await fetch(platform.url(job.links.results))).text();
+    expect(csv.split('\n')[0]).toBe(`sepal_length,sepal_width,petal_length,petal_width,species,${columns.join(',')},error`);
+    for (const format of ['jsonl', 'parquet', 'xlsx']) {
+      const download = await fetch(platform.url(job.links.results.replace('results.csv', `results.${format}`)));
+      expect(download.status, `${format}: ${download.status === 200 ? '' : await download.text()}`).toBe(200);
+      await download.arrayBuffer();
+    }
+    const lines = (await (await fetch(platform.url(job.links.results.replace('results.csv', 'results.jsonl')))).text())
+      .trimEnd()
+      .split('\n');
+    const first = JSON.parse(lines[0]!);
+    expect(Object.keys(first).slice(5)).toEqual([...columns, 'error']);
+    expect(first.prediction).toBe('A');
+    expect(first.probability_A + first.probability_a_2 + first.probability_b).toBeCloseTo(1, 5);
+    const predicted = await fetch(platform.url('/api/models/byom-case-classes/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }),
+    });
+    expect(Object.keys((await predicted.json()).predictions[0])).toEqual(columns);
+  });
+});
+
 describe('refusals', () => {
   it('evil.pkl: 422 naming os.system, and its command never ran', async () => {
     const evil = await readFile(path.join(NATIVE, 'evil.pkl'));

@@ -242,7 +242,12 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       '<img src=x onerror="window.__pwned=4">',
       'column "sepal_length": "<img src=x onerror=\\"window.__pwned=4\\">" is not a number',
     ]);
-    expect(rows[2]).toEqual(['153', 'sepal_length', 'n/a', 'column "sepal_length": "n/a" is not a number']);
+    expect(rows[2]).toEqual([
+      '153',
+      'sepal_length',
+      'n/a',
+      'column "sepal_length": "n/a" is not a number; if it marks a missing value, leave the cell empty (JSON: null; R: write.csv(x, na = ""))',
+    ]);
     expect(await page.textContent('#failures-note')).toContain('The first 10 of 13 failed rows.');
     expect(await page.$$eval('#failures img', (n) => n.length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

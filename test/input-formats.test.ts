@@ -211,6 +211,36 @@ describe('results in every format', () => {
     expect(second[0]!.prediction_input).toBe(out[0]!.prediction);
   });
 
+  it('results.csv uploaded again: the old prediction columns are renamed `<name>_input`, in its dialect, so the file stays readable', async () => {
+    // A `;` file with decimal commas, scored, and its results.csv uploaded again (as people re-score a results file).
+    const file = lines([header, ...rows.map((r) => [r[0]!, ...r.slice(1).map((v) => v.replace('.', ','))])], ';');
+    const first = await scored(platform, Buffer.from(file), { fields: MODEL, filename: 'bc-de.csv' });
+    const firstCsv = (await results(platform, first.job, 'csv')).toString('utf8');
+    const again = await scored(platform, Buffer.from(firstCsv), { fields: MODEL, filename: 'bc-de-predictions.csv' });
+    expect(again.done.rows).toEqual({ total: 569, processed: 569, failed: 0 });
+    const secondCsv = (await results(platform, again.job, 'csv')).toString('utf8');
+    const [head, ...records] = secondCsv.trimEnd().split('\n');
+    const old = ['prediction', 'probability_0', 'probability_1', 'error'];
+    // Before, the header repeated `prediction` … `error`: batchcast refused its own file (duplicate_column).
+    expect(head!.split(';')).toEqual([...header, ...old.map((n) => `${n}_input`), ...old]);
+    // The records are the uploaded ones byte for byte, each followed by its predictions.
+    expect(
+      records.map((r) =>
+        r
+          .split(';')
+          .slice(0, header.length + 4)
+          .join(';'),
+      ),
+    ).toEqual(firstCsv.trimEnd().split('\n').slice(1));
+    const summary = (await (
+      await fetch(platform.url(`/api/jobs/${again.job.id}/summary?token=${encodeURIComponent(again.job.token)}`))
+    ).json()) as { preview: { header: string[] } };
+    expect(summary.preview.header).toEqual(head!.split(';'));
+    // And it can be uploaded once more.
+    const third = await scored(platform, Buffer.from(secondCsv), { fields: MODEL, filename: 'bc-de-predictions-2.csv' });
+    expect(third.done.status).toBe('succeeded');
+  });
+
   it('the downloads are named after the upload and typed', async () => {
     for (const [format, type] of [
       ['csv', 'text/csv'],

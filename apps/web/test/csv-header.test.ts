@@ -69,6 +69,8 @@ describe('headerOfText', () => {
 
   it('finds missing columns ignoring case', () => {
     expect(missingColumns(['Sepal_Length', 'petal_width'], ['sepal_length', 'x'])).toEqual(['petal_width']);
+    // A header whose accents are combining characters (NFD) has the model's (NFC) columns, as the server finds.
+    expect(missingColumns(['café'.normalize('NFC'), 'thé'], ['café'.normalize('NFD'), 'x'])).toEqual(['thé']);
   });
 });
 

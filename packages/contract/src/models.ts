@@ -28,9 +28,10 @@ export const Model = z
     columns: z.array(z.string()).nullable().openapi({ description: 'The CSV columns the model needs, when it names them.' }),
     outputs: z.array(TensorInfo),
     classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
-    predictionColumns: z
-      .array(z.string())
-      .openapi({ description: 'The columns appended to the results (`prediction`, `probability_<class>`…).' }),
+    predictionColumns: z.array(z.string()).openapi({
+      description:
+        'The columns appended to the results (`prediction`, `probability_<class>`…; a label differing only in case from an earlier one gets `_2`, `_3`…).',
+    }),
     createdAt: dateTime(),
     format: ModelFormat,
     library: z

@@ -61,11 +61,26 @@ function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefin
   return undefined;
 }
 
+/**
+ * What R (`NA`), pandas (`<NA>`, `None`), SQL exports (`NULL`), Excel (`#N/A`) and people (`n/a`, `-`, `?`) write
+ * for a missing value. They stay refused (a word where a number should be may be a mistake worth seeing), but the
+ * message says how to write a missing value instead.
+ */
+const MISSING_MARKER = /^(?:na|n\/a|#n\/a|<na>|null|none|nil|missing|-|\?)$/i;
+
+/** `column "age": "abc" is not a number`, with how to write a missing value when the text is a marker of one. */
+export function notANumber(text: string, column: string): string {
+  const message = `column "${column}": ${shown(text)} is not a number`;
+  return MISSING_MARKER.test(text.trim())
+    ? `${message}; if it marks a missing value, leave the cell empty (JSON: null; R: write.csv(x, na = ""))`
+    : message;
+}
+
 /** Float cell → number, or a failure naming the column. */
 export function coerceFloat(text: string, column: string, decimal: CsvDecimal = '.'): number | CellFailure {
   const v = parseFloatDetailed(text, decimal);
   if (typeof v === 'string') return fail(`column "${column}": ${shown(text)} ${v}`);
-  return v === undefined ? fail(`column "${column}": ${shown(text)} is not a number`) : v;
+  return v === undefined ? fail(notANumber(text, column)) : v;
 }
 
 /**

@@ -3,13 +3,13 @@
  * Everything the platform uses is exported here.
  */
 export * from './types.js';
-export { CsvScanner, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
+export { CsvScanner, MAX_CSV_COLUMNS, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
 export { ChunkCutter } from './chunks.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
 export { type BatchRangeOptions, readBatches, type ReadBatchesOptions } from './read-batches.js';
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
 export { splitRecord } from './fields.js';
-export { parseFloatText, DECIMAL_RE } from './coerce.js';
+export { notANumber, parseFloatText, DECIMAL_RE } from './coerce.js';
 export {
   detectDialect,
   resolveDialect,

@@ -23,10 +23,13 @@ const LF = 0x0a;
 const NUL = 0x00;
 const QUOTE = 0x22;
 
+/** The most columns a CSV header may have: the widest file any upload can be, so the most inputs a model can be fed. */
+export const MAX_CSV_COLUMNS = 20_000;
+
 export interface CsvScannerOptions {
   /** Maximum records per chunk (a chunk is the unit of work of one worker job). */
   chunkRows: number;
-  /** Maximum number of header columns (default 20000). */
+  /** Maximum number of header columns (default MAX_CSV_COLUMNS). */
   maxColumns?: number;
   /** Maximum bytes of one field, quotes included (default 1 MiB). */
   maxFieldBytes?: number;
@@ -138,7 +141,7 @@ export class CsvScanner {
   constructor(opts: CsvScannerOptions) {
     const onChunk = opts.onChunk;
     this.chunks = new ChunkCutter(opts.chunkRows, onChunk && ((chunk) => onChunk(chunk, this.headLayout())));
-    this.maxColumns = opts.maxColumns ?? 20000;
+    this.maxColumns = opts.maxColumns ?? MAX_CSV_COLUMNS;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
     const choice = opts.dialect === 'auto' ? { delimiter: 'auto' as const, decimal: 'auto' as const } : (opts.dialect ?? {});

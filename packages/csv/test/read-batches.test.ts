@@ -39,6 +39,19 @@ describe('readBatches coercion', () => {
     expect(data[0]).toEqual([30, 2, NaN, NaN, NaN, NaN, NaN, NaN]);
   });
 
+  it("a marker of a missing value (R's NA, NULL, n/a, #N/A) still fails its row, saying to leave the cell empty", async () => {
+    const { errors } = await readAll('age\nNA\nNULL\nn/a\n#N/A\n-\nabc\n', [{ name: 'x', type: 'float32', columns: [0] }]);
+    const advice = '; if it marks a missing value, leave the cell empty (JSON: null; R: write.csv(x, na = ""))';
+    expect(errors.map((e) => e.message)).toEqual([
+      `column "age": "NA" is not a number${advice}`,
+      `column "age": "NULL" is not a number${advice}`,
+      `column "age": "n/a" is not a number${advice}`,
+      `column "age": "#N/A" is not a number${advice}`,
+      `column "age": "-" is not a number${advice}`,
+      'column "age": "abc" is not a number',
+    ]);
+  });
+
   it('int32: integers, integral decimals; errors for fractions, empty cells and overflow', async () => {
     const { data, errors, batches } = await readAll('n\n3\n3.0\n -7 \n1e3\n3.5\n""\n2147483648\n-2147483648\nseven\n', [
       { name: 'n', type: 'int32', columns: [0] },

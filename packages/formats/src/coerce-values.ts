@@ -1,4 +1,4 @@
-import { type CellType, coerceObjects, parseFloatText } from '@batchcast/csv';
+import { type CellType, coerceObjects, notANumber, parseFloatText } from '@batchcast/csv';
 import { truncate } from './errors.js';
 
 /** A value that could not be coerced; `message` becomes the RowError message. */
@@ -34,9 +34,7 @@ export function coerceValue(type: CellType, v: unknown, column: string): number 
       if (typeof v === 'boolean') return v ? 1 : 0;
       if (typeof v === 'string') {
         const n = parseFloatText(v);
-        return n === undefined
-          ? { failure: true, message: `column "${column}": ${JSON.stringify(truncate(v))} is not a number`, text: truncate(v) }
-          : n;
+        return n === undefined ? { failure: true, message: notANumber(v, column), text: truncate(v) } : n;
       }
       break;
     case 'int32':

@@ -18,7 +18,9 @@ export type ModelImportErrorCode =
   /** The estimator was saved before it was fitted. */
   | 'not_fitted'
   /** The file is larger or deeper than batchcast reads. */
-  | 'too_large';
+  | 'too_large'
+  /** The model takes more input columns than any upload can have (MAX_MODEL_COLUMNS). */
+  | 'too_many_columns';
 
 export class ModelImportError extends Error {
   constructor(

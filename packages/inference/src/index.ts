@@ -2,6 +2,7 @@ export * from './types.js';
 export { prepareModel } from './prepare.js';
 export type { PrepareOptions } from './prepare.js';
 export { planColumns } from './plan.js';
+export { MAX_MODEL_COLUMNS } from './inputs.js';
 export type { ColumnPlan } from './plan.js';
 export type { ScoringEngine, SessionOptions } from './session.js';
 export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCache, SESSION_CACHE_SIZE, checkForest } from './session.js';

@@ -2,6 +2,7 @@
  * Graph inputs as CSV consumers: each input's element type, width (how many CSV columns feed it) and, when it
  * can be known at registration, the names of those columns.
  */
+import { MAX_CSV_COLUMNS } from '@batchcast/csv';
 import { ModelError } from './types.js';
 import type { ModelInput } from './types.js';
 import type { ModelProto } from './onnx-proto.js';
@@ -10,6 +11,24 @@ import { describeValue, typeText } from './onnx-graph.js';
 import { tensorTypeOf } from './tensor-types.js';
 
 const SUPPORTED = 'float, double, int64, int32, bool or string';
+
+/**
+ * The most input columns a model may take: the widest upload (a CSV header's limit; .xlsx and JSON Lines allow
+ * fewer). A wider model could never be fed, and its column list alone (sample files, the model's page, every check
+ * of an upload's header against it) would take the platform's memory: a 60 kB XGBoost document that says
+ * num_feature 30000000 made the web process run out of heap when its sample file was asked for.
+ */
+export const MAX_MODEL_COLUMNS = MAX_CSV_COLUMNS;
+
+function checkColumnCount(inputs: { name: string; width: number }[], total: number, source: string): void {
+  if (total <= MAX_MODEL_COLUMNS) return;
+  const where = inputs.length === 1 ? `its input '${inputs[0]!.name}'` : `its ${inputs.length} inputs`;
+  throw new ModelError(
+    'too_many_columns',
+    `The model takes ${total} input columns (${where}, ${source}); batchcast reads files of at most ${MAX_MODEL_COLUMNS} columns, ` +
+      'so no upload could feed it. Check that this is the model you meant (a damaged file can declare any width), or train it on fewer features.',
+  );
+}
 
 export interface InputFacts {
   inputs: ModelInput[];
@@ -152,6 +171,7 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
 
   const unknownWidth = widths.filter((w) => w === null).length;
   const knownTotal = widths.reduce<number>((n, w) => n + (w ?? 0), 0);
+  checkColumnCount(inputs, knownTotal, 'as the graph declares them');
 
   if (features) {
     checkFeatureNames(features);
@@ -169,6 +189,7 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
       );
     }
     refuseRenaming(model, inputs, features);
+    checkColumnCount(inputs, features.length, 'as `features` names them');
     let at = 0;
     for (const input of inputs) {
       const w = input.width === 0 ? features.length - knownTotal : input.width;
@@ -189,6 +210,7 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
   if (metaNames && wide.length <= 1) {
     const target = wide[0] ?? (inputs.length === 1 ? inputs[0] : undefined);
     if (target && (target.width === 0 || target.width === metaNames.length) && !metaNames.some((n) => n === '')) {
+      checkColumnCount(inputs, knownTotal - target.width + metaNames.length, 'as its feature_names metadata names them');
       target.width = metaNames.length;
       target.columns = metaNames;
       notes.push("Feature columns from the model's feature_names metadata.");

@@ -22,7 +22,11 @@ export type ColumnPlan =
       message: string;
     };
 
-const normalize = (s: string) => s.trim().toLowerCase();
+/**
+ * How names are compared when the exact name is not there: ignoring surrounding spaces, case and Unicode form (NFC),
+ * so "café" typed with a combining accent (macOS, text pasted from a PDF) is the model's "café", as it looks.
+ */
+const normalize = (s: string) => s.normalize('NFC').trim().toLowerCase();
 
 function quoteList(names: string[], max = 20): string {
   const shown = names.slice(0, max).join(', ');

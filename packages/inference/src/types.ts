@@ -95,6 +95,8 @@ export type ModelErrorCode =
   | 'unsupported_input_type'
   | 'unsupported_output'
   | 'bad_features'
+  /** The inputs take more columns than any upload can have (MAX_MODEL_COLUMNS). */
+  | 'too_many_columns'
   /** A tensor keeps its bytes in a separate file (or names an external location): never loaded. */
   | 'external_data'
   | 'runtime_rejected';

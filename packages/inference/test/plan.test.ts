@@ -28,6 +28,16 @@ describe('planColumns', () => {
     ]);
   });
 
+  it('matches names whose accents are written as combining characters (NFD, as macOS may save them)', () => {
+    // The file said "longueur_sépale" with "e" + U+0301, the model "é": it was refused as missing the very name it showed.
+    const names = ['longueur_sépale', 'largeur_sépale', 'longueur_pétale', 'largeur_pétale'].map((n) => n.normalize('NFC'));
+    const french: ModelSchema = { ...iris, inputs: [{ ...iris.inputs[0]!, columns: names }] };
+    const header = ['id', ...names.map((n) => n.normalize('NFD'))];
+    expect(header[1]).not.toBe(names[0]);
+    const plan = planColumns(french, header);
+    expect(plan.ok && plan.targets[0]!.columns).toEqual([1, 2, 3, 4]);
+  });
+
   it('ignores extra columns', () => {
     const plan = planColumns(iris, ['id', 'sepal_length', 'note', 'sepal_width', 'petal_length', 'petal_width', 'x']);
     expect(plan.ok && plan.targets[0]!.columns).toEqual([1, 3, 4, 5]);

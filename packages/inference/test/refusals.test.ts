@@ -1,6 +1,6 @@
 /** Files registration must refuse, each with its error code and a message a user can act on. */
 import { describe, expect, it } from 'vitest';
-import { ModelError, prepareModel } from '../src/index.js';
+import { MAX_MODEL_COLUMNS, ModelError, prepareModel } from '../src/index.js';
 import type { ModelErrorCode } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import { editModel, modelBytes } from './helpers.js';
@@ -125,6 +125,32 @@ describe('input element types', () => {
       );
     });
     await expectRefusal(bytes, 'unsupported_input_type', /shape \[rows, 3, 2, 2\]/);
+  });
+});
+
+describe('input width', () => {
+  // A model wider than any upload could never be fed, and its column list alone took the web process's heap: an
+  // XGBoost document saying num_feature 30000000 (60 kB) was registered, then its sample file ran the web out of memory.
+  const widened = (width: number) =>
+    editModel('breast-cancer-rf.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.shape!.dim![1] = onnx.TensorShapeProto.Dimension.create({ dimValue: width });
+    });
+  it('refuses an input wider than the widest upload, naming both widths', async () => {
+    const e = await expectRefusal(widened(30_000_000), 'too_many_columns', /takes 30000000 input columns \(its input 'input'/);
+    expect(e.message).toContain(`at most ${MAX_MODEL_COLUMNS} columns`);
+    await expectRefusal(widened(MAX_MODEL_COLUMNS + 1), 'too_many_columns', /no upload could feed it/);
+  });
+  it('refuses feature_names metadata or features naming more columns than that', async () => {
+    const names = Array.from({ length: MAX_MODEL_COLUMNS + 1 }, (_, i) => `f${i}`);
+    const undeclared = editModel('breast-cancer-rf.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.shape!.dim![1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'F' });
+    });
+    await expectRefusal(undeclared, 'too_many_columns', /as `features` names them/, { features: names });
+    const named = editModel('breast-cancer-rf.onnx', (m) => {
+      m.graph!.input![0]!.type!.tensorType!.shape!.dim![1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'F' });
+      m.metadataProps = [onnx.StringStringEntryProto.create({ key: 'feature_names', value: names.join(',') })];
+    });
+    await expectRefusal(named, 'too_many_columns', /feature_names metadata/);
   });
 });
 

@@ -80,15 +80,16 @@ export function detectDelimiter(text: string, complete: boolean): Delimiter {
   return best?.delimiter ?? ',';
 }
 
-/** The model's columns missing from the header: exact names, else ignoring case and spaces if unique. */
+/**
+ * The model's columns missing from the header: exact names, else ignoring case, spaces and Unicode form (NFC)
+ * if unique, as the server's planColumns (@batchcast/inference plan.ts) matches them.
+ */
 export function missingColumns(columns: string[], header: string[]): string[] {
   const exact = new Set(header);
+  const key = (s: string) => s.normalize('NFC').trim().toLowerCase();
   const loose = new Map<string, number>();
-  for (const h of header) {
-    const k = h.trim().toLowerCase();
-    loose.set(k, (loose.get(k) ?? 0) + 1);
-  }
-  return columns.filter((c) => !exact.has(c) && loose.get(c.trim().toLowerCase()) !== 1);
+  for (const h of header) loose.set(key(h), (loose.get(key(h)) ?? 0) + 1);
+  return columns.filter((c) => !exact.has(c) && loose.get(key(c)) !== 1);
 }
 
 /** What the file was read as: a header to check, a refusal, or a format only the server reads. */

@@ -3,6 +3,7 @@
  * classifier's `label` (classes_ gathered at the argmax of the probabilities) and `probabilities` (double
  * [N, classes]), or a regressor's `variable` (double [N, 1]). Inputs come from the fitted feature names.
  */
+import { MAX_MODEL_COLUMNS } from '@batchcast/inference';
 import { ModelImportError } from '../errors.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { classifierOutputs, regressorOutput } from '../onnx/ops.js';
@@ -24,10 +25,20 @@ export interface SklearnConversion {
 }
 
 /** The estimator that first sees the data: where the feature names and count are recorded. */
-function firstStep(est: Est): Est {
+function firstStep(est: Est, seen = new Set<PyObject>()): Est {
   if (est.cls !== 'Pipeline') return est;
+  if (seen.has(est.obj)) containsItself(est);
+  seen.add(est.obj);
   const first = pipelineSteps(est).find((s) => s.est !== null);
-  return first?.est ? firstStep(first.est) : est;
+  return first?.est ? firstStep(first.est, seen) : est;
+}
+
+/**
+ * A pickle can hold an estimator inside itself (a Pipeline among its own steps): scikit-learn would recurse until
+ * Python's recursion limit, and the conversion ran out of stack with a message naming nothing.
+ */
+function containsItself(est: Est): never {
+  return est.malformed('contains itself (one of its steps or parts is the estimator around it)');
 }
 
 /** "Pipeline(ColumnTransformer(OneHotEncoder, Pipeline(SimpleImputer, StandardScaler)), HistGradientBoostingClassifier)". */
@@ -46,6 +57,28 @@ function structure(v: PyValue | undefined, depth = 0): string {
   return est.cls;
 }
 
+/**
+ * How many columns the model takes (feature_names_in_, else n_features_in_), checked before anything is made per
+ * column: a few bytes can say n_features_in_ = 30000000, and the input table alone then took two minutes and the
+ * import's 2 GB heap before failing.
+ */
+function inputWidth(first: Est, names: string[] | null): number {
+  if (names === null && first.optNum('n_features_in_') === null) {
+    first.malformed('does not record how many features it was fitted on (n_features_in_); scikit-learn 1.0 or later is needed');
+  }
+  const width = names?.length ?? first.int('n_features_in_');
+  if (width < 1) first.malformed(`has n_features_in_ = ${width}, not a number of features`);
+  if (width > MAX_MODEL_COLUMNS) {
+    throw new ModelImportError(
+      'too_many_columns',
+      `${first.label} was fitted on ${width} features (${names ? 'feature_names_in_' : 'n_features_in_'}); batchcast reads files of at most ` +
+        `${MAX_MODEL_COLUMNS} columns, so no upload could feed it. Check that this is the model you meant (a damaged file can say any ` +
+        'number), or train it on fewer features.',
+    );
+  }
+  return width;
+}
+
 export function convertSklearn(root: PyValue): SklearnConversion {
   if (!(root instanceof PyObject)) {
     throw new ModelImportError(
@@ -58,6 +91,7 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const version = typeof versionRaw === 'string' ? versionRaw : null;
   const predictor = predictorFor(est);
   const last = est.cls === 'Pipeline' ? pipelineSteps(est).at(-1)?.est : est;
+  if (last && last !== est && last.obj === est.obj) containsItself(last);
   if (last && !last.isFitted()) {
     throw new ModelImportError('not_fitted', `${last.label} was saved before it was fitted. Fit it, then save it again.`);
   }
@@ -65,24 +99,32 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const first = firstStep(est);
   const namesRaw = first.get('feature_names_in_');
   const names = namesRaw === undefined ? null : (asLabels(namesRaw)?.map((n) => String(n)) ?? null);
-  const width =
-    names?.length ??
-    first.optNum('n_features_in_') ??
-    first.malformed('does not record how many features it was fitted on (n_features_in_); scikit-learn 1.0 or later is needed');
+  const width = inputWidth(first, names);
 
   const b = new GraphBuilder({ graphName: 'sklearn', producerVersion: `scikit-learn ${version ?? 'unknown version'}` });
   const table = new InputTable(b, names, width);
   const notes: string[] = [];
+  // The estimators being converted, outermost first: one met again inside itself is refused by name.
+  const active = new Set<PyObject>();
+  const within = <T>(e: Est, convert: () => T): T => {
+    if (active.has(e.obj)) containsItself(e);
+    active.add(e.obj);
+    try {
+      return convert();
+    } finally {
+      active.delete(e.obj);
+    }
+  };
   const ctx: Ctx = {
     b,
     notes,
-    transform: (e, input) => transformerFor(e)(ctx, e, input),
-    predict: (e, input) => predictorFor(e)(ctx, e, input),
+    transform: (e, input) => within(e, () => transformerFor(e)(ctx, e, input)),
+    predict: (e, input) => within(e, () => predictorFor(e)(ctx, e, input)),
     knownCategories: [],
     version,
     refusals: [],
   };
-  const prediction = predictor(ctx, est, table.features());
+  const prediction = within(est, () => predictor(ctx, est, table.features()));
   if (prediction.kind === 'classifier') classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes);
   else regressorOutput(b, applyRefusals(b, ctx.refusals, prediction.value));
   notes.unshift(...table.finish());

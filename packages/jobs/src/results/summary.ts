@@ -16,6 +16,7 @@ import { inputColumns } from '../inputs/input-columns.js';
 import { readInputFields, readInputRows } from '../inputs/read-input-rows.js';
 import { modelById } from '../models/registry.js';
 import type { Job } from '../records.js';
+import { resultInputNames } from './result-header.js';
 
 export const PREVIEW_ROWS = 20;
 export const HISTOGRAM_BINS = 20;
@@ -96,7 +97,7 @@ const formatValue = (v: number): string => (Number.isFinite(v) ? numberText(Obje
 /** The first PREVIEW_ROWS rows whose predictions are stored, as text cells (the page escapes them). */
 async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise<JobSummary['preview']> {
   const layout = job.layout;
-  const header = [...layout.header, ...outputColumns(schema), 'error'];
+  const header = [...resultInputNames(layout.header, schema), ...outputColumns(schema), 'error'];
   const empty = { header, rows: [], inputColumns: layout.header.length };
   const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
   const predictions = await readFirstPredictions(ctx.pool, job.id, PREVIEW_ROWS, classes);

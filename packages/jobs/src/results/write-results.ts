@@ -12,6 +12,7 @@ import type { CsvJobLayout, Job, XlsxJobLayout } from '../records.js';
 import { chunkPredictions } from './chunk-predictions.js';
 import type { ResultsFormat } from './results-format.js';
 import { predictionTexts, probabilityCount } from './prediction-cells.js';
+import { renamesInputs, resultInputNames } from './result-header.js';
 
 /** Output assembled in one buffer and flushed in large writes: a million rows must not mean a million writes. */
 class OutputBuffer {
@@ -76,7 +77,9 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
     const raw = Buffer.alloc(layout.dataStart - headerStart);
     await fh.read(raw, 0, raw.length, headerStart);
     if (layout.bom) buffer.text('\ufeff');
-    buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw)), dialect));
+    // The header as it was, unless an input column is named like a prediction column: then written anew.
+    if (renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
+    else buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw)), dialect));
     buffer.text(`${d}${csvLine([...outputColumns(schema), 'error'], dialect)}${nl}`);
   } finally {
     await fh.close();
@@ -105,7 +108,7 @@ async function writeCellResults(ctx: JobsContext, job: Job, schema: ModelSchema,
   const buffer = new OutputBuffer(out);
   const columns = inputColumns(job.layout, job.targets);
   const types = columns.map((c) => c.type);
-  buffer.text(`${csvLine([...job.layout.header, ...outputColumns(schema), 'error'])}\n`);
+  buffer.text(`${csvLine([...resultInputNames(job.layout.header, schema), ...outputColumns(schema), 'error'])}\n`);
   const escaped = new Map<string, string>();
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     const cells = predictionTexts(await chunkPredictions(ctx, job, chunk), classes, DEFAULT_DIALECT, escaped);

@@ -15,26 +15,19 @@ import { readInputRows } from '../inputs/read-input-rows.js';
 import type { Job } from '../records.js';
 import { chunkPredictions } from './chunk-predictions.js';
 import { predictionColumns, predictionValues, probabilityCount } from './prediction-cells.js';
+import { resultInputNames } from './result-header.js';
 import type { ResultsFormat } from './results-format.js';
 
 export type TypedResultsFormat = Exclude<ResultsFormat, 'csv'>;
 
 /**
- * The columns of the typed results: the input's columns with the types the input format knew, then the
- * predictions. An input column named like a prediction column (a results file uploaded again) is renamed
- * `<name>_input`, since these formats cannot hold two columns of one name.
+ * The columns of the typed results: the input's columns with the types the input format knew (renamed as
+ * resultInputNames says when they clash with a prediction column), then the predictions.
  */
 export function typedResultColumns(job: Job, schema: ModelSchema): ResultColumn[] {
-  const outputs = predictionColumns(schema);
-  const taken = new Set(outputs.map((c) => c.name.toLowerCase()));
-  const inputs = inputColumns(job.layout, job.targets).map((c) => {
-    if (!taken.has(c.name.toLowerCase())) return c;
-    let name = `${c.name}_input`;
-    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${c.name}_input_${k}`;
-    taken.add(name.toLowerCase());
-    return { ...c, name };
-  });
-  return [...inputs, ...outputs];
+  const names = resultInputNames(job.layout.header, schema);
+  const inputs = inputColumns(job.layout, job.targets).map((c, i) => (names[i] === c.name ? c : { ...c, name: names[i]! }));
+  return [...inputs, ...predictionColumns(schema)];
 }
 
 /**
