@@ -292,8 +292,7 @@ export async function* readParquetRows(
 
 /**
  * For results, the top-level columns whose values hyparquet gets wrong or cannot read, read raw (their
- * annotation removed from a copy of the footer's schema) and converted here: FLOAT as its shortest decimal
- * (float32Value), DECIMAL exactly (hyparquet
+ * annotation removed from a copy of the footer's schema) and converted here: DECIMAL exactly (hyparquet
  * multiplies by 10^-scale, so 1.4 became 1.4000000000000001), TIME as `HH:MM:SS[.fff…]` (hyparquet leaves
  * the count of units since midnight), INTERVAL as ISO 8601 text and BSON as base64 (hyparquet throws on
  * both, which failed every download of a file that merely carried such a column alongside the model's).
@@ -329,8 +328,6 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
       } else if (annotation === 'INTERVAL') {
         schema[i] = raw;
         convert.set(e.name, intervalText);
-      } else if (annotation === undefined && e.type === 'FLOAT') {
-        convert.set(e.name, float32Value);
       } else if (annotation === 'BSON') {
         schema[i] = { ...raw, type: e.type };
         convert.set(e.name, (v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v));
@@ -339,20 +336,6 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
     i = skip(i);
   }
   return convert.size === 0 ? null : { metadata: { ...metadata, schema }, convert };
-}
-
-/**
- * A FLOAT (float32) value as the shortest decimal that is that float32, as DuckDB, Arrow and pandas print it:
- * 35.81 stored as a FLOAT is 35.810001373291016 as a double, which the CSV, JSON Lines and .xlsx results showed
- * (and Parquet results carried as a DOUBLE). Rounding the number given back to float32 gives the same bits.
- */
-export function float32Value(v: unknown): unknown {
-  if (typeof v !== 'number' || !Number.isFinite(v) || Math.fround(v) !== v) return v;
-  for (let digits = 1; digits < 9; digits++) {
-    const shortest = Number(v.toPrecision(digits));
-    if (Math.fround(shortest) === v) return shortest;
-  }
-  return Number(v.toPrecision(9));
 }
 
 /**
