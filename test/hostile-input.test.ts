@@ -302,6 +302,28 @@ describe('accepted, every row handled', () => {
     expect(out.rows[6]!.prediction).not.toBe('');
   });
 
+  it('a JSON Lines record nesting a value 2,000,000 levels deep fails its row; every download and the summary answer', async () => {
+    // The value, in a column the model does not use, was scored; then every results download and the summary of
+    // the job failed (500, or a download cut short): JSON.stringify recursed past the stack.
+    const row = '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2';
+    const text = `${row}, "note": "a"}\n${row}, "note": ${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}\n${row}, "note": [1]}\n`;
+    const { job, done } = await accepted(text, 'deep.jsonl');
+    expect(done.rows).toEqual({ total: 3, processed: 3, failed: 1 });
+    const base = new URL(job.links.results, platform.baseUrl);
+    for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
+      const url = new URL(base.pathname.replace(/results\.csv$/, `results.${format}`), base);
+      url.search = base.search;
+      const res = await fetch(url);
+      expect(res.status, format).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, format).toBeGreaterThan(100);
+    }
+    const csv = (await resultsBytes(platform, job)).toString();
+    expect(csv.split('\n')[2]).toMatch(/^,,,,,,,,.*more than 64 levels deep/);
+    const summary = await fetch(platform.url(job.links.self.replace('?', '/summary?')));
+    expect(summary.status).toBe(200);
+    const errors = await fetch(platform.url(job.links.self.replace('?', '/errors.csv?')));
+    expect((await errors.text()).split('\n')[1]).toMatch(/^2,,.*more than 64 levels deep/);
+  });
   it('thousands of extra columns (15,000, under the limit)', { timeout: 120_000 }, async () => {
     const extra = Array.from({ length: 15_000 }, (_, i) => `x${i}`);
     const ones = extra.map(() => '1').join(',');
