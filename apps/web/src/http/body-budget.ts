@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { formatBytes } from '../shared/numbers.js';
+import { clientAddress } from './client-address.js';
 import { refuse } from './errors.js';
 
 export interface BodyBudgetOptions {
@@ -67,7 +68,7 @@ export function bodyBudget(opts: BodyBudgetOptions): RequestHandler {
   };
 }
 
-/** Whom a request counts for: its API key, or its address (req.ip honours X-Forwarded-For from a loopback proxy only). */
+/** Whom a request counts for: its API key, or its address (an IPv6 one by its /56, see client-address.ts). */
 function clientOf(req: Request): string {
-  return req.apiKey ? `key:${req.apiKey.id}` : `ip:${req.ip ?? 'unknown'}`;
+  return req.apiKey ? `key:${req.apiKey.id}` : `ip:${clientAddress(req)}`;
 }
