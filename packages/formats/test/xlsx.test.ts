@@ -220,6 +220,29 @@ z.close()`,
     expect(csv.startsWith('a,b\n1,2\n3,0\n')).toBe(true);
   });
 
+  it('refuses a zip of more than 10,000 parts before reading them (300,000 took 112 s)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'many.xlsx');
+    python(
+      `import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_STORED)
+z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+for i in range(10000): z.writestr(f'{i:x}', '')
+z.close()`,
+      path,
+    );
+    const t = xlsxToCsv(path);
+    const err = await collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.summary.catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('too_large');
+    expect((err as FormatError).message).toMatch(/^the workbook has 10,001 parts; a workbook has a few dozen, and at most 10,000 are read/);
+  });
+
   it('refuses a zip that is not a workbook', async () => {
     const err = await refusal('archive.zip');
     expect(err.code).toBe('unsupported_format');
