@@ -220,6 +220,21 @@ z.close()`,
     expect(csv.startsWith('a,b\n1,2\n3,0\n')).toBe(true);
   });
 
+  it('refuses a row of more than 16,384 cells (Excel has no more columns) instead of holding them all', async () => {
+    // 30,000 cells in row 2, outside the header's columns: deflated under the ratio check's grace size.
+    const { path, dir } = await craftedWorkbook({ cellsRepeat: 30_000 });
+    const t = xlsxToCsv(path);
+    const err = await collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.summary.catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('too_many_columns');
+    expect((err as FormatError).message).toMatch(/^row 2 of the sheet has more than 16,384 cells, the most an Excel row has/);
+  });
+
   it('refuses a zip of more than 10,000 parts before reading them (300,000 took 112 s)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
     const path = join(dir, 'many.xlsx');
