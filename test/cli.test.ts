@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -311,6 +312,48 @@ describe('batchcast status and download', () => {
     const piped = await cli(['download', page, '--out', '-', '--format', 'CSV']);
     expect(piped.code).toBe(0);
     expect(piped.stdout).toBe(saved);
+  });
+
+  it('download never takes a hidden name from the server, nor writes over a file that is there', async () => {
+    // A link may name any server: one that suggested ".bashrc" had it written into the current directory (the
+    // home directory, often), and a name already there was replaced without a word.
+    const proxy = http.createServer((req, res) => {
+      fetch(platform.url(req.url ?? '/')).then(
+        async (upstream) => {
+          const body = Buffer.from(await upstream.arrayBuffer());
+          const headers: Record<string, string> = { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' };
+          if (req.url?.includes('/results')) headers['content-disposition'] = 'attachment; filename="../.bashrc"';
+          res.writeHead(upstream.status, headers).end(body);
+        },
+        () => res.writeHead(502).end(),
+      );
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const hostile = new URL(page);
+      hostile.port = String((proxy.address() as { port: number }).port);
+      const here = await mkdtemp(path.join(tmp, 'hostile-'));
+      const download = () =>
+        new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+          const child = spawn(process.execPath, [CLI, 'download', hostile.toString()], { cwd: here, stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code, stderr }));
+        });
+      const first = await download();
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/results written to bashrc \(/);
+      expect(await readdir(here)).toEqual(['bashrc']);
+      await writeFile(path.join(here, 'bashrc'), 'mine\n');
+      const again = await download();
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/bashrc is already here: the results were not written\. Give --out bashrc to replace it/);
+      expect(await readFile(path.join(here, 'bashrc'), 'utf8')).toBe('mine\n');
+      expect(await readdir(here)).toEqual(['bashrc']);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('download says why there is nothing yet, and --wait waits for the job', async () => {

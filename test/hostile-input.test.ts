@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
 import { csvObjects, parseCsv } from './support/csv.js';
 import { submit, waitForEnd } from './support/http.js';
 import { examples, Platform } from './support/platform.js';
@@ -71,6 +72,55 @@ async function expectHealthy() {
   expect(res.status).toBe(200);
 }
 
+/**
+ * An .xlsx of the iris header and one row whose shared strings part also repeats one string `repeat` times:
+ * deflated, 13 MB of XML for `repeat` 800,000 take about 13 KB, a ratio no spreadsheet writes.
+ */
+async function sharedStringsBomb(repeat: number): Promise<Buffer> {
+  const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  const pkg = 'http://schemas.openxmlformats.org/package/2006/relationships';
+  const names = irisHeader.split(',').slice(0, 4);
+  const cols = ['A', 'B', 'C', 'D'];
+  const parts: [string, string | Buffer][] = [
+    [
+      '[Content_Types].xml',
+      '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+    ],
+    [
+      '_rels/.rels',
+      `<?xml version="1.0"?><Relationships xmlns="${pkg}"><Relationship Id="rId1" Type="${rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    ],
+    [
+      'xl/workbook.xml',
+      `<?xml version="1.0"?><workbook xmlns="${main}" xmlns:r="${rel}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    ],
+    [
+      'xl/_rels/workbook.xml.rels',
+      `<?xml version="1.0"?><Relationships xmlns="${pkg}"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
+    ],
+    [
+      'xl/sharedStrings.xml',
+      Buffer.concat([
+        Buffer.from(`<?xml version="1.0"?><sst xmlns="${main}">${names.map((n) => `<si><t>${n}</t></si>`).join('')}`),
+        Buffer.from('<si><t>x</t></si>'.repeat(repeat)),
+        Buffer.from('</sst>'),
+      ]),
+    ],
+    [
+      'xl/worksheets/sheet1.xml',
+      `<?xml version="1.0"?><worksheet xmlns="${main}"><sheetData><row r="1">${cols.map((c, i) => `<c r="${c}1" t="s"><v>${i}</v></c>`).join('')}</row>` +
+        `<row r="2">${cols.map((c, i) => `<c r="${c}2"><v>${[5.1, 3.5, 1.4, 0.2][i]}</v></c>`).join('')}</row></sheetData></worksheet>`,
+    ],
+  ];
+  const zip = new yazl.ZipFile();
+  for (const [name, content] of parts) zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name);
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const c of zip.outputStream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** Deterministic pseudo-random bytes. */
 function garbage(n: number, seed = 7): Buffer {
   const b = Buffer.alloc(n);
@@ -138,6 +188,16 @@ describe('refused at upload with a clear 4xx', () => {
     const extra = Array.from({ length: 30_000 - 5 }, (_, i) => `c${i}`);
     return refused(`${irisHeader},${extra.join(',')}\n${irisRows[0]},${extra.map(() => '1').join(',')}\n`, 422, 'too_many_columns', {
       messageMatch: /20[,.]?000/,
+    });
+  });
+  it('an .xlsx whose shared strings unpack to hundreds of times their size (a zip bomb)', async () => {
+    // 2.4 MB of them that unpacked to 1 GB were read whole: two minutes of the web process's CPU and 1.7 GB
+    // of its memory, and the upload went unanswered until its connection was cut.
+    const bomb = await sharedStringsBomb(800_000);
+    expect(bomb.length).toBeLessThan(100_000);
+    await refused(bomb, 413, 'file_too_large', {
+      filename: 'bomb.xlsx',
+      messageMatch: /the part "xl\/sharedStrings\.xml" unpacks to 13,[0-9,]+ bytes from [0-9,]+ bytes.*refused as a zip bomb/,
     });
   });
   it('a file sent in the wrong form field', async () => {
@@ -242,6 +302,28 @@ describe('accepted, every row handled', () => {
     expect(out.rows[6]!.prediction).not.toBe('');
   });
 
+  it('a JSON Lines record nesting a value 2,000,000 levels deep fails its row; every download and the summary answer', async () => {
+    // The value, in a column the model does not use, was scored; then every results download and the summary of
+    // the job failed (500, or a download cut short): JSON.stringify recursed past the stack.
+    const row = '{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2';
+    const text = `${row}, "note": "a"}\n${row}, "note": ${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}\n${row}, "note": [1]}\n`;
+    const { job, done } = await accepted(text, 'deep.jsonl');
+    expect(done.rows).toEqual({ total: 3, processed: 3, failed: 1 });
+    const base = new URL(job.links.results, platform.baseUrl);
+    for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
+      const url = new URL(base.pathname.replace(/results\.csv$/, `results.${format}`), base);
+      url.search = base.search;
+      const res = await fetch(url);
+      expect(res.status, format).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, format).toBeGreaterThan(100);
+    }
+    const csv = (await resultsBytes(platform, job)).toString();
+    expect(csv.split('\n')[2]).toMatch(/^,,,,,,,,.*more than 64 levels deep/);
+    const summary = await fetch(platform.url(job.links.self.replace('?', '/summary?')));
+    expect(summary.status).toBe(200);
+    const errors = await fetch(platform.url(job.links.self.replace('?', '/errors.csv?')));
+    expect((await errors.text()).split('\n')[1]).toMatch(/^2,,.*more than 64 levels deep/);
+  });
   it('thousands of extra columns (15,000, under the limit)', { timeout: 120_000 }, async () => {
     const extra = Array.from({ length: 15_000 }, (_, i) => `x${i}`);
     const ones = extra.map(() => '1').join(',');

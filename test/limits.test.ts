@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileBlob } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -263,6 +264,71 @@ describe('rate limits', () => {
       headers: { ...client(), 'content-type': 'application/json' },
     });
     expect(other.status).toBe(200);
+  });
+});
+
+describe('real-time request bodies held at once', () => {
+  const MiB = 1024 * 1024;
+
+  /**
+   * A real-time request whose headers declare `length` bytes of body and whose body never comes: the server
+   * holds its place until the socket closes. Resolves once the server answered "100 Continue", which Node
+   * writes just before it hands the request to the app (whose checks then run before any later request).
+   */
+  async function heldRequest(length: number, from: string): Promise<net.Socket> {
+    const socket = net.connect(Number(new URL(platform.baseUrl).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const continued = new Promise<void>((resolve, reject) => {
+      socket.once('data', (d) => (d.toString().startsWith('HTTP/1.1 100') ? resolve() : reject(new Error(d.toString().slice(0, 300)))));
+    });
+    socket.write(
+      `POST /api/models/iris-logreg/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n` +
+        `X-Forwarded-For: ${from}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    await continued;
+    return socket;
+  }
+
+  /** One iris row, padded with spaces to `bytes`: a valid body of that size. */
+  const paddedBody = (bytes: number) => {
+    const json = JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] });
+    return json.slice(0, -1) + ' '.repeat(bytes - json.length) + json.slice(-1);
+  };
+  const predict = (from: string, body: string) =>
+    fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+      body,
+    });
+
+  it('are bounded per client (429) and in all (503), before a byte of the body is read; other clients go on', async () => {
+    // 30 bodies of 32 MB sent at once by one client held 1.1 GB of the web process: the rate limit counts per minute.
+    const me = client()['x-forwarded-for'];
+    const held = [await heldRequest(30_000_000, me), await heldRequest(30_000_000, me)];
+    const third = await predict(me, paddedBody(20_000_000));
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('1');
+    const refusal = (await third.json()) as { error: { code: string; message: string } };
+    expect(refusal.error.code).toBe('too_many_at_once');
+    expect(refusal.error.message).toMatch(/at most 64 MiB of request bodies are held for one client/);
+    // A small request of the same client still fits, and another client is not held back.
+    expect((await predict(me, paddedBody(1000))).status).toBe(200);
+    expect((await predict(client()['x-forwarded-for'], paddedBody(20_000_000))).status).toBe(200);
+
+    // Six more clients holding 32 MiB each: 252 MiB in all, and 20 MB more is over the 256 MiB of the process.
+    for (let i = 0; i < 6; i++) held.push(await heldRequest(32 * MiB, client()['x-forwarded-for']));
+    const busy = await predict(client()['x-forwarded-for'], paddedBody(20_000_000));
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('busy');
+
+    // Their connections closed, the places are free again.
+    for (const socket of held) socket.destroy();
+    const again = await until(
+      'the held bodies to be released',
+      async () => (await predict(me, paddedBody(20_000_000))).status === 200 || null,
+    );
+    expect(again).toBe(true);
   });
 });
 

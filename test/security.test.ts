@@ -123,6 +123,18 @@ describe('guessing the admin token', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await guess(ADMIN_TOKEN)).status).toBe(429);
   });
+
+  it('counts an IPv6 client by its /56, as the rate limits do: a new address in the same block is still refused', async () => {
+    // Counted address by address, one IPv6 subscriber's 2^64 addresses each had their own guesses.
+    const guess = (token: string, from: string) =>
+      fetch(platform.url('/api/schedules'), { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': from } });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 3; i++) statuses.push((await guess(`wrong-guess-number-${i}-abcdef`, `2001:db8:77:${i}::${i}`)).status);
+    expect(statuses).toEqual([403, 403, 403]);
+    expect((await guess('wrong-guess-number-4-abcdef', '2001:db8:77:4::4')).status).toBe(429);
+    // Another block is another client.
+    expect((await guess('wrong-guess-number-5-abcdef', '2001:db8:78::5')).status).toBe(403);
+  });
 });
 
 describe('models that read files', () => {

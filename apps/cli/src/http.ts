@@ -146,13 +146,15 @@ function suggestedName(res: http.IncomingMessage): string | null {
       // malformed: keep the ASCII name
     }
   }
-  const plain = name ? path.basename(name.replace(/\\/g, '/')) : '';
-  return plain && plain !== '.' && plain !== '..' ? plain : null;
+  // Never a hidden file (.bashrc, .npmrc, .env: a server, or a link that names another one, chooses this name).
+  const plain = name ? path.basename(name.replace(/\\/g, '/')).replace(/^\.+/, '') : '';
+  return plain || null;
 }
 
 /**
  * Downloads into `target`: a file (written to a temporary name first), `-` for stdout, or null for the name
- * the server suggests, in the current directory. Returns the bytes written and where they went.
+ * the server suggests, in the current directory: a plain name that is not hidden, and never over a file that
+ * is there. Returns the bytes written and where they went.
  */
 export async function downloadTo(
   url: URL,
@@ -179,6 +181,17 @@ export async function downloadTo(
     return { bytes, file: '-' };
   }
   const file = target ?? suggestedName(res) ?? 'results';
+  // A name the server chose never replaces a file that is there (as curl -OJ): only a name the user gave does.
+  if (
+    target === null &&
+    (await stat(file).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    res.destroy();
+    throw new Error(`${file} is already here: the results were not written. Give --out ${file} to replace it, or --out another name`);
+  }
   const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);
   try {
     await pipeline(res, createWriteStream(tmp));

@@ -28,8 +28,9 @@ With --wait, follows the job until it ends; exit status 1 if it did not succeed.
 
 Saves the results of the job at JOB_URL (its page's link, token included): the input rows with the
 predictions appended. --format picks the file format (csv by default; other formats when the server offers
-them). --out names the file (default: the name the server suggests, in the current directory); --out -
-writes to stdout. With --wait, waits for the job to end first. Exit status 1 if the job has no results.
+them). --out names the file (default: the name the server suggests, in the current directory, never a
+hidden one, and never over a file that is there: then give --out); --out - writes to stdout. With --wait,
+waits for the job to end first. Exit status 1 if the job has no results.
 `,
 };
 

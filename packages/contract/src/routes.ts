@@ -61,8 +61,8 @@ const ERRORS: Record<number, string> = {
   413: 'Too large.',
   415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do; or a body that is not JSON where JSON is taken (`unsupported_content_type`: send `Content-Type: application/json`), or a compressed one (`unsupported_encoding`).',
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`).',
-  429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), or over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`).',
-  503: 'PostgreSQL or Redis is unavailable: retry later.',
+  429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`), or (real time) too many request bodies of one client at once (`too_many_at_once`, 64 MiB).',
+  503: 'PostgreSQL or Redis is unavailable: retry later. Real time: also `busy`, the process holding as many request bodies as it takes at once (256 MiB; `Retry-After`).',
 };
 // Errors are JSON for API clients, and a page saying what happened and what to do for browsers (Accept: text/html).
 const errors = (...codes: number[]): Record<number, ResponseConfig> =>
@@ -391,7 +391,7 @@ route({
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
     body: { required: true, content: { 'application/json': { schema: PredictRequest } } },
   },
-  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 415, 422, 429) },
+  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 415, 422, 429, 503) },
 });
 registerSampleRoutes();
 

@@ -3,6 +3,7 @@ import type { Cell, ResultColumnType } from './cell.js';
 import { numberText } from './csv-text.js';
 import { truncate } from './errors.js';
 import { parseKeepingBigIntegers } from './json-integers.js';
+import { nestsDeeperThan, TOO_DEEP_REASON } from './json-depth.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
 
@@ -13,6 +14,8 @@ type Parsed = { ok: true; row: Record<string, unknown> } | { ok: false; error: s
 
 function parseLine(line: Buffer, keepBigIntegers = false): Parsed {
   const text = line.toString('utf8');
+  // Not read at all: its values could not be written back as text (see json-depth.ts).
+  if (nestsDeeperThan(text)) return { ok: false, error: TOO_DEEP_REASON, text };
   let value: unknown;
   try {
     value = keepBigIntegers ? parseKeepingBigIntegers(text) : JSON.parse(text);

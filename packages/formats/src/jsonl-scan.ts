@@ -3,6 +3,7 @@ import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 import { parseKeepingBigIntegers } from './json-integers.js';
+import { nestsDeeperThan, TOO_DEEP_REASON } from './json-depth.js';
 
 const LF = 0x0a;
 const MiB = 1024 * 1024;
@@ -198,6 +199,13 @@ export class JsonlScanner {
       );
     }
     const text = bytes.toString('utf8');
+    if (nestsDeeperThan(text)) {
+      // Not read, as the readers will not read it (its row fails when scored): see json-depth.ts.
+      if (this.chunks.rows === 0) throw new FormatError('too_deep', `line ${this.line}: ${TOO_DEEP_REASON}`, this.line);
+      this.invalidRows++;
+      this.chunks.add(start, end);
+      return;
+    }
     let value: unknown;
     let parsed = true;
     try {

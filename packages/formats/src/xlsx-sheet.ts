@@ -1,5 +1,13 @@
 import type { SaxesParser, SaxesTagPlain } from 'saxes';
+import { FormatError } from './errors.js';
 import { unescapeXstring, xmlParser } from './xml.js';
+
+/**
+ * The most cells a sheet row may hold: Excel's 16,384 columns (A to XFD). A row's cells are kept until the row
+ * ends, so a row of 10,000,000 cells (220 MB of XML, outside the header's columns, whose cells are ignored)
+ * held them all in the web process; a larger one would have ended it.
+ */
+export const MAX_ROW_CELLS = 16_384;
 
 /** One cell as stored in the sheet XML, before its value is interpreted. */
 export interface RawCell {
@@ -143,7 +151,16 @@ export class SheetReader {
         break;
       case 'c':
         if (this.cell) {
-          if (this.inRow) this.cells.push(this.cell);
+          if (this.inRow) {
+            if (this.cells.length >= MAX_ROW_CELLS) {
+              throw new FormatError(
+                'too_many_columns',
+                `row ${this.rowNumber} of the sheet has more than ${MAX_ROW_CELLS.toLocaleString('en-US')} cells, the most an Excel row has; save the workbook again from the spreadsheet and upload it`,
+                this.rowNumber,
+              );
+            }
+            this.cells.push(this.cell);
+          }
           this.cell = null;
         }
         break;

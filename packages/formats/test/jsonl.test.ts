@@ -10,6 +10,7 @@ import {
   JsonlScanner,
   type JsonlScannerOptions,
   jsonArrayToJsonl,
+  MAX_JSON_DEPTH,
   readJsonlBatches,
   parseKeepingBigIntegers,
   readJsonlRows,
@@ -237,6 +238,57 @@ describe('readJsonlRows', () => {
     ).flat();
     expect(rows.map((r) => r[0])).toEqual(['-0.0', '"a"', '[-1]']);
     await rm(dir, { recursive: true });
+  });
+});
+
+describe('records that nest deeper than MAX_JSON_DEPTH', () => {
+  const flat = '{"x": 1, "meta": "a"}';
+  const deep = (levels: number) => `{"x": 2, "meta": ${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+  it('fail their own row, readable by every reader; the results rows of the others are unchanged', async () => {
+    // A value 2,000,000 levels deep in a column the model does not use was scored, then every results download and
+    // the summary of its job failed: JSON.stringify recursed past the stack ("Maximum call stack size exceeded").
+    const text = `${flat}\n${deep(2_000_000)}\n${deep(MAX_JSON_DEPTH - 1)}\n${flat}\n`;
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
+    const path = join(dir, 'deep.jsonl');
+    await writeFile(path, text);
+    const layout = scan(Buffer.from(text));
+    expect(layout.header).toEqual(['x', 'meta']);
+    const rows = (
+      await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
+    ).flat();
+    expect(rows).toHaveLength(4);
+    expect(rows[1]).toEqual([null, null]);
+    // 64 levels, the record counted, are read as ever.
+    expect(rows[2]).toEqual([2, `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`]);
+    expect(rows[3]).toEqual([1, '"a"']);
+    const errors: RecordBatch['errors'] = [];
+    for await (const b of readJsonlBatches(path, {
+      header: layout.header,
+      targets: [{ name: 'x', type: 'float32', columns: [0] }],
+      batchSize: 10,
+      start: 0,
+      end: layout.bytes,
+      firstRow: 0,
+    }))
+      errors.push(...b.errors);
+    expect(errors).toEqual([
+      {
+        row: 1,
+        column: null,
+        value: expect.stringMatching(/^\{"x": 2, "meta": \[\[\[/),
+        message: expect.stringMatching(/more than 64 levels deep/),
+      },
+    ]);
+    await rm(dir, { recursive: true });
+  });
+
+  it('refuse the file when the first line is one (too_deep); brackets inside strings do not count', () => {
+    const err = scanError(Buffer.from(`${deep(100)}\n${flat}\n`));
+    expect(err.code).toBe('too_deep');
+    expect(err.message).toMatch(/^line 1: this record nests lists or objects more than 64 levels deep/);
+    const quoted = `{"x": 1, "meta": "${'['.repeat(1000)}\\"{{{"}`;
+    expect(scan(Buffer.from(`${quoted}\n`)).rows).toBe(1);
   });
 });
 

@@ -146,6 +146,118 @@ wb.save(sys.argv[1])`,
     expect(err.message).toMatch(/unpacks to more than 1000 bytes/);
   });
 
+  // A workbook written part by part (python's zipfile, deflate level 9): `shared` and `cells` repeat a piece of
+  // XML so many times, inside the shared strings and the sheet's first data row.
+  async function craftedWorkbook(opts: {
+    sharedRepeat?: number;
+    cellsRepeat?: number;
+    rows?: number;
+  }): Promise<{ path: string; dir: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'crafted.xlsx');
+    python(
+      `import sys, zipfile
+shared_n, cells_n, rows_n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
+rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+pkg = 'http://schemas.openxmlformats.org/package/2006/relationships'
+z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED, compresslevel=9)
+z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+z.writestr('_rels/.rels', f'<?xml version="1.0"?><Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+z.writestr('xl/workbook.xml', f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+z.writestr('xl/_rels/workbook.xml.rels', f'<?xml version="1.0"?><Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+with z.open('xl/sharedStrings.xml', 'w') as f:
+    f.write(f'<?xml version="1.0"?><sst xmlns="{main}"><si><t>a</t></si><si><t>b</t></si>'.encode())
+    f.write(b'<si><t>x</t></si>' * shared_n)
+    f.write(b'</sst>')
+with z.open('xl/worksheets/sheet1.xml', 'w') as f:
+    f.write(f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c>'.encode())
+    f.write(b'<c r="Z2"><v>1</v></c>' * cells_n)
+    f.write(b'</row>')
+    for r in range(3, 3 + rows_n):
+        f.write(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>0</v></c>'.encode())
+        f.write(''.join(f'<c r="{c}{r}"><v>0</v></c>' for c in 'CDEFGHIJKLMNOPQRSTUVWXY').encode())
+        f.write(b'</row>')
+    f.write(b'</sheetData></worksheet>')
+z.close()`,
+      path,
+      String(opts.sharedRepeat ?? 0),
+      String(opts.cellsRepeat ?? 0),
+      String(opts.rows ?? 0),
+    );
+    return { path, dir };
+  }
+
+  it.each([
+    ['shared strings', { sharedRepeat: 800_000 }, 'xl/sharedStrings.xml'],
+    ['sheet', { cellsRepeat: 600_000 }, 'xl/worksheets/sheet1.xml'],
+  ])('refuses %s that unpack to more than 100 times their size before inflating them (a zip bomb)', async (_what, opts, part) => {
+    // 2.4 MB of shared strings that unpacked to 1 GB were read whole, for 2 minutes of CPU and 1.7 GB of the
+    // web process's memory, under the 1 GiB cap; these unpack to 13 MB from about 30 KB.
+    const { path, dir } = await craftedWorkbook(opts);
+    const t = xlsxToCsv(path);
+    const err = await collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.summary.catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('too_large');
+    expect((err as FormatError).message).toMatch(
+      new RegExp(`the part "${part}" unpacks to 13,[0-9,]+ bytes from [0-9,]+ bytes, [0-9,]+ times its size`),
+    );
+    expect((err as FormatError).message).toMatch(/refused as a zip bomb/);
+  });
+
+  it("reads a large sheet that compresses as spreadsheets do (past the ratio check's grace size)", async () => {
+    // 14,000 rows of 25 cells: 12 MB of XML that deflates about 14 times.
+    const { path, dir } = await craftedWorkbook({ rows: 14_000 });
+    const t = xlsxToCsv(path);
+    const csv = (await collect(t.stream)).toString('utf8');
+    await rm(dir, { recursive: true, force: true });
+    expect((await t.summary).rows).toBe(14_001);
+    expect(csv.startsWith('a,b\n1,2\n3,0\n')).toBe(true);
+  });
+
+  it('refuses a row of more than 16,384 cells (Excel has no more columns) instead of holding them all', async () => {
+    // 30,000 cells in row 2, outside the header's columns: deflated under the ratio check's grace size.
+    const { path, dir } = await craftedWorkbook({ cellsRepeat: 30_000 });
+    const t = xlsxToCsv(path);
+    const err = await collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.summary.catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('too_many_columns');
+    expect((err as FormatError).message).toMatch(/^row 2 of the sheet has more than 16,384 cells, the most an Excel row has/);
+  });
+
+  it('refuses a zip of more than 10,000 parts before reading them (300,000 took 112 s)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'many.xlsx');
+    python(
+      `import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_STORED)
+z.writestr('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+for i in range(10000): z.writestr(f'{i:x}', '')
+z.close()`,
+      path,
+    );
+    const t = xlsxToCsv(path);
+    const err = await collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.summary.catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('too_large');
+    expect((err as FormatError).message).toMatch(/^the workbook has 10,001 parts; a workbook has a few dozen, and at most 10,000 are read/);
+  });
+
   it('refuses a zip that is not a workbook', async () => {
     const err = await refusal('archive.zip');
     expect(err.code).toBe('unsupported_format');

@@ -1,6 +1,7 @@
 import { adminSessionIsLive } from '@batchcast/jobs';
 import type { Request, RequestHandler } from 'express';
 import type { WebContext } from '../context.js';
+import { clientAddress } from '../http/client-address.js';
 import { refuse } from '../http/errors.js';
 import { adminGuesses } from './guess-throttle.js';
 import { AdminSessions, readCookies, safeEqual, sameOrigin, SESSION_COOKIE, type AdminSession } from './admin-session.js';
@@ -68,7 +69,7 @@ export function requireAdmin(ctx: WebContext, opts: AdminGuardOptions = {}): Req
     }
     const auth = req.get('authorization');
     if (auth && /^Bearer\s+/i.test(auth)) {
-      const client = req.ip ?? 'unknown';
+      const client = clientAddress(req);
       const wait = guesses.retryAfter(client);
       if (wait !== null) {
         res.set('retry-after', String(wait));

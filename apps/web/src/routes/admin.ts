@@ -33,6 +33,7 @@ import {
   setCookie,
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
+import { clientAddress } from '../http/client-address.js';
 import { refuse, toHttpFailure } from '../http/errors.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { withoutRemoteFonts } from '../http/without-remote-fonts.js';
@@ -149,7 +150,7 @@ export function admin(ctx: WebContext): Router {
         .send(adminLoginPage({ csrf: fresh, next, error }));
     };
     if (!cookieCsrf || !safeEqual(cookieCsrf, formCsrf)) return again(403, 'The form had expired. Sign in again.');
-    const client = req.ip ?? 'unknown';
+    const client = clientAddress(req);
     const wait = guesses.retryAfter(client);
     if (wait !== null) {
       res.set('retry-after', String(wait));

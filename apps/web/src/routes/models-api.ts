@@ -5,11 +5,15 @@ import { type CellTape, PredictBodyError, readPredictCells } from '@batchcast/pr
 import express, { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
+import { bodyBudget } from '../http/body-budget.js';
 import { refuse } from '../http/errors.js';
 import { describeModel } from '../presenters/model.js';
 import { receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
 /** 10,000 rows of a few dozen columns fit well under this; more is a batch job. */
 const MAX_PREDICT_BODY_BYTES = 32 * 1024 * 1024;
+/** Real-time bodies held at once: two of the largest per client (many small ones), eight for the process. */
+const PREDICT_BODIES_PER_CLIENT = 2 * MAX_PREDICT_BODY_BYTES;
+const PREDICT_BODIES_IN_FLIGHT = 8 * MAX_PREDICT_BODY_BYTES;
 
 /**
  * The request body through the bounded reader, as a tape of cells; its refusals in the API's words. Any
@@ -54,8 +58,16 @@ export function modelsApi(ctx: WebContext): Router {
   });
 
   // The body is read raw and parsed by the bounded reader (PredictRequest is its documented shape): a body
-  // with too many rows or keys is refused while it is being read, before anything is built from it.
-  router.post('/api/models/:name/predict', express.raw({ type: () => true, limit: MAX_PREDICT_BODY_BYTES }), async (req, res) => {
+  // with too many rows or keys is refused while it is being read, before anything is built from it. Before
+  // that, the bodies held at once are bounded (per client and in all), as the rate limit counts only per minute.
+  const budget = bodyBudget({
+    maxBodyBytes: MAX_PREDICT_BODY_BYTES,
+    perClientBytes: PREDICT_BODIES_PER_CLIENT,
+    totalBytes: PREDICT_BODIES_IN_FLIGHT,
+    what: 'real-time requests',
+  });
+  const raw = express.raw({ type: () => true, limit: MAX_PREDICT_BODY_BYTES });
+  router.post('/api/models/:name/predict', budget, raw, async (req, res) => {
     const cells = readPredictBody(req.body, req.get('content-type'));
     // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
     res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells));
