@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobCreated, Model, ModelList } from '@batchcast/contract';
+import { Model, ModelList } from '@batchcast/contract';
 import { apiKey, at, baseUrl, bearer, checkOutFile, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { formatBytes, ProgressBar } from './progress.js';
+import { submitUpload } from './submit-upload.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
@@ -68,7 +69,9 @@ job until it ends; with --out (implies --wait), saves the results (the input row
 appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
 or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, comma) and --sheet override
 what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
-job is the key's: batchcast jobs lists it.
+job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
+whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
+server answers the job it made rather than making a second one.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
@@ -117,13 +120,17 @@ async function submit(args: string[]): Promise<number> {
   const model = values.model ?? (await defaultModel(base));
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
-  const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
-    // The reading options go before the file: the server reads the file as it arrives.
-    fields: { model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
-    file: { path: file, field: 'file', contentType: uploadContentType(file) },
-    headers: auth,
-    onProgress: (sent) => bar.update(sent),
-  }).then(
+  const created = await submitUpload(
+    at(base, '/api/jobs'),
+    {
+      // The reading options go before the file: the server reads the file as it arrives.
+      fields: { model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
+      file: { path: file, field: 'file', contentType: uploadContentType(file) },
+      headers: auth,
+      onProgress: (sent) => bar.update(sent),
+    },
+    () => bar.update(0),
+  ).then(
     (answer) => {
       bar.finish();
       return answer;

@@ -129,3 +129,12 @@ export {
   type UploadChoices,
   type UploadProgress,
 } from './uploads/store-upload.js';
+export {
+  checkIdempotencyKey,
+  claimSubmissionKey,
+  HeldSubmissionKey,
+  IDEMPOTENCY_RETENTION_HOURS,
+  KnownSubmissionKey,
+  type SubmissionClaim,
+  type SubmissionParts,
+} from './idempotency/submission-keys.js';

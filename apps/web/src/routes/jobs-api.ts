@@ -18,6 +18,7 @@ import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
 import { attachment } from '../http/attachment.js';
 import { HttpRefusal, refuse } from '../http/errors.js';
+import { REPLAYED_HEADER } from '../http/idempotency-key.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -47,6 +48,8 @@ export function jobsApi(ctx: WebContext): Router {
     }
     const job = await submit(req, res, key);
     const links = jobLinks(job.id, job.token);
+    // The same answer as the first time, said to be a replay (the key named a submission made already).
+    if ('replayed' in job) res.set(REPLAYED_HEADER, 'true');
     res.status(202).location(links.self).json({ id: job.id, status: job.status, links });
   });
 
