@@ -9,7 +9,7 @@ import { startSlowUpload } from './support/slow-upload.js';
 
 /**
  * Idempotent submissions: `Idempotency-Key` on POST /api/jobs (a retry after a timeout answers the first
- * job).
+ * job), and the upload form's one-time key (a double click lands on the first job).
  */
 let platform: Platform;
 let db: pg.Client;
@@ -179,5 +179,60 @@ describe('Idempotency-Key on POST /api/jobs', () => {
     expect(twoKeys.status).toBe(400);
     expect((await twoKeys.json()).error.code).toBe('invalid_idempotency_key');
     expect(await jobsNamed('two.csv')).toBe(0);
+  });
+});
+
+describe('the upload form without JavaScript', () => {
+  /** The form's one-time key, as a browser gets it with the page. */
+  async function formKey(): Promise<string> {
+    const page = await (await fetch(platform.url('/'))).text();
+    return /name="idempotencyKey" id="idempotency-key" value="([^"]+)"/.exec(page)![1]!;
+  }
+
+  function postForm(key: string, filename: string, bytes = iris) {
+    const form = new FormData();
+    form.set('idempotencyKey', key);
+    form.set('model', 'iris-logreg');
+    form.set('file', fileBlob(bytes, 'text/csv'), filename);
+    form.set('email', '');
+    return fetch(platform.url('/jobs'), { method: 'POST', body: form, redirect: 'manual', headers: { accept: 'text/html' } });
+  }
+
+  it('each page carries a key of its own', async () => {
+    expect(await formKey()).not.toBe(await formKey());
+  });
+
+  it('a second post of the same form lands on the first job’s page', async () => {
+    const key = await formKey();
+    const first = await postForm(key, 'twice.csv');
+    const second = await postForm(key, 'twice.csv');
+    expect([first.status, second.status]).toEqual([303, 303]);
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
+    expect(await jobsNamed('twice.csv')).toBe(1);
+  });
+
+  it('a second post while the first is still arriving waits for it: the first cut off, the second makes the one job', async () => {
+    const key = await formKey();
+    const slow = startSlowUpload(platform.url('/jobs'), { idempotencyKey: key, model: 'iris-logreg' });
+    await slow.start();
+    await slow.write(iris.subarray(0, 100));
+    // The browser cuts the first post off when the second is sent.
+    const second = postForm(key, 'clicked.csv');
+    slow.abort();
+    const res = await second;
+    expect(res.status).toBe(303);
+    expect(await jobsNamed('clicked.csv')).toBe(1);
+    expect(await jobsNamed('slow.csv')).toBe(1); // the API test's, not this one's
+  });
+
+  it('the same form sent again with another file shows the form again, with a new key', async () => {
+    const key = await formKey();
+    expect((await postForm(key, 'first.csv')).status).toBe(303);
+    const other = await postForm(key, 'second.csv');
+    expect(other.status).toBe(422);
+    const page = await other.text();
+    expect(page).toContain('idempotency key');
+    expect(/name="idempotencyKey" id="idempotency-key" value="([^"]+)"/.exec(page)![1]).not.toBe(key);
+    expect(await jobsNamed('second.csv')).toBe(0);
   });
 });

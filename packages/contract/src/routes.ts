@@ -100,12 +100,14 @@ route({
   path: '/jobs',
   operationId: 'uploadForm',
   summary: 'The upload form (no JavaScript)',
-  description: 'Same checks as `POST /api/jobs`; on success a redirect to the job page, on a refusal the form again with the message.',
+  description:
+    'Same checks as `POST /api/jobs`; on success a redirect to the job page, on a refusal the form again with the message. The page’s one-time `idempotencyKey` makes a second post of the same form (a double click) redirect to the first job’s page; the same form sent with another file is the form again (422), with a new key.',
   tags: ['pages'],
   request: { body: multipart(UploadForm) },
   responses: {
     303: seeOther('To the job page (its URL carries the token).'),
     400: text('text/html', 'The form again, with the message.'),
+    409: text('text/html', 'The form again: a post with its key is still arriving (after waiting 20 s for it).'),
     413: text('text/html', 'The form again.'),
     415: text('text/html', 'The form again.'),
     422: text('text/html', 'The form again, with what to fix.'),

@@ -11,7 +11,9 @@ import { type ModelOption, uploadPage } from '../views/upload-page.js';
 /** The HTML pages: the upload form, its POST, and the job page. */
 export function pages(ctx: WebContext): Router {
   const router = Router();
-  const submit = receiveUpload(ctx);
+  // A second post of the form with the same one-time key (a double click, which makes the browser cut the
+  // first off) waits for the first to end, then lands on its job.
+  const submit = receiveUpload(ctx, { waitForKeyMs: 20_000 });
 
   async function modelOptions(): Promise<ModelOption[]> {
     return (await latestModels(ctx.jobs.pool)).map((m) => ({
