@@ -1,11 +1,13 @@
 import { JobListQuery, parseWith } from '@batchcast/contract';
 import {
+  aboutResults,
   cancelJob,
   checkQuotasBeforeUpload,
   DomainError,
   keyJobToken,
   listKeyJobs,
   RESULTS_FORMATS,
+  type ResultsAbout,
   type ResultsFormat,
   requireScope,
   resultsDownload,
@@ -129,7 +131,15 @@ async function sendResults(
   format: ResultsFormat | ((req: Request) => ResultsFormat),
 ): Promise<void> {
   const { job } = await requestedJob(ctx, req);
-  const download = await resultsDownload(ctx.jobs, job, typeof format === 'function' ? format(req) : format);
+  const chosen = typeof format === 'function' ? format(req) : format;
+  if (req.method === 'HEAD') {
+    // The headers a GET would send, after the same checks, without building the file or holding the job
+    // (no Content-Length: it is known only once the file is made).
+    const about = await aboutResults(ctx.jobs, job, chosen);
+    resultsHeaders(res, about).end();
+    return;
+  }
+  const download = await resultsDownload(ctx.jobs, job, chosen);
   // Written into a stream of our own, and the status sent only with the first bytes: a failure before them
   // (the upload cannot be read) is still a proper error response with its message, not a dropped connection.
   const body = new PassThrough();
@@ -143,14 +153,7 @@ async function sendResults(
       (err: unknown) => err,
     );
   }
-  res
-    .status(200)
-    .vary('accept')
-    .set({
-      'content-type': download.contentType,
-      'content-disposition': attachment(download.filename),
-      'cache-control': 'no-store',
-    });
+  resultsHeaders(res, download);
   try {
     await Promise.all([writing, pipeline(body, res)]);
   } catch (err) {
@@ -160,4 +163,16 @@ async function sendResults(
     res.destroy();
     ctx.log.error({ err, jobId: job.id, format }, 'results download failed after it started');
   }
+}
+
+/** The status and headers of a results download (GET, HEAD). */
+function resultsHeaders(res: Response, about: ResultsAbout): Response {
+  return res
+    .status(200)
+    .vary('accept')
+    .set({
+      'content-type': about.contentType,
+      'content-disposition': attachment(about.filename),
+      'cache-control': 'no-store',
+    });
 }
