@@ -416,7 +416,31 @@ describe('batchcast models', () => {
     expect(list.stdout).toMatch(/^NAME\s+VERSION\s+TASK\s+COLUMNS/);
     expect(list.stdout).toMatch(/cli-iris\s+v1\s+classifier\s+sepal_length,sepal_width,petal_length,petal_width/);
     expect(list.stdout).toMatch(/iris-logreg\s+v1/);
-    const json = JSON.parse((await cli(['models', 'list', '--json'])).stdout);
-    expect(json.some((m: { name: string }) => m.name === 'cli-iris')).toBe(true);
+    const json = JSON.parse((await cli(['models', 'list', '--json'])).stdout) as {
+      name: string;
+      version: number;
+      latest: boolean;
+      default: boolean;
+    }[];
+    expect(json.some((m) => m.name === 'cli-iris')).toBe(true);
+    // Which version is the default, as the table's stderr line says: the latest of the server's default model.
+    expect(list.stderr).toContain('default model (used when submit has no --model): iris-logreg');
+    expect(json.filter((m) => m.default).map((m) => `${m.name}@${m.version}`)).toEqual(['iris-logreg@1']);
+    // A second version of cli-iris: the latest is the one NAME alone means.
+    const again = await cli(
+      ['models', 'add', onnx, '--name', 'cli-iris', '--features', 'sepal_length,sepal_width,petal_length,petal_width'],
+      {
+        BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN,
+      },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const versions = (JSON.parse((await cli(['models', 'list', '--json'])).stdout) as typeof json).filter((m) => m.name === 'cli-iris');
+    expect(versions.map((m) => [m.version, m.latest, m.default])).toEqual(
+      expect.arrayContaining([
+        [1, false, false],
+        [2, true, false],
+      ]),
+    );
+    expect(versions).toHaveLength(2);
   });
 });

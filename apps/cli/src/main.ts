@@ -76,7 +76,8 @@ server answers the job it made rather than making a second one.
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
 
-list: the registered models. add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
+list: the registered models, the latest version of each (with --json: every version, each with "latest", the
+version NAME alone means, and "default", the one submit uses without --model). add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
 as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
 (.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
 content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
@@ -197,12 +198,18 @@ async function modelsList(args: string[]): Promise<number> {
   if (values.help) return help('models');
   if (positionals.length) throw new UsageError(`models list takes no arguments (got ${positionals.join(' ')})`);
   const { models, default: fallback } = await getJson(at(baseUrl(values.url), '/api/models'), ModelList);
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
-    return EXIT_OK;
-  }
   const latest = new Map<string, Model>();
   for (const m of models) if (!latest.has(m.name) || latest.get(m.name)!.version < m.version) latest.set(m.name, m);
+  if (values.json) {
+    // Every version, each saying what the table and its stderr line say: whether it is the version NAME
+    // alone means (the latest), and whether it is the one submit uses without --model (the server's default).
+    const described = models.map((m) => {
+      const isLatest = latest.get(m.name) === m;
+      return { ...m, latest: isLatest, default: isLatest && m.name === fallback };
+    });
+    process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
+    return EXIT_OK;
+  }
   const rows = [...latest.values()].map((m) => {
     const cols = m.columns
       ? m.columns.length > 6
