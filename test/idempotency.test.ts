@@ -155,6 +155,33 @@ describe('Idempotency-Key on POST /api/jobs', () => {
     expect(await jobsNamed('scoped.csv')).toBe(2);
   });
 
+  it('a retry is answered with its job even when that job keeps the API key at its quota', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'one-at-a-time', scopes: ['jobs:write'], limits: { concurrentJobs: 1 } }),
+    });
+    const apiKey = (await created.json()).key as string;
+    // Scoring paused (through bull-board's API), so the first job stays queued and counts.
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    try {
+      const key = randomUUID();
+      const first = await post('quota.csv', { key, auth: apiKey });
+      expect(first.status).toBe(202);
+      const retry = await post('quota.csv', { key, auth: apiKey });
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect((await retry.json()).id).toBe((await first.json()).id);
+      // Another submission is still held to the quota.
+      const another = await post('quota.csv', { key: randomUUID(), auth: apiKey });
+      expect(another.status).toBe(429);
+      expect((await another.json()).error.code).toBe('quota_exceeded');
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
   it('a key is remembered 24 hours: after that it names a new submission', async () => {
     const key = randomUUID();
     expect((await post('day.csv', { key })).status).toBe(202);

@@ -137,4 +137,5 @@ export {
   KnownSubmissionKey,
   type SubmissionClaim,
   type SubmissionParts,
+  submissionKeyMadeJob,
 } from './idempotency/submission-keys.js';

@@ -11,6 +11,7 @@ import {
   type ResultsFormat,
   requireScope,
   resultsDownload,
+  submissionKeyMadeJob,
 } from '@batchcast/jobs';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
@@ -20,7 +21,7 @@ import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
 import { attachment } from '../http/attachment.js';
 import { HttpRefusal, refuse } from '../http/errors.js';
-import { REPLAYED_HEADER } from '../http/idempotency-key.js';
+import { idempotencyKeyHeader, REPLAYED_HEADER } from '../http/idempotency-key.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -45,8 +46,10 @@ export function jobsApi(ctx: WebContext): Router {
     }
     if (key) {
       requireScope(key, 'jobs:write');
-      // Before the upload is read: a key at one of its limits stores nothing.
-      await checkQuotasBeforeUpload(ctx.jobs, key);
+      // Before the upload is read: a key at one of its limits stores nothing. Not for a retry whose first
+      // request made its job (it counts against the quota, and the retry is answered with it).
+      const retried = idempotencyKeyHeader(req);
+      if (retried === null || !(await submissionKeyMadeJob(ctx.jobs, retried, key))) await checkQuotasBeforeUpload(ctx.jobs, key);
     }
     const job = await submit(req, res, key);
     const links = jobLinks(job.id, job.token);

@@ -61,6 +61,16 @@ export async function claimIdempotencyKey(
   throw new Error('could not claim an idempotency key: it changed hands five times in a row');
 }
 
+/** Whether `(scope, keyHash)` names a job made within the last `retentionHours` (its request would be answered by it). */
+export async function idempotencyKeyMadeJob(pool: Pool, scope: string, keyHash: Buffer, retentionHours: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM idempotency_keys
+     WHERE scope = $1 AND key_hash = $2 AND completed_at >= now() - make_interval(hours => $3)`,
+    [scope, keyHash, retentionHours],
+  );
+  return rowCount === 1;
+}
+
 /** Renews the holder's lease while its upload is received. False: the key is no longer the holder's. */
 export async function renewIdempotencyKey(
   pool: Pool,

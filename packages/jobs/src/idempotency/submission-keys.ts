@@ -4,6 +4,7 @@ import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   type CompletedIdempotencyKey,
+  idempotencyKeyMadeJob,
   releaseIdempotencyKey,
   renewIdempotencyKey,
 } from '@batchcast/db';
@@ -187,6 +188,15 @@ export async function claimSubmissionKey(
     }
     await sleep(250);
   }
+}
+
+/**
+ * Whether `key` made a job for `owner` already: its request is then answered with that job (or refused as
+ * another request), so the key's quotas, which count that job, must not refuse it before the upload is read.
+ */
+export async function submissionKeyMadeJob(ctx: JobsContext, key: string, owner: ApiKeyPrincipal | undefined): Promise<boolean> {
+  const { scope, hash } = keyId(owner, key);
+  return idempotencyKeyMadeJob(ctx.pool, scope, hash, IDEMPOTENCY_RETENTION_HOURS);
 }
 
 const scopeOf = (owner: ApiKeyPrincipal | undefined): string => (owner ? owner.id : 'anonymous');
