@@ -351,7 +351,27 @@ describe('the HTTP surface', () => {
     });
     expect(res.status).toBe(401);
     expect((await errorOf(res)).code).toBe('invalid_api_key');
+    // Nor a key in another scheme, or an empty bearer: each would otherwise make a job of no key.
+    for (const authorization of [
+      'Token bck_r49z6xdNLfWtvG7jCPaPUm',
+      `Basic ${Buffer.from('bck_abc:').toString('base64')}`,
+      'Bearer',
+      'Bearer ',
+    ]) {
+      const other = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization } });
+      expect(other.status, authorization).toBe(401);
+      const e = await errorOf(other);
+      expect(e.code).toBe('invalid_api_key');
+      expect(e.message).toContain('Authorization');
+    }
     expect(await uploadsLeft()).toEqual(before);
+    // The Basic credentials a password-protecting proxy has the browser send still upload (anonymously).
+    const proxied = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Basic ${Buffer.from('team:secret').toString('base64')}` },
+    });
+    expect(proxied.status).toBe(202);
   });
 
   it('keeps a file name in UTF-8 as it was sent', async () => {

@@ -36,12 +36,17 @@ export function jobsApi(ctx: WebContext): Router {
     // A bearer that is not an API key (a job's token, ADMIN_TOKEN, a key with its prefix cut off) would
     // otherwise be ignored: the job anonymous, missing from the key's list and outside its quotas, with
     // nothing said. An upload takes a key or no bearer at all.
-    if (!key && bearer(req) !== null) {
+    // So would a key sent in another scheme ("Authorization: Token bck_…", Basic), or "Bearer" with nothing.
+    // (Basic credentials of a password-protecting proxy, which a browser sends with every request, pass.)
+    if (!key && (bearer(req) !== null || misplacedApiKey(req.get('authorization')))) {
       throw refuse(
         'unauthorized',
         'invalid_api_key',
-        'The "Authorization: Bearer" of an upload must be an API key (bck_…, from POST /api/keys); this one is not. ' +
-          'Send the whole key, or no Authorization header for a job of no key.',
+        bearer(req)
+          ? 'The "Authorization: Bearer" of an upload must be an API key (bck_…, from POST /api/keys); this one is not. ' +
+              'Send the whole key, or no Authorization header for a job of no key.'
+          : 'The Authorization header of an upload must be "Bearer " followed by an API key (bck_…, from POST /api/keys); ' +
+              'this one is not. Send "Authorization: Bearer bck_…", or no Authorization header for a job of no key.',
       );
     }
     if (key) {
@@ -178,4 +183,13 @@ function resultsHeaders(res: Response, about: ResultsAbout): Response {
       'content-disposition': attachment(about.filename),
       'cache-control': 'no-store',
     });
+}
+
+/** An Authorization header that means an API key but is not "Bearer bck_…": "Bearer" alone, another scheme with a key. */
+function misplacedApiKey(authorization: string | undefined): boolean {
+  if (authorization === undefined) return false;
+  if (/^bearer\s*$/i.test(authorization.trim())) return true;
+  const basic = /^basic\s+(\S+)$/i.exec(authorization.trim());
+  const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('latin1') : '';
+  return authorization.includes('bck_') || decoded.includes('bck_');
 }
