@@ -261,6 +261,7 @@ describe('the HTTP surface', () => {
     const token = new URL(job.links.self, platform.baseUrl).searchParams.get('token')!;
     for (const [method, p, named, takes] of [
       ['GET', '/api/jobs?stauts=failed', '"stauts"', '"limit", "cursor", "status"'],
+      ['GET', '/API/Jobs/?stauts=failed', '"stauts"', '"limit", "cursor", "status"'],
       ['GET', '/api/jobs?limit=5&page=2', '"page"', '"limit", "cursor", "status"'],
       ['GET', `/api/jobs/${job.id}?token=${token}&verbose=1`, '"verbose"', '"token"'],
       ['HEAD', `/api/jobs/${job.id}/results.csv?token=${token}&format=parquet`, null, null],

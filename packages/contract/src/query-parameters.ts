@@ -25,7 +25,8 @@ function checkedRoutes(): QueryRoute[] {
     .map((r) => ({
       method: r.method,
       path: r.path,
-      pattern: new RegExp(`^${r.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`),
+      // As Express matches: any letter case, a trailing slash or not.
+      pattern: new RegExp(`^${r.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}/?$`, 'i'),
       parameters: queryNames(r),
     }));
   return routes;
