@@ -248,6 +248,13 @@ describe('the HTTP surface', () => {
       expect(e.code).toBe('invalid_status');
       expect(e.message).toBe('"status" is one of queued, running, succeeded, failed, cancelled (one state per request).');
     }
+    // "limit" is digits: what Number() would also read ("0x10" is 16, "1e1" is 10) is refused, not guessed.
+    for (const limit of ['0x10', '1e1', '%205', '5.0', '0', '101']) {
+      const res = await fetch(platform.url(`/api/jobs?limit=${limit}`), { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, limit).toBe(422);
+      expect((await errorOf(res)).code).toBe('invalid_limit');
+    }
+    expect((await fetch(platform.url('/api/jobs?limit=100'), { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
   });
 
   it('a query parameter an API endpoint does not take is refused (422 unknown_parameter), not ignored', async () => {
