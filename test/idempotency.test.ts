@@ -258,7 +258,7 @@ describe('the upload form without JavaScript', () => {
     const other = await postForm(key, 'second.csv');
     expect(other.status).toBe(422);
     const page = await other.text();
-    expect(page).toContain('idempotency key');
+    expect(page).toContain('This page was already used to send another file (or other choices): that job goes on.');
     expect(/name="idempotencyKey" id="idempotency-key" value="([^"]+)"/.exec(page)![1]).not.toBe(key);
     expect(await jobsNamed('second.csv')).toBe(0);
   });
