@@ -248,6 +248,58 @@ describe('the HTTP surface', () => {
       expect(e.code).toBe('invalid_status');
       expect(e.message).toBe('"status" is one of queued, running, succeeded, failed, cancelled (one state per request).');
     }
+    // "limit" is digits: what Number() would also read ("0x10" is 16, "1e1" is 10) is refused, not guessed.
+    for (const limit of ['0x10', '1e1', '%205', '5.0', '0', '101']) {
+      const res = await fetch(platform.url(`/api/jobs?limit=${limit}`), { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, limit).toBe(422);
+      expect((await errorOf(res)).code).toBe('invalid_limit');
+    }
+    expect((await fetch(platform.url('/api/jobs?limit=100'), { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+  });
+
+  it('a query parameter an API endpoint does not take is refused (422 unknown_parameter), not ignored', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'contract-query', scopes: ['jobs:read', 'jobs:write', 'webhooks:write'] }),
+    });
+    const auth = { authorization: `Bearer ${(await created.json()).key}` };
+    const job = await (await submit(platform, 'iris.csv')).json();
+    const token = new URL(job.links.self, platform.baseUrl).searchParams.get('token')!;
+    for (const [method, p, named, takes] of [
+      ['GET', '/api/jobs?stauts=failed', '"stauts"', '"limit", "cursor", "status"'],
+      ['GET', '/API/Jobs/?stauts=failed', '"stauts"', '"limit", "cursor", "status"'],
+      ['GET', '/api/jobs?limit=5&page=2', '"page"', '"limit", "cursor", "status"'],
+      ['GET', `/api/jobs/${job.id}?token=${token}&verbose=1`, '"verbose"', '"token"'],
+      ['HEAD', `/api/jobs/${job.id}/results.csv?token=${token}&format=parquet`, null, null],
+      ['GET', `/api/jobs/${job.id}/results?token=${token}&format=parquet`, '"format"', '"token"'],
+      ['GET', `/api/jobs/${job.id}/summary?token=${token}&rows=100`, '"rows"', '"token"'],
+      ['POST', `/api/jobs/${job.id}/cancel?token=${token}&force=1`, '"force"', '"token"'],
+      ['GET', '/api/models?name=iris-logreg', '"name"', 'it takes none'],
+      ['GET', '/models/iris-logreg/sample.csv?verison=1', '"verison"', '"version"'],
+      ['GET', '/api/webhooks/00000000-0000-4000-8000-000000000000/deliveries?limt=5', '"limt"', '"limit", "cursor"'],
+    ] as const) {
+      const res = await fetch(platform.url(p), { method, headers: auth });
+      expect(res.status, `${method} ${p}`).toBe(422);
+      if (method === 'HEAD') continue;
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_parameter');
+      expect(e.message).toContain(named!);
+      expect(e.message).toContain(takes!);
+    }
+    // An upload's fields go in the body: one put in the query (the model) is not taken as meant.
+    const form = new FormData();
+    form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+    const upload = await fetch(platform.url('/api/jobs?model=iris-logreg'), { method: 'POST', body: form });
+    expect(upload.status).toBe(422);
+    expect((await errorOf(upload)).code).toBe('unknown_parameter');
+    // The parameters an endpoint takes still work, and pages opened from a link keep their tolerance.
+    expect((await fetch(platform.url('/api/jobs?status=failed&limit=5'), { headers: auth })).status).toBe(200);
+    expect((await fetch(platform.url(`/jobs/${job.id}?token=${token}&utm_source=email`))).status).toBe(200);
+    expect((await fetch(platform.url('/?ref=docs'))).status).toBe(200);
+    // An unknown path is still a 404, and a method a path does not take a 405, whatever the query.
+    expect((await fetch(platform.url('/api/nothing-here?x=1'))).status).toBe(404);
+    expect((await fetch(platform.url('/api/models?x=1'), { method: 'DELETE' })).status).toBe(405);
   });
 
   it('a misspelt field of a JSON body is refused (422 unknown_field), not ignored with a 200', async () => {
@@ -307,7 +359,27 @@ describe('the HTTP surface', () => {
     });
     expect(res.status).toBe(401);
     expect((await errorOf(res)).code).toBe('invalid_api_key');
+    // Nor a key in another scheme, or an empty bearer: each would otherwise make a job of no key.
+    for (const authorization of [
+      'Token bck_r49z6xdNLfWtvG7jCPaPUm',
+      `Basic ${Buffer.from('bck_abc:').toString('base64')}`,
+      'Bearer',
+      'Bearer ',
+    ]) {
+      const other = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization } });
+      expect(other.status, authorization).toBe(401);
+      const e = await errorOf(other);
+      expect(e.code).toBe('invalid_api_key');
+      expect(e.message).toContain('Authorization');
+    }
     expect(await uploadsLeft()).toEqual(before);
+    // The Basic credentials a password-protecting proxy has the browser send still upload (anonymously).
+    const proxied = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Basic ${Buffer.from('team:secret').toString('base64')}` },
+    });
+    expect(proxied.status).toBe(202);
   });
 
   it('keeps a file name in UTF-8 as it was sent', async () => {

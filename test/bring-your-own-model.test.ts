@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -246,6 +247,33 @@ describe('the original', () => {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes), file).toBe(true);
     }
+  });
+
+  it('answers HEAD with the headers and a client that has it (If-None-Match) with 304, without sending it', async () => {
+    const file = 'churn-hgb.joblib';
+    const bytes = await readFile(path.join(NATIVE, file));
+    const head = await fetch(originalOf(modelName(file), 1), { method: 'HEAD', headers: admin });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    const etag = head.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(await head.text()).toBe('');
+    // With node:http: fetch adds "Cache-Control: no-cache" to a conditional request, which asks for the file anew.
+    for (const method of ['GET', 'HEAD']) {
+      const cached = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(originalOf(modelName(file), 1), { method, headers: { ...admin, 'if-none-match': etag } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(cached, method).toEqual({ status: 304, body: '' });
+    }
+    const changed = await fetch(originalOf(modelName(file), 1), { headers: { ...admin, 'if-none-match': '"0000"' } });
+    expect(changed.status).toBe(200);
+    expect(Buffer.from(await changed.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('of an ONNX upload is the file as uploaded, not the graph rewritten at registration', async () => {

@@ -1,12 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
 import { duckdbParquet } from './support/formats.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
+import { pg } from './support/services.js';
 
 /**
  * The `batchcast` command (apps/cli, built by tsc) as a person runs it, as a real process against a real
@@ -156,6 +158,45 @@ describe('batchcast submit', () => {
     // Nothing was sent: the upload's progress must not say otherwise.
     expect(unreachable.stderr).not.toContain('100%');
     expect(unreachable.stderr).toMatch(/upload \[-+\]\s+0% .*not sent/);
+  });
+
+  it('sends the upload again with its idempotency key when the answer is lost: one job, not two', async () => {
+    // A real TCP hop in front of the platform that loses the answer to the first upload (the server made the
+    // job; the connection drops as its answer comes back), as a flaky network or a load balancer does.
+    let connections = 0;
+    const lossy = net.createServer((client) => {
+      const upstream = net.connect(platform.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      client.pipe(upstream);
+      if (++connections === 1) {
+        upstream.once('data', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      } else upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => lossy.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(lossy.address() as net.AddressInfo).port}`;
+    const file = path.join(tmp, 'lost-answer.csv');
+    await writeFile(file, await readFile(path.join(examples, 'data/iris.csv')));
+    try {
+      const r = await cli(['submit', file, '--model', 'iris-logreg', '--url', url]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 4)');
+      expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
+      expect(connections).toBeGreaterThanOrEqual(2);
+      const db = new pg.Client({ connectionString: platform.databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM jobs WHERE filename = 'lost-answer.csv'");
+        expect(rows[0].n).toBe(1);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await new Promise((resolve) => lossy.close(resolve));
+    }
   });
 
   it("uses the server's default model when --model is left out", async () => {
@@ -418,7 +459,31 @@ describe('batchcast models', () => {
     expect(list.stdout).toMatch(/^NAME\s+VERSION\s+TASK\s+COLUMNS/);
     expect(list.stdout).toMatch(/cli-iris\s+v1\s+classifier\s+sepal_length,sepal_width,petal_length,petal_width/);
     expect(list.stdout).toMatch(/iris-logreg\s+v1/);
-    const json = JSON.parse((await cli(['models', 'list', '--json'])).stdout);
-    expect(json.some((m: { name: string }) => m.name === 'cli-iris')).toBe(true);
+    const json = JSON.parse((await cli(['models', 'list', '--json'])).stdout) as {
+      name: string;
+      version: number;
+      latest: boolean;
+      default: boolean;
+    }[];
+    expect(json.some((m) => m.name === 'cli-iris')).toBe(true);
+    // Which version is the default, as the table's stderr line says: the latest of the server's default model.
+    expect(list.stderr).toContain('default model (used when submit has no --model): iris-logreg');
+    expect(json.filter((m) => m.default).map((m) => `${m.name}@${m.version}`)).toEqual(['iris-logreg@1']);
+    // A second version of cli-iris: the latest is the one NAME alone means.
+    const again = await cli(
+      ['models', 'add', onnx, '--name', 'cli-iris', '--features', 'sepal_length,sepal_width,petal_length,petal_width'],
+      {
+        BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN,
+      },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const versions = (JSON.parse((await cli(['models', 'list', '--json'])).stdout) as typeof json).filter((m) => m.name === 'cli-iris');
+    expect(versions.map((m) => [m.version, m.latest, m.default])).toEqual(
+      expect.arrayContaining([
+        [1, false, false],
+        [2, true, false],
+      ]),
+    );
+    expect(versions).toHaveLength(2);
   });
 });

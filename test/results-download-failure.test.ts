@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFixtures, resultsJsonl, scored } from './support/formats.js';
 import { Platform } from './support/platform.js';
+import { pg } from './support/services.js';
 
 /**
  * A results download whose input cannot be read back must fail that download only. An upload carrying a
@@ -50,6 +51,51 @@ describe('a results download that cannot read its input', () => {
     const body = (await summary.json()) as { rows: unknown; preview: { rows: unknown[] } };
     expect(body.preview.rows).toEqual([]);
     expect(platform.output).not.toMatch(/uncaught exception/);
+  });
+
+  it('HEAD answers the headers a GET would send without building the file or holding the job', async () => {
+    // Its input cannot be read back: building the results fails (GET is a 422), so a HEAD that answers 200
+    // read nothing of it.
+    const { job } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-damaged-extra.parquet')), {
+      fields: IRIS,
+      filename: 'head.parquet',
+    });
+    const token = encodeURIComponent(job.token);
+    const db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      for (const [p, type] of [
+        [`results.csv?token=${token}`, 'text/csv; charset=utf-8'],
+        [`results.parquet?token=${token}`, 'application/vnd.apache.parquet'],
+        [`results.xlsx?token=${token}`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+        [`errors.csv?token=${token}`, 'text/csv; charset=utf-8'],
+      ] as const) {
+        const res = await fetch(platform.url(`/api/jobs/${job.id}/${p}`), { method: 'HEAD' });
+        expect(res.status, p).toBe(200);
+        expect(res.headers.get('content-type')).toBe(type);
+        expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="head-/);
+        expect(await res.text()).toBe('');
+      }
+      const negotiated = await fetch(platform.url(`/api/jobs/${job.id}/results?token=${token}`), {
+        method: 'HEAD',
+        headers: { accept: 'application/jsonl' },
+      });
+      expect([negotiated.status, negotiated.headers.get('content-type')]).toEqual([200, 'application/jsonl; charset=utf-8']);
+      // The same refusals as GET: no results in that type, no job without its token.
+      const none = await fetch(platform.url(`/api/jobs/${job.id}/results?token=${token}`), {
+        method: 'HEAD',
+        headers: { accept: 'image/png' },
+      });
+      expect(none.status).toBe(406);
+      expect((await fetch(platform.url(`/api/jobs/${job.id}/results.csv`), { method: 'HEAD' })).status).toBe(404);
+      // No download hold was taken (none left to keep the job from retention).
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM job_downloads WHERE job_id = $1', [job.id]);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
+    // GET still builds it, and says why it cannot.
+    expect((await fetch(platform.url(`/api/jobs/${job.id}/results.csv?token=${token}`))).status).toBe(422);
   });
 
   it('a Parquet column batchcast cannot decode (a DuckDB INTERVAL) that the model does not use comes through as text', async () => {

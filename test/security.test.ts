@@ -86,12 +86,18 @@ describe('request bodies that are JSON', () => {
     expect(unauthorized.status).toBe(401);
   });
 
-  it('of real-time requests are read by their own reader whatever the URL adds (a query string, other letter case)', async () => {
+  it('of real-time requests are read by their own reader whatever the URL adds (a trailing slash, other letter case)', async () => {
     const body = JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] });
-    for (const p of ['/api/models/iris-logreg/predict?trace=1', '/api/models/iris-logreg/Predict']) {
+    for (const p of ['/api/models/iris-logreg/predict/', '/api/models/iris-logreg/Predict']) {
       const res = await fetch(platform.url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(res.status, p).toBe(200);
       expect((await res.json()).predictions[0].prediction).toBe('setosa');
+    }
+    // A query string it does not take is refused before the body is read (422 unknown_parameter), in any case.
+    for (const p of ['/api/models/iris-logreg/predict?trace=1', '/API/models/iris-logreg/Predict/?trace=1']) {
+      const res = await fetch(platform.url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status, p).toBe(422);
+      expect((await res.json()).error.code).toBe('unknown_parameter');
     }
   });
 });

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobCreated, Model, ModelList } from '@batchcast/contract';
+import { Model, ModelList } from '@batchcast/contract';
 import { apiKey, at, baseUrl, bearer, checkOutFile, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { formatBytes, ProgressBar } from './progress.js';
+import { submitUpload } from './submit-upload.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
@@ -68,12 +69,15 @@ job until it ends; with --out (implies --wait), saves the results (the input row
 appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
 or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, comma) and --sheet override
 what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
-job is the key's: batchcast jobs lists it.
+job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
+whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
+server answers the job it made rather than making a second one.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
 
-list: the registered models. add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
+list: the registered models, the latest version of each (with --json: every version, each with "latest", the
+version NAME alone means, and "default", the one submit uses without --model). add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
 as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
 (.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
 content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
@@ -117,13 +121,17 @@ async function submit(args: string[]): Promise<number> {
   const model = values.model ?? (await defaultModel(base));
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
-  const { body: created } = await postMultipart(at(base, '/api/jobs'), JobCreated, {
-    // The reading options go before the file: the server reads the file as it arrives.
-    fields: { model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
-    file: { path: file, field: 'file', contentType: uploadContentType(file) },
-    headers: auth,
-    onProgress: (sent) => bar.update(sent),
-  }).then(
+  const created = await submitUpload(
+    at(base, '/api/jobs'),
+    {
+      // The reading options go before the file: the server reads the file as it arrives.
+      fields: { model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
+      file: { path: file, field: 'file', contentType: uploadContentType(file) },
+      headers: auth,
+      onProgress: (sent) => bar.update(sent),
+    },
+    () => bar.update(0),
+  ).then(
     (answer) => {
       bar.finish();
       return answer;
@@ -190,12 +198,18 @@ async function modelsList(args: string[]): Promise<number> {
   if (values.help) return help('models');
   if (positionals.length) throw new UsageError(`models list takes no arguments (got ${positionals.join(' ')})`);
   const { models, default: fallback } = await getJson(at(baseUrl(values.url), '/api/models'), ModelList);
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
-    return EXIT_OK;
-  }
   const latest = new Map<string, Model>();
   for (const m of models) if (!latest.has(m.name) || latest.get(m.name)!.version < m.version) latest.set(m.name, m);
+  if (values.json) {
+    // Every version, each saying what the table and its stderr line say: whether it is the version NAME
+    // alone means (the latest), and whether it is the one submit uses without --model (the server's default).
+    const described = models.map((m) => {
+      const isLatest = latest.get(m.name) === m;
+      return { ...m, latest: isLatest, default: isLatest && m.name === fallback };
+    });
+    process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
+    return EXIT_OK;
+  }
   const rows = [...latest.values()].map((m) => {
     const cols = m.columns
       ? m.columns.length > 6

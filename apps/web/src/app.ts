@@ -5,6 +5,7 @@ import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { errorHandler, refuse } from './http/errors.js';
 import { methodNotAllowed } from './http/method-not-allowed.js';
+import { refuseUnknownQueryParameters } from './http/query-parameters.js';
 import { admin } from './routes/admin.js';
 import { adminJobs } from './routes/admin-jobs.js';
 import { comeBack } from './routes/come-back.js';
@@ -45,6 +46,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(rateLimits(ctx.config));
   app.use(stalledBodyGuard({ windowMs: ctx.config.abuse.bodyStallMs, minBytes: 1024 }));
   // Request bodies are read by the routes that take them (http/json-body.ts, the forms', the uploads').
+  app.use(refuseUnknownQueryParameters());
   app.use(health(ctx));
   app.use(pages(ctx));
   app.use(jobsApi(ctx));

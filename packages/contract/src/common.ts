@@ -39,11 +39,12 @@ export const Task = z.enum(['classifier', 'regressor']);
 export function pageQuery(what: string) {
   const limitError = { error: '"limit" is a whole number from 1 to 100.' };
   return z.object({
-    limit: z.coerce
-      .number(limitError)
-      .int(limitError)
-      .min(1, limitError)
-      .max(100, limitError)
+    // Digits only: Number() would also take "0x10", "1e1" and " 5".
+    limit: z
+      .string(limitError)
+      .regex(/^[0-9]{1,3}$/, limitError)
+      .transform(Number)
+      .pipe(z.number(limitError).int(limitError).min(1, limitError).max(100, limitError))
       .optional()
       .openapi({ type: 'integer', description: `${what} per page (1 to 100, default 20).` }),
     cursor: z.string().max(200).optional().openapi({ description: 'The `next` of the previous page; leave out for the first page.' }),

@@ -14,3 +14,4 @@ export * from './schedules.js';
 export * from './webhooks.js';
 export { contractRoutes, openApiDocument, responseSchema } from './openapi.js';
 export { ContractViolation, parseWith } from './validation.js';
+export { unknownQueryParameters } from './query-parameters.js';

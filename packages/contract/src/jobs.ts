@@ -105,6 +105,10 @@ export const UploadFields = z
       .max(200)
       .optional()
       .openapi({ description: 'Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file.' }),
+    idempotencyKey: z.string().max(255).optional().openapi({
+      description:
+        'The upload form’s one-time key (the page carries it, hidden, before the file): a second post of the same form answers the first job. API clients send the `Idempotency-Key` header instead (the same rules); if both are sent they must be equal. Send it before the file.',
+    }),
   })
   // A misspelt field ("modle", "emial") would otherwise score with the default model, or email nobody.
   .strict();

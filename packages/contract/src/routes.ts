@@ -60,7 +60,7 @@ const ERRORS: Record<number, string> = {
   410: 'The job was deleted by the retention rule (`expired`, with `expiredAt`).',
   413: 'Too large.',
   415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do; or a body that is not JSON where JSON is taken (`unsupported_content_type`: send `Content-Type: application/json`), or a compressed one (`unsupported_encoding`).',
-  422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`).',
+  422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`). On every `/api/` endpoint and the sample files, also a query parameter the endpoint does not take (`unknown_parameter`, naming it and the ones it takes).',
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`), or (real time) too many request bodies of one client at once (`too_many_at_once`, 64 MiB).',
   503: 'PostgreSQL or Redis is unavailable: retry later. Real time: also `busy`, the process holding as many request bodies as it takes at once (256 MiB; `Retry-After`).',
 };
@@ -100,12 +100,14 @@ route({
   path: '/jobs',
   operationId: 'uploadForm',
   summary: 'The upload form (no JavaScript)',
-  description: 'Same checks as `POST /api/jobs`; on success a redirect to the job page, on a refusal the form again with the message.',
+  description:
+    'Same checks as `POST /api/jobs`; on success a redirect to the job page, on a refusal the form again with the message. The page’s one-time `idempotencyKey` makes a second post of the same form (a double click) redirect to the first job’s page; the same form sent with another file is the form again (422), with a new key.',
   tags: ['pages'],
   request: { body: multipart(UploadForm) },
   responses: {
     303: seeOther('To the job page (its URL carries the token).'),
     400: text('text/html', 'The form again, with the message.'),
+    409: text('text/html', 'The form again: a post with its key is still arriving (after waiting 20 s for it).'),
     413: text('text/html', 'The form again.'),
     415: text('text/html', 'The form again.'),
     422: text('text/html', 'The form again, with what to fix.'),
@@ -143,14 +145,30 @@ route({
     'The format is detected from the content. The header and a first sample of rows are checked against the model before anything is queued. Anonymous, or with an API key (scope `jobs:write`): the job is then the key’s, and counts against its quotas.',
   tags: ['jobs'],
   security: [{}, ...keySecurity],
-  request: { body: multipart(UploadForm) },
+  request: {
+    headers: z.object({
+      'idempotency-key': z.string().min(1).max(255).optional().openapi({
+        description:
+          'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (file bytes, file name, model, email, reading options) within 24 hours answers the first job again, with `Idempotent-Replayed: true`; with another request, 422 `idempotency_key_reused` (naming what differs); while the first is still arriving, 409 `idempotency_key_in_use` with `Retry-After`. Keys are the caller’s (an API key’s, or anonymous): use a new random one (a UUID) per submission. A refused submission does not keep its key. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
+        example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+      }),
+    }),
+    body: multipart(UploadForm),
+  },
   responses: {
     202: {
-      description: 'Recorded and queued; each link carries the job’s secret token.',
-      headers: { Location: { description: 'The status link.', schema: { type: 'string' } } },
+      description:
+        'Recorded and queued (or, with `Idempotent-Replayed: true`, the job the same request made earlier); each link carries the job’s secret token.',
+      headers: {
+        Location: { description: 'The status link.', schema: { type: 'string' } },
+        'Idempotent-Replayed': {
+          description: '`true` when this is the answer to an earlier request with the same `Idempotency-Key`: no new job was made.',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
       content: { 'application/json': { schema: JobCreated } },
     },
-    ...errors(400, 401, 403, 413, 415, 422, 429, 503),
+    ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
 route({

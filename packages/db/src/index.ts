@@ -26,3 +26,4 @@ export * from './queries/admin-sessions.js';
 export * from './queries/api-keys.js';
 export * from './queries/webhooks.js';
 export * from './queries/link-requests.js';
+export * from './queries/idempotency.js';

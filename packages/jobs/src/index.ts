@@ -109,7 +109,7 @@ export {
 export { firstFailures, type JobSummary, jobSummary } from './results/summary.js';
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
-export { type ResultsDownload, resultsDownload } from './results/results-download.js';
+export { aboutResults, type ResultsAbout, type ResultsDownload, resultsDownload } from './results/results-download.js';
 export { isResultsFormat, RESULTS_FORMATS, type ResultsFormat, resultsFormatsFor, resultsOffer } from './results/results-format.js';
 export { typedResultColumns, type TypedResultsFormat, writeTypedResults } from './results/write-typed-results.js';
 export { describeInput, type InputDescription, type UploadFormat } from './inputs/describe-input.js';
@@ -129,3 +129,13 @@ export {
   type UploadChoices,
   type UploadProgress,
 } from './uploads/store-upload.js';
+export {
+  checkIdempotencyKey,
+  claimSubmissionKey,
+  HeldSubmissionKey,
+  IDEMPOTENCY_RETENTION_HOURS,
+  KnownSubmissionKey,
+  type SubmissionClaim,
+  type SubmissionParts,
+  submissionKeyMadeJob,
+} from './idempotency/submission-keys.js';

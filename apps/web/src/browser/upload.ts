@@ -250,6 +250,9 @@ form.addEventListener('submit', async (e) => {
       window.location.assign(body.links.page);
       return;
     }
+    // Answered, and no job made: the next press is a new submission (maybe of another file), with a new key.
+    // After a cut connection the key stays, so that sending again gets the job if the server made it.
+    renewSubmissionKey();
     refuse(serverError(request.status, body && 'error' in body ? body : null));
   });
   request.addEventListener('error', () => refuse(['The upload was interrupted: check your connection and try again.']));
@@ -258,6 +261,14 @@ form.addEventListener('submit', async (e) => {
 });
 
 abortButton.addEventListener('click', () => xhr?.abort());
+
+/** The form's one-time key (its idempotency key: a second post of the same submission lands on the first job). */
+function renewSubmissionKey(): void {
+  const input = document.getElementById('idempotency-key') as HTMLInputElement | null;
+  if (!input) return;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  input.value = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 updateSummary();
 if (fileInput.files?.[0]) checkFile(); // a file kept by the browser after going back

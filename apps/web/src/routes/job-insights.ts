@@ -23,6 +23,11 @@ export function jobInsights(ctx: WebContext): Router {
       'content-disposition': attachment(errorsFilename(job.filename)),
       'cache-control': 'no-store',
     });
+    // HEAD: the headers only; the failed rows are not read.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     await writeErrorsCsv(ctx.jobs, job, res);
     res.end();
   });

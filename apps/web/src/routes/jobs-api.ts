@@ -1,14 +1,17 @@
 import { JobListQuery, parseWith } from '@batchcast/contract';
 import {
+  aboutResults,
   cancelJob,
   checkQuotasBeforeUpload,
   DomainError,
   keyJobToken,
   listKeyJobs,
   RESULTS_FORMATS,
+  type ResultsAbout,
   type ResultsFormat,
   requireScope,
   resultsDownload,
+  submissionKeyMadeJob,
 } from '@batchcast/jobs';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
@@ -18,6 +21,7 @@ import { bearer, requireKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
 import { attachment } from '../http/attachment.js';
 import { HttpRefusal, refuse } from '../http/errors.js';
+import { idempotencyKeyHeader, REPLAYED_HEADER } from '../http/idempotency-key.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -32,21 +36,30 @@ export function jobsApi(ctx: WebContext): Router {
     // A bearer that is not an API key (a job's token, ADMIN_TOKEN, a key with its prefix cut off) would
     // otherwise be ignored: the job anonymous, missing from the key's list and outside its quotas, with
     // nothing said. An upload takes a key or no bearer at all.
-    if (!key && bearer(req) !== null) {
+    // So would a key sent in another scheme ("Authorization: Token bck_…", Basic), or "Bearer" with nothing.
+    // (Basic credentials of a password-protecting proxy, which a browser sends with every request, pass.)
+    if (!key && (bearer(req) !== null || misplacedApiKey(req.get('authorization')))) {
       throw refuse(
         'unauthorized',
         'invalid_api_key',
-        'The "Authorization: Bearer" of an upload must be an API key (bck_…, from POST /api/keys); this one is not. ' +
-          'Send the whole key, or no Authorization header for a job of no key.',
+        bearer(req)
+          ? 'The "Authorization: Bearer" of an upload must be an API key (bck_…, from POST /api/keys); this one is not. ' +
+              'Send the whole key, or no Authorization header for a job of no key.'
+          : 'The Authorization header of an upload must be "Bearer " followed by an API key (bck_…, from POST /api/keys); ' +
+              'this one is not. Send "Authorization: Bearer bck_…", or no Authorization header for a job of no key.',
       );
     }
     if (key) {
       requireScope(key, 'jobs:write');
-      // Before the upload is read: a key at one of its limits stores nothing.
-      await checkQuotasBeforeUpload(ctx.jobs, key);
+      // Before the upload is read: a key at one of its limits stores nothing. Not for a retry whose first
+      // request made its job (it counts against the quota, and the retry is answered with it).
+      const retried = idempotencyKeyHeader(req);
+      if (retried === null || !(await submissionKeyMadeJob(ctx.jobs, retried, key))) await checkQuotasBeforeUpload(ctx.jobs, key);
     }
     const job = await submit(req, res, key);
     const links = jobLinks(job.id, job.token);
+    // The same answer as the first time, said to be a replay (the key named a submission made already).
+    if ('replayed' in job) res.set(REPLAYED_HEADER, 'true');
     res.status(202).location(links.self).json({ id: job.id, status: job.status, links });
   });
 
@@ -126,7 +139,15 @@ async function sendResults(
   format: ResultsFormat | ((req: Request) => ResultsFormat),
 ): Promise<void> {
   const { job } = await requestedJob(ctx, req);
-  const download = await resultsDownload(ctx.jobs, job, typeof format === 'function' ? format(req) : format);
+  const chosen = typeof format === 'function' ? format(req) : format;
+  if (req.method === 'HEAD') {
+    // The headers a GET would send, after the same checks, without building the file or holding the job
+    // (no Content-Length: it is known only once the file is made).
+    const about = await aboutResults(ctx.jobs, job, chosen);
+    resultsHeaders(res, about).end();
+    return;
+  }
+  const download = await resultsDownload(ctx.jobs, job, chosen);
   // Written into a stream of our own, and the status sent only with the first bytes: a failure before them
   // (the upload cannot be read) is still a proper error response with its message, not a dropped connection.
   const body = new PassThrough();
@@ -140,14 +161,7 @@ async function sendResults(
       (err: unknown) => err,
     );
   }
-  res
-    .status(200)
-    .vary('accept')
-    .set({
-      'content-type': download.contentType,
-      'content-disposition': attachment(download.filename),
-      'cache-control': 'no-store',
-    });
+  resultsHeaders(res, download);
   try {
     await Promise.all([writing, pipeline(body, res)]);
   } catch (err) {
@@ -157,4 +171,25 @@ async function sendResults(
     res.destroy();
     ctx.log.error({ err, jobId: job.id, format }, 'results download failed after it started');
   }
+}
+
+/** The status and headers of a results download (GET, HEAD). */
+function resultsHeaders(res: Response, about: ResultsAbout): Response {
+  return res
+    .status(200)
+    .vary('accept')
+    .set({
+      'content-type': about.contentType,
+      'content-disposition': attachment(about.filename),
+      'cache-control': 'no-store',
+    });
+}
+
+/** An Authorization header that means an API key but is not "Bearer bck_…": "Bearer" alone, another scheme with a key. */
+function misplacedApiKey(authorization: string | undefined): boolean {
+  if (authorization === undefined) return false;
+  if (/^bearer\s*$/i.test(authorization.trim())) return true;
+  const basic = /^basic\s+(\S+)$/i.exec(authorization.trim());
+  const decoded = basic ? Buffer.from(basic[1]!, 'base64').toString('latin1') : '';
+  return authorization.includes('bck_') || decoded.includes('bck_');
 }

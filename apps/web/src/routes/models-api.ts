@@ -103,6 +103,18 @@ function modelOriginalRoute(ctx: WebContext, router: Router): void {
     res.attachment(original.filename);
     // A pickle or ONNX file is never something for the browser to open: attachment, octet-stream, nosniff.
     res.set('content-type', 'application/octet-stream');
+    // The file is named by its sha256 (the ETag): a client that has it (If-None-Match) is told so, and HEAD
+    // gets the headers; neither reads the file out of PostgreSQL.
+    if (req.fresh) {
+      res.status(304).removeHeader('content-length');
+      res.removeHeader('content-type');
+      res.end();
+      return;
+    }
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     await pipeline(Readable.from(original.pieces()), res);
   });
 }

@@ -11,7 +11,9 @@ import { type ModelOption, uploadPage } from '../views/upload-page.js';
 /** The HTML pages: the upload form, its POST, and the job page. */
 export function pages(ctx: WebContext): Router {
   const router = Router();
-  const submit = receiveUpload(ctx);
+  // A second post of the form with the same one-time key (a double click, which makes the browser cut the
+  // first off) waits for the first to end, then lands on its job.
+  const submit = receiveUpload(ctx, { waitForKeyMs: 20_000 });
 
   async function modelOptions(): Promise<ModelOption[]> {
     return (await latestModels(ctx.jobs.pool)).map((m) => ({
@@ -46,7 +48,7 @@ export function pages(ctx: WebContext): Router {
         .type('html')
         .send(
           uploadPage(await modelOptions(), {
-            error: err.message,
+            error: formMessage(err),
             selected: typeof req.body?.model === 'string' ? req.body.model : ctx.config.models.defaultName,
             email: typeof req.body?.email === 'string' ? req.body.email : '',
             maxUploadBytes: ctx.config.storage.maxUploadBytes,
@@ -79,4 +81,16 @@ export function pages(ctx: WebContext): Router {
   });
 
   return router;
+}
+
+/**
+ * A refusal as the form says it: the page's own one-time key is no API client's business, so its refusals
+ * are said in terms of the page (the new page it comes back with has a new key).
+ */
+function formMessage(err: DomainError): string {
+  if (err.code === 'idempotency_key_reused')
+    return 'This page was already used to send another file (or other choices): that job goes on. To score this file too, choose it again and press Start scoring.';
+  if (err.code === 'idempotency_key_in_use')
+    return 'This page is still sending a file from an earlier press of Start scoring. Wait for it to finish (its job will be listed under your jobs), or choose the file again to send it anew.';
+  return err.message;
 }

@@ -1,7 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { BlobStore } from '@batchcast/blob';
 import { parseWith, UploadFields } from '@batchcast/contract';
-import { type JobRequest, JobWhileReceiving, type JobsContext, type StoredUpload, storeUpload, type UploadChoices } from '@batchcast/jobs';
+import {
+  type JobRequest,
+  JobWhileReceiving,
+  type JobsContext,
+  type StoredUpload,
+  type SubmissionClaim,
+  storeUpload,
+  type UploadChoices,
+} from '@batchcast/jobs';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { uploadChoices } from './upload-choices.js';
@@ -16,6 +24,10 @@ declare global {
         choices?: UploadChoices;
         /** The job scored while the upload arrived, if it could start before the end (see JobWhileReceiving). */
         receiving?: JobWhileReceiving;
+        /** sha256 (hex) of the file's bytes as they were sent. */
+        digest?: string;
+        /** The submission's idempotency key, claimed as the file began (null: none was sent before it). */
+        claim?: SubmissionClaim | null;
       }
     }
   }
@@ -40,6 +52,8 @@ export class UploadStorage implements multer.StorageEngine {
     private readonly jobs: JobsContext,
     private readonly opts: { chunkRows: number; maxDecompressedBytes: number },
     private readonly requestOf: (req: Request, fields: UploadFields, filename: string) => JobRequest | null,
+    /** Claims the submission's idempotency key, given by then (the header, or a field before the file). */
+    private readonly claimOf: (req: Request, fields: UploadFields) => Promise<SubmissionClaim | null>,
   ) {
     this.blobs = jobs.blobs;
   }
@@ -55,9 +69,59 @@ export class UploadStorage implements multer.StorageEngine {
       cb(err);
       return;
     }
+    this.claimOf(req, fields).then(
+      async (claim) => {
+        // The client went away while the key was claimed: the file will never come (and the request has been
+        // answered already), so the key is let go at once.
+        if (file.stream.destroyed || (req.destroyed && !req.complete)) {
+          if (claim?.kind === 'held') await claim.release();
+          cb(new Error('Request closed'));
+          return;
+        }
+        if (claim?.kind === 'known') this.digestOnly(file, choices, claim, cb);
+        else this.store(req, file, fields, choices, claim, cb);
+      },
+      (err: unknown) => {
+        file.stream.resume();
+        cb(err);
+      },
+    );
+  }
+
+  /**
+   * The key made a job already: the file is only read to compare it with that job's (its digest), never
+   * stored; receiveUpload answers the first job, or refuses a different request.
+   */
+  private digestOnly(
+    file: Express.Multer.File,
+    choices: UploadChoices,
+    claim: SubmissionClaim,
+    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+  ): void {
+    const hash = createHash('sha256');
+    let size = 0;
+    file.stream.on('data', (d: Buffer) => {
+      size += d.length;
+      hash.update(d);
+    });
+    file.stream.once('error', (err) => cb(err));
+    file.stream.once('end', () => cb(null, { size, digest: hash.digest('hex'), choices, claim }));
+  }
+
+  private store(
+    req: Request,
+    file: Express.Multer.File,
+    fields: UploadFields,
+    choices: UploadChoices,
+    claim: SubmissionClaim | null,
+    cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
+  ): void {
     const key = `uploads/${randomUUID()}.csv`;
     const request = this.blobs.readableWhileWritten ? this.requestOf(req, fields, file.originalname) : null;
     const receiving = request ? new JobWhileReceiving(this.jobs, key, request) : undefined;
+    // The digest of the bytes as sent, taken as storeUpload reads them (attached in the same tick as its pipe).
+    const hash = createHash('sha256');
+    file.stream.on('data', (d: Buffer) => hash.update(d));
     storeUpload(this.blobs, file.stream, {
       key,
       chunkRows: this.opts.chunkRows,
@@ -69,9 +133,20 @@ export class UploadStorage implements multer.StorageEngine {
       abandon: (source) => source.resume(),
       ...(receiving ? { progress: receiving } : {}),
     }).then(
-      (stored) => cb(null, { size: stored.size, path: stored.key, stored, choices, ...(receiving ? { receiving } : {}) }),
+      (stored) =>
+        cb(null, {
+          size: stored.size,
+          path: stored.key,
+          stored,
+          choices,
+          digest: hash.digest('hex'),
+          claim,
+          ...(receiving ? { receiving } : {}),
+        }),
       async (err) => {
         await receiving?.abandon();
+        // Whether or not receiveUpload is still there to hear it (a client that went away is answered at once).
+        if (claim?.kind === 'held') await claim.release();
         cb(err);
       },
     );

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { html, type SafeHtml } from '@batchcast/html';
 import { columnsNeeded, type ModelFacts, modelSummary, sampleHref, taskText } from '../shared/model-summary.js';
 import { formatBytes } from '../shared/numbers.js';
@@ -77,7 +78,9 @@ function modelOption(m: ModelOption, selected: boolean): SafeHtml {
 }
 
 /**
- * The upload form. It works as a plain form (multipart POST to /jobs, 303 to the job page); browser/upload.ts
+ * The upload form. It works as a plain form (multipart POST to /jobs, 303 to the job page); its one-time key,
+ * first in the form so that it comes before the file, makes a second post of the same form (a double click)
+ * land on the first job rather than make another. browser/upload.ts
  * adds drag and drop, the header check against the chosen model before sending, and an upload progress bar.
  * `error` is shown above it when a submission was refused.
  */
@@ -92,6 +95,7 @@ gzip- or zstd-compressed if you like. Every row is scored by the model you choos
 remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
 <div id="form-error" class="error-box" role="alert" tabindex="-1"${hiddenIf(!opts.error)}>${opts.error && html`<p>${opts.error}</p>`}</div>
 <form method="post" action="/jobs" enctype="multipart/form-data" class="card upload" id="upload-form" novalidate${max ? html` data-max-bytes="${max}"` : null}>
+  <input type="hidden" name="idempotencyKey" id="idempotency-key" value="${randomUUID()}">
   <div class="field">
     <label class="field-label">1. Choose a model <select name="model">${models.map((m) => modelOption(m, m === selected))}</select></label>
     <p id="model-summary" class="muted" aria-live="polite">${selected ? modelSummary(selected) : 'No model is registered yet.'}</p>

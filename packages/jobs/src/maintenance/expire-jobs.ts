@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   expireEndedJobs,
+  purgeIdempotencyKeys,
   purgeLinkRequests,
   purgeTombstones,
   recordMaintenancePass,
@@ -10,6 +11,7 @@ import {
 } from '@batchcast/db';
 import { outboxDir } from '@batchcast/mail';
 import type { JobsContext } from '../context.js';
+import { IDEMPOTENCY_RETENTION_HOURS } from '../idempotency/submission-keys.js';
 
 const BATCH = 100;
 /** Tombstones (id + token hashes, so an old link answers 410 rather than 404) are kept this long. */
@@ -54,6 +56,8 @@ export async function expireJobs(ctx: JobsContext): Promise<ExpiryPass | null> {
     await purgeTombstones(ctx.pool, TOMBSTONE_DAYS);
     // "Email me my links" requests: the rate limit counts the last hour; a day is plenty.
     await purgeLinkRequests(ctx.pool, 24);
+    // Idempotency keys are remembered a day after their job was made (their job's deletion takes them sooner).
+    await purgeIdempotencyKeys(ctx.pool, IDEMPOTENCY_RETENTION_HOURS);
     return pass;
   });
   if (result) await recordMaintenancePass(ctx.pool, 'retention', result);

@@ -4,17 +4,21 @@ import { FormatError, XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/fo
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { modelById } from '../models/registry.js';
-import type { Job } from '../records.js';
+import type { Job, Model } from '../records.js';
 import { holdJobForDownload } from './download-hold.js';
 import type { ResultsFormat } from './results-format.js';
 import { resultsFilename, writeResults } from './write-results.js';
 import { typedResultColumns, writeTypedResults } from './write-typed-results.js';
 
-/** A results download that can be made: what to call it and send it as, and how to write it. */
-export interface ResultsDownload {
+/** What a results download would be called and sent as, known without building it (a HEAD request's answer). */
+export interface ResultsAbout {
   format: ResultsFormat;
   contentType: string;
   filename: string;
+}
+
+/** A results download that can be made: what to call it and send it as, and how to write it. */
+export interface ResultsDownload extends ResultsAbout {
   /** Streams the results into `out` and ends it. */
   write(out: Writable): Promise<void>;
 }
@@ -35,28 +39,11 @@ const CONTENT_TYPES: Record<ResultsFormat, string> = {
  * and the job must have succeeded.
  */
 export async function resultsDownload(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<ResultsDownload> {
-  const model = await modelById(ctx.pool, job.modelId);
-  // First: a job too big for Excel will never fit, whether it has ended or not.
-  if (format === 'xlsx') checkExcelFits(job, typedResultColumns(job, model.schema).length);
-  if (job.status !== 'succeeded') {
-    // A job still queued or running will have results: say when to ask again (Retry-After), as a poller
-    // needs; one that ended otherwise never will.
-    const ended = job.status === 'failed' || job.status === 'cancelled';
-    throw new DomainError(
-      'conflict',
-      'not_ready',
-      ended
-        ? `The job ended ${job.status}: it has no results.`
-        : `The results are not available yet: the job is ${job.status}. Ask again when its status is succeeded.`,
-      ended ? { status: job.status } : { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
-    );
-  }
+  const { about, model } = await checkResults(ctx, job, format);
   // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download.
   const release = await holdJobForDownload(ctx, job);
   return {
-    format,
-    contentType: CONTENT_TYPES[format],
-    filename: resultsFilename(job.filename, format),
+    ...about,
     async write(out) {
       try {
         if (format === 'csv') {
@@ -75,6 +62,34 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
       }
     },
   };
+}
+
+/**
+ * The same checks as resultsDownload and what the download would be, without building it or holding the job
+ * (a HEAD request: the headers a GET would send, without reading a row).
+ */
+export async function aboutResults(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<ResultsAbout> {
+  return (await checkResults(ctx, job, format)).about;
+}
+
+async function checkResults(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<{ about: ResultsAbout; model: Model }> {
+  const model = await modelById(ctx.pool, job.modelId);
+  // First: a job too big for Excel will never fit, whether it has ended or not.
+  if (format === 'xlsx') checkExcelFits(job, typedResultColumns(job, model.schema).length);
+  if (job.status !== 'succeeded') {
+    // A job still queued or running will have results: say when to ask again (Retry-After), as a poller
+    // needs; one that ended otherwise never will.
+    const ended = job.status === 'failed' || job.status === 'cancelled';
+    throw new DomainError(
+      'conflict',
+      'not_ready',
+      ended
+        ? `The job ended ${job.status}: it has no results.`
+        : `The results are not available yet: the job is ${job.status}. Ask again when its status is succeeded.`,
+      ended ? { status: job.status } : { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
+    );
+  }
+  return { about: { format, contentType: CONTENT_TYPES[format], filename: resultsFilename(job.filename, format) }, model };
 }
 
 function checkExcelFits(job: Job, columns: number): void {

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JobCreated } from '@batchcast/contract';
+import { log } from './args.js';
+import { ApiError, type MultipartUpload, postMultipart } from './http.js';
+
+/** Attempts at one submission, the first included. */
+const ATTEMPTS = 4;
+
+/**
+ * POST /api/jobs with an idempotency key of its own (one per submission): an upload whose answer was lost
+ * (the connection dropped after the file was sent, a gateway's 502/503/504) is sent again with the same
+ * key, so that the server answers the job it made rather than making a second one; while the first is
+ * still being received there (409 idempotency_key_in_use), it waits and asks again. A server that was
+ * never reached, or a refusal, is not retried.
+ */
+export async function submitUpload(url: URL, upload: MultipartUpload, onRetry: () => void): Promise<JobCreated> {
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { body } = await postMultipart(url, JobCreated, { ...upload, headers: { ...upload.headers, 'idempotency-key': key } });
+      return body;
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !worthRetrying(err)) throw err;
+      const wait = 2 ** (attempt - 1);
+      log(`${(err as Error).message}; sending it again in ${wait} s with the same idempotency key (attempt ${attempt + 1} of ${ATTEMPTS})`);
+      await sleep(wait * 1000);
+      onRetry();
+    }
+  }
+}
+
+/** Whether the submission may have been made, or will be answered later: worth sending again with its key. */
+function worthRetrying(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  if (err.unreachable) return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.code ?? '');
+  return err.status === 502 || err.status === 503 || err.status === 504 || err.code === 'idempotency_key_in_use';
+}
