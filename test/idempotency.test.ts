@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,14 +91,19 @@ describe('Idempotency-Key on POST /api/jobs', () => {
     const slow = startSlowUpload(platform.url('/api/jobs'), { model: 'iris-logreg' }, {}, { 'idempotency-key': key });
     await slow.start();
     await slow.write(iris.subarray(0, 100));
-    // The claim is taken when the file part begins: asked until it is (no timing assumed).
-    let busy: Response;
+    // The claim is taken when the server reads the file part's start: wait until the database holds it (on a
+    // busy machine the first 100 bytes may still be on their way), then a second submission must be refused.
+    const claim = createHash('sha256').update(`batchcast idempotency key\0anonymous\0${key}`).digest();
     for (;;) {
-      busy = await post('slow.csv', { key });
-      if (busy.status === 409) break;
-      expect(busy.status).toBe(202); // not yet claimed would make a job: the test would then be wrong
-      throw new Error('the second submission was not refused while the first was arriving');
+      const held = await db.query('SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key_hash = $2 AND holder IS NOT NULL', [
+        'anonymous',
+        claim,
+      ]);
+      if (held.rowCount === 1) break;
+      await sleep(20);
     }
+    const busy = await post('slow.csv', { key });
+    expect(busy.status).toBe(409);
     expect(busy.headers.get('retry-after')).toBe('2');
     const e = (await busy.json()).error;
     expect(e.code).toBe('idempotency_key_in_use');
