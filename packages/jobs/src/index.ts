@@ -53,6 +53,7 @@ export {
   DEFAULT_ROTATION_GRACE_SECONDS,
   getWebhook,
   listWebhooks,
+  MAX_OLD_SECRETS,
   MAX_ROTATION_GRACE_SECONDS,
   registerWebhook,
   removeWebhook,

@@ -10,6 +10,7 @@ import { sql as modelSources } from './009-model-sources.js';
 import { sql as comeBack } from './012-come-back.js';
 import { sql as receivingJobs } from './013-receiving-jobs.js';
 import { sql as downloadHolds } from './014-download-holds.js';
+import { sql as webhookOldSecrets } from './015-webhook-old-secrets.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -25,4 +26,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '012-come-back', sql: comeBack },
   { id: '013-receiving-jobs', sql: receivingJobs },
   { id: '014-download-holds', sql: downloadHolds },
+  { id: '015-webhook-old-secrets', sql: webhookOldSecrets },
 ];
