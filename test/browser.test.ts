@@ -5,6 +5,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
+import { platformDb, runClean } from './support/faults.js';
 import { examples, Platform, repoRoot } from './support/platform.js';
 
 /**
@@ -67,6 +68,16 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     return page;
   }
   const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+  /** Runs `f` on a connection to the platform's database. */
+  async function inDatabase<T>(f: (db: Awaited<ReturnType<typeof platformDb>>) => Promise<T>): Promise<T> {
+    const db = await platformDb(platform);
+    try {
+      return await f(db);
+    } finally {
+      await db.end();
+    }
+  }
 
   let jobPageUrl = '';
 
@@ -413,6 +424,60 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       expect(failed).toEqual([]);
     } finally {
       await lan.close();
+    }
+  });
+
+  it('says the results were deleted, and offers no download, when the page stays open past the deletion time', async () => {
+    const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg' });
+    const downloads = '#results-link, #other-results, #errors-link';
+    const visibleDownloads = (page: Page) =>
+      page.$$eval(downloads, (nodes) => nodes.filter((n) => !(n as HTMLElement).hidden && (n as HTMLElement).offsetParent).length);
+
+    // The browser's clock runs 7 days and a minute ahead (the server's stays): the page's own timer finds the time passed.
+    const ahead = await desktop.newPage();
+    await ahead.clock.install();
+    await ahead.goto(platform.url(job.links.page));
+    await ahead.waitForSelector('#preview-card:not([hidden])');
+    await ahead.waitForSelector('#job[data-watching="deletion"]');
+    expect(await ahead.textContent('#expiry')).toMatch(/^Results are kept until/);
+    await ahead.clock.fastForward(7 * 24 * 3600_000 + 60_000);
+    await ahead.waitForSelector('#job[data-gone="yes"]');
+    expect(await ahead.textContent('#expiry')).toMatch(
+      /^The results were deleted on \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} \S+, 7 days after the job ended\. Upload the file again to score it anew\.$/,
+    );
+    expect(await visibleDownloads(ahead)).toBe(0);
+    await ahead.close();
+
+    // The server deletes it earlier than the page was told (the job aged in its database): the page's next look, a
+    // few minutes on, gets 410 and says so.
+    const open = await desktop.newPage();
+    await open.clock.install();
+    await open.goto(platform.url(job.links.page));
+    await open.waitForSelector('#job[data-watching="deletion"]');
+    expect(await visibleDownloads(open)).toBeGreaterThan(0);
+    await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [job.id]));
+    await open.clock.fastForward(6 * 60_000);
+    await open.waitForSelector('#job[data-gone="yes"]');
+    expect(await open.textContent('#expiry')).toMatch(/^This job's data was deleted on \d{4}-\d{2}-\d{2}: results are kept 7 days/);
+    expect(await visibleDownloads(open)).toBe(0);
+    await open.close();
+
+    // Without JavaScript: the page of an ended job reloads itself at the deletion time, and the reload says it is deleted.
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '1 day' WHERE id = $1`, [job.id]));
+      const page = await noScript.newPage();
+      await page.goto(platform.url(job.links.page));
+      expect(await page.isVisible('#results-link')).toBe(true);
+      const refresh = Number(await page.getAttribute('noscript meta[http-equiv="refresh"]', 'content'));
+      expect(Math.abs(refresh - 6 * 24 * 3600)).toBeLessThan(120);
+      await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '8 days' WHERE id = $1`, [job.id]));
+      const again = await page.reload();
+      expect(again!.status()).toBe(410);
+      expect(await page.textContent('h1')).toBe('This job has been deleted');
+      expect(await page.$$eval('a[download]', (a) => a.length)).toBe(0);
+    } finally {
+      await noScript.close();
     }
   });
 
