@@ -351,6 +351,27 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  it('refuses an email address the server would refuse (a domain without a dot) before uploading anything', async () => {
+    const page = await open(desktop, '/');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') sent.push(r.url());
+    });
+    await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    await page.fill('input[name="email"]', 'bob@example');
+    await page.click('button[type="submit"]');
+    await expect
+      .poll(() => page.textContent('#form-error'))
+      .toContain('"bob@example" is not an email address we can send to: its domain needs a dot and a top-level domain');
+    await page.fill('#links-email', 'bob@example');
+    await page.click('#email-links-form button[type="submit"]');
+    expect(await page.$eval('#links-email', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    expect(sent).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('answers an unknown job link with an HTML 404 page that says what to do', async () => {
     const page = await desktop.newPage();
     const res = await page.goto(platform.url('/jobs/00000000-0000-4000-8000-000000000000?token=mistyped'));

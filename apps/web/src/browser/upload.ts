@@ -212,7 +212,13 @@ form.addEventListener('submit', async (e) => {
     return;
   }
   if (emailInput.value && !emailInput.checkValidity()) {
-    return refuse([`"${emailInput.value}" is not an email address. Correct it or leave the field empty.`]);
+    // The field's pattern is the server's own rule: a domain mail on the internet can reach (MAIL_LOCAL_DOMAINS aside).
+    const unreachable = emailInput.validity.patternMismatch && !emailInput.validity.typeMismatch;
+    return refuse([
+      unreachable
+        ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
+        : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
+    ]);
   }
 
   const data = new FormData(form);

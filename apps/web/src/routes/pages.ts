@@ -1,4 +1,4 @@
-import { DomainError, expectedColumns, firstFailures, latestModels } from '@batchcast/jobs';
+import { DomainError, emailInputPattern, expectedColumns, firstFailures, latestModels } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
@@ -12,6 +12,8 @@ import { type ModelOption, uploadPage } from '../views/upload-page.js';
 export function pages(ctx: WebContext): Router {
   const router = Router();
   const submit = receiveUpload(ctx);
+  // The email field refuses in the browser what the server refuses (MAIL_LOCAL_DOMAINS included).
+  const emailPattern = emailInputPattern(ctx.config.mail.localDomains);
 
   async function modelOptions(): Promise<ModelOption[]> {
     return (await latestModels(ctx.jobs.pool)).map((m) => ({
@@ -30,6 +32,7 @@ export function pages(ctx: WebContext): Router {
         selected: ctx.config.models.defaultName,
         maxUploadBytes: ctx.config.storage.maxUploadBytes,
         retentionDays: ctx.config.storage.retentionDays,
+        emailPattern,
       }),
     );
   });
@@ -51,6 +54,7 @@ export function pages(ctx: WebContext): Router {
             email: typeof req.body?.email === 'string' ? req.body.email : '',
             maxUploadBytes: ctx.config.storage.maxUploadBytes,
             retentionDays: ctx.config.storage.retentionDays,
+            emailPattern,
           }),
         );
     }

@@ -32,7 +32,7 @@ const addressKey = (email: string): Buffer => createHash('sha256').update(email.
  * jobs or not). An address may ask EMAILS_PER_ADDRESS_PER_HOUR times an hour, counted on requests alone.
  */
 export async function requestLinks(ctx: JobsContext, rawEmail: unknown): Promise<{ message: string }> {
-  const email = parseEmail(rawEmail);
+  const email = parseEmail(rawEmail, ctx.config.mail.localDomains);
   if (!email) throw new DomainError('invalid', 'invalid_email', 'Give the email address your jobs were submitted with.');
   const key = addressKey(email);
   const limit = ctx.config.abuse.emailsPerAddressPerHour;
