@@ -521,6 +521,37 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await phone.close();
   });
 
+  it('shows the failed rows on a phone without sideways scrolling, every reason whole', async () => {
+    const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd();
+    const bad = [
+      '1.0,2.0',
+      'not-a-number-at-all-but-a-rather-long-word-without-spaces,3.0,1.4,0.2,setosa',
+      ...Array(4).fill('n/a,3.0,1.4,0.2,setosa'),
+    ];
+    const { job } = await runClean(platform, Buffer.from(`${[iris, ...bad].join('\n')}\n`), {
+      model: 'iris-logreg',
+      filename: 'failing.csv',
+    });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    try {
+      const page = await open(phone, job.links.page);
+      await page.waitForSelector('#failures-card:not([hidden])');
+      expect(await page.$$eval('#failures tbody tr', (tr) => tr.length)).toBe(6);
+      const box = await page.$eval('#failures-card .table-wrap', (w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
+      expect(box.scroll, 'the table scrolls sideways').toBeLessThanOrEqual(box.client);
+      // No cell is cut short (an ellipsis would hide the end of a reason).
+      const cut = await page.$$eval('#failures td, #failures th', (cells) =>
+        cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
+      );
+      expect(cut).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await page.screenshot({ path: path.join(shots, 'job-failed-rows-phone.png'), fullPage: true });
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('is usable with the keyboard: every control of the form is reached with Tab and shows its focus', async () => {
     const page = await open(desktop, '/');
     const reached: string[] = [];
