@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatBytes } from '@batchcast/bytes';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
@@ -359,6 +360,10 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     });
     await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
     await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    // The size as the server writes sizes: the browser loads the same formatter (@batchcast/bytes, from /static).
+    const size = formatBytes((await stat(path.join(examples, 'data/iris.csv'))).size);
+    expect(size).toMatch(/^\d+(\.\d)? KiB$/);
+    expect(await page.textContent('#file-check')).toContain(`✓ iris.csv · ${size} (`);
     await page.fill('input[name="email"]', 'bob@example');
     await page.click('button[type="submit"]');
     await expect

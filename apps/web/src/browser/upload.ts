@@ -2,7 +2,8 @@
 // sent, an upload progress bar, and the server's refusals shown in words. Without this script the form
 // still posts to /jobs and the server answers with the job page or the form and a message.
 import type { ErrorBody, JobCreated } from '@batchcast/contract';
-import { formatBytes } from '../shared/numbers.js';
+// @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
+import { formatBytes } from '../bytes/dist/index.js';
 import { type Delimiter, missingColumns, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';

@@ -1,7 +1,7 @@
 import { emailInputPattern } from '@batchcast/jobs';
 import { html, type SafeHtml } from '@batchcast/html';
 import { columnsNeeded, type ModelFacts, modelSummary, sampleHref, taskText } from '../shared/model-summary.js';
-import { formatBytes } from '../shared/numbers.js';
+import { formatBytes } from '@batchcast/bytes';
 import { hiddenIf, layout } from './layout.js';
 import { MY_JOBS_SCRIPT, myJobsSections } from './my-jobs.js';
 
