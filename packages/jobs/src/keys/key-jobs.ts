@@ -24,6 +24,7 @@ export async function listKeyJobs(
     limit: pageSize(opts.limit),
     after: opts.cursor ? decodeCursor(opts.cursor, UUID) : null,
     status: opts.status ?? null,
+    retentionDays: ctx.config.storage.retentionDays,
   });
   return { jobs: page.jobs.map(jobFromRecord).filter(isVisible), next: page.cursor ? encodeCursor(page.cursor) : null };
 }
