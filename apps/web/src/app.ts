@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
@@ -30,7 +31,7 @@ const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const publicDir = path.join(webRoot, 'public');
 const browserScriptsDir = path.join(webRoot, 'dist/static');
 // Shared code the browser scripts load as it is (no bundler): @batchcast/bytes's build, at /static/bytes/dist/.
-const bytesDist = path.dirname(fileURLToPath(import.meta.resolve('@batchcast/bytes')));
+const bytesDist = path.dirname(createRequire(import.meta.url).resolve('@batchcast/bytes'));
 
 /** The Express application, without listening: server.ts listens, tests may mount it themselves. */
 export function createApp(ctx: WebContext): Express {

@@ -639,6 +639,15 @@ route({
 });
 route({
   method: 'get',
+  path: '/static/bytes/dist/{file}',
+  operationId: 'sharedBrowserModule',
+  summary: "@batchcast/bytes's build (the size formatter), which the pages' scripts import as it is",
+  tags: ['pages'],
+  request: { params: z.object({ file: z.string() }) },
+  responses: { 200: { description: 'The file.' }, ...errors(404) },
+});
+route({
+  method: 'get',
   path: '/api/openapi.json',
   operationId: 'openapi',
   summary: 'This document',
