@@ -194,6 +194,12 @@ describe('client mistakes', () => {
     const res = await submit(platform, 'iris.csv', { email: 'not an address\r\nBcc: x@y.z' });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe('invalid_email');
+    // A domain without a dot: mail to it can never arrive on the internet.
+    const dotless = await submit(platform, 'iris.csv', { email: 'bob@example' });
+    expect(dotless.status).toBe(400);
+    const error = await errorOf(dotless);
+    expect(error).toMatchObject({ code: 'invalid_email', field: 'email' });
+    expect(error.message).toMatch(/^"email": "bob@example" is not an e-mail address we can send to: its domain "example"/);
   });
 
   it('unknown paths are JSON 404s', async () => {

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatBytes } from '@batchcast/bytes';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
+import { platformDb, runClean } from './support/faults.js';
 import { examples, Platform, repoRoot } from './support/platform.js';
 
 /**
@@ -67,6 +69,16 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     return page;
   }
   const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+
+  /** Runs `f` on a connection to the platform's database. */
+  async function inDatabase<T>(f: (db: Awaited<ReturnType<typeof platformDb>>) => Promise<T>): Promise<T> {
+    const db = await platformDb(platform);
+    try {
+      return await f(db);
+    } finally {
+      await db.end();
+    }
+  }
 
   let jobPageUrl = '';
 
@@ -345,6 +357,31 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  it('refuses an email address the server would refuse (a domain without a dot) before uploading anything', async () => {
+    const page = await open(desktop, '/');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') sent.push(r.url());
+    });
+    await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    // The size as the server writes sizes: the browser loads the same formatter (@batchcast/bytes, from /static).
+    const size = formatBytes((await stat(path.join(examples, 'data/iris.csv'))).size);
+    expect(size).toMatch(/^\d+(\.\d)? KiB$/);
+    expect(await page.textContent('#file-check')).toContain(`✓ iris.csv · ${size} (`);
+    await page.fill('input[name="email"]', 'bob@example');
+    await page.click('button[type="submit"]');
+    await expect
+      .poll(() => page.textContent('#form-error'))
+      .toContain('"bob@example" is not an email address we can send to: its domain needs a dot and a top-level domain');
+    await page.fill('#links-email', 'bob@example');
+    await page.click('#email-links-form button[type="submit"]');
+    expect(await page.$eval('#links-email', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    expect(sent).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('answers an unknown job link with an HTML 404 page that says what to do', async () => {
     const page = await desktop.newPage();
     const res = await page.goto(platform.url('/jobs/00000000-0000-4000-8000-000000000000?token=mistyped'));
@@ -421,6 +458,60 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  it('says the results were deleted, and offers no download, when the page stays open past the deletion time', async () => {
+    const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg' });
+    const downloads = '#results-link, #other-results, #errors-link';
+    const visibleDownloads = (page: Page) =>
+      page.$$eval(downloads, (nodes) => nodes.filter((n) => !(n as HTMLElement).hidden && (n as HTMLElement).offsetParent).length);
+
+    // The browser's clock runs 7 days and a minute ahead (the server's stays): the page's own timer finds the time passed.
+    const ahead = await desktop.newPage();
+    await ahead.clock.install();
+    await ahead.goto(platform.url(job.links.page));
+    await ahead.waitForSelector('#preview-card:not([hidden])');
+    await ahead.waitForSelector('#job[data-watching="deletion"]');
+    expect(await ahead.textContent('#expiry')).toMatch(/^Results are kept until/);
+    await ahead.clock.fastForward(7 * 24 * 3600_000 + 60_000);
+    await ahead.waitForSelector('#job[data-gone="yes"]');
+    expect(await ahead.textContent('#expiry')).toMatch(
+      /^The results were deleted on \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} \S+, 7 days after the job ended\. Upload the file again to score it anew\.$/,
+    );
+    expect(await visibleDownloads(ahead)).toBe(0);
+    await ahead.close();
+
+    // The server deletes it earlier than the page was told (the job aged in its database): the page's next look, a
+    // few minutes on, gets 410 and says so.
+    const open = await desktop.newPage();
+    await open.clock.install();
+    await open.goto(platform.url(job.links.page));
+    await open.waitForSelector('#job[data-watching="deletion"]');
+    expect(await visibleDownloads(open)).toBeGreaterThan(0);
+    await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [job.id]));
+    await open.clock.fastForward(6 * 60_000);
+    await open.waitForSelector('#job[data-gone="yes"]');
+    expect(await open.textContent('#expiry')).toMatch(/^This job's data was deleted on \d{4}-\d{2}-\d{2}: results are kept 7 days/);
+    expect(await visibleDownloads(open)).toBe(0);
+    await open.close();
+
+    // Without JavaScript: the page of an ended job reloads itself at the deletion time, and the reload says it is deleted.
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '1 day' WHERE id = $1`, [job.id]));
+      const page = await noScript.newPage();
+      await page.goto(platform.url(job.links.page));
+      expect(await page.isVisible('#results-link')).toBe(true);
+      const refresh = Number(await page.getAttribute('noscript meta[http-equiv="refresh"]', 'content'));
+      expect(Math.abs(refresh - 6 * 24 * 3600)).toBeLessThan(120);
+      await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '8 days' WHERE id = $1`, [job.id]));
+      const again = await page.reload();
+      expect(again!.status()).toBe(410);
+      expect(await page.textContent('h1')).toBe('This job has been deleted');
+      expect(await page.$$eval('a[download]', (a) => a.length)).toBe(0);
+    } finally {
+      await noScript.close();
+    }
+  });
+
   it('fits a phone screen', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     for (const [name, url] of [
@@ -438,6 +529,37 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       await page.close();
     }
     await phone.close();
+  });
+
+  it('shows the failed rows on a phone without sideways scrolling, every reason whole', async () => {
+    const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd();
+    const bad = [
+      '1.0,2.0',
+      'not-a-number-at-all-but-a-rather-long-word-without-spaces,3.0,1.4,0.2,setosa',
+      ...Array(4).fill('n/a,3.0,1.4,0.2,setosa'),
+    ];
+    const { job } = await runClean(platform, Buffer.from(`${[iris, ...bad].join('\n')}\n`), {
+      model: 'iris-logreg',
+      filename: 'failing.csv',
+    });
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    try {
+      const page = await open(phone, job.links.page);
+      await page.waitForSelector('#failures-card:not([hidden])');
+      expect(await page.$$eval('#failures tbody tr', (tr) => tr.length)).toBe(6);
+      const box = await page.$eval('#failures-card .table-wrap', (w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
+      expect(box.scroll, 'the table scrolls sideways').toBeLessThanOrEqual(box.client);
+      // No cell is cut short (an ellipsis would hide the end of a reason).
+      const cut = await page.$$eval('#failures td, #failures th', (cells) =>
+        cells.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
+      );
+      expect(cut).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await page.screenshot({ path: path.join(shots, 'job-failed-rows-phone.png'), fullPage: true });
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await phone.close();
+    }
   });
 
   it('is usable with the keyboard: every control of the form is reached with Tab and shows its focus', async () => {

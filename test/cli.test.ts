@@ -119,6 +119,12 @@ describe('batchcast submit', () => {
     expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
   });
 
+  it("is refused, exit 1, with the server's words, an email address whose domain has no dot", async () => {
+    const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--email', 'bob@example', '--url', platform.baseUrl]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"email": "bob@example" is not an e-mail address we can send to');
+  });
+
   it('exits 1 when the job does not succeed', async () => {
     // Scoring paused (through bull-board's API), so the job waits while the CLI follows it; then it is cancelled.
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -129,6 +129,24 @@ describe('email me my links', () => {
     }
   });
 
+  it('leaves out a job past its deletion time that the sweep has not deleted yet (its link would answer 410)', async () => {
+    const address = 'aged-links@example.com';
+    await run({ email: address, filename: 'kept.csv' });
+    const aged = await run({ email: address, filename: 'aged.csv' });
+    const db = await platformDb(platform);
+    try {
+      // A download under way holds it back from the sweep: past its time, still in the database.
+      await db.query(`INSERT INTO job_downloads (id, job_id, until) VALUES (gen_random_uuid(), $1, now() + interval '1 hour')`, [aged.id]);
+      await db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [aged.id]);
+    } finally {
+      await db.end();
+    }
+    expect((await requestLinks(address)).status).toBe(202);
+    const [mail] = await until('the links message', () => (linksMail(address).length ? linksMail(address) : null));
+    expect(mail!.text).toContain('kept.csv');
+    expect(mail!.text).not.toContain('aged.csv');
+  });
+
   it('limits the requests per address, with the same answer for an address without jobs', async () => {
     // Each address has asked once; the limit is 3 an hour.
     for (let i = 0; i < 2; i++) {

@@ -255,6 +255,9 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/openapi.json', await fetch(platform.url('/api/openapi.json')));
     await conforms('get', '/static/{file}', await fetch(platform.url('/static/style.css')));
     await conforms('get', '/static/{file}', await fetch(platform.url('/static/no-such-file.css')));
+    const bytes = await fetch(platform.url('/static/bytes/dist/index.js'));
+    expect(bytes.headers.get('content-type')).toMatch(/javascript/);
+    await conforms('get', '/static/bytes/dist/{file}', bytes);
   });
 
   it('schedules', async () => {

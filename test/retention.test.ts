@@ -43,14 +43,15 @@ it('deletes a job RETENTION_DAYS after it ended and answers 410 Gone to its link
     await db.query(`UPDATE jobs SET finished_at = now() - interval '6 days 23 hours' WHERE id = $1`, [recent.job.id]);
     await db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [old.job.id]);
 
-    const gone = await until(
-      'the old job to answer 410',
-      async () => {
-        const res = await fetch(platform.url(old.job.links.self));
-        return res.status === 410 ? res : null;
-      },
+    // Gone to its links from its deletion time on, before the sweep has come.
+    expect((await fetch(platform.url(old.job.links.self))).status).toBe(410);
+    await until(
+      'the sweep to delete the old job',
+      async () => (await db.query('SELECT 1 FROM expired_jobs WHERE id = $1', [old.job.id])).rowCount === 1,
       60_000,
     );
+    const gone = await fetch(platform.url(old.job.links.self));
+    expect(gone.status).toBe(410);
     const body = (await gone.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('expired');
     expect(body.error.message).toMatch(/kept 7 days/);

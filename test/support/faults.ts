@@ -130,7 +130,7 @@ export async function resultsBytes(p: Platform, job: SubmittedJob): Promise<Buff
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** Submits a file, waits for the job to end by itself, returns its final status and results. */
-export async function runClean(p: Platform, file: string, opts: SubmitOptions = {}, timeoutMs = 180_000) {
+export async function runClean(p: Platform, file: string | Buffer, opts: SubmitOptions = {}, timeoutMs = 180_000) {
   const job = await submitOk(p, file, opts);
   const done = await waitForEnd(p, job.links.self, timeoutMs);
   expect(done.status, done.error ?? '').toBe('succeeded');

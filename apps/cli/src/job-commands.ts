@@ -1,9 +1,9 @@
+import { formatBytes } from '@batchcast/bytes';
 import { JobStatus } from '@batchcast/contract';
 import { at, checkOutFile, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { ApiError, downloadTo, getJson } from './http.js';
 import { type JobRef, parseJobUrl } from './job-url.js';
-import { formatBytes } from './progress.js';
 
 /** The lines `batchcast --help` shows for these commands. */
 export const JOB_HELP = `  batchcast status JOB_URL [--wait] [--json]

@@ -56,15 +56,5 @@ export class ProgressBar {
   }
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
-}
-
 const rowsFormat = new Intl.NumberFormat('en-US');
 export const formatRows = (n: number): string => rowsFormat.format(n);

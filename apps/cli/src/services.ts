@@ -22,7 +22,8 @@ export const SERVICES_HELP = `  jobs         The jobs an API key submitted, newe
                (name, scopes, limits); revoke.
   webhooks     Receivers of signed job events (an API key's own, or with the admin token every one):
                add prints the signing secret (shown once) on stdout; list; remove; rotate (a new secret,
-               the old one signing too for --grace seconds, default a day); deliveries; redeliver.
+               the old one signing too for --grace seconds, default a day; 0: only the new one signs);
+               deliveries; redeliver.
 `;
 
 export const SERVICES_COMMAND_HELP: Record<string, string> = {
@@ -277,10 +278,7 @@ export async function webhooksCommand(args: string[]): Promise<number> {
         headers: headers(),
         body: grace === undefined || grace === null ? {} : { graceSeconds: grace },
       }))!;
-      printSecret(
-        rotated,
-        `secret rotated${rotated.previousSecretExpiresAt ? `; the old one also signs until ${rotated.previousSecretExpiresAt}` : ''}`,
-      );
+      printSecret(rotated, `secret rotated${oldSecretsNote(rotated.previousSecretsExpireAt)}`);
       return EXIT_OK;
     }
     case 'deliveries': {
@@ -322,4 +320,11 @@ export async function webhooksCommand(args: string[]): Promise<number> {
 function help(command: string): number {
   process.stdout.write(SERVICES_COMMAND_HELP[command]!);
   return EXIT_OK;
+}
+
+/** What else still signs after a rotation: each secret rotated out within its grace, until when. */
+function oldSecretsNote(expiries: readonly string[]): string {
+  if (expiries.length === 0) return '; only the new secret signs';
+  if (expiries.length === 1) return `; the old one also signs until ${expiries[0]}`;
+  return `; ${expiries.length} old ones also sign, until ${expiries.join(', ')}`;
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
@@ -30,6 +31,8 @@ import { webhooksApi } from './routes/webhooks-api.js';
 const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const publicDir = path.join(webRoot, 'public');
 const browserScriptsDir = path.join(webRoot, 'dist/static');
+// Shared code the browser scripts load as it is (no bundler): @batchcast/bytes's build, at /static/bytes/dist/.
+const bytesDist = path.dirname(createRequire(import.meta.url).resolve('@batchcast/bytes'));
 
 /** The Express application, without listening: server.ts listens, tests may mount it themselves. */
 export function createApp(ctx: WebContext): Express {
@@ -39,6 +42,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(securityHeaders(ctx.config.http.publicUrl));
   const staticOptions = { maxAge: ctx.config.env === 'production' ? '1h' : 0 };
   app.use('/static', express.static(publicDir, staticOptions), express.static(browserScriptsDir, staticOptions));
+  app.use('/static/bytes/dist', express.static(bytesDist, staticOptions));
   // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all before
   // the body parsers: a client over its limit is refused before its body is read, and a body that trickles
   // in is cut off.

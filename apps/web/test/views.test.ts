@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expiryShort, expiryText } from '../src/shared/expiry.js';
+import { deletedText, expiryShort, expiryText } from '../src/shared/expiry.js';
 import { adviceFor, durationText, progressPercent, rowCountText, runSeconds } from '../src/shared/job-progress.js';
 import { modelSummary, taskText } from '../src/shared/model-summary.js';
-import { countOf, formatBytes, formatCount } from '../src/shared/numbers.js';
+import { formatBytes } from '@batchcast/bytes';
+import { countOf, formatCount } from '../src/shared/numbers.js';
 import { adminJobPage } from '../src/views/admin-job-page.js';
 import { adminLoginPage, adminPage } from '../src/views/admin-page.js';
 import { errorPage } from '../src/views/error-page.js';
@@ -96,6 +97,22 @@ describe('the shared texts', () => {
     expect(expiryText('2026-12-07T14:03:00Z', 7, 'UTC', false)).toBe(
       'What is left of this job (its record and the uploaded file) is kept until 7 Dec 2026, 14:03 UTC, then deleted (7 days after the job ended).',
     );
+    // Past that time, on a page left open.
+    expect(deletedText('2026-12-07T14:03:00Z', 7, 'UTC')).toBe(
+      'The results were deleted on 7 Dec 2026, 14:03 UTC, 7 days after the job ended. Upload the file again to score it anew.',
+    );
+    expect(deletedText('2026-12-07T14:03:00Z', 1, 'UTC', false)).toMatch(
+      /^What was left of this job was deleted on 7 Dec 2026, 14:03 UTC, 1 day after/,
+    );
+  });
+
+  it('makes the page of an ended job reload itself, without JavaScript, when its data is deleted; not while it runs', () => {
+    const links = { summary: '', errors: '', cancel: '', cancelForm: '' };
+    const page = jobPage(jobView({ expiresAt: new Date(Date.now() + 3600_000).toISOString() }), links);
+    const seconds = Number(/<noscript><meta http-equiv="refresh" content="(\d+)"><\/noscript>/.exec(page)?.[1]);
+    expect(seconds).toBeGreaterThan(3500);
+    expect(seconds).toBeLessThanOrEqual(3602);
+    expect(jobPage(jobView({ status: 'running', expiresAt: null }), links)).not.toContain('http-equiv="refresh"');
   });
 
   it('says what to do about an outcome', () => {

@@ -10,7 +10,8 @@ export interface Config {
   http: { port: number; host: string; publicUrl: string };
   db: { url: string };
   redis: { url: string; prefix: string };
-  mail: { smtpUrl: string | null; from: string };
+  /** `localDomains` (MAIL_LOCAL_DOMAINS, lower-cased): dotless domains the operator's mail server delivers to. */
+  mail: { smtpUrl: string | null; from: string; localDomains: string[] };
   storage: {
     blobStore: 'fs' | 'postgres';
     dataDir: string;
@@ -91,7 +92,11 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     http: { port: e.PORT, host: e.HOST, publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '') },
     db: { url: e.DATABASE_URL },
     redis: { url: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
-    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM },
+    mail: {
+      smtpUrl: e.SMTP_URL ?? null,
+      from: e.MAIL_FROM,
+      localDomains: e.MAIL_LOCAL_DOMAINS ? splitList(e.MAIL_LOCAL_DOMAINS).map((d) => d.toLowerCase()) : [],
+    },
     storage: {
       blobStore: e.BLOB_STORE,
       dataDir: path.resolve(e.DATA_DIR),

@@ -93,6 +93,19 @@ const envFields = z.object({
     .default('batchcast'),
   SMTP_URL: optionalString.pipe(url(['smtp:', 'smtps:']).optional()),
   MAIL_FROM: z.string().min(3).default('batchcast <batchcast@localhost>'),
+  /**
+   * Domains your own mail server delivers although the internet does not (`corp`, `localhost`), comma-separated:
+   * addresses there are accepted. Unset: an address needs a domain with a dot and a top-level domain
+   * (`bob@example` is refused, since mail to it can never arrive).
+   */
+  MAIL_LOCAL_DOMAINS: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => splitList(v).every((d) => /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(d)), {
+        message: 'list domain names (letters, digits, dots and hyphens), separated by commas, without @ or spaces',
+      })
+      .optional(),
+  ),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Where uploads live: fs (DATA_DIR; one host or a shared volume) or postgres (any host that reaches PostgreSQL). */
   BLOB_STORE: z.enum(['fs', 'postgres']).default('fs'),

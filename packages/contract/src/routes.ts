@@ -325,11 +325,15 @@ route({
   method: 'post',
   path: '/api/webhooks/{id}/rotate-secret',
   operationId: 'rotateWebhookSecret',
-  summary: 'Give an endpoint a new signing secret; the old one keeps signing for `graceSeconds` (default a day)',
+  summary:
+    'Give an endpoint a new signing secret; the old one keeps signing for `graceSeconds` (default a day), as do those rotated out before until their own grace ends',
   tags: ['webhooks'],
   security: webhookSecurity,
   request: { params: WebhookIdParams, body: { required: false, content: { 'application/json': { schema: RotateSecretRequest } } } },
-  responses: { 200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret), ...errors(400, 401, 403, 404, 415, 422) },
+  responses: {
+    200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret),
+    ...errors(400, 401, 403, 404, 409, 415, 422),
+  },
 });
 route({
   method: 'get',
@@ -364,7 +368,9 @@ registry.registerWebhook({
     headers: z.object({
       'webhook-id': z.string().openapi({ description: 'Same on every attempt: deduplicate with it.' }),
       'webhook-timestamp': z.string().openapi({ description: 'Seconds since the epoch, of this attempt.' }),
-      'webhook-signature': z.string().openapi({ description: '`v1,<base64>`; two, space-separated, during a secret rotation.' }),
+      'webhook-signature': z.string().openapi({
+        description: '`v1,<base64>`; one per signing secret, space-separated: several while secrets rotated out are within their grace.',
+      }),
     }),
     body: { required: true, content: { 'application/json': { schema: WebhookEventBody } } },
   },
@@ -645,6 +651,15 @@ route({
   path: '/static/{file}',
   operationId: 'staticFile',
   summary: "The pages' stylesheet, scripts and icons",
+  tags: ['pages'],
+  request: { params: z.object({ file: z.string() }) },
+  responses: { 200: { description: 'The file.' }, ...errors(404) },
+});
+route({
+  method: 'get',
+  path: '/static/bytes/dist/{file}',
+  operationId: 'sharedBrowserModule',
+  summary: "@batchcast/bytes's build (the size formatter), which the pages' scripts import as it is",
   tags: ['pages'],
   request: { params: z.object({ file: z.string() }) },
   responses: { 200: { description: 'The file.' }, ...errors(404) },

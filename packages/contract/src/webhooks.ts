@@ -34,9 +34,13 @@ export const WebhookEndpoint = z
     }),
     createdAt: dateTime(),
     secretRotatedAt: dateTime().nullable(),
+    previousSecretsExpireAt: z.array(dateTime()).openapi({
+      description:
+        'One per secret rotated out that still signs, the last to expire first: until then, deliveries carry a signature with it too.',
+    }),
     previousSecretExpiresAt: dateTime()
       .nullable()
-      .openapi({ description: 'Until then, deliveries carry a second signature with the secret before the last rotation.' }),
+      .openapi({ description: 'Until when deliveries carry more than one signature (the first of `previousSecretsExpireAt`), or null.' }),
   })
   .openapi('WebhookEndpoint');
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;
@@ -62,7 +66,11 @@ export const RotateSecretRequest = z
       .min(0, { error: '"graceSeconds" is a whole number of seconds from 0 to 604800.' })
       .max(604_800, { error: '"graceSeconds" is a whole number of seconds from 0 to 604800.' })
       .optional()
-      .openapi({ default: 86_400, description: 'How long the current secret keeps signing too (0: stop at once, e.g. after a leak).' }),
+      .openapi({
+        default: 86_400,
+        description:
+          'How long the current secret keeps signing too (secrets rotated out before keep their own grace). 0: only the new secret signs from now on, every old one stops at once (e.g. after a leak).',
+      }),
   })
   // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
   .strict()

@@ -21,4 +21,4 @@ export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from '
 export { coerceObjects } from './coerce-objects.js';
 export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';
-export { formatBytes, truncate } from './messages.js';
+export { truncate } from './messages.js';

@@ -3,7 +3,7 @@ import { ChunkCutter } from './chunks.js';
 import { type DetectedDialect, detectDialect, resolveDialect } from './dialect.js';
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
-import { formatBytes } from './messages.js';
+import { formatBytes } from '@batchcast/bytes';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
 import {
   type Chunk,

@@ -48,4 +48,5 @@ export class FormatError extends Error {
 }
 
 // The message helpers of @batchcast/csv, so that sizes and long values read the same in every format's errors.
-export { formatBytes, truncate } from '@batchcast/csv';
+export { formatBytes } from '@batchcast/bytes';
+export { truncate } from '@batchcast/csv';

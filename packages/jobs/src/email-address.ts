@@ -5,12 +5,49 @@ import { DomainError } from './errors.js';
 const EMAIL =
   /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-/** An address we can send to, or null when none was given; anything else is refused as `invalid_email`. */
-export function parseEmail(raw: unknown): string | null {
+/**
+ * The last label of a domain mail on the internet can reach: a top-level domain is letters (2 to 63), or an
+ * internationalised one in its ASCII form (`xn--…`). A domain without a dot (`bob@example`, `bob@localhost`)
+ * or ending in digits (`bob@10.0.0.1`, not an address literal) is no such domain: no mail server would take
+ * the message, and the person would wait for an email that never comes.
+ */
+const TOP_LEVEL = /\.(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$/;
+
+/**
+ * An address we can send to, or null when none was given; anything else is refused as `invalid_email`,
+ * naming the field. `localDomains` (MAIL_LOCAL_DOMAINS) are domains the operator's own mail server delivers
+ * although the internet does not (`corp`, `localhost`): addresses there are accepted too. Every way an address
+ * comes in (the upload form and API, "email me my links", schedules; the CLI through the API) checks it here.
+ */
+export function parseEmail(raw: unknown, localDomains: readonly string[] = []): string | null {
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return null;
   const email = String(raw).trim();
   if (email.length > 254 || !EMAIL.test(email)) {
-    throw new DomainError('invalid', 'invalid_email', `"${email.slice(0, 80)}" is not an e-mail address we can send to.`);
+    throw new DomainError('invalid', 'invalid_email', `"email": "${email.slice(0, 80)}" is not an e-mail address we can send to.`, {
+      field: 'email',
+    });
+  }
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  if (!TOP_LEVEL.test(domain) && !localDomains.includes(domain.toLowerCase())) {
+    throw new DomainError(
+      'invalid',
+      'invalid_email',
+      `"email": "${email.slice(0, 80)}" is not an e-mail address we can send to: its domain "${domain.slice(0, 63)}" is not one mail ` +
+        'on the internet can reach (it needs a dot and a top-level domain, as in name@example.com). Give the full address.',
+      { field: 'email' },
+    );
   }
   return email;
+}
+
+/**
+ * The same rule as an HTML `pattern` for `<input type="email">` (which checks the rest of the syntax), so that
+ * the browser refuses such an address before anything is sent, with or without the page's script.
+ */
+export function emailInputPattern(localDomains: readonly string[] = []): string {
+  // Browsers compile a pattern with the `v` flag: no needless escapes outside classes, `-` escaped inside.
+  const anyCase = (d: string) =>
+    [...d].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c === '.' ? '\\.' : c)).join('');
+  const local = localDomains.map((d) => `|[^@]+@${anyCase(d)}`).join('');
+  return `[^@]+@[^@]+\\.(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9\\-]{1,59})${local}`;
 }

@@ -134,6 +134,17 @@ describe("a key's jobs", () => {
     expect((await listKeyJobs(ctx, b)).jobs).toEqual([]);
   });
 
+  it('leave the list, and are gone to the key, from their deletion time on, before the sweep', async () => {
+    const key = await newKey('aged-owner');
+    const kept = await submit(key);
+    const aged = await submit(key);
+    for (const id of [kept.id, aged.id]) await cancelJob(ctx, (await loadJob(ctx.pool, id))!);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 second' WHERE id = $1`, [aged.id]);
+    expect((await listKeyJobs(ctx, key)).jobs.map((j) => j.id)).toEqual([kept.id]);
+    expect((await refusal(openKeyJob(ctx, key, aged.id))).code).toBe('expired');
+    expect((await openKeyJob(ctx, key, kept.id))?.id).toBe(kept.id);
+  });
+
   it('lose the links made from the key when it is revoked; a link sent by email stays', async () => {
     const key = await newKey('revoked-owner');
     const job = await submit(key);

@@ -211,6 +211,20 @@ describe('access', () => {
 });
 
 describe('retention', () => {
+  it('answers gone from the deletion time on, before the sweep has deleted anything', async () => {
+    const created = await upload(await iris());
+    const job = (await loadJob(ctx.pool, created.id))!;
+    await scoreAll(job);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '7 days' + interval '1 minute' WHERE id = $1`, [job.id]);
+    expect((await openJob(ctx, job.id, created.token)).id).toBe(job.id);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 second' WHERE id = $1`, [job.id]);
+    const err = (await openJob(ctx, job.id, created.token).catch((e: DomainError) => e)) as DomainError;
+    expect(err).toMatchObject({ kind: 'gone', code: 'expired' });
+    expect(err.message).toMatch(/^This job's data was deleted on \d{4}-\d{2}-\d{2}: results are kept 7 days after a job ends/);
+    expect(await loadJob(ctx.pool, job.id)).not.toBeNull(); // the sweep has not come
+    expect(((await openJob(ctx, job.id, 'wrong').catch((e: DomainError) => e)) as DomainError).kind).toBe('not_found');
+  });
+
   it('deletes jobs ended more than RETENTION_DAYS ago with their upload, and their links answer gone', async () => {
     const created = await upload(await iris());
     const job = (await loadJob(ctx.pool, created.id))!;

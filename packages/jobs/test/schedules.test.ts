@@ -39,6 +39,7 @@ describe('creating a schedule', () => {
       [{ ...base(), timezone: 'Mars/Olympus' }, 'invalid_timezone'],
       [{ ...base(), attempts: 0 }, 'invalid_attempts'],
       [{ ...base(), email: 'not an address' }, 'invalid_email'],
+      [{ ...base(), email: 'ops@example' }, 'invalid_email'],
       [{ ...base(), source: 'relative.csv' }, 'invalid_source'],
       [{ ...base(), source: '/etc/hostname' }, 'source_not_allowed'],
       [{ ...base(), source: path.join(sources, 'missing.csv') }, 'source_unreadable'],

@@ -16,8 +16,10 @@ import {
   deliverWebhook,
   expireJobs,
   finaliseJob,
+  getWebhook,
   listWebhookDeliveries,
   loadJob,
+  MAX_OLD_SECRETS,
   openJob,
   reconcile,
   recordJobEvents,
@@ -305,6 +307,44 @@ describe('a delivery', () => {
     expect(after.headers['webhook-signature']!.split(' ')).toHaveLength(1);
     verified(hard.secret, after);
     expect(() => verified(rotated.secret, after)).toThrow();
+  });
+
+  it('rotated twice within the grace, signs with all three secrets; each old one stops at its own expiry', async () => {
+    const { hook, id } = await oneDelivery();
+    const first = await rotateWebhookSecret(ctx, asKey(key), hook.id, 60);
+    const second = await rotateWebhookSecret(ctx, asKey(key), hook.id, 3600);
+    // The original secret still signs (its grace of a minute lasts), and so does the first rotation's.
+    expect(second.previousSecretsExpireAt).toHaveLength(2);
+    expect(second.previousSecretExpiresAt).toEqual(second.previousSecretsExpireAt[0]);
+    expect(second.previousSecretsExpireAt[0]!.getTime()).toBeGreaterThan(second.previousSecretsExpireAt[1]!.getTime());
+    const start = receiver.requests.length;
+    receiver.reply(500, 500);
+    await deliverWebhook(ctx, id, 0);
+    const during = receiver.requests[start]!;
+    expect(during.headers['webhook-signature']!.split(' ')).toHaveLength(3);
+    for (const secret of [hook.secret, first.secret, second.secret]) verified(secret, during);
+
+    // The original secret's minute passes (moved into the past rather than waited for): it stops signing, the other stays.
+    await ctx.pool.query(
+      `UPDATE webhook_old_secrets SET expires_at = now() - interval '1 second' WHERE expires_at < now() + interval '2 minutes'`,
+    );
+    expect((await getWebhook(ctx, asKey(key), hook.id)).previousSecretsExpireAt).toHaveLength(1);
+    await deliverWebhook(ctx, id, 0);
+    const later = receiver.requests[start + 1]!;
+    expect(later.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    verified(first.secret, later);
+    verified(second.secret, later);
+    expect(() => verified(hook.secret, later)).toThrow();
+  });
+
+  it(`refuses a rotation that would make more than ${MAX_OLD_SECRETS} old secrets sign, saying when one ends`, async () => {
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events: ['job.cancelled'] });
+    for (let i = 0; i < MAX_OLD_SECRETS; i++) await rotateWebhookSecret(ctx, asKey(key), hook.id, 600);
+    const refused = await refusal(rotateWebhookSecret(ctx, asKey(key), hook.id, 600));
+    expect(refused).toMatchObject({ kind: 'conflict', code: 'too_many_secrets' });
+    expect(refused.message).toMatch(/"graceSeconds": 0/);
+    expect((await getWebhook(ctx, asKey(key), hook.id)).previousSecretsExpireAt).toHaveLength(MAX_OLD_SECRETS);
+    expect((await rotateWebhookSecret(ctx, asKey(key), hook.id, 0)).previousSecretsExpireAt).toEqual([]);
   });
 
   it('is checked against the address policy again at every attempt', async () => {

@@ -1,9 +1,12 @@
 // The job page, live: polls the job's status endpoint (same token) until the job has ended, showing rows
 // done, rows per second and the time left; then the summary, the chart and the first rows of the results
-// (job-summary.ts). The texts come from shared/, as in the page the server sent. Every text from the server
-// or the uploaded file goes in through textContent, never as HTML.
+// (job-summary.ts). An ended job's page, left open, keeps watching: at the time its data is deleted (on the
+// server's clock), or when the server answers that it is gone (404/410, asked every few minutes and whenever
+// the tab comes back into view), it says so and offers no download. The texts come from shared/, as in the
+// page the server sent. Every text from the server or the uploaded file goes in through textContent, never as
+// HTML.
 import type { ErrorBody, JobStatus } from '@batchcast/contract';
-import { expiryText } from '../shared/expiry.js';
+import { deletedText, expiryText } from '../shared/expiry.js';
 import {
   adviceFor,
   durationText,
@@ -26,6 +29,18 @@ const cancelUrl = dataOf(root, 'cancelUrl');
 const retentionDays = Number(dataOf(root, 'retentionDays')) || 7;
 const remember = dataOf(root, 'remember') === 'yes';
 
+/** How often the page of an ended job asks whether it still exists (an operator may shorten retention, or delete it). */
+const ENDED_POLL_MS = 5 * 60_000;
+
+/** The server's clock minus this browser's, from the Date header of the last answer. */
+let serverOffsetMs = 0;
+/** When the job's data is deleted (ms, server clock), once it has ended. */
+let deletedAtMs: number | null = null;
+let lastJob: JobStatus | null = null;
+/** The data is gone: the page says so, offers no download, and stops polling. */
+let gone = false;
+let pollTimer: ReturnType<typeof setTimeout> | undefined;
+
 /** This page's own path with its token, as the home page's list opens it (without `from=admin` and the like). */
 function pagePath(): string {
   const url = new URL(window.location.href);
@@ -46,7 +61,22 @@ function showError(message: string): void {
   byId('error').hidden = false;
 }
 
+/** The results (or what was left of a job) were deleted: say so, and take away every download. */
+function showGone(message: string): void {
+  gone = true;
+  clearTimeout(pollTimer);
+  root.dataset.gone = 'yes';
+  setText('expiry', message);
+  byId('expiry').classList.add('gone');
+  for (const id of ['results-link', 'errors-link', 'cancel-form', 'speed']) byId(id).hidden = true;
+  const otherResults = document.getElementById('other-results');
+  if (otherResults) otherResults.hidden = true;
+}
+
 function render(job: JobStatus, serverNow: number): void {
+  if (gone) return;
+  lastJob = job;
+  deletedAtMs = job.expiresAt ? Date.parse(job.expiresAt) : null;
   root.dataset.status = job.status;
   const status = byId('status');
   status.textContent = job.status;
@@ -93,14 +123,28 @@ function render(job: JobStatus, serverNow: number): void {
 let summaryShown = false;
 let remembered = false;
 
+/** Whether the job's deletion time has passed, on the server's clock; then the page says so. */
+function deletedByNow(): boolean {
+  if (gone || deletedAtMs === null || Date.now() + serverOffsetMs < deletedAtMs) return gone;
+  showGone(deletedText(lastJob?.expiresAt ?? null, retentionDays, undefined, lastJob?.status === 'succeeded'));
+  return true;
+}
+
+function pollIn(ms: number): void {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, Math.max(0, ms));
+}
+
 async function poll(): Promise<void> {
+  if (deletedByNow()) return;
   let delay = 1000;
   try {
     const res = await fetch(statusUrl, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const date = Date.parse(res.headers.get('date') ?? '');
+    if (!Number.isNaN(date)) serverOffsetMs = date - Date.now();
     if (res.ok) {
       const job = (await res.json()) as JobStatus;
-      const date = Date.parse(res.headers.get('date') ?? '');
-      render(job, Number.isNaN(date) ? Date.now() : date);
+      render(job, Date.now() + serverOffsetMs);
       if (remember && !remembered) {
         remembered = true;
         rememberJob({
@@ -116,19 +160,31 @@ async function poll(): Promise<void> {
           summaryShown = true;
           await showSummary(summaryUrl);
         }
-        return;
+        if (deletedByNow()) return;
+        // Ended: look again at the deletion time, or in a few minutes, whichever comes first.
+        delay = ENDED_POLL_MS;
+        if (deletedAtMs !== null) delay = Math.min(delay, deletedAtMs - (Date.now() + serverOffsetMs));
+        root.dataset.watching = 'deletion'; // for whoever wants to know the page is now only watching
       }
     } else if (res.status === 404 || res.status === 410) {
       // Deleted by retention (410 says when) or the link is wrong: stop asking, say why when we know.
       const body = (await res.json().catch(() => null)) as ErrorBody | null;
-      if (body?.error?.message) showError(body.error.message);
+      const message = body?.error?.message;
+      if (lastJob && !isActive(lastJob.status)) {
+        showGone(message || deletedText(lastJob.expiresAt, retentionDays, undefined, lastJob.status === 'succeeded'));
+      } else if (message) showError(message);
       return;
     }
   } catch {
     delay = 3000; // the server is restarting or the network is away: keep trying, a little slower
   }
-  setTimeout(poll, delay);
+  if (!gone) pollIn(delay);
 }
+
+// A tab that was in the background (or a laptop that slept: its timers ran late) looks again when it is shown.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && !gone && lastJob && !isActive(lastJob.status)) pollIn(0);
+});
 
 // ---- cancelling --------------------------------------------------------------------------------------
 
@@ -142,7 +198,7 @@ byId('cancel-form', HTMLFormElement).addEventListener('submit', async (e) => {
   try {
     const res = await fetch(cancelUrl, { method: 'POST', headers: { accept: 'application/json' } });
     const body: unknown = await res.json().catch(() => null);
-    if (res.ok && body) render(body as JobStatus, Date.now());
+    if (res.ok && body) render(body as JobStatus, Date.now() + serverOffsetMs);
     else {
       message.textContent = (body as ErrorBody | null)?.error?.message || `The job could not be cancelled (HTTP ${res.status}).`;
       message.hidden = false;
@@ -153,7 +209,7 @@ byId('cancel-form', HTMLFormElement).addEventListener('submit', async (e) => {
   } finally {
     button.disabled = false;
   }
-  poll();
+  pollIn(0);
 });
 
 poll();

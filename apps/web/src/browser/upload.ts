@@ -2,7 +2,8 @@
 // sent, an upload progress bar, and the server's refusals shown in words. Without this script the form
 // still posts to /jobs and the server answers with the job page or the form and a message.
 import type { ErrorBody, JobCreated } from '@batchcast/contract';
-import { formatBytes } from '../shared/numbers.js';
+// @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
+import { formatBytes } from '../bytes/dist/index.js';
 import { type Delimiter, missingColumns, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';
@@ -212,7 +213,13 @@ form.addEventListener('submit', async (e) => {
     return;
   }
   if (emailInput.value && !emailInput.checkValidity()) {
-    return refuse([`"${emailInput.value}" is not an email address. Correct it or leave the field empty.`]);
+    // The field's pattern is the server's own rule: a domain mail on the internet can reach (MAIL_LOCAL_DOMAINS aside).
+    const unreachable = emailInput.validity.patternMismatch && !emailInput.validity.typeMismatch;
+    return refuse([
+      unreachable
+        ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
+        : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
+    ]);
   }
 
   const data = new FormData(form);

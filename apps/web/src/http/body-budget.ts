@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { formatBytes } from '../shared/numbers.js';
+import { formatBytes } from '@batchcast/bytes';
 import { clientAddress } from './client-address.js';
 import { refuse } from './errors.js';
 

@@ -3,7 +3,7 @@ import { DomainError, type DomainErrorKind } from '@batchcast/jobs';
 import type { Logger } from '@batchcast/log';
 import type { ErrorRequestHandler, Request } from 'express';
 import type multer from 'multer';
-import { formatBytes } from '../shared/numbers.js';
+import { formatBytes } from '@batchcast/bytes';
 import { errorPage } from '../views/error-page.js';
 import { MethodNotAllowed } from './method-not-allowed.js';
 

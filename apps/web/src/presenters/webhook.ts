@@ -10,6 +10,7 @@ export function describeWebhook(e: WebhookEndpoint): EndpointView {
     keyId: e.keyId,
     createdAt: e.createdAt.toISOString(),
     secretRotatedAt: e.secretRotatedAt?.toISOString() ?? null,
+    previousSecretsExpireAt: e.previousSecretsExpireAt.map((at) => at.toISOString()),
     previousSecretExpiresAt: e.previousSecretExpiresAt?.toISOString() ?? null,
   };
 }

@@ -8,10 +8,11 @@ import {
   ADMIN,
   createSchedule,
   currentAdminEpoch,
+  emailInputPattern,
   endAdminSession,
   endAllAdminSessions,
-  listApiKeys,
   findModelVersion,
+  listApiKeys,
   listModelVersions,
   listSchedules,
   listWebhooks,
@@ -111,7 +112,14 @@ export function admin(ctx: WebContext): Router {
         queues: o.queues,
         schedules: o.schedules,
       });
-    } else res.type('html').send(adminPage(o, { ...extra, csrf: req.adminSession?.csrf ?? null }));
+    } else
+      res.type('html').send(
+        adminPage(o, {
+          ...extra,
+          csrf: req.adminSession?.csrf ?? null,
+          emailPattern: emailInputPattern(ctx.config.mail.localDomains),
+        }),
+      );
   }
 
   router.get('/admin', guard, async (req, res) => {

@@ -1,4 +1,4 @@
-import { DomainError, expectedColumns, firstFailures, latestModels } from '@batchcast/jobs';
+import { DomainError, emailInputPattern, expectedColumns, firstFailures, latestModels } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
@@ -14,6 +14,8 @@ export function pages(ctx: WebContext): Router {
   // A second post of the form with the same one-time key (a double click, which makes the browser cut the
   // first off) waits for the first to end, then lands on its job.
   const submit = receiveUpload(ctx, { waitForKeyMs: 20_000 });
+  // The email field refuses in the browser what the server refuses (MAIL_LOCAL_DOMAINS included).
+  const emailPattern = emailInputPattern(ctx.config.mail.localDomains);
 
   async function modelOptions(): Promise<ModelOption[]> {
     return (await latestModels(ctx.jobs.pool)).map((m) => ({
@@ -32,6 +34,7 @@ export function pages(ctx: WebContext): Router {
         selected: ctx.config.models.defaultName,
         maxUploadBytes: ctx.config.storage.maxUploadBytes,
         retentionDays: ctx.config.storage.retentionDays,
+        emailPattern,
       }),
     );
   });
@@ -53,6 +56,7 @@ export function pages(ctx: WebContext): Router {
             email: typeof req.body?.email === 'string' ? req.body.email : '',
             maxUploadBytes: ctx.config.storage.maxUploadBytes,
             retentionDays: ctx.config.storage.retentionDays,
+            emailPattern,
           }),
         );
     }

@@ -27,6 +27,16 @@ export function expiryText(expiresAt: string | null, retentionDays: number, time
   return `${what} kept until ${dateTimeText(expiresAt, timeZone)}, then deleted (${days(retentionDays)} after the job ended).`;
 }
 
+/**
+ * What the job page says once that time has passed (the page was left open, or the server answered 410): the
+ * downloads are gone with the data, so the page offers none and says what to do instead.
+ */
+export function deletedText(expiresAt: string | null, retentionDays: number, timeZone?: string, hasResults = true): string {
+  const what = hasResults ? 'The results were' : 'What was left of this job was';
+  const when = expiresAt ? ` on ${dateTimeText(expiresAt, timeZone)}` : '';
+  return `${what} deleted${when}, ${days(retentionDays)} after the job ended. Upload the file again to score it anew.`;
+}
+
 /** The same, short, for a list of jobs. */
 export function expiryShort(expiresAt: string | null, retentionDays: number, timeZone?: string): string {
   return expiresAt ? `kept until ${dateTimeText(expiresAt, timeZone)}` : `kept ${days(retentionDays)} after it ends`;

@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
 import { fromMulterError, refuse } from '../http/errors.js';
-import { formatBytes } from '../shared/numbers.js';
+import { formatBytes } from '@batchcast/bytes';
 
 /** One multer per limit (the limit is the configuration's MAX_MODEL_BYTES, the same for the process's life). */
 const uploads = new Map<number, ReturnType<multer.Multer['single']>>();

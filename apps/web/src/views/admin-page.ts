@@ -1,7 +1,7 @@
 import type { Schedule as ScheduleView } from '@batchcast/contract';
 import { html, type SafeHtml } from '@batchcast/html';
 import { adminTable, adminTime, muted } from './admin-parts.js';
-import type { AdminJobRow } from '@batchcast/jobs';
+import { type AdminJobRow, emailInputPattern } from '@batchcast/jobs';
 import { durationText, rowCountText } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { type AdminServicesView, servicesSections } from './admin-services.js';
@@ -47,6 +47,8 @@ export interface AdminPageOptions {
   modelForm?: Record<string, string>;
   /** A model version just registered by the form ("name@version"), shown once. */
   registered?: string | null;
+  /** The email field's pattern (emailInputPattern with MAIL_LOCAL_DOMAINS): the server's own rule. */
+  emailPattern?: string;
 }
 
 function jobDuration(j: AdminJobRow): string {
@@ -166,7 +168,7 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
   <label>Model (name, or name@version) <input type="text" name="model" required value="${f.model}" placeholder="iris-logreg"></label>
   <label>Cron (5 fields, or 6 with seconds first) <input type="text" name="cron" required value="${f.cron}" placeholder="0 2 * * *"></label>
   <label>Time zone (optional, IANA) <input type="text" name="timezone" value="${f.timezone}" placeholder="Europe/Paris"></label>
-  <label>Email after each run <input type="email" name="email" required value="${f.email}"></label>
+  <label>Email after each run <input type="email" name="email" required value="${f.email}" pattern="${opts.emailPattern ?? emailInputPattern()}" title="A full address, as in name@example.com"></label>
   <div class="buttons"><button type="submit">Add schedule</button></div>
 </form></details>`;
   return html`${list}\n${form}`;

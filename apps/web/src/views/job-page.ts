@@ -113,8 +113,18 @@ ${failuresHtml(view.failures ?? [], view.rows.failed)}
   <div class="table-wrap" tabindex="0" role="region" aria-labelledby="preview-heading"><table id="preview" class="preview"></table></div>
 </section>
 <p class="muted">Keep this link private: anyone who has it can see the results. <a href="/">Score another file</a> · <a href="/#my-jobs">Your jobs</a></p>`,
-    { scripts: [JOB_SCRIPT] },
+    { scripts: [JOB_SCRIPT], head: reloadAtDeletion(view) },
   );
+}
+
+/**
+ * Without JavaScript, an ended job's page reloads itself when the job's data is deleted, and the reload says
+ * so (410) instead of offering downloads that no longer work (with JavaScript, browser/job.ts does it in place).
+ */
+function reloadAtDeletion(view: JobPageView, now = Date.now()): SafeHtml | null {
+  if (progress.isActive(view.status) || !view.expiresAt) return null;
+  const seconds = Math.max(1, Math.ceil((Date.parse(view.expiresAt) - now) / 1000) + 1);
+  return html`<noscript><meta http-equiv="refresh" content="${seconds}"></noscript>`;
 }
 
 /** The first failed rows, in a table the page's script fills in the same way when the job ends while open. */

@@ -7,7 +7,7 @@ export const hiddenIf = (hidden: boolean): SafeHtml | null => (hidden ? html` hi
  * Every page's frame. Scripts are separate files from /static (the CSP allows no inline script), loaded as
  * ES modules; the page is complete without them.
  */
-export function layout(title: string, body: SafeHtml, opts: { scripts?: string[] } = {}): string {
+export function layout(title: string, body: SafeHtml, opts: { scripts?: string[]; head?: SafeHtml | null } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -16,6 +16,7 @@ export function layout(title: string, body: SafeHtml, opts: { scripts?: string[]
 <title>${title} · batchcast</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/style.css">
+${opts.head ?? null}
 </head>
 <body>
 <header class="top"><a href="/" class="brand">batchcast</a></header>

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { emailInputPattern } from '@batchcast/jobs';
 import { html, type SafeHtml } from '@batchcast/html';
 import { columnsNeeded, type ModelFacts, modelSummary, sampleHref, taskText } from '../shared/model-summary.js';
-import { formatBytes } from '../shared/numbers.js';
+import { formatBytes } from '@batchcast/bytes';
 import { hiddenIf, layout } from './layout.js';
 import { MY_JOBS_SCRIPT, myJobsSections } from './my-jobs.js';
 
@@ -18,6 +19,8 @@ export interface UploadPageOptions {
   maxUploadBytes?: number;
   /** RETENTION_DAYS, for what the list of earlier jobs says about deletion. */
   retentionDays?: number;
+  /** The email fields' pattern (emailInputPattern with MAIL_LOCAL_DOMAINS): the server's own rule. */
+  emailPattern?: string;
 }
 
 /** What the file chooser offers; the server detects the format from the content whatever the name. */
@@ -85,6 +88,7 @@ function modelOption(m: ModelOption, selected: boolean): SafeHtml {
  * `error` is shown above it when a submission was refused.
  */
 export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}): string {
+  const emailPattern = opts.emailPattern ?? emailInputPattern();
   const selected = models.find((m) => m.name === opts.selected) ?? models[0];
   const max = opts.maxUploadBytes;
   return layout(
@@ -112,7 +116,7 @@ remembers the job, and if you give your address we email you a link to the resul
   </div>
   <div class="field">
     <label for="email-input">3. Your email address (optional)</label>
-    <input name="email" id="email-input" type="email" autocomplete="email" value="${opts.email ?? ''}" placeholder="you@example.com" aria-describedby="email-help">
+    <input name="email" id="email-input" type="email" autocomplete="email" value="${opts.email ?? ''}" placeholder="you@example.com" pattern="${emailPattern}" title="A full address, as in name@example.com" aria-describedby="email-help">
     <p id="email-help" class="muted">We send you the link to the results when they are ready.</p>
   </div>
   <div id="upload-status" class="upload-status" hidden>
@@ -125,7 +129,7 @@ remembers the job, and if you give your address we email you a link to the resul
     <button type="button" id="abort-button" class="secondary" hidden>Stop the upload</button>
   </div>
 </form>
-${myJobsSections({ retentionDays: opts.retentionDays ?? 7 })}
+${myJobsSections({ retentionDays: opts.retentionDays ?? 7, emailPattern })}
 <h2>Models</h2>
 <ul class="models">${models.map(modelCard)}</ul>`,
     { scripts: [UPLOAD_SCRIPT, MY_JOBS_SCRIPT] },

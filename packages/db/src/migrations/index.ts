@@ -11,6 +11,7 @@ import { sql as comeBack } from './012-come-back.js';
 import { sql as receivingJobs } from './013-receiving-jobs.js';
 import { sql as downloadHolds } from './014-download-holds.js';
 import { sql as idempotencyKeys } from './015-idempotency-keys.js';
+import { sql as webhookOldSecrets } from './016-webhook-old-secrets.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -27,4 +28,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '013-receiving-jobs', sql: receivingJobs },
   { id: '014-download-holds', sql: downloadHolds },
   { id: '015-idempotency-keys', sql: idempotencyKeys },
+  { id: '016-webhook-old-secrets', sql: webhookOldSecrets },
 ];

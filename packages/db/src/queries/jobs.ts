@@ -182,13 +182,15 @@ export interface JobCursor {
 export async function listKeyJobs(
   pool: Pool,
   keyId: string,
-  opts: { limit: number; after: JobCursor | null; status: JobStatus | null },
+  opts: { limit: number; after: JobCursor | null; status: JobStatus | null; retentionDays: number },
 ): Promise<{ jobs: JobRecord[]; cursor: JobCursor | null }> {
+  // Not a job past its deletion time (RETENTION_DAYS after its end) that the sweep has not reached yet: gone to its links.
   const { rows } = await pool.query<JobRecord & { cursorAt: string }>(
     `SELECT ${columns}, created_at::text AS "cursorAt" FROM jobs
      WHERE key_id = $1 AND status <> 'receiving' AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
+       AND (finished_at IS NULL OR finished_at > now() - make_interval(days => $6))
      ORDER BY created_at DESC, id DESC LIMIT $5`,
-    [keyId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.status, opts.limit + 1],
+    [keyId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.status, opts.limit + 1, opts.retentionDays],
   );
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];

@@ -7,10 +7,16 @@ export interface WebhookEndpointRecord {
   url: string;
   events: string[];
   secret: Buffer;
-  previousSecret: Buffer | null;
-  previousSecretExpiresAt: Date | null;
+  /** The secrets rotated out whose grace has not ended (each still signs), the last to expire first. */
+  oldSecrets: OldSecretRecord[];
   createdAt: Date;
   secretRotatedAt: Date | null;
+}
+
+/** A secret rotated out of an endpoint: it signs too until `expiresAt`. */
+export interface OldSecretRecord {
+  secret: Buffer;
+  expiresAt: Date;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -50,7 +56,7 @@ export interface DeliveryToSend {
   body: Buffer;
   status: DeliveryStatus;
   generation: number;
-  endpoint: Pick<WebhookEndpointRecord, 'id' | 'url' | 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>;
+  endpoint: Pick<WebhookEndpointRecord, 'id' | 'url' | 'secret' | 'oldSecrets'>;
 }
 
 /** A delivery the queue must hold: its id, generation (part of the queue job's id) and when it is due. */
@@ -60,27 +66,46 @@ export interface PendingDelivery {
   nextAttemptAt: Date;
 }
 
-const endpointColumns = `id, key_id AS "keyId", url, events, secret, previous_secret AS "previousSecret",
-  previous_secret_expires_at AS "previousSecretExpiresAt", created_at AS "createdAt", secret_rotated_at AS "secretRotatedAt"`;
+/** The old secrets of endpoint `e` still within their grace, as two arrays in the same order (see withOldSecrets). */
+const oldSecretColumns = `
+  ARRAY(SELECT o.secret FROM webhook_old_secrets o WHERE o.endpoint_id = e.id AND o.expires_at > now()
+        ORDER BY o.expires_at DESC, o.rotated_out_at DESC) AS "oldSecretValues",
+  ARRAY(SELECT o.expires_at FROM webhook_old_secrets o WHERE o.endpoint_id = e.id AND o.expires_at > now()
+        ORDER BY o.expires_at DESC, o.rotated_out_at DESC) AS "oldSecretExpiries"`;
+
+/** The columns of an endpoint row aliased `e`. */
+const endpointColumns = `e.id, e.key_id AS "keyId", e.url, e.events, e.secret, e.created_at AS "createdAt",
+  e.secret_rotated_at AS "secretRotatedAt", ${oldSecretColumns}`;
+
+interface OldSecretColumns {
+  oldSecretValues: Buffer[];
+  oldSecretExpiries: Date[];
+}
+type EndpointRow = Omit<WebhookEndpointRecord, 'oldSecrets'> & OldSecretColumns;
+
+function withOldSecrets<T extends OldSecretColumns>(row: T): Omit<T, keyof OldSecretColumns> & { oldSecrets: OldSecretRecord[] } {
+  const { oldSecretValues, oldSecretExpiries, ...rest } = row;
+  return { ...rest, oldSecrets: oldSecretValues.map((secret, i) => ({ secret, expiresAt: oldSecretExpiries[i]! })) };
+}
 
 export async function insertWebhookEndpoint(
   pool: Pool,
   e: { id: string; keyId: string | null; url: string; events: string[]; secret: Buffer },
 ): Promise<WebhookEndpointRecord> {
-  const { rows } = await pool.query<WebhookEndpointRecord>(
-    `INSERT INTO webhook_endpoints (id, key_id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING ${endpointColumns}`,
+  const { rows } = await pool.query<EndpointRow>(
+    `INSERT INTO webhook_endpoints AS e (id, key_id, url, events, secret) VALUES ($1, $2, $3, $4, $5) RETURNING ${endpointColumns}`,
     [e.id, e.keyId, e.url, e.events, e.secret],
   );
-  return rows[0]!;
+  return withOldSecrets(rows[0]!);
 }
 
 /** Every endpoint (`owner` undefined: an admin), or those a key registered; newest first. */
 export async function listWebhookEndpoints(pool: Pool, owner?: { keyId: string }): Promise<WebhookEndpointRecord[]> {
-  const { rows } = await pool.query<WebhookEndpointRecord>(
-    `SELECT ${endpointColumns} FROM webhook_endpoints WHERE $1::uuid IS NULL OR key_id = $1 ORDER BY created_at DESC, id DESC`,
+  const { rows } = await pool.query<EndpointRow>(
+    `SELECT ${endpointColumns} FROM webhook_endpoints e WHERE $1::uuid IS NULL OR e.key_id = $1 ORDER BY e.created_at DESC, e.id DESC`,
     [owner?.keyId ?? null],
   );
-  return rows;
+  return rows.map(withOldSecrets);
 }
 
 export async function countWebhookEndpoints(pool: Pool, keyId: string | null): Promise<number> {
@@ -92,8 +117,8 @@ export async function countWebhookEndpoints(pool: Pool, keyId: string | null): P
 }
 
 export async function getWebhookEndpoint(pool: Pool, id: string): Promise<WebhookEndpointRecord | null> {
-  const { rows } = await pool.query<WebhookEndpointRecord>(`SELECT ${endpointColumns} FROM webhook_endpoints WHERE id = $1`, [id]);
-  return rows[0] ?? null;
+  const { rows } = await pool.query<EndpointRow>(`SELECT ${endpointColumns} FROM webhook_endpoints e WHERE e.id = $1`, [id]);
+  return rows[0] ? withOldSecrets(rows[0]) : null;
 }
 
 /** Removes an endpoint with its deliveries and their attempts; false when there was none. */
@@ -102,18 +127,42 @@ export async function deleteWebhookEndpoint(pool: Pool, id: string): Promise<boo
   return rowCount === 1;
 }
 
-/** Replaces an endpoint's secret; the previous one keeps signing until `previousExpiresAt` (null: not at all). */
+/**
+ * Replaces an endpoint's secret, with its row locked (two rotations at once follow each other). With
+ * `currentExpiresAt`, the current secret joins the old ones and keeps signing until then, each old secret
+ * until its own expiry (those past it are deleted); unless `maxOld` of them would then sign, in which case
+ * nothing changes and the answer is `too_many` with the soonest expiry. Without (null), every old secret is
+ * deleted: only the new one signs. Null when there is no such endpoint.
+ */
 export async function rotateWebhookSecret(
   pool: Pool,
   id: string,
-  secrets: { secret: Buffer; previous: Buffer | null; previousExpiresAt: Date | null },
-): Promise<WebhookEndpointRecord | null> {
-  const { rows } = await pool.query<WebhookEndpointRecord>(
-    `UPDATE webhook_endpoints SET secret = $2, previous_secret = $3, previous_secret_expires_at = $4, secret_rotated_at = now()
-     WHERE id = $1 RETURNING ${endpointColumns}`,
-    [id, secrets.secret, secrets.previous, secrets.previousExpiresAt],
-  );
-  return rows[0] ?? null;
+  rotation: { secret: Buffer; currentExpiresAt: Date | null; maxOld: number },
+): Promise<WebhookEndpointRecord | { tooMany: { soonestExpiry: Date } } | null> {
+  return inTransaction(pool, async (client) => {
+    const current = await client.query<{ secret: Buffer }>('SELECT secret FROM webhook_endpoints WHERE id = $1 FOR UPDATE', [id]);
+    if (!current.rows[0]) return null;
+    if (rotation.currentExpiresAt) {
+      await client.query('DELETE FROM webhook_old_secrets WHERE endpoint_id = $1 AND expires_at <= now()', [id]);
+      const { rows } = await client.query<{ n: number; soonest: Date | null }>(
+        'SELECT count(*)::int AS n, min(expires_at) AS soonest FROM webhook_old_secrets WHERE endpoint_id = $1',
+        [id],
+      );
+      if (rows[0]!.n >= rotation.maxOld) return { tooMany: { soonestExpiry: rows[0]!.soonest! } };
+      await client.query('INSERT INTO webhook_old_secrets (endpoint_id, secret, expires_at) VALUES ($1, $2, $3)', [
+        id,
+        current.rows[0].secret,
+        rotation.currentExpiresAt,
+      ]);
+    } else {
+      await client.query('DELETE FROM webhook_old_secrets WHERE endpoint_id = $1', [id]);
+    }
+    const { rows } = await client.query<EndpointRow>(
+      `UPDATE webhook_endpoints e SET secret = $2, secret_rotated_at = now() WHERE e.id = $1 RETURNING ${endpointColumns}`,
+      [id, rotation.secret],
+    );
+    return withOldSecrets(rows[0]!);
+  });
 }
 
 /**
@@ -121,14 +170,14 @@ export async function rotateWebhookSecret(
  * key that submitted the job (`keyId`), unless that key has been revoked.
  */
 export async function endpointsForEvent(pool: Pool, event: string, keyId: string | null): Promise<WebhookEndpointRecord[]> {
-  const { rows } = await pool.query<WebhookEndpointRecord>(
+  const { rows } = await pool.query<EndpointRow>(
     `SELECT ${endpointColumns} FROM webhook_endpoints e
      WHERE $1 = ANY(e.events)
        AND (e.key_id IS NULL OR (e.key_id = $2 AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = e.key_id AND k.revoked_at IS NULL)))
      ORDER BY e.created_at, e.id`,
     [event, keyId],
   );
-  return rows;
+  return rows.map(withOldSecrets);
 }
 
 /**
@@ -185,23 +234,17 @@ export async function pagePendingDeliveries(pool: Pool, after: string | null, li
 
 export async function getDeliveryToSend(pool: Pool, id: string): Promise<DeliveryToSend | null> {
   const { rows } = await pool.query<
-    Omit<DeliveryToSend, 'endpoint'> & {
-      endpointId: string;
-      url: string;
-      secret: Buffer;
-      previousSecret: Buffer | null;
-      previousSecretExpiresAt: Date | null;
-    }
+    Omit<DeliveryToSend, 'endpoint'> & { endpointId: string; url: string; secret: Buffer } & OldSecretColumns
   >(
     `SELECT d.id, d.job_id AS "jobId", d.event, d.body, d.status, d.generation, e.id AS "endpointId", e.url, e.secret,
-       e.previous_secret AS "previousSecret", e.previous_secret_expires_at AS "previousSecretExpiresAt"
+       ${oldSecretColumns}
      FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
     [id],
   );
   const r = rows[0];
   if (!r) return null;
-  const { endpointId, url, secret, previousSecret, previousSecretExpiresAt, ...delivery } = r;
-  return { ...delivery, endpoint: { id: endpointId, url, secret, previousSecret, previousSecretExpiresAt } };
+  const { endpointId, url, secret, oldSecrets, ...delivery } = withOldSecrets(r);
+  return { ...delivery, endpoint: { id: endpointId, url, secret, oldSecrets } };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { tokenMatches } from '@batchcast/access';
 import { getExpiredJob } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
+import { expiresAt } from '../come-back/expiry.js';
 import { DomainError, notFound } from '../errors.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { isVisible, type VisibleJob } from '../records.js';
@@ -18,18 +19,36 @@ export async function openJob(ctx: JobsContext, id: string, token: string | null
   const job = await loadJob(ctx.pool, jobId);
   if (!job && token) await throwIfExpired(ctx, jobId, token);
   if (!job || !isVisible(job) || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
+  refuseIfPastRetention(ctx, job);
   return job;
+}
+
+/**
+ * A job past its retention time is gone to its links from that moment, as its page and emails promised ("kept
+ * until …, then deleted"), not only once the retention sweep (every RETENTION_SWEEP_INTERVAL_MS, or later while
+ * a download holds it) has removed its data: otherwise a page reloaded just after the time still offered
+ * downloads that the next sweep then cut off. A download started before the time goes on (its hold).
+ */
+export function refuseIfPastRetention(ctx: JobsContext, job: { finishedAt: Date | null }, now = new Date()): void {
+  const at = expiresAt(job, ctx.config.storage.retentionDays);
+  if (at && at <= now) throw expiredError(ctx, at);
 }
 
 async function throwIfExpired(ctx: JobsContext, id: string, token: string): Promise<void> {
   const expired = await getExpiredJob(ctx.pool, id);
   if (!expired || !tokenMatches(token, expired.tokenHashes)) return;
+  // When it was due, as the page said (the sweep may have come a little later).
+  const due = expiresAt(expired, ctx.config.storage.retentionDays)!;
+  throw expiredError(ctx, new Date(Math.min(due.getTime(), expired.expiredAt.getTime())));
+}
+
+function expiredError(ctx: JobsContext, deletedAt: Date): DomainError {
   const days = ctx.config.storage.retentionDays;
-  throw new DomainError(
+  return new DomainError(
     'gone',
     'expired',
-    `This job's data was deleted on ${expired.expiredAt.toISOString().slice(0, 10)}: results are kept ${days} day${days === 1 ? '' : 's'} ` +
+    `This job's data was deleted on ${deletedAt.toISOString().slice(0, 10)}: results are kept ${days} day${days === 1 ? '' : 's'} ` +
       'after a job ends. Upload the file again to score it anew.',
-    { expiredAt: expired.expiredAt.toISOString() },
+    { expiredAt: deletedAt.toISOString() },
   );
 }

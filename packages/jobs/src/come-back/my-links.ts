@@ -32,7 +32,7 @@ const addressKey = (email: string): Buffer => createHash('sha256').update(email.
  * jobs or not). An address may ask EMAILS_PER_ADDRESS_PER_HOUR times an hour, counted on requests alone.
  */
 export async function requestLinks(ctx: JobsContext, rawEmail: unknown): Promise<{ message: string }> {
-  const email = parseEmail(rawEmail);
+  const email = parseEmail(rawEmail, ctx.config.mail.localDomains);
   if (!email) throw new DomainError('invalid', 'invalid_email', 'Give the email address your jobs were submitted with.');
   const key = addressKey(email);
   const limit = ctx.config.abuse.emailsPerAddressPerHour;
@@ -63,9 +63,11 @@ export async function requestLinks(ctx: JobsContext, rawEmail: unknown): Promise
 export async function sendLinks(ctx: JobsContext, requestId: string): Promise<void> {
   const request = await getPendingLinkRequest(ctx.pool, requestId);
   if (!request) return;
-  const jobs = await listJobsForEmail(ctx.pool, request.email, MAX_JOBS);
+  const days = ctx.config.storage.retentionDays;
+  const now = new Date();
+  // Not a job past its deletion time that the sweep has not reached yet: its link would only answer 410.
+  const jobs = (await listJobsForEmail(ctx.pool, request.email, MAX_JOBS)).filter((job) => !((expiresAt(job, days) ?? now) < now));
   if (jobs.length > 0) {
-    const days = ctx.config.storage.retentionDays;
     const items: JobLinkItem[] = [];
     for (const job of jobs) {
       const { token, hash } = newJobToken();

@@ -1,4 +1,5 @@
 import { type JobStatus, listKeyJobs as listKeyJobRows } from '@batchcast/db';
+import { refuseIfPastRetention } from '../access/open-job.js';
 import type { JobsContext } from '../context.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { decodeCursor, encodeCursor, pageSize } from '../pagination.js';
@@ -23,6 +24,7 @@ export async function listKeyJobs(
     limit: pageSize(opts.limit),
     after: opts.cursor ? decodeCursor(opts.cursor, UUID) : null,
     status: opts.status ?? null,
+    retentionDays: ctx.config.storage.retentionDays,
   });
   return { jobs: page.jobs.map(jobFromRecord).filter(isVisible), next: page.cursor ? encodeCursor(page.cursor) : null };
 }
@@ -31,5 +33,7 @@ export async function listKeyJobs(
 export async function openKeyJob(ctx: JobsContext, key: ApiKey, id: string): Promise<VisibleJob | null> {
   if (!isUuid(id)) return null;
   const job = await loadJob(ctx.pool, id.toLowerCase());
-  return job && isVisible(job) && job.keyId === key.id ? job : null;
+  if (!job || !isVisible(job) || job.keyId !== key.id) return null;
+  refuseIfPastRetention(ctx, job);
+  return job;
 }

@@ -77,7 +77,7 @@ export async function checkJobRequest(
   first: StoredChunk | undefined,
   request: JobRequest,
 ): Promise<CheckedRequest> {
-  const email = parseEmail(request.email);
+  const email = parseEmail(request.email, ctx.config.mail.localDomains);
   if (email && !request.emailSetByAdmin) await checkEmailRate(ctx, email);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const plan = planColumns(model.schema, layout.header, SOURCE_NAMES[layout.format]);

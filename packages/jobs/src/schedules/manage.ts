@@ -76,7 +76,7 @@ export async function createSchedule(ctx: JobsContext, input: ScheduleInput): Pr
     throw new DomainError('unprocessable', 'invalid_attempts', '"attempts" is a whole number from 1 to 10 (3 when not given).');
   }
   if (!input.email.trim()) throw new DomainError('unprocessable', 'invalid_email', 'Give "email": the address told after each run.');
-  const email = parseEmail(input.email)!;
+  const email = parseEmail(input.email, ctx.config.mail.localDomains)!;
   const source = parseScheduleSource(input.source);
   await checkScheduleSource(source, ctx.config);
   const modelRef = input.model.trim();

@@ -1,3 +1,4 @@
+import { formatBytes } from '@batchcast/bytes';
 import { type Readable, Transform } from 'node:stream';
 import { type BlobStore, StoreFullError } from '@batchcast/blob';
 import { CsvFormatError } from '@batchcast/csv';
@@ -95,7 +96,7 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
         'storage_full',
         err.diskFull
           ? 'This server ran out of disk space while storing the upload (nothing of it was kept): try again later. Operators: free space in DATA_DIR, and keep a reserve with MIN_FREE_DISK_BYTES so that uploads are refused before the disk fills.'
-          : `This server is short of disk space for uploads (${gib(err.freeBytes)} free, it keeps ${gib(err.reserveBytes)} in reserve): try again later. Operators: free space in DATA_DIR, or lower MIN_FREE_DISK_BYTES.`,
+          : `This server is short of disk space for uploads (${formatBytes(err.freeBytes)} free, it keeps ${formatBytes(err.reserveBytes)} in reserve): try again later. Operators: free space in DATA_DIR, or lower MIN_FREE_DISK_BYTES.`,
       );
     }
     throw err instanceof CsvFormatError || err instanceof FormatError ? formatRefusal(err) : err;
@@ -116,5 +117,3 @@ function countBytes(max: number): Transform {
     },
   });
 }
-
-const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;

@@ -93,10 +93,11 @@ async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<t
   try {
     body = box.open(delivery.body, bodyContext(delivery.id)).toString('utf8');
     const { endpoint } = delivery;
-    secrets = [box.open(endpoint.secret, secretContext(endpoint.id)).toString('utf8')];
-    if (endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
-      secrets.push(box.open(endpoint.previousSecret, secretContext(endpoint.id)).toString('utf8'));
-    }
+    // The current secret, then every one rotated out whose grace has not ended: one signature each.
+    const now = new Date();
+    secrets = [endpoint.secret, ...endpoint.oldSecrets.filter((o) => o.expiresAt > now).map((o) => o.secret)].map((s) =>
+      box.open(s, secretContext(endpoint.id)).toString('utf8'),
+    );
   } catch (err) {
     if (err instanceof SecretBoxError) return { statusCode: null, error: `not sent: ${err.message}`, response: null };
     throw err;

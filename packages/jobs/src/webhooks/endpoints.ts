@@ -29,7 +29,9 @@ export interface WebhookEndpoint {
   keyId: string | null;
   createdAt: Date;
   secretRotatedAt: Date | null;
-  /** Until when the secret before the last rotation still signs too (a second signature), or null. */
+  /** Until when each secret rotated out still signs too (one more signature each), the last to expire first. */
+  previousSecretsExpireAt: Date[];
+  /** Until when more than the current secret signs (the last of `previousSecretsExpireAt`), or null. */
   previousSecretExpiresAt: Date | null;
 }
 
@@ -38,12 +40,15 @@ export const MAX_ENDPOINTS_PER_OWNER = 25;
 /** How long a rotated-out secret keeps signing by default: receivers have a day to switch. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 3600;
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+/** Secrets rotated out that may sign at once (each delivery carries one signature per secret). */
+export const MAX_OLD_SECRETS = 10;
 
 /** The context a secret is sealed with: the endpoint's own, so a sealed secret copied to another row does not open. */
 export const secretContext = (endpointId: string): string => `webhook secret ${endpointId}`;
 
 export function describeEndpoint(row: WebhookEndpointRecord, now = new Date()): WebhookEndpoint {
-  const graceLasts = row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now;
+  const expiries = row.oldSecrets.map((o) => o.expiresAt).filter((at) => at > now);
+  expiries.sort((a, b) => b.getTime() - a.getTime());
   return {
     id: row.id,
     url: row.url,
@@ -51,7 +56,8 @@ export function describeEndpoint(row: WebhookEndpointRecord, now = new Date()): 
     keyId: row.keyId,
     createdAt: row.createdAt,
     secretRotatedAt: row.secretRotatedAt,
-    previousSecretExpiresAt: graceLasts ? row.previousSecretExpiresAt : null,
+    previousSecretsExpireAt: expiries,
+    previousSecretExpiresAt: expiries[0] ?? null,
   };
 }
 
@@ -132,9 +138,11 @@ export async function removeWebhook(ctx: JobsContext, actor: WebhookActor, id: s
 }
 
 /**
- * Gives an endpoint a new secret, returned this once. The old one keeps signing for `graceSeconds` (default
- * a day; 0: not at all, e.g. when it leaked): each delivery meanwhile carries two signatures, as the
- * specification allows, so a receiver verifies with either secret while it switches.
+ * Gives an endpoint a new secret, returned this once. The current one keeps signing for `graceSeconds`
+ * (default a day), and so does every secret rotated out before whose own grace has not ended: each delivery
+ * meanwhile carries one signature per secret, as the specification allows, so a receiver verifies with
+ * whichever it has while it switches (rotating twice in a day leaves receivers of the first secret working).
+ * `graceSeconds` 0 (e.g. after a leak): from now on only the new secret signs, every old one stops at once.
  */
 export async function rotateWebhookSecret(
   ctx: JobsContext,
@@ -154,10 +162,18 @@ export async function rotateWebhookSecret(
   const secret = newSigningSecret();
   const updated = await rotateSecretRow(ctx.pool, row.id, {
     secret: box.seal(secret, secretContext(row.id)),
-    previous: graceSeconds > 0 ? row.secret : null,
-    previousExpiresAt: graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null,
+    currentExpiresAt: graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null,
+    maxOld: MAX_OLD_SECRETS,
   });
   if (!updated) throw notFound('webhook endpoint');
+  if ('tooMany' in updated) {
+    throw new DomainError(
+      'conflict',
+      'too_many_secrets',
+      `This endpoint has ${MAX_OLD_SECRETS} secrets rotated out that still sign, the most allowed; the first stops signing at ` +
+        `${updated.tooMany.soonestExpiry.toISOString()}. Rotate again after that, or now with "graceSeconds": 0 (only the new secret will sign).`,
+    );
+  }
   ctx.log.info({ endpointId: row.id, graceSeconds }, 'webhook secret rotated');
   return { ...describeEndpoint(updated), secret };
 }
