@@ -114,7 +114,8 @@ export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
     ...(m.expiresAt ? [['Kept until', `${utcText(m.expiresAt)}, then deleted`] as [string, string]] : []),
   ];
   const action = m.status === 'succeeded' ? 'See and download the results' : 'See the job';
-  const privacy = 'The link is private: anyone who has it can see the results.';
+  // A failed or cancelled job has no results to see: the warning names what the link does show.
+  const privacy = `The link is private: anyone who has it can see ${m.status === 'succeeded' ? 'the results' : 'this job'}.`;
 
   const text = `${[lead, ...advice, summary.map(([k, v]) => `${k}: ${v}`).join('\n'), `${action}:\n${m.link}`, privacy].join('\n\n')}\n`;
 

@@ -86,6 +86,17 @@ describe('the job outcome email', () => {
     expect(mail.text).toContain('Rows: 12,345 rows: 2,000 scored, 0 failed, 10,345 not scored');
   });
 
+  it('promises results behind the link only when there are some', () => {
+    expect(renderJobOutcome(base).text).toContain('anyone who has it can see the results');
+    for (const status of ['failed', 'cancelled'] as const) {
+      const mail = renderJobOutcome({ ...base, status, error: status === 'failed' ? 'the file is empty' : null });
+      for (const part of [mail.text, mail.html]) {
+        expect(part).not.toContain('see the results');
+        expect(part).toContain('anyone who has it can see this job');
+      }
+    }
+  });
+
   it('says when the results are deleted, in UTC', () => {
     const mail = renderJobOutcome({ ...base, expiresAt: new Date('2026-12-07T14:03:00Z') });
     for (const part of [mail.text, mail.html]) expect(part).toContain('7 Dec 2026, 14:03 UTC, then deleted');
