@@ -163,6 +163,15 @@ describe('email me my links', () => {
     expect(a.error.code).toBe('email_rate_limited');
   });
 
+  it('counts a mailbox, not its spellings: +tags of one address share its limit', async () => {
+    for (const email of ['spelled+a@example.com', 'Spelled+b@example.com', 'spelled@example.com']) {
+      expect((await requestLinks(email)).status, email).toBe(202);
+    }
+    const refused = await requestLinks('spelled+c@example.com');
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).error.code).toBe('email_rate_limited');
+  });
+
   it('refuses what is not an address, saying so', async () => {
     const bad = await requestLinks('not an address');
     expect(bad.status).toBe(400);

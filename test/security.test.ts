@@ -278,6 +278,18 @@ describe('file names and emails', () => {
     expect((await refused.json()).error.code).toBe('email_rate_limited');
     expect((await submit(platform, 'iris.csv', { email: 'someone-else@example.com' })).status).toBe(202);
   });
+
+  it('counts a mailbox, not its spellings: +tags of one address share its limit', async () => {
+    // Subaddresses reach the same inbox: counted apart, each gave a flooder another EMAILS_PER_ADDRESS_PER_HOUR.
+    expect((await submit(platform, 'iris.csv', { email: 'tagged+1@example.com' })).status).toBe(202);
+    expect((await submit(platform, 'iris.csv', { email: 'Tagged+news.x@Example.com' })).status).toBe(202);
+    for (const email of ['tagged+2@example.com', 'tagged@example.com']) {
+      const refused = await submit(platform, 'iris.csv', { email });
+      expect(refused.status, email).toBe(429);
+      expect((await refused.json()).error.code).toBe('email_rate_limited');
+    }
+    expect((await submit(platform, 'iris.csv', { email: 'tagged-other+1@example.com' })).status).toBe(202);
+  });
 });
 
 describe('request bodies that trickle in', () => {

@@ -41,6 +41,19 @@ export function parseEmail(raw: unknown, localDomains: readonly string[] = []): 
 }
 
 /**
+ * The mailbox an address reaches, for the limits per address: lower-cased, and without the `+tag` of its local
+ * part (`Bob+news@Example.com` → `bob@example.com`), which most providers deliver to the same inbox. Counted by
+ * the spelling instead, `victim+1@…`, `victim+2@…` each had a limit of their own. The SQL that counts jobs per
+ * mailbox (`countRecentJobsForMailbox`, migration 017's index) computes the same.
+ */
+export function mailboxOf(email: string): string {
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at);
+  const plus = local.indexOf('+');
+  return `${plus === -1 ? local : local.slice(0, plus)}${email.slice(at)}`.toLowerCase();
+}
+
+/**
  * The same rule as an HTML `pattern` for `<input type="email">` (which checks the rest of the syntax), so that
  * the browser refuses such an address before anything is sent, with or without the page's script.
  */

@@ -16,7 +16,7 @@ export { adminJob, openJobAsAdmin, resendJobEmail } from './come-back/admin-acce
 export { expiresAt } from './come-back/expiry.js';
 export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.js';
 export type { JobsContext, ScoringContext, WorkQueue } from './context.js';
-export { emailInputPattern, parseEmail } from './email-address.js';
+export { emailInputPattern, mailboxOf, parseEmail } from './email-address.js';
 export { DomainError, type DomainErrorKind, notFound } from './errors.js';
 export {
   type ApiKey,

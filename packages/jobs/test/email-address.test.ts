@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, emailInputPattern, parseEmail } from '../src/index.js';
+import { DomainError, emailInputPattern, mailboxOf, parseEmail } from '../src/index.js';
 
 /**
  * Which addresses batchcast sends to: the one rule (parseEmail) every way in uses, and the same rule as the
@@ -54,5 +54,12 @@ describe('email addresses', () => {
       expect(refusal(a, local).code, a).toBe('invalid_email');
       expect(patternAccepts(a, local), a).toBe(false);
     }
+  });
+
+  it('names the mailbox an address reaches, for the limits per address', () => {
+    expect(mailboxOf('Bob.Smith+jobs@Mail.Example.co.uk')).toBe('bob.smith@mail.example.co.uk');
+    expect(mailboxOf('bob+a+b@example.com')).toBe('bob@example.com');
+    expect(mailboxOf('bob@example.com')).toBe('bob@example.com');
+    expect(mailboxOf('bob-plus@example.com')).toBe('bob-plus@example.com');
   });
 });

@@ -203,11 +203,16 @@ export async function addJobToken(pool: Pool, jobId: string, tokenHash: Buffer, 
   await pool.query('INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, $3)', [jobId, tokenHash, purpose]);
 }
 
-/** Jobs that asked to email this address (case-insensitive) in the last `minutes` minutes. */
-export async function countRecentJobsForEmail(pool: Pool, email: string, minutes: number): Promise<number> {
+/**
+ * Jobs that asked to email this mailbox in the last `minutes` minutes: `mailbox` is the address lower-cased
+ * with its `+tag` removed (`mailboxOf` in @batchcast/jobs), compared with the same expression of each job's
+ * address (indexed by migration 017).
+ */
+export async function countRecentJobsForMailbox(pool: Pool, mailbox: string, minutes: number): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM jobs WHERE lower(email) = lower($1) AND created_at > now() - make_interval(mins => $2)`,
-    [email, minutes],
+    `SELECT count(*)::int AS n FROM jobs
+      WHERE lower(regexp_replace(email, '\\+[^@]*@', '@')) = $1 AND email IS NOT NULL AND created_at > now() - make_interval(mins => $2)`,
+    [mailbox, minutes],
   );
   return rows[0]?.n ?? 0;
 }

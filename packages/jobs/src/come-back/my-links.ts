@@ -11,7 +11,7 @@ import {
 } from '@batchcast/db';
 import { type JobLinkItem, renderJobLinks } from '@batchcast/mail';
 import type { JobsContext } from '../context.js';
-import { parseEmail } from '../email-address.js';
+import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
 import type { VisibleJob } from '../records.js';
 import { expiresAt } from './expiry.js';
@@ -23,8 +23,11 @@ const MAX_JOBS = 20;
 export const LINKS_REQUESTED =
   'If this address has jobs on this server, a message with their links is on its way. It can take a minute; check the spam folder too.';
 
-/** The rate limit keys on this, not on the address: the table keeps no address once a request is handled. */
-const addressKey = (email: string): Buffer => createHash('sha256').update(email.trim().toLowerCase(), 'utf8').digest();
+/**
+ * The rate limit keys on this, not on the address: the table keeps no address once a request is handled. It
+ * is the mailbox's (`mailboxOf`: `+tags` removed), so that spellings of one inbox share its limit.
+ */
+const addressKey = (email: string): Buffer => createHash('sha256').update(mailboxOf(email), 'utf8').digest();
 
 /**
  * "Email me my links": records the request and queues the message; the worker finds the jobs. The caller

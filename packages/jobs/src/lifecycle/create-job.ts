@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken, newJobToken } from '@batchcast/access';
 import type { ByteSource, ColumnTarget } from '@batchcast/csv';
-import { countRecentJobsForEmail, insertJob, type NewJob } from '@batchcast/db';
+import { countRecentJobsForMailbox, insertJob, type NewJob } from '@batchcast/db';
 import { checkParquetTargets, FormatError } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
-import { parseEmail } from '../email-address.js';
+import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
 import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
@@ -173,12 +173,12 @@ export function logSubmitted(
 
 /**
  * Anyone may type any address into the form, so the server must not become a way to flood one: an address
- * is sent at most EMAILS_PER_ADDRESS_PER_HOUR job emails an hour, and an upload asking for more is refused
+ * (a mailbox: `mailboxOf`, so `+tags` do not count apart) is sent at most EMAILS_PER_ADDRESS_PER_HOUR job emails an hour, and an upload asking for more is refused
  * while the submitter is still there (the job could be submitted without an email).
  */
 async function checkEmailRate(ctx: JobsContext, email: string): Promise<void> {
   const limit = ctx.config.abuse.emailsPerAddressPerHour;
-  if ((await countRecentJobsForEmail(ctx.pool, email, 60)) < limit) return;
+  if ((await countRecentJobsForMailbox(ctx.pool, mailboxOf(email), 60)) < limit) return;
   throw new DomainError(
     'rate_limited',
     'email_rate_limited',
