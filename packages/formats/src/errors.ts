@@ -13,6 +13,8 @@ export type FormatErrorCode =
   /** JSON Lines / JSON array content that is not JSON at all. */
   | 'not_json'
   | 'line_too_large'
+  /** A value larger than a CSV field may be (a spreadsheet cell's text: MAX_CELL_CHARS), the CSV scanner's code. */
+  | 'field_too_large'
   /** A JSON Lines record that nests lists or objects deeper than MAX_JSON_DEPTH (only the first line refuses the file). */
   | 'too_deep'
   | 'no_header'

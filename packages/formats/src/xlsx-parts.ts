@@ -1,5 +1,6 @@
 import { FormatError } from './errors.js';
 import { type NumberKind, numberKind } from './xlsx-dates.js';
+import { cellTooLarge, MAX_CELL_CHARS } from './xlsx-sheet.js';
 import { attr, parseStream, unescapeXstring, xmlParser } from './xml.js';
 import type { ZipArchive } from './zip.js';
 
@@ -172,7 +173,9 @@ export async function readSharedStrings(zip: ZipArchive, path: string | null, ma
       else if (name === 'rPh') phonetic--;
     },
     text(text) {
-      if (inSi && inT && phonetic === 0) current += text;
+      if (!(inSi && inT && phonetic === 0)) return;
+      current += text;
+      if (current.length > MAX_CELL_CHARS) throw cellTooLarge(`shared string ${strings.length + 1} of the workbook`);
     },
   });
   try {

@@ -9,6 +9,23 @@ import { unescapeXstring, xmlParser } from './xml.js';
  */
 export const MAX_ROW_CELLS = 16_384;
 
+/**
+ * The most characters a cell's text may have while it is read: the CSV scanner's field limit (1 MiB; a
+ * character is at least a byte), which refused such a value only after the sheet had been transcoded. Until
+ * then the web process held it whole: a cell of hundreds of MB unpacks from a few MB of upload. Excel's own
+ * limit is 32,767 characters, so no workbook Excel wrote comes near.
+ */
+export const MAX_CELL_CHARS = 1024 * 1024;
+
+/** The refusal of a cell (or shared string) longer than MAX_CELL_CHARS; `where` names it. */
+export function cellTooLarge(where: string, row?: number): FormatError {
+  return new FormatError(
+    'field_too_large',
+    `${where} holds more than ${MAX_CELL_CHARS.toLocaleString('en-US')} characters of text, more than a value may be (Excel itself allows 32,767): shorten or remove that text and upload the workbook again`,
+    row,
+  );
+}
+
 /** One cell as stored in the sheet XML, before its value is interpreted. */
 export interface RawCell {
   /** 0-based column. */
@@ -74,7 +91,11 @@ export class SheetReader {
       open: (name, tag) => this.open(name, tag),
       close: (name) => this.closeTag(name),
       text: (text) => {
-        if (this.capture !== NONE) this.text += text;
+        if (this.capture === NONE) return;
+        this.text += text;
+        if (this.text.length > MAX_CELL_CHARS) {
+          throw cellTooLarge(`cell ${columnLetters(this.cell?.col ?? 0)}${this.rowNumber} of the sheet`, this.rowNumber);
+        }
       },
     });
   }

@@ -152,12 +152,15 @@ wb.save(sys.argv[1])`,
     sharedRepeat?: number;
     cellsRepeat?: number;
     rows?: number;
+    /** Characters of a third shared string, and of an inline string in cell C2. */
+    longShared?: number;
+    longInline?: number;
   }): Promise<{ path: string; dir: string }> {
     const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
     const path = join(dir, 'crafted.xlsx');
     python(
       `import sys, zipfile
-shared_n, cells_n, rows_n = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+shared_n, cells_n, rows_n, long_shared, long_inline = (int(a) for a in sys.argv[2:7])
 main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
 rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
 pkg = 'http://schemas.openxmlformats.org/package/2006/relationships'
@@ -169,9 +172,11 @@ z.writestr('xl/_rels/workbook.xml.rels', f'<?xml version="1.0"?><Relationships x
 with z.open('xl/sharedStrings.xml', 'w') as f:
     f.write(f'<?xml version="1.0"?><sst xmlns="{main}"><si><t>a</t></si><si><t>b</t></si>'.encode())
     f.write(b'<si><t>x</t></si>' * shared_n)
+    if long_shared: f.write(b'<si><t>' + b'y' * long_shared + b'</t></si>')
     f.write(b'</sst>')
 with z.open('xl/worksheets/sheet1.xml', 'w') as f:
     f.write(f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c>'.encode())
+    if long_inline: f.write(b'<c r="C2" t="inlineStr"><is><t>' + b'z' * long_inline + b'</t></is></c>')
     f.write(b'<c r="Z2"><v>1</v></c>' * cells_n)
     f.write(b'</row>')
     for r in range(3, 3 + rows_n):
@@ -184,6 +189,8 @@ z.close()`,
       String(opts.sharedRepeat ?? 0),
       String(opts.cellsRepeat ?? 0),
       String(opts.rows ?? 0),
+      String(opts.longShared ?? 0),
+      String(opts.longInline ?? 0),
     );
     return { path, dir };
   }
@@ -233,6 +240,34 @@ z.close()`,
     expect(err).toBeInstanceOf(FormatError);
     expect((err as FormatError).code).toBe('too_many_columns');
     expect((err as FormatError).message).toMatch(/^row 2 of the sheet has more than 16,384 cells, the most an Excel row has/);
+  });
+
+  it.each([
+    ['a shared string', { longShared: 1_100_000 }, /^shared string 3 of the workbook holds more than 1,048,576 characters/, undefined],
+    ['an inline string', { longInline: 1_100_000 }, /^cell C2 of the sheet holds more than 1,048,576 characters/, 2],
+  ])('refuses %s longer than a CSV field may be while reading it, instead of holding it whole', async (_what, opts, message, line) => {
+    // 1.1 MB of one letter deflates to about a kB: a cell of hundreds of MB came from a few MB of upload.
+    const { path, dir } = await craftedWorkbook(opts);
+    const t = xlsxToCsv(path);
+    const err = await collect(t.stream).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await t.summary.catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('field_too_large');
+    expect((err as FormatError).message).toMatch(message);
+    expect((err as FormatError).message).toContain('shorten or remove that text');
+    expect((err as FormatError).line).toBe(line);
+  });
+
+  it('reads a cell of as many characters as a CSV field may hold', async () => {
+    const { path, dir } = await craftedWorkbook({ longInline: 1_048_576 });
+    const t = xlsxToCsv(path);
+    const csv = (await collect(t.stream)).toString('utf8');
+    await rm(dir, { recursive: true, force: true });
+    expect(csv.startsWith('a,b\n1,2\n')).toBe(true);
   });
 
   it('refuses a zip of more than 10,000 parts before reading them (300,000 took 112 s)', async () => {
