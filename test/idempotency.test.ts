@@ -116,6 +116,31 @@ describe('Idempotency-Key on POST /api/jobs', () => {
     expect((await replay.json()).id).toBe(JSON.parse(done.body).id);
   });
 
+  it('a job is recorded with its key or not at all: a key that cannot be completed leaves no job a retry would repeat', async () => {
+    // Before, the job was recorded, then its key completed by a statement of its own: a web process dying
+    // between the two left a job whose key a retry took again, for a second job. A trigger makes that second
+    // statement fail, as a crash there would have.
+    await db.query(`CREATE FUNCTION refuse_key_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'the key cannot be completed (test)'; END $$`);
+    await db.query(`CREATE TRIGGER refuse_key_completion BEFORE UPDATE ON idempotency_keys FOR EACH ROW
+      WHEN (NEW.completed_at IS NOT NULL) EXECUTE FUNCTION refuse_key_completion()`);
+    const key = randomUUID();
+    let failed: Response;
+    try {
+      failed = await post('atomic.csv', { key });
+    } finally {
+      await db.query('DROP TRIGGER refuse_key_completion ON idempotency_keys');
+      await db.query('DROP FUNCTION refuse_key_completion()');
+    }
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect(await jobsNamed('atomic.csv')).toBe(0);
+    const retried = await post('atomic.csv', { key });
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect((await post('atomic.csv', { key })).headers.get('idempotent-replayed')).toBe('true');
+    expect(await jobsNamed('atomic.csv')).toBe(1);
+  });
+
   it('a refused or cut-off submission lets its key go: corrected, it is sent again with the same key', async () => {
     const key = randomUUID();
     const refused = await post('refused.csv', { key, model: 'no-such-model' });

@@ -115,11 +115,12 @@ export function receiveUpload(
     }
     const parts = submissionParts(fields, file.originalname, file.digest ?? '');
     if (claim?.kind === 'known') return { ...claim.replay(parts), status: 'queued', replayed: true };
-    const request = jobRequest(fields, file.originalname, owner);
+    // A held key is completed with the job, in the transaction that records it.
+    const request = { ...jobRequest(fields, file.originalname, owner), idempotencyKey: claim?.completion(parts) };
     // Scored while it arrived: the job is completed (null: it could not start early, and is created now as ever).
     const early = receiving ? await completeOrDelete(ctx, receiving, stored!, request) : null;
     const job = early ?? (await createJob(ctx.jobs, stored!, request));
-    await claim?.complete(job, parts);
+    claim?.settle();
     return job;
   };
 

@@ -1,4 +1,4 @@
-import type { Pool } from '../pool.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 /**
  * Idempotency keys of job submissions (migration 015). A key is claimed by the request that first presents
@@ -87,15 +87,30 @@ export async function renewIdempotencyKey(
   return rowCount === 1;
 }
 
-/** Records the job the holder's submission made. False: the key is no longer the holder's (its lease passed). */
+/**
+ * The key a new job completes, in the job's own transaction (`insertJob`, `completeReceivingJob`): recorded
+ * in a statement of its own after the job, a web process dying between the two let the key's lease pass and a
+ * retry make a second job.
+ */
+export interface KeyCompletion {
+  scope: string;
+  keyHash: Buffer;
+  holder: string;
+  done: CompletedIdempotencyKey;
+}
+
+/**
+ * Records the job the holder's submission made. False: the key is no longer the holder's (its lease passed, and
+ * another request took it): the job stands, and a retry with the key would make another.
+ */
 export async function completeIdempotencyKey(
-  pool: Pool,
+  db: Pool | PoolClient,
   scope: string,
   keyHash: Buffer,
   holder: string,
   done: CompletedIdempotencyKey,
 ): Promise<boolean> {
-  const { rowCount } = await pool.query(
+  const { rowCount } = await db.query(
     `UPDATE idempotency_keys SET job_id = $4, fingerprint = $5, token_box = $6, completed_at = now(), holder = NULL, held_until = NULL
      WHERE scope = $1 AND key_hash = $2 AND holder = $3 AND completed_at IS NULL`,
     [scope, keyHash, holder, done.jobId, JSON.stringify(done.fingerprint), done.tokenBox],

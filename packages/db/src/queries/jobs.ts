@@ -1,6 +1,7 @@
 import type { Pool } from '../pool.js';
 import { inTransaction, type PoolClient } from '../pool.js';
 import { type KeyUsage, lockKeyUsage } from './api-keys.js';
+import { completeIdempotencyKey, type KeyCompletion } from './idempotency.js';
 
 /** `receiving`: recorded while its upload still arrives (migration 013); seen by workers only. */
 export type JobStatus = 'receiving' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -69,7 +70,7 @@ export type NewJob = Pick<
 };
 
 /** Records a job and its chunks in one transaction: PostgreSQL is the source of truth before anything is queued. */
-export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner): Promise<void> {
+export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner, key?: KeyCompletion): Promise<void> {
   await inTransaction(pool, async (client) => {
     if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
     await client.query(
@@ -93,6 +94,8 @@ export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner): Prom
     );
     await client.query(`INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, 'upload')`, [job.id, job.tokenHash]);
     await insertChunks(client, job.id, job.chunks);
+    // Not the holder's any more (its lease passed): the job stands all the same, as before keys existed.
+    if (key) await completeIdempotencyKey(client, key.scope, key.keyHash, key.holder, key.done);
   });
 }
 

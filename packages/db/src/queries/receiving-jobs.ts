@@ -1,6 +1,7 @@
 import type { Pool } from '../pool.js';
 import { inTransaction } from '../pool.js';
 import { lockKeyUsage } from './api-keys.js';
+import { completeIdempotencyKey, type KeyCompletion } from './idempotency.js';
 import { type ChunkSpec, insertChunks, type JobOwner } from './jobs.js';
 
 /**
@@ -42,6 +43,7 @@ export async function completeReceivingJob(
   jobId: string,
   upload: { bytes: number; rows: number; chunks: number },
   owner?: JobOwner,
+  key?: KeyCompletion,
 ): Promise<boolean> {
   return inTransaction(pool, async (client) => {
     if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
@@ -51,6 +53,8 @@ export async function completeReceivingJob(
        WHERE id = $1 AND status = 'receiving'`,
       [jobId, upload.bytes, upload.rows, upload.chunks],
     );
+    // The submission's idempotency key is completed with the job, in its transaction (see KeyCompletion).
+    if (rowCount === 1 && key) await completeIdempotencyKey(client, key.scope, key.keyHash, key.holder, key.done);
     return rowCount === 1;
   });
 }

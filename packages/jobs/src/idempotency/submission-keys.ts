@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   claimIdempotencyKey,
-  completeIdempotencyKey,
   type CompletedIdempotencyKey,
   idempotencyKeyMadeJob,
+  type KeyCompletion,
   releaseIdempotencyKey,
   renewIdempotencyKey,
 } from '@batchcast/db';
@@ -127,26 +127,29 @@ export class HeldSubmissionKey {
   }
 
   /**
-   * Records the job the submission made under the key. Not recorded (its lease passed, PostgreSQL did not
-   * answer): the job stands, and is said in the log; a retry with the key would then make another.
+   * What the job this submission makes records under the key, in its own transaction (`JobRequest.idempotencyKey`).
+   * The key stays held until then: a refusal rolls back, and release() lets it go.
    */
-  async complete(job: { id: string; token: string }, parts: SubmissionParts): Promise<void> {
-    if (this.settled) return;
-    this.settled = true;
-    clearInterval(this.timer);
+  completion(parts: SubmissionParts): (job: { id: string; token: string }) => KeyCompletion {
     const { scope, hash } = keyId(this.owner, this.key);
-    try {
-      const recorded = await completeIdempotencyKey(this.ctx.pool, scope, hash, this.holder, {
+    return (job) => ({
+      scope,
+      keyHash: hash,
+      holder: this.holder,
+      done: {
         jobId: job.id,
         fingerprint: fingerprintOf(parts),
         // A key's jobs have tokens derived from the key; an anonymous job's token is kept sealed under the
         // idempotency key, which PostgreSQL does not keep (only its hash).
         tokenBox: this.owner ? null : tokenBox(scope, this.key).seal(job.token, job.id),
-      });
-      if (!recorded) this.ctx.log.warn({ jobId: job.id }, 'the idempotency key of a submission was lost before its job was recorded');
-    } catch (err) {
-      this.ctx.log.warn({ jobId: job.id, err: (err as Error).message }, 'could not record the idempotency key of a submission');
-    }
+      },
+    });
+  }
+
+  /** The job was recorded with the key: stop renewing its lease (release() then finds nothing to let go). */
+  settle(): void {
+    this.settled = true;
+    clearInterval(this.timer);
   }
 
   /** The submission made no job: the key may be used again at once. */

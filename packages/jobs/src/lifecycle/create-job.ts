@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken, newJobToken } from '@batchcast/access';
 import type { ByteSource, ColumnTarget } from '@batchcast/csv';
-import { countRecentJobsForMailbox, insertJob, type NewJob } from '@batchcast/db';
+import { countRecentJobsForMailbox, insertJob, type KeyCompletion, type NewJob } from '@batchcast/db';
 import { checkParquetTargets, FormatError } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
@@ -32,6 +32,11 @@ export interface JobRequest {
    * operator made for them.
    */
   emailSetByAdmin?: boolean;
+  /**
+   * The submission's idempotency key, held by this request (`HeldSubmissionKey.completion`): completed with the
+   * job in the transaction that records it, so that no crash can leave a job whose key a retry could take again.
+   */
+  idempotencyKey?: ((job: { id: string; token: string }) => KeyCompletion) | undefined;
 }
 
 export interface CreatedJob {
@@ -104,6 +109,7 @@ async function recordJob(ctx: JobsContext, upload: StoredUpload, request: JobReq
     ctx.pool,
     newJobRow(id, token, request, checked, { key: upload.key, layout, bytes: upload.size, rows: upload.rows, chunks: upload.chunks }),
     request.owner ? jobOwner(request.owner, upload.rows) : undefined,
+    request.idempotencyKey?.({ id, token }),
   );
   await queueOrLeaveToReconciler(ctx, id, () =>
     ctx.queue.enqueueScoring(

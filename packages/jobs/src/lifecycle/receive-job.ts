@@ -68,7 +68,8 @@ export class JobWhileReceiving implements UploadProgress {
       await this.addChunks();
       if (this.recorded < upload.chunks.length) throw new Error(`job ${job.id} was removed while its upload arrived (its lease passed)`);
       const owner = request.owner ? jobOwner(request.owner, upload.rows) : undefined;
-      if (!(await completeReceivingJob(ctx.pool, job.id, { bytes: upload.size, rows: upload.rows, chunks: upload.chunks.length }, owner))) {
+      const stored = { bytes: upload.size, rows: upload.rows, chunks: upload.chunks.length };
+      if (!(await completeReceivingJob(ctx.pool, job.id, stored, owner, request.idempotencyKey?.(job)))) {
         throw new Error(`job ${job.id} was removed while its upload arrived (its lease passed)`);
       }
     } catch (err) {
