@@ -211,33 +211,33 @@ describe('readJsonlRows', () => {
     expect(rows[5]![7]).toBe(9007199254740993n);
   });
 
+  /** The rows of JSON Lines `text` whose first column the scan types json (asserted), read from a file. */
+  async function jsonColumnRows(text: string) {
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
+    try {
+      const path = join(dir, 'mixed.jsonl');
+      await writeFile(path, text);
+      const layout = scan(Buffer.from(text));
+      expect(layout.columnTypes[0]).toBe('json');
+      return (
+        await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
+      ).flat();
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  }
+
   it('gives a big integer in a json column (ids that are numbers on some lines, strings on others) as its digits', async () => {
     // JSON.stringify throws on a BigInt: every results download and the summary of such a job answered 500.
     const text = '{"id": 12345678901234567890, "x": 1}\n{"id": "A7", "x": 2}\n{"id": -9223372036854775809, "x": 3}\n';
-    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
-    const path = join(dir, 'mixed-ids.jsonl');
-    await writeFile(path, text);
-    const layout = scan(Buffer.from(text));
-    expect(layout.columnTypes[0]).toBe('json');
-    const rows = (
-      await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
-    ).flat();
+    const rows = await jsonColumnRows(text);
     expect(rows.map((r) => r[0])).toEqual(['12345678901234567890', '"A7"', '-9223372036854775809']);
-    await rm(dir, { recursive: true });
   });
 
   it('gives a negative zero in a json column with its sign (JSON.stringify writes it 0)', async () => {
     const text = '{"v": -0.0}\n{"v": "a"}\n{"v": [-1]}\n';
-    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
-    const path = join(dir, 'mixed.jsonl');
-    await writeFile(path, text);
-    const layout = scan(Buffer.from(text));
-    expect(layout.columnTypes[0]).toBe('json');
-    const rows = (
-      await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
-    ).flat();
+    const rows = await jsonColumnRows(text);
     expect(rows.map((r) => r[0])).toEqual(['-0.0', '"a"', '[-1]']);
-    await rm(dir, { recursive: true });
   });
 });
 
