@@ -99,7 +99,10 @@ export class KnownSubmissionKey {
   }
 }
 
-/** A key this request holds while its upload arrives: complete() with the job it made, or release(). */
+/**
+ * A key this request holds while its upload arrives: completed with the job it made, in the job's transaction
+ * (`completion`, then `settle`), or let go by `release()`.
+ */
 export class HeldSubmissionKey {
   readonly kind = 'held';
   private readonly timer: NodeJS.Timeout;
