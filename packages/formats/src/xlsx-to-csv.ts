@@ -65,7 +65,8 @@ export interface XlsxTranscode {
  * Cells: numbers as the shortest text that reads back as the same double; dates (number formats that show
  * dates, 1900 or 1904 system) as `YYYY-MM-DD`, date-times as `YYYY-MM-DDTHH:MM:SS`, times as `HH:MM:SS`;
  * booleans `true`/`false`; formulas as their saved value (none saved: empty, and a note); error values
- * (`#N/A`) as their text, so a numeric model input fails that row and says why.
+ * as their text: `#N/A` is then a missing value (one of pandas' markers, @batchcast/csv), `#DIV/0!` fails the row
+ * of a numeric model input and says why.
  *
  * Header: the first row with a value; its columns run from its first to its last non-empty cell. A merged
  * header cell names its first column, the others get `<name>_2`, `<name>_3`... Cells outside the header's
