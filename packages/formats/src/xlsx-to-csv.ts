@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { type ByteSource, NO_ROWS_ADVICE } from '@batchcast/csv';
+import { type ByteSource, isMissingMarker, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { canonicalField, shortestNumberText } from './csv-text.js';
@@ -189,7 +189,9 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       // openpyxl writes an empty <v></v> for a formula it could not compute: no saved value either.
       if (c.formula && (v === null || v === '')) notes.add('formula', `${columnLetters(c.col)}${row}`, '');
       if (text === '') return '';
-      if (inData) kinds[col] = kinds[col]! | kind;
+      // A missing-value marker (NA, NULL, #N/A…) is a missing value for the model, as an empty cell is: it does not make
+      // a column of numbers text (pandas.read_excel reads that column as numbers with NaN).
+      if (inData && !(kind === STRING && isMissingMarker(text, 'pandas'))) kinds[col] = kinds[col]! | kind;
       return text;
     };
 
