@@ -234,7 +234,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     const page = await open(desktop, '/');
     const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd();
     // Failures after the preview's first 20 rows: before, the page only counted them.
-    const bad = ['1.0,2.0', '<img src=x onerror="window.__pwned=4">,3.0,1.4,0.2,setosa', ...Array(11).fill('n/a,3.0,1.4,0.2,setosa')];
+    const bad = ['1.0,2.0', '<img src=x onerror="window.__pwned=4">,3.0,1.4,0.2,setosa', ...Array(11).fill('na,3.0,1.4,0.2,setosa')];
     await page.setInputFiles('input[name="file"]', {
       name: 'failing.csv',
       mimeType: 'text/csv',
@@ -257,8 +257,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(rows[2]).toEqual([
       '153',
       'sepal_length',
-      'n/a',
-      'column "sepal_length": "n/a" is not a number; if it marks a missing value, leave the cell empty (JSON: null; R: write.csv(x, na = ""))',
+      // `na` is no missing value for pandas (`NA` and `n/a` are: they would be read as such, and score as empty cells).
+      'na',
+      'column "sepal_length": "na" is not a number; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)',
     ]);
     expect(await page.textContent('#failures-note')).toContain('The first 10 of 13 failed rows.');
     expect(await page.$$eval('#failures img', (n) => n.length)).toBe(0);
@@ -536,7 +537,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     const bad = [
       '1.0,2.0',
       'not-a-number-at-all-but-a-rather-long-word-without-spaces,3.0,1.4,0.2,setosa',
-      ...Array(4).fill('n/a,3.0,1.4,0.2,setosa'),
+      ...Array(4).fill('na,3.0,1.4,0.2,setosa'),
     ];
     const { job } = await runClean(platform, Buffer.from(`${[iris, ...bad].join('\n')}\n`), {
       model: 'iris-logreg',

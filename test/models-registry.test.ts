@@ -199,7 +199,7 @@ describe('columns', () => {
     expect(bad.error).toContain('abc');
     expect(bad.error).toMatch(/number/);
     expect(out.rows[4]!.error).toBe(
-      'column "sepal_length" is missing (empty or NaN); this model gives no prediction for rows with missing values',
+      'column "sepal_length" is missing (empty, NA, null or NaN); this model gives no prediction for rows with missing values',
     );
     expect(out.rows[4]!.prediction).toBe('');
     expect(out.rows[3]!.prediction).toBe('setosa');

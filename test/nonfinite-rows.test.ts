@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
-import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { fileBlob, runJobToEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 
 /**
@@ -28,12 +28,12 @@ const BAD: Record<number, { cells: Record<string, string>; reason: RegExp; colum
   2: {
     cells: { sepal_length: '' },
     column: 'sepal_length',
-    reason: /^column "sepal_length" is missing \(empty or NaN\); this model gives no prediction for rows with missing values$/,
+    reason: /^column "sepal_length" is missing \(empty, NA, null or NaN\); this model gives no prediction for rows with missing values$/,
   },
   5: {
     cells: { petal_width: 'NaN' },
     column: 'petal_width',
-    reason: /^column "petal_width" is missing \(empty or NaN\); this model gives/,
+    reason: /^column "petal_width" is missing \(empty, NA, null or NaN\); this model gives/,
   },
   7: {
     cells: { petal_length: '1e400' },
@@ -50,7 +50,7 @@ const BAD: Record<number, { cells: Record<string, string>; reason: RegExp; colum
     cells: { sepal_length: '', petal_width: '1e39' },
     column: 'sepal_length',
     reason:
-      /^column "sepal_length" is missing \(empty or NaN\) and column "petal_width" is not a finite number .*; this model gives no prediction for rows with missing or non-finite values$/,
+      /^column "sepal_length" is missing \(empty, NA, null or NaN\) and column "petal_width" is not a finite number .*; this model gives no prediction for rows with missing or non-finite values$/,
   },
   17: {
     cells: { sepal_width: 'inf' },
@@ -76,14 +76,9 @@ async function irisWithNonFinite(): Promise<Buffer> {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-async function runJob(file: Buffer, model: string, filename: string) {
-  const res = await submit(platform, file, { model, filename });
-  expect(res.status, await res.clone().text()).toBe(202);
-  const job = await res.json();
-  const done = await waitForEnd(platform, job.links.self);
-  const token = new URL(job.links.self, platform.baseUrl).searchParams.get('token')!;
-  const api = (what: string) => platform.url(`/api/jobs/${job.id}/${what}?token=${encodeURIComponent(token)}`);
-  return { job, done, api, results: await (await fetch(platform.url(job.links.results))).text() };
+/** runJobToEnd on this file's platform. */
+function runJob(file: Buffer, model: string, filename: string) {
+  return runJobToEnd(platform, file, model, filename);
 }
 
 async function predict(model: string, rows: unknown[]): Promise<Record<string, unknown>[]> {
@@ -169,7 +164,7 @@ describe('iris-logreg with missing and non-finite cells', () => {
     expect(errors[2]).toMatch(BAD[2]!.reason);
     expect(errors[11]).toMatch(BAD[11]!.reason);
     expect(errors[13]).toMatch(
-      /^column "sepal_length" is missing \(empty or NaN\); this model gives no prediction for rows with missing values$/,
+      /^column "sepal_length" is missing \(empty, NA, null or NaN\); this model gives no prediction for rows with missing values$/,
     );
     expect(errors.filter((e) => e !== '')).toHaveLength(3);
   });

@@ -38,3 +38,17 @@ export async function waitForEnd(p: Platform, statusPath: string, timeoutMs = 12
     await sleep(100);
   }
 }
+
+/**
+ * Submits `file` to `model`, waits for the job to end, and returns the job, its final status, the text of its
+ * results.csv and `api(what)`: the URL of /api/jobs/:id/<what> with the job's token (summary, errors.csv...).
+ */
+export async function runJobToEnd(p: Platform, file: Buffer, model: string, filename: string) {
+  const res = await submit(p, file, { model, filename });
+  if (res.status !== 202) throw new Error(`submission refused (${res.status}): ${await res.text()}`);
+  const job = await res.json();
+  const done = await waitForEnd(p, job.links.self);
+  const token = new URL(job.links.self, p.baseUrl).searchParams.get('token')!;
+  const api = (what: string) => p.url(`/api/jobs/${job.id}/${what}?token=${encodeURIComponent(token)}`);
+  return { job, done, api, results: await (await fetch(p.url(job.links.results))).text() };
+}

@@ -445,7 +445,7 @@ export class BatchParser {
   }
 
   private store(type: CellType, target: number, idx: number, text: string, column: string): void {
-    const v = coerceCell(type, text, column, this.decimal);
+    const v = coerceCell(type, text, column, this.decimal, 'pandas');
     if (isFailure(v)) {
       if (this.rowError === null) this.rowError = { column, value: truncate(text), message: v.message };
       return;

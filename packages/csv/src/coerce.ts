@@ -1,4 +1,5 @@
 import { truncate } from './messages.js';
+import { isMissingMarker, type MissingMarkers } from './missing-markers.js';
 import { canonicalNumberText } from './number-text.js';
 import type { CellType, CsvDecimal } from './types.js';
 
@@ -62,25 +63,43 @@ function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefin
 }
 
 /**
- * What R (`NA`), pandas (`<NA>`, `None`), SQL exports (`NULL`), Excel (`#N/A`) and people (`n/a`, `-`, `?`) write
- * for a missing value. They stay refused (a word where a number should be may be a mistake worth seeing), but the
- * message says how to write a missing value instead.
+ * Texts people and programs write for a missing value, in any case, spaces around ignored: pandas' own markers
+ * (read as missing in text formats when written exactly; missing-markers.ts) and those pandas does not read
+ * (`nil`, `missing`, `-`, `?`). Where such a text is refused (a variant pandas does not read either, such as `na`
+ * or ` NA`; any of them in a JSON or Parquet string), the message says how to write a missing value instead.
  */
-const MISSING_MARKER = /^(?:na|n\/a|#n\/a|<na>|null|none|nil|missing|-|\?)$/i;
+const MISSING_MARKER = /^(?:na|#na|n\/a|#n\/a|#n\/a n\/a|<na>|null|none|-?1\.#ind|-?1\.#qnan|nil|missing|-|\?)$/i;
 
 /** `column "age": "abc" is not a number`, with how to write a missing value when the text is a marker of one. */
-export function notANumber(text: string, column: string): string {
+export function notANumber(text: string, column: string, markers: MissingMarkers = 'none'): string {
   const message = `column "${column}": ${shown(text)} is not a number`;
-  return MISSING_MARKER.test(text.trim())
-    ? `${message}; if it marks a missing value, leave the cell empty (JSON: null; R: write.csv(x, na = ""))`
-    : message;
+  if (!MISSING_MARKER.test(text.trim())) return message;
+  return markers === 'pandas'
+    ? `${message}; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)`
+    : `${message}; if it marks a missing value, write null (in JSON and Parquet only null is missing: a text such as "NA" is text, as pandas reads it there)`;
 }
 
-/** Float cell → number, or a failure naming the column. */
-export function coerceFloat(text: string, column: string, decimal: CsvDecimal = '.'): number | CellFailure {
+/**
+ * Float cell → number, or a failure naming the column. With `markers` 'pandas' (text formats), pandas' missing-value
+ * markers are NaN, looked up only once the cell turned out not to be a number: ordinary numbers never pay for it.
+ */
+export function coerceFloat(
+  text: string,
+  column: string,
+  decimal: CsvDecimal = '.',
+  markers: MissingMarkers = 'none',
+): number | CellFailure {
   const v = parseFloatDetailed(text, decimal);
   if (typeof v === 'string') return fail(`column "${column}": ${shown(text)} ${v}`);
-  return v === undefined ? fail(notANumber(text, column)) : v;
+  if (v !== undefined) return v;
+  return isMissingMarker(text, markers) ? NaN : fail(notANumber(text, column, markers));
+}
+
+/** The failure of a missing value (an empty cell, a marker) where the type has no missing value. */
+function missingFailure(text: string, column: string, required: string): CellFailure {
+  return text.trim() === ''
+    ? fail(`column "${column}" is empty; ${required} is required`)
+    : fail(`column "${column}": ${shown(text)} marks a missing value; ${required} is required`);
 }
 
 /**
@@ -89,9 +108,7 @@ export function coerceFloat(text: string, column: string, decimal: CsvDecimal = 
  */
 export function integerFromNumber(v: number, type: 'int32' | 'int64', text: string, column: string): number | bigint | CellFailure {
   if (Number.isNaN(v)) {
-    return text.trim() === ''
-      ? fail(`column "${column}" is empty; an integer is required`)
-      : fail(`column "${column}": ${shown(text)} is not an integer`);
+    return text.trim() === '' ? missingFailure(text, column, 'an integer') : fail(`column "${column}": ${shown(text)} is not an integer`);
   }
   if (!Number.isInteger(v)) return fail(`column "${column}": ${shown(text)} is not an integer`);
   if (type === 'int32') {
@@ -115,6 +132,7 @@ export function coerceInteger(
   type: 'int32' | 'int64',
   column: string,
   decimal: CsvDecimal = '.',
+  markers: MissingMarkers = 'none',
 ): number | bigint | CellFailure {
   const c = canonicalNumberText(text.trim(), decimal);
   if (typeof c !== 'string') return fail(`column "${column}": ${shown(text)} ${c.problem}`);
@@ -125,6 +143,8 @@ export function coerceInteger(
     if (big < INT64_MIN || big > INT64_MAX) return outOfRange(text, column, type);
     return big;
   }
+  // `NaN` too: a marker is a missing value, which an integer cannot hold (pandas makes such a column float).
+  if (isMissingMarker(text, markers)) return missingFailure(text, column, 'an integer');
   const v = parseFloatText(t);
   if (v === undefined) return fail(`column "${column}": ${shown(text)} is not an integer`);
   if (!Number.isFinite(v) && !Number.isNaN(v)) return outOfRange(text, column, type);
@@ -135,32 +155,37 @@ const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
 
 /** Boolean cell → 1/0: true/false, yes/no, 1/0 in any case, surrounding spaces ignored. */
-export function coerceBool(text: string, column: string): number | CellFailure {
+export function coerceBool(text: string, column: string, markers: MissingMarkers = 'none'): number | CellFailure {
   const t = text.trim().toLowerCase();
   if (TRUE_WORDS.has(t)) return 1;
   if (FALSE_WORDS.has(t)) return 0;
-  if (t === '') return fail(`column "${column}" is empty; true or false is required`);
+  if (t === '' || isMissingMarker(text, markers)) return missingFailure(text, column, 'true or false');
   return fail(`column "${column}": ${shown(text)} is not a boolean (use true/false, yes/no or 1/0)`);
 }
 
-/** Any cell type from text. A string cell is the text as it is. */
+/**
+ * Any cell type from text. A string cell is the text as it is, but for a missing-value marker under `markers`
+ * 'pandas': that is the empty text, which is how every converted model (SimpleImputer, the encoders' missing
+ * category) takes a missing text cell, as scikit-learn took pandas' NaN there.
+ */
 export function coerceCell(
   type: CellType,
   text: string,
   column: string,
   decimal: CsvDecimal = '.',
+  markers: MissingMarkers = 'none',
 ): number | bigint | string | CellFailure {
   switch (type) {
     case 'float32':
     case 'float64':
-      return coerceFloat(text, column, decimal);
+      return coerceFloat(text, column, decimal, markers);
     case 'int32':
     case 'int64':
-      return coerceInteger(text, type, column, decimal);
+      return coerceInteger(text, type, column, decimal, markers);
     case 'bool':
-      return coerceBool(text, column);
+      return coerceBool(text, column, markers);
     case 'string':
-      return text;
+      return isMissingMarker(text, markers) ? '' : text;
   }
 }
 

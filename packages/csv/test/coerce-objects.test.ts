@@ -25,6 +25,25 @@ describe('coerceObjects', () => {
     expect((asNumbers.data[0] as Float32Array)[2]).toBe(Math.fround(17.99));
   });
 
+  it('keeps a JSON string "NA" a string, as pandas.read_json does: refused in a number column, saying null is the missing value', () => {
+    const batch = coerceObjects(
+      [
+        { a: 'NA', b: 1, label: 'NA' },
+        { a: null, b: 'NULL', label: 'x' },
+        { a: 1, b: 2, label: 'NA' },
+      ],
+      header,
+      targets,
+    );
+    const advice =
+      '; if it marks a missing value, write null (in JSON and Parquet only null is missing: a text such as "NA" is text, as pandas reads it there)';
+    expect(batch.errors).toEqual([
+      { row: 0, column: 'a', value: 'NA', message: `column "a": "NA" is not a number${advice}` },
+      { row: 1, column: 'b', value: 'NULL', message: `column "b": "NULL" is not a number${advice}` },
+    ]);
+    expect((batch.data[1] as string[])[2]).toBe('NA');
+  });
+
   it('treats null and missing keys as empty cells (NaN) and fails only rows with bad values', () => {
     const batch = coerceObjects(
       [

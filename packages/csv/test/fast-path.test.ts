@@ -68,6 +68,27 @@ function numberCell(dec: CsvDecimal): fc.Arbitrary<string> {
       weight: 1,
       arbitrary: fc.constantFrom('NaN', 'inf', '-Infinity', ' 1', '2 ', '1e5', `1${dec}5E-3`, '-', '+', dec, `-${dec}`, 'abc', '0x1'),
     },
+    // pandas' missing-value markers (NaN for every path), and near misses that stay refused.
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'NA',
+        'NULL',
+        '#N/A',
+        '#N/A N/A',
+        '<NA>',
+        'None',
+        'n/a',
+        '-nan',
+        '-1.#IND',
+        '1.#QNAN',
+        'na',
+        ' NA',
+        'Null',
+        '?',
+        'nil',
+      ),
+    },
     {
       weight: 1,
       arbitrary: fc.tuple(digits(1, 3), digits(3, 3), digits(0, 2)).map(([a, b, f]) => `${a}${thousands}${b}${f ? dec + f : ''}`),
@@ -182,6 +203,32 @@ describe('fast paths agree with the general path', () => {
       }),
       { numRuns: Number(process.env.CSV_FUZZ_RUNS ?? 300) },
     );
+  });
+
+  it("pandas' missing-value markers are NaN on every path, among numbers the fast paths take, in every dialect", async () => {
+    const markers = ['NA', 'NULL', 'null', 'N/A', 'n/a', '#N/A', '#N/A N/A', '#NA', '<NA>', 'None', 'NaN', 'nan', '-NaN', '-nan'];
+    const more = ['1.#IND', '-1.#IND', '1.#QNAN', '-1.#QNAN'];
+    for (const d of [
+      { delimiter: ',', decimal: '.' },
+      { delimiter: ';', decimal: ',' },
+      { delimiter: '\t', decimal: '.' },
+      { delimiter: '|', decimal: ',' },
+    ] as CsvDialect[]) {
+      const cells = [...markers, ...more];
+      const text = `id${d.delimiter}v${d.delimiter}w\n${cells.map((c, i) => [`r${i}`, `1${d.decimal}5`, c].join(d.delimiter)).join('\n')}\n`;
+      for (const type of ['float32', 'float64'] as const) {
+        const batches = await allPathsAgree(text, {
+          start: 7,
+          firstRow: 0,
+          header: ['id', 'v', 'w'],
+          targets: [{ name: 'x', type, columns: [1, 2] }],
+          batchSize: 5,
+          dialect: d,
+        });
+        expect(batches.flatMap((b) => b.errors)).toEqual([]);
+        expect(batches.flatMap((b) => Array.from(b.data[0] as Float32Array))).toEqual(cells.flatMap(() => [1.5, NaN]));
+      }
+    }
   });
 
   it('edge cells: 15 and 16 digits, signs, zeros, lone separators, exponents, spaces', async () => {

@@ -39,16 +39,51 @@ describe('readBatches coercion', () => {
     expect(data[0]).toEqual([30, 2, NaN, NaN, NaN, NaN, NaN, NaN]);
   });
 
-  it("a marker of a missing value (R's NA, NULL, n/a, #N/A) still fails its row, saying to leave the cell empty", async () => {
-    const { errors } = await readAll('age\nNA\nNULL\nn/a\n#N/A\n-\nabc\n', [{ name: 'x', type: 'float32', columns: [0] }]);
-    const advice = '; if it marks a missing value, leave the cell empty (JSON: null; R: write.csv(x, na = ""))';
-    expect(errors.map((e) => e.message)).toEqual([
-      `column "age": "NA" is not a number${advice}`,
-      `column "age": "NULL" is not a number${advice}`,
-      `column "age": "n/a" is not a number${advice}`,
-      `column "age": "#N/A" is not a number${advice}`,
-      `column "age": "-" is not a number${advice}`,
-      'column "age": "abc" is not a number',
+  it("pandas' default missing-value markers (R's NA, SQL's NULL, Excel's #N/A, <NA>…) are missing values, quoted or not", async () => {
+    // Exactly the cells pandas.read_csv reads as NaN by default (its STR_NA_VALUES; `None` since pandas 2.0).
+    const markers = ['NA', '"NA"', 'NULL', 'null', 'N/A', 'n/a', '#N/A', '#N/A N/A', '#NA', '<NA>', 'None', 'NaN', 'nan', '-NaN', '-nan'];
+    const more = ['1.#IND', '-1.#IND', '1.#QNAN', '-1.#QNAN', '""', '2.5'];
+    const cells = [...markers, ...more];
+    const { data, errors, rows } = await readAll(`x,y\n${cells.map((c) => `${c},${c}`).join('\n')}\n`, [
+      { name: 'f', type: 'float32', columns: [0] },
+      { name: 'd', type: 'float64', columns: [1] },
+    ]);
+    expect(errors).toEqual([]);
+    expect(rows).toBe(cells.length);
+    const expected = [...cells.slice(0, -1).map(() => NaN), 2.5];
+    expect(data[0]).toEqual(expected);
+    expect(data[1]).toEqual(expected);
+  });
+
+  it('a marker pandas does not read as missing (another case, spaces, -, ?, nil) still fails its row, saying how to write one', async () => {
+    const cells = ['na', 'Null', 'NONE', ' NA', 'NA ', '-', '?', 'nil', 'missing', 'abc'];
+    const { errors, data } = await readAll(`age\n${cells.map((c) => `"${c}"`).join('\n')}\n`, [
+      { name: 'x', type: 'float32', columns: [0] },
+    ]);
+    const advice =
+      '; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)';
+    expect(errors.map((e) => [e.row, e.value, e.message])).toEqual(
+      cells.map((c, row) => [row, c, `column "age": ${JSON.stringify(c)} is not a number${c === 'abc' ? '' : advice}`]),
+    );
+    expect(data[0]).toEqual(cells.map(() => NaN));
+  });
+
+  it('a marker in a text column is the empty text (a missing category for the converted encoders and imputers); other texts stay', async () => {
+    const { data, errors } = await readAll('s\nNA\nred\n"NULL"\n""\n#N/A\nna\n NA\nNone\n', [{ name: 's', type: 'string', columns: [0] }]);
+    expect(errors).toEqual([]);
+    expect(data[0]).toEqual(['', 'red', '', '', '', 'na', ' NA', '']);
+  });
+
+  it('a marker where an integer or a boolean is needed fails its row as an empty cell does, saying it marks a missing value', async () => {
+    const { errors } = await readAll('n,b\n1,true\nNA,true\n2,NULL\n,true\nNaN,false\n', [
+      { name: 'n', type: 'int64', columns: [0] },
+      { name: 'b', type: 'bool', columns: [1] },
+    ]);
+    expect(errors.map((e) => [e.row, e.message])).toEqual([
+      [1, 'column "n": "NA" marks a missing value; an integer is required'],
+      [2, 'column "b": "NULL" marks a missing value; true or false is required'],
+      [3, 'column "n" is empty; an integer is required'],
+      [4, 'column "n": "NaN" marks a missing value; an integer is required'],
     ]);
   });
 

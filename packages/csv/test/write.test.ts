@@ -13,6 +13,16 @@ describe('csvField', () => {
     expect(csvField('-.5')).toBe('-.5');
   });
 
+  it("leaves pandas' missing-value markers that start with a sign as they are: data, as a number is; near misses are guarded", () => {
+    for (const marker of ['-NaN', '-nan', '-1.#IND', '-1.#QNAN']) {
+      expect(csvField(marker)).toBe(marker);
+      expect(safeRecord(Buffer.from(`1,${marker},x`)).toString()).toBe(`1,${marker},x`);
+    }
+    expect(csvField(' -NaN')).toBe("' -NaN");
+    expect(csvField('-NA')).toBe("'-NA");
+    expect(csvField('-1.#INDX')).toBe("'-1.#INDX");
+  });
+
   it('neutralises formula-like text with a leading quote', () => {
     expect(csvField('=SUM(A1)')).toBe("'=SUM(A1)");
     expect(csvField('@cmd')).toBe("'@cmd");

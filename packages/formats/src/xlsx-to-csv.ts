@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { type ByteSource, NO_ROWS_ADVICE } from '@batchcast/csv';
+import { type ByteSource, isMissingMarker, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { canonicalField, shortestNumberText } from './csv-text.js';
@@ -65,7 +65,8 @@ export interface XlsxTranscode {
  * Cells: numbers as the shortest text that reads back as the same double; dates (number formats that show
  * dates, 1900 or 1904 system) as `YYYY-MM-DD`, date-times as `YYYY-MM-DDTHH:MM:SS`, times as `HH:MM:SS`;
  * booleans `true`/`false`; formulas as their saved value (none saved: empty, and a note); error values
- * (`#N/A`) as their text, so a numeric model input fails that row and says why.
+ * as their text: `#N/A` is then a missing value (one of pandas' markers, @batchcast/csv), `#DIV/0!` fails the row
+ * of a numeric model input and says why.
  *
  * Header: the first row with a value; its columns run from its first to its last non-empty cell. A merged
  * header cell names its first column, the others get `<name>_2`, `<name>_3`... Cells outside the header's
@@ -188,7 +189,9 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       // openpyxl writes an empty <v></v> for a formula it could not compute: no saved value either.
       if (c.formula && (v === null || v === '')) notes.add('formula', `${columnLetters(c.col)}${row}`, '');
       if (text === '') return '';
-      if (inData) kinds[col] = kinds[col]! | kind;
+      // A missing-value marker (NA, NULL, #N/A…) is a missing value for the model, as an empty cell is: it does not make
+      // a column of numbers text (pandas.read_excel reads that column as numbers with NaN).
+      if (inData && !(kind === STRING && isMissingMarker(text, 'pandas'))) kinds[col] = kinds[col]! | kind;
       return text;
     };
 

@@ -73,6 +73,28 @@ wb.save(sys.argv[1])`,
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("types a column of numbers and pandas' missing-value markers (NA, NULL, the error #N/A) as numbers, as pandas.read_excel does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'markers.xlsx');
+    python(
+      `import sys, openpyxl
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(['x', 'y', 'label'])
+ws.append([1.5, 'NA', 'NA'])
+ws.append(['NULL', 2, 'red'])
+ws.append([None, 'na', None])
+ws.append([3, '#N/A', 'blue'])
+ws.cell(row=5, column=2).data_type = 'e'
+wb.save(sys.argv[1])`,
+      path,
+    );
+    const t = xlsxToCsv(path);
+    expect((await collect(t.stream)).toString('utf8')).toBe('x,y,label\n1.5,NA,NA\nNULL,2,red\n,na,\n3,#N/A,blue\n');
+    // `na` is no marker for pandas: that column holds text.
+    expect(await t.summary).toMatchObject({ columnKinds: ['number', 'mixed', 'string'], columnTypes: ['double', 'string', 'string'] });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('prints numbers so they read back as the same double', async () => {
     const { csv } = await transcode('types.xlsx');
     const ratios = csv

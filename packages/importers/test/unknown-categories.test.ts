@@ -38,7 +38,7 @@ describe("encoders with handle_unknown='error' and categories they never saw", (
         `color: "purple" was not among the categories the model was trained on (blue, green, red); ${encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
         expect.stringMatching(/^color: "RED" was not among the categories/),
         expect.stringMatching(/^color: " red" was not among the categories/),
-        expect.stringMatching(/^color: an empty value was not among the categories/),
+        expect.stringMatching(/^color: a missing value \(empty, NA, null…\) was not among the categories/),
         expect.stringMatching(/^rooms: "5" was not among the categories the model was trained on \(1, 2, 3, 4\)/),
       ]);
       const raises = expected.map((r) => r[0] === '1');

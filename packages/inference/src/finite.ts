@@ -106,7 +106,7 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
       else infinite = true;
       problems.push(
         Number.isNaN(x)
-          ? `column "${name}" is missing (empty or NaN)`
+          ? `column "${name}" is missing (empty, NA, null or NaN)`
           : data instanceof Float32Array
             ? // 1e39 reads as a finite double, but the model takes float32, whose largest value is 3.4e38.
               `column "${name}" is not a finite number (infinite, or beyond ±3.4e38, the largest value of this model's float32 inputs)`

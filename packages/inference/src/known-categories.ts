@@ -76,7 +76,7 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
         column: k.column,
         value: text.slice(0, 200),
         message:
-          `${k.column}: ${missing ? 'an empty value' : JSON.stringify(text)} was not among the categories the model was trained on ` +
+          `${k.column}: ${missing ? 'a missing value (empty, NA, null…)' : JSON.stringify(text)} was not among the categories the model was trained on ` +
           `(${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
       });
     }

@@ -64,7 +64,7 @@ describe('failNonFiniteRows', () => {
         column: 'a',
         value: null,
         message:
-          'column "a" is missing (empty or NaN) and column "c" is not a finite number (infinite, or beyond ±3.4e38, the largest ' +
+          'column "a" is missing (empty, NA, null or NaN) and column "c" is not a finite number (infinite, or beyond ±3.4e38, the largest ' +
           "value of this model's float32 inputs); this model gives no prediction for rows with missing or non-finite values",
       },
       readError,
@@ -86,8 +86,8 @@ describe('failNonFiniteRows', () => {
     const b: RecordBatch = { firstRow: 0, count: 1, data: [new Float64Array(7).fill(NaN)], errors: [] };
     const [e] = failNonFiniteRows(predictions({ count: 1, values: Float64Array.of(NaN) }), b, wide, names);
     expect(e!.message).toBe(
-      'column "c0" is missing (empty or NaN), column "c1" is missing (empty or NaN), column "c2" is missing (empty or NaN), ' +
-        'column "c3" is missing (empty or NaN), column "c4" is missing (empty or NaN) and 2 more; ' +
+      'column "c0" is missing (empty, NA, null or NaN), column "c1" is missing (empty, NA, null or NaN), column "c2" is missing (empty, NA, null or NaN), ' +
+        'column "c3" is missing (empty, NA, null or NaN), column "c4" is missing (empty, NA, null or NaN) and 2 more; ' +
         'this model gives no prediction for rows with missing values',
     );
   });

@@ -1,4 +1,4 @@
-import { type ByteSource, type CsvDecimal, parseFloatText, readRecords, splitRecord } from '@batchcast/csv';
+import { type ByteSource, type CsvDecimal, isMissingMarker, parseFloatText, readRecords, splitRecord } from '@batchcast/csv';
 import { type Cell, type ResultColumn, type ResultColumnType, readJsonlRows, readParquetRows } from '@batchcast/formats';
 import type { JobLayout } from '../records.js';
 import type { StoredChunk } from '../uploads/stored-upload.js';
@@ -28,7 +28,7 @@ export async function* readInputFields(source: ByteSource, layout: JobLayout, ch
  * The rows of one chunk as typed cells in header order, for the typed results (Parquet, JSON Lines, .xlsx):
  * Parquet's and JSON's values as they are; a CSV's text converted for the columns `columns` types (numbers
  * read in the file's dialect, so `12,5` is 12.5 again; text that is not a number stays text: its row failed
- * and says why); an empty CSV cell is null except in text columns. Rows keep the input's order.
+ * and says why); an empty CSV cell or a missing-value marker (NA, NULL…) is null except in text columns. Rows keep the input's order.
  */
 export async function* readInputRows(
   source: ByteSource,
@@ -61,7 +61,8 @@ function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDec
 
 function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal): Cell {
   if (type === 'string' || type === 'json') return text;
-  if (text.trim() === '') return null;
+  // A missing value as the model read it: an empty cell or one of pandas' markers (NA, NULL, #N/A…), null in a typed file.
+  if (text.trim() === '' || isMissingMarker(text, 'pandas')) return null;
   if (type === 'double') return parseFloatText(text, decimal) ?? text;
   if ((type === 'int32' || type === 'int64') && decimal === ',') {
     // `1.234` is 1234 with a decimal comma: the writers read integers the `.` way, so convert it here (exactly
