@@ -180,6 +180,37 @@ describe('client mistakes', () => {
     }
   });
 
+  it('a key at its concurrent-jobs quota is a 429 that says when to ask again (Retry-After), as every 429 does', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'one-job', scopes: ['jobs:write'], limits: { concurrentJobs: 1 } }),
+    });
+    const apiKey = (await created.json()).key as string;
+    // Scoring paused (bull-board's API), so the first job stays queued and counts.
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    try {
+      const send = () => {
+        const form = new FormData();
+        form.set('model', 'iris-logreg');
+        form.set(
+          'file',
+          fileBlob(Buffer.from('sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n'), 'text/csv'),
+          'one.csv',
+        );
+        return fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization: `Bearer ${apiKey}` } });
+      };
+      expect((await send()).status).toBe(202);
+      const over = await send();
+      expect(over.status).toBe(429);
+      expect((await errorOf(over)).code).toBe('quota_exceeded');
+      expect(over.headers.get('retry-after')).toBe('60');
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
   it('a sample asked for a version that is not a number is a 400 saying so, not "no such model"', async () => {
     for (const v of ['abc', '-1', '0', '1.5']) {
       const res = await fetch(platform.url(`/models/iris-logreg/sample.csv?version=${v}`));
