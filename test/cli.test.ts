@@ -205,6 +205,33 @@ describe('batchcast submit', () => {
     }
   });
 
+  it('a 503 that asks to come back later (Retry-After) is told, with its time, not sent again at once three times', async () => {
+    // A gateway in maintenance (or a server out of disk space): 503 with Retry-After, the upload read and dropped.
+    let uploads = 0;
+    const gateway = http.createServer((req, res) => {
+      uploads++;
+      req.resume();
+      req.on('end', () =>
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '120' }).end(
+          JSON.stringify({
+            error: { code: 'storage_full', message: 'This server is short of disk space for uploads: try again later.' },
+          }),
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(gateway.address() as net.AddressInfo).port}`;
+      const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', url]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('try again later. (storage_full); the server asks to try again in 2 min');
+      expect(r.stderr).not.toContain('sending it again');
+      expect(uploads).toBe(1);
+    } finally {
+      await new Promise((resolve) => gateway.close(resolve));
+    }
+  });
+
   it("uses the server's default model when --model is left out", async () => {
     const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--wait']);
     expect(r.code, r.stderr).toBe(0);

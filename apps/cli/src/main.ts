@@ -72,7 +72,8 @@ or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, com
 what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
-server answers the job it made rather than making a second one.
+server answers the job it made rather than making a second one; never sooner than its Retry-After, and not
+when that is more than 30 s (the command then says when to try again).
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
@@ -325,7 +326,9 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_FAILED;
     }
     if (err instanceof ApiError) {
-      log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}`);
+      // A 429 or 503 says when to ask again: the person is told it, in the server's own time.
+      const again = err.retryAfterSeconds === null ? '' : `; the server asks to try again in ${formatWait(err.retryAfterSeconds)}`;
+      log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}${again}`);
       return EXIT_FAILED;
     }
     log(`batchcast: ${(err as Error).message}`);
@@ -334,3 +337,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/** Seconds in words: `45 s`, `2 min`, `3 h`. */
+function formatWait(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  return seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+}

@@ -6,6 +6,11 @@ import { ApiError, type MultipartUpload, postMultipart } from './http.js';
 
 /** Attempts at one submission, the first included. */
 const ATTEMPTS = 4;
+/**
+ * The longest Retry-After the command waits for: a server that asks for longer (out of disk space, a gateway in
+ * maintenance) is told to the person, with its time, rather than sent the whole file again and again meanwhile.
+ */
+const MAX_RETRY_AFTER_SECONDS = 30;
 
 /**
  * POST /api/jobs with an idempotency key of its own (one per submission): an upload whose answer was lost
@@ -22,7 +27,10 @@ export async function submitUpload(url: URL, upload: MultipartUpload, onRetry: (
       return body;
     } catch (err) {
       if (attempt >= ATTEMPTS || !worthRetrying(err)) throw err;
-      const wait = 2 ** (attempt - 1);
+      // No sooner than the server asked (Retry-After), and not at all when it asked for long.
+      const asked = (err as ApiError).retryAfterSeconds ?? 0;
+      if (asked > MAX_RETRY_AFTER_SECONDS) throw err;
+      const wait = Math.max(2 ** (attempt - 1), asked);
       log(`${(err as Error).message}; sending it again in ${wait} s with the same idempotency key (attempt ${attempt + 1} of ${ATTEMPTS})`);
       await sleep(wait * 1000);
       onRetry();
