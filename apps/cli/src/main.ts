@@ -11,7 +11,7 @@ import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { ProgressBar } from './progress.js';
-import { submitUpload } from './submit-upload.js';
+import { sendWithKey, submitUpload } from './send-with-key.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
@@ -244,16 +244,22 @@ async function modelsAdd(args: string[]): Promise<number> {
   if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
   const base = baseUrl(values.url);
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
-  const { body } = await postMultipart(at(base, '/api/models'), Model, {
-    fields: {
-      name: values.name,
-      ...(values.features ? { features: values.features } : {}),
-      ...(values.description ? { description: values.description } : {}),
-    },
-    file: { path: file, field: 'file', contentType: 'application/octet-stream' },
-    headers: { authorization: `Bearer ${token}` },
-    onProgress: (sent) => bar.update(sent),
-  }).finally(() => bar.finish());
+  const name = values.name;
+  // With an idempotency key: a lost answer sent again gets the version registered, rather than a second one.
+  const { body } = await sendWithKey(
+    (key) =>
+      postMultipart(at(base, '/api/models'), Model, {
+        fields: {
+          name,
+          ...(values.features ? { features: values.features } : {}),
+          ...(values.description ? { description: values.description } : {}),
+        },
+        file: { path: file, field: 'file', contentType: 'application/octet-stream' },
+        headers: { authorization: `Bearer ${token}`, ...key },
+        onProgress: (sent) => bar.update(sent),
+      }),
+    () => bar.update(0),
+  ).finally(() => bar.finish());
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
   logConversion(body);

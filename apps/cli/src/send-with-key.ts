@@ -4,7 +4,7 @@ import { JobCreated } from '@batchcast/contract';
 import { log } from './args.js';
 import { ApiError, type MultipartUpload, postMultipart } from './http.js';
 
-/** Attempts at one submission, the first included. */
+/** Attempts at one request, the first included. */
 const ATTEMPTS = 4;
 /**
  * The longest Retry-After the command waits for: a server that asks for longer (out of disk space, a gateway in
@@ -13,18 +13,17 @@ const ATTEMPTS = 4;
 const MAX_RETRY_AFTER_SECONDS = 30;
 
 /**
- * POST /api/jobs with an idempotency key of its own (one per submission): an upload whose answer was lost
- * (the connection dropped after the file was sent, a gateway's 502/503/504) is sent again with the same
- * key, so that the server answers the job it made rather than making a second one; while the first is
- * still being received there (409 idempotency_key_in_use), it waits and asks again. A server that was
- * never reached, or a refusal, is not retried.
+ * Sends a creating request (a submission, a model, an API key, a webhook, a secret's rotation) with an
+ * idempotency key of its own: a request whose answer was lost (the connection dropped after it was sent, a
+ * gateway's 502/503/504) is sent again with the same key, so that the server answers what it made rather than
+ * making it a second time; while the first is still being handled there (409 idempotency_key_in_use), it waits
+ * and asks again. A server that was never reached, or a refusal, is not retried.
  */
-export async function submitUpload(url: URL, upload: MultipartUpload, onRetry: () => void): Promise<JobCreated> {
+export async function sendWithKey<T>(send: (headers: { 'idempotency-key': string }) => Promise<T>, onRetry = () => {}): Promise<T> {
   const key = randomUUID();
   for (let attempt = 1; ; attempt++) {
     try {
-      const { body } = await postMultipart(url, JobCreated, { ...upload, headers: { ...upload.headers, 'idempotency-key': key } });
-      return body;
+      return await send({ 'idempotency-key': key });
     } catch (err) {
       if (attempt >= ATTEMPTS || !worthRetrying(err)) throw err;
       // No sooner than the server asked (Retry-After), and not at all when it asked for long.
@@ -38,7 +37,15 @@ export async function submitUpload(url: URL, upload: MultipartUpload, onRetry: (
   }
 }
 
-/** Whether the submission may have been made, or will be answered later: worth sending again with its key. */
+/** POST /api/jobs, sent again with its key when its answer is lost (see sendWithKey). */
+export function submitUpload(url: URL, upload: MultipartUpload, onRetry: () => void): Promise<JobCreated> {
+  return sendWithKey(
+    async (key) => (await postMultipart(url, JobCreated, { ...upload, headers: { ...upload.headers, ...key } })).body,
+    onRetry,
+  );
+}
+
+/** Whether the request may have been carried out, or will be answered later: worth sending again with its key. */
 function worthRetrying(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;
   if (err.unreachable) return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(err.code ?? '');
