@@ -61,6 +61,21 @@ describe('job tokens', () => {
     expect((await fetch(platform.url(`/api/jobs/not-a-uuid?token=${token}`))).status).toBe(404);
   });
 
+  it('answer a poll that sends the ETag it has with 304 while nothing changed (status, summary), fetch() too', async () => {
+    // fetch() adds Cache-Control: no-cache to a request that sets If-None-Match (the Fetch standard), which Express's
+    // own 304 took as "not fresh": a browser or Node client polling this way always got the whole body again.
+    for (const p of [`/api/jobs/${id}?token=${token}`, `/api/jobs/${id}/summary?token=${token}`]) {
+      const first = await fetch(platform.url(p));
+      const etag = first.headers.get('etag');
+      expect(etag, p).toMatch(/^W\/"/);
+      const again = await fetch(platform.url(p), { headers: { 'if-none-match': etag! } });
+      expect(again.status, p).toBe(304);
+      expect(await again.text()).toBe('');
+      const stale = await fetch(platform.url(p), { headers: { 'if-none-match': 'W/"0-stale"' } });
+      expect(stale.status, p).toBe(200);
+    }
+  });
+
   it('reports the status document of the contract', async () => {
     const job = await (await fetch(platform.url(`/api/jobs/${id}?token=${token}`))).json();
     expect(job).toMatchObject({
