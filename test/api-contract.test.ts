@@ -61,6 +61,21 @@ describe('job tokens', () => {
     expect((await fetch(platform.url(`/api/jobs/not-a-uuid?token=${token}`))).status).toBe(404);
   });
 
+  it('answer a poll that sends the ETag it has with 304 while nothing changed (status, summary), fetch() too', async () => {
+    // fetch() adds Cache-Control: no-cache to a request that sets If-None-Match (the Fetch standard), which Express's
+    // own 304 took as "not fresh": a browser or Node client polling this way always got the whole body again.
+    for (const p of [`/api/jobs/${id}?token=${token}`, `/api/jobs/${id}/summary?token=${token}`]) {
+      const first = await fetch(platform.url(p));
+      const etag = first.headers.get('etag');
+      expect(etag, p).toMatch(/^W\/"/);
+      const again = await fetch(platform.url(p), { headers: { 'if-none-match': etag! } });
+      expect(again.status, p).toBe(304);
+      expect(await again.text()).toBe('');
+      const stale = await fetch(platform.url(p), { headers: { 'if-none-match': 'W/"0-stale"' } });
+      expect(stale.status, p).toBe(200);
+    }
+  });
+
   it('reports the status document of the contract', async () => {
     const job = await (await fetch(platform.url(`/api/jobs/${id}?token=${token}`))).json();
     expect(job).toMatchObject({
@@ -175,6 +190,37 @@ describe('client mistakes', () => {
       expect(cancelled.status).toBe(409);
       expect(cancelled.headers.get('retry-after')).toBeNull();
       expect((await errorOf(cancelled)).message).toBe('The job ended cancelled: it has no results.');
+    } finally {
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
+  it('a key at its concurrent-jobs quota is a 429 that says when to ask again (Retry-After), as every 429 does', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'one-job', scopes: ['jobs:write'], limits: { concurrentJobs: 1 } }),
+    });
+    const apiKey = (await created.json()).key as string;
+    // Scoring paused (bull-board's API), so the first job stays queued and counts.
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    try {
+      const send = () => {
+        const form = new FormData();
+        form.set('model', 'iris-logreg');
+        form.set(
+          'file',
+          fileBlob(Buffer.from('sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n'), 'text/csv'),
+          'one.csv',
+        );
+        return fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization: `Bearer ${apiKey}` } });
+      };
+      expect((await send()).status).toBe(202);
+      const over = await send();
+      expect(over.status).toBe(429);
+      expect((await errorOf(over)).code).toBe('quota_exceeded');
+      expect(over.headers.get('retry-after')).toBe('60');
     } finally {
       await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
     }

@@ -60,6 +60,32 @@ function start(args: string[], env: Record<string, string> = {}): Run {
 
 const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
 
+/**
+ * A real TCP hop in front of the platform that loses the answer to the first request (the server did the work;
+ * the connection drops as its answer comes back), as a flaky network or a load balancer does.
+ */
+async function answerLosingHop(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const lossy = net.createServer((client) => {
+    const upstream = net.connect(platform.port, '127.0.0.1');
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.pipe(upstream);
+    if (++connections === 1) {
+      upstream.once('data', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    } else upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => lossy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(lossy.address() as net.AddressInfo).port}`,
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => lossy.close(() => resolve())),
+  };
+}
+
 describe('batchcast submit', () => {
   it('sends any format with its reading options, and saves the results in the format --out or --format names', async () => {
     const book = path.join(repoRoot, 'test/fixtures/formats/breast_cancer.xlsx');
@@ -167,23 +193,8 @@ describe('batchcast submit', () => {
   });
 
   it('sends the upload again with its idempotency key when the answer is lost: one job, not two', async () => {
-    // A real TCP hop in front of the platform that loses the answer to the first upload (the server made the
-    // job; the connection drops as its answer comes back), as a flaky network or a load balancer does.
-    let connections = 0;
-    const lossy = net.createServer((client) => {
-      const upstream = net.connect(platform.port, '127.0.0.1');
-      client.on('error', () => undefined);
-      upstream.on('error', () => undefined);
-      client.pipe(upstream);
-      if (++connections === 1) {
-        upstream.once('data', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      } else upstream.pipe(client);
-    });
-    await new Promise<void>((resolve) => lossy.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(lossy.address() as net.AddressInfo).port}`;
+    const lossy = await answerLosingHop();
+    const url = lossy.url;
     const file = path.join(tmp, 'lost-answer.csv');
     await writeFile(file, await readFile(path.join(examples, 'data/iris.csv')));
     try {
@@ -191,7 +202,7 @@ describe('batchcast submit', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 4)');
       expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
-      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(lossy.connections()).toBeGreaterThanOrEqual(2);
       const db = new pg.Client({ connectionString: platform.databaseUrl });
       await db.connect();
       try {
@@ -201,7 +212,34 @@ describe('batchcast submit', () => {
         await db.end();
       }
     } finally {
-      await new Promise((resolve) => lossy.close(resolve));
+      await lossy.close();
+    }
+  });
+
+  it('a 503 that asks to come back later (Retry-After) is told, with its time, not sent again at once three times', async () => {
+    // A gateway in maintenance (or a server out of disk space): 503 with Retry-After, the upload read and dropped.
+    let uploads = 0;
+    const gateway = http.createServer((req, res) => {
+      uploads++;
+      req.resume();
+      req.on('end', () =>
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '120' }).end(
+          JSON.stringify({
+            error: { code: 'storage_full', message: 'This server is short of disk space for uploads: try again later.' },
+          }),
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(gateway.address() as net.AddressInfo).port}`;
+      const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', url]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('try again later. (storage_full); the server asks to try again in 2 min');
+      expect(r.stderr).not.toContain('sending it again');
+      expect(uploads).toBe(1);
+    } finally {
+      await new Promise((resolve) => gateway.close(resolve));
     }
   });
 
@@ -449,6 +487,35 @@ describe('batchcast outside the repository', () => {
 });
 
 describe('batchcast models', () => {
+  it('sends a registration again with its idempotency key when the answer is lost: one version, one API key', async () => {
+    const onnx = path.join(examples, 'models/iris-logreg.onnx');
+    const db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      for (const args of [
+        ['models', 'add', onnx, '--name', 'cli-lost-answer'],
+        ['keys', 'create', 'cli-lost-answer', '--scopes', 'jobs:read'],
+      ]) {
+        const lossy = await answerLosingHop();
+        try {
+          const r = await cli([...args, '--url', lossy.url], { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN });
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 4)');
+          expect(lossy.connections()).toBeGreaterThanOrEqual(2);
+        } finally {
+          await lossy.close();
+        }
+      }
+      const { rows } = await db.query<{ models: number; keys: number }>(
+        `SELECT (SELECT count(*)::int FROM models WHERE name = 'cli-lost-answer') AS models,
+                (SELECT count(*)::int FROM api_keys WHERE name = 'cli-lost-answer') AS keys`,
+      );
+      expect(rows[0]).toEqual({ models: 1, keys: 1 });
+    } finally {
+      await db.end();
+    }
+  });
+
   it('adds a model with the admin token from the environment, then lists it', async () => {
     const onnx = path.join(examples, 'models/iris-logreg.onnx');
     const denied = await cli(['models', 'add', onnx, '--name', 'cli-iris', '--token', 'not-the-admin-token-000']);

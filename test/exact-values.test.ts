@@ -129,6 +129,34 @@ describe('JSON Lines integers beyond int64', () => {
   });
 });
 
+describe('JSON Lines values as written', () => {
+  // JSON.parse alone lost each value's text: `1.0` typed the column int64 and came back `1`, `1e400` came back
+  // null, a nested value re-printed ({"a":[1,2],"b":"x"}), and a key given twice was resolved silently.
+  const lines = [
+    '{"id": 1.0, "meta": {"a": [1, 2],  "b": "x"}, "big": 1e400, "sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}',
+    '{"id": 2.0, "meta": {"a": []}, "big": 2.50, "sepal_length": 5.1, "sepal_width": 3.0, "petal_length": 5.1, "petal_width": 1.8}',
+    '{"id": 3.0, "meta": null, "big": 1, "sepal_length": 6.3, "sepal_width": 2.9, "petal_length": 4.9, "petal_width": 1.5, "sepal_length": 9.9}',
+  ];
+
+  it('come back as written: 1.0 a float, 1e400 its text, nested values byte for byte; a key given twice fails its row, naming the key', async () => {
+    const { job, done } = await scored(platform, Buffer.from(`${lines.join('\n')}\n`), { fields: IRIS, filename: 'written.jsonl' });
+    expect(done.rows).toMatchObject({ total: 3, failed: 1 });
+    const out = await everyResult(job);
+    expect(out.csv.slice(1).map((r) => r.slice(0, 3))).toEqual([
+      ['1.0', '{"a": [1, 2],  "b": "x"}', '1e400'],
+      ['2.0', '{"a": []}', '2.50'],
+      ['', '', ''],
+    ]);
+    expect(out.parquet.types.id).toBe('DOUBLE');
+    expect(out.jsonlText.split('\n')[0]).toMatch(/^\{"id":1\.0,"meta":\{"a": \[1, 2\], {2}"b": "x"\},"big":1e400,/);
+    expect(out.jsonl[0]!.big).toBe(Number.POSITIVE_INFINITY);
+    expect(out.parquet.rows[0]!.big).toBe(Number.POSITIVE_INFINITY);
+    const errors = await fetch(platform.url(`/api/jobs/${job.id}/errors.csv?token=${encodeURIComponent(job.token)}`));
+    const failed = parseCsv((await errors.text()).trimEnd());
+    expect(failed.slice(1)).toEqual([['3', 'sepal_length', lines[2], expect.stringMatching(/the key "sepal_length" more than once/)]]);
+  });
+});
+
 describe('Parquet FLOAT inputs', () => {
   it('come back FLOAT in results.parquet, the same bits, and as float32 text (5.1) in the other formats', async () => {
     // DuckDB's FLOAT is Parquet's FLOAT: iris measurements as float32, and a FLOAT id the model does not use.

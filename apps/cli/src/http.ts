@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly code: string | null,
     /** The server could not be reached at all (no answer): the command says where the address came from. */
     readonly unreachable = false,
+    /** When the server said to ask again (Retry-After, in seconds; a 429 or 503), or null. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -37,14 +39,24 @@ async function readBody(res: http.IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-function fromResponse(status: number, text: string): ApiError {
+function fromResponse(res: http.IncomingMessage, text: string): ApiError {
+  const status = res.statusCode ?? 0;
+  const retryAfter = retryAfterOf(res.headers['retry-after']);
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error?.message) return new ApiError(body.error.message, status, body.error.code ?? null);
+    if (body.error?.message) return new ApiError(body.error.message, status, body.error.code ?? null, false, retryAfter);
   } catch {
     // not JSON
   }
-  return new ApiError(`the server answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, status, null);
+  return new ApiError(`the server answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, status, null, false, retryAfter);
+}
+
+/** Retry-After in seconds: its delay-seconds form, or its HTTP date (a gateway's) from now; null without one. */
+function retryAfterOf(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /**
@@ -75,7 +87,7 @@ async function getRaw(url: URL, headers: Record<string, string>): Promise<unknow
       { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 },
       (res) => {
         readBody(res).then((text) => {
-          if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res.statusCode ?? 0, text));
+          if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res, text));
           try {
             resolve(JSON.parse(text) as unknown);
           } catch {
@@ -115,7 +127,7 @@ export async function requestJson<S extends z.ZodType>(
       (res) => {
         readBody(res).then((text) => {
           const status = res.statusCode ?? 0;
-          if (status >= 400) return reject(fromResponse(status, text));
+          if (status >= 400) return reject(fromResponse(res, text));
           if (status === 204 || text === '') return resolve(undefined);
           try {
             resolve(JSON.parse(text) as unknown);
@@ -171,7 +183,7 @@ export async function downloadTo(
     req.on('error', (err) => reject(networkError(url, err)));
     req.end();
   });
-  if ((res.statusCode ?? 0) >= 400) throw fromResponse(res.statusCode ?? 0, await readBody(res));
+  if ((res.statusCode ?? 0) >= 400) throw fromResponse(res, await readBody(res));
   if (target === '-') {
     let bytes = 0;
     res.on('data', (d: Buffer) => {
@@ -251,7 +263,7 @@ export async function postMultipart<S extends z.ZodType>(
       readBody(res).then((text) => {
         settled = true;
         const status = res.statusCode ?? 0;
-        if (status >= 400) return reject(fromResponse(status, text));
+        if (status >= 400) return reject(fromResponse(res, text));
         try {
           resolve({ status, body: checked(url, schema, JSON.parse(text)) });
         } catch {

@@ -11,7 +11,7 @@ import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { ProgressBar } from './progress.js';
-import { submitUpload } from './submit-upload.js';
+import { sendWithKey, submitUpload } from './send-with-key.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
@@ -72,7 +72,8 @@ or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, com
 what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
-server answers the job it made rather than making a second one.
+server answers the job it made rather than making a second one; never sooner than its Retry-After, and not
+when that is more than 30 s (the command then says when to try again).
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
@@ -243,16 +244,22 @@ async function modelsAdd(args: string[]): Promise<number> {
   if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
   const base = baseUrl(values.url);
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
-  const { body } = await postMultipart(at(base, '/api/models'), Model, {
-    fields: {
-      name: values.name,
-      ...(values.features ? { features: values.features } : {}),
-      ...(values.description ? { description: values.description } : {}),
-    },
-    file: { path: file, field: 'file', contentType: 'application/octet-stream' },
-    headers: { authorization: `Bearer ${token}` },
-    onProgress: (sent) => bar.update(sent),
-  }).finally(() => bar.finish());
+  const name = values.name;
+  // With an idempotency key: a lost answer sent again gets the version registered, rather than a second one.
+  const { body } = await sendWithKey(
+    (key) =>
+      postMultipart(at(base, '/api/models'), Model, {
+        fields: {
+          name,
+          ...(values.features ? { features: values.features } : {}),
+          ...(values.description ? { description: values.description } : {}),
+        },
+        file: { path: file, field: 'file', contentType: 'application/octet-stream' },
+        headers: { authorization: `Bearer ${token}`, ...key },
+        onProgress: (sent) => bar.update(sent),
+      }),
+    () => bar.update(0),
+  ).finally(() => bar.finish());
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
   logConversion(body);
@@ -325,7 +332,9 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_FAILED;
     }
     if (err instanceof ApiError) {
-      log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}`);
+      // A 429 or 503 says when to ask again: the person is told it, in the server's own time.
+      const again = err.retryAfterSeconds === null ? '' : `; the server asks to try again in ${formatWait(err.retryAfterSeconds)}`;
+      log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}${again}`);
       return EXIT_FAILED;
     }
     log(`batchcast: ${(err as Error).message}`);
@@ -334,3 +343,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+
+/** Seconds in words: `45 s`, `2 min`, `3 h`. */
+function formatWait(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  return seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+}

@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { adminToken, apiKey, at, baseUrl, bearer, EXIT_OK, list, log, out, parse, printTable, UsageError, wholeNumber } from './args.js';
 import { getJson, requestJson } from './http.js';
+import { sendWithKey } from './send-with-key.js';
 
 /**
  * The commands for services: API keys (admin), the jobs of a key, and webhook endpoints (an API key's own,
@@ -143,16 +144,16 @@ export async function keysCommand(args: string[]): Promise<number> {
   if (sub === 'create') {
     if (positionals.length !== 1) throw new UsageError('keys create takes the key\u2019s NAME (e.g. crm-sync)');
     if (!values.scopes) throw new UsageError('--scopes is required: some of jobs:read,jobs:write,webhooks:read,webhooks:write');
-    const created = (await requestJson(at(base, '/api/keys'), {
-      method: 'POST',
-      schema: ApiKeyCreated,
-      headers: auth(),
-      body: {
-        name: positionals[0],
-        scopes: list(values.scopes),
-        limits: givenLimits,
-      },
-    }))!;
+    const scopes = list(values.scopes);
+    // With an idempotency key: a lost answer sent again gets the key made, rather than a second key.
+    const created = (await sendWithKey((key) =>
+      requestJson(at(base, '/api/keys'), {
+        method: 'POST',
+        schema: ApiKeyCreated,
+        headers: { ...auth(), ...key },
+        body: { name: positionals[0], scopes, limits: givenLimits },
+      }),
+    ))!;
     if (values.json) out(JSON.stringify(created, null, 2));
     else {
       out(created.key);
@@ -242,12 +243,14 @@ export async function webhooksCommand(args: string[]): Promise<number> {
     case 'add': {
       if (positionals.length !== 1) throw new UsageError('webhooks add takes the receiver\u2019s URL');
       const events = values.events ? list(values.events) : ['job.succeeded', 'job.failed', 'job.cancelled'];
-      const created = (await requestJson(at(base, '/api/webhooks'), {
-        method: 'POST',
-        schema: WebhookWithSecret,
-        headers: headers(),
-        body: { url: positionals[0], events },
-      }))!;
+      const created = (await sendWithKey((key) =>
+        requestJson(at(base, '/api/webhooks'), {
+          method: 'POST',
+          schema: WebhookWithSecret,
+          headers: { ...headers(), ...key },
+          body: { url: positionals[0], events },
+        }),
+      ))!;
       printSecret(created, `webhook ${created.url} registered for ${created.events.join(', ')}`);
       return EXIT_OK;
     }
@@ -272,12 +275,15 @@ export async function webhooksCommand(args: string[]): Promise<number> {
     case 'rotate': {
       const id = one('ID');
       const grace = wholeNumber('--grace', values.grace, { min: 0 });
-      const rotated = (await requestJson(at(base, `/api/webhooks/${id}/rotate-secret`), {
-        method: 'POST',
-        schema: WebhookWithSecret,
-        headers: headers(),
-        body: grace === undefined || grace === null ? {} : { graceSeconds: grace },
-      }))!;
+      // Sent again after a lost answer, it gets the secret it made rather than rotating past it.
+      const rotated = (await sendWithKey((key) =>
+        requestJson(at(base, `/api/webhooks/${id}/rotate-secret`), {
+          method: 'POST',
+          schema: WebhookWithSecret,
+          headers: { ...headers(), ...key },
+          body: grace === undefined || grace === null ? {} : { graceSeconds: grace },
+        }),
+      ))!;
       printSecret(rotated, `secret rotated${oldSecretsNote(rotated.previousSecretsExpireAt)}`);
       return EXIT_OK;
     }

@@ -1,6 +1,7 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { AdminEmailResent, LinksRequest, LinksRequested } from './come-back.js';
 import { JobIdParams } from './common.js';
+import { IdempotencyKeyHeaders, replayable } from './idempotency.js';
 import { AdminJob } from './operations.js';
 import { z } from './zod.js';
 
@@ -30,10 +31,13 @@ export function registerComeBackRoutes({ route, errors, adminSecurity }: Helpers
       'Always the same answer, whether or not the address has jobs (nothing is revealed); each link in the message carries a new token. ' +
       'An address may ask EMAILS_PER_ADDRESS_PER_HOUR times an hour.',
     tags: ['jobs'],
-    request: { body: { required: true, content: { 'application/json': { schema: LinksRequest } } } },
+    request: { headers: IdempotencyKeyHeaders, body: { required: true, content: { 'application/json': { schema: LinksRequest } } } },
     responses: {
-      202: { description: 'Recorded; the message follows if there are jobs.', content: { 'application/json': { schema: LinksRequested } } },
-      ...errors(400, 415, 422, 429, 503),
+      202: replayable({
+        description: 'Recorded; the message follows if there are jobs (a replay: nothing is sent again).',
+        content: { 'application/json': { schema: LinksRequested } },
+      }),
+      ...errors(400, 409, 415, 422, 429, 503),
     },
   });
   route({

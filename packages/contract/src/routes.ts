@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
+import { IdempotencyKeyHeaders, replayable } from './idempotency.js';
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
 import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
@@ -232,8 +233,8 @@ route({
   summary: 'Create an API key for a service (admin); the key is in this answer only',
   tags: ['keys', 'admin'],
   security: adminSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: ApiKeyRequest } } } },
-  responses: { 201: json('The key, shown this once.', ApiKeyCreated), ...errors(400, 401, 403, 415, 422) },
+  request: { headers: IdempotencyKeyHeaders, body: { required: true, content: { 'application/json': { schema: ApiKeyRequest } } } },
+  responses: { 201: replayable(json('The key, shown this once.', ApiKeyCreated)), ...errors(400, 401, 403, 409, 415, 422) },
 });
 route({
   method: 'get',
@@ -286,9 +287,9 @@ route({
     'Deliveries follow the Standard Webhooks specification: headers `webhook-id`, `webhook-timestamp`, `webhook-signature` (`v1,<base64 HMAC-SHA256>`), body `WebhookEventBody`. Retried with exponential backoff and jitter over about a day; redirects are not followed.',
   tags: ['webhooks'],
   security: webhookSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: WebhookRequest } } } },
+  request: { headers: IdempotencyKeyHeaders, body: { required: true, content: { 'application/json': { schema: WebhookRequest } } } },
   responses: {
-    201: json('The endpoint and its signing secret, shown this once.', WebhookWithSecret),
+    201: replayable(json('The endpoint and its signing secret, shown this once.', WebhookWithSecret)),
     ...errors(400, 401, 403, 409, 415, 422),
   },
 });
@@ -329,9 +330,13 @@ route({
     'Give an endpoint a new signing secret; the old one keeps signing for `graceSeconds` (default a day), as do those rotated out before until their own grace ends',
   tags: ['webhooks'],
   security: webhookSecurity,
-  request: { params: WebhookIdParams, body: { required: false, content: { 'application/json': { schema: RotateSecretRequest } } } },
+  request: {
+    params: WebhookIdParams,
+    headers: IdempotencyKeyHeaders,
+    body: { required: false, content: { 'application/json': { schema: RotateSecretRequest } } },
+  },
   responses: {
-    200: json('The endpoint and its new secret, shown this once.', WebhookWithSecret),
+    200: replayable(json('The endpoint and its new secret, shown this once (a replay: the secret this key made).', WebhookWithSecret)),
     ...errors(400, 401, 403, 404, 409, 415, 422),
   },
 });
@@ -352,8 +357,8 @@ route({
   summary: 'Send a delivery that succeeded or failed again: a new series of attempts, same `webhook-id`',
   tags: ['webhooks'],
   security: webhookSecurity,
-  request: { params: DeliveryParams },
-  responses: { 202: json('Queued.', WebhookDelivery), ...errors(401, 403, 404, 409) },
+  request: { params: DeliveryParams, headers: IdempotencyKeyHeaders },
+  responses: { 202: replayable(json('Queued.', WebhookDelivery)), ...errors(400, 401, 403, 404, 409, 422) },
 });
 registry.registerWebhook({
   method: 'post',
@@ -393,8 +398,8 @@ route({
   summary: 'Register a new version of a model (admin)',
   tags: ['models', 'admin'],
   security: adminSecurity,
-  request: { body: multipart(ModelRegistrationForm) },
-  responses: { 201: json('The new version.', Model), ...errors(400, 401, 403, 413, 422) },
+  request: { headers: IdempotencyKeyHeaders, body: multipart(ModelRegistrationForm) },
+  responses: { 201: replayable(json('The new version.', Model)), ...errors(400, 401, 403, 409, 413, 422) },
 });
 route({
   method: 'get',
@@ -608,8 +613,8 @@ route({
   summary: 'Score a CSV source on a cron schedule, emailing after each run (admin)',
   tags: ['schedules', 'admin'],
   security: adminSecurity,
-  request: { body: { required: true, content: { 'application/json': { schema: ScheduleRequest } } } },
-  responses: { 201: json('The schedule.', Schedule), ...errors(400, 401, 403, 409, 415, 422) },
+  request: { headers: IdempotencyKeyHeaders, body: { required: true, content: { 'application/json': { schema: ScheduleRequest } } } },
+  responses: { 201: replayable(json('The schedule.', Schedule)), ...errors(400, 401, 403, 409, 415, 422) },
 });
 route({
   method: 'get',

@@ -12,8 +12,8 @@ export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
 export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
 export { MAX_JSON_DEPTH } from './json-depth.js';
+export { readRecord } from './json-record.js';
 export { type JsonArrayOptions, JsonArraySplitter, jsonArrayToJsonl } from './json-array.js';
-export { parseKeepingBigIntegers } from './json-integers.js';
 export {
   type ReadJsonlBatchesOptions,
   type ReadJsonlRowsOptions,

@@ -1,31 +1,38 @@
 import { type BatchRangeOptions, type ByteSource, coerceObjects, type RecordBatch, type RowError } from '@batchcast/csv';
 import type { Cell, ResultColumnType } from './cell.js';
-import { numberText } from './csv-text.js';
 import { truncate } from './errors.js';
-import { parseKeepingBigIntegers } from './json-integers.js';
 import { nestsDeeperThan, TOO_DEEP_REASON } from './json-depth.js';
+import { duplicateKeyReason, readRecord } from './json-record.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
 
 /** The lines to read, as for readBatches; `header` is JsonlLayout.header (its names are the records' keys). */
 export type ReadJsonlBatchesOptions = BatchRangeOptions;
 
-type Parsed = { ok: true; row: Record<string, unknown> } | { ok: false; error: string; text: string };
+type Parsed =
+  | ({ ok: true } & Extract<ReturnType<typeof readRecord>, { kind: 'record' }>)
+  | { ok: false; error: string; text: string; column: string | null };
 
-function parseLine(line: Buffer, keepBigIntegers = false): Parsed {
+function parseLine(line: Buffer): Parsed {
   const text = line.toString('utf8');
   // Not read at all: its values could not be written back as text (see json-depth.ts).
-  if (nestsDeeperThan(text)) return { ok: false, error: TOO_DEEP_REASON, text };
-  let value: unknown;
+  if (nestsDeeperThan(text)) return { ok: false, error: TOO_DEEP_REASON, text, column: null };
+  let read: ReturnType<typeof readRecord>;
   try {
-    value = keepBigIntegers ? parseKeepingBigIntegers(text) : JSON.parse(text);
+    read = readRecord(text);
   } catch (err) {
-    return { ok: false, error: `this record is not valid JSON (${(err as Error).message})`, text };
+    return { ok: false, error: `this record is not valid JSON (${(err as Error).message})`, text, column: null };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, error: `this record is ${describeJson(value)}, not a JSON object with one key per column`, text };
+  if (read.kind === 'duplicate') return { ok: false, error: duplicateKeyReason(read.key), text, column: read.key };
+  if (read.kind === 'other') {
+    return {
+      ok: false,
+      error: `this record is ${describeJson(read.value)}, not a JSON object with one key per column`,
+      text,
+      column: null,
+    };
   }
-  return { ok: true, row: value as Record<string, unknown> };
+  return { ok: true, ...read };
 }
 
 /**
@@ -60,15 +67,15 @@ export async function* readJsonlBatches(source: ByteSource, opts: ReadJsonlBatch
       const parsed = parseLine(line);
       const r = rows.length;
       if (!parsed.ok) {
-        failures.push({ row: r, column: null, value: truncate(parsed.text), message: parsed.error });
+        failures.push({ row: r, column: parsed.column, value: truncate(parsed.text), message: parsed.error });
         // An empty object gets every slot a neutral value; its own coercion errors are replaced by this one.
         rows.push({});
       } else {
-        const unsafe = unsafeInteger(parsed.row, header, int64Columns);
+        const unsafe = unsafeInteger(parsed.object, header, int64Columns);
         if (unsafe !== null) {
           failures.push(unsafe(r));
           rows.push({});
-        } else rows.push(parsed.row);
+        } else rows.push(parsed.object);
       }
       if (rows.length === batchSize) yield flush();
     }
@@ -102,31 +109,30 @@ export interface ReadJsonlRowsOptions {
 }
 
 /**
- * The records in [start, end) as rows of cells in header order, for results: numbers, strings, booleans
- * as they are (an integer beyond ±2^53 as a BigInt); null or a missing key as null; in a `json` column, every
- * value as its JSON text (so the JSON Lines writer can put it back as it was). A line that is not a JSON object yields a row of nulls
- * (its RowError tells why). One array of rows per read block.
+ * The records in [start, end) as rows of cells in header order, for results: a number as its text as written
+ * (`1.0`, `1e400`, `-0.0`, an integer of any size: the writers read number text as they do a CSV cell's, and
+ * write it back as it was where text is kept); strings and booleans as they are; null or a missing key as null;
+ * a nested value, and every value of a `json` column, as its JSON text as written (so the JSON Lines writer puts
+ * it back byte for byte). A line that is not a JSON object, or names a key twice, yields a row of nulls (its
+ * RowError tells why). One array of rows per read block.
  */
 export async function* readJsonlRows(source: ByteSource, opts: ReadJsonlRowsOptions): AsyncGenerator<Cell[][]> {
   const { header, columnTypes } = opts;
-  const json = header.map((_, i) => columnTypes[i] === 'json');
+  const columnOf = new Map(header.map((name, i) => [name, i]));
   for await (const lines of readLines(source, opts.start, opts.end)) {
     const out: Cell[][] = new Array(lines.length);
     for (let l = 0; l < lines.length; l++) {
-      const parsed = parseLine(lines[l]!, true);
+      const parsed = parseLine(lines[l]!);
       const cells: Cell[] = new Array<Cell>(header.length).fill(null);
       if (parsed.ok) {
-        const row = parsed.row;
-        for (let i = 0; i < header.length; i++) {
-          const v = row[header[i]!];
-          if (v === undefined || v === null) continue;
-          // A big integer's JSON text is its digits (JSON.stringify throws on a BigInt): an id column that holds
-          // such integers and strings is a json column.
-          if (typeof v === 'bigint') cells[i] = json[i] ? v.toString() : v;
-          // A number's JSON text by numberText: JSON.stringify would drop negative zero's sign.
-          else if (json[i] && typeof v === 'number') cells[i] = numberText(v);
-          else if (json[i] || typeof v === 'object') cells[i] = JSON.stringify(v);
-          else cells[i] = v as Cell;
+        for (let k = 0; k < parsed.keys.length; k++) {
+          const i = columnOf.get(parsed.keys[k]!);
+          const v = parsed.values[k];
+          if (i === undefined || v === null) continue;
+          cells[i] =
+            columnTypes[i] === 'json' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'object'
+              ? parsed.texts[k]!
+              : (v as Cell);
         }
       }
       out[l] = cells;

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
-import { parseKeepingBigIntegers } from './json-integers.js';
+import { isIntegerLiteral, readRecord } from './json-record.js';
 import { nestsDeeperThan, TOO_DEEP_REASON } from './json-depth.js';
 
 const LF = 0x0a;
@@ -206,27 +206,24 @@ export class JsonlScanner {
       this.chunks.add(start, end);
       return;
     }
-    let value: unknown;
-    let parsed = true;
+    let read: ReturnType<typeof readRecord> | null = null;
     try {
-      // Integers beyond 2^53 from their digits (a BigInt), so that their column's type is decided exactly.
-      value = parseKeepingBigIntegers(text);
+      // Each value with its text: `1.0` is a fraction, an integer beyond 2^53 is read from its digits.
+      read = readRecord(text);
     } catch (err) {
-      parsed = false;
       if (this.chunks.rows === 0) throw notJsonLines(text, (err as Error).message, this.line);
     }
-    const isObject = parsed && typeof value === 'object' && value !== null && !Array.isArray(value);
-    if (!isObject) {
-      if (this.chunks.rows === 0) throw notAnObject(value, this.line);
+    if (read?.kind === 'record') this.keys(read.keys, read.values, read.texts);
+    else if (read?.kind === 'duplicate')
+      this.invalidRows++; // a JSON object still: its row fails when read, naming the key
+    else {
+      if (this.chunks.rows === 0) throw notAnObject(read?.value, this.line);
       this.invalidRows++;
-    } else {
-      this.keys(value as Record<string, unknown>);
     }
     this.chunks.add(start, end);
   }
 
-  private keys(obj: Record<string, unknown>): void {
-    const keys = Object.keys(obj);
+  private keys(keys: string[], values: unknown[], texts: string[]): void {
     // Most files repeat one shape: the same keys in the same order as the previous line.
     let same = keys.length === this.lastKeys.length;
     for (let i = 0; same && i < keys.length; i++) if (keys[i] !== this.lastKeys[i]) same = false;
@@ -236,11 +233,12 @@ export class JsonlScanner {
     }
     const idx = this.lastIdx;
     for (let i = 0; i < keys.length; i++) {
-      const v = obj[keys[i]!];
+      const v = values[i];
       const col = idx[i]!;
       switch (typeof v) {
         case 'number':
-          this.kinds[col]! |= Number.isInteger(v) ? (v < 0 ? INT | NEGATIVE : INT) : FLOAT;
+          // As written: `1.0` and `1e2` are fractions (a float column), whatever their value.
+          this.kinds[col]! |= isIntegerLiteral(texts[i]!) ? (v < 0 ? INT | NEGATIVE : INT) : FLOAT;
           break;
         case 'bigint':
           // Beyond 2^53 (parseKeepingBigIntegers): the results read them from their digits too (readJsonlRows).

@@ -6,6 +6,9 @@ import { isLongDecimal } from './decimal-text.js';
 import { cellBoolean, cellNumber } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
+/** A JSON number literal. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 function jsonValue(c: Cell, type: ResultColumnType): string {
   if (c === null) return 'null';
   switch (type) {
@@ -24,6 +27,9 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
         return type === 'double' || type === 'float' ? floatColumnText(n, type === 'float') : numberText(n);
       }
       if (typeof c === 'string' && c.trim() === '') return 'null';
+      // A JSON number beyond a double (`1e400`, from a JSON Lines input): as written, which JSON readers read as
+      // infinite, as the row was scored; null would say the input had none.
+      if (typeof c === 'string' && JSON_NUMBER.test(c)) return c;
       // Not a number (the row failed on it): keep what the input held.
       return typeof c === 'string' ? JSON.stringify(c) : 'null';
     }

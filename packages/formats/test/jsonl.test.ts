@@ -12,8 +12,8 @@ import {
   jsonArrayToJsonl,
   MAX_JSON_DEPTH,
   readJsonlBatches,
-  parseKeepingBigIntegers,
   readJsonlRows,
+  readRecord,
 } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { collect, fixture, rangeSource } from './helpers.js';
@@ -204,11 +204,12 @@ describe('readJsonlRows', () => {
       )
     ).flat();
     expect(rows).toHaveLength(7);
-    expect(rows[0]).toEqual([1, '1.5', 'alpha', 'true', 180, null, null, null]);
-    expect(rows[2]).toEqual([3, '"2.5"', null, 'true', 160, null, '{"k":1}', null]);
+    // Numbers and nested values as written: the writers read number text as a CSV cell's.
+    expect(rows[0]).toEqual(['1', '1.5', 'alpha', 'true', '180', null, null, null]);
+    expect(rows[2]).toEqual(['3', '"2.5"', null, 'true', '160', null, '{"k": 1}', null]);
     expect(rows[3]).toEqual(new Array(8).fill(null));
     // Its digits, not the nearest double (9007199254740992): results give ids back as they came.
-    expect(rows[5]![7]).toBe(9007199254740993n);
+    expect(rows[5]![7]).toBe('9007199254740993');
   });
 
   /** The rows of JSON Lines `text` whose first column the scan types json (asserted), read from a file. */
@@ -260,18 +261,9 @@ describe('records that nest deeper than MAX_JSON_DEPTH', () => {
     expect(rows).toHaveLength(4);
     expect(rows[1]).toEqual([null, null]);
     // 64 levels, the record counted, are read as ever.
-    expect(rows[2]).toEqual([2, `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`]);
-    expect(rows[3]).toEqual([1, '"a"']);
-    const errors: RecordBatch['errors'] = [];
-    for await (const b of readJsonlBatches(path, {
-      header: layout.header,
-      targets: [{ name: 'x', type: 'float32', columns: [0] }],
-      batchSize: 10,
-      start: 0,
-      end: layout.bytes,
-      firstRow: 0,
-    }))
-      errors.push(...b.errors);
+    expect(rows[2]).toEqual(['2', `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`]);
+    expect(rows[3]).toEqual(['1', '"a"']);
+    const errors = await errorsScoringX(path, layout);
     expect(errors).toEqual([
       {
         row: 1,
@@ -292,36 +284,61 @@ describe('records that nest deeper than MAX_JSON_DEPTH', () => {
   });
 });
 
-describe('parseKeepingBigIntegers', () => {
-  it('reads a first-level integer beyond 2^53 from its digits, and leaves everything else to JSON.parse', () => {
-    expect(parseKeepingBigIntegers('{"id": 1234567890123456789, "x": 1.5, "n": -9223372036854775808}')).toEqual({
-      id: 1234567890123456789n,
-      x: 1.5,
-      n: -9223372036854775808n,
-    });
-    // Digits in strings (escaped quotes included), decimals and exponents, safe integers, nested values: as JSON.parse.
-    for (const text of [
-      '{"s": "a\\"b 1234567890123456789", "t": "12345678901234567890"}',
-      '{"f": 12345678901234567.5, "e": 1234567890123456789e2, "small": 9007199254740991}',
-      '{"nested": {"a": 1234567890123456789}, "list": [1234567890123456789]}',
-      '[1234567890123456789]',
-    ]) {
-      expect(parseKeepingBigIntegers(text), text).toEqual(JSON.parse(text));
-    }
-    // A broken line fails as JSON.parse fails on it, at its own position.
-    const broken = '{"id": 1234567890123456789, "x": }';
-    expect(() => parseKeepingBigIntegers(broken)).toThrow(
-      (() => {
-        try {
-          JSON.parse(broken);
-        } catch (e) {
-          return (e as Error).message;
-        }
-        return '';
-      })(),
+describe('readRecord', () => {
+  it('gives each first-level value with its text as written, and integers beyond 2^53 from their digits', () => {
+    const read = readRecord(
+      '{"id": 1234567890123456789, "x": 1.0, "inf": 1e400, "n": -9223372036854775808, "s": "a\\"b}", "o": {"k": [1, "]"]} }',
     );
+    expect(read).toMatchObject({
+      kind: 'record',
+      keys: ['id', 'x', 'inf', 'n', 's', 'o'],
+      values: [1234567890123456789n, 1, Number.POSITIVE_INFINITY, -9223372036854775808n, 'a"b}', { k: [1, ']'] }],
+      texts: ['1234567890123456789', '1.0', '1e400', '-9223372036854775808', '"a\\"b}"', '{"k": [1, "]"]}'],
+    });
+    // Keys in the order written (Object.keys puts integer-like keys first), escaped keys decoded.
+    expect(readRecord('{"b":1,"1":2,"\\u00e9":3}')).toMatchObject({ keys: ['b', '1', 'é'], texts: ['1', '2', '3'] });
+    expect(readRecord('{}')).toMatchObject({ kind: 'record', keys: [] });
+    expect(readRecord('[1]')).toEqual({ kind: 'other', value: [1] });
+  });
+
+  it('names a key given twice (JSON.parse keeps the last silently), escaped spellings included', () => {
+    expect(readRecord('{"a": 1, "b": 2, "a": 3}')).toEqual({ kind: 'duplicate', key: 'a' });
+    expect(readRecord('{"é": 1, "\\u00e9": 2}')).toEqual({ kind: 'duplicate', key: 'é' });
+  });
+
+  it('fails as JSON.parse fails on a broken line', () => {
+    expect(() => readRecord('{"id": 1, "x": }')).toThrow(SyntaxError);
   });
 });
+
+describe('JSON Lines values as written', () => {
+  it('types 1.0 as a fraction (a double column), not an integer', () => {
+    const layout = scan(Buffer.from('{"a": 1.0, "b": 1, "c": 2e0}\n{"a": 2.0, "b": 2, "c": 3}\n'));
+    expect(layout.columnTypes).toEqual(['double', 'int64', 'double']);
+  });
+
+  it('fails a record that names a key twice, naming the key, and reads the others', async () => {
+    const text = '{"x": 1, "y": 2}\n{"x": 1, "y": 2, "x": 9}\n{"x": 3, "y": 4}\n';
+    const layout = scan(Buffer.from(text));
+    expect(layout.invalidRows).toBe(1);
+    const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
+    const path = join(dir, 'twice.jsonl');
+    await writeFile(path, text);
+    const errors = await errorsScoringX(path, layout);
+    expect(errors).toEqual([
+      { row: 1, column: 'x', value: '{"x": 1, "y": 2, "x": 9}', message: expect.stringMatching(/the key "x" more than once/) },
+    ]);
+    await rm(dir, { recursive: true });
+  });
+});
+
+/** The row errors of reading `path` with its first column, `x`, as a float32 model input. */
+async function errorsScoringX(path: string, layout: JsonlLayout): Promise<RecordBatch['errors']> {
+  const errors: RecordBatch['errors'] = [];
+  const opts = { header: layout.header, targets: [{ name: 'x', type: 'float32' as const, columns: [0] }], batchSize: 10 };
+  for await (const b of readJsonlBatches(path, { ...opts, start: 0, end: layout.bytes, firstRow: 0 })) errors.push(...b.errors);
+  return errors;
+}
 
 async function collectRows<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

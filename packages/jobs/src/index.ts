@@ -130,11 +130,11 @@ export {
   type UploadChoices,
   type UploadProgress,
 } from './uploads/store-upload.js';
+export { checkIdempotencyKey, IDEMPOTENCY_RETENTION_HOURS } from './idempotency/key-claims.js';
+export { answerOnce, canonicalJson, type KeyedRequest, type RequestAnswer } from './idempotency/request-keys.js';
 export {
-  checkIdempotencyKey,
   claimSubmissionKey,
   HeldSubmissionKey,
-  IDEMPOTENCY_RETENTION_HOURS,
   KnownSubmissionKey,
   type SubmissionClaim,
   type SubmissionParts,

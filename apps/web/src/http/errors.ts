@@ -24,6 +24,14 @@ const STATUS: Record<DomainErrorKind, number> = {
 
 export const statusOf = (err: DomainError): number => STATUS[err.kind];
 
+/**
+ * Every 429 and 503 says when to ask again (RFC 9110's Retry-After): clients and their HTTP libraries (the CLI,
+ * urllib3's Retry, got) wait for it, and without it retry at once or give up. A refusal that knows when gives
+ * `retryAfterSeconds`; the others (a key at its concurrent-jobs quota, a dependency or the disk unavailable) a
+ * minute, as their messages say.
+ */
+const COME_BACK_AFTER_SECONDS: Record<number, number | undefined> = { 429: 60, 503: 60 };
+
 /** A refusal raised by the HTTP layer itself (auth, rate limits, malformed requests): a DomainError of that kind. */
 export const refuse = (kind: DomainErrorKind, code: string, message: string, details?: Record<string, unknown>): DomainError =>
   new DomainError(kind, code, message, details);
@@ -140,7 +148,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    const retryAfter = f.details?.retryAfterSeconds;
+    const retryAfter = f.details?.retryAfterSeconds ?? COME_BACK_AFTER_SECONDS[f.status];
     if (typeof retryAfter === 'number' && !res.get('retry-after')) res.set('retry-after', String(retryAfter));
     // RFC 9110: a 401 says how to authenticate. Every credential here is a bearer; a key that was sent but
     // refused (invalid, revoked) is an invalid_token in RFC 6750's terms.

@@ -1,5 +1,6 @@
-import { checkIdempotencyKey } from '@batchcast/jobs';
-import type { Request } from 'express';
+import { answerOnce, canonicalJson, checkIdempotencyKey, type RequestAnswer } from '@batchcast/jobs';
+import type { Request, Response } from 'express';
+import type { WebContext } from '../context.js';
 import { refuse } from './errors.js';
 
 /** The response header that says an answer is the replay of an earlier request with the same key (as Stripe's). */
@@ -25,3 +26,29 @@ export function idempotencyKeyHeader(req: Request): string | null {
   }
   return checkIdempotencyKey(quoted ? quoted[1]!.replace(/\\(["\\])/g, '$1') : raw, 'The Idempotency-Key header');
 }
+
+/**
+ * Answers a creating request (not a job submission: receive-upload.ts) once per `Idempotency-Key`: `run()`
+ * makes what it makes and says the answer; a retry with the key gets that answer again, with
+ * `Idempotent-Replayed: true` (see @batchcast/jobs' request-keys.ts). `parts` is what, besides the endpoint,
+ * makes the request the same (its JSON body...). The key space is the caller's: its API key's, else `caller`'s
+ * (`admin` behind the admin guard, `anonymous` on open endpoints).
+ */
+export async function answerOnceByKey(
+  ctx: WebContext,
+  req: Request,
+  res: Response,
+  caller: 'admin' | 'anonymous',
+  parts: Record<string, string>,
+  run: () => Promise<RequestAnswer>,
+): Promise<void> {
+  const endpoint = `${req.method} ${req.baseUrl}${req.path}`;
+  const answer = await answerOnce(ctx.jobs, { scope: req.apiKey?.id ?? caller, key: idempotencyKeyHeader(req), endpoint, parts }, run);
+  res.status(answer.status).set('cache-control', 'no-store');
+  if (answer.location !== undefined) res.location(answer.location);
+  if (answer.replayed) res.set(REPLAYED_HEADER, 'true');
+  res.json(answer.body);
+}
+
+/** A JSON request body as `answerOnceByKey`'s part: the same fields in another order are the same request. */
+export const jsonBodyPart = (req: Request): Record<string, string> => ({ body: canonicalJson(req.body ?? {}) });

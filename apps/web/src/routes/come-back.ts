@@ -4,6 +4,7 @@ import { LinksRequest, parseWith } from '@batchcast/contract';
 import { requestLinks } from '@batchcast/jobs';
 import express, { Router } from 'express';
 import type { WebContext } from '../context.js';
+import { answerOnceByKey, jsonBodyPart } from '../http/idempotency-key.js';
 import { jsonBody } from '../http/json-body.js';
 import { linksSentPage } from '../views/links-sent-page.js';
 
@@ -19,10 +20,11 @@ export function comeBack(ctx: WebContext): Router {
 
   router.post('/api/links', jsonBody('4kb'), async (req, res) => {
     const { email } = parseWith(LinksRequest, req.body ?? {});
-    res
-      .status(202)
-      .set('cache-control', 'no-store')
-      .json(await requestLinks(ctx.jobs, email));
+    // A retry whose answer was lost sends no second email.
+    await answerOnceByKey(ctx, req, res, 'anonymous', jsonBodyPart(req), async () => ({
+      status: 202,
+      body: await requestLinks(ctx.jobs, email),
+    }));
   });
 
   router.post('/links', form, async (req, res) => {

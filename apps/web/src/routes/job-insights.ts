@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { attachment } from '../http/attachment.js';
 import { requestedJob } from '../http/job-request.js';
+import { sendPolledJson } from '../http/polled-json.js';
 
 /**
  * What the job page shows once a job has ended: the summary (distribution of the predictions and the first
@@ -13,7 +14,7 @@ export function jobInsights(ctx: WebContext): Router {
 
   router.get('/api/jobs/:id/summary', async (req, res) => {
     const { job } = await requestedJob(ctx, req);
-    res.set('cache-control', 'no-store').json(await jobSummary(ctx.jobs, job));
+    sendPolledJson(req, res, await jobSummary(ctx.jobs, job));
   });
 
   router.get('/api/jobs/:id/errors.csv', async (req, res) => {

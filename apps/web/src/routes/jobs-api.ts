@@ -23,6 +23,7 @@ import { attachment } from '../http/attachment.js';
 import { HttpRefusal, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader, REPLAYED_HEADER } from '../http/idempotency-key.js';
 import { requestedJob } from '../http/job-request.js';
+import { sendPolledJson } from '../http/polled-json.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
 
@@ -68,7 +69,7 @@ export function jobsApi(ctx: WebContext): Router {
     const key = req.apiKey!;
     const query = parseWith(JobListQuery, req.query, 'query');
     const page = await listKeyJobs(ctx.jobs, key, query);
-    res.set('cache-control', 'no-store').json({
+    sendPolledJson(req, res, {
       jobs: await Promise.all(page.jobs.map((job) => jobStatus(ctx.jobs, job, keyJobToken(key.secret, job.id)))),
       next: page.next,
     });
@@ -76,7 +77,7 @@ export function jobsApi(ctx: WebContext): Router {
 
   router.get('/api/jobs/:id', async (req, res) => {
     const { job, token } = await requestedJob(ctx, req);
-    res.set('cache-control', 'no-store').json(await jobStatus(ctx.jobs, job, token));
+    sendPolledJson(req, res, await jobStatus(ctx.jobs, job, token));
   });
 
   for (const format of RESULTS_FORMATS) router.get(`/api/jobs/:id/results.${format}`, (req, res) => sendResults(ctx, req, res, format));

@@ -3,6 +3,7 @@ import { createApiKey, findApiKey, listApiKeys, notFound, revokeApiKey, updateAp
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
+import { answerOnceByKey, jsonBodyPart } from '../http/idempotency-key.js';
 import { jsonBody } from '../http/json-body.js';
 import { describeApiKey } from '../presenters/api-key.js';
 
@@ -12,12 +13,11 @@ export function keysApi(ctx: WebContext): Router {
   const admin = requireAdmin(ctx);
 
   router.post('/api/keys', admin, jsonBody('64kb'), async (req, res) => {
-    const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, req.body ?? {}));
-    res
-      .status(201)
-      .set('cache-control', 'no-store')
-      .location(`/api/keys/${created.id}`)
-      .json({ ...describeApiKey(created), key });
+    const request = parseWith(ApiKeyRequest, req.body ?? {});
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
+      const { key, ...created } = await createApiKey(ctx.jobs, request);
+      return { status: 201, location: `/api/keys/${created.id}`, body: { ...describeApiKey(created), key } };
+    });
   });
 
   router.get('/api/keys', admin, async (_req, res) => {

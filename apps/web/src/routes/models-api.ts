@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictCells } from '@batchcast/jobs';
@@ -7,8 +8,9 @@ import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
 import { bodyBudget } from '../http/body-budget.js';
 import { refuse } from '../http/errors.js';
+import { answerOnceByKey } from '../http/idempotency-key.js';
 import { describeModel } from '../presenters/model.js';
-import { receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
+import { modelFormParts, receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
 /** 10,000 rows of a few dozen columns fit well under this; more is a batch job. */
 const MAX_PREDICT_BODY_BYTES = 32 * 1024 * 1024;
 /** Real-time bodies held at once: two of the largest per client (many small ones), eight for the process. */
@@ -76,11 +78,15 @@ export function modelsApi(ctx: WebContext): Router {
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
   router.post('/api/models', requireAdmin(ctx), async (req, res) => {
     await receiveModelForm(ctx, req, res);
-    const model = describeModel(await registerReceivedModel(ctx, req));
-    res
-      .status(201)
-      .location(`/api/models/${encodeURIComponent(model.name)}`)
-      .json(model);
+    try {
+      // A retry whose answer was lost gets the version it registered, rather than registering another.
+      await answerOnceByKey(ctx, req, res, 'admin', await modelFormParts(req), async () => {
+        const model = describeModel(await registerReceivedModel(ctx, req));
+        return { status: 201, location: `/api/models/${encodeURIComponent(model.name)}`, body: model };
+      });
+    } finally {
+      if (req.file) await rm(req.file.path, { force: true });
+    }
   });
 
   modelOriginalRoute(ctx, router);

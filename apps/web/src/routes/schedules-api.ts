@@ -3,6 +3,7 @@ import { createSchedule, listSchedules, notFound, removeSchedule } from '@batchc
 import { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
+import { answerOnceByKey, jsonBodyPart } from '../http/idempotency-key.js';
 import { jsonBody } from '../http/json-body.js';
 import { describeSchedule } from '../presenters/schedule.js';
 
@@ -16,8 +17,12 @@ export function schedulesApi(ctx: WebContext): Router {
   });
 
   router.post('/api/schedules', admin, jsonBody('64kb'), async (req, res) => {
-    const schedule = describeSchedule(await createSchedule(ctx.jobs, parseWith(ScheduleRequest, req.body ?? {})));
-    res.status(201).location(`/api/schedules/${schedule.name}`).json(schedule);
+    const request = parseWith(ScheduleRequest, req.body ?? {});
+    // A retry whose answer was lost gets the schedule it made, rather than 409 schedule_exists.
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
+      const schedule = describeSchedule(await createSchedule(ctx.jobs, request));
+      return { status: 201, location: `/api/schedules/${schedule.name}`, body: schedule };
+    });
   });
 
   // Where POST's Location points: one schedule, as the list shows it.

@@ -11,6 +11,7 @@ import {
 import { Router } from 'express';
 import { requireAdminOrKey, webhookActor } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
+import { answerOnceByKey, jsonBodyPart } from '../http/idempotency-key.js';
 import { jsonBody } from '../http/json-body.js';
 import { describeDelivery, describeWebhook } from '../presenters/webhook.js';
 
@@ -24,12 +25,11 @@ export function webhooksApi(ctx: WebContext): Router {
   const read = requireAdminOrKey(ctx, 'webhooks:read');
 
   router.post('/api/webhooks', write, jsonBody('64kb'), async (req, res) => {
-    const { secret, ...endpoint } = await registerWebhook(ctx.jobs, webhookActor(req), parseWith(WebhookRequest, req.body ?? {}));
-    res
-      .status(201)
-      .set('cache-control', 'no-store')
-      .location(`/api/webhooks/${endpoint.id}`)
-      .json({ ...describeWebhook(endpoint), secret });
+    const request = parseWith(WebhookRequest, req.body ?? {});
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
+      const { secret, ...endpoint } = await registerWebhook(ctx.jobs, webhookActor(req), request);
+      return { status: 201, location: `/api/webhooks/${endpoint.id}`, body: { ...describeWebhook(endpoint), secret } };
+    });
   });
 
   router.get('/api/webhooks', read, async (req, res) => {
@@ -47,8 +47,11 @@ export function webhooksApi(ctx: WebContext): Router {
 
   router.post('/api/webhooks/:id/rotate-secret', write, jsonBody('64kb'), async (req, res) => {
     const { graceSeconds } = parseWith(RotateSecretRequest, req.body ?? {});
-    const { secret, ...endpoint } = await rotateWebhookSecret(ctx.jobs, webhookActor(req), String(req.params.id), graceSeconds);
-    res.set('cache-control', 'no-store').json({ ...describeWebhook(endpoint), secret });
+    // A retry whose answer was lost gets the secret it made, rather than rotating again past it.
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
+      const { secret, ...endpoint } = await rotateWebhookSecret(ctx.jobs, webhookActor(req), String(req.params.id), graceSeconds);
+      return { status: 200, body: { ...describeWebhook(endpoint), secret } };
+    });
   });
 
   router.get('/api/webhooks/:id/deliveries', read, async (req, res) => {
@@ -58,9 +61,11 @@ export function webhooksApi(ctx: WebContext): Router {
   });
 
   router.post('/api/webhooks/:id/deliveries/:deliveryId/redeliver', write, async (req, res) => {
-    const endpoint = await getWebhook(ctx.jobs, webhookActor(req), String(req.params.id));
-    const delivery = await redeliverWebhook(ctx.jobs, webhookActor(req), String(req.params.deliveryId), endpoint.id);
-    res.status(202).set('cache-control', 'no-store').json(describeDelivery(delivery));
+    await answerOnceByKey(ctx, req, res, 'admin', {}, async () => {
+      const endpoint = await getWebhook(ctx.jobs, webhookActor(req), String(req.params.id));
+      const delivery = await redeliverWebhook(ctx.jobs, webhookActor(req), String(req.params.deliveryId), endpoint.id);
+      return { status: 202, body: describeDelivery(delivery) };
+    });
   });
 
   return router;

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import { ModelRegistrationFields, parseWith } from '@batchcast/contract';
-import { type Model, registerModel } from '@batchcast/jobs';
+import { canonicalJson, type Model, registerModel } from '@batchcast/jobs';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
@@ -81,4 +84,11 @@ export async function registerReceivedModel(ctx: WebContext, req: Request): Prom
 /** Removes a received file that will not be registered (a refused form). */
 export async function discardReceivedModel(req: Request): Promise<void> {
   if (req.file) await rm(req.file.path, { force: true });
+}
+
+/** What makes a model registration "the same request" for its idempotency key: the file's bytes, its name, the fields. */
+export async function modelFormParts(req: Request): Promise<Record<string, string>> {
+  const file = createHash('sha256');
+  if (req.file) await pipeline(createReadStream(req.file.path), file);
+  return { file: req.file ? file.digest('hex') : '', filename: req.file?.originalname ?? '', fields: canonicalJson(req.body ?? {}) };
 }

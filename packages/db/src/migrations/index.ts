@@ -13,6 +13,8 @@ import { sql as downloadHolds } from './014-download-holds.js';
 import { sql as idempotencyKeys } from './015-idempotency-keys.js';
 import { sql as webhookOldSecrets } from './016-webhook-old-secrets.js';
 import { sql as emailMailbox } from './017-email-mailbox.js';
+import { sql as idempotentAnswers } from './018-idempotent-answers.js';
+import { sql as jobListedAt } from './019-job-listed-at.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -31,4 +33,6 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '015-idempotency-keys', sql: idempotencyKeys },
   { id: '016-webhook-old-secrets', sql: webhookOldSecrets },
   { id: '017-email-mailbox', sql: emailMailbox },
+  { id: '018-idempotent-answers', sql: idempotentAnswers },
+  { id: '019-job-listed-at', sql: jobListedAt },
 ];

@@ -1,16 +1,18 @@
 import type { Pool, PoolClient } from '../pool.js';
 
 /**
- * Idempotency keys of job submissions (migration 015). A key is claimed by the request that first presents
- * it (`holder`, with a lease), then completed with the job it made, or released when the request fails, so
- * that a refused submission can be sent again with the same key.
+ * Idempotency keys of creating requests (migrations 015, 018). A key is claimed by the request that first
+ * presents it (`holder`, with a lease), then completed with the job it made (a submission) or the answer it
+ * gave (any other creating request), or released when the request fails, so that a refused request can be
+ * sent again with the same key.
  */
 
-/** What a key holds once its submission made a job. */
+/** What a key holds once its request was answered: the job it made, or the answer it gave (sealed). */
 export interface CompletedIdempotencyKey {
-  jobId: string;
+  jobId: string | null;
   fingerprint: Record<string, string>;
   tokenBox: Buffer | null;
+  answerBox: Buffer | null;
 }
 
 export type IdempotencyClaim =
@@ -36,7 +38,7 @@ export async function claimIdempotencyKey(
     const claimed = await pool.query(
       `INSERT INTO idempotency_keys (scope, key_hash, holder, held_until) VALUES ($1, $2, $3, now() + make_interval(secs => $4))
        ON CONFLICT (scope, key_hash) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until, job_id = NULL,
-         fingerprint = NULL, token_box = NULL, created_at = now(), completed_at = NULL
+         fingerprint = NULL, token_box = NULL, answer_box = NULL, created_at = now(), completed_at = NULL
        WHERE (idempotency_keys.completed_at IS NULL AND idempotency_keys.held_until < now())
           OR idempotency_keys.completed_at < now() - make_interval(hours => $5)
        RETURNING holder`,
@@ -47,15 +49,18 @@ export async function claimIdempotencyKey(
       jobId: string | null;
       fingerprint: Record<string, string> | null;
       tokenBox: Buffer | null;
+      answerBox: Buffer | null;
       heldUntil: Date | null;
     }>(
-      `SELECT job_id AS "jobId", fingerprint, token_box AS "tokenBox", held_until AS "heldUntil"
+      `SELECT job_id AS "jobId", fingerprint, token_box AS "tokenBox", answer_box AS "answerBox", held_until AS "heldUntil"
        FROM idempotency_keys WHERE scope = $1 AND key_hash = $2`,
       [scope, keyHash],
     );
     const row = rows[0];
     if (!row) continue;
-    if (row.jobId && row.fingerprint) return { state: 'completed', jobId: row.jobId, fingerprint: row.fingerprint, tokenBox: row.tokenBox };
+    if ((row.jobId || row.answerBox) && row.fingerprint) {
+      return { state: 'completed', jobId: row.jobId, fingerprint: row.fingerprint, tokenBox: row.tokenBox, answerBox: row.answerBox };
+    }
     if (row.heldUntil) return { state: 'in_use', heldUntil: row.heldUntil };
   }
   throw new Error('could not claim an idempotency key: it changed hands five times in a row');
@@ -111,9 +116,9 @@ export async function completeIdempotencyKey(
   done: CompletedIdempotencyKey,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE idempotency_keys SET job_id = $4, fingerprint = $5, token_box = $6, completed_at = now(), holder = NULL, held_until = NULL
+    `UPDATE idempotency_keys SET job_id = $4, fingerprint = $5, token_box = $6, answer_box = $7, completed_at = now(), holder = NULL, held_until = NULL
      WHERE scope = $1 AND key_hash = $2 AND holder = $3 AND completed_at IS NULL`,
-    [scope, keyHash, holder, done.jobId, JSON.stringify(done.fingerprint), done.tokenBox],
+    [scope, keyHash, holder, done.jobId, JSON.stringify(done.fingerprint), done.tokenBox, done.answerBox],
   );
   return rowCount === 1;
 }

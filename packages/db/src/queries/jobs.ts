@@ -172,7 +172,7 @@ export async function listJobsWithoutEvents(pool: Pool): Promise<{ id: string }[
   return rows;
 }
 
-/** Where a page of a key's jobs starts: after this job (created_at as PostgreSQL prints it, to the microsecond). */
+/** Where a page of a key's jobs starts: after this job (its listed_at as PostgreSQL prints it, to the microsecond). */
 export interface JobCursor {
   createdAt: string;
   id: string;
@@ -181,6 +181,8 @@ export interface JobCursor {
 /**
  * A page of the jobs a key submitted, newest first, after `after` (keyset pagination: stable while jobs are
  * added, and as fast on the last page as on the first). `cursor` is where the next page starts, null at the end.
+ * Newest by when each job was listed (`listed_at`, migration 019): an upload scored while it arrived is listed
+ * when it ends, at the top, not where its first chunk put it.
  */
 export async function listKeyJobs(
   pool: Pool,
@@ -189,10 +191,10 @@ export async function listKeyJobs(
 ): Promise<{ jobs: JobRecord[]; cursor: JobCursor | null }> {
   // Not a job past its deletion time (RETENTION_DAYS after its end) that the sweep has not reached yet: gone to its links.
   const { rows } = await pool.query<JobRecord & { cursorAt: string }>(
-    `SELECT ${columns}, created_at::text AS "cursorAt" FROM jobs
-     WHERE key_id = $1 AND status <> 'receiving' AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
+    `SELECT ${columns}, listed_at::text AS "cursorAt" FROM jobs
+     WHERE key_id = $1 AND status <> 'receiving' AND ($2::timestamptz IS NULL OR (listed_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
        AND (finished_at IS NULL OR finished_at > now() - make_interval(days => $6))
-     ORDER BY created_at DESC, id DESC LIMIT $5`,
+     ORDER BY listed_at DESC, id DESC LIMIT $5`,
     [keyId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.status, opts.limit + 1, opts.retentionDays],
   );
   const page = rows.slice(0, opts.limit);

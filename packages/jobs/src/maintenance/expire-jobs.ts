@@ -11,7 +11,7 @@ import {
 } from '@batchcast/db';
 import { outboxDir } from '@batchcast/mail';
 import type { JobsContext } from '../context.js';
-import { IDEMPOTENCY_RETENTION_HOURS } from '../idempotency/submission-keys.js';
+import { IDEMPOTENCY_RETENTION_HOURS } from '../idempotency/key-claims.js';
 
 const BATCH = 100;
 /** Tombstones (id + token hashes, so an old link answers 410 rather than 404) are kept this long. */

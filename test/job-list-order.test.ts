@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './support/faults.js';
+import { fileBlob } from './support/http.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { pg } from './support/services.js';
+import { startSlowUpload } from './support/slow-upload.js';
+
+/**
+ * `GET /api/jobs` pages a key's jobs newest first by when each was listed: an upload scored while it arrived
+ * (recorded `receiving` at its first chunk) comes at the top when it ends, not behind jobs listed meanwhile.
+ */
+let platform: Platform;
+let db: pg.Client;
+let iris: Buffer;
+/** Iris's rows many times over: more than the MiB the upload gathers before it stores (and records) a first chunk. */
+let many: Buffer;
+let apiKey: string;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { CHUNK_ROWS: '5000', RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+  db = new pg.Client({ connectionString: platform.databaseUrl });
+  await db.connect();
+  iris = await readFile(path.join(examples, 'data/iris.csv'));
+  const rows = iris.subarray(iris.indexOf('\n') + 1);
+  many = Buffer.concat([iris, ...new Array<Buffer>(600).fill(rows)]);
+  const created = await fetch(platform.url('/api/keys'), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'lister', scopes: ['jobs:write', 'jobs:read'] }),
+  });
+  apiKey = (await created.json()).key;
+});
+afterAll(async () => {
+  await db?.end();
+  await platform?.stop();
+});
+
+async function submitted(filename: string): Promise<string> {
+  const form = new FormData();
+  form.set('model', 'iris-logreg');
+  form.set('file', fileBlob(iris, 'text/csv'), filename);
+  const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization: `Bearer ${apiKey}` } });
+  expect(res.status).toBe(202);
+  return (await res.json()).id;
+}
+
+/** The key's jobs, one page at a time, every page. */
+async function listed(): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(platform.url(`/api/jobs?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`), {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    const page = (await res.json()) as { jobs: { id: string }[]; next: string | null };
+    ids.push(...page.jobs.map((j) => j.id));
+    cursor = page.next;
+  } while (cursor !== null);
+  return ids;
+}
+
+describe('GET /api/jobs', () => {
+  it('lists an upload scored while it arrived when it ends, at the top, not behind the jobs listed meanwhile', async () => {
+    const first = await submitted('first.csv');
+    const slow = startSlowUpload(platform.url('/api/jobs'), { model: 'iris-logreg' }, {}, { authorization: `Bearer ${apiKey}` });
+    await slow.start();
+    const cut = many.indexOf('\n', Math.floor(many.length * 0.7)) + 1;
+    await slow.write(many.subarray(0, cut));
+    // Recorded `receiving` once its first chunk is stored: from then on, its created_at is older than the next job's.
+    await until('the slow upload recorded as receiving', async () => {
+      const { rows } = await db.query("SELECT id FROM jobs WHERE status = 'receiving'");
+      return rows[0]?.id as string | undefined;
+    });
+    const meanwhile = await submitted('meanwhile.csv');
+    expect(await listed()).toEqual([meanwhile, first]);
+    await slow.write(many.subarray(cut));
+    const answer = await slow.end();
+    expect(answer.status, answer.body).toBe(202);
+    const late = JSON.parse(answer.body).id as string;
+    // A client that reads the list until the first job it knows sees it first.
+    expect(await listed()).toEqual([late, meanwhile, first]);
+  });
+});
