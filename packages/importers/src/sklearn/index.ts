@@ -125,7 +125,8 @@ export function convertSklearn(root: PyValue): SklearnConversion {
     refusals: [],
   };
   const prediction = within(est, () => predictor(ctx, est, table.features()));
-  if (prediction.kind === 'classifier') classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes);
+  if (prediction.kind === 'classifier')
+    classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes, prediction.labelScores);
   else regressorOutput(b, applyRefusals(b, ctx.refusals, prediction.value));
   notes.unshift(...table.finish());
   // Read by @batchcast/inference (known-categories.ts), which fails rows holding any other value.

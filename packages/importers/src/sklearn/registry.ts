@@ -10,10 +10,14 @@ import { oneHotEncoder, ordinalEncoder } from './encoders.js';
 import { gradientBoostingClassifier, gradientBoostingRegressor } from './gradient-boosting.js';
 import { histGradientBoostingClassifier, histGradientBoostingRegressor } from './hist-gradient-boosting.js';
 import { simpleImputer } from './imputer.js';
-import { linearRegressor, logisticRegression } from './linear.js';
+import { pca, truncatedSvd } from './decomposition.js';
+import { selectFromModel, selectKBest, selectPercentile, varianceThreshold } from './feature-selection.js';
+import { glmRegressor, linearRegressor, logisticRegression, sgdClassifier } from './linear.js';
 import { mlpClassifier, mlpRegressor } from './mlp.js';
+import { bernoulliNb, gaussianNb, multinomialNb } from './naive-bayes.js';
+import { polynomialFeatures } from './polynomial.js';
 import type { Est } from './py.js';
-import { minMaxScaler, robustScaler, standardScaler } from './scalers.js';
+import { binarizer, maxAbsScaler, minMaxScaler, normalizer, robustScaler, standardScaler } from './scalers.js';
 import { decisionTreeClassifier, decisionTreeRegressor, forestClassifier, forestRegressor } from './trees.js';
 
 export const TRANSFORMERS: Record<string, TransformerConverter> = {
@@ -25,6 +29,17 @@ export const TRANSFORMERS: Record<string, TransformerConverter> = {
   SimpleImputer: simpleImputer,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
+  MaxAbsScaler: maxAbsScaler,
+  Normalizer: normalizer,
+  Binarizer: binarizer,
+  PolynomialFeatures: polynomialFeatures,
+  PCA: pca,
+  IncrementalPCA: pca,
+  TruncatedSVD: truncatedSvd,
+  VarianceThreshold: varianceThreshold,
+  SelectKBest: selectKBest,
+  SelectPercentile: selectPercentile,
+  SelectFromModel: selectFromModel,
 };
 
 export const PREDICTORS: Record<string, PredictorConverter> = {
@@ -53,6 +68,24 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   HistGradientBoostingRegressor: histGradientBoostingRegressor,
   MLPClassifier: mlpClassifier,
   MLPRegressor: mlpRegressor,
+  // Linear regressors whose predict() is X @ coef_ + intercept_ like LinearRegression's.
+  SGDRegressor: linearRegressor,
+  BayesianRidge: linearRegressor,
+  ARDRegression: linearRegressor,
+  HuberRegressor: linearRegressor,
+  Lars: linearRegressor,
+  LassoLars: linearRegressor,
+  LarsCV: linearRegressor,
+  LassoLarsCV: linearRegressor,
+  LassoLarsIC: linearRegressor,
+  PoissonRegressor: glmRegressor,
+  GammaRegressor: glmRegressor,
+  TweedieRegressor: glmRegressor,
+  SGDClassifier: sgdClassifier,
+  GaussianNB: gaussianNb,
+  MultinomialNB: multinomialNb,
+  ComplementNB: multinomialNb,
+  BernoulliNB: bernoulliNb,
 };
 
 const SUPPORTED = [...new Set([...Object.keys(TRANSFORMERS), ...Object.keys(PREDICTORS)])].sort().join(', ');
