@@ -87,6 +87,11 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.naive_bayes.MultinomialNB',
   'sklearn.naive_bayes.ComplementNB',
   'sklearn.naive_bayes.BernoulliNB',
+  // XGBoost's scikit-learn wrappers (joblib.dump(XGBClassifier(...))): their Booster's state is the model's own
+  // serialisation (UBJSON or JSON bytes under `handle`), read by the XGBoost reader, never by XGBoost.
+  'xgboost.sklearn.XGBClassifier',
+  'xgboost.sklearn.XGBRegressor',
+  'xgboost.core.Booster',
 ];
 
 /** Classes the supported estimators' pickles contain besides themselves. */

@@ -15,6 +15,7 @@ import { InputTable } from './features.js';
 import { asLabels, asList, Est, typeName } from './py.js';
 import { applyRefusals } from './refused-inputs.js';
 import { predictorFor, transformerFor } from './registry.js';
+import { isXgboostWrapper } from '../xgboost/sklearn-wrapper.js';
 
 export interface SklearnConversion {
   onnx: Uint8Array;
@@ -92,7 +93,8 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const predictor = predictorFor(est);
   const last = est.cls === 'Pipeline' ? pipelineSteps(est).at(-1)?.est : est;
   if (last && last !== est && last.obj === est.obj) containsItself(last);
-  if (last && !last.isFitted()) {
+  // An XGBoost wrapper's fitted state is its _Booster (wrapperModel says when it has none).
+  if (last && !isXgboostWrapper(last.obj) && !last.isFitted()) {
     throw new ModelImportError('not_fitted', `${last.label} was saved before it was fitted. Fit it, then save it again.`);
   }
 

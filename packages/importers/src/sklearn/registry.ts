@@ -19,6 +19,8 @@ import { polynomialFeatures } from './polynomial.js';
 import type { Est } from './py.js';
 import { binarizer, maxAbsScaler, minMaxScaler, normalizer, robustScaler, standardScaler } from './scalers.js';
 import { decisionTreeClassifier, decisionTreeRegressor, forestClassifier, forestRegressor } from './trees.js';
+import { isXgboostWrapper } from '../xgboost/sklearn-wrapper.js';
+import { xgboostStep } from './xgboost-step.js';
 
 export const TRANSFORMERS: Record<string, TransformerConverter> = {
   Pipeline: pipelineTransform,
@@ -113,6 +115,8 @@ export function transformerFor(est: Est): TransformerConverter {
 }
 
 export function predictorFor(est: Est): PredictorConverter {
+  // XGBoost's own scikit-learn wrappers, ending a Pipeline (on their own they are read in sklearn-import.ts).
+  if (isXgboostWrapper(est.obj)) return xgboostStep;
   const c = isSklearn(est) ? PREDICTORS[est.cls] : undefined;
   if (!c) {
     if (isSklearn(est) && TRANSFORMERS[est.cls]) {
