@@ -88,6 +88,26 @@ function jsonRows(rows: Record<string, string>[]): Record<string, string | numbe
   );
 }
 
+/** A batch job of `data` on model `name`, then its first `realtimeRows` rows in real time: both as the library predicted. */
+async function expectScoredLikeLibrary(name: string, data: Buffer, filename: string, want: Record<string, string>[], realtimeRows: number) {
+  const created = await submit(platform, data, { model: name, filename });
+  expect(created.status).toBe(202);
+  const job = await created.json();
+  const done = await waitForEnd(platform, job.links.self);
+  expect(done).toMatchObject({ status: 'succeeded', model: { name, version: 1 }, rows: { failed: 0 } });
+  const results = csvObjects(await (await fetch(platform.url(job.links.results))).text());
+  expectSameAsLibrary(results.rows, want, 'batch');
+
+  const input = csvObjects(data.toString('utf8')).rows.slice(0, realtimeRows);
+  const predicted = await fetch(platform.url(`/api/models/${name}/predict`), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rows: jsonRows(input) }),
+  });
+  expect(predicted.status).toBe(200);
+  expectSameAsLibrary((await predicted.json()).predictions, want.slice(0, input.length), 'real time');
+}
+
 describe.each(scorable)('$model ($kind)', (entry) => {
   it('registers with a file and a name only, and scores its data as the library did, batch and real time', async () => {
     const bytes = await readFile(path.join(NATIVE, entry.model));
@@ -112,22 +132,7 @@ describe.each(scorable)('$model ($kind)', (entry) => {
     const want = csvObjects(await readFile(path.join(NATIVE, entry.expected), 'utf8')).rows;
     const data = await readFile(path.join(NATIVE, entry.data));
 
-    const created = await submit(platform, data, { model: name, filename: entry.data });
-    expect(created.status).toBe(202);
-    const job = await created.json();
-    const done = await waitForEnd(platform, job.links.self);
-    expect(done).toMatchObject({ status: 'succeeded', model: { name, version: 1 }, rows: { failed: 0 } });
-    const results = csvObjects(await (await fetch(platform.url(job.links.results))).text());
-    expectSameAsLibrary(results.rows, want, 'batch');
-
-    const input = csvObjects(data.toString('utf8')).rows.slice(0, REALTIME_ROWS);
-    const predicted = await fetch(platform.url(`/api/models/${name}/predict`), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rows: jsonRows(input) }),
-    });
-    expect(predicted.status).toBe(200);
-    expectSameAsLibrary((await predicted.json()).predictions, want.slice(0, input.length), 'real time');
+    await expectScoredLikeLibrary(name, data, entry.data, want, REALTIME_ROWS);
   });
 });
 
@@ -160,20 +165,7 @@ describe.each(MORE)('$model', (entry) => {
 
     const want = csvObjects(await readFile(path.join(entry.dir, entry.model.replace(/\.(joblib|pkl)$/, '.expected.csv')), 'utf8')).rows;
     const data = await readFile(path.join(entry.dir, entry.data));
-    const created = await submit(platform, data, { model: name, filename: entry.data });
-    expect(created.status).toBe(202);
-    const job = await created.json();
-    expect(await waitForEnd(platform, job.links.self)).toMatchObject({ status: 'succeeded', rows: { failed: 0 } });
-    expectSameAsLibrary(csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows, want, 'batch');
-
-    const input = csvObjects(data.toString('utf8')).rows.slice(0, 50);
-    const predicted = await fetch(platform.url(`/api/models/${name}/predict`), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rows: jsonRows(input) }),
-    });
-    expect(predicted.status).toBe(200);
-    expectSameAsLibrary((await predicted.json()).predictions, want.slice(0, input.length), 'real time');
+    await expectScoredLikeLibrary(name, data, entry.data, want, 50);
   });
 });
 

@@ -46,20 +46,19 @@ function fromJointLogLikelihood(ctx: Ctx, jll: string, classes: Label[]): Predic
   return { kind: 'classifier', proba, classes, labelScores: jll };
 }
 
-function numericInput(ctx: Ctx, est: Est, input: Features): string {
+/** The classes, their count k, the input matrix x (rows with NaN or infinities refused) and its width f. */
+function setUp(ctx: Ctx, est: Est, input: Features): { classes: Label[]; k: number; x: string; f: number } {
+  const classes = classLabels(est);
   checkWidth(est, input);
   const x = input.matrix(ctx.b, est.label);
   refuseNonFinite(ctx, x, { nan: true });
-  return x;
+  return { classes, k: classes.length, x, f: input.width };
 }
 
 /** GaussianNB: log(prior) + (-0.5 sum(log(2 pi var)) - 0.5 sum((x - theta)^2 / var)). */
 export const gaussianNb: PredictorConverter = (ctx, est, input) => {
   const b = ctx.b;
-  const classes = classLabels(est);
-  const k = classes.length;
-  const x = numericInput(ctx, est, input);
-  const f = input.width;
+  const { classes, k, x, f } = setUp(ctx, est, input);
   // scikit-learn 1.0 and 1.1 also kept the variances as sigma_; var_ is in every version batchcast reads.
   const theta = perClass(est, 'theta_', k, f);
   const variance = perClass(est, 'var_', k, f);
@@ -87,10 +86,7 @@ export const gaussianNb: PredictorConverter = (ctx, est, input) => {
 
 /** MultinomialNB and ComplementNB: x @ feature_log_prob_.T (+ class_log_prior_, for ComplementNB only with one class). */
 export const multinomialNb: PredictorConverter = (ctx, est, input) => {
-  const classes = classLabels(est);
-  const k = classes.length;
-  const x = numericInput(ctx, est, input);
-  const f = input.width;
+  const { classes, k, x, f } = setUp(ctx, est, input);
   const logProb = perClass(est, 'feature_log_prob_', k, f);
   const prior = est.cls === 'ComplementNB' && k !== 1 ? null : vector(est, 'class_log_prior_', k);
   const jll = affine(ctx.b, x, transpose(logProb, k, f), f, k, prior, 'jll');
@@ -100,10 +96,8 @@ export const multinomialNb: PredictorConverter = (ctx, est, input) => {
 /** BernoulliNB: x binarised (x > binarize, unless binarize=None), then x @ (log p - log(1 - p)).T + (prior + sum log(1 - p)). */
 export const bernoulliNb: PredictorConverter = (ctx, est, input) => {
   const b = ctx.b;
-  const classes = classLabels(est);
-  const k = classes.length;
-  let x = numericInput(ctx, est, input);
-  const f = input.width;
+  const { classes, k, x: read, f } = setUp(ctx, est, input);
+  let x = read;
   const threshold = est.optNum('binarize');
   if (threshold !== null) {
     x = cast(b, b.op('Greater', [x, doubleConst(b, 'binarize', [threshold], [])], {}, { name: 'present' }), 'double', 'binarized');
