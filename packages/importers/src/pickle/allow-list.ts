@@ -87,6 +87,8 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.naive_bayes.MultinomialNB',
   'sklearn.naive_bayes.ComplementNB',
   'sklearn.naive_bayes.BernoulliNB',
+  'sklearn.ensemble._voting.VotingClassifier',
+  'sklearn.ensemble._voting.VotingRegressor',
   // XGBoost's scikit-learn wrappers (joblib.dump(XGBClassifier(...))): their Booster's state is the model's own
   // serialisation (UBJSON or JSON bytes under `handle`), read by the XGBoost reader, never by XGBoost.
   'xgboost.sklearn.XGBClassifier',
@@ -186,6 +188,11 @@ const SKLEARN_HELPER_CLASSES: readonly string[] = [
   'sklearn._loss.glm_distribution.InverseGaussianDistribution',
   'sklearn.linear_model._glm.link.IdentityLink',
   'sklearn.linear_model._glm.link.LogLink',
+  // VotingClassifier keeps its label encoding (le_) and both Voting* their members by name (named_estimators_, a
+  // dict subclass: sklearn.utils.Bunch before 1.2).
+  'sklearn.preprocessing._label.LabelEncoder',
+  'sklearn.utils._bunch.Bunch',
+  'sklearn.utils.Bunch',
 ];
 
 /**

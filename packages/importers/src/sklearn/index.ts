@@ -25,8 +25,18 @@ export interface SklearnConversion {
   notes: string[];
 }
 
+const VOTING = new Set(['VotingClassifier', 'VotingRegressor']);
+
 /** The estimator that first sees the data: where the feature names and count are recorded. */
 function firstStep(est: Est, seen = new Set<PyObject>()): Est {
+  if (VOTING.has(est.cls) && !est.has('n_features_in_') && !est.has('feature_names_in_')) {
+    // A Voting ensemble fitted on an array answers n_features_in_ from its first member, and keeps none of its own.
+    const member = est.list('estimators_')[0];
+    if (member instanceof PyObject && !seen.has(member)) {
+      seen.add(member);
+      return firstStep(new Est(member, est.label), seen);
+    }
+  }
   if (est.cls !== 'Pipeline') return est;
   if (seen.has(est.obj)) containsItself(est);
   seen.add(est.obj);

@@ -20,6 +20,7 @@ import type { Est } from './py.js';
 import { binarizer, maxAbsScaler, minMaxScaler, normalizer, robustScaler, standardScaler } from './scalers.js';
 import { decisionTreeClassifier, decisionTreeRegressor, forestClassifier, forestRegressor } from './trees.js';
 import { isXgboostWrapper } from '../xgboost/sklearn-wrapper.js';
+import { votingClassifier, votingRegressor } from './voting.js';
 import { xgboostStep } from './xgboost-step.js';
 
 export const TRANSFORMERS: Record<string, TransformerConverter> = {
@@ -88,6 +89,8 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   MultinomialNB: multinomialNb,
   ComplementNB: multinomialNb,
   BernoulliNB: bernoulliNb,
+  VotingClassifier: votingClassifier,
+  VotingRegressor: votingRegressor,
 };
 
 const SUPPORTED = [...new Set([...Object.keys(TRANSFORMERS), ...Object.keys(PREDICTORS)])].sort().join(', ');
