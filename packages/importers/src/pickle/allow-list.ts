@@ -63,6 +63,7 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.preprocessing._data.Normalizer',
   'sklearn.preprocessing._data.Binarizer',
   'sklearn.preprocessing._polynomial.PolynomialFeatures',
+  'sklearn.preprocessing._discretization.KBinsDiscretizer',
   'sklearn.decomposition._pca.PCA',
   'sklearn.decomposition._incremental_pca.IncrementalPCA',
   'sklearn.decomposition._truncated_svd.TruncatedSVD',

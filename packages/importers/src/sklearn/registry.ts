@@ -11,6 +11,7 @@ import { gradientBoostingClassifier, gradientBoostingRegressor } from './gradien
 import { histGradientBoostingClassifier, histGradientBoostingRegressor } from './hist-gradient-boosting.js';
 import { simpleImputer } from './imputer.js';
 import { pca, truncatedSvd } from './decomposition.js';
+import { kbinsDiscretizer } from './discretizer.js';
 import { selectFromModel, selectKBest, selectPercentile, varianceThreshold } from './feature-selection.js';
 import { glmRegressor, linearRegressor, logisticRegression, sgdClassifier } from './linear.js';
 import { mlpClassifier, mlpRegressor } from './mlp.js';
@@ -36,6 +37,7 @@ export const TRANSFORMERS: Record<string, TransformerConverter> = {
   Normalizer: normalizer,
   Binarizer: binarizer,
   PolynomialFeatures: polynomialFeatures,
+  KBinsDiscretizer: kbinsDiscretizer,
   PCA: pca,
   IncrementalPCA: pca,
   TruncatedSVD: truncatedSvd,
