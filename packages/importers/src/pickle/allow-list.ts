@@ -90,6 +90,7 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.naive_bayes.BernoulliNB',
   'sklearn.ensemble._voting.VotingClassifier',
   'sklearn.ensemble._voting.VotingRegressor',
+  'sklearn.calibration.CalibratedClassifierCV',
   // XGBoost's scikit-learn wrappers (joblib.dump(XGBClassifier(...))): their Booster's state is the model's own
   // serialisation (UBJSON or JSON bytes under `handle`), read by the XGBoost reader, never by XGBoost.
   'xgboost.sklearn.XGBClassifier',
@@ -194,6 +195,12 @@ const SKLEARN_HELPER_CLASSES: readonly string[] = [
   'sklearn.preprocessing._label.LabelEncoder',
   'sklearn.utils._bunch.Bunch',
   'sklearn.utils.Bunch',
+  // CalibratedClassifierCV's fitted pairs of (estimator, calibrators) and the calibrators themselves. LinearSVC is
+  // read there for its decision function; on its own it predicts labels without probabilities, which is refused.
+  'sklearn.calibration._CalibratedClassifier',
+  'sklearn.calibration._SigmoidCalibration',
+  'sklearn.isotonic.IsotonicRegression',
+  'sklearn.svm._classes.LinearSVC',
 ];
 
 /**

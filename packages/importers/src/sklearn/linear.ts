@@ -29,7 +29,7 @@ function coefficients(est: Est, width: number): { outputs: number; weightsT: num
   return { outputs, weightsT, intercept: expanded };
 }
 
-function decision(ctx: Ctx, est: Est, input: Features): { value: string; outputs: number } {
+export function decision(ctx: Ctx, est: Est, input: Features): { value: string; outputs: number } {
   checkWidth(est, input);
   const { outputs, weightsT, intercept } = coefficients(est, input.width);
   const x = input.matrix(ctx.b, est.label);

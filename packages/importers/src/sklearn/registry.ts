@@ -5,6 +5,7 @@
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
 import type { PredictorConverter, TransformerConverter } from './context.js';
+import { calibratedClassifierCv } from './calibration.js';
 import { columnTransformer, pipelinePredict, pipelineTransform } from './compose.js';
 import { oneHotEncoder, ordinalEncoder } from './encoders.js';
 import { gradientBoostingClassifier, gradientBoostingRegressor } from './gradient-boosting.js';
@@ -93,6 +94,7 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   BernoulliNB: bernoulliNb,
   VotingClassifier: votingClassifier,
   VotingRegressor: votingRegressor,
+  CalibratedClassifierCV: calibratedClassifierCv,
 };
 
 const SUPPORTED = [...new Set([...Object.keys(TRANSFORMERS), ...Object.keys(PREDICTORS)])].sort().join(', ');
