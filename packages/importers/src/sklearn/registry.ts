@@ -18,6 +18,7 @@ import { glmRegressor, linearRegressor, logisticRegression, sgdClassifier } from
 import { mlpClassifier, mlpRegressor } from './mlp.js';
 import { bernoulliNb, gaussianNb, multinomialNb } from './naive-bayes.js';
 import { polynomialFeatures } from './polynomial.js';
+import { svr } from './svm.js';
 import type { Est } from './py.js';
 import { binarizer, maxAbsScaler, minMaxScaler, normalizer, robustScaler, standardScaler } from './scalers.js';
 import { decisionTreeClassifier, decisionTreeRegressor, forestClassifier, forestRegressor } from './trees.js';
@@ -84,6 +85,14 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   LarsCV: linearRegressor,
   LassoLarsCV: linearRegressor,
   LassoLarsIC: linearRegressor,
+  LinearSVR: linearRegressor,
+  TheilSenRegressor: linearRegressor,
+  QuantileRegressor: linearRegressor,
+  OrthogonalMatchingPursuit: linearRegressor,
+  OrthogonalMatchingPursuitCV: linearRegressor,
+  PassiveAggressiveRegressor: linearRegressor,
+  SVR: svr,
+  NuSVR: svr,
   PoissonRegressor: glmRegressor,
   GammaRegressor: glmRegressor,
   TweedieRegressor: glmRegressor,
