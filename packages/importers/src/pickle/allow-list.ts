@@ -92,6 +92,8 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.svm._classes.LinearSVR',
   'sklearn.svm._classes.SVR',
   'sklearn.svm._classes.NuSVR',
+  'sklearn.svm._classes.SVC',
+  'sklearn.svm._classes.NuSVC',
   'sklearn.naive_bayes.GaussianNB',
   'sklearn.naive_bayes.MultinomialNB',
   'sklearn.naive_bayes.ComplementNB',

@@ -18,7 +18,7 @@ import { glmRegressor, linearRegressor, logisticRegression, sgdClassifier } from
 import { mlpClassifier, mlpRegressor } from './mlp.js';
 import { bernoulliNb, gaussianNb, multinomialNb } from './naive-bayes.js';
 import { polynomialFeatures } from './polynomial.js';
-import { svr } from './svm.js';
+import { svc, svr } from './svm.js';
 import type { Est } from './py.js';
 import { binarizer, maxAbsScaler, minMaxScaler, normalizer, robustScaler, standardScaler } from './scalers.js';
 import { decisionTreeClassifier, decisionTreeRegressor, forestClassifier, forestRegressor } from './trees.js';
@@ -93,6 +93,8 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   PassiveAggressiveRegressor: linearRegressor,
   SVR: svr,
   NuSVR: svr,
+  SVC: svc,
+  NuSVC: svc,
   PoissonRegressor: glmRegressor,
   GammaRegressor: glmRegressor,
   TweedieRegressor: glmRegressor,
