@@ -11,7 +11,11 @@ import type { Est } from './py.js';
 import { asNumber, isNone } from './py.js';
 import { refuseNonFinite } from './refused-inputs.js';
 
-/** Keeps the columns of `mask`; the estimator refuses rows with infinities (and NaN unless `allowNan`) in ANY column. */
+/**
+ * Keeps the columns of `mask`. The selector checks its whole input first: rows with NaN or infinities in ANY column
+ * are refused, unless it allows NaN (its allow_nan tag), in which case scikit-learn checks nothing at all
+ * (force_all_finite=False) and the estimators after it decide.
+ */
 function keep(ctx: Ctx, est: Est, input: Features, mask: boolean[], allowNan: boolean): Features {
   checkWidth(est, input);
   if (mask.length !== input.width) est.malformed(`scores ${mask.length} features but receives ${input.width}`);
@@ -19,7 +23,7 @@ function keep(ctx: Ctx, est: Est, input: Features, mask: boolean[], allowNan: bo
   if (kept.length === 0) {
     unsupportedOption(est, 'a selection that keeps no feature', 'scikit-learn itself cannot predict from no columns');
   }
-  refuseNonFinite(ctx, input.matrix(ctx.b, est.label), { nan: !allowNan });
+  if (!allowNan) refuseNonFinite(ctx, input.matrix(ctx.b, est.label), { nan: true });
   ctx.notes.push(`${est.label} keeps ${kept.length} of ${input.width} features (columns ${kept.join(', ')}).`);
   return input.select(kept);
 }
@@ -50,7 +54,7 @@ export function numpyPercentile(values: number[], q: number): number {
 
 export const varianceThreshold: TransformerConverter = (ctx, est, input) => {
   const threshold = est.num('threshold');
-  // VarianceThreshold lets NaN through (allow_nan).
+  // VarianceThreshold lets NaN (and so, unchecked, infinities) through: allow_nan.
   return keep(
     ctx,
     est,
