@@ -6,10 +6,11 @@
 import type { Ctx, TransformerConverter } from './context.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import type { Features } from './features.js';
+import { featureImportances, hasTreeImportances } from './importances.js';
 import { numpySum } from './numpy-sum.js';
 import type { Est } from './py.js';
 import { asNumber, isNone } from './py.js';
-import { refuseNonFinite } from './refused-inputs.js';
+import { refuseNonFinite, versionAtLeast } from './refused-inputs.js';
 
 /**
  * Keeps the columns of `mask`. The selector checks its whole input first: rows with NaN or infinities in ANY column
@@ -148,21 +149,23 @@ export const selectFromModel: TransformerConverter = (ctx, est, input) => {
     ? est.child('estimator_', `${est.label} > estimator_`)
     : est.child('estimator', `${est.label} > estimator`);
   const getter = est.get('importance_getter') ?? 'auto';
-  if (getter !== 'auto' && getter !== 'coef_') {
+  if (getter !== 'auto' && getter !== 'coef_' && getter !== 'feature_importances_') {
     unsupportedOption(
       est,
       `importance_getter=${typeof getter === 'string' ? `'${getter}'` : 'a callable'}`,
-      "batchcast reads the estimator's coef_",
+      "batchcast reads the estimator's coef_ or feature_importances_",
     );
   }
-  if (!model.has('coef_')) {
-    unsupportedOption(
+  let scores: number[];
+  if (model.has('coef_') && getter !== 'feature_importances_') scores = coefImportances(est, model);
+  else if (hasTreeImportances(model) && getter !== 'coef_') scores = featureImportances(model, input.width);
+  else {
+    return unsupportedOption(
       est,
       `an estimator without coef_ (${model.cls})`,
-      'batchcast selects by the coefficients of a linear model; feature_importances_ of trees are not stored in the file',
+      'batchcast selects by the coefficients of a linear model or the feature importances of trees and forests',
     );
   }
-  const scores = coefImportances(est, model);
   const t = threshold(est, model, scores);
   const maxRaw = est.get('max_features_') ?? est.get('max_features');
   let mask = scores.map(() => true);
@@ -173,6 +176,10 @@ export const selectFromModel: TransformerConverter = (ctx, est, input) => {
     for (const i of stableArgsort(scores.map((s) => -s)).slice(0, max)) mask[i] = true;
   }
   mask = mask.map((m, i) => m && !(scores[i]! < t));
-  // SelectFromModel allows NaN when its estimator does; the linear models it reads coef_ from do not.
-  return keep(ctx, est, input, mask, false);
+  // SelectFromModel allows NaN when its estimator does: linear models never, decision trees from 1.3, random forests
+  // from 1.4 (their missing-value support).
+  const allowNan =
+    ((model.cls === 'DecisionTreeClassifier' || model.cls === 'DecisionTreeRegressor') && versionAtLeast(ctx.version, 1, 3)) ||
+    ((model.cls === 'RandomForestClassifier' || model.cls === 'RandomForestRegressor') && versionAtLeast(ctx.version, 1, 4));
+  return keep(ctx, est, input, mask, allowNan);
 };
