@@ -51,7 +51,7 @@ function converted(format: ImportedFormat, library: string, result: Conversion):
 
 function sklearnModel(bytes: Uint8Array): ImportedModel {
   const result = importSklearn(bytes);
-  return converted(result.container === 'joblib' ? 'sklearn-joblib' : 'sklearn-pickle', 'scikit-learn', result);
+  return converted(result.container === 'joblib' ? 'sklearn-joblib' : 'sklearn-pickle', result.library, result);
 }
 
 /**

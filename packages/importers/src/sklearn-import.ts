@@ -1,17 +1,20 @@
 /**
  * scikit-learn pickles and joblib files: read as data by the safe pickle reader, converted to ONNX. The reader's
- * refusals become ModelImportErrors, telling a class that is merely not supported (an SVC, a pickled XGBoost
- * wrapper) from one that has no business in a model file (os.system).
+ * refusals become ModelImportErrors, telling a class that is merely not supported (an SVC, an XGBRanker) from one
+ * that has no business in a model file (os.system). A pickled XGBClassifier / XGBRegressor goes to the XGBoost reader.
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from './errors.js';
 import { PICKLE_EXPORT_HINT, PickleError, readPickle, sniffPickle } from './pickle/index.js';
 import type { PickleErrorCode } from './pickle/index.js';
 import { convertSklearn } from './sklearn/index.js';
 import type { SklearnConversion } from './sklearn/index.js';
+import { importXgboostWrapper, isXgboostWrapper } from './xgboost/sklearn-wrapper.js';
 
 export interface SklearnImport extends SklearnConversion {
   /** joblib when joblib wrote the file (compressed, or with its inline arrays), else a plain pickle. */
   container: 'pickle' | 'joblib';
+  /** The library whose model the pickle holds: XGBoost for its scikit-learn wrappers. */
+  library: 'scikit-learn' | 'xgboost';
 }
 
 /** Packages whose classes are legitimately found in model pickles, even when batchcast does not convert them. */
@@ -37,8 +40,8 @@ function translate(err: PickleError): ModelImportError {
     if (/^xgboost\./.test(err.className)) {
       return new ModelImportError(
         'unsupported_class',
-        `This pickle holds an XGBoost model (${err.className}); batchcast reads XGBoost models from their own format. ` +
-          "Save it with model.save_model('model.json') (or 'model.ubj') and upload that file.",
+        `This pickle holds an XGBoost model (${err.className}); batchcast reads pickled XGBClassifier and XGBRegressor ` +
+          "wrappers, and other XGBoost models from their own format: save it with model.save_model('model.json') (or 'model.ubj') and upload that file.",
       );
     }
     const version = err.recordedSklearnVersion;
@@ -74,7 +77,8 @@ export function importSklearn(bytes: Uint8Array): SklearnImport {
   }
   const container = sniff?.kind === 'joblib' || (sniff === null && bytes[0] !== 0x80) ? 'joblib' : 'pickle';
   try {
-    return { ...convertSklearn(value), container };
+    if (isXgboostWrapper(value)) return { ...importXgboostWrapper(value), container, library: 'xgboost' };
+    return { ...convertSklearn(value), container, library: 'scikit-learn' };
   } catch (e) {
     if (e instanceof ModelImportError) throw e;
     if (e instanceof PickleError) throw translate(e);

@@ -106,10 +106,13 @@ describe('refusals inside otherwise valid models', () => {
   it('names a scikit-learn class batchcast does not read, and lists what it reads', () => {
     const original = new TextDecoder('latin1').decode(fixture('logreg-bin-str-df.p2.pkl'));
     expect(original).toContain('csklearn.linear_model._logistic\nLogisticRegression\n');
-    const swapped = original.replace('csklearn.linear_model._logistic\nLogisticRegression\n', 'csklearn.svm._classes\nSVC\n');
+    const swapped = original.replace(
+      'csklearn.linear_model._logistic\nLogisticRegression\n',
+      'csklearn.neighbors._classification\nKNeighborsClassifier\n',
+    );
     const err = pickleRefusal(Uint8Array.from(swapped, (c) => c.charCodeAt(0)));
     expect(err.code).toBe('unsupported_class');
-    expect(err.className).toBe('sklearn.svm._classes.SVC');
+    expect(err.className).toBe('sklearn.neighbors._classification.KNeighborsClassifier');
     expect(err.message).toContain('a scikit-learn class batchcast does not read');
     expect(err.message).toContain('LogisticRegression');
     expect(err.message).toContain('skl2onnx');

@@ -21,12 +21,6 @@ describe('scikit-learn refusals', () => {
     expect(err.message).toMatch(/ONNX/);
   });
 
-  it('an XGBoost model pickled with joblib: asks for save_model instead', async () => {
-    const err = await importRefusal(fixtureBytes('xgboost/wrapper.joblib'));
-    expect(err.code).toBe('unsupported_class');
-    expect(err.message).toMatch(/save_model/);
-  });
-
   it('a pickle cut short is reported as truncated, plain or compressed', async () => {
     const plain = fixtureBytes('native/iris-pipeline.joblib');
     expect((await importRefusal(plain.subarray(0, Math.floor(plain.length / 2)))).code).toBe('truncated');

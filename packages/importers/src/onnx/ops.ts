@@ -89,13 +89,13 @@ export function labelTensor(classes: (string | number)[]): { type: 'int64'; valu
 }
 
 /**
- * The outputs of a classifier: `label` = classes[argmax(probabilities)] (the first class on ties, as numpy's
- * argmax) and `probabilities` (double [N, classes]). prepareModel finds the label as the per-row non-float
- * output and reads the classes from the gathered initializer.
+ * The outputs of a classifier: `label` = classes[argmax(labelScores)] (the first class on ties, as numpy's
+ * argmax; labelScores are the probabilities unless given) and `probabilities` (double [N, classes]).
+ * prepareModel finds the label as the per-row non-float output and reads the classes from the gathered initializer.
  */
-export function classifierOutputs(b: GraphBuilder, proba: string, classes: (string | number)[]): void {
+export function classifierOutputs(b: GraphBuilder, proba: string, classes: (string | number)[], labelScores = proba): void {
   const labels = labelTensor(classes);
-  const best = b.op('ArgMax', [proba], { axis: attr.int(1), keepdims: attr.int(0) }, { name: 'best_class' });
+  const best = b.op('ArgMax', [labelScores], { axis: attr.int(1), keepdims: attr.int(0) }, { name: 'best_class' });
   const label = b.op('Gather', [b.constant('classes', labels), best], { axis: attr.int(0) }, { name: 'label_value' });
   b.addOutput(label, 'label', labels.type, ['N']);
   b.addOutput(proba, 'probabilities', 'double', ['N', classes.length]);

@@ -59,6 +59,53 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor',
   'sklearn.neural_network._multilayer_perceptron.MLPClassifier',
   'sklearn.neural_network._multilayer_perceptron.MLPRegressor',
+  'sklearn.preprocessing._data.MaxAbsScaler',
+  'sklearn.preprocessing._data.Normalizer',
+  'sklearn.preprocessing._data.Binarizer',
+  'sklearn.preprocessing._polynomial.PolynomialFeatures',
+  'sklearn.preprocessing._discretization.KBinsDiscretizer',
+  'sklearn.decomposition._pca.PCA',
+  'sklearn.decomposition._incremental_pca.IncrementalPCA',
+  'sklearn.decomposition._truncated_svd.TruncatedSVD',
+  'sklearn.feature_selection._variance_threshold.VarianceThreshold',
+  'sklearn.feature_selection._univariate_selection.SelectKBest',
+  'sklearn.feature_selection._univariate_selection.SelectPercentile',
+  'sklearn.feature_selection._from_model.SelectFromModel',
+  'sklearn.linear_model._stochastic_gradient.SGDClassifier',
+  'sklearn.linear_model._stochastic_gradient.SGDRegressor',
+  'sklearn.linear_model._glm.glm.PoissonRegressor',
+  'sklearn.linear_model._glm.glm.GammaRegressor',
+  'sklearn.linear_model._glm.glm.TweedieRegressor',
+  'sklearn.linear_model._bayes.BayesianRidge',
+  'sklearn.linear_model._bayes.ARDRegression',
+  'sklearn.linear_model._huber.HuberRegressor',
+  'sklearn.linear_model._least_angle.Lars',
+  'sklearn.linear_model._least_angle.LassoLars',
+  'sklearn.linear_model._least_angle.LarsCV',
+  'sklearn.linear_model._least_angle.LassoLarsCV',
+  'sklearn.linear_model._least_angle.LassoLarsIC',
+  'sklearn.linear_model._theil_sen.TheilSenRegressor',
+  'sklearn.linear_model._quantile.QuantileRegressor',
+  'sklearn.linear_model._omp.OrthogonalMatchingPursuit',
+  'sklearn.linear_model._omp.OrthogonalMatchingPursuitCV',
+  'sklearn.linear_model._passive_aggressive.PassiveAggressiveRegressor',
+  'sklearn.svm._classes.LinearSVR',
+  'sklearn.svm._classes.SVR',
+  'sklearn.svm._classes.NuSVR',
+  'sklearn.svm._classes.SVC',
+  'sklearn.svm._classes.NuSVC',
+  'sklearn.naive_bayes.GaussianNB',
+  'sklearn.naive_bayes.MultinomialNB',
+  'sklearn.naive_bayes.ComplementNB',
+  'sklearn.naive_bayes.BernoulliNB',
+  'sklearn.ensemble._voting.VotingClassifier',
+  'sklearn.ensemble._voting.VotingRegressor',
+  'sklearn.calibration.CalibratedClassifierCV',
+  // XGBoost's scikit-learn wrappers (joblib.dump(XGBClassifier(...))): their Booster's state is the model's own
+  // serialisation (UBJSON or JSON bytes under `handle`), read by the XGBoost reader, never by XGBoost.
+  'xgboost.sklearn.XGBClassifier',
+  'xgboost.sklearn.XGBRegressor',
+  'xgboost.core.Booster',
 ];
 
 /** Classes the supported estimators' pickles contain besides themselves. */
@@ -134,6 +181,49 @@ const SKLEARN_HELPER_CLASSES: readonly string[] = [
   'sklearn.preprocessing._label.LabelBinarizer',
   'sklearn.neural_network._stochastic_optimizers.AdamOptimizer',
   'sklearn.neural_network._stochastic_optimizers.SGDOptimizer',
+  // SGDClassifier / SGDRegressor keep their loss as a compiled object (loss_function_): Hinge(1.0) and the like,
+  // recorded with its argument, never called.
+  'sklearn.linear_model._sgd_fast.Hinge',
+  'sklearn.linear_model._sgd_fast.SquaredHinge',
+  'sklearn.linear_model._sgd_fast.Log',
+  'sklearn.linear_model._sgd_fast.ModifiedHuber',
+  'sklearn.linear_model._sgd_fast.SquaredLoss',
+  'sklearn.linear_model._sgd_fast.Huber',
+  'sklearn.linear_model._sgd_fast.EpsilonInsensitive',
+  'sklearn.linear_model._sgd_fast.SquaredEpsilonInsensitive',
+  // The generalised linear models of scikit-learn 1.0 keep their family and link as these objects (1.1 and
+  // later: the sklearn._loss classes above).
+  'sklearn._loss.glm_distribution.TweedieDistribution',
+  'sklearn._loss.glm_distribution.NormalDistribution',
+  'sklearn._loss.glm_distribution.PoissonDistribution',
+  'sklearn._loss.glm_distribution.GammaDistribution',
+  'sklearn._loss.glm_distribution.InverseGaussianDistribution',
+  'sklearn.linear_model._glm.link.IdentityLink',
+  'sklearn.linear_model._glm.link.LogLink',
+  // VotingClassifier keeps its label encoding (le_) and both Voting* their members by name (named_estimators_, a
+  // dict subclass: sklearn.utils.Bunch before 1.2).
+  'sklearn.preprocessing._label.LabelEncoder',
+  'sklearn.utils._bunch.Bunch',
+  'sklearn.utils.Bunch',
+  // CalibratedClassifierCV's fitted pairs of (estimator, calibrators) and the calibrators themselves. LinearSVC is
+  // read there for its decision function; on its own it predicts labels without probabilities, which is refused.
+  'sklearn.calibration._CalibratedClassifier',
+  'sklearn.calibration._SigmoidCalibration',
+  'sklearn.isotonic.IsotonicRegression',
+  'sklearn.svm._classes.LinearSVC',
+];
+
+/**
+ * The score functions SelectKBest and SelectPercentile keep as their score_func parameter. The fitted scores_
+ * are what is converted; the functions stay references, which the reader never calls.
+ */
+const SKLEARN_SCORE_FUNCTIONS: readonly string[] = [
+  'sklearn.feature_selection._univariate_selection.f_classif',
+  'sklearn.feature_selection._univariate_selection.f_regression',
+  'sklearn.feature_selection._univariate_selection.r_regression',
+  'sklearn.feature_selection._univariate_selection.chi2',
+  'sklearn.feature_selection._mutual_info.mutual_info_classif',
+  'sklearn.feature_selection._mutual_info.mutual_info_regression',
 ];
 
 /**
@@ -291,6 +381,7 @@ function build(): Map<string, AllowedGlobal> {
   };
   add(SUPPORTED_ESTIMATORS, 'class');
   add(SKLEARN_HELPER_CLASSES, 'class');
+  add(SKLEARN_SCORE_FUNCTIONS, 'reference');
   add(
     SKLEARN_CYTHON_LOSSES.map((c) => `sklearn._loss._loss.${c}`),
     'class',

@@ -23,8 +23,12 @@ export interface Ctx {
 }
 
 export type Prediction =
-  /** proba: double [N, classes], in classes_ order. */
-  | { kind: 'classifier'; proba: string; classes: Label[] }
+  /**
+   * proba: double [N, classes], in classes_ order. labelScores: what predict() takes the argmax of, when that is
+   * not the probabilities (a linear model's decision, naive Bayes' joint log-likelihood): two classes whose
+   * probabilities round to the same double still have distinct scores, and scikit-learn's label follows those.
+   */
+  | { kind: 'classifier'; proba: string; classes: Label[]; labelScores?: string }
   /** value: double [N, 1]. */
   | { kind: 'regressor'; value: string };
 

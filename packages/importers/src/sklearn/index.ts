@@ -15,6 +15,7 @@ import { InputTable } from './features.js';
 import { asLabels, asList, Est, typeName } from './py.js';
 import { applyRefusals } from './refused-inputs.js';
 import { predictorFor, transformerFor } from './registry.js';
+import { isXgboostWrapper } from '../xgboost/sklearn-wrapper.js';
 
 export interface SklearnConversion {
   onnx: Uint8Array;
@@ -24,8 +25,18 @@ export interface SklearnConversion {
   notes: string[];
 }
 
+const VOTING = new Set(['VotingClassifier', 'VotingRegressor']);
+
 /** The estimator that first sees the data: where the feature names and count are recorded. */
 function firstStep(est: Est, seen = new Set<PyObject>()): Est {
+  if (VOTING.has(est.cls) && !est.has('n_features_in_') && !est.has('feature_names_in_')) {
+    // A Voting ensemble fitted on an array answers n_features_in_ from its first member, and keeps none of its own.
+    const member = est.list('estimators_')[0];
+    if (member instanceof PyObject && !seen.has(member)) {
+      seen.add(member);
+      return firstStep(new Est(member, est.label), seen);
+    }
+  }
   if (est.cls !== 'Pipeline') return est;
   if (seen.has(est.obj)) containsItself(est);
   seen.add(est.obj);
@@ -92,7 +103,8 @@ export function convertSklearn(root: PyValue): SklearnConversion {
   const predictor = predictorFor(est);
   const last = est.cls === 'Pipeline' ? pipelineSteps(est).at(-1)?.est : est;
   if (last && last !== est && last.obj === est.obj) containsItself(last);
-  if (last && !last.isFitted()) {
+  // An XGBoost wrapper's fitted state is its _Booster (wrapperModel says when it has none).
+  if (last && !isXgboostWrapper(last.obj) && !last.isFitted()) {
     throw new ModelImportError('not_fitted', `${last.label} was saved before it was fitted. Fit it, then save it again.`);
   }
 
@@ -125,7 +137,8 @@ export function convertSklearn(root: PyValue): SklearnConversion {
     refusals: [],
   };
   const prediction = within(est, () => predictor(ctx, est, table.features()));
-  if (prediction.kind === 'classifier') classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes);
+  if (prediction.kind === 'classifier')
+    classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes, prediction.labelScores);
   else regressorOutput(b, applyRefusals(b, ctx.refusals, prediction.value));
   notes.unshift(...table.finish());
   // Read by @batchcast/inference (known-categories.ts), which fails rows holding any other value.

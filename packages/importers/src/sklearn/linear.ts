@@ -4,7 +4,7 @@
  * multinomial, softmax over [-d, d] for a binary multinomial model).
  */
 import { attr } from '../onnx/attributes.js';
-import { affine, binaryProbabilities, concatColumns, int64Const, sigmoid, softmax } from '../onnx/ops.js';
+import { affine, binaryProbabilities, concatColumns, doubleConst, int64Const, sigmoid, softmax } from '../onnx/ops.js';
 import type { Ctx, PredictorConverter } from './context.js';
 import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth, unsupportedOption } from './context.js';
@@ -29,7 +29,7 @@ function coefficients(est: Est, width: number): { outputs: number; weightsT: num
   return { outputs, weightsT, intercept: expanded };
 }
 
-function decision(ctx: Ctx, est: Est, input: Features): { value: string; outputs: number } {
+export function decision(ctx: Ctx, est: Est, input: Features): { value: string; outputs: number } {
   checkWidth(est, input);
   const { outputs, weightsT, intercept } = coefficients(est, input.width);
   const x = input.matrix(ctx.b, est.label);
@@ -41,6 +41,8 @@ export const logisticRegression: PredictorConverter = (ctx, est, input) => {
   const b = ctx.b;
   const classes = classLabels(est);
   const { value: d, outputs } = decision(ctx, est, input);
+  // predict() is the argmax of the decision (d > 0 for one column), which stays distinct where probabilities saturate.
+  const labelScores = decisionScores(ctx, d, outputs);
   const multiClass = est.optStr('multi_class') ?? 'auto';
   const solver = est.optStr('solver') ?? 'lbfgs';
   const ovr =
@@ -49,17 +51,17 @@ export const logisticRegression: PredictorConverter = (ctx, est, input) => {
     ((multiClass === 'auto' || multiClass === 'deprecated') && (classes.length <= 2 || solver === 'liblinear'));
   if (outputs === 1) {
     if (classes.length !== 2) est.malformed(`has one row of coefficients for ${classes.length} classes`);
-    if (ovr) return { kind: 'classifier', proba: binaryProbabilities(b, sigmoid(b, d)), classes };
+    if (ovr) return { kind: 'classifier', proba: binaryProbabilities(b, sigmoid(b, d)), classes, labelScores };
     ctx.notes.push(`${est.label}: binary multinomial model, probabilities are softmax([-d, d]) as scikit-learn computes them.`);
     const both = concatColumns(b, [b.op('Neg', [d], {}, { name: 'negated' }), d], 'decision_2d');
-    return { kind: 'classifier', proba: softmax(b, both), classes };
+    return { kind: 'classifier', proba: softmax(b, both), classes, labelScores };
   }
   if (outputs !== classes.length) est.malformed(`has ${outputs} rows of coefficients for ${classes.length} classes`);
-  if (!ovr) return { kind: 'classifier', proba: softmax(b, d), classes };
+  if (!ovr) return { kind: 'classifier', proba: softmax(b, d), classes, labelScores };
   ctx.notes.push(`${est.label}: one-vs-rest, probabilities are each class's sigmoid divided by their sum, as scikit-learn computes them.`);
   const p = sigmoid(b, d);
   const total = b.op('ReduceSum', [p, int64Const(b, 'axes', [1])], { keepdims: attr.int(1) }, { name: 'total' });
-  return { kind: 'classifier', proba: b.op('Div', [p, total], {}, { name: 'proba' }), classes };
+  return { kind: 'classifier', proba: b.op('Div', [p, total], {}, { name: 'proba' }), classes, labelScores };
 };
 
 /** LinearRegression, Ridge, Lasso, ElasticNet and other linear regressors: X @ coef_ + intercept_. */
@@ -69,4 +71,64 @@ export const linearRegressor: PredictorConverter = (ctx, est, input) => {
     unsupportedOption(est, `${outputs} targets`, 'batchcast scores one prediction per row; fit one model per target');
   }
   return { kind: 'regressor', value };
+};
+
+/** What predict() compares: d itself for several classes, [-d, d] for one decision column (class 1 when d > 0). */
+function decisionScores(ctx: Ctx, d: string, outputs: number): string {
+  if (outputs > 1) return d;
+  return concatColumns(ctx.b, [ctx.b.op('Neg', [d], {}, { name: 'negated' }), d], 'decision_2d');
+}
+
+/**
+ * PoissonRegressor, GammaRegressor, TweedieRegressor: the inverse link of X @ coef_ + intercept_, exp for the
+ * log link (Poisson, Gamma, Tweedie with power > 0 under link='auto'), identity otherwise.
+ */
+export const glmRegressor: PredictorConverter = (ctx, est, input) => {
+  const { value, outputs } = decision(ctx, est, input);
+  if (outputs !== 1) unsupportedOption(est, `${outputs} targets`, 'batchcast scores one prediction per row');
+  let link = est.optStr('link') ?? 'log';
+  if (est.cls === 'TweedieRegressor' && link === 'auto') link = est.num('power') <= 0 ? 'identity' : 'log';
+  if (link === 'identity') return { kind: 'regressor', value };
+  if (link !== 'log') unsupportedOption(est, `link='${link}'`, "scikit-learn's links are 'auto', 'identity' and 'log'");
+  return { kind: 'regressor', value: ctx.b.op('Exp', [value], {}, { name: 'inverse_link' }) };
+};
+
+/**
+ * SGDClassifier with a loss that has predict_proba: log_loss (each class's sigmoid, divided by their sum for
+ * several classes) and modified_huber ((clip(d, -1, 1) + 1) / 2, a row of zeros becoming uniform).
+ */
+export const sgdClassifier: PredictorConverter = (ctx, est, input) => {
+  const b = ctx.b;
+  const classes = classLabels(est);
+  const loss = est.str('loss', 'hinge');
+  const { value: d, outputs } = decision(ctx, est, input);
+  if (outputs !== (classes.length === 2 ? 1 : classes.length))
+    est.malformed(`has ${outputs} rows of coefficients for ${classes.length} classes`);
+  const labelScores = decisionScores(ctx, d, outputs);
+  if (loss === 'log_loss' || loss === 'log') {
+    const p = sigmoid(b, d);
+    if (outputs === 1) return { kind: 'classifier', proba: binaryProbabilities(b, p), classes, labelScores };
+    const total = b.op('ReduceSum', [p, int64Const(b, 'axes', [1])], { keepdims: attr.int(1) }, { name: 'total' });
+    return { kind: 'classifier', proba: b.op('Div', [p, total], {}, { name: 'proba' }), classes, labelScores };
+  }
+  if (loss === 'modified_huber') {
+    const clipped = b.op('Clip', [d, doubleConst(b, 'minus_one', [-1], []), doubleConst(b, 'one', [1], [])], {}, { name: 'clipped' });
+    const p = b.op(
+      'Div',
+      [b.op('Add', [clipped, doubleConst(b, 'one', [1], [])], {}, { name: 'shifted' }), doubleConst(b, 'two', [2], [])],
+      {},
+      { name: 'huber_p' },
+    );
+    if (outputs === 1) return { kind: 'classifier', proba: binaryProbabilities(b, p), classes, labelScores };
+    const total = b.op('ReduceSum', [p, int64Const(b, 'axes', [1])], { keepdims: attr.int(1) }, { name: 'total' });
+    const zero = b.op('Equal', [total, doubleConst(b, 'zero', [0], [])], {}, { name: 'all_zero' });
+    const uniform = doubleConst(b, 'uniform', new Array<number>(classes.length).fill(1 / classes.length), [classes.length]);
+    const proba = b.op('Where', [zero, uniform, b.op('Div', [p, total], {}, { name: 'huber_proba' })], {}, { name: 'proba' });
+    return { kind: 'classifier', proba, classes, labelScores };
+  }
+  return unsupportedOption(
+    est,
+    `loss='${loss}'`,
+    "only loss='log_loss' and loss='modified_huber' give probabilities (predict_proba), which batchcast scores with",
+  );
 };

@@ -5,16 +5,26 @@
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
 import type { PredictorConverter, TransformerConverter } from './context.js';
+import { calibratedClassifierCv } from './calibration.js';
 import { columnTransformer, pipelinePredict, pipelineTransform } from './compose.js';
 import { oneHotEncoder, ordinalEncoder } from './encoders.js';
 import { gradientBoostingClassifier, gradientBoostingRegressor } from './gradient-boosting.js';
 import { histGradientBoostingClassifier, histGradientBoostingRegressor } from './hist-gradient-boosting.js';
 import { simpleImputer } from './imputer.js';
-import { linearRegressor, logisticRegression } from './linear.js';
+import { pca, truncatedSvd } from './decomposition.js';
+import { kbinsDiscretizer } from './discretizer.js';
+import { selectFromModel, selectKBest, selectPercentile, varianceThreshold } from './feature-selection.js';
+import { glmRegressor, linearRegressor, logisticRegression, sgdClassifier } from './linear.js';
 import { mlpClassifier, mlpRegressor } from './mlp.js';
+import { bernoulliNb, gaussianNb, multinomialNb } from './naive-bayes.js';
+import { polynomialFeatures } from './polynomial.js';
+import { svc, svr } from './svm.js';
 import type { Est } from './py.js';
-import { minMaxScaler, robustScaler, standardScaler } from './scalers.js';
+import { binarizer, maxAbsScaler, minMaxScaler, normalizer, robustScaler, standardScaler } from './scalers.js';
 import { decisionTreeClassifier, decisionTreeRegressor, forestClassifier, forestRegressor } from './trees.js';
+import { isXgboostWrapper } from '../xgboost/sklearn-wrapper.js';
+import { votingClassifier, votingRegressor } from './voting.js';
+import { xgboostStep } from './xgboost-step.js';
 
 export const TRANSFORMERS: Record<string, TransformerConverter> = {
   Pipeline: pipelineTransform,
@@ -25,6 +35,18 @@ export const TRANSFORMERS: Record<string, TransformerConverter> = {
   SimpleImputer: simpleImputer,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
+  MaxAbsScaler: maxAbsScaler,
+  Normalizer: normalizer,
+  Binarizer: binarizer,
+  PolynomialFeatures: polynomialFeatures,
+  KBinsDiscretizer: kbinsDiscretizer,
+  PCA: pca,
+  IncrementalPCA: pca,
+  TruncatedSVD: truncatedSvd,
+  VarianceThreshold: varianceThreshold,
+  SelectKBest: selectKBest,
+  SelectPercentile: selectPercentile,
+  SelectFromModel: selectFromModel,
 };
 
 export const PREDICTORS: Record<string, PredictorConverter> = {
@@ -53,6 +75,37 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   HistGradientBoostingRegressor: histGradientBoostingRegressor,
   MLPClassifier: mlpClassifier,
   MLPRegressor: mlpRegressor,
+  // Linear regressors whose predict() is X @ coef_ + intercept_ like LinearRegression's.
+  SGDRegressor: linearRegressor,
+  BayesianRidge: linearRegressor,
+  ARDRegression: linearRegressor,
+  HuberRegressor: linearRegressor,
+  Lars: linearRegressor,
+  LassoLars: linearRegressor,
+  LarsCV: linearRegressor,
+  LassoLarsCV: linearRegressor,
+  LassoLarsIC: linearRegressor,
+  LinearSVR: linearRegressor,
+  TheilSenRegressor: linearRegressor,
+  QuantileRegressor: linearRegressor,
+  OrthogonalMatchingPursuit: linearRegressor,
+  OrthogonalMatchingPursuitCV: linearRegressor,
+  PassiveAggressiveRegressor: linearRegressor,
+  SVR: svr,
+  NuSVR: svr,
+  SVC: svc,
+  NuSVC: svc,
+  PoissonRegressor: glmRegressor,
+  GammaRegressor: glmRegressor,
+  TweedieRegressor: glmRegressor,
+  SGDClassifier: sgdClassifier,
+  GaussianNB: gaussianNb,
+  MultinomialNB: multinomialNb,
+  ComplementNB: multinomialNb,
+  BernoulliNB: bernoulliNb,
+  VotingClassifier: votingClassifier,
+  VotingRegressor: votingRegressor,
+  CalibratedClassifierCV: calibratedClassifierCv,
 };
 
 const SUPPORTED = [...new Set([...Object.keys(TRANSFORMERS), ...Object.keys(PREDICTORS)])].sort().join(', ');
@@ -80,6 +133,8 @@ export function transformerFor(est: Est): TransformerConverter {
 }
 
 export function predictorFor(est: Est): PredictorConverter {
+  // XGBoost's own scikit-learn wrappers, ending a Pipeline (on their own they are read in sklearn-import.ts).
+  if (isXgboostWrapper(est.obj)) return xgboostStep;
   const c = isSklearn(est) ? PREDICTORS[est.cls] : undefined;
   if (!c) {
     if (isSklearn(est) && TRANSFORMERS[est.cls]) {

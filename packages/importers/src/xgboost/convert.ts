@@ -135,7 +135,17 @@ function dartLeafValue(values: ArrayLike<number>, weight: number, base: number):
   return (n) => f(f(f(f(base) + f(values[n]!)) - f(base)) * f(weight));
 }
 
-export function convertXgboost(model: XgbModel): ConvertedModel {
+/** What the model predicts, as graph values: a classifier's probabilities (classes 0..n-1) or a regressor's value. */
+export type XgboostPrediction = { kind: 'classifier'; proba: string; classes: number[] } | { kind: 'regressor'; value: string };
+
+export interface XgboostGraph {
+  prediction: XgboostPrediction;
+  /** "Cast float32 + TreeEnsemble (...) + base margin 0 -> sigmoid", for the summary. */
+  description: string;
+}
+
+/** Checks what batchcast cannot score (objective, targets, categorical features) before anything is built. */
+function checkModel(model: XgbModel): { objective: ObjectiveInfo; groups: number } {
   const objective = OBJECTIVES[model.objective];
   if (!objective) {
     throw new ModelImportError(
@@ -167,10 +177,16 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
         `categories as numbers before training (e.g. one-hot), or ${ONNX_EXPORT_HINT.replace(/^Export/, 'export')}`,
     );
   }
-  const notes: string[] = [];
-  const b = new GraphBuilder({ graphName: 'xgboost', producerVersion: `xgboost ${describeVersion(model)}` });
-  const input = b.addInput(b.name('input'), 'double', ['N', features]);
-  if (model.featureNames) b.setMetadata('feature_names', JSON.stringify(model.featureNames));
+  return { objective, groups };
+}
+
+/**
+ * The model's prediction from `input` (double [N, num_feature]) in builder `b`: a whole graph of its own
+ * (convertXgboost) or the last step of a scikit-learn Pipeline (a pickled XGBClassifier after transformers).
+ */
+export function xgboostPrediction(b: GraphBuilder, input: string, model: XgbModel, notes: string[]): XgboostGraph {
+  const { objective, groups } = checkModel(model);
+  const features = model.numFeature;
   const x = missingAsNaN(b, roundToFloat32(b, input), model.missing, notes);
 
   const base = baseMargin(objective.baseMargin, model.baseScore);
@@ -205,33 +221,38 @@ export function convertXgboost(model: XgbModel): ConvertedModel {
     if (model.booster === 'dart') notes.push("DART booster: each tree's leaves are scaled by its weight_drop, as XGBoost predicts.");
   }
 
+  let prediction: XgboostPrediction;
   let head: string;
   if (objective.task === 'binary') {
-    classifierOutputs(b, float32BinaryProbabilities(b, float32Sigmoid(b, margin)), [0, 1]);
+    prediction = { kind: 'classifier', proba: float32BinaryProbabilities(b, float32Sigmoid(b, margin)), classes: [0, 1] };
     head = 'sigmoid -> [1 - p, p]';
   } else if (objective.task === 'multiclass') {
-    classifierOutputs(
-      b,
-      float32Softmax(b, margin),
-      Array.from({ length: groups }, (_, k) => k),
-    );
+    prediction = { kind: 'classifier', proba: float32Softmax(b, margin), classes: Array.from({ length: groups }, (_, k) => k) };
     head = 'softmax';
     if (model.objective === 'multi:softmax')
       notes.push(
         'multi:softmax predicts the class only; the probabilities are the softmax of the margins (what multi:softprob would give).',
       );
   } else {
-    regressorOutput(b, applyLink(b, margin, objective.transform as Link));
+    prediction = { kind: 'regressor', value: applyLink(b, margin, objective.transform as Link) };
     head = objective.transform === 'identity' ? 'margin' : objective.transform === 'logistic' ? 'sigmoid' : 'exp';
     if (model.objective === 'binary:logitraw')
       notes.push('binary:logitraw predicts the raw margin, so the model is scored as a regressor (one value per row).');
   }
   const booster = model.booster === 'gbtree' ? '' : ` ${model.booster}`;
-  return {
-    onnx: b.encode(),
-    summary: `XGBoost ${model.objective}${booster} -> ${parts} + base margin ${base} -> ${head}`,
-    notes,
-  };
+  return { prediction, description: `XGBoost ${model.objective}${booster} -> ${parts} + base margin ${base} -> ${head}` };
+}
+
+export function convertXgboost(model: XgbModel): ConvertedModel {
+  checkModel(model);
+  const notes: string[] = [];
+  const b = new GraphBuilder({ graphName: 'xgboost', producerVersion: `xgboost ${describeVersion(model)}` });
+  const input = b.addInput(b.name('input'), 'double', ['N', model.numFeature]);
+  if (model.featureNames) b.setMetadata('feature_names', JSON.stringify(model.featureNames));
+  const { prediction, description } = xgboostPrediction(b, input, model, notes);
+  if (prediction.kind === 'classifier') classifierOutputs(b, prediction.proba, prediction.classes);
+  else regressorOutput(b, prediction.value);
+  return { onnx: b.encode(), summary: description, notes };
 }
 
 /**
