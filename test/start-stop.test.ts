@@ -275,6 +275,12 @@ describe('a configuration that will not do', () => {
     expect(await refused({ SCHEDULE_SOURCE_HOSTS: 'https://files.example.com' })).toContain(
       'SCHEDULE_SOURCE_HOSTS="https://files.example.com": "https://files.example.com" is not a valid CIDR block (e.g. 10.0.0.0/8). List host names',
     );
+    // A DATA_DIR that cannot be written: said at start, not as a 500 on every upload of a platform that says "ok".
+    const aFile = path.join(env.DATA_DIR!, 'a-file');
+    fs.writeFileSync(aFile, '');
+    expect(await refused({ DATA_DIR: path.join(aFile, 'data') })).toContain(
+      `batchcast: DATA_DIR ${path.join(aFile, 'data')} cannot be written (ENOTDIR: not a directory, mkdir '${path.join(aFile, 'data')}'); it keeps the uploads (BLOB_STORE=fs) and the development outbox (no SMTP_URL). Make it a directory the user running batchcast`,
+    );
     // In production the links in emails must not point at http://localhost (the recipient's own machine).
     expect(await refused({ NODE_ENV: 'production' }, ['PUBLIC_URL'])).toContain(
       'PUBLIC_URL="": must be set when NODE_ENV=production: links in emails are built from it.',
