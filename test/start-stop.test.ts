@@ -197,7 +197,8 @@ describe('npm start', () => {
     const lines = run.output().split('\n');
     const ready = lines.filter((l) => l.startsWith('batchcast: open '));
     expect(ready).toEqual([
-      `batchcast: open ${run.url} in a browser (listening on 127.0.0.1:${run.port}). No SMTP_URL is set: emails are kept in the development outbox, ` +
+      `batchcast: open ${run.url} in a browser (listening on 127.0.0.1:${run.port}). Admin: ${run.url}/admin, signed in with ADMIN_TOKEN. ` +
+        'No SMTP_URL is set: emails are kept in the development outbox, ' +
         `http://127.0.0.1:${outboxPort}/ on this machine, or ${run.url}/dev/outbox signed in as admin.`,
     ]);
     // LOG_FORMAT=pretty: lines for people, no JSON.
@@ -233,6 +234,10 @@ describe('npm start', () => {
       120_000,
     );
     expect(outcome, run.output()).toBe('ready');
+    // Without ADMIN_TOKEN the start line says the admin pages are off, and how to turn them on.
+    expect(run.output()).toContain(
+      'Admin pages (registering models, every job) are off: set ADMIN_TOKEN, e.g. to $(openssl rand -base64 24), to turn them on.',
+    );
     expect(run.output()).toMatch(/"msg":"setup shutting down"/); // setup ran first, and ended
     const tree = descendants(run.proc.pid!).map(commandOf);
     expect(tree.filter((c) => c.includes(ENTRIES.web))).toHaveLength(1);
