@@ -82,7 +82,7 @@ describe('client mistakes', () => {
     expect(res.status).toBe(400);
     const e = await errorOf(res);
     expect(e.code).toBe('no_file');
-    expect(e.message).toMatch(/^No file was uploaded: choose a data file to score/); // the HTML form shows it too
+    expect(e.message).toMatch(/^No file was uploaded: choose a data file to score/); // the HTML form says it in its own words (routes/pages.ts)
   });
 
   it('an unknown model is a 422 that lists the models', async () => {

@@ -357,6 +357,56 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  /** The form's fields marked invalid, with what describes them. */
+  const invalidFields = (page: Page) =>
+    page.$$eval('#upload-form [aria-invalid="true"]', (els) =>
+      els.map((e) => ({ id: e.id, describedBy: e.getAttribute('aria-describedby') })),
+    );
+
+  it('without JavaScript, uploads through the plain form, and ties each refusal to its field in words of the page', async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await ctx.newPage();
+      const submitForm = async (file: string | null, email: string) => {
+        await page.goto(platform.url('/'));
+        if (file) await page.setInputFiles('#file-input', file);
+        await page.fill('#email-input', email);
+        await Promise.all([page.waitForNavigation(), page.click('#submit-button')]);
+      };
+      // No file: said as the page says it (not the API's multipart field), on the file input.
+      await submitForm(null, '');
+      expect((await page.textContent('#form-error'))?.trim()).toBe(
+        'Choose a data file to score (2. Choose your data file), then press Start scoring.',
+      );
+      expect(await invalidFields(page)).toEqual([{ id: 'file-input', describedBy: 'file-help file-check form-error' }]);
+      // An address the server refuses: on the address, which keeps what was typed.
+      await submitForm(path.join(examples, 'data/iris.csv'), 'bob@example');
+      expect((await page.textContent('#form-error'))?.trim()).toMatch(
+        /^Your email address "bob@example" is not one we can send to: its domain "example"/,
+      );
+      expect(await invalidFields(page)).toEqual([{ id: 'email-input', describedBy: 'email-help form-error' }]);
+      expect(await page.inputValue('#email-input')).toBe('bob@example');
+      // A file that is no data file: on the file input.
+      const png = path.join(tmp, 'picture.csv');
+      await writeFile(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'));
+      await submitForm(png, '');
+      expect(await page.textContent('#form-error')).toContain('this is a PNG image, not a data file');
+      expect(await invalidFields(page)).toEqual([{ id: 'file-input', describedBy: 'file-help file-check form-error' }]);
+      // A good file: the job page, which asks for a reload only while the job runs.
+      await submitForm(path.join(examples, 'data/iris.csv'), '');
+      expect(page.url()).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
+      await expect
+        .poll(async () => {
+          await page.reload();
+          return page.textContent('#status');
+        })
+        .toBe('succeeded');
+      expect(await page.textContent('main')).not.toContain('Reload the page to see the progress');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('refuses an email address the server would refuse (a domain without a dot) before uploading anything', async () => {
     const page = await open(desktop, '/');
     const sent: string[] = [];
@@ -374,6 +424,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await expect
       .poll(() => page.textContent('#form-error'))
       .toContain('"bob@example" is not an email address we can send to: its domain needs a dot and a top-level domain');
+    // Tied to the field, for a screen reader: the address is marked invalid, described by the message, and focused.
+    expect(await invalidFields(page)).toEqual([{ id: 'email-input', describedBy: 'email-help form-error' }]);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('email-input');
     await page.fill('#links-email', 'bob@example');
     await page.click('#email-links-form button[type="submit"]');
     expect(await page.$eval('#links-email', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
@@ -573,7 +626,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
         ),
       );
     }
-    for (const id of ['model', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
+    for (const id of ['model-input', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
     await page.close();
   });

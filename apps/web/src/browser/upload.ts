@@ -90,6 +90,7 @@ function chosenDelimiter(): Delimiter | undefined {
 async function checkFile(): Promise<void> {
   const file = fileInput.files?.[0];
   show(formError, []);
+  markInvalid();
   if (!file) {
     current = null;
     show(check, []);
@@ -184,10 +185,38 @@ function busy(on: boolean): void {
   statusBox.hidden = !on;
 }
 
-function refuse(lines: Line[]): void {
+function refuse(lines: Line[], field?: HTMLElement): void {
   busy(false);
   show(formError, lines);
-  formError.focus();
+  markInvalid(field);
+  // The field at fault takes the focus, and a screen reader reads the message with it (its description);
+  // a refusal about no field in particular focuses the message.
+  (field ?? formError).focus();
+}
+
+/**
+ * Marks the one field a refusal is about as invalid, described by the message above the form (as the page
+ * the server sends back without JavaScript does, views/upload-page.ts); unmarks the others.
+ */
+function markInvalid(field?: HTMLElement): void {
+  for (const input of [select, fileInput, emailInput]) {
+    const own = (input.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .filter((id) => id && id !== 'form-error')
+      .join(' ');
+    const describedBy = input === field ? `${own} form-error`.trim() : own;
+    if (describedBy) input.setAttribute('aria-describedby', describedBy);
+    else input.removeAttribute('aria-describedby');
+    if (input === field) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+/** The field a server refusal is about (as routes/pages.ts says it for the page without JavaScript). */
+function fieldOfRefusal(code: string | undefined): HTMLElement | undefined {
+  if (code === 'invalid_email' || code === 'email_rate_limited') return emailInput;
+  if (code === 'unknown_model') return select;
+  return undefined;
 }
 
 /** The server's `{ error: { code, message } }` in words, with what to do where we know it. */
@@ -203,8 +232,9 @@ function serverError(status: number, body: ErrorBody | null): Line[] {
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   show(formError, []);
+  markInvalid();
   const file = fileInput.files?.[0];
-  if (!file) return refuse(['Choose a data file first.']);
+  if (!file) return refuse(['Choose a data file first.'], fileInput);
   if (!current || current.file !== file) await checkFile();
   if (current?.problem) {
     // Said once, next to the file, and focused so that a screen reader reads it.
@@ -215,11 +245,14 @@ form.addEventListener('submit', async (e) => {
   if (emailInput.value && !emailInput.checkValidity()) {
     // The field's pattern is the server's own rule: a domain mail on the internet can reach (MAIL_LOCAL_DOMAINS aside).
     const unreachable = emailInput.validity.patternMismatch && !emailInput.validity.typeMismatch;
-    return refuse([
-      unreachable
-        ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
-        : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
-    ]);
+    return refuse(
+      [
+        unreachable
+          ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
+          : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
+      ],
+      emailInput,
+    );
   }
 
   const data = new FormData(form);
@@ -260,7 +293,8 @@ form.addEventListener('submit', async (e) => {
     // Answered, and no job made: the next press is a new submission (maybe of another file), with a new key.
     // After a cut connection the key stays, so that sending again gets the job if the server made it.
     renewSubmissionKey();
-    refuse(serverError(request.status, body && 'error' in body ? body : null));
+    const refusal = body && 'error' in body ? body : null;
+    refuse(serverError(request.status, refusal), fieldOfRefusal(refusal?.error?.code));
   });
   request.addEventListener('error', () => refuse(['The upload was interrupted: check your connection and try again.']));
   request.addEventListener('abort', () => refuse(['The upload was stopped. Nothing was sent for scoring.']));
