@@ -140,6 +140,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
         expect(Math.abs(Number(row[`probability_${k}`]) - Number(exp[`p_${k}`])), `row ${i + 1} ${k}`).toBeLessThanOrEqual(1e-4);
       }
     });
+    // Back to the form: the browser puts the file back in its input, and the page checks it again (it showed
+    // the file chosen and said nothing about it), ready to be sent anew under a new one-time key.
+    await page.goBack();
+    await page.waitForURL(/\/$/);
+    await expect.poll(() => page.evaluate(() => (document.getElementById('file-input') as HTMLInputElement).files?.length)).toBe(1);
+    await expect.poll(() => page.textContent('#file-check')).toContain('all 4 columns iris-logreg needs are there');
+    expect(await page.isEnabled('#submit-button')).toBe(true);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

@@ -312,4 +312,10 @@ function renewSubmissionKey(): void {
 }
 
 updateSummary();
-if (fileInput.files?.[0]) checkFile(); // a file kept by the browser after going back
+// A file the browser puts back in the input after going back to the page: checked as a chosen one is. The
+// browser restores form fields after this script has run (the check then found no file, and the page showed
+// the file chosen with nothing said about it), and restores a page from its back-forward cache with no script
+// run at all: pageshow comes after both.
+window.addEventListener('pageshow', () => {
+  if (fileInput.files?.[0] && current?.file !== fileInput.files[0]) checkFile();
+});
