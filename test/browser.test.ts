@@ -313,6 +313,30 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('keeps the home page list of one tab true to what another tab does: a job opened there shows, one forgotten there goes', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const first = await open(ctx, '/');
+      expect(await first.isVisible('#my-jobs')).toBe(false); // a new browser remembers nothing
+      // Another tab opens a job (its page remembers it): the first tab's list shows it without a reload.
+      const second = await open(ctx, jobPageUrl.slice(platform.baseUrl.length));
+      await second.waitForSelector('#status[data-status="succeeded"]');
+      await first.waitForSelector('#my-jobs:not([hidden])');
+      await first.locator('#my-jobs-list li .badge[data-status="succeeded"]').waitFor();
+      expect(await first.locator('#my-jobs-list li').count()).toBe(1);
+      // Forgotten in the other tab: gone from the first tab's list too, and it stays gone.
+      await second.goto(platform.url('/'));
+      await second.locator('#my-jobs-list li .my-job-forget').click();
+      await first.waitForSelector('#my-jobs', { state: 'hidden' });
+      await first.reload();
+      expect(await first.isVisible('#my-jobs')).toBe(false);
+      expect(await second.evaluate(() => window.localStorage.getItem('batchcast.jobs'))).toBe('[]');
+      expect([...problemsOf(first), ...problemsOf(second)]).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('lists a job submitted without an email on the home page and opens it from there; its page says when its results are deleted', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
