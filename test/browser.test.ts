@@ -151,6 +151,58 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it("tells a screen reader the upload's progress in tenths, not at every progress event", async () => {
+    const page = await open(desktop, '/');
+    // A slow connection (1 MB/s up) and a 3 MB file: about thirty progress events.
+    const cdp = await desktop.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 1_000_000,
+    });
+    const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).split('\n');
+    const body = iris.slice(1).filter(Boolean).join('\n');
+    const rows = [iris[0], ...Array.from({ length: Math.ceil(3_000_000 / body.length) }, () => body)].join('\n');
+    await page.setInputFiles('input[name="file"]', { name: 'slow.csv', mimeType: 'text/csv', buffer: Buffer.from(`${rows}\n`) });
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    // What a screen reader hears: every change of a live region of the upload's status; and what is shown.
+    await page.evaluate(() => {
+      const w = window as unknown as { heard: string[]; shown: string[] };
+      w.heard = [];
+      w.shown = [];
+      for (const region of document.querySelectorAll('#upload-status [aria-live]')) {
+        new MutationObserver(() => w.heard.push(region.textContent ?? '')).observe(region, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      }
+      const detail = document.getElementById('upload-detail')!;
+      new MutationObserver(() => w.shown.push(detail.textContent ?? '')).observe(detail, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    await page.click('button[type="submit"]');
+    // Stopped at 60 %: nothing is scored, and the announcements so far are all there will be.
+    await page.waitForFunction(() => Number((document.getElementById('upload-progress') as HTMLProgressElement).value) >= 60);
+    await page.click('#abort-button');
+    await expect.poll(() => page.textContent('#form-error')).toContain('The upload was stopped');
+    const { heard, shown } = await page.evaluate(() => {
+      const w = window as unknown as { heard: string[]; shown: string[] };
+      return { heard: w.heard, shown: w.shown };
+    });
+    expect(shown.length).toBeGreaterThan(12); // the visible line followed the upload closely
+    expect(heard.length).toBeLessThanOrEqual(7); // 0 % to 60 %, a tenth at a time
+    expect(heard[0]).toMatch(/^Uploaded \d% · .* of 2.9 MiB/); // the first tenth
+    expect(await page.$eval('#upload-announce', (e) => e.className)).toBe('visually-hidden');
+    await cdp.detach();
+    await page.close();
+  });
+
   it("refuses a file without the model's columns in the browser, before uploading anything", async () => {
     const page = await open(desktop, '/');
     const uploads = () => readdir(path.join(platform.dataDir, 'uploads')).catch(() => []);

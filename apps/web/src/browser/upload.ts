@@ -20,6 +20,7 @@ const statusBox = byId('upload-status');
 const progress = byId('upload-progress', HTMLProgressElement);
 const uploadLabel = byId('upload-label');
 const detail = byId('upload-detail');
+const announce = byId('upload-announce');
 const submitButton = byId('submit-button', HTMLButtonElement);
 const abortButton = byId('abort-button', HTMLButtonElement);
 const delimiterInput = document.getElementById('delimiter-input') as HTMLSelectElement | null;
@@ -266,6 +267,10 @@ form.addEventListener('submit', async (e) => {
   progress.max = 100;
   uploadLabel.textContent = `Uploading ${file.name}…`;
   detail.textContent = '';
+  announce.textContent = '';
+  // The visible line follows every progress event (about ten a second); a screen reader hears the upload in
+  // tenths instead, from a live region of its own: the visible line was the live one, and was read out without end.
+  let announcedTenth = -1;
   busy(true);
   request.upload.addEventListener('progress', (ev) => {
     if (!ev.lengthComputable) return;
@@ -274,13 +279,19 @@ form.addEventListener('submit', async (e) => {
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0.5 ? ev.loaded / seconds : 0;
     const left = rate ? Math.ceil((ev.total - ev.loaded) / rate) : null;
-    detail.textContent = `${pct}% · ${formatBytes(ev.loaded)} of ${formatBytes(ev.total)}${left !== null && pct < 100 ? ` · about ${left} s left` : ''}`;
+    const line = `${pct}% · ${formatBytes(ev.loaded)} of ${formatBytes(ev.total)}${left !== null && pct < 100 ? ` · about ${left} s left` : ''}`;
+    detail.textContent = line;
+    if (Math.floor(pct / 10) !== announcedTenth) {
+      announcedTenth = Math.floor(pct / 10);
+      announce.textContent = `Uploaded ${line}`;
+    }
   });
   request.upload.addEventListener('load', () => {
     // Sent; the server now checks the file against the model before queueing it.
     progress.removeAttribute('value');
     uploadLabel.textContent = 'Checking the file…';
     detail.textContent = 'Uploaded. The server is checking the rows against the model.';
+    announce.textContent = detail.textContent;
   });
   request.addEventListener('load', () => {
     const body = request.response as JobCreated | ErrorBody | null;

@@ -135,7 +135,8 @@ remembers the job, and if you give your address we email you a link to the resul
   <div id="upload-status" class="upload-status" hidden>
     <label for="upload-progress" id="upload-label">Uploading…</label>
     <progress id="upload-progress" max="100" value="0"></progress>
-    <p id="upload-detail" class="muted" aria-live="polite"></p>
+    <p id="upload-detail" class="muted"></p>
+    <p id="upload-announce" class="visually-hidden" aria-live="polite"></p>
   </div>
   <div class="buttons">
     <button type="submit" id="submit-button">Start scoring</button>
