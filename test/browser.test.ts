@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
-  it("tells a screen reader the upload's progress in tenths, not at every progress event", async () => {
+  it("tells a screen reader the upload's progress in tenths, and asks before leaving a page that is sending", async () => {
     const page = await open(desktop, '/');
     // A slow connection (1 MB/s up) and a 3 MB file: about thirty progress events.
     const cdp = await desktop.newCDPSession(page);
@@ -189,6 +189,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.click('button[type="submit"]');
     // Stopped at 60 %: nothing is scored, and the announcements so far are all there will be.
     await page.waitForFunction(() => Number((document.getElementById('upload-progress') as HTMLProgressElement).value) >= 60);
+    // Leaving the page now would lose the upload: the browser asks first (and stays, when told to).
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.isClosed()).toBe(false);
     await page.click('#abort-button');
     await expect.poll(() => page.textContent('#form-error')).toContain('The upload was stopped');
     const { heard, shown } = await page.evaluate(() => {
@@ -200,7 +207,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(heard[0]).toMatch(/^Uploaded \d% · .* of 2.9 MiB/); // the first tenth
     expect(await page.$eval('#upload-announce', (e) => e.className)).toBe('visually-hidden');
     await cdp.detach();
-    await page.close();
+    const closed = page.waitForEvent('close'); // nothing is being sent any more: no question, the page closes
+    await page.close({ runBeforeUnload: true });
+    await closed;
   });
 
   it("refuses a file without the model's columns in the browser, before uploading anything", async () => {

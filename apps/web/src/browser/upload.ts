@@ -314,6 +314,13 @@ form.addEventListener('submit', async (e) => {
 
 abortButton.addEventListener('click', () => xhr?.abort());
 
+// Leaving the page while the file is being sent (a reload, the back button, closing the tab) stops the upload,
+// and nothing is scored: the browser asks first, as it does for a form with unsaved changes. Once answered (the
+// job page opens, or a refusal is shown) there is nothing to lose.
+window.addEventListener('beforeunload', (e) => {
+  if (xhr && xhr.readyState !== XMLHttpRequest.DONE) e.preventDefault();
+});
+
 /** The form's one-time key (its idempotency key: a second post of the same submission lands on the first job). */
 function renewSubmissionKey(): void {
   const input = document.getElementById('idempotency-key') as HTMLInputElement | null;
