@@ -483,7 +483,7 @@ describe('the HTML form', () => {
   it('offers the fields of the contract', async () => {
     const html = await (await fetch(platform.url('/'))).text();
     expect(html).toMatch(/<form[^>]+action="\/jobs"/);
-    expect(html).toMatch(/<select name="model">/);
+    expect(html).toMatch(/<select name="model" id="model-input">/);
     expect(html).toMatch(/<input type="file" name="file"/);
     expect(html).toMatch(/<input name="email"/);
     expect(html).toMatch(/<button type="submit"/);
