@@ -293,6 +293,58 @@ describe('a configuration that will not do', () => {
   });
 });
 
+describe('a Redis that will not do', () => {
+  it('one that evicts keys: one plain line saying what to set, and the platform does not start', { timeout: 60_000 }, async () => {
+    // BullMQ only warned ("IMPORTANT! Eviction policy is allkeys-lru", at every connection) and the platform ran
+    // on a Redis that drops queued work when its memory fills.
+    const port = await freePort();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-ss-redis-'));
+    const redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--maxmemory-policy',
+        'allkeys-lru',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    cleanups.push(async () => {
+      redis.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    });
+    await until(
+      'the Redis to listen',
+      () =>
+        new Promise<true | null>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.on('error', () => resolve(null));
+        }),
+      10_000,
+    );
+    const run = launch(process.execPath, ['apps/platform/dist/start.js'], await environment({ REDIS_URL: `redis://127.0.0.1:${port}/0` }));
+    expect(await run.exited).toBe(78);
+    expect(run.output()).toContain(
+      `batchcast: Redis at 127.0.0.1:${port} (REDIS_URL) evicts keys (maxmemory-policy allkeys-lru), which loses queued work when its memory fills. ` +
+        'Set maxmemory-policy noeviction in its configuration (redis-server --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction).',
+    );
+    expect(run.output()).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('a database that will not do', () => {
   it('a refused login: one plain line, and the platform does not start', async () => {
     const env = await environment();
