@@ -97,7 +97,7 @@ describe('client mistakes', () => {
     expect(res.status).toBe(400);
     const e = await errorOf(res);
     expect(e.code).toBe('no_file');
-    expect(e.message).toMatch(/^No file was uploaded: choose a data file to score/); // the HTML form shows it too
+    expect(e.message).toMatch(/^No file was uploaded: choose a data file to score/); // the HTML form says it in its own words (routes/pages.ts)
   });
 
   it('an unknown model is a 422 that lists the models', async () => {
@@ -529,7 +529,7 @@ describe('the HTML form', () => {
   it('offers the fields of the contract', async () => {
     const html = await (await fetch(platform.url('/'))).text();
     expect(html).toMatch(/<form[^>]+action="\/jobs"/);
-    expect(html).toMatch(/<select name="model">/);
+    expect(html).toMatch(/<select name="model" id="model-input">/);
     expect(html).toMatch(/<input type="file" name="file"/);
     expect(html).toMatch(/<input name="email"/);
     expect(html).toMatch(/<button type="submit"/);

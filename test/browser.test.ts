@@ -140,8 +140,76 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
         expect(Math.abs(Number(row[`probability_${k}`]) - Number(exp[`p_${k}`])), `row ${i + 1} ${k}`).toBeLessThanOrEqual(1e-4);
       }
     });
+    // Back to the form: the browser puts the file back in its input, and the page checks it again (it showed
+    // the file chosen and said nothing about it), ready to be sent anew under a new one-time key.
+    await page.goBack();
+    await page.waitForURL(/\/$/);
+    await expect.poll(() => page.evaluate(() => (document.getElementById('file-input') as HTMLInputElement).files?.length)).toBe(1);
+    await expect.poll(() => page.textContent('#file-check')).toContain('all 4 columns iris-logreg needs are there');
+    expect(await page.isEnabled('#submit-button')).toBe(true);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
+  });
+
+  it("tells a screen reader the upload's progress in tenths, and asks before leaving a page that is sending", async () => {
+    const page = await open(desktop, '/');
+    // A slow connection (1 MB/s up) and a 3 MB file: about thirty progress events.
+    const cdp = await desktop.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 20,
+      downloadThroughput: -1,
+      uploadThroughput: 1_000_000,
+    });
+    const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).split('\n');
+    const body = iris.slice(1).filter(Boolean).join('\n');
+    const rows = [iris[0], ...Array.from({ length: Math.ceil(3_000_000 / body.length) }, () => body)].join('\n');
+    await page.setInputFiles('input[name="file"]', { name: 'slow.csv', mimeType: 'text/csv', buffer: Buffer.from(`${rows}\n`) });
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    // What a screen reader hears: every change of a live region of the upload's status; and what is shown.
+    await page.evaluate(() => {
+      const w = window as unknown as { heard: string[]; shown: string[] };
+      w.heard = [];
+      w.shown = [];
+      for (const region of document.querySelectorAll('#upload-status [aria-live]')) {
+        new MutationObserver(() => w.heard.push(region.textContent ?? '')).observe(region, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      }
+      const detail = document.getElementById('upload-detail')!;
+      new MutationObserver(() => w.shown.push(detail.textContent ?? '')).observe(detail, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
+    });
+    await page.click('button[type="submit"]');
+    // Stopped at 60 %: nothing is scored, and the announcements so far are all there will be.
+    await page.waitForFunction(() => Number((document.getElementById('upload-progress') as HTMLProgressElement).value) >= 60);
+    // Leaving the page now would lose the upload: the browser asks first (and stays, when told to).
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+    expect(page.isClosed()).toBe(false);
+    await page.click('#abort-button');
+    await expect.poll(() => page.textContent('#form-error')).toContain('The upload was stopped');
+    const { heard, shown } = await page.evaluate(() => {
+      const w = window as unknown as { heard: string[]; shown: string[] };
+      return { heard: w.heard, shown: w.shown };
+    });
+    expect(shown.length).toBeGreaterThan(12); // the visible line followed the upload closely
+    expect(heard.length).toBeLessThanOrEqual(7); // 0 % to 60 %, a tenth at a time
+    expect(heard[0]).toMatch(/^Uploaded \d% · .* of 2.9 MiB/); // the first tenth
+    expect(await page.$eval('#upload-announce', (e) => e.className)).toBe('visually-hidden');
+    await cdp.detach();
+    const closed = page.waitForEvent('close'); // nothing is being sent any more: no question, the page closes
+    await page.close({ runBeforeUnload: true });
+    await closed;
   });
 
   it("refuses a file without the model's columns in the browser, before uploading anything", async () => {
@@ -307,6 +375,30 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('keeps the home page list of one tab true to what another tab does: a job opened there shows, one forgotten there goes', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const first = await open(ctx, '/');
+      expect(await first.isVisible('#my-jobs')).toBe(false); // a new browser remembers nothing
+      // Another tab opens a job (its page remembers it): the first tab's list shows it without a reload.
+      const second = await open(ctx, jobPageUrl.slice(platform.baseUrl.length));
+      await second.waitForSelector('#status[data-status="succeeded"]');
+      await first.waitForSelector('#my-jobs:not([hidden])');
+      await first.locator('#my-jobs-list li .badge[data-status="succeeded"]').waitFor();
+      expect(await first.locator('#my-jobs-list li').count()).toBe(1);
+      // Forgotten in the other tab: gone from the first tab's list too, and it stays gone.
+      await second.goto(platform.url('/'));
+      await second.locator('#my-jobs-list li .my-job-forget').click();
+      await first.waitForSelector('#my-jobs', { state: 'hidden' });
+      await first.reload();
+      expect(await first.isVisible('#my-jobs')).toBe(false);
+      expect(await second.evaluate(() => window.localStorage.getItem('batchcast.jobs'))).toBe('[]');
+      expect([...problemsOf(first), ...problemsOf(second)]).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('lists a job submitted without an email on the home page and opens it from there; its page says when its results are deleted', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
@@ -358,6 +450,56 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  /** The form's fields marked invalid, with what describes them. */
+  const invalidFields = (page: Page) =>
+    page.$$eval('#upload-form [aria-invalid="true"]', (els) =>
+      els.map((e) => ({ id: e.id, describedBy: e.getAttribute('aria-describedby') })),
+    );
+
+  it('without JavaScript, uploads through the plain form, and ties each refusal to its field in words of the page', async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await ctx.newPage();
+      const submitForm = async (file: string | null, email: string) => {
+        await page.goto(platform.url('/'));
+        if (file) await page.setInputFiles('#file-input', file);
+        await page.fill('#email-input', email);
+        await Promise.all([page.waitForNavigation(), page.click('#submit-button')]);
+      };
+      // No file: said as the page says it (not the API's multipart field), on the file input.
+      await submitForm(null, '');
+      expect((await page.textContent('#form-error'))?.trim()).toBe(
+        'Choose a data file to score (2. Choose your data file), then press Start scoring.',
+      );
+      expect(await invalidFields(page)).toEqual([{ id: 'file-input', describedBy: 'file-help file-check form-error' }]);
+      // An address the server refuses: on the address, which keeps what was typed.
+      await submitForm(path.join(examples, 'data/iris.csv'), 'bob@example');
+      expect((await page.textContent('#form-error'))?.trim()).toMatch(
+        /^Your email address "bob@example" is not one we can send to: its domain "example"/,
+      );
+      expect(await invalidFields(page)).toEqual([{ id: 'email-input', describedBy: 'email-help form-error' }]);
+      expect(await page.inputValue('#email-input')).toBe('bob@example');
+      // A file that is no data file: on the file input.
+      const png = path.join(tmp, 'picture.csv');
+      await writeFile(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'));
+      await submitForm(png, '');
+      expect(await page.textContent('#form-error')).toContain('this is a PNG image, not a data file');
+      expect(await invalidFields(page)).toEqual([{ id: 'file-input', describedBy: 'file-help file-check form-error' }]);
+      // A good file: the job page, which asks for a reload only while the job runs.
+      await submitForm(path.join(examples, 'data/iris.csv'), '');
+      expect(page.url()).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
+      await expect
+        .poll(async () => {
+          await page.reload();
+          return page.textContent('#status');
+        })
+        .toBe('succeeded');
+      expect(await page.textContent('main')).not.toContain('Reload the page to see the progress');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('refuses an email address the server would refuse (a domain without a dot) before uploading anything', async () => {
     const page = await open(desktop, '/');
     const sent: string[] = [];
@@ -375,6 +517,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await expect
       .poll(() => page.textContent('#form-error'))
       .toContain('"bob@example" is not an email address we can send to: its domain needs a dot and a top-level domain');
+    // Tied to the field, for a screen reader: the address is marked invalid, described by the message, and focused.
+    expect(await invalidFields(page)).toEqual([{ id: 'email-input', describedBy: 'email-help form-error' }]);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('email-input');
     await page.fill('#links-email', 'bob@example');
     await page.click('#email-links-form button[type="submit"]');
     expect(await page.$eval('#links-email', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
@@ -574,7 +719,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
         ),
       );
     }
-    for (const id of ['model', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
+    for (const id of ['model-input', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
     await page.close();
   });

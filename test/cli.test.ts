@@ -399,6 +399,19 @@ describe('batchcast status and download', () => {
     expect(piped.stdout).toBe(saved);
   });
 
+  it("download saves the format --out's extension names, as submit --out does", async () => {
+    // `--out results.parquet` saved the CSV under that name: a file no Parquet reader opens.
+    const out = path.join(tmp, 'by-extension.parquet');
+    const r = await cli(['download', page, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const { rows } = await duckdbParquet(await readFile(out));
+    expect(rows).toHaveLength(150);
+    expect(rows[0]).toMatchObject({ sepal_length: 5.1, prediction: 'setosa' });
+    const bad = await cli(['download', page, '--out', path.join(tmp, 'x.csv'), '--format', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--format: "xml" is not one of csv, xlsx, parquet, jsonl');
+  });
+
   it('download never takes a hidden name from the server, nor writes over a file that is there', async () => {
     // A link may name any server: one that suggested ".bashrc" had it written into the current directory (the
     // home directory, often), and a name already there was replaced without a word.

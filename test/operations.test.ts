@@ -138,6 +138,12 @@ describe('/admin', () => {
     const wrong = await post(`bc_login_csrf=${loginCsrf}`, 'not-the-admin-token-000');
     expect(wrong.status).toBe(401);
     expect(cookieValue(cookiesOf(wrong), 'bc_admin')).toBeUndefined();
+    // Said on the form, tied to the token field for a screen reader, with what to do.
+    const again = await wrong.text();
+    expect(again).toContain(
+      '<div class="error-box" id="login-error" role="alert"><p>That is not the admin token. Paste the ADMIN_TOKEN batchcast was started with, whole',
+    );
+    expect(again).toMatch(/<input type="password" name="token"[^>]* aria-invalid="true" aria-describedby="login-error">/);
     const noCsrf = await post('', ADMIN_TOKEN);
     expect(noCsrf.status).toBe(403);
     expect(cookieValue(cookiesOf(noCsrf), 'bc_admin')).toBeUndefined();

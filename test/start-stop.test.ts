@@ -197,7 +197,8 @@ describe('npm start', () => {
     const lines = run.output().split('\n');
     const ready = lines.filter((l) => l.startsWith('batchcast: open '));
     expect(ready).toEqual([
-      `batchcast: open ${run.url} in a browser (listening on 127.0.0.1:${run.port}). No SMTP_URL is set: emails are kept in the development outbox, ` +
+      `batchcast: open ${run.url} in a browser (listening on 127.0.0.1:${run.port}). Admin: ${run.url}/admin, signed in with ADMIN_TOKEN. ` +
+        'No SMTP_URL is set: emails are kept in the development outbox, ' +
         `http://127.0.0.1:${outboxPort}/ on this machine, or ${run.url}/dev/outbox signed in as admin.`,
     ]);
     // LOG_FORMAT=pretty: lines for people, no JSON.
@@ -233,6 +234,10 @@ describe('npm start', () => {
       120_000,
     );
     expect(outcome, run.output()).toBe('ready');
+    // Without ADMIN_TOKEN the start line says the admin pages are off, and how to turn them on.
+    expect(run.output()).toContain(
+      'Admin pages (registering models, every job) are off: set ADMIN_TOKEN, e.g. to $(openssl rand -base64 24), to turn them on.',
+    );
     expect(run.output()).toMatch(/"msg":"setup shutting down"/); // setup ran first, and ended
     const tree = descendants(run.proc.pid!).map(commandOf);
     expect(tree.filter((c) => c.includes(ENTRIES.web))).toHaveLength(1);
@@ -275,10 +280,68 @@ describe('a configuration that will not do', () => {
     expect(await refused({ SCHEDULE_SOURCE_HOSTS: 'https://files.example.com' })).toContain(
       'SCHEDULE_SOURCE_HOSTS="https://files.example.com": "https://files.example.com" is not a valid CIDR block (e.g. 10.0.0.0/8). List host names',
     );
+    // A DATA_DIR that cannot be written: said at start, not as a 500 on every upload of a platform that says "ok".
+    const aFile = path.join(env.DATA_DIR!, 'a-file');
+    fs.writeFileSync(aFile, '');
+    expect(await refused({ DATA_DIR: path.join(aFile, 'data') })).toContain(
+      `batchcast: DATA_DIR ${path.join(aFile, 'data')} cannot be written (ENOTDIR: not a directory, mkdir '${path.join(aFile, 'data')}'); it keeps the uploads (BLOB_STORE=fs) and the development outbox (no SMTP_URL). Make it a directory the user running batchcast`,
+    );
     // In production the links in emails must not point at http://localhost (the recipient's own machine).
     expect(await refused({ NODE_ENV: 'production' }, ['PUBLIC_URL'])).toContain(
       'PUBLIC_URL="": must be set when NODE_ENV=production: links in emails are built from it.',
     );
+  });
+});
+
+describe('a Redis that will not do', () => {
+  it('one that evicts keys: one plain line saying what to set, and the platform does not start', { timeout: 60_000 }, async () => {
+    // BullMQ only warned ("IMPORTANT! Eviction policy is allkeys-lru", at every connection) and the platform ran
+    // on a Redis that drops queued work when its memory fills.
+    const port = await freePort();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-ss-redis-'));
+    const redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--maxmemory-policy',
+        'allkeys-lru',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    cleanups.push(async () => {
+      redis.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    });
+    await until(
+      'the Redis to listen',
+      () =>
+        new Promise<true | null>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.on('error', () => resolve(null));
+        }),
+      10_000,
+    );
+    const run = launch(process.execPath, ['apps/platform/dist/start.js'], await environment({ REDIS_URL: `redis://127.0.0.1:${port}/0` }));
+    expect(await run.exited).toBe(78);
+    expect(run.output()).toContain(
+      `batchcast: Redis at 127.0.0.1:${port} (REDIS_URL) evicts keys (maxmemory-policy allkeys-lru), which loses queued work when its memory fills. ` +
+        'Set maxmemory-policy noeviction in its configuration (redis-server --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction).',
+    );
+    expect(run.output()).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -2,18 +2,20 @@ import { formatBytes } from '@batchcast/bytes';
 import { JobStatus } from '@batchcast/contract';
 import { at, checkOutFile, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
+import { resultsFormatFor } from './formats.js';
 import { ApiError, downloadTo, getJson } from './http.js';
 import { type JobRef, parseJobUrl } from './job-url.js';
 
 /** The lines `batchcast --help` shows for these commands. */
 export const JOB_HELP = `  batchcast status JOB_URL [--wait] [--json]
-  batchcast download JOB_URL [--format csv] [--out FILE|-] [--wait]`;
+  batchcast download JOB_URL [--out FILE|-] [--format F] [--wait]`;
 
 export const JOB_COMMANDS_HELP = `  status       A job's state: status, model, rows, times, when its results are deleted. JOB_URL is the job
                page's link (printed by submit, or from the email); the server is the link's own.
                --wait  follow the job until it ends (exit status 1 unless it succeeded)
-  download     Save a job's results: --format csv (the server may offer others), --out FILE (default: the
-               name the server suggests, here), or --out - for stdout. --wait: wait for the job first.
+  download     Save a job's results: --out FILE (default: the name the server suggests, here), in the
+               format its extension names (.csv .xlsx .parquet .jsonl) or --format's, or --out - for
+               stdout. --wait: wait for the job first.
 `;
 
 export const JOB_COMMAND_HELP: Record<string, string> = {
@@ -24,11 +26,11 @@ finished, and when its results are deleted. JOB_URL is the job page's link as su
 gives it (…/jobs/ID?token=…); the server is the one in the link. --json prints the status document.
 With --wait, follows the job until it ends; exit status 1 if it did not succeed.
 `,
-  download: `Usage: batchcast download JOB_URL [--format csv] [--out FILE|-] [--wait]
+  download: `Usage: batchcast download JOB_URL [--out FILE|-] [--format F] [--wait]
 
 Saves the results of the job at JOB_URL (its page's link, token included): the input rows with the
-predictions appended. --format picks the file format (csv by default; other formats when the server offers
-them). --out names the file (default: the name the server suggests, in the current directory, never a
+predictions appended, as CSV, Excel, Parquet or JSON Lines by the extension of --out (.csv .xlsx .parquet
+.jsonl; CSV for any other) or by --format (csv, xlsx, parquet, jsonl). --out names the file (default: the name the server suggests, in the current directory, never a
 hidden one, and never over a file that is there: then give --out); --out - writes to stdout. With --wait,
 waits for the job to end first. Exit status 1 if the job has no results.
 `,
@@ -69,8 +71,6 @@ export async function statusCommand(args: string[]): Promise<number> {
   return values.wait && job.status !== 'succeeded' ? EXIT_FAILED : EXIT_OK;
 }
 
-const FORMATS = ['csv', 'jsonl', 'parquet', 'xlsx'];
-
 export async function downloadCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     format: { type: 'string', short: 'f' },
@@ -79,8 +79,10 @@ export async function downloadCommand(args: string[]): Promise<number> {
   });
   if (values.help) return help('download');
   if (values.url) throw new UsageError('download takes the server from JOB_URL; leave out --url');
-  const format = (values.format ?? 'csv').toLowerCase();
-  if (!FORMATS.includes(format)) throw new UsageError(`--format: one of ${FORMATS.join(', ')} (got "${values.format}")`);
+  // As submit --out does: `--out results.parquet` saves Parquet (it saved CSV under that name, which no
+  // Parquet reader could open); --format, when given, says it instead.
+  const format = resultsFormatFor(values.out ?? '', values.format);
+  if (format instanceof Error) throw new UsageError(format.message);
   const ref = jobOf(positionals, 'download');
   await checkOutFile(values.out);
   if (values.wait) {

@@ -19,7 +19,7 @@ import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhook
  * drawn on stderr. stdout carries only results (the job page URL, the model list), so it can be piped.
  * Exit codes: 0 success, 1 a failed job or a refused/failed request, 2 a usage error.
  */
-const HELP = `batchcast — score CSV files with a batchcast server
+const HELP = `batchcast — score data files (CSV, Excel, Parquet, JSON Lines) with a batchcast server
 
 Usage:
   batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS] [--format F] [--key KEY] [--url URL]
@@ -43,7 +43,7 @@ Commands:
                --out    with --wait (implied), download the results to this file, in the format
                         its extension names (.csv .xlsx .parquet .jsonl) or --format's
                --delimiter, --decimal, --sheet   how to read the file, when detection is not enough
-${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the CSV columns they need.
+${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the columns they need.
   models add   Register a new version of a model (admin): an ONNX file, a scikit-learn model saved
                with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
                its name; the column names only when the file does not carry them (--features).

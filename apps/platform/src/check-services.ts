@@ -4,7 +4,7 @@ import { StartError } from '@batchcast/runtime';
 /**
  * PostgreSQL and Redis given by URL, tried once before anything starts, so that the person starting
  * batchcast reads what is wrong in one plain line rather than in a stack trace or a stream of JSON retries:
- * a refused login (wrong user or password) stops the start (waiting would not help); a server that does not
+ * a refused login (wrong user or password) or a Redis that evicts keys stops the start (waiting would not help); a server that does not
  * answer is waited for (it may be starting too, as in docker compose), and the line says so. The embedded
  * and local-default choices were already tried by resolveServices. The probes run in a process of their own
  * (probeApart): this process supervises for as long as the platform runs and should not hold pg and ioredis.
@@ -26,6 +26,7 @@ export async function checkServices(services: ResolvedServices): Promise<void> {
 function verdict(service: string, variable: string, url: string, probe: ProbeResult): string | null {
   if (probe.ok) return null;
   const where = `${service} at ${addressOf(url)} (${variable})`;
+  if (probe.unfit) throw new StartError(`${where} ${probe.detail}.`);
   if (probe.refused) {
     throw new StartError(`${where} ${probe.detail.replace(/^it /, '')}. Check the user and password in ${variable}.`);
   }

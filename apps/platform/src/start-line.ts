@@ -3,12 +3,16 @@ import type { Config } from '@batchcast/config';
 import type { WebListening } from '@batchcast/runtime';
 
 /**
- * The one line `npm start` prints when the web app listens: where to open it, and where emails go when no
- * SMTP server is set (the development outbox). Plain words on stdout, whatever LOG_FORMAT says, so it is
- * read before the logs that follow.
+ * The one line `npm start` prints when the web app listens: where to open it, where the admin pages are (or
+ * how to turn them on: a newcomer's next step, registering a model, needs them, and nothing else said they were
+ * off), and where emails go when no SMTP server is set (the development outbox). Plain words on stdout,
+ * whatever LOG_FORMAT says, so it is read before the logs that follow.
  */
 export function startLine(config: Config, web: WebListening): string {
-  const open = `batchcast: open ${web.publicUrl} in a browser (listening on ${web.address}).`;
+  const admin = config.admin.token
+    ? ` Admin: ${web.publicUrl}/admin, signed in with ADMIN_TOKEN.`
+    : ' Admin pages (registering models, every job) are off: set ADMIN_TOKEN, e.g. to $(openssl rand -base64 24), to turn them on.';
+  const open = `batchcast: open ${web.publicUrl} in a browser (listening on ${web.address}).${admin}`;
   if (config.mail.smtpUrl) return open;
   const places = [
     ...(web.devOutboxUrl ? [`${web.devOutboxUrl} on this machine`] : []),

@@ -1,4 +1,5 @@
 import { boot, type Runtime, type Supervisor } from '@batchcast/runtime';
+import { checkDataDir } from './check-data-dir.js';
 import { checkServices } from './check-services.js';
 import { startServices } from './services.js';
 
@@ -15,6 +16,7 @@ export async function runSupervisor(start: (rt: Runtime, onFatal: OnFatal) => Pr
     'supervisor',
     async (rt) => {
       rt.onShutdown('PostgreSQL and Redis', () => services.stop());
+      await checkDataDir(rt.config);
       await checkServices(services);
       const supervisor = await start(rt, (name, exitCode) => {
         process.stderr.write(`batchcast: the ${name.replace(/#\d+$/, '')} process cannot start (the reason is above); stopping.\n`);

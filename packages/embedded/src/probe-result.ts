@@ -4,6 +4,8 @@ export interface ProbeResult {
   detail: string;
   /** It answered but refused the login (a wrong user or password): waiting for it will not help. */
   refused?: boolean;
+  /** It let us in but is set up in a way batchcast cannot run on (`detail` says how, and what to set). */
+  unfit?: boolean;
 }
 
 export const PROBE_TIMEOUT_MS = 1_000;

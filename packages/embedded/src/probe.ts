@@ -53,6 +53,21 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
       })(),
       timeoutMs,
     );
+    // A Redis that evicts keys under memory pressure drops queued work and BullMQ's locks: BullMQ only warns
+    // ("IMPORTANT! Eviction policy is …", once per connection, without saying where to set it), and the
+    // platform ran on it. A server that does not let us read its settings (CONFIG renamed, as some hosted
+    // ones do) is taken at its word.
+    const policy = await withTimeout(client.config('GET', 'maxmemory-policy'), timeoutMs).catch(() => null);
+    const value = Array.isArray(policy) ? policy[1] : null;
+    if (typeof value === 'string' && value !== 'noeviction') {
+      return {
+        ok: false,
+        unfit: true,
+        detail:
+          `evicts keys (maxmemory-policy ${value}), which loses queued work when its memory fills. ` +
+          'Set maxmemory-policy noeviction in its configuration (redis-server --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction)',
+      };
+    }
     return { ok: true, detail: 'it answered' };
   } catch (error) {
     const { code, message } = (cause ?? error) as { code?: string; message: string };

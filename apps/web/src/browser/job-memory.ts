@@ -58,6 +58,26 @@ export function rememberJob(job: Omit<RememberedJob, 'savedAt'>): void {
   save(known ? jobs.map((j) => (j.id === job.id ? entry : j)) : [entry, ...jobs]);
 }
 
+/**
+ * Refreshes what is known of a job the browser still remembers, and nothing else: a list's refresh that comes
+ * back after the job was forgotten (here or in another tab) must not bring it back.
+ */
+export function updateRememberedJob(job: Omit<RememberedJob, 'savedAt'>): void {
+  const jobs = rememberedJobs();
+  if (!jobs.some((j) => j.id === job.id)) return;
+  save(jobs.map((j) => (j.id === job.id ? { ...job, savedAt: j.savedAt } : j)));
+}
+
+/**
+ * Calls `changed` when another tab or window of this browser changes the list (a job submitted, opened or
+ * forgotten there): the browser tells other pages of the site by a storage event, never the page that wrote.
+ */
+export function onRememberedJobsChange(changed: () => void): void {
+  window.addEventListener('storage', (e) => {
+    if (e.key === KEY || e.key === null) changed();
+  });
+}
+
 export function forgetJob(id: string): void {
   save(rememberedJobs().filter((j) => j.id !== id));
 }

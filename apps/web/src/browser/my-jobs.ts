@@ -4,7 +4,7 @@ import type { ErrorBody, JobStatus } from '@batchcast/contract';
 import { expiryShort } from '../shared/expiry.js';
 import { isActive, rowCountText } from '../shared/job-progress.js';
 import { byId, dataOf } from './dom.js';
-import { forgetAllJobs, forgetJob, type RememberedJob, rememberedJobs, rememberJob } from './job-memory.js';
+import { forgetAllJobs, forgetJob, onRememberedJobsChange, type RememberedJob, rememberedJobs, updateRememberedJob } from './job-memory.js';
 
 const section = byId('my-jobs');
 const list = byId('my-jobs-list', HTMLUListElement);
@@ -54,7 +54,7 @@ function showStatus(li: HTMLLIElement, job: RememberedJob, status: JobStatus): v
       expiryShort(status.expiresAt, retentionDays),
     ].join(' · ');
   }
-  rememberJob({ ...job, filename: status.filename, model: `${status.model.name} v${status.model.version}` });
+  updateRememberedJob({ ...job, filename: status.filename, model: `${status.model.name} v${status.model.version}` });
 }
 
 /** The job's link no longer opens it: deleted by retention (410, with when), or unknown (404). */
@@ -96,3 +96,10 @@ byId('forget-all', HTMLButtonElement).addEventListener('click', () => {
 });
 
 show();
+// Kept true while the page stays open: a job submitted, opened or forgotten in another tab shows here at once
+// (the list was the one of the page's load, and a job forgotten elsewhere stayed until a reload), and so does
+// what changed while the page waited in the browser's back-forward cache.
+onRememberedJobsChange(show);
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) show();
+});

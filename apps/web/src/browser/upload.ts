@@ -20,6 +20,7 @@ const statusBox = byId('upload-status');
 const progress = byId('upload-progress', HTMLProgressElement);
 const uploadLabel = byId('upload-label');
 const detail = byId('upload-detail');
+const announce = byId('upload-announce');
 const submitButton = byId('submit-button', HTMLButtonElement);
 const abortButton = byId('abort-button', HTMLButtonElement);
 const delimiterInput = document.getElementById('delimiter-input') as HTMLSelectElement | null;
@@ -90,6 +91,7 @@ function chosenDelimiter(): Delimiter | undefined {
 async function checkFile(): Promise<void> {
   const file = fileInput.files?.[0];
   show(formError, []);
+  markInvalid();
   if (!file) {
     current = null;
     show(check, []);
@@ -184,10 +186,38 @@ function busy(on: boolean): void {
   statusBox.hidden = !on;
 }
 
-function refuse(lines: Line[]): void {
+function refuse(lines: Line[], field?: HTMLElement): void {
   busy(false);
   show(formError, lines);
-  formError.focus();
+  markInvalid(field);
+  // The field at fault takes the focus, and a screen reader reads the message with it (its description);
+  // a refusal about no field in particular focuses the message.
+  (field ?? formError).focus();
+}
+
+/**
+ * Marks the one field a refusal is about as invalid, described by the message above the form (as the page
+ * the server sends back without JavaScript does, views/upload-page.ts); unmarks the others.
+ */
+function markInvalid(field?: HTMLElement): void {
+  for (const input of [select, fileInput, emailInput]) {
+    const own = (input.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .filter((id) => id && id !== 'form-error')
+      .join(' ');
+    const describedBy = input === field ? `${own} form-error`.trim() : own;
+    if (describedBy) input.setAttribute('aria-describedby', describedBy);
+    else input.removeAttribute('aria-describedby');
+    if (input === field) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
+/** The field a server refusal is about (as routes/pages.ts says it for the page without JavaScript). */
+function fieldOfRefusal(code: string | undefined): HTMLElement | undefined {
+  if (code === 'invalid_email' || code === 'email_rate_limited') return emailInput;
+  if (code === 'unknown_model') return select;
+  return undefined;
 }
 
 /** The server's `{ error: { code, message } }` in words, with what to do where we know it. */
@@ -203,8 +233,9 @@ function serverError(status: number, body: ErrorBody | null): Line[] {
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   show(formError, []);
+  markInvalid();
   const file = fileInput.files?.[0];
-  if (!file) return refuse(['Choose a data file first.']);
+  if (!file) return refuse(['Choose a data file first.'], fileInput);
   if (!current || current.file !== file) await checkFile();
   if (current?.problem) {
     // Said once, next to the file, and focused so that a screen reader reads it.
@@ -215,11 +246,14 @@ form.addEventListener('submit', async (e) => {
   if (emailInput.value && !emailInput.checkValidity()) {
     // The field's pattern is the server's own rule: a domain mail on the internet can reach (MAIL_LOCAL_DOMAINS aside).
     const unreachable = emailInput.validity.patternMismatch && !emailInput.validity.typeMismatch;
-    return refuse([
-      unreachable
-        ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
-        : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
-    ]);
+    return refuse(
+      [
+        unreachable
+          ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
+          : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
+      ],
+      emailInput,
+    );
   }
 
   const data = new FormData(form);
@@ -233,6 +267,10 @@ form.addEventListener('submit', async (e) => {
   progress.max = 100;
   uploadLabel.textContent = `Uploading ${file.name}…`;
   detail.textContent = '';
+  announce.textContent = '';
+  // The visible line follows every progress event (about ten a second); a screen reader hears the upload in
+  // tenths instead, from a live region of its own: the visible line was the live one, and was read out without end.
+  let announcedTenth = -1;
   busy(true);
   request.upload.addEventListener('progress', (ev) => {
     if (!ev.lengthComputable) return;
@@ -241,13 +279,19 @@ form.addEventListener('submit', async (e) => {
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0.5 ? ev.loaded / seconds : 0;
     const left = rate ? Math.ceil((ev.total - ev.loaded) / rate) : null;
-    detail.textContent = `${pct}% · ${formatBytes(ev.loaded)} of ${formatBytes(ev.total)}${left !== null && pct < 100 ? ` · about ${left} s left` : ''}`;
+    const line = `${pct}% · ${formatBytes(ev.loaded)} of ${formatBytes(ev.total)}${left !== null && pct < 100 ? ` · about ${left} s left` : ''}`;
+    detail.textContent = line;
+    if (Math.floor(pct / 10) !== announcedTenth) {
+      announcedTenth = Math.floor(pct / 10);
+      announce.textContent = `Uploaded ${line}`;
+    }
   });
   request.upload.addEventListener('load', () => {
     // Sent; the server now checks the file against the model before queueing it.
     progress.removeAttribute('value');
     uploadLabel.textContent = 'Checking the file…';
     detail.textContent = 'Uploaded. The server is checking the rows against the model.';
+    announce.textContent = detail.textContent;
   });
   request.addEventListener('load', () => {
     const body = request.response as JobCreated | ErrorBody | null;
@@ -260,7 +304,8 @@ form.addEventListener('submit', async (e) => {
     // Answered, and no job made: the next press is a new submission (maybe of another file), with a new key.
     // After a cut connection the key stays, so that sending again gets the job if the server made it.
     renewSubmissionKey();
-    refuse(serverError(request.status, body && 'error' in body ? body : null));
+    const refusal = body && 'error' in body ? body : null;
+    refuse(serverError(request.status, refusal), fieldOfRefusal(refusal?.error?.code));
   });
   request.addEventListener('error', () => refuse(['The upload was interrupted: check your connection and try again.']));
   request.addEventListener('abort', () => refuse(['The upload was stopped. Nothing was sent for scoring.']));
@@ -268,6 +313,13 @@ form.addEventListener('submit', async (e) => {
 });
 
 abortButton.addEventListener('click', () => xhr?.abort());
+
+// Leaving the page while the file is being sent (a reload, the back button, closing the tab) stops the upload,
+// and nothing is scored: the browser asks first, as it does for a form with unsaved changes. Once answered (the
+// job page opens, or a refusal is shown) there is nothing to lose.
+window.addEventListener('beforeunload', (e) => {
+  if (xhr && xhr.readyState !== XMLHttpRequest.DONE) e.preventDefault();
+});
 
 /** The form's one-time key (its idempotency key: a second post of the same submission lands on the first job). */
 function renewSubmissionKey(): void {
@@ -278,4 +330,10 @@ function renewSubmissionKey(): void {
 }
 
 updateSummary();
-if (fileInput.files?.[0]) checkFile(); // a file kept by the browser after going back
+// A file the browser puts back in the input after going back to the page: checked as a chosen one is. The
+// browser restores form fields after this script has run (the check then found no file, and the page showed
+// the file chosen with nothing said about it), and restores a page from its back-forward cache with no script
+// run at all: pageshow comes after both.
+window.addEventListener('pageshow', () => {
+  if (fileInput.files?.[0] && current?.file !== fileInput.files[0]) checkFile();
+});

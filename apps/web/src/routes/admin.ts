@@ -168,7 +168,10 @@ export function admin(ctx: WebContext): Router {
     if (!presented || !sessions.tokenMatches(presented)) {
       guesses.fail(client);
       ctx.log.warn('admin sign-in refused: wrong token');
-      return again(401, 'That is not the admin token.');
+      return again(
+        401,
+        'That is not the admin token. Paste the ADMIN_TOKEN batchcast was started with, whole (its environment or env file has it).',
+      );
     }
     const { cookie } = sessions.issue(await currentAdminEpoch(ctx.jobs));
     setCookie(res, req, publicUrl, SESSION_COOKIE, cookie, { maxAgeMs: SESSION_TTL_MS, path: '/' });

@@ -6,7 +6,7 @@ import { requestedJob } from '../http/job-request.js';
 import { jobActionLinks, jobLinks, jobStatus, resultsDownloadLinks } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
 import { jobPage } from '../views/job-page.js';
-import { type ModelOption, uploadPage } from '../views/upload-page.js';
+import { type FormField, type ModelOption, uploadPage } from '../views/upload-page.js';
 
 /** The HTML pages: the upload form, its POST, and the job page. */
 export function pages(ctx: WebContext): Router {
@@ -52,6 +52,7 @@ export function pages(ctx: WebContext): Router {
         .send(
           uploadPage(await modelOptions(), {
             error: formMessage(err),
+            errorField: fieldOf(err),
             selected: typeof req.body?.model === 'string' ? req.body.model : ctx.config.models.defaultName,
             email: typeof req.body?.email === 'string' ? req.body.email : '',
             maxUploadBytes: ctx.config.storage.maxUploadBytes,
@@ -92,9 +93,24 @@ export function pages(ctx: WebContext): Router {
  * are said in terms of the page (the new page it comes back with has a new key).
  */
 function formMessage(err: DomainError): string {
+  // The API's words name the multipart field and the JSON key; a person at the form chose a file and typed an address.
+  if (err.code === 'no_file') return 'Choose a data file to score (2. Choose your data file), then press Start scoring.';
+  if (err.code === 'invalid_email')
+    return err.message.replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one');
   if (err.code === 'idempotency_key_reused')
     return 'This page was already used to send another file (or other choices): that job goes on. To score this file too, choose it again and press Start scoring.';
   if (err.code === 'idempotency_key_in_use')
     return 'This page is still sending a file from an earlier press of Start scoring. Wait for it to finish (its job will be listed under your jobs), or choose the file again to send it anew.';
   return err.message;
+}
+
+/**
+ * The form's field a refusal is about, marked on the page again (aria-invalid, described by the message): the
+ * address, the model, or, for what is refused about the upload itself (its format, size, columns, rows), the file.
+ */
+function fieldOf(err: DomainError): FormField | undefined {
+  if (err.code === 'invalid_email' || err.code === 'email_rate_limited') return 'email';
+  if (err.code === 'unknown_model') return 'model';
+  if (err.code.startsWith('idempotency_key_')) return undefined;
+  return ['invalid', 'unprocessable', 'too_large', 'unsupported_media'].includes(err.kind) ? 'file' : undefined;
 }

@@ -213,12 +213,14 @@ export function adminLoginPage(opts: { csrf: string; next: string; error?: strin
   }
   return layout(
     'Admin sign-in',
+    // A refusal is tied to the token field (marked invalid, described by it): a screen reader on the field, which
+    // has the focus, reads why the sign-in failed.
     html`<h1>Admin sign-in</h1>
-${errorBox(opts.error)}
+${opts.error && html`<div class="error-box" id="login-error" role="alert"><p>${opts.error}</p></div>`}
 <form method="post" action="/admin/login" class="card admin-form">
   ${csrfField(opts.csrf)}
   <input type="hidden" name="next" value="${opts.next}">
-  <label>Admin token <input type="password" name="token" required autocomplete="current-password" autofocus></label>
+  <label>Admin token <input type="password" name="token" required autocomplete="current-password" autofocus${opts.error && html` aria-invalid="true" aria-describedby="login-error"`}></label>
   <div class="buttons"><button type="submit">Sign in</button></div>
 </form>
 <p class="muted">The token is the ADMIN_TOKEN batchcast was started with. Signing in keeps you in for 12 hours on this browser.</p>`,

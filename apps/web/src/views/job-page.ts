@@ -79,7 +79,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   <progress id="progress" max="100" value="${pct}" aria-label="Rows scored">${pct}%</progress>
   <p id="counts">${progress.rowCountText(view.rows, !active)}</p>
   <p id="speed" class="muted"${hiddenIf(!active)}><span id="rate">–</span> rows per second · <span id="eta">estimating the time left…</span></p>
-  <noscript><p class="muted">Reload the page to see the progress.</p></noscript>
+  ${active && html`<noscript><p class="muted">Reload the page to see the progress.</p></noscript>`}
   <div id="error" class="error-box" role="alert"${hiddenIf(!view.error)}><p><strong>What went wrong:</strong> <span id="error-text">${view.error ?? ''}</span></p></div>
   <p id="advice"${hiddenIf(!advice)}>${advice}</p>
   <div class="buttons">

@@ -11,8 +11,13 @@ export interface ModelOption extends ModelFacts {
   description: string;
 }
 
+/** The field a refusal is about: it is marked invalid and described by the message, for screen readers too. */
+export type FormField = 'model' | 'file' | 'email';
+
 export interface UploadPageOptions {
   error?: string;
+  /** The field `error` is about, if it is about one. */
+  errorField?: FormField;
   selected?: string;
   email?: string;
   /** Largest upload the server accepts, checked in the browser before sending. */
@@ -89,6 +94,14 @@ function modelOption(m: ModelOption, selected: boolean): SafeHtml {
  */
 export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}): string {
   const emailPattern = opts.emailPattern ?? emailInputPattern();
+  // The field at fault says so (aria-invalid) and is described by the message above the form, so that a screen
+  // reader on that field reads what is wrong with it; the script marks fields the same way (browser/upload.ts).
+  const invalid = (field: FormField, describedBy: string) =>
+    opts.error && opts.errorField === field
+      ? html` aria-invalid="true" aria-describedby="${`${describedBy} form-error`.trim()}"`
+      : describedBy
+        ? html` aria-describedby="${describedBy}"`
+        : null;
   const selected = models.find((m) => m.name === opts.selected) ?? models[0];
   const max = opts.maxUploadBytes;
   return layout(
@@ -101,7 +114,7 @@ remembers the job, and if you give your address we email you a link to the resul
 <form method="post" action="/jobs" enctype="multipart/form-data" class="card upload" id="upload-form" novalidate${max ? html` data-max-bytes="${max}"` : null}>
   <input type="hidden" name="idempotencyKey" id="idempotency-key" value="${randomUUID()}">
   <div class="field">
-    <label class="field-label">1. Choose a model <select name="model">${models.map((m) => modelOption(m, m === selected))}</select></label>
+    <label class="field-label">1. Choose a model <select name="model" id="model-input"${invalid('model', '')}>${models.map((m) => modelOption(m, m === selected))}</select></label>
     <p id="model-summary" class="muted" aria-live="polite">${selected ? modelSummary(selected) : 'No model is registered yet.'}</p>
   </div>
   <div class="field">
@@ -109,20 +122,21 @@ remembers the job, and if you give your address we email you a link to the resul
     ${fileOptionsHtml()}
     <div class="dropzone" id="dropzone">
       <p class="drop-hint" aria-hidden="true">Drag and drop a file here, or use the button.</p>
-      <input type="file" name="file" id="file-input" accept="${ACCEPTED_FILES}" required aria-describedby="file-help file-check">
+      <input type="file" name="file" id="file-input" accept="${ACCEPTED_FILES}" required${invalid('file', 'file-help file-check')}>
       <p id="file-help" class="muted">The first row must name the columns (in JSON, the keys do).${max ? ` Up to ${formatBytes(max)}.` : null}</p>
     </div>
     <div id="file-check" class="check" aria-live="polite" tabindex="-1"></div>
   </div>
   <div class="field">
     <label for="email-input">3. Your email address (optional)</label>
-    <input name="email" id="email-input" type="email" autocomplete="email" value="${opts.email ?? ''}" placeholder="you@example.com" pattern="${emailPattern}" title="A full address, as in name@example.com" aria-describedby="email-help">
+    <input name="email" id="email-input" type="email" autocomplete="email" value="${opts.email ?? ''}" placeholder="you@example.com" pattern="${emailPattern}" title="A full address, as in name@example.com"${invalid('email', 'email-help')}>
     <p id="email-help" class="muted">We send you the link to the results when they are ready.</p>
   </div>
   <div id="upload-status" class="upload-status" hidden>
     <label for="upload-progress" id="upload-label">Uploading…</label>
     <progress id="upload-progress" max="100" value="0"></progress>
-    <p id="upload-detail" class="muted" aria-live="polite"></p>
+    <p id="upload-detail" class="muted"></p>
+    <p id="upload-announce" class="visually-hidden" aria-live="polite"></p>
   </div>
   <div class="buttons">
     <button type="submit" id="submit-button">Start scoring</button>
