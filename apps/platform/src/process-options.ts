@@ -18,6 +18,12 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   peak in the bench did not rise (151-157 MB in five runs): the freed memory kept is what the next pieces
  *   of the same upload need. The worker, tried the same way, was no faster and its peak rose (203-230 MB
  *   against 195-221).
+ * - The worker's glibc maps every allocation of 256 KiB or more on its own and unmaps it when freed
+ *   (MALLOC_MMAP_THRESHOLD_ fixed at 256 KiB; glibc's own threshold starts at 128 KiB and rises to the size of
+ *   the largest block freed, so after a thread's first batch its ~1 MB batches and COPY buffers were carved
+ *   from the shared arenas, which keep and fragment what is freed). In seven alternating `w2` bench runs each,
+ *   the worker's peak was 197-221 MB (median 204) against 210-231 (median 212), the tree's 473-493 (median
+ *   480) against 482-512 (486), with the same CPU-seconds and end-to-end times; 64 KiB gave no less.
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
  * - The web process's old-generation limit is set at three times its live heap after each full collection
@@ -36,5 +42,5 @@ export const processOptions: Record<'web' | 'worker', Pick<ProcessSpec, 'execArg
     execArgv: ['--heap-growing-percent=200', '--max-semi-space-size=4', '--expose-gc'],
     env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(2 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) },
   },
-  worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } },
+  worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(256 * 1024) } },
 };
