@@ -23,7 +23,8 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   the largest block freed, so after a thread's first batch its ~1 MB batches and COPY buffers were carved
  *   from the shared arenas, which keep and fragment what is freed). In seven alternating `w2` bench runs each,
  *   the worker's peak was 197-221 MB (median 204) against 210-231 (median 212), the tree's 473-493 (median
- *   480) against 482-512 (486), with the same CPU-seconds and end-to-end times; 64 KiB gave no less.
+ *   480) against 482-512 (486), with the same CPU-seconds; end to end within the spread (medians 2.98
+ *   against 2.85 s, ranges 2.45-3.29 and 2.47-3.30 s); 64 KiB gave no less.
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
  * - The web process's old-generation limit is set at three times its live heap after each full collection
