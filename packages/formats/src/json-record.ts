@@ -1,3 +1,5 @@
+import { nestsDeeperThan } from './json-depth.js';
+
 /**
  * A JSON Lines record read with the text of each of its values as written. JSON.parse alone loses that text:
  * `1.0` comes back as the integer 1 (so a column of `1.0`, `2.0` was typed int64, and echoed `1`), `1e400` as
@@ -12,13 +14,19 @@ export type RecordRead =
   /** A JSON object that names `key` more than once. */
   | { kind: 'duplicate'; key: string }
   /** Valid JSON, but not an object. */
-  | { kind: 'other'; value: unknown };
+  | { kind: 'other'; value: unknown }
+  /** Nests deeper than MAX_JSON_DEPTH (json-depth.ts): not parsed at all. */
+  | { kind: 'too_deep' };
 
 /** An integer literal: a number's text without a fraction or an exponent. */
 const INTEGER_LITERAL = /^-?\d+$/;
 
-/** Reads one line of JSON Lines; throws JSON.parse's SyntaxError when it is not valid JSON. */
+/**
+ * Reads one line of JSON Lines; throws JSON.parse's SyntaxError when it is not valid JSON. A line nesting deeper
+ * than MAX_JSON_DEPTH is not parsed (its values could not be written back as text): every reader refuses it.
+ */
 export function readRecord(text: string): RecordRead {
+  if (nestsDeeperThan(text)) return { kind: 'too_deep' };
   const value: unknown = JSON.parse(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'other', value };
   const object = value as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { type BatchRangeOptions, type ByteSource, coerceObjects, type RecordBatch, type RowError } from '@batchcast/csv';
 import type { Cell, ResultColumnType } from './cell.js';
 import { truncate } from './errors.js';
-import { nestsDeeperThan, TOO_DEEP_REASON } from './json-depth.js';
+import { TOO_DEEP_REASON } from './json-depth.js';
 import { duplicateKeyReason, readRecord } from './json-record.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
@@ -15,14 +15,14 @@ type Parsed =
 
 function parseLine(line: Buffer): Parsed {
   const text = line.toString('utf8');
-  // Not read at all: its values could not be written back as text (see json-depth.ts).
-  if (nestsDeeperThan(text)) return { ok: false, error: TOO_DEEP_REASON, text, column: null };
   let read: ReturnType<typeof readRecord>;
   try {
     read = readRecord(text);
   } catch (err) {
     return { ok: false, error: `this record is not valid JSON (${(err as Error).message})`, text, column: null };
   }
+  // Not read at all: its values could not be written back as text (see json-depth.ts).
+  if (read.kind === 'too_deep') return { ok: false, error: TOO_DEEP_REASON, text, column: null };
   if (read.kind === 'duplicate') return { ok: false, error: duplicateKeyReason(read.key), text, column: read.key };
   if (read.kind === 'other') {
     return {

@@ -3,7 +3,7 @@ import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 import { isIntegerLiteral, readRecord } from './json-record.js';
-import { nestsDeeperThan, TOO_DEEP_REASON } from './json-depth.js';
+import { TOO_DEEP_REASON } from './json-depth.js';
 
 const LF = 0x0a;
 const MiB = 1024 * 1024;
@@ -199,13 +199,6 @@ export class JsonlScanner {
       );
     }
     const text = bytes.toString('utf8');
-    if (nestsDeeperThan(text)) {
-      // Not read, as the readers will not read it (its row fails when scored): see json-depth.ts.
-      if (this.chunks.rows === 0) throw new FormatError('too_deep', `line ${this.line}: ${TOO_DEEP_REASON}`, this.line);
-      this.invalidRows++;
-      this.chunks.add(start, end);
-      return;
-    }
     let read: ReturnType<typeof readRecord> | null = null;
     try {
       // Each value with its text: `1.0` is a fraction, an integer beyond 2^53 is read from its digits.
@@ -213,7 +206,11 @@ export class JsonlScanner {
     } catch (err) {
       if (this.chunks.rows === 0) throw notJsonLines(text, (err as Error).message, this.line);
     }
-    if (read?.kind === 'record') this.keys(read.keys, read.values, read.texts);
+    if (read?.kind === 'too_deep') {
+      // Not read, as the readers will not read it (its row fails when scored): see json-depth.ts.
+      if (this.chunks.rows === 0) throw new FormatError('too_deep', `line ${this.line}: ${TOO_DEEP_REASON}`, this.line);
+      this.invalidRows++;
+    } else if (read?.kind === 'record') this.keys(read.keys, read.values, read.texts);
     else if (read?.kind === 'duplicate')
       this.invalidRows++; // a JSON object still: its row fails when read, naming the key
     else {
