@@ -2,25 +2,27 @@ import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from './zod.js';
 
 /**
- * `Idempotency-Key` on the creating requests other than `POST /api/jobs` (whose header says what makes a
- * submission the same request), and the `Idempotent-Replayed` header of their answers.
+ * The `Idempotency-Key` header of a creating request, its description saying what makes "the same request"
+ * there, and the `Idempotent-Replayed` header of the answers (POST /api/jobs and every other creating request).
  */
-export const IdempotencyKeyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({
-    description:
-      'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (endpoint and body) within 24 hours answers what the first one answered (the same status, `Location` and body, a created key or secret included), with `Idempotent-Replayed: true`, and makes nothing again; with another request (another body, or another endpoint: a key names one request), 422 `idempotency_key_reused` naming what differs; while the first is still being handled, 409 `idempotency_key_in_use` with `Retry-After`. A refused request does not keep its key. Keys are the caller’s (an API key’s, the admin’s, or anonymous), shared with `POST /api/jobs`: use a new random one (a UUID) per request. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
-    example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
-  }),
-});
+export const idempotencyKeyHeaders = (description: string) =>
+  z.object({
+    'idempotency-key': z.string().min(1).max(255).optional().openapi({ description, example: '8e03978e-40d5-43e8-bc93-6894a57f9324' }),
+  });
 
-/** An answer that may be the replay of an earlier request with the same key. */
-export function replayable(response: ResponseConfig): ResponseConfig {
+/** The header on the creating requests other than `POST /api/jobs`: the same endpoint and body. */
+export const IdempotencyKeyHeaders = idempotencyKeyHeaders(
+  'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (endpoint and body) within 24 hours answers what the first one answered (the same status, `Location` and body, a created key or secret included), with `Idempotent-Replayed: true`, and makes nothing again; with another request (another body, or another endpoint: a key names one request), 422 `idempotency_key_reused` naming what differs; while the first is still being handled, 409 `idempotency_key_in_use` with `Retry-After`. A refused request does not keep its key. Keys are the caller’s (an API key’s, the admin’s, or anonymous), shared with `POST /api/jobs`: use a new random one (a UUID) per request. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
+);
+
+/** An answer that may be the replay of an earlier request with the same key; `madeAgain` says what a replay does not make. */
+export function replayable(response: ResponseConfig, madeAgain = 'nothing was made again'): ResponseConfig {
   return {
     ...response,
     headers: {
       ...(response.headers as Record<string, unknown> | undefined),
       'Idempotent-Replayed': {
-        description: '`true` when this is the answer to an earlier request with the same `Idempotency-Key`: nothing was made again.',
+        description: `\`true\` when this is the answer to an earlier request with the same \`Idempotency-Key\`: ${madeAgain}.`,
         schema: { type: 'string', enum: ['true'] },
       },
     },

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
-import { IdempotencyKeyHeaders, replayable } from './idempotency.js';
+import { IdempotencyKeyHeaders, idempotencyKeyHeaders, replayable } from './idempotency.js';
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
 import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
@@ -147,28 +147,21 @@ route({
   tags: ['jobs'],
   security: [{}, ...keySecurity],
   request: {
-    headers: z.object({
-      'idempotency-key': z.string().min(1).max(255).optional().openapi({
-        description:
-          'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (file bytes, file name, model, email, reading options) within 24 hours answers the first job again, with `Idempotent-Replayed: true`; with another request, 422 `idempotency_key_reused` (naming what differs); while the first is still arriving, 409 `idempotency_key_in_use` with `Retry-After`. Keys are the caller’s (an API key’s, or anonymous): use a new random one (a UUID) per submission. A refused submission does not keep its key. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
-        example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
-      }),
-    }),
+    headers: idempotencyKeyHeaders(
+      'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (file bytes, file name, model, email, reading options) within 24 hours answers the first job again, with `Idempotent-Replayed: true`; with another request, 422 `idempotency_key_reused` (naming what differs); while the first is still arriving, 409 `idempotency_key_in_use` with `Retry-After`. Keys are the caller’s (an API key’s, or anonymous): use a new random one (a UUID) per submission. A refused submission does not keep its key. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
+    ),
     body: multipart(UploadForm),
   },
   responses: {
-    202: {
-      description:
-        'Recorded and queued (or, with `Idempotent-Replayed: true`, the job the same request made earlier); each link carries the job’s secret token.',
-      headers: {
-        Location: { description: 'The status link.', schema: { type: 'string' } },
-        'Idempotent-Replayed': {
-          description: '`true` when this is the answer to an earlier request with the same `Idempotency-Key`: no new job was made.',
-          schema: { type: 'string', enum: ['true'] },
-        },
+    202: replayable(
+      {
+        description:
+          'Recorded and queued (or, with `Idempotent-Replayed: true`, the job the same request made earlier); each link carries the job’s secret token.',
+        headers: { Location: { description: 'The status link.', schema: { type: 'string' } } },
+        content: { 'application/json': { schema: JobCreated } },
       },
-      content: { 'application/json': { schema: JobCreated } },
-    },
+      'no new job was made',
+    ),
     ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503),
   },
 });
