@@ -1,6 +1,6 @@
 import { DECIMAL_RE } from './coerce.js';
 import { resolveDialect } from './dialect.js';
-import { PANDAS_NA_VALUES } from './missing-markers.js';
+import { isMissingMarker } from './missing-markers.js';
 import { canonicalNumberText } from './number-text.js';
 import type { CsvDecimal, CsvDialect } from './types.js';
 
@@ -58,7 +58,7 @@ function startsLikeFormula(s: string, decimal: CsvDecimal): boolean {
   const lead = LEADING_SPACE.exec(s);
   const rest = lead === null ? s : s.slice(lead[0].length);
   // pandas' missing-value markers that start with a sign (`-NaN`, `-1.#IND`) are data too, and come back as written.
-  return rest.length > 0 && STARTERS.has(rest[0]!) && !isNumberText(rest, decimal) && !PANDAS_NA_VALUES.has(s);
+  return rest.length > 0 && STARTERS.has(rest[0]!) && !isNumberText(rest, decimal) && !isMissingMarker(s, 'pandas');
 }
 
 /**

@@ -62,8 +62,13 @@ function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDec
 function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal): Cell {
   if (type === 'string' || type === 'json') return text;
   // A missing value as the model read it: an empty cell or one of pandas' markers (NA, NULL, #N/A…), null in a typed file.
-  if (text.trim() === '' || isMissingMarker(text, 'pandas')) return null;
-  if (type === 'double') return parseFloatText(text, decimal) ?? text;
+  if (text.trim() === '') return null;
+  if (type === 'double') {
+    // A number is no marker: the lookup (a hash of each cell's text) is left to cells that are not, or are NaN.
+    const n = parseFloatText(text, decimal);
+    return n !== undefined && !Number.isNaN(n) ? n : isMissingMarker(text, 'pandas') ? null : (n ?? text);
+  }
+  if (isMissingMarker(text, 'pandas')) return null;
   if ((type === 'int32' || type === 'int64') && decimal === ',') {
     // `1.234` is 1234 with a decimal comma: the writers read integers the `.` way, so convert it here (exactly
     // only within 2^53; beyond, the text goes through and the writers read it as digits).
