@@ -90,8 +90,7 @@ export async function resultsJsonl(p: Platform, job: AcceptedJob): Promise<Recor
 
 /** Reads a Parquet file with DuckDB: its column types and rows (numbers as JS numbers, BIGINT as bigint). */
 export async function duckdbParquet(bytes: Buffer): Promise<{ types: Record<string, string>; rows: Record<string, unknown>[] }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-duckdb-'));
-  try {
+  return inTempDir('batchcast-duckdb-', async (dir) => {
     const file = path.join(dir, 'results.parquet');
     await writeFile(file, bytes);
     const db = await DuckDBInstance.create(':memory:');
@@ -105,15 +104,12 @@ export async function duckdbParquet(bytes: Buffer): Promise<{ types: Record<stri
       c.closeSync();
       db.closeSync();
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Opens an .xlsx with openpyxl (/usr/bin/python3): every sheet's name and rows of cell values. */
 export async function openpyxlWorkbook(bytes: Buffer): Promise<{ sheets: string[]; rows: unknown[][] }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-openpyxl-'));
-  try {
+  return inTempDir('batchcast-openpyxl-', async (dir) => {
     const file = path.join(dir, 'results.xlsx');
     await writeFile(file, bytes);
     const script = [
@@ -126,9 +122,7 @@ export async function openpyxlWorkbook(bytes: Buffer): Promise<{ sheets: string[
     ].join('\n');
     const { stdout } = await run('/usr/bin/python3', ['-c', script, file], { maxBuffer: 64 * 1024 * 1024 });
     return JSON.parse(stdout) as { sheets: string[]; rows: unknown[][] };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -136,8 +130,7 @@ export async function openpyxlWorkbook(bytes: Buffer): Promise<{ sheets: string[
  * as numbers, so -0 is written as openpyxl writes a negative zero).
  */
 export async function openpyxlMake(rows: unknown[][]): Promise<Buffer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-openpyxl-'));
-  try {
+  return inTempDir('batchcast-openpyxl-', async (dir) => {
     const file = path.join(dir, 'input.xlsx');
     // JSON.stringify writes -0 as 0: written as Python's json reads a negative zero.
     const json = JSON.stringify(rows, (_k, v: unknown) => (Object.is(v, -0) ? '\u0000-0' : v)).replaceAll('"\\u0000-0"', '-0.0');
@@ -151,15 +144,12 @@ export async function openpyxlMake(rows: unknown[][]): Promise<Buffer> {
     ].join('\n');
     await run('/usr/bin/python3', ['-c', script, path.join(dir, 'rows.json'), file]);
     return await readFile(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Runs DuckDB's `copy (<select>) to <file> (format parquet)` and gives the file's bytes: a Parquet file not made by us. */
 export async function duckdbMakeParquet(select: string): Promise<Buffer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-duckdb-'));
-  try {
+  return inTempDir('batchcast-duckdb-', async (dir) => {
     const file = path.join(dir, 'input.parquet');
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
@@ -170,23 +160,28 @@ export async function duckdbMakeParquet(select: string): Promise<Buffer> {
       db.closeSync();
     }
     return await readFile(file);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Compresses with the zstd command-line tool (not our code). */
 export async function zstdCompress(bytes: Buffer): Promise<Buffer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-zstd-'));
-  try {
+  return inTempDir('batchcast-zstd-', async (dir) => {
     const file = path.join(dir, 'data');
     await writeFile(file, bytes);
     await run('zstd', ['-q', '-f', file, '-o', `${file}.zst`]);
     return await readFile(`${file}.zst`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export const statusOf = (p: Platform, job: AcceptedJob): Promise<JobStatus> =>
   fetch(p.url(job.links.self)).then(async (r) => JobStatus.parse(await r.json()));
+
+/** Runs `work` in a fresh temporary directory, removed afterwards whatever happens. */
+async function inTempDir<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
