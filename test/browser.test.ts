@@ -590,7 +590,14 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     try {
       const page = await lan.newPage();
       const failed: string[] = [];
-      page.on('requestfailed', (r) => failed.push(r.url()));
+      page.on('requestfailed', (r) => {
+        // What this guards against is a request sent over https (upgraded), which fails to connect. A plain http
+        // request "aborted" is the form's own POST when the page already moved on to the job page on its answer:
+        // Chromium may report it so on a busy machine (once in CI), though the job page's opening shows it answered.
+        const error = r.failure()?.errorText;
+        if (error === 'net::ERR_ABORTED' && r.url().startsWith('http://')) return;
+        failed.push(`${r.url()} ${error}`);
+      });
       await page.goto(`http://batchcast.test:${platform.port}/`);
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgba(0, 0, 0, 0)');
       await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
