@@ -42,6 +42,31 @@ const postJson = (url: string, body: unknown, headers: Record<string, string> = 
     body: JSON.stringify(body),
   });
 
+/** A schedule that runs once a year: made, it never runs during the tests. */
+const yearlySchedule = (name: string) => ({
+  name,
+  source: path.join(examples, 'data/iris.csv'),
+  model: 'iris-logreg',
+  cron: '0 0 1 1 *',
+  email: 'ops@example.com',
+});
+
+/** "Email me my links" for `email`, with an idempotency key (an open endpoint: no admin token). */
+const postLinks = (email: string, key: string) =>
+  fetch(platform.url('/api/links'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ email }),
+  });
+
+/** A model registration of `bytes` as `name`, with an idempotency key. */
+const postModel = (name: string, bytes: Buffer, key: string) => {
+  const form = new FormData();
+  form.set('name', name);
+  form.set('file', fileBlob(bytes, 'application/octet-stream'), 'iris.onnx');
+  return fetch(platform.url('/api/models'), { method: 'POST', headers: { ...admin, 'idempotency-key': key }, body: form });
+};
+
 /** Sends the same request twice with one key: the second answer is the first, replayed. */
 async function sentTwice(send: (key: string) => Promise<Response>): Promise<{ first: Response; again: Response; body: unknown }> {
   const key = randomUUID();
@@ -73,14 +98,7 @@ describe('Idempotency-Key on the creating requests', () => {
   });
 
   it('POST /api/schedules: a retry answers the schedule it made, not 409 schedule_exists', async () => {
-    const schedule = {
-      name: 'idem-yearly',
-      source: path.join(examples, 'data/iris.csv'),
-      model: 'iris-logreg',
-      cron: '0 0 1 1 *',
-      email: 'ops@example.com',
-    };
-    await sentTwice((key) => postJson('/api/schedules', schedule, { 'idempotency-key': key }));
+    await sentTwice((key) => postJson('/api/schedules', yearlySchedule('idem-yearly'), { 'idempotency-key': key }));
   });
 
   it('POST /api/webhooks/:id/rotate-secret: a retry answers the secret it made and rotates no further', async () => {
@@ -94,13 +112,7 @@ describe('Idempotency-Key on the creating requests', () => {
 
   it('POST /api/links: a retry sends no second email', async () => {
     const email = `idem-${randomUUID().slice(0, 8)}@example.com`;
-    await sentTwice((key) =>
-      fetch(platform.url('/api/links'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ email }),
-      }),
-    );
+    await sentTwice((key) => postLinks(email, key));
     // The only request of this file's platform (its address is forgotten once its message is sent).
     expect(await count('SELECT count(*) AS n FROM link_requests')).toBe(1);
   });
@@ -108,13 +120,7 @@ describe('Idempotency-Key on the creating requests', () => {
   it('POST /api/models: a retry answers the version it registered and registers no second', async () => {
     const onnx = await readFile(path.join(examples, 'models/iris-logreg.onnx'));
     const name = `idem-${randomUUID().slice(0, 8)}`;
-    const send = (key: string, bytes = onnx) => {
-      const form = new FormData();
-      form.set('name', name);
-      form.set('file', fileBlob(bytes, 'application/octet-stream'), 'iris.onnx');
-      return fetch(platform.url('/api/models'), { method: 'POST', headers: { ...admin, 'idempotency-key': key }, body: form });
-    };
-    const { body } = await sentTwice((key) => send(key));
+    const { body } = await sentTwice((key) => postModel(name, onnx, key));
     expect((body as { version: number }).version).toBe(1);
     expect(await count('SELECT count(*) AS n FROM models WHERE name = $1', [name])).toBe(1);
   });
@@ -171,15 +177,8 @@ describe('Idempotency-Key on the creating requests', () => {
     });
 
     it('POST /api/schedules', async () => {
-      const schedule = {
-        name: 'crash-yearly',
-        source: path.join(examples, 'data/iris.csv'),
-        model: 'iris-logreg',
-        cron: '0 0 1 1 *',
-        email: 'ops@example.com',
-      };
       await madeOnceDespiteCrash(
-        (key) => postJson('/api/schedules', schedule, { 'idempotency-key': key }),
+        (key) => postJson('/api/schedules', yearlySchedule('crash-yearly'), { 'idempotency-key': key }),
         () => count("SELECT count(*) AS n FROM schedules WHERE name = 'crash-yearly'"),
       );
     });
@@ -195,12 +194,7 @@ describe('Idempotency-Key on the creating requests', () => {
     it('POST /api/links', async () => {
       const email = `crash-${randomUUID().slice(0, 8)}@example.com`;
       await madeOnceDespiteCrash(
-        (key) =>
-          fetch(platform.url('/api/links'), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': key },
-            body: JSON.stringify({ email }),
-          }),
+        (key) => postLinks(email, key),
         // Every request ever recorded (the address is forgotten once its message is sent).
         () => count('SELECT count(*) AS n FROM link_requests'),
       );
@@ -210,12 +204,7 @@ describe('Idempotency-Key on the creating requests', () => {
       const onnx = await readFile(path.join(examples, 'models/iris-logreg.onnx'));
       const name = `crash-${randomUUID().slice(0, 8)}`;
       await madeOnceDespiteCrash(
-        (key) => {
-          const form = new FormData();
-          form.set('name', name);
-          form.set('file', fileBlob(onnx, 'application/octet-stream'), 'iris.onnx');
-          return fetch(platform.url('/api/models'), { method: 'POST', headers: { ...admin, 'idempotency-key': key }, body: form });
-        },
+        (key) => postModel(name, onnx, key),
         () => count('SELECT count(*) AS n FROM models WHERE name = $1', [name]),
       );
     });
