@@ -1,6 +1,8 @@
 import http from 'node:http';
-import { expect } from 'vitest';
-import { resultsBytes, type SubmittedJob } from './faults.js';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './faults.js';
 import { waitForEnd } from './http.js';
 import type { Platform } from './platform.js';
 
@@ -94,4 +96,103 @@ export async function expectResultsAsStoredFirst(platform: Platform, early: Subm
   expect(a.length).toBeGreaterThan(csv.length);
   expect(a.equals(b), 'results byte-identical').toBe(true);
   return a;
+}
+
+/** What a test of scoring while the upload arrives works on: its platform, and that platform's PostgreSQL and Redis to look into. */
+export interface EarlyStartFixture {
+  readonly platform: Platform;
+  readonly db: pg.Client;
+  readonly redis: Redis;
+}
+
+/**
+ * Registers the hooks of a test of scoring while the upload arrives: before all, `start(dir)` (which writes its
+ * files into `dir`, a temporary folder, and starts the platform), then a PostgreSQL client and a Redis
+ * connection on that platform's database and queues; after all, both closed, the platform stopped and the
+ * folder removed.
+ */
+export function earlyStartFixture(label: string, start: (dir: string) => Promise<Platform>): EarlyStartFixture {
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  let platform: Platform | undefined;
+  let db: pg.Client | undefined;
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    tmp = await tempDir(label);
+    platform = await start(tmp.dir);
+    db = await platformDb(platform);
+    redis = new Redis(platform.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    redis?.disconnect();
+    await platform?.stop();
+    await tmp?.remove();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the platform is not started yet');
+    return value;
+  };
+  return {
+    get platform() {
+      return started(platform);
+    },
+    get db() {
+      return started(db);
+    },
+    get redis() {
+      return started(redis);
+    },
+  };
+}
+
+/** A job recorded while its upload arrives: its id, its upload's blob key, and how many pieces of it PostgreSQL holds (BLOB_STORE=postgres; 0 with fs). */
+export interface ReceivingJob {
+  id: string;
+  blob: string;
+  pieces: number;
+}
+
+/** The one job PostgreSQL holds as receiving, once it has `done` chunks scored (a positive signal that scoring started). */
+export async function receivingJobWithChunksDone(fx: EarlyStartFixture, done: number): Promise<ReceivingJob> {
+  return until(
+    `a receiving job with ${done} chunk(s) scored`,
+    async () => {
+      const { rows } = await fx.db.query<ReceivingJob>(
+        `SELECT j.id, j.upload_key AS blob, (SELECT count(*)::int FROM blob_pieces p WHERE p.key = j.upload_key) AS pieces
+           FROM jobs j WHERE j.status = 'receiving' AND (SELECT count(*) FROM job_chunks c WHERE c.job_id = j.id AND c.done) >= $1`,
+        [done],
+      );
+      return rows[0];
+    },
+    60_000,
+    50,
+  );
+}
+
+/**
+ * Everything of a job gone: its row, chunks, predictions, every queue job naming it, and its upload
+ * (`uploadLeft`: what the blob store still holds of it, nothing being `false` or 0).
+ */
+export async function expectNothingLeftOf(
+  fx: EarlyStartFixture,
+  job: { id: string; blob: string },
+  uploadLeft: (blob: string) => Promise<boolean | number>,
+): Promise<void> {
+  await until(
+    `nothing left of job ${job.id}`,
+    async () => {
+      const { rows } = await fx.db.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM jobs WHERE id = $1) + (SELECT count(*) FROM job_chunks WHERE job_id = $1)
+           + (SELECT count(*) FROM prediction_batches WHERE job_id = $1) AS n`,
+        [job.id],
+      );
+      const keys = (await fx.redis.keys(`${fx.platform.prefix}:*`)).filter((k) => k.includes(job.id));
+      const left = { rows: Number(rows[0]!.n), keys, upload: await uploadLeft(job.blob) };
+      if (left.rows === 0 && keys.length === 0 && !left.upload) return true;
+      throw new Error(`left: ${JSON.stringify(left)}`);
+    },
+    60_000,
+    200,
+  );
 }

@@ -4,6 +4,7 @@ import { consume, createWorkerConnection } from '@batchcast/queue';
 import { boot } from '@batchcast/runtime';
 import { workerContext } from './context.js';
 import { handlers } from './handlers/index.js';
+import { startHeartbeat } from './heartbeat.js';
 import { startMaintenance } from './maintenance.js';
 import { scoringThreadLimits, scoringThreadModule, tellScoringThreadsStopping } from './scoring-threads.js';
 
@@ -45,6 +46,7 @@ boot(
     // Runs before the queue workers close (last registered, first run): a thread waiting for PostgreSQL gives up.
     rt.onShutdown('scoring threads told', () => tellScoringThreadsStopping());
     startMaintenance(rt, ctx);
+    startHeartbeat(rt, ctx, () => connection.ping());
     log.info({ scoringThreads: config.workers.scoringThreads, inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
   },
   { graceMs: 25_000 },

@@ -38,6 +38,8 @@ export interface Config {
     chunkRows: number;
     batchRows: number;
     reconcileIntervalMs: number;
+    /** HEARTBEAT_FILE: rewritten by a live worker process for a healthcheck to read; null: none. */
+    heartbeatFile: string | null;
   };
   models: { defaultName: string; examplesDir: string };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
@@ -120,6 +122,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       chunkRows: e.CHUNK_ROWS,
       batchRows: e.BATCH_ROWS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      heartbeatFile: e.HEARTBEAT_FILE ? path.resolve(e.HEARTBEAT_FILE) : null,
     },
     models: {
       defaultName: e.DEFAULT_MODEL,

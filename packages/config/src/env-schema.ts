@@ -138,6 +138,11 @@ const envFields = z.object({
   MIN_FREE_DISK_BYTES: int(0).default(1024 * 1024 * 1024),
   RETENTION_DAYS: int(1).default(7),
   RECONCILE_INTERVAL_MS: int(100).default(10_000),
+  /**
+   * A file the worker process rewrites every 10 s while PostgreSQL and Redis answer it: what a container's
+   * healthcheck reads (docker-compose.yml). Unset: none is written.
+   */
+  HEARTBEAT_FILE: optionalString,
   /** How often workers look for finished jobs older than RETENTION_DAYS to delete (under an advisory lock). */
   RETENTION_SWEEP_INTERVAL_MS: int(100).default(15 * 60_000),
   /** Per client IP and minute: uploads (POST /api/jobs and the form); 0 turns the limit off. */

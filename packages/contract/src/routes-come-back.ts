@@ -1,27 +1,24 @@
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { AdminEmailResent, LinksRequest, LinksRequested } from './come-back.js';
 import { JobIdParams } from './common.js';
 import { IdempotencyKeyHeaders, replayable } from './idempotency.js';
 import { AdminJob } from './operations.js';
 import { z } from './zod.js';
 
+/** What routes.ts registers routes with: these routes are described with the same builders as the others. */
 type Helpers = {
   route: (config: RouteConfig) => void;
   errors: (...codes: number[]) => RouteConfig['responses'];
+  text: (type: string, description: string) => ResponseConfig;
+  seeOther: (description: string) => ResponseConfig;
   adminSecurity: Record<string, string[]>[];
 };
-
-const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
-const seeOther = (description: string) => ({
-  description,
-  headers: { Location: { description: 'Where to go next.', schema: { type: 'string' as const } } },
-});
 
 /**
  * The routes that bring people back to their jobs: "email me my links", the favicon, and an admin's view of
  * one job (open it, send its email again). Registered by routes.ts with its helpers.
  */
-export function registerComeBackRoutes({ route, errors, adminSecurity }: Helpers): void {
+export function registerComeBackRoutes({ route, errors, text, seeOther, adminSecurity }: Helpers): void {
   route({
     method: 'post',
     path: '/api/links',
@@ -47,7 +44,10 @@ export function registerComeBackRoutes({ route, errors, adminSecurity }: Helpers
     summary: 'The home page’s “email me my links” form (no JavaScript)',
     tags: ['pages'],
     request: { body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: LinksRequest } } } },
-    responses: { 200: html('A page saying the message is on its way (the same for every address).'), ...errors(400, 422, 429, 503) },
+    responses: {
+      200: text('text/html', 'A page saying the message is on its way (the same for every address).'),
+      ...errors(400, 422, 429, 503),
+    },
   });
   route({
     method: 'get',
@@ -55,7 +55,7 @@ export function registerComeBackRoutes({ route, errors, adminSecurity }: Helpers
     operationId: 'favicon',
     summary: 'The icon browsers ask for',
     tags: ['pages'],
-    responses: { 200: { description: 'The icon.', content: { 'image/x-icon': { schema: z.string() } } } },
+    responses: { 200: text('image/x-icon', 'The icon.') },
   });
   route({
     method: 'get',

@@ -757,4 +757,4 @@ function registerSampleRoutes(): void {
   }
 }
 
-registerComeBackRoutes({ route, errors, adminSecurity });
+registerComeBackRoutes({ route, errors, text, seeOther, adminSecurity });

@@ -1,4 +1,4 @@
-export { createPool, inTransaction, type Pool, type PoolClient } from './pool.js';
+export { createPool, inTransaction, withTransactionPool, type Pool, type PoolClient } from './pool.js';
 export { dropDatabase, ensureDatabase, migrate, pendingMigrations, waitForSchema } from './migrate.js';
 export * from './queries/models.js';
 export * from './queries/jobs.js';

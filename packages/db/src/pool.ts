@@ -29,8 +29,13 @@ export function createPool(url: string, log: Logger, options: { max?: number; ap
   return pool;
 }
 
-/** Runs fn in one transaction on one client; rolls back on any error. */
+/**
+ * Runs fn in one transaction on one client; rolls back on any error. On a unit of work's pool (withTransactionPool)
+ * it is a savepoint of the unit's transaction: what fn did commits with the unit, or not at all.
+ */
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const unit = unitsOfWork.get(pool);
+  if (unit) return inSavepoint(await unit(), fn);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -43,4 +48,81 @@ export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => P
   } finally {
     client.release();
   }
+}
+
+/** The client of each unit of work's pool (withTransactionPool), its transaction begun at the first query. */
+const unitsOfWork = new WeakMap<Pool, () => Promise<PoolClient>>();
+let savepoints = 0;
+
+async function inSavepoint<T>(client: PoolClient, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const name = `nested_${++savepoints}`;
+  await client.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await fn(client);
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (err) {
+    // Only fn's part is undone: the unit's caller decides whether the rest of the transaction stands.
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Runs fn as one transaction of domain code written against a Pool: every query sent through the Pool fn is
+ * given goes into one transaction of one client, begun at its first query (no connection is held while fn
+ * does other work before it) and committed when fn returns, rolled back if it throws; inTransaction on it is
+ * a savepoint. What must commit together (a creating request and its idempotency key's answer) does, and a
+ * process that dies before the commit leaves neither. The Pool is for queries only: `connect()` on it is
+ * refused, as a second connection would be outside the transaction.
+ */
+export async function withTransactionPool<T>(pool: Pool, fn: (db: Pool) => Promise<T>): Promise<T> {
+  let opened: Promise<PoolClient> | undefined;
+  const client = (): Promise<PoolClient> => {
+    opened ??= pool.connect().then(async (c) => {
+      try {
+        await c.query('BEGIN');
+        return c;
+      } catch (err) {
+        c.release(err as Error);
+        throw err;
+      }
+    });
+    return opened;
+  };
+  const unitPool = {
+    query: async (...args: unknown[]) => {
+      const c = await client();
+      return (c.query as (...a: unknown[]) => Promise<unknown>).apply(c, args);
+    },
+    connect: () => Promise.reject(new Error('a unit of work has one connection: use inTransaction on its pool (a savepoint)')),
+  } as unknown as Pool;
+  unitsOfWork.set(unitPool, client);
+  const begun = async (): Promise<PoolClient | undefined> => (opened ? opened.catch(() => undefined) : undefined);
+  let result: T;
+  try {
+    result = await fn(unitPool);
+  } catch (err) {
+    const c = await begun();
+    if (c) {
+      const lost = await c.query('ROLLBACK').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      c.release(lost);
+    }
+    throw err;
+  }
+  const c = await begun();
+  if (c) {
+    try {
+      await c.query('COMMIT');
+    } catch (err) {
+      // The connection is in no state to be used again (the server went away, or the commit failed).
+      c.release(err as Error);
+      throw err;
+    }
+    c.release();
+  }
+  return result;
 }

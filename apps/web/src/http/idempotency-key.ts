@@ -1,4 +1,4 @@
-import { answerOnce, canonicalJson, checkIdempotencyKey, type RequestAnswer } from '@batchcast/jobs';
+import { answerOnce, canonicalJson, checkIdempotencyKey, type JobsContext, type RequestAnswer } from '@batchcast/jobs';
 import type { Request, Response } from 'express';
 import type { WebContext } from '../context.js';
 import { refuse } from './errors.js';
@@ -28,9 +28,10 @@ export function idempotencyKeyHeader(req: Request): string | null {
 }
 
 /**
- * Answers a creating request (not a job submission: receive-upload.ts) once per `Idempotency-Key`: `run()`
- * makes what it makes and says the answer; a retry with the key gets that answer again, with
- * `Idempotent-Replayed: true` (see @batchcast/jobs' request-keys.ts). `parts` is what, besides the endpoint,
+ * Answers a creating request (not a job submission: receive-upload.ts) once per `Idempotency-Key`: `run(jobs)`
+ * makes what it makes, with `jobs` (not `ctx.jobs`: with a key, its writes are one transaction with the key's
+ * answer), and says the answer; a retry with the key gets that answer again, with `Idempotent-Replayed: true`
+ * (see @batchcast/jobs' request-keys.ts). `parts` is what, besides the endpoint,
  * makes the request the same (its JSON body...). The key space is the caller's: its API key's, else `caller`'s
  * (`admin` behind the admin guard, `anonymous` on open endpoints).
  */
@@ -40,7 +41,7 @@ export async function answerOnceByKey(
   res: Response,
   caller: 'admin' | 'anonymous',
   parts: Record<string, string>,
-  run: () => Promise<RequestAnswer>,
+  run: (jobs: JobsContext) => Promise<RequestAnswer>,
 ): Promise<void> {
   const endpoint = `${req.method} ${req.baseUrl}${req.path}`;
   const answer = await answerOnce(ctx.jobs, { scope: req.apiKey?.id ?? caller, key: idempotencyKeyHeader(req), endpoint, parts }, run);

@@ -276,7 +276,7 @@ function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
         await discardReceivedModel(req);
         throw refuse('forbidden', 'csrf', 'This request did not come from a batchcast page: reload the page and try again.');
       }
-      const model = await registerReceivedModel(ctx, req);
+      const model = await registerReceivedModel(ctx.jobs, req);
       res.redirect(303, `/admin?registered=${encodeURIComponent(`${model.name}@${model.version}`)}#models`);
     } catch (err) {
       const failure = toHttpFailure(err, ctx.log, req);

@@ -21,9 +21,9 @@ export function comeBack(ctx: WebContext): Router {
   router.post('/api/links', jsonBody('4kb'), async (req, res) => {
     const { email } = parseWith(LinksRequest, req.body ?? {});
     // A retry whose answer was lost sends no second email.
-    await answerOnceByKey(ctx, req, res, 'anonymous', jsonBodyPart(req), async () => ({
+    await answerOnceByKey(ctx, req, res, 'anonymous', jsonBodyPart(req), async (jobs) => ({
       status: 202,
-      body: await requestLinks(ctx.jobs, email),
+      body: await requestLinks(jobs, email),
     }));
   });
 

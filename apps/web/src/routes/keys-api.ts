@@ -14,8 +14,8 @@ export function keysApi(ctx: WebContext): Router {
 
   router.post('/api/keys', admin, jsonBody('64kb'), async (req, res) => {
     const request = parseWith(ApiKeyRequest, req.body ?? {});
-    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
-      const { key, ...created } = await createApiKey(ctx.jobs, request);
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async (jobs) => {
+      const { key, ...created } = await createApiKey(jobs, request);
       return { status: 201, location: `/api/keys/${created.id}`, body: { ...describeApiKey(created), key } };
     });
   });

@@ -80,8 +80,8 @@ export function modelsApi(ctx: WebContext): Router {
     await receiveModelForm(ctx, req, res);
     try {
       // A retry whose answer was lost gets the version it registered, rather than registering another.
-      await answerOnceByKey(ctx, req, res, 'admin', await modelFormParts(req), async () => {
-        const model = describeModel(await registerReceivedModel(ctx, req));
+      await answerOnceByKey(ctx, req, res, 'admin', await modelFormParts(req), async (jobs) => {
+        const model = describeModel(await registerReceivedModel(jobs, req));
         return { status: 201, location: `/api/models/${encodeURIComponent(model.name)}`, body: model };
       });
     } finally {

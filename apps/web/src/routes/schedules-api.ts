@@ -19,8 +19,8 @@ export function schedulesApi(ctx: WebContext): Router {
   router.post('/api/schedules', admin, jsonBody('64kb'), async (req, res) => {
     const request = parseWith(ScheduleRequest, req.body ?? {});
     // A retry whose answer was lost gets the schedule it made, rather than 409 schedule_exists.
-    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
-      const schedule = describeSchedule(await createSchedule(ctx.jobs, request));
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async (jobs) => {
+      const schedule = describeSchedule(await createSchedule(jobs, request));
       return { status: 201, location: `/api/schedules/${schedule.name}`, body: schedule };
     });
   });

@@ -26,8 +26,8 @@ export function webhooksApi(ctx: WebContext): Router {
 
   router.post('/api/webhooks', write, jsonBody('64kb'), async (req, res) => {
     const request = parseWith(WebhookRequest, req.body ?? {});
-    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
-      const { secret, ...endpoint } = await registerWebhook(ctx.jobs, webhookActor(req), request);
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async (jobs) => {
+      const { secret, ...endpoint } = await registerWebhook(jobs, webhookActor(req), request);
       return { status: 201, location: `/api/webhooks/${endpoint.id}`, body: { ...describeWebhook(endpoint), secret } };
     });
   });
@@ -48,8 +48,8 @@ export function webhooksApi(ctx: WebContext): Router {
   router.post('/api/webhooks/:id/rotate-secret', write, jsonBody('64kb'), async (req, res) => {
     const { graceSeconds } = parseWith(RotateSecretRequest, req.body ?? {});
     // A retry whose answer was lost gets the secret it made, rather than rotating again past it.
-    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async () => {
-      const { secret, ...endpoint } = await rotateWebhookSecret(ctx.jobs, webhookActor(req), String(req.params.id), graceSeconds);
+    await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async (jobs) => {
+      const { secret, ...endpoint } = await rotateWebhookSecret(jobs, webhookActor(req), String(req.params.id), graceSeconds);
       return { status: 200, body: { ...describeWebhook(endpoint), secret } };
     });
   });
@@ -61,9 +61,9 @@ export function webhooksApi(ctx: WebContext): Router {
   });
 
   router.post('/api/webhooks/:id/deliveries/:deliveryId/redeliver', write, async (req, res) => {
-    await answerOnceByKey(ctx, req, res, 'admin', {}, async () => {
-      const endpoint = await getWebhook(ctx.jobs, webhookActor(req), String(req.params.id));
-      const delivery = await redeliverWebhook(ctx.jobs, webhookActor(req), String(req.params.deliveryId), endpoint.id);
+    await answerOnceByKey(ctx, req, res, 'admin', {}, async (jobs) => {
+      const endpoint = await getWebhook(jobs, webhookActor(req), String(req.params.id));
+      const delivery = await redeliverWebhook(jobs, webhookActor(req), String(req.params.deliveryId), endpoint.id);
       return { status: 202, body: describeDelivery(delivery) };
     });
   });

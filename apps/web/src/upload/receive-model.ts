@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import { ModelRegistrationFields, parseWith } from '@batchcast/contract';
-import { canonicalJson, type Model, registerModel } from '@batchcast/jobs';
+import { canonicalJson, type JobsContext, type Model, registerModel } from '@batchcast/jobs';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
@@ -56,9 +56,10 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
 
 /**
  * Registers the model a received form carries, for the API and the admin page alike: any file batchcast reads
- * (the format is found from its content), a name, and optionally feature names and a description.
+ * (the format is found from its content), a name, and optionally feature names and a description. `jobs` is the
+ * context to store it with (an idempotent request's unit of work, see answerOnceByKey).
  */
-export async function registerReceivedModel(ctx: WebContext, req: Request): Promise<Model> {
+export async function registerReceivedModel(jobs: JobsContext, req: Request): Promise<Model> {
   if (!req.file) {
     throw refuse(
       'invalid',
@@ -69,7 +70,7 @@ export async function registerReceivedModel(ctx: WebContext, req: Request): Prom
   try {
     const fields = parseWith(ModelRegistrationFields, req.body ?? {}, 'form');
     const features = fields.features?.trim() ? fields.features.split(',').map((f) => f.trim()) : undefined;
-    return await registerModel(ctx.jobs.pool, {
+    return await registerModel(jobs.pool, {
       name: fields.name,
       bytes: await readFile(req.file.path),
       ...(features ? { features } : {}),

@@ -131,14 +131,17 @@ export async function claimKey(
     const claim = await claimIdempotencyKey(ctx.pool, id.scope, id.hash, holder, LEASE_SECONDS, IDEMPOTENCY_RETENTION_HOURS);
     if (claim.state === 'claimed') return { lease: new KeyLease(ctx, id, holder) };
     if (claim.state === 'completed') return { done: claim };
-    if (Date.now() >= until) {
-      throw new DomainError(
-        'conflict',
-        'idempotency_key_in_use',
-        `A request with the idempotency key ${JSON.stringify(id.key)} is still being handled: ask again in a moment, with the same key, to get its answer.`,
-        { idempotencyKey: id.key, retryAfterSeconds: IN_USE_RETRY_SECONDS },
-      );
-    }
+    if (Date.now() >= until) throw keyInUse(id.key);
     await sleep(250);
   }
+}
+
+/** Another request holds the key: the client is to ask again shortly, with the same key, for its answer. */
+export function keyInUse(key: string): DomainError {
+  return new DomainError(
+    'conflict',
+    'idempotency_key_in_use',
+    `A request with the idempotency key ${JSON.stringify(key)} is still being handled: ask again in a moment, with the same key, to get its answer.`,
+    { idempotencyKey: key, retryAfterSeconds: IN_USE_RETRY_SECONDS },
+  );
 }

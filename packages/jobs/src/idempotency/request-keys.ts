@@ -1,6 +1,7 @@
 import { completeIdempotencyKey } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
-import { claimKey, fingerprintOf, keyBox, keyIdentity, keyReused, partsDiffering } from './key-claims.js';
+import { inUnitOfWork } from '../unit-of-work.js';
+import { claimKey, fingerprintOf, keyBox, keyIdentity, keyInUse, keyReused, partsDiffering } from './key-claims.js';
 
 /**
  * Idempotent creating requests other than job submissions (registering a webhook, a model version, a schedule,
@@ -10,9 +11,9 @@ import { claimKey, fingerprintOf, keyBox, keyIdentity, keyReused, partsDiffering
  * is `422 idempotency_key_reused`; while the first is handled, `409 idempotency_key_in_use`. A request that was
  * refused lets its key go, so it can be corrected and sent again with the same key.
  *
- * The key is completed right after what the request made was committed, not in its transaction as a job's key
- * is: a web process that dies between the two lets the key pass after its lease (a minute), and a retry after
- * that makes a second one.
+ * The key is completed in the transaction of what the request made, as a job's key is in its job's: a web
+ * process that dies before that commit leaves neither (the key passes after its lease, and a retry makes the
+ * one thing), one that dies after it leaves both (a retry gets the answer).
  */
 
 /** A successful answer, as sent and as replayed. */
@@ -34,45 +35,50 @@ export interface KeyedRequest {
   parts: Record<string, string>;
 }
 
-/** Answers `request` by `run()`, once per idempotency key: a retry gets the first answer, `replayed`. */
+/**
+ * Answers `request` by `run()`, once per idempotency key: a retry gets the first answer, `replayed`. With a
+ * key, `run` works in a unit of work (unit-of-work.ts) whose transaction records its answer under the key too:
+ * what it made and its answer commit together or not at all, and its queue work follows the commit.
+ */
 export async function answerOnce(
   ctx: JobsContext,
   request: KeyedRequest,
-  run: () => Promise<RequestAnswer>,
+  run: (unit: JobsContext) => Promise<RequestAnswer>,
 ): Promise<RequestAnswer & { replayed: boolean }> {
-  if (request.key === null) return { ...(await run()), replayed: false };
-  const id = keyIdentity(request.scope, request.key);
+  if (request.key === null) return { ...(await run(ctx)), replayed: false };
+  const key = request.key;
+  const id = keyIdentity(request.scope, key);
   const fingerprint = fingerprintOf({ endpoint: request.endpoint, ...request.parts });
   const claim = await claimKey(ctx, id);
   if ('done' in claim) {
     const differs = partsDiffering(claim.done.fingerprint, fingerprint);
     if (claim.done.answerBox === null || differs.includes('endpoint')) {
-      throw keyReused(request.key, ['endpoint'], `another endpoint than ${request.endpoint}`);
+      throw keyReused(key, ['endpoint'], `another endpoint than ${request.endpoint}`);
     }
-    if (differs.length > 0) throw keyReused(request.key, differs, `another ${differs.join(', ')}`);
+    if (differs.length > 0) throw keyReused(key, differs, `another ${differs.join(', ')}`);
     const answer = JSON.parse(keyBox('answer', id).open(claim.done.answerBox, request.endpoint).toString('utf8')) as RequestAnswer;
     return { ...answer, replayed: true };
   }
   let answer: RequestAnswer;
   try {
-    answer = await run();
+    answer = await inUnitOfWork(ctx, async (unit) => {
+      const made = await run(unit);
+      const recorded = await completeIdempotencyKey(unit.pool, id.scope, id.hash, claim.lease.holder, {
+        jobId: null,
+        fingerprint,
+        tokenBox: null,
+        answerBox: keyBox('answer', id).seal(JSON.stringify(made), request.endpoint),
+      });
+      // The lease passed and another request took the key: it answers for the key, and this one's work is undone.
+      if (!recorded) throw keyInUse(key);
+      return made;
+    });
   } catch (err) {
+    // Nothing was made (rolled back, or never committed): the key may be used again at once.
     await claim.lease.release();
     throw err;
   }
-  // What the request made stands whatever happens to its key now: answered, and the key left to its lease.
   claim.lease.settle();
-  await completeIdempotencyKey(ctx.pool, id.scope, id.hash, claim.lease.holder, {
-    jobId: null,
-    fingerprint,
-    tokenBox: null,
-    answerBox: keyBox('answer', id).seal(JSON.stringify(answer), request.endpoint),
-  }).then(
-    (completed) =>
-      completed ||
-      ctx.log.warn({ endpoint: request.endpoint }, 'an idempotency key passed to another request before its answer was recorded'),
-    (err: unknown) => ctx.log.error({ err, endpoint: request.endpoint }, 'could not record the answer of an idempotency key'),
-  );
   return { ...answer, replayed: false };
 }
 

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobsContext, WorkQueue } from '../src/context.js';
+import { requestLinks } from '../src/index.js';
+import { inUnitOfWork } from '../src/unit-of-work.js';
+import { testContext } from './context.js';
+
+/** A unit of work over real PostgreSQL and Redis: its writes commit together, its queue work after them. */
+let ctx: JobsContext;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  ({ ctx, close } = await testContext());
+});
+afterAll(async () => {
+  await close?.();
+});
+
+/** ctx with its (real) queue's calls written down as they reach it. */
+function withQueueCalls(): { ctx: JobsContext; calls: string[] } {
+  const calls: string[] = [];
+  const queue = new Proxy(ctx.queue, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(name));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as WorkQueue;
+  return { ctx: { ...ctx, queue }, calls };
+}
+
+const linkRequests = async (): Promise<number> =>
+  Number((await ctx.pool.query<{ n: string }>('SELECT count(*) AS n FROM link_requests')).rows[0]!.n);
+
+describe('inUnitOfWork', () => {
+  it('queues the work of what it wrote only once that is committed (a worker taking it first would find nothing)', async () => {
+    const { ctx: watched, calls } = withQueueCalls();
+    const before = await linkRequests();
+    await inUnitOfWork(watched, async (unit) => {
+      await requestLinks(unit, 'unit-committed@example.com');
+      expect(await linkRequests()).toBe(before);
+      expect(calls).toEqual([]);
+    });
+    expect(await linkRequests()).toBe(before + 1);
+    expect(calls).toEqual(['enqueueLinks']);
+  });
+
+  it('a unit that throws leaves neither its writes nor its queue work', async () => {
+    const { ctx: watched, calls } = withQueueCalls();
+    const before = await linkRequests();
+    await expect(
+      inUnitOfWork(watched, async (unit) => {
+        await requestLinks(unit, 'unit-rolled-back@example.com');
+        throw new Error('refused after the request was recorded');
+      }),
+    ).rejects.toThrow('refused after');
+    expect(await linkRequests()).toBe(before);
+    expect(calls).toEqual([]);
+  });
+});
