@@ -148,6 +148,36 @@ async function differences(prepared: PreparedModel, x: Float64Array): Promise<(s
   }
 }
 
+/** Rows holding NaN but no infinity: the hostile rows with every value float32 cannot hold finitely made NaN, and more NaN. */
+function nanRows(model: Model, data: Float64Array, width: number, count: number, seed: number): Float64Array {
+  const x = hostileRows(model, data, width, count, seed);
+  const next = seeded(seed + 1);
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(Math.fround(x[i]!)) || next() < 0.15) x[i] = Number.NaN;
+  return x;
+}
+
+/**
+ * The graph as the importer writes it for trees that take NaN (scikit-learn 1.4+ forests): rows refused for an
+ * infinity only (Where(IsInf(x), NaN, 0) instead of x * 0), and nodes sending NaN the true way where `tracks`.
+ */
+function takingNaN(model: Model, tracks: (node: number) => boolean): void {
+  const graph = model.graph!;
+  const mul = graph.node!.find((n) => n.opType === 'Mul')!;
+  const nan = new Float64Array([Number.NaN]);
+  graph.initializer!.push(onnx.TensorProto.create({ name: 'nan', dataType: 11, dims: [], rawData: new Uint8Array(nan.buffer) }));
+  const isInf = onnx.NodeProto.create({ opType: 'IsInf', input: [mul.input![0]!], output: ['infinite'], name: 'infinite' });
+  graph.node!.splice(
+    graph.node!.indexOf(mul),
+    1,
+    isInf,
+    onnx.NodeProto.create({ opType: 'Where', input: ['infinite', 'nan', mul.input![1]!], output: mul.output, name: 'refused_if_infinite' }),
+  );
+  const node = treeNode(model);
+  node.attribute!.find((a) => a.name === 'nodes_missing_value_tracks_true')!.ints = intsOf(node, 'nodes_featureids').map((_, i) =>
+    tracks(i) ? 1 : 0,
+  );
+}
+
 const GB_REGRESSORS = ['gb-regressor-squared-error', 'gb-regressor-absolute-error', 'gb-regressor-huber', 'gb-regressor-quantile'];
 const TREE_FIXTURES = [
   ...[...fixtures('trees'), ...fixtures('boosting').filter((f) => GB_REGRESSORS.includes(f.name))].map((f) => ({
@@ -186,6 +216,32 @@ describe("the forest evaluator scores the importer's scikit-learn trees", () => 
     expect([...out.probabilities!.slice(4 * 3)].some(Number.isNaN)).toBe(false);
   });
 
+  it('tree-1.3-missing-field.pkl (a tree that takes NaN, every node sending it left): rows with NaN, bit for bit', async () => {
+    const { model, prepared } = await imported('sklearn/tree-1.3-missing-field.pkl');
+    expect(prepared.schema.forestVerified).not.toBeNull();
+    const rows = await csvMatrix(prepared, 'sklearn/numeric.csv');
+    const width = prepared.schema.inputs[0]!.width;
+    expect(await differences(prepared, rows)).toEqual(Array(7).fill(null));
+    expect(await differences(prepared, hostileRows(model, rows, width, 3000, 5))).toEqual(Array(7).fill(null));
+    expect(await differences(prepared, nanRows(model, rows, width, 3000, 9))).toEqual(Array(7).fill(null));
+  });
+
+  it.each([
+    ['sklearn/forest-classifier-multi.joblib', 'sklearn/numeric.csv'],
+    ['sklearn/forest-regressor.joblib', 'sklearn/numeric.csv'],
+    ['native/breast-cancer-rf.pkl', 'native/breast_cancer.csv'],
+  ])('%s as a forest that takes NaN (some nodes sending it the true way): rows with NaN, bit for bit', async (path, data) => {
+    const model = onnx.ModelProto.decode((await importModel(fixtureBytes(path))).onnx) as Model;
+    const pattern = seeded(3);
+    takingNaN(model, () => pattern() < 0.5);
+    const prepared = await prepareModel(onnx.ModelProto.encode(model).finish());
+    expect(prepared.schema.forestVerified).not.toBeNull();
+    const rows = await csvMatrix(prepared, data);
+    const width = prepared.schema.inputs[0]!.width;
+    expect(await differences(prepared, hostileRows(model, rows, width, 3000, 13))).toEqual(Array(7).fill(null));
+    expect(await differences(prepared, nanRows(model, rows, width, 3000, 17))).toEqual(Array(7).fill(null));
+  });
+
   it('takes missing-value tracking where the graph answers NaN for every row with a NaN anyway', async () => {
     const bytes = (await importModel(fixtureBytes('sklearn/forest-regressor.joblib'))).onnx;
     const model = onnx.ModelProto.decode(bytes) as Model;
@@ -215,10 +271,13 @@ const setInt = (node: Node, name: string, value: number) => {
 describe('graphs the forest evaluator leaves to ONNX Runtime, saying why', () => {
   it.each([
     [
-      'a tree that takes NaN (scikit-learn 1.3 nodes tracking missing values)',
+      'a refusal of positive infinities only',
       'sklearn/tree-1.3-missing-field.pkl',
-      undefined,
-      'no refusal of rows with NaN or infinities',
+      (_n: Node, m: Model) =>
+        m
+          .graph!.node!.find((x) => x.opType === 'IsInf')!
+          .attribute!.push(onnx.AttributeProto.create({ name: 'detect_negative', i: 0, type: 2 })),
+      'no refusal of rows with infinities',
     ],
     [
       "a gradient boosting classifier (its sigmoid: ONNX Runtime's Exp)",

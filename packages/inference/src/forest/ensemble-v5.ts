@@ -7,8 +7,8 @@
  * sums out with no post-transform: for each target that is what PaddedForest.addScores computes over the
  * trees adding to that target, in the same order. Only that form is taken: SUM, no post-transform, one
  * comparison mode (BRANCH_LEQ or BRANCH_LT) for the whole node, no set membership (MEMBER), every tree adding
- * to a single target, and missing-value tracking only where the caller says no row with a NaN ever reaches
- * an output (the importer's graphs answer NaN for such rows whatever the trees do).
+ * to a single target. A node tracking missing values (a NaN takes its true branch) is marked `nanGoesTrue`:
+ * the padded walk sends NaN the false way, so the scorer walks rows holding a NaN itself (walkTracking).
  */
 import type { NodeProto, TensorProto } from '../onnx-proto.js';
 import { attribute, ElemType, intsAttribute, toNumber } from '../onnx-proto.js';
@@ -39,7 +39,7 @@ function tensorNumbers(node: NodeProto, name: string): number[] | null {
 }
 
 /** Per target, the trees adding to it in the node's order (each an Ensemble of output `sum`), or why not. */
-export function readTreeEnsembleV5(node: NodeProto, { nanRowsRefused }: { nanRowsRefused: boolean }): Ensemble[] | string {
+export function readTreeEnsembleV5(node: NodeProto): Ensemble[] | string {
   if (node.domain !== 'ai.onnx.ml' || node.opType !== 'TreeEnsemble') return `${node.opType} is not a TreeEnsemble`;
   const post = intOf(node, 'post_transform', POST_TRANSFORM_NONE);
   if (post !== POST_TRANSFORM_NONE) return `post_transform ${post}`;
@@ -68,9 +68,6 @@ export function readTreeEnsembleV5(node: NodeProto, { nanRowsRefused }: { nanRow
   const used = new Set(modes);
   if (used.size !== 1 || !MODES[modes[0]!]) return `comparison modes ${[...used].join(', ')}`;
   const mode = MODES[modes[0]!]!;
-  // A NaN that reaches a node tracking missing values takes the true branch, which the padded walk (NaN is
-  // never <= t) cannot: only harmless where the graph answers NaN for every row holding a NaN anyway.
-  if (!nanRowsRefused && missing.some((m) => m !== 0)) return 'missing-value tracking';
   if (nTargets < 1 || leafTargets.some((t) => t < 0 || t >= nTargets)) return `${nTargets} targets`;
 
   const perTarget: { trees: TreeNode[]; weights: number[] }[] = Array.from({ length: nTargets }, () => ({ trees: [], weights: [] }));
@@ -101,7 +98,9 @@ export function readTreeEnsembleV5(node: NodeProto, { nanRowsRefused }: { nanRow
       if (typeof whenTrue === 'string') return whenTrue;
       const whenFalse = build(falseIds[i]!, falseLeafs[i] === 1, depth + 1);
       if (typeof whenFalse === 'string') return whenFalse;
-      return { feature: features[i]!, threshold: splits[i]!, whenTrue, whenFalse };
+      return missing[i] === 1
+        ? { feature: features[i]!, threshold: splits[i]!, whenTrue, whenFalse, nanGoesTrue: true }
+        : { feature: features[i]!, threshold: splits[i]!, whenTrue, whenFalse };
     };
     const tree = build(root, false, 0);
     if (typeof tree === 'string') return tree;
@@ -119,4 +118,23 @@ export function readTreeEnsembleV5(node: NodeProto, { nanRowsRefused }: { nanRow
     labels: null,
     base: 0,
   }));
+}
+
+/**
+ * The sum of one row's leaf weights over an ensemble's trees, walked node by node as ONNX Runtime walks them:
+ * each double threshold against the row's value (a float32, as the graph rounds it), a NaN down the true
+ * branch of a node tracking missing values and the false one elsewhere; added in tree order from 0.
+ */
+export function walkTracking(e: Ensemble, x: Float32Array, row: number): number {
+  let sum = 0;
+  for (const tree of e.trees) {
+    let node = tree;
+    while (!('leaf' in node)) {
+      const v = x[row + node.feature]!;
+      const holds = Number.isNaN(v) ? node.nanGoesTrue === true : e.mode === 'LEQ' ? v <= node.threshold : v < node.threshold;
+      node = holds ? node.whenTrue : node.whenFalse;
+    }
+    sum += e.leafWeights[node.leaf]!;
+  }
+  return sum;
 }

@@ -6,14 +6,15 @@
  *   input (double [N, F]) -> Cast to float -> Cast to double                    (roundToFloat32)
  *     -> Mul by 0 -> ReduceSum over axis 1, kept                                  (refuseNonFinite: NaN for a row
  *                                                                                  with NaN or an infinity, else ±0)
+ *        or Where(IsInf, NaN, 0) -> ReduceSum over axis 1, kept                   (trees that take NaN: NaN for a
+ *                                                                                  row with an infinity, else +0)
  *     -> TreeEnsemble (opset 5) -> [Div by the tree count] -> [Add a constant per target] -> Add the refusal
  *     -> probabilities, and label = Gather(classes, ArgMax(axis 1))           (classifiers)
  *     -> variable                                                             (regressors)
  *
  * (forests divide by their tree count; GradientBoostingRegressor adds its init_ prediction, gradient-boosting.ts)
  * with Identity nodes anywhere between. Any other node, or these with other attributes, leaves the model to
- * ONNX Runtime. The refusal that refuses infinities only (scikit-learn versions whose trees take NaN) is not
- * taken: those trees track missing values, which the padded walk cannot.
+ * ONNX Runtime.
  */
 import type { GraphProto, NodeProto, TensorProto } from '../onnx-proto.js';
 import { attribute, ElemType, intsAttribute, toNumber } from '../onnx-proto.js';
@@ -28,9 +29,12 @@ export interface ImportedForestGraph {
   divisor: number | null;
   /** What is added to them next, one value per target (gradient boosting's init_ prediction), or null. */
   offsets: number[] | null;
+  /** The rows answered NaN: those holding NaN or an infinity, or (trees that take NaN) an infinity only. */
+  refuses: 'non-finite' | 'infinite';
 }
 
-function isOp(node: NodeProto | undefined, op: string): node is NodeProto {
+/** Whether the node is the standard-domain `op` (a guard that, when false, still leaves other nodes possible). */
+function isOp(node: NodeProto | undefined, op: string): node is NodeProto & { opType: string } {
   return node?.opType === op && (node.domain ?? '') === '';
 }
 
@@ -81,16 +85,39 @@ export function readImportedGraph(graph: GraphProto, schema: ModelSchema): Impor
   seen.add(toDouble).add(toFloat);
   const rounded = toDouble.output![0]!;
 
-  // The refusal: ReduceSum(rounded * 0, axis 1, keepdims): NaN for a row with NaN or an infinity, else ±0.
-  const mul = consumersOf(rounded).find((n) => n !== ensemble);
-  const reduce = mul && consumersOf(mul.output![0]!)[0];
-  const zero = mul && doubles(mul.input?.[1], []);
+  // The refusal: ReduceSum(rounded * 0) (NaN for a row with NaN or an infinity, else ±0) or
+  // ReduceSum(Where(IsInf(rounded), NaN, 0)) (NaN for a row with an infinity, else +0), over axis 1, kept.
+  const first = consumersOf(rounded).find((n) => n !== ensemble);
+  let refuses: ImportedForestGraph['refuses'] = 'non-finite';
+  let perCell = first;
+  if (isOp(first, 'IsInf')) {
+    const where = consumersOf(first.output![0]!)[0];
+    const nan = where && doubles(where.input?.[1], []);
+    const zero = where && doubles(where.input?.[2], []);
+    if (
+      intAttribute(first, 'detect_negative', 1) !== 1 ||
+      intAttribute(first, 'detect_positive', 1) !== 1 ||
+      consumersOf(first.output![0]!).length !== 1 ||
+      !isOp(where, 'Where') ||
+      index.source(where.input?.[0] ?? '') !== first.output![0] ||
+      !nan ||
+      !Number.isNaN(nan[0]) ||
+      !zero ||
+      !Object.is(zero[0], 0)
+    )
+      return 'no refusal of rows with infinities';
+    seen.add(first);
+    refuses = 'infinite';
+    perCell = where;
+  } else {
+    const zero = first && doubles(first.input?.[1], []);
+    if (!isOp(first, 'Mul') || !zero || !Object.is(zero[0], 0)) return 'no refusal of rows with NaN or infinities';
+  }
+  const mul = perCell!;
+  const reduce = consumersOf(mul.output![0]!)[0];
   const axes = reduce && (reduce.input?.[1] ? (tensorValues(initializer(reduce.input[1]) ?? {}) ?? null) : intsAttribute(reduce, 'axes'));
   if (
-    !isOp(mul, 'Mul') ||
-    index.source(mul.input?.[0] ?? '') !== rounded ||
-    !zero ||
-    !Object.is(zero[0], 0) ||
+    index.source(first!.input?.[0] ?? '') !== rounded ||
     consumersOf(mul.output![0]!).length !== 1 ||
     !isOp(reduce, 'ReduceSum') ||
     axes?.join() !== '1' ||
@@ -168,7 +195,7 @@ export function readImportedGraph(graph: GraphProto, schema: ModelSchema): Impor
       return `output '${schema.valueOutput}' is not the sums`;
     if (consumersOf(outputs).length !== 0) return 'the sums read by other nodes';
   }
-  const other = nodes.find((node) => !seen.has(node) && !(node.opType === 'Identity' && (node.domain ?? '') === ''));
+  const other = nodes.find((node) => !seen.has(node) && !isOp(node, 'Identity'));
   if (other) return `a ${other.opType} node`;
-  return { ensemble, divisor, offsets };
+  return { ensemble, divisor, offsets, refuses };
 }

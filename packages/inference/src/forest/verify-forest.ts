@@ -66,9 +66,11 @@ export function probeBatch(scorer: ProbedForest): RecordBatch {
   const rows = Math.max(64, Math.min(PROBE_ROWS, Math.floor(PROBE_VALUES / width)));
   const x = double ? new Float64Array(rows * width) : new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) {
-    // The importer's graphs answer NaN for a row holding NaN or an infinity, whatever the trees say: half the
-    // rows hold none, so the trees are tried on most of them too.
+    // The importer's graphs answer NaN for a row holding NaN or an infinity (or an infinity only, for trees
+    // that take NaN), whatever the trees say: half the rows hold neither, so the trees decide them, and a
+    // quarter NaN but no infinity, so the branches NaN takes are tried.
     const specials = double && r % 2 === 0 ? 0 : 0.04;
+    const pool = double && r % 4 === 1 ? [Number.NaN] : special;
     for (let c = 0; c < width; c++) {
       const own = values[c]!;
       const u = next();
@@ -76,7 +78,7 @@ export function probeBatch(scorer: ProbedForest): RecordBatch {
         own.length === 0 && specials === 0
           ? next() * 100 - 50
           : u < specials || own.length === 0
-            ? special[Math.floor(next() * special.length)]!
+            ? pool[Math.floor(next() * pool.length)]!
             : own[Math.floor(next() * own.length)]!;
     }
   }
