@@ -44,7 +44,8 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 let platform: Platform;
 
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1 }).start();
+  // Info: the worker's `chunk scored` lines name the engine that scored each chunk.
+  platform = await new Platform({ workers: 1, env: { LOG_LEVEL: 'info' } }).start();
 });
 afterAll(async () => {
   await platform?.stop();
@@ -88,8 +89,17 @@ function jsonRows(rows: Record<string, string>[]): Record<string, string | numbe
   );
 }
 
-/** A batch job of `data` on model `name`, then its first `realtimeRows` rows in real time: both as the library predicted. */
-async function expectScoredLikeLibrary(name: string, data: Buffer, filename: string, want: Record<string, string>[], realtimeRows: number) {
+/**
+ * A batch job of `data` on model `name`, then its first `realtimeRows` rows in real time: both as the library predicted.
+ * Returns the batch job's id.
+ */
+async function expectScoredLikeLibrary(
+  name: string,
+  data: Buffer,
+  filename: string,
+  want: Record<string, string>[],
+  realtimeRows: number,
+): Promise<string> {
   const created = await submit(platform, data, { model: name, filename });
   expect(created.status).toBe(202);
   const job = await created.json();
@@ -106,7 +116,22 @@ async function expectScoredLikeLibrary(name: string, data: Buffer, filename: str
   });
   expect(predicted.status).toBe(200);
   expectSameAsLibrary((await predicted.json()).predictions, want.slice(0, input.length), 'real time');
+  return job.id;
 }
+
+/** The engines the worker logged scoring the job's chunks (`chunk scored` lines). */
+function chunkEngines(jobId: string): string[] {
+  const engines = new Set<string>();
+  for (const line of platform.output.split('\n')) {
+    if (!line.startsWith('{') || !line.includes(jobId)) continue;
+    const r = JSON.parse(line) as { jobId?: string; msg?: string; engine?: string };
+    if (r.jobId === jobId && r.msg === 'chunk scored') engines.add(String(r.engine));
+  }
+  return [...engines];
+}
+
+/** Which engine scores each native file's model; ONNX Runtime for the others (see docs/performance.md, "Which models"). */
+const ENGINE_OF: Record<string, string> = { 'breast-cancer-rf.pkl': 'forest', 'diabetes-gbr.joblib': 'forest' };
 
 describe.each(scorable)('$model ($kind)', (entry) => {
   it('registers with a file and a name only, and scores its data as the library did, batch and real time', async () => {
@@ -132,7 +157,8 @@ describe.each(scorable)('$model ($kind)', (entry) => {
     const want = csvObjects(await readFile(path.join(NATIVE, entry.expected), 'utf8')).rows;
     const data = await readFile(path.join(NATIVE, entry.data));
 
-    await expectScoredLikeLibrary(name, data, entry.data, want, REALTIME_ROWS);
+    const jobId = await expectScoredLikeLibrary(name, data, entry.data, want, REALTIME_ROWS);
+    expect(chunkEngines(jobId)).toEqual([ENGINE_OF[entry.model] ?? 'onnxruntime']);
   });
 });
 

@@ -13,7 +13,7 @@ import { createOrtSession } from './runtime.js';
 import type { RuntimeOptions } from './runtime.js';
 import { checkData, sliceRows, tensorFloat32, tensorFloat64, tensorLabels, toTensor } from './tensors.js';
 import { sha256Hex } from './hash.js';
-import { ForestScorer } from './forest/forest-scorer.js';
+import { type AnyForestScorer, forestScorerFor } from './forest/choose-scorer.js';
 import { firstDifference, probeBatch } from './forest/verify-forest.js';
 import { currentForestVerdict, verdictHolds } from './forest/verdict.js';
 import { refuseExternalData } from './external-data.js';
@@ -57,7 +57,7 @@ export interface SessionOptions extends RuntimeOptions {
 export class ScoringSession {
   private readonly fetches: string[];
   /** The forest evaluator, when it takes the model and matched ONNX Runtime on the probe rows. */
-  private forest: ForestScorer | null = null;
+  private forest: AnyForestScorer | null = null;
   engine: ScoringEngine = { name: 'onnxruntime', reason: null };
 
   private constructor(
@@ -80,7 +80,7 @@ export class ScoringSession {
     // Whichever engine scores it: bytes naming external files are refused here too (see external-data.ts).
     refuseExternalData(bytes);
     if (opts.forest !== false && verdictHolds(schema.forestVerified)) {
-      const forest = ForestScorer.from(bytes, schema);
+      const forest = forestScorerFor(bytes, schema);
       if (typeof forest !== 'string') {
         const session = new ScoringSession(null, schema);
         session.forest = forest;
@@ -112,14 +112,16 @@ export class ScoringSession {
    * as its multi-threaded sums may be in another order.
    */
   private async useForestIfExact(bytes: Uint8Array, opts: RuntimeOptions): Promise<void> {
-    const forest = ForestScorer.from(bytes, this.schema);
+    const forest = forestScorerFor(bytes, this.schema);
     if (typeof forest === 'string') {
       this.engine = { name: 'onnxruntime', reason: forest };
       return;
     }
     const probe = probeBatch(forest);
     const input = this.schema.inputs[0]!;
-    const targets: ColumnTarget[] = [{ name: input.name, type: 'float32', columns: Array.from({ length: input.width }, (_, i) => i) }];
+    const targets: ColumnTarget[] = [
+      { name: input.name, type: forest.inputType, columns: Array.from({ length: input.width }, (_, i) => i) },
+    ];
     const oneThread =
       opts.intraOpNumThreads === 1
         ? this

@@ -20,7 +20,16 @@ import type { NodeProto, TensorProto } from '../onnx-proto.js';
 import { attribute, intsAttribute, stringAttribute, stringsAttribute, toNumber } from '../onnx-proto.js';
 import { tensorValues } from '../class-labels.js';
 
-export type TreeNode = { feature: number; threshold: number; whenTrue: TreeNode; whenFalse: TreeNode } | { leaf: number };
+export type TreeNode =
+  | {
+      feature: number;
+      threshold: number;
+      whenTrue: TreeNode;
+      whenFalse: TreeNode;
+      /** A NaN takes the true branch (missing-value tracking; only TreeEnsemble's reader sets it, the padded walk ignores it). */
+      nanGoesTrue?: boolean;
+    }
+  | { leaf: number };
 
 export type ForestOutput = 'binary' | 'classes' | 'sum' | 'average';
 

@@ -13,10 +13,11 @@ import type { BatchPredictions, ModelSchema } from '../types.js';
 import { decodeModel, GraphIndex } from '../onnx-graph.js';
 import { ElemType, toNumber } from '../onnx-proto.js';
 import type { NodeProto } from '../onnx-proto.js';
-import { type Ensemble, readEnsemble } from './ensemble.js';
+import { type Ensemble, readEnsemble, type TreeNode } from './ensemble.js';
 import { PaddedForest } from './padded-forest.js';
 
 export class ForestScorer {
+  readonly inputType = 'float32';
   /** Row-major [rows, slots] score sums of the batch being scored (grown as batches grow). */
   private scores = new Float64Array(0);
   /** Per row, the classes a reached leaf gave a weight to (bit k = class k); only for `classes`. */
@@ -53,6 +54,11 @@ export class ForestScorer {
     const forest = PaddedForest.build(ensemble);
     if (typeof forest === 'string') return forest;
     return new ForestScorer(ensemble, forest, schema, input.width);
+  }
+
+  /** Every tree, for the probe rows. */
+  get trees(): TreeNode[] {
+    return this.ensemble.trees;
   }
 
   /** Scores every record of the batch, as ScoringSession.score does. */

@@ -6,8 +6,7 @@
  */
 import type { RecordBatch } from '@batchcast/csv';
 import type { BatchPredictions } from '../types.js';
-import type { Ensemble, TreeNode } from './ensemble.js';
-import type { ForestScorer } from './forest-scorer.js';
+import type { TreeNode } from './ensemble.js';
 import { float32Threshold, nextFloat32 } from './float32.js';
 
 /** Rows of probe values, fewer for very wide inputs (at most about 8 MB of them). */
@@ -27,33 +26,60 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Per feature, the values that decide its comparisons: each threshold and the float32 values either side. */
-function decisiveValues(ensemble: Ensemble, width: number): number[][] {
+/**
+ * Per feature, the values that decide its comparisons: each threshold and the float32 values either side. For
+ * a double input (rounded to float32 by the model, see imported-scorer.ts) also the double threshold itself
+ * and the double halfway to the next float32, where the rounding decides.
+ */
+function decisiveValues(trees: TreeNode[], width: number, double: boolean): number[][] {
   const values = Array.from({ length: width }, () => [] as number[]);
   const visit = (node: TreeNode): void => {
     if ('leaf' in node) return;
     const at = float32Threshold(node.threshold, 'LEQ');
-    if (Number.isFinite(at)) values[node.feature]!.push(at, Math.fround(node.threshold), nextFloat32(at, -1), nextFloat32(at, 1));
+    if (Number.isFinite(at)) {
+      const own = values[node.feature]!;
+      own.push(at, Math.fround(node.threshold), nextFloat32(at, -1), nextFloat32(at, 1));
+      if (double) own.push(node.threshold, at + (nextFloat32(at, 1) - at) / 2);
+    }
     visit(node.whenTrue);
     visit(node.whenFalse);
   };
-  for (const tree of ensemble.trees) visit(tree);
+  for (const tree of trees) visit(tree);
   return values;
 }
 
-/** Probe rows for the scorer's model, as one batch of its single float32 input. */
-export function probeBatch(scorer: ForestScorer): RecordBatch {
-  const { ensemble, width } = scorer;
-  const values = decisiveValues(ensemble, width);
+/** The evaluator's side of the check: its trees, its input's width and type. */
+export interface ProbedForest {
+  trees: TreeNode[];
+  width: number;
+  inputType: 'float32' | 'float64';
+}
+
+/** Probe rows for the scorer's model, as one batch of its single input. */
+export function probeBatch(scorer: ProbedForest): RecordBatch {
+  const { trees, width, inputType } = scorer;
+  const double = inputType === 'float64';
+  const values = decisiveValues(trees, width, double);
+  // A double input also meets values float32 cannot hold: they round to the largest float32 or to infinity.
+  const special = double ? [...SPECIAL, 3.4028235677973366e38, 3.4028235677973362e38, -1e300, 1e-300, -1e-320] : SPECIAL;
   const next = seededRandom(0x5eed);
   const rows = Math.max(64, Math.min(PROBE_ROWS, Math.floor(PROBE_VALUES / width)));
-  const x = new Float32Array(rows * width);
+  const x = double ? new Float64Array(rows * width) : new Float32Array(rows * width);
   for (let r = 0; r < rows; r++) {
+    // The importer's graphs answer NaN for a row holding NaN or an infinity (or an infinity only, for trees
+    // that take NaN), whatever the trees say: half the rows hold neither, so the trees decide them, and a
+    // quarter NaN but no infinity, so the branches NaN takes are tried.
+    const specials = double && r % 2 === 0 ? 0 : 0.04;
+    const pool = double && r % 4 === 1 ? [Number.NaN] : special;
     for (let c = 0; c < width; c++) {
       const own = values[c]!;
       const u = next();
       x[r * width + c] =
-        u < 0.04 || own.length === 0 ? SPECIAL[Math.floor(next() * SPECIAL.length)]! : own[Math.floor(next() * own.length)]!;
+        own.length === 0 && specials === 0
+          ? next() * 100 - 50
+          : u < specials || own.length === 0
+            ? pool[Math.floor(next() * pool.length)]!
+            : own[Math.floor(next() * own.length)]!;
     }
   }
   return { firstRow: 0, count: rows, data: [x], errors: [] };
