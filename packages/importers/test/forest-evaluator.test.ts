@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { readBatches, scanFile } from '@batchcast/csv';
 import type { RecordBatch } from '@batchcast/csv';
-import { firstDifference, planColumns, prepareModel, ScoringSession } from '@batchcast/inference';
+import { firstDifference, planColumns, prepareModel, ScoringSession, seededRandom } from '@batchcast/inference';
 import type { PreparedModel } from '@batchcast/inference';
 import { importModel } from '../src/index.js';
 import { onnx } from '../src/onnx/proto.js';
@@ -43,18 +43,6 @@ function step(f: number, direction: 1 | -1): number {
   return f32[0]!;
 }
 
-/** A small deterministic generator (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Rows of doubles: the data's rows, and cells replaced by the thresholds of their feature (the double itself,
  * the float32 below and above it, one step beyond either, the double halfway between two float32s), NaN,
@@ -74,7 +62,7 @@ function hostileRows(model: Model, data: Float64Array, width: number, count: num
   });
   const finite = [0, -0, 1e-45, -1e-300, 3.4028235677973362e38, -3.4028235677973362e38];
   const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e39, -1e300];
-  const next = seeded(seed);
+  const next = seededRandom(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
   const dataRows = data.length / width;
   const x = new Float64Array(count * width);
@@ -151,7 +139,7 @@ async function differences(prepared: PreparedModel, x: Float64Array): Promise<(s
 /** Rows holding NaN but no infinity: the hostile rows with every value float32 cannot hold finitely made NaN, and more NaN. */
 function nanRows(model: Model, data: Float64Array, width: number, count: number, seed: number): Float64Array {
   const x = hostileRows(model, data, width, count, seed);
-  const next = seeded(seed + 1);
+  const next = seededRandom(seed + 1);
   for (let i = 0; i < x.length; i++) if (!Number.isFinite(Math.fround(x[i]!)) || next() < 0.15) x[i] = Number.NaN;
   return x;
 }
@@ -232,7 +220,7 @@ describe("the forest evaluator scores the importer's scikit-learn trees", () => 
     ['native/breast-cancer-rf.pkl', 'native/breast_cancer.csv'],
   ])('%s as a forest that takes NaN (some nodes sending it the true way): rows with NaN, bit for bit', async (path, data) => {
     const model = onnx.ModelProto.decode((await importModel(fixtureBytes(path))).onnx) as Model;
-    const pattern = seeded(3);
+    const pattern = seededRandom(3);
     takingNaN(model, () => pattern() < 0.5);
     const prepared = await prepareModel(onnx.ModelProto.encode(model).finish());
     expect(prepared.schema.forestVerified).not.toBeNull();

@@ -8,7 +8,7 @@ export type { ScoringEngine, SessionOptions } from './session.js';
 export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCache, SESSION_CACHE_SIZE, checkForest } from './session.js';
 export { currentForestVerdict, verdictHolds } from './forest/verdict.js';
 // Where two engines' predictions first differ, bit for bit (the forest evaluator's check; its tests use it too).
-export { firstDifference } from './forest/verify-forest.js';
+export { firstDifference, seededRandom } from './forest/verify-forest.js';
 export { onnxRuntime } from './runtime.js';
 export type { RuntimeOptions } from './runtime.js';
 export { outputColumns } from './outputs.js';
