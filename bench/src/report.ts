@@ -277,6 +277,16 @@ export function buildReport(r: BenchResult): string {
     t('inference, ONNX Runtime, 1 thread', s.inferenceOnnxRuntime1.seconds, `same, forest evaluator off; ${cpu(s.inferenceOnnxRuntime1)}`);
     t('inference, ONNX Runtime, 2 threads', s.inference2.seconds, `same, intraOpNumThreads 2; ${cpu(s.inference2)}`);
     t(
+      'inference of the pickled forest, 1 thread',
+      s.pickled.inference1.seconds,
+      `scikit-learn's own RandomForestClassifier (40 trees) as pickled, converted by batchcast's importer, over the same rows as doubles; engine: ${s.pickled.inference1.engine}; ${cpu(s.pickled.inference1)}`,
+    );
+    t(
+      'inference of the pickled forest, ONNX Runtime, 1 thread',
+      s.pickled.inferenceOnnxRuntime1.seconds,
+      `same, forest evaluator off (same bits as the line above: checked); ${cpu(s.pickled.inferenceOnnxRuntime1)}`,
+    );
+    t(
       'store (storeChunkPredictions)',
       s.store.seconds,
       `${s.chunks} chunk transactions, binary COPY into a scratch DB; prediction_batches ${MB(s.store.tableBytes)}; ${cpu(s.store)} (PostgreSQL ${fmt.s(s.store.postgresCpuSeconds)})`,

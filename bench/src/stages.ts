@@ -16,10 +16,18 @@ import {
   type PredictionRows,
   storeChunkPredictions,
 } from '@batchcast/db';
-import { type BatchPredictions, type PreparedModel, planColumns, prepareModel, ScoringSession } from '@batchcast/inference';
+import {
+  type BatchPredictions,
+  firstDifference,
+  type PreparedModel,
+  planColumns,
+  prepareModel,
+  ScoringSession,
+} from '@batchcast/inference';
+import { importModel } from '@batchcast/importers';
 import { createLogger } from '@batchcast/log';
 import { cmdline, cpuDiff, cpuSnapshot, selfCpuSeconds } from './proc.js';
-import { databaseUrl, examplesDir, now } from './util.js';
+import { databaseUrl, examplesDir, now, repoRoot } from './util.js';
 
 const BLOCK = 1 << 20;
 const BATCH_ROWS = 8192;
@@ -34,6 +42,16 @@ export async function loadModel(): Promise<{ prepared: PreparedModel; features: 
   const onnx = readFileSync(path.join(examplesDir, 'models', 'breast-cancer-rf.onnx'));
   const prepared = await prepareModel(onnx, { features });
   return { prepared, features };
+}
+
+/**
+ * The same task as a user's pickle: scikit-learn's own RandomForestClassifier (40 trees) on the same 30 features,
+ * the importers' test fixture made by the library itself, converted by batchcast's importer as registration
+ * does. Its graph takes doubles; the forest evaluator scores it where it matched ONNX Runtime on the probe rows.
+ */
+async function loadPickledModel(): Promise<PreparedModel> {
+  const pickle = readFileSync(path.join(repoRoot, 'packages', 'importers', 'test', 'fixtures', 'native', 'breast-cancer-rf.pkl'));
+  return prepareModel((await importModel(new Uint8Array(pickle))).onnx);
 }
 
 /** A stage's wall seconds and the CPU-seconds it cost (this process; PostgreSQL's backend too for the store). */
@@ -162,6 +180,24 @@ async function timeInference(
   }
 }
 
+/**
+ * Both engines on the pickled forest over every row of the file (parsed again, as doubles, for its graph), one
+ * thread each, timed as `inference1` is; their predictions must be the same bits.
+ */
+async function timePickledForest(file: string, layout: CsvLayout) {
+  const prepared = await loadPickledModel();
+  const plan = planColumns(prepared.schema, layout.header);
+  if (!plan.ok) throw new Error(`planColumns (pickled forest): ${plan.message}`);
+  const { batches } = await timeParse(file, layout, plan.targets, { keep: true });
+  const inference1 = await timeInference(prepared, batches, plan.targets, { threads: 1, forest: true, keep: true });
+  const inferenceOnnxRuntime1 = await timeInference(prepared, batches, plan.targets, { threads: 1, forest: false, keep: true });
+  for (let i = 0; i < batches.length; i++) {
+    const differ = firstDifference(inference1.outs![i]!, inferenceOnnxRuntime1.outs![i]!);
+    if (differ !== null) throw new Error(`the pickled forest's engines differ in batch ${i}: ${differ}`);
+  }
+  return { inference1, inferenceOnnxRuntime1 };
+}
+
 /** storeChunkPredictions of every chunk (one transaction and one binary COPY each) into a scratch database. */
 async function timeStore(o: {
   prepared: PreparedModel;
@@ -274,6 +310,8 @@ export interface Stages {
   inferenceOnnxRuntime1: StageTime;
   inference2: StageTime;
   store: StageTime & { rows: number; tableBytes: number; storedBatches: number; postgresCpuSeconds: number };
+  /** The pickled forest (loadPickledModel) over the same rows as doubles, one thread: its engine, and ONNX Runtime. */
+  pickled: { inference1: StageTime & { engine: string }; inferenceOnnxRuntime1: StageTime };
 }
 
 /**
@@ -327,6 +365,8 @@ export async function runStages(
   } finally {
     await drop();
   }
+  progress('inference of the pickled forest');
+  const pickled = await timePickledForest(file, layout);
   const time = (s: StageTime): StageTime => ({ seconds: s.seconds, cpuSeconds: s.cpuSeconds });
   return {
     rows: layout.rows,
@@ -342,5 +382,9 @@ export async function runStages(
     inferenceOnnxRuntime1: time(ort1),
     inference2: time(inf2),
     store,
+    pickled: {
+      inference1: { ...time(pickled.inference1), engine: pickled.inference1.engine },
+      inferenceOnnxRuntime1: time(pickled.inferenceOnnxRuntime1),
+    },
   };
 }
