@@ -174,6 +174,9 @@ const TREE_FIXTURES = [
   })),
   { model: 'native/breast-cancer-rf.pkl', data: 'native/breast_cancer.csv' },
   { model: 'native/diabetes-gbr.joblib', data: 'native/diabetes.csv' },
+  // Random forests grown with max_depth=None: trees 18-24 deep, scored by the compact walk (make_deep_forest.py).
+  { model: 'deep-forest/deep-rfc.joblib', data: 'deep-forest/deep.csv' },
+  { model: 'deep-forest/deep-rfr.joblib', data: 'deep-forest/deep.csv' },
 ];
 
 describe("the forest evaluator scores the importer's scikit-learn trees", () => {
@@ -218,6 +221,7 @@ describe("the forest evaluator scores the importer's scikit-learn trees", () => 
     ['sklearn/forest-classifier-multi.joblib', 'sklearn/numeric.csv'],
     ['sklearn/forest-regressor.joblib', 'sklearn/numeric.csv'],
     ['native/breast-cancer-rf.pkl', 'native/breast_cancer.csv'],
+    ['deep-forest/deep-rfc.joblib', 'deep-forest/deep.csv'],
   ])('%s as a forest that takes NaN (some nodes sending it the true way): rows with NaN, bit for bit', async (path, data) => {
     const model = onnx.ModelProto.decode((await importModel(fixtureBytes(path))).onnx) as Model;
     const pattern = seededRandom(3);

@@ -13,6 +13,8 @@ import { onnx } from '../src/onnx-proto.js';
 import type { AttributeProto, ModelProto, NodeProto } from '../src/onnx-proto.js';
 import { readEnsemble } from '../src/forest/ensemble.js';
 import { float32Threshold, nextFloat32 } from '../src/forest/float32.js';
+import { CompactForest } from '../src/forest/compact-forest.js';
+import { layOutForest } from '../src/forest/forest-layout.js';
 import { PaddedForest } from '../src/forest/padded-forest.js';
 import { firstDifference, seededRandom } from '../src/forest/verify-forest.js';
 import { editModel, modelBytes, readCsv } from './helpers.js';
@@ -151,7 +153,7 @@ describe('which models the forest evaluator takes', () => {
     await session.release();
   });
 
-  it('leaves trees deeper than it pads to ONNX Runtime, and scores them all the same', async () => {
+  it('takes trees deeper than it pads (the compact walk), and scores them as ONNX Runtime does', async () => {
     // One tree, a chain of 13 comparisons on feature 0 (x <= 0, x <= 1, ...), leaf k worth k.
     const depth = 13;
     const ids = Array.from({ length: 2 * depth + 1 }, (_, i) => i);
@@ -192,15 +194,12 @@ describe('which models the forest evaluator takes', () => {
       }),
     ).finish();
     const prepared = await prepareModel(bytes);
-    const session = await ScoringSession.create(prepared.bytes, prepared.schema, ONE_THREAD);
-    try {
-      expect(session.engine).toEqual({ name: 'onnxruntime', reason: 'trees 13 deep' });
-      const x = Float32Array.from([-1, 0.5, 5, 11.5, 100]);
-      const out = await session.score(batchOf(x, 1), [{ name: 'input', type: 'float32', columns: [0] }]);
-      expect([...out.values!]).toEqual([1, 3, 11, 25, 26]);
-    } finally {
-      await session.release();
-    }
+    const ensemble = readEnsemble(node);
+    if (typeof ensemble === 'string') throw new Error(ensemble);
+    expect(PaddedForest.build(ensemble)).toBe('trees 13 deep');
+    const x = Float32Array.from([-1, 0.5, 5, 11.5, 100, Number.NaN, -0, 12, nextFloat32(12, 1), Number.POSITIVE_INFINITY]);
+    const out = await expectSameAsOnnxRuntime(prepared, x);
+    expect([...out.values!]).toEqual([1, 3, 11, 25, 26, 26, 1, 25, 26, 26]);
   });
 
   it('can be turned off', async () => {
@@ -313,6 +312,164 @@ describe('the forest evaluator gives ONNX Runtime results bit for bit', () => {
     expect(prepared.schema.classLabels).toEqual(['low', 'mid', 'high']);
     const out = await expectSameAsOnnxRuntime(prepared, hostileRows(onnx.ModelProto.decode(bytes), 30, 6000, 6, cancerRows));
     expect(new Set(out.labels)).toEqual(new Set(['low', 'mid', 'high']));
+  });
+});
+
+/**
+ * A float-input model of `trees` random trees, lopsided and deep (most 15-30 levels: the compact walk's), over
+ * `width` features: a SUM regressor (classes 0), a binary classifier weighted on class 0 as skl2onnx writes
+ * them (classes 2) or a three-class one (classes 3), its outputs the ensemble's own.
+ */
+function deepForestModel(seed: number, trees: number, width: number, classes: 0 | 2 | 3): Uint8Array {
+  const next = seededRandom(seed);
+  const a = {
+    treeIds: [] as number[],
+    nodeIds: [] as number[],
+    features: [] as number[],
+    modes: [] as string[],
+    values: [] as number[],
+    trueIds: [] as number[],
+    falseIds: [] as number[],
+    leafTree: [] as number[],
+    leafNode: [] as number[],
+    leafTarget: [] as number[],
+    leafWeight: [] as number[],
+  };
+  for (let t = 0; t < trees; t++) {
+    let ids = 0;
+    const grow = (depth: number): number => {
+      const id = ids++;
+      const at = a.nodeIds.length;
+      a.treeIds.push(t);
+      a.nodeIds.push(id);
+      const leaf = depth >= 30 || (depth > 2 && next() < 0.45);
+      a.features.push(leaf ? 0 : Math.floor(next() * width));
+      a.modes.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
+      a.values.push(leaf ? 0 : Math.round((next() * 100 - 50) * 1000) / 1000);
+      a.trueIds.push(0);
+      a.falseIds.push(0);
+      if (leaf) {
+        const targets = classes === 3 ? [0, 1, 2].filter((k) => k === 0 || next() < 0.7) : [0];
+        for (const k of targets) {
+          a.leafTree.push(t);
+          a.leafNode.push(id);
+          a.leafTarget.push(k);
+          a.leafWeight.push(classes === 0 ? Math.round((next() * 20 - 10) * 1000) / 1000 : Math.fround(next() / trees));
+        }
+      } else {
+        a.trueIds[at] = grow(depth + 1);
+        a.falseIds[at] = grow(depth + 1);
+      }
+      return id;
+    };
+    grow(0);
+  }
+  const classifier = classes > 0;
+  const ints = (name: string, values: number[]) => ({ name, ints: values, type: 7 });
+  const leafPrefix = classifier ? 'class' : 'target';
+  const node = onnx.NodeProto.create({
+    opType: classifier ? 'TreeEnsembleClassifier' : 'TreeEnsembleRegressor',
+    domain: 'ai.onnx.ml',
+    input: ['input'],
+    output: classifier ? ['label', 'probabilities'] : ['variable'],
+    attribute: [
+      ints('nodes_treeids', a.treeIds),
+      ints('nodes_nodeids', a.nodeIds),
+      ints('nodes_featureids', a.features),
+      { name: 'nodes_modes', strings: a.modes.map((m) => new TextEncoder().encode(m)), type: 8 },
+      { name: 'nodes_values', floats: a.values, type: 6 },
+      ints('nodes_truenodeids', a.trueIds),
+      ints('nodes_falsenodeids', a.falseIds),
+      ints(`${leafPrefix}_treeids`, a.leafTree),
+      ints(`${leafPrefix}_nodeids`, a.leafNode),
+      ints(`${leafPrefix}_ids`, a.leafTarget),
+      { name: `${leafPrefix}_weights`, floats: a.leafWeight, type: 6 },
+      ...(classifier
+        ? [
+            ints(
+              'classlabels_int64s',
+              Array.from({ length: classes }, (_, k) => k),
+            ),
+          ]
+        : [{ name: 'n_targets', i: 1, type: 2 }]),
+    ],
+  });
+  const tensor = (name: string, type: number, dims: number[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: { tensorType: { elemType: type, shape: { dim: [{ dimParam: 'N' }, ...dims.map((d) => ({ dimValue: d }))] } } },
+    });
+  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  const outputs = classifier ? [tensor('label', INT64, []), tensor('probabilities', FLOAT, [classes])] : [tensor('variable', FLOAT, [1])];
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [
+        { domain: '', version: 17 },
+        { domain: 'ai.onnx.ml', version: 3 },
+      ],
+      graph: { name: 'deep', node: [node], input: [tensor('input', FLOAT, [width])], output: outputs },
+    }),
+  ).finish();
+}
+
+/** The model's ensemble as the evaluator reads it. */
+function ensembleOf(bytes: Uint8Array) {
+  const ensemble = readEnsemble(ensembleNode(onnx.ModelProto.decode(bytes)));
+  if (typeof ensemble === 'string') throw new Error(ensemble);
+  return ensemble;
+}
+
+describe('deep trees: the compact walk', () => {
+  it.each([
+    ['a SUM regressor', 0, 21],
+    ['a binary classifier', 2, 22],
+    ['a three-class classifier', 3, 23],
+  ] as const)('%s of 12 trees 15-30 deep: ONNX Runtime bit for bit on hostile rows', async (_what, classes, seed) => {
+    const bytes = deepForestModel(seed, 12, 6, classes);
+    const ensemble = ensembleOf(bytes);
+    expect(PaddedForest.build(ensemble)).toMatch(/^trees (1[3-9]|2\d|30) deep$/);
+    const laidOut = layOutForest(ensemble);
+    expect(typeof laidOut !== 'string' && [laidOut.layout, laidOut.walk]).toEqual(['compact', 'wasm']);
+    const out = await expectSameAsOnnxRuntime(await prepareModel(bytes), hostileRows(onnx.ModelProto.decode(bytes), 6, 6000, seed));
+    if (classes > 0) expect(new Set(out.labels).size).toBe(classes);
+  });
+
+  it.each([
+    ['breast-cancer-rf.onnx', 30, cancerRows],
+    ['diabetes-gbr.onnx', 10, diabetesRows],
+    ['a deep random forest', 6, []],
+  ])(
+    '%s: the same sums as the padded walk (where it takes the forest), in WebAssembly and JavaScript, every batch size',
+    async (file, width, rows) => {
+      const bytes = file.endsWith('.onnx') ? (await prepareModel(modelBytes(file))).bytes : deepForestModel(31, 12, 6, 0);
+      const ensemble = ensembleOf(bytes);
+      const walks = [
+        CompactForest.build(ensemble),
+        CompactForest.build(ensemble, { wasm: false }),
+        PaddedForest.build(ensemble, { wasm: false }),
+      ];
+      const [wasm, js, padded] = walks.map((w) => (typeof w === 'string' ? null : w));
+      expect([wasm?.walk, js?.walk]).toEqual(['wasm', 'js']);
+      const x = hostileRows(onnx.ModelProto.decode(bytes), width, 20_000, 9, rows);
+      const next = seededRandom(13);
+      // One instance, batch after batch: 20,000 rows make its memory grow after smaller batches were scored in it.
+      for (const count of [1, 7, 8, 9, 16, 17, 64, 20_000, 3, 8_192]) {
+        const start = Float64Array.from({ length: count }, () => next() - 0.5);
+        const sums = [wasm!, js!, ...(padded ? [padded] : [])].map((w) => {
+          const s = start.slice();
+          w.addScores(x, width, count, s);
+          return Buffer.from(s.buffer);
+        });
+        for (const s of sums.slice(1)) expect(sums[0]!.equals(s), `${count} rows`).toBe(true);
+        expect(sums[0]!.equals(Buffer.from(start.buffer))).toBe(false);
+      }
+    },
+  );
+
+  it('is the build of compact-walk.wat (run packages/wasm/scripts/build-wasm.mjs after editing it)', async () => {
+    const build = await import('@batchcast/wasm/build');
+    expect(build.committedWasmModuleSource('compact-walk')).toBe(await build.buildWasmModuleSource('compact-walk'));
   });
 });
 

@@ -21,6 +21,11 @@ export const WASM_MODULES = {
     ts: 'packages/inference/src/forest/wasm/leaf-weights-wasm.ts',
     constant: 'LEAF_WEIGHTS_WASM_BASE64',
   },
+  'compact-walk': {
+    wat: 'packages/inference/src/forest/wasm/compact-walk.wat',
+    ts: 'packages/inference/src/forest/wasm/compact-walk-wasm.ts',
+    constant: 'COMPACT_WALK_WASM_BASE64',
+  },
 };
 
 /** The TypeScript source the named module's .wat assembles to. */

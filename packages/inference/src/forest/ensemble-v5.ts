@@ -4,11 +4,11 @@
  * the forest evaluator (imported-scorer.ts), or says why the evaluator leaves it to ONNX Runtime.
  *
  * ONNX Runtime sums each target's leaf weights in double, tree after tree, starting from 0, and writes the
- * sums out with no post-transform: for each target that is what PaddedForest.addScores computes over the
- * trees adding to that target, in the same order. Only that form is taken: SUM, no post-transform, one
- * comparison mode (BRANCH_LEQ or BRANCH_LT) for the whole node, no set membership (MEMBER), every tree adding
- * to a single target. A node tracking missing values (a NaN takes its true branch) is marked `nanGoesTrue`:
- * the padded walk sends NaN the false way, so the scorer walks rows holding a NaN itself (walkTracking).
+ * sums out with no post-transform: for each target that is what ForestWalk.addScores (forest-layout.ts)
+ * computes over the trees adding to that target, in the same order. Only that form is taken: SUM, no
+ * post-transform, one comparison mode (BRANCH_LEQ or BRANCH_LT) for the whole node, no set membership
+ * (MEMBER), every tree adding to a single target. A node tracking missing values (a NaN takes its true branch) is marked `nanGoesTrue`:
+ * the forest walks send NaN the false way, so the scorer walks rows holding a NaN itself (walkTracking).
  */
 import type { NodeProto, TensorProto } from '../onnx-proto.js';
 import { attribute, ElemType, intsAttribute, toNumber } from '../onnx-proto.js';

@@ -1,6 +1,7 @@
 /**
  * Scores a model that is one tree ensemble without ONNX Runtime, with the same results bit for bit and in
- * about a third of the time (see padded-forest.ts for why it is faster; docs/performance.md for the figures).
+ * about a third of the time (see padded-forest.ts and compact-forest.ts for why it is faster;
+ * docs/performance.md for the figures).
  *
  * It takes a prepared model (see prepare.ts) whose whole graph is: one float32 input [N, width] -> Cast to
  * double (tree-precision.ts puts it there, so ONNX Runtime sums in double) -> one TreeEnsembleClassifier or
@@ -14,7 +15,7 @@ import { decodeModel, GraphIndex } from '../onnx-graph.js';
 import { ElemType, toNumber } from '../onnx-proto.js';
 import type { NodeProto } from '../onnx-proto.js';
 import { type Ensemble, readEnsemble, type TreeNode } from './ensemble.js';
-import { PaddedForest } from './padded-forest.js';
+import { type ForestWalk, layOutForest } from './forest-layout.js';
 
 export class ForestScorer {
   readonly inputType = 'float32';
@@ -25,7 +26,7 @@ export class ForestScorer {
 
   private constructor(
     readonly ensemble: Ensemble,
-    private readonly forest: PaddedForest,
+    private readonly forest: ForestWalk,
     private readonly schema: ModelSchema,
     /** Columns a row has: the input's width. */
     readonly width: number,
@@ -51,7 +52,7 @@ export class ForestScorer {
     if (ensemble.maxFeature >= input.width) return `a node reads feature ${ensemble.maxFeature} of ${input.width}`;
     if (ensemble.output === 'classes' && ensemble.leafClasses.some((m) => m === 0)) return 'a leaf without class weights';
     if (ensemble.labels && schema.classLabels && ensemble.labels.some((l, k) => l !== schema.classLabels![k])) return 'other class labels';
-    const forest = PaddedForest.build(ensemble);
+    const forest = layOutForest(ensemble);
     if (typeof forest === 'string') return forest;
     return new ForestScorer(ensemble, forest, schema, input.width);
   }

@@ -4,13 +4,13 @@
  * for bit, computed step for step as ONNX Runtime computes that graph.
  *
  *   - The double input is rounded to float32 (the graph's Cast; Float32Array.set rounds to nearest, ties to
- *     even, as the cast does), so every value reaching a comparison is a float32 and the padded walk's float32
+ *     even, as the cast does), so every value reaching a comparison is a float32 and the walks' float32
  *     thresholds decide exactly as the double ones (float32.ts).
  *   - Per target, the leaf weights of its trees are added in double, tree after tree from 0, as the
- *     TreeEnsemble does on one thread: one padded forest per target (a classifier's trees are written once
- *     per class), each walked by PaddedForest.addScores. The padded walk sends NaN the false way; trees that
- *     take NaN (scikit-learn 1.3+ trees, 1.4+ forests) track missing values, so a row holding a NaN there is
- *     walked again node by node (walkTracking), its sums replaced.
+ *     TreeEnsemble does on one thread: one laid-out forest per target (forest-layout.ts; a classifier's trees
+ *     are written once per class), each walked by ForestWalk.addScores. The walks send NaN the false way;
+ *     trees that take NaN (scikit-learn 1.3+ trees, 1.4+ forests) track missing values, so a row holding a
+ *     NaN there is walked again node by node (walkTracking), its sums replaced.
  *   - The tail in double: the sum divided by the tree count (forests) or plus the init_ prediction (gradient
  *     boosting's regressor), plus the row's refusal: the sum of 0 * x over its values (NaN for a row with NaN
  *     or an infinity, else -0 when every value is negative, else +0: zeros add to -0 only when all are -0, in
@@ -27,7 +27,7 @@ import type { GraphProto } from '../onnx-proto.js';
 import type { Ensemble, TreeNode } from './ensemble.js';
 import { readTreeEnsembleV5, walkTracking } from './ensemble-v5.js';
 import { type ImportedForestGraph, readImportedGraph } from './imported-graph.js';
-import { PaddedForest } from './padded-forest.js';
+import { type ForestWalk, layOutForest } from './forest-layout.js';
 
 function tracksMissing(node: TreeNode): boolean {
   return !('leaf' in node) && (node.nanGoesTrue === true || tracksMissing(node.whenTrue) || tracksMissing(node.whenFalse));
@@ -43,9 +43,9 @@ export class ImportedForestScorer {
   private readonly walkNaNRows: boolean;
 
   private constructor(
-    /** Per target (class), its trees, and padded. */
+    /** Per target (class), its trees, and laid out for the walks. */
     private readonly targets: Ensemble[],
-    private readonly forests: PaddedForest[],
+    private readonly forests: ForestWalk[],
     private readonly shape: ImportedForestGraph,
     private readonly schema: ModelSchema,
     readonly width: number,
@@ -73,9 +73,9 @@ export class ImportedForestScorer {
     if (shape.offsets && shape.offsets.length !== targets.length) return `${shape.offsets.length} offsets for ${targets.length} targets`;
     const maxFeature = Math.max(...targets.map((t) => t.maxFeature));
     if (maxFeature >= input.width) return `a node reads feature ${maxFeature} of ${input.width}`;
-    const forests: PaddedForest[] = [];
+    const forests: ForestWalk[] = [];
     for (const ensemble of targets) {
-      const forest = PaddedForest.build(ensemble);
+      const forest = layOutForest(ensemble);
       if (typeof forest === 'string') return forest;
       forests.push(forest);
     }

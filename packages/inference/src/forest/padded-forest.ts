@@ -12,7 +12,7 @@
  *
  * Padding costs steps and memory, so it is only used where it pays: trees at most MAX_DEPTH deep, at most twice
  * the steps of the unpadded walk (the mean leaf depth), and a bounded number of padded leaves; other forests
- * stay with ONNX Runtime.
+ * get the compact layout (compact-forest.ts: unpadded nodes, each row walked to its own leaf).
  *
  * Thresholds are kept as float32: inputs are float32 (the evaluator only takes float inputs), and for a
  * float32 x, `x <= t` equals `x <= t'` with t' the largest float32 at most t (`x < t`: strictly below t), so
@@ -132,6 +132,8 @@ export interface PaddedNodes {
 }
 
 export class PaddedForest {
+  readonly layout = 'padded';
+
   private constructor(
     /** Per tree: its depth, where its nodes start, where its leaves start. */
     private readonly depth: Int32Array,
