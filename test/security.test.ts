@@ -216,33 +216,38 @@ describe('real-time predictions', () => {
     expect((await webRssKb()) - before).toBeLessThan(100 * 1024);
   });
 
-  it('run off the web process main thread: health checks keep answering while six large requests are scored', async () => {
+  it('run off the web process main thread: health checks keep answering while rounds of six large requests are scored', async () => {
     const header = (await readFile(path.join(examples, 'data', 'breast_cancer.csv'), 'utf8')).split('\n')[0]!.trim().split(',');
     const row = Object.fromEntries(header.slice(1).map((h, i) => [h, 10 + i]));
     const body = JSON.stringify({ rows: Array.from({ length: 10_000 }, () => row) });
-    let done = false;
-    // Six, not three: the forest evaluator scores 10,000 rows in milliseconds, and with three the window was short
-    // enough on a busy machine (the whole suite running) for only two health checks to fit in it.
-    const predictions = Promise.all(
-      [0, 1, 2, 3, 4, 5].map(() =>
-        fetch(platform.url('/api/models/breast-cancer-rf/predict'), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        }).then(async (r) => {
-          expect(r.status).toBe(200);
-          expect((await r.json()).predictions).toHaveLength(10_000);
-        }),
-      ),
-    ).finally(() => {
-      done = true;
-    });
+    // Rounds of six requests until three health checks were answered while a round was being scored: the forest
+    // evaluator scores 10,000 rows in milliseconds, so on a busy machine (the whole suite running) one round's
+    // window has held only one; five rounds make the window long enough whatever the machine's speed.
+    const round = (): Promise<unknown> =>
+      Promise.all(
+        [0, 1, 2, 3, 4, 5].map(() =>
+          fetch(platform.url('/api/models/breast-cancer-rf/predict'), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          }).then(async (r) => {
+            expect(r.status).toBe(200);
+            expect((await r.json()).predictions).toHaveLength(10_000);
+          }),
+        ),
+      );
     let answered = 0;
-    while (!done) {
-      const res = await fetch(platform.url('/healthz'));
-      if (res.status === 200 && !done) answered++;
+    for (let rounds = 0; rounds < 5 && answered <= 2; rounds++) {
+      let done = false;
+      const predictions = round().finally(() => {
+        done = true;
+      });
+      while (!done) {
+        const res = await fetch(platform.url('/healthz'));
+        if (res.status === 200 && !done) answered++;
+      }
+      await predictions;
     }
-    await predictions;
     // A blocked event loop answers nothing while the models run; the pool keeps it free to answer.
     expect(answered).toBeGreaterThan(2);
   });
