@@ -4,12 +4,14 @@
  * @batchcast/inference's forest evaluator instead of ONNX Runtime, with ONNX Runtime's results bit for bit:
  * on each fixture's data, on hostile rows (NaN, infinities, signed zeros, doubles float32 cannot hold, values
  * on, between and one float32 step either side of every threshold) and in batches of every size around the
- * evaluator's eight-row groups. The graphs it leaves to ONNX Runtime say why.
+ * evaluator's eight-row groups. A classifier's per-class copies of each tree are walked once for all classes
+ * where they match node for node, and class by class where they do not. The graphs it leaves to ONNX Runtime
+ * say why.
  */
 import { describe, expect, it } from 'vitest';
 import { readBatches, scanFile } from '@batchcast/csv';
 import type { RecordBatch } from '@batchcast/csv';
-import { firstDifference, planColumns, prepareModel, ScoringSession, seededRandom } from '@batchcast/inference';
+import { firstDifference, forestScorerFor, planColumns, prepareModel, ScoringSession, seededRandom } from '@batchcast/inference';
 import type { PreparedModel } from '@batchcast/inference';
 import { importModel } from '../src/index.js';
 import { onnx } from '../src/onnx/proto.js';
@@ -108,6 +110,13 @@ async function csvMatrix(prepared: PreparedModel, csvPath: string): Promise<Floa
   return all;
 }
 
+/** Whether the evaluator walks each tree once for all classes (the importer writes a classifier's trees once per class). */
+function walksEachTreeOnce(prepared: PreparedModel): boolean {
+  const scorer = forestScorerFor(prepared.bytes, prepared.schema);
+  if (typeof scorer === 'string') throw new Error(scorer);
+  return 'walksEachTreeOnce' in scorer && scorer.walksEachTreeOnce;
+}
+
 async function imported(path: string): Promise<{ model: Model; prepared: PreparedModel }> {
   const bytes = (await importModel(fixtureBytes(path))).onnx;
   return { model: onnx.ModelProto.decode(bytes) as Model, prepared: await prepareModel(bytes) };
@@ -183,6 +192,8 @@ describe("the forest evaluator scores the importer's scikit-learn trees", () => 
   it.each(TREE_FIXTURES)('$model: registered for the evaluator, bit for bit with ONNX Runtime', async ({ model: path, data }) => {
     const { model, prepared } = await imported(path);
     expect(prepared.schema.forestVerified).not.toBeNull();
+    // A classifier's copies of each tree, one per class, are walked as one.
+    expect(walksEachTreeOnce(prepared)).toBe(prepared.schema.task === 'classifier');
     const rows = await csvMatrix(prepared, data);
     const width = prepared.schema.inputs[0]!.width;
     const same = Array(7).fill(null);
@@ -233,6 +244,45 @@ describe("the forest evaluator scores the importer's scikit-learn trees", () => 
     expect(await differences(prepared, hostileRows(model, rows, width, 3000, 13))).toEqual(Array(7).fill(null));
     expect(await differences(prepared, nanRows(model, rows, width, 3000, 17))).toEqual(Array(7).fill(null));
   });
+
+  it.each([
+    ['native/breast-cancer-rf.pkl', 'native/breast_cancer.csv', 'a threshold'],
+    ['native/breast-cancer-rf.pkl', 'native/breast_cancer.csv', 'a feature'],
+    ['sklearn/forest-classifier-multi.joblib', 'sklearn/numeric.csv', 'a threshold'],
+    ['sklearn/forest-classifier-multi.joblib', 'sklearn/numeric.csv', 'a feature'],
+    ['deep-forest/deep-rfc.joblib', 'deep-forest/deep.csv', 'a threshold'],
+  ])(
+    "%s (rows of %s) with %s changed in one class's copy of one tree: each class walked on its own, bit for bit",
+    async (path, data, what) => {
+      const model = onnx.ModelProto.decode((await importModel(fixtureBytes(path))).onnx) as Model;
+      const node = treeNode(model);
+      // The root of the last tree adding to class 1 (its leaves' target, reached down the true branches).
+      const roots = intsOf(node, 'tree_roots');
+      const trueIds = intsOf(node, 'nodes_truenodeids');
+      const trueLeafs = intsOf(node, 'nodes_trueleafs');
+      const targetOf = (root: number): number => {
+        let i = root;
+        while (trueLeafs[i] !== 1) i = trueIds[i]!;
+        return intsOf(node, 'leaf_targetids')[trueIds[i]!]!;
+      };
+      const root = roots.filter((r) => targetOf(r) === 1).at(-1)!;
+      if (what === 'a threshold') {
+        const splits = node.attribute!.find((a) => a.name === 'nodes_splits')!.t!;
+        const view = new DataView(splits.rawData!.buffer, splits.rawData!.byteOffset, splits.rawData!.byteLength);
+        view.setFloat64(root * 8, view.getFloat64(root * 8, true) * 0.75 + 0.125, true);
+      } else {
+        const features = node.attribute!.find((a) => a.name === 'nodes_featureids')!;
+        features.ints = intsOf(node, 'nodes_featureids').map((f, i) => (i === root ? (f === 0 ? 1 : 0) : f));
+      }
+      const prepared = await prepareModel(onnx.ModelProto.encode(model).finish());
+      expect(prepared.schema.forestVerified).not.toBeNull();
+      expect(walksEachTreeOnce(prepared)).toBe(false);
+      const rows = await csvMatrix(prepared, data);
+      const width = prepared.schema.inputs[0]!.width;
+      expect(await differences(prepared, rows)).toEqual(Array(7).fill(null));
+      expect(await differences(prepared, hostileRows(model, rows, width, 3000, 19))).toEqual(Array(7).fill(null));
+    },
+  );
 
   it('takes missing-value tracking where the graph answers NaN for every row with a NaN anyway', async () => {
     const bytes = (await importModel(fixtureBytes('sklearn/forest-regressor.joblib'))).onnx;

@@ -7,6 +7,8 @@ export type { ColumnPlan } from './plan.js';
 export type { ScoringEngine, SessionOptions } from './session.js';
 export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCache, SESSION_CACHE_SIZE, checkForest } from './session.js';
 export { currentForestVerdict, verdictHolds } from './forest/verdict.js';
+// The forest evaluator's scorer for a prepared model, or why none (its tests look at which walk a model gets).
+export { forestScorerFor } from './forest/choose-scorer.js';
 // Where two engines' predictions first differ, bit for bit (the forest evaluator's check; its tests use it too).
 export { firstDifference, seededRandom } from './forest/verify-forest.js';
 export { onnxRuntime } from './runtime.js';

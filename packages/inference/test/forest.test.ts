@@ -11,7 +11,7 @@ import { prepareModel, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PreparedModel } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import type { AttributeProto, ModelProto, NodeProto } from '../src/onnx-proto.js';
-import { readEnsemble } from '../src/forest/ensemble.js';
+import { type Ensemble, readEnsemble } from '../src/forest/ensemble.js';
 import { float32Threshold, nextFloat32 } from '../src/forest/float32.js';
 import { CompactForest } from '../src/forest/compact-forest.js';
 import { layOutForest } from '../src/forest/forest-layout.js';
@@ -471,6 +471,74 @@ describe('deep trees: the compact walk', () => {
     const build = await import('@batchcast/wasm/build');
     expect(build.committedWasmModuleSource('compact-walk')).toBe(await build.buildWasmModuleSource('compact-walk'));
   });
+});
+
+describe('several slots a leaf: one walk for outputs sharing the trees', () => {
+  /** The ensemble with `slots` weights a leaf, drawn at random (signs, magnitudes and zeros that round when summed). */
+  function withSlots(e: Ensemble, slots: number, seed: number): Ensemble {
+    const next = seededRandom(seed);
+    const leaves = e.leafWeights.length / e.slots;
+    const weight = () => (next() < 0.1 ? 0 : (next() - 0.3) * 10 ** Math.floor(next() * 6 - 3));
+    return {
+      ...e,
+      output: 'sum',
+      slots,
+      leafWeights: Float64Array.from({ length: leaves * slots }, weight),
+      leafClasses: new Int32Array(leaves),
+    };
+  }
+  /** Slot k of a several-slot ensemble, as a one-slot ensemble. */
+  const slotOf = (e: Ensemble, k: number): Ensemble => ({
+    ...e,
+    slots: 1,
+    leafWeights: e.leafWeights.filter((_, i) => i % e.slots === k),
+    leafClasses: new Int32Array(e.leafWeights.length / e.slots),
+  });
+
+  it.each([
+    ['breast-cancer-rf.onnx (padded)', 2, 30, 'padded'],
+    ['breast-cancer-rf.onnx (padded)', 3, 30, 'padded'],
+    ['a deep random forest (compact)', 2, 6, 'compact'],
+    ['a deep random forest (compact)', 3, 6, 'compact'],
+  ] as const)(
+    '%s, %i slots: each slot the sum of its own one-slot walk bit for bit, in WebAssembly and JavaScript, every batch size',
+    async (file, slots, width, layout) => {
+      const bytes = file.startsWith('breast')
+        ? (await prepareModel(modelBytes('breast-cancer-rf.onnx'))).bytes
+        : deepForestModel(41, 12, 6, 0);
+      const ensemble = withSlots(ensembleOf(bytes), slots, 5 + slots);
+      const build = layout === 'padded' ? PaddedForest.build : CompactForest.build;
+      const [wasm, js, ...single] = [
+        build(ensemble),
+        build(ensemble, { wasm: false }),
+        ...Array.from({ length: slots }, (_, k) => build(slotOf(ensemble, k))),
+      ].map((w) => {
+        if (typeof w === 'string') throw new Error(w);
+        return w;
+      });
+      expect([wasm!.walk, js!.walk, wasm!.slots]).toEqual(['wasm', 'js', slots]);
+      const x = hostileRows(onnx.ModelProto.decode(bytes), width, 20_000, 3, file.startsWith('breast') ? cancerRows : []);
+      const next = seededRandom(17);
+      for (const count of [1, 2, 7, 8, 9, 16, 17, 64, 20_000, 3, 8_192]) {
+        // addScores adds to what is there: start from other sums than zero.
+        const start = Float64Array.from({ length: count * slots }, () => next() - 0.5);
+        const [byWasm, byJs] = [wasm!, js!].map((w) => {
+          const s = start.slice();
+          w.addScores(x, width, count, s);
+          return s;
+        });
+        const bySlot = new Float64Array(count * slots);
+        for (const [k, w] of single.entries()) {
+          const s = Float64Array.from({ length: count }, (_, r) => start[r * slots + k]!);
+          w.addScores(x, width, count, s);
+          for (let r = 0; r < count; r++) bySlot[r * slots + k] = s[r]!;
+        }
+        expect(Buffer.from(byWasm!.buffer).equals(Buffer.from(bySlot.buffer)), `${count} rows, WebAssembly`).toBe(true);
+        expect(Buffer.from(byJs!.buffer).equals(Buffer.from(bySlot.buffer)), `${count} rows, JavaScript`).toBe(true);
+        expect(byWasm).not.toEqual(start);
+      }
+    },
+  );
 });
 
 describe('float32 thresholds', () => {

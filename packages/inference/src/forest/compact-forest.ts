@@ -175,13 +175,17 @@ export class CompactForest {
     };
     for (const [t, tree] of e.trees.entries()) roots[t] = place(tree);
     const arrays = { nodes, threshold, nodeWeights };
-    const store = (wasm && WasmCompactWalk.create(arrays, roots)) || arrays;
+    const store = (wasm && WasmCompactWalk.create(arrays, roots, slots)) || arrays;
     return new CompactForest(roots, store, slots, nodeClasses);
   }
 
-  /** As PaddedForest.addScores: one slot, the reached leaves' weights added tree after tree. */
+  /** As PaddedForest.addScores: the reached leaves' weights added tree after tree, `slots` a row. */
   addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void {
     if (this.store instanceof WasmCompactWalk && this.store.add(x, width, count, scores)) return;
+    if (this.slots !== 1) {
+      this.addClassScores(x, width, count, scores, new Int32Array(count));
+      return;
+    }
     const { nodes, threshold, nodeWeights } = this.jsNodes();
     addNodeWeights(x, width, count, scores, nodes, threshold, nodeWeights, this.roots);
   }

@@ -13,7 +13,10 @@ export interface ForestWalk {
   readonly walk: 'wasm' | 'js';
   readonly trees: number;
   readonly slots: number;
-  /** Adds each row's reached leaf weight (one slot) of every tree to `scores[row]`, tree after tree, in double. */
+  /**
+   * Adds each row's reached leaf weights of every tree to `scores[row * slots + k]`, tree after tree, in double
+   * (in WebAssembly where available, for any number of slots).
+   */
   addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void;
   /** The same for several slots, row-major [count, slots], ORing the reached leaves' classes into `classes[row]`. */
   addClassScores(x: Float32Array, width: number, count: number, scores: Float64Array, classes: Int32Array): void;

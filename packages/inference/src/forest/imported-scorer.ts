@@ -7,8 +7,10 @@
  *     even, as the cast does), so every value reaching a comparison is a float32 and the walks' float32
  *     thresholds decide exactly as the double ones (float32.ts).
  *   - Per target, the leaf weights of its trees are added in double, tree after tree from 0, as the
- *     TreeEnsemble does on one thread: one laid-out forest per target (forest-layout.ts; a classifier's trees
- *     are written once per class), each walked by ForestWalk.addScores. The walks send NaN the false way;
+ *     TreeEnsemble does on one thread. A classifier's trees are written once per class: where the copies of
+ *     each tree match node for node (shared-structure.ts), one laid-out forest of one slot per class
+ *     (forest-layout.ts) is walked once, each class's leaf weight added to its sum; else one forest per target,
+ *     each walked by ForestWalk.addScores. The walks send NaN the false way;
  *     trees that take NaN (scikit-learn 1.3+ trees, 1.4+ forests) track missing values, so a row holding a
  *     NaN there is walked again node by node (walkTracking), its sums replaced.
  *   - The tail in double: the sum divided by the tree count (forests) or plus the init_ prediction (gradient
@@ -28,6 +30,7 @@ import type { Ensemble, TreeNode } from './ensemble.js';
 import { readTreeEnsembleV5, walkTracking } from './ensemble-v5.js';
 import { type ImportedForestGraph, readImportedGraph } from './imported-graph.js';
 import { type ForestWalk, layOutForest } from './forest-layout.js';
+import { mergeSharedStructure } from './shared-structure.js';
 
 function tracksMissing(node: TreeNode): boolean {
   return !('leaf' in node) && (node.nanGoesTrue === true || tracksMissing(node.whenTrue) || tracksMissing(node.whenFalse));
@@ -39,18 +42,26 @@ export class ImportedForestScorer {
   private rounded = new Float32Array(0);
   /** Per target, the batch's sums (grown as batches grow). */
   private sums: Float64Array[];
+  /** The shared forest's sums, row-major [rows, targets] (grown as batches grow). */
+  private slotSums = new Float64Array(0);
   /** Whether a row holding a NaN reaches the trees and a node sends NaN the true way: then it is walked again. */
   private readonly walkNaNRows: boolean;
 
   private constructor(
-    /** Per target (class), its trees, and laid out for the walks. */
+    /** Per target (class), its trees. */
     private readonly targets: Ensemble[],
+    /**
+     * Laid out for the walks: one forest per target, or (`shared`) one forest whose slots are the targets, the
+     * per-class copies of each tree walked once.
+     */
     private readonly forests: ForestWalk[],
+    /** Whether the targets' trees are walked once for all targets (their per-class copies matched). */
+    readonly walksEachTreeOnce: boolean,
     private readonly shape: ImportedForestGraph,
     private readonly schema: ModelSchema,
     readonly width: number,
   ) {
-    this.sums = forests.map(() => new Float64Array(0));
+    this.sums = targets.map(() => new Float64Array(0));
     this.walkNaNRows = shape.refuses === 'infinite' && targets.some((t) => t.trees.some(tracksMissing));
   }
 
@@ -73,13 +84,16 @@ export class ImportedForestScorer {
     if (shape.offsets && shape.offsets.length !== targets.length) return `${shape.offsets.length} offsets for ${targets.length} targets`;
     const maxFeature = Math.max(...targets.map((t) => t.maxFeature));
     if (maxFeature >= input.width) return `a node reads feature ${maxFeature} of ${input.width}`;
+    const merged = mergeSharedStructure(targets);
+    const shared = merged && layOutForest(merged);
+    if (shared && typeof shared !== 'string') return new ImportedForestScorer(targets, [shared], true, shape, schema, input.width);
     const forests: ForestWalk[] = [];
     for (const ensemble of targets) {
       const forest = layOutForest(ensemble);
       if (typeof forest === 'string') return forest;
       forests.push(forest);
     }
-    return new ImportedForestScorer(targets, forests, shape, schema, input.width);
+    return new ImportedForestScorer(targets, forests, false, shape, schema, input.width);
   }
 
   /** Scores every record of the batch, as ScoringSession.score does. */
@@ -94,14 +108,22 @@ export class ImportedForestScorer {
     const rounded = this.rounded.subarray(0, count * width);
     rounded.set(x);
     const sums = this.sums;
-    for (const [k, forest] of this.forests.entries()) {
+    const c = sums.length;
+    for (let k = 0; k < c; k++) {
       if (sums[k]!.length < count) sums[k] = new Float64Array(count);
       sums[k]!.fill(0, 0, count);
-      forest.addScores(rounded, width, count, sums[k]!);
+    }
+    if (this.walksEachTreeOnce) {
+      if (this.slotSums.length < count * c) this.slotSums = new Float64Array(count * c);
+      const slotSums = this.slotSums.subarray(0, count * c);
+      slotSums.fill(0);
+      this.forests[0]!.addScores(rounded, width, count, slotSums);
+      for (let r = 0; r < count; r++) for (let k = 0; k < c; k++) sums[k]![r] = slotSums[r * c + k]!;
+    } else {
+      for (const [k, forest] of this.forests.entries()) forest.addScores(rounded, width, count, sums[k]!);
     }
 
     const classes = schema.task === 'classifier' ? schema.classLabels! : null;
-    const c = sums.length;
     const out: BatchPredictions = {
       count,
       labels: classes ? new Array<string | number>(count) : null,

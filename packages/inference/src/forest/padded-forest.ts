@@ -225,16 +225,21 @@ export class PaddedForest {
       fill(e.trees[t]!, 0, 0);
     }
     const arrays = { feature, threshold, leafWeights };
-    const store = (wasm && WasmLeafWeights.create({ ...arrays, depth, nodeStart, leafStart })) || arrays;
+    const store = (wasm && WasmLeafWeights.create({ ...arrays, depth, nodeStart, leafStart }, slots)) || arrays;
     return new PaddedForest(depth, nodeStart, leafStart, store, slots, leafClasses);
   }
 
   /**
    * Adds, for each of `count` rows of `x` (row-major, `width` values a row), the weight of the leaf it
-   * reaches in every tree to `scores[row]`, tree after tree: the order ONNX Runtime adds them in. One slot.
+   * reaches in every tree to `scores[row]`, tree after tree: the order ONNX Runtime adds them in. With several
+   * slots, row-major [count, slots], each of the leaf's weights to its slot (in JavaScript, addClassScores' walk).
    */
   addScores(x: Float32Array, width: number, count: number, scores: Float64Array): void {
     if (this.nodes instanceof WasmLeafWeights && this.nodes.add(x, width, count, scores)) return;
+    if (this.slots !== 1) {
+      this.addClassScores(x, width, count, scores, new Int32Array(count));
+      return;
+    }
     const { feature, threshold, leafWeights } = this.jsNodes();
     addLeafWeights(x, width, count, scores, feature, threshold, leafWeights, this.depth, this.nodeStart, this.leafStart);
   }

@@ -6,7 +6,17 @@ import { COMPACT_WALK_WASM_BASE64 } from './wasm/compact-walk-wasm.js';
 
 interface CompactWalkExports {
   memory: WasmMemory;
-  add_node_weights(x: number, width: number, count: number, scores: number, nodes: number, w: number, roots: number, trees: number): void;
+  add_node_weights(
+    x: number,
+    width: number,
+    count: number,
+    scores: number,
+    nodes: number,
+    w: number,
+    roots: number,
+    trees: number,
+    slots: number,
+  ): void;
 }
 
 const compactWalk = new WasmKernelModule<CompactWalkExports>(COMPACT_WALK_WASM_BASE64);
@@ -19,13 +29,15 @@ export class WasmCompactWalk {
     /** Lengths of nodes and nodeWeights. */
     private readonly lengths: [number, number],
     private readonly trees: number,
+    /** Weights a node, scores a row. */
+    private readonly slots: number,
   ) {}
 
   /** The walk for a forest, or null where WebAssembly or its memory is not available (the caller walks in JavaScript). */
-  static create(forest: CompactNodes, roots: Int32Array): WasmCompactWalk | null {
+  static create(forest: CompactNodes, roots: Int32Array, slots: number): WasmCompactWalk | null {
     const memory = WasmForestMemory.create(compactWalk, [forest.nodes, forest.nodeWeights, roots]);
     if (memory === null) return null;
-    return new WasmCompactWalk(memory, [forest.nodes.length, forest.nodeWeights.length], roots.length);
+    return new WasmCompactWalk(memory, [forest.nodes.length, forest.nodeWeights.length], roots.length, slots);
   }
 
   /** The forest's nodes and weights as views of this memory, for the JavaScript walks (take them for one use). */
@@ -42,8 +54,8 @@ export class WasmCompactWalk {
   /** As WasmLeafWeights.add: false, and nothing done, when memory for the batch cannot be had. */
   add(x: Float32Array, width: number, count: number, scores: Float64Array): boolean {
     const [nodes, w, roots] = this.memory.at as [number, number, number];
-    return this.memory.batch(x, width, count, scores, (xAt, scoresAt) =>
-      this.memory.k.add_node_weights(xAt, width, count, scoresAt, nodes, w, roots, this.trees),
+    return this.memory.batch(x, width, count, this.slots, scores, (xAt, scoresAt) =>
+      this.memory.k.add_node_weights(xAt, width, count, scoresAt, nodes, w, roots, this.trees, this.slots),
     );
   }
 }

@@ -41,18 +41,25 @@ export class WasmForestMemory<Exports extends { memory: WasmMemory }> {
   }
 
   /**
-   * Copies `count` rows of `x` (`width` values a row) and their scores in, runs `walk` with where they are, and
-   * copies the scores back. False, and nothing done, when memory for the batch cannot be had.
+   * Copies `count` rows of `x` (`width` values a row) and their scores (`slots` a row) in, runs `walk` with
+   * where they are, and copies the scores back. False, and nothing done, when memory for the batch cannot be had.
    */
-  batch(x: Float32Array, width: number, count: number, scores: Float64Array, walk: (xAt: number, scoresAt: number) => void): boolean {
+  batch(
+    x: Float32Array,
+    width: number,
+    count: number,
+    slots: number,
+    scores: Float64Array,
+    walk: (xAt: number, scoresAt: number) => void,
+  ): boolean {
     const scoresAt = this.batchAt;
-    const xAt = align(scoresAt + 8 * count);
+    const xAt = align(scoresAt + 8 * count * slots);
     if (!ensureMemory(this.k.memory, xAt + 4 * width * count)) return false;
     // Views made after any growth: growing memory replaces its buffer.
     const buffer = this.k.memory.buffer;
     new Float32Array(buffer, xAt, width * count).set(x.subarray(0, width * count));
-    const inMemory = new Float64Array(buffer, scoresAt, count);
-    inMemory.set(scores.subarray(0, count));
+    const inMemory = new Float64Array(buffer, scoresAt, count * slots);
+    inMemory.set(scores.subarray(0, count * slots));
     walk(xAt, scoresAt);
     scores.set(inMemory);
     return true;

@@ -18,6 +18,7 @@ interface LeafWeightsExports {
     nodeStart: number,
     leafStart: number,
     trees: number,
+    slots: number,
   ): void;
 }
 
@@ -38,10 +39,12 @@ export class WasmLeafWeights {
     /** Lengths of feature, threshold and leafWeights. */
     private readonly lengths: [number, number, number],
     private readonly trees: number,
+    /** Weights a leaf, scores a row. */
+    private readonly slots: number,
   ) {}
 
   /** The walk for a forest, or null where WebAssembly or its memory is not available (the caller walks in JavaScript). */
-  static create(forest: PaddedArrays): WasmLeafWeights | null {
+  static create(forest: PaddedArrays, slots: number): WasmLeafWeights | null {
     const memory = WasmForestMemory.create(leafWeights, [
       forest.feature,
       forest.threshold,
@@ -52,7 +55,7 @@ export class WasmLeafWeights {
     ]);
     if (memory === null) return null;
     const lengths: [number, number, number] = [forest.feature.length, forest.threshold.length, forest.leafWeights.length];
-    return new WasmLeafWeights(memory, lengths, forest.depth.length);
+    return new WasmLeafWeights(memory, lengths, forest.depth.length, slots);
   }
 
   /**
@@ -70,13 +73,13 @@ export class WasmLeafWeights {
   }
 
   /**
-   * Adds to `scores[r]`, for each of `count` rows of `x` (`width` values a row), the weight of the leaf the row
-   * reaches in every tree. False, and nothing done, when memory for the batch cannot be had.
+   * Adds to `scores[r * slots + k]`, for each of `count` rows of `x` (`width` values a row), the weight k of the
+   * leaf the row reaches in every tree. False, and nothing done, when memory for the batch cannot be had.
    */
   add(x: Float32Array, width: number, count: number, scores: Float64Array): boolean {
     const [f, v, w, depth, nodeStart, leafStart] = this.memory.at as [number, number, number, number, number, number];
-    return this.memory.batch(x, width, count, scores, (xAt, scoresAt) =>
-      this.memory.k.add_leaf_weights(xAt, width, count, scoresAt, f, v, w, depth, nodeStart, leafStart, this.trees),
+    return this.memory.batch(x, width, count, this.slots, scores, (xAt, scoresAt) =>
+      this.memory.k.add_leaf_weights(xAt, width, count, scoresAt, f, v, w, depth, nodeStart, leafStart, this.trees, this.slots),
     );
   }
 }
