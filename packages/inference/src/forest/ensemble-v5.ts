@@ -13,14 +13,12 @@
 import type { NodeProto, TensorProto } from '../onnx-proto.js';
 import { attribute, ElemType, intsAttribute, toNumber } from '../onnx-proto.js';
 import { tensorValues } from '../class-labels.js';
-import type { Ensemble, TreeNode } from './ensemble.js';
+import { type Ensemble, MAX_NODES, type TreeNode } from './ensemble.js';
 
 /** TreeEnsemble's node modes (ai.onnx.ml opset 5) the evaluator takes. */
 const MODES: Record<number, 'LEQ' | 'LT'> = { 0: 'LEQ', 1: 'LT' };
 const AGGREGATE_SUM = 1;
 const POST_TRANSFORM_NONE = 0;
-/** More nodes than this are left to ONNX Runtime, as in ensemble.ts. */
-const MAX_NODES = 2_000_000;
 
 function intOf(node: NodeProto, name: string, fallback: number): number {
   const a = attribute(node, name);

@@ -52,7 +52,7 @@ export interface Ensemble {
 }
 
 /** More nodes than this are left to ONNX Runtime (the evaluator would build them as objects once). */
-const MAX_NODES = 2_000_000;
+export const MAX_NODES = 2_000_000;
 /** Bitmasks of `leafClasses` hold this many classes. */
 const MAX_CLASSES = 31;
 
