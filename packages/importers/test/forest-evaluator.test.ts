@@ -9,13 +9,12 @@
  * say why.
  */
 import { describe, expect, it } from 'vitest';
-import { readBatches, scanFile } from '@batchcast/csv';
 import type { RecordBatch } from '@batchcast/csv';
-import { firstDifference, forestScorerFor, planColumns, prepareModel, ScoringSession, seededRandom } from '@batchcast/inference';
+import { firstDifference, forestScorerFor, prepareModel, ScoringSession, seededRandom } from '@batchcast/inference';
 import type { PreparedModel } from '@batchcast/inference';
 import { importModel } from '../src/index.js';
 import { onnx } from '../src/onnx/proto.js';
-import { FIXTURES, fixtureBytes } from './helpers.js';
+import { fixtureBatches, fixtureBytes } from './helpers.js';
 import { fixtures } from './sklearn-manifest.js';
 
 const ONE_THREAD = { intraOpNumThreads: 1 };
@@ -87,20 +86,9 @@ function hostileRows(model: Model, data: Float64Array, width: number, count: num
 
 /** The fixture's CSV as the platform reads it for the model: one double matrix, all rows. */
 async function csvMatrix(prepared: PreparedModel, csvPath: string): Promise<Float64Array> {
-  const path = `${FIXTURES}${csvPath}`;
-  const layout = await scanFile(path, { chunkRows: 100_000 });
-  const plan = planColumns(prepared.schema, layout.header);
-  if (!plan.ok) throw new Error(plan.message);
+  const { batches } = await fixtureBatches(prepared, csvPath, 1000);
   const parts: Float64Array[] = [];
-  for await (const batch of readBatches(path, {
-    start: layout.dataStart,
-    end: layout.bytes,
-    firstRow: 0,
-    header: layout.header,
-    targets: plan.targets,
-    batchSize: 1000,
-  }))
-    parts.push(batch.data[0] as Float64Array);
+  for await (const batch of batches) parts.push(batch.data[0] as Float64Array);
   const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { readBatches, scanFile } from '@batchcast/csv';
+import { type RecordBatch, readBatches, scanFile } from '@batchcast/csv';
 import { getSession, planColumns, prepareModel } from '@batchcast/inference';
-import type { PreparedModel } from '@batchcast/inference';
+import type { ColumnPlan, PreparedModel } from '@batchcast/inference';
 import { importModel } from '../src/index.js';
 import type { ImportedModel } from '../src/index.js';
 
@@ -28,25 +28,36 @@ export interface Scored {
   columns: string[];
 }
 
-/** Scores a whole CSV through the platform's path (as the worker does, in batches of `batchRows`). */
-export async function scoreCsv(prepared: PreparedModel, csvPath: string, batchRows = 97): Promise<Scored> {
+/** A fixture CSV read for the model as the worker reads it: its column plan, and its batches of `batchRows`. */
+export async function fixtureBatches(
+  prepared: PreparedModel,
+  csvPath: string,
+  batchRows: number,
+): Promise<{ plan: Extract<ColumnPlan, { ok: true }>; batches: AsyncGenerator<RecordBatch> }> {
   const path = `${FIXTURES}${csvPath}`;
   const layout = await scanFile(path, { chunkRows: 100_000 });
   const plan = planColumns(prepared.schema, layout.header);
   if (!plan.ok) throw new Error(plan.message);
-  const session = await getSession(prepared.sha256, async () => prepared.bytes, prepared.schema, { intraOpNumThreads: 1 });
-  const labels: (string | number)[] = [];
-  const probabilities: number[] = [];
-  const values: number[] = [];
-  const out: Scored = { rows: 0, labels: null, probabilities: null, values: null, errors: [], columns: plan.columns };
-  for await (const batch of readBatches(path, {
+  const batches = readBatches(path, {
     start: layout.dataStart,
     end: layout.bytes,
     firstRow: 0,
     header: layout.header,
     targets: plan.targets,
     batchSize: batchRows,
-  })) {
+  });
+  return { plan, batches };
+}
+
+/** Scores a whole CSV through the platform's path (as the worker does, in batches of `batchRows`). */
+export async function scoreCsv(prepared: PreparedModel, csvPath: string, batchRows = 97): Promise<Scored> {
+  const { plan, batches } = await fixtureBatches(prepared, csvPath, batchRows);
+  const session = await getSession(prepared.sha256, async () => prepared.bytes, prepared.schema, { intraOpNumThreads: 1 });
+  const labels: (string | number)[] = [];
+  const probabilities: number[] = [];
+  const values: number[] = [];
+  const out: Scored = { rows: 0, labels: null, probabilities: null, values: null, errors: [], columns: plan.columns };
+  for await (const batch of batches) {
     const p = await session.score(batch, plan.targets);
     out.rows += p.count;
     if (p.labels) {
