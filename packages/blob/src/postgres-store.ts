@@ -1,5 +1,15 @@
 import { Readable } from 'node:stream';
-import { blobSize, deleteBlob, GROUP_PIECES, listOldBlobKeys, type Pool, readBlobPieces, writeBlob } from '@batchcast/db';
+import {
+  blobExtent,
+  blobSize,
+  deleteBlob,
+  GROUP_PIECES,
+  listOldBlobKeys,
+  type Pool,
+  readBlobPieces,
+  WRITE_LANES,
+  writeBlob,
+} from '@batchcast/db';
 import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** 1 MiB pieces: small enough to hold a few in memory, large enough that a 1 GiB upload is 1,024 rows. */
@@ -10,11 +20,11 @@ const WINDOW_PIECES = 4;
 
 /**
  * Blobs in PostgreSQL, in fixed-size pieces written as the upload streams in, so memory stays bounded and a
- * worker on another host reads only the pieces of its byte range. The pieces of one blob are written on one
- * connection, a group of pieces per binary COPY, each group committed as it ends: what is committed can be
- * read (an upload's first chunks scored) while the rest arrives. A failed or aborted upload removes what it
- * committed; a crash leaves pieces for the orphan sweep. Reads fetch a few pieces at a time by binary COPY
- * and the next few while those are used.
+ * worker on another host reads only the pieces of its byte range. The pieces are written a group per binary
+ * COPY, each group committed as it ends, up to `writeLanes` groups at once on as many connections: what is
+ * committed without a gap from the start can be read (an upload's first chunks scored) while the rest
+ * arrives. A failed or aborted upload removes what it committed; a crash leaves pieces for the orphan sweep.
+ * Reads fetch a few pieces at a time by binary COPY and the next few while those are used.
  */
 export class PostgresBlobStore implements BlobStore {
   readonly kind = 'postgres' as const;
@@ -23,9 +33,10 @@ export class PostgresBlobStore implements BlobStore {
     private readonly pool: Pool,
     private readonly pieceBytes = PIECE_BYTES,
     private readonly groupPieces = GROUP_PIECES,
+    private readonly writeLanes = WRITE_LANES,
   ) {}
 
-  /** Each group of pieces is committed as it ends, and `onStored` told. */
+  /** Each group of pieces is committed as it ends, and `onStored` told the bytes committed without a gap. */
   readonly readableWhileWritten = true;
 
   async write(key: string, source: Readable, onStored?: (bytes: number) => void): Promise<number> {
@@ -34,12 +45,12 @@ export class PostgresBlobStore implements BlobStore {
     source.on('error', () => undefined);
     let ahead: Readable | null = null;
     try {
-      // While a group's COPY ends and commits, up to a group's worth of pieces more is received meanwhile
+      // While every lane is busy storing a group, up to a group's worth of pieces more is received meanwhile
       // (a stream's buffer, up to its highWaterMark): the upload does not pause for each commit.
       ahead = Readable.from(pieces(source, this.pieceBytes), { highWaterMark: this.groupPieces });
       // Its errors reach writeBlob through the iteration; once writeBlob has given up, nobody else hears them.
       ahead.on('error', () => undefined);
-      return await writeBlob(this.pool, key, ahead, onStored, this.groupPieces);
+      return await writeBlob(this.pool, key, ahead, onStored, this.groupPieces, this.writeLanes);
     } catch (err) {
       ahead?.destroy();
       source.destroy();
@@ -50,12 +61,14 @@ export class PostgresBlobStore implements BlobStore {
   /**
    * The reader knows the blob's size as committed when it opens: a blob still being written reads as the
    * groups committed so far, so a reader of one must keep to bytes it was told are stored (the chunks an
-   * upload released), as with a file still being written.
+   * upload released), as with a file still being written. Groups commit out of order, so what is committed may
+   * have a gap (a group still being stored before one that is in): the reader's windows stop at it, and a
+   * window read ahead past it is fetched again if it is read.
    */
   async open(key: string): Promise<RangeReader> {
-    const size = await blobSize(this.pool, key);
-    if (size === null) throw Object.assign(new Error(`no blob ${key}`), { code: 'ENOENT' });
-    return new PieceReader(this.pool, key, size, this.pieceBytes);
+    const extent = await blobExtent(this.pool, key);
+    if (extent === null) throw Object.assign(new Error(`no blob ${key}`), { code: 'ENOENT' });
+    return new PieceReader(this.pool, key, extent.bytes, extent.contiguousPieces, this.pieceBytes);
   }
 
   async delete(key: string): Promise<void> {
@@ -105,6 +118,8 @@ interface Window {
   pieces: Promise<Buffer[]>;
   /** The pieces once they have all come. */
   got?: Buffer[];
+  /** Fetched before any read asked for it (see PieceReader.piece). */
+  ahead: boolean;
 }
 
 /**
@@ -127,6 +142,8 @@ class PieceReader implements RangeReader {
     private readonly pool: Pool,
     private readonly key: string,
     private readonly size: number,
+    /** Pieces numbered without a gap from 0 when the reader opened: no window inside them reaches past them. */
+    private readonly contiguousPieces: number,
     private readonly pieceBytes: number,
   ) {
     this.pieces = Math.ceil(size / pieceBytes);
@@ -160,17 +177,33 @@ class PieceReader implements RangeReader {
       this.windows = this.windows.filter((w) => w.start >= window!.start);
     } else {
       this.windows = [];
-      window = this.fetch(p);
+      window = this.fetch(p, false);
     }
     const next = window.start + window.count;
-    if (p === next - 1 && next < this.pieces && !this.windows.some((w) => w.start === next)) this.fetch(next);
-    const piece = (await window.pieces)[p - window.start];
+    if (p === next - 1 && next < this.pieces && !this.windows.some((w) => w.start === next)) this.fetch(next, true);
+    // A window read ahead may have met a group of an upload still arriving that was not committed yet (groups
+    // commit out of order): the read that wants it now, told the bytes are stored, fetches it again. A window
+    // fetched for a read and still short is a piece missing for good.
+    const got = await window.pieces.catch((err: unknown) => {
+      if (!window.ahead) throw err;
+      return null;
+    });
+    const pieces = got ?? (await this.refetch(window));
+    const piece = pieces[p - window.start];
     if (!piece) throw new Error(`blob ${this.key}: piece ${p} is missing`);
     return piece;
   }
 
-  private fetch(start: number): Window {
-    const count = Math.min(WINDOW_PIECES, this.pieces - start);
+  private refetch(stale: Window): Promise<Buffer[]> {
+    this.windows = this.windows.filter((w) => w !== stale);
+    return this.fetch(stale.start, false).pieces;
+  }
+
+  private fetch(start: number, ahead: boolean): Window {
+    // A window in the pieces committed without a gap stops at the gap (an upload's group still being stored):
+    // reads of bytes told stored stay before it. Past it, each window is held to having all its pieces.
+    const bound = start < this.contiguousPieces ? this.contiguousPieces : this.pieces;
+    const count = Math.min(WINDOW_PIECES, bound - start);
     // The pieces come by position, not by number: one missing (a blob removed while a late group of its upload
     // was still being committed) would shift every later one onto the wrong bytes. Refuse the window instead.
     const pieces = readBlobPieces(this.pool, this.key, start, start + count - 1, this.allocate).then((got) => {
@@ -180,7 +213,7 @@ class PieceReader implements RangeReader {
     });
     // Awaited by the read that needs it; a read-ahead nobody reads in the end must not be an unhandled rejection.
     pieces.catch(() => undefined);
-    const window: Window = { start, count, pieces };
+    const window: Window = { start, count, pieces, ahead };
     this.windows.push(window);
     return window;
   }

@@ -283,10 +283,10 @@ describe('fs blob store, its reserve of free disk space', () => {
 
 describe('postgres blob store, bytes readable while written', () => {
   /** Pieces of 1000 bytes committed 3 at a time: a test-sized blob is many groups. */
-  const store = (): PostgresBlobStore => new PostgresBlobStore(pool, 1000, 3);
+  const store = (lanes?: number): PostgresBlobStore => new PostgresBlobStore(pool, 1000, 3, lanes);
 
   it('tells the bytes of each group once committed, each readable then (and before the write ends)', async () => {
-    const pg = store();
+    const pg = store(1);
     const data = randomBytes(20_500);
     const told: { bytes: number; read: Promise<Buffer> }[] = [];
     const size = await pg.write('uploads/pg-growing.csv', source(data), (bytes) => {
@@ -299,8 +299,27 @@ describe('postgres blob store, bytes readable while written', () => {
     expect((await readRange(pg, 'uploads/pg-growing.csv', 0, data.length, 7000)).equals(data)).toBe(true);
   });
 
-  it('a blob of exactly whole groups, and one of under a group, are told once per commit', async () => {
+  it('with groups written side by side, tells only bytes committed without a gap, each readable then', async () => {
     const pg = store();
+    const data = randomBytes(50_500);
+    for (let round = 0; round < 5; round++) {
+      const key = `uploads/pg-lanes-${round}.csv`;
+      const told: { bytes: number; read: Promise<Buffer> }[] = [];
+      expect(await pg.write(key, source(data), (bytes) => told.push({ bytes, read: readRange(pg, key, 0, bytes, 4096) }))).toBe(
+        data.length,
+      );
+      expect(told.at(-1)?.bytes).toBe(data.length);
+      for (const [i, t] of told.entries()) {
+        if (i > 0) expect(t.bytes).toBeGreaterThan(told[i - 1]!.bytes);
+        if (t.bytes !== data.length) expect(t.bytes % 3000).toBe(0);
+        expect((await t.read).equals(data.subarray(0, t.bytes))).toBe(true);
+      }
+      expect((await readRange(pg, key, 0, data.length, 7000)).equals(data)).toBe(true);
+    }
+  });
+
+  it('a blob of exactly whole groups, and one of under a group, are told once per commit', async () => {
+    const pg = store(1);
     for (const [key, n, expected] of [
       ['uploads/pg-whole.csv', 6000, [3000, 6000]],
       ['uploads/pg-small.csv', 10, [10]],
@@ -311,6 +330,105 @@ describe('postgres blob store, bytes readable while written', () => {
       expect(told).toEqual(expected);
       expect((await readRange(pg, key, 0, n, 4096)).equals(data)).toBe(true);
     }
+  });
+
+  /**
+   * Holds the COPY of the group with `piece`: another transaction inserts that piece first and keeps it
+   * uncommitted, so the COPY waits on the primary key while the other groups go on by other connections.
+   */
+  async function holdPiece(key: string, piece = 0) {
+    const blocker = await pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`INSERT INTO blob_pieces (key, piece, data) VALUES ($1, $2, '\\x00')`, [key, piece]);
+    const stored = async () =>
+      (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM blob_pieces WHERE key = $1', [key])).rows[0]!.n;
+    return {
+      /** Waits until `pieces` pieces of the blob are committed (the held group not among them). */
+      until: async (pieces: number) => {
+        for (let i = 0; i < 500 && (await stored()) < pieces; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(await stored()).toBe(pieces);
+      },
+      /** The held group's backend, waiting on the lock. */
+      waiting: async () =>
+        (
+          await pool.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY blob_pieces%'`,
+          )
+        ).rows,
+      release: async () => {
+        await blocker.query('ROLLBACK');
+        blocker.release();
+      },
+    };
+  }
+
+  it('a group committed before an earlier one is told, and read, only once the earlier one is in', async () => {
+    const pg = store();
+    const key = 'uploads/pg-out-of-order.csv';
+    const data = randomBytes(10_500);
+    const held = await holdPiece(key);
+    const told: number[] = [];
+    const written = pg.write(key, Readable.from([data]), (bytes) => told.push(bytes));
+    // Pieces 3..10 (groups 1-3) committed while group 0 waits: two lanes, so the write went on past it.
+    await held.until(8);
+    expect(await held.waiting()).toHaveLength(1);
+    expect(told).toEqual([]);
+    // A reader opened now gives the bytes past the gap that are in, and refuses to read into the gap.
+    const early = await pg.open(key);
+    const buf = Buffer.alloc(4000);
+    expect((await early.read(buf, 0, 4000, 3000)).bytesRead).toBe(4000);
+    expect(buf.equals(data.subarray(3000, 7000))).toBe(true);
+    await expect(early.read(buf, 0, 1000, 0)).rejects.toThrow('missing');
+    await early.close();
+    await held.release();
+    expect(await written).toBe(data.length);
+    expect(told).toEqual([data.length]);
+    expect((await readRange(pg, key, 0, data.length, 4096)).equals(data)).toBe(true);
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+  });
+
+  it('a window read ahead into a group not yet committed is fetched again when read once the group is in', async () => {
+    const pg = store();
+    const key = 'uploads/pg-ahead-gap.csv';
+    const data = randomBytes(10_500);
+    const held = await holdPiece(key, 3);
+    const told: number[] = [];
+    const written = pg.write(key, Readable.from([data]), (bytes) => told.push(bytes));
+    // Groups 0, 2 and 3 in (pieces 0-2 and 6-10), group 1 held.
+    await held.until(8);
+    expect(told).toEqual([3000]);
+    const reader = await pg.open(key);
+    const buf = Buffer.alloc(3000);
+    expect((await reader.read(buf, 0, 3000, 0)).bytesRead).toBe(3000);
+    expect(buf.equals(data.subarray(0, 3000))).toBe(true);
+    // That read's last piece fetched the window after it (pieces 3-6), which found group 1 missing. A COPY of
+    // four pieces takes milliseconds: it has ended long before the group is let in.
+    await new Promise((r) => setTimeout(r, 300));
+    await held.release();
+    expect(await written).toBe(data.length);
+    expect((await reader.read(buf, 0, 3000, 3000)).bytesRead).toBe(3000);
+    expect(buf.equals(data.subarray(3000, 6000))).toBe(true);
+    await reader.close();
+  });
+
+  it('a group whose COPY fails while later groups are committed leaves no piece behind', async () => {
+    const pg = store();
+    const key = 'uploads/pg-lane-lost.csv';
+    const held = await holdPiece(key);
+    // Its failure is taken as it comes: the write may reject while the test still awaits the termination.
+    const failed = pg.write(key, Readable.from([randomBytes(10_500)])).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    await held.until(8);
+    const [stuck] = await held.waiting();
+    // The held group's connection is cut, as when PostgreSQL ends a backend.
+    await pool.query('SELECT pg_terminate_backend($1)', [stuck!.pid]);
+    expect(String(await failed)).toMatch(/terminating connection/);
+    await held.release();
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM blob_pieces WHERE key = $1', [key]);
+    expect(rows[0]!.n).toBe(0);
+    expect(pool.totalCount - pool.idleCount).toBe(0);
   });
 
   it('readers see what is committed while the upload waits for more', async () => {

@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import { ByteaCopyReader, COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
 import { copyIn, copyOut } from '../copy-streams.js';
-import type { Pool, PoolClient } from '../pool.js';
+import type { Pool } from '../pool.js';
 
 /** One blob_pieces tuple of a binary COPY: key (text), piece (int4), then the data's length; the data follows. */
 function pieceHead(key: Buffer, piece: number, dataBytes: number): Buffer {
@@ -18,14 +19,48 @@ function pieceHead(key: Buffer, piece: number, dataBytes: number): Buffer {
 export const GROUP_PIECES = 8;
 
 /**
+ * Groups written at once when the caller does not say, each by its own COPY on its own connection. One
+ * PostgreSQL backend writing the pieces (TOAST rows, WAL, the page cache) was the limit of the write: the
+ * 281 MB bench file took it 2.6-3.1 s on the project's 2-core machine with nothing else running, and two
+ * backends 2.0-2.35 s (docs/performance.md, `BLOB_STORE=postgres`).
+ */
+export const WRITE_LANES = 2;
+
+/** One blob_pieces group of a binary COPY: the pieces `data` yields, numbered from `first`. */
+async function* groupTuples(key: Buffer, first: number, data: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield COPY_SIGNATURE;
+  let piece = first;
+  for await (const bytes of data) {
+    yield pieceHead(key, piece++, bytes.length);
+    yield bytes;
+  }
+  yield COPY_TRAILER;
+}
+
+/** A group's COPY on a connection of its own, released once it is committed (dropped should it fail). */
+async function copyGroup(pool: Pool, key: Buffer, first: number, data: AsyncIterable<Buffer>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await copyIn(client, 'COPY blob_pieces (key, piece, data) FROM STDIN WITH (FORMAT binary)', groupTuples(key, first, data));
+  } catch (err) {
+    // A COPY that failed or was cut leaves its connection in a state not worth finding out: the pool drops it.
+    client.release(err as Error);
+    throw err;
+  }
+  client.release();
+}
+
+/**
  * Writes a blob from its pieces in groups of `groupPieces`: each group is one binary COPY on its own, so one
- * transaction, committed before the next group starts, and `onCommitted` hears the bytes committed so far
- * after each: readers can read them while the rest comes. The pieces of a group are written as they come
- * (PostgreSQL stores one while the next arrives). One connection is held throughout, so groups commit in
- * order. A failed write (the pieces' source, a COPY) removes what its earlier groups committed before it
- * rejects; what a crash leaves is removed by the orphan sweep (listOldBlobKeys). An earlier blob of the key
- * is removed first, and not kept should the write fail (upload keys are never reused). Resolves with the
- * number of bytes stored.
+ * transaction, and up to `lanes` groups are written at once, each on its own connection (a group is handed to
+ * its COPY as its pieces come, so PostgreSQL stores one while the next arrives, and once a group has all its
+ * pieces the next starts on another connection while the first is still being stored). Groups may commit out
+ * of order: `onCommitted` hears the bytes of the groups committed without a gap from the start, which readers
+ * can read while the rest comes. No connection is held while waiting for one, so uploads cannot starve each
+ * other of the pool. A failed write (the pieces' source, a COPY) waits for its groups in flight, removes what
+ * they committed, then rejects; what a crash leaves is removed by the orphan sweep (listOldBlobKeys). An
+ * earlier blob of the key is removed first, and not kept should the write fail (upload keys are never
+ * reused). Resolves with the number of bytes stored.
  */
 export async function writeBlob(
   pool: Pool,
@@ -33,60 +68,87 @@ export async function writeBlob(
   pieces: AsyncIterable<Buffer>,
   onCommitted?: (bytes: number) => void,
   groupPieces = GROUP_PIECES,
+  lanes = WRITE_LANES,
 ): Promise<number> {
   if (!Number.isSafeInteger(groupPieces) || groupPieces < 1) throw new RangeError(`invalid group of ${groupPieces} pieces`);
-  const client = await pool.connect();
-  let broken = false;
+  if (!Number.isSafeInteger(lanes) || lanes < 1) throw new RangeError(`invalid ${lanes} write lanes`);
+  const keyBytes = Buffer.from(key, 'utf8');
+  /** The groups being written, and the first failure of any (a COPY's, or the source's). */
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  // Read through functions: set by the groups' callbacks while this one awaits, which TypeScript cannot see.
+  const stopIfFailed = (): void => {
+    if (failure) throw failure.error;
+  };
+  const firstError = (fallback: unknown): unknown => (failure ? failure.error : fallback);
+  /** The group being filled: its COPY reads the pieces pushed into it. */
+  let filling: Readable | null = null;
+  const groupBytes: number[] = [];
+  const committed: boolean[] = [];
+  let toldGroups = 0;
+  let toldBytes = 0;
+  const commit = (group: number): void => {
+    committed[group] = true;
+    if (group !== toldGroups) return;
+    while (committed[toldGroups]) toldBytes += groupBytes[toldGroups++]!;
+    onCommitted?.(toldBytes);
+  };
   try {
-    await client.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
-    const keyBytes = Buffer.from(key, 'utf8');
+    await pool.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
     const it = pieces[Symbol.asyncIterator]();
     let piece = 0;
     let size = 0;
     let next = await it.next();
-    while (!next.done) {
+    for (let group = 0; !next.done; group++) {
+      while (inFlight.size >= lanes) await Promise.race(inFlight);
+      stopIfFailed();
+      const channel = new Readable({ objectMode: true, read() {} });
+      // Destroyed with the write's error should it fail: the group's COPY hears it through its iteration.
+      channel.on('error', () => undefined);
+      filling = channel;
+      const written: Promise<void> = copyGroup(pool, keyBytes, piece, channel).then(
+        () => {
+          inFlight.delete(written);
+          try {
+            commit(group);
+          } catch (error) {
+            // The caller's listener failed: the write fails with it, as it would have had it been awaited here.
+            failure ??= { error };
+          }
+        },
+        (error: unknown) => {
+          inFlight.delete(written);
+          failure ??= { error };
+        },
+      );
+      inFlight.add(written);
       let inGroup = 0;
-      let groupBytes = 0;
-      const tuples = async function* (): AsyncGenerator<Buffer> {
-        yield COPY_SIGNATURE;
-        while (!next.done && inGroup < groupPieces) {
-          const data = next.value;
-          yield pieceHead(keyBytes, piece + inGroup, data.length);
-          yield data;
-          inGroup++;
-          groupBytes += data.length;
-          // The group's last piece ends its COPY without waiting for the piece after it.
-          if (inGroup < groupPieces) next = await it.next();
-        }
-        yield COPY_TRAILER;
-      };
-      await copyIn(client, 'COPY blob_pieces (key, piece, data) FROM STDIN WITH (FORMAT binary)', tuples());
+      let bytes = 0;
+      while (!next.done && inGroup < groupPieces) {
+        stopIfFailed();
+        channel.push(next.value);
+        bytes += next.value.length;
+        inGroup++;
+        // The group's last piece ends its COPY without waiting for the piece after it.
+        if (inGroup < groupPieces) next = await it.next();
+      }
+      groupBytes[group] = bytes;
+      channel.push(null);
+      filling = null;
       piece += inGroup;
-      size += groupBytes;
-      onCommitted?.(size);
+      size += bytes;
       if (inGroup === groupPieces) next = await it.next();
     }
+    while (inFlight.size > 0) await Promise.race(inFlight);
+    stopIfFailed();
     return size;
   } catch (err) {
-    broken = !(await removeWritten(pool, client, key));
-    throw err;
-  } finally {
-    // A connection that could not even delete is unusable: the pool drops it rather than hand it out again.
-    client.release(broken);
-  }
-}
-
-/**
- * After a failed write: the pieces its committed groups left, removed on the write's connection if it still
- * works (true), else on another. Should PostgreSQL not answer at all, they stay for the orphan sweep.
- */
-async function removeWritten(pool: Pool, client: PoolClient, key: string): Promise<boolean> {
-  try {
-    await client.query('DELETE FROM blob_pieces WHERE key = $1', [key]);
-    return true;
-  } catch {
+    const error = firstError(err);
+    // Stop the group being filled, let every group in flight end, then remove whatever was committed.
+    filling?.destroy(error instanceof Error ? error : new Error(String(error)));
+    await Promise.all(inFlight);
     await pool.query('DELETE FROM blob_pieces WHERE key = $1', [key]).catch(() => undefined);
-    return false;
+    throw error;
   }
 }
 
@@ -122,6 +184,23 @@ export async function blobSize(pool: Pool, key: string): Promise<number | null> 
     [key],
   );
   return rows[0] && rows[0].pieces > 0 ? Number(rows[0].size) : null;
+}
+
+/**
+ * What a reader of a blob can rely on: its bytes stored, and how many of its pieces are numbered without a gap
+ * from 0. The groups of an upload still arriving commit out of order, so a later group may be in before an
+ * earlier one; once a write has ended, every piece. Null when there is none.
+ */
+export async function blobExtent(pool: Pool, key: string): Promise<{ bytes: number; contiguousPieces: number } | null> {
+  // Pieces are unique per key, so piece - rank only grows: the pieces before the first gap are those where
+  // they are equal.
+  const { rows } = await pool.query<{ bytes: string | null; pieces: number; contiguous: number }>(
+    `SELECT sum(bytes)::bigint AS bytes, count(*)::int AS pieces, count(*) FILTER (WHERE piece = rank)::int AS contiguous
+       FROM (SELECT piece, length(data) AS bytes, row_number() OVER (ORDER BY piece) - 1 AS rank FROM blob_pieces WHERE key = $1) numbered`,
+    [key],
+  );
+  const row = rows[0];
+  return row && row.pieces > 0 ? { bytes: Number(row.bytes), contiguousPieces: row.contiguous } : null;
 }
 
 export async function deleteBlob(pool: Pool, key: string): Promise<void> {
