@@ -93,22 +93,31 @@ export class PostgresBlobStore implements BlobStore {
   }
 }
 
-/** The stream cut into pieces of exactly `size` bytes (the last one shorter), copying as little as possible. */
-async function* pieces(source: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+/**
+ * The stream cut into pieces of exactly `size` bytes (the last one shorter), each as the parts of the stream's
+ * own Buffers it spans: nothing is copied, the COPY writes a piece's parts one after the other. Joining them
+ * into one Buffer a piece, as before, copied the whole upload again: 225 ms of the web process's CPU for the
+ * bench's 281 MB file (a CPU profile of the upload), and as much again for the garbage collector.
+ */
+async function* pieces(source: Readable, size: number): AsyncGenerator<Buffer[]> {
+  let parts: Buffer[] = [];
+  let bytes = 0;
   for await (const chunk of source) {
-    pending.push(chunk as Buffer);
-    pendingBytes += (chunk as Buffer).length;
-    while (pendingBytes >= size) {
-      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      yield all.subarray(0, size);
-      const rest = all.subarray(size);
-      pending = rest.length ? [rest] : [];
-      pendingBytes = rest.length;
+    let rest = chunk as Buffer;
+    while (bytes + rest.length >= size) {
+      const take = size - bytes;
+      parts.push(rest.subarray(0, take));
+      yield parts;
+      parts = [];
+      bytes = 0;
+      rest = rest.subarray(take);
+    }
+    if (rest.length > 0) {
+      parts.push(rest);
+      bytes += rest.length;
     }
   }
-  if (pendingBytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+  if (bytes > 0) yield parts;
 }
 
 /** Pieces [start, start + count) of a blob, fetched by one COPY. */

@@ -26,19 +26,30 @@ export const GROUP_PIECES = 8;
  */
 export const WRITE_LANES = 2;
 
+/** A piece's bytes: one Buffer, or the parts of the upload's Buffers it spans, written one after the other. */
+export type PieceBytes = Buffer | readonly Buffer[];
+
+function pieceLength(piece: PieceBytes): number {
+  if (Buffer.isBuffer(piece)) return piece.length;
+  let length = 0;
+  for (const part of piece) length += part.length;
+  return length;
+}
+
 /** One blob_pieces group of a binary COPY: the pieces `data` yields, numbered from `first`. */
-async function* groupTuples(key: Buffer, first: number, data: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* groupTuples(key: Buffer, first: number, data: AsyncIterable<PieceBytes>): AsyncGenerator<Buffer> {
   yield COPY_SIGNATURE;
   let piece = first;
   for await (const bytes of data) {
-    yield pieceHead(key, piece++, bytes.length);
-    yield bytes;
+    yield pieceHead(key, piece++, pieceLength(bytes));
+    if (Buffer.isBuffer(bytes)) yield bytes;
+    else yield* bytes;
   }
   yield COPY_TRAILER;
 }
 
 /** A group's COPY on a connection of its own, released once it is committed (dropped should it fail). */
-async function copyGroup(pool: Pool, key: Buffer, first: number, data: AsyncIterable<Buffer>): Promise<void> {
+async function copyGroup(pool: Pool, key: Buffer, first: number, data: AsyncIterable<PieceBytes>): Promise<void> {
   const client = await pool.connect();
   try {
     await copyIn(client, 'COPY blob_pieces (key, piece, data) FROM STDIN WITH (FORMAT binary)', groupTuples(key, first, data));
@@ -51,21 +62,21 @@ async function copyGroup(pool: Pool, key: Buffer, first: number, data: AsyncIter
 }
 
 /**
- * Writes a blob from its pieces in groups of `groupPieces`: each group is one binary COPY on its own, so one
- * transaction, and up to `lanes` groups are written at once, each on its own connection (a group is handed to
- * its COPY as its pieces come, so PostgreSQL stores one while the next arrives, and once a group has all its
- * pieces the next starts on another connection while the first is still being stored). Groups may commit out
- * of order: `onCommitted` hears the bytes of the groups committed without a gap from the start, which readers
- * can read while the rest comes. No connection is held while waiting for one, so uploads cannot starve each
- * other of the pool. A failed write (the pieces' source, a COPY) waits for its groups in flight, removes what
- * they committed, then rejects; what a crash leaves is removed by the orphan sweep (listOldBlobKeys). An
- * earlier blob of the key is removed first, and not kept should the write fail (upload keys are never
- * reused). Resolves with the number of bytes stored.
+ * Writes a blob from its pieces (each a Buffer, or the parts of Buffers it spans) in groups of `groupPieces`:
+ * each group is one binary COPY on its own, so one transaction, and up to `lanes` groups are written at once,
+ * each on its own connection (a group is handed to its COPY as its pieces come, so PostgreSQL stores one while
+ * the next arrives, and once a group has all its pieces the next starts on another connection while the first
+ * is still being stored). Groups may commit out of order: `onCommitted` hears the bytes of the groups
+ * committed without a gap from the start, which readers can read while the rest comes. No connection is held
+ * while waiting for one, so uploads cannot starve each other of the pool. A failed write (the pieces' source, a
+ * COPY) waits for its groups in flight, removes what they committed, then rejects; what a crash leaves is
+ * removed by the orphan sweep (listOldBlobKeys). An earlier blob of the key is removed first, and not kept
+ * should the write fail (upload keys are never reused). Resolves with the number of bytes stored.
  */
 export async function writeBlob(
   pool: Pool,
   key: string,
-  pieces: AsyncIterable<Buffer>,
+  pieces: AsyncIterable<PieceBytes>,
   onCommitted?: (bytes: number) => void,
   groupPieces = GROUP_PIECES,
   lanes = WRITE_LANES,
@@ -127,7 +138,7 @@ export async function writeBlob(
       while (!next.done && inGroup < groupPieces) {
         stopIfFailed();
         channel.push(next.value);
-        bytes += next.value.length;
+        bytes += pieceLength(next.value);
         inGroup++;
         // The group's last piece ends its COPY without waiting for the piece after it.
         if (inGroup < groupPieces) next = await it.next();
