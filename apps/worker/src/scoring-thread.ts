@@ -7,16 +7,20 @@
  * its lock stays with the main thread, so a thread that dies (or a process that is killed) loses the chunk's
  * transaction and nothing else: the chunk is taken again.
  */
+import { setTimeout } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { createBlobStore } from '@batchcast/blob';
 import { loadConfig } from '@batchcast/config';
 import { createPool, retryWhileDatabaseUnavailable } from '@batchcast/db';
 import { onnxRuntime } from '@batchcast/inference';
-import type { ScoringContext } from '@batchcast/jobs/scoring';
+import { type ScoringContext, warmForests } from '@batchcast/jobs/scoring';
 import { createLogger } from '@batchcast/log';
 import { threadProcessor } from '@batchcast/queue/thread';
 import { scoreChunkHandler } from './handlers/score-chunk.js';
 import { STOPPING_CHANNEL } from './scoring-threads.js';
+
+/** How long a starting thread waits for the forests it prepares before it takes chunks anyway. */
+const WARM_WAIT_MS = 3_000;
 
 const config = loadConfig();
 const log = createLogger('worker', config.log.level).child({ thread: threadId });
@@ -35,6 +39,13 @@ const ctx: ScoringContext = {
 
 // Loaded while the thread starts (the worker starts its threads ahead of any job), not in a chunk's time.
 await onnxRuntime();
+// The forests the first chunks most likely need, prepared before the thread takes chunks; for at most
+// WARM_WAIT_MS (a PostgreSQL slow to answer must not hold the thread back), then they go on meanwhile.
+const warming = warmForests(ctx).then(
+  (models) => log.debug({ models }, 'forests prepared ahead'),
+  (err: Error) => log.warn({ err: err.message }, 'could not prepare forests ahead; the first chunks prepare their own'),
+);
+await Promise.race([warming, setTimeout(WARM_WAIT_MS, undefined, { ref: false })]);
 
 let stopping = false;
 const channel = new BroadcastChannel(STOPPING_CHANNEL);

@@ -5,3 +5,4 @@
  */
 export type { ScoringContext } from './context.js';
 export { scoreChunk } from './lifecycle/score-chunk.js';
+export { warmForests } from './models/warm-forests.js';

@@ -111,6 +111,19 @@ export async function listModels(pool: Pool): Promise<ModelRecord[]> {
   return rows.map(record);
 }
 
+/**
+ * The newest version of each model name, the names used most recently by a job first (jobs pin a version; any
+ * version of a name counts), then those never used, newest registered first.
+ */
+export async function listLatestModelsByUse(pool: Pool): Promise<ModelRecord[]> {
+  const { rows } = await pool.query<ModelRow>(
+    `SELECT ${columns} FROM ${from}
+      WHERE m.version = (SELECT max(l.version) FROM models l WHERE l.name = m.name)
+      ORDER BY (SELECT max(j.created_at) FROM jobs j JOIN models u ON u.id = j.model_id WHERE u.name = m.name) DESC NULLS LAST, m.id DESC`,
+  );
+  return rows.map(record);
+}
+
 /** Every model version's id, content hash and schema (not its bytes), oldest first. */
 export async function listModelSchemas(pool: Pool): Promise<{ id: number; sha256: string; schema: unknown }[]> {
   const { rows } = await pool.query<{ id: string; sha256: string; schema: unknown }>('SELECT id, sha256, schema FROM models ORDER BY id');
