@@ -53,7 +53,7 @@ export interface PlatformOptions {
 /** Milestones of the job and chunk lifecycle the bench reads from the logs. */
 /** The plain lines `npm start` prints as it starts (see apps/platform/src/start.ts). */
 const START_NOTICE = /^batchcast: (open http|PostgreSQL: )/;
-const MILESTONES = new Set(['chunk scored', 'job finished', 'job submitted']);
+const MILESTONES = new Set(['chunk scored', 'job finished', 'job submitted', 'worker ready']);
 
 export class Platform implements ProcessTree {
   readonly workers: number;
@@ -160,7 +160,10 @@ export class Platform implements ProcessTree {
     }
   }
 
-  /** Waits until /healthz answers 200 and the worker process is up. */
+  /**
+   * Waits until /healthz answers 200 and the worker says it is ready (its scoring threads take chunks): the
+   * bench measures a platform that has started, not its start.
+   */
   async waitHealthy(timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
@@ -169,13 +172,19 @@ export class Platform implements ProcessTree {
       try {
         const res = await fetch(`${this.baseUrl}/healthz`);
         last = `${res.status} ${await res.text()}`;
-        if (res.ok && this.pids().some((p) => p.kind === 'worker')) return;
+        if (res.ok && this.pids().some((p) => p.kind === 'worker') && this.workerReady()) return;
       } catch (err) {
         last = messageOf(err);
       }
       await sleep(200);
     }
     throw new Error(`platform not healthy within ${timeoutMs} ms (last: ${last}):\n${this.tail}`);
+  }
+
+  /** Whether the worker said it is ready (logged at info: a quieter log level never says it, and is not waited for). */
+  private workerReady(): boolean {
+    const level = this.opts.logLevel ?? 'info';
+    return !['trace', 'debug', 'info'].includes(level) || this.lines.some((l) => l.msg === 'worker ready');
   }
 
   /** The platform's processes (npm and the launcher included), each with its kind. */

@@ -28,6 +28,10 @@ boot(
 
     const connection = createWorkerConnection(config.redis.url, log);
     rt.onShutdown('worker connection', () => connection.disconnect());
+    // Said once the scoring threads take chunks (their modules, ONNX Runtime and the likely forests loaded):
+    // before that, a job's first chunks would wait for them.
+    const sayReady = () =>
+      log.info({ scoringThreads: config.workers.scoringThreads, inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
     const workers = consume({
       connection,
       prefix: config.redis.prefix,
@@ -41,13 +45,13 @@ boot(
         const { jobId, chunk } = payload as { jobId: string; chunk: number };
         recordChunkFailure(ctx, jobId, chunk, err.message).catch(() => undefined);
       },
+      onReady: sayReady,
     });
     rt.onShutdown('queue workers', () => Promise.all(workers.map((w) => w.close())));
     // Runs before the queue workers close (last registered, first run): a thread waiting for PostgreSQL gives up.
     rt.onShutdown('scoring threads told', () => tellScoringThreadsStopping());
     startMaintenance(rt, ctx);
     startHeartbeat(rt, ctx, () => connection.ping());
-    log.info({ scoringThreads: config.workers.scoringThreads, inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
   },
   { graceMs: 25_000 },
 );

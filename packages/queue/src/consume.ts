@@ -42,6 +42,11 @@ export interface ConsumeOptions {
   retryInPlace?: RetryInPlace;
   /** Told of every failed attempt (after BullMQ recorded it). */
   onFailed?: (name: JobName, payload: unknown, err: Error) => void;
+  /**
+   * Told once every queue takes jobs: at once, or for thread queues once their threads have started (or could
+   * not be started ahead). Until then a chunk would wait for a thread to load its modules and models.
+   */
+  onReady?: () => void;
 }
 
 /**
@@ -53,7 +58,8 @@ export interface ConsumeOptions {
  */
 export function consume(opts: ConsumeOptions): Worker[] {
   const inline = { ...opts.handlers, ...('inline' in opts.threadKinds ? opts.threadKinds.inline : {}) };
-  return queueNames.map((queue: QueueName) => {
+  const running: Promise<void>[] = [];
+  const workers = queueNames.map((queue: QueueName) => {
     const kinds = kindsOf(queue);
     const common = {
       connection: opts.connection,
@@ -79,10 +85,12 @@ export function consume(opts: ConsumeOptions): Worker[] {
           concurrency: Math.max(...kinds.map((k) => jobCatalog[k].concurrency)),
         });
     if (threads) {
-      void startThreads(worker, threads.processor, threads.threads)
-        .catch((err: Error) =>
-          opts.log.warn({ queue, err: err.message }, 'could not start the threads ahead; they start with the first jobs'),
-        )
+      const started = startThreads(worker, threads.processor, threads.threads).catch((err: Error) =>
+        opts.log.warn({ queue, err: err.message }, 'could not start the threads ahead; they start with the first jobs'),
+      );
+      running.push(started);
+      // run() resolves only once the worker closes.
+      void started
         .then(() => (worker.closing ? undefined : worker.run()))
         .catch((err: Error) => opts.log.warn({ queue, err: err.message }, 'worker error'));
     }
@@ -96,6 +104,8 @@ export function consume(opts: ConsumeOptions): Worker[] {
     });
     return worker;
   });
+  void Promise.all(running).then(() => opts.onReady?.());
+  return workers;
 }
 
 /**

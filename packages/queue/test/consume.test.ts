@@ -1,4 +1,7 @@
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { createLogger } from '@batchcast/log';
@@ -87,21 +90,40 @@ describe('consume, thread kinds in worker threads', () => {
   let scoreQueue: Queue;
   const scoreWorker = () => workers.find((w) => w.name === 'score')!;
 
+  /** Where each thread leaves a file once started; those there as the consumer said it was ready. */
+  const startedDir = mkdtempSync(path.join(os.tmpdir(), 'consume-started-'));
+  let startedWhenReady: string[] | null = null;
+  let ready: Promise<void>;
+
   beforeAll(() => {
+    process.env.CONSUME_TEST_STARTED_DIR = startedDir;
     const processor = fileURLToPath(new URL('./fixtures/thread-processor.mjs', import.meta.url));
-    workers = consume({
-      connection: redis.connection(),
-      prefix: redis.prefix,
-      handlers,
-      threadKinds: { processor, threads: 2, resourceLimits: { maxYoungGenerationSizeMb: 4 } },
-      log,
+    ready = new Promise<void>((resolve) => {
+      workers = consume({
+        connection: redis.connection(),
+        prefix: redis.prefix,
+        handlers,
+        threadKinds: { processor, threads: 2, resourceLimits: { maxYoungGenerationSizeMb: 4 } },
+        log,
+        onReady: () => {
+          startedWhenReady = readdirSync(startedDir);
+          resolve();
+        },
+      });
     });
     scoreQueue = new Queue('score', { connection: redis.connection(), prefix: redis.prefix });
   });
   afterAll(async () => {
+    delete process.env.CONSUME_TEST_STARTED_DIR;
+    rmSync(startedDir, { recursive: true, force: true });
     await Promise.all(workers.map((w) => w.close()));
     await scoreQueue.close();
     await redis.close();
+  });
+
+  it('says it is ready once its threads have started, not before', async () => {
+    await ready;
+    expect(startedWhenReady).toHaveLength(2);
   });
 
   it('runs the handler on another thread of this process', async () => {
