@@ -116,10 +116,12 @@ export async function listModels(pool: Pool): Promise<ModelRecord[]> {
  * version of a name counts), then those never used, newest registered first.
  */
 export async function listLatestModelsByUse(pool: Pool): Promise<ModelRecord[]> {
+  // One pass over the jobs for all names (jobs.model_id has no index of its own).
   const { rows } = await pool.query<ModelRow>(
-    `SELECT ${columns} FROM ${from}
+    `WITH used AS (SELECT u.name, max(j.created_at) AS last FROM jobs j JOIN models u ON u.id = j.model_id GROUP BY u.name)
+     SELECT ${columns} FROM ${from} LEFT JOIN used ON used.name = m.name
       WHERE m.version = (SELECT max(l.version) FROM models l WHERE l.name = m.name)
-      ORDER BY (SELECT max(j.created_at) FROM jobs j JOIN models u ON u.id = j.model_id WHERE u.name = m.name) DESC NULLS LAST, m.id DESC`,
+      ORDER BY used.last DESC NULLS LAST, m.id DESC`,
   );
   return rows.map(record);
 }
