@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { tempDir, until } from '../support/faults.js';
+import { Platform, PG_BASE, REDIS_BASE, sleep } from '../support/platform.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+/**
+ * The worker's heartbeat (HEARTBEAT_FILE, which the container's healthcheck reads) says more than "the process
+ * lives": no beat is written while the worker cannot reach Redis or PostgreSQL, so a worker cut off from them
+ * turns unhealthy, and beats come again once they are back. Each service is taken away through a proxy.
+ */
+let platform: Platform;
+let removeDir: () => Promise<void>;
+let heartbeat: string;
+const pgProxy = new TcpProxy(new URL(PG_BASE).hostname, Number(new URL(PG_BASE).port || 5432));
+const redisProxy = new TcpProxy(new URL(REDIS_BASE).hostname, Number(new URL(REDIS_BASE).port || 6379));
+
+/** apps/worker/src/heartbeat.ts: a beat every 10 s, each ping given 2 s. */
+const BEAT_AND_PINGS_MS = 12_000;
+
+beforeAll(async () => {
+  const { dir, remove } = await tempDir('heartbeat-cut');
+  removeDir = remove;
+  heartbeat = path.join(dir, 'worker.heartbeat');
+  const pgPort = await pgProxy.start();
+  const redisPort = await redisProxy.start();
+  platform = await new Platform({ workers: 1, pgPort, redisPort, env: { HEARTBEAT_FILE: heartbeat } }).start();
+});
+afterAll(async () => {
+  await pgProxy.restore().catch(() => undefined);
+  await redisProxy.restore().catch(() => undefined);
+  await platform?.stop();
+  await pgProxy.cut();
+  await redisProxy.cut();
+  await removeDir?.();
+});
+
+/** The last beat's time as written, or '' when there is no file. */
+const lastBeat = async (): Promise<string> => (await readFile(heartbeat, 'utf8').catch(() => '')).trim();
+
+async function noBeatWhileCut(proxy: TcpProxy): Promise<void> {
+  await until('a beat', lastBeat);
+  await proxy.cut();
+  // A beat whose pings had already been answered may still be written: let it land first.
+  await sleep(3_000);
+  const before = await lastBeat();
+  await sleep(BEAT_AND_PINGS_MS + 1_000);
+  // No fresh beat: the same time as before, or no file at all (a worker that stopped removes its own).
+  expect(['', before]).toContain(await lastBeat());
+  await proxy.restore();
+  const after = await until('a beat once the service is back', async () => {
+    const beat = await lastBeat();
+    return beat !== '' && beat !== before ? beat : null;
+  });
+  expect(Date.parse(after)).toBeGreaterThan(Date.parse(before || '1970-01-01'));
+}
+
+it('writes no beat while Redis is cut off, and beats again once it is back', () => noBeatWhileCut(redisProxy), 120_000);
+
+it('writes no beat while PostgreSQL is cut off, and beats again once it is back', () => noBeatWhileCut(pgProxy), 120_000);
