@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@batchcast/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsContext, WorkQueue } from '../src/context.js';
 import { requestLinks } from '../src/index.js';
@@ -57,5 +59,36 @@ describe('inUnitOfWork', () => {
     ).rejects.toThrow('refused after');
     expect(await linkRequests()).toBe(before);
     expect(calls).toEqual([]);
+  });
+
+  it('writes its lines of what it did once that is committed, in order, and none if it is not; warnings at once', async () => {
+    const written: string[] = [];
+    const log = createLogger(
+      'unit-of-work-test',
+      'debug',
+      'json',
+      new Writable({
+        write(line: Buffer, _enc, done) {
+          written.push((JSON.parse(line.toString()) as { msg: string }).msg);
+          done();
+        },
+      }),
+    );
+    await inUnitOfWork({ ...ctx, log }, async (unit) => {
+      unit.log.info('recorded');
+      unit.log.child({ part: 2 }).debug('recorded too');
+      unit.log.warn('something went wrong');
+      await requestLinks(unit, 'unit-logged@example.com');
+      expect(written).toEqual(['something went wrong']);
+    });
+    expect(written.slice(0, 3)).toEqual(['something went wrong', 'recorded', 'recorded too']);
+    written.length = 0;
+    await expect(
+      inUnitOfWork({ ...ctx, log }, async (unit) => {
+        unit.log.info('recorded, then rolled back');
+        throw new Error('refused after it was recorded');
+      }),
+    ).rejects.toThrow('refused after');
+    expect(written).toEqual([]);
   });
 });

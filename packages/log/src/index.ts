@@ -28,12 +28,13 @@ function prettyStream(): DestinationStream {
 /**
  * Structured JSON logs (or pretty lines, LOG_FORMAT=pretty). Tokens, e-mail addresses and credentials must
  * never reach a log line: they are redacted by key wherever they appear in a logged object, so a careless
- * `log.info({ job })` stays safe.
+ * `log.info({ job })` stays safe. JSON lines go to stdout, or to `destination` (a test reading what was logged).
  */
 export function createLogger(
   name: string,
   level: string = process.env.LOG_LEVEL ?? 'info',
   format: LogFormat = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+  destination?: DestinationStream,
 ): Logger {
   const options = {
     name,
@@ -57,5 +58,6 @@ export function createLogger(
     },
     base: { pid: process.pid, service: name },
   };
-  return format === 'pretty' ? pino(options, prettyStream()) : pino(options);
+  if (format === 'pretty') return pino(options, prettyStream());
+  return destination ? pino(options, destination) : pino(options);
 }
