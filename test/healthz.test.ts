@@ -1,27 +1,19 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Platform, PG_BASE, REDIS_BASE, sleep } from './support/platform.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { ServiceProxies } from './support/tcp-proxy.js';
 
 /**
  * /healthz names the dependency that is down (and nothing more: the reason is in the log, not in an answer
  * anyone can read), and recovers by itself when it is back.
  */
 let platform: Platform;
-const pgProxy = new TcpProxy(new URL(PG_BASE).hostname, Number(new URL(PG_BASE).port || 5432));
-const redisProxy = new TcpProxy(new URL(REDIS_BASE).hostname, Number(new URL(REDIS_BASE).port || 6379));
+const proxies = new ServiceProxies(PG_BASE, REDIS_BASE);
+const { pg: pgProxy, redis: redisProxy } = proxies;
 
 beforeAll(async () => {
-  const pgPort = await pgProxy.start();
-  const redisPort = await redisProxy.start();
-  platform = await new Platform({ workers: 1, pgPort, redisPort }).start();
+  platform = await new Platform({ workers: 1, ...(await proxies.start()) }).start();
 });
-afterAll(async () => {
-  await pgProxy.restore().catch(() => undefined);
-  await redisProxy.restore().catch(() => undefined);
-  await platform?.stop();
-  await pgProxy.cut();
-  await redisProxy.cut();
-});
+afterAll(() => proxies.end(platform));
 
 async function health(): Promise<{ status: number; body: { checks: { postgres: string; redis: string } } }> {
   const res = await fetch(platform.url('/healthz'));

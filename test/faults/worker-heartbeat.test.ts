@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempDir, until } from '../support/faults.js';
 import { Platform, PG_BASE, REDIS_BASE, sleep } from '../support/platform.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { ServiceProxies, type TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * The worker's heartbeat (HEARTBEAT_FILE, which the container's healthcheck reads) says more than "the process
@@ -13,8 +13,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 let platform: Platform;
 let removeDir: () => Promise<void>;
 let heartbeat: string;
-const pgProxy = new TcpProxy(new URL(PG_BASE).hostname, Number(new URL(PG_BASE).port || 5432));
-const redisProxy = new TcpProxy(new URL(REDIS_BASE).hostname, Number(new URL(REDIS_BASE).port || 6379));
+const proxies = new ServiceProxies(PG_BASE, REDIS_BASE);
 
 /** apps/worker/src/heartbeat.ts: a beat every 10 s, each ping given 2 s. */
 const BEAT_AND_PINGS_MS = 12_000;
@@ -23,16 +22,10 @@ beforeAll(async () => {
   const { dir, remove } = await tempDir('heartbeat-cut');
   removeDir = remove;
   heartbeat = path.join(dir, 'worker.heartbeat');
-  const pgPort = await pgProxy.start();
-  const redisPort = await redisProxy.start();
-  platform = await new Platform({ workers: 1, pgPort, redisPort, env: { HEARTBEAT_FILE: heartbeat } }).start();
+  platform = await new Platform({ workers: 1, ...(await proxies.start()), env: { HEARTBEAT_FILE: heartbeat } }).start();
 });
 afterAll(async () => {
-  await pgProxy.restore().catch(() => undefined);
-  await redisProxy.restore().catch(() => undefined);
-  await platform?.stop();
-  await pgProxy.cut();
-  await redisProxy.cut();
+  await proxies.end(platform);
   await removeDir?.();
 });
 
@@ -56,6 +49,6 @@ async function noBeatWhileCut(proxy: TcpProxy): Promise<void> {
   expect(Date.parse(after)).toBeGreaterThan(Date.parse(before || '1970-01-01'));
 }
 
-it('writes no beat while Redis is cut off, and beats again once it is back', () => noBeatWhileCut(redisProxy), 120_000);
+it('writes no beat while Redis is cut off, and beats again once it is back', () => noBeatWhileCut(proxies.redis), 120_000);
 
-it('writes no beat while PostgreSQL is cut off, and beats again once it is back', () => noBeatWhileCut(pgProxy), 120_000);
+it('writes no beat while PostgreSQL is cut off, and beats again once it is back', () => noBeatWhileCut(proxies.pg), 120_000);

@@ -54,3 +54,32 @@ export class TcpProxy {
     await this.start(this.port);
   }
 }
+
+/**
+ * A proxy in front of each of the test PostgreSQL and Redis, for a platform whose services a test takes away
+ * and gives back: start() gives the ports to start the platform with; end() gives both services back, stops
+ * the platform (which may then shut down cleanly), and closes the proxies.
+ */
+export class ServiceProxies {
+  readonly pg: TcpProxy;
+  readonly redis: TcpProxy;
+
+  constructor(pgUrl: string, redisUrl: string) {
+    const pg = new URL(pgUrl);
+    const redis = new URL(redisUrl);
+    this.pg = new TcpProxy(pg.hostname, Number(pg.port || 5432));
+    this.redis = new TcpProxy(redis.hostname, Number(redis.port || 6379));
+  }
+
+  async start(): Promise<{ pgPort: number; redisPort: number }> {
+    return { pgPort: await this.pg.start(), redisPort: await this.redis.start() };
+  }
+
+  async end(platform: { stop(): Promise<unknown> } | undefined): Promise<void> {
+    await this.pg.restore().catch(() => undefined);
+    await this.redis.restore().catch(() => undefined);
+    await platform?.stop();
+    await this.pg.cut();
+    await this.redis.cut();
+  }
+}
