@@ -111,19 +111,13 @@ export async function listModels(pool: Pool): Promise<ModelRecord[]> {
   return rows.map(record);
 }
 
-/**
- * The newest version of each model name, the names used most recently by a job first (jobs pin a version; any
- * version of a name counts), then those never used, newest registered first.
- */
-export async function listLatestModelsByUse(pool: Pool): Promise<ModelRecord[]> {
+/** When a job last used each model name (any of its versions); names no job used are not in it. */
+export async function lastUseByModelName(pool: Pool): Promise<Map<string, Date>> {
   // One pass over the jobs for all names (jobs.model_id has no index of its own).
-  const { rows } = await pool.query<ModelRow>(
-    `WITH used AS (SELECT u.name, max(j.created_at) AS last FROM jobs j JOIN models u ON u.id = j.model_id GROUP BY u.name)
-     SELECT ${columns} FROM ${from} LEFT JOIN used ON used.name = m.name
-      WHERE m.version = (SELECT max(l.version) FROM models l WHERE l.name = m.name)
-      ORDER BY used.last DESC NULLS LAST, m.id DESC`,
+  const { rows } = await pool.query<{ name: string; last: Date }>(
+    'SELECT m.name, max(j.created_at) AS last FROM jobs j JOIN models m ON m.id = j.model_id GROUP BY m.name',
   );
-  return rows.map(record);
+  return new Map(rows.map((r) => [r.name, r.last]));
 }
 
 /** Every model version's id, content hash and schema (not its bytes), oldest first. */

@@ -1,4 +1,4 @@
-import { findModel, getModelById, getModelBytes, insertModelVersion, listLatestModelsByUse, listModels, type Pool } from '@batchcast/db';
+import { findModel, getModelById, getModelBytes, insertModelVersion, listModels, type Pool } from '@batchcast/db';
 import { getSession, type ScoringSession, sha256Hex } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
@@ -73,11 +73,6 @@ export async function latestModels(pool: Pool): Promise<Model[]> {
   const latest = new Map<string, Model>();
   for (const m of await listModelVersions(pool)) if (!latest.has(m.name)) latest.set(m.name, m);
   return [...latest.values()];
-}
-
-/** The newest version of each model name, those used most recently first (see listLatestModelsByUse). */
-export async function latestModelsByUse(pool: Pool): Promise<Model[]> {
-  return (await listLatestModelsByUse(pool)).map((row) => remember(modelFromRecord(row)));
 }
 
 /** The CSV columns a model needs, when it names them all. */

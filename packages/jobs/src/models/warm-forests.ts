@@ -1,6 +1,7 @@
+import { lastUseByModelName } from '@batchcast/db';
 import { verdictHolds } from '@batchcast/inference';
 import type { ScoringContext } from '../context.js';
-import { latestModelsByUse, modelSession } from './registry.js';
+import { latestModels, modelSession } from './registry.js';
 
 /** How many forests a scoring thread prepares while it starts. */
 export const WARM_FORESTS = 4;
@@ -17,7 +18,13 @@ export const WARM_FORESTS = 4;
  * ONNX Runtime session, whose memory every thread would hold for models that may not come.
  */
 export async function warmForests(ctx: ScoringContext, limit = WARM_FORESTS): Promise<string[]> {
-  const forests = (await latestModelsByUse(ctx.pool)).filter((m) => verdictHolds(m.schema.forestVerified)).slice(0, limit);
+  const lastUse = await lastUseByModelName(ctx.pool);
+  const used = (name: string): number => lastUse.get(name)?.getTime() ?? Number.NEGATIVE_INFINITY;
+  // Used most recently first; then those never used, newest registered first.
+  const forests = (await latestModels(ctx.pool))
+    .filter((m) => verdictHolds(m.schema.forestVerified))
+    .sort((a, b) => used(b.name) - used(a.name) || b.id - a.id)
+    .slice(0, limit);
   for (const model of forests) await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
   return forests.map((m) => `${m.name}@${m.version}`);
 }
