@@ -1,15 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  blobExtent,
-  blobSize,
-  deleteBlob,
-  GROUP_PIECES,
-  listOldBlobKeys,
-  type Pool,
-  readBlobPieces,
-  WRITE_LANES,
-  writeBlob,
-} from '@batchcast/db';
+import { blobExtent, deleteBlob, GROUP_PIECES, listOldBlobKeys, type Pool, readBlobPieces, WRITE_LANES, writeBlob } from '@batchcast/db';
 import type { BlobStore, OrphanSweep, RangeReader } from './types.js';
 
 /** 1 MiB pieces: small enough to hold a few in memory, large enough that a 1 GiB upload is 1,024 rows. */
@@ -76,7 +66,7 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await blobSize(this.pool, key)) !== null;
+    return (await blobExtent(this.pool, key)) !== null;
   }
 
   async sweepOrphans(sweep: OrphanSweep): Promise<number> {

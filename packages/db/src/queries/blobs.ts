@@ -188,15 +188,6 @@ export async function readBlobPieces(
   }
 }
 
-/** Total bytes of a blob, or null when there is none. */
-export async function blobSize(pool: Pool, key: string): Promise<number | null> {
-  const { rows } = await pool.query<{ size: string | null; pieces: number }>(
-    'SELECT sum(length(data))::bigint AS size, count(*)::int AS pieces FROM blob_pieces WHERE key = $1',
-    [key],
-  );
-  return rows[0] && rows[0].pieces > 0 ? Number(rows[0].size) : null;
-}
-
 /**
  * What a reader of a blob can rely on: its bytes stored, and how many of its pieces are numbered without a gap
  * from 0. The groups of an upload still arriving commit out of order, so a later group may be in before an
