@@ -150,7 +150,8 @@ export async function writeBlob(
       size += bytes;
       if (inGroup === groupPieces) next = await it.next();
     }
-    while (inFlight.size > 0) await Promise.race(inFlight);
+    // Nothing is added any more; none of them rejects (a failure is kept in `failure`).
+    await Promise.all(inFlight);
     stopIfFailed();
     return size;
   } catch (err) {
