@@ -23,8 +23,11 @@ export function logSummary(platform: Platform, jobId: string | null): LogSummary
     const firstStart = Math.min(...chunks.map((c) => c.time - (c.ms ?? 0)));
     const lastEnd = Math.max(...chunks.map((c) => c.time));
     const busy = chunks.reduce((sum, c) => sum + (c.ms ?? 0), 0);
+    // 'job submitted' is logged once the upload has all arrived; a job scored while it arrives starts before.
+    const sinceSubmit = (firstStart - submitted.time) / 1000;
+    const started = sinceSubmit < 0 ? `${fmt.s(-sinceSubmit)} s before its upload ended` : `${fmt.s(sinceSubmit)} s after its upload ended`;
     timeline =
-      `first chunk started ${fmt.s((firstStart - submitted.time) / 1000)} s after submit, ${chunks.length} chunks scored in ${fmt.s((lastEnd - firstStart) / 1000)} s ` +
+      `first chunk started ${started}, ${chunks.length} chunks scored in ${fmt.s((lastEnd - firstStart) / 1000)} s ` +
       `(${fmt.s(busy / 1000)} s of chunk time; slowest chunk ${fmt.s(Math.max(...chunks.map((c) => c.ms ?? 0)) / 1000)} s)` +
       (finished ? `, finalised ${fmt.s((finished.time - lastEnd) / 1000)} s after the last chunk` : '');
   }
