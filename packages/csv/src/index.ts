@@ -18,7 +18,7 @@ export {
   type DetectedDialect,
   type DetectDialectOptions,
 } from './dialect.js';
-export { csvField, csvLine, safeRecord, isFormulaLike, formatNumberText } from './write.js';
+export { csvField, csvLine, safeRecord, safeRecords, isFormulaLike, formatNumberText } from './write.js';
 export { coerceObjects } from './coerce-objects.js';
 export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';

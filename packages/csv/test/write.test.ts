@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvField, csvLine, isFormulaLike, safeRecord, splitRecord } from '../src/index.js';
+import { csvField, csvLine, isFormulaLike, safeRecord, safeRecords, splitRecord, splitRecords } from '../src/index.js';
 
 describe('csvField', () => {
   it('leaves plain text and numbers alone', () => {
@@ -140,5 +140,61 @@ describe('writing, properties', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  // A block of records as readRecords yields them: views of one Buffer, split where the reader splits.
+  const cell = fc.string({
+    unit: fc.constantFrom('a', '1', '.', '-', '+', '=', '@', '\t', ',', ';', '"', ' ', 'é', '€', '－', '−', '\n', '\r'),
+    maxLength: 6,
+  });
+  const block = fc
+    .record({
+      rows: fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 20 }),
+      quoteIt: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+      crlf: fc.boolean(),
+      delimiter: fc.constantFrom(',', ';', '\t'),
+      lead: fc.nat({ max: 3 }),
+    })
+    .map(({ rows, quoteIt, crlf, delimiter, lead }) => {
+      const line = (r: string[]) =>
+        r.map((f, i) => (/[,;\t"\r\n]/.test(f) || quoteIt[i] ? `"${f.replaceAll('"', '""')}"` : f)).join(delimiter);
+      // Bytes before the first record, as when a block starts within a larger Buffer.
+      const bytes = Buffer.from('x'.repeat(lead) + rows.map(line).join(crlf ? '\r\n' : '\n'));
+      return { records: splitRecords(bytes, lead, true, delimiter.charCodeAt(0)).records, delimiter };
+    });
+
+  it('safeRecords returns what safeRecord returns for each record of a block, the same Buffer where it does', () => {
+    let searched = 0;
+    fc.assert(
+      fc.property(block, ({ records, delimiter }) => {
+        const dialect = { delimiter, decimal: delimiter === ',' ? '.' : ',' } as const;
+        const out = safeRecords(records, dialect);
+        expect(out).toHaveLength(records.length);
+        records.forEach((record, i) => {
+          const one = safeRecord(record, dialect);
+          if (one === record) expect(out[i]).toBe(record);
+          else {
+            searched++;
+            expect(out[i]!.equals(one)).toBe(true);
+          }
+        });
+      }),
+      { numRuns: 3000 },
+    );
+    expect(searched).toBeGreaterThan(100); // the blocks held records that safeRecord changes
+  });
+
+  it('safeRecords takes records that are not views of one Buffer in order one at a time', () => {
+    const a = Buffer.from('=1,2');
+    const b = Buffer.from('3,4');
+    const dialect = { delimiter: ',', decimal: '.' } as const;
+    const out = safeRecords([b, a], dialect);
+    expect(out[0]).toBe(b);
+    expect(out[1]!.toString()).toBe("'=1,2");
+    const block = Buffer.from('=1,2\n3,4');
+    const [first, second] = splitRecords(block, 0, true).records;
+    const reversed = safeRecords([second!, first!], dialect);
+    expect(reversed[0]).toBe(second);
+    expect(reversed[1]!.toString()).toBe("'=1,2");
   });
 });

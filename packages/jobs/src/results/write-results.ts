@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { csvField, csvLine, DEFAULT_DIALECT, readRecords, safeRecord } from '@batchcast/csv';
+import { csvField, csvLine, DEFAULT_DIALECT, readRecords, safeRecord, safeRecords } from '@batchcast/csv';
 import { listChunks } from '@batchcast/db';
 import { type Cell, drained, floatColumnText, numberText, type ResultColumnType } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
@@ -89,10 +89,10 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     const cells = predictionTexts(await chunkPredictions(ctx, job, chunk), classes, dialect, escaped);
     for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect })) {
-      for (const record of records) {
+      for (const record of safeRecords(records, dialect)) {
         const next = cells.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);
-        buffer.bytes(safeRecord(record, dialect));
+        buffer.bytes(record);
         buffer.text(`${d}${next.value}${nl}`);
       }
       await buffer.flushIfFull();
