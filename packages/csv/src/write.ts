@@ -214,16 +214,19 @@ export function safeRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null): B
 
 const APOSTROPHE = Buffer.from("'");
 
+/** Records of a block safeRecords searches before it may decide that searching does not pay. */
+const SEARCH_TRIAL = 64;
+
 /**
  * safeRecord for each of the records of one block, as readRecords yields them (views of one Buffer, in
- * order; anything else is taken one record at a time). The block's bytes are searched once for each byte a
+ * order; anything else is taken one record at a time). The block's bytes are searched for each byte a
  * starter can begin with (Buffer.indexOf: native, many bytes an instruction), and only a record that holds
  * one of them goes through safeRecord's pass over its bytes: a record without any is returned as it is by
  * safeRecord too, so the records returned are the same. That pass was about 1 µs a record of the bench's
  * file, a quarter of the web process's CPU for a results download; a block of records without a starter
- * byte now costs eight searches. A search is resumed only once the record it stopped in is behind it, so a
- * block with starter bytes in many records (negative numbers, tabs as delimiters) costs a search or two more
- * per such record than before.
+ * byte now costs eight searches. When most of a block's first SEARCH_TRIAL records hold a starter byte
+ * (signed numbers, tabs as delimiters), the rest of the block is taken one record at a time, as before:
+ * a search per record would only add to safeRecord's pass.
  */
 export function safeRecords(records: readonly Buffer[], dialect?: Partial<CsvDialect> | null): Buffer[] {
   const n = records.length;
@@ -245,7 +248,13 @@ export function safeRecords(records: readonly Buffer[], dialect?: Partial<CsvDia
   /** The least of `next`: a record that ends before it holds no starter byte, and nothing is searched. */
   let nearest = -1;
   const out = new Array<Buffer>(n);
+  let holding = 0;
   for (let i = 0; i < n; i++) {
+    if (i >= SEARCH_TRIAL && holding * 2 > i) {
+      // Most records hold a starter byte (signed numbers, tabs as delimiters): searching costs more than it saves.
+      for (; i < n; i++) out[i] = safeRecord(records[i]!, dialect);
+      break;
+    }
     const record = records[i]!;
     const start = record.byteOffset - base;
     const end = start + record.length;
@@ -262,6 +271,7 @@ export function safeRecords(records: readonly Buffer[], dialect?: Partial<CsvDia
       }
       if (next[k]! < nearest) nearest = next[k]!;
     }
+    if (nearest < end) holding++;
     out[i] = nearest < end ? safeRecord(record, dialect) : record;
   }
   return out;

@@ -184,6 +184,15 @@ describe('writing, properties', () => {
     expect(searched).toBeGreaterThan(100); // the blocks held records that safeRecord changes
   });
 
+  it('safeRecords gives the same records when most of a block hold a starter byte (taken one at a time past its first records)', () => {
+    const dialect = { delimiter: ',', decimal: '.' } as const;
+    const lines = Array.from({ length: 300 }, (_, i) => (i % 50 === 49 ? `=cmd|${i},1` : i % 7 === 0 ? `${i},2` : `-${i},+3`));
+    const { records } = splitRecords(Buffer.from(lines.join('\n')), 0, true);
+    const out = safeRecords(records, dialect);
+    expect(out.map(String)).toEqual(records.map((r) => safeRecord(r, dialect).toString()));
+    expect(out.filter((r) => r.toString().startsWith("'=")).length).toBe(6);
+  });
+
   it('safeRecords takes records that are not views of one Buffer in order one at a time', () => {
     const a = Buffer.from('=1,2');
     const b = Buffer.from('3,4');
