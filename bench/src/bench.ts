@@ -3,7 +3,7 @@
 // performance issue next to what this run measured.
 //   1. each stage alone, in this process (read, scan, parse, inference with 1 and 2 threads, store), wall and CPU;
 //      parse twice: a first, cold pass keeping the batches for inference, then the pass the targets use, warm
-//      as inference is timed warm, each batch dropped once read as a scoring thread drops it;
+//      as inference is timed warm, each batch given back once read as a scoring thread gives it back;
 //   2. the Flask + Celery + pandas + scikit-learn peer on the same file (bench/peers/flask_celery);
 //   3. the whole platform over HTTP, started with `npm start`, WORKERS=1 and WORKERS=2 (upload, processing,
 //      download, peak RSS of the tree), and WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres);

@@ -262,7 +262,7 @@ export function buildReport(r: BenchResult): string {
     t(
       'parse (readBatches)',
       s.parse.seconds,
-      `${s.chunks} chunk ranges -> ${s.parse.batches} batches of ≤8192 rows, ${s.features} float32 columns; the second pass over the file, each batch dropped once read (as a scoring thread does; inference too is timed warm); includes its own (overlapped) reads; row errors ${s.parse.rowErrors}; ${cpu(s.parse)}`,
+      `${s.chunks} chunk ranges -> ${s.parse.batches} batches of ≤8192 rows, ${s.features} float32 columns; the second pass over the file, each batch given back once read, the next read into its arrays (as a scoring thread does; inference too is timed warm); includes its own (overlapped) reads; row errors ${s.parse.rowErrors}; ${cpu(s.parse)}`,
     );
     t(
       'parse, first pass',

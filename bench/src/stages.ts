@@ -126,8 +126,8 @@ interface ParsedBatch {
 
 /**
  * readBatches over every chunk of the layout, as the workers read them. `keep`: the batches are kept (the
- * first pass, for inference and the store); otherwise dropped once read, as a scoring thread drops a batch
- * once it is scored.
+ * first pass, for inference and the store); otherwise given back once read (RecordBatch.release), as a
+ * scoring thread gives a batch back once it is scored, and the next is read into its arrays.
  */
 async function timeParse(file: string, layout: CsvLayout, targets: ColumnTarget[], { keep }: { keep: boolean }) {
   return timed(async () => {
@@ -145,6 +145,7 @@ async function timeParse(file: string, layout: CsvLayout, targets: ColumnTarget[
         batchSize: BATCH_ROWS,
       })) {
         if (keep) batches.push({ chunk: chunk.index, batch });
+        else batch.release?.(); // as a scoring thread gives a batch back once it is scored
         count++;
         rows += batch.count;
         errors += batch.errors.length;
@@ -299,7 +300,7 @@ export interface Stages {
   scan: StageTime & { withReads: number };
   /**
    * The parse as a scoring thread runs it once it has parsed before (as `inference1` is timed after a first
-   * batch): a second pass over the file, each batch dropped once read. The stage the targets use.
+   * batch): a second pass over the file, each batch given back once read. The stage the targets use.
    */
   parse: StageTime & { batches: number; rowErrors: number };
   /** The first pass: the parser's code not yet optimised, and every batch kept (for inference and the store). */

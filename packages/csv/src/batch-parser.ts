@@ -79,6 +79,8 @@ export class BatchParser {
   private readonly kernel: WasmFloatKernel | null;
 
   private arrays: TargetData[] = [];
+  /** Arrays of a batch its consumer released (RecordBatch.release): the next batch is read into them. */
+  private spare: TargetData[] | null = null;
   /** Per CSV column, the typed array its single numeric consumer fills (for the hot path). */
   private colArr: NumericArray[] = [];
   private firstRow = 0;
@@ -175,8 +177,13 @@ export class BatchParser {
     this.firstRow = firstRow;
     this.count = 0;
     this.errors = [];
-    // Fresh arrays per batch: the consumer may still hold the previous batch (e.g. an async inference run).
-    this.arrays = this.targets.map((t) => allocateTarget(t.type, this.batchSize * t.columns.length));
+    // Fresh arrays per batch, unless the consumer gave an earlier batch's back: it may still hold the previous
+    // batch (e.g. an async inference run). Given back, they are cleared, so a batch starts as a fresh one does.
+    const spare = this.spare;
+    this.spare = null;
+    this.arrays = spare
+      ? spare.map((a) => (Array.isArray(a) ? a.fill('') : a instanceof BigInt64Array ? a.fill(0n) : a.fill(0)))
+      : this.targets.map((t) => allocateTarget(t.type, this.batchSize * t.columns.length));
     this.colArr = Array.from({ length: this.ncols }, (_, c) =>
       this.kinds[c] === SKIP || this.kinds[c] === GENERIC
         ? (undefined as unknown as NumericArray)
@@ -192,14 +199,22 @@ export class BatchParser {
     }
   }
 
-  /** The current batch, arrays cut to its record count. */
+  /** The current batch, arrays cut to its record count; its release() gives the arrays back for a later batch. */
   take(): RecordBatch {
     const n = this.count;
+    const arrays = this.arrays;
+    let released = false;
     return {
       firstRow: this.firstRow,
       count: n,
-      data: this.arrays.map((a, t) => shorten(a, n * this.targets[t]!.columns.length)),
+      data: arrays.map((a, t) => shorten(a, n * this.targets[t]!.columns.length)),
       errors: this.errors,
+      release: () => {
+        // Once only: given twice, the arrays could be handed to two batches at once.
+        if (released) return;
+        released = true;
+        this.spare = arrays;
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { splitRecord, type ColumnTarget } from '../src/index.js';
+import { readBatches, splitRecord, type ColumnTarget, type RecordBatch } from '../src/index.js';
 import { collectBatches, collectChunkBatches, collectLayoutBatches, layoutOf, mergeBatches, tempFile } from './helpers.js';
 
 /** Reads a whole CSV text (header included) through scanner + readBatches. */
@@ -257,4 +257,57 @@ describe('readBatches over chunks', () => {
       expect(merged).toEqual(whole);
     });
   }
+});
+
+describe('readBatches, arrays given back (RecordBatch.release)', () => {
+  // Numbers, cells that fail their row, records with too few fields, text: across batches of 8 records.
+  const lines = Array.from({ length: 60 }, (_, i) =>
+    i % 7 === 3 ? `r${i},abc,${i}` : i % 11 === 5 ? `r${i}` : `r${i},${i * 1.5},${-i * 1e30}`,
+  );
+  const text = `id,a,b\n${lines.join('\n')}\n`;
+  const targets: ColumnTarget[] = [
+    { name: 'x', type: 'float32', columns: [1, 2] },
+    { name: 'y', type: 'float64', columns: [2] },
+    { name: 'id', type: 'string', columns: [0] },
+  ];
+  const layout = layoutOf(text);
+  const path = tempFile(text);
+  const read = () =>
+    readBatches(path, { start: layout.dataStart, end: layout.bytes, firstRow: 0, header: layout.header, targets, batchSize: 8 });
+  const copy = (b: RecordBatch) => ({
+    firstRow: b.firstRow,
+    count: b.count,
+    data: b.data.map((d) => Array.from(d as ArrayLike<unknown>)),
+    errors: b.errors,
+  });
+
+  it('gives the same batches when each is given back once read, read into the same arrays', async () => {
+    const kept: ReturnType<typeof copy>[] = [];
+    for await (const b of read()) kept.push(copy(b));
+    const given: ReturnType<typeof copy>[] = [];
+    const buffers: ArrayBufferLike[] = [];
+    for await (const b of read()) {
+      given.push(copy(b));
+      buffers.push((b.data[0] as Float32Array).buffer);
+      b.release?.();
+    }
+    expect(kept.length).toBe(8);
+    expect(given).toEqual(kept);
+    expect(kept.flatMap((b) => b.errors).length).toBeGreaterThan(10); // failed rows in every batch, read into used arrays
+    // Every full batch after the first was read into the first one's arrays (the last, shorter one is a copy).
+    expect(new Set(buffers.slice(0, -1)).size).toBe(1);
+  });
+
+  it('a batch given back twice gives its arrays to one later batch only', async () => {
+    const batches: RecordBatch[] = [];
+    for await (const b of read()) {
+      batches.push(b);
+      if (batches.length === 1) b.release?.();
+      if (batches.length === 2) batches[0]!.release?.(); // again, while the second batch holds the arrays
+      if (batches.length === 3) break;
+    }
+    const [first, second, third] = batches.map((b) => (b.data[0] as Float32Array).buffer);
+    expect(second).toBe(first);
+    expect(third).not.toBe(second);
+  });
 });

@@ -52,7 +52,11 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
         // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
         // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
         const errors = failNonFiniteRows(out, batch, job!.targets, job!.layout.header);
-        yield { ...out, firstRow: batch.firstRow, errors: await withCellTexts(errors, batch.errors, texts, job!.layout.header) };
+        const rowErrors = await withCellTexts(errors, batch.errors, texts, job!.layout.header);
+        // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
+        // fills the same arrays with the next batch.
+        batch.release?.();
+        yield { ...out, firstRow: batch.firstRow, errors: rowErrors };
       }
     } finally {
       await texts.close();
