@@ -47,7 +47,7 @@ export interface RecordBatch {
    * once nothing reads this batch's `data` any more (a scoring thread, once the batch is scored and its
    * failed rows named). A batch not given back is collected as any object. Readers that do not reuse arrays
    * leave it out. Fresh arrays for every batch (about 1 MB each for 8,192 rows of 30 float32 columns) were
-   * mapped, faulted in and collected again and again: the worker spent about a sixth more CPU scoring the
+   * mapped, faulted in and collected again and again: the worker spent about a fifth more CPU scoring the
    * bench's file (docs/performance.md).
    */
   release?(): void;
