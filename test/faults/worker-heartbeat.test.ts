@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { HEARTBEAT_INTERVAL_MS, PING_TIMEOUT_MS } from '../../apps/worker/src/heartbeat.js';
 import { tempDir, until } from '../support/faults.js';
 import { Platform, PG_BASE, REDIS_BASE, sleep } from '../support/platform.js';
 import { ServiceProxies, type TcpProxy } from '../support/tcp-proxy.js';
@@ -15,8 +16,8 @@ let removeDir: () => Promise<void>;
 let heartbeat: string;
 const proxies = new ServiceProxies(PG_BASE, REDIS_BASE);
 
-/** apps/worker/src/heartbeat.ts: a beat every 10 s, each ping given 2 s. */
-const BEAT_AND_PINGS_MS = 12_000;
+/** The longest a beat can take to come: its interval, then its pings' time to answer. */
+const BEAT_AND_PINGS_MS = HEARTBEAT_INTERVAL_MS + PING_TIMEOUT_MS;
 
 beforeAll(async () => {
   const { dir, remove } = await tempDir('heartbeat-cut');

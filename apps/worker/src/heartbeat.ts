@@ -8,7 +8,7 @@ import { startPeriodic } from './periodic.js';
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
 /** How long PostgreSQL and Redis each have to answer a beat's ping. */
-const PING_TIMEOUT_MS = 2_000;
+export const PING_TIMEOUT_MS = 2_000;
 
 /**
  * The worker's health signal for a container's healthcheck (HEARTBEAT_FILE; docker-compose.yml): the worker
