@@ -2,7 +2,7 @@ import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
 import { truncate } from './messages.js';
-import { allocateTarget, neutraliseRow } from './target-data.js';
+import { allocateTarget, clearTarget, neutraliseRow } from './target-data.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
 import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
@@ -181,9 +181,7 @@ export class BatchParser {
     // batch (e.g. an async inference run). Given back, they are cleared, so a batch starts as a fresh one does.
     const spare = this.spare;
     this.spare = null;
-    this.arrays = spare
-      ? spare.map((a) => (Array.isArray(a) ? a.fill('') : a instanceof BigInt64Array ? a.fill(0n) : a.fill(0)))
-      : this.targets.map((t) => allocateTarget(t.type, this.batchSize * t.columns.length));
+    this.arrays = spare ? spare.map(clearTarget) : this.targets.map((t) => allocateTarget(t.type, this.batchSize * t.columns.length));
     this.colArr = Array.from({ length: this.ncols }, (_, c) =>
       this.kinds[c] === SKIP || this.kinds[c] === GENERIC
         ? (undefined as unknown as NumericArray)

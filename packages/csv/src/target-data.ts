@@ -18,6 +18,13 @@ export function allocateTarget(type: CellType, length: number): TargetData {
   }
 }
 
+/** An array allocateTarget made, used before, made as it was then: zeros, or empty strings. Returns it. */
+export function clearTarget(data: TargetData): TargetData {
+  if (Array.isArray(data)) return data.fill('');
+  if (data instanceof BigInt64Array) return data.fill(0n);
+  return data.fill(0);
+}
+
 /**
  * A failed row's slots (row-major, `width` per row) get harmless values: NaN for floats (as an empty cell),
  * 0, 0n or ''. The row is scored with the rest and its prediction discarded.
