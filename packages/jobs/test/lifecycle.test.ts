@@ -194,6 +194,34 @@ describe('cancelling while a chunk is scored', () => {
   });
 });
 
+describe("results larger than the writer's buffer", () => {
+  it('reach a reader that keeps every chunk it is given whole, each MiB in a buffer of its own', async () => {
+    const text = (await iris()).toString();
+    const [header, ...rows] = text.trimEnd().split('\n');
+    const small = (await loadJob(ctx.pool, (await upload(text)).id))!;
+    await scoreAll(small);
+    const [resultsHeader, ...resultRows] = (await resultsOf((await loadJob(ctx.pool, small.id))!)).trimEnd().split('\n');
+
+    // 37,500 rows, about 2.5 MiB of results: the writer fills its 1 MiB buffer twice and hands each to the stream.
+    const copies = 250;
+    const bigger = `${header}\n${Array.from({ length: copies }, () => rows.join('\n')).join('\n')}\n`;
+    const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(bigger)]), {
+      key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+      chunkRows: 10_000,
+    });
+    const big = (await loadJob(ctx.pool, (await createJob(ctx, stored, { filename: 'iris.csv', model: 'iris-logreg' })).id))!;
+    await scoreAll(big);
+    // resultsOf keeps the chunks it was given and joins them at the end: a buffer written into again after it
+    // was handed over would show here as rows of a later MiB in an earlier one.
+    const results = await resultsOf((await loadJob(ctx.pool, big.id))!);
+    expect(results.length).toBeGreaterThan(2 * 1024 * 1024);
+    const expected = [resultsHeader, ...Array.from({ length: copies }, () => resultRows).flat()];
+    const lines = results.trimEnd().split('\n');
+    expect(lines).toHaveLength(expected.length);
+    for (let i = 0; i < lines.length; i++) if (lines[i] !== expected[i]) expect(lines[i], `line ${i + 1}`).toBe(expected[i]);
+  });
+});
+
 describe('access', () => {
   it('opens a job with its token only; an unknown id, a malformed id and a wrong token are the same not_found', async () => {
     const created = await upload(await iris());

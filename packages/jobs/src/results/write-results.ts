@@ -43,7 +43,10 @@ class OutputBuffer {
 
   async flush(): Promise<void> {
     if (this.pos === 0) return;
-    const chunk = Buffer.from(this.buf.subarray(0, this.pos));
+    // The filled buffer goes to the stream as it is and a new one takes its place: the stream may hold it
+    // until sent, and copying each MiB out instead (Buffer.from) cost a 300 MB download 43 ms (CPU profile).
+    const chunk = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(1 << 20);
     this.pos = 0;
     if (!this.out.write(chunk)) await drained(this.out);
   }
