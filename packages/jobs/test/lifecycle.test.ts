@@ -40,10 +40,10 @@ afterAll(async () => {
 
 const iris = () => readFile(path.join(examples, 'data', 'iris.csv'));
 
-async function upload(bytes: Buffer | string, request: { model?: string; email?: string; filename?: string } = {}) {
+async function upload(bytes: Buffer | string, request: { model?: string; email?: string; filename?: string; chunkRows?: number } = {}) {
   const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(bytes)]), {
     key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
-    chunkRows: 40,
+    chunkRows: request.chunkRows ?? 40,
   });
   return createJob(ctx, stored, { filename: request.filename ?? 'iris.csv', model: request.model ?? 'iris-logreg', email: request.email });
 }
@@ -205,11 +205,7 @@ describe("results larger than the writer's buffer", () => {
     // 37,500 rows, about 2.5 MiB of results: the writer fills its 1 MiB buffer twice and hands each to the stream.
     const copies = 250;
     const bigger = `${header}\n${Array.from({ length: copies }, () => rows.join('\n')).join('\n')}\n`;
-    const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(bigger)]), {
-      key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
-      chunkRows: 10_000,
-    });
-    const big = (await loadJob(ctx.pool, (await createJob(ctx, stored, { filename: 'iris.csv', model: 'iris-logreg' })).id))!;
+    const big = (await loadJob(ctx.pool, (await upload(bigger, { chunkRows: 10_000 })).id))!;
     await scoreAll(big);
     // resultsOf keeps the chunks it was given and joins them at the end: a buffer written into again after it
     // was handed over would show here as rows of a later MiB in an earlier one.
