@@ -224,11 +224,16 @@ export interface FormatSummary {
   problem: string | null;
 }
 
+/** Whether a round ran to the end, timed, with the CSV's output: only such rounds are counted. */
+export function timedCorrectly(run: FormatRun): boolean {
+  return !run.error && !run.mismatch && run.e2e !== undefined;
+}
+
 /** A format's rounds together: median times, largest memory, or the first thing that went wrong. */
 export function summarise(f: FormatsResult, format: InputFormat): FormatSummary {
   const runs = f.runs.filter((x) => x.format === format);
-  const bad = runs.find((x) => x.error || x.mismatch || x.e2e === undefined);
-  const good = runs.filter((x) => x !== bad && !x.error && !x.mismatch && x.e2e !== undefined);
+  const bad = runs.find((x) => !timedCorrectly(x));
+  const good = runs.filter(timedCorrectly);
   const peak: Record<string, number> = {};
   for (const { label } of MEMORY_KINDS) peak[label] = Math.max(...good.map((x) => peakRssKb(x)[label] ?? Number.NaN));
   return {

@@ -15,7 +15,7 @@ const RSS_SLACK_MB = 50;
 const NAMES = { csv: 'plain CSV', gzip: 'gzip (.csv.gz)', parquet: 'Parquet' } as const;
 
 const split = (x: FormatSummary): string => `${fmt.s(x.e2e)} s = upload->202 ${fmt.s(x.upload)} + scoring ${fmt.s(x.processing)}`;
-const rounds = (x: FormatSummary): string => x.runs.map((r) => fmt.s(r.e2e ?? Number.NaN)).join(', ');
+const rounds = (x: FormatSummary): string => fmt.sList(x.runs.map((r) => r.e2e ?? Number.NaN));
 
 export function formatTargets(f: FormatsResult | undefined, rows: number): FormatTarget[] {
   const out: FormatTarget[] = [];

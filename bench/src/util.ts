@@ -42,6 +42,8 @@ export const fmt = {
   mb: (kb: number): string => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'n/a'),
   int: (x: number): string => Math.round(x).toLocaleString('en-US'),
   x: (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a'),
+  /** Several times in seconds, as `fmt.s` prints each: "2.33, 2.36, 2.69". */
+  sList: (xs: readonly number[]): string => xs.map((x) => fmt.s(x)).join(', '),
 };
 
 export interface BusyProcess {
