@@ -1,6 +1,6 @@
 import { coerceCellTape, type JsonCellTape } from '@batchcast/csv';
 import { getModelBytes } from '@batchcast/db';
-import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns } from '@batchcast/inference';
+import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns, type ScoringPool, ScoringPoolError } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { modelSession, resolveModel } from './models/registry.js';
@@ -71,16 +71,41 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
 
   const batch = coerceCellTape(cells, plan.targets);
-  const out = ctx.realtime
-    ? await ctx.realtime.score(
-        { sha256: model.sha256, schema, loadBytes: () => getModelBytes(ctx.pool, model.sha256) },
-        batch,
-        plan.targets,
-      )
+  const pool = ctx.realtime;
+  const out = pool
+    ? await pool
+        .score({ sha256: model.sha256, schema, loadBytes: () => getModelBytes(ctx.pool, model.sha256) }, batch, plan.targets)
+        .catch((err: unknown) => {
+          throw poolRefusal(err, pool);
+        })
     : await (await modelSession(ctx.pool, model, 1)).score(batch, plan.targets);
   // The batch path's rule: a row without finite outputs answers null columns and its error. The pool moved
   // the batch's arrays to its thread (they are detached now), so a request with such rows coerces its cells
   // again to name the culprits: only a failure pays for it.
-  const inputs = ctx.realtime && nonFiniteRows(out) !== null ? coerceCellTape(cells, plan.targets) : batch;
+  const inputs = pool && nonFiniteRows(out) !== null ? coerceCellTape(cells, plan.targets) : batch;
   return { ...scored, count: batch.count, errors: failNonFiniteRows(out, inputs, plan.targets, cells.header as string[]), out };
+}
+
+/**
+ * The scoring threads' refusals that say "come back shortly" as the domain's (a 503 with Retry-After, which
+ * clients and their HTTP libraries wait for and retry): every thread busy with the waiting line full, or the
+ * process shutting down. Anything else the pool throws (a thread that died, a pool that cannot start its
+ * threads) is a fault on our side and stays one.
+ */
+function poolRefusal(err: unknown, pool: ScoringPool): unknown {
+  if (!(err instanceof ScoringPoolError)) return err;
+  if (err.code === 'queue_full') {
+    const { threads, queued } = pool.stats;
+    return new DomainError(
+      'unavailable',
+      'busy',
+      `All ${threads} real-time scoring thread${threads === 1 ? ' is' : 's are'} busy and ${queued} request${queued === 1 ? ' is' : 's are'} waiting for one: try again in a second.`,
+      { retryAfterSeconds: 1 },
+    );
+  }
+  if (err.code === 'closed')
+    return new DomainError('unavailable', 'shutting_down', 'This server is shutting down: try again in a few seconds.', {
+      retryAfterSeconds: 5,
+    });
+  return err;
 }
