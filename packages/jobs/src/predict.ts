@@ -99,7 +99,7 @@ function poolRefusal(err: unknown, pool: ScoringPool): unknown {
     return new DomainError(
       'unavailable',
       'busy',
-      `All ${threads} real-time scoring thread${threads === 1 ? ' is' : 's are'} busy and ${queued} request${queued === 1 ? ' is' : 's are'} waiting for one: try again in a second.`,
+      `${threads === 1 ? 'The real-time scoring thread is' : `All ${threads} real-time scoring threads are`} busy and ${queued} request${queued === 1 ? ' is' : 's are'} waiting for one: try again in a second.`,
       { retryAfterSeconds: 1 },
     );
   }

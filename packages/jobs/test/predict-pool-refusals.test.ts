@@ -53,7 +53,7 @@ describe('real-time predictions when the scoring threads cannot take a request',
       const err = await refusal(predictCells(busyCtx, 'iris-logreg', irisRows(5)));
       expect(err.kind).toBe('unavailable');
       expect(err.code).toBe('busy');
-      expect(err.message).toBe('All 1 real-time scoring thread is busy and 1 request is waiting for one: try again in a second.');
+      expect(err.message).toBe('The real-time scoring thread is busy and 1 request is waiting for one: try again in a second.');
       expect(err.details).toEqual({ retryAfterSeconds: 1 });
       expect(predictionsIn(await scoring)).toBe(10_000);
       expect(predictionsIn(await waiting)).toBe(5);
