@@ -1,21 +1,39 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DomainError } from '@batchcast/jobs';
 import { createLogger } from '@batchcast/log';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from '../src/http/errors.js';
+import { PG_BASE } from '../../../test/support/platform.js';
+import { pg } from '../../../test/support/services.js';
 
 /** The one place refusals become HTTP answers: what every 429 and 503 says, over real HTTP. */
 let server: ReturnType<express.Express['listen']>;
 let base = '';
+/** A PostgreSQL role that may hold no connection: its logins are refused as with max_connections reached (53300). */
+const fullRole = `batchcast_full_${randomBytes(4).toString('hex')}`;
+const admin = new pg.Client({ connectionString: PG_BASE });
 
 beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${fullRole} LOGIN CONNECTION LIMIT 0`);
   const app = express();
   app.get('/disk-full', () => {
     throw new DomainError('unavailable', 'storage_full', 'This server ran out of disk space while storing the upload: try again later.');
   });
   app.get('/database-down', () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  });
+  app.get('/database-full', async (_req, _res, next) => {
+    const url = new URL(PG_BASE);
+    url.username = fullRole;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect().then(
+      () => next(new Error('PostgreSQL let a role with CONNECTION LIMIT 0 in')),
+      (err: unknown) => next(err),
+    );
+    await client.end().catch(() => undefined);
   });
   app.get('/knows-when', () => {
     throw new DomainError('rate_limited', 'quota_exceeded', 'The quota resets at midnight.', { retryAfterSeconds: 3600 });
@@ -25,11 +43,15 @@ beforeAll(async () => {
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await admin.query(`DROP ROLE IF EXISTS ${fullRole}`);
+  await admin.end();
+});
 
 describe('Retry-After', () => {
-  it('is on every 503: the disk full, a dependency down (a minute, as their messages say)', async () => {
-    for (const path of ['/disk-full', '/database-down']) {
+  it('is on every 503: the disk full, a dependency down or out of connections (a minute, as their messages say)', async () => {
+    for (const path of ['/disk-full', '/database-down', '/database-full']) {
       const res = await fetch(`${base}${path}`);
       expect(res.status, path).toBe(503);
       expect(res.headers.get('retry-after'), path).toBe('60');

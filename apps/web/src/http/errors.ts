@@ -168,12 +168,15 @@ function wwwAuthenticate(code: string): string {
     : 'Bearer realm="batchcast"';
 }
 
-/** PostgreSQL or Redis not reachable: a 503, not a 500, so clients know to retry. */
+/**
+ * PostgreSQL or Redis not reachable, restarting, or out of connections (53300: max_connections or a role's
+ * limit reached, as many worker hosts' pools can reach it): a 503, not a 500, so clients know to retry.
+ */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
   if (!e) return false;
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001'].includes(e.code ?? '') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08006', '08001'].includes(e.code ?? '') ||
     /Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout exceeded when trying to connect|MaxRetriesPerRequest/i.test(
       e.message ?? '',
     )
