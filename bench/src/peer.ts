@@ -185,8 +185,9 @@ export async function runPeer(
     const s0 = cpuSnapshot(classify());
     const timed: PeerRound[] = [];
     for (let round = 1; round <= rounds; round++) {
-      timed.push(await peerRound(base, file, logs, dbName, expectedRows));
-      say(`peer: round ${round} of ${rounds} done ${fmt.s(timed.at(-1)!.e2e)} s after its upload started`);
+      const done = await peerRound(base, file, logs, dbName, expectedRows);
+      timed.push(done);
+      say(`peer: round ${round} of ${rounds} done ${fmt.s(done.e2e)} s after its upload started`);
     }
     const cpu = cpuDiff(s0, cpuSnapshot(classify()));
     const memory = mem.stop();

@@ -25,15 +25,17 @@ beforeAll(async () => {
   app.get('/database-down', () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   });
-  app.get('/database-full', async (_req, _res, next) => {
+  // Express 5 hands a rejected handler's error to the error handler: here PostgreSQL's refused login itself.
+  app.get('/database-full', async () => {
     const url = new URL(PG_BASE);
     url.username = fullRole;
     const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect().then(
-      () => next(new Error('PostgreSQL let a role with CONNECTION LIMIT 0 in')),
-      (err: unknown) => next(err),
-    );
-    await client.end().catch(() => undefined);
+    try {
+      await client.connect();
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    throw new Error('PostgreSQL let a role with CONNECTION LIMIT 0 in');
   });
   app.get('/knows-when', () => {
     throw new DomainError('rate_limited', 'quota_exceeded', 'The quota resets at midnight.', { retryAfterSeconds: 3600 });
