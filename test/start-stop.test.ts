@@ -248,6 +248,9 @@ describe('npm start', () => {
 
   it('stops on SIGINT to npm alone, gracefully', { timeout: 240_000 }, async () => {
     const run = await npmStart(await environment({ LOG_LEVEL: 'info' }));
+    // npmStart returns once the worker process exists; a worker still loading its modules when the signal comes
+    // ends at once, before it can say it is shutting down (CI saw it under load): wait until it is ready.
+    await until('the worker to be ready', () => (run.output().includes('"msg":"worker ready"') ? true : null), 120_000);
     await stopsCleanly(run, 'SIGINT');
     expect(run.output()).toMatch(/"reason":"SIGINT","msg":"supervisor shutting down"/);
     expect(run.output()).toMatch(/"msg":"worker shutting down"/);
