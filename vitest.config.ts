@@ -6,7 +6,11 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of the workspace packages, never a stale dist/.
-    alias: [{ find: /^@batchcast\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` }],
+    alias: [
+      { find: /^@batchcast\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+      // The browser scripts import @batchcast/bytes by the path the page loads it from (/static/bytes/dist/).
+      { find: /^\.\.\/bytes\/dist\/index\.js$/, replacement: `${root}packages/bytes/src/index.ts` },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],

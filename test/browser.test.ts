@@ -566,22 +566,27 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
-  it("sends a file it cannot read as UTF-8 text and shows the server's own words about it", async () => {
+  it('reads a Windows-1252 file (Excel’s CSV on Windows) as the server does, and the job page says how it was read', async () => {
     const page = await open(desktop, '/');
-    // Saved as Latin-1: "é" is the single byte 0xE9, in the header row itself.
-    const latin1 = Buffer.concat([
+    // "é" is the single byte 0xE9 and "€" 0x80, in the header row itself.
+    const windows1252 = Buffer.concat([
       Buffer.from('sepal_length,sepal_width,petal_length,petal_width,not'),
-      Buffer.from([0xe9]),
+      Buffer.from([0xe9, 0x20, 0x80]),
       Buffer.from('\n5.1,3.5,1.4,0.2,x\n'),
     ]);
-    await page.setInputFiles('input[name="file"]', { name: 'latin1.csv', mimeType: 'text/csv', buffer: latin1 });
-    await expect.poll(() => page.textContent('#file-check')).toContain('text that is not UTF-8. Its columns are checked by the server');
-    expect(await page.getAttribute('#file-check', 'data-kind')).toBe('ok'); // said, not refused
+    await page.setInputFiles('input[name="file"]', { name: 'windows.csv', mimeType: 'text/csv', buffer: windows1252 });
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain('(CSV, Windows-1252 text): all 4 columns iris-logreg needs are there');
     await page.click('button[type="submit"]');
-    await page.waitForSelector('#form-error:not([hidden])');
-    const said = (await page.textContent('#form-error'))!;
-    expect(said).toMatch(/line 1 is not valid UTF-8 text \(the file was probably saved as Latin-1\/Windows-1252\)/);
-    expect(said).not.toContain('checked by the server');
+    await page.waitForURL(/\/jobs\//);
+    await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+    expect(await page.textContent('#input-notes')).toContain(
+      'Read as Windows-1252 text (what Excel on Windows saves as "CSV"), not UTF-8.',
+    );
+    // The first rows shown come from the results: the header in its letters, not as the bytes read as UTF-8.
+    expect(await page.textContent('body')).toContain('noté €');
+    expect(problemsOf(page)).toEqual([]);
     await page.close();
   });
 

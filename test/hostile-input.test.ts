@@ -148,22 +148,24 @@ describe('refused at upload with a clear 4xx', () => {
     refused(Buffer.concat([Buffer.from('PK\x03\x04'), garbage(4096)]), 415, 'binary_file', { filename: 'book.csv' }));
   it('a PDF named .csv', () => refused(Buffer.concat([Buffer.from('%PDF-1.7\n'), garbage(4096)]), 415, 'binary_file'));
   it('a NUL byte in the middle of text', () => refused(iris.replace('setosa', 'set\0osa'), 415, 'binary_file'));
-  it('invalid UTF-8', () =>
-    refused(
-      Buffer.concat([
-        Buffer.from(`${irisHeader}\n${irisRows.slice(0, 60).join('\n')}\n5.1,3.5,1.4,0.2,`),
-        Buffer.from([0xff, 0xfe, 0xc3]),
-        Buffer.from('\n'),
-      ]),
-      415,
-      'invalid_utf8',
-      {
-        messageMatch: /line 62|UTF-8/,
-      },
-    ));
-  it('Latin-1 text (é as one byte)', () => refused(Buffer.from(iris.replace('setosa', 'setosé'), 'latin1'), 415, 'invalid_utf8'));
-  it('UTF-16 text (Excel "Unicode Text")', () =>
-    refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]), 415, 'invalid_utf8', { messageMatch: /UTF-16/ }));
+  it('UTF-8 text, then a byte that is not (files saved in two encodings joined)', () => {
+    // The first letter beyond ASCII (line 3) is UTF-8; the stray byte (line 302) is more than the 4 KiB that
+    // decide the encoding further on, so the file was taken for UTF-8 and the byte is refused, naming its line.
+    const rows = irisRows.map((r, i) => (i === 1 ? r.replace('setosa', 'setosé') : r));
+    const text = `${irisHeader}\n${rows.join('\n')}\n${irisRows.join('\n')}\n5.9,3.0,5.1,1.8,virginic`;
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0xe9]), Buffer.from('\n')]);
+    return refused(bytes, 415, 'invalid_utf8', {
+      messageMatch: /^line 302 is not valid UTF-8 text, though the text before it is: the file mixes two text encodings/,
+    });
+  });
+  it('UTF-16 cut in the middle of a character', () =>
+    refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]).subarray(0, 301), 422, 'invalid_text', {
+      messageMatch: /UTF-16 \(little-endian\) text but ends in the middle of a character/,
+    }));
+  it('JSON in UTF-16', () =>
+    refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"sepal_length": 5.1}\n', 'utf16le')]), 415, 'invalid_utf8', {
+      messageMatch: /JSON must be UTF-8/,
+    }));
   it('a delimiter chosen that is not the file’s (; for a comma file)', () =>
     refused(iris, 422, 'wrong_delimiter', { fields: { delimiter: ';' }, messageMatch: /';'|semicolon/ }));
   it('HTML saved with a .csv name', () =>
@@ -233,6 +235,32 @@ describe('accepted, every row handled', () => {
           delimiter,
         ),
       );
+    }
+  });
+
+  it('Windows-1252 text (Excel’s CSV on Windows) and UTF-16 (its Unicode Text), converted: results are UTF-8 with a BOM', async () => {
+    // A column of notes in French: "é" is the byte E9 and "€" 80 in Windows-1252; the first is in the header.
+    const noted = (d: string) =>
+      `${[`${irisHeader},remarque`, ...irisRows.map((r, i) => `${r},${i % 2 ? 'été à 5 €' : 'ok'}`)].join('\n').replaceAll(',', d)}\n`;
+    const windows1252 = Buffer.from(noted(',').replaceAll('€', '\x80'), 'latin1');
+    expect(windows1252.includes(0x80) && windows1252.includes(0xe9)).toBe(true);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(noted('\t'), 'utf16le')]);
+    // Each is compared with the same text uploaded as UTF-8 with a BOM: the results must be the same bytes.
+    for (const [bytes, encoding, d] of [
+      [windows1252, 'windows-1252', ','],
+      [utf16, 'utf-16le', '\t'],
+    ] as const) {
+      const { job, done } = await accepted(bytes);
+      expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+      expect(done.input).toMatchObject({ format: 'csv', encoding, notes: [expect.stringMatching(/^Read as (Windows-1252|UTF-16) text/)] });
+      const out = await resultsBytes(platform, job);
+      const reference = await accepted(Buffer.from(`\ufeff${noted(d)}`));
+      expect(reference.done.input.encoding).toBeUndefined();
+      expect(out.equals(await resultsBytes(platform, reference.job))).toBe(true);
+      expect(out.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
+      const { rows } = csvObjects(out.toString('utf8').replaceAll('\t', ','));
+      expect(rows.map((r) => r.remarque).slice(0, 2)).toEqual(['ok', 'été à 5 €']);
+      expect(rows.every((r) => r.prediction !== '' && r.error === '')).toBe(true);
     }
   });
 

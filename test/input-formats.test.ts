@@ -88,6 +88,36 @@ describe('the breast-cancer data in every format gives the plain CSV’s predict
     expect(csv).not.toMatch(/;0\.\d/); // no decimal point anywhere in the predictions
   });
 
+  it('a `;` CSV saved by Excel on Windows (Windows-1252), its first letter beyond ASCII on row 400, gzip-compressed', async () => {
+    // The chunks before row 400 are told while the upload arrives, before the encoding is known: the results
+    // must be those of the same text uploaded as UTF-8, byte for byte after the BOM they gain.
+    const note = 'Größe – 5 € «très»';
+    const text = lines(
+      [[...header, 'Bemerkung'], ...rows.map((r, i) => [r[0]!, ...r.slice(1).map(european), i === 399 ? note : 'ok'])],
+      ';',
+      '\r\n',
+    );
+    const windows1252 = Buffer.from(text.replaceAll('€', '\x80').replaceAll('–', '\x96'), 'latin1');
+    expect(windows1252.indexOf(0xf6)).toBeGreaterThan(80_000); // ö, the first byte beyond ASCII, far into the file
+    const { job, done } = await scored(platform, gzipSync(windows1252), { fields: MODEL, filename: 'bc-windows.csv.gz' });
+    expect(done.input).toEqual({
+      format: 'csv',
+      compression: 'gzip',
+      delimiter: ';',
+      decimal: ',',
+      encoding: 'windows-1252',
+      notes: [
+        'Read as Windows-1252 text (what Excel on Windows saves as "CSV"), not UTF-8. The results are UTF-8, with the mark that tells Excel so.',
+      ],
+    });
+    const out = await expectSamePredictions(job);
+    expect(out[399]!.Bemerkung).toBe(note);
+    const reference = await scored(platform, Buffer.from(text), { fields: MODEL, filename: 'bc-utf8.csv' });
+    const csv = await results(platform, job, 'csv');
+    expect(csv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(csv.subarray(3).equals(await results(platform, reference.job, 'csv'))).toBe(true);
+  });
+
   it('a TSV', async () => {
     const { job, done } = await scored(platform, Buffer.from(lines([header, ...rows], '\t')), { fields: MODEL, filename: 'bc.tsv' });
     expect(done.input).toMatchObject({ format: 'csv', delimiter: '\t', decimal: '.' });

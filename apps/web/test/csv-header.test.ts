@@ -87,13 +87,36 @@ describe('readHeader on files', () => {
     }
   });
 
-  it('refuses UTF-16 in words, and leaves binary data and non-UTF-8 text to the server, whose message says more', async () => {
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(iris, 'utf16le')]);
-    expect(await readHeader(new File([utf16], 'u.csv'))).toMatchObject({ kind: 'error', error: expect.stringMatching(/UTF-16/) });
+  it('reads UTF-16 and Windows-1252 text as the server does, and leaves binary data to the server, whose message says more', async () => {
+    const tsv = iris.replaceAll(',', '\t').replace('species', 'espèce');
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tsv, 'utf16le')]);
+    const be = Buffer.from(le).swap16();
+    for (const utf16 of [le, be]) {
+      expect(await readHeader(new File([utf16], 'u.txt'))).toEqual({
+        kind: 'header',
+        header: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'espèce'],
+        format: 'tab-separated CSV, UTF-16 text',
+      });
+    }
     expect(await readHeader(new File([Buffer.from('a,b\n1,\0\n')], 'b.csv'))).toEqual({ kind: 'server', format: 'not plain text' });
-    expect(await readHeader(new File([Buffer.from('café,b\n1,2\n', 'latin1')], 'l.csv'))).toEqual({
-      kind: 'server',
-      format: 'text that is not UTF-8',
+    // "é" as the one byte E9, and "€" as Windows-1252's 80 (a control character in Latin-1).
+    const windows1252 = Buffer.concat([
+      Buffer.from('caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(',prix '),
+      Buffer.from([0x80]),
+      Buffer.from('\n1,2\n'),
+    ]);
+    expect(await readHeader(new File([windows1252], 'l.csv'))).toEqual({
+      kind: 'header',
+      header: ['café', 'prix €'],
+      format: 'CSV, Windows-1252 text',
+    });
+    // UTF-8 whose header is ASCII and whose first letter beyond it comes later, as the server decides it.
+    expect(await readHeader(new File([Buffer.from('a,b\n1,été\n')], 'u8.csv'))).toEqual({
+      kind: 'header',
+      header: ['a', 'b'],
+      format: 'CSV',
     });
     expect(await readHeader(new File([iris.replaceAll(',', '\t')], 'iris.tsv'))).toMatchObject({
       kind: 'header',

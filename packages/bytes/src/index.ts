@@ -23,3 +23,5 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
 }
+
+export { ENCODING_WINDOW, withoutCutCharacter } from './text-encoding.js';

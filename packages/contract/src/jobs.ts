@@ -20,6 +20,10 @@ export const JobInput = z
     compression: z.enum(['gzip', 'zstd']).nullable().openapi({ description: 'The compression the file came in (it was decompressed).' }),
     delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV: the field delimiter.' }),
     decimal: z.enum(['.', ',']).optional().openapi({ description: 'CSV: the decimal separator of numbers.' }),
+    encoding: z.enum(['windows-1252', 'utf-16le', 'utf-16be']).optional().openapi({
+      description:
+        'CSV: the text encoding the file came in, when it was not UTF-8 (Windows-1252, or UTF-16 with a byte order mark). It was converted: results are UTF-8, and CSV results start with a byte order mark.',
+    }),
     sheet: z.string().optional().openapi({ description: 'Excel: the sheet that was read.' }),
     notes: z
       .array(z.string())

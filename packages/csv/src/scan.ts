@@ -351,7 +351,7 @@ export class CsvScanner {
       }
       throw new CsvFormatError(
         'invalid_utf8',
-        `line ${line} is not valid UTF-8 text (the file was probably saved as Latin-1/Windows-1252); save it as "CSV UTF-8"`,
+        `line ${line} is not valid UTF-8 text, though the text before it is: the file mixes two text encodings (UTF-8 and another, such as Windows-1252, as when files saved differently are joined); save it again as "CSV UTF-8"`,
         line,
       );
     }

@@ -140,13 +140,8 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
   for (const sig of REFUSED) {
     if (startsWith(head, sig.bytes, sig.at)) return refused('unknown', sig.description, sig.message);
   }
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
-    return refused(
-      'unknown',
-      'UTF-16 text',
-      'the file is UTF-16 text (Excel "Unicode Text"); save it as "CSV UTF-8 (comma delimited)" or as .xlsx',
-    );
-  }
+  if (head[0] === 0xff && head[1] === 0xfe) return detectUtf16(head, 'utf-16le', ext);
+  if (head[0] === 0xfe && head[1] === 0xff) return detectUtf16(head, 'utf-16be', ext);
   return detectText(head, ext);
 }
 
@@ -211,6 +206,23 @@ function zipEntryNames(head: Uint8Array): string[] {
     p += 30 + nameLen + extraLen + compressedSize;
   }
   return names;
+}
+
+/**
+ * UTF-16 text with its byte order mark (Excel's "Unicode Text" is tab-separated UTF-16): delimited text is read,
+ * converted to UTF-8 (TextToUtf8); JSON must be UTF-8 (RFC 8259), and what else the text is says so as in UTF-8.
+ */
+function detectUtf16(head: Uint8Array, encoding: 'utf-16le' | 'utf-16be', ext: string): Detection {
+  const text = new TextDecoder(encoding).decode(head.subarray(0, head.length - (head.length % 2)));
+  const inner = detectText(Buffer.from(text, 'utf8'), ext);
+  if (inner.format === 'json' || inner.format === 'jsonl') {
+    return refused(
+      'unknown',
+      'UTF-16 text holding JSON',
+      'the file is JSON in UTF-16 text; JSON must be UTF-8: save it as UTF-8 (or upload the data as CSV, which may be UTF-16)',
+    );
+  }
+  return inner.supported ? ok('csv', 'UTF-16 text') : inner;
 }
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);

@@ -10,6 +10,8 @@ export type FormatErrorCode =
   /** Decompressed (or unzipped) content over the configured cap. */
   | 'too_large'
   | 'invalid_utf8'
+  /** Text in an encoding it does not follow (UTF-16 with a lone surrogate or cut in the middle of a character). */
+  | 'invalid_text'
   /** JSON Lines / JSON array content that is not JSON at all. */
   | 'not_json'
   | 'line_too_large'

@@ -8,6 +8,7 @@ export { validateColumnNames } from './column-names.js';
 export { DETECT_BYTES, type Detection, type DetectedFormat, detectFormat, type FormatHints, innerHints } from './detect.js';
 export { type Compression, createDecompressor, type DecompressOptions } from './compression.js';
 export { type GatherOptions, gatherPieces, UPLOAD_GATHER } from './gather-pieces.js';
+export { type TextEncodingName, TextToUtf8 } from './text-encoding.js';
 export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
 export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';

@@ -64,10 +64,25 @@ describe('detectFormat', () => {
     expect(detectFormat(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1])).supported).toBe(false);
   });
 
-  it('refuses HTML saved as .xls, UTF-16 text, binary data and an empty file', () => {
+  it('reads UTF-16 text with its byte order mark as delimited text, and refuses JSON and HTML in it', () => {
+    const le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = (text: string) => le(text).swap16();
+    for (const utf16 of [le, be]) {
+      expect(detectFormat(utf16('a\tb\n1\t2\n'))).toMatchObject({ format: 'csv', supported: true, description: 'UTF-16 text' });
+      // Cut in the middle of a code unit by the detection's window: still told.
+      expect(detectFormat(utf16('a,b\n1,2\n').subarray(0, 7)).format).toBe('csv');
+      expect(detectFormat(utf16('{"a": 1}\n'))).toMatchObject({ supported: false, message: expect.stringMatching(/JSON must be UTF-8/) });
+      expect(detectFormat(utf16('[{"a": 1}]'))).toMatchObject({ supported: false, description: 'UTF-16 text holding JSON' });
+      expect(detectFormat(utf16('<!DOCTYPE html><html></html>'))).toMatchObject({
+        supported: false,
+        message: expect.stringMatching(/HTML/),
+      });
+    }
+  });
+
+  it('refuses HTML saved as .xls, binary data and an empty file', () => {
     const html = detectFormat(Buffer.from('<html><table><tr><td>1</td></tr></table></html>'), { filename: 'export.xls' });
     expect(html.message).toMatch(/HTML or XML saved under an Excel name/);
-    expect(detectFormat(Buffer.from([0xff, 0xfe, 0x61, 0x00])).message).toMatch(/UTF-16/);
     expect(detectFormat(Buffer.from([0x61, 0x00, 0x62])).message).toMatch(/binary file/);
     expect(detectFormat(Buffer.alloc(0))).toMatchObject({
       supported: false,

@@ -28,6 +28,8 @@ const CsvInputLayout = z.object({
   dataStart: z.number().int().min(0),
   delimiter: z.enum([',', ';', '\t', '|']).optional(),
   decimal: z.enum(['.', ',']).optional(),
+  /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
+  encoding: z.enum(['windows-1252', 'utf-16le', 'utf-16be']).optional(),
   compression: Compression,
 });
 

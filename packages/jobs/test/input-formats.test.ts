@@ -134,7 +134,7 @@ describe('refusals', () => {
       [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2]), 'binary_file', 'PNG'],
       [Buffer.from('%PDF-1.7\n'), 'binary_file', 'PDF'],
       [Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]), 'binary_file', '.xls'],
-      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n', 'utf16le')]), 'invalid_utf8', 'UTF-16'],
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"a": 1}\n', 'utf16le')]), 'invalid_utf8', 'UTF-16'],
       [Buffer.from('<!DOCTYPE html><html></html>'), 'unsupported_format', 'HTML'],
     ];
     for (const [bytes, code, words] of cases) {

@@ -3,6 +3,9 @@
 // server reads (`,` `;` tab `|`, detected the same way) and JSON Lines are checked here; workbooks, Parquet
 // and compressed files are binary and only the server reads them: the page says so instead of guessing.
 
+// @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
+import { ENCODING_WINDOW, withoutCutCharacter } from '../bytes/dist/index.js';
+
 /** Enough for any sensible header (the server refuses headers larger than this anyway). */
 const HEADER_BYTES = 1024 * 1024;
 /** Rows after the header looked at to detect the delimiter, as the server samples the first rows. */
@@ -192,19 +195,38 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
 export async function readHeader(file: File, delimiter?: Delimiter): Promise<HeaderReading> {
   const bytes = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
   for (const s of SIGNATURES) if (s.bytes.every((b, i) => bytes[i] === b)) return { kind: 'server', format: s.format };
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
-    return { kind: 'error', error: 'This file is UTF-16 text. Save it from your spreadsheet as "CSV UTF-8" (or as .xlsx) and try again.' };
-  // Not text the browser reads: the server says better than we could what the file is and what to save it as
-  // (a PDF, an old .xls, Latin-1 text on line 3...), so the file is sent and its answer shown.
-  if (bytes.includes(0)) return { kind: 'server', format: 'not plain text' };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // The slice may cut a character in two at its end: decode leniently and judge only the first line.
-    text = new TextDecoder('utf-8').decode(bytes);
-    const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-    if (firstLine.includes('\ufffd')) return { kind: 'server', format: 'text that is not UTF-8' };
+  const complete = file.size <= HEADER_BYTES;
+  // Decoded as a stream (the slice's end is not the file's: half a character there is left out, not U+FFFD).
+  // Node's TextDecoder, which the tests use, also needs it to read Windows-1252 as Windows-1252 (below).
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
+  if (utf16 !== null) {
+    // Excel's "Unicode Text": the server reads it as delimited text (JSON must be UTF-8: it says so).
+    const reading = headerOfText(new TextDecoder(utf16).decode(bytes, { stream: true }), complete, delimiter);
+    return reading.kind === 'header' ? { ...reading, format: `${reading.format}, UTF-16 text` } : reading;
   }
-  return headerOfText(text, file.size <= HEADER_BYTES, delimiter);
+  // Not text the browser reads: the server says better than we could what the file is and what to save it as
+  // (a PDF, an old .xls...), so the file is sent and its answer shown.
+  if (bytes.includes(0)) return { kind: 'server', format: 'not plain text' };
+  if (textEncodingOf(bytes, complete) === 'windows-1252') {
+    const reading = headerOfText(new TextDecoder('windows-1252').decode(bytes, { stream: true }), complete, delimiter);
+    return reading.kind === 'header' ? { ...reading, format: `${reading.format}, Windows-1252 text` } : reading;
+  }
+  return headerOfText(new TextDecoder('utf-8').decode(bytes), complete, delimiter);
+}
+
+/**
+ * The server's rule (TextToUtf8 in @batchcast/formats): ASCII until the first byte of 0x80 or above, then the
+ * ENCODING_WINDOW bytes from there are valid UTF-8 (a character the window cuts aside), or it is Windows-1252.
+ */
+function textEncodingOf(bytes: Uint8Array, complete: boolean): 'utf-8' | 'windows-1252' {
+  const first = bytes.findIndex((b) => b >= 0x80);
+  if (first === -1) return 'utf-8';
+  let window = bytes.subarray(first, first + ENCODING_WINDOW);
+  if (!complete || bytes.length > first + ENCODING_WINDOW) window = withoutCutCharacter(window);
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(window);
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
 }

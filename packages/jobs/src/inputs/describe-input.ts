@@ -13,6 +13,8 @@ export interface InputDescription {
   /** CSV: the field delimiter and decimal separator, detected or chosen. */
   delimiter?: CsvDelimiter;
   decimal?: CsvDecimal;
+  /** CSV: the text encoding the file came in, when it was not UTF-8 (it is stored converted to UTF-8). */
+  encoding?: 'windows-1252' | 'utf-16le' | 'utf-16be';
   /** Excel: the sheet that was read. */
   sheet?: string;
   /** What the person may want to know (merged header cells renamed, big Parquet row groups...). */
@@ -24,7 +26,16 @@ export function describeInput(layout: JobLayout): InputDescription {
   switch (layout.format) {
     case 'csv': {
       const dialect = dialectOf(layout)!;
-      return { format: 'csv', compression, delimiter: dialect.delimiter, decimal: dialect.decimal, notes: [] };
+      const { encoding } = layout;
+      if (encoding === undefined) return { format: 'csv', compression, delimiter: dialect.delimiter, decimal: dialect.decimal, notes: [] };
+      return {
+        format: 'csv',
+        compression,
+        delimiter: dialect.delimiter,
+        decimal: dialect.decimal,
+        encoding,
+        notes: [encodingNote(encoding)],
+      };
     }
     case 'xlsx':
       return { format: 'xlsx', compression, sheet: layout.sheet, notes: layout.notes ?? [] };
@@ -33,4 +44,13 @@ export function describeInput(layout: JobLayout): InputDescription {
     case 'parquet':
       return { format: 'parquet', compression, notes: layout.notes ?? [] };
   }
+}
+
+/** What the person reads on the job page about a file that was not UTF-8, and what the results are. */
+function encodingNote(encoding: 'windows-1252' | 'utf-16le' | 'utf-16be'): string {
+  const read =
+    encoding === 'windows-1252'
+      ? 'Read as Windows-1252 text (what Excel on Windows saves as "CSV"), not UTF-8'
+      : 'Read as UTF-16 text (what Excel saves as "Unicode Text")';
+  return `${read}. The results are UTF-8, with the mark that tells Excel so.`;
 }

@@ -82,7 +82,9 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
   try {
     const raw = Buffer.alloc(layout.dataStart - headerStart);
     await fh.read(raw, 0, raw.length, headerStart);
-    if (layout.bom) buffer.text('\ufeff');
+    // A file converted from Windows-1252 gets a BOM too (UTF-16 was stored with one): without it, Excel reads
+    // UTF-8 results in its locale's code page, and every letter beyond ASCII comes out garbled.
+    if (layout.bom || (layout.format === 'csv' && layout.encoding !== undefined)) buffer.text('\ufeff');
     // The header as it was, unless an input column is named like a prediction column: then written anew.
     if (renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
     else buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw)), dialect));

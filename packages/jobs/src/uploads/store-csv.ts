@@ -1,4 +1,5 @@
 import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, CsvScanner } from '@batchcast/csv';
+import { TextToUtf8 } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
 import type { CsvJobLayout } from '../records.js';
 import { ChunkRelease } from './chunk-release.js';
@@ -6,21 +7,29 @@ import { storeWithScanner } from './store-scanned.js';
 import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js';
 
 /**
- * CSV (or TSV, `;`, `|`), stored as it came (decompressed) and scanned on the way with the dialect detected
- * from its first rows, or the one the submitter chose. The layout records a dialect that is not `,`/`.`.
- * With `progress`, into a store readable while written, each chunk is told as soon as its bytes are stored.
+ * CSV (or TSV, `;`, `|`), stored as it came (decompressed; Windows-1252 and UTF-16 text converted to UTF-8, so
+ * that everything after this reads UTF-8 only) and scanned on the way with the dialect detected from its first
+ * rows, or the one the submitter chose. The layout records a dialect that is not `,`/`.`, and an encoding that
+ * is not UTF-8. With `progress`, into a store readable while written, each chunk is told as soon as its bytes
+ * are stored, with the layout as known then: a Windows-1252 file whose first letter beyond ASCII comes after
+ * its first chunks ends with another layout, and the job started early gives way to one created at the end.
  */
 export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
+  const toUtf8 = new TextToUtf8();
+  const layoutOf = (scanned: CsvHeadLayout): CsvJobLayout => {
+    const encoding = toUtf8.encoding;
+    return encoding === 'utf-8' || encoding === null ? csvJobLayout(scanned) : { ...csvJobLayout(scanned), encoding };
+  };
   const progress = step.progress;
   const release =
     progress && step.blobs.readableWhileWritten
       ? new ChunkRelease<CsvHeadLayout>((chunk, head) =>
-          progress.chunk(chunk, step.compression ? { ...csvJobLayout(head), compression: step.compression } : csvJobLayout(head)),
+          progress.chunk(chunk, step.compression ? { ...layoutOf(head), compression: step.compression } : layoutOf(head)),
         )
       : null;
   const onChunk = release ? (chunk: Chunk, head: CsvHeadLayout) => release.scanned(chunk, head) : undefined;
   const onStored = release ? (bytes: number) => release.stored(bytes) : undefined;
-  return storeWithScanner(step, step.content, csvScanner(step.chunkRows, step.choices, onChunk), csvJobLayout, [], onStored);
+  return storeWithScanner(step, step.content, csvScanner(step.chunkRows, step.choices, onChunk), layoutOf, [toUtf8], onStored);
 }
 
 /** What a CSV job records of its scan (the compression added by storeWithScanner). */

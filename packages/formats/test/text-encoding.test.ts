@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { ENCODING_WINDOW } from '@batchcast/bytes';
+import { FormatError, TextToUtf8 } from '@batchcast/formats';
+import { describe, expect, it } from 'vitest';
+import { collect } from './helpers.js';
+
+/** `text` in Windows-1252, by Python's codec (another encoder than the decoder under test). */
+function cp1252(text: string): Buffer {
+  const run = spawnSync(
+    '/usr/bin/python3',
+    ['-c', "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode('utf-8').encode('cp1252'))"],
+    {
+      input: Buffer.from(text, 'utf8'),
+    },
+  );
+  if (run.status !== 0) throw new Error(`python3 could not encode: ${run.stderr}`);
+  return run.stdout;
+}
+
+const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+const utf16be = (text: string) => utf16le(text).swap16();
+
+/** Converts `bytes` given in pieces cut at `cuts`; resolves with the output and the encoding told. */
+async function convert(bytes: Buffer, cuts: number[] = []): Promise<{ out: Buffer; encoding: string | null }> {
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    pieces.push(bytes.subarray(at, cut));
+    at = cut;
+  }
+  const toUtf8 = new TextToUtf8();
+  const out = await collect(Readable.from(pieces).pipe(toUtf8));
+  return { out, encoding: toUtf8.encoding };
+}
+
+async function failure(bytes: Buffer, cuts: number[] = []): Promise<FormatError> {
+  const err = await convert(bytes, cuts).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(FormatError);
+  return err as FormatError;
+}
+
+/** Cuts around `at`, one by one, plus every piece size from 1 to 7 over the whole file. */
+function cutsToTry(bytes: Buffer, at: number[]): number[][] {
+  const tries: number[][] = [[]];
+  for (const a of at) for (let c = Math.max(1, a - 4); c <= Math.min(bytes.length - 1, a + 4); c++) tries.push([c]);
+  for (let size = 1; size <= 7; size++) {
+    const cuts: number[] = [];
+    for (let c = size; c < bytes.length; c += size) cuts.push(c);
+    tries.push(cuts);
+  }
+  return tries;
+}
+
+const european = 'Größe;Preis;Notiz\r\n1,5;€ 12,50;Café – très bien\r\n2,0;€ 3,00;Œuvre «spéciale» — naïve\r\n';
+
+describe('TextToUtf8', () => {
+  it('passes ASCII and UTF-8 (with or without BOM) through untouched, however the bytes are cut', async () => {
+    for (const bytes of [Buffer.from('a,b\n1,2\n'), Buffer.from(european), Buffer.from(`\ufeff${european}`), Buffer.from('x\n😀,𝄞\n')]) {
+      for (const cuts of cutsToTry(bytes, [bytes.findIndex((b) => b >= 0x80)])) {
+        const { out, encoding } = await convert(bytes, cuts);
+        expect(out.equals(bytes), `cuts ${cuts}`).toBe(true);
+        expect(encoding).toBe('utf-8');
+      }
+    }
+  });
+
+  it('reads Windows-1252 (Excel’s CSV on Windows) as the text it is, however the bytes are cut', async () => {
+    const bytes = cp1252(european);
+    expect(bytes.includes(0x80)).toBe(true); // € is one byte, 0x80, not Latin-1's
+    for (const cuts of cutsToTry(bytes, [2, bytes.indexOf(0x80)])) {
+      const { out, encoding } = await convert(bytes, cuts);
+      expect(out.toString('utf8'), `cuts ${cuts}`).toBe(european);
+      expect(encoding).toBe('windows-1252');
+    }
+  });
+
+  it('decides at the first byte beyond ASCII, however far into the file', async () => {
+    const ascii = 'id;x\r\n'.concat('1;2\r\n'.repeat(50_000));
+    const text = `${ascii}3;Zürich\r\n4;5\r\n`;
+    const bytes = cp1252(text);
+    for (const cuts of [[], [ascii.length], [ascii.length + 2], [65_536, 131_072, ascii.length + 1, ascii.length + 3]]) {
+      const { out, encoding } = await convert(bytes, cuts);
+      expect(out.toString('utf8')).toBe(text);
+      expect(encoding).toBe('windows-1252');
+    }
+    // A one-byte file, and one whose last byte is its only letter beyond ASCII.
+    expect((await convert(Buffer.from([0xe9]))).out.toString()).toBe('é');
+    expect((await convert(Buffer.from([0x61, 0x0a, 0xe9]), [2])).out.toString()).toBe('a\né');
+  });
+
+  it('judges the same window whatever the pieces: UTF-8 then a stray byte within it is Windows-1252, beyond it UTF-8', async () => {
+    // "é" in UTF-8 is C3 A9, which Windows-1252 reads as "Ã©": a byte further on that UTF-8 cannot be tells them apart.
+    const within = Buffer.concat([Buffer.from('a\né\n'), Buffer.from('x'.repeat(100)), Buffer.from([0xe9, 0x0a])]);
+    for (const cuts of cutsToTry(within, [3, 4, 105])) {
+      const { out, encoding } = await convert(within, cuts);
+      expect([out.toString('utf8'), encoding]).toEqual([`a\nÃ©\n${'x'.repeat(100)}é\n`, 'windows-1252']);
+    }
+    const beyond = Buffer.concat([Buffer.from('a\né\n'), Buffer.from('x'.repeat(ENCODING_WINDOW)), Buffer.from([0xe9, 0x0a])]);
+    for (const cuts of [[], [3], [4], [ENCODING_WINDOW], [ENCODING_WINDOW + 3]]) {
+      const { out, encoding } = await convert(beyond, cuts);
+      expect(out.equals(beyond)).toBe(true); // passed on as it is: the CSV scanner refuses the stray byte, naming its line
+      expect(encoding).toBe('utf-8');
+    }
+  });
+
+  it('does not take a UTF-8 character cut by the end of the window for a Windows-1252 letter', async () => {
+    // The window's last bytes are the first two of "€" (E2 82 AC): UTF-8 all the same.
+    const bytes = Buffer.from(`é${'x'.repeat(ENCODING_WINDOW - 4)}€€\n`);
+    expect(bytes[2 + ENCODING_WINDOW - 4]).toBe(0xe2);
+    for (const cuts of [[], [1], [ENCODING_WINDOW - 1], [ENCODING_WINDOW], [ENCODING_WINDOW + 1]]) {
+      const { out, encoding } = await convert(bytes, cuts);
+      expect([out.equals(bytes), encoding]).toEqual([true, 'utf-8']);
+    }
+    // At the end of the file, a cut character is not UTF-8: Windows-1252.
+    expect(await convert(Buffer.from([0x61, 0x0a, 0xe2, 0x82]))).toMatchObject({ encoding: 'windows-1252' });
+  });
+
+  it('converts UTF-16 (Excel’s Unicode Text) of either byte order to UTF-8 with a BOM, however the bytes are cut', async () => {
+    const text = 'name\tvalue\r\nGröße\t€ 1,5\r\n𝄞 clef\t😀\r\n';
+    for (const [encoding, bytes] of [
+      ['utf-16le', utf16le(text)],
+      ['utf-16be', utf16be(text)],
+    ] as const) {
+      for (const cuts of cutsToTry(bytes, [1, 2, bytes.length - 9])) {
+        const got = await convert(bytes, cuts);
+        expect(got.out.toString('utf8'), `${encoding} cuts ${cuts}`).toBe(`\ufeff${text}`);
+        expect(got.encoding).toBe(encoding);
+      }
+    }
+  });
+
+  it('refuses UTF-16 that is cut in the middle of a character, or holds half a surrogate pair', async () => {
+    const cut = await failure(utf16le('a,b\n1,2\n').subarray(0, 11));
+    expect(cut.code).toBe('invalid_text');
+    expect(cut.message).toMatch(/UTF-16 \(little-endian\) text but ends in the middle of a character: it is truncated/);
+    const lone = Buffer.concat([utf16le('a,b\n1,'), Buffer.from([0x3d, 0xd8]), Buffer.from('2\n', 'utf16le')]);
+    for (const cuts of [[], [13], [14]]) {
+      const e = await failure(lone, cuts);
+      expect([e.code, e.message]).toEqual(['invalid_text', expect.stringMatching(/holds bytes that are not UTF-16/)]);
+    }
+    expect((await failure(utf16be('a,b\n1,2\n').subarray(0, 5))).message).toMatch(/big-endian/);
+  });
+
+  it('says UTF-8 for an empty file', async () => {
+    expect(await convert(Buffer.alloc(0))).toEqual({ out: Buffer.alloc(0), encoding: 'utf-8' });
+  });
+});
