@@ -240,8 +240,9 @@ describe('accepted, every row handled', () => {
 
   it('Windows-1252 text (Excel’s CSV on Windows) and UTF-16 (its Unicode Text), converted: results are UTF-8 with a BOM', async () => {
     // A column of notes in French: "é" is the byte E9 and "€" 80 in Windows-1252; the first is in the header.
-    const noted = (d: string) =>
-      `${[`${irisHeader},remarque`, ...irisRows.map((r, i) => `${r},${i % 2 ? 'été à 5 €' : 'ok'}`)].join('\n').replaceAll(',', d)}\n`;
+    // Row 4's first measure is a word: it fails, and errors.csv shows it as written.
+    const row = (r: string, i: number) => `${i === 3 ? r.replace(/^[^,]*/, 'cinq é') : r},${i % 2 ? 'été à 5 €' : 'ok'}`;
+    const noted = (d: string) => `${[`${irisHeader},remarque`, ...irisRows.map(row)].join('\n').replaceAll(',', d)}\n`;
     const windows1252 = Buffer.from(noted(',').replaceAll('€', '\x80'), 'latin1');
     expect(windows1252.includes(0x80) && windows1252.includes(0xe9)).toBe(true);
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(noted('\t'), 'utf16le')]);
@@ -251,7 +252,7 @@ describe('accepted, every row handled', () => {
       [utf16, 'utf-16le', '\t'],
     ] as const) {
       const { job, done } = await accepted(bytes);
-      expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+      expect(done.rows).toEqual({ total: 150, processed: 150, failed: 1 });
       expect(done.input).toMatchObject({ format: 'csv', encoding, notes: [expect.stringMatching(/^Read as (Windows-1252|UTF-16) text/)] });
       const out = await resultsBytes(platform, job);
       const reference = await accepted(Buffer.from(`\ufeff${noted(d)}`));
@@ -260,7 +261,12 @@ describe('accepted, every row handled', () => {
       expect(out.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
       const { rows } = csvObjects(out.toString('utf8').replaceAll('\t', ','));
       expect(rows.map((r) => r.remarque).slice(0, 2)).toEqual(['ok', 'été à 5 €']);
-      expect(rows.every((r) => r.prediction !== '' && r.error === '')).toBe(true);
+      expect(rows.filter((r) => r.prediction === '' || r.error !== '').map((r) => r.sepal_length)).toEqual(['cinq é']);
+      const errors = Buffer.from(await (await fetch(platform.url(job.links.self.replace('?', '/errors.csv?')))).arrayBuffer());
+      expect(errors.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(true);
+      expect(csvObjects(errors.toString('utf8').replaceAll('\t', ',')).rows).toMatchObject([
+        { row: '4', column: 'sepal_length', value: 'cinq é' },
+      ]);
     }
   });
 

@@ -5,13 +5,14 @@ import { drained } from '@batchcast/formats';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
 import type { Job } from '../records.js';
+import { csvStartsWithBom } from './byte-order-mark.js';
 
 /**
  * Streams the failed rows of a job as CSV: `row` (1-based data row number, the header not counted),
  * `column` and `value` (the cell at fault, empty when the whole row is, e.g. too few fields) and `reason`.
  * Read chunk by chunk in row order, so memory is bounded by one chunk's errors. Cells go through the same
  * formula neutralising as the results download: a value comes from the uploaded file. Written in the
- * input's CSV dialect (a `;` file's errors with `;`), comma for the other formats.
+ * input's CSV dialect (a `;` file's errors with `;`), comma for the other formats; with a BOM where the results have one.
  */
 export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable): Promise<void> {
   const newline = 'newline' in job.layout ? job.layout.newline : '\n';
@@ -19,7 +20,8 @@ export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable):
   const write = async (text: string) => {
     if (!out.write(text)) await drained(out);
   };
-  await write(csvLine(['row', 'column', 'value', 'reason'], dialect) + newline);
+  const bom = csvStartsWithBom(job.layout) ? '\ufeff' : '';
+  await write(bom + csvLine(['row', 'column', 'value', 'reason'], dialect) + newline);
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     let text = '';
     for (const e of await readRowErrors(ctx.pool, { jobId: job.id, firstRow: chunk.firstRow, rows: chunk.rows })) {

@@ -9,6 +9,7 @@ import { inputColumns } from '../inputs/input-columns.js';
 import { readInputRows } from '../inputs/read-input-rows.js';
 import { modelById } from '../models/registry.js';
 import type { CsvJobLayout, Job, XlsxJobLayout } from '../records.js';
+import { csvStartsWithBom } from './byte-order-mark.js';
 import { chunkPredictions } from './chunk-predictions.js';
 import type { ResultsFormat } from './results-format.js';
 import { predictionTexts, probabilityCount } from './prediction-cells.js';
@@ -82,9 +83,7 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
   try {
     const raw = Buffer.alloc(layout.dataStart - headerStart);
     await fh.read(raw, 0, raw.length, headerStart);
-    // A file converted from Windows-1252 gets a BOM too (UTF-16 was stored with one): without it, Excel reads
-    // UTF-8 results in its locale's code page, and every letter beyond ASCII comes out garbled.
-    if (layout.bom || (layout.format === 'csv' && layout.encoding !== undefined)) buffer.text('\ufeff');
+    if (csvStartsWithBom(layout)) buffer.text('\ufeff');
     // The header as it was, unless an input column is named like a prediction column: then written anew.
     if (renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
     else buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw)), dialect));
