@@ -78,7 +78,10 @@ export class TextToUtf8 extends Transform {
     }
     if (this.decoder) {
       this.taken += piece.length;
-      this.pushText(this.decode(piece, true));
+      // A Windows-1252 file is mostly ASCII: a piece without a letter beyond it is the same bytes in UTF-8 (a
+      // single-byte decoder holds nothing between pieces). Decoding every piece cost 3.2 ns a byte.
+      if (this.decided === 'windows-1252' && isAscii(piece)) this.push(piece);
+      else this.pushText(this.decode(piece, true));
       return;
     }
     if (this.decided === 'utf-8') {
