@@ -354,6 +354,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       .toContain('(semicolon-separated CSV): all 4 columns iris-logreg needs are there');
     await choose('header.csv', Buffer.from(`${iris.split('\n')[0]}\n`));
     await expect.poll(() => page.textContent('#file-check')).toContain('no data rows');
+    // A title line above the header: the check says what it read as the header.
+    await choose('report.csv', Buffer.from(`Iris report\n${iris}`));
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain(
+        'None of them is in the header as read, "Iris report": if the column names are on a later line, delete the lines above them.',
+      );
     const [head, ...rows] = iris.trimEnd().split('\n');
     const keys = head!.split(',');
     const jsonl = rows.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [keys[i]!, v])))).join('\n');

@@ -77,6 +77,18 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
     if (ambiguous.length > 0) {
       message += ` Some names match more than one ${column}, rename all but one: ${ambiguous.join('; ')}.`;
     }
+    const named = schema.inputs.reduce((k, input) => k + (input.columns?.length ?? 0), 0);
+    if (missing.length === named && ambiguous.length === 0 && source !== 'request') {
+      // Not one name matches: most likely the header is not the line it was taken for (a title line above it,
+      // as some reports have), or the file is meant for another model. Say what was read as the header.
+      const shown = quoteList(
+        header.map((h) => `"${h.length > 60 ? `${h.slice(0, 57)}...` : h}"`),
+        8,
+      );
+      message +=
+        ` None of them is in the header as read, ${shown}: if the column names are on a later line, delete the lines ` +
+        'above them; if the file is meant for another model, choose that model.';
+    }
     return { ok: false, missing, message };
   }
 

@@ -66,6 +66,20 @@ describe('planColumns', () => {
     }
   });
 
+  it('says what was read as the header when not one name matches (a title line above the header, another model’s file)', () => {
+    const plan = planColumns(iris, ['Iris export, December 2026']);
+    expect(plan.ok).toBe(false);
+    if (plan.ok) return;
+    expect(plan.message).toContain(
+      'None of them is in the header as read, "Iris export, December 2026": if the column names are on a later line, delete the lines above them; if the file is meant for another model, choose that model.',
+    );
+    const wide = planColumns(iris, [`x${'y'.repeat(100)}`, ...Array.from({ length: 10 }, (_, i) => `c${i}`)]);
+    expect(!wide.ok && wide.message).toContain(`as read, "x${'y'.repeat(56)}...", "c0", "c1", "c2", "c3", "c4", "c5", "c6" and 3 more:`);
+    // One name found: the header is the right line, and only what is missing is said.
+    const some = planColumns(iris, ['sepal_length', 'x']);
+    expect(!some.ok && some.message).not.toContain('header as read');
+  });
+
   it('says "1 column" for one missing column', () => {
     const plan = planColumns(churn, ['contract', 'payment_method', 'tenure_months', 'monthly_charges']);
     expect(plan.ok).toBe(false);

@@ -126,6 +126,14 @@ async function checkFile(): Promise<void> {
             '.',
           ],
         ];
+        if (missing.length === model.columns.length) {
+          // Not one name matches: the line read as the header may be a title above it (the server says the same).
+          const shown = reading.header.slice(0, 8).map((h) => `"${h.length > 60 ? `${h.slice(0, 57)}...` : h}"`);
+          const more = reading.header.length > 8 ? ` and ${reading.header.length - 8} more` : '';
+          lines.push([
+            `None of them is in the header as read, ${shown.join(', ')}${more}: if the column names are on a later line, delete the lines above them.`,
+          ]);
+        }
       }
     }
     if (!problem && reading.kind === 'header') {
