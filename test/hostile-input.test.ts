@@ -175,7 +175,6 @@ describe('refused at upload with a clear 4xx', () => {
   it('a quote never closed', () => refused(iris.replace('4.9,3.0', '"4.9,3.0'), 422, 'unterminated_quote', { messageMatch: /line 3/ }));
   it('bare CR line endings (old Mac)', () => refused(iris.replaceAll('\n', '\r'), 422, 'unsupported_newline'));
   it('duplicate column names', () => refused(iris.replace('species', 'sepal_length'), 422, 'duplicate_column'));
-  it('an empty column name', () => refused(iris.replace('species', ''), 422, 'empty_column_name'));
   it('columns the model needs are missing', () =>
     refused(iris.replace('petal_width', 'petal_w'), 422, 'missing_columns', { messageMatch: /petal_width/ }));
   it('values of the wrong type in every row', () =>
@@ -268,6 +267,19 @@ describe('accepted, every row handled', () => {
         { row: '4', column: 'sepal_length', value: 'cinq é' },
       ]);
     }
+  });
+
+  it('columns without a name (pandas’ to_csv index, a trailing comma from Excel), named as pandas names them', async () => {
+    const indexed = `${[`,${irisHeader},`, ...irisRows.map((r, i) => `${i},${r},`)].join('\n')}\n`;
+    const { job, done } = await accepted(indexed);
+    expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+    // CSV results keep the header as written; the typed ones name the columns as pandas.read_csv does.
+    const csv = (await resultsBytes(platform, job)).toString();
+    expect(csv.split('\n')[0]).toMatch(/^,sepal_length,sepal_width,petal_length,petal_width,species,,prediction,/);
+    const res = await fetch(platform.url(job.links.self.replace('?', '/results.jsonl?')));
+    const first = JSON.parse((await res.text()).split('\n')[0]!) as Record<string, unknown>;
+    expect(Object.keys(first).slice(0, 7)).toEqual(['Unnamed: 0', ...irisHeader.split(','), 'Unnamed: 6']);
+    expect(first).toMatchObject({ 'Unnamed: 0': '0', 'Unnamed: 6': '', prediction: 'setosa' }); // a CSV's other columns are text
   });
 
   it('a byte order mark', async () => {

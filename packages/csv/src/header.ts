@@ -7,12 +7,13 @@ const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
 
 /**
  * Checks the header names and throws an actionable CsvFormatError for the problems that would make every
- * later error message confusing (wrong delimiter, empty or duplicate names). Names are kept exactly as
- * written (no trimming) because they are matched against model input names.
+ * later error message confusing (wrong delimiter, a blank header, duplicate names); returns the names, each
+ * kept exactly as written (no trimming: they are matched against model input names; `" "` stays `" "`, as in
+ * pandas), but for a column with no name at all, which is named as pandas names it (unnamedColumn).
  *
  * @param line 1-based line of the header, for the error
  */
-export function validateHeader(names: string[], line: number, delimiter: CsvDelimiter = ',', detected = false): void {
+export function validateHeader(names: string[], line: number, delimiter: CsvDelimiter = ',', detected = false): string[] {
   // A one-column header that contains the delimiter (quoted) is a deliberate name, not a delimiter problem.
   if (names.length === 1 && !names[0]!.includes(delimiter)) {
     const only = names[0]!;
@@ -47,24 +48,17 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
   if (names.every((n) => n.trim() === '')) {
     throw new CsvFormatError('no_header', `line ${line} should be the header (the column names) but it is empty`, line);
   }
+  const named = names.map((name, i) => (name === '' ? unnamedColumn(i) : name));
   const seen = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    if (name.trim() === '') {
-      throw new CsvFormatError(
-        'empty_column_name',
-        `column ${i + 1} of the header (line ${line}) has no name; every column needs a name` +
-          (i === names.length - 1 ? ' (a trailing comma at the end of the header line adds an empty column)' : ''),
-        line,
-      );
-    }
+  for (let i = 0; i < named.length; i++) {
+    const name = named[i]!;
     // Ignoring case, as every other format's names (validateColumnNames of @batchcast/formats): the typed
     // results (.jsonl, .parquet, .xlsx) and the databases that read them cannot hold `a` and `A` apart, so
     // such a header was accepted and then every typed download failed.
     const key = name.toLowerCase();
     const first = seen.get(key);
     if (first !== undefined) {
-      const other = names[first]!;
+      const other = named[first]!;
       const same =
         other === name
           ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
@@ -73,4 +67,14 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
     }
     seen.set(key, i);
   }
+  return named;
+}
+
+/**
+ * The name of a column whose header cell is blank: `Unnamed: <position from 0>`, as pandas names it, so that
+ * the commonest such file reads as the data scientist knows it: `DataFrame.to_csv` writes its index as a first
+ * column without a name (`,a,b`), and Excel writes a trailing blank column (`a,b,`) for cells once formatted.
+ */
+export function unnamedColumn(index: number): string {
+  return `Unnamed: ${index}`;
 }

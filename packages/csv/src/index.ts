@@ -23,3 +23,4 @@ export { coerceObjects } from './coerce-objects.js';
 export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';
 export { truncate } from './messages.js';
+export { unnamedColumn } from './header.js';

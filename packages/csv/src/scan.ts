@@ -599,8 +599,7 @@ export class CsvScanner {
     if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
     const names = splitRecord(bytes, { delimiter: this.delimiter });
     if (names.length > this.maxColumns) throw this.tooManyColumns();
-    validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
-    this.header = names;
+    this.header = validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
     this.newline = crlf ? '\r\n' : '\n';
     this.inHeader = false;
     this.headerParts = [];

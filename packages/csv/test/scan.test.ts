@@ -200,11 +200,16 @@ group('CsvScanner errors', () => {
     expect(errorOf('sepal_length;Sepal_Length\n5,1;99\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
   });
 
-  it('empty_column_name, including a trailing comma', () => {
-    expect(errorOf('a,,b\n1,2,3\n').message).toBe('column 2 of the header (line 1) has no name; every column needs a name');
-    const e = errorOf('a,b,\n1,2,3\n');
-    expect(e.code).toBe('empty_column_name');
-    expect(e.message).toContain('trailing comma');
+  it('names a column without a name as pandas does: an index written by to_csv, a trailing comma, a blank name', () => {
+    expect(layoutOf(',a,b\n0,1,2\n', { chunkRows: 5 }).header).toEqual(['Unnamed: 0', 'a', 'b']);
+    expect(layoutOf('a,b,\r\n1,2,\r\n', { chunkRows: 5, dialect: 'auto' }).header).toEqual(['a', 'b', 'Unnamed: 2']);
+    // pandas.read_csv(sep=';') reads this header as ['a', ' ', 'b', 'Unnamed: 3', 'Unnamed: 4'].
+    expect(layoutOf('a; ;b;;\n1;2;3;;\n', { chunkRows: 5, dialect: 'auto' }).header).toEqual(['a', ' ', 'b', 'Unnamed: 3', 'Unnamed: 4']);
+    // A header of blank names only is no header; a name taken already is a duplicate, as any.
+    expect(errorOf(',,\n1,2,3\n').code).toBe('no_header');
+    expect(errorOf('Unnamed: 1,\n1,2\n').message).toBe(
+      'the header (line 1) has two columns named "Unnamed: 1" (columns 1 and 2); rename one of them',
+    );
   });
 
   it('too_many_columns beyond maxColumns, exactly maxColumns is fine', () => {

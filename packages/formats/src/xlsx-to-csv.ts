@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { type ByteSource, isMissingMarker, NO_ROWS_ADVICE } from '@batchcast/csv';
+import { type ByteSource, isMissingMarker, NO_ROWS_ADVICE, unnamedColumn } from '@batchcast/csv';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { canonicalField, shortestNumberText } from './csv-text.js';
@@ -337,7 +337,14 @@ function headerOf(
       continue;
     }
     const m = rowMerges.find((x) => x.c1 < col && col <= x.c2 && byCol.has(x.c1));
-    header.push(m ? `${byCol.get(m.c1)!}_${col - m.c1 + 1}` : '');
+    if (m) {
+      header.push(`${byCol.get(m.c1)!}_${col - m.c1 + 1}`);
+      continue;
+    }
+    // A blank header cell among named ones: its column is named as pandas.read_excel names it (and CSV's).
+    const name = unnamedColumn(header.length);
+    header.push(name);
+    notes.addText(`header cell ${columnLetters(col)}${row} is empty: its column is named "${name}", as pandas names it`);
   }
   for (const m of rowMerges) {
     if (!byCol.has(m.c1) || m.c2 <= m.c1) continue;
