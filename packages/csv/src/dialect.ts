@@ -73,7 +73,8 @@ function endsWithDelimiter(rows: string[][]): boolean {
 }
 
 const COMMA_DECIMAL_CELL = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
-const GROUPED_COMMA_DECIMAL_CELL = /^[+-]?\d{1,3}(?:\.\d{3})+,\d+$/;
+/** `1.234,5`, `1 234,5` (a space, U+00A0 or U+202F, as French Excel writes it): one grouping throughout. */
+const GROUPED_COMMA_DECIMAL_CELL = /^[+-]?\d{1,3}([. \u00a0\u202f])\d{3}(?:\1\d{3})*,\d+$/;
 const DOT_DECIMAL_CELL = /^[+-]?\d*\.\d+(?:[eE][+-]?\d+)?$/;
 /** `1.234` is 1234 in a decimal-comma file and 1.234 otherwise: evidence for neither. */
 const AMBIGUOUS_DOT_CELL = /^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$/;

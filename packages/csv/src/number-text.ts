@@ -10,13 +10,21 @@ import type { CsvDecimal } from './types.js';
  *   `1.234.567` (Excel in German, French, Spanish... locales).
  * - Anything else made of digits and both separators (`1,23` with decimal `.`, `1.5` or `12.34,5` with
  *   decimal `,`) is refused with a sentence saying what was expected: guessing would silently turn 1.5
- *   into 15 or 1,23 into 123. No grouping with an exponent, and no other grouping characters (spaces,
- *   apostrophes): those cells are not numbers.
+ *   into 15 or 1,23 into 123. No grouping with an exponent.
+ * - Spaces in groups of three, with either decimal separator: `1 234,5`, `12 345 678` (French, Nordic and SI
+ *   style; Excel writes its own grouping as U+00A0 or U+202F in a CSV of formatted cells, people type U+0020).
+ *   Never mixed with the other grouping, and no other grouping characters (apostrophes): those cells are not
+ *   numbers.
  */
 
 const COMMA_DECIMAL_RE = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
 const DOT_GROUPED_COMMA_DECIMAL_RE = /^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$/;
 const COMMA_GROUPED_DOT_DECIMAL_RE = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$/;
+const SPACE_GROUPED_RE: Record<CsvDecimal, RegExp> = {
+  ',': /^[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d*)?$/,
+  '.': /^[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:\.\d*)?$/,
+};
+const GROUP_SPACE_RE = /[ \u00a0\u202f]/g;
 /** Digits and separators, maybe a sign and an exponent: meant as a number, so a bad one gets a precise message. */
 const NUMBER_LIKE_RE = /^[+-]?[\d.,]*\d[\d.,]*(?:[eE][+-]?\d+)?$/;
 
@@ -32,6 +40,7 @@ export interface NumberTextProblem {
  * not a number", or reads NaN / inf words). `t` is already trimmed.
  */
 export function canonicalNumberText(t: string, decimal: CsvDecimal): string | NumberTextProblem {
+  if (SPACE_GROUPED_RE[decimal].test(t)) t = t.replace(GROUP_SPACE_RE, '');
   if (decimal === ',') {
     if (!t.includes(',') && !t.includes('.')) return t;
     if (COMMA_DECIMAL_RE.test(t)) return t.replace(',', '.');

@@ -253,6 +253,33 @@ describe('decimal commas and thousands separators', () => {
     ]);
   });
 
+  it('spaces grouping digits by three (French style; Excel writes U+00A0 or U+202F) in either decimal dialect; other spacing fails its row', async () => {
+    // Detected as decimal commas from such cells alone.
+    expect(detectDialect('id;v\n1;1\u00a0234,50\n2;3\u202f456,75\n3;12 345,5\n')).toMatchObject({ delimiter: ';', decimal: ',' });
+    expect(detectDialect('id;v\n1;1 234.50\n2;1.234 567,5\n')).toMatchObject({ delimiter: ';', decimal: '.' });
+    const french = 'id;v\n1;1 234,5\n2;-12\u00a0345\u00a0678\n3;"1\u202f000,25"\n4;1 23,5\n5;1 234.5\n6;1 234 5\n7;1.234 567,5\n';
+    const r = layoutOrError(french, { chunkRows: 10, dialect: { delimiter: ';', decimal: ',' } });
+    if ('error' in r) throw r.error;
+    const all = mergeBatches(
+      await collectLayoutBatches(tempFile(french), r.layout, {
+        targets: [{ name: 'v', type: 'float64', columns: [1] }],
+        batchSize: 10,
+        dialect: r.layout,
+      }),
+      1,
+    );
+    expect(all.data[0]).toEqual([1234.5, -12345678, 1000.25, NaN, NaN, NaN, NaN]);
+    expect(all.errors.map((e) => e.value)).toEqual(['1 23,5', '1 234.5', '1 234 5', '1.234 567,5']);
+    const dot = 'id,v\n1,1 234.5\n2,"1 234,5"\n';
+    const d = layoutOrError(dot, { chunkRows: 10 });
+    if ('error' in d) throw d.error;
+    const dotted = mergeBatches(
+      await collectLayoutBatches(tempFile(dot), d.layout, { targets: [{ name: 'v', type: 'float64', columns: [1] }], batchSize: 10 }),
+      1,
+    );
+    expect(dotted.data[0]).toEqual([1234.5, NaN]);
+  });
+
   it('coerceObjects reads string cells with the dialect, JSON numbers as numbers', () => {
     const targets: ColumnTarget[] = [{ name: 'x', type: 'float64', columns: [0, 1] }];
     const b = coerceObjects([{ a: '1,5', b: 2.5 }, { a: '1.234,5', b: '-3' }, { a: '1.5' }], ['a', 'b'], targets, {
