@@ -282,6 +282,22 @@ describe('accepted, every row handled', () => {
     expect(first).toMatchObject({ 'Unnamed: 0': '0', 'Unnamed: 6': '', prediction: 'setosa' }); // a CSV's other columns are text
   });
 
+  it("Excel's `sep=;` first line, and blank lines before the header: results keep them, then the header and every row", async () => {
+    const crlf = (text: string) => text.replaceAll('\n', '\r\n');
+    for (const [file, start] of [
+      [`sep=;\n${iris.replaceAll(',', ';')}`, `sep=;\r\n${irisHeader.replaceAll(',', ';')};prediction;`],
+      [`\n\n${iris}`, `\r\n\r\n${irisHeader},prediction,`],
+    ] as const) {
+      const { job, done } = await accepted(crlf(file));
+      expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+      const text = (await resultsBytes(platform, job)).toString();
+      expect(text.startsWith(start), text.slice(0, 120)).toBe(true);
+      expect(text.split('\r\n').filter((l) => /(setosa|versicolor|virginica)[;,](setosa|versicolor|virginica)[;,]/.test(l))).toHaveLength(
+        150,
+      );
+    }
+  });
+
   it('a byte order mark', async () => {
     const { job, done } = await accepted(`\ufeff${iris}`);
     expect(done.status).toBe('succeeded');

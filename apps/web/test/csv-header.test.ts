@@ -29,6 +29,19 @@ describe('the delimiter, detected like the server does', () => {
 });
 
 describe('headerOfText', () => {
+  it("takes Excel's `sep=` first line as the server does: its delimiter, and the header on the next line", () => {
+    expect(headerOfText(`\ufeffsep=;\r\n${iris.replaceAll(',', ';').replaceAll('\n', '\r\n')}`, true)).toEqual({
+      kind: 'header',
+      header: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'],
+      format: 'semicolon-separated CSV',
+    });
+    expect(headerOfText('SEP=|\na|b\n1|2\n', true)).toMatchObject({ header: ['a', 'b'] });
+    expect(headerOfText('sep=:\na:b\n1:2\n', true)).toEqual({
+      kind: 'error',
+      error: `The file's first line, "sep=:", says its columns are separated by ':': save it separated by commas, semicolons, tabs or '|'.`,
+    });
+  });
+
   it('reads the header of any dialect, and names the dialect', () => {
     expect(headerOfText(iris.replaceAll(',', ';'), true)).toEqual({
       kind: 'header',

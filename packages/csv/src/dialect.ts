@@ -5,6 +5,11 @@ export const DEFAULT_DIALECT: Readonly<CsvDialect> = Object.freeze({ delimiter: 
 
 const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
 
+/** Whether `d` is a delimiter batchcast reads. */
+export function isCsvDelimiter(d: string): d is CsvDelimiter {
+  return (DELIMITERS as readonly string[]).includes(d);
+}
+
 /** `'tab'`, `';'`… for messages. */
 export function describeDelimiter(d: string): string {
   return d === '\t' ? 'tab' : `'${d}'`;

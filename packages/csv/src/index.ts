@@ -24,3 +24,4 @@ export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';
 export { truncate } from './messages.js';
 export { unnamedColumn } from './header.js';
+export { headerLineStart, type SepLine, sepLine } from './sep-line.js';

@@ -1,9 +1,10 @@
 import { countLf } from './bytes.js';
 import { ChunkCutter } from './chunks.js';
-import { type DetectedDialect, detectDialect, resolveDialect } from './dialect.js';
+import { type DetectedDialect, describeDelimiter, detectDialect, isCsvDelimiter, resolveDialect } from './dialect.js';
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
 import { formatBytes } from '@batchcast/bytes';
+import { sepLine } from './sep-line.js';
 import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
 import {
   type Chunk,
@@ -44,6 +45,11 @@ export interface CsvScannerOptions {
   dialect?: CsvDialectChoice;
   /** How many first bytes detection looks at (default 64 KiB). */
   detectBytes?: number;
+  /**
+   * Whether a first line `sep=;` is Excel's delimiter line (default true: see sep-line.ts); false for text no
+   * person saved, whose first line is its header whatever it holds (a workbook's canonical CSV).
+   */
+  sepLine?: boolean;
   /**
    * Hears each chunk as soon as its last record is scanned (the last one during finish()), with the layout
    * known by then (the header and dialect come before any record), so its scoring can start while the rest
@@ -93,6 +99,7 @@ export class CsvScanner {
   private readonly chosenDelimiter: CsvDelimiter | undefined;
   private readonly chosenDecimal: CsvDecimal | undefined;
   private readonly holdBytes: number;
+  private readonly readsSepLine: boolean;
   private delimiter: CsvDelimiter;
   private decimal: CsvDecimal;
   /** The delimiter byte. */
@@ -103,6 +110,8 @@ export class CsvScanner {
   private head: Buffer[] | null = [];
   private headLen = 0;
   private bom = false;
+  /** Where a first line `sep=;` ends (its LF's offset + 1), or -1: that line is skipped like a blank one. */
+  private sepEnd = -1;
 
   /** Absolute offset of byte 0 of the piece being consumed. */
   private base = 0;
@@ -156,7 +165,10 @@ export class CsvScanner {
     this.delimiter = dialect.delimiter;
     this.decimal = dialect.decimal;
     this.delim = this.delimiter.charCodeAt(0);
-    this.holdBytes = this.auto ? Math.max(opts.detectBytes ?? DETECT_BYTES, SIGNATURE_BYTES) : SIGNATURE_BYTES;
+    this.readsSepLine = opts.sepLine ?? true;
+    // Held back before scanning: a signature, or a BOM and a whole `sep=;` line (3 + 7 bytes), or detection's sample.
+    const held = Math.max(SIGNATURE_BYTES, this.readsSepLine ? 10 : 0);
+    this.holdBytes = this.auto ? Math.max(opts.detectBytes ?? DETECT_BYTES, held) : held;
   }
 
   /** What detection concluded (with `dialect: 'auto'`, once the first bytes were seen), else null. */
@@ -284,14 +296,38 @@ export class CsvScanner {
       this.bom = true;
       from = 3;
     }
-    if (this.auto) this.detect(first.subarray(from, Math.min(first.length, this.holdBytes)), complete && first.length <= this.holdBytes);
+    // Excel's `sep=;` first line: its delimiter, unless one was chosen, and the header on the next line.
+    const sep = this.readsSepLine ? sepLine(first, from) : null;
+    let sampleFrom = from;
+    let sepDelimiter: CsvDelimiter | undefined;
+    if (sep) {
+      if (!isCsvDelimiter(sep.delimiter)) {
+        throw new CsvFormatError(
+          'wrong_delimiter',
+          `the file's first line, "sep=${sep.delimiter}", says its columns are separated by ${describeDelimiter(sep.delimiter)}; ` +
+            "batchcast reads files separated by ',' ';' tab or '|': save it with one of those",
+          1,
+        );
+      }
+      this.sepEnd = from + sep.length;
+      sampleFrom = this.sepEnd;
+      sepDelimiter = sep.delimiter;
+      if (!this.auto && this.chosenDelimiter === undefined) this.setDelimiter(sep.delimiter);
+    }
+    if (this.auto) {
+      this.detect(
+        first.subarray(sampleFrom, Math.min(first.length, this.holdBytes)),
+        complete && first.length <= this.holdBytes,
+        this.chosenDelimiter ?? sepDelimiter,
+      );
+    }
     this.recordStart = this.fieldStart = from;
     this.consume(first, from);
   }
 
   /** Detection on exactly the first holdBytes (whatever the pieces were), so the outcome never depends on them. */
-  private detect(sample: Buffer, complete: boolean): void {
-    const found = detectDialect(sample, { complete, delimiter: this.chosenDelimiter, decimal: this.chosenDecimal });
+  private detect(sample: Buffer, complete: boolean, delimiter: CsvDelimiter | undefined): void {
+    const found = detectDialect(sample, { complete, delimiter, decimal: this.chosenDecimal });
     this.detected = found;
     if (found.confidence === 'none') {
       throw new CsvFormatError(
@@ -300,9 +336,13 @@ export class CsvScanner {
         1,
       );
     }
-    this.delimiter = found.delimiter;
+    this.setDelimiter(found.delimiter);
     this.decimal = found.decimal;
-    this.delim = found.delimiter.charCodeAt(0);
+  }
+
+  private setDelimiter(delimiter: CsvDelimiter): void {
+    this.delimiter = delimiter;
+    this.delim = delimiter.charCodeAt(0);
   }
 
   /**
@@ -580,8 +620,8 @@ export class CsvScanner {
     const cr = lineLen > 0 && (i > 0 ? buf[i - 1] : this.prevByte) === CR;
     this.checkHeaderSizes(abs, cr ? abs - 1 : abs);
     this.line++;
-    if (lineLen === 0 || (lineLen === 1 && cr)) {
-      // A blank line before the header.
+    if (lineLen === 0 || (lineLen === 1 && cr) || abs + 1 === this.sepEnd) {
+      // A blank line before the header, or Excel's `sep=` line.
       this.headerParts = [];
       this.headerCommas = 0;
       this.headerLine = this.line;

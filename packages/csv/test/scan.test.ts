@@ -200,6 +200,31 @@ group('CsvScanner errors', () => {
     expect(errorOf('sepal_length;Sepal_Length\n5,1;99\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
   });
 
+  it("takes Excel's `sep=` first line as the delimiter and reads the header on the next line, however the bytes are cut", () => {
+    const file = Buffer.from('\ufeffsep=;\r\na;b\r\n1,5;2\r\n3;x\r\n');
+    for (const opts of [{ chunkRows: 1, dialect: 'auto' as const }, { chunkRows: 1 }]) {
+      const whole = layoutOf(file, opts);
+      expect(whole).toMatchObject({ header: ['a', 'b'], bom: true, delimiter: ';', newline: '\r\n', rows: 2, dataStart: 3 + 7 + 5 });
+      expect(describe(scanBytewise(file, opts))).toEqual(describe(scanWhole(file, opts)));
+      for (let cut = 1; cut < 16; cut++) expect(describe(scanCuts(file, [cut], opts))).toEqual(describe(scanWhole(file, opts)));
+    }
+    expect(layoutOf('\ufeffsep=;\r\na;b\r\n1,5;2\r\n3;x\r\n', { chunkRows: 1, dialect: 'auto' }).decimal).toBe(',');
+    expect(layoutOf('SEP=\t\na\tb\n1\t2\n', { chunkRows: 5, dialect: 'auto' })).toMatchObject({ header: ['a', 'b'], delimiter: '\t' });
+    // A delimiter chosen wins; the line is skipped all the same.
+    expect(layoutOf('sep=;\na,b\n1,2\n', { chunkRows: 5, dialect: { delimiter: ',', decimal: 'auto' } }).header).toEqual(['a', 'b']);
+    // Not a `sep=` line: more after the character, or text where no person's file is (a workbook's canonical CSV).
+    expect(layoutOf('sep=xy\n1\n', { chunkRows: 5 }).header).toEqual(['sep=xy']);
+    expect(layoutOf('sep=x\n1\n', { chunkRows: 5, dialect: { delimiter: ',', decimal: '.' }, sepLine: false }).header).toEqual(['sep=x']);
+    expect(errorOf('sep=x\n1\n', { chunkRows: 5 }).message).toMatch(
+      /^the file's first line, "sep=x", says its columns are separated by 'x'/,
+    );
+    // A delimiter batchcast does not read is refused, saying so; a bad row is named by its physical line.
+    expect(errorOf('sep=:\na:b\n1:2\n', { chunkRows: 5, dialect: 'auto' }).message).toBe(
+      "the file's first line, \"sep=:\", says its columns are separated by ':'; batchcast reads files separated by ',' ';' tab or '|': save it with one of those",
+    );
+    expect(errorOf('sep=,\na,b\n"1,2\n', { chunkRows: 5, dialect: 'auto' }).line).toBe(3);
+  });
+
   it('names a column without a name as pandas does: an index written by to_csv, a trailing comma, a blank name', () => {
     expect(layoutOf(',a,b\n0,1,2\n', { chunkRows: 5 }).header).toEqual(['Unnamed: 0', 'a', 'b']);
     expect(layoutOf('a,b,\r\n1,2,\r\n', { chunkRows: 5, dialect: 'auto' }).header).toEqual(['a', 'b', 'Unnamed: 2']);

@@ -117,6 +117,20 @@ const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicol
  */
 export function headerOfText(text: string, complete: boolean, delimiter?: Delimiter): HeaderReading {
   text = text.replace(/^\ufeff/, '');
+  // Excel's `sep=;` first line, as the server reads it (sep-line.ts of @batchcast/csv): the delimiter, and the
+  // header on the next line.
+  const sep = /^sep=([^\r\n\u0080-\uffff])\r?\n/i.exec(text);
+  if (sep) {
+    const said = sep[1]!;
+    if (!DELIMITERS.includes(said as Delimiter)) {
+      return {
+        kind: 'error',
+        error: `The file's first line, "sep=${said}", says its columns are separated by '${said}': save it separated by commas, semicolons, tabs or '|'.`,
+      };
+    }
+    text = text.slice(sep[0].length);
+    delimiter ??= said as Delimiter;
+  }
   if (text.trim() === '')
     return {
       kind: 'error',

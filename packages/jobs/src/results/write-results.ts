@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { csvField, csvLine, DEFAULT_DIALECT, readRecords, safeRecord, safeRecords } from '@batchcast/csv';
+import { csvField, csvLine, DEFAULT_DIALECT, headerLineStart, readRecords, safeRecord, safeRecords } from '@batchcast/csv';
 import { listChunks } from '@batchcast/db';
 import { type Cell, drained, floatColumnText, numberText, type ResultColumnType } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
@@ -84,9 +84,13 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
     const raw = Buffer.alloc(layout.dataStart - headerStart);
     await fh.read(raw, 0, raw.length, headerStart);
     if (csvStartsWithBom(layout)) buffer.text('\ufeff');
+    // Excel's `sep=;` line and blank lines before the header, as they were (not a record: a blank CRLF line
+    // through the formula guard became a cell starting with CR, and the results' first line a lone `'`).
+    const headerAt = headerLineStart(raw);
+    buffer.bytes(raw.subarray(0, headerAt));
     // The header as it was, unless an input column is named like a prediction column: then written anew.
     if (renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
-    else buffer.bytes(safeRecord(raw.subarray(0, raw.length - trailingNewline(raw)), dialect));
+    else buffer.bytes(safeRecord(raw.subarray(headerAt, raw.length - trailingNewline(raw)), dialect));
     buffer.text(`${d}${csvLine([...outputColumns(schema), 'error'], dialect)}${nl}`);
   } finally {
     await fh.close();

@@ -14,7 +14,7 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
     const workbookSize = await step.blobs.write(workbookKey, step.content);
     const transcode = xlsxToCsv(() => step.blobs.open(workbookKey), { size: workbookSize, sheet: step.choices.sheet });
     // The CSV is canonical: scanned as comma and point, never sniffed (a one-column sheet holding `;` is data).
-    const scanner = new CsvScanner({ chunkRows: step.chunkRows, dialect: { delimiter: ',', decimal: '.' } });
+    const scanner = new CsvScanner({ chunkRows: step.chunkRows, dialect: { delimiter: ',', decimal: '.' }, sepLine: false });
     return await storeWithScanner(step, transcode.stream, scanner, async (scanned) => {
       const summary = await transcode.summary;
       return {
