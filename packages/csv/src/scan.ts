@@ -252,7 +252,9 @@ export class CsvScanner {
     if (this.inHeader) {
       throw new CsvFormatError(
         'no_header',
-        'the file has no header: it contains only blank lines (the first line must hold the column names)',
+        this.sepEnd === -1
+          ? 'the file has no header: it contains only blank lines (the first line must hold the column names)'
+          : 'the file has no header: after its "sep=" line it holds only blank lines (the next line must hold the column names)',
         1,
       );
     }

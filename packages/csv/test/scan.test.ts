@@ -223,6 +223,9 @@ group('CsvScanner errors', () => {
       "the file's first line, \"sep=:\", says its columns are separated by ':'; batchcast reads files separated by ',' ';' tab or '|': save it with one of those",
     );
     expect(errorOf('sep=,\na,b\n"1,2\n', { chunkRows: 5, dialect: 'auto' }).line).toBe(3);
+    expect(errorOf('sep=;\r\n\r\n', { chunkRows: 5, dialect: 'auto' }).message).toBe(
+      'the file has no header: after its "sep=" line it holds only blank lines (the next line must hold the column names)',
+    );
   });
 
   it('names a column without a name as pandas does: an index written by to_csv, a trailing comma, a blank name', () => {
