@@ -1,7 +1,10 @@
 import type { CsvDecimal, CsvDelimiter } from '@batchcast/csv';
 import type { Compression } from '@batchcast/formats';
-import type { JobLayout } from '../records.js';
+import type { CsvJobLayout, JobLayout } from '../records.js';
 import { dialectOf } from './dialect.js';
+
+/** A text encoding an upload is converted from (it is stored as UTF-8). */
+type ConvertedEncoding = NonNullable<CsvJobLayout['encoding']>;
 
 /** The upload's format as the person knows it: a JSON array is `json`, though it is stored as JSON Lines. */
 export type UploadFormat = 'csv' | 'xlsx' | 'parquet' | 'jsonl' | 'json';
@@ -14,7 +17,7 @@ export interface InputDescription {
   delimiter?: CsvDelimiter;
   decimal?: CsvDecimal;
   /** CSV: the text encoding the file came in, when it was not UTF-8 (it is stored converted to UTF-8). */
-  encoding?: 'windows-1252' | 'utf-16le' | 'utf-16be';
+  encoding?: ConvertedEncoding;
   /** Excel: the sheet that was read. */
   sheet?: string;
   /** What the person may want to know (merged header cells renamed, big Parquet row groups...). */
@@ -26,16 +29,9 @@ export function describeInput(layout: JobLayout): InputDescription {
   switch (layout.format) {
     case 'csv': {
       const dialect = dialectOf(layout)!;
+      const read = { format: 'csv', compression, delimiter: dialect.delimiter, decimal: dialect.decimal } as const;
       const { encoding } = layout;
-      if (encoding === undefined) return { format: 'csv', compression, delimiter: dialect.delimiter, decimal: dialect.decimal, notes: [] };
-      return {
-        format: 'csv',
-        compression,
-        delimiter: dialect.delimiter,
-        decimal: dialect.decimal,
-        encoding,
-        notes: [encodingNote(encoding)],
-      };
+      return encoding === undefined ? { ...read, notes: [] } : { ...read, encoding, notes: [encodingNote(encoding)] };
     }
     case 'xlsx':
       return { format: 'xlsx', compression, sheet: layout.sheet, notes: layout.notes ?? [] };
@@ -47,7 +43,7 @@ export function describeInput(layout: JobLayout): InputDescription {
 }
 
 /** What the person reads on the job page about a file that was not UTF-8, and what the results are. */
-function encodingNote(encoding: 'windows-1252' | 'utf-16le' | 'utf-16be'): string {
+function encodingNote(encoding: ConvertedEncoding): string {
   const read =
     encoding === 'windows-1252'
       ? 'Read as Windows-1252 text (what Excel on Windows saves as "CSV"), not UTF-8'
