@@ -24,4 +24,4 @@ export function formatBytes(bytes: number): string {
   }
 }
 
-export { ENCODING_WINDOW, withoutCutCharacter } from './text-encoding.js';
+export { ENCODING_WINDOW, utf16ByteOrder, withoutCutCharacter } from './text-encoding.js';

@@ -1,4 +1,4 @@
-// The rule that tells UTF-8 text from Windows-1252 text, shared by the server (TextToUtf8 in @batchcast/formats,
+// The rules that tell UTF-8 text from Windows-1252 and UTF-16 text, shared by the server (TextToUtf8 in @batchcast/formats,
 // which converts uploads) and the upload page (which reads the header before sending): both must read a file
 // the same way.
 
@@ -7,6 +7,13 @@
  * UTF-8, anything else Windows-1252. A fixed window, so that the outcome never depends on how the bytes arrive.
  */
 export const ENCODING_WINDOW = 4096;
+
+/** The byte order a UTF-16 byte order mark at the start of `bytes` says, or null when there is none. */
+export function utf16ByteOrder(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return null;
+}
 
 /**
  * `bytes` without a UTF-8 character that their end cuts short (a lead byte followed by fewer continuation bytes

@@ -3,9 +3,9 @@ import { ChunkCutter } from './chunks.js';
 import { type DetectedDialect, describeDelimiter, detectDialect, isCsvDelimiter, resolveDialect } from './dialect.js';
 import { splitRecord } from './fields.js';
 import { validateHeader } from './header.js';
-import { formatBytes } from '@batchcast/bytes';
+import { formatBytes, utf16ByteOrder } from '@batchcast/bytes';
 import { sepLine } from './sep-line.js';
-import { SIGNATURE_BYTES, describeBinarySignature, isUtf16Bom } from './signature.js';
+import { SIGNATURE_BYTES, describeBinarySignature } from './signature.js';
 import {
   type Chunk,
   CsvFormatError,
@@ -286,7 +286,7 @@ export class CsvScanner {
     if (what !== null) {
       throw new CsvFormatError('binary_file', `this looks like ${what}, not a CSV file`, 1);
     }
-    if (isUtf16Bom(first)) {
+    if (utf16ByteOrder(first) !== null) {
       throw new CsvFormatError(
         'invalid_utf8',
         'the file is UTF-16 text (Excel "Unicode Text"); save it as "CSV UTF-8 (comma delimited)"',

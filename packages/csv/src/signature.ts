@@ -43,8 +43,3 @@ export function describeBinarySignature(head: Uint8Array): string | null {
   }
   return null;
 }
-
-/** Whether the file starts with a UTF-16 byte order mark (Excel's "Unicode text" export). */
-export function isUtf16Bom(head: Uint8Array): boolean {
-  return head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff));
-}

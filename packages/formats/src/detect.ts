@@ -3,6 +3,7 @@
  * `.xlsx` is read as CSV, and a hint decides only what the bytes cannot (a zip whose first entries do not
  * say what it holds).
  */
+import { utf16ByteOrder } from '@batchcast/bytes';
 
 export type DetectedFormat = 'csv' | 'gzip' | 'zstd' | 'xlsx' | 'xls' | 'parquet' | 'jsonl' | 'json' | 'unknown';
 
@@ -140,9 +141,8 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
   for (const sig of REFUSED) {
     if (startsWith(head, sig.bytes, sig.at)) return refused('unknown', sig.description, sig.message);
   }
-  if (head[0] === 0xff && head[1] === 0xfe) return detectUtf16(head, 'utf-16le', ext);
-  if (head[0] === 0xfe && head[1] === 0xff) return detectUtf16(head, 'utf-16be', ext);
-  return detectText(head, ext);
+  const utf16 = utf16ByteOrder(head);
+  return utf16 === null ? detectText(head, ext) : detectUtf16(head, utf16, ext);
 }
 
 /** The hints for the content of a compressed upload: `data.csv.gz` holds `data.csv`. */

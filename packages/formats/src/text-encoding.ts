@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
-import { ENCODING_WINDOW, withoutCutCharacter } from '@batchcast/bytes';
+import { ENCODING_WINDOW, utf16ByteOrder, withoutCutCharacter } from '@batchcast/bytes';
 import { FormatError } from './errors.js';
 
 /** The text encodings delimited text is read in. Everything after this step sees UTF-8. */
@@ -63,14 +63,15 @@ export class TextToUtf8 extends Transform {
 
   private receive(piece: Buffer, last: boolean): void {
     if (this.start !== null) {
-      const first = Buffer.concat([this.start, piece]);
+      // Copied only when a first piece of one byte is waiting (the first piece is usually a MiB).
+      const first = this.start.length === 0 ? piece : Buffer.concat([this.start, piece]);
       if (first.length < 2 && !last) {
         this.start = first;
         return;
       }
       this.start = null;
       piece = first;
-      const utf16 = first[0] === 0xff && first[1] === 0xfe ? 'utf-16le' : first[0] === 0xfe && first[1] === 0xff ? 'utf-16be' : null;
+      const utf16 = utf16ByteOrder(first);
       if (utf16 !== null) {
         this.utf16(utf16, first);
         return;

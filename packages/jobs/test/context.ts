@@ -6,7 +6,7 @@ import { parseConfig } from '@batchcast/config';
 import { createLogger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
 import { JobProducer } from '@batchcast/queue';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { DomainError, registerExampleModels } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
@@ -43,6 +43,21 @@ export async function testContext(env: Record<string, string> = {}): Promise<{ c
       await db.close();
     },
   };
+}
+
+/**
+ * One test context for all the tests of a file: made before the first (`use` is given it), closed after the last.
+ */
+export function useTestContext(use: (ctx: JobsContext) => void): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const made = await testContext();
+    close = made.close;
+    use(made.ctx);
+  });
+  afterAll(async () => {
+    await close?.();
+  });
 }
 
 /** The DomainError `p` rejects with (the test fails if it resolves or rejects with anything else). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { listChunks, type PredictionRows, storeChunkPredictions } from '@batchcast/db';
 import { readOutbox } from '@batchcast/mail';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cancelJob,
   createJob,
@@ -23,19 +23,15 @@ import {
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { deleteKeys, examples } from '../../../test/support/platform.js';
-import { testContext } from './context.js';
+import { useTestContext } from './context.js';
 
 /**
  * The lifecycle of a job, driven function by function against real PostgreSQL, Redis and ONNX Runtime
  * (no web or worker process): what each step writes, and what it queues.
  */
 let ctx: JobsContext;
-let close: () => Promise<void>;
-beforeAll(async () => {
-  ({ ctx, close } = await testContext());
-});
-afterAll(async () => {
-  await close?.();
+useTestContext((made) => {
+  ctx = made;
 });
 
 const iris = () => readFile(path.join(examples, 'data', 'iris.csv'));

@@ -1,9 +1,9 @@
 import { ScoringPool } from '@batchcast/inference';
 import { readPredictCells } from '@batchcast/predict-body';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobsContext } from '../src/context.js';
 import { predictCells } from '../src/index.js';
-import { refusal, testContext } from './context.js';
+import { refusal, useTestContext } from './context.js';
 
 /**
  * Real-time predictions on scoring threads (a real ScoringPool, the example iris model) when they cannot take
@@ -12,13 +12,8 @@ import { refusal, testContext } from './context.js';
  * wrong on our side" (a 500: it was, before), and what was accepted is still answered.
  */
 let ctx: JobsContext;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ ctx, close } = await testContext());
-});
-afterAll(async () => {
-  await close?.();
+useTestContext((made) => {
+  ctx = made;
 });
 
 const irisRows = (n: number) =>

@@ -1,19 +1,15 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@batchcast/log';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobsContext, WorkQueue } from '../src/context.js';
 import { requestLinks } from '../src/index.js';
 import { inUnitOfWork } from '../src/unit-of-work.js';
-import { testContext } from './context.js';
+import { useTestContext } from './context.js';
 
 /** A unit of work over real PostgreSQL and Redis: its writes commit together, its queue work after them. */
 let ctx: JobsContext;
-let close: () => Promise<void>;
-beforeAll(async () => {
-  ({ ctx, close } = await testContext());
-});
-afterAll(async () => {
-  await close?.();
+useTestContext((made) => {
+  ctx = made;
 });
 
 /** ctx with its (real) queue's calls written down as they reach it. */

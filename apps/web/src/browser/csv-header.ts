@@ -4,7 +4,7 @@
 // and compressed files are binary and only the server reads them: the page says so instead of guessing.
 
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
-import { ENCODING_WINDOW, withoutCutCharacter } from '../bytes/dist/index.js';
+import { ENCODING_WINDOW, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 
 /** Enough for any sensible header (the server refuses headers larger than this anyway). */
 const HEADER_BYTES = 1024 * 1024;
@@ -212,7 +212,7 @@ export async function readHeader(file: File, delimiter?: Delimiter): Promise<Hea
   const complete = file.size <= HEADER_BYTES;
   // Decoded as a stream (the slice's end is not the file's: half a character there is left out, not U+FFFD).
   // Node's TextDecoder, which the tests use, also needs it to read Windows-1252 as Windows-1252 (below).
-  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
+  const utf16 = utf16ByteOrder(bytes);
   if (utf16 !== null) {
     // Excel's "Unicode Text": the server reads it as delimited text (JSON must be UTF-8: it says so).
     const reading = headerOfText(new TextDecoder(utf16).decode(bytes, { stream: true }), complete, delimiter);
