@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from './support/admin.js';
 import { csvObjects } from './support/csv.js';
+import { duckdbParquet, openpyxlWorkbook } from './support/formats.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
 
@@ -256,6 +257,51 @@ describe('class labels that differ only in case', () => {
       body: JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }),
     });
     expect(Object.keys((await predicted.json()).predictions[0])).toEqual(columns);
+  });
+});
+
+describe('regression values keep every digit', () => {
+  // Batch results stored every value as float32: a price of 124112517.95094122 came back as 124112520 (and
+  // 1.2411252e+08 in the CSV), where scikit-learn and the real-time answer gave every digit.
+  it("a scikit-learn regressor's values are scikit-learn's doubles in every results format, the job page and real time", async () => {
+    const fixtures = path.join(repoRoot, 'test/fixtures/models');
+    const res = await register(await readFile(path.join(fixtures, 'house-prices.pkl')), 'house-prices.pkl', { name: 'byom-house-prices' });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const data = await readFile(path.join(fixtures, 'house-prices.csv'));
+    const want = csvObjects(await readFile(path.join(fixtures, 'house-prices.expected.csv'), 'utf8')).rows.map((r) => Number(r.variable));
+    // Not one of them is a float32: every row tells.
+    expect(want.every((v) => Math.fround(v) !== v)).toBe(true);
+
+    const created = await submit(platform, data, { model: 'byom-house-prices', filename: 'house-prices.csv' });
+    const job = await created.json();
+    expect(await waitForEnd(platform, job.links.self)).toMatchObject({ status: 'succeeded', rows: { total: want.length, failed: 0 } });
+    const download = async (format: string) =>
+      Buffer.from(await (await fetch(platform.url(job.links.results.replace('results.csv', `results.${format}`)))).arrayBuffer());
+
+    const csv = csvObjects((await download('csv')).toString('utf8')).rows.map((r) => Number(r.prediction));
+    expect(csv).toEqual(want);
+    const jsonl = (await download('jsonl'))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).prediction);
+    expect(jsonl).toEqual(want);
+    const parquet = (await duckdbParquet(await download('parquet'))).rows.map((r) => r.prediction);
+    expect(parquet).toEqual(want);
+    const xlsx = (await openpyxlWorkbook(await download('xlsx'))).rows.slice(1).map((r) => r[3]);
+    expect(xlsx).toEqual(want);
+
+    // The job page's preview shows the value to its whole part, not six digits and zeros.
+    const summary = await (await fetch(platform.url(job.links.self.replace('?', '/summary?')))).json();
+    expect(summary.preview.rows[0][3]).toBe(String(Math.round(want[0]!)));
+
+    const input = csvObjects(data.toString('utf8')).rows.slice(0, 50);
+    const predicted = await fetch(platform.url('/api/models/byom-house-prices/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: jsonRows(input) }),
+    });
+    expect((await predicted.json()).predictions.map((p: { prediction: number }) => p.prediction)).toEqual(want.slice(0, 50));
   });
 });
 

@@ -248,6 +248,7 @@ async function timeStore(o: {
           count: batch.count,
           labels: out.labels,
           values: out.values,
+          doubleValues: false,
           probabilities: out.probabilities,
           errors: batch.errors,
         };

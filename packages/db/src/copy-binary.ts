@@ -3,7 +3,7 @@
  * "Binary Format"), for the few column types prediction batches use. Binary COPY spares both sides the
  * cost of printing and parsing a few million floats as text.
  */
-const OID = { int4: 23, text: 25, float4: 700 } as const;
+const OID = { int4: 23, text: 25, float4: 700, float8: 701 } as const;
 
 export const COPY_SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 export const COPY_TRAILER = Buffer.from([0xff, 0xff]);
@@ -84,6 +84,20 @@ export class BinaryTupleWriter {
       b.writeInt32BE(4, p);
       b.writeFloatBE(values[i]!, p + 4);
       p += 8;
+    }
+    this.pos = p;
+    return this;
+  }
+
+  float8Array(values: ArrayLike<number>): this {
+    const n = values.length;
+    this.arrayHeader(OID.float8, n, n * 12);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      b.writeInt32BE(8, p);
+      b.writeDoubleBE(values[i]!, p + 4);
+      p += 12;
     }
     this.pos = p;
     return this;

@@ -13,7 +13,7 @@ export { forestScorerFor } from './forest/choose-scorer.js';
 export { firstDifference, seededRandom } from './forest/verify-forest.js';
 export { onnxRuntime } from './runtime.js';
 export type { RuntimeOptions } from './runtime.js';
-export { outputColumns } from './outputs.js';
+export { outputColumns, valuesAreDouble } from './outputs.js';
 export { failNonFiniteRows, nonFiniteRows } from './finite.js';
 export { sha256Hex } from './hash.js';
 export { inputCategories } from './categories.js';

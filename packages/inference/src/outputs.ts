@@ -20,3 +20,11 @@ export function outputColumns(schema: ModelSchema): string[] {
   });
   return ['prediction', ...probabilities];
 }
+
+/**
+ * Whether a regressor computes its values in double precision (its value output is a double tensor, as
+ * scikit-learn regressors converted from a pickle are): such values are stored with every digit. Float32
+ * models' values are stored as float32, the digits they have.
+ */
+export const valuesAreDouble = (schema: ModelSchema): boolean =>
+  schema.task === 'regressor' && schema.outputs.some((o) => o.name === schema.valueOutput && o.type === 'float64');

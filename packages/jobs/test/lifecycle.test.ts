@@ -171,6 +171,7 @@ describe('cancelling while a chunk is scored', () => {
         count: chunk.rows,
         labels: Array(chunk.rows).fill('setosa'),
         values: null,
+        doubleValues: false,
         probabilities: null,
         errors: [],
       };

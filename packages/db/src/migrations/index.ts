@@ -15,6 +15,7 @@ import { sql as webhookOldSecrets } from './016-webhook-old-secrets.js';
 import { sql as emailMailbox } from './017-email-mailbox.js';
 import { sql as idempotentAnswers } from './018-idempotent-answers.js';
 import { sql as jobListedAt } from './019-job-listed-at.js';
+import { sql as doubleValues } from './020-double-values.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -35,4 +36,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '017-email-mailbox', sql: emailMailbox },
   { id: '018-idempotent-answers', sql: idempotentAnswers },
   { id: '019-job-listed-at', sql: jobListedAt },
+  { id: '020-double-values', sql: doubleValues },
 ];

@@ -23,7 +23,7 @@ export interface ValueHistogram {
 export async function valueHistogram(pool: Pool, jobId: string, bins: number): Promise<ValueHistogram> {
   const { rows } = await pool.query<{ lo: number | null; hi: number | null; n: number; bucket: number | null; count: number | null }>(
     `WITH v AS (
-       SELECT x::float8 AS x FROM prediction_batches b, unnest(b."values") AS x
+       SELECT x::float8 AS x FROM prediction_batches b, unnest(coalesce(b."values"::float8[], b.values_double)) AS x
        WHERE b.job_id = $1 AND x <> 'NaN'::real AND x <> 'Infinity'::real AND x <> '-Infinity'::real
      ), r AS (SELECT min(x) AS lo, max(x) AS hi, count(*)::int AS n FROM v)
      SELECT r.lo, r.hi, r.n, h.bucket, h.count FROM r
@@ -56,14 +56,16 @@ export async function readFirstPredictions(pool: Pool, jobId: string, limit: num
     firstRow: number;
     labels: string[] | null;
     probabilities: number[] | null;
-    values: number[] | null;
+    /** As PostgreSQL prints them (float32 values in their own shortest form). */
+    values: string[] | null;
     errorRows: number[];
     errorMessages: string[];
   }>(
     `SELECT first_row::int AS "firstRow",
             labels[1:least(row_count, $2 - first_row)] AS labels,
             probabilities[1:least(row_count, $2 - first_row) * $3] AS probabilities,
-            "values"[1:least(row_count, $2 - first_row)] AS "values",
+            coalesce("values"[1:least(row_count, $2 - first_row)]::text[],
+                     values_double[1:least(row_count, $2 - first_row)]::text[]) AS "values",
             error_rows AS "errorRows", error_messages AS "errorMessages"
      FROM prediction_batches WHERE job_id = $1 AND first_row < $2 ORDER BY first_row`,
     [jobId, limit, Math.max(classes, 1)],

@@ -11,6 +11,11 @@ export interface PredictionRows {
   labels: ArrayLike<string | number> | null;
   /** Regression value per row (regressors). */
   values: ArrayLike<number> | null;
+  /**
+   * Whether the model computes its values in double precision: they are stored as doubles, every digit kept;
+   * otherwise as float32, the digits a float32 model has (printed in float32's shortest form).
+   */
+  doubleValues: boolean;
   /** Row-major [count, classes] (classifiers). */
   probabilities: ArrayLike<number> | null;
   /**
@@ -25,7 +30,7 @@ const oneLine = (s: string): string => (/[\r\n]/.test(s) ? s.replace(/\r\n|[\r\n
 
 function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows): Buffer {
   const errorRows = batch.errors.map((e) => e.row - batch.firstRow);
-  w.tuple(10).uuid(jobId).int8(batch.firstRow).int4(batch.count);
+  w.tuple(11).uuid(jobId).int8(batch.firstRow).int4(batch.count);
   if (batch.labels) {
     const labels = new Array<string>(batch.count);
     for (let i = 0; i < batch.count; i++) labels[i] = oneLine(String(batch.labels[i]));
@@ -34,7 +39,9 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   } else w.null();
   if (batch.probabilities) w.float4Array(batch.probabilities);
   else w.null();
-  if (batch.values) w.float4Array(batch.values);
+  if (batch.values && !batch.doubleValues) w.float4Array(batch.values);
+  else w.null();
+  if (batch.values && batch.doubleValues) w.float8Array(batch.values);
   else w.null();
   w.int4Array(errorRows);
   w.textArray(batch.errors.map((e) => oneLine(e.message)));
@@ -87,7 +94,7 @@ export async function storeChunkPredictions(
     }
     await copyIn(
       client,
-      'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", error_rows, error_messages, error_columns, error_values) FROM STDIN WITH (FORMAT binary)',
+      'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", values_double, error_rows, error_messages, error_columns, error_values) FROM STDIN WITH (FORMAT binary)',
       encoded(),
     );
     if (processed !== chunk.rows) {
@@ -132,7 +139,7 @@ export interface StoredBatch {
 export async function readPredictionBatches(pool: Pool, q: { jobId: string; firstRow: number; rows: number }): Promise<StoredBatch[]> {
   const { rows } = await pool.query<StoredBatch>(
     `SELECT first_row AS "firstRow", row_count AS "rowCount", labels,
-            array_to_string(probabilities, ',') AS probabilities, array_to_string("values", ',') AS "values",
+            array_to_string(probabilities, ',') AS probabilities, coalesce(array_to_string("values", ','), array_to_string(values_double, ',')) AS "values",
             error_rows AS "errorRows", error_messages AS "errorMessages"
      FROM prediction_batches WHERE job_id = $1 AND first_row >= $2 AND first_row < $3 ORDER BY first_row`,
     [q.jobId, q.firstRow, q.firstRow + q.rows],

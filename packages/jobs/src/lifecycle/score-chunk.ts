@@ -1,7 +1,7 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
-import { failNonFiniteRows } from '@batchcast/inference';
+import { failNonFiniteRows, valuesAreDouble } from '@batchcast/inference';
 import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
@@ -40,6 +40,8 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
   /** Seconds of each batch's model run, for the inference histogram (kept in PostgreSQL: see /metrics). */
   const inferenceSeconds: number[] = [];
 
+  const doubleValues = valuesAreDouble(model.schema);
+
   async function* predictions(): AsyncGenerator<PredictionRows> {
     const source = () => ctx.blobs.open(job!.uploadKey);
     // The cells of rows failed for a missing or non-finite value, as the file wrote them (read only for such rows).
@@ -56,7 +58,7 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
         // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
         // fills the same arrays with the next batch.
         batch.release?.();
-        yield { ...out, firstRow: batch.firstRow, errors: rowErrors };
+        yield { ...out, doubleValues, firstRow: batch.firstRow, errors: rowErrors };
       }
     } finally {
       await texts.close();

@@ -91,8 +91,11 @@ export async function firstFailures(ctx: JobsContext, job: Pick<Job, 'id' | 'sta
 }
 
 const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));
-// toPrecision drops the sign of negative zero: -0 stays -0.0, as the results write it.
-const formatValue = (v: number): string => (Number.isFinite(v) ? numberText(Object.is(v, -0) ? v : Number(v.toPrecision(6))) : String(v));
+// Six significant digits, but never fewer than the whole part's: 124112517.95 shows as 124112518, not as
+// 124113000, a number the results do not hold. toPrecision drops the sign of negative zero: -0 stays -0.0,
+// as the results write it.
+const formatValue = (v: number): string =>
+  Number.isFinite(v) ? numberText(Object.is(v, -0) ? v : Math.abs(v) >= 1e6 ? Math.round(v) : Number(v.toPrecision(6))) : String(v);
 
 /** The first PREVIEW_ROWS rows whose predictions are stored, as text cells (the page escapes them). */
 async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise<JobSummary['preview']> {
