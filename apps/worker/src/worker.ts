@@ -40,10 +40,12 @@ boot(
       log,
       // Idempotent kinds wait out a PostgreSQL outage and run again in place instead of spending attempts.
       retryInPlace: (what, run) => retryWhileDatabaseUnavailable(ctx.pool, run, { log, what, stop: () => rt.stopping }),
-      onFailed: (name, payload, err) => {
+      // The chunk's handler records its own failures before they reach BullMQ (scoreChunk); this records the
+      // attempts it never ended (a scoring thread that died, a chunk that stalled), and counts the rest once.
+      onFailed: (name, payload, err, attempt) => {
         if (name !== 'score-chunk') return;
         const { jobId, chunk } = payload as { jobId: string; chunk: number };
-        recordChunkFailure(ctx, jobId, chunk, err.message).catch(() => undefined);
+        recordChunkFailure(ctx, jobId, chunk, attempt, err.message).catch(() => undefined);
       },
       onReady: sayReady,
     });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { FsBlobStore, PostgresBlobStore } from '@batchcast/blob';
+import { listChunks } from '@batchcast/db';
 import { detectFormat } from '@batchcast/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsContext } from '../src/context.js';
@@ -15,8 +16,8 @@ import {
   type Job,
   loadJob,
   outcomeMail,
-  recordChunkFailure,
   type ResultsFormat,
+  recordChunkFailure,
   resultsDownload,
   resultsFilename,
   scoreChunk,
@@ -194,12 +195,16 @@ describe('a Parquet file damaged in its last row group', () => {
     expect(job.chunkCount).toBe(3);
     await scoreChunk(ctx, job.id, 0);
     await scoreChunk(ctx, job.id, 1);
-    const err = (await scoreChunk(ctx, job.id, 2).catch((e: unknown) => e)) as Error;
+    const err = (await scoreChunk(ctx, job.id, 2, 1).catch((e: unknown) => e)) as Error;
     // BullMQ's name for an error that is not retried, whatever its class (it crosses a thread).
     expect(err.name).toBe('UnrecoverableError');
     expect(err.message).toMatch(/^the file cannot be read: column "petal_width" of the Parquet file cannot be read/);
-    await recordChunkFailure(ctx, job.id, 2, err.message); // what the worker does with a failed chunk
+    // The chunk recorded why before failing: the finaliser, which BullMQ may run as soon as the chunk has
+    // failed, reads it (it used to be recorded from BullMQ's 'failed' event, racing the finaliser).
     await finaliseJob(ctx, job.id);
+    // BullMQ's 'failed' event records the same attempt again: it counts once.
+    await recordChunkFailure(ctx, job.id, 2, 1, err.message);
+    expect((await listChunks(ctx.pool, job.id))[2]).toMatchObject({ attempts: 1, error: err.message });
     const done = (await loadJob(ctx.pool, job.id))!;
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(

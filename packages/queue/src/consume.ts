@@ -40,8 +40,8 @@ export interface ConsumeOptions {
    * retry them. (A scoring thread passes its own to threadProcessor.)
    */
   retryInPlace?: RetryInPlace;
-  /** Told of every failed attempt (after BullMQ recorded it). */
-  onFailed?: (name: JobName, payload: unknown, err: Error) => void;
+  /** Told of every failed attempt (after BullMQ recorded it): `attempt` is its number, 1 for the first. */
+  onFailed?: (name: JobName, payload: unknown, err: Error, attempt: number) => void;
   /**
    * Told once every queue takes jobs: at once, or for thread queues once their threads have started (or could
    * not be started ahead). Until then a chunk would wait for a thread to load its modules and models.
@@ -100,7 +100,7 @@ export function consume(opts: ConsumeOptions): Worker[] {
         { queue, kind: job?.name, jobId: job?.data?.jobId, attempt: job?.attemptsMade, err: err.message },
         'job attempt failed',
       );
-      if (job && isJobName(job.name)) opts.onFailed?.(job.name, job.data, err);
+      if (job && isJobName(job.name)) opts.onFailed?.(job.name, job.data, err, job.attemptsMade);
     });
     return worker;
   });

@@ -27,11 +27,10 @@ export async function listChunks(pool: Pool, jobId: string): Promise<ChunkRecord
   return rows;
 }
 
-/** Counts an attempt at a chunk, so a chunk that keeps failing can be reported with how often it was tried. */
-export async function recordChunkAttempt(pool: Pool, jobId: string, index: number, error: string | null): Promise<void> {
-  await pool.query(`UPDATE job_chunks SET attempts = attempts + 1, error = coalesce($3, error) WHERE job_id = $1 AND index = $2`, [
-    jobId,
-    index,
-    error,
-  ]);
+/** Counts failed attempt `attempt` at a chunk (once, however often it is recorded), with why it failed. */
+export async function recordChunkAttempt(pool: Pool, jobId: string, index: number, attempt: number, error: string | null): Promise<void> {
+  await pool.query(
+    `UPDATE job_chunks SET attempts = greatest(attempts, $4), error = coalesce($3, error) WHERE job_id = $1 AND index = $2`,
+    [jobId, index, error, attempt],
+  );
 }

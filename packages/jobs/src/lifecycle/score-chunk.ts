@@ -19,7 +19,19 @@ import { loadJob } from './load-job.js';
  * fail the chunk. A chunk of a job that has ended (cancelled) or that is already stored is skipped, and one
  * whose job is removed while it is scored (an upload that failed while it was scored) is dropped quietly.
  */
-export async function scoreChunk(ctx: ScoringContext, jobId: string, index: number): Promise<void> {
+export async function scoreChunk(ctx: ScoringContext, jobId: string, index: number, attempt = 1): Promise<void> {
+  try {
+    await scoreChunkOnce(ctx, jobId, index);
+  } catch (err) {
+    // Recorded before the attempt fails, not after: once BullMQ has failed a chunk's last attempt, the job's
+    // finaliser may run at once and reads why from here. Recorded from BullMQ's 'failed' event only, a file
+    // that cannot be read was reported, one run in two, as "a problem on our side, after 0 attempts".
+    await recordChunkFailure(ctx, jobId, index, attempt, (err as Error).message).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number): Promise<void> {
   const log = ctx.log.child({ jobId, chunk: index });
   const job = await loadJob(ctx.pool, jobId);
   if (!job || !isActive(job.status)) {
@@ -98,7 +110,18 @@ export async function scoreChunk(ctx: ScoringContext, jobId: string, index: numb
 /** Starts the recorded error of a chunk that failed because its rows cannot be read from the upload. */
 export const FILE_FAULT = 'the file cannot be read: ';
 
-/** Counts a failed attempt at a chunk, so a chunk that keeps failing is reported with how often it was tried. */
-export async function recordChunkFailure(ctx: JobsContext, jobId: string, index: number, error: string): Promise<void> {
-  await recordChunkAttempt(ctx.pool, jobId, index, error);
+/**
+ * Records the failed attempt `attempt` (1 for the first) at a chunk and why, so a chunk that keeps failing is
+ * reported with how often it was tried. Recording the same attempt again (by the chunk's own handler, then by
+ * BullMQ's 'failed' event, which also sees attempts the handler never ended: a thread or process that died)
+ * counts it once.
+ */
+export async function recordChunkFailure(
+  ctx: Pick<JobsContext, 'pool'>,
+  jobId: string,
+  index: number,
+  attempt: number,
+  error: string,
+): Promise<void> {
+  await recordChunkAttempt(ctx.pool, jobId, index, attempt, error);
 }
