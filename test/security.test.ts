@@ -386,4 +386,23 @@ describe('configuration', () => {
     expect(run.stderr).toContain('ADMIN_TOKEN');
     expect(run.stderr).toContain('placeholder');
   });
+
+  // The README's `$(openssl rand -base64 24)` copied where no shell runs it (an .env file, a systemd unit), and a
+  // token whose trailing space no Authorization header can carry: both started, the first with a token anyone
+  // could read in the README, the second locking the admin out.
+  it.each([
+    ['$(openssl rand -base64 24)', /shell command that was never run.*run the command/],
+    ['`openssl rand -base64 24`', /shell command that was never run/],
+    ['Zq8vN3kLp0xR7tYw2mHc ', /visible ASCII characters without spaces/],
+    ['Zq8vN3kL p0xR7tYw2mHc', /visible ASCII characters without spaces/],
+  ])('refuses ADMIN_TOKEN=%j at start, saying what to do', (token, message) => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'apps/web/dist/server.js')], {
+      env: { ...process.env, ADMIN_TOKEN: token, DATABASE_URL: platform.databaseUrl },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(78);
+    expect(run.stderr).toContain('ADMIN_TOKEN');
+    expect(run.stderr).toMatch(message);
+  });
 });

@@ -113,6 +113,18 @@ const envFields = z.object({
     z
       .string()
       .min(16, 'must be at least 16 characters')
+      // The README's and the start line's `$(openssl rand -base64 24)`, copied into an .env file or a service's
+      // Environment= line, where no shell runs it: the token would be that text, which anyone can read there.
+      .refine((v) => !/\$\(|\$\{|`/.test(v), {
+        message:
+          'is a shell command that was never run ($(...) or `...` where no shell expands it, as in an .env file): run the command and set ADMIN_TOKEN to what it prints',
+      })
+      // It travels in an Authorization header or a form field: a space at either end is dropped on the way (the
+      // admin could never sign in), and a header carries visible ASCII only.
+      .refine((v) => /\$\(|\$\{|`/.test(v) || /^[\x21-\x7e]+$/.test(v), {
+        message:
+          'must be visible ASCII characters without spaces (a space at either end could never be sent back; e.g. `openssl rand -base64 24` prints such a token)',
+      })
       .refine((v) => !isPlaceholderToken(v), {
         message: 'is a placeholder anyone could guess; use a long random string, e.g. from `openssl rand -base64 24`',
       })
