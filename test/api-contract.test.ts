@@ -511,6 +511,19 @@ describe('real-time requests', () => {
     const upload = await submit(platform, 'iris.csv', { model: 'iris-logreg@2' });
     expect(upload.status).toBe(422);
     expect((await errorOf(upload)).message).toMatch(/^Model "iris-logreg" has no version 2; its versions are 1/);
+    // Beyond PostgreSQL's integer (was a 500), and what Number() alone would read as a version ("1e3" as 1000).
+    const huge = await submit(platform, 'iris.csv', { model: 'iris-logreg@2147483648' });
+    expect(huge.status).toBe(422);
+    expect((await errorOf(huge)).message).toMatch(/^Model "iris-logreg" has no version 2147483648; its versions are 1/);
+    for (const ref of ['iris-logreg@99999999999999999999', 'iris-logreg@1e3', 'iris-logreg@0x1', 'iris-logreg@1@1']) {
+      const res = await fetch(platform.url(`/api/models/${ref}/predict`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"rows":[]}',
+      });
+      expect(res.status, ref).toBe(422);
+      expect((await errorOf(res)).code, ref).toBe('unknown_model');
+    }
   });
 
   it('a missing column is named in the words of a request, not of a CSV file', async () => {

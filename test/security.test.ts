@@ -86,6 +86,32 @@ describe('request bodies that are JSON', () => {
     expect(unauthorized.status).toBe(401);
   });
 
+  it('of real-time requests are taken compressed, and one its content-encoding does not describe is a 400, not a 500', async () => {
+    const body = JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] });
+    const predict = (encoding: string, bytes: Buffer) =>
+      fetch(platform.url('/api/models/iris-logreg/predict'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: bytes,
+      });
+    const whole = await predict('gzip', gzipSync(body));
+    expect(whole.status).toBe(200);
+    expect((await whole.json()).predictions[0].prediction).toBe('setosa');
+    const gz = gzipSync(body);
+    for (const [encoding, bytes] of [
+      ['gzip', Buffer.from(body)],
+      ['deflate', Buffer.from(body)],
+      ['gzip', gz.subarray(0, gz.length - 12)],
+    ] as const) {
+      const res = await predict(encoding, bytes);
+      expect(res.status, `${encoding} ${bytes.length}`).toBe(400);
+      const { error } = await res.json();
+      expect(error.code).toBe('invalid_compressed_body');
+      expect(error.message).toMatch(new RegExp(`^The request body is not whole ${encoding} data \\(.+\\): send it compressed`));
+    }
+    expect(platform.output).not.toContain('unhandled error');
+  });
+
   it('of real-time requests are read by their own reader whatever the URL adds (a trailing slash, other letter case)', async () => {
     const body = JSON.stringify({ rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] });
     for (const p of ['/api/models/iris-logreg/predict/', '/api/models/iris-logreg/Predict']) {

@@ -116,6 +116,13 @@ describe('an API key', () => {
     expect(scopes.message).toContain('webhooks:write');
     expect((await refusal(createApiKey(ctx, { name: ' ', scopes: ['jobs:read'] }))).code).toBe('invalid_name');
     expect((await refusal(createApiKey(ctx, { name: 'x', scopes: ['jobs:read'], limits: { rowsPerDay: 0 } }))).code).toBe('invalid_limits');
+    // Beyond what the column holds: was a 500 ("out of range for type integer").
+    const big = await refusal(createApiKey(ctx, { name: 'x', scopes: ['jobs:read'], limits: { concurrentJobs: 3_000_000_000 } }));
+    expect(big).toMatchObject({ kind: 'unprocessable', code: 'invalid_limits' });
+    expect(big.message).toBe('"limits.concurrentJobs" is a whole number from 1 to 2,147,483,647, or null for no limit.');
+    const key = await createApiKey(ctx, { name: 'x', scopes: ['jobs:read'], limits: { requestsPerMinute: 2_147_483_647 } });
+    const raised = await refusal(updateApiKey(ctx, key.id, { limits: { requestsPerMinute: 2_147_483_648 } }));
+    expect(raised.code).toBe('invalid_limits');
   });
 });
 

@@ -130,6 +130,17 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
     };
   if (e?.type === 'charset.unsupported')
     return { status: 415, code: 'unsupported_charset', message: `Send this request's body as UTF-8 (not ${e.charset ?? 'that charset'}).` };
+  // A body whose content-encoding (gzip, deflate, br: the real-time endpoint takes them) does not describe it,
+  // or cut short: zlib's error, which body-parser hands on as a 400. It was answered 500 "on our side".
+  const z = err as { code?: unknown; status?: unknown } | null;
+  if (typeof z?.code === 'string' && z.code.startsWith('Z_') && z.status === 400) {
+    const encoding = req.get('content-encoding') ?? 'its content-encoding';
+    return {
+      status: 400,
+      code: 'invalid_compressed_body',
+      message: `The request body is not whole ${encoding} data (${(err as Error).message}): send it compressed as its content-encoding says, or uncompressed without that header.`,
+    };
+  }
   log.error({ err, path: req.path }, 'unhandled error');
   return isUnavailable(err)
     ? { status: 503, code: 'unavailable', message: 'A service batchcast depends on is unavailable. Try again in a minute.' }

@@ -151,10 +151,25 @@ function checkScopes(raw: string[]): Scope[] {
   return SCOPES.filter((s) => raw.includes(s));
 }
 
+/**
+ * The largest value of each limit: what its PostgreSQL column holds (integer; rows a day bigint, kept to what
+ * JSON numbers count exactly). A larger one was a 500 ("out of range for type integer"); "no limit" is null.
+ */
+const LIMIT_MAX: Record<keyof ApiKeyLimits, number> = {
+  requestsPerMinute: 2_147_483_647,
+  concurrentJobs: 2_147_483_647,
+  rowsPerDay: Number.MAX_SAFE_INTEGER,
+};
+
 function checkLimits<L extends Partial<ApiKeyLimits>>(limits: L): L {
   for (const [field, value] of Object.entries(limits)) {
-    if (value !== null && value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
-      throw new DomainError('unprocessable', 'invalid_limits', `"limits.${field}" is a whole number of 1 or more, or null for no limit.`);
+    const max = LIMIT_MAX[field as keyof ApiKeyLimits] ?? Number.MAX_SAFE_INTEGER;
+    if (value !== null && value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > max)) {
+      throw new DomainError(
+        'unprocessable',
+        'invalid_limits',
+        `"limits.${field}" is a whole number from 1 to ${max.toLocaleString('en-US')}, or null for no limit.`,
+      );
     }
   }
   return limits;

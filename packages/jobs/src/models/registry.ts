@@ -7,15 +7,22 @@ import { convertUpload } from './convert-upload.js';
 /** Model (and schedule) names: what the URL paths and the database CHECK constraint accept. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+/** The largest version a model can have (models.version is a PostgreSQL integer). */
+const MAX_VERSION = 2_147_483_647;
+
 /** `name` or `name@version`; the default model when empty. An unknown model is refused with the list of models. */
 export async function resolveModel(pool: Pool, ref: string | undefined, defaultName: string): Promise<Model> {
   const text = (ref ?? '').trim() || defaultName;
-  const [name, versionText] = text.split('@', 2) as [string, string | undefined];
-  const version = versionText === undefined ? undefined : Number(versionText);
-  if (version !== undefined && (!Number.isInteger(version) || version < 1)) {
+  const at = text.indexOf('@');
+  const name = at < 0 ? text : text.slice(0, at);
+  const versionText = at < 0 ? undefined : text.slice(at + 1);
+  // Digits only: Number() also read "1e3" as version 1000 and "0x2" as 2.
+  if (versionText !== undefined && !/^[1-9][0-9]*$/.test(versionText)) {
     throw new DomainError('unprocessable', 'unknown_model', `"${text}" is not a model reference: use a name, or name@version.`);
   }
-  const row = MODEL_NAME.test(name) ? await findModel(pool, name, version) : null;
+  const version = versionText === undefined ? undefined : Number(versionText);
+  // A version beyond PostgreSQL's integer does not exist (asking for it was a 500: "out of range for type integer").
+  const row = MODEL_NAME.test(name) && (version === undefined || version <= MAX_VERSION) ? await findModel(pool, name, version) : null;
   if (!row) {
     const models = await listModels(pool);
     // The name is right and the version is not: saying "there is no model iris-logreg@9" and listing
