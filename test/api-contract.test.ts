@@ -175,6 +175,43 @@ describe('client mistakes', () => {
     expect((await fetch(platform.url('/api/models/long-description'))).status).toBe(404);
   });
 
+  it('a model registration with a field it does not take ("feature" for "features") is refused, registering nothing', async () => {
+    const form = new FormData();
+    form.set('name', 'misspelt-fields');
+    form.set('feature', 'd,c,b,a');
+    form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+    const res = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(422);
+    const e = await errorOf(res);
+    expect(e.code).toBe('unknown_field');
+    expect(e.message).toContain('"feature"');
+    expect((await fetch(platform.url('/api/models/misspelt-fields'))).status).toBe(404);
+  });
+
+  it('"Email me my links" with a field it does not take is refused; a real-time request naming a model in its body too', async () => {
+    const links = await fetch(platform.url('/api/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'someone@example.com', emial: 'x' }),
+    });
+    expect(links.status).toBe(422);
+    expect((await errorOf(links)).code).toBe('unknown_field');
+    // The rows were scored by iris-logreg (the URL's) while the client asked for another model in the body.
+    const predicted = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'diabetes-gbr', rows: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }] }),
+    });
+    expect(predicted.status).toBe(422);
+    const e = await errorOf(predicted);
+    expect(e.code).toBe('unknown_field');
+    expect(e.message).toContain('The model is the one the URL names');
+  });
+
   it('the results of a job not ended yet are a 409 with Retry-After; of a cancelled job, without', async () => {
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
     // Scoring paused (bull-board's API), so the job stays queued.

@@ -92,7 +92,7 @@ describe('request bodies that are JSON', () => {
       fetch(platform.url('/api/models/iris-logreg/predict'), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': encoding },
-        body: bytes,
+        body: new Uint8Array(bytes),
       });
     const whole = await predict('gzip', gzipSync(body));
     expect(whole.status).toBe(200);

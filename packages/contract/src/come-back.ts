@@ -8,6 +8,8 @@ export const LinksRequest = z
       .max(320)
       .openapi({ format: 'email', description: 'The address the jobs were submitted with.' }),
   })
+  // A field the endpoint does not take ("emial") is refused, not silently ignored.
+  .strict()
   .openapi('LinksRequest');
 export type LinksRequest = z.infer<typeof LinksRequest>;
 

@@ -64,19 +64,21 @@ export const ModelVersions = z.object({ name: z.string(), latest: Model, version
 export type ModelVersions = z.infer<typeof ModelVersions>;
 
 /** The multipart fields of a model registration besides the file. */
-export const ModelRegistrationFields = z.object({
-  name: z
-    .string({ error: 'Give "name": the model\'s name (a new version is added when it exists).' })
-    .trim()
-    .regex(NAME_PATTERN, { error: 'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.' }),
-  features: z.string().max(100_000).optional().openapi({
-    description:
-      'Comma-separated CSV column names, only for models whose file does not name their inputs (ONNX without feature names, a model fitted on an array).',
-  }),
-  // Every model list (GET /api/models, the upload page) carries each version's description: a megabyte of one
-  // (the form's field limit) was sent to everyone who opened the home page.
-  description: z.string().max(2000, { error: 'A model\'s "description" is at most 2,000 characters.' }).optional(),
-});
+export const ModelRegistrationFields = z
+  .object({
+    name: z.string({ error: 'Give "name": the model\'s name (a new version is added when it exists).' }).trim().regex(NAME_PATTERN, {
+      error: 'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.',
+    }),
+    features: z.string().max(100_000).optional().openapi({
+      description:
+        'Comma-separated CSV column names, only for models whose file does not name their inputs (ONNX without feature names, a model fitted on an array).',
+    }),
+    // Every model list (GET /api/models, the upload page) carries each version's description: a megabyte of one
+    // (the form's field limit) was sent to everyone who opened the home page.
+    description: z.string().max(2000, { error: 'A model\'s "description" is at most 2,000 characters.' }).optional(),
+  })
+  // A misspelt field ("feature" for "features") registered the model without it, answering 201.
+  .strict();
 export type ModelRegistrationFields = z.infer<typeof ModelRegistrationFields>;
 
 export const ModelRegistrationForm = ModelRegistrationFields.extend({

@@ -353,7 +353,15 @@ class Reader {
           if (rows) throw this.fail(400, 'invalid_body', `The body has "rows" twice. ${SHAPE}`, keyAt);
           rows = this.readRows();
         } else {
-          this.skipValue(BODY_DEPTH + 1);
+          // Refused as the other JSON endpoints refuse a field they do not take: a "model" key here was read
+          // past, and the rows were scored by the model the URL names, whatever the client meant.
+          const hint = key === 'model' ? ' The model is the one the URL names: /api/models/NAME/predict.' : '';
+          throw this.fail(
+            422,
+            'unknown_field',
+            `Not a field of this request body: ${JSON.stringify(key.slice(0, 100))}. It takes "rows" only.${hint} ${SHAPE}`,
+            keyAt,
+          );
         }
         const next = this.skipWs();
         if (next === COMMA) {

@@ -55,6 +55,8 @@ export type PredictBodyErrorCode =
   | 'too_many_rows'
   /** 413 */
   | 'string_too_large'
+  /** 422: the body has a key other than "rows". */
+  | 'unknown_field'
   /** 422: a row is not an object. */
   | 'row_not_object'
   /** 422: one row has more than maxKeysPerRow keys. */

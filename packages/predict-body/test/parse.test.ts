@@ -139,8 +139,25 @@ describe('bodies JSON.parse accepts', () => {
     expectSameAsJsonParse(JSON.stringify({ rows: [...rows, ...rows.reverse()] }));
   });
 
-  it('nested cells become markers; other top-level keys are read and ignored', () => {
-    const got = parsePredictBody(Buffer.from('{"model":{"x":[1,2]},"rows":[{"a":[1,[2]],"b":{"c":{"d":1}},"e":1}],"z":"ignored"}'));
+  it('a top-level key other than "rows" is refused (422 unknown_field), "model" saying where the model is named', () => {
+    const refusal = (body: string) => {
+      try {
+        parsePredictBody(Buffer.from(body));
+      } catch (e) {
+        return e as { status: number; code: string; message: string };
+      }
+      throw new Error(`${body} was taken`);
+    };
+    const model = refusal('{"model":"diabetes-gbr","rows":[{"a":1}]}');
+    expect(model).toMatchObject({ status: 422, code: 'unknown_field' });
+    expect(model.message).toMatch(/^Not a field of this request body: "model"\. It takes "rows" only\. The model is the one the URL names/);
+    const after = refusal('{"rows":[{"a":1}],"row":[]}');
+    expect(after).toMatchObject({ status: 422, code: 'unknown_field' });
+    expect(after.message).toMatch(/^Not a field of this request body: "row"\. It takes "rows" only\. Send JSON/);
+  });
+
+  it('nested cells become markers', () => {
+    const got = parsePredictBody(Buffer.from('{"rows":[{"a":[1,[2]],"b":{"c":{"d":1}},"e":1}]}'));
     expect(got.rows[0]!.a).toBe(NESTED_LIST);
     expect(got.rows[0]!.b).toBe(NESTED_OBJECT);
     expect(got.rows[0]!.e).toBe(1);
@@ -335,7 +352,8 @@ describe('hostile and wrong bodies', () => {
     expectRefusal('', 400, 'invalid_body', /The body is empty/);
     expectRefusal('  ', 400, 'invalid_body', /The body is empty/);
     expectRefusal('[{"a":1}]', 400, 'invalid_body', /not an object. Send JSON \{ "rows"/);
-    expectRefusal('{"data":[]}', 400, 'invalid_body', /no "rows"/);
+    expectRefusal('{}', 400, 'invalid_body', /no "rows"/);
+    expectRefusal('{"data":[]}', 422, 'unknown_field', /"data"\. It takes "rows" only/);
     expectRefusal('{"rows":{"a":1}}', 400, 'invalid_body', /"rows" must be a list of objects/);
     expectRefusal('{"rows":[],"rows":[]}', 400, 'invalid_body', /"rows" twice/);
     expect(parsePredictBody(Buffer.from('{"rows":[]}'))).toEqual({ rows: [], header: [] });

@@ -276,6 +276,8 @@ function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
         await discardReceivedModel(req);
         throw refuse('forbidden', 'csrf', 'This request did not come from a batchcast page: reload the page and try again.');
       }
+      // Checked: the registration's fields are what is left (it refuses a field it does not take).
+      if (req.body) delete (req.body as Record<string, unknown>)._csrf;
       const model = await registerReceivedModel(ctx.jobs, req);
       res.redirect(303, `/admin?registered=${encodeURIComponent(`${model.name}@${model.version}`)}#models`);
     } catch (err) {
