@@ -305,6 +305,24 @@ describe('regression values keep every digit', () => {
   });
 });
 
+describe('the sample file', () => {
+  // A OneHotEncoder with scikit-learn's default handle_unknown='error' refuses values it never saw: the sample
+  // put "example 1" in its text column and 0.5 in its integer-category column, and every sample row failed.
+  it("of a model whose encoder refuses unknown categories holds the encoder's categories, and every row scores", async () => {
+    const res = await register(await readFile(path.join(SKLEARN, 'onehot-error.joblib')), 'onehot-error.joblib', {
+      name: 'byom-onehot-error',
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const sample = await (await fetch(platform.url('/models/byom-onehot-error/sample.csv'))).text();
+    const rows = csvObjects(sample).rows;
+    expect(rows.map((r) => r.color)).toEqual(['blue', 'green', 'red', 'blue', 'green']);
+    expect(rows.map((r) => r.rooms)).toEqual(['1', '2', '3', '4', '1']);
+    const created = await submit(platform, Buffer.from(sample), { model: 'byom-onehot-error', filename: 'sample.csv' });
+    const job = await created.json();
+    expect(await waitForEnd(platform, job.links.self)).toMatchObject({ status: 'succeeded', rows: { total: 5, failed: 0 } });
+  });
+});
+
 describe('refusals', () => {
   it('evil.pkl: 422 naming os.system, and its command never ran', async () => {
     const evil = await readFile(path.join(NATIVE, 'evil.pkl'));

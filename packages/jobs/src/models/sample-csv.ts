@@ -52,10 +52,15 @@ export async function sampleTable(pool: Pool, model: Model): Promise<SampleTable
   const schema = model.schema;
   const columns = sampleColumns(schema);
   const known = await categories(pool, model, schema);
+  // Columns whose values must be among the encoder's categories (a scikit-learn OneHotEncoder with its default
+  // handle_unknown='error', numbers or text): made-up values there ("example 1", 0.5) failed every sample row.
+  const required = new Map((schema.knownCategories ?? []).filter((k) => k.values.length > 0).map((k) => [k.column, k.values]));
   const rows: string[][] = [];
   for (let r = 0; r < SAMPLE_ROWS; r++) {
     rows.push(
-      columns.map(({ input }) => {
+      columns.map(({ column, input }) => {
+        const categories = required.get(column);
+        if (categories) return String(categories[r % categories.length]!);
         switch (input.type) {
           case 'float32':
           case 'float64':
