@@ -23,6 +23,11 @@ const OTHER_FILES: { magic: number[]; what: string }[] = [
   { magic: [0x50, 0x4b, 0x03, 0x04], what: 'a ZIP archive (a PyTorch .pt, a Keras .keras or an Excel file, perhaps)' },
   { magic: [0x89, 0x48, 0x44, 0x46], what: 'an HDF5 file (a Keras .h5 model, perhaps)' },
   { magic: [0x50, 0x41, 0x52, 0x31], what: 'a Parquet file' },
+  // XGBoost before 2.0 writes this format when save_model's file name ends in neither .json nor .ubj.
+  {
+    magic: [0x62, 0x69, 0x6e, 0x66],
+    what: "XGBoost's old binary format (save_model to a name ending in neither .json nor .ubj): load it in XGBoost and save it again with save_model('model.json')",
+  },
 ];
 
 function isZlibHeader(b0: number, b1: number): boolean {

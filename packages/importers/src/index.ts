@@ -85,7 +85,7 @@ export async function importModel(input: Uint8Array, opts: ImportOptions = {}): 
       throw new ModelImportError(
         'unrecognized_format',
         `batchcast cannot read this model file${extensionNote(opts.filename)}.${like} It accepts ONNX models (.onnx), scikit-learn ` +
-          `models saved with pickle or joblib (.pkl, .joblib) and XGBoost models saved with save_model (.json, .ubj). ${ONNX_EXPORT_HINT}`,
+          `models saved with pickle or joblib (.pkl, .joblib) and XGBoost models saved with save_model to a .json or .ubj name. ${ONNX_EXPORT_HINT}`,
       );
     }
   }

@@ -9,6 +9,7 @@ import type { ByteReader } from './byte-reader.js';
 import { callableFor } from './callables.js';
 import { PICKLE_EXPORT_HINT, PickleError } from './errors.js';
 import { readWrappedArray } from './joblib-arrays.js';
+import { remedyFor } from '../remedies.js';
 import { type Budget, exceeded, type PickleLimits } from './limits.js';
 import { applyArrayState, applyDTypeState, isPlaceholder, type NumpyContext, normalizeInt } from './numpy.js';
 import { OP as OPCODES } from './opcodes.js';
@@ -54,7 +55,10 @@ const STRING_ESCAPES = new Map<number, string>([
   [0x0a, ''],
 ]);
 
-const SHORT_ESTIMATOR_NAMES = SUPPORTED_ESTIMATORS.map((n) => n.slice(n.lastIndexOf('.') + 1)).join(', ');
+// Without the Booster: it is read inside a pickled XGBClassifier or XGBRegressor, not as a model of its own.
+const SHORT_ESTIMATOR_NAMES = SUPPORTED_ESTIMATORS.filter((n) => n !== 'xgboost.core.Booster')
+  .map((n) => n.slice(n.lastIndexOf('.') + 1))
+  .join(', ');
 
 /** The refusal of a global outside the allow-list, worded for the person who uploaded the file. */
 export function refusal(qualifiedName: string, offset: number, verb = 'names'): PickleError {
@@ -69,8 +73,8 @@ export function refusal(qualifiedName: string, offset: number, verb = 'names'): 
     );
   }
   const message = qualifiedName.startsWith('sklearn.')
-    ? `The file contains "${qualifiedName}", a scikit-learn class batchcast does not read from pickles (it reads ${SHORT_ESTIMATOR_NAMES}, ` +
-      `in pipelines). ${PICKLE_EXPORT_HINT}`
+    ? `The file contains "${qualifiedName}", a scikit-learn class batchcast does not read from pickles. ${remedyFor(qualifiedName)}` +
+      `It reads ${SHORT_ESTIMATOR_NAMES}, in pipelines. ${PICKLE_EXPORT_HINT}`
     : `The file ${verb} "${qualifiedName}", which batchcast never runs: only scikit-learn estimators and numpy arrays are read from pickles. ` +
       PICKLE_EXPORT_HINT;
   return new PickleError('unsupported_class', message, offset, qualifiedName);

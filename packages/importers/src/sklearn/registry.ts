@@ -4,6 +4,7 @@
  * else is refused with its name.
  */
 import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
+import { remedyFor } from '../remedies.js';
 import type { PredictorConverter, TransformerConverter } from './context.js';
 import { calibratedClassifierCv } from './calibration.js';
 import { columnTransformer, pipelinePredict, pipelineTransform } from './compose.js';
@@ -118,7 +119,7 @@ export function unsupportedClass(est: Est, role: string): never {
   const where = est.where ? ` (${est.where})` : '';
   throw new ModelImportError(
     'unsupported_class',
-    `batchcast cannot convert ${est.qualifiedName}${where} as ${role}. Supported scikit-learn classes: ${SUPPORTED}. ${ONNX_EXPORT_HINT}`,
+    `batchcast cannot convert ${est.qualifiedName}${where} as ${role}. ${remedyFor(est.qualifiedName)}Supported scikit-learn classes: ${SUPPORTED}. ${ONNX_EXPORT_HINT}`,
   );
 }
 

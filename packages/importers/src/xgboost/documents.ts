@@ -52,7 +52,11 @@ export function parseJson(bytes: Uint8Array): unknown {
     return JSON.parse(/NaN|Infinity/.test(text) ? quoteNonFinite(text) : text);
   } catch (e) {
     const message = (e as Error).message;
-    if (/end of (JSON )?input|Unterminated|Unexpected end/i.test(message)) {
+    // A document cut short fails at its end: V8 then says what it expected there ("Expected ',' or '}' after
+    // property value in JSON at position N", N its length), not always "end of input".
+    const at = /at position (\d+)/.exec(message);
+    const atEnd = at !== null && Number(at[1]) >= text.trimEnd().length;
+    if (atEnd || /end of (JSON )?input|Unterminated|Unexpected end/i.test(message)) {
       throw new ModelImportError(
         'truncated',
         `The JSON model file is incomplete (${bytes.length} bytes; ${message}). The upload or copy was probably cut short: upload the complete file again.`,
