@@ -1,3 +1,4 @@
+import { booleanNumber, isBooleanText } from './boolean-text.js';
 import { truncate } from './messages.js';
 import { isMissingMarker, type MissingMarkers } from './missing-markers.js';
 import { canonicalNumberText } from './number-text.js';
@@ -70,18 +71,31 @@ function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefin
  */
 const MISSING_MARKER = /^(?:na|#na|n\/a|#n\/a|#n\/a n\/a|<na>|null|none|-?1\.#ind|-?1\.#qnan|nil|missing|-|\?)$/i;
 
-/** `column "age": "abc" is not a number`, with how to write a missing value when the text is a marker of one. */
+/**
+ * `column "age": "abc" is not a number`, with how to write a missing value when the text is a marker of one, or a
+ * boolean when it is a JSON or Parquet string "true" (booleanHint).
+ */
 export function notANumber(text: string, column: string, markers: MissingMarkers = 'none'): string {
   const message = `column "${column}": ${shown(text)} is not a number`;
-  if (!MISSING_MARKER.test(text.trim())) return message;
+  if (!MISSING_MARKER.test(text.trim())) return message + booleanHint(text, markers);
   return markers === 'pandas'
     ? `${message}; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)`
     : `${message}; if it marks a missing value, write null (in JSON and Parquet only null is missing: a text such as "NA" is text, as pandas reads it there)`;
 }
 
 /**
+ * In a text format (`markers` 'pandas') true/false are 1/0 (boolean-text.ts). A JSON or Parquet string "true" is text,
+ * as pandas.read_json keeps it, and scikit-learn refuses that text where it takes numbers; the JSON or Parquet boolean
+ * itself is 1/0. The message's end that says so, or nothing.
+ */
+function booleanHint(text: string, markers: MissingMarkers): string {
+  return markers === 'none' && isBooleanText(text) ? '; to give a boolean (read as 1/0), write true or false, not a string' : '';
+}
+
+/**
  * Float cell → number, or a failure naming the column. With `markers` 'pandas' (text formats), pandas' missing-value
- * markers are NaN, looked up only once the cell turned out not to be a number: ordinary numbers never pay for it.
+ * markers are NaN and true/false (any case) 1/0, as pandas.read_csv + scikit-learn read them; both looked up only once
+ * the cell turned out not to be a number: ordinary numbers never pay for them.
  */
 export function coerceFloat(
   text: string,
@@ -92,7 +106,9 @@ export function coerceFloat(
   const v = parseFloatDetailed(text, decimal);
   if (typeof v === 'string') return fail(`column "${column}": ${shown(text)} ${v}`);
   if (v !== undefined) return v;
-  return isMissingMarker(text, markers) ? NaN : fail(notANumber(text, column, markers));
+  if (isMissingMarker(text, markers)) return NaN;
+  const b = markers === 'pandas' ? booleanNumber(text) : undefined;
+  return b !== undefined ? b : fail(notANumber(text, column, markers));
 }
 
 /** The failure of a missing value (an empty cell, a marker) where the type has no missing value. */
@@ -146,7 +162,12 @@ export function coerceInteger(
   // `NaN` too: a marker is a missing value, which an integer cannot hold (pandas makes such a column float).
   if (isMissingMarker(text, markers)) return missingFailure(text, column, 'an integer');
   const v = parseFloatText(t);
-  if (v === undefined) return fail(`column "${column}": ${shown(text)} is not an integer`);
+  if (v === undefined) {
+    // A text format's True/False is 1/0 here too, as for a float input (boolean-text.ts).
+    const b = markers === 'pandas' ? booleanNumber(text) : undefined;
+    if (b !== undefined) return type === 'int64' ? BigInt(b) : b;
+    return fail(`column "${column}": ${shown(text)} is not an integer${booleanHint(text, markers)}`);
+  }
   if (!Number.isFinite(v) && !Number.isNaN(v)) return outOfRange(text, column, type);
   return integerFromNumber(v, type, text, column);
 }

@@ -10,6 +10,7 @@ export { type BatchRangeOptions, readBatches, type ReadBatchesOptions } from './
 export { readRecords, splitRecords, type ReadRecordsOptions } from './records.js';
 export { splitRecord } from './fields.js';
 export { notANumber, parseFloatText, DECIMAL_RE } from './coerce.js';
+export { booleanCategoryText, booleanNumber } from './boolean-text.js';
 export { isMissingMarker, PANDAS_NA_VALUES, type MissingMarkers } from './missing-markers.js';
 export {
   detectDialect,
