@@ -1,4 +1,4 @@
-import { type CellType, coerceObjects, notANumber, parseFloatText } from '@batchcast/csv';
+import { booleanCategoryText, type CellType, coerceObjects, notANumber, parseFloatText } from '@batchcast/csv';
 import { truncate } from './errors.js';
 
 /** A value that could not be coerced; `message` becomes the RowError message. */
@@ -59,7 +59,8 @@ export function coerceValue(type: CellType, v: unknown, column: string): number 
       if (typeof v === 'string') return v;
       if (v === null || v === undefined) return '';
       if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-      if (typeof v === 'boolean') return v ? 'true' : 'false';
+      // As a JSON boolean: Python's True/False, the categories of an encoder fitted on a bool column (@batchcast/csv).
+      if (typeof v === 'boolean') return booleanCategoryText(v);
       if (v instanceof Date) return v.toISOString();
       break;
   }

@@ -107,6 +107,14 @@ describe('readParquetBatches', () => {
     expect(batches.flatMap((b) => b.data[2] as string[]).slice(0, 4)).toEqual(['red', '2024-01-01', 'green', '2024-01-02']);
   });
 
+  it('gives a BOOLEAN column to a text input as True/False, the categories scikit-learn names for a bool column', async () => {
+    // An encoder fitted on a pandas bool column compares the text False/True; `true` was no category of it.
+    const layout = await parquetLayout(fixture('typed.parquet'), { chunkRows: 100 });
+    const batches = await allBatches('typed.parquet', layout, [{ name: 'flag', type: 'string', columns: [col(layout, 'flag')] }]);
+    expect(batches.flatMap((b) => b.errors)).toEqual([]);
+    expect(batches.flatMap((b) => b.data[0] as string[]).slice(0, 4)).toEqual(['True', 'False', 'True', 'False']);
+  });
+
   it('reads dictionary-encoded text (as DuckDB writes repeated values)', async () => {
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const meta = await duck.runAndReadAll(
