@@ -33,7 +33,8 @@ export function readKnownCategories(model: ModelProto, inputs: ModelInput[]): Kn
   return found.length > 0 ? found : null;
 }
 
-function locate(inputs: ModelInput[], column: string): { input: number; at: number } | null {
+/** Which model input, and which of its columns, a CSV column is (case and spaces around ignored). */
+export function locate(inputs: ModelInput[], column: string): { input: number; at: number } | null {
   const key = column.trim().toLowerCase();
   for (const [i, input] of inputs.entries()) {
     const at = (input.columns ?? []).findIndex((c) => c.trim().toLowerCase() === key);
