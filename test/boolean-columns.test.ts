@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvObjects } from './support/csv.js';
+import { duckdbMakeParquet, openpyxlMake, scored } from './support/formats.js';
+import { fileBlob } from './support/http.js';
+import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * Models fitted on a pandas DataFrame with a bool column (is_member), over HTTP on a running platform, scored from
+ * every file that holds such a column as its writer writes it: pandas' CSV (True/False), Excel's spellings (TRUE,
+ * true), openpyxl's boolean cells, JSON Lines and real-time JSON booleans, a DuckDB BOOLEAN Parquet column. The
+ * results equal scikit-learn's predictions on the DataFrame (test/fixtures/models/make_bool_columns.py), for a
+ * model that takes the column as a number (a StandardScaler) and one whose OneHotEncoder has the categories False
+ * and True. Before, every row of the CSV failed ("False" is not a number: 422 invalid_rows), JSON booleans were
+ * refused as numbers, and a JSON false was the text "false", no category of the encoder's.
+ */
+const FIXTURES = path.join(repoRoot, 'test/fixtures/models');
+const MODELS = ['scaled', 'onehot'] as const;
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+  for (const name of MODELS) {
+    const form = new FormData();
+    form.set('name', `bool-member-${name}`);
+    form.set('file', fileBlob(await readFile(path.join(FIXTURES, `bool-member-${name}.pkl`))), `bool-member-${name}.pkl`);
+    const res = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+  }
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const csvText = await readFile(path.join(FIXTURES, 'bool-member.csv'), 'utf8');
+const input = csvObjects(csvText).rows;
+const members = input.map((r) => r.is_member === 'True');
+const header = ['is_member', 'visits', 'spend'];
+const typed = input.map((r, i): [boolean, number, number] => [members[i]!, Number(r.visits), Number(r.spend)]);
+
+/** Labels exactly; probabilities within float32's rounding (they are stored as float32). */
+function expectLikeScikitLearn(got: Record<string, unknown>[], model: (typeof MODELS)[number], what: string): Promise<void> {
+  return readFile(path.join(FIXTURES, `bool-member-${model}.expected.csv`), 'utf8').then((text) => {
+    const want = csvObjects(text).rows;
+    expect(got, what).toHaveLength(want.length);
+    for (const [i, row] of got.entries()) {
+      const where = `${what} row ${i + 1}`;
+      expect(row.error ?? '', where).toBe('');
+      expect(String(row.prediction), where).toBe(want[i]!.label);
+      for (const k of ['0', '1']) {
+        const w = Number(want[i]![`p_${k}`]);
+        expect(Math.abs(Number(row[`probability_${k}`]) - w), `${where} p_${k}`).toBeLessThanOrEqual(1e-6 * w + 1e-12);
+      }
+    }
+  });
+}
+
+/** Every spelling of a boolean a text file may hold for pandas.read_csv to read it as one, row after row. */
+const SPELLINGS: [string, string][] = [
+  ['True', 'False'],
+  ['TRUE', 'FALSE'],
+  ['true', 'false'],
+];
+
+const uploads: { name: string; filename: string; make: () => Promise<Buffer> }[] = [
+  { name: 'CSV as DataFrame.to_csv writes it (True/False)', filename: 'members.csv', make: async () => Buffer.from(csvText) },
+  {
+    name: 'CSV with TRUE/FALSE as Excel writes it, and true/false',
+    filename: 'members-excel.csv',
+    make: async () => {
+      const lines = input.map((r, i) => `${SPELLINGS[i % 3]![members[i] ? 0 : 1]},${r.visits},${r.spend}`);
+      return Buffer.from(`${header.join(',')}\r\n${lines.join('\r\n')}\r\n`);
+    },
+  },
+  { name: '.xlsx with boolean cells (openpyxl)', filename: 'members.xlsx', make: () => openpyxlMake([header, ...typed]) },
+  {
+    name: 'JSON Lines with JSON booleans',
+    filename: 'members.jsonl',
+    make: async () => Buffer.from(typed.map((r) => `${JSON.stringify(Object.fromEntries(header.map((h, j) => [h, r[j]])))}\n`).join('')),
+  },
+  {
+    name: 'Parquet with a BOOLEAN column (DuckDB)',
+    filename: 'members.parquet',
+    make: () =>
+      duckdbMakeParquet(
+        `select * from (values ${typed.map(([m, v, s]) => `(${m}, ${v}, ${s}::double)`).join(', ')}) t(${header.join(', ')})`,
+      ),
+  },
+];
+
+describe('a bool column of the training DataFrame', () => {
+  for (const model of MODELS) {
+    it.each(uploads)(`bool-member-${model}: scored like scikit-learn from $name`, async ({ filename, make }) => {
+      const { job, done } = await scored(platform, await make(), { fields: { model: `bool-member-${model}` }, filename });
+      expect(done.rows).toMatchObject({ total: input.length, failed: 0 });
+      const results = csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+      await expectLikeScikitLearn(results, model, filename);
+    });
+
+    it(`bool-member-${model}: scored like scikit-learn in real time from JSON booleans`, async () => {
+      const rows = typed.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]])));
+      const res = await fetch(platform.url(`/api/models/bool-member-${model}/predict`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rows }),
+      });
+      const body = await res.text();
+      expect(res.status, body.slice(0, 500)).toBe(200);
+      await expectLikeScikitLearn(JSON.parse(body).predictions, model, 'real time');
+    });
+  }
+
+  it('yes/no is not a boolean where a number is needed (pandas reads it as text): the row fails, saying why', async () => {
+    const res = await fetch(platform.url('/api/models/bool-member-scaled/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [{ is_member: 'yes', visits: 3, spend: 10 }] }),
+    });
+    const body = await res.json();
+    expect(JSON.stringify(body)).toContain('column \\"is_member\\": \\"yes\\" is not a number');
+  });
+});
