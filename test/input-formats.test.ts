@@ -8,6 +8,7 @@ import {
   duckdbParquet,
   formatFixtures,
   openpyxlWorkbook,
+  pandasToExcel,
   refusedUpload,
   results,
   resultsJsonl,
@@ -332,6 +333,45 @@ describe('edge cases, each format', () => {
     expect(out).toHaveLength(30);
     expect(out[0]).toMatchObject({ notes: 'first 0', notes_2: 'second 0', error: null });
     expect(out[0]!.prediction).toBe('setosa');
+  });
+
+  it('the index DataFrame.to_excel writes under an empty A1 is the column `Unnamed: 0` in every results format', async () => {
+    // It was left out (a note said its 150 cells were ignored): the downloads lost the rows' ids.
+    const csv = await iris();
+    const { job, done } = await scored(platform, await pandasToExcel(csv), { fields: IRIS, filename: 'iris.xlsx' });
+    expect(done.input.notes).toEqual([
+      'header cell A1 is empty and the cells below it hold values (DataFrame.to_excel leaves the cell above its index empty): its column is named "Unnamed: 0", as pandas names it',
+    ]);
+    const ids = Array.from({ length: 150 }, (_, i) => i);
+    const names = csv.split('\n')[0]!.split(',');
+    const columns = [
+      'Unnamed: 0',
+      ...names,
+      'prediction',
+      'probability_setosa',
+      'probability_versicolor',
+      'probability_virginica',
+      'error',
+    ];
+
+    const text = parseCsv(
+      (await results(platform, job, 'csv'))
+        .toString('utf8')
+        .replace(/^\ufeff/, '')
+        .trimEnd(),
+    );
+    expect(text[0]).toEqual(columns);
+    expect(text.slice(1).map((r) => r[0])).toEqual(ids.map(String));
+    const book = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(book.rows[0]).toEqual(columns);
+    expect(book.rows.slice(1).map((r) => r[0])).toEqual(ids);
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types['Unnamed: 0']).toBe('DOUBLE');
+    expect(parquet.rows.map((r) => r['Unnamed: 0'])).toEqual(ids);
+    const jsonl = await resultsJsonl(platform, job);
+    expect(Object.keys(jsonl[0]!)).toEqual(columns);
+    expect(jsonl.map((l) => l['Unnamed: 0'])).toEqual(ids);
+    expect(jsonl.filter((l) => l.error !== null)).toEqual([]);
   });
 
   it('a Parquet column of the wrong type: nested is refused naming it; text fails only its rows', async () => {

@@ -147,6 +147,20 @@ export async function openpyxlMake(rows: unknown[][]): Promise<Buffer> {
   });
 }
 
+/**
+ * Writes an .xlsx with pandas (/usr/bin/python3), not our code: `csv` read by `pandas.read_csv`, then
+ * `DataFrame.to_excel(path)` with its defaults, so with the index in column A under an empty A1.
+ */
+export async function pandasToExcel(csv: string): Promise<Buffer> {
+  return inTempDir('batchcast-pandas-', async (dir) => {
+    const file = path.join(dir, 'input.xlsx');
+    await writeFile(path.join(dir, 'input.csv'), csv);
+    const script = ['import sys, pandas as pd', 'pd.read_csv(sys.argv[1]).to_excel(sys.argv[2])'].join('\n');
+    await run('/usr/bin/python3', ['-c', script, path.join(dir, 'input.csv'), file]);
+    return await readFile(file);
+  });
+}
+
 /** Runs DuckDB's `copy (<select>) to <file> (format parquet)` and gives the file's bytes: a Parquet file not made by us. */
 export async function duckdbMakeParquet(select: string): Promise<Buffer> {
   return inTempDir('batchcast-duckdb-', async (dir) => {

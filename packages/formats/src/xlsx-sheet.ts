@@ -85,6 +85,8 @@ export class SheetReader {
   private phonetic = 0;
   /** Set at `</sheetData>`: what follows (merged cells, print settings) is not read here. */
   done = false;
+  /** The `<dimension ref>` before the cells (`B3:G7`, the range the writer says is used), or null. */
+  dimension: string | null = null;
 
   constructor(private readonly onRow: (row: number, cells: RawCell[]) => void) {
     this.parser = xmlParser({
@@ -110,6 +112,9 @@ export class SheetReader {
 
   private open(name: string, tag: SaxesTagPlain): void {
     switch (name) {
+      case 'dimension':
+        this.dimension = tag.attributes.ref ?? null;
+        break;
       case 'row': {
         const r = tag.attributes.r;
         const n = r === undefined ? Number.NaN : Number(r);

@@ -7,6 +7,7 @@ import { canonicalField, shortestNumberText } from './csv-text.js';
 import { FormatError, truncate } from './errors.js';
 import { sourceSize } from './source.js';
 import { type NumberKind, serialToIso } from './xlsx-dates.js';
+import { firstValueColumn } from './xlsx-first-column.js';
 import { readSharedStrings, readStyles, readWorkbook, type SheetRef } from './xlsx-parts.js';
 import { columnLetters, parseCellRef, type RawCell, SheetReader } from './xlsx-sheet.js';
 import { openZip, type ZipArchive } from './zip.js';
@@ -68,9 +69,11 @@ export interface XlsxTranscode {
  * as their text: `#N/A` is then a missing value (one of pandas' markers, @batchcast/csv), `#DIV/0!` fails the row
  * of a numeric model input and says why.
  *
- * Header: the first row with a value; its columns run from its first to its last non-empty cell. A merged
- * header cell names its first column, the others get `<name>_2`, `<name>_3`... Cells outside the header's
- * columns are ignored (with a note). Empty rows are skipped.
+ * Header: the first row with a value; its columns run from the sheet's leftmost column holding a value (the
+ * index `DataFrame.to_excel` writes under an empty A1 included) to the header's last non-empty cell. An empty
+ * header cell names its column `Unnamed: <column from A, 0-based>`, as pandas.read_excel does; a merged header
+ * cell names its first column, the others get `<name>_2`, `<name>_3`... Cells right of the header are ignored
+ * (with a note). Empty rows are skipped, and so are leading columns without a value anywhere.
  */
 export function xlsxToCsv(source: ByteSource, opts: XlsxToCsvOptions = {}): XlsxTranscode {
   let resolve!: (s: XlsxSummary) => void;
@@ -119,6 +122,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     const styles = await readStyles(zip, book.stylesPath);
     const strings = await readSharedStrings(zip, book.sharedStringsPath, opts.maxSharedStringsBytes ?? GiB);
     const merges = await findFirstRowMerges(zip, ref.path, maxSheet);
+    const leftmost = await firstValueColumn(zip, ref.path, maxSheet, strings);
 
     const notes = new Notes();
     let header: string[] | null = null;
@@ -201,7 +205,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         const texts = cells.map((c) => cellText(c, row, false, 0));
         if (texts.every((t) => t === '')) return;
         headerRow = row;
-        ({ header, first, width } = headerOf(cells, texts, row, merges, where, opts.maxColumns ?? 16384, notes));
+        ({ header, first, width } = headerOf(cells, texts, row, leftmost, merges, where, opts.maxColumns ?? 16384, notes));
         kinds = new Array<number>(width).fill(0);
         out += `${header.map(canonicalField).join(',')}\n`;
         return;
@@ -310,6 +314,7 @@ function headerOf(
   cells: RawCell[],
   texts: string[],
   row: number,
+  leftmost: number | null,
   merges: Map<number, Merge[]>,
   where: string,
   maxColumns: number,
@@ -318,7 +323,9 @@ function headerOf(
   const byCol = new Map<number, string>();
   for (let i = 0; i < cells.length; i++) if (texts[i] !== '') byCol.set(cells[i]!.col, texts[i]!);
   const cols = [...byCol.keys()];
-  const first = Math.min(...cols);
+  const named = Math.min(...cols);
+  // Columns left of the first name that hold values below are data (an index), not cells to ignore.
+  const first = leftmost === null ? named : Math.min(named, leftmost);
   let last = Math.max(...cols);
   const rowMerges = merges.get(row) ?? [];
   for (const m of rowMerges) if (byCol.has(m.c1) && m.c2 > last) last = m.c2;
@@ -341,10 +348,12 @@ function headerOf(
       header.push(`${byCol.get(m.c1)!}_${col - m.c1 + 1}`);
       continue;
     }
-    // A blank header cell among named ones: its column is named as pandas.read_excel names it (and CSV's).
-    const name = unnamedColumn(header.length);
+    // A blank header cell: its column is named as pandas.read_excel names it (and CSV's). pandas counts from
+    // column A whatever is empty, so the name is the same as pandas' when leading empty columns are skipped.
+    const name = unnamedColumn(col);
     header.push(name);
-    notes.addText(`header cell ${columnLetters(col)}${row} is empty: its column is named "${name}", as pandas names it`);
+    const why = col < named ? ' and the cells below it hold values (DataFrame.to_excel leaves the cell above its index empty)' : '';
+    notes.addText(`header cell ${columnLetters(col)}${row} is empty${why}: its column is named "${name}", as pandas names it`);
   }
   for (const m of rowMerges) {
     if (!byCol.has(m.c1) || m.c2 <= m.c1) continue;

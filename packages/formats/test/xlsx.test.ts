@@ -156,6 +156,87 @@ wb.save(sys.argv[1])`,
     ]);
   });
 
+  it('reads the columns left of the first header name that hold values, named as pandas.read_excel names them', async () => {
+    // The layouts pandas and openpyxl write, and pandas.read_excel's own columns for each (no index_col):
+    // pandas counts columns from A, even empty ones, so its leading columns without a value anywhere (all NaN)
+    // are the only ones batchcast leaves out.
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const pandas = JSON.parse(
+      python(
+        `import sys, json, os, openpyxl, pandas as pd
+d = sys.argv[1]
+def path(name): return os.path.join(d, name + '.xlsx')
+# DataFrame.to_excel's default index=True: A1 empty, the index in column A.
+pd.DataFrame({'a': [1.5, 2.5, 3.5], 'b': ['x', 'y', 'z']}, index=[10, 11, 12]).to_excel(path('index'))
+# A MultiIndex of rows without names: A1 and B1 empty, the levels in A and B.
+rows = pd.MultiIndex.from_tuples([('x', 1), ('x', 2), ('y', 1)])
+pd.DataFrame({'v': [1, 2, 3]}, index=rows).to_excel(path('multiindex_rows'))
+# A1 an empty text cell (<c t="inlineStr"/>), ids below it.
+wb = openpyxl.Workbook(); ws = wb.active
+for r in [['', 'a', 'b'], ['id1', 1, 2], ['id2', 3, 4]]: ws.append(r)
+wb.save(path('empty_text_a1'))
+# A table from column C; A empty everywhere, B holds a value under an empty header cell; E1 empty between names.
+wb = openpyxl.Workbook(); ws = wb.active
+for ref, v in {'C1': 'a', 'D1': 'b', 'F1': 'c', 'B2': 7, 'C2': 1, 'D2': 2, 'E2': 5, 'F2': 3, 'C3': 4, 'D3': 5, 'F3': 6}.items(): ws[ref] = v
+wb.save(path('from_column_c'))
+# A table from column C, A and B empty everywhere.
+wb = openpyxl.Workbook(); ws = wb.active
+for ref, v in {'C1': 'a', 'D1': 'b', 'C2': 1, 'D2': 2}.items(): ws[ref] = v
+wb.save(path('empty_columns_a_b'))
+out = {}
+for name in ['index', 'multiindex_rows', 'empty_text_a1', 'from_column_c', 'empty_columns_a_b']:
+    df = pd.read_excel(path(name))
+    out[name] = [[c, bool(df[c].isna().all())] for c in df.columns]
+print(json.dumps(out))`,
+        dir,
+      ),
+    ) as Record<string, [string, boolean][]>;
+    const read = async (name: string) => {
+      const t = xlsxToCsv(join(dir, `${name}.xlsx`));
+      const csv = (await collect(t.stream)).toString('utf8');
+      return { csv, summary: await t.summary };
+    };
+    try {
+      for (const [name, columns] of Object.entries(pandas)) {
+        const firstWithValues = columns.findIndex(([, allMissing]) => !allMissing);
+        expect((await read(name)).summary.header, name).toEqual(columns.slice(firstWithValues).map(([c]) => c));
+      }
+      const index = await read('index');
+      expect(index.csv).toBe('Unnamed: 0,a,b\n10,1.5,x\n11,2.5,y\n12,3.5,z\n');
+      expect(index.summary.notes).toEqual([
+        'header cell A1 is empty and the cells below it hold values (DataFrame.to_excel leaves the cell above its index empty): its column is named "Unnamed: 0", as pandas names it',
+      ]);
+      expect(index.summary.columnTypes).toEqual(['double', 'double', 'string']);
+      expect((await read('multiindex_rows')).csv).toBe('Unnamed: 0,Unnamed: 1,v\nx,1,1\n,2,2\ny,1,3\n');
+      expect((await read('empty_text_a1')).csv).toBe('Unnamed: 0,a,b\nid1,1,2\nid2,3,4\n');
+      const fromC = await read('from_column_c');
+      expect(fromC.csv).toBe('Unnamed: 1,a,b,Unnamed: 4,c\n7,1,2,5,3\n,4,5,,6\n');
+      expect(fromC.summary.notes.filter((n) => /outside/.test(n))).toEqual([]);
+      expect((await read('empty_columns_a_b')).csv).toBe('a,b\n1,2\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the columns of MultiIndex headers as DataFrame.to_excel merges them, the index column included', async () => {
+    // pandas.read_excel without header=[0, 1] reads the second header row as data, as batchcast does; the merged
+    // group name names its columns group, group_2 (batchcast's rule for merged header cells).
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'multiindex_columns.xlsx');
+    python(
+      `import sys, pandas as pd
+columns = pd.MultiIndex.from_tuples([('g', 'a'), ('g', 'b')])
+pd.DataFrame([[0, 1], [2, 3]], columns=columns).to_excel(sys.argv[1])`,
+      path,
+    );
+    try {
+      const t = xlsxToCsv(path);
+      expect((await collect(t.stream)).toString('utf8')).toBe('Unnamed: 0,g,g_2\n,a,b\n0,0,1\n1,2,3\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads inline strings and the 1904 date system', async () => {
     expect((await transcode('inline.xlsx')).csv).toBe('name,value\nalpha,1\nbeta,2\n');
     // 43860 is 2024-01-31 in the 1904 system (2020-01-30 in the 1900 one); B2 has built-in format 14.
