@@ -444,6 +444,43 @@ describe('edge cases, each format', () => {
     expect(xlsx.rows.slice(1).map((r) => String(r[0]))).toEqual(ids);
   });
 
+  it('a JSON Lines column whose values change kind in its last chunk: text without quotes, numbers as numbers', async () => {
+    // `code` numbers then text, `obj` text then objects, `flag` booleans then numbers, in the last 10 of 1,000 records
+    // (5 chunks of 200): results.csv had `"A990"` with its JSON quotes, .xlsx text cells `"plain"`, `1`, `false`, and
+    // Parquet a JSON column.
+    const [head, ...body] = (await iris()).trimEnd().split('\n');
+    const names = head!.split(',');
+    const N = 1000;
+    const records = Array.from({ length: N }, (_, i) => {
+      const r = body[i % body.length]!.split(',');
+      const late = i >= N - 10;
+      const flower = Object.fromEntries(names.map((n, c) => [n, c < 4 ? Number(r[c]) : r[c]]));
+      return { ...flower, code: late ? `A${i}` : i, obj: late ? { x: 1 } : 'plain', flag: late ? 1 : i % 2 === 0 };
+    });
+    const jsonl = `${records.map((o) => JSON.stringify(o)).join('\n')}\n`;
+    const { job } = await scored(platform, Buffer.from(jsonl), { fields: IRIS, filename: 'late.jsonl' });
+    const last = N - 1;
+
+    const csv = parseCsv((await results(platform, job, 'csv')).toString('utf8').trimEnd());
+    const at = (name: string) => csv[0]!.indexOf(name);
+    expect([csv[1]![at('code')], csv[1]![at('obj')], csv[1]![at('flag')]]).toEqual(['0', 'plain', 'true']);
+    expect([csv[N]![at('code')], csv[N]![at('obj')], csv[N]![at('flag')]]).toEqual([`A${last}`, '{"x":1}', '1']);
+
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    const col = (name: string) => xlsx.rows[0]!.indexOf(name);
+    expect([xlsx.rows[1]![col('code')], xlsx.rows[1]![col('obj')], xlsx.rows[1]![col('flag')]]).toEqual([0, 'plain', true]);
+    expect([xlsx.rows[N]![col('code')], xlsx.rows[N]![col('obj')], xlsx.rows[N]![col('flag')]]).toEqual([`A${last}`, '{"x":1}', 1]);
+
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect([parquet.types.code, parquet.types.obj, parquet.types.flag]).toEqual(['VARCHAR', 'VARCHAR', 'VARCHAR']);
+    expect(parquet.rows[0]).toMatchObject({ code: '0', obj: 'plain', flag: 'true' });
+    expect(parquet.rows[last]).toMatchObject({ code: `A${last}`, obj: '{"x":1}', flag: '1' });
+
+    const lines = await resultsJsonl(platform, job);
+    expect(lines.map((l) => [l.code, l.obj, l.flag])).toEqual(records.map((r) => [r.code, r.obj, r.flag]));
+    expect(lines.filter((l) => l.error !== null)).toEqual([]);
+  });
+
   it('the delimiter and decimal fields override detection; a wrong choice is refused', async () => {
     const text = await iris();
     const e = await refusedUpload(

@@ -10,8 +10,13 @@ export type Cell = string | number | boolean | bigint | null;
  * - `double`, `int64`, `int32`, `bool`: typed values (a text cell is parsed; one that is not a number/boolean
  *   becomes null in Parquet and stays text in JSON Lines and .xlsx).
  * - `string`: text.
- * - `json`: cells are JSON texts (nested or mixed-type JSON values); written raw into JSON Lines, as a
- *   JSON-typed string column in Parquet, as text in .xlsx.
+ * - `json`: cells are JSON texts (nested values, or integers no 64-bit type holds); written raw into JSON Lines,
+ *   as a JSON-typed string column in Parquet, as text in .xlsx.
+ * - `mixed`: a JSON Lines column whose values are of several kinds (numbers then text, booleans then numbers,
+ *   text then objects); cells are JSON texts (mixedValue reads them), written raw into JSON Lines and elsewhere
+ *   each as what it is: text without JSON's quotes, numbers as numbers in .xlsx (as written in CSV), booleans,
+ *   objects and arrays as JSON text. In Parquet a UTF-8 column of those texts: a column has one type there, and
+ *   declared JSON its text values would have to stay JSON strings, quoted, which is what readers then show.
  * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere.
  */
 export type ResultColumnType =
@@ -24,6 +29,7 @@ export type ResultColumnType =
   | 'bool'
   | 'string'
   | 'json'
+  | 'mixed'
   | 'date'
   | 'timestamp';
 

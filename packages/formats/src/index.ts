@@ -32,6 +32,7 @@ export {
 export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
 export { checkResultColumns, type ResultsInput } from './results-common.js';
 export { float32Text, floatColumnText, numberText } from './csv-text.js';
+export { type MixedValue, mixedText, mixedValue } from './mixed-json.js';
 export { drained } from './drained.js';
 export { writeResultsJsonl } from './results-jsonl.js';
 export { type ParquetResultsOptions, writeResultsParquet } from './results-parquet.js';

@@ -104,7 +104,7 @@ export interface ReadJsonlRowsOptions {
   end: number;
   /** JsonlLayout.header. */
   header: string[];
-  /** JsonlLayout.columnTypes: `json` columns yield JSON text. */
+  /** JsonlLayout.columnTypes: `json` and `mixed` columns yield JSON text. */
   columnTypes: ResultColumnType[];
 }
 
@@ -112,7 +112,7 @@ export interface ReadJsonlRowsOptions {
  * The records in [start, end) as rows of cells in header order, for results: a number as its text as written
  * (`1.0`, `1e400`, `-0.0`, an integer of any size: the writers read number text as they do a CSV cell's, and
  * write it back as it was where text is kept); strings and booleans as they are; null or a missing key as null;
- * a nested value, and every value of a `json` column, as its JSON text as written (so the JSON Lines writer puts
+ * a nested value, and every value of a `json` or `mixed` column, as its JSON text as written (so the JSON Lines writer puts
  * it back byte for byte). A line that is not a JSON object, or names a key twice, yields a row of nulls (its
  * RowError tells why). One array of rows per read block.
  */
@@ -130,7 +130,11 @@ export async function* readJsonlRows(source: ByteSource, opts: ReadJsonlRowsOpti
           const v = parsed.values[k];
           if (i === undefined || v === null) continue;
           cells[i] =
-            columnTypes[i] === 'json' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'object'
+            columnTypes[i] === 'json' ||
+            columnTypes[i] === 'mixed' ||
+            typeof v === 'number' ||
+            typeof v === 'bigint' ||
+            typeof v === 'object'
               ? parsed.texts[k]!
               : (v as Cell);
         }

@@ -23,9 +23,9 @@ export interface JsonlLayout {
   header: string[];
   /**
    * What each column held, for typed results: `int64` (only integers within int64), `uint64` (integers, some
-   * from 2^63 to 2^64 - 1, none negative), `double` (numbers), `bool`, `string`, `json` (objects, arrays, a mix
-   * of types, or integers no 64-bit type holds; cells are then JSON texts), `string` for a key that only ever
-   * held null.
+   * from 2^63 to 2^64 - 1, none negative), `double` (numbers), `bool`, `string`, `json` (objects and arrays, or
+   * integers no 64-bit type holds), `mixed` (values of several kinds: numbers and text, booleans and numbers,
+   * text and objects…); `json` and `mixed` cells are JSON texts; `string` for a key that only ever held null.
    */
   columnTypes: ResultColumnType[];
   /** Whether the file starts with a UTF-8 byte order mark. */
@@ -324,7 +324,8 @@ function typeOf(bits: number): ResultColumnType {
   if ((kinds & ~whole) === FLOAT) return 'double';
   if (kinds === STRING) return 'string';
   if (kinds === BOOL) return 'bool';
-  return 'json';
+  // Objects and arrays only stay JSON; several kinds of values (numbers, then text) are each shown as what it is.
+  return kinds === NESTED ? 'json' : 'mixed';
 }
 
 /** What a JSON value is, for messages. */

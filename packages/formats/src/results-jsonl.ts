@@ -38,6 +38,7 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
       return b === null ? (typeof c === 'string' && c.trim() !== '' ? JSON.stringify(c) : 'null') : String(b);
     }
     case 'json':
+    case 'mixed':
       return typeof c === 'string' ? c : jsonValue(c, 'string');
     default:
       return JSON.stringify(typeof c === 'string' ? c : typeof c === 'number' ? numberText(c) : String(c));

@@ -5,6 +5,7 @@ import type { Cell, ResultColumn } from './cell.js';
 import { drained } from './drained.js';
 import { numberText } from './csv-text.js';
 import { unscaledDecimal } from './decimal-text.js';
+import { mixedText } from './mixed-json.js';
 import { cellBigInt, cellBoolean, cellDate, cellMicros, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
@@ -86,6 +87,9 @@ function parquetValue(c: Cell, column: ResultColumn): unknown {
     case 'json':
       // The JSON text as it is: a JSON value through hyparquet-writer would be printed again, big integers as doubles.
       return typeof c === 'string' ? c : typeof c === 'number' ? numberText(c) : String(c);
+    case 'mixed':
+      // A UTF-8 column (schemaOf's default): text without JSON's quotes, numbers as written, objects as JSON.
+      return mixedText(c);
     case 'date':
       return cellDate(c);
     case 'timestamp':

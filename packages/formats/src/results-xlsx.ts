@@ -6,6 +6,7 @@ import type { Cell, ResultColumnType } from './cell.js';
 import { float32Text, numberText } from './csv-text.js';
 import { drained } from './drained.js';
 import { FormatError } from './errors.js';
+import { mixedValue } from './mixed-json.js';
 import { cellBoolean, cellNumber, cellText } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 import { columnLetters } from './xlsx-sheet.js';
@@ -65,6 +66,14 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
       const b = cellBoolean(c);
       if (b !== null) return `<c r="${ref}" t="b"><v>${b ? 1 : 0}</v></c>`;
       break;
+    }
+    case 'mixed': {
+      // Each value as what it is: a number a number cell (as a number column's), text a text cell without quotes.
+      const v = mixedValue(c);
+      if (v === null) return '';
+      if (v.kind === 'number') return cellOf(ref, v.text, 'double');
+      if (v.kind === 'bool') return cellOf(ref, v.value, 'bool');
+      return v.text === '' ? '' : inlineString(ref, v.text);
     }
   }
   const text = cellText(c);

@@ -56,8 +56,9 @@ describe('JsonlScanner', () => {
     const bytes = await readFile(fixture('records.jsonl'));
     const layout = scan(bytes, { chunkRows: 3 });
     expect(layout.header).toEqual(['id', 'x', 'name', 'ok', 'größe', 'tags', 'extra', 'big']);
-    // `big` holds 9007199254740993: an integer beyond 2^53, read from its digits for results, so int64.
-    expect(layout.columnTypes).toEqual(['int64', 'json', 'string', 'json', 'double', 'json', 'json', 'int64']);
+    // `big` holds 9007199254740993: an integer beyond 2^53, read from its digits for results, so int64. `x` (numbers
+    // and text) and `ok` (booleans and text) hold several kinds of values; `tags` and `extra` only nested ones.
+    expect(layout.columnTypes).toEqual(['int64', 'mixed', 'string', 'mixed', 'double', 'json', 'json', 'int64']);
     // Seven records: the blank line is not one; the array and the broken line are (they fail their rows).
     expect(layout).toMatchObject({ rows: 7, invalidRows: 2, bom: false, dataStart: 0, bytes: bytes.length });
     expect(layout.chunks.map((c) => [c.firstRow, c.rows])).toEqual([
@@ -196,7 +197,7 @@ describe('JsonlScanner column types of integers', () => {
 });
 
 describe('readJsonlRows', () => {
-  it('yields cells in header order; json columns as JSON text, bad lines as nulls', async () => {
+  it('yields cells in header order; json and mixed columns as JSON text, bad lines as nulls', async () => {
     const layout = scan(await readFile(fixture('records.jsonl')));
     const rows = (
       await collectRows(
@@ -212,14 +213,14 @@ describe('readJsonlRows', () => {
     expect(rows[5]![7]).toBe('9007199254740993');
   });
 
-  /** The rows of JSON Lines `text` whose first column the scan types json (asserted), read from a file. */
-  async function jsonColumnRows(text: string) {
+  /** The rows of JSON Lines `text` whose first column the scan types mixed (asserted), read from a file. */
+  async function mixedColumnRows(text: string) {
     const dir = await mkdtemp(join(tmpdir(), 'jsonl-'));
     try {
       const path = join(dir, 'mixed.jsonl');
       await writeFile(path, text);
       const layout = scan(Buffer.from(text));
-      expect(layout.columnTypes[0]).toBe('json');
+      expect(layout.columnTypes[0]).toBe('mixed');
       return (
         await collectRows(readJsonlRows(path, { start: 0, end: layout.bytes, header: layout.header, columnTypes: layout.columnTypes }))
       ).flat();
@@ -228,16 +229,16 @@ describe('readJsonlRows', () => {
     }
   }
 
-  it('gives a big integer in a json column (ids that are numbers on some lines, strings on others) as its digits', async () => {
+  it('gives a big integer in a mixed column (ids that are numbers on some lines, strings on others) as its digits', async () => {
     // JSON.stringify throws on a BigInt: every results download and the summary of such a job answered 500.
     const text = '{"id": 12345678901234567890, "x": 1}\n{"id": "A7", "x": 2}\n{"id": -9223372036854775809, "x": 3}\n';
-    const rows = await jsonColumnRows(text);
+    const rows = await mixedColumnRows(text);
     expect(rows.map((r) => r[0])).toEqual(['12345678901234567890', '"A7"', '-9223372036854775809']);
   });
 
-  it('gives a negative zero in a json column with its sign (JSON.stringify writes it 0)', async () => {
+  it('gives a negative zero in a mixed column with its sign (JSON.stringify writes it 0)', async () => {
     const text = '{"v": -0.0}\n{"v": "a"}\n{"v": [-1]}\n';
-    const rows = await jsonColumnRows(text);
+    const rows = await mixedColumnRows(text);
     expect(rows.map((r) => r[0])).toEqual(['-0.0', '"a"', '[-1]']);
   });
 });

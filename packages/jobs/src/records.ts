@@ -13,7 +13,20 @@ import { z } from 'zod';
 const CellType = z.enum(['float32', 'float64', 'int32', 'int64', 'bool', 'string']);
 
 const Compression = z.enum(['gzip', 'zstd']).optional();
-const ResultColumnType = z.enum(['double', 'float', 'decimal', 'int64', 'uint64', 'int32', 'bool', 'string', 'json', 'date', 'timestamp']);
+const ResultColumnType = z.enum([
+  'double',
+  'float',
+  'decimal',
+  'int64',
+  'uint64',
+  'int32',
+  'bool',
+  'string',
+  'json',
+  'mixed',
+  'date',
+  'timestamp',
+]);
 const header = z.array(z.string());
 
 /**

@@ -1,5 +1,5 @@
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError, float32Text, numberText } from '@batchcast/formats';
+import { FormatError, float32Text, mixedText, numberText } from '@batchcast/formats';
 import {
   type ChunkRecord,
   countLabels,
@@ -136,7 +136,7 @@ async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise
 
 /**
  * The first `n` input rows of a chunk as text: a CSV's fields as written (in its dialect), the cells of
- * other formats as text (JSON values as JSON).
+ * other formats as text (objects and arrays as JSON).
  */
 async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: number): Promise<string[][]> {
   const source = () => ctx.blobs.open(job.uploadKey);
@@ -145,8 +145,12 @@ async function firstRecords(ctx: JobsContext, job: Job, chunk: ChunkRecord, n: n
   const columns = inputColumns(job.layout, job.targets);
   const rows =
     dialectOf(job.layout) !== null ? readInputFields(source, job.layout, head) : readInputRows(source, job.layout, head, columns);
-  const text = (cell: string | number | boolean | bigint | null, i: number): string =>
-    cell === null ? '' : typeof cell === 'number' ? (columns[i]?.type === 'float' ? float32Text(cell) : numberText(cell)) : String(cell);
+  const text = (cell: string | number | boolean | bigint | null, i: number): string => {
+    if (cell === null) return '';
+    if (typeof cell === 'number') return columns[i]?.type === 'float' ? float32Text(cell) : numberText(cell);
+    // A JSON Lines column of several kinds holds JSON texts: shown as results.csv shows them, `"A1"` as A1.
+    return columns[i]?.type === 'mixed' ? (mixedText(cell) ?? '') : String(cell);
+  };
   const records: string[][] = [];
   for await (const block of rows) {
     for (const row of block) {

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { csvField, csvLine, DEFAULT_DIALECT, headerLineStart, readRecords, safeRecord, safeRecords } from '@batchcast/csv';
 import { listChunks } from '@batchcast/db';
-import { type Cell, drained, floatColumnText, numberText, type ResultColumnType } from '@batchcast/formats';
+import { type Cell, drained, floatColumnText, mixedText, numberText, type ResultColumnType } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
@@ -112,7 +112,7 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
   await buffer.flush();
 }
 
-/** JSON Lines and Parquet inputs as CSV: their cells as text (JSON values as JSON), comma and point. */
+/** JSON Lines and Parquet inputs as CSV: their cells as text (objects and arrays as JSON), comma and point. */
 async function writeCellResults(ctx: JobsContext, job: Job, schema: ModelSchema, out: Writable): Promise<void> {
   const source = () => ctx.blobs.open(job.uploadKey);
   const classes = probabilityCount(schema);
@@ -138,7 +138,7 @@ async function writeCellResults(ctx: JobsContext, job: Job, schema: ModelSchema,
 /**
  * A row of typed cells as one comma CSV line: numbers in JavaScript's shortest round-trip form (negative zero
  * as `-0.0`: numberText), a float column's as a float (`5.0`; a Parquet FLOAT column's as float32:
- * floatColumnText), null as an empty field, text through csvField. A finite number's text needs no quoting and is never a formula (a test
+ * floatColumnText), null as an empty field, text through csvField (a `mixed` column's JSON texts as mixedText reads them). A finite number's text needs no quoting and is never a formula (a test
  * in packages/csv holds csvField to that), so it is written as it is. A row of 30 numbers took 21.7 µs
  * through csvField and 16.1 without in a probe; the rest is the numbers' own formatting.
  */
@@ -147,9 +147,13 @@ function cellsCsvLine(row: Cell[], types: ResultColumnType[]): string {
   for (let i = 0; i < row.length; i++) {
     const cell = row[i]!;
     if (i > 0) line += ',';
+    const type = types[i];
     if (typeof cell === 'number' && Number.isFinite(cell)) {
-      const type = types[i];
       line += type === 'double' || type === 'float' ? floatColumnText(cell, type === 'float') : numberText(cell);
+    } else if (type === 'mixed') {
+      // A JSON Lines column of several kinds holds JSON texts: `"A1"` is the text A1, as in a column of text only.
+      const text = mixedText(cell);
+      if (text !== null) line += csvField(text);
     } else if (cell !== null) line += csvField(typeof cell === 'string' ? cell : String(cell));
   }
   return line;
