@@ -347,8 +347,9 @@ describe('accepted, every row handled', () => {
   });
 
   it('values of the wrong type in some rows fail those rows only', async () => {
-    // Text and a decimal comma fail their row; an empty cell is a missing value (NaN), which the model takes.
-    const bad: Record<number, string> = { 5: 'abc', 50: '', 99: '"1,5"', 120: 'true' };
+    // Text and a decimal comma fail their row; an empty cell is a missing value (NaN), which the model takes;
+    // True is 1, as pandas + scikit-learn read it, while yes is text.
+    const bad: Record<number, string> = { 5: 'abc', 50: '', 99: '"1,5"', 120: 'yes', 130: 'True' };
     const rows = irisRows.map((r, i) => (i in bad ? r.replace(/^[^,]+/, bad[i]!) : r));
     const { job, done } = await accepted(`${[irisHeader, ...rows].join('\n')}\n`);
     expect(done.status).toBe('succeeded');
@@ -360,8 +361,10 @@ describe('accepted, every row handled', () => {
     }
     expect(done.rows.failed).toBe(out.rows.filter((r) => r.error !== '').length);
     expect(done.rows.failed).toBeLessThanOrEqual(4);
-    expect(out.rows[6]!.error).toBe('');
-    expect(out.rows[6]!.prediction).not.toBe('');
+    for (const i of [6, 130]) {
+      expect(out.rows[i]!.error, `row ${i + 1}`).toBe('');
+      expect(out.rows[i]!.prediction).not.toBe('');
+    }
   });
 
   it('a JSON Lines record nesting a value 2,000,000 levels deep fails its row; every download and the summary answer', async () => {
