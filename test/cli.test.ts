@@ -1,9 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
 import { duckdbParquet } from './support/formats.js';
@@ -23,6 +25,8 @@ beforeAll(async () => {
   platform = await new Platform({ workers: 1 }).start();
 });
 afterAll(async () => {
+  // A FIFO's reader that never got a writer (a failed test) would wait for one for ever.
+  for (const reader of fifoReaders) if (reader.exitCode === null) reader.kill();
   await platform?.stop();
   await rm(tmp, { recursive: true, force: true });
 });
@@ -59,6 +63,39 @@ function start(args: string[], env: Record<string, string> = {}): Run {
 }
 
 const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
+
+/**
+ * A FIFO at `file` and a reader of it (cat, its own process). `read` is what the reader got, once the writer
+ * closed: in an object, because an async function's promise would wait for the promise it returns.
+ */
+const fifoReaders: ChildProcess[] = [];
+async function fifoWithReader(file: string): Promise<{ read: Promise<string> }> {
+  await promisify(execFile)('mkfifo', [file]);
+  const reader = spawn('cat', [file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  fifoReaders.push(reader);
+  let got = '';
+  reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
+  const read = new Promise<string>((resolve, reject) => {
+    reader.on('error', reject);
+    reader.on('close', () => resolve(got));
+  });
+  return { read };
+}
+
+/** A web server that is not batchcast: an HTML 404 page for every request, as most servers have. */
+async function htmlNotFoundServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res
+      .writeHead(404, { 'content-type': 'text/html; charset=utf-8' })
+      .end('<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 /**
  * A real TCP hop in front of the platform that loses the answer to the first request (the server did the work;
@@ -304,6 +341,12 @@ describe('batchcast submit', () => {
       [['submit', iris, '--out', path.join(tmp, 'no-such-folder/results.csv')], /--out: the folder .*no-such-folder does not exist/],
       [['submit', iris, '--out', tmp], /--out: .* is a folder; give the name of the file to write/],
       [['download', job, '--out', path.join(tmp, 'no-such-folder/results.csv')], /--out: the folder .*no-such-folder does not exist/],
+      // An empty name was found only once the job had run: "cannot write  (ENOENT)", exit 1.
+      [['submit', iris, '--out', ''], /--out: the file name is empty/],
+      [['download', job, '--out', ''], /--out: the file name is empty/],
+      // A folder where no file can be made (access(W_OK) says yes to root there): tried before the upload.
+      [['submit', iris, '--out', '/proc/x.csv'], /--out: cannot create a file in \/proc \(/],
+      [['submit', iris, '--out', path.join(iris, 'results.csv')], /--out: .*iris\.csv is not a folder/],
       // A key without its bck_ start was sent as some other bearer, and the job was submitted as no key's.
       [['submit', iris, '--key', 'r49z6xdNLfWtvG7jCPaPUm'], /--key: an API key starts with bck_/],
     ] as const) {
@@ -312,6 +355,85 @@ describe('batchcast submit', () => {
       expect(r.stderr, args.join(' ')).toMatch(said);
       expect(r.stderr, args.join(' ')).not.toContain('upload');
       expect(r.stdout).toBe('');
+    }
+    // A folder reached through a link is a folder too.
+    const folderLink = path.join(tmp, 'folder-link');
+    await symlink(tmp, folderLink);
+    const r = await cli(['submit', iris, '--out', folderLink]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--out: ${folderLink} is a folder`);
+  });
+
+  it('writes the results through a symbolic link, and to a FIFO as it is, rather than replacing them', async () => {
+    // --out was written to a temporary file renamed over its name: a link became a regular file (the file it
+    // points to left as it was), and a FIFO was replaced (its reader never got anything), exit 0 all the same.
+    const here = await mkdtemp(path.join(tmp, 'submit-out-'));
+    await mkdir(path.join(here, 'kept'));
+    await writeFile(path.join(here, 'kept/target.csv'), 'keep\n');
+    await symlink('kept/target.csv', path.join(here, 'link.csv'));
+    const linked = await cli([
+      'submit',
+      path.join(examples, 'data/iris.csv'),
+      '--model',
+      'iris-logreg',
+      '--out',
+      path.join(here, 'link.csv'),
+    ]);
+    expect(linked.code, linked.stderr).toBe(0);
+    expect(await readlink(path.join(here, 'link.csv'))).toBe('kept/target.csv');
+    expect(csvObjects(await readFile(path.join(here, 'kept/target.csv'), 'utf8')).rows).toHaveLength(150);
+    expect((await readdir(path.join(here, 'kept'))).sort()).toEqual(['target.csv']); // no temporary file left
+
+    const fifo = path.join(here, 'results.fifo');
+    const { read } = await fifoWithReader(fifo);
+    const piped = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--out', fifo]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stderr).toContain(`results written to ${fifo} (csv`);
+    expect(csvObjects(await read).rows).toHaveLength(150);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+    expect((await readdir(here)).sort()).toEqual(['kept', 'link.csv', 'results.fifo']);
+  });
+
+  it('a missing command is a usage error (exit 2, the usage on stderr); help and --help are not', async () => {
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('batchcast: give a command');
+    expect(none.stderr).toContain('Usage:');
+    for (const [command, said] of [
+      ['models', 'give a models command: list or add'],
+      ['keys', 'give a keys command'],
+      ['webhooks', 'give a webhooks command'],
+    ] as const) {
+      const r = await cli([command]);
+      expect(r.code, command).toBe(2);
+      expect(r.stderr, command).toContain(said);
+      expect(r.stderr, command).toContain(`Usage: batchcast ${command}`);
+    }
+    for (const args of [['help'], ['--help'], ['-h'], ['models', 'help'], ['keys', '--help']]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain('Usage:');
+    }
+  });
+
+  it('says that a --url server is not batchcast, with its status and type, rather than print its HTML page', async () => {
+    const other = await htmlNotFoundServer();
+    try {
+      for (const args of [
+        ['models', 'list', '--url', other.url],
+        ['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--url', other.url],
+        ['status', `${other.url}/jobs/00000000-0000-4000-8000-000000000000?token=x`],
+      ]) {
+        const r = await cli(args);
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.stderr, args.join(' ')).toContain(
+          `the server at ${other.url} did not answer as batchcast does (404 Not Found, text/html)`,
+        );
+        expect(r.stderr, args.join(' ')).not.toMatch(/<html|DOCTYPE/i);
+      }
+    } finally {
+      await other.close();
     }
   });
 
@@ -397,6 +519,84 @@ describe('batchcast status and download', () => {
     const piped = await cli(['download', page, '--out', '-', '--format', 'CSV']);
     expect(piped.code).toBe(0);
     expect(piped.stdout).toBe(saved);
+  });
+
+  it('download --out follows links, writes to FIFOs and descriptors as they are, and refuses folders', async () => {
+    const saved = (await cli(['download', page, '--out', '-'])).stdout;
+    expect(csvObjects(saved).rows).toHaveLength(150);
+    const here = await mkdtemp(path.join(tmp, 'download-out-'));
+
+    // A link (to a link) is followed: the file at its end gets the results, replaced whole; the links stay.
+    await mkdir(path.join(here, 'sub'));
+    await writeFile(path.join(here, 'target.csv'), 'keep\n');
+    await symlink('../target.csv', path.join(here, 'sub/inner'));
+    await symlink('sub/inner', path.join(here, 'outer.csv'));
+    const linked = await cli(['download', page, '--out', path.join(here, 'outer.csv')]);
+    expect(linked.code, linked.stderr).toBe(0);
+    expect(await readFile(path.join(here, 'target.csv'), 'utf8')).toBe(saved);
+    expect((await lstat(path.join(here, 'outer.csv'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(path.join(here, 'sub/inner'))).isSymbolicLink()).toBe(true);
+
+    // A dangling link gets the file it names made, as the shell's > does.
+    await symlink('made.csv', path.join(here, 'dangling.csv'));
+    const dangling = await cli(['download', page, '--out', path.join(here, 'dangling.csv')]);
+    expect(dangling.code, dangling.stderr).toBe(0);
+    expect(await readFile(path.join(here, 'made.csv'), 'utf8')).toBe(saved);
+    expect(await readlink(path.join(here, 'dangling.csv'))).toBe('made.csv');
+    // One into a folder that is not there is refused before anything is fetched.
+    await symlink('nowhere/x.csv', path.join(here, 'lost.csv'));
+    const lost = await cli(['download', page, '--out', path.join(here, 'lost.csv')]);
+    expect(lost.code).toBe(2);
+    expect(lost.stderr).toMatch(/--out: the folder .*nowhere does not exist \(where .*lost\.csv points/);
+
+    // A FIFO is written to, streaming, and stays a FIFO.
+    const fifo = path.join(here, 'fifo');
+    const { read } = await fifoWithReader(fifo);
+    const piped = await cli(['download', page, '--out', fifo]);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(await read).toBe(saved);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+
+    // A link to the process's own stdout (as /dev/stdout is), here a pipe: written into it, the link kept.
+    const stdoutLink = path.join(here, 'stdout-link');
+    await symlink('/proc/self/fd/1', stdoutLink);
+    const toStdout = await cli(['download', page, '--out', stdoutLink]);
+    expect(toStdout.code, toStdout.stderr).toBe(0);
+    expect(toStdout.stdout).toBe(saved);
+    expect(await readlink(stdoutLink)).toBe('/proc/self/fd/1');
+    // The same with stdout a file (> file in a shell): that very file is written, not one renamed over it.
+    const captured = path.join(here, 'captured.txt');
+    await writeFile(captured, '');
+    const inode = (await stat(captured)).ino;
+    const fd = openSync(captured, 'w');
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'download', page, '--out', stdoutLink], { stdio: ['ignore', fd, 'ignore'] });
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    closeSync(fd);
+    expect(code).toBe(0);
+    expect((await stat(captured)).ino).toBe(inode);
+    expect(await readFile(captured, 'utf8')).toBe(saved);
+    expect((await readdir(here)).sort()).toEqual([
+      'captured.txt',
+      'dangling.csv',
+      'fifo',
+      'lost.csv',
+      'made.csv',
+      'outer.csv',
+      'stdout-link',
+      'sub',
+      'target.csv',
+    ]);
+
+    // A folder, or a link to one, is refused before anything is fetched.
+    await symlink('sub', path.join(here, 'folder-link'));
+    for (const folder of [path.join(here, 'sub'), path.join(here, 'folder-link')]) {
+      const r = await cli(['download', page, '--out', folder]);
+      expect(r.code, folder).toBe(2);
+      expect(r.stderr).toContain(`--out: ${folder} is a folder; give the name of the file to write`);
+    }
   });
 
   it("download saves the format --out's extension names, as submit --out does", async () => {

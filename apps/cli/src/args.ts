@@ -1,6 +1,3 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -67,19 +64,13 @@ export function apiKey(flag: string | undefined): string | undefined {
 }
 
 /**
- * --out FILE: checked before anything is sent or waited for, so that a job is not scored (or a download
- * fetched) only to fail at the end on a folder that does not exist. `-` (stdout) and no --out pass.
+ * A command (or a subcommand: models, keys, webhooks) left out: a usage error, exit 2, with the usage on
+ * stderr, so that a script calling batchcast with an empty variable fails rather than passes, printing help.
+ * `help` and `--help` ask for the usage, and get it on stdout with status 0.
  */
-export async function checkOutFile(file: string | undefined): Promise<void> {
-  if (file === undefined || file === '-') return;
-  const target = await stat(file).catch(() => null);
-  if (target?.isDirectory()) throw new UsageError(`--out: ${file} is a folder; give the name of the file to write`);
-  const dir = path.dirname(path.resolve(file));
-  const folder = await stat(dir).catch(() => null);
-  if (!folder?.isDirectory()) throw new UsageError(`--out: the folder ${dir} does not exist`);
-  await access(dir, constants.W_OK).catch(() => {
-    throw new UsageError(`--out: cannot write in ${dir} (permission denied)`);
-  });
+export function missingCommand(what: string, usage: string): number {
+  process.stderr.write(`batchcast: ${what}\n\n${usage}`);
+  return EXIT_USAGE;
 }
 
 export const bearer = (credential: string): Record<string, string> => ({ authorization: `Bearer ${credential}` });

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
+import { UsageError } from './args.js';
+import { openDirect, resultsDestination, writeDirect, writeReplacing } from './out-file.js';
 
 /** A refusal or failure reported by the server (`{ error: { code, message } }`), or a network problem. */
 export class ApiError extends Error {
@@ -39,7 +41,7 @@ async function readBody(res: http.IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-function fromResponse(res: http.IncomingMessage, text: string): ApiError {
+function fromResponse(url: URL, res: http.IncomingMessage, text: string): ApiError {
   const status = res.statusCode ?? 0;
   const retryAfter = retryAfterOf(res.headers['retry-after']);
   try {
@@ -48,7 +50,23 @@ function fromResponse(res: http.IncomingMessage, text: string): ApiError {
   } catch {
     // not JSON
   }
-  return new ApiError(`the server answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, status, null, false, retryAfter);
+  return notBatchcast(url, res, retryAfter);
+}
+
+/**
+ * An answer that is not one of batchcast's (--url at another web server, a proxy's error page): said as such,
+ * with its status and content type, never its body (a whole HTML page in the terminal said nothing useful).
+ */
+function notBatchcast(url: URL, res: http.IncomingMessage, retryAfter: number | null = null): ApiError {
+  const status = res.statusCode ?? 0;
+  const type = res.headers['content-type']?.split(';')[0]?.trim() || 'no content type';
+  return new ApiError(
+    `the server at ${url.origin} did not answer as batchcast does (${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}, ${type})`,
+    status,
+    'not_batchcast',
+    false,
+    retryAfter,
+  );
 }
 
 /** Retry-After in seconds: its delay-seconds form, or its HTTP date (a gateway's) from now; null without one. */
@@ -87,11 +105,11 @@ async function getRaw(url: URL, headers: Record<string, string>): Promise<unknow
       { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 },
       (res) => {
         readBody(res).then((text) => {
-          if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(res, text));
+          if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(url, res, text));
           try {
             resolve(JSON.parse(text) as unknown);
           } catch {
-            reject(new ApiError(`the server answered something that is not JSON (${res.statusCode})`, res.statusCode ?? null, null));
+            reject(notBatchcast(url, res));
           }
         }, reject);
       },
@@ -127,12 +145,12 @@ export async function requestJson<S extends z.ZodType>(
       (res) => {
         readBody(res).then((text) => {
           const status = res.statusCode ?? 0;
-          if (status >= 400) return reject(fromResponse(res, text));
+          if (status >= 400) return reject(fromResponse(url, res, text));
           if (status === 204 || text === '') return resolve(undefined);
           try {
             resolve(JSON.parse(text) as unknown);
           } catch {
-            reject(new ApiError(`the server answered something that is not JSON (${status})`, status, null));
+            reject(notBatchcast(url, res));
           }
         }, reject);
       },
@@ -164,57 +182,67 @@ function suggestedName(res: http.IncomingMessage): string | null {
 }
 
 /**
- * Downloads into `target`: a file (written to a temporary name first), `-` for stdout, or null for the name
- * the server suggests, in the current directory: a plain name that is not hidden, and never over a file that
- * is there. Returns the bytes written and where they went.
+ * Downloads into `target`: a name given with --out (see resultsDestination: a regular file is replaced
+ * atomically, a link's target gets the results, a FIFO or device is written to directly), `-` for stdout, or
+ * null for the name the server suggests, in the current directory: a plain name that is not hidden, and never
+ * over anything that is there. Returns the bytes written and where they went (the name as given).
  */
 export async function downloadTo(
   url: URL,
   target: string | null,
   headers: Record<string, string> = {},
 ): Promise<{ bytes: number; file: string }> {
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = agentFor(url).request(
-      url,
-      { method: 'GET', headers: { 'user-agent': USER_AGENT, accept: '*/*', ...headers }, timeout: 120_000 },
-      resolve,
-    );
-    req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
-    req.on('error', (err) => reject(networkError(url, err)));
-    req.end();
-  });
-  if ((res.statusCode ?? 0) >= 400) throw fromResponse(res, await readBody(res));
-  if (target === '-') {
+  const named = target === null || target === '-' ? null : target;
+  // Found again now, not taken from the check before the job ran: what is at the name may have changed since.
+  const dest =
+    named === null
+      ? null
+      : await resultsDestination(named).catch((err: unknown) => {
+          throw err instanceof UsageError ? new Error(`the results were not written: ${err.message}`) : err;
+        });
+  // A FIFO is opened before the results are asked for: it waits there for its reader, not with the server's
+  // answer held unread until the download's stall timeout.
+  const direct = named !== null && dest?.kind === 'direct' ? await openDirect(dest, named) : null;
+  let res: http.IncomingMessage;
+  try {
+    res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = agentFor(url).request(
+        url,
+        { method: 'GET', headers: { 'user-agent': USER_AGENT, accept: '*/*', ...headers }, timeout: 120_000 },
+        resolve,
+      );
+      req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
+      req.on('error', (err) => reject(networkError(url, err)));
+      req.end();
+    });
+    if ((res.statusCode ?? 0) >= 400) throw fromResponse(url, res, await readBody(res));
+  } catch (err) {
+    await direct?.close();
+    throw err;
+  }
+  if (target === '-' || dest?.kind === 'stdout') {
     let bytes = 0;
     res.on('data', (d: Buffer) => {
       bytes += d.length;
     });
     await pipeline(res, process.stdout, { end: false });
-    return { bytes, file: '-' };
+    return { bytes, file: named ?? '-' };
   }
-  const file = target ?? suggestedName(res) ?? 'results';
-  // A name the server chose never replaces a file that is there (as curl -OJ): only a name the user gave does.
+  if (named !== null && direct) return { bytes: await writeDirect(res, direct, named), file: named };
+  if (named !== null && dest?.kind === 'replace') return { bytes: await writeReplacing(res, dest.file, named), file: named };
+  const file = suggestedName(res) ?? 'results';
+  // A name the server chose never replaces anything that is there (as curl -OJ), not even a link: only a name
+  // the user gave does.
   if (
-    target === null &&
-    (await stat(file).then(
+    await lstat(file).then(
       () => true,
       () => false,
-    ))
+    )
   ) {
     res.destroy();
     throw new Error(`${file} is already here: the results were not written. Give --out ${file} to replace it, or --out another name`);
   }
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);
-  try {
-    await pipeline(res, createWriteStream(tmp));
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    // Said about the file asked for, not the temporary name it was being written under (a full disk, a folder gone).
-    const e = err as NodeJS.ErrnoException;
-    throw e.path !== undefined ? new Error(`cannot write ${file} (${e.code ?? e.message})`) : err;
-  }
-  return { bytes: (await stat(file)).size, file };
+  return { bytes: await writeReplacing(res, path.resolve(file), file), file };
 }
 
 export interface MultipartUpload {
@@ -263,11 +291,12 @@ export async function postMultipart<S extends z.ZodType>(
       readBody(res).then((text) => {
         settled = true;
         const status = res.statusCode ?? 0;
-        if (status >= 400) return reject(fromResponse(res, text));
+        if (status >= 400) return reject(fromResponse(url, res, text));
         try {
           resolve({ status, body: checked(url, schema, JSON.parse(text)) });
-        } catch {
-          reject(new ApiError(`the server answered something that is not JSON (${status})`, status, null));
+        } catch (err) {
+          // checked()'s own words for JSON off the contract; not JSON at all is another server's answer.
+          reject(err instanceof ApiError ? err : notBatchcast(url, res));
         }
       }, reject);
     });

@@ -1,8 +1,9 @@
 import { formatBytes } from '@batchcast/bytes';
 import { JobStatus } from '@batchcast/contract';
-import { at, checkOutFile, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
+import { at, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor } from './formats.js';
+import { checkOutFile } from './out-file.js';
 import { ApiError, downloadTo, getJson } from './http.js';
 import { type JobRef, parseJobUrl } from './job-url.js';
 
@@ -31,7 +32,9 @@ With --wait, follows the job until it ends; exit status 1 if it did not succeed.
 Saves the results of the job at JOB_URL (its page's link, token included): the input rows with the
 predictions appended, as CSV, Excel, Parquet or JSON Lines by the extension of --out (.csv .xlsx .parquet
 .jsonl; CSV for any other) or by --format (csv, xlsx, parquet, jsonl). --out names the file (default: the name the server suggests, in the current directory, never a
-hidden one, and never over a file that is there: then give --out); --out - writes to stdout. With --wait,
+hidden one, and never over anything that is there: then give --out); --out - writes to stdout. A file given
+with --out is replaced whole (written under a temporary name beside it, then renamed); through a symbolic
+link, the file it names gets the results; a FIFO or device (/dev/stdout) is written to as it is. With --wait,
 waits for the job to end first. Exit status 1 if the job has no results.
 `,
 };

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBytes } from '@batchcast/bytes';
 import { Model, ModelList } from '@batchcast/contract';
-import { apiKey, at, baseUrl, bearer, checkOutFile, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, parse, UsageError } from './args.js';
+import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, missingCommand, parse, UsageError } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
+import { checkOutFile } from './out-file.js';
 import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { ProgressBar } from './progress.js';
@@ -68,8 +69,9 @@ header: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSO
 optionally gzip- or zstd-compressed; the server detects which from the content. With --wait, follows the
 job until it ends; with --out (implies --wait), saves the results (the input rows with the predictions
 appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
-or by --format. --delimiter (comma, semicolon, tab, pipe), --decimal (point, comma) and --sheet override
-what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
+or by --format: a file is replaced whole, a symbolic link's file gets them, a FIFO or device (/dev/stdout) is
+written to as it is; RESULTS is checked before the upload. --delimiter (comma, semicolon, tab, pipe),
+--decimal (point, comma) and --sheet override what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
 server answers the job it made rather than making a second one; never sooner than its Retry-After, and not
@@ -189,7 +191,8 @@ function readingOptions(values: { delimiter?: string; decimal?: string; sheet?: 
 
 async function models(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return help('models');
+  if (sub === undefined) return missingCommand('give a models command: list or add', COMMAND_HELP.models!);
+  if (sub === '--help' || sub === '-h' || sub === 'help') return help('models');
   if (sub === 'list') return modelsList(rest);
   if (sub === 'add') return modelsAdd(rest);
   throw new UsageError(`unknown models command "${sub}" (use list or add)`);
@@ -293,6 +296,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case undefined:
+        return missingCommand('give a command', HELP);
       case '--help':
       case '-h':
         return help();
@@ -323,18 +327,25 @@ export async function main(argv: string[]): Promise<number> {
       log(`batchcast: ${err.message}\nRun "batchcast --help" for usage.`);
       return EXIT_USAGE;
     }
+    // status and download take the server from the job link (and refuse --url): telling them to set
+    // --url or BATCHCAST_URL was advice they could not follow.
+    const where =
+      command === 'status' || command === 'download' ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
     if (err instanceof ApiError && err.unreachable) {
-      // status and download take the server from the job link (and refuse --url): telling them to set
-      // --url or BATCHCAST_URL was advice they could not follow.
-      const where =
-        command === 'status' || command === 'download' ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
       log(`batchcast: ${err.message}; ${where} (${err.code ?? 'unreachable'})`);
+      return EXIT_FAILED;
+    }
+    if (err instanceof ApiError && err.code === 'not_batchcast' && (err.status ?? 0) < 500) {
+      // Another web server at that address (its 404 page, a 200 welcome page): most often the wrong address. A 5xx
+      // of a gateway in front of batchcast is not, and keeps the words below.
+      log(`batchcast: ${err.message}; is that batchcast's address? ${where}`);
       return EXIT_FAILED;
     }
     if (err instanceof ApiError) {
       // A 429 or 503 says when to ask again: the person is told it, in the server's own time.
       const again = err.retryAfterSeconds === null ? '' : `; the server asks to try again in ${formatWait(err.retryAfterSeconds)}`;
-      log(`batchcast: ${err.message}${err.code ? ` (${err.code})` : ''}${again}`);
+      const code = err.code && err.code !== 'not_batchcast' ? ` (${err.code})` : '';
+      log(`batchcast: ${err.message}${code}${again}`);
       return EXIT_FAILED;
     }
     log(`batchcast: ${(err as Error).message}`);

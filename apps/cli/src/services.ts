@@ -10,7 +10,22 @@ import {
   WebhookWithSecret,
 } from '@batchcast/contract';
 import { z } from 'zod';
-import { adminToken, apiKey, at, baseUrl, bearer, EXIT_OK, list, log, out, parse, printTable, UsageError, wholeNumber } from './args.js';
+import {
+  adminToken,
+  apiKey,
+  at,
+  baseUrl,
+  bearer,
+  EXIT_OK,
+  list,
+  log,
+  missingCommand,
+  out,
+  parse,
+  printTable,
+  UsageError,
+  wholeNumber,
+} from './args.js';
 import { getJson, requestJson } from './http.js';
 import { sendWithKey } from './send-with-key.js';
 
@@ -121,7 +136,8 @@ export async function jobsCommand(args: string[]): Promise<number> {
 
 export async function keysCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return help('keys');
+  if (sub === undefined) return missingCommand('give a keys command: create, list, update or revoke', SERVICES_COMMAND_HELP.keys!);
+  if (sub === '--help' || sub === '-h' || sub === 'help') return help('keys');
   const options = {
     token: { type: 'string' },
     json: { type: 'boolean' },
@@ -218,7 +234,9 @@ export async function keysCommand(args: string[]): Promise<number> {
 
 export async function webhooksCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') return help('webhooks');
+  if (sub === undefined)
+    return missingCommand('give a webhooks command: add, list, remove, rotate, deliveries or redeliver', SERVICES_COMMAND_HELP.webhooks!);
+  if (sub === '--help' || sub === '-h' || sub === 'help') return help('webhooks');
   const { values, positionals } = parse(rest, {
     ...credentialOptions,
     json: { type: 'boolean' },
