@@ -158,16 +158,16 @@ describe('client mistakes', () => {
     expect(await uploadsLeft()).toEqual(before);
   });
 
-  it('a model description longer than 2,000 characters is refused, naming the field', async () => {
+  /** Registers the example iris model as an admin with these form fields besides the file. */
+  async function registerIris(fields: Record<string, string>): Promise<Response> {
     const form = new FormData();
-    form.set('name', 'long-description');
-    form.set('description', 'x'.repeat(2001));
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
     form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
-    const res = await fetch(platform.url('/api/models'), {
-      method: 'POST',
-      body: form,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  }
+
+  it('a model description longer than 2,000 characters is refused, naming the field', async () => {
+    const res = await registerIris({ name: 'long-description', description: 'x'.repeat(2001) });
     expect(res.status).toBe(422);
     const e = await errorOf(res);
     expect(e.code).toBe('invalid_description');
@@ -176,15 +176,7 @@ describe('client mistakes', () => {
   });
 
   it('a model registration with a field it does not take ("feature" for "features") is refused, registering nothing', async () => {
-    const form = new FormData();
-    form.set('name', 'misspelt-fields');
-    form.set('feature', 'd,c,b,a');
-    form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
-    const res = await fetch(platform.url('/api/models'), {
-      method: 'POST',
-      body: form,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
+    const res = await registerIris({ name: 'misspelt-fields', feature: 'd,c,b,a' });
     expect(res.status).toBe(422);
     const e = await errorOf(res);
     expect(e.code).toBe('unknown_field');

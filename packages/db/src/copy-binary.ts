@@ -76,28 +76,25 @@ export class BinaryTupleWriter {
   }
 
   float4Array(values: ArrayLike<number>): this {
-    const n = values.length;
-    this.arrayHeader(OID.float4, n, n * 8);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      b.writeInt32BE(4, p);
-      b.writeFloatBE(values[i]!, p + 4);
-      p += 8;
-    }
-    this.pos = p;
-    return this;
+    return this.floatArray(values, 4);
   }
 
   float8Array(values: ArrayLike<number>): this {
+    return this.floatArray(values, 8);
+  }
+
+  /** A float4 (real) or float8 (double precision) array: each element its length, then its big-endian bytes. */
+  private floatArray(values: ArrayLike<number>, size: 4 | 8): this {
     const n = values.length;
-    this.arrayHeader(OID.float8, n, n * 12);
+    const step = 4 + size;
+    this.arrayHeader(size === 4 ? OID.float4 : OID.float8, n, n * step);
     const b = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
-      b.writeInt32BE(8, p);
-      b.writeDoubleBE(values[i]!, p + 4);
-      p += 12;
+      b.writeInt32BE(size, p);
+      if (size === 4) b.writeFloatBE(values[i]!, p + 4);
+      else b.writeDoubleBE(values[i]!, p + 4);
+      p += step;
     }
     this.pos = p;
     return this;
