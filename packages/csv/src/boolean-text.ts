@@ -21,11 +21,6 @@ export function booleanNumber(text: string): 1 | 0 | undefined {
   return undefined;
 }
 
-/** Whether `text` is one of the spellings booleanNumber reads (for hints where it is not read: a JSON string). */
-export function isBooleanText(text: string): boolean {
-  return booleanNumber(text) !== undefined;
-}
-
 /**
  * A JSON or Parquet boolean where the model takes text: `True`/`False`, Python's str() of a bool. A text input fed
  * by a bool column (a OneHotEncoder fitted on `is_member`) has the categories scikit-learn named `False` and `True`,

@@ -1,4 +1,4 @@
-import { booleanNumber, isBooleanText } from './boolean-text.js';
+import { booleanNumber } from './boolean-text.js';
 import { truncate } from './messages.js';
 import { isMissingMarker, type MissingMarkers } from './missing-markers.js';
 import { canonicalNumberText } from './number-text.js';
@@ -89,7 +89,9 @@ export function notANumber(text: string, column: string, markers: MissingMarkers
  * itself is 1/0. The message's end that says so, or nothing.
  */
 function booleanHint(text: string, markers: MissingMarkers): string {
-  return markers === 'none' && isBooleanText(text) ? '; to give a boolean (read as 1/0), write true or false, not a string' : '';
+  return markers === 'none' && booleanNumber(text) !== undefined
+    ? '; to give a boolean (read as 1/0), write true or false, not a string'
+    : '';
 }
 
 /**

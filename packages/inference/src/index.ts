@@ -24,4 +24,3 @@ export { refuseExternalData } from './external-data.js';
 export { onnx } from './onnx-proto.js';
 export type { AttributeProto, ModelProtoFields, NodeProto, TensorProto, ValueInfoProto } from './onnx-proto.js';
 export { failUnknownCategories } from './known-categories.js';
-export { spellBooleanCategories } from './boolean-categories.js';

@@ -6,7 +6,8 @@
  * it is scored: such a row fails with the platform's per-row errors (its prediction is discarded like that of a
  * row with a word in a number column), the others score as before.
  */
-import type { ColumnTarget, RecordBatch, RowError } from '@batchcast/csv';
+import { booleanNumber, type ColumnTarget, type RecordBatch, type RowError } from '@batchcast/csv';
+import { booleanSpellings } from './boolean-categories.js';
 import type { ModelProto } from './onnx-proto.js';
 import type { KnownCategories, ModelInput, ModelSchema } from './types.js';
 
@@ -50,7 +51,8 @@ const shown = (values: (string | number)[]) => {
 
 /**
  * Adds an error for every row of the batch holding a value outside its column's categories (a row that already
- * failed keeps its error), in place, keeping batch.errors in row order. `targets` are the batch's (planColumns').
+ * failed keeps its error), in place, keeping batch.errors in row order; a bool column's other spellings of true
+ * and false are given its categories' (boolean-categories.ts). `targets` are the batch's (planColumns').
  */
 export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, targets: ColumnTarget[]): void {
   const known = schema.knownCategories;
@@ -64,9 +66,20 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
     const data = batch.data[targets.findIndex((t) => t.name === input.name)];
     if (!data) continue;
     const allowed = new Set<string | number>(k.values);
+    // A bool's categories take every spelling pandas reads as that bool: the cell is given the category's own.
+    const spelling = Array.isArray(data) ? booleanSpellings(k) : null;
     for (let r = 0; r < batch.count; r++) {
       if (failed.has(r)) continue;
-      const v = (data as ArrayLike<string | number | bigint | boolean>)[r * input.width + where.at];
+      const at = r * input.width + where.at;
+      const v = (data as ArrayLike<string | number | bigint | boolean>)[at];
+      if (spelling && typeof v === 'string' && !allowed.has(v)) {
+        const b = booleanNumber(v);
+        const category = b === undefined ? null : spelling[b];
+        if (category != null) {
+          (data as string[])[at] = category;
+          continue;
+        }
+      }
       const missing = v === '' || (typeof v === 'number' && Number.isNaN(v));
       const ok = missing ? k.missing : allowed.has(typeof v === 'number' || typeof v === 'string' ? v : String(v));
       if (ok) continue;

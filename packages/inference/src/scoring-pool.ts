@@ -12,7 +12,6 @@
  * - A thread that dies (a native crash, out of memory) fails only the request it held and is replaced; a
  *   thread that cannot even start three times in a row breaks the pool, which then refuses everything.
  */
-import { spellBooleanCategories } from './boolean-categories.js';
 import { failUnknownCategories } from './known-categories.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +134,6 @@ export class ScoringPool {
    */
   score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
     // Here, in the caller's thread: the errors must be on the caller's batch (the thread gets a copy).
-    spellBooleanCategories(model.schema, batch, targets);
     failUnknownCategories(model.schema, batch, targets);
     if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
     if (this.broken) return Promise.reject(this.brokenError());

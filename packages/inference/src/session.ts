@@ -5,7 +5,6 @@
  * start with setImmediate), so a run blocks the event loop for its whole duration; callers keep batches small
  * enough (or score in a worker_thread) that timers such as queue lock renewals still fire.
  */
-import { spellBooleanCategories } from './boolean-categories.js';
 import { failUnknownCategories } from './known-categories.js';
 import type * as ort from 'onnxruntime-node';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
@@ -142,7 +141,6 @@ export class ScoringSession {
    * harmlessly; the platform discards those predictions). `targets` are planColumns' targets for the batch.
    */
   async score(batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
-    spellBooleanCategories(this.schema, batch, targets);
     failUnknownCategories(this.schema, batch, targets);
     if (this.forest) return this.forest.score(batch, targets);
     const onnx = this.session!;

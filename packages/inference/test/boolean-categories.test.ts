@@ -1,6 +1,6 @@
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import { describe, expect, it } from 'vitest';
-import { failUnknownCategories, spellBooleanCategories } from '../src/index.js';
+import { failUnknownCategories } from '../src/index.js';
 import type { KnownCategories, ModelSchema } from '../src/types.js';
 
 /*
@@ -37,13 +37,12 @@ function batchOf(members: string[], colors: string[]): RecordBatch {
   return { firstRow: 0, count: members.length, data: [[...members], [...colors]], errors: [] };
 }
 
-describe('spellBooleanCategories', () => {
+describe('failUnknownCategories with the categories of a bool column', () => {
   it('gives TRUE, true, " True " and FALSE the categories True and False, which then match', () => {
     const schema = schemaWith([{ column: 'is_member', values: ['False', 'True'], missing: false, encoder }]);
     const batch = batchOf(['TRUE', 'false', 'True', ' True ', 'FALSE', 'yes', ''], Array(7).fill('red'));
-    spellBooleanCategories(schema, batch, targets);
-    expect(batch.data[0]).toEqual(['True', 'False', 'True', 'True', 'False', 'yes', '']);
     failUnknownCategories(schema, batch, targets);
+    expect(batch.data[0]).toEqual(['True', 'False', 'True', 'True', 'False', 'yes', '']);
     expect(batch.errors.map((e) => [e.row, e.value])).toEqual([
       [5, 'yes'],
       [6, ''],
@@ -53,7 +52,7 @@ describe('spellBooleanCategories', () => {
   it('spells them as the categories do when those are lower case (a text column that held "true")', () => {
     const schema = schemaWith([{ column: 'is_member', values: ['false', 'true'], missing: true, encoder }]);
     const batch = batchOf(['True', 'FALSE', 'true'], ['a', 'b', 'c']);
-    spellBooleanCategories(schema, batch, targets);
+    failUnknownCategories(schema, batch, targets);
     expect(batch.data[0]).toEqual(['true', 'false', 'true']);
   });
 
@@ -63,7 +62,7 @@ describe('spellBooleanCategories', () => {
       { column: 'color', values: ['red', 'True'], missing: false, encoder },
     ]);
     const batch = batchOf(['true', 'TRUE'], ['true', 'red']);
-    spellBooleanCategories(schema, batch, targets);
+    failUnknownCategories(schema, batch, targets);
     expect(batch.data).toEqual([
       ['true', 'TRUE'],
       ['true', 'red'],
