@@ -21,9 +21,8 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
     throw new DomainError('unprocessable', 'unknown_model', `"${text}" is not a model reference: use a name, or name@version.`);
   }
   const version = versionText === undefined ? undefined : Number(versionText);
-  // A version beyond PostgreSQL's integer does not exist (asking for it was a 500: "out of range for type integer").
-  const row = MODEL_NAME.test(name) && (version === undefined || version <= MAX_VERSION) ? await findModel(pool, name, version) : null;
-  if (!row) {
+  const model = await findModelVersion(pool, name, version);
+  if (!model) {
     const models = await listModels(pool);
     // The name is right and the version is not: saying "there is no model iris-logreg@9" and listing
     // iris-logreg among the available ones left the reader to guess which part was wrong.
@@ -32,7 +31,7 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
       throw new DomainError(
         'unprocessable',
         'unknown_model',
-        `Model "${name}" has no version ${version}; its versions are ${versions.sort((a, b) => a - b).join(', ')} (leave out "@${versionText}" for the latest).`,
+        `Model "${name}" has no version ${versionText}; its versions are ${versions.sort((a, b) => a - b).join(', ')} (leave out "@${versionText}" for the latest).`,
       );
     }
     const names = [...new Set(models.map((m) => m.name))];
@@ -42,12 +41,15 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
       `There is no model "${text}". Available: ${names.length ? names.join(', ') : 'none (an administrator must register one)'}.`,
     );
   }
-  return remember(modelFromRecord(row));
+  return model;
 }
 
-/** A model version by name and version (the latest when no version), or null. */
+/**
+ * A model version by name and version (the latest when no version), or null. A version beyond PostgreSQL's
+ * integer is none any model has (asking the database for it was a 500: "out of range for type integer").
+ */
 export async function findModelVersion(pool: Pool, name: string, version?: number): Promise<Model | null> {
-  if (!MODEL_NAME.test(name)) return null;
+  if (!MODEL_NAME.test(name) || (version !== undefined && version > MAX_VERSION)) return null;
   const row = await findModel(pool, name, version);
   return row ? remember(modelFromRecord(row)) : null;
 }
