@@ -95,29 +95,7 @@ export function checked<S extends z.ZodType>(url: URL, schema: S, body: unknown)
 
 /** GET a JSON document, checked against its contract schema. */
 export async function getJson<S extends z.ZodType>(url: URL, schema: S, headers: Record<string, string> = {}): Promise<z.infer<S>> {
-  return checked(url, schema, await getRaw(url, headers));
-}
-
-async function getRaw(url: URL, headers: Record<string, string>): Promise<unknown> {
-  return new Promise<unknown>((resolve, reject) => {
-    const req = agentFor(url).request(
-      url,
-      { method: 'GET', headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 },
-      (res) => {
-        readBody(res).then((text) => {
-          if ((res.statusCode ?? 0) >= 400) return reject(fromResponse(url, res, text));
-          try {
-            resolve(JSON.parse(text) as unknown);
-          } catch {
-            reject(notBatchcast(url, res));
-          }
-        }, reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
-    req.on('error', (err) => reject(networkError(url, err)));
-    req.end();
-  });
+  return checked(url, schema, await requestRaw(url, 'GET', headers, undefined, false));
 }
 
 /**
@@ -129,24 +107,34 @@ export async function requestJson<S extends z.ZodType>(
   opts: { method: string; schema: S; body?: unknown; headers?: Record<string, string> },
 ): Promise<z.infer<S> | undefined> {
   const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body), 'utf8');
-  const raw = await new Promise<unknown>((resolve, reject) => {
+  const headers = {
+    ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+    ...opts.headers,
+  };
+  const raw = await requestRaw(url, opts.method, headers, payload, true);
+  return raw === undefined ? undefined : checked(url, opts.schema, raw);
+}
+
+/**
+ * One request and its answer's JSON: a refusal (4xx/5xx) thrown as the server said it, an answer that is not
+ * JSON said as not batchcast's, and an answer without a body undefined where `bodyless` allows one (204).
+ */
+function requestRaw(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  payload: Buffer | undefined,
+  bodyless: boolean,
+): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
     const req = agentFor(url).request(
       url,
-      {
-        method: opts.method,
-        headers: {
-          accept: 'application/json',
-          'user-agent': USER_AGENT,
-          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
-          ...opts.headers,
-        },
-        timeout: 60_000,
-      },
+      { method, headers: { accept: 'application/json', 'user-agent': USER_AGENT, ...headers }, timeout: 60_000 },
       (res) => {
         readBody(res).then((text) => {
           const status = res.statusCode ?? 0;
           if (status >= 400) return reject(fromResponse(url, res, text));
-          if (status === 204 || text === '') return resolve(undefined);
+          if (bodyless && (status === 204 || text === '')) return resolve(undefined);
           try {
             resolve(JSON.parse(text) as unknown);
           } catch {
@@ -159,7 +147,6 @@ export async function requestJson<S extends z.ZodType>(
     req.on('error', (err) => reject(networkError(url, err)));
     req.end(payload);
   });
-  return raw === undefined ? undefined : checked(url, opts.schema, raw);
 }
 
 /** The file name the server suggests (Content-Disposition), reduced to a plain name; null when it gives none. */

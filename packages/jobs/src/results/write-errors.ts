@@ -6,6 +6,7 @@ import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
 import type { Job } from '../records.js';
 import { csvStartsWithBom } from './byte-order-mark.js';
+import { downloadBase } from './download-name.js';
 
 /**
  * Streams the failed rows of a job as CSV: `row` (1-based data row number, the header not counted),
@@ -37,13 +38,5 @@ export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable):
 
 /** A download name for the errors file that cannot break the Content-Disposition header. */
 export function errorsFilename(original: string): string {
-  const base =
-    original
-      .replace(/(\.(gz|gzip|zst|zstd))+$/i, '')
-      .replace(/\.(csv|tsv|tab|txt|xlsx|xlsm|parquet|pq|jsonl|ndjson|json)$/i, '')
-      // Letters and digits of any script stay ("données", "数据"): the header carries them as filename*.
-      .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
-      .slice(0, 100)
-      .replace(/[\uD800-\uDBFF]$/, '') || 'upload';
-  return `${base}-errors.csv`;
+  return `${downloadBase(original, 'upload')}-errors.csv`;
 }

@@ -14,6 +14,7 @@ import { chunkPredictions } from './chunk-predictions.js';
 import type { ResultsFormat } from './results-format.js';
 import { predictionTexts, probabilityCount } from './prediction-cells.js';
 import { renamesInputs, resultInputNames } from './result-header.js';
+import { downloadBase } from './download-name.js';
 
 /** Bytes gathered before a write to the stream. */
 const FLUSH_BYTES = 1 << 20;
@@ -167,13 +168,5 @@ function trailingNewline(buf: Buffer): number {
 
 /** A download name that cannot break the Content-Disposition header: `<upload name>-predictions.<format>`. */
 export function resultsFilename(original: string, format: ResultsFormat = 'csv'): string {
-  const base =
-    original
-      .replace(/(\.(gz|gzip|zst|zstd))+$/i, '')
-      .replace(/\.(csv|tsv|tab|txt|xlsx|xlsm|parquet|pq|jsonl|ndjson|json)$/i, '')
-      // Letters and digits of any script stay ("données", "数据"): the header carries them as filename*.
-      .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
-      .slice(0, 100)
-      .replace(/[\uD800-\uDBFF]$/, '') || 'results';
-  return `${base}-predictions.${format}`;
+  return `${downloadBase(original, 'results')}-predictions.${format}`;
 }
