@@ -112,14 +112,19 @@ describe("OneHotEncoder(handle_unknown='error') and categories it never saw", ()
         rows: [
           { color: 'purple', rooms: 1, x: 0.5 },
           { color: 'blue', rooms: 4, x: 0.8041 },
+          // A row without finite outputs in the same request: naming it must not lose the first row's refusal
+          // (it did: the purple row came back scored as no category at all).
+          { color: 'blue', rooms: 4, x: null },
         ],
       }),
     });
     expect(predicted.status).toBe(200);
     const answer = (await predicted.json()).predictions;
     expect(answer[0].error).toMatch(/^color: "purple" was not among the categories/);
+    expect(answer[0].prediction).toBeNull();
     expect(answer[1].error ?? '').toBe('');
     expect(String(answer[1].prediction)).toBe(expected[0]!.label);
+    expect(answer[2].error).toMatch(/column "x" is missing/);
   });
 });
 

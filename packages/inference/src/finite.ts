@@ -120,7 +120,12 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
         row: batch.firstRow + i,
         column: huge,
         value: null,
-        message: `column "${huge}" is beyond ±3.4e38, the largest float32, where this model reads it as infinite; this model gives no prediction for rows with non-finite values`,
+        // Either cause is possible here and the graph does not say which: a model that narrows its double
+        // inputs to float32 (scikit-learn's trees) reads the value as infinite, and one computing in doubles
+        // (a linear model) may overflow with it. The column is named either way: it is the one to look at.
+        message:
+          `the model gave no finite prediction for this row: column "${huge}" is beyond ±3.4e38, the largest float32, ` +
+          'which a model that computes in float32 reads as infinite and which may overflow the arithmetic of one that computes in doubles',
       };
     }
     return {

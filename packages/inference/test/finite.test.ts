@@ -98,7 +98,9 @@ describe('failNonFiniteRows', () => {
     const b: RecordBatch = { firstRow: 0, count: 2, data: [Float64Array.of(1, -1e39, 1, 2)], errors: [] };
     const errors = failNonFiniteRows(predictions({ count: 2, values: Float64Array.of(NaN, NaN) }), b, wide, ['id', 'a', 'b']);
     expect(errors[0]).toMatchObject({ row: 0, column: 'b' });
-    expect(errors[0]!.message).toMatch(/^column "b" is beyond ±3\.4e38, the largest float32, where this model reads it as infinite;/);
+    expect(errors[0]!.message).toMatch(
+      /^the model gave no finite prediction for this row: column "b" is beyond ±3\.4e38, the largest float32/,
+    );
     expect(errors[1]).toMatchObject({ row: 1, column: null });
     expect(errors[1]!.message).toMatch(/although its inputs are finite numbers/);
   });

@@ -81,8 +81,10 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
     : await (await modelSession(ctx.pool, model, 1)).score(batch, plan.targets);
   // The batch path's rule: a row without finite outputs answers null columns and its error. The pool moved
   // the batch's arrays to its thread (they are detached now), so a request with such rows coerces its cells
-  // again to name the culprits: only a failure pays for it.
-  const inputs = pool && nonFiniteRows(out) !== null ? coerceCellTape(cells, plan.targets) : batch;
+  // again to name the culprits: only a failure pays for it. The errors stay the batch's: besides the cells'
+  // own, they hold those the pool added before scoring (values outside a column's known categories), which a
+  // fresh coercion knows nothing of; without them those rows came back scored.
+  const inputs = pool && nonFiniteRows(out) !== null ? { ...coerceCellTape(cells, plan.targets), errors: batch.errors } : batch;
   return { ...scored, count: batch.count, errors: failNonFiniteRows(out, inputs, plan.targets, cells.header as string[]), out };
 }
 
