@@ -17,6 +17,8 @@ import { type AnyForestScorer, forestScorerFor } from './forest/choose-scorer.js
 import { firstDifference, probeBatch } from './forest/verify-forest.js';
 import { currentForestVerdict, verdictHolds } from './forest/verdict.js';
 import { refuseExternalData } from './external-data.js';
+import { decodeModel } from './onnx-graph.js';
+import { hasTreeEnsemble } from './tree-precision.js';
 
 /** A batch could not be scored (onnxruntime failed, or returned something the schema did not promise). */
 export class ScoringError extends Error {
@@ -31,8 +33,16 @@ export class ScoringError extends Error {
   }
 }
 
-/** The fewest rows one ONNX Runtime run gets (see score). */
-const MIN_RUN_ROWS = 2;
+/**
+ * The rows of one ONNX Runtime run are a multiple of this many: the batch's rows, then neutral rows whose
+ * results are dropped. Element-wise operators run over whole vectors of 2 to 16 values (Eigen's packets; the
+ * Exp that turns a Poisson or Gamma model's sums into its values) and over the values left after the last
+ * whole vector with a scalar loop, another rounding: a HistGradientBoosting Poisson regressor gave the last row
+ * of a batch of 3, 5, 7 or 9 rows other last bits than the same row in a batch of 200. With every run a
+ * multiple of 16, every row takes the vector path. It keeps a lone row off ONNX Runtime's single-row kernel
+ * too (matrix-vector instead of matrix-matrix), whose rounding also differs.
+ */
+const RUN_ROWS_MULTIPLE = 16;
 /**
  * The most rows one ONNX Runtime run takes: a batch of more is scored in runs of this many. ONNX Runtime's ML
  * operators (LinearClassifier, SVMClassifier …) apply a SOFTMAX post-transform with MLAS's vectorised softmax
@@ -88,9 +98,15 @@ export class ScoringSession {
         return session;
       }
     }
-    const session = new ScoringSession(await createOrtSession(bytes, opts), schema);
+    // ONNX Runtime's tree ensembles, given several threads, split a run's trees or rows among them and add the
+    // partial sums in an order that depends on the batch's size: with INFERENCE_THREADS above 1 a
+    // HistGradientBoosting regressor gave a row other last bits in a chunk than alone or in real time (one
+    // thread), where a row's prediction must never depend on its batch. Such graphs run on one thread; the
+    // graph is read only when more than one was asked for (not by default: WORKERS is the cores).
+    const ortOpts = opts.intraOpNumThreads > 1 && hasTreeEnsemble(decodeModel(bytes)) ? { ...opts, intraOpNumThreads: 1 } : opts;
+    const session = new ScoringSession(await createOrtSession(bytes, ortOpts), schema);
     if (opts.forest === false) session.engine = { name: 'onnxruntime', reason: 'the forest evaluator is turned off' };
-    else await session.useForestIfExact(bytes, opts);
+    else await session.useForestIfExact(bytes, ortOpts);
     return session;
   }
 
@@ -173,15 +189,13 @@ export class ScoringSession {
     });
 
     // A model exported with a fixed batch dimension (e.g. [1, F]) is run in slices of exactly that size, the last
-    // one padded with neutral rows whose results are dropped. A lone row is padded to MIN_RUN_ROWS too: ONNX
-    // Runtime takes a different kernel for a single row (matrix-vector instead of matrix-matrix) whose float
-    // rounding differs in the last digits, and a row's prediction must not depend on how the file was
-    // chunked or batched, nor on whether it came through the batch or the real-time path.
-    const runSize = schema.fixedBatch ?? Math.min(Math.max(count, MIN_RUN_ROWS), MAX_RUN_ROWS);
+    // one padded with neutral rows whose results are dropped. Any other run is padded to a multiple of
+    // RUN_ROWS_MULTIPLE rows (see there): a row's prediction must not depend on how the file was chunked or
+    // batched, nor on whether it came through the batch or the real-time path.
+    const runSize = schema.fixedBatch ?? Math.min(count, MAX_RUN_ROWS);
     for (let from = 0; from < count; from += runSize) {
       const to = Math.min(from + runSize, count);
-      // The last run of a batch beyond MAX_RUN_ROWS holds what is left (padded only if it is a lone row).
-      const runRows = schema.fixedBatch ?? Math.max(to - from, MIN_RUN_ROWS);
+      const runRows = schema.fixedBatch ?? Math.ceil((to - from) / RUN_ROWS_MULTIPLE) * RUN_ROWS_MULTIPLE;
       const feeds: Record<string, ort.Tensor> = {};
       schema.inputs.forEach((input, k) => {
         const rows = runRows === count ? data[k]! : sliceRows(input, data[k]!, from, to, runRows);

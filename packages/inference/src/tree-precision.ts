@@ -69,6 +69,14 @@ function isTreeEnsemble(node: NodeProto): boolean {
   return node.domain === ML_DOMAIN && TREE_OPS.has(node.opType ?? '');
 }
 
+/**
+ * Whether the main graph holds a tree ensemble of any ai.onnx.ml opset (opset 5's TreeEnsemble too): ONNX
+ * Runtime sums those in an order that depends on its thread count and the batch's size (see session.ts).
+ */
+export function hasTreeEnsemble(model: ModelProto): boolean {
+  return (model.graph?.node ?? []).some((n) => isTreeEnsemble(n) || (n.domain === ML_DOMAIN && n.opType === 'TreeEnsemble'));
+}
+
 function nodeLabel(node: NodeProto): string {
   return node.name ? `'${node.name}'` : `producing '${node.output?.[0] ?? ''}'`;
 }
