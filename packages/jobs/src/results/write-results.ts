@@ -1,5 +1,15 @@
 import type { Writable } from 'node:stream';
-import { csvField, csvLine, DEFAULT_DIALECT, headerLineStart, readRecords, safeRecord, safeRecords } from '@batchcast/csv';
+import {
+  type CsvDialect,
+  csvField,
+  csvLine,
+  DEFAULT_DIALECT,
+  headerLineStart,
+  readRecords,
+  safeRecord,
+  safeRecords,
+  splitRecord,
+} from '@batchcast/csv';
 import { listChunks } from '@batchcast/db';
 import { type Cell, drained, floatColumnText, mixedText, numberText, type ResultColumnType } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
@@ -98,19 +108,37 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
   }
 
   const escaped = new Map<string, string>();
+  // A failed row's cells start with its empty predictions (see predictionTexts): only such a row can have
+  // another number of fields than the header, so only it is looked at.
+  const failedStart = d.repeat(classes + 1);
+  const width = layout.header.length;
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     const cells = predictionTexts(await chunkPredictions(ctx, job, chunk), classes, dialect, escaped);
     for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect })) {
       for (const record of safeRecords(records, dialect)) {
         const next = cells.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than records in chunk ${chunk.index}`);
-        buffer.bytes(record);
+        const rewritten = next.value.startsWith(failedStart) ? headerWide(record, width, dialect) : null;
+        if (rewritten === null) buffer.bytes(record);
+        else buffer.text(rewritten);
         buffer.text(`${d}${next.value}${nl}`);
       }
       await buffer.flushIfFull();
     }
   }
   await buffer.flush();
+}
+
+/**
+ * A record as exactly `width` fields, or null when it has them: a row with more or fewer fields than the header (which fails, saying
+ * so) came back as it was, its predictions and error then under other columns' names, and pandas refused the
+ * whole results file ("Expected 9 fields in line 5, saw 10"). Padded with empty fields, or cut to the
+ * header's columns, as the other results formats and the job page show it.
+ */
+function headerWide(record: Buffer, width: number, dialect: CsvDialect): string | null {
+  const fields = splitRecord(record, dialect);
+  if (fields.length === width) return null;
+  return csvLine(fields.length > width ? fields.slice(0, width) : [...fields, ...Array<string>(width - fields.length).fill('')], dialect);
 }
 
 /** JSON Lines and Parquet inputs as CSV: their cells as text (objects and arrays as JSON), comma and point. */
