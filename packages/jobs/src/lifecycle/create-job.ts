@@ -224,7 +224,8 @@ async function checkSample(source: ByteSource, layout: JobLayout, first: StoredC
           'unprocessable',
           'invalid_rows',
           `None of the first ${batch.count} rows can be scored. ${examples.join('; ')}. Check that this is the right file for the model.`,
-          { errors: batch.errors.slice(0, 10) },
+          // Rows counted from 1, as the message, errors.csv and a job's failures count them (RowError's are from 0).
+          { errors: batch.errors.slice(0, 10).map((e) => ({ ...e, row: e.row + 1 })) },
         );
       }
       return;
