@@ -5,11 +5,16 @@
  * (`batchcast.known_categories`); registration keeps them in the schema, and every batch is checked here before
  * it is scored: such a row fails with the platform's per-row errors (its prediction is discarded like that of a
  * row with a word in a number column), the others score as before.
+ *
+ * An encoder behind a SimpleImputer sees the imputer's output, not the cell: the cells the imputer takes for missing
+ * are checked as what it fills them with (accepted when that is a category, as scikit-learn encodes it; refused
+ * when it is not, as scikit-learn raises for it), the others as they are, and a missing value that the imputer does
+ * not take for missing (missing_values='?') is refused, as its check_array raises for NaN.
  */
 import { booleanNumber, type ColumnTarget, type RecordBatch, type RowError } from '@batchcast/csv';
 import { booleanSpellings } from './boolean-categories.js';
 import type { ModelProto } from './onnx-proto.js';
-import type { KnownCategories, ModelInput, ModelSchema } from './types.js';
+import type { ImputerInFront, KnownCategories, ModelInput, ModelSchema } from './types.js';
 
 export const KNOWN_CATEGORIES_KEY = 'batchcast.known_categories';
 
@@ -29,9 +34,21 @@ export function readKnownCategories(model: ModelProto, inputs: ModelInput[]): Kn
     if (typeof e?.column !== 'string' || !Array.isArray(e.values) || typeof e.encoder !== 'string') continue;
     const values = e.values.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
     if (!locate(inputs, e.column)) continue;
-    found.push({ column: e.column, values, missing: e.missing === true, encoder: e.encoder });
+    const imputer = readImputer(e.imputer);
+    // An imputer the platform cannot read: better to check nothing than to refuse the cells it fills.
+    if (imputer === undefined) continue;
+    found.push({ column: e.column, values, missing: e.missing === true, encoder: e.encoder, ...(imputer ? { imputer } : {}) });
   }
   return found.length > 0 ? found : null;
+}
+
+/** An entry's imputer: null when there is none, undefined when it is unreadable. */
+function readImputer(raw: unknown): ImputerInFront | null | undefined {
+  if (raw === undefined) return null;
+  const i = raw as Record<string, unknown> | null;
+  const label = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number';
+  if (!i || typeof i !== 'object' || !label(i.marker) || !label(i.fill) || typeof i.name !== 'string') return undefined;
+  return { marker: i.marker as ImputerInFront['marker'], fill: i.fill as ImputerInFront['fill'], name: i.name };
 }
 
 /** Which model input, and which of its columns, a CSV column is (case and spaces around ignored). */
@@ -81,17 +98,25 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
         }
       }
       const missing = v === '' || (typeof v === 'number' && Number.isNaN(v));
-      const ok = missing ? k.missing : allowed.has(typeof v === 'number' || typeof v === 'string' ? v : String(v));
-      if (ok) continue;
+      const cell = missing ? null : typeof v === 'number' || typeof v === 'string' ? v : String(v);
+      const imputer = k.imputer;
+      // What the encoder receives: the cell, or what the imputer in front fills it with.
+      const filled = imputer !== undefined && (imputer.marker === null ? missing : cell === imputer.marker);
+      const seen = filled ? imputer.fill : cell;
+      const refusedByImputer = imputer !== undefined && imputer.marker !== null && missing;
+      if (!refusedByImputer && (seen === null ? k.missing : allowed.has(seen))) continue;
       failed.add(r);
       const text = missing ? '' : String(v);
+      const what = missing ? 'a missing value (empty, NA, null…)' : JSON.stringify(text);
       added.push({
         row: batch.firstRow + r,
         column: k.column,
         value: text.slice(0, 200),
-        message:
-          `${k.column}: ${missing ? 'a missing value (empty, NA, null…)' : JSON.stringify(text)} was not among the categories the model was trained on ` +
-          `(${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
+        message: refusedByImputer
+          ? `${k.column}: ${what} is refused by ${imputer.name}, whose missing_values is ${JSON.stringify(imputer.marker)}: ` +
+            'scikit-learn raises "Input contains NaN" for this row'
+          : `${k.column}: ${what}${filled ? `, filled with ${seen === null ? 'NaN' : JSON.stringify(seen)} by ${imputer.name},` : ''} was not among the ` +
+            `categories the model was trained on (${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
       });
     }
   }

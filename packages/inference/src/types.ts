@@ -70,6 +70,26 @@ export interface KnownCategories {
   missing: boolean;
   /** Who refuses other values, for the row's error: "OneHotEncoder (ColumnTransformer part 'cat')". */
   encoder: string;
+  /**
+   * A SimpleImputer between the column and the encoder: the encoder sees its output, not the cell. The cells it
+   * takes for missing become `fill`, which is what must be among the categories; the others reach the encoder as
+   * they are. Absent when the encoder reads the column as it is.
+   */
+  imputer?: ImputerInFront;
+}
+
+/** What a SimpleImputer in front of an encoder does to a column's cells (KnownCategories.imputer). */
+export interface ImputerInFront {
+  /**
+   * The cells it fills: null for a missing value (an empty cell, pandas' markers such as NA, null: NaN to
+   * scikit-learn), else its missing_values, a text or a number; a missing value is then refused by the imputer
+   * itself, as scikit-learn's check_array raises "Input contains NaN".
+   */
+  marker: string | number | null;
+  /** What it fills them with (statistics_): a text or a number, null for NaN (the encoder's missing category). */
+  fill: string | number | null;
+  /** Who fills, for the row's error: "SimpleImputer (ColumnTransformer part 'cat' > Pipeline step 'impute')". */
+  name: string;
 }
 
 /** Which forest evaluator and ONNX Runtime gave the same results on a model's probe rows. */

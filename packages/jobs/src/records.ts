@@ -152,6 +152,13 @@ export const ModelSchemaSchema = z.object({
         values: z.array(z.union([z.string(), z.number()])),
         missing: z.boolean(),
         encoder: z.string(),
+        imputer: z
+          .object({
+            marker: z.union([z.string(), z.number()]).nullable(),
+            fill: z.union([z.string(), z.number()]).nullable(),
+            name: z.string(),
+          })
+          .optional(),
       }),
     )
     .optional(),

@@ -1,4 +1,5 @@
 /** What every scikit-learn converter receives and returns. */
+import type { KnownCategories } from '@batchcast/inference';
 import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { Features } from './features.js';
@@ -12,10 +13,11 @@ export interface Ctx {
   transform: (est: Est, input: Features) => Features;
   predict: (est: Est, input: Features) => Prediction;
   /**
-   * Model input columns whose values must be among an encoder's categories (handle_unknown='error'): a graph
-   * cannot fail a row, so the list goes into the graph's metadata and the platform fails such rows before scoring.
+   * Model input columns whose values must be among an encoder's categories (handle_unknown='error'), directly or
+   * once a SimpleImputer filled them: a graph cannot fail a row, so the list goes into the graph's metadata and the
+   * platform fails such rows before scoring.
    */
-  knownCategories: { column: string; values: (string | number)[]; missing: boolean; encoder: string }[];
+  knownCategories: KnownCategories[];
   /** _sklearn_version of the file (null when it has none): what the estimators of that version accept. */
   version: string | null;
   /** [N, 1] tensors, NaN on the rows an estimator refuses (refused-inputs.ts), added to the prediction. */

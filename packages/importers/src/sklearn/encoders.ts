@@ -74,31 +74,35 @@ function unknownCategoryNote(ctx: Ctx, est: Est, encodedAs: string): void {
 }
 
 /**
- * handle_unknown='error' on model input columns as they are: their categories go to the platform, which fails a row
- * holding any other value before it is scored (scikit-learn raises for it). Returns the columns it could not cover
- * (a column that went through another transformer first, whose values the platform never sees).
+ * handle_unknown='error' on model input columns, as they are or as a SimpleImputer filled them: their categories
+ * (and the imputer's marker and fill) go to the platform, which fails a row whose cell, once filled, is not among
+ * them before it is scored (scikit-learn raises for it). Returns the columns it could not cover (a column that went
+ * through another transformer first, whose values the platform never sees).
  */
 function failUnknownRows(ctx: Ctx, est: Est, input: Features, list: PyValue[]): number[] {
   const uncovered: number[] = [];
   list.forEach((raw, j) => {
-    const source = input.columns[j]!.source;
-    if (source === undefined) {
+    const origin = input.columns[j]!.origin;
+    if (origin === undefined) {
       uncovered.push(j);
       return;
     }
     const cats = categoriesOf(est, raw, j);
     ctx.knownCategories.push({
-      column: source,
+      column: origin.source,
       values: cats.values.filter((v): v is string | number => v !== null).map((v) => (cats.kind === 'string' ? String(v) : Number(v))),
       missing: cats.values.includes(null),
       encoder: est.label,
+      ...(origin.imputer ? { imputer: origin.imputer } : {}),
     });
   });
   const covered = list.length - uncovered.length;
   if (covered > 0) {
-    const names = list.flatMap((_, j) => (uncovered.includes(j) ? [] : [input.columns[j]!.source!]));
+    const names = list.flatMap((_, j) => (uncovered.includes(j) ? [] : [input.columns[j]!.origin!.source]));
+    const imputed = list.some((_, j) => input.columns[j]!.origin?.imputer !== undefined);
     ctx.notes.push(
-      `${est.label} has handle_unknown='error': a row whose ${names.join(', ')} holds a category not seen in training fails, as scikit-learn raises for it.`,
+      `${est.label} has handle_unknown='error': a row whose ${names.join(', ')} holds a category not seen in training ` +
+        `${imputed ? '(after the imputer in front filled its missing cells) ' : ''}fails, as scikit-learn raises for it.`,
     );
   }
   return uncovered;

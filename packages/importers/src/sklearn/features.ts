@@ -11,16 +11,29 @@ import { ModelImportError } from '../errors.js';
 import { attr } from '../onnx/attributes.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { concatColumns, int64Const, sliceColumns } from '../onnx/ops.js';
+import type { ImputerInFront } from '@batchcast/inference';
 
 export type ColumnKind = 'number' | 'string';
+
+/**
+ * Which model input column a column's cells come from, when the platform can tell from that column's cells what
+ * a consumer receives (an encoder whose categories it checks, ctx.knownCategories): the column as it is, or as a
+ * SimpleImputer filled it. Absent after any other transformer.
+ */
+export interface Origin {
+  /** The CSV column's name. */
+  readonly source: string;
+  /** The SimpleImputer the column went through: the cells it takes for missing, and what it fills them with. */
+  readonly imputer?: ImputerInFront;
+}
 
 export interface Column {
   /** For messages: "column 'contract'", "output 3 of StandardScaler". */
   readonly description: string;
   /** The kind the column has, or null when the consumer decides (a model input column). */
   readonly kind: ColumnKind | null;
-  /** The CSV column's name when this is a named model input column as it is (no transformer in between). */
-  readonly source?: string;
+  /** Where its cells come from, when they are a named model input column's as they are or as an imputer left them. */
+  readonly origin?: Origin;
   /** The column as a [N, 1] tensor of doubles or strings. */
   get(b: GraphBuilder, kind: ColumnKind, consumer: string): string;
 }
@@ -59,12 +72,13 @@ export class Features {
     return new Features(indices.map((i) => this.columns[i]!));
   }
 
-  /** The output of a transformer: a double matrix [N, width]. */
-  static fromMatrix(value: string, width: number, producer: string): Features {
+  /** The output of a transformer: a double matrix [N, width]; `origins[j]`: where column j's cells come from, if known. */
+  static fromMatrix(value: string, width: number, producer: string, origins: readonly (Origin | undefined)[] = []): Features {
     const cache = new Map<number, string>();
     const columns: Column[] = Array.from({ length: width }, (_, j) => ({
       description: `output ${j} of ${producer}`,
       kind: 'number' as const,
+      ...(origins[j] ? { origin: origins[j] } : {}),
       get(b: GraphBuilder, kind: ColumnKind, consumer: string): string {
         if (kind === 'string') {
           throw new ModelImportError(
@@ -84,11 +98,12 @@ export class Features {
   }
 
   /** Columns already in the graph as [N, 1] tensors of a known kind (per-column transformer outputs). */
-  static fromColumns(cols: { value: string; kind: ColumnKind; description: string }[]): Features {
+  static fromColumns(cols: { value: string; kind: ColumnKind; description: string; origin?: Origin }[]): Features {
     return new Features(
       cols.map((c) => ({
         description: c.description,
         kind: c.kind,
+        ...(c.origin ? { origin: c.origin } : {}),
         get(_b: GraphBuilder, kind: ColumnKind, consumer: string): string {
           if (kind !== c.kind) {
             throw new ModelImportError(
@@ -143,7 +158,7 @@ export class InputTable {
     const columns: Column[] = Array.from({ length: this.width }, (_, j) => ({
       description: this.describe(j),
       kind: null,
-      ...(this.names ? { source: this.names[j]! } : {}),
+      ...(this.names ? { origin: { source: this.names[j]! } } : {}),
       get: (b: GraphBuilder, kind: ColumnKind, consumer: string) => this.column(b, j, kind, consumer),
     }));
     return new Features(columns, (b) => this.matrix(b));

@@ -3,13 +3,18 @@
  * whose statistic is NaN dropped as scikit-learn drops them, and the missing-value indicator appended when
  * add_indicator=True. A missing cell is NaN for numbers (an empty CSV cell) and the empty string for text
  * columns (pandas reads an empty cell as NaN, which is what scikit-learn saw).
+ *
+ * A filled model input column keeps its origin (the CSV column, this imputer's marker and fill): an encoder with
+ * handle_unknown='error' behind it hands that to the platform, which fails the rows scikit-learn's encoder raises
+ * for, judging each cell as what the imputer makes of it.
  */
 import { cast, concatColumns, doubleConst, gatherColumns } from '../onnx/ops.js';
 import type { Ctx, TransformerConverter } from './context.js';
 import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth, unsupportedOption } from './context.js';
 import { Features } from './features.js';
-import type { Est } from './py.js';
+import type { Column, Origin } from './features.js';
+import type { Est, Label } from './py.js';
 import { asLabels, asNumber, asNumbers, isNone } from './py.js';
 
 type Missing = { kind: 'nan' } | { kind: 'number'; value: number } | { kind: 'string'; value: string };
@@ -30,6 +35,17 @@ function numericMask(ctx: Ctx, x: string, missing: Missing, est: Est): string {
   if (missing.kind === 'number')
     return ctx.b.op('Equal', [x, doubleConst(ctx.b, 'missing_value', [missing.value], [])], {}, { name: 'missing' });
   return unsupportedOption(est, `missing_values='${missing.value}' on numeric columns`, 'a text marker cannot occur in a numeric column');
+}
+
+/**
+ * The origin of column `from` once this imputer filled it: undefined when the platform cannot follow it (not a model input
+ * column as it is; a second imputer would make the cells' fate depend on two).
+ */
+function filledOrigin(from: Column, missing: Missing, fill: Label | null, est: Est): Origin | undefined {
+  if (!from.origin || from.origin.imputer) return undefined;
+  const marker = missing.kind === 'nan' ? null : missing.value;
+  const filled = typeof fill === 'number' && Number.isNaN(fill) ? null : fill;
+  return { source: from.origin.source, imputer: { marker, fill: filled, name: est.label } };
 }
 
 /** MissingIndicator columns (features_) to append to the output, 0.0 / 1.0 as scikit-learn's hstack makes them. */
@@ -66,9 +82,10 @@ export const simpleImputer: TransformerConverter = (ctx, est, input) => {
       );
       out = gatherColumns(b, out, valid, 'imputed_kept');
     }
+    const origins = valid.map((i) => filledOrigin(input.columns[i]!, missing, values[i]!, est));
     const ind = indicator(ctx, est, mask, input.width);
-    if (!ind) return Features.fromMatrix(out, valid.length, est.cls);
-    return Features.fromMatrix(concatColumns(b, [out, ind.value], 'imputed_with_indicator'), valid.length + ind.width, est.cls);
+    if (!ind) return Features.fromMatrix(out, valid.length, est.cls, origins);
+    return Features.fromMatrix(concatColumns(b, [out, ind.value], 'imputed_with_indicator'), valid.length + ind.width, est.cls, origins);
   }
 
   // Text (object) columns: one column at a time, missing = empty cell (or the given marker).
@@ -76,14 +93,15 @@ export const simpleImputer: TransformerConverter = (ctx, est, input) => {
     unsupportedOption(est, 'add_indicator=True on text columns', 'the indicator of text columns is not supported');
   const labels = asLabels(stats);
   if (!labels) return est.malformed('has statistics_ that are neither text nor numbers');
-  const cols: { value: string; kind: 'string' | 'number'; description: string }[] = [];
+  const cols: Parameters<typeof Features.fromColumns>[0] = [];
   labels.forEach((stat, j) => {
     if (stat === null && !keepAll) return; // a column never seen filled is dropped
+    const origin = filledOrigin(input.columns[j]!, missing, stat, est);
     if (typeof stat === 'number') {
       const col = input.column(b, j, 'number', est.label);
       const mask = numericMask(ctx, col, missing, est);
       const value = b.op('Where', [mask, doubleConst(b, 'statistic', [stat], []), col], {}, { name: 'imputed' });
-      cols.push({ value, kind: 'number', description: `output of ${est.cls}` });
+      cols.push({ value, kind: 'number', description: `output of ${est.cls}`, ...(origin ? { origin } : {}) });
       return;
     }
     const col = input.column(b, j, 'string', est.label);
@@ -92,7 +110,12 @@ export const simpleImputer: TransformerConverter = (ctx, est, input) => {
     const marker = missing.kind === 'string' ? missing.value : '';
     const mask = b.op('Equal', [col, b.constant('missing_marker', { type: 'string', values: [marker] }, [])], {}, { name: 'missing' });
     const fill = b.constant('statistic', { type: 'string', values: [String(stat ?? '')] }, []);
-    cols.push({ value: b.op('Where', [mask, fill, col], {}, { name: 'imputed' }), kind: 'string', description: `output of ${est.cls}` });
+    cols.push({
+      value: b.op('Where', [mask, fill, col], {}, { name: 'imputed' }),
+      kind: 'string',
+      description: `output of ${est.cls}`,
+      ...(origin ? { origin } : {}),
+    });
   });
   return Features.fromColumns(cols);
 };
