@@ -167,4 +167,12 @@ describe('an encoder with handle_unknown=error behind a SimpleImputer', () => {
       15: unknown('color', '"purple"', 'blue, green, red', encoder),
     });
   });
+
+  it("missing_values='?' in front of handle_unknown='ignore': a missing cell still fails, an unseen category scores as all zeros", async () => {
+    const { outcome, known } = await score('imputer-marker-ignore');
+    expect(known).toBeUndefined();
+    expectScikitLearn('imputer-marker-ignore', outcome, {
+      13: 'column "color" is missing (empty, NA, null…); this model gives no prediction for rows with missing values',
+    });
+  });
 });

@@ -87,11 +87,19 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
   // A finite double beyond float32's range is infinite for a model that reads its input as float32 inside the
   // graph (scikit-learn's trees, which refuse it): the first such column, named when nothing else is at fault.
   let huge: string | null = null;
+  // Missing text cells (read as the empty text), named only when no number explains the row: most models take them
+  // (an imputer fills them, an encoder has a missing category), but scikit-learn's SimpleImputer with a text
+  // missing_values ('?') refuses NaN, and the converted graph answers NaN for such a row.
+  const emptyText: string[] = [];
   for (let k = 0; k < targets.length; k++) {
     const target = targets[k]!;
     const data = batch.data[k];
-    if (!(data instanceof Float32Array || data instanceof Float64Array)) continue; // integers, booleans, text are never NaN
     const width = target.columns.length;
+    if (Array.isArray(data)) {
+      for (let j = 0; j < width; j++) if (data[i * width + j] === '') emptyText.push(columnName(header, target, j));
+      continue;
+    }
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) continue; // integers and booleans are never NaN
     // Arrays a ScoringPool transferred to its thread are detached (length 0): nothing to name from them.
     if (data.length < (i + 1) * width) continue;
     for (let j = 0; j < width; j++) {
@@ -128,6 +136,13 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
           'which a model that computes in float32 reads as infinite and which may overflow the arithmetic of one that computes in doubles',
       };
     }
+    if (emptyText.length > 0) {
+      for (const name of emptyText) problems.push(`column "${name}" is missing (empty, NA, null…)`);
+      first = emptyText[0]!;
+      missing = true;
+    }
+  }
+  if (problems.length === 0) {
     return {
       row: batch.firstRow + i,
       column: null,

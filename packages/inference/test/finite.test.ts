@@ -104,6 +104,24 @@ describe('failNonFiniteRows', () => {
     expect(errors[1]).toMatchObject({ row: 1, column: null });
     expect(errors[1]!.message).toMatch(/although its inputs are finite numbers/);
   });
+
+  it('names a missing text cell when no number explains the row (a SimpleImputer with missing_values="?" refuses NaN)', () => {
+    const targets: ColumnTarget[] = [
+      { name: 'color', type: 'string', columns: [0] },
+      { name: 'x', type: 'float64', columns: [1] },
+    ];
+    const b: RecordBatch = { firstRow: 0, count: 3, data: [['', 'red', ''], Float64Array.of(1, 2, NaN)], errors: [] };
+    const errors = failNonFiniteRows(predictions({ count: 3, values: Float64Array.of(NaN, NaN, NaN) }), b, targets, ['color', 'x']);
+    expect(errors[0]).toMatchObject({
+      row: 0,
+      column: 'color',
+      message: 'column "color" is missing (empty, NA, null…); this model gives no prediction for rows with missing values',
+    });
+    expect(errors[1]!.message).toMatch(/although its inputs are finite numbers/);
+    // A missing number is what the message names then: an empty text cell is what most models take.
+    expect(errors[2]).toMatchObject({ row: 2, column: 'x' });
+    expect(errors[2]!.message).not.toMatch(/color/);
+  });
 });
 
 /** The example's rows with cells replaced: row → column name → text. */

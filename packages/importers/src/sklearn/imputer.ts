@@ -8,7 +8,8 @@
  * handle_unknown='error' behind it hands that to the platform, which fails the rows scikit-learn's encoder raises
  * for, judging each cell as what the imputer makes of it.
  */
-import { cast, concatColumns, doubleConst, gatherColumns } from '../onnx/ops.js';
+import { attr } from '../onnx/attributes.js';
+import { cast, concatColumns, doubleConst, gatherColumns, int64Const } from '../onnx/ops.js';
 import type { Ctx, TransformerConverter } from './context.js';
 import { refuseNonFinite } from './refused-inputs.js';
 import { checkWidth, unsupportedOption } from './context.js';
@@ -46,6 +47,23 @@ function filledOrigin(from: Column, missing: Missing, fill: Label | null, est: E
   const marker = missing.kind === 'nan' ? null : missing.value;
   const filled = typeof fill === 'number' && Number.isNaN(fill) ? null : fill;
   return { source: from.origin.source, imputer: { marker, fill: filled, name: est.label } };
+}
+
+/**
+ * A text column imputed at a marker other than NaN: check_array refuses NaN there (force_all_finite=True, an
+ * object array checked for NaN), so scikit-learn raises "Input contains NaN" for a missing cell, which the
+ * platform reads as the empty text. NaN on those rows (see refused-inputs.ts).
+ */
+function refuseMissingText(ctx: Ctx, col: string): void {
+  const b = ctx.b;
+  const empty = b.op('Equal', [col, b.constant('empty_text', { type: 'string', values: [''] }, [])], {}, { name: 'nan_text' });
+  const perRow = b.op(
+    'Where',
+    [empty, doubleConst(b, 'nan', [Number.NaN], []), doubleConst(b, 'zero', [0], [])],
+    {},
+    { name: 'refused_if_nan' },
+  );
+  ctx.refusals.push(b.op('ReduceSum', [perRow, int64Const(b, 'axis_1', [1], [1])], { keepdims: attr.int(1) }, { name: 'refusal' }));
 }
 
 /** MissingIndicator columns (features_) to append to the output, 0.0 / 1.0 as scikit-learn's hstack makes them. */
@@ -108,6 +126,7 @@ export const simpleImputer: TransformerConverter = (ctx, est, input) => {
     if (missing.kind === 'number')
       unsupportedOption(est, `missing_values=${missing.value} on text columns`, 'a number cannot mark a missing text cell');
     const marker = missing.kind === 'string' ? missing.value : '';
+    if (missing.kind === 'string' && marker !== '') refuseMissingText(ctx, col);
     const mask = b.op('Equal', [col, b.constant('missing_marker', { type: 'string', values: [marker] }, [])], {}, { name: 'missing' });
     const fill = b.constant('statistic', { type: 'string', values: [String(stat ?? '')] }, []);
     cols.push({
