@@ -56,10 +56,13 @@ function translate(err: PickleError): ModelImportError {
       );
     }
     if (!MODEL_PACKAGES.test(err.className)) {
+      // A FunctionTransformer's own function (func=my_log): still unsafe to run, but the message says what it is for.
       return new ModelImportError(
         'unsafe_pickle',
-        `This pickle refers to ${err.className}, which is not part of any model: loading the file in Python would run it. ` +
-          'batchcast never runs uploaded files and refuses this one. If it should be a model, save the fitted estimator again with joblib.dump.',
+        err.functionTransformerParameter
+          ? err.message
+          : `This pickle refers to ${err.className}, which is not part of any model: loading the file in Python would run it. ` +
+              'batchcast never runs uploaded files and refuses this one. If it should be a model, save the fitted estimator again with joblib.dump.',
       );
     }
   }

@@ -71,6 +71,9 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.feature_selection._univariate_selection.SelectKBest',
   'sklearn.feature_selection._univariate_selection.SelectPercentile',
   'sklearn.feature_selection._from_model.SelectFromModel',
+  // Converted without a function (the identity, also what ColumnTransformer(remainder='passthrough') may keep). One
+  // that carries a function names that function, which is not on this list: the reader refuses it by name.
+  'sklearn.preprocessing._function_transformer.FunctionTransformer',
   'sklearn.linear_model._stochastic_gradient.SGDClassifier',
   'sklearn.linear_model._stochastic_gradient.SGDRegressor',
   'sklearn.linear_model._glm.glm.PoissonRegressor',
@@ -156,9 +159,6 @@ const SKLEARN_HELPER_CLASSES: readonly string[] = [
   'sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor',
   // SimpleImputer(add_indicator=True) keeps a fitted MissingIndicator in indicator_.
   'sklearn.impute._base.MissingIndicator',
-  // ColumnTransformer(remainder='passthrough') stores a FunctionTransformer() with no function as the remainder.
-  // A FunctionTransformer that does carry a function names that function: the function itself is refused.
-  'sklearn.preprocessing._function_transformer.FunctionTransformer',
   // ColumnTransformer (scikit-learn >= 1.5) keeps the remainder's columns in this list subclass.
   'sklearn.compose._column_transformer._RemainderColsList',
   // The *CV linear models keep their cv= splitter in their parameters (n_splits, shuffle, random_state): records.

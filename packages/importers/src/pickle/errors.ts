@@ -40,4 +40,10 @@ export class PickleError extends Error {
    * readPickle in the bytes the reading did not reach, so the message can say the file comes from another version.
    */
   recordedSklearnVersion: string | null = null;
+
+  /**
+   * For unsupported_class: set when the refused global is a FunctionTransformer's function (its func or
+   * inverse_func), which the message explains; its code still follows the function's package (sklearn-import.ts).
+   */
+  functionTransformerParameter: string | null = null;
 }

@@ -9,7 +9,7 @@ import type { ByteReader } from './byte-reader.js';
 import { callableFor } from './callables.js';
 import { PICKLE_EXPORT_HINT, PickleError } from './errors.js';
 import { readWrappedArray } from './joblib-arrays.js';
-import { remedyFor } from '../remedies.js';
+import { functionTransformerRefusal, remedyFor } from '../remedies.js';
 import { type Budget, exceeded, type PickleLimits } from './limits.js';
 import { applyArrayState, applyDTypeState, isPlaceholder, type NumpyContext, normalizeInt } from './numpy.js';
 import { OP as OPCODES } from './opcodes.js';
@@ -493,9 +493,41 @@ export class Unpickler {
     if (!PYTHON_NAME.test(module) || !PYTHON_NAME.test(name)) {
       this.corrupt(`a global is named ${JSON.stringify(`${module}.${name}`.slice(0, 200))}, which is not a Python name`);
     }
-    if (!lookupGlobal(module, name)) throw refusal(`${module}.${name}`, this.opOffset);
+    if (!lookupGlobal(module, name)) {
+      const qualifiedName = `${module}.${name}`;
+      const param = this.functionTransformerParameter();
+      if (param && !qualifiedName.startsWith('sklearn.')) {
+        throw Object.assign(
+          new PickleError(
+            'unsupported_class',
+            functionTransformerRefusal("The model's FunctionTransformer", param, qualifiedName),
+            this.opOffset,
+            qualifiedName,
+          ),
+          { functionTransformerParameter: param },
+        );
+      }
+      throw refusal(qualifiedName, this.opOffset);
+    }
     const p3 = python3Name(module, name);
     return new PyGlobal(p3.module, p3.name);
+  }
+
+  /**
+   * 'func' or 'inverse_func' when the global being read is the value of that key in the state of a FunctionTransformer
+   * under construction (the key on top of the stack, the nearest object below it a FunctionTransformer), so that its
+   * refusal says what the function is there for; null otherwise. Only words the message: everything is refused alike.
+   */
+  private functionTransformerParameter(): string | null {
+    const key = this.stack.at(-1);
+    if (key !== 'func' && key !== 'inverse_func') return null;
+    for (const level of [this.stack, ...[...this.metastack].reverse()]) {
+      for (let i = level.length - 1; i >= 0; i--) {
+        const v = level[i];
+        if (v instanceof PyObject) return v.name === 'FunctionTransformer' ? key : null;
+      }
+    }
+    return null;
   }
 
   private numpyContext(): NumpyContext {

@@ -15,6 +15,7 @@ import { simpleImputer } from './imputer.js';
 import { pca, truncatedSvd } from './decomposition.js';
 import { kbinsDiscretizer } from './discretizer.js';
 import { selectFromModel, selectKBest, selectPercentile, varianceThreshold } from './feature-selection.js';
+import { functionTransformer } from './function-transformer.js';
 import { glmRegressor, linearRegressor, logisticRegression, sgdClassifier } from './linear.js';
 import { mlpClassifier, mlpRegressor } from './mlp.js';
 import { bernoulliNb, gaussianNb, multinomialNb } from './naive-bayes.js';
@@ -48,6 +49,7 @@ export const TRANSFORMERS: Record<string, TransformerConverter> = {
   SelectKBest: selectKBest,
   SelectPercentile: selectPercentile,
   SelectFromModel: selectFromModel,
+  FunctionTransformer: functionTransformer,
 };
 
 export const PREDICTORS: Record<string, PredictorConverter> = {
