@@ -8,6 +8,9 @@ export function remedyFor(qualifiedName: string): string {
   if (/^xgboost(\..*)?\.Booster$/.test(qualifiedName))
     return "A pickled XGBoost Booster is not read: save it with booster.save_model('model.json') (or 'model.ubj') and register that file (a pickled XGBClassifier or XGBRegressor is read as it is). ";
   // GridSearchCV, RandomizedSearchCV, HalvingGridSearchCV...: the search is not the model, its best_estimator_ is.
+  // Read for CalibratedClassifierCV, which gives it probabilities; on its own it predicts labels only.
+  if (/^sklearn\.svm\.(_classes\.)?LinearSVC$/.test(qualifiedName))
+    return 'LinearSVC on its own predicts labels without probabilities: fit CalibratedClassifierCV(LinearSVC(...)) instead, which batchcast converts, and register that. ';
   if (/^sklearn\.model_selection\..*SearchCV$/.test(qualifiedName))
     return "Register the model the search chose: save search.best_estimator_ (joblib.dump(search.best_estimator_, 'model.joblib')) and register that file. ";
   return '';

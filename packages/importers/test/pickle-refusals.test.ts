@@ -113,7 +113,7 @@ describe('refusals inside otherwise valid models', () => {
     const err = pickleRefusal(Uint8Array.from(swapped, (c) => c.charCodeAt(0)));
     expect(err.code).toBe('unsupported_class');
     expect(err.className).toBe('sklearn.neighbors._classification.KNeighborsClassifier');
-    expect(err.message).toContain('a scikit-learn class batchcast does not read');
+    expect(err.message).toContain('a scikit-learn class batchcast does not convert');
     expect(err.message).toContain('LogisticRegression');
     expect(err.message).toContain('skl2onnx');
   });

@@ -26,7 +26,11 @@ export interface AllowedGlobal {
   canonical: string;
 }
 
-/** The estimators and transformers batchcast converts, by their scikit-learn 1.0 to 1.5 module paths. */
+/**
+ * The estimators and transformers batchcast converts, by their scikit-learn 1.0 to 1.5 module paths: the list a
+ * refusal shows (supported.ts), which must name what the converter registry converts (sklearn/registry.ts; checked by
+ * supported-classes.test.ts).
+ */
 export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.pipeline.Pipeline',
   'sklearn.compose._column_transformer.ColumnTransformer',
@@ -49,6 +53,9 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
   'sklearn.linear_model._coordinate_descent.ElasticNetCV',
   'sklearn.tree._classes.DecisionTreeClassifier',
   'sklearn.tree._classes.DecisionTreeRegressor',
+  // Converted on their own too; the members of an ExtraTrees ensemble (estimators_) are these, not DecisionTree*.
+  'sklearn.tree._classes.ExtraTreeClassifier',
+  'sklearn.tree._classes.ExtraTreeRegressor',
   'sklearn.ensemble._forest.RandomForestClassifier',
   'sklearn.ensemble._forest.RandomForestRegressor',
   'sklearn.ensemble._forest.ExtraTreesClassifier',
@@ -113,9 +120,6 @@ export const SUPPORTED_ESTIMATORS: readonly string[] = [
 
 /** Classes the supported estimators' pickles contain besides themselves. */
 const SKLEARN_HELPER_CLASSES: readonly string[] = [
-  // The members of an ExtraTrees ensemble (estimators_) are ExtraTree* estimators, not DecisionTree*.
-  'sklearn.tree._classes.ExtraTreeClassifier',
-  'sklearn.tree._classes.ExtraTreeRegressor',
   // Every fitted tree's nodes and values: Tree.__reduce__ gives (Tree, (n_features, n_classes, n_outputs), state).
   'sklearn.tree._tree.Tree',
   // GradientBoosting's init_ (the baseline prediction) is a fitted DummyClassifier / DummyRegressor by default.

@@ -4,12 +4,13 @@
  * present (no import), a call (REDUCE, NEWOBJ, INST, OBJ) either records a PyObject or runs our own implementation
  * of an allow-listed function (no Python), and every size, count and depth is bounded (limits.ts).
  */
-import { JOBLIB_ARRAY_WRAPPERS, JOBLIB_EXTERNAL_ARRAY_WRAPPERS, lookupGlobal, python3Name, SUPPORTED_ESTIMATORS } from './allow-list.js';
+import { JOBLIB_ARRAY_WRAPPERS, JOBLIB_EXTERNAL_ARRAY_WRAPPERS, lookupGlobal, python3Name } from './allow-list.js';
 import type { ByteReader } from './byte-reader.js';
 import { callableFor } from './callables.js';
 import { PICKLE_EXPORT_HINT, PickleError } from './errors.js';
 import { readWrappedArray } from './joblib-arrays.js';
-import { functionTransformerRefusal, remedyFor } from '../remedies.js';
+import { functionTransformerRefusal } from '../remedies.js';
+import { unsupportedClassMessage } from '../supported.js';
 import { type Budget, exceeded, type PickleLimits } from './limits.js';
 import { applyArrayState, applyDTypeState, isPlaceholder, type NumpyContext, normalizeInt } from './numpy.js';
 import { OP as OPCODES } from './opcodes.js';
@@ -55,11 +56,6 @@ const STRING_ESCAPES = new Map<number, string>([
   [0x0a, ''],
 ]);
 
-// Without the Booster: it is read inside a pickled XGBClassifier or XGBRegressor, not as a model of its own.
-const SHORT_ESTIMATOR_NAMES = SUPPORTED_ESTIMATORS.filter((n) => n !== 'xgboost.core.Booster')
-  .map((n) => n.slice(n.lastIndexOf('.') + 1))
-  .join(', ');
-
 /** The refusal of a global outside the allow-list, worded for the person who uploaded the file. */
 export function refusal(qualifiedName: string, offset: number, verb = 'names'): PickleError {
   if (JOBLIB_EXTERNAL_ARRAY_WRAPPERS.includes(qualifiedName)) {
@@ -72,9 +68,9 @@ export function refusal(qualifiedName: string, offset: number, verb = 'names'): 
       qualifiedName,
     );
   }
+  // A scikit-learn class: the same refusal as the converter's (supported.ts), whatever refused it.
   const message = qualifiedName.startsWith('sklearn.')
-    ? `The file contains "${qualifiedName}", a scikit-learn class batchcast does not read from pickles. ${remedyFor(qualifiedName)}` +
-      `It reads ${SHORT_ESTIMATOR_NAMES}, in pipelines. ${PICKLE_EXPORT_HINT}`
+    ? unsupportedClassMessage(qualifiedName)
     : `The file ${verb} "${qualifiedName}", which batchcast never runs: only scikit-learn estimators and numpy arrays are read from pickles. ` +
       PICKLE_EXPORT_HINT;
   return new PickleError('unsupported_class', message, offset, qualifiedName);

@@ -3,8 +3,8 @@
  * (their module moved between versions: sklearn.preprocessing.data -> sklearn.preprocessing._data); anything
  * else is refused with its name.
  */
-import { ModelImportError, ONNX_EXPORT_HINT } from '../errors.js';
-import { remedyFor } from '../remedies.js';
+import { ModelImportError } from '../errors.js';
+import { unsupportedClassMessage } from '../supported.js';
 import type { PredictorConverter, TransformerConverter } from './context.js';
 import { calibratedClassifierCv } from './calibration.js';
 import { columnTransformer, pipelinePredict, pipelineTransform } from './compose.js';
@@ -111,26 +111,26 @@ export const PREDICTORS: Record<string, PredictorConverter> = {
   CalibratedClassifierCV: calibratedClassifierCv,
 };
 
-const SUPPORTED = [...new Set([...Object.keys(TRANSFORMERS), ...Object.keys(PREDICTORS)])].sort().join(', ');
-
 function isSklearn(est: Est): boolean {
   return est.obj.module === 'sklearn' || est.obj.module.startsWith('sklearn.');
 }
 
-export function unsupportedClass(est: Est, role: string): never {
-  const where = est.where ? ` (${est.where})` : '';
-  throw new ModelImportError(
-    'unsupported_class',
-    `batchcast cannot convert ${est.qualifiedName}${where} as ${role}. ${remedyFor(est.qualifiedName)}Supported scikit-learn classes: ${SUPPORTED}. ${ONNX_EXPORT_HINT}`,
-  );
+/** A class the pickle reader let through (the allow-list's helpers: LinearSVC, a Tree) where it is not converted. */
+export function unsupportedClass(est: Est): never {
+  throw new ModelImportError('unsupported_class', unsupportedClassMessage(est.qualifiedName, est.where));
 }
 
 export function transformerFor(est: Est): TransformerConverter {
   const c = isSklearn(est) ? TRANSFORMERS[est.cls] : undefined;
   if (!c) {
-    if (isSklearn(est) && PREDICTORS[est.cls])
-      unsupportedClass(est, 'a transformer (it is a final estimator, so it must be the last step)');
-    unsupportedClass(est, 'a transformer');
+    if (isSklearn(est) && PREDICTORS[est.cls]) {
+      throw new ModelImportError(
+        'unsupported_class',
+        `${est.label} predicts: it can only be the last step of a Pipeline, and here it stands where a transformer is expected. ` +
+          'Move it to the end of the pipeline.',
+      );
+    }
+    unsupportedClass(est);
   }
   return c;
 }
@@ -146,7 +146,7 @@ export function predictorFor(est: Est): PredictorConverter {
         `${est.label} only transforms data; the model must end in an estimator that predicts (a classifier or regressor).`,
       );
     }
-    unsupportedClass(est, 'a model');
+    unsupportedClass(est);
   }
   return c;
 }
