@@ -323,6 +323,57 @@ describe('the sample file', () => {
   });
 });
 
+describe('an encoder with handle_unknown=error behind a SimpleImputer', () => {
+  // It encoded an unseen category as all zeros and scored the row (the report: c=zzz scored yes, 0.597949) where
+  // scikit-learn raises; the imputer's marker and fill now go with the categories into the stored schema, and the
+  // batch worker and real time judge each cell as the imputer fills it (fixtures/make_imputer_categories.py).
+  const DIR = path.join(repoRoot, 'packages/importers/test/fixtures/imputer-categories');
+  const ENCODER = "OneHotEncoder (Pipeline step 'pre' > ColumnTransformer part 'text' > Pipeline step 'encode')";
+  const PURPLE =
+    `color: "purple" was not among the categories the model was trained on (blue, green, red); ${ENCODER} has ` +
+    "handle_unknown='error', so scikit-learn would refuse this row too";
+
+  it('fails the rows scikit-learn raises for and scores the others (missing cells filled) as scikit-learn, batch and real time', async () => {
+    const res = await register(await readFile(path.join(DIR, 'imputer-onehot.pkl')), 'imputer-onehot.pkl', { name: 'byom-imputer-onehot' });
+    expect(res.status, await res.clone().text()).toBe(201);
+    expect((await res.json()).converted.join('\n')).not.toMatch(/encoded as all zeros/);
+    const data = await readFile(path.join(DIR, 'imputer-onehot.csv'));
+    const want = csvObjects(await readFile(path.join(DIR, 'imputer-onehot.expected.csv'), 'utf8')).rows;
+    const created = await submit(platform, data, { model: 'byom-imputer-onehot', filename: 'imputer-onehot.csv' });
+    const job = await created.json();
+    const raising = want.filter((w) => w.raises === '1').length;
+    expect(await waitForEnd(platform, job.links.self)).toMatchObject({
+      status: 'succeeded',
+      rows: { total: want.length, failed: raising },
+    });
+    const results = csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+    expect(results[12]!.error).toBe(PURPLE);
+    for (const [i, w] of want.entries()) {
+      if (w.raises === '1') {
+        expect(results[i]!.error, `row ${i}`).not.toBe('');
+        continue;
+      }
+      expect(results[i]!.error, `row ${i}`).toBe('');
+      expect(results[i]!.prediction, `row ${i}`).toBe(w.label);
+      expect(Math.abs(Number(results[i]!.probability_yes) - Number(w.p_yes)), `row ${i}`).toBeLessThanOrEqual(1e-6 * Number(w.p_yes));
+    }
+
+    // Real time: the unseen color, and a missing one (null), which the imputer fills (rows 12 and 13 of the file).
+    const rows = csvObjects(data.toString('utf8')).rows;
+    const predicted = await fetch(platform.url('/api/models/byom-imputer-onehot/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: jsonRows([rows[12]!, rows[13]!]) }),
+    });
+    expect(predicted.status).toBe(200);
+    const [unseen, missing] = (await predicted.json()).predictions;
+    expect(unseen.error).toBe(PURPLE);
+    expect(missing.error ?? '').toBe('');
+    expect(missing.prediction).toBe(want[13]!.label);
+    expect(Math.abs(missing.probability_yes - Number(want[13]!.p_yes))).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('refusals', () => {
   it('evil.pkl: 422 naming os.system, and its command never ran', async () => {
     const evil = await readFile(path.join(NATIVE, 'evil.pkl'));
