@@ -47,8 +47,8 @@ export interface ModelSchema {
   notes: string[];
   /**
    * Columns whose values must be among the categories the model was trained on (a scikit-learn OneHotEncoder
-   * with handle_unknown='error' reading the column as it is): a row with another value fails, as scikit-learn
-   * raises for it. From the converted graph's `batchcast.known_categories` metadata; absent when there are none.
+   * or OrdinalEncoder with handle_unknown='error' reading the column as it is, or as a SimpleImputer filled it): a
+   * row with another value fails, as scikit-learn raises for it. From the converted graph's `batchcast.known_categories` metadata; absent when there are none.
    */
   knownCategories?: KnownCategories[];
   /**
