@@ -54,7 +54,6 @@ async function refused(
   if (opts.messageMatch) expect(body.error.message).toMatch(opts.messageMatch);
   expect(await uploadsLeft()).toBe(before);
   await expectHealthy();
-  return body;
   return body.error;
 }
 
@@ -179,10 +178,10 @@ describe('refused at upload with a clear 4xx', () => {
   it('columns the model needs are missing', () =>
     refused(iris.replace('petal_width', 'petal_w'), 422, 'missing_columns', { messageMatch: /petal_width/ }));
   it('values of the wrong type in every row: the rows named from 1, in the message and in `errors`', async () => {
-    const body = await refused([irisHeader, ...irisRows.map((r) => r.replace(/^[^,]+/, 'abc'))].join('\n'), 422, 'invalid_rows', {
+    const error = await refused([irisHeader, ...irisRows.map((r) => r.replace(/^[^,]+/, 'abc'))].join('\n'), 422, 'invalid_rows', {
       messageMatch: /^None of the first \d+ rows can be scored\. row 1: .*sepal_length/,
     });
-    const errors = (body.error as unknown as { errors: { row: number; column: string }[] }).errors;
+    const errors = (error as unknown as { errors: { row: number; column: string }[] }).errors;
     expect(errors.slice(0, 2)).toMatchObject([
       { row: 1, column: 'sepal_length' },
       { row: 2, column: 'sepal_length' },
