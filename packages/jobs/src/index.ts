@@ -63,6 +63,7 @@ export {
   type WebhookEvent,
 } from './webhooks/endpoints.js';
 export { deliveryId, type JobEventBody, recordJobEvents } from './webhooks/events.js';
+export { RESEAL_BATCH, type ResealOutcome, resealWebhookSecrets } from './webhooks/reseal.js';
 export { cancelJob } from './lifecycle/cancel-job.js';
 export { JobWhileReceiving } from './lifecycle/receive-job.js';
 export { passUploadGate } from './lifecycle/upload-gate.js';

@@ -23,6 +23,7 @@ import {
   openJob,
   reconcile,
   recordJobEvents,
+  resealWebhookSecrets,
   redeliverWebhook,
   registerWebhook,
   rotateWebhookSecret,
@@ -33,6 +34,7 @@ import {
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
+import { secretBoxOf } from '../src/webhooks/secret-box.js';
 import { refusal, testContext } from './context.js';
 
 /**
@@ -369,6 +371,104 @@ describe('a delivery', () => {
     expect(await ctx.queue.deliveryState(id, 0)).toBe('missing');
     expect(await reconcile(ctx)).toBeGreaterThanOrEqual(1);
     expect(await ctx.queue.deliveryState(id, 0)).toBe('present');
+  });
+});
+
+describe('changing WEBHOOK_SECRET_KEY as docs/api.md says', () => {
+  const OLD = 'test-webhook-secret-key-0123456789abcdef';
+  const NEW = 'new-webhook-secret-key-fedcba9876543210xyz';
+  const withKeys = (...keys: string[]): JobsContext => ({
+    ...ctx,
+    config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, secretKeys: keys } },
+  });
+
+  async function cancelledDelivery(hookId: string): Promise<string> {
+    const job = await submit(key);
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+    return (await deliveriesOf(job.id)).find((d) => d.endpoint_id === hookId)!.id;
+  }
+
+  it('keeps pending deliveries and redeliveries working once the old key is dropped after a restart with new,old', async () => {
+    expect(ctx.config.webhooks.secretKeys).toEqual([OLD]);
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events: ['job.cancelled'] });
+    // One delivery succeeded (to be redelivered later), one pending: its receiver answered 500.
+    const done = await cancelledDelivery(hook.id);
+    expect(await deliverWebhook(ctx, done, 0)).toMatchObject({ status: 'delivered' });
+    const pending = await cancelledDelivery(hook.id);
+    receiver.reply(500);
+    expect(await deliverWebhook(ctx, pending, 0)).toMatchObject({ status: 'retry' });
+
+    // Restarted with NEW,OLD: the workers' pass re-seals; every endpoint's secret is rotated, as documented.
+    const both = withKeys(NEW, OLD);
+    expect(await resealWebhookSecrets(both)).toEqual({ secrets: 1, bodies: 2, unreadable: 0 });
+    const rotated = await rotateWebhookSecret(both, ADMIN, hook.id, 0);
+    // Another pass (a process started later, or the next interval) finds nothing left to do.
+    expect(await resealWebhookSecrets(both)).toEqual({ secrets: 0, bodies: 0, unreadable: 0 });
+
+    // Restarted with NEW only: the pending delivery reaches its receiver, and so does a redelivery.
+    const only = withKeys(NEW);
+    const start = receiver.requests.length;
+    expect(await deliverWebhook(only, pending, 0)).toMatchObject({ status: 'delivered' });
+    const redelivered = await redeliverWebhook(only, asKey(key), done);
+    expect(await deliverWebhook(only, done, redelivered.generation)).toMatchObject({ status: 'delivered' });
+    const got = receiver.requests.slice(start);
+    expect(got.map((r) => r.headers['webhook-id'])).toEqual([pending, done]);
+    for (const r of got) expect(verified(rotated.secret, r).data.status).toBe('cancelled');
+    // Nothing needs OLD any more: a box with NEW alone reads every stored value.
+    expect(await resealWebhookSecrets(withKeys(NEW, 'a-third-key-that-seals-nothing-0123456789'))).toMatchObject({ unreadable: 0 });
+  });
+
+  it('re-seals in batches, old secrets still signing included, safely with several processes at once; changes nothing twice', async () => {
+    const hooks: { id: string }[] = [];
+    for (let i = 0; i < 3; i++) hooks.push(await registerWebhook(ctx, ADMIN, { url: receiver.url(), events: ['job.cancelled'] }));
+    await rotateWebhookSecret(ctx, ADMIN, hooks[0]!.id, 600); // an old secret still signing, sealed with OLD
+    const job = await submit();
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+    expect(await deliveriesOf(job.id)).toHaveLength(3);
+    const both = withKeys(NEW, OLD);
+    const passes = await Promise.all([resealWebhookSecrets(both, { batch: 1 }), resealWebhookSecrets(both, { batch: 1 })]);
+    const ran = passes.filter((p) => p !== null);
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    expect(ran.reduce((n, p) => n + p!.secrets, 0)).toBe(4);
+    expect(ran.reduce((n, p) => n + p!.bodies, 0)).toBe(3);
+    const { rows } = await ctx.pool.query<{ v: Buffer }>(
+      `SELECT secret AS v FROM webhook_endpoints UNION ALL SELECT secret FROM webhook_old_secrets UNION ALL SELECT body FROM webhook_deliveries`,
+    );
+    const newId = secretBoxOf(both.config)!.sealingKeyId;
+    expect(rows).toHaveLength(7); // 3 endpoint secrets, 1 rotated out and still signing, 3 delivery bodies
+    expect(rows.every((r) => r.v.subarray(1, 5).equals(newId))).toBe(true);
+    const start = receiver.requests.length;
+    const [d] = (await deliveriesOf(job.id)).filter((x) => x.endpoint_id === hooks[0]!.id);
+    expect(await deliverWebhook(withKeys(NEW), d!.id, 0)).toMatchObject({ status: 'delivered' });
+    // Both the current and the rotated-out secret still sign, as before the key changed.
+    expect(receiver.requests[start]!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(await resealWebhookSecrets(ctx)).toBeNull(); // one key: nothing to do
+  });
+
+  it("names what cannot be read when a key was dropped too early: a delivery's body, or an endpoint's secret", async () => {
+    const hook = await registerWebhook(ctx, asKey(key), { url: receiver.url(), events: ['job.cancelled'] });
+    const id = await cancelledDelivery(hook.id);
+    const start = receiver.requests.length;
+    const early = await deliverWebhook(withKeys(NEW), id, 0);
+    if (early.status !== 'retry') throw new Error('expected a retry');
+    expect(early.reason).toMatch(/^not sent: this delivery’s body was encrypted with a WEBHOOK_SECRET_KEY that is no longer configured/);
+    expect(early.reason).toContain('add that key back after the current one');
+    expect(early.reason).toContain('rotating the endpoint’s secret does not help');
+    // The body re-sealed but not the secret (an endpoint row is what a later restore brought back, say).
+    const both = withKeys(NEW, OLD);
+    await resealWebhookSecrets(both);
+    const box = secretBoxOf(ctx.config)!;
+    await ctx.pool.query('UPDATE webhook_endpoints SET secret = $2 WHERE id = $1', [
+      hook.id,
+      box.seal('whsec_x', `webhook secret ${hook.id}`),
+    ]);
+    const secretGone = await deliverWebhook(withKeys(NEW), id, 0);
+    if (secretGone.status !== 'retry') throw new Error('expected a retry');
+    expect(secretGone.reason).toMatch(
+      /^not sent: the endpoint’s signing secret was encrypted with a WEBHOOK_SECRET_KEY that is no longer configured/,
+    );
+    expect(secretGone.reason).toContain('or rotate the endpoint’s secret');
+    expect(receiver.requests.length).toBe(start);
   });
 });
 

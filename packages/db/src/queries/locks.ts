@@ -8,6 +8,7 @@ export const ADVISORY_LOCKS = {
   migrations: 0x6263_6d67,
   reconcile: 0x6263_7263,
   retention: 0x6263_7274,
+  webhookReseal: 0x6263_7773,
 } as const;
 
 export type AdvisoryLock = keyof typeof ADVISORY_LOCKS;

@@ -383,3 +383,82 @@ async function attemptsOf(pool: Pool, ids: string[]): Promise<Map<string, Webhoo
   }
   return out;
 }
+
+/** A sealed value sealed again, or null to leave it as it is (already re-sealed, or unreadable). */
+export type Reseal = (sealed: Buffer, endpointOrDeliveryId: string) => Buffer | null;
+
+/** What one batch of a re-seal looked at: the last id (the next batch starts after it), rows seen and changed. */
+export interface ResealBatch {
+  last: string | null;
+  seen: number;
+  changed: number;
+}
+
+/**
+ * One batch of endpoints (ids after `after`, in order) whose current secret or an old secret still signing was
+ * not sealed with the key of id `keyId` (bytes 2–5 of a sealed value; see secret-box.ts): with their rows
+ * locked, as a rotation locks them (a secret rotated meanwhile is never overwritten with the old one), each
+ * secret is replaced by `reseal`'s answer, in one transaction.
+ */
+export async function resealEndpointSecrets(
+  pool: Pool,
+  keyId: Buffer,
+  after: string | null,
+  limit: number,
+  reseal: Reseal,
+): Promise<ResealBatch> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ id: string; secret: Buffer; old: Buffer[] }>(
+      `SELECT e.id, e.secret,
+              ARRAY(SELECT o.secret FROM webhook_old_secrets o WHERE o.endpoint_id = e.id AND o.expires_at > now()) AS old
+       FROM webhook_endpoints e
+       WHERE ($2::uuid IS NULL OR e.id > $2)
+         AND (substring(e.secret FROM 2 FOR 4) <> $1
+              OR EXISTS (SELECT 1 FROM webhook_old_secrets o
+                         WHERE o.endpoint_id = e.id AND o.expires_at > now() AND substring(o.secret FROM 2 FOR 4) <> $1))
+       ORDER BY e.id LIMIT $3 FOR UPDATE OF e`,
+      [keyId, after, limit],
+    );
+    let changed = 0;
+    for (const row of rows) {
+      const secret = reseal(row.secret, row.id);
+      if (secret) {
+        await client.query('UPDATE webhook_endpoints SET secret = $2 WHERE id = $1', [row.id, secret]);
+        changed++;
+      }
+      for (const old of row.old) {
+        const sealed = reseal(old, row.id);
+        if (!sealed) continue;
+        await client.query('UPDATE webhook_old_secrets SET secret = $3 WHERE endpoint_id = $1 AND secret = $2', [row.id, old, sealed]);
+        changed++;
+      }
+    }
+    return { last: rows.at(-1)?.id ?? null, seen: rows.length, changed };
+  });
+}
+
+/** One batch of deliveries (ids after `after`, in order) whose body was not sealed with key `keyId`: locked, re-sealed, in one transaction. */
+export async function resealDeliveryBodies(
+  pool: Pool,
+  keyId: Buffer,
+  after: string | null,
+  limit: number,
+  reseal: Reseal,
+): Promise<ResealBatch> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ id: string; body: Buffer }>(
+      `SELECT id, body FROM webhook_deliveries
+       WHERE ($2::text IS NULL OR id > $2) AND substring(body FROM 2 FOR 4) <> $1
+       ORDER BY id LIMIT $3 FOR UPDATE`,
+      [keyId, after, limit],
+    );
+    let changed = 0;
+    for (const row of rows) {
+      const body = reseal(row.body, row.id);
+      if (!body) continue;
+      await client.query('UPDATE webhook_deliveries SET body = $2 WHERE id = $1', [row.id, body]);
+      changed++;
+    }
+    return { last: rows.at(-1)?.id ?? null, seen: rows.length, changed };
+  });
+}

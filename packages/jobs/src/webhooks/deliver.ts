@@ -91,12 +91,12 @@ async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<t
   let body: string;
   let secrets: string[];
   try {
-    body = box.open(delivery.body, bodyContext(delivery.id)).toString('utf8');
+    body = box.open(delivery.body, bodyContext(delivery.id), 'delivery body').toString('utf8');
     const { endpoint } = delivery;
     // The current secret, then every one rotated out whose grace has not ended: one signature each.
     const now = new Date();
     secrets = [endpoint.secret, ...endpoint.oldSecrets.filter((o) => o.expiresAt > now).map((o) => o.secret)].map((s) =>
-      box.open(s, secretContext(endpoint.id)).toString('utf8'),
+      box.open(s, secretContext(endpoint.id), 'endpoint secret').toString('utf8'),
     );
   } catch (err) {
     if (err instanceof SecretBoxError) return { statusCode: null, error: `not sent: ${err.message}`, response: null };
