@@ -11,6 +11,7 @@ import {
   cancelJob,
   checkQuotasBeforeUpload,
   createApiKey,
+  expireJobs,
   createJob,
   type DomainError,
   keyJobToken,
@@ -150,6 +151,24 @@ describe("a key's jobs", () => {
     expect((await listKeyJobs(ctx, key)).jobs.map((j) => j.id)).toEqual([kept.id]);
     expect((await refusal(openKeyJob(ctx, key, aged.id))).code).toBe('expired');
     expect((await openKeyJob(ctx, key, kept.id))?.id).toBe(kept.id);
+  });
+
+  it('stay gone (410 expired) to the key once the retention sweep has deleted them, as to their links; another key still gets 404', async () => {
+    const key = await newKey('swept-owner');
+    const other = await newKey('swept-other');
+    const job = await submit(key);
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+    await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '8 days' WHERE id = $1`, [job.id]);
+    const before = await refusal(openKeyJob(ctx, key, job.id));
+    expect((await expireJobs(ctx))!.jobs).toBeGreaterThanOrEqual(1);
+    expect(await loadJob(ctx.pool, job.id)).toBeNull();
+    const after = await refusal(openKeyJob(ctx, key, job.id.toUpperCase()));
+    expect(after).toMatchObject({ kind: 'gone', code: 'expired' });
+    expect(after.message).toBe(before.message.replace(/\d{4}-\d{2}-\d{2}/, after.message.match(/\d{4}-\d{2}-\d{2}/)![0]));
+    expect((await refusal(openJob(ctx, job.id, job.token))).code).toBe('expired');
+    // Its existence is not revealed to another key, nor is an unknown id told apart.
+    expect(await openKeyJob(ctx, other, job.id)).toBeNull();
+    expect(await openKeyJob(ctx, key, '00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
   it('lose the links made from the key when it is revoked; a link sent by email stays', async () => {

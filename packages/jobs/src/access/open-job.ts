@@ -17,7 +17,7 @@ export async function openJob(ctx: JobsContext, id: string, token: string | null
   if (!UUID.test(id)) throw notFound();
   const jobId = id.toLowerCase();
   const job = await loadJob(ctx.pool, jobId);
-  if (!job && token) await throwIfExpired(ctx, jobId, token);
+  if (!job && token) await refuseIfExpired(ctx, jobId, token);
   if (!job || !isVisible(job) || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
   refuseIfPastRetention(ctx, job);
   return job;
@@ -34,7 +34,8 @@ export function refuseIfPastRetention(ctx: JobsContext, job: { finishedAt: Date 
   if (at && at <= now) throw expiredError(ctx, at);
 }
 
-async function throwIfExpired(ctx: JobsContext, id: string, token: string): Promise<void> {
+/** `gone` (`expired`) when the retention sweep deleted job `id` and `token` was one of its tokens (its tombstone keeps their hashes). */
+export async function refuseIfExpired(ctx: JobsContext, id: string, token: string): Promise<void> {
   const expired = await getExpiredJob(ctx.pool, id);
   if (!expired || !tokenMatches(token, expired.tokenHashes)) return;
   // When it was due, as the page said (the sweep may have come a little later).

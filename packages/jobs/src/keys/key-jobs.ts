@@ -1,10 +1,10 @@
 import { type JobStatus, listKeyJobs as listKeyJobRows } from '@batchcast/db';
-import { refuseIfPastRetention } from '../access/open-job.js';
+import { refuseIfExpired, refuseIfPastRetention } from '../access/open-job.js';
 import type { JobsContext } from '../context.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { decodeCursor, encodeCursor, pageSize } from '../pagination.js';
 import { isVisible, jobFromRecord, type VisibleJob } from '../records.js';
-import { type ApiKey, isUuid } from './api-keys.js';
+import { type ApiKey, type ApiKeyPrincipal, isUuid, keyJobToken } from './api-keys.js';
 
 export interface JobPage {
   jobs: VisibleJob[];
@@ -29,10 +29,17 @@ export async function listKeyJobs(
   return { jobs: page.jobs.map(jobFromRecord).filter(isVisible), next: page.cursor ? encodeCursor(page.cursor) : null };
 }
 
-/** A job of this key, or null (another key's, an anonymous upload's, or none: the caller answers 404 alike). */
-export async function openKeyJob(ctx: JobsContext, key: ApiKey, id: string): Promise<VisibleJob | null> {
+/**
+ * A job of this key, or null (another key's, an anonymous upload's, or none: the caller answers 404 alike).
+ * Past its retention time it is `gone` (`expired`), before the sweep and after it alike, as it is to its
+ * links: a service polling its job must not see 410 and then 404 for the same id. After the sweep, the job's
+ * tombstone keeps its token hashes, and the key's token of the job is derived from the key (keyJobToken):
+ * only the key that submitted it is told it expired.
+ */
+export async function openKeyJob(ctx: JobsContext, key: ApiKeyPrincipal, id: string): Promise<VisibleJob | null> {
   if (!isUuid(id)) return null;
   const job = await loadJob(ctx.pool, id.toLowerCase());
+  if (!job) await refuseIfExpired(ctx, id.toLowerCase(), keyJobToken(key.secret, id.toLowerCase()));
   if (!job || !isVisible(job) || job.keyId !== key.id) return null;
   refuseIfPastRetention(ctx, job);
   return job;
