@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFixtures, resultsJsonl, scored } from './support/formats.js';
@@ -115,5 +115,39 @@ describe('a results download that cannot read its input', () => {
     const summary = await fetch(platform.url(`/api/jobs/${job.id}/summary?token=${encodeURIComponent(job.token)}`));
     expect(summary.status).toBe(200);
     expect(platform.output).not.toMatch(/uncaught exception/);
+  });
+
+  it('whose upload file is missing (DATA_DIR switched, a restore without the uploads) is a 500 upload_missing naming it, not "something went wrong"', async () => {
+    const { job } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-interval-extra.parquet')), {
+      fields: IRIS,
+      filename: 'lost.parquet',
+    });
+    const db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    let upload: string;
+    try {
+      upload = (await db.query<{ k: string }>('SELECT upload_key AS k FROM jobs WHERE id = $1', [job.id])).rows[0]!.k;
+    } finally {
+      await db.end();
+    }
+    await rm(path.join(platform.dataDir, upload));
+    const token = encodeURIComponent(job.token);
+    for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
+      const res = await fetch(platform.url(`/api/jobs/${job.id}/results.${format}?token=${token}`));
+      const body = (await res.json()) as { error: { code: string; message: string; upload: string } };
+      expect(res.status, `${format}: ${JSON.stringify(body)}`).toBe(500);
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect(body.error.code).toBe('upload_missing');
+      expect(body.error.upload).toBe(upload);
+      expect(body.error.message).toContain(`the file it scored (${upload}) is missing under DATA_DIR`);
+      expect(body.error.message).toContain('restore it from a backup of the uploads');
+      const head = await fetch(platform.url(`/api/jobs/${job.id}/results.${format}?token=${token}`), { method: 'HEAD' });
+      expect(head.status).toBe(500);
+    }
+    // A browser following the job page's download link gets a page saying the same.
+    const page = await fetch(platform.url(`/api/jobs/${job.id}/results.csv?token=${token}`), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(500);
+    expect(await page.text()).toContain('is missing under DATA_DIR');
+    expect(platform.output).toMatch(/the job's upload is missing/);
   });
 });

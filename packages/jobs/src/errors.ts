@@ -21,7 +21,12 @@ export type DomainErrorKind =
   | 'unauthorized'
   | 'rate_limited'
   /** A service we depend on is unavailable: try again later. */
-  | 'unavailable';
+  | 'unavailable'
+  /**
+   * Something this server keeps is missing (a job's upload gone from its store): the server's fault, not
+   * passing by itself, so a 5xx without Retry-After, with a code and message saying what an operator can do.
+   */
+  | 'lost';
 
 /**
  * A refusal the caller can act on: `code` is stable and machine-readable, `message` says what was wrong and

@@ -20,6 +20,7 @@ const STATUS: Record<DomainErrorKind, number> = {
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
+  lost: 500,
 };
 
 export const statusOf = (err: DomainError): number => STATUS[err.kind];

@@ -40,6 +40,7 @@ const CONTENT_TYPES: Record<ResultsFormat, string> = {
  */
 export async function resultsDownload(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<ResultsDownload> {
   const { about, model } = await checkResults(ctx, job, format);
+  await checkUploadKept(ctx, job);
   // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download.
   const release = await holdJobForDownload(ctx, job);
   return {
@@ -56,6 +57,8 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
         // file, said as such, rather than "something went wrong on our side".
         if (err instanceof FormatError || err instanceof CsvFormatError)
           throw new DomainError('unprocessable', 'unreadable_input', `The results cannot be made: ${err.message}.`, { format });
+        // Removed since the check above (or the store says so only when read).
+        if ((err as { code?: unknown } | null)?.code === 'ENOENT') throw uploadMissing(ctx, job);
         throw err;
       } finally {
         await release();
@@ -69,7 +72,32 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
  * (a HEAD request: the headers a GET would send, without reading a row).
  */
 export async function aboutResults(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<ResultsAbout> {
-  return (await checkResults(ctx, job, format)).about;
+  const { about } = await checkResults(ctx, job, format);
+  await checkUploadKept(ctx, job);
+  return about;
+}
+
+/**
+ * Results are written from the job's upload, row by row beside its stored predictions: without the upload
+ * (DATA_DIR changed, a restore without the uploads) they cannot be made. That was a 500 "Something went wrong
+ * on our side" that told nobody what; it is the server's fault and does not pass by itself (no Retry-After),
+ * so a 500 with its own code, saying which upload is missing and what an operator can do, logged for them.
+ */
+async function checkUploadKept(ctx: JobsContext, job: Job): Promise<void> {
+  if (!(await ctx.blobs.exists(job.uploadKey))) throw uploadMissing(ctx, job);
+}
+
+function uploadMissing(ctx: JobsContext, job: Job): DomainError {
+  const store = ctx.blobs.kind === 'fs' ? 'under DATA_DIR' : 'in the PostgreSQL upload store (BLOB_STORE=postgres)';
+  ctx.log.error({ jobId: job.id, upload: job.uploadKey, store: ctx.blobs.kind }, "results cannot be made: the job's upload is missing");
+  return new DomainError(
+    'lost',
+    'upload_missing',
+    `The results of this job cannot be made: the file it scored (${job.uploadKey}) is missing ${store} on this server, and results are ` +
+      'written from it with the stored predictions. An operator can put it back (restore it from a backup of the uploads, or start ' +
+      'batchcast with the DATA_DIR that holds it); otherwise upload the file again to score it anew.',
+    { upload: job.uploadKey },
+  );
 }
 
 async function checkResults(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<{ about: ResultsAbout; model: Model }> {
