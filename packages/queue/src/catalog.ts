@@ -9,7 +9,10 @@ import { WEBHOOK_ATTEMPTS } from './retry-schedule.js';
  * at once (`concurrency`), whether it runs in the worker process's scoring threads (`thread`: CPU-bound work
  * that must not hold the process's event loop; as many at once as there are threads, WORKERS), and whether
  * it is idempotent (`idempotent`: safe to run again in place when PostgreSQL drops mid-run, so an outage
- * spends no attempts). Payloads carry ids only: PostgreSQL holds everything else, so a job re-created after
+ * spends no attempts). `oneAtATimePer` names a payload field: two jobs of the kind with the same value never run
+ * at once (a later one that finds another running is skipped, see consume.ts). `abortOnShutdown`: a job in
+ * progress when its worker stops is told to give up (its handler gets an aborted signal) and is put back to
+ * run again shortly, spending no attempt, instead of holding the shutdown. Payloads carry ids only: PostgreSQL holds everything else, so a job re-created after
  * Redis lost its data is the same job. Queues hold either thread kinds or not, never both.
  */
 const uuid = z.string().uuid();
@@ -104,7 +107,15 @@ export const jobCatalog = {
   'scheduled-run': {
     queue: 'schedule',
     thread: false,
-    concurrency: 1,
+    // Several runs at once, so that one source that is slow or never answers (a fetch may take up to
+    // SCHEDULE_FETCH_TIMEOUT_MS, retried) never delays the other schedules. A run mostly waits on I/O
+    // (the source, the blob store, PostgreSQL), so 4 per worker process costs little; it is bounded because
+    // each run holds a PostgreSQL connection at times and a blob write, beside scoring and finalising on the
+    // same pool (10 connections). Runs of one schedule never overlap (oneAtATimePer), so each bad source holds
+    // one slot at most: 3 hanging sources at once still leave one for every other schedule.
+    concurrency: 4,
+    oneAtATimePer: 'schedule',
+    abortOnShutdown: true,
     idempotent: false,
     payload: z.object({ schedule: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
     options: {

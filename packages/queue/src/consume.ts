@@ -1,5 +1,5 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@batchcast/log';
 import {
@@ -80,10 +80,12 @@ export function consume(opts: ConsumeOptions): Worker[] {
           workerThreadsOptions: { execArgv: [], ...(threads.resourceLimits ? { resourceLimits: threads.resourceLimits } : {}) },
           autorun: false,
         })
-      : new Worker(queue, (job) => runJob(queue, job, inline, opts.retryInPlace), {
-          ...common,
-          concurrency: Math.max(...kinds.map((k) => jobCatalog[k].concurrency)),
-        });
+      : new Worker(
+          queue,
+          // Three parameters: BullMQ hands an abort signal only to a processor that declares the third.
+          (job, token, signal) => runMainJob(queue, job, token, signal, inline, opts),
+          { ...common, concurrency: Math.max(...kinds.map((k) => jobCatalog[k].concurrency)) },
+        );
     if (threads) {
       const started = startThreads(worker, threads.processor, threads.threads).catch((err: Error) =>
         opts.log.warn({ queue, err: err.message }, 'could not start the threads ahead; they start with the first jobs'),
@@ -94,6 +96,9 @@ export function consume(opts: ConsumeOptions): Worker[] {
         .then(() => (worker.closing ? undefined : worker.run()))
         .catch((err: Error) => opts.log.warn({ queue, err: err.message }, 'worker error'));
     }
+    // A kind that gives up on shutdown (catalog `abortOnShutdown`): abort what runs, instead of waiting for it
+    // (BullMQ's close waits for every active job; a fetch of a source that never answers would hold it).
+    if (kinds.some((k) => abortsOnShutdown(k))) worker.on('closing', () => worker.cancelAllJobs('the worker is stopping'));
     worker.on('error', (err) => opts.log.warn({ queue, err: err.message }, 'worker error'));
     worker.on('failed', (job, err) => {
       opts.log.warn(
@@ -106,6 +111,94 @@ export function consume(opts: ConsumeOptions): Worker[] {
   });
   void Promise.all(running).then(() => opts.onReady?.());
   return workers;
+}
+
+const abortsOnShutdown = (kind: JobName): boolean => 'abortOnShutdown' in jobCatalog[kind] && jobCatalog[kind].abortOnShutdown === true;
+const exclusiveField = (kind: JobName): string | null => {
+  const def = jobCatalog[kind];
+  return 'oneAtATimePer' in def ? def.oneAtATimePer : null;
+};
+
+/** How long a job given back on shutdown waits before it may run again (on this or another worker). */
+const SHUTDOWN_RETRY_MS = 5_000;
+
+/**
+ * Runs a main-thread job: the catalog's `oneAtATimePer` first (skipped while another job of the same kind and
+ * key runs), then its handler with the abort signal. A job aborted because its worker stops is put back
+ * (delayed, SHUTDOWN_RETRY_MS) without spending an attempt: it did not fail, it was interrupted.
+ */
+async function runMainJob(
+  queue: QueueName,
+  job: Job,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  inline: Partial<KindHandlers<JobName>>,
+  opts: ConsumeOptions,
+): Promise<void> {
+  const kind = isJobName(job.name) ? job.name : null;
+  const field = kind ? exclusiveField(kind) : null;
+  if (kind && field) {
+    const key = (job.data as Record<string, unknown> | undefined)?.[field];
+    const other = typeof key === 'string' ? await runningElsewhere(opts.connection, opts.prefix, queue, job, field, key) : null;
+    if (other) {
+      opts.log.warn(
+        { queue, kind, [field]: key, skipped: job.id, running: other },
+        `skipped: the previous ${kind} of this ${field} is still in progress`,
+      );
+      return;
+    }
+  }
+  try {
+    const info = {
+      id: job.id,
+      name: job.name,
+      data: job.data,
+      timestamp: job.timestamp,
+      attemptsMade: job.attemptsMade,
+      opts: job.opts,
+      signal,
+    };
+    await runJob(queue, info, inline, opts.retryInPlace);
+  } catch (err) {
+    if (signal?.aborted && kind && abortsOnShutdown(kind) && token) {
+      opts.log.info({ queue, kind, job: job.id }, 'interrupted by shutdown; it runs again shortly');
+      await job.moveToDelayed(Date.now() + SHUTDOWN_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    throw err;
+  }
+}
+
+/**
+ * Another active job of `queue` with the same kind and `field` value as `job` that was taken before it (or at
+ * the same millisecond with a smaller id): its id, else null. Both see each other in the active list when taken
+ * together, so exactly one of them goes on; a job taken while the other already ran sees it and stops.
+ */
+async function runningElsewhere(
+  redis: Redis,
+  prefix: string,
+  queue: QueueName,
+  job: Job,
+  field: string,
+  key: string,
+): Promise<string | null> {
+  const ids = await redis.lrange(`${prefix}:${queue}:active`, 0, -1);
+  const mine = [job.processedOn ?? 0, job.id ?? ''] as const;
+  for (const id of ids) {
+    if (id === job.id) continue;
+    const [name, data, processedOn] = await redis.hmget(`${prefix}:${queue}:${id}`, 'name', 'data', 'processedOn');
+    if (name !== job.name || !data) continue;
+    let value: unknown;
+    try {
+      value = (JSON.parse(data) as Record<string, unknown>)[field];
+    } catch {
+      continue;
+    }
+    if (value !== key) continue;
+    const theirs = [Number(processedOn ?? 0), id] as const;
+    if (theirs[0] < mine[0] || (theirs[0] === mine[0] && theirs[1] < mine[1])) return id;
+  }
+  return null;
 }
 
 /**

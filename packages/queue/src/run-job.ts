@@ -11,6 +11,8 @@ export interface JobInfo {
   timestamp: number;
   attemptsMade: number;
   opts: { attempts?: number | undefined };
+  /** Aborted when the job should give up now (its worker stops; catalog `abortOnShutdown`). Main thread only. */
+  signal?: AbortSignal | undefined;
 }
 
 /** What a worker does with one parsed payload of kind N. */

@@ -11,6 +11,7 @@ export const scheduledRunHandler: Handler<'scheduled-run'> = (ctx) => async (pay
     schedule: payload.schedule,
     runKey: job.id ?? `${payload.schedule}:${job.timestamp}`,
     lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+    signal: job.signal,
   });
   if (outcome.status === 'failed') throw new UnrecoverableError(outcome.reason);
 };

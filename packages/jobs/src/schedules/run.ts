@@ -17,6 +17,8 @@ export interface ScheduleRun {
   runKey: string;
   /** Whether a failure now is the last attempt the queue will make. */
   lastAttempt: boolean;
+  /** Aborted when the worker stops: the source's fetch ends now, and the run is given back, not recorded as failed. */
+  signal?: AbortSignal | undefined;
 }
 
 export type ScheduleRunOutcome =
@@ -48,7 +50,7 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
   const key = `uploads/${jobId}.csv`;
   try {
     const source = parseScheduleSource(schedule.source);
-    const { stream, filename } = await openScheduleSource(source, ctx.config);
+    const { stream, filename } = await openScheduleSource(source, ctx.config, run.signal);
     const upload = await storeUpload(ctx.blobs, stream, {
       key,
       chunkRows: ctx.config.workers.chunkRows,
@@ -72,6 +74,11 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
     // (or another service down: `unavailable`) may have room at the next attempt, as for a source unreadable now.
     const refused = err instanceof DomainError && err.kind !== 'unavailable';
     const reason = (err as Error).message;
+    // Interrupted (the worker stops), not failed: nothing is recorded, the queue runs it again.
+    if (run.signal?.aborted) {
+      log.info({ err: reason }, 'scheduled run interrupted; it runs again');
+      throw err;
+    }
     if (!refused && !run.lastAttempt) {
       log.warn({ err: reason }, 'scheduled run failed; will retry');
       throw err;

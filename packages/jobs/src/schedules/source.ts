@@ -1,4 +1,4 @@
-import { type Readable, Transform } from 'node:stream';
+import { addAbortSignal, type Readable, Transform } from 'node:stream';
 import type { Config } from '@batchcast/config';
 import { checkUrl, FileSourceError, OutboundError, type OutboundPolicy, openInside, resolveInside, safeFetch } from '@batchcast/outbound';
 import { DomainError } from '../errors.js';
@@ -98,15 +98,21 @@ export async function checkScheduleSource(source: ScheduleSource, config: Config
 
 /**
  * Opens a source for one run: the file's bytes, or the URL's body, within a total deadline and the upload
- * size cap. A missing file or a server that does not answer is an error worth retrying; a path or host
+ * size cap, or until `signal` aborts (the worker stops). A missing file or a server that does not answer is an error worth retrying; a path or host
  * that is not allowed stays a refusal. `filename` names the job, as an upload's file name does.
  */
-export async function openScheduleSource(source: ScheduleSource, config: Config): Promise<{ stream: Readable; filename: string }> {
+export async function openScheduleSource(
+  source: ScheduleSource,
+  config: Config,
+  signal?: AbortSignal,
+): Promise<{ stream: Readable; filename: string }> {
   const policy = sourcePolicy(config);
   try {
     if (source.kind === 'file') {
       const { handle, path: real } = await openInside(source.path, policy.dirs);
-      return { stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }), filename: real.split('/').pop() || 'source.csv' };
+      const stream = handle.createReadStream({ highWaterMark: 1024 * 1024 });
+      if (signal) addAbortSignal(signal, stream);
+      return { stream, filename: real.split('/').pop() || 'source.csv' };
     }
     const res = await safeFetch(source.url, {
       policy: policy.web,
@@ -114,6 +120,8 @@ export async function openScheduleSource(source: ScheduleSource, config: Config)
       maxBodyBytes: config.storage.maxUploadBytes,
       responseType: 'stream',
       headers: { accept: 'text/csv, */*;q=0.5' },
+      // The worker stopping ends the fetch (and its body) at once, not at the deadline.
+      ...(signal ? { signal } : {}),
     });
     // The body streams into the upload; a stream error (deadline, cap) fails the run like any read error.
     const body = res.body.pipe(new Transform({ transform: (chunk, _enc, done) => done(null, chunk) }));
