@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EmbeddedInUseError, RedisNotFoundError, type ResolvedServices, resolveServices } from '@batchcast/embedded';
+import { ConfigError, parseConfig } from '@batchcast/config';
 import { createLogger } from '@batchcast/log';
 
 const isEmbedded = (v: string | undefined) => v?.trim().toLowerCase() === 'embedded';
@@ -13,6 +14,7 @@ const isEmbedded = (v: string | undefined) => v?.trim().toLowerCase() === 'embed
  */
 export async function startServices(): Promise<ResolvedServices> {
   const env = process.env;
+  checkConfiguration(env);
   const log = createLogger('services', env.LOG_LEVEL || 'info');
   const dataDir = path.resolve(env.DATA_DIR || './data');
   if (env.BLOB_STORE === 'postgres' && (isEmbedded(env.DATABASE_URL) || isEmbedded(env.REDIS_URL))) {
@@ -29,6 +31,24 @@ export async function startServices(): Promise<ResolvedServices> {
     return services;
   } catch (err) {
     if (err instanceof RedisNotFoundError || err instanceof EmbeddedInUseError) fail(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The configuration is checked before anything uses it, here the logger (pino throws its own stack trace at a
+ * level it does not know, e.g. LOG_LEVEL=warning): a bad value is the same one message, exit 78, as everywhere
+ * else. DATABASE_URL and REDIS_URL set to `embedded` are not URLs yet (resolved below, checked again at boot).
+ */
+function checkConfiguration(env: NodeJS.ProcessEnv): void {
+  try {
+    parseConfig({
+      ...env,
+      DATABASE_URL: isEmbedded(env.DATABASE_URL) ? undefined : env.DATABASE_URL,
+      REDIS_URL: isEmbedded(env.REDIS_URL) ? undefined : env.REDIS_URL,
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
 }
