@@ -59,6 +59,8 @@ const hostList = (allowHttp: 'always' | 'allowed-hosts-only') =>
       .optional(),
   );
 
+const OUTBOX_PORT = 'must be a TCP port number (1 to 65535), or `off` for no development outbox';
+
 const url = (protocols: string[]) =>
   z
     .string()
@@ -84,7 +86,26 @@ const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0).pipe(z.number().max(65535, 'must be a TCP port number, 0 to 65535')).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: optionalString.pipe(url(['http:', 'https:']).optional()),
+  // Every link is PUBLIC_URL followed by a path: a query or fragment in it would end up before the path
+  // (https://host?x=1/jobs/...), breaking every link, so it is refused instead of accepted silently.
+  PUBLIC_URL: optionalString.pipe(
+    url(['http:', 'https:'])
+      .refine(
+        (value) => {
+          try {
+            const u = new URL(value);
+            return u.search === '' && u.hash === '' && !/[?#]/.test(value);
+          } catch {
+            return true; // said by url()
+          }
+        },
+        {
+          message:
+            'must not have a query (?…) or fragment (#…): links are built by adding paths to it. Give the address people open, with a path if batchcast is served under one, e.g. PUBLIC_URL=https://batchcast.example.com or https://example.com/batchcast',
+        },
+      )
+      .optional(),
+  ),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/batchcast'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
   QUEUE_PREFIX: z
@@ -196,7 +217,10 @@ const envFields = z.object({
   /** Development outbox on a loopback-only port (no SMTP_URL): default PORT+1; `off` for none. */
   DEV_OUTBOX_PORT: z.preprocess(
     (v) => (v === '' ? undefined : v),
-    z.union([z.literal('off'), z.coerce.number().int().min(1).max(65535)]).optional(),
+    // One message for every wrong value (a union's own says only "Invalid input"), saying what it takes.
+    z
+      .union([z.literal('off'), z.coerce.number().int(OUTBOX_PORT).min(1, OUTBOX_PORT).max(65535, OUTBOX_PORT)], { error: OUTBOX_PORT })
+      .optional(),
   ),
   /**
    * Webhook receivers that may have non-public addresses (internal services, tests): host names, `*.suffix`,
