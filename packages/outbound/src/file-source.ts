@@ -100,6 +100,14 @@ export async function resolveInside(file: string, allowedDirs: readonly string[]
     throw fsError(file, err);
   }
   refuseSystemTree(file, real, allowedDirs);
+  // An allowed directory itself is not "outside" them (that message listed it as allowed): it is a
+  // directory, as a subdirectory is said to be.
+  if (dirs.includes(real)) {
+    throw new FileSourceError(
+      'not_regular_file',
+      `${shown(file)} is a directory, not a regular file: give the path of a file inside it, e.g. ${shown(path.join(file, 'daily.csv'))}.`,
+    );
+  }
   if (!dirs.some((d) => strictlyInside(real, d))) throw outside(file, allowedDirs);
   let kind: string | null;
   try {

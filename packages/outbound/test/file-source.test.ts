@@ -81,7 +81,12 @@ describe('resolveInside', () => {
     const fifo = await refusal(resolveInside(path.join(allowed, 'pipe.csv'), [allowed]), 'not_regular_file');
     expect(fifo.message).toMatch(/named pipe/);
     await refusal(resolveInside(path.join(allowed, 'none.csv'), [allowed]), 'not_found');
-    await refusal(resolveInside(allowed, [allowed]), 'outside_allowed'); // strictly inside: not the directory itself
+    // The allowed directory itself is a directory too (it was said to be "not inside" the list that named it).
+    for (const dir of [allowed, `${allowed}/`]) {
+      const itself = await refusal(resolveInside(dir, [allowed]), 'not_regular_file');
+      expect(itself.message).toMatch(/is a directory, not a regular file: give the path of a file inside it/);
+      expect(itself.message).not.toMatch(/not inside/);
+    }
   });
 });
 
