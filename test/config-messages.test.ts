@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './support/platform.js';
+import { Platform, repoRoot } from './support/platform.js';
 
 /**
  * A wrong setting stops every entry point at once with the one documented message (`Invalid configuration:`,
@@ -66,5 +66,19 @@ describe('a wrong setting', () => {
     expect(out.status, out.stderr).toBe(78);
     expect(out.stderr).toMatch(message);
     expect(out.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('DEFAULT_MODEL naming no registered model', () => {
+  it('is said at start, naming the variable and the models there are; the platform still starts', { timeout: 120_000 }, async () => {
+    const platform = await new Platform({ env: { DEFAULT_MODEL: 'nope' } }).start();
+    try {
+      const said = platform.output.split('\n').filter((l) => l.includes('DEFAULT_MODEL'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/^batchcast: warning: DEFAULT_MODEL="nope" names no registered model \(the models are: .*iris-logreg/);
+      expect((await fetch(platform.url('/healthz'))).ok).toBe(true);
+    } finally {
+      await platform.stop();
+    }
   });
 });

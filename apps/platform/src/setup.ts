@@ -1,5 +1,5 @@
 import { createPool, ensureDatabase, migrate, whenDatabaseAvailable } from '@batchcast/db';
-import { recordForestVerdicts, registerExampleModels } from '@batchcast/jobs';
+import { DomainError, latestModels, recordForestVerdicts, registerExampleModels, resolveModel } from '@batchcast/jobs';
 import { boot } from '@batchcast/runtime';
 
 /**
@@ -17,5 +17,25 @@ boot('setup', async (rt) => {
   await whenDatabaseAvailable(() => registerExampleModels(pool, config.models.examplesDir, log), log, 'register the example models');
   // Models registered before the forest evaluator's verdict was kept, or checked by another version: once here.
   await whenDatabaseAvailable(() => recordForestVerdicts(pool, log), log, 'record the forest evaluator verdicts');
+  await whenDatabaseAvailable(() => checkDefaultModel(pool, config.models.defaultName), log, 'check DEFAULT_MODEL');
   await rt.shutdown('setup done');
 });
+
+/**
+ * DEFAULT_MODEL naming no registered model (a typo, or examples not registered) makes every upload that names
+ * no model fail with "There is no model …": said once at start, in one plain line naming the variable and
+ * the models there are. A warning, not a refusal to start: the model may be registered later through /admin
+ * or POST /api/models, and uploads that name their model work meanwhile.
+ */
+async function checkDefaultModel(pool: Parameters<typeof latestModels>[0], name: string): Promise<void> {
+  try {
+    await resolveModel(pool, name, name);
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== 'unknown_model') throw err;
+    const names = (await latestModels(pool)).map((m) => m.name);
+    process.stdout.write(
+      `batchcast: warning: DEFAULT_MODEL=${JSON.stringify(name)} names no registered model (${names.length ? `the models are: ${names.join(', ')}` : 'none is registered'}); ` +
+        'an upload that names no model is refused until one of that name is registered (/admin, or POST /api/models). Set DEFAULT_MODEL to one of the models to use it instead.\n',
+    );
+  }
+}
