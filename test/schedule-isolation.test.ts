@@ -88,8 +88,9 @@ describe('a schedule whose source hangs', () => {
 
     const redis = new Redis(REDIS_BASE, { maxRetriesPerRequest: null });
     try {
-      const delayed = await redis.zrange(`${platform.prefix}:schedule:delayed`, 0, -1);
-      const runs = await Promise.all(delayed.map((id) => redis.hgetall(`${platform.prefix}:schedule:${id}`)));
+      const delayed = await redis.zrange(`${platform.prefix}:schedule:delayed`, '0', '-1');
+      const runs: Record<string, string>[] = [];
+      for (const id of delayed) runs.push(await redis.hgetall(`${platform.prefix}:schedule:${String(id)}`));
       const given = runs.filter((r) => r.data === JSON.stringify({ schedule: 'blocker' }) && r.processedOn);
       expect(given.length).toBe(1);
       expect(Number(given[0]!.atm ?? 0)).toBe(0);
