@@ -6,6 +6,7 @@ import { formatBytes } from '@batchcast/bytes';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
+import { fileBlob } from './support/http.js';
 import { platformDb, runClean } from './support/faults.js';
 import { examples, Platform, repoRoot } from './support/platform.js';
 
@@ -551,6 +552,118 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.click('a[href="/#email-links"]');
     await page.waitForURL(/\/#email-links$/);
     expect(await page.isVisible('#email-links form')).toBe(true);
+    await page.close();
+  });
+
+  /** The job id of a job page's address. */
+  const jobIdOf = (url: string) => /\/jobs\/([0-9a-f-]{36})\?token=/.exec(url)?.[1];
+
+  it('makes a new job of a new submission after Back, with JavaScript and without, the same file again included', async () => {
+    for (const javaScriptEnabled of [true, false]) {
+      const ctx = await browser.newContext({ javaScriptEnabled });
+      try {
+        const page = await ctx.newPage();
+        const send = async (model: string, file: string) => {
+          await page.selectOption('#model-input', model);
+          await page.setInputFiles('#file-input', path.join(examples, 'data', file));
+          if (javaScriptEnabled) await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+          await Promise.all([page.waitForURL(/\/jobs\/[0-9a-f-]{36}\?token=/), page.click('#submit-button')]);
+          return jobIdOf(page.url());
+        };
+        await page.goto(platform.url('/'));
+        const first = await send('iris-logreg', 'iris.csv');
+        // Back, another model and file: was refused, the key "used in the last 24 hours for a request with another file".
+        await page.goBack();
+        const second = await send('diabetes-gbr', 'diabetes.csv');
+        // Back, the first file again: reopened the first job, saying nothing.
+        await page.goBack();
+        const third = await send('iris-logreg', 'iris.csv');
+        expect(new Set([first, second, third]).size, `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`).toBe(3);
+      } finally {
+        await ctx.close();
+      }
+    }
+  });
+
+  it('shows a page restored from the back-forward cache as a form to fill again, with a key of its own', async () => {
+    // Playwright turns the back-forward cache off; people's browsers have it on, and restore the page as it was left.
+    const cached = await chromium.launch({
+      executablePath: CHROMIUM,
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic'],
+    });
+    try {
+      const page = await cached.newPage();
+      await page.goto(platform.url('/'));
+      await page.evaluate(() => {
+        window.addEventListener('pageshow', (e) => {
+          (window as unknown as { restored?: boolean }).restored = e.persisted;
+        });
+      });
+      const key = await page.inputValue('#idempotency-key');
+      await page.setInputFiles('#file-input', path.join(examples, 'data/iris.csv'));
+      await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+      await Promise.all([page.waitForURL(/\/jobs\//), page.click('#submit-button')]);
+      const first = jobIdOf(page.url());
+      await page.goBack({ waitUntil: 'commit' }); // a page from the cache fires no load event
+      await page.waitForFunction(() => (window as unknown as { restored?: boolean }).restored === true);
+      // Not "Accepted. Opening the job page…" with every control disabled, as it was left.
+      expect(await page.isEnabled('#submit-button')).toBe(true);
+      expect(await page.isEnabled('#file-input')).toBe(true);
+      expect(await page.isVisible('#upload-status')).toBe(false);
+      expect(await page.inputValue('#idempotency-key')).not.toBe(key);
+      await Promise.all([page.waitForURL(/\/jobs\//), page.click('#submit-button')]);
+      expect(jobIdOf(page.url())).not.toBe(first);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('sends the same submission again under its key after a cut connection, anything else under a new one, and says a refused key in words', async () => {
+    const page = await open(desktop, '/');
+    const keys: string[] = [];
+    let cut = true;
+    await page.route('**/api/jobs', (route) => {
+      keys.push(/name="idempotencyKey"\r\n\r\n([^\r]+)/.exec(route.request().postDataBuffer()!.toString('latin1'))![1]!);
+      return cut ? route.abort('connectionreset') : route.continue();
+    });
+    const choose = async (file: string) => {
+      await page.setInputFiles('#file-input', path.join(examples, 'data', file));
+      await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    };
+    await page.selectOption('#model-input', 'iris-logreg');
+    await choose('iris.csv');
+    await page.click('#submit-button');
+    await expect.poll(() => page.textContent('#form-error')).toContain('The upload was interrupted');
+    // The same again: the same key (the server answers the job the first send made, if it made one).
+    await page.click('#submit-button');
+    await expect.poll(() => keys.length).toBe(2);
+    expect(keys[1]).toBe(keys[0]);
+    // Another file after the cut: another submission, another key.
+    await page.selectOption('#model-input', 'diabetes-gbr');
+    await choose('diabetes.csv');
+    await page.click('#submit-button');
+    await expect.poll(() => keys.length).toBe(3);
+    expect(keys[2]).not.toBe(keys[1]);
+
+    // A refusal of the key (another request took it meanwhile) is said in the words of the page, and the next
+    // press sends the file as a new job.
+    cut = false;
+    await page.unroute('**/api/jobs');
+    const taken = new FormData();
+    taken.set('model', 'iris-logreg');
+    taken.set('file', fileBlob(await readFile(path.join(examples, 'data/iris.csv')), 'text/csv'), 'other.csv');
+    const headers = { 'idempotency-key': await page.inputValue('#idempotency-key') };
+    expect((await fetch(platform.url('/api/jobs'), { method: 'POST', headers, body: taken })).status).toBe(202);
+    await page.click('#submit-button');
+    await page.waitForSelector('#form-error:not([hidden])');
+    const said = (await page.textContent('#form-error'))!;
+    expect(said).toBe(
+      'This page had already sent another file (or other choices) as one submission, and that job goes on. Press Start scoring again to send this file as a new job.',
+    );
+    expect(said).not.toMatch(/idempotency|UUID/i);
+    await Promise.all([page.waitForURL(/\/jobs\//), page.click('#submit-button')]);
+    expect(problemsOf(page).filter((p) => !/ERR_CONNECTION_RESET/.test(p))).toEqual([]);
     await page.close();
   });
 

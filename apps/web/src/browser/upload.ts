@@ -39,6 +39,12 @@ interface Checked {
 
 let current: Checked | null = null;
 let xhr: XMLHttpRequest | null = null;
+/**
+ * What the form's one-time key was last sent with while no answer came back (a cut connection, a stopped
+ * upload), or null. Sent again unchanged, it keeps the key: the server answers the job the first send made,
+ * if it made one. Anything else chosen is another submission, and gets a new key before it is sent.
+ */
+let keySentWith: string | null = null;
 
 interface ModelChoice {
   name: string;
@@ -228,10 +234,28 @@ function fieldOfRefusal(code: string | undefined): HTMLElement | undefined {
   return undefined;
 }
 
+/**
+ * The server's words for a refusal, said for a person at this form where the API's words are for API clients
+ * (they name the key, the multipart field, the JSON member). The key has been renewed after any refusal: a
+ * press of Start scoring sends the form anew.
+ */
+function refusalText(code: string | undefined, message: string): string {
+  if (code === 'idempotency_key_reused')
+    return 'This page had already sent another file (or other choices) as one submission, and that job goes on. Press Start scoring again to send this file as a new job.';
+  if (code === 'idempotency_key_in_use')
+    return 'A file sent from this page a moment ago is still being received. Wait a minute and look for its job under your jobs below, or press Start scoring again to send this file as a new job.';
+  if (code === 'invalid_idempotency_key') return 'The page sent a submission key the server could not read. Press Start scoring again.';
+  if (code === 'no_file') return 'No file arrived with the upload. Choose the data file again, then press Start scoring.';
+  if (code === 'invalid_email') return message.replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one');
+  return message;
+}
+
 /** The server's `{ error: { code, message } }` in words, with what to do where we know it. */
 function serverError(status: number, body: ErrorBody | null): Line[] {
   const e = body?.error;
-  const lines: Line[] = [e?.message ? e.message : `The server refused the upload (HTTP ${status}). Try again in a minute.`];
+  const lines: Line[] = [
+    e?.message ? refusalText(e.code, e.message) : `The server refused the upload (HTTP ${status}). Try again in a minute.`,
+  ];
   if (e && (e.code === 'missing_columns' || e.code === 'invalid_rows')) {
     lines.push(['Compare your file with a sample: ', sampleLink(selectedModel()), '.']);
   }
@@ -264,6 +288,9 @@ form.addEventListener('submit', async (e) => {
     );
   }
 
+  const sending = submissionOf(file);
+  if (keySentWith !== null && keySentWith !== sending) renewSubmissionKey();
+  keySentWith = sending;
   const data = new FormData(form);
   const request = new XMLHttpRequest();
   xhr = request;
@@ -303,15 +330,18 @@ form.addEventListener('submit', async (e) => {
   });
   request.addEventListener('load', () => {
     const body = request.response as JobCreated | ErrorBody | null;
+    // Answered, job or refusal: the key is spent, and the next press is a new submission with a new key. After a
+    // job, that press comes after Back, from this very page (the back-forward cache keeps it as it is, the key
+    // with it): it was the first job's key, and reopened that job (the same file) or was refused (another one).
+    // After a cut connection the key stays, so that sending the same again gets the job if the server made it.
+    renewSubmissionKey();
+    keySentWith = null;
     if (request.status === 202 && body && 'links' in body && body.links.page) {
       rememberJob({ id: body.id, page: body.links.page, status: body.links.self, filename: file.name, model: selectedModel().name });
       uploadLabel.textContent = 'Accepted. Opening the job page…';
       window.location.assign(body.links.page);
       return;
     }
-    // Answered, and no job made: the next press is a new submission (maybe of another file), with a new key.
-    // After a cut connection the key stays, so that sending again gets the job if the server made it.
-    renewSubmissionKey();
     const refusal = body && 'error' in body ? body : null;
     refuse(serverError(request.status, refusal), fieldOfRefusal(refusal?.error?.code));
   });
@@ -329,6 +359,12 @@ window.addEventListener('beforeunload', (e) => {
   if (xhr && xhr.readyState !== XMLHttpRequest.DONE) e.preventDefault();
 });
 
+/** What makes a submission the same one for its key (as the server compares them: file, model, email, options). */
+function submissionOf(file: File): string {
+  const fields = [...new FormData(form)].filter(([name]) => name !== 'file' && name !== 'idempotencyKey');
+  return JSON.stringify([file.name, file.size, file.lastModified, fields]);
+}
+
 /** The form's one-time key (its idempotency key: a second post of the same submission lands on the first job). */
 function renewSubmissionKey(): void {
   const input = document.getElementById('idempotency-key') as HTMLInputElement | null;
@@ -342,6 +378,9 @@ updateSummary();
 // browser restores form fields after this script has run (the check then found no file, and the page showed
 // the file chosen with nothing said about it), and restores a page from its back-forward cache with no script
 // run at all: pageshow comes after both.
-window.addEventListener('pageshow', () => {
+window.addEventListener('pageshow', (e) => {
+  // Back from the job page, out of the back-forward cache: the page is as it was left, busy opening the job.
+  // It is a form to fill again (its key was renewed when the job was made).
+  if (e.persisted && (!xhr || xhr.readyState === XMLHttpRequest.DONE)) busy(false);
   if (fileInput.files?.[0] && current?.file !== fileInput.files[0]) checkFile();
 });

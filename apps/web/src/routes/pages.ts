@@ -29,14 +29,19 @@ export function pages(ctx: WebContext): Router {
   }
 
   router.get('/', async (_req, res) => {
-    res.type('html').send(
-      uploadPage(await modelOptions(), {
-        selected: ctx.config.models.defaultName,
-        maxUploadBytes: ctx.config.storage.maxUploadBytes,
-        retentionDays: ctx.config.storage.retentionDays,
-        emailPattern,
-      }),
-    );
+    // Never kept by the browser: Back from a job page took the page from its cache, with the one-time key the
+    // job was sent with, and a new submission from it (even without JavaScript) reopened that job or was refused.
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(
+        uploadPage(await modelOptions(), {
+          selected: ctx.config.models.defaultName,
+          maxUploadBytes: ctx.config.storage.maxUploadBytes,
+          retentionDays: ctx.config.storage.retentionDays,
+          emailPattern,
+        }),
+      );
   });
 
   router.post('/jobs', async (req, res) => {
