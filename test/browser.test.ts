@@ -513,6 +513,74 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  it('without JavaScript, keeps how to read the file in a refused form, open, the field refused marked', async () => {
+    const ctx = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await ctx.newPage();
+      const options = () =>
+        page.evaluate(() => ({
+          open: (document.getElementById('file-options') as HTMLDetailsElement).open,
+          delimiter: (document.getElementById('delimiter-input') as HTMLSelectElement).value,
+          decimal: (document.getElementById('decimal-input') as HTMLSelectElement).value,
+          sheet: (document.getElementById('sheet-input') as HTMLInputElement).value,
+        }));
+      const send = async (file: string, choices: { delimiter?: string; decimal?: string; sheet?: string }) => {
+        await page.goto(platform.url('/'));
+        expect((await options()).open).toBe(false); // folded away until needed
+        await page.click('#file-options summary');
+        if (choices.delimiter) await page.selectOption('#delimiter-input', choices.delimiter);
+        if (choices.decimal) await page.selectOption('#decimal-input', choices.decimal);
+        if (choices.sheet) await page.fill('#sheet-input', choices.sheet);
+        await page.selectOption('#model-input', 'iris-logreg');
+        await page.setInputFiles('#file-input', file);
+        await page.fill('#email-input', 'ann@example.com');
+        await Promise.all([page.waitForNavigation(), page.click('#submit-button')]);
+        expect(await page.textContent('h1')).toBe('Score a data file'); // refused: the form again
+        expect(await page.inputValue('#email-input')).toBe('ann@example.com');
+        expect(await page.inputValue('#model-input')).toBe('iris-logreg');
+      };
+      // A sheet the workbook does not have (a name that is markup, shown as typed): the sheet is the field at fault.
+      const sheet = 'Données "<b>2024</b>" & co';
+      await send(path.join(repoRoot, 'test/fixtures/formats/merged-header.xlsx'), { delimiter: ';', decimal: ',', sheet });
+      expect(await page.textContent('#form-error')).toContain('has no sheet named');
+      expect(await options()).toEqual({ open: true, delimiter: ';', decimal: ',', sheet });
+      expect(await invalidFields(page)).toEqual([{ id: 'sheet-input', describedBy: 'form-error' }]);
+      expect(await page.$$eval('#file-options b', (b) => b.length)).toBe(0);
+      // A decimal comma with commas between the columns: the decimal separator.
+      await send(path.join(examples, 'data/iris.csv'), { delimiter: ',', decimal: ',' });
+      expect(await page.textContent('#form-error')).toContain('A decimal comma cannot go with comma-separated columns');
+      expect(await options()).toEqual({ open: true, delimiter: ',', decimal: ',', sheet: '' });
+      expect(await invalidFields(page)).toEqual([{ id: 'decimal-input', describedBy: 'form-error' }]);
+      // A delimiter the file does not use: the delimiter.
+      await send(path.join(examples, 'data/iris.csv'), { delimiter: 'tab' });
+      expect(await page.textContent('#form-error')).toMatch(/seems to use .* as delimiter/);
+      expect(await options()).toEqual({ open: true, delimiter: 'tab', decimal: '', sheet: '' });
+      expect(await invalidFields(page)).toEqual([{ id: 'delimiter-input', describedBy: 'form-error' }]);
+      // Refused for its columns, the choices right: still shown chosen, open, the file at fault.
+      await send(path.join(examples, 'data/diabetes.csv'), { delimiter: ',' });
+      expect(await page.textContent('#form-error')).toContain('missing');
+      expect(await options()).toEqual({ open: true, delimiter: ',', decimal: '', sheet: '' });
+      expect(await invalidFields(page)).toEqual([{ id: 'file-input', describedBy: 'file-help file-check form-error' }]);
+    } finally {
+      await ctx.close();
+    }
+
+    // With JavaScript, the same refusal of a sheet opens the section and focuses the sheet.
+    const page = await open(desktop, '/');
+    await page.click('#file-options summary');
+    await page.fill('#sheet-input', 'Nope');
+    await page.click('#file-options summary'); // folded again before sending
+    await page.setInputFiles('#file-input', path.join(repoRoot, 'test/fixtures/formats/merged-header.xlsx'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('an Excel workbook');
+    await page.click('#submit-button');
+    await expect.poll(() => page.textContent('#form-error')).toContain('has no sheet named "Nope"');
+    expect(await page.$eval('#file-options', (d) => (d as HTMLDetailsElement).open)).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('sheet-input');
+    expect(await invalidFields(page)).toEqual([{ id: 'sheet-input', describedBy: 'form-error' }]);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('refuses an email address the server would refuse (a domain without a dot) before uploading anything', async () => {
     const page = await open(desktop, '/');
     const sent: string[] = [];

@@ -250,10 +250,22 @@ describe('the views escape what they are given', () => {
   it('the upload page', () => {
     const page = uploadPage(
       [{ name: HOSTILE, version: 1, description: HOSTILE, columns: [HOSTILE, 'b'], task: 'classifier', classLabels: [HOSTILE] }],
-      { error: HOSTILE, email: HOSTILE, maxUploadBytes: 1536 },
+      {
+        error: HOSTILE,
+        errorField: 'sheet',
+        email: HOSTILE,
+        maxUploadBytes: 1536,
+        choices: { delimiter: '\t', decimal: ',', sheet: HOSTILE },
+      },
     );
     expectOnlyOwnScripts(page, ['/static/browser/upload.js', '/static/browser/my-jobs.js']);
     expect(page).toContain('data-max-bytes="1536"');
+    // The refused form's choices, as chosen: the section open, the sheet (escaped) marked as the field at fault.
+    expect(page).toContain('<details class="file-options" id="file-options" open>');
+    expect(page).toContain('<option value="tab" selected>Tab</option>');
+    expect(page).toContain('<option value="," selected>Comma 1,5</option>');
+    expect(page.match(/ selected>/g)).toHaveLength(2); // no other choice
+    expect(page).toMatch(/id="sheet-input" [^>]* value="&lt;script&gt;[^"]*" aria-invalid="true" aria-describedby="form-error">/);
     expect(page).toContain('Up to 1.5 KiB.');
     expect(page).toContain(`data-columns="[&quot;&lt;script&gt;`);
   });

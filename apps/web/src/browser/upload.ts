@@ -24,6 +24,9 @@ const announce = byId('upload-announce');
 const submitButton = byId('submit-button', HTMLButtonElement);
 const abortButton = byId('abort-button', HTMLButtonElement);
 const delimiterInput = document.getElementById('delimiter-input') as HTMLSelectElement | null;
+const decimalInput = document.getElementById('decimal-input') as HTMLSelectElement | null;
+const sheetInput = document.getElementById('sheet-input') as HTMLInputElement | null;
+const fileOptions = document.getElementById('file-options') as HTMLDetailsElement | null;
 const maxBytes = Number(form.dataset.maxBytes) || Number.POSITIVE_INFINITY;
 
 /** A line of a message box: text, or text and elements (a link) in a row. */
@@ -214,7 +217,10 @@ function refuse(lines: Line[], field?: HTMLElement): void {
  * the server sends back without JavaScript does, views/upload-page.ts); unmarks the others.
  */
 function markInvalid(field?: HTMLElement): void {
-  for (const input of [select, fileInput, emailInput]) {
+  // A field of "How to read the file" is shown, not left folded away.
+  if (field && fileOptions?.contains(field)) fileOptions.open = true;
+  for (const input of [select, fileInput, emailInput, delimiterInput, decimalInput, sheetInput]) {
+    if (!input) continue;
     const own = (input.getAttribute('aria-describedby') ?? '')
       .split(' ')
       .filter((id) => id && id !== 'form-error')
@@ -231,6 +237,9 @@ function markInvalid(field?: HTMLElement): void {
 function fieldOfRefusal(code: string | undefined): HTMLElement | undefined {
   if (code === 'invalid_email' || code === 'email_rate_limited') return emailInput;
   if (code === 'unknown_model') return select;
+  if (code === 'sheet_not_found') return sheetInput ?? undefined;
+  if (code === 'invalid_decimal') return decimalInput ?? undefined;
+  if (code === 'wrong_delimiter' && delimiterInput?.value) return delimiterInput;
   return undefined;
 }
 

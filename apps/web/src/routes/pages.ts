@@ -1,10 +1,11 @@
-import { DomainError, emailInputPattern, expectedColumns, firstFailures, latestModels } from '@batchcast/jobs';
+import { DomainError, emailInputPattern, expectedColumns, firstFailures, latestModels, type UploadChoices } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
 import { requestedJob } from '../http/job-request.js';
 import { jobActionLinks, jobLinks, jobStatus, resultsDownloadLinks } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
+import { formChoices } from '../upload/upload-choices.js';
 import { jobPage } from '../views/job-page.js';
 import { type FormField, type ModelOption, uploadPage } from '../views/upload-page.js';
 
@@ -50,16 +51,19 @@ export function pages(ctx: WebContext): Router {
       res.redirect(303, jobLinks(job.id, job.token).page);
     } catch (err) {
       if (!(err instanceof DomainError) || statusOf(err) >= 500) throw err;
-      // The form again, with the message, and what the user had chosen.
+      // The form again, with the message, and what the user had chosen (all of it but the file, which a page
+      // cannot be sent with).
+      const choices = formChoices(req.body);
       res
         .status(statusOf(err))
         .type('html')
         .send(
           uploadPage(await modelOptions(), {
             error: formMessage(err),
-            errorField: fieldOf(err),
+            errorField: fieldOf(err, choices),
             selected: typeof req.body?.model === 'string' ? req.body.model : ctx.config.models.defaultName,
             email: typeof req.body?.email === 'string' ? req.body.email : '',
+            choices,
             maxUploadBytes: ctx.config.storage.maxUploadBytes,
             retentionDays: ctx.config.storage.retentionDays,
             emailPattern,
@@ -111,11 +115,16 @@ function formMessage(err: DomainError): string {
 
 /**
  * The form's field a refusal is about, marked on the page again (aria-invalid, described by the message): the
- * address, the model, or, for what is refused about the upload itself (its format, size, columns, rows), the file.
+ * address, the model, how to read the file (a sheet the workbook does not have, a decimal comma with commas
+ * between columns, a delimiter chosen that the file does not use), or, for what is refused about the upload
+ * itself (its format, size, columns, rows), the file. browser/upload.ts says the same with JavaScript.
  */
-function fieldOf(err: DomainError): FormField | undefined {
+function fieldOf(err: DomainError, choices: UploadChoices): FormField | undefined {
   if (err.code === 'invalid_email' || err.code === 'email_rate_limited') return 'email';
   if (err.code === 'unknown_model') return 'model';
+  if (err.code === 'sheet_not_found') return 'sheet';
+  if (err.code === 'invalid_decimal') return 'decimal';
+  if (err.code === 'wrong_delimiter' && choices.delimiter !== undefined) return 'delimiter';
   if (err.code.startsWith('idempotency_key_')) return undefined;
   return ['invalid', 'unprocessable', 'too_large', 'unsupported_media'].includes(err.kind) ? 'file' : undefined;
 }

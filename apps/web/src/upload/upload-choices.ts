@@ -16,6 +16,21 @@ export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal'
   return choices;
 }
 
+/**
+ * The choices of a form the server refused, to show them chosen again: each field as uploadChoices reads it,
+ * a value it does not know (the contract's refusal may be the reason) left out rather than refused again.
+ */
+export function formChoices(body: unknown): UploadChoices {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const known = <T extends object>(map: T, value: unknown): keyof T | undefined =>
+    typeof value === 'string' && Object.hasOwn(map, value) ? (value as keyof T) : undefined;
+  return uploadChoices({
+    delimiter: known(DELIMITERS, fields.delimiter),
+    decimal: known(DECIMALS, fields.decimal),
+    sheet: typeof fields.sheet === 'string' ? fields.sheet : undefined,
+  });
+}
+
 /** Whether two sets of choices say the same thing (the fields seen before the file, and all of them). */
 export const sameChoices = (a: UploadChoices, b: UploadChoices): boolean =>
   a.delimiter === b.delimiter && a.decimal === b.decimal && a.sheet === b.sheet;

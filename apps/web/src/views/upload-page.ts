@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { emailInputPattern } from '@batchcast/jobs';
+import { emailInputPattern, type UploadChoices } from '@batchcast/jobs';
 import { html, type SafeHtml } from '@batchcast/html';
 import { columnsNeeded, type ModelFacts, modelSummary, sampleHref, taskText } from '../shared/model-summary.js';
 import { formatBytes } from '@batchcast/bytes';
@@ -12,7 +12,11 @@ export interface ModelOption extends ModelFacts {
 }
 
 /** The field a refusal is about: it is marked invalid and described by the message, for screen readers too. */
-export type FormField = 'model' | 'file' | 'email';
+export type FormField = 'model' | 'file' | 'email' | FileOption;
+
+/** The fields of "How to read the file". */
+const FILE_OPTIONS = ['delimiter', 'decimal', 'sheet'] as const;
+type FileOption = (typeof FILE_OPTIONS)[number];
 
 export interface UploadPageOptions {
   error?: string;
@@ -20,6 +24,8 @@ export interface UploadPageOptions {
   errorField?: FormField;
   selected?: string;
   email?: string;
+  /** How to read the file, as chosen in the form refused: shown chosen again. */
+  choices?: UploadChoices;
   /** Largest upload the server accepts, checked in the browser before sending. */
   maxUploadBytes?: number;
   /** RETENTION_DAYS, for what the list of earlier jobs says about deletion. */
@@ -32,21 +38,42 @@ export interface UploadPageOptions {
 const ACCEPTED_FILES =
   '.csv,.tsv,.txt,.xlsx,.parquet,.jsonl,.ndjson,.json,.gz,.zst,text/csv,text/tab-separated-values,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/** The choices of the "How to read the file" lists: the form's value, what it means, what it says. */
+const DELIMITER_CHOICES = [
+  ['', undefined, 'Detect'],
+  [',', ',', 'Comma ,'],
+  [';', ';', 'Semicolon ;'],
+  ['tab', '\t', 'Tab'],
+  ['|', '|', 'Pipe |'],
+] as const;
+const DECIMAL_CHOICES = [
+  ['', undefined, 'Detect'],
+  ['.', '.', 'Point 1.5'],
+  [',', ',', 'Comma 1,5'],
+] as const;
+
+const choicesHtml = (choices: readonly (readonly [string, string | undefined, string])[], chosen: string | undefined) =>
+  choices.map(([value, means, label]) => html`<option value="${value}"${means === chosen && html` selected`}>${label}</option>`);
+
+/** What marks a field invalid, or describes it (see uploadPage). */
+type FieldAttributes = (field: FormField, describedBy: string) => SafeHtml | null;
+
 /**
  * How to read the file, when detection should be overridden: CSV delimiter and decimal separator, Excel sheet.
  * Before the file input on purpose: the browser sends fields in page order, and the server must have them
- * before the file arrives (it reads the file as it streams).
+ * before the file arrives (it reads the file as it streams). A refused form comes back with them as chosen,
+ * open when one is chosen or is the one refused: folded away, a wrong choice was out of sight, and lost.
  */
-function fileOptionsHtml(): SafeHtml {
-  return html`<details class="file-options" id="file-options">
+function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open: boolean): SafeHtml {
+  return html`<details class="file-options" id="file-options"${open && html` open`}>
       <summary>How to read the file (detected automatically)</summary>
-      <label>Column separator (CSV) <select name="delimiter" id="delimiter-input">
-        <option value="">Detect</option><option value=",">Comma ,</option><option value=";">Semicolon ;</option><option value="tab">Tab</option><option value="|">Pipe |</option>
+      <label>Column separator (CSV) <select name="delimiter" id="delimiter-input"${invalid('delimiter', '')}>
+        ${choicesHtml(DELIMITER_CHOICES, choices.delimiter)}
       </select></label>
-      <label>Decimal separator (CSV) <select name="decimal" id="decimal-input">
-        <option value="">Detect</option><option value=".">Point 1.5</option><option value=",">Comma 1,5</option>
+      <label>Decimal separator (CSV) <select name="decimal" id="decimal-input"${invalid('decimal', '')}>
+        ${choicesHtml(DECIMAL_CHOICES, choices.decimal)}
       </select></label>
-      <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off"></label>
+      <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off" value="${choices.sheet ?? ''}"${invalid('sheet', '')}></label>
     </details>`;
 }
 
@@ -96,13 +123,15 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
   const emailPattern = opts.emailPattern ?? emailInputPattern();
   // The field at fault says so (aria-invalid) and is described by the message above the form, so that a screen
   // reader on that field reads what is wrong with it; the script marks fields the same way (browser/upload.ts).
-  const invalid = (field: FormField, describedBy: string) =>
+  const invalid: FieldAttributes = (field, describedBy) =>
     opts.error && opts.errorField === field
       ? html` aria-invalid="true" aria-describedby="${`${describedBy} form-error`.trim()}"`
       : describedBy
         ? html` aria-describedby="${describedBy}"`
         : null;
   const selected = models.find((m) => m.name === opts.selected) ?? models[0];
+  const choices = opts.choices ?? {};
+  const optionRefused = !!opts.error && FILE_OPTIONS.some((f) => f === opts.errorField);
   const max = opts.maxUploadBytes;
   return layout(
     'Score a file',
@@ -119,7 +148,7 @@ remembers the job, and if you give your address we email you a link to the resul
   </div>
   <div class="field">
     <label for="file-input">2. Choose your data file</label>
-    ${fileOptionsHtml()}
+    ${fileOptionsHtml(choices, invalid, Object.values(choices).some((v) => v !== undefined) || optionRefused)}
     <div class="dropzone" id="dropzone">
       <p class="drop-hint" aria-hidden="true">Drag and drop a file here, or use the button.</p>
       <input type="file" name="file" id="file-input" accept="${ACCEPTED_FILES}" required${invalid('file', 'file-help file-check')}>
