@@ -336,6 +336,19 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       'column "sepal_length": "na" is not a number; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)',
     ]);
     expect(await page.textContent('#failures-note')).toContain('The first 10 of 13 failed rows.');
+    // What the page says of the download is what it is: a list of failures, not rows to correct and send again.
+    const download = (await page.textContent('#errors-link'))!;
+    expect(download).toBe('Download the list of failed rows (CSV)');
+    expect(await page.textContent('#advice')).toBe(
+      '13 rows could not be scored: the "error" column of the results says why, and so does the list of failed rows (row number, column, value, reason). To score them, correct those cells in your file and upload just those rows again.',
+    );
+    expect(await page.textContent('#failures-note')).toContain(
+      `"${download.replace(' (CSV)', '')}" lists every one, with its row number, column, value and reason.`,
+    );
+    const [errors] = await Promise.all([page.waitForEvent('download'), page.click('#errors-link')]);
+    const listed = csvObjects(await readFile((await errors.path())!, 'utf8'));
+    expect(listed.header).toEqual(['row', 'column', 'value', 'reason']);
+    expect(listed.rows).toHaveLength(13);
     expect(await page.$$eval('#failures img', (n) => n.length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.screenshot({ path: path.join(shots, 'job-failed-rows-desktop.png'), fullPage: true });

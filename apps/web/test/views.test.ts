@@ -123,7 +123,7 @@ describe('the shared texts', () => {
       'Rows 1 to 6000 cannot be read from the file: …; write the file again (e.g. with snappy or zstd compression) and upload it.';
     expect(adviceFor({ status: 'failed', rows: { total: 6000, processed: 0, failed: 0 }, error: damaged })).toBe('');
     expect(adviceFor({ status: 'succeeded', rows: { total: 5000, processed: 5000, failed: 1200 } })).toMatch(
-      /^1,200 rows could not be scored/,
+      /^1,200 rows could not be scored: .*the list of failed rows \(row number, column, value, reason\)\. To score them, correct those cells in your file/,
     );
     expect(adviceFor({ status: 'succeeded', rows: { total: 5, processed: 5, failed: 0 } })).toBe('');
     expect(adviceFor({ status: 'running', rows: { total: 5, processed: 1, failed: 1 } })).toBe('');

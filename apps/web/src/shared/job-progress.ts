@@ -70,7 +70,7 @@ export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?:
   const { status, rows } = job;
   if (status === 'failed') {
     if (rows.total > 0 && rows.failed === rows.total) {
-      return 'No row could be scored. Download the failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.';
+      return 'No row could be scored. Download the list of failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.';
     }
     return job.error
       ? ''
@@ -78,7 +78,9 @@ export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?:
   }
   if (status === 'cancelled') return 'This job was cancelled; its results are not kept. Upload the file again to score it.';
   if (status === 'succeeded' && rows.failed > 0) {
-    return `${countOf(rows.failed, 'row')} could not be scored: the "error" column of the results says why, and the failed rows can be downloaded on their own.`;
+    // The download is the list of failed rows (row number, column, value, reason), not the rows: the email says
+    // the same. "The failed rows can be downloaded on their own" promised rows to correct and upload again.
+    return `${countOf(rows.failed, 'row')} could not be scored: the "error" column of the results says why, and so does the list of failed rows (row number, column, value, reason). To score them, correct those cells in your file and upload just those rows again.`;
   }
   return '';
 }
@@ -102,5 +104,5 @@ export function failureCells(f: RowFailure): string[] {
 /** What the job page says above the failed rows it lists: how many there are, how they are numbered, what to do. */
 export function failuresNote(shown: number, failed: number): string {
   const more = failed > shown ? `The first ${formatCount(shown)} of ${formatCount(failed)} failed rows. ` : '';
-  return `${more}Rows are numbered from 1, the header not counted. Correct these cells and upload the rows again; "Download the failed rows" lists every one.`;
+  return `${more}Rows are numbered from 1, the header not counted. Correct these cells in your file and upload those rows again; "Download the list of failed rows" lists every one, with its row number, column, value and reason.`;
 }

@@ -84,7 +84,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   <p id="advice"${hiddenIf(!advice)}>${advice}</p>
   <div class="buttons">
     ${resultsLinksHtml(view, links)}
-    <a id="errors-link" class="button secondary" href="${links.errors}" download${hiddenIf(active || view.rows.failed === 0)}>Download the failed rows (CSV)</a>
+    <a id="errors-link" class="button secondary" href="${links.errors}" download${hiddenIf(active || view.rows.failed === 0)}>Download the list of failed rows (CSV)</a>
     <form id="cancel-form" method="post" action="${links.cancelForm}"${hiddenIf(!active)}>
       <button type="submit" id="cancel-button" class="danger">Cancel the job</button>
     </form>
