@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { formatBytes } from '@batchcast/bytes';
+import { readOutbox } from '@batchcast/mail';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebContext } from '../apps/web/src/context.js';
+import { devOutboxApp } from '../apps/web/src/routes/outbox.js';
 import { csvObjects } from './support/csv.js';
 import { fileBlob } from './support/http.js';
 import { platformDb, runClean } from './support/faults.js';
@@ -873,6 +877,40 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       expect(await page.$$eval('a[download]', (a) => a.length)).toBe(0);
     } finally {
       await noScript.close();
+    }
+  });
+
+  it('styles the loopback development outbox, its long lines wrapped on a desktop and on a phone', async () => {
+    // The outbox app as the server listens with it on DEV_OUTBOX_PORT, over this platform's emails.
+    const ctx = { config: { env: 'test', storage: { dataDir: platform.dataDir } } } as unknown as WebContext;
+    const server = devOutboxApp(ctx).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg', email: 'outbox@example.com', filename: 'outbox.csv' });
+      await expect
+        .poll(async () => (await readOutbox(platform.dataDir)).some((m) => m.text.includes(job.id)), { timeout: 30_000 })
+        .toBe(true);
+      for (const width of [1280, 390]) {
+        const view = await browser.newContext({ viewport: { width, height: 800 } });
+        try {
+          const page = await view.newPage();
+          await page.goto(url);
+          // The stylesheet every page links was a 404 on this listener.
+          const stylesheet = await fetch(await page.$eval('link[rel="stylesheet"]', (l) => (l as HTMLLinkElement).href));
+          expect(stylesheet.status).toBe(200);
+          expect(stylesheet.headers.get('content-type')).toMatch(/^text\/css/);
+          expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe('rgba(0, 0, 0, 0)');
+          // The job's link, the longest line, wraps: nothing is wider than the screen.
+          await page.locator('.mail pre a', { hasText: job.id }).first().waitFor();
+          expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width} px`).toBeLessThanOrEqual(width);
+          await page.screenshot({ path: path.join(shots, `dev-outbox-${width}.png`), fullPage: true });
+        } finally {
+          await view.close();
+        }
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

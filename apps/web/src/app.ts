@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
@@ -13,6 +10,7 @@ import { comeBack } from './routes/come-back.js';
 import { rateLimits } from './http/rate-limits.js';
 import { securityHeaders } from './http/security-headers.js';
 import { stalledBodyGuard } from './http/stalled-body.js';
+import { staticFiles } from './http/static-files.js';
 import { health } from './routes/health.js';
 import { jobInsights } from './routes/job-insights.js';
 import { jobsApi } from './routes/jobs-api.js';
@@ -26,23 +24,13 @@ import { pages } from './routes/pages.js';
 import { schedulesApi } from './routes/schedules-api.js';
 import { webhooksApi } from './routes/webhooks-api.js';
 
-// Both resolve the same from src/ (tests) and dist/ (npm start): the stylesheet is a source file, the
-// scripts are compiled from src/browser and src/shared by tsconfig.browser.json into dist/static.
-const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const publicDir = path.join(webRoot, 'public');
-const browserScriptsDir = path.join(webRoot, 'dist/static');
-// Shared code the browser scripts load as it is (no bundler): @batchcast/bytes's build, at /static/bytes/dist/.
-const bytesDist = path.dirname(createRequire(import.meta.url).resolve('@batchcast/bytes'));
-
 /** The Express application, without listening: server.ts listens, tests may mount it themselves. */
 export function createApp(ctx: WebContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(securityHeaders(ctx.config.http.publicUrl));
-  const staticOptions = { maxAge: ctx.config.env === 'production' ? '1h' : 0 };
-  app.use('/static', express.static(publicDir, staticOptions), express.static(browserScriptsDir, staticOptions));
-  app.use('/static/bytes/dist', express.static(bytesDist, staticOptions));
+  app.use(staticFiles(ctx.config.env));
   // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all before
   // the body parsers: a client over its limit is refused before its body is read, and a body that trickles
   // in is cut off.

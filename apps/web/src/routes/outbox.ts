@@ -3,6 +3,7 @@ import express, { type Express, type RequestHandler, Router } from 'express';
 import helmet from 'helmet';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
+import { staticFiles } from '../http/static-files.js';
 import { outboxPage } from '../views/outbox-page.js';
 
 /** The emails kept because no SMTP_URL is set, newest first, as HTML or JSON. */
@@ -41,6 +42,8 @@ export function devOutboxApp(ctx: WebContext): Express {
     if (isLoopbackHost(req.headers.host)) return next();
     res.status(421).type('text').send('The development outbox answers only at http://127.0.0.1 or http://localhost on this machine.\n');
   });
+  // The page links /static/style.css as every page does: without it, it was unstyled, as wide as its longest line.
+  app.use(staticFiles(ctx.config.env));
   app.get(['/', '/dev/outbox'], showOutbox(ctx));
   return app;
 }
