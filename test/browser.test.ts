@@ -405,6 +405,47 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('says in the browser what the server will refuse of a header, and shows nothing it cannot check as checked', async () => {
+    const page = await open(desktop, '/');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
+    await page.selectOption('select[name="model"]', 'iris-logreg');
+    const choose = (name: string, buffer: Buffer) =>
+      page.setInputFiles('input[name="file"]', { name, mimeType: 'application/octet-stream', buffer });
+    const kind = () => page.getAttribute('#file-check', 'data-kind');
+    const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
+    // Old Mac line endings: was "✓ all 4 columns are there", then the server's unsupported_newline.
+    await choose('mac.csv', Buffer.from(iris.replaceAll('\n', '\r')));
+    await expect.poll(() => page.textContent('#file-check')).toContain('Line 1 ends with a bare carriage return');
+    expect(await page.textContent('#file-check')).toContain('save the file as "CSV UTF-8 (comma delimited)"');
+    expect(await kind()).toBe('bad');
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.textContent('#file-check')).toMatch(/not sent.*bare carriage return/s);
+    // A first line of 2 million columns: the limit, and what to do (was "too long to be a header row", and no more).
+    await choose('one-line.csv', Buffer.from(`${iris.split('\n')[0]},${'x,'.repeat(2_000_000)}\n`));
+    await expect.poll(() => page.textContent('#file-check')).toContain('has more than 20,000 columns, the most batchcast reads');
+    expect(await page.textContent('#file-check')).toContain('save it again with one row per line');
+    expect(await kind()).toBe('bad');
+    // A workbook: only the server reads it, so nothing is shown as checked.
+    await page.setInputFiles('input[name="file"]', path.join(repoRoot, 'test/fixtures/formats/merged-header.xlsx'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('an Excel workbook. Its columns are checked by the server');
+    expect(await kind()).toBeNull();
+    // A binary file, which the server refuses: not in a success's green beside the refusal, which is a sentence.
+    await choose('garbage.bin', Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 256)));
+    await expect.poll(() => page.textContent('#file-check')).toContain('not plain text');
+    expect(await kind()).toBeNull();
+    expect(await page.textContent('#file-check')).not.toMatch(/✓/);
+    expect(posts).toEqual([]);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#form-error:not([hidden])');
+    expect((await page.textContent('#form-error'))!.trim()).toMatch(/^This is a binary file, not text; /);
+    expect(await kind()).toBeNull();
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('keeps the home page list of one tab true to what another tab does: a job opened there shows, one forgotten there goes', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     try {
@@ -513,7 +554,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       const png = path.join(tmp, 'picture.csv');
       await writeFile(png, Buffer.from('89504e470d0a1a0a0000000d4948445200000001', 'hex'));
       await submitForm(png, '');
-      expect(await page.textContent('#form-error')).toContain('this is a PNG image, not a data file');
+      expect((await page.textContent('#form-error'))?.trim()).toMatch(/^This is a PNG image, not a data file/); // a sentence
       expect(await invalidFields(page)).toEqual([{ id: 'file-input', describedBy: 'file-help file-check form-error' }]);
       // A good file: the job page, which asks for a reload only while the job runs.
       await submitForm(path.join(examples, 'data/iris.csv'), '');

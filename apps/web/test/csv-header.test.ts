@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
+import { MAX_CSV_COLUMNS, MAX_CSV_HEADER_BYTES } from '@batchcast/csv';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, headerOfText, missingColumns, readHeader } from '../src/browser/csv-header.js';
+import { detectDelimiter, headerOfText, MAX_COLUMNS, MAX_HEADER_BYTES, missingColumns, readHeader } from '../src/browser/csv-header.js';
 
 /**
  * The upload page's header check, run before anything is sent: it must read the files the server reads
@@ -134,6 +135,39 @@ describe('readHeader on files', () => {
     expect(await readHeader(new File([iris.replaceAll(',', '\t')], 'iris.tsv'))).toMatchObject({
       kind: 'header',
       format: 'tab-separated CSV',
+    });
+  });
+
+  it("refuses, in the server's words and with what to do, what the server refuses of a header: bare CR line ends, too many columns, too long", async () => {
+    const bareCr = (line: number) =>
+      `Line ${line} ends with a bare carriage return (old Mac line endings, e.g. Excel "CSV (Macintosh)"): save the file as "CSV UTF-8 (comma delimited)".`;
+    expect(headerOfText(iris.replaceAll('\n', '\r'), true)).toEqual({ kind: 'error', error: bareCr(1) });
+    expect(headerOfText(`sep=;\n${iris.replaceAll(',', ';').replaceAll('\n', '\r')}`, true)).toEqual({ kind: 'error', error: bareCr(2) });
+    expect(headerOfText(iris.replaceAll('\n', '\r\n'), true)).toMatchObject({ kind: 'header' });
+    expect(headerOfText('a,b\r', false)).not.toEqual({ kind: 'error', error: bareCr(1) }); // the slice may cut a CRLF in two
+
+    // The server's limits, and its numbers.
+    expect([MAX_COLUMNS, MAX_HEADER_BYTES]).toEqual([MAX_CSV_COLUMNS, MAX_CSV_HEADER_BYTES]);
+    const columns = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`).join(',');
+    const tooMany =
+      'The header row (the first line) has more than 20,000 columns, the most batchcast reads. If the rows of the file are all on one line (its line breaks lost), save it again with one row per line; otherwise keep only the columns the model needs.';
+    expect(headerOfText(`${columns(20_001)}\n${columns(20_001)}\n`, true)).toEqual({ kind: 'error', error: tooMany });
+    expect(headerOfText(`${columns(20_000)}\n${columns(20_000)}\n`, true)).toMatchObject({ kind: 'header' });
+    // A first line of 2 million columns, longer than the part of the file read first (it was "too long to be a
+    // header row", with no limit and nothing to do).
+    expect(await readHeader(new File([`a,${'x,'.repeat(2_000_000)}\n1\n`], 'one-line.csv'))).toEqual({ kind: 'error', error: tooMany });
+    // 1.5 MiB of header in 10,000 long names: more than read at first, less than the server's limits. Read further, and checked.
+    const long = Array.from({ length: 10_000 }, (_, i) => `${'n'.repeat(150)}${i}`);
+    expect(await readHeader(new File([`${long.join(';')}\n${long.map(() => '1').join(';')}\n`], 'wide.csv'))).toEqual({
+      kind: 'header',
+      header: long,
+      format: 'semicolon-separated CSV',
+    });
+    // Over the server's 4 MiB, in few columns.
+    expect(await readHeader(new File([`a,${'b'.repeat(5 * 1024 * 1024)}\n1,2\n`], 'long.csv'))).toEqual({
+      kind: 'error',
+      error:
+        'The first line of the file is longer than 4 MiB, the most batchcast reads as a header row: it must hold only the column names. If the rows of the file are all on one line (its line breaks lost), save it again with one row per line.',
     });
   });
 });

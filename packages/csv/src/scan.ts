@@ -26,6 +26,8 @@ const QUOTE = 0x22;
 
 /** The most columns a CSV header may have: the widest file any upload can be, so the most inputs a model can be fed. */
 export const MAX_CSV_COLUMNS = 20_000;
+/** The most bytes a CSV header line may have (the upload page checks the same before sending). */
+export const MAX_CSV_HEADER_BYTES = 4 * 1024 * 1024;
 
 export interface CsvScannerOptions {
   /** Maximum records per chunk (a chunk is the unit of work of one worker job). */
@@ -34,7 +36,7 @@ export interface CsvScannerOptions {
   maxColumns?: number;
   /** Maximum bytes of one field, quotes included (default 1 MiB). */
   maxFieldBytes?: number;
-  /** Maximum bytes of the header line (default 4 MiB). */
+  /** Maximum bytes of the header line (default MAX_CSV_HEADER_BYTES, 4 MiB). */
   maxHeaderBytes?: number;
   /**
    * The file's dialect (default `,` and `.`), or `'auto'`: detectDialect on the first `detectBytes` of the
@@ -152,7 +154,7 @@ export class CsvScanner {
     this.chunks = new ChunkCutter(opts.chunkRows, onChunk && ((chunk) => onChunk(chunk, this.headLayout())));
     this.maxColumns = opts.maxColumns ?? MAX_CSV_COLUMNS;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
-    this.maxHeaderBytes = opts.maxHeaderBytes ?? 4 * MiB;
+    this.maxHeaderBytes = opts.maxHeaderBytes ?? MAX_CSV_HEADER_BYTES;
     const choice = opts.dialect === 'auto' ? { delimiter: 'auto' as const, decimal: 'auto' as const } : (opts.dialect ?? {});
     this.autoDelimiter = choice.delimiter === 'auto';
     this.auto = this.autoDelimiter || choice.decimal === 'auto';

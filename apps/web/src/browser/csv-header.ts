@@ -4,10 +4,16 @@
 // and compressed files are binary and only the server reads them: the page says so instead of guessing.
 
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
-import { ENCODING_WINDOW, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
+import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 
-/** Enough for any sensible header (the server refuses headers larger than this anyway). */
+/** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
+/**
+ * The server's limits on a CSV header (@batchcast/csv's MAX_CSV_COLUMNS and MAX_CSV_HEADER_BYTES; the tests
+ * check they are the same): beyond them it refuses the file, and the page says so before sending it.
+ */
+export const MAX_COLUMNS = 20_000;
+export const MAX_HEADER_BYTES = 4 * 1024 * 1024;
 /** Rows after the header looked at to detect the delimiter, as the server samples the first rows. */
 const SAMPLE_ROWS = 50;
 
@@ -17,6 +23,8 @@ const DELIMITERS: Delimiter[] = [',', ';', '\t', '|'];
 /** Records of delimited text (quotes removed; a field is quoted when it starts with a quote, as the server reads it). */
 interface Records {
   records: string[][];
+  /** Where each record ends in the text: the index of its line break (or of the text's end). */
+  ends: number[];
   /** Whether the text ended inside a record that may go on (the slice cut it). */
   cut: boolean;
 }
@@ -27,6 +35,8 @@ interface Records {
  */
 export function parseRecords(text: string, delimiter: Delimiter, max: number, complete: boolean): Records {
   const records: string[][] = [];
+  const ends: number[] = [];
+  const delimiterCode = delimiter.charCodeAt(0);
   let i = 0;
   while (i < text.length && records.length < max) {
     if (text[i] === '\n' || text[i] === '\r') {
@@ -40,7 +50,7 @@ export function parseRecords(text: string, delimiter: Delimiter, max: number, co
         i++;
         for (;;) {
           const q = text.indexOf('"', i);
-          if (q === -1) return { records, cut: !complete };
+          if (q === -1) return { records, ends, cut: !complete };
           field += text.slice(i, q);
           if (text[q + 1] === '"') {
             field += '"';
@@ -51,18 +61,26 @@ export function parseRecords(text: string, delimiter: Delimiter, max: number, co
           }
         }
       }
-      while (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') field += text[i++];
-      fields.push(field);
+      // Up to the field's end, then one slice: a character at a time made a long first line (a megabyte, read
+      // once per delimiter) take seconds.
+      let j = i;
+      for (; j < text.length; j++) {
+        const c = text.charCodeAt(j);
+        if (c === delimiterCode || c === 10 || c === 13) break;
+      }
+      fields.push(field + text.slice(i, j));
+      i = j;
       if (i < text.length && text[i] === delimiter) {
         i++;
         continue;
       }
       break;
     }
-    if (i >= text.length && !complete) return { records, cut: true };
+    if (i >= text.length && !complete) return { records, ends, cut: true };
     records.push(fields);
+    ends.push(i);
   }
-  return { records, cut: false };
+  return { records, ends, cut: false };
 }
 
 /**
@@ -100,6 +118,26 @@ export type HeaderReading =
   | { kind: 'header'; header: string[]; format: string }
   | { kind: 'error'; error: string }
   | { kind: 'server'; format: string };
+
+/** The `format` of a file that is no text and none of the binary formats the server reads: it will say what it is. */
+export const NOT_TEXT = 'not plain text';
+
+/** The first line is longer than the text read: read more of the file (up to what the server reads) and look again. */
+const LONGER: HeaderReading = { kind: 'error', error: 'The first line of the file is longer than the part of it read.' };
+
+const LOST_LINE_BREAKS = 'If the rows of the file are all on one line (its line breaks lost), save it again with one row per line';
+
+/** A header row of more columns than the server reads, as it says it (too_many_columns), with what to do. */
+const tooManyColumns = (): HeaderReading => ({
+  kind: 'error',
+  error: `The header row (the first line) has more than ${MAX_COLUMNS.toLocaleString('en-US')} columns, the most batchcast reads. ${LOST_LINE_BREAKS}; otherwise keep only the columns the model needs.`,
+});
+
+/** A first line longer than the server reads as a header (header_too_large), with what to do. */
+const headerTooLong = (): HeaderReading => ({
+  kind: 'error',
+  error: `The first line of the file is longer than ${formatBytes(MAX_HEADER_BYTES)}, the most batchcast reads as a header row: it must hold only the column names. ${LOST_LINE_BREAKS}.`,
+});
 
 /** Binary formats the server reads; their columns are checked there. */
 const SIGNATURES: { bytes: number[]; format: string }[] = [
@@ -141,12 +179,27 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
   if (start.startsWith('{')) return jsonLinesHeader(text, complete);
   if (/^\[\s*(\{|\]|$)/.test(start)) return jsonArrayHeader(start, complete);
   const d = delimiter ?? detectDelimiter(text, complete);
-  const { records, cut } = parseRecords(text, d, 2, complete);
+  const { records, ends, cut } = parseRecords(text, d, 2, complete);
   const header = records[0];
   if (!header) {
-    return cut
-      ? { kind: 'error', error: 'The first line of the file is too long to be a header row.' }
-      : { kind: 'error', error: 'The file has no header row.' };
+    if (!cut) return { kind: 'error', error: 'The file has no header row.' };
+    // The first line goes on past the text read: too many columns already, longer than the server reads, or
+    // to be read further (a header of 1 to 4 MiB may be one the server takes). Detection needs a whole header
+    // row: the fields so far are counted with each delimiter the file may use.
+    const fields = (delimiter ? [delimiter] : DELIMITERS).map((x) => parseRecords(text, x, 1, true).records[0]?.length ?? 0);
+    if (Math.max(...fields) > MAX_COLUMNS) return tooManyColumns();
+    return text.length > MAX_HEADER_BYTES ? headerTooLong() : LONGER;
+  }
+  const end = ends[0]!;
+  if (header.length > MAX_COLUMNS) return tooManyColumns();
+  if (end > MAX_HEADER_BYTES) return headerTooLong();
+  // Lines ended by a bare CR (old Mac line endings): the server refuses them (unsupported_newline), in its words.
+  if (text[end] === '\r' && text[end + 1] !== '\n' && (end + 1 < text.length || complete)) {
+    const line = (sep ? 2 : 1) + (text.slice(0, end).match(/\r\n|\r|\n/g)?.length ?? 0);
+    return {
+      kind: 'error',
+      error: `Line ${line} ends with a bare carriage return (old Mac line endings, e.g. Excel "CSV (Macintosh)"): save the file as "CSV UTF-8 (comma delimited)".`,
+    };
   }
   if (records.length < 2 && !cut) {
     return { kind: 'error', error: 'The file has a header row but no data rows: there is nothing to score.' };
@@ -207,9 +260,18 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
 
 /** The file's header row, what is wrong with the file in words, or that only the server can read it. */
 export async function readHeader(file: File, delimiter?: Delimiter): Promise<HeaderReading> {
-  const bytes = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
+  const reading = await readHeaderFrom(file, HEADER_BYTES, delimiter);
+  if (reading !== LONGER) return reading;
+  // Twice the server's limit in bytes: even UTF-16 text (two bytes a character) then shows whether the line
+  // is longer than the server reads.
+  const again = await readHeaderFrom(file, 2 * MAX_HEADER_BYTES + 4, delimiter);
+  return again === LONGER ? headerTooLong() : again;
+}
+
+async function readHeaderFrom(file: File, length: number, delimiter?: Delimiter): Promise<HeaderReading> {
+  const bytes = new Uint8Array(await file.slice(0, length).arrayBuffer());
   for (const s of SIGNATURES) if (s.bytes.every((b, i) => bytes[i] === b)) return { kind: 'server', format: s.format };
-  const complete = file.size <= HEADER_BYTES;
+  const complete = file.size <= length;
   // Decoded as a stream (the slice's end is not the file's: half a character there is left out, not U+FFFD).
   // Node's TextDecoder, which the tests use, also needs it to read Windows-1252 as Windows-1252 (below).
   const utf16 = utf16ByteOrder(bytes);
@@ -220,7 +282,7 @@ export async function readHeader(file: File, delimiter?: Delimiter): Promise<Hea
   }
   // Not text the browser reads: the server says better than we could what the file is and what to save it as
   // (a PDF, an old .xls...), so the file is sent and its answer shown.
-  if (bytes.includes(0)) return { kind: 'server', format: 'not plain text' };
+  if (bytes.includes(0)) return { kind: 'server', format: NOT_TEXT };
   if (textEncodingOf(bytes, complete) === 'windows-1252') {
     const reading = headerOfText(new TextDecoder('windows-1252').decode(bytes, { stream: true }), complete, delimiter);
     return reading.kind === 'header' ? { ...reading, format: `${reading.format}, Windows-1252 text` } : reading;

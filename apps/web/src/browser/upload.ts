@@ -4,7 +4,7 @@
 import type { ErrorBody, JobCreated } from '@batchcast/contract';
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { formatBytes } from '../bytes/dist/index.js';
-import { type Delimiter, missingColumns, readHeader } from './csv-header.js';
+import { type Delimiter, missingColumns, NOT_TEXT, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';
 
@@ -67,7 +67,10 @@ function modelOf(option: HTMLOptionElement | undefined): ModelChoice {
 const selectedOption = (): HTMLOptionElement | undefined => select.options[select.selectedIndex];
 const selectedModel = (): ModelChoice => modelOf(selectedOption());
 
-/** Shows paragraphs (plain text, never HTML) in a message box; empty hides it. */
+/**
+ * Shows paragraphs (plain text, never HTML) in a message box; empty hides it. `ok` (green) is for a file checked
+ * and found right, `bad` for a refusal; a note on what only the server can check has neither.
+ */
 function show(box: HTMLElement, lines: Line[], kind?: 'ok' | 'bad'): void {
   box.replaceChildren();
   for (const line of lines) {
@@ -116,9 +119,15 @@ async function checkFile(): Promise<void> {
     const reading = await readHeader(file, chosenDelimiter());
     if (fileInput.files?.[0] !== file || selectedModel().name !== model.name) return; // changed meanwhile
     if (reading.kind === 'server') {
-      // Binary formats (a workbook, Parquet, compressed files) are read by the server only: say so, and send.
+      // Binary formats (a workbook, Parquet, compressed files) are read by the server only: say so, and send. Not
+      // checked here, so not said in the green of a file found right; and a file that is none of them, which the
+      // server is about to refuse (saying what it is: a PDF, an old .xls...), least of all.
       current = { file, problem: null, lines: [], about };
-      show(check, [`${about}: ${reading.format}. Its columns are checked by the server when you send it.`], 'ok');
+      show(check, [
+        reading.format === NOT_TEXT
+          ? `${about}: not plain text, nor a workbook, Parquet or compressed file. The server says what it is when you send it.`
+          : `${about}: ${reading.format}. Its columns are checked by the server when you send it.`,
+      ]);
       return;
     }
     if (reading.kind === 'error') problem = reading.error;
@@ -256,7 +265,8 @@ function refusalText(code: string | undefined, message: string): string {
   if (code === 'invalid_idempotency_key') return 'The page sent a submission key the server could not read. Press Start scoring again.';
   if (code === 'no_file') return 'No file arrived with the upload. Choose the data file again, then press Start scoring.';
   if (code === 'invalid_email') return message.replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one');
-  return message;
+  // The server's messages about a file start in lowercase ("this is a binary file…"): a sentence here.
+  return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
 /** The server's `{ error: { code, message } }` in words, with what to do where we know it. */

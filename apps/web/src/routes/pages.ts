@@ -110,7 +110,8 @@ function formMessage(err: DomainError): string {
     return 'This page was already used to send another file (or other choices): that job goes on. To score this file too, choose it again and press Start scoring.';
   if (err.code === 'idempotency_key_in_use')
     return 'This page is still sending a file from an earlier press of Start scoring. Wait for it to finish (its job will be listed under your jobs), or choose the file again to send it anew.';
-  return err.message;
+  // The messages about a file start in lowercase ("this is a binary file…"), as parts of the API's answers: here a sentence.
+  return err.message.charAt(0).toUpperCase() + err.message.slice(1);
 }
 
 /**
