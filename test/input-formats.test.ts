@@ -322,6 +322,31 @@ describe('edge cases, each format', () => {
     expect(e.message).toMatch(/Sheet1/);
   });
 
+  it('a workbook whose data is not on its first sheet: the refusal names the sheet read, the others, and where to choose one', async () => {
+    // iris-notes-first.xlsx (make_xlsx.py): a sheet "Notes", then the data on "Data". Was: "None of them is in the
+    // header as read, "notes": if the column names are on a later line, delete the lines above them".
+    const book = await readFile(path.join(formatFixtures, 'iris-notes-first.xlsx'));
+    const e = await refusedUpload(platform, book, { fields: IRIS, filename: 'notes-first.xlsx' }, 422, 'missing_columns');
+    expect(e.message).toContain(
+      'None of them is in the header as read, "notes": that is sheet "Notes", and the workbook\'s other sheet is "Data": choose the one with the data under "How to read the file → Sheet" on the upload page (the "sheet" field of POST /api/jobs, --sheet in the CLI);',
+    );
+    // As the message says: the sheet chosen, the data is scored.
+    const { job, done } = await scored(platform, book, { fields: { ...IRIS, sheet: 'Data' }, filename: 'notes-first.xlsx' });
+    expect(done.input).toMatchObject({ format: 'xlsx', sheet: 'Data' });
+    const out = await resultsJsonl(platform, job);
+    expect(out).toHaveLength(150);
+    expect(out.filter((r) => r.error !== null)).toEqual([]);
+    // A workbook of one sheet has nowhere else to look: the advice is the header's.
+    const merged = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'merged-header.xlsx')),
+      { fields: { model: 'diabetes-gbr' }, filename: 'merged.xlsx' },
+      422,
+      'missing_columns',
+    );
+    expect(merged.message).not.toContain('other sheet');
+  });
+
   it('merged header cells name the columns they cover (notes, notes_2), and the job says so', async () => {
     const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, 'merged-header.xlsx')), {
       fields: IRIS,

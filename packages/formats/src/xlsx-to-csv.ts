@@ -35,6 +35,8 @@ export interface XlsxSummary {
   sheet: string;
   /** Every sheet of the workbook, in tab order. */
   sheets: string[];
+  /** The workbook's worksheets (sheets with cells, hidden ones too: not chart sheets), in tab order. */
+  worksheets: string[];
   /** 1-based sheet row of the header (the first row with a value). */
   headerRow: number;
   header: string[];
@@ -277,6 +279,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     return {
       sheet: ref.name,
       sheets: book.sheets.map((s) => s.name),
+      worksheets: book.sheets.filter((s) => s.worksheet).map((s) => s.name),
       headerRow,
       header: header as string[],
       columnKinds,

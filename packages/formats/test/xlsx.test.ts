@@ -42,6 +42,7 @@ describe('xlsxToCsv', () => {
     expect(summary).toMatchObject({
       sheet: 'Data',
       sheets: ['Data', 'Second', 'Empty', 'HeaderOnly', 'DupHeader', 'GapHeader'],
+      worksheets: ['Data', 'Second', 'Empty', 'HeaderOnly', 'DupHeader', 'GapHeader'],
       headerRow: 1,
       rows: 4,
       bytes: Buffer.byteLength(csv),

@@ -36,9 +36,10 @@ function quoteList(names: string[], max = 20): string {
 /**
  * `source` names what the header came from in messages (`CSV`, `Excel sheet`, `Parquet file`, `file`): an
  * .xlsx or Parquet upload told "The CSV is missing…" was told about a file it never sent. `addTo` says where
- * a missing column goes (a real-time request has no file: its columns are the rows' keys).
+ * a missing column goes (a real-time request has no file: its columns are the rows' keys). `elsewhere` says
+ * where else the columns may be, when not one is in the header (a workbook's other sheets, and how to choose one).
  */
-export function planColumns(schema: ModelSchema, header: string[], source = 'CSV', addTo = 'to the file'): ColumnPlan {
+export function planColumns(schema: ModelSchema, header: string[], source = 'CSV', addTo = 'to the file', elsewhere?: string): ColumnPlan {
   const column = source === 'CSV' ? 'CSV column' : 'column';
   const exact = new Map<string, number>();
   const loose = new Map<string, number[]>();
@@ -86,8 +87,8 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
         8,
       );
       message +=
-        ` None of them is in the header as read, ${shown}: if the column names are on a later line, delete the lines ` +
-        'above them; if the file is meant for another model, choose that model.';
+        ` None of them is in the header as read, ${shown}: ${elsewhere ? `${elsewhere}; ` : ''}if the column names are on a ` +
+        'later line, delete the lines above them; if the file is meant for another model, choose that model.';
     }
     return { ok: false, missing, message };
   }

@@ -78,6 +78,13 @@ describe('planColumns', () => {
     // One name found: the header is the right line, and only what is missing is said.
     const some = planColumns(iris, ['sepal_length', 'x']);
     expect(!some.ok && some.message).not.toContain('header as read');
+    // Where else the columns may be (a workbook's other sheets) comes first, when the caller knows it.
+    const sheet = planColumns(iris, ['notes'], 'Excel sheet', undefined, 'that is sheet "Notes"; choose "Data"');
+    expect(!sheet.ok && sheet.message).toContain(
+      'None of them is in the header as read, "notes": that is sheet "Notes"; choose "Data"; if the column names are on a later line,',
+    );
+    const one = planColumns(iris, ['sepal_length', 'x'], 'Excel sheet', undefined, 'look elsewhere');
+    expect(!one.ok && one.message).not.toContain('look elsewhere');
   });
 
   it('says "1 column" for one missing column', () => {

@@ -54,6 +54,11 @@ const XlsxInputLayout = z.object({
   newline: z.enum(['\n', '\r\n']),
   dataStart: z.number().int().min(0),
   sheet: z.string(),
+  /**
+   * The workbook's worksheets, in tab order, the one read among them: a refusal of the sheet's columns names the
+   * others, where the data may be. Absent from jobs stored before it was kept.
+   */
+  sheets: z.array(z.string()).optional(),
   columnTypes: z.array(ResultColumnType),
   compression: Compression,
   notes: z.array(z.string()).optional(),

@@ -85,7 +85,7 @@ export async function checkJobRequest(
   const email = parseEmail(request.email, ctx.config.mail.localDomains);
   if (email && !request.emailSetByAdmin) await checkEmailRate(ctx, email);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
-  const plan = planColumns(model.schema, layout.header, SOURCE_NAMES[layout.format]);
+  const plan = planColumns(model.schema, layout.header, SOURCE_NAMES[layout.format], undefined, otherSheets(layout));
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   checkColumnTypes(layout, plan.targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, plan.targets);
@@ -94,6 +94,23 @@ export async function checkJobRequest(
 
 /** What each stored format is called in messages about its columns (a JSON array is stored as JSON Lines). */
 const SOURCE_NAMES: Record<JobLayout['format'], string> = { csv: 'CSV', xlsx: 'Excel sheet', parquet: 'Parquet file', jsonl: 'file' };
+
+/**
+ * A workbook's other worksheets, for a sheet where not one of the model's columns is: the data is most likely
+ * on one of them (a "Notes" sheet first). Said as the sheet_not_found refusal lists the sheets, with where the
+ * form, the API and the CLI choose one; without it the advice was to delete lines above the header.
+ */
+function otherSheets(layout: JobLayout): string | undefined {
+  if (layout.format !== 'xlsx') return undefined;
+  const others = (layout.sheets ?? []).filter((s) => s !== layout.sheet);
+  if (others.length === 0) return undefined;
+  const quoted = others.slice(0, 10).map((s) => `"${s}"`);
+  const names = `${quoted.join(', ')}${others.length > 10 ? ` and ${others.length - 10} more` : ''}`;
+  return (
+    `that is sheet "${layout.sheet}", and the workbook's other sheet${others.length === 1 ? ' is' : 's are'} ${names}: ` +
+    'choose the one with the data under "How to read the file → Sheet" on the upload page (the "sheet" field of POST /api/jobs, --sheet in the CLI)'
+  );
+}
 
 /** A new job's id and access token (a key's jobs get a token derived from the key, so listing them gives the same links again). */
 export function newJobIdentity(request: JobRequest): { id: string; token: string } {

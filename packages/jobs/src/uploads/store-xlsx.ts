@@ -24,6 +24,7 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         newline: scanned.newline,
         dataStart: scanned.dataStart,
         sheet: summary.sheet,
+        sheets: summary.worksheets,
         columnTypes: summary.columnTypes,
         ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
       };
