@@ -254,7 +254,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     const others = opts.sheet === undefined ? book.sheets.filter((s) => s !== ref && s.worksheet).map((s) => `"${s.name}"`) : [];
     const elsewhere =
       others.length > 0
-        ? `; the workbook's other sheets are ${others.join(', ')}: choose the one with the data (the "sheet" field of the upload, or --sheet)`
+        ? `; the workbook's other sheets are ${others.join(', ')}: choose the one with the data (under "How to read the file → Sheet" on the upload page, the "sheet" field of POST /api/jobs, or --sheet)`
         : '';
     if (header === null) {
       throw new FormatError(

@@ -132,7 +132,7 @@ wb.save(sys.argv[1])`,
     const err = await refusal('notes-first.xlsx', {});
     expect(err.code).toBe('no_rows');
     expect(err.message).toBe(
-      'sheet "Notes" has a header (row 1) but no data rows; the workbook\'s other sheets are "Data": choose the one with the data (the "sheet" field of the upload, or --sheet)',
+      'sheet "Notes" has a header (row 1) but no data rows; the workbook\'s other sheets are "Data": choose the one with the data (under "How to read the file → Sheet" on the upload page, the "sheet" field of POST /api/jobs, or --sheet)',
     );
     expect((await transcode('notes-first.xlsx', { sheet: 'Data' })).csv).toBe('a,b\n1,2\n');
   });
