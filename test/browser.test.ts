@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { formatBytes } from '@batchcast/bytes';
 import { readOutbox } from '@batchcast/mail';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebContext } from '../apps/web/src/context.js';
 import { devOutboxApp } from '../apps/web/src/routes/outbox.js';
@@ -13,6 +12,7 @@ import { csvObjects } from './support/csv.js';
 import { fileBlob } from './support/http.js';
 import { platformDb, runClean } from './support/faults.js';
 import { examples, Platform, repoRoot } from './support/platform.js';
+import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
 
 /**
  * The pages as a person uses them, in headless Chromium: upload through the form, follow the job page to
@@ -20,8 +20,6 @@ import { examples, Platform, repoRoot } from './support/platform.js';
  * check refusing a wrong file before anything is sent; cancelling; a `<script>` cell shown as text; and
  * the same pages on a phone-sized screen. Screenshots go to test-artifacts/screenshots/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const shots = path.join(repoRoot, 'test-artifacts', 'screenshots');
 
 let platform: Platform;
@@ -40,18 +38,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     [platform, browser] = await Promise.all([
       // Small chunks: progress moves in steps, and a 30,000-row file runs long enough to cancel.
       new Platform({ workers: 1, env: { CHUNK_ROWS: '50' } }).start(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
-      }),
+      launchChromium(),
     ]);
     desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   });
@@ -713,11 +700,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
 
   it('shows a page restored from the back-forward cache as a form to fill again, with a key of its own', async () => {
     // Playwright turns the back-forward cache off; people's browsers have it on, and restore the page as it was left.
-    const cached = await chromium.launch({
-      executablePath: CHROMIUM,
-      ignoreDefaultArgs: ['--disable-back-forward-cache'],
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic'],
-    });
+    const cached = await launchChromium({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
     try {
       const page = await cached.newPage();
       await page.goto(platform.url('/'));
@@ -839,10 +822,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
   it('works when opened over plain http by a name other than localhost (a LAN address, a server without TLS)', async () => {
     // Browsers exempt localhost from `upgrade-insecure-requests`; any other http address obeys it, and fetched
     // the page's stylesheet and scripts (and posted the form) over https, which batchcast does not speak.
-    const lan = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP batchcast.test 127.0.0.1'],
-    });
+    const lan = await launchChromium({ args: ['--host-resolver-rules=MAP batchcast.test 127.0.0.1'] });
     try {
       const page = await lan.newPage();
       const failed: string[] = [];

@@ -1,11 +1,10 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { chromium } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { morePasses, platformDb, until } from './support/faults.js';
@@ -14,6 +13,7 @@ import { ADMIN_TOKEN, examples, Platform, REDIS_BASE, repoRoot, sleep } from './
 import { TestSmtp } from './support/smtp.js';
 import { startWebApp } from './support/web-app.js';
 import { cookiesOf, cookieValue, signIn as signInAs } from './support/admin.js';
+import { hasChromium, launchChromium } from './support/chromium.js';
 
 /**
  * What the people who run batchcast use: /admin (bearer or signed session cookie, CSRF), bull-board under
@@ -218,14 +218,9 @@ describe('/admin', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(CHROMIUM))('/admin in a browser', () => {
+describe.skipIf(!hasChromium)('/admin in a browser', () => {
   it('signs in through the form; the admin page and bull-board run under the CSP, with no script error', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
@@ -263,10 +258,7 @@ describe.skipIf(!existsSync(CHROMIUM))('/admin in a browser', () => {
 
   it("posts the admin page's forms as a browser does (Origin: null under no-referrer): registers a model, opens a job, resends its email, signs out", async () => {
     const { id } = await runJob('iris.csv', { email: 'browser-admin@example.com' });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const origins: string[] = [];
