@@ -40,9 +40,15 @@ const CONTENT_TYPES: Record<ResultsFormat, string> = {
  */
 export async function resultsDownload(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<ResultsDownload> {
   const { about, model } = await checkResults(ctx, job, format);
-  await checkUploadKept(ctx, job);
-  // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download.
+  // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download
+  // (and before the upload is looked for: retention deletes it too, and such a job is expired, not lost).
   const release = await holdJobForDownload(ctx, job);
+  try {
+    await checkUploadKept(ctx, job);
+  } catch (err) {
+    await release();
+    throw err;
+  }
   return {
     ...about,
     async write(out) {
