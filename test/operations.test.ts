@@ -12,7 +12,7 @@ import { submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, REDIS_BASE, repoRoot, sleep } from './support/platform.js';
 import { TestSmtp } from './support/smtp.js';
 import { startWebApp } from './support/web-app.js';
-import { cookiesOf, cookieValue, signIn as signInAs } from './support/admin.js';
+import { cookiesOf, cookieValue, scheduleJobs, signIn as signInAs } from './support/admin.js';
 import { hasChromium, launchChromium } from './support/chromium.js';
 
 /**
@@ -390,14 +390,7 @@ describe('scheduled batch runs', () => {
       runs: number;
       lastRun: { jobId: string; status: string } | null;
     }[];
-  const jobsOf = async (name: string) =>
-    (
-      (await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()).jobs as {
-        id: string;
-        schedule: string | null;
-        status: string;
-      }[]
-    ).filter((j) => j.schedule === name);
+  const jobsOf = (name: string) => scheduleJobs(platform, name);
   const base = { name: 'nightly', source: iris, model: 'iris-logreg', cron: '0 2 * * *', email: 'ops@example.com' };
 
   it('refuses what cannot run, saying what to fix', async () => {

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformDb, until } from './support/faults.js';
 import { ADMIN_TOKEN, examples, Platform, REDIS_BASE } from './support/platform.js';
+import { scheduleJobs } from './support/admin.js';
 
 /**
  * One schedule whose URL source never answers must not hold up the others, nor the platform's shutdown.
@@ -50,14 +51,7 @@ const post = (body: Record<string, unknown>) =>
     headers: { ...admin, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-const jobsOf = async (name: string) =>
-  (
-    (await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()).jobs as {
-      id: string;
-      schedule: string | null;
-      status: string;
-    }[]
-  ).filter((j) => j.schedule === name);
+const jobsOf = (name: string) => scheduleJobs(platform, name);
 
 describe('a schedule whose source hangs', () => {
   it('delays no other schedule, never runs twice at once, and does not hold the shutdown', async () => {

@@ -29,3 +29,10 @@ export async function signIn(
   const page = await (await fetch(platform.url('/admin'), { headers: { cookie } })).text();
   return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, setCookie };
 }
+
+/** The jobs of one schedule, as /admin lists them (newest first) for the admin token. */
+export async function scheduleJobs(platform: Platform, name: string): Promise<{ id: string; schedule: string | null; status: string }[]> {
+  const res = await fetch(platform.url('/admin'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'application/json' } });
+  const jobs = (await res.json()).jobs as { id: string; schedule: string | null; status: string }[];
+  return jobs.filter((j) => j.schedule === name);
+}

@@ -8,8 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureBytes } from './helpers.js';
 import { importRefusal } from './refusals.js';
-import { OP } from '../src/pickle/opcodes.js';
-import { pickle } from './pickle-builder.js';
+import { functionTransformerPickle } from './pickle-builder.js';
 import { expectScikitLearn, scoreRows } from './row-outcomes.js';
 
 const SIZE_ENCODER = "OneHotEncoder (Pipeline step 'pre' > ColumnTransformer part 'cat' > Pipeline step 'encode')";
@@ -41,22 +40,6 @@ describe('FunctionTransformer() (the identity)', () => {
   });
 });
 
-/** A pickled FunctionTransformer whose func is the global module.name (as pickle writes np.log1p or a user's function). */
-function withFunction(module: string, name: string): Uint8Array {
-  return pickle()
-    .proto(4)
-    .stackGlobal('sklearn.preprocessing._function_transformer', 'FunctionTransformer')
-    .op(OP.EMPTY_TUPLE)
-    .op(OP.NEWOBJ)
-    .op(OP.EMPTY_DICT)
-    .str('func')
-    .stackGlobal(module, name)
-    .op(OP.SETITEM)
-    .build()
-    .stop()
-    .toBytes();
-}
-
 const TAIL =
   ': batchcast runs no code from a model file, so it reads a FunctionTransformer only without a function (FunctionTransformer(), ' +
   'which passes its columns through). Apply the function to the data before scoring it and remove the step, or export the ' +
@@ -64,13 +47,13 @@ const TAIL =
 
 describe('a FunctionTransformer with a function', () => {
   it('is refused by the pickle reader naming the function as the func of a FunctionTransformer (numpy.log1p)', async () => {
-    const err = await importRefusal(withFunction('numpy.core._multiarray_umath', 'log1p'), 'ft.pkl');
+    const err = await importRefusal(functionTransformerPickle('numpy.core._multiarray_umath', 'log1p'), 'ft.pkl');
     expect(err.code).toBe('unsupported_class');
     expect(err.message).toBe(`The model's FunctionTransformer has func=numpy.core._multiarray_umath.log1p${TAIL}`);
   });
 
   it("a user's own function: still unsafe_pickle (loading it in Python would run it), and said as a FunctionTransformer's", async () => {
-    const err = await importRefusal(withFunction('__main__', 'my_log'), 'ft.pkl');
+    const err = await importRefusal(functionTransformerPickle('__main__', 'my_log'), 'ft.pkl');
     expect(err.code).toBe('unsafe_pickle');
     expect(err.message).toBe(`The model's FunctionTransformer has func=__main__.my_log${TAIL}`);
   });

@@ -109,3 +109,19 @@ export class PickleBuilder {
 }
 
 export const pickle = () => new PickleBuilder();
+
+/** A pickled FunctionTransformer whose func is the global module.name (as pickle writes np.log1p or a user's function). */
+export function functionTransformerPickle(module: string, name: string): Uint8Array {
+  return pickle()
+    .proto(4)
+    .stackGlobal('sklearn.preprocessing._function_transformer', 'FunctionTransformer')
+    .op(OP.EMPTY_TUPLE)
+    .op(OP.NEWOBJ)
+    .op(OP.EMPTY_DICT)
+    .str('func')
+    .stackGlobal(module, name)
+    .op(OP.SETITEM)
+    .build()
+    .stop()
+    .toBytes();
+}

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OP } from '../src/pickle/opcodes.js';
 import { PyBytes, PyObject, type PyValue, readPickle } from '../src/pickle/index.js';
-import { pickle } from './pickle-builder.js';
+import { functionTransformerPickle, pickle } from './pickle-builder.js';
 import { pickleRefusal } from './refusals.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/pickle/${name}`, import.meta.url)));
@@ -119,19 +119,7 @@ describe('refusals inside otherwise valid models', () => {
   });
 
   it('refuses the function a FunctionTransformer carries', () => {
-    const bytes = pickle()
-      .proto(4)
-      .stackGlobal('sklearn.preprocessing._function_transformer', 'FunctionTransformer')
-      .op(OP.EMPTY_TUPLE)
-      .op(OP.NEWOBJ)
-      .op(OP.EMPTY_DICT)
-      .str('func')
-      .stackGlobal('numpy', 'log1p')
-      .op(OP.SETITEM)
-      .build()
-      .stop()
-      .toBytes();
-    expect(pickleRefusal(bytes).className).toBe('numpy.log1p');
+    expect(pickleRefusal(functionTransformerPickle('numpy', 'log1p')).className).toBe('numpy.log1p');
   });
 
   it('refuses calling an allow-listed type that may only appear as a value', () => {
