@@ -2,6 +2,7 @@ import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
 import { truncate } from './messages.js';
+import { RowFailure } from './row-failure.js';
 import { allocateTarget, clearTarget, neutraliseRow } from './target-data.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
@@ -87,8 +88,8 @@ export class BatchParser {
   /** Records in the current batch. */
   count = 0;
   private errors: RowError[] = [];
-  /** First error of the record being parsed. */
-  private rowError: { column: string; value: string; message: string } | null = null;
+  /** The cells of the record being parsed that could not be read, once one could not. */
+  private rowError: RowFailure | null = null;
   /** Set by parse() when it stopped at a record cut by the end of the block (and it was not the end). */
   needMore = false;
   /** Records in a row that the fast path gave back to the general path. */
@@ -460,7 +461,8 @@ export class BatchParser {
   private store(type: CellType, target: number, idx: number, text: string, column: string): void {
     const v = coerceCell(type, text, column, this.decimal, 'pandas');
     if (isFailure(v)) {
-      if (this.rowError === null) this.rowError = { column, value: truncate(text), message: v.message };
+      if (this.rowError === null) this.rowError = new RowFailure(column, truncate(text), v.message);
+      else this.rowError.add(column, v.message);
       return;
     }
     (this.arrays[target] as unknown as Array<unknown>)[idx] = v;
@@ -480,7 +482,7 @@ export class BatchParser {
           (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row`),
       };
     } else if (this.rowError !== null) {
-      error = { row: this.firstRow + row, ...this.rowError };
+      error = this.rowError.error(this.firstRow + row);
     }
     if (error === null) return;
     this.errors.push(error);

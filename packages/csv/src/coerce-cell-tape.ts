@@ -1,4 +1,5 @@
 import { coerceJsonValue, isJsonCellFailure, type JsonCellFailure, takesJsonNumberAsIs } from './coerce-json-value.js';
+import { RowFailure } from './row-failure.js';
 import { allocateTarget, neutraliseRow } from './target-data.js';
 import type { ColumnTarget, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
@@ -21,8 +22,8 @@ export interface JsonCellTape {
 
 /**
  * The RecordBatch coerceObjects would make from the same rows as objects, cell for cell and error for error
- * (the same rule, coerceJsonValue; a row's reported error is the first failing cell in target order, as
- * there), built from a cell tape: no object per row, numbers go from the tape straight into the targets.
+ * (the same rule, coerceJsonValue; a row's error names its failing cells in target order, as there),
+ * built from a cell tape: no object per row, numbers go from the tape straight into the targets.
  */
 export function coerceCellTape(tape: JsonCellTape, targets: ColumnTarget[], dialect?: Partial<CsvDialect> | null): RecordBatch {
   const decimal = dialect?.decimal ?? '.';
@@ -58,21 +59,16 @@ export function coerceCellTape(tape: JsonCellTape, targets: ColumnTarget[], dial
 
   const { rowStart, key, number } = tape;
   let row = 0;
-  /** The current row's first failing slot (slots when none failed) and its failure. */
-  let failedSlot = slots;
-  let failure: JsonCellFailure | null = null;
+  /** The current row's failing slots and their failures, in the order met (body order, then missing keys). */
+  const failures: { slot: number; failure: JsonCellFailure }[] = [];
   const put = (s: number, raw: unknown): void => {
     const ti = slotTarget[s]!;
     const v = coerceJsonValue(raw, targets[ti]!.type, slotName[s]!, decimal);
     if (!isJsonCellFailure(v)) (data[ti] as { [i: number]: unknown })[row * widths[ti]! + slotIndex[s]!] = v;
-    else if (s < failedSlot) {
-      failedSlot = s;
-      failure = v;
-    }
+    else failures.push({ slot: s, failure: v });
   };
   for (; row < count; row++) {
-    failedSlot = slots;
-    failure = null;
+    failures.length = 0;
     for (let c = rowStart[row]!, end = rowStart[row + 1]!; c < end; c++) {
       for (let s = firstSlot[key[c]!]!; s !== -1; s = nextSlot[s]!) {
         filledIn[s] = row + 1;
@@ -84,9 +80,13 @@ export function coerceCellTape(tape: JsonCellTape, targets: ColumnTarget[], dial
       }
     }
     for (let s = 0; s < slots; s++) if (filledIn[s] !== row + 1) put(s, undefined);
-    const f = failure as JsonCellFailure | null;
-    if (f !== null) {
-      errors.push({ row, column: slotName[failedSlot]!, value: f.value, message: f.message });
+    if (failures.length > 0) {
+      // Named in target order, as coerceObjects meets them.
+      failures.sort((a, b) => a.slot - b.slot);
+      const first = failures[0]!;
+      const failed = new RowFailure(slotName[first.slot]!, first.failure.value, first.failure.message);
+      for (const { slot, failure } of failures.slice(1)) failed.add(slotName[slot]!, failure.message);
+      errors.push(failed.error(row));
       for (let ti = 0; ti < targets.length; ti++) neutraliseRow(data[ti]!, widths[ti]!, row);
     }
   }

@@ -1,4 +1,5 @@
 import { coerceJsonValue, isJsonCellFailure, takesJsonNumberAsIs } from './coerce-json-value.js';
+import { RowFailure } from './row-failure.js';
 import { allocateTarget, neutraliseRow } from './target-data.js';
 import type { ColumnTarget, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
@@ -20,8 +21,9 @@ export function coerceObjects(
   const errors: RowError[] = [];
   for (let r = 0; r < count; r++) {
     const row = rows[r]!;
-    let failed: RowError | null = null;
-    for (let ti = 0; ti < targets.length && !failed; ti++) {
+    // Every cell is tried: a failed row names all its bad cells, in target order (row-failure.ts).
+    let failed: RowFailure | null = null;
+    for (let ti = 0; ti < targets.length; ti++) {
       const t = targets[ti]!;
       const width = t.columns.length;
       const asIs = takesJsonNumberAsIs(t.type);
@@ -34,14 +36,15 @@ export function coerceObjects(
         }
         const v = coerceJsonValue(raw, t.type, name, decimal);
         if (isJsonCellFailure(v)) {
-          failed = { row: r, column: name, value: v.value, message: v.message };
-          break;
+          if (failed === null) failed = new RowFailure(name, v.value, v.message);
+          else failed.add(name, v.message);
+          continue;
         }
         (data[ti] as { [i: number]: unknown })[r * width + j] = v;
       }
     }
     if (failed) {
-      errors.push(failed);
+      errors.push(failed.error(r));
       for (let ti = 0; ti < targets.length; ti++) neutraliseRow(data[ti]!, targets[ti]!.columns.length, r);
     }
   }

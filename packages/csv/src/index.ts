@@ -24,5 +24,6 @@ export { coerceObjects } from './coerce-objects.js';
 export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';
 export { truncate } from './messages.js';
+export { CELL_SEPARATOR, MAX_CELLS_NAMED, RowFailure } from './row-failure.js';
 export { unnamedColumn } from './header.js';
 export { headerLineStart, type SepLine, sepLine } from './sep-line.js';

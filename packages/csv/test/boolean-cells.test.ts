@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchParserOptions } from '../src/batch-parser.js';
 import { readBatchesWith } from '../src/read-batches.js';
-import { type ColumnTarget, coerceCellTape, coerceObjects, type JsonCellTape, type RecordBatch } from '../src/index.js';
-import { layoutOf, mergeBatches, tempFile } from './helpers.js';
+import { type ColumnTarget, coerceCellTape, coerceObjects, type RecordBatch } from '../src/index.js';
+import { cellTapeOf, layoutOf, mergeBatches, tempFile } from './helpers.js';
 
 /*
  * A model fitted on a pandas DataFrame with a bool column takes 1/0 there (scikit-learn casts bool to float), and
@@ -67,22 +67,9 @@ describe('JSON booleans', () => {
     { is_member: false, visits: 4 },
   ];
 
-  /** The same rows as a cell tape (the real-time endpoint's reader builds no objects). */
-  function tapeOf(objects: Record<string, unknown>[]): JsonCellTape {
-    const cells = objects.flatMap((o) => header.map((k, key) => ({ key, value: o[k] })));
-    return {
-      header,
-      rows: objects.length,
-      rowStart: Int32Array.from({ length: objects.length + 1 }, (_, r) => r * header.length),
-      key: Int32Array.from(cells, (c) => c.key),
-      number: Float64Array.from(cells, (c) => (typeof c.value === 'number' ? c.value : Number.NaN)),
-      value: (c) => cells[c]!.value,
-    };
-  }
-
   const both = (objects: Record<string, unknown>[], targets: ColumnTarget[]) => {
     const fromObjects = coerceObjects(objects, header, targets);
-    const fromTape = coerceCellTape(tapeOf(objects), targets);
+    const fromTape = coerceCellTape(cellTapeOf(header, objects), targets);
     expect(fromTape).toEqual(fromObjects);
     return fromObjects;
   };

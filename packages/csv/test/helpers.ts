@@ -10,6 +10,7 @@ import {
   readRecords,
   type CsvLayout,
   type CsvScannerOptions,
+  type JsonCellTape,
   type ReadBatchesOptions,
   type RecordBatch,
 } from '../src/index.js';
@@ -123,5 +124,18 @@ export function rng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** JSON rows as a cell tape, in header order (the real-time endpoint's reader builds no objects). */
+export function cellTapeOf(header: string[], objects: Record<string, unknown>[]): JsonCellTape {
+  const cells = objects.flatMap((o) => header.map((k, key) => ({ key, value: o[k] })));
+  return {
+    header,
+    rows: objects.length,
+    rowStart: Int32Array.from({ length: objects.length + 1 }, (_, r) => r * header.length),
+    key: Int32Array.from(cells, (c) => c.key),
+    number: Float64Array.from(cells, (c) => (typeof c.value === 'number' ? c.value : Number.NaN)),
+    value: (c) => cells[c]!.value,
   };
 }

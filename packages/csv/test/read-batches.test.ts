@@ -145,8 +145,8 @@ describe('readBatches coercion', () => {
         value: null,
         message: 'row has 4 fields, the header has 3 — check for an unquoted comma inside a value, or one at the end of the row',
       },
-      // Only the first failing cell of a row is reported.
-      { row: 3, column: 'b', value: 'x', message: 'column "b": "x" is not a number' },
+      // Every failing cell of the row is named; the first is its column and value.
+      { row: 3, column: 'b', value: 'x', message: 'column "b": "x" is not a number | column "c": "y" is not an integer' },
     ]);
     expect(data[0]).toEqual([1, 2, NaN, NaN, NaN, NaN, NaN, NaN, 11, 12]);
     expect(data[1]).toEqual([3, 0, 0, 0, 13]);

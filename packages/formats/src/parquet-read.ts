@@ -6,7 +6,7 @@ import {
   type ColumnTarget,
   neutraliseRow,
   type RecordBatch,
-  type RowError,
+  RowFailure,
   type TargetData,
 } from '@batchcast/csv';
 import { parquetScan } from 'hyparquet';
@@ -191,7 +191,7 @@ export async function* readParquetBatches(
     for (let r0 = 0; r0 < seg.rows; r0 += batchSize) {
       const count = Math.min(batchSize, seg.rows - r0);
       const firstRow = seg.firstRow + r0;
-      const failed = new Map<number, RowError>();
+      const failed = new Map<number, RowFailure>();
       const data = targets.map((t) => allocateTarget(t.type, count * t.columns.length));
       for (let ti = 0; ti < targets.length; ti++) {
         const t = targets[ti]!;
@@ -201,11 +201,13 @@ export async function* readParquetBatches(
           const name = layout.header[t.columns[j]!]!;
           const values = seg.data.get(name)!;
           fill(out, t.type, width, j, values, r0, count, name, layout.columns[t.columns[j]!]!.type === 'date', (r, message, text) => {
-            if (!failed.has(r)) failed.set(r, { row: firstRow + r, column: name, value: text, message });
+            const row = failed.get(r);
+            if (row === undefined) failed.set(r, new RowFailure(name, text, message));
+            else row.add(name, message);
           });
         }
       }
-      const errors = [...failed.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+      const errors = [...failed.entries()].sort((a, b) => a[0] - b[0]).map(([r, e]) => e.error(firstRow + r));
       for (const [r] of failed) for (let ti = 0; ti < targets.length; ti++) neutraliseRow(data[ti]!, targets[ti]!.columns.length, r);
       yield { firstRow, count, data, errors };
     }

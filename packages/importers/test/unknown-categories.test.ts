@@ -54,4 +54,16 @@ describe("encoders with handle_unknown='error' and categories they never saw", (
       }
     });
   }
+
+  it('names every column of a row holding categories it never saw; a row with an unreadable cell keeps that error', async () => {
+    const { prepared } = await importAndPrepare('sklearn/onehot-error.joblib');
+    const scored = await scoreCsv(prepared, 'sklearn/onehot-error-several-cells.csv');
+    expect(scored.rows).toBe(3);
+    expect(scored.errors).toEqual([
+      expect.stringMatching(
+        /^color: "purple" was not among the categories .* \| rooms: "7" was not among the categories .*refuse this row too$/,
+      ),
+      'column "x": "oops" is not a number',
+    ]);
+  });
 });

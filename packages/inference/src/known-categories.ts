@@ -11,7 +11,7 @@
  * when it is not, as scikit-learn raises for it), the others as they are, and a missing value that the imputer does
  * not take for missing (missing_values='?') is refused, as its check_array raises for NaN.
  */
-import { booleanNumber, type ColumnTarget, type RecordBatch, type RowError } from '@batchcast/csv';
+import { booleanNumber, type ColumnTarget, type RecordBatch, RowFailure } from '@batchcast/csv';
 import { booleanSpellings } from './boolean-categories.js';
 import type { ModelProto } from './onnx-proto.js';
 import type { ImputerInFront, KnownCategories, ModelInput, ModelSchema } from './types.js';
@@ -67,15 +67,15 @@ const shown = (values: (string | number)[]) => {
 };
 
 /**
- * Adds an error for every row of the batch holding a value outside its column's categories (a row that already
- * failed keeps its error), in place, keeping batch.errors in row order; a bool column's other spellings of true
+ * Adds an error for every row of the batch holding a value outside its column's categories, naming each such column
+ * of the row (a row that already failed keeps its error: its cells were not all read), in place, keeping batch.errors in row order; a bool column's other spellings of true
  * and false are given its categories' (boolean-categories.ts). `targets` are the batch's (planColumns').
  */
 export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, targets: ColumnTarget[]): void {
   const known = schema.knownCategories;
   if (!known || known.length === 0 || batch.count === 0) return;
   const failed = new Set(batch.errors.map((e) => e.row - batch.firstRow));
-  const added: RowError[] = [];
+  const added = new Map<number, RowFailure>();
   for (const k of known) {
     const where = locate(schema.inputs, k.column);
     if (!where) continue;
@@ -105,22 +105,19 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
       const seen = filled ? imputer.fill : cell;
       const refusedByImputer = imputer !== undefined && imputer.marker !== null && missing;
       if (!refusedByImputer && (seen === null ? k.missing : allowed.has(seen))) continue;
-      failed.add(r);
       const text = missing ? '' : String(v);
       const what = missing ? 'a missing value (empty, NA, null…)' : JSON.stringify(text);
-      added.push({
-        row: batch.firstRow + r,
-        column: k.column,
-        value: text.slice(0, 200),
-        message: refusedByImputer
-          ? `${k.column}: ${what} is refused by ${imputer.name}, whose missing_values is ${JSON.stringify(imputer.marker)}: ` +
-            'scikit-learn raises "Input contains NaN" for this row'
-          : `${k.column}: ${what}${filled ? `, filled with ${seen === null ? 'NaN' : JSON.stringify(seen)} by ${imputer.name},` : ''} was not among the ` +
-            `categories the model was trained on (${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
-      });
+      const message = refusedByImputer
+        ? `${k.column}: ${what} is refused by ${imputer.name}, whose missing_values is ${JSON.stringify(imputer.marker)}: ` +
+          'scikit-learn raises "Input contains NaN" for this row'
+        : `${k.column}: ${what}${filled ? `, filled with ${seen === null ? 'NaN' : JSON.stringify(seen)} by ${imputer.name},` : ''} was not among the ` +
+          `categories the model was trained on (${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`;
+      const row = added.get(r);
+      if (row === undefined) added.set(r, new RowFailure(k.column, text.slice(0, 200), message));
+      else row.add(k.column, message);
     }
   }
-  if (added.length === 0) return;
-  batch.errors.push(...added);
+  if (added.size === 0) return;
+  for (const [r, failure] of added) batch.errors.push(failure.error(batch.firstRow + r));
   batch.errors.sort((a, b) => a.row - b.row);
 }

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from './support/csv.js';
+import { type AcceptedJob, duckdbMakeParquet, openpyxlMake, resultsJsonl, scored } from './support/formats.js';
+import { Platform } from './support/platform.js';
+
+/**
+ * A row that cannot be scored names every cell that could not be read, over HTTP on a real platform: in the results'
+ * `error`, in errors.csv and in the real-time answer, for a CSV, a workbook, a Parquet file and JSON Lines alike. It
+ * named only the first, so a person correcting the file corrected one cell per upload.
+ */
+let platform: Platform;
+const IRIS = { model: 'iris-logreg' };
+const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+/** Row 2 has two bad cells (and the cells between them are fine); rows 1 and 3 score. */
+const CELLS = [
+  ['5.1', '3.5', '1.4', '0.2'],
+  ['tall', '3.0', 'wide', '1.8'],
+  ['6.3', '3.3', '6.0', '2.5'],
+];
+const BOTH = 'column "sepal_length": "tall" is not a number | column "petal_length": "wide" is not a number';
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function expectBothNamed(job: AcceptedJob, failed: { total: number; processed: number; failed: number }): Promise<void> {
+  expect(failed).toEqual({ total: 3, processed: 3, failed: 1 });
+  const lines = await resultsJsonl(platform, job);
+  expect(lines.map((l) => l.error)).toEqual([null, BOTH, null]);
+  expect(lines[1]!.prediction).toBe(null);
+  expect(lines[2]!.prediction).toBe('virginica');
+  const res = await fetch(platform.url(`/api/jobs/${job.id}/errors.csv?token=${encodeURIComponent(job.token)}`));
+  expect(res.status).toBe(200);
+  // One line per failed row: the first bad cell's column and value, and every bad cell in the reason.
+  expect(parseCsv((await res.text()).replace(/^\uFEFF/, '').trimEnd())).toEqual([
+    ['row', 'column', 'value', 'reason'],
+    ['2', 'sepal_length', 'tall', BOTH],
+  ]);
+}
+
+describe('a failed row names every bad cell', () => {
+  it('a CSV', async () => {
+    const csv = `${[COLUMNS, ...CELLS].map((r) => r.join(',')).join('\n')}\n`;
+    const { job, done } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris.csv' });
+    await expectBothNamed(job, done.rows);
+  });
+
+  it('a workbook (openpyxl)', async () => {
+    const cells = CELLS.map((r) => r.map((c) => (Number.isNaN(Number(c)) ? c : Number(c))));
+    const { job, done } = await scored(platform, await openpyxlMake([COLUMNS, ...cells]), { fields: IRIS, filename: 'iris.xlsx' });
+    await expectBothNamed(job, done.rows);
+  });
+
+  it('a Parquet file of text columns (DuckDB)', async () => {
+    const values = CELLS.map((r) => `(${r.map((c) => `'${c}'`).join(', ')})`).join(', ');
+    const file = await duckdbMakeParquet(`select * from (values ${values}) t(${COLUMNS.join(', ')})`);
+    const { job, done } = await scored(platform, file, { fields: IRIS, filename: 'iris.parquet' });
+    await expectBothNamed(job, done.rows);
+  });
+
+  it('JSON Lines, and the real-time endpoint gives the same error for the same row', async () => {
+    const objects = CELLS.map((r) => Object.fromEntries(r.map((c, i) => [COLUMNS[i]!, Number.isNaN(Number(c)) ? c : Number(c)])));
+    const jsonl = `${objects.map((o) => JSON.stringify(o)).join('\n')}\n`;
+    const { job, done } = await scored(platform, Buffer.from(jsonl), { fields: IRIS, filename: 'iris.jsonl' });
+    await expectBothNamed(job, done.rows);
+    const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: objects }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { predictions: { prediction: unknown; error?: string }[] };
+    expect(body.predictions.map((p) => p.error ?? null)).toEqual([null, BOTH, null]);
+  });
+});
