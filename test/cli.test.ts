@@ -147,6 +147,18 @@ describe('batchcast submit', () => {
     expect(lines).toHaveLength(150);
     expect(lines[0]).toMatchObject({ sepal_length: 5.1, prediction: 'setosa', error: null });
 
+    // A Mac Roman file (Zürich: ü is 9F there, Ÿ in the Windows-1252 that detection would read).
+    const macRoman = path.join(tmp, 'iris-notes-mac.csv');
+    const [head, ...body] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    await writeFile(macRoman, Buffer.from(`${head},ville\n${body.map((r) => `${r},Z\x9Frich`).join('\n')}\n`, 'latin1'));
+    const notes = path.join(tmp, 'iris-notes.jsonl');
+    const m = await cli(['submit', macRoman, '--model', 'iris-logreg', '--encoding', 'macintosh', '--out', notes]);
+    expect(m.code, m.stderr).toBe(0);
+    expect(JSON.parse((await readFile(notes, 'utf8')).split('\n')[0]!)).toMatchObject({ ville: 'Zürich', prediction: 'setosa' });
+    const unknown = await cli(['submit', macRoman, '--model', 'iris-logreg', '--encoding', 'klingon']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Not a text encoding batchcast reads');
+
     const bad = await cli(['submit', semicolons, '--model', 'iris-logreg', '--out', jsonl, '--format', 'xml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format: "xml" is not one of csv, xlsx, parquet, jsonl');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,6 +274,66 @@ describe('accepted, every row handled', () => {
         { row: '4', column: 'sepal_length', value: 'cinq é' },
       ]);
     }
+  });
+
+  it('a text encoding detection cannot tell (Mac Roman, Shift_JIS, UTF-16 without a mark), chosen with the upload: read as it was saved', async () => {
+    const noted = (note: string) => `${[`${irisHeader},remarque`, ...irisRows.map((r, i) => `${r},${i % 2 ? note : 'ok'}`)].join('\n')}\n`;
+    /** `text` in `codec`, by Python's codecs: not our encoder. */
+    const encoded = (text: string, codec: string) => {
+      const run = spawnSync(
+        '/usr/bin/python3',
+        ['-c', `import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode().encode('${codec}'))`],
+        {
+          input: text,
+        },
+      );
+      expect(run.status, String(run.stderr)).toBe(0);
+      return run.stdout;
+    };
+    const reference = await accepted(Buffer.from(`\ufeff${noted('Zürich été à 5 €')}`));
+    const referenceOut = await resultsBytes(platform, reference.job);
+    for (const [bytes, label, encoding, what] of [
+      [encoded(noted('Zürich été à 5 €'), 'mac_roman'), 'x-mac-roman', 'macintosh', 'Mac Roman'],
+      [encoded(noted('Zürich été à 5 €'), 'utf-16-le'), 'UTF-16LE', 'utf-16le', 'UTF-16'],
+    ] as const) {
+      // Detected, Mac Roman is read as Windows-1252 (ü, 9F there, is Ÿ), and UTF-16 without its mark refused as binary.
+      const guessed = await upload(platform, bytes, { fields: { model: 'iris-logreg' }, filename: 'notes.csv' });
+      if (guessed.status === 202) {
+        const job = (await guessed.json()) as SubmittedJob;
+        await waitForEnd(platform, job.links.self, 120_000);
+        expect((await resultsBytes(platform, job)).equals(referenceOut)).toBe(false);
+      } else expect(guessed.status).toBe(415);
+      const res = await upload(platform, bytes, { fields: { model: 'iris-logreg', encoding: label }, filename: 'notes.csv' });
+      expect(res.status).toBe(202);
+      const job = (await res.json()) as SubmittedJob;
+      const done = await waitForEnd(platform, job.links.self, 120_000);
+      expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+      expect(done.input).toMatchObject({ format: 'csv', encoding, notes: [expect.stringContaining(`Read as ${what}`)] });
+      expect((await resultsBytes(platform, job)).equals(referenceOut)).toBe(true);
+    }
+    const sjis = await upload(platform, encoded(noted('東京の店'), 'shift_jis'), {
+      fields: { model: 'iris-logreg', encoding: 'shift_jis' },
+      filename: 'notes.csv',
+    });
+    const job = (await sjis.json()) as SubmittedJob;
+    expect((await waitForEnd(platform, job.links.self, 120_000)).status).toBe('succeeded');
+    expect(csvObjects((await resultsBytes(platform, job)).toString('utf8').replace(/^\ufeff/, '')).rows[1]!.remarque).toBe('東京の店');
+  });
+
+  it('an encoding batchcast does not know, or bytes the chosen one does not have, are refused saying what to do', async () => {
+    const left = await uploadsLeft();
+    const unknown = await upload(platform, Buffer.from(iris), {
+      fields: { model: 'iris-logreg', encoding: 'klingon' },
+      filename: 'iris.csv',
+    });
+    const body = (await unknown.json()) as { error: { code: string; message: string } };
+    expect([unknown.status, body.error.code]).toEqual([422, 'invalid_encoding']);
+    expect(body.error.message).toMatch(/^Not a text encoding batchcast reads: .*macintosh.*shift_jis.*or leave it empty to detect it\.$/);
+    const damaged = Buffer.concat([Buffer.from(`${irisHeader}\n`), Buffer.from([0x82, 0x20]), Buffer.from(`${irisRows[0]}\n`)]);
+    const refused = await upload(platform, damaged, { fields: { model: 'iris-logreg', encoding: 'shift_jis' }, filename: 'iris.csv' });
+    const refusal = (await refused.json()) as { error: { code: string; message: string } };
+    expect(refusal.error.message).toMatch(/bytes that are not shift_jis text before byte \d+: it was saved in another encoding/);
+    expect(await uploadsLeft()).toBe(left);
   });
 
   it('columns without a name (pandas’ to_csv index, a trailing comma from Excel), named as pandas names them', async () => {

@@ -43,7 +43,7 @@ Commands:
                --wait   follow the job until it ends, with a progress bar of rows scored
                --out    with --wait (implied), download the results to this file, in the format
                         its extension names (.csv .xlsx .parquet .jsonl) or --format's
-               --delimiter, --decimal, --sheet   how to read the file, when detection is not enough
+               --delimiter, --decimal, --encoding, --sheet   how to read the file, when detection is not enough
 ${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the columns they need.
   models add   Register a new version of a model (admin): an ONNX file, a scikit-learn model saved
                with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
@@ -61,7 +61,7 @@ Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 
 const COMMAND_HELP: Record<string, string> = {
   submit: `Usage: batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS] [--format F]
-                        [--delimiter D] [--decimal C] [--sheet NAME] [--key KEY] [--url URL]
+                        [--delimiter D] [--decimal C] [--encoding E] [--sheet NAME] [--key KEY] [--url URL]
 
 Uploads FILE to be scored by the model NAME (or NAME@VERSION; without --model, the server's default model,
 which batchcast models list names) and prints the job page's URL. FILE has a
@@ -71,7 +71,8 @@ job until it ends; with --out (implies --wait), saves the results (the input row
 appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
 or by --format: a file is replaced whole, a symbolic link's file gets them, a FIFO or device (/dev/stdout) is
 written to as it is; RESULTS is checked before the upload. --delimiter (comma, semicolon, tab, pipe),
---decimal (point, comma) and --sheet override what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
+--decimal (point, comma), --encoding (a CSV's text encoding: macintosh, iso-8859-15, windows-1250, shift_jis,
+gb18030, utf-16le… any label a browser knows) and --sheet override what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
 server answers the job it made rather than making a second one; never sooner than its Retry-After, and not
@@ -108,6 +109,7 @@ async function submit(args: string[]): Promise<number> {
     format: { type: 'string', short: 'f' },
     delimiter: { type: 'string' },
     decimal: { type: 'string' },
+    encoding: { type: 'string' },
     sheet: { type: 'string' },
   });
   if (values.help) return help('submit');
@@ -180,11 +182,12 @@ async function defaultModel(base: URL): Promise<string> {
   return list.default;
 }
 
-/** --delimiter, --decimal and --sheet as the upload's form fields (the server validates them). */
-function readingOptions(values: { delimiter?: string; decimal?: string; sheet?: string }): Record<string, string> {
+/** --delimiter, --decimal, --encoding and --sheet as the upload's form fields (the server validates them). */
+function readingOptions(values: { delimiter?: string; decimal?: string; encoding?: string; sheet?: string }): Record<string, string> {
   const fields: Record<string, string> = {};
   if (values.delimiter !== undefined) fields.delimiter = values.delimiter;
   if (values.decimal !== undefined) fields.decimal = values.decimal;
+  if (values.encoding !== undefined) fields.encoding = values.encoding;
   if (values.sheet !== undefined) fields.sheet = values.sheet;
   return fields;
 }

@@ -101,6 +101,30 @@ describe('readHeader on files', () => {
     }
   });
 
+  it('reads the header in the encoding chosen on the form, and leaves to the server what that encoding cannot read', async () => {
+    // "Größe" in Mac Roman: ö is 9A and ß A7 (Windows-1252 reads them as š and §).
+    const macRoman = Buffer.concat([Buffer.from('Gr'), Buffer.from([0x9a, 0xa7]), Buffer.from('e,x\n1,2\n')]);
+    expect(await readHeader(new File([macRoman], 'm.csv'))).toMatchObject({ header: ['Grš§e', 'x'] });
+    expect(await readHeader(new File([macRoman], 'm.csv'), undefined, 'macintosh')).toEqual({
+      kind: 'header',
+      header: ['Größe', 'x'],
+      format: 'CSV, macintosh text',
+    });
+    const le = Buffer.from('a\tb\n1\t2\n', 'utf16le');
+    expect(await readHeader(new File([le], 'u.txt'), undefined, 'utf-16le')).toEqual({
+      kind: 'header',
+      header: ['a', 'b'],
+      format: 'tab-separated CSV, utf-16le text',
+    });
+    // Bytes Shift_JIS does not have, a byte order mark of another encoding, JSON: the server's refusals say what to do.
+    expect(await readHeader(new File([Buffer.from([0x61, 0x82, 0x20, 0x0a])], 's.csv'), undefined, 'shift_jis')).toEqual({
+      kind: 'server',
+      format: 'shift_jis text',
+    });
+    expect((await readHeader(new File([Buffer.from([0xff, 0xfe, 0x61, 0])], 's.csv'), undefined, 'macintosh')).kind).toBe('server');
+    expect((await readHeader(new File([Buffer.from('{"a": 1}\n')], 's.jsonl'), undefined, 'shift_jis')).kind).toBe('server');
+  });
+
   it('reads UTF-16 and Windows-1252 text as the server does, and leaves binary data to the server, whose message says more', async () => {
     const tsv = iris.replaceAll(',', '\t').replace('species', 'espèce');
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tsv, 'utf16le')]);

@@ -255,7 +255,7 @@ describe('the views escape what they are given', () => {
         errorField: 'sheet',
         email: HOSTILE,
         maxUploadBytes: 1536,
-        choices: { delimiter: '\t', decimal: ',', sheet: HOSTILE },
+        choices: { delimiter: '\t', decimal: ',', encoding: 'macintosh', sheet: HOSTILE },
       },
     );
     expectOnlyOwnScripts(page, ['/static/browser/upload.js', '/static/browser/my-jobs.js']);
@@ -264,7 +264,8 @@ describe('the views escape what they are given', () => {
     expect(page).toContain('<details class="file-options" id="file-options" open>');
     expect(page).toContain('<option value="tab" selected>Tab</option>');
     expect(page).toContain('<option value="," selected>Comma 1,5</option>');
-    expect(page.match(/ selected>/g)).toHaveLength(2); // no other choice
+    expect(page).toContain('<option value="macintosh" selected>Mac Roman (Excel for Mac before 2016)</option>');
+    expect(page.match(/ selected>/g)).toHaveLength(3); // no other choice
     expect(page).toMatch(/id="sheet-input" [^>]* value="&lt;script&gt;[^"]*" aria-invalid="true" aria-describedby="form-error">/);
     expect(page).toContain('Up to 1.5 KiB.');
     expect(page).toContain(`data-columns="[&quot;&lt;script&gt;`);

@@ -24,4 +24,4 @@ export function formatBytes(bytes: number): string {
   }
 }
 
-export { ENCODING_WINDOW, utf16ByteOrder, withoutCutCharacter } from './text-encoding.js';
+export { CHOOSABLE_ENCODINGS, ENCODING_WINDOW, encodingOfLabel, utf16ByteOrder, withoutCutCharacter } from './text-encoding.js';

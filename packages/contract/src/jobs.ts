@@ -1,3 +1,4 @@
+import { CHOOSABLE_ENCODINGS, encodingOfLabel } from '@batchcast/bytes';
 import { count, dateTime, JobStatusName, Task, version } from './common.js';
 import { z } from './zod.js';
 
@@ -20,9 +21,9 @@ export const JobInput = z
     compression: z.enum(['gzip', 'zstd']).nullable().openapi({ description: 'The compression the file came in (it was decompressed).' }),
     delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV: the field delimiter.' }),
     decimal: z.enum(['.', ',']).optional().openapi({ description: 'CSV: the decimal separator of numbers.' }),
-    encoding: z.enum(['windows-1252', 'utf-16le', 'utf-16be']).optional().openapi({
+    encoding: z.string().optional().openapi({
       description:
-        'CSV: the text encoding the file came in, when it was not UTF-8 (Windows-1252, or UTF-16 with a byte order mark). It was converted: results are UTF-8, and CSV results start with a byte order mark.',
+        'CSV: the text encoding the file came in, when it was not UTF-8: detected (`windows-1252`, or `utf-16le`/`utf-16be` with a byte order mark) or chosen (the `encoding` field of the upload; its WHATWG name, such as `macintosh` or `shift_jis`). It was converted: results are UTF-8, and CSV results start with a byte order mark.',
     }),
     sheet: z.string().optional().openapi({ description: 'Excel: the sheet that was read.' }),
     notes: z
@@ -109,6 +110,17 @@ export const UploadFields = z
       .max(200)
       .optional()
       .openapi({ description: 'Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file.' }),
+    encoding: z
+      .string()
+      .max(40)
+      .optional()
+      .refine((label) => label === undefined || ['', 'auto'].includes(label.trim()) || encodingOfLabel(label) !== null, {
+        message: `Not a text encoding batchcast reads: give one of its names as browsers know them (${CHOOSABLE_ENCODINGS.map(([name]) => name).join(', ')}, or another WHATWG label), or leave it empty to detect it.`,
+      })
+      .openapi({
+        description:
+          'CSV: the text encoding of the file, overriding detection (which tells UTF-8, UTF-16 with a byte order mark and Windows-1252 only): a WHATWG label such as `macintosh`, `iso-8859-15`, `windows-1250`, `shift_jis`, `gb18030`, `utf-16le`; empty or `auto`: detected. Ignored for workbooks and Parquet, whose text is Unicode by their format; JSON must be UTF-8. Send it before the file.',
+      }),
     idempotencyKey: z.string().max(255).optional().openapi({
       description:
         'The upload form’s one-time key (the page carries it, hidden, before the file): a second post of the same form answers the first job. API clients send the `Idempotency-Key` header instead (the same rules); if both are sent they must be equal. Send it before the file.',

@@ -12,6 +12,11 @@ export interface FormatHints {
   filename?: string;
   /** The content type the browser or client sent. */
   contentType?: string;
+  /**
+   * Not a hint: the text encoding the submitter chose (a WHATWG name), which text is read in. UTF-16 without a
+   * byte order mark is found to be text only with it; JSON must be UTF-8, so JSON in another is refused.
+   */
+  encoding?: string;
 }
 
 export interface Detection {
@@ -141,14 +146,22 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
   for (const sig of REFUSED) {
     if (startsWith(head, sig.bytes, sig.at)) return refused('unknown', sig.description, sig.message);
   }
-  const utf16 = utf16ByteOrder(head);
-  return utf16 === null ? detectText(head, ext) : detectUtf16(head, utf16, ext);
+  const chosen = hints.encoding;
+  const utf16 = utf16ByteOrder(head) ?? (chosen === 'utf-16le' || chosen === 'utf-16be' ? chosen : null);
+  if (utf16 !== null) return detectUtf16(head, utf16, ext);
+  const text = detectText(head, ext);
+  if (chosen === undefined || chosen === 'utf-8' || (text.format !== 'json' && text.format !== 'jsonl')) return text;
+  return refused(
+    'unknown',
+    `JSON in ${chosen} text`,
+    `JSON must be UTF-8, and ${chosen} was chosen as the file's encoding: save it as UTF-8 and leave the encoding to be detected (or upload the data as CSV, which may be ${chosen})`,
+  );
 }
 
 /** The hints for the content of a compressed upload: `data.csv.gz` holds `data.csv`. */
 export function innerHints(hints: FormatHints = {}): FormatHints {
   const filename = hints.filename?.replace(/\.(gz|gzip|zst|zstd)$/i, '');
-  return filename === undefined ? {} : { filename };
+  return { ...(filename === undefined ? {} : { filename }), ...(hints.encoding === undefined ? {} : { encoding: hints.encoding }) };
 }
 
 /**

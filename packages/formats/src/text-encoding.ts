@@ -4,8 +4,11 @@ import { TextDecoder } from 'node:util';
 import { ENCODING_WINDOW, utf16ByteOrder, withoutCutCharacter } from '@batchcast/bytes';
 import { FormatError } from './errors.js';
 
-/** The text encodings delimited text is read in. Everything after this step sees UTF-8. */
-export type TextEncodingName = 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
+/**
+ * The text encodings delimited text is read in: detected (utf-8, windows-1252, utf-16le, utf-16be) or the WHATWG
+ * name of one the submitter chose (encodingOfLabel in @batchcast/bytes). Everything after this step sees UTF-8.
+ */
+export type TextEncodingName = string;
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -25,6 +28,10 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * character the window cuts at its end aside) means UTF-8, anything else Windows-1252 from that byte on. A
  * Windows-1252 text whose first non-ASCII letters happen to form valid UTF-8 (`Ã©`, itself garbled text) is
  * the one case read wrongly. An all-ASCII file costs one `isAscii` per piece.
+ *
+ * A `chosen` encoding (a WHATWG name) replaces detection, for what it cannot tell: Mac Roman, ISO-8859-15, Shift_JIS,
+ * UTF-16 without a byte order mark… The text is decoded strictly: a byte sequence that encoding does not have is
+ * refused, naming where, rather than read as U+FFFD; a UTF-8 or UTF-16 byte order mark that says otherwise too.
  */
 export class TextToUtf8 extends Transform {
   private decided: TextEncodingName | null = null;
@@ -36,6 +43,10 @@ export class TextToUtf8 extends Transform {
   private heldBytes = 0;
   /** Bytes of input taken, for messages. */
   private taken = 0;
+
+  constructor(private readonly chosen: TextEncodingName | null = null) {
+    super();
+  }
 
   /** The encoding the text was read in; null until known (always known once the stream has ended). */
   get encoding(): TextEncodingName | null {
@@ -71,6 +82,10 @@ export class TextToUtf8 extends Transform {
       }
       this.start = null;
       piece = first;
+      if (this.chosen !== null) {
+        this.choose(this.chosen, first);
+        return;
+      }
       const utf16 = utf16ByteOrder(first);
       if (utf16 !== null) {
         this.utf16(utf16, first);
@@ -129,6 +144,32 @@ export class TextToUtf8 extends Transform {
     this.pushText(this.decode(held, true));
   }
 
+  /** Reads the text in the encoding chosen, from its first bytes on. */
+  private choose(chosen: TextEncodingName, first: Buffer): void {
+    const mark = utf16ByteOrder(first) ?? (first.subarray(0, 3).equals(UTF8_BOM) ? 'utf-8' : null);
+    if (mark !== null && mark !== chosen) {
+      throw new FormatError(
+        'invalid_text',
+        `the file starts with the byte order mark of ${mark.toUpperCase()} text, not ${chosen}: leave the encoding to be detected, or choose ${mark}`,
+      );
+    }
+    if (chosen === 'utf-8') {
+      // The CSV scanner checks UTF-8 as it reads, naming the line of a byte that is not.
+      this.decided = 'utf-8';
+      this.taken += first.length;
+      this.push(first);
+      return;
+    }
+    if (chosen === 'utf-16le' || chosen === 'utf-16be') {
+      this.utf16(chosen, first);
+      return;
+    }
+    this.decided = chosen;
+    this.decoder = new TextDecoder(chosen, { fatal: true });
+    this.taken += first.length;
+    this.pushText(this.decode(first, true));
+  }
+
   private utf16(encoding: 'utf-16le' | 'utf-16be', first: Buffer): void {
     this.decided = encoding;
     // fatal: a lone surrogate or an odd last byte is a damaged file, refused rather than read with U+FFFD.
@@ -146,6 +187,14 @@ export class TextToUtf8 extends Transform {
     try {
       return this.decoder!.decode(bytes, { stream });
     } catch {
+      if (this.chosen !== null && this.chosen !== 'utf-16le' && this.chosen !== 'utf-16be') {
+        throw new FormatError(
+          'invalid_text',
+          stream
+            ? `the file holds bytes that are not ${this.chosen} text before byte ${this.taken}: it was saved in another encoding (or is damaged); choose the one it was saved in, or leave the encoding to be detected`
+            : `the file ends in the middle of a ${this.chosen} character: it is truncated, or in another encoding; upload the whole file, or choose the encoding it was saved in`,
+        );
+      }
       const what = this.decided === 'utf-16le' ? 'UTF-16 (little-endian)' : 'UTF-16 (big-endian)';
       throw new FormatError(
         'invalid_text',

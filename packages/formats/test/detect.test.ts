@@ -98,5 +98,18 @@ describe('detectFormat', () => {
   it('gives the inner file name of a compressed upload', () => {
     expect(innerHints({ filename: 'data.jsonl.gz', contentType: 'application/gzip' })).toEqual({ filename: 'data.jsonl' });
     expect(innerHints({ filename: 'x.csv.zst' })).toEqual({ filename: 'x.csv' });
+    expect(innerHints({ filename: 'x.csv.gz', encoding: 'utf-16le' })).toEqual({ filename: 'x.csv', encoding: 'utf-16le' });
+  });
+
+  it('reads UTF-16 without a byte order mark as text when it is the encoding chosen; JSON in another encoding than UTF-8 is refused', () => {
+    const le = Buffer.from('id\tx\n1\t2\n', 'utf16le');
+    expect(detectFormat(le).format).toBe('unknown');
+    expect(detectFormat(le, { encoding: 'utf-16le' })).toMatchObject({ format: 'csv', supported: true });
+    expect(detectFormat(Buffer.from(le).swap16(), { encoding: 'utf-16be' })).toMatchObject({ format: 'csv', supported: true });
+    expect(detectFormat(Buffer.from('id,x\n1,2\n'), { encoding: 'shift_jis' })).toMatchObject({ format: 'csv', supported: true });
+    const json = detectFormat(Buffer.from('{"a": 1}\n'), { encoding: 'shift_jis' });
+    expect(json).toMatchObject({ supported: false, description: 'JSON in shift_jis text' });
+    expect(json.message).toMatch(/^JSON must be UTF-8/);
+    expect(detectFormat(Buffer.from('{"a": 1}\n'), { encoding: 'utf-8' }).format).toBe('jsonl');
   });
 });

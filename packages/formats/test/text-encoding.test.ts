@@ -5,11 +5,11 @@ import { FormatError, TextToUtf8 } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { collect } from './helpers.js';
 
-/** `text` in Windows-1252, by Python's codec (another encoder than the decoder under test). */
-function cp1252(text: string): Buffer {
+/** `text` in `codec`, by Python's codecs (another encoder than the decoder under test). */
+function encoded(text: string, codec: string): Buffer {
   const run = spawnSync(
     '/usr/bin/python3',
-    ['-c', "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode('utf-8').encode('cp1252'))"],
+    ['-c', `import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode('utf-8').encode('${codec}'))`],
     {
       input: Buffer.from(text, 'utf8'),
     },
@@ -18,24 +18,30 @@ function cp1252(text: string): Buffer {
   return run.stdout;
 }
 
+const cp1252 = (text: string) => encoded(text, 'cp1252');
+
 const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 const utf16be = (text: string) => utf16le(text).swap16();
 
 /** Converts `bytes` given in pieces cut at `cuts`; resolves with the output and the encoding told. */
-async function convert(bytes: Buffer, cuts: number[] = []): Promise<{ out: Buffer; encoding: string | null }> {
+async function convert(
+  bytes: Buffer,
+  cuts: number[] = [],
+  chosen: string | null = null,
+): Promise<{ out: Buffer; encoding: string | null }> {
   const pieces: Buffer[] = [];
   let at = 0;
   for (const cut of [...cuts, bytes.length]) {
     pieces.push(bytes.subarray(at, cut));
     at = cut;
   }
-  const toUtf8 = new TextToUtf8();
+  const toUtf8 = new TextToUtf8(chosen);
   const out = await collect(Readable.from(pieces).pipe(toUtf8));
   return { out, encoding: toUtf8.encoding };
 }
 
-async function failure(bytes: Buffer, cuts: number[] = []): Promise<FormatError> {
-  const err = await convert(bytes, cuts).catch((e: unknown) => e);
+async function failure(bytes: Buffer, cuts: number[] = [], chosen: string | null = null): Promise<FormatError> {
+  const err = await convert(bytes, cuts, chosen).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(FormatError);
   return err as FormatError;
 }
@@ -144,5 +150,59 @@ describe('TextToUtf8', () => {
 
   it('says UTF-8 for an empty file', async () => {
     expect(await convert(Buffer.alloc(0))).toEqual({ out: Buffer.alloc(0), encoding: 'utf-8' });
+  });
+});
+
+describe('TextToUtf8 with the encoding chosen', () => {
+  const text = 'id,ville,note\n1,Zürich,été\n2,Kraków,Œuvre\n3,東京,データ\n';
+  const western = 'id,ville,note\n1,Zürich,été\n2,Genève,Œuvre 5€\n';
+  const every = (bytes: Buffer) => Array.from({ length: bytes.length - 1 }, (_, i) => i + 1);
+
+  it('reads what detection cannot tell: Mac Roman, ISO-8859-15 and Shift_JIS, a character cut between pieces included', async () => {
+    for (const [codec, name, sample] of [
+      ['mac_roman', 'macintosh', western],
+      ['iso8859_15', 'iso-8859-15', western],
+      ['shift_jis', 'shift_jis', 'id,都市\n1,東京\n2,大阪\n'],
+      ['cp1250', 'windows-1250', 'id,miasto\n1,Kraków\n2,Łódź\n'],
+    ] as const) {
+      const bytes = encoded(sample, codec);
+      // Detection reads these as Windows-1252 (or UTF-8): other letters than the file's.
+      expect((await convert(bytes)).out.toString('utf8'), codec).not.toBe(sample);
+      for (const cuts of [[], every(bytes)]) {
+        const { out, encoding } = await convert(bytes, cuts, name);
+        expect(out.toString('utf8'), `${codec} in ${cuts.length + 1} pieces`).toBe(sample);
+        expect(encoding).toBe(name);
+      }
+    }
+  });
+
+  it('reads UTF-16 without a byte order mark, and with the one of the encoding chosen', async () => {
+    const le = Buffer.from(text, 'utf16le');
+    expect((await convert(le, every(le), 'utf-16le')).out.toString('utf8')).toBe(`\ufeff${text}`);
+    expect((await convert(Buffer.from(le).swap16(), [3, 7], 'utf-16be')).out.toString('utf8')).toBe(`\ufeff${text}`);
+    expect((await convert(utf16le(text), [], 'utf-16le')).out.toString('utf8')).toBe(`\ufeff${text}`);
+  });
+
+  it('refuses bytes the encoding chosen does not have, and a byte order mark that says another', async () => {
+    const sjis = encoded('id,都市\n1,東京\n', 'shift_jis');
+    const damaged = Buffer.concat([sjis, Buffer.from([0x82, 0x20, 0x0a])]);
+    expect((await failure(damaged, [], 'shift_jis')).message).toMatch(
+      /^the file holds bytes that are not shift_jis text before byte \d+: it was saved in another encoding/,
+    );
+    expect((await failure(Buffer.concat([sjis, Buffer.from([0x82])]), [], 'shift_jis')).message).toMatch(
+      /ends in the middle of a shift_jis character/,
+    );
+    expect((await failure(utf16le(text), [], 'macintosh')).message).toBe(
+      'the file starts with the byte order mark of UTF-16LE text, not macintosh: leave the encoding to be detected, or choose utf-16le',
+    );
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    expect((await failure(bom, [], 'windows-1252')).message).toMatch(/byte order mark of UTF-8 text, not windows-1252/);
+  });
+
+  it('UTF-8 chosen is UTF-8 as it came: Windows-1252 is not guessed', async () => {
+    const bytes = cp1252(western);
+    const { out, encoding } = await convert(bytes, [], 'utf-8');
+    expect(out.equals(bytes)).toBe(true);
+    expect(encoding).toBe('utf-8');
   });
 });

@@ -42,7 +42,7 @@ const CsvInputLayout = z.object({
   delimiter: z.enum([',', ';', '\t', '|']).optional(),
   decimal: z.enum(['.', ',']).optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
-  encoding: z.enum(['windows-1252', 'utf-16le', 'utf-16be']).optional(),
+  encoding: z.string().min(1).optional(),
   compression: Compression,
 });
 

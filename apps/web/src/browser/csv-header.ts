@@ -259,19 +259,20 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
 }
 
 /** The file's header row, what is wrong with the file in words, or that only the server can read it. */
-export async function readHeader(file: File, delimiter?: Delimiter): Promise<HeaderReading> {
-  const reading = await readHeaderFrom(file, HEADER_BYTES, delimiter);
+export async function readHeader(file: File, delimiter?: Delimiter, encoding?: string): Promise<HeaderReading> {
+  const reading = await readHeaderFrom(file, HEADER_BYTES, delimiter, encoding);
   if (reading !== LONGER) return reading;
   // Twice the server's limit in bytes: even UTF-16 text (two bytes a character) then shows whether the line
   // is longer than the server reads.
-  const again = await readHeaderFrom(file, 2 * MAX_HEADER_BYTES + 4, delimiter);
+  const again = await readHeaderFrom(file, 2 * MAX_HEADER_BYTES + 4, delimiter, encoding);
   return again === LONGER ? headerTooLong() : again;
 }
 
-async function readHeaderFrom(file: File, length: number, delimiter?: Delimiter): Promise<HeaderReading> {
+async function readHeaderFrom(file: File, length: number, delimiter?: Delimiter, encoding?: string): Promise<HeaderReading> {
   const bytes = new Uint8Array(await file.slice(0, length).arrayBuffer());
   for (const s of SIGNATURES) if (s.bytes.every((b, i) => bytes[i] === b)) return { kind: 'server', format: s.format };
   const complete = file.size <= length;
+  if (encoding !== undefined && encoding !== 'utf-8') return headerInChosenEncoding(bytes, complete, delimiter, encoding);
   // Decoded as a stream (the slice's end is not the file's: half a character there is left out, not U+FFFD).
   // Node's TextDecoder, which the tests use, also needs it to read Windows-1252 as Windows-1252 (below).
   const utf16 = utf16ByteOrder(bytes);
@@ -288,6 +289,27 @@ async function readHeaderFrom(file: File, length: number, delimiter?: Delimiter)
     return reading.kind === 'header' ? { ...reading, format: `${reading.format}, Windows-1252 text` } : reading;
   }
   return headerOfText(new TextDecoder('utf-8').decode(bytes), complete, delimiter);
+}
+
+/**
+ * The header of text in the encoding chosen on the form, as the server reads it (TextToUtf8 with `chosen`). What
+ * the server refuses of such text (a byte order mark of another encoding, bytes the encoding does not have, JSON
+ * in it) is left to it: its message says what to do.
+ */
+function headerInChosenEncoding(bytes: Uint8Array, complete: boolean, delimiter: Delimiter | undefined, encoding: string): HeaderReading {
+  const mark = utf16ByteOrder(bytes) ?? (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8' : null);
+  if (mark !== null && mark !== encoding) return { kind: 'server', format: `${encoding} text` };
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes, { stream: true });
+  } catch {
+    return { kind: 'server', format: `${encoding} text` };
+  }
+  const reading = headerOfText(text, complete, delimiter);
+  if (reading.kind !== 'header') return reading;
+  return reading.format.includes('JSON')
+    ? { kind: 'server', format: reading.format }
+    : { ...reading, format: `${reading.format}, ${encoding} text` };
 }
 
 /**

@@ -24,6 +24,7 @@ const announce = byId('upload-announce');
 const submitButton = byId('submit-button', HTMLButtonElement);
 const abortButton = byId('abort-button', HTMLButtonElement);
 const delimiterInput = document.getElementById('delimiter-input') as HTMLSelectElement | null;
+const encodingInput = document.getElementById('encoding-input') as HTMLSelectElement | null;
 const decimalInput = document.getElementById('decimal-input') as HTMLSelectElement | null;
 const sheetInput = document.getElementById('sheet-input') as HTMLInputElement | null;
 const fileOptions = document.getElementById('file-options') as HTMLDetailsElement | null;
@@ -116,7 +117,7 @@ async function checkFile(): Promise<void> {
   if (file.size > maxBytes) {
     problem = `The file is ${formatBytes(file.size)}, more than the ${formatBytes(maxBytes)} this server accepts. Split it into smaller files.`;
   } else {
-    const reading = await readHeader(file, chosenDelimiter());
+    const reading = await readHeader(file, chosenDelimiter(), encodingInput?.value || undefined);
     if (fileInput.files?.[0] !== file || selectedModel().name !== model.name) return; // changed meanwhile
     if (reading.kind === 'server') {
       // Binary formats (a workbook, Parquet, compressed files) are read by the server only: say so, and send. Not
@@ -178,6 +179,7 @@ select.addEventListener('change', () => {
 });
 fileInput.addEventListener('change', checkFile);
 delimiterInput?.addEventListener('change', checkFile);
+encodingInput?.addEventListener('change', checkFile);
 
 // Drag and drop anywhere on the drop zone puts the file into the form's own file input.
 for (const type of ['dragenter', 'dragover'] as const) {
@@ -228,7 +230,7 @@ function refuse(lines: Line[], field?: HTMLElement): void {
 function markInvalid(field?: HTMLElement): void {
   // A field of "How to read the file" is shown, not left folded away.
   if (field && fileOptions?.contains(field)) fileOptions.open = true;
-  for (const input of [select, fileInput, emailInput, delimiterInput, decimalInput, sheetInput]) {
+  for (const input of [select, fileInput, emailInput, delimiterInput, decimalInput, encodingInput, sheetInput]) {
     if (!input) continue;
     const own = (input.getAttribute('aria-describedby') ?? '')
       .split(' ')
@@ -249,6 +251,7 @@ function fieldOfRefusal(code: string | undefined): HTMLElement | undefined {
   if (code === 'sheet_not_found') return sheetInput ?? undefined;
   if (code === 'invalid_decimal') return decimalInput ?? undefined;
   if (code === 'wrong_delimiter' && delimiterInput?.value) return delimiterInput;
+  if ((code === 'invalid_encoding' || code === 'invalid_text') && encodingInput?.value) return encodingInput;
   return undefined;
 }
 

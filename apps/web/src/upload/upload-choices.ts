@@ -1,3 +1,4 @@
+import { encodingOfLabel } from '@batchcast/bytes';
 import type { UploadFields } from '@batchcast/contract';
 import type { UploadChoices } from '@batchcast/jobs';
 
@@ -6,13 +7,16 @@ const DECIMALS = { '.': '.', point: '.', ',': ',', comma: ',' } as const;
 
 /**
  * The upload form's overrides of detection (the contract has validated them) as the domain takes them:
- * words (`semicolon`, `tab`, `comma`) are the characters, and empty or `auto` means "detect".
+ * words (`semicolon`, `tab`, `comma`) are the characters, an encoding label is its WHATWG name (`latin1` is
+ * windows-1252), and empty or `auto` means "detect".
  */
-export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal' | 'sheet'>): UploadChoices {
+export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal' | 'sheet' | 'encoding'>): UploadChoices {
   const choices: UploadChoices = {};
   if (fields.delimiter && fields.delimiter !== 'auto') choices.delimiter = DELIMITERS[fields.delimiter];
   if (fields.decimal && fields.decimal !== 'auto') choices.decimal = DECIMALS[fields.decimal];
   if (fields.sheet?.trim()) choices.sheet = fields.sheet.trim();
+  const encoding = fields.encoding?.trim() && fields.encoding.trim() !== 'auto' ? encodingOfLabel(fields.encoding) : null;
+  if (encoding !== null) choices.encoding = encoding;
   return choices;
 }
 
@@ -28,9 +32,10 @@ export function formChoices(body: unknown): UploadChoices {
     delimiter: known(DELIMITERS, fields.delimiter),
     decimal: known(DECIMALS, fields.decimal),
     sheet: typeof fields.sheet === 'string' ? fields.sheet : undefined,
+    encoding: typeof fields.encoding === 'string' ? fields.encoding : undefined,
   });
 }
 
 /** Whether two sets of choices say the same thing (the fields seen before the file, and all of them). */
 export const sameChoices = (a: UploadChoices, b: UploadChoices): boolean =>
-  a.delimiter === b.delimiter && a.decimal === b.decimal && a.sheet === b.sheet;
+  a.delimiter === b.delimiter && a.decimal === b.decimal && a.sheet === b.sheet && a.encoding === b.encoding;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { emailInputPattern, type UploadChoices } from '@batchcast/jobs';
 import { html, type SafeHtml } from '@batchcast/html';
 import { columnsNeeded, type ModelFacts, modelSummary, sampleHref, taskText } from '../shared/model-summary.js';
-import { formatBytes } from '@batchcast/bytes';
+import { CHOOSABLE_ENCODINGS, formatBytes } from '@batchcast/bytes';
 import { hiddenIf, layout } from './layout.js';
 import { MY_JOBS_SCRIPT, myJobsSections } from './my-jobs.js';
 
@@ -15,7 +15,7 @@ export interface ModelOption extends ModelFacts {
 export type FormField = 'model' | 'file' | 'email' | FileOption;
 
 /** The fields of "How to read the file". */
-const FILE_OPTIONS = ['delimiter', 'decimal', 'sheet'] as const;
+const FILE_OPTIONS = ['delimiter', 'decimal', 'encoding', 'sheet'] as const;
 type FileOption = (typeof FILE_OPTIONS)[number];
 
 export interface UploadPageOptions {
@@ -52,6 +52,12 @@ const DECIMAL_CHOICES = [
   [',', ',', 'Comma 1,5'],
 ] as const;
 
+/** Detect, then the encodings people's files come in (the API takes any WHATWG label). */
+const ENCODING_CHOICES = [
+  ['', undefined, 'Detect (UTF-8, UTF-16, Windows-1252)'],
+  ...CHOOSABLE_ENCODINGS.map(([name, what]) => [name, name, what] as const),
+] as const;
+
 const choicesHtml = (choices: readonly (readonly [string, string | undefined, string])[], chosen: string | undefined) =>
   choices.map(([value, means, label]) => html`<option value="${value}"${means === chosen && html` selected`}>${label}</option>`);
 
@@ -59,7 +65,8 @@ const choicesHtml = (choices: readonly (readonly [string, string | undefined, st
 type FieldAttributes = (field: FormField, describedBy: string) => SafeHtml | null;
 
 /**
- * How to read the file, when detection should be overridden: CSV delimiter and decimal separator, Excel sheet.
+ * How to read the file, when detection should be overridden: CSV delimiter, decimal separator and text encoding,
+ * Excel sheet.
  * Before the file input on purpose: the browser sends fields in page order, and the server must have them
  * before the file arrives (it reads the file as it streams). A refused form comes back with them as chosen,
  * open when one is chosen or is the one refused: folded away, a wrong choice was out of sight, and lost.
@@ -72,6 +79,9 @@ function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open:
       </select></label>
       <label>Decimal separator (CSV) <select name="decimal" id="decimal-input"${invalid('decimal', '')}>
         ${choicesHtml(DECIMAL_CHOICES, choices.decimal)}
+      </select></label>
+      <label>Text encoding (CSV) <select name="encoding" id="encoding-input"${invalid('encoding', '')}>
+        ${choicesHtml(ENCODING_CHOICES, choices.encoding)}
       </select></label>
       <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off" value="${choices.sheet ?? ''}"${invalid('sheet', '')}></label>
     </details>`;

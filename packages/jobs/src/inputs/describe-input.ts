@@ -1,3 +1,4 @@
+import { CHOOSABLE_ENCODINGS } from '@batchcast/bytes';
 import type { CsvDecimal, CsvDelimiter } from '@batchcast/csv';
 import type { Compression } from '@batchcast/formats';
 import type { CsvJobLayout, JobLayout } from '../records.js';
@@ -47,6 +48,9 @@ function encodingNote(encoding: ConvertedEncoding): string {
   const read =
     encoding === 'windows-1252'
       ? 'Read as Windows-1252 text (what Excel on Windows saves as "CSV"), not UTF-8'
-      : 'Read as UTF-16 text (what Excel saves as "Unicode Text")';
+      : encoding === 'utf-16le' || encoding === 'utf-16be'
+        ? 'Read as UTF-16 text (what Excel saves as "Unicode Text")'
+        : // Only a chosen encoding is any other: detection tells the three above from UTF-8.
+          `Read as ${CHOOSABLE_ENCODINGS.find(([name]) => name === encoding)?.[1] ?? encoding} text, the encoding chosen for it`;
   return `${read}. The results are UTF-8, with the mark that tells Excel so.`;
 }

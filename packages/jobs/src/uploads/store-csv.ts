@@ -7,15 +7,15 @@ import { storeWithScanner } from './store-scanned.js';
 import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js';
 
 /**
- * CSV (or TSV, `;`, `|`), stored as it came (decompressed; Windows-1252 and UTF-16 text converted to UTF-8, so
- * that everything after this reads UTF-8 only) and scanned on the way with the dialect detected from its first
+ * CSV (or TSV, `;`, `|`), stored as it came (decompressed; Windows-1252, UTF-16 or the encoding chosen converted
+ * to UTF-8, so that everything after this reads UTF-8 only) and scanned on the way with the dialect detected from its first
  * rows, or the one the submitter chose. The layout records a dialect that is not `,`/`.`, and an encoding that
  * is not UTF-8. With `progress`, into a store readable while written, each chunk is told as soon as its bytes
  * are stored, with the layout as known then: a Windows-1252 file whose first letter beyond ASCII comes after
  * its first chunks ends with another layout, and the job started early gives way to one created at the end.
  */
 export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
-  const toUtf8 = new TextToUtf8();
+  const toUtf8 = new TextToUtf8(step.choices.encoding ?? null);
   const layoutOf = (scanned: CsvHeadLayout): CsvJobLayout => {
     const encoding = toUtf8.encoding;
     return encoding === 'utf-8' || encoding === null ? csvJobLayout(scanned) : { ...csvJobLayout(scanned), encoding };

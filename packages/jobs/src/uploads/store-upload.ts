@@ -53,8 +53,9 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
   source.pipe(received).pipe(gathered);
   let sniffed: SniffedUpload | null = null;
   try {
+    const encoding = opts.choices?.encoding;
     sniffed = await sniffUpload(gathered, {
-      hints: opts.hints ?? {},
+      hints: encoding === undefined ? (opts.hints ?? {}) : { ...opts.hints, encoding },
       maxDecompressedBytes: opts.maxDecompressedBytes ?? Number.MAX_SAFE_INTEGER,
     });
     const { detection } = sniffed;

@@ -34,6 +34,8 @@ export interface UploadChoices {
   decimal?: CsvDecimal | undefined;
   /** The sheet of a workbook to read, by name. */
   sheet?: string | undefined;
+  /** The text encoding of a CSV, when detection cannot tell it (a WHATWG name: macintosh, shift_jis…). */
+  encoding?: string | undefined;
 }
 
 /**
