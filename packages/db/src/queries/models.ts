@@ -20,6 +20,8 @@ export interface ModelRecord {
   converted: unknown;
   /** The uploaded file as it came (null for versions registered before originals were kept). */
   original: { sha256: string; size: number } | null;
+  /** When an admin removed (retired) the version; null while it is offered. */
+  removedAt: Date | null;
 }
 
 interface ModelRow extends Omit<ModelRecord, 'original'> {
@@ -29,7 +31,7 @@ interface ModelRow extends Omit<ModelRecord, 'original'> {
 
 const columns = `m.id, m.name, m.version, m.sha256, m.schema, m.description, m.source_file AS "sourceFile", m.created_at AS "createdAt",
   m.format, m.library, m.library_version AS "libraryVersion", m.converted,
-  m.original_sha256 AS "originalSha256", o.size AS "originalSize"`;
+  m.original_sha256 AS "originalSha256", o.size AS "originalSize", m.removed_at AS "removedAt"`;
 // The join reads the originals' size only: their bytes are stored out of line and never fetched here.
 const from = 'models m LEFT JOIN model_originals o ON o.sha256 = m.original_sha256';
 
@@ -89,15 +91,89 @@ export async function insertModelVersion(pool: Pool, m: NewModelVersion): Promis
   });
 }
 
-/** The latest version of a name, or the given version. */
+/** The latest version of a name, or the given version; versions an admin removed are not found. */
 export async function findModel(pool: Pool, name: string, version?: number): Promise<ModelRecord | null> {
   const { rows } = await pool.query<ModelRow>(
     version === undefined
-      ? `SELECT ${columns} FROM ${from} WHERE m.name = $1 ORDER BY m.version DESC LIMIT 1`
-      : `SELECT ${columns} FROM ${from} WHERE m.name = $1 AND m.version = $2`,
+      ? `SELECT ${columns} FROM ${from} WHERE m.name = $1 AND m.removed_at IS NULL ORDER BY m.version DESC LIMIT 1`
+      : `SELECT ${columns} FROM ${from} WHERE m.name = $1 AND m.version = $2 AND m.removed_at IS NULL`,
     version === undefined ? [name] : [name, version],
   );
   return rows[0] ? record(rows[0]) : null;
+}
+
+/**
+ * The given version if an admin removed it, or (no version) the name's most recently removed version: what a
+ * refusal says ("removed on ...") when a reference finds nothing offered. Null when there never was one.
+ */
+export async function findRemovedModel(pool: Pool, name: string, version?: number): Promise<{ version: number; removedAt: Date } | null> {
+  const { rows } = await pool.query<{ version: number; removedAt: Date }>(
+    `SELECT version, removed_at AS "removedAt" FROM models WHERE name = $1 AND removed_at IS NOT NULL ${version === undefined ? '' : 'AND version = $2'}
+     ORDER BY removed_at DESC, version DESC LIMIT 1`,
+    version === undefined ? [name] : [name, version],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Removes (retires) one version of a name, or every version still offered: each gets `removed_at`, nothing is
+ * deleted (jobs that use them finish with them; version numbers are never reused). `check` sees the versions
+ * still offered and those about to be removed, under the lock registrations take, and throws to refuse.
+ * Returns the versions removed: none when nothing offered matched.
+ */
+export async function removeModelVersions(
+  pool: Pool,
+  name: string,
+  version: number | undefined,
+  check: (offered: number[], removing: number[]) => void,
+): Promise<{ version: number; removedAt: Date }[]> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model:${name}`]);
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT version FROM models WHERE name = $1 AND removed_at IS NULL ORDER BY version FOR UPDATE',
+      [name],
+    );
+    const offered = rows.map((r) => r.version);
+    const removing = version === undefined ? offered : offered.filter((v) => v === version);
+    if (removing.length === 0) return [];
+    check(offered, removing);
+    const removed = await client.query<{ version: number; removedAt: Date }>(
+      `UPDATE models SET removed_at = now() WHERE name = $1 AND version = ANY($2::int[]) AND removed_at IS NULL
+       RETURNING version, removed_at AS "removedAt"`,
+      [name, removing],
+    );
+    return removed.rows.sort((a, b) => a.version - b.version);
+  });
+}
+
+/**
+ * Deletes the stored files of removed versions no job refers to any more, removed more than `graceHours` ago
+ * (a job whose model was resolved just before the removal may still be on its way into the jobs table): the
+ * ONNX graph, and the original upload unless another version was registered from the same file. The row stays
+ * (jobs' history, and so its version number is never given out again). Returns the versions whose files went.
+ */
+export async function deleteRemovedModelFiles(pool: Pool, graceHours: number): Promise<{ name: string; version: number }[]> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ id: string; name: string; version: number; original: string | null }>(
+      `SELECT m.id, m.name, m.version, m.original_sha256 AS original FROM models m
+       WHERE m.removed_at < now() - make_interval(hours => $1) AND m.files_deleted_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.model_id = m.id)
+       ORDER BY m.id FOR UPDATE SKIP LOCKED`,
+      [graceHours],
+    );
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    await client.query('UPDATE models SET onnx = NULL, original_sha256 = NULL, files_deleted_at = now() WHERE id = ANY($1::bigint[])', [
+      ids,
+    ]);
+    const originals = [...new Set(rows.flatMap((r) => (r.original ? [r.original] : [])))];
+    await client.query(
+      `DELETE FROM model_originals o WHERE o.sha256 = ANY($1::text[])
+         AND NOT EXISTS (SELECT 1 FROM models m WHERE m.original_sha256 = o.sha256)`,
+      [originals],
+    );
+    return rows.map((r) => ({ name: r.name, version: r.version }));
+  });
 }
 
 export async function getModelById(pool: Pool, id: number): Promise<ModelRecord | null> {
@@ -105,9 +181,9 @@ export async function getModelById(pool: Pool, id: number): Promise<ModelRecord 
   return rows[0] ? record(rows[0]) : null;
 }
 
-/** Every version of every model, newest version first within a name. */
+/** Every version of every model still offered (not removed), newest version first within a name. */
 export async function listModels(pool: Pool): Promise<ModelRecord[]> {
-  const { rows } = await pool.query<ModelRow>(`SELECT ${columns} FROM ${from} ORDER BY m.name, m.version DESC`);
+  const { rows } = await pool.query<ModelRow>(`SELECT ${columns} FROM ${from} WHERE m.removed_at IS NULL ORDER BY m.name, m.version DESC`);
   return rows.map(record);
 }
 
@@ -120,9 +196,11 @@ export async function lastUseByModelName(pool: Pool): Promise<Map<string, Date>>
   return new Map(rows.map((r) => [r.name, r.last]));
 }
 
-/** Every model version's id, content hash and schema (not its bytes), oldest first. */
+/** Every model version's id, content hash and schema (not its bytes), oldest first; not those whose files were deleted. */
 export async function listModelSchemas(pool: Pool): Promise<{ id: number; sha256: string; schema: unknown }[]> {
-  const { rows } = await pool.query<{ id: string; sha256: string; schema: unknown }>('SELECT id, sha256, schema FROM models ORDER BY id');
+  const { rows } = await pool.query<{ id: string; sha256: string; schema: unknown }>(
+    'SELECT id, sha256, schema FROM models WHERE onnx IS NOT NULL ORDER BY id',
+  );
   return rows.map((r) => ({ id: Number(r.id), sha256: r.sha256, schema: r.schema }));
 }
 
@@ -139,7 +217,7 @@ export async function setModelForestVerdict(
 }
 
 export async function getModelBytes(pool: Pool, sha256: string): Promise<Uint8Array> {
-  const { rows } = await pool.query<{ onnx: Buffer }>('SELECT onnx FROM models WHERE sha256 = $1 LIMIT 1', [sha256]);
+  const { rows } = await pool.query<{ onnx: Buffer }>('SELECT onnx FROM models WHERE sha256 = $1 AND onnx IS NOT NULL LIMIT 1', [sha256]);
   if (!rows[0]) throw new Error(`no model with sha256 ${sha256}`);
   return rows[0].onnx;
 }

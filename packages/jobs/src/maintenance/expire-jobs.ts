@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  deleteRemovedModelFiles,
   expireEndedJobs,
   purgeIdempotencyKeys,
   purgeLinkRequests,
@@ -18,6 +19,11 @@ const BATCH = 100;
 const TOMBSTONE_DAYS = 365;
 /** An upload no job refers to and this old is left over from a crash mid-upload or mid-sweep. */
 const ORPHAN_UPLOAD_MS = 24 * 3600_000;
+/**
+ * A removed model version's files are deleted this long after its removal at the earliest (and only once no
+ * job refers to it): a job whose model was resolved just before the removal may still be on its way in.
+ */
+export const REMOVED_MODEL_GRACE_HOURS = 24;
 
 export interface ExpiryPass {
   jobs: number;
@@ -52,6 +58,9 @@ export async function expireJobs(ctx: JobsContext): Promise<ExpiryPass | null> {
       referenced: (keys) => referencedUploads(ctx.pool, keys),
     });
     if (pass.orphans) ctx.log.info({ removed: pass.orphans }, 'removed uploads no job refers to');
+    const modelFiles = await deleteRemovedModelFiles(ctx.pool, REMOVED_MODEL_GRACE_HOURS);
+    if (modelFiles.length)
+      ctx.log.info({ models: modelFiles.map((m) => `${m.name}@${m.version}`) }, 'deleted the files of removed model versions no job uses');
     await removeOldOutbox(ctx, days);
     await purgeTombstones(ctx.pool, TOMBSTONE_DAYS);
     // "Email me my links" requests: the rate limit counts the last hour; a day is plenty.
