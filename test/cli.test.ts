@@ -413,7 +413,7 @@ describe('batchcast submit', () => {
     expect(none.stderr).toContain('batchcast: give a command');
     expect(none.stderr).toContain('Usage:');
     for (const [command, said] of [
-      ['models', 'give a models command: list or add'],
+      ['models', 'give a models command: list, add or remove'],
       ['keys', 'give a keys command'],
       ['webhooks', 'give a webhooks command'],
     ] as const) {

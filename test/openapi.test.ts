@@ -446,6 +446,47 @@ describe('real responses match the document', () => {
     await conforms('post', '/admin/models', await fetch(platform.url('/admin/models'), { method: 'POST', body: bad, headers: admin }));
   });
 
+  it('removing models and versions: the API and the admin page’s buttons', async () => {
+    const register = async (name: string) => {
+      const form = new FormData();
+      form.set('name', name);
+      form.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+      expect((await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin })).status).toBe(201);
+    };
+    const remove = (route: string, headers: Record<string, string> = admin) => fetch(platform.url(route), { method: 'DELETE', headers });
+    await register('doc-remove');
+    await register('doc-remove');
+    await register('doc-remove');
+    const version = '/api/models/{name}/versions/{version}';
+    await conforms('delete', version, await remove('/api/models/doc-remove/versions/1', {}));
+    await conforms('delete', version, await remove('/api/models/doc-remove/versions/1'));
+    await conforms('delete', version, await remove('/api/models/doc-remove/versions/1'));
+    await conforms('delete', '/api/models/{name}', await remove('/api/models/doc-remove@2'));
+    await conforms('delete', '/api/models/{name}', await remove('/api/models/iris-logreg'));
+    await conforms('delete', '/api/models/{name}', await remove('/api/models/doc-remove'));
+    await conforms(
+      'delete',
+      '/api/models/{name}',
+      await remove('/api/models/doc-remove', { authorization: 'Bearer wrong-token-0123456789' }),
+    );
+    await conforms(
+      'post',
+      '/api/models/{name}/predict',
+      await fetch(platform.url('/api/models/doc-remove/predict'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rows: [{}] }),
+      }),
+    );
+    await register('doc-remove');
+    const button = (action: string) => fetch(platform.url(action), { method: 'POST', headers: admin, redirect: 'manual' });
+    await conforms('post', '/admin/models/{name}/versions/{version}/delete', await button('/admin/models/doc-remove/versions/4/delete'));
+    await conforms('post', '/admin/models/{name}/versions/{version}/delete', await button('/admin/models/doc-remove/versions/4/delete'));
+    await conforms('post', '/admin/models/{name}/delete', await button('/admin/models/iris-logreg/delete'));
+    await register('doc-remove');
+    await conforms('post', '/admin/models/{name}/delete', await button('/admin/models/doc-remove/delete'));
+  });
+
   it('coming back: links by email, the favicon, one job for admins', async () => {
     const links = (body: unknown) =>
       fetch(platform.url('/api/links'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -9,8 +9,9 @@ import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, mis
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { checkOutFile } from './out-file.js';
-import { ApiError, downloadTo, getJson, postMultipart } from './http.js';
+import { ApiError, downloadTo, getJson, postMultipart, requestJson } from './http.js';
 import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
+import { z } from 'zod';
 import { ProgressBar } from './progress.js';
 import { sendWithKey, submitUpload } from './send-with-key.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
@@ -27,6 +28,7 @@ Usage:
 ${JOB_HELP}
   batchcast models list [--json] [--url URL]
   batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+  batchcast models remove NAME[@VERSION] [--token TOKEN] [--url URL]
   batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
   batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
@@ -49,11 +51,13 @@ ${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, 
                with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
                its name; the column names only when the file does not carry them (--features).
                Pickles are read as data and never run.
+  models remove  Remove a model version (NAME@VERSION) or every version of a model (NAME), admin:
+               no longer offered nor usable by new jobs; jobs already made with it finish.
 
 ${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
-  --token T    the admin token for models add, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
+  --token T    the admin token for models add/remove, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
   --key K      an API key for submit, jobs, webhooks (default: $BATCHCAST_API_KEY)
 
 Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
@@ -80,6 +84,7 @@ when that is more than 30 s (the command then says when to try again).
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
+       batchcast models remove NAME[@VERSION] [--token TOKEN] [--url URL]
 
 list: the registered models, the latest version of each (with --json: every version, each with "latest", the
 version NAME alone means, and "default", the one submit uses without --model). add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
@@ -88,6 +93,10 @@ as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model sa
 content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
 anything but scikit-learn estimators and numpy arrays is refused with the class it names. --features names the
 CSV columns only when the model does not name its inputs (ONNX without names, a model fitted on an array).
+remove (admin): NAME@VERSION removes that version, NAME every version of the model. A removed version is no
+longer listed, offered or usable by new jobs and predictions (NAME then means its latest remaining version);
+jobs already made with it finish with it. Its version number is never given out again. The server refuses to
+remove the last version of its DEFAULT_MODEL.
 `,
 };
 
@@ -194,11 +203,12 @@ function readingOptions(values: { delimiter?: string; decimal?: string; encoding
 
 async function models(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === undefined) return missingCommand('give a models command: list or add', COMMAND_HELP.models!);
+  if (sub === undefined) return missingCommand('give a models command: list, add or remove', COMMAND_HELP.models!);
   if (sub === '--help' || sub === '-h' || sub === 'help') return help('models');
   if (sub === 'list') return modelsList(rest);
   if (sub === 'add') return modelsAdd(rest);
-  throw new UsageError(`unknown models command "${sub}" (use list or add)`);
+  if (sub === 'remove') return modelsRemove(rest);
+  throw new UsageError(`unknown models command "${sub}" (use list, add or remove)`);
 }
 
 async function modelsList(args: string[]): Promise<number> {
@@ -269,6 +279,27 @@ async function modelsAdd(args: string[]): Promise<number> {
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
   logConversion(body);
+  return EXIT_OK;
+}
+
+async function modelsRemove(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { token: { type: 'string' } });
+  if (values.help) return help('models');
+  if (positionals.length !== 1) throw new UsageError(`models remove takes one NAME or NAME@VERSION (got ${positionals.length})`);
+  const ref = positionals[0]!;
+  const m = /^([^@]+)(?:@(.*))?$/.exec(ref);
+  if (!m || (m[2] !== undefined && !/^[1-9][0-9]*$/.test(m[2]))) {
+    throw new UsageError(`"${ref}" is not a model: give NAME (every version) or NAME@VERSION (one version)`);
+  }
+  const token = values.token ?? process.env.BATCHCAST_ADMIN_TOKEN;
+  if (!token) throw new UsageError('models remove needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
+  const route = `/api/models/${encodeURIComponent(m[1]!)}${m[2] === undefined ? '' : `/versions/${m[2]}`}`;
+  await requestJson(at(baseUrl(values.url), route), {
+    method: 'DELETE',
+    schema: z.unknown(),
+    headers: { authorization: `Bearer ${token}` },
+  });
+  log(m[2] === undefined ? `removed every version of ${m[1]}` : `removed ${m[1]} version ${m[2]}`);
   return EXIT_OK;
 }
 

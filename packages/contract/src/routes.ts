@@ -110,6 +110,7 @@ route({
     400: text('text/html', 'The form again, with the message.'),
     409: text('text/html', 'The form again: a post with its key is still arriving (after waiting 20 s for it).'),
     413: text('text/html', 'The form again.'),
+    410: text('text/html', 'The form again: the model version named was removed by an administrator (`model_removed`).'),
     415: text('text/html', 'The form again.'),
     422: text('text/html', 'The form again, with what to fix.'),
     ...errors(429),
@@ -162,7 +163,7 @@ route({
       },
       'no new job was made',
     ),
-    ...errors(400, 401, 403, 409, 413, 415, 422, 429, 503),
+    ...errors(400, 401, 403, 409, 410, 413, 415, 422, 429, 503),
   },
 });
 route({
@@ -413,8 +414,71 @@ route({
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
     body: { required: true, content: { 'application/json': { schema: PredictRequest } } },
   },
-  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 413, 415, 422, 429, 503) },
+  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 410, 413, 415, 422, 429, 503) },
 });
+modelRemovalRoutes();
+
+/**
+ * Removing a model (all versions) or one version: a retire. It leaves every list, the upload form, `name` and
+ * DEFAULT_MODEL resolution; new jobs and predictions naming it get 410 `model_removed`; jobs already made with
+ * it finish with it. Version numbers are never given out again.
+ */
+function modelRemovalRoutes(): void {
+  const description =
+    'Admin. Jobs already made with the version(s) finish with them and their results stay until their own retention; new jobs, schedules’ runs and predictions naming them are refused with 410 `model_removed` (saying when, and which versions remain). The stored files are deleted by the retention sweep once no job refers to them. 404 `model_not_found` when nothing offered matches; 409 `default_model` when it would leave DEFAULT_MODEL without a version.';
+  route({
+    method: 'delete',
+    path: '/api/models/{name}',
+    operationId: 'removeModel',
+    summary: 'Remove every version of a model (admin); `name@version` removes that version',
+    description,
+    tags: ['models', 'admin'],
+    security: adminSecurity,
+    request: { params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }) },
+    responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409) },
+  });
+  route({
+    method: 'delete',
+    path: '/api/models/{name}/versions/{version}',
+    operationId: 'removeModelVersion',
+    summary: 'Remove one version of a model (admin)',
+    description,
+    tags: ['models', 'admin'],
+    security: adminSecurity,
+    request: { params: ModelVersionParams },
+    responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409) },
+  });
+  route({
+    method: 'post',
+    path: '/admin/models/{name}/delete',
+    operationId: 'adminRemoveModel',
+    summary: "The admin page's Remove model button (every version; the same service as `DELETE /api/models/{name}`)",
+    tags: ['admin', 'models'],
+    security: adminSecurity,
+    request: { params: ModelNameParams },
+    responses: {
+      303: seeOther('Back to the admin page’s models.'),
+      ...errors(401, 403),
+      404: text('text/html', 'The page again, with the message.'),
+      409: text('text/html', 'The page again: it is DEFAULT_MODEL’s last version.'),
+    },
+  });
+  route({
+    method: 'post',
+    path: '/admin/models/{name}/versions/{version}/delete',
+    operationId: 'adminRemoveModelVersion',
+    summary: "The admin page's Remove button of a model version",
+    tags: ['admin', 'models'],
+    security: adminSecurity,
+    request: { params: ModelVersionParams },
+    responses: {
+      303: seeOther('Back to the admin page’s models.'),
+      ...errors(401, 403),
+      404: text('text/html', 'The page again, with the message.'),
+      409: text('text/html', 'The page again: it is DEFAULT_MODEL’s last version.'),
+    },
+  });
+}
 registerSampleRoutes();
 
 modelSourceRoutes();
@@ -607,7 +671,7 @@ route({
   tags: ['schedules', 'admin'],
   security: adminSecurity,
   request: { headers: IdempotencyKeyHeaders, body: { required: true, content: { 'application/json': { schema: ScheduleRequest } } } },
-  responses: { 201: replayable(json('The schedule.', Schedule)), ...errors(400, 401, 403, 409, 415, 422) },
+  responses: { 201: replayable(json('The schedule.', Schedule)), ...errors(400, 401, 403, 409, 410, 415, 422) },
 });
 route({
   method: 'get',

@@ -85,6 +85,7 @@ export {
   type ModelRegistration,
   modelById,
   registerModel,
+  removeModel,
   resolveModel,
 } from './models/registry.js';
 export { type ModelOriginal, openModelOriginal, originalFilename } from './models/original.js';

@@ -19,6 +19,7 @@ import {
   recentDeliveries,
   recentJobs,
   redeliverWebhook,
+  removeModel,
   removeSchedule,
 } from '@batchcast/jobs';
 import { queueNames } from '@batchcast/queue';
@@ -226,6 +227,22 @@ export function admin(ctx: WebContext): Router {
   });
 
   modelForm(ctx, router, sendPage);
+
+  // The Remove buttons of the Models section (the same service as DELETE /api/models/...).
+  const removeModelForm = async (req: Request, res: Response, version: number | undefined) => {
+    try {
+      await removeModel(ctx.jobs.pool, String(req.params.name), version, ctx.config.models.defaultName);
+      res.redirect(303, '/admin#models');
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendPage(req, res, failure.status, { modelError: failure.message });
+    }
+  };
+  router.post('/admin/models/:name/delete', form, guard, (req, res) => removeModelForm(req, res, undefined));
+  router.post('/admin/models/:name/versions/:version/delete', form, guard, (req, res) =>
+    removeModelForm(req, res, /^[1-9][0-9]{0,9}$/.test(String(req.params.version)) ? Number(req.params.version) : 0),
+  );
 
   // bull-board, for every queue of the catalog, on the web's own Redis connection and QUEUE_PREFIX. Its UI
   // posts JSON with fetch and cannot send our CSRF token: for it, the Origin header must be ours instead.

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictCells } from '@batchcast/jobs';
+import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictCells, removeModel } from '@batchcast/jobs';
 import { type CellTape, PredictBodyError, readPredictCells } from '@batchcast/predict-body';
 import express, { Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
@@ -90,9 +90,35 @@ export function modelsApi(ctx: WebContext): Router {
   });
 
   modelOriginalRoute(ctx, router);
+  modelRemovalRoutes(ctx, router);
 
   return router;
 }
+
+/**
+ * Removing a model (every version) or one version, for admins: 204, 404 (`model_not_found`) when nothing offered
+ * matches, 409 (`default_model`) when it would leave DEFAULT_MODEL without a version. A version is addressed as
+ * elsewhere in the API: /versions/N, or name@N as predict takes it.
+ */
+function modelRemovalRoutes(ctx: WebContext, router: Router): void {
+  const remove = async (name: string, version: number | undefined) => {
+    const done = await removeModel(ctx.jobs.pool, name, version, ctx.config.models.defaultName);
+    ctx.log.info({ model: done.name, versions: done.removed.map((r) => r.version) }, 'admin removed model versions');
+  };
+  router.delete('/api/models/:name', requireAdmin(ctx), async (req, res) => {
+    const ref = String(req.params.name);
+    const at = ref.indexOf('@');
+    await remove(at < 0 ? ref : ref.slice(0, at), at < 0 ? undefined : versionParam(ref.slice(at + 1)));
+    res.status(204).end();
+  });
+  router.delete('/api/models/:name/versions/:version', requireAdmin(ctx), async (req, res) => {
+    await remove(String(req.params.name), versionParam(String(req.params.version)));
+    res.status(204).end();
+  });
+}
+
+/** A version in a path: digits only ("1e3" is no version); anything else is a version no model has (404). */
+const versionParam = (text: string): number => (/^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : 0);
 
 /** The file a model version was registered from, byte for byte, for admins (the bearer token or a session). */
 function modelOriginalRoute(ctx: WebContext, router: Router): void {

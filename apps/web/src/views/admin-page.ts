@@ -91,16 +91,27 @@ function sourceText(v: AdminModelView['versions'][number]): string {
   return `${v.library}${v.libraryVersion ? ` ${v.libraryVersion}` : ''} (${container[v.format] ?? v.format})`;
 }
 
-function modelsTable(models: AdminModelView[]): SafeHtml {
+/**
+ * A model's or version's Remove button (shown with a session: the form carries its CSRF token). Jobs already made
+ * with it finish with it; nobody can choose it again.
+ */
+function removeButton(csrf: string | null | undefined, name: string, version?: number): SafeHtml | null {
+  if (!csrf) return null;
+  const action = `/admin/models/${encodeURIComponent(name)}${version === undefined ? '' : `/versions/${version}`}/delete`;
+  const what = version === undefined ? `every version of ${name}` : `${name} v${version}`;
+  return html`<form method="post" action="${action}" class="inline">${csrfField(csrf)}<button class="danger small" type="submit" title="Remove ${what}">${version === undefined ? 'Remove model' : 'Remove'}</button></form>`;
+}
+
+function modelsTable(models: AdminModelView[], csrf?: string | null): SafeHtml {
   if (models.length === 0) return html`<p class="muted">No models registered.</p>`;
   const rows = models.flatMap((m) =>
     m.versions.map(
       (v, i) =>
-        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td></tr>`,
+        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td><td>${removeButton(csrf, m.name, v.version)}${i === 0 && m.versions.length > 1 && removeButton(csrf, m.name)}</td></tr>`,
     ),
   );
   return adminTable(
-    html`<th>Model</th><th>Version</th><th>Task</th><th>Registered from</th><th>File</th><th>sha256</th><th>Registered (UTC)</th><th>Description</th>`,
+    html`<th>Model</th><th>Version</th><th>Task</th><th>Registered from</th><th>File</th><th>sha256</th><th>Registered (UTC)</th><th>Description</th><th></th>`,
     rows,
   );
 }
@@ -200,7 +211,7 @@ ${queuesTable(o.queues)}
 </section>
 <section class="card" id="models"><h2>Models</h2>
 ${registeredBox(opts.registered)}
-${modelsTable(o.models)}
+${modelsTable(o.models, opts.csrf)}
 ${modelForm(opts)}
 </section>`,
   );

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareModel } from '@batchcast/inference';
 import type { Logger } from '@batchcast/log';
-import type { Pool } from '@batchcast/db';
+import { findRemovedModel, type Pool } from '@batchcast/db';
 import { findModelVersion, registerModel } from './registry.js';
 
 interface ManifestEntry {
@@ -16,14 +16,15 @@ interface ManifestEntry {
 
 /**
  * Registers the example models shipped in examples/models under their file names without `.onnx`, once:
- * a name that exists already is left alone, so restarts add nothing.
+ * a name that exists already (or existed: an admin removed it) is left alone, so restarts add nothing.
  */
 export async function registerExampleModels(pool: Pool, dir: string, log: Logger): Promise<void> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.onnx')).sort();
   const manifest: ManifestEntry[] = JSON.parse(await readFile(path.join(dir, 'MANIFEST.json'), 'utf8').catch(() => '[]'));
   for (const file of files) {
     const name = file.replace(/\.onnx$/, '');
-    if (await findModelVersion(pool, name)) continue;
+    // One an admin removed stays removed: registering it again at each start would undo the removal.
+    if ((await findModelVersion(pool, name)) || (await findRemovedModel(pool, name))) continue;
     const entry = manifest.find((e) => e.model === file);
     const bytes = await readFile(path.join(dir, file));
     try {

@@ -1,4 +1,13 @@
-import { findModel, getModelById, getModelBytes, insertModelVersion, listModels, type Pool } from '@batchcast/db';
+import {
+  findModel,
+  findRemovedModel,
+  getModelById,
+  getModelBytes,
+  insertModelVersion,
+  listModels,
+  type Pool,
+  removeModelVersions,
+} from '@batchcast/db';
 import { getSession, type ScoringSession, sha256Hex } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
@@ -24,6 +33,7 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
   const model = await findModelVersion(pool, name, version);
   if (!model) {
     const models = await listModels(pool);
+    await refuseRemoved(pool, name, version, models);
     // The name is right and the version is not: saying "there is no model iris-logreg@9" and listing
     // iris-logreg among the available ones left the reader to guess which part was wrong.
     const versions = models.filter((m) => m.name === name).map((m) => m.version);
@@ -42,6 +52,77 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
     );
   }
   return model;
+}
+
+/**
+ * A removed version (or a name whose every version was removed) is refused as gone (410, `model_removed`),
+ * saying when, and what is left to use instead: "not found" alone sent people looking for a typo.
+ */
+async function refuseRemoved(
+  pool: Pool,
+  name: string,
+  version: number | undefined,
+  models: { name: string; version: number }[],
+): Promise<void> {
+  if (!MODEL_NAME.test(name) || (version !== undefined && version > MAX_VERSION)) return;
+  const removed = await findRemovedModel(pool, name, version);
+  if (!removed) return;
+  const when = removed.removedAt.toISOString();
+  const left = models
+    .filter((m) => m.name === name)
+    .map((m) => m.version)
+    .sort((a, b) => a - b);
+  const instead = left.length
+    ? `its versions still offered are ${left.join(', ')} (leave out the version for the latest)`
+    : `no version of it is offered any more; available: ${[...new Set(models.map((m) => m.name))].join(', ') || 'none'}`;
+  throw new DomainError(
+    'gone',
+    'model_removed',
+    `Model ${version === undefined ? `"${name}"` : `${name}@${version}`} was removed by an administrator on ${when}: ${instead}.`,
+    { model: name, ...(version === undefined ? {} : { version }), removedAt: when, versions: left },
+  );
+}
+
+/**
+ * Removes (retires) one version of a model, or all of its versions: they leave every list, the upload form,
+ * `name` and DEFAULT_MODEL resolution, new jobs and real-time predictions at once. Jobs already made with them
+ * finish with them, and their results stay; the stored files go with the retention sweep once no job refers to
+ * them (deleteRemovedModelFiles). Refused (409 `default_model`) when it would leave DEFAULT_MODEL with no
+ * version: every upload without a model, the CLI's submit and schedules without one rely on it.
+ */
+export async function removeModel(
+  pool: Pool,
+  name: string,
+  version: number | undefined,
+  defaultName: string,
+): Promise<{ name: string; removed: { version: number; removedAt: Date }[]; remaining: number[] }> {
+  const valid = MODEL_NAME.test(name) && (version === undefined || (Number.isInteger(version) && version >= 1 && version <= MAX_VERSION));
+  let remaining: number[] = [];
+  const removed = valid
+    ? await removeModelVersions(pool, name, version, (offered, removing) => {
+        remaining = offered.filter((v) => !removing.includes(v));
+        if (name === defaultName && remaining.length === 0) {
+          throw new DomainError(
+            'conflict',
+            'default_model',
+            `"${name}" is DEFAULT_MODEL, the model uploads without a model use, and this would leave it no version: ` +
+              'set DEFAULT_MODEL to another model and restart first (or register a new version of it before removing this one).',
+          );
+        }
+      })
+    : [];
+  if (removed.length === 0) {
+    const what = version === undefined ? `model "${name}"` : `version ${version} of model "${name}"`;
+    const gone = valid ? await findRemovedModel(pool, name, version) : null;
+    throw new DomainError(
+      'not_found',
+      'model_not_found',
+      gone
+        ? `There is no ${what} to remove: it was removed on ${gone.removedAt.toISOString()}.`
+        : `There is no ${what}: GET /api/models lists the models and their versions.`,
+    );
+  }
+  return { name, removed, remaining };
 }
 
 /**
