@@ -289,7 +289,7 @@ describe('the HTTP surface', () => {
     for (const [method, p, allow] of [
       ['PUT', '/api/jobs', 'GET, HEAD, POST'],
       ['GET', '/api/models/iris-logreg/predict', 'POST'],
-      ['DELETE', '/api/models/iris-logreg', 'GET, HEAD'],
+      ['PUT', '/api/models/iris-logreg', 'DELETE, GET, HEAD'],
       ['POST', '/api/keys/00000000-0000-4000-8000-000000000000', 'DELETE, GET, HEAD, PATCH'],
     ] as const) {
       const res = await fetch(platform.url(p), { method });
