@@ -16,6 +16,9 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a page or a server will show: a second (vitest's default) was too short for a
+    // browser's header check while two test files load both cores; a wait that never ends still fails after 10 s.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // Two cores: test files that start whole platforms must not all run at once.
     maxWorkers: 2,
