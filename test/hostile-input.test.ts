@@ -333,7 +333,19 @@ describe('accepted, every row handled', () => {
     const refused = await upload(platform, damaged, { fields: { model: 'iris-logreg', encoding: 'shift_jis' }, filename: 'iris.csv' });
     const refusal = (await refused.json()) as { error: { code: string; message: string } };
     expect(refusal.error.message).toMatch(/bytes that are not shift_jis text before byte \d+: it was saved in another encoding/);
+    const json = await upload(platform, Buffer.from('{"sepal_length": 1}\n'), {
+      fields: { model: 'iris-logreg', encoding: 'latin1' },
+      filename: 'iris.jsonl',
+    });
+    const jsonRefusal = (await json.json()) as { error: { code: string; message: string } };
+    expect([json.status, jsonRefusal.error.code]).toEqual([415, 'invalid_utf8']);
+    expect(jsonRefusal.error.message).toMatch(/^JSON must be UTF-8, and windows-1252 was chosen/);
     expect(await uploadsLeft()).toBe(left);
+    // "auto" in any case, or nothing, is detection.
+    for (const encoding of ['AUTO', ' ']) {
+      const res = await upload(platform, Buffer.from(iris), { fields: { model: 'iris-logreg', encoding }, filename: 'iris.csv' });
+      expect(res.status, encoding).toBe(202);
+    }
   });
 
   it('columns without a name (pandas’ to_csv index, a trailing comma from Excel), named as pandas names them', async () => {

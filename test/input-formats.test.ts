@@ -584,6 +584,14 @@ describe('edge cases, each format', () => {
       'fields_after_file',
     );
     expect(e.message).toMatch(/before the file/);
+    const encoding = await refusedUpload(
+      platform,
+      Buffer.from(await iris()),
+      { fields: IRIS, fieldsAfter: { encoding: 'macintosh' }, filename: 'iris.csv' },
+      400,
+      'fields_after_file',
+    );
+    expect(encoding.message).toContain('"encoding"');
   });
 
   it('the sample files come in CSV, JSON Lines and Excel, and each is accepted', async () => {

@@ -114,7 +114,7 @@ export const UploadFields = z
       .string()
       .max(40)
       .optional()
-      .refine((label) => label === undefined || ['', 'auto'].includes(label.trim()) || encodingOfLabel(label) !== null, {
+      .refine((label) => label === undefined || ['', 'auto'].includes(label.trim().toLowerCase()) || encodingOfLabel(label) !== null, {
         message: `Not a text encoding batchcast reads: give one of its names as browsers know them (${CHOOSABLE_ENCODINGS.map(([name]) => name).join(', ')}, or another WHATWG label), or leave it empty to detect it.`,
       })
       .openapi({

@@ -187,7 +187,7 @@ export class TextToUtf8 extends Transform {
     try {
       return this.decoder!.decode(bytes, { stream });
     } catch {
-      if (this.chosen !== null && this.chosen !== 'utf-16le' && this.chosen !== 'utf-16be') {
+      if (this.chosen !== null) {
         throw new FormatError(
           'invalid_text',
           stream

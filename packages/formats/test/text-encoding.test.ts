@@ -195,6 +195,10 @@ describe('TextToUtf8 with the encoding chosen', () => {
     expect((await failure(utf16le(text), [], 'macintosh')).message).toBe(
       'the file starts with the byte order mark of UTF-16LE text, not macintosh: leave the encoding to be detected, or choose utf-16le',
     );
+    // UTF-16 chosen for a file of an odd number of bytes: the message is about the choice.
+    expect((await failure(Buffer.from('a,b\n1,23\n'), [], 'utf-16le')).message).toBe(
+      'the file ends in the middle of a utf-16le character: it is truncated, or in another encoding; upload the whole file, or choose the encoding it was saved in',
+    );
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
     expect((await failure(bom, [], 'windows-1252')).message).toMatch(/byte order mark of UTF-8 text, not windows-1252/);
   });

@@ -202,7 +202,7 @@ function isMalformedMultipart(err: unknown): boolean {
 }
 
 /**
- * `delimiter`, `decimal` and `sheet` steer how the file is read while it streams, and the idempotency key
+ * `delimiter`, `decimal`, `encoding` and `sheet` steer how the file is read while it streams, and the idempotency key
  * decides whether it is stored at all, so they must come before it in the body (as Amazon S3's POST uploads
  * want the file last). Sent after it, they would be silently ignored: refused instead, saying how to fix the
  * request.
@@ -212,6 +212,6 @@ function checkChoicesBeforeFile(used: UploadChoices, sent: UploadChoices, keyUse
   throw refuse(
     'invalid',
     'fields_after_file',
-    'The "delimiter", "decimal", "sheet" and "idempotencyKey" fields must be sent before the file in the multipart body (they decide how the file is read as it arrives); put the "file" part last and send it again.',
+    'The "delimiter", "decimal", "encoding", "sheet" and "idempotencyKey" fields must be sent before the file in the multipart body (they decide how the file is read as it arrives); put the "file" part last and send it again.',
   );
 }

@@ -15,7 +15,8 @@ export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal'
   if (fields.delimiter && fields.delimiter !== 'auto') choices.delimiter = DELIMITERS[fields.delimiter];
   if (fields.decimal && fields.decimal !== 'auto') choices.decimal = DECIMALS[fields.decimal];
   if (fields.sheet?.trim()) choices.sheet = fields.sheet.trim();
-  const encoding = fields.encoding?.trim() && fields.encoding.trim() !== 'auto' ? encodingOfLabel(fields.encoding) : null;
+  const label = fields.encoding?.trim().toLowerCase();
+  const encoding = label && label !== 'auto' ? encodingOfLabel(label) : null;
   if (encoding !== null) choices.encoding = encoding;
   return choices;
 }

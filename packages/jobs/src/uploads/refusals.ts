@@ -36,7 +36,8 @@ export function detectionRefusal(detection: Detection): DomainError {
 
 function detectionCode(detection: Detection): string {
   const what = detection.description;
-  if (/^UTF-16 text/.test(what)) return 'invalid_utf8';
+  // JSON in UTF-16, or in the encoding chosen: JSON must be UTF-8.
+  if (/^(UTF-16 text|JSON in )/.test(what)) return 'invalid_utf8';
   if (/\b(HTML|XML)\b/.test(what)) return 'unsupported_format';
   return 'binary_file';
 }
