@@ -275,6 +275,15 @@ describe.skipIf(!hasChromium)('/admin in a browser', () => {
       await Promise.all([page.waitForLoadState('load'), page.click('details.new-model button[type="submit"]')]);
       await expect(page.locator('p.notice').textContent()).resolves.toMatch(/Registered browser-registered/);
 
+      // Removing a version takes two presses: the first only says what removing means.
+      const remove = page.locator('tr[data-model="browser-registered"] details.confirm-remove');
+      await expect(remove.locator('button').isVisible()).resolves.toBe(false);
+      await remove.locator('summary').click();
+      await expect(remove.locator('p').textContent()).resolves.toContain('browser-registered v1 leaves the upload form');
+      await Promise.all([page.waitForLoadState('load'), remove.locator('button').click()]);
+      await expect(page.locator('tr[data-model="browser-registered"]').count()).resolves.toBe(0);
+      expect((await fetch(platform.url('/api/models/browser-registered'))).status).toBe(404);
+
       await page.goto(platform.url(`/admin/jobs/${id}`));
       await Promise.all([page.waitForURL(/\/jobs\/[^/]+\?token=/), page.click('#open-job')]);
       await page.goto(platform.url(`/admin/jobs/${id}`));

@@ -93,13 +93,14 @@ function sourceText(v: AdminModelView['versions'][number]): string {
 
 /**
  * A model's or version's Remove button (shown with a session: the form carries its CSRF token). Jobs already made
- * with it finish with it; nobody can choose it again.
+ * with it finish with it; nobody can choose it again. It takes two presses, the first opening what removing means:
+ * it cannot be undone, and the page has no script for a confirm() dialog.
  */
 function removeButton(csrf: string | null | undefined, name: string, version?: number): SafeHtml | null {
   if (!csrf) return null;
   const action = `/admin/models/${encodeURIComponent(name)}${version === undefined ? '' : `/versions/${version}`}/delete`;
   const what = version === undefined ? `every version of ${name}` : `${name} v${version}`;
-  return html`<form method="post" action="${action}" class="inline">${csrfField(csrf)}<button class="danger small" type="submit" title="Remove ${what}">${version === undefined ? 'Remove model' : 'Remove'}</button></form>`;
+  return html`<details class="confirm-remove"><summary>${version === undefined ? 'Remove model…' : 'Remove…'}</summary><form method="post" action="${action}">${csrfField(csrf)}<p>${what} leaves the upload form, the API and the CLI at once, for good; jobs already made with it finish and keep their results.</p><button class="danger small" type="submit">Remove ${what}</button></form></details>`;
 }
 
 function modelsTable(models: AdminModelView[], csrf?: string | null): SafeHtml {
