@@ -1,16 +1,19 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatFixtures, resultsJsonl, scored } from './support/formats.js';
+import { type AcceptedJob, formatFixtures, refusedUpload, resultsJsonl, scored, upload } from './support/formats.js';
 import { Platform } from './support/platform.js';
+import { waitForEnd } from './support/http.js';
 import { pg } from './support/services.js';
 
 /**
- * A results download whose input cannot be read back must fail that download only. An upload carrying a
- * column the scoring never reads (iris plus `note`, whose page header is zeros) is accepted and scored; its
- * results read every column and fail on `note`. Before the fix, results.xlsx killed the web process (yazl
- * re-emitted the read error on a ZipFile nobody listened to: an uncaught exception, a restart, ~5 s of
- * refused connections) and the other formats dropped the connection or answered "something went wrong".
+ * A results download whose input cannot be read back must fail that download only. The upload (iris plus
+ * `note`, a column the model does not use) is scored, then damaged where it is stored (`note`'s page header
+ * overwritten with zeros, as a disk or a restore might leave it); its results read every column and fail on
+ * `note`. Before the fix, results.xlsx killed the web process (yazl re-emitted the read error on a ZipFile
+ * nobody listened to: an uncaught exception, a restart, ~5 s of refused connections) and the other formats
+ * dropped the connection or answered "something went wrong". Uploaded damaged, the same file is refused, and
+ * damaged past its first rows it fails its job: a job never succeeds with results no download can make.
  */
 let platform: Platform;
 const IRIS = { model: 'iris-logreg' };
@@ -22,6 +25,26 @@ afterAll(async () => {
   await platform?.stop();
 });
 
+/** Scores iris plus `note`, then overwrites its stored upload with the same file damaged in `note`. */
+async function scoredThenDamaged(filename: string): Promise<AcceptedJob> {
+  const [good, damaged] = await Promise.all(
+    ['iris-note-extra.parquet', 'iris-damaged-extra.parquet'].map((f) => readFile(path.join(formatFixtures, f))),
+  );
+  expect(damaged!.length).toBe(good!.length);
+  const { job } = await scored(platform, good!, { fields: IRIS, filename });
+  const db = new pg.Client({ connectionString: platform.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ k: string }>('SELECT upload_key AS k FROM jobs WHERE id = $1', [job.id]);
+    const stored = path.join(platform.dataDir, rows[0]!.k);
+    expect(Buffer.compare(await readFile(stored), good!)).toBe(0);
+    await writeFile(stored, damaged!);
+  } finally {
+    await db.end();
+  }
+  return job;
+}
+
 function webPid(): number {
   const web = platform.descendants().filter((p) => p.cmd.includes('apps/web/dist/'));
   expect(web).toHaveLength(1);
@@ -30,10 +53,7 @@ function webPid(): number {
 
 describe('a results download that cannot read its input', () => {
   it('is a 422 naming the column, in every format, and the web process lives on', async () => {
-    const { job } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-damaged-extra.parquet')), {
-      fields: IRIS,
-      filename: 'damaged.parquet',
-    });
+    const job = await scoredThenDamaged('damaged.parquet');
     const pid = webPid();
     for (const format of ['xlsx', 'csv', 'jsonl', 'parquet', 'xlsx']) {
       const res = await fetch(platform.url(`/api/jobs/${job.id}/results.${format}?token=${encodeURIComponent(job.token)}`));
@@ -56,10 +76,7 @@ describe('a results download that cannot read its input', () => {
   it('HEAD answers the headers a GET would send without building the file or holding the job', async () => {
     // Its input cannot be read back: building the results fails (GET is a 422), so a HEAD that answers 200
     // read nothing of it.
-    const { job } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-damaged-extra.parquet')), {
-      fields: IRIS,
-      filename: 'head.parquet',
-    });
+    const job = await scoredThenDamaged('head.parquet');
     const token = encodeURIComponent(job.token);
     const db = new pg.Client({ connectionString: platform.databaseUrl });
     await db.connect();
@@ -96,6 +113,30 @@ describe('a results download that cannot read its input', () => {
     }
     // GET still builds it, and says why it cannot.
     expect((await fetch(platform.url(`/api/jobs/${job.id}/results.csv?token=${token}`))).status).toBe(422);
+  });
+
+  it('uploaded damaged in a column the model does not use, is refused naming the column (its first rows are read as the workers read them)', async () => {
+    const refused = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'iris-damaged-extra.parquet')),
+      { fields: IRIS, filename: 'damaged.parquet' },
+      422,
+      'invalid_parquet',
+    );
+    expect(refused.message).toMatch(/^column "note" of the Parquet file cannot be read \(row group 0: .+\); write the file again/);
+  });
+
+  it('damaged in that column past its first rows, fails its job naming the rows and the column, not "succeeded"', async () => {
+    const res = await upload(platform, await readFile(path.join(formatFixtures, 'iris-damaged-extra-last-group.parquet')), {
+      fields: IRIS,
+      filename: 'late.parquet',
+    });
+    expect(res.status).toBe(202);
+    const accepted = (await res.json()) as AcceptedJob;
+    const done = await waitForEnd(platform, accepted.links.self);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/Rows \d+ to 6000 cannot be read from the file: column "note" of the Parquet file cannot be read/);
+    expect(platform.output).not.toMatch(/uncaught exception/);
   });
 
   it('a Parquet column batchcast cannot decode (a DuckDB INTERVAL) that the model does not use comes through as text', async () => {

@@ -29,6 +29,7 @@ export {
   type ParquetLayoutOptions,
   parquetLayout,
 } from './parquet-layout.js';
+export { ColumnPageCheck } from './parquet-check.js';
 export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
 export { checkResultColumns, type ResultsInput } from './results-common.js';
 export { float32Text, floatColumnText, numberText } from './csv-text.js';

@@ -14,6 +14,7 @@ import { compressors } from 'hyparquet-compressors';
 import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
+import { ColumnPageCheck } from './parquet-check.js';
 import { FloatColumnReader } from './parquet-floats.js';
 import {
   type FileMetaData,
@@ -81,6 +82,10 @@ type FloatColumns = Map<string, 'float32' | 'float64'>;
  * arrays, 8+ bytes a value) for as long as the chunk is read.
  * hyparquet skips pages before the slice without decompressing them and stops after it; a writer that puts
  * a whole row group in one page per column (DuckDB does) makes every slice decode that page (see README).
+ * A column goes to hyparquet only once ColumnPageCheck walked its pages: a damaged RLE run makes hyparquet
+ * grow an array until Node aborts (a fatal error, not an exception), in the worker or the web process.
+ * `checked` columns are only checked (their pages walked, or read as readParquetRows reads them) and dropped
+ * (see readParquetBatches).
  */
 async function* segments(
   source: ByteSource,
@@ -89,6 +94,7 @@ async function* segments(
   columns: string[],
   floats: FloatColumns = new Map(),
   exact = false,
+  checked: string[] = [],
 ): AsyncGenerator<Segment> {
   const reader = await openSource(source);
   // A segment's values are copied into batches before the next segment is read: the reader's array for each
@@ -100,19 +106,33 @@ async function* segments(
     if (Number(metadata.num_rows) !== layout.rows) {
       throw new FormatError('invalid_parquet', 'the Parquet file changed since it was scanned (its row count differs); upload it again');
     }
-    const exactValues = exact ? exactColumns(metadata) : null;
-    const scanMetadata = exactValues?.metadata ?? metadata;
+    const exactValues = exact || checked.length > 0 ? exactColumns(metadata) : null;
+    const scanMetadata = (exact && exactValues?.metadata) || metadata;
+    const checkMetadata = exactValues?.metadata ?? metadata;
     const end = chunk.firstRow + chunk.rows;
-    direct = new FloatColumnReader(metadata, async (into, position) => {
+    const readAt = async (into: Uint8Array, position: number) => {
       const got = await readFully(reader, Buffer.from(into.buffer, into.byteOffset, into.byteLength), 0, into.byteLength, position);
       if (got < into.byteLength)
         throw new FormatError('invalid_parquet', 'the Parquet file is shorter than its own footer says: upload it again');
-    });
+    };
+    direct = new FloatColumnReader(metadata, readAt);
+    const pages = new ColumnPageCheck(metadata, readAt, layout.bytes);
     for (const [gi, g] of layout.rowGroups.entries()) {
       const s = Math.max(g.firstRow, chunk.firstRow);
       const e = Math.min(g.firstRow + g.rows, end);
       if (s >= e) continue;
       const data = new Map<string, Values>();
+      for (const column of checked) {
+        try {
+          if (await pages.check(gi, column, s - g.firstRow, e - g.firstRow)) continue;
+          const scan = await parquetScan({ file, metadata: checkMetadata, columns: [column], compressors });
+          const convert = exactValues?.convert.get(column);
+          const values = await scan.readColumn({ column, rowStart: s, rowEnd: e });
+          if (convert) for (let i = 0; i < values.length; i++) convert(values[i]);
+        } catch (err) {
+          throw unreadableColumn(column, err);
+        }
+      }
       for (const [slot, column] of columns.entries()) {
         try {
           const type = floats.get(column);
@@ -121,16 +141,14 @@ async function* segments(
             data.set(column, out);
             continue;
           }
+          // Its pages walked first: hyparquet must not be given a page whose damage it cannot survive.
+          await pages.check(gi, column, s - g.firstRow, e - g.firstRow);
           const scan = await parquetScan({ file, metadata: scanMetadata, columns: [column], compressors });
           const values = await scan.readColumn({ column, rowStart: s, rowEnd: e });
-          const convert = exactValues?.convert.get(column);
+          const convert = exact ? exactValues?.convert.get(column) : undefined;
           data.set(column, type ? compactFloats(values, type) : convert ? Array.from(values, convert) : values);
         } catch (err) {
-          if (err instanceof FormatError) throw err;
-          throw new FormatError(
-            'invalid_parquet',
-            `column "${column}" of the Parquet file cannot be read (${(err as Error).message}); write the file again (e.g. with snappy or zstd compression) and upload it`,
-          );
+          throw unreadableColumn(column, err);
         }
       }
       yield { firstRow: s, rows: e - s, data };
@@ -139,6 +157,14 @@ async function* segments(
     direct?.release();
     await reader.close();
   }
+}
+
+function unreadableColumn(column: string, err: unknown): FormatError {
+  if (err instanceof FormatError) return err;
+  return new FormatError(
+    'invalid_parquet',
+    `column "${column}" of the Parquet file cannot be read (${(err as Error).message}); write the file again (e.g. with snappy or zstd compression) and upload it`,
+  );
 }
 
 /**
@@ -176,6 +202,12 @@ function floatColumns(layout: ParquetLayout, targets: ColumnTarget[]): FloatColu
  * bigint, booleans as 1/0); a null in a float input is NaN like an empty CSV cell; text in a numeric
  * column is parsed as a CSV cell would be, and a value that cannot be converted fails ITS row (RowError).
  * Unusable columns are refused first (checkParquetTargets).
+ *
+ * The columns the model does not use are read too, the way the results read them (readParquetRows), and
+ * dropped: the results carry every column, so a page of such a column that cannot be read (damaged bytes,
+ * a codec hyparquet lacks) must fail the job here, naming the column, rather than let it succeed with
+ * results nobody can download. Their pages are walked without making values (ColumnPageCheck), or, for the
+ * layouts that walk does not know, decoded by hyparquet as the results would and dropped.
  */
 export async function* readParquetBatches(
   source: ByteSource,
@@ -186,8 +218,10 @@ export async function* readParquetBatches(
 ): AsyncGenerator<RecordBatch> {
   if (!(batchSize >= 1)) throw new RangeError(`batchSize must be at least 1, got ${batchSize}`);
   checkParquetTargets(layout, targets);
-  const needed = [...new Set(targets.flatMap((t) => t.columns))].sort((a, b) => a - b).map((c) => layout.header[c]!);
-  for await (const seg of segments(source, layout, chunk, needed, floatColumns(layout, targets))) {
+  const used = new Set(targets.flatMap((t) => t.columns));
+  const needed = [...used].sort((a, b) => a - b).map((c) => layout.header[c]!);
+  const unused = layout.header.filter((_, c) => !used.has(c));
+  for await (const seg of segments(source, layout, chunk, needed, floatColumns(layout, targets), false, unused)) {
     for (let r0 = 0; r0 < seg.rows; r0 += batchSize) {
       const count = Math.min(batchSize, seg.rows - r0);
       const firstRow = seg.firstRow + r0;

@@ -218,6 +218,31 @@ describe('a Parquet file damaged in its last row group', () => {
   });
 });
 
+describe('a Parquet file damaged in a column the model does not use', () => {
+  it('fails the job naming that column: its results would carry the column and could never be made', async () => {
+    // `note` is not an input of iris-logreg; its page header in the last row group is zeros.
+    const bytes = await fixture('iris-damaged-extra-last-group.parquet');
+    const stored = await storeUpload(ctx.blobs, Readable.from([bytes]), {
+      key: `uploads/${Math.random().toString(36).slice(2)}.parquet`,
+      chunkRows: 2048,
+      maxDecompressedBytes: 10 * 1024 * 1024,
+      hints: { filename: 'noted.parquet' },
+    });
+    const created = await createJob(ctx, stored, { filename: 'noted.parquet', model: 'iris-logreg' });
+    const job = (await loadJob(ctx.pool, created.id))!;
+    expect(job.chunkCount).toBe(3);
+    await scoreChunk(ctx, job.id, 0);
+    await scoreChunk(ctx, job.id, 1);
+    const err = (await scoreChunk(ctx, job.id, 2, 1).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('UnrecoverableError');
+    expect(err.message).toMatch(/^the file cannot be read: column "note" of the Parquet file cannot be read \(row group 2: /);
+    await finaliseJob(ctx, job.id);
+    const done = (await loadJob(ctx.pool, job.id))!;
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/^Rows 4097 to 6000 cannot be read from the file: column "note" of the Parquet file cannot be read/);
+  });
+});
+
 describe('an upload when the disk is down to its reserve', () => {
   it('is refused as the server being short of space (503 storage_full), saying what operators can do', async () => {
     const full = { ...ctx, blobs: new FsBlobStore(ctx.config.storage.dataDir, Number.MAX_SAFE_INTEGER) };
