@@ -814,7 +814,8 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       'Read as Windows-1252 text (what Excel on Windows saves as "CSV"), not UTF-8.',
     );
     // The first rows shown come from the results: the header in its letters, not as the bytes read as UTF-8.
-    expect(await page.textContent('body')).toContain('noté €');
+    // The preview of the rows comes after the status does (the page fetches the summary once the job ended).
+    await expect.poll(() => page.textContent('body')).toContain('noté €');
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

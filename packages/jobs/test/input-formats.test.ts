@@ -181,21 +181,29 @@ describe('results downloads', () => {
   });
 });
 
+/**
+ * Stores a 6,000-row iris Parquet fixture damaged in its last row group as an iris-logreg job of three chunks,
+ * scores the first two (which must succeed) and returns the job and what scoring the last one threw.
+ */
+async function scoreUpToLastChunk(name: string): Promise<{ job: NonNullable<Awaited<ReturnType<typeof loadJob>>>; err: Error }> {
+  const stored = await storeUpload(ctx.blobs, Readable.from([await fixture(name)]), {
+    key: `uploads/${Math.random().toString(36).slice(2)}.parquet`,
+    chunkRows: 2048,
+    maxDecompressedBytes: 10 * 1024 * 1024,
+    hints: { filename: name },
+  });
+  const created = await createJob(ctx, stored, { filename: name, model: 'iris-logreg' });
+  const job = (await loadJob(ctx.pool, created.id))!;
+  expect(job.chunkCount).toBe(3);
+  await scoreChunk(ctx, job.id, 0);
+  await scoreChunk(ctx, job.id, 1);
+  const err = (await scoreChunk(ctx, job.id, 2, 1).catch((e: unknown) => e)) as Error;
+  return { job, err };
+}
+
 describe('a Parquet file damaged in its last row group', () => {
   it('fails that chunk at once and for good (no retries), and the job blames the file, not us', async () => {
-    const bytes = await fixture('iris-damaged-last-group.parquet');
-    const stored = await storeUpload(ctx.blobs, Readable.from([bytes]), {
-      key: `uploads/${Math.random().toString(36).slice(2)}.parquet`,
-      chunkRows: 2048,
-      maxDecompressedBytes: 10 * 1024 * 1024,
-      hints: { filename: 'damaged.parquet' },
-    });
-    const created = await createJob(ctx, stored, { filename: 'damaged.parquet', model: 'iris-logreg' });
-    const job = (await loadJob(ctx.pool, created.id))!;
-    expect(job.chunkCount).toBe(3);
-    await scoreChunk(ctx, job.id, 0);
-    await scoreChunk(ctx, job.id, 1);
-    const err = (await scoreChunk(ctx, job.id, 2, 1).catch((e: unknown) => e)) as Error;
+    const { job, err } = await scoreUpToLastChunk('iris-damaged-last-group.parquet');
     // BullMQ's name for an error that is not retried, whatever its class (it crosses a thread).
     expect(err.name).toBe('UnrecoverableError');
     expect(err.message).toMatch(/^the file cannot be read: column "petal_width" of the Parquet file cannot be read/);
@@ -221,19 +229,7 @@ describe('a Parquet file damaged in its last row group', () => {
 describe('a Parquet file damaged in a column the model does not use', () => {
   it('fails the job naming that column: its results would carry the column and could never be made', async () => {
     // `note` is not an input of iris-logreg; its page header in the last row group is zeros.
-    const bytes = await fixture('iris-damaged-extra-last-group.parquet');
-    const stored = await storeUpload(ctx.blobs, Readable.from([bytes]), {
-      key: `uploads/${Math.random().toString(36).slice(2)}.parquet`,
-      chunkRows: 2048,
-      maxDecompressedBytes: 10 * 1024 * 1024,
-      hints: { filename: 'noted.parquet' },
-    });
-    const created = await createJob(ctx, stored, { filename: 'noted.parquet', model: 'iris-logreg' });
-    const job = (await loadJob(ctx.pool, created.id))!;
-    expect(job.chunkCount).toBe(3);
-    await scoreChunk(ctx, job.id, 0);
-    await scoreChunk(ctx, job.id, 1);
-    const err = (await scoreChunk(ctx, job.id, 2, 1).catch((e: unknown) => e)) as Error;
+    const { job, err } = await scoreUpToLastChunk('iris-damaged-extra-last-group.parquet');
     expect(err.name).toBe('UnrecoverableError');
     expect(err.message).toMatch(/^the file cannot be read: column "note" of the Parquet file cannot be read \(row group 2: /);
     await finaliseJob(ctx, job.id);
