@@ -5,6 +5,8 @@ import { compressors } from 'hyparquet-compressors';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import type { CompressionCodec, DataReader, PageHeader } from 'hyparquet/src/types.js';
+import { readHybrid } from './parquet-hybrid.js';
+import { columnChunkPlace } from './parquet-layout.js';
 
 /**
  * Checks that the pages of a column the model does not use can be read, without making its values. The
@@ -131,7 +133,7 @@ export class ColumnPageCheck {
     if (encoding === 'PLAIN') checkPlain(page.subarray(offset), present, shape);
     else if (encoding === 'RLE' && shape.type === 'BOOLEAN') {
       // Booleans as RLE (pages v2 write them so), length-prefixed as hyparquet reads them.
-      hybrid(page, offset + 4, offset + 4 + lengthPrefix(page, offset), 1, this.indexBuffer(present), present);
+      readHybrid(page, offset + 4, offset + 4 + lengthPrefix(page, offset), 1, this.indexBuffer(present), present);
     } else if (encoding === 'PLAIN_DICTIONARY' || encoding === 'RLE_DICTIONARY') {
       if (dictionary < 0) throw new Error('a dictionary-encoded page comes before its dictionary');
       if (present === 0) return;
@@ -140,7 +142,7 @@ export class ColumnPageCheck {
       if (width > 32) throw new Error(`a dictionary-encoded page's index width ${width} is not 0-32`);
       if (width === 0) return; // every index 0
       const indices = this.indexBuffer(present);
-      hybrid(page, offset + 1, page.length, width, indices, present);
+      readHybrid(page, offset + 1, page.length, width, indices, present);
       for (let i = 0; i < present; i++)
         if (indices[i]! >= dictionary) throw new Error('a dictionary index is past the end of the dictionary');
     } else throw new NotWalked();
@@ -149,7 +151,7 @@ export class ColumnPageCheck {
   /** How many of a page's `rows` definition levels (bit width 1, in bytes [from, to)) say a value is present. */
   private present(bytes: Uint8Array, from: number, to: number, rows: number): number {
     const levels = this.indexBuffer(rows);
-    hybrid(bytes, from, to, 1, levels, rows);
+    readHybrid(bytes, from, to, 1, levels, rows);
     let present = 0;
     for (let i = 0; i < rows; i++) present += levels[i]!;
     return present;
@@ -167,63 +169,6 @@ function lengthPrefix(page: Uint8Array, at: number): number {
   const length = new DataView(page.buffer, page.byteOffset, page.byteLength).getUint32(at, true);
   if (at + 4 + length > page.length) throw new Error('its levels run past the end of the page');
   return length;
-}
-
-/**
- * `n` values of Parquet's RLE / bit-packed hybrid of `width` bits, from bytes [from, to) into `out`, decoded as
- * hyparquet decodes them but refusing what only damage writes: a run's bytes past `to`, and a repeated run
- * longer than the values left (hyparquet writes such a run into its JS array whole, growing it: one of 177M
- * values from a single changed byte aborted Node with a fatal error, which no try/catch stops). Bit-packed
- * runs may end in padding past `n`, as writers pad them to groups of 8.
- */
-function hybrid(bytes: Uint8Array, from: number, to: number, width: number, out: Uint32Array, n: number): void {
-  let at = from;
-  let seen = 0;
-  while (seen < n) {
-    // The run's header: a ULEB128 varint.
-    let header = 0;
-    let scale = 1;
-    for (;;) {
-      if (at >= to) throw new Error('RLE / bit-packed values end before all of them are read');
-      const byte = bytes[at++]!;
-      header += (byte & 0x7f) * scale;
-      if ((byte & 0x80) === 0) break;
-      scale *= 128;
-      if (scale > 2 ** 35) throw new Error('an RLE / bit-packed run header is too long');
-    }
-    if (header % 2 === 0) {
-      const count = header / 2;
-      if (count > n - seen) throw new Error(`a run of ${count} repeated values where ${n - seen} are left`);
-      const size = (width + 7) >> 3;
-      if (at + size > to) throw new Error('a repeated value runs past the end of its values');
-      let value = 0;
-      for (let b = 0; b < size; b++) value += bytes[at + b]! * 2 ** (8 * b);
-      at += size;
-      out.fill(value, seen, seen + count);
-      seen += count;
-    } else {
-      const count = ((header - 1) / 2) * 8;
-      const size = (count * width) / 8;
-      if (at + size > to) throw new Error(`a run of ${count} bit-packed values runs past the end of its values`);
-      const end = Math.min(n, seen + count);
-      for (let i = seen; i < end; i++) out[i] = bitsAt(bytes, at, (i - seen) * width, width);
-      at += size;
-      seen = end;
-    }
-  }
-}
-
-/** The `width`-bit value at bit `bit` after byte `start`, least significant bit first. */
-function bitsAt(bytes: Uint8Array, start: number, bit: number, width: number): number {
-  let value = 0;
-  for (let b = 0; b < width; ) {
-    const byte = bytes[start + ((bit + b) >> 3)]!;
-    const shift = (bit + b) & 7;
-    const take = Math.min(8 - shift, width - b);
-    value += ((byte >> shift) & ((1 << take) - 1)) * 2 ** b;
-    b += take;
-  }
-  return value;
 }
 
 /** Thrown for a page this check does not walk: check() answers false. */
@@ -283,20 +228,8 @@ function checkedShape(metadata: FileMetaData, node: SchemaTree | undefined, grou
   if (annotation !== undefined && !WALKED_ANNOTATIONS.has(annotation)) return null;
   const width = e.type === 'FIXED_LEN_BYTE_ARRAY' ? (e.type_length ?? 0) : (WIDTHS[e.type] ?? 0);
   if (e.type === 'FIXED_LEN_BYTE_ARRAY' && !(width > 0)) return null;
-  const chunk = metadata.row_groups[group]?.columns.find(
-    (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column,
-  );
-  const m = chunk?.meta_data;
-  if (!m || (m.codec !== 'UNCOMPRESSED' && !(m.codec in compressors))) return null;
-  const start = Number(m.dictionary_page_offset || m.data_page_offset);
-  return {
-    type: e.type,
-    width,
-    optional: e.repetition_type === 'OPTIONAL',
-    codec: m.codec,
-    start,
-    length: Number(m.total_compressed_size),
-  };
+  const place = columnChunkPlace(metadata, group, column);
+  return place && { type: e.type, width, optional: e.repetition_type === 'OPTIONAL', ...place };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { type FileMetaData, parquetSchema, type SchemaTree, snappyUncompress } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { readHybrid } from './parquet-hybrid.js';
+import { columnChunkPlace } from './parquet-layout.js';
 
 /**
  * Decodes flat number columns (DOUBLE, FLOAT or INT32 without annotation, REQUIRED or OPTIONAL) of a row group
@@ -277,13 +279,8 @@ function floatShape(metadata: FileMetaData, node: SchemaTree | undefined, group:
   if (e.type !== 'DOUBLE' && e.type !== 'FLOAT' && e.type !== 'INT32') return null;
   if (e.converted_type !== undefined || e.logical_type !== undefined) return null;
   if (e.repetition_type !== 'REQUIRED' && e.repetition_type !== 'OPTIONAL') return null;
-  const chunk = metadata.row_groups[group]?.columns.find(
-    (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column,
-  );
-  const m = chunk?.meta_data;
-  if (!m || (m.codec !== 'UNCOMPRESSED' && !(m.codec in compressors))) return null;
-  const start = Number(m.dictionary_page_offset || m.data_page_offset);
-  return { type: e.type, optional: e.repetition_type === 'OPTIONAL', codec: m.codec, start, length: Number(m.total_compressed_size) };
+  const place = columnChunkPlace(metadata, group, column);
+  return place && { type: e.type, optional: e.repetition_type === 'OPTIONAL', ...place };
 }
 
 function plainAt(view: DataView, at: number, type: NumberType): number {
@@ -303,63 +300,6 @@ class Unsupported extends Error {
   constructor() {
     super('page layout not handled by FloatColumnReader');
   }
-}
-
-/** Parquet's RLE / bit-packed hybrid: `n` values of `width` bits from bytes [from, to) into `out`. */
-function readHybrid(bytes: Uint8Array, from: number, to: number, width: number, out: Uint8Array | Uint32Array, n: number): void {
-  if (width > 32) throw new Error(`bit width ${width} is larger than 32`);
-  const r: Reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: from };
-  let seen = 0;
-  while (seen < n) {
-    if (r.offset >= to) throw new Error('RLE / bit-packed values end before the page does');
-    const header = readVarint(r);
-    if (header % 2 === 0) {
-      // A run: one value, in whole bytes, `header / 2` times.
-      const count = header / 2;
-      let value = 0;
-      for (let b = 0; b < (width + 7) >> 3; b++) value += bytes[r.offset++]! * 2 ** (8 * b);
-      out.fill(value, seen, Math.min(n, seen + count));
-      seen += count;
-    } else {
-      // Bit-packed groups of 8 values, least significant bit first, through a 32-bit accumulator (at most
-      // width - 1 + 8 bits held: exact for widths up to 24; dictionary indices and levels are far narrower).
-      const count = ((header - 1) / 2) * 8;
-      const start = r.offset;
-      const end = Math.min(n, seen + count);
-      if (width > 24) {
-        for (let i = seen; i < end; i++) out[i] = bitsAt(bytes, start, (i - seen) * width, width);
-      } else {
-        const mask = (1 << width) - 1;
-        let acc = 0;
-        let held = 0;
-        let pos = start;
-        for (let i = seen; i < end; i++) {
-          while (held < width) {
-            acc |= (bytes[pos++] ?? 0) << held;
-            held += 8;
-          }
-          out[i] = acc & mask;
-          acc >>>= width;
-          held -= width;
-        }
-      }
-      r.offset = start + (count * width) / 8;
-      seen += count;
-    }
-  }
-}
-
-/** The `width`-bit value at bit `bit` after byte `start` (least significant bit first), for widths past 24. */
-function bitsAt(bytes: Uint8Array, start: number, bit: number, width: number): number {
-  let value = 0;
-  for (let b = 0; b < width; ) {
-    const byte = bytes[start + ((bit + b) >> 3)] ?? 0;
-    const shift = (bit + b) & 7;
-    const take = Math.min(8 - shift, width - b);
-    value += ((byte >> shift) & ((1 << take) - 1)) * 2 ** b;
-    b += take;
-  }
-  return value;
 }
 
 // ---- Parquet page headers: Thrift's compact protocol, the fields this reader needs ----

@@ -1,5 +1,13 @@
 import { type ByteSource, NO_ROWS_ADVICE, type RangeReader } from '@batchcast/csv';
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetSchema, type SchemaTree } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type CompressionCodec,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetSchema,
+  type SchemaTree,
+} from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { FormatError } from './errors.js';
@@ -227,3 +235,21 @@ function describeColumn(node: SchemaTree): ParquetColumn {
 }
 
 export type { FileMetaData };
+
+/**
+ * Where a top-level column's chunk of row group `group` is in the file and how it is compressed, or null when
+ * the footer has none or its codec is one batchcast cannot decompress. Its pages start at the dictionary page
+ * when there is one.
+ */
+export function columnChunkPlace(
+  metadata: FileMetaData,
+  group: number,
+  column: string,
+): { codec: CompressionCodec; start: number; length: number } | null {
+  const chunk = metadata.row_groups[group]?.columns.find(
+    (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column,
+  );
+  const m = chunk?.meta_data;
+  if (!m || (m.codec !== 'UNCOMPRESSED' && !(m.codec in compressors))) return null;
+  return { codec: m.codec, start: Number(m.dictionary_page_offset || m.data_page_offset), length: Number(m.total_compressed_size) };
+}
