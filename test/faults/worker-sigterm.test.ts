@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { Platform } from '../support/platform.js';
 import { platformDb, processedRows, expectEndsAsClean, runClean, submitOk, until, faultFixture } from '../support/faults.js';
@@ -8,6 +9,9 @@ import { platformDb, processedRows, expectEndsAsClean, runClean, submitOk, until
  * scale-down or `docker stop` does). The one shutdown path: it stops taking work, its scoring threads finish
  * (or release) the chunks they hold, it closes its connections and exits within 30 s; the supervisor starts a
  * replacement, and the job ends with results byte-identical to a clean run.
+ *
+ * A housekeeping pass is under way when the signal comes (the test holds a lock its last write needs), as one
+ * often is in production: stopping waits for that pass, and the worker must not take chunks meanwhile.
  */
 const WORKERS = 2;
 const ROWS = 100_000;
@@ -49,7 +53,23 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
   const clean = await runClean(fx.platform, fx.file, { model: 'breast-cancer-rf' });
 
   const db = await platformDb(fx.platform);
+  const locker = await platformDb(fx.platform);
   try {
+    // Every pass of the reconciler ends by recording itself in maintenance_passes: with that table locked, the
+    // worker's next pass waits there, and its shutdown waits for it.
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE maintenance_passes IN ACCESS EXCLUSIVE MODE');
+    await until(
+      'a reconciliation pass waiting for the lock',
+      async () =>
+        (
+          await db.query(
+            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'batchcast-worker'
+               AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO maintenance_passes%'`,
+          )
+        ).rowCount,
+      30_000,
+    );
     const job = await submitOk(fx.platform, fx.file, { model: 'breast-cancer-rf' });
     // The worker process, scoring a chunk right now (a scoring thread's pool has a COPY in flight).
     const busy = await until(
@@ -72,6 +92,9 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
     expect(progress.doneChunks, 'the signal arrives mid-job').toBeLessThan(progress.chunks);
     const sentAt = Date.now();
     process.kill(busy, 'SIGTERM');
+    // Long enough for the chunks the worker would take meanwhile to show (a chunk is about 0.1 s here).
+    await setTimeout(3_000);
+    await locker.query('ROLLBACK');
 
     await until('the worker to exit', () => !alive(busy) || isZombie(busy), 30_000, 100);
     const exitedMs = Date.now() - sentAt;
@@ -90,6 +113,7 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
     await until('a replacement worker', () => fx.platform.workerPids().length === 1 && !fx.platform.workerPids().includes(busy), 60_000);
     await expectEndsAsClean(fx.platform, db, job, clean, ROWS);
   } finally {
+    await locker.end();
     await db.end();
   }
 });

@@ -12,10 +12,10 @@ import { scoringThreadLimits, scoringThreadModule, tellScoringThreadsStopping } 
  * The worker process, one per host: consumes every queue of the job catalog. Chunks are scored in WORKERS
  * scoring threads (scoring-thread.ts), so the host runs one Node.js runtime however many chunks it scores at
  * once; finalising, emails and scheduled runs run on this thread with the catalog's concurrency, next to the
- * housekeeping timers. Shutdown (in reverse order of start): tell the scoring threads, stop the timers, let
- * the queue workers finish what they hold (BullMQ's close waits for active jobs, then ends the threads; a
- * chunk that cannot finish in time is released by its lock expiring and goes to another worker), then close
- * connections and pools.
+ * housekeeping timers. Shutdown (in reverse order of start): tell the scoring threads, let the queue workers
+ * finish what they hold (BullMQ's close stops taking jobs at once, waits for active ones, then ends the
+ * threads; a chunk that cannot finish in time is released by its lock expiring and goes to another worker),
+ * stop the timers, then close connections and pools.
  */
 boot(
   'worker',
@@ -28,6 +28,12 @@ boot(
 
     const connection = createWorkerConnection(config.redis.url, log);
     rt.onShutdown('worker connection', () => connection.disconnect());
+    // Started before the queue workers so that they stop after them: stopping a timer waits for its pass under
+    // way (a reconciliation, a heartbeat), and the queue workers must stop taking chunks the moment the signal
+    // comes, not once those passes end (they took more chunks meanwhile). The heartbeat goes on while the
+    // chunks held finish: the worker is alive until then.
+    startMaintenance(rt, ctx);
+    startHeartbeat(rt, ctx, () => connection.ping());
     // Said once the scoring threads take chunks (their modules, ONNX Runtime and the likely forests loaded):
     // before that, a job's first chunks would wait for them.
     const sayReady = () =>
@@ -52,8 +58,6 @@ boot(
     rt.onShutdown('queue workers', () => Promise.all(workers.map((w) => w.close())));
     // Runs before the queue workers close (last registered, first run): a thread waiting for PostgreSQL gives up.
     rt.onShutdown('scoring threads told', () => tellScoringThreadsStopping());
-    startMaintenance(rt, ctx);
-    startHeartbeat(rt, ctx, () => connection.ping());
   },
   { graceMs: 25_000 },
 );
