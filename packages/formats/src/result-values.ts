@@ -1,6 +1,6 @@
 import { parseFloatText } from '@batchcast/csv';
 import type { Cell } from './cell.js';
-import { numberText } from './csv-text.js';
+import { isShortestNumberText, numberText } from './csv-text.js';
 
 /** A cell as a number (text parsed as a CSV cell; empty text is NaN), or null when it is not one. */
 export function cellNumber(c: Cell): number | null {
@@ -12,6 +12,7 @@ export function cellNumber(c: Cell): number | null {
     case 'boolean':
       return c ? 1 : 0;
     case 'string': {
+      if (isShortestNumberText(c)) return Number(c);
       const n = parseFloatText(c);
       return n === undefined ? null : n;
     }

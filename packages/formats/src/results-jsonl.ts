@@ -1,7 +1,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Cell, ResultColumnType } from './cell.js';
-import { floatColumnText, numberText } from './csv-text.js';
+import { floatColumnText, isShortestNumberText, numberText } from './csv-text.js';
 import { isLongDecimal } from './decimal-text.js';
 import { cellBoolean, cellNumber } from './result-values.js';
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
@@ -19,6 +19,9 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
     case 'uint64':
     case 'int32': {
       if (typeof c === 'bigint') return c.toString();
+      // Text that is already the number's shortest form (a CSV's cells, PostgreSQL's probabilities): as it is,
+      // with `.0` in a double column (numberText and floatColumnText would print exactly this).
+      if (typeof c === 'string' && type !== 'float' && isShortestNumberText(c)) return type === 'double' && !c.includes('.') ? `${c}.0` : c;
       // A wide DECIMAL's exact text is a JSON number as it is; as a double it would lose digits.
       if (typeof c === 'string' && isLongDecimal(c)) return c;
       const n = cellNumber(c);
@@ -52,7 +55,8 @@ function jsonValue(c: Cell, type: ResultColumnType): string {
  */
 export async function writeResultsJsonl(out: Writable, input: ResultsInput): Promise<{ rows: number }> {
   checkResultColumns(input.columns);
-  const keys = input.columns.map((c) => JSON.stringify(c.name));
+  // `{"name":` then `,"name":`: made once, not once per cell.
+  const keys = input.columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`);
   const types = input.columns.map((c) => c.type);
   let rows = 0;
   async function* lines(): AsyncGenerator<Buffer> {
@@ -61,10 +65,8 @@ export async function writeResultsJsonl(out: Writable, input: ResultsInput): Pro
       const parts: string[] = [];
       for (const row of batch) {
         checkWidth(row, keys.length, rows);
-        parts.push('{');
-        for (let i = 0; i < keys.length; i++) {
-          parts.push(i > 0 ? `,${keys[i]}:` : `${keys[i]}:`, jsonValue(row[i]!, types[i]!));
-        }
+        if (keys.length === 0) parts.push('{');
+        for (let i = 0; i < keys.length; i++) parts.push(keys[i]!, jsonValue(row[i]!, types[i]!));
         parts.push('}\n');
         rows++;
       }

@@ -3,7 +3,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import type { Cell, ResultColumnType } from './cell.js';
-import { float32Text, numberText } from './csv-text.js';
+import { float32Text, isShortestNumberText, numberText } from './csv-text.js';
 import { drained } from './drained.js';
 import { FormatError } from './errors.js';
 import { mixedValue } from './mixed-json.js';
@@ -57,6 +57,8 @@ function cellOf(ref: string, c: Cell, type: ResultColumnType): string {
     case 'int32': {
       // Beyond 2^53 a double (Excel's number) is not exact: such integers stay text.
       if (typeof c === 'bigint' && (c > 9007199254740991n || c < -9007199254740991n)) return inlineString(ref, c.toString());
+      // Text that is already the number's shortest form (a CSV's cells, PostgreSQL's probabilities): as it is.
+      if (typeof c === 'string' && type !== 'float' && isShortestNumberText(c)) return `<c r="${ref}"><v>${c}</v></c>`;
       if (typeof c === 'string' && isLongDecimal(c)) return inlineString(ref, c);
       const n = cellNumber(c);
       if (n !== null && Number.isFinite(n)) return `<c r="${ref}"><v>${type === 'float' ? float32Text(n) : numberText(n)}</v></c>`;

@@ -1,6 +1,6 @@
 import { type CsvDialect, csvField, formatNumberText } from '@batchcast/csv';
 import type { StoredBatch } from '@batchcast/db';
-import type { Cell, ResultColumn } from '@batchcast/formats';
+import { type Cell, isShortestNumberText, type ResultColumn } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 
 /**
@@ -63,9 +63,12 @@ export function* predictionTexts(
   }
 }
 
+/** PostgreSQL's text of a number: kept as text when it is the number's shortest form (the typed writers put it out as it is). */
+const numberCell = (text: string): Cell => (isShortestNumberText(text) ? text : Number(text));
+
 /**
  * Yields, row by row, the prediction cells of a chunk's stored batches as typed cells for the typed results:
- * the label (text) or value (number), the probabilities (numbers), and the error (text, null when the row
+ * the label (text) or value (a number, or its shortest text), the probabilities (the same), and the error (text, null when the row
  * was scored). A failed row's predictions are null.
  */
 export function* predictionValues(batches: StoredBatch[], classes: number): Generator<Cell[]> {
@@ -82,8 +85,8 @@ export function* predictionValues(batches: StoredBatch[], classes: number): Gene
       }
       if (b.labels) {
         cells[0] = b.labels[i]!;
-        if (probs) for (let k = 0; k < classes; k++) cells[k + 1] = Number(probs[i * classes + k]);
-      } else if (values) cells[0] = Number(values[i]);
+        if (probs) for (let k = 0; k < classes; k++) cells[k + 1] = numberCell(probs[i * classes + k]!);
+      } else if (values) cells[0] = numberCell(values[i]!);
       yield cells;
     }
   }
