@@ -8,7 +8,8 @@ import type { Job, Model } from '../records.js';
 import { holdJobForDownload } from './download-hold.js';
 import type { ResultsFormat } from './results-format.js';
 import { resultsFilename, writeResults } from './write-results.js';
-import { typedResultColumns, writeTypedResults } from './write-typed-results.js';
+import { writeTypedResultsDownload } from './typed-results-off-thread.js';
+import { typedResultColumns } from './write-typed-results.js';
 
 /** What a results download would be called and sent as, known without building it (a HEAD request's answer). */
 export interface ResultsAbout {
@@ -56,7 +57,7 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
         if (format === 'csv') {
           await writeResults(ctx, job, out);
           out.end();
-        } else await writeTypedResults(ctx, job, model.schema, format, out);
+        } else await writeTypedResultsDownload(ctx, job, model.schema, format, out);
       } catch (err) {
         out.destroy(err as Error);
         // The upload could not be read back (a column or page the scoring never needed): the person's

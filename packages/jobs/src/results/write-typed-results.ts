@@ -9,7 +9,7 @@ import {
   writeResultsXlsx,
 } from '@batchcast/formats';
 import type { ModelSchema } from '@batchcast/inference';
-import type { JobsContext } from '../context.js';
+import type { ScoringContext } from '../context.js';
 import { inputColumns } from '../inputs/input-columns.js';
 import { readInputRows } from '../inputs/read-input-rows.js';
 import type { Job } from '../records.js';
@@ -35,7 +35,7 @@ export function typedResultColumns(job: Job, schema: ModelSchema): ResultColumn[
  * format allows) followed by the predictions read from PostgreSQL chunk by chunk. Memory: one chunk's
  * predictions and one block of input rows.
  */
-async function* resultRows(ctx: JobsContext, job: Job, schema: ModelSchema, columns: ResultColumn[]): AsyncGenerator<Cell[][]> {
+async function* resultRows(ctx: ScoringContext, job: Job, schema: ModelSchema, columns: ResultColumn[]): AsyncGenerator<Cell[][]> {
   const source = () => ctx.blobs.open(job.uploadKey);
   const classes = probabilityCount(schema);
   const inputs = columns.slice(0, job.layout.header.length);
@@ -57,7 +57,7 @@ async function* resultRows(ctx: JobsContext, job: Job, schema: ModelSchema, colu
  * caller has checked that the format can hold them (resultsDownload).
  */
 export async function writeTypedResults(
-  ctx: JobsContext,
+  ctx: ScoringContext,
   job: Job,
   schema: ModelSchema,
   format: TypedResultsFormat,

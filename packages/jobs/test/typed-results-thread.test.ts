@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { CsvFormatError } from '@batchcast/csv';
+import { FormatError } from '@batchcast/formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobsContext } from '../src/context.js';
+import {
+  createJob,
+  DomainError,
+  finaliseJob,
+  type Job,
+  loadJob,
+  modelById,
+  resultsDownload,
+  scoreChunk,
+  storeUpload,
+} from '../src/index.js';
+import { fromWireError, toWireError } from '../src/results/thread-errors.js';
+import { IN_THREAD_MAX_CELLS } from '../src/results/typed-results-off-thread.js';
+import { typedResultColumns, writeTypedResults } from '../src/results/write-typed-results.js';
+import { testContext } from './context.js';
+
+/**
+ * Typed results of more than IN_THREAD_MAX_CELLS cells are written in a thread of their own (a JSON Lines
+ * download of 1M rows held the web process's event loop for half a second at a time): the same bytes as
+ * written in the calling thread, the same errors, and a thread that stops when its reader goes away.
+ */
+let ctx: JobsContext;
+let close: () => Promise<void>;
+let job: Job;
+beforeAll(async () => {
+  ({ ctx, close } = await testContext({ CHUNK_ROWS: '2000' }));
+  job = await scoredIris(6000);
+});
+afterAll(async () => {
+  await close?.();
+});
+
+async function scoredIris(rows: number): Promise<Job> {
+  const cell = () => (4 + Math.random() * 4).toFixed(Math.floor(Math.random() * 7));
+  const lines = Array.from({ length: rows }, (_, i) => (i === 7 ? 'wide,3.0,1.4,0.2' : `${cell()},${cell()},${cell()},${cell()}`));
+  const csv = `sepal_length,sepal_width,petal_length,petal_width\n${lines.join('\n')}\n`;
+  const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(csv)]), {
+    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+    chunkRows: 2000,
+    maxDecompressedBytes: 10 * 1024 * 1024,
+    hints: { filename: 'iris-big.csv' },
+  });
+  const created = await createJob(ctx, stored, { filename: 'iris-big.csv', model: 'iris-logreg' });
+  const { chunkCount } = (await loadJob(ctx.pool, created.id))!;
+  for (let i = 0; i < chunkCount; i++) await scoreChunk(ctx, created.id, i);
+  await finaliseJob(ctx, created.id);
+  const scored = (await loadJob(ctx.pool, created.id))!;
+  expect(scored, JSON.stringify(scored)).toMatchObject({ status: 'succeeded' });
+  return scored;
+}
+
+function collector(): { out: Writable; bytes: () => Buffer } {
+  const parts: Buffer[] = [];
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      parts.push(chunk);
+      done();
+    },
+  });
+  // A failed download destroys its output with the error (the web process's response listens for it).
+  out.on('error', () => undefined);
+  return { out, bytes: () => Buffer.concat(parts) };
+}
+
+/** The sheet of an .xlsx, read by Python's zipfile (the zip's own timestamps differ from one file to the next). */
+async function sheetXml(xlsx: Buffer): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-xlsx-'));
+  try {
+    await writeFile(path.join(dir, 'r.xlsx'), xlsx);
+    const script = "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())";
+    const r = spawnSync('/usr/bin/python3', ['-c', script, path.join(dir, 'r.xlsx')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const threadConnections = async () =>
+  (
+    await ctx.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'batchcast-web-results' AND datname = current_database()",
+    )
+  ).rows[0]!.n;
+
+describe('typed results written in a thread of their own', () => {
+  it('are the bytes the calling thread writes, in every typed format', async () => {
+    const { schema } = await modelById(ctx.pool, job.modelId);
+    expect(job.rowsTotal * typedResultColumns(job, schema).length).toBeGreaterThan(IN_THREAD_MAX_CELLS);
+    for (const format of ['jsonl', 'parquet', 'xlsx'] as const) {
+      const offThread = collector();
+      await (await resultsDownload(ctx, job, format)).write(offThread.out);
+      const here = collector();
+      await writeTypedResults(ctx, job, schema, format, here.out);
+      if (format === 'xlsx') expect(await sheetXml(offThread.bytes())).toBe(await sheetXml(here.bytes()));
+      else expect(offThread.bytes().equals(here.bytes()), format).toBe(true);
+      if (format === 'jsonl') {
+        const lines = offThread.bytes().toString().trimEnd().split('\n');
+        expect(lines).toHaveLength(6000);
+        expect(JSON.parse(lines[7]!)).toMatchObject({ sepal_length: 'wide', prediction: null });
+      }
+    }
+  });
+
+  it('run with a PostgreSQL connection of their own, and stop when the reader goes away', async () => {
+    for (const format of ['jsonl', 'parquet', 'xlsx'] as const) {
+      // A reader that takes one piece and nothing more (a client that stopped reading), then disconnects.
+      const out = new Writable({ highWaterMark: 1, write() {} });
+      const writing = (await resultsDownload(ctx, job, format)).write(out);
+      await expect.poll(threadConnections, { timeout: 10_000 }).toBeGreaterThan(0);
+      out.destroy();
+      await expect(writing, format).rejects.toThrow();
+      // The thread ended its pool: no connection of it is left.
+      await expect.poll(threadConnections, { timeout: 10_000 }).toBe(0);
+    }
+    const holds = await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM job_downloads WHERE job_id = $1', [job.id]);
+    expect(holds.rows[0]!.n).toBe(0);
+  });
+
+  it('fail as the calling thread would: an upload gone when the thread reads it is upload_missing', async () => {
+    const other = await scoredIris(6000);
+    const download = await resultsDownload(ctx, other, 'parquet');
+    await ctx.blobs.delete(other.uploadKey);
+    const sink = collector();
+    const err = await download.write(sink.out).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ kind: 'lost', code: 'upload_missing' });
+    expect(sink.out.destroyed).toBe(true);
+  });
+});
+
+describe('errors crossing from a thread', () => {
+  it('keep the class and the fields the callers tell them apart by', () => {
+    const cross = (e: unknown) => fromWireError(structuredClone(toWireError(e)));
+    const format = cross(new FormatError('invalid_parquet', 'column "note" cannot be read', 12));
+    expect(format).toBeInstanceOf(FormatError);
+    expect(format).toMatchObject({ code: 'invalid_parquet', message: 'column "note" cannot be read', line: 12 });
+    const csv = cross(new CsvFormatError('invalid_utf8', 'not UTF-8', 3));
+    expect(csv).toBeInstanceOf(CsvFormatError);
+    expect(csv).toMatchObject({ code: 'invalid_utf8', line: 3 });
+    const domain = cross(new DomainError('gone', 'expired', 'deleted', { days: 7 }));
+    expect(domain).toBeInstanceOf(DomainError);
+    expect(domain).toMatchObject({ kind: 'gone', code: 'expired', details: { days: 7 } });
+    const system = cross(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }));
+    expect(system).toMatchObject({ code: 'ENOENT', message: 'ENOENT: no such file' });
+    expect(cross('a string')).toMatchObject({ message: 'a string' });
+  });
+});
