@@ -51,6 +51,7 @@ export interface Config {
   abuse: { emailsPerAddressPerHour: number; adminFailuresPer15Minutes: number; bodyStallMs: number };
   /** Real-time predictions: worker threads in the web process. */
   predict: { threads: number };
+  results: { threads: number };
   /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
   devOutbox: { port: number | null };
   webhooks: {
@@ -144,6 +145,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyStallMs: e.BODY_STALL_MS,
     },
     predict: { threads: e.PREDICT_THREADS },
+    results: { threads: e.RESULTS_THREADS },
     // The loopback outbox is a development convenience: in production only when a port is asked for.
     devOutbox: {
       port:

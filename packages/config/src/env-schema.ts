@@ -214,6 +214,11 @@ const envFields = z.object({
   BODY_STALL_MS: int(1000).default(20_000),
   /** Worker threads that run real-time predictions in the web process, off its event loop. */
   PREDICT_THREADS: int(1).default(1),
+  /**
+   * Typed results downloads (JSON Lines, Parquet, .xlsx beyond a few rows) written at once by one web process,
+   * each in a thread of its own; one more is refused (503, Retry-After) rather than let memory grow without bound.
+   */
+  RESULTS_THREADS: int(1).default(Math.max(2, os.availableParallelism())),
   /** Development outbox on a loopback-only port (no SMTP_URL): default PORT+1; `off` for none. */
   DEV_OUTBOX_PORT: z.preprocess(
     (v) => (v === '' ? undefined : v),

@@ -770,8 +770,9 @@ function registerResultsRoutes(): void {
       request: jobRequest,
       responses: {
         200: text(f.type, 'Streamed, rows in input order.'),
-        // 422: Excel's `too_many_rows`, and for any format `unreadable_input` (the upload cannot be read back).
-        ...errors(401, 403, 404, 409, 410, 422),
+        // 422: Excel's `too_many_rows`, and for any format `unreadable_input` (the upload cannot be read back);
+        // 503 for a typed format: `downloads_busy` (RESULTS_THREADS are writing others), with Retry-After.
+        ...(f.ext === 'csv' ? errors(401, 403, 404, 409, 410, 422) : errors(401, 403, 404, 409, 410, 422, 503)),
       },
     });
   }
@@ -792,7 +793,7 @@ function registerResultsRoutes(): void {
         description: 'Accept names no format there is (`not_acceptable`): the message lists them.',
         content: { 'application/json': { schema: ErrorBody } },
       },
-      ...errors(401, 403, 404, 409, 410, 422),
+      ...errors(401, 403, 404, 409, 410, 422, 503),
     },
   });
 }

@@ -138,6 +138,40 @@ describe('typed results written in a thread of their own', () => {
   });
 });
 
+describe('typed results threads', () => {
+  it('are RESULTS_THREADS at most: one more download is refused at once saying when to ask again; small ones and CSV go on', async () => {
+    const one: JobsContext = { ...ctx, config: { ...ctx.config, results: { threads: 1 } } };
+    const small = await scoredIris(150);
+    const held = new Writable({ highWaterMark: 1, write() {} });
+    const holding = (await resultsDownload(one, job, 'parquet')).write(held);
+    await expect.poll(threadConnections, { timeout: 10_000 }).toBeGreaterThan(0);
+
+    const refused = await (await resultsDownload(one, job, 'jsonl')).write(collector().out).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ kind: 'unavailable', code: 'downloads_busy', details: { retryAfterSeconds: 30, threads: 1 } });
+    expect((refused as Error).message).toMatch(/RESULTS_THREADS.*CSV/);
+    // Written in the calling thread, or not typed: not limited.
+    for (const [which, format] of [
+      [small, 'xlsx'],
+      [job, 'csv'],
+    ] as const) {
+      const sink = collector();
+      await (await resultsDownload(one, which, format)).write(sink.out);
+      expect(sink.bytes().length, format).toBeGreaterThan(1000);
+    }
+
+    held.destroy();
+    await expect(holding).rejects.toThrow();
+    // Once the held download's thread has ended, the next one is written.
+    const next = async () => {
+      const sink = collector();
+      const failed = await (await resultsDownload(one, job, 'jsonl')).write(sink.out).catch((e: DomainError) => e.code);
+      return failed ?? sink.bytes().toString().trimEnd().split('\n').length;
+    };
+    await expect.poll(next, { timeout: 10_000 }).toBe(6000);
+  });
+});
+
 describe('errors crossing from a thread', () => {
   it('keep the class and the fields the callers tell them apart by', () => {
     const cross = (e: unknown) => fromWireError(structuredClone(toWireError(e)));

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '@batchcast/config';
 import type { ModelSchema } from '@batchcast/inference';
 import type { ScoringContext } from '../context.js';
+import { DomainError } from '../errors.js';
 import type { Job } from '../records.js';
 import { fromWireError, type WireError } from './thread-errors.js';
 import { type TypedResultsFormat, typedResultColumns, writeTypedResults } from './write-typed-results.js';
@@ -40,12 +41,33 @@ export const IN_THREAD_MAX_CELLS = 50_000;
 const THREAD_URL = new URL('../../dist/results/typed-results-thread.js', import.meta.url);
 /** A thread told to stop that has not ended by then is ended. */
 const STOP_GRACE_MS = 10_000;
+/** When a download refused for want of a thread should be asked for again. */
+const RETRY_BUSY_AFTER_SECONDS = 30;
+
+/**
+ * Results threads of this process, counted until each has ended (not only until its download settled). Each
+ * holds a V8 heap of its own that grows with its writer's buffers (a Parquet row group), so they are bounded
+ * (RESULTS_THREADS): one more is refused at once, before a byte is sent, rather than waiting where a client
+ * sees nothing for minutes.
+ */
+let threadsRunning = 0;
+
+function downloadsBusy(threads: number): DomainError {
+  return new DomainError(
+    'unavailable',
+    'downloads_busy',
+    `This server is writing ${threads} results file${threads === 1 ? '' : 's'} as JSON Lines, Parquet or Excel already, ` +
+      `as many as it writes at once (RESULTS_THREADS): ask again in ${RETRY_BUSY_AFTER_SECONDS} seconds, or download the results as CSV, which is not limited.`,
+    { retryAfterSeconds: RETRY_BUSY_AFTER_SECONDS, threads },
+  );
+}
 
 /**
  * Streams the typed results into `out` from a thread and ends it, as writeTypedResults does in this thread: the
  * same bytes, the same errors (a FormatError for an upload that cannot be read back, rebuilt from the thread's).
  * Rejects, and destroys `out`, when the thread fails or dies; rejects, and stops the thread, when `out` closes
- * before the results are written (the client went away).
+ * before the results are written (the client went away); refuses (`unavailable`, `downloads_busy`) when
+ * RESULTS_THREADS threads are running already.
  */
 export function writeTypedResultsOffThread(
   config: Config,
@@ -54,8 +76,11 @@ export function writeTypedResultsOffThread(
   format: TypedResultsFormat,
   out: Writable,
 ): Promise<void> {
+  if (threadsRunning >= config.results.threads) return Promise.reject(downloadsBusy(config.results.threads));
   const data: ResultsThreadData = { config, job, schema, format };
   const thread = new Worker(THREAD_URL, { workerData: data });
+  threadsRunning++;
+  thread.once('exit', () => threadsRunning--);
   const tell = (m: ToResultsThread) => thread.postMessage(m);
   return new Promise<void>((resolve, reject) => {
     let settled = false;
