@@ -107,6 +107,17 @@ export async function duckdbParquet(bytes: Buffer): Promise<{ types: Record<stri
   });
 }
 
+/** The first sheet's XML of an .xlsx, as Python's zipfile reads it (two files' zip timestamps differ, their sheets need not). */
+export async function xlsxSheetXml(bytes: Buffer): Promise<string> {
+  return inTempDir('batchcast-xlsx-', async (dir) => {
+    const file = path.join(dir, 'results.xlsx');
+    await writeFile(file, bytes);
+    const script = "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())";
+    const { stdout } = await run('/usr/bin/python3', ['-c', script, file], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  });
+}
+
 /** Opens an .xlsx with openpyxl (/usr/bin/python3): every sheet's name and rows of cell values. */
 export async function openpyxlWorkbook(bytes: Buffer): Promise<{ sheets: string[]; rows: unknown[][] }> {
   return inTempDir('batchcast-openpyxl-', async (dir) => {

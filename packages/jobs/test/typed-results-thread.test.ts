@@ -1,7 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
@@ -21,6 +17,7 @@ import {
 import { fromWireError, toWireError } from '../src/results/thread-errors.js';
 import { IN_THREAD_MAX_CELLS } from '../src/results/typed-results-off-thread.js';
 import { typedResultColumns, writeTypedResults } from '../src/results/write-typed-results.js';
+import { xlsxSheetXml } from '../../../test/support/formats.js';
 import { testContext } from './context.js';
 
 /**
@@ -71,20 +68,6 @@ function collector(): { out: Writable; bytes: () => Buffer } {
   return { out, bytes: () => Buffer.concat(parts) };
 }
 
-/** The sheet of an .xlsx, read by Python's zipfile (the zip's own timestamps differ from one file to the next). */
-async function sheetXml(xlsx: Buffer): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-xlsx-'));
-  try {
-    await writeFile(path.join(dir, 'r.xlsx'), xlsx);
-    const script = "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('xl/worksheets/sheet1.xml').decode())";
-    const r = spawnSync('/usr/bin/python3', ['-c', script, path.join(dir, 'r.xlsx')], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 const threadConnections = async () =>
   (
     await ctx.pool.query<{ n: number }>(
@@ -101,7 +84,7 @@ describe('typed results written in a thread of their own', () => {
       await (await resultsDownload(ctx, job, format)).write(offThread.out);
       const here = collector();
       await writeTypedResults(ctx, job, schema, format, here.out);
-      if (format === 'xlsx') expect(await sheetXml(offThread.bytes())).toBe(await sheetXml(here.bytes()));
+      if (format === 'xlsx') expect(await xlsxSheetXml(offThread.bytes())).toBe(await xlsxSheetXml(here.bytes()));
       else expect(offThread.bytes().equals(here.bytes()), format).toBe(true);
       if (format === 'jsonl') {
         const lines = offThread.bytes().toString().trimEnd().split('\n');

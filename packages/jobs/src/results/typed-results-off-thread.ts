@@ -69,7 +69,7 @@ function downloadsBusy(threads: number): DomainError {
  * before the results are written (the client went away); refuses (`unavailable`, `downloads_busy`) when
  * RESULTS_THREADS threads are running already.
  */
-export function writeTypedResultsOffThread(
+function writeTypedResultsOffThread(
   config: Config,
   job: Job,
   schema: ModelSchema,
