@@ -312,6 +312,37 @@ describe('retention while the results are downloaded', () => {
   });
 });
 
+describe('typed results of records longer than the block they are read in', () => {
+  it('gives every record back whole, in order, in JSON Lines', async () => {
+    // The typed results read a CSV upload 32 KiB at a time (readInputFields): a record of 200,000 characters
+    // spans several blocks, and the records around it must neither lose nor repeat a byte.
+    const long = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const notes = ['short', long(200_000), 'after the long one', long(40_000), 'last'];
+    const rows = Array.from({ length: 400 }, (_, i) => `5.1,3.5,1.4,0.2,"${notes[i % notes.length]}"`);
+    const created = await upload(`sepal_length,sepal_width,petal_length,petal_width,note\n${rows.join('\n')}\n`, { chunkRows: 150 });
+    await scoreAll((await loadJob(ctx.pool, created.id))!);
+    const job = (await loadJob(ctx.pool, created.id))!;
+    expect(job.status).toBe('succeeded');
+    const parts: Buffer[] = [];
+    await (await resultsDownload(ctx, job, 'jsonl')).write(
+      new Writable({
+        write(chunk, _enc, done) {
+          parts.push(chunk);
+          done();
+        },
+      }),
+    );
+    const lines = Buffer.concat(parts).toString().trimEnd().split('\n');
+    expect(lines).toHaveLength(400);
+    lines.forEach((line, i) => {
+      const row = JSON.parse(line) as Record<string, unknown>;
+      expect(row.note, `row ${i}`).toBe(notes[i % notes.length]);
+      expect(row.sepal_length, `row ${i}`).toBe(5.1);
+      expect(row.prediction, `row ${i}`).toBe('setosa');
+    });
+  });
+});
+
 describe('a download whose reader goes away', () => {
   it('ends with an error instead of waiting for ever, and lets go of its job', async () => {
     // Enough rows, and too varied to compress away, for the .xlsx writer to wait on its sheet.
