@@ -43,6 +43,12 @@ export async function* readInputFields(source: ByteSource, layout: JobLayout, ch
 }
 
 /**
+ * How a CSV's number already in its shortest form is handed to a typed results writer: as that text (JSON Lines
+ * and .xlsx write it as it is) or as the number (Parquet writes its bits).
+ */
+export type ShortestNumbers = 'text' | 'number';
+
+/**
  * The rows of one chunk as typed cells in header order, for the typed results (Parquet, JSON Lines, .xlsx):
  * Parquet's and JSON's values as they are; a CSV's text converted for the columns `columns` types (numbers
  * read in the file's dialect, so `12,5` is 12.5 again; a number already in its shortest form stays the text it
@@ -54,13 +60,14 @@ export async function* readInputRows(
   layout: JobLayout,
   chunk: StoredChunk,
   columns: ResultColumn[],
+  numbers: ShortestNumbers = 'text',
 ): AsyncGenerator<Cell[][]> {
   switch (layout.format) {
     case 'csv':
     case 'xlsx': {
       const decimal = dialectOf(layout)!.decimal;
       const types = columns.map((c) => c.type);
-      for await (const rows of readInputFields(source, layout, chunk)) yield rows.map((fields) => typedCells(fields, types, decimal));
+      for await (const rows of readInputFields(source, layout, chunk)) yield rows.map((fields) => typedCells(fields, types, decimal, numbers));
       return;
     }
     case 'jsonl':
@@ -72,17 +79,18 @@ export async function* readInputRows(
   }
 }
 
-function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDecimal): Cell[] {
+function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDecimal, numbers: ShortestNumbers): Cell[] {
   const cells: Cell[] = new Array(fields.length);
-  for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal);
+  for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal, numbers);
   return cells;
 }
 
-function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal): Cell {
+function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, numbers: ShortestNumbers): Cell {
   if (type === 'string' || type === 'json') return text;
   // Most numbers of a file are already written the way the results write them: kept as text, the writers
   // put them out as they are (isShortestNumberText), where parsing and printing 30M cells took seconds.
-  if (type === 'double' && decimal === '.' && isShortestNumberText(text)) return text;
+  // A writer of binary numbers (Parquet) is handed the number: it would only check the text again to read it.
+  if (type === 'double' && decimal === '.' && isShortestNumberText(text)) return numbers === 'text' ? text : Number(text);
   // A missing value as the model read it: an empty cell or one of pandas' markers (NA, NULL, #N/A…), null in a typed file.
   if (text.trim() === '') return null;
   if (type === 'double') {

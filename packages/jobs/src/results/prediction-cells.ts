@@ -2,6 +2,7 @@ import { type CsvDialect, csvField, formatNumberText } from '@batchcast/csv';
 import type { StoredBatch } from '@batchcast/db';
 import { type Cell, isShortestNumberText, type ResultColumn } from '@batchcast/formats';
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
+import type { ShortestNumbers } from '../inputs/read-input-rows.js';
 
 /**
  * The prediction columns of the results, after the input's: `prediction`, `probability_<class>`... (classifiers
@@ -64,14 +65,17 @@ export function* predictionTexts(
 }
 
 /** PostgreSQL's text of a number: kept as text when it is the number's shortest form (the typed writers put it out as it is). */
-const numberCell = (text: string): Cell => (isShortestNumberText(text) ? text : Number(text));
+const numberTextCell = (text: string): Cell => (isShortestNumberText(text) ? text : Number(text));
+/** PostgreSQL's text of a float8 (shortest round-trip digits, `NaN`, `Infinity`) read as the number, exactly. */
+const numberValueCell = (text: string): Cell => Number(text);
 
 /**
  * Yields, row by row, the prediction cells of a chunk's stored batches as typed cells for the typed results:
- * the label (text) or value (a number, or its shortest text), the probabilities (the same), and the error (text, null when the row
- * was scored). A failed row's predictions are null.
+ * the label (text) or value (a number, or its shortest text unless `numbers` asks for numbers), the probabilities (the
+ * same), and the error (text, null when the row was scored). A failed row's predictions are null.
  */
-export function* predictionValues(batches: StoredBatch[], classes: number): Generator<Cell[]> {
+export function* predictionValues(batches: StoredBatch[], classes: number, numbers: ShortestNumbers = 'text'): Generator<Cell[]> {
+  const numberCell = numbers === 'text' ? numberTextCell : numberValueCell;
   for (const b of batches) {
     const probs = b.probabilities ? b.probabilities.split(',') : null;
     const values = b.values ? b.values.split(',') : null;

@@ -11,7 +11,7 @@ import {
 import type { ModelSchema } from '@batchcast/inference';
 import type { ScoringContext } from '../context.js';
 import { inputColumns } from '../inputs/input-columns.js';
-import { readInputRows } from '../inputs/read-input-rows.js';
+import { readInputRows, type ShortestNumbers } from '../inputs/read-input-rows.js';
 import type { Job } from '../records.js';
 import { chunkPredictions } from './chunk-predictions.js';
 import { predictionColumns, predictionValues, probabilityCount } from './prediction-cells.js';
@@ -35,13 +35,19 @@ export function typedResultColumns(job: Job, schema: ModelSchema): ResultColumn[
  * format allows) followed by the predictions read from PostgreSQL chunk by chunk. Memory: one chunk's
  * predictions and one block of input rows.
  */
-async function* resultRows(ctx: ScoringContext, job: Job, schema: ModelSchema, columns: ResultColumn[]): AsyncGenerator<Cell[][]> {
+async function* resultRows(
+  ctx: ScoringContext,
+  job: Job,
+  schema: ModelSchema,
+  columns: ResultColumn[],
+  numbers: ShortestNumbers,
+): AsyncGenerator<Cell[][]> {
   const source = () => ctx.blobs.open(job.uploadKey);
   const classes = probabilityCount(schema);
   const inputs = columns.slice(0, job.layout.header.length);
   for (const chunk of await listChunks(ctx.pool, job.id)) {
-    const predictions = predictionValues(await chunkPredictions(ctx, job, chunk), classes);
-    for await (const rows of readInputRows(source, job.layout, chunk, inputs)) {
+    const predictions = predictionValues(await chunkPredictions(ctx, job, chunk), classes, numbers);
+    for await (const rows of readInputRows(source, job.layout, chunk, inputs, numbers)) {
       for (let r = 0; r < rows.length; r++) {
         const next = predictions.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than rows in chunk ${chunk.index}`);
@@ -67,7 +73,7 @@ export async function writeTypedResults(
   // The first block of rows is read before the writer starts: .xlsx writes its fixed parts at once, so an
   // upload that cannot be read back would otherwise fail after the status and first bytes were sent (a
   // cut-off download instead of an error saying why).
-  const all = resultRows(ctx, job, schema, columns);
+  const all = resultRows(ctx, job, schema, columns, format === 'parquet' ? 'number' : 'text');
   const first = await all.next();
   async function* rows(): AsyncGenerator<Cell[][]> {
     if (first.done) return;
