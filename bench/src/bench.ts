@@ -7,7 +7,7 @@
 //   2. the Flask + Celery + pandas + scikit-learn peer on the same file (bench/peers/flask_celery);
 //   3. the whole platform over HTTP, started with `npm start`, WORKERS=1 and WORKERS=2 (upload, processing,
 //      download, peak RSS of the tree), and WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres);
-//   4. on the WORKERS=2 platform: 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
+//   4. on the WORKERS=2 platform: the results as JSON Lines, Parquet and .xlsx (one after another), 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
 //      big one and two big jobs at once (fair share);
 //   5. the same file as .csv.gz and as Parquet (DuckDB) beside the plain CSV, in rounds, each run on a WORKERS=2
 //      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's;
@@ -50,6 +50,7 @@ const SMALL_JOBS = 50;
 const PEER_ROUNDS = Math.max(1, Number(process.env.BENCH_PEER_ROUNDS ?? 3) || 3);
 const REALTIME_WARMUP = 5;
 const REALTIME_REQUESTS = 100;
+const TYPED_FORMATS = ['jsonl', 'parquet', 'xlsx'] as const;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 
 const started = now();
@@ -253,6 +254,18 @@ async function runPlatform(
     cpu.push([`${label} download`, cpuDiff(s2, s3)]);
 
     if (extras) {
+      // The typed results, one after another: each is written in a thread of the web process, cell by cell.
+      result.typedDownloads = [];
+      for (const format of TYPED_FORMATS) {
+        say(`${label}: downloading the results as .${format}`);
+        const before = cpuSnapshot(classify);
+        const sampler = new MemorySampler(platform).start();
+        const download = await downloadCount(platform.url(up.body.links.results.replace('/results.csv?', `/results.${format}?`)));
+        result.typedDownloads.push({ format, download, memory: sampler.stop() });
+        cpu.push([`${label} download .${format}`, cpuDiff(before, cpuSnapshot(classify))]);
+        say(`${label}: .${format}: ${fmt.int(download.bytes)} bytes in ${fmt.s(download.seconds)} s (HTTP ${download.status})`);
+      }
+
       const all = new MemorySampler(platform).start();
       say(`${label}: ${SMALL_JOBS} jobs of 1,000 rows, one after another`);
       const s4 = cpuSnapshot(classify);

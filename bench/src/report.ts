@@ -29,6 +29,8 @@ export interface PlatformRun extends Partial<LogSummary> {
   queuedSeconds?: number | null;
   rowsReported?: { total: number; processed: number; failed: number };
   download?: Download;
+  /** The typed results downloaded after the CSV, one after another (the WORKERS=2 platform), and the tree's memory meanwhile. */
+  typedDownloads?: { format: string; download: Download; memory: MemoryResult }[];
   /** The tree's memory right after start, before any job. */
   idleMemory?: MemoryResult;
   /** From the upload of the 1M-row job until it succeeded (the memory target's figure). */
@@ -353,6 +355,19 @@ export function buildReport(r: BenchResult): string {
       d.seconds,
       `${MB(d.bytes)}, ${fmt.int(d.lines)} lines ${ok ? `= ${fmt.int(N + 1)} ✓` : `✗ expected ${fmt.int(N + 1)} (HTTP ${d.status})`}; first byte after ${fmt.s(d.firstByteSeconds)} s`,
     );
+  }
+  for (const p of r.platforms) {
+    for (const { format, download: d, memory } of p.typedDownloads ?? []) {
+      // JSON Lines has a line per row and no header; Parquet and .xlsx are binary (their rows are not counted here).
+      const ok = d.status === 200 && (format !== 'jsonl' || d.lines === N);
+      const lines =
+        format === 'jsonl' ? `, ${fmt.int(d.lines)} lines ${d.lines === N ? `= ${fmt.int(N)} ✓` : `✗ expected ${fmt.int(N)}`}` : '';
+      t(
+        `download results as .${format}, ${p.label}`,
+        d.seconds,
+        `${MB(d.bytes)}${lines}, HTTP ${d.status}${ok ? '' : ' ✗'}; first byte after ${fmt.s(d.firstByteSeconds)} s; the tree's peak ${fmt.mb(memory.peakSumRssKb)} MB`,
+      );
+    }
   }
   const w2 = r.platforms.find((p) => p.workers === 2 && p.blobStore === 'fs' && p.smallJobs);
   if (w2?.smallJobs) {
