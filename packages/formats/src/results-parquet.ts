@@ -10,8 +10,13 @@ import { cellBigInt, cellBoolean, cellDate, cellMicros, cellNumber, cellText } f
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
 export interface ParquetResultsOptions {
-  /** Rows per row group (default 100,000): the memory the writer needs is about one row group. */
+  /** Rows per row group at most (default 100,000): the memory the writer needs is about one row group. */
   rowGroupRows?: number;
+  /**
+   * Characters of text per row group at most (default 64M): a group ends early once its text cells hold this
+   * many, so rows of long texts (a document per row) do not make a group of 100,000 of them, gigabytes held at once.
+   */
+  rowGroupChars?: number;
 }
 
 function schemaOf({ name, type, decimal }: ResultColumn): SchemaElement {
@@ -143,12 +148,14 @@ class StreamWriter extends ByteWriter {
 /**
  * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
- * memory stays about one row group whatever the number of rows. A cell that does not fit its column's type
+ * memory stays about one row group whatever the number of rows (a group ends at rowGroupRows rows, or earlier
+ * at rowGroupChars characters of text). A cell that does not fit its column's type
  * (text in a double column) is written as null: its row's `error` says why.
  */
 export async function writeResultsParquet(out: Writable, input: ResultsInput, opts: ParquetResultsOptions = {}): Promise<{ rows: number }> {
   checkResultColumns(input.columns);
   const groupRows = opts.rowGroupRows ?? 100_000;
+  const groupChars = opts.rowGroupChars ?? 64 * 1024 * 1024;
   const columns = input.columns;
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaOf)];
   const footer = schema.map(
@@ -159,20 +166,26 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
   let rows = 0;
   let group: unknown[][] = columns.map(() => []);
   let groupCount = 0;
+  let groupText = 0;
   const writeGroup = async (): Promise<void> => {
     if (groupCount === 0) return;
     await parquet.write({ columnData: columns.map((c, i) => ({ name: c.name, data: group[i]! })), rowGroupSize: groupCount });
     group = columns.map(() => []);
     groupCount = 0;
+    groupText = 0;
   };
   try {
     for await (const batch of input.rows) {
       for (const row of batch) {
         checkWidth(row, columns.length, rows);
-        for (let i = 0; i < columns.length; i++) group[i]!.push(parquetValue(row[i]!, columns[i]!));
+        for (let i = 0; i < columns.length; i++) {
+          const value = parquetValue(row[i]!, columns[i]!);
+          if (typeof value === 'string') groupText += value.length;
+          group[i]!.push(value);
+        }
         groupCount++;
         rows++;
-        if (groupCount === groupRows) await writeGroup();
+        if (groupCount === groupRows || groupText >= groupChars) await writeGroup();
       }
     }
     await writeGroup();

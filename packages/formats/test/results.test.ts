@@ -104,6 +104,25 @@ describe('writeResultsParquet', () => {
     const [row] = await duck(`select * from '${path}' where id = 'r3'`);
     expect(row).toMatchObject({ x: 0.75, n: '9007199254740993', flag: false, day: '2024-03-01', meta: '{"k":[1,2]}', prediction: 'no' });
   });
+
+  it('ends a row group early once its text reaches rowGroupChars, every value kept', async () => {
+    const path = join(dir, 'long-texts.parquet');
+    const columns: ResultColumn[] = [
+      { name: 'doc', type: 'string' },
+      { name: 'x', type: 'double' },
+    ];
+    // Rows of 3,000 characters (one of 30,000) against a bound of 10,000 characters a group.
+    const doc = (i: number) => String.fromCharCode(97 + (i % 26)).repeat(i === 5 ? 30_000 : 3_000);
+    async function* docs(): AsyncGenerator<Cell[][]> {
+      yield Array.from({ length: 20 }, (_, i) => [doc(i), i / 4]);
+    }
+    expect(await writeResultsParquet(createWriteStream(path), { columns, rows: docs() }, { rowGroupChars: 10_000 })).toEqual({ rows: 20 });
+    const groups = await duck(`select distinct row_group_id, row_group_num_rows from parquet_metadata('${path}') order by row_group_id`);
+    // A group ends at the row that reaches 10,000 characters: 4 rows of 3,000; the 30,000-character row ends its own.
+    expect(groups.map((g) => Number(g.row_group_num_rows))).toEqual([4, 2, 4, 4, 4, 2]);
+    const back = await duck(`select length(doc)::integer as chars, left(doc, 1) as first, x from '${path}'`);
+    expect(back).toEqual(Array.from({ length: 20 }, (_, i) => ({ chars: doc(i).length, first: doc(i)[0], x: i / 4 })));
+  });
 });
 
 describe('float32Text', () => {
