@@ -67,7 +67,8 @@ export async function* readInputRows(
     case 'xlsx': {
       const decimal = dialectOf(layout)!.decimal;
       const types = columns.map((c) => c.type);
-      for await (const rows of readInputFields(source, layout, chunk)) yield rows.map((fields) => typedCells(fields, types, decimal, numbers));
+      for await (const rows of readInputFields(source, layout, chunk))
+        yield rows.map((fields) => typedCells(fields, types, decimal, numbers));
       return;
     }
     case 'jsonl':
