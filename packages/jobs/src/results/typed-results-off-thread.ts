@@ -1,11 +1,12 @@
 /**
  * Typed results (JSON Lines, Parquet, .xlsx) of more than a few rows are written in a thread of their own, one
  * per download, and only their bytes come back to the thread that sends them. Writing them is CPU work all the
- * way (every cell read, typed and printed: 12 s for JSON Lines, 29-30 s for Parquet and .xlsx, of 1M rows of 33 columns on a 2-core machine), done a
- * block of rows at a time; in the web process's main thread each block held the event loop, and while one
- * person downloaded a JSON Lines file every other request waited: real-time predictions of 10 rows answered in
- * 536 ms (median) and 981 ms (p95) instead of 5 and 8; off it, 5.7 and 16.2 ms. A CSV download, mostly bytes
- * copied through, stays where it is (p95 22 ms while one runs). docs/performance.md has the measurements.
+ * way (every cell read, typed and printed: 12 s for JSON Lines, 29-30 s for Parquet and .xlsx, of 1M rows of 33
+ * columns on a 2-core machine), done a block of rows at a time; in the web process's main thread each block held
+ * the event loop, and while one person downloaded a JSON Lines file every other request waited: real-time
+ * predictions of 10 rows answered in 536 ms (median) and 981 ms (p95) instead of 5 and 8; off it, 5.7 and 16.2
+ * ms. A CSV download, mostly bytes copied through, stays where it is (p95 22 ms while one runs).
+ * docs/performance.md has the measurements.
  */
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
