@@ -10,7 +10,11 @@ import { cellBigInt, cellBoolean, cellDate, cellMicros, cellNumber, cellText } f
 import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
 
 export interface ParquetResultsOptions {
-  /** Rows per row group at most (default 100,000): the memory the writer needs is about one row group. */
+  /**
+   * Rows per row group at most (default: 100,000, or fewer so that a group holds at most about 1M cells: 30,303
+   * rows of 33 columns). The writer holds a group whole until it is written, each cell a JavaScript value, so
+   * its memory is about one row group: bounded by rows alone, 100,000 rows of 2,000 columns were 200M values.
+   */
   rowGroupRows?: number;
   /**
    * Characters of text per row group at most (default 64M): a group ends early once its text cells hold this
@@ -145,6 +149,9 @@ class StreamWriter extends ByteWriter {
   }
 }
 
+/** About how many cells a row group holds at most by default (rowGroupRows). */
+const GROUP_CELLS = 1_000_000;
+
 /**
  * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
@@ -154,7 +161,7 @@ class StreamWriter extends ByteWriter {
  */
 export async function writeResultsParquet(out: Writable, input: ResultsInput, opts: ParquetResultsOptions = {}): Promise<{ rows: number }> {
   checkResultColumns(input.columns);
-  const groupRows = opts.rowGroupRows ?? 100_000;
+  const groupRows = opts.rowGroupRows ?? Math.max(1, Math.min(100_000, Math.floor(GROUP_CELLS / Math.max(1, input.columns.length))));
   const groupChars = opts.rowGroupChars ?? 64 * 1024 * 1024;
   const columns = input.columns;
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaOf)];

@@ -105,6 +105,21 @@ describe('writeResultsParquet', () => {
     expect(row).toMatchObject({ x: 0.75, n: '9007199254740993', flag: false, day: '2024-03-01', meta: '{"k":[1,2]}', prediction: 'no' });
   });
 
+  it('bounds a row group by cells as well as rows by default: wide results make groups of fewer rows', async () => {
+    const path = join(dir, 'wide.parquet');
+    // 1,000 columns: about 1M cells a group is 1,000 rows, so 2,500 rows are groups of 1,000, 1,000 and 500.
+    const columns: ResultColumn[] = Array.from({ length: 1000 }, (_, i) => ({ name: `c${i}`, type: 'double' as const }));
+    async function* wide(): AsyncGenerator<Cell[][]> {
+      for (let start = 0; start < 2500; start += 500)
+        yield Array.from({ length: 500 }, (_, r) => columns.map((_, i) => (start + r) * 1000 + i));
+    }
+    expect(await writeResultsParquet(createWriteStream(path), { columns, rows: wide() })).toEqual({ rows: 2500 });
+    const groups = await duck(`select distinct row_group_id, row_group_num_rows from parquet_metadata('${path}') order by row_group_id`);
+    expect(groups.map((g) => Number(g.row_group_num_rows))).toEqual([1000, 1000, 500]);
+    const [sums] = await duck(`select count(*)::integer as n, sum(c0)::double as c0, sum(c999)::double as c999 from '${path}'`);
+    expect(sums).toEqual({ n: 2500, c0: ((2499 * 2500) / 2) * 1000, c999: ((2499 * 2500) / 2) * 1000 + 999 * 2500 });
+  });
+
   it('ends a row group early once its text reaches rowGroupChars, every value kept', async () => {
     const path = join(dir, 'long-texts.parquet');
     const columns: ResultColumn[] = [
