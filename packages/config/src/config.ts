@@ -51,7 +51,8 @@ export interface Config {
   abuse: { emailsPerAddressPerHour: number; adminFailuresPer15Minutes: number; bodyStallMs: number };
   /** Real-time predictions: worker threads in the web process. */
   predict: { threads: number };
-  results: { threads: number };
+  /** Typed results downloads: threads at once per web process, and each one's V8 heap (MB). */
+  results: { threads: number; threadMemoryMb: number };
   /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
   devOutbox: { port: number | null };
   webhooks: {
@@ -145,7 +146,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyStallMs: e.BODY_STALL_MS,
     },
     predict: { threads: e.PREDICT_THREADS },
-    results: { threads: e.RESULTS_THREADS },
+    results: { threads: e.RESULTS_THREADS, threadMemoryMb: e.RESULTS_THREAD_MEMORY_MB },
     // The loopback outbox is a development convenience: in production only when a port is asked for.
     devOutbox: {
       port:

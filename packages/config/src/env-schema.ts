@@ -219,6 +219,12 @@ const envFields = z.object({
    * each in a thread of its own; one more is refused (503, Retry-After) rather than let memory grow without bound.
    */
   RESULTS_THREADS: int(1).default(Math.max(2, os.availableParallelism())),
+  /**
+   * The V8 heap (old generation, MB) each typed results thread may use. The writers' memory is bounded (a Parquet
+   * row group: about 1M cells and 64M characters of text at most), far below it; a thread that reaches it anyway
+   * is ended, its download cut off and logged, and the web process goes on.
+   */
+  RESULTS_THREAD_MEMORY_MB: int(32).default(1024),
   /** Development outbox on a loopback-only port (no SMTP_URL): default PORT+1; `off` for none. */
   DEV_OUTBOX_PORT: z.preprocess(
     (v) => (v === '' ? undefined : v),

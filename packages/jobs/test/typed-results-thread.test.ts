@@ -39,7 +39,10 @@ afterAll(async () => {
 async function scoredIris(rows: number): Promise<Job> {
   const cell = () => (4 + Math.random() * 4).toFixed(Math.floor(Math.random() * 7));
   const lines = Array.from({ length: rows }, (_, i) => (i === 7 ? 'wide,3.0,1.4,0.2' : `${cell()},${cell()},${cell()},${cell()}`));
-  const csv = `sepal_length,sepal_width,petal_length,petal_width\n${lines.join('\n')}\n`;
+  return scoredCsv(`sepal_length,sepal_width,petal_length,petal_width\n${lines.join('\n')}\n`);
+}
+
+async function scoredCsv(csv: string): Promise<Job> {
   const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(csv)]), {
     key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
     chunkRows: 2000,
@@ -123,7 +126,7 @@ describe('typed results written in a thread of their own', () => {
 
 describe('typed results threads', () => {
   it('are RESULTS_THREADS at most: one more download is refused at once saying when to ask again; small ones and CSV go on', async () => {
-    const one: JobsContext = { ...ctx, config: { ...ctx.config, results: { threads: 1 } } };
+    const one: JobsContext = { ...ctx, config: { ...ctx.config, results: { ...ctx.config.results, threads: 1 } } };
     const small = await scoredIris(150);
     const held = new Writable({ highWaterMark: 1, write() {} });
     const holding = (await resultsDownload(one, job, 'parquet')).write(held);
@@ -152,6 +155,31 @@ describe('typed results threads', () => {
       return failed ?? sink.bytes().toString().trimEnd().split('\n').length;
     };
     await expect.poll(next, { timeout: 10_000 }).toBe(6000);
+  });
+});
+
+describe('a typed results thread at the bound of its heap (RESULTS_THREAD_MEMORY_MB)', () => {
+  it('is ended and its download fails saying so; the process goes on, and a thread with room writes it', async () => {
+    // 7,000 rows (56,000 cells: written in a thread) with a note of 10,000 characters: a Parquet row group holds
+    // 64M characters of them, beyond a 64 MB heap.
+    const note = 'n'.repeat(10_000);
+    const rows = Array.from({ length: 7000 }, (_, i) => `5.1,3.5,1.4,0.2,${note}${i}`);
+    const wordy = await scoredCsv(`sepal_length,sepal_width,petal_length,petal_width,note\n${rows.join('\n')}\n`);
+    const small: JobsContext = { ...ctx, config: { ...ctx.config, results: { ...ctx.config.results, threadMemoryMb: 64 } } };
+    const cut = collector();
+    const err = await (await resultsDownload(small, wordy, 'parquet')).write(cut.out).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^the \\.parquet results of job ${wordy.id} needed more than the 64 MB a results thread may use \\(RESULTS_THREAD_MEMORY_MB\\)`,
+      ),
+    );
+    expect(cut.out.destroyed).toBe(true);
+    await expect.poll(threadConnections, { timeout: 10_000 }).toBe(0);
+    // With the default bound the same download is written whole.
+    const whole = collector();
+    await (await resultsDownload(ctx, wordy, 'parquet')).write(whole.out);
+    expect(whole.bytes().length).toBeGreaterThan(1000);
+    expect(whole.bytes().subarray(-4).toString()).toBe('PAR1');
   });
 });
 

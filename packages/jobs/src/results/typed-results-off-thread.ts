@@ -63,6 +63,14 @@ function downloadsBusy(threads: number): DomainError {
   );
 }
 
+/** What the log says of a results thread ended at its heap's bound (its download is cut off: the status is sent). */
+function outOfMemory(job: Job, format: TypedResultsFormat, limitMb: number): Error {
+  return new Error(
+    `the .${format} results of job ${job.id} needed more than the ${limitMb} MB a results thread may use (RESULTS_THREAD_MEMORY_MB): ` +
+      'the download was cut off; raise it, or download the results as CSV, which is written without a thread',
+  );
+}
+
 /**
  * Streams the typed results into `out` from a thread and ends it, as writeTypedResults does in this thread: the
  * same bytes, the same errors (a FormatError for an upload that cannot be read back, rebuilt from the thread's).
@@ -79,7 +87,9 @@ function writeTypedResultsOffThread(
 ): Promise<void> {
   if (threadsRunning >= config.results.threads) return Promise.reject(downloadsBusy(config.results.threads));
   const data: ResultsThreadData = { config, job, schema, format };
-  const thread = new Worker(THREAD_URL, { workerData: data });
+  const limitMb = config.results.threadMemoryMb;
+  // A bound on the thread's heap: one download cannot take the host's memory, whatever its rows hold.
+  const thread = new Worker(THREAD_URL, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
   threadsRunning++;
   thread.once('exit', () => threadsRunning--);
   const tell = (m: ToResultsThread) => thread.postMessage(m);
@@ -123,7 +133,9 @@ function writeTypedResultsOffThread(
       }
     });
     // An error the thread did not catch (it could not start: the build is missing) or its death (out of memory).
-    thread.on('error', (err) => settle(err));
+    thread.on('error', (err) =>
+      settle((err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(job, format, limitMb) : err),
+    );
     thread.on('exit', (code) => {
       // After `done` the thread ends on its own while the last bytes leave: finished(out) settles then.
       if (!ending) settle(new Error(`the results thread ended (exit code ${code}) before the results were written`));
