@@ -7,8 +7,9 @@
 //   2. the Flask + Celery + pandas + scikit-learn peer on the same file (bench/peers/flask_celery);
 //   3. the whole platform over HTTP, started with `npm start`, WORKERS=1 and WORKERS=2 (upload, processing,
 //      download, peak RSS of the tree), and WORKERS=2 with uploads in PostgreSQL (BLOB_STORE=postgres);
-//   4. on the WORKERS=2 platform: the results as JSON Lines, Parquet and .xlsx (one after another), 50 small jobs' latency, the real-time endpoint's latency, small jobs during a
-//      big one and two big jobs at once (fair share);
+//   4. on the WORKERS=2 platform: the results as JSON Lines, Parquet and .xlsx (one after another), 50 small
+//      jobs' latency, the real-time endpoint's latency, small jobs during a big one and two big jobs at once
+//      (fair share);
 //   5. the same file as .csv.gz and as Parquet (DuckDB) beside the plain CSV, in rounds, each run on a WORKERS=2
 //      platform of its own (formats.ts): end to end and each process's peak RSS against the CSV's;
 //   6. the same file uploaded again and again to one WORKERS=2 platform: the web process's CPU for each upload,

@@ -355,17 +355,15 @@ export function buildReport(r: BenchResult): string {
       d.seconds,
       `${MB(d.bytes)}, ${fmt.int(d.lines)} lines ${ok ? `= ${fmt.int(N + 1)} ✓` : `✗ expected ${fmt.int(N + 1)} (HTTP ${d.status})`}; first byte after ${fmt.s(d.firstByteSeconds)} s`,
     );
-  }
-  for (const p of r.platforms) {
-    for (const { format, download: d, memory } of p.typedDownloads ?? []) {
-      // JSON Lines has a line per row and no header; Parquet and .xlsx are binary (their rows are not counted here).
-      const ok = d.status === 200 && (format !== 'jsonl' || d.lines === N);
-      const lines =
-        format === 'jsonl' ? `, ${fmt.int(d.lines)} lines ${d.lines === N ? `= ${fmt.int(N)} ✓` : `✗ expected ${fmt.int(N)}`}` : '';
+    // The typed downloads after it (the WORKERS=2 platform). JSON Lines has a line per row and no header; Parquet
+    // and .xlsx are binary, their rows not counted here.
+    for (const { format, download: typed, memory } of p.typedDownloads ?? []) {
+      const rows =
+        format === 'jsonl' ? `, ${fmt.int(typed.lines)} lines ${typed.lines === N ? `= ${fmt.int(N)} ✓` : `✗ expected ${fmt.int(N)}`}` : '';
       t(
         `download results as .${format}, ${p.label}`,
-        d.seconds,
-        `${MB(d.bytes)}${lines}, HTTP ${d.status}${ok ? '' : ' ✗'}; first byte after ${fmt.s(d.firstByteSeconds)} s; the tree's peak ${fmt.mb(memory.peakSumRssKb)} MB`,
+        typed.seconds,
+        `${MB(typed.bytes)}${rows}, HTTP ${typed.status}${typed.status === 200 ? '' : ' ✗'}; first byte after ${fmt.s(typed.firstByteSeconds)} s; the tree's peak ${fmt.mb(memory.peakSumRssKb)} MB`,
       );
     }
   }

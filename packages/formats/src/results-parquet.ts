@@ -149,8 +149,10 @@ class StreamWriter extends ByteWriter {
   }
 }
 
-/** About how many cells a row group holds at most by default (rowGroupRows). */
+/** A row group's default bounds (ParquetResultsOptions): rows, cells (rows × columns), characters of text. */
+const GROUP_ROWS = 100_000;
 const GROUP_CELLS = 1_000_000;
+const GROUP_CHARS = 64 * 1024 * 1024;
 
 /**
  * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
@@ -161,8 +163,8 @@ const GROUP_CELLS = 1_000_000;
  */
 export async function writeResultsParquet(out: Writable, input: ResultsInput, opts: ParquetResultsOptions = {}): Promise<{ rows: number }> {
   checkResultColumns(input.columns);
-  const groupRows = opts.rowGroupRows ?? Math.max(1, Math.min(100_000, Math.floor(GROUP_CELLS / Math.max(1, input.columns.length))));
-  const groupChars = opts.rowGroupChars ?? 64 * 1024 * 1024;
+  const groupRows = opts.rowGroupRows ?? Math.max(1, Math.min(GROUP_ROWS, Math.floor(GROUP_CELLS / Math.max(1, input.columns.length))));
+  const groupChars = opts.rowGroupChars ?? GROUP_CHARS;
   const columns = input.columns;
   const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaOf)];
   const footer = schema.map(
