@@ -38,6 +38,7 @@ import { logSummary } from './log-summary.js';
 import { MemorySampler } from './memory.js';
 import { peerAvailable, runPeer } from './peer.js';
 import { Platform } from './platform.js';
+import { postgresMalloc } from './postgres-malloc.js';
 import { type Classifier, cpuDiff, cpuSnapshot, processClassifier } from './proc.js';
 import { runRepeatedUploads } from './repeated-uploads.js';
 import { type BenchResult, buildReport, foreignCores, type PlatformRun } from './report.js';
@@ -96,11 +97,13 @@ function classifier({ platform = null, dbName = null }: { platform?: Platform | 
 async function machineFacts(): Promise<BenchResult['machine']> {
   const cpus = os.cpus();
   let postgres = 'unknown';
+  let postgresMallocSettings = 'unknown';
   let redis = 'unknown';
   const client = new pg.Client({ connectionString: PG_BASE });
   try {
     await client.connect();
     postgres = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
+    postgresMallocSettings = await postgresMalloc(client);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -120,6 +123,7 @@ async function machineFacts(): Promise<BenchResult['machine']> {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     postgres,
+    postgresMalloc: postgresMallocSettings,
     redis,
     loadStart: os
       .loadavg()

@@ -60,6 +60,8 @@ export interface BenchResult {
     node: string;
     platform: string;
     postgres: string;
+    /** The PostgreSQL server's malloc settings from its environment (postgres-malloc.ts). */
+    postgresMalloc: string;
     redis: string;
     loadStart: string;
   };
@@ -226,7 +228,7 @@ function targets(r: BenchResult): Target[] {
     const a = fs2.e2e + fs2.download.seconds;
     const b = pg2.e2e + pg2.download.seconds;
     out.push({
-      figure: 'BLOB_STORE=postgres vs fs, end to end + results download, WORKERS=2',
+      figure: `BLOB_STORE=postgres vs fs, end to end + results download, WORKERS=2 (PostgreSQL's malloc: ${r.machine.postgresMalloc})`,
       measured: `**${fmt.x(b / a)}** (${fmt.s(b)} s = upload ${fmt.s(pg2.upload ?? Number.NaN)} + scoring ${fmt.s(pg2.processing ?? Number.NaN)} + download ${fmt.s(pg2.download.seconds)}; fs ${fmt.s(a)} s = ${fmt.s(fs2.upload ?? Number.NaN)} + ${fmt.s(fs2.processing ?? Number.NaN)} + ${fmt.s(fs2.download.seconds)})`,
       target: pgTarget,
       met: b / a <= 1.3,
@@ -431,7 +433,7 @@ export function buildReport(r: BenchResult): string {
   // Machine facts.
   const f = r.machine;
   out.push(
-    `Machine: ${f.cores} cores (${f.cpuModel}), availableParallelism ${f.parallelism}, ${fmt.int(f.memMb)} MB RAM, node ${f.node}, ${f.platform}; PostgreSQL ${f.postgres}; Redis ${f.redis}.`,
+    `Machine: ${f.cores} cores (${f.cpuModel}), availableParallelism ${f.parallelism}, ${fmt.int(f.memMb)} MB RAM, node ${f.node}, ${f.platform}; PostgreSQL ${f.postgres} (malloc: ${f.postgresMalloc}); Redis ${f.redis}.`,
   );
   out.push(
     `Load average at start ${f.loadStart}, at end ${r.loadEnd}. Input: ${r.input.file} (${MB(r.input.bytes)}, ${fmt.int(N)} rows, ${r.input.generator}${r.input.cached ? ', cached' : `, made in ${fmt.s(r.input.seconds)} s`}).`,
