@@ -39,7 +39,11 @@ export function openWebContext(config: Config, log: Logger, onClose: (name: stri
     minFreeBytes: config.storage.minFreeDiskBytes,
   });
   // Threads start with the first real-time prediction; their young generation is kept small (see ScoringPool).
-  const realtime = new ScoringPool({ threads: config.predict.threads, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  const realtime = new ScoringPool({
+    threads: config.predict.threads,
+    graphBytesPerThread: config.workers.modelCacheBytes,
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+  });
   onClose('real-time scoring threads', () => realtime.close());
   return { config, jobs: { config, pool, blobs, queue: producer, mailer, log, realtime }, redis, producer, log };
 }

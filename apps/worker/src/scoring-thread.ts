@@ -12,7 +12,7 @@ import { threadId } from 'node:worker_threads';
 import { createBlobStore } from '@batchcast/blob';
 import { loadConfig } from '@batchcast/config';
 import { createPool, retryWhileDatabaseUnavailable } from '@batchcast/db';
-import { onnxRuntime } from '@batchcast/inference';
+import { limitSessionCache, onnxRuntime } from '@batchcast/inference';
 import { type ScoringContext, warmForests } from '@batchcast/jobs/scoring';
 import { createLogger } from '@batchcast/log';
 import { threadProcessor } from '@batchcast/queue/thread';
@@ -37,6 +37,8 @@ const ctx: ScoringContext = {
   }),
 };
 
+// This thread's models: at most MODEL_CACHE_MB of graphs kept loaded.
+limitSessionCache({ graphBytes: config.workers.modelCacheBytes });
 // Loaded while the thread starts (the worker starts its threads ahead of any job), not in a chunk's time.
 await onnxRuntime();
 // The forests the first chunks most likely need, prepared before the thread takes chunks; for at most

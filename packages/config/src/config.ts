@@ -40,6 +40,8 @@ export interface Config {
     reconcileIntervalMs: number;
     /** HEARTBEAT_FILE: rewritten by a live worker process for a healthcheck to read; null: none. */
     heartbeatFile: string | null;
+    /** MODEL_CACHE_MB in bytes: model graphs each scoring (and real-time) thread keeps loaded. */
+    modelCacheBytes: number;
   };
   models: { defaultName: string; examplesDir: string };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
@@ -125,6 +127,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       batchRows: e.BATCH_ROWS,
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       heartbeatFile: e.HEARTBEAT_FILE ? path.resolve(e.HEARTBEAT_FILE) : null,
+      modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024,
     },
     models: {
       defaultName: e.DEFAULT_MODEL,

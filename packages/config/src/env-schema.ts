@@ -225,6 +225,12 @@ const envFields = z.object({
    * is ended, its download cut off and logged, and the web process goes on.
    */
   RESULTS_THREAD_MEMORY_MB: int(32).default(1024),
+  /**
+   * Megabytes of model graphs (ONNX) each scoring thread and real-time thread keeps loaded; the least recently
+   * used models are released beyond it (and beyond 16 models). A loaded model takes 25-30 times its graph in
+   * memory (a 25 MB forest: 630-770 MB). The model in use is kept whatever its size.
+   */
+  MODEL_CACHE_MB: int(1).default(32),
   /** Development outbox on a loopback-only port (no SMTP_URL): default PORT+1; `off` for none. */
   DEV_OUTBOX_PORT: z.preprocess(
     (v) => (v === '' ? undefined : v),

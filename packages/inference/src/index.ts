@@ -5,7 +5,18 @@ export { planColumns } from './plan.js';
 export { MAX_MODEL_COLUMNS } from './inputs.js';
 export type { ColumnPlan } from './plan.js';
 export type { ScoringEngine, SessionOptions } from './session.js';
-export { ScoringSession, ScoringError, getSession, evictSession, clearSessionCache, SESSION_CACHE_SIZE, checkForest } from './session.js';
+export { ScoringSession, ScoringError, checkForest } from './session.js';
+export {
+  cachedSessions,
+  clearSessionCache,
+  evictSession,
+  getSession,
+  leaseSession,
+  limitSessionCache,
+  SESSION_CACHE_SIZE,
+  type SessionCacheLimits,
+  type SessionLease,
+} from './session-cache.js';
 export { currentForestVerdict, verdictHolds } from './forest/verdict.js';
 // The forest evaluator's scorer for a prepared model, or why none (its tests look at which walk a model gets).
 export { forestScorerFor } from './forest/choose-scorer.js';

@@ -31,6 +31,11 @@ export interface ScoringPoolOptions {
   maxQueue?: number;
   /** Models each thread keeps loaded; the least recently used is released beyond that. Default 8. */
   sessionsPerThread?: number;
+  /**
+   * Bytes of model graphs each thread keeps loaded, the least recently used released beyond them (a loaded model
+   * takes 25-30 times its graph in memory); the model of the request at hand is kept whatever its size. Default: no bound.
+   */
+  graphBytesPerThread?: number;
   /** V8 heap limits of each thread (a thread that exceeds them dies and is replaced). */
   resourceLimits?: ResourceLimits;
   /** The thread's script; default the compiled scoring-worker.js of this package. */
@@ -79,7 +84,8 @@ interface Slot {
   /** The request this thread is working on (or loading bytes for). */
   busy: (Pending & { id: number }) | null;
   /** Models the thread holds, least recently used first. */
-  loaded: Map<string, true>;
+  /** The models the thread holds, least recently used first: each one's graph bytes. */
+  loaded: Map<string, number>;
   /** The last error the thread reported before dying. */
   lastError: Error | null;
   exited: boolean;
@@ -110,6 +116,7 @@ export class ScoringPool {
       intraOpNumThreads: 1,
       maxQueue: 64,
       sessionsPerThread: 8,
+      graphBytesPerThread: Number.POSITIVE_INFINITY,
       workerUrl: DEFAULT_WORKER_URL,
       ...options,
     };
@@ -298,18 +305,23 @@ export class ScoringPool {
     let load: ScoreRequest['load'] = null;
     const evict: string[] = [];
     try {
-      if (slot.loaded.has(sha256)) {
+      let graphBytes = slot.loaded.get(sha256);
+      if (graphBytes !== undefined) {
         slot.loaded.delete(sha256); // most recently used last
       } else {
         load = { bytes: await this.bytes(job.model), schema: job.model.schema };
         if (slot.busy?.id !== id) return; // the thread died while the bytes were loading; the request was failed
-        while (slot.loaded.size >= this.opts.sessionsPerThread) {
-          const oldest = slot.loaded.keys().next().value!;
+        graphBytes = load.bytes.length;
+        let held = graphBytes;
+        for (const b of slot.loaded.values()) held += b;
+        for (const [oldest, b] of slot.loaded) {
+          if (slot.loaded.size < this.opts.sessionsPerThread && held <= this.opts.graphBytesPerThread) break;
           slot.loaded.delete(oldest);
+          held -= b;
           evict.push(oldest);
         }
       }
-      slot.loaded.set(sha256, true);
+      slot.loaded.set(sha256, graphBytes);
       const transfer = new Transfer();
       const data = job.batch.data.map((d) => transfer.add(d));
       const message: ScoreRequest = {

@@ -12,7 +12,6 @@ import type { BatchPredictions, ForestVerdict, ModelSchema } from './types.js';
 import { createOrtSession } from './runtime.js';
 import type { RuntimeOptions } from './runtime.js';
 import { checkData, sliceRows, tensorFloat32, tensorFloat64, tensorLabels, toTensor } from './tensors.js';
-import { sha256Hex } from './hash.js';
 import { type AnyForestScorer, forestScorerFor } from './forest/choose-scorer.js';
 import { firstDifference, probeBatch } from './forest/verify-forest.js';
 import { currentForestVerdict, verdictHolds } from './forest/verdict.js';
@@ -278,53 +277,4 @@ export async function checkForest(bytes: Uint8Array, schema: ModelSchema, onnx?:
   } finally {
     if (!onnx) await oneThread.release();
   }
-}
-
-/** How many models a worker keeps loaded; the least recently used is dropped beyond that. */
-export const SESSION_CACHE_SIZE = 16;
-const cache = new Map<string, Promise<ScoringSession>>();
-
-/**
- * The worker-wide session for a model, loaded on first use. Concurrent callers share one load; a failed load
- * is not cached. The first caller's `opts` decide the session's threads. Bytes whose sha256 differs from the
- * key are refused: a session cached under the wrong key would score every later job with the wrong model.
- * Sessions dropped by the LRU are not released explicitly (a caller may still be scoring with one); their
- * native memory is freed when they are garbage-collected.
- */
-export function getSession(
-  sha256: string,
-  loadBytes: () => Promise<Uint8Array>,
-  schema: ModelSchema,
-  opts: SessionOptions,
-): Promise<ScoringSession> {
-  const hit = cache.get(sha256);
-  if (hit) {
-    cache.delete(sha256);
-    cache.set(sha256, hit); // most recently used last
-    return hit;
-  }
-  const loading = (async () => {
-    const bytes = await loadBytes();
-    const actual = sha256Hex(bytes);
-    if (actual !== sha256) throw new Error(`Model bytes have sha256 ${actual}, expected ${sha256}.`);
-    return ScoringSession.create(bytes, schema, opts);
-  })();
-  cache.set(sha256, loading);
-  loading.catch(() => {
-    if (cache.get(sha256) === loading) cache.delete(sha256);
-  });
-  while (cache.size > SESSION_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return loading;
-}
-
-/** Drops a model's session from the cache and releases it. */
-export async function evictSession(sha256: string): Promise<void> {
-  const entry = cache.get(sha256);
-  cache.delete(sha256);
-  if (entry) await entry.then((s) => s.release()).catch(() => undefined);
-}
-
-/** Releases every cached session (worker shutdown, tests). */
-export async function clearSessionCache(): Promise<void> {
-  await Promise.all([...cache.keys()].map((k) => evictSession(k)));
 }

@@ -177,6 +177,27 @@ describe('ScoringPool limits and failures', () => {
     await pool.close();
   });
 
+  it('releases the least recently used model beyond graphBytesPerThread, keeping the one at hand whatever its size', async () => {
+    const [a, b] = [await load(EXAMPLES[0]!), await load(EXAMPLES[2]!)];
+    const both = a.prepared.bytes.length + b.prepared.bytes.length;
+    // Room for both: each is loaded once.
+    const roomy = new ScoringPool({ threads: 1, graphBytesPerThread: both });
+    for (let i = 0; i < 2; i++) {
+      await roomy.score(a.poolModel, a.batch(), a.targets);
+      await roomy.score(b.poolModel, b.batch(), b.targets);
+    }
+    expect([a.poolModel.loads, b.poolModel.loads]).toEqual([1, 1]);
+    await roomy.close();
+    // One byte less: each drops the other, and is loaded again when asked for again.
+    const tight = new ScoringPool({ threads: 1, graphBytesPerThread: both - 1 });
+    for (let i = 0; i < 2; i++) {
+      await tight.score(a.poolModel, a.batch(), a.targets);
+      expect((await tight.score(b.poolModel, b.batch(), b.targets)).count).toBe(b.rows.length);
+    }
+    expect([a.poolModel.loads, b.poolModel.loads]).toEqual([3, 3]);
+    await tight.close();
+  });
+
   it('replaces a thread that dies, failing only the request it held', async () => {
     // A thread with a small heap, given a batch of strings too large for it: V8 ends the thread.
     const pool = new ScoringPool({ threads: 1, resourceLimits: { maxOldGenerationSizeMb: 12, maxYoungGenerationSizeMb: 2 } });

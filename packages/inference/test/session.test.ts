@@ -1,6 +1,17 @@
 /** ScoringSession guard rails and the worker-wide session cache. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearSessionCache, getSession, planColumns, prepareModel, ScoringError, ScoringSession } from '../src/index.js';
+import {
+  cachedSessions,
+  clearSessionCache,
+  getSession,
+  leaseSession,
+  limitSessionCache,
+  planColumns,
+  prepareModel,
+  SESSION_CACHE_SIZE,
+  ScoringError,
+  ScoringSession,
+} from '../src/index.js';
 import { sha256Hex } from '../src/hash.js';
 import { editModel, makeBatch, modelBytes, readCsv, THREADS } from './helpers.js';
 
@@ -12,6 +23,7 @@ const targets = irisPlan.targets;
 
 afterEach(async () => {
   await clearSessionCache();
+  limitSessionCache({ models: SESSION_CACHE_SIZE, graphBytes: Number.POSITIVE_INFINITY });
 });
 
 describe('ScoringSession.score', () => {
@@ -89,5 +101,63 @@ describe('getSession', () => {
     await expect(getSession(iris.sha256, failing, iris.schema, THREADS)).rejects.toThrow('database unavailable');
     await expect(getSession(iris.sha256, failing, iris.schema, THREADS)).rejects.toThrow('database unavailable');
     expect(calls).toBe(2);
+  });
+});
+
+describe('the session cache bounded by graph bytes', () => {
+  const diabetes = prepareModel(modelBytes('diabetes-gbr.onnx'));
+  const irisRows = () => makeBatch(targets, irisCsv.rows.slice(0, 2));
+  /** 'scored', or 'released' once the session's native side is gone. */
+  const state = (s: ScoringSession) =>
+    s.score(irisRows(), targets).then(
+      () => 'scored',
+      () => 'released',
+    );
+
+  it('drops the least recently used model beyond the bound, and releases it once its last lease is given back', async () => {
+    const other = await diabetes;
+    limitSessionCache({ graphBytes: iris.bytes.length + other.bytes.length - 1 });
+    const a = await leaseSession(iris.sha256, async () => iris.bytes, iris.schema, THREADS);
+    const b = await leaseSession(other.sha256, async () => other.bytes, other.schema, THREADS);
+    // Both do not fit: iris, the least recently used, is dropped, but a chunk still scoring with it goes on.
+    expect(cachedSessions().map((e) => e.sha256)).toEqual([other.sha256]);
+    expect(await state(a.session)).toBe('scored');
+    a.done();
+    await expect.poll(() => state(a.session)).toBe('released');
+    b.done();
+    // The next use of iris loads it again (and drops the other model in turn).
+    let loads = 0;
+    const countedLoad = async () => {
+      loads++;
+      return iris.bytes;
+    };
+    const again = await leaseSession(iris.sha256, countedLoad, iris.schema, THREADS);
+    expect(loads).toBe(1);
+    expect(again.session).not.toBe(a.session);
+    expect(cachedSessions().map((e) => e.sha256)).toEqual([iris.sha256]);
+    again.done();
+  });
+
+  it('keeps the model in hand whatever its size, and releases a dropped model nobody holds at once', async () => {
+    limitSessionCache({ graphBytes: 1 });
+    const a = await leaseSession(iris.sha256, async () => iris.bytes, iris.schema, THREADS);
+    expect(cachedSessions()).toEqual([{ sha256: iris.sha256, graphBytes: iris.bytes.length, users: 1 }]);
+    expect(await state(a.session)).toBe('scored');
+    a.done();
+    const other = await diabetes;
+    const b = await leaseSession(other.sha256, async () => other.bytes, other.schema, THREADS);
+    expect(cachedSessions().map((e) => e.sha256)).toEqual([other.sha256]);
+    await expect.poll(() => state(a.session)).toBe('released');
+    b.done();
+  });
+
+  it('counts a lease given back twice once', async () => {
+    const a = await leaseSession(iris.sha256, async () => iris.bytes, iris.schema, THREADS);
+    const b = await leaseSession(iris.sha256, async () => iris.bytes, iris.schema, THREADS);
+    a.done();
+    a.done();
+    expect(cachedSessions()[0]?.users).toBe(1);
+    b.done();
+    expect(cachedSessions()[0]?.users).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
-import { coerceCellTape, type JsonCellTape } from '@batchcast/csv';
+import { type ColumnTarget, coerceCellTape, type JsonCellTape, type RecordBatch } from '@batchcast/csv';
 import { getModelBytes } from '@batchcast/db';
 import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns, type ScoringPool, ScoringPoolError } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
-import { modelSession, resolveModel } from './models/registry.js';
+import { leaseModelSession, resolveModel } from './models/registry.js';
 import { predictionJson, type ScoredRows } from './predict-answer.js';
 import type { Model } from './records.js';
 
@@ -78,7 +78,7 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
         .catch((err: unknown) => {
           throw poolRefusal(err, pool);
         })
-    : await (await modelSession(ctx.pool, model, 1)).score(batch, plan.targets);
+    : await scoreInThisThread(ctx, model, batch, plan.targets);
   // The batch path's rule: a row without finite outputs answers null columns and its error. The pool moved
   // the batch's arrays to its thread (they are detached now), so a request with such rows coerces its cells
   // again to name the culprits: only a failure pays for it. The errors stay the batch's: besides the cells'
@@ -94,6 +94,16 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
  * process shutting down. Anything else the pool throws (a thread that died, a pool that cannot start its
  * threads) is a fault on our side and stays one.
  */
+/** Scores on this thread (no pool of real-time threads: tests, tools), holding the model's session meanwhile. */
+async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBatch, targets: ColumnTarget[]) {
+  const lease = await leaseModelSession(ctx.pool, model, 1);
+  try {
+    return await lease.session.score(batch, targets);
+  } finally {
+    lease.done();
+  }
+}
+
 function poolRefusal(err: unknown, pool: ScoringPool): unknown {
   if (!(err instanceof ScoringPoolError)) return err;
   if (err.code === 'queue_full') {

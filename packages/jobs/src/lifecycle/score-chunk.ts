@@ -1,12 +1,12 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
-import { failNonFiniteRows, valuesAreDouble } from '@batchcast/inference';
+import { failNonFiniteRows, type ScoringSession, valuesAreDouble } from '@batchcast/inference';
 import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
-import { modelById, modelSession } from '../models/registry.js';
+import { leaseModelSession, modelById } from '../models/registry.js';
 import { isActive } from '../records.js';
 import { loadJob } from './load-job.js';
 
@@ -47,64 +47,73 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
   await markJobRunning(ctx.pool, job.id);
 
   const model = await modelById(ctx.pool, job.modelId);
-  const session = await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
-  const started = Date.now();
-  /** Seconds of each batch's model run, for the inference histogram (kept in PostgreSQL: see /metrics). */
-  const inferenceSeconds: number[] = [];
+  const scoreWith = async (session: ScoringSession): Promise<void> => {
+    const started = Date.now();
+    /** Seconds of each batch's model run, for the inference histogram (kept in PostgreSQL: see /metrics). */
+    const inferenceSeconds: number[] = [];
 
-  const doubleValues = valuesAreDouble(model.schema);
+    const doubleValues = valuesAreDouble(model.schema);
 
-  async function* predictions(): AsyncGenerator<PredictionRows> {
-    const source = () => ctx.blobs.open(job!.uploadKey);
-    // The cells of rows failed for a missing or non-finite value, as the file wrote them (read only for such rows).
-    const texts = new ChunkCellTexts(source, job!.layout, chunk!);
-    try {
-      for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
-        const inferenceStarted = performance.now();
-        const out = await session.score(batch, job!.targets);
-        inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
-        // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
-        // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
-        const errors = failNonFiniteRows(out, batch, job!.targets, job!.layout.header);
-        const rowErrors = await withCellTexts(errors, batch.errors, texts, job!.layout.header);
-        // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
-        // fills the same arrays with the next batch.
-        batch.release?.();
-        yield { ...out, doubleValues, firstRow: batch.firstRow, errors: rowErrors };
+    async function* predictions(): AsyncGenerator<PredictionRows> {
+      const source = () => ctx.blobs.open(job!.uploadKey);
+      // The cells of rows failed for a missing or non-finite value, as the file wrote them (read only for such rows).
+      const texts = new ChunkCellTexts(source, job!.layout, chunk!);
+      try {
+        for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
+          const inferenceStarted = performance.now();
+          const out = await session.score(batch, job!.targets);
+          inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
+          // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
+          // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
+          const errors = failNonFiniteRows(out, batch, job!.targets, job!.layout.header);
+          const rowErrors = await withCellTexts(errors, batch.errors, texts, job!.layout.header);
+          // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
+          // fills the same arrays with the next batch.
+          batch.release?.();
+          yield { ...out, doubleValues, firstRow: batch.firstRow, errors: rowErrors };
+        }
+      } finally {
+        await texts.close();
       }
-    } finally {
-      await texts.close();
     }
-  }
 
-  let outcome: Awaited<ReturnType<typeof storeChunkPredictions>>;
-  try {
-    outcome = await storeChunkPredictions(
-      ctx.pool,
-      { jobId: job.id, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
-      predictions(),
+    let outcome: Awaited<ReturnType<typeof storeChunkPredictions>>;
+    try {
+      outcome = await storeChunkPredictions(
+        ctx.pool,
+        { jobId: job.id, index: chunk.index, firstRow: chunk.firstRow, rows: chunk.rows },
+        predictions(),
+      );
+    } catch (err) {
+      // A job removed meanwhile (its upload failed while this chunk of it was scored: its blob and rows are
+      // gone) is no failure of this chunk: there is nothing left to score it for.
+      const now = await loadJob(ctx.pool, jobId).catch(() => job);
+      // The file itself cannot be read here (a damaged page, a row group the footer misdescribes): the same
+      // bytes fail every attempt, so the chunk fails at once, for good, and the job says the file is at fault
+      // (outcomeOf) instead of "a problem on our side" after every retry.
+      if (now && isActive(now.status) && (err instanceof FormatError || err instanceof CsvFormatError))
+        throw new UnrecoverableJobError(`${FILE_FAULT}${err.message}`);
+      if (now && isActive(now.status)) throw err;
+      log.info({ status: now?.status ?? 'deleted', err: (err as Error).message }, 'job ended while its chunk was scored; chunk dropped');
+      return;
+    }
+    log.info(
+      { rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started, engine: session.engine.name },
+      'chunk scored',
     );
-  } catch (err) {
-    // A job removed meanwhile (its upload failed while this chunk of it was scored: its blob and rows are
-    // gone) is no failure of this chunk: there is nothing left to score it for.
-    const now = await loadJob(ctx.pool, jobId).catch(() => job);
-    // The file itself cannot be read here (a damaged page, a row group the footer misdescribes): the same
-    // bytes fail every attempt, so the chunk fails at once, for good, and the job says the file is at fault
-    // (outcomeOf) instead of "a problem on our side" after every retry.
-    if (now && isActive(now.status) && (err instanceof FormatError || err instanceof CsvFormatError))
-      throw new UnrecoverableJobError(`${FILE_FAULT}${err.message}`);
-    if (now && isActive(now.status)) throw err;
-    log.info({ status: now?.status ?? 'deleted', err: (err as Error).message }, 'job ended while its chunk was scored; chunk dropped');
-    return;
+    // Metrics must never fail a chunk: a lost observation is only a gap in a histogram.
+    await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>
+      log.warn({ err: (err as Error).message }, 'could not record inference durations'),
+    );
+  };
+  // Held until the chunk is stored: a session the cache drops meanwhile (another model loaded by this thread) is
+  // released only once given back.
+  const lease = await leaseModelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
+  try {
+    await scoreWith(lease.session);
+  } finally {
+    lease.done();
   }
-  log.info(
-    { rows: outcome.processed, failed: outcome.failed, stored: outcome.stored, ms: Date.now() - started, engine: session.engine.name },
-    'chunk scored',
-  );
-  // Metrics must never fail a chunk: a lost observation is only a gap in a histogram.
-  await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>
-    log.warn({ err: (err as Error).message }, 'could not record inference durations'),
-  );
 }
 
 /** Starts the recorded error of a chunk that failed because its rows cannot be read from the upload. */

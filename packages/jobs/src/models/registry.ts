@@ -8,7 +8,7 @@ import {
   type Pool,
   removeModelVersions,
 } from '@batchcast/db';
-import { getSession, type ScoringSession, sha256Hex } from '@batchcast/inference';
+import { leaseSession, type SessionLease, sha256Hex } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
 import { convertUpload } from './convert-upload.js';
@@ -218,7 +218,10 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   return remember(modelFromRecord(row));
 }
 
-/** The loaded ONNX Runtime session of a model version, cached by sha256 so each process loads a model once. */
-export function modelSession(pool: Pool, model: Model, threads: number): Promise<ScoringSession> {
-  return getSession(model.sha256, () => getModelBytes(pool, model.sha256), model.schema, { intraOpNumThreads: threads });
+/**
+ * The loaded session of a model version, lent for one use (give it back with `done()`): cached by sha256 so
+ * each thread loads a model once, and released once the cache has dropped it and no use holds it.
+ */
+export function leaseModelSession(pool: Pool, model: Model, threads: number): Promise<SessionLease> {
+  return leaseSession(model.sha256, () => getModelBytes(pool, model.sha256), model.schema, { intraOpNumThreads: threads });
 }

@@ -1,7 +1,7 @@
 import { lastUseByModelName } from '@batchcast/db';
 import { verdictHolds } from '@batchcast/inference';
 import type { ScoringContext } from '../context.js';
-import { latestModels, modelSession } from './registry.js';
+import { latestModels, leaseModelSession } from './registry.js';
 
 /** How many forests a scoring thread prepares while it starts. */
 export const WARM_FORESTS = 4;
@@ -25,6 +25,6 @@ export async function warmForests(ctx: ScoringContext, limit = WARM_FORESTS): Pr
     .filter((m) => verdictHolds(m.schema.forestVerified))
     .sort((a, b) => used(b.name) - used(a.name) || b.id - a.id)
     .slice(0, limit);
-  for (const model of forests) await modelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
+  for (const model of forests) (await leaseModelSession(ctx.pool, model, ctx.config.workers.inferenceThreads)).done();
   return forests.map((m) => `${m.name}@${m.version}`);
 }
