@@ -27,6 +27,9 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   against 2.85 s, ranges 2.45-3.29 and 2.47-3.30 s); 64 KiB gave no less.
  * - The web process may collect garbage on request (--expose-gc): it does once a large upload is answered,
  *   so that the upload's buffers are not still held while its job is scored (apps/web http/release-memory.ts).
+ *   Both processes' threads (V8's flags are the process's) collect once a model dropped from their cache is
+ *   released (packages/inference collect-soon.ts): a large forest's memory otherwise stayed until V8 collected
+ *   on its own, which an idle thread does not.
  * - The web process's old-generation limit is set at three times its live heap after each full collection
  *   (--heap-growing-percent=200), not at the factor V8 picks (1.33 here: 44 MB over a 33 MB live heap).
  *   V8 counts the Buffer memory allocated since its last full collection against that limit, and an upload
@@ -43,5 +46,8 @@ export const processOptions: Record<'web' | 'worker', Pick<ProcessSpec, 'execArg
     execArgv: ['--heap-growing-percent=200', '--max-semi-space-size=4', '--expose-gc'],
     env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(2 * 1024 * 1024), MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) },
   },
-  worker: { execArgv: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(256 * 1024) } },
+  worker: {
+    execArgv: ['--max-semi-space-size=2', '--expose-gc'],
+    env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: String(256 * 1024) },
+  },
 };

@@ -4,6 +4,7 @@
  * Messages are handled strictly one after another: a `close` waits for the scoring before it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { collectSoon } from './collect-soon.js';
 import { sha256Hex } from './hash.js';
 import { toWireError, Transfer } from './pool-protocol.js';
 import type { FromThread, ScoreRequest, ThreadConfig, ToThread } from './pool-protocol.js';
@@ -23,6 +24,7 @@ async function score(req: ScoreRequest): Promise<void> {
     sessions.delete(sha);
     await old?.release();
   }
+  if (req.evict.length > 0) collectSoon();
   try {
     let session = sessions.get(req.sha256);
     if (!session) {

@@ -1,3 +1,4 @@
+import { collectSoon } from './collect-soon.js';
 import { sha256Hex } from './hash.js';
 import { ScoringSession, type SessionOptions } from './session.js';
 import type { ModelSchema } from './types.js';
@@ -44,7 +45,10 @@ export interface SessionLease {
 
 function releaseIfUnused(entry: Entry): Promise<void> {
   if (!entry.dropped || entry.users > 0) return Promise.resolve();
-  return entry.loading.then((s) => s.release()).catch(() => undefined);
+  return entry.loading
+    .then((s) => s.release())
+    .then(collectSoon)
+    .catch(() => undefined);
 }
 
 function drop(sha256: string, entry: Entry): Promise<void> {
