@@ -267,7 +267,7 @@ function detectText(head: Uint8Array, ext: string): Detection {
         `this file is HTML or XML saved under an Excel name (not a real workbook): open it in Excel and ${SAVE_AS}`,
       );
     }
-    if (text.startsWith('<?xml') || text.startsWith('<!doctype') || text.startsWith('<html') || text.startsWith('<table')) {
+    if (text.startsWith('<?xml') || text.startsWith('<!') || text.startsWith('<html') || text.startsWith('<table') || isMarkupLine(text)) {
       return refused('unknown', 'an HTML or XML document', `this is an HTML or XML document, not a data file; ${FORMATS_WE_READ}`);
     }
   }
@@ -276,4 +276,14 @@ function detectText(head: Uint8Array, ext: string): Detection {
     return ok('csv', 'delimited text saved with an .xls name');
   }
   return ok('csv', 'a CSV text file');
+}
+
+/**
+ * Whether a first line that starts with `<` is markup (`<svg xmlns="…">`, `<body>`, `<rss version="2.0">`): an
+ * element's opening tag with no delimiter on its line. A CSV header may start with `<` too (`<id>,value`), but then
+ * its line holds a comma, semicolon, tab or pipe.
+ */
+function isMarkupLine(text: string): boolean {
+  const line = text.split(/\r?\n/, 1)[0]!;
+  return /^<[a-z][a-z0-9:_-]*[\s>/]/.test(line) && !/[,;\t|]/.test(line);
 }

@@ -80,6 +80,23 @@ describe('detectFormat', () => {
     }
   });
 
+  it('refuses markup without a prolog (SVG, an HTML fragment, a comment first), not a CSV whose header starts with <', () => {
+    for (const text of [
+      '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(1)</script>\n</svg>\n',
+      '<svg><script>alert(1)</script></svg>',
+      '<body>\n<p>hi</p>\n</body>',
+      '<!-- exported -->\n<table></table>',
+    ]) {
+      expect(detectFormat(Buffer.from(text)), text).toMatchObject({
+        supported: false,
+        message: expect.stringMatching(/HTML or XML document/),
+      });
+    }
+    for (const text of ['<id>,value\n1,2\n', '<id>;value\n1;2\n', '<id>\tvalue\n1\t2\n']) {
+      expect(detectFormat(Buffer.from(text)), text).toMatchObject({ supported: true, format: 'csv' });
+    }
+  });
+
   it('refuses HTML saved as .xls, binary data and an empty file', () => {
     const html = detectFormat(Buffer.from('<html><table><tr><td>1</td></tr></table></html>'), { filename: 'export.xls' });
     expect(html.message).toMatch(/HTML or XML saved under an Excel name/);
