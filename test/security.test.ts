@@ -128,6 +128,68 @@ describe('request bodies that are JSON', () => {
   });
 });
 
+describe('cross-site requests', () => {
+  const evil = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
+  // Each its own client and email address, so that the limits of "email me my links" are not what answers.
+  const linksForm = (headers: Record<string, string>, address = '203.0.113.90') =>
+    fetch(platform.url('/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address, ...headers },
+      body: new URLSearchParams({ email: `victim-${address}@example.com` }),
+    });
+  const iris = '{"rows":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}';
+  const predict = (headers: Record<string, string>) =>
+    fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...headers },
+      body: iris,
+    });
+
+  it("are refused (403 cross_site) when a browser says another site's page sent them: the forms, and a CORS-simple real-time request", async () => {
+    const links = await linksForm(evil);
+    expect(links.status).toBe(403);
+    const body = (await links.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('cross_site');
+    expect(body.error.message).toContain('Sec-Fetch-Site: cross-site');
+    // A browser asks for HTML: the error page, saying the same.
+    const page = await linksForm({ ...evil, accept: 'text/html' });
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('another site');
+
+    const uploadsBefore = await readdir(path.join(platform.dataDir, 'uploads')).catch(() => []);
+    const form = new FormData();
+    form.set('model', 'iris-logreg');
+    form.set('file', fileBlob(await readFile(path.join(examples, 'data', 'iris.csv')), 'text/csv'), 'iris.csv');
+    const job = await fetch(platform.url('/jobs'), { method: 'POST', body: form, headers: evil, redirect: 'manual' });
+    expect(job.status).toBe(403);
+    expect((await readdir(path.join(platform.dataDir, 'uploads')).catch(() => [])).sort()).toEqual(uploadsBefore.sort());
+
+    // Without Sec-Fetch-Site (an older browser), by its Origin: another site's, another port of ours, or null.
+    for (const origin of ['https://evil.example', platform.baseUrl.replace('127.0.0.1', 'localhost'), 'null'])
+      expect((await predict({ origin })).status, origin).toBe(403);
+    for (const site of ['cross-site', 'same-site']) expect((await predict({ 'sec-fetch-site': site })).status, site).toBe(403);
+    const api = await fetch(platform.url('/api/links'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...evil },
+      body: '{"email":"victim@example.com"}',
+    });
+    expect(api.status).toBe(403);
+  });
+
+  it('are let through from our own pages, and from clients that are no browser (neither header)', async () => {
+    // Chromium posts our no-referrer pages' forms with Origin: null and Sec-Fetch-Site: same-origin.
+    expect((await linksForm({ origin: 'null', 'sec-fetch-site': 'same-origin' }, '203.0.113.91')).status).toBe(200);
+    expect((await linksForm({ origin: platform.baseUrl }, '203.0.113.92')).status).toBe(200);
+    expect((await linksForm({}, '203.0.113.93')).status).toBe(200);
+    expect((await predict({ 'sec-fetch-site': 'same-origin', origin: platform.baseUrl })).status).toBe(200);
+    expect((await predict({ 'sec-fetch-site': 'none' })).status).toBe(200);
+    expect((await predict({})).status).toBe(200);
+    // Reading is never refused: a link followed from another site opens.
+    expect((await fetch(platform.url('/api/models'), { headers: evil })).status).toBe(200);
+  });
+});
+
 describe('"email me my links"', () => {
   it('is limited per client address (429 with Retry-After), whatever addresses it names', async () => {
     const ask = (i: number) =>

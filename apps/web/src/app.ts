@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
+import { refuseCrossSite } from './http/cross-site.js';
 import { errorHandler, refuse } from './http/errors.js';
 import { methodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnknownQueryParameters } from './http/query-parameters.js';
@@ -31,6 +32,8 @@ export function createApp(ctx: WebContext): Express {
   app.set('trust proxy', 'loopback');
   app.use(securityHeaders(ctx.config.http.publicUrl));
   app.use(staticFiles(ctx.config.env));
+  // A state-changing request another site's page made a browser send: refused before anything is read or done.
+  app.use(refuseCrossSite(ctx.config.http.publicUrl));
   // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all before
   // the body parsers: a client over its limit is refused before its body is read, and a body that trickles
   // in is cut off.

@@ -113,18 +113,3 @@ export function setCookie(
 export function clearCookie(res: Response, req: Request, publicUrl: string, name: string, path: string): void {
   res.clearCookie(name, { httpOnly: true, sameSite: 'strict', secure: isHttps(req, publicUrl), path });
 }
-
-/**
- * A same-origin request by its Origin header (absent: a same-origin navigation or a non-browser client).
- * Browsers send `Origin: null` with the forms of our own pages: they are served with `Referrer-Policy:
- * no-referrer` (a job link's token must never leave in a Referer), and the Fetch standard then hides the
- * origin of a form's POST. Such a request is ours when the browser says so in Sec-Fetch-Site, a header no page
- * can set: every admin form (registering a model, signing out) was refused in a real browser.
- */
-export function sameOrigin(req: Request, publicUrl: string): boolean {
-  const origin = req.get('origin');
-  if (!origin) return true;
-  if (origin === 'null') return req.get('sec-fetch-site') === 'same-origin';
-  const host = req.get('host');
-  return origin === new URL(publicUrl).origin || (!!host && (origin === `http://${host}` || origin === `https://${host}`));
-}

@@ -4,7 +4,8 @@ import type { WebContext } from '../context.js';
 import { clientAddress } from '../http/client-address.js';
 import { refuse } from '../http/errors.js';
 import { adminGuesses } from './guess-throttle.js';
-import { AdminSessions, readCookies, safeEqual, sameOrigin, SESSION_COOKIE, type AdminSession } from './admin-session.js';
+import { sameOrigin } from '../http/cross-site.js';
+import { AdminSessions, readCookies, safeEqual, SESSION_COOKIE, type AdminSession } from './admin-session.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
