@@ -277,6 +277,23 @@ describe('client mistakes', () => {
     expect(error.message).toMatch(/^"email": "bob@example" is not an e-mail address we can send to: its domain "example"/);
   });
 
+  it('says each mistake with one code and one status on every endpoint: malformed JSON, an email that is not an address', async () => {
+    const post = (p: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(platform.url(p), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    for (const [p, body, headers] of [
+      ['/api/links', '{"email":', {}],
+      ['/api/keys', '{"name":', { authorization: `Bearer ${ADMIN_TOKEN}` }],
+      ['/api/models/iris-logreg/predict', '{"rows":[', {}],
+    ] as const) {
+      const res = await post(p, body, headers);
+      expect([res.status, (await errorOf(res)).code], p).toEqual([400, 'malformed_json']);
+    }
+    for (const email of ['bob@example', ['a@example.com'], 42, '']) {
+      const res = await post('/api/links', JSON.stringify({ email }), { 'x-forwarded-for': '198.51.100.7' });
+      expect([res.status, (await errorOf(res)).code], JSON.stringify(email)).toEqual([400, 'invalid_email']);
+    }
+  });
+
   it('unknown paths are JSON 404s', async () => {
     const res = await fetch(platform.url('/api/nothing-here'));
     expect(res.status).toBe(404);

@@ -415,7 +415,9 @@ describe('scheduled batch runs', () => {
       [{ ...base, source: 'http://user:secret@127.0.0.1/iris.csv' }, 422, 'invalid_source'],
       [{ ...base, model: 'no-such-model' }, 422, 'unknown_model'],
       [{ ...base, email: 'not an address' }, 400, 'invalid_email'],
-      [{ ...base, email: undefined }, 422, 'invalid_email'],
+      [{ ...base, email: undefined }, 400, 'invalid_email'],
+      [{ ...base, email: '' }, 400, 'invalid_email'],
+      [{ ...base, email: ['ops@example.com'] }, 400, 'invalid_email'],
       [{ ...base, attempts: 0 }, 422, 'invalid_attempts'],
     ];
     for (const [body, status, code] of cases) {

@@ -66,7 +66,7 @@ describe('request bodies that are JSON', () => {
       body: '{"a":',
     });
     expect(links.status).toBe(400);
-    expect((await links.json()).error.code).toBe('invalid_json');
+    expect((await links.json()).error.code).toBe('malformed_json');
   });
 
   it('are refused compressed (415, not inflated), and an admin route reads none before the admin token is checked', async () => {

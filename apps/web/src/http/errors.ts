@@ -89,6 +89,17 @@ export function fromMulterError(err: multer.MulterError, maxUploadBytes: number)
   }
 }
 
+/**
+ * A code has one status wherever it is answered (docs/api.md). `invalid_email` is the domain's 400 for an
+ * address mail cannot reach (@batchcast/jobs email-address.ts); the contract's check of the field's type (not
+ * a string, missing) gives the same code, so it gets the same status rather than the 422 of other fields.
+ */
+const CONTRACT_STATUS: Record<string, number | undefined> = { invalid_email: 400 };
+
+function contractStatus(err: ContractViolation): number {
+  return CONTRACT_STATUS[err.code] ?? (err.field === null ? 400 : 422);
+}
+
 /** What the client is told: a status and `{ error: { code, message, ...details } }`. */
 export interface HttpFailure {
   status: number;
@@ -105,7 +116,7 @@ export interface HttpFailure {
 export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFailure {
   if (err instanceof DomainError)
     return { status: statusOf(err), code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
-  if (err instanceof ContractViolation) return { status: err.field === null ? 400 : 422, code: err.code, message: err.message };
+  if (err instanceof ContractViolation) return { status: contractStatus(err), code: err.code, message: err.message };
   if (err instanceof MethodNotAllowed) return { status: 405, code: 'method_not_allowed', message: err.message };
   if (err instanceof HttpRefusal) return { status: err.status, code: err.code, message: err.message };
   // The router could not decode a path parameter (`%ZZ`, a cut multi-byte sequence): the client's URL, not our fault.
@@ -122,7 +133,8 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
       code: 'body_too_large',
       message: `The request body is too large${typeof e.limit === 'number' ? ` (at most ${e.limit.toLocaleString('en-US')} bytes here)` : ''}.`,
     };
-  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+  // The real-time endpoint's own reader says malformed_json too (with where): one code for one mistake.
+  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'malformed_json', message: 'The request body is not valid JSON.' };
   if (e?.type === 'encoding.unsupported')
     return {
       status: 415,

@@ -75,7 +75,7 @@ export async function createSchedule(ctx: JobsContext, input: ScheduleInput): Pr
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10) {
     throw new DomainError('unprocessable', 'invalid_attempts', '"attempts" is a whole number from 1 to 10 (3 when not given).');
   }
-  if (!input.email.trim()) throw new DomainError('unprocessable', 'invalid_email', 'Give "email": the address told after each run.');
+  if (!input.email.trim()) throw new DomainError('invalid', 'invalid_email', 'Give "email": the address told after each run.');
   const email = parseEmail(input.email, ctx.config.mail.localDomains)!;
   const source = parseScheduleSource(input.source);
   await checkScheduleSource(source, ctx.config);
