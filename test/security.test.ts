@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerClientErrors } from '../apps/web/src/http/client-errors.js';
 import { onnx } from '../packages/inference/src/onnx-proto.js';
 import { cookiesOf, cookieValue, signIn } from './support/admin.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
@@ -402,6 +404,51 @@ describe('request bodies that trickle in', () => {
     clearInterval(timer);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
     expect(answer).toContain('body_stalled');
+  });
+});
+
+/** Writes `request` on a new connection to `port` and reads the answer until the server closes it. */
+function rawExchange(port: number, request: string): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const end = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(text.slice(9, 12)), headers: text.slice(0, end), body: text.slice(end + 4) });
+    });
+  });
+}
+
+describe('refusals before there is a request', () => {
+  it('headers over the limit are a 431 with the JSON error shape, not an empty answer', async () => {
+    const port = Number(new URL(platform.baseUrl).port);
+    const res = await rawExchange(port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(res.status).toBe(431);
+    expect(res.headers).toMatch(/content-type: application\/json/i);
+    const body = JSON.parse(res.body) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('headers_too_large');
+    expect(body.error.message).toContain('headers');
+  });
+
+  it("headers that never finish arriving are a 408 with the JSON error shape (the web server's handler, on a short headers timeout)", async () => {
+    const server = http.createServer({ headersTimeout: 300, requestTimeout: 1000, connectionsCheckingInterval: 50 }, (_req, res) =>
+      res.end('ok'),
+    );
+    answerClientErrors(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await rawExchange((server.address() as net.AddressInfo).port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      expect(res.status).toBe(408);
+      expect(JSON.parse(res.body).error.code).toBe('request_timeout');
+      // Bytes that are not HTTP: a 400 in the same shape.
+      const garbage = await rawExchange((server.address() as net.AddressInfo).port, 'HELLO\r\n\r\n');
+      expect([garbage.status, JSON.parse(garbage.body).error.code]).toEqual([400, 'malformed_request']);
+    } finally {
+      server.close();
+    }
   });
 });
 

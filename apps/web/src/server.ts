@@ -3,6 +3,7 @@ import { ensureDatabase, waitForSchema, whenDatabaseAvailable } from '@batchcast
 import { boot, tellSupervisor } from '@batchcast/runtime';
 import { createApp } from './app.js';
 import { openWebContext } from './context.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { listenFailure } from './http/listen-failure.js';
 import { releaseMemoryAfterLargeTransfers } from './http/release-memory.js';
 import { serverTimeouts } from './http/timeouts.js';
@@ -37,6 +38,8 @@ boot(
     server.headersTimeout = timeouts.headersTimeoutMs;
     server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
     server.setTimeout(timeouts.idleTimeoutMs);
+    // A 431 or 408 before Express sees the request: with a JSON body, as every other refusal.
+    answerClientErrors(server);
 
     const outboxPort = config.devOutbox.port;
     let devOutboxUrl: string | null = null;
