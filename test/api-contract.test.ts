@@ -294,6 +294,24 @@ describe('client mistakes', () => {
     }
   });
 
+  it('OPTIONS and a 405 list the same methods for every documented path: the ones the document gives it', async () => {
+    const doc = (await (await fetch(platform.url('/api/openapi.json'))).json()) as { paths: Record<string, Record<string, unknown>> };
+    // Not the mounts, whose files and bull-board's API are middleware, not routes.
+    const paths = Object.entries(doc.paths).filter(([p]) => !/^\/(admin\/queues|static)\//.test(`${p}/`));
+    expect(paths.length).toBeGreaterThan(30);
+    for (const [template, item] of paths) {
+      const methods = Object.keys(item)
+        .filter((k) => k !== 'description')
+        .map((m) => m.toUpperCase());
+      const expected = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : [])])].sort().join(', ');
+      const p = template.replace('{id}', '00000000-0000-4000-8000-000000000000').replace(/\{[^}]+\}/g, 'iris-logreg');
+      const options = await fetch(platform.url(p), { method: 'OPTIONS' });
+      expect([options.status, options.headers.get('allow')], `OPTIONS ${p}`).toEqual([200, expected]);
+      const put = await fetch(platform.url(p), { method: 'PUT' });
+      expect([put.status, put.headers.get('allow')], `PUT ${p}`).toEqual([405, expected]);
+    }
+  });
+
   it('unknown paths are JSON 404s', async () => {
     const res = await fetch(platform.url('/api/nothing-here'));
     expect(res.status).toBe(404);

@@ -3,7 +3,7 @@ import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { refuseCrossSite } from './http/cross-site.js';
 import { errorHandler, refuse } from './http/errors.js';
-import { methodNotAllowed } from './http/method-not-allowed.js';
+import { answerOptions, methodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnknownQueryParameters } from './http/query-parameters.js';
 import { admin } from './routes/admin.js';
 import { adminJobs } from './routes/admin-jobs.js';
@@ -34,6 +34,8 @@ export function createApp(ctx: WebContext): Express {
   app.use(staticFiles(ctx.config.env));
   // A state-changing request another site's page made a browser send: refused before anything is read or done.
   app.use(refuseCrossSite(ctx.config.http.publicUrl));
+  // Before every router with routes (the rate limits' too): each would answer OPTIONS with its own routes' methods only.
+  app.use(answerOptions(app));
   // API keys first (an invalid one is a 401 anywhere), then the limits (per key, or per address), all before
   // the body parsers: a client over its limit is refused before its body is read, and a body that trickles
   // in is cut off.

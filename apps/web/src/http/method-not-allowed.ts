@@ -36,6 +36,21 @@ export function methodNotAllowed(app: Express): RequestHandler {
   };
 }
 
+/**
+ * OPTIONS on a path the app has routes for: 200 with `Allow` listing every method the path takes, the same
+ * list a 405 gives. Express's own answer lists only the routes of the first router that has one for the path
+ * (`OPTIONS /api/jobs` said `Allow: POST`, leaving out the list of a key's jobs in another router).
+ */
+export function answerOptions(app: Express): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'OPTIONS') return next();
+    const allow = allowedMethods((app as unknown as { router: { stack: Layer[] } }).router.stack, req.path);
+    if (allow.length === 0) return next();
+    const text = allow.join(', ');
+    res.set('allow', text).type('text/plain').send(text);
+  };
+}
+
 /** The methods of every route matching `path`, through the routers mounted at the root (as app.ts mounts them). */
 export function allowedMethods(stack: Layer[], path: string): string[] {
   const methods = new Set<string>();
