@@ -50,3 +50,9 @@ export function pageQuery(what: string) {
     cursor: z.string().max(200).optional().openapi({ description: 'The `next` of the previous page; leave out for the first page.' }),
   });
 }
+
+/**
+ * The paths whose query parameters are checked (`422 unknown_parameter`): the API's and the sample files',
+ * whose clients are programs; the HTML pages ignore parameters they do not use (`utm_source` on a link).
+ */
+export const checksQueryParameters = (path: string): boolean => path.startsWith('/api/') || /^\/models\/\{name\}\/sample\./.test(path);

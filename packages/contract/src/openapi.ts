@@ -11,7 +11,9 @@ export function openApiDocument(opts: { serverUrl: string; version?: string }) {
       version: opts.version ?? '0.1.0',
       description:
         'Asynchronous batch predictions: upload a file, workers score every row with the model, the results are kept for a while. ' +
-        "Client mistakes answer 4xx with `{ error: { code, message } }`; a job's endpoints answer 404 without its token.",
+        "Client mistakes answer 4xx with `{ error: { code, message } }`; a job's endpoints answer 404 without its token. " +
+        'Before any endpoint, the HTTP server itself may answer, in the same shape, 431 `headers_too_large` (headers over 16 KiB), ' +
+        '408 `request_timeout` (headers or a request not arriving in time) or 400 `malformed_request` (bytes that are not HTTP/1.1).',
     },
     servers: [{ url: opts.serverUrl }],
   });

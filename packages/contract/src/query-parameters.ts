@@ -1,4 +1,5 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { checksQueryParameters } from './common.js';
 import { contractRoutes } from './openapi.js';
 import type { z } from './zod.js';
 
@@ -21,7 +22,7 @@ let routes: QueryRoute[] | null = null;
  */
 function checkedRoutes(): QueryRoute[] {
   routes ??= contractRoutes()
-    .filter((r) => r.path.startsWith('/api/') || /^\/models\/\{name\}\/sample\./.test(r.path))
+    .filter((r) => checksQueryParameters(r.path))
     .map((r) => ({
       method: r.method,
       path: r.path,

@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
+import { checksQueryParameters, ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
 import { IdempotencyKeyHeaders, idempotencyKeyHeaders, replayable } from './idempotency.js';
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
@@ -53,7 +53,7 @@ registry.registerComponent('securitySchemes', 'apiKey', {
 });
 
 const ERRORS: Record<number, string> = {
-  400: 'The request is malformed (`{ error: { code, message } }`).',
+  400: 'The request is malformed (`{ error: { code, message } }`): e.g. a JSON body that is not valid JSON (`malformed_json`).',
   401: 'No admin credentials (send `Authorization: Bearer <ADMIN_TOKEN>`, or sign in at /admin/login in a browser), or an API key that is not valid or was revoked (`invalid_api_key`, `revoked_api_key`).',
   403: 'Wrong admin token, admin endpoints disabled (no ADMIN_TOKEN), a cookie-authenticated change without its CSRF token, or an API key without the scope the endpoint needs (`insufficient_scope`).',
   404: 'No such resource, or (for a job) not the right token: a job without its token is never revealed.',
@@ -81,10 +81,71 @@ const seeOther = (description: string): ResponseConfig => ({
 });
 const multipart = (schema: z.ZodType) => ({ required: true, content: { 'multipart/form-data': { schema } } });
 
-/** Registers a route; admin routes also answer 429 to a client that guessed the admin token wrong too often. */
+/**
+ * The refusals of the HTTP layer, before any route's own checks, each for the operations it applies to: the
+ * code, the operations, and what the document says. Added to every operation by `route`, once, rather than
+ * written out beside each.
+ */
+const HTTP_LAYER: { status: number; code: string; applies: (c: RouteConfig) => boolean; description: string }[] = [
+  {
+    status: 400,
+    code: 'malformed_url',
+    applies: (c) => c.path.includes('{'),
+    description: 'A path parameter that is not valid percent-encoding (`malformed_url`: send a literal "%" as %25).',
+  },
+  {
+    status: 403,
+    code: 'cross_site',
+    applies: (c) => ['post', 'put', 'patch', 'delete'].includes(c.method),
+    description:
+      "Sent by a browser from another site's page (`cross_site`: `Sec-Fetch-Site` other than same-origin/none, or a foreign `Origin`); clients sending neither header are not affected.",
+  },
+  {
+    status: 405,
+    code: 'method_not_allowed',
+    applies: () => true,
+    description: 'The path asked with a method it does not take (`method_not_allowed`, with `Allow` listing the ones it does).',
+  },
+  {
+    status: 422,
+    code: 'unknown_parameter',
+    applies: (c) => checksQueryParameters(c.path),
+    description: 'A query parameter the endpoint does not take (`unknown_parameter`, naming it and the ones it takes).',
+  },
+];
+
+/** `responses` with the HTTP layer's refusals that apply: added, or said in the description of a response of that status already there. */
+function withHttpLayer(config: RouteConfig): RouteConfig['responses'] {
+  const responses = { ...config.responses };
+  for (const r of HTTP_LAYER) {
+    if (!r.applies(config)) continue;
+    const errorContent = errors(r.status)[r.status]!.content!;
+    const existing = responses[r.status];
+    if (!existing) {
+      responses[r.status] = { description: r.description, content: errorContent };
+      continue;
+    }
+    if ('$ref' in existing) continue; // none is registered so; a shared response would say it itself
+    const said = existing.description ?? '';
+    if (!said.includes(`\`${r.code}\``))
+      responses[r.status] = {
+        ...existing,
+        description: `${said} Also: ${r.description}`.trim(),
+        // A form page's refusals are HTML; the HTTP layer's are JSON too, for whoever does not ask for HTML.
+        content: { ...errorContent, ...(existing.content ?? {}) },
+      };
+  }
+  return responses;
+}
+
+/**
+ * Registers a route with the HTTP layer's refusals that apply to it (see HTTP_LAYER); admin routes also answer
+ * 429 to a client that guessed the admin token wrong too often.
+ */
 function route(config: RouteConfig): void {
   const admin = config.security?.some((s) => 'adminBearer' in s) ?? false;
-  registry.registerPath(admin && !config.responses[429] ? { ...config, responses: { ...config.responses, ...errors(429) } } : config);
+  const responses = withHttpLayer(config);
+  registry.registerPath({ ...config, responses: admin && !responses[429] ? { ...responses, ...errors(429) } : responses });
 }
 
 // Pages
