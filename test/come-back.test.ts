@@ -181,7 +181,7 @@ describe('email me my links', () => {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(missing.status).toBe(422);
+    expect(missing.status).toBe(400);
     expect((await missing.json()).error.message).toContain('Give "email"');
   });
 
