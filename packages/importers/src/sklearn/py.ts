@@ -222,7 +222,12 @@ export class Est {
   }
 }
 
-/** Class labels (classes_) of a classifier: numbers for integer labels, strings otherwise. */
+/**
+ * Class labels (classes_) of a classifier as scikit-learn's predict() gives them and pandas writes them: integers
+ * as numbers (an int64 beyond 2^53, which a double cannot hold, as its exact decimal text, so the labels of such a
+ * model are all text), floats as Python's str() of them (`1.0`, `1e+16`: a y given as floats predicts floats),
+ * strings and bools (`True`) as text.
+ */
 export function classLabels(est: Est): Label[] {
   const raw = est.req('classes_');
   // A classifier fitted on a y with several columns (multi-output / multi-label trees and forests) keeps one
@@ -237,12 +242,82 @@ export function classLabels(est: Est): Label[] {
         'Fit one model per target column and register each.',
     );
   }
-  const labels = asLabels(raw);
-  if (!labels || labels.some((l) => l === null)) est.malformed('has classes_ that are neither numbers nor strings');
-  const ls = labels as Label[];
-  // Float labels that are whole numbers (y given as floats) are shown as integers; others as their text.
-  if (ls.every((l) => typeof l === 'number')) {
-    return ls.every((l) => Number.isSafeInteger(l)) ? ls : ls.map((l) => String(l));
+  const ls = exactLabels(raw);
+  if (!ls) est.malformed('has classes_ that are neither numbers nor strings');
+  return ls.every((l) => typeof l === 'number') ? ls : ls.map((l) => String(l));
+}
+
+/**
+ * Labels of a classes_ array or list, exactly: asLabels' values, except that integers beyond 2^53 keep their exact
+ * decimal text and a float array's values are Python's str() of them. Null when one is missing (None, NaN) or of
+ * another kind.
+ */
+function exactLabels(raw: PyValue): Label[] | null {
+  if (raw instanceof NdArray && !(raw.data instanceof Map) && !Array.isArray(raw.data)) {
+    const data = raw.data as ArrayLike<number | bigint>;
+    const kind = raw.dtype.kind;
+    if (kind === 'f') {
+      const out = Array.from(data as ArrayLike<number>, (x) => (Number.isNaN(x) ? null : pyFloatText(x, raw.dtype.itemSize)));
+      return out.every((x) => x !== null) ? (out as string[]) : null;
+    }
+    if (kind === 'i' || kind === 'u') return Array.from(data, exactInt);
   }
-  return ls.map((l) => String(l));
+  const items = raw instanceof NdArray ? (Array.isArray(raw.data) ? (raw.data as PyValue[]) : null) : asList(raw);
+  if (items?.some((x) => typeof x === 'bigint')) {
+    const out = items.map((x) => (typeof x === 'bigint' ? exactInt(x) : (asLabels([x])?.[0] ?? null)));
+    return out.every((x) => x !== null) ? (out as Label[]) : null;
+  }
+  const labels = asLabels(raw);
+  return labels?.every((l) => l !== null) ? (labels as Label[]) : null;
+}
+
+function exactInt(v: number | bigint): Label {
+  if (typeof v === 'number') return v;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+}
+
+/** A double rounded to the nearest float16 (round half to even), as numpy stores one. */
+function roundHalf(x: number): number {
+  const a = Math.abs(x);
+  if (!Number.isFinite(a) || a >= 65520) return Number.isNaN(x) ? x : Math.sign(x) * Number.POSITIVE_INFINITY;
+  const e = Math.max(Math.floor(Math.log2(a || 1)), -14);
+  const ulp = 2 ** (e - 10);
+  const q = a / ulp;
+  let r = Math.round(q);
+  if (r - q === 0.5 && r % 2 === 1) r -= 1;
+  return Math.sign(x) * r * ulp;
+}
+
+/**
+ * Python's str() of a float (numpy's, for a float32/float16 scalar): the shortest digits that read back as the
+ * same value at that precision, positional from 1e-4 to 1e16 (`1.0`, `65504.0`), else with an exponent of at
+ * least two digits (`1e+16`, `1e-05`).
+ */
+export function pyFloatText(x: number, itemSize = 8): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  const a = Math.abs(x);
+  if (a === 0) return `${sign}0.0`;
+  let text = a.toExponential();
+  if (itemSize !== 8) {
+    const round = itemSize === 4 ? Math.fround : roundHalf;
+    for (let p = 0; p < 17; p++) {
+      const t = a.toExponential(p);
+      if (round(Number(t)) === a) {
+        text = t;
+        break;
+      }
+    }
+  }
+  const [mantissa, e] = text.split('e') as [string, string];
+  const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
+  const exp = Number(e);
+  if (a >= 1e-4 && a < 1e16) {
+    if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
+    const whole = digits.padEnd(exp + 1, '0');
+    return `${sign}${whole.slice(0, exp + 1)}.${whole.slice(exp + 1) || '0'}`;
+  }
+  const rest = digits.slice(1);
+  return `${sign}${digits[0]}${rest ? `.${rest}` : ''}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
 }
