@@ -10,6 +10,7 @@ import { outputColumns, prepareModel } from '@batchcast/inference';
 import { importModel } from '../src/index.js';
 import { pyFloatText } from '../src/sklearn/py.js';
 import { expectClose, FIXTURES, fixtureBytes, scoreCsv } from './helpers.js';
+import { importRefusal } from './refusals.js';
 
 /** The expected file as text: the class texts (p_<str(class)>), the labels as pandas wrote them, the probabilities. */
 function expectedText(name: string): { classes: string[]; labels: string[]; probabilities: number[] } {
@@ -71,5 +72,24 @@ describe('class labels kept exactly as the model has them', () => {
       [2048, 2, '2048.0'],
     ];
     expect(cases.map(([x, size]) => pyFloatText(x, size))).toEqual(cases.map(([, , text]) => text));
+  });
+});
+
+describe('SVC refusals advise what batchcast converts', () => {
+  it('probability=True with 3 classes: not CalibratedClassifierCV over the SVC, which is refused too', async () => {
+    const err = await importRefusal(fixtureBytes('class-labels/svc-3-classes.pkl'));
+    expect(err.code).toBe('unsupported_option');
+    expect(err.message).toContain('probability=True with 3 classes');
+    expect(err.message).not.toMatch(/wrap (the model|it) in CalibratedClassifierCV/);
+    expect(err.message).toContain('CalibratedClassifierCV(LinearSVC())');
+    const calibrated = await importRefusal(fixtureBytes('class-labels/calibrated-svc-3-classes.pkl'));
+    expect(calibrated.message).toContain('calibration of its decision_function');
+  });
+
+  it('SVC without probabilities: the same, working advice', async () => {
+    const err = await importRefusal(fixtureBytes('sklearn/svc.joblib'));
+    expect(err.message).toContain('probability=False');
+    expect(err.message).not.toMatch(/wrap (the model|it) in CalibratedClassifierCV/);
+    expect(err.message).toContain('CalibratedClassifierCV(LinearSVC())');
   });
 });

@@ -190,6 +190,9 @@ function coupleTwo(ctx: Ctx, r01: string): string {
   return concatColumns(b, [op('Where', [ok, p[0]!, nan], 'p_first'), op('Where', [ok, p[1]!, nan], 'p_second')], 'proba');
 }
 
+/** What batchcast converts in place of a linear-kernel SVC without usable probabilities. */
+const LINEAR_REMEDY = 'fit CalibratedClassifierCV(LinearSVC()) instead, which batchcast converts (any number of classes)';
+
 /**
  * SVC / NuSVC with probability=True and two classes: libsvm's decision value d, Platt scaling, then its pairwise
  * coupling (coupleTwo). The label is libsvm's vote, as predict() takes it: the first class when d > 0, else the
@@ -203,14 +206,15 @@ export const svc: PredictorConverter = (ctx, est, input) => {
     unsupportedOption(
       est,
       'probability=False',
-      'it predicts labels without probabilities; fit it with probability=True (two classes), or wrap it in CalibratedClassifierCV',
+      `it predicts labels without probabilities; fit it with probability=True (two classes only), or, for a linear kernel, ${LINEAR_REMEDY}`,
     );
   }
   if (classes.length !== 2) {
     unsupportedOption(
       est,
       `probability=True with ${classes.length} classes`,
-      "libsvm's coupling of the pairwise probabilities of more than two classes is not converted; wrap the model in CalibratedClassifierCV instead",
+      "libsvm's coupling of the pairwise probabilities of more than two classes is not converted. For a linear kernel, " +
+        `${LINEAR_REMEDY}; with another kernel, export it to ONNX as below (CalibratedClassifierCV over an SVC is refused too: batchcast calibrates linear decision functions only)`,
     );
   }
   const d = decisionValue(ctx, est, input);
