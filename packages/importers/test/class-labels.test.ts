@@ -75,6 +75,25 @@ describe('class labels kept exactly as the model has them', () => {
   });
 });
 
+describe('XGBClassifier fitted on a bool y', () => {
+  it('the pickled wrapper scores as its predict() (0/1) and as the same model saved with save_model', async () => {
+    const want = expectedText('xgb-bool');
+    const pickled = await scored('xgb-bool.pkl');
+    const saved = await scored('xgb-bool.json');
+    expect(saved.prepared.schema.classLabels).toEqual([0, 1]);
+    expect(pickled.prepared.schema.classLabels).toEqual([0, 1]);
+    expect(pickled.scored.labels!.map(String)).toEqual(want.labels);
+    expect(pickled.scored.probabilities).toEqual(saved.scored.probabilities);
+    expectClose(pickled.scored.probabilities!, want.probabilities, 'xgb-bool');
+  });
+
+  it('a wrapper whose classes_ are not 0..n-1 is still refused, naming them exactly', async () => {
+    const err = await importRefusal(fixtureBytes('class-labels/xgb-relabelled.pkl'));
+    expect(err.code).toBe('unsupported_option');
+    expect(err.message).toContain('has classes 5, 9007199254740993, not 0..1');
+  });
+});
+
 describe('SVC refusals advise what batchcast converts', () => {
   it('probability=True with 3 classes: not CalibratedClassifierCV over the SVC, which is refused too', async () => {
     const err = await importRefusal(fixtureBytes('class-labels/svc-3-classes.pkl'));

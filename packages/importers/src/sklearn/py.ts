@@ -252,7 +252,7 @@ export function classLabels(est: Est): Label[] {
  * decimal text and a float array's values are Python's str() of them. Null when one is missing (None, NaN) or of
  * another kind.
  */
-function exactLabels(raw: PyValue): Label[] | null {
+export function exactLabels(raw: PyValue): Label[] | null {
   if (raw instanceof NdArray && !(raw.data instanceof Map) && !Array.isArray(raw.data)) {
     const data = raw.data as ArrayLike<number | bigint>;
     const kind = raw.dtype.kind;

@@ -8,7 +8,7 @@
 import { ModelImportError } from '../errors.js';
 import type { PyValue } from '../pickle/values.js';
 import { PyBytes, PyDict, PyObject } from '../pickle/values.js';
-import { asLabels, asNumber, typeName } from '../sklearn/py.js';
+import { asNumber, asNumbers, exactLabels, typeName } from '../sklearn/py.js';
 import { convertXgboost } from './convert.js';
 import { parseJson, parseUbjson } from './documents.js';
 import type { XgboostImport } from './index.js';
@@ -61,12 +61,16 @@ export function wrapperModel(wrapper: PyObject): XgbModel {
   const missing = asNumber(wrapper.attr('missing'));
   if (missing !== null) xgb.missing = missing;
   if (wrapper.name === 'XGBClassifier') {
-    // XGBoost 1.6+ trains on classes 0..n-1 and predicts those; an older wrapper's label encoder is not read.
-    const classes = asLabels(wrapper.attr('classes_'));
-    if (classes?.some((c, i) => c !== i)) {
+    // XGBoost 1.6+ trains on classes 0..n-1 and predicts those; an older wrapper's label encoder is not read. A bool
+    // y gives classes_ [False, True], which XGBoost takes as 0, 1 (False == 0) and predict() returns as 0, 1.
+    const raw = wrapper.attr('classes_');
+    const numbers = raw === undefined || raw === null ? null : asNumbers(raw);
+    if (raw !== undefined && raw !== null && !numbers?.every((c, i) => c === i)) {
+      const classes = exactLabels(raw);
+      const shown = classes ? `classes ${classes.join(', ')}, not 0..${classes.length - 1}` : `classes_ = ${typeName(raw)}, not 0..n-1`;
       throw new ModelImportError(
         'unsupported_option',
-        `This XGBClassifier has classes ${classes.join(', ')}, not 0..${classes.length - 1}: its labels went through a label ` +
+        `This XGBClassifier has ${shown}: its labels went through a label ` +
           "encoder batchcast does not read. Save it with model.save_model('model.json') and map the predicted class numbers yourself.",
       );
     }
