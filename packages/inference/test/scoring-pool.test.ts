@@ -134,8 +134,9 @@ describe('ScoringPool', () => {
     const results = await Promise.all([0, 1, 2].map(() => pool.score(m.poolModel, m.batch(many), m.targets)));
     spinning = false;
     expect(results.map((r) => r.count)).toEqual([10_000, 10_000, 10_000]);
-    // Scoring in this thread would leave a turn or two between runs; off the thread the loop keeps turning.
-    expect(turns).toBeGreaterThan(50);
+    // Scoring in this thread would leave a turn or two between runs (six at most for the three); off the thread
+    // the loop keeps turning: hundreds of turns on a quiet machine, 39 once on a machine running several suites.
+    expect(turns).toBeGreaterThan(12);
   });
 });
 
