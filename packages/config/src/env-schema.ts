@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { compilePolicy } from '@batchcast/outbound';
+import { parseAllowEntry } from '@batchcast/outbound';
 import { z } from 'zod';
 
 /**
@@ -38,22 +38,21 @@ const int = (min: number) =>
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 /**
- * A list of hosts an outbound policy allows (SCHEDULE_SOURCE_HOSTS, WEBHOOK_ALLOW_HOSTS), checked at start with
- * the policy's own parser: an entry it cannot read (a URL, a host:port) would otherwise surface only when used,
- * as a 500 that no one calling the API can fix.
+ * A list of hosts an outbound policy allows (SCHEDULE_SOURCE_HOSTS, WEBHOOK_ALLOW_HOSTS), checked at start, each
+ * entry with the policy's own parser: an entry it cannot read (a URL, a bad port) would otherwise surface only
+ * when used, as a 500 that no one calling the API can fix. Every bad entry is named, not only the first.
  */
-const hostList = (allowHttp: 'always' | 'allowed-hosts-only') =>
+const hostList = () =>
   optionalString.pipe(
     z
       .string()
       .superRefine((v, ctx) => {
-        try {
-          compilePolicy({ allowHosts: splitList(v), allowHttp });
-        } catch (err) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `${(err as Error).message.replace(/^allowHosts: /, '')} List host names, *.suffixes, IP addresses or CIDR blocks, separated by commas, without scheme or port.`,
-          });
+        for (const entry of splitList(v)) {
+          try {
+            parseAllowEntry(entry);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^allowHosts: /, '') });
+          }
         }
       })
       .optional(),
@@ -202,8 +201,8 @@ const envFields = z.object({
       })
       .optional(),
   ),
-  /** Hosts (names, *.suffixes, IPs, CIDRs) scheduled runs may fetch URLs from; unset: no URL sources at all. */
-  SCHEDULE_SOURCE_HOSTS: hostList('always'),
+  /** Hosts (names, *.suffixes, IPs, CIDRs; each may name a port, host:port) scheduled runs may fetch URLs from; unset: no URL sources at all. */
+  SCHEDULE_SOURCE_HOSTS: hostList(),
   /** Total time one fetch of a schedule's URL may take (DNS, connect, redirects, the whole body). */
   SCHEDULE_FETCH_TIMEOUT_MS: int(1000).default(10 * 60_000),
   /** Emails one address may be sent per hour; an upload asking for more is refused (429) before it is stored. */
@@ -241,9 +240,11 @@ const envFields = z.object({
   ),
   /**
    * Webhook receivers that may have non-public addresses (internal services, tests): host names, `*.suffix`,
-   * IP addresses or CIDR blocks, comma-separated. They may also be plain http://; every other receiver needs https://.
+   * IP addresses or CIDR blocks, comma-separated, each optionally with `:port` (`[v6]:port`) for that port only;
+   * an entry without a port allows every port of the host. They may also be plain http://; every other receiver
+   * needs https://.
    */
-  WEBHOOK_ALLOW_HOSTS: hostList('allowed-hosts-only'),
+  WEBHOOK_ALLOW_HOSTS: hostList(),
   /** The first retry of a webhook delivery waits about this long; each next one four times longer (capped at 6 h). */
   WEBHOOK_RETRY_BASE_MS: int(1).default(5_000),
   /** Time a webhook receiver has to answer (connect, send, the status line and headers, a snippet of the body). */

@@ -11,7 +11,10 @@ export interface OutboundPolicy {
   /**
    * Hosts that may have non-public addresses (an internal webhook receiver, a file server on the LAN, tests):
    * host names (exact, case-insensitive; `*.example.internal` for every subdomain of example.internal), IP
-   * addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). Empty: only public addresses are reached.
+   * addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). Any of them may name one port: `hooks.internal:8443`,
+   * `127.0.0.1:8080`, `[::1]:8080`, `*.corp:443`, `10.0.0.0/8:443`, `[fd00::/8]:443`; then only URLs on that port
+   * are let through by it. An entry without a port lets every port of the host through. Empty: only public
+   * addresses are reached.
    */
   allowHosts: readonly string[];
   /** `allowed-hosts-only`: plain http:// only for hosts in allowHosts, everything else needs https://. */
@@ -23,12 +26,72 @@ export interface OutboundPolicy {
   reach?: 'public-or-listed' | 'listed-only';
 }
 
-/** A policy checked once: its allowHosts split into names, suffixes and ranges. */
+/** The port an allowHosts entry names; null: it names none (every port). */
+type EntryPort = number | null;
+
+/** One allowHosts entry, read. */
+export type AllowEntry =
+  | { kind: 'name'; name: string; port: EntryPort }
+  /** `*.example.internal`: `suffix` is `.example.internal`. */
+  | { kind: 'suffix'; suffix: string; port: EntryPort }
+  | { kind: 'range'; range: [ipaddr.IPv4 | ipaddr.IPv6, number]; port: EntryPort };
+
+/** A policy checked once: its allowHosts split into names, suffixes and ranges, each with its port (null: any). */
 export interface CompiledPolicy {
   readonly policy: OutboundPolicy;
-  readonly names: ReadonlySet<string>;
-  readonly suffixes: readonly string[];
-  readonly ranges: readonly [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  readonly names: ReadonlyMap<string, readonly EntryPort[]>;
+  readonly suffixes: readonly [string, EntryPort][];
+  readonly ranges: readonly [ipaddr.IPv4 | ipaddr.IPv6, number, EntryPort][];
+}
+
+const portOf = (raw: string, text: string): number => {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new TypeError(`allowHosts: "${raw}" names the port "${text}": a port is a number from 1 to 65535.`);
+  }
+  return port;
+};
+
+/**
+ * Reads one allowHosts entry (a TypeError says what is wrong with it): a host name, `*.suffix`, an IP address
+ * or a CIDR block, optionally followed by `:port` (an IPv6 address or block in brackets then: `[::1]:8080`).
+ */
+export function parseAllowEntry(raw: string): AllowEntry {
+  const entry = raw.trim().toLowerCase();
+  if (entry === '') throw new TypeError('allowHosts: an entry is empty.');
+  const notAHost = () =>
+    new TypeError(
+      `allowHosts: "${raw}" is not a host: give a host name, *.suffix, IP address or CIDR block, optionally with :port (e.g. hooks.internal:8443), without scheme, path or user.`,
+    );
+  if (entry.includes('://') || /[?#@\s\\]/.test(entry)) throw notAHost();
+  let host = entry;
+  let port: EntryPort = null;
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
+  if (bracketed) {
+    host = bracketed[1]!;
+    if (bracketed[2] !== undefined) port = portOf(raw, bracketed[2]);
+    const bare = host.split('/')[0]!;
+    if (!parseIp(bare) || parseIp(bare)!.kind() !== 'ipv6') {
+      throw new TypeError(`allowHosts: "${raw}": only an IPv6 address or block goes in brackets (e.g. [::1]:8080, [fd00::/8]:443).`);
+    }
+  } else if (entry.startsWith('[')) {
+    throw new TypeError(`allowHosts: "${raw}" is not a valid [IPv6]:port (e.g. [::1]:8080).`);
+  } else if ((entry.match(/:/g) ?? []).length === 1) {
+    // One colon: host:port. (More than one is an IPv6 address without a port, which needs brackets to have one.)
+    const at = entry.lastIndexOf(':');
+    host = entry.slice(0, at);
+    port = portOf(raw, entry.slice(at + 1));
+  }
+  const ip = parseIp(host);
+  if (ip) return { kind: 'range', range: [ip, ip.kind() === 'ipv4' ? 32 : 128], port };
+  if (host.includes('/')) {
+    if (!parseIp(host.slice(0, host.indexOf('/')))) throw notAHost();
+    if (!ipaddr.isValidCIDR(host)) throw new TypeError(`allowHosts: "${raw}" is not a valid CIDR block (e.g. 10.0.0.0/8).`);
+    return { kind: 'range', range: ipaddr.parseCIDR(host), port };
+  }
+  if (host.startsWith('*.') && isHostName(host.slice(2))) return { kind: 'suffix', suffix: stripDot(host.slice(1)), port };
+  if (isHostName(host)) return { kind: 'name', name: stripDot(host), port };
+  throw new TypeError(`allowHosts: "${raw}" is neither a host name, an IP address nor a CIDR block (each optionally with :port).`);
 }
 
 const compiled = new WeakMap<OutboundPolicy, CompiledPolicy>();
@@ -43,25 +106,15 @@ export function compilePolicy(policy: OutboundPolicy): CompiledPolicy {
   if (policy.allowHttp !== 'always' && policy.allowHttp !== 'allowed-hosts-only') {
     throw new TypeError(`allowHttp must be 'always' or 'allowed-hosts-only' (got ${JSON.stringify(policy.allowHttp)}).`);
   }
-  const names = new Set<string>();
-  const suffixes: string[] = [];
-  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  const names = new Map<string, EntryPort[]>();
+  const suffixes: [string, EntryPort][] = [];
+  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number, EntryPort][] = [];
   for (const raw of policy.allowHosts) {
-    const entry = raw.trim().toLowerCase();
-    if (entry === '') continue;
-    const ip = parseIp(entry);
-    if (ip) {
-      ranges.push([ip, ip.kind() === 'ipv4' ? 32 : 128]);
-    } else if (entry.includes('/')) {
-      if (!ipaddr.isValidCIDR(entry)) throw new TypeError(`allowHosts: "${raw}" is not a valid CIDR block (e.g. 10.0.0.0/8).`);
-      ranges.push(ipaddr.parseCIDR(entry));
-    } else if (entry.startsWith('*.') && isHostName(entry.slice(2))) {
-      suffixes.push(entry.slice(1));
-    } else if (isHostName(entry)) {
-      names.add(stripDot(entry));
-    } else {
-      throw new TypeError(`allowHosts: "${raw}" is neither a host name, an IP address nor a CIDR block.`);
-    }
+    if (raw.trim() === '') continue;
+    const entry = parseAllowEntry(raw);
+    if (entry.kind === 'range') ranges.push([...entry.range, entry.port]);
+    else if (entry.kind === 'suffix') suffixes.push([entry.suffix, entry.port]);
+    else names.set(entry.name, [...(names.get(entry.name) ?? []), entry.port]);
   }
   const result: CompiledPolicy = { policy, names, suffixes, ranges };
   compiled.set(policy, result);
@@ -71,17 +124,22 @@ export function compilePolicy(policy: OutboundPolicy): CompiledPolicy {
 const stripDot = (host: string) => (host.endsWith('.') ? host.slice(0, -1) : host);
 const isHostName = (s: string) => /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(s);
 
-function nameAllowed(p: CompiledPolicy, hostname: string): boolean {
+/** Whether an entry's port lets `port` through: an entry without one lets every port through. */
+const portMatches = (entryPort: EntryPort, port: number) => entryPort === null || entryPort === port;
+
+function nameAllowed(p: CompiledPolicy, hostname: string, port: number): boolean {
   const host = stripDot(hostname.toLowerCase());
-  return p.names.has(host) || p.suffixes.some((s) => host.endsWith(s));
+  return (
+    (p.names.get(host) ?? []).some((e) => portMatches(e, port)) || p.suffixes.some(([s, e]) => host.endsWith(s) && portMatches(e, port))
+  );
 }
 
-function addressInRanges(p: CompiledPolicy, address: string): boolean {
+function addressInRanges(p: CompiledPolicy, address: string, port: number): boolean {
   const ip = parseIp(address);
   if (!ip) return false;
   // An IPv4-mapped IPv6 address is the IPv4 address, for ranges too.
   const plain = ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip;
-  return p.ranges.some(([net, bits]) => net.kind() === plain.kind() && plain.match(net, bits));
+  return p.ranges.some(([net, bits, e]) => net.kind() === plain.kind() && plain.match(net, bits) && portMatches(e, port));
 }
 
 /** A URL that passed the checks: where to connect, and the addresses the connection is pinned to. */
@@ -134,9 +192,9 @@ export async function checkTarget(
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
   const literal = parseIp(hostname);
-  const named = !literal && nameAllowed(p, hostname);
+  const named = !literal && nameAllowed(p, hostname, port);
   // Before any DNS lookup: a host that is not listed is not even resolved.
-  if (p.policy.reach === 'listed-only' && !named && !(literal && addressInRanges(p, hostname))) {
+  if (p.policy.reach === 'listed-only' && !named && !(literal && addressInRanges(p, hostname, port))) {
     throw new OutboundError('host_not_allowed', `${url.hostname} is not one of the hosts this server may request.`, {
       url: displayUrl(url),
     });
@@ -153,10 +211,10 @@ export async function checkTarget(
     } catch {
       throw refused();
     }
-    if (cls !== 'public' && !named && !addressInRanges(p, a.address)) throw refused();
+    if (cls !== 'public' && !named && !addressInRanges(p, a.address, port)) throw refused();
   }
   if (url.protocol === 'http:' && p.policy.allowHttp === 'allowed-hosts-only') {
-    const allowed = named || addresses.every((a) => addressInRanges(p, a.address));
+    const allowed = named || addresses.every((a) => addressInRanges(p, a.address, port));
     if (!allowed) {
       throw new OutboundError(
         'scheme_not_allowed',

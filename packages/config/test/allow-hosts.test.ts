@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/index.js';
+
+/** WEBHOOK_ALLOW_HOSTS and SCHEDULE_SOURCE_HOSTS are read once, at start: every bad entry named, with what to write. */
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    parseConfig({ NODE_ENV: 'test', ...env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('allowed host lists', () => {
+  it('take host:port and [v6]:port entries as written', () => {
+    const config = parseConfig({ NODE_ENV: 'test', WEBHOOK_ALLOW_HOSTS: ' hooks.internal:8443, [::1]:8080,10.0.0.0/8 ' });
+    expect(config.webhooks.allowHosts).toEqual(['hooks.internal:8443', '[::1]:8080', '10.0.0.0/8']);
+  });
+
+  it('name every bad entry, with what is wrong and the form to use', () => {
+    const problems = problemsOf({ WEBHOOK_ALLOW_HOSTS: 'http://hooks.internal:8080,127.0.0.1:99999,ok.internal,[bad]:1' });
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^WEBHOOK_ALLOW_HOSTS=".*": "http:\/\/hooks.internal:8080" is not a host: .*optionally with :port/);
+    expect(problems[1]).toContain('"127.0.0.1:99999" names the port "99999": a port is a number from 1 to 65535.');
+    expect(problems[2]).toContain('"[bad]:1": only an IPv6 address or block goes in brackets');
+    expect(problemsOf({ SCHEDULE_SOURCE_HOSTS: 'files.internal:abc' })[0]).toMatch(/^SCHEDULE_SOURCE_HOSTS=.*a port is a number/);
+  });
+});
