@@ -84,8 +84,17 @@ export const WebhookAttempt = z
     startedAt: dateTime(),
     durationMs: count().nullable().openapi({ description: 'null: the attempt was cut short (a worker died) and has no outcome.' }),
     statusCode: z.number().int().nullable().openapi({ description: 'The receiver’s status; null when it did not answer.' }),
-    error: z.string().nullable().openapi({ description: 'Why it failed (a status other than 2xx, a timeout, a refused address…).' }),
-    response: z.string().nullable().openapi({ description: 'The first KiB of the receiver’s answer.' }),
+    error: z.string().nullable().openapi({
+      description:
+        'Why it failed (a status other than 2xx, a timeout, a refused address…). For an API key, an internal receiver’s (one WEBHOOK_ALLOW_HOSTS allowed) connection errors read as a generic “could not connect”; admins see them.',
+    }),
+    response: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'The first KiB of the receiver’s answer; null for an API key when the receiver has an internal address (admins see it).',
+      }),
   })
   .openapi('WebhookAttempt');
 

@@ -42,6 +42,8 @@ export { ADMIN, type WebhookActor } from './webhooks/actor.js';
 export {
   type DeliveryPage,
   type DeliveryStatus,
+  deliveryAsSeenBy,
+  INTERNAL_RECEIVER_FAILED,
   listWebhookDeliveries,
   recentDeliveries,
   redeliverWebhook,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { WebhookEventBody } from '@batchcast/contract';
@@ -14,9 +15,11 @@ import {
   createApiKey,
   createJob,
   deliverWebhook,
+  deliveryAsSeenBy,
   expireJobs,
   finaliseJob,
   getWebhook,
+  INTERNAL_RECEIVER_FAILED,
   listWebhookDeliveries,
   loadJob,
   MAX_OLD_SECRETS,
@@ -244,7 +247,8 @@ describe('a delivery', () => {
     }
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got[0]!.body, got[0]!.headers)).toThrow();
 
-    const page = await listWebhookDeliveries(ctx, asKey(key), hook.id);
+    // The admin sees the answers' snippets; the key, whose receiver is internal (127.0.0.1), their statuses only.
+    const page = await listWebhookDeliveries(ctx, ADMIN, hook.id);
     const listed = page.deliveries.find((d) => d.id === id)!;
     expect(listed.status).toBe('succeeded');
     expect(listed.attempts.map((a) => [a.attempt, a.statusCode, a.response])).toEqual([
@@ -254,6 +258,12 @@ describe('a delivery', () => {
     ]);
     expect(listed.attempts.every((a) => a.durationMs !== null && a.durationMs >= 0)).toBe(true);
     expect(listed.attempts[1]!.error).toBe('answered 503');
+    const asOwner = (await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries.find((d) => d.id === id)!;
+    expect(asOwner.attempts.map((a) => [a.attempt, a.statusCode, a.error, a.response])).toEqual([
+      [3, 200, null, null],
+      [2, 503, 'answered 503', null],
+      [1, 500, 'answered 500', null],
+    ]);
   });
 
   it('counts a timeout and a redirect (never followed) as failed attempts', async () => {
@@ -357,6 +367,94 @@ describe('a delivery', () => {
     expect(refused).toMatchObject({ status: 'retry' });
     if (refused.status === 'retry') expect(refused.reason).toMatch(/not allowed/);
     expect(receiver.requests.length).toBe(start);
+  });
+
+  it('to an internal address shows a key the status only (no body, no connection error); an admin everything', async () => {
+    // A server that is not an HTTP receiver: it reads the request, writes a line of its own and resets the connection.
+    const sockets = new Set<net.Socket>();
+    const tcp = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => {
+        socket.write('-ERR internal service banner\r\n');
+        socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    try {
+      const tcpUrl = `http://127.0.0.1:${(tcp.address() as net.AddressInfo).port}/`;
+      const hook = await registerWebhook(ctx, asKey(key), { url: tcpUrl, events: ['job.cancelled'] });
+      const job = await submit(key);
+      await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+      const [delivery] = await deliveriesOf(job.id);
+      expect(await deliverWebhook(ctx, delivery!.id, 0)).toMatchObject({ status: 'retry' });
+      expect(sockets.size).toBe(1); // the attempt reached the server
+
+      const admin = (await listWebhookDeliveries(ctx, ADMIN, hook.id)).deliveries[0]!.attempts[0]!;
+      expect(admin.statusCode).toBeNull();
+      expect(admin.error).toMatch(/127\.0\.0\.1:\d+/);
+      expect(admin.error).not.toBe(INTERNAL_RECEIVER_FAILED);
+      const owner = (await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries[0]!.attempts[0]!;
+      expect(owner).toMatchObject({ statusCode: null, error: INTERNAL_RECEIVER_FAILED, response: null });
+      expect(JSON.stringify(owner)).not.toMatch(/ECONN|ERR|banner|127\.0\.0\.1/);
+
+      // An HTTP answer from an internal receiver: the status, never the body, for the key; also as redelivery answers.
+      await ctx.pool.query('DELETE FROM webhook_endpoints');
+      receiver.otherwise({ status: 404, body: '<html>internal admin console</html>' });
+      const { hook: hook2, id } = await oneDelivery();
+      for (let i = 0; i < WEBHOOK_ATTEMPTS; i++) await deliverWebhook(ctx, id, 0);
+      const seen = (await listWebhookDeliveries(ctx, asKey(key), hook2.id)).deliveries.find((d) => d.id === id)!;
+      expect(new Set(seen.attempts.map((a) => `${a.statusCode} ${a.error} ${a.response}`))).toEqual(new Set(['404 answered 404 null']));
+      const again = await redeliverWebhook(ctx, asKey(key), id, hook2.id);
+      expect(new Set(again.attempts.map((a) => a.response))).toEqual(new Set([null]));
+      const all = (await listWebhookDeliveries(ctx, ADMIN, hook2.id)).deliveries.find((d) => d.id === id)!;
+      expect(new Set(all.attempts.map((a) => a.response))).toEqual(new Set(['<html>internal admin console</html>']));
+    } finally {
+      receiver.otherwise(200);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => tcp.close(() => r()));
+    }
+  });
+
+  it('hides nothing of an attempt to a public address, and hides attempts recorded before it was known', () => {
+    const attempt = {
+      attempt: 1,
+      generation: 0,
+      startedAt: new Date(),
+      durationMs: 5,
+      statusCode: 500,
+      error: 'answered 500',
+      response: 'oops',
+    };
+    const delivery = {
+      id: 'msg_x',
+      endpointId: 'e',
+      endpointUrl: 'https://example.com/',
+      keyId: key.id,
+      jobId: 'j',
+      event: 'job.succeeded',
+      status: 'failed' as const,
+      generation: 0,
+      nextAttemptAt: new Date(),
+      createdAt: new Date(),
+      finishedAt: null,
+      attempts: [
+        { ...attempt, internal: false },
+        {
+          ...attempt,
+          attempt: 2,
+          statusCode: null,
+          error: 'Could not connect to example.com (ECONNREFUSED).',
+          response: null,
+          internal: false,
+        },
+        { ...attempt, attempt: 3, internal: null },
+      ],
+    };
+    const seen = deliveryAsSeenBy(asKey(key), delivery).attempts;
+    expect(seen[0]).toEqual(delivery.attempts[0]);
+    expect(seen[1]).toEqual(delivery.attempts[1]);
+    expect(seen[2]).toMatchObject({ statusCode: 500, error: 'answered 500', response: null });
+    expect(deliveryAsSeenBy(ADMIN, delivery)).toEqual(delivery);
   });
 
   it('is put back in the queue by the reconciler when Redis lost it, due when PostgreSQL says', async () => {

@@ -30,6 +30,8 @@ export interface WebhookAttemptRecord {
   statusCode: number | null;
   error: string | null;
   response: string | null;
+  /** Whether it went to a non-public address (true), a public one (false), or is not known (null: made before this was recorded, or no outcome). */
+  internal: boolean | null;
 }
 
 /** A delivery as listed (without its body), with its endpoint's URL and every attempt, newest first. */
@@ -277,11 +279,11 @@ export async function finishDeliveryAttempt(
   pool: Pool,
   id: string,
   attempt: number,
-  outcome: { durationMs: number; statusCode: number | null; error: string | null; response: string | null },
+  outcome: { durationMs: number; statusCode: number | null; error: string | null; response: string | null; internal: boolean },
 ): Promise<void> {
   await pool.query(
-    'UPDATE webhook_attempts SET duration_ms = $3, status_code = $4, error = $5, response = $6 WHERE delivery_id = $1 AND attempt = $2',
-    [id, attempt, outcome.durationMs, outcome.statusCode, outcome.error, outcome.response],
+    'UPDATE webhook_attempts SET duration_ms = $3, status_code = $4, error = $5, response = $6, internal = $7 WHERE delivery_id = $1 AND attempt = $2',
+    [id, attempt, outcome.durationMs, outcome.statusCode, outcome.error, outcome.response, outcome.internal],
   );
 }
 
@@ -372,7 +374,7 @@ async function attemptsOf(pool: Pool, ids: string[]): Promise<Map<string, Webhoo
   if (ids.length === 0) return out;
   const { rows } = await pool.query<WebhookAttemptRecord & { deliveryId: string }>(
     `SELECT delivery_id AS "deliveryId", attempt, generation, started_at AS "startedAt", duration_ms AS "durationMs",
-       status_code AS "statusCode", error, response
+       status_code AS "statusCode", error, response, internal
      FROM webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, attempt DESC`,
     [ids],
   );

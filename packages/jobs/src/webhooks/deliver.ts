@@ -7,7 +7,8 @@ import {
   scheduleDeliveryAttempt,
   startDeliveryAttempt,
 } from '@batchcast/db';
-import { OutboundError, safeFetch } from '@batchcast/outbound';
+import { isIP } from 'node:net';
+import { isPublicAddress, OutboundError, type Resolver, safeFetch, systemResolver } from '@batchcast/outbound';
 import { WEBHOOK_ATTEMPTS, webhookRetryDelay } from '@batchcast/queue';
 import type { JobsContext } from '../context.js';
 import { secretContext } from './endpoints.js';
@@ -83,11 +84,24 @@ interface AttemptResult {
   statusCode: number | null;
   error: string | null;
   response: string | null;
+  /** The receiver's address (resolved or written out) is not a public one: WEBHOOK_ALLOW_HOSTS let it through. */
+  internal: boolean;
+}
+
+/** A URL's host when it is an IP address written out (without IPv6 brackets); else null. */
+function literalAddress(url: string): string | null {
+  try {
+    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    return isIP(host) !== 0 ? host : null;
+  } catch {
+    return null;
+  }
 }
 
 async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<typeof getDeliveryToSend>>>): Promise<AttemptResult> {
   const box = secretBoxOf(ctx.config);
-  if (!box) return { statusCode: null, error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes', response: null };
+  if (!box)
+    return { statusCode: null, error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes', response: null, internal: false };
   let body: string;
   let secrets: string[];
   try {
@@ -99,9 +113,26 @@ async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<t
       box.open(s, secretContext(endpoint.id), 'endpoint secret').toString('utf8'),
     );
   } catch (err) {
-    if (err instanceof SecretBoxError) return { statusCode: null, error: `not sent: ${err.message}`, response: null };
+    if (err instanceof SecretBoxError) return { statusCode: null, error: `not sent: ${err.message}`, response: null, internal: false };
     throw err;
   }
+  // Every address the receiver's host had for this attempt (safeFetch connects to one of these only), to tell
+  // whether the attempt went to an internal address.
+  const literal = literalAddress(delivery.endpoint.url);
+  const addresses: string[] = literal ? [literal] : [];
+  const resolver: Resolver = async (host) => {
+    const found = await systemResolver(host);
+    addresses.push(...found.map((a) => a.address));
+    return found;
+  };
+  const internal = () =>
+    addresses.some((a) => {
+      try {
+        return !isPublicAddress(a);
+      } catch {
+        return true;
+      }
+    });
   try {
     const res = await safeFetch(delivery.endpoint.url, {
       policy: webhookPolicy(ctx.config),
@@ -118,15 +149,18 @@ async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<t
       maxRedirects: 0,
       acceptStatus: () => true,
       responseType: 'stream',
+      resolver,
     });
+    if (res.address) addresses.push(res.address);
     const response = await snippet(res.body);
     return {
       statusCode: res.status,
       error: res.status >= 200 && res.status < 300 ? null : `answered ${res.status}`,
       response,
+      internal: internal(),
     };
   } catch (err) {
-    if (err instanceof OutboundError) return { statusCode: err.status ?? null, error: err.message, response: null };
+    if (err instanceof OutboundError) return { statusCode: err.status ?? null, error: err.message, response: null, internal: internal() };
     throw err;
   }
 }

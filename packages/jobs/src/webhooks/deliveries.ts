@@ -29,7 +29,40 @@ export async function listWebhookDeliveries(
   opts: { limit?: number | undefined; cursor?: string | undefined } = {},
 ): Promise<DeliveryPage> {
   const endpoint = await findWebhook(ctx, actor, endpointId);
-  return pageOf(ctx, endpoint.id, opts);
+  const page = await pageOf(ctx, endpoint.id, opts);
+  return { ...page, deliveries: page.deliveries.map((d) => deliveryAsSeenBy(actor, d)) };
+}
+
+/** What an API key is told of an attempt to an internal receiver that did not answer with a status. */
+export const INTERNAL_RECEIVER_FAILED =
+  'could not connect to the receiver, or it gave no complete answer (an internal address: the details are shown to administrators only)';
+
+/** Errors that are the policy's own, said before anything is sent: they tell nothing of what listens there. */
+const POLICY_ERROR = /^(not sent: |The address of |Use https:\/\/ for |Could not resolve the host )/;
+
+/**
+ * A delivery as `actor` may see it. An attempt that went to an internal address (one WEBHOOK_ALLOW_HOSTS let
+ * through; or not known to have gone to a public one) shows an API key its status code only: not the first KiB
+ * of the answer, nor the connection's error (ECONNRESET, a TLS failure, a timeout), which would make a key that
+ * may register webhooks a reader and port scanner of internal services. Admins see everything.
+ */
+export function deliveryAsSeenBy(actor: WebhookActor, d: WebhookDeliveryRecord): WebhookDeliveryRecord {
+  if (actor.kind === 'admin') return d;
+  return {
+    ...d,
+    attempts: d.attempts.map((a) => {
+      if (a.internal === false || (a.statusCode === null && a.error === null && a.response === null)) return a;
+      const error =
+        a.error === null || (a.statusCode === null && POLICY_ERROR.test(a.error))
+          ? a.error
+          : a.statusCode !== null
+            ? a.statusCode >= 200 && a.statusCode < 300
+              ? null
+              : `answered ${a.statusCode}`
+            : INTERNAL_RECEIVER_FAILED;
+      return { ...a, error, response: null };
+    }),
+  };
 }
 
 /** The latest deliveries to every endpoint (the admin page). */
@@ -79,5 +112,5 @@ export async function redeliverWebhook(
     ctx.log.warn({ deliveryId: id, err: (err as Error).message }, 'could not queue a redelivery now; the reconciler will');
   }
   ctx.log.info({ deliveryId: id, generation: result.generation }, 'webhook redelivery queued');
-  return (await getDelivery(ctx.pool, id)) ?? existing;
+  return deliveryAsSeenBy(actor, (await getDelivery(ctx.pool, id)) ?? existing);
 }
