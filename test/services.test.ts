@@ -270,6 +270,41 @@ describe('refusals', () => {
     expect((await errorOf(keys)).code).toBe('admin_only');
   });
 
+  it("writes through a key's job links obey the key's scopes now: cancel needs jobs:write (403 insufficient_scope)", async () => {
+    const svc = await createKey({ name: 'shrinking', scopes: ['jobs:write', 'jobs:read'] });
+    const auth = { authorization: `Bearer ${svc.key}` };
+    const submitted = await submitWith(svc.key);
+    expect(submitted.status).toBe(202);
+    const { id } = await submitted.json();
+    const listed = await (await fetch(platform.url('/api/jobs'), { headers: auth })).json();
+    const self = new URL(listed.jobs.find((j: { id: string }) => j.id === id).links.self, platform.baseUrl);
+    const token = self.searchParams.get('token')!;
+    const cancelUrl = platform.url(`/api/jobs/${id}/cancel?token=${encodeURIComponent(token)}`);
+    const formCancelUrl = platform.url(`/jobs/${id}/cancel?token=${encodeURIComponent(token)}`);
+
+    const patched = await fetch(platform.url(`/api/keys/${svc.id}`), { method: 'PATCH', ...json({ scopes: ['jobs:read'] }, admin) });
+    expect(patched.status).toBe(200);
+    const withKey = await fetch(platform.url(`/api/jobs/${id}/cancel`), { method: 'POST', headers: auth });
+    expect(withKey.status).toBe(403);
+    const throughLink = await fetch(cancelUrl, { method: 'POST' });
+    expect(throughLink.status).toBe(403);
+    expect(await errorOf(throughLink)).toMatchObject({ code: 'insufficient_scope', scope: 'jobs:write' });
+    // The link in Authorization: Bearer, and the page's form: the same.
+    expect(
+      (await fetch(platform.url(`/api/jobs/${id}/cancel`), { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(403);
+    expect((await fetch(formCancelUrl, { method: 'POST', redirect: 'manual' })).status).toBe(403);
+    // Reading through the link is what jobs:read allows: it still works, and the job was not cancelled.
+    const read = await fetch(self);
+    expect(read.status).toBe(200);
+    expect((await read.json()).status).not.toBe('cancelled');
+
+    // Given jobs:write back, the link cancels again (200, or 409 when the job has ended meanwhile): past the scope check.
+    await fetch(platform.url(`/api/keys/${svc.id}`), { method: 'PATCH', ...json({ scopes: ['jobs:read', 'jobs:write'] }, admin) });
+    const again = await fetch(cancelUrl, { method: 'POST' });
+    expect([200, 409], await again.text()).toContain(again.status);
+  });
+
   it('a quota of rows per day: 429 with the quota and when it resets, nothing kept', async () => {
     const key = await createKey({ name: 'small', scopes: ['jobs:write'], limits: { rowsPerDay: 100 } });
     const uploads = await readdir(path.join(platform.dataDir, 'uploads')).catch(() => []);

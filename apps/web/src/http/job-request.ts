@@ -5,8 +5,10 @@ import type { WebContext } from '../context.js';
 
 /**
  * The job in the URL (`:id`), opened with the request's credential: an API key opens its own jobs (with
- * `scope`: `jobs:read` to read, `jobs:write` to cancel); otherwise the job's token (query or bearer). 404
- * (or 410 after retention) for anything else. Returns the token the job's links carry.
+ * `scope`: `jobs:read` to read, `jobs:write` to cancel); otherwise the job's token (query or bearer). A write
+ * through a link made from a key needs the key to have `scope` now (403 insufficient_scope); reading through
+ * one does not (a key that may only submit follows the links its uploads were answered with). 404 (or 410
+ * after retention) for anything else. Returns the token the job's links carry.
  */
 export async function requestedJob(ctx: WebContext, req: Request, scope: Scope = 'jobs:read'): Promise<{ job: VisibleJob; token: string }> {
   const id = String(req.params.id ?? '');
@@ -19,9 +21,12 @@ export async function requestedJob(ctx: WebContext, req: Request, scope: Scope =
     }
     // Not the key's: a job link's token (in the query, the bearer being the key) still opens it.
     const query = typeof req.query.token === 'string' && req.query.token ? req.query.token : null;
-    return { job: await openJob(ctx.jobs, id, query), token: query! };
+    return { job: await openJob(ctx.jobs, id, query, linkScope(scope)), token: query! };
   }
   const token = tokenFrom(req);
-  const job = await openJob(ctx.jobs, id, token);
+  const job = await openJob(ctx.jobs, id, token, linkScope(scope));
   return { job, token: token! };
 }
+
+/** The scope a job link must carry from its key: writes only (see requestedJob). */
+const linkScope = (scope: Scope): Scope | undefined => (scope === 'jobs:read' ? undefined : scope);

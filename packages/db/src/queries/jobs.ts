@@ -208,6 +208,15 @@ export async function addJobToken(pool: Pool, jobId: string, tokenHash: Buffer, 
   await pool.query('INSERT INTO job_tokens (job_id, token_hash, purpose) VALUES ($1, $2, $3)', [jobId, tokenHash, purpose]);
 }
 
+/** What a token of a job (by its hash) was made for: `upload` (for a key's job, derived from the key), `email`, `webhook`, `admin`; null: none. */
+export async function jobTokenPurpose(pool: Pool, jobId: string, tokenHash: Buffer): Promise<string | null> {
+  const { rows } = await pool.query<{ purpose: string }>('SELECT purpose FROM job_tokens WHERE job_id = $1 AND token_hash = $2 LIMIT 1', [
+    jobId,
+    tokenHash,
+  ]);
+  return rows[0]?.purpose ?? null;
+}
+
 /**
  * Jobs that asked to email this mailbox in the last `minutes` minutes: `mailbox` is the address lower-cased
  * with its `+tag` removed (`mailboxOf` in @batchcast/jobs), compared with the same expression of each job's

@@ -1,9 +1,11 @@
-import { tokenMatches } from '@batchcast/access';
-import { getExpiredJob } from '@batchcast/db';
+import { hashToken, tokenMatches } from '@batchcast/access';
+import { getApiKey, getExpiredJob, jobTokenPurpose } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { expiresAt } from '../come-back/expiry.js';
 import { DomainError, notFound } from '../errors.js';
 import { loadJob } from '../lifecycle/load-job.js';
+import { describeKey, requireScope } from '../keys/api-keys.js';
+import type { Scope } from '../keys/scopes.js';
 import { isVisible, type VisibleJob } from '../records.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,14 +15,30 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `not_found`, so a job's existence is never revealed to someone without the link. A job deleted by the
  * retention sweep is `gone` to its own links (the tombstone keeps its token hashes).
  */
-export async function openJob(ctx: JobsContext, id: string, token: string | null): Promise<VisibleJob> {
+export async function openJob(ctx: JobsContext, id: string, token: string | null, scope?: Scope): Promise<VisibleJob> {
   if (!UUID.test(id)) throw notFound();
   const jobId = id.toLowerCase();
   const job = await loadJob(ctx.pool, jobId);
   if (!job && token) await refuseIfExpired(ctx, jobId, token);
   if (!job || !isVisible(job) || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
   refuseIfPastRetention(ctx, job);
+  if (scope && job.keyId) await requireKeyLinkScope(ctx, job.keyId, job.id, token, scope);
   return job;
+}
+
+/**
+ * A link made from an API key (the token of a key's job that POST /api/jobs and GET /api/jobs give, derived from
+ * the key: purpose `upload`) acts for the key: it ends when the key is revoked (revokeApiKey deletes it), and it
+ * does what the key's scopes allow now, not when the link was made: cancelling through it needs `jobs:write`
+ * (403 insufficient_scope, as with the key itself). Links sent by email or webhook are the recipient's own and
+ * are not bound to the key's scopes.
+ */
+async function requireKeyLinkScope(ctx: JobsContext, keyId: string, jobId: string, token: string, scope: Scope): Promise<void> {
+  if ((await jobTokenPurpose(ctx.pool, jobId, hashToken(token))) !== 'upload') return;
+  const row = await getApiKey(ctx.pool, keyId);
+  // A revoked key's links were deleted with it; should one remain, it opens nothing.
+  if (!row || row.revokedAt) throw notFound();
+  requireScope(describeKey(row), scope);
 }
 
 /**
