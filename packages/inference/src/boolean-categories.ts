@@ -5,7 +5,9 @@
  * `true` (read_csv ignores case), an Excel boolean cell (which this platform reads as `true`). So where the batch's
  * categories are checked (failUnknownCategories), a cell of such a column holding another spelling of true or false
  * is given the category's own, and matches it as it does in scikit-learn; without this, Excel's `TRUE` failed its
- * row as an unknown category.
+ * row as an unknown category. So is a number equal to 0 or 1 (known-categories.ts' numberAsBool): pandas reads a column
+ * of 0 and 1 as int64, and numpy finds 0 == False and 1 == True among the categories; a job scoring such a file
+ * failed every row as an unknown category that scikit-learn would refuse, when scikit-learn scores it.
  *
  * Only where the model says the column is boolean: its recorded categories (schema.knownCategories, kept for
  * encoders with handle_unknown='error', scikit-learn's default) are all spellings of true and false, one each. A

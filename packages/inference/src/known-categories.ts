@@ -11,7 +11,7 @@
  * when it is not, as scikit-learn raises for it), the others as they are, and a missing value that the imputer does
  * not take for missing (missing_values='?') is refused, as its check_array raises for NaN.
  */
-import { booleanNumber, type ColumnTarget, type RecordBatch, RowFailure } from '@batchcast/csv';
+import { booleanNumber, type ColumnTarget, parseFloatText, type RecordBatch, RowFailure } from '@batchcast/csv';
 import { booleanSpellings } from './boolean-categories.js';
 import type { ModelProto } from './onnx-proto.js';
 import type { ImputerInFront, KnownCategories, ModelInput, ModelSchema } from './types.js';
@@ -67,9 +67,20 @@ const shown = (values: (string | number)[]) => {
 };
 
 /**
+ * A number equal to false or true, as numpy compares them: pandas reads a column of 0 and 1 (or 0.0 and 1.0, 1e0, +1)
+ * as numbers, and scikit-learn finds 0 among the categories False/True (0 == False), 2 or 0.5 not. Not where the
+ * categories hold the missing one too (a bool column with NaN, object categories [False, True, nan]): there
+ * scikit-learn 1.2 raises for any column pandas reads as numbers, and such cells stay refused.
+ */
+function numberAsBool(text: string): 0 | 1 | undefined {
+  const n = parseFloatText(text);
+  return n === 0 ? 0 : n === 1 ? 1 : undefined;
+}
+
+/**
  * Adds an error for every row of the batch holding a value outside its column's categories, naming each such column
  * of the row (a row that already failed keeps its error: its cells were not all read), in place, keeping batch.errors in row order; a bool column's other spellings of true
- * and false are given its categories' (boolean-categories.ts). `targets` are the batch's (planColumns').
+ * and false, and the numbers 0 and 1 (numberAsBool), are given its categories' (boolean-categories.ts). `targets` are the batch's (planColumns').
  */
 export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, targets: ColumnTarget[]): void {
   const known = schema.knownCategories;
@@ -83,14 +94,14 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
     const data = batch.data[targets.findIndex((t) => t.name === input.name)];
     if (!data) continue;
     const allowed = new Set<string | number>(k.values);
-    // A bool's categories take every spelling pandas reads as that bool: the cell is given the category's own.
+    // A bool's categories take every spelling pandas reads as that bool, and 0/1: the cell is given the category's own.
     const spelling = Array.isArray(data) ? booleanSpellings(k) : null;
     for (let r = 0; r < batch.count; r++) {
       if (failed.has(r)) continue;
       const at = r * input.width + where.at;
       const v = (data as ArrayLike<string | number | bigint | boolean>)[at];
       if (spelling && typeof v === 'string' && !allowed.has(v)) {
-        const b = booleanNumber(v);
+        const b = booleanNumber(v) ?? (k.missing ? undefined : numberAsBool(v));
         const category = b === undefined ? null : spelling[b];
         if (category != null) {
           (data as string[])[at] = category;

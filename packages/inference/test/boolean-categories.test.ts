@@ -69,3 +69,45 @@ describe('failUnknownCategories with the categories of a bool column', () => {
     ]);
   });
 });
+
+describe('failUnknownCategories with the categories of a bool column, given numbers', () => {
+  it('gives 0 and 1 as pandas reads them (0, 1.0, 1e0, +1, -0, " 1") the categories False and True, as numpy compares 0 == False', () => {
+    const schema = schemaWith([{ column: 'is_member', values: ['False', 'True'], missing: false, encoder }]);
+    const cells = ['0', '1', '0.0', '1.0', '1e0', '+1', '-0', ' 1', '01', '1.'];
+    const batch = batchOf(cells, Array(cells.length).fill('red'));
+    failUnknownCategories(schema, batch, targets);
+    expect(batch.errors).toEqual([]);
+    expect(batch.data[0]).toEqual(['False', 'True', 'False', 'True', 'True', 'True', 'False', 'True', 'True', 'True']);
+  });
+
+  it('refuses other numbers (2, 0.5, -1, nan) as unknown categories, as scikit-learn does', () => {
+    const schema = schemaWith([{ column: 'is_member', values: ['False', 'True'], missing: false, encoder }]);
+    const batch = batchOf(['2', '0.5', '-1', 'nan', '1'], Array(5).fill('red'));
+    failUnknownCategories(schema, batch, targets);
+    expect(batch.errors.map((e) => [e.row, e.value])).toEqual([
+      [0, '2'],
+      [1, '0.5'],
+      [2, '-1'],
+      [3, 'nan'],
+    ]);
+    expect(batch.errors[0]!.message).toBe(
+      `is_member: "2" was not among the categories the model was trained on (False, True); ${encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
+    );
+    expect(batch.data[0]![4]).toBe('True');
+  });
+
+  it('leaves 0 and 1 refused where the categories hold the missing one too (scikit-learn 1.2 raises for numbers there)', () => {
+    const schema = schemaWith([{ column: 'is_member', values: ['False', 'True'], missing: true, encoder }]);
+    const batch = batchOf(['0', '1', 'True'], Array(3).fill('red'));
+    failUnknownCategories(schema, batch, targets);
+    expect(batch.errors.map((e) => e.row)).toEqual([0, 1]);
+  });
+
+  it("does not read numbers as bools in a text column whose categories are not a bool's", () => {
+    const schema = schemaWith([{ column: 'color', values: ['red', '0'], missing: false, encoder }]);
+    const batch = batchOf(['x', 'x'], ['0.0', '1']);
+    failUnknownCategories(schema, batch, targets);
+    expect(batch.data[1]).toEqual(['0.0', '1']);
+    expect(batch.errors.map((e) => e.row)).toEqual([0, 1]);
+  });
+});
