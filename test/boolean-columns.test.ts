@@ -115,6 +115,91 @@ describe('a bool column of the training DataFrame', () => {
     });
   }
 
+  /**
+   * The numbers 0 and 1: pandas reads a column of them as int64 (0.0/1.0 as float64, an Excel or Parquet number as
+   * such), and scikit-learn scores them as the bools, the OneHotEncoder's categories False/True included (numpy:
+   * 0 == False, 1 == True; make_bool_columns.py checks it). Before, every row failed as an unknown category that
+   * "scikit-learn would refuse", in batch jobs and real time.
+   */
+  const numbered = typed.map(([m, v, s]): [number, number, number] => [m ? 1 : 0, v, s]);
+  const numberUploads: { name: string; filename: string; make: () => Promise<Buffer> }[] = [
+    {
+      name: 'CSV of 0/1 (DataFrame.to_csv of the int column)',
+      filename: 'members-01.csv',
+      make: async () => Buffer.from(`${header.join(',')}\n${numbered.map((r) => r.join(',')).join('\n')}\n`),
+    },
+    {
+      name: 'CSV of 0.0/1.0 (a float column)',
+      filename: 'members-01-float.csv',
+      make: async () => Buffer.from(`${header.join(',')}\n${numbered.map(([m, v, s]) => `${m}.0,${v},${s}`).join('\n')}\n`),
+    },
+    { name: '.xlsx with number cells 0/1 (openpyxl)', filename: 'members-01.xlsx', make: () => openpyxlMake([header, ...numbered]) },
+    {
+      name: 'JSON Lines with the numbers 0/1',
+      filename: 'members-01.jsonl',
+      make: async () =>
+        Buffer.from(numbered.map((r) => `${JSON.stringify(Object.fromEntries(header.map((h, j) => [h, r[j]])))}\n`).join('')),
+    },
+    {
+      name: 'Parquet with an INTEGER column of 0/1 (DuckDB)',
+      filename: 'members-01.parquet',
+      make: () =>
+        duckdbMakeParquet(
+          `select * from (values ${numbered.map(([m, v, s]) => `(${m}::integer, ${v}, ${s}::double)`).join(', ')}) t(${header.join(', ')})`,
+        ),
+    },
+  ];
+
+  it.each(numberUploads)(
+    'bool-member-onehot: 0 and 1 are False and True, scored like scikit-learn from $name',
+    async ({ filename, make }) => {
+      const { job, done } = await scored(platform, await make(), { fields: { model: 'bool-member-onehot' }, filename });
+      expect(done.rows).toMatchObject({ total: input.length, failed: 0 });
+      const results = csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+      await expectLikeScikitLearn(results, 'onehot', filename);
+    },
+  );
+
+  it('bool-member-onehot: 0 and 1 are False and True in real time (JSON numbers)', async () => {
+    const rows = numbered.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]])));
+    const res = await fetch(platform.url('/api/models/bool-member-onehot/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows }),
+    });
+    const body = await res.text();
+    expect(res.status, body.slice(0, 500)).toBe(200);
+    await expectLikeScikitLearn(JSON.parse(body).predictions, 'onehot', 'real time');
+  });
+
+  const unknownNumber = (value: string) =>
+    `is_member: "${value}" was not among the categories the model was trained on (False, True); ` +
+    "OneHotEncoder (Pipeline step 'pre' > ColumnTransformer part 'member') has handle_unknown='error', so scikit-learn would refuse this row too";
+
+  it('bool-member-onehot: 2 and 0.5 are no category of a bool column (scikit-learn refuses them): those rows fail, the others score', async () => {
+    const csv = `${header.join(',')}\n2,3,10\n1,3,10\n0.5,3,10\n0,3,10\n`;
+    const { job, done } = await scored(platform, Buffer.from(csv), { fields: { model: 'bool-member-onehot' }, filename: 'members-2.csv' });
+    expect(done.rows).toMatchObject({ total: 4, failed: 2 });
+    const results = csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+    expect(results.map((r) => r.error)).toEqual([unknownNumber('2'), '', unknownNumber('0.5'), '']);
+
+    const res = await fetch(platform.url('/api/models/bool-member-onehot/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rows: [
+          { is_member: 2, visits: 3, spend: 10 },
+          { is_member: 1, visits: 3, spend: 10 },
+        ],
+      }),
+    });
+    const body = await res.text();
+    expect(res.status, body.slice(0, 500)).toBe(200);
+    const predictions = JSON.parse(body).predictions as Record<string, unknown>[];
+    expect(predictions[0]!.error).toBe(unknownNumber('2'));
+    expect(predictions[1]!.error ?? null).toBeNull();
+  });
+
   it('yes/no is not a boolean where a number is needed (pandas reads it as text): the row fails, saying why', async () => {
     const res = await fetch(platform.url('/api/models/bool-member-scaled/predict'), {
       method: 'POST',
