@@ -63,6 +63,9 @@ describe('an encoder with handle_unknown=error behind a SimpleImputer', () => {
       16: unknown('color', '"RED"', 'blue, green, red', text),
       19: unknown('member', '"maybe"', 'False, True', text),
       21: unknown('rooms', '"5"', '1, 2, 3, 4', rooms),
+      // 0, 1 and 1.0 (rows 23-25) are False and True to the bool column's categories (0 == False), 2 and 0.5 are not.
+      26: unknown('member', '"2"', 'False, True', text),
+      27: unknown('member', '"0.5"', 'False, True', text),
     });
   });
 
@@ -73,6 +76,25 @@ describe('an encoder with handle_unknown=error behind a SimpleImputer', () => {
       13: `size: a missing value (empty, NA, null…), filled with "other" by ${imputerOf('cat')}, was not among the categories the model was trained on (L, M, S); ${encoder} has handle_unknown='error', so scikit-learn would refuse this row too`,
       14: unknown('color', '"purple"', 'blue, green, other, red', encoder),
       16: unknown('size', '"other"', 'L, M, S', encoder),
+    });
+  });
+
+  it('a bool column behind a constant fill (False), into an OrdinalEncoder: 0/1 and 1.0 are False/True, 2, 0.5 and -1 fail', async () => {
+    const { outcome, known } = await score('imputer-bool-ordinal');
+    const encoder = encoderBehind('member', 'encode', 'OrdinalEncoder');
+    expect(known).toEqual([
+      {
+        column: 'member',
+        values: ['False', 'True'],
+        missing: false,
+        encoder,
+        imputer: { marker: null, fill: 'False', name: imputerOf('member') },
+      },
+    ]);
+    expectLikeScikitLearn('imputer-bool-ordinal', outcome, {
+      18: unknown('member', '"2"', 'False, True', encoder),
+      19: unknown('member', '"0.5"', 'False, True', encoder),
+      20: unknown('member', '"-1"', 'False, True', encoder),
     });
   });
 
