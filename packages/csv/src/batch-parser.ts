@@ -208,6 +208,7 @@ export class BatchParser {
       count: n,
       data: arrays.map((a, t) => shorten(a, n * this.targets[t]!.columns.length)),
       errors: this.errors,
+      ...(this.decimal === ',' ? { decimal: this.decimal } : {}),
       release: () => {
         // Once only: given twice, the arrays could be handed to two batches at once.
         if (released) return;

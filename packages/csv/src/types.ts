@@ -43,6 +43,12 @@ export interface RecordBatch {
   /** Rows of this batch that failed, in row order; their slots in `data` hold a neutral value (0, NaN, ''). */
   errors: RowError[];
   /**
+   * The decimal separator of the file's numbers, where it is `,` (a CSV read with that dialect): text cells keep
+   * `1,0` as the file wrote it, and a check that reads such a cell as a number (a bool column's 0/1,
+   * @batchcast/inference's failUnknownCategories) reads it as pandas.read_csv(decimal=',') does. Absent: `.`.
+   */
+  decimal?: CsvDecimal;
+  /**
    * Gives `data`'s arrays back to the reader that filled them, which reads a later batch into them: call it
    * once nothing reads this batch's `data` any more (a scoring thread, once the batch is scored and its
    * failed rows named). A batch not given back is collected as any object. Readers that do not reuse arrays

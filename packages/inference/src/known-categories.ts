@@ -11,7 +11,7 @@
  * when it is not, as scikit-learn raises for it), the others as they are, and a missing value that the imputer does
  * not take for missing (missing_values='?') is refused, as its check_array raises for NaN.
  */
-import { booleanNumber, type ColumnTarget, parseFloatText, type RecordBatch, RowFailure } from '@batchcast/csv';
+import { booleanNumber, type ColumnTarget, type CsvDecimal, parseFloatText, type RecordBatch, RowFailure } from '@batchcast/csv';
 import { booleanSpellings } from './boolean-categories.js';
 import type { ModelProto } from './onnx-proto.js';
 import type { ImputerInFront, KnownCategories, ModelInput, ModelSchema } from './types.js';
@@ -68,12 +68,13 @@ const shown = (values: (string | number)[]) => {
 
 /**
  * A number equal to false or true, as numpy compares them: pandas reads a column of 0 and 1 (or 0.0 and 1.0, 1e0, +1)
- * as numbers, and scikit-learn finds 0 among the categories False/True (0 == False), 2 or 0.5 not. Not where the
+ * as numbers (`0,0` too in a file read with a decimal comma, as pandas.read_csv(decimal=',') reads it: the batch's
+ * decimal), and scikit-learn finds 0 among the categories False/True (0 == False), 2 or 0.5 not. Not where the
  * categories hold the missing one too (a bool column with NaN, object categories [False, True, nan]): there
  * scikit-learn 1.2 raises for any column pandas reads as numbers, and such cells stay refused.
  */
-function numberAsBool(text: string): 0 | 1 | undefined {
-  const n = parseFloatText(text);
+function numberAsBool(text: string, decimal: CsvDecimal | undefined): 0 | 1 | undefined {
+  const n = parseFloatText(text, decimal);
   return n === 0 ? 0 : n === 1 ? 1 : undefined;
 }
 
@@ -101,7 +102,7 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
       const at = r * input.width + where.at;
       const v = (data as ArrayLike<string | number | bigint | boolean>)[at];
       if (spelling && typeof v === 'string' && !allowed.has(v)) {
-        const b = booleanNumber(v) ?? (k.missing ? undefined : numberAsBool(v));
+        const b = booleanNumber(v) ?? (k.missing ? undefined : numberAsBool(v, batch.decimal));
         const category = b === undefined ? null : spelling[b];
         if (category != null) {
           (data as string[])[at] = category;

@@ -111,3 +111,18 @@ describe('failUnknownCategories with the categories of a bool column, given numb
     expect(batch.errors.map((e) => e.row)).toEqual([0, 1]);
   });
 });
+
+describe('failUnknownCategories with a bool column in a file read with a decimal comma', () => {
+  it("reads 1,0 and 0,0 as 1 and 0 where the batch's decimal is a comma (pandas.read_csv(decimal=',')), as text otherwise", () => {
+    const schema = schemaWith([{ column: 'is_member', values: ['False', 'True'], missing: false, encoder }]);
+    const comma = { ...batchOf(['1,0', '0,0', '0,5'], Array(3).fill('red')), decimal: ',' as const };
+    failUnknownCategories(schema, comma, targets);
+    expect(comma.data[0]).toEqual(['True', 'False', '0,5']);
+    expect(comma.errors.map((e) => e.row)).toEqual([2]);
+
+    const point = batchOf(['1,0', '1.0'], Array(2).fill('red'));
+    failUnknownCategories(schema, point, targets);
+    expect(point.data[0]).toEqual(['1,0', 'True']);
+    expect(point.errors.map((e) => e.row)).toEqual([0]);
+  });
+});
