@@ -71,7 +71,8 @@ const shown = (values: (string | number)[]) => {
  * as numbers (`0,0` too in a file read with a decimal comma, as pandas.read_csv(decimal=',') reads it: the batch's
  * decimal), and scikit-learn finds 0 among the categories False/True (0 == False), 2 or 0.5 not. Not where the
  * categories hold the missing one too (a bool column with NaN, object categories [False, True, nan]): there
- * scikit-learn 1.2 raises for any column pandas reads as numbers, and such cells stay refused.
+ * scikit-learn 1.2 raises for any column pandas reads as numbers, and such cells stay refused. Nor where the
+ * categories are spelt otherwise than Python's False/True (`false`/`true`: strings of a text column, against which scikit-learn 1.2 raises for numbers).
  */
 function numberAsBool(text: string, decimal: CsvDecimal | undefined): 0 | 1 | undefined {
   const n = parseFloatText(text, decimal);
@@ -97,12 +98,14 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
     const allowed = new Set<string | number>(k.values);
     // A bool's categories take every spelling pandas reads as that bool, and 0/1: the cell is given the category's own.
     const spelling = Array.isArray(data) ? booleanSpellings(k) : null;
+    // Python's own names only (a text column's "true"/"false" are strings: scikit-learn raises for numbers), and no NaN.
+    const numbersAreBools = spelling?.[0] === 'False' && spelling[1] === 'True' && !k.missing;
     for (let r = 0; r < batch.count; r++) {
       if (failed.has(r)) continue;
       const at = r * input.width + where.at;
       const v = (data as ArrayLike<string | number | bigint | boolean>)[at];
       if (spelling && typeof v === 'string' && !allowed.has(v)) {
-        const b = booleanNumber(v) ?? (k.missing ? undefined : numberAsBool(v, batch.decimal));
+        const b = booleanNumber(v) ?? (numbersAreBools ? numberAsBool(v, batch.decimal) : undefined);
         const category = b === undefined ? null : spelling[b];
         if (category != null) {
           (data as string[])[at] = category;

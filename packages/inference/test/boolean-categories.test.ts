@@ -126,3 +126,13 @@ describe('failUnknownCategories with a bool column in a file read with a decimal
     expect(point.errors.map((e) => e.row)).toEqual([0]);
   });
 });
+
+describe('failUnknownCategories: numbers only for the categories Python names a bool', () => {
+  it('leaves 0 and 1 refused where the categories are the text "false"/"true" (scikit-learn 1.2 raises for numbers against text categories)', () => {
+    const schema = schemaWith([{ column: 'is_member', values: ['false', 'true'], missing: false, encoder }]);
+    const batch = batchOf(['0', '1', 'TRUE'], Array(3).fill('red'));
+    failUnknownCategories(schema, batch, targets);
+    expect(batch.data[0]).toEqual(['0', '1', 'true']);
+    expect(batch.errors.map((e) => e.row)).toEqual([0, 1]);
+  });
+});
