@@ -88,13 +88,9 @@ export const WebhookAttempt = z
       description:
         'Why it failed (a status other than 2xx, a timeout, a refused address…). For an API key, an internal receiver’s (one WEBHOOK_ALLOW_HOSTS allowed) connection errors read as a generic “could not connect”; admins see them.',
     }),
-    response: z
-      .string()
-      .nullable()
-      .openapi({
-        description:
-          'The first KiB of the receiver’s answer; null for an API key when the receiver has an internal address (admins see it).',
-      }),
+    response: z.string().nullable().openapi({
+      description: 'The first KiB of the receiver’s answer; null for an API key when the receiver has an internal address (admins see it).',
+    }),
   })
   .openapi('WebhookAttempt');
 
