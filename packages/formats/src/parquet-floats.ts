@@ -372,9 +372,13 @@ function skip(r: Reader, type: number, inList = false): void {
     case 7:
       r.offset += 8;
       return;
-    case 8:
-      r.offset += readVarint(r);
+    case 8: {
+      // The length first: `r.offset += readVarint(r)` takes r.offset before the varint moves it, and lands short
+      // by the varint's own bytes (pyarrow's page headers, whose statistics hold binary min/max, were misread so).
+      const length = readVarint(r);
+      r.offset += length;
       return;
+    }
     case 9:
     case 10: {
       const head = r.view.getUint8(r.offset++);

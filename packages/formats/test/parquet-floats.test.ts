@@ -77,6 +77,28 @@ describe.each(Object.keys(VARIANTS))('number columns of a DuckDB file, %s', (nam
   );
 });
 
+describe('number columns of a file pandas wrote with its defaults (pyarrow: dictionary pages, statistics in page headers)', () => {
+  it.each(['float32', 'float64'] as const)('read into %s inputs as pyarrow wrote them, null as NaN', async (type) => {
+    // fixtures/make_pyarrow.py; its page headers hold binary min/max, a kind of field the reader skipped short.
+    const file = path.join(import.meta.dirname, 'fixtures/pyarrow.parquet');
+    const layout = await parquetLayout(file, { chunkRows: 1000 });
+    const targets: ColumnTarget[] = [{ name: 'x', type: type satisfies CellType, columns: [0, 1, 2, 3, 4] }];
+    const round = type === 'float32' ? Math.fround : (x: number) => x;
+    let seen = 0;
+    for (const chunk of layout.chunks) {
+      for await (const batch of readParquetBatches(file, layout, chunk, targets, 700)) {
+        expect(batch.errors).toEqual([]);
+        const data = batch.data[0] as Float32Array | Float64Array;
+        for (let r = 0; r < batch.count; r++) {
+          expect([...data.subarray(r * 5, r * 5 + 5)]).toEqual(expected(batch.firstRow + r).map(round));
+        }
+        seen += batch.count;
+      }
+    }
+    expect(seen).toBe(3000);
+  });
+});
+
 describe('sizes a damaged footer or page header claims are refused before anything that large is allocated', () => {
   async function readerOf(edit: (metadata: FileMetaData) => void) {
     const bytes = await readFile(path.join(dir, 'snappy.parquet'));
