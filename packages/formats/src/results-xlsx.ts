@@ -25,17 +25,19 @@ export interface XlsxResultsOptions {
   sheetName?: string;
 }
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+// A carriage return as a character reference: written as it is, every XML reader turns it (and CRLF) into a
+// line feed, so a CSV cell's "\r\n" came back as "\n" (a tester: 33,409 cells of 200,000 rows of notes).
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
 
 /**
- * Text for a cell: XML-escaped; characters XML 1.0 cannot hold (control characters) written as OOXML
+ * Text for a cell: XML-escaped (a carriage return too); characters XML 1.0 cannot hold (control characters) written as OOXML
  * `_xHHHH_` escapes, and a literal `_xHHHH_` protected as `_x005F_xHHHH_`, so Excel shows exactly the
  * input. Longer than Excel's 32,767 characters: cut, with `…` at the end (Excel refuses such files).
  */
 function cellXml(text: string): string {
   let t = text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text;
   if (/_x[0-9A-Fa-f]{4}_/.test(t)) t = t.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_');
-  t = t.replace(/[&<>"]/g, (c) => XML_ESCAPES[c]!);
+  t = t.replace(/[&<>"\r]/g, (c) => XML_ESCAPES[c]!);
   return t.replace(
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g,
     (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,

@@ -237,9 +237,9 @@ print(json.dumps({"n": len(rows), "header": rows[0], "bold": ws["A1"].font.b, "r
     expect(out.stream.destroyed).toBe(true);
   });
 
-  it('keeps text exactly: control characters, XML specials, literal _x0041_', async () => {
+  it('keeps text exactly: control characters, XML specials, literal _x0041_, carriage returns', async () => {
     const path = join(dir, 'text.xlsx');
-    const text = 'a<b>&"c"\u0001_x0041_\tend';
+    const text = 'a<b>&"c"\u0001_x0041_\tcr\r\nlf\rend';
     await writeResultsXlsx(
       createWriteStream(path),
       {
@@ -253,7 +253,7 @@ print(json.dumps({"n": len(rows), "header": rows[0], "bold": ws["A1"].font.b, "r
     // openpyxl 3.0 shows OOXML escapes as they are stored (Excel decodes them): the control character is
     // stored escaped, the literal `_x0041_` protected so that it is not read as "A".
     const got = python('import sys, openpyxl; print(repr(openpyxl.load_workbook(sys.argv[1]).active["A2"].value))', path).trim();
-    expect(got).toBe(`'a<b>&"c"_x0001__x005F_x0041_\\tend'`);
+    expect(got).toBe(`'a<b>&"c"_x0001__x005F_x0041_\\tcr\\r\\nlf\\rend'`);
     const back = xlsxToCsv(path);
     expect((await collect(back.stream)).toString()).toBe(`text\n"${text.replaceAll('"', '""')}"\n`);
   });
