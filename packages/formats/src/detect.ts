@@ -244,6 +244,14 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 function detectText(head: Uint8Array, ext: string): Detection {
   let p = startsWith(head, [0xef, 0xbb, 0xbf]) ? 3 : 0;
   if (head.indexOf(0) !== -1) {
+    const utf16 = utf16WithoutBom(head);
+    if (utf16) {
+      return refused(
+        'unknown',
+        `UTF-16 text without a byte order mark`,
+        `this looks like ${utf16} text without a byte order mark, which cannot be told from binary data for sure: choose its encoding, ${utf16}, under "How to read the file" (encoding=${utf16.toLowerCase().replace(' ', '')} in the API, --encoding in the CLI), or save it as UTF-8`,
+      );
+    }
     return refused('unknown', 'a binary file', `this is a binary file, not text; ${FORMATS_WE_READ}`);
   }
   while (p < head.length && WS.has(head[p]!)) p++;
@@ -286,4 +294,25 @@ function detectText(head: Uint8Array, ext: string): Detection {
 function isMarkupLine(text: string): boolean {
   const line = text.split(/\r?\n/, 1)[0]!;
   return /^<[a-z][a-z0-9:_-]*[\s>/]/.test(line) && !/[,;\t|]/.test(line);
+}
+
+/**
+ * UTF-16 without a byte order mark, as it looks: of the first bytes' pairs, every one has a zero on the same side
+ * and at least nine in ten a text character on the other (ASCII letters, digits, punctuation, line breaks), as
+ * a CSV of Latin text saved as "UTF-16" without a BOM is. Binary data rarely is so regular.
+ */
+function utf16WithoutBom(head: Uint8Array): 'UTF-16 LE' | 'UTF-16 BE' | null {
+  const pairs = Math.min(256, head.length >> 1);
+  if (pairs < 8) return null;
+  let le = 0;
+  let be = 0;
+  const text = (b: number) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f);
+  for (let i = 0; i < pairs; i++) {
+    const [a, b] = [head[2 * i]!, head[2 * i + 1]!];
+    if (b === 0 && text(a)) le++;
+    if (a === 0 && text(b)) be++;
+  }
+  if (le >= pairs * 0.9) return 'UTF-16 LE';
+  if (be >= pairs * 0.9) return 'UTF-16 BE';
+  return null;
 }

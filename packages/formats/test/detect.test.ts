@@ -97,6 +97,16 @@ describe('detectFormat', () => {
     }
   });
 
+  it('says UTF-16 without a byte order mark, naming the encoding to choose, and binary data as binary', () => {
+    const csv = 'sepal_length,sepal_width\n5.1,3.5\n4.9,3.0\n';
+    expect(detectFormat(Buffer.from(csv, 'utf16le')).message).toMatch(/UTF-16 LE text without a byte order mark.*encoding=utf-16le/);
+    expect(detectFormat(Buffer.from(csv, 'utf16le').swap16()).message).toMatch(
+      /UTF-16 BE text without a byte order mark.*encoding=utf-16be/,
+    );
+    expect(detectFormat(Buffer.from([0x61, 0x00, 0x62])).message).toMatch(/binary file/);
+    expect(detectFormat(Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37) % 256))).message).toMatch(/binary file/);
+  });
+
   it('refuses HTML saved as .xls, binary data and an empty file', () => {
     const html = detectFormat(Buffer.from('<html><table><tr><td>1</td></tr></table></html>'), { filename: 'export.xls' });
     expect(html.message).toMatch(/HTML or XML saved under an Excel name/);
