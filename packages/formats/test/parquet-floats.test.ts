@@ -26,6 +26,28 @@ const expected = (i: number): number[] => [
   i % 3 === 0 ? Number.NaN : i % 13,
 ];
 
+/**
+ * Reads every chunk of `file` (chunks of `chunkRows`, batches of `batchRows`) into `type` inputs, expecting no row
+ * error and each row's five values as `expected` gives them (rounded to float32 for float32): the rows read.
+ */
+async function readAllAsExpected(file: string, type: 'float32' | 'float64', chunkRows: number, batchRows: number): Promise<number> {
+  const layout = await parquetLayout(file, { chunkRows });
+  const targets: ColumnTarget[] = [{ name: 'x', type: type satisfies CellType, columns: [0, 1, 2, 3, 4] }];
+  const round = type === 'float32' ? Math.fround : (x: number) => x;
+  let seen = 0;
+  for (const chunk of layout.chunks) {
+    for await (const batch of readParquetBatches(file, layout, chunk, targets, batchRows)) {
+      expect(batch.errors).toEqual([]);
+      const data = batch.data[0] as Float32Array | Float64Array;
+      for (let r = 0; r < batch.count; r++) {
+        expect([...data.subarray(r * 5, r * 5 + 5)]).toEqual(expected(batch.firstRow + r).map(round));
+      }
+      seen += batch.count;
+    }
+  }
+  return seen;
+}
+
 const VARIANTS: Record<string, string> = {
   snappy: '',
   zstd: ', COMPRESSION zstd',
@@ -56,23 +78,7 @@ describe.each(Object.keys(VARIANTS))('number columns of a DuckDB file, %s', (nam
   it.each(['float32', 'float64'] as const)(
     'read into %s inputs as DuckDB wrote them, null as NaN, in chunks that slice row groups',
     async (type) => {
-      const file = path.join(dir, `${name}.parquet`);
-      const layout = await parquetLayout(file, { chunkRows: 4000 });
-      const targets: ColumnTarget[] = [{ name: 'x', type: type satisfies CellType, columns: [0, 1, 2, 3, 4] }];
-      const round = type === 'float32' ? Math.fround : (x: number) => x;
-      let seen = 0;
-      for (const chunk of layout.chunks) {
-        for await (const batch of readParquetBatches(file, layout, chunk, targets, 1000)) {
-          expect(batch.errors).toEqual([]);
-          const data = batch.data[0] as Float32Array | Float64Array;
-          for (let r = 0; r < batch.count; r++) {
-            const want = expected(batch.firstRow + r).map(round);
-            expect([...data.subarray(r * 5, r * 5 + 5)]).toEqual(want);
-          }
-          seen += batch.count;
-        }
-      }
-      expect(seen).toBe(ROWS);
+      expect(await readAllAsExpected(path.join(dir, `${name}.parquet`), type, 4000, 1000)).toBe(ROWS);
     },
   );
 });
@@ -80,22 +86,7 @@ describe.each(Object.keys(VARIANTS))('number columns of a DuckDB file, %s', (nam
 describe('number columns of a file pandas wrote with its defaults (pyarrow: dictionary pages, statistics in page headers)', () => {
   it.each(['float32', 'float64'] as const)('read into %s inputs as pyarrow wrote them, null as NaN', async (type) => {
     // fixtures/make_pyarrow.py; its page headers hold binary min/max, a kind of field the reader skipped short.
-    const file = path.join(import.meta.dirname, 'fixtures/pyarrow.parquet');
-    const layout = await parquetLayout(file, { chunkRows: 1000 });
-    const targets: ColumnTarget[] = [{ name: 'x', type: type satisfies CellType, columns: [0, 1, 2, 3, 4] }];
-    const round = type === 'float32' ? Math.fround : (x: number) => x;
-    let seen = 0;
-    for (const chunk of layout.chunks) {
-      for await (const batch of readParquetBatches(file, layout, chunk, targets, 700)) {
-        expect(batch.errors).toEqual([]);
-        const data = batch.data[0] as Float32Array | Float64Array;
-        for (let r = 0; r < batch.count; r++) {
-          expect([...data.subarray(r * 5, r * 5 + 5)]).toEqual(expected(batch.firstRow + r).map(round));
-        }
-        seen += batch.count;
-      }
-    }
-    expect(seen).toBe(3000);
+    expect(await readAllAsExpected(path.join(import.meta.dirname, 'fixtures/pyarrow.parquet'), type, 1000, 700)).toBe(3000);
   });
 });
 

@@ -83,7 +83,6 @@ interface Slot {
   ready: boolean;
   /** The request this thread is working on (or loading bytes for). */
   busy: (Pending & { id: number }) | null;
-  /** Models the thread holds, least recently used first. */
   /** The models the thread holds, least recently used first: each one's graph bytes. */
   loaded: Map<string, number>;
   /** The last error the thread reported before dying. */

@@ -1,7 +1,7 @@
 import { getChunk, markJobRunning, observeHistogram, type PredictionRows, recordChunkAttempt, storeChunkPredictions } from '@batchcast/db';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
-import { failNonFiniteRows, type ScoringSession, valuesAreDouble } from '@batchcast/inference';
+import { failNonFiniteRows, valuesAreDouble } from '@batchcast/inference';
 import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
@@ -47,7 +47,11 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
   await markJobRunning(ctx.pool, job.id);
 
   const model = await modelById(ctx.pool, job.modelId);
-  const scoreWith = async (session: ScoringSession): Promise<void> => {
+  // Held until the chunk is stored: a session the cache drops meanwhile (another model loaded by this thread) is
+  // released only once given back.
+  const lease = await leaseModelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
+  try {
+    const session = lease.session;
     const started = Date.now();
     /** Seconds of each batch's model run, for the inference histogram (kept in PostgreSQL: see /metrics). */
     const inferenceSeconds: number[] = [];
@@ -105,12 +109,6 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
     await observeHistogram(ctx.pool, 'inference_duration_seconds', model.name, inferenceSeconds).catch((err) =>
       log.warn({ err: (err as Error).message }, 'could not record inference durations'),
     );
-  };
-  // Held until the chunk is stored: a session the cache drops meanwhile (another model loaded by this thread) is
-  // released only once given back.
-  const lease = await leaseModelSession(ctx.pool, model, ctx.config.workers.inferenceThreads);
-  try {
-    await scoreWith(lease.session);
   } finally {
     lease.done();
   }
