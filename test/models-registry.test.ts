@@ -206,6 +206,46 @@ describe('columns', () => {
   });
 });
 
+describe("a graph that refuses unknown categories (OneHotEncoder zeros=0, scikit-learn's handle_unknown=error)", () => {
+  // Every job of such a model failed: ONNX Runtime refuses a whole run for one unknown category, and the padding
+  // rows of a run held empty texts, unknown too (packages/inference/test/refused-rows.test.ts has the details).
+  const refusing = async () => {
+    const { onnx } = await import('../packages/inference/dist/onnx-proto.js');
+    const m = onnx.ModelProto.decode(await readFile(path.join(examples, 'models/churn-pipeline.onnx')));
+    for (const n of m.graph!.node!) for (const a of n.attribute ?? []) if (a.name === 'zeros') a.i = 0;
+    return Buffer.from(onnx.ModelProto.encode(m).finish());
+  };
+
+  it('scores every row but the ones with an unknown category, which fail naming column and value, batch and real time', async () => {
+    const res = await register(await refusing(), { name: 'reg-churn-refusing' });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const lines = (await readFile(path.join(examples, 'data/churn.csv'), 'utf8')).trimEnd().split('\n').slice(0, 41);
+    lines[7] = lines[7]!.replace(/,(month-to-month|one-year|two-year),/, ',two-decades,');
+    const job = await (await submit(platform, Buffer.from(`${lines.join('\n')}\n`), { model: 'reg-churn-refusing' })).json();
+    expect(await waitForEnd(platform, job.links.self)).toMatchObject({
+      status: 'succeeded',
+      rows: { total: 40, processed: 40, failed: 1 },
+    });
+    const out = csvObjects(await (await fetch(platform.url(job.links.results))).text()).rows;
+    expect(out[6]!.error).toMatch(
+      /^contract: "two-decades" was not among the categories the model was trained on \(month-to-month, one-year, two-year\); the graph's OneHotEncoder refuses any other value/,
+    );
+    const want = csvObjects(await readFile(path.join(examples, 'data/churn.expected.csv'), 'utf8')).rows;
+    for (const [i, row] of out.entries()) if (i !== 6) expect(row.prediction, `row ${i + 1}`).toBe(want[i]!.label);
+
+    const header = lines[0]!.split(',');
+    const object = (line: string) => Object.fromEntries(line.split(',').map((v, k) => [header[k]!, /^[\d.]+$/.test(v) ? Number(v) : v]));
+    const answer = await fetch(platform.url('/api/models/reg-churn-refusing/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [object(lines[1]!), object(lines[7]!)] }),
+    });
+    const { predictions } = await answer.json();
+    expect(String(predictions[0].prediction)).toBe(want[0]!.label);
+    expect(predictions[1]).toMatchObject({ prediction: null, error: expect.stringMatching(/^contract: "two-decades" was not among/) });
+  });
+});
+
 describe('real-time errors', () => {
   it('fails only the bad row and refuses oversize requests', async () => {
     const rows = [

@@ -97,7 +97,7 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
     if (!data) continue;
     const allowed = new Set<string | number>(k.values);
     // A bool's categories take every spelling pandas reads as that bool, and 0/1: the cell is given the category's own.
-    const spelling = Array.isArray(data) ? booleanSpellings(k) : null;
+    const spelling = Array.isArray(data) && !k.fromGraph ? booleanSpellings(k) : null;
     // Python's own names only (a text column's "true"/"false" are strings: scikit-learn raises for numbers), and no NaN.
     const numbersAreBools = spelling?.[0] === 'False' && spelling[1] === 'True' && !k.missing;
     for (let r = 0; r < batch.count; r++) {
@@ -125,8 +125,11 @@ export function failUnknownCategories(schema: ModelSchema, batch: RecordBatch, t
       const message = refusedByImputer
         ? `${k.column}: ${what} is refused by ${imputer.name}, whose missing_values is ${JSON.stringify(imputer.marker)}: ` +
           'scikit-learn raises "Input contains NaN" for this row'
-        : `${k.column}: ${what}${filled ? `, filled with ${seen === null ? 'NaN' : JSON.stringify(seen)} by ${imputer.name},` : ''} was not among the ` +
-          `categories the model was trained on (${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`;
+        : k.fromGraph
+          ? `${k.column}: ${what} was not among the categories the model was trained on (${shown(k.values)}); ${k.encoder} ` +
+            "refuses any other value (zeros=0, as skl2onnx writes scikit-learn's handle_unknown='error'), so scikit-learn would refuse this row too"
+          : `${k.column}: ${what}${filled ? `, filled with ${seen === null ? 'NaN' : JSON.stringify(seen)} by ${imputer.name},` : ''} was not among the ` +
+            `categories the model was trained on (${shown(k.values)}); ${k.encoder} has handle_unknown='error', so scikit-learn would refuse this row too`;
       const row = added.get(r);
       if (row === undefined) added.set(r, new RowFailure(k.column, text.slice(0, 200), message));
       else row.add(k.column, message);

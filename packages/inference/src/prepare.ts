@@ -9,14 +9,15 @@ import type { ModelProto } from './onnx-proto.js';
 import { toNumber } from './onnx-proto.js';
 import { decodeModel, scanModel } from './onnx-graph.js';
 import { describeInputs } from './inputs.js';
-import { readKnownCategories } from './known-categories.js';
+import { locate, readKnownCategories } from './known-categories.js';
+import { readGraphCategories } from './graph-categories.js';
 import { rewriteZipMaps } from './zipmap.js';
 import { rewriteTreePrecision } from './tree-precision.js';
 import { identifyOutputs } from './roles.js';
 import { rangeLabels } from './class-labels.js';
 import { createOrtSession } from './runtime.js';
 import { checkForest } from './session.js';
-import { neutralTensor } from './tensors.js';
+import { neutralData, toTensor } from './tensors.js';
 import { sha256Hex } from './hash.js';
 import { refuseExternalData } from './external-data.js';
 
@@ -41,7 +42,18 @@ function describeModel(model: ModelProto): string[] {
 async function probeWidth(session: ort.InferenceSession, schema: ModelSchema, output: string): Promise<number | null> {
   const rows = schema.fixedBatch ?? 1;
   const feeds: Record<string, ort.Tensor> = {};
-  for (const input of schema.inputs) feeds[input.name] = neutralTensor(input, rows);
+  const data = schema.inputs.map((input) => neutralData(input, rows));
+  // An empty text is neutral unless the graph refuses it (a OneHotEncoder with zeros=0): there, a known category.
+  for (const k of schema.knownCategories ?? []) {
+    const where = locate(schema.inputs, k.column);
+    const first = k.values.find((v) => typeof v === 'string');
+    if (!where || first === undefined || !Array.isArray(data[where.input])) continue;
+    const texts = data[where.input] as string[];
+    for (let r = 0; r < rows; r++) texts[r * schema.inputs[where.input]!.width + where.at] = first as string;
+  }
+  schema.inputs.forEach((input, k) => {
+    feeds[input.name] = toTensor(input, data[k]!, rows);
+  });
   try {
     const result = await session.run(feeds, [output]);
     const dims = result[output]!.dims;
@@ -51,10 +63,15 @@ async function probeWidth(session: ort.InferenceSession, schema: ModelSchema, ou
   }
 }
 
-/** The schema's knownCategories, present only when the graph records some (older schemas stay as they were). */
+/**
+ * The schema's knownCategories, present only when there are some (older schemas stay as they were): the ones our
+ * importers record, and those of the graph's own refusing encoders (for columns the former do not name).
+ */
 function knownCategoriesOf(model: ModelProto, inputs: ModelSchema['inputs']): Pick<ModelSchema, 'knownCategories'> {
-  const known = readKnownCategories(model, inputs);
-  return known ? { knownCategories: known } : {};
+  const recorded = readKnownCategories(model, inputs) ?? [];
+  const named = new Set(recorded.map((k) => k.column));
+  const known = [...recorded, ...readGraphCategories(model, inputs).filter((k) => !named.has(k.column))];
+  return known.length > 0 ? { knownCategories: known } : {};
 }
 
 export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {

@@ -7,10 +7,11 @@
  */
 import { failUnknownCategories } from './known-categories.js';
 import type * as ort from 'onnxruntime-node';
-import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import type { ColumnTarget, RecordBatch, TargetData } from '@batchcast/csv';
 import type { BatchPredictions, ForestVerdict, ModelSchema } from './types.js';
 import { createOrtSession } from './runtime.js';
 import type { RuntimeOptions } from './runtime.js';
+import { kernelRefusal, withStandIns } from './refused-rows.js';
 import { checkData, sliceRows, tensorFloat32, tensorFloat64, tensorLabels, toTensor } from './tensors.js';
 import { type AnyForestScorer, forestScorerFor } from './forest/choose-scorer.js';
 import { firstDifference, probeBatch } from './forest/verify-forest.js';
@@ -33,8 +34,8 @@ export class ScoringError extends Error {
 }
 
 /**
- * The rows of one ONNX Runtime run are a multiple of this many: the batch's rows, then neutral rows whose
- * results are dropped. Element-wise operators run over whole vectors of 2 to 16 values (Eigen's packets; the
+ * The rows of one ONNX Runtime run are a multiple of this many: the batch's rows, then copies of its first row
+ * whose results are dropped. Element-wise operators run over whole vectors of 2 to 16 values (Eigen's packets; the
  * Exp that turns a Poisson or Gamma model's sums into its values) and over the values left after the last
  * whole vector with a scalar loop, another rounding: a HistGradientBoosting Poisson regressor gave the last row
  * of a batch of 3, 5, 7 or 9 rows other last bits than the same row in a batch of 200. With every run a
@@ -176,7 +177,7 @@ export class ScoringSession {
       );
     }
     // Targets come from planColumns in input order; match by name so a reordering cannot feed the wrong input.
-    const data = schema.inputs.map((input) => {
+    const given = schema.inputs.map((input) => {
       const i = targets.findIndex((t) => t.name === input.name);
       if (i < 0) throw new TypeError(`No column target for model input '${input.name}'.`);
       if (targets[i]!.columns.length !== input.width) {
@@ -186,33 +187,76 @@ export class ScoringSession {
       checkData(input, d, count);
       return d;
     });
+    // Rows that failed already run as a copy of one that did not (refused-rows.ts); when all have, none runs.
+    const data = withStandIns(schema.inputs, given, count, batch.errors, batch.firstRow);
+    if (data === null) {
+      out.labels?.fill(schema.classLabels?.[0] ?? '');
+      return out;
+    }
 
-    // A model exported with a fixed batch dimension (e.g. [1, F]) is run in slices of exactly that size, the last
-    // one padded with neutral rows whose results are dropped. Any other run is padded to a multiple of
-    // RUN_ROWS_MULTIPLE rows (see there): a row's prediction must not depend on how the file was chunked or
-    // batched, nor on whether it came through the batch or the real-time path.
+    // A model exported with a fixed batch dimension (e.g. [1, F]) is run in slices of exactly that size. Any other
+    // run is padded to a multiple of RUN_ROWS_MULTIPLE rows (see there): a row's prediction must not depend on how
+    // the file was chunked or batched, nor on whether it came through the batch or the real-time path.
     const runSize = schema.fixedBatch ?? Math.min(count, MAX_RUN_ROWS);
+    const refused = new Map<number, string>();
     for (let from = 0; from < count; from += runSize) {
-      const to = Math.min(from + runSize, count);
-      const runRows = schema.fixedBatch ?? Math.ceil((to - from) / RUN_ROWS_MULTIPLE) * RUN_ROWS_MULTIPLE;
-      const feeds: Record<string, ort.Tensor> = {};
-      schema.inputs.forEach((input, k) => {
-        const rows = runRows === count ? data[k]! : sliceRows(input, data[k]!, from, to, runRows);
-        feeds[input.name] = toTensor(input, rows, runRows);
-      });
-      let result: ort.InferenceSession.OnnxValueMapType;
-      try {
-        result = await onnx.run(feeds, this.fetches);
-      } catch (e) {
+      await this.runRows(onnx, data, from, Math.min(from + runSize, count), out, batch, refused);
+    }
+    if (refused.size > 0) {
+      const failed = new Set(batch.errors.map((e) => e.row));
+      for (const [r, message] of refused) {
+        if (!failed.has(batch.firstRow + r)) batch.errors.push({ row: batch.firstRow + r, column: null, value: null, message });
+      }
+      batch.errors.sort((a, b) => a.row - b.row);
+    }
+    return out;
+  }
+
+  /**
+   * One ONNX Runtime run over rows [from, to) of the batch, its outputs copied into `out`. A run refused for a
+   * kernel's reason (kernelRefusal) is split in halves until each refused row stands alone; those go into
+   * `refused` with the reason (their outputs stay neutral: they fail). Padding rows are copies of the run's
+   * first row, so a run fails only for its own rows.
+   */
+  private async runRows(
+    onnx: ort.InferenceSession,
+    data: TargetData[],
+    from: number,
+    to: number,
+    out: BatchPredictions,
+    batch: RecordBatch,
+    refused: Map<number, string>,
+  ): Promise<void> {
+    const { schema } = this;
+    const runRows = schema.fixedBatch ?? Math.ceil((to - from) / RUN_ROWS_MULTIPLE) * RUN_ROWS_MULTIPLE;
+    const feeds: Record<string, ort.Tensor> = {};
+    schema.inputs.forEach((input, k) => {
+      const rows = runRows === batch.count && from === 0 ? data[k]! : sliceRows(input, data[k]!, from, to, runRows);
+      feeds[input.name] = toTensor(input, rows, runRows);
+    });
+    let result: ort.InferenceSession.OnnxValueMapType;
+    try {
+      result = await onnx.run(feeds, this.fetches);
+    } catch (e) {
+      const refusal = kernelRefusal(e);
+      if (refusal === null) {
         throw new ScoringError(
           `ONNX Runtime failed to score rows ${batch.firstRow + from + 1}-${batch.firstRow + to}: ${(e as Error).message}`,
           batch.firstRow + from,
           to - from,
         );
       }
-      this.collect(result, out, from, to, runRows, batch.firstRow);
+      if (to - from === 1) {
+        refused.set(from, refusal);
+        if (out.labels) out.labels[from] = schema.classLabels?.[0] ?? '';
+        return;
+      }
+      const middle = from + Math.ceil((to - from) / 2);
+      await this.runRows(onnx, data, from, middle, out, batch, refused);
+      await this.runRows(onnx, data, middle, to, out, batch, refused);
+      return;
     }
-    return out;
+    this.collect(result, out, from, to, runRows, batch.firstRow);
   }
 
   /** Copies rows [from, to) of one run's outputs (the run held `runRows` rows) into the batch's predictions. */

@@ -85,11 +85,11 @@ export function neutralData(input: ModelInput, rows: number): AnyData {
   }
 }
 
-export function neutralTensor(input: ModelInput, rows: number): ort.Tensor {
-  return toTensor(input, neutralData(input, rows), rows);
-}
-
-/** Rows [from, to) of `data`; padded with neutral rows up to `size` rows when the slice is shorter. */
+/**
+ * Rows [from, to) of `data`; padded up to `size` rows with copies of row `from` when the slice is shorter. Not
+ * neutral rows: a graph may refuse a zero or an empty text for the whole run (a OneHotEncoder with zeros=0 that
+ * was not given the empty category), and a real row of the slice fails only where the slice would.
+ */
 export function sliceRows(input: ModelInput, data: AnyData, from: number, to: number, size: number): AnyData {
   const w = input.width;
   if (to - from === size) {
@@ -99,8 +99,12 @@ export function sliceRows(input: ModelInput, data: AnyData, from: number, to: nu
   if (Array.isArray(out)) {
     const src = data as string[];
     for (let i = from * w; i < to * w; i++) out[i - from * w] = src[i]!;
+    for (let i = (to - from) * w; i < size * w; i++) out[i] = src[from * w + (i % w)]!;
   } else {
-    (out as Float32Array).set((data as Float32Array).subarray(from * w, to * w));
+    const typed = out as Float32Array;
+    typed.set((data as Float32Array).subarray(from * w, to * w));
+    const first = (data as Float32Array).subarray(from * w, from * w + w);
+    for (let r = to - from; r < size; r++) typed.set(first, r * w);
   }
   return out;
 }

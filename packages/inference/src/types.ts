@@ -76,6 +76,11 @@ export interface KnownCategories {
    * they are. Absent when the encoder reads the column as it is.
    */
   imputer?: ImputerInFront;
+  /**
+   * Read from the graph itself (graph-categories.ts: an ONNX OneHotEncoder with zeros=0), not recorded by our
+   * importers: the cells are compared as the graph compares them, text for text, with no bool spellings.
+   */
+  fromGraph?: boolean;
 }
 
 /** What a SimpleImputer in front of an encoder does to a column's cells (KnownCategories.imputer). */

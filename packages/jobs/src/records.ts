@@ -164,6 +164,7 @@ export const ModelSchemaSchema = z.object({
             name: z.string(),
           })
           .optional(),
+        fromGraph: z.boolean().optional(),
       }),
     )
     .optional(),
