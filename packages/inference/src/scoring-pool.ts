@@ -13,6 +13,7 @@
  *   thread that cannot even start three times in a row breaks the pool, which then refuses everything.
  */
 import { failUnknownCategories } from './known-categories.js';
+import { beyondLimits } from './least-recently-used.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -311,12 +312,10 @@ export class ScoringPool {
         load = { bytes: await this.bytes(job.model), schema: job.model.schema };
         if (slot.busy?.id !== id) return; // the thread died while the bytes were loading; the request was failed
         graphBytes = load.bytes.length;
-        let held = graphBytes;
-        for (const b of slot.loaded.values()) held += b;
-        for (const [oldest, b] of slot.loaded) {
-          if (slot.loaded.size < this.opts.sessionsPerThread && held <= this.opts.graphBytesPerThread) break;
+        // What the thread's own cache will drop on loading it (session-cache.ts, the same limits).
+        const limits = { models: this.opts.sessionsPerThread, graphBytes: this.opts.graphBytesPerThread };
+        for (const oldest of beyondLimits(slot.loaded, limits, { models: 1, graphBytes })) {
           slot.loaded.delete(oldest);
-          held -= b;
           evict.push(oldest);
         }
       }

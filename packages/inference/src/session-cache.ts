@@ -1,5 +1,6 @@
 import { collectSoon } from './collect-soon.js';
 import { sha256Hex } from './hash.js';
+import { beyondLimits, type CacheLimits } from './least-recently-used.js';
 import { ScoringSession, type SessionOptions } from './session.js';
 import type { ModelSchema } from './types.js';
 
@@ -12,10 +13,7 @@ export const SESSION_CACHE_SIZE = 16;
  * Runtime), so a count alone let a thread that scored a few big models in turn keep gigabytes. The model just
  * loaded is kept whatever its size: it is the one being scored.
  */
-export interface SessionCacheLimits {
-  models: number;
-  graphBytes: number;
-}
+export type SessionCacheLimits = CacheLimits;
 
 let limits: SessionCacheLimits = { models: SESSION_CACHE_SIZE, graphBytes: Number.POSITIVE_INFINITY };
 
@@ -59,14 +57,10 @@ function drop(sha256: string, entry: Entry): Promise<void> {
 
 /** Drops the least recently used models until the cache is within its limits, never `keep`. */
 function trim(keep: Entry | null): void {
-  let bytes = 0;
-  for (const e of cache.values()) bytes += e.graphBytes;
-  for (const [sha256, e] of cache) {
-    if (cache.size <= limits.models && bytes <= limits.graphBytes) return;
-    if (e === keep || e.graphBytes === 0) continue; // the model in hand, or one still loading
-    bytes -= e.graphBytes;
-    void drop(sha256, e);
-  }
+  const sizes = [...cache].map(([sha256, e]) => [sha256, e.graphBytes] as [string, number]);
+  // Never the model in hand, nor one still loading (its size is not known yet).
+  const kept = (sha256: string) => cache.get(sha256) === keep || cache.get(sha256)!.graphBytes === 0;
+  for (const sha256 of beyondLimits(sizes, limits, undefined, kept)) void drop(sha256, cache.get(sha256)!);
 }
 
 /**
