@@ -3,7 +3,7 @@
  * (structured clone keeps an Error's message but not its class or fields, so they are carried as data and
  * rebuilt on the other side).
  */
-import type { ColumnTarget, TargetData } from '@batchcast/csv';
+import type { ColumnTarget, RowError, TargetData } from '@batchcast/csv';
 import { ScoringError } from './session.js';
 import { ModelError } from './types.js';
 import type { BatchPredictions, ModelErrorCode, ModelSchema } from './types.js';
@@ -25,6 +25,8 @@ export interface ScoreRequest {
   count: number;
   data: TargetData[];
   targets: ColumnTarget[];
+  /** The batch's row errors so far: those rows run as a stand-in (refused-rows.ts). */
+  errors: RowError[];
 }
 
 export interface CloseRequest {
@@ -41,7 +43,8 @@ export type WireError =
 
 export type FromThread =
   | { type: 'ready' }
-  | { type: 'result'; id: number; predictions: BatchPredictions }
+  /** `errors`: the batch's row errors after scoring, with any row the graph refused (refused-rows.ts). */
+  | { type: 'result'; id: number; predictions: BatchPredictions; errors: RowError[] }
   /** `loaded`: whether the thread holds the model's session after this request (a failed load does not). */
   | { type: 'error'; id: number; error: WireError; loaded: boolean };
 

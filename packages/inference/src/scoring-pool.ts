@@ -246,6 +246,8 @@ export class ScoringPool {
     if (!job || job.id !== m.id) return; // cannot happen: one request per thread at a time
     slot.busy = null;
     if (m.type === 'result') {
+      // The thread scored a copy of the batch: rows the graph refused there fail on the caller's batch too.
+      job.batch.errors.splice(0, job.batch.errors.length, ...m.errors);
       job.resolve(m.predictions);
     } else {
       if (!m.loaded) slot.loaded.delete(job.model.sha256);
@@ -332,6 +334,7 @@ export class ScoringPool {
         count: job.batch.count,
         data,
         targets: job.targets,
+        errors: job.batch.errors,
       };
       slot.worker.postMessage(message satisfies ToThread, transfer.list);
     } catch (e) {

@@ -34,11 +34,12 @@ async function score(req: ScoreRequest): Promise<void> {
       session = await ScoringSession.create(req.load.bytes, req.load.schema, { intraOpNumThreads: config.intraOpNumThreads });
       sessions.set(req.sha256, session);
     }
-    const predictions = await session.score({ firstRow: req.firstRow, count: req.count, data: req.data, errors: [] }, req.targets);
+    const batch = { firstRow: req.firstRow, count: req.count, data: req.data, errors: req.errors };
+    const predictions = await session.score(batch, req.targets);
     const transfer = new Transfer();
     const values = transfer.add(predictions.values);
     const probabilities = transfer.add(predictions.probabilities);
-    send({ type: 'result', id: req.id, predictions: { ...predictions, values, probabilities } }, transfer.list);
+    send({ type: 'result', id: req.id, predictions: { ...predictions, values, probabilities }, errors: batch.errors }, transfer.list);
   } catch (e) {
     send({ type: 'error', id: req.id, error: toWireError(e), loaded: sessions.has(req.sha256) });
   }

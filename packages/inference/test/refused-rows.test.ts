@@ -6,7 +6,7 @@
  * example's own graph (zeros=1) scores it.
  */
 import { describe, expect, it } from 'vitest';
-import { planColumns, prepareModel, ScoringSession } from '../src/index.js';
+import { planColumns, prepareModel, ScoringPool, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, ModelSchema, PreparedModel } from '../src/index.js';
 import { type Csv, editModel, makeBatch, modelBytes, readCsv, THREADS } from './helpers.js';
 
@@ -115,5 +115,28 @@ describe('a OneHotEncoder with zeros=0 (handle_unknown=error)', () => {
     const all = Object.fromEntries([...Array(5).keys()].map((r) => [r, { contract: `x${r}` }]));
     expect((await score(p, rows(5, all), older)).errors.map((e) => e.row)).toEqual([0, 1, 2, 3, 4]);
     expect((await score(p, rows(5, all))).errors.map((e) => e.row)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("in the real-time pool, a row its thread finds refused fails on the caller's batch", async () => {
+    // The pool's threads score a copy of the batch: the rows they find refused must come back to the caller.
+    const p = await prepareModel(refusing());
+    const { knownCategories: _, ...older } = p.schema;
+    const plan = planColumns(older, churn.header);
+    if (!plan.ok) throw new Error(plan.message);
+    const pool = new ScoringPool({ threads: 1 });
+    try {
+      const model = { sha256: p.sha256, schema: older, loadBytes: async () => p.bytes.slice() };
+      const batch = makeBatch(plan.targets, rows(20, { 4: { contract: 'x' } }).rows);
+      const out = await pool.score(model, batch, plan.targets);
+      expect(batch.errors).toEqual([expect.objectContaining({ row: 4, message: expect.stringMatching(/^the model refused this row/) })]);
+      const alone = await score(p, rows(20), older);
+      expectSameRows(
+        out,
+        alone.out,
+        [...Array(20).keys()].filter((r) => r !== 4),
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });
