@@ -4,9 +4,9 @@
  *  2. a ZipMap's attribute (read before the ZipMap rewrite removes it);
  *  3. for plain graphs (Softmax -> ArgMax -> Gather(classes)), the initializer gathered into the label output;
  *  4. 0..C-1 from the probability width, as the last resort.
- * Integer labels become JS numbers: they are class ids, far below 2^53 in every real model.
+ * Integer labels are JS numbers while exact, their decimal text beyond 2^53 (exactIntLabel), as the importers keep them.
  */
-import { ElemType, intsAttribute, stringsAttribute, toNumber } from './onnx-proto.js';
+import { ElemType, exactIntLabel, intLabelsAttribute, stringsAttribute } from './onnx-proto.js';
 import type { NodeProto, TensorProto } from './onnx-proto.js';
 import type { GraphIndex } from './onnx-graph.js';
 
@@ -19,7 +19,9 @@ export function isClassifierNode(node: NodeProto | undefined): node is NodeProto
 /** Labels declared on an ai.onnx.ml classifier node (the attribute name differs between operators). */
 export function classifierNodeLabels(node: NodeProto): (string | number)[] | null {
   return (
-    intsAttribute(node, 'classlabels_ints') ?? intsAttribute(node, 'classlabels_int64s') ?? stringsAttribute(node, 'classlabels_strings')
+    intLabelsAttribute(node, 'classlabels_ints') ??
+    intLabelsAttribute(node, 'classlabels_int64s') ??
+    stringsAttribute(node, 'classlabels_strings')
   );
 }
 
@@ -33,8 +35,8 @@ export function tensorValues(t: TensorProto): (string | number)[] | null {
       return (t.stringData ?? []).map((s) => decoder.decode(s));
     }
     case ElemType.INT64:
-      if (view) return Array.from({ length: view.byteLength / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
-      return (t.int64Data ?? []).map((v) => toNumber(v));
+      if (view) return Array.from({ length: view.byteLength / 8 }, (_, i) => exactIntLabel(view.getBigInt64(i * 8, true)));
+      return (t.int64Data ?? []).map((v) => exactIntLabel(v));
     case ElemType.INT32:
       if (view) return Array.from({ length: view.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
       return [...(t.int32Data ?? [])];

@@ -73,6 +73,24 @@ export function attribute(node: NodeProto, name: string): AttributeProto | undef
   return node.attribute?.find((a) => a.name === name);
 }
 
+/**
+ * An int64 class label exactly: a JS number while it is one exactly (|v| <= 2^53 - 1), else its decimal text. A label
+ * such as 9007199254740993 through a number became 9007199254740992: another class's name, and two classes one.
+ */
+export function exactIntLabel(value: LongLike | bigint | null | undefined): string | number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'number') return value;
+  const text = value.toString();
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+/** An INTS attribute of class labels, each exactly (exactIntLabel), or null when absent or empty. */
+export function intLabelsAttribute(node: NodeProto, name: string): (string | number)[] | null {
+  const ints = attribute(node, name)?.ints;
+  return ints && ints.length > 0 ? ints.map((v) => exactIntLabel(v)) : null;
+}
+
 /** An INTS attribute as JS numbers, or null when the node does not carry it (or carries it empty). */
 export function intsAttribute(node: NodeProto, name: string): number[] | null {
   const ints = attribute(node, name)?.ints;

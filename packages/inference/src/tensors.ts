@@ -6,6 +6,7 @@
  * zero-copy; a mismatch is a programming error and is reported as such rather than silently converted.
  */
 import type * as ort from 'onnxruntime-node';
+import { exactIntLabel } from './onnx-proto.js';
 import { loadedOnnxRuntime } from './runtime.js';
 import type { TargetData } from '@batchcast/csv';
 import type { ModelInput, TensorType } from './types.js';
@@ -109,13 +110,14 @@ export function sliceRows(input: ModelInput, data: AnyData, from: number, to: nu
   return out;
 }
 
-/** Tensor values as JS numbers or strings (int64 arrives as BigInt64Array). */
+/** Tensor values as JS numbers or strings (int64 arrives as BigInt64Array; beyond 2^53 a label is its decimal text). */
 export function tensorLabels(t: ort.Tensor): (string | number)[] {
   const data = t.data as ArrayLike<number | bigint | string>;
   const out = new Array<string | number>(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    out[i] = typeof v === 'bigint' ? Number(v) : v;
+    // int64 labels exactly (exactIntLabel): Number() rounded those beyond 2^53 to another class's.
+    out[i] = typeof v === 'bigint' ? exactIntLabel(v) : v;
   }
   return out;
 }

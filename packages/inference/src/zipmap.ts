@@ -8,7 +8,7 @@
  * The rewrite splices the encoded graph (see wire.ts) so fields the bundled ONNX 1.10 schema does not know are
  * kept byte-for-byte.
  */
-import { onnx, intsAttribute, stringsAttribute, ElemType } from './onnx-proto.js';
+import { onnx, intLabelsAttribute, stringsAttribute, ElemType } from './onnx-proto.js';
 import type { ModelProto, NodeProto } from './onnx-proto.js';
 import { GraphIndex, GRAPH_NODE_FIELD, GRAPH_OUTPUT_FIELD, MODEL_GRAPH_FIELD, scanModel } from './onnx-graph.js';
 import { concatBytes, lenField, payload } from './wire.js';
@@ -27,7 +27,7 @@ function isZipMap(node: NodeProto | undefined): node is NodeProto {
 }
 
 export function zipMapLabels(node: NodeProto): (string | number)[] | null {
-  return intsAttribute(node, 'classlabels_int64s') ?? stringsAttribute(node, 'classlabels_strings');
+  return intLabelsAttribute(node, 'classlabels_int64s') ?? stringsAttribute(node, 'classlabels_strings');
 }
 
 /**

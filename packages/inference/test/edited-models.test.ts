@@ -3,11 +3,11 @@
  * from an initializer, a probabilities-only classifier, and rewrites that must keep what they do not touch.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareModel } from '../src/index.js';
+import { outputColumns, planColumns, prepareModel, ScoringSession } from '../src/index.js';
 import { onnx } from '../src/onnx-proto.js';
 import type { ModelProto } from '../src/onnx-proto.js';
 import { lenField, concatBytes } from '../src/wire.js';
-import { decode, editModel, maxAbsDiff, modelBytes, readCsv, readExpected, scoreCsv } from './helpers.js';
+import { decode, editModel, makeBatch, maxAbsDiff, modelBytes, readCsv, readExpected, scoreCsv, THREADS } from './helpers.js';
 import type { Csv } from './helpers.js';
 
 /** Replaces graph input `input` by `input_<type>` of another element type, cast back to float for the model. */
@@ -274,6 +274,40 @@ describe('ZipMap rewrite', () => {
     const out = await scoreCsv(p, digits);
     expect(out.labels).toEqual(digitsExpected.labels.map((l) => names[Number(l)]));
     expect(maxAbsDiff(out.probabilities!, digitsExpected.numbers.flat())).toBeLessThan(1e-4);
+  });
+
+  it("keeps int64 class labels beyond 2^53 exact, from the attributes to ONNX Runtime's labels and the forest evaluator's", async () => {
+    // 2^53 + 1 and 2^53 + 3: through a double they were 9007199254740992 and 9007199254740996.
+    const big = ['9007199254740993', '9007199254740995'];
+    const bytes = editModel('breast-cancer-rf.onnx', (m) => {
+      for (const n of m.graph!.node!) {
+        if (n.opType !== 'TreeEnsembleClassifier' && n.opType !== 'ZipMap') continue;
+        n.attribute = n.attribute!.filter((a) => a.name !== 'classlabels_int64s');
+        // protobufjs writes an int64 given as decimal text exactly (as a Long).
+        n.attribute.push(
+          onnx.AttributeProto.create({ name: 'classlabels_int64s', type: onnx.AttributeProto.AttributeType.INTS, ints: big as never }),
+        );
+      }
+    });
+    const p = await prepareModel(bytes);
+    expect(p.schema.classLabels).toEqual(big);
+    const csv = readCsv('breast_cancer.csv');
+    const rows = { header: csv.header.slice(1), rows: csv.rows.map((r) => r.slice(1)) };
+    const expected = readExpected('breast_cancer.expected.csv').labels.map((l) => big[Number(l)]);
+    const plan = planColumns(p.schema, rows.header);
+    if (!plan.ok) throw new Error(plan.message);
+    // ONNX Runtime's label output (a BigInt64Array) and, where it takes the model, the forest evaluator's labels.
+    for (const forest of [false, true]) {
+      const session = await ScoringSession.create(p.bytes, p.schema, { ...THREADS, forest });
+      try {
+        expect(session.engine.name).toBe(forest ? 'forest' : 'onnxruntime');
+        const out = await session.score(makeBatch(plan.targets, rows.rows), plan.targets);
+        expect(out.labels, `forest: ${forest}`).toEqual(expected);
+      } finally {
+        await session.release();
+      }
+    }
+    expect(outputColumns(p.schema)).toEqual(['prediction', ...big.map((l) => `probability_${l}`)]);
   });
 
   it('rewrites a ZipMap with string class labels', async () => {

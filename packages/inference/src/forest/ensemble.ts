@@ -17,7 +17,7 @@
  * verify-forest.ts compare both on probe rows before the evaluator is used.
  */
 import type { NodeProto, TensorProto } from '../onnx-proto.js';
-import { attribute, intsAttribute, stringAttribute, stringsAttribute, toNumber } from '../onnx-proto.js';
+import { attribute, intLabelsAttribute, intsAttribute, stringAttribute, stringsAttribute, toNumber } from '../onnx-proto.js';
 import { tensorValues } from '../class-labels.js';
 
 export type TreeNode =
@@ -106,7 +106,7 @@ export function readEnsemble(node: NodeProto): Ensemble | string {
   let slots = 1;
   let labels: (string | number)[] | null = null;
   if (op === 'TreeEnsembleClassifier') {
-    labels = intsAttribute(node, 'classlabels_int64s') ?? stringsAttribute(node, 'classlabels_strings');
+    labels = intLabelsAttribute(node, 'classlabels_int64s') ?? stringsAttribute(node, 'classlabels_strings');
     if (!labels || labels.length < 2) return 'fewer than two class labels';
     if (base.length > 0) return 'base values on a classifier';
     if (labels.length === 2) {
