@@ -198,19 +198,33 @@ describe('Parquet timestamps finer than milliseconds', () => {
   it('keep their micro- and nanoseconds in the text formats, and microseconds in results.parquet', async () => {
     const input = await duckdbMakeParquet(
       `select '2024-01-02 03:04:05.123456'::timestamp as us, '1969-12-31 23:59:59.000000001'::timestamp_ns as ns,
+              '2024-01-02 03:04:05.123456+02'::timestamptz as tz,
               5.1::double as sepal_length, 3.5::double as sepal_width, 1.4::double as petal_length, 0.2::double as petal_width`,
     );
     const { job } = await scored(platform, input, { fields: IRIS, filename: 'ts.parquet' });
     const out = await everyResult(job);
-    // They came back cut to milliseconds (hyparquet's Dates): .123Z and 23:59:59.000Z.
-    const texts = ['2024-01-02T03:04:05.123456Z', '1969-12-31T23:59:59.000000001Z'];
-    expect(out.csv[1]!.slice(0, 2)).toEqual(texts);
-    expect([out.jsonl[0]!.us, out.jsonl[0]!.ns]).toEqual(texts);
-    expect(out.xlsx.rows[1]!.slice(0, 2)).toEqual(texts);
-    expect(out.parquet.types.us).toBe('TIMESTAMP');
+    // They came back cut to milliseconds (hyparquet's Dates): .123Z and 23:59:59.000Z. The first two have no zone
+    // (TIMESTAMP, isAdjustedToUTC=false): they came back `…Z` too, and results.parquet declared them UTC.
+    const texts = ['2024-01-02T03:04:05.123456', '1969-12-31T23:59:59.000000001', '2024-01-02T01:04:05.123456Z'];
+    expect(out.csv[1]!.slice(0, 3)).toEqual(texts);
+    expect([out.jsonl[0]!.us, out.jsonl[0]!.ns, out.jsonl[0]!.tz]).toEqual(texts);
+    expect(out.xlsx.rows[1]!.slice(0, 3)).toEqual(texts);
+    expect([out.parquet.types.us, out.parquet.types.ns, out.parquet.types.tz]).toEqual([
+      'TIMESTAMP',
+      'TIMESTAMP',
+      'TIMESTAMP WITH TIME ZONE',
+    ]);
     const [row] = await duckdbParquet(await results(platform, job, 'parquet')).then((p) => p.rows);
     expect(String(row!.us)).toBe('2024-01-02 03:04:05.123456');
     expect(String(row!.ns)).toBe('1969-12-31 23:59:59'); // nanoseconds beyond Parquet results' microseconds
+    // The instant, whatever zone DuckDB shows it in.
+    expect(
+      new Date(
+        String(row!.tz)
+          .replace(' ', 'T')
+          .replace(/([+-]\d\d)$/, '$1:00'),
+      ).toISOString(),
+    ).toBe('2024-01-02T01:04:05.123Z');
   });
 });
 

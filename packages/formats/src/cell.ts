@@ -17,7 +17,12 @@ export type Cell = string | number | boolean | bigint | null;
  *   each as what it is: text without JSON's quotes, numbers as numbers in .xlsx (as written in CSV), booleans,
  *   objects and arrays as JSON text. In Parquet a UTF-8 column of those texts: a column has one type there, and
  *   declared JSON its text values would have to stay JSON strings, quoted, which is what readers then show.
- * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere.
+ * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere. A `timestamp` is
+ *   naive, a wall-clock time of no zone (`2024-03-01T12:00:00`: a workbook's, a Parquet TIMESTAMP with
+ *   isAdjustedToUTC=false), written to Parquet with isAdjustedToUTC=false: labelled UTC, readers would show it shifted
+ *   into their own zone, or as an instant it never said it was.
+ * - `timestamptz`: an instant (a Parquet TIMESTAMP with isAdjustedToUTC=true), ISO text with its `Z` or offset, kept
+ *   isAdjustedToUTC=true in Parquet.
  */
 export type ResultColumnType =
   | 'double'
@@ -31,7 +36,8 @@ export type ResultColumnType =
   | 'json'
   | 'mixed'
   | 'date'
-  | 'timestamp';
+  | 'timestamp'
+  | 'timestamptz';
 
 export interface ResultColumn {
   name: string;

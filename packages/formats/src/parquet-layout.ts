@@ -185,6 +185,16 @@ function planChunks(groups: { firstRow: number; rows: number }[], chunkRows: num
   return chunks;
 }
 
+/**
+ * Whether a TIMESTAMP column holds instants (isAdjustedToUTC=true) rather than wall-clock times of no zone. The
+ * logical type says; a legacy TIMESTAMP_MILLIS/MICROS alone means UTC (Parquet's specification); INT96 carries
+ * no zone, and pandas (Arrow) and DuckDB read it as a plain timestamp.
+ */
+export function timestampIsUtc(e: SchemaTree['element']): boolean {
+  if (e.logical_type?.type === 'TIMESTAMP') return e.logical_type.isAdjustedToUTC;
+  return e.converted_type === 'TIMESTAMP_MILLIS' || e.converted_type === 'TIMESTAMP_MICROS';
+}
+
 function describeColumn(node: SchemaTree): ParquetColumn {
   const e = node.element;
   const name = e.name;
@@ -201,7 +211,7 @@ function describeColumn(node: SchemaTree): ParquetColumn {
   }
   if (annotation === 'DATE') return col('date', 'date');
   if (logical === 'TIMESTAMP' || converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || e.type === 'INT96') {
-    return col('timestamp', 'timestamp');
+    return col('timestamp', timestampIsUtc(e) ? 'timestamptz' : 'timestamp');
   }
   if (annotation === 'JSON') return col('json', 'json');
   if (annotation === 'UUID' || annotation === 'ENUM') return col('string', 'string');

@@ -23,6 +23,7 @@ import {
   type ParquetLayout,
   rangeAsyncBuffer,
   readParquetMetadata,
+  timestampIsUtc,
 } from './parquet-layout.js';
 import { openSource, readFully } from './source.js';
 
@@ -360,7 +361,8 @@ function exactColumns(metadata: FileMetaData): { metadata: FileMetaData; convert
         // hyparquet makes a Date of it: milliseconds, the micro- or nanoseconds dropped.
         schema[i] = raw;
         const unit = timestampUnit(e)!;
-        convert.set(e.name, (v) => timestampText(v, unit));
+        const utc = timestampIsUtc(e);
+        convert.set(e.name, (v) => timestampText(v, unit, utc));
       } else if (annotation === 'INTERVAL') {
         schema[i] = raw;
         convert.set(e.name, intervalText);
@@ -425,10 +427,11 @@ function timestampUnit(e: FileMetaData['schema'][number]): 'MICROS' | 'NANOS' | 
 }
 
 /**
- * A TIMESTAMP value (micro- or nanoseconds since 1970, UTC) as ISO 8601: milliseconds as toISOString writes
- * them (`…05.123Z`) when the finer digits are zeros, every digit of its unit otherwise (`…05.123456Z`).
+ * A TIMESTAMP value (micro- or nanoseconds since 1970) as ISO 8601: milliseconds as toISOString writes
+ * them (`…05.123Z`) when the finer digits are zeros, every digit of its unit otherwise (`…05.123456Z`). `utc`
+ * false (isAdjustedToUTC=false, a wall-clock time of no zone): without the `Z`, which would invent a zone.
  */
-export function timestampText(v: unknown, unit: 'MICROS' | 'NANOS'): unknown {
+export function timestampText(v: unknown, unit: 'MICROS' | 'NANOS', utc = true): unknown {
   if (typeof v !== 'bigint' && typeof v !== 'number') return v;
   const places = unit === 'MICROS' ? 6 : 9;
   const perSecond = 10n ** BigInt(places);
@@ -443,7 +446,7 @@ export function timestampText(v: unknown, unit: 'MICROS' | 'NANOS'): unknown {
   if (Number.isNaN(date.getTime())) return null;
   const digits = fraction.toString().padStart(places, '0');
   // Whole milliseconds as toISOString writes them (.123Z); finer ones with every digit of the unit.
-  return `${date.toISOString().slice(0, -5)}.${/^\d{3}0+$/.test(digits) ? digits.slice(0, 3) : digits}Z`;
+  return `${date.toISOString().slice(0, -5)}.${/^\d{3}0+$/.test(digits) ? digits.slice(0, 3) : digits}${utc ? 'Z' : ''}`;
 }
 
 /** An INTERVAL (12 bytes: months, days, milliseconds, each unsigned little-endian) as ISO 8601 (`P1M2DT3.5S`, `P3D`, `PT0S`). */
@@ -479,7 +482,10 @@ function cellOf(v: unknown, col: ParquetColumn): Cell {
   }
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) return null;
-    return col.type === 'date' ? v.toISOString().slice(0, 10) : v.toISOString();
+    if (col.type === 'date') return v.toISOString().slice(0, 10);
+    // hyparquet's Date of a timestamp of no zone (isAdjustedToUTC=false, INT96) holds its wall-clock time as UTC:
+    // written without the `Z`, which would say it was an instant in UTC.
+    return col.resultType === 'timestamptz' ? v.toISOString() : v.toISOString().slice(0, -1);
   }
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   return jsonText(v);

@@ -58,9 +58,18 @@ function schemaOf({ name, type, decimal }: ResultColumn): SchemaElement {
       return { ...optional, type: 'BYTE_ARRAY' };
     case 'date':
       return { ...optional, type: 'INT32', converted_type: 'DATE' };
+    // Microseconds: a timestamp given to the microsecond (DuckDB's, pandas') comes back whole.
     case 'timestamp':
-      // Microseconds: a timestamp given to the microsecond (DuckDB's, pandas') comes back whole.
-      return { ...optional, type: 'INT64', converted_type: 'TIMESTAMP_MICROS' };
+      // Of no zone: isAdjustedToUTC=false, and no TIMESTAMP_MICROS converted type, which means UTC (readers of
+      // Parquet's specification, pandas' Arrow among them, read it as UTC; DuckDB reads the logical type).
+      return { ...optional, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' } };
+    case 'timestamptz':
+      return {
+        ...optional,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MICROS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+      };
     default:
       return { ...optional, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
   }
@@ -102,6 +111,8 @@ function parquetValue(c: Cell, column: ResultColumn): unknown {
     case 'date':
       return cellDate(c);
     case 'timestamp':
+    case 'timestamptz':
+      // A text of no zone is read as its wall-clock time (cellDate), as a naive Parquet timestamp stores it.
       return cellMicros(c);
     default:
       return cellText(c);
@@ -155,7 +166,8 @@ const GROUP_CELLS = 1_000_000;
 const GROUP_CHARS = 64 * 1024 * 1024;
 
 /**
- * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP_MICROS),
+ * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP in
+ * microseconds, isAdjustedToUTC as the input's),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows (a group ends at rowGroupRows rows, or earlier
  * at rowGroupChars characters of text). A cell that does not fit its column's type

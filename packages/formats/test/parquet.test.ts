@@ -211,7 +211,7 @@ describe('readParquetRows', () => {
       false,
       'green',
       1.25,
-      '2024-01-01T01:00:00.000Z',
+      '2024-01-01T01:00:00.000', // TIMESTAMP with isAdjustedToUTC=false: no zone, so no `Z`
       '2024-01-02',
       '[1,2]',
       '{"a":1,"b":"n1"}',
@@ -286,6 +286,60 @@ describe('readParquetRows, columns hyparquet reads wrongly or not at all (DuckDB
     );
     const cells = python('import sys, openpyxl; print([c.value for c in openpyxl.load_workbook(sys.argv[1]).active["A"]])', xlsx).trim();
     expect(cells).toBe("['acct', '99999999999999999999999999999999999999', '-12345678901234567890', '9007199254740993', 42]");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps timestamps of no zone naive and instants in UTC, in what it reads and in results.parquet and .jsonl', async () => {
+    // Naive ones came back `…Z` in every typed download, and results.parquet declared every timestamp UTC
+    // (TIMESTAMP_MICROS): pandas showed 12:00 in Paris as 12:00 UTC, DuckDB turned an instant into a wall-clock time.
+    const dir = await mkdtemp(join(tmpdir(), 'formats-pq-'));
+    const file = join(dir, 'ts.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run("set TimeZone = 'UTC'");
+    await duck.run(`copy (select * from (values
+        ('2024-03-01 12:00:00.123456'::timestamp, '2024-03-01 12:00:00'::timestamp_ms, '2024-03-01 12:00:00+02'::timestamptz),
+        (null, null, null)
+      ) t(us, ms, tz)) to '${file}' (format parquet)`);
+    const layout = await parquetLayout(file, { chunkRows: 100 });
+    expect(layout.columns.map((c) => c.resultType)).toEqual(['timestamp', 'timestamp', 'timestamptz']);
+    const rows: Cell[][] = [];
+    for await (const batch of readParquetRows(file, layout, layout.chunks[0]!)) rows.push(...batch);
+    expect(rows).toEqual([
+      ['2024-03-01T12:00:00.123456', '2024-03-01T12:00:00.000', '2024-03-01T10:00:00.000Z'],
+      [null, null, null],
+    ]);
+    // A workbook's date and time (xlsx-to-csv's ISO text, no zone) beside them, as an .xlsx upload types it.
+    const columns = [...layout.columns.map((c) => ({ name: c.name, type: c.resultType })), { name: 'xl', type: 'timestamp' as const }];
+    const cells = [rows[0]!.concat('2024-03-01T12:00:00'), rows[1]!.concat(null)];
+    const batches = async function* () {
+      yield cells;
+    };
+    const out = join(dir, 'results.parquet');
+    await writeResultsParquet(createWriteStream(out), { columns, rows: batches() });
+    const jsonl = join(dir, 'results.jsonl');
+    await writeResultsJsonl(createWriteStream(jsonl), { columns, rows: batches() });
+    expect((await readFile(jsonl, 'utf8')).split('\n')[0]).toBe(
+      '{"us":"2024-03-01T12:00:00.123456","ms":"2024-03-01T12:00:00.000","tz":"2024-03-01T10:00:00.000Z","xl":"2024-03-01T12:00:00"}',
+    );
+    const schema = await duck.runAndReadAll(`select name, logical_type from parquet_schema('${out}') where name <> 'root'`);
+    expect(schema.getRowObjects().map((r) => [r.name, /isAdjustedToUTC=(\d)/.exec(String(r.logical_type))?.[1]])).toEqual([
+      ['us', '0'],
+      ['ms', '0'],
+      ['tz', '1'],
+      ['xl', '0'],
+    ]);
+    const back = await duck.runAndReadAll(
+      `select typeof(us) tu, us::varchar us, ms::varchar ms, typeof(tz) tt, tz::varchar tz, typeof(xl) tx, xl::varchar xl from '${out}'`,
+    );
+    expect(back.getRowObjects()[0]).toEqual({
+      tu: 'TIMESTAMP',
+      us: '2024-03-01 12:00:00.123456',
+      ms: '2024-03-01 12:00:00',
+      tt: 'TIMESTAMP WITH TIME ZONE',
+      tz: '2024-03-01 10:00:00+00',
+      tx: 'TIMESTAMP',
+      xl: '2024-03-01 12:00:00',
+    });
     await rm(dir, { recursive: true, force: true });
   });
 

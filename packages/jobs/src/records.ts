@@ -26,6 +26,7 @@ const ResultColumnType = z.enum([
   'mixed',
   'date',
   'timestamp',
+  'timestamptz',
 ]);
 const header = z.array(z.string());
 
