@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
-import { type AcceptedJob, duckdbMakeParquet, openpyxlMake, resultsJsonl, scored } from './support/formats.js';
+import { type AcceptedJob, duckdbMakeParquet, duckdbParquet, openpyxlMake, results, resultsJsonl, scored } from './support/formats.js';
 import { Platform } from './support/platform.js';
 
 /**
@@ -74,5 +74,38 @@ describe('a failed row names every bad cell', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { predictions: { prediction: unknown; error?: string }[] };
     expect(body.predictions.map((p) => p.error ?? null)).toEqual([null, BOTH, null]);
+  });
+});
+
+describe('results.parquet keeps what a failed row held', () => {
+  it("a number column's unreadable text in `<column>_text` beside it, the other rows' numbers as they were (DuckDB reads it)", async () => {
+    // `tall` and `wide` were written null, and nothing else: the Parquet download lost them (CSV, JSON Lines and .xlsx keep them).
+    const csv = `${[COLUMNS, ...CELLS].map((r) => r.join(',')).join('\n')}\n`;
+    const { job } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris.csv' });
+    const { types, rows } = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(Object.entries(types).slice(0, 8)).toEqual([
+      ['sepal_length', 'DOUBLE'],
+      ['sepal_length_text', 'VARCHAR'],
+      ['sepal_width', 'DOUBLE'],
+      ['sepal_width_text', 'VARCHAR'],
+      ['petal_length', 'DOUBLE'],
+      ['petal_length_text', 'VARCHAR'],
+      ['petal_width', 'DOUBLE'],
+      ['petal_width_text', 'VARCHAR'],
+    ]);
+    expect(
+      rows.map((r) => [r.sepal_length, r.sepal_length_text, r.petal_length, r.petal_length_text, r.sepal_width_text, r.error]),
+    ).toEqual([
+      [5.1, null, 1.4, null, null, null],
+      [null, 'tall', null, 'wide', null, BOTH],
+      [6.3, null, 6.0, null, null, null],
+    ]);
+  });
+
+  it('adds no companion columns when no row failed', async () => {
+    const csv = `${[COLUMNS, CELLS[0]!, CELLS[2]!].map((r) => r.join(',')).join('\n')}\n`;
+    const { job } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris.csv' });
+    const { types } = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(Object.keys(types).filter((n) => n.endsWith('_text'))).toEqual([]);
   });
 });

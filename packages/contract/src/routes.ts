@@ -812,7 +812,7 @@ function registerResultsRoutes(): void {
     {
       ext: 'parquet',
       type: 'application/vnd.apache.parquet',
-      what: 'Parquet: typed columns (the input’s types where it had them), `prediction`, `probability_<class>`… (DOUBLE), `error`',
+      what: 'Parquet: typed columns (the input’s types where it had them), `prediction`, `probability_<class>`… (DOUBLE), `error`; when rows failed, each typed input column is followed by `<column>_text` (text), holding a failed row’s cell its type cannot hold (`abc` in a number column), null in other rows',
     },
     {
       ext: 'xlsx',

@@ -44,4 +44,11 @@ export interface ResultColumn {
   type: ResultColumnType;
   /** A `decimal` column's precision and scale (as the input's DECIMAL); without them it is written as a double. */
   decimal?: { precision: number; scale: number };
+  /**
+   * Some cells may be text the column's type cannot hold (a failed row's `abc` in a number column). The text formats
+   * keep it in place; results.parquet, where the typed column holds null for it, adds a UTF-8 column `<name>_text`
+   * right after this one with such cells' text (null in every other row), so the row keeps what it held. Set by the
+   * caller only when rows failed: the column is in every row group, so it must be decided before the first.
+   */
+  keepText?: boolean;
 }

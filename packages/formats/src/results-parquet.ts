@@ -119,6 +119,34 @@ function parquetValue(c: Cell, column: ResultColumn): unknown {
   }
 }
 
+/** Types whose parquetValue is null for some non-null cells (text that is no number, boolean, date...). */
+const TYPED = new Set(['double', 'float', 'decimal', 'int64', 'uint64', 'int32', 'bool', 'date', 'timestamp', 'timestamptz']);
+
+/**
+ * The written columns: each result column, and after each `keepText` typed one its text companion, named
+ * `<name>_text` (`<name>_text_2`… when taken, names compared ignoring case as everywhere in results). `of`: the
+ * result column a written column comes from; `text`: whether it is a companion.
+ */
+function writtenColumns(columns: ResultColumn[]): { element: SchemaElement; of: number; text: boolean }[] {
+  const taken = new Set(columns.map((c) => c.name.toLowerCase()));
+  const out: { element: SchemaElement; of: number; text: boolean }[] = [];
+  columns.forEach((c, i) => {
+    out.push({ element: schemaOf(c), of: i, text: false });
+    if (!c.keepText || !TYPED.has(c.type)) return;
+    let name = `${c.name}_text`;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${c.name}_text_${k}`;
+    taken.add(name.toLowerCase());
+    out.push({ element: schemaOf({ name, type: 'string' }), of: i, text: true });
+  });
+  return out;
+}
+
+/** The text of a cell its typed column wrote as null, or null when it was missing (null, empty, blank). */
+function unwrittenText(c: Cell): string | null {
+  const text = cellText(c);
+  return text === null || text.trim() === '' ? null : text;
+}
+
 /**
  * hyparquet-writer prints a JSON column's values itself (JSON.stringify of hyparquet's toJson: a BigInt becomes a
  * double, rounded beyond 2^53; -0 becomes 0), so JSON columns are handed over as their texts in plain BYTE_ARRAY
@@ -171,17 +199,23 @@ const GROUP_CHARS = 64 * 1024 * 1024;
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows (a group ends at rowGroupRows rows, or earlier
  * at rowGroupChars characters of text). A cell that does not fit its column's type
- * (text in a double column) is written as null: its row's `error` says why.
+ * (text in a double column) is written as null: its row's `error` says why, and a `keepText` column's
+ * companion `<name>_text` holds the text (see ResultColumn.keepText).
  */
 export async function writeResultsParquet(out: Writable, input: ResultsInput, opts: ParquetResultsOptions = {}): Promise<{ rows: number }> {
   checkResultColumns(input.columns);
   const groupRows = opts.rowGroupRows ?? Math.max(1, Math.min(GROUP_ROWS, Math.floor(GROUP_CELLS / Math.max(1, input.columns.length))));
   const groupChars = opts.rowGroupChars ?? GROUP_CHARS;
   const columns = input.columns;
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaOf)];
-  const footer = schema.map(
-    (e, i): SchemaElement => (columns[i - 1]?.type === 'json' ? { ...e, converted_type: 'JSON', logical_type: { type: 'JSON' } } : e),
-  );
+  const written = writtenColumns(columns);
+  const schema: SchemaElement[] = [{ name: 'root', num_children: written.length }, ...written.map((w) => w.element)];
+  const footer = schema.map((e, i): SchemaElement => {
+    const w = written[i - 1];
+    return w && !w.text && columns[w.of]!.type === 'json' ? { ...e, converted_type: 'JSON', logical_type: { type: 'JSON' } } : e;
+  });
+  // A companion's texts by row of the group: a Map, not a value pushed per row, so rows that did not fail cost nothing.
+  const companionOf: (Map<number, string> | undefined)[] = columns.map(() => undefined);
+  for (const w of written) if (w.text) companionOf[w.of] = new Map();
   const writer = new StreamWriter(out);
   const parquet = new RawJsonWriter({ writer, schema, createdBy: 'batchcast' }, footer);
   let rows = 0;
@@ -190,7 +224,15 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
   let groupText = 0;
   const writeGroup = async (): Promise<void> => {
     if (groupCount === 0) return;
-    await parquet.write({ columnData: columns.map((c, i) => ({ name: c.name, data: group[i]! })), rowGroupSize: groupCount });
+    const columnData = written.map((w) => {
+      if (!w.text) return { name: w.element.name, data: group[w.of]! };
+      const texts = companionOf[w.of]!;
+      const data = new Array<string | null>(groupCount).fill(null);
+      for (const [row, text] of texts) data[row] = text;
+      texts.clear();
+      return { name: w.element.name, data };
+    });
+    await parquet.write({ columnData, rowGroupSize: groupCount });
     group = columns.map(() => []);
     groupCount = 0;
     groupText = 0;
@@ -202,6 +244,14 @@ export async function writeResultsParquet(out: Writable, input: ResultsInput, op
         for (let i = 0; i < columns.length; i++) {
           const value = parquetValue(row[i]!, columns[i]!);
           if (typeof value === 'string') groupText += value.length;
+          else if (value === null && companionOf[i] !== undefined) {
+            // Written null though the cell held something: the companion keeps its text.
+            const text = unwrittenText(row[i]!);
+            if (text !== null) {
+              companionOf[i]!.set(groupCount, text);
+              groupText += text.length;
+            }
+          }
           group[i]!.push(value);
         }
         groupCount++;

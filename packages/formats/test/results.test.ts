@@ -105,6 +105,43 @@ describe('writeResultsParquet', () => {
     expect(row).toMatchObject({ x: 0.75, n: '9007199254740993', flag: false, day: '2024-03-01', meta: '{"k":[1,2]}', prediction: 'no' });
   });
 
+  it("keeps a failed row's unreadable cell as text in a `<name>_text` companion of a keepText column, DuckDB reads it", async () => {
+    // The cell was written null and nothing else: the text the row held (`abc`, why it failed) was lost.
+    const path = join(dir, 'failed-text.parquet');
+    const columns = COLUMNS.map((c) => (c.name === 'x' || c.name === 'flag' || c.name === 'id' ? { ...c, keepText: true } : c));
+    // A column already named x_text: the companion is x_text_2 (names are compared ignoring case).
+    columns.push({ name: 'X_TEXT', type: 'string' });
+    async function* withTaken(): AsyncGenerator<Cell[][]> {
+      for await (const batch of rows(2500)) yield batch.map((r) => [...r, 'taken']);
+    }
+    await writeResultsParquet(createWriteStream(path), { columns, rows: withTaken() }, { rowGroupRows: 1000 });
+    const types = await duck(`select column_name, column_type from (describe select * from '${path}')`);
+    expect(types.map((t) => `${t.column_name}:${t.column_type}`)).toEqual([
+      'id:VARCHAR', // a text column holds every text already: no companion
+      'x:DOUBLE',
+      'x_text_2:VARCHAR',
+      'n:BIGINT',
+      'flag:BOOLEAN',
+      'flag_text:VARCHAR',
+      'day:DATE',
+      'meta:JSON',
+      'prediction:VARCHAR',
+      'probability_yes:DOUBLE',
+      'error:VARCHAR',
+      'X_TEXT:VARCHAR',
+    ]);
+    const [summary] = await duck(
+      `select count(x) as xs, sum(x) as total, count(x_text_2) as texts, count(*) filter (x_text_2 = 'abc' and x is null and error is not null) as kept,
+              count(flag_text) as flags from '${path}'`,
+    );
+    // Successful rows' numbers as they were; every failed row's text, in each of the three row groups.
+    let total = 0;
+    for (let i = 0; i < 2500; i++) if (i % 10 !== 7) total += i / 4;
+    expect(summary).toEqual({ xs: '2250', total, texts: '250', kept: '250', flags: '0' });
+    const [row] = await duck(`select x, x_text_2 from '${path}' where id = 'r2497'`);
+    expect(row).toEqual({ x: null, x_text_2: 'abc' });
+  });
+
   it('bounds a row group by cells as well as rows by default: wide results make groups of fewer rows', async () => {
     const path = join(dir, 'wide.parquet');
     // 1,000 columns: about 1M cells a group is 1,000 rows, so 2,500 rows are groups of 1,000, 1,000 and 500.

@@ -80,7 +80,14 @@ export async function writeTypedResults(
     yield first.value;
     yield* all;
   }
-  const input: ResultsInput = { columns, rows: rows() };
+  // A failed row's input cell its column's type cannot hold (`abc` in a number column) is null in results.parquet:
+  // when rows failed, the input columns get a `<name>_text` companion there holding such texts (keepText).
+  const failed = format === 'parquet' && job.rowsFailed > 0;
+  const inputs = job.layout.header.length;
+  const input: ResultsInput = {
+    columns: failed ? columns.map((c, i) => (i < inputs ? { ...c, keepText: true } : c)) : columns,
+    rows: rows(),
+  };
   switch (format) {
     case 'jsonl':
       await writeResultsJsonl(out, input);
