@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { onnx } from '@batchcast/inference';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
 import { IRIS_RESULT_COLUMNS } from './support/examples.js';
@@ -144,6 +145,48 @@ describe.each(models)('$file registered over HTTP', (model) => {
     });
     expect(predicted.status).toBe(200);
     compare((await predicted.json()).predictions, want);
+  });
+});
+
+describe('an ONNX classifier with int64 class labels beyond 2^53', () => {
+  it("keeps them exact in the registered model, the results' predictions and probability_<label> names, batch and real time", async () => {
+    // 2^53 + 1 and 2^53 + 3: read through a double they were 9007199254740992 and 9007199254740996.
+    const big = ['9007199254740993', '9007199254740995'];
+    const model = onnx.ModelProto.decode(await readFile(path.join(examples, 'models/breast-cancer-rf.onnx')));
+    for (const n of model.graph!.node!) {
+      if (n.opType !== 'TreeEnsembleClassifier' && n.opType !== 'ZipMap') continue;
+      n.attribute = (n.attribute ?? []).filter((a) => a.name !== 'classlabels_int64s');
+      // protobufjs writes an int64 given as decimal text exactly.
+      n.attribute.push(
+        onnx.AttributeProto.create({ name: 'classlabels_int64s', type: onnx.AttributeProto.AttributeType.INTS, ints: big as never }),
+      );
+    }
+    const res = await register(Buffer.from(onnx.ModelProto.encode(model).finish()), {
+      name: 'big-labels',
+      features: breastCancerFeatures.join(','),
+    });
+    expect(res.status).toBe(201);
+    const info = await res.json();
+    const columns = ['prediction', ...big.map((l) => `probability_${l}`)];
+    expect(info).toMatchObject({ classLabels: big, predictionColumns: columns });
+
+    const want = csvObjects(await readFile(path.join(examples, 'data/breast_cancer.expected.csv'), 'utf8')).rows;
+    const job = await (await submit(platform, 'breast_cancer.csv', { model: 'big-labels' })).json();
+    expect((await waitForEnd(platform, job.links.self)).status).toBe('succeeded');
+    const out = csvObjects(await (await fetch(platform.url(job.links.results))).text());
+    expect(out.header.slice(-4)).toEqual([...columns, 'error']);
+    expect(out.rows.map((r) => r.prediction)).toEqual(want.map((w) => big[Number(w.label)]));
+
+    const input = csvObjects(await readFile(path.join(examples, 'data/breast_cancer.csv'), 'utf8')).rows.slice(0, 5);
+    const predicted = await fetch(platform.url('/api/models/big-labels/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: input.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]))) }),
+    });
+    expect(predicted.status).toBe(200);
+    const answer = (await predicted.json()) as { predictions: Record<string, unknown>[] };
+    expect(answer.predictions.map((p) => String(p.prediction))).toEqual(want.slice(0, 5).map((w) => big[Number(w.label)]));
+    expect(Object.keys(answer.predictions[0]!)).toEqual(expect.arrayContaining(columns));
   });
 });
 
