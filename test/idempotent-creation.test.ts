@@ -21,7 +21,7 @@ beforeAll(async () => {
     env: {
       SCHEDULE_SOURCE_DIRS: path.join(examples, 'data'),
       WEBHOOK_SECRET_KEY: 'idempotent-creation-webhook-key-0123456789',
-      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
     },
   }).start();
   db = new pg.Client({ connectionString: platform.databaseUrl });

@@ -32,7 +32,7 @@ beforeAll(async () => {
     env: {
       SCHEDULE_SOURCE_DIRS: path.join(examples, 'data'),
       WEBHOOK_SECRET_KEY: 'openapi-test-webhook-key-0123456789abcdef',
-      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
     },
   }).start();
   const res = await fetch(platform.url('/api/openapi.json'));

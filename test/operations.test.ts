@@ -32,7 +32,7 @@ beforeAll(async () => {
   platform = await new Platform({
     workers: 1,
     smtpPort: await smtp.start(),
-    env: { LOG_LEVEL: 'info', SCHEDULE_SOURCE_DIRS: `${path.join(examples, 'data')},${sources}`, SCHEDULE_SOURCE_HOSTS: '127.0.0.1' },
+    env: { LOG_LEVEL: 'info', SCHEDULE_SOURCE_DIRS: `${path.join(examples, 'data')},${sources}`, SCHEDULE_SOURCE_HOSTS: '127.0.0.1:*' },
   }).start();
 });
 afterAll(async () => {

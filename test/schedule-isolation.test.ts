@@ -36,7 +36,7 @@ beforeAll(async () => {
   hangUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hang.csv`;
   platform = await new Platform({
     workers: 1,
-    env: { SCHEDULE_SOURCE_DIRS: path.join(examples, 'data'), SCHEDULE_SOURCE_HOSTS: '127.0.0.1' },
+    env: { SCHEDULE_SOURCE_DIRS: path.join(examples, 'data'), SCHEDULE_SOURCE_HOSTS: '127.0.0.1:*' },
   }).start();
 });
 afterAll(async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
   platform = await new Platform({
     workers: 1,
     env: {
-      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
       WEBHOOK_SECRET_KEY: 'services-test-webhook-key-0123456789abcdef',
       WEBHOOK_RETRY_BASE_MS: '200',
     },

@@ -281,7 +281,7 @@ describe('a configuration that will not do', () => {
     expect(await refused({ WORKERS: '0' })).toContain('WORKERS="0": must be 1 or more');
     // A URL where a host is expected: refused at start, rather than every URL schedule answering 500.
     expect(await refused({ SCHEDULE_SOURCE_HOSTS: 'https://files.example.com' })).toContain(
-      'SCHEDULE_SOURCE_HOSTS="https://files.example.com": "https://files.example.com" is not a host: give a host name, *.suffix, IP address or CIDR block, optionally with :port',
+      'SCHEDULE_SOURCE_HOSTS="https://files.example.com": "https://files.example.com" is not a host: give a host name, *.suffix, IP address or CIDR block, optionally with :port or :*',
     );
     // A DATA_DIR that cannot be written: said at start, not as a 500 on every upload of a platform that says "ok".
     const aFile = path.join(env.DATA_DIR!, 'a-file');

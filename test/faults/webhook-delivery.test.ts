@@ -27,7 +27,7 @@ beforeAll(async () => {
     env: {
       REDIS_URL: redisUrl,
       RECONCILE_INTERVAL_MS: '1000',
-      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
       WEBHOOK_SECRET_KEY: 'fault-test-webhook-key-0123456789abcdefgh',
       // Long enough for the flush to land while the second attempt waits, even on a busy 2-core machine
       // (with 3 s, the retry came due before the test saw the first attempt recorded: jitter takes up to 20 %;

@@ -22,7 +22,7 @@ export interface ReceivedRequest {
 export type Reply = number | { status: number; body?: string; headers?: Record<string, string> } | 'hold';
 
 /**
- * A real HTTP receiver for webhook tests, on 127.0.0.1 (allowed with WEBHOOK_ALLOW_HOSTS=127.0.0.1): it
+ * A real HTTP receiver for webhook tests, on 127.0.0.1 (allowed with WEBHOOK_ALLOW_HOSTS=127.0.0.1:*, as it listens on a port of its own): it
  * records every request with its headers and exact body, and answers as scripted (the replies in order,
  * then `fallback`). Tests wait for requests with waitFor (a positive signal, never a sleep).
  */

@@ -56,7 +56,7 @@ let other: ApiKeyPrincipal;
 
 beforeAll(async () => {
   ({ ctx, close } = await testContext({
-    WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    WEBHOOK_ALLOW_HOSTS: '127.0.0.1:*',
     WEBHOOK_SECRET_KEY: 'test-webhook-secret-key-0123456789abcdef',
     WEBHOOK_RETRY_BASE_MS: String(BASE_MS),
     WEBHOOK_TIMEOUT_MS: '600',

@@ -13,7 +13,9 @@ export interface OutboundPolicy {
    * host names (exact, case-insensitive; `*.example.internal` for every subdomain of example.internal), IP
    * addresses and CIDR blocks (`10.1.0.0/16`, `fd00::/8`). Any of them may name one port: `hooks.internal:8443`,
    * `127.0.0.1:8080`, `[::1]:8080`, `*.corp:443`, `10.0.0.0/8:443`, `[fd00::/8]:443`; then only URLs on that port
-   * are let through by it. An entry without a port lets every port of the host through. Empty: only public
+   * are let through by it. `:*` lets every port through (`127.0.0.1:*`, `[::1]:*`). An entry without a port lets
+   * only the URL's default port through (443 for https://, 80 for http://): a forgotten port must not open every
+   * service of an internal host (PostgreSQL, Redis, an admin API) to whoever registers a URL. Empty: only public
    * addresses are reached.
    */
   allowHosts: readonly string[];
@@ -26,8 +28,11 @@ export interface OutboundPolicy {
   reach?: 'public-or-listed' | 'listed-only';
 }
 
-/** The port an allowHosts entry names; null: it names none (every port). */
-type EntryPort = number | null;
+/**
+ * The port an allowHosts entry lets through: a number (`host:8443`), `any` (`host:*`), or `default` (no port
+ * written: the URL's scheme's own port only, 443 for https://, 80 for http://).
+ */
+type EntryPort = number | 'any' | 'default';
 
 /** One allowHosts entry, read. */
 export type AllowEntry =
@@ -36,7 +41,7 @@ export type AllowEntry =
   | { kind: 'suffix'; suffix: string; port: EntryPort }
   | { kind: 'range'; range: [ipaddr.IPv4 | ipaddr.IPv6, number]; port: EntryPort };
 
-/** A policy checked once: its allowHosts split into names, suffixes and ranges, each with its port (null: any). */
+/** A policy checked once: its allowHosts split into names, suffixes and ranges, each with its port. */
 export interface CompiledPolicy {
   readonly policy: OutboundPolicy;
   readonly names: ReadonlyMap<string, readonly EntryPort[]>;
@@ -44,28 +49,29 @@ export interface CompiledPolicy {
   readonly ranges: readonly [ipaddr.IPv4 | ipaddr.IPv6, number, EntryPort][];
 }
 
-const portOf = (raw: string, text: string): number => {
+const portOf = (raw: string, text: string): EntryPort => {
+  if (text === '*') return 'any';
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(port >= 1 && port <= 65535)) {
-    throw new TypeError(`allowHosts: "${raw}" names the port "${text}": a port is a number from 1 to 65535.`);
+    throw new TypeError(`allowHosts: "${raw}" names the port "${text}": a port is a number from 1 to 65535, or * for every port.`);
   }
   return port;
 };
 
 /**
  * Reads one allowHosts entry (a TypeError says what is wrong with it): a host name, `*.suffix`, an IP address
- * or a CIDR block, optionally followed by `:port` (an IPv6 address or block in brackets then: `[::1]:8080`).
+ * or a CIDR block, optionally followed by `:port` or `:*` (an IPv6 address or block in brackets then: `[::1]:8080`).
  */
 export function parseAllowEntry(raw: string): AllowEntry {
   const entry = raw.trim().toLowerCase();
   if (entry === '') throw new TypeError('allowHosts: an entry is empty.');
   const notAHost = () =>
     new TypeError(
-      `allowHosts: "${raw}" is not a host: give a host name, *.suffix, IP address or CIDR block, optionally with :port (e.g. hooks.internal:8443), without scheme, path or user.`,
+      `allowHosts: "${raw}" is not a host: give a host name, *.suffix, IP address or CIDR block, optionally with :port or :* (e.g. hooks.internal:8443), without scheme, path or user.`,
     );
   if (entry.includes('://') || /[?#@\s\\]/.test(entry)) throw notAHost();
   let host = entry;
-  let port: EntryPort = null;
+  let port: EntryPort = 'default';
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
   if (bracketed) {
     host = bracketed[1]!;
@@ -91,7 +97,7 @@ export function parseAllowEntry(raw: string): AllowEntry {
   }
   if (host.startsWith('*.') && isHostName(host.slice(2))) return { kind: 'suffix', suffix: stripDot(host.slice(1)), port };
   if (isHostName(host)) return { kind: 'name', name: stripDot(host), port };
-  throw new TypeError(`allowHosts: "${raw}" is neither a host name, an IP address nor a CIDR block (each optionally with :port).`);
+  throw new TypeError(`allowHosts: "${raw}" is neither a host name, an IP address nor a CIDR block (each optionally with :port or :*).`);
 }
 
 const compiled = new WeakMap<OutboundPolicy, CompiledPolicy>();
@@ -124,17 +130,27 @@ export function compilePolicy(policy: OutboundPolicy): CompiledPolicy {
 const stripDot = (host: string) => (host.endsWith('.') ? host.slice(0, -1) : host);
 const isHostName = (s: string) => /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(s);
 
-/** Whether an entry's port lets `port` through: an entry without one lets every port through. */
-const portMatches = (entryPort: EntryPort, port: number) => entryPort === null || entryPort === port;
+/** The port a URL is on, and whether that is its scheme's own (443 for https://, 80 for http://). */
+interface UrlPort {
+  port: number;
+  isDefault: boolean;
+}
 
-function nameAllowed(p: CompiledPolicy, hostname: string, port: number): boolean {
+/**
+ * Whether an entry's port lets the URL's port through. An entry without one (`default`) lets only the scheme's
+ * own port through, so `https://host:80/` is not let through by a bare `host`: that is a port nobody listed.
+ */
+const portMatches = (entryPort: EntryPort, at: UrlPort) =>
+  entryPort === 'any' || (entryPort === 'default' ? at.isDefault : entryPort === at.port);
+
+function nameAllowed(p: CompiledPolicy, hostname: string, port: UrlPort): boolean {
   const host = stripDot(hostname.toLowerCase());
   return (
     (p.names.get(host) ?? []).some((e) => portMatches(e, port)) || p.suffixes.some(([s, e]) => host.endsWith(s) && portMatches(e, port))
   );
 }
 
-function addressInRanges(p: CompiledPolicy, address: string, port: number): boolean {
+function addressInRanges(p: CompiledPolicy, address: string, port: UrlPort): boolean {
   const ip = parseIp(address);
   if (!ip) return false;
   // An IPv4-mapped IPv6 address is the IPv4 address, for ranges too.
@@ -190,11 +206,14 @@ export async function checkTarget(
   const p = compilePolicy(policy);
   const url = parseTarget(raw);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const schemePort = url.protocol === 'https:' ? 443 : 80;
+  // The URL parser drops a port equal to the scheme's, so url.port is '' for https://h:443/ as for https://h/.
+  const port = url.port ? Number(url.port) : schemePort;
+  const at: UrlPort = { port, isDefault: port === schemePort };
   const literal = parseIp(hostname);
-  const named = !literal && nameAllowed(p, hostname, port);
+  const named = !literal && nameAllowed(p, hostname, at);
   // Before any DNS lookup: a host that is not listed is not even resolved.
-  if (p.policy.reach === 'listed-only' && !named && !(literal && addressInRanges(p, hostname, port))) {
+  if (p.policy.reach === 'listed-only' && !named && !(literal && addressInRanges(p, hostname, at))) {
     throw new OutboundError('host_not_allowed', `${url.hostname} is not one of the hosts this server may request.`, {
       url: displayUrl(url),
     });
@@ -211,10 +230,10 @@ export async function checkTarget(
     } catch {
       throw refused();
     }
-    if (cls !== 'public' && !named && !addressInRanges(p, a.address, port)) throw refused();
+    if (cls !== 'public' && !named && !addressInRanges(p, a.address, at)) throw refused();
   }
   if (url.protocol === 'http:' && p.policy.allowHttp === 'allowed-hosts-only') {
-    const allowed = named || addresses.every((a) => addressInRanges(p, a.address, port));
+    const allowed = named || addresses.every((a) => addressInRanges(p, a.address, at));
     if (!allowed) {
       throw new OutboundError(
         'scheme_not_allowed',

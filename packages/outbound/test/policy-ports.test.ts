@@ -5,8 +5,8 @@ import { checkUrl, OutboundError, type OutboundPolicy, parseAllowEntry, safeFetc
 
 /**
  * allowHosts entries with a port (`host:port`, `[v6]:port`): the listed host is let through on that port only,
- * against two real servers on 127.0.0.1, one listed with its port and one not. An entry without a port still
- * lets every port of its host through.
+ * against two real servers on 127.0.0.1, one listed with its port and one not. `host:*` lets every port through;
+ * an entry without a port only the URL's default one (443 for https://, 80 for http://).
  */
 const servers: http.Server[] = [];
 let listed = 0;
@@ -73,21 +73,53 @@ describe('an allowHosts entry with a port', () => {
     );
   });
 
-  it('several ports of one host are several entries; an entry without a port still allows every port', async () => {
+  it('several ports of one host are several entries; host:* allows every port (IP, name, *.suffix, CIDR)', async () => {
     const both = [`127.0.0.1:${listed}`, `127.0.0.1:${unlisted}`];
     expect((await fetchWith(both, `http://127.0.0.1:${unlisted}/`)).body.toString()).toBe('unlisted');
-    expect((await fetchWith(['127.0.0.1'], `http://127.0.0.1:${unlisted}/`)).body.toString()).toBe('unlisted');
-    expect((await fetchWith(['hooks.internal'], `http://hooks.internal:${unlisted}/`)).body.toString()).toBe('unlisted');
+    for (const [entry, host] of [
+      ['127.0.0.1:*', '127.0.0.1'],
+      ['hooks.internal:*', 'hooks.internal'],
+      ['*.corp:*', 'a.corp'],
+      ['127.0.0.0/8:*', '127.0.0.1'],
+    ] as const) {
+      expect((await fetchWith([entry], `http://${host}:${unlisted}/`)).body.toString(), entry).toBe('unlisted');
+      expect((await fetchWith([entry], `http://${host}:${listed}/`, { reach: 'listed-only' })).body.toString(), entry).toBe('listed');
+    }
+  });
+
+  it("an entry without a port allows only the URL's default port, not every port of its host", async () => {
+    for (const [entry, host] of [
+      ['127.0.0.1', '127.0.0.1'],
+      ['hooks.internal', 'hooks.internal'],
+      ['*.corp', 'a.corp'],
+      ['127.0.0.0/8', '127.0.0.1'],
+    ] as const) {
+      // A server answers on that port: the refusal is the policy's.
+      expect(await codeOf(fetchWith([entry], `http://${host}:${unlisted}/`)), entry).toBe('address_not_allowed');
+      expect(await codeOf(fetchWith([entry], `http://${host}:${unlisted}/`, { reach: 'listed-only' })), entry).toBe('host_not_allowed');
+      // The scheme's own port, written or not, passes the policy (nothing need listen there: checkUrl connects nowhere).
+      const policy: OutboundPolicy = { allowHosts: [entry], allowHttp: 'allowed-hosts-only' };
+      for (const url of [`https://${host}/`, `https://${host}:443/`, `http://${host}/`, `http://${host}:80/`]) {
+        await expect(checkUrl(url, policy, { resolver }), `${entry} ${url}`).resolves.toBeUndefined();
+      }
+      // The other scheme's default port is not this URL's default: https:// on 80 and http:// on 443 are refused.
+      expect(await codeOf(checkUrl(`https://${host}:80/`, policy, { resolver })), entry).toBe('address_not_allowed');
+      expect(await codeOf(checkUrl(`http://${host}:443/`, policy, { resolver })), entry).toBe('address_not_allowed');
+    }
   });
 
   it('reads host:port, [v6]:port and the rest; refuses what is not a host with a message saying so', () => {
     expect(parseAllowEntry('Hooks.Internal:8443')).toEqual({ kind: 'name', name: 'hooks.internal', port: 8443 });
-    expect(parseAllowEntry('hooks.internal')).toEqual({ kind: 'name', name: 'hooks.internal', port: null });
+    expect(parseAllowEntry('hooks.internal')).toEqual({ kind: 'name', name: 'hooks.internal', port: 'default' });
+    expect(parseAllowEntry('hooks.internal:*')).toEqual({ kind: 'name', name: 'hooks.internal', port: 'any' });
+    expect(parseAllowEntry('*.corp:*')).toEqual({ kind: 'suffix', suffix: '.corp', port: 'any' });
+    expect(parseAllowEntry('[::1]:*')).toMatchObject({ kind: 'range', port: 'any' });
+    expect(parseAllowEntry('10.0.0.0/8:*')).toMatchObject({ kind: 'range', port: 'any' });
     expect(parseAllowEntry('*.corp:443')).toEqual({ kind: 'suffix', suffix: '.corp', port: 443 });
     expect(parseAllowEntry('[::1]:8080')).toMatchObject({ kind: 'range', port: 8080 });
     expect(parseAllowEntry('[fd00::/8]:443')).toMatchObject({ kind: 'range', port: 443 });
-    expect(parseAllowEntry('::1')).toMatchObject({ kind: 'range', port: null });
-    expect(parseAllowEntry('fd00::/8')).toMatchObject({ kind: 'range', port: null });
+    expect(parseAllowEntry('::1')).toMatchObject({ kind: 'range', port: 'default' });
+    expect(parseAllowEntry('fd00::/8')).toMatchObject({ kind: 'range', port: 'default' });
     expect(parseAllowEntry('10.0.0.0/8:443')).toMatchObject({ kind: 'range', port: 443 });
     const message = (entry: string) => {
       try {
@@ -100,7 +132,9 @@ describe('an allowHosts entry with a port', () => {
     expect(message('127.0.0.1:0')).toContain('a port is a number from 1 to 65535');
     expect(message('127.0.0.1:65536')).toContain('a port is a number from 1 to 65535');
     expect(message('hooks.internal:')).toContain('a port is a number from 1 to 65535');
-    expect(message('hooks.internal:https')).toContain('a port is a number from 1 to 65535');
+    expect(message('hooks.internal:https')).toContain('a port is a number from 1 to 65535, or * for every port');
+    expect(message('hooks.internal:**')).toContain('a port is a number from 1 to 65535, or * for every port');
+    expect(message('*:*')).toContain('is neither a host name');
     expect(message('http://hooks.internal:8080')).toContain('without scheme, path or user');
     expect(message('hooks.internal/path')).toContain('without scheme, path or user');
     expect(message('[hooks.internal]:80')).toContain('only an IPv6 address or block goes in brackets');

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const policy: OutboundPolicy = { allowHosts: ['127.0.0.1'], allowHttp: 'allowed-hosts-only', reach: 'listed-only' };
+const policy: OutboundPolicy = { allowHosts: ['127.0.0.1:*'], allowHttp: 'allowed-hosts-only', reach: 'listed-only' };
 const opts = { policy, deadlineMs: 5_000, maxBodyBytes: 1_000 };
 
 describe('reach: listed-only', () => {

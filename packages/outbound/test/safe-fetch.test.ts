@@ -120,7 +120,7 @@ describe('internal addresses are refused unless allowed', () => {
       /^The address of 127\.0\.0\.2 is not allowed\.$/,
     );
     expect(second.requests).toHaveLength(0);
-    for (const allow of ['127.0.0.2', '127.0.0.0/8']) {
+    for (const allow of ['127.0.0.2:*', '127.0.0.0/8:*']) {
       const res = await safeFetch(`${second.origin}/`, { ...BASE, policy: { allowHosts: [allow], allowHttp: 'always' } });
       expect({ status: res.status, body: res.body.toString(), address: res.address }).toEqual({
         status: 200,
@@ -171,7 +171,7 @@ describe('internal addresses are refused unless allowed', () => {
 
   it('reaches an internal host allowed by name, and over IPv6', async () => {
     const resolver = table({ 'receiver.internal': ['127.0.0.1'] });
-    const policy = { allowHosts: ['receiver.internal', '::1'], allowHttp: 'always' } as const;
+    const policy = { allowHosts: ['receiver.internal:*', '[::1]:*'], allowHttp: 'always' } as const;
     const res = await safeFetch(`http://receiver.internal:${main.port}/ok`, { ...BASE, policy, resolver });
     expect({ status: res.status, body: res.body.toString(), url: res.url }).toEqual({
       status: 200,
@@ -181,7 +181,7 @@ describe('internal addresses are refused unless allowed', () => {
     expect(main.requests.at(-1)!.headers.host).toBe(`receiver.internal:${main.port}`);
     const wildcard = await safeFetch(`http://a.receiver.internal:${main.port}/ok`, {
       ...BASE,
-      policy: { allowHosts: ['*.receiver.internal'], allowHttp: 'always' },
+      policy: { allowHosts: ['*.receiver.internal:*'], allowHttp: 'always' },
       resolver: table({ 'a.receiver.internal': ['127.0.0.1'] }),
     });
     expect(wildcard.status).toBe(200);
@@ -199,7 +199,7 @@ describe('internal addresses are refused unless allowed', () => {
     const before = { second: second.requests.length, main: main.requests.length };
     const res = await safeFetch(`http://rebind.example.com:${second.port}/`, {
       ...BASE,
-      policy: { allowHosts: ['127.0.0.2'], allowHttp: 'always' },
+      policy: { allowHosts: ['127.0.0.2:*'], allowHttp: 'always' },
       resolver: rebinding,
     });
     expect({ body: res.body.toString(), address: res.address, calls }).toEqual({ body: 'second', address: '127.0.0.2', calls: 1 });
@@ -219,7 +219,7 @@ describe('internal addresses are refused unless allowed', () => {
 });
 
 describe('redirects', () => {
-  const policy: OutboundPolicy = { allowHosts: ['receiver.internal'], allowHttp: 'always' };
+  const policy: OutboundPolicy = { allowHosts: ['receiver.internal:*'], allowHttp: 'always' };
   const resolver = table({ 'receiver.internal': ['127.0.0.1'], 'elsewhere.example.com': ['127.0.0.2'] });
   const redirect = (to: string, status = 302) =>
     `http://receiver.internal:${main.port}/redirect?to=${encodeURIComponent(to)}&status=${status}`;
@@ -265,7 +265,7 @@ describe('redirects', () => {
   it('turns a POST into a GET on 303 and keeps it on 307; drops credentials when leaving the origin', async () => {
     const opts: SafeFetchOptions & { responseType?: 'buffer' } = {
       ...BASE,
-      policy: { allowHosts: ['receiver.internal', 'other.internal'], allowHttp: 'always' },
+      policy: { allowHosts: ['receiver.internal:*', 'other.internal:*'], allowHttp: 'always' },
       resolver: table({ 'receiver.internal': ['127.0.0.1'], 'other.internal': ['127.0.0.1'] }),
       method: 'POST',
       body: 'payload',
@@ -281,7 +281,7 @@ describe('redirects', () => {
 });
 
 describe('deadline and size', () => {
-  const policy: OutboundPolicy = { allowHosts: ['127.0.0.1'], allowHttp: 'always' };
+  const policy: OutboundPolicy = { allowHosts: ['127.0.0.1:*'], allowHttp: 'always' };
 
   it('gives up a body that trickles one byte a second at the total deadline', async () => {
     const e = await expectCode(
@@ -332,7 +332,7 @@ describe('deadline and size', () => {
 });
 
 describe('answers and errors', () => {
-  const policy: OutboundPolicy = { allowHosts: ['127.0.0.1'], allowHttp: 'always' };
+  const policy: OutboundPolicy = { allowHosts: ['127.0.0.1:*'], allowHttp: 'always' };
 
   it('a non-2xx answer fails with its status, never with its body', async () => {
     const e = await expectCode(safeFetch(`${main.origin}/secret-404`, { ...BASE, policy }), 'http_status', /answered 404 Not Found\.$/);
@@ -383,7 +383,7 @@ describe('answers and errors', () => {
 
   it('plain http only for allowed hosts when allowHttp is allowed-hosts-only', async () => {
     const resolver = table({ 'public.example.com': ['93.184.216.34'], 'receiver.internal': ['127.0.0.1'] });
-    const only: OutboundPolicy = { allowHosts: ['receiver.internal'], allowHttp: 'allowed-hosts-only' };
+    const only: OutboundPolicy = { allowHosts: ['receiver.internal:*'], allowHttp: 'allowed-hosts-only' };
     await expectCode(
       safeFetch('http://public.example.com/', { ...BASE, policy: only, resolver }),
       'scheme_not_allowed',
@@ -395,7 +395,7 @@ describe('answers and errors', () => {
 });
 
 describe('TLS keeps the host name', () => {
-  const policy: OutboundPolicy = { allowHosts: ['receiver.test', 'impostor.test'], allowHttp: 'allowed-hosts-only' };
+  const policy: OutboundPolicy = { allowHosts: ['receiver.test:*', 'impostor.test:*'], allowHttp: 'allowed-hosts-only' };
   const resolver = table({ 'receiver.test': ['127.0.0.1'], 'impostor.test': ['127.0.0.1'] });
 
   it('verifies the certificate against the name while connecting to the pinned address', async () => {
