@@ -33,6 +33,8 @@ import {
   scoreChunk,
   storeUpload,
   type WebhookActor,
+  type WebhookAttempt,
+  type WebhookDelivery,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
@@ -258,6 +260,7 @@ describe('a delivery', () => {
     ]);
     expect(listed.attempts.every((a) => a.durationMs !== null && a.durationMs >= 0)).toBe(true);
     expect(listed.attempts[1]!.error).toBe('answered 503');
+    expect(listed.attempts.map((a) => a.errorCode)).toEqual([null, 'http_status', 'http_status']);
     const asOwner = (await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries.find((d) => d.id === id)!;
     expect(asOwner.attempts.map((a) => [a.attempt, a.statusCode, a.error, a.response])).toEqual([
       [3, 200, null, null],
@@ -267,7 +270,7 @@ describe('a delivery', () => {
   });
 
   it('counts a timeout and a redirect (never followed) as failed attempts', async () => {
-    const { id } = await oneDelivery();
+    const { hook, id } = await oneDelivery();
     const start = receiver.requests.length;
     receiver.reply('hold', { status: 302, headers: { location: receiver.url('/elsewhere') } });
     const timedOut = await deliverWebhook(ctx, id, 0);
@@ -278,6 +281,9 @@ describe('a delivery', () => {
     expect(redirected).toMatchObject({ status: 'retry' });
     if (redirected.status === 'retry') expect(redirected.reason).toMatch(/redirect \(302\); redirects are not followed/);
     expect(receiver.requests.slice(start).map((r) => r.path)).toEqual(['/hook', '/hook']);
+    // Each stored with its code: the redirect (none may be followed) is too_many_redirects, the hold a timeout.
+    const attempts = (await listWebhookDeliveries(ctx, ADMIN, hook.id)).deliveries.find((d) => d.id === id)!.attempts;
+    expect(attempts.map((a) => a.errorCode)).toEqual(['too_many_redirects', 'timeout']);
   });
 
   it(`gives up after ${WEBHOOK_ATTEMPTS} attempts; a redelivery starts a new series with the same webhook-id`, async () => {
@@ -360,13 +366,15 @@ describe('a delivery', () => {
   });
 
   it('is checked against the address policy again at every attempt', async () => {
-    const { id } = await oneDelivery();
+    const { hook, id } = await oneDelivery();
     const start = receiver.requests.length;
     const strict = { ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, allowHosts: [] } } };
     const refused = await deliverWebhook(strict, id, 0);
     expect(refused).toMatchObject({ status: 'retry' });
     if (refused.status === 'retry') expect(refused.reason).toMatch(/not allowed/);
     expect(receiver.requests.length).toBe(start);
+    const [attempt] = (await listWebhookDeliveries(ctx, ADMIN, hook.id)).deliveries.find((d) => d.id === id)!.attempts;
+    expect(attempt!.errorCode).toBe('address_not_allowed');
   });
 
   it('to an internal address shows a key the status only (no body, no connection error); an admin everything', async () => {
@@ -393,6 +401,8 @@ describe('a delivery', () => {
       expect(admin.statusCode).toBeNull();
       expect(admin.error).toMatch(/127\.0\.0\.1:\d+/);
       expect(admin.error).not.toBe(INTERNAL_RECEIVER_FAILED);
+      // Stored as the outbound error's code: the connection broke, whether before or after the answer began.
+      expect(['connect_failed', 'response_failed']).toContain(admin.errorCode);
       const owner = (await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries[0]!.attempts[0]!;
       expect(owner).toMatchObject({ statusCode: null, error: INTERNAL_RECEIVER_FAILED, response: null });
       expect(JSON.stringify(owner)).not.toMatch(/ECONN|ERR|banner|127\.0\.0\.1/);
@@ -423,6 +433,7 @@ describe('a delivery', () => {
       durationMs: 5,
       statusCode: 500,
       error: 'answered 500',
+      errorCode: 'http_status',
       response: 'oops',
     };
     const delivery = {
@@ -444,6 +455,7 @@ describe('a delivery', () => {
           attempt: 2,
           statusCode: null,
           error: 'Could not connect to example.com (ECONNREFUSED).',
+          errorCode: 'connect_failed',
           response: null,
           internal: false,
         },
@@ -455,6 +467,48 @@ describe('a delivery', () => {
     expect(seen[1]).toEqual(delivery.attempts[1]);
     expect(seen[2]).toMatchObject({ statusCode: 500, error: 'answered 500', response: null });
     expect(deliveryAsSeenBy(ADMIN, delivery)).toEqual(delivery);
+  });
+
+  it("decides what a key sees of an internal attempt's error from its stored code, not from the message's words", () => {
+    const attempt = { attempt: 1, generation: 0, startedAt: new Date(), durationMs: 5, statusCode: null, response: null, internal: true };
+    const delivery = (attempts: WebhookAttempt[]): WebhookDelivery => ({
+      id: 'msg_x',
+      endpointId: 'e',
+      endpointUrl: 'http://hooks.internal:9000/',
+      keyId: key.id,
+      jobId: 'j',
+      event: 'job.succeeded',
+      status: 'failed',
+      generation: 0,
+      nextAttemptAt: new Date(),
+      createdAt: new Date(),
+      finishedAt: null,
+      attempts,
+    });
+    const seen = deliveryAsSeenBy(
+      asKey(key),
+      delivery([
+        // The policy's refusals, said before anything is sent: shown as they are.
+        { ...attempt, error: 'The address of hooks.internal is not allowed.', errorCode: 'address_not_allowed' },
+        { ...attempt, error: 'Could not resolve the host hooks.internal (ENOTFOUND).', errorCode: 'dns_failed' },
+        { ...attempt, error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes', errorCode: 'not_sent' },
+        // What the receiver's side did: hidden, whatever its message begins with.
+        { ...attempt, error: 'The address of hooks.internal answered with a banner (ECONNRESET).', errorCode: 'connect_failed' },
+        { ...attempt, error: 'Could not resolve the host: -ERR redis banner', errorCode: 'response_failed' },
+        // An old attempt whose message was of no known form, or with no code at all: hidden.
+        { ...attempt, error: 'The address of hooks.internal: -ERR', errorCode: 'unknown' },
+        { ...attempt, error: 'The address of hooks.internal: -ERR', errorCode: null },
+      ]),
+    ).attempts.map((a) => a.error);
+    expect(seen).toEqual([
+      'The address of hooks.internal is not allowed.',
+      'Could not resolve the host hooks.internal (ENOTFOUND).',
+      'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes',
+      INTERNAL_RECEIVER_FAILED,
+      INTERNAL_RECEIVER_FAILED,
+      INTERNAL_RECEIVER_FAILED,
+      INTERNAL_RECEIVER_FAILED,
+    ]);
   });
 
   it('is put back in the queue by the reconciler when Redis lost it, due when PostgreSQL says', async () => {

@@ -30,6 +30,12 @@ export interface WebhookAttemptRecord {
   statusCode: number | null;
   error: string | null;
   response: string | null;
+  /**
+   * Why it failed, as a code: an OutboundError's code (`connect_failed`, `address_not_allowed`…), `http_status`
+   * for an answer other than 2xx, `not_sent` when nothing could be sent, `unknown` for an old attempt whose
+   * message was of no known form; null when it did not fail (or has no outcome).
+   */
+  errorCode: string | null;
   /** Whether it went to a non-public address (true), a public one (false), or is not known (null: made before this was recorded, or no outcome). */
   internal: boolean | null;
 }
@@ -279,11 +285,19 @@ export async function finishDeliveryAttempt(
   pool: Pool,
   id: string,
   attempt: number,
-  outcome: { durationMs: number; statusCode: number | null; error: string | null; response: string | null; internal: boolean },
+  outcome: {
+    durationMs: number;
+    statusCode: number | null;
+    error: string | null;
+    errorCode: string | null;
+    response: string | null;
+    internal: boolean;
+  },
 ): Promise<void> {
   await pool.query(
-    'UPDATE webhook_attempts SET duration_ms = $3, status_code = $4, error = $5, response = $6, internal = $7 WHERE delivery_id = $1 AND attempt = $2',
-    [id, attempt, outcome.durationMs, outcome.statusCode, outcome.error, outcome.response, outcome.internal],
+    `UPDATE webhook_attempts SET duration_ms = $3, status_code = $4, error = $5, error_code = $6, response = $7, internal = $8
+     WHERE delivery_id = $1 AND attempt = $2`,
+    [id, attempt, outcome.durationMs, outcome.statusCode, outcome.error, outcome.errorCode, outcome.response, outcome.internal],
   );
 }
 
@@ -374,7 +388,7 @@ async function attemptsOf(pool: Pool, ids: string[]): Promise<Map<string, Webhoo
   if (ids.length === 0) return out;
   const { rows } = await pool.query<WebhookAttemptRecord & { deliveryId: string }>(
     `SELECT delivery_id AS "deliveryId", attempt, generation, started_at AS "startedAt", duration_ms AS "durationMs",
-       status_code AS "statusCode", error, response, internal
+       status_code AS "statusCode", error, error_code AS "errorCode", response, internal
      FROM webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, attempt DESC`,
     [ids],
   );

@@ -8,7 +8,7 @@ import {
   startDeliveryAttempt,
 } from '@batchcast/db';
 import { isIP } from 'node:net';
-import { isPublicAddress, OutboundError, type Resolver, safeFetch, systemResolver } from '@batchcast/outbound';
+import { isPublicAddress, OutboundError, type OutboundErrorCode, type Resolver, safeFetch, systemResolver } from '@batchcast/outbound';
 import { WEBHOOK_ATTEMPTS, webhookRetryDelay } from '@batchcast/queue';
 import type { JobsContext } from '../context.js';
 import { secretContext } from './endpoints.js';
@@ -80,9 +80,17 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string, gener
   return { status: 'retry', attempt, retryInMs, reason };
 }
 
+/**
+ * Why an attempt failed, stored with it: the outbound request's error code (`http_status` for an answer other
+ * than 2xx), or `not_sent` when the worker could not even sign the delivery. What an API key may see of an
+ * attempt is decided from it (deliveries.ts).
+ */
+export type AttemptErrorCode = OutboundErrorCode | 'not_sent';
+
 interface AttemptResult {
   statusCode: number | null;
   error: string | null;
+  errorCode: AttemptErrorCode | null;
   response: string | null;
   /** The receiver's address (resolved or written out) is not a public one: WEBHOOK_ALLOW_HOSTS let it through. */
   internal: boolean;
@@ -101,7 +109,13 @@ function literalAddress(url: string): string | null {
 async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<typeof getDeliveryToSend>>>): Promise<AttemptResult> {
   const box = secretBoxOf(ctx.config);
   if (!box)
-    return { statusCode: null, error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes', response: null, internal: false };
+    return {
+      statusCode: null,
+      error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes',
+      errorCode: 'not_sent',
+      response: null,
+      internal: false,
+    };
   let body: string;
   let secrets: string[];
   try {
@@ -113,7 +127,9 @@ async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<t
       box.open(s, secretContext(endpoint.id), 'endpoint secret').toString('utf8'),
     );
   } catch (err) {
-    if (err instanceof SecretBoxError) return { statusCode: null, error: `not sent: ${err.message}`, response: null, internal: false };
+    if (err instanceof SecretBoxError) {
+      return { statusCode: null, error: `not sent: ${err.message}`, errorCode: 'not_sent', response: null, internal: false };
+    }
     throw err;
   }
   // Every address the receiver's host had for this attempt (safeFetch connects to one of these only), to tell
@@ -153,14 +169,18 @@ async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<t
     });
     if (res.address) addresses.push(res.address);
     const response = await snippet(res.body);
+    const ok = res.status >= 200 && res.status < 300;
     return {
       statusCode: res.status,
-      error: res.status >= 200 && res.status < 300 ? null : `answered ${res.status}`,
+      error: ok ? null : `answered ${res.status}`,
+      errorCode: ok ? null : 'http_status',
       response,
       internal: internal(),
     };
   } catch (err) {
-    if (err instanceof OutboundError) return { statusCode: err.status ?? null, error: err.message, response: null, internal: internal() };
+    if (err instanceof OutboundError) {
+      return { statusCode: err.status ?? null, error: err.message, errorCode: err.code, response: null, internal: internal() };
+    }
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import type { JobsContext } from '../context.js';
 import { DomainError, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor, pageSize } from '../pagination.js';
 import { mayManage, type WebhookActor } from './actor.js';
+import type { AttemptErrorCode } from './deliver.js';
 import { findWebhook } from './endpoints.js';
 
 export type { DeliveryStatus, WebhookAttemptRecord as WebhookAttempt, WebhookDeliveryRecord as WebhookDelivery };
@@ -37,8 +38,18 @@ export async function listWebhookDeliveries(
 export const INTERNAL_RECEIVER_FAILED =
   'could not connect to the receiver, or it gave no complete answer (an internal address: the details are shown to administrators only)';
 
-/** Errors that are the policy's own, said before anything is sent: they tell nothing of what listens there. */
-const POLICY_ERROR = /^(not sent: |The address of |Use https:\/\/ for |Could not resolve the host )/;
+/**
+ * Failures that are the policy's own (or the worker's), said before anything is sent to the receiver: they tell
+ * nothing of what listens there, so an API key reads them as they are.
+ */
+const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>([
+  'not_sent',
+  'invalid_url',
+  'scheme_not_allowed',
+  'address_not_allowed',
+  'host_not_allowed',
+  'dns_failed',
+]);
 
 /**
  * A delivery as `actor` may see it. An attempt that went to an internal address (one WEBHOOK_ALLOW_HOSTS let
@@ -53,7 +64,7 @@ export function deliveryAsSeenBy(actor: WebhookActor, d: WebhookDeliveryRecord):
     attempts: d.attempts.map((a) => {
       if (a.internal === false || (a.statusCode === null && a.error === null && a.response === null)) return a;
       const error =
-        a.error === null || (a.statusCode === null && POLICY_ERROR.test(a.error))
+        a.error === null || (a.statusCode === null && a.errorCode !== null && SAID_BEFORE_SENDING.has(a.errorCode))
           ? a.error
           : a.statusCode !== null
             ? a.statusCode >= 200 && a.statusCode < 300
