@@ -83,6 +83,13 @@ function webhookCredential(values: { key?: string | undefined; token?: string | 
 
 const time = (iso: string | null): string => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
+/**
+ * An attempt in one word or line: its error, else its status, else its outcome (an API key is not shown the
+ * status of an attempt to an internal receiver), or that it was cut short.
+ */
+const lastAttempt = (a: DeliveryList['deliveries'][number]['attempts'][number]): string =>
+  a.error ?? (a.statusCode !== null ? String(a.statusCode) : (a.outcome ?? 'cut short'));
+
 // jobs
 
 export async function jobsCommand(args: string[]): Promise<number> {
@@ -318,7 +325,7 @@ export async function webhooksCommand(args: string[]): Promise<number> {
             d.jobId,
             d.status,
             String(d.attempts.length),
-            d.attempts[0] ? (d.attempts[0].error ?? String(d.attempts[0].statusCode)) : '-',
+            d.attempts[0] ? lastAttempt(d.attempts[0]) : '-',
             time(d.nextAttemptAt),
           ]),
         ]);

@@ -82,11 +82,21 @@ export const WebhookAttempt = z
     attempt: z.number().int().min(1),
     generation: count().openapi({ description: '0 for the first series of attempts, +1 for each redelivery.' }),
     startedAt: dateTime(),
-    durationMs: count().nullable().openapi({ description: 'null: the attempt was cut short (a worker died) and has no outcome.' }),
-    statusCode: z.number().int().nullable().openapi({ description: 'The receiver’s status; null when it did not answer.' }),
+    outcome: z.enum(['delivered', 'failed']).nullable().openapi({
+      description:
+        '`delivered`: the receiver answered 2xx; `failed`: anything else; null: the attempt was cut short (a worker died) and has no outcome.',
+    }),
+    durationMs: count().nullable().openapi({
+      description:
+        'null when the attempt has no outcome, and for an API key when the receiver has an internal address (one WEBHOOK_ALLOW_HOSTS allowed; admins see it).',
+    }),
+    statusCode: z.number().int().nullable().openapi({
+      description:
+        'The receiver’s status; null when it did not answer, and for an API key when the receiver has an internal address (admins see it).',
+    }),
     error: z.string().nullable().openapi({
       description:
-        'Why it failed (a status other than 2xx, a timeout, a refused address…). For an API key, an internal receiver’s (one WEBHOOK_ALLOW_HOSTS allowed) connection errors read as a generic “could not connect”; admins see them.',
+        'Why it failed (a status other than 2xx, a timeout, a refused address…). For an API key, a failed attempt to an internal receiver reads as a generic “not delivered…” unless the address policy refused it before anything was sent; admins see the details.',
     }),
     response: z.string().nullable().openapi({
       description: 'The first KiB of the receiver’s answer; null for an API key when the receiver has an internal address (admins see it).',

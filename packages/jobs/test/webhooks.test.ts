@@ -249,7 +249,8 @@ describe('a delivery', () => {
     }
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got[0]!.body, got[0]!.headers)).toThrow();
 
-    // The admin sees the answers' snippets; the key, whose receiver is internal (127.0.0.1), their statuses only.
+    // The admin sees the answers' statuses, durations and snippets; the key, whose receiver is internal
+    // (127.0.0.1), only whether each was delivered, and when.
     const page = await listWebhookDeliveries(ctx, ADMIN, hook.id);
     const listed = page.deliveries.find((d) => d.id === id)!;
     expect(listed.status).toBe('succeeded');
@@ -262,11 +263,13 @@ describe('a delivery', () => {
     expect(listed.attempts[1]!.error).toBe('answered 503');
     expect(listed.attempts.map((a) => a.errorCode)).toEqual([null, 'http_status', 'http_status']);
     const asOwner = (await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries.find((d) => d.id === id)!;
-    expect(asOwner.attempts.map((a) => [a.attempt, a.statusCode, a.error, a.response])).toEqual([
-      [3, 200, null, null],
-      [2, 503, 'answered 503', null],
-      [1, 500, 'answered 500', null],
+    expect(listed.attempts.map((a) => a.outcome)).toEqual(['delivered', 'failed', 'failed']);
+    expect(asOwner.attempts.map((a) => [a.attempt, a.outcome, a.statusCode, a.durationMs, a.error, a.response])).toEqual([
+      [3, 'delivered', null, null, null, null],
+      [2, 'failed', null, null, INTERNAL_RECEIVER_FAILED, null],
+      [1, 'failed', null, null, INTERNAL_RECEIVER_FAILED, null],
     ]);
+    expect(asOwner.attempts.map((a) => a.startedAt)).toEqual(listed.attempts.map((a) => a.startedAt));
   });
 
   it('counts a timeout and a redirect (never followed) as failed attempts', async () => {
@@ -377,7 +380,7 @@ describe('a delivery', () => {
     expect(attempt!.errorCode).toBe('address_not_allowed');
   });
 
-  it('to an internal address shows a key the status only (no body, no connection error); an admin everything', async () => {
+  it('to an internal address shows a key whether it was delivered only (no status, duration, body or connection error); an admin everything', async () => {
     // A server that is not an HTTP receiver: it reads the request, writes a line of its own and resets the connection.
     const sockets = new Set<net.Socket>();
     const tcp = net.createServer((socket) => {
@@ -404,20 +407,31 @@ describe('a delivery', () => {
       // Stored as the outbound error's code: the connection broke, whether before or after the answer began.
       expect(['connect_failed', 'response_failed']).toContain(admin.errorCode);
       const owner = (await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries[0]!.attempts[0]!;
-      expect(owner).toMatchObject({ statusCode: null, error: INTERNAL_RECEIVER_FAILED, response: null });
+      expect(admin.durationMs).not.toBeNull();
+      expect(owner).toMatchObject({
+        outcome: 'failed',
+        statusCode: null,
+        durationMs: null,
+        error: INTERNAL_RECEIVER_FAILED,
+        response: null,
+      });
       expect(JSON.stringify(owner)).not.toMatch(/ECONN|ERR|banner|127\.0\.0\.1/);
 
-      // An HTTP answer from an internal receiver: the status, never the body, for the key; also as redelivery answers.
+      // An HTTP answer from an internal receiver: neither its status nor its body for the key; also as redelivery answers.
       await ctx.pool.query('DELETE FROM webhook_endpoints');
       receiver.otherwise({ status: 404, body: '<html>internal admin console</html>' });
       const { hook: hook2, id } = await oneDelivery();
       for (let i = 0; i < WEBHOOK_ATTEMPTS; i++) await deliverWebhook(ctx, id, 0);
       const seen = (await listWebhookDeliveries(ctx, asKey(key), hook2.id)).deliveries.find((d) => d.id === id)!;
-      expect(new Set(seen.attempts.map((a) => `${a.statusCode} ${a.error} ${a.response}`))).toEqual(new Set(['404 answered 404 null']));
+      expect(new Set(seen.attempts.map((a) => [a.outcome, a.statusCode, a.durationMs, a.error, a.response].join(' ')))).toEqual(
+        new Set([`failed   ${INTERNAL_RECEIVER_FAILED} `]),
+      );
       const again = await redeliverWebhook(ctx, asKey(key), id, hook2.id);
-      expect(new Set(again.attempts.map((a) => a.response))).toEqual(new Set([null]));
+      expect(new Set(again.attempts.map((a) => `${a.statusCode} ${a.durationMs} ${a.response}`))).toEqual(new Set(['null null null']));
       const all = (await listWebhookDeliveries(ctx, ADMIN, hook2.id)).deliveries.find((d) => d.id === id)!;
-      expect(new Set(all.attempts.map((a) => a.response))).toEqual(new Set(['<html>internal admin console</html>']));
+      expect(new Set(all.attempts.map((a) => `${a.statusCode} ${a.response}`))).toEqual(
+        new Set(['404 <html>internal admin console</html>']),
+      );
     } finally {
       receiver.otherwise(200);
       for (const s of sockets) s.destroy();
@@ -430,6 +444,7 @@ describe('a delivery', () => {
       attempt: 1,
       generation: 0,
       startedAt: new Date(),
+      outcome: 'failed' as const,
       durationMs: 5,
       statusCode: 500,
       error: 'answered 500',
@@ -465,12 +480,27 @@ describe('a delivery', () => {
     const seen = deliveryAsSeenBy(asKey(key), delivery).attempts;
     expect(seen[0]).toEqual(delivery.attempts[0]);
     expect(seen[1]).toEqual(delivery.attempts[1]);
-    expect(seen[2]).toMatchObject({ statusCode: 500, error: 'answered 500', response: null });
+    expect(seen[2]).toEqual({
+      ...delivery.attempts[2],
+      statusCode: null,
+      durationMs: null,
+      error: INTERNAL_RECEIVER_FAILED,
+      response: null,
+    });
     expect(deliveryAsSeenBy(ADMIN, delivery)).toEqual(delivery);
   });
 
   it("decides what a key sees of an internal attempt's error from its stored code, not from the message's words", () => {
-    const attempt = { attempt: 1, generation: 0, startedAt: new Date(), durationMs: 5, statusCode: null, response: null, internal: true };
+    const attempt = {
+      attempt: 1,
+      generation: 0,
+      startedAt: new Date(),
+      outcome: 'failed' as const,
+      durationMs: 5,
+      statusCode: null,
+      response: null,
+      internal: true,
+    };
     const delivery = (attempts: WebhookAttempt[]): WebhookDelivery => ({
       id: 'msg_x',
       endpointId: 'e',
@@ -499,8 +529,9 @@ describe('a delivery', () => {
         { ...attempt, error: 'The address of hooks.internal: -ERR', errorCode: 'unknown' },
         { ...attempt, error: 'The address of hooks.internal: -ERR', errorCode: null },
       ]),
-    ).attempts.map((a) => a.error);
-    expect(seen).toEqual([
+    ).attempts;
+    expect(seen.map((a) => [a.outcome, a.durationMs, a.statusCode])).toEqual(Array(7).fill(['failed', null, null]));
+    expect(seen.map((a) => a.error)).toEqual([
       'The address of hooks.internal is not allowed.',
       'Could not resolve the host hooks.internal (ENOTFOUND).',
       'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes',

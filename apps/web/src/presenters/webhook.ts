@@ -31,6 +31,7 @@ export function describeDelivery(d: WebhookDelivery): DeliveryView {
       attempt: a.attempt,
       generation: a.generation,
       startedAt: a.startedAt.toISOString(),
+      outcome: a.outcome,
       durationMs: a.durationMs,
       statusCode: a.statusCode,
       error: a.error,

@@ -26,6 +26,11 @@ export interface WebhookAttemptRecord {
   attempt: number;
   generation: number;
   startedAt: Date;
+  /**
+   * Whether the receiver took it (a 2xx answer) or not; null: cut short, no outcome. Kept apart from the status
+   * so that it can be shown when the status and duration are not (an API key's attempts to internal receivers).
+   */
+  outcome: 'delivered' | 'failed' | null;
   durationMs: number | null;
   statusCode: number | null;
   error: string | null;
@@ -387,7 +392,9 @@ async function attemptsOf(pool: Pool, ids: string[]): Promise<Map<string, Webhoo
   const out = new Map<string, WebhookAttemptRecord[]>();
   if (ids.length === 0) return out;
   const { rows } = await pool.query<WebhookAttemptRecord & { deliveryId: string }>(
-    `SELECT delivery_id AS "deliveryId", attempt, generation, started_at AS "startedAt", duration_ms AS "durationMs",
+    `SELECT delivery_id AS "deliveryId", attempt, generation, started_at AS "startedAt",
+       CASE WHEN duration_ms IS NULL THEN NULL WHEN status_code BETWEEN 200 AND 299 THEN 'delivered' ELSE 'failed' END AS outcome,
+       duration_ms AS "durationMs",
        status_code AS "statusCode", error, error_code AS "errorCode", response, internal
      FROM webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, attempt DESC`,
     [ids],

@@ -34,9 +34,9 @@ export async function listWebhookDeliveries(
   return { ...page, deliveries: page.deliveries.map((d) => deliveryAsSeenBy(actor, d)) };
 }
 
-/** What an API key is told of an attempt to an internal receiver that did not answer with a status. */
+/** What an API key is told of a failed attempt to an internal receiver (unless the policy refused it before sending). */
 export const INTERNAL_RECEIVER_FAILED =
-  'could not connect to the receiver, or it gave no complete answer (an internal address: the details are shown to administrators only)';
+  'not delivered: the receiver could not be reached, gave no complete answer or did not answer 2xx (an internal address: the details are shown to administrators only)';
 
 /**
  * Failures that are the policy's own (or the worker's), said before anything is sent to the receiver: they tell
@@ -53,25 +53,22 @@ const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>([
 
 /**
  * A delivery as `actor` may see it. An attempt that went to an internal address (one WEBHOOK_ALLOW_HOSTS let
- * through; or not known to have gone to a public one) shows an API key its status code only: not the first KiB
- * of the answer, nor the connection's error (ECONNRESET, a TLS failure, a timeout), which would make a key that
- * may register webhooks a reader and port scanner of internal services. Admins see everything.
+ * through; or not known to have gone to a public one) shows an API key only whether it was delivered or failed,
+ * and when: not the status code, the duration, the first KiB of the answer, nor the connection's error
+ * (ECONNRESET, a TLS failure, a timeout). Each of them tells what listens at the address (a 400 from an HTTP
+ * admin API, a reset from Redis, a quick refusal from a closed port), which would make a key that may register
+ * webhooks a reader and port scanner of internal services. A refusal by the policy itself, said before anything
+ * was sent, is shown as it is: it tells nothing of the receiver. Admins see everything.
  */
 export function deliveryAsSeenBy(actor: WebhookActor, d: WebhookDeliveryRecord): WebhookDeliveryRecord {
   if (actor.kind === 'admin') return d;
   return {
     ...d,
     attempts: d.attempts.map((a) => {
-      if (a.internal === false || (a.statusCode === null && a.error === null && a.response === null)) return a;
-      const error =
-        a.error === null || (a.statusCode === null && a.errorCode !== null && SAID_BEFORE_SENDING.has(a.errorCode))
-          ? a.error
-          : a.statusCode !== null
-            ? a.statusCode >= 200 && a.statusCode < 300
-              ? null
-              : `answered ${a.statusCode}`
-            : INTERNAL_RECEIVER_FAILED;
-      return { ...a, error, response: null };
+      if (a.internal === false || a.outcome === null) return a;
+      const saidBeforeSending = a.statusCode === null && a.errorCode !== null && SAID_BEFORE_SENDING.has(a.errorCode);
+      const error = a.outcome === 'delivered' ? null : saidBeforeSending ? a.error : INTERNAL_RECEIVER_FAILED;
+      return { ...a, durationMs: null, statusCode: null, error, response: null };
     }),
   };
 }
