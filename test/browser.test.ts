@@ -11,7 +11,7 @@ import { devOutboxApp } from '../apps/web/src/routes/outbox.js';
 import { csvObjects } from './support/csv.js';
 import { fileBlob } from './support/http.js';
 import { platformDb, runClean } from './support/faults.js';
-import { examples, Platform, repoRoot } from './support/platform.js';
+import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
 
 /**
@@ -275,6 +275,59 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.screenshot({ path: path.join(shots, 'job-cancelled-desktop.png'), fullPage: true });
     expect(problemsOf(page)).toEqual([]);
     await page.close();
+  });
+
+  it("offers no Cancel button on a running job's page opened through a link of an API key without jobs:write", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const made = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'reader-link', scopes: ['jobs:write', 'jobs:read'] }),
+    });
+    expect(made.status).toBe(201);
+    const key = (await made.json()) as { id: string; key: string };
+    const [header, ...rows] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    const form = new FormData();
+    form.set('model', 'iris-logreg');
+    // 30,000 rows in chunks of 50: still running while the page is looked at (and cancelled at the end).
+    form.set(
+      'file',
+      fileBlob(Buffer.from(`${[header, ...Array.from({ length: 200 }, () => rows).flat()].join('\n')}\n`), 'text/csv'),
+      'big.csv',
+    );
+    const submitted = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${key.key}` },
+    });
+    expect(submitted.status).toBe(202);
+    const job = (await submitted.json()) as { id: string; links: { page: string; self: string } };
+    const scopes = async (list: string[]) => {
+      const res = await fetch(platform.url(`/api/keys/${key.id}`), {
+        method: 'PATCH',
+        headers: admin,
+        body: JSON.stringify({ scopes: list }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await scopes(['jobs:read']);
+    try {
+      const page = await open(desktop, job.links.page);
+      // Polled at least once (a rate is shown) while the job runs: the script, too, leaves the button hidden.
+      await page.waitForFunction(() => document.getElementById('rate')?.textContent !== '–', null, { timeout: 30_000 });
+      expect(await page.getAttribute('#status', 'data-status')).toBe('running');
+      expect(await page.isVisible('#cancel-button')).toBe(false);
+      expect(problemsOf(page)).toEqual([]);
+      await page.close();
+      // The same link with jobs:write given back: the button is there.
+      await scopes(['jobs:read', 'jobs:write']);
+      const again = await open(desktop, job.links.page);
+      await again.waitForSelector('#cancel-button', { state: 'visible' });
+      await again.close();
+    } finally {
+      // Not left running for the tests after this one (one worker).
+      await fetch(platform.url(`/api/jobs/${job.id}/cancel${new URL(job.links.self, platform.baseUrl).search}`), { method: 'POST' });
+    }
   });
 
   it('shows a <script> cell as text', async () => {

@@ -290,6 +290,13 @@ describe('refusals', () => {
     const token = self.searchParams.get('token')!;
     const cancelUrl = platform.url(`/api/jobs/${id}/cancel?token=${encodeURIComponent(token)}`);
     const formCancelUrl = platform.url(`/jobs/${id}/cancel?token=${encodeURIComponent(token)}`);
+    // What the link, the key and its list say of cancelling: the job page shows its Cancel button by it.
+    const mayCancelSays = async () => [
+      (await (await fetch(self)).json()).mayCancel,
+      (await (await fetch(platform.url(`/api/jobs/${id}`), { headers: auth })).json()).mayCancel,
+      (await (await fetch(platform.url('/api/jobs'), { headers: auth })).json()).jobs.find((j: { id: string }) => j.id === id).mayCancel,
+    ];
+    expect(await mayCancelSays()).toEqual([true, true, true]);
 
     const patched = await fetch(platform.url(`/api/keys/${svc.id}`), { method: 'PATCH', ...json({ scopes: ['jobs:read'] }, admin) });
     expect(patched.status).toBe(200);
@@ -307,9 +314,11 @@ describe('refusals', () => {
     const read = await fetch(self);
     expect(read.status).toBe(200);
     expect((await read.json()).status).not.toBe('cancelled');
+    expect(await mayCancelSays()).toEqual([false, false, false]);
 
     // Given jobs:write back, the link cancels again (200, or 409 when the job has ended meanwhile): past the scope check.
     await fetch(platform.url(`/api/keys/${svc.id}`), { method: 'PATCH', ...json({ scopes: ['jobs:read', 'jobs:write'] }, admin) });
+    expect(await mayCancelSays()).toEqual([true, true, true]);
     const again = await fetch(cancelUrl, { method: 'POST' });
     expect([200, 409], await again.text()).toContain(again.status);
   });

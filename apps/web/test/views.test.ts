@@ -43,6 +43,7 @@ function jobView(over: Partial<Parameters<typeof jobPage>[0]> = {}): Parameters<
     model: { name: 'm', version: 1 },
     rows: { total: 2, processed: 2, failed: 0 },
     error: null,
+    mayCancel: true,
     links: { self: '/api/jobs/1?token=t', results: '/api/jobs/1/results.csv?token=t' },
     ...over,
   };
@@ -106,6 +107,14 @@ describe('the shared texts', () => {
     );
   });
 
+  it("offers a running job's Cancel button only to whoever may cancel it (not a link of a key without jobs:write)", () => {
+    const links = { summary: '', errors: '', cancel: '/api/jobs/1/cancel?token=t', cancelForm: '/jobs/1/cancel?token=t' };
+    const form = (page: string) => /<form id="cancel-form"[^>]*>/.exec(page)?.[0];
+    expect(form(jobPage(jobView({ status: 'running', expiresAt: null, mayCancel: true }), links))).not.toContain('hidden');
+    expect(form(jobPage(jobView({ status: 'running', expiresAt: null, mayCancel: false }), links))).toContain('hidden');
+    expect(form(jobPage(jobView({ status: 'succeeded', mayCancel: true }), links))).toContain('hidden');
+  });
+
   it('makes the page of an ended job reload itself, without JavaScript, when its data is deleted; not while it runs', () => {
     const links = { summary: '', errors: '', cancel: '', cancelForm: '' };
     const page = jobPage(jobView({ expiresAt: new Date(Date.now() + 3600_000).toISOString() }), links);
@@ -153,6 +162,7 @@ describe('the views escape what they are given', () => {
         startedAt: '2026-01-01T00:00:00Z',
         finishedAt: '2026-01-01T00:01:05Z',
         error: HOSTILE,
+        mayCancel: true,
         links,
       },
       { summary: HOSTILE, errors: HOSTILE, cancel: HOSTILE, cancelForm: HOSTILE },

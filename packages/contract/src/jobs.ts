@@ -48,6 +48,10 @@ export const JobStatus = z
       .nullable()
       .openapi({ description: 'When the job’s data (results included) is deleted: RETENTION_DAYS after it ended; null while it runs.' }),
     error: z.string().nullable(),
+    mayCancel: z.boolean().openapi({
+      description:
+        'Whether the credential this was asked with may cancel the job (POST /api/jobs/{id}/cancel) while it is queued or running: false for an API key without `jobs:write`, and for a link made from one (the job page then offers no Cancel button).',
+    }),
     links: JobLinks,
   })
   .openapi('JobStatus');

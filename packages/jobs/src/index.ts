@@ -11,7 +11,7 @@ export {
   endAdminSession,
   endAllAdminSessions,
 } from './access/admin-sessions.js';
-export { openJob } from './access/open-job.js';
+export { linkMay, openJob } from './access/open-job.js';
 export { adminJob, openJobAsAdmin, resendJobEmail } from './come-back/admin-access.js';
 export { expiresAt } from './come-back/expiry.js';
 export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.js';

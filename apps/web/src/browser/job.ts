@@ -103,7 +103,8 @@ function render(job: JobStatus, serverNow: number): void {
   const advice = adviceFor(job);
   setText('advice', advice);
   byId('advice').hidden = !advice;
-  byId('cancel-form').hidden = !running;
+  // Not offered to a link that may only read (one made from an API key without jobs:write): the server would refuse.
+  byId('cancel-form').hidden = !running || !job.mayCancel;
   byId('results-link').hidden = job.status !== 'succeeded';
   const otherResults = document.getElementById('other-results');
   if (otherResults) otherResults.hidden = job.status !== 'succeeded';

@@ -1,4 +1,4 @@
-import { keyJobToken, openJob, openKeyJob, requireScope, type Scope, type VisibleJob } from '@batchcast/jobs';
+import { grants, keyJobToken, linkMay, openJob, openKeyJob, requireScope, type Scope, type VisibleJob } from '@batchcast/jobs';
 import type { Request } from 'express';
 import { tokenFrom } from '../auth/job-token.js';
 import type { WebContext } from '../context.js';
@@ -26,6 +26,17 @@ export async function requestedJob(ctx: WebContext, req: Request, scope: Scope =
   const token = tokenFrom(req);
   const job = await openJob(ctx.jobs, id, token, linkScope(scope));
   return { job, token: token! };
+}
+
+/**
+ * Whether the request that opened `job` (with requestedJob) may cancel it, as POST /api/jobs/:id/cancel would
+ * decide: the key's own job needs the key to have `jobs:write`; a link made from a key, the key to have it now;
+ * any other link may. The job page shows its Cancel button, and its status says `mayCancel`, only then.
+ */
+export async function mayCancel(ctx: WebContext, req: Request, job: VisibleJob, token: string): Promise<boolean> {
+  const key = req.apiKey;
+  if (key && job.keyId === key.id) return grants(key.scopes, 'jobs:write');
+  return linkMay(ctx.jobs, job, token, 'jobs:write');
 }
 
 /** The scope a job link must carry from its key: writes only (see requestedJob). */

@@ -24,8 +24,8 @@ export function jobActionLinks(id: string, token: string) {
 }
 export type JobActionLinks = ReturnType<typeof jobActionLinks>;
 
-/** The job status document of the contract. */
-export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string): Promise<JobStatus> {
+/** The job status document of the contract; `mayCancel`: whether the credential it answers may cancel the job. */
+export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string, mayCancel: boolean): Promise<JobStatus> {
   const model = await modelById(ctx.pool, job.modelId);
   return {
     id: job.id,
@@ -39,6 +39,7 @@ export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string
     finishedAt: job.finishedAt?.toISOString() ?? null,
     expiresAt: expiresAt(job, ctx.config.storage.retentionDays)?.toISOString() ?? null,
     error: job.error,
+    mayCancel,
     links: jobLinks(job.id, token),
   };
 }

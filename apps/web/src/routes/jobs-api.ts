@@ -4,6 +4,7 @@ import {
   cancelJob,
   checkQuotasBeforeUpload,
   DomainError,
+  grants,
   keyJobToken,
   listKeyJobs,
   RESULTS_FORMATS,
@@ -22,7 +23,7 @@ import type { WebContext } from '../context.js';
 import { attachment } from '../http/attachment.js';
 import { HttpRefusal, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader, REPLAYED_HEADER } from '../http/idempotency-key.js';
-import { requestedJob } from '../http/job-request.js';
+import { mayCancel, requestedJob } from '../http/job-request.js';
 import { sendPolledJson } from '../http/polled-json.js';
 import { jobLinks, jobStatus } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
@@ -70,14 +71,16 @@ export function jobsApi(ctx: WebContext): Router {
     const query = parseWith(JobListQuery, req.query, 'query');
     const page = await listKeyJobs(ctx.jobs, key, query);
     sendPolledJson(req, res, {
-      jobs: await Promise.all(page.jobs.map((job) => jobStatus(ctx.jobs, job, keyJobToken(key.secret, job.id)))),
+      jobs: await Promise.all(
+        page.jobs.map((job) => jobStatus(ctx.jobs, job, keyJobToken(key.secret, job.id), grants(key.scopes, 'jobs:write'))),
+      ),
       next: page.next,
     });
   });
 
   router.get('/api/jobs/:id', async (req, res) => {
     const { job, token } = await requestedJob(ctx, req);
-    sendPolledJson(req, res, await jobStatus(ctx.jobs, job, token));
+    sendPolledJson(req, res, await jobStatus(ctx.jobs, job, token, await mayCancel(ctx, req, job, token)));
   });
 
   for (const format of RESULTS_FORMATS) router.get(`/api/jobs/:id/results.${format}`, (req, res) => sendResults(ctx, req, res, format));
@@ -87,7 +90,8 @@ export function jobsApi(ctx: WebContext): Router {
   router.post('/api/jobs/:id/cancel', async (req, res) => {
     const { job, token } = await requestedJob(ctx, req, 'jobs:write');
     const cancelled = await cancelJob(ctx.jobs, job);
-    res.set('cache-control', 'no-store').json(await jobStatus(ctx.jobs, cancelled, token));
+    // Opened with jobs:write: the credential may cancel (the job has ended, so it will not again).
+    res.set('cache-control', 'no-store').json(await jobStatus(ctx.jobs, cancelled, token, true));
   });
 
   // The page's cancel button without JavaScript: a plain form post, then back to the page.

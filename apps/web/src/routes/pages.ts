@@ -2,7 +2,7 @@ import { DomainError, emailInputPattern, expectedColumns, firstFailures, latestM
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
-import { requestedJob } from '../http/job-request.js';
+import { mayCancel, requestedJob } from '../http/job-request.js';
 import { jobActionLinks, jobLinks, jobStatus, resultsDownloadLinks } from '../presenters/job.js';
 import { receiveUpload } from '../upload/receive-upload.js';
 import { formChoices } from '../upload/upload-choices.js';
@@ -81,7 +81,7 @@ export function pages(ctx: WebContext): Router {
         jobPage(
           // The failed rows too, so that they show without JavaScript (the script redraws the same table).
           {
-            ...(await jobStatus(ctx.jobs, job, token)),
+            ...(await jobStatus(ctx.jobs, job, token, await mayCancel(ctx, req, job, token))),
             failures: job.status === 'succeeded' || job.status === 'failed' ? await firstFailures(ctx.jobs, job) : [],
           },
           { ...jobActionLinks(job.id, token), downloads: resultsDownloadLinks(job, token) },

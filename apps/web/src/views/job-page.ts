@@ -18,6 +18,8 @@ export interface JobPageView {
   expiresAt?: string | null;
   error: string | null;
   links: { self: string; results: string };
+  /** Whether whoever opened the page may cancel the job: its Cancel button shows only then (and while it runs). */
+  mayCancel: boolean;
   /** What was made of the uploaded file (format, CSV dialect, sheet...). */
   input?: JobInput;
   /** The first failed rows of an ended job (none while it runs, or when it was cancelled). */
@@ -85,7 +87,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   <div class="buttons">
     ${resultsLinksHtml(view, links)}
     <a id="errors-link" class="button secondary" href="${links.errors}" download${hiddenIf(active || view.rows.failed === 0)}>Download the list of failed rows (CSV)</a>
-    <form id="cancel-form" method="post" action="${links.cancelForm}"${hiddenIf(!active)}>
+    <form id="cancel-form" method="post" action="${links.cancelForm}"${hiddenIf(!active || !view.mayCancel)}>
       <button type="submit" id="cancel-button" class="danger">Cancel the job</button>
     </form>
   </div>

@@ -27,6 +27,23 @@ export async function openJob(ctx: JobsContext, id: string, token: string | null
 }
 
 /**
+ * Whether `token`, which opened `job`, may also do what needs `scope` (cancel it: `jobs:write`): the job page and
+ * status say so, so that nobody is offered a button the server then refuses. Only a link made from an API key is
+ * bound to scopes (see requireKeyLinkScope); any other token of the job may.
+ */
+export async function linkMay(ctx: JobsContext, job: VisibleJob, token: string, scope: Scope): Promise<boolean> {
+  if (!job.keyId) return true;
+  try {
+    await requireKeyLinkScope(ctx, job.keyId, job.id, token, scope);
+    return true;
+  } catch (err) {
+    // insufficient_scope; or not_found: the key is gone (its links with it), so this one may do nothing more.
+    if (err instanceof DomainError && (err.code === 'insufficient_scope' || err.code === 'not_found')) return false;
+    throw err;
+  }
+}
+
+/**
  * A link made from an API key (the token of a key's job that POST /api/jobs and GET /api/jobs give, derived from
  * the key: purpose `upload`) acts for the key: it ends when the key is revoked (revokeApiKey deletes it), and it
  * does what the key's scopes allow now, not when the link was made: cancelling through it needs `jobs:write`
