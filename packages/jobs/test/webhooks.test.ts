@@ -143,6 +143,14 @@ describe('registration', () => {
     for (const url of ['http://10.1.2.3/hook', 'https://169.254.169.254/x', 'https://8.8.8.8/hook']) {
       expect((await registerWebhook(allowing, ADMIN, { url, events: ['job.succeeded'] })).url, url).toBe(url);
     }
+    // A host listed without a port: its default ports only; another port of it is refused, saying how to list one.
+    for (const url of ['http://10.1.2.3:5432/hook', 'https://169.254.169.254:8443/x', 'https://10.1.2.3:80/hook']) {
+      const refused = await refusal(registerWebhook(allowing, ADMIN, { url, events: ['job.succeeded'] }));
+      expect(refused.code, url).toBe('url_not_allowed');
+      expect(refused.message, url).toContain(
+        'WEBHOOK_ALLOW_HOSTS, with its port: hooks.internal:8443 (a host listed without a port allows 443 and 80 only)',
+      );
+    }
   });
 
   it('refuses unknown events, and answers webhooks_disabled without WEBHOOK_SECRET_KEY', async () => {

@@ -21,6 +21,13 @@ export function webhookPolicy(config: Pick<Config, 'webhooks'>): OutboundPolicy 
 
 const MAX_URL_CHARS = 2048;
 
+/**
+ * How an internal receiver is listed, said with every refusal: a host listed without a port is allowed on 443 and
+ * 80 only, so a receiver on another port of a listed host is refused too, and whoever registers it should know
+ * what to ask for. The same words whatever is listed (nothing about the list is told).
+ */
+const PORT_HINT = ', with its port: hooks.internal:8443 (a host listed without a port allows 443 and 80 only)';
+
 /** The URL's host when it is a name to resolve, not an address written out (IPv4 or [IPv6]); else null. */
 function hostNameOf(text: string): string | null {
   try {
@@ -52,12 +59,11 @@ export async function checkWebhookUrl(config: Pick<Config, 'webhooks'>, raw: str
       throw new DomainError(
         'unprocessable',
         'url_not_allowed',
-        `${name} does not resolve to a public address from this server. Check the host name; webhook receivers must have public addresses (an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS).`,
+        `${name} does not resolve to a public address from this server. Check the host name; webhook receivers must have public addresses (an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS${PORT_HINT}).`,
       );
     }
     const hint: Record<string, string> = {
-      address_not_allowed:
-        ' Webhook receivers must have public addresses (not loopback, private, link-local or otherwise internal ones); an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS.',
+      address_not_allowed: ` Webhook receivers must have public addresses (not loopback, private, link-local or otherwise internal ones); an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS${PORT_HINT}.`,
       scheme_not_allowed: '',
     };
     const code = err.code === 'address_not_allowed' || err.code === 'scheme_not_allowed' ? 'url_not_allowed' : 'invalid_url';
