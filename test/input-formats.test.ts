@@ -446,6 +446,15 @@ describe('edge cases, each format', () => {
       'not_json',
     );
     expect(first.message).toMatch(/line 1.*pretty-printed/);
+    // A first line that does not open an object, the rest good: refused as JSON Lines with line 1's JSON error, not as CSV.
+    const broken = await refusedUpload(
+      platform,
+      Buffer.from(`"sepal_length": 5.1}\n${objects.slice(1, 5).join('\n')}\n`),
+      { fields: IRIS, filename: 'x.jsonl' },
+      422,
+      'not_json',
+    );
+    expect(broken.message).toMatch(/^line 1 is not valid JSON at column \d+ .*fix or remove that line/);
   });
 
   it('JSON Lines ids beyond 2^53 come back digit for digit in every results format', async () => {

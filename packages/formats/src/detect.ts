@@ -149,7 +149,7 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
   const chosen = hints.encoding;
   const utf16 = utf16ByteOrder(head) ?? (chosen === 'utf-16le' || chosen === 'utf-16be' ? chosen : null);
   if (utf16 !== null) return detectUtf16(head, utf16, ext);
-  const text = detectText(head, ext);
+  const text = detectText(head, ext, hints.contentType);
   if (chosen === undefined || chosen === 'utf-8' || (text.format !== 'json' && text.format !== 'jsonl')) return text;
   return refused(
     'unknown',
@@ -161,6 +161,7 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
 /** The hints for the content of a compressed upload: `data.csv.gz` holds `data.csv`. */
 export function innerHints(hints: FormatHints = {}): FormatHints {
   const filename = hints.filename?.replace(/\.(gz|gzip|zst|zstd)$/i, '');
+  // The content type of a compressed upload is the compression's (application/gzip): it says nothing of the content.
   return { ...(filename === undefined ? {} : { filename }), ...(hints.encoding === undefined ? {} : { encoding: hints.encoding }) };
 }
 
@@ -241,7 +242,7 @@ function detectUtf16(head: Uint8Array, encoding: 'utf-16le' | 'utf-16be', ext: s
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /** Text: JSON Lines, a JSON array, markup, or (the default) CSV. */
-function detectText(head: Uint8Array, ext: string): Detection {
+function detectText(head: Uint8Array, ext: string, contentType?: string): Detection {
   let p = startsWith(head, [0xef, 0xbb, 0xbf]) ? 3 : 0;
   if (head.indexOf(0) !== -1) {
     const utf16 = utf16WithoutBom(head);
@@ -279,11 +280,50 @@ function detectText(head: Uint8Array, ext: string): Detection {
       return refused('unknown', 'an HTML or XML document', `this is an HTML or XML document, not a data file; ${FORMATS_WE_READ}`);
     }
   }
+  if (isJsonLines(head, p, ext, contentType)) return ok('jsonl', 'a JSON Lines file');
   if (ext === 'xls') {
     // A text file named .xls (Excel exports tab-separated text that way): read it as delimited text.
     return ok('csv', 'delimited text saved with an .xls name');
   }
   return ok('csv', 'a CSV text file');
+}
+
+/** The names and media types JSON Lines goes by. */
+const JSONL_EXTENSIONS = new Set(['jsonl', 'ndjson']);
+const JSONL_TYPES = /^application\/(jsonl|x-ndjson|ndjson|x-jsonlines|jsonlines)\b/i;
+/** Lines after the first looked at: enough to see a file's shape, few enough to cost nothing. */
+const LATER_LINES = 20;
+
+/**
+ * JSON Lines whose first line (from `p`) does not open an object: broken (`"a": 1}`, a stray character) or not an
+ * object (`[1, 2]`). Without this it was read as CSV and refused with a CSV error about delimiters. It is JSON Lines
+ * when the complete lines after the first in `head` are all JSON objects; or, when its name or content type says
+ * JSON Lines, when any of them is or there is no other line. A CSV named .jsonl (no later line an object) stays CSV:
+ * the bytes win over the name. The JSON Lines scan then refuses the file with the JSON error for its first line.
+ */
+function isJsonLines(head: Uint8Array, p: number, ext: string, contentType: string | undefined): boolean {
+  const text = Buffer.from(head.subarray(p)).toString('utf8');
+  // The last line of the head may be cut short: only complete lines are judged.
+  const lines = text
+    .split('\n')
+    .slice(1, -1)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, LATER_LINES);
+  const objects = lines.filter(isJsonObject).length;
+  if (lines.length > 0 && objects === lines.length) return true;
+  const named = JSONL_EXTENSIONS.has(ext) || (contentType !== undefined && JSONL_TYPES.test(contentType));
+  return named && (objects > 0 || lines.length === 0);
+}
+
+function isJsonObject(line: string): boolean {
+  if (!line.startsWith('{')) return false;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /**

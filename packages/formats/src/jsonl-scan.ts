@@ -349,10 +349,21 @@ function notJsonLines(text: string, why: string, line: number): FormatError {
   // Pretty-printed JSON opens with a line that is only a bracket (or an object broken after its first
   // value). A line that is merely broken, like `{bad`, is said to be invalid, and where: calling it
   // pretty-printed sent people looking for a formatting they never used.
-  if (t === '{' || t === '[' || t === '[{' || (t.startsWith('{') && t.endsWith(','))) {
+  if (t === '{' || t === '[' || t === '[{') {
     return new FormatError(
       'not_json',
       `line ${line} is not a complete JSON object: this looks like pretty-printed JSON. JSON Lines has one whole object per line; ` +
+        'write the records as a JSON array of objects ([{...}, {...}]) or as one object per line',
+      line,
+    );
+  }
+  // `{"a": 1,` is where pretty-printed JSON breaks its first object, and also a JSON Lines record cut short or with a
+  // trailing comma: the message says both, and what to do for each.
+  if (t.startsWith('{') && t.endsWith(',')) {
+    return new FormatError(
+      'not_json',
+      `line ${line} is not a complete JSON object (it ends with ","): ${JSON.stringify(truncate(t, 60))}; JSON Lines has one whole ` +
+        `object per line: complete line ${line} or remove it (a trailing comma is not allowed), or, if the file is pretty-printed JSON, ` +
         'write the records as a JSON array of objects ([{...}, {...}]) or as one object per line',
       line,
     );

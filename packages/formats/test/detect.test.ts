@@ -122,6 +122,22 @@ describe('detectFormat', () => {
     expect(detectFormat(Buffer.from('[id],value\n1,2\n')).format).toBe('csv');
   });
 
+  it('reads JSON Lines whose first line is broken as JSON Lines (by its later lines, its name or content type), a CSV named .jsonl as CSV', () => {
+    const good = '{"a": 1}\n{"a": 2}\n';
+    // Not opening an object: by the later lines alone, whatever the name.
+    expect(detectFormat(Buffer.from(`"a": 1}\n${good}`)).format).toBe('jsonl');
+    expect(detectFormat(Buffer.from(`[1, 2]\n${good}`), { filename: 'data.csv' }).format).toBe('jsonl');
+    // A later line broken too: the name or the content type decides, when some later line is an object.
+    const mixed = Buffer.from('"a": 1}\n{"a": 2,}\n{"a": 3}\n');
+    expect(detectFormat(mixed).format).toBe('csv');
+    expect(detectFormat(mixed, { filename: 'data.jsonl' }).format).toBe('jsonl');
+    expect(detectFormat(mixed, { contentType: 'application/x-ndjson' }).format).toBe('jsonl');
+    expect(detectFormat(Buffer.from('"a": 1}\n'), { filename: 'one.ndjson' }).format).toBe('jsonl');
+    // A CSV named .jsonl: no later line is an object, the bytes win over the name.
+    expect(detectFormat(Buffer.from('a,b\n1,2\n3,4\n'), { filename: 'data.jsonl' }).format).toBe('csv');
+    expect(detectFormat(Buffer.from('payload,x\n"{""a"": 1}",2\n'), { contentType: 'application/jsonl' }).format).toBe('csv');
+  });
+
   it('gives the inner file name of a compressed upload', () => {
     expect(innerHints({ filename: 'data.jsonl.gz', contentType: 'application/gzip' })).toEqual({ filename: 'data.jsonl' });
     expect(innerHints({ filename: 'x.csv.zst' })).toEqual({ filename: 'x.csv' });

@@ -93,6 +93,12 @@ describe('JsonlScanner', () => {
       `line 1 is not valid JSON at column 2 (expected property name or '}'): "{bad"; a JSON Lines file has one JSON object per line: fix or remove that line`,
     );
     expect(scanError(Buffer.from('[1, 2]\n{"a": 1}\n')).message).toMatch(/^line 1 is an array, not a JSON object/);
+    // Cut short or with a trailing comma, then whole objects: not called pretty-printed only; says how to fix the line.
+    const cut = scanError(Buffer.from('{"a": 1,\n{"a": 2}\n'));
+    expect(cut.line).toBe(1);
+    expect(cut.message).toMatch(
+      /^line 1 is not a complete JSON object \(it ends with ","\): "\{\\"a\\": 1,"; .*complete line 1 or remove it/,
+    );
     expect(scanError(Buffer.alloc(0)).code).toBe('empty_file');
     expect(scanError(Buffer.from('\n  \n\r\n')).code).toBe('no_rows');
     expect(scanError(Buffer.from('\n  \n\r\n')).message).toMatch(/nothing to score.*add the rows to score and upload it again$/);
