@@ -384,3 +384,32 @@ describe('reconciling', () => {
     expect(await reconcile(ctx)).toBe(0); // nothing left to do
   });
 });
+
+describe('the summary preview of a file with decimal commas', () => {
+  it('shows the predictions with decimal commas, as the input cells and results.csv have them', async () => {
+    const text = (await iris()).toString('utf8').trimEnd().split('\n').slice(0, 6);
+    const semicolons = `${text.map((l) => l.replaceAll(',', ';').replace(/(\d)\.(\d)/g, '$1,$2')).join('\n')}\n`;
+    const created = await upload(semicolons);
+    const job = (await loadJob(ctx.pool, created.id))!;
+    await scoreAll(job);
+    const done = (await loadJob(ctx.pool, job.id))!;
+    const { preview } = await jobSummary(ctx, done);
+    const results = (await resultsOf(done))
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split(/\r?\n/)
+      .slice(1);
+    expect(preview.rows).toHaveLength(5);
+    expect(preview.rows[0]!.slice(0, 4)).toEqual(['5,1', '3,5', '1,4', '0,2']);
+    preview.rows.forEach((row, i) => {
+      // Every number of the row, input or prediction, with the file's decimal comma: none with a point.
+      for (const cell of row) expect(cell, `row ${i + 1}: ${row.join(' | ')}`).not.toMatch(/^-?\d+\.\d+$/);
+      // The probabilities as results.csv writes them, to the preview's four decimals.
+      const written = results[i]!.split(';').slice(6, 9);
+      const shown = row.slice(6, 9).map((p) => Number(p.replace(',', '.')));
+      written.forEach((w, k) => {
+        expect(shown[k]).toBeCloseTo(Number(w.replace(',', '.')), 4);
+      });
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { CsvFormatError } from '@batchcast/csv';
+import { CsvFormatError, formatNumberText } from '@batchcast/csv';
 import { FormatError, float32Text, mixedText, numberText } from '@batchcast/formats';
 import {
   type ChunkRecord,
@@ -121,13 +121,17 @@ async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise
     throw err;
   }
 
+  // The input cells are shown as the file wrote them (`1,5` in a file with decimal commas): the predictions are shown
+  // with the same decimal mark, as results.csv writes them, so that a row reads one way and can be checked against both.
+  const dialect = dialectOf(layout);
+  const decimal = (text: string) => (dialect === null ? text : formatNumberText(text, dialect));
   const rows = records.map((fields, i) => {
     const p = predictions[i]!;
     const cells = layout.header.map((_, k) => fields[k] ?? '');
     if (schema.task === 'classifier') {
       cells.push(p.label ?? '');
-      for (let k = 0; k < classes; k++) cells.push(p.probabilities ? formatProbability(p.probabilities[k]!) : '');
-    } else cells.push(p.value !== null ? formatValue(p.value) : '');
+      for (let k = 0; k < classes; k++) cells.push(p.probabilities ? decimal(formatProbability(p.probabilities[k]!)) : '');
+    } else cells.push(p.value !== null ? decimal(formatValue(p.value)) : '');
     cells.push(p.error ?? '');
     return cells;
   });
