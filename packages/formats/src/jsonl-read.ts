@@ -13,13 +13,27 @@ type Parsed =
   | ({ ok: true } & Extract<ReturnType<typeof readRecord>, { kind: 'record' }>)
   | { ok: false; error: string; text: string; column: string | null };
 
+/**
+ * A record that is not JSON, said as the scan says a first line (jsonl-scan.ts): where in the line (V8 gives a 0-based
+ * position, people count columns from 1), what is wrong there, and what to do; the row and line are given beside it.
+ */
+function invalidJsonReason(why: string): string {
+  const at = /at position (\d+)/.exec(why);
+  const where = at ? ` at column ${Number(at[1]) + 1}` : '';
+  const reason = why
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/^./, (c) => c.toLowerCase());
+  return `this record is not valid JSON${where} (${reason}): fix or remove that line`;
+}
+
 function parseLine(line: Buffer): Parsed {
   const text = line.toString('utf8');
   let read: ReturnType<typeof readRecord>;
   try {
     read = readRecord(text);
   } catch (err) {
-    return { ok: false, error: `this record is not valid JSON (${(err as Error).message})`, text, column: null };
+    return { ok: false, error: invalidJsonReason((err as Error).message), text, column: null };
   }
   // Not read at all: its values could not be written back as text (see json-depth.ts).
   if (read.kind === 'too_deep') return { ok: false, error: TOO_DEEP_REASON, text, column: null };

@@ -143,7 +143,12 @@ describe('readJsonlBatches', () => {
     const errors = all.flatMap((b) => b.errors);
     expect(errors).toEqual([
       { row: 3, column: null, value: '[1, 2, 3]', message: 'this record is an array, not a JSON object with one key per column' },
-      { row: 4, column: null, value: '{"id": 5, "x": ', message: expect.stringMatching(/^this record is not valid JSON \(/) },
+      {
+        row: 4,
+        column: null,
+        value: '{"id": 5, "x": ',
+        message: expect.stringMatching(/^this record is not valid JSON( at column \d+)? \(.+\): fix or remove that line$/),
+      },
       { row: 6, column: 'x', value: 'abc', message: 'column "x": "abc" is not a number' },
     ]);
     const features = all.flatMap((b) => [...(b.data[0] as Float32Array)]);
