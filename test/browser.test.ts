@@ -365,15 +365,15 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(await page.$$eval('#failures th', (th) => th.map((h) => h.textContent))).toEqual(['row', 'column', 'value', 'reason']);
     const rows = await page.$$eval('#failures tbody tr', (tr) => tr.map((r) => [...r.children].map((c) => c.textContent)));
     expect(rows).toHaveLength(10);
-    expect(rows[0]).toEqual(['151', '(the whole row)', '', expect.stringContaining('row has 2 fields, the header has 5')]);
+    expect(rows[0]).toEqual(['151 (line 152)', '(the whole row)', '', expect.stringContaining('row has 2 fields, the header has 5')]);
     expect(rows[1]).toEqual([
-      '152',
+      '152 (line 153)',
       'sepal_length',
       '<img src=x onerror="window.__pwned=4">',
       'column "sepal_length": "<img src=x onerror=\\"window.__pwned=4\\">" is not a number',
     ]);
     expect(rows[2]).toEqual([
-      '153',
+      '153 (line 154)',
       'sepal_length',
       // `na` is no missing value for pandas (`NA` and `n/a` are: they would be read as such, and score as empty cells).
       'na',
@@ -391,7 +391,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     );
     const [errors] = await Promise.all([page.waitForEvent('download'), page.click('#errors-link')]);
     const listed = csvObjects(await readFile((await errors.path())!, 'utf8'));
-    expect(listed.header).toEqual(['row', 'column', 'value', 'reason']);
+    expect(listed.header).toEqual(['row', 'column', 'value', 'reason', 'line']);
     expect(listed.rows).toHaveLength(13);
     expect(await page.$$eval('#failures img', (n) => n.length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

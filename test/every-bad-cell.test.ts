@@ -26,7 +26,12 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function expectBothNamed(job: AcceptedJob, failed: { total: number; processed: number; failed: number }): Promise<void> {
+/** `line`: where the failed row starts in the file (a CSV's header is line 1; JSON Lines has none; empty for a workbook and Parquet). */
+async function expectBothNamed(
+  job: AcceptedJob,
+  failed: { total: number; processed: number; failed: number },
+  line: string,
+): Promise<void> {
   expect(failed).toEqual({ total: 3, processed: 3, failed: 1 });
   const lines = await resultsJsonl(platform, job);
   expect(lines.map((l) => l.error)).toEqual([null, BOTH, null]);
@@ -36,8 +41,8 @@ async function expectBothNamed(job: AcceptedJob, failed: { total: number; proces
   expect(res.status).toBe(200);
   // One line per failed row: the first bad cell's column and value, and every bad cell in the reason.
   expect(parseCsv((await res.text()).replace(/^\uFEFF/, '').trimEnd())).toEqual([
-    ['row', 'column', 'value', 'reason'],
-    ['2', 'sepal_length', 'tall', BOTH],
+    ['row', 'column', 'value', 'reason', 'line'],
+    ['2', 'sepal_length', 'tall', BOTH, line],
   ]);
 }
 
@@ -45,27 +50,27 @@ describe('a failed row names every bad cell', () => {
   it('a CSV', async () => {
     const csv = `${[COLUMNS, ...CELLS].map((r) => r.join(',')).join('\n')}\n`;
     const { job, done } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris.csv' });
-    await expectBothNamed(job, done.rows);
+    await expectBothNamed(job, done.rows, '3');
   });
 
   it('a workbook (openpyxl)', async () => {
     const cells = CELLS.map((r) => r.map((c) => (Number.isNaN(Number(c)) ? c : Number(c))));
     const { job, done } = await scored(platform, await openpyxlMake([COLUMNS, ...cells]), { fields: IRIS, filename: 'iris.xlsx' });
-    await expectBothNamed(job, done.rows);
+    await expectBothNamed(job, done.rows, '');
   });
 
   it('a Parquet file of text columns (DuckDB)', async () => {
     const values = CELLS.map((r) => `(${r.map((c) => `'${c}'`).join(', ')})`).join(', ');
     const file = await duckdbMakeParquet(`select * from (values ${values}) t(${COLUMNS.join(', ')})`);
     const { job, done } = await scored(platform, file, { fields: IRIS, filename: 'iris.parquet' });
-    await expectBothNamed(job, done.rows);
+    await expectBothNamed(job, done.rows, '');
   });
 
   it('JSON Lines, and the real-time endpoint gives the same error for the same row', async () => {
     const objects = CELLS.map((r) => Object.fromEntries(r.map((c, i) => [COLUMNS[i]!, Number.isNaN(Number(c)) ? c : Number(c)])));
     const jsonl = `${objects.map((o) => JSON.stringify(o)).join('\n')}\n`;
     const { job, done } = await scored(platform, Buffer.from(jsonl), { fields: IRIS, filename: 'iris.jsonl' });
-    await expectBothNamed(job, done.rows);
+    await expectBothNamed(job, done.rows, '2');
     const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

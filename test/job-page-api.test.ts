@@ -94,18 +94,18 @@ describe('a classifier job with failed rows', () => {
     });
   });
 
-  it('lists the failed rows as CSV: row number, column, value, reason', async () => {
+  it('lists the failed rows as CSV: row number, column, value, reason, and the line where the row starts', async () => {
     const res = await fetch(api(job, 'errors.csv'));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="flowers-errors.csv"');
     const rows = parseCsv((await res.text()).trimEnd());
-    expect(rows[0]).toEqual(['row', 'column', 'value', 'reason']);
+    expect(rows[0]).toEqual(['row', 'column', 'value', 'reason', 'line']);
     expect(rows.slice(1)).toEqual([
-      ['4', 'sepal_width', 'abc', 'column "sepal_width": "abc" is not a number'],
+      ['4', 'sepal_width', 'abc', 'column "sepal_width": "abc" is not a number', '5'],
       // A formula from the upload is neutralised, as in the results download.
-      ['10', 'sepal_length', `'=HYPERLINK("http://x")`, 'column "sepal_length": "=HYPERLINK(\\"http://x\\")" is not a number'],
-      ['151', '', '', expect.stringMatching(/3 fields.*6/)],
+      ['10', 'sepal_length', `'=HYPERLINK("http://x")`, 'column "sepal_length": "=HYPERLINK(\\"http://x\\")" is not a number', '11'],
+      ['151', '', '', expect.stringMatching(/3 fields.*6/), '152'],
     ]);
   });
 

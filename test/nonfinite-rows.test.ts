@@ -135,7 +135,7 @@ describe('iris-logreg with missing and non-finite cells', () => {
     expect(s.rows).toEqual(bad.done.rows);
     expect(s.classCounts.reduce((n: number, c: { count: number }) => n + c.count, 0)).toBe(150 - Object.keys(BAD).length);
     const rows = parseCsv((await (await fetch(bad.api('errors.csv'))).text()).trimEnd());
-    expect(rows[0]).toEqual(['row', 'column', 'value', 'reason']);
+    expect(rows[0]).toEqual(['row', 'column', 'value', 'reason', 'line']);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2]])).toEqual(
       Object.entries(BAD).map(([i, b]) => [String(Number(i) + 1), b.column, b.cells[b.column]!]),
     );

@@ -82,6 +82,10 @@ export const JobSummary = z
       .array(
         z.object({
           row: count().openapi({ description: 'The 1-based data row (the header is not a row).' }),
+          line: count().nullable().optional().openapi({
+            description:
+              'The 1-based line of the file where the row starts, as a text editor numbers lines (CSV, TSV, JSON Lines); null for .xlsx, Parquet and a JSON array, and for jobs scored before lines were recorded.',
+          }),
           column: z.string().nullable().openapi({ description: 'The column at fault; null when the whole row is (too few fields...).' }),
           value: z.string().nullable().openapi({ description: 'The cell as read; null when the whole row is at fault.' }),
           reason: z.string(),

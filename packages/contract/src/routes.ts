@@ -253,7 +253,8 @@ route({
   method: 'get',
   path: '/api/jobs/{id}/errors.csv',
   operationId: 'getFailedRows',
-  summary: 'The rows that could not be scored: `row` (1-based), `column`, `value`, `reason`',
+  summary:
+    'The rows that could not be scored: `row` (1-based), `column`, `value`, `reason`, `line` (where the row starts in a CSV, TSV or JSON Lines file)',
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,

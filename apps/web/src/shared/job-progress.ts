@@ -88,6 +88,8 @@ export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?:
 /** A failed row as the job page lists it: row, column, value and reason. */
 export interface RowFailure {
   row: number;
+  /** The line of the file where the row starts (CSV, TSV, JSON Lines); null or absent for other formats. */
+  line?: number | null;
   column: string | null;
   value: string | null;
   reason: string;
@@ -98,11 +100,13 @@ export const FAILURE_COLUMNS = ['row', 'column', 'value', 'reason'] as const;
 
 /** The cells of a failed row in the job page's table (a row too short or too long is at fault as a whole). */
 export function failureCells(f: RowFailure): string[] {
-  return [formatCount(f.row), f.column ?? '(the whole row)', f.value ?? '', f.reason];
+  // The data row, and where to find it in an editor: the header (and blank lines, and quoted line breaks) make them differ.
+  const row = f.line == null ? formatCount(f.row) : `${formatCount(f.row)} (line ${formatCount(f.line)})`;
+  return [row, f.column ?? '(the whole row)', f.value ?? '', f.reason];
 }
 
 /** What the job page says above the failed rows it lists: how many there are, how they are numbered, what to do. */
 export function failuresNote(shown: number, failed: number): string {
   const more = failed > shown ? `The first ${formatCount(shown)} of ${formatCount(failed)} failed rows. ` : '';
-  return `${more}Rows are numbered from 1, the header not counted. Correct these cells in your file and upload those rows again; "Download the list of failed rows" lists every one, with its row number, column, value and reason.`;
+  return `${more}Rows are numbered from 1, the header not counted; "line" is the line of the file where the row starts, as a text editor numbers lines (the header is line 1 when it is the first). Correct these cells in your file and upload those rows again; "Download the list of failed rows" lists every one, with its row number, column, value and reason.`;
 }

@@ -93,6 +93,11 @@ export async function readFirstPredictions(pool: Pool, jobId: string, limit: num
 export interface RowErrorRecord {
   /** 1-based data row number (the header is not a row). */
   row: number;
+  /**
+   * The 1-based line of the file where the row starts (CSV, TSV, JSON Lines: the header is line 1 when it is the
+   * first); null for formats without lines and for jobs scored before lines were recorded.
+   */
+  line: number | null;
   column: string | null;
   value: string | null;
   reason: string;
@@ -101,9 +106,9 @@ export interface RowErrorRecord {
 /** The failed rows among rows [firstRow, firstRow + rows), in row order. */
 export async function readRowErrors(pool: Pool, q: { jobId: string; firstRow: number; rows: number }): Promise<RowErrorRecord[]> {
   const { rows } = await pool.query<RowErrorRecord>(
-    `SELECT (b.first_row + e.r + 1)::float8 AS row, e.c AS column, e.v AS value, e.m AS reason
+    `SELECT (b.first_row + e.r + 1)::float8 AS row, e.l AS line, e.c AS column, e.v AS value, e.m AS reason
      FROM prediction_batches b,
-          unnest(b.error_rows, b.error_messages, b.error_columns, b.error_values) AS e(r, m, c, v)
+          unnest(b.error_rows, b.error_messages, b.error_columns, b.error_values, b.error_lines) AS e(r, m, c, v, l)
      WHERE b.job_id = $1 AND b.first_row >= $2 AND b.first_row < $3 AND cardinality(b.error_rows) > 0
      ORDER BY b.first_row, e.r`,
     [q.jobId, q.firstRow, q.firstRow + q.rows],
@@ -114,9 +119,9 @@ export async function readRowErrors(pool: Pool, q: { jobId: string; firstRow: nu
 /** The first `limit` failed rows of a job, in row order: what the job page lists before the errors CSV. */
 export async function readFirstRowErrors(pool: Pool, jobId: string, limit: number): Promise<RowErrorRecord[]> {
   const { rows } = await pool.query<RowErrorRecord>(
-    `SELECT (b.first_row + e.r + 1)::float8 AS row, e.c AS column, e.v AS value, e.m AS reason
+    `SELECT (b.first_row + e.r + 1)::float8 AS row, e.l AS line, e.c AS column, e.v AS value, e.m AS reason
      FROM prediction_batches b,
-          unnest(b.error_rows, b.error_messages, b.error_columns, b.error_values) AS e(r, m, c, v)
+          unnest(b.error_rows, b.error_messages, b.error_columns, b.error_values, b.error_lines) AS e(r, m, c, v, l)
      WHERE b.job_id = $1 AND cardinality(b.error_rows) > 0
      ORDER BY b.first_row, e.r
      LIMIT $2`,

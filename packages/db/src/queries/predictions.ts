@@ -22,7 +22,7 @@ export interface PredictionRows {
    * The rows of the batch that failed, in row order, as the CSV reader reports them (`row` is the absolute
    * row number): such rows keep empty predictions; the column and cell go to the errors CSV.
    */
-  errors: readonly { row: number; column: string | null; value: string | null; message: string }[];
+  errors: readonly { row: number; column: string | null; value: string | null; message: string; line?: number | null }[];
 }
 
 // Stored labels and messages are single lines: the results download writes one line per row.
@@ -30,7 +30,7 @@ const oneLine = (s: string): string => (/[\r\n]/.test(s) ? s.replace(/\r\n|[\r\n
 
 function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows): Buffer {
   const errorRows = batch.errors.map((e) => e.row - batch.firstRow);
-  w.tuple(11).uuid(jobId).int8(batch.firstRow).int4(batch.count);
+  w.tuple(12).uuid(jobId).int8(batch.firstRow).int4(batch.count);
   if (batch.labels) {
     const labels = new Array<string>(batch.count);
     for (let i = 0; i < batch.count; i++) labels[i] = oneLine(String(batch.labels[i]));
@@ -47,6 +47,10 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   w.textArray(batch.errors.map((e) => oneLine(e.message)));
   w.nullableTextArray(batch.errors.map((e) => e.column));
   w.nullableTextArray(batch.errors.map((e) => e.value));
+  // The lines where the failed rows start, when the format has lines (every error then has one).
+  if (batch.errors.length > 0 && batch.errors.every((e) => typeof e.line === 'number' && e.line <= 0x7fffffff))
+    w.int4Array(batch.errors.map((e) => e.line!));
+  else w.null();
   return w.take();
 }
 
@@ -94,7 +98,7 @@ export async function storeChunkPredictions(
     }
     await copyIn(
       client,
-      'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", values_double, error_rows, error_messages, error_columns, error_values) FROM STDIN WITH (FORMAT binary)',
+      'COPY prediction_batches (job_id, first_row, row_count, labels, probabilities, "values", values_double, error_rows, error_messages, error_columns, error_values, error_lines) FROM STDIN WITH (FORMAT binary)',
       encoded(),
     );
     if (processed !== chunk.rows) {
@@ -158,9 +162,9 @@ export async function countLabels(pool: Pool, jobId: string): Promise<{ label: s
 }
 
 /** The first failed row of a job, to explain a job in which no row could be scored. */
-export async function firstRowError(pool: Pool, jobId: string): Promise<{ row: number; error: string } | null> {
-  const { rows } = await pool.query<{ row: number; error: string }>(
-    `SELECT first_row + error_rows[1] AS row, error_messages[1] AS error FROM prediction_batches
+export async function firstRowError(pool: Pool, jobId: string): Promise<{ row: number; error: string; line: number | null } | null> {
+  const { rows } = await pool.query<{ row: number; error: string; line: number | null }>(
+    `SELECT first_row + error_rows[1] AS row, error_messages[1] AS error, error_lines[1] AS line FROM prediction_batches
      WHERE job_id = $1 AND cardinality(error_rows) > 0 ORDER BY first_row LIMIT 1`,
     [jobId],
   );

@@ -11,6 +11,7 @@ import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
+import { ChunkRowLines, rowPlace, withLines } from '../inputs/row-lines.js';
 import { resolveModel } from '../models/registry.js';
 import type { JobLayout, Model } from '../records.js';
 import { cleanFilename } from '../uploads/filename.js';
@@ -233,21 +234,27 @@ async function checkSample(source: ByteSource, layout: JobLayout, first: StoredC
   // Only the sample's rows: a Parquet chunk is decoded whole, column by column, before its first batch
   // (122,880 rows of every input for DuckDB's row groups; +74 MB of the web process's RSS for the bench's file).
   const sample = { ...first, rows: Math.min(SAMPLE_ROWS, first.rows) };
+  const lines = new ChunkRowLines(source, layout, sample);
   try {
     for await (const batch of readInputBatches(source, layout, sample, targets, sample.rows)) {
       if (batch.errors.length === batch.count) {
-        const examples = batch.errors.slice(0, 3).map((e) => `row ${e.row + 1}: ${e.message}`);
+        // Only the rows named: their lines are counted now, the file being refused.
+        const named = await withLines(batch.errors.slice(0, 10), lines);
+        const examples = named.slice(0, 3).map((e) => `${rowPlace(e.row + 1, e.line)}: ${e.message}`);
         throw new DomainError(
           'unprocessable',
           'invalid_rows',
           `None of the first ${batch.count} rows can be scored. ${examples.join('; ')}. Check that this is the right file for the model.`,
-          // Rows counted from 1, as the message, errors.csv and a job's failures count them (RowError's are from 0).
-          { errors: batch.errors.slice(0, 10).map((e) => ({ ...e, row: e.row + 1 })) },
+          // Rows counted from 1, as the message, errors.csv and a job's failures count them (RowError's are from 0);
+          // `line` where the row starts in the file (null for formats without lines), as a job's failures give it.
+          { errors: named.map((e) => ({ ...e, row: e.row + 1 })) },
         );
       }
       return;
     }
   } catch (err) {
     throw err instanceof FormatError ? formatRefusal(err) : err;
+  } finally {
+    await lines.close();
   }
 }

@@ -6,6 +6,7 @@ import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
+import { ChunkRowLines, withLines } from '../inputs/row-lines.js';
 import { leaseModelSession, modelById } from '../models/registry.js';
 import { isActive } from '../records.js';
 import { loadJob } from './load-job.js';
@@ -62,6 +63,8 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
       const source = () => ctx.blobs.open(job!.uploadKey);
       // The cells of rows failed for a missing or non-finite value, as the file wrote them (read only for such rows).
       const texts = new ChunkCellTexts(source, job!.layout, chunk!);
+      // The lines where failed rows start, counted only for chunks that have some (never in the parse).
+      const lines = new ChunkRowLines(source, job!.layout, chunk!);
       try {
         for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
           const inferenceStarted = performance.now();
@@ -70,7 +73,7 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
           // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
           // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
           const errors = failNonFiniteRows(out, batch, job!.targets, job!.layout.header);
-          const rowErrors = await withCellTexts(errors, batch.errors, texts, job!.layout.header);
+          const rowErrors = await withLines(await withCellTexts(errors, batch.errors, texts, job!.layout.header), lines);
           // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
           // fills the same arrays with the next batch.
           batch.release?.();
@@ -78,6 +81,7 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
         }
       } finally {
         await texts.close();
+        await lines.close();
       }
     }
 

@@ -10,7 +10,8 @@ import { downloadBase } from './download-name.js';
 
 /**
  * Streams the failed rows of a job as CSV: `row` (1-based data row number, the header not counted),
- * `column` and `value` (the cell at fault, empty when the whole row is, e.g. too few fields) and `reason`.
+ * `column` and `value` (the cell at fault, empty when the whole row is, e.g. too few fields), `reason`, and `line` (the
+ * line of the file where the row starts: CSV, TSV and JSON Lines; empty for the other formats).
  * Read chunk by chunk in row order, so memory is bounded by one chunk's errors. Cells go through the same
  * formula neutralising as the results download: a value comes from the uploaded file. Written in the
  * input's CSV dialect (a `;` file's errors with `;`), comma for the other formats; with a BOM where the results have one.
@@ -22,11 +23,12 @@ export async function writeErrorsCsv(ctx: JobsContext, job: Job, out: Writable):
     if (!out.write(text)) await drained(out);
   };
   const bom = csvStartsWithBom(job.layout) ? '\ufeff' : '';
-  await write(bom + csvLine(['row', 'column', 'value', 'reason'], dialect) + newline);
+  // `line` last: files read by position before it was added still find their columns where they were.
+  await write(bom + csvLine(['row', 'column', 'value', 'reason', 'line'], dialect) + newline);
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     let text = '';
     for (const e of await readRowErrors(ctx.pool, { jobId: job.id, firstRow: chunk.firstRow, rows: chunk.rows })) {
-      text += csvLine([String(e.row), e.column ?? '', e.value ?? '', e.reason], dialect) + newline;
+      text += csvLine([String(e.row), e.column ?? '', e.value ?? '', e.reason, e.line === null ? '' : String(e.line)], dialect) + newline;
       if (text.length > 1 << 20) {
         await write(text);
         text = '';

@@ -1,0 +1,144 @@
+import { open } from 'node:fs/promises';
+import type { ByteSource, RangeReader, RowError } from '@batchcast/csv';
+import type { JobLayout } from '../records.js';
+import type { StoredChunk } from '../uploads/stored-upload.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BLOCK = 1 << 20;
+
+/**
+ * The line of the file where each failed row of a chunk starts, for the messages people read: a person opens a CSV
+ * in an editor and goes to a line, where the data row number is off by the header (and by blank lines, or by quoted
+ * fields with line breaks, which make one row several lines). Lines are counted only for rows that failed, after the
+ * fact: the chunk's bytes are walked once, forward, from its start (and the file's bytes before it counted once),
+ * never in the parse every row goes through. Rows are asked in ascending order. For CSV (any delimiter) and JSON
+ * Lines, whose stored bytes are the file's lines (UTF-8 conversion and decompression keep every line break); null for
+ * the other formats (a workbook and a JSON array are stored converted, Parquet has no lines).
+ */
+export class ChunkRowLines {
+  private reader: RangeReader | null = null;
+  private readonly csv: boolean;
+  /** Absolute offset of the next byte to walk. */
+  private pos: number;
+  /** Line of the byte at `pos`. */
+  private line = 0;
+  /** Absolute index of the next record to start. */
+  private row: number;
+  private inQuote = false;
+  /** The current line (or record, when quotes span lines) so far: whether it may still be blank. */
+  private lineLen = 0;
+  private blankSoFar = true;
+  private lastByte = -1;
+  private multiLine = false;
+  private recordLine = 0;
+  private readonly found = new Map<number, number>();
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly layout: JobLayout,
+    private readonly chunk: StoredChunk,
+  ) {
+    this.csv = layout.format === 'csv';
+    this.pos = chunk.start;
+    this.row = chunk.firstRow;
+  }
+
+  /** Whether this format's rows have lines. */
+  get counted(): boolean {
+    // A JSON array is stored converted, one element a line: its lines are not the file's.
+    return this.layout.format === 'csv' || (this.layout.format === 'jsonl' && this.layout.array !== true);
+  }
+
+  /** The 1-based line of the file where each of `rows` (absolute, 0-based, ascending) starts; null where unknown. */
+  async lines(rows: readonly number[]): Promise<(number | null)[]> {
+    if (!this.counted || rows.length === 0) return rows.map(() => null);
+    if (this.reader === null) {
+      this.reader = typeof this.source === 'string' ? await open(this.source, 'r') : await this.source();
+      this.line = 1 + (await this.countLf(0, this.chunk.start));
+      this.recordLine = this.line;
+    }
+    const last = rows[rows.length - 1]!;
+    const buf = Buffer.allocUnsafe(BLOCK);
+    while (this.row <= last && this.pos < this.chunk.end) {
+      const want = Math.min(BLOCK, this.chunk.end - this.pos);
+      const { bytesRead } = await this.reader.read(buf, 0, want, this.pos);
+      if (bytesRead === 0) break;
+      this.walk(buf, bytesRead, last);
+    }
+    // The chunk's last record may end the file without a line break.
+    if (this.pos >= this.chunk.end && this.lineLen > 0 && !this.blankSoFar) this.record();
+    const out = rows.map((r) => this.found.get(r) ?? null);
+    for (const r of rows) this.found.delete(r);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.reader?.close();
+    this.reader = null;
+  }
+
+  /** Walks buf[0, n) (the bytes at `pos`), stopping after the record `last` ends. */
+  private walk(buf: Buffer, n: number, last: number): void {
+    let i = 0;
+    for (; i < n; i++) {
+      const b = buf[i]!;
+      if (b === LF && !this.inQuote) {
+        // A CSV line that is empty or a lone CR, a JSON line of white space: not a record (the scan skipped it too).
+        const blank = this.csv ? this.lineLen === 0 || (this.lineLen === 1 && this.lastByte === CR) : this.blankSoFar;
+        if (!blank || this.multiLine) this.record();
+        this.line++;
+        this.recordLine = this.line;
+        this.lineLen = 0;
+        this.blankSoFar = true;
+        this.multiLine = false;
+        this.lastByte = b;
+        if (this.row > last) {
+          i++;
+          break;
+        }
+        continue;
+      }
+      if (b === LF) {
+        this.line++; // a line break inside a quoted field: the record goes on
+        this.multiLine = true;
+      } else if (this.csv && b === QUOTE) this.inQuote = !this.inQuote;
+      if (b !== 0x20 && b !== 0x09 && b !== CR && b !== LF) this.blankSoFar = false;
+      this.lineLen++;
+      this.lastByte = b;
+    }
+    this.pos += i;
+  }
+
+  private record(): void {
+    this.found.set(this.row++, this.recordLine);
+  }
+
+  private async countLf(from: number, to: number): Promise<number> {
+    const buf = Buffer.allocUnsafe(BLOCK);
+    let count = 0;
+    for (let p = from; p < to; ) {
+      const { bytesRead } = await this.reader!.read(buf, 0, Math.min(BLOCK, to - p), p);
+      if (bytesRead === 0) break;
+      for (let i = buf.indexOf(LF, 0); i !== -1 && i < bytesRead; i = buf.indexOf(LF, i + 1)) count++;
+      p += bytesRead;
+    }
+    return count;
+  }
+}
+
+/** `errors` (ascending rows) each with the line where its row starts (null where the format has none). */
+export async function withLines(errors: RowError[], lines: ChunkRowLines): Promise<(RowError & { line: number | null })[]> {
+  if (errors.length === 0) return [];
+  const found = await lines.lines(errors.map((e) => e.row));
+  return errors.map((e, i) => ({ ...e, line: found[i]! }));
+}
+
+/**
+ * Where a failed row is, as people read it: "row 5 (line 6 of the file)" when the row's line is known, "row 5"
+ * otherwise (Parquet, workbooks). `row` is 1-based, the header not counted.
+ */
+export function rowPlace(row: number, line: number | null | undefined): string {
+  return line == null ? `row ${row}` : `row ${row} (line ${line} of the file)`;
+}
