@@ -26,11 +26,12 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-/** `line`: where the failed row starts in the file (a CSV's header is line 1; JSON Lines has none; empty for a workbook and Parquet). */
+/** `line`: where the failed row starts in the file (a CSV's header is line 1; JSON Lines has none; a workbook's sheet row, in `place` sheet_row; empty for Parquet). */
 async function expectBothNamed(
   job: AcceptedJob,
   failed: { total: number; processed: number; failed: number },
   line: string,
+  place = 'line',
 ): Promise<void> {
   expect(failed).toEqual({ total: 3, processed: 3, failed: 1 });
   const lines = await resultsJsonl(platform, job);
@@ -41,7 +42,7 @@ async function expectBothNamed(
   expect(res.status).toBe(200);
   // One line per failed row: the first bad cell's column and value, and every bad cell in the reason.
   expect(parseCsv((await res.text()).replace(/^\uFEFF/, '').trimEnd())).toEqual([
-    ['row', 'column', 'value', 'reason', 'line'],
+    ['row', 'column', 'value', 'reason', place],
     ['2', 'sepal_length', 'tall', BOTH, line],
   ]);
 }
@@ -56,7 +57,7 @@ describe('a failed row names every bad cell', () => {
   it('a workbook (openpyxl)', async () => {
     const cells = CELLS.map((r) => r.map((c) => (Number.isNaN(Number(c)) ? c : Number(c))));
     const { job, done } = await scored(platform, await openpyxlMake([COLUMNS, ...cells]), { fields: IRIS, filename: 'iris.xlsx' });
-    await expectBothNamed(job, done.rows, '');
+    await expectBothNamed(job, done.rows, '3', 'sheet_row');
   });
 
   it('a Parquet file of text columns (DuckDB)', async () => {

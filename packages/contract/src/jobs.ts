@@ -86,6 +86,10 @@ export const JobSummary = z
             description:
               'The 1-based line of the file where the row starts, as a text editor numbers lines (CSV, TSV, JSON Lines); null for .xlsx, Parquet and a JSON array, and for jobs scored before lines were recorded.',
           }),
+          sheetRow: count()
+            .nullable()
+            .optional()
+            .openapi({ description: "An .xlsx file's: the row of the sheet, as Excel numbers rows; null for the other formats." }),
           column: z.string().nullable().openapi({ description: 'The column at fault; null when the whole row is (too few fields...).' }),
           value: z.string().nullable().openapi({ description: 'The cell as read; null when the whole row is at fault.' }),
           reason: z.string(),

@@ -30,6 +30,9 @@ export interface XlsxToCsvOptions {
 /** What the cells of a column held: one kind, `empty` (no value at all) or `mixed`. */
 export type XlsxColumnKind = 'number' | 'string' | 'date' | 'bool' | 'empty' | 'mixed';
 
+/** Runs of consecutive sheet rows kept for a sheet's records (XlsxSummary.sheetRows): a few hundred bytes in a job's layout. */
+export const MAX_SHEET_ROW_RUNS = 1000;
+
 export interface XlsxSummary {
   /** The sheet read. */
   sheet: string;
@@ -46,6 +49,12 @@ export interface XlsxSummary {
   columnTypes: ResultColumnType[];
   /** Data records written (empty sheet rows are skipped, as blank CSV lines are). */
   rows: number;
+  /**
+   * Where the data records are on the sheet, for messages about a row ("row 5 (sheet row 7)"): `[record, sheet row]`
+   * pairs (0-based record, 1-based sheet row), one where a run of consecutive sheet rows starts (after the header,
+   * after empty rows skipped). Null when the sheet has more than MAX_SHEET_ROW_RUNS such runs (rows then go by number).
+   */
+  sheetRows: [number, number][] | null;
   /** Bytes of CSV written. */
   bytes: number;
   /** Things the person should know, e.g. formulas without a saved value, cells outside the header's columns. */
@@ -133,6 +142,8 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     let width = 0;
     let kinds: number[] = [];
     let rows = 0;
+    let sheetRows: [number, number][] | null = [];
+    let lastSheetRow = 0;
     let bytes = 0;
     let out = '';
 
@@ -207,6 +218,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         const texts = cells.map((c) => cellText(c, row, false, 0));
         if (texts.every((t) => t === '')) return;
         headerRow = row;
+        lastSheetRow = row;
         ({ header, first, width } = headerOf(cells, texts, row, leftmost, merges, where, opts.maxColumns ?? 16384, notes));
         kinds = new Array<number>(width).fill(0);
         out += `${header.map(canonicalField).join(',')}\n`;
@@ -227,6 +239,12 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         }
       }
       if (!any) return;
+      // The first record, and one after empty rows, start a run: only runs are kept, not a number per row.
+      if (sheetRows !== null && (rows === 0 || row !== lastSheetRow + 1)) {
+        if (sheetRows.length < MAX_SHEET_ROW_RUNS) sheetRows.push([rows, row]);
+        else sheetRows = null;
+      }
+      lastSheetRow = row;
       rows++;
       out += `${fields.join(',')}\n`;
     };
@@ -285,6 +303,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       columnKinds,
       columnTypes: kinds.map(resultTypeOf),
       rows,
+      sheetRows,
       bytes,
       notes: notes.sentences(where),
     };

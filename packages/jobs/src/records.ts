@@ -63,6 +63,11 @@ const XlsxInputLayout = z.object({
   columnTypes: z.array(ResultColumnType),
   compression: Compression,
   notes: z.array(z.string()).optional(),
+  /**
+   * Where the records are on the sheet: `[record, sheet row]` where each run of consecutive sheet rows starts (see
+   * XlsxSummary.sheetRows). Absent from jobs stored before it was kept, and for sheets with too many runs.
+   */
+  sheetRows: z.array(z.tuple([z.number().int().min(0), z.number().int().min(1)])).optional(),
 });
 
 /** JSON Lines, stored as uploaded; a JSON array (`array`) is stored converted to JSON Lines, element k = line k. */

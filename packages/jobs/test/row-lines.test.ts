@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobsContext } from '../src/context.js';
 import { createJob, finaliseJob, jobSummary, loadJob, scoreChunk, storeUpload, writeErrorsCsv } from '../src/index.js';
 import { parseCsv } from '../../../test/support/csv.js';
+import { openpyxlMake } from '../../../test/support/formats.js';
 import { useTestContext } from './context.js';
 
 /**
@@ -16,7 +17,7 @@ useTestContext((made) => {
 
 const HEADER = 'sepal_length,sepal_width,petal_length,petal_width,species';
 
-async function scoredJob(text: string, filename: string, chunkRows: number) {
+async function scoredJob(text: string | Buffer, filename: string, chunkRows: number) {
   const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(text)]), {
     key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
     chunkRows,
@@ -107,5 +108,36 @@ describe('the line of a failed row', () => {
     const job = await scoredJob(JSON.stringify(rows, null, 2), 'rows.json', 10);
     const { failures } = await jobSummary(ctx, job);
     expect(failures.map((f) => [f.row, f.line])).toEqual([[2, null]]);
+  });
+
+  it('is the sheet row of a workbook, as Excel numbers rows: after empty rows above the header and between records', async () => {
+    const good = [5.1, 3.5, 1.4, 0.2, 'setosa'];
+    const book = await openpyxlMake([
+      [], // sheet row 1: empty, the header is row 2
+      HEADER.split(','),
+      good, // 3: row 1
+      [], // 4
+      [], // 5
+      ['tall', 3.5, 1.4, 0.2, 'setosa'], // 6: row 2 fails
+      good, // 7: row 3, the second chunk
+      [], // 8
+      [5.1, 'wide', 1.4, 0.2, 'setosa'], // 9: row 4 fails
+    ]);
+    const job = await scoredJob(book, 'sheet.xlsx', 2);
+    const { failures } = await jobSummary(ctx, job);
+    expect(failures.map((f) => [f.row, f.sheetRow, f.line])).toEqual([
+      [2, 6, null],
+      [4, 9, null],
+    ]);
+    const listed = await errorsCsv(job);
+    expect(listed[0]).toEqual(['row', 'column', 'value', 'reason', 'sheet_row']);
+    expect(listed.slice(1).map((r) => [r[0], r[4]])).toEqual([
+      ['2', '6'],
+      ['4', '9'],
+    ]);
+    // Every row unreadable: refused at upload, each row named with its sheet row.
+    const bad = await openpyxlMake([HEADER.split(','), [], ['x', 3.5, 1.4, 0.2, 'setosa'], ['y', 3.5, 1.4, 0.2, 'setosa']]);
+    const refused = await scoredJob(bad, 'bad.xlsx', 10).catch((err: unknown) => err as { message: string; details?: unknown });
+    expect((refused as { message: string }).message).toMatch(/row 1 \(sheet row 3\): .*; row 2 \(sheet row 4\): /);
   });
 });

@@ -90,6 +90,8 @@ export interface RowFailure {
   row: number;
   /** The line of the file where the row starts (CSV, TSV, JSON Lines); null or absent for other formats. */
   line?: number | null;
+  /** A workbook's: the sheet row, as Excel numbers rows. */
+  sheetRow?: number | null;
   column: string | null;
   value: string | null;
   reason: string;
@@ -101,12 +103,17 @@ export const FAILURE_COLUMNS = ['row', 'column', 'value', 'reason'] as const;
 /** The cells of a failed row in the job page's table (a row too short or too long is at fault as a whole). */
 export function failureCells(f: RowFailure): string[] {
   // The data row, and where to find it in an editor: the header (and blank lines, and quoted line breaks) make them differ.
-  const row = f.line == null ? formatCount(f.row) : `${formatCount(f.row)} (line ${formatCount(f.line)})`;
+  const row =
+    f.line != null
+      ? `${formatCount(f.row)} (line ${formatCount(f.line)})`
+      : f.sheetRow != null
+        ? `${formatCount(f.row)} (sheet row ${formatCount(f.sheetRow)})`
+        : formatCount(f.row);
   return [row, f.column ?? '(the whole row)', f.value ?? '', f.reason];
 }
 
 /** What the job page says above the failed rows it lists: how many there are, how they are numbered, what to do. */
 export function failuresNote(shown: number, failed: number): string {
   const more = failed > shown ? `The first ${formatCount(shown)} of ${formatCount(failed)} failed rows. ` : '';
-  return `${more}Rows are numbered from 1, the header not counted; "line" is the line of the file where the row starts, as a text editor numbers lines (the header is line 1 when it is the first). Correct these cells in your file and upload those rows again; "Download the list of failed rows" lists every one, with its row number, column, value and reason.`;
+  return `${more}Rows are numbered from 1, the header not counted; "line" is the line of the file where the row starts, as a text editor numbers lines (the header is line 1 when it is the first), and "sheet row" the row of a workbook's sheet, as Excel numbers them. Correct these cells in your file and upload those rows again; "Download the list of failed rows" lists every one, with its row number, column, value and reason.`;
 }

@@ -98,6 +98,8 @@ export interface RowErrorRecord {
    * first); null for formats without lines and for jobs scored before lines were recorded.
    */
   line: number | null;
+  /** A workbook's: the 1-based sheet row of the row, as Excel numbers rows (set by the jobs layer from `line`). */
+  sheetRow?: number | null;
   column: string | null;
   value: string | null;
   reason: string;

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { ByteSource, RangeReader, RowError } from '@batchcast/csv';
-import type { JobLayout } from '../records.js';
+import type { JobLayout, XlsxJobLayout } from '../records.js';
 import type { StoredChunk } from '../uploads/stored-upload.js';
 
 const LF = 0x0a;
@@ -45,7 +45,7 @@ export class ChunkRowLines {
     this.row = chunk.firstRow;
   }
 
-  /** Whether this format's rows have lines. */
+  /** Whether this format's rows have lines (a workbook's have sheet rows, from its layout). */
   get counted(): boolean {
     // A JSON array is stored converted, one element a line: its lines are not the file's.
     return this.layout.format === 'csv' || (this.layout.format === 'jsonl' && this.layout.array !== true);
@@ -53,6 +53,7 @@ export class ChunkRowLines {
 
   /** The 1-based line of the file where each of `rows` (absolute, 0-based, ascending) starts; null where unknown. */
   async lines(rows: readonly number[]): Promise<(number | null)[]> {
+    if (this.layout.format === 'xlsx') return rows.map((r) => sheetRowOf(this.layout as XlsxJobLayout, r));
     if (!this.counted || rows.length === 0) return rows.map(() => null);
     if (this.reader === null) {
       this.reader = typeof this.source === 'string' ? await open(this.source, 'r') : await this.source();
@@ -135,10 +136,44 @@ export async function withLines(errors: RowError[], lines: ChunkRowLines): Promi
   return errors.map((e, i) => ({ ...e, line: found[i]! }));
 }
 
+/** What a failed row's place in the file is: a line (text formats), a sheet row (a workbook), or nothing (Parquet). */
+export type PlaceKind = 'line' | 'sheetRow' | null;
+
+export function placeKind(layout: JobLayout): PlaceKind {
+  if (layout.format === 'xlsx') return 'sheetRow';
+  return layout.format === 'csv' || (layout.format === 'jsonl' && layout.array !== true) ? 'line' : null;
+}
+
 /**
- * Where a failed row is, as people read it: "row 5 (line 6 of the file)" when the row's line is known, "row 5"
- * otherwise (Parquet, workbooks). `row` is 1-based, the header not counted.
+ * Where a failed row is, as people read it: "row 5 (line 6 of the file)" in a text file, "row 5 (sheet row 7)" in a
+ * workbook, "row 5" when there is no such place (Parquet, a JSON array, older jobs). `row` is 1-based, the header
+ * not counted.
  */
-export function rowPlace(row: number, line: number | null | undefined): string {
-  return line == null ? `row ${row}` : `row ${row} (line ${line} of the file)`;
+export function rowPlace(row: number, place: number | null | undefined, kind: PlaceKind): string {
+  if (place == null || kind === null) return `row ${row}`;
+  return kind === 'sheetRow' ? `row ${row} (sheet row ${place})` : `row ${row} (line ${place} of the file)`;
+}
+
+/** The sheet row of record `row` (0-based) of a workbook, from its runs of sheet rows; null when they were not kept. */
+export function sheetRowOf(layout: XlsxJobLayout, row: number): number | null {
+  const runs = layout.sheetRows;
+  if (!runs || runs.length === 0) return null;
+  let lo = 0;
+  let hi = runs.length - 1;
+  // The last run starting at or before the record.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (runs[mid]![0] <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  const [start, sheetRow] = runs[lo]!;
+  return row < start ? null : sheetRow + (row - start);
+}
+
+/**
+ * A failed row's place under the name the API gives it: `line` for a text file, `sheetRow` for a workbook (stored
+ * alike, in error_lines); the other null.
+ */
+export function placeFields(place: number | null, kind: PlaceKind): { line: number | null; sheetRow: number | null } {
+  return kind === 'sheetRow' ? { line: null, sheetRow: place } : { line: kind === null ? null : place, sheetRow: null };
 }

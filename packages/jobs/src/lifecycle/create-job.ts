@@ -11,7 +11,7 @@ import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
-import { ChunkRowLines, rowPlace, withLines } from '../inputs/row-lines.js';
+import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
 import { resolveModel } from '../models/registry.js';
 import type { JobLayout, Model } from '../records.js';
 import { cleanFilename } from '../uploads/filename.js';
@@ -240,14 +240,14 @@ async function checkSample(source: ByteSource, layout: JobLayout, first: StoredC
       if (batch.errors.length === batch.count) {
         // Only the rows named: their lines are counted now, the file being refused.
         const named = await withLines(batch.errors.slice(0, 10), lines);
-        const examples = named.slice(0, 3).map((e) => `${rowPlace(e.row + 1, e.line)}: ${e.message}`);
+        const examples = named.slice(0, 3).map((e) => `${rowPlace(e.row + 1, e.line, placeKind(layout))}: ${e.message}`);
         throw new DomainError(
           'unprocessable',
           'invalid_rows',
           `None of the first ${batch.count} rows can be scored. ${examples.join('; ')}. Check that this is the right file for the model.`,
           // Rows counted from 1, as the message, errors.csv and a job's failures count them (RowError's are from 0);
-          // `line` where the row starts in the file (null for formats without lines), as a job's failures give it.
-          { errors: named.map((e) => ({ ...e, row: e.row + 1 })) },
+          // `line` where the row starts in a text file, `sheetRow` in a workbook (null otherwise), as a job's failures give them.
+          { errors: named.map((e) => ({ ...e, row: e.row + 1, ...placeFields(e.line, placeKind(layout)) })) },
         );
       }
       return;

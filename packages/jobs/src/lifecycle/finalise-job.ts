@@ -1,5 +1,5 @@
 import { finishJob, firstRowError, listChunks } from '@batchcast/db';
-import { rowPlace } from '../inputs/row-lines.js';
+import { placeKind, rowPlace } from '../inputs/row-lines.js';
 import { FILE_FAULT } from './score-chunk.js';
 import type { JobsContext } from '../context.js';
 import { isActive, type Job } from '../records.js';
@@ -57,7 +57,7 @@ async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeed
     return {
       status: 'failed',
       // The first failed row, where a person finds it: "row 1 (line 2 of the file)" for text formats.
-      error: `No row could be scored${sample ? `; the first: ${rowPlace(sample.row + 1, sample.line)}: ${sample.error}` : ''}. Fix the file and upload it again.`,
+      error: `No row could be scored${sample ? `; the first: ${rowPlace(sample.row + 1, sample.line, placeKind(job.layout))}: ${sample.error}` : ''}. Fix the file and upload it again.`,
     };
   }
   return { status: 'succeeded', error: null };

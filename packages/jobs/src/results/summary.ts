@@ -12,6 +12,7 @@ import {
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
+import { placeFields, placeKind } from '../inputs/row-lines.js';
 import { inputColumns } from '../inputs/input-columns.js';
 import { readInputFields, readInputRows } from '../inputs/read-input-rows.js';
 import { modelById } from '../models/registry.js';
@@ -86,8 +87,13 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
  * The first FAILURES_SHOWN failed rows of an ended job, for its summary and for the job page as the server
  * sends it (so that they show without JavaScript too); none for a cancelled job, whose results are not kept.
  */
-export async function firstFailures(ctx: JobsContext, job: Pick<Job, 'id' | 'status' | 'rowsFailed'>): Promise<RowErrorRecord[]> {
-  return job.rowsFailed > 0 && job.status !== 'cancelled' ? readFirstRowErrors(ctx.pool, job.id, FAILURES_SHOWN) : [];
+export async function firstFailures(
+  ctx: JobsContext,
+  job: Pick<Job, 'id' | 'status' | 'rowsFailed' | 'layout'>,
+): Promise<RowErrorRecord[]> {
+  if (job.rowsFailed === 0 || job.status === 'cancelled') return [];
+  const kind = placeKind(job.layout);
+  return (await readFirstRowErrors(ctx.pool, job.id, FAILURES_SHOWN)).map((e) => ({ ...e, ...placeFields(e.line, kind) }));
 }
 
 const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed(4) : String(p));

@@ -27,6 +27,7 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         sheets: summary.worksheets,
         columnTypes: summary.columnTypes,
         ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
+        ...(summary.sheetRows !== null ? { sheetRows: summary.sheetRows } : {}),
       };
     });
   } finally {
