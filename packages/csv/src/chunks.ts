@@ -15,14 +15,21 @@ export class ChunkCutter {
   private chunkStart = 0;
   private chunkCount = 0;
   private lastRecordEnd = 0;
+  /** The line where the next chunk starts (told at each close: chunk 0's is left to be counted, its start is near). */
+  private startLine: number | undefined;
 
   /**
    * `onChunk` hears each chunk the moment it is closed (its records all seen), before finish(): what lets a
    * job's scoring start while the rest of its upload still arrives. It must not throw.
    */
+  /**
+   * `lineAfter`, the scanner's line number of the byte after the record just added, is asked once per chunk closed,
+   * never per record: each later chunk then knows the line it starts on (Chunk.line), for messages about its rows.
+   */
   constructor(
     chunkRows: number,
     private readonly onChunk?: (chunk: Chunk) => void,
+    private readonly lineAfter?: () => number,
   ) {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) {
       throw new RangeError(`chunkRows must be a positive integer, got ${chunkRows}`);
@@ -55,7 +62,9 @@ export class ChunkCutter {
       end,
       firstRow: this.rows - this.chunkCount,
       rows: this.chunkCount,
+      ...(this.startLine === undefined ? {} : { line: this.startLine }),
     };
+    this.startLine = this.lineAfter?.();
     this.chunks.push(chunk);
     this.onChunk?.(chunk);
     // The next chunk starts where this one ends (blank lines in between belong to it and are skipped).

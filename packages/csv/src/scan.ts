@@ -151,7 +151,8 @@ export class CsvScanner {
 
   constructor(opts: CsvScannerOptions) {
     const onChunk = opts.onChunk;
-    this.chunks = new ChunkCutter(opts.chunkRows, onChunk && ((chunk) => onChunk(chunk, this.headLayout())));
+    // A chunk closes right after a record's LF was counted: this.line is then the line of the next byte.
+    this.chunks = new ChunkCutter(opts.chunkRows, onChunk && ((chunk) => onChunk(chunk, this.headLayout())), () => this.line);
     this.maxColumns = opts.maxColumns ?? MAX_CSV_COLUMNS;
     this.maxFieldBytes = opts.maxFieldBytes ?? MiB;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? MAX_CSV_HEADER_BYTES;

@@ -84,6 +84,11 @@ export interface Chunk {
   firstRow: number;
   /** Records in the chunk. */
   rows: number;
+  /**
+   * The 1-based line of the file at `start` (every LF counted, quoted ones too), where the scanner knows it: absent
+   * for the first chunk (the bytes before it are the header, few to count) and for formats without lines.
+   */
+  line?: number;
 }
 
 /** What one scan of an upload learns about it. */

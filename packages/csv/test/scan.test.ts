@@ -47,8 +47,14 @@ group('CsvScanner layout', () => {
     expect(l.dataStart).toBe(first);
     expect(l.chunks).toEqual([
       { index: 0, start: first, end: first + 5, firstRow: 0, rows: 1 },
-      { index: 1, start: first + 5, end: text.indexOf('3,4') + 4, firstRow: 1, rows: 1 },
+      // Where it starts, as an editor numbers lines: the blank line after `1,2` (line 6), every LF counted.
+      { index: 1, start: first + 5, end: text.indexOf('3,4') + 4, firstRow: 1, rows: 1, line: 6 },
     ]);
+  });
+
+  it('tells each chunk after the first the line it starts on, a quoted line break counted', () => {
+    const l = layoutOf('a,b\n1,"x\ny"\n\n3,4\n5,6\n', { chunkRows: 1 });
+    expect(l.chunks.map((c) => c.line)).toEqual([undefined, 4, 6]);
   });
 
   it('counts a last record without a line ending', () => {

@@ -88,7 +88,8 @@ export class JsonlScanner {
   private finished = false;
 
   constructor(opts: JsonlScannerOptions) {
-    this.chunks = new ChunkCutter(opts.chunkRows);
+    // A chunk closes on a record whose line this.line numbers: the next byte is on the line after.
+    this.chunks = new ChunkCutter(opts.chunkRows, undefined, () => this.line + 1);
     this.maxColumns = opts.maxColumns ?? 2000;
     this.maxLineBytes = opts.maxLineBytes ?? 8 * MiB;
   }

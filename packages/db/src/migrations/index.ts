@@ -20,6 +20,7 @@ import { sql as modelRemoval } from './021-model-removal.js';
 import { sql as webhookAttemptInternal } from './022-webhook-attempt-internal.js';
 import { sql as webhookAttemptErrorCode } from './023-webhook-attempt-error-code.js';
 import { sql as rowErrorLines } from './024-row-error-lines.js';
+import { sql as chunkStartLine } from './025-chunk-start-line.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -45,4 +46,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '022-webhook-attempt-internal', sql: webhookAttemptInternal },
   { id: '023-webhook-attempt-error-code', sql: webhookAttemptErrorCode },
   { id: '024-row-error-lines', sql: rowErrorLines },
+  { id: '025-chunk-start-line', sql: chunkStartLine },
 ];

@@ -7,6 +7,8 @@ export interface ChunkRecord {
   end: number;
   firstRow: number;
   rows: number;
+  /** The line of the file at `start`, where the scan knew it (null: counted when needed). */
+  line: number | null;
   done: boolean;
   processed: number;
   failed: number;
@@ -14,7 +16,7 @@ export interface ChunkRecord {
   error: string | null;
 }
 
-const columns = `job_id AS "jobId", index, start_byte AS "start", end_byte AS "end", first_row AS "firstRow", rows, done,
+const columns = `job_id AS "jobId", index, start_byte AS "start", end_byte AS "end", first_row AS "firstRow", rows, start_line::float8 AS "line", done,
   processed, failed, attempts, error`;
 
 export async function getChunk(pool: Pool, jobId: string, index: number): Promise<ChunkRecord | null> {

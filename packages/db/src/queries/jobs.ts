@@ -12,6 +12,8 @@ export interface ChunkSpec {
   end: number;
   firstRow: number;
   rows: number;
+  /** The line of the file at `start`, where the scan knew it (see Chunk.line). */
+  line?: number | null | undefined;
 }
 
 export interface JobRecord {
@@ -102,8 +104,8 @@ export async function insertJob(pool: Pool, job: NewJob, owner?: JobOwner, key?:
 /** One multi-row insert through unnest: a million-row file has only a few dozen chunks, but keep it one round trip. */
 export async function insertChunks(client: PoolClient, jobId: string, chunks: ChunkSpec[]): Promise<void> {
   await client.query(
-    `INSERT INTO job_chunks (job_id, index, start_byte, end_byte, first_row, rows)
-     SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[])`,
+    `INSERT INTO job_chunks (job_id, index, start_byte, end_byte, first_row, rows, start_line)
+     SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[], $7::bigint[])`,
     [
       jobId,
       chunks.map((c) => c.index),
@@ -111,6 +113,7 @@ export async function insertChunks(client: PoolClient, jobId: string, chunks: Ch
       chunks.map((c) => c.end),
       chunks.map((c) => c.firstRow),
       chunks.map((c) => c.rows),
+      chunks.map((c) => c.line ?? null),
     ],
   );
 }

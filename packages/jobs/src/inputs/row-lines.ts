@@ -57,7 +57,8 @@ export class ChunkRowLines {
     if (!this.counted || rows.length === 0) return rows.map(() => null);
     if (this.reader === null) {
       this.reader = typeof this.source === 'string' ? await open(this.source, 'r') : await this.source();
-      this.line = 1 + (await this.countLf(0, this.chunk.start));
+      // Told by the scan for every chunk but the first, whose start is just past the header: counted then.
+      this.line = this.chunk.line ?? 1 + (await this.countLf(0, this.chunk.start));
       this.recordLine = this.line;
     }
     const last = rows[rows.length - 1]!;

@@ -14,6 +14,8 @@ export interface StoredChunk {
   end: number;
   firstRow: number;
   rows: number;
+  /** The line of the file at `start`, where the scan knew it (see Chunk.line). */
+  line?: number | null | undefined;
 }
 
 /** An upload stored in the blob store and scanned: where it is (`key`), its size, and what the scan learned. */
