@@ -12,10 +12,11 @@ const BLOCK = 1 << 20;
  * The line of the file where each failed row of a chunk starts, for the messages people read: a person opens a CSV
  * in an editor and goes to a line, where the data row number is off by the header (and by blank lines, or by quoted
  * fields with line breaks, which make one row several lines). Lines are counted only for rows that failed, after the
- * fact: the chunk's bytes are walked once, forward, from its start (and the file's bytes before it counted once),
- * never in the parse every row goes through. Rows are asked in ascending order. For CSV (any delimiter) and JSON
- * Lines, whose stored bytes are the file's lines (UTF-8 conversion and decompression keep every line break); null for
- * the other formats (a workbook and a JSON array are stored converted, Parquet has no lines).
+ * fact: the chunk's bytes are walked once, forward, from its start (the line it starts on told by the scan, or, for the
+ * first chunk and older jobs, the LFs before it counted once), never in the parse every row goes through. Rows are
+ * asked in ascending order. For CSV (any delimiter) and JSON Lines, whose stored bytes are the file's lines (UTF-8
+ * conversion and decompression keep every line break); a workbook's rows get their sheet rows from its layout; null
+ * for a JSON array (stored converted) and Parquet (no lines).
  */
 export class ChunkRowLines {
   private reader: RangeReader | null = null;
