@@ -21,8 +21,6 @@ export class ChunkCutter {
   /**
    * `onChunk` hears each chunk the moment it is closed (its records all seen), before finish(): what lets a
    * job's scoring start while the rest of its upload still arrives. It must not throw.
-   */
-  /**
    * `lineAfter`, the scanner's line number of the byte after the record just added, is asked once per chunk closed,
    * never per record: each later chunk then knows the line it starts on (Chunk.line), for messages about its rows.
    */
