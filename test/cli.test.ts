@@ -156,8 +156,9 @@ describe('batchcast submit', () => {
     expect(m.code, m.stderr).toBe(0);
     expect(JSON.parse((await readFile(notes, 'utf8')).split('\n')[0]!)).toMatchObject({ ville: 'Zürich', prediction: 'setosa' });
     const unknown = await cli(['submit', macRoman, '--model', 'iris-logreg', '--encoding', 'klingon']);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('Not a text encoding batchcast reads');
+    // Said before the upload (exit 2), with the encodings it takes.
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('is not a text encoding batchcast reads');
 
     const bad = await cli(['submit', semicolons, '--model', 'iris-logreg', '--out', jsonl, '--format', 'xml']);
     expect(bad.code).toBe(2);

@@ -1,27 +1,40 @@
 import { JobStatus } from '@batchcast/contract';
+import { log } from './args.js';
 import { ApiError, getJson } from './http.js';
 import { ProgressBar, formatRows } from './progress.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** How long a server that cannot be reached (or answers 5xx) is waited for before the wait ends with its error. */
+const UNREACHABLE_PATIENCE_MS = 5 * 60_000;
 const ended = (job: Pick<JobStatus, 'status'>) => job.status !== 'queued' && job.status !== 'running';
 
 /**
  * Polls a job's status link until the job has ended, with a progress bar of rows done on stderr. A server
- * restarting or briefly unreachable is waited for (five minutes at most); a refusal (the job is gone, the
- * token is wrong) ends the wait with that error.
+ * restarting or briefly unreachable is waited for (five minutes at most), and said on stderr once each time it
+ * stops answering and again when it answers (a bar standing still for minutes said nothing); a refusal (the job
+ * is gone, the token is wrong) ends the wait with that error. `headers` carry an API key when the job was
+ * named by its id.
  */
-export async function followJob(statusUrl: URL, opts: { progress?: boolean } = {}): Promise<JobStatus> {
+export async function followJob(statusUrl: URL, opts: { progress?: boolean; headers?: Record<string, string> } = {}): Promise<JobStatus> {
   const rows = opts.progress === false ? null : new ProgressBar('scoring', 0, formatRows);
   let unreachableSince: number | null = null;
   for (;;) {
     let job: JobStatus;
     try {
-      job = await getJson(statusUrl, JobStatus);
+      job = await getJson(statusUrl, JobStatus, opts.headers);
+      if (unreachableSince !== null) log('the server answers again; following the job');
       unreachableSince = null;
     } catch (err) {
       if (!(err instanceof ApiError) || (err.status !== null && err.status < 500)) throw err;
-      unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince > 5 * 60_000) throw err;
+      if (unreachableSince === null) {
+        unreachableSince = Date.now();
+        const until = new Date(unreachableSince + UNREACHABLE_PATIENCE_MS).toTimeString().slice(0, 8);
+        // On its own line, below the bar: the job goes on at the server whether or not it can be asked.
+        log(
+          `${process.stderr.isTTY ? '\n' : ''}${err.message}; trying again every 2 s until ${until} (Ctrl-C stops waiting; the job goes on)`,
+        );
+      }
+      if (Date.now() - unreachableSince > UNREACHABLE_PATIENCE_MS) throw err;
       await sleep(2_000);
       continue;
     }

@@ -14,8 +14,35 @@ const BY_EXTENSION: Record<string, ResultsFormat> = {
 };
 
 /**
- * The results format to download to `out`: `--format` when given, else the file's extension (`.xlsx`,
- * `.parquet`, `.jsonl`), else CSV. An unknown `--format` is the caller's mistake, said with the choices.
+ * Extensions that name a format the results do not come in: written as CSV under such a name, the file would be
+ * opened as what it is not (plain CSV as gzip, as an old Excel workbook, as a JSON array).
+ */
+const OTHER_FORMATS: Record<string, string> = {
+  '.gz': 'gzip',
+  '.gzip': 'gzip',
+  '.zst': 'zstd',
+  '.zstd': 'zstd',
+  '.bz2': 'bzip2',
+  '.xz': 'xz',
+  '.zip': 'zip',
+  '.xls': 'old Excel (.xls)',
+  '.xlsm': 'macro-enabled Excel',
+  '.ods': 'OpenDocument',
+  '.json': 'JSON (JSON Lines is .jsonl)',
+  '.xml': 'XML',
+  '.html': 'HTML',
+  '.htm': 'HTML',
+  '.arrow': 'Arrow',
+  '.feather': 'Feather',
+  '.avro': 'Avro',
+  '.orc': 'ORC',
+};
+
+/**
+ * The results format to download to `out`: `--format` when given, else the format the file's extension names
+ * (.xlsx, .parquet, .jsonl), else CSV (.csv, .tsv, .txt, a FIFO's name: the commands say the format they wrote).
+ * An unknown `--format`, or an extension naming a format the results are not given in (.gz, .xls, .json…), is
+ * the caller's mistake, said with the choices.
  */
 export function resultsFormatFor(out: string, format: string | undefined): ResultsFormat | Error {
   if (format !== undefined) {
@@ -23,7 +50,12 @@ export function resultsFormatFor(out: string, format: string | undefined): Resul
     if ((RESULTS_FORMATS as readonly string[]).includes(f)) return f as ResultsFormat;
     return new Error(`--format: "${format}" is not one of ${RESULTS_FORMATS.join(', ')}`);
   }
-  return BY_EXTENSION[path.extname(out).toLowerCase()] ?? 'csv';
+  const ext = path.extname(out).toLowerCase();
+  const other = OTHER_FORMATS[ext];
+  if (other === undefined) return BY_EXTENSION[ext] ?? 'csv';
+  return new Error(
+    `--out ${out}: ${ext} names ${other}, which results are not written as; name the file .csv, .xlsx, .parquet or .jsonl, or give --format csv|xlsx|parquet|jsonl to write that format under this name`,
+  );
 }
 
 /** The results link of the job (its CSV, with the token) for another format. */

@@ -31,7 +31,15 @@ const USER_AGENT = 'batchcast-cli/0.1';
 
 function networkError(base: URL, err: Error): ApiError {
   const code = (err as { code?: string }).code;
-  const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'unknown host' : err.message;
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND'
+        ? 'unknown host'
+        : // An https:// URL at a server that answers plain HTTP: OpenSSL's own words ("wrong version number") said nothing.
+          /wrong version number/.test(err.message)
+          ? `the server there speaks plain http, not https: try http://${base.host}`
+          : err.message;
   return new ApiError(`cannot reach batchcast at ${base.origin} (${why})`, null, code ?? null, true);
 }
 

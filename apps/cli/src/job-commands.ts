@@ -4,44 +4,63 @@ import { at, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor } from './formats.js';
 import { checkOutFile } from './out-file.js';
-import { ApiError, downloadTo, getJson } from './http.js';
-import { type JobRef, parseJobUrl } from './job-url.js';
+import { ApiError, downloadTo, getJson, requestJson } from './http.js';
+import { type JobRef, jobPath, jobRef } from './job-url.js';
 
 /** The lines `batchcast --help` shows for these commands. */
-export const JOB_HELP = `  batchcast status JOB_URL [--wait] [--json]
-  batchcast download JOB_URL [--out FILE|-] [--format F] [--wait]`;
+export const JOB_HELP = `  batchcast status JOB_URL|ID [--wait] [--json] [--key KEY] [--url URL]
+  batchcast download JOB_URL|ID [--out FILE|-] [--format F] [--wait] [--key KEY] [--url URL]
+  batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]`;
 
 export const JOB_COMMANDS_HELP = `  status       A job's state: status, model, rows, times, when its results are deleted. JOB_URL is the job
-               page's link (printed by submit, or from the email); the server is the link's own.
+               page's link (printed by submit, or from the email); the server is the link's own. Or the
+               job's ID (batchcast jobs lists them) with the API key that submitted it (--key), on --url.
                --wait  follow the job until it ends (exit status 1 unless it succeeded)
   download     Save a job's results: --out FILE (default: the name the server suggests, here), in the
                format its extension names (.csv .xlsx .parquet .jsonl) or --format's, or --out - for
                stdout. --wait: wait for the job first.
+  cancel       Cancel a queued or running job (its remaining rows are not scored).
 `;
 
 export const JOB_COMMAND_HELP: Record<string, string> = {
-  status: `Usage: batchcast status JOB_URL [--wait] [--json]
+  status: `Usage: batchcast status JOB_URL|ID [--wait] [--json] [--key KEY] [--url URL]
 
 Shows a job's status: its file, model, rows ("150 rows: 149 scored, 1 failed"), when it was created and
 finished, and when its results are deleted. JOB_URL is the job page's link as submit prints it or the email
-gives it (…/jobs/ID?token=…); the server is the one in the link. --json prints the status document.
-With --wait, follows the job until it ends; exit status 1 if it did not succeed.
+gives it (…/jobs/ID?token=…); the server is the one in the link. ID is the job's id, as batchcast jobs lists
+it, opened with the API key that submitted it (--key or $BATCHCAST_API_KEY) on the server of --url (or
+$BATCHCAST_URL). --json prints the status document. With --wait, follows the job until it ends; exit status 1
+if it did not succeed.
 `,
-  download: `Usage: batchcast download JOB_URL [--out FILE|-] [--format F] [--wait]
+  download: `Usage: batchcast download JOB_URL|ID [--out FILE|-] [--format F] [--wait] [--key KEY] [--url URL]
 
-Saves the results of the job at JOB_URL (its page's link, token included): the input rows with the
-predictions appended, as CSV, Excel, Parquet or JSON Lines by the extension of --out (.csv .xlsx .parquet
-.jsonl; CSV for any other) or by --format (csv, xlsx, parquet, jsonl). --out names the file (default: the name the server suggests, in the current directory, never a
-hidden one, and never over anything that is there: then give --out); --out - writes to stdout. A file given
-with --out is replaced whole (written under a temporary name beside it, then renamed); through a symbolic
-link, the file it names gets the results; a FIFO or device (/dev/stdout) is written to as it is. With --wait,
-waits for the job to end first. Exit status 1 if the job has no results.
+Saves the results of the job at JOB_URL (its page's link, token included), or of the job ID with the API key
+that submitted it (--key or $BATCHCAST_API_KEY, on --url or $BATCHCAST_URL): the input rows with the
+predictions appended, as CSV, Excel, Parquet or JSON Lines by the extension of --out (.xlsx .parquet .jsonl;
+CSV for .csv and names without one of those) or by --format (csv, xlsx, parquet, jsonl). An extension that
+names another format (.gz, .zst, .xls, .json…) is refused: results are not compressed, and JSON Lines is
+.jsonl; --format writes a format under any name. The command says the format it wrote. --out names the file
+(default: the name the server suggests, in the current directory, never a hidden one, and never over
+anything that is there: then give --out); --out - writes to stdout (a reader that stops early, as head does,
+ends the download quietly, exit status 0). A file given with --out is replaced whole (written under a
+temporary name beside it, then renamed); through a symbolic link, the file it names gets the results; a FIFO
+or device (/dev/stdout) is written to as it is. With --wait, waits for the job to end first. Exit status 1
+if the job has no results.
+`,
+  cancel: `Usage: batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]
+
+Cancels the job at JOB_URL (its page's link, token included), or the job ID with the API key that submitted
+it (--key or $BATCHCAST_API_KEY, on --url or $BATCHCAST_URL): a queued job is not scored, a running one stops
+(rows already scored stay in its results). The key needs the jobs:write scope, and so does the link of a job
+an API key submitted (the key's scope now); any other link may cancel its job. --json prints the job's status
+document. Exit status 1 if the job had already ended, or the server refused.
 `,
 };
 
-function jobOf(positionals: string[], command: string): JobRef {
-  if (positionals.length > 1) throw new UsageError(`${command} takes one JOB_URL (got ${positionals.length})`);
-  return parseJobUrl(positionals[0]);
+/** The one job a command names (see jobRef): its link, or its id with --key. */
+function jobOf(positionals: string[], values: { url?: string | undefined; key?: string | undefined }, command: string): JobRef {
+  if (positionals.length > 1) throw new UsageError(`${command} takes one JOB_URL or ID (got ${positionals.length})`);
+  return jobRef(positionals[0], values, command);
 }
 
 const time = (iso: string | null): string => (iso ? `${iso.replace('T', ' ').slice(0, 19)} UTC` : '—');
@@ -63,12 +82,17 @@ function describe(job: JobStatus, ref: JobRef): string[] {
 }
 
 export async function statusCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { wait: { type: 'boolean', short: 'w' }, json: { type: 'boolean' } });
+  const { values, positionals } = parse(args, {
+    wait: { type: 'boolean', short: 'w' },
+    json: { type: 'boolean' },
+    key: { type: 'string' },
+  });
   if (values.help) return help('status');
-  if (values.url) throw new UsageError('status takes the server from JOB_URL; leave out --url');
-  const ref = jobOf(positionals, 'status');
+  const ref = jobOf(positionals, values, 'status');
   const statusUrl = at(ref.base, ref.statusPath);
-  const job = values.wait ? await followJob(statusUrl, { progress: !values.json }) : await getJson(statusUrl, JobStatus);
+  const job = values.wait
+    ? await followJob(statusUrl, { progress: !values.json, headers: ref.headers })
+    : await getJson(statusUrl, JobStatus, ref.headers);
   if (values.json) out(JSON.stringify(job, null, 2));
   else for (const line of describe(job, ref)) out(line);
   return values.wait && job.status !== 'succeeded' ? EXIT_FAILED : EXIT_OK;
@@ -79,26 +103,27 @@ export async function downloadCommand(args: string[]): Promise<number> {
     format: { type: 'string', short: 'f' },
     out: { type: 'string', short: 'o' },
     wait: { type: 'boolean', short: 'w' },
+    key: { type: 'string' },
   });
   if (values.help) return help('download');
-  if (values.url) throw new UsageError('download takes the server from JOB_URL; leave out --url');
   // As submit --out does: `--out results.parquet` saves Parquet (it saved CSV under that name, which no
   // Parquet reader could open); --format, when given, says it instead.
   const format = resultsFormatFor(values.out ?? '', values.format);
   if (format instanceof Error) throw new UsageError(format.message);
-  const ref = jobOf(positionals, 'download');
+  const ref = jobOf(positionals, values, 'download');
   await checkOutFile(values.out);
   if (values.wait) {
-    const job = await followJob(at(ref.base, ref.statusPath), { progress: values.out !== '-' });
+    const job = await followJob(at(ref.base, ref.statusPath), { progress: values.out !== '-', headers: ref.headers });
     if (job.status !== 'succeeded') {
       log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}: it has no results`);
       return EXIT_FAILED;
     }
   }
-  const url = at(ref.base, `/api/jobs/${ref.id}/results.${format}?token=${encodeURIComponent(ref.token)}`);
+  const url = at(ref.base, jobPath(ref, `/results.${format}`));
   try {
-    const { bytes, file } = await downloadTo(url, values.out ?? null);
-    if (file !== '-') log(`results written to ${file} (${formatBytes(bytes)})`);
+    const { bytes, file } = await downloadTo(url, values.out ?? null, ref.headers);
+    // The format always said: a name's extension chooses it, and one that names none gets CSV.
+    log(`results written to ${file === '-' ? 'stdout' : file} (${format}, ${formatBytes(bytes)})`);
     return EXIT_OK;
   } catch (err) {
     // A format this server does not write answers like any unknown path.
@@ -107,6 +132,16 @@ export async function downloadCommand(args: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+export async function cancelCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, key: { type: 'string' } });
+  if (values.help) return help('cancel');
+  const ref = jobOf(positionals, values, 'cancel');
+  const job = (await requestJson(at(ref.base, jobPath(ref, '/cancel')), { method: 'POST', schema: JobStatus, headers: ref.headers }))!;
+  if (values.json) out(JSON.stringify(job, null, 2));
+  log(`job ${job.id} ${job.status}: ${rowsText(job)}`);
+  return EXIT_OK;
 }
 
 function help(command: string): number {

@@ -10,9 +10,11 @@ import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { checkOutFile } from './out-file.js';
 import { ApiError, downloadTo, getJson, postMultipart, requestJson } from './http.js';
-import { downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
+import { cancelCommand, downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { z } from 'zod';
 import { ProgressBar } from './progress.js';
+import { readingOptions } from './reading-options.js';
+import { inCliWords } from './cli-words.js';
 import { sendWithKey, submitUpload } from './send-with-key.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
@@ -29,9 +31,9 @@ ${JOB_HELP}
   batchcast models list [--json] [--url URL]
   batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
   batchcast models remove NAME[@VERSION] [--token TOKEN] [--url URL]
-  batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY]
+  batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY] [--url URL]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
-  batchcast keys list | keys update ID [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID
+  batchcast keys list | keys update ID|NAME [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID|NAME
   batchcast webhooks add URL [--events a,b] | list | remove ID | rotate ID [--grace S]
   batchcast webhooks deliveries ID | redeliver ID DELIVERY_ID
   batchcast help [COMMAND]   (or --help after any command)
@@ -58,7 +60,8 @@ ${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
   --token T    the admin token for models add/remove, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
-  --key K      an API key for submit, jobs, webhooks (default: $BATCHCAST_API_KEY)
+  --key K      an API key for submit, jobs, webhooks, and status/download/cancel of a job by its ID
+               (default: $BATCHCAST_API_KEY)
 
 Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 `;
@@ -73,10 +76,13 @@ header: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSO
 optionally gzip- or zstd-compressed; the server detects which from the content. With --wait, follows the
 job until it ends; with --out (implies --wait), saves the results (the input rows with the predictions
 appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
-or by --format: a file is replaced whole, a symbolic link's file gets them, a FIFO or device (/dev/stdout) is
+or by --format (an extension naming another format, .gz .zst .xls .json…, is refused; the command says the
+format it wrote): a file is replaced whole, a symbolic link's file gets them, a FIFO or device (/dev/stdout) is
 written to as it is; RESULTS is checked before the upload. --delimiter (comma, semicolon, tab, pipe),
 --decimal (point, comma), --encoding (a CSV's text encoding: macintosh, iso-8859-15, windows-1250, shift_jis,
-gb18030, utf-16le… any label a browser knows) and --sheet override what the server detects. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
+gb18030, utf-16le… any label a browser knows) and --sheet override what the server detects; each is checked
+before the upload. Ctrl-C while waiting stops waiting only, and says the batchcast cancel command that cancels
+the job. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
 server answers the job it made rather than making a second one; never sooner than its Retry-After, and not
@@ -132,6 +138,7 @@ async function submit(args: string[]): Promise<number> {
   const format = values.out !== undefined ? resultsFormatFor(values.out, values.format) : null;
   if (format instanceof Error) throw new UsageError(format.message);
   if (values.format !== undefined && values.out === undefined) throw new UsageError('--format chooses the format of --out: give --out too');
+  const reading = readingOptions(values);
   await checkOutFile(values.out);
   const model = values.model ?? (await defaultModel(base));
 
@@ -140,7 +147,7 @@ async function submit(args: string[]): Promise<number> {
     at(base, '/api/jobs'),
     {
       // The reading options go before the file: the server reads the file as it arrives.
-      fields: { model, ...(values.email ? { email: values.email } : {}), ...readingOptions(values) },
+      fields: { model, ...(values.email ? { email: values.email } : {}), ...reading },
       file: { path: file, field: 'file', contentType: uploadContentType(file) },
       headers: auth,
       onProgress: (sent) => bar.update(sent),
@@ -164,7 +171,8 @@ async function submit(args: string[]): Promise<number> {
   }
 
   const onInterrupt = () => {
-    log(`\nstopped waiting; the job goes on: ${pageUrl}`);
+    // The page's link cancels too (its token, or the key's for a key's job): the command to paste, quoted for `?`.
+    log(`\nstopped waiting; the job goes on: ${pageUrl}\nto cancel it: batchcast cancel '${pageUrl}'`);
     process.exit(130);
   };
   process.once('SIGINT', onInterrupt);
@@ -189,16 +197,6 @@ async function defaultModel(base: URL): Promise<string> {
     throw new UsageError('this server has no default model: choose one with --model NAME (batchcast models list shows them)');
   log(`model: ${list.default} (the server's default)`);
   return list.default;
-}
-
-/** --delimiter, --decimal, --encoding and --sheet as the upload's form fields (the server validates them). */
-function readingOptions(values: { delimiter?: string; decimal?: string; encoding?: string; sheet?: string }): Record<string, string> {
-  const fields: Record<string, string> = {};
-  if (values.delimiter !== undefined) fields.delimiter = values.delimiter;
-  if (values.decimal !== undefined) fields.decimal = values.decimal;
-  if (values.encoding !== undefined) fields.encoding = values.encoding;
-  if (values.sheet !== undefined) fields.sheet = values.sheet;
-  return fields;
 }
 
 async function models(args: string[]): Promise<number> {
@@ -347,6 +345,8 @@ export async function main(argv: string[]): Promise<number> {
         return await statusCommand(rest);
       case 'download':
         return await downloadCommand(rest);
+      case 'cancel':
+        return await cancelCommand(rest);
       case 'jobs':
         return await jobsCommand(rest);
       case 'keys':
@@ -361,10 +361,10 @@ export async function main(argv: string[]): Promise<number> {
       log(`batchcast: ${err.message}\nRun "batchcast --help" for usage.`);
       return EXIT_USAGE;
     }
-    // status and download take the server from the job link (and refuse --url): telling them to set
-    // --url or BATCHCAST_URL was advice they could not follow.
-    const where =
-      command === 'status' || command === 'download' ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
+    // status, download and cancel given a job's link take the server from it (and refuse --url): telling them to
+    // set --url or BATCHCAST_URL was advice they could not follow.
+    const byLink = ['status', 'download', 'cancel'].includes(command ?? '') && rest.some((a) => /^https?:\/\//i.test(a));
+    const where = byLink ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
     if (err instanceof ApiError && err.unreachable) {
       log(`batchcast: ${err.message}; ${where} (${err.code ?? 'unreachable'})`);
       return EXIT_FAILED;
@@ -379,13 +379,21 @@ export async function main(argv: string[]): Promise<number> {
       // A 429 or 503 says when to ask again: the person is told it, in the server's own time.
       const again = err.retryAfterSeconds === null ? '' : `; the server asks to try again in ${formatWait(err.retryAfterSeconds)}`;
       const code = err.code && err.code !== 'not_batchcast' ? ` (${err.code})` : '';
-      log(`batchcast: ${err.message}${code}${again}`);
+      log(`batchcast: ${inCliWords(err.message)}${code}${again}`);
       return EXIT_FAILED;
     }
     log(`batchcast: ${(err as Error).message}`);
     return EXIT_FAILED;
   }
 }
+
+// A reader that closed its end of stdout (`download --out - | head -1`) has all it wanted: end quietly with
+// status 0, as Unix tools do on SIGPIPE, rather than report "write EPIPE" as a failure. Node ignores SIGPIPE,
+// so the closed pipe comes as this error on the next write.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT_OK);
+  throw err;
+});
 
 process.exitCode = await main(process.argv.slice(2));
 

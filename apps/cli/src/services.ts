@@ -52,12 +52,13 @@ are more, stderr says the --cursor of the next page.
 `,
   keys: `Usage: batchcast keys create NAME --scopes a,b [--requests-per-minute N|none] [--rows-per-day N] [--concurrent-jobs N] [--json]
        batchcast keys list [--json]
-       batchcast keys update ID [--name NAME] [--scopes a,b] [--requests-per-minute N|none] [--rows-per-day N|none] [--concurrent-jobs N|none]
-       batchcast keys revoke ID
+       batchcast keys update ID|NAME [--name NAME] [--scopes a,b] [--requests-per-minute N|none] [--rows-per-day N|none] [--concurrent-jobs N|none]
+       batchcast keys revoke ID|NAME
 
 API keys for services; every command needs the admin token (--token or $BATCHCAST_ADMIN_TOKEN). Scopes:
 jobs:read, jobs:write, webhooks:read, webhooks:write. create prints the key on stdout, once: store it.
 Limits: requests a minute (default 600; none for no limit), rows a UTC day, jobs queued or running at once.
+update and revoke take the key's id, or its name when no other key has it.
 `,
   webhooks: `Usage: batchcast webhooks add URL [--events job.succeeded,job.failed,job.cancelled] [--json]
        batchcast webhooks list [--json]
@@ -134,6 +135,8 @@ export async function jobsCommand(args: string[]): Promise<number> {
         j.filename,
       ]),
     ]);
+    // The ids above open each job with this key; the links (--json) open it without.
+    log('each job: batchcast status|download|cancel ID with this key (--key or BATCHCAST_API_KEY); --json gives its link');
   } else log('no jobs');
   if (cursor) log(`more jobs: --cursor ${cursor} for the next page, --all for every page`);
   return EXIT_OK;
@@ -207,14 +210,15 @@ export async function keysCommand(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (sub === 'update') {
-    if (positionals.length !== 1) throw new UsageError('keys update takes the key\u2019s ID (batchcast keys list shows them)');
+    if (positionals.length !== 1) throw new UsageError('keys update takes the key\u2019s ID or NAME (batchcast keys list shows them)');
     const changes = {
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.scopes !== undefined ? { scopes: list(values.scopes) } : {}),
       ...(Object.keys(givenLimits).length ? { limits: givenLimits } : {}),
     };
     if (Object.keys(changes).length === 0) throw new UsageError('keys update: give what to change (--name, --scopes, or a limit)');
-    const key = (await requestJson(at(base, `/api/keys/${encodeURIComponent(positionals[0]!)}`), {
+    const id = await keyIdOf(base, positionals[0]!, auth());
+    const key = (await requestJson(at(base, `/api/keys/${encodeURIComponent(id)}`), {
       method: 'PATCH',
       schema: ApiKey,
       headers: auth(),
@@ -225,8 +229,9 @@ export async function keysCommand(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (sub === 'revoke') {
-    if (positionals.length !== 1) throw new UsageError('keys revoke takes the key\u2019s ID (batchcast keys list shows them)');
-    await requestJson(at(base, `/api/keys/${encodeURIComponent(positionals[0]!)}`), {
+    if (positionals.length !== 1) throw new UsageError('keys revoke takes the key\u2019s ID or NAME (batchcast keys list shows them)');
+    const id = await keyIdOf(base, positionals[0]!, auth());
+    await requestJson(at(base, `/api/keys/${encodeURIComponent(id)}`), {
       method: 'DELETE',
       schema: z.unknown(),
       headers: auth(),
@@ -346,6 +351,21 @@ export async function webhooksCommand(args: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown webhooks command "${sub}" (use add, list, remove, rotate, deliveries or redeliver)`);
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A key's id from what the person gave: its id, or its name (as keys list shows both) when one key has it. The
+ * API takes ids only, and its "no such API key" was all a name got.
+ */
+async function keyIdOf(base: URL, given: string, headers: Record<string, string>): Promise<string> {
+  if (UUID.test(given)) return given;
+  const { keys } = await getJson(at(base, '/api/keys'), ApiKeyList, headers);
+  const named = keys.filter((k) => k.name === given);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length === 0) throw new UsageError(`no API key has the id or name "${given}" (batchcast keys list shows them)`);
+  throw new UsageError(`${named.length} API keys are named "${given}": give the ID of one (batchcast keys list shows them)`);
 }
 
 function help(command: string): number {

@@ -1,0 +1,257 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csvObjects } from './support/csv.js';
+import { ADMIN_TOKEN, examples, freePort, Platform, repoRoot } from './support/platform.js';
+
+/**
+ * The CLI's commands on one job (status, download, cancel) by its id with an API key as well as by its link,
+ * and what the CLI says of a wrong --out, --delimiter, a closed stdout, a server that stops answering, an https
+ * URL at a plain http server: a real CLI process against a real platform.
+ */
+const CLI = path.join(repoRoot, 'apps/cli/dist/main.js');
+const iris = path.join(examples, 'data/iris.csv');
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+let platform: Platform;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'batchcast-cli-jobs-'));
+  platform = await new Platform({ workers: 1 }).start();
+});
+afterAll(async () => {
+  // A test that failed while its command still waited (for a server that never answers) leaves it running.
+  for (const child of children) if (child.exitCode === null) child.kill();
+  await platform?.stop();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ReturnType<typeof spawn>;
+  /** Resolves once stderr (or stdout) contains `text`. */
+  saw: (text: string, stream?: 'stderr' | 'stdout') => Promise<void>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+const children: ReturnType<typeof spawn>[] = [];
+
+function start(args: string[], env: Record<string, string> = {}, opts: { closeStdout?: boolean } = {}): Started {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: tmp,
+    env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  // Our end of its stdout closed at once: its first write finds no reader (EPIPE), as `| head -1` makes it.
+  if (opts.closeStdout) child.stdout.destroy();
+  const got = { stdout: '', stderr: '' };
+  const waiters: { text: string; stream: 'stdout' | 'stderr'; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      if (!got[w.stream].includes(w.text)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    got.stdout += d.toString();
+    check();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    got.stderr += d.toString();
+    check();
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, ...got }));
+  });
+  const saw = (text: string, stream: 'stderr' | 'stdout' = 'stderr') =>
+    new Promise<void>((resolve) => {
+      waiters.push({ text, stream, resolve });
+      check();
+    });
+  return { child, saw, done };
+}
+
+const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
+
+async function createKey(name: string, scopes: string[]): Promise<string> {
+  const res = await fetch(platform.url('/api/keys'), {
+    method: 'POST',
+    headers: { ...admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, scopes }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { key: string }).key;
+}
+
+/** Runs `body` with the score queue paused: a job submitted meanwhile stays queued. */
+async function paused<T>(body: () => Promise<T>): Promise<T> {
+  expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+  try {
+    return await body();
+  } finally {
+    await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+  }
+}
+
+const idOf = (page: string) => new URL(page).pathname.split('/').pop()!;
+
+describe('batchcast status, download and cancel', () => {
+  it('take a job id with the API key that submitted it, and jobs says so; cancel cancels', async () => {
+    const key = await createKey('cli-by-id', ['jobs:read', 'jobs:write']);
+    await paused(async () => {
+      const submitted = await cli(['submit', iris, '--model', 'iris-logreg', '--key', key]);
+      expect(submitted.code, submitted.stderr).toBe(0);
+      const id = idOf(submitted.stdout.trim());
+
+      const listed = await cli(['jobs', '--key', key]);
+      expect(listed.stdout).toContain(id);
+      expect(listed.stderr).toContain('batchcast status|download|cancel ID with this key');
+
+      const status = await cli(['status', id, '--key', key]);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^status\s+queued$/m);
+      // The key from the environment, as jobs and submit take it.
+      expect((await cli(['status', id], { BATCHCAST_API_KEY: key })).stdout).toMatch(/^status\s+queued$/m);
+
+      const keyless = await cli(['status', id]);
+      expect(keyless.code).toBe(2);
+      expect(keyless.stderr).toContain('give --key KEY or set BATCHCAST_API_KEY');
+      const wrongUrl = await cli(['status', submitted.stdout.trim(), '--url', platform.baseUrl]);
+      expect(wrongUrl.code).toBe(2);
+      expect(wrongUrl.stderr).toContain('leave out --url');
+
+      const cancelled = await cli(['cancel', id, '--key', key]);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      expect(cancelled.stderr).toContain(`job ${id} cancelled`);
+      expect((await cli(['status', id, '--key', key])).stdout).toMatch(/^status\s+cancelled$/m);
+      const again = await cli(['cancel', id, '--key', key]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('already_finished');
+
+      // By its link, without a key.
+      const anonymous = (await cli(['submit', iris, '--model', 'iris-logreg'])).stdout.trim();
+      const byLink = await cli(['cancel', anonymous]);
+      expect(byLink.code, byLink.stderr).toBe(0);
+      expect(byLink.stderr).toContain('cancelled');
+    });
+
+    const scored = await cli(['submit', iris, '--model', 'iris-logreg', '--key', key, '--wait']);
+    expect(scored.code, scored.stderr).toBe(0);
+    const out = path.join(tmp, 'by-id.txt');
+    const downloaded = await cli(['download', idOf(scored.stdout.trim()), '--key', key, '--out', out]);
+    expect(downloaded.code, downloaded.stderr).toBe(0);
+    // A .txt name gets CSV, and the command says so.
+    expect(downloaded.stderr).toMatch(/results written to .*by-id\.txt \(csv, /);
+    expect(csvObjects(await readFile(out, 'utf8')).rows).toHaveLength(150);
+  });
+
+  it('Ctrl-C while submit --wait waits says the command that cancels the job', async () => {
+    await paused(async () => {
+      const run = start(['submit', iris, '--model', 'iris-logreg', '--wait']);
+      await run.saw('\n', 'stdout');
+      run.child.kill('SIGINT');
+      const { code, stdout, stderr } = await run.done;
+      expect(code).toBe(130);
+      const page = stdout.trim();
+      expect(stderr).toContain(`to cancel it: batchcast cancel '${page}'`);
+      const cancelled = await cli(['cancel', page]);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+    });
+  });
+});
+
+describe('batchcast download output', () => {
+  let page: string;
+  beforeAll(async () => {
+    const r = await cli(['submit', iris, '--model', 'iris-logreg', '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    page = r.stdout.trim();
+  });
+
+  it('refuses an --out extension naming a format results are not written in, before anything is sent', async () => {
+    for (const [args, ext] of [
+      [['download', page, '--out', path.join(tmp, 'r.csv.gz')], '.gz'],
+      [['download', page, '--out', path.join(tmp, 'r.xls')], '.xls'],
+      [['download', page, '--out', path.join(tmp, 'r.json')], '.json'],
+      [['submit', iris, '--model', 'iris-logreg', '--out', path.join(tmp, 'r.csv.zst')], '.zst'],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`${ext} names`);
+      expect(r.stderr).toContain('--format csv|xlsx|parquet|jsonl');
+      expect(r.stdout).toBe('');
+    }
+    // --format says it for any name.
+    const chosen = await cli(['download', page, '--out', path.join(tmp, 'plain.csv.gz'), '--format', 'csv']);
+    expect(chosen.code, chosen.stderr).toBe(0);
+    expect(chosen.stderr).toContain('(csv, ');
+  });
+
+  it('ends quietly, status 0, when the reader of stdout has gone (| head -1)', async () => {
+    const r = await start(['download', page, '--out', '-'], {}, { closeStdout: true }).done;
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('batchcast messages', () => {
+  it('checks --delimiter, --decimal and --encoding before uploading, with the values it takes', async () => {
+    for (const [flag, value, said] of [
+      ['--delimiter', 'colon', 'comma, semicolon, tab, pipe'],
+      ['--decimal', 'dot', 'point, comma'],
+      ['--encoding', 'klingon', 'macintosh'],
+    ] as const) {
+      const r = await cli(['submit', iris, '--model', 'iris-logreg', flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(2);
+      expect(r.stderr).toContain(`${flag}: "${value}"`);
+      expect(r.stderr).toContain(said);
+      expect(r.stderr).not.toContain('\t');
+      expect(r.stderr).not.toContain('upload');
+    }
+  });
+
+  it('says, while --wait waits for a server that does not answer, that it keeps trying and until when', async () => {
+    const port = await freePort();
+    const run = start(['status', `http://127.0.0.1:${port}/jobs/00000000-0000-4000-8000-000000000000?token=x`, '--wait']);
+    await run.saw('trying again every 2 s until ');
+    run.child.kill('SIGINT');
+    expect((await run.done).stderr).toContain('connection refused');
+  });
+
+  it('names CLI commands, not HTTP endpoints, takes key names, and says an https URL is at a plain http server', async () => {
+    const removed = await cli(['models', 'remove', 'no-such-model'], { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN });
+    expect(removed.code).toBe(1);
+    expect(removed.stderr).toContain('batchcast models list shows the models');
+    expect(removed.stderr).not.toContain('GET /api/models');
+
+    await createKey('cli-named', ['jobs:read']);
+    const env = { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN };
+    const updated = await cli(['keys', 'update', 'cli-named', '--rows-per-day', '5'], env);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stderr).toContain('"rowsPerDay":5');
+    const unknown = await cli(['keys', 'revoke', 'no-such-key'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no API key has the id or name "no-such-key"');
+    await createKey('cli-named', ['jobs:read']);
+    const twice = await cli(['keys', 'revoke', 'cli-named'], env);
+    expect(twice.stderr).toContain('2 API keys are named "cli-named": give the ID');
+
+    const server = http.createServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const r = await cli(['models', 'list', '--url', `https://127.0.0.1:${port}`]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`speaks plain http, not https: try http://127.0.0.1:${port}`);
+      expect(r.stderr).not.toContain('wrong version number');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
