@@ -164,18 +164,18 @@ async function submit(args: string[]): Promise<number> {
     },
   );
   const pageUrl = at(base, created.links.page).toString();
-  process.stdout.write(`${pageUrl}\n`);
-  if (!wait) {
-    log(`job ${created.id} queued; follow it at the URL above`);
-    return EXIT_OK;
-  }
-
   const onInterrupt = () => {
     // The page's link cancels too (its token, or the key's for a key's job): the command to paste, quoted for `?`.
     log(`\nstopped waiting; the job goes on: ${pageUrl}\nto cancel it: batchcast cancel '${pageUrl}'`);
     process.exit(130);
   };
-  process.once('SIGINT', onInterrupt);
+  // Before the link is printed: a Ctrl-C as soon as it shows is told how to cancel too, not killed silently.
+  if (wait) process.once('SIGINT', onInterrupt);
+  process.stdout.write(`${pageUrl}\n`);
+  if (!wait) {
+    log(`job ${created.id} queued; follow it at the URL above`);
+    return EXIT_OK;
+  }
   const job = await followJob(at(base, created.links.self));
   process.removeListener('SIGINT', onInterrupt);
   if (job.status !== 'succeeded') {
