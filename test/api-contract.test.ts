@@ -218,7 +218,10 @@ describe('client mistakes', () => {
       const cancelled = await fetch(platform.url(job.links.results));
       expect(cancelled.status).toBe(409);
       expect(cancelled.headers.get('retry-after')).toBeNull();
-      expect((await errorOf(cancelled)).message).toBe('The job ended cancelled: it has no results.');
+      // Final, and said so: not `not_ready`, which tells a client to wait.
+      const why = await errorOf(cancelled);
+      expect(why.code).toBe('job_cancelled');
+      expect(why.message).toMatch(/^The job was cancelled: it has no results .*Upload the file again/);
     } finally {
       await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
     }

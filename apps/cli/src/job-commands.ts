@@ -126,6 +126,12 @@ export async function downloadCommand(args: string[]): Promise<number> {
     log(`results written to ${file === '-' ? 'stdout' : file} (${format}, ${formatBytes(bytes)})`);
     return EXIT_OK;
   } catch (err) {
+    // A job that ended without results never will have any: said as --wait says it (the server's message holds
+    // the job's error and what to do), exit status 1, rather than as a request that went wrong.
+    if (err instanceof ApiError && (err.code === 'job_failed' || err.code === 'job_cancelled')) {
+      log(`job ${ref.id}: ${err.message}`);
+      return EXIT_FAILED;
+    }
     // A format this server does not write answers like any unknown path.
     if (err instanceof ApiError && err.status === 404 && /^Nothing at /.test(err.message) && format !== 'csv') {
       throw new ApiError(`this server does not offer ${format} results; try --format csv`, 404, 'unsupported_format');

@@ -797,6 +797,19 @@ route({
   responses: { 200: json('OpenAPI 3.1.', z.record(z.string(), z.unknown())) },
 });
 
+/**
+ * The results' 409s: a job still going will have results (wait); one that failed or was cancelled never will
+ * (its scored rows are deleted when it ends), each with a code of its own so a client stops waiting. A function, as
+ * the results routes are registered before this is defined.
+ */
+function resultsConflict(): ResponseConfig {
+  return {
+    description:
+      'No results: `not_ready` while the job is queued or running (with `Retry-After`: ask again), `job_failed` (with `jobError`, the job’s error) or `job_cancelled` once it ended without results, for good: the rows it had scored are deleted when it ends.',
+    content: { 'application/json': { schema: ErrorBody }, 'text/html': { schema: z.string() } },
+  };
+}
+
 /** `results.<format>`: the same results in each format, the input's columns (typed where it had types) first. */
 function registerResultsRoutes(): void {
   const formats: { ext: string; type: string; what: string }[] = [
@@ -834,7 +847,8 @@ function registerResultsRoutes(): void {
         200: text(f.type, 'Streamed, rows in input order.'),
         // 422: Excel's `too_many_rows`, and for any format `unreadable_input` (the upload cannot be read back);
         // 503 for a typed format: `downloads_busy` (RESULTS_THREADS are writing others), with Retry-After.
-        ...(f.ext === 'csv' ? errors(401, 403, 404, 409, 410, 422) : errors(401, 403, 404, 409, 410, 422, 503)),
+        ...(f.ext === 'csv' ? errors(401, 403, 404, 410, 422) : errors(401, 403, 404, 410, 422, 503)),
+        409: resultsConflict(),
       },
     });
   }
@@ -855,7 +869,8 @@ function registerResultsRoutes(): void {
         description: 'Accept names no format there is (`not_acceptable`): the message lists them.',
         content: { 'application/json': { schema: ErrorBody } },
       },
-      ...errors(401, 403, 404, 409, 410, 422, 503),
+      ...errors(401, 403, 404, 410, 422, 503),
+      409: resultsConflict(),
     },
   });
 }

@@ -72,11 +72,15 @@ export function adviceFor(job: { status: JobStatusName; rows: RowCounts; error?:
     if (rows.total > 0 && rows.failed === rows.total) {
       return 'No row could be scored. Download the list of failed rows to see, for each row, the column, the value and the reason; correct the file and upload it again.';
     }
+    // Rows scored before the failure are deleted with it (discardEnded): the page says so rather than leave
+    // the reader looking for a preview or a download of them.
+    const lost = rows.processed > rows.failed ? 'A failed job has no results: the rows it had scored are deleted. ' : '';
     return job.error
-      ? ''
-      : 'This was a problem on our side, not in your file. Upload the file again in a little while; if it keeps failing, tell the people who run this batchcast.';
+      ? lost.trimEnd()
+      : `${lost}This was a problem on our side, not in your file. Upload the file again in a little while; if it keeps failing, tell the people who run this batchcast.`;
   }
-  if (status === 'cancelled') return 'This job was cancelled; its results are not kept. Upload the file again to score it.';
+  if (status === 'cancelled')
+    return 'This job was cancelled; its results are not kept: the rows it had scored are deleted. Upload the file again to score it.';
   if (status === 'succeeded' && rows.failed > 0) {
     // The download is the list of failed rows (row number, column, value, reason), not the rows: the email says
     // the same. "The failed rows can be downloaded on their own" promised rows to correct and upload again.

@@ -123,6 +123,27 @@ export async function storeChunkPredictions(
   });
 }
 
+/**
+ * Deletes what an ended job scored, once nothing can store more for it: a chunk commits its predictions only
+ * while the job is going (storeChunkPredictions), so run after the job's end has committed, this sees every
+ * chunk that got in before it. A cancelled job keeps nothing. A failed job keeps its failed rows and why (the
+ * job page's list and errors.csv, to correct the file), without any prediction: batches with no failed row
+ * are deleted, the others lose their labels, probabilities and values. Returns the batches deleted.
+ */
+export async function discardPredictions(pool: Pool, jobId: string, keep: 'nothing' | 'row errors'): Promise<number> {
+  if (keep === 'nothing') {
+    const { rowCount } = await pool.query('DELETE FROM prediction_batches WHERE job_id = $1', [jobId]);
+    return rowCount ?? 0;
+  }
+  const { rowCount } = await pool.query('DELETE FROM prediction_batches WHERE job_id = $1 AND cardinality(error_rows) = 0', [jobId]);
+  await pool.query(
+    `UPDATE prediction_batches SET labels = NULL, probabilities = NULL, "values" = NULL, values_double = NULL
+     WHERE job_id = $1 AND (labels IS NOT NULL OR probabilities IS NOT NULL OR "values" IS NOT NULL OR values_double IS NOT NULL)`,
+    [jobId],
+  );
+  return rowCount ?? 0;
+}
+
 /** A stored batch as the results download reads it: numbers already printed by PostgreSQL (shortest form). */
 export interface StoredBatch {
   firstRow: number;

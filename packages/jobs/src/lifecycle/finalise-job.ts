@@ -1,4 +1,4 @@
-import { finishJob, firstRowError, listChunks } from '@batchcast/db';
+import { discardPredictions, finishJob, firstRowError, listChunks } from '@batchcast/db';
 import { placeKind, rowPlace } from '../inputs/row-lines.js';
 import { FILE_FAULT } from './score-chunk.js';
 import type { JobsContext } from '../context.js';
@@ -12,6 +12,9 @@ import { loadJob } from './load-job.js';
  * deliveries as jobs of their own so that an SMTP outage or a failing receiver is retried without re-running
  * any inference. Safe to run again: a job already ended is not ended twice, the email is queued only while
  * its owner has not been told, and a job's webhook deliveries are recorded once.
+ *
+ * A job that failed or was cancelled has no results, so what it scored is deleted here (discardEnded): its
+ * page and its results say it has none, and they would have stayed in PostgreSQL until retention.
  */
 export async function finaliseJob(ctx: JobsContext, jobId: string): Promise<void> {
   // Read once: the finaliser runs after every chunk has finished, so the counts are final.
@@ -23,8 +26,24 @@ export async function finaliseJob(ctx: JobsContext, jobId: string): Promise<void
     const outcome = await outcomeOf(ctx, job);
     if (await finishJob(ctx.pool, job.id, outcome)) ctx.log.info({ jobId, status: outcome.status }, 'job finished');
   }
+  // Read again: the job may have just ended here, or been cancelled meanwhile (its cancel deleted what was
+  // stored then; a chunk it was scoring cannot store after it, but deleting again is safe and cheap).
+  const ended = await loadJob(ctx.pool, jobId);
+  if (ended) await discardEnded(ctx, ended);
   if (job.email && !job.notifiedAt) await ctx.queue.enqueueEmail(job.id);
   await tellWebhooks(ctx, job.id);
+}
+
+/**
+ * Deletes the predictions of a job that ended without results; run only once the end has committed, when no
+ * chunk can store any more for it (see discardPredictions). A failed job keeps its failed rows and why, so its
+ * owner can correct the file; a cancelled one keeps nothing (its page never shows them). The upload is kept
+ * until retention: a job's upload is what its retries, its schedule run and its idempotent replays refer to.
+ */
+export async function discardEnded(ctx: JobsContext, job: Pick<Job, 'id' | 'status'>): Promise<void> {
+  if (job.status !== 'failed' && job.status !== 'cancelled') return;
+  const deleted = await discardPredictions(ctx.pool, job.id, job.status === 'failed' ? 'row errors' : 'nothing');
+  if (deleted) ctx.log.info({ jobId: job.id, status: job.status, batches: deleted }, 'deleted the predictions of a job without results');
 }
 
 /** Records and queues the job's webhook deliveries; on failure the reconciler does it (the job says they are not recorded). */

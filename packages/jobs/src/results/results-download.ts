@@ -111,20 +111,38 @@ async function checkResults(ctx: JobsContext, job: Job, format: ResultsFormat): 
   const model = await modelById(ctx.pool, job.modelId);
   // First: a job too big for Excel will never fit, whether it has ended or not.
   if (format === 'xlsx') checkExcelFits(job, typedResultColumns(job, model.schema).length);
+  if (job.status === 'failed' || job.status === 'cancelled') throw noResults(job);
   if (job.status !== 'succeeded') {
-    // A job still queued or running will have results: say when to ask again (Retry-After), as a poller
-    // needs; one that ended otherwise never will.
-    const ended = job.status === 'failed' || job.status === 'cancelled';
+    // A job still queued or running will have results: say when to ask again (Retry-After), as a poller needs.
     throw new DomainError(
       'conflict',
       'not_ready',
-      ended
-        ? `The job ended ${job.status}: it has no results.`
-        : `The results are not available yet: the job is ${job.status}. Ask again when its status is succeeded.`,
-      ended ? { status: job.status } : { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
+      `The results are not available yet: the job is ${job.status}. Ask again when its status is succeeded.`,
+      { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
     );
   }
   return { about: { format, contentType: CONTENT_TYPES[format], filename: resultsFilename(job.filename, format) }, model };
+}
+
+/**
+ * A job that ended without results never will have any (what it scored is deleted when it ends): a code of
+ * its own, not `not_ready`, which tells a client to wait; with the job's error and what to do.
+ */
+function noResults(job: Job): DomainError {
+  if (job.status === 'cancelled') {
+    return new DomainError(
+      'conflict',
+      'job_cancelled',
+      'The job was cancelled: it has no results (the rows it had scored are deleted). Upload the file again to score it.',
+      { status: job.status },
+    );
+  }
+  return new DomainError(
+    'conflict',
+    'job_failed',
+    `The job failed: it has no results (the rows it had scored are deleted). ${job.error ?? 'Upload the file again to score it.'}`,
+    { status: job.status, jobError: job.error },
+  );
 }
 
 function checkExcelFits(job: Job, columns: number): void {

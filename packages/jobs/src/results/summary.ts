@@ -43,8 +43,9 @@ export interface JobSummary {
 
 /**
  * What the job page shows once a job has ended: the distribution of the predictions (counted by
- * PostgreSQL over the stored arrays) and the first rows of the results. A cancelled job's results are not
- * kept (the page says so), so its summary shows none of them: no preview rows, no distribution.
+ * PostgreSQL over the stored arrays) and the first rows of the results. A job that failed or was cancelled
+ * has no results (its predictions are deleted when it ends, and its results download refuses), so its
+ * summary shows none of them: no preview rows, no distribution; a failed job still lists its failed rows.
  */
 export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary> {
   const model = await modelById(ctx.pool, job.modelId);
@@ -56,10 +57,10 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
     model: { name: model.name, version: model.version },
     rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
     durationSeconds: job.startedAt && job.finishedAt ? (job.finishedAt.getTime() - job.startedAt.getTime()) / 1000 : null,
-    preview: await preview(ctx, job, schema),
+    preview: withoutResults(job) ? previewHeader(job, schema) : await preview(ctx, job, schema),
     failures: await firstFailures(ctx, job),
   };
-  if (job.status === 'cancelled') return { ...summary, preview: { ...summary.preview, rows: [] } };
+  if (withoutResults(job)) return summary;
   if (schema.task === 'classifier') {
     const counted = new Map((await countLabels(ctx.pool, job.id)).map((c) => [c.label, c.count]));
     const classes = (schema.classLabels ?? []).map(String);
@@ -103,11 +104,20 @@ const formatProbability = (p: number): string => (Number.isFinite(p) ? p.toFixed
 const formatValue = (v: number): string =>
   Number.isFinite(v) ? numberText(Object.is(v, -0) ? v : Math.abs(v) >= 1e6 ? Math.round(v) : Number(v.toPrecision(6))) : String(v);
 
+/** A job that ended without results: failed or cancelled. */
+const withoutResults = (job: Pick<Job, 'status'>): boolean => job.status === 'failed' || job.status === 'cancelled';
+
+/** The preview's columns without rows. */
+function previewHeader(job: Job, schema: ModelSchema): JobSummary['preview'] {
+  const header = [...resultInputNames(job.layout.header, schema), ...outputColumns(schema), 'error'];
+  return { header, rows: [], inputColumns: job.layout.header.length };
+}
+
 /** The first PREVIEW_ROWS rows whose predictions are stored, as text cells (the page escapes them). */
 async function preview(ctx: JobsContext, job: Job, schema: ModelSchema): Promise<JobSummary['preview']> {
   const layout = job.layout;
-  const header = [...resultInputNames(layout.header, schema), ...outputColumns(schema), 'error'];
-  const empty = { header, rows: [], inputColumns: layout.header.length };
+  const empty = previewHeader(job, schema);
+  const header = empty.header;
   const classes = schema.task === 'classifier' ? (schema.classLabels?.length ?? 0) : 0;
   const predictions = await readFirstPredictions(ctx.pool, job.id, PREVIEW_ROWS, classes);
   const first = (await listChunks(ctx.pool, job.id))[0];
