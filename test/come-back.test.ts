@@ -147,6 +147,30 @@ describe('email me my links', () => {
     expect(mail!.text).not.toContain('aged.csv');
   });
 
+  it('with more jobs kept than it lists, says it lists the most recent of how many, and where the older ones are', async () => {
+    const address = 'many-links@example.com';
+    const newest = await run({ email: address, filename: 'newest.csv' });
+    const db = await platformDb(platform);
+    try {
+      // 26 older jobs of the same address (copies of the row, each a day older than the one before).
+      await db.query('CREATE TEMP TABLE older AS SELECT j.*, g.n FROM jobs j, generate_series(1, 26) AS g(n) WHERE j.id = $1', [newest.id]);
+      await db.query(
+        `UPDATE older SET id = gen_random_uuid(), filename = 'older.csv', created_at = created_at - make_interval(hours => n)`,
+      );
+      await db.query('ALTER TABLE older DROP COLUMN n');
+      await db.query('INSERT INTO jobs SELECT * FROM older');
+    } finally {
+      await db.end();
+    }
+    expect((await requestLinks(address)).status).toBe(202);
+    const [mail] = await until('the links message', () => (linksMail(address).length ? linksMail(address) : null));
+    expect(mail!.subject).toBe('batchcast: links to your 20 most recent jobs');
+    expect(mail!.text).toContain('Here are the 20 most recent of your 27 jobs still kept, newest first.');
+    expect(mail!.text).toContain('The 7 older ones are not listed: the link of each is in the email sent to this address when it ended.');
+    expect(mail!.text.match(/\/jobs\/[0-9a-f-]{36}\?token=/g)).toHaveLength(20);
+    expect(mail!.text.indexOf('newest.csv')).toBeLessThan(mail!.text.indexOf('older.csv'));
+  });
+
   it('limits the requests per address, with the same answer for an address without jobs', async () => {
     // Each address has asked once; the limit is 3 an hour.
     for (let i = 0; i < 2; i++) {

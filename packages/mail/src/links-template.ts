@@ -15,7 +15,10 @@ export interface JobLinkItem {
 }
 
 export interface JobLinksMail {
+  /** The newest of the jobs still kept, newest first. */
   jobs: JobLinkItem[];
+  /** How many jobs still kept named the address: more than `jobs` when the message lists only the newest. */
+  kept: number;
   retentionDays: number;
 }
 
@@ -36,8 +39,17 @@ function expiry(job: JobLinkItem, days: number): string {
  * a token of its own. The subject says nothing anyone typed.
  */
 export function renderJobLinks(m: JobLinksMail): RenderedMail {
-  const subject = `batchcast: links to your ${m.jobs.length === 1 ? 'job' : `${m.jobs.length} jobs`}`;
-  const lead = `Someone (we hope you) asked for the links to the prediction jobs that named this address. ${m.jobs.length === 1 ? 'Here is the one still kept.' : `Here are the ${m.jobs.length} still kept, newest first.`}`;
+  const shown = m.jobs.length;
+  const older = m.kept - shown;
+  const subject = `batchcast: links to your ${shown === 1 ? 'job' : older > 0 ? `${shown} most recent jobs` : `${shown} jobs`}`;
+  // With more jobs kept than one message lists, it says so: "your 20 jobs" called the newest 20 all of them.
+  const which =
+    older > 0
+      ? `Here are the ${shown} most recent of your ${m.kept} jobs still kept, newest first. The ${older === 1 ? 'older one is' : `${older} older ones are`} not listed: ${older === 1 ? 'its link is in the email' : 'the link of each is in the email'} sent to this address when it ended.`
+      : shown === 1
+        ? 'Here is the one still kept.'
+        : `Here are the ${shown} still kept, newest first.`;
+  const lead = `Someone (we hope you) asked for the links to the prediction jobs that named this address. ${which}`;
   const privacy = 'Each link is private: anyone who has it can see the results. If you did not ask for this message, you can ignore it.';
   const items = m.jobs.map((j) => ({
     title: `${j.filename} — ${STATUS[j.status]}`,

@@ -21,7 +21,7 @@ describe('the "your links" email', () => {
       expiresAt: null,
       link: 'https://batchcast.example.com/jobs/1?token=xyz',
     };
-    const mail = renderJobLinks({ jobs: [job, running], retentionDays: 7 });
+    const mail = renderJobLinks({ jobs: [job, running], kept: 2, retentionDays: 7 });
     expect(mail.subject).toBe('batchcast: links to your 2 jobs');
     for (const part of [mail.text, mail.html]) {
       expect(part).toContain('customers.csv — done');
@@ -32,12 +32,13 @@ describe('the "your links" email', () => {
     }
     expect(mail.text).toContain(job.link);
     expect(mail.html).toContain(`href="${job.link.replace(/&/g, '&amp;')}"`);
-    expect(renderJobLinks({ jobs: [job], retentionDays: 7 }).subject).toBe('batchcast: links to your job');
+    expect(renderJobLinks({ jobs: [job], kept: 1, retentionDays: 7 }).subject).toBe('batchcast: links to your job');
   });
 
   it('escapes file names and links in the HTML, and puts nothing the uploader typed in the subject', () => {
     const mail = renderJobLinks({
       jobs: [{ ...job, filename: '<img src=x onerror=alert(1)>.csv', link: 'https://x.example/jobs/1?token=a"onmouseover="1' }],
+      kept: 1,
       retentionDays: 7,
     });
     expect(mail.html).not.toMatch(/<img|"onmouseover/);

@@ -61,14 +61,26 @@ export async function purgeLinkRequests(pool: Pool, hours: number): Promise<numb
   return rowCount ?? 0;
 }
 
-/** The jobs that asked to email this address (case-insensitive), newest first: the ones retention has not deleted. */
-export async function listJobsForEmail(pool: Pool, email: string, limit: number): Promise<OwnedJobRow[]> {
+// The jobs that asked to email an address (case-insensitive) and are still kept: not receiving their upload,
+// and not past their deletion time (`keptDays` after they ended) that the sweep has not reached yet, whose
+// link would only answer 410.
+const KEPT_FOR_EMAIL = `lower(j.email) = lower($1) AND j.status <> 'receiving'
+  AND (j.finished_at IS NULL OR j.finished_at + make_interval(days => $2) >= now())`;
+
+/** The `limit` newest jobs still kept that asked to email this address. */
+export async function listJobsForEmail(pool: Pool, email: string, keptDays: number, limit: number): Promise<OwnedJobRow[]> {
   const { rows } = await pool.query<OwnedJobRow>(
     `SELECT j.id, j.status, j.filename, m.name AS model, m.version AS "modelVersion", j.rows_total AS "rowsTotal",
        j.rows_processed AS "rowsProcessed", j.rows_failed AS "rowsFailed", j.created_at AS "createdAt", j.finished_at AS "finishedAt"
      FROM jobs j JOIN models m ON m.id = j.model_id
-     WHERE lower(j.email) = lower($1) AND j.status <> 'receiving' ORDER BY j.created_at DESC LIMIT $2`,
-    [email, limit],
+     WHERE ${KEPT_FOR_EMAIL} ORDER BY j.created_at DESC LIMIT $3`,
+    [email, keptDays, limit],
   );
   return rows;
+}
+
+/** How many jobs still kept asked to email this address: a links message lists only the newest of them. */
+export async function countJobsForEmail(pool: Pool, email: string, keptDays: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs j WHERE ${KEPT_FOR_EMAIL}`, [email, keptDays]);
+  return rows[0]!.n;
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { jobPagePath, newJobToken } from '@batchcast/access';
 import {
   addJobToken,
+  countJobsForEmail,
   countRecentLinkRequests,
   getPendingLinkRequest,
   insertLinkRequest,
@@ -16,7 +17,7 @@ import { DomainError } from '../errors.js';
 import type { VisibleJob } from '../records.js';
 import { expiresAt } from './expiry.js';
 
-/** The most jobs one message lists (newest first); older ones are still reachable by their own emails. */
+/** The most jobs one message lists (newest first); it says how many more there are, and where their links are. */
 const MAX_JOBS = 20;
 
 /** What the person is told, whether or not the address has jobs: the answer must not say which. */
@@ -67,10 +68,11 @@ export async function sendLinks(ctx: JobsContext, requestId: string): Promise<vo
   const request = await getPendingLinkRequest(ctx.pool, requestId);
   if (!request) return;
   const days = ctx.config.storage.retentionDays;
-  const now = new Date();
   // Not a job past its deletion time that the sweep has not reached yet: its link would only answer 410.
-  const jobs = (await listJobsForEmail(ctx.pool, request.email, MAX_JOBS)).filter((job) => !((expiresAt(job, days) ?? now) < now));
+  const jobs = await listJobsForEmail(ctx.pool, request.email, days, MAX_JOBS);
   if (jobs.length > 0) {
+    // Counted, so that a message listing the newest MAX_JOBS does not call them all the jobs still kept.
+    const kept = jobs.length < MAX_JOBS ? jobs.length : await countJobsForEmail(ctx.pool, request.email, days);
     const items: JobLinkItem[] = [];
     for (const job of jobs) {
       const { token, hash } = newJobToken();
@@ -85,7 +87,7 @@ export async function sendLinks(ctx: JobsContext, requestId: string): Promise<vo
         link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
       });
     }
-    await ctx.mailer.send(request.email, renderJobLinks({ jobs: items, retentionDays: days }));
+    await ctx.mailer.send(request.email, renderJobLinks({ jobs: items, kept: Math.max(kept, items.length), retentionDays: days }));
   }
   // Sent: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
   await retryWhileDatabaseUnavailable(ctx.pool, () => markLinkRequestHandled(ctx.pool, request.id), {
