@@ -1,10 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FsBlobStore } from '@batchcast/blob';
 import { readOutbox } from '@batchcast/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSchedule, DomainError, listSchedules, loadJob, notifyOwner, removeSchedule, runJobId, runSchedule } from '../src/index.js';
+import {
+  createSchedule,
+  DomainError,
+  finaliseJob,
+  listSchedules,
+  loadJob,
+  notifyOwner,
+  removeSchedule,
+  runJobId,
+  runSchedule,
+  scoreChunk,
+} from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { testContext } from './context.js';
 
@@ -52,6 +63,20 @@ describe('creating a schedule', () => {
     expect(await listSchedules(ctx)).toEqual([]);
   });
 
+  it("refuses a source whose header lacks the model's columns, as a job of it would be refused", async () => {
+    // Before: accepted (201), then every run failed with "missing … columns" and emailed the failure.
+    const err = await createSchedule(ctx, { ...base(), name: 'misfit', source: path.join(sources, 'wrong.csv') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect([(err as DomainError).kind, (err as DomainError).code]).toEqual(['unprocessable', 'missing_columns']);
+    expect((err as DomainError).message).toContain('sepal_length');
+    expect((err as DomainError).details?.missing).toEqual(['sepal_length', 'sepal_width', 'petal_length', 'petal_width']);
+    expect(await listSchedules(ctx)).toEqual([]);
+    // Nothing of the check is left among the uploads.
+    expect(
+      (await readdir(path.join(ctx.config.storage.dataDir, 'uploads')).catch(() => [])).filter((f) => f.startsWith('schedule-check')),
+    ).toEqual([]);
+  });
+
   it('stores it, gives it a timer, and refuses the same name twice', async () => {
     const s = await createSchedule(ctx, base());
     expect(s.nextRunAt).toBeInstanceOf(Date);
@@ -76,6 +101,19 @@ describe('a run', () => {
     expect(job.email).toBe('ops@example.com');
   });
 
+  it("names its schedule in the email of the run's job", async () => {
+    await createSchedule(ctx, { ...base(), name: 'told' });
+    const outcome = await runSchedule(ctx, { schedule: 'told', runKey: 'repeat:told:1', lastAttempt: false });
+    expect(outcome.status).toBe('queued');
+    const id = runJobId('told', 'repeat:told:1');
+    await scoreChunk(ctx, id, 0);
+    await finaliseJob(ctx, id);
+    await notifyOwner(ctx, id);
+    const mail = (await readOutbox(ctx.config.storage.dataDir)).find((m) => m.text.includes('"told"'));
+    expect(mail?.text).toContain('This job is a run of the schedule "told".');
+    expect(mail?.text).toContain('Schedule: told');
+  });
+
   it('records a source the model cannot use as a failed job whose owner is told why', async () => {
     await createSchedule(ctx, { ...base(), name: 'wrong' });
     await writeFile(path.join(sources, 'iris.csv'), 'a,b\n1,2\n'); // replaced by something else before the run
@@ -86,7 +124,9 @@ describe('a run', () => {
     expect(job.error).toContain('could not use');
     expect(job.error).toContain('sepal_length');
     await notifyOwner(ctx, job.id);
-    expect((await readOutbox(ctx.config.storage.dataDir)).some((m) => m.subject.includes('failed'))).toBe(true);
+    expect(
+      (await readOutbox(ctx.config.storage.dataDir)).some((m) => m.subject.includes('failed') && m.text.includes('Schedule: wrong')),
+    ).toBe(true);
   });
 
   it('runs more often than the hourly limit of emails to one address (the operator chose the address)', async () => {

@@ -17,6 +17,8 @@ export interface JobOutcomeMail {
   link: string;
   /** When the job's data (results included) is deleted: RETENTION_DAYS after it ended. */
   expiresAt?: Date | null;
+  /** The schedule whose run made the job, if one did: its recipient may get the runs of several. */
+  schedule?: string | null;
 }
 
 export interface RenderedMail {
@@ -104,8 +106,13 @@ function story(m: JobOutcomeMail): { lead: string; advice: string[] } {
 
 export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
   const subject = subjectOf(m);
-  const { lead, advice } = story(m);
+  const story_ = story(m);
+  // A scheduled run's email names its schedule, first: the file name alone (the same at every run, and shared
+  // by schedules reading one export) did not say which schedule sent it.
+  const lead = m.schedule ? `${story_.lead} This job is a run of the schedule "${m.schedule}".` : story_.lead;
+  const advice = story_.advice;
   const summary: [string, string][] = [
+    ...(m.schedule ? [['Schedule', m.schedule] as [string, string]] : []),
     ['File', m.filename],
     ['Model', m.model],
     // Written as the job page and the CLI write it: "150 rows: 149 scored, 1 failed".

@@ -65,6 +65,12 @@ export async function deleteSchedule(pool: Pool, name: string): Promise<boolean>
   return rowCount === 1;
 }
 
+/** The name of the schedule whose run made this job, or null (an upload, or a run not recorded yet). */
+export async function scheduleOfJob(pool: Pool, jobId: string): Promise<string | null> {
+  const { rows } = await pool.query<{ name: string }>('SELECT schedule_name AS name FROM schedule_runs WHERE job_id = $1', [jobId]);
+  return rows[0]?.name ?? null;
+}
+
 /** Notes that a schedule's run made this job (idempotent: a redelivered run records nothing twice). */
 export async function recordScheduleRun(pool: Pool, run: { jobId: string; schedule: string; runKey: string }): Promise<void> {
   await pool.query('INSERT INTO schedule_runs (job_id, schedule_name, run_key) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING', [

@@ -1,5 +1,5 @@
 import { jobPagePath, newJobToken } from '@batchcast/access';
-import { addJobToken, listChunks, markNotified, retryWhileDatabaseUnavailable } from '@batchcast/db';
+import { addJobToken, listChunks, markNotified, retryWhileDatabaseUnavailable, scheduleOfJob } from '@batchcast/db';
 import { type RenderedMail, renderJobOutcome } from '@batchcast/mail';
 import { expiresAt } from '../come-back/expiry.js';
 import type { JobsContext } from '../context.js';
@@ -44,5 +44,6 @@ export async function outcomeMail(ctx: JobsContext, job: Job): Promise<RenderedM
     fileFault: job.status === 'failed' && (await listChunks(ctx.pool, job.id)).some((c) => !c.done && c.error?.startsWith(FILE_FAULT)),
     link: ctx.config.http.publicUrl + jobPagePath(job.id, token),
     expiresAt: expiresAt(job, ctx.config.storage.retentionDays),
+    schedule: await scheduleOfJob(ctx.pool, job.id),
   });
 }

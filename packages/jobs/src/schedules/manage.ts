@@ -5,6 +5,7 @@ import { parseEmail } from '../email-address.js';
 import { DomainError, notFound } from '../errors.js';
 import { MODEL_NAME, resolveModel } from '../models/registry.js';
 import { checkScheduleSource, parseScheduleSource } from './source.js';
+import { checkSourceFitsModel } from './source-fits.js';
 
 /** A schedule as asked for (the HTTP contract has checked the types; the meaning is checked here). */
 export interface ScheduleInput {
@@ -39,7 +40,8 @@ export async function listSchedules(ctx: JobsContext): Promise<ScheduleState[]> 
 }
 
 /**
- * Registers a schedule: checks every field with a message that says what to fix, stores it in PostgreSQL
+ * Registers a schedule: checks every field with a message that says what to fix (its source read once and
+ * checked against the model as a job is, when it can be read now), stores it in PostgreSQL
  * (the source of truth), then creates its timer. If Redis does not answer now, the reconciler creates the
  * timer as soon as it does.
  */
@@ -83,6 +85,7 @@ export async function createSchedule(ctx: JobsContext, input: ScheduleInput): Pr
   if (!modelRef)
     throw new DomainError('unprocessable', 'unknown_model', 'Give "model": a model name (its latest version at each run) or name@version.');
   await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
+  await checkSourceFitsModel(ctx, source, modelRef);
 
   const stored = await insertSchedule(ctx.pool, {
     name,
