@@ -75,6 +75,17 @@ export function missingCommand(what: string, usage: string): number {
 
 export const bearer = (credential: string): Record<string, string> => ({ authorization: `Bearer ${credential}` });
 
+/**
+ * For commands an API key with the right scope or the admin may run (webhooks, models add/remove): --token picks
+ * the admin token; else the key (--key, else $BATCHCAST_API_KEY); else the admin token from the environment.
+ * Both flags at once is a usage error rather than one silently winning.
+ */
+export function keyOrAdminToken(values: { key?: string | undefined; token?: string | undefined }, what: string): Record<string, string> {
+  if (values.key && values.token) throw new UsageError('give --key or --token, not both');
+  const key = values.token ? undefined : apiKey(values.key);
+  return bearer(key ?? adminToken(values.token, what));
+}
+
 /** Progress and messages go to stderr; stdout carries only results, so it can be piped. */
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 export const out = (line: string) => process.stdout.write(`${line}\n`);

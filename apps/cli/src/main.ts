@@ -5,7 +5,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBytes } from '@batchcast/bytes';
 import { Model, ModelList } from '@batchcast/contract';
-import { apiKey, at, baseUrl, bearer, EXIT_FAILED, EXIT_OK, EXIT_USAGE, log, missingCommand, parse, UsageError } from './args.js';
+import {
+  apiKey,
+  at,
+  baseUrl,
+  bearer,
+  EXIT_FAILED,
+  keyOrAdminToken,
+  EXIT_OK,
+  EXIT_USAGE,
+  log,
+  missingCommand,
+  parse,
+  UsageError,
+} from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { checkOutFile } from './out-file.js';
@@ -29,8 +42,8 @@ Usage:
   batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS] [--format F] [--key KEY] [--url URL]
 ${JOB_HELP}
   batchcast models list [--json] [--url URL]
-  batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
-  batchcast models remove NAME[@VERSION] [--token TOKEN] [--url URL]
+  batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--key KEY | --token TOKEN] [--url URL]
+  batchcast models remove NAME[@VERSION] [--key KEY | --token TOKEN] [--url URL]
   batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY] [--url URL]
   batchcast keys create NAME --scopes a,b [--requests-per-minute N] [--rows-per-day N] [--concurrent-jobs N]
   batchcast keys list | keys update ID|NAME [--scopes a,b] [--rows-per-day N|none] ... | keys revoke ID|NAME
@@ -49,19 +62,21 @@ Commands:
                         its extension names (.csv .xlsx .parquet .jsonl) or --format's
                --delimiter, --decimal, --encoding, --sheet   how to read the file, when detection is not enough
 ${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the columns they need.
-  models add   Register a new version of a model (admin): an ONNX file, a scikit-learn model saved
+  models add   Register a new version of a model (admin, or a key with models:write): an ONNX file, a scikit-learn model saved
                with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
                its name; the column names only when the file does not carry them (--features).
                Pickles are read as data and never run.
-  models remove  Remove a model version (NAME@VERSION) or every version of a model (NAME), admin:
+  models remove  Remove a model version (NAME@VERSION) or every version of a model (NAME), admin or
+               a key with models:write:
                no longer offered nor usable by new jobs; jobs already made with it finish.
 
 ${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
   --token T    the admin token for models add/remove, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
-  --key K      an API key for submit, jobs, webhooks, and status/download/cancel of a job by its ID
-               (default: $BATCHCAST_API_KEY)
+  --key K      an API key for submit, jobs, webhooks, models add/remove, and status/download/cancel of a job by
+               its ID (default: $BATCHCAST_API_KEY); where a key or the admin may act, a key (flag or variable) is
+               used unless --token is given
 
 Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
 `;
@@ -89,17 +104,19 @@ server answers the job it made rather than making a second one; never sooner tha
 when that is more than 30 s (the command then says when to try again).
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
-       batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--token TOKEN] [--url URL]
-       batchcast models remove NAME[@VERSION] [--token TOKEN] [--url URL]
+       batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--key KEY | --token TOKEN] [--url URL]
+       batchcast models remove NAME[@VERSION] [--key KEY | --token TOKEN] [--url URL]
 
 list: the registered models, the latest version of each (with --json: every version, each with "latest", the
-version NAME alone means, and "default", the one submit uses without --model). add (needs the admin token: --token or $BATCHCAST_ADMIN_TOKEN): registers FILE
+version NAME alone means, and "default", the one submit uses without --model). add and remove need an API key with
+the scope models:write (--key or $BATCHCAST_API_KEY) or the admin token (--token or $BATCHCAST_ADMIN_TOKEN; --token
+wins over a key in the environment). add registers FILE
 as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
 (.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
 content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
 anything but scikit-learn estimators and numpy arrays is refused with the class it names. --features names the
 CSV columns only when the model does not name its inputs (ONNX without names, a model fitted on an array).
-remove (admin): NAME@VERSION removes that version, NAME every version of the model. A removed version is no
+remove: NAME@VERSION removes that version, NAME every version of the model. A removed version is no
 longer listed, offered or usable by new jobs and predictions (NAME then means its latest remaining version);
 jobs already made with it finish with it. Its version number is never given out again. The server refuses to
 remove the last version of its DEFAULT_MODEL.
@@ -249,13 +266,13 @@ async function modelsAdd(args: string[]): Promise<number> {
     features: { type: 'string' },
     description: { type: 'string' },
     token: { type: 'string' },
+    key: { type: 'string' },
   });
   if (values.help) return help('models');
   if (positionals.length > 1) throw new UsageError(`models add takes one FILE (got ${positionals.length})`);
   const file = await readableFile(positionals[0], 'model FILE');
   if (!values.name) throw new UsageError('--name NAME is required');
-  const token = values.token ?? process.env.BATCHCAST_ADMIN_TOKEN;
-  if (!token) throw new UsageError('models add needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
+  const credential = keyOrAdminToken(values, 'models add (without an API key with models:write)');
   const base = baseUrl(values.url);
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
   const name = values.name;
@@ -269,7 +286,7 @@ async function modelsAdd(args: string[]): Promise<number> {
           ...(values.description ? { description: values.description } : {}),
         },
         file: { path: file, field: 'file', contentType: 'application/octet-stream' },
-        headers: { authorization: `Bearer ${token}`, ...key },
+        headers: { ...credential, ...key },
         onProgress: (sent) => bar.update(sent),
       }),
     () => bar.update(0),
@@ -281,7 +298,7 @@ async function modelsAdd(args: string[]): Promise<number> {
 }
 
 async function modelsRemove(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { token: { type: 'string' } });
+  const { values, positionals } = parse(args, { token: { type: 'string' }, key: { type: 'string' } });
   if (values.help) return help('models');
   if (positionals.length !== 1) throw new UsageError(`models remove takes one NAME or NAME@VERSION (got ${positionals.length})`);
   const ref = positionals[0]!;
@@ -289,13 +306,12 @@ async function modelsRemove(args: string[]): Promise<number> {
   if (!m || (m[2] !== undefined && !/^[1-9][0-9]*$/.test(m[2]))) {
     throw new UsageError(`"${ref}" is not a model: give NAME (every version) or NAME@VERSION (one version)`);
   }
-  const token = values.token ?? process.env.BATCHCAST_ADMIN_TOKEN;
-  if (!token) throw new UsageError('models remove needs the admin token: --token TOKEN or BATCHCAST_ADMIN_TOKEN');
+  const credential = keyOrAdminToken(values, 'models remove (without an API key with models:write)');
   const route = `/api/models/${encodeURIComponent(m[1]!)}${m[2] === undefined ? '' : `/versions/${m[2]}`}`;
   await requestJson(at(baseUrl(values.url), route), {
     method: 'DELETE',
     schema: z.unknown(),
-    headers: { authorization: `Bearer ${token}` },
+    headers: credential,
   });
   log(m[2] === undefined ? `removed every version of ${m[1]}` : `removed ${m[1]} version ${m[2]}`);
   return EXIT_OK;

@@ -23,6 +23,7 @@ import {
   out,
   parse,
   printTable,
+  keyOrAdminToken,
   UsageError,
   wholeNumber,
 } from './args.js';
@@ -56,7 +57,7 @@ are more, stderr says the --cursor of the next page.
        batchcast keys revoke ID|NAME
 
 API keys for services; every command needs the admin token (--token or $BATCHCAST_ADMIN_TOKEN). Scopes:
-jobs:read, jobs:write, webhooks:read, webhooks:write. create prints the key on stdout, once: store it.
+jobs:read, jobs:write, webhooks:read, webhooks:write, models:write. create prints the key on stdout, once: store it.
 Limits: requests a minute (default 600; none for no limit), rows a UTC day, jobs queued or running at once.
 update and revoke take the key's id, or its name when no other key has it.
 `,
@@ -76,11 +77,8 @@ print the signing secret on stdout, once. Deliveries are signed as Standard Webh
 const credentialOptions = { key: { type: 'string' }, token: { type: 'string' } } as const;
 
 /** The key if there is one (flag or environment), else the admin token. */
-function webhookCredential(values: { key?: string | undefined; token?: string | undefined }): Record<string, string> {
-  if (values.key && values.token) throw new UsageError('give --key or --token, not both');
-  const key = values.token ? undefined : apiKey(values.key);
-  return bearer(key ?? adminToken(values.token, 'webhooks (without an API key)'));
-}
+const webhookCredential = (values: { key?: string | undefined; token?: string | undefined }): Record<string, string> =>
+  keyOrAdminToken(values, 'webhooks (without an API key)');
 
 const time = (iso: string | null): string => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
@@ -169,7 +167,8 @@ export async function keysCommand(args: string[]): Promise<number> {
   const givenLimits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   if (sub === 'create') {
     if (positionals.length !== 1) throw new UsageError('keys create takes the key\u2019s NAME (e.g. crm-sync)');
-    if (!values.scopes) throw new UsageError('--scopes is required: some of jobs:read,jobs:write,webhooks:read,webhooks:write');
+    if (!values.scopes)
+      throw new UsageError('--scopes is required: some of jobs:read,jobs:write,webhooks:read,webhooks:write,models:write');
     const scopes = list(values.scopes);
     // With an idempotency key: a lost answer sent again gets the key made, rather than a second key.
     const created = (await sendWithKey((key) =>

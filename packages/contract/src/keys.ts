@@ -1,9 +1,9 @@
 import { dateTime } from './common.js';
 import { z } from './zod.js';
 
-export const ApiKeyScope = z.enum(['jobs:read', 'jobs:write', 'webhooks:read', 'webhooks:write']).openapi('ApiKeyScope', {
+export const ApiKeyScope = z.enum(['jobs:read', 'jobs:write', 'webhooks:read', 'webhooks:write', 'models:write']).openapi('ApiKeyScope', {
   description:
-    '`jobs:write` submits and cancels jobs; `jobs:read` lists them and reads status and results; `webhooks:write` manages the key’s webhook endpoints (and includes `webhooks:read`: seeing them and their deliveries).',
+    '`jobs:write` submits and cancels jobs; `jobs:read` lists them and reads status and results; `webhooks:write` manages the key’s webhook endpoints (and includes `webhooks:read`: seeing them and their deliveries); `models:write` registers new versions of any model name and removes versions (not the original files, jobs, keys or admin pages).',
 });
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 
@@ -34,11 +34,13 @@ export const ApiKeyRequest = z
       .string({ error: 'Give "name": what the key is for, e.g. "crm-sync" (1 to 100 characters).' })
       .max(100, { error: 'A key’s "name" is at most 100 characters.' }),
     scopes: z
-      .array(z.string(), { error: 'Give "scopes": a list of what the key may do (jobs:read, jobs:write, webhooks:read, webhooks:write).' })
+      .array(z.string(), {
+        error: 'Give "scopes": a list of what the key may do (jobs:read, jobs:write, webhooks:read, webhooks:write, models:write).',
+      })
       .max(10)
       .openapi({
         example: ['jobs:write', 'jobs:read', 'webhooks:write'],
-        description: 'Some of jobs:read, jobs:write, webhooks:read, webhooks:write.',
+        description: 'Some of jobs:read, jobs:write, webhooks:read, webhooks:write, models:write.',
       }),
     limits: ApiKeyLimits.partial()
       .optional()

@@ -439,6 +439,8 @@ registry.registerWebhook({
 });
 
 // Models
+/** Registering and removing versions: the admin, or an API key with `models:write`. */
+const modelWriteSecurity: Security = [...adminSecurity, ...keySecurity];
 route({
   method: 'get',
   path: '/api/models',
@@ -451,9 +453,9 @@ route({
   method: 'post',
   path: '/api/models',
   operationId: 'registerModel',
-  summary: 'Register a new version of a model (admin)',
+  summary: 'Register a new version of a model (admin, or an API key with `models:write`)',
   tags: ['models', 'admin'],
-  security: adminSecurity,
+  security: modelWriteSecurity,
   request: { headers: IdempotencyKeyHeaders, body: multipart(ModelRegistrationForm) },
   responses: { 201: replayable(json('The new version.', Model)), ...errors(400, 401, 403, 409, 413, 422) },
 });
@@ -487,15 +489,15 @@ modelRemovalRoutes();
  */
 function modelRemovalRoutes(): void {
   const description =
-    'Admin. Jobs already made with the version(s) finish with them and their results stay until their own retention; new jobs, schedules’ runs and predictions naming them are refused with 410 `model_removed` (saying when, and which versions remain). The stored files are deleted by the retention sweep once no job refers to them. 404 `model_not_found` when nothing offered matches; 409 `default_model` when it would leave DEFAULT_MODEL without a version.';
+    'Admin, or an API key with `models:write` (403 `insufficient_scope` without it). Jobs already made with the version(s) finish with them and their results stay until their own retention; new jobs, schedules’ runs and predictions naming them are refused with 410 `model_removed` (saying when, and which versions remain). The stored files are deleted by the retention sweep once no job refers to them. 404 `model_not_found` when nothing offered matches; 409 `default_model` when it would leave DEFAULT_MODEL without a version.';
   route({
     method: 'delete',
     path: '/api/models/{name}',
     operationId: 'removeModel',
-    summary: 'Remove every version of a model (admin); `name@version` removes that version',
+    summary: 'Remove every version of a model (admin, or a key with `models:write`); `name@version` removes that version',
     description,
     tags: ['models', 'admin'],
-    security: adminSecurity,
+    security: modelWriteSecurity,
     request: { params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }) },
     responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409) },
   });
@@ -503,10 +505,10 @@ function modelRemovalRoutes(): void {
     method: 'delete',
     path: '/api/models/{name}/versions/{version}',
     operationId: 'removeModelVersion',
-    summary: 'Remove one version of a model (admin)',
+    summary: 'Remove one version of a model (admin, or a key with `models:write`)',
     description,
     tags: ['models', 'admin'],
-    security: adminSecurity,
+    security: modelWriteSecurity,
     request: { params: ModelVersionParams },
     responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409) },
   });
@@ -554,7 +556,8 @@ function modelSourceRoutes(): void {
     summary: 'The file a model version was registered from, byte for byte (admin)',
     description:
       'Sent as `application/octet-stream` with `Content-Disposition: attachment` (the uploaded file name) and the sha256 as ETag. ' +
-      '404 for an unknown version, and (`no_original`) for versions registered before originals were kept.',
+      '404 for an unknown version, and (`no_original`) for versions registered before originals were kept. ' +
+      'Admin only: an API key, even with `models:write`, gets 403 `admin_only` (publishing models is not reading the files others registered).',
     tags: ['models', 'admin'],
     security: adminSecurity,
     request: { params: ModelVersionParams },

@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictCells, removeModel } from '@batchcast/jobs';
 import { type CellTape, PredictBodyError, readPredictCells } from '@batchcast/predict-body';
-import express, { Router } from 'express';
+import express, { type Request, Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
+import { requireAdminOrKey } from '../auth/api-key.js';
 import type { WebContext } from '../context.js';
 import { bodyBudget } from '../http/body-budget.js';
 import { refuse } from '../http/errors.js';
@@ -43,7 +44,10 @@ function readPredictBody(raw: unknown, contentType: string | undefined): CellTap
   }
 }
 
-/** The model registry: anyone may list and predict; registering needs the admin token. */
+/**
+ * The model registry: anyone may list and predict; registering and removing versions need the admin token or
+ * an API key with `models:write` (any model name); the original files stay the admin's alone.
+ */
 export function modelsApi(ctx: WebContext): Router {
   const router = Router();
 
@@ -76,7 +80,7 @@ export function modelsApi(ctx: WebContext): Router {
   });
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
-  router.post('/api/models', requireAdmin(ctx), async (req, res) => {
+  router.post('/api/models', requireAdminOrKey(ctx, 'models:write'), async (req, res) => {
     await receiveModelForm(ctx, req, res);
     try {
       // A retry whose answer was lost gets the version it registered, rather than registering another.
@@ -96,23 +100,26 @@ export function modelsApi(ctx: WebContext): Router {
 }
 
 /**
- * Removing a model (every version) or one version, for admins: 204, 404 (`model_not_found`) when nothing offered
+ * Removing a model (every version) or one version, for admins and keys with `models:write`: 204, 404 (`model_not_found`) when nothing offered
  * matches, 409 (`default_model`) when it would leave DEFAULT_MODEL without a version. A version is addressed as
  * elsewhere in the API: /versions/N, or name@N as predict takes it.
  */
 function modelRemovalRoutes(ctx: WebContext, router: Router): void {
-  const remove = async (name: string, version: number | undefined) => {
+  const remove = async (req: Request, name: string, version: number | undefined) => {
     const done = await removeModel(ctx.jobs.pool, name, version, ctx.config.models.defaultName);
-    ctx.log.info({ model: done.name, versions: done.removed.map((r) => r.version) }, 'admin removed model versions');
+    // Who did it, for whoever later wonders where a version went: the key (id and prefix), else the admin.
+    const by = req.apiKey ? { keyId: req.apiKey.id, keyPrefix: req.apiKey.prefix } : { by: 'admin' };
+    ctx.log.info({ model: done.name, versions: done.removed.map((r) => r.version), ...by }, 'model versions removed');
   };
-  router.delete('/api/models/:name', requireAdmin(ctx), async (req, res) => {
+  const guard = requireAdminOrKey(ctx, 'models:write');
+  router.delete('/api/models/:name', guard, async (req, res) => {
     const ref = String(req.params.name);
     const at = ref.indexOf('@');
-    await remove(at < 0 ? ref : ref.slice(0, at), at < 0 ? undefined : versionParam(ref.slice(at + 1)));
+    await remove(req, at < 0 ? ref : ref.slice(0, at), at < 0 ? undefined : versionParam(ref.slice(at + 1)));
     res.status(204).end();
   });
-  router.delete('/api/models/:name/versions/:version', requireAdmin(ctx), async (req, res) => {
-    await remove(String(req.params.name), versionParam(String(req.params.version)));
+  router.delete('/api/models/:name/versions/:version', guard, async (req, res) => {
+    await remove(req, String(req.params.name), versionParam(String(req.params.version)));
     res.status(204).end();
   });
 }
@@ -120,7 +127,10 @@ function modelRemovalRoutes(ctx: WebContext, router: Router): void {
 /** A version in a path: digits only ("1e3" is no version); anything else is a version no model has (404). */
 const versionParam = (text: string): number => (/^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : 0);
 
-/** The file a model version was registered from, byte for byte, for admins (the bearer token or a session). */
+/**
+ * The file a model version was registered from, byte for byte, for admins (the bearer token or a session) only:
+ * `models:write` publishes models, it does not hand out the files others registered them from.
+ */
 function modelOriginalRoute(ctx: WebContext, router: Router): void {
   router.get('/api/models/:name/versions/:version/original', requireAdmin(ctx), async (req, res) => {
     const version = /^[1-9][0-9]{0,8}$/.test(String(req.params.version)) ? Number(req.params.version) : 0;
