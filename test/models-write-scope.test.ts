@@ -74,6 +74,26 @@ describe('an API key with models:write', () => {
     expect(await listed('ds-iris')).toEqual([]);
   });
 
+  it('is named as who registered a version, to admins only (the admin\u2019s own versions name no key)', async () => {
+    const publisher = await createKey({ name: 'ds-named', scopes: ['models:write'] });
+    expect((await register('ds-who', bearer(publisher.key))).status).toBe(201);
+    expect((await register('ds-who', admin)).status).toBe(201);
+    const overview = (await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'application/json' } })).json()) as {
+      models: { name: string; versions: { version: number; registeredBy: unknown }[] }[];
+    };
+    const versions = overview.models.find((m) => m.name === 'ds-who')!.versions;
+    expect(versions).toEqual([
+      expect.objectContaining({ version: 2, registeredBy: null }),
+      expect.objectContaining({ version: 1, registeredBy: { keyId: publisher.id, name: 'ds-named', prefix: publisher.prefix } }),
+    ]);
+    const page = await (await fetch(platform.url('/admin'), { headers: { ...admin, accept: 'text/html' } })).text();
+    expect(page).toContain(`data-registered-by="${publisher.id}">by key ds-named (${publisher.prefix}…)`);
+    // The public registry does not say who registered what: key names are the admin's business.
+    const publicView = JSON.stringify(await (await fetch(platform.url('/api/models/ds-who'))).json());
+    expect(publicView).not.toContain(publisher.id);
+    expect(publicView).not.toContain('ds-named');
+  });
+
   it('replays a registration retried with the same Idempotency-Key, in the key\u2019s own key space', async () => {
     const { key } = await createKey({ name: 'retrier', scopes: ['models:write'] });
     const headers = { ...bearer(key), 'idempotency-key': 'publish-ds-retry-1' };

@@ -299,6 +299,7 @@ describe('the views escape what they are given', () => {
                 library: HOSTILE,
                 libraryVersion: HOSTILE,
                 original: HOSTILE,
+                registeredBy: { keyId: HOSTILE, name: HOSTILE, prefix: HOSTILE },
               },
             ],
           },

@@ -58,6 +58,10 @@ export const AdminOverview = z
               .string()
               .nullable()
               .openapi({ description: 'Where an admin downloads the uploaded file; null when it was not kept.' }),
+            registeredBy: z.object({ keyId: z.string(), name: z.string(), prefix: z.string() }).nullable().openapi({
+              description:
+                'The API key (scope `models:write`) that registered the version, as it is named now; null for the admin and for versions registered before keys could.',
+            }),
           }),
         ),
       }),

@@ -97,6 +97,7 @@ export function admin(ctx: WebContext): Router {
         library: m.library,
         libraryVersion: m.libraryVersion,
         original: m.original ? originalPath(m) : null,
+        registeredBy: m.registeredBy,
       });
       byName.set(m.name, entry);
     }

@@ -76,6 +76,8 @@ export async function registerReceivedModel(jobs: JobsContext, req: Request): Pr
       ...(features ? { features } : {}),
       description: (fields.description ?? '').slice(0, 2000),
       sourceFile: req.file.originalname,
+      // The admin page's form and the admin token leave it null: only a key is named.
+      registeredByKeyId: req.apiKey?.id ?? null,
     });
   } finally {
     await rm(req.file.path, { force: true });

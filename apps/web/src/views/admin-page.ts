@@ -20,6 +20,8 @@ export interface AdminModelView {
     libraryVersion: string | null;
     /** Where the uploaded file is downloaded; null when it was not kept. */
     original: string | null;
+    /** The API key that registered the version (its id, name and prefix); null: the admin. */
+    registeredBy: { keyId: string; name: string; prefix: string } | null;
   }[];
 }
 
@@ -108,7 +110,7 @@ function modelsTable(models: AdminModelView[], csrf?: string | null): SafeHtml {
   const rows = models.flatMap((m) =>
     m.versions.map(
       (v, i) =>
-        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}</td><td class="description" title="${v.description}">${v.description}</td><td>${removeButton(csrf, m.name, v.version)}${i === 0 && m.versions.length > 1 && removeButton(csrf, m.name)}</td></tr>`,
+        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}${v.registeredBy && html`<br><span class="muted" data-registered-by="${v.registeredBy.keyId}">by key ${v.registeredBy.name} (${v.registeredBy.prefix}…)</span>`}</td><td class="description" title="${v.description}">${v.description}</td><td>${removeButton(csrf, m.name, v.version)}${i === 0 && m.versions.length > 1 && removeButton(csrf, m.name)}</td></tr>`,
     ),
   );
   return adminTable(

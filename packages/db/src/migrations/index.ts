@@ -21,6 +21,7 @@ import { sql as webhookAttemptInternal } from './022-webhook-attempt-internal.js
 import { sql as webhookAttemptErrorCode } from './023-webhook-attempt-error-code.js';
 import { sql as rowErrorLines } from './024-row-error-lines.js';
 import { sql as chunkStartLine } from './025-chunk-start-line.js';
+import { sql as modelRegisteredBy } from './026-model-registered-by.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -47,4 +48,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '023-webhook-attempt-error-code', sql: webhookAttemptErrorCode },
   { id: '024-row-error-lines', sql: rowErrorLines },
   { id: '025-chunk-start-line', sql: chunkStartLine },
+  { id: '026-model-registered-by', sql: modelRegisteredBy },
 ];

@@ -22,21 +22,32 @@ export interface ModelRecord {
   original: { sha256: string; size: number } | null;
   /** When an admin removed (retired) the version; null while it is offered. */
   removedAt: Date | null;
+  /** The API key (with `models:write`) that registered the version, as it is named now; null: the admin. */
+  registeredBy: { keyId: string; name: string; prefix: string } | null;
 }
 
-interface ModelRow extends Omit<ModelRecord, 'original'> {
+interface ModelRow extends Omit<ModelRecord, 'original' | 'registeredBy'> {
   originalSha256: string | null;
   originalSize: number | null;
+  keyId: string | null;
+  keyName: string | null;
+  keyPrefix: string | null;
 }
 
 const columns = `m.id, m.name, m.version, m.sha256, m.schema, m.description, m.source_file AS "sourceFile", m.created_at AS "createdAt",
   m.format, m.library, m.library_version AS "libraryVersion", m.converted,
-  m.original_sha256 AS "originalSha256", o.size AS "originalSize", m.removed_at AS "removedAt"`;
+  m.original_sha256 AS "originalSha256", o.size AS "originalSize", m.removed_at AS "removedAt",
+  k.id AS "keyId", k.name AS "keyName", k.prefix AS "keyPrefix"`;
 // The join reads the originals' size only: their bytes are stored out of line and never fetched here.
-const from = 'models m LEFT JOIN model_originals o ON o.sha256 = m.original_sha256';
+const from = `models m LEFT JOIN model_originals o ON o.sha256 = m.original_sha256
+  LEFT JOIN api_keys k ON k.id = m.registered_by_key_id`;
 
-function record({ originalSha256, originalSize, ...row }: ModelRow): ModelRecord {
-  return { ...row, original: originalSha256 === null ? null : { sha256: originalSha256, size: originalSize ?? 0 } };
+function record({ originalSha256, originalSize, keyId, keyName, keyPrefix, ...row }: ModelRow): ModelRecord {
+  return {
+    ...row,
+    original: originalSha256 === null ? null : { sha256: originalSha256, size: originalSize ?? 0 },
+    registeredBy: keyId === null ? null : { keyId, name: keyName ?? '', prefix: keyPrefix ?? '' },
+  };
 }
 
 export interface NewModelVersion {
@@ -53,6 +64,8 @@ export interface NewModelVersion {
   converted?: string[];
   /** The uploaded file, kept once per distinct content (the registry always gives it; the benchmark does not). */
   original?: { sha256: string; bytes: Uint8Array } | null;
+  /** The API key that registers it; null or left out: the admin. */
+  registeredByKeyId?: string | null;
 }
 
 /** Adds a model version (version 1 for a new name, else one more than the latest) with its original upload. */
@@ -69,8 +82,9 @@ export async function insertModelVersion(pool: Pool, m: NewModelVersion): Promis
       ]);
     }
     const { rows } = await client.query<{ id: number }>(
-      `INSERT INTO models (name, version, sha256, onnx, schema, description, source_file, format, library, library_version, converted, original_sha256)
-       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM models WHERE name = $1
+      `INSERT INTO models (name, version, sha256, onnx, schema, description, source_file, format, library, library_version, converted, original_sha256,
+         registered_by_key_id)
+       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM models WHERE name = $1
        RETURNING id`,
       [
         m.name,
@@ -84,6 +98,7 @@ export async function insertModelVersion(pool: Pool, m: NewModelVersion): Promis
         m.libraryVersion ?? null,
         JSON.stringify(m.converted ?? []),
         m.original?.sha256 ?? null,
+        m.registeredByKeyId ?? null,
       ],
     );
     const inserted = await client.query<ModelRow>(`SELECT ${columns} FROM ${from} WHERE m.id = $1`, [rows[0]!.id]);

@@ -184,6 +184,8 @@ export interface ModelRegistration {
   description?: string;
   /** The uploaded file's name: shown, offered back on download, and a hint in messages (never trusted for the format). */
   sourceFile?: string | null;
+  /** The API key (with `models:write`) registering it, recorded for admins to see; left out: the admin. */
+  registeredByKeyId?: string | null;
 }
 
 /**
@@ -214,6 +216,7 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
     libraryVersion: imported.libraryVersion,
     converted: imported.converted,
     original: { sha256: sha256Hex(m.bytes), bytes: m.bytes },
+    registeredByKeyId: m.registeredByKeyId ?? null,
   });
   return remember(modelFromRecord(row));
 }
