@@ -1,3 +1,4 @@
+import { truncate } from './messages.js';
 import type { CsvDecimal, CsvDelimiter, CsvDialect } from './types.js';
 
 /** The dialect of every function whose dialect argument is absent (and of layouts stored without one). */
@@ -135,6 +136,8 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
         advice: `remove the ${shown} at the end of each row, or give that last column a name in the header`,
       };
     }
+    const title = headerFurtherDown(text, opts.complete ?? false, maxLines);
+    if (title !== null) return { ...DEFAULT_DIALECT, confidence: 'none', ...title };
     return {
       ...DEFAULT_DIALECT,
       confidence: 'none',
@@ -182,6 +185,51 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     }
   }
   return { delimiter, decimal, confidence, reason };
+}
+
+/** Lines above the header looked at: a report's title, a date, an empty line or two; more is no longer a title. */
+const TITLE_LINES = 5;
+
+/**
+ * When no delimiter fits the sample as read, whether it would fit with the header a few lines further down:
+ * a report's export often puts a title ("Iris export, December 2026") above the column names, and "no delimiter
+ * gives the header's number of fields" sent people looking at their delimiters. The file is still refused (CSV
+ * uploads have no header-row option, and skipping lines unasked would score a file not as written): the reason
+ * names the title and the line the column names seem to be on, and the advice says to delete the lines above them.
+ */
+function headerFurtherDown(text: string, complete: boolean, maxLines: number): { reason: string; advice: string } | null {
+  let from = 0;
+  const titles: string[] = [];
+  for (let skipped = 1; skipped <= TITLE_LINES; skipped++) {
+    const eol = text.indexOf('\n', from);
+    if (eol === -1) return null;
+    titles.push(text.slice(from, eol));
+    from = eol + 1;
+    const rest = text.slice(from);
+    if (rest.trim() === '') return null;
+    // A blank line under the title is not where the header is: look one line further.
+    if (/^\r?\n/.test(rest)) continue;
+    for (const delimiter of DELIMITERS) {
+      const rows = splitSample(rest, delimiter, complete, maxLines);
+      const fields = rows[0]?.length ?? 0;
+      const data = rows.length - 1;
+      if (fields < 2 || data < 1) continue;
+      const agree = rows.slice(1).filter((r) => r.length === fields).length;
+      if (agree * 2 < data) continue;
+      // A title has a field or two where the header has many: a header of `a,b,c` above rows of four values
+      // is a header short of a name, not a title.
+      if (titles.some((line) => (splitSample(line, delimiter, true, 1)[0]?.length ?? 0) * 2 > fields)) continue;
+      const names = rows[0]!.slice(0, 4).map((n) => JSON.stringify(truncate(n, 40)));
+      const above = skipped === 1 ? 'line 1 looks' : `lines 1 to ${skipped} look`;
+      return {
+        reason:
+          `${above} like a title, not the header: the column names seem to be on line ${skipped + 1} ` +
+          `(${names.join(', ')}${fields > 4 ? ', …' : ''}; ${describeDelimiter(delimiter)} gives ${fields} fields on ${agree} of ${data} rows below it)`,
+        advice: `delete the line${skipped === 1 ? '' : 's'} above the column names and upload the file again`,
+      };
+    }
+  }
+  return null;
 }
 
 /** Whether another delimiter splits the sample as well as the winner (an ambiguous file, e.g. one column of `a;b`). */

@@ -102,6 +102,24 @@ describe('detectDialect', () => {
     expect(detectDialect('a,b,c\n1,2,3,4\n4,5,6,7\n').reason).toMatch(/^could not tell how the columns are separated/);
   });
 
+  it('a title line above the header is named as such, with the line the column names are on', () => {
+    const rows = 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n4.9,3,1.4,0.2,setosa\n';
+    const found = detectDialect(`Iris export, December 2026\n${rows}`, { complete: true });
+    expect(found.confidence).toBe('none');
+    expect(found.reason).toBe(
+      'line 1 looks like a title, not the header: the column names seem to be on line 2 ' +
+        `("sepal_length", "sepal_width", "petal_length", "petal_width", …; ',' gives 5 fields on 2 of 2 rows below it)`,
+    );
+    expect(found.advice).toBe('delete the line above the column names and upload the file again');
+    // A title, a source and a blank line: the column names are on line 4.
+    expect(detectDialect(`Iris export, December 2026\nsource: lab 3\n\n${rows}`, { complete: true }).reason).toMatch(
+      /^lines 1 to 3 look like a title, not the header: the column names seem to be on line 4 /,
+    );
+    expect(errorOf(`Iris export, December 2026\n${rows}`, { chunkRows: 5, dialect: 'auto' }).message).toMatch(
+      /^line 1 looks like a title, not the header: .*; delete the line above the column names and upload the file again$/,
+    );
+  });
+
   it('one-column files and empty samples: the default, low confidence', () => {
     expect(detectDialect('value\n1\n2\n')).toMatchObject({ delimiter: ',', decimal: '.', confidence: 'low' });
     expect(detectDialect('')).toMatchObject({ delimiter: ',', confidence: 'low' });
