@@ -4,6 +4,7 @@
  * alone (the platform carries them through to the results).
  */
 import type { ColumnTarget } from '@batchcast/csv';
+import { closestName, hasInvisible, invisibleCodes, showInvisible } from './name-hints.js';
 import type { ModelSchema } from './types.js';
 
 export type ColumnPlan =
@@ -59,12 +60,14 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
 
   const missing: string[] = [];
   const ambiguous: string[] = [];
+  const ambiguousNames = new Set<string>();
   const resolved: (number[] | null)[] = schema.inputs.map((input) => {
     if (!input.columns) return null;
     return input.columns.map((name) => {
       const r = find(name);
       if (typeof r === 'number') return r;
       missing.push(name);
+      if (r !== 'missing') ambiguousNames.add(name);
       if (r !== 'missing') ambiguous.push(`"${name}" matches ${r.map((i) => `"${header[i]}"`).join(' and ')}`);
       return -1;
     });
@@ -72,18 +75,43 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
 
   if (missing.length > 0) {
     const n = missing.length;
+    // The header names no model column claimed: a missing name written differently is one of them.
+    const claimed = new Set(resolved.flatMap((r) => r ?? []));
+    const free = header.filter((_, i) => !claimed.has(i));
+    const where = source === 'request' ? 'the rows have' : source === 'Excel sheet' ? 'the sheet has' : 'the file has';
+    const unseen: string[] = [];
+    let hinted = false;
+    const described = missing.map((name) => {
+      const shown = showInvisible(name);
+      if (ambiguousNames.has(name)) return shown;
+      const near = closestName(name, free);
+      if (near === null) return shown;
+      hinted = true;
+      if (hasInvisible(near)) {
+        const codes = invisibleCodes(near);
+        unseen.push(
+          `"${showInvisible(near)}" holds ${codes.length === 1 ? 'an invisible character' : 'invisible characters'} (${codes.join(', ')})`,
+        );
+      }
+      return `${shown} (${where} "${showInvisible(near)}")`;
+    });
     let message =
-      `The ${source} is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(missing)}. ` +
-      `Add ${n === 1 ? 'it' : 'them'} ${addTo} (names are matched ignoring upper/lower case and surrounding spaces).`;
+      `The ${source} is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(described)}. ` +
+      `${hinted ? `Rename the columns of close names to the model's, or add the missing ones ${addTo}` : `Add ${n === 1 ? 'it' : 'them'} ${addTo}`} ` +
+      '(names are matched ignoring upper/lower case and surrounding spaces).';
+    if (unseen.length > 0) {
+      // Written as \uXXXX above: as it is, the name looks exactly like the model's.
+      message += ` In the header, ${unseen.join('; ')}: delete ${unseen.length === 1 ? 'that name and type it' : 'those names and type them'} again.`;
+    }
     if (ambiguous.length > 0) {
       message += ` Some names match more than one ${column}, rename all but one: ${ambiguous.join('; ')}.`;
     }
     const named = schema.inputs.reduce((k, input) => k + (input.columns?.length ?? 0), 0);
-    if (missing.length === named && ambiguous.length === 0 && source !== 'request') {
+    if (missing.length === named && ambiguous.length === 0 && !hinted && source !== 'request') {
       // Not one name matches: most likely the header is not the line it was taken for (a title line above it,
       // as some reports have), or the file is meant for another model. Say what was read as the header.
       const shown = quoteList(
-        header.map((h) => `"${h.length > 60 ? `${h.slice(0, 57)}...` : h}"`),
+        header.map((h) => `"${showInvisible(h.length > 60 ? `${h.slice(0, 57)}...` : h)}"`),
         8,
       );
       message +=

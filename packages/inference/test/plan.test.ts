@@ -87,6 +87,26 @@ describe('planColumns', () => {
     expect(!one.ok && one.message).not.toContain('look elsewhere');
   });
 
+  it('names the close header names of missing columns, with invisible characters shown', () => {
+    const spaced = planColumns(iris, ['sepal length', 'sepal_width', 'petal_length', 'Petal Width', 'species']);
+    expect(!spaced.ok && spaced.message).toMatch(
+      /^The CSV is missing 2 columns the model needs: sepal_length \(the file has "sepal length"\), petal_width \(the file has "Petal Width"\)\. Rename the columns of close names to the model's, or add the missing ones to the file /,
+    );
+    // A typo is close too; a name far from every header name gets no guess.
+    const typo = planColumns(iris, ['sepal_lenght', 'sepal_width', 'petal_length', 'x']);
+    expect(!typo.ok && typo.message).toContain('needs: sepal_length (the file has "sepal_lenght"), petal_width.');
+    // A zero-width space: the name looks like the model's, so it is shown escaped and said to hold one.
+    const zw = planColumns(iris, ['sepal_length', 'sepal_width', 'petal_length', '\u200bpetal_width']);
+    expect(!zw.ok && zw.message).toBe(
+      'The CSV is missing 1 column the model needs: petal_width (the file has "\\u200bpetal_width"). ' +
+        "Rename the columns of close names to the model's, or add the missing ones to the file (names are matched ignoring upper/lower case and surrounding spaces). " +
+        'In the header, "\\u200bpetal_width" holds an invisible character (U+200B): delete that name and type it again.',
+    );
+    // Every name written differently: the header is the right line, no "header as read" about title lines.
+    const all = planColumns(iris, ['Sepal Length', 'Sepal Width', 'Petal Length', 'Petal Width']);
+    expect(!all.ok && all.message).not.toContain('header as read');
+  });
+
   it('says "1 column" for one missing column', () => {
     const plan = planColumns(churn, ['contract', 'payment_method', 'tenure_months', 'monthly_charges']);
     expect(plan.ok).toBe(false);

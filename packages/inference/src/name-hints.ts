@@ -1,0 +1,81 @@
+/**
+ * Hints for a name that was not found (a model's column in a file's header, a model name): the closest of the
+ * names there are, and the name shown with its invisible characters made visible. A "missing sepal_length" next
+ * to a header holding "sepal length", or a "missing petal_width" when the file's name starts with a zero-width
+ * space, left people comparing names that look the same.
+ */
+
+/** Characters that print as nothing or as a plain space: controls, format characters (U+200B, U+FEFF…), odd spaces. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+
+/** Whether `s` holds a character that cannot be seen (see INVISIBLE). */
+export function hasInvisible(s: string): boolean {
+  INVISIBLE.lastIndex = 0;
+  return INVISIBLE.test(s);
+}
+
+/** `s` with each invisible character written as `\uXXXX` (so "\u200bpetal_width" no longer reads as petal_width). */
+export function showInvisible(s: string): string {
+  return s.replace(INVISIBLE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}
+
+/** The invisible characters of `s`, as `U+200B`, each once. */
+export function invisibleCodes(s: string): string[] {
+  const codes = (s.match(INVISIBLE) ?? []).map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return [...new Set(codes)];
+}
+
+/** A name as compared for hints: its Unicode form, case, invisible characters and word separators left out. */
+function hintKey(s: string): string {
+  return s
+    .normalize('NFC')
+    .replace(INVISIBLE, '')
+    .toLowerCase()
+    .replace(/[\s_.-]+/g, '');
+}
+
+/** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let least = i;
+    for (let j = 1; j <= b.length; j++) {
+      const d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(d);
+      if (d < least) least = d;
+    }
+    if (least > max) return max + 1;
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The one name of `candidates` that `name` was most likely meant as: the same but for case, spaces, `_` `-` `.`,
+ * Unicode form and invisible characters; else within a typo or two (one for names of 4 to 7 characters, two from
+ * 8). Null when none is that close, or when two are equally close (a guess between them would mislead).
+ */
+export function closestName(name: string, candidates: readonly string[]): string | null {
+  const key = hintKey(name);
+  if (key === '') return null;
+  const same = [...new Set(candidates.filter((c) => hintKey(c) === key))];
+  if (same.length > 0) return same.length === 1 ? same[0]! : null;
+  const max = key.length >= 8 ? 2 : key.length >= 4 ? 1 : 0;
+  if (max === 0) return null;
+  let best: string | null = null;
+  let bestDistance = max + 1;
+  let tie = false;
+  for (const c of new Set(candidates)) {
+    const d = editDistance(key, hintKey(c), max);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance && d <= max) {
+      tie = true;
+    }
+  }
+  return tie ? null : best;
+}
