@@ -567,6 +567,33 @@ describe('real-time requests', () => {
     expect(form.status).toBe(200);
   });
 
+  it('a version written as the pages show it ("v1") is that version; a name of other case or a typo gets the name meant', async () => {
+    const predict = (ref: string) =>
+      fetch(platform.url(`/api/models/${ref}/predict`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"rows":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}]}',
+      });
+    const v1 = await predict('iris-logreg@v1');
+    expect(v1.status).toBe(200);
+    expect((await v1.json()).model).toMatchObject({ name: 'iris-logreg', version: 1 });
+    const upload = await submit(platform, 'iris.csv', { model: 'iris-logreg@v1' });
+    expect(upload.status).toBe(202);
+    await waitForEnd(platform, (await upload.json()).links.self);
+    for (const [ref, meant] of [
+      ['Iris-Logreg', '"Iris-Logreg". Did you mean "iris-logreg"? (model names are lowercase) Available: '],
+      ['iris_logreg@v1', '"iris_logreg@v1". Did you mean "iris-logreg@v1"? Available: '],
+      ['iris-logrge', '"iris-logrge". Did you mean "iris-logreg"? Available: '],
+    ]) {
+      const res = await predict(ref!);
+      expect(res.status, ref).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('unknown_model');
+      expect(e.message).toContain(`There is no model ${meant}`);
+    }
+    expect((await errorOf(await predict('xyz'))).message).not.toContain('Did you mean');
+  });
+
   it('a version the model does not have is named as such, with the versions it has', async () => {
     for (const url of ['/api/models/iris-logreg@9/predict']) {
       const res = await fetch(platform.url(url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rows":[]}' });

@@ -107,7 +107,9 @@ export const UploadFields = z
       .string()
       .max(200)
       .optional()
-      .openapi({ description: '`name` or `name@version`; the default model (DEFAULT_MODEL) when empty.' }),
+      .openapi({
+        description: '`name` or `name@version` (`@2` or `@v2`, as versions are shown); the default model (DEFAULT_MODEL) when empty.',
+      }),
     email: z.string().max(320).optional().openapi({ description: 'Told when the job ends (optional).', format: 'email' }),
     delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
       description:

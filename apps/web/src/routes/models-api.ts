@@ -124,8 +124,11 @@ function modelRemovalRoutes(ctx: WebContext, router: Router): void {
   });
 }
 
-/** A version in a path: digits only ("1e3" is no version); anything else is a version no model has (404). */
-const versionParam = (text: string): number => (/^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : 0);
+/**
+ * A version in a path: digits only ("1e3" is no version), after an optional "v" as the pages show versions
+ * ("v2"); anything else is a version no model has (404).
+ */
+const versionParam = (text: string): number => (/^v?[1-9][0-9]{0,9}$/i.test(text) ? Number(text.replace(/^v/i, '')) : 0);
 
 /**
  * The file a model version was registered from, byte for byte, for admins (the bearer token or a session) only:
@@ -133,7 +136,7 @@ const versionParam = (text: string): number => (/^[1-9][0-9]{0,9}$/.test(text) ?
  */
 function modelOriginalRoute(ctx: WebContext, router: Router): void {
   router.get('/api/models/:name/versions/:version/original', requireAdmin(ctx), async (req, res) => {
-    const version = /^[1-9][0-9]{0,8}$/.test(String(req.params.version)) ? Number(req.params.version) : 0;
+    const version = versionParam(String(req.params.version));
     const original = await openModelOriginal(ctx.jobs.pool, String(req.params.name), version);
     res.status(200);
     res.set({

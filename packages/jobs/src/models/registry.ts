@@ -8,7 +8,7 @@ import {
   type Pool,
   removeModelVersions,
 } from '@batchcast/db';
-import { leaseSession, type SessionLease, sha256Hex } from '@batchcast/inference';
+import { closestName, leaseSession, type SessionLease, sha256Hex, showInvisible } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
 import { convertUpload } from './convert-upload.js';
@@ -25,11 +25,16 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
   const at = text.indexOf('@');
   const name = at < 0 ? text : text.slice(0, at);
   const versionText = at < 0 ? undefined : text.slice(at + 1);
-  // Digits only: Number() also read "1e3" as version 1000 and "0x2" as 2.
-  if (versionText !== undefined && !/^[1-9][0-9]*$/.test(versionText)) {
-    throw new DomainError('unprocessable', 'unknown_model', `"${text}" is not a model reference: use a name, or name@version.`);
+  // Digits only: Number() also read "1e3" as version 1000 and "0x2" as 2. A leading "v" is allowed: the pages
+  // and `models list` show versions as "v1", and "iris-logreg@v1" was refused as no model reference.
+  if (versionText !== undefined && !/^v?[1-9][0-9]*$/i.test(versionText)) {
+    throw new DomainError(
+      'unprocessable',
+      'unknown_model',
+      `"${text}" is not a model reference: use a name, or name@version (e.g. iris-logreg@2 or iris-logreg@v2).`,
+    );
   }
-  const version = versionText === undefined ? undefined : Number(versionText);
+  const version = versionText === undefined ? undefined : Number(versionText.replace(/^v/i, ''));
   const model = await findModelVersion(pool, name, version);
   if (!model) {
     const models = await listModels(pool);
@@ -45,10 +50,15 @@ export async function resolveModel(pool: Pool, ref: string | undefined, defaultN
       );
     }
     const names = [...new Set(models.map((m) => m.name))];
+    // Names are lowercase by registration (MODEL_NAME), so "Iris-Logreg" is never one; the closest name is
+    // offered rather than taken: a guess that runs a job on the wrong model costs more than a second try.
+    const near = closestName(name, names);
+    const hint = near === null ? '' : ` Did you mean "${near}${versionText === undefined ? '' : `@${versionText}`}"?`;
+    const lower = near !== null && near === name.toLowerCase() ? ' (model names are lowercase)' : '';
     throw new DomainError(
       'unprocessable',
       'unknown_model',
-      `There is no model "${text}". Available: ${names.length ? names.join(', ') : 'none (an administrator must register one)'}.`,
+      `There is no model "${showInvisible(text)}".${hint}${lower} Available: ${names.length ? names.join(', ') : 'none (an administrator must register one)'}.`,
     );
   }
   return model;
