@@ -462,15 +462,26 @@ describe('the original', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(uploaded)).toBe(true);
   });
 
-  it('is kept once per content: a second version of the same file downloads the same bytes', async () => {
+  it('is kept once per content: a second version of the same file downloads the same bytes, and the answer says it is the same', async () => {
     const bytes = await readFile(path.join(NATIVE, 'iris-pipeline.joblib'));
     const again = await register(bytes, 'iris-again.joblib', { name: modelName('iris-pipeline.joblib') });
     expect(again.status).toBe(201);
-    expect((await again.json()).version).toBe(2);
+    const body = await again.json();
+    expect(body.version).toBe(2);
+    const name = modelName('iris-pipeline.joblib');
+    expect(body.notes).toEqual([
+      `The file is the same (sha256 ${body.original.sha256}) as version 1's: version 2 was registered anyway, and is now the latest. ` +
+        `If it was sent twice by mistake, remove it: DELETE /api/models/${name}/versions/2 (batchcast models remove ${name}@2).`,
+    ]);
     for (const v of [1, 2]) {
       const res = await fetch(originalOf(modelName('iris-pipeline.joblib'), v), { headers: admin });
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
     }
+    // Removed, its file is still stored (until the retention sweep): the admin still gets it.
+    expect((await fetch(platform.url(`/api/models/${name}/versions/2`), { method: 'DELETE', headers: admin })).status).toBe(204);
+    const removed = await fetch(originalOf(name, 'v2'), { headers: admin });
+    expect(removed.status).toBe(200);
+    expect(Buffer.from(await removed.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('is for admins only: 401 without credentials, 403 with a wrong token; 404 for what does not exist', async () => {

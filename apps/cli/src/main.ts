@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBytes } from '@batchcast/bytes';
-import { Model, ModelList } from '@batchcast/contract';
+import { type Model, ModelList, RegisteredModel } from '@batchcast/contract';
 import {
   apiKey,
   at,
@@ -279,7 +279,7 @@ async function modelsAdd(args: string[]): Promise<number> {
   // With an idempotency key: a lost answer sent again gets the version registered, rather than a second one.
   const { body } = await sendWithKey(
     (key) =>
-      postMultipart(at(base, '/api/models'), Model, {
+      postMultipart(at(base, '/api/models'), RegisteredModel, {
         fields: {
           name,
           ...(values.features ? { features: values.features } : {}),
@@ -294,6 +294,7 @@ async function modelsAdd(args: string[]): Promise<number> {
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
   logConversion(body);
+  for (const note of body.notes ?? []) log(`note: ${note}`);
   return EXIT_OK;
 }
 

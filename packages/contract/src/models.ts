@@ -49,6 +49,14 @@ export const Model = z
   .openapi('Model');
 export type Model = z.infer<typeof Model>;
 
+export const RegisteredModel = Model.extend({
+  notes: z.array(z.string()).optional().openapi({
+    description:
+      "Things worth knowing about this registration: the file is the same as an existing version's (allowed, it makes that file the latest again; the note says how to remove the new version if it was sent twice). Absent when there is nothing to say.",
+  }),
+}).openapi('RegisteredModel');
+export type RegisteredModel = z.infer<typeof RegisteredModel>;
+
 export const ModelList = z
   .object({
     models: z.array(Model),

@@ -9,9 +9,9 @@ import {
   ModelRegistrationForm,
   ModelVersionParams,
   ModelVersions,
-  Model,
   PredictRequest,
   PredictResponse,
+  RegisteredModel,
   SampleQuery,
 } from './models.js';
 import { AdminOverview, Health, Outbox } from './operations.js';
@@ -457,7 +457,7 @@ route({
   tags: ['models', 'admin'],
   security: modelWriteSecurity,
   request: { headers: IdempotencyKeyHeaders, body: multipart(ModelRegistrationForm) },
-  responses: { 201: replayable(json('The new version.', Model)), ...errors(400, 401, 403, 409, 413, 422) },
+  responses: { 201: replayable(json('The new version, with notes about it.', RegisteredModel)), ...errors(400, 401, 403, 409, 413, 422) },
 });
 route({
   method: 'get',
@@ -556,7 +556,9 @@ function modelSourceRoutes(): void {
     summary: 'The file a model version was registered from, byte for byte (admin)',
     description:
       'Sent as `application/octet-stream` with `Content-Disposition: attachment` (the uploaded file name) and the sha256 as ETag. ' +
-      '404 for an unknown version, and (`no_original`) for versions registered before originals were kept. ' +
+      "404 for an unknown version, and (`no_original`) for versions registered before originals were kept. A removed version's file " +
+      'is served while it is stored (until the retention sweep deletes the files of removed versions no job uses); after that, ' +
+      '410 `model_removed` says when the version was removed. ' +
       'Admin only: an API key, even with `models:write`, gets 403 `admin_only` (publishing models is not reading the files others registered).',
     tags: ['models', 'admin'],
     security: adminSecurity,
@@ -564,6 +566,10 @@ function modelSourceRoutes(): void {
     responses: {
       200: { description: 'The file.', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
       ...errors(401, 403, 404),
+      410: {
+        description: 'The version was removed and its files deleted since (`model_removed`, with `removedAt`).',
+        content: { 'application/json': { schema: ErrorBody } },
+      },
     },
   });
   route({

@@ -85,7 +85,9 @@ export function modelsApi(ctx: WebContext): Router {
     try {
       // A retry whose answer was lost gets the version it registered, rather than registering another.
       await answerOnceByKey(ctx, req, res, 'admin', await modelFormParts(req), async (jobs) => {
-        const model = describeModel(await registerReceivedModel(jobs, req));
+        const registered = await registerReceivedModel(jobs, req);
+        // Notes only when there is something to say: the answer is otherwise the version as GET /api/models/:name lists it.
+        const model = { ...describeModel(registered), ...(registered.notes.length > 0 ? { notes: registered.notes } : {}) };
         return { status: 201, location: `/api/models/${encodeURIComponent(model.name)}`, body: model };
       });
     } finally {

@@ -59,7 +59,7 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
  * (the format is found from its content), a name, and optionally feature names and a description. `jobs` is the
  * context to store it with (an idempotent request's unit of work, see answerOnceByKey).
  */
-export async function registerReceivedModel(jobs: JobsContext, req: Request): Promise<Model> {
+export async function registerReceivedModel(jobs: JobsContext, req: Request): Promise<Model & { notes: string[] }> {
   if (!req.file) {
     throw refuse(
       'invalid',

@@ -118,6 +118,18 @@ export async function findModel(pool: Pool, name: string, version?: number): Pro
 }
 
 /**
+ * A version an admin removed, as it is stored now: its original is null once the retention sweep deleted its files
+ * (deleteRemovedModelFiles). For the admin's download of a removed version's file, which is kept until then.
+ */
+export async function findRemovedModelVersion(pool: Pool, name: string, version: number): Promise<ModelRecord | null> {
+  const { rows } = await pool.query<ModelRow>(
+    `SELECT ${columns} FROM ${from} WHERE m.name = $1 AND m.version = $2 AND m.removed_at IS NOT NULL`,
+    [name, version],
+  );
+  return rows[0] ? record(rows[0]) : null;
+}
+
+/**
  * The given version if an admin removed it, or (no version) the name's most recently removed version: what a
  * refusal says ("removed on ...") when a reference finds nothing offered. Null when there never was one.
  */

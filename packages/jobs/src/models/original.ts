@@ -1,7 +1,7 @@
-import { readModelOriginal, type Pool } from '@batchcast/db';
+import { findRemovedModelVersion, readModelOriginal, type Pool } from '@batchcast/db';
 import { DomainError, notFound } from '../errors.js';
-import type { Model, ModelFormat } from '../records.js';
-import { findModelVersion } from './registry.js';
+import { type Model, type ModelFormat, modelFromRecord } from '../records.js';
+import { findModelVersion, MODEL_NAME } from './registry.js';
 
 /** Read and sent piece by piece, so a model of hundreds of megabytes is never held whole. */
 const PIECE_BYTES = 4 * 1024 * 1024;
@@ -34,9 +34,32 @@ export function originalFilename(m: Model): string {
   return uploaded && uploaded !== '.' && uploaded !== '..' ? uploaded : `${m.name}-v${m.version}${EXTENSION[m.format]}`;
 }
 
-/** The file a model version was registered from, byte for byte (admins only: the routes check). */
+/**
+ * A removed version whose file is still stored: removal retires a version, and its files stay until the retention
+ * sweep (deleteRemovedModelFiles), so an admin may still want the file it was registered from (to register it
+ * again, or to look at what scored old jobs). Once the sweep deleted them, the answer says so instead of "no such
+ * version".
+ */
+async function removedVersion(pool: Pool, name: string, version: number): Promise<Model | null> {
+  if (!MODEL_NAME.test(name)) return null;
+  const row = await findRemovedModelVersion(pool, name, version);
+  if (!row) return null;
+  if (row.original === null) {
+    throw new DomainError(
+      'gone',
+      'model_removed',
+      `${name} version ${version} was removed by an administrator on ${row.removedAt?.toISOString()}, and its files are no longer kept ` +
+        '(deleted once no job used it): register the file again from your own copy.',
+      { model: name, version, removedAt: row.removedAt?.toISOString() ?? null },
+    );
+  }
+  return modelFromRecord(row);
+}
+
+/** The file a model version was registered from, byte for byte (admins only: the routes check), removed or not. */
 export async function openModelOriginal(pool: Pool, name: string, version: number): Promise<ModelOriginal> {
-  const model = Number.isInteger(version) && version >= 1 ? await findModelVersion(pool, name, version) : null;
+  const valid = Number.isInteger(version) && version >= 1 && version <= 2_147_483_647;
+  const model = valid ? ((await findModelVersion(pool, name, version)) ?? (await removedVersion(pool, name, version))) : null;
   if (!model) throw notFound('model version');
   const original = model.original;
   if (!original) {

@@ -202,7 +202,7 @@ export interface ModelRegistration {
  * Checks, converts where needed, and stores a new version of a model: the ONNX graph the workers run, its schema,
  * what it was converted from (format, library and version as found in the file, notes) and the original file.
  */
-export async function registerModel(pool: Pool, m: ModelRegistration): Promise<Model> {
+export async function registerModel(pool: Pool, m: ModelRegistration): Promise<Model & { notes: string[] }> {
   if (!MODEL_NAME.test(m.name)) {
     throw new DomainError(
       'unprocessable',
@@ -214,6 +214,9 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
     ...(m.sourceFile ? { filename: m.sourceFile } : {}),
     ...(m.features ? { features: m.features } : {}),
   });
+  const original = sha256Hex(m.bytes);
+  const rows = await listModels(pool);
+  const same = rows.filter((r) => r.name === m.name && r.original?.sha256 === original).map((r) => r.version);
   const row = await insertModelVersion(pool, {
     name: m.name,
     sha256: prepared.sha256,
@@ -225,10 +228,28 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
     library: imported.library,
     libraryVersion: imported.libraryVersion,
     converted: imported.converted,
-    original: { sha256: sha256Hex(m.bytes), bytes: m.bytes },
+    original: { sha256: original, bytes: m.bytes },
     registeredByKeyId: m.registeredByKeyId ?? null,
   });
-  return remember(modelFromRecord(row));
+  const model = remember(modelFromRecord(row));
+  return { ...model, notes: sameFileNotes(model, same) };
+}
+
+/**
+ * A note when the file is one a version of the same name already has (`same`). Registering it again is allowed,
+ * as registries of model versions allow it: it makes that file the latest again (a roll-back that keeps the
+ * history, where removing the newer versions would lose them). But a version silently the same as another is
+ * usually a form sent twice, so the answer says so, and how to undo it.
+ */
+function sameFileNotes(model: Model, same: number[]): string[] {
+  if (same.length === 0) return [];
+  const sorted = [...same].sort((a, b) => a - b);
+  const which = sorted.length === 1 ? `version ${sorted[0]}'s` : `that of versions ${sorted.join(', ')}`;
+  const { name, version } = model;
+  return [
+    `The file is the same (sha256 ${model.original?.sha256}) as ${which}: version ${version} was registered anyway, and is now the latest. ` +
+      `If it was sent twice by mistake, remove it: DELETE /api/models/${name}/versions/${version} (batchcast models remove ${name}@${version}).`,
+  ];
 }
 
 /**
