@@ -81,6 +81,28 @@ describe('headerOfText', () => {
     });
   });
 
+  it('refuses a header naming one column twice, ignoring case, as the server does (duplicate_column)', () => {
+    expect(headerOfText('sepal_length,sepal_width,sepal_length,petal_width\n1,2,3,4\n', true)).toEqual({
+      kind: 'error',
+      error: 'The header row (the first line) has two columns named "sepal_length" (columns 1 and 3): rename one of them.',
+    });
+    expect(headerOfText('SEPAL_LENGTH;sepal_width;sepal_length\n1;2;3\n', true)).toMatchObject({
+      kind: 'error',
+      error: expect.stringContaining(
+        'two columns named "SEPAL_LENGTH" and "sepal_length" (columns 1 and 3; names are compared ignoring case)',
+      ),
+    });
+    // A blank cell is named as the server names it, so it clashes with the same name written out.
+    expect(headerOfText(',Unnamed: 0,b\n1,2,3\n', true)).toMatchObject({ kind: 'error', error: expect.stringContaining('"Unnamed: 0"') });
+    expect(headerOfText('{"Age": 1}\n{"age": 2}\n', true)).toMatchObject({
+      kind: 'error',
+      error: expect.stringContaining('the keys "Age" and "age"'),
+    });
+    expect(headerOfText('[{"a": 1, "A": 2}]', true)).toMatchObject({ kind: 'error', error: expect.stringContaining('"a" and "A"') });
+    // Names that only look alike to the model's loose matching (spaces) are distinct columns to the server.
+    expect(headerOfText('a,a ,b\n1,2,3\n', true)).toMatchObject({ kind: 'header', header: ['a', 'a ', 'b'] });
+  });
+
   it('finds missing columns ignoring case', () => {
     expect(missingColumns(['Sepal_Length', 'petal_width'], ['sepal_length', 'x'])).toEqual(['petal_width']);
     // A header whose accents are combining characters (NFD) has the model's (NFC) columns, as the server finds.

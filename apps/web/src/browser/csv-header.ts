@@ -201,11 +201,35 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
       error: `Line ${line} ends with a bare carriage return (old Mac line endings, e.g. Excel "CSV (Macintosh)"): save the file as "CSV UTF-8 (comma delimited)".`,
     };
   }
+  const duplicate = duplicateColumn(header.map((name, i) => (name === '' ? `Unnamed: ${i}` : name)));
+  if (duplicate) return { kind: 'error', error: `The header row (the first line) has ${duplicate}: rename one of them.` };
   if (records.length < 2 && !cut) {
     return { kind: 'error', error: 'The file has a header row but no data rows: there is nothing to score.' };
   }
   const format = d === ',' ? 'CSV' : `${DELIMITER_NAMES[d]}-separated CSV`;
   return { kind: 'header', header, format };
+}
+
+/**
+ * Two names of the header that are one column to the server, said as it says it (duplicate_column): it compares
+ * them ignoring case (@batchcast/csv header.ts, validateColumnNames of @batchcast/formats), after naming a blank
+ * CSV header cell `Unnamed: <position from 0>` as it does. Null when every name is distinct. Without this the
+ * page said "all columns are there" and the server then refused the file once it was sent.
+ */
+export function duplicateColumn(names: string[]): string | null {
+  const seen = new Map<string, number>();
+  for (const [i, name] of names.entries()) {
+    const first = seen.get(name.toLowerCase());
+    if (first === undefined) {
+      seen.set(name.toLowerCase(), i);
+      continue;
+    }
+    const other = names[first]!;
+    return other === name
+      ? `two columns named "${name}" (columns ${first + 1} and ${i + 1})`
+      : `two columns named "${other}" and "${name}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
+  }
+  return null;
 }
 
 /** JSON Lines: the keys of the objects on the lines read (the server's header is the union of all keys). */
@@ -239,6 +263,8 @@ function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
   }
   if (records === 0)
     return complete ? { kind: 'error', error: 'The file has no records.' } : { kind: 'server', format: 'a JSON Lines file' };
+  const clash = sameKeyIgnoringCase(keys);
+  if (clash) return { kind: 'error', error: clash };
   return { kind: 'header', header: [...keys], format: 'JSON Lines' };
 }
 
@@ -255,7 +281,22 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
   if (rows.length === 0) return { kind: 'error', error: 'The JSON array is empty: there is nothing to score.' };
   const keys = new Set<string>();
   for (const row of rows) if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const k of Object.keys(row)) keys.add(k);
+  const clash = sameKeyIgnoringCase(keys);
+  if (clash) return { kind: 'error', error: clash };
   return { kind: 'header', header: [...keys], format: 'a JSON array' };
+}
+
+/** Keys of the records that differ only in case: one column to the server, which refuses them (duplicate_column). */
+function sameKeyIgnoringCase(keys: Set<string>): string | null {
+  const seen = new Map<string, string>();
+  for (const key of keys) {
+    const other = seen.get(key.toLowerCase());
+    if (other !== undefined) {
+      return `The records have the keys "${other}" and "${key}": names are compared ignoring case, so they would be the same column; use one spelling.`;
+    }
+    seen.set(key.toLowerCase(), key);
+  }
+  return null;
 }
 
 /** The file's header row, what is wrong with the file in words, or that only the server can read it. */
