@@ -640,7 +640,7 @@ describe('the HTML form', () => {
     expect(html).toMatch(/<input type="file" name="file"/);
     expect(html).toMatch(/<input name="email"/);
     expect(html).toMatch(/<button type="submit"/);
-    for (const m of ['iris-logreg', 'diabetes-gbr', 'digits-mlp']) expect(html).toContain(`value="${m}"`);
+    for (const m of ['iris-logreg', 'diabetes-gbr', 'digits-mlp']) expect(html).toContain(`value="${m}@1"`);
   });
 
   it('answers 303 to the job page on success', async () => {

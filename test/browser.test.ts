@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
 
   it('uploads iris.csv through the page, shows progress, the chart and the preview, and downloads the results', async () => {
     const page = await open(desktop, '/');
-    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
     await page.setInputFiles('input[name="file"]', path.join(examples, 'data/iris.csv'));
     await expect.poll(() => page.textContent('#file-check')).toContain('all 4 columns iris-logreg needs are there');
     await page.fill('input[name="email"]', 'analyst@example.com');
@@ -217,7 +217,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     page.on('request', (r) => {
       if (r.method() === 'POST') posts.push(r.url());
     });
-    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
     await page.setInputFiles('input[name="file"]', path.join(examples, 'data/diabetes.csv'));
     await expect.poll(() => page.textContent('#file-check')).toContain('missing 4 columns');
     const check = (await page.textContent('#file-check'))!;
@@ -232,10 +232,10 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(await uploads()).toEqual(before);
 
     // Choosing the model the file is for clears the complaint.
-    await page.selectOption('select[name="model"]', 'diabetes-gbr');
+    await page.selectOption('select[name="model"]', 'diabetes-gbr@1');
     await expect.poll(() => page.textContent('#file-check')).toContain('all 10 columns diabetes-gbr needs are there');
     // A refusal by the server is shown in words too: the rows cannot be read as numbers.
-    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
     await page.setInputFiles('input[name="file"]', {
       name: 'words.csv',
       mimeType: 'text/csv',
@@ -402,7 +402,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
 
   it('checks a `;` CSV and JSON Lines in the browser, refuses a header without rows, and leaves a workbook to the server', async () => {
     const page = await open(desktop, '/');
-    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
     const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
     const choose = (name: string, buffer: Buffer) =>
       page.setInputFiles('input[name="file"]', { name, mimeType: 'application/octet-stream', buffer });
@@ -451,7 +451,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     page.on('request', (r) => {
       if (r.method() === 'POST') posts.push(r.url());
     });
-    await page.selectOption('select[name="model"]', 'iris-logreg');
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
     const choose = (name: string, buffer: Buffer) =>
       page.setInputFiles('input[name="file"]', { name, mimeType: 'application/octet-stream', buffer });
     const kind = () => page.getAttribute('#file-check', 'data-kind');
@@ -629,13 +629,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
         if (choices.delimiter) await page.selectOption('#delimiter-input', choices.delimiter);
         if (choices.decimal) await page.selectOption('#decimal-input', choices.decimal);
         if (choices.sheet) await page.fill('#sheet-input', choices.sheet);
-        await page.selectOption('#model-input', 'iris-logreg');
+        await page.selectOption('#model-input', 'iris-logreg@1');
         await page.setInputFiles('#file-input', file);
         await page.fill('#email-input', 'ann@example.com');
         await Promise.all([page.waitForNavigation(), page.click('#submit-button')]);
         expect(await page.textContent('h1')).toBe('Score a data file'); // refused: the form again
         expect(await page.inputValue('#email-input')).toBe('ann@example.com');
-        expect(await page.inputValue('#model-input')).toBe('iris-logreg');
+        expect(await page.inputValue('#model-input')).toBe('iris-logreg@1');
       };
       // A sheet the workbook does not have (a name that is markup, shown as typed): the sheet is the field at fault.
       const sheet = 'Données "<b>2024</b>" & co';
@@ -737,13 +737,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
           return jobIdOf(page.url());
         };
         await page.goto(platform.url('/'));
-        const first = await send('iris-logreg', 'iris.csv');
+        const first = await send('iris-logreg@1', 'iris.csv');
         // Back, another model and file: was refused, the key "used in the last 24 hours for a request with another file".
         await page.goBack();
-        const second = await send('diabetes-gbr', 'diabetes.csv');
+        const second = await send('diabetes-gbr@1', 'diabetes.csv');
         // Back, the first file again: reopened the first job, saying nothing.
         await page.goBack();
-        const third = await send('iris-logreg', 'iris.csv');
+        const third = await send('iris-logreg@1', 'iris.csv');
         expect(new Set([first, second, third]).size, `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`).toBe(3);
       } finally {
         await ctx.close();
@@ -793,7 +793,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       await page.setInputFiles('#file-input', path.join(examples, 'data', file));
       await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
     };
-    await page.selectOption('#model-input', 'iris-logreg');
+    await page.selectOption('#model-input', 'iris-logreg@1');
     await choose('iris.csv');
     await page.click('#submit-button');
     await expect.poll(() => page.textContent('#form-error')).toContain('The upload was interrupted');
@@ -802,7 +802,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await expect.poll(() => keys.length).toBe(2);
     expect(keys[1]).toBe(keys[0]);
     // Another file after the cut: another submission, another key.
-    await page.selectOption('#model-input', 'diabetes-gbr');
+    await page.selectOption('#model-input', 'diabetes-gbr@1');
     await choose('diabetes.csv');
     await page.click('#submit-button');
     await expect.poll(() => keys.length).toBe(3);
@@ -1053,5 +1053,41 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     for (const id of ['model-input', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
     await page.close();
+  });
+
+  it('runs the model version the form shows, even when a newer one is registered while the page is open, with JavaScript and without', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const onnx = await readFile(path.join(examples, 'models', 'iris-logreg.onnx'));
+    const register = async (): Promise<number> => {
+      const form = new FormData();
+      form.set('name', 'shown-version');
+      form.set('file', fileBlob(onnx), 'iris-logreg.onnx');
+      const res = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+      expect(res.status, await res.clone().text()).toBe(201);
+      return ((await res.json()) as { version: number }).version;
+    };
+    let shown = await register();
+    for (const javaScriptEnabled of [true, false]) {
+      const ctx = await browser.newContext({ javaScriptEnabled });
+      try {
+        const page = await ctx.newPage();
+        await page.goto(platform.url('/'));
+        await page.selectOption('#model-input', { label: `shown-version (v${shown})` });
+        await page.setInputFiles('#file-input', path.join(examples, 'data', 'iris.csv'));
+        if (javaScriptEnabled) await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+        const newer = await register(); // while the page is open
+        await Promise.all([page.waitForURL(/\/jobs\/[0-9a-f-]{36}\?token=/), page.click('#submit-button')]);
+        const url = new URL(page.url());
+        const job = (await (
+          await fetch(platform.url(`/api/jobs/${jobIdOf(page.url())}?token=${url.searchParams.get('token')}`))
+        ).json()) as {
+          model: unknown;
+        };
+        expect(JSON.stringify(job.model), `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`).toContain(`"version":${shown}`);
+        shown = newer;
+      } finally {
+        await ctx.close();
+      }
+    }
   });
 });

@@ -52,6 +52,7 @@ let keySentWith: string | null = null;
 
 interface ModelChoice {
   name: string;
+  value: string;
   columns: string[] | null;
   sample: string;
 }
@@ -63,7 +64,8 @@ function modelOf(option: HTMLOptionElement | undefined): ModelChoice {
   } catch {
     columns = null;
   }
-  return { name: option?.value ?? '', columns, sample: option?.dataset.sample ?? '' };
+  // The value is `name@version` (what is sent); the name alone is what the page says.
+  return { name: option?.dataset.name ?? '', value: option?.value ?? '', columns, sample: option?.dataset.sample ?? '' };
 }
 const selectedOption = (): HTMLOptionElement | undefined => select.options[select.selectedIndex];
 const selectedModel = (): ModelChoice => modelOf(selectedOption());
@@ -118,7 +120,7 @@ async function checkFile(): Promise<void> {
     problem = `The file is ${formatBytes(file.size)}, more than the ${formatBytes(maxBytes)} this server accepts. Split it into smaller files.`;
   } else {
     const reading = await readHeader(file, chosenDelimiter(), encodingInput?.value || undefined);
-    if (fileInput.files?.[0] !== file || selectedModel().name !== model.name) return; // changed meanwhile
+    if (fileInput.files?.[0] !== file || selectedModel().value !== model.value) return; // changed meanwhile
     if (reading.kind === 'server') {
       // Binary formats (a workbook, Parquet, compressed files) are read by the server only: say so, and send. Not
       // checked here, so not said in the green of a file found right; and a file that is none of them, which the

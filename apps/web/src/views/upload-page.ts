@@ -118,8 +118,13 @@ function modelCard(m: ModelOption): SafeHtml {
 </li>`;
 }
 
+/**
+ * The version shown is the version sent (`name@version`): the bare name meant whatever version was latest when
+ * the file arrived, so a version registered while the page was open ran instead of the one the page showed and
+ * checked the columns against. A version removed meanwhile is refused by the server (model_removed).
+ */
 function modelOption(m: ModelOption, selected: boolean): SafeHtml {
-  return html`<option value="${m.name}"${selected && html` selected`} data-version="${m.version}" data-columns="${JSON.stringify(m.columns)}" data-sample="${sampleHref(m.name)}" data-summary="${modelSummary(m)}">${m.name} (v${m.version})</option>`;
+  return html`<option value="${`${m.name}@${m.version}`}"${selected && html` selected`} data-name="${m.name}" data-version="${m.version}" data-columns="${JSON.stringify(m.columns)}" data-sample="${sampleHref(m.name)}" data-summary="${modelSummary(m)}">${m.name} (v${m.version})</option>`;
 }
 
 /**
@@ -139,7 +144,10 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
       : describedBy
         ? html` aria-describedby="${describedBy}"`
         : null;
-  const selected = models.find((m) => m.name === opts.selected) ?? models[0];
+  // Chosen by name (the default model) or as sent (`name@version`, the form again after a refusal): that model's
+  // latest version, which is the one listed.
+  const chosenName = opts.selected?.split('@')[0];
+  const selected = models.find((m) => m.name === chosenName) ?? models[0];
   const choices = opts.choices ?? {};
   const optionRefused = !!opts.error && FILE_OPTIONS.some((f) => f === opts.errorField);
   const max = opts.maxUploadBytes;
