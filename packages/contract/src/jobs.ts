@@ -103,14 +103,15 @@ export type JobSummary = z.infer<typeof JobSummary>;
 /** The multipart fields of an upload besides the file (`POST /api/jobs` and the HTML form). */
 export const UploadFields = z
   .object({
-    model: z
-      .string()
-      .max(200)
-      .optional()
-      .openapi({
-        description: '`name` or `name@version` (`@2` or `@v2`, as versions are shown); the default model (DEFAULT_MODEL) when empty.',
-      }),
-    email: z.string().max(320).optional().openapi({ description: 'Told when the job ends (optional).', format: 'email' }),
+    model: z.string().max(200).optional().openapi({
+      description:
+        '`name` or `name@version` (`@2` or `@v2`, as versions are shown); the default model (DEFAULT_MODEL) when empty. Sent before the file, it is checked as it arrives: an unknown or removed model is answered before the file is read.',
+    }),
+    email: z.string().max(320).optional().openapi({
+      description:
+        'Told when the job ends (optional). Sent before the file, it is checked as it arrives: an invalid address, or one past its hourly job emails, is answered before the file is read.',
+      format: 'email',
+    }),
     delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
       description:
         'CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file.',

@@ -3,11 +3,13 @@ import {
   type ApiKeyPrincipal,
   type CreatedJob,
   checkIdempotencyKey,
+  checkRequestEmail,
   claimSubmissionKey,
   createJob,
   type HeldSubmissionKey,
   type JobRequest,
   type JobWhileReceiving,
+  resolveModel,
   type StoredUpload,
   type SubmissionClaim,
   type SubmissionParts,
@@ -16,6 +18,7 @@ import {
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
+import { closeAfterAnswer } from '../http/close-after-answer.js';
 import { fromMulterError, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader } from '../http/idempotency-key.js';
 import { sameChoices, uploadChoices } from './upload-choices.js';
@@ -55,12 +58,24 @@ export function receiveUpload(
     if (claim.kind === 'held') held.set(req, claim);
     return claim;
   };
+  /** How each request being received is refused before multer has read its whole body (see refuseEarly). */
+  const refusers = new WeakMap<Request, (err: unknown) => void>();
+  const early = {
+    // Only the fields sent before the file: one sent after it may still come (multipart allows it), and is
+    // checked at the end as ever; a replayed submission is not checked (UploadStorage answers its job).
+    check: async (_req: Request, fields: UploadFields): Promise<void> => {
+      if (fields.email !== undefined) await checkRequestEmail(ctx.jobs, { email: fields.email });
+      if (fields.model !== undefined) await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
+    },
+    refuse: (req: Request, err: unknown) => refusers.get(req)?.(err),
+  };
   const upload: RequestHandler = multer({
     storage: new UploadStorage(
       ctx.jobs,
       { chunkRows: ctx.config.workers.chunkRows, maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes },
       (req, fields, filename) => jobRequest(fields, filename, owners.get(req)),
       claimOf,
+      early,
     ),
     // Browsers, curl and fetch's FormData send a file name as raw UTF-8 in the part's header; busboy's
     // default (latin1) turned "données.csv" into "donnÃ©es.csv" on the job page and in the API.
@@ -77,6 +92,7 @@ export function receiveUpload(
   }).single('file');
   const receive = (req: Request, res: Response) =>
     new Promise<void>((resolve, reject) => {
+      refusers.set(req, (err) => refuseEarly(res, reject, err));
       upload(req, res, (err: unknown) => {
         if (!err) return resolve();
         if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
@@ -132,6 +148,16 @@ export function receiveUpload(
       await held.get(req)?.release();
     }
   };
+}
+
+/**
+ * Answers a refusal while the body is still arriving: multer would read the rest of it first (29 MB through a
+ * slow link, to say that the model does not exist). The answer closes the connection, so the client hears it and
+ * stops sending instead of the server reading the rest (a connection kept open would have to be read to its end).
+ */
+function refuseEarly(res: Response, reject: (err: unknown) => void, err: unknown): void {
+  closeAfterAnswer(res);
+  reject(err);
 }
 
 /** What makes a submission "the same request" for its idempotency key. */

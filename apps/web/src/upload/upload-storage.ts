@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { BlobStore } from '@batchcast/blob';
 import { parseWith, UploadFields } from '@batchcast/contract';
 import {
+  DomainError,
   type JobRequest,
   JobWhileReceiving,
   type JobsContext,
@@ -54,6 +55,11 @@ export class UploadStorage implements multer.StorageEngine {
     private readonly requestOf: (req: Request, fields: UploadFields, filename: string) => JobRequest | null,
     /** Claims the submission's idempotency key, given by then (the header, or a field before the file). */
     private readonly claimOf: (req: Request, fields: UploadFields) => Promise<SubmissionClaim | null>,
+    /**
+     * `check`: the checks the fields sent before the file allow (the model, the email); `refuse`: answers a
+     * refusal at once, while the client is still sending (multer answers only once the whole body is read).
+     */
+    private readonly early: { check: (req: Request, fields: UploadFields) => Promise<void>; refuse: (req: Request, err: unknown) => void },
   ) {
     this.blobs = jobs.blobs;
   }
@@ -78,14 +84,35 @@ export class UploadStorage implements multer.StorageEngine {
           cb(new Error('Request closed'));
           return;
         }
-        if (claim?.kind === 'known') this.digestOnly(file, choices, claim, cb);
-        else this.store(req, file, fields, choices, claim, cb);
+        // A replay answers its first job, whatever has changed since (a removed model, an address at its rate).
+        if (claim?.kind === 'known') {
+          this.digestOnly(file, choices, claim, cb);
+          return;
+        }
+        try {
+          await this.early.check(req, fields);
+        } catch (err) {
+          if (claim?.kind === 'held') await claim.release();
+          this.refuseAtOnce(req, file, err, cb);
+          return;
+        }
+        this.store(req, file, fields, choices, claim, cb);
       },
       (err: unknown) => {
         file.stream.resume();
         cb(err);
       },
     );
+  }
+
+  /**
+   * A refusal known before the file is stored (or once what was stored of it is gone): answered now, and multer
+   * told as well (it reads the rest of the body to its end, which the answer's closed connection cuts short).
+   */
+  private refuseAtOnce(req: Request, file: Express.Multer.File, err: unknown, cb: (error?: unknown) => void): void {
+    file.stream.resume();
+    if (err instanceof DomainError) this.early.refuse(req, err);
+    cb(err);
   }
 
   /**
@@ -149,6 +176,10 @@ export class UploadStorage implements multer.StorageEngine {
         await receiving?.abandon();
         // Whether or not receiveUpload is still there to hear it (a client that went away is answered at once).
         if (claim?.kind === 'held') await claim.release();
+        // The file itself is refused (its header names a column twice, it is no format we read...): nothing
+        // of it is left, and the rest of it changes nothing, so the client hears it now. Not when the file was
+        // cut at MAX_UPLOAD_BYTES (busboy's `truncated`): multer answers that it is too large, the true reason.
+        if (err instanceof DomainError && !(file.stream as { truncated?: boolean }).truncated) this.early.refuse(req, err);
         cb(err);
       },
     );

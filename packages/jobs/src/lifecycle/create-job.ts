@@ -83,14 +83,24 @@ export async function checkJobRequest(
   first: StoredChunk | undefined,
   request: JobRequest,
 ): Promise<CheckedRequest> {
-  const email = parseEmail(request.email, ctx.config.mail.localDomains);
-  if (email && !request.emailSetByAdmin) await checkEmailRate(ctx, email);
+  const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const plan = planColumns(model.schema, layout.header, SOURCE_NAMES[layout.format], undefined, otherSheets(layout));
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   checkColumnTypes(layout, plan.targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, plan.targets);
   return { email, model, targets: plan.targets };
+}
+
+/**
+ * The request's address, checked (a valid one, under its rate): it needs no file, so an upload whose email field
+ * comes before the file is checked as soon as the field has arrived (with resolveModel for its model field), and a
+ * mistake is answered before the file is sent rather than after.
+ */
+export async function checkRequestEmail(ctx: JobsContext, request: Pick<JobRequest, 'email' | 'emailSetByAdmin'>): Promise<string | null> {
+  const email = parseEmail(request.email, ctx.config.mail.localDomains);
+  if (email && !request.emailSetByAdmin) await checkEmailRate(ctx, email);
+  return email;
 }
 
 /** What each stored format is called in messages about its columns (a JSON array is stored as JSON Lines). */
