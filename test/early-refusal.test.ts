@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlowUpload } from './support/slow-upload.js';
-import { Platform } from './support/platform.js';
+import { ADMIN_TOKEN, Platform } from './support/platform.js';
 
 /**
  * A mistake the server can see before the file (the model, the email and its rate, sent as fields before the
@@ -25,8 +25,14 @@ const HEADER = 'sepal_length,sepal_width,petal_length,petal_width\n';
  * Sends the fields, the file part's header and `header`, then rows a piece at a time until the server answers:
  * the answer, and how many pieces were sent before it (PIECES: all, the body ended).
  */
-async function sendUntilAnswered(fieldsBefore: Record<string, string>, header = HEADER, fieldsAfter: Record<string, string> = {}) {
-  const upload = startSlowUpload(platform.url('/api/jobs'), fieldsBefore, fieldsAfter, { accept: 'application/json' });
+async function sendUntilAnswered(
+  fieldsBefore: Record<string, string>,
+  header = HEADER,
+  fieldsAfter: Record<string, string> = {},
+  route = '/api/jobs',
+  headers: Record<string, string> = {},
+) {
+  const upload = startSlowUpload(platform.url(route), fieldsBefore, fieldsAfter, { accept: 'application/json', ...headers });
   let answered = false;
   upload.answer.then(
     () => {
@@ -91,5 +97,13 @@ describe('refusals answered before the file is read', () => {
     const { status, error, sent } = await sendUntilAnswered({}, HEADER, { model: 'nosuch' });
     expect([status, error.code]).toEqual([422, 'unknown_model']);
     expect(sent).toBe(PIECES);
+  });
+
+  it("a model registration's name, sent before the model file (as `batchcast models add` sends it)", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const { status, error, sent } = await sendUntilAnswered({ name: 'Not A Name!' }, 'onnx bytes', {}, '/api/models', admin);
+    expect(status).toBe(422);
+    expect(error.message).toMatch(/A model name is 1 to 64 lowercase letters/);
+    expect(sent).toBeLessThan(PIECES);
   });
 });

@@ -8,8 +8,23 @@ import { canonicalJson, type JobsContext, type Model, registerModel } from '@bat
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
+import { closeAfterAnswer } from '../http/close-after-answer.js';
 import { fromMulterError, refuse } from '../http/errors.js';
 import { formatBytes } from '@batchcast/bytes';
+
+/** How each model form being received is refused before multer has read its whole body. */
+const refusers = new WeakMap<Request, (err: unknown) => void>();
+
+/** The refusal of a name field sent before the file, in the contract's words; null when it is right or not sent. */
+function nameRefusal(name: unknown): unknown {
+  if (name === undefined) return null;
+  try {
+    parseWith(ModelRegistrationFields.pick({ name: true }), { name }, 'form');
+    return null;
+  } catch (err) {
+    return err;
+  }
+}
 
 /** One multer per limit (the limit is the configuration's MAX_MODEL_BYTES, the same for the process's life). */
 const uploads = new Map<number, ReturnType<multer.Multer['single']>>();
@@ -19,6 +34,14 @@ function modelUpload(maxBytes: number): ReturnType<multer.Multer['single']> {
   if (!upload) {
     upload = multer({
       dest: os.tmpdir(),
+      // The name, sent before the file (as the CLI sends it), is checked as the file begins: a wrong one is
+      // answered at once, not after the whole model was uploaded.
+      fileFilter: (req, _file, cb) => {
+        const err = nameRefusal(req.body?.name);
+        if (!err) return cb(null, true);
+        refusers.get(req)?.(err);
+        cb(err as Error);
+      },
       defParamCharset: 'utf8', // file names arrive as raw UTF-8 (see receive-upload.ts)
       limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
     }).single('file');
@@ -43,15 +66,19 @@ function modelTooLarge(maxBytes: number) {
 /** Parses a multipart model registration (the file to a temporary file, the fields into req.body). */
 export function receiveModelForm(ctx: WebContext, req: Request, res: Response): Promise<void> {
   const maxBytes = ctx.config.storage.maxModelBytes;
-  return new Promise<void>((resolve, reject) =>
+  return new Promise<void>((resolve, reject) => {
+    refusers.set(req, (err) => {
+      closeAfterAnswer(res);
+      reject(err);
+    });
     modelUpload(maxBytes)(req, res, (err: unknown) =>
       err instanceof multer.MulterError
         ? reject(err.code === 'LIMIT_FILE_SIZE' ? modelTooLarge(maxBytes) : fromMulterError(err, maxBytes))
         : err
           ? reject(err)
           : resolve(),
-    ),
-  );
+    );
+  });
 }
 
 /**
