@@ -137,7 +137,9 @@ describe('missing values written as pandas reads them', () => {
     expect(errors.flatMap((e, i) => (e === '' ? [] : [[i + 1, e]]))).toEqual(Object.keys(marked).map((i) => [Number(i), reason]));
     const listed = parseCsv((await (await fetch(api('errors.csv'))).text()).trimEnd()).slice(1);
     // The last column: the line of the file the row is on (the header is line 1).
-    expect(listed).toEqual(Object.keys(marked).map((i) => [i, 'sepal_length', marked[Number(i)]!.replaceAll('"', ''), reason, String(Number(i) + 1)]));
+    expect(listed).toEqual(
+      Object.keys(marked).map((i) => [i, 'sepal_length', marked[Number(i)]!.replaceAll('"', ''), reason, String(Number(i) + 1)]),
+    );
     const s = await (await fetch(api('summary'))).json();
     expect(s.classCounts.reduce((n: number, c: { count: number }) => n + c.count, 0)).toBe(146);
   });
