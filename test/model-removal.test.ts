@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from './support/admin.js';
 import { csvObjects } from './support/csv.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { runCli } from './support/cli.js';
 
 /**
  * Removing a model version or a whole model (admin): over the API, the admin page's forms and the CLI. A job made
@@ -186,19 +186,7 @@ describe('removing on the admin page', () => {
 });
 
 describe('batchcast models remove', () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'apps/cli/dist/main.js'), ...args], {
-        env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli(platform.baseUrl, args, env);
 
   it('removes a version or a model with the admin token, and says what the server refused', async () => {
     await register('rm-cli');

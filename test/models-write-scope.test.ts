@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiKeyCreated } from '@batchcast/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBlob, submit } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { runCli } from './support/cli.js';
 
 /**
  * Publishing models without the admin token: an API key with `models:write` registers and removes model
@@ -167,19 +167,7 @@ describe('an API key without models:write', () => {
 });
 
 describe('batchcast models add / remove with --key', () => {
-  const cli = (args: string[], env: Record<string, string> = {}) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(repoRoot, 'apps/cli/dist/main.js'), ...args], {
-        env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = (args: string[], env: Record<string, string> = {}) => runCli(platform.baseUrl, args, env);
   const model = path.join(examples, 'models', 'iris-logreg.onnx');
 
   it('registers and removes with a models:write key, from --key or BATCHCAST_API_KEY', async () => {

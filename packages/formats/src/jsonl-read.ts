@@ -5,6 +5,7 @@ import { TOO_DEEP_REASON } from './json-depth.js';
 import { duplicateKeyReason, readRecord } from './json-record.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
+import { jsonErrorPlace } from './json-error-place.js';
 
 /** The lines to read, as for readBatches; `header` is JsonlLayout.header (its names are the records' keys). */
 export type ReadJsonlBatchesOptions = BatchRangeOptions;
@@ -18,12 +19,7 @@ type Parsed =
  * position, people count columns from 1), what is wrong there, and what to do; the row and line are given beside it.
  */
 function invalidJsonReason(why: string): string {
-  const at = /at position (\d+)/.exec(why);
-  const where = at ? ` at column ${Number(at[1]) + 1}` : '';
-  const reason = why
-    .replace(/ in JSON at position \d+.*$/, '')
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/^./, (c) => c.toLowerCase());
+  const { where, reason } = jsonErrorPlace(why);
   return `this record is not valid JSON${where} (${reason}): fix or remove that line`;
 }
 

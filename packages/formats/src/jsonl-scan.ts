@@ -4,6 +4,7 @@ import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 import { isIntegerLiteral, readRecord } from './json-record.js';
 import { TOO_DEEP_REASON } from './json-depth.js';
+import { jsonErrorPlace } from './json-error-place.js';
 
 const LF = 0x0a;
 const MiB = 1024 * 1024;
@@ -369,13 +370,7 @@ function notJsonLines(text: string, why: string, line: number): FormatError {
       line,
     );
   }
-  // V8 says `… in JSON at position N` (0-based, in the line's text): as a column, with what is there.
-  const at = /at position (\d+)/.exec(why);
-  const where = at ? ` at column ${Number(at[1]) + 1}` : '';
-  const reason = why
-    .replace(/ in JSON at position \d+.*$/, '')
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .replace(/^./, (c) => c.toLowerCase());
+  const { where, reason } = jsonErrorPlace(why);
   return new FormatError(
     'not_json',
     `line ${line} is not valid JSON${where} (${reason}): ${JSON.stringify(truncate(t, 60))}; a JSON Lines file has one JSON object per line: fix or remove that line`,
