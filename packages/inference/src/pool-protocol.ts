@@ -3,7 +3,7 @@
  * (structured clone keeps an Error's message but not its class or fields, so they are carried as data and
  * rebuilt on the other side).
  */
-import type { ColumnTarget, RowError, TargetData } from '@batchcast/csv';
+import type { ColumnTarget, CsvDecimal, RowError, TargetData } from '@batchcast/csv';
 import { ScoringError } from './session.js';
 import { ModelError } from './types.js';
 import type { BatchPredictions, ModelErrorCode, ModelSchema } from './types.js';
@@ -27,6 +27,8 @@ export interface ScoreRequest {
   targets: ColumnTarget[];
   /** The batch's row errors so far: those rows run as a stand-in (refused-rows.ts). */
   errors: RowError[];
+  /** The batch's decimal mark, which the check of known categories reads numbers with (RecordBatch.decimal). */
+  decimal?: CsvDecimal;
 }
 
 export interface CloseRequest {
@@ -43,7 +45,10 @@ export type WireError =
 
 export type FromThread =
   | { type: 'ready' }
-  /** `errors`: the batch's row errors after scoring, with any row the graph refused (refused-rows.ts). */
+  /**
+   * `errors`: the batch's row errors after scoring: with the rows holding a category the model does not know
+   * (failUnknownCategories, in the thread as in ScoringSession.score) and any row the graph refused (refused-rows.ts).
+   */
   | { type: 'result'; id: number; predictions: BatchPredictions; errors: RowError[] }
   /** `loaded`: whether the thread holds the model's session after this request (a failed load does not). */
   | { type: 'error'; id: number; error: WireError; loaded: boolean };

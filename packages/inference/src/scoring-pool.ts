@@ -12,7 +12,6 @@
  * - A thread that dies (a native crash, out of memory) fails only the request it held and is replaced; a
  *   thread that cannot even start three times in a row breaks the pool, which then refuses everything.
  */
-import { failUnknownCategories } from './known-categories.js';
 import { beyondLimits } from './least-recently-used.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -140,8 +139,6 @@ export class ScoringPool {
    * The batch's typed arrays are transferred to the thread, so they are empty (detached) once this is called.
    */
   score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
-    // Here, in the caller's thread: the errors must be on the caller's batch (the thread gets a copy).
-    failUnknownCategories(model.schema, batch, targets);
     if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
     if (this.broken) return Promise.reject(this.brokenError());
     if (this.queue.length >= this.opts.maxQueue && !this.slots.some((s) => s.ready && !s.busy)) {
@@ -335,6 +332,7 @@ export class ScoringPool {
         data,
         targets: job.targets,
         errors: job.batch.errors,
+        ...(job.batch.decimal ? { decimal: job.batch.decimal } : {}),
       };
       slot.worker.postMessage(message satisfies ToThread, transfer.list);
     } catch (e) {

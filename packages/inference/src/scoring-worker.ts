@@ -34,7 +34,13 @@ async function score(req: ScoreRequest): Promise<void> {
       session = await ScoringSession.create(req.load.bytes, req.load.schema, { intraOpNumThreads: config.intraOpNumThreads });
       sessions.set(req.sha256, session);
     }
-    const batch = { firstRow: req.firstRow, count: req.count, data: req.data, errors: req.errors };
+    const batch = {
+      firstRow: req.firstRow,
+      count: req.count,
+      data: req.data,
+      errors: req.errors,
+      ...(req.decimal ? { decimal: req.decimal } : {}),
+    };
     const predictions = await session.score(batch, req.targets);
     const transfer = new Transfer();
     const values = transfer.add(predictions.values);
