@@ -447,6 +447,22 @@ describe('a delivery', () => {
     }
   });
 
+  /** A failed delivery of the test's key to `endpointUrl`, with these attempts (what deliveryAsSeenBy is given). */
+  const failedDelivery = (endpointUrl: string, attempts: WebhookAttempt[]): WebhookDelivery => ({
+    id: 'msg_x',
+    endpointId: 'e',
+    endpointUrl,
+    keyId: key.id,
+    jobId: 'j',
+    event: 'job.succeeded',
+    status: 'failed',
+    generation: 0,
+    nextAttemptAt: new Date(),
+    createdAt: new Date(),
+    finishedAt: null,
+    attempts,
+  });
+
   it('hides nothing of an attempt to a public address, and hides attempts recorded before it was known', () => {
     const attempt = {
       attempt: 1,
@@ -459,32 +475,19 @@ describe('a delivery', () => {
       errorCode: 'http_status',
       response: 'oops',
     };
-    const delivery = {
-      id: 'msg_x',
-      endpointId: 'e',
-      endpointUrl: 'https://example.com/',
-      keyId: key.id,
-      jobId: 'j',
-      event: 'job.succeeded',
-      status: 'failed' as const,
-      generation: 0,
-      nextAttemptAt: new Date(),
-      createdAt: new Date(),
-      finishedAt: null,
-      attempts: [
-        { ...attempt, internal: false },
-        {
-          ...attempt,
-          attempt: 2,
-          statusCode: null,
-          error: 'Could not connect to example.com (ECONNREFUSED).',
-          errorCode: 'connect_failed',
-          response: null,
-          internal: false,
-        },
-        { ...attempt, attempt: 3, internal: null },
-      ],
-    };
+    const delivery = failedDelivery('https://example.com/', [
+      { ...attempt, internal: false },
+      {
+        ...attempt,
+        attempt: 2,
+        statusCode: null,
+        error: 'Could not connect to example.com (ECONNREFUSED).',
+        errorCode: 'connect_failed',
+        response: null,
+        internal: false,
+      },
+      { ...attempt, attempt: 3, internal: null },
+    ]);
     const seen = deliveryAsSeenBy(asKey(key), delivery).attempts;
     expect(seen[0]).toEqual(delivery.attempts[0]);
     expect(seen[1]).toEqual(delivery.attempts[1]);
@@ -509,20 +512,7 @@ describe('a delivery', () => {
       response: null,
       internal: true,
     };
-    const delivery = (attempts: WebhookAttempt[]): WebhookDelivery => ({
-      id: 'msg_x',
-      endpointId: 'e',
-      endpointUrl: 'http://hooks.internal:9000/',
-      keyId: key.id,
-      jobId: 'j',
-      event: 'job.succeeded',
-      status: 'failed',
-      generation: 0,
-      nextAttemptAt: new Date(),
-      createdAt: new Date(),
-      finishedAt: null,
-      attempts,
-    });
+    const delivery = (attempts: WebhookAttempt[]) => failedDelivery('http://hooks.internal:9000/', attempts);
     const seen = deliveryAsSeenBy(
       asKey(key),
       delivery([
