@@ -42,6 +42,16 @@ export const fmt = {
   mb: (kb: number): string => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'n/a'),
   int: (x: number): string => Math.round(x).toLocaleString('en-US'),
   x: (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : 'n/a'),
+  /**
+   * A ratio judged against `target`, with as many decimals as it takes not to print as the target when it is not
+   * it: 4.998 printed "5.00×" beside a ✗ read as a mistake of the bench, not as a miss by a hair.
+   */
+  xAgainst: (x: number, target: number): string => {
+    if (!Number.isFinite(x)) return 'n/a';
+    let digits = 2;
+    while (digits < 6 && x !== target && Number(x.toFixed(digits)) === target) digits++;
+    return `${x.toFixed(digits)}×`;
+  },
   /** Several times in seconds, as `fmt.s` prints each: "2.33, 2.36, 2.69". */
   sList: (xs: readonly number[]): string => xs.map((x) => fmt.s(x)).join(', '),
 };
