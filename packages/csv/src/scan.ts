@@ -179,6 +179,14 @@ export class CsvScanner {
     return this.detected;
   }
 
+  /**
+   * The header's column names once its line has ended (after the dialect was detected: the names are those
+   * finish() gives), else null: the upload checks them against the model while the rest of the file arrives.
+   */
+  get headerNames(): readonly string[] | null {
+    return this.inHeader ? null : this.header;
+  }
+
   /** Feeds the next piece of the file. Throws CsvFormatError as soon as the file is known to be unusable. */
   push(buf: Buffer): void {
     if (this.failure) throw this.failure;

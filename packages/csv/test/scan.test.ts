@@ -21,6 +21,22 @@ group('CsvScanner layout', () => {
     });
   });
 
+  it('gives the header names as soon as the header line has ended, before finish() (after detection)', () => {
+    const s = new CsvScanner({ chunkRows: 10, dialect: { delimiter: ';', decimal: ',' } });
+    s.push(Buffer.from('sepal_len'));
+    expect(s.headerNames).toBeNull();
+    s.push(Buffer.from('gth;"petal;width"\r'));
+    expect(s.headerNames).toBeNull();
+    s.push(Buffer.from('\n5,1;0,2\n'));
+    expect(s.headerNames).toEqual(['sepal_length', 'petal;width']);
+    // Detected dialects hold the first bytes back: the names come once detection has seen them (or at finish()).
+    const auto = new CsvScanner({ chunkRows: 10, dialect: 'auto', detectBytes: 64 });
+    auto.push(Buffer.from('a\tb\n'));
+    expect(auto.headerNames).toBeNull();
+    auto.push(Buffer.from('1\t2\n'.repeat(20)));
+    expect(auto.headerNames).toEqual(['a', 'b']);
+  });
+
   it('reads a CRLF file and reports its newline', () => {
     const l = layoutOf('a,b\r\n1,2\r\n3,4\r\n');
     expect(l.newline).toBe('\r\n');
