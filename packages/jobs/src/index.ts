@@ -69,7 +69,7 @@ export { RESEAL_BATCH, type ResealOutcome, resealWebhookSecrets } from './webhoo
 export { cancelJob } from './lifecycle/cancel-job.js';
 export { JobWhileReceiving } from './lifecycle/receive-job.js';
 export { passUploadGate } from './lifecycle/upload-gate.js';
-export { type CreatedJob, checkRequestEmail, createJob, type JobRequest } from './lifecycle/create-job.js';
+export { type CreatedJob, checkRequestEmail, createJob, type JobRequest, planJobColumns } from './lifecycle/create-job.js';
 export { finaliseJob } from './lifecycle/finalise-job.js';
 export { loadJob } from './lifecycle/load-job.js';
 export { notifyOwner, outcomeMail } from './lifecycle/notify-owner.js';
@@ -127,6 +127,7 @@ export { runJobId, runSchedule, type ScheduleRun, type ScheduleRunOutcome } from
 export { cleanFilename } from './uploads/filename.js';
 export { detectionRefusal, formatRefusal } from './uploads/refusals.js';
 export {
+  type HeaderCheck,
   type StoreUploadOptions,
   type StoredChunk,
   type StoredUpload,

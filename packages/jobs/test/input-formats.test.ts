@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { FsBlobStore, PostgresBlobStore } from '@batchcast/blob';
 import { listChunks } from '@batchcast/db';
 import { detectFormat } from '@batchcast/formats';
@@ -263,4 +263,88 @@ describe('an upload when the disk is down to its reserve', () => {
       expect(await ctx.blobs.exists(key)).toBe(false);
     },
   );
+});
+
+describe("an upload's header told while it arrives (storeUpload's headerCheck)", () => {
+  /** A source written by the test, piece by piece (gzip-compressed as it is written with `gzip`). */
+  function writtenSource(gzip: boolean) {
+    const source = new PassThrough();
+    const into = gzip ? createGzip() : source;
+    if (gzip) into.pipe(source);
+    const write = (text: string) => {
+      into.write(text);
+      if (gzip) (into as ReturnType<typeof createGzip>).flush();
+    };
+    return { source, write, end: () => into.end() };
+  }
+  /** `n` rows of three random numbers: text that compresses as data does (format detection waits for 4 KiB of the gzip). */
+  const rows = (n: number, delimiter: string) =>
+    `${Array.from({ length: n }, () => [Math.random(), Math.random(), Math.random()].join(delimiter)).join('\n')}\n`;
+
+  it('is told a CSV header (TSV, gzip) before the end, and its refusal stops the store and keeps nothing', async () => {
+    for (const [gzip, header, delimiter] of [
+      [false, 'a,b,c\n', ','],
+      [true, 'a\tb\tc\n', '\t'],
+    ] as const) {
+      const { source, write, end } = writtenSource(gzip);
+      const key = `uploads/header-${gzip}.csv`;
+      let told: { header: string[]; format: string } | null = null;
+      let heard: () => void = () => undefined;
+      const seen = new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+      const stored = storeUpload(ctx.blobs, source, {
+        key,
+        chunkRows: 100,
+        hints: { filename: gzip ? 'a.tsv.gz' : 'a.csv' },
+        headerCheck: (names, format) => {
+          told = { header: names, format };
+          heard();
+          throw new DomainError('unprocessable', 'missing_columns', 'The CSV is missing 1 column the model needs: d.');
+        },
+      }).catch((e: unknown) => e);
+      write(header);
+      // More than dialect detection holds back (64 KiB), far less than the file would be: it never ends.
+      write(rows(20_000, delimiter));
+      await seen;
+      expect(told).toEqual({ header: ['a', 'b', 'c'], format: 'csv' });
+      const err = await stored;
+      expect(err).toMatchObject({ code: 'missing_columns' });
+      expect(await ctx.blobs.exists(key)).toBe(false);
+      end();
+    }
+  });
+
+  it('is not told for JSON Lines (its columns are the keys of every record) nor for a workbook (checked once stored); a small CSV at its end', async () => {
+    let told = 0;
+    const headerCheck = () => {
+      told++;
+    };
+    const jsonl = Buffer.from('{"a":1}\n{"a":2,"b":3}\n');
+    const stored = await storeUpload(ctx.blobs, Readable.from([jsonl]), {
+      key: 'uploads/header-jsonl.csv',
+      chunkRows: 100,
+      hints: { filename: 'a.jsonl' },
+      headerCheck,
+    });
+    expect(stored.layout.header).toEqual(['a', 'b']);
+    const xlsx = await storeUpload(ctx.blobs, Readable.from([await fixture('breast_cancer.xlsx')]), {
+      key: 'uploads/header-xlsx.csv',
+      chunkRows: 100,
+      hints: { filename: 'breast_cancer.xlsx' },
+      choices: { sheet: 'Patients' },
+      headerCheck,
+    });
+    expect(xlsx.layout.format).toBe('xlsx');
+    expect(told).toBe(0);
+    // A CSV shorter than dialect detection's sample is told at its end.
+    await storeUpload(ctx.blobs, Readable.from([Buffer.from('a,b\n1,2\n')]), {
+      key: 'uploads/header-small.csv',
+      chunkRows: 100,
+      hints: { filename: 'a.csv' },
+      headerCheck,
+    });
+    expect(told).toBe(1);
+    for (const key of ['jsonl', 'xlsx', 'small']) await ctx.blobs.delete(`uploads/header-${key}.csv`);
+  });
 });

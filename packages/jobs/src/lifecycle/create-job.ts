@@ -85,11 +85,22 @@ export async function checkJobRequest(
 ): Promise<CheckedRequest> {
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
-  const plan = planColumns(model.schema, layout.header, SOURCE_NAMES[layout.format], undefined, otherSheets(layout));
+  const targets = planJobColumns(model, layout.format, layout.header, otherSheets(layout));
+  checkColumnTypes(layout, targets);
+  await checkSample(() => ctx.blobs.open(key), layout, first, targets);
+  return { email, model, targets };
+}
+
+/**
+ * The columns of a file's `header` that feed `model`'s inputs; one the model needs and the header lacks is refused
+ * (missing_columns, naming it, with the close names the header has). The one check of the columns, made by
+ * checkJobRequest once the upload is stored and, for a CSV whose model was chosen before the file, as soon as its
+ * header line has arrived (storeUpload's `headerCheck`), so that both say exactly the same.
+ */
+export function planJobColumns(model: Model, format: JobLayout['format'], header: string[], elsewhere?: string): ColumnTarget[] {
+  const plan = planColumns(model.schema, header, SOURCE_NAMES[format], undefined, elsewhere);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
-  checkColumnTypes(layout, plan.targets);
-  await checkSample(() => ctx.blobs.open(key), layout, first, plan.targets);
-  return { email, model, targets: plan.targets };
+  return plan.targets;
 }
 
 /**

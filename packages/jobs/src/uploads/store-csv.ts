@@ -1,10 +1,10 @@
-import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, CsvScanner } from '@batchcast/csv';
+import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, type CsvLayout, CsvScanner } from '@batchcast/csv';
 import { TextToUtf8 } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
 import type { CsvJobLayout } from '../records.js';
 import { ChunkRelease } from './chunk-release.js';
-import { storeWithScanner } from './store-scanned.js';
-import type { FormatStep, StoredUpload, UploadChoices } from './stored-upload.js';
+import { type ByteScanner, storeWithScanner } from './store-scanned.js';
+import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices } from './stored-upload.js';
 
 /**
  * CSV (or TSV, `;`, `|`), stored as it came (decompressed; Windows-1252, UTF-16 or the encoding chosen converted
@@ -29,7 +29,33 @@ export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
       : null;
   const onChunk = release ? (chunk: Chunk, head: CsvHeadLayout) => release.scanned(chunk, head) : undefined;
   const onStored = release ? (bytes: number) => release.stored(bytes) : undefined;
-  return storeWithScanner(step, step.content, csvScanner(step.chunkRows, step.choices, onChunk), layoutOf, [toUtf8], onStored);
+  const scanner = csvScanner(step.chunkRows, step.choices, onChunk);
+  const check = step.headerCheck;
+  return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, [toUtf8], onStored);
+}
+
+/**
+ * `scanner`, whose header is told to `check` once, as soon as its line has ended (not at the end of the file): a
+ * refusal it throws stops the store there. A file shorter than dialect detection's sample tells it at finish().
+ */
+function checkingHeader(scanner: CsvScanner, check: HeaderCheck): ByteScanner<CsvLayout> {
+  let checked = false;
+  const tell = (names: readonly string[]) => {
+    checked = true;
+    check([...names], 'csv');
+  };
+  return {
+    push(buf) {
+      scanner.push(buf);
+      const names = checked ? null : scanner.headerNames;
+      if (names !== null) tell(names);
+    },
+    finish() {
+      const layout = scanner.finish();
+      if (!checked) tell(layout.header);
+      return layout;
+    },
+  };
 }
 
 /** What a CSV job records of its scan (the compression added by storeWithScanner). */

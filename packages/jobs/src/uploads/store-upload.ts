@@ -9,9 +9,9 @@ import { storeCsv } from './store-csv.js';
 import { storeJsonl } from './store-jsonl.js';
 import { storeParquet } from './store-parquet.js';
 import { storeXlsx } from './store-xlsx.js';
-import type { FormatStep, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
+import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
 
-export type { StoredChunk, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
+export type { HeaderCheck, StoredChunk, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
 
 export interface StoreUploadOptions {
   key: string;
@@ -32,6 +32,13 @@ export interface StoreUploadOptions {
   abandon?: (source: Readable) => void;
   /** Told each chunk as soon as it is readable: to score while the upload arrives. */
   progress?: UploadProgress;
+  /** Told the header as soon as it is known (a CSV's): a refusal it throws refuses the upload then (see HeaderCheck). */
+  headerCheck?: HeaderCheck;
+  /**
+   * Aborted when the upload is refused from outside (a file past MAX_UPLOAD_BYTES, answered as soon as busboy
+   * counts it): storing stops at once, nothing is kept, and storeUpload rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -51,8 +58,11 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
   received.on('error', (err) => gathered.destroy(err));
   gathered.on('error', () => undefined);
   source.pipe(received).pipe(gathered);
+  const stop = () => received.destroy(opts.signal?.reason as Error);
+  opts.signal?.addEventListener('abort', stop, { once: true });
   let sniffed: SniffedUpload | null = null;
   try {
+    opts.signal?.throwIfAborted();
     const encoding = opts.choices?.encoding;
     sniffed = await sniffUpload(gathered, {
       hints: encoding === undefined ? (opts.hints ?? {}) : { ...opts.hints, encoding },
@@ -71,6 +81,7 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       choices: opts.choices ?? {},
       hints: opts.hints ?? {},
       progress: opts.progress,
+      headerCheck: opts.headerCheck,
     };
     switch (empty ? 'csv' : detection.format) {
       case 'jsonl':
@@ -84,7 +95,9 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       default:
         return await storeCsv(step);
     }
-  } catch (err) {
+  } catch (caught) {
+    // Aborted: what the store saw was the stream cut short; the reason is why.
+    const err = opts.signal?.aborted ? opts.signal.reason : caught;
     source.unpipe(received);
     sniffed?.stream.destroy();
     received.destroy();
@@ -101,6 +114,8 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       );
     }
     throw err instanceof CsvFormatError || err instanceof FormatError ? formatRefusal(err) : err;
+  } finally {
+    opts.signal?.removeEventListener('abort', stop);
   }
 }
 

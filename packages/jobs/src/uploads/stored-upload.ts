@@ -50,9 +50,19 @@ export interface UploadProgress {
   chunk(chunk: StoredChunk, layout: JobLayout): void;
 }
 
+/**
+ * Told a file's header as soon as it is known while the upload streams (a CSV's first line), to refuse it then
+ * rather than once the whole file has arrived: what it throws stops the upload, and nothing of it is kept. Only
+ * formats whose header is final before their end call it (CSV, TSV and the other delimiters, compressed or not);
+ * JSON Lines (whose columns are the keys of every record), a workbook and Parquet (whose index is at the end) never
+ * do, and their columns are checked once they are stored.
+ */
+export type HeaderCheck = (header: string[], format: JobLayout['format']) => void;
+
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
 export interface FormatStep {
   progress?: UploadProgress | undefined;
+  headerCheck?: HeaderCheck | undefined;
   blobs: BlobStore;
   key: string;
   content: Readable;
