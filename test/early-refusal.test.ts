@@ -1,12 +1,16 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlowUpload } from './support/slow-upload.js';
+import { platformDb, until } from './support/faults.js';
+import { sendUntilAnswered as sendRows } from './support/slow-upload.js';
 import { ADMIN_TOKEN, Platform } from './support/platform.js';
 
 /**
  * A mistake the server can see before the file (the model, the email and its rate, sent as fields before the
- * file part; a header naming a column twice) is answered while the client is still sending, not after the
- * whole file was read: the upload below is far larger than the client ever sends before the answer, and it
- * stops sending once answered. Fields sent after the file are checked at the end, as before.
+ * file part; a header naming a column twice, or lacking a column the model named before the file needs) is
+ * answered while the client is still sending, not after the whole file was read: the upload below is far larger
+ * than the client ever sends before the answer, and it stops sending once answered. Nothing of a refused upload is
+ * kept. Fields sent after the file are checked at the end, as before.
  */
 let platform: Platform;
 beforeAll(async () => {
@@ -31,30 +35,47 @@ async function sendUntilAnswered(
   fieldsAfter: Record<string, string> = {},
   route = '/api/jobs',
   headers: Record<string, string> = {},
+  piece = PIECE,
 ) {
-  const upload = startSlowUpload(platform.url(route), fieldsBefore, fieldsAfter, { accept: 'application/json', ...headers });
-  let answered = false;
-  upload.answer.then(
-    () => {
-      answered = true;
-    },
-    () => undefined,
-  );
-  await upload.start();
-  await upload.write(header);
-  let sent = 0;
+  const answer = await sendRows(platform.url(route), {
+    fieldsBefore,
+    head: header,
+    piece,
+    pieces: PIECES,
+    fieldsAfter,
+    headers: { accept: 'application/json', ...headers },
+  });
+  return {
+    status: answer.status,
+    error: (JSON.parse(answer.body) as { error: { code: string; message: string } }).error,
+    sent: answer.sent,
+  };
+}
+
+/** How many jobs PostgreSQL holds, and the files of DATA_DIR/uploads (BLOB_STORE=fs). */
+async function kept(): Promise<{ jobs: number; uploads: string[] }> {
+  const db = await platformDb(platform);
   try {
-    while (!answered && sent < PIECES) {
-      await upload.write(PIECE);
-      sent++;
-    }
-    if (!answered) await upload.end();
-  } catch {
-    // The server closed the connection after answering: the rest is not sent, as a client that heard it does.
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
+    const uploads = await readdir(path.join(platform.dataDir, 'uploads')).catch(() => [] as string[]);
+    return { jobs: rows[0]!.n, uploads };
+  } finally {
+    await db.end();
   }
-  const answer = await upload.answer;
-  upload.abort(); // answered: what is left is not sent (the server closes the connection anyway)
-  return { status: answer.status, error: (JSON.parse(answer.body) as { error: { code: string; message: string } }).error, sent };
+}
+
+/** Nothing more kept than `before`: no job recorded, no upload file left (the refusal removes them before or just after answering). */
+async function expectNothingKept(before: { jobs: number; uploads: string[] }): Promise<void> {
+  await until(
+    'nothing kept of the refused upload',
+    async () => {
+      const now = await kept();
+      if (now.jobs === before.jobs && now.uploads.length === before.uploads.length) return true;
+      throw new Error(`kept: ${JSON.stringify(now)}`);
+    },
+    30_000,
+    100,
+  );
 }
 
 describe('refusals answered before the file is read', () => {
@@ -105,5 +126,59 @@ describe('refusals answered before the file is read', () => {
     expect(status).toBe(422);
     expect(error.message).toMatch(/A model name is 1 to 64 lowercase letters/);
     expect(sent).toBeLessThan(PIECES);
+  });
+
+  it('a CSV header lacking a column the model needs: the same refusal as at the end, hints and all', { timeout: 120_000 }, async () => {
+    const before = await kept();
+    const wrong = 'sepal_length,sepal_wdth,petal_length,petal_width\n';
+    const early = await sendUntilAnswered({ model: 'iris-logreg' }, wrong);
+    expect([early.status, early.error.code]).toEqual([422, 'missing_columns']);
+    expect(early.error.message).toContain('sepal_width (the file has "sepal_wdth")');
+    expect(early.sent).toBeLessThan(PIECES);
+    await expectNothingKept(before);
+
+    // The model sent after the file: it is only known at the end, and the refusal then is the same.
+    const late = await sendUntilAnswered({}, wrong, { model: 'iris-logreg' });
+    expect(late.sent).toBe(PIECES);
+    expect([late.status, late.error]).toEqual([early.status, early.error]);
+    await expectNothingKept(before);
+  });
+
+  it('the same for tab- and semicolon-separated files (decimal commas)', async () => {
+    const before = await kept();
+    const dialects = [
+      { header: 'sepal_length\tsepal_width\tpetal_length\n', row: '5.1\t3.5\t1.4\n' },
+      { header: 'sepal_length;sepal_width;petal_length;petal_wdith\n', row: '5,1;3,5;1,4;0,2\n' },
+    ];
+    for (const { header, row } of dialects) {
+      const { status, error, sent } = await sendUntilAnswered(
+        { model: 'iris-logreg' },
+        header,
+        {},
+        '/api/jobs',
+        {},
+        Buffer.from(row.repeat(16 * 1024)),
+      );
+      expect([status, error.code], header).toEqual([422, 'missing_columns']);
+      expect(error.message).toMatch(/missing 1 column the model needs: petal_width/);
+      expect(sent, header).toBeLessThan(PIECES);
+    }
+    await expectNothingKept(before);
+  });
+
+  it('the upload form is told on its page, with what was chosen', async () => {
+    const before = await kept();
+    const answer = await sendRows(platform.url('/jobs'), {
+      fieldsBefore: { model: 'iris-logreg' },
+      head: 'sepal_length,sepal_wdth,petal_length,petal_width\n',
+      piece: PIECE,
+      pieces: PIECES,
+      headers: { accept: 'text/html' },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatch(/<html/i);
+    expect(answer.body).toContain('The CSV is missing 1 column the model needs: sepal_width (the file has &quot;sepal_wdth&quot;)');
+    expect(answer.sent).toBeLessThan(PIECES);
+    await expectNothingKept(before);
   });
 });

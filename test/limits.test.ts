@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_UPLOAD_BYTES_PER_SECOND, serverTimeouts } from '../apps/web/src/http/timeouts.js';
 import { examples, Platform } from './support/platform.js';
 import { until } from './support/faults.js';
+import { sendUntilAnswered } from './support/slow-upload.js';
 
 /**
  * Limits and abuse: the upload size limit (413, nothing left on disk), multer's other limits (files,
@@ -102,6 +103,64 @@ describe('upload size', () => {
     expect((await fetch(platform.url('/healthz'))).status).toBe(200);
   });
 
+  it('a chunked upload is refused as soon as its file passes the limit, not at its end; nothing is kept', async () => {
+    const rows = irisOfSize(64 * 1024);
+    const header = rows.subarray(0, rows.indexOf('\n') + 1);
+    const PIECES = 256; // 16 MiB of rows, 16 times the limit
+    const answer = await sendUntilAnswered(platform.url('/api/jobs'), {
+      fieldsBefore: { model: 'iris-logreg' },
+      head: header,
+      piece: rows.subarray(header.length),
+      pieces: PIECES,
+      headers: { ...client(), accept: 'application/json' },
+    });
+    expect(answer.status, answer.body).toBe(413);
+    const { error } = JSON.parse(answer.body) as { error: { code: string; message: string } };
+    expect(error.code).toBe('file_too_large');
+    expect(error.message).toMatch(/larger than the 1 MiB this server accepts.*Compress it .* or split it into smaller files/);
+    expect(answer.sent).toBeLessThan(PIECES);
+    await until('the partial upload removed', async () => (await uploads()).length === 0, 10_000, 50);
+  });
+
+  it('a body whose Content-Length is past the limit is answered 413 before a byte of it is sent (API and form)', async () => {
+    for (const [route, accept] of [
+      ['/api/jobs', 'application/json'],
+      ['/jobs', 'text/html'],
+    ] as const) {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: platform.port,
+        method: 'POST',
+        path: route,
+        headers: {
+          ...client(),
+          accept,
+          'content-type': 'multipart/form-data; boundary=xxBOUNDARYxx',
+          'content-length': 100 * MAX_UPLOAD,
+        },
+      });
+      req.on('error', () => undefined);
+      const answer = new Promise<{ status: number; body: string }>((resolve) =>
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            body += d;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }),
+      );
+      req.flushHeaders(); // the headers only: not one byte of the body
+      const { status, body } = await answer;
+      req.destroy();
+      expect(status, route).toBe(413);
+      expect(body, route).toMatch(/larger than the 1 MiB this server accepts/);
+      if (accept === 'text/html') expect(body).toMatch(/<html/i);
+      else expect(JSON.parse(body).error.code).toBe('file_too_large');
+    }
+    expect(await uploads()).toEqual([]);
+  });
+
   it('accepts a file just under the limit', async () => {
     const ok = irisOfSize(MAX_UPLOAD - 4096);
     expect(ok.length).toBeLessThanOrEqual(MAX_UPLOAD);
@@ -182,7 +241,8 @@ describe('multer limits', () => {
       port: platform.port,
       method: 'POST',
       path: '/api/jobs',
-      headers: { ...client(), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 10 * 1024 * 1024 },
+      // Within the limit: a body declared larger is refused before it is read (see 'upload size').
+      headers: { ...client(), 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': MAX_UPLOAD },
     });
     req.on('error', () => undefined);
     req.write(head);

@@ -63,6 +63,47 @@ export function startSlowUpload(
 }
 
 /**
+ * Sends the fields, the file part's header and `head`, then `piece` after `piece` (at most `pieces` of them) until
+ * the server answers: the answer, and how many pieces were sent before it (`pieces`: all, the body ended). Each
+ * write waits for the socket, so a server that answers early is heard before much more is sent.
+ */
+export async function sendUntilAnswered(
+  url: string,
+  opts: {
+    fieldsBefore: Record<string, string>;
+    head: string | Buffer;
+    piece: Buffer;
+    pieces: number;
+    fieldsAfter?: Record<string, string>;
+    headers?: Record<string, string>;
+  },
+): Promise<{ status: number; body: string; sent: number }> {
+  const upload = startSlowUpload(url, opts.fieldsBefore, opts.fieldsAfter ?? {}, opts.headers ?? {});
+  let answered = false;
+  upload.answer.then(
+    () => {
+      answered = true;
+    },
+    () => undefined,
+  );
+  await upload.start();
+  await upload.write(opts.head);
+  let sent = 0;
+  try {
+    while (!answered && sent < opts.pieces) {
+      await upload.write(opts.piece);
+      sent++;
+    }
+    if (!answered) await upload.end();
+  } catch {
+    // The server closed the connection after answering: the rest is not sent, as a client that heard it does.
+  }
+  const answer = await upload.answer;
+  upload.abort(); // answered: what is left is not sent (the server closes the connection anyway)
+  return { ...answer, sent };
+}
+
+/**
  * Ends an upload whose job was recorded while it arrived (`id`): expects the 202 to name that job and the job
  * to succeed. Returns the job and its final document.
  */

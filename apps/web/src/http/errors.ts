@@ -52,15 +52,24 @@ export class HttpRefusal extends Error {
   }
 }
 
+/**
+ * An upload whose file is past MAX_UPLOAD_BYTES, said with the limit and what to do: the limit counts the bytes
+ * sent, so a compressed file (decompressed by the server on the way) counts compressed.
+ */
+export function fileTooLarge(maxUploadBytes: number): DomainError {
+  return refuse(
+    'too_large',
+    'file_too_large',
+    `The file is larger than the ${formatBytes(maxUploadBytes)} this server accepts (its MAX_UPLOAD_BYTES). ` +
+      'Compress it (gzip or zstd: the limit counts the bytes sent) or split it into smaller files.',
+  );
+}
+
 /** Multer's limit errors, said in words a person can act on. */
 export function fromMulterError(err: multer.MulterError, maxUploadBytes: number): DomainError {
   switch (err.code) {
     case 'LIMIT_FILE_SIZE':
-      return refuse(
-        'too_large',
-        'file_too_large',
-        `The file is larger than the ${formatBytes(maxUploadBytes)} this server accepts. Split it into smaller files.`,
-      );
+      return fileTooLarge(maxUploadBytes);
     case 'LIMIT_UNEXPECTED_FILE':
       return refuse(
         'invalid',

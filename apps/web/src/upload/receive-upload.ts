@@ -6,9 +6,11 @@ import {
   checkRequestEmail,
   claimSubmissionKey,
   createJob,
+  type HeaderCheck,
   type HeldSubmissionKey,
   type JobRequest,
   type JobWhileReceiving,
+  planJobColumns,
   resolveModel,
   type StoredUpload,
   type SubmissionClaim,
@@ -19,7 +21,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
 import { closeAfterAnswer } from '../http/close-after-answer.js';
-import { fromMulterError, refuse } from '../http/errors.js';
+import { fileTooLarge, fromMulterError, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader } from '../http/idempotency-key.js';
 import { sameChoices, uploadChoices } from './upload-choices.js';
 import { UploadStorage } from './upload-storage.js';
@@ -63,16 +65,25 @@ export function receiveUpload(
   const early = {
     // Only the fields sent before the file: one sent after it may still come (multipart allows it), and is
     // checked at the end as ever; a replayed submission is not checked (UploadStorage answers its job).
-    check: async (_req: Request, fields: UploadFields): Promise<void> => {
+    // The model known, a CSV's header is checked against it as soon as its line has arrived (see HeaderCheck).
+    check: async (_req: Request, fields: UploadFields): Promise<HeaderCheck | undefined> => {
       if (fields.email !== undefined) await checkRequestEmail(ctx.jobs, { email: fields.email });
-      if (fields.model !== undefined) await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
+      if (fields.model === undefined) return undefined;
+      const model = await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
+      return (header, format) => {
+        planJobColumns(model, format, header);
+      };
     },
     refuse: (req: Request, err: unknown) => refusers.get(req)?.(err),
   };
   const upload: RequestHandler = multer({
     storage: new UploadStorage(
       ctx.jobs,
-      { chunkRows: ctx.config.workers.chunkRows, maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes },
+      {
+        chunkRows: ctx.config.workers.chunkRows,
+        maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes,
+        maxUploadBytes: ctx.config.storage.maxUploadBytes,
+      },
       (req, fields, filename) => jobRequest(fields, filename, owners.get(req)),
       claimOf,
       early,
@@ -113,6 +124,7 @@ export function receiveUpload(
     owners.set(req, owner);
     // The header is checked before the body is read: a malformed key stores nothing.
     idempotencyKeyHeader(req);
+    refuseDeclaredTooLarge(req, res, ctx.config.storage.maxUploadBytes);
     await receive(req, res);
     const file = req.file;
     const claim = file?.claim ?? null;
@@ -158,6 +170,24 @@ export function receiveUpload(
 function refuseEarly(res: Response, reject: (err: unknown) => void, err: unknown): void {
   closeAfterAnswer(res);
   reject(err);
+}
+
+/**
+ * The most bytes a multipart body holds besides its file, within the limits multer is given above: 12 parts, each
+ * at most a 64 KiB value (fieldSize), busboy's 16 KiB of part headers and a boundary line, rounded up.
+ */
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * A body whose Content-Length says its file cannot be within MAX_UPLOAD_BYTES (the limit is the file's, the rest
+ * of a multipart body being at most MULTIPART_OVERHEAD_BYTES) is refused before a byte of it is read; one of no
+ * length (chunked), or declared just above the limit, is refused as soon as its file passes the limit (UploadStorage).
+ */
+function refuseDeclaredTooLarge(req: Request, res: Response, maxUploadBytes: number): void {
+  const declared = Number(req.get('content-length'));
+  if (!Number.isSafeInteger(declared) || declared <= maxUploadBytes + MULTIPART_OVERHEAD_BYTES) return;
+  closeAfterAnswer(res);
+  throw fileTooLarge(maxUploadBytes);
 }
 
 /** What makes a submission "the same request" for its idempotency key. */

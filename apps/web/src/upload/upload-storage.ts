@@ -3,6 +3,7 @@ import type { BlobStore } from '@batchcast/blob';
 import { parseWith, UploadFields } from '@batchcast/contract';
 import {
   DomainError,
+  type HeaderCheck,
   type JobRequest,
   JobWhileReceiving,
   type JobsContext,
@@ -13,6 +14,7 @@ import {
 } from '@batchcast/jobs';
 import type { Request } from 'express';
 import type multer from 'multer';
+import { fileTooLarge } from '../http/errors.js';
 import { uploadChoices } from './upload-choices.js';
 
 declare global {
@@ -38,7 +40,9 @@ declare global {
  * A multer storage engine that streams the upload into the blob store (a file under DATA_DIR, or pieces in
  * PostgreSQL) and scans it in the same pass (@batchcast/jobs storeUpload): its format is detected from the
  * content (a compressed file decompressed on the way), header, row count and chunks are known the moment the
- * last byte lands, and a file we cannot read is refused while it streams, leaving nothing behind. The
+ * last byte lands, and a file we cannot read is refused while it streams, leaving nothing behind: so is a CSV
+ * whose header lacks a column of the model chosen before the file (as soon as its header line is stored), and a
+ * file past MAX_UPLOAD_BYTES (as soon as it passes the limit, not once the whole body has been read). The
  * `delimiter`, `decimal` and `sheet` fields steer the reading, so they count only when sent before the file
  * (receiveUpload refuses them after it).
  */
@@ -51,20 +55,32 @@ export class UploadStorage implements multer.StorageEngine {
    */
   constructor(
     private readonly jobs: JobsContext,
-    private readonly opts: { chunkRows: number; maxDecompressedBytes: number },
+    private readonly opts: { chunkRows: number; maxDecompressedBytes: number; maxUploadBytes: number },
     private readonly requestOf: (req: Request, fields: UploadFields, filename: string) => JobRequest | null,
     /** Claims the submission's idempotency key, given by then (the header, or a field before the file). */
     private readonly claimOf: (req: Request, fields: UploadFields) => Promise<SubmissionClaim | null>,
     /**
-     * `check`: the checks the fields sent before the file allow (the model, the email); `refuse`: answers a
-     * refusal at once, while the client is still sending (multer answers only once the whole body is read).
+     * `check`: the checks the fields sent before the file allow (the model, the email), giving the check of the
+     * file's header against the model when the model is known; `refuse`: answers a refusal at once, while the
+     * client is still sending (multer answers only once the whole body is read).
      */
-    private readonly early: { check: (req: Request, fields: UploadFields) => Promise<void>; refuse: (req: Request, err: unknown) => void },
+    private readonly early: {
+      check: (req: Request, fields: UploadFields) => Promise<HeaderCheck | undefined>;
+      refuse: (req: Request, err: unknown) => void;
+    },
   ) {
     this.blobs = jobs.blobs;
   }
 
   _handleFile(req: Request, file: Express.Multer.File, cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
+    // Past MAX_UPLOAD_BYTES (busboy's 'limit', multer's LIMIT_FILE_SIZE): answered now, and storing stops. multer
+    // alone answers only once the whole body has been read, however large it is.
+    const tooLarge = new AbortController();
+    file.stream.once('limit', () => {
+      const refusal = fileTooLarge(this.opts.maxUploadBytes);
+      this.early.refuse(req, refusal);
+      tooLarge.abort(refusal);
+    });
     let choices: UploadChoices;
     let fields: UploadFields;
     try {
@@ -89,14 +105,15 @@ export class UploadStorage implements multer.StorageEngine {
           this.digestOnly(file, choices, claim, cb);
           return;
         }
+        let headerCheck: HeaderCheck | undefined;
         try {
-          await this.early.check(req, fields);
+          headerCheck = await this.early.check(req, fields);
         } catch (err) {
           if (claim?.kind === 'held') await claim.release();
           this.refuseAtOnce(req, file, err, cb);
           return;
         }
-        this.store(req, file, fields, choices, claim, cb);
+        this.store(req, file, fields, choices, claim, { headerCheck, signal: tooLarge.signal }, cb);
       },
       (err: unknown) => {
         file.stream.resume();
@@ -141,6 +158,7 @@ export class UploadStorage implements multer.StorageEngine {
     fields: UploadFields,
     choices: UploadChoices,
     claim: SubmissionClaim | null,
+    early: { headerCheck: HeaderCheck | undefined; signal: AbortSignal },
     cb: (error?: unknown, info?: Partial<Express.Multer.File>) => void,
   ): void {
     const key = `uploads/${randomUUID()}.csv`;
@@ -161,6 +179,9 @@ export class UploadStorage implements multer.StorageEngine {
       // partial blob is gone.
       abandon: (source) => source.resume(),
       ...(receiving ? { progress: receiving } : {}),
+      // A CSV whose model came before it is checked against it as soon as its header line is stored.
+      ...(early.headerCheck ? { headerCheck: early.headerCheck } : {}),
+      signal: early.signal,
     }).then(
       (stored) =>
         cb(null, {
@@ -178,7 +199,7 @@ export class UploadStorage implements multer.StorageEngine {
         if (claim?.kind === 'held') await claim.release();
         // The file itself is refused (its header names a column twice, it is no format we read...): nothing
         // of it is left, and the rest of it changes nothing, so the client hears it now. Not when the file was
-        // cut at MAX_UPLOAD_BYTES (busboy's `truncated`): multer answers that it is too large, the true reason.
+        // cut at MAX_UPLOAD_BYTES (busboy's `truncated`): that was answered as it happened, the true reason.
         if (err instanceof DomainError && !(file.stream as { truncated?: boolean }).truncated) this.early.refuse(req, err);
         cb(err);
       },
