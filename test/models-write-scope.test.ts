@@ -8,7 +8,7 @@ import { runCli } from './support/cli.js';
 
 /**
  * Publishing models without the admin token: an API key with `models:write` registers and removes model
- * versions, over the API and the CLI, and reaches nothing else an admin may (the admin pages, keys, other
+ * versions of the names it owns (registered first), over the API and the CLI, and reaches nothing else an admin may (the admin pages, keys, other
  * people's jobs, the files models were registered from). A key without the scope is refused with
  * 403 insufficient_scope; the key's own rate limit still applies.
  */
@@ -146,6 +146,87 @@ describe('an API key with models:write', () => {
   });
 });
 
+describe('a model name belongs to whoever registered its first version', () => {
+  const expectNotYours = async (res: Response, registeredBy: 'admin' | 'another_key', what: string) => {
+    expect(res.status, what).toBe(403);
+    const refusal = await errorOf(res);
+    expect(refusal, what).toMatchObject({ code: 'model_not_yours', model: expect.any(String), registeredBy });
+    const message = String(refusal.message);
+    expect(message, what).toContain(registeredBy === 'admin' ? 'registered by the admin' : 'registered by another API key');
+    expect(message, what).toMatch(/another name.*ask the admin/);
+    return message;
+  };
+
+  it("a key can neither add versions to the admin's models nor remove them", async () => {
+    const { key } = await createKey({ name: 'not-the-admin', scopes: ['models:write'] });
+    // iris-logreg: an example, registered by the admin before any key could.
+    const before = await listed('iris-logreg');
+    await expectNotYours(await register('iris-logreg', bearer(key)), 'admin', 'register');
+    for (const route of ['/api/models/iris-logreg', '/api/models/iris-logreg@1', '/api/models/iris-logreg/versions/1']) {
+      await expectNotYours(await remove(route, bearer(key)), 'admin', route);
+    }
+    expect(await listed('iris-logreg')).toEqual(before);
+  });
+
+  it("a key can neither add versions to another key's model, nor remove them, nor learn which key it is", async () => {
+    const owner = await createKey({ name: 'team-a-secret-name', scopes: ['models:write'] });
+    const other = await createKey({ name: 'team-b', scopes: ['models:write'] });
+    expect((await register('team-a-model', bearer(owner.key))).status).toBe(201);
+    const message = await expectNotYours(await register('team-a-model', bearer(other.key)), 'another_key', 'register');
+    for (const route of ['/api/models/team-a-model', '/api/models/team-a-model@1', '/api/models/team-a-model/versions/1']) {
+      const res = await remove(route, bearer(other.key));
+      const text = JSON.stringify(await res.clone().json());
+      await expectNotYours(res, 'another_key', route);
+      for (const secret of [owner.id, owner.prefix, owner.key, 'team-a-secret-name']) expect(text, route).not.toContain(secret);
+    }
+    for (const secret of [owner.id, owner.prefix, owner.key, 'team-a-secret-name']) expect(message).not.toContain(secret);
+    expect(await listed('team-a-model')).toEqual([1]);
+    // The owner still manages it, and the admin manages every name.
+    expect((await register('team-a-model', bearer(owner.key))).status).toBe(201);
+    expect((await register('team-a-model', admin)).status).toBe(201);
+    expect((await remove('/api/models/team-a-model@3', bearer(owner.key))).status).toBe(204);
+    expect((await remove('/api/models/team-a-model@2', admin)).status).toBe(204);
+    expect(await listed('team-a-model')).toEqual([1]);
+  });
+
+  it("stays the owner's when the admin adds a version, and goes on being its key's once the key is revoked", async () => {
+    const owner = await createKey({ name: 'leaving-team', scopes: ['models:write'] });
+    const other = await createKey({ name: 'staying-team', scopes: ['models:write'] });
+    expect((await register('orphan-model', bearer(owner.key))).status).toBe(201);
+    expect((await register('orphan-model', admin)).status).toBe(201);
+    expect((await register('orphan-model', bearer(owner.key))).status).toBe(201);
+    const revoked = await fetch(platform.url(`/api/keys/${owner.id}`), { method: 'DELETE', headers: admin });
+    expect(revoked.status).toBe(204);
+    await expectNotYours(await register('orphan-model', bearer(other.key)), 'another_key', 'register after revocation');
+    await expectNotYours(await remove('/api/models/orphan-model', bearer(other.key)), 'another_key', 'remove after revocation');
+    expect((await remove('/api/models/orphan-model@3', admin)).status).toBe(204);
+    expect(await listed('orphan-model')).toEqual([2, 1]);
+  });
+
+  it('stays its owner’s when every version is removed: the owner registers it again, another key may not', async () => {
+    const owner = await createKey({ name: 'retiring-team', scopes: ['models:write'] });
+    const other = await createKey({ name: 'squatter', scopes: ['models:write'] });
+    expect((await register('retired-model', bearer(owner.key))).status).toBe(201);
+    expect((await remove('/api/models/retired-model', bearer(owner.key))).status).toBe(204);
+    expect(await listed('retired-model')).toEqual([]);
+    await expectNotYours(await register('retired-model', bearer(other.key)), 'another_key', 'register a retired name');
+    await expectNotYours(await remove('/api/models/retired-model@1', bearer(other.key)), 'another_key', 'remove a retired version');
+    const again = await register('retired-model', bearer(owner.key));
+    expect(again.status).toBe(201);
+    expect(await again.json()).toMatchObject({ version: 2 });
+  });
+
+  it('two keys registering one new name at once: one gets it, the other is refused', async () => {
+    const a = await createKey({ name: 'racer-a', scopes: ['models:write'] });
+    const b = await createKey({ name: 'racer-b', scopes: ['models:write'] });
+    const [ra, rb] = await Promise.all([register('raced-model', bearer(a.key)), register('raced-model', bearer(b.key))]);
+    expect([ra.status, rb.status].sort()).toEqual([201, 403]);
+    const loser = ra.status === 403 ? ra : rb;
+    expect((await errorOf(loser)).code).toBe('model_not_yours');
+    expect(await listed('raced-model')).toEqual([1]);
+  });
+});
+
 describe('an API key without models:write', () => {
   it('is refused registering and removing with 403 insufficient_scope, and nothing changes', async () => {
     const { key } = await createKey({ name: 'jobs-only', scopes: ['jobs:read', 'jobs:write', 'webhooks:write'] });
@@ -185,6 +266,17 @@ describe('batchcast models add / remove with --key', () => {
     const all = await cli(['models', 'remove', 'ds-cli'], { BATCHCAST_API_KEY: key });
     expect(all.code, all.stderr).toBe(0);
     expect(await listed('ds-cli')).toEqual([]);
+  });
+
+  it("says a model name is another's, and what to do", async () => {
+    const { key } = await createKey({ name: 'cli-not-owner', scopes: ['models:write'] });
+    const added = await cli(['models', 'add', model, '--name', 'iris-logreg', '--key', key]);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain('batchcast: Model "iris-logreg" was registered by the admin');
+    expect(added.stderr).toContain('(model_not_yours)');
+    const removed = await cli(['models', 'remove', 'iris-logreg@1', '--key', key]);
+    expect(removed.code).toBe(1);
+    expect(removed.stderr).toMatch(/registered by the admin.*another name.*ask the admin.*\(model_not_yours\)/s);
   });
 
   it('says what is wrong: a key without the scope, both credentials, no credential at all', async () => {

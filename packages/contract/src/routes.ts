@@ -441,6 +441,14 @@ registry.registerWebhook({
 // Models
 /** Registering and removing versions: the admin, or an API key with `models:write`. */
 const modelWriteSecurity: Security = [...adminSecurity, ...keySecurity];
+/** What a key may do with a model name: only what it owns (registered first); said on each writing route. */
+const MODEL_OWNERSHIP =
+  'A model name belongs to whoever registered its first version: the admin, or an API key. A key with `models:write` may register a new name and add versions to, or remove versions of, only the names it owns; any other name is refused with 403 `model_not_yours` (with `registeredBy`: `admin` or `another_key`, never which key). The admin manages every name. A name stays its key’s when the key is revoked (only the admin manages it then) and when every version of it is removed.';
+/** The errors of a writing model route, its 403 saying `model_not_yours` as well as the usual refusals. */
+const modelWriteErrors = (...codes: number[]): Record<number, ResponseConfig> => {
+  const all = errors(...codes);
+  return { ...all, 403: { ...all[403]!, description: `${ERRORS[403]} Or a key’s \`model_not_yours\`: the model name is the admin’s or another key’s.` } };
+};
 route({
   method: 'get',
   path: '/api/models',
@@ -454,10 +462,14 @@ route({
   path: '/api/models',
   operationId: 'registerModel',
   summary: 'Register a new version of a model (admin, or an API key with `models:write`)',
+  description: MODEL_OWNERSHIP,
   tags: ['models', 'admin'],
   security: modelWriteSecurity,
   request: { headers: IdempotencyKeyHeaders, body: multipart(ModelRegistrationForm) },
-  responses: { 201: replayable(json('The new version, with notes about it.', RegisteredModel)), ...errors(400, 401, 403, 409, 413, 422) },
+  responses: {
+    201: replayable(json('The new version, with notes about it.', RegisteredModel)),
+    ...modelWriteErrors(400, 401, 403, 409, 413, 422),
+  },
 });
 route({
   method: 'get',
@@ -489,7 +501,8 @@ modelRemovalRoutes();
  */
 function modelRemovalRoutes(): void {
   const description =
-    'Admin, or an API key with `models:write` (403 `insufficient_scope` without it). Jobs already made with the version(s) finish with them and their results stay until their own retention; new jobs, schedules’ runs and predictions naming them are refused with 410 `model_removed` (saying when, and which versions remain). The stored files are deleted by the retention sweep once no job refers to them. 404 `model_not_found` when nothing offered matches; 409 `default_model` when it would leave DEFAULT_MODEL without a version.';
+    'Admin, or an API key with `models:write` (403 `insufficient_scope` without it) for the model names it owns (403 `model_not_yours` for the others). Jobs already made with the version(s) finish with them and their results stay until their own retention; new jobs, schedules’ runs and predictions naming them are refused with 410 `model_removed` (saying when, and which versions remain). The stored files are deleted by the retention sweep once no job refers to them. 404 `model_not_found` when nothing offered matches; 409 `default_model` when it would leave DEFAULT_MODEL without a version. ' +
+    MODEL_OWNERSHIP;
   route({
     method: 'delete',
     path: '/api/models/{name}',
@@ -499,7 +512,7 @@ function modelRemovalRoutes(): void {
     tags: ['models', 'admin'],
     security: modelWriteSecurity,
     request: { params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }) },
-    responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409) },
+    responses: { 204: { description: 'Removed.' }, ...modelWriteErrors(401, 403, 404, 409) },
   });
   route({
     method: 'delete',
@@ -510,7 +523,7 @@ function modelRemovalRoutes(): void {
     tags: ['models', 'admin'],
     security: modelWriteSecurity,
     request: { params: ModelVersionParams },
-    responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409) },
+    responses: { 204: { description: 'Removed.' }, ...modelWriteErrors(401, 403, 404, 409) },
   });
   route({
     method: 'post',

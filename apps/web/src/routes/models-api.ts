@@ -46,7 +46,8 @@ function readPredictBody(raw: unknown, contentType: string | undefined): CellTap
 
 /**
  * The model registry: anyone may list and predict; registering and removing versions need the admin token or
- * an API key with `models:write` (any model name); the original files stay the admin's alone.
+ * an API key with `models:write`, which manages only the model names it registered first (a new name is the
+ * key's; another's is 403 `model_not_yours`); the original files stay the admin's alone.
  */
 export function modelsApi(ctx: WebContext): Router {
   const router = Router();
@@ -102,13 +103,15 @@ export function modelsApi(ctx: WebContext): Router {
 }
 
 /**
- * Removing a model (every version) or one version, for admins and keys with `models:write`: 204, 404 (`model_not_found`) when nothing offered
+ * Removing a model (every version) or one version, for admins and keys with `models:write` (of the names the key
+ * owns: 403 `model_not_yours` otherwise): 204, 404 (`model_not_found`) when nothing offered
  * matches, 409 (`default_model`) when it would leave DEFAULT_MODEL without a version. A version is addressed as
  * elsewhere in the API: /versions/N, or name@N as predict takes it.
  */
 function modelRemovalRoutes(ctx: WebContext, router: Router): void {
   const remove = async (req: Request, name: string, version: number | undefined) => {
-    const done = await removeModel(ctx.jobs.pool, name, version, ctx.config.models.defaultName);
+    // A key removes only what it owns (403 model_not_yours otherwise); the admin anything.
+    const done = await removeModel(ctx.jobs.pool, name, version, ctx.config.models.defaultName, req.apiKey?.id ?? null);
     // Who did it, for whoever later wonders where a version went: the key (id and prefix), else the admin.
     const by = req.apiKey ? { keyId: req.apiKey.id, keyPrefix: req.apiKey.prefix } : { by: 'admin' };
     ctx.log.info({ model: done.name, versions: done.removed.map((r) => r.version), ...by }, 'model versions removed');

@@ -1,4 +1,4 @@
-import type { Pool } from '../pool.js';
+import type { Pool, PoolClient } from '../pool.js';
 import { inTransaction } from '../pool.js';
 
 /** A registered model version without its bytes (the ONNX graph and the original upload can be large). */
@@ -68,11 +68,37 @@ export interface NewModelVersion {
   registeredByKeyId?: string | null;
 }
 
-/** Adds a model version (version 1 for a new name, else one more than the latest) with its original upload. */
-export async function insertModelVersion(pool: Pool, m: NewModelVersion): Promise<ModelRecord> {
+/**
+ * Who a model name belongs to: whoever registered its first version (version 1, removed or not: a version's row
+ * is never deleted), the API key's id or null for the admin; null when the name was never registered.
+ */
+export interface ModelNameOwner {
+  keyId: string | null;
+}
+
+/** The owner of a name as it is now (see ModelNameOwner); a quick look before the work of a registration. */
+export async function findModelNameOwner(pool: Pool | PoolClient, name: string): Promise<ModelNameOwner | null> {
+  const { rows } = await pool.query<{ keyId: string | null }>(
+    'SELECT registered_by_key_id AS "keyId" FROM models WHERE name = $1 ORDER BY version LIMIT 1',
+    [name],
+  );
+  return rows[0] ? { keyId: rows[0].keyId } : null;
+}
+
+/**
+ * Adds a model version (version 1 for a new name, else one more than the latest) with its original upload.
+ * `checkOwner` sees the name's owner under the lock removals and registrations of the name take, and throws to
+ * refuse: two keys registering a new name at once cannot both make it theirs.
+ */
+export async function insertModelVersion(
+  pool: Pool,
+  m: NewModelVersion,
+  checkOwner: (owner: ModelNameOwner | null) => void = () => undefined,
+): Promise<ModelRecord> {
   return inTransaction(pool, async (client) => {
     // Serialise versions of one name so two registrations at once cannot both pick the same number.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model:${m.name}`]);
+    checkOwner(await findModelNameOwner(client, m.name));
     if (m.original) {
       const original = Buffer.from(m.original.bytes.buffer, m.original.bytes.byteOffset, m.original.bytes.byteLength);
       await client.query('INSERT INTO model_originals (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [
@@ -145,7 +171,8 @@ export async function findRemovedModel(pool: Pool, name: string, version?: numbe
 /**
  * Removes (retires) one version of a name, or every version still offered: each gets `removed_at`, nothing is
  * deleted (jobs that use them finish with them; version numbers are never reused). `check` sees the versions
- * still offered and those about to be removed, under the lock registrations take, and throws to refuse.
+ * still offered and those about to be removed, under the lock registrations take, and throws to refuse; `checkOwner`
+ * sees the name's owner (ModelNameOwner) first, under the same lock.
  * Returns the versions removed: none when nothing offered matched.
  */
 export async function removeModelVersions(
@@ -153,9 +180,11 @@ export async function removeModelVersions(
   name: string,
   version: number | undefined,
   check: (offered: number[], removing: number[]) => void,
+  checkOwner: (owner: ModelNameOwner | null) => void = () => undefined,
 ): Promise<{ version: number; removedAt: Date }[]> {
   return inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model:${name}`]);
+    checkOwner(await findModelNameOwner(client, name));
     const { rows } = await client.query<{ version: number }>(
       'SELECT version FROM models WHERE name = $1 AND removed_at IS NULL ORDER BY version FOR UPDATE',
       [name],

@@ -1,10 +1,12 @@
 import {
   findModel,
+  findModelNameOwner,
   findRemovedModel,
   getModelById,
   getModelBytes,
   insertModelVersion,
   listModels,
+  type ModelNameOwner,
   type Pool,
   removeModelVersions,
 } from '@batchcast/db';
@@ -94,6 +96,26 @@ async function refuseRemoved(
 }
 
 /**
+ * A model name belongs to whoever registered its first version: the admin (also for every name registered before
+ * keys could, and the examples), or an API key with `models:write`. A key adds versions to, and removes versions
+ * of, only the names it owns; a name it does not own is refused (403 `model_not_yours`) without saying which key
+ * owns it. The admin (`byKeyId` null) manages every name. A name stays its owner's when its key is revoked (only the
+ * admin manages it then) and when every version of it is removed: version numbers go on from where they were, so
+ * a client still asking for the name (410 `model_removed` meanwhile) would otherwise be handed another team's model.
+ */
+export function refuseIfNotYours(name: string, owner: ModelNameOwner | null, byKeyId: string | null): void {
+  if (byKeyId === null || owner === null || owner.keyId === byKeyId) return;
+  const who = owner.keyId === null ? 'the admin' : 'another API key';
+  throw new DomainError(
+    'forbidden',
+    'model_not_yours',
+    `Model "${name}" was registered by ${who}: an API key adds versions to and removes versions of only the model names it registered first. ` +
+      'Register your model under another name, or ask the admin (who manages every model) to do this.',
+    { model: name, registeredBy: owner.keyId === null ? 'admin' : 'another_key' },
+  );
+}
+
+/**
  * Removes (retires) one version of a model, or all of its versions: they leave every list, the upload form,
  * `name` and DEFAULT_MODEL resolution, new jobs and real-time predictions at once. Jobs already made with them
  * finish with them, and their results stay; the stored files go with the retention sweep once no job refers to
@@ -105,6 +127,8 @@ export async function removeModel(
   name: string,
   version: number | undefined,
   defaultName: string,
+  /** The API key asking (it must own the name: refuseIfNotYours); null: the admin. */
+  byKeyId: string | null = null,
 ): Promise<{ name: string; removed: { version: number; removedAt: Date }[]; remaining: number[] }> {
   const valid = MODEL_NAME.test(name) && (version === undefined || (Number.isInteger(version) && version >= 1 && version <= MAX_VERSION));
   let remaining: number[] = [];
@@ -119,7 +143,7 @@ export async function removeModel(
               'set DEFAULT_MODEL to another model and restart first (or register a new version of it before removing this one).',
           );
         }
-      })
+      }, (owner) => refuseIfNotYours(name, owner, byKeyId))
     : [];
   if (removed.length === 0) {
     const what = version === undefined ? `model "${name}"` : `version ${version} of model "${name}"`;
@@ -194,7 +218,10 @@ export interface ModelRegistration {
   description?: string;
   /** The uploaded file's name: shown, offered back on download, and a hint in messages (never trusted for the format). */
   sourceFile?: string | null;
-  /** The API key (with `models:write`) registering it, recorded for admins to see; left out: the admin. */
+  /**
+   * The API key (with `models:write`) registering it, recorded for admins to see; left out: the admin. A key may
+   * register a new name or a version of a name it owns, not of another's (refuseIfNotYours).
+   */
   registeredByKeyId?: string | null;
 }
 
@@ -210,6 +237,9 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
       'A model name is 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit.',
     );
   }
+  const byKeyId = m.registeredByKeyId ?? null;
+  // Refused before the file is converted (which can take a while); checked again under the lock when stored.
+  refuseIfNotYours(m.name, await findModelNameOwner(pool, m.name), byKeyId);
   const { imported, prepared } = await convertUpload(m.bytes, {
     ...(m.sourceFile ? { filename: m.sourceFile } : {}),
     ...(m.features ? { features: m.features } : {}),
@@ -229,8 +259,8 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
     libraryVersion: imported.libraryVersion,
     converted: imported.converted,
     original: { sha256: original, bytes: m.bytes },
-    registeredByKeyId: m.registeredByKeyId ?? null,
-  });
+    registeredByKeyId: byKeyId,
+  }, (owner) => refuseIfNotYours(m.name, owner, byKeyId));
   const model = remember(modelFromRecord(row));
   return { ...model, notes: sameFileNotes(model, same) };
 }
