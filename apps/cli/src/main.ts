@@ -110,7 +110,8 @@ when that is more than 30 s (the command then says when to try again).
 list: the registered models, the latest version of each (with --json: every version, each with "latest", the
 version NAME alone means, and "default", the one submit uses without --model). add and remove need an API key with
 the scope models:write (--key or $BATCHCAST_API_KEY) or the admin token (--token or $BATCHCAST_ADMIN_TOKEN; --token
-wins over a key in the environment). add registers FILE
+wins over a key in the environment). A key manages only the model names it registered first: a name the admin or
+another key registered is refused (model_not_yours): pick another name, or ask the admin. add registers FILE
 as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
 (.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
 content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
