@@ -88,7 +88,7 @@ export const WebhookAttempt = z
     }),
     durationMs: count().nullable().openapi({
       description:
-        'null when the attempt has no outcome, and for an API key when the receiver has an internal address (one WEBHOOK_ALLOW_HOSTS allowed; admins see it).',
+        'null when the attempt has no outcome, and for an API key when the receiver has an internal address (one WEBHOOK_ALLOW_HOSTS allowed; admins see it) or its host did not resolve or resolved to a refused address.',
     }),
     statusCode: z.number().int().nullable().openapi({
       description:
@@ -96,7 +96,7 @@ export const WebhookAttempt = z
     }),
     error: z.string().nullable().openapi({
       description:
-        'Why it failed (a status other than 2xx, a timeout, a refused address…). For an API key, a failed attempt to an internal receiver reads as a generic “not delivered…” unless the address policy refused it before anything was sent; admins see the details.',
+        'Why it failed (a status other than 2xx, a timeout, a refused address…). For an API key, a failed attempt to an internal receiver reads as a generic “not delivered…” unless the address policy refused it before anything was sent; a host that does not resolve and one that resolves to an address the policy refuses read the same (“not delivered: the receiver’s host does not resolve to a public address from this server (not reachable or not allowed…)”), so that a key cannot map internal DNS names; admins see the details.',
     }),
     response: z.string().nullable().openapi({
       description: 'The first KiB of the receiver’s answer; null for an API key when the receiver has an internal address (admins see it).',

@@ -43,6 +43,7 @@ export {
   type DeliveryPage,
   type DeliveryStatus,
   deliveryAsSeenBy,
+  DESTINATION_NOT_ALLOWED,
   INTERNAL_RECEIVER_FAILED,
   listWebhookDeliveries,
   recentDeliveries,

@@ -16,6 +16,7 @@ import {
   createJob,
   deliverWebhook,
   deliveryAsSeenBy,
+  DESTINATION_NOT_ALLOWED,
   expireJobs,
   finaliseJob,
   getWebhook,
@@ -106,14 +107,23 @@ function verified(secret: string, r: { headers: Record<string, string>; body: st
 }
 
 describe('registration', () => {
-  it('answers a host name that resolves to an internal address as one that does not resolve at all', async () => {
+  it('answers a key a host name that resolves to an internal address as one that does not resolve at all; the admin which', async () => {
     const strict = { ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, allowHosts: [] } } };
-    const internal = await refusal(registerWebhook(strict, ADMIN, { url: 'https://localhost/hook', events: ['job.succeeded'] }));
-    const nowhere = await refusal(registerWebhook(strict, ADMIN, { url: 'https://no-such-host.invalid/hook', events: ['job.succeeded'] }));
+    const tryAs = (actor: WebhookActor, url: string) => refusal(registerWebhook(strict, actor, { url, events: ['job.succeeded'] }));
+    const internal = await tryAs(asKey(key), 'https://localhost/hook');
+    const nowhere = await tryAs(asKey(key), 'https://no-such-host.invalid/hook');
     expect(internal.code).toBe('url_not_allowed');
     expect(nowhere.code).toBe(internal.code);
     expect(nowhere.message.replace('no-such-host.invalid', 'HOST')).toBe(internal.message.replace('localhost', 'HOST'));
     expect(internal.message).toContain('WEBHOOK_ALLOW_HOSTS');
+    expect(internal.message).not.toContain('administrators only');
+    // The admin, who may read the server's configuration anyway, is told which (the same code).
+    const adminInternal = await tryAs(ADMIN, 'https://localhost/hook');
+    const adminNowhere = await tryAs(ADMIN, 'https://no-such-host.invalid/hook');
+    expect([adminInternal.code, adminNowhere.code]).toEqual(['url_not_allowed', 'url_not_allowed']);
+    expect(adminInternal.message).toMatch(/Shown to administrators only: The address of localhost is not allowed\./);
+    expect(adminNowhere.message).toMatch(/Shown to administrators only: .*no-such-host\.invalid/);
+    expect(adminNowhere.message).not.toMatch(/is not allowed\.\)$/);
   });
 
   it('refuses loopback, link-local, private and other non-public addresses unless allowed, and http:// to others', async () => {
@@ -388,6 +398,49 @@ describe('a delivery', () => {
     expect(attempt!.errorCode).toBe('address_not_allowed');
   });
 
+  it("shows a key the same of an attempt whose host does not resolve as of one whose host's address is refused; an admin which", async () => {
+    const strict = { ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, allowHosts: [] } } };
+    const internal = await oneDelivery();
+    expect(await deliverWebhook(strict, internal.id, 0)).toMatchObject({ status: 'retry' });
+    const nowhere = await oneDelivery();
+    // The same receiver, renamed for one attempt to a host that does not resolve (then named back for the tests after).
+    const endpoint = await ctx.pool.query<{ id: string; url: string }>(
+      'SELECT e.id, e.url FROM webhook_endpoints e JOIN webhook_deliveries d ON d.endpoint_id = e.id WHERE d.id = $1',
+      [nowhere.id],
+    );
+    const { id: endpointId, url } = endpoint.rows[0]!;
+    await ctx.pool.query('UPDATE webhook_endpoints SET url = $2 WHERE id = $1', [endpointId, 'https://no-such-host.invalid/hook']);
+    try {
+      expect(await deliverWebhook(ctx, nowhere.id, 0)).toMatchObject({ status: 'retry' });
+    } finally {
+      await ctx.pool.query('UPDATE webhook_endpoints SET url = $2 WHERE id = $1', [endpointId, url]);
+    }
+    const attemptOf = async (actor: WebhookActor, one: { id: string }) => {
+      const [delivery] = (await ctx.pool.query<{ e: string }>('SELECT endpoint_id AS e FROM webhook_deliveries WHERE id = $1', [one.id])).rows;
+      return (await listWebhookDeliveries(ctx, actor, delivery!.e)).deliveries.find((d) => d.id === one.id)!.attempts[0]!;
+    };
+    const seen = ({ outcome, durationMs, statusCode, error, errorCode, response }: WebhookAttempt) => ({
+      outcome,
+      durationMs,
+      statusCode,
+      error,
+      errorCode,
+      response,
+    });
+    const byKey = [seen(await attemptOf(asKey(key), internal)), seen(await attemptOf(asKey(key), nowhere))];
+    expect(byKey[0]).toEqual(byKey[1]);
+    expect(byKey[0]).toEqual({
+      outcome: 'failed',
+      durationMs: null,
+      statusCode: null,
+      error: DESTINATION_NOT_ALLOWED,
+      errorCode: 'destination_not_allowed',
+      response: null,
+    });
+    expect((await attemptOf(ADMIN, internal)).errorCode).toBe('address_not_allowed');
+    expect((await attemptOf(ADMIN, nowhere)).errorCode).toBe('dns_failed');
+  });
+
   it('to an internal address shows a key whether it was delivered only (no status, duration, body or connection error); an admin everything', async () => {
     // A server that is not an HTTP receiver: it reads the request, writes a line of its own and resets the connection.
     const sockets = new Set<net.Socket>();
@@ -516,9 +569,10 @@ describe('a delivery', () => {
     const seen = deliveryAsSeenBy(
       asKey(key),
       delivery([
-        // The policy's refusals, said before anything is sent: shown as they are.
+        // A refused address and a name that does not resolve: one and the same answer.
         { ...attempt, error: 'The address of hooks.internal is not allowed.', errorCode: 'address_not_allowed' },
         { ...attempt, error: 'Could not resolve the host hooks.internal (ENOTFOUND).', errorCode: 'dns_failed' },
+        // The policy's other refusals, said before anything is sent: shown as they are.
         { ...attempt, error: 'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes', errorCode: 'not_sent' },
         // What the receiver's side did: hidden, whatever its message begins with.
         { ...attempt, error: 'The address of hooks.internal answered with a banner (ECONNRESET).', errorCode: 'connect_failed' },
@@ -530,8 +584,8 @@ describe('a delivery', () => {
     ).attempts;
     expect(seen.map((a) => [a.outcome, a.durationMs, a.statusCode])).toEqual(Array(7).fill(['failed', null, null]));
     expect(seen.map((a) => a.error)).toEqual([
-      'The address of hooks.internal is not allowed.',
-      'Could not resolve the host hooks.internal (ENOTFOUND).',
+      DESTINATION_NOT_ALLOWED,
+      DESTINATION_NOT_ALLOWED,
       'not sent: WEBHOOK_SECRET_KEY is not set in the worker processes',
       INTERNAL_RECEIVER_FAILED,
       INTERNAL_RECEIVER_FAILED,

@@ -39,17 +39,23 @@ export const INTERNAL_RECEIVER_FAILED =
   'not delivered: the receiver could not be reached, gave no complete answer or did not answer 2xx (an internal address: the details are shown to administrators only)';
 
 /**
+ * What an API key is told of an attempt whose receiver's host did not resolve, or resolved to an address the policy
+ * refuses (an internal one WEBHOOK_ALLOW_HOSTS does not list), in one sentence for both: telling them apart would
+ * let a key that may register webhooks map the server's internal DNS (the names that resolve inside). Admins and
+ * the worker's log see which.
+ */
+export const DESTINATION_NOT_ALLOWED =
+  "not delivered: the receiver's host does not resolve to a public address from this server (not reachable or not allowed; administrators see which)";
+
+/** The attempt codes a key reads as DESTINATION_NOT_ALLOWED, under one code of its own. */
+const DESTINATION_CODES: ReadonlySet<string> = new Set<AttemptErrorCode>(['address_not_allowed', 'dns_failed']);
+export const DESTINATION_NOT_ALLOWED_CODE = 'destination_not_allowed';
+
+/**
  * Failures that are the policy's own (or the worker's), said before anything is sent to the receiver: they tell
  * nothing of what listens there, so an API key reads them as they are.
  */
-const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>([
-  'not_sent',
-  'invalid_url',
-  'scheme_not_allowed',
-  'address_not_allowed',
-  'host_not_allowed',
-  'dns_failed',
-]);
+const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>(['not_sent', 'invalid_url', 'scheme_not_allowed', 'host_not_allowed']);
 
 /**
  * A delivery as `actor` may see it. An attempt that went to an internal address (one WEBHOOK_ALLOW_HOSTS let
@@ -58,13 +64,19 @@ const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>([
  * (ECONNRESET, a TLS failure, a timeout). Each of them tells what listens at the address (a 400 from an HTTP
  * admin API, a reset from Redis, a quick refusal from a closed port), which would make a key that may register
  * webhooks a reader and port scanner of internal services. A refusal by the policy itself, said before anything
- * was sent, is shown as it is: it tells nothing of the receiver. Admins see everything.
+ * was sent, is shown as it is: it tells nothing of the receiver; but a host that does not resolve and one that
+ * resolves to a refused address both read DESTINATION_NOT_ALLOWED, without their durations. Admins see everything.
  */
 export function deliveryAsSeenBy(actor: WebhookActor, d: WebhookDeliveryRecord): WebhookDeliveryRecord {
   if (actor.kind === 'admin') return d;
   return {
     ...d,
     attempts: d.attempts.map((a) => {
+      // Before the receiver's own failures: a name that does not resolve was never "internal", and was shown whole
+      // (message and duration), where one resolving to an internal address was "not allowed".
+      if (a.outcome === 'failed' && a.errorCode !== null && DESTINATION_CODES.has(a.errorCode)) {
+        return { ...a, durationMs: null, statusCode: null, error: DESTINATION_NOT_ALLOWED, errorCode: DESTINATION_NOT_ALLOWED_CODE, response: null };
+      }
       if (a.internal === false || a.outcome === null) return a;
       const saidBeforeSending = a.statusCode === null && a.errorCode !== null && SAID_BEFORE_SENDING.has(a.errorCode);
       const error = a.outcome === 'delivered' ? null : saidBeforeSending ? a.error : INTERNAL_RECEIVER_FAILED;

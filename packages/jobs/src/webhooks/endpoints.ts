@@ -98,7 +98,7 @@ export async function registerWebhook(
 ): Promise<WebhookEndpoint & { secret: string }> {
   const box = requireSecretBox(ctx);
   const events = checkEvents(input.events);
-  const url = await checkWebhookUrl(ctx.config, input.url);
+  const url = await checkWebhookUrl(ctx.config, input.url, { admin: actor.kind === 'admin', log: ctx.log });
   const keyId = ownerKeyId(actor);
   if ((await countWebhookEndpoints(ctx.pool, keyId)) >= MAX_ENDPOINTS_PER_OWNER) {
     throw new DomainError(

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Config } from '@batchcast/config';
 import { checkUrl, OutboundError, type OutboundPolicy } from '@batchcast/outbound';
+import type { Logger } from '@batchcast/log';
 import { DomainError } from '../errors.js';
 
 const policies = new WeakMap<Config['webhooks'], OutboundPolicy>();
@@ -38,8 +39,16 @@ function hostNameOf(text: string): string | null {
   }
 }
 
-/** A receiver's URL as registered, or `unprocessable` saying what is wrong with it. */
-export async function checkWebhookUrl(config: Pick<Config, 'webhooks'>, raw: string): Promise<URL> {
+/**
+ * A receiver's URL as registered, or `unprocessable` saying what is wrong with it. A host name that does not
+ * resolve and one that resolves to an internal address read the same to an API key (see below); the precise
+ * reason goes to the log (`log`), and to the admin (`admin`), who may see the server's DNS anyway.
+ */
+export async function checkWebhookUrl(
+  config: Pick<Config, 'webhooks'>,
+  raw: string,
+  opts: { admin?: boolean; log?: Logger } = {},
+): Promise<URL> {
   const text = raw.trim();
   if (text.length === 0 || text.length > MAX_URL_CHARS) {
     throw new DomainError(
@@ -55,11 +64,13 @@ export async function checkWebhookUrl(config: Pick<Config, 'webhooks'>, raw: str
     // A host NAME that resolves to an internal address and one that does not resolve get the same answer:
     // telling them apart would let whoever may register webhooks map the server's internal DNS.
     const name = hostNameOf(text);
+    opts.log?.info({ host: name ?? undefined, reason: err.code, detail: err.message }, 'webhook URL refused');
     if (name !== null && (err.code === 'address_not_allowed' || err.code === 'dns_failed')) {
+      const why = opts.admin ? ` (Shown to administrators only: ${err.message})` : '';
       throw new DomainError(
         'unprocessable',
         'url_not_allowed',
-        `${name} does not resolve to a public address from this server. Check the host name; webhook receivers must have public addresses (an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS${PORT_HINT}).`,
+        `${name} does not resolve to a public address from this server. Check the host name; webhook receivers must have public addresses (an administrator can allow an internal host with WEBHOOK_ALLOW_HOSTS${PORT_HINT}).${why}`,
       );
     }
     const hint: Record<string, string> = {
