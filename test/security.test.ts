@@ -28,6 +28,8 @@ beforeAll(async () => {
       EMAILS_PER_ADDRESS_PER_HOUR: '2',
       BODY_STALL_MS: '2000',
       PREDICT_THREADS: '1',
+      // Webhooks on, with no internal host allowed: names that resolve to loopback are refused.
+      WEBHOOK_SECRET_KEY: 'security-test-webhook-key-0123456789abcdef',
     },
   }).start();
 });
@@ -50,6 +52,41 @@ describe('the development outbox', () => {
     expect(await anonymous.text()).not.toContain('token=');
     const res = await fetch(platform.url('/dev/outbox'), { headers: { ...admin, accept: 'application/json' } });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('webhook hosts', () => {
+  it('a key is told the same of a host that does not resolve as of one that resolves to an internal address; the admin which', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'dns-mapper', scopes: ['webhooks:write'] }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const tryAs = async (headers: Record<string, string>, host: string) => {
+      const res = await fetch(platform.url('/api/webhooks'), {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `https://${host}/hook`, events: ['job.succeeded'] }),
+      });
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      return { status: res.status, ...error };
+    };
+    const bearer = { authorization: `Bearer ${key}` };
+    // localhost resolves to 127.0.0.1; .invalid never resolves.
+    const internal = await tryAs(bearer, 'localhost');
+    const nowhere = await tryAs(bearer, 'no-such-host.invalid');
+    expect(internal).toMatchObject({ status: 422, code: 'url_not_allowed' });
+    expect({ ...nowhere, message: nowhere.message.replace('no-such-host.invalid', 'HOST') }).toEqual({
+      ...internal,
+      message: internal.message.replace('localhost', 'HOST'),
+    });
+    const adminInternal = await tryAs(admin, 'localhost');
+    const adminNowhere = await tryAs(admin, 'no-such-host.invalid');
+    expect(adminInternal.message).toContain('Shown to administrators only: The address of localhost is not allowed.');
+    expect(adminNowhere.message).toMatch(/Shown to administrators only: .*no-such-host\.invalid/);
+    expect(adminNowhere.message).not.toContain('is not allowed.)');
   });
 });
 
@@ -541,3 +578,4 @@ describe('configuration', () => {
     expect(run.stderr).toMatch(message);
   });
 });
+
