@@ -578,4 +578,3 @@ describe('configuration', () => {
     expect(run.stderr).toMatch(message);
   });
 });
-

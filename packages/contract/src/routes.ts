@@ -447,7 +447,10 @@ const MODEL_OWNERSHIP =
 /** The errors of a writing model route, its 403 saying `model_not_yours` as well as the usual refusals. */
 const modelWriteErrors = (...codes: number[]): Record<number, ResponseConfig> => {
   const all = errors(...codes);
-  return { ...all, 403: { ...all[403]!, description: `${ERRORS[403]} Or a key’s \`model_not_yours\`: the model name is the admin’s or another key’s.` } };
+  return {
+    ...all,
+    403: { ...all[403]!, description: `${ERRORS[403]} Or a key’s \`model_not_yours\`: the model name is the admin’s or another key’s.` },
+  };
 };
 route({
   method: 'get',

@@ -416,7 +416,8 @@ describe('a delivery', () => {
       await ctx.pool.query('UPDATE webhook_endpoints SET url = $2 WHERE id = $1', [endpointId, url]);
     }
     const attemptOf = async (actor: WebhookActor, one: { id: string }) => {
-      const [delivery] = (await ctx.pool.query<{ e: string }>('SELECT endpoint_id AS e FROM webhook_deliveries WHERE id = $1', [one.id])).rows;
+      const [delivery] = (await ctx.pool.query<{ e: string }>('SELECT endpoint_id AS e FROM webhook_deliveries WHERE id = $1', [one.id]))
+        .rows;
       return (await listWebhookDeliveries(ctx, actor, delivery!.e)).deliveries.find((d) => d.id === one.id)!.attempts[0]!;
     };
     const seen = ({ outcome, durationMs, statusCode, error, errorCode, response }: WebhookAttempt) => ({

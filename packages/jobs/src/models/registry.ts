@@ -133,17 +133,23 @@ export async function removeModel(
   const valid = MODEL_NAME.test(name) && (version === undefined || (Number.isInteger(version) && version >= 1 && version <= MAX_VERSION));
   let remaining: number[] = [];
   const removed = valid
-    ? await removeModelVersions(pool, name, version, (offered, removing) => {
-        remaining = offered.filter((v) => !removing.includes(v));
-        if (name === defaultName && remaining.length === 0) {
-          throw new DomainError(
-            'conflict',
-            'default_model',
-            `"${name}" is DEFAULT_MODEL, the model uploads without a model use, and this would leave it no version: ` +
-              'set DEFAULT_MODEL to another model and restart first (or register a new version of it before removing this one).',
-          );
-        }
-      }, (owner) => refuseIfNotYours(name, owner, byKeyId))
+    ? await removeModelVersions(
+        pool,
+        name,
+        version,
+        (offered, removing) => {
+          remaining = offered.filter((v) => !removing.includes(v));
+          if (name === defaultName && remaining.length === 0) {
+            throw new DomainError(
+              'conflict',
+              'default_model',
+              `"${name}" is DEFAULT_MODEL, the model uploads without a model use, and this would leave it no version: ` +
+                'set DEFAULT_MODEL to another model and restart first (or register a new version of it before removing this one).',
+            );
+          }
+        },
+        (owner) => refuseIfNotYours(name, owner, byKeyId),
+      )
     : [];
   if (removed.length === 0) {
     const what = version === undefined ? `model "${name}"` : `version ${version} of model "${name}"`;
@@ -247,20 +253,24 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   const original = sha256Hex(m.bytes);
   const rows = await listModels(pool);
   const same = rows.filter((r) => r.name === m.name && r.original?.sha256 === original).map((r) => r.version);
-  const row = await insertModelVersion(pool, {
-    name: m.name,
-    sha256: prepared.sha256,
-    onnx: prepared.bytes,
-    schema: prepared.schema,
-    description: m.description ?? '',
-    sourceFile: m.sourceFile ?? null,
-    format: imported.format,
-    library: imported.library,
-    libraryVersion: imported.libraryVersion,
-    converted: imported.converted,
-    original: { sha256: original, bytes: m.bytes },
-    registeredByKeyId: byKeyId,
-  }, (owner) => refuseIfNotYours(m.name, owner, byKeyId));
+  const row = await insertModelVersion(
+    pool,
+    {
+      name: m.name,
+      sha256: prepared.sha256,
+      onnx: prepared.bytes,
+      schema: prepared.schema,
+      description: m.description ?? '',
+      sourceFile: m.sourceFile ?? null,
+      format: imported.format,
+      library: imported.library,
+      libraryVersion: imported.libraryVersion,
+      converted: imported.converted,
+      original: { sha256: original, bytes: m.bytes },
+      registeredByKeyId: byKeyId,
+    },
+    (owner) => refuseIfNotYours(m.name, owner, byKeyId),
+  );
   const model = remember(modelFromRecord(row));
   return { ...model, notes: sameFileNotes(model, same) };
 }

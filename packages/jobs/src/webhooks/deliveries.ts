@@ -55,7 +55,12 @@ export const DESTINATION_NOT_ALLOWED_CODE = 'destination_not_allowed';
  * Failures that are the policy's own (or the worker's), said before anything is sent to the receiver: they tell
  * nothing of what listens there, so an API key reads them as they are.
  */
-const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>(['not_sent', 'invalid_url', 'scheme_not_allowed', 'host_not_allowed']);
+const SAID_BEFORE_SENDING: ReadonlySet<string> = new Set<AttemptErrorCode>([
+  'not_sent',
+  'invalid_url',
+  'scheme_not_allowed',
+  'host_not_allowed',
+]);
 
 /**
  * A delivery as `actor` may see it. An attempt that went to an internal address (one WEBHOOK_ALLOW_HOSTS let
@@ -75,7 +80,14 @@ export function deliveryAsSeenBy(actor: WebhookActor, d: WebhookDeliveryRecord):
       // Before the receiver's own failures: a name that does not resolve was never "internal", and was shown whole
       // (message and duration), where one resolving to an internal address was "not allowed".
       if (a.outcome === 'failed' && a.errorCode !== null && DESTINATION_CODES.has(a.errorCode)) {
-        return { ...a, durationMs: null, statusCode: null, error: DESTINATION_NOT_ALLOWED, errorCode: DESTINATION_NOT_ALLOWED_CODE, response: null };
+        return {
+          ...a,
+          durationMs: null,
+          statusCode: null,
+          error: DESTINATION_NOT_ALLOWED,
+          errorCode: DESTINATION_NOT_ALLOWED_CODE,
+          response: null,
+        };
       }
       if (a.internal === false || a.outcome === null) return a;
       const saidBeforeSending = a.statusCode === null && a.errorCode !== null && SAID_BEFORE_SENDING.has(a.errorCode);
