@@ -181,4 +181,19 @@ describe('refusals answered before the file is read', () => {
     expect(answer.sent).toBeLessThan(PIECES);
     await expectNothingKept(before);
   });
+
+  it("a models:write key's registration under a name it does not own (the admin's example)", async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'early-publisher', scopes: ['models:write'] }),
+    });
+    const { key } = (await created.json()) as { key: string };
+    const { status, error, sent } = await sendUntilAnswered({ name: 'iris-logreg' }, 'onnx bytes', {}, '/api/models', {
+      authorization: `Bearer ${key}`,
+    });
+    expect([status, error.code]).toEqual([403, 'model_not_yours']);
+    expect(sent).toBeLessThan(PIECES);
+  });
 });

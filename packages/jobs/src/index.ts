@@ -80,6 +80,7 @@ export { reconcile } from './maintenance/reconcile.js';
 export { registerExampleModels } from './models/examples.js';
 export { recordForestVerdicts } from './models/forest-verdicts.js';
 export {
+  checkModelNameOwner,
   expectedColumns,
   findModelVersion,
   latestModels,

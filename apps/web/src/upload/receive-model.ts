@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import { ModelRegistrationFields, parseWith } from '@batchcast/contract';
-import { canonicalJson, type JobsContext, type Model, registerModel } from '@batchcast/jobs';
+import { canonicalJson, checkModelNameOwner, type JobsContext, type Model, registerModel } from '@batchcast/jobs';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
@@ -14,6 +14,8 @@ import { formatBytes } from '@batchcast/bytes';
 
 /** How each model form being received is refused before multer has read its whole body. */
 const refusers = new WeakMap<Request, (err: unknown) => void>();
+/** For a key's form: whether the key may register under the name (it owns it, or nobody does); throws if not. */
+const ownerChecks = new WeakMap<Request, (name: string) => Promise<void>>();
 
 /** The refusal of a name field sent before the file, in the contract's words; null when it is right or not sent. */
 function nameRefusal(name: unknown): unknown {
@@ -36,11 +38,18 @@ function modelUpload(maxBytes: number): ReturnType<multer.Multer['single']> {
       dest: os.tmpdir(),
       // The name, sent before the file (as the CLI sends it), is checked as the file begins: a wrong one is
       // answered at once, not after the whole model was uploaded.
+      // So is a key's right to the name (403 model_not_yours): not after a large file was uploaded for nothing.
       fileFilter: (req, _file, cb) => {
+        const refuseWith = (err: unknown) => {
+          refusers.get(req)?.(err);
+          cb(err as Error);
+        };
         const err = nameRefusal(req.body?.name);
-        if (!err) return cb(null, true);
-        refusers.get(req)?.(err);
-        cb(err as Error);
+        if (err) return refuseWith(err);
+        const checkOwner = ownerChecks.get(req);
+        const name: unknown = req.body?.name;
+        if (!checkOwner || typeof name !== 'string') return cb(null, true);
+        checkOwner(name).then(() => cb(null, true), refuseWith);
       },
       defParamCharset: 'utf8', // file names arrive as raw UTF-8 (see receive-upload.ts)
       limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 1024 * 1024, parts: 12, headerPairs: 100 },
@@ -71,6 +80,8 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
       closeAfterAnswer(res);
       reject(err);
     });
+    const key = req.apiKey;
+    if (key) ownerChecks.set(req, (name) => checkModelNameOwner(ctx.jobs.pool, name, key.id));
     modelUpload(maxBytes)(req, res, (err: unknown) =>
       err instanceof multer.MulterError
         ? reject(err.code === 'LIMIT_FILE_SIZE' ? modelTooLarge(maxBytes) : fromMulterError(err, maxBytes))

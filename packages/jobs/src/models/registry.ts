@@ -115,6 +115,12 @@ export function refuseIfNotYours(name: string, owner: ModelNameOwner | null, byK
   );
 }
 
+/** refuseIfNotYours for the name's owner as it is now: before a registration's file is received or converted. */
+export async function checkModelNameOwner(pool: Pool, name: string, byKeyId: string | null): Promise<void> {
+  if (byKeyId === null || !MODEL_NAME.test(name)) return;
+  refuseIfNotYours(name, await findModelNameOwner(pool, name), byKeyId);
+}
+
 /**
  * Removes (retires) one version of a model, or all of its versions: they leave every list, the upload form,
  * `name` and DEFAULT_MODEL resolution, new jobs and real-time predictions at once. Jobs already made with them
@@ -245,7 +251,7 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   }
   const byKeyId = m.registeredByKeyId ?? null;
   // Refused before the file is converted (which can take a while); checked again under the lock when stored.
-  refuseIfNotYours(m.name, await findModelNameOwner(pool, m.name), byKeyId);
+  await checkModelNameOwner(pool, m.name, byKeyId);
   const { imported, prepared } = await convertUpload(m.bytes, {
     ...(m.sourceFile ? { filename: m.sourceFile } : {}),
     ...(m.features ? { features: m.features } : {}),
