@@ -10,6 +10,8 @@ export default defineConfig({
       { find: /^@batchcast\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
       // The browser scripts import @batchcast/bytes by the path the page loads it from (/static/bytes/dist/).
       { find: /^\.\.\/bytes\/dist\/index\.js$/, replacement: `${root}packages/bytes/src/index.ts` },
+      // And @batchcast/names (the hints of a missing column) by /static/names/dist/.
+      { find: /^\.\.\/names\/dist\/index\.js$/, replacement: `${root}packages/names/src/index.ts` },
     ],
   },
   test: {

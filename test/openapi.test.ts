@@ -258,6 +258,9 @@ describe('real responses match the document', () => {
     const bytes = await fetch(platform.url('/static/bytes/dist/index.js'));
     expect(bytes.headers.get('content-type')).toMatch(/javascript/);
     await conforms('get', '/static/bytes/dist/{file}', bytes);
+    const names = await fetch(platform.url('/static/names/dist/index.js'));
+    expect(names.headers.get('content-type')).toMatch(/javascript/);
+    await conforms('get', '/static/names/dist/{file}', names);
   });
 
   it('schedules', async () => {

@@ -815,6 +815,16 @@ route({
 });
 route({
   method: 'get',
+  path: '/static/names/dist/{file}',
+  operationId: 'sharedBrowserNames',
+  summary:
+    "@batchcast/names's build (the hints of a missing column: close names, invisible characters), which the pages' scripts import as it is",
+  tags: ['pages'],
+  request: { params: z.object({ file: z.string() }) },
+  responses: { 200: { description: 'The file.' }, ...errors(404) },
+});
+route({
+  method: 'get',
   path: '/api/openapi.json',
   operationId: 'openapi',
   summary: 'This document',

@@ -4,7 +4,6 @@ export type { PrepareOptions } from './prepare.js';
 export { planColumns } from './plan.js';
 export { MAX_MODEL_COLUMNS } from './inputs.js';
 export type { ColumnPlan } from './plan.js';
-export { closestName, hasInvisible, invisibleCodes, showInvisible } from './name-hints.js';
 export type { ScoringEngine, SessionOptions } from './session.js';
 export { ScoringSession, ScoringError, checkForest } from './session.js';
 export {

@@ -4,7 +4,7 @@
  * alone (the platform carries them through to the results).
  */
 import type { ColumnTarget } from '@batchcast/csv';
-import { closestName, hasInvisible, invisibleCodes, showInvisible } from './name-hints.js';
+import { describeMissing, MATCHING, missingAdvice, showInvisible } from '@batchcast/names';
 import type { ModelSchema } from './types.js';
 
 export type ColumnPlan =
@@ -79,30 +79,10 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
     const claimed = new Set(resolved.flatMap((r) => r ?? []));
     const free = header.filter((_, i) => !claimed.has(i));
     const where = source === 'request' ? 'the rows have' : source === 'Excel sheet' ? 'the sheet has' : 'the file has';
-    const unseen: string[] = [];
-    let hinted = false;
-    const described = missing.map((name) => {
-      const shown = showInvisible(name);
-      if (ambiguousNames.has(name)) return shown;
-      const near = closestName(name, free);
-      if (near === null) return shown;
-      hinted = true;
-      if (hasInvisible(near)) {
-        const codes = invisibleCodes(near);
-        unseen.push(
-          `"${showInvisible(near)}" holds ${codes.length === 1 ? 'an invisible character' : 'invisible characters'} (${codes.join(', ')})`,
-        );
-      }
-      return `${shown} (${where} "${showInvisible(near)}")`;
-    });
+    const { described, hinted, unseen } = describeMissing(missing, free, where, ambiguousNames);
     let message =
       `The ${source} is missing ${n} column${n === 1 ? '' : 's'} the model needs: ${quoteList(described)}. ` +
-      `${hinted ? `Rename the columns of close names to the model's, or add the missing ones ${addTo}` : `Add ${n === 1 ? 'it' : 'them'} ${addTo}`} ` +
-      '(names are matched ignoring upper/lower case and surrounding spaces).';
-    if (unseen.length > 0) {
-      // Written as \uXXXX above: as it is, the name looks exactly like the model's.
-      message += ` In the header, ${unseen.join('; ')}: delete ${unseen.length === 1 ? 'that name and type it' : 'those names and type them'} again.`;
-    }
+      `${missingAdvice(n, hinted, addTo)} ${MATCHING}.${unseen}`;
     if (ambiguous.length > 0) {
       message += ` Some names match more than one ${column}, rename all but one: ${ambiguous.join('; ')}.`;
     }

@@ -8,8 +8,11 @@ import express, { Router } from 'express';
 const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const publicDir = path.join(webRoot, 'public');
 const browserScriptsDir = path.join(webRoot, 'dist/static');
-// Shared code the browser scripts load as it is (no bundler): @batchcast/bytes's build, at /static/bytes/dist/.
-const bytesDist = path.dirname(createRequire(import.meta.url).resolve('@batchcast/bytes'));
+// Shared code the browser scripts load as it is (no bundler): @batchcast/bytes's build, at /static/bytes/dist/,
+// and @batchcast/names's (the hints of a missing column), at /static/names/dist/.
+const require = createRequire(import.meta.url);
+const bytesDist = path.dirname(require.resolve('@batchcast/bytes'));
+const namesDist = path.dirname(require.resolve('@batchcast/names'));
 
 /**
  * /static: the stylesheet, the icons and the pages' scripts, for every listener whose pages link them (the
@@ -20,5 +23,6 @@ export function staticFiles(env: string | undefined): Router {
   const router = Router();
   router.use('/static', express.static(publicDir, options), express.static(browserScriptsDir, options));
   router.use('/static/bytes/dist', express.static(bytesDist, options));
+  router.use('/static/names/dist', express.static(namesDist, options));
   return router;
 }

@@ -10,7 +10,8 @@ import {
   type Pool,
   removeModelVersions,
 } from '@batchcast/db';
-import { closestName, leaseSession, type SessionLease, sha256Hex, showInvisible } from '@batchcast/inference';
+import { leaseSession, type SessionLease, sha256Hex } from '@batchcast/inference';
+import { closestName, showInvisible } from '@batchcast/names';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
 import { convertUpload } from './convert-upload.js';

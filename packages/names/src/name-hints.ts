@@ -79,3 +79,69 @@ export function closestName(name: string, candidates: readonly string[]): string
   }
   return tie ? null : best;
 }
+
+/** What a missing-columns message says of the names it lists, the same on the server and in the browser. */
+export interface MissingNames {
+  /**
+   * Each missing name, its invisible characters shown, followed by the close name the header has, if any:
+   * `sepal_length (the file has "sepal length")`, `petal_width (the file has "\u200bpetal_width")`.
+   */
+  described: string[];
+  /** Whether any missing name got a close name (the advice is then to rename, and not "add them"). */
+  hinted: boolean;
+  /**
+   * A sentence about the close names that hold invisible characters (they look exactly like the model's), with
+   * a leading space: ` In the header, "\u200bpetal_width" holds an invisible character (U+200B): delete that
+   * name and type it again.`; empty when none does.
+   */
+  unseen: string;
+}
+
+/**
+ * The missing names of a model's columns described with their hints: `free` are the header's names that no
+ * model column matched (a missing name written differently is one of them); `where` says whose names they are
+ * (`the file has`, `the sheet has`, `the rows have`); names in `noGuess` (those matching several columns) get
+ * no hint.
+ */
+export function describeMissing(
+  missing: readonly string[],
+  free: readonly string[],
+  where = 'the file has',
+  noGuess: ReadonlySet<string> = new Set(),
+): MissingNames {
+  const unseen: string[] = [];
+  let hinted = false;
+  const described = missing.map((name) => {
+    const shown = showInvisible(name);
+    if (noGuess.has(name)) return shown;
+    const near = closestName(name, free);
+    if (near === null) return shown;
+    hinted = true;
+    if (hasInvisible(near)) {
+      const codes = invisibleCodes(near);
+      unseen.push(
+        `"${showInvisible(near)}" holds ${codes.length === 1 ? 'an invisible character' : 'invisible characters'} (${codes.join(', ')})`,
+      );
+    }
+    return `${shown} (${where} "${showInvisible(near)}")`;
+  });
+  // Written as \uXXXX above: as it is, the name looks exactly like the model's.
+  const sentence =
+    unseen.length === 0
+      ? ''
+      : ` In the header, ${unseen.join('; ')}: delete ${unseen.length === 1 ? 'that name and type it' : 'those names and type them'} again.`;
+  return { described, hinted, unseen: sentence };
+}
+
+/**
+ * What to do about `n` missing names, up to where they go (`to the file`, `to the header row`): rename the close
+ * ones when some were hinted, else add them.
+ */
+export function missingAdvice(n: number, hinted: boolean, addTo: string): string {
+  return hinted
+    ? `Rename the columns of close names to the model's, or add the missing ones ${addTo}`
+    : `Add ${n === 1 ? 'it' : 'them'} ${addTo}`;
+}
+
+/** How names are matched, as both messages say it (in brackets after the advice). */
+export const MATCHING = '(names are matched ignoring upper/lower case and surrounding spaces)';

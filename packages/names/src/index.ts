@@ -1,0 +1,14 @@
+// Hints for names not found (a model's columns in a header, a model name): the closest name there is, and
+// invisible characters shown. Used by the server (@batchcast/inference's column plan, the model registry) and by
+// the browser, which loads this build as it is from /static/names/dist/. Pure, no imports of other packages:
+// nothing here may need Node or a bundler.
+export {
+  closestName,
+  describeMissing,
+  hasInvisible,
+  invisibleCodes,
+  MATCHING,
+  type MissingNames,
+  missingAdvice,
+  showInvisible,
+} from './name-hints.js';

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { closestName, describeMissing, hasInvisible, invisibleCodes, MATCHING, missingAdvice, showInvisible } from '../src/index.js';
+
+describe('name hints', () => {
+  it('shows invisible characters as \\uXXXX and names them as U+XXXX, each once', () => {
+    expect(hasInvisible('petal_width')).toBe(false);
+    expect(hasInvisible('\u200bpetal_width')).toBe(true);
+    // Twice in a row: the global pattern's lastIndex does not carry over from one call to the next.
+    expect(hasInvisible('a\ufeff')).toBe(true);
+    expect(hasInvisible('a\ufeff')).toBe(true);
+    expect(showInvisible('\u200bpetal\u00a0width\u200b')).toBe('\\u200bpetal\\u00a0width\\u200b');
+    expect(invisibleCodes('\u200bpetal\u00a0width\u200b')).toEqual(['U+200B', 'U+00A0']);
+    expect(showInvisible('café')).toBe('café');
+  });
+
+  it('finds the one close name: the same but for case, separators, Unicode form and invisible characters, or a typo away', () => {
+    const header = ['sepal length', 'Petal-Width', '\u200bsepal_width', 'species'];
+    expect(closestName('sepal_length', header)).toBe('sepal length');
+    expect(closestName('petal_width', header)).toBe('Petal-Width');
+    expect(closestName('sepal_width', header)).toBe('\u200bsepal_width');
+    expect(closestName('petal_length', ['petal_lenght', 'x'])).toBe('petal_lenght');
+    expect(closestName('café'.normalize('NFC'), ['CAFÉ'.normalize('NFD')])).toBe('CAFÉ'.normalize('NFD'));
+    // Too far, too short to guess, or two equally close: no guess.
+    expect(closestName('petal_width', ['species', 'id'])).toBeNull();
+    expect(closestName('age', ['agf'])).toBeNull();
+    expect(closestName('sepal_length', ['Sepal Length', 'SEPAL-LENGTH'])).toBeNull();
+  });
+
+  it('describes missing names with their hints and the invisible characters of the close ones, in one wording', () => {
+    const hints = describeMissing(['sepal_length', 'petal_width', 'flower_id'], ['sepal length', '\u200bpetal_width', 'species']);
+    expect(hints).toEqual({
+      described: ['sepal_length (the file has "sepal length")', 'petal_width (the file has "\\u200bpetal_width")', 'flower_id'],
+      hinted: true,
+      unseen: ' In the header, "\\u200bpetal_width" holds an invisible character (U+200B): delete that name and type it again.',
+    });
+    // A name matching several columns gets no guess; `where` says whose names they are.
+    expect(describeMissing(['sepal_length'], ['sepal length'], 'the rows have', new Set(['sepal_length']))).toEqual({
+      described: ['sepal_length'],
+      hinted: false,
+      unseen: '',
+    });
+    expect(describeMissing(['a_b_c_d'], ['a b c d'], 'the sheet has').described).toEqual(['a_b_c_d (the sheet has "a b c d")']);
+    expect(describeMissing(['x\u200b'], []).described).toEqual(['x\\u200b']);
+    expect(missingAdvice(2, true, 'to the file')).toBe(
+      "Rename the columns of close names to the model's, or add the missing ones to the file",
+    );
+    expect(missingAdvice(1, false, 'to the file')).toBe('Add it to the file');
+    expect(missingAdvice(2, false, 'to the header row')).toBe('Add them to the header row');
+    expect(MATCHING).toBe('(names are matched ignoring upper/lower case and surrounding spaces)');
+  });
+});
