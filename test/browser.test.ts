@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebContext } from '../apps/web/src/context.js';
 import { devOutboxApp } from '../apps/web/src/routes/outbox.js';
 import { csvObjects } from './support/csv.js';
-import { fileBlob } from './support/http.js';
+import { fileBlob, submit } from './support/http.js';
 import { platformDb, runClean } from './support/faults.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
@@ -245,6 +245,41 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.click('button[type="submit"]');
     await page.waitForSelector('#form-error:not([hidden])');
     expect(await page.textContent('#form-error')).toContain('column "sepal_length": "long" is not a number');
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("gives a missing column's hints in the browser as the server does: the close name, and the invisible character shown", async () => {
+    const page = await open(desktop, '/');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
+    // `sepal length` for sepal_length, and petal_width behind a zero-width space: both look right, neither matches.
+    const rows = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).split('\n').slice(1).join('\n');
+    const bytes = Buffer.from(`sepal length,sepal_width,petal_length,\u200bpetal_width,species\n${rows}`);
+    await page.setInputFiles('input[name="file"]', { name: 'spaced.csv', mimeType: 'text/csv', buffer: bytes });
+    const hints = 'sepal_length (the file has "sepal length"), petal_width (the file has "\\u200bpetal_width")';
+    const unseen = 'In the header, "\\u200bpetal_width" holds an invisible character (U+200B): delete that name and type it again.';
+    await expect.poll(() => page.textContent('#file-check')).toContain('missing 2 columns');
+    expect(await page.$$eval('#file-check p', (ps) => ps.map((p) => p.textContent))).toEqual([
+      `✗ spaced.csv · ${formatBytes(bytes.length)}`,
+      `The file is missing 2 columns that iris-logreg needs: ${hints}.`,
+      "Rename the columns of close names to the model's, or add the missing ones to the header row (names are matched ignoring upper/lower case and surrounding spaces), choose another model, or start from a sample: Download a sample CSV for iris-logreg.",
+      unseen,
+    ]);
+    // Before sending: nothing was posted, and pressing the button sends nothing either.
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.textContent('#file-check')).toMatch(/not sent.*missing 2 columns/s);
+    expect(posts).toEqual([]);
+    // The server, sent the same file, says the same of those names.
+    const server = (await (await submit(platform, bytes, { model: 'iris-logreg', filename: 'spaced.csv' })).json()) as {
+      error: { code: string; message: string };
+    };
+    expect(server.error.code).toBe('missing_columns');
+    expect(server.error.message).toContain(`needs: ${hints}. Rename the columns of close names to the model's, or add the missing ones`);
+    expect(server.error.message).toContain(`(names are matched ignoring upper/lower case and surrounding spaces). ${unseen}`);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

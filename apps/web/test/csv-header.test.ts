@@ -1,7 +1,15 @@
 import { gzipSync } from 'node:zlib';
 import { MAX_CSV_COLUMNS, MAX_CSV_HEADER_BYTES } from '@batchcast/csv';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, headerOfText, MAX_COLUMNS, MAX_HEADER_BYTES, missingColumns, readHeader } from '../src/browser/csv-header.js';
+import {
+  checkColumns,
+  detectDelimiter,
+  headerOfText,
+  MAX_COLUMNS,
+  MAX_HEADER_BYTES,
+  missingColumns,
+  readHeader,
+} from '../src/browser/csv-header.js';
 
 /**
  * The upload page's header check, run before anything is sent: it must read the files the server reads
@@ -107,6 +115,16 @@ describe('headerOfText', () => {
     expect(missingColumns(['Sepal_Length', 'petal_width'], ['sepal_length', 'x'])).toEqual(['petal_width']);
     // A header whose accents are combining characters (NFD) has the model's (NFC) columns, as the server finds.
     expect(missingColumns(['café'.normalize('NFC'), 'thé'], ['café'.normalize('NFD'), 'x'])).toEqual(['thé']);
+  });
+
+  it('leaves the header names no model column matched free for hints, and names matching several as ambiguous, as planColumns does', () => {
+    expect(checkColumns(['sepal_length', 'petal_width', 'x'], ['Sepal_Length', 'sepal length', 'X', ' x', '\u200bpetal_width'])).toEqual({
+      missing: ['petal_width', 'x'],
+      ambiguous: new Set(['x']),
+      free: ['sepal length', 'X', ' x', '\u200bpetal_width'],
+    });
+    // An exact name is claimed even when another matches it ignoring case.
+    expect(checkColumns(['a'], ['A', 'a'])).toEqual({ missing: [], ambiguous: new Set(), free: ['A'] });
   });
 });
 

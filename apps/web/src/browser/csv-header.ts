@@ -101,16 +101,40 @@ export function detectDelimiter(text: string, complete: boolean): Delimiter {
   return best?.delimiter ?? ',';
 }
 
+/** A header checked against a model's columns (checkColumns). */
+export interface ColumnCheck {
+  /** The model's columns the header lacks, or matches more than once ignoring case, in the model's order. */
+  missing: string[];
+  /** Those of `missing` that match several header names (no close name is guessed for them). */
+  ambiguous: Set<string>;
+  /** The header's names that no model column matched: a missing name written differently is one of them. */
+  free: string[];
+}
+
 /**
- * The model's columns missing from the header: exact names, else ignoring case, spaces and Unicode form (NFC)
- * if unique, as the server's planColumns (@batchcast/inference plan.ts) matches them.
+ * The header against the model's columns: exact names, else ignoring case, spaces and Unicode form (NFC) if
+ * unique, as the server's planColumns (@batchcast/inference plan.ts) matches them.
  */
-export function missingColumns(columns: string[], header: string[]): string[] {
-  const exact = new Set(header);
+export function checkColumns(columns: string[], header: string[]): ColumnCheck {
   const key = (s: string) => s.normalize('NFC').trim().toLowerCase();
-  const loose = new Map<string, number>();
-  for (const h of header) loose.set(key(h), (loose.get(key(h)) ?? 0) + 1);
-  return columns.filter((c) => !exact.has(c) && loose.get(key(c)) !== 1);
+  const claimed = new Set<number>();
+  const missing: string[] = [];
+  const ambiguous = new Set<string>();
+  for (const c of columns) {
+    const exact = header.indexOf(c);
+    const loose = exact >= 0 ? [exact] : header.flatMap((h, i) => (key(h) === key(c) ? [i] : []));
+    if (loose.length === 1) claimed.add(loose[0]!);
+    else {
+      missing.push(c);
+      if (loose.length > 1) ambiguous.add(c);
+    }
+  }
+  return { missing, ambiguous, free: header.filter((_, i) => !claimed.has(i)) };
+}
+
+/** The model's columns missing from the header (checkColumns). */
+export function missingColumns(columns: string[], header: string[]): string[] {
+  return checkColumns(columns, header).missing;
 }
 
 /** What the file was read as: a header to check, a refusal, or a format only the server reads. */

@@ -4,7 +4,9 @@
 import type { ErrorBody, JobCreated } from '@batchcast/contract';
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { formatBytes } from '../bytes/dist/index.js';
-import { type Delimiter, missingColumns, NOT_TEXT, readHeader } from './csv-header.js';
+// @batchcast/names likewise (served at /static/names/dist/): a missing column's hints, worded as the server's.
+import { describeMissing, MATCHING, missingAdvice, showInvisible } from '../names/dist/index.js';
+import { checkColumns, type Delimiter, NOT_TEXT, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';
 
@@ -135,21 +137,22 @@ async function checkFile(): Promise<void> {
     }
     if (reading.kind === 'error') problem = reading.error;
     else if (model.columns) {
-      const missing = missingColumns(model.columns, reading.header);
+      const { missing, ambiguous, free } = checkColumns(model.columns, reading.header);
       if (missing.length) {
-        problem = `The file is missing ${missing.length} column${missing.length === 1 ? '' : 's'} that ${model.name} needs: ${missing.join(', ')}.`;
+        // The close names the header has, and their invisible characters, as the server's refusal says them.
+        const { described, hinted, unseen } = describeMissing(missing, free, 'the file has', ambiguous);
+        problem = `The file is missing ${missing.length} column${missing.length === 1 ? '' : 's'} that ${model.name} needs: ${described.join(', ')}.`;
         lines = [
           [
-            'Add ',
-            missing.length === 1 ? 'it' : 'them',
-            ' to the header row (names are matched ignoring upper/lower case), choose another model, or start from a sample: ',
+            `${missingAdvice(missing.length, hinted, 'to the header row')} ${MATCHING}, choose another model, or start from a sample: `,
             sampleLink(model),
             '.',
           ],
         ];
-        if (missing.length === model.columns.length) {
+        if (unseen) lines.push(unseen.trim());
+        if (missing.length === model.columns.length && !hinted) {
           // Not one name matches: the line read as the header may be a title above it (the server says the same).
-          const shown = reading.header.slice(0, 8).map((h) => `"${h.length > 60 ? `${h.slice(0, 57)}...` : h}"`);
+          const shown = reading.header.slice(0, 8).map((h) => `"${showInvisible(h.length > 60 ? `${h.slice(0, 57)}...` : h)}"`);
           const more = reading.header.length > 8 ? ` and ${reading.header.length - 8} more` : '';
           lines.push([
             `None of them is in the header as read, ${shown.join(', ')}${more}: if the column names are on a later line, delete the lines above them.`,
