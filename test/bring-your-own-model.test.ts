@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -548,11 +549,23 @@ describe('the admin page', () => {
     expect(ok.headers.get('location')).toBe('/admin?registered=byom-form%401#models');
     const page = await (await fetch(platform.url(ok.headers.get('location')!), { headers: { cookie } })).text();
     expect(page).toContain('Registered byom-form@1.');
+    expect(page).not.toContain('registration-note');
     const row = /<tr data-model="byom-form" data-version="1">.*?<\/tr>/s.exec(page)?.[0] ?? '';
     expect(row).toContain('xgboost 1.7.4 (UBJSON)');
     expect(row).toContain('href="/api/models/byom-form/versions/1/original"');
     expect(page).toMatch(/<tr data-model="byom-churn-hgb" data-version="1">.*?scikit-learn 1\.2\.1 \(joblib\)/s);
     expect(page).toMatch(/<tr data-model="iris-logreg" data-version="1">.*?<td data-format="onnx">ONNX<\/td>/s);
+
+    // The same file again: registered as version 2, and the page shows the note the API gives (the same file as
+    // version 1, and how to remove it), not only "Registered".
+    const again = await post({ _csrf: csrf, name: 'byom-form', description: 'sent twice' }, ubj, 'diabetes.ubj');
+    expect(again.headers.get('location')).toBe('/admin?registered=byom-form%402#models');
+    const twice = await (await fetch(platform.url(again.headers.get('location')!), { headers: { cookie } })).text();
+    const notice = /<div class="notice" role="status" id="registered">.*?<\/div>/s.exec(twice)?.[0] ?? '';
+    expect(notice).toContain('<p>Registered byom-form@2.</p>');
+    expect(notice).toContain(
+      `<p class="registration-note">The file is the same (sha256 ${createHash('sha256').update(ubj).digest('hex')}) as version 1&#39;s: version 2 was registered anyway, and is now the latest. If it was sent twice by mistake, remove it: DELETE /api/models/byom-form/versions/2 (batchcast models remove byom-form@2).</p>`,
+    );
 
     // The session opens the original too (the page's link).
     const original = await fetch(platform.url('/api/models/byom-form/versions/1/original'), { headers: { cookie } });

@@ -89,6 +89,7 @@ export {
   type ModelRegistration,
   modelById,
   registerModel,
+  registrationNotes,
   removeModel,
   resolveModel,
 } from './models/registry.js';

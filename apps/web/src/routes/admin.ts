@@ -19,6 +19,7 @@ import {
   recentDeliveries,
   recentJobs,
   redeliverWebhook,
+  registrationNotes,
   removeModel,
   removeSchedule,
 } from '@batchcast/jobs';
@@ -125,7 +126,8 @@ export function admin(ctx: WebContext): Router {
   }
 
   router.get('/admin', guard, async (req, res) => {
-    await sendPage(req, res, 200, { registered: await justRegistered(req.query.registered) });
+    const registered = await justRegistered(req.query.registered);
+    await sendPage(req, res, 200, registered ? { registered: registered.shown, registeredNotes: registered.notes } : {});
   });
 
   /** Without ADMIN_TOKEN there is nothing to sign in with: the form says so (403). */
@@ -266,9 +268,11 @@ export function admin(ctx: WebContext): Router {
   router.use('/admin/queues', requireAdmin(ctx, { browser: true, csrf: 'origin' }), boardCsp, withoutRemoteFonts(), board.getRouter());
 
   /** "name@version" from the redirect after a registration, shown only when that version exists. */
-  async function justRegistered(raw: unknown): Promise<string | null> {
+  /** The version the form just registered ("name@version") and the notes its registration gave (the API's `notes`). */
+  async function justRegistered(raw: unknown): Promise<{ shown: string; notes: string[] } | null> {
     const m = typeof raw === 'string' ? /^([a-z0-9][a-z0-9._-]{0,63})@([1-9][0-9]{0,8})$/.exec(raw) : null;
-    return m && (await findModelVersion(ctx.jobs.pool, m[1]!, Number(m[2]))) ? m[0] : null;
+    const model = m && (await findModelVersion(ctx.jobs.pool, m[1]!, Number(m[2])));
+    return m && model ? { shown: m[0], notes: await registrationNotes(ctx.jobs.pool, model) } : null;
   }
 
   return router;

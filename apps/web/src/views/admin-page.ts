@@ -49,6 +49,8 @@ export interface AdminPageOptions {
   modelForm?: Record<string, string>;
   /** A model version just registered by the form ("name@version"), shown once. */
   registered?: string | null;
+  /** What its registration noted (the same file as an earlier version), as POST /api/models's `notes`. */
+  registeredNotes?: string[];
   /** The email field's pattern (emailInputPattern with MAIL_LOCAL_DOMAINS): the server's own rule. */
   emailPattern?: string;
 }
@@ -136,8 +138,10 @@ ${errorBox(opts.modelError)}
 </form></details>`;
 }
 
-const registeredBox = (registered: string | null | undefined): SafeHtml | null =>
-  registered ? html`<p class="notice" role="status">Registered ${registered}.</p>` : null;
+const registeredBox = (registered: string | null | undefined, notes: string[] = []): SafeHtml | null =>
+  registered
+    ? html`<div class="notice" role="status" id="registered"><p>Registered ${registered}.</p>${notes.map((n) => html`<p class="registration-note">${n}</p>`)}</div>`
+    : null;
 
 function queuesTable(queues: AdminQueueView[]): SafeHtml {
   const states = ['waiting', 'active', 'delayed', 'waiting-children', 'failed', 'completed'];
@@ -213,7 +217,7 @@ ${queuesTable(o.queues)}
 <p><a class="button secondary" href="/admin/queues">Open the queue dashboard</a></p>
 </section>
 <section class="card" id="models"><h2>Models</h2>
-${registeredBox(opts.registered)}
+${registeredBox(opts.registered, opts.registeredNotes)}
 ${modelsTable(o.models, opts.csrf)}
 ${modelForm(opts)}
 </section>`,

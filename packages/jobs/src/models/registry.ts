@@ -283,6 +283,20 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
 }
 
 /**
+ * The notes registerModel gave a version, found again from what is stored (the earlier versions of its name with
+ * the same file): the admin page's form is answered by a redirect, and its page shows them after it.
+ */
+export async function registrationNotes(pool: Pool, model: Model): Promise<string[]> {
+  const sha = model.original?.sha256;
+  if (!sha) return [];
+  const rows = await listModels(pool);
+  return sameFileNotes(
+    model,
+    rows.filter((r) => r.name === model.name && r.version < model.version && r.original?.sha256 === sha).map((r) => r.version),
+  );
+}
+
+/**
  * A note when the file is one a version of the same name already has (`same`). Registering it again is allowed,
  * as registries of model versions allow it: it makes that file the latest again (a roll-back that keeps the
  * history, where removing the newer versions would lose them). But a version silently the same as another is
