@@ -115,6 +115,10 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     }
   }
   if (best === null) {
+    // A one-field first line above lines that do split ("Iris export 2026", then the column names): a title, said
+    // as a title of several fields is (below), not read as a one-column file that lacks every column.
+    const title = forced === undefined ? headerFurtherDown(text, opts.complete ?? false, maxLines) : null;
+    if (title !== null) return { ...DEFAULT_DIALECT, confidence: 'none', ...title };
     return {
       delimiter: forced ?? ',',
       decimal: opts.decimal === ',' && forced !== undefined && forced !== ',' ? ',' : '.',

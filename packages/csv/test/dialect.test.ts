@@ -118,6 +118,23 @@ describe('detectDialect', () => {
     expect(errorOf(`Iris export, December 2026\n${rows}`, { chunkRows: 5, dialect: 'auto' }).message).toMatch(
       /^line 1 looks like a title, not the header: .*; delete the line above the column names and upload the file again$/,
     );
+    // A title of one field (no delimiter in it) gets the same advice, not a one-column reading that lacks every column.
+    const one = detectDialect(`Iris export 2026\n${rows}`, { complete: true });
+    expect(one).toMatchObject({ confidence: 'none', advice: 'delete the line above the column names and upload the file again' });
+    expect(one.reason).toBe(
+      'line 1 looks like a title, not the header: the column names seem to be on line 2 ' +
+        `("sepal_length", "sepal_width", "petal_length", "petal_width", …; ',' gives 5 fields on 2 of 2 rows below it)`,
+    );
+    expect(detectDialect(`Iris export 2026\n\n${rows}`, { complete: true }).reason).toMatch(
+      /^lines 1 to 2 look like a title, not the header: the column names seem to be on line 3 /,
+    );
+    expect(errorOf(`Iris export 2026\n${rows}`, { chunkRows: 5, dialect: 'auto' }).message).toMatch(
+      /^line 1 looks like a title, not the header: the column names seem to be on line 2 .*; delete the line above the column names and upload the file again$/,
+    );
+    // A one-column file stays one: no later line splits into columns.
+    expect(detectDialect('value\n1\n2\n', { complete: true })).toMatchObject({ delimiter: ',', confidence: 'low' });
+    // A delimiter chosen by the user is never refused.
+    expect(detectDialect(`Iris export 2026\n${rows}`, { complete: true, delimiter: ',' }).confidence).not.toBe('none');
   });
 
   it('one-column files and empty samples: the default, low confidence', () => {
