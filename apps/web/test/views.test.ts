@@ -108,7 +108,7 @@ describe('the shared texts', () => {
   });
 
   it("offers a running job's Cancel button only to whoever may cancel it (not a link of a key without jobs:write)", () => {
-    const links = { summary: '', errors: '', cancel: '/api/jobs/1/cancel?token=t', cancelForm: '/jobs/1/cancel?token=t' };
+    const links = { summary: '', errors: '', cancel: '/api/jobs/1/cancel?token=t', cancelForm: '/jobs/1/cancel?token=t', deleteForm: '/jobs/1/delete?token=t' };
     const form = (page: string) => /<form id="cancel-form"[^>]*>/.exec(page)?.[0];
     expect(form(jobPage(jobView({ status: 'running', expiresAt: null, mayCancel: true }), links))).not.toContain('hidden');
     expect(form(jobPage(jobView({ status: 'running', expiresAt: null, mayCancel: false }), links))).toContain('hidden');
@@ -116,7 +116,7 @@ describe('the shared texts', () => {
   });
 
   it('makes the page of an ended job reload itself, without JavaScript, when its data is deleted; not while it runs', () => {
-    const links = { summary: '', errors: '', cancel: '', cancelForm: '' };
+    const links = { summary: '', errors: '', cancel: '', cancelForm: '', deleteForm: '' };
     const page = jobPage(jobView({ expiresAt: new Date(Date.now() + 3600_000).toISOString() }), links);
     const seconds = Number(/<noscript><meta http-equiv="refresh" content="(\d+)"><\/noscript>/.exec(page)?.[1]);
     expect(seconds).toBeGreaterThan(3500);
@@ -165,7 +165,7 @@ describe('the views escape what they are given', () => {
         mayCancel: true,
         links,
       },
-      { summary: HOSTILE, errors: HOSTILE, cancel: HOSTILE, cancelForm: HOSTILE },
+      { summary: HOSTILE, errors: HOSTILE, cancel: HOSTILE, cancelForm: HOSTILE, deleteForm: HOSTILE },
     );
     expectOnlyOwnScripts(page, ['/static/browser/job.js']);
     expect(page).toContain('<span class="filename">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39; onmouseover=&#39;1</span>');
@@ -184,7 +184,7 @@ describe('the views escape what they are given', () => {
           { row: 7, column: null, value: null, reason: 'row has 2 fields, the header has 5' },
         ],
       }),
-      { summary: '', errors: '', cancel: '', cancelForm: '' },
+      { summary: '', errors: '', cancel: '', cancelForm: '', deleteForm: '' },
     );
     expectOnlyOwnScripts(failing, ['/static/browser/job.js']);
     expect(failing).toContain('<section class="card" id="failures-card" aria-labelledby="failures-heading">');
@@ -194,7 +194,7 @@ describe('the views escape what they are given', () => {
     expect(page).toMatch(/<section class="card" id="failures-card" hidden/); // none given: hidden
     const ended = jobPage(
       jobView({ links, expiresAt: '2026-12-07T14:03:00Z' }),
-      { summary: '', errors: '', cancel: '', cancelForm: '' },
+      { summary: '', errors: '', cancel: '', cancelForm: '', deleteForm: '' },
       { retentionDays: 7, remember: false },
     );
     expect(ended).toContain('Results are kept until 7 Dec 2026, 14:03 UTC, then deleted');
@@ -205,6 +205,7 @@ describe('the views escape what they are given', () => {
       errors: '',
       cancel: '',
       cancelForm: '',
+      deleteForm: '',
     });
     expect(cancelled).toContain('its results are not kept');
     expect(cancelled).not.toContain('Results are kept');
@@ -241,6 +242,7 @@ describe('the views escape what they are given', () => {
         errors: 'e',
         cancel: 'c',
         cancelForm: 'f',
+        deleteForm: 'f',
         downloads: [
           { format: 'xlsx', href: `/x.xlsx?${HOSTILE}`, unavailable: null },
           { format: 'csv', href: '/x.csv', unavailable: null },

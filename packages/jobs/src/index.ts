@@ -68,6 +68,7 @@ export {
 export { deliveryId, type JobEventBody, recordJobEvents } from './webhooks/events.js';
 export { RESEAL_BATCH, type ResealOutcome, resealWebhookSecrets } from './webhooks/reseal.js';
 export { cancelJob } from './lifecycle/cancel-job.js';
+export { deleteJob } from './lifecycle/delete-job.js';
 export { JobWhileReceiving } from './lifecycle/receive-job.js';
 export { passUploadGate } from './lifecycle/upload-gate.js';
 export { type CreatedJob, checkRequestEmail, createJob, type JobRequest, planJobColumns } from './lifecycle/create-job.js';

@@ -19,7 +19,7 @@ import {
 } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { byId, dataOf, setText } from './dom.js';
-import { rememberJob } from './job-memory.js';
+import { forgetJob, rememberJob } from './job-memory.js';
 import { showSummary } from './job-summary.js';
 
 const root = byId('job');
@@ -105,6 +105,7 @@ function render(job: JobStatus, serverNow: number): void {
   byId('advice').hidden = !advice;
   // Not offered to a link that may only read (one made from an API key without jobs:write): the server would refuse.
   byId('cancel-form').hidden = !running || !job.mayCancel;
+  byId('delete-card').hidden = !job.mayCancel;
   byId('results-link').hidden = job.status !== 'succeeded';
   const otherResults = document.getElementById('other-results');
   if (otherResults) otherResults.hidden = job.status !== 'succeeded';
@@ -185,6 +186,15 @@ async function poll(): Promise<void> {
 // A tab that was in the background (or a laptop that slept: its timers ran late) looks again when it is shown.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !gone && lastJob && !isActive(lastJob.status)) pollIn(0);
+});
+
+// ---- deleting ----------------------------------------------------------------------------------------
+
+// The form posts itself (the <details> is the confirm step, with or without JavaScript); the page it lands on
+// says the job was deleted. This browser's list of jobs forgets it as it goes.
+byId('delete-form', HTMLFormElement).addEventListener('submit', (e) => {
+  const id = (e.currentTarget as HTMLFormElement).dataset.jobId;
+  if (id) forgetJob(id);
 });
 
 // ---- cancelling --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ export function jobActionLinks(id: string, token: string) {
     errors: `/api/jobs/${id}/errors.csv?token=${t}`,
     cancel: `/api/jobs/${id}/cancel?token=${t}`,
     cancelForm: `/jobs/${id}/cancel?token=${t}`,
+    deleteForm: `/jobs/${id}/delete?token=${t}`,
   };
 }
 export type JobActionLinks = ReturnType<typeof jobActionLinks>;

@@ -4,6 +4,7 @@ import {
   cancelJob,
   checkQuotasBeforeUpload,
   DomainError,
+  deleteJob,
   grants,
   keyJobToken,
   listKeyJobs,
@@ -102,6 +103,22 @@ export function jobsApi(ctx: WebContext): Router {
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== 'already_finished') throw err; // the page shows how it ended
     }
+    res.redirect(303, jobLinks(job.id, token).page);
+  });
+
+  // The job and its data, at once, by whoever may cancel it (the same credentials: requestedJob with jobs:write).
+  // A running job is cancelled first. Asked again, the tombstone answers 410 `deleted` (see openJob).
+  router.delete('/api/jobs/:id', async (req, res) => {
+    const { job } = await requestedJob(ctx, req, 'jobs:write');
+    await deleteJob(ctx.jobs, job);
+    res.set('cache-control', 'no-store').status(204).end();
+  });
+
+  // The page's delete button without JavaScript: a plain form post (after the page's confirm step), then back to
+  // the page's link, which now says the job and its data were deleted (410).
+  router.post('/jobs/:id/delete', async (req, res) => {
+    const { job, token } = await requestedJob(ctx, req, 'jobs:write');
+    await deleteJob(ctx.jobs, job);
     res.redirect(303, jobLinks(job.id, token).page);
   });
 

@@ -25,6 +25,9 @@ function titleOf(v: ErrorPageView): string {
 
 /** What the person can do next, for this kind of failure. */
 function nextSteps(v: ErrorPageView): SafeHtml {
+  if (v.status === 410 && v.code === 'deleted') {
+    return html`<p>Nothing of it is kept: the link no longer opens anything. To get predictions again, <a href="/">upload the file again</a>.</p>`;
+  }
   if (v.status === 410) {
     return html`<p>Results are kept for a limited time after a job ends, then deleted with the uploaded file. To get predictions again,
 <a href="/">upload the file again</a>.</p>`;

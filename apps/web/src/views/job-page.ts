@@ -38,6 +38,8 @@ export interface JobPageLinks {
   errors: string;
   cancel: string;
   cancelForm: string;
+  /** The delete button's plain form post (the same credentials as cancelling). */
+  deleteForm: string;
   /** The results in each format, the input's own first (`results` when absent: CSV only). */
   downloads?: ResultsDownloadLink[];
 }
@@ -93,6 +95,16 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   </div>
   <p id="cancel-message" class="error" role="alert" hidden></p>
   <p class="muted" id="expiry">${expiryText(view.expiresAt ?? null, opts.retentionDays, 'UTC', view.status === 'succeeded')}</p>
+</section>
+<section class="card" id="delete-card"${hiddenIf(!view.mayCancel)} aria-labelledby="delete-heading">
+  <details id="delete-details">
+    <summary id="delete-heading">Delete this job and its data</summary>
+    <p>This deletes the uploaded file, its predictions and its failed rows now, for everyone with this job's links
+    (a running job is cancelled first). It cannot be undone: to score the file again you upload it again.</p>
+    <form id="delete-form" method="post" action="${links.deleteForm}" data-job-id="${view.id}">
+      <button type="submit" id="delete-button" class="danger">Yes, delete this job and its data</button>
+    </form>
+  </details>
 </section>
 <section class="card" id="summary"${hiddenIf(active)} aria-labelledby="summary-heading">
   <h2 id="summary-heading">Summary</h2>

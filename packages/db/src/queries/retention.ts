@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from '../pool.js';
+import { inTransaction, type Pool } from '../pool.js';
 
 /** A job deleted by the retention sweep, as its tombstone remembers it. */
 export interface ExpiredJob {
@@ -7,6 +7,8 @@ export interface ExpiredJob {
   tokenHashes: Buffer[];
   finishedAt: Date;
   expiredAt: Date;
+  /** Who deleted it: the retention sweep, or its owner (deleteJobByOwner). */
+  reason: 'retention' | 'owner';
 }
 
 /**
@@ -37,10 +39,35 @@ export async function expireEndedJobs(pool: Pool, days: number, limit: number): 
   return rows;
 }
 
+/**
+ * Deletes job `id` at its owner's request, whatever its status (the caller has ended it first, so that no
+ * chunk can store for it any more): its chunks first, which waits for a chunk being stored at that moment (it
+ * holds its chunk row; it then finds the job ended and stores nothing, see storeChunkPredictions) and takes
+ * the locks in the chunk store's order (chunk, then job), so the two never deadlock; then its prediction
+ * batches (failed rows included), a tombstone (`owner`) with its token hashes, and the job row (tokens,
+ * webhook deliveries, download holds and idempotency keys go with it, ON DELETE CASCADE). Returns the upload
+ * to remove once committed, or null if there was no such job (deleted already).
+ */
+export async function deleteJobByOwner(pool: Pool, id: string): Promise<{ uploadKey: string } | null> {
+  return inTransaction(pool, async (client) => {
+    await client.query('DELETE FROM job_chunks WHERE job_id = $1', [id]);
+    await client.query('DELETE FROM prediction_batches WHERE job_id = $1', [id]);
+    await client.query(
+      `INSERT INTO expired_jobs (id, token_hashes, finished_at, reason)
+       SELECT j.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = j.id), coalesce(j.finished_at, now()), 'owner'
+       FROM jobs j WHERE j.id = $1
+       ON CONFLICT (id) DO NOTHING`,
+      [id],
+    );
+    const { rows } = await client.query<{ uploadKey: string }>('DELETE FROM jobs WHERE id = $1 RETURNING upload_key AS "uploadKey"', [id]);
+    return rows[0] ?? null;
+  });
+}
+
 /** The tombstone of a deleted job, or null. */
 export async function getExpiredJob(pool: Pool, id: string): Promise<ExpiredJob | null> {
   const { rows } = await pool.query<ExpiredJob>(
-    `SELECT id, token_hashes AS "tokenHashes", finished_at AS "finishedAt", expired_at AS "expiredAt" FROM expired_jobs WHERE id = $1`,
+    `SELECT id, token_hashes AS "tokenHashes", finished_at AS "finishedAt", expired_at AS "expiredAt", reason FROM expired_jobs WHERE id = $1`,
     [id],
   );
   return rows[0] ?? null;

@@ -73,9 +73,21 @@ export function refuseIfPastRetention(ctx: JobsContext, job: { finishedAt: Date 
 export async function refuseIfExpired(ctx: JobsContext, id: string, token: string): Promise<void> {
   const expired = await getExpiredJob(ctx.pool, id);
   if (!expired || !tokenMatches(token, expired.tokenHashes)) return;
+  if (expired.reason === 'owner') throw deletedError(expired.expiredAt);
   // When it was due, as the page said (the sweep may have come a little later).
   const due = expiresAt(expired, ctx.config.storage.retentionDays)!;
   throw expiredError(ctx, new Date(Math.min(due.getTime(), expired.expiredAt.getTime())));
+}
+
+/** `gone` (`deleted`): someone with the job's link or key deleted it and its data (deleteJob). */
+export function deletedError(deletedAt: Date): DomainError {
+  return new DomainError(
+    'gone',
+    'deleted',
+    `This job and its data (the uploaded file, its predictions and failed rows) were deleted on ${deletedAt.toISOString().slice(0, 10)} ` +
+      'at the request of someone with its link or API key. Upload the file again to score it anew.',
+    { deletedAt: deletedAt.toISOString() },
+  );
 }
 
 function expiredError(ctx: JobsContext, deletedAt: Date): DomainError {
