@@ -10,7 +10,8 @@ import { type JobRef, jobPath, jobRef } from './job-url.js';
 /** The lines `batchcast --help` shows for these commands. */
 export const JOB_HELP = `  batchcast status JOB_URL|ID [--wait] [--json] [--key KEY] [--url URL]
   batchcast download JOB_URL|ID [--out FILE|-] [--format F] [--wait] [--key KEY] [--url URL]
-  batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]`;
+  batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]
+  batchcast delete JOB_URL|ID [--key KEY] [--url URL]`;
 
 export const JOB_COMMANDS_HELP = `  status       A job's state: status, model, rows, times, when its results are deleted. JOB_URL is the job
                page's link (printed by submit, or from the email); the server is the link's own. Or the
@@ -20,6 +21,7 @@ export const JOB_COMMANDS_HELP = `  status       A job's state: status, model, r
                format its extension names (.csv .xlsx .parquet .jsonl) or --format's, or --out - for
                stdout. --wait: wait for the job first.
   cancel       Cancel a queued or running job (its remaining rows are not scored).
+  delete       Delete a job and its data now: the uploaded file, predictions, failed rows (cancels it first).
 `;
 
 export const JOB_COMMAND_HELP: Record<string, string> = {
@@ -54,6 +56,15 @@ it (--key or $BATCHCAST_API_KEY, on --url or $BATCHCAST_URL): a queued job is no
 (rows already scored stay in its results). The key needs the jobs:write scope, and so does the link of a job
 an API key submitted (the key's scope now); any other link may cancel its job. --json prints the job's status
 document. Exit status 1 if the job had already ended, or the server refused.
+`,
+  delete: `Usage: batchcast delete JOB_URL|ID [--key KEY] [--url URL]
+
+Deletes the job at JOB_URL (its page's link, token included), or the job ID with the API key that submitted
+it (--key or $BATCHCAST_API_KEY, on --url or $BATCHCAST_URL), and its data, now: the uploaded file, its
+predictions and failed rows. A queued or running job is cancelled first. It cannot be undone: afterwards its
+links answer that it was deleted. Allowed to whoever may cancel the job (a key, or the link of a job an API key
+submitted, needs the jobs:write scope). A job deleted already is said so, with exit status 0; exit status 1
+if the server refused.
 `,
 };
 
@@ -147,6 +158,24 @@ export async function cancelCommand(args: string[]): Promise<number> {
   const job = (await requestJson(at(ref.base, jobPath(ref, '/cancel')), { method: 'POST', schema: JobStatus, headers: ref.headers }))!;
   if (values.json) out(JSON.stringify(job, null, 2));
   log(`job ${job.id} ${job.status}: ${rowsText(job)}`);
+  return EXIT_OK;
+}
+
+export async function deleteCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { key: { type: 'string' } });
+  if (values.help) return help('delete');
+  const ref = jobOf(positionals, values, 'delete');
+  try {
+    await requestJson(at(ref.base, jobPath(ref, '')), { method: 'DELETE', schema: JobStatus, headers: ref.headers });
+  } catch (err) {
+    // Asked again (a retry whose first answer was lost): what was asked for is done.
+    if (err instanceof ApiError && err.code === 'deleted') {
+      log(`job ${ref.id} was already deleted: ${err.message}`);
+      return EXIT_OK;
+    }
+    throw err;
+  }
+  log(`job ${ref.id} deleted, with its uploaded file, predictions and failed rows`);
   return EXIT_OK;
 }
 

@@ -23,7 +23,7 @@ import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { checkOutFile } from './out-file.js';
 import { ApiError, downloadTo, getJson, postMultipart, requestJson } from './http.js';
-import { cancelCommand, downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
+import { cancelCommand, deleteCommand, downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
 import { z } from 'zod';
 import { ProgressBar } from './progress.js';
 import { readingOptions } from './reading-options.js';
@@ -74,7 +74,7 @@ ${SERVICES_HELP}
 Options:
   --url URL    the batchcast server (default: $BATCHCAST_URL, else http://localhost:3000)
   --token T    the admin token for models add/remove, keys, webhooks (default: $BATCHCAST_ADMIN_TOKEN)
-  --key K      an API key for submit, jobs, webhooks, models add/remove, and status/download/cancel of a job by
+  --key K      an API key for submit, jobs, webhooks, models add/remove, and status/download/cancel/delete of a job by
                its ID (default: $BATCHCAST_API_KEY); where a key or the admin may act, a key (flag or variable) is
                used unless --token is given
 
@@ -365,6 +365,8 @@ export async function main(argv: string[]): Promise<number> {
         return await downloadCommand(rest);
       case 'cancel':
         return await cancelCommand(rest);
+      case 'delete':
+        return await deleteCommand(rest);
       case 'jobs':
         return await jobsCommand(rest);
       case 'keys':
@@ -381,7 +383,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // status, download and cancel given a job's link take the server from it (and refuse --url): telling them to
     // set --url or BATCHCAST_URL was advice they could not follow.
-    const byLink = ['status', 'download', 'cancel'].includes(command ?? '') && rest.some((a) => /^https?:\/\//i.test(a));
+    const byLink = ['status', 'download', 'cancel', 'delete'].includes(command ?? '') && rest.some((a) => /^https?:\/\//i.test(a));
     const where = byLink ? 'the server is the job link’s own: check the link' : 'set --url or BATCHCAST_URL';
     if (err instanceof ApiError && err.unreachable) {
       log(`batchcast: ${err.message}; ${where} (${err.code ?? 'unreachable'})`);

@@ -197,6 +197,16 @@ route({
   request: { params: JobIdParams, query: JobTokenQuery },
   responses: { 303: seeOther('Back to the job page.'), ...errors(404) },
 });
+route({
+  method: 'post',
+  path: '/jobs/{id}/delete',
+  operationId: 'deleteJobForm',
+  summary: "The job page's delete button without JavaScript (after its confirm step)",
+  tags: ['pages'],
+  security: jobSecurity,
+  request: { params: JobIdParams, query: JobTokenQuery },
+  responses: { 303: seeOther('Back to the job page’s link, which now answers 410 `deleted`.'), ...errors(403, 404, 410) },
+});
 
 // Jobs
 route({
@@ -279,6 +289,18 @@ route({
   security: jobSecurity,
   request: jobRequest,
   responses: { 200: json('The job, now cancelled.', JobStatus), ...errors(401, 403, 404, 409) },
+});
+route({
+  method: 'delete',
+  path: '/api/jobs/{id}',
+  operationId: 'deleteJob',
+  summary: 'Delete a job and its data now: the uploaded file, its predictions and failed rows (a queued or running job is cancelled first)',
+  description:
+    'Allowed to whoever may cancel the job (`mayCancel`): its link’s token, or an API key with `jobs:write` that submitted it. Nothing of the job is kept but a tombstone (its id and token hashes), so afterwards its links answer 410 `deleted` (status, results, summary, page); asked again, DELETE answers 410 `deleted` too. Pending webhook deliveries of the job are dropped unsent.',
+  tags: ['jobs'],
+  security: jobSecurity,
+  request: jobRequest,
+  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 410) },
 });
 
 // API keys
