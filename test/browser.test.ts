@@ -10,7 +10,7 @@ import type { WebContext } from '../apps/web/src/context.js';
 import { devOutboxApp } from '../apps/web/src/routes/outbox.js';
 import { csvObjects } from './support/csv.js';
 import { fileBlob, submit } from './support/http.js';
-import { platformDb, runClean } from './support/faults.js';
+import { platformDb, runClean, submitOk } from './support/faults.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
 
@@ -519,6 +519,26 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(await kind()).toBeNull();
     expect(problemsOf(page)).toEqual([]);
     await page.close();
+  });
+
+  it('deletes a job from its page after a confirm step, and this browser forgets it', async () => {
+    const job = await submitOk(platform, path.join(examples, 'data/iris.csv'), { model: 'iris-logreg', filename: 'to-delete.csv' });
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await open(ctx, job.links.page);
+      await page.waitForSelector('#status[data-status="succeeded"]');
+      await page.waitForFunction((id) => (window.localStorage.getItem('batchcast.jobs') ?? '').includes(id), job.id);
+      // The button is behind the <details> that says what goes: nothing is deleted by opening it.
+      expect(await page.isVisible('#delete-button')).toBe(false);
+      await page.click('#delete-heading');
+      await Promise.all([page.waitForURL((u) => u.pathname === `/jobs/${job.id}`), page.click('#delete-button')]);
+      expect(await page.textContent('h1')).toBe('This job has been deleted');
+      expect(await page.evaluate(() => window.localStorage.getItem('batchcast.jobs'))).not.toContain(job.id);
+      expect((await fetch(platform.url(job.links.self))).status).toBe(410);
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('keeps the home page list of one tab true to what another tab does: a job opened there shows, one forgotten there goes', async () => {
