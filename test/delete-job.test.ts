@@ -147,9 +147,7 @@ describe('DELETE /api/jobs/:id with the job link', () => {
 
     expect((await del(withToken(job, job.token))).status).toBe(204);
     // A chunk taken after the deletion finds no job: then the one being scored during it has ended too (one at a time).
-    await until(
-      'a chunk of the deleted job to be skipped',
-      () =>
+    await until('a chunk of the deleted job to be skipped', () =>
       platform.output.split('\n').some((l) => l.includes(job.id) && l.includes('chunk skipped') && l.includes('"deleted"')),
     );
     expect(await leftOf(job.id)).toEqual(NOTHING);

@@ -23,7 +23,15 @@ import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { checkOutFile } from './out-file.js';
 import { ApiError, downloadTo, getJson, postMultipart, requestJson } from './http.js';
-import { cancelCommand, deleteCommand, downloadCommand, JOB_COMMAND_HELP, JOB_COMMANDS_HELP, JOB_HELP, statusCommand } from './job-commands.js';
+import {
+  cancelCommand,
+  deleteCommand,
+  downloadCommand,
+  JOB_COMMAND_HELP,
+  JOB_COMMANDS_HELP,
+  JOB_HELP,
+  statusCommand,
+} from './job-commands.js';
 import { z } from 'zod';
 import { ProgressBar } from './progress.js';
 import { readingOptions } from './reading-options.js';

@@ -108,7 +108,13 @@ describe('the shared texts', () => {
   });
 
   it("offers a running job's Cancel button only to whoever may cancel it (not a link of a key without jobs:write)", () => {
-    const links = { summary: '', errors: '', cancel: '/api/jobs/1/cancel?token=t', cancelForm: '/jobs/1/cancel?token=t', deleteForm: '/jobs/1/delete?token=t' };
+    const links = {
+      summary: '',
+      errors: '',
+      cancel: '/api/jobs/1/cancel?token=t',
+      cancelForm: '/jobs/1/cancel?token=t',
+      deleteForm: '/jobs/1/delete?token=t',
+    };
     const form = (page: string) => /<form id="cancel-form"[^>]*>/.exec(page)?.[0];
     expect(form(jobPage(jobView({ status: 'running', expiresAt: null, mayCancel: true }), links))).not.toContain('hidden');
     expect(form(jobPage(jobView({ status: 'running', expiresAt: null, mayCancel: false }), links))).toContain('hidden');

@@ -18,9 +18,11 @@ export async function deleteJob(ctx: JobsContext, job: Pick<Job, 'id'>): Promise
   await finishJob(ctx.pool, job.id, { status: 'cancelled', error: null });
   const deleted = await deleteJobByOwner(ctx.pool, job.id);
   if (!deleted) return; // deleted meanwhile (another request, or retention)
-  ctx.log.info({ jobId: job.id }, 'job and its data deleted at its owner\'s request');
+  ctx.log.info({ jobId: job.id }, "job and its data deleted at its owner's request");
   // After the commit: a failure leaves a file no job refers to, which the retention pass removes (sweepOrphans).
-  await ctx.blobs.delete(deleted.uploadKey).catch((err) =>
-    ctx.log.warn({ jobId: job.id, err: (err as Error).message }, "could not remove a deleted job's upload now; the retention pass will"),
-  );
+  await ctx.blobs
+    .delete(deleted.uploadKey)
+    .catch((err) =>
+      ctx.log.warn({ jobId: job.id, err: (err as Error).message }, "could not remove a deleted job's upload now; the retention pass will"),
+    );
 }
