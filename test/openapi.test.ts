@@ -172,6 +172,15 @@ describe('real responses match the document', () => {
     await conforms('post', '/api/jobs/{id}/cancel', await fetch(platform.url(reg.links.self.replace('?', '/cancel?')), { method: 'POST' }));
     await waitForEnd(platform, reg.links.self);
     await conforms('get', '/api/jobs/{id}/summary', await fetch(platform.url(reg.links.self.replace('?', '/summary?'))));
+    // Deleting it: a wrong credential 404, then 204, then 410 `deleted`; the page's form 303, then 410.
+    const deleting = { method: 'DELETE' };
+    await conforms('delete', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${reg.id}`), deleting));
+    await conforms('delete', '/api/jobs/{id}', await fetch(platform.url(reg.links.self), deleting));
+    await conforms('delete', '/api/jobs/{id}', await fetch(platform.url(reg.links.self), deleting));
+    const toDelete = (await conforms('post', '/api/jobs', await submit(platform, 'iris.csv', { model: 'iris-logreg' }))) as typeof job;
+    const deleteForm = platform.url(`/jobs/${toDelete.id}/delete${new URL(toDelete.links.self, platform.baseUrl).search}`);
+    await conforms('post', '/jobs/{id}/delete', await fetch(deleteForm, { method: 'POST', redirect: 'manual' }));
+    await conforms('post', '/jobs/{id}/delete', await fetch(deleteForm, { method: 'POST', redirect: 'manual' }));
 
     await conforms('post', '/api/jobs', await submit(platform, 'iris.csv', { model: 'no-such-model' }));
     await conforms('post', '/api/jobs', await fetch(platform.url('/api/jobs'), { method: 'POST', body: new FormData() }));
