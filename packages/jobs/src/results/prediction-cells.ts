@@ -6,16 +6,35 @@ import type { ShortestNumbers } from '../inputs/read-input-rows.js';
 
 /**
  * The prediction columns of the results, after the input's: `prediction`, `probability_<class>`... (classifiers
- * with probabilities), `error`. Typed for the typed results: labels are text, regression values and
- * probabilities numbers.
+ * with probabilities), `error`. Typed for the typed results: labels are int64 when every label is an integer
+ * (integerLabels), text otherwise; regression values and probabilities numbers.
  */
 export function predictionColumns(schema: ModelSchema): ResultColumn[] {
   const [prediction, ...probabilities] = outputColumns(schema);
   return [
-    { name: prediction!, type: schema.task === 'regressor' ? 'double' : 'string' },
+    { name: prediction!, type: schema.task === 'regressor' ? 'double' : integerLabels(schema.classLabels) ? 'int64' : 'string' },
     ...probabilities.map((name) => ({ name, type: 'double' as const })),
     { name: 'error', type: 'string' },
   ];
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Whether a classifier's labels are all integers (an ONNX model's int64/int32 labels, a scikit-learn or XGBoost
+ * model's integer classes): numbers that are integers, or the decimal text the importers keep for integers beyond
+ * 2^53 (within int64). Such labels are written as int64 in the typed results; any text label keeps them all text.
+ */
+export function integerLabels(labels: readonly (string | number)[] | null): boolean {
+  if (!labels || labels.length === 0) return false;
+  return labels.every((l) => {
+    if (typeof l === 'number') return Number.isSafeInteger(l);
+    // Only the importers' text of an integer beyond 2^53 (exactIntLabel): a text label such as `1` stays text.
+    if (!/^-?[1-9]\d{15,18}$/.test(l) || Number.isSafeInteger(Number(l))) return false;
+    const v = BigInt(l);
+    return v >= INT64_MIN && v <= INT64_MAX;
+  });
 }
 
 /** How many probability columns the results have (none for a regressor or a classifier without them). */
