@@ -424,8 +424,13 @@ function resultTypeOf(bits: number): ResultColumnType {
     case DATETIME:
     case DATE | DATETIME:
       return 'timestamp';
-    default:
+    case 0:
+    case STRING:
       return 'string';
+    default:
+      // Cells of several kinds (numbers and text, a boolean among numbers...): each cell keeps its own kind in
+      // the typed results (readInputRows gives such cells as `mixed` JSON texts).
+      return 'mixed';
   }
 }
 

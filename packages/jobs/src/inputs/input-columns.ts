@@ -5,13 +5,18 @@ import type { JobLayout } from '../records.js';
 /**
  * The input's columns with the types they keep in typed results (Parquet, JSON Lines, .xlsx): what the
  * format knew (a workbook's cells, JSON values, Parquet's schema). CSV has no types: a column that feeds a
- * numeric or boolean model input is typed as that input, every other column is text.
+ * numeric or boolean model input is typed as that input, every other column as `inferred` says (the type
+ * inferCsvColumnTypes found over the whole column), or text when it was not inferred.
  */
-export function inputColumns(layout: JobLayout, targets: ColumnTarget[]): ResultColumn[] {
+export function inputColumns(
+  layout: JobLayout,
+  targets: ColumnTarget[],
+  inferred: readonly (ResultColumnType | undefined)[] = [],
+): ResultColumn[] {
   const typeAt = (i: number): ResultColumnType => {
     switch (layout.format) {
       case 'csv':
-        return csvColumnType(i, targets);
+        return csvColumnType(i, targets, inferred[i]);
       case 'xlsx':
       case 'jsonl':
         return layout.columnTypes[i] ?? 'string';
@@ -34,7 +39,7 @@ const FROM_CELL_TYPE: Record<CellType, ResultColumnType> = {
   string: 'string',
 };
 
-function csvColumnType(column: number, targets: ColumnTarget[]): ResultColumnType {
+function csvColumnType(column: number, targets: ColumnTarget[], inferred: ResultColumnType | undefined): ResultColumnType {
   const target = targets.find((t) => t.columns.includes(column));
-  return target ? FROM_CELL_TYPE[target.type] : 'string';
+  return target ? FROM_CELL_TYPE[target.type] : (inferred ?? 'string');
 }

@@ -86,8 +86,13 @@ function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDec
   return cells;
 }
 
+/** A JSON number's text (a workbook's numbers are written in their shortest form in its canonical CSV). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, numbers: ShortestNumbers): Cell {
-  if (type === 'string' || type === 'json') return text;
+  // A missing text (an empty cell, or one of pandas' markers, which the model reads as the missing text too) is null.
+  if (type === 'string' || type === 'json') return text === '' || isMissingMarker(text, 'pandas') ? null : text;
+  if (type === 'mixed') return mixedCell(text);
   // Most numbers of a file are already written the way the results write them: kept as text, the writers
   // put them out as they are (isShortestNumberText), where parsing and printing 30M cells took seconds.
   // A writer of binary numbers (Parquet) is handed the number: it would only check the text again to read it.
@@ -108,4 +113,17 @@ function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, nu
   }
   // Integers (point files), booleans, dates: the result writers parse the text themselves.
   return text;
+}
+
+/**
+ * A cell of a workbook's column of several kinds (`mixed`: numbers and text, booleans among numbers), from its
+ * canonical CSV text, as the JSON text a `mixed` cell is (mixedValue): a number (the workbook's number, written
+ * shortest) as that number, `true`/`false` as the boolean, anything else (text, a date's ISO text) as a JSON
+ * string; empty or a missing-value marker is null. The canonical CSV does not say which cells were text: a text
+ * cell that reads as a number or a boolean comes back as one.
+ */
+function mixedCell(text: string): Cell {
+  if (text === '' || isMissingMarker(text, 'pandas')) return null;
+  if (JSON_NUMBER.test(text) || text === 'true' || text === 'false') return text;
+  return JSON.stringify(text);
 }

@@ -3,6 +3,7 @@ import { listChunks } from '@batchcast/db';
 import {
   type Cell,
   type ResultColumn,
+  type ResultColumnType,
   type ResultsInput,
   writeResultsJsonl,
   writeResultsParquet,
@@ -10,6 +11,7 @@ import {
 } from '@batchcast/formats';
 import type { ModelSchema } from '@batchcast/inference';
 import type { ScoringContext } from '../context.js';
+import { inferCsvColumnTypes } from '../inputs/infer-csv-types.js';
 import { inputColumns } from '../inputs/input-columns.js';
 import { readInputRows, type ShortestNumbers } from '../inputs/read-input-rows.js';
 import type { Job } from '../records.js';
@@ -24,9 +26,9 @@ export type TypedResultsFormat = Exclude<ResultsFormat, 'csv'>;
  * The columns of the typed results: the input's columns with the types the input format knew (renamed as
  * resultInputNames says when they clash with a prediction column), then the predictions.
  */
-export function typedResultColumns(job: Job, schema: ModelSchema): ResultColumn[] {
+export function typedResultColumns(job: Job, schema: ModelSchema, inferred?: readonly (ResultColumnType | undefined)[]): ResultColumn[] {
   const names = resultInputNames(job.layout.header, schema);
-  const inputs = inputColumns(job.layout, job.targets).map((c, i) => (names[i] === c.name ? c : { ...c, name: names[i]! }));
+  const inputs = inputColumns(job.layout, job.targets, inferred).map((c, i) => (names[i] === c.name ? c : { ...c, name: names[i]! }));
   return [...inputs, ...predictionColumns(schema)];
 }
 
@@ -69,7 +71,13 @@ export async function writeTypedResults(
   format: TypedResultsFormat,
   out: Writable,
 ): Promise<void> {
-  const columns = typedResultColumns(job, schema);
+  // A CSV's columns that feed no model input are typed by what the whole column holds: one pass over the
+  // upload first (inferCsvColumnTypes), in this download's thread.
+  const inferred =
+    job.layout.format === 'csv'
+      ? await inferCsvColumnTypes(() => ctx.blobs.open(job.uploadKey), job.layout, await listChunks(ctx.pool, job.id), job.targets)
+      : undefined;
+  const columns = typedResultColumns(job, schema, inferred);
   // The first block of rows is read before the writer starts: .xlsx writes its fixed parts at once, so an
   // upload that cannot be read back would otherwise fail after the status and first bytes were sent (a
   // cut-off download instead of an error saying why).

@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
+import { Platform, repoRoot } from './support/platform.js';
+
+/**
+ * The typed results (results.jsonl, .parquet, .xlsx) keep the input's types, over HTTP on a real platform, read
+ * back by tools other than ours (JSON.parse, DuckDB, openpyxl): a CSV's columns the model does not use are typed by
+ * what the whole column holds (as pandas.read_csv types them), a workbook's column of several kinds keeps each
+ * cell's kind, empty cells are null, and integer class labels are integers.
+ */
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const IRIS = { model: 'iris-logreg' };
+
+describe('a CSV column the model does not use', () => {
+  const csv =
+    'customer_id,revenue,code,big_id,flag,note,sepal_length,sepal_width,petal_length,petal_width\n' +
+    '101,1200.50,007,12345678901234567,true,a,5.1,3.5,1.4,0.2\n' +
+    '102,99,010,12345678901234568,False,,6.3,2.9,5.6,1.8\n' +
+    ',NA,020,1,TRUE,NA,5.0,3.4,1.5,0.2\n';
+
+  it('is typed by the whole column: int64, double, bool; leading zeros and long ids stay text; missing is null', async () => {
+    const { job } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'extra.csv' });
+
+    const jsonl = await resultsJsonl(platform, job);
+    expect(jsonl.map((r) => r.customer_id)).toEqual([101, 102, null]);
+    expect(jsonl.map((r) => r.revenue)).toEqual([1200.5, 99, null]);
+    expect(jsonl.map((r) => r.code)).toEqual(['007', '010', '020']);
+    expect(jsonl.map((r) => r.big_id)).toEqual(['12345678901234567', '12345678901234568', '1']);
+    expect(jsonl.map((r) => r.flag)).toEqual([true, false, true]);
+    expect(jsonl.map((r) => r.note)).toEqual(['a', null, null]);
+
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types).toMatchObject({
+      customer_id: 'BIGINT',
+      revenue: 'DOUBLE',
+      code: 'VARCHAR',
+      big_id: 'VARCHAR',
+      flag: 'BOOLEAN',
+      note: 'VARCHAR',
+      // iris-logreg's labels are text: they stay text.
+      prediction: 'VARCHAR',
+    });
+    expect(parquet.rows.map((r) => r.customer_id)).toEqual([101n, 102n, null]);
+    expect(parquet.rows.map((r) => r.revenue)).toEqual([1200.5, 99, null]);
+    expect(parquet.rows.map((r) => r.code)).toEqual(['007', '010', '020']);
+
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    const [header, ...rows] = xlsx.rows;
+    const col = (name: string) => rows.map((r) => r[header!.indexOf(name)]);
+    expect(col('customer_id')).toEqual([101, 102, null]);
+    expect(col('revenue')).toEqual([1200.5, 99, null]);
+    expect(col('code')).toEqual(['007', '010', '020']);
+    expect(col('big_id')).toEqual(['12345678901234567', '12345678901234568', '1']);
+    expect(col('flag')).toEqual([true, false, true]);
+
+    // results.csv is the file's own bytes, whatever the typed formats do.
+    const lines = (await results(platform, job, 'csv')).toString('utf8').split('\n');
+    expect(lines[1]!.startsWith('101,1200.50,007,12345678901234567,true,a,5.1,3.5,1.4,0.2,')).toBe(true);
+    expect(lines[3]!.startsWith(',NA,020,1,TRUE,NA,5.0,3.4,1.5,0.2,')).toBe(true);
+  });
+
+  it('reads numbers in a decimal-comma file', async () => {
+    const semicolon = 'amount;sepal_length;sepal_width;petal_length;petal_width\n1200,50;5,1;3,5;1,4;0,2\n-3;6,3;2,9;5,6;1,8\n';
+    const { job } = await scored(platform, Buffer.from(semicolon), { fields: IRIS, filename: 'comma.csv' });
+    expect((await resultsJsonl(platform, job)).map((r) => r.amount)).toEqual([1200.5, -3]);
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.amount).toBe('DOUBLE');
+  });
+});
+
+describe('a workbook column of several kinds', () => {
+  it('keeps each cell as what it was: numbers numbers, booleans booleans, text text, empty null', async () => {
+    const book = await openpyxlMake([
+      ['amount', 'flag', 'label', 'sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+      [120.5, true, 'x', 5.1, 3.5, 1.4, 0.2],
+      [99, 3, null, 6.3, 2.9, 5.6, 1.8],
+      ['-', false, 'y', 5.0, 3.4, 1.5, 0.2],
+      [null, 'n/a', 'z', 5.9, 3.0, 5.1, 1.8],
+    ]);
+    const { job } = await scored(platform, book, { fields: IRIS, filename: 'mixed.xlsx' });
+
+    const jsonl = await resultsJsonl(platform, job);
+    expect(jsonl.map((r) => r.amount)).toEqual([120.5, 99, '-', null]);
+    expect(jsonl.map((r) => r.flag)).toEqual([true, 3, false, null]);
+    expect(jsonl.map((r) => r.label)).toEqual(['x', null, 'y', 'z']);
+
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    const [header, ...rows] = xlsx.rows;
+    const col = (name: string) => rows.map((r) => r[header!.indexOf(name)]);
+    expect(col('amount')).toEqual([120.5, 99, '-', null]);
+    expect(col('flag')).toEqual([true, 3, false, null]);
+    expect(col('label')).toEqual(['x', null, 'y', 'z']);
+
+    // One type per column in Parquet: text, numbers in their shortest form; empty cells null.
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.amount).toBe('VARCHAR');
+    expect(parquet.rows.map((r) => r.amount)).toEqual(['120.5', '99', '-', null]);
+    expect(parquet.rows.map((r) => r.label)).toEqual(['x', null, 'y', 'z']);
+  });
+});
+
+describe('integer class labels', () => {
+  it('are int64 in every typed format (breast-cancer-rf, int64 labels)', async () => {
+    const data = (await readFile(path.join(repoRoot, 'examples/data/breast_cancer.csv'), 'utf8')).split('\n').slice(0, 6).join('\n');
+    const { job } = await scored(platform, Buffer.from(`${data}\n`), { fields: { model: 'breast-cancer-rf' }, filename: 'bc.csv' });
+    const jsonl = await resultsJsonl(platform, job);
+    expect(jsonl.length).toBe(5);
+    for (const r of jsonl) expect([0, 1]).toContain(r.prediction);
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.prediction).toBe('BIGINT');
+    for (const r of parquet.rows) expect([0n, 1n]).toContain(r.prediction);
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    const [header, ...rows] = xlsx.rows;
+    for (const r of rows) expect([0, 1]).toContain(r[header!.indexOf('prediction')]);
+  });
+});
