@@ -198,7 +198,8 @@ describe('results in every format', () => {
     const { types, rows: out } = await duckdbParquet(await results(platform, job, 'parquet'));
     expect(types.patient_id).toBe('VARCHAR');
     expect(types.mean_radius).toBe('DOUBLE');
-    expect(types.prediction).toBe('VARCHAR');
+    // The model's labels are int64: an integer column (BIGINT), read back as bigint.
+    expect(types.prediction).toBe('BIGINT');
     expect(types.probability_0).toBe('DOUBLE');
     expect(types.probability_1).toBe('DOUBLE');
     expect(types.error).toBe('VARCHAR');
@@ -207,7 +208,7 @@ describe('results in every format', () => {
     expect(out[0]!.mean_radius).toBe(17.99);
     for (const r of out) {
       const want = expected.get(String(r.patient_id))!;
-      expect([r.prediction, r.probability_0, r.probability_1]).toEqual([want.prediction, want.p0, want.p1]);
+      expect([Number(r.prediction), r.probability_0, r.probability_1]).toEqual([want.prediction, want.p0, want.p1]);
     }
   });
 
