@@ -91,8 +91,8 @@ wb.save(sys.argv[1])`,
     );
     const t = xlsxToCsv(path);
     expect((await collect(t.stream)).toString('utf8')).toBe('x,y,label\n1.5,NA,NA\nNULL,2,red\n,na,\n3,#N/A,blue\n');
-    // `na` is no marker for pandas: that column holds text.
-    expect(await t.summary).toMatchObject({ columnKinds: ['number', 'mixed', 'string'], columnTypes: ['double', 'string', 'string'] });
+    // `na` is no marker for pandas: that column holds text and a number, each kept as what it is (`mixed`).
+    expect(await t.summary).toMatchObject({ columnKinds: ['number', 'mixed', 'string'], columnTypes: ['double', 'mixed', 'string'] });
     await rm(dir, { recursive: true, force: true });
   });
 
