@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
-import { Platform, repoRoot } from './support/platform.js';
+import { fileBlob } from './support/http.js';
+import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
 
 /**
  * The typed results (results.jsonl, .parquet, .xlsx) keep the input's types, over HTTP on a real platform, read
@@ -122,5 +123,24 @@ describe('integer class labels', () => {
     const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
     const [header, ...rows] = xlsx.rows;
     for (const r of rows) expect([0, 1]).toContain(r[header!.indexOf('prediction')]);
+  });
+
+  it.each(['breast-cancer-rf.pkl', 'breast-cancer-xgb.json'])('are int64 for an imported model with integer classes (%s)', async (file) => {
+    const native = path.join(repoRoot, 'packages/importers/test/fixtures/native');
+    const form = new FormData();
+    const name = `typed-${file.replace(/\W/g, '-')}`;
+    form.set('name', name);
+    form.set('file', fileBlob(await readFile(path.join(native, file))), file);
+    const res = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const data = (await readFile(path.join(native, 'breast_cancer.csv'), 'utf8')).split('\n').slice(0, 6).join('\n');
+    const { job } = await scored(platform, Buffer.from(`${data}\n`), { fields: { model: name }, filename: 'bc.csv' });
+    for (const r of await resultsJsonl(platform, job)) expect([0, 1]).toContain(r.prediction);
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.prediction).toBe('BIGINT');
   });
 });
