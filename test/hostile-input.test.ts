@@ -358,7 +358,8 @@ describe('accepted, every row handled', () => {
     const res = await fetch(platform.url(job.links.self.replace('?', '/results.jsonl?')));
     const first = JSON.parse((await res.text()).split('\n')[0]!) as Record<string, unknown>;
     expect(Object.keys(first).slice(0, 7)).toEqual(['Unnamed: 0', ...irisHeader.split(','), 'Unnamed: 6']);
-    expect(first).toMatchObject({ 'Unnamed: 0': '0', 'Unnamed: 6': '', prediction: 'setosa' }); // a CSV's other columns are text
+    // A CSV's other columns are typed as pandas.read_csv types them: the index an int64, the empty column missing (null).
+    expect(first).toMatchObject({ 'Unnamed: 0': 0, 'Unnamed: 6': null, prediction: 'setosa' });
   });
 
   it("Excel's `sep=;` first line, and blank lines before the header: results keep them, then the header and every row", async () => {
