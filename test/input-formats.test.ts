@@ -616,7 +616,28 @@ describe('edge cases, each format', () => {
   });
 });
 
-describe('Excel’s row limit', () => {
+describe('Excel’s row and column limits', () => {
+  it('results wider than a sheet: the page offers no Excel link but says why, and results.xlsx is refused', async () => {
+    // 16,400 columns the model does not use, then iris' four: the results are wider than Excel's 16,384 columns.
+    const extra = Array.from({ length: 16_400 }, (_, i) => `c${i}`);
+    const head = [...extra, 'sepal_length', 'sepal_width', 'petal_length', 'petal_width'].join(',');
+    const row = [...extra.map(() => '1'), '5.1', '3.5', '1.4', '0.2'].join(',');
+    const { job, done } = await scored(platform, Buffer.from(`${head}\n${row}\n${row}\n`), {
+      fields: { model: 'iris-logreg' },
+      filename: 'wide.csv',
+    });
+    expect(done.status).toBe('succeeded');
+    const page = await (await fetch(platform.url(job.links.page))).text();
+    expect(page).not.toMatch(/<a [^>]*data-format="xlsx"/);
+    expect(page).toMatch(
+      /<span class="muted" data-format="xlsx" title="The results have 16,409 columns, more than the 16,384 an Excel sheet holds\.">Excel \(too many columns\)<\/span>/,
+    );
+    expect(page).toMatch(/<a id="results-link"[^>]*data-format="csv"/);
+    const xlsx = await fetch(platform.url(`/api/jobs/${job.id}/results.xlsx?token=${job.token}`));
+    expect(xlsx.status).toBe(422);
+    expect(((await xlsx.json()) as { error: { code: string } }).error.code).toBe('too_many_columns');
+  });
+
   it('results.xlsx of more rows than a sheet holds is refused before a byte is written; the page does not offer it', async () => {
     // 1,048,576 data rows (one more than a sheet holds), sent gzipped; the job is cancelled once checked.
     const row = '5.1,3.5,1.4,0.2\n';

@@ -252,7 +252,7 @@ describe('the views escape what they are given', () => {
         downloads: [
           { format: 'xlsx', href: `/x.xlsx?${HOSTILE}`, unavailable: null },
           { format: 'csv', href: '/x.csv', unavailable: null },
-          { format: 'parquet', href: '/x.parquet', unavailable: HOSTILE },
+          { format: 'parquet', href: '/x.parquet', unavailable: { tooMany: 'columns', why: HOSTILE } },
         ],
       },
     );
@@ -263,6 +263,7 @@ describe('the views escape what they are given', () => {
       /<a id="results-link" class="button" href="\/x\.xlsx\?[^"]*" download data-format="xlsx">Download the results \(Excel\)<\/a>/,
     );
     expect(page).toMatch(/Also as <a href="\/x\.csv" download data-format="csv">CSV<\/a> · <span class="muted" data-format="parquet"/);
+    expect(page).toContain('Parquet (too many columns)</span>');
   });
 
   it('the upload page', () => {

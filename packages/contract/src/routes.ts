@@ -888,7 +888,7 @@ function registerResultsRoutes(): void {
     {
       ext: 'xlsx',
       type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      what: 'Excel: one sheet, numbers as numbers; refused (422 `too_many_rows`) above the 1,048,575 data rows a sheet holds',
+      what: 'Excel: one sheet, numbers as numbers; refused (422 `too_many_rows`, `too_many_columns`) above the 1,048,575 data rows or 16,384 columns a sheet holds (the job page then offers no Excel link and says why)',
     },
   ];
   for (const f of formats) {
@@ -902,7 +902,7 @@ function registerResultsRoutes(): void {
       request: jobRequest,
       responses: {
         200: text(f.type, 'Streamed, rows in input order.'),
-        // 422: Excel's `too_many_rows`, and for any format `unreadable_input` (the upload cannot be read back);
+        // 422: Excel's `too_many_rows` and `too_many_columns`, and for any format `unreadable_input` (the upload cannot be read back);
         // 503 for a typed format: `downloads_busy` (RESULTS_THREADS are writing others), with Retry-After.
         ...(f.ext === 'csv' ? errors(401, 403, 404, 410, 422) : errors(401, 403, 404, 410, 422, 503)),
         409: resultsConflict(),

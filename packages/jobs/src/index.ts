@@ -119,7 +119,14 @@ export { firstFailures, type JobSummary, jobSummary } from './results/summary.js
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
 export { aboutResults, type ResultsAbout, type ResultsDownload, resultsDownload } from './results/results-download.js';
-export { isResultsFormat, RESULTS_FORMATS, type ResultsFormat, resultsFormatsFor, resultsOffer } from './results/results-format.js';
+export {
+  isResultsFormat,
+  RESULTS_FORMATS,
+  type ResultsFormat,
+  resultsFormatsFor,
+  resultsOffer,
+  type UnavailableFormat,
+} from './results/results-format.js';
 export { typedResultColumns, type TypedResultsFormat, writeTypedResults } from './results/write-typed-results.js';
 export { describeInput, type InputDescription, type UploadFormat } from './inputs/describe-input.js';
 export { dialectOf } from './inputs/dialect.js';

@@ -1,6 +1,15 @@
 import { jobPagePath } from '@batchcast/access';
 import type { JobLinks, JobStatus } from '@batchcast/contract';
-import { describeInput, expiresAt, type JobsContext, modelById, type ResultsFormat, resultsOffer, type VisibleJob } from '@batchcast/jobs';
+import {
+  describeInput,
+  expiresAt,
+  type JobsContext,
+  modelById,
+  type ResultsFormat,
+  resultsOffer,
+  type UnavailableFormat,
+  type VisibleJob,
+} from '@batchcast/jobs';
 
 /** The three links of the contract; each carries the job's token. */
 export function jobLinks(id: string, token: string): JobLinks {
@@ -47,14 +56,16 @@ export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string
 
 /**
  * The results downloads the job page offers, the input's own format first, each link carrying the token;
- * Excel is marked unavailable when the results have more rows than a sheet holds.
+ * Excel is marked unavailable (and offered last) when the results have more rows or columns than a sheet holds.
  */
-export function resultsDownloadLinks(
+export async function resultsDownloadLinks(
+  ctx: JobsContext,
   job: VisibleJob,
   token: string,
-): { format: ResultsFormat; href: string; unavailable: string | null }[] {
+): Promise<{ format: ResultsFormat; href: string; unavailable: UnavailableFormat | null }[]> {
   const t = encodeURIComponent(token);
-  return resultsOffer(job).map(({ format, unavailable }) => ({
+  const model = await modelById(ctx.pool, job.modelId);
+  return resultsOffer(job, model.schema).map(({ format, unavailable }) => ({
     format,
     href: `/api/jobs/${job.id}/results.${format}?token=${t}`,
     unavailable,

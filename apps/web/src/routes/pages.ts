@@ -84,7 +84,7 @@ export function pages(ctx: WebContext): Router {
             ...(await jobStatus(ctx.jobs, job, token, await mayCancel(ctx, req, job, token))),
             failures: job.status === 'succeeded' || job.status === 'failed' ? await firstFailures(ctx.jobs, job) : [],
           },
-          { ...jobActionLinks(job.id, token), downloads: resultsDownloadLinks(job, token) },
+          { ...jobActionLinks(job.id, token), downloads: await resultsDownloadLinks(ctx.jobs, job, token) },
           {
             retentionDays: ctx.config.storage.retentionDays,
             // An admin opening someone's job from /admin: not one of this browser's own jobs.

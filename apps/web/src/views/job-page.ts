@@ -47,8 +47,8 @@ export interface JobPageLinks {
 export interface ResultsDownloadLink {
   format: 'csv' | 'xlsx' | 'parquet' | 'jsonl';
   href: string;
-  /** Why this format cannot be offered (Excel's row limit), or null. */
-  unavailable?: string | null;
+  /** Why this format cannot be offered (Excel's row and column limits): a short label's word and a sentence; or null. */
+  unavailable?: { tooMany: 'rows' | 'columns'; why: string } | null;
 }
 
 /** The browser script that keeps the page up to date (compiled from src/browser/job.ts). */
@@ -188,7 +188,7 @@ function resultsLinksHtml(view: JobPageView, links: JobPageLinks): SafeHtml {
   if (others.length === 0) return main;
   const alternatives = others.map((d) =>
     d.unavailable
-      ? html`<span class="muted" data-format="${d.format}" title="${d.unavailable}">${FORMAT_NAMES[d.format]} (too many rows)</span>`
+      ? html`<span class="muted" data-format="${d.format}" title="${d.unavailable.why}">${FORMAT_NAMES[d.format]} (too many ${d.unavailable.tooMany})</span>`
       : html`<a href="${d.href}" download data-format="${d.format}">${FORMAT_NAMES[d.format]}</a>`,
   );
   return html`${main}

@@ -1,15 +1,14 @@
 import type { Writable } from 'node:stream';
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError, XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
+import { FormatError } from '@batchcast/formats';
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { modelById } from '../models/registry.js';
 import type { Job, Model } from '../records.js';
 import { holdJobForDownload } from './download-hold.js';
-import type { ResultsFormat } from './results-format.js';
+import { type ExcelUnfit, excelUnfit, type ResultsFormat } from './results-format.js';
 import { resultsFilename, writeResults } from './write-results.js';
 import { writeTypedResultsDownload } from './typed-results-off-thread.js';
-import { typedResultColumns } from './write-typed-results.js';
 
 /** What a results download would be called and sent as, known without building it (a HEAD request's answer). */
 export interface ResultsAbout {
@@ -110,7 +109,7 @@ function uploadMissing(ctx: JobsContext, job: Job): DomainError {
 async function checkResults(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<{ about: ResultsAbout; model: Model }> {
   const model = await modelById(ctx.pool, job.modelId);
   // First: a job too big for Excel will never fit, whether it has ended or not.
-  if (format === 'xlsx') checkExcelFits(job, typedResultColumns(job, model.schema).length);
+  if (format === 'xlsx') checkExcelFits(excelUnfit(job, model.schema));
   if (job.status === 'failed' || job.status === 'cancelled') throw noResults(job);
   if (job.status !== 'succeeded') {
     // A job still queued or running will have results: say when to ask again (Retry-After), as a poller needs.
@@ -145,22 +144,22 @@ function noResults(job: Job): DomainError {
   );
 }
 
-function checkExcelFits(job: Job, columns: number): void {
+function checkExcelFits(unfit: ExcelUnfit): void {
   const others = 'download them as CSV, Parquet or JSON Lines instead';
-  if (job.rowsTotal > XLSX_MAX_DATA_ROWS) {
+  if (unfit?.tooMany === 'rows') {
     throw new DomainError(
       'unprocessable',
       'too_many_rows',
-      `The results have ${job.rowsTotal.toLocaleString('en-US')} rows, more than the ${XLSX_MAX_DATA_ROWS.toLocaleString('en-US')} an Excel sheet can hold (1,048,576 with the header): ${others}.`,
-      { rows: job.rowsTotal, limit: XLSX_MAX_DATA_ROWS },
+      `The results have ${unfit.rows.toLocaleString('en-US')} rows, more than the ${unfit.limit.toLocaleString('en-US')} an Excel sheet can hold (1,048,576 with the header): ${others}.`,
+      { rows: unfit.rows, limit: unfit.limit },
     );
   }
-  if (columns > XLSX_MAX_COLUMNS) {
+  if (unfit?.tooMany === 'columns') {
     throw new DomainError(
       'unprocessable',
       'too_many_columns',
-      `The results have ${columns.toLocaleString('en-US')} columns, more than the ${XLSX_MAX_COLUMNS.toLocaleString('en-US')} an Excel sheet can hold: ${others}.`,
-      { columns, limit: XLSX_MAX_COLUMNS },
+      `The results have ${unfit.columns.toLocaleString('en-US')} columns, more than the ${unfit.limit.toLocaleString('en-US')} an Excel sheet can hold: ${others}.`,
+      { columns: unfit.columns, limit: unfit.limit },
     );
   }
 }

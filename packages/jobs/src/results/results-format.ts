@@ -1,5 +1,7 @@
-import { XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
+import { XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
+import type { ModelSchema } from '@batchcast/inference';
 import type { Job, JobLayout } from '../records.js';
+import { typedResultColumns } from './write-typed-results.js';
 
 /** The forms results are downloaded in: `GET /api/jobs/:id/results.<format>`. */
 export const RESULTS_FORMATS = ['csv', 'xlsx', 'parquet', 'jsonl'] as const;
@@ -13,16 +15,42 @@ export function resultsFormatsFor(layout: JobLayout): ResultsFormat[] {
   return [own, ...RESULTS_FORMATS.filter((f) => f !== own)];
 }
 
+/** Why a job's results cannot be an Excel sheet: more rows or more columns than one holds; null when they fit. */
+export type ExcelUnfit = { tooMany: 'rows'; rows: number; limit: number } | { tooMany: 'columns'; columns: number; limit: number } | null;
+
+/** Whether a job's results fit an Excel sheet (the rows counted, the typed results' columns), and if not, why. */
+export function excelUnfit(job: Job, schema: ModelSchema): ExcelUnfit {
+  if (job.rowsTotal > XLSX_MAX_DATA_ROWS) return { tooMany: 'rows', rows: job.rowsTotal, limit: XLSX_MAX_DATA_ROWS };
+  const columns = typedResultColumns(job, schema).length;
+  if (columns > XLSX_MAX_COLUMNS) return { tooMany: 'columns', columns, limit: XLSX_MAX_COLUMNS };
+  return null;
+}
+
+/** A results format the job cannot have, and why: `tooMany` for a short label, `why` as a sentence. */
+export interface UnavailableFormat {
+  tooMany: 'rows' | 'columns';
+  why: string;
+}
+
 /**
- * The results formats to offer for a job, in order, each with why it cannot be had (Excel's row limit) or
- * null: what the job page lists.
+ * The results formats to offer for a job, in order, each with why it cannot be had (Excel's row and column
+ * limits) or null: what the job page lists. A format that cannot be had comes after those that can (an .xlsx
+ * input too wide for the results to be a sheet again is not offered as the main download).
  */
-export function resultsOffer(job: Job): { format: ResultsFormat; unavailable: string | null }[] {
-  return resultsFormatsFor(job.layout).map((format) => ({
+export function resultsOffer(job: Job, schema: ModelSchema): { format: ResultsFormat; unavailable: UnavailableFormat | null }[] {
+  const unfit = excelUnfit(job, schema);
+  const offer = resultsFormatsFor(job.layout).map((format) => ({
     format,
-    unavailable:
-      format === 'xlsx' && job.rowsTotal > XLSX_MAX_DATA_ROWS
-        ? `More rows than the ${XLSX_MAX_DATA_ROWS.toLocaleString('en-US')} an Excel sheet holds.`
-        : null,
+    unavailable: format === 'xlsx' && unfit ? unavailableExcel(unfit) : null,
   }));
+  return [...offer.filter((o) => !o.unavailable), ...offer.filter((o) => o.unavailable)];
+}
+
+function unavailableExcel(unfit: NonNullable<ExcelUnfit>): UnavailableFormat {
+  return unfit.tooMany === 'rows'
+    ? { tooMany: 'rows', why: `More rows than the ${unfit.limit.toLocaleString('en-US')} an Excel sheet holds.` }
+    : {
+        tooMany: 'columns',
+        why: `The results have ${unfit.columns.toLocaleString('en-US')} columns, more than the ${unfit.limit.toLocaleString('en-US')} an Excel sheet holds.`,
+      };
 }
