@@ -232,6 +232,11 @@ describe('cancelling', () => {
       status = await (await fetch(platform.url(job.links.self))).json();
     } while (status.status === 'queued' || (status.status === 'running' && status.rows.processed === 0));
     expect(status.status).toBe('running');
+    // Its failed rows are not all known yet: not an empty list (which reads as "no errors"), but 409 as the results.
+    const early = await fetch(api(job, 'errors.csv'));
+    expect(early.status).toBe(409);
+    expect(early.headers.get('retry-after')).toBe('5');
+    expect(((await early.json()) as { error: { code: string } }).error.code).toBe('not_ready');
 
     const res = await fetch(api(job, 'cancel'), { method: 'POST' });
     expect(res.status).toBe(200);
@@ -248,6 +253,10 @@ describe('cancelling', () => {
     expect(mail.text).toContain(`${after.rows.processed.toLocaleString('en-US')} of 30,000 rows had been scored`);
 
     expect((await fetch(platform.url(job.links.results))).status).toBe(409);
+    const errors = await fetch(api(job, 'errors.csv'));
+    expect(errors.status).toBe(409);
+    expect(((await errors.json()) as { error: { code: string } }).error.code).toBe('job_cancelled');
+    expect((await fetch(api(job, 'errors.csv'), { method: 'HEAD' })).status).toBe(409);
     expect((await fetch(api(job, 'cancel'), { method: 'POST' })).status).toBe(409);
   });
 });

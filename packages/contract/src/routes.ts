@@ -268,7 +268,15 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: text('text/csv', 'Streamed.'), ...errors(401, 403, 404, 410) },
+  responses: {
+    200: text('text/csv', 'Streamed: a succeeded job’s failed rows, or a failed job’s (it keeps them).'),
+    ...errors(401, 403, 404, 410),
+    409: {
+      description:
+        '`not_ready` while the job is queued or running (with `Retry-After`: its failed rows are not all known yet), `job_cancelled` for a cancelled job: its failed rows are deleted with what it scored.',
+      content: { 'application/json': { schema: ErrorBody }, 'text/html': { schema: z.string() } },
+    },
+  },
 });
 route({
   method: 'get',

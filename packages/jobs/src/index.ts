@@ -118,7 +118,13 @@ export {
 export { firstFailures, type JobSummary, jobSummary } from './results/summary.js';
 export { errorsFilename, writeErrorsCsv } from './results/write-errors.js';
 export { resultsFilename, writeResults } from './results/write-results.js';
-export { aboutResults, type ResultsAbout, type ResultsDownload, resultsDownload } from './results/results-download.js';
+export {
+  aboutResults,
+  checkFailedRowsReady,
+  type ResultsAbout,
+  type ResultsDownload,
+  resultsDownload,
+} from './results/results-download.js';
 export {
   isResultsFormat,
   RESULTS_FORMATS,

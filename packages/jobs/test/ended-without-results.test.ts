@@ -5,6 +5,7 @@ import { recordChunkAttempt } from '@batchcast/db';
 import { describe, expect, it } from 'vitest';
 import {
   cancelJob,
+  checkFailedRowsReady,
   createJob,
   DomainError,
   finaliseJob,
@@ -73,6 +74,51 @@ describe('a cancelled job', () => {
     expect([err.kind, err.code]).toEqual(['conflict', 'job_cancelled']);
     expect(err.details?.retryAfterSeconds).toBeUndefined();
     expect(err.message).toMatch(/cancelled.*Upload the file again/);
+
+    // Excel too: the job's state before the sheet's limits (no CSV, Parquet or JSON Lines to point to).
+    const huge = { ...(await loadJob(ctx.pool, job.id))!, rowsTotal: 2_000_000 };
+    const xlsx = (await resultsDownload(ctx, huge, 'xlsx').catch((e: unknown) => e)) as DomainError;
+    expect([xlsx.kind, xlsx.code]).toEqual(['conflict', 'job_cancelled']);
+    // Its failed rows were deleted with the rest: errors.csv says cancelled rather than an empty list.
+    const errors = (() => {
+      try {
+        checkFailedRowsReady(huge);
+      } catch (e) {
+        return e as DomainError;
+      }
+    })();
+    expect([errors?.kind, errors?.code]).toEqual(['conflict', 'job_cancelled']);
+    expect(errors?.message).toMatch(/cancelled: its failed rows were deleted/);
+  });
+});
+
+describe('a job not ended yet', () => {
+  it('answers not_ready for the results in every format (Excel too, though too big for a sheet) and for its failed rows', async () => {
+    const job = await upload(await readFile(path.join(examples, 'data', 'iris.csv'), 'utf8'));
+    await scoreChunk(ctx, job.id, 0);
+    const huge = { ...(await loadJob(ctx.pool, job.id))!, rowsTotal: 2_000_000 };
+    expect(huge.status).toMatch(/queued|running/);
+    for (const format of ['csv', 'xlsx'] as const) {
+      const err = (await resultsDownload(ctx, huge, format).catch((e: unknown) => e)) as DomainError;
+      expect([err.kind, err.code], format).toEqual(['conflict', 'not_ready']);
+      expect(err.details?.retryAfterSeconds).toBe(5);
+    }
+    const xlsx = (await resultsDownload(ctx, huge, 'xlsx').catch((e: unknown) => e)) as DomainError;
+    expect(xlsx.message).toMatch(/Excel will not hold them \(2,000,000 rows, more than the 1,048,575/);
+    expect(() => checkFailedRowsReady(huge)).toThrow(/The failed rows are not available yet: the job is (queued|running)/);
+    await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+  });
+
+  it('once succeeded, a job too big for a sheet is refused as Excel only, saying what to download instead', async () => {
+    const job = await upload(await readFile(path.join(examples, 'data', 'iris.csv'), 'utf8'));
+    for (const i of [0, 1, 2, 3]) await scoreChunk(ctx, job.id, i);
+    await finaliseJob(ctx, job.id);
+    const done = (await loadJob(ctx.pool, job.id))!;
+    expect(done.status).toBe('succeeded');
+    expect(() => checkFailedRowsReady(done)).not.toThrow();
+    const err = (await resultsDownload(ctx, { ...done, rowsTotal: 2_000_000 }, 'xlsx').catch((e: unknown) => e)) as DomainError;
+    expect([err.kind, err.code]).toEqual(['unprocessable', 'too_many_rows']);
+    expect(err.message).toMatch(/2,000,000 rows.*CSV, Parquet or JSON Lines instead/);
   });
 });
 
@@ -102,5 +148,7 @@ describe('a failed job', () => {
     expect(err.details?.retryAfterSeconds).toBeUndefined();
     expect(err.message).toContain(failed.error!);
     expect(err.details?.jobError).toBe(failed.error);
+    // Its failed rows are kept, and listed.
+    expect(() => checkFailedRowsReady(failed)).not.toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { errorsFilename, jobSummary, writeErrorsCsv } from '@batchcast/jobs';
+import { checkFailedRowsReady, errorsFilename, jobSummary, writeErrorsCsv } from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { attachment } from '../http/attachment.js';
@@ -19,6 +19,8 @@ export function jobInsights(ctx: WebContext): Router {
 
   router.get('/api/jobs/:id/errors.csv', async (req, res) => {
     const { job } = await requestedJob(ctx, req);
+    // A running job's list is not complete (409 not_ready, as its results), a cancelled job's was deleted.
+    checkFailedRowsReady(job);
     res.status(200).set({
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': attachment(errorsFilename(job.filename)),

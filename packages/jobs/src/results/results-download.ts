@@ -108,19 +108,49 @@ function uploadMissing(ctx: JobsContext, job: Job): DomainError {
 
 async function checkResults(ctx: JobsContext, job: Job, format: ResultsFormat): Promise<{ about: ResultsAbout; model: Model }> {
   const model = await modelById(ctx.pool, job.modelId);
-  // First: a job too big for Excel will never fit, whether it has ended or not.
-  if (format === 'xlsx') checkExcelFits(excelUnfit(job, model.schema));
+  const unfit = format === 'xlsx' ? excelUnfit(job, model.schema) : null;
+  // The job's state first: a cancelled or failed job has no results in any format (Excel's limits would point
+  // to CSV, Parquet or JSON Lines downloads that do not exist), and a running one answers as every format does.
+  checkResultsReady(job, unfit ? ` Excel will not hold them (${unfitText(unfit)}): download them as CSV, Parquet or JSON Lines then.` : '');
+  checkExcelFits(unfit);
+  return { about: { format, contentType: CONTENT_TYPES[format], filename: resultsFilename(job.filename, format) }, model };
+}
+
+/**
+ * Whether a job's results (or its failed rows) can be read now: a job still queued or running answers
+ * `not_ready` (with `after`, a sentence to add), one that ended without results its own final code.
+ */
+function checkResultsReady(job: Job, after = ''): void {
   if (job.status === 'failed' || job.status === 'cancelled') throw noResults(job);
-  if (job.status !== 'succeeded') {
-    // A job still queued or running will have results: say when to ask again (Retry-After), as a poller needs.
+  if (job.status !== 'succeeded') throw notReady(job, 'The results are', after);
+}
+
+/** A job still queued or running will have results: say when to ask again (Retry-After), as a poller needs. */
+function notReady(job: Job, what: string, after = ''): DomainError {
+  return new DomainError(
+    'conflict',
+    'not_ready',
+    `${what} not available yet: the job is ${job.status}. Ask again when its status is succeeded.${after}`,
+    { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
+  );
+}
+
+/**
+ * Whether a job's failed rows (errors.csv) can be listed now: while it is queued or running they are not all
+ * known (an empty list would read as "no errors"), so `not_ready` as for the results; a cancelled job's are
+ * deleted with what it scored (`job_cancelled`). A failed job keeps its failed rows: they are listed, as a
+ * succeeded job's are.
+ */
+export function checkFailedRowsReady(job: Job): void {
+  if (job.status === 'cancelled') {
     throw new DomainError(
       'conflict',
-      'not_ready',
-      `The results are not available yet: the job is ${job.status}. Ask again when its status is succeeded.`,
-      { status: job.status, retryAfterSeconds: RETRY_RESULTS_AFTER_SECONDS },
+      'job_cancelled',
+      'The job was cancelled: its failed rows were deleted with the rows it had scored. Upload the file again to score it.',
+      { status: job.status },
     );
   }
-  return { about: { format, contentType: CONTENT_TYPES[format], filename: resultsFilename(job.filename, format) }, model };
+  if (job.status !== 'succeeded' && job.status !== 'failed') throw notReady(job, 'The failed rows are');
 }
 
 /**
@@ -142,6 +172,12 @@ function noResults(job: Job): DomainError {
     `The job failed: it has no results (the rows it had scored are deleted). ${job.error ?? 'Upload the file again to score it.'}`,
     { status: job.status, jobError: job.error },
   );
+}
+
+function unfitText(unfit: NonNullable<ExcelUnfit>): string {
+  return unfit.tooMany === 'rows'
+    ? `${unfit.rows.toLocaleString('en-US')} rows, more than the ${unfit.limit.toLocaleString('en-US')} a sheet can hold`
+    : `${unfit.columns.toLocaleString('en-US')} columns, more than the ${unfit.limit.toLocaleString('en-US')} a sheet can hold`;
 }
 
 function checkExcelFits(unfit: ExcelUnfit): void {
