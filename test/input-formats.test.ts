@@ -616,6 +616,29 @@ describe('edge cases, each format', () => {
   });
 });
 
+describe('a decimal comma the detection could not see', () => {
+  it('rows with decimal commas past the first lines fail saying how to choose the comma; the job’s notes say why', async () => {
+    // As /tmp/ex/late_decimal.csv: 3,000 rows of integers, then decimal commas.
+    const file = `sepal_length;sepal_width;petal_length;petal_width\n${'5;3;1;0\n'.repeat(3000)}5,1;3,5;1,4;0,2\n`;
+    const { job, done } = await scored(platform, Buffer.from(file), { fields: { model: 'iris-logreg' }, filename: 'late.csv' });
+    expect(done.rows).toEqual({ total: 3001, processed: 3001, failed: 1 });
+    expect(done.input.decimal).toBe('.');
+    expect(done.input.notes).toEqual([expect.stringMatching(/^The decimal separator was taken as '\.': the first lines held no number/)]);
+    expect(done.input.notes[0]).toContain(
+      '"Decimal separator (CSV): Comma 1,5" on the upload page (the API\'s decimal field ",", the CLI\'s --decimal comma)',
+    );
+    const summary = (await (await fetch(platform.url(`/api/jobs/${job.id}/summary?token=${job.token}`))).json()) as {
+      failures: { row: number; reason: string }[];
+    };
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.failures[0]!.row).toBe(3001);
+    expect(summary.failures[0]!.reason).toMatch(/"5,1" is not a number in this file's format/);
+    expect(summary.failures[0]!.reason).toContain('choosing the comma: "Decimal separator (CSV): Comma 1,5" on the upload page');
+    const page = await (await fetch(platform.url(job.links.page))).text();
+    expect(page).toContain('The decimal separator was taken as');
+  });
+});
+
 describe('Excel’s row and column limits', () => {
   it('results wider than a sheet: the page offers no Excel link but says why, and results.xlsx is refused', async () => {
     // 16,400 columns the model does not use, then iris' four: the results are wider than Excel's 16,384 columns.

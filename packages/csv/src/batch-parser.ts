@@ -1,7 +1,7 @@
 import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
-import { truncate } from './messages.js';
+import { otherDecimalAdvice, truncate } from './messages.js';
 import { RowFailure } from './row-failure.js';
 import { allocateTarget, clearTarget, neutraliseRow } from './target-data.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
@@ -464,6 +464,10 @@ export class BatchParser {
     if (isFailure(v)) {
       if (this.rowError === null) this.rowError = new RowFailure(column, truncate(text), v.message);
       else this.rowError.add(column, v.message);
+      // A number with the other decimal separator: say how to choose it (a decimal comma needs another delimiter).
+      if (v.otherDecimal !== undefined && (v.otherDecimal === '.' || this.delim !== 0x2c)) {
+        this.rowError.advise(otherDecimalAdvice(v.otherDecimal));
+      }
       return;
     }
     (this.arrays[target] as unknown as Array<unknown>)[idx] = v;

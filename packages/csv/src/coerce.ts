@@ -1,7 +1,7 @@
 import { booleanNumber } from './boolean-text.js';
 import { truncate } from './messages.js';
 import { isMissingMarker, type MissingMarkers } from './missing-markers.js';
-import { canonicalNumberText } from './number-text.js';
+import { canonicalNumberText, type NumberTextProblem } from './number-text.js';
 import type { CellType, CsvDecimal } from './types.js';
 
 /**
@@ -22,10 +22,12 @@ const INT64_MAX = 2n ** 63n - 1n;
 export interface CellFailure {
   readonly failure: true;
   readonly message: string;
+  /** The cell is a number with the other decimal separator (`5,1` read with decimal `.`): a CSV reader may say so. */
+  readonly otherDecimal?: CsvDecimal;
 }
 
-function fail(message: string): CellFailure {
-  return { failure: true, message };
+function fail(message: string, otherDecimal?: CsvDecimal): CellFailure {
+  return otherDecimal === undefined ? { failure: true, message } : { failure: true, message, otherDecimal };
 }
 
 function shown(text: string): string {
@@ -42,16 +44,16 @@ export function parseFloatText(text: string): number | undefined;
 export function parseFloatText(text: string, decimal: CsvDecimal | undefined): number | undefined;
 export function parseFloatText(text: string, decimal: CsvDecimal = '.'): number | undefined {
   const r = parseFloatDetailed(text, decimal);
-  return typeof r === 'string' ? undefined : r;
+  return typeof r === 'object' ? undefined : r;
 }
 
 /**
  * parseFloatText, but a cell that is a number with misplaced separators (`1,23` with decimal `.`, `1.5`
  * in a decimal-comma file) gets the sentence saying what was expected instead of undefined.
  */
-function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefined | string {
+function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefined | NumberTextProblem {
   const c = canonicalNumberText(text.trim(), decimal);
-  if (typeof c !== 'string') return c.problem;
+  if (typeof c !== 'string') return c;
   const t = c;
   if (t === '') return NaN;
   if (DECIMAL_RE.test(t)) return Number(t);
@@ -106,7 +108,7 @@ export function coerceFloat(
   markers: MissingMarkers = 'none',
 ): number | CellFailure {
   const v = parseFloatDetailed(text, decimal);
-  if (typeof v === 'string') return fail(`column "${column}": ${shown(text)} ${v}`);
+  if (typeof v === 'object') return fail(`column "${column}": ${shown(text)} ${v.problem}`, v.otherDecimal);
   if (v !== undefined) return v;
   if (isMissingMarker(text, markers)) return NaN;
   const b = markers === 'pandas' ? booleanNumber(text) : undefined;
@@ -153,7 +155,7 @@ export function coerceInteger(
   markers: MissingMarkers = 'none',
 ): number | bigint | CellFailure {
   const c = canonicalNumberText(text.trim(), decimal);
-  if (typeof c !== 'string') return fail(`column "${column}": ${shown(text)} ${c.problem}`);
+  if (typeof c !== 'string') return fail(`column "${column}": ${shown(text)} ${c.problem}`, c.otherDecimal);
   const t = c;
   if (type === 'int64' && INTEGER_RE.test(t)) {
     // Plain integer text keeps all 64 bits (a double would round above 2^53).

@@ -54,6 +54,11 @@ export interface DetectedDialect extends CsvDialect {
   reason: string;
   /** With confidence `none`, what to do about it when the sample shows it (the scanner's message ends with it). */
   advice?: string;
+  /**
+   * The decimal separator was detected (the delimiter allowing a decimal comma) from a sample holding no number
+   * with a decimal part, and lines of the file were left unseen: '.' by default, nothing telling '.' from ','.
+   */
+  decimalUndecided?: true;
 }
 
 export interface DetectDialectOptions {
@@ -183,9 +188,14 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     if (comma > dot) {
       decimal = ',';
       reason += `; decimal ',' (${comma} numbers like 12,5${dot > 0 ? `, ${dot} like 12.5` : ''})`;
+    } else if (dot > 0 || comma > 0) {
+      reason += `; decimal '.' (${dot} numbers like 12.5, ${comma} like 12,5)`;
     } else {
-      reason +=
-        dot > 0 || comma > 0 ? `; decimal '.' (${dot} numbers like 12.5, ${comma} like 12,5)` : "; decimal '.' (no decimal numbers seen)";
+      reason += "; decimal '.' (no decimal numbers seen)";
+      // Said only when lines were left unseen (a sample cut short, or maxLines reached): a whole file of integers
+      // has no decimal separator to get wrong.
+      const wholeFile = (opts.complete ?? false) && best.rows.length < maxLines;
+      if (!wholeFile) return { delimiter, decimal, confidence, reason, decimalUndecided: true };
     }
   }
   return { delimiter, decimal, confidence, reason };

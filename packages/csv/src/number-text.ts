@@ -32,7 +32,11 @@ const NUMBER_LIKE_RE = /^[+-]?[\d.,]*\d[\d.,]*(?:[eE][+-]?\d+)?$/;
 export interface NumberTextProblem {
   /** Completes `column "x": "1,23" …`: what was expected. */
   problem: string;
+  /** The decimal separator under which the text is a number (`5,1` with decimal `.`), if there is one. */
+  otherDecimal?: CsvDecimal;
 }
+
+const DOT_DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * The cell's number text in the canonical form the coercion functions read (decimal `.`, no grouping),
@@ -50,6 +54,7 @@ export function canonicalNumberText(t: string, decimal: CsvDecimal): string | Nu
         problem:
           "is not a number in this file's format: ',' is the decimal separator and '.' may only separate " +
           'groups of three digits (e.g. 1234,5 or 1.234,5)',
+        ...(DOT_DECIMAL_RE.test(t) || COMMA_GROUPED_DOT_DECIMAL_RE.test(t) ? { otherDecimal: '.' as const } : {}),
       };
     }
     return t;
@@ -61,6 +66,7 @@ export function canonicalNumberText(t: string, decimal: CsvDecimal): string | Nu
       problem:
         "is not a number in this file's format: '.' is the decimal separator and ',' may only separate " +
         'groups of three digits (e.g. 1234.5 or 1,234.5)',
+      ...(COMMA_DECIMAL_RE.test(t) || DOT_GROUPED_COMMA_DECIMAL_RE.test(t) ? { otherDecimal: ',' as const } : {}),
     };
   }
   return t;

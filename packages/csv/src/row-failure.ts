@@ -17,6 +17,7 @@ export class RowFailure {
   private readonly messages: string[];
   private readonly columns: Set<string | null>;
   private more = 0;
+  private advice: string | null = null;
 
   constructor(
     readonly column: string | null,
@@ -35,11 +36,16 @@ export class RowFailure {
     else this.more++;
   }
 
+  /** What to do, said once after the cells however many of them it concerns (the first advice given stays). */
+  advise(advice: string): void {
+    this.advice ??= advice;
+  }
+
   get message(): string {
     const named = this.messages.join(CELL_SEPARATOR);
-    return this.more === 0
-      ? named
-      : `${named}${CELL_SEPARATOR}and ${this.more} more ${this.more === 1 ? 'cell' : 'cells'} that cannot be read`;
+    const cells =
+      this.more === 0 ? named : `${named}${CELL_SEPARATOR}and ${this.more} more ${this.more === 1 ? 'cell' : 'cells'} that cannot be read`;
+    return this.advice === null ? cells : `${cells}. ${this.advice}`;
   }
 
   /** The row's error, `row` counted as RowError counts it. */

@@ -107,6 +107,8 @@ export class CsvScanner {
   /** The delimiter byte. */
   private delim: number;
   private detected: DetectedDialect | null = null;
+  /** The decimal separator was detected from a sample that decided nothing, lines of the file unseen. */
+  private decimalUndecided = false;
 
   /** The first bytes are held back until SIGNATURE_BYTES are known, to check signatures and the BOM. */
   private head: Buffer[] | null = [];
@@ -286,6 +288,7 @@ export class CsvScanner {
     // (stored layouts, and everything comparing them, are unchanged).
     if (this.delimiter !== ',') layout.delimiter = this.delimiter;
     if (this.decimal !== '.') layout.decimal = this.decimal;
+    if (this.decimalUndecided) layout.decimalUndecided = true;
     return layout;
   }
 
@@ -351,6 +354,7 @@ export class CsvScanner {
     }
     this.setDelimiter(found.delimiter);
     this.decimal = found.decimal;
+    this.decimalUndecided = found.decimalUndecided === true;
   }
 
   private setDelimiter(delimiter: CsvDelimiter): void {

@@ -114,6 +114,11 @@ export interface CsvLayout {
    */
   delimiter?: CsvDelimiter;
   decimal?: CsvDecimal;
+  /**
+   * The decimal separator is '.' because the detection's sample (the first lines, not the whole file) held no
+   * number with a decimal part: a decimal comma further down fails its rows. Present only then.
+   */
+  decimalUndecided?: true;
 }
 
 /** What a CsvLayout says before the end of the file is seen: all of it but the size, rows and chunks. */

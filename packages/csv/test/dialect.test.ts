@@ -270,6 +270,61 @@ describe('decimal commas and thousands separators', () => {
     expect(ints.data[0]).toEqual([-1500n, 1234567n, 2n, 3n, 4n, 5n]);
   });
 
+  it('decimal commas past the detected sample: the row fails once, saying how to choose the comma everywhere it can be chosen', async () => {
+    // 3,000 rows of integers decide nothing; the decimal commas come after the sample: read with decimal '.'.
+    const text = `a;b;c;d\n${'5;3;1;0\n'.repeat(3000)}5,1;3,5;1,4;0,2\n1.5;2;3;4\n`;
+    const r = layoutOrError(text, { chunkRows: 10_000, dialect: 'auto' });
+    if ('error' in r) throw r.error;
+    expect(r.layout.decimal ?? '.').toBe('.');
+    // The layout says the decimal separator was a default, not a finding: lines were left unseen.
+    expect(r.layout.decimalUndecided).toBe(true);
+    const targets: ColumnTarget[] = [{ name: 'x', type: 'float32', columns: [0, 1, 2, 3] }];
+    const all = mergeBatches(await collectLayoutBatches(tempFile(text), r.layout, { targets, batchSize: 5000, dialect: r.layout }), 4);
+    expect(all.errors).toHaveLength(1);
+    const message = all.errors[0]!.message;
+    expect(message).toMatch(/^column "a": "5,1" is not a number in this file's format: '\.' is the decimal separator/);
+    expect(message).toContain(' | column "d": "0,2" is not a number');
+    // Said once for the row, naming the upload page's field, the API's field and the CLI's option.
+    expect(
+      message.endsWith(
+        `. If ',' is this file's decimal separator (it is detected from the first lines), score the file again choosing the comma: ` +
+          `"Decimal separator (CSV): Comma 1,5" on the upload page, the API's decimal field ",", the CLI's --decimal comma`,
+      ),
+    ).toBe(true);
+    expect(message.match(/If ','/g)).toHaveLength(1);
+  });
+
+  it('decimalUndecided only when the decimal separator could be a comma, no decimal number was seen, and lines were unseen', () => {
+    const undecided = (text: string) => {
+      const r = layoutOrError(text, { chunkRows: 10_000, dialect: 'auto' });
+      if ('error' in r) throw r.error;
+      return r.layout.decimalUndecided;
+    };
+    expect(undecided('a;b\n1;2\n3;4\n')).toBeUndefined(); // the whole file seen: no decimal to get wrong
+    expect(undecided(`a;b\n${'1;2\n'.repeat(300)}`)).toBe(true); // 300 lines, 200 looked at
+    expect(undecided(`a;b\n1,5;2\n${'1;2\n'.repeat(300)}`)).toBeUndefined(); // decided: comma
+    expect(undecided(`a;b\n1.5;2\n${'1;2\n'.repeat(300)}`)).toBeUndefined(); // decided: point
+    expect(undecided(`a,b\n${'1,2\n'.repeat(300)}`)).toBeUndefined(); // a comma file cannot have decimal commas
+  });
+
+  it('a decimal-comma file with `1.5`: the advice names the point; a comma-delimited file gets no decimal-comma advice', async () => {
+    const de = 'a;b\n1,5;2,5\n3,5;1.5\n';
+    const r = layoutOrError(de, { chunkRows: 10, dialect: 'auto' });
+    if ('error' in r) throw r.error;
+    expect(r.layout.decimal).toBe(',');
+    const targets: ColumnTarget[] = [{ name: 'x', type: 'float64', columns: [0, 1] }];
+    const errs = mergeBatches(await collectLayoutBatches(tempFile(de), r.layout, { targets, batchSize: 10, dialect: r.layout }), 2).errors;
+    expect(errs.map((e) => e.message)).toEqual([
+      expect.stringMatching(/"1\.5" is not a number.*choosing the point: "Decimal separator \(CSV\): Point 1\.5".*--decimal point$/),
+    ]);
+    // A comma file cannot have decimal commas: no advice to choose them.
+    const comma = 'a,b\n1,"2,5"\n';
+    const c = layoutOrError(comma, { chunkRows: 10 });
+    if ('error' in c) throw c.error;
+    const cErrs = mergeBatches(await collectLayoutBatches(tempFile(comma), c.layout, { targets, batchSize: 10 }), 2).errors;
+    expect(cErrs.map((e) => e.message)).toEqual([expect.not.stringContaining('Decimal separator')]);
+  });
+
   it('decimal `.`: `1,234.5` in a quoted field is 1234.5; `1,23` fails its row', async () => {
     const text = 'id,v\n1,"1,234.5"\n2,"-12,345,678"\n3,"1,23"\n4,"1,2345.0"\n';
     const r = layoutOrError(text, { chunkRows: 10 });

@@ -42,6 +42,8 @@ const CsvInputLayout = z.object({
   dataStart: z.number().int().min(0),
   delimiter: z.enum([',', ';', '\t', '|']).optional(),
   decimal: z.enum(['.', ',']).optional(),
+  /** The decimal separator was taken as '.' from first lines holding no decimal number (the job's notes say so). */
+  decimalUndecided: z.literal(true).optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
   encoding: z.string().min(1).optional(),
   compression: Compression,

@@ -32,7 +32,11 @@ export function describeInput(layout: JobLayout): InputDescription {
       const dialect = dialectOf(layout)!;
       const read = { format: 'csv', compression, delimiter: dialect.delimiter, decimal: dialect.decimal } as const;
       const { encoding } = layout;
-      return encoding === undefined ? { ...read, notes: [] } : { ...read, encoding, notes: [encodingNote(encoding)] };
+      const notes = [
+        ...(encoding === undefined ? [] : [encodingNote(encoding)]),
+        ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
+      ];
+      return encoding === undefined ? { ...read, notes } : { ...read, encoding, notes };
     }
     case 'xlsx':
       return { format: 'xlsx', compression, sheet: layout.sheet, notes: layout.notes ?? [] };
@@ -42,6 +46,12 @@ export function describeInput(layout: JobLayout): InputDescription {
       return { format: 'parquet', compression, notes: layout.notes ?? [] };
   }
 }
+
+/** A `;`, tab or `|` file whose first lines held no decimal number: '.' was a default, not a finding. */
+const UNDECIDED_DECIMAL_NOTE =
+  "The decimal separator was taken as '.': the first lines held no number with a decimal part to tell '.' from ','. " +
+  'If the numbers further down use decimal commas (12,5), those rows fail: score the file again choosing ' +
+  '"Decimal separator (CSV): Comma 1,5" on the upload page (the API\'s decimal field ",", the CLI\'s --decimal comma).';
 
 /** What the person reads on the job page about a file that was not UTF-8, and what the results are. */
 function encodingNote(encoding: ConvertedEncoding): string {

@@ -68,6 +68,7 @@ function csvJobLayout(scanned: CsvHeadLayout): CsvJobLayout {
     dataStart: scanned.dataStart,
     ...(scanned.delimiter ? { delimiter: scanned.delimiter } : {}),
     ...(scanned.decimal ? { decimal: scanned.decimal } : {}),
+    ...(scanned.decimalUndecided ? { decimalUndecided: true as const } : {}),
   };
 }
 
