@@ -546,6 +546,30 @@ describe('edge cases, each format', () => {
       422,
       'invalid_delimiter',
     );
+    // A literal tab is the contract's "\t": the same as `tab` (a comma file is refused as not tab-separated).
+    for (const delimiter of ['tab', '\t']) {
+      const tab = await refusedUpload(
+        platform,
+        Buffer.from(text),
+        { fields: { ...IRIS, delimiter }, filename: 'iris.csv' },
+        422,
+        'wrong_delimiter',
+      );
+      expect(tab.message, JSON.stringify(delimiter)).toMatch(/tab/);
+    }
+    const { done: tabbed } = await scored(platform, Buffer.from(text.replaceAll(',', '\t')), {
+      fields: { ...IRIS, delimiter: '\t' },
+      filename: 'iris.tsv',
+    });
+    expect(tabbed.input).toMatchObject({ delimiter: '\t' });
+    // A sheet chosen for a file without sheets: read all the same, and the job's notes say it was not used.
+    const { done: sheeted } = await scored(platform, Buffer.from(text), { fields: { ...IRIS, sheet: 'x' }, filename: 'iris.csv' });
+    expect(sheeted.input.notes).toEqual([
+      'The sheet "x" chosen was not used: the file is a CSV file, which has no sheets (a sheet is chosen for an Excel .xlsx file only).',
+    ]);
+    const jsonl = '{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}\n';
+    const { done: jsonSheet } = await scored(platform, Buffer.from(jsonl), { fields: { ...IRIS, sheet: 'x' }, filename: 'iris.jsonl' });
+    expect(jsonSheet.input.notes).toEqual([expect.stringMatching(/^The sheet "x" chosen was not used: the file is a JSON Lines file/)]);
   });
 
   it('messages name the format and say what to do: missing columns, a `;` file read as comma, a broken first JSON line', async () => {

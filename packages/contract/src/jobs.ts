@@ -114,17 +114,16 @@ export const UploadFields = z
     }),
     delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
       description:
-        'CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file.',
+        "CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file. A literal tab is the same as `tab`; but curl's `-F` drops the blanks around a value, a tab included (sending it empty: detect): with curl, send `tab`.",
     }),
     decimal: z.enum(['', 'auto', '.', 'point', ',', 'comma']).optional().openapi({
       description:
         'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
     }),
-    sheet: z
-      .string()
-      .max(200)
-      .optional()
-      .openapi({ description: 'Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file.' }),
+    sheet: z.string().max(200).optional().openapi({
+      description:
+        "Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file. Another format's file is read all the same, its job's notes saying the sheet was not used.",
+    }),
     encoding: z
       .string()
       .max(40)

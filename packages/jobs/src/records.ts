@@ -44,6 +44,8 @@ const CsvInputLayout = z.object({
   decimal: z.enum(['.', ',']).optional(),
   /** The decimal separator was taken as '.' from first lines holding no decimal number (the job's notes say so). */
   decimalUndecided: z.literal(true).optional(),
+  /** The `sheet` chosen for the upload, which a CSV file has none of: the job's notes say it was not used. */
+  ignoredSheet: z.string().optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
   encoding: z.string().min(1).optional(),
   compression: Compression,

@@ -35,6 +35,7 @@ export function describeInput(layout: JobLayout): InputDescription {
       const notes = [
         ...(encoding === undefined ? [] : [encodingNote(encoding)]),
         ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
+        ...(layout.ignoredSheet === undefined ? [] : [ignoredSheetNote(layout.ignoredSheet, 'a CSV file')]),
       ];
       return encoding === undefined ? { ...read, notes } : { ...read, encoding, notes };
     }
@@ -52,6 +53,11 @@ const UNDECIDED_DECIMAL_NOTE =
   "The decimal separator was taken as '.': the first lines held no number with a decimal part to tell '.' from ','. " +
   'If the numbers further down use decimal commas (12,5), those rows fail: score the file again choosing ' +
   '"Decimal separator (CSV): Comma 1,5" on the upload page (the API\'s decimal field ",", the CLI\'s --decimal comma).';
+
+/** A `sheet` chosen for a file that is not a workbook: it was read all the same, the choice unused. */
+export function ignoredSheetNote(sheet: string, what: string): string {
+  return `The sheet "${sheet}" chosen was not used: the file is ${what}, which has no sheets (a sheet is chosen for an Excel .xlsx file only).`;
+}
 
 /** What the person reads on the job page about a file that was not UTF-8, and what the results are. */
 function encodingNote(encoding: ConvertedEncoding): string {

@@ -16,9 +16,12 @@ import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices } from './sto
  */
 export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
   const toUtf8 = new TextToUtf8(step.choices.encoding ?? null);
+  const sheet = step.choices.sheet;
   const layoutOf = (scanned: CsvHeadLayout): CsvJobLayout => {
     const encoding = toUtf8.encoding;
-    return encoding === 'utf-8' || encoding === null ? csvJobLayout(scanned) : { ...csvJobLayout(scanned), encoding };
+    const layout = encoding === 'utf-8' || encoding === null ? csvJobLayout(scanned) : { ...csvJobLayout(scanned), encoding };
+    // A sheet chosen for a file that has none: read all the same, and said in the job's notes.
+    return sheet === undefined ? layout : { ...layout, ignoredSheet: sheet };
   };
   const progress = step.progress;
   const release =

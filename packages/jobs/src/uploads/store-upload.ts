@@ -4,6 +4,7 @@ import { type BlobStore, StoreFullError } from '@batchcast/blob';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError, type FormatHints, gatherPieces, type SniffedUpload, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
+import { ignoredSheetNote } from '../inputs/describe-input.js';
 import { detectionRefusal, formatRefusal } from './refusals.js';
 import { storeCsv } from './store-csv.js';
 import { storeJsonl } from './store-jsonl.js';
@@ -85,13 +86,13 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
     };
     switch (empty ? 'csv' : detection.format) {
       case 'jsonl':
-        return await storeJsonl(step, false);
+        return noteIgnoredSheet(await storeJsonl(step, false), opts.choices, 'a JSON Lines file');
       case 'json':
-        return await storeJsonl(step, true);
+        return noteIgnoredSheet(await storeJsonl(step, true), opts.choices, 'a JSON file');
       case 'xlsx':
         return await storeXlsx(step);
       case 'parquet':
-        return await storeParquet(step);
+        return noteIgnoredSheet(await storeParquet(step), opts.choices, 'a Parquet file');
       default:
         return await storeCsv(step);
     }
@@ -117,6 +118,18 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
   } finally {
     opts.signal?.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * A `sheet` chosen for a JSON Lines, JSON or Parquet file (stored whole before its job is made, so its final layout
+ * is the job's): noted in the layout's notes rather than refused (the file is read all the same). A CSV records
+ * it in its layout as it is scanned (store-csv.ts).
+ */
+function noteIgnoredSheet(stored: StoredUpload, choices: UploadChoices | undefined, what: string): StoredUpload {
+  const sheet = choices?.sheet;
+  if (sheet === undefined || (stored.layout.format !== 'jsonl' && stored.layout.format !== 'parquet')) return stored;
+  const notes = [...(stored.layout.notes ?? []), ignoredSheetNote(sheet, what)];
+  return { ...stored, layout: { ...stored.layout, notes } };
 }
 
 /** Passes the upload through, refusing it as soon as it is larger than `max` bytes. */
