@@ -148,7 +148,10 @@ describe('refused at upload with a clear 4xx', () => {
   it('a ZIP (an .xlsx) named .csv', () =>
     refused(Buffer.concat([Buffer.from('PK\x03\x04'), garbage(4096)]), 415, 'binary_file', { filename: 'book.csv' }));
   it('a PDF named .csv', () => refused(Buffer.concat([Buffer.from('%PDF-1.7\n'), garbage(4096)]), 415, 'binary_file'));
-  it('a NUL byte in the middle of text', () => refused(iris.replace('setosa', 'set\0osa'), 415, 'binary_file'));
+  it('a NUL byte in the middle of text: its line named, and what to do', () =>
+    refused(iris.replace('setosa', 'set\0osa'), 415, 'binary_file', {
+      messageMatch: /^line 2 holds a NUL byte .*remove it .*or export the file again/,
+    }));
   it('UTF-8 text, then a byte that is not (files saved in two encodings joined)', () => {
     // The first letter beyond ASCII (line 3) is UTF-8; the stray byte (line 302) is more than the 4 KiB that
     // decide the encoding further on, so the file was taken for UTF-8 and the byte is refused, naming its line.

@@ -404,7 +404,12 @@ export class CsvScanner {
       if (this.headerCrPending && this.inHeader) throw this.crOnlyNewlines();
       const line = this.line;
       if (problem === 'binary_file') {
-        throw new CsvFormatError('binary_file', `the file contains binary data (a NUL byte on line ${line}), not CSV text`, line);
+        throw new CsvFormatError(
+          'binary_file',
+          `the file contains binary data (a NUL byte on line ${line}), not CSV text: if the file is otherwise text, remove ` +
+            'that byte (a text editor shows it as NUL or \\0), or export the file again, and upload it again',
+          line,
+        );
       }
       throw new CsvFormatError(
         'invalid_utf8',

@@ -241,6 +241,43 @@ function detectUtf16(head: Uint8Array, encoding: 'utf-16le' | 'utf-16be', ext: s
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+/** A text file may have a few stray NUL bytes (a damaged export); more is binary data. */
+const MAX_STRAY_NULS = 8;
+
+/**
+ * The line of the first NUL byte when `head` is otherwise text: whole lines (at least one line ending), a few
+ * NULs, no other control character but tab, CR and LF, and valid UTF-8 up to its last line ending (the head
+ * may cut a character after it). Null for binary data: many NULs, other control bytes, no line, not UTF-8.
+ */
+function strayNulLine(head: Uint8Array): number | null {
+  const lastLf = head.lastIndexOf(0x0a);
+  if (lastLf === -1) return null;
+  let nuls = 0;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i]!;
+    if (b === 0) {
+      if (++nuls > MAX_STRAY_NULS) return null;
+    } else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return null;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, lastLf + 1));
+  } catch {
+    return null;
+  }
+  const nul = head.indexOf(0);
+  let line = 1;
+  for (let i = 0; i < nul; i++) if (head[i] === 0x0a) line++;
+  return line;
+}
+
+/** A NUL byte in text: where, and what to do (the CSV scanner says the same of one further down). */
+function nulInTextMessage(line: number): string {
+  return (
+    `line ${line} holds a NUL byte (a zero byte, which text never has: the file was damaged, or exported with one): ` +
+    'remove it (a text editor shows it as NUL or \\0), or export the file again, and upload it again'
+  );
+}
+
 /** Text: JSON Lines, a JSON array, markup, or (the default) CSV. */
 function detectText(head: Uint8Array, ext: string, contentType?: string): Detection {
   let p = startsWith(head, [0xef, 0xbb, 0xbf]) ? 3 : 0;
@@ -253,6 +290,8 @@ function detectText(head: Uint8Array, ext: string, contentType?: string): Detect
         `this looks like ${utf16} text without a byte order mark, which cannot be told from binary data for sure: choose its encoding, ${utf16}, under "How to read the file" (encoding=${utf16.toLowerCase().replace(' ', '')} in the API, --encoding in the CLI), or save it as UTF-8`,
       );
     }
+    const line = strayNulLine(head);
+    if (line !== null) return refused('unknown', 'text with a NUL byte', nulInTextMessage(line));
     return refused('unknown', 'a binary file', `this is a binary file, not text; ${FORMATS_WE_READ}`);
   }
   while (p < head.length && WS.has(head[p]!)) p++;

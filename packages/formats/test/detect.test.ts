@@ -107,6 +107,21 @@ describe('detectFormat', () => {
     expect(detectFormat(Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37) % 256))).message).toMatch(/binary file/);
   });
 
+  it('text with a stray NUL byte: refused naming its line and what to do; binary data stays binary', () => {
+    // The tester's nul.csv: a NUL inside a number on line 3.
+    const early = detectFormat(Buffer.from('sepal_length,sepal_width\n5.1,3.5\n5.\u00001,3.5\n'));
+    expect(early).toMatchObject({ supported: false, description: 'text with a NUL byte' });
+    expect(early.message).toMatch(/^line 3 holds a NUL byte .*remove it .*or export the file again/);
+    // Cut mid-character after the last line ending: still text.
+    const cut = Buffer.concat([Buffer.from('a,b\n\u0000x,é\n1,'), Buffer.from('é').subarray(0, 1)]);
+    expect(detectFormat(cut).message).toMatch(/^line 2 holds a NUL byte/);
+    // No line ending, many NULs, other control bytes, or not UTF-8: binary.
+    expect(detectFormat(Buffer.from([0x61, 0x00, 0x62])).message).toMatch(/binary file/);
+    expect(detectFormat(Buffer.from(`a,b\n${'1,\u0000\n'.repeat(20)}`)).message).toMatch(/binary file/);
+    expect(detectFormat(Buffer.from('a,b\n1,\u0000\u0001\n')).message).toMatch(/binary file/);
+    expect(detectFormat(Buffer.from([0x61, 0x0a, 0x00, 0xff, 0xfe, 0x0a])).message).toMatch(/binary file/);
+  });
+
   it('refuses HTML saved as .xls, binary data and an empty file', () => {
     const html = detectFormat(Buffer.from('<html><table><tr><td>1</td></tr></table></html>'), { filename: 'export.xls' });
     expect(html.message).toMatch(/HTML or XML saved under an Excel name/);
