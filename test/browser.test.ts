@@ -405,7 +405,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       '152 (line 153)',
       'sepal_length',
       '<img src=x onerror="window.__pwned=4">',
-      'column "sepal_length": "<img src=x onerror=\\"window.__pwned=4\\">" is not a number',
+      'column "sepal_length": "<img src=x onerror=""window.__pwned=4"">" is not a number',
     ]);
     expect(rows[2]).toEqual([
       '153 (line 154)',

@@ -104,7 +104,7 @@ describe('a classifier job with failed rows', () => {
     expect(rows.slice(1)).toEqual([
       ['4', 'sepal_width', 'abc', 'column "sepal_width": "abc" is not a number', '5'],
       // A formula from the upload is neutralised, as in the results download.
-      ['10', 'sepal_length', `'=HYPERLINK("http://x")`, 'column "sepal_length": "=HYPERLINK(\\"http://x\\")" is not a number', '11'],
+      ['10', 'sepal_length', `'=HYPERLINK("http://x")`, 'column "sepal_length": "=HYPERLINK(""http://x"")" is not a number', '11'],
       ['151', '', '', expect.stringMatching(/3 fields.*6/), '152'],
     ]);
   });

@@ -77,6 +77,19 @@ describe('headerOfText', () => {
     });
   });
 
+  it('names the lines of a JSON Lines key spelled two ways, as the server does (duplicate_column)', () => {
+    const jsonl = '{"sepal_length": 5.1}\n\n{"sepal_length": 4.9}\n{"Sepal_Length": 4.7}\n';
+    expect(headerOfText(jsonl, true)).toEqual({
+      kind: 'error',
+      error:
+        'Line 4 has the key "Sepal_Length" and line 1 has "sepal_length": names are compared ignoring case, so they would be the same column; use one spelling.',
+    });
+    expect(headerOfText('{"a": 1, "A": 2}\n', true)).toMatchObject({ error: expect.stringMatching(/^Line 1 has the keys "a" and "A": /) });
+    expect(headerOfText('[{"a": 1}, {"A": 2}]', true)).toMatchObject({
+      error: expect.stringMatching(/^The records have the keys "a" and "A": /),
+    });
+  });
+
   it('reads JSON Lines keys (the union of the lines read) and JSON arrays', () => {
     const jsonl = '{"sepal_length": 5.1, "species": "setosa"}\n{"sepal_width": 3.5}\n';
     expect(headerOfText(jsonl, true)).toEqual({ kind: 'header', header: ['sepal_length', 'species', 'sepal_width'], format: 'JSON Lines' });
@@ -104,7 +117,7 @@ describe('headerOfText', () => {
     expect(headerOfText(',Unnamed: 0,b\n1,2,3\n', true)).toMatchObject({ kind: 'error', error: expect.stringContaining('"Unnamed: 0"') });
     expect(headerOfText('{"Age": 1}\n{"age": 2}\n', true)).toMatchObject({
       kind: 'error',
-      error: expect.stringContaining('the keys "Age" and "age"'),
+      error: expect.stringContaining('Line 2 has the key "age" and line 1 has "Age"'),
     });
     expect(headerOfText('[{"a": 1, "A": 2}]', true)).toMatchObject({ kind: 'error', error: expect.stringContaining('"a" and "A"') });
     // Names that only look alike to the model's loose matching (spaces) are distinct columns to the server.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deletedText, expiryShort, expiryText } from '../src/shared/expiry.js';
-import { adviceFor, durationText, progressPercent, rowCountText, runSeconds } from '../src/shared/job-progress.js';
+import { adviceFor, durationText, previewHeading, progressPercent, rowCountText, runSeconds } from '../src/shared/job-progress.js';
 import { modelSummary, taskText } from '../src/shared/model-summary.js';
 import { formatBytes } from '@batchcast/bytes';
 import { countOf, formatCount } from '../src/shared/numbers.js';
@@ -80,6 +80,9 @@ describe('the shared texts', () => {
   it('counts rows one way: scored and failed add up to the rows done', () => {
     expect(rowCountText({ total: 150, processed: 150, failed: 1 }, true)).toBe('150 rows: 149 scored, 1 failed');
     expect(rowCountText({ total: 1, processed: 1, failed: 0 }, true)).toBe('1 row: 1 scored, 0 failed');
+    // The preview's heading: "First 1 rows" was plural.
+    expect(previewHeading(1)).toBe('First row of the results');
+    expect(previewHeading(20)).toBe('First 20 rows of the results');
     expect(rowCountText({ total: 30_000, processed: 1_200, failed: 10 }, false)).toBe('1,200 of 30,000 rows done: 1,190 scored, 10 failed');
     expect(rowCountText({ total: 30_000, processed: 1_200, failed: 10 }, true)).toBe(
       '30,000 rows: 1,190 scored, 10 failed, 28,800 not scored',

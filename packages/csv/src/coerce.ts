@@ -30,8 +30,14 @@ function fail(message: string, otherDecimal?: CsvDecimal): CellFailure {
   return otherDecimal === undefined ? { failure: true, message } : { failure: true, message, otherDecimal };
 }
 
+/**
+ * A cell's text in a message, quoted as CSV quotes it: `3"5` is `"3""5"`, as the person wrote it in a CSV file (a
+ * JSON escape, `"3\"5"`, showed a backslash that was never there; a backslash stays one). Line breaks, tabs and
+ * other control characters are escaped as JSON escapes them, so that a message stays on one line.
+ */
 function shown(text: string): string {
-  return JSON.stringify(truncate(text));
+  const escaped = truncate(text).replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '\\u007f' : JSON.stringify(c).slice(1, -1)));
+  return `"${escaped.replaceAll('"', '""')}"`;
 }
 
 /**

@@ -679,7 +679,9 @@ export class CsvScanner {
   private tooManyColumns(): CsvFormatError {
     return new CsvFormatError(
       'too_many_columns',
-      `the header (line ${this.headerLine}) has more than ${this.maxColumns} columns`,
+      `the header (line ${this.headerLine}) has more than ${this.maxColumns.toLocaleString('en-US')} columns, the most batchcast reads: ` +
+        'keep only the columns the model needs (and those you want back beside the predictions); if the rows of the file ' +
+        'are all on one line (its line breaks lost), save it again with one row per line',
       this.headerLine,
     );
   }

@@ -35,6 +35,14 @@ describe('a failed row names every bad cell', () => {
     expect(data[0]!.slice(8)).toEqual([6, 3, 5, 2]);
   });
 
+  it('quotes a cell as CSV does ("3""5", not a JSON escape), line breaks and tabs escaped to keep one line, a backslash as it is', async () => {
+    const { errors } = await readCsv(`${iris.join(',')}\n"3""5","a\nb",1\\2,"x\ty"\n`, floats);
+    expect(errors.map((e) => e.message)).toEqual([
+      'column "sepal_length": "3""5" is not a number | column "sepal_width": "a\\nb" is not a number | ' +
+        'column "petal_length": "1\\2" is not a number | column "petal_width": "x\\ty" is not a number',
+    ]);
+  });
+
   it('in JSON rows, as objects and as a tape alike, in the model inputs’ order, a missing key included', () => {
     const batch = readJson(
       iris,

@@ -263,7 +263,11 @@ group('CsvScanner errors', () => {
   });
 
   it('too_many_columns beyond maxColumns, exactly maxColumns is fine', () => {
-    expect(errorOf('a,b,c,d\n1,2,3,4\n', { chunkRows: 5, maxColumns: 3 }).code).toBe('too_many_columns');
+    const wide = errorOf('a,b,c,d\n1,2,3,4\n', { chunkRows: 5, maxColumns: 3 });
+    expect(wide.code).toBe('too_many_columns');
+    expect(wide.message).toMatch(
+      /^the header \(line 1\) has more than 3 columns, the most batchcast reads: keep only the columns the model needs/,
+    );
     expect(layoutOf('a,b,c\n1,2,3\n', { chunkRows: 5, maxColumns: 3 }).header).toEqual(['a', 'b', 'c']);
     expect(errorOf('"a,x",b,c,d\n1,2,3,4\n', { chunkRows: 5, maxColumns: 3 }).code).toBe('too_many_columns');
   });

@@ -260,7 +260,8 @@ export function duplicateColumn(names: string[]): string | null {
 function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
   const lines = text.split('\n');
   if (!complete) lines.pop(); // possibly cut by the slice
-  const keys = new Set<string>();
+  // Each key with the line where it first appears, to name the line as the server does.
+  const keys = new Map<string, number>();
   let records = 0;
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
@@ -282,14 +283,15 @@ function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
         error: `Line ${i + 1} is not a JSON object: in JSON Lines every line is one object whose keys are the columns.`,
       };
     }
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) for (const k of Object.keys(value)) keys.add(k);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      for (const k of Object.keys(value)) if (!keys.has(k)) keys.set(k, i + 1);
     records++;
   }
   if (records === 0)
     return complete ? { kind: 'error', error: 'The file has no records.' } : { kind: 'server', format: 'a JSON Lines file' };
   const clash = sameKeyIgnoringCase(keys);
   if (clash) return { kind: 'error', error: clash };
-  return { kind: 'header', header: [...keys], format: 'JSON Lines' };
+  return { kind: 'header', header: [...keys.keys()], format: 'JSON Lines' };
 }
 
 /** A JSON array: its objects' keys when the whole array is here, else the server checks it. */
@@ -303,20 +305,31 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
   }
   const rows = Array.isArray(value) ? value : [];
   if (rows.length === 0) return { kind: 'error', error: 'The JSON array is empty: there is nothing to score.' };
-  const keys = new Set<string>();
-  for (const row of rows) if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const k of Object.keys(row)) keys.add(k);
+  const keys = new Map<string, null>();
+  for (const row of rows)
+    if (typeof row === 'object' && row !== null && !Array.isArray(row)) for (const k of Object.keys(row)) keys.set(k, null);
   const clash = sameKeyIgnoringCase(keys);
   if (clash) return { kind: 'error', error: clash };
-  return { kind: 'header', header: [...keys], format: 'a JSON array' };
+  return { kind: 'header', header: [...keys.keys()], format: 'a JSON array' };
 }
 
-/** Keys of the records that differ only in case: one column to the server, which refuses them (duplicate_column). */
-function sameKeyIgnoringCase(keys: Set<string>): string | null {
+/**
+ * Keys of the records that differ only in case: one column to the server, which refuses them (duplicate_column).
+ * With the line where each key first appears (JSON Lines), the lines are named, as the server names them.
+ */
+function sameKeyIgnoringCase(keys: Map<string, number | null>): string | null {
   const seen = new Map<string, string>();
-  for (const key of keys) {
+  for (const [key, line] of keys) {
     const other = seen.get(key.toLowerCase());
     if (other !== undefined) {
-      return `The records have the keys "${other}" and "${key}": names are compared ignoring case, so they would be the same column; use one spelling.`;
+      const otherLine = keys.get(other) ?? null;
+      const where =
+        line === null || otherLine === null
+          ? `The records have the keys "${other}" and "${key}"`
+          : line === otherLine
+            ? `Line ${line} has the keys "${other}" and "${key}"`
+            : `Line ${line} has the key "${key}" and line ${otherLine} has "${other}"`;
+      return `${where}: names are compared ignoring case, so they would be the same column; use one spelling.`;
     }
     seen.set(key.toLowerCase(), key);
   }

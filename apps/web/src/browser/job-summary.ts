@@ -2,7 +2,7 @@
 // as a table) and the first rows of the results, from the summary endpoint. Cells of the uploaded file go in
 // as text only.
 import type { JobSummary } from '@batchcast/contract';
-import { FAILURE_COLUMNS, failureCells, failuresNote } from '../shared/job-progress.js';
+import { FAILURE_COLUMNS, failureCells, failuresNote, previewHeading } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
 import { classChart, histogramChart, percent, shortNumber } from './charts.js';
 import { byId, setText } from './dom.js';
@@ -91,7 +91,7 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
   preview.querySelectorAll('tbody tr').forEach((tr, n) => {
     tr.classList.toggle('failed-row', Boolean(rows[n]?.[last]));
   });
-  setText('preview-heading', `First ${rows.length} rows of the results`);
+  setText('preview-heading', previewHeading(rows.length));
   byId('preview-card').hidden = false;
 }
 

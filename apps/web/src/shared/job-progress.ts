@@ -116,6 +116,11 @@ export function failureCells(f: RowFailure): string[] {
   return [row, f.column ?? '(the whole row)', f.value ?? '', f.reason];
 }
 
+/** The heading of the job page's preview of the results, once it shows `rows` of them. */
+export function previewHeading(rows: number): string {
+  return rows === 1 ? 'First row of the results' : `First ${formatCount(rows)} rows of the results`;
+}
+
 /** What the job page says above the failed rows it lists: how many there are, how they are numbered, what to do. */
 export function failuresNote(shown: number, failed: number): string {
   const more = failed > shown ? `The first ${formatCount(shown)} of ${formatCount(failed)} failed rows. ` : '';
