@@ -273,7 +273,7 @@ describe.skipIf(!hasChromium)('/admin in a browser', () => {
       await page.setInputFiles('details.new-model input[name="file"]', path.join(examples, 'models', 'iris-logreg.onnx'));
       await page.fill('details.new-model input[name="name"]', 'browser-registered');
       await Promise.all([page.waitForLoadState('load'), page.click('details.new-model button[type="submit"]')]);
-      await expect(page.locator('p.notice').textContent()).resolves.toMatch(/Registered browser-registered/);
+      await expect(page.locator('#registered').textContent()).resolves.toMatch(/Registered browser-registered@1\./);
 
       // Removing a version takes two presses: the first only says what removing means.
       const remove = page.locator('tr[data-model="browser-registered"] details.confirm-remove');
