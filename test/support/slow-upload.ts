@@ -64,8 +64,12 @@ export function startSlowUpload(
 
 /**
  * Sends the fields, the file part's header and `head`, then `piece` after `piece` (at most `pieces` of them) until
- * the server answers: the answer, and how many pieces were sent before it (`pieces`: all, the body ended). Each
- * write waits for the socket, so a server that answers early is heard before much more is sent.
+ * the server answers: the answer, how many pieces were sent before it, and whether the body's end was sent. Each
+ * write waits for the socket, so a server that answers early is mostly heard before much more is sent; but how much
+ * a client gets to send before it hears the answer depends on how busy the machine is. With `holdEnd`, a client that
+ * sent every piece unanswered does not end the body and waits: the answer then proves the server answered a body it
+ * had not received whole (`ended` false), whatever the timing; a server that answers only at the end leaves the body
+ * to its stall timeout (BODY_STALL_MS), and its answer is not the refusal the test expects.
  */
 export async function sendUntilAnswered(
   url: string,
@@ -76,8 +80,9 @@ export async function sendUntilAnswered(
     pieces: number;
     fieldsAfter?: Record<string, string>;
     headers?: Record<string, string>;
+    holdEnd?: boolean;
   },
-): Promise<{ status: number; body: string; sent: number }> {
+): Promise<{ status: number; body: string; sent: number; ended: boolean }> {
   const upload = startSlowUpload(url, opts.fieldsBefore, opts.fieldsAfter ?? {}, opts.headers ?? {});
   let answered = false;
   upload.answer.then(
@@ -89,18 +94,22 @@ export async function sendUntilAnswered(
   await upload.start();
   await upload.write(opts.head);
   let sent = 0;
+  let ended = false;
   try {
     while (!answered && sent < opts.pieces) {
       await upload.write(opts.piece);
       sent++;
     }
-    if (!answered) await upload.end();
+    if (!answered && !opts.holdEnd) {
+      ended = true;
+      await upload.end();
+    }
   } catch {
     // The server closed the connection after answering: the rest is not sent, as a client that heard it does.
   }
   const answer = await upload.answer;
   upload.abort(); // answered: what is left is not sent (the server closes the connection anyway)
-  return { ...answer, sent };
+  return { ...answer, sent, ended };
 }
 
 /**
