@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_UPLOAD_BYTES_PER_SECOND, serverTimeouts } from '../apps/web/src/http/timeouts.js';
 import { examples, Platform } from './support/platform.js';
 import { until } from './support/faults.js';
-import { sendUntilAnswered } from './support/slow-upload.js';
+import { answerOf, sendUntilAnswered } from './support/slow-upload.js';
 
 /**
  * Limits and abuse: the upload size limit (413, nothing left on disk), multer's other limits (files,
@@ -140,17 +140,8 @@ describe('upload size', () => {
           'content-length': 100 * MAX_UPLOAD,
         },
       });
-      req.on('error', () => undefined);
-      const answer = new Promise<{ status: number; body: string }>((resolve) =>
-        req.on('response', (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => {
-            body += d;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        }),
-      );
+      const answer = answerOf(req);
+      answer.catch(() => undefined);
       req.flushHeaders(); // the headers only: not one byte of the body
       const { status, body } = await answer;
       req.destroy();

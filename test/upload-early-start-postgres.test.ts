@@ -9,6 +9,7 @@ import {
   expectEarlyJobSucceeds,
   expectNothingLeftOf,
   expectResultsAsStoredFirst,
+  heard,
   receivingJobWithChunksDone,
   sendUntilAnswered,
   startSlowUpload,
@@ -119,13 +120,7 @@ it('an upload past MAX_UPLOAD_BYTES after chunks were scored is refused as it pa
   timeout: 180_000,
 }, async () => {
   const upload = slowUpload({ model: MODEL });
-  let answered = false;
-  upload.answer.then(
-    () => {
-      answered = true;
-    },
-    () => undefined,
-  );
+  const answered = heard(upload.answer);
   await upload.start();
   await writeSlowly(upload, csv.subarray(0, cutAtLine(csv, 0.75)));
   const job = await receivingJobWithChunksDone(fx, 1);
@@ -133,8 +128,8 @@ it('an upload past MAX_UPLOAD_BYTES after chunks were scored is refused as it pa
   const rest = Buffer.concat([csv.subarray(cutAtLine(csv, 0.75)), csv.subarray(csv.indexOf('\n') + 1)]);
   let sent = 0;
   try {
-    for (let round = 0; round < 4 && !answered; round++) {
-      for (let at = 0; at < rest.length && !answered; at += 65_536) {
+    for (let round = 0; round < 4 && !answered(); round++) {
+      for (let at = 0; at < rest.length && !answered(); at += 65_536) {
         const piece = rest.subarray(at, at + 65_536);
         await upload.write(piece);
         sent += piece.length;

@@ -6,6 +6,33 @@ import { platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './f
 import { waitForEnd } from './http.js';
 import type { Platform } from './platform.js';
 
+/** The status and body of `req`'s answer, once it has been read whole; rejected when the request fails. */
+export function answerOf(req: http.ClientRequest): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Whether `answer` has come yet, asked while a client goes on sending (a failed request counts as not yet). */
+export function heard(answer: Promise<unknown>): () => boolean {
+  let answered = false;
+  answer.then(
+    () => {
+      answered = true;
+    },
+    () => undefined,
+  );
+  return () => answered;
+}
+
 /**
  * A multipart upload written by hand, a piece at a time (chunked transfer encoding): the test decides when the
  * server gets each byte. `fieldsAfter` go after the file (the old path: the job is only made at the end).
@@ -22,17 +49,7 @@ export function startSlowUpload(
     method: 'POST',
     headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
   });
-  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-  });
+  const answer = answerOf(req);
   answer.catch(() => undefined);
   const write = (data: string | Buffer) =>
     new Promise<void>((resolve, reject) => req.write(data, (err) => (err ? reject(err) : resolve())));
@@ -84,23 +101,17 @@ export async function sendUntilAnswered(
   },
 ): Promise<{ status: number; body: string; sent: number; ended: boolean }> {
   const upload = startSlowUpload(url, opts.fieldsBefore, opts.fieldsAfter ?? {}, opts.headers ?? {});
-  let answered = false;
-  upload.answer.then(
-    () => {
-      answered = true;
-    },
-    () => undefined,
-  );
+  const answered = heard(upload.answer);
   await upload.start();
   await upload.write(opts.head);
   let sent = 0;
   let ended = false;
   try {
-    while (!answered && sent < opts.pieces) {
+    while (!answered() && sent < opts.pieces) {
       await upload.write(opts.piece);
       sent++;
     }
-    if (!answered && !opts.holdEnd) {
+    if (!answered() && !opts.holdEnd) {
       ended = true;
       await upload.end();
     }
