@@ -35,21 +35,25 @@ const withToken = (job: { id: string }, token: string, what = '') =>
 const del = (url: string, headers: Record<string, string> = {}) => fetch(url, { method: 'DELETE', headers });
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
-async function createKey(name: string, scopes: string[]): Promise<{ id: string; key: string }> {
+async function createKey(name: string, scopes: string[], limits?: Record<string, number>): Promise<{ id: string; key: string }> {
   const res = await fetch(platform.url('/api/keys'), {
     method: 'POST',
     headers: { ...admin, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, scopes }),
+    body: JSON.stringify({ name, scopes, ...(limits ? { limits } : {}) }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string; key: string };
 }
 
-async function submitWithKey(key: string): Promise<SubmittedJob> {
+async function postWithKey(key: string): Promise<Response> {
   const form = new FormData();
   form.set('model', 'iris-logreg');
   form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))], { type: 'text/csv' }), 'iris.csv');
-  const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+  return fetch(platform.url('/api/jobs'), { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+}
+
+async function submitWithKey(key: string): Promise<SubmittedJob> {
+  const res = await postWithKey(key);
   expect(res.status).toBe(202);
   const body = (await res.json()) as SubmittedJob;
   return { ...body, token: new URL(body.links.self, platform.baseUrl).searchParams.get('token')! };
@@ -200,6 +204,25 @@ describe('who may delete', () => {
     const token = new URL(opened.headers.get('location')!, platform.baseUrl).searchParams.get('token')!;
     expect((await del(withToken(job, token))).status).toBe(204);
     expect(await leftOf(job.id)).toEqual(NOTHING);
+  });
+});
+
+describe("a key's quotas", () => {
+  it("a deleted job's rows still count towards the key's rows per day: deleting gives nothing back", async () => {
+    // iris.csv has 150 rows: one job fits a quota of 200 a day, a second does not, deleted first or not.
+    const { key } = await createKey('quota-deleter', ['jobs:read', 'jobs:write'], { rowsPerDay: 200 });
+    const job = await submitWithKey(key);
+    await waitForEnd(platform, job.links.self);
+    const over = await postWithKey(key);
+    expect(over.status).toBe(429);
+    expect(await errorOf(over)).toMatchObject({ code: 'quota_exceeded' });
+
+    expect((await del(platform.url(`/api/jobs/${job.id}`), { authorization: `Bearer ${key}` })).status).toBe(204);
+    const after = await postWithKey(key);
+    expect(after.status, await after.clone().text()).toBe(429);
+    const refused = (await after.json()) as { error: { code: string; details?: { used?: number } } };
+    expect(refused.error.code).toBe('quota_exceeded');
+    expect(JSON.stringify(refused)).toContain('150 used since 00:00 UTC');
   });
 });
 

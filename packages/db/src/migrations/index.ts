@@ -23,6 +23,7 @@ import { sql as rowErrorLines } from './024-row-error-lines.js';
 import { sql as chunkStartLine } from './025-chunk-start-line.js';
 import { sql as modelRegisteredBy } from './026-model-registered-by.js';
 import { sql as ownerDeletion } from './028-owner-deletion.js';
+import { sql as tombstoneUsage } from './029-tombstone-usage.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -51,4 +52,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '025-chunk-start-line', sql: chunkStartLine },
   { id: '026-model-registered-by', sql: modelRegisteredBy },
   { id: '028-owner-deletion', sql: ownerDeletion },
+  { id: '029-tombstone-usage', sql: tombstoneUsage },
 ];

@@ -15,7 +15,7 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-/** What a key has used of its quotas: jobs not ended yet, and rows of the jobs it submitted since `since`. */
+/** What a key has used of its quotas: jobs not ended yet, and rows of the jobs it submitted since `since` (deleted ones too). */
 export interface KeyUsage {
   revoked: boolean;
   activeJobs: number;
@@ -103,8 +103,11 @@ export async function touchApiKey(pool: Pool, id: string): Promise<void> {
   );
 }
 
+// Rows of deleted jobs count too (their tombstones remember key, rows and submission time, migration 029):
+// deleting a job, by its owner or by retention, gives nothing back of the day's quota.
 const usageSql = `SELECT count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS "activeJobs",
-    coalesce(sum(rows_total) FILTER (WHERE created_at >= $2), 0)::bigint AS "rowsSince"
+    (coalesce(sum(rows_total) FILTER (WHERE created_at >= $2), 0)
+      + (SELECT coalesce(sum(e.rows_total), 0) FROM expired_jobs e WHERE e.key_id = $1 AND e.created_at >= $2))::bigint AS "rowsSince"
   FROM jobs WHERE key_id = $1 AND (status IN ('queued', 'running') OR created_at >= $2) AND status <> 'receiving'`;
 
 /** A key's usage now (a first check before an upload is even read; createJob checks again, exactly). */

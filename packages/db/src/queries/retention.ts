@@ -21,13 +21,15 @@ export interface ExpiredJob {
 export async function expireEndedJobs(pool: Pool, days: number, limit: number): Promise<{ id: string; uploadKey: string }[]> {
   const { rows } = await pool.query<{ id: string; uploadKey: string }>(
     `WITH doomed AS (
-       SELECT id, finished_at FROM jobs
+       SELECT id, finished_at, key_id, rows_total, created_at FROM jobs
        WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - make_interval(days => $1)
          AND NOT EXISTS (SELECT 1 FROM job_downloads d WHERE d.job_id = jobs.id AND d.until > now())
        ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED
      ), tombstones AS (
-       INSERT INTO expired_jobs (id, token_hashes, finished_at)
-       SELECT d.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = d.id), d.finished_at FROM doomed d
+       INSERT INTO expired_jobs (id, token_hashes, finished_at, key_id, rows_total, created_at)
+       SELECT d.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = d.id), d.finished_at,
+         d.key_id, d.rows_total, d.created_at
+       FROM doomed d
        ON CONFLICT (id) DO NOTHING
      ), predictions AS (
        DELETE FROM prediction_batches p USING doomed d WHERE p.job_id = d.id
@@ -53,8 +55,10 @@ export async function deleteJobByOwner(pool: Pool, id: string): Promise<{ upload
     await client.query('DELETE FROM job_chunks WHERE job_id = $1', [id]);
     await client.query('DELETE FROM prediction_batches WHERE job_id = $1', [id]);
     await client.query(
-      `INSERT INTO expired_jobs (id, token_hashes, finished_at, reason)
-       SELECT j.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = j.id), coalesce(j.finished_at, now()), 'owner'
+      `INSERT INTO expired_jobs (id, token_hashes, finished_at, reason, key_id, rows_total, created_at)
+       SELECT j.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = j.id), coalesce(j.finished_at, now()), 'owner',
+         -- a job still receiving its upload was never counted (keyUsage leaves it out): nor is its tombstone
+         CASE WHEN j.status <> 'receiving' THEN j.key_id END, j.rows_total, j.created_at
        FROM jobs j WHERE j.id = $1
        ON CONFLICT (id) DO NOTHING`,
       [id],
