@@ -191,6 +191,12 @@ async function sendResults(
     // declared end), and the reason is logged. Never rethrown into a stream's 'error' with no listener.
     body.destroy();
     res.destroy();
+    // The job deleted by its owner meanwhile: cut off on purpose, and said so (at info) by the domain.
+    const reason = await writing.then(
+      () => err,
+      (e: unknown) => e,
+    );
+    if (reason instanceof DomainError && reason.code === 'deleted') return;
     ctx.log.error({ err, jobId: job.id, format }, 'results download failed after it started');
   }
 }

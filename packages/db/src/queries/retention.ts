@@ -110,8 +110,19 @@ export async function startDownloadHold(pool: Pool, jobId: string, seconds: numb
   return id;
 }
 
-export async function renewDownloadHold(pool: Pool, holdId: string, seconds: number): Promise<void> {
-  await pool.query(`UPDATE job_downloads SET until = now() + make_interval(secs => $2) WHERE id = $1`, [holdId, seconds]);
+/** Renews a hold; false when it is gone: its job was deleted (by its owner: holds go with the job, ON DELETE CASCADE). */
+export async function renewDownloadHold(pool: Pool, holdId: string, seconds: number): Promise<boolean> {
+  const { rowCount } = await pool.query(`UPDATE job_downloads SET until = now() + make_interval(secs => $2) WHERE id = $1`, [
+    holdId,
+    seconds,
+  ]);
+  return rowCount === 1;
+}
+
+/** Whether a hold is still there: false once its job has been deleted (the hold goes with it). */
+export async function downloadHoldExists(pool: Pool, holdId: string): Promise<boolean> {
+  const { rowCount } = await pool.query('SELECT 1 FROM job_downloads WHERE id = $1', [holdId]);
+  return rowCount === 1;
 }
 
 export async function endDownloadHold(pool: Pool, holdId: string): Promise<void> {

@@ -1,11 +1,12 @@
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { CsvFormatError } from '@batchcast/csv';
-import { FormatError } from '@batchcast/formats';
+import { drained, FormatError } from '@batchcast/formats';
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { modelById } from '../models/registry.js';
 import type { Job, Model } from '../records.js';
-import { holdJobForDownload } from './download-hold.js';
+import { type DownloadHold, holdJobForDownload } from './download-hold.js';
 import { type ExcelUnfit, excelUnfit, type ResultsFormat } from './results-format.js';
 import { resultsFilename, writeResults } from './write-results.js';
 import { writeTypedResultsDownload } from './typed-results-off-thread.js';
@@ -42,23 +43,37 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
   const { about, model } = await checkResults(ctx, job, format);
   // Taken now, so that a job deleted by retention since it was opened is a 410 rather than a broken download
   // (and before the upload is looked for: retention deletes it too, and such a job is expired, not lost).
-  const release = await holdJobForDownload(ctx, job);
+  const hold = await holdJobForDownload(ctx, job);
   try {
     await checkUploadKept(ctx, job);
   } catch (err) {
-    await release();
-    throw err;
+    // Deleted by its owner since it was opened: its upload went with it, which is no lost upload.
+    const deleted = await hold.deleted();
+    await hold.release();
+    throw deleted ? deletedDuringDownload(ctx, job, format, false) : err;
   }
   return {
     ...about,
     async write(out) {
+      // Its owner deleting the job meanwhile stops the download at once: cut off (the client sees a failed
+      // transfer, not a complete-looking file), rather than going on serving the deleted job's rows.
+      hold.onDeleted(() => out.destroy(new Error('the job was deleted during its results download')));
       try {
+        // Deleted since it was checked: its chunks are gone, and the writers would make an empty file of it.
+        if (await hold.deleted()) throw new Error('the job was deleted before its results were written');
+        // Nor is a file ended unless the job is still there at its end: deleted while it was written (and
+        // before the watch saw it), the reads after the deletion found nothing, and it would look complete.
+        const guarded = endOnlyIfKept(out, hold);
         if (format === 'csv') {
-          await writeResults(ctx, job, out);
-          out.end();
-        } else await writeTypedResultsDownload(ctx, job, model.schema, format, out);
+          await writeResults(ctx, job, guarded);
+          guarded.end();
+          await finished(guarded);
+        } else await writeTypedResultsDownload(ctx, job, model.schema, format, guarded);
       } catch (err) {
         out.destroy(err as Error);
+        // Deleted by its owner while it was written: whatever failed (its upload or predictions gone from under
+        // the reader, the output cut off), that is why, and no fault of the server's.
+        if (await hold.deleted()) throw deletedDuringDownload(ctx, job, format, true);
         // The upload could not be read back (a column or page the scoring never needed): the person's
         // file, said as such, rather than "something went wrong on our side".
         if (err instanceof FormatError || err instanceof CsvFormatError)
@@ -67,10 +82,61 @@ export async function resultsDownload(ctx: JobsContext, job: Job, format: Result
         if ((err as { code?: unknown } | null)?.code === 'ENOENT') throw uploadMissing(ctx, job);
         throw err;
       } finally {
-        await release();
+        await hold.release();
       }
     },
   };
+}
+
+/**
+ * `out`, through a writable that passes every byte on (with its back-pressure) and ends it only once the job
+ * is seen still there; else destroys it, so the download ends cut off rather than complete-looking.
+ */
+function endOnlyIfKept(out: Writable, hold: DownloadHold): Writable {
+  const guarded = new Writable({
+    write(chunk, _encoding, done) {
+      if (out.write(chunk)) done();
+      else drained(out).then(() => done(), done);
+    },
+    final(done) {
+      hold.deleted().then(
+        (deleted) => {
+          if (deleted) done(new Error('the job was deleted while its results were written'));
+          else out.end(() => done());
+        },
+        (err: Error) => done(err),
+      );
+    },
+    destroy(err, done) {
+      if (!out.writableFinished) out.destroy(err ?? undefined);
+      done(err);
+    },
+  });
+  // Its errors are the download's, reported by write() (and on `out`, which it destroys): none is left unheard.
+  guarded.on('error', () => undefined);
+  out.once('close', () => {
+    if (!guarded.destroyed && !guarded.writableFinished) guarded.destroy(out.errored ?? new Error('the results output closed'));
+  });
+  return guarded;
+}
+
+/**
+ * A job deleted by its owner while its results were being downloaded: said at info level (no operator has
+ * anything to do), and `gone`/`deleted` as its links answer now; a download already started is cut off.
+ */
+function deletedDuringDownload(ctx: JobsContext, job: Job, format: ResultsFormat, started: boolean): DomainError {
+  ctx.log.info(
+    { jobId: job.id, format },
+    started
+      ? 'the job was deleted during its results download: the download was cut off'
+      : 'the job was deleted as its results download started',
+  );
+  return new DomainError(
+    'gone',
+    'deleted',
+    'This job was deleted during the download, with its results: the download was stopped. Upload the file again to score it anew.',
+    { format },
+  );
 }
 
 /**
