@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { listChunks, type PredictionRows, storeChunkPredictions } from '@batchcast/db';
+import { finishJob, listChunks, type PredictionRows, storeChunkPredictions } from '@batchcast/db';
+import { createLogger } from '@batchcast/log';
 import { readOutbox } from '@batchcast/mail';
 import { describe, expect, it } from 'vitest';
 import {
@@ -411,5 +412,41 @@ describe('the summary preview of a file with decimal commas', () => {
         expect(shown[k]).toBeCloseTo(Number(w.replace(',', '.')), 4);
       });
     });
+  });
+});
+
+describe("the owner's email of a job deleted meanwhile", () => {
+  it('is skipped quietly (info), not failed with a foreign key violation for the queue to retry', async () => {
+    const created = await upload(await iris(), { email: 'deleted@example.com' });
+    await finishJob(ctx.pool, created.id, { status: 'cancelled', error: null });
+    const lines: { level: number; msg: string; jobId?: string }[] = [];
+    const logged = { ...ctx, log: createLogger('notify-test', 'info', 'json', { write: (l: string) => void lines.push(JSON.parse(l)) }) };
+    // The owner's deletion, under way: the email reads the job (still there), then adds its link's token, which
+    // waits for the deletion and finds the job gone once it commits (the race of deleteJob and the email job).
+    const deleting = await ctx.pool.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('DELETE FROM job_chunks WHERE job_id = $1', [created.id]);
+      await deleting.query('DELETE FROM jobs WHERE id = $1', [created.id]);
+      const notifying = notifyOwner(logged, created.id).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      // Until the token's insert waits for the deleting transaction (its lock on the job row).
+      for (;;) {
+        const { rows } = await ctx.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO job_tokens%'`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await deleting.query('COMMIT');
+      expect(await notifying).toBeNull();
+    } finally {
+      deleting.release();
+    }
+    const said = lines.filter((l) => l.jobId === created.id);
+    expect(said.map((l) => [l.level, l.msg])).toEqual([[30, 'job deleted before its email was sent; no email']]);
+    expect((await readOutbox(ctx.config.storage.dataDir)).some((m) => m.to === 'deleted@example.com')).toBe(false);
   });
 });

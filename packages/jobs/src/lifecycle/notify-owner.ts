@@ -8,6 +8,9 @@ import type { Job } from '../records.js';
 import { loadJob } from './load-job.js';
 import { FILE_FAULT } from './score-chunk.js';
 
+/** PostgreSQL's foreign_key_violation: a row added for a job deleted meanwhile. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
 /**
  * Tells the owner that the job ended, once. The link carries a token of its own (only its hash is stored),
  * built from PUBLIC_URL and nothing the user sent. A failure throws, and the queue retries with backoff
@@ -16,7 +19,16 @@ import { FILE_FAULT } from './score-chunk.js';
 export async function notifyOwner(ctx: JobsContext, jobId: string): Promise<void> {
   const job = await loadJob(ctx.pool, jobId);
   if (!job?.email || job.notifiedAt) return;
-  const mail = await outcomeMail(ctx, job);
+  const mail = await outcomeMail(ctx, job).catch((err: unknown) => {
+    // Deleted by its owner since it was read (deleteJob ends it, then deletes it): its link's token has no job
+    // to belong to any more, and there is nothing to tell. Not a failure to retry and log as one.
+    if ((err as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) return 'deleted' as const;
+    throw err;
+  });
+  if (mail === 'deleted') {
+    ctx.log.info({ jobId: job.id }, 'job deleted before its email was sent; no email');
+    return;
+  }
   if (!mail) return;
   await ctx.mailer.send(job.email, mail);
   // Sent: from here on a failure must not make the queue send it again, so an outage of PostgreSQL is waited out.
