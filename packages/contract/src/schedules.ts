@@ -45,9 +45,14 @@ export const Schedule = z
     attempts: z.number().int().min(1).max(10),
     createdAt: dateTime(),
     nextRunAt: dateTime().nullable(),
-    runs: count().openapi({ description: 'Jobs its runs made (those still kept).' }),
+    runs: count().openapi({ description: 'Jobs its runs made, deleted ones included (by their owner or by retention).' }),
     lastRun: z
-      .object({ jobId: z.string().openapi({ format: 'uuid' }), status: z.string(), createdAt: dateTime(), error: z.string().nullable() })
+      .object({
+        jobId: z.string().openapi({ format: 'uuid' }),
+        status: z.string().openapi({ description: "The job's status, or `deleted` once the job has been deleted." }),
+        createdAt: dateTime(),
+        error: z.string().nullable(),
+      })
       .nullable(),
   })
   .openapi('Schedule');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSchedule,
   DomainError,
+  deleteJob,
   finaliseJob,
   listSchedules,
   loadJob,
@@ -90,6 +91,19 @@ describe('creating a schedule', () => {
 });
 
 describe('a run', () => {
+  it('still counts once its job is deleted, and the latest run says it was deleted', async () => {
+    await createSchedule(ctx, { ...base(), name: 'counted' });
+    const run = await runSchedule(ctx, { schedule: 'counted', runKey: 'repeat:counted:1', lastAttempt: false });
+    const jobId = runJobId('counted', 'repeat:counted:1');
+    expect(run).toEqual({ status: 'queued', jobId });
+    const before = (await listSchedules(ctx)).find((s) => s.name === 'counted')!;
+    expect(before).toMatchObject({ runs: 1, lastRun: { jobId, status: 'queued' } });
+
+    await deleteJob(ctx, { id: jobId });
+    const after = (await listSchedules(ctx)).find((s) => s.name === 'counted')!;
+    expect(after).toMatchObject({ runs: 1, lastRun: { jobId, status: 'deleted', createdAt: before.lastRun!.createdAt, error: null } });
+  });
+
   it('makes exactly one job however often it is delivered', async () => {
     await createSchedule(ctx, { ...base(), name: 'once' });
     const first = await runSchedule(ctx, { schedule: 'once', runKey: 'repeat:once:1', lastAttempt: false });

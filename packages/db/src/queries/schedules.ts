@@ -40,17 +40,24 @@ export async function listSchedules(pool: Pool): Promise<ScheduleRecord[]> {
   return rows;
 }
 
-/** Every schedule with its number of runs (jobs still kept) and its latest run's job. */
+/**
+ * Every schedule with its number of runs and its latest run's job. A run's record outlives its job (no foreign
+ * key since migration 029): a deleted job still counts as a run made, and a latest run deleted says `deleted`.
+ */
 export async function listSchedulesWithRuns(pool: Pool): Promise<ScheduleWithRuns[]> {
   const { rows } = await pool.query<
     ScheduleRecord & { runs: number; lastJobId: string | null; lastStatus: string | null; lastAt: Date | null; lastError: string | null }
   >(
     `SELECT s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts, s.created_at AS "createdAt",
        (SELECT count(*) FROM schedule_runs r WHERE r.schedule_name = s.name)::int AS runs,
-       l.job_id AS "lastJobId", j.status AS "lastStatus", j.created_at AS "lastAt", j.error AS "lastError"
+       l.job_id AS "lastJobId", CASE WHEN j.id IS NULL THEN 'deleted' ELSE j.status END AS "lastStatus",
+       coalesce(j.created_at, e.created_at, l.created_at) AS "lastAt", j.error AS "lastError"
      FROM schedules s
-     LEFT JOIN LATERAL (SELECT job_id FROM schedule_runs r WHERE r.schedule_name = s.name ORDER BY r.created_at DESC LIMIT 1) l ON true
+     LEFT JOIN LATERAL (
+       SELECT job_id, created_at FROM schedule_runs r WHERE r.schedule_name = s.name ORDER BY r.created_at DESC LIMIT 1
+     ) l ON true
      LEFT JOIN jobs j ON j.id = l.job_id
+     LEFT JOIN expired_jobs e ON e.id = l.job_id
      ORDER BY s.name`,
   );
   return rows.map(({ lastJobId, lastStatus, lastAt, lastError, ...s }) => ({
