@@ -272,4 +272,17 @@ describe('batchcast delete', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('not_found');
   });
+
+  it('--json prints the outcome, as cancel and status do', async () => {
+    const { key } = await createKey('cli-json-deleter', ['jobs:read', 'jobs:write']);
+    const job = await submitWithKey(key);
+    const first = await runCli(platform.baseUrl, ['delete', job.id, '--json', '--key', key]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({ id: job.id, status: 'deleted', alreadyDeleted: false });
+    expect(first.stderr).toContain(`job ${job.id} deleted`);
+    expect(await leftOf(job.id)).toEqual(NOTHING);
+    const again = await runCli(platform.baseUrl, ['delete', job.id, '--json', '--key', key]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual({ id: job.id, status: 'deleted', alreadyDeleted: true });
+  });
 });

@@ -11,7 +11,7 @@ import { type JobRef, jobPath, jobRef } from './job-url.js';
 export const JOB_HELP = `  batchcast status JOB_URL|ID [--wait] [--json] [--key KEY] [--url URL]
   batchcast download JOB_URL|ID [--out FILE|-] [--format F] [--wait] [--key KEY] [--url URL]
   batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]
-  batchcast delete JOB_URL|ID [--key KEY] [--url URL]`;
+  batchcast delete JOB_URL|ID [--json] [--key KEY] [--url URL]`;
 
 export const JOB_COMMANDS_HELP = `  status       A job's state: status, model, rows, times, when its results are deleted. JOB_URL is the job
                page's link (printed by submit, or from the email); the server is the link's own. Or the
@@ -57,14 +57,14 @@ it (--key or $BATCHCAST_API_KEY, on --url or $BATCHCAST_URL): a queued job is no
 an API key submitted (the key's scope now); any other link may cancel its job. --json prints the job's status
 document. Exit status 1 if the job had already ended, or the server refused.
 `,
-  delete: `Usage: batchcast delete JOB_URL|ID [--key KEY] [--url URL]
+  delete: `Usage: batchcast delete JOB_URL|ID [--json] [--key KEY] [--url URL]
 
 Deletes the job at JOB_URL (its page's link, token included), or the job ID with the API key that submitted
 it (--key or $BATCHCAST_API_KEY, on --url or $BATCHCAST_URL), and its data, now: the uploaded file, its
 predictions and failed rows. A queued or running job is cancelled first. It cannot be undone: afterwards its
 links answer that it was deleted. Allowed to whoever may cancel the job (a key, or the link of a job an API key
 submitted, needs the jobs:write scope). A job deleted already is said so, with exit status 0; exit status 1
-if the server refused.
+if the server refused. --json prints the outcome: {"id", "status": "deleted", "alreadyDeleted"}.
 `,
 };
 
@@ -162,19 +162,25 @@ export async function cancelCommand(args: string[]): Promise<number> {
 }
 
 export async function deleteCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { key: { type: 'string' } });
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, key: { type: 'string' } });
   if (values.help) return help('delete');
   const ref = jobOf(positionals, values, 'delete');
+  // The answer is 204, no document: --json prints the outcome, as cancel prints the job's status.
+  const outcome = (alreadyDeleted: boolean) => {
+    if (values.json) out(JSON.stringify({ id: ref.id, status: 'deleted', alreadyDeleted }, null, 2));
+  };
   try {
     await requestJson(at(ref.base, jobPath(ref, '')), { method: 'DELETE', schema: JobStatus, headers: ref.headers });
   } catch (err) {
     // Asked again (a retry whose first answer was lost): what was asked for is done.
     if (err instanceof ApiError && err.code === 'deleted') {
+      outcome(true);
       log(`job ${ref.id} was already deleted: ${err.message}`);
       return EXIT_OK;
     }
     throw err;
   }
+  outcome(false);
   log(`job ${ref.id} deleted, with its uploaded file, predictions and failed rows`);
   return EXIT_OK;
 }
