@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
 import { csvObjects } from './support/csv.js';
 import { duckdbParquet } from './support/formats.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
@@ -193,6 +194,25 @@ describe('batchcast submit', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
+  });
+
+  it('submit --out - puts the results alone on stdout (CSV as download gives it, Parquet from PAR1), the job link on stderr', async () => {
+    const iris = path.join(examples, 'data/iris.csv');
+    const csv = await runCli(platform.baseUrl, ['submit', iris, '--model', 'iris-logreg', '--out', '-']);
+    expect(csv.code, csv.stderr).toBe(0);
+    const page = /job page: (\S+)/.exec(csv.stderr)?.[1];
+    expect(page, csv.stderr).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
+    expect(csv.stdout).not.toContain('http');
+    const downloaded = await runCli(platform.baseUrl, ['download', page!, '--out', '-']);
+    expect(downloaded.code, downloaded.stderr).toBe(0);
+    expect(csv.stdoutBytes.equals(downloaded.stdoutBytes)).toBe(true);
+    expect(csvObjects(csv.stdout).rows).toHaveLength(150);
+
+    const parquet = await runCli(platform.baseUrl, ['submit', iris, '--model', 'iris-logreg', '--format', 'parquet', '--out', '-']);
+    expect(parquet.code, parquet.stderr).toBe(0);
+    expect(parquet.stdoutBytes.subarray(0, 4).toString('latin1')).toBe('PAR1');
+    expect(parquet.stderr).toMatch(/job page: \S+\/jobs\//);
+    expect((await duckdbParquet(parquet.stdoutBytes)).rows).toHaveLength(150);
   });
 
   it("is refused, exit 1, with the server's words, an email address whose domain has no dot", async () => {

@@ -8,6 +8,8 @@ export const CLI = path.join(repoRoot, 'apps/cli/dist/main.js');
 export interface CliRun {
   code: number | null;
   stdout: string;
+  /** stdout's bytes as written (binary results: Parquet, Excel). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -21,11 +23,14 @@ export function runCli(baseUrl: string, args: string[], env: Record<string, stri
       env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: baseUrl, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
+    const chunks: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      const stdoutBytes = Buffer.concat(chunks);
+      resolve({ code, stdout: stdoutBytes.toString(), stdoutBytes, stderr });
+    });
   });
 }

@@ -21,7 +21,7 @@ import {
 } from './args.js';
 import { followJob, rowsText } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
-import { checkOutFile } from './out-file.js';
+import { checkOutFile, resultsDestination } from './out-file.js';
 import { ApiError, downloadTo, getJson, postMultipart, requestJson } from './http.js';
 import {
   cancelCommand,
@@ -63,7 +63,7 @@ ${JOB_HELP}
 Commands:
   submit       Upload a data file to be scored by a model (NAME or NAME@VERSION; the server's default
                model when left out): CSV (any delimiter), Excel .xlsx, Parquet, JSON Lines, gzip- or
-               zstd-compressed. Prints the job page URL.
+               zstd-compressed. Prints the job page URL (on stderr when --out - puts results on stdout).
                --email  the address told when the job ends
                --wait   follow the job until it ends, with a progress bar of rows scored
                --out    with --wait (implied), download the results to this file, in the format
@@ -94,7 +94,8 @@ const COMMAND_HELP: Record<string, string> = {
                         [--delimiter D] [--decimal C] [--encoding E] [--sheet NAME] [--key KEY] [--url URL]
 
 Uploads FILE to be scored by the model NAME (or NAME@VERSION; without --model, the server's default model,
-which batchcast models list names) and prints the job page's URL. FILE has a
+which batchcast models list names) and prints the job page's URL (on stderr when the results go to stdout:
+--out - or /dev/stdout). FILE has a
 header: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSON Lines or a JSON array,
 optionally gzip- or zstd-compressed; the server detects which from the content. With --wait, follows the
 job until it ends; with --out (implies --wait), saves the results (the input rows with the predictions
@@ -166,6 +167,11 @@ async function submit(args: string[]): Promise<number> {
   if (values.format !== undefined && values.out === undefined) throw new UsageError('--format chooses the format of --out: give --out too');
   const reading = readingOptions(values);
   await checkOutFile(values.out);
+  // Results on stdout (--out -, /dev/stdout): stdout is theirs alone, so the job's link goes to stderr with the
+  // other messages; it printed before the results, and a CSV got a first line that was a URL, a Parquet file
+  // stopped being one, and the private link went wherever the results went.
+  const resultsOnStdout =
+    values.out === '-' || (values.out !== undefined && (await resultsDestination(values.out)).kind === 'stdout');
   const model = values.model ?? (await defaultModel(base));
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
@@ -197,7 +203,8 @@ async function submit(args: string[]): Promise<number> {
   };
   // Before the link is printed: a Ctrl-C as soon as it shows is told how to cancel too, not killed silently.
   if (wait) process.once('SIGINT', onInterrupt);
-  process.stdout.write(`${pageUrl}\n`);
+  if (resultsOnStdout) log(`job page: ${pageUrl}`);
+  else process.stdout.write(`${pageUrl}\n`);
   if (!wait) {
     log(`job ${created.id} queued; follow it at the URL above`);
     return EXIT_OK;
