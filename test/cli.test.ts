@@ -262,6 +262,49 @@ describe('batchcast submit', () => {
     expect(unreachable.stderr).toMatch(/upload \[-+\]\s+0% .*not sent/);
   });
 
+  it('an upload the server refused early: the progress stops where it answered, not at 100% of a file it never read', async () => {
+    // 64 MiB missing a column: the server answers after its header line. Between them a proxy passes the first
+    // 256 KiB, then holds the rest until the answer has come back (and drops what comes after it, as the server's
+    // lingering close does): the answer comes while most of the file is still unsent, whatever the machine's speed.
+    const file = path.join(tmp, 'nocol-big.csv');
+    await writeFile(file, `sepal_length,sepal_width,petal_length\n${'5.1,3.5,1.4\n'.repeat(5_600_000)}`);
+    const target = new URL(platform.baseUrl);
+    const proxy = net.createServer((client) => {
+      const server = net.connect(Number(target.port), target.hostname);
+      let passed = 0;
+      let answered = false;
+      client.on('data', (d: Buffer) => {
+        if (answered) return;
+        if (passed < 256 * 1024) {
+          passed += d.length;
+          server.write(d);
+        } else client.pause();
+      });
+      server.on('data', (d: Buffer) => {
+        answered = true;
+        client.write(d);
+        client.resume();
+      });
+      server.on('end', () => client.end());
+      client.on('close', () => server.destroy());
+      server.on('error', () => client.destroy());
+      client.on('error', () => server.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const r = await cli(['submit', file, '--model', 'iris-logreg', '--url', url]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('petal_width');
+      expect(r.stderr).not.toContain('100%');
+      const last = r.stderr.split('\n').filter((l) => l.startsWith('upload [')).at(-1);
+      expect(last, r.stderr).toMatch(/% (\S+ \S+)\/64\.1 MiB {2}refused by the server after \1$/);
+    } finally {
+      proxy.close();
+      await rm(file, { force: true });
+    }
+  });
+
   it('sends the upload again with its idempotency key when the answer is lost: one job, not two', async () => {
     const lossy = await answerLosingHop();
     const url = lossy.url;

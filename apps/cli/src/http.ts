@@ -24,6 +24,9 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+
+  /** For an upload the server answered before the file's end: the file bytes sent by then, else null. */
+  sentBeforeAnswer: number | null = null;
 }
 
 const agentFor = (url: URL) => (url.protocol === 'https:' ? https : http);
@@ -282,11 +285,25 @@ export async function postMultipart<S extends z.ZodType>(
       },
     });
     req.setTimeout(120_000, () => req.destroy(new Error('the upload stalled for 120 s')));
+    // The file bytes handed to the connection when the server answered, if it answered before the end of the
+    // file: the rest is not sent (a server that refused early reads no more of it, and dropping what it still
+    // gets says nothing), and the progress stops there rather than counting it.
+    let sentWhenAnswered: number | null = null;
     req.on('response', (res) => {
+      if (sent < size && sentWhenAnswered === null) {
+        sentWhenAnswered = sent;
+        stopSending();
+      }
       readBody(res).then((text) => {
         settled = true;
+        // What was cut short is ended now: its answer is read.
+        if (sentWhenAnswered !== null) req.destroy();
         const status = res.statusCode ?? 0;
-        if (status >= 400) return reject(fromResponse(url, res, text));
+        if (status >= 400) {
+          const err = fromResponse(url, res, text);
+          err.sentBeforeAnswer = sentWhenAnswered;
+          return reject(err);
+        }
         try {
           resolve({ status, body: checked(url, schema, JSON.parse(text)) });
         } catch (err) {
@@ -303,19 +320,27 @@ export async function postMultipart<S extends z.ZodType>(
     let sent = 0;
     const count = new Transform({
       transform(chunk: Buffer, _enc, done) {
+        if (sentWhenAnswered !== null) return done();
         sent += chunk.length;
         upload.onProgress?.(sent, size);
         done(null, chunk);
       },
     });
+    let file: ReturnType<typeof createReadStream> | null = null;
+    const stopSending = () => {
+      count.unpipe(req);
+      file?.unpipe(count);
+      file?.destroy();
+    };
     // The file is read only once the connection is up: before that, every byte would go into the request's
     // buffer at once and the progress would reach 100% for a server that was never reached.
     const send = () => {
       req.write(headBytes);
-      const file = createReadStream(upload.file.path, { highWaterMark: 256 * 1024 });
+      if (sentWhenAnswered !== null) return;
+      file = createReadStream(upload.file.path, { highWaterMark: 256 * 1024 });
       file.on('error', (err) => req.destroy(err));
       file.pipe(count).pipe(req, { end: false });
-      count.on('end', () => req.end(tailBytes));
+      count.on('end', () => sentWhenAnswered === null && req.end(tailBytes));
     };
     req.once('socket', (socket) => {
       if (socket.connecting) socket.once('connect', send);

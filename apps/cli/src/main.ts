@@ -191,7 +191,15 @@ async function submit(args: string[]): Promise<number> {
       return answer;
     },
     (err: unknown) => {
-      bar.finish('not sent');
+      // An early refusal (a missing column, too large) answered while the file was still going: the bar stops
+      // where the server answered, not at 100% of a file it never read.
+      // A refusal after the whole file (the server drained what it no longer read) says so too: "not sent" is
+      // for a server that was never reached or never answered.
+      const answered = err instanceof ApiError && err.status !== null;
+      const early = err instanceof ApiError ? err.sentBeforeAnswer : null;
+      bar.finish(
+        early !== null ? `refused by the server after ${formatBytes(early)}` : answered ? 'refused by the server' : 'not sent',
+      );
       throw err;
     },
   );
