@@ -171,7 +171,7 @@ route({
     400: text('text/html', 'The form again, with the message.'),
     409: text('text/html', 'The form again: a post with its key is still arriving (after waiting 20 s for it).'),
     413: text('text/html', 'The form again.'),
-    410: text('text/html', 'The form again: the model version named was removed by an administrator (`model_removed`).'),
+    410: text('text/html', 'The form again: the model version named was removed (`model_removed`).'),
     415: text('text/html', 'The form again.'),
     422: text('text/html', 'The form again, with what to fix.'),
     ...errors(429),

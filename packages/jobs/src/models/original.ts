@@ -48,7 +48,7 @@ async function removedVersion(pool: Pool, name: string, version: number): Promis
     throw new DomainError(
       'gone',
       'model_removed',
-      `${name} version ${version} was removed by an administrator on ${row.removedAt?.toISOString()}, and its files are no longer kept ` +
+      `${name} version ${version} was removed on ${row.removedAt?.toISOString()}, and its files are no longer kept ` +
         '(deleted once no job used it): register the file again from your own copy.',
       { model: name, version, removedAt: row.removedAt?.toISOString() ?? null },
     );

@@ -91,7 +91,7 @@ async function refuseRemoved(
   throw new DomainError(
     'gone',
     'model_removed',
-    `Model ${version === undefined ? `"${name}"` : `${name}@${version}`} was removed by an administrator on ${when}: ${instead}.`,
+    `Model ${version === undefined ? `"${name}"` : `${name}@${version}`} was removed on ${when}: ${instead}.`,
     { model: name, ...(version === undefined ? {} : { version }), removedAt: when, versions: left },
   );
 }
