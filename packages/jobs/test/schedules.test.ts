@@ -213,6 +213,22 @@ describe('sources', () => {
     }
   });
 
+  it('refuses a URL on a listed host but another port, naming the host and port and saying the port is refused', async () => {
+    const { ctx: listed, close: closeListed } = await testContext({ SCHEDULE_SOURCE_DIRS: sources, SCHEDULE_SOURCE_HOSTS: '127.0.0.1:9311' });
+    try {
+      const err = await createSchedule(listed, { ...base(), name: 'other-port', source: 'http://127.0.0.1:3310/healthz' }).catch(
+        (e: DomainError) => e,
+      );
+      expect((err as DomainError).code).toBe('source_not_allowed');
+      expect((err as DomainError).message).toBe(
+        '127.0.0.1:3310 is not allowed: the port is what is refused. 127.0.0.1 is one of the hosts this server may request, ' +
+          'on port 9311 only, not on port 3310. Ask an operator to add the host and port to SCHEDULE_SOURCE_HOSTS.',
+      );
+    } finally {
+      await closeListed();
+    }
+  });
+
   it('refuses URLs on hosts that are not listed, before any request', async () => {
     for (const source of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:1/x.csv', 'https://exports.example.com/x.csv']) {
       const err = await createSchedule(ctx, { ...base(), name: 'web', source }).catch((e: DomainError) => e);

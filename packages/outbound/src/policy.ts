@@ -158,6 +158,36 @@ function addressInRanges(p: CompiledPolicy, address: string, port: UrlPort): boo
   return p.ranges.some(([net, bits, e]) => net.kind() === plain.kind() && plain.match(net, bits) && portMatches(e, port));
 }
 
+/**
+ * Why a URL's host and port are not let through where only listed hosts may be requested (reach: listed-only, the
+ * admin's schedule sources), naming both (`127.0.0.1:3310`): a host that is listed, but with other ports, is said
+ * to be one this server may request on those ports only, so that nobody adds a host that is there already. An IP
+ * literal counts as listed when a listed address or block holds it. (address_not_allowed, which webhooks registered
+ * by API keys get, tells nothing of the list.)
+ */
+function hostNotAllowed(p: CompiledPolicy, url: URL, hostname: string, at: UrlPort, literal: boolean): string {
+  return otherPortsOnly(p, url, hostname, at, literal) ?? `${url.hostname}:${at.port} is not one of the hosts this server may request.`;
+}
+
+/** For a host listed with other ports than the URL's: the refusal, saying so; otherwise null. */
+function otherPortsOnly(p: CompiledPolicy, url: URL, hostname: string, at: UrlPort, literal: boolean): string | null {
+  const where = `${url.hostname}:${at.port}`;
+  const host = stripDot(hostname.toLowerCase());
+  const ip = literal ? parseIp(hostname) : null;
+  const plain = ip && ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip;
+  const entryPorts: EntryPort[] = plain
+    ? p.ranges.filter(([net, bits]) => net.kind() === plain.kind() && plain.match(net, bits)).map(([, , e]) => e)
+    : [...(p.names.get(host) ?? []), ...p.suffixes.filter(([suffix]) => host.endsWith(suffix)).map(([, e]) => e)];
+  // An entry without a port means the scheme's own; 'any' would have let the URL through.
+  const schemePort = url.protocol === 'https:' ? 443 : 80;
+  const ports = [...new Set(entryPorts.map((e) => (e === 'default' ? schemePort : e)).filter((e): e is number => typeof e === 'number'))]
+    .sort((a, b) => a - b)
+    .map(String);
+  if (ports.length === 0) return null;
+  const list = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}`;
+  return `${where} is not allowed: the port is what is refused. ${url.hostname} is one of the hosts this server may request, on ${list} only, not on port ${at.port}.`;
+}
+
 /** A URL that passed the checks: where to connect, and the addresses the connection is pinned to. */
 export interface CheckedTarget {
   url: URL;
@@ -214,13 +244,12 @@ export async function checkTarget(
   const named = !literal && nameAllowed(p, hostname, at);
   // Before any DNS lookup: a host that is not listed is not even resolved.
   if (p.policy.reach === 'listed-only' && !named && !(literal && addressInRanges(p, hostname, at))) {
-    throw new OutboundError('host_not_allowed', `${url.hostname} is not one of the hosts this server may request.`, {
-      url: displayUrl(url),
-    });
+    throw new OutboundError('host_not_allowed', hostNotAllowed(p, url, hostname, at, !!literal), { url: displayUrl(url) });
   }
   const addresses: ResolvedAddress[] = literal
     ? [{ address: hostname, family: literal.kind() === 'ipv4' ? 4 : 6 }]
     : await resolveHost(hostname, url, opts);
+  // Said alike whatever is listed: a webhook's refusal reaches API keys, who are told nothing about the list.
   const refused = () =>
     new OutboundError('address_not_allowed', `The address of ${url.hostname} is not allowed.`, { url: displayUrl(url) });
   for (const a of addresses) {

@@ -93,7 +93,12 @@ export async function safeFetch(url: string | URL, opts: SafeFetchOptions): Prom
     let headers: Record<string, string> = lowerCaseKeys(opts.headers ?? {});
     let target: string | URL = url;
     for (let hop = 0; ; hop++) {
-      const checked = await checkTarget(target, opts.policy, { resolver: opts.resolver, signal });
+      const from = hop > 0 ? current : null;
+      const checked = await checkTarget(target, opts.policy, { resolver: opts.resolver, signal }).catch((err: unknown) => {
+        // A hop after a redirect: said as the redirect's target, not as the URL that was given (which was allowed).
+        if (!from || !(err instanceof OutboundError)) throw err;
+        throw new OutboundError(err.code, `${displayUrl(from)} redirected to a URL that was refused: ${err.message}`, err.details);
+      });
       current = checked.url;
       const { res, address } = await send(checked, { method, headers, body, ca: opts.ca }, signal);
       const status = res.statusCode ?? 0;

@@ -73,6 +73,30 @@ describe('an allowHosts entry with a port', () => {
     );
   });
 
+  it('a refusal names the host and port, and says it is the port when the host is listed with others', async () => {
+    const messageOf = async (p: Promise<unknown>) => ((await p.then(() => null, (e: unknown) => e)) as OutboundError).message;
+    for (const [entry, host] of [
+      [`127.0.0.1:${listed}`, '127.0.0.1'],
+      [`hooks.internal:${listed}`, 'hooks.internal'],
+      [`127.0.0.0/8:${listed}`, '127.0.0.1'],
+    ] as const) {
+      expect(await messageOf(fetchWith([entry], `http://${host}:${unlisted}/`, { reach: 'listed-only' })), entry).toBe(
+        `${host}:${unlisted} is not allowed: the port is what is refused. ${host} is one of the hosts this server may request, on port ${listed} only, not on port ${unlisted}.`,
+      );
+      // Where public hosts may be requested too (webhooks, registered by API keys), nothing of the list is told.
+      expect(await messageOf(fetchWith([entry], `http://${host}:${unlisted}/`)), entry).toBe(`The address of ${host} is not allowed.`);
+    }
+    // Listed on two ports, asked on a third; and an entry without a port (the scheme's own).
+    const two = await messageOf(fetchWith(['127.0.0.1:1', `127.0.0.1:${listed}`], `http://127.0.0.1:${unlisted}/`, { reach: 'listed-only' }));
+    expect(two).toContain(`on ports 1 and ${listed} only, not on port ${unlisted}`);
+    const bare = await messageOf(fetchWith(['127.0.0.1'], `http://127.0.0.1:${unlisted}/`, { reach: 'listed-only' }));
+    expect(bare).toContain(`on port 80 only, not on port ${unlisted}`);
+    // A host not listed at all: host and port named, no word of ports.
+    expect(await messageOf(fetchWith(['hooks.internal'], `http://127.0.0.1:${unlisted}/`, { reach: 'listed-only' }))).toBe(
+      `127.0.0.1:${unlisted} is not one of the hosts this server may request.`,
+    );
+  });
+
   it('several ports of one host are several entries; host:* allows every port (IP, name, *.suffix, CIDR)', async () => {
     const both = [`127.0.0.1:${listed}`, `127.0.0.1:${unlisted}`];
     expect((await fetchWith(both, `http://127.0.0.1:${unlisted}/`)).body.toString()).toBe('unlisted');

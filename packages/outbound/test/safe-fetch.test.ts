@@ -245,6 +245,16 @@ describe('redirects', () => {
     expect(second.requests.length).toBe(before);
   });
 
+  it("says that a redirect's target was refused, naming the redirecting URL and the target's host and port", async () => {
+    const listedOnly: OutboundPolicy = { allowHosts: [`receiver.internal:${main.port}`], allowHttp: 'always', reach: 'listed-only' };
+    const to = `http://receiver.internal:${second.port}/`;
+    const e = await expectCode(safeFetch(redirect(to), { ...BASE, policy: listedOnly, resolver }), 'host_not_allowed');
+    expect(e.message).toBe(
+      `http://receiver.internal:${main.port}/redirect redirected to a URL that was refused: receiver.internal:${second.port} is not allowed: ` +
+        `the port is what is refused. receiver.internal is one of the hosts this server may request, on port ${main.port} only, not on port ${second.port}.`,
+    );
+  });
+
   it('refuses a redirect to another scheme', async () => {
     await expectCode(safeFetch(redirect('file:///etc/passwd'), { ...BASE, policy, resolver }), 'scheme_not_allowed', /file:/);
   });

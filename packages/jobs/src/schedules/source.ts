@@ -76,7 +76,7 @@ function refusal(err: unknown): DomainError | null {
     err instanceof OutboundError &&
     (err.code === 'host_not_allowed' || err.code === 'address_not_allowed' || err.code === 'scheme_not_allowed')
   ) {
-    const hint = err.code === 'host_not_allowed' ? ' Ask an operator to add the host to SCHEDULE_SOURCE_HOSTS.' : '';
+    const hint = err.code === 'host_not_allowed' ? ' Ask an operator to add the host and port to SCHEDULE_SOURCE_HOSTS.' : '';
     return new DomainError('unprocessable', 'source_not_allowed', `${err.message}${hint}`);
   }
   return null;
