@@ -297,7 +297,10 @@ describe('batchcast submit', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('petal_width');
       expect(r.stderr).not.toContain('100%');
-      const last = r.stderr.split('\n').filter((l) => l.startsWith('upload [')).at(-1);
+      const last = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('upload ['))
+        .at(-1);
       expect(last, r.stderr).toMatch(/% (\S+ \S+)\/64\.1 MiB {2}refused by the server after \1$/);
     } finally {
       proxy.close();

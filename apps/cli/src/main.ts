@@ -170,8 +170,7 @@ async function submit(args: string[]): Promise<number> {
   // Results on stdout (--out -, /dev/stdout): stdout is theirs alone, so the job's link goes to stderr with the
   // other messages; it printed before the results, and a CSV got a first line that was a URL, a Parquet file
   // stopped being one, and the private link went wherever the results went.
-  const resultsOnStdout =
-    values.out === '-' || (values.out !== undefined && (await resultsDestination(values.out)).kind === 'stdout');
+  const resultsOnStdout = values.out === '-' || (values.out !== undefined && (await resultsDestination(values.out)).kind === 'stdout');
   const model = values.model ?? (await defaultModel(base));
 
   const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
@@ -197,9 +196,7 @@ async function submit(args: string[]): Promise<number> {
       // for a server that was never reached or never answered.
       const answered = err instanceof ApiError && err.status !== null;
       const early = err instanceof ApiError ? err.sentBeforeAnswer : null;
-      bar.finish(
-        early !== null ? `refused by the server after ${formatBytes(early)}` : answered ? 'refused by the server' : 'not sent',
-      );
+      bar.finish(early !== null ? `refused by the server after ${formatBytes(early)}` : answered ? 'refused by the server' : 'not sent');
       throw err;
     },
   );

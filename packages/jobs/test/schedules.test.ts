@@ -214,7 +214,10 @@ describe('sources', () => {
   });
 
   it('refuses a URL on a listed host but another port, naming the host and port and saying the port is refused', async () => {
-    const { ctx: listed, close: closeListed } = await testContext({ SCHEDULE_SOURCE_DIRS: sources, SCHEDULE_SOURCE_HOSTS: '127.0.0.1:9311' });
+    const { ctx: listed, close: closeListed } = await testContext({
+      SCHEDULE_SOURCE_DIRS: sources,
+      SCHEDULE_SOURCE_HOSTS: '127.0.0.1:9311',
+    });
     try {
       const err = await createSchedule(listed, { ...base(), name: 'other-port', source: 'http://127.0.0.1:3310/healthz' }).catch(
         (e: DomainError) => e,

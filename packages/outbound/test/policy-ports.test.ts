@@ -74,7 +74,13 @@ describe('an allowHosts entry with a port', () => {
   });
 
   it('a refusal names the host and port, and says it is the port when the host is listed with others', async () => {
-    const messageOf = async (p: Promise<unknown>) => ((await p.then(() => null, (e: unknown) => e)) as OutboundError).message;
+    const messageOf = async (p: Promise<unknown>) =>
+      (
+        (await p.then(
+          () => null,
+          (e: unknown) => e,
+        )) as OutboundError
+      ).message;
     for (const [entry, host] of [
       [`127.0.0.1:${listed}`, '127.0.0.1'],
       [`hooks.internal:${listed}`, 'hooks.internal'],
@@ -87,7 +93,9 @@ describe('an allowHosts entry with a port', () => {
       expect(await messageOf(fetchWith([entry], `http://${host}:${unlisted}/`)), entry).toBe(`The address of ${host} is not allowed.`);
     }
     // Listed on two ports, asked on a third; and an entry without a port (the scheme's own).
-    const two = await messageOf(fetchWith(['127.0.0.1:1', `127.0.0.1:${listed}`], `http://127.0.0.1:${unlisted}/`, { reach: 'listed-only' }));
+    const two = await messageOf(
+      fetchWith(['127.0.0.1:1', `127.0.0.1:${listed}`], `http://127.0.0.1:${unlisted}/`, { reach: 'listed-only' }),
+    );
     expect(two).toContain(`on ports 1 and ${listed} only, not on port ${unlisted}`);
     const bare = await messageOf(fetchWith(['127.0.0.1'], `http://127.0.0.1:${unlisted}/`, { reach: 'listed-only' }));
     expect(bare).toContain(`on port 80 only, not on port ${unlisted}`);
