@@ -23,3 +23,16 @@ export function closeAfterAnswer(res: Response): void {
     socket.once('close', () => clearTimeout(timer));
   };
 }
+
+/**
+ * Refuses a request while its body is still arriving (`reject` being how the route's receiving promise fails): multer
+ * would read the rest of the body first (29 MB through a slow link, to say that the model does not exist). The
+ * answer closes the connection (closeAfterAnswer), so the client hears it and stops sending instead of the server
+ * reading the rest. Data uploads and model registrations refuse this way alike.
+ */
+export function refuseWhileReceiving(res: Response, reject: (err: unknown) => void): (err: unknown) => void {
+  return (err) => {
+    closeAfterAnswer(res);
+    reject(err);
+  };
+}

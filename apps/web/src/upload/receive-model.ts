@@ -8,7 +8,7 @@ import { canonicalJson, checkModelNameOwner, type JobsContext, type Model, regis
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
-import { closeAfterAnswer } from '../http/close-after-answer.js';
+import { refuseWhileReceiving } from '../http/close-after-answer.js';
 import { fromMulterError, refuse } from '../http/errors.js';
 import { formatBytes } from '@batchcast/bytes';
 
@@ -76,10 +76,7 @@ function modelTooLarge(maxBytes: number) {
 export function receiveModelForm(ctx: WebContext, req: Request, res: Response): Promise<void> {
   const maxBytes = ctx.config.storage.maxModelBytes;
   return new Promise<void>((resolve, reject) => {
-    refusers.set(req, (err) => {
-      closeAfterAnswer(res);
-      reject(err);
-    });
+    refusers.set(req, refuseWhileReceiving(res, reject));
     const key = req.apiKey;
     if (key) ownerChecks.set(req, (name) => checkModelNameOwner(ctx.jobs.pool, name, key.id));
     modelUpload(maxBytes)(req, res, (err: unknown) =>

@@ -20,7 +20,7 @@ import {
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
-import { closeAfterAnswer } from '../http/close-after-answer.js';
+import { closeAfterAnswer, refuseWhileReceiving } from '../http/close-after-answer.js';
 import { fileTooLarge, fromMulterError, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader } from '../http/idempotency-key.js';
 import { sameChoices, uploadChoices } from './upload-choices.js';
@@ -60,7 +60,7 @@ export function receiveUpload(
     if (claim.kind === 'held') held.set(req, claim);
     return claim;
   };
-  /** How each request being received is refused before multer has read its whole body (see refuseEarly). */
+  /** How each request being received is refused before multer has read its whole body (see refuseWhileReceiving). */
   const refusers = new WeakMap<Request, (err: unknown) => void>();
   const early = {
     // Only the fields sent before the file: one sent after it may still come (multipart allows it), and is
@@ -103,7 +103,7 @@ export function receiveUpload(
   }).single('file');
   const receive = (req: Request, res: Response) =>
     new Promise<void>((resolve, reject) => {
-      refusers.set(req, (err) => refuseEarly(res, reject, err));
+      refusers.set(req, refuseWhileReceiving(res, reject));
       upload(req, res, (err: unknown) => {
         if (!err) return resolve();
         if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
@@ -160,16 +160,6 @@ export function receiveUpload(
       await held.get(req)?.release();
     }
   };
-}
-
-/**
- * Answers a refusal while the body is still arriving: multer would read the rest of it first (29 MB through a
- * slow link, to say that the model does not exist). The answer closes the connection, so the client hears it and
- * stops sending instead of the server reading the rest (a connection kept open would have to be read to its end).
- */
-function refuseEarly(res: Response, reject: (err: unknown) => void, err: unknown): void {
-  closeAfterAnswer(res);
-  reject(err);
 }
 
 /**
