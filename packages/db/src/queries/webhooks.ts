@@ -1,4 +1,4 @@
-import { inTransaction, type Pool } from '../pool.js';
+import { inTransaction, type Pool, type PoolClient } from '../pool.js';
 
 /** A webhook endpoint; its secrets as stored (encrypted by the domain, opaque here). */
 export interface WebhookEndpointRecord {
@@ -417,22 +417,38 @@ export interface ResealBatch {
   changed: number;
 }
 
+/** One re-seal batch of one kind of sealed value: the rows with ids after `after` (null: from the first), `limit` of them at most, not sealed with key `keyId`. */
+export type ResealBatchOf = (pool: Pool, keyId: Buffer, after: string | null, limit: number, reseal: Reseal) => Promise<ResealBatch>;
+
+/**
+ * One re-seal batch in one transaction, as both re-seals run it: `select` locks the batch's rows (ids in order,
+ * after the last batch's), `resealRow` writes one row's values sealed again and says how many it changed.
+ */
+async function resealBatch<Row extends { id: string }>(
+  pool: Pool,
+  select: (client: PoolClient) => Promise<{ rows: Row[] }>,
+  resealRow: (client: PoolClient, row: Row) => Promise<number>,
+): Promise<ResealBatch> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await select(client);
+    let changed = 0;
+    for (const row of rows) changed += await resealRow(client, row);
+    return { last: rows.at(-1)?.id ?? null, seen: rows.length, changed };
+  });
+}
+
 /**
  * One batch of endpoints (ids after `after`, in order) whose current secret or an old secret still signing was
  * not sealed with the key of id `keyId` (bytes 2–5 of a sealed value; see secret-box.ts): with their rows
  * locked, as a rotation locks them (a secret rotated meanwhile is never overwritten with the old one), each
  * secret is replaced by `reseal`'s answer, in one transaction.
  */
-export async function resealEndpointSecrets(
-  pool: Pool,
-  keyId: Buffer,
-  after: string | null,
-  limit: number,
-  reseal: Reseal,
-): Promise<ResealBatch> {
-  return inTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ id: string; secret: Buffer; old: Buffer[] }>(
-      `SELECT e.id, e.secret,
+export const resealEndpointSecrets: ResealBatchOf = (pool, keyId, after, limit, reseal) =>
+  resealBatch(
+    pool,
+    (client) =>
+      client.query<{ id: string; secret: Buffer; old: Buffer[] }>(
+        `SELECT e.id, e.secret,
               ARRAY(SELECT o.secret FROM webhook_old_secrets o WHERE o.endpoint_id = e.id AND o.expires_at > now()) AS old
        FROM webhook_endpoints e
        WHERE ($2::uuid IS NULL OR e.id > $2)
@@ -440,10 +456,10 @@ export async function resealEndpointSecrets(
               OR EXISTS (SELECT 1 FROM webhook_old_secrets o
                          WHERE o.endpoint_id = e.id AND o.expires_at > now() AND substring(o.secret FROM 2 FOR 4) <> $1))
        ORDER BY e.id LIMIT $3 FOR UPDATE OF e`,
-      [keyId, after, limit],
-    );
-    let changed = 0;
-    for (const row of rows) {
+        [keyId, after, limit],
+      ),
+    async (client, row) => {
+      let changed = 0;
       const secret = reseal(row.secret, row.id);
       if (secret) {
         await client.query('UPDATE webhook_endpoints SET secret = $2 WHERE id = $1', [row.id, secret]);
@@ -455,33 +471,25 @@ export async function resealEndpointSecrets(
         await client.query('UPDATE webhook_old_secrets SET secret = $3 WHERE endpoint_id = $1 AND secret = $2', [row.id, old, sealed]);
         changed++;
       }
-    }
-    return { last: rows.at(-1)?.id ?? null, seen: rows.length, changed };
-  });
-}
+      return changed;
+    },
+  );
 
 /** One batch of deliveries (ids after `after`, in order) whose body was not sealed with key `keyId`: locked, re-sealed, in one transaction. */
-export async function resealDeliveryBodies(
-  pool: Pool,
-  keyId: Buffer,
-  after: string | null,
-  limit: number,
-  reseal: Reseal,
-): Promise<ResealBatch> {
-  return inTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ id: string; body: Buffer }>(
-      `SELECT id, body FROM webhook_deliveries
+export const resealDeliveryBodies: ResealBatchOf = (pool, keyId, after, limit, reseal) =>
+  resealBatch(
+    pool,
+    (client) =>
+      client.query<{ id: string; body: Buffer }>(
+        `SELECT id, body FROM webhook_deliveries
        WHERE ($2::text IS NULL OR id > $2) AND substring(body FROM 2 FOR 4) <> $1
        ORDER BY id LIMIT $3 FOR UPDATE`,
-      [keyId, after, limit],
-    );
-    let changed = 0;
-    for (const row of rows) {
+        [keyId, after, limit],
+      ),
+    async (client, row) => {
       const body = reseal(row.body, row.id);
-      if (!body) continue;
+      if (!body) return 0;
       await client.query('UPDATE webhook_deliveries SET body = $2 WHERE id = $1', [row.id, body]);
-      changed++;
-    }
-    return { last: rows.at(-1)?.id ?? null, seen: rows.length, changed };
-  });
-}
+      return 1;
+    },
+  );
