@@ -6,6 +6,10 @@ import { completeIdempotencyKey, type KeyCompletion } from './idempotency.js';
 /** `receiving`: recorded while its upload still arrives (migration 013); seen by workers only. */
 export type JobStatus = 'receiving' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
+/**
+ * A unit of work as recorded in job_chunks: a byte range of the stored upload (CSV, JSON Lines), or a range
+ * of rows (Parquet, whose byte range is unused: 0-0). `firstRow` and `rows` are what every format shares.
+ */
 export interface ChunkSpec {
   index: number;
   start: number;

@@ -1,22 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '@batchcast/blob';
 import type { CsvDecimal, CsvDelimiter } from '@batchcast/csv';
+import type { ChunkSpec } from '@batchcast/db';
 import type { Compression, FormatHints } from '@batchcast/formats';
 import type { JobLayout } from '../records.js';
 
-/**
- * A unit of work as recorded in job_chunks: a byte range of the stored upload (CSV, JSON Lines), or a range
- * of rows (Parquet, whose byte range is unused: 0-0). `firstRow` and `rows` are what every format shares.
- */
-export interface StoredChunk {
-  index: number;
-  start: number;
-  end: number;
-  firstRow: number;
-  rows: number;
-  /** The line of the file at `start`, where the scan knew it (see Chunk.line). */
-  line?: number | null | undefined;
-}
+/** A chunk of a stored upload: the row of job_chunks it is recorded as. */
+export type StoredChunk = ChunkSpec;
 
 /** An upload stored in the blob store and scanned: where it is (`key`), its size, and what the scan learned. */
 export interface StoredUpload {
