@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
 import {
   type AcceptedJob,
@@ -14,7 +14,7 @@ import {
   resultsJsonl,
   scored,
 } from './support/formats.js';
-import { examples, Platform } from './support/platform.js';
+import { examples, type Platform, platformForFile } from './support/platform.js';
 
 /**
  * Values come back exactly as they were given, over HTTP on a real platform: inputs made by other tools
@@ -22,12 +22,8 @@ import { examples, Platform } from './support/platform.js';
  * JSON.parse) in every results format.
  */
 let platform: Platform;
-
-beforeAll(async () => {
-  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
+platformForFile({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }, (started) => {
+  platform = started;
 });
 
 const IRIS = { model: 'iris-logreg' };

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signIn } from './support/admin.js';
 import { csvObjects } from './support/csv.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { ADMIN_TOKEN, examples, type Platform, platformForFile } from './support/platform.js';
 import { runCli } from './support/cli.js';
 
 /**
@@ -13,11 +13,8 @@ import { runCli } from './support/cli.js';
  * are never given out again.
  */
 let platform: Platform;
-beforeAll(async () => {
-  platform = await new Platform({ workers: 1 }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
+platformForFile({ workers: 1 }, (started) => {
+  platform = started;
 });
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

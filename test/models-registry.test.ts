@@ -1,22 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { onnx } from '@batchcast/inference';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { csvObjects, parseCsv } from './support/csv.js';
 import { IRIS_RESULT_COLUMNS } from './support/examples.js';
 import { submit, waitForEnd, fileBlob } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { ADMIN_TOKEN, examples, type Platform, platformForFile } from './support/platform.js';
 
 /**
  * The model registry over HTTP: registration rules, versions, refusals, and every example model registered
  * anew and scored through the batch path and the real-time endpoint against scikit-learn's predictions.
  */
 let platform: Platform;
-beforeAll(async () => {
-  platform = await new Platform({ workers: 1 }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
+platformForFile({ workers: 1 }, (started) => {
+  platform = started;
 });
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

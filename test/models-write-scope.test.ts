@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApiKeyCreated } from '@batchcast/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fileBlob, submit } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { ADMIN_TOKEN, examples, type Platform, platformForFile } from './support/platform.js';
 import { runCli } from './support/cli.js';
 
 /**
@@ -13,11 +13,8 @@ import { runCli } from './support/cli.js';
  * 403 insufficient_scope; the key's own rate limit still applies.
  */
 let platform: Platform;
-beforeAll(async () => {
-  platform = await new Platform({ workers: 1 }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
+platformForFile({ workers: 1 }, (started) => {
+  platform = started;
 });
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

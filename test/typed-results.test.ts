@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
 import { fileBlob } from './support/http.js';
-import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
+import { ADMIN_TOKEN, type Platform, platformForFile, repoRoot } from './support/platform.js';
 
 /**
  * The typed results (results.jsonl, .parquet, .xlsx) keep the input's types, over HTTP on a real platform, read
@@ -12,12 +12,8 @@ import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
  * cell's kind, empty cells are null, and integer class labels are integers.
  */
 let platform: Platform;
-
-beforeAll(async () => {
-  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
-});
-afterAll(async () => {
-  await platform?.stop();
+platformForFile({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }, (started) => {
+  platform = started;
 });
 
 const IRIS = { model: 'iris-logreg' };

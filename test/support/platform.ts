@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { dropDatabase as dropDatabaseAt } from '@batchcast/db';
 import { freePort } from '@batchcast/runtime';
 
@@ -178,6 +179,20 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * One platform for the test file: started before the file's tests (then handed to `ready`), stopped after them.
+ */
+export function platformForFile(opts: PlatformOptions, ready: (platform: Platform) => void): void {
+  let platform: Platform | undefined;
+  beforeAll(async () => {
+    platform = await new Platform(opts).start();
+    ready(platform);
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
