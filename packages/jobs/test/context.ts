@@ -1,13 +1,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { FsBlobStore } from '@batchcast/blob';
 import { parseConfig } from '@batchcast/config';
 import { createLogger } from '@batchcast/log';
+import type { FormatHints } from '@batchcast/formats';
 import { createMailer } from '@batchcast/mail';
 import { JobProducer } from '@batchcast/queue';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { DomainError, registerExampleModels } from '../src/index.js';
+import {
+  type CreatedJob,
+  createJob,
+  DomainError,
+  finaliseJob,
+  type Job,
+  loadJob,
+  registerExampleModels,
+  scoreChunk,
+  storeUpload,
+} from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
 import { scratchDatabase, scratchRedis } from '../../../test/support/services.js';
@@ -58,6 +70,39 @@ export function useTestContext(use: (ctx: JobsContext) => void): void {
   afterAll(async () => {
     await close?.();
   });
+}
+
+/** A test's upload and the job asked of it: iris.csv for iris-logreg in chunks of 40 rows (testContext's CHUNK_ROWS) unless told. */
+export interface TestUpload {
+  filename?: string;
+  model?: string;
+  email?: string;
+  chunkRows?: number;
+  /** As storeUpload takes them; absent, its defaults (no limit, no hints). */
+  maxDecompressedBytes?: number;
+  hints?: FormatHints;
+}
+
+/** `bytes` stored as an upload under a key of its own, and a job created of it. */
+export async function createUploadedJob(ctx: JobsContext, bytes: Buffer | string, upload: TestUpload = {}): Promise<CreatedJob> {
+  const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(bytes)]), {
+    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+    chunkRows: upload.chunkRows ?? 40,
+    maxDecompressedBytes: upload.maxDecompressedBytes,
+    hints: upload.hints,
+  });
+  return createJob(ctx, stored, { filename: upload.filename ?? 'iris.csv', model: upload.model ?? 'iris-logreg', email: upload.email });
+}
+
+/** createUploadedJob, then every chunk scored and the job finalised, as the worker would: the job as it ended (it must have succeeded). */
+export async function scoredUploadedJob(ctx: JobsContext, bytes: Buffer | string, upload: TestUpload = {}): Promise<Job> {
+  const created = await createUploadedJob(ctx, bytes, upload);
+  const { chunkCount } = (await loadJob(ctx.pool, created.id))!;
+  for (let i = 0; i < chunkCount; i++) await scoreChunk(ctx, created.id, i);
+  await finaliseJob(ctx, created.id);
+  const scored = (await loadJob(ctx.pool, created.id))!;
+  expect(scored, JSON.stringify(scored)).toMatchObject({ status: 'succeeded' });
+  return scored;
 }
 
 /** The DomainError `p` rejects with (the test fails if it resolves or rejects with anything else). */

@@ -1,20 +1,9 @@
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { createLogger } from '@batchcast/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsContext } from '../src/context.js';
-import {
-  createJob,
-  DomainError,
-  deleteJob,
-  finaliseJob,
-  type Job,
-  loadJob,
-  type ResultsFormat,
-  resultsDownload,
-  scoreChunk,
-  storeUpload,
-} from '../src/index.js';
-import { testContext } from './context.js';
+import { DomainError, deleteJob, type Job, type ResultsFormat, resultsDownload } from '../src/index.js';
+import { scoredUploadedJob, testContext } from './context.js';
 
 /**
  * A job deleted by its owner while its results are downloaded: the download stops (its output destroyed, so
@@ -36,21 +25,11 @@ afterAll(async () => {
 
 async function scoredIris(rows: number): Promise<Job> {
   const body = Array.from({ length: rows }, (_, i) => `${5 + (i % 30) / 10},3.0,1.4,0.2`).join('\n');
-  const stored = await storeUpload(
-    ctx.blobs,
-    Readable.from([Buffer.from(`sepal_length,sepal_width,petal_length,petal_width\n${body}\n`)]),
-    {
-      key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
-      chunkRows: 2000,
-      maxDecompressedBytes: 10 * 1024 * 1024,
-      hints: { filename: 'iris.csv' },
-    },
-  );
-  const created = await createJob(ctx, stored, { filename: 'iris.csv', model: 'iris-logreg' });
-  const { chunkCount } = (await loadJob(ctx.pool, created.id))!;
-  for (let i = 0; i < chunkCount; i++) await scoreChunk(ctx, created.id, i);
-  await finaliseJob(ctx, created.id);
-  return (await loadJob(ctx.pool, created.id))!;
+  return scoredUploadedJob(ctx, `sepal_length,sepal_width,petal_length,petal_width\n${body}\n`, {
+    chunkRows: 2000,
+    maxDecompressedBytes: 10 * 1024 * 1024,
+    hints: { filename: 'iris.csv' },
+  });
 }
 
 const logged = (job: Job) => lines.filter((l) => (l as { jobId?: string }).jobId === job.id);

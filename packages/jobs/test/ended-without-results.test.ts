@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { recordChunkAttempt } from '@batchcast/db';
 import { describe, expect, it } from 'vitest';
 import {
   cancelJob,
   checkFailedRowsReady,
-  createJob,
   DomainError,
   finaliseJob,
   type Job,
@@ -14,11 +12,10 @@ import {
   loadJob,
   resultsDownload,
   scoreChunk,
-  storeUpload,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
-import { useTestContext } from './context.js';
+import { createUploadedJob, useTestContext } from './context.js';
 
 /**
  * A job that failed or was cancelled has no results: what it scored is deleted once it has ended, its summary
@@ -30,11 +27,7 @@ useTestContext((made) => {
 });
 
 async function upload(text: string): Promise<Job> {
-  const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(text)]), {
-    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
-    chunkRows: 40,
-  });
-  const created = await createJob(ctx, stored, { filename: 'iris.csv', model: 'iris-logreg' });
+  const created = await createUploadedJob(ctx, text);
   return (await loadJob(ctx.pool, created.id))!;
 }
 

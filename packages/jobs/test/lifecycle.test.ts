@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { finishJob, listChunks, type PredictionRows, storeChunkPredictions } from '@batchcast/db';
 import { createLogger } from '@batchcast/log';
 import { readOutbox } from '@batchcast/mail';
 import { describe, expect, it } from 'vitest';
 import {
   cancelJob,
-  createJob,
   DomainError,
   expireJobs,
   finaliseJob,
@@ -19,12 +18,11 @@ import {
   reconcile,
   resultsDownload,
   scoreChunk,
-  storeUpload,
   writeResults,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { deleteKeys, examples } from '../../../test/support/platform.js';
-import { useTestContext } from './context.js';
+import { createUploadedJob, type TestUpload, useTestContext } from './context.js';
 
 /**
  * The lifecycle of a job, driven function by function against real PostgreSQL, Redis and ONNX Runtime
@@ -37,13 +35,7 @@ useTestContext((made) => {
 
 const iris = () => readFile(path.join(examples, 'data', 'iris.csv'));
 
-async function upload(bytes: Buffer | string, request: { model?: string; email?: string; filename?: string; chunkRows?: number } = {}) {
-  const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(bytes)]), {
-    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
-    chunkRows: request.chunkRows ?? 40,
-  });
-  return createJob(ctx, stored, { filename: request.filename ?? 'iris.csv', model: request.model ?? 'iris-logreg', email: request.email });
-}
+const upload = (bytes: Buffer | string, request: TestUpload = {}) => createUploadedJob(ctx, bytes, request);
 
 async function scoreAll(job: Job): Promise<void> {
   for (let i = 0; i < job.chunkCount; i++) await scoreChunk(ctx, job.id, i);

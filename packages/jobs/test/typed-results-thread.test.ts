@@ -1,24 +1,14 @@
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { CsvFormatError } from '@batchcast/csv';
 import { FormatError } from '@batchcast/formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsContext } from '../src/context.js';
-import {
-  createJob,
-  DomainError,
-  finaliseJob,
-  type Job,
-  loadJob,
-  modelById,
-  resultsDownload,
-  scoreChunk,
-  storeUpload,
-} from '../src/index.js';
+import { DomainError, type Job, modelById, resultsDownload } from '../src/index.js';
 import { fromWireError, toWireError } from '../src/results/thread-errors.js';
 import { IN_THREAD_MAX_CELLS } from '../src/results/typed-results-off-thread.js';
 import { typedResultColumns, writeTypedResults } from '../src/results/write-typed-results.js';
 import { xlsxSheetXml } from '../../../test/support/formats.js';
-import { testContext } from './context.js';
+import { scoredUploadedJob, testContext } from './context.js';
 
 /**
  * Typed results of more than IN_THREAD_MAX_CELLS cells are written in a thread of their own (a JSON Lines
@@ -42,20 +32,13 @@ async function scoredIris(rows: number): Promise<Job> {
   return scoredCsv(`sepal_length,sepal_width,petal_length,petal_width\n${lines.join('\n')}\n`);
 }
 
-async function scoredCsv(csv: string): Promise<Job> {
-  const stored = await storeUpload(ctx.blobs, Readable.from([Buffer.from(csv)]), {
-    key: `uploads/${Math.random().toString(36).slice(2)}.csv`,
+function scoredCsv(csv: string): Promise<Job> {
+  return scoredUploadedJob(ctx, csv, {
+    filename: 'iris-big.csv',
     chunkRows: 2000,
     maxDecompressedBytes: 10 * 1024 * 1024,
     hints: { filename: 'iris-big.csv' },
   });
-  const created = await createJob(ctx, stored, { filename: 'iris-big.csv', model: 'iris-logreg' });
-  const { chunkCount } = (await loadJob(ctx.pool, created.id))!;
-  for (let i = 0; i < chunkCount; i++) await scoreChunk(ctx, created.id, i);
-  await finaliseJob(ctx, created.id);
-  const scored = (await loadJob(ctx.pool, created.id))!;
-  expect(scored, JSON.stringify(scored)).toMatchObject({ status: 'succeeded' });
-  return scored;
 }
 
 function collector(): { out: Writable; bytes: () => Buffer } {
