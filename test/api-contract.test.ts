@@ -36,6 +36,13 @@ describe('job tokens', () => {
     await waitForEnd(platform, body.links.self);
   });
 
+  it("the upload's answer, which carries the token, is never cached (Cache-Control: no-store)", async () => {
+    const res = await submit(platform, 'iris.csv');
+    expect(res.status).toBe(202);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    await waitForEnd(platform, (await res.json()).links.self);
+  });
+
   it('are at least 128 random bits and differ between jobs', async () => {
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
     const other = await (await submit(platform, 'iris.csv')).json();
@@ -156,6 +163,31 @@ describe('client mistakes', () => {
       expect(e.message).toContain(`"${field}"`);
     }
     expect(await uploadsLeft()).toEqual(before);
+  });
+
+  it('a form field sent twice is refused, saying to send it once (an upload and a model registration), storing nothing', async () => {
+    const before = await uploadsLeft();
+    const form = new FormData();
+    form.append('model', 'iris-logreg');
+    form.append('model', 'diabetes-gbr');
+    form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+    const upload = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form });
+    expect(upload.status).toBe(422);
+    expect(await errorOf(upload)).toMatchObject({ code: 'invalid_model', message: 'Send "model" once: this form has it 2 times.' });
+    expect(await uploadsLeft()).toEqual(before);
+
+    const model = new FormData();
+    model.append('name', 'twice-a');
+    model.append('name', 'twice-b');
+    model.set('file', new Blob([await readFile(path.join(examples, 'models/iris-logreg.onnx'))]), 'iris.onnx');
+    const registration = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: model,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(registration.status).toBe(422);
+    expect((await errorOf(registration)).message).toBe('Send "name" once: this form has it 2 times.');
+    for (const name of ['twice-a', 'twice-b']) expect((await fetch(platform.url(`/api/models/${name}`))).status).toBe(404);
   });
 
   /** Registers the example iris model as an admin with these form fields besides the file. */

@@ -63,7 +63,8 @@ export function jobsApi(ctx: WebContext): Router {
     const links = jobLinks(job.id, job.token);
     // The same answer as the first time, said to be a replay (the key named a submission made already).
     if ('replayed' in job) res.set(REPLAYED_HEADER, 'true');
-    res.status(202).location(links.self).json({ id: job.id, status: job.status, links });
+    // The answer carries the job's token: no cache (a proxy's, the browser's back-forward) may keep it.
+    res.status(202).set('cache-control', 'no-store').location(links.self).json({ id: job.id, status: job.status, links });
   });
 
   // The jobs an API key submitted, newest first, a page at a time.
