@@ -321,6 +321,47 @@ describe('models that read files', () => {
   });
 });
 
+describe("a model's column names a spreadsheet would run", () => {
+  it('are written behind a guard in sample.csv, and a file with the guarded header is scored as the model expects', async () => {
+    const value = (name: string) =>
+      onnx.ValueInfoProto.create({
+        name,
+        type: onnx.TypeProto.create({
+          tensorType: onnx.TypeProto.Tensor.create({
+            elemType: 1,
+            shape: onnx.TensorShapeProto.create({
+              dim: [onnx.TensorShapeProto.Dimension.create({ dimParam: 'N' }), onnx.TensorShapeProto.Dimension.create({ dimValue: 1 })],
+            }),
+          }),
+        }),
+      });
+    const bytes = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+        graph: onnx.GraphProto.create({
+          name: 'g',
+          node: [onnx.NodeProto.create({ opType: 'Add', input: ['=cmd|x', '+b'], output: ['y'] })],
+          input: [value('=cmd|x'), value('+b')],
+          output: [value('y')],
+        }),
+      }),
+    ).finish();
+    const form = new FormData();
+    form.set('name', 'formula-names');
+    form.set('file', fileBlob(bytes), 'formula-names.onnx');
+    expect((await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin })).status).toBe(201);
+
+    const sample = await (await fetch(platform.url('/models/formula-names/sample.csv'))).text();
+    expect(sample.split('\n')[0]).toBe("'=cmd|x,'+b");
+    // The sample, as downloaded, is a file the model takes: its guarded names are the model's columns.
+    const job = await (await submit(platform, Buffer.from(sample), { model: 'formula-names' })).json();
+    const done = await waitForEnd(platform, job.links.self);
+    expect(done.status).toBe('succeeded');
+    expect(done.rows).toMatchObject({ total: 5, processed: 5, failed: 0 });
+  });
+});
+
 describe('real-time predictions', () => {
   it('refuse a body of many distinct keys at once, without growing the web process', async () => {
     const rows: string[] = [];

@@ -138,6 +138,8 @@ describe('headerOfText', () => {
     });
     // An exact name is claimed even when another matches it ignoring case.
     expect(checkColumns(['a'], ['A', 'a'])).toEqual({ missing: [], ambiguous: new Set(), free: ['A'] });
+    // A model column a spreadsheet would run (`=x`), as batchcast's own CSVs write it: behind a `'`.
+    expect(checkColumns(['=x', 'b'], ["'=x", 'b'])).toEqual({ missing: [], ambiguous: new Set(), free: [] });
   });
 });
 

@@ -4,7 +4,7 @@
  * alone (the platform carries them through to the results).
  */
 import type { ColumnTarget } from '@batchcast/csv';
-import { describeMissing, MATCHING, missingAdvice, showInvisible } from '@batchcast/names';
+import { describeMissing, HeaderIndex, MATCHING, missingAdvice, showInvisible } from '@batchcast/names';
 import type { ModelSchema } from './types.js';
 
 export type ColumnPlan =
@@ -23,12 +23,6 @@ export type ColumnPlan =
       message: string;
     };
 
-/**
- * How names are compared when the exact name is not there: ignoring surrounding spaces, case and Unicode form (NFC),
- * so "café" typed with a combining accent (macOS, text pasted from a PDF) is the model's "café", as it looks.
- */
-const normalize = (s: string) => s.normalize('NFC').trim().toLowerCase();
-
 function quoteList(names: string[], max = 20): string {
   const shown = names.slice(0, max).join(', ');
   return names.length > max ? `${shown} and ${names.length - max} more` : shown;
@@ -42,21 +36,7 @@ function quoteList(names: string[], max = 20): string {
  */
 export function planColumns(schema: ModelSchema, header: string[], source = 'CSV', addTo = 'to the file', elsewhere?: string): ColumnPlan {
   const column = source === 'CSV' ? 'CSV column' : 'column';
-  const exact = new Map<string, number>();
-  const loose = new Map<string, number[]>();
-  header.forEach((h, i) => {
-    if (!exact.has(h)) exact.set(h, i);
-    const key = normalize(h);
-    loose.set(key, [...(loose.get(key) ?? []), i]);
-  });
-  /** Exact name first; otherwise ignoring case and surrounding spaces, if that picks exactly one column. */
-  const find = (name: string): number | 'missing' | number[] => {
-    const hit = exact.get(name);
-    if (hit !== undefined) return hit;
-    const candidates = loose.get(normalize(name)) ?? [];
-    if (candidates.length === 1) return candidates[0]!;
-    return candidates.length === 0 ? 'missing' : candidates;
-  };
+  const index = new HeaderIndex(header);
 
   const missing: string[] = [];
   const ambiguous: string[] = [];
@@ -64,7 +44,7 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
   const resolved: (number[] | null)[] = schema.inputs.map((input) => {
     if (!input.columns) return null;
     return input.columns.map((name) => {
-      const r = find(name);
+      const r = index.find(name);
       if (typeof r === 'number') return r;
       missing.push(name);
       if (r !== 'missing') ambiguousNames.add(name);

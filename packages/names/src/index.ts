@@ -1,5 +1,5 @@
-// Hints for names not found (a model's columns in a header, a model name): the closest name there is, and
-// invisible characters shown. Used by the server (@batchcast/inference's column plan, the model registry) and by
+// How a model's columns are found in a header (HeaderIndex), and hints for names not found (a model's columns in a
+// header, a model name): the closest name there is, and invisible characters shown. Used by the server (@batchcast/inference's column plan, the model registry) and by
 // the browser, which loads this build as it is from /static/names/dist/. Pure, no imports of other packages:
 // nothing here may need Node or a bundler.
 export {
@@ -12,3 +12,4 @@ export {
   missingAdvice,
   showInvisible,
 } from './name-hints.js';
+export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';

@@ -5,6 +5,8 @@
 
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
+// @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
+import { HeaderIndex } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -112,21 +114,20 @@ export interface ColumnCheck {
 }
 
 /**
- * The header against the model's columns: exact names, else ignoring case, spaces and Unicode form (NFC) if
- * unique, as the server's planColumns (@batchcast/inference plan.ts) matches them.
+ * The header against the model's columns, found as the server's planColumns finds them (HeaderIndex, shared):
+ * exact names, else ignoring case, spaces and Unicode form (NFC) if unique, else behind the formula guard `'`.
  */
 export function checkColumns(columns: string[], header: string[]): ColumnCheck {
-  const key = (s: string) => s.normalize('NFC').trim().toLowerCase();
+  const index = new HeaderIndex(header);
   const claimed = new Set<number>();
   const missing: string[] = [];
   const ambiguous = new Set<string>();
   for (const c of columns) {
-    const exact = header.indexOf(c);
-    const loose = exact >= 0 ? [exact] : header.flatMap((h, i) => (key(h) === key(c) ? [i] : []));
-    if (loose.length === 1) claimed.add(loose[0]!);
+    const found = index.find(c);
+    if (typeof found === 'number') claimed.add(found);
     else {
       missing.push(c);
-      if (loose.length > 1) ambiguous.add(c);
+      if (found !== 'missing') ambiguous.add(c);
     }
   }
   return { missing, ambiguous, free: header.filter((_, i) => !claimed.has(i)) };

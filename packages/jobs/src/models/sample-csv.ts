@@ -1,3 +1,4 @@
+import { csvField } from '@batchcast/csv';
 import { getModelBytes, type Pool } from '@batchcast/db';
 import { inputCategories, type ModelInput, type ModelSchema } from '@batchcast/inference';
 import type { Model } from '../records.js';
@@ -19,8 +20,15 @@ export function sampleColumns(schema: ModelSchema): { column: string; input: Mod
   });
 }
 
-/** A field quoted per RFC 4180 when needed. Names and values come from the model, not from a user's upload. */
-const field = (s: string): string => (/[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s);
+/**
+ * A field as results are written (csvField: quoted per RFC 4180 when needed, and a name or category a spreadsheet
+ * would run as a formula, `=cmd|x`, behind a `'`: a model's names are a registrant's text, and people open this
+ * file in a spreadsheet), and quoted when it has spaces around it, which an unquoted field loses.
+ */
+const field = (s: string): string => {
+  const written = csvField(s);
+  return written === s && s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : written;
+};
 
 /** Categories of a model's string inputs, read once per model version (versions never change). */
 const categoryCache = new Map<string, Map<string, string[]>>();
