@@ -129,6 +129,8 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
     );
   if (startsWith(head, [0x1f, 0x8b])) return ok('gzip', 'a gzip-compressed file');
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return ok('zstd', 'a zstd-compressed file');
+  // A zstd stream may start with a skippable frame (magic 0x184D2A50-5F, little-endian), as pzstd's output does.
+  if ((head[0]! & 0xf0) === 0x50 && startsWith(head.subarray(1), [0x2a, 0x4d, 0x18])) return ok('zstd', 'a zstd-compressed file');
   if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) return ok('parquet', 'a Parquet file');
   if (startsWith(head, [0x50, 0x41, 0x52, 0x45])) {
     return refused('unknown', 'an encrypted Parquet file', 'this Parquet file is encrypted; write it without encryption');

@@ -25,6 +25,7 @@ describe('detectFormat', () => {
     ['typed.parquet', 'parquet'],
     ['small.csv.gz', 'gzip'],
     ['records.jsonl.zst', 'zstd'],
+    ['skippable.csv.zst', 'zstd'],
   ])('recognises %s from its bytes as %s', async (name, format) => {
     const d = detectFormat(await head(name));
     expect(d.format).toBe(format);
