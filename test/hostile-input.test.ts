@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { csvObjects, parseCsv } from './support/csv.js';
 import { submit, waitForEnd } from './support/http.js';
-import { examples, Platform } from './support/platform.js';
+import { examples, Platform, repoRoot } from './support/platform.js';
 import { resultsBytes, type SubmittedJob } from './support/faults.js';
 import { upload } from './support/formats.js';
 
@@ -28,6 +29,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.stop();
 });
+
+/** The zstd fixtures of @batchcast/formats (packages/formats/test/fixtures/make_zstd.sh). */
+const zstdFixtures = path.join(repoRoot, 'packages/formats/test/fixtures');
 
 const uploadsLeft = async () => (await readdir(path.join(platform.dataDir, 'uploads')).catch(() => [] as string[])).length;
 
@@ -211,6 +215,23 @@ describe('refused at upload with a clear 4xx', () => {
       messageMatch: /the part "xl\/sharedStrings\.xml" unpacks to 13,[0-9,]+ bytes from [0-9,]+ bytes.*refused as a zip bomb/,
     });
   });
+  // A 68-byte zstd file whose header declares a 1 GiB (--long=30) or 2 GiB (--long=31) window: the decoder
+  // allocated it (a gigabyte of the web process per upload, no login needed), or failed with a 500.
+  it.each([
+    ['win30.csv.zst', '1 GiB', 30],
+    ['win31.csv.zst', '2 GiB', 31],
+  ])('a zstd file compressed with a huge window (%s), refused before it is allocated', async (name, size, log) => {
+    const error = await refused(await readFile(path.join(zstdFixtures, name)), 422, 'window_too_large', { filename: name });
+    expect(error.message).toBe(
+      `the zstd file was compressed with a ${size} window (zstd --long=${log}); this server decodes windows up to 128 MiB: compress it again without --long or with --long=27 or lower`,
+    );
+  });
+  it('a zstd file of two frames whose second has the huge window', () =>
+    refused(readFileSync(path.join(zstdFixtures, 'second-frame-win30.csv.zst')), 422, 'window_too_large', {
+      filename: 'two.csv.zst',
+      messageMatch:
+        /^the zstd file was compressed with a 1 GiB window \(zstd --long=30\) in its frame 2; this server decodes windows up to 128 MiB/,
+    }));
   it('a file sent in the wrong form field', async () => {
     const form = new FormData();
     form.set('model', 'iris-logreg');
@@ -234,6 +255,15 @@ describe('refused at upload with a clear 4xx', () => {
 });
 
 describe('accepted, every row handled', () => {
+  it('zstd files of several frames (checksums, --long=27) and with skippable frames, every row read', async () => {
+    for (const name of ['frames.csv.zst', 'skippable.csv.zst']) {
+      const { done } = await accepted(readFileSync(path.join(zstdFixtures, name)), name);
+      expect(done.status, done.error ?? '').toBe('succeeded');
+      expect(done.input).toMatchObject({ format: 'csv', compression: 'zstd' });
+      expect(done.rows).toEqual({ total: 200, processed: 200, failed: 0 });
+    }
+  });
+
   it('a `;` file and a tab-separated file (the delimiter is detected)', async () => {
     for (const delimiter of [';', '\t']) {
       const { job, done } = await accepted(iris.replaceAll(',', delimiter));

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { FormatError, formatBytes } from './errors.js';
+import { ZstdFrameWalker, zstdCorrupt } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd';
 
@@ -95,8 +96,11 @@ async function* unzstd(source: AsyncIterable<Buffer>, max: number): AsyncGenerat
     if (produced > max) throw tooLarge('zstd', max);
     pending.push(chunk);
   });
+  // Every frame's header is read before fzstd sees it: fzstd allocates the window a header declares.
+  const frames = new ZstdFrameWalker();
   const push = (piece: Uint8Array, final: boolean): void => {
     try {
+      frames.update(piece);
       d.push(piece, final);
     } catch (err) {
       throw zstdError(err, received);
@@ -115,20 +119,19 @@ async function* unzstd(source: AsyncIterable<Buffer>, max: number): AsyncGenerat
     }
   }
   push(new Uint8Array(0), true);
+  // fzstd says so first in every case seen; this is in case it ever accepts a stream that ends mid-frame.
+  if (!frames.atFrameBoundary()) throw truncatedZstd(received);
   yield* pending;
 }
 
-function zstdError(err: unknown, received: number): unknown {
+function truncatedZstd(received: number): FormatError {
+  return new FormatError('truncated', `the zstd file is incomplete (cut short at byte ${received}): upload it again`);
+}
+
+/** fzstd's errors as FormatErrors: anything it throws (its own codes, a RangeError...) is about the bytes. */
+function zstdError(err: unknown, received: number): FormatError {
   if (err instanceof FormatError) return err;
   const code = (err as { code?: number }).code;
-  if (code === 5 /* UnexpectedEOF */) {
-    return new FormatError('truncated', `the zstd file is incomplete (cut short at byte ${received}): upload it again`);
-  }
-  if (typeof code === 'number') {
-    return new FormatError(
-      'corrupt',
-      `the zstd file is damaged or uses an unsupported feature (${(err as Error).message}, within its first ${received} bytes): compress the original file again (zstd -19 or lower) and upload it`,
-    );
-  }
-  return err;
+  if (code === 5 /* UnexpectedEOF */) return truncatedZstd(received);
+  return zstdCorrupt(err instanceof Error ? err.message : String(err), received);
 }

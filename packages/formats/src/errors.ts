@@ -9,6 +9,8 @@ export type FormatErrorCode =
   | 'corrupt'
   /** Decompressed (or unzipped) content over the configured cap. */
   | 'too_large'
+  /** A zstd frame that needs a window (memory to decode it) over ZSTD_MAX_WINDOW_BYTES (`zstd --long=28` or more). */
+  | 'window_too_large'
   | 'invalid_utf8'
   /** Text in an encoding it does not follow (UTF-16 with a lone surrogate or cut in the middle of a character). */
   | 'invalid_text'

@@ -1,5 +1,5 @@
 import { type FileMetaData, parquetSchema, type SchemaTree } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { parquetCompressors as compressors } from './zstd-frames.js';
 // hyparquet's own page header parser and decompression (its package exports its modules), so that a page
 // walked here is parsed and decompressed by the same code that reads it for the results.
 import { parquetHeader } from 'hyparquet/src/column.js';

@@ -1,5 +1,5 @@
 import { type FileMetaData, parquetSchema, type SchemaTree, snappyUncompress } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { parquetCompressors as compressors } from './zstd-frames.js';
 import { readHybrid } from './parquet-hybrid.js';
 import { columnChunkPlace } from './parquet-layout.js';
 

@@ -7,7 +7,7 @@ import {
   parquetSchema,
   type SchemaTree,
 } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { parquetCompressors as compressors } from './zstd-frames.js';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { FormatError } from './errors.js';

@@ -10,7 +10,7 @@ import {
   type TargetData,
 } from '@batchcast/csv';
 import { parquetScan } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { parquetCompressors as compressors } from './zstd-frames.js';
 import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
