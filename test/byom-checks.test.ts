@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
-import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
+import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
+import { signIn } from './support/admin.js';
+import { until } from './support/faults.js';
+import { answerOf, sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
 
 /**
  * Bring your own model, over HTTP on a running platform: registrations that used to be accepted and then scored
@@ -140,5 +144,108 @@ describe('refusals say what to do about this model', () => {
     expect(body.error.message).toMatch(/larger than the 97\.7 KiB this server accepts for models \(MAX_MODEL_BYTES\)/);
     expect(body.error.message).toContain('raise MAX_MODEL_BYTES');
     expect(body.error.message).not.toMatch(/split/i);
+  });
+
+  it('a body whose Content-Length is past MAX_MODEL_BYTES: 413 before a byte of it is sent (API and admin form)', async () => {
+    // The admin page's form as a signed-in browser sends it (its session and Origin): the page shows the refusal.
+    const session = await signIn(platform);
+    for (const [route, accept, who] of [
+      ['/api/models', 'application/json', admin],
+      ['/admin/models', 'text/html', { cookie: session.cookie, origin: platform.baseUrl }],
+    ] as const) {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: platform.port,
+        method: 'POST',
+        path: route,
+        headers: {
+          ...who,
+          accept,
+          'content-type': 'multipart/form-data; boundary=xxBOUNDARYxx',
+          'content-length': 600 * 1024 * 1024,
+        },
+      });
+      const answer = answerOf(req);
+      answer.catch(() => undefined);
+      req.flushHeaders(); // the headers only: not one byte of the body
+      const { status, body } = await answer;
+      req.destroy();
+      expect(status, route).toBe(413);
+      expect(body, route).toMatch(/larger than the 97\.7 KiB this server accepts for models \(MAX_MODEL_BYTES\)/);
+      if (accept === 'text/html') expect(body).toMatch(/<html/i);
+      else expect(JSON.parse(body).error.code).toBe('file_too_large');
+    }
+  });
+
+  it('a model file streamed past MAX_MODEL_BYTES: 413 while it is being sent, not once it has been read whole', async () => {
+    const answer = await sendUntilAnswered(platform.url('/api/models'), {
+      fieldsBefore: { name: 'checks-streamed' },
+      head: Buffer.alloc(0),
+      piece: Buffer.alloc(64 * 1024, 7),
+      pieces: 256, // 16 MiB, 160 times the limit
+      headers: { ...admin, accept: 'application/json' },
+      holdEnd: true,
+    });
+    expect(answer.status, answer.body).toBe(413);
+    const { error } = JSON.parse(answer.body) as { error: { code: string; message: string } };
+    expect(error.code).toBe('file_too_large');
+    expect(error.message).toMatch(/accepts for models \(MAX_MODEL_BYTES\)/);
+    // The end of the body was never sent: answered before the server had it whole.
+    expect(answer.ended).toBe(false);
+  });
+});
+
+describe('registrations at once', () => {
+  it('a third while two are received: 429 too_many_registrations with Retry-After; then registering works again, predicting as before', async () => {
+    const held = [0, 1].map(() =>
+      startSlowUpload(platform.url('/api/models'), { name: 'checks-held' }, {}, { ...admin, accept: 'application/json' }),
+    );
+    for (const upload of held) await upload.start();
+    const iris = await readFile(path.join(examples, 'models', 'iris-logreg.onnx'));
+    const registerIris = () => {
+      const form = new FormData();
+      form.set('name', 'checks-iris-copy');
+      form.set('file', fileBlob(iris), 'iris-logreg.onnx');
+      return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+    };
+    // The two held uploads take their places once the server has their headers: asked until it has.
+    const refused = await until('the third registration refused', async () => {
+      const res = await fetch(platform.url('/api/models'), {
+        method: 'POST',
+        body: (() => {
+          const form = new FormData();
+          form.set('name', 'checks-third');
+          form.set('file', fileBlob(new Uint8Array(10)), 'x.onnx');
+          return form;
+        })(),
+        headers: admin,
+      });
+      return res.status === 429 ? res : null;
+    });
+    expect(refused.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('too_many_registrations');
+    expect(error.message).toMatch(/at most 2 models at once.*again in a few seconds/);
+    for (const upload of held) upload.abort();
+    // The places are given back as the held connections close.
+    const registered = await until('a registration accepted again', async () => {
+      const res = await registerIris();
+      return res.status === 429 ? null : res;
+    });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const rows = {
+      rows: [
+        { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
+        { sepal_length: 6.7, sepal_width: 3.0, petal_length: 5.2, petal_width: 2.3 },
+      ],
+    };
+    const predict = (name: string) =>
+      fetch(platform.url(`/api/models/${name}/predict`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(rows),
+      }).then((r) => r.text());
+    const predictions = async (name: string) => JSON.stringify(JSON.parse(await predict(name)).predictions);
+    expect(await predictions('checks-iris-copy')).toBe(await predictions('iris-logreg'));
   });
 });

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 
 /** How long a client that goes on sending after its answer is read from before the connection is cut. */
 const LINGER_MS = 5_000;
@@ -35,4 +35,24 @@ export function refuseWhileReceiving(res: Response, reject: (err: unknown) => vo
     closeAfterAnswer(res);
     reject(err);
   };
+}
+
+/**
+ * The most bytes a multipart body holds besides its file, within the limits multer is given for data uploads: 12
+ * parts, each at most a 64 KiB value (fieldSize), busboy's 16 KiB of part headers and a boundary line, rounded up.
+ */
+export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * A body whose Content-Length says its file cannot be within `maxFileBytes` (the limit is the file's, the rest of a
+ * multipart body being at most MULTIPART_OVERHEAD_BYTES) is refused with `tooLarge(maxFileBytes)` before a byte of
+ * it is read, closing the connection after the answer; one of no length (chunked), or declared just above the limit,
+ * is refused as soon as its file passes the limit (its storage engine, on busboy's 'limit'). Data uploads
+ * (MAX_UPLOAD_BYTES) and model registrations (MAX_MODEL_BYTES) alike.
+ */
+export function refuseDeclaredTooLarge(req: Request, res: Response, maxFileBytes: number, tooLarge: (maxFileBytes: number) => Error): void {
+  const declared = Number(req.get('content-length'));
+  if (!Number.isSafeInteger(declared) || declared <= maxFileBytes + MULTIPART_OVERHEAD_BYTES) return;
+  closeAfterAnswer(res);
+  throw tooLarge(maxFileBytes);
 }

@@ -8,7 +8,7 @@ import { canonicalJson, checkModelNameOwner, type JobsContext, type Model, regis
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
-import { refuseWhileReceiving } from '../http/close-after-answer.js';
+import { closeAfterAnswer, refuseDeclaredTooLarge, refuseWhileReceiving } from '../http/close-after-answer.js';
 import { fromMulterError, refuse } from '../http/errors.js';
 import { formatBytes } from '@batchcast/bytes';
 
@@ -34,8 +34,18 @@ const uploads = new Map<number, ReturnType<multer.Multer['single']>>();
 function modelUpload(maxBytes: number): ReturnType<multer.Multer['single']> {
   let upload = uploads.get(maxBytes);
   if (!upload) {
+    const disk = multer.diskStorage({ destination: os.tmpdir() });
     upload = multer({
-      dest: os.tmpdir(),
+      // Past MAX_MODEL_BYTES (busboy's 'limit', multer's LIMIT_FILE_SIZE) the file is refused as it passes the
+      // limit: multer alone answers only once the whole body has been read (a 600 MB body was still being read
+      // 20 s on). The file to disk as ever.
+      storage: {
+        _handleFile(req, file, cb) {
+          file.stream.once('limit', () => refusers.get(req)?.(modelTooLarge(maxBytes)));
+          disk._handleFile(req, file, cb);
+        },
+        _removeFile: (req, file, cb) => disk._removeFile(req, file, cb),
+      },
       // The name, sent before the file (as the CLI sends it), is checked as the file begins: a wrong one is
       // answered at once, not after the whole model was uploaded.
       // So is a key's right to the name (403 model_not_yours): not after a large file was uploaded for nothing.
@@ -72,9 +82,55 @@ function modelTooLarge(maxBytes: number) {
   );
 }
 
-/** Parses a multipart model registration (the file to a temporary file, the fields into req.body). */
+/**
+ * Registrations at once in one web process. Each holds a file of up to MAX_MODEL_BYTES on the temporary disk and
+ * starts an import process of up to 2 GB of heap (import-apart.ts) while its graph is checked: three 500 MB
+ * registrations at once took the web process from 274 MB to 3.29 GB. Registering is rare (an admin's or a team's
+ * deploy step), so two at once is plenty; a further one is refused (429 `too_many_registrations`, Retry-After)
+ * before a byte of its file is read, rather than queued with its upload held open.
+ */
+export const MAX_CONCURRENT_REGISTRATIONS = 2;
+/** How long a registration refused for being one too many is told to wait (seconds). */
+const REGISTRATION_RETRY_AFTER_SECONDS = 5;
+let registering = 0;
+
+/** Takes one of the MAX_CONCURRENT_REGISTRATIONS places until the answer is sent (or the connection closes). */
+function takeRegistrationPlace(res: Response): void {
+  if (registering >= MAX_CONCURRENT_REGISTRATIONS) {
+    throw refuse(
+      'rate_limited',
+      'too_many_registrations',
+      `This server registers at most ${MAX_CONCURRENT_REGISTRATIONS} models at once, and is busy registering others. ` +
+        `Send the registration again in a few seconds (Retry-After); the file was not read.`,
+      { retryAfterSeconds: REGISTRATION_RETRY_AFTER_SECONDS },
+    );
+  }
+  registering += 1;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    registering -= 1;
+  };
+  res.once('finish', release);
+  res.once('close', release);
+}
+
+/**
+ * Parses a multipart model registration (the file to a temporary file, the fields into req.body). A body whose
+ * Content-Length says its file is past MAX_MODEL_BYTES is refused (413) before it is read, one sent without a length
+ * as soon as its file passes the limit, and one more than MAX_CONCURRENT_REGISTRATIONS at once (429) before it is
+ * read; each closing the connection after its answer.
+ */
 export function receiveModelForm(ctx: WebContext, req: Request, res: Response): Promise<void> {
   const maxBytes = ctx.config.storage.maxModelBytes;
+  refuseDeclaredTooLarge(req, res, maxBytes, modelTooLarge);
+  try {
+    takeRegistrationPlace(res);
+  } catch (err) {
+    if (req.readable && !req.complete) closeAfterAnswer(res);
+    throw err;
+  }
   return new Promise<void>((resolve, reject) => {
     refusers.set(req, refuseWhileReceiving(res, reject));
     const key = req.apiKey;

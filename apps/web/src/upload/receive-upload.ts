@@ -20,7 +20,7 @@ import {
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
-import { closeAfterAnswer, refuseWhileReceiving } from '../http/close-after-answer.js';
+import { refuseDeclaredTooLarge, refuseWhileReceiving } from '../http/close-after-answer.js';
 import { fileTooLarge, fromMulterError, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader } from '../http/idempotency-key.js';
 import { sameChoices, uploadChoices } from './upload-choices.js';
@@ -124,7 +124,7 @@ export function receiveUpload(
     owners.set(req, owner);
     // The header is checked before the body is read: a malformed key stores nothing.
     idempotencyKeyHeader(req);
-    refuseDeclaredTooLarge(req, res, ctx.config.storage.maxUploadBytes);
+    refuseDeclaredTooLarge(req, res, ctx.config.storage.maxUploadBytes, fileTooLarge);
     await receive(req, res);
     const file = req.file;
     const claim = file?.claim ?? null;
@@ -160,24 +160,6 @@ export function receiveUpload(
       await held.get(req)?.release();
     }
   };
-}
-
-/**
- * The most bytes a multipart body holds besides its file, within the limits multer is given above: 12 parts, each
- * at most a 64 KiB value (fieldSize), busboy's 16 KiB of part headers and a boundary line, rounded up.
- */
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
-
-/**
- * A body whose Content-Length says its file cannot be within MAX_UPLOAD_BYTES (the limit is the file's, the rest
- * of a multipart body being at most MULTIPART_OVERHEAD_BYTES) is refused before a byte of it is read; one of no
- * length (chunked), or declared just above the limit, is refused as soon as its file passes the limit (UploadStorage).
- */
-function refuseDeclaredTooLarge(req: Request, res: Response, maxUploadBytes: number): void {
-  const declared = Number(req.get('content-length'));
-  if (!Number.isSafeInteger(declared) || declared <= maxUploadBytes + MULTIPART_OVERHEAD_BYTES) return;
-  closeAfterAnswer(res);
-  throw fileTooLarge(maxUploadBytes);
 }
 
 /** What makes a submission "the same request" for its idempotency key. */
