@@ -7,7 +7,7 @@ import { fileBlob, submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { signIn } from './support/admin.js';
 import { until } from './support/faults.js';
-import { answerOf, sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
+import { answerOf, heard, sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
 
 /**
  * Bring your own model, over HTTP on a running platform: registrations that used to be accepted and then scored
@@ -197,10 +197,15 @@ describe('refusals say what to do about this model', () => {
 
 describe('registrations at once', () => {
   it('a third while two are received: 429 too_many_registrations with Retry-After; then registering works again, predicting as before', async () => {
-    const held = [0, 1].map(() =>
-      startSlowUpload(platform.url('/api/models'), { name: 'checks-held' }, {}, { ...admin, accept: 'application/json' }),
-    );
-    for (const upload of held) await upload.start();
+    // Two registrations held open (their end never sent), each holding a place once the server has its headers. One
+    // that found no place free (a place of an earlier test not yet given back) was answered 429: it is sent again.
+    const hold = async () => {
+      const upload = startSlowUpload(platform.url('/api/models'), { name: 'checks-held' }, {}, { ...admin, accept: 'application/json' });
+      const answered = heard(upload.answer);
+      await upload.start();
+      return { upload, answered };
+    };
+    const held = [await hold(), await hold()];
     const iris = await readFile(path.join(examples, 'models', 'iris-logreg.onnx'));
     const registerIris = () => {
       const form = new FormData();
@@ -208,8 +213,9 @@ describe('registrations at once', () => {
       form.set('file', fileBlob(iris), 'iris-logreg.onnx');
       return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
     };
-    // The two held uploads take their places once the server has their headers: asked until it has.
+    // Asked until the held uploads have their places (a third sent before then is received, and refused as no model).
     const refused = await until('the third registration refused', async () => {
+      for (const [k, h] of held.entries()) if (h.answered()) held[k] = await hold();
       const res = await fetch(platform.url('/api/models'), {
         method: 'POST',
         body: (() => {
@@ -226,7 +232,7 @@ describe('registrations at once', () => {
     const { error } = (await refused.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe('too_many_registrations');
     expect(error.message).toMatch(/at most 2 models at once.*again in a few seconds/);
-    for (const upload of held) upload.abort();
+    for (const h of held) h.upload.abort();
     // The places are given back as the held connections close.
     const registered = await until('a registration accepted again', async () => {
       const res = await registerIris();

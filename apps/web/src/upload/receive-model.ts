@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import { ModelRegistrationFields, parseWith } from '@batchcast/contract';
@@ -163,7 +163,8 @@ export async function registerReceivedModel(jobs: JobsContext, req: Request): Pr
     const features = fields.features?.trim() ? fields.features.split(',').map((f) => f.trim()) : undefined;
     return await registerModel(jobs.pool, {
       name: fields.name,
-      bytes: await readFile(req.file.path),
+      // The path only: the file is converted in a process of its own and streamed into storage (registerModel).
+      file: req.file.path,
       ...(features ? { features } : {}),
       description: (fields.description ?? '').slice(0, 2000),
       sourceFile: req.file.originalname,

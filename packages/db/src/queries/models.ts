@@ -1,5 +1,42 @@
+import { COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
+import { copyIn } from '../copy-streams.js';
 import type { Pool, PoolClient } from '../pool.js';
 import { inTransaction } from '../pool.js';
+
+/**
+ * Bytes to store that are not held in memory (a registration's uploaded file, its prepared graph on disk): their
+ * length, and the bytes in pieces, in order. Stored by COPY, a piece at a time (see copyBytea).
+ */
+export interface StreamedBytes {
+  size: number;
+  pieces(): AsyncIterable<Buffer>;
+}
+
+const isStreamed = (b: Uint8Array | StreamedBytes): b is StreamedBytes => !(b instanceof Uint8Array);
+
+/**
+ * Copies `source` into a one-row temporary table `table` (bytes bytea), dropped at the end of the transaction, by
+ * binary COPY: a query parameter would need the whole value in this process's memory (and pg's copy of it), COPY
+ * takes it a piece at a time. The caller then inserts from the table (INSERT ... SELECT bytes FROM table).
+ */
+async function copyBytea(client: PoolClient, table: string, source: StreamedBytes): Promise<void> {
+  await client.query(`CREATE TEMP TABLE ${table} (bytes bytea) ON COMMIT DROP`);
+  async function* tuple(): AsyncIterable<Buffer> {
+    const head = Buffer.alloc(6);
+    head.writeInt16BE(1, 0); // one field
+    head.writeInt32BE(source.size, 2); // of this many bytes
+    yield Buffer.concat([COPY_SIGNATURE, head]);
+    let sent = 0;
+    for await (const piece of source.pieces()) {
+      sent += piece.length;
+      if (sent > source.size) break;
+      yield piece;
+    }
+    if (sent !== source.size) throw new Error(`the bytes to store were ${sent} long, not the ${source.size} announced`);
+    yield COPY_TRAILER;
+  }
+  await copyIn(client, `COPY ${table} (bytes) FROM STDIN (FORMAT binary)`, tuple());
+}
 
 /** A registered model version without its bytes (the ONNX graph and the original upload can be large). */
 export interface ModelRecord {
@@ -53,7 +90,8 @@ function record({ originalSha256, originalSize, keyId, keyName, keyPrefix, ...ro
 export interface NewModelVersion {
   name: string;
   sha256: string;
-  onnx: Uint8Array;
+  /** The ONNX graph: in memory, or streamed (a registration's, prepared on disk). */
+  onnx: Uint8Array | StreamedBytes;
   schema: unknown;
   description: string;
   sourceFile: string | null;
@@ -63,7 +101,7 @@ export interface NewModelVersion {
   libraryVersion?: string | null;
   converted?: string[];
   /** The uploaded file, kept once per distinct content (the registry always gives it; the benchmark does not). */
-  original?: { sha256: string; bytes: Uint8Array } | null;
+  original?: { sha256: string; bytes: Uint8Array | StreamedBytes } | null;
   /** The API key that registers it; null or left out: the admin. */
   registeredByKeyId?: string | null;
 }
@@ -99,23 +137,38 @@ export async function insertModelVersion(
     // Serialise versions of one name so two registrations at once cannot both pick the same number.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model:${m.name}`]);
     checkOwner(await findModelNameOwner(client, m.name));
-    if (m.original) {
-      const original = Buffer.from(m.original.bytes.buffer, m.original.bytes.byteOffset, m.original.bytes.byteLength);
+    const given = m.original?.bytes;
+    if (m.original && given && isStreamed(given)) {
+      // A file kept already (registered before, under any name) is not sent again.
+      const kept = await client.query('SELECT 1 FROM model_originals WHERE sha256 = $1', [m.original.sha256]);
+      if (kept.rowCount === 0) {
+        await copyBytea(client, 'model_original_upload', given);
+        await client.query(
+          'INSERT INTO model_originals (sha256, size, bytes) SELECT $1, $2, bytes FROM model_original_upload ON CONFLICT (sha256) DO NOTHING',
+          [m.original.sha256, given.size],
+        );
+      }
+    } else if (m.original && given && !isStreamed(given)) {
+      const original = Buffer.from(given.buffer, given.byteOffset, given.byteLength);
       await client.query('INSERT INTO model_originals (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [
         m.original.sha256,
         original.length,
         original,
       ]);
     }
+    // A streamed graph is copied first and inserted from its temporary table; one in memory is a parameter.
+    const streamedOnnx = isStreamed(m.onnx) ? m.onnx : null;
+    if (streamedOnnx) await copyBytea(client, 'model_onnx_upload', streamedOnnx);
     const { rows } = await client.query<{ id: number }>(
       `INSERT INTO models (name, version, sha256, onnx, schema, description, source_file, format, library, library_version, converted, original_sha256,
          registered_by_key_id)
-       SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM models WHERE name = $1
+       SELECT $1, coalesce(max(version), 0) + 1, $2, ${streamedOnnx ? 'coalesce($3::bytea, (SELECT bytes FROM model_onnx_upload))' : '$3::bytea'}, $4, $5, $6, $7, $8, $9, $10, $11, $12
+       FROM models WHERE name = $1
        RETURNING id`,
       [
         m.name,
         m.sha256,
-        Buffer.from(m.onnx),
+        streamedOnnx ? null : Buffer.from(m.onnx as Uint8Array),
         JSON.stringify(m.schema),
         m.description,
         m.sourceFile,

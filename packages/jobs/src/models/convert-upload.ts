@@ -2,7 +2,7 @@ import { type ImportedModel, importModel, isOnnxModel, ModelImportError } from '
 import { ModelError, type PreparedModel, prepareModel } from '@batchcast/inference';
 import { DomainError } from '../errors.js';
 import type { ModelFormat } from '../records.js';
-import { ImportRefusal, importApart } from './import-apart.js';
+import { type ConvertedFile, convertFileApart, ImportRefusal, importApart } from './import-apart.js';
 
 export interface ConvertedUpload {
   /** What the file is, as found in its content. */
@@ -33,22 +33,53 @@ export async function convertUpload(bytes: Uint8Array, opts: { filename?: string
   }
   try {
     const prepared = await prepareModel(imported.onnx, opts.features ? { features: opts.features } : {});
-    const unnamed = prepared.schema.inputs.filter((i) => i.columns === null);
-    if (unnamed.length > 0) {
-      // Said at registration, where it can still be mended: such a model reads a file's columns by position.
-      const width = unnamed.reduce((n, i) => n + i.width, 0);
-      imported = {
-        ...imported,
-        converted: [
-          ...imported.converted,
-          `The model does not name its ${width} input column${width === 1 ? '' : 's'}: a file is read by position (exactly ${width} columns ` +
-            'besides any the model names, in the order it was trained on). Register it again with "features" to match columns by name.',
-        ],
-      };
-    }
-    return { imported, prepared };
+    return { imported: { ...imported, converted: withUnnamedNote(imported.converted, prepared.schema) }, prepared };
   } catch (err) {
     if (err instanceof ModelError) throw new DomainError('unprocessable', err.code, err.message);
+    throw err;
+  }
+}
+
+/** A model that does not name its input columns is said so at registration, where it can still be mended. */
+function withUnnamedNote(converted: string[], schema: PreparedModel['schema']): string[] {
+  const unnamed = schema.inputs.filter((i) => i.columns === null);
+  if (unnamed.length === 0) return converted;
+  // Such a model reads a file's columns by position.
+  const width = unnamed.reduce((n, i) => n + i.width, 0);
+  return [
+    ...converted,
+    `The model does not name its ${width} input column${width === 1 ? '' : 's'}: a file is read by position (exactly ${width} columns ` +
+      'besides any the model names, in the order it was trained on). Register it again with "features" to match columns by name.',
+  ];
+}
+
+/**
+ * convertUpload for an uploaded file on disk, the whole of it in a process of its own (convertFileApart), ONNX files
+ * too: the web process never holds the model, and finds the prepared graph at `onnxPath` (its size and sha256 in the
+ * answer) to store it from there. Refusals are 422s with their code and message, as convertUpload's.
+ */
+export async function convertUploadFile(
+  path: string,
+  onnxPath: string,
+  opts: { filename?: string | null; features?: string[] },
+): Promise<ConvertedFile & { imported: { format: ModelFormat } }> {
+  try {
+    const converted = await convertFileApart({
+      path,
+      onnxPath,
+      filename: opts.filename ?? null,
+      ...(opts.features ? { features: opts.features } : {}),
+    });
+    return {
+      imported: {
+        ...converted.imported,
+        format: converted.imported.format as ModelFormat,
+        converted: withUnnamedNote(converted.imported.converted, converted.prepared.schema),
+      },
+      prepared: converted.prepared,
+    };
+  } catch (err) {
+    if (err instanceof ImportRefusal) throw new DomainError('unprocessable', err.code, err.message);
     throw err;
   }
 }

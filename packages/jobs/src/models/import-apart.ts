@@ -1,15 +1,35 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ImportedModel, ModelImportErrorCode } from '@batchcast/importers';
+import type { ModelErrorCode, PreparedModel } from '@batchcast/inference';
 
+/** Imports `bytes` (the model's ONNX graph comes back with the reply). */
 export interface ImportRequest {
   bytes: Uint8Array;
   filename: string | null;
 }
 
+/**
+ * Reads the file at `path`, imports and prepares it (prepareModel), and writes the prepared ONNX graph to `onnxPath`:
+ * neither the upload nor the graph passes through the asking process, which gets what describes them.
+ */
+export interface ConvertFileRequest {
+  path: string;
+  filename: string | null;
+  features?: string[];
+  onnxPath: string;
+}
+
+/** What a converted file is: the import without its graph, the prepared graph's sha256 and schema (its bytes at onnxPath). */
+export interface ConvertedFile {
+  imported: Omit<ImportedModel, 'onnx'>;
+  prepared: Omit<PreparedModel, 'bytes'> & { size: number };
+}
+
 export type ImportReply =
   | { ok: true; imported: ImportedModel }
-  | { ok: false; refusal: { code: ModelImportErrorCode; message: string } }
+  | { ok: true; convertedFile: ConvertedFile }
+  | { ok: false; refusal: { code: ModelImportErrorCode | ModelErrorCode; message: string } }
   | { ok: false; fault: string };
 
 /** Compiled next to this file; from src/ (tests) the built copy is used, like @batchcast/inference's scoring threads. */
@@ -24,7 +44,7 @@ const HEAP_MB = 2048;
 /** A refusal of the importer (its code and message), as opposed to a fault on our side. */
 export class ImportRefusal extends Error {
   constructor(
-    readonly code: ModelImportErrorCode,
+    readonly code: ModelImportErrorCode | ModelErrorCode,
     message: string,
   ) {
     super(message);
@@ -47,8 +67,28 @@ const tooLarge = (heapMb: number) =>
  * ImportRefusal for a file the importer refuses (or that needs more memory than an import may have), or an Error
  * for anything else.
  */
-export function importApart(bytes: Uint8Array, filename: string | null, { heapMb = HEAP_MB } = {}): Promise<ImportedModel> {
-  return new Promise<ImportedModel>((resolve, reject) => {
+export async function importApart(bytes: Uint8Array, filename: string | null, { heapMb = HEAP_MB } = {}): Promise<ImportedModel> {
+  const reply = await runApart({ bytes, filename } satisfies ImportRequest, heapMb);
+  if (!('imported' in reply)) throw new Error('the model import process answered another request');
+  return reply.imported;
+}
+
+/**
+ * A registration's uploaded file, imported and prepared in a process of its own (as importApart): the process reads
+ * the file and writes the prepared graph to `onnxPath`, so a model of hundreds of megabytes is never held by the
+ * asking (web) process, which stores both files by streaming them. Refusals of the importer and of prepareModel
+ * alike reject with an ImportRefusal.
+ */
+export async function convertFileApart(request: ConvertFileRequest, { heapMb = HEAP_MB } = {}): Promise<ConvertedFile> {
+  const reply = await runApart(request, heapMb);
+  if (!('convertedFile' in reply)) throw new Error('the model import process answered another request');
+  return reply.convertedFile;
+}
+
+type Success = Extract<ImportReply, { ok: true }>;
+
+function runApart(request: ImportRequest | ConvertFileRequest, heapMb: number): Promise<Success> {
+  return new Promise<Success>((resolve, reject) => {
     // Only the heap limit: not the web process's own V8 options (it runs without the optimising compiler).
     const child = fork(PROCESS_ENTRY, [], {
       serialization: 'advanced',
@@ -68,7 +108,7 @@ export function importApart(bytes: Uint8Array, filename: string | null, { heapMb
     };
     child.once('message', (reply: ImportReply) =>
       settle(() => {
-        if (reply.ok) resolve(reply.imported);
+        if (reply.ok) resolve(reply);
         else if ('refusal' in reply) reject(new ImportRefusal(reply.refusal.code, reply.refusal.message));
         else reject(new Error(`model import failed: ${reply.fault}`));
       }),
@@ -85,6 +125,6 @@ export function importApart(bytes: Uint8Array, filename: string | null, { heapMb
         ),
       ),
     );
-    child.send({ bytes, filename } satisfies ImportRequest);
+    child.send(request);
   });
 }

@@ -3,17 +3,28 @@
  * of synchronous JavaScript; here it blocks only this process, and a file that makes the importer use more memory
  * than it may have ends this process, not the web process. One request, one reply, then it exits.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { importModel, ModelImportError } from '@batchcast/importers';
-import type { ImportReply, ImportRequest } from './import-apart.js';
+import { ModelError, prepareModel } from '@batchcast/inference';
+import type { ConvertFileRequest, ImportReply, ImportRequest } from './import-apart.js';
 
-process.once('message', async (request: ImportRequest) => {
+/** A registration's file: read here, imported and prepared, the prepared graph written where the request says. */
+async function convertFile(request: ConvertFileRequest): Promise<ImportReply> {
+  const bytes = await readFile(request.path);
+  const { onnx, ...imported } = await importModel(bytes, request.filename ? { filename: request.filename } : {});
+  const { bytes: prepared, ...described } = await prepareModel(onnx, request.features ? { features: request.features } : {});
+  await writeFile(request.onnxPath, prepared);
+  return { ok: true, convertedFile: { imported, prepared: { ...described, size: prepared.byteLength } } };
+}
+
+process.once('message', async (request: ImportRequest | ConvertFileRequest) => {
   let reply: ImportReply;
   try {
-    const imported = await importModel(request.bytes, request.filename ? { filename: request.filename } : {});
-    reply = { ok: true, imported };
+    if ('path' in request) reply = await convertFile(request);
+    else reply = { ok: true, imported: await importModel(request.bytes, request.filename ? { filename: request.filename } : {}) };
   } catch (err) {
     reply =
-      err instanceof ModelImportError
+      err instanceof ModelImportError || err instanceof ModelError
         ? { ok: false, refusal: { code: err.code, message: err.message } }
         : { ok: false, fault: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

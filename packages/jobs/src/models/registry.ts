@@ -7,14 +7,21 @@ import {
   insertModelVersion,
   listModels,
   type ModelNameOwner,
+  type NewModelVersion,
   type Pool,
   removeModelVersions,
+  type StreamedBytes,
 } from '@batchcast/db';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { ImportedModel } from '@batchcast/importers';
 import { leaseSession, type SessionLease, sha256Hex } from '@batchcast/inference';
 import { closestName, showInvisible } from '@batchcast/names';
 import { DomainError } from '../errors.js';
-import { type Model, modelFromRecord } from '../records.js';
-import { convertUpload } from './convert-upload.js';
+import { type Model, type ModelFormat, modelFromRecord } from '../records.js';
+import { convertUpload, convertUploadFile } from './convert-upload.js';
 
 /** Model (and schedule) names: what the URL paths and the database CHECK constraint accept. */
 export const MODEL_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -222,10 +229,8 @@ export function expectedColumns(model: Pick<Model, 'schema'>): string[] | null {
   return cols;
 }
 
-export interface ModelRegistration {
+interface RegistrationFields {
   name: string;
-  /** The uploaded file: ONNX, a scikit-learn pickle or joblib file, or an XGBoost JSON/UBJSON model. */
-  bytes: Uint8Array;
   /** CSV column names, for models whose file does not name their inputs. */
   features?: string[];
   description?: string;
@@ -236,6 +241,26 @@ export interface ModelRegistration {
    * register a new name or a version of a name it owns, not of another's (refuseIfNotYours).
    */
   registeredByKeyId?: string | null;
+}
+
+/**
+ * The model file: ONNX, a scikit-learn pickle or joblib file, or an XGBoost JSON/UBJSON model; `bytes` in memory
+ * (the examples), or `file`, the path of an uploaded file (a registration over HTTP): that one is converted in a
+ * process of its own and stored by streaming, so the registering process never holds the model (it may be hundreds
+ * of megabytes).
+ */
+export type ModelRegistration = RegistrationFields & ({ bytes: Uint8Array; file?: never } | { file: string; bytes?: never });
+
+/** A file on disk as bytes to store, read a piece at a time. */
+const fileBytes = (path: string, size: number): StreamedBytes => ({
+  size,
+  pieces: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+});
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
 }
 
 /**
@@ -253,19 +278,53 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   const byKeyId = m.registeredByKeyId ?? null;
   // Refused before the file is converted (which can take a while); checked again under the lock when stored.
   await checkModelNameOwner(pool, m.name, byKeyId);
-  const { imported, prepared } = await convertUpload(m.bytes, {
-    ...(m.sourceFile ? { filename: m.sourceFile } : {}),
-    ...(m.features ? { features: m.features } : {}),
-  });
-  const original = sha256Hex(m.bytes);
+  const opts = { ...(m.sourceFile ? { filename: m.sourceFile } : {}), ...(m.features ? { features: m.features } : {}) };
+  if (m.bytes !== undefined) {
+    const { imported, prepared } = await convertUpload(m.bytes, opts);
+    return storeVersion(
+      pool,
+      m,
+      imported,
+      { sha256: prepared.sha256, schema: prepared.schema, onnx: prepared.bytes },
+      {
+        sha256: sha256Hex(m.bytes),
+        bytes: m.bytes,
+      },
+    );
+  }
+  // The prepared graph is written next to the upload by the conversion's process, and both are streamed from disk.
+  const onnxPath = `${m.file}.prepared.onnx`;
+  try {
+    const { imported, prepared } = await convertUploadFile(m.file, onnxPath, opts);
+    const size = (await stat(m.file)).size;
+    return await storeVersion(
+      pool,
+      m,
+      imported,
+      { sha256: prepared.sha256, schema: prepared.schema, onnx: fileBytes(onnxPath, prepared.size) },
+      { sha256: await fileSha256(m.file), bytes: fileBytes(m.file, size) },
+    );
+  } finally {
+    await rm(onnxPath, { force: true });
+  }
+}
+
+async function storeVersion(
+  pool: Pool,
+  m: RegistrationFields,
+  imported: Omit<ImportedModel, 'onnx'> & { format: ModelFormat },
+  prepared: { sha256: string; schema: unknown; onnx: NewModelVersion['onnx'] },
+  original: { sha256: string; bytes: Uint8Array | StreamedBytes },
+): Promise<Model & { notes: string[] }> {
+  const byKeyId = m.registeredByKeyId ?? null;
   const rows = await listModels(pool);
-  const same = rows.filter((r) => r.name === m.name && r.original?.sha256 === original).map((r) => r.version);
+  const same = rows.filter((r) => r.name === m.name && r.original?.sha256 === original.sha256).map((r) => r.version);
   const row = await insertModelVersion(
     pool,
     {
       name: m.name,
       sha256: prepared.sha256,
-      onnx: prepared.bytes,
+      onnx: prepared.onnx,
       schema: prepared.schema,
       description: m.description ?? '',
       sourceFile: m.sourceFile ?? null,
@@ -273,7 +332,7 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
       library: imported.library,
       libraryVersion: imported.libraryVersion,
       converted: imported.converted,
-      original: { sha256: original, bytes: m.bytes },
+      original,
       registeredByKeyId: byKeyId,
     },
     (owner) => refuseIfNotYours(m.name, owner, byKeyId),
