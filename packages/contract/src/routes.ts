@@ -501,7 +501,7 @@ route({
   request: { headers: IdempotencyKeyHeaders, body: multipart(ModelRegistrationForm) },
   responses: {
     201: replayable(json('The new version, with notes about it.', RegisteredModel)),
-    ...modelWriteErrors(400, 401, 403, 409, 413, 422),
+    ...modelWriteErrors(400, 401, 403, 409, 413, 422, 429),
   },
 });
 route({
