@@ -112,6 +112,9 @@ function takeRegistrationPlace(res: Response): void {
     released = true;
     registering -= 1;
   };
+  // 'prefinish' comes within res.end(), before the event loop can take the client's next request: on 'finish'
+  // alone, a client that sent its next registration as soon as it had this answer could find this place still taken.
+  res.once('prefinish', release);
   res.once('finish', release);
   res.once('close', release);
 }
