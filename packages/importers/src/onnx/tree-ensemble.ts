@@ -47,11 +47,20 @@ export interface TreeEnsembleOptions {
   rule: SplitRule;
   nTargets: number;
   name?: string;
+  /**
+   * Where each target's sum starts (one value per target): written as a first tree per target, a lone leaf of
+   * that value, so the sum is `start + tree 0 + tree 1 + ...` added in that order, as gradient boosting's
+   * predict adds its stages to the baseline. An Add after the ensemble, or base_values (which onnxruntime adds
+   * after the trees' sum), rounds otherwise: `(tree 0 + tree 1 + ...) + start`.
+   */
+  start?: readonly number[];
 }
 
 /**
  * Adds a TreeEnsemble reading `input` (double [N, F]) and returns its output (double [N, nTargets]): per target
- * the sum of its trees' leaf values. A tree whose root is a leaf gets a split whose both branches reach that leaf.
+ * the sum of its trees' leaf values, added tree after tree from opts.start (else from 0) in the trees' order (as
+ * onnxruntime adds them on one thread: session.ts runs tree ensembles on one). A tree whose root is a leaf gets a
+ * split whose both branches reach that leaf.
  */
 export function addTreeEnsemble(b: GraphBuilder, input: string, trees: TreeTarget[], opts: TreeEnsembleOptions): string {
   const modes: number[] = [];
@@ -67,6 +76,27 @@ export function addTreeEnsemble(b: GraphBuilder, input: string, trees: TreeTarge
   const leafTargets: number[] = [];
   const leafWeights: number[] = [];
 
+  /** A tree whose root is its only leaf: a split on feature 0 whose both branches reach that leaf. */
+  const addLoneLeaf = (leaf: number): void => {
+    roots.push(modes.length);
+    modes.push(MODE.LEQ);
+    featureIds.push(0);
+    splits.push(0);
+    trueIds.push(leaf);
+    trueLeafs.push(1);
+    falseIds.push(leaf);
+    falseLeafs.push(1);
+    missingTrue.push(0);
+  };
+  if (opts.start) {
+    if (opts.start.length !== opts.nTargets) throw new RangeError(`${opts.start.length} start values for ${opts.nTargets} targets`);
+    for (const [target, value] of opts.start.entries()) {
+      leafTargets.push(target);
+      leafWeights.push(value);
+      addLoneLeaf(leafWeights.length - 1);
+    }
+  }
+
   for (const { tree, target, leafValue } of trees) {
     if (target < 0 || target >= opts.nTargets) throw new RangeError(`tree target ${target} outside 0..${opts.nTargets - 1}`);
     const root = tree.root ?? 0;
@@ -76,16 +106,7 @@ export function addTreeEnsemble(b: GraphBuilder, input: string, trees: TreeTarge
       return leafWeights.length - 1;
     };
     if (tree.left[root]! < 0) {
-      const leaf = addLeaf(root);
-      roots.push(modes.length);
-      modes.push(MODE.LEQ);
-      featureIds.push(0);
-      splits.push(0);
-      trueIds.push(leaf);
-      trueLeafs.push(1);
-      falseIds.push(leaf);
-      falseLeafs.push(1);
-      missingTrue.push(0);
+      addLoneLeaf(addLeaf(root));
       continue;
     }
     // Interior nodes are numbered in visiting order; children are patched in once they have their numbers.

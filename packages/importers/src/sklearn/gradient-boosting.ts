@@ -1,9 +1,10 @@
 /**
- * GradientBoostingClassifier / GradientBoostingRegressor. raw = init_'s raw prediction + learning_rate * each
- * stage's tree values (trees on float32 input, as scikit-learn casts X); then the loss's link: sigmoid for the
- * binomial deviance, softmax for the multinomial one, sigmoid(2 raw) for the exponential loss, identity for
- * regression. The init_ raw prediction follows the loss (scikit-learn 1.0-1.5 agree up to a shift that the
- * softmax cancels): logit of the prior, log of the priors, half the logit, or DummyRegressor's constant.
+ * GradientBoostingClassifier / GradientBoostingRegressor. raw = init_'s raw prediction, then + learning_rate *
+ * each stage's tree value, stage after stage in double as predict_stages adds them (trees on float32 input, as
+ * scikit-learn casts X); then the loss's link: sigmoid for the binomial deviance, softmax for the multinomial
+ * one, sigmoid(2 raw) for the exponential loss, identity for regression. The init_ raw prediction follows the
+ * loss (scikit-learn 1.0-1.5 agree up to a shift that the softmax cancels): logit of the prior, log of the
+ * priors, half the logit, or DummyRegressor's constant.
  */
 import { binaryProbabilities, doubleConst, roundToFloat32, sigmoid, softmax } from '../onnx/ops.js';
 import { addTreeEnsemble } from '../onnx/tree-ensemble.js';
@@ -85,8 +86,10 @@ function gradientBoosting(classifier: boolean): PredictorConverter {
         targets.push({ tree: tree.tree, target: j, leafValue: (n) => rate * tree.values[n * tree.classesMax]! });
       }
     }
-    const sum = addTreeEnsemble(b, x, targets, { rule: 'LEQ', nTargets: k, name: 'stages' });
-    const raw = b.op('Add', [sum, doubleConst(b, 'init_raw', raw0, [k])], {}, { name: 'raw' });
+    // predict_stages starts from init_'s prediction and adds the stages to it one by one, in double: the
+    // ensemble's sums start there too (a first lone-leaf tree per output), so every addition is the same one;
+    // adding init_ after the stages' sum was 1 to 12 units in the last place off on most rows.
+    const raw = addTreeEnsemble(b, x, targets, { rule: 'LEQ', nTargets: k, name: 'raw', start: raw0 });
     if (loss === 'regression') return { kind: 'regressor', value: raw };
     if (loss === 'multinomial') return { kind: 'classifier', proba: softmax(b, raw), classes: classes! };
     const margin = loss === 'exponential' ? b.op('Mul', [raw, doubleConst(b, 'two', [2], [])], {}, { name: 'raw_doubled' }) : raw;

@@ -1,13 +1,14 @@
 /**
  * HistGradientBoostingClassifier / HistGradientBoostingRegressor. Predictions work on the float64 input
- * (X_DTYPE), `x <= num_threshold` goes left and NaN follows missing_go_to_left; raw = _baseline_prediction +
- * the leaf values of every iteration's trees (shrinkage is already in them); then the loss's inverse link.
+ * (X_DTYPE), `x <= num_threshold` goes left and NaN follows missing_go_to_left; raw = _baseline_prediction, then +
+ * each iteration's tree's leaf value (shrinkage is already in them), one after another in double; then the loss's
+ * inverse link.
  *
  * Categorical splits (categorical_features) become TreeEnsemble set-membership nodes: scikit-learn truncates
  * the value to an integer category, sends the categories of the node's bitset left, the other known categories
  * right, and unknown or negative ones the way missing values go.
  */
-import { binaryProbabilities, doubleConst, sigmoid, softmax } from '../onnx/ops.js';
+import { binaryProbabilities, sigmoid, softmax } from '../onnx/ops.js';
 import { addTreeEnsemble } from '../onnx/tree-ensemble.js';
 import type { BinaryTree, TreeTarget } from '../onnx/tree-ensemble.js';
 import { NdArray, PyObject } from '../pickle/values.js';
@@ -167,8 +168,9 @@ function histGradientBoosting(classifier: boolean): PredictorConverter {
         targets.push({ tree: p.tree, target: k, leafValue: (n) => p.values[n]! });
       }
     }
-    const sum = addTreeEnsemble(b, x, targets, { rule: 'LEQ', nTargets: perIteration, name: 'iterations' });
-    const raw = b.op('Add', [sum, doubleConst(b, 'baseline_prediction', baseline, [perIteration])], {}, { name: 'raw' });
+    // _raw_predict starts from _baseline_prediction and adds each iteration's leaf values (learning_rate already
+    // in them) one by one, in double: the ensemble's sums start there too (a first lone-leaf tree per output).
+    const raw = addTreeEnsemble(b, x, targets, { rule: 'LEQ', nTargets: perIteration, name: 'raw', start: baseline });
     if (classes) {
       if (link === 'multinomial') {
         if (perIteration !== classes.length) est.malformed(`has ${perIteration} trees per iteration for ${classes.length} classes`);
