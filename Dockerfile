@@ -2,6 +2,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+# The root postinstall applies patches/ (patch-package: fzstd's window upkeep, see README) during npm ci/install,
+# before npm prune removes patch-package itself.
+COPY patches ./patches
 COPY packages ./packages
 COPY apps ./apps
 # tsc -b builds every project the root tsconfig.json references, the command-line scripts and the bench included.
