@@ -579,6 +579,34 @@ describe('real-time requests', () => {
     expect(await res.json()).toEqual({ model: { name: 'iris-logreg', version: 1 }, predictions: [] });
   });
 
+  it('keys spelled two ways (ignoring case) are refused as a JSON Lines upload is, never read as a missing value', async () => {
+    const row = { sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
+    const res = await predict({
+      rows: [
+        { sepal_length: 5.1, ...row },
+        { SEPAL_LENGTH: 5.1, ...row },
+      ],
+    });
+    expect(res.status).toBe(422);
+    const e = await errorOf(res);
+    expect(e.code).toBe('duplicate_column');
+    expect(e.message).toBe(
+      'rows[1] has the key "SEPAL_LENGTH" and rows[0] has "sepal_length": names are compared ignoring case, ' +
+        'so they would be the same column; use one spelling.',
+    );
+    // One spelling on every row, whatever its case, is the model's column.
+    const upper = await predict({
+      rows: [
+        { SEPAL_LENGTH: 5.1, ...row },
+        { SEPAL_LENGTH: 6.1, ...row },
+      ],
+    });
+    expect(upper.status).toBe(200);
+    const body = (await upper.json()) as { predictions: { error?: string }[] };
+    expect(body.predictions).toHaveLength(2);
+    expect(body.predictions.every((p) => p.error === undefined)).toBe(true);
+  });
+
   it('a file sent to the real-time endpoint is told to be JSON or a batch job', async () => {
     const csv = await readFile(path.join(examples, 'data/iris.csv'));
     const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
+import { caseClashKey, caseClashMessage } from '@batchcast/names';
 import type { ResultColumnType } from './cell.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 import { isIntegerLiteral, readRecord } from './json-record.js';
@@ -261,13 +262,12 @@ export class JsonlScanner {
     if (key.trim() === '') {
       throw new FormatError('empty_column_name', `line ${this.line} has a key with no name (""); every column needs a name`, this.line);
     }
-    const lower = key.toLowerCase();
+    const lower = caseClashKey(key);
     const clash = this.lowerIndex.get(lower);
     if (clash !== undefined) {
       throw new FormatError(
         'duplicate_column',
-        `line ${this.line} has the key "${truncate(key)}" and an earlier line has "${truncate(this.header[clash]!)}": ` +
-          'names are compared ignoring case, so they would be the same column; use one spelling',
+        caseClashMessage(`line ${this.line}`, key, 'an earlier line', this.header[clash]!),
         this.line,
       );
     }

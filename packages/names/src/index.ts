@@ -13,3 +13,4 @@ export {
   showInvisible,
 } from './name-hints.js';
 export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';
+export { caseClashKey, caseClashMessage } from './case-clash.js';

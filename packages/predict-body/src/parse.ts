@@ -16,6 +16,7 @@
  * The rows come as objects (parsePredictBody) or, for the real-time endpoint, as a tape of cells
  * (readPredictCells, see cell-tape.ts): the same reading and refusals, without an object per row.
  */
+import { caseClashKey, caseClashMessage } from '@batchcast/names';
 import { DEFAULT_PREDICT_BODY_LIMITS, NESTED_LIST, NESTED_OBJECT, PredictBodyError } from './types.js';
 import type { CellValue, PredictBody, PredictBodyLimits, PredictRow } from './types.js';
 import { decodeJsonString, ESCAPES } from './json-string.js';
@@ -61,6 +62,9 @@ class Reader {
   /** Distinct keys by id, in order of first appearance. */
   readonly keys: string[] = [];
   private readonly keyIds = new Map<string, number>();
+  /** Key ids by caseClashKey, and the row each key first appeared in: `a` and `A` are one column, refused. */
+  private readonly lowerIds = new Map<string, number>();
+  private readonly keyFirstRow: number[] = [];
   /** Where each key was first written in the body (bytes between its quotes), for recognising it again. */
   private readonly keyStart: number[] = [];
   private readonly keyLength: number[] = [];
@@ -512,8 +516,17 @@ class Reader {
         start - 1,
       );
     }
+    const lower = caseClashKey(key);
+    const clash = this.lowerIds.get(lower);
+    if (clash !== undefined) {
+      const first = this.keyFirstRow[clash]!;
+      const earlier = first === this.row ? 'the same row' : `rows[${first}]`;
+      throw this.fail(422, 'duplicate_column', `${caseClashMessage(`rows[${this.row}]`, key, earlier, this.keys[clash]!)}.`, start - 1);
+    }
     this.keys.push(key);
     this.keyIds.set(key, id);
+    this.lowerIds.set(lower, id);
+    this.keyFirstRow.push(this.row);
     this.keyStart.push(start);
     this.keyLength.push(end - start);
     return id;

@@ -65,6 +65,8 @@ export type PredictBodyErrorCode =
   | 'too_many_distinct_keys'
   /** 422: a row has the same key twice. */
   | 'duplicate_key'
+  /** 422: two keys differ only in case (`a` and `A`), in one row or two: one column to batchcast, as in a JSON Lines upload. */
+  | 'duplicate_column'
   /** 422: nested deeper than maxDepth. */
   | 'too_deep';
 

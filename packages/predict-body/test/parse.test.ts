@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NESTED_LIST, NESTED_OBJECT, PredictBodyError, parsePredictBody } from '../src/index.js';
+import { NESTED_LIST, NESTED_OBJECT, PredictBodyError, parsePredictBody, readPredictCells } from '../src/index.js';
 import type { PredictBodyErrorCode, PredictBodyLimits } from '../src/index.js';
 
 /** A body like the real-time endpoint gets: an id and 30 measurements per row (deterministic). */
@@ -134,7 +134,7 @@ describe('bodies JSON.parse accepts', () => {
   });
 
   it('keys of one length that differ in one byte, in any word of them, are told apart when rows change key order', () => {
-    const keys = ['feature_a_1', 'feature_b_1', 'feature_a_2', 'featurE_a_1', 'xeature_a_1', 'abcd', 'abce', 'abcdefgh', 'abcdefgi'];
+    const keys = ['feature_a_1', 'feature_b_1', 'feature_a_2', 'featurf_a_1', 'xeature_a_1', 'abcd', 'abce', 'abcdefgh', 'abcdefgi'];
     const rows = [0, 1, 2, 3].map((shift) => Object.fromEntries(keys.map((_, i) => [keys[(i + shift) % keys.length]!, i])));
     expectSameAsJsonParse(JSON.stringify({ rows: [...rows, ...rows.reverse()] }));
   });
@@ -190,7 +190,11 @@ describe('bodies JSON.parse accepts', () => {
     const row = fc.dictionary(key, cell, { maxKeys: 8 });
     fc.assert(
       fc.property(fc.array(row, { maxLength: 12 }), fc.constantFrom(undefined, 0, 1, 2, '\t'), (rows, indent) => {
-        expectSameAsJsonParse(JSON.stringify({ rows }, null, indent));
+        const text = JSON.stringify({ rows }, null, indent);
+        // Two keys that differ only in case are refused (one column to batchcast); anything else reads as JSON.parse.
+        const keys = new Set(rows.flatMap((r) => Object.keys(r)));
+        if (new Set([...keys].map((k) => k.toLowerCase())).size < keys.size) expect(refusal(text).code).toBe('duplicate_column');
+        else expectSameAsJsonParse(text);
       }),
       { numRuns: 200 },
     );
@@ -333,6 +337,19 @@ describe('hostile and wrong bodies', () => {
       /rows\[1\] has the key "a" more than once/,
     );
     expect(d.where).toMatchObject({ row: 1, column: 'a' });
+  });
+
+  it('keys that differ only in case are one column: refused naming both spellings and the rows, as a JSON Lines upload is', () => {
+    const e = expectRefusal(
+      '{"rows":[{"sepal_length":5.1,"b":1},{"SEPAL_LENGTH":5.1,"b":1}]}',
+      422,
+      'duplicate_column',
+      /^rows\[1\] has the key "SEPAL_LENGTH" and rows\[0\] has "sepal_length": names are compared ignoring case, so they would be the same column; use one spelling\.$/,
+    );
+    expect(e.where).toMatchObject({ row: 1, offset: 37 });
+    expectRefusal('{"rows":[{"a":1,"A":2}]}', 422, 'duplicate_column', /^rows\[0\] has the key "A" and the same row has "a"/);
+    // The tape reader (the real-time endpoint's) refuses the same way.
+    expect(() => readPredictCells(Buffer.from('{"rows":[{"x":1},{"X":1}]}'))).toThrow(/rows\[1\] has the key "X" and rows\[0\] has "x"/);
   });
 
   it('malformed JSON says where', () => {
