@@ -359,6 +359,17 @@ describe('batchcast submit', () => {
     }
   });
 
+  it('counts one failed row in the singular', async () => {
+    const file = path.join(tmp, 'one-bad.csv');
+    const [head, first, ...rest] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    await writeFile(file, `${[head, first!.replace(/^[^,]*/, ''), ...rest].join('\n')}\n`);
+    const r = await cli(['submit', file, '--model', 'iris-logreg', '--wait']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('(1 failed row)');
+    expect(r.stderr).not.toContain('1 failed rows');
+    expect(r.stderr).toContain('succeeded: 150 rows: 149 scored, 1 failed');
+  });
+
   it("uses the server's default model when --model is left out", async () => {
     const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--wait']);
     expect(r.code, r.stderr).toBe(0);

@@ -1,7 +1,7 @@
 import { JobStatus } from '@batchcast/contract';
 import { log } from './args.js';
 import { ApiError, getJson } from './http.js';
-import { ProgressBar, formatRows } from './progress.js';
+import { ProgressBar, countRows, formatRows } from './progress.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** How long a server that cannot be reached (or answers 5xx) is waited for before the wait ends with its error. */
@@ -41,7 +41,7 @@ export async function followJob(statusUrl: URL, opts: { progress?: boolean; head
     rows?.setTotal(job.rows.total);
     rows?.update(job.rows.processed);
     if (ended(job)) {
-      rows?.finish(job.rows.failed ? `(${formatRows(job.rows.failed)} failed rows)` : '');
+      rows?.finish(job.rows.failed ? `(${countRows(job.rows.failed, 'failed row')})` : '');
       return job;
     }
     await sleep(500);
@@ -56,7 +56,7 @@ export function rowsText(job: Pick<JobStatus, 'rows' | 'status'>): string {
   const { rows } = job;
   const scored = formatRows(Math.max(0, rows.processed - rows.failed));
   const failed = formatRows(rows.failed);
-  const total = `${formatRows(rows.total)} row${rows.total === 1 ? '' : 's'}`;
+  const total = countRows(rows.total);
   if (!ended(job)) return `${formatRows(rows.processed)} of ${total} done: ${scored} scored, ${failed} failed`;
   const left = Math.max(0, rows.total - rows.processed);
   return `${total}: ${scored} scored, ${failed} failed${left ? `, ${formatRows(left)} not scored` : ''}`;

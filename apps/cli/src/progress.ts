@@ -58,3 +58,5 @@ export class ProgressBar {
 
 const rowsFormat = new Intl.NumberFormat('en-US');
 export const formatRows = (n: number): string => rowsFormat.format(n);
+/** A count of rows for a message, singular for one: `1 row`, `1,200 failed rows` (`what` is the noun, singular). */
+export const countRows = (n: number, what = 'row'): string => `${formatRows(n)} ${what}${n === 1 ? '' : 's'}`;
