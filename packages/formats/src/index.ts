@@ -10,7 +10,14 @@ export { type Compression, createDecompressor, type DecompressOptions } from './
 export { type GatherOptions, gatherPieces, UPLOAD_GATHER } from './gather-pieces.js';
 export { type TextEncodingName, TextToUtf8 } from './text-encoding.js';
 export { type SniffedUpload, type SniffOptions, sniffUpload } from './sniff.js';
-export { type XlsxColumnKind, type XlsxSummary, type XlsxToCsvOptions, type XlsxTranscode, xlsxToCsv } from './xlsx-to-csv.js';
+export {
+  type XlsxColumnKind,
+  type XlsxSummary,
+  type XlsxToCsvOptions,
+  type XlsxTranscode,
+  theOtherSheets,
+  xlsxToCsv,
+} from './xlsx-to-csv.js';
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
 export { MAX_JSON_DEPTH } from './json-depth.js';
 export { readRecord } from './json-record.js';

@@ -269,10 +269,10 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       throw new FormatError('invalid_xlsx', `${where} is not valid XML (${(err as Error).message}); save the workbook again and upload it`);
     }
     // When the sheet read was the first one by default, the data may well be on another: say which there are.
-    const others = opts.sheet === undefined ? book.sheets.filter((s) => s !== ref && s.worksheet).map((s) => `"${s.name}"`) : [];
+    const others = opts.sheet === undefined ? book.sheets.filter((s) => s !== ref && s.worksheet).map((s) => s.name) : [];
     const elsewhere =
       others.length > 0
-        ? `; the workbook's other sheets are ${others.join(', ')}: choose the one with the data (under "How to read the file → Sheet" on the upload page, the "sheet" field of POST /api/jobs, or --sheet)`
+        ? `; ${theOtherSheets(others)}: choose the one with the data (under "How to read the file → Sheet" on the upload page, the "sheet" field of POST /api/jobs, or --sheet)`
         : '';
     if (header === null) {
       throw new FormatError(
@@ -503,4 +503,14 @@ async function findFirstRowMerges(zip: ZipArchive, path: string, maxBytes: numbe
     tail = Buffer.from(buf.subarray(Math.max(0, buf.length - 512)));
   }
   return found;
+}
+
+/**
+ * `the workbook's other sheet is "Data"`, `the workbook's other sheets are "A", "B"` (ten named at most, then
+ * `and 3 more`): where else the data may be, in every message that says so.
+ */
+export function theOtherSheets(names: readonly string[]): string {
+  const quoted = names.slice(0, 10).map((s) => `"${s}"`);
+  const listed = `${quoted.join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`;
+  return `the workbook's other sheet${names.length === 1 ? ' is' : 's are'} ${listed}`;
 }

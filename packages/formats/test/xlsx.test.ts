@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CsvScanner, NO_ROWS_ADVICE } from '@batchcast/csv';
-import { FormatError, xlsxToCsv, type XlsxToCsvOptions } from '@batchcast/formats';
+import { FormatError, theOtherSheets, xlsxToCsv, type XlsxToCsvOptions } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { collect, fixture, python, rangeSource } from './helpers.js';
 
@@ -132,9 +132,15 @@ wb.save(sys.argv[1])`,
     const err = await refusal('notes-first.xlsx', {});
     expect(err.code).toBe('no_rows');
     expect(err.message).toBe(
-      'sheet "Notes" has a header (row 1) but no data rows; the workbook\'s other sheets are "Data": choose the one with the data (under "How to read the file → Sheet" on the upload page, the "sheet" field of POST /api/jobs, or --sheet)',
+      'sheet "Notes" has a header (row 1) but no data rows; the workbook\'s other sheet is "Data": choose the one with the data (under "How to read the file → Sheet" on the upload page, the "sheet" field of POST /api/jobs, or --sheet)',
     );
     expect((await transcode('notes-first.xlsx', { sheet: 'Data' })).csv).toBe('a,b\n1,2\n');
+  });
+
+  it('names the other sheets in the singular for one, ten at most', () => {
+    expect(theOtherSheets(['Data'])).toBe('the workbook\'s other sheet is "Data"');
+    expect(theOtherSheets(['A', 'B'])).toBe('the workbook\'s other sheets are "A", "B"');
+    expect(theOtherSheets(Array.from({ length: 12 }, (_, i) => `S${i}`))).toMatch(/"S9" and 2 more$/);
   });
 
   it('applies the CSV header rules: duplicate names (ignoring case) name their cells; an empty name is named as pandas does', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hashToken, newJobToken } from '@batchcast/access';
 import type { ByteSource, ColumnTarget } from '@batchcast/csv';
 import { countRecentJobsForMailbox, insertJob, type KeyCompletion, type NewJob } from '@batchcast/db';
-import { checkParquetTargets, FormatError } from '@batchcast/formats';
+import { checkParquetTargets, FormatError, theOtherSheets } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { mailboxOf, parseEmail } from '../email-address.js';
@@ -126,10 +126,8 @@ function otherSheets(layout: JobLayout): string | undefined {
   if (layout.format !== 'xlsx') return undefined;
   const others = (layout.sheets ?? []).filter((s) => s !== layout.sheet);
   if (others.length === 0) return undefined;
-  const quoted = others.slice(0, 10).map((s) => `"${s}"`);
-  const names = `${quoted.join(', ')}${others.length > 10 ? ` and ${others.length - 10} more` : ''}`;
   return (
-    `that is sheet "${layout.sheet}", and the workbook's other sheet${others.length === 1 ? ' is' : 's are'} ${names}: ` +
+    `that is sheet "${layout.sheet}", and ${theOtherSheets(others)}: ` +
     'choose the one with the data under "How to read the file → Sheet" on the upload page (the "sheet" field of POST /api/jobs, --sheet in the CLI)'
   );
 }
