@@ -586,6 +586,25 @@ describe('edge cases, each format', () => {
       );
       expect(e.message).toMatch(new RegExp(`^${what} is missing 4 columns the model needs`));
     }
+    // The rows wrapped in an object, {"data": [...]}: said where they are, not "None of them is in the header as read, "data"".
+    const rows = (await iris())
+      .trimEnd()
+      .split('\n')
+      .slice(1, 4)
+      .map((line) => {
+        const [a, b, c, d] = line.split(',').map(Number);
+        return { sepal_length: a, sepal_width: b, petal_length: c, petal_width: d };
+      });
+    const wrapped = await refusedUpload(
+      platform,
+      Buffer.from(JSON.stringify({ data: rows })),
+      { fields: IRIS, filename: 'iris.json' },
+      422,
+      'no_rows',
+    );
+    expect(wrapped.message).toContain(
+      'the rows are an array under the key "data"; upload that array itself (a JSON array of objects, or JSON Lines)',
+    );
     // The tester's semicolon_decomma.csv sent with delimiter=",": `;` files are read, detected or chosen.
     const semicolon = (await iris()).replaceAll(',', ';');
     const wrong = await refusedUpload(

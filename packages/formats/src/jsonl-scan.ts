@@ -88,6 +88,8 @@ export class JsonlScanner {
 
   private failure: FormatError | null = null;
   private finished = false;
+  /** The first record's key holding an array of objects (`{"data": [{...}]}`), if any: the rows wrapped in an object. */
+  private wrapper: string | null = null;
 
   constructor(opts: JsonlScannerOptions) {
     // A chunk closes on a record whose line this.line numbers: the next byte is on the line after.
@@ -132,6 +134,14 @@ export class JsonlScanner {
           1,
         );
       if (this.chunks.rows === 0) throw new FormatError('no_rows', `the file has no records: every line is blank${NO_ROWS_ADVICE}`);
+      if (this.chunks.rows === 1 && this.wrapper !== null) {
+        // `{"data": [{...}, ...]}` on one line: one record whose one column, "data", is not the model's.
+        throw new FormatError(
+          'no_rows',
+          `the rows are an array under the key "${truncate(this.wrapper)}"; upload that array itself (a JSON array of objects, or JSON Lines)`,
+          1,
+        );
+      }
       if (this.header.length === 0)
         throw new FormatError('no_header', 'the records have no keys: every object is empty ({}), so there are no columns');
       return {
@@ -213,8 +223,10 @@ export class JsonlScanner {
       // Not read, as the readers will not read it (its row fails when scored): see json-depth.ts.
       if (this.chunks.rows === 0) throw new FormatError('too_deep', `line ${this.line}: ${TOO_DEEP_REASON}`, this.line);
       this.invalidRows++;
-    } else if (read?.kind === 'record') this.keys(read.keys, read.values, read.texts);
-    else if (read?.kind === 'duplicate')
+    } else if (read?.kind === 'record') {
+      if (this.chunks.rows === 0) this.wrapper = rowsUnder(read.keys, read.values);
+      this.keys(read.keys, read.values, read.texts);
+    } else if (read?.kind === 'duplicate')
       this.invalidRows++; // a JSON object still: its row fails when read, naming the key
     else {
       if (this.chunks.rows === 0) throw notAnObject(read?.value, this.line);
@@ -344,6 +356,15 @@ export function describeJson(value: unknown): string {
     default:
       return 'an object';
   }
+}
+
+/** The first key whose value is a non-empty array of objects: where a file wrapping its rows in an object put them. */
+function rowsUnder(keys: readonly string[], values: readonly unknown[]): string | null {
+  for (let i = 0; i < keys.length; i++) {
+    const v = values[i];
+    if (Array.isArray(v) && v.length > 0 && v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e))) return keys[i]!;
+  }
+  return null;
 }
 
 function notJsonLines(text: string, why: string, line: number): FormatError {

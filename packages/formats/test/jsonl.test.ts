@@ -101,6 +101,15 @@ describe('JsonlScanner', () => {
     );
     expect(scanError(Buffer.alloc(0)).code).toBe('empty_file');
     expect(scanError(Buffer.from('\n  \n\r\n')).code).toBe('no_rows');
+    // The rows wrapped in an object ({"data": [...]}): said where they are, not read as one record with a column "data".
+    const wrapped = scanError(Buffer.from('{"data":[{"a":1},{"a":2}]}\n'));
+    expect([wrapped.code, wrapped.message]).toEqual([
+      'no_rows',
+      'the rows are an array under the key "data"; upload that array itself (a JSON array of objects, or JSON Lines)',
+    ]);
+    expect(scanError(Buffer.from('{"meta":{"n":2},"records":[{"a":1}]}')).message).toContain('under the key "records"');
+    // A record with a list of objects among more records is a record.
+    expect(scan(Buffer.from('{"a":[{"b":1}]}\n{"a":[]}\n')).rows).toBe(2);
     expect(scanError(Buffer.from('\n  \n\r\n')).message).toMatch(/nothing to score.*add the rows to score and upload it again$/);
     expect(scanError(Buffer.from('{}\n{}\n')).code).toBe('no_header');
   });
