@@ -114,7 +114,7 @@ export const UploadFields = z
     }),
     delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
       description:
-        "CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file. A literal tab is the same as `tab`; but curl's `-F` drops the blanks around a value, a tab included (sending it empty: detect): with curl, send `tab`.",
+        "CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file. A literal tab is the same as `tab`; but curl's `-F` drops the blanks around a value, a tab included (sending it empty: detect): with curl, send `tab`. curl's `-F 'delimiter=;'` sends it empty too (`;` starts a `;type=`): send `--form-string 'delimiter=;'`.",
     }),
     decimal: z.enum(['', 'auto', '.', 'point', ',', 'comma']).optional().openapi({
       description:
