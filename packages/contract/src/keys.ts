@@ -21,7 +21,8 @@ export const ApiKeyLimits = z
       description: 'Rows of the jobs it may submit per UTC day (429 above, before the job is recorded); null: no limit.',
     }),
     concurrentJobs: limit('concurrentJobs').openapi({
-      description: 'Jobs it may have queued or running at once (429 above, before the upload is read); null: no limit.',
+      description:
+        'Jobs it may have queued or running at once, uploads still arriving (being scored) included (429 above, before the upload is read); null: no limit.',
     }),
   })
   // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.

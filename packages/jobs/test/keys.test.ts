@@ -14,6 +14,7 @@ import {
   expireJobs,
   createJob,
   type DomainError,
+  JobWhileReceiving,
   keyJobToken,
   listApiKeys,
   listKeyJobs,
@@ -55,6 +56,28 @@ async function stored(bytes: Buffer = iris) {
 
 async function submit(owner: ApiKeyPrincipal | undefined, bytes: Buffer = iris) {
   return createJob(ctx, await stored(bytes), { filename: 'iris.csv', model: 'iris-logreg', owner });
+}
+
+/** Stores iris in pieces with a JobWhileReceiving told of its chunks, as the web process does (a job recorded `receiving`). */
+async function storeReceiving(owner: ApiKeyPrincipal) {
+  const key = `uploads/${Math.random().toString(36).slice(2)}.csv`;
+  const progress = new JobWhileReceiving(ctx, key, { filename: 'iris.csv', model: 'iris-logreg', owner });
+  const pieces = Array.from({ length: Math.ceil(iris.length / 500) }, (_, i) => iris.subarray(i * 500, (i + 1) * 500));
+  return { stored: await storeUpload(ctx.blobs, Readable.from(pieces), { key, chunkRows: 40, progress }), progress };
+}
+
+/** An upload of the key's still arriving: stored, its job recorded `receiving` with all 4 chunks, not ended yet. */
+async function receiving(owner: ApiKeyPrincipal) {
+  const upload = await storeReceiving(owner);
+  for (let i = 0; ; i++) {
+    const { rows } = await ctx.pool.query<{ id: string }>(
+      `SELECT id FROM jobs WHERE upload_key = $1 AND status = 'receiving' AND chunk_count = 4`,
+      [upload.stored.key],
+    );
+    if (rows[0]) return { ...upload, id: rows[0].id };
+    if (i > 200) throw new Error(`no receiving job for ${upload.stored.key}`);
+    await sleep(25);
+  }
 }
 
 describe('an API key', () => {
@@ -266,6 +289,57 @@ describe('quotas', () => {
     expect((await submit(key, fifty)).status).toBe('queued');
     // Now at the limit: refused before anything is read.
     expect((await refusal(checkQuotasBeforeUpload(ctx, key))).message).toMatch(/^No rows left today/);
+  });
+
+  it('concurrent jobs: an upload still arriving counts from when it is recorded, and not against itself at its end', async () => {
+    const key = await newKey('receiving-one', { concurrentJobs: 1 });
+    const a = await receiving(key);
+    // A is receiving, its chunks being scored: a second upload is refused before it is read, and when recorded.
+    const before = await refusal(checkQuotasBeforeUpload(ctx, key));
+    expect(before).toMatchObject({ code: 'quota_exceeded', details: { quota: 'concurrentJobs', limit: 1, used: 1 } });
+    expect(before.message).toContain('1 job queued or running at once, and has 1');
+    const b = await stored();
+    expect((await refusal(createJob(ctx, b, { filename: 'iris.csv', model: 'iris-logreg', owner: key }))).code).toBe('quota_exceeded');
+    // A's own end is not refused by A itself: queued, with all its rows.
+    const done = await a.progress.complete(a.stored, { filename: 'iris.csv', model: 'iris-logreg', owner: key });
+    expect(done).toMatchObject({ id: a.id, status: 'queued' });
+    expect((await loadJob(ctx.pool, a.id))!).toMatchObject({ status: 'queued', rowsTotal: 150, chunkCount: 4 });
+    expect((await refusal(checkQuotasBeforeUpload(ctx, key))).code).toBe('quota_exceeded');
+  });
+
+  it('concurrent jobs: two uploads arriving at once cannot both be recorded', async () => {
+    const key = await newKey('receiving-racers', { concurrentJobs: 1 });
+    const request = { filename: 'iris.csv', model: 'iris-logreg', owner: key };
+    const both = await Promise.all([storeReceiving(key), storeReceiving(key)]);
+    const ends = await Promise.all(both.map((u) => u.progress.complete(u.stored, request)));
+    // One was recorded while it arrived and ends queued; the other was not (refused when recorded), and
+    // createJob, which the end then falls back on, refuses it.
+    expect(ends.filter((e) => e !== null)).toHaveLength(1);
+    const other = both[ends.findIndex((e) => e === null)]!;
+    expect((await refusal(createJob(ctx, other.stored, request))).code).toBe('quota_exceeded');
+    const { rows } = await ctx.pool.query('SELECT id FROM jobs WHERE key_id = $1', [key.id]);
+    expect(rows.map((r) => r.id)).toEqual([ends.find((e) => e !== null)!.id]);
+  });
+
+  it('concurrent jobs: an upload whose lease has passed (its web process died) holds the slot no longer', async () => {
+    const key = await newKey('receiving-lapsed', { concurrentJobs: 1 });
+    const a = await receiving(key);
+    expect((await refusal(checkQuotasBeforeUpload(ctx, key))).code).toBe('quota_exceeded');
+    // As if the web process died: nobody renews the lease any more, and it passes.
+    (a.progress as unknown as { stopLease(): void }).stopLease();
+    await ctx.pool.query(`UPDATE jobs SET receiving_until = now() - interval '1 second' WHERE id = $1`, [a.id]);
+    await checkQuotasBeforeUpload(ctx, key);
+    expect((await submit(key)).status).toBe('queued');
+    await a.progress.abandon();
+  });
+
+  it('rows per day: the rows of an upload still arriving count, and its own are counted once at its end', async () => {
+    const key = await newKey('receiving-daily', { rowsPerDay: 200 });
+    const a = await receiving(key); // 150 rows so far
+    const err = await refusal(createJob(ctx, await stored(), { filename: 'iris.csv', model: 'iris-logreg', owner: key }));
+    expect(err).toMatchObject({ code: 'quota_exceeded', details: { quota: 'rowsPerDay', used: 150, rows: 150 } });
+    const done = await a.progress.complete(a.stored, { filename: 'iris.csv', model: 'iris-logreg', owner: key });
+    expect(done).toMatchObject({ id: a.id, status: 'queued' });
   });
 
   it('a key revoked while its upload streams cannot record the job', async () => {

@@ -15,7 +15,7 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-/** What a key has used of its quotas: jobs not ended yet, and rows of the jobs it submitted since `since` (deleted ones too). */
+/** What a key has used of its quotas: jobs not ended yet (uploads still arriving too), and rows of the jobs it submitted since `since` (deleted ones too). */
 export interface KeyUsage {
   revoked: boolean;
   activeJobs: number;
@@ -105,25 +105,33 @@ export async function touchApiKey(pool: Pool, id: string): Promise<void> {
 
 // Rows of deleted jobs count too (their tombstones remember key, rows and submission time, migration 029):
 // deleting a job, by its owner or by retention, gives nothing back of the day's quota.
-const usageSql = `SELECT count(*) FILTER (WHERE status IN ('queued', 'running'))::int AS "activeJobs",
+// A job still receiving its upload (migration 013) counts too, from the moment it is recorded: workers already
+// score its chunks, so it holds one of the key's concurrent jobs, and its rows so far count towards the day's.
+// Unless its lease has passed (receiving_until < now(), as listLapsedReceivingJobs finds them): its upload will
+// never end (the web process died) and the reconciler removes it, so it holds nothing for longer than its lease.
+// $3, when given, is a job left out: a receiving job checked at the end of its own upload is not counted
+// against itself (its rows are then counted whole, by the caller).
+const usageSql = `SELECT count(*) FILTER (WHERE status IN ('receiving', 'queued', 'running'))::int AS "activeJobs",
     (coalesce(sum(rows_total) FILTER (WHERE created_at >= $2), 0)
       + (SELECT coalesce(sum(e.rows_total), 0) FROM expired_jobs e WHERE e.key_id = $1 AND e.created_at >= $2))::bigint AS "rowsSince"
-  FROM jobs WHERE key_id = $1 AND (status IN ('queued', 'running') OR created_at >= $2) AND status <> 'receiving'`;
+  FROM jobs WHERE key_id = $1 AND (status IN ('receiving', 'queued', 'running') OR created_at >= $2)
+    AND (status <> 'receiving' OR receiving_until >= now()) AND id IS DISTINCT FROM $3::uuid`;
 
 /** A key's usage now (a first check before an upload is even read; createJob checks again, exactly). */
 export async function keyUsage(pool: Pool, keyId: string, since: Date): Promise<KeyUsage> {
-  const { rows } = await pool.query<Omit<KeyUsage, 'revoked'>>(usageSql, [keyId, since]);
+  const { rows } = await pool.query<Omit<KeyUsage, 'revoked'>>(usageSql, [keyId, since, null]);
   return { revoked: false, activeJobs: rows[0]?.activeJobs ?? 0, rowsSince: rows[0]?.rowsSince ?? 0 };
 }
 
 /**
  * Inside a job's insert transaction: locks the key's row (so two uploads of one key are counted one after
- * the other, and a quota cannot be overrun by racing them) and reads its usage.
+ * the other, and a quota cannot be overrun by racing them) and reads its usage: without job `leaving out`, the
+ * receiving job whose upload ends (completeReceivingJob), so that it is not counted against itself.
  */
-export async function lockKeyUsage(client: PoolClient, keyId: string, since: Date): Promise<KeyUsage> {
+export async function lockKeyUsage(client: PoolClient, keyId: string, since: Date, leavingOut: string | null = null): Promise<KeyUsage> {
   const key = await client.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE id = $1 FOR UPDATE', [
     keyId,
   ]);
-  const { rows } = await client.query<Omit<KeyUsage, 'revoked'>>(usageSql, [keyId, since]);
+  const { rows } = await client.query<Omit<KeyUsage, 'revoked'>>(usageSql, [keyId, since, leavingOut]);
   return { revoked: key.rows[0]?.revoked ?? true, activeJobs: rows[0]?.activeJobs ?? 0, rowsSince: rows[0]?.rowsSince ?? 0 };
 }

@@ -35,7 +35,8 @@ export async function renewReceivingLease(pool: Pool, jobId: string, leaseSecond
 
 /**
  * The upload has ended: the job's size and rows are known (its chunks all recorded) and it becomes queued (running, if a chunk has started), with
- * the key's quota checked as insertJob does (the job, still receiving, is not counted in the usage). False:
+ * the key's quota checked as insertJob does, on the rows now known: the usage leaves this job out (it counts
+ * against the key from the moment it was recorded, but not against itself: it holds its own slot). False:
  * the job is no longer receiving (its lease passed).
  */
 export async function completeReceivingJob(
@@ -46,7 +47,7 @@ export async function completeReceivingJob(
   key?: KeyCompletion,
 ): Promise<boolean> {
   return inTransaction(pool, async (client) => {
-    if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since));
+    if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since, jobId));
     const { rowCount } = await client.query(
       `UPDATE jobs SET status = CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, bytes = $2, rows_total = $3,
          chunk_count = $4, receiving_until = NULL, listed_at = now()

@@ -57,7 +57,7 @@ export async function deleteJobByOwner(pool: Pool, id: string): Promise<{ upload
     await client.query(
       `INSERT INTO expired_jobs (id, token_hashes, finished_at, reason, key_id, rows_total, created_at)
        SELECT j.id, ARRAY(SELECT t.token_hash FROM job_tokens t WHERE t.job_id = j.id), coalesce(j.finished_at, now()), 'owner',
-         -- a job still receiving its upload was never counted (keyUsage leaves it out): nor is its tombstone
+         -- a job still receiving its upload was never submitted (keyUsage counts it only while it receives): nor is its tombstone
          CASE WHEN j.status <> 'receiving' THEN j.key_id END, j.rows_total, j.created_at
        FROM jobs j WHERE j.id = $1
        ON CONFLICT (id) DO NOTHING`,

@@ -9,6 +9,13 @@ import type { ApiKey } from './api-keys.js';
  * (a key already at its limit stores nothing), and again, exactly, when the job is recorded: with the key's
  * row locked, so that parallel uploads cannot overrun a quota; only then is the file's row count known.
  * A refusal is `rate_limited` (429) saying which quota, its limit and when it resets.
+ *
+ * An upload scored while it arrives is recorded `receiving` at its first chunk (JobWhileReceiving), and from then
+ * on it counts like a queued job: one of the key's concurrent jobs, and its rows so far towards the day's. So a
+ * second upload of a one-job key is refused before it is read, rather than taking the slot and leaving the first
+ * to be refused at its end after its rows were scored. At the end of its own upload the job is not counted
+ * against itself (completeReceivingJob leaves it out, and counts its rows whole). One whose lease has passed
+ * (its web process died) counts no more.
  */
 
 /** 00:00 UTC of the day `now` falls in: where a day's rows are counted from. */

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './support/faults.js';
+import { waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
+import { pg } from './support/services.js';
+import { sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
+
+/**
+ * A key's `concurrentJobs` quota counts an upload still arriving: recorded `receiving` at its first chunk, its
+ * chunks are scored at once, so it holds the key's slot from then on. A second upload of a one-job key is refused
+ * before its file is read (it once took the slot, and the first upload was refused at its end, its scored rows
+ * thrown away); the first upload's own end does not count it against itself.
+ */
+let platform: Platform;
+let db: pg.Client;
+let iris: Buffer;
+/** Iris's rows many times over: more than the MiB the upload gathers before it stores (and records) a first chunk. */
+let many: Buffer;
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { CHUNK_ROWS: '5000', RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+  db = new pg.Client({ connectionString: platform.databaseUrl });
+  await db.connect();
+  iris = await readFile(path.join(examples, 'data/iris.csv'));
+  const rows = iris.subarray(iris.indexOf('\n') + 1);
+  many = Buffer.concat([iris, ...new Array<Buffer>(600).fill(rows)]);
+});
+afterAll(async () => {
+  await db?.end();
+  await platform?.stop();
+});
+
+describe('a key at its concurrent-jobs quota with an upload still arriving', () => {
+  it('refuses a second upload at once (429 quota_exceeded, its file unread), and the first ends 202 and succeeds with all its rows', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'one-upload', scopes: ['jobs:write', 'jobs:read'], limits: { concurrentJobs: 1 } }),
+    });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { key: string; id: string };
+    const auth = { authorization: `Bearer ${body.key}` };
+
+    // Upload A, held open with most of its file sent: recorded `receiving` (and scored) from its first chunk.
+    const a = startSlowUpload(platform.url('/api/jobs'), { model: 'iris-logreg' }, {}, auth);
+    await a.start();
+    const cut = many.indexOf('\n', Math.floor(many.length * 0.7)) + 1;
+    await a.write(many.subarray(0, cut));
+    const receiving = await until('upload A recorded as receiving', async () => {
+      const { rows } = await db.query<{ id: string }>("SELECT id FROM jobs WHERE status = 'receiving' AND key_id = $1", [body.id]);
+      return rows[0]?.id;
+    });
+
+    // Upload B at full speed, its end held back: the refusal comes before the body has even ended.
+    const b = await sendUntilAnswered(platform.url('/api/jobs'), {
+      fieldsBefore: { model: 'iris-logreg' },
+      head: iris,
+      piece: iris.subarray(iris.indexOf('\n') + 1),
+      pieces: 50,
+      headers: auth,
+      holdEnd: true,
+    });
+    expect(b.status, b.body).toBe(429);
+    expect(b.ended).toBe(false);
+    const refusal = JSON.parse(b.body).error as { code: string; message: string; details?: Record<string, unknown> };
+    expect(refusal.code).toBe('quota_exceeded');
+    expect(refusal.message).toContain('1 job queued or running at once, and has 1');
+    // Nothing of B was recorded: the key's one job is A, still receiving.
+    const { rows: jobs } = await db.query<{ id: string; status: string }>('SELECT id, status FROM jobs WHERE key_id = $1', [body.id]);
+    expect(jobs).toEqual([{ id: receiving, status: 'receiving' }]);
+
+    // A's end is not refused by A itself: 202, the job recorded while it arrived, succeeded with every row.
+    await a.write(many.subarray(cut));
+    const answer = await a.end();
+    expect(answer.status, answer.body).toBe(202);
+    const job = JSON.parse(answer.body) as { id: string; links: { self: string } };
+    expect(job.id).toBe(receiving);
+    const done = await waitForEnd(platform, job.links.self, 120_000);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.rows).toEqual({ total: 150 * 601, processed: 150 * 601, failed: 0 });
+  });
+});
