@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/faults.js';
-import { waitForEnd } from './support/http.js';
+import { fileBlob, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
 import { pg } from './support/services.js';
 import { sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
@@ -80,5 +81,38 @@ describe('a key at its concurrent-jobs quota with an upload still arriving', () 
     const done = await waitForEnd(platform, job.links.self, 120_000);
     expect(done.status, done.error ?? '').toBe('succeeded');
     expect(done.rows).toEqual({ total: 150 * 601, processed: 150 * 601, failed: 0 });
+  });
+
+  it('answers a retry of the upload still arriving (same Idempotency-Key) 409 in use, not 429, then with its job', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'one-retried-upload', scopes: ['jobs:write', 'jobs:read'], limits: { concurrentJobs: 1 } }),
+    });
+    const body = (await created.json()) as { key: string; id: string };
+    const headers = { authorization: `Bearer ${body.key}`, 'idempotency-key': randomUUID() };
+    const a = startSlowUpload(platform.url('/api/jobs'), { model: 'iris-logreg' }, {}, headers);
+    await a.start();
+    const cut = many.indexOf('\n', Math.floor(many.length * 0.7)) + 1;
+    await a.write(many.subarray(0, cut));
+    await until('upload A recorded as receiving', async () => {
+      const { rows } = await db.query<{ id: string }>("SELECT id FROM jobs WHERE status = 'receiving' AND key_id = $1", [body.id]);
+      return rows[0]?.id;
+    });
+    const form = () => {
+      const f = new FormData();
+      f.set('model', 'iris-logreg');
+      f.set('file', fileBlob(many, 'text/csv'), 'slow.csv');
+      return f;
+    };
+    const retry = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form(), headers });
+    expect(retry.status).toBe(409);
+    expect((await retry.json()).error.code).toBe('idempotency_key_in_use');
+    await a.write(many.subarray(cut));
+    const answer = await a.end();
+    expect(answer.status, answer.body).toBe(202);
+    const replay = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form(), headers });
+    expect(replay.status).toBe(202);
+    expect((await replay.json()).id).toBe(JSON.parse(answer.body).id);
   });
 });

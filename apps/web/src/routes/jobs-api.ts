@@ -55,7 +55,8 @@ export function jobsApi(ctx: WebContext): Router {
     if (key) {
       requireScope(key, 'jobs:write');
       // Before the upload is read: a key at one of its limits stores nothing. Not for a retry whose first
-      // request made its job (it counts against the quota, and the retry is answered with it).
+      // request made its job (it counts against the quota, and the retry is answered with it), or is still
+      // arriving with it (409 in use: counted against the quota as it is scored, it must not refuse its own retry).
       const retried = idempotencyKeyHeader(req);
       if (retried === null || !(await submissionKeyMadeJob(ctx.jobs, retried, key))) await checkQuotasBeforeUpload(ctx.jobs, key);
     }

@@ -66,11 +66,15 @@ export async function claimIdempotencyKey(
   throw new Error('could not claim an idempotency key: it changed hands five times in a row');
 }
 
-/** Whether `(scope, keyHash)` names a job made within the last `retentionHours` (its request would be answered by it). */
+/**
+ * Whether `(scope, keyHash)` names a job made within the last `retentionHours` (its request would be answered by
+ * it), or is held by a request still arriving (its lease not passed: a retry is answered 409 in use, then by its job).
+ */
 export async function idempotencyKeyMadeJob(pool: Pool, scope: string, keyHash: Buffer, retentionHours: number): Promise<boolean> {
   const { rowCount } = await pool.query(
     `SELECT 1 FROM idempotency_keys
-     WHERE scope = $1 AND key_hash = $2 AND completed_at >= now() - make_interval(hours => $3)`,
+     WHERE scope = $1 AND key_hash = $2
+       AND (completed_at >= now() - make_interval(hours => $3) OR (completed_at IS NULL AND held_until >= now()))`,
     [scope, keyHash, retentionHours],
   );
   return rowCount === 1;

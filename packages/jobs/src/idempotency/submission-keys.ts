@@ -136,6 +136,9 @@ export async function claimSubmissionKey(
 /**
  * Whether `key` made a job for `owner` already: its request is then answered with that job (or refused as
  * another request), so the key's quotas, which count that job, must not refuse it before the upload is read.
+ * So too while the key's first request is still arriving (held): that upload counts against the key's
+ * concurrent jobs (it is scored while it arrives), and a retry is told `idempotency_key_in_use`, then answered
+ * with its job, rather than refused 429 by the very upload it repeats. The exact check at insertJob still holds.
  */
 export async function submissionKeyMadeJob(ctx: JobsContext, key: string, owner: ApiKeyPrincipal | undefined): Promise<boolean> {
   const { scope, hash } = keyIdentity(scopeOf(owner), key);
