@@ -67,7 +67,7 @@ describe('a key at its concurrent-jobs quota with an upload still arriving', () 
     expect(b.ended).toBe(false);
     const refusal = JSON.parse(b.body).error as { code: string; message: string; details?: Record<string, unknown> };
     expect(refusal.code).toBe('quota_exceeded');
-    expect(refusal.message).toContain('1 job queued or running at once, and has 1');
+    expect(refusal.message).toContain('1 job queued or running at once, uploads still arriving included, and has 1');
     // Nothing of B was recorded: the key's one job is A, still receiving.
     const { rows: jobs } = await db.query<{ id: string; status: string }>('SELECT id, status FROM jobs WHERE key_id = $1', [body.id]);
     expect(jobs).toEqual([{ id: receiving, status: 'receiving' }]);

@@ -297,7 +297,7 @@ describe('quotas', () => {
     // A is receiving, its chunks being scored: a second upload is refused before it is read, and when recorded.
     const before = await refusal(checkQuotasBeforeUpload(ctx, key));
     expect(before).toMatchObject({ code: 'quota_exceeded', details: { quota: 'concurrentJobs', limit: 1, used: 1 } });
-    expect(before.message).toContain('1 job queued or running at once, and has 1');
+    expect(before.message).toContain('1 job queued or running at once, uploads still arriving included, and has 1');
     const b = await stored();
     expect((await refusal(createJob(ctx, b, { filename: 'iris.csv', model: 'iris-logreg', owner: key }))).code).toBe('quota_exceeded');
     // A's own end is not refused by A itself: queued, with all its rows.

@@ -48,8 +48,8 @@ function refuseOverQuota(key: ApiKey, usage: KeyUsage, rows: number, now: Date):
     throw new DomainError(
       'rate_limited',
       'quota_exceeded',
-      `This API key may have ${plural(concurrentJobs, 'job')} queued or running at once, and has ${usage.activeJobs}. ` +
-        'Submit this file again once one of them has ended (GET /api/jobs?status=running lists them).',
+      `This API key may have ${plural(concurrentJobs, 'job')} queued or running at once, uploads still arriving included, and has ${usage.activeJobs}. ` +
+        'Submit this file again once one of them has ended (GET /api/jobs?status=running lists those already received).',
       { quota: 'concurrentJobs', limit: concurrentJobs, used: usage.activeJobs },
     );
   }
