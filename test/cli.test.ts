@@ -316,7 +316,7 @@ describe('batchcast submit', () => {
     try {
       const r = await cli(['submit', file, '--model', 'iris-logreg', '--url', url]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 4)');
+      expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 6)');
       expect(r.stdout).toMatch(/\/jobs\/[0-9a-f-]{36}\?token=/);
       expect(lossy.connections()).toBeGreaterThanOrEqual(2);
       const db = new pg.Client({ connectionString: platform.databaseUrl });
@@ -329,6 +329,60 @@ describe('batchcast submit', () => {
       }
     } finally {
       await lossy.close();
+    }
+  });
+
+  it('a server restarting mid-upload (connection cut, then refused for seconds) is waited for: one job, its results', async () => {
+    // A real TCP hop that cuts the first connection mid-upload (the web process killed), then refuses
+    // connections (its listener closed) for 3 s, as a supervisor's restart does, before listening again.
+    let connections = 0;
+    let port = 0;
+    const hop = net.createServer((client) => {
+      const upstream = net.connect(platform.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      if (++connections === 1) {
+        let got = 0;
+        client.on('data', (d: Buffer) => {
+          got += d.length;
+          if (got < 128 * 1024) return;
+          client.destroy();
+          upstream.destroy();
+          hop.close();
+          setTimeout(() => hop.listen(port, '127.0.0.1'), 3_000);
+        });
+        client.pipe(upstream);
+        return;
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+    port = (hop.address() as net.AddressInfo).port;
+    const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
+    const [header, ...lines] = iris.trimEnd().split('\n');
+    const body = Array.from({ length: 100 }, () => lines.join('\n')).join('\n');
+    const file = path.join(tmp, 'restart-mid-upload.csv');
+    const out = path.join(tmp, 'restart-mid-upload-results.csv');
+    await writeFile(file, `${header}\n${body}\n`);
+    try {
+      const r = await cli(['submit', file, '--model', 'iris-logreg', '--url', `http://127.0.0.1:${port}`, '--wait', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 6)');
+      expect(r.stderr).toMatch(/\(connection refused\); sending it again in \d+ s with the same idempotency key \(attempt [3-6] of 6\)/);
+      expect(r.stderr).not.toContain('set --url');
+      expect(csvObjects(await readFile(out, 'utf8')).rows).toHaveLength(100 * lines.length);
+      const db = new pg.Client({ connectionString: platform.databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query("SELECT count(*)::int AS n FROM jobs WHERE filename = 'restart-mid-upload.csv'");
+        expect(rows[0].n).toBe(1);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await new Promise<void>((resolve) => hop.close(() => resolve()));
+      await rm(file, { force: true });
     }
   });
 
@@ -803,7 +857,7 @@ describe('batchcast models', () => {
         try {
           const r = await cli([...args, '--url', lossy.url], { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN });
           expect(r.code, r.stderr).toBe(0);
-          expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 4)');
+          expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 6)');
           expect(lossy.connections()).toBeGreaterThanOrEqual(2);
         } finally {
           await lossy.close();

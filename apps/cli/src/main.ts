@@ -108,9 +108,10 @@ gb18030, utf-16le… any label a browser knows) and --sheet override what the se
 before the upload. Ctrl-C while waiting stops waiting only, and says the batchcast cancel command that cancels
 the job. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
-whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 4 times, and the
-server answers the job it made rather than making a second one; never sooner than its Retry-After, and not
-when that is more than 30 s (the command then says when to try again).
+whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 5 times over about
+30 s (a server restarting, refusing connections meanwhile, is waited for), and the server answers the job it
+made rather than making a second one; never sooner than its Retry-After, and not when that is more than 30 s
+(the command then says when to try again). A first attempt whose connection is refused fails at once.
 `,
   models: `Usage: batchcast models list [--json] [--url URL]
        batchcast models add FILE --name NAME [--features a,b,c] [--description TEXT] [--key KEY | --token TOKEN] [--url URL]
