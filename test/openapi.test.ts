@@ -132,6 +132,16 @@ describe('real responses match the document', () => {
   it('jobs', async () => {
     await conforms('get', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${job.id}${q()}`)));
     await conforms('get', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${job.id}`)));
+    // Polled answers carry an ETag: asked again with it, 304 without a body.
+    for (const [template, url] of [
+      ['/api/jobs/{id}', `/api/jobs/${job.id}${q()}`],
+      ['/api/jobs/{id}/summary', `/api/jobs/${job.id}/summary${q()}`],
+    ] as const) {
+      const etag = (await fetch(platform.url(url))).headers.get('etag')!;
+      const same = await fetch(platform.url(url), { headers: { 'if-none-match': etag } });
+      expect(same.status, template).toBe(304);
+      await conforms('get', template, same);
+    }
     await conforms('get', '/api/jobs/{id}/summary', await fetch(platform.url(`/api/jobs/${job.id}/summary${q()}`)));
     await conforms('get', '/api/jobs/{id}/results.csv', await fetch(platform.url(`/api/jobs/${job.id}/results.csv${q()}`)));
     for (const format of ['jsonl', 'parquet', 'xlsx'])
@@ -177,6 +187,10 @@ describe('real responses match the document', () => {
     await conforms('delete', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${reg.id}`), deleting));
     await conforms('delete', '/api/jobs/{id}', await fetch(platform.url(reg.links.self), deleting));
     await conforms('delete', '/api/jobs/{id}', await fetch(platform.url(reg.links.self), deleting));
+    // Cancelling a deleted job: 410 `deleted`.
+    const cancelDeleted = await fetch(platform.url(reg.links.self.replace('?', '/cancel?')), { method: 'POST' });
+    expect(cancelDeleted.status).toBe(410);
+    expect(((await conforms('post', '/api/jobs/{id}/cancel', cancelDeleted)) as { error: { code: string } }).error.code).toBe('deleted');
     const toDelete = (await conforms('post', '/api/jobs', await submit(platform, 'iris.csv', { model: 'iris-logreg' }))) as typeof job;
     const deleteForm = platform.url(`/jobs/${toDelete.id}/delete${new URL(toDelete.links.self, platform.baseUrl).search}`);
     await conforms('post', '/jobs/{id}/delete', await fetch(deleteForm, { method: 'POST', redirect: 'manual' }));
@@ -185,6 +199,30 @@ describe('real responses match the document', () => {
     await conforms('post', '/api/jobs', await submit(platform, 'iris.csv', { model: 'no-such-model' }));
     await conforms('post', '/api/jobs', await fetch(platform.url('/api/jobs'), { method: 'POST', body: new FormData() }));
     await conforms('post', '/api/jobs', await submit(platform, Buffer.from('a,b\n1,2\n'), { model: 'iris-logreg' }));
+  });
+
+  it('a rate-limited API key: 429 on the job endpoints too', async () => {
+    const res = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'doc-limited', scopes: ['jobs:read', 'jobs:write'], limits: { requestsPerMinute: 1 } }),
+    });
+    const limited = { authorization: `Bearer ${((await res.json()) as { key: string }).key}` };
+    // The first request of the minute is counted (the job is not the key's: 404); every other one is 429.
+    await conforms('get', '/api/jobs/{id}', await fetch(platform.url(`/api/jobs/${job.id}`), { headers: limited }));
+    for (const [method, template, url] of [
+      ['get', '/api/jobs/{id}', `/api/jobs/${job.id}`],
+      ['post', '/api/jobs/{id}/cancel', `/api/jobs/${job.id}/cancel`],
+      ['get', '/api/jobs/{id}/summary', `/api/jobs/${job.id}/summary`],
+      ['get', '/api/jobs/{id}/results.csv', `/api/jobs/${job.id}/results.csv`],
+      ['get', '/api/jobs/{id}/results.parquet', `/api/jobs/${job.id}/results.parquet`],
+      ['get', '/api/jobs/{id}/errors.csv', `/api/jobs/${job.id}/errors.csv`],
+      ['delete', '/api/jobs/{id}', `/api/jobs/${job.id}`],
+    ] as const) {
+      const r = await fetch(platform.url(url), { method: method.toUpperCase(), headers: limited });
+      expect(r.status, `${method} ${url}`).toBe(429);
+      await conforms(method, template, r);
+    }
   });
 
   it('models', async () => {

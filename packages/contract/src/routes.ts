@@ -58,7 +58,7 @@ const ERRORS: Record<number, string> = {
   403: 'Wrong admin token, admin endpoints disabled (no ADMIN_TOKEN), a cookie-authenticated change without its CSRF token, or an API key without the scope the endpoint needs (`insufficient_scope`).',
   404: 'No such resource, or (for a job) not the right token: a job without its token is never revealed.',
   409: 'The resource is not in a state that allows this.',
-  410: 'The job was deleted by the retention rule (`expired`, with `expiredAt`).',
+  410: 'The job is gone: deleted by the retention rule (`expired`, with `expiredAt`), or by whoever may cancel it (`deleted`: `DELETE /api/jobs/{id}`).',
   413: 'Too large.',
   415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do; or a body that is not JSON where JSON is taken (`unsupported_content_type`: send `Content-Type: application/json`), or a compressed one (`unsupported_encoding`).',
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`). On every `/api/` endpoint and the sample files, also a query parameter the endpoint does not take (`unknown_parameter`, naming it and the ones it takes).',
@@ -140,13 +140,21 @@ function withHttpLayer(config: RouteConfig): RouteConfig['responses'] {
 
 /**
  * Registers a route with the HTTP layer's refusals that apply to it (see HTTP_LAYER); admin routes also answer
- * 429 to a client that guessed the admin token wrong too often.
+ * 429 to a client that guessed the admin token wrong too often, and routes an API key may call answer 429 to a
+ * key over its own `requestsPerMinute` (counted on every endpoint it calls).
  */
 function route(config: RouteConfig): void {
   const admin = config.security?.some((s) => 'adminBearer' in s) ?? false;
+  const key = config.security?.some((s) => 'apiKey' in s) ?? false;
   const responses = withHttpLayer(config);
-  registry.registerPath({ ...config, responses: admin && !responses[429] ? { ...responses, ...errors(429) } : responses });
+  registry.registerPath({ ...config, responses: (admin || key) && !responses[429] ? { ...responses, ...errors(429) } : responses });
 }
+
+/** A polled JSON answer's 304 (see sendPolledJson): the body is the one whose ETag the client sent. */
+const notModified: ResponseConfig = {
+  description: 'Not modified: `If-None-Match` holds the answer’s current `ETag` (weak comparison); no body.',
+  headers: { ETag: { description: 'The answer’s entity tag.', schema: { type: 'string' } } },
+};
 
 // Pages
 route({
@@ -245,7 +253,11 @@ route({
   tags: ['jobs'],
   security: keySecurity,
   request: { query: JobListQuery },
-  responses: { 200: json('A page of jobs and the cursor of the next.', JobList), ...errors(401, 403, 422, 429) },
+  responses: {
+    200: json('A page of jobs and the cursor of the next (with an `ETag`).', JobList),
+    304: notModified,
+    ...errors(401, 403, 422, 429),
+  },
 });
 const jobRequest = { params: JobIdParams, query: JobTokenQuery };
 route({
@@ -256,7 +268,11 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: json('The status document.', JobStatus), ...errors(401, 403, 404, 410) },
+  responses: {
+    200: json('The status document (with an `ETag`).', JobStatus),
+    304: notModified,
+    ...errors(401, 403, 404, 410),
+  },
 });
 registerResultsRoutes();
 route({
@@ -286,7 +302,7 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: json('The summary.', JobSummary), ...errors(401, 403, 404, 410) },
+  responses: { 200: json('The summary (with an `ETag`).', JobSummary), 304: notModified, ...errors(401, 403, 404, 410) },
 });
 route({
   method: 'post',
@@ -296,7 +312,7 @@ route({
   tags: ['jobs'],
   security: jobSecurity,
   request: jobRequest,
-  responses: { 200: json('The job, now cancelled.', JobStatus), ...errors(401, 403, 404, 409) },
+  responses: { 200: json('The job, now cancelled.', JobStatus), ...errors(401, 403, 404, 409, 410) },
 });
 route({
   method: 'delete',
