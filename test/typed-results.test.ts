@@ -106,6 +106,46 @@ describe('a workbook column of several kinds', () => {
   });
 });
 
+describe('a workbook number column with one cell stored as text', () => {
+  it('keeps that cell text in results.xlsx and results.jsonl, the column text in Parquet; the model read it as the number', async () => {
+    // openpyxl writes a str as a text cell (data_type 's'): '5.1' and 'true' as text among numbers.
+    const rows = [
+      ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'code'],
+      ['5.1', 3.5, 1.4, 0.2, 'true'],
+      [6.3, 2.9, 5.6, 1.8, 7],
+      [5.0, 3.4, 1.5, 0.2, '7'],
+    ];
+    const { job } = await scored(platform, await openpyxlMake(rows), { fields: IRIS, filename: 'text-cell.xlsx' });
+    const numbers = rows.map((r, i) => (i === 1 ? [5.1, ...r.slice(1)] : r));
+    const { job: same } = await scored(platform, await openpyxlMake(numbers), { fields: IRIS, filename: 'numbers.xlsx' });
+
+    const jsonl = await resultsJsonl(platform, job);
+    expect(jsonl.map((r) => r.sepal_length)).toEqual(['5.1', 6.3, 5.0]);
+    expect(jsonl.map((r) => r.code)).toEqual(['true', 7, '7']);
+    // Predictions as for the same workbook with the number 5.1: the model read the text as that number.
+    const plain = await resultsJsonl(platform, same);
+    expect(plain.map((r) => r.sepal_length)).toEqual([5.1, 6.3, 5.0]);
+    const scores = (rs: Record<string, unknown>[]) => rs.map(({ sepal_length: _, code: __, ...rest }) => rest);
+    expect(scores(jsonl)).toEqual(scores(plain));
+
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    const [header, ...cells] = xlsx.rows;
+    const col = (name: string) => cells.map((r) => r[header!.indexOf(name)]);
+    expect(col('sepal_length')).toEqual(['5.1', 6.3, 5]);
+    expect(col('code')).toEqual(['true', 7, '7']);
+
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.sepal_length).toBe('VARCHAR');
+    expect(parquet.rows.map((r) => r.sepal_length)).toEqual(['5.1', '6.3', '5']);
+    expect(parquet.types.code).toBe('VARCHAR');
+    expect(parquet.rows.map((r) => r.code)).toEqual(['true', '7', '7']);
+
+    // results.csv holds the same values as the input (the quotes of the text cell are CSV's, not the value's).
+    const csv = (await results(platform, job, 'csv')).toString('utf8');
+    expect(csv.split('\n')[1]!.replaceAll('"', '')).toMatch(/^5\.1,3\.5,1\.4,0\.2,true,/);
+  });
+});
+
 describe('integer class labels', () => {
   it('are int64 in every typed format (breast-cancer-rf, int64 labels)', async () => {
     const data = (await readFile(path.join(repoRoot, 'examples/data/breast_cancer.csv'), 'utf8')).split('\n').slice(0, 6).join('\n');

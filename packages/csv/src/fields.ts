@@ -24,14 +24,20 @@ const QUOTE = 0x22;
  */
 // The one-argument overload keeps `.map(fn)` callers type-checking (map passes the index second).
 export function splitRecord(raw: Buffer): string[];
-export function splitRecord(raw: Buffer, dialect: Partial<CsvDialect> | null | undefined): string[];
-export function splitRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null): string[] {
+export function splitRecord(raw: Buffer, dialect: Partial<CsvDialect> | null | undefined, quoted?: boolean[]): string[];
+/**
+ * `quoted`, when given, is filled with whether each field was quoted (a workbook's canonical CSV quotes a text cell
+ * that would otherwise read as a number or boolean, so its kind survives: see xlsxToCsv).
+ */
+export function splitRecord(raw: Buffer, dialect?: Partial<CsvDialect> | null, quoted?: boolean[]): string[] {
   const delim = dialect?.delimiter === undefined ? 0x2c : dialectBytes(dialect).delimiter;
   const out: string[] = [];
   const end = raw.length;
   let p = 0;
   for (;;) {
-    if (p < end && raw[p] === QUOTE) {
+    const isQuoted = p < end && raw[p] === QUOTE;
+    quoted?.push(isQuoted);
+    if (isQuoted) {
       let q = p + 1;
       let escaped = false;
       for (;;) {

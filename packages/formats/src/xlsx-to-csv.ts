@@ -115,6 +115,9 @@ const BOOL = 16;
 
 const FLUSH_CHARS = 256 * 1024;
 
+/** Text a `mixed` column's unquoted canonical CSV cell reads back as a number or boolean (readInputRows' mixedCell). */
+const READS_AS_TYPED = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false)$/;
+
 interface Merge {
   c1: number;
   c2: number;
@@ -146,6 +149,8 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     let lastSheetRow = 0;
     let bytes = 0;
     let out = '';
+    // The kind of the cell cellText last read (0 for none).
+    let lastKind = 0;
 
     const cellText = (c: RawCell, row: number, inData: boolean, col: number): string => {
       const v = c.value;
@@ -205,6 +210,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       }
       // openpyxl writes an empty <v></v> for a formula it could not compute: no saved value either.
       if (c.formula && (v === null || v === '')) notes.add('formula', `${columnLetters(c.col)}${row}`, '');
+      lastKind = kind;
       if (text === '') return '';
       // A missing-value marker (NA, NULL, #N/A…) is a missing value for the model, as an empty cell is: it does not make
       // a column of numbers text (pandas.read_excel reads that column as numbers with NaN).
@@ -234,7 +240,10 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         }
         const text = cellText(c, row, true, col);
         if (text !== '') {
-          fields[col] = canonicalField(text);
+          // A text cell that reads as a number or boolean (`'5.1'`, stored as text) is quoted: the same value to
+          // every CSV reader (the model reads 5.1 as before), while the typed results of a column of several kinds
+          // keep it text, as pandas.read_excel does (readInputRows; a CSV cell is quoted for no other such text).
+          fields[col] = lastKind === STRING && READS_AS_TYPED.test(text) ? `"${text}"` : canonicalField(text);
           any = true;
         }
       }

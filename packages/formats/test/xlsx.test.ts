@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CsvScanner, NO_ROWS_ADVICE } from '@batchcast/csv';
+import { CsvScanner, NO_ROWS_ADVICE, splitRecord } from '@batchcast/csv';
 import { FormatError, theOtherSheets, xlsxToCsv, type XlsxToCsvOptions } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { collect, fixture, python, rangeSource } from './helpers.js';
@@ -93,6 +93,30 @@ wb.save(sys.argv[1])`,
     expect((await collect(t.stream)).toString('utf8')).toBe('x,y,label\n1.5,NA,NA\nNULL,2,red\n,na,\n3,#N/A,blue\n');
     // `na` is no marker for pandas: that column holds text and a number, each kept as what it is (`mixed`).
     expect(await t.summary).toMatchObject({ columnKinds: ['number', 'mixed', 'string'], columnTypes: ['double', 'mixed', 'string'] });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('quotes a text cell that reads as a number or boolean, so its kind survives the canonical CSV (the value is the same)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'formats-xlsx-'));
+    const path = join(dir, 'text-numbers.xlsx');
+    python(
+      `import sys, openpyxl
+wb = openpyxl.Workbook(); ws = wb.active
+ws.append(['x', 'flag', 'name'])
+ws.append(['5.1', 'true', '12'])
+ws.append([6.3, True, 'a,b'])
+wb.save(sys.argv[1])`,
+      path,
+    );
+    const t = xlsxToCsv(path);
+    const csv = (await collect(t.stream)).toString('utf8');
+    expect(csv).toBe('x,flag,name\n"5.1","true","12"\n6.3,true,"a,b"\n');
+    // Every CSV reader reads the same values (quotes are CSV's), so the model reads 5.1 as before; splitRecord says
+    // which fields were quoted (readInputRows keeps those cells of a `mixed` column text).
+    const quoted: boolean[] = [];
+    expect(splitRecord(Buffer.from('"5.1","true","12"'), null, quoted)).toEqual(['5.1', 'true', '12']);
+    expect(quoted).toEqual([true, true, true]);
+    expect(await t.summary).toMatchObject({ columnKinds: ['mixed', 'mixed', 'string'], columnTypes: ['mixed', 'mixed', 'string'] });
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -67,6 +67,10 @@ export async function* readInputRows(
     case 'xlsx': {
       const decimal = dialectOf(layout)!.decimal;
       const types = columns.map((c) => c.type);
+      if (layout.format === 'xlsx' && types.includes('mixed')) {
+        yield* readMixedWorkbookRows(source, layout, chunk, types, numbers);
+        return;
+      }
       for await (const rows of readInputFields(source, layout, chunk))
         yield rows.map((fields) => typedCells(fields, types, decimal, numbers));
       return;
@@ -77,6 +81,35 @@ export async function* readInputRows(
     case 'parquet':
       yield* readParquetRows(source, parquetLayoutOf(layout), parquetChunkOf(chunk));
       return;
+  }
+}
+
+/**
+ * A workbook's rows when a column holds cells of several kinds: its canonical CSV quotes a text cell that would read
+ * as a number or boolean (xlsxToCsv), so such a cell of a `mixed` column stays text (`'5.1'` the text "5.1", as
+ * pandas.read_excel reads it), in results.xlsx and results.jsonl as in results.parquet (a text column there).
+ */
+async function* readMixedWorkbookRows(
+  source: ByteSource,
+  layout: JobLayout,
+  chunk: StoredChunk,
+  types: ResultColumnType[],
+  numbers: ShortestNumbers,
+): AsyncGenerator<Cell[][]> {
+  const dialect = dialectOf(layout)!;
+  const width = layout.header.length;
+  for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect, highWaterMark: FIELDS_BLOCK_BYTES })) {
+    yield records.map((record) => {
+      const quoted: boolean[] = [];
+      const fields = splitRecord(record, dialect, quoted);
+      const cells: Cell[] = new Array(width);
+      for (let i = 0; i < width; i++) {
+        const text = fields[i] ?? '';
+        const type = types[i] ?? 'string';
+        cells[i] = type === 'mixed' ? mixedCell(text, quoted[i] === true) : typedCell(text, type, dialect.decimal, numbers);
+      }
+      return cells;
+    });
   }
 }
 
@@ -119,11 +152,11 @@ function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, nu
  * A cell of a workbook's column of several kinds (`mixed`: numbers and text, booleans among numbers), from its
  * canonical CSV text, as the JSON text a `mixed` cell is (mixedValue): a number (the workbook's number, written
  * shortest) as that number, `true`/`false` as the boolean, anything else (text, a date's ISO text) as a JSON
- * string; empty or a missing-value marker is null. The canonical CSV does not say which cells were text: a text
- * cell that reads as a number or a boolean comes back as one.
+ * string; empty or a missing-value marker is null. A quoted cell (`quoted`: xlsxToCsv quotes a text cell that reads as a
+ * number or boolean) stays text; in a canonical CSV stored before it did, such a text cell comes back as a number.
  */
-function mixedCell(text: string): Cell {
+function mixedCell(text: string, quoted = false): Cell {
   if (text === '' || isMissingMarker(text, 'pandas')) return null;
-  if (JSON_NUMBER.test(text) || text === 'true' || text === 'false') return text;
+  if (!quoted && (JSON_NUMBER.test(text) || text === 'true' || text === 'false')) return text;
   return JSON.stringify(text);
 }
