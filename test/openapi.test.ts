@@ -201,6 +201,35 @@ describe('real responses match the document', () => {
     await conforms('post', '/api/jobs', await submit(platform, Buffer.from('a,b\n1,2\n'), { model: 'iris-logreg' }));
   });
 
+  it('a revoked key’s webhook endpoint is listed as disabled (key_revoked)', async () => {
+    const json = (value: unknown, headers: Record<string, string>) => ({
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(value),
+    });
+    const made = (await (
+      await fetch(platform.url('/api/keys'), json({ name: 'doc-revoked', scopes: ['webhooks:write'] }, admin))
+    ).json()) as {
+      id: string;
+      key: string;
+    };
+    const hook = (await (
+      await fetch(
+        platform.url('/api/webhooks'),
+        json({ url: receiver.url(), events: ['job.succeeded'] }, { authorization: `Bearer ${made.key}` }),
+      )
+    ).json()) as { id: string };
+    const listed = async () => {
+      const list = (await conforms('get', '/api/webhooks', await fetch(platform.url('/api/webhooks'), { headers: admin }))) as {
+        webhooks: { id: string; disabled: string | null }[];
+      };
+      return list.webhooks.find((e) => e.id === hook.id)?.disabled;
+    };
+    expect(await listed()).toBeNull();
+    expect((await fetch(platform.url(`/api/keys/${made.id}`), { method: 'DELETE', headers: admin })).status).toBe(204);
+    expect(await listed()).toBe('key_revoked');
+  });
+
   it('a rate-limited API key: 429 on the job endpoints too', async () => {
     const res = await fetch(platform.url('/api/keys'), {
       method: 'POST',

@@ -41,6 +41,10 @@ export const WebhookEndpoint = z
     previousSecretExpiresAt: dateTime()
       .nullable()
       .openapi({ description: 'Until when deliveries carry more than one signature (the first of `previousSecretsExpireAt`), or null.' }),
+    disabled: z.enum(['key_revoked']).nullable().openapi({
+      description:
+        'Why it hears of nothing any more, or null (active): `key_revoked` once the API key that registered it was revoked. A revoked key’s access ends, and deliveries carry links with job tokens, so none is recorded or sent for it from then on, not even for jobs the key submitted before.',
+    }),
   })
   .openapi('WebhookEndpoint');
 export type WebhookEndpoint = z.infer<typeof WebhookEndpoint>;

@@ -12,6 +12,7 @@ export function describeWebhook(e: WebhookEndpoint): EndpointView {
     secretRotatedAt: e.secretRotatedAt?.toISOString() ?? null,
     previousSecretsExpireAt: e.previousSecretsExpireAt.map((at) => at.toISOString()),
     previousSecretExpiresAt: e.previousSecretExpiresAt?.toISOString() ?? null,
+    disabled: e.disabled,
   };
 }
 

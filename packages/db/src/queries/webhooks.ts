@@ -11,6 +11,8 @@ export interface WebhookEndpointRecord {
   oldSecrets: OldSecretRecord[];
   createdAt: Date;
   secretRotatedAt: Date | null;
+  /** When the key that registered it was revoked (it then hears of nothing), or null. */
+  keyRevokedAt: Date | null;
 }
 
 /** A secret rotated out of an endpoint: it signs too until `expiresAt`. */
@@ -88,7 +90,8 @@ const oldSecretColumns = `
 
 /** The columns of an endpoint row aliased `e`. */
 const endpointColumns = `e.id, e.key_id AS "keyId", e.url, e.events, e.secret, e.created_at AS "createdAt",
-  e.secret_rotated_at AS "secretRotatedAt", ${oldSecretColumns}`;
+  e.secret_rotated_at AS "secretRotatedAt",
+  (SELECT k.revoked_at FROM api_keys k WHERE k.id = e.key_id) AS "keyRevokedAt", ${oldSecretColumns}`;
 
 interface OldSecretColumns {
   oldSecretValues: Buffer[];

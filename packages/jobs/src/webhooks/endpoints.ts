@@ -33,6 +33,11 @@ export interface WebhookEndpoint {
   previousSecretsExpireAt: Date[];
   /** Until when more than the current secret signs (the last of `previousSecretsExpireAt`), or null. */
   previousSecretExpiresAt: Date | null;
+  /**
+   * Why it hears of nothing any more, or null: `key_revoked` once the key that registered it was revoked (a
+   * revoked key's access ends, and deliveries carry links with job tokens: none is made for it from then on).
+   */
+  disabled: 'key_revoked' | null;
 }
 
 /** Endpoints one owner (a key, or the admins together) may have. */
@@ -58,6 +63,7 @@ export function describeEndpoint(row: WebhookEndpointRecord, now = new Date()): 
     secretRotatedAt: row.secretRotatedAt,
     previousSecretsExpireAt: expiries,
     previousSecretExpiresAt: expiries[0] ?? null,
+    disabled: row.keyRevokedAt ? 'key_revoked' : null,
   };
 }
 
