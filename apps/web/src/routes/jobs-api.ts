@@ -64,8 +64,10 @@ export function jobsApi(ctx: WebContext): Router {
     const links = jobLinks(job.id, job.token);
     // The same answer as the first time, said to be a replay (the key named a submission made already).
     if ('replayed' in job) res.set(REPLAYED_HEADER, 'true');
-    // The answer carries the job's token: no cache (a proxy's, the browser's back-forward) may keep it.
-    res.status(202).set('cache-control', 'no-store').location(links.self).json({ id: job.id, status: job.status, links });
+    // Not Cache-Control: no-store, though it carries the job's token: an answer to a POST is never stored by a cache
+    // unless it says it may, and Chrome keeps no page out of its back-forward cache that fetched a no-store answer
+    // (the upload form restored from it is a form to fill again, test/browser.test.ts).
+    res.status(202).location(links.self).json({ id: job.id, status: job.status, links });
   });
 
   // The jobs an API key submitted, newest first, a page at a time.
