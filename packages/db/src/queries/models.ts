@@ -12,7 +12,16 @@ export interface StreamedBytes {
   pieces(): AsyncIterable<Buffer>;
 }
 
-const isStreamed = (b: Uint8Array | StreamedBytes): b is StreamedBytes => !(b instanceof Uint8Array);
+/** Bytes in memory as bytes to store: one piece. */
+const streamed = (b: Uint8Array | StreamedBytes): StreamedBytes =>
+  b instanceof Uint8Array
+    ? {
+        size: b.byteLength,
+        async *pieces() {
+          yield Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        },
+      }
+    : b;
 
 /**
  * Copies `source` into a one-row temporary table `table` (bytes bytea), dropped at the end of the transaction, by
@@ -137,38 +146,29 @@ export async function insertModelVersion(
     // Serialise versions of one name so two registrations at once cannot both pick the same number.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`model:${m.name}`]);
     checkOwner(await findModelNameOwner(client, m.name));
-    const given = m.original?.bytes;
-    if (m.original && given && isStreamed(given)) {
+    // Both files go in by COPY (see copyBytea), streamed or in memory alike; the graph from its temporary table.
+    if (m.original) {
       // A file kept already (registered before, under any name) is not sent again.
       const kept = await client.query('SELECT 1 FROM model_originals WHERE sha256 = $1', [m.original.sha256]);
       if (kept.rowCount === 0) {
-        await copyBytea(client, 'model_original_upload', given);
+        const original = streamed(m.original.bytes);
+        await copyBytea(client, 'model_original_upload', original);
         await client.query(
           'INSERT INTO model_originals (sha256, size, bytes) SELECT $1, $2, bytes FROM model_original_upload ON CONFLICT (sha256) DO NOTHING',
-          [m.original.sha256, given.size],
+          [m.original.sha256, original.size],
         );
       }
-    } else if (m.original && given && !isStreamed(given)) {
-      const original = Buffer.from(given.buffer, given.byteOffset, given.byteLength);
-      await client.query('INSERT INTO model_originals (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING', [
-        m.original.sha256,
-        original.length,
-        original,
-      ]);
     }
-    // A streamed graph is copied first and inserted from its temporary table; one in memory is a parameter.
-    const streamedOnnx = isStreamed(m.onnx) ? m.onnx : null;
-    if (streamedOnnx) await copyBytea(client, 'model_onnx_upload', streamedOnnx);
+    await copyBytea(client, 'model_onnx_upload', streamed(m.onnx));
     const { rows } = await client.query<{ id: number }>(
       `INSERT INTO models (name, version, sha256, onnx, schema, description, source_file, format, library, library_version, converted, original_sha256,
          registered_by_key_id)
-       SELECT $1, coalesce(max(version), 0) + 1, $2, ${streamedOnnx ? 'coalesce($3::bytea, (SELECT bytes FROM model_onnx_upload))' : '$3::bytea'}, $4, $5, $6, $7, $8, $9, $10, $11, $12
+       SELECT $1, coalesce(max(version), 0) + 1, $2, (SELECT bytes FROM model_onnx_upload), $3, $4, $5, $6, $7, $8, $9, $10, $11
        FROM models WHERE name = $1
        RETURNING id`,
       [
         m.name,
         m.sha256,
-        streamedOnnx ? null : Buffer.from(m.onnx as Uint8Array),
         JSON.stringify(m.schema),
         m.description,
         m.sourceFile,

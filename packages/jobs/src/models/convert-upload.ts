@@ -71,6 +71,7 @@ export async function convertUploadFile(
       ...(opts.features ? { features: opts.features } : {}),
     });
     return {
+      original: converted.original,
       imported: {
         ...converted.imported,
         format: converted.imported.format as ModelFormat,

@@ -20,8 +20,12 @@ export interface ConvertFileRequest {
   onnxPath: string;
 }
 
-/** What a converted file is: the import without its graph, the prepared graph's sha256 and schema (its bytes at onnxPath). */
+/**
+ * What a converted file is: the uploaded file's sha256 and size, the import without its graph, the prepared graph's
+ * sha256, schema and size (its bytes at onnxPath).
+ */
 export interface ConvertedFile {
+  original: { sha256: string; size: number };
   imported: Omit<ImportedModel, 'onnx'>;
   prepared: Omit<PreparedModel, 'bytes'> & { size: number };
 }

@@ -5,16 +5,20 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { importModel, ModelImportError } from '@batchcast/importers';
-import { ModelError, prepareModel } from '@batchcast/inference';
+import { ModelError, prepareModel, sha256Hex } from '@batchcast/inference';
 import type { ConvertFileRequest, ImportReply, ImportRequest } from './import-apart.js';
 
-/** A registration's file: read here, imported and prepared, the prepared graph written where the request says. */
+/**
+ * A registration's file: read here (once: its sha256 and size are taken from the same bytes), imported and prepared,
+ * the prepared graph written where the request says.
+ */
 async function convertFile(request: ConvertFileRequest): Promise<ImportReply> {
   const bytes = await readFile(request.path);
   const { onnx, ...imported } = await importModel(bytes, request.filename ? { filename: request.filename } : {});
   const { bytes: prepared, ...described } = await prepareModel(onnx, request.features ? { features: request.features } : {});
   await writeFile(request.onnxPath, prepared);
-  return { ok: true, convertedFile: { imported, prepared: { ...described, size: prepared.byteLength } } };
+  const original = { sha256: sha256Hex(bytes), size: bytes.byteLength };
+  return { ok: true, convertedFile: { original, imported, prepared: { ...described, size: prepared.byteLength } } };
 }
 
 process.once('message', async (request: ImportRequest | ConvertFileRequest) => {

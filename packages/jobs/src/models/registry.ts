@@ -12,10 +12,8 @@ import {
   removeModelVersions,
   type StreamedBytes,
 } from '@batchcast/db';
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { rm } from 'node:fs/promises';
 import type { ImportedModel } from '@batchcast/importers';
 import { leaseSession, type SessionLease, sha256Hex } from '@batchcast/inference';
 import { closestName, showInvisible } from '@batchcast/names';
@@ -257,12 +255,6 @@ const fileBytes = (path: string, size: number): StreamedBytes => ({
   pieces: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
 });
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
 /**
  * Checks, converts where needed, and stores a new version of a model: the ONNX graph the workers run, its schema,
  * what it was converted from (format, library and version as found in the file, notes) and the original file.
@@ -295,14 +287,13 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   // The prepared graph is written next to the upload by the conversion's process, and both are streamed from disk.
   const onnxPath = `${m.file}.prepared.onnx`;
   try {
-    const { imported, prepared } = await convertUploadFile(m.file, onnxPath, opts);
-    const size = (await stat(m.file)).size;
+    const { original, imported, prepared } = await convertUploadFile(m.file, onnxPath, opts);
     return await storeVersion(
       pool,
       m,
       imported,
       { sha256: prepared.sha256, schema: prepared.schema, onnx: fileBytes(onnxPath, prepared.size) },
-      { sha256: await fileSha256(m.file), bytes: fileBytes(m.file, size) },
+      { sha256: original.sha256, bytes: fileBytes(m.file, original.size) },
     );
   } finally {
     await rm(onnxPath, { force: true });
