@@ -58,22 +58,27 @@ function le32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/** What Frame_Header_Descriptor `fhd` says of the header it starts: which fields follow it, and their sizes. */
+function headerLayout(fhd: number): { singleSegment: boolean; dictBytes: number; fcsBytes: number; checksum: boolean } {
+  const singleSegment = ((fhd >> 5) & 1) === 1;
+  const fcf = fhd >> 6;
+  return {
+    singleSegment,
+    dictBytes: [0, 1, 2, 4][fhd & 3]!,
+    fcsBytes: fcf === 0 ? (singleSegment ? 1 : 0) : 1 << fcf,
+    checksum: ((fhd >> 2) & 1) === 1,
+  };
+}
+
 /** Bytes of the frame header that starts with Frame_Header_Descriptor `fhd` (magic included). */
 function frameHeaderLength(fhd: number): number {
-  const singleSegment = (fhd >> 5) & 1;
-  const dictBytes = [0, 1, 2, 4][fhd & 3]!;
-  const fcf = fhd >> 6;
-  const fcsBytes = fcf === 0 ? singleSegment : 1 << fcf;
+  const { singleSegment, dictBytes, fcsBytes } = headerLayout(fhd);
   return 5 + (singleSegment ? 0 : 1) + dictBytes + fcsBytes;
 }
 
 /** Reads a whole frame header (`b` holds at least frameHeaderLength(b[4]) bytes, magic checked). */
 export function parseZstdFrameHeader(b: Uint8Array): ZstdFrameHeader {
-  const fhd = b[4]!;
-  const singleSegment = ((fhd >> 5) & 1) === 1;
-  const dictBytes = [0, 1, 2, 4][fhd & 3]!;
-  const fcf = fhd >> 6;
-  const fcsBytes = fcf === 0 ? (singleSegment ? 1 : 0) : 1 << fcf;
+  const { singleSegment, dictBytes, fcsBytes, checksum } = headerLayout(b[4]!);
   let at = 5;
   let window = 0;
   let windowLog: number | null = null;
@@ -91,7 +96,7 @@ export function parseZstdFrameHeader(b: Uint8Array): ZstdFrameHeader {
   else if (fcsBytes === 4) contentSize = le32(b, at);
   else if (fcsBytes === 8) contentSize = le32(b, at) + le32(b, at + 4) * 2 ** 32;
   if (singleSegment) window = contentSize ?? 0;
-  return { length: at + fcsBytes, window, windowLog, contentSize, singleSegment, checksum: ((fhd >> 2) & 1) === 1 };
+  return { length: at + fcsBytes, window, windowLog, contentSize, singleSegment, checksum };
 }
 
 /** A window or single segment too large to decode, with what to do about it. */

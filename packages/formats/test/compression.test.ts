@@ -4,9 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
-import { createDecompressor, FormatError, gatherPieces, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
+import { createDecompressor, gatherPieces, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
-import { collect, fixture, sink } from './helpers.js';
+import { collect, failure, fixture, sink } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -17,15 +17,6 @@ async function sniff(name: string, maxDecompressedBytes = 64 * MiB) {
 /** Sniffs and reads an upload whole: a FormatError may come from either step (the first bytes or later). */
 async function readAll(name: string, maxDecompressedBytes = 64 * MiB): Promise<Buffer> {
   return collect((await sniff(name, maxDecompressedBytes)).stream);
-}
-
-async function failure(p: Promise<unknown>): Promise<FormatError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FormatError);
-  return err as FormatError;
 }
 
 describe('sniffUpload', () => {

@@ -3,6 +3,8 @@ import { open, readFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { RangeReader } from '@batchcast/csv';
+import { expect } from 'vitest';
+import { FormatError } from '@batchcast/formats';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -66,4 +68,14 @@ export function python(script: string, ...args: string[]): string {
   const r = spawnSync('/usr/bin/python3', ['-c', script, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/** The FormatError `p` rejects with (the test fails if it resolves, or rejects with anything else). */
+export async function failure(p: Promise<unknown>): Promise<FormatError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(FormatError);
+  return err as FormatError;
 }

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createDecompressor, FormatError, sniffUpload } from '@batchcast/formats';
+import { createDecompressor, sniffUpload } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import { decompressZstdPage, ZSTD_MAX_WINDOW_BYTES, ZstdFrameWalker } from '../src/zstd-frames.js';
-import { collect, fixture } from './helpers.js';
+import { collect, failure, fixture } from './helpers.js';
 
 // Fixtures made by the real zstd CLI: fixtures/make_zstd.sh.
 
@@ -17,15 +17,6 @@ const WIN30 =
 function unzstd(bytes: Uint8Array, piece = 64 * 1024, maxBytes = 64 * MiB): Promise<Buffer> {
   const pieces = Array.from({ length: Math.ceil(bytes.length / piece) }, (_, i) => Buffer.from(bytes.subarray(i * piece, (i + 1) * piece)));
   return collect(Readable.from(pieces).pipe(createDecompressor('zstd', { maxBytes })));
-}
-
-async function failure(p: Promise<unknown>): Promise<FormatError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FormatError);
-  return err as FormatError;
 }
 
 /** A frame header by hand: magic, descriptor, then the given bytes (window descriptor, content size...). */
