@@ -29,16 +29,30 @@ const FIELDS_BLOCK_BYTES = 32 * 1024;
  * cut or padded). One array of rows per read block.
  */
 export async function* readInputFields(source: ByteSource, layout: JobLayout, chunk: StoredChunk): AsyncGenerator<string[][]> {
+  for await (const block of readFieldBlocks(source, layout, chunk, false)) yield block.rows;
+}
+
+/** readInputFields' blocks, and with `keepQuotes` whether each field was quoted (`quoted[row][field]`), else null. */
+async function* readFieldBlocks(
+  source: ByteSource,
+  layout: JobLayout,
+  chunk: StoredChunk,
+  keepQuotes: boolean,
+): AsyncGenerator<{ rows: string[][]; quoted: boolean[][] | null }> {
   const dialect = dialectOf(layout);
   if (!dialect) throw new Error(`readInputFields: a ${layout.format} upload is not stored as CSV`);
   const width = layout.header.length;
   for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect, highWaterMark: FIELDS_BLOCK_BYTES })) {
-    yield records.map((record) => {
-      const fields = splitRecord(record, dialect);
+    const quoted: boolean[][] | null = keepQuotes ? [] : null;
+    const rows = records.map((record) => {
+      const q: boolean[] | undefined = quoted ? [] : undefined;
+      const fields = splitRecord(record, dialect, q);
+      if (q) quoted!.push(q);
       if (fields.length < width) for (let i = fields.length; i < width; i++) fields.push('');
       else if (fields.length > width) fields.length = width;
       return fields;
     });
+    yield { rows, quoted };
   }
 }
 
@@ -67,12 +81,11 @@ export async function* readInputRows(
     case 'xlsx': {
       const decimal = dialectOf(layout)!.decimal;
       const types = columns.map((c) => c.type);
-      if (layout.format === 'xlsx' && types.includes('mixed')) {
-        yield* readMixedWorkbookRows(source, layout, chunk, types, numbers);
-        return;
-      }
-      for await (const rows of readInputFields(source, layout, chunk))
-        yield rows.map((fields) => typedCells(fields, types, decimal, numbers));
+      // A workbook's canonical CSV quotes a text cell that would read as a number or boolean (xlsxToCsv): in a
+      // column of several kinds such a cell stays text (`'5.1'` the text "5.1", as pandas.read_excel reads it).
+      const keepQuotes = layout.format === 'xlsx' && types.includes('mixed');
+      for await (const { rows, quoted } of readFieldBlocks(source, layout, chunk, keepQuotes))
+        yield rows.map((fields, r) => typedCells(fields, types, decimal, numbers, quoted?.[r]));
       return;
     }
     case 'jsonl':
@@ -84,38 +97,22 @@ export async function* readInputRows(
   }
 }
 
-/**
- * A workbook's rows when a column holds cells of several kinds: its canonical CSV quotes a text cell that would read
- * as a number or boolean (xlsxToCsv), so such a cell of a `mixed` column stays text (`'5.1'` the text "5.1", as
- * pandas.read_excel reads it), in results.xlsx and results.jsonl as in results.parquet (a text column there).
- */
-async function* readMixedWorkbookRows(
-  source: ByteSource,
-  layout: JobLayout,
-  chunk: StoredChunk,
+/** `quoted`, when given, says which fields were quoted: a quoted cell of a `mixed` column stays text (mixedCell). */
+function typedCells(
+  fields: string[],
   types: ResultColumnType[],
+  decimal: CsvDecimal,
   numbers: ShortestNumbers,
-): AsyncGenerator<Cell[][]> {
-  const dialect = dialectOf(layout)!;
-  const width = layout.header.length;
-  for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect, highWaterMark: FIELDS_BLOCK_BYTES })) {
-    yield records.map((record) => {
-      const quoted: boolean[] = [];
-      const fields = splitRecord(record, dialect, quoted);
-      const cells: Cell[] = new Array(width);
-      for (let i = 0; i < width; i++) {
-        const text = fields[i] ?? '';
-        const type = types[i] ?? 'string';
-        cells[i] = type === 'mixed' ? mixedCell(text, quoted[i] === true) : typedCell(text, type, dialect.decimal, numbers);
-      }
-      return cells;
-    });
-  }
-}
-
-function typedCells(fields: string[], types: ResultColumnType[], decimal: CsvDecimal, numbers: ShortestNumbers): Cell[] {
+  quoted?: boolean[],
+): Cell[] {
   const cells: Cell[] = new Array(fields.length);
-  for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal, numbers);
+  // Every typed download of a CSV comes through here, a call per cell: the quotes are looked at only where they matter.
+  if (!quoted) for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal, numbers);
+  else
+    for (let i = 0; i < fields.length; i++) {
+      const type = types[i] ?? 'string';
+      cells[i] = quoted[i] && type === 'mixed' ? mixedCell(fields[i]!, true) : typedCell(fields[i]!, type, decimal, numbers);
+    }
   return cells;
 }
 
