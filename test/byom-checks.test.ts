@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
@@ -7,7 +6,7 @@ import { fileBlob, submit, waitForEnd } from './support/http.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { signIn } from './support/admin.js';
 import { until } from './support/faults.js';
-import { answerOf, heard, sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
+import { answerToHeadersOnly, heard, sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
 
 /**
  * Bring your own model, over HTTP on a running platform: registrations that used to be accepted and then scored
@@ -153,23 +152,7 @@ describe('refusals say what to do about this model', () => {
       ['/api/models', 'application/json', admin],
       ['/admin/models', 'text/html', { cookie: session.cookie, origin: platform.baseUrl }],
     ] as const) {
-      const req = http.request({
-        host: '127.0.0.1',
-        port: platform.port,
-        method: 'POST',
-        path: route,
-        headers: {
-          ...who,
-          accept,
-          'content-type': 'multipart/form-data; boundary=xxBOUNDARYxx',
-          'content-length': 600 * 1024 * 1024,
-        },
-      });
-      const answer = answerOf(req);
-      answer.catch(() => undefined);
-      req.flushHeaders(); // the headers only: not one byte of the body
-      const { status, body } = await answer;
-      req.destroy();
+      const { status, body } = await answerToHeadersOnly(platform.port, route, { ...who, accept }, 600 * 1024 * 1024);
       expect(status, route).toBe(413);
       expect(body, route).toMatch(/larger than the 97\.7 KiB this server accepts for models \(MAX_MODEL_BYTES\)/);
       if (accept === 'text/html') expect(body).toMatch(/<html/i);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_UPLOAD_BYTES_PER_SECOND, serverTimeouts } from '../apps/web/src/http/timeouts.js';
 import { examples, Platform } from './support/platform.js';
 import { until } from './support/faults.js';
-import { answerOf, sendUntilAnswered } from './support/slow-upload.js';
+import { answerToHeadersOnly, sendUntilAnswered } from './support/slow-upload.js';
 
 /**
  * Limits and abuse: the upload size limit (413, nothing left on disk), multer's other limits (files,
@@ -128,23 +128,7 @@ describe('upload size', () => {
       ['/api/jobs', 'application/json'],
       ['/jobs', 'text/html'],
     ] as const) {
-      const req = http.request({
-        host: '127.0.0.1',
-        port: platform.port,
-        method: 'POST',
-        path: route,
-        headers: {
-          ...client(),
-          accept,
-          'content-type': 'multipart/form-data; boundary=xxBOUNDARYxx',
-          'content-length': 100 * MAX_UPLOAD,
-        },
-      });
-      const answer = answerOf(req);
-      answer.catch(() => undefined);
-      req.flushHeaders(); // the headers only: not one byte of the body
-      const { status, body } = await answer;
-      req.destroy();
+      const { status, body } = await answerToHeadersOnly(platform.port, route, { ...client(), accept }, 100 * MAX_UPLOAD);
       expect(status, route).toBe(413);
       expect(body, route).toMatch(/larger than the 1 MiB this server accepts/);
       if (accept === 'text/html') expect(body).toMatch(/<html/i);

@@ -270,6 +270,21 @@ describe('guessing the admin token', () => {
   });
 });
 
+/** A graph input or output: a tensor of ONNX element type `elemType`, its dimensions numbers or named (`N`: any). */
+function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ReturnType<typeof onnx.ValueInfoProto.create> {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: onnx.TypeProto.create({
+      tensorType: onnx.TypeProto.Tensor.create({
+        elemType,
+        shape: onnx.TensorShapeProto.create({
+          dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+        }),
+      }),
+    }),
+  });
+}
+
 describe('models that read files', () => {
   it('a Constant whose tensor lives in package.json is refused with 422 before ONNX Runtime loads it', async () => {
     const leak = onnx.TensorProto.create({
@@ -282,16 +297,6 @@ describe('models that read files', () => {
         onnx.StringStringEntryProto.create({ key: 'length', value: '16' }),
       ],
     });
-    const value = (name: string, elemType: number, dims: number[]) =>
-      onnx.ValueInfoProto.create({
-        name,
-        type: onnx.TypeProto.create({
-          tensorType: onnx.TypeProto.Tensor.create({
-            elemType,
-            shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
-          }),
-        }),
-      });
     const bytes = onnx.ModelProto.encode(
       onnx.ModelProto.create({
         irVersion: 8,
@@ -305,8 +310,8 @@ describe('models that read files', () => {
               attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: leak })],
             }),
           ],
-          input: [value('x', 1, [1, 1])],
-          output: [value('secret', 2, [16])],
+          input: [tensorInfo('x', 1, [1, 1])],
+          output: [tensorInfo('secret', 2, [16])],
         }),
       }),
     ).finish();
@@ -323,18 +328,6 @@ describe('models that read files', () => {
 
 describe("a model's column names a spreadsheet would run", () => {
   it('are written behind a guard in sample.csv, and a file with the guarded header is scored as the model expects', async () => {
-    const value = (name: string) =>
-      onnx.ValueInfoProto.create({
-        name,
-        type: onnx.TypeProto.create({
-          tensorType: onnx.TypeProto.Tensor.create({
-            elemType: 1,
-            shape: onnx.TensorShapeProto.create({
-              dim: [onnx.TensorShapeProto.Dimension.create({ dimParam: 'N' }), onnx.TensorShapeProto.Dimension.create({ dimValue: 1 })],
-            }),
-          }),
-        }),
-      });
     const bytes = onnx.ModelProto.encode(
       onnx.ModelProto.create({
         irVersion: 8,
@@ -342,8 +335,8 @@ describe("a model's column names a spreadsheet would run", () => {
         graph: onnx.GraphProto.create({
           name: 'g',
           node: [onnx.NodeProto.create({ opType: 'Add', input: ['=cmd|x', '+b'], output: ['y'] })],
-          input: [value('=cmd|x'), value('+b')],
-          output: [value('y')],
+          input: [tensorInfo('=cmd|x', 1, ['N', 1]), tensorInfo('+b', 1, ['N', 1])],
+          output: [tensorInfo('y', 1, ['N', 1])],
         }),
       }),
     ).finish();

@@ -21,6 +21,33 @@ export function answerOf(req: http.ClientRequest): Promise<{ status: number; bod
   });
 }
 
+/**
+ * The answer to a multipart POST to `path` whose headers declare a body of `contentLength` bytes, of which not one
+ * is sent: what a server says from the headers alone (a declared size past its limit).
+ */
+export async function answerToHeadersOnly(
+  port: number,
+  path: string,
+  headers: http.OutgoingHttpHeaders,
+  contentLength: number,
+): Promise<{ status: number; body: string }> {
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path,
+    headers: { ...headers, 'content-type': 'multipart/form-data; boundary=xxBOUNDARYxx', 'content-length': contentLength },
+  });
+  const answer = answerOf(req);
+  answer.catch(() => undefined);
+  req.flushHeaders(); // the headers only: not one byte of the body
+  try {
+    return await answer;
+  } finally {
+    req.destroy();
+  }
+}
+
 /** Whether `answer` has come yet, asked while a client goes on sending (a failed request counts as not yet). */
 export function heard(answer: Promise<unknown>): () => boolean {
   let answered = false;
