@@ -1,30 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/faults.js';
 import { fileBlob } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
-import { pg } from './support/services.js';
-import { startSlowUpload } from './support/slow-upload.js';
+import { ADMIN_TOKEN, type Platform } from './support/platform.js';
+import type { pg } from './support/services.js';
+import { type ReceivingPlatform, startReceivingPlatform, startSlowUpload, stopReceivingPlatform } from './support/slow-upload.js';
 
 /**
  * `GET /api/jobs` pages a key's jobs newest first by when each was listed: an upload scored while it arrived
  * (recorded `receiving` at its first chunk) comes at the top when it ends, not behind jobs listed meanwhile.
  */
+let fx: ReceivingPlatform;
 let platform: Platform;
 let db: pg.Client;
 let iris: Buffer;
-/** Iris's rows many times over: more than the MiB the upload gathers before it stores (and records) a first chunk. */
 let many: Buffer;
 let apiKey: string;
 
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1, env: { CHUNK_ROWS: '5000', RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
-  db = new pg.Client({ connectionString: platform.databaseUrl });
-  await db.connect();
-  iris = await readFile(path.join(examples, 'data/iris.csv'));
-  const rows = iris.subarray(iris.indexOf('\n') + 1);
-  many = Buffer.concat([iris, ...new Array<Buffer>(600).fill(rows)]);
+  fx = await startReceivingPlatform();
+  ({ platform, db, iris, many } = fx);
   const created = await fetch(platform.url('/api/keys'), {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -33,8 +27,7 @@ beforeAll(async () => {
   apiKey = (await created.json()).key;
 });
 afterAll(async () => {
-  await db?.end();
-  await platform?.stop();
+  await stopReceivingPlatform(fx);
 });
 
 async function submitted(filename: string): Promise<string> {

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/faults.js';
 import { fileBlob, waitForEnd } from './support/http.js';
-import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
-import { pg } from './support/services.js';
-import { sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
+import { ADMIN_TOKEN, type Platform } from './support/platform.js';
+import type { pg } from './support/services.js';
+import {
+  type ReceivingPlatform,
+  sendUntilAnswered,
+  startReceivingPlatform,
+  startSlowUpload,
+  stopReceivingPlatform,
+} from './support/slow-upload.js';
 
 /**
  * A key's `concurrentJobs` quota counts an upload still arriving: recorded `receiving` at its first chunk, its
@@ -14,23 +18,18 @@ import { sendUntilAnswered, startSlowUpload } from './support/slow-upload.js';
  * before its file is read (it once took the slot, and the first upload was refused at its end, its scored rows
  * thrown away); the first upload's own end does not count it against itself.
  */
+let fx: ReceivingPlatform;
 let platform: Platform;
 let db: pg.Client;
 let iris: Buffer;
-/** Iris's rows many times over: more than the MiB the upload gathers before it stores (and records) a first chunk. */
 let many: Buffer;
 
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1, env: { CHUNK_ROWS: '5000', RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
-  db = new pg.Client({ connectionString: platform.databaseUrl });
-  await db.connect();
-  iris = await readFile(path.join(examples, 'data/iris.csv'));
-  const rows = iris.subarray(iris.indexOf('\n') + 1);
-  many = Buffer.concat([iris, ...new Array<Buffer>(600).fill(rows)]);
+  fx = await startReceivingPlatform();
+  ({ platform, db, iris, many } = fx);
 });
 afterAll(async () => {
-  await db?.end();
-  await platform?.stop();
+  await stopReceivingPlatform(fx);
 });
 
 describe('a key at its concurrent-jobs quota with an upload still arriving', () => {

@@ -1,10 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { platformDb, resultsBytes, type SubmittedJob, tempDir, until } from './faults.js';
 import { waitForEnd } from './http.js';
-import type { Platform } from './platform.js';
+import { examples, Platform } from './platform.js';
 
 /** The status and body of `req`'s answer, once it has been read whole; rejected when the request fails. */
 export function answerOf(req: http.ClientRequest): Promise<{ status: number; body: string }> {
@@ -283,4 +285,27 @@ export async function expectNothingLeftOf(
     60_000,
     200,
   );
+}
+
+/** A platform whose uploads are scored while they arrive, in chunks of 5,000 rows, its database, and iris's CSV. */
+export interface ReceivingPlatform {
+  platform: Platform;
+  db: pg.Client;
+  iris: Buffer;
+  /** Iris's rows many times over: more than the MiB the upload gathers before it stores (and records) a first chunk. */
+  many: Buffer;
+}
+
+/** Starts a ReceivingPlatform (one worker, no per-minute upload limit): stop it with stopReceivingPlatform. */
+export async function startReceivingPlatform(): Promise<ReceivingPlatform> {
+  const platform = await new Platform({ workers: 1, env: { CHUNK_ROWS: '5000', RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
+  const db = await platformDb(platform);
+  const iris = await readFile(path.join(examples, 'data/iris.csv'));
+  const rows = iris.subarray(iris.indexOf('\n') + 1);
+  return { platform, db, iris, many: Buffer.concat([iris, ...new Array<Buffer>(600).fill(rows)]) };
+}
+
+export async function stopReceivingPlatform(fx: ReceivingPlatform | undefined): Promise<void> {
+  await fx?.db.end();
+  await fx?.platform.stop();
 }
