@@ -270,6 +270,17 @@ describe('guessing the admin token', () => {
   });
 });
 
+/** An ONNX model (IR 8, opset 17) of one graph, named `g`, as bytes. */
+function onnxModel(graph: Omit<Parameters<typeof onnx.GraphProto.create>[0] & object, 'name'>): Uint8Array {
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+      graph: onnx.GraphProto.create({ name: 'g', ...graph }),
+    }),
+  ).finish();
+}
+
 /** A graph input or output: a tensor of ONNX element type `elemType`, its dimensions numbers or named (`N`: any). */
 function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ReturnType<typeof onnx.ValueInfoProto.create> {
   return onnx.ValueInfoProto.create({
@@ -297,24 +308,17 @@ describe('models that read files', () => {
         onnx.StringStringEntryProto.create({ key: 'length', value: '16' }),
       ],
     });
-    const bytes = onnx.ModelProto.encode(
-      onnx.ModelProto.create({
-        irVersion: 8,
-        opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
-        graph: onnx.GraphProto.create({
-          name: 'g',
-          node: [
-            onnx.NodeProto.create({
-              opType: 'Constant',
-              output: ['secret'],
-              attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: leak })],
-            }),
-          ],
-          input: [tensorInfo('x', 1, [1, 1])],
-          output: [tensorInfo('secret', 2, [16])],
+    const bytes = onnxModel({
+      node: [
+        onnx.NodeProto.create({
+          opType: 'Constant',
+          output: ['secret'],
+          attribute: [onnx.AttributeProto.create({ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: leak })],
         }),
-      }),
-    ).finish();
+      ],
+      input: [tensorInfo('x', 1, [1, 1])],
+      output: [tensorInfo('secret', 2, [16])],
+    });
     const form = new FormData();
     form.set('name', 'leaky');
     form.set('file', fileBlob(bytes), 'leaky.onnx');
@@ -328,18 +332,11 @@ describe('models that read files', () => {
 
 describe("a model's column names a spreadsheet would run", () => {
   it('are written behind a guard in sample.csv, and a file with the guarded header is scored as the model expects', async () => {
-    const bytes = onnx.ModelProto.encode(
-      onnx.ModelProto.create({
-        irVersion: 8,
-        opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
-        graph: onnx.GraphProto.create({
-          name: 'g',
-          node: [onnx.NodeProto.create({ opType: 'Add', input: ['=cmd|x', '+b'], output: ['y'] })],
-          input: [tensorInfo('=cmd|x', 1, ['N', 1]), tensorInfo('+b', 1, ['N', 1])],
-          output: [tensorInfo('y', 1, ['N', 1])],
-        }),
-      }),
-    ).finish();
+    const bytes = onnxModel({
+      node: [onnx.NodeProto.create({ opType: 'Add', input: ['=cmd|x', '+b'], output: ['y'] })],
+      input: [tensorInfo('=cmd|x', 1, ['N', 1]), tensorInfo('+b', 1, ['N', 1])],
+      output: [tensorInfo('y', 1, ['N', 1])],
+    });
     const form = new FormData();
     form.set('name', 'formula-names');
     form.set('file', fileBlob(bytes), 'formula-names.onnx');
