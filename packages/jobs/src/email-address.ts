@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { DomainError } from './errors.js';
 
 // RFC 5321 caps an address at 254 characters; anything with spaces, brackets or line breaks is refused,
@@ -21,23 +22,47 @@ const TOP_LEVEL = /\.(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$/;
  */
 export function parseEmail(raw: unknown, localDomains: readonly string[] = []): string | null {
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return null;
-  const email = String(raw).trim();
+  const given = String(raw).trim();
+  const email = withAsciiDomain(given);
+  const at = email.lastIndexOf('@');
+  if (at > 0 && /[^\x00-\x7f]/.test(email.slice(0, at))) {
+    throw new DomainError(
+      'invalid',
+      'invalid_email',
+      `"email": "${given.slice(0, 80)}" has characters outside ASCII before its "@": batchcast sends mail to ASCII ` +
+        'mailbox names only (many mail servers refuse others). Give an ASCII address for the same mailbox.',
+      { field: 'email' },
+    );
+  }
   if (email.length > 254 || !EMAIL.test(email)) {
-    throw new DomainError('invalid', 'invalid_email', `"email": "${email.slice(0, 80)}" is not an e-mail address we can send to.`, {
+    throw new DomainError('invalid', 'invalid_email', `"email": "${given.slice(0, 80)}" is not an e-mail address we can send to.`, {
       field: 'email',
     });
   }
-  const domain = email.slice(email.lastIndexOf('@') + 1);
+  const domain = email.slice(at + 1);
   if (!TOP_LEVEL.test(domain) && !localDomains.includes(domain.toLowerCase())) {
     throw new DomainError(
       'invalid',
       'invalid_email',
-      `"email": "${email.slice(0, 80)}" is not an e-mail address we can send to: its domain "${domain.slice(0, 63)}" is not one mail ` +
+      `"email": "${given.slice(0, 80)}" is not an e-mail address we can send to: its domain "${domain.slice(0, 63)}" is not one mail ` +
         'on the internet can reach (it needs a dot and a top-level domain, as in name@example.com). Give the full address.',
       { field: 'email' },
     );
   }
   return email;
+}
+
+/**
+ * `raw` with an internationalised domain in its ASCII form (`anna@bücher.de` → `anna@xn--bcher-kva.de`), the
+ * form mail servers and DNS take (browsers' email fields send it so already). An address without an `@`, or
+ * whose domain is no domain name, is left as given, for the syntax check to refuse.
+ */
+function withAsciiDomain(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  const domain = raw.slice(at + 1);
+  if (at < 0 || !/[^\x00-\x7f]/.test(domain)) return raw;
+  const ascii = domainToASCII(domain);
+  return ascii === '' ? raw : `${raw.slice(0, at)}@${ascii}`;
 }
 
 /**

@@ -56,6 +56,27 @@ describe('email addresses', () => {
     }
   });
 
+  it('takes an internationalised domain in its ASCII form, the form mail servers and browsers use', () => {
+    expect(parseEmail('anna@bücher.de')).toBe('anna@xn--bcher-kva.de');
+    expect(parseEmail(' Anna@Bücher.Example.рф ')).toBe('Anna@xn--bcher-kva.example.xn--p1ai');
+    expect(parseEmail('anna@xn--bcher-kva.de')).toBe('anna@xn--bcher-kva.de');
+    // The same mailbox however the domain was spelt: "email me my links" finds the jobs either way.
+    expect(mailboxOf(parseEmail('anna@BÜCHER.de')!)).toBe(mailboxOf(parseEmail('anna@xn--bcher-kva.de')!));
+    expect(refusal('anna@bücher').message).toBe(
+      '"email": "anna@bücher" is not an e-mail address we can send to: its domain "xn--bcher-kva" is not one mail on the internet can reach (it needs a dot and a top-level domain, as in name@example.com). Give the full address.',
+    );
+    expect(refusal('anna@bü cher.de').message).toBe('"email": "anna@bü cher.de" is not an e-mail address we can send to.');
+  });
+
+  it('refuses a mailbox name outside ASCII, saying so', () => {
+    const err = refusal('jürgen@example.com');
+    expect(err.code).toBe('invalid_email');
+    expect(err.details).toEqual({ field: 'email' });
+    expect(err.message).toBe(
+      '"email": "jürgen@example.com" has characters outside ASCII before its "@": batchcast sends mail to ASCII mailbox names only (many mail servers refuse others). Give an ASCII address for the same mailbox.',
+    );
+  });
+
   it('names the mailbox an address reaches, for the limits per address', () => {
     expect(mailboxOf('Bob.Smith+jobs@Mail.Example.co.uk')).toBe('bob.smith@mail.example.co.uk');
     expect(mailboxOf('bob+a+b@example.com')).toBe('bob@example.com');
