@@ -39,11 +39,24 @@ export type ResultColumnType =
   | 'timestamp'
   | 'timestamptz';
 
+/** A Parquet integer column's width in bits and signedness (INT_8, UINT_16, UINT_32...). */
+export interface IntegerWidth {
+  bits: 8 | 16 | 32;
+  signed: boolean;
+}
+
 export interface ResultColumn {
   name: string;
   type: ResultColumnType;
   /** A `decimal` column's precision and scale (as the input's DECIMAL); without them it is written as a double. */
   decimal?: { precision: number; scale: number };
+  /**
+   * An integer column's width and signedness when the input's was not what `int32` (signed 32 bits), `int64` or
+   * `uint64` say: a Parquet TINYINT, SMALLINT, UTINYINT, USMALLINT (`int32` columns) or UINTEGER (an `int64` column:
+   * its values pass 2^31). results.parquet writes the column that wide (INT_8, UINT_32...), as it came; the other
+   * formats write the integers as they are. A value the width cannot hold is written null (and kept by `keepText`).
+   */
+  integer?: IntegerWidth;
   /**
    * Some cells may be text the column's type cannot hold (a failed row's `abc` in a number column). The text formats
    * keep it in place; results.parquet, where the typed column holds null for it, adds a UTF-8 column `<name>_text`

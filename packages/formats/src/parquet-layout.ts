@@ -8,7 +8,7 @@ import {
   type SchemaTree,
 } from 'hyparquet';
 import { parquetCompressors as compressors } from './zstd-frames.js';
-import type { ResultColumnType } from './cell.js';
+import type { IntegerWidth, ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { FormatError } from './errors.js';
 import { openSource, readFully, sourceSize } from './source.js';
@@ -42,6 +42,8 @@ export interface ParquetColumn {
   resultType: ResultColumnType;
   /** A DECIMAL's precision and scale, which results.parquet keeps. */
   decimal?: { precision: number; scale: number };
+  /** An integer column narrower than 32 bits, or unsigned of 32 (TINYINT, UTINYINT, UINTEGER...), which results.parquet keeps. */
+  integer?: IntegerWidth;
 }
 
 /** A unit of work: consecutive rows of whole row groups, or a slice of one big row group. */
@@ -195,6 +197,28 @@ export function timestampIsUtc(e: SchemaTree['element']): boolean {
   return e.converted_type === 'TIMESTAMP_MILLIS' || e.converted_type === 'TIMESTAMP_MICROS';
 }
 
+const CONVERTED_WIDTHS: Record<string, IntegerWidth> = {
+  INT_8: { bits: 8, signed: true },
+  INT_16: { bits: 16, signed: true },
+  UINT_8: { bits: 8, signed: false },
+  UINT_16: { bits: 16, signed: false },
+  UINT_32: { bits: 32, signed: false },
+};
+
+/**
+ * An INT32 column's width and signedness when it is not a plain signed 32-bit integer (TINYINT, SMALLINT, UTINYINT,
+ * USMALLINT, UINTEGER, as DuckDB, Arrow, Spark write them): the INTEGER logical type says, else the converted type.
+ */
+function int32Width(e: SchemaTree['element']): IntegerWidth | undefined {
+  if (e.logical_type?.type === 'INTEGER') {
+    const { bitWidth, isSigned } = e.logical_type;
+    return (bitWidth === 8 || bitWidth === 16 || bitWidth === 32) && !(bitWidth === 32 && isSigned)
+      ? { bits: bitWidth, signed: isSigned }
+      : undefined;
+  }
+  return e.converted_type ? CONVERTED_WIDTHS[e.converted_type] : undefined;
+}
+
 function describeColumn(node: SchemaTree): ParquetColumn {
   const e = node.element;
   const name = e.name;
@@ -219,11 +243,13 @@ function describeColumn(node: SchemaTree): ParquetColumn {
   switch (e.type) {
     case 'BOOLEAN':
       return col('bool', 'bool');
-    case 'INT32':
+    case 'INT32': {
       if (annotation === 'TIME' || converted === 'TIME_MILLIS') return col('other', 'string');
-      return converted === 'UINT_32' || (e.logical_type?.type === 'INTEGER' && !e.logical_type.isSigned && e.logical_type.bitWidth === 32)
-        ? col('int64', 'int64')
-        : col('int32', 'int32');
+      const integer = int32Width(e);
+      if (!integer) return col('int32', 'int32');
+      // UINTEGER: its values pass int32's, so they are read as int64, and written back UINT_32.
+      return { ...(integer.bits === 32 ? col('int64', 'int64') : col('int32', 'int32')), integer };
+    }
     case 'INT64':
       if (annotation === 'TIME' || converted === 'TIME_MICROS') return col('other', 'string');
       // Unsigned: 2^63 and above are no int64 (they were written as NULL); the results keep the column UINT_64.

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { Cell, ResultColumn } from './cell.js';
+import type { Cell, IntegerWidth, ResultColumn } from './cell.js';
 import { drained } from './drained.js';
 import { numberText } from './csv-text.js';
 import { unscaledDecimal } from './decimal-text.js';
@@ -23,8 +23,25 @@ export interface ParquetResultsOptions {
   rowGroupChars?: number;
 }
 
-function schemaOf({ name, type, decimal }: ResultColumn): SchemaElement {
+/**
+ * An integer column of the input's width: INT32 with the converted type DuckDB writes (TINYINT is INT_8, UINTEGER
+ * UINT_32), which DuckDB, Arrow (pandas) and hyparquet read as that width. Not the INTEGER logical type: hyparquet-writer
+ * 0.17.0 writes its bitWidth as a Thrift i32 where Parquet's schema has an i8, and DuckDB refuses the whole file
+ * ("TProtocolException: Invalid data").
+ */
+function integerElement(name: string, { bits, signed }: IntegerWidth): SchemaElement {
+  const converted_type = `${signed ? 'INT' : 'UINT'}_${bits}` as const;
+  return { name, repetition_type: 'OPTIONAL', type: 'INT32', converted_type };
+}
+
+/** The least and greatest value of an integer width. */
+function integerRange({ bits, signed }: IntegerWidth): [bigint, bigint] {
+  return signed ? [-(2n ** BigInt(bits - 1)), 2n ** BigInt(bits - 1) - 1n] : [0n, 2n ** BigInt(bits) - 1n];
+}
+
+function schemaOf({ name, type, decimal, integer }: ResultColumn): SchemaElement {
   const optional = { name, repetition_type: 'OPTIONAL' as const };
+  if (integer && (type === 'int32' || type === 'int64')) return integerElement(name, integer);
   switch (type) {
     case 'decimal': {
       if (!decimal) return { ...optional, type: 'DOUBLE' };
@@ -78,6 +95,12 @@ function schemaOf({ name, type, decimal }: ResultColumn): SchemaElement {
 /** One cell as the value hyparquet-writer expects for the column's schema element; null when not convertible. */
 function parquetValue(c: Cell, column: ResultColumn): unknown {
   if (c === null) return null;
+  if (column.integer && (column.type === 'int32' || column.type === 'int64')) {
+    const v = cellBigInt(c);
+    const [min, max] = integerRange(column.integer);
+    // A number: hyparquet-writer takes an INT32 column's values as numbers (UINT_32's up to 2^32 - 1).
+    return v === null || v < min || v > max ? null : Number(v);
+  }
   const type = column.decimal ? column.type : column.type === 'decimal' ? 'double' : column.type;
   switch (type) {
     case 'decimal': {
@@ -194,7 +217,8 @@ const GROUP_CELLS = 1_000_000;
 const GROUP_CHARS = 64 * 1024 * 1024;
 
 /**
- * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, boolean, UTF-8 text, JSON, DATE, TIMESTAMP in
+ * results.parquet: typed columns (double, float, decimal, int64, uint64, int32, integers of the input's width and
+ * signedness (ResultColumn.integer: INT_8, UINT_16, UINT_32...), boolean, UTF-8 text, JSON, DATE, TIMESTAMP in
  * microseconds, isAdjustedToUTC as the input's),
  * every column nullable, snappy-compressed, written row group by row group to `out` (ended at the end) so
  * memory stays about one row group whatever the number of rows (a group ends at rowGroupRows rows, or earlier

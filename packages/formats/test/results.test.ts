@@ -409,4 +409,100 @@ describe('all writers', () => {
     });
     expect(String(row!.ts)).toMatch(/^2024-01-01 01:00:00/);
   });
+
+  it("keep a Parquet upload's integer widths and signedness, its text VARCHAR, in results.parquet (read back by DuckDB)", async () => {
+    // TINYINT, SMALLINT, UTINYINT, USMALLINT came back INTEGER and UINTEGER BIGINT: the width and sign were lost.
+    const input = join(dir, 'widths-in.parquet');
+    const limits = [
+      ['i8', 'TINYINT', -128n, 127n],
+      ['i16', 'SMALLINT', -32768n, 32767n],
+      ['i32', 'INTEGER', -2147483648n, 2147483647n],
+      ['i64', 'BIGINT', -(2n ** 63n), 2n ** 63n - 1n],
+      ['u8', 'UTINYINT', 0n, 255n],
+      ['u16', 'USMALLINT', 0n, 65535n],
+      ['u32', 'UINTEGER', 0n, 4294967295n],
+      ['u64', 'UBIGINT', 0n, 2n ** 64n - 1n],
+    ] as const;
+    const select = (pick: (l: (typeof limits)[number]) => string, text: string) =>
+      `select ${limits.map((l) => `${pick(l)}::${l[1]} as ${l[0]}`).join(', ')}, ${text} as s`;
+    await duck(
+      `copy (${select((l) => `(${l[2]})`, "'héllo'")} union all ${select((l) => `(${l[3]})`, "''")} union all ${select(() => 'null', 'null')})
+       to '${input}' (format parquet)`,
+    );
+    const layout = await parquetLayout(input, { chunkRows: 5 });
+    const columns: ResultColumn[] = [
+      ...layout.columns.map((c) => ({ name: c.name, type: c.resultType, ...(c.integer ? { integer: c.integer } : {}) })),
+      { name: 'prediction', type: 'string' },
+      { name: 'probability_yes', type: 'double' },
+      { name: 'label_id', type: 'int64' },
+    ];
+    async function* merged(): AsyncGenerator<Cell[][]> {
+      for (const chunk of layout.chunks)
+        for await (const batch of readParquetRows(input, layout, chunk)) yield batch.map((r) => [...r, 'yes', 0.25, 1n]);
+    }
+    const path = join(dir, 'widths.parquet');
+    await writeResultsParquet(createWriteStream(path), { columns, rows: merged() });
+    const types = await duck(`select column_name, column_type from (describe select * from '${path}')`);
+    expect(types.map((t) => `${t.column_name}:${t.column_type}`)).toEqual([
+      ...limits.map((l) => `${l[0]}:${l[1]}`),
+      's:VARCHAR',
+      'prediction:VARCHAR',
+      'probability_yes:DOUBLE',
+      'label_id:BIGINT',
+    ]);
+    const back = await duck(
+      `select ${limits.map((l) => `${l[0]}::varchar as ${l[0]}`).join(', ')}, s, prediction, probability_yes from '${path}'`,
+    );
+    const row = (pick: (l: (typeof limits)[number]) => string | null, s: string | null) => ({
+      ...Object.fromEntries(limits.map((l) => [l[0], pick(l)])),
+      s,
+      prediction: 'yes',
+      probability_yes: 0.25,
+    });
+    expect(back).toEqual([row((l) => String(l[2]), 'héllo'), row((l) => String(l[3]), ''), row(() => null, null)]);
+    // DuckDB filters through the statistics: the greatest unsigned values are found as the values they are.
+    const [found] = await duck(
+      `select count(*)::integer as n from '${path}' where u32 = 4294967295 and u16 = 65535 and u8 = 255 and i8 = -128`,
+    );
+    expect(found!.n).toBe(0);
+    const [max] = await duck(
+      `select count(*)::integer as n from '${path}' where u32 = 4294967295 and u16 = 65535 and u8 = 255 and i8 = 127`,
+    );
+    expect(max!.n).toBe(1);
+    // Our own reader sees the same widths in the results as in the upload.
+    const again = await parquetLayout(path, { chunkRows: 5 });
+    expect(again.columns.slice(0, limits.length).map((c) => c.integer ?? null)).toEqual(
+      layout.columns.slice(0, limits.length).map((c) => c.integer ?? null),
+    );
+  });
+
+  it('write an integer that its input width cannot hold as null, its text kept in the keepText companion', async () => {
+    const columns: ResultColumn[] = [
+      { name: 'tiny', type: 'int32', integer: { bits: 8, signed: true }, keepText: true },
+      { name: 'word', type: 'int64', integer: { bits: 32, signed: false }, keepText: true },
+    ];
+    async function* cells(): AsyncGenerator<Cell[][]> {
+      yield [
+        [-128, 0],
+        [128, -1],
+        ['abc', 4294967296n],
+        ['7', '4294967295'],
+      ];
+    }
+    const path = join(dir, 'widths-out-of-range.parquet');
+    await writeResultsParquet(createWriteStream(path), { columns, rows: cells() });
+    const types = await duck(`select column_name, column_type from (describe select * from '${path}')`);
+    expect(types.map((t) => `${t.column_name}:${t.column_type}`)).toEqual([
+      'tiny:TINYINT',
+      'tiny_text:VARCHAR',
+      'word:UINTEGER',
+      'word_text:VARCHAR',
+    ]);
+    expect(await duck(`select tiny, tiny_text, word::varchar as word, word_text from '${path}'`)).toEqual([
+      { tiny: -128, tiny_text: null, word: '0', word_text: null },
+      { tiny: null, tiny_text: '128', word: null, word_text: '-1' },
+      { tiny: null, tiny_text: 'abc', word: null, word_text: '4294967296' },
+      { tiny: 7, tiny_text: null, word: '4294967295', word_text: null },
+    ]);
+  });
 });

@@ -111,6 +111,8 @@ const ParquetInputLayout = z.object({
       parquetType: z.string(),
       resultType: ResultColumnType,
       decimal: z.object({ precision: z.number().int().min(1), scale: z.number().int() }).optional(),
+      /** TINYINT, UINTEGER...: kept that wide in results.parquet. Absent from jobs stored before it was kept. */
+      integer: z.object({ bits: z.union([z.literal(8), z.literal(16), z.literal(32)]), signed: z.boolean() }).optional(),
     }),
   ),
   rows: z.number().int().min(0),

@@ -4,7 +4,7 @@ import type { JobLayout } from '../records.js';
 
 /**
  * The input's columns with the types they keep in typed results (Parquet, JSON Lines, .xlsx): what the
- * format knew (a workbook's cells, JSON values, Parquet's schema). CSV has no types: a column that feeds a
+ * format knew (a workbook's cells, JSON values, Parquet's schema, with a DECIMAL's precision and an integer's width). CSV has no types: a column that feeds a
  * numeric or boolean model input is typed as that input, every other column as `inferred` says (the type
  * inferCsvColumnTypes found over the whole column), or text when it was not inferred.
  */
@@ -25,8 +25,11 @@ export function inputColumns(
     }
   };
   return layout.header.map((name, i) => {
-    const decimal = layout.format === 'parquet' ? layout.columns[i]?.decimal : undefined;
-    return decimal ? { name, type: typeAt(i), decimal } : { name, type: typeAt(i) };
+    const parquet = layout.format === 'parquet' ? layout.columns[i] : undefined;
+    const column: ResultColumn = { name, type: typeAt(i) };
+    if (parquet?.decimal) column.decimal = parquet.decimal;
+    if (parquet?.integer) column.integer = parquet.integer;
+    return column;
   });
 }
 
