@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
+import { duckdbParquet, duckdbParquetFile, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
 import { fileBlob } from './support/http.js';
 import { ADMIN_TOKEN, type Platform, platformForFile, repoRoot } from './support/platform.js';
 
@@ -143,6 +143,49 @@ describe('a workbook number column with one cell stored as text', () => {
     // results.csv holds the same values as the input (the quotes of the text cell are CSV's, not the value's).
     const csv = (await results(platform, job, 'csv')).toString('utf8');
     expect(csv.split('\n')[1]!.replaceAll('"', '')).toMatch(/^5\.1,3\.5,1\.4,0\.2,true,/);
+  });
+});
+
+describe("a Parquet upload's integer and text columns", () => {
+  it('keep their width and signedness (TINYINT... UBIGINT) and VARCHAR in results.parquet, as DuckDB reads it', async () => {
+    const widths = [
+      ['i8', 'TINYINT', '-128', '127'],
+      ['i16', 'SMALLINT', '-32768', '32767'],
+      ['i32', 'INTEGER', '-2147483648', '2147483647'],
+      ['i64', 'BIGINT', '-9223372036854775808', '9223372036854775807'],
+      ['u8', 'UTINYINT', '0', '255'],
+      ['u16', 'USMALLINT', '0', '65535'],
+      ['u32', 'UINTEGER', '0', '4294967295'],
+      ['u64', 'UBIGINT', '0', '18446744073709551615'],
+    ] as const;
+    const row = (iris: string, pick: (w: (typeof widths)[number]) => string, note: string) =>
+      `select ${iris}, ${widths.map((w) => `(${pick(w)})::${w[1]} as ${w[0]}`).join(', ')}, ${note}::varchar as note`;
+    const iris = (a: number, b: number, c: number, d: number) =>
+      `${a}::double as sepal_length, ${b}::double as sepal_width, ${c}::double as petal_length, ${d}::double as petal_width`;
+    const bytes = await duckdbParquetFile(
+      `${row(iris(5.1, 3.5, 1.4, 0.2), (w) => w[2], "'héllo'")} union all ${row(iris(6.3, 2.9, 5.6, 1.8), (w) => w[3], "''")}
+       union all ${row(iris(5.0, 3.4, 1.5, 0.2), () => 'null', 'null')}`,
+    );
+    const { job } = await scored(platform, bytes, { fields: IRIS, filename: 'widths.parquet' });
+
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types).toMatchObject({
+      ...Object.fromEntries(widths.map((w) => [w[0], w[1]])),
+      note: 'VARCHAR',
+      // Predictions keep their types: iris-logreg's labels are text, its probabilities doubles.
+      prediction: 'VARCHAR',
+      error: 'VARCHAR',
+    });
+    const probabilities = Object.entries(parquet.types).filter(([name]) => name.startsWith('probability_'));
+    expect(probabilities.map(([, type]) => type)).toEqual(['DOUBLE', 'DOUBLE', 'DOUBLE']);
+    const values = (pick: (w: (typeof widths)[number]) => string | null) => Object.fromEntries(widths.map((w) => [w[0], pick(w)]));
+    expect(parquet.rows.map((r) => Object.fromEntries(widths.map((w) => [w[0], r[w[0]] === null ? null : String(r[w[0]])])))).toEqual([
+      values((w) => w[2]),
+      values((w) => w[3]),
+      values(() => null),
+    ]);
+    expect(parquet.rows.map((r) => r.note)).toEqual(['héllo', '', null]);
+    expect(parquet.rows.map((r) => r.prediction)).toEqual(['setosa', 'virginica', 'setosa']);
   });
 });
 
