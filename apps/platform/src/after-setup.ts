@@ -1,3 +1,4 @@
+import './terminal-log-format.js';
 import { type ProcessSpec, supervise } from '@batchcast/runtime';
 import { runSetup } from './run-setup.js';
 import { startLine } from './start-line.js';
