@@ -108,10 +108,14 @@ describe('refusals answered before the file is read', () => {
     expect(limited.ended).toBe(false);
   });
 
-  it('a header naming a column twice (ignoring case)', async () => {
+  it('a header naming a column the model reads twice (ignoring case)', async () => {
     const { status, error, ended } = await sendUntilAnswered(
       { model: 'iris-logreg' },
-      'sepal_length,SEPAL_LENGTH,petal_length,petal_width\n',
+      'sepal_length,sepal_width,SEPAL_LENGTH,petal_length,petal_width\n',
+      {},
+      '/api/jobs',
+      {},
+      Buffer.from('5.1,3.5,5.1,1.4,0.2\n'.repeat(16 * 1024)),
     );
     expect([status, error.code]).toEqual([422, 'duplicate_column']);
     expect(ended).toBe(false);

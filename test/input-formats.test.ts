@@ -400,6 +400,46 @@ describe('edge cases, each format', () => {
     expect(jsonl.filter((l) => l.error !== null)).toEqual([]);
   });
 
+  it('a CSV naming a column the model does not read twice is read as pandas reads it (`note.1`); one the model reads is refused', async () => {
+    // Was refused (duplicate_column) although pandas.read_csv reads it and the model never looks at `note`.
+    const [head, ...body] = (await iris()).trimEnd().split('\n');
+    const csv = `${head},note,Note,note\n${body.map((r, i) => `${r},a${i},b${i},c${i}`).join('\n')}\n`;
+    const { job, done } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris-notes.csv' });
+    expect(done.rows).toEqual({ total: 150, processed: 150, failed: 0 });
+    expect(done.input.notes).toEqual([
+      'The header gives a name to more than one column (not ones the model reads): results.jsonl, .parquet and .xlsx name the later ones as pandas.read_csv does, column 7 "Note.1", column 8 "note.2"; results.csv keeps the header as it is.',
+    ]);
+    const names = head!.split(',');
+    const out = ['prediction', 'probability_setosa', 'probability_versicolor', 'probability_virginica', 'error'];
+    const typed = [...names, 'note', 'Note.1', 'note.2', ...out];
+    const text = parseCsv((await results(platform, job, 'csv')).toString('utf8').trimEnd());
+    expect(text[0]).toEqual([...names, 'note', 'Note', 'note', ...out]);
+    expect(text[150]!.slice(5, 8)).toEqual(['a149', 'b149', 'c149']);
+    const jsonl = await resultsJsonl(platform, job);
+    expect(Object.keys(jsonl[0]!)).toEqual(typed);
+    expect(jsonl[149]).toMatchObject({ note: 'a149', 'Note.1': 'b149', 'note.2': 'c149', error: null });
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(Object.keys(parquet.types)).toEqual(typed);
+    expect(parquet.rows[149]).toMatchObject({ note: 'a149', 'Note.1': 'b149', 'note.2': 'c149' });
+    const book = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(book.rows[0]).toEqual(typed);
+    expect(book.rows[150]!.slice(5, 8)).toEqual(['a149', 'b149', 'c149']);
+
+    // A column the model reads, given twice: which one should it read? Refused as before, naming both.
+    const twice = `${head},Petal_Width\n${body.map((r) => `${r},0.2`).join('\n')}\n`;
+    const refused = await refusedUpload(
+      platform,
+      Buffer.from(twice),
+      { fields: IRIS, filename: 'iris-twice.csv' },
+      422,
+      'duplicate_column',
+    );
+    expect(refused.message).toBe(
+      'the header (line 1) has two columns named "petal_width" and "Petal_Width" (columns 4 and 6; names are compared ignoring case); rename one of them',
+    );
+    expect(refused.line).toBe(1);
+  });
+
   it('a Parquet column of the wrong type: nested is refused naming it; text fails only its rows', async () => {
     const nested = await refusedUpload(
       platform,

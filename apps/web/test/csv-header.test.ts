@@ -3,6 +3,7 @@ import { MAX_CSV_COLUMNS, MAX_CSV_HEADER_BYTES } from '@batchcast/csv';
 import { describe, expect, it } from 'vitest';
 import {
   checkColumns,
+  duplicateModelColumn,
   detectDelimiter,
   headerOfText,
   MAX_COLUMNS,
@@ -102,19 +103,27 @@ describe('headerOfText', () => {
     });
   });
 
-  it('refuses a header naming one column twice, ignoring case, as the server does (duplicate_column)', () => {
-    expect(headerOfText('sepal_length,sepal_width,sepal_length,petal_width\n1,2,3,4\n', true)).toEqual({
-      kind: 'error',
-      error: 'The header row (the first line) has two columns named "sepal_length" (columns 1 and 3): rename one of them.',
-    });
-    expect(headerOfText('SEPAL_LENGTH;sepal_width;sepal_length\n1;2;3\n', true)).toMatchObject({
-      kind: 'error',
-      error: expect.stringContaining(
-        'two columns named "SEPAL_LENGTH" and "sepal_length" (columns 1 and 3; names are compared ignoring case)',
-      ),
-    });
+  it('reads a header naming one column twice, ignoring case, as the server does: refused only for a model column (duplicate_column)', () => {
+    const reading = headerOfText('sepal_length,sepal_width,sepal_length,petal_width\n1,2,3,4\n', true);
+    expect(reading).toMatchObject({ kind: 'header', header: ['sepal_length', 'sepal_width', 'sepal_length.1', 'petal_width'] });
+    const duplicates = reading.kind === 'header' ? reading.duplicates : undefined;
+    expect(duplicateModelColumn(['sepal_length', 'petal_width'], (reading as { header: string[] }).header, duplicates)).toBe(
+      'The header row (the first line) has two columns named "sepal_length" (columns 1 and 3): rename one of them.',
+    );
+    expect(duplicateModelColumn(['sepal_width', 'petal_width'], (reading as { header: string[] }).header, duplicates)).toBeNull();
+    const upper = headerOfText('SEPAL_LENGTH;sepal_width;sepal_length\n1;2;3\n', true);
+    expect(upper).toMatchObject({ kind: 'header', header: ['SEPAL_LENGTH', 'sepal_width', 'sepal_length.1'] });
+    expect(
+      duplicateModelColumn(['sepal_length'], (upper as { header: string[] }).header, upper.kind === 'header' ? upper.duplicates : []),
+    ).toContain('two columns named "SEPAL_LENGTH" and "sepal_length" (columns 1 and 3; names are compared ignoring case)');
+    // Two `note` columns the model does not read: read as pandas reads them (`note.1`, `note.2`), nothing refused.
+    const notes = headerOfText('sepal_length,note,note,Note\n1,a,b,c\n', true);
+    expect(notes).toMatchObject({ kind: 'header', header: ['sepal_length', 'note', 'note.1', 'Note.2'] });
+    expect(
+      duplicateModelColumn(['sepal_length'], (notes as { header: string[] }).header, notes.kind === 'header' ? notes.duplicates : []),
+    ).toBeNull();
     // A blank cell is named as the server names it, so it clashes with the same name written out.
-    expect(headerOfText(',Unnamed: 0,b\n1,2,3\n', true)).toMatchObject({ kind: 'error', error: expect.stringContaining('"Unnamed: 0"') });
+    expect(headerOfText(',Unnamed: 0,b\n1,2,3\n', true)).toMatchObject({ kind: 'header', header: ['Unnamed: 0', 'Unnamed: 0.1', 'b'] });
     expect(headerOfText('{"Age": 1}\n{"age": 2}\n', true)).toMatchObject({
       kind: 'error',
       error: expect.stringContaining('Line 2 has the key "age" and line 1 has "Age"'),

@@ -7,13 +7,19 @@ const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
 
 /**
  * Checks the header names and throws an actionable CsvFormatError for the problems that would make every
- * later error message confusing (wrong delimiter, a blank header, duplicate names); returns the names, each
- * kept exactly as written (no trimming: they are matched against model input names; `" "` stays `" "`, as in
- * pandas), but for a column with no name at all, which is named as pandas names it (unnamedColumn).
+ * later error message confusing (wrong delimiter, a blank header); returns the names, each kept exactly as
+ * written (no trimming: they are matched against model input names; `" "` stays `" "`, as in pandas), but for a
+ * column with no name at all, which is named as pandas names it (unnamedColumn), and for a name equal (ignoring
+ * case) to an earlier one, renamed `<name>.1` as pandas renames it (listed in `duplicates`).
  *
  * @param line 1-based line of the header, for the error
  */
-export function validateHeader(names: string[], line: number, delimiter: CsvDelimiter = ',', detected = false): string[] {
+export function validateHeader(
+  names: string[],
+  line: number,
+  delimiter: CsvDelimiter = ',',
+  detected = false,
+): { names: string[]; duplicates: HeaderDuplicate[] } {
   // A one-column header that contains the delimiter (quoted) is a deliberate name, not a delimiter problem.
   if (names.length === 1 && !names[0]!.includes(delimiter)) {
     const only = names[0]!;
@@ -49,25 +55,58 @@ export function validateHeader(names: string[], line: number, delimiter: CsvDeli
     throw new CsvFormatError('no_header', `line ${line} should be the header (the column names) but it is empty`, line);
   }
   const named = names.map((name, i) => (name === '' ? unnamedColumn(i) : name));
+  return renameDuplicates(named, line);
+}
+
+/**
+ * Two header names that are one column to batchcast (equal ignoring case: the typed results, and the databases
+ * that read them, cannot hold `a` and `A` apart). Such a header is read as pandas reads it, the later column
+ * renamed `<name>.1` (`.2`…; validateHeader), and is refused only when the model needs that column
+ * (`duplicate_column` with `message`, said by the job's column check): which of the two would it read?
+ */
+export interface HeaderDuplicate {
+  /** 0-based positions of the first column of that name and of the later one (renamed). */
+  columns: [number, number];
+  /** What the refusal says: the name and both positions, and to rename one of them. */
+  message: string;
+  /** 1-based line of the header. */
+  line: number;
+}
+
+/**
+ * `named` with each name equal (ignoring case) to an earlier one renamed as pandas' read_csv renames it: the
+ * second `note` is `note.1`, the third `note.2`, skipping a name the header has already; the duplicates are
+ * listed.
+ */
+function renameDuplicates(named: string[], line: number): { names: string[]; duplicates: HeaderDuplicate[] } {
+  const taken = new Set(named.map((n) => n.toLowerCase()));
   const seen = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const duplicates: HeaderDuplicate[] = [];
+  const out = [...named];
   for (let i = 0; i < named.length; i++) {
     const name = named[i]!;
-    // Ignoring case, as every other format's names (validateColumnNames of @batchcast/formats): the typed
-    // results (.jsonl, .parquet, .xlsx) and the databases that read them cannot hold `a` and `A` apart, so
-    // such a header was accepted and then every typed download failed.
     const key = name.toLowerCase();
     const first = seen.get(key);
-    if (first !== undefined) {
-      const other = named[first]!;
-      const same =
-        other === name
-          ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
-          : `two columns named "${truncate(other)}" and "${truncate(name)}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
-      throw new CsvFormatError('duplicate_column', `the header (line ${line}) has ${same}; rename one of them`, line);
+    if (first === undefined) {
+      seen.set(key, i);
+      continue;
     }
-    seen.set(key, i);
+    const other = named[first]!;
+    const same =
+      other === name
+        ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
+        : `two columns named "${truncate(other)}" and "${truncate(name)}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
+    duplicates.push({ columns: [first, i], message: `the header (line ${line}) has ${same}; rename one of them`, line });
+    let k = counts.get(key) ?? 0;
+    let renamed: string;
+    do renamed = `${name}.${++k}`;
+    while (taken.has(renamed.toLowerCase()));
+    counts.set(key, k);
+    taken.add(renamed.toLowerCase());
+    out[i] = renamed;
   }
-  return named;
+  return { names: out, duplicates };
 }
 
 /**

@@ -25,5 +25,5 @@ export { coerceCellTape, type JsonCellTape } from './coerce-cell-tape.js';
 export { allocateTarget, neutraliseRow } from './target-data.js';
 export { truncate } from './messages.js';
 export { CELL_SEPARATOR, MAX_CELLS_NAMED, RowFailure } from './row-failure.js';
-export { unnamedColumn } from './header.js';
+export { type HeaderDuplicate, unnamedColumn } from './header.js';
 export { headerLineStart, type SepLine, sepLine } from './sep-line.js';

@@ -2,7 +2,7 @@ import { countLf } from './bytes.js';
 import { ChunkCutter } from './chunks.js';
 import { type DetectedDialect, describeDelimiter, detectDialect, isCsvDelimiter, resolveDialect } from './dialect.js';
 import { splitRecord } from './fields.js';
-import { validateHeader } from './header.js';
+import { type HeaderDuplicate, validateHeader } from './header.js';
 import { formatBytes, utf16ByteOrder } from '@batchcast/bytes';
 import { sepLine } from './sep-line.js';
 import { SIGNATURE_BYTES, describeBinarySignature } from './signature.js';
@@ -146,6 +146,8 @@ export class CsvScanner {
   /** A CR ended the previous piece inside the header: the next byte must be LF. */
   private headerCrPending = false;
   private header: string[] = [];
+  /** Names of the header equal to an earlier one (renamed in `header`, as pandas renames them). */
+  private duplicates: HeaderDuplicate[] = [];
   private newline: '\n' | '\r\n' = '\n';
 
   private failure: CsvFormatError | null = null;
@@ -187,6 +189,11 @@ export class CsvScanner {
    */
   get headerNames(): readonly string[] | null {
     return this.inHeader ? null : this.header;
+  }
+
+  /** The header's names equal to an earlier one (renamed in headerNames), once its line has ended. */
+  get headerDuplicates(): readonly HeaderDuplicate[] {
+    return this.duplicates;
   }
 
   /** Feeds the next piece of the file. Throws CsvFormatError as soon as the file is known to be unusable. */
@@ -289,6 +296,7 @@ export class CsvScanner {
     if (this.delimiter !== ',') layout.delimiter = this.delimiter;
     if (this.decimal !== '.') layout.decimal = this.decimal;
     if (this.decimalUndecided) layout.decimalUndecided = true;
+    if (this.duplicates.length > 0) layout.duplicateColumns = this.duplicates;
     return layout;
   }
 
@@ -661,7 +669,9 @@ export class CsvScanner {
     if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
     const names = splitRecord(bytes, { delimiter: this.delimiter });
     if (names.length > this.maxColumns) throw this.tooManyColumns();
-    this.header = validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
+    const read = validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
+    this.header = read.names;
+    this.duplicates = read.duplicates;
     this.newline = crlf ? '\r\n' : '\n';
     this.inHeader = false;
     this.headerParts = [];

@@ -1,3 +1,4 @@
+import type { HeaderDuplicate } from './header.js';
 /**
  * Contracts of the CSV package. The platform (apps/web, apps/worker) only uses what is exported from
  * index.ts; everything here is the shape of that surface.
@@ -119,6 +120,11 @@ export interface CsvLayout {
    * number with a decimal part: a decimal comma further down fails its rows. Present only then.
    */
   decimalUndecided?: true;
+  /**
+   * Header names equal (ignoring case) to an earlier one: `header` holds them renamed as pandas renames them
+   * (`note.1`); a model that needs such a column is refused with the message (duplicate_column). Present only then.
+   */
+  duplicateColumns?: HeaderDuplicate[];
 }
 
 /** What a CsvLayout says before the end of the file is seen: all of it but the size, rows and chunks. */

@@ -206,20 +206,27 @@ group('CsvScanner errors', () => {
     expect(e.message).toContain('starts on line 3');
   });
 
-  it('duplicate_column names the column and both positions', () => {
-    const e = errorOf('a,b,a\n1,2,3\n');
-    expect(e.code).toBe('duplicate_column');
-    expect(e.message).toBe('the header (line 1) has two columns named "a" (columns 1 and 3); rename one of them');
+  it('reads a name given twice as pandas does (`a.1`), noting both positions and the refusal for a model that reads it', () => {
+    const layout = layoutOf('a,b,a\n1,2,3\n');
+    expect(layout.header).toEqual(['a', 'b', 'a.1']);
+    expect(layout.duplicateColumns).toEqual([
+      { columns: [0, 2], line: 1, message: 'the header (line 1) has two columns named "a" (columns 1 and 3); rename one of them' },
+    ]);
+    // A third one is `.2`; a name the header has already is skipped, as pandas skips it.
+    expect(layoutOf('a,a.1,a,a\n1,2,3,4\n').header).toEqual(['a', 'a.1', 'a.2', 'a.3']);
+    expect(layoutOf('a,b\n1,2\n').duplicateColumns).toBeUndefined();
   });
 
-  it('duplicate_column compares names ignoring case, as the other formats do (typed results cannot hold both)', () => {
-    const e = errorOf('sepal_length,sepal_width,Sepal_Length\n5.1,3.5,99\n');
-    expect(e.code).toBe('duplicate_column');
-    expect(e.message).toBe(
+  it('compares names ignoring case, as the other formats do (typed results cannot hold both)', () => {
+    const layout = layoutOf('sepal_length,sepal_width,Sepal_Length\n5.1,3.5,99\n');
+    expect(layout.header).toEqual(['sepal_length', 'sepal_width', 'Sepal_Length.1']);
+    expect(layout.duplicateColumns?.[0]?.message).toBe(
       'the header (line 1) has two columns named "sepal_length" and "Sepal_Length" (columns 1 and 3; names are compared ignoring case); rename one of them',
     );
-    // The same with the dialect detected (how uploads are scanned).
-    expect(errorOf('sepal_length;Sepal_Length\n5,1;99\n', { chunkRows: 5, dialect: 'auto' }).code).toBe('duplicate_column');
+    // The same with the dialect detected (how uploads are scanned), at line 2 after Excel's `sep=` line.
+    const detected = layoutOf('sepal_length;Sepal_Length\n5,1;99\n', { chunkRows: 5, dialect: 'auto' });
+    expect(detected.header).toEqual(['sepal_length', 'Sepal_Length.1']);
+    expect(layoutOf('sep=;\na;A\n1;2\n', { chunkRows: 5 }).duplicateColumns?.[0]).toMatchObject({ columns: [0, 1], line: 2 });
   });
 
   it("takes Excel's `sep=` first line as the delimiter and reads the header on the next line, however the bytes are cut", () => {
@@ -257,7 +264,7 @@ group('CsvScanner errors', () => {
     expect(layoutOf('a; ;b;;\n1;2;3;;\n', { chunkRows: 5, dialect: 'auto' }).header).toEqual(['a', ' ', 'b', 'Unnamed: 3', 'Unnamed: 4']);
     // A header of blank names only is no header; a name taken already is a duplicate, as any.
     expect(errorOf(',,\n1,2,3\n').code).toBe('no_header');
-    expect(errorOf('Unnamed: 1,\n1,2\n').message).toBe(
+    expect(layoutOf('Unnamed: 1,\n1,2\n').duplicateColumns?.[0]?.message).toBe(
       'the header (line 1) has two columns named "Unnamed: 1" (columns 1 and 2); rename one of them',
     );
   });

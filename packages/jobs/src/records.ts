@@ -44,6 +44,13 @@ const CsvInputLayout = z.object({
   decimal: z.enum(['.', ',']).optional(),
   /** The decimal separator was taken as '.' from first lines holding no decimal number (the job's notes say so). */
   decimalUndecided: z.literal(true).optional(),
+  /**
+   * Header names equal (ignoring case) to an earlier one, renamed in `header` as pandas renames them (`note.1`):
+   * refused (duplicate_column, this message) only for a column the model needs.
+   */
+  duplicateColumns: z
+    .array(z.object({ columns: z.tuple([z.number().int().min(0), z.number().int().min(0)]), message: z.string(), line: z.number().int() }))
+    .optional(),
   /** The `sheet` chosen for the upload, which a CSV file has none of: the job's notes say it was not used. */
   ignoredSheet: z.string().optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */

@@ -140,7 +140,7 @@ export function missingColumns(columns: string[], header: string[]): string[] {
 
 /** What the file was read as: a header to check, a refusal, or a format only the server reads. */
 export type HeaderReading =
-  | { kind: 'header'; header: string[]; format: string }
+  | { kind: 'header'; header: string[]; format: string; duplicates?: HeaderDuplicate[] }
   | { kind: 'error'; error: string }
   | { kind: 'server'; format: string };
 
@@ -226,23 +226,32 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
       error: `Line ${line} ends with a bare carriage return (old Mac line endings, e.g. Excel "CSV (Macintosh)"): save the file as "CSV UTF-8 (comma delimited)".`,
     };
   }
-  const duplicate = duplicateColumn(header.map((name, i) => (name === '' ? `Unnamed: ${i}` : name)));
-  if (duplicate) return { kind: 'error', error: `The header row (the first line) has ${duplicate}: rename one of them.` };
+  const named = header.map((name, i) => (name === '' ? `Unnamed: ${i}` : name));
+  const duplicates = duplicateColumns(named);
   if (records.length < 2 && !cut) {
     return { kind: 'error', error: 'The file has a header row but no data rows: there is nothing to score.' };
   }
   const format = d === ',' ? 'CSV' : `${DELIMITER_NAMES[d]}-separated CSV`;
-  return { kind: 'header', header, format };
+  if (duplicates.length === 0) return { kind: 'header', header, format };
+  return { kind: 'header', header: pandasNames(named, duplicates), format, duplicates };
+}
+
+/** A CSV header's name equal (ignoring case) to an earlier one: `columns` are both 0-based positions. */
+export interface HeaderDuplicate {
+  columns: [number, number];
+  /** Said as the server says it (duplicate_column). */
+  text: string;
 }
 
 /**
- * Two names of the header that are one column to the server, said as it says it (duplicate_column): it compares
- * them ignoring case (@batchcast/csv header.ts, validateColumnNames of @batchcast/formats), after naming a blank
- * CSV header cell `Unnamed: <position from 0>` as it does. Null when every name is distinct. Without this the
- * page said "all columns are there" and the server then refused the file once it was sent.
+ * The names of the header that are one column to the server, said as it says it (duplicate_column): it compares
+ * them ignoring case (@batchcast/csv header.ts), after naming a blank CSV header cell `Unnamed: <position from 0>`
+ * as it does. It reads such a header, the later name renamed as pandas renames it (`note.1`, pandasNames), and
+ * refuses it only when the model needs one of them (duplicateModelColumn): the page says the same before sending.
  */
-export function duplicateColumn(names: string[]): string | null {
+export function duplicateColumns(names: string[]): HeaderDuplicate[] {
   const seen = new Map<string, number>();
+  const out: HeaderDuplicate[] = [];
   for (const [i, name] of names.entries()) {
     const first = seen.get(name.toLowerCase());
     if (first === undefined) {
@@ -250,11 +259,44 @@ export function duplicateColumn(names: string[]): string | null {
       continue;
     }
     const other = names[first]!;
-    return other === name
-      ? `two columns named "${name}" (columns ${first + 1} and ${i + 1})`
-      : `two columns named "${other}" and "${name}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
+    const text =
+      other === name
+        ? `two columns named "${name}" (columns ${first + 1} and ${i + 1})`
+        : `two columns named "${other}" and "${name}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
+    out.push({ columns: [first, i], text });
   }
-  return null;
+  return out;
+}
+
+/** `names` with each later duplicate renamed as pandas (and the server) renames it: `note.1`, `note.2`… */
+function pandasNames(names: string[], duplicates: HeaderDuplicate[]): string[] {
+  const taken = new Set(names.map((n) => n.toLowerCase()));
+  const counts = new Map<string, number>();
+  const out = [...names];
+  for (const { columns } of duplicates) {
+    const name = names[columns[1]]!;
+    const key = name.toLowerCase();
+    let k = counts.get(key) ?? 0;
+    let renamed: string;
+    do renamed = `${name}.${++k}`;
+    while (taken.has(renamed.toLowerCase()));
+    counts.set(key, k);
+    taken.add(renamed.toLowerCase());
+    out[columns[1]] = renamed;
+  }
+  return out;
+}
+
+/**
+ * The refusal of a header whose name given twice is one the model needs (the server's duplicate_column), or null:
+ * a duplicate among the columns the model does not read is carried to the results under its pandas name.
+ */
+export function duplicateModelColumn(columns: string[], header: string[], duplicates: HeaderDuplicate[] = []): string | null {
+  if (duplicates.length === 0) return null;
+  const index = new HeaderIndex(header);
+  const used = new Set(columns.map((c) => index.find(c)).filter((r): r is number => typeof r === 'number'));
+  const clash = duplicates.find((d) => d.columns.some((c) => used.has(c)));
+  return clash ? `The header row (the first line) has ${clash.text}: rename one of them.` : null;
 }
 
 /** JSON Lines: the keys of the objects on the lines read (the server's header is the union of all keys). */

@@ -6,7 +6,7 @@ import type { ErrorBody, JobCreated } from '@batchcast/contract';
 import { formatBytes } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): a missing column's hints, worded as the server's.
 import { describeMissing, MATCHING, missingAdvice, showInvisible } from '../names/dist/index.js';
-import { checkColumns, type Delimiter, NOT_TEXT, readHeader } from './csv-header.js';
+import { checkColumns, type Delimiter, duplicateModelColumn, NOT_TEXT, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';
 
@@ -160,6 +160,8 @@ async function checkFile(): Promise<void> {
         }
       }
     }
+    if (!problem && reading.kind === 'header' && model.columns)
+      problem = duplicateModelColumn(model.columns, reading.header, reading.duplicates);
     if (!problem && reading.kind === 'header') {
       const used = model.columns ? `all ${model.columns.length} columns ${model.name} needs are there` : `${reading.header.length} columns`;
       current = { file, problem: null, lines: [], about };

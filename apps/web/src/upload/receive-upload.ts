@@ -70,8 +70,8 @@ export function receiveUpload(
       if (fields.email !== undefined) await checkRequestEmail(ctx.jobs, { email: fields.email });
       if (fields.model === undefined) return undefined;
       const model = await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
-      return (header, format) => {
-        planJobColumns(model, format, header);
+      return (header, format, duplicates) => {
+        planJobColumns(model, format, header, undefined, duplicates);
       };
     },
     refuse: (req: Request, err: unknown) => refusers.get(req)?.(err),

@@ -36,6 +36,7 @@ export function describeInput(layout: JobLayout): InputDescription {
         ...(encoding === undefined ? [] : [encodingNote(encoding)]),
         ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
         ...(layout.ignoredSheet === undefined ? [] : [ignoredSheetNote(layout.ignoredSheet, 'a CSV file')]),
+        ...(layout.duplicateColumns ? [duplicateColumnsNote(layout.header, layout.duplicateColumns)] : []),
       ];
       return encoding === undefined ? { ...read, notes } : { ...read, encoding, notes };
     }
@@ -53,6 +54,19 @@ const UNDECIDED_DECIMAL_NOTE =
   "The decimal separator was taken as '.': the first lines held no number with a decimal part to tell '.' from ','. " +
   'If the numbers further down use decimal commas (12,5), those rows fail: score the file again choosing ' +
   '"Decimal separator (CSV): Comma 1,5" on the upload page (the API\'s decimal field ",", the CLI\'s --decimal comma).';
+
+/**
+ * A header naming columns the model does not read more than once: they are scored all the same, and named in the
+ * typed results (which need distinct names) as pandas' read_csv names them.
+ */
+function duplicateColumnsNote(header: readonly string[], duplicates: readonly { columns: [number, number] }[]): string {
+  const renamed = duplicates.map(({ columns: [, later] }) => `column ${later + 1} "${header[later]}"`);
+  const shown = renamed.length > 3 ? `${renamed.slice(0, 3).join(', ')} and ${renamed.length - 3} more` : renamed.join(', ');
+  return (
+    `The header gives a name to more than one column (not ones the model reads): results.jsonl, .parquet and .xlsx ` +
+    `name the later ones as pandas.read_csv does, ${shown}; results.csv keeps the header as it is.`
+  );
+}
 
 /** A `sheet` chosen for a file that is not a workbook: it was read all the same, the choice unused. */
 export function ignoredSheetNote(sheet: string, what: string): string {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken, newJobToken } from '@batchcast/access';
-import type { ByteSource, ColumnTarget } from '@batchcast/csv';
+import type { ByteSource, ColumnTarget, HeaderDuplicate } from '@batchcast/csv';
 import { countRecentJobsForMailbox, insertJob, type KeyCompletion, type NewJob } from '@batchcast/db';
 import { checkParquetTargets, FormatError, theOtherSheets } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
@@ -85,7 +85,8 @@ export async function checkJobRequest(
 ): Promise<CheckedRequest> {
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
-  const targets = planJobColumns(model, layout.format, layout.header, otherSheets(layout));
+  const duplicates = layout.format === 'csv' ? layout.duplicateColumns : undefined;
+  const targets = planJobColumns(model, layout.format, layout.header, otherSheets(layout), duplicates);
   checkColumnTypes(layout, targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, targets);
   return { email, model, targets };
@@ -97,9 +98,20 @@ export async function checkJobRequest(
  * checkJobRequest once the upload is stored and, for a CSV whose model was chosen before the file, as soon as its
  * header line has arrived (storeUpload's `headerCheck`), so that both say exactly the same.
  */
-export function planJobColumns(model: Model, format: JobLayout['format'], header: string[], elsewhere?: string): ColumnTarget[] {
+export function planJobColumns(
+  model: Model,
+  format: JobLayout['format'],
+  header: string[],
+  elsewhere?: string,
+  duplicates: readonly HeaderDuplicate[] = [],
+): ColumnTarget[] {
   const plan = planColumns(model.schema, header, SOURCE_NAMES[format], undefined, elsewhere);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
+  // A CSV header's name given twice (renamed `note.1` as pandas does) is refused only when the model reads it:
+  // which of the two columns would it read? Any other is carried to the results under its pandas name.
+  const used = new Set(plan.targets.flatMap((t) => t.columns));
+  const clash = duplicates.find((d) => d.columns.some((c) => used.has(c)));
+  if (clash) throw new DomainError('unprocessable', 'duplicate_column', clash.message, { line: clash.line });
   return plan.targets;
 }
 

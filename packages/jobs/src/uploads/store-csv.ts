@@ -1,4 +1,4 @@
-import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, type CsvLayout, CsvScanner } from '@batchcast/csv';
+import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, type CsvLayout, CsvScanner, type HeaderDuplicate } from '@batchcast/csv';
 import { TextToUtf8 } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
 import type { CsvJobLayout } from '../records.js';
@@ -43,19 +43,19 @@ export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
  */
 function checkingHeader(scanner: CsvScanner, check: HeaderCheck): ByteScanner<CsvLayout> {
   let checked = false;
-  const tell = (names: readonly string[]) => {
+  const tell = (names: readonly string[], duplicates: readonly HeaderDuplicate[]) => {
     checked = true;
-    check([...names], 'csv');
+    check([...names], 'csv', [...duplicates]);
   };
   return {
     push(buf) {
       scanner.push(buf);
       const names = checked ? null : scanner.headerNames;
-      if (names !== null) tell(names);
+      if (names !== null) tell(names, scanner.headerDuplicates);
     },
     finish() {
       const layout = scanner.finish();
-      if (!checked) tell(layout.header);
+      if (!checked) tell(layout.header, layout.duplicateColumns ?? []);
       return layout;
     },
   };
@@ -72,6 +72,7 @@ function csvJobLayout(scanned: CsvHeadLayout): CsvJobLayout {
     ...(scanned.delimiter ? { delimiter: scanned.delimiter } : {}),
     ...(scanned.decimal ? { decimal: scanned.decimal } : {}),
     ...(scanned.decimalUndecided ? { decimalUndecided: true as const } : {}),
+    ...(scanned.duplicateColumns ? { duplicateColumns: scanned.duplicateColumns } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '@batchcast/blob';
-import type { CsvDecimal, CsvDelimiter } from '@batchcast/csv';
+import type { CsvDecimal, CsvDelimiter, HeaderDuplicate } from '@batchcast/csv';
 import type { ChunkSpec } from '@batchcast/db';
 import type { Compression, FormatHints } from '@batchcast/formats';
 import type { JobLayout } from '../records.js';
@@ -47,7 +47,7 @@ export interface UploadProgress {
  * JSON Lines (whose columns are the keys of every record), a workbook and Parquet (whose index is at the end) never
  * do, and their columns are checked once they are stored.
  */
-export type HeaderCheck = (header: string[], format: JobLayout['format']) => void;
+export type HeaderCheck = (header: string[], format: JobLayout['format'], duplicates?: HeaderDuplicate[]) => void;
 
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
 export interface FormatStep {
