@@ -197,6 +197,22 @@ describe('refused at upload with a clear 4xx', () => {
   });
   it('a single multi-megabyte line (one 3 MB cell)', () =>
     refused(`${irisHeader}\n5.1,3.5,1.4,0.2,${'x'.repeat(3 * 1024 * 1024)}\n`, 422, 'field_too_large'));
+  it('a 5 MB quoted cell in a column the model does not use: the refusal names its row, column and the limit, and no missing quote', () =>
+    // Was: "a value on line 3 is larger than 1 MiB; a line break or a closing quote is probably missing", though the
+    // quote is closed and the line whole.
+    refused(`${irisHeader}\n${irisRows[0]}\n5.1,3.5,1.4,0.2,"${'x'.repeat(5 * 1024 * 1024)}"\n`, 422, 'field_too_large', {
+      messageMatch: new RegExp(
+        '^row 2 \\(line 3\\), column 5 \\("species"\\): its value is larger than 1 MiB, the most batchcast reads in one cell; ' +
+          'it is quoted and has no line break within 1 MiB: a value that large is not read; shorten it, or leave that column out of the file if the model does not need it$',
+      ),
+    }));
+  it('a quoted cell whose closing quote is missing runs over the lines after it: the refusal says so, naming where it opens', () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => irisRows[i % irisRows.length]).join('\n');
+    return refused(`${irisHeader}\n5.1,3.5,1.4,0.2,"setosa\n${rows}\n`, 422, 'field_too_large', {
+      messageMatch:
+        /^row 1 \(line 2\), column 5 \("species"\): .* it opens with a quote on line 2 and runs on over line breaks: its closing quote is probably missing/,
+    });
+  });
   it('a multi-megabyte header line', () =>
     refused(`${irisHeader},${'h'.repeat(5 * 1024 * 1024)}\n5.1,3.5,1.4,0.2,setosa,x\n`, 422, /^(header_too_large|field_too_large)$/));
   it('tens of thousands of columns (30,000)', () => {

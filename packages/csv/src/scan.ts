@@ -4,6 +4,7 @@ import { type DetectedDialect, describeDelimiter, detectDialect, isCsvDelimiter,
 import { splitRecord } from './fields.js';
 import { type HeaderDuplicate, validateHeader } from './header.js';
 import { formatBytes, utf16ByteOrder } from '@batchcast/bytes';
+import { truncate } from './messages.js';
 import { sepLine } from './sep-line.js';
 import { SIGNATURE_BYTES, describeBinarySignature } from './signature.js';
 import {
@@ -71,6 +72,11 @@ export type CsvDialectChoice = 'auto' | { delimiter?: CsvDelimiter | 'auto'; dec
 
 const MiB = 1024 * 1024;
 const DETECT_BYTES = 64 * 1024;
+/**
+ * The first bytes of a record kept while it spans pieces, to name the column of a field_too_large: a field that
+ * starts further into its record is said by row only (the same whatever the pieces).
+ */
+const RECORD_HEAD = 256 * 1024;
 
 /**
  * One pass over an upload's bytes, fed in order while they stream to disk, that learns the file's layout
@@ -128,6 +134,11 @@ export class CsvScanner {
   private quoteLine = 0;
   /** Whether the current field started with a quote (its size error then names quoteLine). */
   private fieldQuoted = false;
+  /** Absolute offset of the first line break inside the current quoted field, or -1 (none seen). */
+  private quotedLfAt = -1;
+  /** The piece being consumed (byte 0 at `base`), and the first bytes (RECORD_HEAD at most) of a record begun before it. */
+  private piece: Buffer = Buffer.alloc(0);
+  private recordHead: Buffer | null = null;
   /**
    * Absolute offset where the current field starts. Exact at every record start and at the end of every
    * piece; between them, in quote-free regions, it may lag (a lower bound), which only makes the cheap
@@ -377,6 +388,7 @@ export class CsvScanner {
    */
   private consume(buf: Buffer, from: number): void {
     this.base = this.bytes;
+    this.piece = buf;
     if (this.headerCrPending) {
       this.headerCrPending = false;
       if (this.inHeader && buf[from] !== LF) throw this.crOnlyNewlines();
@@ -426,7 +438,18 @@ export class CsvScanner {
       );
     }
     this.prevByte = buf[end - 1]!;
+    if (!this.inHeader) this.keepRecordHead(buf, end);
     this.bytes += end;
+  }
+
+  /** At the end of a piece: the first bytes of the record it ends inside, for fieldColumn. */
+  private keepRecordHead(buf: Buffer, end: number): void {
+    const start = this.recordStart - this.base;
+    const head = this.recordHead;
+    if (start >= end) this.recordHead = null;
+    else if (start >= 0) this.recordHead = Buffer.from(buf.subarray(start, Math.min(end, start + RECORD_HEAD)));
+    else if (head !== null && head.length === this.base - this.recordStart && head.length < RECORD_HEAD)
+      this.recordHead = Buffer.concat([head, buf.subarray(0, Math.min(end, RECORD_HEAD - head.length))]);
   }
 
   /**
@@ -512,7 +535,11 @@ export class CsvScanner {
       if (this.quote === IN) {
         let q = buf.indexOf(QUOTE, i);
         if (q >= len) q = -1;
-        this.line += countLf(buf, i, q === -1 ? len : q);
+        const lfs = countLf(buf, i, q === -1 ? len : q);
+        if (lfs > 0) {
+          this.line += lfs;
+          if (this.quotedLfAt < 0) this.quotedLfAt = this.base + buf.indexOf(LF, i);
+        }
         if (q === -1) return len;
         this.quote = IN_QUOTE_SEEN;
         i = q + 1;
@@ -534,6 +561,7 @@ export class CsvScanner {
       this.quote = IN;
       this.quoteLine = this.line;
       this.fieldQuoted = true;
+      this.quotedLfAt = -1;
     }
   }
 
@@ -677,13 +705,58 @@ export class CsvScanner {
     this.headerParts = [];
   }
 
+  /**
+   * A field of more than maxFieldBytes, said by its row, line and column, with the cause its bytes show: a quoted
+   * value running over line breaks has most likely lost its closing quote (the lines after it read into it);
+   * otherwise the value is that large. Said the same whatever pieces the file came in.
+   */
   private fieldTooLarge(): CsvFormatError {
     const line = this.fieldQuoted ? this.quoteLine : this.line;
-    return new CsvFormatError(
-      'field_too_large',
-      `a value on line ${line} is larger than ${formatBytes(this.maxFieldBytes)}; a line break or a closing quote is probably missing`,
-      line,
-    );
+    const limit = formatBytes(this.maxFieldBytes);
+    const column = this.fieldColumn();
+    let where: string;
+    if (this.inHeader) where = `the header (line ${line}), column ${column! + 1}: its name is`;
+    else {
+      const name = column === null ? undefined : this.header[column];
+      const col = column === null ? '' : `, column ${column + 1}${name === undefined ? '' : ` ("${truncate(name)}")`}`;
+      where = `row ${this.chunks.rows + 1} (line ${line})${col}: its value is`;
+    }
+    const what = this.inHeader ? 'a name' : 'a value';
+    const fix = this.inHeader
+      ? 'check that line 1 is the header (the column names)'
+      : 'shorten it, or leave that column out of the file if the model does not need it';
+    let cause: string;
+    if (this.fieldQuoted && this.quotedLfAt >= 0 && this.quotedLfAt - this.fieldStart <= this.maxFieldBytes) {
+      cause =
+        `it opens with a quote on line ${line} and runs on over line breaks: its closing quote is probably missing, so the ` +
+        `lines after it were read as part of it; close the quote (a quote inside a value is written twice, "")`;
+    } else {
+      const kind = this.fieldQuoted ? 'it is quoted and has no line break' : 'no delimiter or line break ends it';
+      cause = `${kind} within ${limit}: ${what} that large is not read; ${fix}`;
+    }
+    return new CsvFormatError('field_too_large', `${where} larger than ${limit}, the most batchcast reads in one cell; ${cause}`, line);
+  }
+
+  /**
+   * 0-based column of the field being read: in the header, the delimiters counted so far; in a record, its fields
+   * before fieldStart (the bytes kept of it, quotes respected), or null when the field starts past RECORD_HEAD.
+   */
+  private fieldColumn(): number | null {
+    if (this.inHeader) return this.headerCommas;
+    const len = this.fieldStart - this.recordStart;
+    if (len === 0) return 0;
+    if (len > RECORD_HEAD) return null;
+    const start = this.recordStart - this.base;
+    let prefix: Buffer;
+    if (start >= 0) prefix = this.piece.subarray(start, start + len);
+    else {
+      const head = this.recordHead;
+      if (head === null) return null;
+      if (head.length >= len) prefix = head.subarray(0, len);
+      else if (head.length === -start) prefix = Buffer.concat([head, this.piece.subarray(0, len - head.length)]);
+      else return null;
+    }
+    return splitRecord(prefix, { delimiter: this.delimiter }).length - 1;
   }
 
   private tooManyColumns(): CsvFormatError {

@@ -299,6 +299,38 @@ group('CsvScanner errors', () => {
     expect(errorOf('a,b\n1,"abc\n\n\n\nxyz"\n', opts).line).toBe(2);
   });
 
+  it('field_too_large names the row, the column and the limit, and blames a missing quote only when the value runs over line breaks', () => {
+    const opts = { chunkRows: 5, maxFieldBytes: 10 };
+    const cases: [string, string][] = [
+      // A closed quoted value, one line, in the third column (after a quoted field holding the delimiter).
+      [
+        'a,b,note\n1,2,x\n"x,y",2,"12345678901"\n',
+        'row 2 (line 3), column 3 ("note"): its value is larger than 10 bytes, the most batchcast reads in one cell; ' +
+          'it is quoted and has no line break within 10 bytes: a value that large is not read; shorten it, or leave that column out of the file if the model does not need it',
+      ],
+      [
+        'a,b\nx,12345678901\n',
+        'row 1 (line 2), column 2 ("b"): its value is larger than 10 bytes, the most batchcast reads in one cell; ' +
+          'no delimiter or line break ends it within 10 bytes: a value that large is not read; shorten it, or leave that column out of the file if the model does not need it',
+      ],
+      [
+        'a,b\n1,"abc\n2,3\n4,5\n"\n',
+        'row 1 (line 2), column 2 ("b"): its value is larger than 10 bytes, the most batchcast reads in one cell; ' +
+          'it opens with a quote on line 2 and runs on over line breaks: its closing quote is probably missing, so the lines after it were read as part of it; close the quote (a quote inside a value is written twice, "")',
+      ],
+    ];
+    for (const [text, message] of cases) {
+      const data = Buffer.from(text);
+      expect(errorOf(text, opts).message).toBe(message);
+      expect(describe(scanBytewise(data, opts))).toEqual(describe(scanWhole(data, opts)));
+    }
+    // A field far into a record that spans pieces: its column is still named.
+    const wide = Buffer.from(`a,b\n${'x'.repeat(5000)},"${'y'.repeat(20000)}"\n`);
+    const e = scanCuts(wide, [100, 3000, 6000], { chunkRows: 5, maxFieldBytes: 10000 });
+    expect('error' in e && e.error.message).toMatch(/^row 1 \(line 2\), column 2 \("b"\): its value is larger than 9\.8 KiB/);
+    expect(describe(e)).toEqual(describe(scanWhole(wide, { chunkRows: 5, maxFieldBytes: 10000 })));
+  });
+
   it('field_too_large is checked per field (raw bytes, quotes included), not per record', () => {
     const opts = { chunkRows: 5, maxFieldBytes: 4 };
     expect(errorOf('a,b,c\n1,2,"1""2"\n', opts).code).toBe('field_too_large');
