@@ -7,6 +7,7 @@ import {
   type AcceptedJob,
   duckdbParquet,
   formatFixtures,
+  openpyxlMake,
   openpyxlWorkbook,
   pandasToExcel,
   refusedUpload,
@@ -45,6 +46,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.stop();
 });
+
+/** errors.csv of a job, as text. */
+async function errorsCsv(job: AcceptedJob): Promise<string> {
+  const res = await fetch(platform.url(`/api/jobs/${job.id}/errors.csv?token=${encodeURIComponent(job.token)}`));
+  expect(res.status).toBe(200);
+  return (await res.text()).replace(/^\ufeff/, '');
+}
 
 function byPatient(lines: Record<string, unknown>[]): Map<string, { prediction: unknown; p0: unknown; p1: unknown }> {
   return new Map(lines.map((l) => [String(l.patient_id), { prediction: l.prediction, p0: l.probability_0, p1: l.probability_1 }]));
@@ -438,6 +446,34 @@ describe('edge cases, each format', () => {
       'the header (line 1) has two columns named "petal_width" and "Petal_Width" (columns 4 and 6; names are compared ignoring case); rename one of them',
     );
     expect(refused.line).toBe(1);
+  });
+
+  it('a formula with no saved value (a workbook openpyxl wrote, a CSV holding `=SUM(…)`): its row says so, and to save it in Excel', async () => {
+    // Was: `column "sepal_length" is missing (empty, NA, null or NaN)` for the workbook, `"=SUM(A2:A2)" is not a number` for the CSV.
+    const head = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+    const book = await openpyxlMake([head, [5.1, 3.5, 1.4, 0.2], ['=SUM(A2:A2)', 3.5, 1.4, 0.2], [4.9, 3, 1.4, 0.2]]);
+    const fromBook = await scored(platform, book, { fields: IRIS, filename: 'formulas.xlsx' });
+    expect(fromBook.done.rows).toEqual({ total: 3, processed: 3, failed: 1 });
+    const bookErrors = parseCsv((await errorsCsv(fromBook.job)).trimEnd());
+    expect(bookErrors).toEqual([
+      ['row', 'column', 'value', 'reason', 'sheet_row'],
+      [
+        '2',
+        'sepal_length',
+        '',
+        'column "sepal_length" holds a formula with no saved value (cell A3), read as missing; this model gives no prediction for rows with missing values; ' +
+          "open the workbook in Excel and save it again so that the formulas' values are stored (or export the values), then score it again",
+        '3',
+      ],
+    ]);
+    const csv = `${head.join(',')}\n5.1,3.5,1.4,0.2\n=SUM(A2:A2),3.5,1.4,0.2\n`;
+    const fromCsv = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'formulas.csv' });
+    const csvErrors = parseCsv((await errorsCsv(fromCsv.job)).trimEnd());
+    expect(csvErrors[1]!.slice(0, 2)).toEqual(['2', 'sepal_length']);
+    expect(csvErrors[1]![3]).toBe(
+      'column "sepal_length": "=SUM(A2:A2)" is a spreadsheet formula with no saved value, not a number: open the file in Excel ' +
+        "and save it again (as CSV, Excel writes each formula's value), or export the values, then score it again",
+    );
   });
 
   it('a Parquet column of the wrong type: nested is refused naming it; text fails only its rows', async () => {

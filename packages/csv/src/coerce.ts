@@ -79,11 +79,20 @@ function parseFloatDetailed(text: string, decimal: CsvDecimal): number | undefin
  */
 const MISSING_MARKER = /^(?:na|#na|n\/a|#n\/a|#n\/a n\/a|<na>|null|none|-?1\.#ind|-?1\.#qnan|nil|missing|-|\?)$/i;
 
+/** A spreadsheet formula as text (`=SUM(A2:B2)`, `=A2*2`, `=B3`): written by a program that saves formulas without their values. */
+const FORMULA = /^=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+)/;
+
 /**
  * `column "age": "abc" is not a number`, with how to write a missing value when the text is a marker of one, or a
  * boolean when it is a JSON or Parquet string "true" (booleanHint).
  */
 export function notANumber(text: string, column: string, markers: MissingMarkers = 'none'): string {
+  if (FORMULA.test(text)) {
+    return (
+      `column "${column}": ${shown(text)} is a spreadsheet formula with no saved value, not a number: open the file in Excel ` +
+      "and save it again (as CSV, Excel writes each formula's value), or export the values, then score it again"
+    );
+  }
   const message = `column "${column}": ${shown(text)} is not a number`;
   if (!MISSING_MARKER.test(text.trim())) return message + booleanHint(text, markers);
   return markers === 'pandas'

@@ -32,6 +32,8 @@ export type XlsxColumnKind = 'number' | 'string' | 'date' | 'bool' | 'empty' | '
 
 /** Runs of consecutive sheet rows kept for a sheet's records (XlsxSummary.sheetRows): a few hundred bytes in a job's layout. */
 export const MAX_SHEET_ROW_RUNS = 1000;
+/** Formula cells without a saved value located for row errors (XlsxSummary.formulaCells); later ones are counted in the notes only. */
+export const MAX_FORMULA_CELLS = 1000;
 
 export interface XlsxSummary {
   /** The sheet read. */
@@ -55,6 +57,11 @@ export interface XlsxSummary {
    * after empty rows skipped). Null when the sheet has more than MAX_SHEET_ROW_RUNS such runs (rows then go by number).
    */
   sheetRows: [number, number][] | null;
+  /**
+   * Data cells holding a formula with no saved value (read as empty), for the row errors of a model's column:
+   * `[record (0-based), column (0-based), cell ("C7")]`, the first MAX_FORMULA_CELLS of them.
+   */
+  formulaCells: [number, number, string][];
   /** Bytes of CSV written. */
   bytes: number;
   /** Things the person should know, e.g. formulas without a saved value, cells outside the header's columns. */
@@ -146,6 +153,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     let kinds: number[] = [];
     let rows = 0;
     let sheetRows: [number, number][] | null = [];
+    const formulaCells: [number, number, string][] = [];
     let lastSheetRow = 0;
     let bytes = 0;
     let out = '';
@@ -232,12 +240,14 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       }
       const fields = new Array<string>(width).fill('');
       let any = false;
+      const formulas: [number, number, string][] = [];
       for (const c of cells) {
         const col = c.col - first;
         if (col < 0 || col >= width) {
           if (cellText(c, row, false, 0) !== '') notes.add('outside', `${columnLetters(c.col)}${row}`, '');
           continue;
         }
+        if (c.formula && (c.value === null || c.value === '')) formulas.push([rows, col, `${columnLetters(c.col)}${row}`]);
         const text = cellText(c, row, true, col);
         if (text !== '') {
           // A text cell that reads as a number or boolean (`'5.1'`, stored as text) is quoted: the same value to
@@ -254,6 +264,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         else sheetRows = null;
       }
       lastSheetRow = row;
+      for (const f of formulas) if (formulaCells.length < MAX_FORMULA_CELLS) formulaCells.push(f);
       rows++;
       out += `${fields.join(',')}\n`;
     };
@@ -313,6 +324,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       columnTypes: kinds.map(resultTypeOf),
       rows,
       sheetRows,
+      formulaCells,
       bytes,
       notes: notes.sentences(where),
     };

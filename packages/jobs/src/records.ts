@@ -79,6 +79,8 @@ const XlsxInputLayout = z.object({
    * XlsxSummary.sheetRows). Absent from jobs stored before it was kept, and for sheets with too many runs.
    */
   sheetRows: z.array(z.tuple([z.number().int().min(0), z.number().int().min(1)])).optional(),
+  /** Data cells holding a formula with no saved value: `[record, column, cell]` (XlsxSummary.formulaCells). */
+  formulaCells: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0), z.string()])).optional(),
 });
 
 /** JSON Lines, stored as uploaded; a JSON array (`array`) is stored converted to JSON Lines, element k = line k. */

@@ -4,6 +4,7 @@ import { FormatError } from '@batchcast/formats';
 import { failNonFiniteRows, valuesAreDouble } from '@batchcast/inference';
 import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
+import { withFormulaCells } from '../inputs/formula-cells.js';
 import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, withLines } from '../inputs/row-lines.js';
@@ -72,7 +73,7 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
           inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
           // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
           // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
-          const errors = failNonFiniteRows(out, batch, job!.targets, job!.layout.header);
+          const errors = withFormulaCells(failNonFiniteRows(out, batch, job!.targets, job!.layout.header), job!.layout);
           const rowErrors = await withLines(await withCellTexts(errors, batch.errors, texts, job!.layout.header), lines);
           // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
           // fills the same arrays with the next batch.

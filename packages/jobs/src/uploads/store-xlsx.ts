@@ -28,6 +28,7 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         columnTypes: summary.columnTypes,
         ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
         ...(summary.sheetRows !== null ? { sheetRows: summary.sheetRows } : {}),
+        ...(summary.formulaCells.length > 0 ? { formulaCells: summary.formulaCells } : {}),
       };
     });
   } finally {
