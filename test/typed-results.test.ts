@@ -66,6 +66,29 @@ describe('a CSV column the model does not use', () => {
     expect(lines[3]!.startsWith(',NA,020,1,TRUE,NA,5.0,3.4,1.5,0.2,')).toBe(true);
   });
 
+  it('a model column of numbers and text: `-inf`, `inf`, `1e400`, `NAN` come back as the file wrote them, not null', async () => {
+    // Was null in results.jsonl (an infinity has no JSON), while the text `abc` beside it came back as written.
+    const file =
+      'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n-inf,3.5,1.4,0.2\ninf,3.5,1.4,0.2\n' +
+      '1e400,3.5,1.4,0.2\nNAN,3.5,1.4,0.2\nabc,3.5,1.4,0.2\nNaN,3.5,1.4,0.2\n';
+    const { job, done } = await scored(platform, Buffer.from(file), { fields: IRIS, filename: 'mixed.csv' });
+    expect(done.rows).toEqual({ total: 7, processed: 7, failed: 6 });
+    // `NaN` is one of pandas' missing-value markers: null, as an empty cell (the missing-markers rule).
+    const want = [5.1, '-inf', 'inf', '1e400', 'NAN', 'abc', null];
+    // `1e400` is a JSON number as written (JSON.parse reads it as Infinity, as the row was scored).
+    const text = (await results(platform, job, 'jsonl')).toString('utf8');
+    expect(text.split('\n')[3]).toMatch(/^\{"sepal_length":1e400,/);
+    expect((await resultsJsonl(platform, job)).map((r) => r.sepal_length)).toEqual(
+      want.map((v) => (v === '1e400' ? Number.POSITIVE_INFINITY : v)),
+    );
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    // Parquet's column is DOUBLE: it holds the infinities and NaN as such; text it cannot hold is null.
+    expect(parquet.types.sepal_length).toBe('DOUBLE');
+    expect(parquet.rows.map((r) => r.sepal_length)).toEqual([5.1, -Infinity, Infinity, Infinity, Number.NaN, null, null]);
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(xlsx.rows.slice(1).map((r) => r[0])).toEqual(want);
+  });
+
   it('reads numbers in a decimal-comma file', async () => {
     const semicolon = 'amount;sepal_length;sepal_width;petal_length;petal_width\n1200,50;5,1;3,5;1,4;0,2\n-3;6,3;2,9;5,6;1,8\n';
     const { job } = await scored(platform, Buffer.from(semicolon), { fields: IRIS, filename: 'comma.csv' });

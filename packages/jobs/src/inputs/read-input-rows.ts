@@ -131,8 +131,11 @@ function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, nu
   if (text.trim() === '') return null;
   if (type === 'double') {
     // A number is no marker: the lookup (a hash of each cell's text) is left to cells that are not, or are NaN.
+    // A text that reads as no finite number (`-inf`, `1e400`, `NAN`; its row failed and says why) stays the text
+    // the file wrote, as any other text: JSON and the writers have no infinity, and wrote null for it.
     const n = parseFloatText(text, decimal);
-    return n !== undefined && !Number.isNaN(n) ? n : isMissingMarker(text, 'pandas') ? null : (n ?? text);
+    if (n !== undefined && Number.isFinite(n)) return n;
+    return isMissingMarker(text, 'pandas') ? null : text;
   }
   if (isMissingMarker(text, 'pandas')) return null;
   if ((type === 'int32' || type === 'int64') && decimal === ',') {
