@@ -16,11 +16,13 @@ import {
   notifyOwner,
   openJob,
   reconcile,
+  registerModel,
   resultsDownload,
   scoreChunk,
   writeResults,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
+import { onnx } from '../../inference/src/onnx-proto.js';
 import { deleteKeys, examples } from '../../../test/support/platform.js';
 import { createUploadedJob, type TestUpload, useTestContext } from './context.js';
 
@@ -375,6 +377,63 @@ describe('reconciling', () => {
     expect(await ctx.queue.scoringState(created.id)).toBe('present');
     expect(await ctx.queue.hasEmail(mailed.id)).toBe(true);
     expect(await reconcile(ctx)).toBe(0); // nothing left to do
+  });
+});
+
+describe('the summary of a regressor computing in float32', () => {
+  it("gives the histogram's least and greatest prediction as results.csv writes them, not widened to a double's digits", async () => {
+    // y = 0.1 a + 0.2 b + 0.3 in float32 (a MatMul and an Add, as a linear model exported to ONNX): its predictions
+    // are stored as float32 (real[]), and written in their shortest form (0.70000005, not 0.7000000476837158).
+    const floats = (name: string, dims: number[], values: number[]) =>
+      onnx.TensorProto.create({ name, dataType: 1, dims, floatData: values });
+    const io = (name: string, dims: (number | string)[]) =>
+      onnx.ValueInfoProto.create({
+        name,
+        type: onnx.TypeProto.create({
+          tensorType: onnx.TypeProto.Tensor.create({
+            elemType: 1,
+            shape: onnx.TensorShapeProto.create({
+              dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+            }),
+          }),
+        }),
+      });
+    const bytes = onnx.ModelProto.encode(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+        graph: onnx.GraphProto.create({
+          name: 'linear',
+          input: [io('x', ['N', 2])],
+          output: [io('variable', ['N', 1])],
+          initializer: [floats('w', [2, 1], [0.1, 0.2]), floats('b', [1], [0.3])],
+          node: [
+            onnx.NodeProto.create({ opType: 'MatMul', input: ['x', 'w'], output: ['xw'] }),
+            onnx.NodeProto.create({ opType: 'Add', input: ['xw', 'b'], output: ['variable'] }),
+          ],
+        }),
+      }),
+    ).finish();
+    await registerModel(ctx.pool, { name: 'linear-float32', bytes, features: ['a', 'b'] });
+    const csv = `a,b\n${Array.from({ length: 30 }, (_, i) => `${i / 10},${(i * 7) % 11}`).join('\n')}\n`;
+    const job = (await loadJob(ctx.pool, (await upload(csv, { model: 'linear-float32' })).id))!;
+    await scoreAll(job);
+    const done = (await loadJob(ctx.pool, job.id))!;
+    const [header, ...rows] = (await resultsOf(done))
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split(/\r?\n/);
+    const at = header!.split(',').indexOf('prediction');
+    const written = rows.map((r) => r.split(',')[at]!);
+    const least = written.reduce((a, b) => (Number(b) < Number(a) ? b : a));
+    const greatest = written.reduce((a, b) => (Number(b) > Number(a) ? b : a));
+    expect(`${least} ${greatest}`).toBe('0.3 2.55');
+    expect(written).toContain('1.3700001'); // float32's shortest text (the double it widens to: 1.3700001239776611)
+    const { histogram } = await jobSummary(ctx, done);
+    expect(String(histogram!.min)).toBe(least);
+    expect(String(histogram!.max)).toBe(greatest);
+    expect(histogram!.bins[0]!.from).toBe(histogram!.min);
+    expect(histogram!.bins.at(-1)!.to).toBe(histogram!.max);
   });
 });
 

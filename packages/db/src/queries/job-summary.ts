@@ -14,6 +14,8 @@ export interface ValueHistogram {
   count: number;
   /** Rows per bucket, bucket i covering [min + i·w, min + (i+1)·w), the last one closed; w = (max − min) / bins. */
   counts: number[];
+  /** Every value was stored as a float32 (`values` real[], as ONNX regressors give them), none as a double. */
+  float32: boolean;
 }
 
 /**
@@ -21,12 +23,21 @@ export interface ValueHistogram {
  * value (width_bucket over unnest("values")). One bucket when every value is the same.
  */
 export async function valueHistogram(pool: Pool, jobId: string, bins: number): Promise<ValueHistogram> {
-  const { rows } = await pool.query<{ lo: number | null; hi: number | null; n: number; bucket: number | null; count: number | null }>(
+  const { rows } = await pool.query<{
+    lo: number | null;
+    hi: number | null;
+    n: number;
+    float32: boolean;
+    bucket: number | null;
+    count: number | null;
+  }>(
     `WITH v AS (
        SELECT x::float8 AS x FROM prediction_batches b, unnest(coalesce(b."values"::float8[], b.values_double)) AS x
        WHERE b.job_id = $1 AND x <> 'NaN'::real AND x <> 'Infinity'::real AND x <> '-Infinity'::real
      ), r AS (SELECT min(x) AS lo, max(x) AS hi, count(*)::int AS n FROM v)
-     SELECT r.lo, r.hi, r.n, h.bucket, h.count FROM r
+     SELECT r.lo, r.hi, r.n, h.bucket, h.count,
+       NOT EXISTS (SELECT 1 FROM prediction_batches b WHERE b.job_id = $1 AND b.values_double IS NOT NULL) AS float32
+     FROM r
      LEFT JOIN LATERAL (
        SELECT CASE WHEN r.hi > r.lo THEN least(width_bucket(v.x, r.lo, r.hi, $2), $2) ELSE 1 END AS bucket, count(*)::int AS count
        FROM v GROUP BY 1
@@ -35,11 +46,12 @@ export async function valueHistogram(pool: Pool, jobId: string, bins: number): P
     [jobId, bins],
   );
   const first = rows[0];
-  if (!first || first.n === 0 || first.lo === null || first.hi === null) return { min: null, max: null, count: 0, counts: [] };
+  if (!first || first.n === 0 || first.lo === null || first.hi === null)
+    return { min: null, max: null, count: 0, counts: [], float32: false };
   const buckets = first.hi > first.lo ? bins : 1;
   const counts = new Array<number>(buckets).fill(0);
   for (const r of rows) if (r.bucket !== null && r.count !== null) counts[r.bucket - 1] = r.count;
-  return { min: first.lo, max: first.hi, count: first.n, counts };
+  return { min: first.lo, max: first.hi, count: first.n, counts, float32: first.float32 };
 }
 
 /** The predictions of the first `limit` rows, in row order (failed rows carry their message). */

@@ -71,12 +71,15 @@ export async function jobSummary(ctx: JobsContext, job: Job): Promise<JobSummary
   } else {
     const h = await valueHistogram(ctx.pool, job.id, HISTOGRAM_BINS);
     const width = h.min !== null && h.max !== null ? (h.max - h.min) / h.counts.length : 0;
+    // A float32 prediction (ONNX regressors') as results.csv writes it, its shortest decimal (48.139248), not the
+    // double PostgreSQL widened it to (48.13924789428711).
+    const shown = (v: number | null): number | null => (v !== null && h.float32 ? Number(float32Text(v)) : v);
     summary.histogram = {
-      min: h.min,
-      max: h.max,
+      min: shown(h.min),
+      max: shown(h.max),
       bins: h.counts.map((count, i) => ({
-        from: h.min! + i * width,
-        to: i === h.counts.length - 1 ? h.max! : h.min! + (i + 1) * width,
+        from: i === 0 ? shown(h.min)! : h.min! + i * width,
+        to: i === h.counts.length - 1 ? shown(h.max)! : h.min! + (i + 1) * width,
         count,
       })),
     };
