@@ -183,6 +183,34 @@ describe('client mistakes', () => {
     for (const name of ['twice-a', 'twice-b']) expect((await fetch(platform.url(`/api/models/${name}`))).status).toBe(404);
   });
 
+  it('a delimiter or decimal that is not one of the choices is a 422 naming the field, the value sent and the choices, storing nothing', async () => {
+    const before = await uploadsLeft();
+    for (const [field, value, accepted] of [
+      ['delimiter', 'ab', /, ; \| or a tab .*comma, semicolon, pipe, tab.*"auto"/],
+      ['decimal', 'x', /\. or , .*point, comma.*"auto"/],
+    ] as const) {
+      const form = new FormData();
+      form.set(field, value);
+      form.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+      const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: form });
+      expect(res.status, field).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe(`invalid_${field}`);
+      expect(e.message).toMatch(new RegExp(`^"${field}" must be `));
+      expect(e.message).toMatch(accepted);
+      expect(e.message).toContain(`"${value}" was sent`);
+      expect(e.message).not.toContain('expected one of');
+    }
+    const twice = new FormData();
+    twice.append('delimiter', ';');
+    twice.append('delimiter', ',');
+    twice.set('file', new Blob([await readFile(path.join(examples, 'data/iris.csv'))]), 'iris.csv');
+    const res = await fetch(platform.url('/api/jobs'), { method: 'POST', body: twice });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toMatchObject({ code: 'invalid_delimiter', message: 'Send "delimiter" once: this form has it 2 times.' });
+    expect(await uploadsLeft()).toEqual(before);
+  });
+
   /** Registers the example iris model as an admin with these form fields besides the file. */
   async function registerIris(fields: Record<string, string>): Promise<Response> {
     const form = new FormData();

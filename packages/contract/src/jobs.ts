@@ -100,6 +100,19 @@ export const JobSummary = z
   .openapi('JobSummary');
 export type JobSummary = z.infer<typeof JobSummary>;
 
+/**
+ * The message for a form field that is not one of its choices: the field, what it takes and the value sent (zod's
+ * own "expected one of ""|"auto"|…" lists the raw enum, a tab and the empty string unreadable). A value that
+ * is not a string (the field sent twice) keeps parseWith's own message.
+ */
+function notAChoice(field: string, accepted: string): (issue: { input?: unknown }) => string | undefined {
+  return (issue) => {
+    if (typeof issue.input !== 'string') return undefined;
+    const sent = issue.input.length > 40 ? `${issue.input.slice(0, 40)}…` : issue.input;
+    return `"${field}" ${accepted}; ${JSON.stringify(sent)} was sent.`;
+  };
+}
+
 /** The multipart fields of an upload besides the file (`POST /api/jobs` and the HTML form). */
 export const UploadFields = z
   .object({
@@ -112,14 +125,27 @@ export const UploadFields = z
         'Told when the job ends (optional). Sent before the file, it is checked as it arrives: an invalid address, or one past its hourly job emails, is answered before the file is read.',
       format: 'email',
     }),
-    delimiter: z.enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe']).optional().openapi({
-      description:
-        "CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file. A literal tab is the same as `tab`; but curl's `-F` drops the blanks around a value, a tab included (sending it empty: detect): with curl, send `tab`. curl's `-F 'delimiter=;'` sends it empty too (`;` starts a `;type=`): send `--form-string 'delimiter=;'`.",
-    }),
-    decimal: z.enum(['', 'auto', '.', 'point', ',', 'comma']).optional().openapi({
-      description:
-        'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
-    }),
+    delimiter: z
+      .enum(['', 'auto', ',', 'comma', ';', 'semicolon', '\t', 'tab', '|', 'pipe'], {
+        error: notAChoice(
+          'delimiter',
+          'must be one character: , ; | or a tab (or its name: comma, semicolon, pipe, tab), or empty or "auto" to detect it',
+        ),
+      })
+      .optional()
+      .openapi({
+        description:
+          "CSV: the field delimiter, overriding detection (empty or `auto`: detected from the header and first rows). Send it before the file. A literal tab is the same as `tab`; but curl's `-F` drops the blanks around a value, a tab included (sending it empty: detect): with curl, send `tab`. curl's `-F 'delimiter=;'` sends it empty too (`;` starts a `;type=`): send `--form-string 'delimiter=;'`.",
+      }),
+    decimal: z
+      .enum(['', 'auto', '.', 'point', ',', 'comma'], {
+        error: notAChoice('decimal', 'must be . or , (or its name: point, comma), or empty or "auto" to detect it'),
+      })
+      .optional()
+      .openapi({
+        description:
+          'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
+      }),
     sheet: z.string().max(200).optional().openapi({
       description:
         "Excel: the sheet to read, by name (default: the first visible worksheet). Send it before the file. Another format's file is read all the same, its job's notes saying the sheet was not used.",

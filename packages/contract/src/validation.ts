@@ -27,9 +27,11 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
     throw new ContractViolation(String(issue.path[0] ?? issue.keys[0]), 'unknown_field', message);
   }
   const field = issue.path.length > 0 ? String(issue.path[0]) : null;
-  // A form field sent twice arrives as a list (multer): "expected string" would not say what to change.
+  // A form field sent twice arrives as a list (multer): "expected string" (or a choice's "expected one of") would not say
+  // what to change.
   const sent = field !== null && issue.path.length === 1 ? (value as Record<string, unknown> | null)?.[field] : undefined;
-  if (field !== null && Array.isArray(sent) && issue.code === 'invalid_type' && issue.expected !== 'array') {
+  const notAList = (issue.code === 'invalid_type' && issue.expected !== 'array') || issue.code === 'invalid_value';
+  if (field !== null && Array.isArray(sent) && notAList) {
     throw new ContractViolation(field, `invalid_${field}`, `Send "${field}" once: this ${what} has it ${sent.length} times.`);
   }
   if (field === null) throw new ContractViolation(null, 'invalid_body', `The ${what} is not what this endpoint takes: ${issue.message}.`);
