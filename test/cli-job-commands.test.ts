@@ -216,6 +216,45 @@ describe('batchcast messages', () => {
     }
   });
 
+  it('says of a numeric option given a negative, fractional, too large or missing value what it takes, before anything is sent', async () => {
+    const env = { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN, BATCHCAST_API_KEY: 'bck_not-a-real-key' };
+    for (const [args, said] of [
+      [
+        ['keys', 'create', 'n', '--scopes', 'jobs:read', '--concurrent-jobs', '-1'],
+        '--concurrent-jobs: "-1" is not a whole number from 1 to 2147483647, or none for no limit',
+      ],
+      [
+        ['keys', 'create', 'n', '--scopes', 'jobs:read', '--concurrent-jobs=-1'],
+        '--concurrent-jobs: "-1" is not a whole number from 1 to 2147483647, or none',
+      ],
+      [
+        ['keys', 'create', 'n', '--scopes', 'jobs:read', '--concurrent-jobs', '3000000000'],
+        '--concurrent-jobs: "3000000000" is not a whole number from 1 to 2147483647',
+      ],
+      [
+        ['keys', 'create', 'n', '--scopes', 'jobs:read', '--requests-per-minute', '1.5'],
+        '--requests-per-minute: "1.5" is not a whole number from 1 to 2147483647',
+      ],
+      [['keys', 'update', 'n', '--rows-per-day', '-5'], '--rows-per-day: "-5" is not a whole number from 1 to 9007199254740991, or none'],
+      [['jobs', '--limit', '-1'], '--limit: "-1" is not a whole number from 1 to 100'],
+      [['jobs', '--limit', '500'], '--limit: "500" is not a whole number from 1 to 100'],
+      [['webhooks', 'rotate', 'some-id', '--grace', '-60'], '--grace: "-60" is not a whole number from 0 to 604800'],
+      [
+        ['keys', 'create', 'n', '--scopes', 'jobs:read', '--concurrent-jobs', '--json'],
+        '--concurrent-jobs needs a value: "--json" after it reads as an option',
+      ],
+      [['keys', 'create', 'n', '--scopes', 'jobs:read', '--concurrent-jobs'], '--concurrent-jobs needs a value after it'],
+    ] as const) {
+      const r = await cli([...args], env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(said);
+      expect(r.stderr).not.toContain('ambiguous');
+    }
+    // Nothing was sent: no key of that name was made.
+    const keys = await (await fetch(platform.url('/api/keys'), { headers: admin })).json();
+    expect(keys.keys.map((k: { name: string }) => k.name)).not.toContain('n');
+  });
+
   it('says, while --wait waits for a server that does not answer, that it keeps trying and until when', async () => {
     const port = await freePort();
     const run = start(['status', `http://127.0.0.1:${port}/jobs/00000000-0000-4000-8000-000000000000?token=x`, '--wait']);

@@ -18,11 +18,45 @@ export function parse<O extends Options>(
   args: string[],
   options: O,
 ): ReturnType<typeof parseArgs<{ args: string[]; options: typeof common & O; allowPositionals: true; strict: true }>> {
+  const all: Options = { ...common, ...options };
   try {
-    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args: negativeValuesJoined(args, all), options: { ...common, ...options }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
+    const e = err as Error & { code?: string };
+    // "argument is ambiguous. Did you forget to specify the option argument…": the option was given no value.
+    const missing =
+      e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' &&
+      /^Option '(--[\w-]+)(?: <value>)?' argument (?:is ambiguous|missing)/.exec(e.message);
+    if (missing) {
+      const flag = missing[1]!;
+      const next = args[args.indexOf(flag) + 1];
+      throw new UsageError(
+        next === undefined
+          ? `${flag} needs a value after it`
+          : `${flag} needs a value: "${next}" after it reads as an option (a value starting with "-" is written ${flag}=VALUE)`,
+      );
+    }
+    throw new UsageError(e.message.replace(/\. To specify a positional argument.*$/s, '.'));
   }
+}
+
+/**
+ * `--concurrent-jobs -1` as `--concurrent-jobs=-1`: parseArgs takes a value starting with "-" for an option and
+ * answers "argument is ambiguous", whereas the option's own check says what it takes. Only what reads as a
+ * negative number is joined (no option of batchcast is a digit); `--` ends the options.
+ */
+function negativeValuesJoined(args: string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    if (arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 export function baseUrl(flag: string | undefined): URL {
@@ -96,13 +130,23 @@ export function printTable(rows: string[][]): void {
   for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
 }
 
-/** A whole number from an option (or `none` for null when allowed). */
-export function wholeNumber(flag: string, text: string | undefined, opts: { min: number; none?: boolean }): number | null | undefined {
+/**
+ * A whole number from an option, from `min` to `max` (the server's bounds: a value it would refuse is said here,
+ * before anything is sent), or `none` for null when allowed (no limit).
+ */
+export function wholeNumber(
+  flag: string,
+  text: string | undefined,
+  opts: { min: number; max: number; none?: boolean },
+): number | null | undefined {
   if (text === undefined) return undefined;
   if (opts.none && text === 'none') return null;
-  if (!/^\d+$/.test(text) || Number(text) < opts.min)
-    throw new UsageError(`${flag}: a whole number of ${opts.min} or more${opts.none ? ', or none' : ''} (got "${text}")`);
-  return Number(text);
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= opts.min && n <= opts.max))
+    throw new UsageError(
+      `${flag}: "${text}" is not a whole number from ${opts.min} to ${opts.max}${opts.none ? ', or none for no limit' : ''}`,
+    );
+  return n;
 }
 
 /** A comma-separated list option. */

@@ -104,7 +104,7 @@ export async function jobsCommand(args: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`jobs takes no arguments (got ${positionals.join(' ')})`);
   const key = apiKey(values.key);
   if (!key) throw new UsageError('jobs lists the jobs of an API key: --key KEY or BATCHCAST_API_KEY');
-  const limit = wholeNumber('--limit', values.limit, { min: 1 });
+  const limit = wholeNumber('--limit', values.limit, { min: 1, max: 100 });
   const base = baseUrl(values.url);
   const jobs: JobStatus[] = [];
   // --cursor: the page after the one that said it (a script walking the pages; --json prints only the jobs).
@@ -142,6 +142,9 @@ export async function jobsCommand(args: string[]): Promise<number> {
 
 // keys
 
+/** The largest requests a minute and concurrent jobs a key may have (PostgreSQL integer columns; the API's bound). */
+const INT_MAX = 2_147_483_647;
+
 export async function keysCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined) return missingCommand('give a keys command: create, list, update or revoke', SERVICES_COMMAND_HELP.keys!);
@@ -160,9 +163,9 @@ export async function keysCommand(args: string[]): Promise<number> {
   const base = baseUrl(values.url);
   const auth = () => bearer(adminToken(values.token, `keys ${sub}`));
   const limits = {
-    requestsPerMinute: wholeNumber('--requests-per-minute', values['requests-per-minute'], { min: 1, none: true }),
-    rowsPerDay: wholeNumber('--rows-per-day', values['rows-per-day'], { min: 1, none: true }),
-    concurrentJobs: wholeNumber('--concurrent-jobs', values['concurrent-jobs'], { min: 1, none: true }),
+    requestsPerMinute: wholeNumber('--requests-per-minute', values['requests-per-minute'], { min: 1, max: INT_MAX, none: true }),
+    rowsPerDay: wholeNumber('--rows-per-day', values['rows-per-day'], { min: 1, max: Number.MAX_SAFE_INTEGER, none: true }),
+    concurrentJobs: wholeNumber('--concurrent-jobs', values['concurrent-jobs'], { min: 1, max: INT_MAX, none: true }),
   };
   const givenLimits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   if (sub === 'create') {
@@ -303,7 +306,7 @@ export async function webhooksCommand(args: string[]): Promise<number> {
     }
     case 'rotate': {
       const id = one('ID');
-      const grace = wholeNumber('--grace', values.grace, { min: 0 });
+      const grace = wholeNumber('--grace', values.grace, { min: 0, max: 604_800 });
       // Sent again after a lost answer, it gets the secret it made rather than rotating past it.
       const rotated = (await sendWithKey((key) =>
         requestJson(at(base, `/api/webhooks/${id}/rotate-secret`), {
