@@ -61,6 +61,8 @@ async function conforms(method: string, template: string, res: Response, record 
   expect(schema, `${method.toUpperCase()} ${template} → ${res.status} has a schema`).toBeTruthy();
   const parsed = schema!.safeParse(body);
   expect(parsed.success ? [] : parsed.error.issues, `${method.toUpperCase()} ${template} → ${res.status}`).toEqual([]);
+  // Every code is snake_case, those built from a field's name too (`invalid_grace_seconds`, not `invalid_graceSeconds`).
+  if (res.status >= 400) expect(body.error.code, `${method.toUpperCase()} ${template} → ${res.status}`).toMatch(/^[a-z0-9]+(_[a-z0-9]+)*$/);
   return body;
 }
 
@@ -474,11 +476,12 @@ describe('real responses match the document', () => {
       '/api/webhooks/{id}/rotate-secret',
       await post(`/api/webhooks/${hook.id}/rotate-secret`, { graceSeconds: 60 }, key),
     );
-    await conforms(
+    const badGrace = (await conforms(
       'post',
       '/api/webhooks/{id}/rotate-secret',
       await post(`/api/webhooks/${hook.id}/rotate-secret`, { graceSeconds: -1 }, key),
-    );
+    )) as { error: { code: string } };
+    expect(badGrace.error.code).toBe('invalid_grace_seconds');
     await conforms(
       'delete',
       '/api/webhooks/{id}',

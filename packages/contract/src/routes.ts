@@ -61,7 +61,7 @@ const ERRORS: Record<number, string> = {
   410: 'The job is gone: deleted by the retention rule (`expired`, with `expiredAt`), or by whoever may cancel it (`deleted`: `DELETE /api/jobs/{id}`).',
   413: 'Too large.',
   415: 'Not a file we can read (`binary_file`, `invalid_utf8`, `unsupported_format`): the message says what it looks like and what to do; or a body that is not JSON where JSON is taken (`unsupported_content_type`: send `Content-Type: application/json`), or a compressed one (`unsupported_encoding`).',
-  422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`). On every `/api/` endpoint and the sample files, also a query parameter the endpoint does not take (`unknown_parameter`, naming it and the ones it takes).',
+  422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`; a field that is not what the endpoint takes is `invalid_<field>`, the field in snake_case: `invalid_grace_seconds` for `graceSeconds`). On every `/api/` endpoint and the sample files, also a query parameter the endpoint does not take (`unknown_parameter`, naming it and the ones it takes).',
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`), or (real time) too many request bodies of one client at once (`too_many_at_once`, 64 MiB).',
   503: 'PostgreSQL or Redis is unavailable: retry later. Real time: also `busy`, the process holding as many request bodies as it takes at once (256 MiB; `Retry-After`).',
 };

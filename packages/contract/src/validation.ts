@@ -2,7 +2,8 @@ import type { z } from './zod.js';
 
 /**
  * A request that does not match the contract: `field` is the first offending field (or null for the body as
- * a whole), `code` is `invalid_<field>` (or `invalid_body`), `message` says what is expected.
+ * a whole), `code` is `invalid_<field>` with the field in snake_case like every code (`invalid_grace_seconds`
+ * for `graceSeconds`; or `invalid_body`), `message` says what is expected.
  */
 export class ContractViolation extends Error {
   constructor(
@@ -32,12 +33,20 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
   const sent = field !== null && issue.path.length === 1 ? (value as Record<string, unknown> | null)?.[field] : undefined;
   const notAList = (issue.code === 'invalid_type' && issue.expected !== 'array') || issue.code === 'invalid_value';
   if (field !== null && Array.isArray(sent) && notAList) {
-    throw new ContractViolation(field, `invalid_${field}`, `Send "${field}" once: this ${what} has it ${sent.length} times.`);
+    throw new ContractViolation(field, invalidCode(field), `Send "${field}" once: this ${what} has it ${sent.length} times.`);
   }
   if (field === null) throw new ContractViolation(null, 'invalid_body', `The ${what} is not what this endpoint takes: ${issue.message}.`);
   const where = issue.path.map(String).join('.');
   const message = /^(Invalid (input|option|string|number)|Expected|Too (big|small))/.test(issue.message)
     ? `"${where}": ${issue.message}.`
     : issue.message;
-  throw new ContractViolation(field, `invalid_${field}`, message);
+  throw new ContractViolation(field, invalidCode(field), message);
+}
+
+/** `invalid_<field>` in snake_case, as every error code is: `graceSeconds` is `invalid_grace_seconds`. */
+function invalidCode(field: string): string {
+  return `invalid_${field
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase()}`;
 }
