@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type net from 'node:net';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,87 @@ describe('batchcast download output', () => {
     const chosen = await cli(['download', page, '--out', path.join(tmp, 'plain.csv.gz'), '--format', 'csv']);
     expect(chosen.code, chosen.stderr).toBe(0);
     expect(chosen.stderr).toContain('(csv, ');
+  });
+
+  /**
+   * A real TCP hop in front of the platform, as a web process restarting looks to a client: the first connection
+   * gets the answer's headers and the first bytes of its body, then is cut (the process killed); then nothing
+   * listens (connections refused) until `reopen()`; after that every connection goes through.
+   */
+  async function restartingHop(): Promise<{ url: string; reopen: () => void; connections: () => number; close: () => Promise<void> }> {
+    let connections = 0;
+    let port = 0;
+    const hop = net.createServer((client) => {
+      const upstream = net.connect(platform.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      client.pipe(upstream);
+      if (++connections > 1) {
+        upstream.pipe(client);
+        return;
+      }
+      let got = Buffer.alloc(0);
+      upstream.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        const headersEnd = got.indexOf('\r\n\r\n');
+        if (headersEnd < 0 || got.length < headersEnd + 4 + 300) return;
+        client.write(got.subarray(0, headersEnd + 4 + 300), () => {
+          client.destroy();
+          upstream.destroy();
+        });
+        hop.close();
+      });
+    });
+    await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+    port = (hop.address() as net.AddressInfo).port;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      reopen: () => hop.listen(port, '127.0.0.1'),
+      connections: () => connections,
+      close: () => new Promise<void>((resolve) => hop.close(() => resolve())),
+    };
+  }
+
+  it('a server restarting mid-download (cut, then refusing connections) is waited for; the file appears only whole', async () => {
+    const whole = await (await fetch(new URL(`/api${new URL(page).pathname}/results.csv${new URL(page).search}`, platform.baseUrl))).text();
+    expect(csvObjects(whole).rows).toHaveLength(150);
+    const hop = await restartingHop();
+    const dir = await mkdtemp(path.join(tmp, 'restart-download-'));
+    const out = path.join(dir, 'results.csv');
+    const link = new URL(page);
+    const through = `${hop.url}${link.pathname}${link.search}`;
+    try {
+      const run = start(['download', through, '--out', out]);
+      await run.saw('downloading again from the start in 1 s (attempt 2 of 6)');
+      // Cut after part of the results: nothing under the final name, and no temporary file left behind.
+      expect(await readdir(dir)).toEqual([]);
+      await run.saw('(connection refused); downloading again from the start in 2 s (attempt 3 of 6)');
+      hop.reopen();
+      const r = await run.done;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/the download from http:\/\/127\.0\.0\.1:\d+ was cut off after \d+ bytes/);
+      expect(r.stderr).toContain(`results written to ${out}`);
+      expect(await readFile(out, 'utf8')).toBe(whole);
+      expect(await readdir(dir)).toEqual(['results.csv']);
+      expect(hop.connections()).toBe(2); // the cut one and the whole one: refused connections never reached it
+    } finally {
+      await hop.close().catch(() => undefined);
+    }
+  });
+
+  it('a download to stdout cut after part of the results fails, saying stdout has only their start', async () => {
+    const hop = await restartingHop();
+    const link = new URL(page);
+    try {
+      const run = start(['download', `${hop.url}${link.pathname}${link.search}`, '--out', '-']);
+      const r = await run.done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('stdout has only the start of the results; download them again');
+      expect(r.stderr).not.toContain('downloading again');
+      expect(r.stdout.length).toBeGreaterThan(0);
+    } finally {
+      await hop.close().catch(() => undefined);
+    }
   });
 
   it('ends quietly, status 0, when the reader of stdout has gone (| head -1)', async () => {

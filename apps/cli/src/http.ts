@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
+import { type FileHandle, lstat, stat } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -8,7 +8,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { UsageError } from './args.js';
-import { openDirect, resultsDestination, writeDirect, writeReplacing } from './out-file.js';
+import { type Destination, openDirect, resultsDestination, writeDirect, writeReplacing } from './out-file.js';
+import { NEVER_THERE, TRANSIENT, withRetries } from './retry.js';
 
 /** A refusal or failure reported by the server (`{ error: { code, message } }`), or a network problem. */
 export class ApiError extends Error {
@@ -184,11 +185,20 @@ function suggestedName(res: http.IncomingMessage): string | null {
  * atomically, a link's target gets the results, a FIFO or device is written to directly), `-` for stdout, or
  * null for the name the server suggests, in the current directory: a plain name that is not hidden, and never
  * over anything that is there. Returns the bytes written and where they went (the name as given).
+ *
+ * A server restarting is waited for as an upload's is (withRetries: 1, 2, 4, 8, 15 s): a refused or reset
+ * connection, a gateway's 502/503/504, or a download cut off before its end is asked again, from the start (the
+ * results have no ranges). A file is written under a temporary name and renamed once whole, so a cut download
+ * leaves nothing under the final name, and the next attempt writes a new temporary file. Stdout, a FIFO or a
+ * device cannot take back what they were given: once a byte went there, a cut ends the command, saying so.
+ * `serverKnown`: the server is known to be there (the job link's own, or one just reached), so that a refused
+ * connection at the first attempt is a restart too, rather than a wrong --url that fails at once.
  */
 export async function downloadTo(
   url: URL,
   target: string | null,
   headers: Record<string, string> = {},
+  opts: { serverKnown?: boolean } = {},
 ): Promise<{ bytes: number; file: string }> {
   const named = target === null || target === '-' ? null : target;
   // Found again now, not taken from the check before the job ran: what is at the name may have changed since.
@@ -201,33 +211,106 @@ export async function downloadTo(
   // A FIFO is opened before the results are asked for: it waits there for its reader, not with the server's
   // answer held unread until the download's stall timeout.
   const direct = named !== null && dest?.kind === 'direct' ? await openDirect(dest, named) : null;
-  let res: http.IncomingMessage;
+  const state = { given: false, closed: false };
   try {
-    res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = agentFor(url).request(
-        url,
-        { method: 'GET', headers: { 'user-agent': USER_AGENT, accept: '*/*', ...headers }, timeout: 120_000 },
-        resolve,
+    return await withRetries(
+      () => downloadOnce(url, target, dest, direct, headers, state),
+      (err, attempt) => !state.given && downloadWorthRetrying(err, attempt, opts.serverKnown ?? false),
+      (wait) => `downloading again from the start in ${wait} s`,
+    );
+  } finally {
+    // Not handed to a stream (which closes it), as when every attempt failed before the answer.
+    if (direct && !state.closed) await direct.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Whether a failed download is worth asking again: a network failure of a server going away or coming back
+ * (a refused connection at the first attempt only when the server is known to be there), a gateway's
+ * 502/503/504, or a download cut before its end. A refusal (404, 409 not_ready, a job that failed) is not.
+ */
+function downloadWorthRetrying(err: unknown, attempt: number, serverKnown: boolean): boolean {
+  if (!(err instanceof ApiError)) return false;
+  if (err.code === 'download_cut') return true;
+  if (err.unreachable) {
+    const code = err.code ?? '';
+    if ((attempt > 1 || serverKnown) && TRANSIENT.includes(code)) return true;
+    return !NEVER_THERE.includes(code);
+  }
+  return err.status === 502 || err.status === 503 || err.status === 504;
+}
+
+/**
+ * One attempt of downloadTo. `state.given` is set once a byte went where it cannot be taken back (stdout, a
+ * FIFO or device), `state.closed` once the direct destination was handed to its stream (which closes it).
+ */
+async function downloadOnce(
+  url: URL,
+  target: string | null,
+  dest: Destination | null,
+  direct: FileHandle | null,
+  headers: Record<string, string>,
+  state: { given: boolean; closed: boolean },
+): Promise<{ bytes: number; file: string }> {
+  const named = target === null || target === '-' ? null : target;
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = agentFor(url).request(
+      url,
+      { method: 'GET', headers: { 'user-agent': USER_AGENT, accept: '*/*', ...headers }, timeout: 120_000 },
+      resolve,
+    );
+    req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
+    req.on('error', (err) => reject(networkError(url, err)));
+    req.end();
+  });
+  if ((res.statusCode ?? 0) >= 400) throw fromResponse(url, res, await readBody(res));
+  // Counted from when the answer is piped (a listener before would start it flowing, into nothing).
+  let received = 0;
+  const counted = (stream: http.IncomingMessage) => {
+    stream.on('data', (d: Buffer) => {
+      received += d.length;
+    });
+    return stream;
+  };
+  // The answer ended before its end (the server went away mid-download): said as such, worth another attempt
+  // unless part of it went where it cannot be taken back. A failure to write is said as it is.
+  const cut = (err: unknown, where: string | null): unknown => {
+    if (res.complete || (err as NodeJS.ErrnoException).syscall === 'write' || (err as NodeJS.ErrnoException).path !== undefined) return err;
+    const why = (err as Error).message;
+    if (where !== null && state.given)
+      return new ApiError(
+        `the download from ${url.origin} was cut off after ${received} bytes (${why}): ${where} has only the start of the results; download them again`,
+        null,
+        'download_cut_written',
       );
-      req.on('timeout', () => req.destroy(new Error('the download stalled for 120 s')));
-      req.on('error', (err) => reject(networkError(url, err)));
-      req.end();
-    });
-    if ((res.statusCode ?? 0) >= 400) throw fromResponse(url, res, await readBody(res));
-  } catch (err) {
-    await direct?.close();
-    throw err;
-  }
+    return new ApiError(`the download from ${url.origin} was cut off after ${received} bytes (${why})`, null, 'download_cut');
+  };
+  const given = () => {
+    state.given = true;
+  };
   if (target === '-' || dest?.kind === 'stdout') {
-    let bytes = 0;
-    res.on('data', (d: Buffer) => {
-      bytes += d.length;
-    });
-    await pipeline(res, process.stdout, { end: false });
-    return { bytes, file: named ?? '-' };
+    res.once('data', given);
+    try {
+      await pipeline(counted(res), process.stdout, { end: false });
+    } catch (err) {
+      throw cut(err, 'stdout');
+    }
+    return { bytes: received, file: named ?? '-' };
   }
-  if (named !== null && direct) return { bytes: await writeDirect(res, direct, named), file: named };
-  if (named !== null && dest?.kind === 'replace') return { bytes: await writeReplacing(res, dest.file, named), file: named };
+  if (named !== null && direct) {
+    res.once('data', given);
+    state.closed = true;
+    try {
+      return { bytes: await writeDirect(counted(res), direct, named), file: named };
+    } catch (err) {
+      throw cut(err, named);
+    }
+  }
+  try {
+    if (named !== null && dest?.kind === 'replace') return { bytes: await writeReplacing(counted(res), dest.file, named), file: named };
+  } catch (err) {
+    throw cut(err, null);
+  }
   const file = suggestedName(res) ?? 'results';
   // A name the server chose never replaces anything that is there (as curl -OJ), not even a link: only a name
   // the user gave does.
@@ -240,7 +323,11 @@ export async function downloadTo(
     res.destroy();
     throw new Error(`${file} is already here: the results were not written. Give --out ${file} to replace it, or --out another name`);
   }
-  return { bytes: await writeReplacing(res, path.resolve(file), file), file };
+  try {
+    return { bytes: await writeReplacing(counted(res), path.resolve(file), file), file };
+  } catch (err) {
+    throw cut(err, null);
+  }
 }
 
 export interface MultipartUpload {

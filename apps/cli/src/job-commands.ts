@@ -47,7 +47,11 @@ anything that is there: then give --out); --out - writes to stdout (a reader tha
 ends the download quietly, exit status 0). A file given with --out is replaced whole (written under a
 temporary name beside it, then renamed); through a symbolic link, the file it names gets the results; a FIFO
 or device (/dev/stdout) is written to as it is. With --wait, waits for the job to end first. Exit status 1
-if the job has no results.
+if the job has no results. A server restarting (connections refused or reset, a 502/503/504, a download cut
+off) is waited for and asked again from the start, up to 5 times over about 30 s, as submit's upload is; a
+file is renamed into place only once whole, so a cut download never leaves part of the results under its
+name (stdout, a FIFO or a device that got part of them cannot take it back: the command then fails, saying
+so). A job id on --url whose first connection is refused fails at once (a wrong --url).
 `,
   cancel: `Usage: batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]
 
@@ -132,7 +136,8 @@ export async function downloadCommand(args: string[]): Promise<number> {
   }
   const url = at(ref.base, jobPath(ref, `/results.${format}`));
   try {
-    const { bytes, file } = await downloadTo(url, values.out ?? null, ref.headers);
+    // The server of a job link made that job, and --wait just reached it: a refused connection is it restarting.
+    const { bytes, file } = await downloadTo(url, values.out ?? null, ref.headers, { serverKnown: ref.byLink || values.wait === true });
     // The format always said: a name's extension chooses it, and one that names none gets CSV.
     log(`results written to ${file === '-' ? 'stdout' : file} (${format}, ${formatBytes(bytes)})`);
     return EXIT_OK;

@@ -223,7 +223,7 @@ async function submit(args: string[]): Promise<number> {
   }
   log(`job ${job.id} succeeded: ${rowsText(job)}${job.rows.failed ? ' (the "error" column says why)' : ''}`);
   if (values.out !== undefined && format) {
-    const { bytes } = await downloadTo(at(base, resultsPath(job.links.results, format)), values.out);
+    const { bytes } = await downloadTo(at(base, resultsPath(job.links.results, format)), values.out, {}, { serverKnown: true });
     log(`results written to ${values.out} (${format}, ${formatBytes(bytes)})`);
   }
   return EXIT_OK;

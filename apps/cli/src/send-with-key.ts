@@ -1,21 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { JobCreated } from '@batchcast/contract';
-import { log } from './args.js';
 import { ApiError, type MultipartUpload, postMultipart } from './http.js';
-
-/**
- * The waits, in seconds, before each attempt after the first: about 30 s in all, long enough for a web process
- * that a supervisor restarts (a few seconds of refused connections) to be back.
- */
-const BACKOFF_SECONDS = [1, 2, 4, 8, 15];
-/** Attempts at one request, the first included. */
-const ATTEMPTS = BACKOFF_SECONDS.length + 1;
-/**
- * The longest Retry-After the command waits for: a server that asks for longer (out of disk space, a gateway in
- * maintenance) is told to the person, with its time, rather than sent the whole file again and again meanwhile.
- */
-const MAX_RETRY_AFTER_SECONDS = 30;
+import { NEVER_THERE, TRANSIENT, withRetries } from './retry.js';
 
 /**
  * Sends a creating request (a submission, a model, an API key, a webhook, a secret's rotation) with an
@@ -28,20 +14,12 @@ const MAX_RETRY_AFTER_SECONDS = 30;
  */
 export async function sendWithKey<T>(send: (headers: { 'idempotency-key': string }) => Promise<T>, onRetry = () => {}): Promise<T> {
   const key = randomUUID();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send({ 'idempotency-key': key });
-    } catch (err) {
-      if (attempt >= ATTEMPTS || !worthRetrying(err, attempt)) throw err;
-      // No sooner than the server asked (Retry-After), and not at all when it asked for long.
-      const asked = (err as ApiError).retryAfterSeconds ?? 0;
-      if (asked > MAX_RETRY_AFTER_SECONDS) throw err;
-      const wait = Math.max(BACKOFF_SECONDS[attempt - 1]!, asked);
-      log(`${(err as Error).message}; sending it again in ${wait} s with the same idempotency key (attempt ${attempt + 1} of ${ATTEMPTS})`);
-      await sleep(wait * 1000);
-      onRetry();
-    }
-  }
+  return withRetries(
+    () => send({ 'idempotency-key': key }),
+    worthRetrying,
+    (wait) => `sending it again in ${wait} s with the same idempotency key`,
+    onRetry,
+  );
 }
 
 /** POST /api/jobs, sent again with its key when its answer is lost (see sendWithKey). */
@@ -51,11 +29,6 @@ export function submitUpload(url: URL, upload: MultipartUpload, onRetry: () => v
     onRetry,
   );
 }
-
-/** Network failures that say nothing was there to answer: on a first attempt, most often a wrong address. */
-const NEVER_THERE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
-/** Network failures of a server going away or coming back (restarting): worth waiting for once it was reached. */
-const TRANSIENT = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'];
 
 /**
  * Whether the request may have been carried out, or will be answered later, or the server is coming back:
