@@ -666,10 +666,11 @@ describe('real-time requests', () => {
       ['iris_logreg@v1', '"iris_logreg@v1". Did you mean "iris-logreg@v1"? Available: '],
       ['iris-logrge', '"iris-logrge". Did you mean "iris-logreg"? Available: '],
     ]) {
+      // The model is the address's resource: 404, as GET /api/models/:name and DELETE answer (an upload's field: 422).
       const res = await predict(ref!);
-      expect(res.status, ref).toBe(422);
+      expect(res.status, ref).toBe(404);
       const e = await errorOf(res);
-      expect(e.code).toBe('unknown_model');
+      expect(e.code).toBe('model_not_found');
       expect(e.message).toContain(`There is no model ${meant}`);
     }
     expect((await errorOf(await predict('xyz'))).message).not.toContain('Did you mean');
@@ -678,9 +679,9 @@ describe('real-time requests', () => {
   it('a version the model does not have is named as such, with the versions it has', async () => {
     for (const url of ['/api/models/iris-logreg@9/predict']) {
       const res = await fetch(platform.url(url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rows":[]}' });
-      expect(res.status).toBe(422);
+      expect(res.status).toBe(404);
       const e = await errorOf(res);
-      expect(e.code).toBe('unknown_model');
+      expect(e.code).toBe('model_not_found');
       expect(e.message).toBe('Model "iris-logreg" has no version 9; its versions are 1 (leave out "@9" for the latest).');
     }
     const upload = await submit(platform, 'iris.csv', { model: 'iris-logreg@2' });
@@ -696,8 +697,29 @@ describe('real-time requests', () => {
         headers: { 'content-type': 'application/json' },
         body: '{"rows":[]}',
       });
-      expect(res.status, ref).toBe(422);
-      expect((await errorOf(res)).code, ref).toBe('unknown_model');
+      expect(res.status, ref).toBe(404);
+      expect((await errorOf(res)).code, ref).toBe('model_not_found');
+    }
+  });
+
+  it('GET /api/models/name@version answers that version, as predict, DELETE and an upload take it; /versions/N too', async () => {
+    const latest = (await (await fetch(platform.url('/api/models/iris-logreg'))).json()) as { latest: { version: number } };
+    for (const p of ['/api/models/iris-logreg@1', '/api/models/iris-logreg@v1', '/api/models/iris-logreg/versions/1']) {
+      const res = await fetch(platform.url(p));
+      expect(res.status, p).toBe(200);
+      expect(await res.json(), p).toEqual(latest.latest);
+    }
+    for (const [p, said] of [
+      ['/api/models/iris-logreg@9', 'Model "iris-logreg" has no version 9; its versions are 1'],
+      ['/api/models/iris-logreg/versions/9', 'Model "iris-logreg" has no version 9; its versions are 1'],
+      ['/api/models/iris-logreg@x', 'is not a model reference: use a name, or name@version'],
+      ['/api/models/iris-logrge@1', 'Did you mean "iris-logreg@1"?'],
+    ] as const) {
+      const res = await fetch(platform.url(p));
+      expect(res.status, p).toBe(404);
+      const e = await errorOf(res);
+      expect(e.code, p).toBe('model_not_found');
+      expect(e.message, p).toContain(said);
     }
   });
 

@@ -260,6 +260,18 @@ describe('real responses match the document', () => {
     await conforms('get', '/api/models', await fetch(platform.url('/api/models')));
     await conforms('get', '/api/models/{name}', await fetch(platform.url('/api/models/iris-logreg')));
     await conforms('get', '/api/models/{name}', await fetch(platform.url('/api/models/nope')));
+    await conforms('get', '/api/models/{name}', await fetch(platform.url('/api/models/iris-logreg@1')));
+    await conforms('get', '/api/models/{name}/versions/{version}', await fetch(platform.url('/api/models/iris-logreg/versions/1')));
+    await conforms('get', '/api/models/{name}/versions/{version}', await fetch(platform.url('/api/models/iris-logreg/versions/9')));
+    await conforms(
+      'post',
+      '/api/models/{name}/predict',
+      await fetch(platform.url('/api/models/nope/predict'), {
+        method: 'POST',
+        body: '{"rows":[]}',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
     const rows = [
       { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 },
       { sepal_length: 'x', sepal_width: 3, petal_length: 1, petal_width: 0 },

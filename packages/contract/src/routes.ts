@@ -5,6 +5,7 @@ import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
 import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
 import {
+  Model,
   ModelList,
   ModelRegistrationForm,
   ModelVersionParams,
@@ -524,10 +525,33 @@ route({
   method: 'get',
   path: '/api/models/{name}',
   operationId: 'getModel',
-  summary: 'A model’s versions',
+  summary: 'A model’s versions; `name@version` that version alone',
+  description:
+    'A model the address names that is not there is 404 `model_not_found` (here, on predict and on DELETE), saying which versions it has or which models there are; a removed version named by `name@version` is 410 `model_removed`. A model named by a field (an upload’s `model`, a schedule’s) is 422 `unknown_model`.',
   tags: ['models'],
-  request: { params: ModelNameParams },
-  responses: { 200: json('Its latest version and all of them.', ModelVersions), ...errors(404) },
+  request: {
+    params: ModelNameParams.extend({
+      name: z.string().openapi({
+        description: 'A model name (its latest version and all of them), or name@version (`@2` or `@v2`: that version alone).',
+      }),
+    }),
+  },
+  responses: {
+    200: json(
+      '`name`: its latest version and all of them (ModelVersions); `name@version`: that version (Model).',
+      z.union([ModelVersions, Model]),
+    ),
+    ...errors(404, 410),
+  },
+});
+route({
+  method: 'get',
+  path: '/api/models/{name}/versions/{version}',
+  operationId: 'getModelVersion',
+  summary: 'One version of a model (the same as `GET /api/models/{name}@{version}`)',
+  tags: ['models'],
+  request: { params: ModelVersionParams },
+  responses: { 200: json('The version.', Model), ...errors(404, 410) },
 });
 route({
   method: 'post',
@@ -539,7 +563,7 @@ route({
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
     body: { required: true, content: { 'application/json': { schema: PredictRequest } } },
   },
-  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 410, 413, 415, 422, 429, 503) },
+  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 404, 410, 413, 415, 422, 429, 503) },
 });
 modelRemovalRoutes();
 

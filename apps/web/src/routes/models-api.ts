@@ -1,7 +1,16 @@
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DomainError, listModelVersions, MAX_PREDICT_ROWS, notFound, openModelOriginal, predictCells, removeModel } from '@batchcast/jobs';
+import {
+  DomainError,
+  listModelVersions,
+  MAX_PREDICT_ROWS,
+  notFound,
+  openModelOriginal,
+  predictCells,
+  removeModel,
+  resolveModel,
+} from '@batchcast/jobs';
 import { type CellTape, PredictBodyError, readPredictCells } from '@batchcast/predict-body';
 import express, { type Request, Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
@@ -59,9 +68,15 @@ export function modelsApi(ctx: WebContext): Router {
   });
 
   router.get('/api/models/:name', async (req, res) => {
-    const versions = (await listModelVersions(ctx.jobs.pool)).filter((m) => m.name === req.params.name);
+    const ref = String(req.params.name);
+    // name@version, as predict, DELETE and an upload's `model` take it: that version alone.
+    if (ref.includes('@')) return void res.json(describeModel(await modelInPath(ctx, ref)));
+    const versions = (await listModelVersions(ctx.jobs.pool)).filter((m) => m.name === ref);
     if (versions.length === 0) throw notFound('model');
-    res.json({ name: req.params.name, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
+    res.json({ name: ref, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
+  });
+  router.get('/api/models/:name/versions/:version', async (req, res) => {
+    res.json(describeModel(await modelInPath(ctx, `${req.params.name}@${req.params.version}`)));
   });
 
   // The body is read raw and parsed by the bounded reader (PredictRequest is its documented shape): a body
@@ -77,7 +92,7 @@ export function modelsApi(ctx: WebContext): Router {
   router.post('/api/models/:name/predict', budget, raw, async (req, res) => {
     const cells = readPredictBody(req.body, req.get('content-type'));
     // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
-    res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells));
+    res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells).catch(asNotFound));
   });
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
@@ -101,6 +116,22 @@ export function modelsApi(ctx: WebContext): Router {
 
   return router;
 }
+
+/**
+ * The model a path names (`name` or `name@version`): one that is not there is `404 model_not_found`, as for any
+ * resource an address names, with resolveModel's words (the versions it has, the models there are, the name
+ * meant). A model named by a field of a request (an upload's `model`, a schedule's) is `422 unknown_model`.
+ * A removed one is `410 model_removed` either way.
+ */
+function modelInPath(ctx: WebContext, ref: string) {
+  return resolveModel(ctx.jobs.pool, ref, ref).catch(asNotFound);
+}
+
+const asNotFound = (err: unknown): never => {
+  if (err instanceof DomainError && err.code === 'unknown_model')
+    throw new DomainError('not_found', 'model_not_found', err.message, err.details);
+  throw err;
+};
 
 /**
  * Removing a model (every version) or one version, for admins and keys with `models:write` (of the names the key
