@@ -395,7 +395,7 @@ describe('the HTTP surface', () => {
 
   it("an unknown model or key is a 404 that names it, without a job link's advice about tokens", async () => {
     for (const [p, what] of [
-      ['/api/models/no-such-model', 'No such model'],
+      ['/api/models/no-such-model', 'There is no model "no-such-model". Available: '],
       ['/api/keys/00000000-0000-4000-8000-000000000000', 'No such API key'],
     ] as const) {
       const res = await fetch(platform.url(p), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -403,6 +403,7 @@ describe('the HTTP surface', () => {
       const e = await errorOf(res);
       expect(e.message).toContain(what);
       expect(e.message).not.toContain('token');
+      if (p.startsWith('/api/models/')) expect(e.code).toBe('model_not_found'); // as predict and DELETE answer
     }
   });
 

@@ -5,7 +5,6 @@ import {
   DomainError,
   listModelVersions,
   MAX_PREDICT_ROWS,
-  notFound,
   openModelOriginal,
   predictCells,
   removeModel,
@@ -72,7 +71,15 @@ export function modelsApi(ctx: WebContext): Router {
     // name@version, as predict, DELETE and an upload's `model` take it: that version alone.
     if (ref.includes('@')) return void res.json(describeModel(await modelInPath(ctx, ref)));
     const versions = (await listModelVersions(ctx.jobs.pool)).filter((m) => m.name === ref);
-    if (versions.length === 0) throw notFound('model');
+    if (versions.length === 0) {
+      // 404 model_not_found as predict and DELETE answer, in resolveModel's words (the models there are, the name
+      // meant, when it was removed): a removed model has left this address too.
+      const why = await resolveModel(ctx.jobs.pool, ref, ref).then(
+        () => null,
+        (err: unknown) => (err instanceof DomainError ? err.message : null),
+      );
+      throw new DomainError('not_found', 'model_not_found', why ?? `There is no model "${ref}": GET /api/models lists the models.`);
+    }
     res.json({ name: ref, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
   });
   router.get('/api/models/:name/versions/:version', async (req, res) => {
