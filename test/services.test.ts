@@ -263,6 +263,22 @@ describe('refusals', () => {
     }
   });
 
+  it('a webhook URL with a #fragment is a 422 naming it (servers never get fragments), not stored without it', async () => {
+    for (const [url, fragment] of [
+      ['http://127.0.0.1:9/hook#tenant-7', '#tenant-7'],
+      ['http://127.0.0.1:9/hook?x=1#', '#'],
+    ] as const) {
+      const res = await fetch(platform.url('/api/webhooks'), { method: 'POST', ...json({ url, events: ['job.succeeded'] }, admin) });
+      expect(res.status, url).toBe(422);
+      const e = await errorOf(res);
+      expect(e.code).toBe('invalid_url');
+      expect(e.message).toContain(`fragment ("${fragment}")`);
+      expect(e.message).toContain('never sent to servers');
+    }
+    const listed = (await (await fetch(platform.url('/api/webhooks'), { headers: admin })).json()) as { webhooks: { url: string }[] };
+    expect(listed.webhooks.map((w) => w.url)).not.toContain('http://127.0.0.1:9/hook');
+  });
+
   it('scopes: a key without jobs:write cannot submit, without webhooks:write cannot register; keys never reach admin endpoints', async () => {
     const reader = await createKey({ name: 'reader', scopes: ['jobs:read'] });
     const auth = { authorization: `Bearer ${reader.key}` };

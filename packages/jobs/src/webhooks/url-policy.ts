@@ -57,6 +57,18 @@ export async function checkWebhookUrl(
       `Give "url": the https:// address of your receiver (at most ${MAX_URL_CHARS} characters).`,
     );
   }
+  // A fragment is never sent to a server (RFC 9110 §4.2.4): the receiver would not see it, so what it carries (a
+  // route, a tenant, a token) would be lost silently. Refused rather than dropped.
+  const hash = text.indexOf('#');
+  if (hash >= 0) {
+    const fragment = text.slice(hash, hash + 100);
+    throw new DomainError(
+      'unprocessable',
+      'invalid_url',
+      `The webhook "url" has a fragment (${JSON.stringify(fragment)}): fragments are never sent to servers, so your receiver would not get it. Remove it, and put what it carries in the path or the query (?…) instead.`,
+      { fragment },
+    );
+  }
   try {
     await checkUrl(text, webhookPolicy(config), { deadlineMs: 10_000 });
   } catch (err) {
@@ -80,7 +92,5 @@ export async function checkWebhookUrl(
     const code = err.code === 'address_not_allowed' || err.code === 'scheme_not_allowed' ? 'url_not_allowed' : 'invalid_url';
     throw new DomainError('unprocessable', code, `${err.message}${hint[err.code] ?? ''}`);
   }
-  const url = new URL(text);
-  url.hash = '';
-  return url;
+  return new URL(text);
 }
