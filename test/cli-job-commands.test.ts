@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
 import { ADMIN_TOKEN, examples, freePort, Platform, repoRoot } from './support/platform.js';
+import { pg } from './support/services.js';
 
 /**
  * The CLI's commands on one job (status, download, cancel) by its id with an API key as well as by its link,
@@ -358,7 +359,30 @@ describe('batchcast messages', () => {
     const unknown = await cli(['keys', 'revoke', 'no-such-key'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no API key has the id or name "no-such-key"');
-    await createKey('cli-named', ['jobs:read']);
+    // A second key of a name is refused (409), by the API and so by the CLI, saying which key has it.
+    const again = await cli(['keys', 'create', 'CLI-Named', '--scopes', 'jobs:read'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('An API key named "cli-named" exists already (id ');
+    expect(again.stderr).toContain('(key_name_taken)');
+    const renamed = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'cli-other', scopes: ['jobs:read'] }),
+    });
+    const other = (await renamed.json()) as { id: string };
+    const rename = await cli(['keys', 'update', other.id, '--name', 'cli-named'], env);
+    expect(rename.code).toBe(1);
+    expect(rename.stderr).toContain('An API key named "cli-named" exists already');
+    // Keys of one name made before names were kept apart are still told apart by id.
+    const db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES (gen_random_uuid(), 'cli-named', 'bck_legacy01', '\\x00', '{jobs:read}')`,
+      );
+    } finally {
+      await db.end();
+    }
     const twice = await cli(['keys', 'revoke', 'cli-named'], env);
     expect(twice.stderr).toContain('2 API keys are named "cli-named": give the ID');
 

@@ -59,7 +59,8 @@ are more, stderr says the --cursor of the next page.
 API keys for services; every command needs the admin token (--token or $BATCHCAST_ADMIN_TOKEN). Scopes:
 jobs:read, jobs:write, webhooks:read, webhooks:write, models:write. create prints the key on stdout, once: store it.
 Limits: requests a minute (default 600; none for no limit), rows a UTC day, jobs queued or running at once (uploads still arriving included).
-update and revoke take the key's id, or its name when no other key has it.
+update and revoke take the key's id, or its name when no other key has it. A name another key not revoked has
+is refused (key_name_taken): to replace a key, create the new one under another name, then revoke the old one.
 `,
   webhooks: `Usage: batchcast webhooks add URL [--events job.succeeded,job.failed,job.cancelled] [--json]
        batchcast webhooks list [--json]

@@ -334,6 +334,8 @@ route({
   path: '/api/keys',
   operationId: 'createApiKey',
   summary: 'Create an API key for a service (admin); the key is in this answer only',
+  description:
+    'Names are unique among the keys not revoked, case ignored (the CLI and the admin page address a key by its name too): a name another key has is 409 `key_name_taken`, naming that key (`details.keyId`), here and when `PATCH /api/keys/{id}` renames one. To replace a key, create the new one under another name, then revoke the old one (a revoked key’s name is free again).',
   tags: ['keys', 'admin'],
   security: adminSecurity,
   request: { headers: IdempotencyKeyHeaders, body: { required: true, content: { 'application/json': { schema: ApiKeyRequest } } } },
@@ -366,7 +368,7 @@ route({
   tags: ['keys', 'admin'],
   security: adminSecurity,
   request: { params: ApiKeyIdParams, body: { required: true, content: { 'application/json': { schema: ApiKeyUpdate } } } },
-  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 415, 422) },
+  responses: { 200: json('The key as it is now.', ApiKey), ...errors(400, 401, 403, 404, 409, 415, 422) },
 });
 route({
   method: 'delete',

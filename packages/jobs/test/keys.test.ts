@@ -115,6 +115,21 @@ describe('an API key', () => {
     expect((await refusal(revokeApiKey(ctx, created.id))).kind).toBe('not_found');
   });
 
+  it('refuses a second key not revoked of one name, case ignored (409 key_name_taken), at creation and renaming; a revoked key frees its name', async () => {
+    const first = await createApiKey(ctx, { name: 'one-name', scopes: ['jobs:read'] });
+    for (const name of ['one-name', ' One-Name ']) {
+      const e = await refusal(createApiKey(ctx, { name, scopes: ['jobs:read'] }));
+      expect(e).toMatchObject({ kind: 'conflict', code: 'key_name_taken', details: { keyId: first.id } });
+      expect(e.message).toContain(`An API key named "one-name" exists already (id ${first.id}, ${first.prefix}…)`);
+    }
+    const other = await createApiKey(ctx, { name: 'another-name', scopes: ['jobs:read'] });
+    expect((await refusal(updateApiKey(ctx, other.id, { name: 'ONE-NAME' }))).code).toBe('key_name_taken');
+    // Its own name again, in another case, is no conflict.
+    expect((await updateApiKey(ctx, first.id, { name: 'One-Name' })).name).toBe('One-Name');
+    await revokeApiKey(ctx, first.id);
+    expect((await createApiKey(ctx, { name: 'one-name', scopes: ['jobs:read'] })).name).toBe('one-name');
+  });
+
   it('changes its name, scopes and limits (only those given), effective at its next request; not once revoked', async () => {
     const created = await createApiKey(ctx, { name: 'growing', scopes: ['jobs:read'], limits: { rowsPerDay: 10 } });
     const changed = await updateApiKey(ctx, created.id, {

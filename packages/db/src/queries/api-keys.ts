@@ -26,17 +26,44 @@ const columns = `id, name, prefix, key_hash AS "keyHash", scopes, requests_per_m
   rows_per_day AS "rowsPerDay", concurrent_jobs AS "concurrentJobs", created_at AS "createdAt",
   last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
 
-/** Adds a key; null when its prefix is taken (the caller makes another key). */
+/** The key not revoked that already has this name (case ignored), other than `exceptId`. */
+export interface KeyNameTaken {
+  nameTaken: { id: string; prefix: string; name: string };
+}
+
+/**
+ * Holds the name for the rest of the transaction (two keys made at once with one name would both find it
+ * free), and answers the key not revoked that has it, if any. Names are compared ignoring case.
+ */
+async function keyNamed(client: PoolClient, name: string, exceptId: string | null): Promise<KeyNameTaken | null> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('api_key_name:' || lower($1)))`, [name]);
+  const { rows } = await client.query<{ id: string; prefix: string; name: string }>(
+    `SELECT id, prefix, name FROM api_keys WHERE lower(name) = lower($1) AND revoked_at IS NULL AND id IS DISTINCT FROM $2
+     ORDER BY created_at LIMIT 1`,
+    [name, exceptId],
+  );
+  return rows[0] ? { nameTaken: rows[0] } : null;
+}
+
+/**
+ * Adds a key; null when its prefix is taken (the caller makes another key), `nameTaken` when a key not revoked
+ * has its name already: the CLI and the admin page address keys by name too, and two of one name were told
+ * apart only by their ids.
+ */
 export async function insertApiKey(
   pool: Pool,
   key: Omit<ApiKeyRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'>,
-): Promise<ApiKeyRecord | null> {
-  const { rows } = await pool.query<ApiKeyRecord>(
-    `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, requests_per_minute, rows_per_day, concurrent_jobs)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (prefix) DO NOTHING RETURNING ${columns}`,
-    [key.id, key.name, key.prefix, key.keyHash, key.scopes, key.requestsPerMinute, key.rowsPerDay, key.concurrentJobs],
-  );
-  return rows[0] ?? null;
+): Promise<ApiKeyRecord | KeyNameTaken | null> {
+  return inTransaction(pool, async (client) => {
+    const taken = await keyNamed(client, key.name, null);
+    if (taken) return taken;
+    const { rows } = await client.query<ApiKeyRecord>(
+      `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, requests_per_minute, rows_per_day, concurrent_jobs)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (prefix) DO NOTHING RETURNING ${columns}`,
+      [key.id, key.name, key.prefix, key.keyHash, key.scopes, key.requestsPerMinute, key.rowsPerDay, key.concurrentJobs],
+    );
+    return rows[0] ?? null;
+  });
 }
 
 /** The key with this display prefix (revoked ones too: the caller tells them apart). */
@@ -58,22 +85,30 @@ export async function listApiKeys(pool: Pool): Promise<ApiKeyRecord[]> {
   return rows;
 }
 
-/** Changes a key's name, scopes or limits (fields left undefined stay); null when there is no such key, or it was revoked. */
+/**
+ * Changes a key's name, scopes or limits (fields left undefined stay); null when there is no such key, or it was
+ * revoked; `nameTaken` when another key not revoked has the new name.
+ */
 export async function updateApiKey(
   pool: Pool,
   id: string,
   changes: Partial<Pick<ApiKeyRecord, 'name' | 'scopes' | 'requestsPerMinute' | 'rowsPerDay' | 'concurrentJobs'>>,
-): Promise<ApiKeyRecord | null> {
-  const params: unknown[] = [id];
-  const set = (column: string, value: unknown) => (value === undefined ? column : `$${params.push(value)}`);
-  const { rows } = await pool.query<ApiKeyRecord>(
-    `UPDATE api_keys SET name = ${set('name', changes.name)}, scopes = ${set('scopes', changes.scopes)},
-       requests_per_minute = ${set('requests_per_minute', changes.requestsPerMinute)}, rows_per_day = ${set('rows_per_day', changes.rowsPerDay)},
-       concurrent_jobs = ${set('concurrent_jobs', changes.concurrentJobs)}
-     WHERE id = $1 AND revoked_at IS NULL RETURNING ${columns}`,
-    params,
-  );
-  return rows[0] ?? null;
+): Promise<ApiKeyRecord | KeyNameTaken | null> {
+  return inTransaction(pool, async (client) => {
+    // A new name another key not revoked has is refused, as at creation.
+    const taken = changes.name === undefined ? null : await keyNamed(client, changes.name, id);
+    if (taken) return taken;
+    const params: unknown[] = [id];
+    const set = (column: string, value: unknown) => (value === undefined ? column : `$${params.push(value)}`);
+    const { rows } = await client.query<ApiKeyRecord>(
+      `UPDATE api_keys SET name = ${set('name', changes.name)}, scopes = ${set('scopes', changes.scopes)},
+         requests_per_minute = ${set('requests_per_minute', changes.requestsPerMinute)}, rows_per_day = ${set('rows_per_day', changes.rowsPerDay)},
+         concurrent_jobs = ${set('concurrent_jobs', changes.concurrentJobs)}
+       WHERE id = $1 AND revoked_at IS NULL RETURNING ${columns}`,
+      params,
+    );
+    return rows[0] ?? null;
+  });
 }
 
 /** Revokes a key; false when there is none, or it was revoked already. */

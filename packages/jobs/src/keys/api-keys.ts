@@ -103,6 +103,7 @@ export async function createApiKey(ctx: JobsContext, input: ApiKeyInput): Promis
     });
     // null: another key has this prefix (48 random bits: it does not happen, but it must not fail if it does).
     if (!row) continue;
+    if ('nameTaken' in row) throw nameTaken(row.nameTaken);
     ctx.log.info({ keyId: row.id, prefix: row.prefix, scopes }, 'API key created');
     return { ...describeKey(row), key };
   }
@@ -122,8 +123,24 @@ export async function updateApiKey(ctx: JobsContext, id: string, input: Partial<
       })
     : null;
   if (!row) throw notFound('API key');
+  if ('nameTaken' in row) throw nameTaken(row.nameTaken);
   ctx.log.info({ keyId: id, scopes: row.scopes }, 'API key changed');
   return describeKey(row);
+}
+
+/**
+ * Two keys not revoked never share a name (case ignored): the CLI and the admin page address a key by its name
+ * as well as its id, and a second "crm-sync" made the name say nothing. To replace a key, make the new one
+ * under another name (or rename the old one first), then revoke the old one.
+ */
+function nameTaken(other: { id: string; prefix: string; name: string }): DomainError {
+  return new DomainError(
+    'conflict',
+    'key_name_taken',
+    `An API key named "${other.name}" exists already (id ${other.id}, ${other.prefix}…): give this one another name, ` +
+      'or rename or revoke that one first (a revoked key’s name is free again).',
+    { keyId: other.id },
+  );
 }
 
 function checkName(raw: string): string {
