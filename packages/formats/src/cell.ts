@@ -17,6 +17,9 @@ export type Cell = string | number | boolean | bigint | null;
  *   each as what it is: text without JSON's quotes, numbers as numbers in .xlsx (as written in CSV), booleans,
  *   objects and arrays as JSON text. In Parquet a UTF-8 column of those texts: a column has one type there, and
  *   declared JSON its text values would have to stay JSON strings, quoted, which is what readers then show.
+ * - `blob`: a Parquet BYTE_ARRAY (or FIXED_LEN_BYTE_ARRAY) column of no annotation, bytes rather than text; cells
+ *   are the bytes as DuckDB prints a BLOB (blobText: `\x00\xFF`, printable ASCII as itself), which the text formats
+ *   write as they are, and results.parquet decodes back into the exact bytes of a BLOB (BYTE_ARRAY) column.
  * - `date` (`YYYY-MM-DD`) and `timestamp` (ISO 8601 text): typed dates in Parquet, ISO text elsewhere. A `timestamp` is
  *   naive, a wall-clock time of no zone (`2024-03-01T12:00:00`: a workbook's, a Parquet TIMESTAMP with
  *   isAdjustedToUTC=false), written to Parquet with isAdjustedToUTC=false: labelled UTC, readers would show it shifted
@@ -35,6 +38,7 @@ export type ResultColumnType =
   | 'string'
   | 'json'
   | 'mixed'
+  | 'blob'
   | 'date'
   | 'timestamp'
   | 'timestamptz';

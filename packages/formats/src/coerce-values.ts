@@ -1,4 +1,5 @@
 import { booleanCategoryText, type CellType, coerceObjects, notANumber, parseFloatText } from '@batchcast/csv';
+import { blobText, utf8Text } from './blob-text.js';
 import { truncate } from './errors.js';
 
 /** A value that could not be coerced; `message` becomes the RowError message. */
@@ -25,6 +26,20 @@ const INT64_MAX = 2n ** 63n - 1n;
  * mix go through the exact rules of a CSV cell (@batchcast/csv), so "3.5" means the same in any format.
  */
 export function coerceValue(type: CellType, v: unknown, column: string): number | bigint | string | ValueFailure {
+  if (v instanceof Uint8Array) {
+    // A BLOB (BYTE_ARRAY of no annotation): text when its bytes are UTF-8, as writers that do not annotate text mean it.
+    const text = utf8Text(v);
+    if (text === null) {
+      const input = type === 'string' ? 'text' : type === 'bool' ? 'a boolean' : 'a number';
+      const bytes = truncate(blobText(v));
+      return {
+        failure: true,
+        message: `column "${column}" holds bytes (a BLOB) that are not UTF-8 text: ${bytes}; the model input needs ${input}: convert the column to text or numbers before uploading`,
+        text: bytes,
+      };
+    }
+    v = text;
+  }
   switch (type) {
     case 'float32':
     case 'float64':

@@ -4,6 +4,7 @@
  */
 export { FormatError, type FormatErrorCode } from './errors.js';
 export type { Cell, IntegerWidth, ResultColumn, ResultColumnType } from './cell.js';
+export { blobBytes, blobText } from './blob-text.js';
 export { validateColumnNames } from './column-names.js';
 export { DETECT_BYTES, type Detection, type DetectedFormat, detectFormat, type FormatHints, innerHints } from './detect.js';
 export { type Compression, createDecompressor, type DecompressOptions } from './compression.js';

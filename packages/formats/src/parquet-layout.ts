@@ -263,10 +263,13 @@ function describeColumn(node: SchemaTree): ParquetColumn {
     case 'BYTE_ARRAY':
       if (annotation === 'BSON' || logical === 'GEOMETRY' || logical === 'GEOGRAPHY' || logical === 'VARIANT')
         return col('other', 'string');
-      // hyparquet reads unannotated byte arrays as UTF-8 text, as most writers mean them.
-      return col('string', 'string');
+      // Bytes of no annotation: a BLOB (DuckDB, Arrow's binary), or text from writers that do not annotate it
+      // (Impala, old Hive). Into a model input it is read as text when its bytes are UTF-8 (coerceValue); in
+      // results it stays bytes: a BLOB in results.parquet, DuckDB's `\x00\xFF` text elsewhere (blobText).
+      return annotation === undefined ? col('string', 'blob') : col('string', 'string');
     default:
-      return col('binary', 'string');
+      // FIXED_LEN_BYTE_ARRAY of no annotation: bytes too (an INTERVAL's are read as ISO 8601 text).
+      return annotation === undefined ? col('binary', 'blob') : col('binary', 'string');
   }
 }
 

@@ -11,6 +11,7 @@ import {
 } from '@batchcast/csv';
 import { parquetScan } from 'hyparquet';
 import { parquetCompressors as compressors } from './zstd-frames.js';
+import { blobText } from './blob-text.js';
 import type { Cell } from './cell.js';
 import { coerceValue, isValueFailure } from './coerce-values.js';
 import { FormatError } from './errors.js';
@@ -111,6 +112,8 @@ async function* segments(
     const scanMetadata = (exact && exactValues?.metadata) || metadata;
     const checkMetadata = exactValues?.metadata ?? metadata;
     const end = chunk.firstRow + chunk.rows;
+    // Stored layouts from before `blob` say `string` for these: their results stay the UTF-8 text they were.
+    const blobs = new Set(layout.columns.filter((c) => c.resultType === 'blob').map((c) => c.name));
     const readAt = async (into: Uint8Array, position: number) => {
       const got = await readFully(reader, Buffer.from(into.buffer, into.byteOffset, into.byteLength), 0, into.byteLength, position);
       if (got < into.byteLength)
@@ -144,7 +147,8 @@ async function* segments(
           }
           // Its pages walked first: hyparquet must not be given a page whose damage it cannot survive.
           await pages.check(gi, column, s - g.firstRow, e - g.firstRow);
-          const scan = await parquetScan({ file, metadata: scanMetadata, columns: [column], compressors });
+          // A BLOB's bytes as they are (hyparquet would decode them as UTF-8, any byte that is not as U+FFFD).
+          const scan = await parquetScan({ file, metadata: scanMetadata, columns: [column], compressors, utf8: !blobs.has(column) });
           const values = await scan.readColumn({ column, rowStart: s, rowEnd: e });
           const convert = exact ? exactValues?.convert.get(column) : undefined;
           data.set(column, type ? compactFloats(values, type) : convert ? Array.from(values, convert) : values);
@@ -302,7 +306,7 @@ export interface ReadParquetRowsOptions {
 /**
  * A chunk's rows as cells in column order, for results: numbers, bigints (int64), booleans and text as
  * they are; dates as `YYYY-MM-DD`, timestamps as ISO 8601 (UTC); nested and JSON columns as JSON text
- * (int64 inside as numbers' text); binary as base64; null as null.
+ * (int64 inside as numbers' text); BLOBs (`blob` columns) as blobText (`\x00\xFF`), other bytes as base64; null as null.
  */
 export async function* readParquetRows(
   source: ByteSource,
@@ -487,6 +491,7 @@ function cellOf(v: unknown, col: ParquetColumn): Cell {
     // written without the `Z`, which would say it was an instant in UTC.
     return col.resultType === 'timestamptz' ? v.toISOString() : v.toISOString().slice(0, -1);
   }
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (v instanceof Uint8Array)
+    return col.resultType === 'blob' ? blobText(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
   return jsonText(v);
 }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { blobBytes } from './blob-text.js';
 import type { Cell, IntegerWidth, ResultColumn } from './cell.js';
 import { drained } from './drained.js';
 import { numberText } from './csv-text.js';
@@ -73,6 +74,9 @@ function schemaOf({ name, type, decimal, integer }: ResultColumn): SchemaElement
     case 'json':
       // Written as the plain byte arrays of the JSON texts (see RawJsonWriter), declared JSON in the footer.
       return { ...optional, type: 'BYTE_ARRAY' };
+    case 'blob':
+      // Plain bytes, no annotation: what a BLOB is in Parquet (DuckDB, Arrow's binary).
+      return { ...optional, type: 'BYTE_ARRAY' };
     case 'date':
       return { ...optional, type: 'INT32', converted_type: 'DATE' };
     // Microseconds: a timestamp given to the microsecond (DuckDB's, pandas') comes back whole.
@@ -131,6 +135,11 @@ function parquetValue(c: Cell, column: ResultColumn): unknown {
     case 'mixed':
       // A UTF-8 column (schemaOf's default): text without JSON's quotes, numbers as written, objects as JSON.
       return mixedText(c);
+    case 'blob': {
+      // The cell is the bytes' blobText (readParquetRows); any other text is written as its UTF-8 bytes.
+      const text = typeof c === 'string' ? c : cellText(c);
+      return text === null ? null : (blobBytes(text) ?? new TextEncoder().encode(text));
+    }
     case 'date':
       return cellDate(c);
     case 'timestamp':

@@ -159,6 +159,42 @@ describe('readParquetBatches', () => {
     await expect(gen.next()).rejects.toThrow(/column "info" is a nested Parquet column/);
   });
 
+  it('reads a BLOB into a model input as text when its bytes are UTF-8, failing the rows whose bytes are not, clearly', async () => {
+    // The bytes were decoded as UTF-8 with U+FFFD for the rest: '\x00\xFF' fed a text input as '\x00\uFFFD'.
+    const dir = await mkdtemp(join(tmpdir(), 'formats-pq-'));
+    const file = join(dir, 'blob.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`copy (select * from (values ('5.5'::BLOB, 'setosa'::BLOB), ('\\x00\\xFF'::BLOB, 'x'::BLOB), (null, 'a\\xFFb'::BLOB), ('1'::BLOB, '\\xC3\\xA9'::BLOB))
+      t(n, s)) to '${file}' (format parquet)`);
+    const layout = await parquetLayout(file, { chunkRows: 100 });
+    const batches: RecordBatch[] = [];
+    const targets: ColumnTarget[] = [
+      { name: 'n', type: 'float32', columns: [0] },
+      { name: 's', type: 'string', columns: [1] },
+    ];
+    for await (const b of readParquetBatches(file, layout, layout.chunks[0]!, targets, 10)) batches.push(b);
+    expect(batches.flatMap((b) => b.errors)).toEqual([
+      {
+        row: 1,
+        column: 'n',
+        value: '\\x00\\xFF',
+        message:
+          'column "n" holds bytes (a BLOB) that are not UTF-8 text: \\x00\\xFF; the model input needs a number: convert the column to text or numbers before uploading',
+      },
+      {
+        row: 2,
+        column: 's',
+        value: 'a\\xFFb',
+        message:
+          'column "s" holds bytes (a BLOB) that are not UTF-8 text: a\\xFFb; the model input needs text: convert the column to text or numbers before uploading',
+      },
+    ]);
+    const numbers = batches[0]!.data[0] as Float32Array;
+    const texts = batches[0]!.data[1] as string[];
+    expect([numbers[0], numbers[3], texts[0], texts[3]]).toEqual([5.5, 1, 'setosa', 'é']);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('reads every row of several row groups, and of slices of one big row group, in order', async () => {
     for (const [name, chunkRows] of [
       ['groups.parquet', 4096],

@@ -476,6 +476,90 @@ describe('all writers', () => {
     );
   });
 
+  it("keep a Parquet upload's BLOB bytes: a BLOB in results.parquet, DuckDB's `\\x00\\xFF` text in JSON Lines and .xlsx", async () => {
+    // The bytes were decoded as UTF-8: '\x00\xFF'::BLOB came back the VARCHAR '\x00\uFFFD' everywhere.
+    const input = join(dir, 'blob-in.parquet');
+    const blobs = ["'\\x00\\xFF'", "'abc'", "'a\\x5Cb\\x22\\x27'", "'\\xC3\\xA9 x,\\x0A'", "''", 'null'];
+    await duck(
+      `copy (select * from (values ${blobs.map((b, i) => `(${i}, ${b}::BLOB, 5.1)`).join(', ')}) t(id, b, sepal_length))
+       to '${input}' (format parquet)`,
+    );
+    // What DuckDB itself prints for each BLOB (its CSV export writes the same).
+    const printed = (await duck(`select b::varchar as b from '${input}' order by id`)).map((r) => r.b);
+    expect(printed).toEqual(['\\x00\\xFF', 'abc', 'a\\x5Cb\\x22\\x27', '\\xC3\\xA9 x,\\x0A', '', null]);
+    const layout = await parquetLayout(input, { chunkRows: 5 });
+    expect(layout.columns[1]).toMatchObject({ name: 'b', parquetType: 'BYTE_ARRAY', resultType: 'blob' });
+    const columns: ResultColumn[] = [
+      ...layout.columns.map((c) => ({ name: c.name, type: c.resultType, ...(c.decimal ? { decimal: c.decimal } : {}) })),
+      { name: 'prediction', type: 'string' },
+    ];
+    const read = async () => {
+      const all: Cell[][] = [];
+      for (const chunk of layout.chunks)
+        for await (const batch of readParquetRows(input, layout, chunk)) all.push(...batch.map((r) => [...r, 'setosa']));
+      return all;
+    };
+    async function* merged(): AsyncGenerator<Cell[][]> {
+      yield await read();
+    }
+    expect((await read()).map((r) => r[1])).toEqual(printed);
+
+    const path = join(dir, 'blob.parquet');
+    await writeResultsParquet(createWriteStream(path), { columns, rows: merged() });
+    const types = await duck(`select column_name, column_type from (describe select * from '${path}')`);
+    expect(types.map((t) => `${t.column_name}:${t.column_type}`)).toEqual([
+      'id:INTEGER',
+      'b:BLOB',
+      'sepal_length:DECIMAL(2,1)',
+      'prediction:VARCHAR',
+    ]);
+    // The same bytes: joined with the upload on the BLOB itself, and byte for byte in hex.
+    const [same] = await duck(
+      `select count(*)::integer as n from '${path}' r join '${input}' i on r.id = i.id and r.b = i.b and hex(r.b) = hex(i.b)`,
+    );
+    expect(same!.n).toBe(5);
+    expect((await duck(`select hex(b) as h from '${path}' order by id`)).map((r) => r.h)).toEqual([
+      '00FF',
+      '616263',
+      '615C622227',
+      'C3A920782C0A',
+      '',
+      null,
+    ]);
+
+    const jsonl = sink();
+    await writeResultsJsonl(jsonl.stream, { columns, rows: merged() });
+    const lines = jsonl
+      .bytes()
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { b: string | null });
+    expect(lines.map((l) => l.b)).toEqual(printed);
+    // Lossless: DuckDB reads the text back as the BLOB it was.
+    const jsonlPath = join(dir, 'blob.jsonl');
+    await writeResultsJsonl(createWriteStream(jsonlPath), { columns, rows: merged() });
+    const [back] = await duck(
+      `select count(*)::integer as n from read_json('${jsonlPath}', columns = {id: 'INTEGER', b: 'VARCHAR'}) r join '${input}' i on r.id = i.id and r.b::BLOB = i.b`,
+    );
+    expect(back!.n).toBe(5);
+
+    const xlsx = join(dir, 'blob.xlsx');
+    await writeResultsXlsx(createWriteStream(xlsx), { columns, rows: merged() }, { rows: 6 });
+    const cells = JSON.parse(
+      python(
+        `
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).active
+print(json.dumps([r[1] for r in ws.iter_rows(min_row=2, values_only=True)]))
+`,
+        xlsx,
+      ),
+    );
+    // An empty BLOB is an empty cell, as an empty text is.
+    expect(cells).toEqual([...printed.slice(0, 4), null, null]);
+  });
+
   it('write an integer that its input width cannot hold as null, its text kept in the keepText companion', async () => {
     const columns: ResultColumn[] = [
       { name: 'tiny', type: 'int32', integer: { bits: 8, signed: true }, keepText: true },

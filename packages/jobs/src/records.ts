@@ -24,6 +24,7 @@ const ResultColumnType = z.enum([
   'string',
   'json',
   'mixed',
+  'blob',
   'date',
   'timestamp',
   'timestamptz',
