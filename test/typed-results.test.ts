@@ -212,6 +212,55 @@ describe("a Parquet upload's integer and text columns", () => {
   });
 });
 
+describe("a Parquet upload's BLOB column", () => {
+  // BYTE_ARRAY of no annotation: decoded as UTF-8, '\x00\xFF' came back '\x00\uFFFD' (VARCHAR) in every format.
+  const iris = (a: number, b: number, c: number, d: number) =>
+    `${a}::double as sepal_length, ${b}::double as sepal_width, ${c}::double as petal_length, ${d}::double as petal_width`;
+
+  it("stays a BLOB of the same bytes in results.parquet, and is DuckDB's `\\x00\\xFF` text in CSV, JSON Lines and .xlsx", async () => {
+    const bytes = await duckdbParquetFile(
+      `select '\\x00\\xFF'::BLOB as b, ${iris(5.1, 3.5, 1.4, 0.2)} union all select 'a,b\\x22'::BLOB, ${iris(6.3, 2.9, 5.6, 1.8)}
+       union all select null, ${iris(5.0, 3.4, 1.5, 0.2)}`,
+    );
+    const { job, done } = await scored(platform, bytes, { fields: IRIS, filename: 'blob.parquet' });
+    expect(done.rows).toMatchObject({ total: 3, failed: 0 });
+
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types).toMatchObject({ b: 'BLOB', sepal_length: 'DOUBLE', prediction: 'VARCHAR' });
+    expect(parquet.rows.map((r) => (r.b === null ? null : [...(r.b as { bytes: Uint8Array }).bytes]))).toEqual([
+      [0x00, 0xff],
+      [0x61, 0x2c, 0x62, 0x22],
+      null,
+    ]);
+    const text = ['\\x00\\xFF', 'a,b\\x22', null];
+    expect((await resultsJsonl(platform, job)).map((r) => r.b)).toEqual(text);
+    const csv = (await results(platform, job, 'csv')).toString('utf8').split('\n');
+    expect(csv[0]).toMatch(/^b,sepal_length,/);
+    expect(csv[1]).toMatch(/^\\x00\\xFF,5\.1,/);
+    expect(csv[2]).toMatch(/^"a,b\\x22",6\.3,/);
+    expect(csv[3]).toMatch(/^,5(\.0)?,/);
+    const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(xlsx.rows.slice(1).map((r) => r[0])).toEqual(text);
+  });
+
+  it('feeds a number input when its bytes are the text of a number; other bytes fail their row, saying so', async () => {
+    const bytes = await duckdbParquetFile(
+      `select '5.1'::BLOB as sepal_length, 3.5 as sepal_width, 1.4 as petal_length, 0.2 as petal_width
+       union all select '\\x00\\xFF'::BLOB, 3.5, 1.4, 0.2`,
+    );
+    const { job } = await scored(platform, bytes, { fields: IRIS, filename: 'blob-input.parquet' });
+    const rows = await resultsJsonl(platform, job);
+    expect(rows[0]).toMatchObject({ sepal_length: '5.1', prediction: 'setosa', error: null });
+    expect(rows[1]).toMatchObject({
+      sepal_length: '\\x00\\xFF',
+      prediction: null,
+      error: expect.stringContaining(
+        'column "sepal_length" holds bytes (a BLOB) that are not UTF-8 text: \\x00\\xFF; the model input needs a number',
+      ),
+    });
+  });
+});
+
 describe('integer class labels', () => {
   it('are int64 in every typed format (breast-cancer-rf, int64 labels)', async () => {
     const data = (await readFile(path.join(repoRoot, 'examples/data/breast_cancer.csv'), 'utf8')).split('\n').slice(0, 6).join('\n');
