@@ -501,6 +501,27 @@ describe('accepted, every row handled', () => {
     }
   });
 
+  it('a NUL character in a JSON Lines value fails its row only, and every download and the summary answer', async () => {
+    // PostgreSQL's text cannot hold U+0000: a row error quoting the value made the chunk's COPY fail, and the
+    // whole job failed after its attempts.
+    const row = '"sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2';
+    const text = `{"sepal_length": 5.1, ${row}}\n{"sepal_length": "5\\u0000", ${row}}\n{"sepal_length": 5.1, ${row}, "note": "a\\u0000b"}\n`;
+    const { job, done } = await accepted(text, 'nul.jsonl');
+    expect(done.status).toBe('succeeded');
+    expect(done.rows).toEqual({ total: 3, processed: 3, failed: 1 });
+    const base = new URL(job.links.results, platform.baseUrl);
+    for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
+      const url = new URL(base.pathname.replace(/results\.csv$/, `results.${format}`), base);
+      url.search = base.search;
+      const res = await fetch(url);
+      expect(res.status, format).toBe(200);
+    }
+    expect((await fetch(platform.url(job.links.self.replace('?', '/summary?')))).status).toBe(200);
+    const errors = await fetch(platform.url(job.links.self.replace('?', '/errors.csv?')));
+    // The NUL shown as JSON wrote it: PostgreSQL's text cannot hold one.
+    expect((await errors.text()).split('\n')[1]).toMatch(/^2,sepal_length,5\\u0000,/);
+  });
+
   it('a JSON Lines record nesting a value 2,000,000 levels deep fails its row; every download and the summary answer', async () => {
     // The value, in a column the model does not use, was scored; then every results download and the summary of
     // the job failed (500, or a download cut short): JSON.stringify recursed past the stack.

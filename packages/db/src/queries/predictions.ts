@@ -26,7 +26,16 @@ export interface PredictionRows {
 }
 
 // Stored labels and messages are single lines: the results download writes one line per row.
-const oneLine = (s: string): string => (/[\r\n]/.test(s) ? s.replace(/\r\n|[\r\n]/g, ' ') : s);
+// One test per label (it runs for every row): only a label or message with a line break or a NUL is rewritten.
+const oneLine = (s: string): string => (/[\r\n\0]/.test(s) ? storable(s.replace(/\r\n|[\r\n]/g, ' ')) : s);
+
+/**
+ * PostgreSQL's text cannot hold U+0000: one in a row error (a JSON Lines value "5\u0000", a workbook's text) made
+ * the chunk's COPY fail, and the whole job with it after its attempts. Stored as the escape JSON writes it, `\u0000`,
+ * so the errors CSV still shows where it was.
+ */
+const storable = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\\u0000') : s);
+const storableOrNull = (s: string | null): string | null => (s === null ? null : storable(s));
 
 function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows): Buffer {
   const errorRows = batch.errors.map((e) => e.row - batch.firstRow);
@@ -45,8 +54,8 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   else w.null();
   w.int4Array(errorRows);
   w.textArray(batch.errors.map((e) => oneLine(e.message)));
-  w.nullableTextArray(batch.errors.map((e) => e.column));
-  w.nullableTextArray(batch.errors.map((e) => e.value));
+  w.nullableTextArray(batch.errors.map((e) => storableOrNull(e.column)));
+  w.nullableTextArray(batch.errors.map((e) => storableOrNull(e.value)));
   // The lines where the failed rows start, when the format has lines (every error then has one).
   if (batch.errors.length > 0 && batch.errors.every((e) => typeof e.line === 'number' && e.line <= 0x7fffffff))
     w.int4Array(batch.errors.map((e) => e.line!));
