@@ -501,6 +501,19 @@ describe('accepted, every row handled', () => {
     }
   });
 
+  it('a NUL character in a JSON Lines key is refused, naming the key (it was a 500: no column name can hold one)', async () => {
+    const row = '"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2';
+    const text = `{${row}, "no\\u0000te": 1}\n{${row}, "no\\u0000te": 2}\n`;
+    const res = await submit(platform, Buffer.from(text), { model: 'iris-logreg', filename: 'k.jsonl' });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    expect(body.error.code).toBe('invalid_text');
+    expect(body.error.message).toBe(
+      'the key "no\\u0000te" of line 1 has a NUL character (U+0000) in its name: no column name can hold one; remove it from the name',
+    );
+    await expectHealthy();
+  });
+
   it('a NUL character in a JSON Lines value fails its row only, and every download and the summary answer', async () => {
     // PostgreSQL's text cannot hold U+0000: a row error quoting the value made the chunk's COPY fail, and the
     // whole job failed after its attempts.

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
 import { caseClashKey, caseClashMessage } from '@batchcast/names';
 import type { ResultColumnType } from './cell.js';
+import { refuseNulInName } from './column-names.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
 import { isIntegerLiteral, readRecord } from './json-record.js';
 import { TOO_DEEP_REASON } from './json-depth.js';
@@ -274,6 +275,7 @@ export class JsonlScanner {
     if (key.trim() === '') {
       throw new FormatError('empty_column_name', `line ${this.line} has a key with no name (""); every column needs a name`, this.line);
     }
+    refuseNulInName(key, () => `the key "${truncate(key.replaceAll('\u0000', '\\u0000'))}" of line ${this.line}`, this.line);
     const lower = caseClashKey(key);
     const clash = this.lowerIndex.get(lower);
     if (clash !== undefined) {
