@@ -219,6 +219,17 @@ describe('client mistakes', () => {
     return fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   }
 
+  it('a NUL character in a value the server stores (a model description) is a 400 saying so, storing nothing (was a 500)', async () => {
+    const res = await registerIris({ name: 'iris-nul', description: 'a\u0000b' });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toEqual({
+      code: 'invalid_text',
+      message:
+        'A value in this request holds a NUL character (U+0000), which batchcast cannot store: remove it and send the request again.',
+    });
+    expect((await fetch(platform.url('/api/models/iris-nul'))).status).toBe(404);
+  });
+
   it('a model description longer than 2,000 characters is refused, naming the field', async () => {
     const res = await registerIris({ name: 'long-description', description: 'x'.repeat(2001) });
     expect(res.status).toBe(422);

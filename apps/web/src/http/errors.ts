@@ -163,6 +163,17 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
       message: `The request body is not whole ${encoding} data (${(err as Error).message}): send it compressed as its content-encoding says, or uncompressed without that header.`,
     };
   }
+  // PostgreSQL's text and JSON cannot hold U+0000 (22021 for text, 22P05 for jsonb's \u0000): a value a client sent
+  // (a name, a description) holding one is the client's to fix, not a 500. The formats refuse it in files earlier.
+  if (z?.code === '22021' || z?.code === '22P05') {
+    log.warn({ err, path: req.path }, 'a value with a NUL character refused by PostgreSQL');
+    return {
+      status: 400,
+      code: 'invalid_text',
+      message:
+        'A value in this request holds a NUL character (U+0000), which batchcast cannot store: remove it and send the request again.',
+    };
+  }
   log.error({ err, path: req.path }, 'unhandled error');
   return isUnavailable(err)
     ? { status: 503, code: 'unavailable', message: 'A service batchcast depends on is unavailable. Try again in a minute.' }
