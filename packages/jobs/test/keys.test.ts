@@ -330,7 +330,7 @@ describe('quotas', () => {
     // One was recorded while it arrived and ends queued; the other was not (refused when recorded), and
     // createJob, which the end then falls back on, refuses it.
     expect(ends.filter((e) => e !== null)).toHaveLength(1);
-    const other = both[ends.findIndex((e) => e === null)]!;
+    const other = both[ends.indexOf(null)]!;
     expect((await refusal(createJob(ctx, other.stored, request))).code).toBe('quota_exceeded');
     const { rows } = await ctx.pool.query('SELECT id FROM jobs WHERE key_id = $1', [key.id]);
     expect(rows.map((r) => r.id)).toEqual([ends.find((e) => e !== null)!.id]);
