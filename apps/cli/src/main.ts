@@ -316,7 +316,7 @@ async function modelsAdd(args: string[]): Promise<number> {
   process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
   logConversion(body);
-  for (const note of body.notes ?? []) log(`note: ${note}`);
+  for (const note of body.notes ?? []) log(`note: ${cliWords(note)}`);
   return EXIT_OK;
 }
 
@@ -344,8 +344,15 @@ async function modelsRemove(args: string[]): Promise<number> {
 function logConversion(m: Model): void {
   if (m.format === 'onnx') return;
   log(`from ${m.library ?? m.format}${m.libraryVersion ? ` ${m.libraryVersion}` : ''} (${m.format}), converted to ONNX:`);
-  for (const note of m.converted) log(`  ${note}`);
+  for (const note of m.converted) log(`  ${cliWords(note)}`);
 }
+
+/**
+ * The server's notes name the form's and the API's field ("features"); here it is an option of `models add`, and
+ * "Register it again with "features"" left the reader to guess how to send it.
+ */
+export const cliWords = (note: string): string =>
+  note.replaceAll('with "features"', 'with --features a,b,... (the column names, in order)');
 
 function help(command?: string): number {
   const pages = { ...COMMAND_HELP, ...SERVICES_COMMAND_HELP, ...JOB_COMMAND_HELP };

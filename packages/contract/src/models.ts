@@ -52,7 +52,7 @@ export type Model = z.infer<typeof Model>;
 export const RegisteredModel = Model.extend({
   notes: z.array(z.string()).optional().openapi({
     description:
-      "Things worth knowing about this registration: the file is the same as an existing version's (allowed, it makes that file the latest again; the note says how to remove the new version if it was sent twice). Absent when there is nothing to say.",
+      "Things worth knowing about this registration: the file is the same as an existing version's (allowed, it makes that file the latest again; the note says how to remove the new version if it was sent twice); what changed against the previous version of the name (columns added or removed, task, classes), since a job naming the model without a version now uses this one. Absent when there is nothing to say.",
   }),
 }).openapi('RegisteredModel');
 export type RegisteredModel = z.infer<typeof RegisteredModel>;

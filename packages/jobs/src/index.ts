@@ -83,6 +83,7 @@ export { recordForestVerdicts } from './models/forest-verdicts.js';
 export {
   checkModelNameOwner,
   expectedColumns,
+  explainColumnsRefusal,
   findModelVersion,
   latestModels,
   listModelVersions,
@@ -93,6 +94,7 @@ export {
   registrationNotes,
   removeModel,
   resolveModel,
+  versionBefore,
 } from './models/registry.js';
 export { type ModelOriginal, openModelOriginal, originalFilename } from './models/original.js';
 export { sampleCsv } from './models/sample-csv.js';

@@ -3,7 +3,7 @@ import { getModelBytes } from '@batchcast/db';
 import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns, type ScoringPool, ScoringPoolError } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
-import { leaseModelSession, resolveModel } from './models/registry.js';
+import { explainColumnsRefusal, leaseModelSession, resolveModel, versionBefore } from './models/registry.js';
 import { predictionJson, type ScoredRows } from './predict-answer.js';
 import type { Model } from './records.js';
 
@@ -68,7 +68,11 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
   // column as missing, since the empty list's header is empty).
   if (cells.rows === 0) return { ...scored, count: 0, errors: [], out: { labels: null, values: null, probabilities: null, count: 0 } };
   const plan = planColumns(schema, cells.header as string[], 'request', 'as keys of the rows');
-  if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
+  if (!plan.ok) {
+    const refusal = new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
+    const fits = (m: Model) => planColumns(m.schema, cells.header as string[], 'request').ok;
+    throw explainColumnsRefusal(refusal, modelRef, model, await versionBefore(ctx.pool, model), fits);
+  }
 
   const batch = coerceCellTape(cells, plan.targets);
   const pool = ctx.realtime;

@@ -10,7 +10,10 @@ import {
   type HeldSubmissionKey,
   type JobRequest,
   type JobWhileReceiving,
+  type Model,
   planJobColumns,
+  explainColumnsRefusal,
+  versionBefore,
   resolveModel,
   type StoredUpload,
   type SubmissionClaim,
@@ -70,8 +73,15 @@ export function receiveUpload(
       if (fields.email !== undefined) await checkRequestEmail(ctx.jobs, { email: fields.email });
       if (fields.model === undefined) return undefined;
       const model = await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
+      // Looked up now, as the check below cannot wait: the version a refusal may offer instead of the latest.
+      const before = fields.model.includes('@') ? undefined : await versionBefore(ctx.jobs.pool, model);
       return (header, format, duplicates) => {
-        planJobColumns(model, format, header, undefined, duplicates);
+        const plan = (m: Model) => planJobColumns(m, format, header, undefined, duplicates);
+        try {
+          plan(model);
+        } catch (err) {
+          throw explainColumnsRefusal(err, fields.model, model, before, (m) => plan(m).length >= 0);
+        }
       };
     },
     refuse: (req: Request, err: unknown) => refusers.get(req)?.(err),

@@ -12,7 +12,7 @@ import { jobOwner } from '../keys/quotas.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
-import { resolveModel } from '../models/registry.js';
+import { explainColumnsRefusal, resolveModel, versionBefore } from '../models/registry.js';
 import type { JobLayout, Model } from '../records.js';
 import { cleanFilename } from '../uploads/filename.js';
 import { formatRefusal } from '../uploads/refusals.js';
@@ -86,7 +86,13 @@ export async function checkJobRequest(
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const duplicates = layout.format === 'csv' ? layout.duplicateColumns : undefined;
-  const targets = planJobColumns(model, layout.format, layout.header, otherSheets(layout), duplicates);
+  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates);
+  let targets: ColumnTarget[];
+  try {
+    targets = plan(model);
+  } catch (err) {
+    throw explainColumnsRefusal(err, request.model, model, await versionBefore(ctx.pool, model), (m) => plan(m).length >= 0);
+  }
   checkColumnTypes(layout, targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, targets);
   return { email, model, targets };

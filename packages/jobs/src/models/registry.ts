@@ -7,6 +7,7 @@ import {
   insertModelVersion,
   listModels,
   type ModelNameOwner,
+  type ModelRecord,
   type NewModelVersion,
   type Pool,
   removeModelVersions,
@@ -19,6 +20,7 @@ import { leaseSession, type SessionLease, sha256Hex } from '@batchcast/inference
 import { closestName, showInvisible } from '@batchcast/names';
 import { DomainError } from '../errors.js';
 import { type Model, type ModelFormat, modelFromRecord } from '../records.js';
+import type { ModelSchema } from '@batchcast/inference';
 import { convertUpload, convertUploadFile } from './convert-upload.js';
 
 /** Model (and schedule) names: what the URL paths and the database CHECK constraint accept. */
@@ -329,7 +331,7 @@ async function storeVersion(
     (owner) => refuseIfNotYours(m.name, owner, byKeyId),
   );
   const model = remember(modelFromRecord(row));
-  return { ...model, notes: sameFileNotes(model, same) };
+  return { ...model, notes: [...sameFileNotes(model, same), ...changeNotes(previousVersion(rows, model), model)] };
 }
 
 /**
@@ -338,12 +340,70 @@ async function storeVersion(
  */
 export async function registrationNotes(pool: Pool, model: Model): Promise<string[]> {
   const sha = model.original?.sha256;
-  if (!sha) return [];
   const rows = await listModels(pool);
-  return sameFileNotes(
-    model,
-    rows.filter((r) => r.name === model.name && r.version < model.version && r.original?.sha256 === sha).map((r) => r.version),
-  );
+  const same = sha
+    ? rows.filter((r) => r.name === model.name && r.version < model.version && r.original?.sha256 === sha).map((r) => r.version)
+    : [];
+  return [...sameFileNotes(model, same), ...changeNotes(previousVersion(rows, model), model)];
+}
+
+/** The latest version of `model`'s name before it (removed ones are not listed), if any. */
+function previousVersion(rows: ModelRecord[], model: Model): Model | undefined {
+  const before = rows.filter((r) => r.name === model.name && r.version < model.version);
+  if (before.length === 0) return undefined;
+  return modelFromRecord(before.reduce((a, b) => (b.version > a.version ? b : a)));
+}
+
+/** The columns a model reads by name, in its order, and how many more it reads by position (inputs it does not name). */
+function modelColumns(schema: ModelSchema): { named: string[]; unnamed: number } {
+  const named = schema.inputs.flatMap((i) => i.columns ?? []);
+  const unnamed = schema.inputs.reduce((n, i) => n + (i.columns ? 0 : i.width), 0);
+  return { named, unnamed };
+}
+
+const listed = (values: readonly (string | number)[], max = 20): string => {
+  const shown = values.slice(0, max).map((v) => (typeof v === 'string' ? `"${showInvisible(v)}"` : String(v)));
+  return values.length > max ? `${shown.join(', ')} and ${values.length - max} more` : shown.join(', ');
+};
+
+/**
+ * What a new version changes against the previous one of its name (`prev`): the columns it reads, its task and
+ * its classes. A new version is what a job or request naming the model without a version gets, so a change there
+ * makes files that worked be refused, or answers mean something else: the registration says so, and how to keep
+ * the previous version (name@version).
+ */
+export function changeNotes(prev: Model | undefined, model: Model): string[] {
+  if (!prev) return [];
+  const before = `${prev.name}@${prev.version}`;
+  const now = `${model.name}@${model.version}`;
+  const keep = `Jobs and requests naming "${model.name}" without a version now use ${now}; choose ${before} to keep the previous one.`;
+  const notes: string[] = [];
+  const a = modelColumns(prev.schema);
+  const b = modelColumns(model.schema);
+  const had = new Set(a.named);
+  const has = new Set(b.named);
+  const added = b.named.filter((c) => !had.has(c));
+  const removed = a.named.filter((c) => !has.has(c));
+  const changes: string[] = [];
+  if (added.length > 0) changes.push(`it needs ${added.length} column${added.length === 1 ? '' : 's'} ${before} did not: ${listed(added)}`);
+  if (removed.length > 0) changes.push(`it no longer reads ${listed(removed)}, which ${before} needed`);
+  if (a.unnamed !== b.unnamed) {
+    const count = (n: number) => (n === 0 ? 'no columns' : `${n} column${n === 1 ? '' : 's'}`);
+    changes.push(`it reads ${count(b.unnamed)} by position (not by name), where ${before} read ${count(a.unnamed)}`);
+  }
+  if (changes.length > 0) notes.push(`The columns changed from ${before}: ${changes.join('; ')}. Files made for ${before} may be refused.`);
+  if (prev.schema.task !== model.schema.task) {
+    notes.push(`The task changed: ${before} was a ${prev.schema.task}, ${now} is a ${model.schema.task}.`);
+  } else {
+    const x = prev.schema.classLabels ?? [];
+    const y = model.schema.classLabels ?? [];
+    if (x.length !== y.length || x.some((c, i) => c !== y[i])) {
+      notes.push(
+        `The classes changed: ${before} had ${x.length ? listed(x) : 'none named'}; ${now} has ${y.length ? listed(y) : 'none named'}.`,
+      );
+    }
+  }
+  return notes.length > 0 ? [...notes, keep] : [];
 }
 
 /**
@@ -369,4 +429,39 @@ function sameFileNotes(model: Model, same: number[]): string[] {
  */
 export function leaseModelSession(pool: Pool, model: Model, threads: number): Promise<SessionLease> {
   return leaseSession(model.sha256, () => getModelBytes(pool, model.sha256), model.schema, { intraOpNumThreads: threads });
+}
+
+/** The latest version of `model`'s name before it, if any: the one a refusal of its columns may offer instead. */
+export async function versionBefore(pool: Pool, model: Model): Promise<Model | undefined> {
+  return previousVersion(await listModels(pool), model);
+}
+
+/**
+ * A refusal of the columns (missing_columns) for a model named without a version (`ref`) names the version it was
+ * checked against, the latest, when the name has an earlier version (`prev`): a new version that reads other
+ * columns refused files that worked the day before, with nothing saying the model had changed. When the previous version (`prev`) takes the same columns (`fits`),
+ * it is offered by its name@version. Any other error, or a reference naming its version, is returned as it was.
+ */
+export function explainColumnsRefusal(
+  err: unknown,
+  ref: string | undefined,
+  model: Model,
+  prev: Model | undefined,
+  fits: (m: Model) => boolean,
+): unknown {
+  // A name with one version has nothing to choose between: its refusal stays as it was.
+  if (!(err instanceof DomainError) || err.code !== 'missing_columns' || (ref ?? '').includes('@') || !prev) return err;
+  let extra = ` It was checked against ${model.name}@${model.version}, the latest version of "${model.name}".`;
+  if (fitsQuietly(fits, prev)) {
+    extra += ` ${prev.name}@${prev.version} takes these columns: choose "${prev.name}@${prev.version}" as the model to use that version.`;
+  }
+  return new DomainError(err.kind, err.code, `${err.message}${extra}`, err.details);
+}
+
+function fitsQuietly(fits: (m: Model) => boolean, m: Model): boolean {
+  try {
+    return fits(m);
+  } catch {
+    return false;
+  }
 }
