@@ -86,6 +86,13 @@ describe('a new version that changes columns and classes', () => {
       'checked against ver-people@2, the latest version of "ver-people". ver-people@1 takes these columns',
     );
 
+    // The upload page offers the earlier version too, with its own columns and sample.
+    const home = await (await fetch(platform.url('/'))).text();
+    expect(home).toMatch(/<option value="ver-people@2"[^>]*>ver-people \(v2\)<\/option>/);
+    expect(home).toMatch(
+      /<optgroup label="Earlier versions">.*<option value="ver-people@1"[^>]*data-columns="\[&quot;sepal_length&quot;[^>]*data-sample="\/models\/ver-people\/sample\.csv\?version=1"[^>]*>ver-people@1 \(v1, an earlier version\)<\/option>.*<\/optgroup>/s,
+    );
+
     // Named with its version, the refusal is about that version alone; the older version takes the file.
     const versioned = await submit(platform, iris, { model: 'ver-people@2' });
     expect(versioned.status).toBe(422);

@@ -1,4 +1,13 @@
-import { DomainError, emailInputPattern, expectedColumns, firstFailures, latestModels, type UploadChoices } from '@batchcast/jobs';
+import {
+  DomainError,
+  emailInputPattern,
+  expectedColumns,
+  firstFailures,
+  latestModels,
+  listModelVersions,
+  type Model,
+  type UploadChoices,
+} from '@batchcast/jobs';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
@@ -19,13 +28,19 @@ export function pages(ctx: WebContext): Router {
   const emailPattern = emailInputPattern(ctx.config.mail.localDomains);
 
   async function modelOptions(): Promise<ModelOption[]> {
-    return (await latestModels(ctx.jobs.pool)).map((m) => ({
+    const option = (m: Model): ModelOption => ({
       name: m.name,
       version: m.version,
       description: m.description,
       columns: expectedColumns(m),
       task: m.schema.task,
       classLabels: m.schema.classLabels,
+    });
+    // Newest first within a name: the first of each is the latest, the others its earlier versions.
+    const all = await listModelVersions(ctx.jobs.pool);
+    return (await latestModels(ctx.jobs.pool)).map((m) => ({
+      ...option(m),
+      earlier: all.filter((o) => o.name === m.name && o.version < m.version).map(option),
     }));
   }
 

@@ -9,6 +9,8 @@ import { MY_JOBS_SCRIPT, myJobsSections } from './my-jobs.js';
 export interface ModelOption extends ModelFacts {
   version: number;
   description: string;
+  /** The name's earlier versions, newest first: the model list offers them too (`name@version`). */
+  earlier?: ModelOption[];
 }
 
 /** The field a refusal is about: it is marked invalid and described by the message, for screen readers too. */
@@ -123,8 +125,21 @@ function modelCard(m: ModelOption): SafeHtml {
  * the file arrived, so a version registered while the page was open ran instead of the one the page showed and
  * checked the columns against. A version removed meanwhile is refused by the server (model_removed).
  */
-function modelOption(m: ModelOption, selected: boolean): SafeHtml {
-  return html`<option value="${`${m.name}@${m.version}`}"${selected && html` selected`} data-name="${m.name}" data-version="${m.version}" data-columns="${JSON.stringify(m.columns)}" data-sample="${sampleHref(m.name)}" data-summary="${modelSummary(m)}">${m.name} (v${m.version})</option>`;
+function modelOption(m: ModelOption, selected: boolean, latest = true): SafeHtml {
+  const sample = latest ? sampleHref(m.name) : `${sampleHref(m.name)}?version=${m.version}`;
+  const label = latest ? `${m.name} (v${m.version})` : `${m.name}@${m.version} (v${m.version}, an earlier version)`;
+  return html`<option value="${`${m.name}@${m.version}`}"${selected && html` selected`} data-name="${m.name}" data-version="${m.version}" data-columns="${JSON.stringify(m.columns)}" data-sample="${sample}" data-summary="${modelSummary(m)}">${label}</option>`;
+}
+
+/**
+ * Each name's latest version, and after them its earlier ones in a group of their own: a new version that reads
+ * other columns left a browser user no way to keep the one their files were made for.
+ */
+function modelOptions(models: ModelOption[], selected: ModelOption | undefined): SafeHtml {
+  const earlier = models.flatMap((m) => m.earlier ?? []);
+  return html`${models.map((m) => modelOption(m, m === selected))}${
+    earlier.length > 0 && html`<optgroup label="Earlier versions">${earlier.map((m) => modelOption(m, m === selected, false))}</optgroup>`
+  }`;
 }
 
 /**
@@ -146,8 +161,11 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
         : null;
   // Chosen by name (the default model) or as sent (`name@version`, the form again after a refusal): that model's
   // latest version, which is the one listed.
-  const chosenName = opts.selected?.split('@')[0];
-  const selected = models.find((m) => m.name === chosenName) ?? models[0];
+  const [chosenName, chosenVersion] = (opts.selected ?? '').split('@');
+  const older = chosenVersion
+    ? models.flatMap((m) => m.earlier ?? []).find((m) => m.name === chosenName && `${m.version}` === chosenVersion)
+    : undefined;
+  const selected = older ?? models.find((m) => m.name === chosenName) ?? models[0];
   const choices = opts.choices ?? {};
   const optionRefused = !!opts.error && FILE_OPTIONS.some((f) => f === opts.errorField);
   const max = opts.maxUploadBytes;
@@ -161,7 +179,7 @@ remembers the job, and if you give your address we email you a link to the resul
 <form method="post" action="/jobs" enctype="multipart/form-data" class="card upload" id="upload-form" novalidate${max ? html` data-max-bytes="${max}"` : null}>
   <input type="hidden" name="idempotencyKey" id="idempotency-key" value="${randomUUID()}">
   <div class="field">
-    <label class="field-label">1. Choose a model <select name="model" id="model-input"${invalid('model', '')}>${models.map((m) => modelOption(m, m === selected))}</select></label>
+    <label class="field-label">1. Choose a model <select name="model" id="model-input"${invalid('model', '')}>${modelOptions(models, selected)}</select></label>
     <p id="model-summary" class="muted" aria-live="polite">${selected ? modelSummary(selected) : 'No model is registered yet.'}</p>
   </div>
   <div class="field">
