@@ -111,5 +111,8 @@ describe('a new version that changes columns and classes', () => {
     expect(stderr).toContain('note: The classes changed: ver-cli@1 had "basic", "enterprise", "pro"; ver-cli@2 has 0, 1.');
     expect(stderr).toContain('Register it again with --features a,b,... (the column names, in order) to match columns by name.');
     expect(stderr).not.toContain('"features"');
+
+    const third = await register('diabetes-gbr.joblib', 'ver-cli', NATIVE);
+    expect(third.notes).toContain('The task changed: ver-cli@2 was a classifier, ver-cli@3 is a regressor.');
   });
 });
