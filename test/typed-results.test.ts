@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { duckdbParquet, duckdbParquetFile, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
+import { duckdbMakeParquet, duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
 import { fileBlob } from './support/http.js';
 import { ADMIN_TOKEN, type Platform, platformForFile, repoRoot } from './support/platform.js';
 
@@ -185,7 +185,7 @@ describe("a Parquet upload's integer and text columns", () => {
       `select ${iris}, ${widths.map((w) => `(${pick(w)})::${w[1]} as ${w[0]}`).join(', ')}, ${note}::varchar as note`;
     const iris = (a: number, b: number, c: number, d: number) =>
       `${a}::double as sepal_length, ${b}::double as sepal_width, ${c}::double as petal_length, ${d}::double as petal_width`;
-    const bytes = await duckdbParquetFile(
+    const bytes = await duckdbMakeParquet(
       `${row(iris(5.1, 3.5, 1.4, 0.2), (w) => w[2], "'héllo'")} union all ${row(iris(6.3, 2.9, 5.6, 1.8), (w) => w[3], "''")}
        union all ${row(iris(5.0, 3.4, 1.5, 0.2), () => 'null', 'null')}`,
     );
@@ -218,7 +218,7 @@ describe("a Parquet upload's BLOB column", () => {
     `${a}::double as sepal_length, ${b}::double as sepal_width, ${c}::double as petal_length, ${d}::double as petal_width`;
 
   it("stays a BLOB of the same bytes in results.parquet, and is DuckDB's `\\x00\\xFF` text in CSV, JSON Lines and .xlsx", async () => {
-    const bytes = await duckdbParquetFile(
+    const bytes = await duckdbMakeParquet(
       `select '\\x00\\xFF'::BLOB as b, ${iris(5.1, 3.5, 1.4, 0.2)} union all select 'a,b\\x22'::BLOB, ${iris(6.3, 2.9, 5.6, 1.8)}
        union all select null, ${iris(5.0, 3.4, 1.5, 0.2)}`,
     );
@@ -244,7 +244,7 @@ describe("a Parquet upload's BLOB column", () => {
   });
 
   it('feeds a number input when its bytes are the text of a number; other bytes fail their row, saying so', async () => {
-    const bytes = await duckdbParquetFile(
+    const bytes = await duckdbMakeParquet(
       `select '5.1'::BLOB as sepal_length, 3.5 as sepal_width, 1.4 as petal_length, 0.2 as petal_width
        union all select '\\x00\\xFF'::BLOB, 3.5, 1.4, 0.2`,
     );

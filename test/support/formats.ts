@@ -107,22 +107,6 @@ export async function duckdbParquet(bytes: Buffer): Promise<{ types: Record<stri
   });
 }
 
-/** The bytes of the Parquet file DuckDB writes of a query's result (`copy (<select>) to ... (format parquet)`). */
-export async function duckdbParquetFile(select: string): Promise<Buffer> {
-  return inTempDir('batchcast-duckdb-', async (dir) => {
-    const file = path.join(dir, 'input.parquet');
-    const db = await DuckDBInstance.create(':memory:');
-    const c = await db.connect();
-    try {
-      await c.run(`copy (${select}) to '${file}' (format parquet)`);
-    } finally {
-      c.closeSync();
-      db.closeSync();
-    }
-    return readFile(file);
-  });
-}
-
 /** The first sheet's XML of an .xlsx, as Python's zipfile reads it (two files' zip timestamps differ, their sheets need not). */
 export async function xlsxSheetXml(bytes: Buffer): Promise<string> {
   return inTempDir('batchcast-xlsx-', async (dir) => {

@@ -1,3 +1,4 @@
+import { PandasRenames } from '@batchcast/names';
 import { describeDelimiter } from './dialect.js';
 import { truncate } from './messages.js';
 import { CsvFormatError, type CsvDelimiter } from './types.js';
@@ -79,9 +80,8 @@ export interface HeaderDuplicate {
  * listed.
  */
 function renameDuplicates(named: string[], line: number): { names: string[]; duplicates: HeaderDuplicate[] } {
-  const taken = new Set(named.map((n) => n.toLowerCase()));
+  const renames = new PandasRenames(named);
   const seen = new Map<string, number>();
-  const counts = new Map<string, number>();
   const duplicates: HeaderDuplicate[] = [];
   const out = [...named];
   for (let i = 0; i < named.length; i++) {
@@ -98,13 +98,7 @@ function renameDuplicates(named: string[], line: number): { names: string[]; dup
         ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
         : `two columns named "${truncate(other)}" and "${truncate(name)}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
     duplicates.push({ columns: [first, i], message: `the header (line ${line}) has ${same}; rename one of them`, line });
-    let k = counts.get(key) ?? 0;
-    let renamed: string;
-    do renamed = `${name}.${++k}`;
-    while (taken.has(renamed.toLowerCase()));
-    counts.set(key, k);
-    taken.add(renamed.toLowerCase());
-    out[i] = renamed;
+    out[i] = renames.rename(name);
   }
   return { names: out, duplicates };
 }

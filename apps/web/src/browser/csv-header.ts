@@ -6,7 +6,7 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex } from '../names/dist/index.js';
+import { HeaderIndex, PandasRenames } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -270,20 +270,9 @@ export function duplicateColumns(names: string[]): HeaderDuplicate[] {
 
 /** `names` with each later duplicate renamed as pandas (and the server) renames it: `note.1`, `note.2`… */
 function pandasNames(names: string[], duplicates: HeaderDuplicate[]): string[] {
-  const taken = new Set(names.map((n) => n.toLowerCase()));
-  const counts = new Map<string, number>();
+  const renames = new PandasRenames(names);
   const out = [...names];
-  for (const { columns } of duplicates) {
-    const name = names[columns[1]]!;
-    const key = name.toLowerCase();
-    let k = counts.get(key) ?? 0;
-    let renamed: string;
-    do renamed = `${name}.${++k}`;
-    while (taken.has(renamed.toLowerCase()));
-    counts.set(key, k);
-    taken.add(renamed.toLowerCase());
-    out[columns[1]] = renamed;
-  }
+  for (const { columns } of duplicates) out[columns[1]] = renames.rename(names[columns[1]]!);
   return out;
 }
 
