@@ -106,7 +106,6 @@ export {
   type CsvJobLayout,
   type InputFormat,
   isActive,
-  isVisible,
   type VisibleJob,
   type Job,
   type JobLayout,
