@@ -345,3 +345,18 @@ describe('the views escape what they are given', () => {
     expect(outbox).toContain('<a href="https://x.example/j?t=a&quot;b&lt;c&gt;">https://x.example/j?t=a&quot;b&lt;c&gt;</a>');
   });
 });
+
+describe("the admin page's name fields", () => {
+  it('have patterns browsers compile (the v flag: a "-" ending a class must be escaped) that refuse a name the server refuses', () => {
+    const page = adminPage({ jobs: [], models: [], queues: [], schedules: [] }, { csrf: 'c' });
+    const patterns = [...page.matchAll(/<input type="text" name="name" required pattern="([^"]*)"/g)].map((m) => m[1]!);
+    expect(patterns).toHaveLength(2); // the model's and the schedule's
+    for (const p of patterns) {
+      // Chromium ignores a pattern that does not compile with the v flag, and the form posts whatever was typed.
+      const field = new RegExp(`^(?:${p})$`, 'v');
+      expect(field.test('churn-v2.1_a'), p).toBe(true);
+      expect(field.test('Churn Model'), p).toBe(false);
+      expect(field.test('-churn'), p).toBe(false);
+    }
+  });
+});

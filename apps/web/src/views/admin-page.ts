@@ -130,7 +130,7 @@ ${errorBox(opts.modelError)}
 <form method="post" action="/admin/models" enctype="multipart/form-data" class="card admin-form">
   ${csrfField(opts.csrf)}
   <label>Model file: ONNX (.onnx), scikit-learn saved with pickle or joblib (.pkl, .joblib), XGBoost saved with save_model (.json, .ubj) <input type="file" name="file" required></label>
-  <label>Name (a new version is added when it exists) <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\-]{0,63}" value="${f.name}" placeholder="churn"></label>
+  <label>Name (a new version is added when it exists) <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\\-]{0,63}" value="${f.name}" placeholder="churn"></label>
   <label>Feature names, comma-separated (only for a model whose file does not name its columns) <input type="text" name="features" value="${f.features}" placeholder="age,income,score"></label>
   <label>Description (optional) <input type="text" name="description" maxlength="2000" value="${f.description}"></label>
   <p class="muted">The format is found from the file's content. Pickles are read as data and never run: only scikit-learn estimators and numpy arrays are accepted, anything else is refused by name.</p>
