@@ -121,7 +121,7 @@ describe('a classifier job with failed rows', () => {
     const mail = await smtp.waitFor('owner@example.com');
     expect(mail.subject).toBe('batchcast: predictions ready (151 rows, 3 failed)');
     expect(mail.text).toContain('Model: iris-logreg v1');
-    expect(mail.text).toContain('Rows: 151 rows: 148 scored, 3 failed');
+    expect(mail.text).toContain('Outcome: 151 rows: 148 scored, 3 failed');
     expect(mail.text).toMatch(/3 rows could not be scored/);
     const link = mail.text.match(/https?:\/\/\S+/)?.[0];
     expect(link?.startsWith(`${platform.baseUrl}/jobs/${job.id}?token=`)).toBe(true);

@@ -115,8 +115,8 @@ export function renderJobOutcome(m: JobOutcomeMail): RenderedMail {
     ...(m.schedule ? [['Schedule', m.schedule] as [string, string]] : []),
     ['File', m.filename],
     ['Model', m.model],
-    // Written as the job page and the CLI write it: "150 rows: 149 scored, 1 failed".
-    ['Rows', rowsText({ total: m.rowsTotal, processed: m.rowsProcessed ?? m.rowsTotal, failed: m.rowsFailed })],
+    // Written as the job page and the CLI write it: "150 rows: 149 scored, 1 failed" (labelled "Rows", it said "rows" twice).
+    ['Outcome', rowsText({ total: m.rowsTotal, processed: m.rowsProcessed ?? m.rowsTotal, failed: m.rowsFailed })],
     ...(m.durationSeconds !== null ? [['Duration', formatDuration(m.durationSeconds)] as [string, string]] : []),
     ...(m.expiresAt ? [['Kept until', `${utcText(m.expiresAt)}, then deleted`] as [string, string]] : []),
   ];

@@ -24,7 +24,7 @@ describe('the job outcome email', () => {
       expect(part).toContain('1 min 23 s');
       expect(part).toContain(base.link);
     }
-    expect(mail.text).toContain('Rows: 12,345 rows: 12,345 scored, 0 failed');
+    expect(mail.text).toContain('Outcome: 12,345 rows: 12,345 scored, 0 failed');
     // The first address in the text is the job link: people (and tests) follow the first link.
     expect(mail.text.match(/https?:\/\/\S+/)?.[0]).toBe(base.link);
     expect(mail.html).toContain(`href="${base.link}"`);
@@ -33,7 +33,7 @@ describe('the job outcome email', () => {
   it('counts failed rows in the subject and says where to find why', () => {
     const mail = renderJobOutcome({ ...base, rowsFailed: 3 });
     expect(mail.subject).toBe('batchcast: predictions ready (12,345 rows, 3 failed)');
-    expect(mail.text).toContain('Rows: 12,345 rows: 12,342 scored, 3 failed');
+    expect(mail.text).toContain('Outcome: 12,345 rows: 12,342 scored, 3 failed');
     expect(mail.text).toMatch(/3 rows could not be scored/);
     expect(mail.text).toMatch(/"error" column/);
   });
@@ -83,7 +83,7 @@ describe('the job outcome email', () => {
     const mail = renderJobOutcome({ ...base, status: 'cancelled', rowsProcessed: 2_000, durationSeconds: 2.5 });
     expect(mail.subject).toBe('batchcast: prediction job cancelled');
     expect(mail.text).toContain('2,000 of 12,345 rows had been scored');
-    expect(mail.text).toContain('Rows: 12,345 rows: 2,000 scored, 0 failed, 10,345 not scored');
+    expect(mail.text).toContain('Outcome: 12,345 rows: 2,000 scored, 0 failed, 10,345 not scored');
   });
 
   it('promises results behind the link only when there are some', () => {
