@@ -106,6 +106,7 @@ export {
   type CsvJobLayout,
   type InputFormat,
   isActive,
+  isVisible,
   type VisibleJob,
   type Job,
   type JobLayout,
