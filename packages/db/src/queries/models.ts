@@ -196,6 +196,15 @@ export async function findModel(pool: Pool, name: string, version?: number): Pro
   return rows[0] ? record(rows[0]) : null;
 }
 
+/** The latest version of a name below `version` (the one before it); versions an admin removed are not found. */
+export async function findModelBefore(pool: Pool, name: string, version: number): Promise<ModelRecord | null> {
+  const { rows } = await pool.query<ModelRow>(
+    `SELECT ${columns} FROM ${from} WHERE m.name = $1 AND m.version < $2 AND m.removed_at IS NULL ORDER BY m.version DESC LIMIT 1`,
+    [name, version],
+  );
+  return rows[0] ? record(rows[0]) : null;
+}
+
 /**
  * A version an admin removed, as it is stored now: its original is null once the retention sweep deleted its files
  * (deleteRemovedModelFiles). For the admin's download of a removed version's file, which is kept until then.

@@ -1,5 +1,6 @@
 import {
   findModel,
+  findModelBefore,
   findModelNameOwner,
   findRemovedModel,
   getModelById,
@@ -433,7 +434,10 @@ export function leaseModelSession(pool: Pool, model: Model, threads: number): Pr
 
 /** The latest version of `model`'s name before it, if any: the one a refusal of its columns may offer instead. */
 export async function versionBefore(pool: Pool, model: Model): Promise<Model | undefined> {
-  return previousVersion(await listModels(pool), model);
+  // Asked at every upload that names its model before the file: a first version has none, and no query is made.
+  if (model.version === 1) return undefined;
+  const before = await findModelBefore(pool, model.name, model.version);
+  return before ? modelFromRecord(before) : undefined;
 }
 
 /**
