@@ -1,4 +1,4 @@
-import { PandasRenames } from '@batchcast/names';
+import { pandasHeader } from '@batchcast/names';
 import { describeDelimiter } from './dialect.js';
 import { truncate } from './messages.js';
 import { CsvFormatError, type CsvDelimiter } from './types.js';
@@ -74,33 +74,17 @@ export interface HeaderDuplicate {
   line: number;
 }
 
-/**
- * `named` with each name equal (ignoring case) to an earlier one renamed as pandas' read_csv renames it: the
- * second `note` is `note.1`, the third `note.2`, skipping a name the header has already; the duplicates are
- * listed.
- */
+/** `named` read as pandas reads it (pandasHeader: the second `note` is `note.1`), its duplicates said as refusals. */
 function renameDuplicates(named: string[], line: number): { names: string[]; duplicates: HeaderDuplicate[] } {
-  const renames = new PandasRenames(named);
-  const seen = new Map<string, number>();
-  const duplicates: HeaderDuplicate[] = [];
-  const out = [...named];
-  for (let i = 0; i < named.length; i++) {
-    const name = named[i]!;
-    const key = name.toLowerCase();
-    const first = seen.get(key);
-    if (first === undefined) {
-      seen.set(key, i);
-      continue;
-    }
-    const other = named[first]!;
-    const same =
-      other === name
-        ? `two columns named "${truncate(name)}" (columns ${first + 1} and ${i + 1})`
-        : `two columns named "${truncate(other)}" and "${truncate(name)}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
-    duplicates.push({ columns: [first, i], message: `the header (line ${line}) has ${same}; rename one of them`, line });
-    out[i] = renames.rename(name);
-  }
-  return { names: out, duplicates };
+  const { names, duplicates } = pandasHeader(named, (n) => truncate(n));
+  return {
+    names,
+    duplicates: duplicates.map(({ columns, text }) => ({
+      columns,
+      message: `the header (line ${line}) has ${text}; rename one of them`,
+      line,
+    })),
+  };
 }
 
 /**

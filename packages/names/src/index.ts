@@ -14,4 +14,4 @@ export {
 } from './name-hints.js';
 export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';
 export { caseClashKey, caseClashMessage } from './case-clash.js';
-export { PandasRenames } from './pandas-renames.js';
+export { type NamedTwice, pandasHeader } from './pandas-renames.js';

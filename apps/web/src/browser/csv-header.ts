@@ -6,7 +6,7 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex, PandasRenames } from '../names/dist/index.js';
+import { HeaderIndex, type NamedTwice, pandasHeader } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -227,54 +227,19 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
     };
   }
   const named = header.map((name, i) => (name === '' ? `Unnamed: ${i}` : name));
-  const duplicates = duplicateColumns(named);
+  // Read as the server reads it: the later of two names equal ignoring case renamed as pandas renames it
+  // (`note.1`), and refused only when the model needs one of them (duplicateModelColumn).
+  const { names: read, duplicates } = pandasHeader(named);
   if (records.length < 2 && !cut) {
     return { kind: 'error', error: 'The file has a header row but no data rows: there is nothing to score.' };
   }
   const format = d === ',' ? 'CSV' : `${DELIMITER_NAMES[d]}-separated CSV`;
-  if (duplicates.length === 0) return { kind: 'header', header, format };
-  return { kind: 'header', header: pandasNames(named, duplicates), format, duplicates };
+  if (duplicates.length === 0) return { kind: 'header', header: read, format };
+  return { kind: 'header', header: read, format, duplicates };
 }
 
-/** A CSV header's name equal (ignoring case) to an earlier one: `columns` are both 0-based positions. */
-export interface HeaderDuplicate {
-  columns: [number, number];
-  /** Said as the server says it (duplicate_column). */
-  text: string;
-}
-
-/**
- * The names of the header that are one column to the server, said as it says it (duplicate_column): it compares
- * them ignoring case (@batchcast/csv header.ts), after naming a blank CSV header cell `Unnamed: <position from 0>`
- * as it does. It reads such a header, the later name renamed as pandas renames it (`note.1`, pandasNames), and
- * refuses it only when the model needs one of them (duplicateModelColumn): the page says the same before sending.
- */
-export function duplicateColumns(names: string[]): HeaderDuplicate[] {
-  const seen = new Map<string, number>();
-  const out: HeaderDuplicate[] = [];
-  for (const [i, name] of names.entries()) {
-    const first = seen.get(name.toLowerCase());
-    if (first === undefined) {
-      seen.set(name.toLowerCase(), i);
-      continue;
-    }
-    const other = names[first]!;
-    const text =
-      other === name
-        ? `two columns named "${name}" (columns ${first + 1} and ${i + 1})`
-        : `two columns named "${other}" and "${name}" (columns ${first + 1} and ${i + 1}; names are compared ignoring case)`;
-    out.push({ columns: [first, i], text });
-  }
-  return out;
-}
-
-/** `names` with each later duplicate renamed as pandas (and the server) renames it: `note.1`, `note.2`… */
-function pandasNames(names: string[], duplicates: HeaderDuplicate[]): string[] {
-  const renames = new PandasRenames(names);
-  const out = [...names];
-  for (const { columns } of duplicates) out[columns[1]] = renames.rename(names[columns[1]]!);
-  return out;
-}
+/** A CSV header's name equal (ignoring case) to an earlier one, said as the server says it (duplicate_column). */
+export type HeaderDuplicate = NamedTwice;
 
 /**
  * The refusal of a header whose name given twice is one the model needs (the server's duplicate_column), or null:
