@@ -72,6 +72,19 @@ async function accepted(file: Buffer | string, filename = 'upload.csv') {
   return { job, done };
 }
 
+/** Each results download of `job` (CSV and the typed formats), read whole: its status and size. */
+async function everyDownload(job: SubmittedJob): Promise<{ format: string; status: number; bytes: number }[]> {
+  const base = new URL(job.links.results, platform.baseUrl);
+  const out = [];
+  for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
+    const url = new URL(base.pathname.replace(/results\.csv$/, `results.${format}`), base);
+    url.search = base.search;
+    const res = await fetch(url);
+    out.push({ format, status: res.status, bytes: (await res.arrayBuffer()).byteLength });
+  }
+  return out;
+}
+
 async function expectHealthy() {
   const res = await fetch(platform.url('/healthz'));
   expect(res.status).toBe(200);
@@ -522,13 +535,7 @@ describe('accepted, every row handled', () => {
     const { job, done } = await accepted(text, 'nul.jsonl');
     expect(done.status).toBe('succeeded');
     expect(done.rows).toEqual({ total: 3, processed: 3, failed: 1 });
-    const base = new URL(job.links.results, platform.baseUrl);
-    for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
-      const url = new URL(base.pathname.replace(/results\.csv$/, `results.${format}`), base);
-      url.search = base.search;
-      const res = await fetch(url);
-      expect(res.status, format).toBe(200);
-    }
+    for (const d of await everyDownload(job)) expect(d.status, d.format).toBe(200);
     expect((await fetch(platform.url(job.links.self.replace('?', '/summary?')))).status).toBe(200);
     const errors = await fetch(platform.url(job.links.self.replace('?', '/errors.csv?')));
     // The NUL shown as JSON wrote it: PostgreSQL's text cannot hold one.
@@ -542,13 +549,9 @@ describe('accepted, every row handled', () => {
     const text = `${row}, "note": "a"}\n${row}, "note": ${'['.repeat(2_000_000)}${']'.repeat(2_000_000)}}\n${row}, "note": [1]}\n`;
     const { job, done } = await accepted(text, 'deep.jsonl');
     expect(done.rows).toEqual({ total: 3, processed: 3, failed: 1 });
-    const base = new URL(job.links.results, platform.baseUrl);
-    for (const format of ['csv', 'jsonl', 'parquet', 'xlsx']) {
-      const url = new URL(base.pathname.replace(/results\.csv$/, `results.${format}`), base);
-      url.search = base.search;
-      const res = await fetch(url);
-      expect(res.status, format).toBe(200);
-      expect((await res.arrayBuffer()).byteLength, format).toBeGreaterThan(100);
+    for (const d of await everyDownload(job)) {
+      expect(d.status, d.format).toBe(200);
+      expect(d.bytes, d.format).toBeGreaterThan(100);
     }
     const csv = (await resultsBytes(platform, job)).toString();
     expect(csv.split('\n')[2]).toMatch(/^,,,,,,,,.*more than 64 levels deep/);
