@@ -81,6 +81,23 @@ describe('a failed row names every bad cell', () => {
     const body = (await res.json()) as { predictions: { prediction: unknown; error?: string }[] };
     expect(body.predictions.map((p) => p.error ?? null)).toEqual([null, BOTH, null]);
   });
+
+  it('the real-time endpoint says what to send for a number in text or a formula, not what to do with a file', async () => {
+    // A request has no file to "open in Excel" and no "file's format": those words sent callers looking for one.
+    const row = (sepal_length: string) => ({ sepal_length, sepal_width: 3, petal_length: 1.4, petal_width: 0.2 });
+    const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [row('1,5'), row('=A1*2'), row('1,234.5')] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { predictions: { prediction: unknown; error?: string }[] };
+    expect(body.predictions.map((p) => p.error ?? null)).toEqual([
+      `column "sepal_length": "1,5" is not a number: '.' is the decimal separator and ',' may only separate groups of three digits (e.g. 1234.5 or 1,234.5)`,
+      'column "sepal_length": "=A1*2" is a spreadsheet formula, not a number: give its value instead (what wrote it kept the formula, not its result)',
+      null,
+    ]);
+  });
 });
 
 describe('results.parquet keeps what a failed row held', () => {

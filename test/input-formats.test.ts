@@ -751,7 +751,7 @@ describe('a decimal comma the detection could not see', () => {
     };
     expect(summary.failures).toHaveLength(1);
     expect(summary.failures[0]!.row).toBe(3001);
-    expect(summary.failures[0]!.reason).toMatch(/"5,1" is not a number in this file's format/);
+    expect(summary.failures[0]!.reason).toMatch(/"5,1" is not a number: '\.' is the decimal separator/);
     expect(summary.failures[0]!.reason).toContain('choosing the comma: "Decimal separator (CSV): Comma 1,5" on the upload page');
     const page = await (await fetch(platform.url(job.links.page))).text();
     expect(page).toContain('The decimal separator was taken as');

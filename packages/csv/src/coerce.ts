@@ -88,10 +88,12 @@ const FORMULA = /^=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+)/;
  */
 export function notANumber(text: string, column: string, markers: MissingMarkers = 'none'): string {
   if (FORMULA.test(text)) {
-    return (
-      `column "${column}": ${shown(text)} is a spreadsheet formula with no saved value, not a number: open the file in Excel ` +
-      "and save it again (as CSV, Excel writes each formula's value), or export the values, then score it again"
-    );
+    // A text file (markers 'pandas') came from a spreadsheet saved without its values: Excel fixes it. A JSON or Parquet
+    // string, or a real-time request's, was written by a program: "open the file in Excel" meant nothing there.
+    return markers === 'pandas'
+      ? `column "${column}": ${shown(text)} is a spreadsheet formula with no saved value, not a number: open the file in Excel ` +
+          "and save it again (as CSV, Excel writes each formula's value), or export the values, then score it again"
+      : `column "${column}": ${shown(text)} is a spreadsheet formula, not a number: give its value instead (what wrote it kept the formula, not its result)`;
   }
   const message = `column "${column}": ${shown(text)} is not a number`;
   if (!MISSING_MARKER.test(text.trim())) return message + booleanHint(text, markers);

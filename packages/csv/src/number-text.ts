@@ -52,8 +52,7 @@ export function canonicalNumberText(t: string, decimal: CsvDecimal): string | Nu
     if (NUMBER_LIKE_RE.test(t)) {
       return {
         problem:
-          "is not a number in this file's format: ',' is the decimal separator and '.' may only separate " +
-          'groups of three digits (e.g. 1234,5 or 1.234,5)',
+          "is not a number: ',' is the decimal separator and '.' may only separate " + 'groups of three digits (e.g. 1234,5 or 1.234,5)',
         ...(DOT_DECIMAL_RE.test(t) || COMMA_GROUPED_DOT_DECIMAL_RE.test(t) ? { otherDecimal: '.' as const } : {}),
       };
     }
@@ -64,8 +63,7 @@ export function canonicalNumberText(t: string, decimal: CsvDecimal): string | Nu
   if (NUMBER_LIKE_RE.test(t)) {
     return {
       problem:
-        "is not a number in this file's format: '.' is the decimal separator and ',' may only separate " +
-        'groups of three digits (e.g. 1234.5 or 1,234.5)',
+        "is not a number: '.' is the decimal separator and ',' may only separate " + 'groups of three digits (e.g. 1234.5 or 1,234.5)',
       ...(COMMA_DECIMAL_RE.test(t) || DOT_GROUPED_COMMA_DECIMAL_RE.test(t) ? { otherDecimal: ',' as const } : {}),
     };
   }

@@ -256,7 +256,7 @@ describe('decimal commas and thousands separators', () => {
           column: 'betrag',
           value: '1.23,5',
           message:
-            `column "betrag": "1.23,5" is not a number in this file's format: ',' is the decimal separator and '.' ` +
+            `column "betrag": "1.23,5" is not a number: ',' is the decimal separator and '.' ` +
             'may only separate groups of three digits (e.g. 1234,5 or 1.234,5)',
         },
         expect.objectContaining({ row: 5, column: 'betrag', value: '1.5' }),
@@ -282,7 +282,7 @@ describe('decimal commas and thousands separators', () => {
     const all = mergeBatches(await collectLayoutBatches(tempFile(text), r.layout, { targets, batchSize: 5000, dialect: r.layout }), 4);
     expect(all.errors).toHaveLength(1);
     const message = all.errors[0]!.message;
-    expect(message).toMatch(/^column "a": "5,1" is not a number in this file's format: '\.' is the decimal separator/);
+    expect(message).toMatch(/^column "a": "5,1" is not a number: '\.' is the decimal separator/);
     expect(message).toContain(' | column "d": "0,2" is not a number');
     // Said once for the row, naming the upload page's field, the API's field and the CLI's option.
     expect(
@@ -337,7 +337,7 @@ describe('decimal commas and thousands separators', () => {
     expect(all.errors.map((e) => [e.row, e.message])).toEqual([
       [
         2,
-        `column "v": "1,23" is not a number in this file's format: '.' is the decimal separator and ',' may only separate groups of three digits (e.g. 1234.5 or 1,234.5)`,
+        `column "v": "1,23" is not a number: '.' is the decimal separator and ',' may only separate groups of three digits (e.g. 1234.5 or 1,234.5)`,
       ],
       [3, expect.stringContaining('"1,2345.0" is not a number')],
     ]);
