@@ -401,7 +401,8 @@ describe('the CLI', () => {
     expect(submitted.code, submitted.stderr).toBe(0);
     const jobs = await cli(['jobs'], keyEnv);
     expect(jobs.code, jobs.stderr).toBe(0);
-    expect(jobs.stdout).toMatch(/succeeded\s+iris-logreg@1\s+150\/150/);
+    expect(jobs.stdout).toMatch(/^ID\s+STATUS\s+MODEL\s+ROWS\s+PROCESSED\s+FAILED\s/m);
+    expect(jobs.stdout).toMatch(/succeeded\s+iris-logreg@1\s+150\s+150\s+0\s/);
     const got = await until('the CLI job\u2019s delivery', () => receiver.requests.slice(before).find((r) => r.path === '/cli'));
     new Webhook(secret).verify(got.body, got.headers);
     await until('the CLI job\u2019s delivery recorded as succeeded', async () => {

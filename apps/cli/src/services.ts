@@ -123,12 +123,15 @@ export async function jobsCommand(args: string[]): Promise<number> {
     out(JSON.stringify(jobs, null, 2));
   } else if (jobs.length) {
     printTable([
-      ['ID', 'STATUS', 'MODEL', 'ROWS', 'FAILED', 'CREATED (UTC)', 'FILE'],
+      // ROWS, then how many of them were processed (scored or failed) and how many failed: "50/50" under ROWS was read
+      // both as "50 of 50 done" and as "50 scored, 50 in all", which hides failures.
+      ['ID', 'STATUS', 'MODEL', 'ROWS', 'PROCESSED', 'FAILED', 'CREATED (UTC)', 'FILE'],
       ...jobs.map((j) => [
         j.id,
         j.status,
         `${j.model.name}@${j.model.version}`,
-        `${j.rows.processed}/${j.rows.total}`,
+        String(j.rows.total),
+        String(j.rows.processed),
         String(j.rows.failed),
         time(j.createdAt),
         j.filename,
