@@ -231,8 +231,10 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(posts).toEqual([]);
     expect(await uploads()).toEqual(before);
 
-    // Choosing the model the file is for clears the complaint.
-    await page.selectOption('select[name="model"]', 'diabetes-gbr@1');
+    // The model the file is for is offered (its columns fit diabetes-gbr alone), and choosing it clears the complaint.
+    expect(await page.locator('#file-check button.use-model').allTextContents()).toEqual(['Use diabetes-gbr']);
+    await page.click('#file-check button.use-model');
+    expect(await page.inputValue('select[name="model"]')).toBe('diabetes-gbr@1');
     await expect.poll(() => page.textContent('#file-check')).toContain('all 10 columns diabetes-gbr needs are there');
     // A refusal by the server is shown in words too: the rows cannot be read as numbers.
     await page.selectOption('select[name="model"]', 'iris-logreg@1');

@@ -100,6 +100,29 @@ describe('a new version that changes columns and classes', () => {
     expect((await submit(platform, iris, { model: 'ver-people@1' })).status).toBe(202);
   });
 
+  it('a refused file, or request, is told which other models take its columns', async () => {
+    // The churn file sent to the iris model: churn-pipeline alone takes its columns (the version a name's latest).
+    const churn = await readFile(path.join(repoRoot, 'examples/data/churn.csv'));
+    const message = async (res: Response) => {
+      expect(res.status).toBe(422);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('missing_columns');
+      return body.error.message;
+    };
+    const other = 'Model "churn-pipeline" takes these columns: if it is the model meant, choose it.';
+    expect((await message(await submit(platform, churn, { model: 'iris-logreg' }))).endsWith(` ${other}`)).toBe(true);
+    // iris rows: iris-logreg and ver-people@1 take them, but ver-people is named by its latest version, which does not.
+    const rows = [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }];
+    const predicted = await fetch(platform.url('/api/models/churn-pipeline/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows }),
+    });
+    expect(await message(predicted)).toMatch(/ Model "iris-logreg" takes these columns: if it is the model meant, choose it\.$/);
+    // A file no other model takes is told nothing more.
+    expect(await message(await submit(platform, Buffer.from('x\n1\n'), { model: 'iris-logreg' }))).not.toContain('takes these columns');
+  });
+
   it('the CLI shows the notes, and names its own --features option', async () => {
     const run = promisify(execFile);
     await run(process.execPath, [CLI, 'models', 'add', path.join(FIXTURES, 'rf.joblib'), '--name', 'ver-cli'], { env: cliEnv() });

@@ -83,7 +83,6 @@ export { recordForestVerdicts } from './models/forest-verdicts.js';
 export {
   checkModelNameOwner,
   expectedColumns,
-  explainColumnsRefusal,
   findModelVersion,
   latestModels,
   listModelVersions,
@@ -94,8 +93,8 @@ export {
   registrationNotes,
   removeModel,
   resolveModel,
-  versionBefore,
 } from './models/registry.js';
+export { type ColumnsAlternatives, columnsAlternatives, explainColumnsRefusal } from './models/columns-refusal.js';
 export { type ModelOriginal, openModelOriginal, originalFilename } from './models/original.js';
 export { sampleCsv } from './models/sample-csv.js';
 export { type SampleFormat, writeSample } from './models/sample-formats.js';

@@ -3,7 +3,8 @@ import { getModelBytes } from '@batchcast/db';
 import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns, type ScoringPool, ScoringPoolError } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
-import { explainColumnsRefusal, leaseModelSession, resolveModel, versionBefore } from './models/registry.js';
+import { columnsAlternatives, explainColumnsRefusal } from './models/columns-refusal.js';
+import { leaseModelSession, resolveModel } from './models/registry.js';
 import { predictionJson, type ScoredRows } from './predict-answer.js';
 import type { Model } from './records.js';
 
@@ -71,7 +72,7 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
   if (!plan.ok) {
     const refusal = new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
     const fits = (m: Model) => planColumns(m.schema, cells.header as string[], 'request').ok;
-    throw explainColumnsRefusal(refusal, modelRef, model, await versionBefore(ctx.pool, model), fits);
+    throw explainColumnsRefusal(refusal, model, await columnsAlternatives(ctx.pool, model, modelRef), fits);
   }
 
   const batch = coerceCellTape(cells, plan.targets);

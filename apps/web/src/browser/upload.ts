@@ -97,6 +97,32 @@ function sampleLink(model: ModelChoice): HTMLAnchorElement {
   return a;
 }
 
+/**
+ * The other models (their latest versions: the select's own options, not those under "Earlier versions") that take every
+ * column of `header`, as the server's refusal names them: a file chosen with the wrong model (churn data with the iris
+ * model) was told only what it lacked. At most three.
+ */
+function otherModelsTaking(header: string[], chosen: ModelChoice): ModelChoice[] {
+  return [...select.querySelectorAll<HTMLOptionElement>(':scope > option')]
+    .map(modelOf)
+    .filter((m) => m.name !== chosen.name && m.columns !== null && checkColumns(m.columns, header).missing.length === 0)
+    .slice(0, 3);
+}
+
+/** A button choosing `model` on the form (the file is then checked against it). */
+function useModelButton(model: ModelChoice): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'secondary use-model';
+  button.textContent = `Use ${model.name}`;
+  button.addEventListener('click', () => {
+    select.value = model.value;
+    select.dispatchEvent(new Event('change'));
+    select.focus();
+  });
+  return button;
+}
+
 /** The column separator chosen on the form (its "How to read the file" options), or undefined: detect. */
 function chosenDelimiter(): Delimiter | undefined {
   const value = delimiterInput?.value ?? '';
@@ -150,6 +176,9 @@ async function checkFile(): Promise<void> {
           ],
         ];
         if (unseen) lines.push(unseen.trim());
+        const fitting = otherModelsTaking(reading.header, model);
+        if (fitting.length > 0)
+          lines.push(['The file’s columns fit another model: ', ...fitting.flatMap((m, i) => [...(i ? [' '] : []), useModelButton(m)])]);
         if (missing.length === model.columns.length && !hinted) {
           // Not one name matches: the line read as the header may be a title above it (the server says the same).
           const shown = reading.header.slice(0, 8).map((h) => `"${showInvisible(h.length > 60 ? `${h.slice(0, 57)}...` : h)}"`);

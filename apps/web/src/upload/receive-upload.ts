@@ -12,8 +12,8 @@ import {
   type JobWhileReceiving,
   type Model,
   planJobColumns,
+  columnsAlternatives,
   explainColumnsRefusal,
-  versionBefore,
   resolveModel,
   type StoredUpload,
   type SubmissionClaim,
@@ -73,14 +73,14 @@ export function receiveUpload(
       if (fields.email !== undefined) await checkRequestEmail(ctx.jobs, { email: fields.email });
       if (fields.model === undefined) return undefined;
       const model = await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
-      // Looked up now, as the check below cannot wait: the version a refusal may offer instead of the latest.
-      const before = fields.model.includes('@') ? undefined : await versionBefore(ctx.jobs.pool, model);
+      // Looked up now, as the check below cannot wait: what a refusal may offer instead (the version before, other models).
+      const alternatives = await columnsAlternatives(ctx.jobs.pool, model, fields.model);
       return (header, format, duplicates) => {
         const plan = (m: Model) => planJobColumns(m, format, header, undefined, duplicates);
         try {
           plan(model);
         } catch (err) {
-          throw explainColumnsRefusal(err, fields.model, model, before, (m) => plan(m).length >= 0);
+          throw explainColumnsRefusal(err, model, alternatives, (m) => plan(m).length >= 0);
         }
       };
     },

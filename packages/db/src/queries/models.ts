@@ -305,6 +305,14 @@ export async function listModels(pool: Pool): Promise<ModelRecord[]> {
   return rows.map(record);
 }
 
+/** The id of the latest version of every model name still offered: what a refusal of a file's columns looks through. */
+export async function latestModelIds(pool: Pool): Promise<number[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT DISTINCT ON (name) id FROM models WHERE removed_at IS NULL ORDER BY name, version DESC',
+  );
+  return rows.map((r) => Number(r.id));
+}
+
 /** When a job last used each model name (any of its versions); names no job used are not in it. */
 export async function lastUseByModelName(pool: Pool): Promise<Map<string, Date>> {
   // One pass over the jobs for all names (jobs.model_id has no index of its own).

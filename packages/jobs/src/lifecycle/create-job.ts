@@ -12,7 +12,8 @@ import { jobOwner } from '../keys/quotas.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
-import { explainColumnsRefusal, resolveModel, versionBefore } from '../models/registry.js';
+import { columnsAlternatives, explainColumnsRefusal } from '../models/columns-refusal.js';
+import { resolveModel } from '../models/registry.js';
 import type { JobLayout, Model } from '../records.js';
 import { cleanFilename } from '../uploads/filename.js';
 import { formatRefusal } from '../uploads/refusals.js';
@@ -91,7 +92,7 @@ export async function checkJobRequest(
   try {
     targets = plan(model);
   } catch (err) {
-    throw explainColumnsRefusal(err, request.model, model, await versionBefore(ctx.pool, model), (m) => plan(m).length >= 0);
+    throw explainColumnsRefusal(err, model, await columnsAlternatives(ctx.pool, model, request.model), (m) => plan(m).length >= 0);
   }
   checkColumnTypes(layout, targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, targets);

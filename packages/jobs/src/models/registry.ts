@@ -1,6 +1,5 @@
 import {
   findModel,
-  findModelBefore,
   findModelNameOwner,
   findRemovedModel,
   getModelById,
@@ -430,42 +429,4 @@ function sameFileNotes(model: Model, same: number[]): string[] {
  */
 export function leaseModelSession(pool: Pool, model: Model, threads: number): Promise<SessionLease> {
   return leaseSession(model.sha256, () => getModelBytes(pool, model.sha256), model.schema, { intraOpNumThreads: threads });
-}
-
-/** The latest version of `model`'s name before it, if any: the one a refusal of its columns may offer instead. */
-export async function versionBefore(pool: Pool, model: Model): Promise<Model | undefined> {
-  // Asked at every upload that names its model before the file: a first version has none, and no query is made.
-  if (model.version === 1) return undefined;
-  const before = await findModelBefore(pool, model.name, model.version);
-  return before ? modelFromRecord(before) : undefined;
-}
-
-/**
- * A refusal of the columns (missing_columns) for a model named without a version (`ref`) names the version it was
- * checked against, the latest, when the name has an earlier version (`prev`): a new version that reads other
- * columns refused files that worked the day before, with nothing saying the model had changed. When the previous version (`prev`) takes the same columns (`fits`),
- * it is offered by its name@version. Any other error, or a reference naming its version, is returned as it was.
- */
-export function explainColumnsRefusal(
-  err: unknown,
-  ref: string | undefined,
-  model: Model,
-  prev: Model | undefined,
-  fits: (m: Model) => boolean,
-): unknown {
-  // A name with one version has nothing to choose between: its refusal stays as it was.
-  if (!(err instanceof DomainError) || err.code !== 'missing_columns' || (ref ?? '').includes('@') || !prev) return err;
-  let extra = ` It was checked against ${model.name}@${model.version}, the latest version of "${model.name}".`;
-  if (fitsQuietly(fits, prev)) {
-    extra += ` ${prev.name}@${prev.version} takes these columns: choose "${prev.name}@${prev.version}" as the model to use that version.`;
-  }
-  return new DomainError(err.kind, err.code, `${err.message}${extra}`, err.details);
-}
-
-function fitsQuietly(fits: (m: Model) => boolean, m: Model): boolean {
-  try {
-    return fits(m);
-  } catch {
-    return false;
-  }
 }
