@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects } from './support/csv.js';
-import { duckdbMakeParquet, openpyxlMake, results, scored } from './support/formats.js';
+import { duckdbMakeParquet, duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
 import { fileBlob } from './support/http.js';
 import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
 
@@ -21,10 +21,10 @@ let platform: Platform;
 
 beforeAll(async () => {
   platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
-  for (const name of MODELS) {
+  for (const file of [...MODELS.map((name) => `bool-member-${name}.pkl`), 'bool-labels.pkl']) {
     const form = new FormData();
-    form.set('name', `bool-member-${name}`);
-    form.set('file', fileBlob(await readFile(path.join(FIXTURES, `bool-member-${name}.pkl`))), `bool-member-${name}.pkl`);
+    form.set('name', file.replace('.pkl', ''));
+    form.set('file', fileBlob(await readFile(path.join(FIXTURES, file))), file);
     const res = await fetch(platform.url('/api/models'), {
       method: 'POST',
       body: form,
@@ -219,5 +219,46 @@ describe('a bool column of the training DataFrame', () => {
     });
     const body = await res.json();
     expect(JSON.stringify(body)).toContain('column \\"is_member\\": \\"yes\\" is not a number');
+  });
+});
+
+describe('a classifier fitted on True/False labels (a bool y)', () => {
+  // Its labels were the text "True"/"False" everywhere: pandas writes them so in a CSV, but as booleans in JSON and
+  // Parquet, and a program reading the JSON Lines results or a real-time answer got a string where it wanted a boolean.
+  const expected = async () => ({
+    csv: csvObjects(await readFile(path.join(FIXTURES, 'bool-labels.expected.csv'), 'utf8')).rows.map((r) => r.prediction),
+    json: (await readFile(path.join(FIXTURES, 'bool-labels.expected.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).prediction as boolean),
+  });
+
+  it('gives True/False in results.csv, as pandas writes them, and booleans in JSON Lines, Parquet and .xlsx', async () => {
+    const want = await expected();
+    expect(new Set(want.json)).toEqual(new Set([true, false]));
+    const { job, done } = await scored(platform, Buffer.from(csvText), { fields: { model: 'bool-labels' }, filename: 'members.csv' });
+    expect(done.rows).toMatchObject({ total: want.json.length, failed: 0 });
+    const csv = csvObjects((await results(platform, job, 'csv')).toString('utf8').replace(/^\uFEFF/, '')).rows;
+    expect(csv.map((r) => r.prediction)).toEqual(want.csv);
+    expect((await resultsJsonl(platform, job)).map((r) => r.prediction)).toEqual(want.json);
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.prediction).toBe('BOOLEAN');
+    expect(parquet.rows.map((r) => r.prediction)).toEqual(want.json);
+    const book = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    const column = book.rows[0]!.indexOf('prediction');
+    expect(book.rows.slice(1).map((r) => r[column])).toEqual(want.json);
+  });
+
+  it('answers booleans in real time, and the probabilities keep their columns', async () => {
+    const want = await expected();
+    const res = await fetch(platform.url('/api/models/bool-labels/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: typed.map(([is_member, visits, spend]) => ({ is_member, visits, spend })) }),
+    });
+    expect(res.status).toBe(200);
+    const predictions = (await res.json()).predictions as Record<string, unknown>[];
+    expect(predictions.map((p) => p.prediction)).toEqual(want.json);
+    expect(Object.keys(predictions[0]!)).toEqual(['prediction', 'probability_False', 'probability_True']);
   });
 });

@@ -122,8 +122,9 @@ export type PredictRequest = z.infer<typeof PredictRequest>;
 export const PredictResponse = z
   .object({
     model: z.object({ name: z.string(), version: version() }),
-    predictions: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.null()]))).openapi({
-      description: 'One per row, in order: `prediction`, `probability_<class>`… or, for a row that cannot be scored, nulls and `error`.',
+    predictions: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))).openapi({
+      description:
+        'One per row, in order: `prediction` (a label, a number, or true/false for a classifier fitted on booleans), `probability_<class>`… or, for a row that cannot be scored, nulls and `error`.',
     }),
   })
   .openapi('PredictResponse');

@@ -35,3 +35,4 @@ export { refuseExternalData } from './external-data.js';
 export { onnx } from './onnx-proto.js';
 export type { AttributeProto, ModelProtoFields, NodeProto, TensorProto, ValueInfoProto } from './onnx-proto.js';
 export { failUnknownCategories } from './known-categories.js';
+export { LABEL_TYPE_KEY } from './label-type.js';

@@ -10,6 +10,7 @@ import { toNumber } from './onnx-proto.js';
 import { decodeModel, scanModel } from './onnx-graph.js';
 import { describeInputs } from './inputs.js';
 import { locate, readKnownCategories } from './known-categories.js';
+import { readLabelType } from './label-type.js';
 import { readGraphCategories } from './graph-categories.js';
 import { rewriteZipMaps } from './zipmap.js';
 import { rewriteTreePrecision } from './tree-precision.js';
@@ -96,6 +97,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
     probabilityOutput: roles.probabilityOutput,
     valueOutput: roles.valueOutput,
     classLabels: roles.classLabels,
+    ...readLabelType(model, roles.classLabels),
     fixedBatch: inputFacts.fixedBatch,
     ...knownCategoriesOf(model, inputFacts.inputs),
     notes: [

@@ -41,6 +41,12 @@ export interface ModelSchema {
   valueOutput: string | null;
   /** Class labels in the model's probability order; numbers for integer labels. Null for regressors. */
   classLabels: (string | number)[] | null;
+  /**
+   * `bool` when the labels (`False`, `True`) stand for booleans: a classifier fitted on a y of True/False. The CSV
+   * results keep the text, as pandas writes it; JSON Lines, Parquet, .xlsx and real-time answers give booleans, as
+   * pandas' to_json and to_parquet do. Absent for any other labels (label-type.ts).
+   */
+  labelType?: 'bool';
   /** A fixed batch dimension (e.g. 1) the model requires, or null when any batch size works. */
   fixedBatch: number | null;
   /** Anything the registration learned worth showing: producer name/version, opsets, graph rewrites. */

@@ -1,8 +1,8 @@
 import type { RowError } from '@batchcast/csv';
-import { numberText } from '@batchcast/formats';
+import { float32Text, numberText } from '@batchcast/formats';
 import type { BatchPredictions } from '@batchcast/inference';
 
-export type Prediction = Record<string, string | number | null>;
+export type Prediction = Record<string, string | number | boolean | null>;
 
 export interface PredictAnswer {
   model: { name: string; version: number };
@@ -16,6 +16,14 @@ export interface ScoredRows {
   columns: string[];
   /** Class labels of the schema (0 for a regressor). */
   classes: number;
+  /**
+   * Whether the model computes its values in double precision (valuesAreDouble): printed with every digit; otherwise
+   * they are float32 numbers, printed as batch results print them, in float32's shortest form (201.57007, not the
+   * widened double 201.570068359375), as are the probabilities, always float32. The same numbers as a batch job's.
+   */
+  doubleValues: boolean;
+  /** Whether the labels (`False`/`True`) stand for booleans (ModelSchema.labelType): answered as JSON's false/true. */
+  booleanLabels: boolean;
   count: number;
   /** Failed rows, in row order: they answer null columns and the error. */
   errors: RowError[];
@@ -34,8 +42,14 @@ export function predictionObjects(s: ScoredRows): PredictAnswer {
       for (const c of columns) p[c] = null;
       p.error = error;
     } else {
-      p.prediction = out.labels ? out.labels[i]! : out.values ? out.values[i]! : null;
-      if (out.probabilities) for (let k = 0; k < classes; k++) p[columns[k + 1]!] = out.probabilities[i * classes + k]!;
+      p.prediction = out.labels
+        ? labelValue(out.labels[i]!, s.booleanLabels)
+        : out.values
+          ? s.doubleValues
+            ? out.values[i]!
+            : float32Number(out.values[i]!)
+          : null;
+      if (out.probabilities) for (let k = 0; k < classes; k++) p[columns[k + 1]!] = float32Number(out.probabilities[i * classes + k]!);
     }
     predictions[i] = p;
   }
@@ -72,8 +86,8 @@ export function predictionJson(s: ScoredRows): string {
   const keys = columns.map((c) => `${JSON.stringify(c)}:`);
   const failedRow = `{${keys.map((k) => `${k}null`).join(',')},"error":`;
   const labelText = new Map<string | number, string>();
-  // A forest's probabilities take few distinct values (multiples of 1/trees), and printing a float32 widened
-  // to a double (17 digits) is the costly part of the answer: each is printed once, keyed by its bits.
+  // A forest's probabilities take few distinct values (multiples of 1/trees), and printing a float32 (its shortest
+  // digits, found by trying precisions) is the costly part of the answer: each is printed once, keyed by its bits.
   const probabilityBits = probabilities ? new Uint32Array(probabilities.buffer, probabilities.byteOffset, probabilities.length) : null;
   const probabilityText = new Map<number, string>();
   const parts: string[] = new Array(s.count);
@@ -90,17 +104,17 @@ export function predictionJson(s: ScoredRows): string {
       const label = out.labels[i]!;
       let text = labelText.get(label);
       if (text === undefined) {
-        text = JSON.stringify(label);
+        text = JSON.stringify(labelValue(label, s.booleanLabels));
         labelText.set(label, text);
       }
       row += text;
-    } else row += out.values ? numberJson(out.values[i]!) : 'null';
+    } else row += out.values ? (s.doubleValues ? numberJson(out.values[i]!) : float32Json(out.values[i]!)) : 'null';
     if (probabilities && probabilityBits) {
       for (let k = 0; k < classes; k++) {
         const at = i * classes + k;
         let text = probabilityText.get(probabilityBits[at]!);
         if (text === undefined) {
-          text = numberJson(probabilities[at]!);
+          text = float32Json(probabilities[at]!);
           probabilityText.set(probabilityBits[at]!, text);
         }
         row += `,${keys[k + 1]!}${text}`;
@@ -111,4 +125,10 @@ export function predictionJson(s: ScoredRows): string {
   return `{"model":${JSON.stringify(s.model)},"predictions":[${parts.join(',')}]}`;
 }
 
+/** A label as answered: `True`/`False` as a boolean when the labels stand for booleans, else as it is. */
+const labelValue = (label: string | number, booleans: boolean): string | number | boolean => (booleans ? label === 'True' : label);
 const numberJson = (x: number): string => (Number.isFinite(x) ? numberText(x) : 'null');
+/** A float32 number (a double that is one) as JSON: its shortest float32 digits (float32Text); null when not finite. */
+const float32Json = (x: number): string => (Number.isFinite(x) ? float32Text(x) : 'null');
+/** The double whose shortest text is the float32's shortest digits: what JSON.stringify then prints as float32Json does. */
+const float32Number = (x: number): number => (Number.isFinite(x) ? Number(float32Text(x)) : x);

@@ -1,6 +1,14 @@
 import { type ColumnTarget, coerceCellTape, type JsonCellTape, type RecordBatch } from '@batchcast/csv';
 import { getModelBytes } from '@batchcast/db';
-import { failNonFiniteRows, nonFiniteRows, outputColumns, planColumns, type ScoringPool, ScoringPoolError } from '@batchcast/inference';
+import {
+  failNonFiniteRows,
+  nonFiniteRows,
+  outputColumns,
+  planColumns,
+  type ScoringPool,
+  ScoringPoolError,
+  valuesAreDouble,
+} from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { columnsAlternatives, explainColumnsRefusal } from './models/columns-refusal.js';
@@ -64,6 +72,8 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
     model: { name: model.name, version: model.version },
     columns: outputColumns(schema),
     classes: schema.classLabels?.length ?? 0,
+    doubleValues: valuesAreDouble(schema),
+    booleanLabels: schema.labelType === 'bool',
   };
   // No rows, no keys: nothing can miss a column, and the answer is no predictions (it was a 422 naming every
   // column as missing, since the empty list's header is empty).

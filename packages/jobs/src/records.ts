@@ -170,6 +170,7 @@ export const ModelSchemaSchema = z.object({
   probabilityOutput: z.string().nullable(),
   valueOutput: z.string().nullable(),
   classLabels: z.array(z.union([z.string(), z.number()])).nullable(),
+  labelType: z.literal('bool').optional(),
   fixedBatch: z.number().int().nullable(),
   notes: z.array(z.string()),
   knownCategories: z

@@ -155,7 +155,7 @@ describe('the cell tape path against the row-object path', () => {
 });
 
 describe('predictionJson', () => {
-  const label = fc.oneof(fc.constantFrom('yes', 'no', 'a"b', 'é\n'), fc.integer({ min: -3, max: 3 }));
+  const label = fc.oneof(fc.constantFrom('yes', 'no', 'a"b', 'é\n', 'True', 'False'), fc.integer({ min: -3, max: 3 }));
   const float32 = fc.float({ noDefaultInfinity: false, noNaN: false });
   const scored = fc
     .record({
@@ -164,21 +164,24 @@ describe('predictionJson', () => {
       labels: fc.uniqueArray(fc.constantFrom('0', '1', 'malignant', 'a"b'), { minLength: 1, maxLength: 3 }),
       failed: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
       cells: fc.array(fc.tuple(label, fc.double(), float32), { minLength: 24, maxLength: 24 }),
+      doubleValues: fc.boolean(),
+      booleanLabels: fc.boolean(),
     })
-    .map(({ task, count, labels, failed, cells }): ScoredRows => {
+    .map(({ task, count, labels, failed, cells, doubleValues, booleanLabels }): ScoredRows => {
       const classes = task === 'regressor' ? 0 : labels.length;
       const withProbabilities = task === 'classifier';
       const out: BatchPredictions = {
         count,
         labels: task === 'regressor' ? null : cells.slice(0, count).map((c) => c[0]),
-        values: task === 'regressor' ? Float64Array.from(cells.slice(0, count), (c) => c[1]) : null,
+        // A float32 model's values are doubles that are float32 numbers.
+        values: task === 'regressor' ? Float64Array.from(cells.slice(0, count), (c) => (doubleValues ? c[1] : Math.fround(c[1]))) : null,
         probabilities: withProbabilities ? Float32Array.from(cells.slice(0, count * classes), (c) => c[2]) : null,
       };
       const columns = ['prediction', ...(withProbabilities ? labels.map((l) => `probability_${l}`) : [])];
       const errors = failed
         .slice(0, count)
         .flatMap((f, row) => (f ? [{ row, column: 'x', value: null, message: `column "x": "a\\"b\n" is not a number (${row})` }] : []));
-      return { model: { name: 'm"é', version: 3 }, columns, classes, count, errors, out };
+      return { model: { name: 'm"é', version: 3 }, columns, classes, doubleValues, booleanLabels, count, errors, out };
     });
 
   it('is the answer objects as JSON (answerJson), byte for byte: JSON.stringify but for negative zero', () => {
@@ -205,6 +208,8 @@ describe('predictionJson', () => {
       model: { name: 'm', version: 1 },
       columns: ['prediction'],
       classes: 0,
+      doubleValues: true,
+      booleanLabels: false,
       count: 2,
       errors: [],
       out: { count: 2, labels: null, values: Float64Array.of(-0, 0), probabilities: null },
@@ -213,11 +218,45 @@ describe('predictionJson', () => {
     expect(answerJson(predictionObjects(s))).toBe(predictionJson(s));
   });
 
+  it("prints float32 probabilities and a float32 model's values in float32's shortest digits, as the batch results do", () => {
+    // The answer printed the widened doubles (0.981583297252655, 201.570068359375) where the same row's batch results
+    // have 0.9815833 and 201.57007: the same numbers, said differently.
+    const classifier: ScoredRows = {
+      model: { name: 'm', version: 1 },
+      columns: ['prediction', 'probability_a', 'probability_b'],
+      classes: 2,
+      doubleValues: false,
+      booleanLabels: false,
+      count: 1,
+      errors: [],
+      out: { count: 1, labels: ['a'], values: null, probabilities: Float32Array.of(0.981583297252655, 0.018416736274957657) },
+    };
+    const answer =
+      '{"model":{"name":"m","version":1},"predictions":[{"prediction":"a","probability_a":0.9815833,"probability_b":0.018416736}]}';
+    expect(predictionJson(classifier)).toBe(answer);
+    expect(answerJson(predictionObjects(classifier))).toBe(answer);
+    const regressor = (doubleValues: boolean): ScoredRows => ({
+      model: { name: 'm', version: 1 },
+      columns: ['prediction'],
+      classes: 0,
+      doubleValues,
+      booleanLabels: false,
+      count: 1,
+      errors: [],
+      out: { count: 1, labels: null, values: Float64Array.of(201.570068359375), probabilities: null },
+    });
+    expect(predictionJson(regressor(false))).toBe('{"model":{"name":"m","version":1},"predictions":[{"prediction":201.57007}]}');
+    // A model computing in double keeps every digit.
+    expect(predictionJson(regressor(true))).toBe('{"model":{"name":"m","version":1},"predictions":[{"prediction":201.570068359375}]}');
+  });
+
   it('falls back to the objects when two columns have one name', () => {
     const s: ScoredRows = {
       model: { name: 'm', version: 1 },
       columns: ['prediction', 'probability_1', 'probability_1'],
       classes: 2,
+      doubleValues: false,
+      booleanLabels: false,
       count: 1,
       errors: [],
       out: { count: 1, labels: [1], values: null, probabilities: Float32Array.of(0.25, 0.75) },

@@ -3,7 +3,7 @@
  * classifier's `label` (classes_ gathered at the argmax of the probabilities) and `probabilities` (double
  * [N, classes]), or a regressor's `variable` (double [N, 1]). Inputs come from the fitted feature names.
  */
-import { MAX_MODEL_COLUMNS } from '@batchcast/inference';
+import { LABEL_TYPE_KEY, MAX_MODEL_COLUMNS } from '@batchcast/inference';
 import { ModelImportError } from '../errors.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import { classifierOutputs, regressorOutput } from '../onnx/ops.js';
@@ -12,7 +12,7 @@ import type { PyValue } from '../pickle/values.js';
 import { pipelineSteps } from './compose.js';
 import type { Ctx } from './context.js';
 import { InputTable } from './features.js';
-import { asLabels, asList, Est, typeName } from './py.js';
+import { asLabels, asList, booleanClasses, Est, typeName } from './py.js';
 import { applyRefusals } from './refused-inputs.js';
 import { predictorFor, transformerFor } from './registry.js';
 import { isXgboostWrapper } from '../xgboost/sklearn-wrapper.js';
@@ -141,6 +141,8 @@ export function convertSklearn(root: PyValue): SklearnConversion {
     classifierOutputs(b, applyRefusals(b, ctx.refusals, prediction.proba), prediction.classes, prediction.labelScores);
   else regressorOutput(b, applyRefusals(b, ctx.refusals, prediction.value));
   notes.unshift(...table.finish());
+  // Read by @batchcast/inference (label-type.ts): labels True/False given back as booleans where a format has them.
+  if (prediction.kind === 'classifier' && booleanClasses(last ?? est)) b.setMetadata(LABEL_TYPE_KEY, 'bool');
   // Read by @batchcast/inference (known-categories.ts), which fails rows holding any other value.
   if (ctx.knownCategories.length > 0) b.setMetadata('batchcast.known_categories', JSON.stringify(ctx.knownCategories));
 

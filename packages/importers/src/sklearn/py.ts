@@ -248,6 +248,21 @@ export function classLabels(est: Est): Label[] {
 }
 
 /**
+ * Whether a classifier's classes_ are booleans (fitted on a y of True/False: numpy's bool dtype, or Python's bools in
+ * an object array or list). classLabels gives them as the text `False`/`True`; the graph's metadata says they are
+ * booleans (LABEL_TYPE_KEY), so that the typed results and real-time answers give them back as such.
+ */
+export function booleanClasses(est: Est): boolean {
+  const raw = est.get('classes_');
+  if (raw instanceof NdArray) {
+    if (raw.dtype.kind === 'b') return true;
+    return Array.isArray(raw.data) && raw.data.length > 0 && raw.data.every((x) => typeof x === 'boolean');
+  }
+  const list = raw === undefined ? null : asList(raw);
+  return !!list && list.length > 0 && list.every((x) => typeof x === 'boolean');
+}
+
+/**
  * Labels of a classes_ array or list, exactly: asLabels' values, except that integers beyond 2^53 keep their exact
  * decimal text and a float array's values are Python's str() of them. Null when one is missing (None, NaN) or of
  * another kind.

@@ -6,16 +6,22 @@ import type { ShortestNumbers } from '../inputs/read-input-rows.js';
 
 /**
  * The prediction columns of the results, after the input's: `prediction`, `probability_<class>`... (classifiers
- * with probabilities), `error`. Typed for the typed results: labels are int64 when every label is an integer
- * (integerLabels), text otherwise; regression values and probabilities numbers.
+ * with probabilities), `error`. Typed for the typed results: labels are booleans when they stand for them (labelType),
+ * int64 when every label is an integer (integerLabels), text otherwise; regression values and probabilities numbers.
  */
 export function predictionColumns(schema: ModelSchema): ResultColumn[] {
   const [prediction, ...probabilities] = outputColumns(schema);
   return [
-    { name: prediction!, type: schema.task === 'regressor' ? 'double' : integerLabels(schema.classLabels) ? 'int64' : 'string' },
+    { name: prediction!, type: schema.task === 'regressor' ? 'double' : labelColumnType(schema) },
     ...probabilities.map((name) => ({ name, type: 'double' as const })),
     { name: 'error', type: 'string' },
   ];
+}
+
+/** A classifier's labels in the typed results: booleans (their `True`/`False` text read as such), int64, or text. */
+function labelColumnType(schema: ModelSchema): ResultColumn['type'] {
+  if (schema.labelType === 'bool') return 'bool';
+  return integerLabels(schema.classLabels) ? 'int64' : 'string';
 }
 
 const INT64_MIN = -(2n ** 63n);
