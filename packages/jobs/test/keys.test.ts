@@ -112,6 +112,8 @@ describe('an API key', () => {
     expect(revoked).toMatchObject({ kind: 'unauthorized', code: 'revoked_api_key' });
     expect(revoked.message).toContain(created.prefix);
     expect((await listApiKeys(ctx)).some((k) => k.id === created.id)).toBe(false);
+    // The admin's keys page lists it still, as revoked.
+    expect((await listApiKeys(ctx, { includeRevoked: true })).find((k) => k.id === created.id)?.revokedAt).toBeInstanceOf(Date);
     expect((await refusal(revokeApiKey(ctx, created.id))).kind).toBe('not_found');
   });
 

@@ -77,10 +77,10 @@ export async function getApiKey(pool: Pool, id: string): Promise<ApiKeyRecord | 
   return rows[0] ?? null;
 }
 
-/** Keys not revoked, newest first. */
-export async function listApiKeys(pool: Pool): Promise<ApiKeyRecord[]> {
+/** Keys not revoked, newest first; with `includeRevoked`, the revoked ones too (the admin's list of keys). */
+export async function listApiKeys(pool: Pool, opts: { includeRevoked?: boolean } = {}): Promise<ApiKeyRecord[]> {
   const { rows } = await pool.query<ApiKeyRecord>(
-    `SELECT ${columns} FROM api_keys WHERE revoked_at IS NULL ORDER BY created_at DESC, id DESC`,
+    `SELECT ${columns} FROM api_keys ${opts.includeRevoked ? '' : 'WHERE revoked_at IS NULL '}ORDER BY created_at DESC, id DESC`,
   );
   return rows;
 }

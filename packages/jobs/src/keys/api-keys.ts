@@ -31,6 +31,8 @@ export interface ApiKey {
   limits: ApiKeyLimits;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** When it was revoked; null while it is valid (only the admin's list of keys shows revoked ones). */
+  revokedAt: Date | null;
 }
 
 /** The key a request authenticated with: its record, and the key as presented (kept for this request only). */
@@ -76,6 +78,7 @@ export function describeKey(row: ApiKeyRecord): ApiKey {
     limits: { requestsPerMinute: row.requestsPerMinute, rowsPerDay: row.rowsPerDay, concurrentJobs: row.concurrentJobs },
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
   };
 }
 
@@ -192,11 +195,11 @@ function checkLimits<L extends Partial<ApiKeyLimits>>(limits: L): L {
   return limits;
 }
 
-export async function listApiKeys(ctx: JobsContext): Promise<ApiKey[]> {
-  return (await listKeyRows(ctx.pool)).map(describeKey);
+/** Keys not revoked, newest first; with `includeRevoked` (the admin page's list), the revoked ones too. */
+export async function listApiKeys(ctx: JobsContext, opts: { includeRevoked?: boolean } = {}): Promise<ApiKey[]> {
+  return (await listKeyRows(ctx.pool, opts)).map(describeKey);
 }
 
-/** Revokes a key: from now on it is refused (401). Its jobs keep their data and links. */
 /**
  * Revokes a key (401 revoked_api_key from then on) and ends the links of its jobs that were made from it:
  * whoever still holds the key could otherwise make them again and read those jobs until their retention ends.
