@@ -719,6 +719,11 @@ route({
   path: '/admin/login',
   operationId: 'adminLoginPage',
   summary: 'The admin sign-in form',
+  description:
+    'A browser without a session is sent here (303) from any admin page or form: `next` is the page to come back to (a path under ' +
+    '/admin only; anything else, `//host` or an absolute URL included, is /admin), `ended=1` says that its session ended. A form ' +
+    'posted without a session is not performed, nor replayed after signing in. API clients (`Accept: application/json`, an ' +
+    'Authorization header, /api paths) get 401 instead.',
   tags: ['admin'],
   responses: { 200: text('text/html', 'The form.'), 403: text('text/html', 'Admin pages disabled (no ADMIN_TOKEN).') },
 });

@@ -17,6 +17,12 @@ import type { Request, Response } from 'express';
  */
 export const SESSION_COOKIE = 'bc_admin';
 export const LOGIN_CSRF_COOKIE = 'bc_login_csrf';
+/**
+ * Set at sign-in for 30 days (path /admin, no secret in it): a browser without a live session that has it had one
+ * (signed out in another tab, or expired; the browser drops an expired session cookie), and is told its session ended.
+ */
+export const SIGNED_IN_BEFORE_COOKIE = 'bc_admin_before';
+export const SIGNED_IN_BEFORE_TTL_MS = 30 * 24 * 3600_000;
 export const SESSION_TTL_MS = 12 * 3600_000;
 
 export interface AdminSession {

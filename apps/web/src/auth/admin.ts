@@ -5,7 +5,7 @@ import { clientAddress } from '../http/client-address.js';
 import { refuse } from '../http/errors.js';
 import { adminGuesses } from './guess-throttle.js';
 import { sameOrigin } from '../http/cross-site.js';
-import { AdminSessions, readCookies, safeEqual, SESSION_COOKIE, type AdminSession } from './admin-session.js';
+import { AdminSessions, readCookies, safeEqual, SESSION_COOKIE, SIGNED_IN_BEFORE_COOKIE, type AdminSession } from './admin-session.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -91,10 +91,11 @@ export function requireAdmin(ctx: WebContext, opts: AdminGuardOptions = {}): Req
       req.adminSession = session;
       return next();
     }
-    // A browser (it asks for text/html by name) goes to the sign-in form; API clients (curl's */*,
-    // fetch, Prometheus) get the 401 they can act on.
-    if (opts.browser && req.method === 'GET' && /\btext\/html\b/.test(req.get('accept') ?? '')) {
-      return res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
+    // A browser goes to the sign-in form, and after it back to the page it was on; API clients get the 401
+    // they can act on. A form posted without a session is not performed (nor replayed after signing in).
+    if (opts.browser && isBrowserPage(req)) {
+      const cookies = readCookies(req);
+      return res.redirect(303, loginPath(returnPathOf(req), SESSION_COOKIE in cookies || SIGNED_IN_BEFORE_COOKIE in cookies));
     }
     next(
       refuse(
@@ -111,4 +112,45 @@ function csrfOk(req: Request, session: AdminSession, mode: 'token' | 'origin', p
   if (mode === 'origin') return true;
   const presented = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : '');
   return safeEqual(presented, session.csrf);
+}
+
+/**
+ * Whether a request without a session comes from a person's browser (a page navigated to, or a form of ours
+ * posted): it asks for text/html by name, not preferring JSON, sends no Authorization header, and is not for
+ * /api. Everything else (curl's and fetch's `*\/*`, `Accept: application/json`, Prometheus) is an API client.
+ */
+export function isBrowserPage(req: Request): boolean {
+  if (req.get('authorization') || req.path.startsWith('/api/')) return false;
+  if (!['GET', 'HEAD', 'POST'].includes(req.method)) return false;
+  return /\btext\/html\b/.test(req.get('accept') ?? '') && req.accepts(['html', 'json']) === 'html';
+}
+
+/**
+ * The admin page to come back to after signing in: the page itself for a GET; for a form's POST, the page that
+ * holds the form (its action is never replayed): a job's page for its buttons, the keys page for its forms,
+ * /admin for the others.
+ */
+export function returnPathOf(req: Request): string {
+  if (req.method === 'GET' || req.method === 'HEAD') return req.originalUrl;
+  const job = /^\/admin\/jobs\/([^/?#]+)\//.exec(req.path);
+  if (job) return `/admin/jobs/${job[1]}`;
+  if (/^\/admin\/keys(?:[/?#]|$)/.test(req.path)) return '/admin/keys';
+  if (req.path.startsWith('/admin/queues')) return '/admin/queues';
+  return '/admin';
+}
+
+/** The sign-in form's address: where to come back to (when it is a safe one) and, for an ended session, why. */
+export function loginPath(returnPath: string, sessionEnded: boolean): string {
+  const next = safeReturnPath(returnPath);
+  return `/admin/login?next=${encodeURIComponent(next)}${sessionEnded ? '&ended=1' : ''}`;
+}
+
+/**
+ * Where to go after signing in: only a path of this site under /admin, given relative (never `//host`, a
+ * backslash, a scheme, control characters or whitespace, all of which a browser may read as another site), at
+ * most 2,000 characters; anything else is /admin.
+ */
+export function safeReturnPath(raw: unknown): string {
+  const text = typeof raw === 'string' ? raw : '';
+  return text.length <= 2000 && /^\/admin(?:[/?#]|$)/.test(text) && !text.includes('//') && !/[\\\s\p{Cc}]/u.test(text) ? text : '/admin';
 }

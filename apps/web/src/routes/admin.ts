@@ -24,7 +24,7 @@ import {
   removeSchedule,
 } from '@batchcast/jobs';
 import { queueNames } from '@batchcast/queue';
-import { adminSessions, requireAdmin, tooManyGuesses } from '../auth/admin.js';
+import { adminSessions, requireAdmin, safeReturnPath, tooManyGuesses } from '../auth/admin.js';
 import { adminGuesses } from '../auth/guess-throttle.js';
 import {
   clearCookie,
@@ -32,6 +32,8 @@ import {
   readCookies,
   SESSION_COOKIE,
   SESSION_TTL_MS,
+  SIGNED_IN_BEFORE_COOKIE,
+  SIGNED_IN_BEFORE_TTL_MS,
   safeEqual,
   setCookie,
 } from '../auth/admin-session.js';
@@ -139,15 +141,17 @@ export function admin(ctx: WebContext): Router {
   };
 
   router.get('/admin/login', (req, res) => {
-    const next = safeNext(req.query.next);
+    const next = safeReturnPath(req.query.next);
     if (!token) return loginDisabled(res, next);
     const csrf = randomBytes(18).toString('base64url');
     setCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, csrf, { maxAgeMs: 3600_000, path: '/admin/login' });
-    res.set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf, next }));
+    // ended=1: the guard sent here a browser whose session had ended (signed out elsewhere, expired).
+    const notice = req.query.ended === '1' ? 'Your session ended; sign in again.' : null;
+    res.set('cache-control', 'no-store').type('html').send(adminLoginPage({ csrf, next, notice }));
   });
 
   router.post('/admin/login', form, async (req, res) => {
-    const next = safeNext(req.body?.next);
+    const next = safeReturnPath(req.body?.next);
     if (!token) return loginDisabled(res, next);
     const sessions = adminSessions(token);
     const cookieCsrf = readCookies(req)[LOGIN_CSRF_COOKIE] ?? '';
@@ -179,6 +183,7 @@ export function admin(ctx: WebContext): Router {
     }
     const { cookie } = sessions.issue(await currentAdminEpoch(ctx.jobs));
     setCookie(res, req, publicUrl, SESSION_COOKIE, cookie, { maxAgeMs: SESSION_TTL_MS, path: '/' });
+    setCookie(res, req, publicUrl, SIGNED_IN_BEFORE_COOKIE, '1', { maxAgeMs: SIGNED_IN_BEFORE_TTL_MS, path: '/admin' });
     clearCookie(res, req, publicUrl, LOGIN_CSRF_COOKIE, '/admin/login');
     ctx.log.info('admin signed in');
     res.redirect(303, next);
@@ -318,10 +323,4 @@ function scheduleFromForm(fields: Record<string, string>): Record<string, unknow
     ...(timezone?.trim() ? { timezone } : {}),
     ...(attempts?.trim() ? { attempts: /^\d+$/.test(attempts.trim()) ? Number(attempts) : attempts } : {}),
   };
-}
-
-/** Where to go after signing in: only a path under /admin (never another site). */
-function safeNext(raw: unknown): string {
-  const text = typeof raw === 'string' ? raw : '';
-  return /^\/admin(?:[/?#]|$)/.test(text) && !text.startsWith('//') && !/[\\\s]/.test(text) ? text : '/admin';
 }

@@ -225,7 +225,14 @@ ${modelForm(opts)}
 }
 
 /** The admin sign-in form. */
-export function adminLoginPage(opts: { csrf: string; next: string; error?: string | null; disabled?: boolean }): string {
+export function adminLoginPage(opts: {
+  csrf: string;
+  next: string;
+  error?: string | null;
+  /** Why the browser was sent here (its session ended), when it was. */
+  notice?: string | null;
+  disabled?: boolean;
+}): string {
   if (opts.disabled) {
     return layout('Admin sign-in', html`<h1>Admin</h1>${errorBox('The admin pages are disabled: start batchcast with ADMIN_TOKEN set.')}`);
   }
@@ -235,6 +242,7 @@ export function adminLoginPage(opts: { csrf: string; next: string; error?: strin
     // has the focus, reads why the sign-in failed.
     html`<h1>Admin sign-in</h1>
 ${opts.error && html`<div class="error-box" id="login-error" role="alert"><p>${opts.error}</p></div>`}
+${!opts.error && opts.notice && html`<div class="notice" role="status" id="session-ended"><p>${opts.notice}</p></div>`}
 <form method="post" action="/admin/login" class="card admin-form">
   ${csrfField(opts.csrf)}
   <input type="hidden" name="next" value="${opts.next}">
