@@ -5,7 +5,8 @@ import { ADMIN_TOKEN, Platform } from './support/platform.js';
 /**
  * The admin pages in a browser whose session ended (signed out in another tab, expired): sent to the sign-in
  * form with a notice and back to the page after signing in (a path under /admin only), a form posted without a
- * session not performed; API clients still get 401; through the real platform (PostgreSQL, Redis).
+ * session not performed; API clients still get 401. And the API keys page: create (the key shown once), list,
+ * revoke, with the API's checks and messages, through the real platform (PostgreSQL, Redis).
  */
 let platform: Platform;
 
@@ -54,19 +55,22 @@ const postForm = (path: string, cookie: string, fields: [string, string][], acce
     body: new URLSearchParams(fields),
   });
 
+const keyNames = async (): Promise<string[]> =>
+  ((await (await fetch(platform.url('/api/keys'), { headers: admin })).json()) as { keys: { name: string }[] }).keys.map((k) => k.name);
+
 describe('a browser whose admin session ended', () => {
   it('is sent (303) to the sign-in form with a notice, and back to its page after signing in', async () => {
     const { cookie } = await endedSession();
-    const page = await fetch(platform.url('/admin/jobs/abc?x=1'), { redirect: 'manual', headers: { cookie, accept: BROWSER_ACCEPT } });
+    const page = await fetch(platform.url('/admin/keys?revoked=x'), { redirect: 'manual', headers: { cookie, accept: BROWSER_ACCEPT } });
     expect(page.status).toBe(303);
     const location = page.headers.get('location')!;
-    expect(location).toBe(`/admin/login?next=${encodeURIComponent('/admin/jobs/abc?x=1')}&ended=1`);
+    expect(location).toBe(`/admin/login?next=${encodeURIComponent('/admin/keys?revoked=x')}&ended=1`);
     const login = await (await fetch(platform.url(location), { headers: { accept: BROWSER_ACCEPT } })).text();
     expect(login).toContain('Your session ended; sign in again.');
-    expect(login).toContain('name="next" value="/admin/jobs/abc?x=1"');
-    const signedIn = await signInVia(location, '/admin/jobs/abc?x=1');
+    expect(login).toContain('name="next" value="/admin/keys?revoked=x"');
+    const signedIn = await signInVia(location, '/admin/keys?revoked=x');
     expect(signedIn.status).toBe(303);
-    expect(signedIn.headers.get('location')).toBe('/admin/jobs/abc?x=1');
+    expect(signedIn.headers.get('location')).toBe('/admin/keys?revoked=x');
   });
 
   it('is told its session ended when the browser dropped the expired cookie, but not on a first visit', async () => {
@@ -99,6 +103,15 @@ describe('a browser whose admin session ended', () => {
     expect(schedule.headers.get('location')).toBe('/admin/login?next=%2Fadmin&ended=1');
     expect((await fetch(platform.url('/api/schedules/after-sign-out'), { headers: admin })).status).toBe(404);
 
+    const key = await postForm('/admin/keys', cookie, [
+      ['_csrf', csrf],
+      ['name', 'after-sign-out'],
+      ['scopes', 'jobs:read'],
+    ]);
+    expect(key.status).toBe(303);
+    expect(key.headers.get('location')).toBe(`/admin/login?next=${encodeURIComponent('/admin/keys')}&ended=1`);
+    expect(await keyNames()).not.toContain('after-sign-out');
+
     const job = await postForm('/admin/jobs/00000000-0000-0000-0000-000000000000/resend', cookie, [['_csrf', csrf]]);
     expect(job.headers.get('location')).toBe(
       `/admin/login?next=${encodeURIComponent('/admin/jobs/00000000-0000-0000-0000-000000000000')}&ended=1`,
@@ -110,15 +123,15 @@ describe('a browser whose admin session ended', () => {
     const cases: [string, RequestInit][] = [
       ['/admin', { headers: { cookie, accept: 'application/json' } }],
       ['/admin', { headers: { cookie } }],
-      ['/admin', { headers: { cookie, accept: 'application/json, text/html;q=0.5' } }],
+      ['/admin/keys', { headers: { cookie, accept: 'application/json, text/html;q=0.5' } }],
       ['/admin', { headers: { cookie, accept: BROWSER_ACCEPT, authorization: 'Basic Zm9vOmJhcg==' } }],
       ['/api/keys', { headers: { cookie, accept: BROWSER_ACCEPT } }],
       [
-        '/admin/schedules',
+        '/admin/keys',
         {
           method: 'POST',
           headers: { cookie, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ _csrf: csrf, name: 'api-client' }),
+          body: new URLSearchParams({ _csrf: csrf, name: 'api-client', scopes: 'jobs:read' }),
         },
       ],
     ];
@@ -131,6 +144,7 @@ describe('a browser whose admin session ended', () => {
       expect(res.headers.get('content-type')).toMatch(/application\/json/);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     }
+    expect(await keyNames()).not.toContain('api-client');
   });
 
   it('comes back only to a path under /admin of this site: another site, //host, a backslash or a scheme is /admin', async () => {
@@ -157,5 +171,148 @@ describe('a browser whose admin session ended', () => {
     const odd = await fetch(platform.url('/admin//evil.example'), { redirect: 'manual', headers: { accept: BROWSER_ACCEPT } });
     if (odd.status === 303) expect(odd.headers.get('location')).toMatch(/^\/admin\/login(\?|$)/);
     expect((await signInVia('/admin/login', '/admin/jobs/abc?x=1#top')).headers.get('location')).toBe('/admin/jobs/abc?x=1#top');
+  });
+});
+
+describe('the API keys page', () => {
+  it('creates a key (shown once), lists it, refuses bad input on the form with the input kept, revokes it', async () => {
+    const { cookie, csrf } = await signIn(platform);
+    const page = await fetch(platform.url('/admin/keys'), { headers: { cookie, accept: BROWSER_ACCEPT } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const empty = await page.text();
+    expect(empty).toContain('action="/admin/keys"');
+    expect(empty).toContain('value="models:write"');
+
+    const created = await postForm('/admin/keys', cookie, [
+      ['_csrf', csrf],
+      ['name', 'form-made'],
+      ['scopes', 'jobs:read'],
+      ['scopes', 'jobs:write'],
+      ['rowsPerDay', '5000'],
+    ]);
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const createdPage = await created.text();
+    const secret = /value="(bck_[A-Za-z0-9]+)"/.exec(createdPage)![1]!;
+    expect(secret).toMatch(/^bck_[A-Za-z0-9]{43}$/);
+    expect(createdPage).toContain('shown this once');
+
+    // The key works with the API, and was made by the same service (its scopes and limits as the API tells them).
+    const jobs = await fetch(platform.url('/api/jobs'), { headers: { authorization: `Bearer ${secret}` } });
+    expect(jobs.status).toBe(200);
+    const listed = (
+      (await (await fetch(platform.url('/api/keys'), { headers: admin })).json()) as {
+        keys: { id: string; name: string; scopes: string[]; limits: Record<string, number | null> }[];
+      }
+    ).keys.find((k) => k.name === 'form-made')!;
+    expect(listed.scopes).toEqual(['jobs:read', 'jobs:write']);
+    expect(listed.limits).toEqual({ requestsPerMinute: 600, rowsPerDay: 5000, concurrentJobs: null });
+
+    // Listed on the page, never with its secret again.
+    const list = await (await fetch(platform.url('/admin/keys'), { headers: { cookie, accept: BROWSER_ACCEPT } })).text();
+    expect(list).toContain(`data-key="${listed.id}" data-state="active"`);
+    expect(list).not.toContain(secret);
+
+    // Refusals: on the form, the input kept.
+    const refused = async (fields: [string, string][], status: number, message: string | RegExp) => {
+      const res = await postForm('/admin/keys', cookie, [['_csrf', csrf], ...fields]);
+      expect(res.status, JSON.stringify(fields)).toBe(status);
+      const body = await res.text();
+      expect(body).toMatch(message);
+      expect(body).not.toMatch(/value="bck_/);
+      return body;
+    };
+    const noName = await refused(
+      [
+        ['name', '  '],
+        ['scopes', 'webhooks:read'],
+        ['concurrentJobs', '3'],
+      ],
+      422,
+      /1 to 100 characters/,
+    );
+    expect(noName).toMatch(/value="webhooks:read" checked/);
+    expect(noName).toContain('name="concurrentJobs" inputmode="numeric" value="3"');
+    const taken = await refused(
+      [
+        ['name', 'FORM-made'],
+        ['scopes', 'jobs:read'],
+      ],
+      409,
+      /An API key named &quot;form-made&quot; exists already/,
+    );
+    expect(taken).toContain('value="FORM-made"');
+    await refused(
+      [
+        ['name', 'bad-scope'],
+        ['scopes', 'jobs:delete'],
+      ],
+      422,
+      /Unknown scope &quot;jobs:delete&quot;/,
+    );
+    await refused([['name', 'no-scope']], 422, /Give at least one scope/);
+    await refused(
+      [
+        ['name', 'bad-limit'],
+        ['scopes', 'jobs:read'],
+        ['rowsPerDay', 'lots'],
+      ],
+      422,
+      /Rows a day: &quot;lots&quot; is not a whole number/,
+    );
+    const escaped = await refused(
+      [
+        ['name', '<img src=x onerror=alert(1)>'],
+        ['scopes', 'nope'],
+      ],
+      422,
+      /Unknown scope/,
+    );
+    expect(escaped).not.toContain('<img src=x');
+    expect(escaped).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    // Without the session's CSRF token: refused, nothing made.
+    const forged = await postForm('/admin/keys', cookie, [
+      ['name', 'forged'],
+      ['scopes', 'jobs:read'],
+    ]);
+    expect(forged.status).toBe(403);
+    expect(await keyNames()).not.toContain('forged');
+    expect(await keyNames()).not.toContain('no-scope');
+
+    // Revoke: a POST with the CSRF token; the key is refused by the API from then on, and listed as revoked.
+    expect((await postForm(`/admin/keys/${listed.id}/revoke`, cookie, [])).status).toBe(403);
+    const revoked = await postForm(`/admin/keys/${listed.id}/revoke`, cookie, [['_csrf', csrf]]);
+    expect(revoked.status).toBe(303);
+    expect(revoked.headers.get('location')).toBe(`/admin/keys?revoked=${listed.id}`);
+    const after = await (
+      await fetch(platform.url(revoked.headers.get('location')!), { headers: { cookie, accept: BROWSER_ACCEPT } })
+    ).text();
+    expect(after).toContain('Revoked form-made');
+    expect(after).toContain(`data-key="${listed.id}" data-state="revoked"`);
+    const refusedKey = await fetch(platform.url('/api/jobs'), { headers: { authorization: `Bearer ${secret}` } });
+    expect(refusedKey.status).toBe(401);
+    expect(((await refusedKey.json()) as { error: { code: string } }).error.code).toBe('revoked_api_key');
+    // Revoking it again says so on the page.
+    const again = await postForm(`/admin/keys/${listed.id}/revoke`, cookie, [['_csrf', csrf]]);
+    expect(again.status).toBe(404);
+    expect(await again.text()).toContain('revoked already');
+    // Its name is free again.
+    const reused = await postForm('/admin/keys', cookie, [
+      ['_csrf', csrf],
+      ['name', 'form-made'],
+      ['scopes', 'jobs:read'],
+    ]);
+    expect(reused.status).toBe(201);
+  });
+
+  it('is linked from /admin, and shows no forms to the bearer token (no session, no CSRF token)', async () => {
+    const { cookie } = await signIn(platform);
+    expect(await (await fetch(platform.url('/admin'), { headers: { cookie, accept: BROWSER_ACCEPT } })).text()).toContain(
+      'href="/admin/keys"',
+    );
+    const bearer = await fetch(platform.url('/admin/keys'), { headers: admin });
+    expect(bearer.status).toBe(200);
+    expect(await bearer.text()).not.toContain('action="/admin/keys"');
   });
 });

@@ -333,13 +333,25 @@ describe('real responses match the document', () => {
       '/admin/schedules',
       '/admin/schedules/{name}/delete',
       '/admin/webhook-deliveries/{deliveryId}/redeliver',
+      '/admin/keys',
+      '/admin/keys/{id}/revoke',
     ]) {
       await conforms(
         'post',
         p,
-        await fetch(platform.url(p.replace('{name}', 'x').replace('{deliveryId}', 'x')), { method: 'POST', redirect: 'manual' }),
+        await fetch(platform.url(p.replace('{name}', 'x').replace('{deliveryId}', 'x').replace('{id}', 'x')), {
+          method: 'POST',
+          redirect: 'manual',
+        }),
       );
     }
+    await conforms('get', '/admin/keys', await fetch(platform.url('/admin/keys'), { headers: { accept: 'application/json' } }));
+    await conforms('get', '/admin/keys', await fetch(platform.url('/admin/keys'), { headers: admin }));
+    await conforms(
+      'get',
+      '/admin/keys',
+      await fetch(platform.url('/admin/keys'), { headers: { accept: 'text/html' }, redirect: 'manual' }),
+    );
     await conforms('get', '/admin/queues', await fetch(platform.url('/admin/queues'), { headers: admin }));
     await conforms('get', '/dev/outbox', await fetch(platform.url('/dev/outbox'), { headers: { accept: 'application/json' } }));
     await conforms('get', '/api/openapi.json', await fetch(platform.url('/api/openapi.json')));

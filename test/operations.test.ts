@@ -260,7 +260,9 @@ describe.skipIf(!hasChromium)('/admin in a browser', () => {
     const { id } = await runJob('iris.csv', { email: 'browser-admin@example.com' });
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      // One context, so that a second tab shares the session cookie.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
       const origins: string[] = [];
       page.on('request', (r) => {
         if (r.method() === 'POST') origins.push(r.headers().origin ?? '(none)');
@@ -290,10 +292,36 @@ describe.skipIf(!hasChromium)('/admin in a browser', () => {
       await Promise.all([page.waitForLoadState('load'), page.click('#resend-email')]);
       expect(await page.title()).not.toMatch(/Not allowed/);
 
+      // The API keys page in a second tab of this browser: a key made with its form, shown once.
+      const keysTab = await context.newPage();
+      await keysTab.goto(platform.url('/admin/keys'));
+      await keysTab.fill('#create-key input[name="name"]', 'browser-key');
+      await keysTab.check('#create-key input[value="jobs:read"]');
+      await Promise.all([keysTab.waitForLoadState('load'), keysTab.click('#create-key button[type="submit"]')]);
+      const secret = await keysTab.inputValue('#new-key-value');
+      expect(secret).toMatch(/^bck_/);
+      const asKey = () => fetch(platform.url('/api/jobs'), { headers: { authorization: `Bearer ${secret}` } });
+      expect((await asKey()).status).toBe(200);
+
       await page.goto(platform.url('/admin'));
       await Promise.all([page.waitForLoadState('load'), page.click('form[action="/admin/logout"] button')]);
       await page.goto(platform.url('/admin'));
       expect(new URL(page.url()).pathname).toBe('/admin/login');
+
+      // Signed out in the other tab, the keys tab's Revoke button leads to signing in again, then back to the keys
+      // page; the key was not revoked by that post.
+      const revoke = keysTab.locator('tr[data-state="active"]', { hasText: 'browser-key' }).locator('details.confirm-remove');
+      await revoke.locator('summary').click();
+      await Promise.all([keysTab.waitForURL(/\/admin\/login\?/), revoke.locator('button').click()]);
+      await expect(keysTab.locator('#session-ended').textContent()).resolves.toContain('Your session ended; sign in again.');
+      await keysTab.fill('input[name="token"]', ADMIN_TOKEN);
+      await Promise.all([keysTab.waitForURL(/\/admin\/keys$/), keysTab.click('button[type="submit"]')]);
+      expect((await asKey()).status).toBe(200);
+      const again = keysTab.locator('tr[data-state="active"]', { hasText: 'browser-key' }).locator('details.confirm-remove');
+      await again.locator('summary').click();
+      await Promise.all([keysTab.waitForURL(/\/admin\/keys\?revoked=/), again.locator('button').click()]);
+      await expect(keysTab.locator('#key-revoked').textContent()).resolves.toContain('Revoked browser-key');
+      expect((await asKey()).status).toBe(401);
       // What made every one of them a 403 before: Chromium sends no origin with a form of a no-referrer page.
       expect(origins).toContain('null');
     } finally {

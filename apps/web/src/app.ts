@@ -7,6 +7,7 @@ import { answerOptions, methodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnknownQueryParameters } from './http/query-parameters.js';
 import { admin } from './routes/admin.js';
 import { adminJobs } from './routes/admin-jobs.js';
+import { adminKeys } from './routes/admin-keys.js';
 import { comeBack } from './routes/come-back.js';
 import { rateLimits } from './http/rate-limits.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -53,6 +54,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(outbox(ctx));
   app.use(admin(ctx));
   app.use(adminJobs(ctx));
+  app.use(adminKeys(ctx));
   app.use(comeBack(ctx));
   app.use(schedulesApi(ctx));
   app.use(keysApi(ctx));

@@ -3,7 +3,7 @@ import { checksQueryParameters, ErrorBody, JobIdParams, JobTokenQuery, ModelName
 import { IdempotencyKeyHeaders, idempotencyKeyHeaders, replayable } from './idempotency.js';
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
-import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyUpdate } from './keys.js';
+import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyScope, ApiKeyUpdate } from './keys.js';
 import {
   Model,
   ModelList,
@@ -803,6 +803,65 @@ route({
     ...errors(401, 403),
     404: text('text/html', 'The page again, with the message.'),
     409: text('text/html', 'The page again: the delivery is still being tried.'),
+  },
+});
+route({
+  method: 'get',
+  path: '/admin/keys',
+  operationId: 'adminKeysPage',
+  summary: 'The API keys page: every key (revoked ones too; never a key itself), a form creating one, a Revoke button per key',
+  tags: ['admin'],
+  security: adminSecurity,
+  responses: {
+    200: text('text/html', 'The page.'),
+    303: seeOther('A browser without a session: to /admin/login.'),
+    ...errors(401, 403),
+  },
+});
+route({
+  method: 'post',
+  path: '/admin/keys',
+  operationId: 'adminCreateKey',
+  summary: "The API keys page's create form (same checks as `POST /api/keys`); the answer shows the new key this once",
+  tags: ['admin'],
+  security: adminSecurity,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: z.object({
+            _csrf: z.string(),
+            name: z.string(),
+            scopes: z.array(ApiKeyScope),
+            requestsPerMinute: z.string().optional(),
+            rowsPerDay: z.string().optional(),
+            concurrentJobs: z.string().optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: text('text/html', 'The page, with the new key shown this once.'),
+    303: seeOther('A browser without a session: to /admin/login (the key is not created).'),
+    ...errors(401, 403),
+    409: text('text/html', 'The page again: a key not revoked has this name (key_name_taken).'),
+    422: text('text/html', 'The page again, with what to fix and the form as it was.'),
+  },
+});
+route({
+  method: 'post',
+  path: '/admin/keys/{id}/revoke',
+  operationId: 'adminRevokeKey',
+  summary: "The API keys page's Revoke button (same service as `DELETE /api/keys/{id}`)",
+  tags: ['admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams },
+  responses: {
+    303: seeOther('Back to the keys page; a browser without a session: to /admin/login (nothing revoked).'),
+    ...errors(401, 403),
+    404: text('text/html', 'The page again: no such key, or revoked already.'),
   },
 });
 route({

@@ -12,7 +12,7 @@ export interface AdminServicesView {
 
 function keysTable(keys: ApiKey[]): SafeHtml {
   if (keys.length === 0)
-    return html`<p class="muted">No API keys. Create one with <code>POST /api/keys</code> or <code>batchcast keys create</code>.</p>`;
+    return html`<p class="muted">No API keys. Create one on <a href="/admin/keys">the API keys page</a>, with <code>POST /api/keys</code> or <code>batchcast keys create</code>.</p>`;
   const limit = (n: number | null, unit: string) => (n === null ? muted('no limit') : `${formatCount(n)} ${unit}`);
   const rows = keys.map(
     (k) => html`<tr data-key="${k.id}">
@@ -90,6 +90,7 @@ function deliveriesTable(deliveries: WebhookDelivery[], csrf: string | null): Sa
 export function servicesSections(s: AdminServicesView, opts: { csrf?: string | null }): SafeHtml {
   return html`<section class="card" id="keys"><h2>API keys</h2>
 ${keysTable(s.keys)}
+<p><a class="button secondary" href="/admin/keys" id="manage-keys">Create or revoke keys</a></p>
 </section>
 <section class="card" id="webhooks"><h2>Webhooks</h2>
 ${endpointsTable(s.webhooks, s.keys)}

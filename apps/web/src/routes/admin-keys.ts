@@ -1,0 +1,102 @@
+import { ApiKeyRequest, parseWith } from '@batchcast/contract';
+import { createApiKey, listApiKeys, revokeApiKey } from '@batchcast/jobs';
+import express, { type Request, type Response, Router } from 'express';
+import { requireAdmin } from '../auth/admin.js';
+import type { WebContext } from '../context.js';
+import { refuse, toHttpFailure } from '../http/errors.js';
+import { type AdminKeyForm, type AdminKeysPageOptions, adminKeysPage } from '../views/admin-keys-page.js';
+
+/**
+ * The admin's page of API keys (/admin/keys): every key, revoked ones too (never a key's secret nor its hash),
+ * a form creating one (its secret shown in that answer only) and a Revoke button per key. The same services as
+ * /api/keys and `batchcast keys`; the same guard and CSRF token as /admin's forms.
+ */
+export function adminKeys(ctx: WebContext): Router {
+  const router = Router();
+  const guard = requireAdmin(ctx, { browser: true });
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 });
+
+  async function sendPage(req: Request, res: Response, status: number, opts: Omit<AdminKeysPageOptions, 'csrf'> = {}) {
+    const keys = await listApiKeys(ctx.jobs, { includeRevoked: true });
+    res
+      .status(status)
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(adminKeysPage(keys, { ...opts, csrf: req.adminSession?.csrf ?? null }));
+  }
+
+  router.get('/admin/keys', guard, async (req, res) => {
+    // revoked=<id>: the redirect after a Revoke button, said once by the key's name.
+    const revokedId = typeof req.query.revoked === 'string' ? req.query.revoked : null;
+    const keys = revokedId ? await listApiKeys(ctx.jobs, { includeRevoked: true }) : [];
+    const revoked = keys.find((k) => k.id === revokedId && k.revokedAt);
+    await sendPage(req, res, 200, revoked ? { revoked: `${revoked.name} (${revoked.prefix}…)` } : {});
+  });
+
+  router.post('/admin/keys', form, guard, async (req, res) => {
+    const fields = formFields(req.body);
+    try {
+      const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, keyRequestFromForm(fields), 'form'));
+      await sendPage(req, res, 201, { created: { name: created.name, prefix: created.prefix, key } });
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendPage(req, res, failure.status, { error: failure.message, form: fields });
+    }
+  });
+
+  router.post('/admin/keys/:id/revoke', form, guard, async (req, res) => {
+    try {
+      await revokeApiKey(ctx.jobs, String(req.params.id));
+      res.redirect(303, `/admin/keys?revoked=${encodeURIComponent(String(req.params.id))}`);
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendPage(req, res, failure.status, {
+        revokeError:
+          failure.code === 'not_found'
+            ? 'There is no such key, or it was revoked already: the list below is as it is now.'
+            : failure.message,
+      });
+    }
+  });
+
+  return router;
+}
+
+/** The create form's fields as sent: text fields as text, the ticked scopes as a list. */
+function formFields(body: unknown): AdminKeyForm {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const scopes = b.scopes === undefined ? [] : (Array.isArray(b.scopes) ? b.scopes : [b.scopes]).filter((s) => typeof s === 'string');
+  return {
+    name: text(b.name) ?? '',
+    scopes,
+    requestsPerMinute: text(b.requestsPerMinute) ?? '',
+    rowsPerDay: text(b.rowsPerDay) ?? '',
+    concurrentJobs: text(b.concurrentJobs) ?? '',
+  };
+}
+
+const LIMIT_LABELS = { requestsPerMinute: 'Requests a minute', rowsPerDay: 'Rows a day', concurrentJobs: 'Jobs at once' } as const;
+
+/**
+ * The form as the API's request: a limit left empty is left out (the key's default), "none" is no limit (null), a
+ * whole number is that number; anything else is refused here, naming the field as the form labels it.
+ */
+function keyRequestFromForm(f: AdminKeyForm): Record<string, unknown> {
+  const limits: Record<string, number | null> = {};
+  for (const field of Object.keys(LIMIT_LABELS) as (keyof typeof LIMIT_LABELS)[]) {
+    const raw = (f[field] ?? '').trim();
+    if (raw === '') continue;
+    if (/^none$/i.test(raw)) limits[field] = null;
+    else if (/^[1-9][0-9]{0,15}$/.test(raw)) limits[field] = Number(raw);
+    else
+      throw refuse(
+        'unprocessable',
+        'invalid_limits',
+        `${LIMIT_LABELS[field]}: "${raw.slice(0, 40)}" is not a whole number of 1 or more. Give one, "none" for no limit, or leave it empty.`,
+      );
+  }
+  return { name: f.name ?? '', scopes: f.scopes ?? [], ...(Object.keys(limits).length ? { limits } : {}) };
+}
