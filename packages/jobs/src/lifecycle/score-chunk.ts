@@ -6,6 +6,7 @@ import { UnrecoverableJobError } from '@batchcast/queue/thread';
 import type { JobsContext, ScoringContext } from '../context.js';
 import { withFormulaCells } from '../inputs/formula-cells.js';
 import { ChunkCellTexts, withCellTexts } from '../inputs/cell-texts.js';
+import { ChunkRowCells, emptyRowCandidates, emptyRowReason, emptyRows, withEmptyRows } from '../inputs/empty-rows.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, withLines } from '../inputs/row-lines.js';
 import { leaseModelSession, modelById } from '../models/registry.js';
@@ -66,14 +67,23 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
       const texts = new ChunkCellTexts(source, job!.layout, chunk!);
       // The lines where failed rows start, counted only for chunks that have some (never in the parse).
       const lines = new ChunkRowLines(source, job!.layout, chunk!);
+      // Every cell of rows that may be empty (read only for such rows): an empty row fails instead of being scored.
+      const cells = new ChunkRowCells(source, job!.layout, chunk!);
+      const emptyReason = emptyRowReason(job!.layout.format);
       try {
         for await (const batch of readInputBatches(source, job!.layout, chunk!, job!.targets, ctx.config.workers.batchRows)) {
+          // Before the model runs: a scoring pool may take the batch's arrays to its thread.
+          const empty = await emptyRows(emptyRowCandidates(batch, job!.targets, job!.layout.format), cells);
           const inferenceStarted = performance.now();
           const out = await session.score(batch, job!.targets);
           inferenceSeconds.push((performance.now() - inferenceStarted) / 1000);
           // A row the model gave NaN or infinite outputs for (a missing cell fed to a linear model...) fails
           // as an unreadable cell does, instead of storing a label with NaN probabilities; with the cell's text.
-          const errors = withFormulaCells(failNonFiniteRows(out, batch, job!.targets, job!.layout.header), job!.layout);
+          const errors = withEmptyRows(
+            withFormulaCells(failNonFiniteRows(out, batch, job!.targets, job!.layout.header), job!.layout),
+            empty,
+            emptyReason,
+          );
           const rowErrors = await withLines(await withCellTexts(errors, batch.errors, texts, job!.layout.header), lines);
           // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
           // fills the same arrays with the next batch.
@@ -83,6 +93,7 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
       } finally {
         await texts.close();
         await lines.close();
+        await cells.close();
       }
     }
 
