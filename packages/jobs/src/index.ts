@@ -135,7 +135,7 @@ export {
   type UnavailableFormat,
 } from './results/results-format.js';
 export { typedResultColumns, type TypedResultsFormat, writeTypedResults } from './results/write-typed-results.js';
-export { describeInput, type InputDescription, type UploadFormat } from './inputs/describe-input.js';
+export { describeInput, type InputDescription, positionalNote, type UploadFormat } from './inputs/describe-input.js';
 export { dialectOf } from './inputs/dialect.js';
 export { inputColumns } from './inputs/input-columns.js';
 export { readInputBatches } from './inputs/read-input-batches.js';

@@ -3,8 +3,10 @@ import type { JobLinks, JobStatus } from '@batchcast/contract';
 import {
   describeInput,
   expiresAt,
+  type InputDescription,
   type JobsContext,
   modelById,
+  positionalNote,
   type ResultsFormat,
   resultsOffer,
   type UnavailableFormat,
@@ -42,7 +44,7 @@ export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string
     status: job.status,
     model: { name: model.name, version: model.version, sha256: model.sha256 },
     filename: job.filename,
-    input: describeInput(job.layout),
+    input: withPositionalNote(describeInput(job.layout), positionalNote(model.schema.inputs, job.targets, job.layout.header)),
     rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
@@ -52,6 +54,11 @@ export async function jobStatus(ctx: JobsContext, job: VisibleJob, token: string
     mayCancel,
     links: jobLinks(job.id, token),
   };
+}
+
+/** The job's input notes, then the one saying a model without column names read them by position. */
+function withPositionalNote(input: InputDescription, note: string | null): InputDescription {
+  return note === null ? input : { ...input, notes: [...input.notes, note] };
 }
 
 /**

@@ -84,3 +84,32 @@ function encodingNote(encoding: ConvertedEncoding): string {
           `Read as ${CHOOSABLE_ENCODINGS.find(([name]) => name === encoding)?.[1] ?? encoding} text, the encoding chosen for it`;
   return `${read}. The results are UTF-8, with the mark that tells Excel so.`;
 }
+
+/** Most column names positionalNote lists; the others are counted. */
+const POSITIONAL_NAMES_SHOWN = 12;
+
+/**
+ * What the person reads on the job about a model that does not name (some of) its input columns (an ONNX graph
+ * whose input is one float tensor, registered without `features`): the file's columns were taken by position,
+ * which no check can tell right from wrong (the same count of columns in another order scores every row from the
+ * wrong ones). Null when the model names every column it reads. `inputs`: the model schema's inputs, whose order
+ * `targets` (the job's, planned from them) follows.
+ */
+export function positionalNote(
+  inputs: readonly { columns: readonly string[] | null }[],
+  targets: readonly { columns: readonly number[] }[],
+  header: readonly string[],
+): string | null {
+  const read = targets.flatMap((t, k) => (inputs[k]?.columns === null ? t.columns.map((i) => header[i]!) : []));
+  if (read.length === 0) return null;
+  const shown = read.slice(0, POSITIONAL_NAMES_SHOWN).map((n) => `"${n}"`);
+  const more = read.length - shown.length;
+  const list = more > 0 ? `${shown.join(', ')} … and ${more} more (last: "${read[read.length - 1]}")` : shown.join(', ');
+  const all = read.length === header.length ? 'all' : `the ${read.length} not named by the model`;
+  return (
+    `This model has no feature names: the file's columns were read by position (${all}, in the file's order) as its ` +
+    `${read.length} input${read.length === 1 ? '' : 's'}: ${list}. If that is not the order the model was trained on, ` +
+    'every prediction is wrong and nothing can tell: register the model with its column names ("features"; the CLI\'s ' +
+    '--features a,b,c) so that columns are matched by name.'
+  );
+}
