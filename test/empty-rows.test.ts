@@ -16,6 +16,8 @@ import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
  *   holding anything (an id) is still scored.
  */
 let platform: Platform;
+/** Chunks of 7 rows read 3 at a time, scored by two threads: empty rows at every boundary. */
+let chunked: Platform;
 const HGB = { model: 'empty-rows-hgb' };
 const REASON_CSV =
   'the row is empty: every column is blank (only delimiters or spaces); there is nothing to score: delete the row, or fill in its values';
@@ -23,7 +25,7 @@ const REASON_JSONL =
   'the row is empty: every key is null, empty or missing; there is nothing to score: delete the row, or fill in its values';
 const REASON_PARQUET = 'the row is empty: every column is NULL or empty; there is nothing to score: delete the row, or fill in its values';
 
-async function register(file: Buffer, filename: string, fields: Record<string, string>): Promise<void> {
+async function register(platform: Platform, file: Buffer, filename: string, fields: Record<string, string>): Promise<void> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   form.set('file', fileBlob(file), filename);
@@ -32,15 +34,20 @@ async function register(file: Buffer, filename: string, fields: Record<string, s
 }
 
 beforeAll(async () => {
-  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start();
-  await register(await readFile(path.join(repoRoot, 'test/fixtures/missing-markers/hgb.pkl')), 'hgb.pkl', { name: HGB.model });
+  [platform, chunked] = await Promise.all([
+    new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0' } }).start(),
+    new Platform({ workers: 2, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0', CHUNK_ROWS: '7', BATCH_ROWS: '3' } }).start(),
+  ]);
+  const hgb = await readFile(path.join(repoRoot, 'test/fixtures/missing-markers/hgb.pkl'));
+  await register(platform, hgb, 'hgb.pkl', { name: HGB.model });
+  await register(chunked, hgb, 'hgb.pkl', { name: HGB.model });
 });
 afterAll(async () => {
-  await platform?.stop();
+  await Promise.all([platform?.stop(), chunked?.stop()]);
 });
 
-async function errorsCsv(job: AcceptedJob): Promise<string[][]> {
-  const res = await fetch(platform.url(`/api/jobs/${job.id}/errors.csv?token=${encodeURIComponent(job.token)}`));
+async function errorsCsv(job: AcceptedJob, on = platform): Promise<string[][]> {
+  const res = await fetch(on.url(`/api/jobs/${job.id}/errors.csv?token=${encodeURIComponent(job.token)}`));
   expect(res.status).toBe(200);
   return parseCsv((await res.text()).replace(/^\uFEFF/, '').trimEnd());
 }
@@ -52,6 +59,16 @@ async function expectEmptyRowsFail(job: AcceptedJob, rows: { total: number; proc
   expect(lines.map((l) => l.error)).toEqual([null, reason, reason, null, reason, null]);
   expect(lines.map((l) => l.prediction === null)).toEqual([false, true, true, false, true, false]);
 }
+
+/** JSON rows: 2 and 5 hold no key but null ones, 3 only nulls and blank strings, 4 only an id. */
+const OBJECTS = [
+  { id: 1, age: 42.3, income: 16960.22, score: 0.8142, color: 'red', shape: 'round' },
+  {},
+  { id: null, age: null, income: null, score: null, color: '', shape: ' ' },
+  { id: 4 },
+  { age: null },
+  { id: 6, age: 29.3, income: 33548.0, score: 0.5111, color: 'blue', shape: 'square' },
+];
 
 describe('a row with nothing in any column fails, saying so', () => {
   it('a CSV: delimiters only, spaces only (too few fields), spaces between delimiters; a blank line is no record', async () => {
@@ -78,16 +95,7 @@ describe('a row with nothing in any column fails, saying so', () => {
   });
 
   it('JSON Lines: {} and an object of nulls and blank strings fail; one holding only an id is scored', async () => {
-    const jsonl = [
-      { id: 1, age: 42.3, income: 16960.22, score: 0.8142, color: 'red', shape: 'round' },
-      {},
-      { id: null, age: null, income: null, score: null, color: '', shape: ' ' },
-      { id: 4 },
-      { age: null },
-      { id: 6, age: 29.3, income: 33548.0, score: 0.5111, color: 'blue', shape: 'square' },
-    ]
-      .map((o) => JSON.stringify(o))
-      .join('\n');
+    const jsonl = OBJECTS.map((o) => JSON.stringify(o)).join('\n');
     const { job, done } = await scored(platform, Buffer.from(`${jsonl}\n`), { fields: HGB, filename: 'blank.jsonl' });
     await expectEmptyRowsFail(job, done.rows, REASON_JSONL);
     expect((await errorsCsv(job)).slice(1).map((r) => [r[0], r[4]])).toEqual([
@@ -95,6 +103,12 @@ describe('a row with nothing in any column fails, saying so', () => {
       ['3', '3'],
       ['5', '5'],
     ]);
+  });
+
+  it('a JSON array: the same objects fail the same way', async () => {
+    const { job, done } = await scored(platform, Buffer.from(JSON.stringify(OBJECTS)), { fields: HGB, filename: 'blank.json' });
+    await expectEmptyRowsFail(job, done.rows, REASON_JSONL);
+    expect((await errorsCsv(job)).slice(1).map((r) => r[0])).toEqual(['2', '3', '5']);
   });
 
   it('Parquet: a row of NULLs fails', async () => {
@@ -126,5 +140,32 @@ describe('a row with nothing in any column fails, saying so', () => {
       ['3', '4'],
       ['5', '7'],
     ]);
+  });
+});
+
+describe('empty rows keep their place when the file is cut into chunks and batches', () => {
+  it('a CSV of 40 rows, empty ones first, last and at chunk and batch edges: the same results as in one chunk', async () => {
+    const empty = new Set([1, 7, 8, 14, 15, 22, 40]);
+    const lines = ['id,age,income,score,color,shape'];
+    for (let r = 1; r <= 40; r++) {
+      lines.push(empty.has(r) ? (r % 2 ? ',,,,,' : ' ') : `${r},${20 + r},${1000 * r},0.${r},${r % 3 ? 'red' : 'blue'},round`);
+      if (r === 30) lines.push(''); // a blank line: no record
+    }
+    // No line break after the last row (spaces only): its line, and those of the chunk's other failed rows, were lost.
+    const csv = Buffer.from(lines.join('\n'));
+    const one = await scored(platform, csv, { fields: HGB, filename: 'blank.csv' });
+    const many = await scored(chunked, csv, { fields: HGB, filename: 'blank.csv' });
+    for (const { done } of [one, many]) expect(done.rows).toEqual({ total: 40, processed: 40, failed: 7 });
+    const a = await resultsJsonl(platform, one.job);
+    const b = await resultsJsonl(chunked, many.job);
+    expect(b).toEqual(a);
+    expect(a.flatMap((l, i) => (l.error === null ? [] : [[i + 1, l.error]]))).toEqual([...empty].map((r) => [r, REASON_CSV]));
+    expect(a.filter((l) => l.error === null).map((l) => l.id)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1).filter((r) => !empty.has(r)),
+    );
+    const errors = await errorsCsv(many.job, chunked);
+    expect(errors).toEqual(await errorsCsv(one.job));
+    // Lines: the header is line 1, and the blank line after row 30 moves the last rows one line down.
+    expect(errors.slice(1).map((r) => [r[0], r[4]])).toEqual([...empty].map((r) => [String(r), String(r > 30 ? r + 2 : r + 1)]));
   });
 });

@@ -70,8 +70,8 @@ export class ChunkRowLines {
       if (bytesRead === 0) break;
       this.walk(buf, bytesRead, last);
     }
-    // The chunk's last record may end the file without a line break.
-    if (this.pos >= this.chunk.end && this.lineLen > 0 && !this.blankSoFar) this.record();
+    // The chunk's last record may end the file without a line break; in a CSV, spaces alone are a record then too.
+    if (this.pos >= this.chunk.end && this.lineLen > 0 && !this.blankLine()) this.record();
     const out = rows.map((r) => this.found.get(r) ?? null);
     for (const r of rows) this.found.delete(r);
     return out;
@@ -88,9 +88,7 @@ export class ChunkRowLines {
     for (; i < n; i++) {
       const b = buf[i]!;
       if (b === LF && !this.inQuote) {
-        // A CSV line that is empty or a lone CR, a JSON line of white space: not a record (the scan skipped it too).
-        const blank = this.csv ? this.lineLen === 0 || (this.lineLen === 1 && this.lastByte === CR) : this.blankSoFar;
-        if (!blank || this.multiLine) this.record();
+        if (!this.blankLine() || this.multiLine) this.record();
         this.line++;
         this.recordLine = this.line;
         this.lineLen = 0;
@@ -112,6 +110,11 @@ export class ChunkRowLines {
       this.lastByte = b;
     }
     this.pos += i;
+  }
+
+  /** A CSV line that is empty or a lone CR, a JSON line of white space: not a record (the scan skipped it too). */
+  private blankLine(): boolean {
+    return this.csv ? this.lineLen === 0 || (this.lineLen === 1 && this.lastByte === CR) : this.blankSoFar;
   }
 
   private record(): void {
