@@ -27,6 +27,8 @@ export interface Detection {
   supported: boolean;
   /** For an unsupported file: the sentence to show, saying what to do. Null when supported. */
   message: string | null;
+  /** A JSON file in a layout read by unwrapping it: pandas' to_json(orient='table') (its rows under "data"). */
+  layout?: 'pandas-table';
 }
 
 /** How many leading bytes detectFormat wants (fewer is fine for a shorter file). */
@@ -298,7 +300,12 @@ function detectText(head: Uint8Array, ext: string, contentType?: string): Detect
   }
   while (p < head.length && WS.has(head[p]!)) p++;
   const first = head[p];
-  if (first === 0x7b /* { */) return ok('jsonl', 'a JSON Lines file');
+  if (first === 0x7b /* { */) {
+    // pandas' DataFrame.to_json(orient='table') starts so: its rows are the records under "data" (see PandasTableSplitter).
+    const start = Buffer.from(head.subarray(p, p + 64)).toString('latin1');
+    if (PANDAS_TABLE.test(start)) return { ...ok('json', "pandas' to_json(orient='table') JSON"), layout: 'pandas-table' };
+    return ok('jsonl', 'a JSON Lines file');
+  }
   if (first === 0x5b /* [ */) {
     let q = p + 1;
     while (q < head.length && WS.has(head[q]!)) q++;
@@ -328,6 +335,8 @@ function detectText(head: Uint8Array, ext: string, contentType?: string): Detect
   }
   return ok('csv', 'a CSV text file');
 }
+
+const PANDAS_TABLE = /^\{\s*"schema"\s*:\s*\{\s*"fields"\s*:\s*\[/;
 
 /** The names and media types JSON Lines goes by. */
 const JSONL_EXTENSIONS = new Set(['jsonl', 'ndjson']);

@@ -16,6 +16,11 @@ export type FormatErrorCode =
   | 'invalid_text'
   /** JSON Lines / JSON array content that is not JSON at all. */
   | 'not_json'
+  /**
+   * JSON in a layout other than one object per row: pandas' to_json() orients 'columns' (its default), 'index',
+   * 'split', 'values' and 'table' (pandas-layouts.ts), each named with the call that writes rows.
+   */
+  | 'json_layout'
   | 'line_too_large'
   /** A value larger than a CSV field may be (a spreadsheet cell's text: MAX_CELL_CHARS), the CSV scanner's code. */
   | 'field_too_large'

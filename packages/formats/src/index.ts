@@ -22,7 +22,14 @@ export {
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
 export { MAX_JSON_DEPTH } from './json-depth.js';
 export { readRecord } from './json-record.js';
-export { type JsonArrayOptions, JsonArraySplitter, jsonArrayToJsonl } from './json-array.js';
+export {
+  type JsonArrayOptions,
+  JsonArraySplitter,
+  jsonArrayToJsonl,
+  type PandasTableInfo,
+  PandasTableSplitter,
+  pandasTableToJsonl,
+} from './json-array.js';
 export {
   type ReadJsonlBatchesOptions,
   type ReadJsonlRowsOptions,

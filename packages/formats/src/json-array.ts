@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { NO_ROWS_ADVICE } from '@batchcast/csv';
 import { FormatError, formatBytes } from './errors.js';
+import { valuesLayoutRefusal } from './pandas-layouts.js';
 
 const MiB = 1024 * 1024;
 
@@ -126,6 +127,8 @@ export class JsonArraySplitter {
             break;
           }
           if (b === COMMA || b === CLOSE_ARRAY) throw this.malformed(i, 'a value is missing between commas');
+          // `[[5.1, 3.5, "setosa"], ...]`: rows as lists of values, no names (pandas' to_json(orient='values')).
+          if (b === OPEN_ARRAY && this.elements === 0) throw valuesLayoutRefusal();
           this.state = IN_ELEMENT;
           this.scalar = b !== OPEN_OBJECT && b !== OPEN_ARRAY;
           this.depth = this.scalar ? 0 : 1;
@@ -242,4 +245,155 @@ export function jsonArrayToJsonl(opts: JsonArrayOptions = {}): Transform {
       }
     },
   });
+}
+
+/** What pandasTableToJsonl found besides the rows: the names pandas gave the index (schema.primaryKey). */
+export interface PandasTableInfo {
+  /** The index's columns (`["index"]` for an unnamed index), empty when written with index=False. */
+  index: string[];
+}
+
+const KEY_BYTES = 16;
+const MAX_SCHEMA_BYTES = 1024 * 1024;
+
+/**
+ * The rows of a file pandas wrote with `DataFrame.to_json(orient='table')` — `{"schema": {...}, "data": [{...}, ...]}`
+ * — as JSON Lines: the array under the top-level key "data" goes through JsonArraySplitter (its records one per
+ * line, bytes as written), and everything else is skipped; the schema is kept (up to 1 MiB) for `info()`. A file
+ * without a top-level "data" array is refused as JSON that is not that layout.
+ */
+export class PandasTableSplitter {
+  private readonly rows: JsonArraySplitter;
+  /** 0: looking for "data"; 1: in its array; 2: after it. */
+  private phase = 0;
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private key: number[] = [];
+  private lastString = '';
+  /** The last token at depth 1 was a key's colon after "data". */
+  private dataNext = false;
+  private arrayDepth = 0;
+  private schema: Buffer[] = [];
+  private schemaBytes = 0;
+  private inSchema = false;
+  private stringAtDepth1 = false;
+
+  constructor(opts: JsonArrayOptions = {}) {
+    this.rows = new JsonArraySplitter(opts);
+  }
+
+  push(buf: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let i = 0;
+    let from = this.phase === 1 ? 0 : -1;
+    let schemaFrom = this.inSchema ? 0 : -1;
+    while (i < buf.length) {
+      const b = buf[i]!;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (b === BACKSLASH) this.escape = true;
+        else if (b === QUOTE) {
+          this.inString = false;
+          if (this.stringAtDepth1) this.lastString = Buffer.from(this.key).toString('utf8');
+        } else if (this.stringAtDepth1 && this.key.length < KEY_BYTES) this.key.push(b);
+        i++;
+        continue;
+      }
+      if (this.phase === 1) {
+        if (b === QUOTE) {
+          this.inString = true;
+          this.stringAtDepth1 = false;
+        } else if (b === OPEN_ARRAY || b === OPEN_OBJECT) this.arrayDepth++;
+        else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) {
+          this.arrayDepth--;
+          if (this.arrayDepth === 0) {
+            out.push(...this.rows.push(buf.subarray(from, i + 1)));
+            from = -1;
+            this.phase = 2;
+          }
+        }
+        i++;
+        continue;
+      }
+      if (b === QUOTE) {
+        this.inString = true;
+        this.stringAtDepth1 = this.depth === 1;
+        this.key = [];
+      } else if (b === 0x3a /* : */ && this.depth === 1) {
+        this.dataNext = this.lastString === 'data';
+        if (this.phase === 0 && this.lastString === 'schema') {
+          this.inSchema = true;
+          schemaFrom = i + 1;
+        }
+      } else if (b === OPEN_ARRAY && this.depth === 1 && this.dataNext && this.phase === 0) {
+        this.phase = 1;
+        this.arrayDepth = 1;
+        from = i;
+      } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) this.depth++;
+      else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) this.depth--;
+      else if (b === COMMA && this.depth === 1 && this.inSchema) {
+        this.takeSchema(buf, schemaFrom, i);
+        this.inSchema = false;
+        schemaFrom = -1;
+      }
+      if (!isWs(b) && b !== 0x3a) this.dataNext = this.dataNext && b === OPEN_ARRAY;
+      i++;
+    }
+    if (this.phase === 1 && from !== -1) out.push(...this.rows.push(buf.subarray(from)));
+    if (this.inSchema && schemaFrom !== -1) this.takeSchema(buf, schemaFrom, buf.length);
+    return out;
+  }
+
+  finish(): Buffer[] {
+    if (this.phase === 0) {
+      throw new FormatError(
+        'json_layout',
+        "the file has no array of records under a top-level \"data\" key, which pandas' to_json(orient='table') writes; write the rows with " +
+          "df.to_json('f.json', orient='records') or df.to_json('f.jsonl', orient='records', lines=True)",
+      );
+    }
+    return this.rows.finish();
+  }
+
+  /** The index's columns, from the schema pandas wrote (none when it could not be read). */
+  info(): PandasTableInfo {
+    try {
+      const schema = JSON.parse(Buffer.concat(this.schema).toString('utf8')) as { primaryKey?: unknown };
+      const key = Array.isArray(schema.primaryKey) ? schema.primaryKey.filter((k): k is string => typeof k === 'string') : [];
+      return { index: key };
+    } catch {
+      return { index: [] };
+    }
+  }
+
+  private takeSchema(buf: Buffer, from: number, to: number): void {
+    if (to <= from || this.schemaBytes > MAX_SCHEMA_BYTES) return;
+    this.schema.push(Buffer.from(buf.subarray(from, to)));
+    this.schemaBytes += to - from;
+  }
+}
+
+/** PandasTableSplitter as a stream: pandas' orient='table' JSON in, JSON Lines of its rows out; `info` once it has ended. */
+export function pandasTableToJsonl(opts: JsonArrayOptions = {}): { stream: Transform; info: () => PandasTableInfo } {
+  const splitter = new PandasTableSplitter(opts);
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      try {
+        for (const b of splitter.push(chunk)) this.push(b);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+    flush(done: TransformCallback) {
+      try {
+        for (const b of splitter.finish()) this.push(b);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
+  return { stream, info: () => splitter.info() };
 }

@@ -7,6 +7,7 @@ import { FormatError, formatBytes, truncate } from './errors.js';
 import { isIntegerLiteral, readRecord } from './json-record.js';
 import { TOO_DEEP_REASON } from './json-depth.js';
 import { jsonErrorPlace } from './json-error-place.js';
+import { pandasLayoutRefusal } from './pandas-layouts.js';
 
 const LF = 0x0a;
 const MiB = 1024 * 1024;
@@ -91,6 +92,8 @@ export class JsonlScanner {
   private finished = false;
   /** The first record's key holding an array of objects (`{"data": [{...}]}`), if any: the rows wrapped in an object. */
   private wrapper: string | null = null;
+  /** The first record is one of pandas' to_json() layouts other than 'records': refused if it is the only record. */
+  private pandas: FormatError | null = null;
 
   constructor(opts: JsonlScannerOptions) {
     // A chunk closes on a record whose line this.line numbers: the next byte is on the line after.
@@ -135,6 +138,8 @@ export class JsonlScanner {
           1,
         );
       if (this.chunks.rows === 0) throw new FormatError('no_rows', `the file has no records: every line is blank${NO_ROWS_ADVICE}`);
+      // pandas' to_json() layouts (orient='columns', 'index', 'split', 'table') are one object on one line.
+      if (this.chunks.rows === 1 && this.pandas !== null) throw this.pandas;
       if (this.chunks.rows === 1 && this.wrapper !== null) {
         // `{"data": [{...}, ...]}` on one line: one record whose one column, "data", is not the model's.
         throw new FormatError(
@@ -225,7 +230,10 @@ export class JsonlScanner {
       if (this.chunks.rows === 0) throw new FormatError('too_deep', `line ${this.line}: ${TOO_DEEP_REASON}`, this.line);
       this.invalidRows++;
     } else if (read?.kind === 'record') {
-      if (this.chunks.rows === 0) this.wrapper = rowsUnder(read.keys, read.values);
+      if (this.chunks.rows === 0) {
+        this.wrapper = rowsUnder(read.keys, read.values);
+        this.pandas = pandasLayoutRefusal(read.keys, read.values);
+      }
       this.keys(read.keys, read.values, read.texts);
     } else if (read?.kind === 'duplicate')
       this.invalidRows++; // a JSON object still: its row fails when read, naming the key
