@@ -14,6 +14,9 @@ import { openZip, type ZipArchive } from './zip.js';
 
 const GiB = 1024 * 1024 * 1024;
 
+/** Data rows below the header in which a refusal of the columns looks for the real header (XlsxSummary.widerRows). */
+export const TITLE_ROWS = 8;
+
 export interface XlsxToCsvOptions {
   /** The sheet to read, by name (case-insensitive when no exact match); default: the first visible worksheet. */
   sheet?: string;
@@ -49,6 +52,12 @@ export interface XlsxSummary {
   columnKinds: XlsxColumnKind[];
   /** The results column type for each input column (numbers as double, dates as date/timestamp...). */
   columnTypes: ResultColumnType[];
+  /**
+   * The first data rows (at most TITLE_ROWS) that hold more text cells than the header row, with those texts (cells
+   * outside the header's columns too): when the header as read is a title ("Quarterly churn report"), the real column
+   * names are in one of them, which a refusal of the columns names (the CSV has only the header's columns).
+   */
+  widerRows: { row: number; texts: string[] }[];
   /** Data records written (empty sheet rows are skipped, as blank CSV lines are). */
   rows: number;
   /**
@@ -146,6 +155,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     const leftmost = await firstValueColumn(zip, ref.path, maxSheet, strings);
 
     const notes = new Notes();
+    const textOnly = textOnlyOf(strings);
     let header: string[] | null = null;
     let headerRow = 0;
     let first = 0;
@@ -155,6 +165,8 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     let sheetRows: [number, number][] | null = [];
     const formulaCells: [number, number, string][] = [];
     let lastSheetRow = 0;
+    let headerTexts = 0;
+    const widerRows: { row: number; texts: string[] }[] = [];
     let bytes = 0;
     let out = '';
     // The kind of the cell cellText last read (0 for none).
@@ -233,6 +245,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         if (texts.every((t) => t === '')) return;
         headerRow = row;
         lastSheetRow = row;
+        headerTexts = texts.filter((t) => t !== '').length;
         ({ header, first, width } = headerOf(cells, texts, row, leftmost, merges, where, opts.maxColumns ?? 16384, notes));
         kinds = new Array<number>(width).fill(0);
         out += `${header.map(canonicalField).join(',')}\n`;
@@ -258,6 +271,10 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         }
       }
       if (!any) return;
+      if (rows < TITLE_ROWS) {
+        const texts = cells.map(textOnly).filter((t): t is string => t !== null && t.trim() !== '');
+        if (texts.length > headerTexts) widerRows.push({ row, texts: texts.slice(0, 200).map((t) => t.slice(0, 100)) });
+      }
       // The first record, and one after empty rows, start a run: only runs are kept, not a number per row.
       if (sheetRows !== null && (rows === 0 || row !== lastSheetRow + 1)) {
         if (sheetRows.length < MAX_SHEET_ROW_RUNS) sheetRows.push([rows, row]);
@@ -322,6 +339,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       header: header as string[],
       columnKinds,
       columnTypes: kinds.map(resultTypeOf),
+      widerRows,
       rows,
       sheetRows,
       formulaCells,
@@ -534,4 +552,13 @@ export function theOtherSheets(names: readonly string[]): string {
   const quoted = names.slice(0, 10).map((s) => `"${s}"`);
   const listed = `${quoted.join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`;
   return `the workbook's other sheet${names.length === 1 ? ' is' : 's are'} ${listed}`;
+}
+
+/** A text cell's text (a shared or inline string), without cellText's notes; null for other cells. */
+function textOnlyOf(strings: readonly string[]): (c: RawCell) => string | null {
+  return (c) => {
+    if (c.type === 's') return c.value === null ? null : (strings[Number(c.value)] ?? null);
+    if (c.type === 'inlineStr' || c.type === 'str') return c.value;
+    return null;
+  };
 }

@@ -72,6 +72,10 @@ const XlsxInputLayout = z.object({
    * others, where the data may be. Absent from jobs stored before it was kept.
    */
   sheets: z.array(z.string()).optional(),
+  /** The sheet row read as the header (the first with a value). Absent from jobs stored before it was kept. */
+  headerRow: z.number().int().min(1).optional(),
+  /** The first data rows holding more text cells than the header, with their texts (XlsxSummary.widerRows); absent when none. */
+  widerRows: z.array(z.object({ row: z.number().int().min(1), texts: z.array(z.string()) })).optional(),
   columnTypes: z.array(ResultColumnType),
   compression: Compression,
   notes: z.array(z.string()).optional(),

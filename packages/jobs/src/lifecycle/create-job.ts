@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken, newJobToken } from '@batchcast/access';
-import type { ByteSource, ColumnTarget, HeaderDuplicate } from '@batchcast/csv';
+import { type ByteSource, type ColumnTarget, type HeaderDuplicate, truncate } from '@batchcast/csv';
 import { countRecentJobsForMailbox, insertJob, type KeyCompletion, type NewJob } from '@batchcast/db';
 import { checkParquetTargets, FormatError, theOtherSheets } from '@batchcast/formats';
 import { planColumns } from '@batchcast/inference';
@@ -92,7 +92,8 @@ export async function checkJobRequest(
   try {
     targets = plan(model);
   } catch (err) {
-    throw explainColumnsRefusal(err, model, await columnsAlternatives(ctx.pool, model, request.model), (m) => plan(m).length >= 0);
+    const below = headerBelowTitle(layout, model, err);
+    throw explainColumnsRefusal(below ?? err, model, await columnsAlternatives(ctx.pool, model, request.model), (m) => plan(m).length >= 0);
   }
   checkColumnTypes(layout, targets);
   await checkSample(() => ctx.blobs.open(key), layout, first, targets);
@@ -148,6 +149,36 @@ function otherSheets(layout: JobLayout): string | undefined {
   return (
     `that is sheet "${layout.sheet}", and ${theOtherSheets(others)}: ` +
     'choose the one with the data under "How to read the file → Sheet" on the upload page (the "sheet" field of POST /api/jobs, --sheet in the CLI)'
+  );
+}
+
+/**
+ * A sheet whose header as read holds none of the model's columns, but one of the first rows below it holds at least
+ * half of them: the first rows are a title ("Quarterly churn report", an empty row) above the real header. Refused
+ * saying on which row the header seems to be, rather than read from there on a guess (the rows above may be meant as
+ * data, or the sheet be the wrong one): the person deletes them, as a CSV's title lines are refused (wrong_delimiter).
+ * Null when that is not so, and `err` stands.
+ */
+function headerBelowTitle(layout: JobLayout, model: Model, err: unknown): DomainError | null {
+  if (layout.format !== 'xlsx' || !layout.widerRows || layout.headerRow === undefined) return null;
+  if (!(err instanceof DomainError) || err.code !== 'missing_columns') return null;
+  const named = model.schema.inputs.reduce((k, input) => k + (input.columns?.length ?? 0), 0);
+  const missing = (err.details as { missing?: string[] } | undefined)?.missing ?? [];
+  if (named === 0 || missing.length !== named) return null;
+  const found = layout.widerRows.find(({ texts }) => {
+    const plan = planColumns(model.schema, texts, 'Excel sheet');
+    return plan.ok || plan.missing.length <= named / 2;
+  });
+  if (!found) return null;
+  const titleRow = layout.headerRow;
+  const rows = found.row - 1 === titleRow ? `row ${titleRow} looks` : `rows ${titleRow}-${found.row - 1} look`;
+  const title = truncate(layout.header.filter((h) => h.trim() !== '').join(' '), 60);
+  return new DomainError(
+    'unprocessable',
+    'missing_columns',
+    `The header seems to be on row ${found.row} of sheet "${layout.sheet}" (${rows} like a title: "${title}"; row ${titleRow} was read as the header): ` +
+      'delete the rows above the header and upload the file again.',
+    { missing, sheetRow: found.row },
   );
 }
 

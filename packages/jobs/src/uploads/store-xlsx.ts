@@ -25,6 +25,8 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         dataStart: scanned.dataStart,
         sheet: summary.sheet,
         sheets: summary.worksheets,
+        headerRow: summary.headerRow,
+        ...(summary.widerRows.length > 0 ? { widerRows: summary.widerRows } : {}),
         columnTypes: summary.columnTypes,
         ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
         ...(summary.sheetRows !== null ? { sheetRows: summary.sheetRows } : {}),
