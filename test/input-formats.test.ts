@@ -356,6 +356,68 @@ describe('edge cases, each format', () => {
     expect(merged.message).not.toContain('other sheet');
   });
 
+  it('pandas’ to_json() layouts: orient=table is read, the others are refused naming the layout and the call that writes rows', async () => {
+    // make_layouts.py: iris written by pandas' DataFrame.to_json(orient=...). Were: "None of them is in the header as
+    // read, "0", "1"…", "an object is not a cell value", "the rows are an array under the key "data"", "line 1 is an array".
+    const advice =
+      "batchcast reads one record per row, each an object naming its columns: write df.to_json('f.json', orient='records') or df.to_json('f.jsonl', orient='records', lines=True)";
+    const expected: [string, string][] = [
+      ['columns', "this is pandas' to_json() default layout (orient='columns': one object per column, keyed by row index); "],
+      ['index', "this is pandas' to_json(orient='index') layout (one object per row, keyed by row index); "],
+      [
+        'split',
+        'this is pandas\' to_json(orient=\'split\') layout ("columns", "index" and "data": the rows are lists of values, their column names apart); ',
+      ],
+      [
+        'values',
+        "the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists); ",
+      ],
+    ];
+    for (const [orient, what] of expected) {
+      const file = await readFile(path.join(formatFixtures, `iris-${orient}.json`));
+      const e = await refusedUpload(platform, file, { fields: IRIS, filename: `iris-${orient}.json` }, 422, 'json_layout');
+      expect(e.message, orient).toBe(`${what}${advice}`);
+    }
+    // 'table': the rows under "data" are records, each naming its columns: read, the job's notes saying so, and pandas'
+    // index ("index", schema.primaryKey) carried to the results, not read by the model (it does not name it).
+    const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-table.json')), {
+      fields: IRIS,
+      filename: 'iris-table.json',
+    });
+    expect(done.rows).toEqual({ total: 12, processed: 12, failed: 0 });
+    expect(done.input).toMatchObject({ format: 'json' });
+    expect(done.input.notes).toEqual([
+      'Read as pandas\' to_json(orient=\'table\') output: the records under "data", one row each. pandas wrote the DataFrame\'s index as the column "index": the results keep it, and the model reads it only if it is one of its columns.',
+    ]);
+    const out = await resultsJsonl(platform, job);
+    expect(out.map((r) => r.index)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(out.map((r) => r.prediction)).toEqual(Array(12).fill('setosa'));
+    expect(Object.keys(out[0]!).slice(0, 6)).toEqual(['index', 'sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
+  });
+
+  it('a sheet whose first rows are a title above the header is refused naming the row the header seems to be on', async () => {
+    // churn-title.xlsx (make_layouts.py): row 1 "Quarterly churn report", row 2 empty, the header on row 3. Was: "None
+    // of them is in the header as read, "Quarterly churn report": if the column names are on a later line…".
+    const book = await readFile(path.join(formatFixtures, 'churn-title.xlsx'));
+    const e = await refusedUpload(platform, book, { fields: { model: 'churn-pipeline' }, filename: 'churn.xlsx' }, 422, 'missing_columns');
+    expect(e.message).toBe(
+      'The header seems to be on row 3 of sheet "Churn" (rows 1-2 look like a title: "Quarterly churn report"; row 1 was read as the header): delete the rows above the header and upload the file again.',
+    );
+    expect(e.sheetRow).toBe(3);
+    // The same as CSV (title line, empty line, header) was already refused naming the line.
+    const csv = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'churn-title.csv')),
+      { fields: { model: 'churn-pipeline' }, filename: 'churn.csv' },
+      422,
+      'wrong_delimiter',
+    );
+    expect(csv.message).toMatch(/^lines 1 to 2 look like a title, not the header: the column names seem to be on line 3 /);
+    // A sheet of another model's data, a wider row below a one-cell header but none of the names: the usual refusal.
+    const other = await refusedUpload(platform, book, { fields: IRIS, filename: 'churn.xlsx' }, 422, 'missing_columns');
+    expect(other.message).toMatch(/^The Excel sheet is missing 4 columns the model needs/);
+  });
+
   it('merged header cells name the columns they cover (notes, notes_2), and the job says so', async () => {
     const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, 'merged-header.xlsx')), {
       fields: IRIS,
