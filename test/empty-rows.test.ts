@@ -105,6 +105,18 @@ describe('a row with nothing in any column fails, saying so', () => {
     ]);
   });
 
+  it('real time: the same objects fail the same way, the others are scored', async () => {
+    const res = await fetch(platform.url(`/api/models/${HGB.model}/predict`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: OBJECTS }),
+    });
+    expect(res.status).toBe(200);
+    const predictions = (await res.json()).predictions as { prediction: unknown; error?: string }[];
+    expect(predictions.map((p) => p.error ?? null)).toEqual([null, REASON_JSONL, REASON_JSONL, null, REASON_JSONL, null]);
+    expect(predictions.map((p) => p.prediction === null)).toEqual([false, true, true, false, true, false]);
+  });
+
   it('a JSON array: the same objects fail the same way', async () => {
     const { job, done } = await scored(platform, Buffer.from(JSON.stringify(OBJECTS)), { fields: HGB, filename: 'blank.json' });
     await expectEmptyRowsFail(job, done.rows, REASON_JSONL);

@@ -11,6 +11,7 @@ import {
 } from '@batchcast/inference';
 import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
+import { emptyRowReason, emptyTapeRows, withEmptyRows } from './inputs/empty-rows.js';
 import { columnsAlternatives, explainColumnsRefusal } from './models/columns-refusal.js';
 import { leaseModelSession, resolveModel } from './models/registry.js';
 import { predictionJson, type ScoredRows } from './predict-answer.js';
@@ -86,6 +87,9 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
   }
 
   const batch = coerceCellTape(cells, plan.targets);
+  // A row of nothing (`{}`, nulls) fails as in a JSON Lines file, rather than a model that takes missing values
+  // answering a prediction for it.
+  const empty = emptyTapeRows(cells, batch, plan.targets);
   const pool = ctx.realtime;
   const out = pool
     ? await pool
@@ -100,7 +104,8 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
   // own, they hold those the pool added before scoring (values outside a column's known categories), which a
   // fresh coercion knows nothing of; without them those rows came back scored.
   const inputs = pool && nonFiniteRows(out) !== null ? { ...coerceCellTape(cells, plan.targets), errors: batch.errors } : batch;
-  return { ...scored, count: batch.count, errors: failNonFiniteRows(out, inputs, plan.targets, cells.header as string[]), out };
+  const errors = withEmptyRows(failNonFiniteRows(out, inputs, plan.targets, cells.header as string[]), empty, emptyRowReason('jsonl'));
+  return { ...scored, count: batch.count, errors, out };
 }
 
 /**

@@ -1,4 +1,12 @@
-import { type ByteSource, type ColumnTarget, type RecordBatch, type RowError, readRecords, splitRecord } from '@batchcast/csv';
+import {
+  type ByteSource,
+  type ColumnTarget,
+  type JsonCellTape,
+  type RecordBatch,
+  type RowError,
+  readRecords,
+  splitRecord,
+} from '@batchcast/csv';
 import { type Cell, readJsonlRows, readParquetRows } from '@batchcast/formats';
 import type { InputFormat, JobLayout } from '../records.js';
 import type { StoredChunk } from '../uploads/stored-upload.js';
@@ -133,6 +141,22 @@ async function* csvFields(source: ByteSource, layout: JobLayout, chunk: StoredCh
     // A CR left of a CRLF line ending is the line's end, not a cell's content: trim() takes it with the spaces.
     yield records.map((record) => splitRecord(record, dialect));
   }
+}
+
+/**
+ * The rows of a real-time request (`tape`, coerced into `batch` for `targets`) that hold nothing in any key: `{}`, or
+ * every value null or blank text. The same rule as a JSON Lines file's (emptyRowReason('jsonl')); looked at before
+ * the batch is scored, as a scoring pool takes its arrays.
+ */
+export function emptyTapeRows(tape: JsonCellTape, batch: RecordBatch, targets: readonly ColumnTarget[]): number[] {
+  return emptyRowCandidates(batch, targets, 'jsonl').filter((row) => {
+    for (let c = tape.rowStart[row]!; c < tape.rowStart[row + 1]!; c++) {
+      if (!Number.isNaN(tape.number[c]!)) return false;
+      const v = tape.value(c);
+      if (v !== null && !(typeof v === 'string' && v.trim() === '')) return false;
+    }
+    return true;
+  });
 }
 
 /** The rows of `candidates` that `cells` finds empty, ascending. */
