@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
 import { fileBlob } from './support/http.js';
@@ -13,6 +15,7 @@ import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
  * its names says nothing of the kind, and reads a header in another order by name.
  */
 let platform: Platform;
+const CLI = path.join(repoRoot, 'apps/cli/dist/main.js');
 
 async function register(file: Buffer, filename: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
   const form = new FormData();
@@ -71,6 +74,11 @@ describe('a model without feature names reads columns by position, and the job s
     expect(page).toMatch(
       /<ul id="input-notes"[^>]*>.*<li>This model has no feature names: the file(&#39;|&#x27;|')s columns were read by position/s,
     );
+    // And `batchcast status`, which printed none of the job's notes.
+    const status_ = await promisify(execFile)('node', [CLI, 'status', platform.url(job.links.page)], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(status_.stdout).toContain(`note     ${note}`);
   });
 
   it('its registration says so, and a file with one column more is refused saying how many each has', async () => {
@@ -88,7 +96,8 @@ describe('a model without feature names reads columns by position, and the job s
     expect(refusal.message).toBe(
       'The model needs 30 feature columns but does not name them, and the CSV has 31 columns, so batchcast cannot tell ' +
         'which to use. Register the model with "features" naming its 30 CSV columns in the model\'s order, or upload a CSV ' +
-        'with exactly those 30 columns in that order.',
+        'with exactly those 30 columns in that order. Models "breast-cancer-rf", "named-rf" take these columns: if one of them is ' +
+        'the model meant, choose it.',
     );
   });
 

@@ -93,6 +93,9 @@ function describe(job: JobStatus, ref: JobRef): string[] {
     ['deleted', job.expiresAt ? `after ${time(job.expiresAt)}` : 'some days after it ends (RETENTION_DAYS)'],
     ['page', at(ref.base, job.links.page).toString()],
   ];
+  // How the file was read (a delimiter guessed, columns read by position...): the job page shows these, and a reader
+  // of the terminal needs them as much.
+  for (const note of job.input.notes) lines.push(['note', note]);
   return lines.map(([k, v]) => `${k.padEnd(9)}${v}`);
 }
 
