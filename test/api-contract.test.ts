@@ -430,7 +430,7 @@ describe('the HTTP surface', () => {
       expect(res.status, status).toBe(422);
       const e = await errorOf(res);
       expect(e.code).toBe('invalid_status');
-      expect(e.message).toBe('"status" is one of queued, running, succeeded, failed, cancelled (one state per request).');
+      expect(e.message).toBe('"status" is one of receiving, queued, running, succeeded, failed, cancelled (one state per request).');
     }
     // "limit" is digits: what Number() would also read ("0x10" is 16, "1e1" is 10) is refused, not guessed.
     for (const limit of ['0x10', '1e1', '%205', '5.0', '0', '101']) {

@@ -6,8 +6,9 @@ import type { pg } from './support/services.js';
 import { type ReceivingPlatform, startReceivingPlatform, startSlowUpload, stopReceivingPlatform } from './support/slow-upload.js';
 
 /**
- * `GET /api/jobs` pages a key's jobs newest first by when each was listed: an upload scored while it arrived
- * (recorded `receiving` at its first chunk) comes at the top when it ends, not behind jobs listed meanwhile.
+ * `GET /api/jobs` pages a key's jobs newest first by when each was listed: an upload scored while it arrives is
+ * listed `receiving` from its first chunk, and keeps its place when it ends (moved to the top then, it would hide
+ * the jobs listed meanwhile from a client reading the list until the first job it knows).
  */
 let fx: ReceivingPlatform;
 let platform: Platform;
@@ -55,24 +56,25 @@ async function listed(): Promise<string[]> {
 }
 
 describe('GET /api/jobs', () => {
-  it('lists an upload scored while it arrived when it ends, at the top, not behind the jobs listed meanwhile', async () => {
+  it('lists an upload scored while it arrives from its first chunk, receiving, and keeps its place when it ends', async () => {
     const first = await submitted('first.csv');
     const slow = startSlowUpload(platform.url('/api/jobs'), { model: 'iris-logreg' }, {}, { authorization: `Bearer ${apiKey}` });
     await slow.start();
     const cut = many.indexOf('\n', Math.floor(many.length * 0.7)) + 1;
     await slow.write(many.subarray(0, cut));
     // Recorded `receiving` once its first chunk is stored: from then on, its created_at is older than the next job's.
-    await until('the slow upload recorded as receiving', async () => {
+    const receiving = await until('the slow upload recorded as receiving', async () => {
       const { rows } = await db.query("SELECT id FROM jobs WHERE status = 'receiving'");
       return rows[0]?.id as string | undefined;
     });
+    expect(await listed()).toEqual([receiving, first]);
     const meanwhile = await submitted('meanwhile.csv');
-    expect(await listed()).toEqual([meanwhile, first]);
+    expect(await listed()).toEqual([meanwhile, receiving, first]);
     await slow.write(many.subarray(cut));
     const answer = await slow.end();
     expect(answer.status, answer.body).toBe(202);
-    const late = JSON.parse(answer.body).id as string;
-    // A client that reads the list until the first job it knows sees it first.
-    expect(await listed()).toEqual([late, meanwhile, first]);
+    expect(JSON.parse(answer.body).id).toBe(receiving);
+    // Where it was: a client that saw it receiving and reads the list until the first job it knows misses none.
+    expect(await listed()).toEqual([meanwhile, receiving, first]);
   });
 });

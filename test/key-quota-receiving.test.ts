@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './support/faults.js';
 import { fileBlob, waitForEnd } from './support/http.js';
@@ -115,3 +118,82 @@ describe('a key at its concurrent-jobs quota with an upload still arriving', () 
     expect((await replay.json()).id).toBe(JSON.parse(answer.body).id);
   });
 });
+
+describe('an upload still arriving, to the API key uploading it', () => {
+  it('is shown receiving with its rows so far, listed, and cancelled: the upload is refused 409 job_cancelled, nothing of it left', async () => {
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'sees-its-upload', scopes: ['jobs:write', 'jobs:read'] }),
+    });
+    const body = (await created.json()) as { key: string; id: string };
+    const auth = { authorization: `Bearer ${body.key}` };
+    const a = startSlowUpload(platform.url('/api/jobs'), { model: 'iris-logreg' }, {}, auth);
+    await a.start();
+    const cut = many.indexOf('\n', Math.floor(many.length * 0.7)) + 1;
+    await a.write(many.subarray(0, cut));
+    const { id, blob } = await until('the upload recorded as receiving', async () => {
+      const { rows } = await db.query<{ id: string; blob: string }>(
+        "SELECT id, upload_key AS blob FROM jobs WHERE status = 'receiving' AND key_id = $1",
+        [body.id],
+      );
+      return rows[0];
+    });
+
+    const status = await fetch(platform.url(`/api/jobs/${id}`), { headers: auth });
+    expect(status.status).toBe(200);
+    const shown = (await status.json()) as { status: string; rows: { total: number }; mayCancel: boolean };
+    expect(shown.status).toBe('receiving');
+    expect(shown.rows.total).toBeGreaterThan(0); // the rows of the chunks stored so far
+    expect(shown.rows.total).toBeLessThan(150 * 601);
+    expect(shown.mayCancel).toBe(true);
+    const list = (await (await fetch(platform.url('/api/jobs'), { headers: auth })).json()) as { jobs: { id: string; status: string }[] };
+    expect(list.jobs.map((j) => [j.id, j.status])).toEqual([[id, 'receiving']]);
+    const filtered = (await (await fetch(platform.url('/api/jobs?status=receiving'), { headers: auth })).json()) as {
+      jobs: { id: string }[];
+    };
+    expect(filtered.jobs.map((j) => j.id)).toEqual([id]);
+
+    const cancel = await fetch(platform.url(`/api/jobs/${id}/cancel`), { method: 'POST', headers: auth });
+    expect(cancel.status).toBe(200);
+    expect((await cancel.json()).status).toBe('cancelled');
+
+    // The rest of the file: its next chunk finds the job cancelled, and the upload is refused (not made a new job).
+    try {
+      await a.write(many.subarray(cut));
+      await a.end();
+    } catch {
+      // refused while it was still sending: the connection closed after the answer
+    }
+    const answer = await a.answer;
+    expect(answer.status, answer.body).toBe(409);
+    const refusal = JSON.parse(answer.body).error as { code: string; message: string };
+    expect(refusal.code).toBe('job_cancelled');
+    expect(refusal.message).toContain('cancelled while its file was still arriving');
+
+    const { rows: jobs } = await db.query<{ id: string; status: string }>('SELECT id, status FROM jobs WHERE key_id = $1', [body.id]);
+    expect(jobs).toEqual([{ id, status: 'cancelled' }]);
+    await until(
+      'nothing of the cancelled upload left: its predictions, its queue jobs and its file',
+      async () => {
+        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM prediction_batches WHERE job_id = $1', [id]);
+        const keys = (await redisKeys(platform.prefix)).filter((k) => k.includes(id));
+        const file = (await readdir(path.join(platform.dataDir, 'uploads')).catch(() => [] as string[])).includes(path.basename(blob));
+        if (rows[0]!.n === 0 && keys.length === 0 && !file) return true;
+        throw new Error(`left: ${JSON.stringify({ predictions: rows[0]!.n, keys, file })}`);
+      },
+      60_000,
+      200,
+    );
+  });
+});
+
+/** The Redis keys under `prefix` (the platform's queues). */
+async function redisKeys(prefix: string): Promise<string[]> {
+  const redis = new Redis(platform.redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    return await redis.keys(`${prefix}:*`);
+  } finally {
+    redis.disconnect();
+  }
+}

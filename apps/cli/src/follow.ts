@@ -6,7 +6,7 @@ import { ProgressBar, countRows, formatRows } from './progress.js';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** How long a server that cannot be reached (or answers 5xx) is waited for before the wait ends with its error. */
 const UNREACHABLE_PATIENCE_MS = 5 * 60_000;
-const ended = (job: Pick<JobStatus, 'status'>) => job.status !== 'queued' && job.status !== 'running';
+const ended = (job: Pick<JobStatus, 'status'>) => job.status !== 'receiving' && job.status !== 'queued' && job.status !== 'running';
 
 /**
  * Polls a job's status link until the job has ended, with a progress bar of rows done on stderr. A server

@@ -47,8 +47,8 @@ export const SERVICES_COMMAND_HELP: Record<string, string> = {
   jobs: `Usage: batchcast jobs [--status S] [--limit N] [--cursor C] [--all] [--json] [--key KEY] [--url URL]
 
 The jobs the API key (--key or $BATCHCAST_API_KEY; scope jobs:read) submitted, newest first: one page of
---limit (default 20), or every page with --all. --status keeps one state (queued, running, succeeded,
-failed, cancelled). --json prints the jobs as the API gives them (links with each job's token). When there
+--limit (default 20), or every page with --all. --status keeps one state (receiving, queued, running,
+succeeded, failed, cancelled; receiving: an upload still arriving, scored as it comes). --json prints the jobs as the API gives them (links with each job's token). When there
 are more, stderr says the --cursor of the next page.
 `,
   keys: `Usage: batchcast keys create NAME --scopes a,b [--requests-per-minute N|none] [--rows-per-day N] [--concurrent-jobs N] [--json]

@@ -32,7 +32,11 @@ export const ModelNameParams = z.object({
 export const dateTime = () => z.string().openapi({ format: 'date-time' });
 export const count = () => z.number().int().min(0);
 export const version = () => z.number().int().min(1);
-export const JobStatusName = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+/**
+ * `receiving`: an upload whose scoring started while it still arrives (shown only to the API key uploading it, which
+ * may cancel it); it becomes `queued` (or `running`) once its last byte is stored.
+ */
+export const JobStatusName = z.enum(['receiving', 'queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export const Task = z.enum(['classifier', 'regressor']);
 
 /** `?limit=&cursor=` of a keyset-paginated list: `what` names the items in the description ("Jobs", "Deliveries"). */

@@ -50,7 +50,7 @@ export const JobStatus = z
     error: z.string().nullable(),
     mayCancel: z.boolean().openapi({
       description:
-        'Whether the credential this was asked with may cancel the job (POST /api/jobs/{id}/cancel) while it is queued or running: false for an API key without `jobs:write`, and for a link made from one (the job page then offers no Cancel button). The same credential may delete the job and its data (DELETE /api/jobs/{id}) whatever its status.',
+        'Whether the credential this was asked with may cancel the job (POST /api/jobs/{id}/cancel) while it is receiving its upload, queued or running: false for an API key without `jobs:write`, and for a link made from one (the job page then offers no Cancel button). The same credential may delete the job and its data (DELETE /api/jobs/{id}) whatever its status.',
     }),
     links: JobLinks,
   })

@@ -143,7 +143,7 @@ export const WebhookEventBody = z
     timestamp: dateTime().openapi({ description: 'When the job ended.' }),
     data: z.object({
       id: z.string().openapi({ format: 'uuid' }),
-      status: JobStatusName.exclude(['queued', 'running']),
+      status: JobStatusName.exclude(['receiving', 'queued', 'running']),
       rows: z.object({ total: count(), processed: count(), failed: count() }),
       model: z.object({ name: z.string(), version: z.number().int().min(1) }),
       finishedAt: dateTime(),

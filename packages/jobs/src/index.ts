@@ -105,7 +105,6 @@ export {
   type CsvJobLayout,
   type InputFormat,
   isActive,
-  isVisible,
   type VisibleJob,
   type Job,
   type JobLayout,

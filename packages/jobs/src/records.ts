@@ -244,8 +244,8 @@ export function modelFromRecord(row: ModelRecord): Model {
 export const isActive = (status: JobStatus): boolean => status === 'queued' || status === 'running' || status === 'receiving';
 
 /**
- * A job as people see it (pages, API, CLI, emails, lists): never one still receiving its upload, whose link
- * nobody has until the upload ends (its queries leave it out, and openers answer not found).
+ * A job as people see it (pages, API, CLI, emails, lists). One still receiving its upload is among them: only its
+ * API key has its link before the upload ends (its token derives from the key), and it sees the job `receiving`,
+ * with the rows recorded so far, and may cancel it.
  */
-export type VisibleJob = Job & { status: Exclude<JobStatus, 'receiving'> };
-export const isVisible = (job: Job): job is VisibleJob => job.status !== 'receiving';
+export type VisibleJob = Job;

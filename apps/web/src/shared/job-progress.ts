@@ -7,6 +7,7 @@ export type JobStatusName = JobStatus['status'];
 type RowCounts = JobStatus['rows'];
 
 const STATUS_TEXT: Record<JobStatusName, string> = {
+  receiving: 'Scoring while the upload arrives',
   queued: 'Waiting for a worker',
   running: 'Scoring',
   succeeded: 'Done',
@@ -19,9 +20,9 @@ export function statusText(status: JobStatusName): string {
   return STATUS_TEXT[status] ?? '';
 }
 
-/** Queued or running: the job can still change, be cancelled, and is worth polling. */
+/** Receiving its upload, queued or running: the job can still change, be cancelled, and is worth polling. */
 export function isActive(status: JobStatusName): boolean {
-  return status === 'queued' || status === 'running';
+  return status === 'receiving' || status === 'queued' || status === 'running';
 }
 
 /** Whole percent of the rows scored, 0 while the total is unknown. */

@@ -163,7 +163,15 @@ export class UploadStorage implements multer.StorageEngine {
   ): void {
     const key = `uploads/${randomUUID()}.csv`;
     const request = this.blobs.readableWhileWritten ? this.requestOf(req, fields, file.originalname) : null;
-    const receiving = request ? new JobWhileReceiving(this.jobs, key, request) : undefined;
+    // The job scored while the upload arrives, cancelled or deleted by its key meanwhile: the upload is refused at
+    // once (409 job_cancelled, 410 deleted), and storing stops, leaving nothing behind.
+    const stopped = new AbortController();
+    const receiving = request
+      ? new JobWhileReceiving(this.jobs, key, request, (err) => {
+          this.early.refuse(req, err);
+          stopped.abort(err);
+        })
+      : undefined;
     // The digest of the bytes as sent, taken as storeUpload reads them (attached in the same tick as its pipe).
     // Only a submission with an idempotency key is compared by it (a key sent after the file is refused), and
     // SHA-256 costs the web process about 0.3 CPU-seconds for the bench's 281 MB file: none is taken without.
@@ -181,7 +189,7 @@ export class UploadStorage implements multer.StorageEngine {
       ...(receiving ? { progress: receiving } : {}),
       // A CSV whose model came before it is checked against it as soon as its header line is stored.
       ...(early.headerCheck ? { headerCheck: early.headerCheck } : {}),
-      signal: early.signal,
+      signal: AbortSignal.any([early.signal, stopped.signal]),
     }).then(
       (stored) =>
         cb(null, {

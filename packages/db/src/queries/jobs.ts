@@ -138,17 +138,19 @@ export async function markJobRunning(pool: Pool, id: string): Promise<void> {
 
 /**
  * Ends a job once. Returns false when it had already ended (a finaliser delivered twice, or a job
- * cancelled meanwhile), so the caller does not notify twice.
+ * cancelled meanwhile), so the caller does not notify twice. With `receiving`, a job still receiving its upload
+ * may be ended too, as cancelled only (its owner cancels or deletes it while the upload arrives).
  */
 export async function finishJob(
   pool: Pool,
   id: string,
   outcome: { status: 'succeeded' | 'failed' | 'cancelled'; error: string | null },
+  opts: { receiving?: boolean } = {},
 ): Promise<boolean> {
   const { rowCount } = await pool.query(
-    `UPDATE jobs SET status = $2, error = $3, finished_at = now(), started_at = coalesce(started_at, now())
-     WHERE id = $1 AND status IN ('queued', 'running')`,
-    [id, outcome.status, outcome.error],
+    `UPDATE jobs SET status = $2, error = $3, finished_at = now(), started_at = coalesce(started_at, now()), receiving_until = NULL
+     WHERE id = $1 AND (status IN ('queued', 'running') OR ($4 AND $2 = 'cancelled' AND status = 'receiving'))`,
+    [id, outcome.status, outcome.error, opts.receiving === true],
   );
   return rowCount === 1;
 }
@@ -188,8 +190,10 @@ export interface JobCursor {
 /**
  * A page of the jobs a key submitted, newest first, after `after` (keyset pagination: stable while jobs are
  * added, and as fast on the last page as on the first). `cursor` is where the next page starts, null at the end.
- * Newest by when each job was listed (`listed_at`, migration 019): an upload scored while it arrived is listed
- * when it ends, at the top, not where its first chunk put it.
+ * Newest by when each job was listed (`listed_at`, migration 019). An upload scored while it arrives is listed
+ * `receiving` from its first chunk, and keeps that place when it ends: moved to the top then, it would come
+ * before jobs listed meanwhile, and a client reading the list until the first job it knows would stop at it and
+ * never see them.
  */
 export async function listKeyJobs(
   pool: Pool,
@@ -199,7 +203,7 @@ export async function listKeyJobs(
   // Not a job past its deletion time (RETENTION_DAYS after its end) that the sweep has not reached yet: gone to its links.
   const { rows } = await pool.query<JobRecord & { cursorAt: string }>(
     `SELECT ${columns}, listed_at::text AS "cursorAt" FROM jobs
-     WHERE key_id = $1 AND status <> 'receiving' AND ($2::timestamptz IS NULL OR (listed_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
+     WHERE key_id = $1 AND ($2::timestamptz IS NULL OR (listed_at, id) < ($2::timestamptz, $3::uuid)) AND ($4::text IS NULL OR status = $4)
        AND (finished_at IS NULL OR finished_at > now() - make_interval(days => $6))
      ORDER BY listed_at DESC, id DESC LIMIT $5`,
     [keyId, opts.after?.createdAt ?? null, opts.after?.id ?? null, opts.status, opts.limit + 1, opts.retentionDays],

@@ -50,7 +50,7 @@ export async function completeReceivingJob(
     if (owner) owner.check(await lockKeyUsage(client, owner.keyId, owner.since, jobId));
     const { rowCount } = await client.query(
       `UPDATE jobs SET status = CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, bytes = $2, rows_total = $3,
-         chunk_count = $4, receiving_until = NULL, listed_at = now()
+         chunk_count = $4, receiving_until = NULL
        WHERE id = $1 AND status = 'receiving'`,
       [jobId, upload.bytes, upload.rows, upload.chunks],
     );

@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../errors.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { describeKey, requireScope } from '../keys/api-keys.js';
 import type { Scope } from '../keys/scopes.js';
-import { isVisible, type VisibleJob } from '../records.js';
+import type { VisibleJob } from '../records.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,7 +20,7 @@ export async function openJob(ctx: JobsContext, id: string, token: string | null
   const jobId = id.toLowerCase();
   const job = await loadJob(ctx.pool, jobId);
   if (!job && token) await refuseIfExpired(ctx, jobId, token);
-  if (!job || !isVisible(job) || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
+  if (!job || !token || !tokenMatches(token, job.tokenHashes)) throw notFound();
   refuseIfPastRetention(ctx, job);
   if (scope && job.keyId) await requireKeyLinkScope(ctx, job.keyId, job.id, token, scope);
   return job;

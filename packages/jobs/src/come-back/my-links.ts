@@ -14,7 +14,6 @@ import { type JobLinkItem, renderJobLinks } from '@batchcast/mail';
 import type { JobsContext } from '../context.js';
 import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
-import type { VisibleJob } from '../records.js';
 import { expiresAt } from './expiry.js';
 
 /** The most jobs one message lists (newest first); it says how many more there are, and where their links are. */
@@ -80,7 +79,8 @@ export async function sendLinks(ctx: JobsContext, requestId: string): Promise<vo
       items.push({
         filename: job.filename,
         model: `${job.model} v${job.modelVersion}`,
-        status: job.status as VisibleJob['status'],
+        // Never `receiving`: listJobsForEmail leaves out uploads still arriving.
+        status: job.status as JobLinkItem['status'],
         rows: { total: job.rowsTotal, processed: job.rowsProcessed, failed: job.rowsFailed },
         createdAt: job.createdAt,
         expiresAt: expiresAt(job, days),

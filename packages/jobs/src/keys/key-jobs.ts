@@ -3,7 +3,7 @@ import { refuseIfExpired, refuseIfPastRetention } from '../access/open-job.js';
 import type { JobsContext } from '../context.js';
 import { loadJob } from '../lifecycle/load-job.js';
 import { decodeCursor, encodeCursor, pageSize } from '../pagination.js';
-import { isVisible, jobFromRecord, type VisibleJob } from '../records.js';
+import { jobFromRecord, type VisibleJob } from '../records.js';
 import { type ApiKey, type ApiKeyPrincipal, isUuid, keyJobToken } from './api-keys.js';
 
 export interface JobPage {
@@ -26,7 +26,7 @@ export async function listKeyJobs(
     status: opts.status ?? null,
     retentionDays: ctx.config.storage.retentionDays,
   });
-  return { jobs: page.jobs.map(jobFromRecord).filter(isVisible), next: page.cursor ? encodeCursor(page.cursor) : null };
+  return { jobs: page.jobs.map(jobFromRecord), next: page.cursor ? encodeCursor(page.cursor) : null };
 }
 
 /**
@@ -40,7 +40,7 @@ export async function openKeyJob(ctx: JobsContext, key: ApiKeyPrincipal, id: str
   if (!isUuid(id)) return null;
   const job = await loadJob(ctx.pool, id.toLowerCase());
   if (!job) await refuseIfExpired(ctx, id.toLowerCase(), keyJobToken(key.secret, id.toLowerCase()));
-  if (!job || !isVisible(job) || job.keyId !== key.id) return null;
+  if (!job || job.keyId !== key.id) return null;
   refuseIfPastRetention(ctx, job);
   return job;
 }

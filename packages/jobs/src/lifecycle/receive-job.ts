@@ -1,5 +1,15 @@
-import { appendReceivedChunks, completeReceivingJob, deleteReceivingJob, insertJob, renewReceivingLease } from '@batchcast/db';
+import {
+  appendReceivedChunks,
+  completeReceivingJob,
+  deleteReceivingJob,
+  getExpiredJob,
+  getJob,
+  insertJob,
+  renewReceivingLease,
+} from '@batchcast/db';
+import { deletedError } from '../access/open-job.js';
 import type { JobsContext } from '../context.js';
+import { DomainError } from '../errors.js';
 import { jobOwner } from '../keys/quotas.js';
 import type { JobLayout } from '../records.js';
 import type { StoredChunk, StoredUpload, UploadProgress } from '../uploads/stored-upload.js';
@@ -22,8 +32,10 @@ import {
  * what was queued when the upload fails.
  *
  * Nothing here changes what the submitter hears: a check that fails early only turns early start off, and the
- * upload goes on to today's createJob at the end, which refuses it exactly as before. The job's link is given at
- * the end as today, so nobody sees the job before then.
+ * upload goes on to today's createJob at the end, which refuses it exactly as before. An anonymous upload's link is
+ * given at the end as today; the API key uploading it sees the job `receiving` meanwhile, and may cancel (or
+ * delete) it: this learns so at the next chunk, at a renewal of the lease or at the end, stores and queues no more,
+ * removes what was queued, and the upload is refused (`stopped`, `job_cancelled` or `deleted`) with its file deleted.
  */
 export class JobWhileReceiving implements UploadProgress {
   private state: 'waiting' | 'recorded' | 'off' = 'waiting';
@@ -38,10 +50,15 @@ export class JobWhileReceiving implements UploadProgress {
   /** Renews the job's lease while this process receives its upload: if the process dies, the lease passes. */
   private leaseTimer: NodeJS.Timeout | null = null;
 
+  /** Why the job ended before its upload did: its owner cancelled or deleted it. */
+  private stoppedBy: DomainError | null = null;
+
+  /** `stopped`: told (once) when the job's owner ended it while the upload arrives, to refuse the upload at once. */
   constructor(
     private readonly ctx: JobsContext,
     private readonly key: string,
     private readonly request: JobRequest,
+    private readonly stopped: (err: DomainError) => void = () => undefined,
   ) {}
 
   chunk(chunk: StoredChunk, layout: JobLayout): void {
@@ -58,6 +75,7 @@ export class JobWhileReceiving implements UploadProgress {
   async complete(upload: StoredUpload, request: JobRequest): Promise<CreatedJob | null> {
     await this.steps;
     this.stopLease();
+    if (this.stoppedBy) throw this.stoppedBy;
     if (this.state !== 'recorded' || !this.sameAsStarted(upload, request)) {
       await this.abandon();
       return null;
@@ -70,7 +88,7 @@ export class JobWhileReceiving implements UploadProgress {
       const owner = request.owner ? jobOwner(request.owner, upload.rows) : undefined;
       const stored = { bytes: upload.size, rows: upload.rows, chunks: upload.chunks.length };
       if (!(await completeReceivingJob(ctx.pool, job.id, stored, owner, request.idempotencyKey?.(job)))) {
-        throw new Error(`job ${job.id} was removed while its upload arrived (its lease passed)`);
+        throw (await this.endedByOwner(job.id)) ?? new Error(`job ${job.id} was removed while its upload arrived (its lease passed)`);
       }
     } catch (err) {
       await this.abandon();
@@ -158,8 +176,12 @@ export class JobWhileReceiving implements UploadProgress {
     this.state = 'recorded';
     this.leaseTimer = setInterval(
       () => {
-        renewReceivingLease(this.ctx.pool, id, lease).catch((err) =>
-          this.ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not renew the lease of a job receiving its upload'),
+        renewReceivingLease(this.ctx.pool, id, lease).then(
+          (renewed) => {
+            // No longer receiving: why (its owner may have ended it, and the upload is refused now).
+            if (!renewed) this.step(async () => (this.state === 'recorded' ? this.noLongerReceiving(id) : undefined));
+          },
+          (err) => this.ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not renew the lease of a job receiving its upload'),
         );
       },
       (lease * 1000) / 3,
@@ -183,15 +205,54 @@ export class JobWhileReceiving implements UploadProgress {
     const fresh = this.told.slice(this.recorded);
     if (fresh.length > 0) {
       if (!(await appendReceivedChunks(this.ctx.pool, id, fresh, this.ctx.config.storage.receivingLeaseSeconds))) {
-        this.state = 'off';
-        this.job = null;
-        throw new Error(`job ${id} was removed while its upload arrived (its lease passed)`);
+        await this.noLongerReceiving(id);
+        throw this.stoppedBy ?? new Error(`job ${id} was removed while its upload arrived (its lease passed)`);
       }
       this.recorded += fresh.length;
     }
     if (!this.flowStarted || this.queued >= this.recorded) return;
     await this.ctx.queue.addReceivedChunks(id, indexes(this.told.slice(this.queued, this.recorded)));
     this.queued = this.recorded;
+  }
+
+  /**
+   * The job is no longer receiving: its lease passed (the job is gone; the end of the upload makes it anew), or its
+   * owner ended it. Then nothing more is recorded or queued, the chunks queued so far and the gate are removed (the
+   * finaliser runs, and finds the job cancelled or gone), and the upload is refused at once.
+   */
+  private async noLongerReceiving(id: string): Promise<void> {
+    this.stopLease();
+    this.state = 'off';
+    this.job = null;
+    const reason = await this.endedByOwner(id);
+    if (!reason) return;
+    this.stoppedBy = reason;
+    this.ctx.log.info({ jobId: id, code: reason.code }, 'job ended by its owner while its upload arrived: the upload is refused');
+    if (this.flowStarted) {
+      await this.ctx.queue
+        .dropScoringWhileReceiving(id, indexes(this.told.slice(0, this.queued)))
+        .catch((err) =>
+          this.ctx.log.warn({ jobId: id, err: (err as Error).message }, 'could not remove the queued chunks of a cancelled upload'),
+        );
+    }
+    this.stopped(reason);
+  }
+
+  /** Why job `id` is no longer receiving when its owner ended it (cancelled, deleted); null: its lease passed. */
+  private async endedByOwner(id: string): Promise<DomainError | null> {
+    const job = await getJob(this.ctx.pool, id);
+    if (job?.status === 'cancelled') {
+      return new DomainError(
+        'conflict',
+        'job_cancelled',
+        `Job ${id} was cancelled while its file was still arriving: nothing more of it is stored or scored, and what was ` +
+          'stored of the file is deleted. Upload the file again to score it.',
+        { jobId: id },
+      );
+    }
+    if (job) return null;
+    const tombstone = await getExpiredJob(this.ctx.pool, id);
+    return tombstone?.reason === 'owner' ? deletedError(tombstone.expiredAt) : null;
   }
 
   /** Whether the upload and request at the end are the ones the job was started with. */
