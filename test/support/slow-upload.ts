@@ -80,8 +80,30 @@ export function startSlowUpload(
   });
   const answer = answerOf(req);
   answer.catch(() => undefined);
+  // A server may answer before the body has ended (a refusal while the file arrives, with Connection: close). Once
+  // that answer is read, Node's client ends its side of the socket, and a piece written after it is kept unsent with
+  // its callback never called: a write that waited for it alone never settled (a test hung until its timeout). So a
+  // write also settles when the answer comes, refused as not sent when its bytes were not all taken before.
+  let answered = false;
+  answer.then(
+    () => {
+      answered = true;
+    },
+    () => undefined,
+  );
+  const notSent = () => new Error('the server answered before this piece of the upload was sent');
   const write = (data: string | Buffer) =>
-    new Promise<void>((resolve, reject) => req.write(data, (err) => (err ? reject(err) : resolve())));
+    new Promise<void>((resolve, reject) => {
+      if (answered) {
+        reject(notSent());
+        return;
+      }
+      req.write(data, (err) => (err ? reject(err) : resolve()));
+      answer.then(
+        () => reject(notSent()),
+        (err: unknown) => reject(err),
+      );
+    });
   return {
     answer,
     async start(): Promise<void> {
@@ -93,12 +115,17 @@ export function startSlowUpload(
       await write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.csv"\r\nContent-Type: text/csv\r\n\r\n`);
     },
     write,
+    /** Sends the end of the body and gives the answer: the one already come, if the server answered before the end. */
     async end(): Promise<{ status: number; body: string }> {
-      await write(
-        `\r\n${Object.entries(fieldsAfter)
-          .map(([k, v]) => field(k, v))
-          .join('')}--${boundary}--\r\n`,
-      );
+      try {
+        await write(
+          `\r\n${Object.entries(fieldsAfter)
+            .map(([k, v]) => field(k, v))
+            .join('')}--${boundary}--\r\n`,
+        );
+      } catch (err) {
+        if (!answered) throw err;
+      }
       req.end();
       return answer;
     },
