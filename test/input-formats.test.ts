@@ -510,6 +510,31 @@ describe('edge cases, each format', () => {
     expect(refused.line).toBe(1);
   });
 
+  it('a workbook naming a column the model does not read twice is read as pandas.read_excel reads it (`note.1`); one the model reads is refused', async () => {
+    // Was refused whole (duplicate_column) although pandas reads it and the model never looks at `note`, as a CSV was.
+    const head = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+    const rows = [
+      [5.1, 3.5, 1.4, 0.2],
+      [6.3, 3.3, 6.0, 2.5],
+    ];
+    const book = await openpyxlMake([[...head, 'note', 'Note'], ...rows.map((r, i) => [...r, `a${i}`, `b${i}`])]);
+    const { job, done } = await scored(platform, book, { fields: IRIS, filename: 'notes.xlsx' });
+    expect(done.rows).toEqual({ total: 2, processed: 2, failed: 0 });
+    expect(done.input.notes).toContain('cell F1 repeats the name of cell E1: its column is named "Note.1", as pandas names it');
+    const jsonl = await resultsJsonl(platform, job);
+    expect(jsonl.map((r) => [r.note, r['Note.1'], r.prediction])).toEqual([
+      ['a0', 'b0', 'setosa'],
+      ['a1', 'b1', 'virginica'],
+    ]);
+
+    const twice = await openpyxlMake([[...head, 'Petal_Width'], ...rows.map((r) => [...r, 0.2])]);
+    const refused = await refusedUpload(platform, twice, { fields: IRIS, filename: 'twice.xlsx' }, 422, 'duplicate_column');
+    expect(refused.message).toBe(
+      'the header (row 1 of sheet "Sheet") has two columns named "petal_width" and "Petal_Width" (names are compared ignoring case): ' +
+        'cell D1 and cell E1; rename one of them',
+    );
+  });
+
   it('a formula with no saved value (a workbook openpyxl wrote, a CSV holding `=SUM(…)`): its row says so, and to save it in Excel', async () => {
     // Was: `column "sepal_length" is missing (empty, NA, null or NaN)` for the workbook, `"=SUM(A2:A2)" is not a number` for the CSV.
     const head = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];

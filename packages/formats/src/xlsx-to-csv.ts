@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { type ByteSource, isMissingMarker, NO_ROWS_ADVICE, unnamedColumn } from '@batchcast/csv';
+import { type ByteSource, type HeaderDuplicate, isMissingMarker, NO_ROWS_ADVICE, unnamedColumn } from '@batchcast/csv';
+import { pandasHeader } from '@batchcast/names';
 import type { ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
 import { canonicalField, shortestNumberText } from './csv-text.js';
@@ -58,6 +59,11 @@ export interface XlsxSummary {
    * names are in one of them, which a refusal of the columns names (the CSV has only the header's columns).
    */
   widerRows: { row: number; texts: string[] }[];
+  /**
+   * Header names equal (ignoring case) to an earlier one, renamed in `header` as pandas.read_excel renames them
+   * (`note.1`): refused (duplicate_column, the message) only when the model reads one of them, as a CSV header's.
+   */
+  duplicateColumns: HeaderDuplicate[];
   /** Data records written (empty sheet rows are skipped, as blank CSV lines are). */
   rows: number;
   /**
@@ -166,6 +172,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     const formulaCells: [number, number, string][] = [];
     let lastSheetRow = 0;
     let headerTexts = 0;
+    let duplicateColumns: HeaderDuplicate[] = [];
     const widerRows: { row: number; texts: string[] }[] = [];
     let bytes = 0;
     let out = '';
@@ -246,7 +253,12 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         headerRow = row;
         lastSheetRow = row;
         headerTexts = texts.filter((t) => t !== '').length;
-        ({ header, first, width } = headerOf(cells, texts, row, leftmost, merges, where, opts.maxColumns ?? 16384, notes));
+        ({
+          header,
+          first,
+          width,
+          duplicates: duplicateColumns,
+        } = headerOf(cells, texts, row, leftmost, merges, where, opts.maxColumns ?? 16384, notes));
         kinds = new Array<number>(width).fill(0);
         out += `${header.map(canonicalField).join(',')}\n`;
         return;
@@ -340,6 +352,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       columnKinds,
       columnTypes: kinds.map(resultTypeOf),
       widerRows,
+      duplicateColumns,
       rows,
       sheetRows,
       formulaCells,
@@ -380,7 +393,7 @@ function headerOf(
   where: string,
   maxColumns: number,
   notes: Notes,
-): { header: string[]; first: number; width: number } {
+): { header: string[]; first: number; width: number; duplicates: HeaderDuplicate[] } {
   const byCol = new Map<number, string>();
   for (let i = 0; i < cells.length; i++) if (texts[i] !== '') byCol.set(cells[i]!.col, texts[i]!);
   const cols = [...byCol.keys()];
@@ -424,13 +437,23 @@ function headerOf(
       `header cells ${columnLetters(m.c1)}${row}:${columnLetters(m.c2)}${row} are merged: their columns are named ${names.map((n) => `"${truncate(n, 60)}"`).join(', ')}`,
     );
   }
-  validateColumnNames(header, {
-    where: (i) => `cell ${columnLetters(first + i)}${row}`,
-    context: `the header (row ${row} of ${where})`,
-    line: row,
+  // A name given twice (`note` in B1 and E1, or `Age` and `age`) is read as pandas.read_excel reads it, the later one
+  // `note.1`: it was refused, the whole file, although the model may never look at it. One the model reads is refused
+  // at the columns' check (duplicate_column, this message), as a CSV header's is: which of the two should it read?
+  const cell = (i: number) => `cell ${columnLetters(first + i)}${row}`;
+  const context = `the header (row ${row} of ${where})`;
+  const read = pandasHeader(header);
+  const duplicates = read.duplicates.map(({ columns: [a, b] }): HeaderDuplicate => {
+    const same =
+      header[a] === header[b]
+        ? `two columns named "${truncate(header[a]!)}"`
+        : `two columns named "${truncate(header[a]!)}" and "${truncate(header[b]!)}" (names are compared ignoring case)`;
+    notes.addText(`${cell(b)} repeats the name of ${cell(a)}: its column is named "${truncate(read.names[b]!, 60)}", as pandas names it`);
+    return { columns: [a, b], message: `${context} has ${same}: ${cell(a)} and ${cell(b)}; rename one of them`, line: row };
   });
+  validateColumnNames(read.names, { where: cell, context, line: row });
   if (row > 1) notes.addText(`the header is row ${row} of ${where} (the rows above it are empty)`);
-  return { header, first, width: last - first + 1 };
+  return { header: read.names, first, width: last - first + 1, duplicates };
 }
 
 function kindOf(bits: number): XlsxColumnKind {

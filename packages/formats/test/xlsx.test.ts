@@ -167,10 +167,17 @@ wb.save(sys.argv[1])`,
     expect(theOtherSheets(Array.from({ length: 12 }, (_, i) => `S${i}`))).toMatch(/"S9" and 2 more$/);
   });
 
-  it('applies the CSV header rules: duplicate names (ignoring case) name their cells; an empty name is named as pandas does', async () => {
-    const dup = await refusal('types.xlsx', { sheet: 'DupHeader' });
-    expect(dup.code).toBe('duplicate_column');
-    expect(dup.message).toMatch(/"Age" and "age".*cell A1 and cell C1; rename one of them/);
+  it('applies the CSV header rules: a name given twice (ignoring case) is renamed as pandas does, its refusal naming the cells; an empty name is named as pandas does', async () => {
+    const dup = await transcode('types.xlsx', { sheet: 'DupHeader' });
+    expect(dup.csv.split('\n')[0]).toMatch(/^Age,[^,]*,age\.1(,|$)/);
+    expect(dup.summary.duplicateColumns).toEqual([
+      {
+        columns: [0, 2],
+        line: 1,
+        message: expect.stringMatching(/"Age" and "age".*cell A1 and cell C1; rename one of them$/),
+      },
+    ]);
+    expect(dup.summary.notes).toContain('cell C1 repeats the name of cell A1: its column is named "age.1", as pandas names it');
     const gap = await transcode('types.xlsx', { sheet: 'GapHeader' });
     expect(gap.csv.split('\n')[0]).toMatch(/^[^,]+,Unnamed: 1,/);
     expect(gap.summary.notes).toContain('header cell B1 is empty: its column is named "Unnamed: 1", as pandas names it');

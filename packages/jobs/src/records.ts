@@ -30,6 +30,13 @@ const ResultColumnType = z.enum([
   'timestamptz',
 ]);
 const header = z.array(z.string());
+/**
+ * Header names equal (ignoring case) to an earlier one, renamed in `header` as pandas renames them (`note.1`):
+ * refused (duplicate_column, `message`) only for a column the model needs. A CSV's and a sheet's.
+ */
+const DuplicateColumns = z
+  .array(z.object({ columns: z.tuple([z.number().int().min(0), z.number().int().min(0)]), message: z.string(), line: z.number().int() }))
+  .optional();
 
 /**
  * CSV, stored as uploaded (decompressed). `delimiter`/`decimal` are there only when not `,`/`.` (as in
@@ -49,9 +56,7 @@ const CsvInputLayout = z.object({
    * Header names equal (ignoring case) to an earlier one, renamed in `header` as pandas renames them (`note.1`):
    * refused (duplicate_column, this message) only for a column the model needs.
    */
-  duplicateColumns: z
-    .array(z.object({ columns: z.tuple([z.number().int().min(0), z.number().int().min(0)]), message: z.string(), line: z.number().int() }))
-    .optional(),
+  duplicateColumns: DuplicateColumns,
   /** The `sheet` chosen for the upload, which a CSV file has none of: the job's notes say it was not used. */
   ignoredSheet: z.string().optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
@@ -76,6 +81,8 @@ const XlsxInputLayout = z.object({
   headerRow: z.number().int().min(1).optional(),
   /** The first data rows holding more text cells than the header, with their texts (XlsxSummary.widerRows); absent when none. */
   widerRows: z.array(z.object({ row: z.number().int().min(1), texts: z.array(z.string()) })).optional(),
+  /** Header names given twice, renamed in `header` as pandas.read_excel renames them (XlsxSummary.duplicateColumns). */
+  duplicateColumns: DuplicateColumns,
   columnTypes: z.array(ResultColumnType),
   compression: Compression,
   notes: z.array(z.string()).optional(),

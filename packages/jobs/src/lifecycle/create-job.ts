@@ -86,7 +86,7 @@ export async function checkJobRequest(
 ): Promise<CheckedRequest> {
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
-  const duplicates = layout.format === 'csv' ? layout.duplicateColumns : undefined;
+  const duplicates = layout.format === 'csv' || layout.format === 'xlsx' ? layout.duplicateColumns : undefined;
   const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates);
   let targets: ColumnTarget[];
   try {
@@ -115,7 +115,7 @@ export function planJobColumns(
 ): ColumnTarget[] {
   const plan = planColumns(model.schema, header, SOURCE_NAMES[format], undefined, elsewhere);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
-  // A CSV header's name given twice (renamed `note.1` as pandas does) is refused only when the model reads it:
+  // A CSV's or a sheet's header name given twice (renamed `note.1` as pandas does) is refused only when the model reads it:
   // which of the two columns would it read? Any other is carried to the results under its pandas name.
   const used = new Set(plan.targets.flatMap((t) => t.columns));
   const clash = duplicates.find((d) => d.columns.some((c) => used.has(c)));

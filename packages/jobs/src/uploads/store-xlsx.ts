@@ -27,6 +27,7 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         sheets: summary.worksheets,
         headerRow: summary.headerRow,
         ...(summary.widerRows.length > 0 ? { widerRows: summary.widerRows } : {}),
+        ...(summary.duplicateColumns.length > 0 ? { duplicateColumns: summary.duplicateColumns } : {}),
         columnTypes: summary.columnTypes,
         ...(summary.notes.length > 0 ? { notes: summary.notes } : {}),
         ...(summary.sheetRows !== null ? { sheetRows: summary.sheetRows } : {}),
