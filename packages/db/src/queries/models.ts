@@ -299,6 +299,13 @@ export async function getModelById(pool: Pool, id: number): Promise<ModelRecord 
   return rows[0] ? record(rows[0]) : null;
 }
 
+/** The model versions of `ids` (any order; an id not there is left out): one query for many, as modelsByIds asks. */
+export async function getModelsByIds(pool: Pool, ids: readonly number[]): Promise<ModelRecord[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await pool.query<ModelRow>(`SELECT ${columns} FROM ${from} WHERE m.id = ANY($1::bigint[])`, [ids]);
+  return rows.map(record);
+}
+
 /** Every version of every model still offered (not removed), newest version first within a name. */
 export async function listModels(pool: Pool): Promise<ModelRecord[]> {
   const { rows } = await pool.query<ModelRow>(`SELECT ${columns} FROM ${from} WHERE m.removed_at IS NULL ORDER BY m.name, m.version DESC`);

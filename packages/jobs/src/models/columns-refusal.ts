@@ -1,7 +1,7 @@
 import { findModelBefore, latestModelIds, type Pool } from '@batchcast/db';
 import { DomainError } from '../errors.js';
 import { type Model, modelFromRecord } from '../records.js';
-import { expectedColumns, modelById } from './registry.js';
+import { expectedColumns, modelsByIds } from './registry.js';
 
 /**
  * What a refusal of a file's columns (missing_columns) may offer instead of the model chosen: the version of the same
@@ -17,12 +17,15 @@ export interface ColumnsAlternatives {
 
 /**
  * The alternatives for `model`, named by `ref` (`name` or `name@version`). Asked at every upload that names its model
- * before its file, so the models are found by their ids alone (one small query; versions never change, and each is
- * read once per process, modelById), not read whole each time.
+ * before its file, so the models are found by their ids alone (one small query; versions never change, and those not
+ * read yet by this process are read in one more, modelsByIds), not read whole each time.
  */
 export async function columnsAlternatives(pool: Pool, model: Model, ref: string | undefined): Promise<ColumnsAlternatives> {
   const [before, ids] = await Promise.all([versionBefore(pool, model, ref), latestModelIds(pool)]);
-  const others = await Promise.all(ids.filter((id) => id !== model.id).map((id) => modelById(pool, id)));
+  const others = await modelsByIds(
+    pool,
+    ids.filter((id) => id !== model.id),
+  );
   // A model that does not name its columns reads any file of enough columns by position: no sign it is the one meant.
   return { before, others: others.filter((m) => m.name !== model.name && expectedColumns(m) !== null) };
 }

@@ -3,6 +3,7 @@ import {
   findModelNameOwner,
   findRemovedModel,
   getModelById,
+  getModelsByIds,
   getModelBytes,
   insertModelVersion,
   listModels,
@@ -205,6 +206,16 @@ export async function modelById(pool: Pool, id: number): Promise<Model> {
   const row = await getModelById(pool, id);
   if (!row) throw new Error(`model ${id} does not exist`);
   return remember(modelFromRecord(row));
+}
+
+/**
+ * The model versions of `ids`, in that order, as modelById gives them (an id no model has is left out): those not read
+ * yet by this process in one query (a refusal's alternatives name every model; one query each was a round trip each).
+ */
+export async function modelsByIds(pool: Pool, ids: readonly number[]): Promise<Model[]> {
+  const missing = ids.filter((id) => !byId.has(id));
+  for (const row of await getModelsByIds(pool, missing)) remember(modelFromRecord(row));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** Every version of every model, newest version first within a name. */
