@@ -213,6 +213,8 @@ describe('the API keys page', () => {
     const list = await (await fetch(platform.url('/admin/keys'), { headers: { cookie, accept: BROWSER_ACCEPT } })).text();
     expect(list).toContain(`data-key="${listed.id}" data-state="active"`);
     expect(list).not.toContain(secret);
+    // Each limit says which it is (three bare "no limit" lines left the reader to count).
+    expect(list).toMatch(/600 requests \/ min<br>5,000 rows \/ day<br><span[^>]*>jobs at once: no limit<\/span>/);
 
     // Refusals: on the form, the input kept.
     const refused = async (fields: [string, string][], status: number, message: string | RegExp) => {

@@ -56,13 +56,14 @@ function revokeButton(k: AdminKeyRow, csrf: string | null): SafeHtml | null {
 
 function keysTable(keys: AdminKeyRow[], csrf: string | null): SafeHtml {
   if (keys.length === 0) return html`<p class="muted">No API keys yet.</p>`;
-  const limit = (n: number | null, unit: string) => (n === null ? muted('no limit') : `${formatCount(n)} ${unit}`);
+  // Each says which limit it is: three bare "no limit" lines under one heading left the reader to count.
+  const limit = (n: number | null, unit: string, what: string) => (n === null ? muted(`${what}: no limit`) : `${formatCount(n)} ${unit}`);
   const rows = keys.map(
     (k) => html`<tr data-key="${k.id}" data-state="${k.revokedAt ? 'revoked' : 'active'}">
   <td><strong>${k.name}</strong></td>
   <td><code>${k.prefix}…</code></td>
   <td>${k.scopes.map((s) => html`<code>${s}</code> `)}</td>
-  <td>${limit(k.limits.requestsPerMinute, '/ min')}<br>${limit(k.limits.rowsPerDay, 'rows / day')}<br>${limit(k.limits.concurrentJobs, 'jobs at once')}</td>
+  <td>${limit(k.limits.requestsPerMinute, 'requests / min', 'requests')}<br>${limit(k.limits.rowsPerDay, 'rows / day', 'rows a day')}<br>${limit(k.limits.concurrentJobs, 'jobs at once', 'jobs at once')}</td>
   <td>${adminTime(k.createdAt)}</td>
   <td>${k.lastUsedAt ? adminTime(k.lastUsedAt) : muted('never')}</td>
   <td>${k.revokedAt ? html`<span class="badge status-failed">revoked</span> ${adminTime(k.revokedAt)}` : html`<span class="badge status-succeeded">active</span>`}</td>
