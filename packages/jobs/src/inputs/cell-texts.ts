@@ -1,8 +1,8 @@
 import { type ByteSource, type RowError, truncate } from '@batchcast/csv';
-import { type Cell, numberText, readJsonlRows, readParquetRows } from '@batchcast/formats';
+import { type Cell, numberText } from '@batchcast/formats';
 import type { JobLayout } from '../records.js';
 import type { StoredChunk } from '../uploads/stored-upload.js';
-import { parquetChunkOf, parquetLayoutOf } from './parquet-layout.js';
+import { ChunkRows } from './chunk-rows.js';
 import { readInputFields } from './read-input-rows.js';
 
 /**
@@ -15,55 +15,22 @@ import { readInputFields } from './read-input-rows.js';
  * chunk without such errors).
  */
 export class ChunkCellTexts {
-  private rows: AsyncGenerator<Cell[][] | string[][]> | null = null;
-  private block: (Cell[] | string[])[] = [];
-  /** Absolute row index of block[0]. */
-  private blockStart: number;
+  private readonly rows: ChunkRows;
 
-  constructor(
-    private readonly source: ByteSource,
-    private readonly layout: JobLayout,
-    private readonly chunk: StoredChunk,
-  ) {
-    this.blockStart = chunk.firstRow;
+  constructor(source: ByteSource, layout: JobLayout, chunk: StoredChunk) {
+    this.rows = new ChunkRows(source, layout, chunk, readInputFields);
   }
 
   /** The text of `column` (its index in the header) in absolute row `row`; null when the chunk has no such row. */
   async text(row: number, column: number): Promise<string | null> {
-    this.rows ??= this.read();
-    while (row >= this.blockStart + this.block.length) {
-      const next = await this.rows.next();
-      if (next.done) return null;
-      this.blockStart += this.block.length;
-      this.block = next.value;
-    }
-    if (row < this.blockStart) throw new RangeError(`ChunkCellTexts: row ${row} asked after row ${this.blockStart}`);
-    const cell = this.block[row - this.blockStart]![column];
+    const cells = await this.rows.row(row);
+    const cell = cells?.[column];
     return cell === undefined ? null : truncate(cellText(cell));
   }
 
   /** Stops reading (closes the source), when the chunk's errors are all known. */
   async close(): Promise<void> {
-    await this.rows?.return(undefined);
-  }
-
-  private read(): AsyncGenerator<Cell[][] | string[][]> {
-    const { source, layout, chunk } = this;
-    switch (layout.format) {
-      case 'csv':
-      case 'xlsx':
-        return readInputFields(source, layout, chunk);
-      case 'jsonl':
-        // Every column as the values JSON.parse gives (none read as JSON text: a string is its own text).
-        return readJsonlRows(source, {
-          start: chunk.start,
-          end: chunk.end,
-          header: layout.header,
-          columnTypes: layout.header.map(() => 'string'),
-        });
-      case 'parquet':
-        return readParquetRows(source, parquetLayoutOf(layout), parquetChunkOf(chunk));
-    }
+    await this.rows.close();
   }
 }
 

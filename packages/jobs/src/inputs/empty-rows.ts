@@ -7,11 +7,11 @@ import {
   readRecords,
   splitRecord,
 } from '@batchcast/csv';
-import { type Cell, readJsonlRows, readParquetRows } from '@batchcast/formats';
+import type { Cell } from '@batchcast/formats';
 import type { InputFormat, JobLayout } from '../records.js';
 import type { StoredChunk } from '../uploads/stored-upload.js';
 import { dialectOf } from './dialect.js';
-import { parquetChunkOf, parquetLayoutOf } from './parquet-layout.js';
+import { ChunkRows } from './chunk-rows.js';
 
 /**
  * Empty rows: a record in the middle of the file that holds no value in any column (`,,,,` as Excel writes a
@@ -84,58 +84,27 @@ function isBlank(cell: Cell | undefined): boolean {
 
 /**
  * Every cell of the rows of one chunk, as the file holds them (a CSV record's fields, however many, not cut to
- * the header), read forward once and only when a row is asked; rows are asked in ascending order.
+ * the header: a value past the header's last column is data too), read forward once and only when a row is asked.
  */
 export class ChunkRowCells {
-  private rows: AsyncGenerator<Cell[][]> | null = null;
-  private block: Cell[][] = [];
-  private blockStart: number;
+  private readonly rows: ChunkRows;
 
-  constructor(
-    private readonly source: ByteSource,
-    private readonly layout: JobLayout,
-    private readonly chunk: StoredChunk,
-  ) {
-    this.blockStart = chunk.firstRow;
+  constructor(source: ByteSource, layout: JobLayout, chunk: StoredChunk) {
+    this.rows = new ChunkRows(source, layout, chunk, csvFields);
   }
 
   /** Whether absolute row `row` holds nothing in any column (false when the chunk has no such row). */
   async isEmpty(row: number): Promise<boolean> {
-    this.rows ??= this.read();
-    while (row >= this.blockStart + this.block.length) {
-      const next = await this.rows.next();
-      if (next.done) return false;
-      this.blockStart += this.block.length;
-      this.block = next.value;
-    }
-    if (row < this.blockStart) throw new RangeError(`ChunkRowCells: row ${row} asked after row ${this.blockStart}`);
-    return this.block[row - this.blockStart]!.every(isBlank);
+    const cells = await this.rows.row(row);
+    return cells?.every(isBlank) ?? false;
   }
 
   async close(): Promise<void> {
-    await this.rows?.return(undefined);
-  }
-
-  private read(): AsyncGenerator<Cell[][]> {
-    const { source, layout, chunk } = this;
-    switch (layout.format) {
-      case 'csv':
-      case 'xlsx':
-        return csvFields(source, layout, chunk);
-      case 'jsonl':
-        return readJsonlRows(source, {
-          start: chunk.start,
-          end: chunk.end,
-          header: layout.header,
-          columnTypes: layout.header.map(() => 'string'),
-        });
-      case 'parquet':
-        return readParquetRows(source, parquetLayoutOf(layout), parquetChunkOf(chunk));
-    }
+    await this.rows.close();
   }
 }
 
-async function* csvFields(source: ByteSource, layout: JobLayout, chunk: StoredChunk): AsyncGenerator<Cell[][]> {
+async function* csvFields(source: ByteSource, layout: JobLayout, chunk: StoredChunk): AsyncGenerator<string[][]> {
   const dialect = dialectOf(layout);
   for await (const records of readRecords(source, { start: chunk.start, end: chunk.end, dialect, highWaterMark: 64 * 1024 })) {
     // A CR left of a CRLF line ending is the line's end, not a cell's content: trim() takes it with the spaces.
