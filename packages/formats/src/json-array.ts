@@ -226,7 +226,11 @@ function oneLine(bytes: Buffer): Buffer {
 
 /** JsonArraySplitter as a stream: JSON array bytes in, JSON Lines bytes out. */
 export function jsonArrayToJsonl(opts: JsonArrayOptions = {}): Transform {
-  const splitter = new JsonArraySplitter(opts);
+  return splitterStream(new JsonArraySplitter(opts));
+}
+
+/** A splitter (bytes in, JSON Lines pieces out, its refusals thrown) as a Transform stream. */
+function splitterStream(splitter: { push(buf: Buffer): Buffer[]; finish(): Buffer[] }): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       try {
@@ -377,23 +381,5 @@ export class PandasTableSplitter {
 /** PandasTableSplitter as a stream: pandas' orient='table' JSON in, JSON Lines of its rows out; `info` once it has ended. */
 export function pandasTableToJsonl(opts: JsonArrayOptions = {}): { stream: Transform; info: () => PandasTableInfo } {
   const splitter = new PandasTableSplitter(opts);
-  const stream = new Transform({
-    transform(chunk: Buffer, _enc, done: TransformCallback) {
-      try {
-        for (const b of splitter.push(chunk)) this.push(b);
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
-    },
-    flush(done: TransformCallback) {
-      try {
-        for (const b of splitter.finish()) this.push(b);
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
-    },
-  });
-  return { stream, info: () => splitter.info() };
+  return { stream: splitterStream(splitter), info: () => splitter.info() };
 }
