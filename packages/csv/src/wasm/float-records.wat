@@ -81,9 +81,23 @@
                   (br_if $done (i32.ne (local.get $i) (local.get $fieldStart)))
                   (local.set $v (f64.const nan)))
                 (else
-                  (br_if $done (i32.gt_u (local.get $nd) (i32.const 15)))
-                  (local.set $v (f64.convert_i64_s (local.get $m)))
-                  (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))
+                  (if (i32.gt_u (local.get $nd) (i32.const 15))
+                    (then
+                      ;; 16 to 19 digits (what pandas writes for a computed float64: 0.30000000000000004) for
+                      ;; float32 targets only: m < 10^19 is exact in 64 unsigned bits, and m / 10^exp (two
+                      ;; roundings) is within 3 * 2^-53 (relative) of the double the text names. Where the
+                      ;; doubles 2^-50 either side of it round to one float32, that is the text's float32;
+                      ;; else the general path (Number()) decides, as for every such number into float64.
+                      (br_if $done (global.get $f64))
+                      (br_if $done (i32.gt_u (local.get $nd) (i32.const 19)))
+                      (local.set $v (f64.convert_i64_u (local.get $m)))
+                      (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))
+                      (br_if $done (f32.ne
+                        (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.ffffffffffff8p-1)))
+                        (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.0000000000004p+0))))))
+                    (else
+                      (local.set $v (f64.convert_i64_s (local.get $m)))
+                      (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
                   (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))))
               (local.set $idx (i32.add (local.get $base) (i32.load (i32.add (local.get $slots) (i32.shl (local.get $f) (i32.const 2))))))
               (if (global.get $f64)
