@@ -23,6 +23,41 @@
     (global.set $out (local.get $out)) (global.set $width (local.get $width)) (global.set $kinds (local.get $kinds))
     (global.set $slots (local.get $slots)) (global.set $ncols (local.get $ncols)) (global.set $delim (local.get $delim))
     (global.set $dec (local.get $dec)) (global.set $f64 (local.get $f64)))
+;; The double nearest m / 10^k (m < 10^19, so exact in 64 unsigned bits, not in a double; k <= 19), or NaN
+  ;; when it cannot be sure. m = hi + lo exactly (hi its nearest double); the quotient q1 + q2 is carried in
+  ;; two doubles (Dekker's exact product gives the remainder of q1), good to about 2^-100 of its value, so
+  ;; its rounding s is the nearest double unless the quotient lies within 2^-38 of a spacing of halfway
+  ;; between s and a neighbour (a tie, or nearly): then NaN, and the caller hands the text to Number().
+  (func $longDecimal (param $m i64) (param $k i32) (result f64)
+    (local $hi f64) (local $lo f64) (local $p f64) (local $q1 f64) (local $q2 f64) (local $s f64) (local $e f64)
+    (local $ah f64) (local $al f64) (local $bh f64) (local $bl f64) (local $t f64) (local $bits i64)
+    (local.set $hi (f64.convert_i64_u (local.get $m)))
+    (if (i32.eqz (local.get $k)) (then (return (local.get $hi))))
+    (local.set $lo (f64.convert_i64_s (i64.sub (local.get $m) (i64.trunc_f64_u (local.get $hi)))))
+    (local.set $p (f64.load (i32.shl (local.get $k) (i32.const 3))))
+    (local.set $q1 (f64.div (local.get $hi) (local.get $p)))
+    ;; Dekker's split of q1 and p into 26-bit halves: q1 * p = t + (the error below) exactly.
+    (local.set $t (f64.mul (local.get $q1) (f64.const 134217729)))
+    (local.set $ah (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $q1))))
+    (local.set $al (f64.sub (local.get $q1) (local.get $ah)))
+    (local.set $t (f64.mul (local.get $p) (f64.const 134217729)))
+    (local.set $bh (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $p))))
+    (local.set $bl (f64.sub (local.get $p) (local.get $bh)))
+    (local.set $t (f64.mul (local.get $q1) (local.get $p)))
+    (local.set $e (f64.add (f64.add (f64.add (f64.sub (f64.mul (local.get $ah) (local.get $bh)) (local.get $t))
+      (f64.mul (local.get $ah) (local.get $bl))) (f64.mul (local.get $al) (local.get $bh))) (f64.mul (local.get $al) (local.get $bl))))
+    ;; The remainder m - q1 * p: hi - t is exact (they are within a few units of each other).
+    (local.set $q2 (f64.div (f64.add (f64.sub (f64.sub (local.get $hi) (local.get $t)) (local.get $e)) (local.get $lo)) (local.get $p)))
+    (local.set $s (f64.add (local.get $q1) (local.get $q2)))
+    ;; What s leaves out of the quotient, against half the spacing to the next double up or down.
+    (local.set $e (f64.add (f64.sub (local.get $q1) (local.get $s)) (local.get $q2)))
+    (local.set $bits (i64.reinterpret_f64 (local.get $s)))
+    (if (f64.ge (local.get $e) (f64.const 0))
+      (then (if (f64.ge (local.get $e) (f64.mul (f64.sub (f64.reinterpret_i64 (i64.add (local.get $bits) (i64.const 1))) (local.get $s)) (f64.const 0x1.fffffffffp-2)))
+        (then (return (f64.const nan)))))
+      (else (if (f64.ge (f64.neg (local.get $e)) (f64.mul (f64.sub (local.get $s) (f64.reinterpret_i64 (i64.sub (local.get $bits) (i64.const 1)))) (f64.const 0x1.fffffffffp-2)))
+        (then (return (f64.const nan))))))
+    (local.get $s))
   (func (export "row") (result i32) (global.get $row))
   (func (export "parse") (param $p i32) (param $safe i32) (param $row i32) (param $rowEnd i32) (result i32)
     (local $i i32) (local $f i32) (local $c i32) (local $d i32) (local $base i32) (local $fieldStart i32)
@@ -83,18 +118,20 @@
                 (else
                   (if (i32.gt_u (local.get $nd) (i32.const 15))
                     (then
-                      ;; 16 to 19 digits (what pandas writes for a computed float64: 0.30000000000000004) for
-                      ;; float32 targets only: m < 10^19 is exact in 64 unsigned bits, and m / 10^exp (two
-                      ;; roundings) is within 3 * 2^-53 (relative) of the double the text names. Where the
-                      ;; doubles 2^-50 either side of it round to one float32, that is the text's float32;
-                      ;; else the general path (Number()) decides, as for every such number into float64.
-                      (br_if $done (global.get $f64))
+                      ;; 16 to 19 digits: what pandas writes for a computed float64 (0.30000000000000004).
                       (br_if $done (i32.gt_u (local.get $nd) (i32.const 19)))
+                      ;; Into float32, first the quick way: m / 10^exp (two roundings) is within 3 * 2^-53
+                      ;; (relative) of the text's double; where the doubles 2^-50 either side of it round to
+                      ;; one float32, so does the text's double. Else (a float32 tie, nearly) and into
+                      ;; float64, the text's double itself.
                       (local.set $v (f64.convert_i64_u (local.get $m)))
                       (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))
-                      (br_if $done (f32.ne
-                        (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.ffffffffffff8p-1)))
-                        (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.0000000000004p+0))))))
+                      (if (i32.or (global.get $f64) (f32.ne
+                          (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.ffffffffffff8p-1)))
+                          (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.0000000000004p+0)))))
+                        (then (local.set $v (call $longDecimal (local.get $m) (local.get $exp)))))
+                      ;; NaN: too close to halfway between two doubles to be sure here; Number() decides.
+                      (br_if $done (f64.ne (local.get $v) (local.get $v))))
                     (else
                       (local.set $v (f64.convert_i64_s (local.get $m)))
                       (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
