@@ -89,7 +89,7 @@ export function scanPlainDecimal(buf: Uint8Array, i: number, limit: number, out:
   return i;
 }
 
-/** The general form of scanDecimal (spaces, exponents, up to 16 significant digits, leading zeros). */
+/** The general form of scanDecimal (spaces, exponents, up to 19 significant digits, leading zeros). */
 function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: NumberSlot, dec: number): number {
   while (i < limit && buf[i] === SPACE) i++;
   const neg = i < limit && buf[i] === MINUS;
@@ -97,6 +97,9 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
   let m = 0;
   /** Significant digits in m (leading zeros are not). */
   let nd = 0;
+  /** The 16th to 19th significant digits (the first 15 are m's, exactly), and how many. */
+  let lo = 0;
+  let loDigits = 0;
   let exp = 0;
   let digits = 0;
   // The fraction's loop below is this one again (plus exp--): one loop for both was 10-20% slower here.
@@ -105,8 +108,11 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
     if (d < 0 || d > 9) break;
     digits++;
     if (m !== 0 || d !== 0) {
-      if (++nd > 16) return -1;
-      m = m * 10 + d;
+      if (++nd > 15) {
+        if (nd > 19) return -1;
+        lo = lo * 10 + d;
+        loDigits++;
+      } else m = m * 10 + d;
     }
     i++;
   }
@@ -118,8 +124,11 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
       if (d < 0 || d > 9) break;
       digits++;
       if (m !== 0 || d !== 0) {
-        if (++nd > 16) return -1;
-        m = m * 10 + d;
+        if (++nd > 15) {
+          if (nd > 19) return -1;
+          lo = lo * 10 + d;
+          loDigits++;
+        } else m = m * 10 + d;
       }
       exp--;
       i++;
@@ -144,10 +153,16 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
     exp += eneg ? -ev : ev;
   }
   while (i < limit && buf[i] === SPACE) i++;
-  // m was built by exact integer steps only while it stays below 2^53; rounding is monotone, so a
-  // computed m >= 2^53 means the true mantissa is too, and m < 2^53 means it is exact.
-  if (m >= TWO_53) return -1;
   let v: number;
+  if (loDigits > 0) {
+    // 16 to 19 significant digits (pandas' text of a computed float64): the double nearest them, when sure.
+    if (exp > 0 || exp < -22) return -1;
+    v = nearestDouble(m, loDigits, lo, -exp);
+    if (v !== v) return -1;
+    out.value = neg ? -v : v;
+    return i;
+  }
+  // m has at most 15 digits, so it is exact.
   if (m === 0) {
     v = 0;
   } else if (exp === 0) {
@@ -170,4 +185,58 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
   }
   out.value = neg ? -v : v;
   return i;
+}
+
+/** 2^27 + 1: Dekker's splitter, cutting a double into two halves of 26 bits whose products are exact. */
+const SPLITTER = 134217729;
+/** Just under a half: a quotient this close to halfway between two doubles is left to Number(). */
+const NEAR_HALF = 0.5 - 2 ** -38;
+/** A double's bits as two 32-bit words (low first, as on every platform Node.js runs on: little-endian). */
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+
+/**
+ * The double nearest (hi * 10^j + lo) / 10^k, where hi < 10^15, lo < 10^j, j <= 4, k <= 22 (16 to 19
+ * significant digits, more than a double holds exactly), or NaN when it cannot be sure. The WebAssembly
+ * kernel's $longDecimal, in JavaScript: the digits as the exact sum of two doubles, the quotient carried in
+ * two doubles (Dekker's exact product gives the remainder of the first), good to about 2^-100 of its value;
+ * its rounding is the nearest double unless the quotient lies within 2^-38 of a spacing of halfway between
+ * it and a neighbour (a tie, or nearly), where Number() of the text decides.
+ */
+export function nearestDouble(hi: number, j: number, lo: number, k: number): number {
+  // hi * 10^j = p + pe exactly (both integers), then the digits' value = mh + ml exactly.
+  const scale = POW10[j]!;
+  const p = hi * scale;
+  const t = twoProductError(hi, scale, p) + lo;
+  const mh = p + t;
+  const ml = p - mh + t;
+  if (k === 0) return mh;
+  const d = POW10[k]!;
+  const q1 = mh / d;
+  const r = q1 * d;
+  const q2 = (mh - r - twoProductError(q1, d, r) + ml) / d;
+  const s = q1 + q2;
+  const e = q1 - s + q2;
+  // The neighbour on e's side (s > 0: the next double up is its bits plus one).
+  bits[0] = s;
+  if (e >= 0) {
+    words[0] = (words[0]! + 1) >>> 0;
+    if (words[0] === 0) words[1]!++;
+  } else {
+    if (words[0] === 0) words[1]!--;
+    words[0] = (words[0]! - 1) >>> 0;
+  }
+  const spacing = Math.abs(bits[0]! - s);
+  return Math.abs(e) >= spacing * NEAR_HALF ? NaN : s;
+}
+
+/** a * b - product exactly, where product is the double a * b (Dekker's algorithm, no fused multiply-add). */
+function twoProductError(a: number, b: number, product: number): number {
+  let t = a * SPLITTER;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = b * SPLITTER;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return ah * bh - product + ah * bl + al * bh + al * bl;
 }
