@@ -154,9 +154,10 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
   }
   while (i < limit && buf[i] === SPACE) i++;
   let v: number;
-  if (loDigits > 0) {
-    // 16 to 19 significant digits (pandas' text of a computed float64): the double nearest them, when sure.
-    if (exp > 0 || exp < -22) return -1;
+  if (loDigits > 0 || (exp < -22 && m !== 0)) {
+    // 16 to 19 significant digits (pandas' text of a computed float64), or a power of ten past 10^22 to
+    // divide by (1.2345678901234567e-07): the double nearest them, when sure.
+    if (exp > 0 || exp < -44) return -1;
     v = nearestDouble(m, loDigits, lo, -exp);
     if (v !== v) return -1;
     out.value = neg ? -v : v;
@@ -196,10 +197,10 @@ const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 
 /**
- * The double nearest (hi * 10^j + lo) / 10^k, where hi < 10^15, lo < 10^j, j <= 4, k <= 22 (16 to 19
+ * The double nearest (hi * 10^j + lo) / 10^k, where hi < 10^15, lo < 10^j, j <= 4, k <= 44 (up to 19
  * significant digits, more than a double holds exactly), or NaN when it cannot be sure. The WebAssembly
  * kernel's $longDecimal, in JavaScript: the digits as the exact sum of two doubles, the quotient carried in
- * two doubles (Dekker's exact product gives the remainder of the first), good to about 2^-100 of its value;
+ * two doubles (Dekker's exact product gives each division's remainder), good to about 2^-100 of its value;
  * its rounding is the nearest double unless the quotient lies within 2^-38 of a spacing of halfway between
  * it and a neighbour (a tie, or nearly), where Number() of the text decides.
  */
@@ -211,10 +212,18 @@ export function nearestDouble(hi: number, j: number, lo: number, k: number): num
   const mh = p + t;
   const ml = p - mh + t;
   if (k === 0) return mh;
-  const d = POW10[k]!;
-  const q1 = mh / d;
-  const r = q1 * d;
-  const q2 = (mh - r - twoProductError(q1, d, r) + ml) / d;
+  // Divided by 10^22 at most at a time (a power of ten a double holds exactly), the quotient in two doubles.
+  let q1 = mh;
+  let q2 = ml;
+  while (k > 0) {
+    const step = k > 22 ? 22 : k;
+    k -= step;
+    const d = POW10[step]!;
+    const h = q1 / d;
+    const r = h * d;
+    q2 = (q1 - r - twoProductError(h, d, r) + q2) / d;
+    q1 = h;
+  }
   const s = q1 + q2;
   const e = q1 - s + q2;
   // The neighbour on e's side (s > 0: the next double up is its bits plus one).

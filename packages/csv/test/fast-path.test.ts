@@ -304,7 +304,7 @@ describe('fast paths agree with the general path', () => {
     }
   });
 
-  it("numbers of 16 to 19 digits (pandas' float64 text): the float32 Number() gives, also next to a float32 tie", async () => {
+  it("numbers of 16 to 19 digits and exponents (pandas' float64 text): what Number() gives, also next to a tie", async () => {
     // The WebAssembly kernel reads these itself for float32 targets (an approximation it can prove rounds to
     // one float32) and hands the rest to the general path: ties between two float32s and the doubles
     // beside them, where the approximation could round either way, and every one into float64.
@@ -336,6 +336,12 @@ describe('fast paths agree with the general path', () => {
     }
     cells.push('1234567890123456', '12345678901234567', '123456789012345678', '1234567890123456789', '12345678901234567890');
     cells.push('0.000000000000000001', '0.0000000000000000012345', '-9999999999999999999', '99999999999999999999');
+    // Exponents, as pandas (5e-05, 1.2345678901234567e-05) and JavaScript (1e+21) write them, and past the edges.
+    for (let k = 0; k < 100; k++) {
+      const x = random() * 10 ** -Math.floor(random() * 12);
+      cells.push(x.toExponential(), x.toExponential(4).replace(/e-(\d)$/, 'e-0$1'), `${Math.floor(random() * 1e6)}E+${k % 25}`);
+    }
+    cells.push('1e22', '1e23', '1e-22', '1e-23', '1.5e-0', '7E+000', '7e0001', '-1.25e2', '9e38', '9e-46');
     const ncols = 5;
     const rows: string[][] = [];
     for (let i = 0; i < cells.length; i += ncols) rows.push(Array.from({ length: ncols }, (_, c) => cells[i + c] ?? ''));

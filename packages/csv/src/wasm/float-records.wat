@@ -23,31 +23,38 @@
     (global.set $out (local.get $out)) (global.set $width (local.get $width)) (global.set $kinds (local.get $kinds))
     (global.set $slots (local.get $slots)) (global.set $ncols (local.get $ncols)) (global.set $delim (local.get $delim))
     (global.set $dec (local.get $dec)) (global.set $f64 (local.get $f64)))
-;; The double nearest m / 10^k (m < 10^19, so exact in 64 unsigned bits, not in a double; k <= 19), or NaN
-  ;; when it cannot be sure. m = hi + lo exactly (hi its nearest double); the quotient q1 + q2 is carried in
-  ;; two doubles (Dekker's exact product gives the remainder of q1), good to about 2^-100 of its value, so
-  ;; its rounding s is the nearest double unless the quotient lies within 2^-38 of a spacing of halfway
-  ;; between s and a neighbour (a tie, or nearly): then NaN, and the caller hands the text to Number().
+;; The double nearest m / 10^k (m < 10^19, so exact in 64 unsigned bits, not in a double; k <= 44), or NaN
+  ;; when it cannot be sure. m = hi + lo exactly (hi its nearest double); the quotient is carried in two
+  ;; doubles, divided by 10^22 at most at a time (a power of ten a double holds exactly; Dekker's exact
+  ;; product gives each step's remainder), good to about 2^-100 of its value, so its rounding s is the
+  ;; nearest double unless the quotient lies within 2^-38 of a spacing of halfway between s and a
+  ;; neighbour (a tie, or nearly): then NaN, and the caller hands the text to Number().
   (func $longDecimal (param $m i64) (param $k i32) (result f64)
     (local $hi f64) (local $lo f64) (local $p f64) (local $q1 f64) (local $q2 f64) (local $s f64) (local $e f64)
-    (local $ah f64) (local $al f64) (local $bh f64) (local $bl f64) (local $t f64) (local $bits i64)
+    (local $ah f64) (local $al f64) (local $bh f64) (local $bl f64) (local $t f64) (local $bits i64) (local $step i32)
     (local.set $hi (f64.convert_i64_u (local.get $m)))
     (if (i32.eqz (local.get $k)) (then (return (local.get $hi))))
     (local.set $lo (f64.convert_i64_s (i64.sub (local.get $m) (i64.trunc_f64_u (local.get $hi)))))
-    (local.set $p (f64.load (i32.shl (local.get $k) (i32.const 3))))
-    (local.set $q1 (f64.div (local.get $hi) (local.get $p)))
-    ;; Dekker's split of q1 and p into 26-bit halves: q1 * p = t + (the error below) exactly.
-    (local.set $t (f64.mul (local.get $q1) (f64.const 134217729)))
-    (local.set $ah (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $q1))))
-    (local.set $al (f64.sub (local.get $q1) (local.get $ah)))
-    (local.set $t (f64.mul (local.get $p) (f64.const 134217729)))
-    (local.set $bh (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $p))))
-    (local.set $bl (f64.sub (local.get $p) (local.get $bh)))
-    (local.set $t (f64.mul (local.get $q1) (local.get $p)))
-    (local.set $e (f64.add (f64.add (f64.add (f64.sub (f64.mul (local.get $ah) (local.get $bh)) (local.get $t))
-      (f64.mul (local.get $ah) (local.get $bl))) (f64.mul (local.get $al) (local.get $bh))) (f64.mul (local.get $al) (local.get $bl))))
-    ;; The remainder m - q1 * p: hi - t is exact (they are within a few units of each other).
-    (local.set $q2 (f64.div (f64.add (f64.sub (f64.sub (local.get $hi) (local.get $t)) (local.get $e)) (local.get $lo)) (local.get $p)))
+    (loop $divide
+      (local.set $step (select (i32.const 22) (local.get $k) (i32.gt_u (local.get $k) (i32.const 22))))
+      (local.set $k (i32.sub (local.get $k) (local.get $step)))
+      (local.set $p (f64.load (i32.shl (local.get $step) (i32.const 3))))
+      (local.set $q1 (f64.div (local.get $hi) (local.get $p)))
+      ;; Dekker's split of q1 and p into 26-bit halves: q1 * p = t + (the error below) exactly.
+      (local.set $t (f64.mul (local.get $q1) (f64.const 134217729)))
+      (local.set $ah (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $q1))))
+      (local.set $al (f64.sub (local.get $q1) (local.get $ah)))
+      (local.set $t (f64.mul (local.get $p) (f64.const 134217729)))
+      (local.set $bh (f64.sub (local.get $t) (f64.sub (local.get $t) (local.get $p))))
+      (local.set $bl (f64.sub (local.get $p) (local.get $bh)))
+      (local.set $t (f64.mul (local.get $q1) (local.get $p)))
+      (local.set $e (f64.add (f64.add (f64.add (f64.sub (f64.mul (local.get $ah) (local.get $bh)) (local.get $t))
+        (f64.mul (local.get $ah) (local.get $bl))) (f64.mul (local.get $al) (local.get $bh))) (f64.mul (local.get $al) (local.get $bl))))
+      ;; The remainder hi + lo - q1 * p: hi - t is exact (they are within a few units of each other).
+      (local.set $q2 (f64.div (f64.add (f64.sub (f64.sub (local.get $hi) (local.get $t)) (local.get $e)) (local.get $lo)) (local.get $p)))
+      (local.set $hi (local.get $q1))
+      (local.set $lo (local.get $q2))
+      (br_if $divide (local.get $k)))
     (local.set $s (f64.add (local.get $q1) (local.get $q2)))
     ;; What s leaves out of the quotient, against half the spacing to the next double up or down.
     (local.set $e (f64.add (f64.sub (local.get $q1) (local.get $s)) (local.get $q2)))
@@ -63,6 +70,7 @@
     (local $i i32) (local $f i32) (local $c i32) (local $d i32) (local $base i32) (local $fieldStart i32)
     (local $neg i32) (local $intStart i32) (local $nd i32) (local $exp i32) (local $m i64) (local $v f64)
     (local $delim i32) (local $dec i32) (local $ncols i32) (local $kinds i32) (local $slots i32) (local $out i32) (local $width i32) (local $idx i32)
+    (local $eneg i32) (local $ev i32) (local $expStart i32)
     (local.set $delim (global.get $delim)) (local.set $dec (global.get $dec)) (local.set $ncols (global.get $ncols))
     (local.set $kinds (global.get $kinds)) (local.set $slots (global.get $slots)) (local.set $out (global.get $out)) (local.set $width (global.get $width))
     (block $done
@@ -111,21 +119,48 @@
                     (br $l2)))
                   (local.set $exp (i32.sub (local.get $i) (local.get $exp)))
                   (local.set $nd (i32.add (local.get $nd) (local.get $exp)))))
+              ;; An exponent of one to three digits (pandas writes 5e-05 and 1.2345678901234567e-05): from
+              ;; here exp is the power of ten to divide by, negative to multiply by.
+              (if (i32.and (i32.ne (local.get $nd) (i32.const 0)) (i32.eq (i32.or (local.get $c) (i32.const 32)) (i32.const 101)))
+                (then
+                  (local.set $eneg (i32.const 0))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (local.set $c (i32.load8_u (local.get $i)))
+                  (if (i32.eq (local.get $c) (i32.const 45))
+                    (then (local.set $eneg (i32.const 1)) (local.set $i (i32.add (local.get $i) (i32.const 1))) (local.set $c (i32.load8_u (local.get $i))))
+                    (else (if (i32.eq (local.get $c) (i32.const 43))
+                      (then (local.set $i (i32.add (local.get $i) (i32.const 1))) (local.set $c (i32.load8_u (local.get $i)))))))
+                  (local.set $expStart (local.get $i))
+                  (local.set $ev (i32.const 0))
+                  (block $e3 (loop $l3
+                    (local.set $d (i32.sub (local.get $c) (i32.const 48)))
+                    (br_if $e3 (i32.gt_u (local.get $d) (i32.const 9)))
+                    (local.set $ev (i32.add (i32.mul (local.get $ev) (i32.const 10)) (local.get $d)))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (local.set $c (i32.load8_u (local.get $i)))
+                    (br_if $done (i32.gt_u (i32.sub (local.get $i) (local.get $expStart)) (i32.const 3)))
+                    (br $l3)))
+                  (br_if $done (i32.eq (local.get $i) (local.get $expStart)))
+                  (local.set $exp (select (i32.add (local.get $exp) (local.get $ev)) (i32.sub (local.get $exp) (local.get $ev)) (local.get $eneg)))))
               (if (i32.eqz (local.get $nd))
                 (then
                   (br_if $done (i32.ne (local.get $i) (local.get $fieldStart)))
                   (local.set $v (f64.const nan)))
                 (else
-                  (if (i32.gt_u (local.get $nd) (i32.const 15))
+                  (if (i32.or (i32.gt_u (local.get $nd) (i32.const 15)) (i32.gt_s (local.get $exp) (i32.const 22)))
                     (then
-                      ;; 16 to 19 digits: what pandas writes for a computed float64 (0.30000000000000004).
+                      ;; 16 to 19 digits (what pandas writes for a computed float64: 0.30000000000000004), or a
+                      ;; power of ten past 10^22 to divide by (1.2345678901234567e-07).
                       (br_if $done (i32.gt_u (local.get $nd) (i32.const 19)))
-                      ;; Into float32, first the quick way: m / 10^exp (two roundings) is within 3 * 2^-53
+                      (br_if $done (i32.gt_u (local.get $exp) (i32.const 44)))
+                      ;; Into float32, first the quick way: m / 10^exp (two or three roundings) is within 4 * 2^-53
                       ;; (relative) of the text's double; where the doubles 2^-50 either side of it round to
                       ;; one float32, so does the text's double. Else (a float32 tie, nearly) and into
                       ;; float64, the text's double itself.
                       (local.set $v (f64.convert_i64_u (local.get $m)))
-                      (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))
+                      (if (i32.gt_u (local.get $exp) (i32.const 22))
+                        (then (local.set $v (f64.div (f64.div (local.get $v) (f64.const 1e22)) (f64.load (i32.shl (i32.sub (local.get $exp) (i32.const 22)) (i32.const 3))))))
+                        (else (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
                       (if (i32.or (global.get $f64) (f32.ne
                           (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.ffffffffffff8p-1)))
                           (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.0000000000004p+0)))))
@@ -133,8 +168,13 @@
                       ;; NaN: too close to halfway between two doubles to be sure here; Number() decides.
                       (br_if $done (f64.ne (local.get $v) (local.get $v))))
                     (else
+                      ;; At most 15 digits: m is exact, and so is 10^|exp| up to 22, so one operation rounds.
+                      (br_if $done (i32.gt_u (i32.add (local.get $exp) (i32.const 22)) (i32.const 44)))
                       (local.set $v (f64.convert_i64_s (local.get $m)))
-                      (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
+                      (if (i32.gt_s (local.get $exp) (i32.const 0))
+                        (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3))))))
+                        (else (if (local.get $exp)
+                          (then (local.set $v (f64.mul (local.get $v) (f64.load (i32.shl (i32.sub (i32.const 0) (local.get $exp)) (i32.const 3)))))))))))
                   (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))))
               (local.set $idx (i32.add (local.get $base) (i32.load (i32.add (local.get $slots) (i32.shl (local.get $f) (i32.const 2))))))
               (if (global.get $f64)
