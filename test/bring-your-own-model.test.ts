@@ -314,6 +314,28 @@ describe('regression values keep every digit', () => {
   });
 });
 
+describe("pandas' long float text", () => {
+  // pandas writes a computed float64 in up to 17 digits (0.30000000000000004) and one under 10^-4 with an
+  // exponent (7.999159148033952e-06); the CSV kernel reads them itself, the general path (every field quoted)
+  // too. The model's coefficients are large enough that an input read one double off changes its prediction.
+  it("is read as the doubles pandas wrote, by the kernel and by the general path: scikit-learn's predictions to the last digit", async () => {
+    const fixtures = path.join(repoRoot, 'test/fixtures/models');
+    const res = await register(await readFile(path.join(fixtures, 'long-floats.pkl')), 'long-floats.pkl', { name: 'byom-long-floats' });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const want = csvObjects(await readFile(path.join(fixtures, 'long-floats.expected.csv'), 'utf8')).rows.map((r) => Number(r.variable));
+    for (const file of ['long-floats.csv', 'long-floats-quoted.csv']) {
+      const created = await submit(platform, await readFile(path.join(fixtures, file)), { model: 'byom-long-floats', filename: file });
+      const job = await created.json();
+      expect(await waitForEnd(platform, job.links.self)).toMatchObject({ status: 'succeeded', rows: { total: want.length, failed: 0 } });
+      const csv = await (await fetch(platform.url(job.links.results))).text();
+      expect(
+        csvObjects(csv).rows.map((r) => Number(r.prediction)),
+        file,
+      ).toEqual(want);
+    }
+  });
+});
+
 describe('the sample file', () => {
   // A OneHotEncoder with scikit-learn's default handle_unknown='error' refuses values it never saw: the sample
   // put "example 1" in its text column and 0.5 in its integer-category column, and every sample row failed.
