@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { ensureResampledCsv, firstLine } from './bigcsv.js';
+import { ensureLongDigitsCsv, ensureResampledCsv, firstLine } from './bigcsv.js';
 import { smallJobsDuringBig, twoBigJobsTogether } from './fair-share.js';
 import { ensureGzip, ensureParquet } from './format-files.js';
 import { runFormats } from './formats.js';
@@ -387,7 +387,13 @@ async function main(): Promise<BenchResult> {
     say('stages alone, in this process');
     const stageDb = `batchcast_bench_${randomBytes(5).toString('hex')}_stages`;
     const c0 = cpuSnapshot(classifier({ dbName: stageDb }));
-    r.stages = await runStages(input.file, { dbName: stageDb, cleanup: cleanups, progress: (s) => say(`  stage: ${s}`) });
+    const longDigits = await ensureLongDigitsCsv(input.file, path.join(outDir, `breast_cancer_${ROWS}_long_digits.csv`));
+    r.stages = await runStages(input.file, {
+      dbName: stageDb,
+      cleanup: cleanups,
+      progress: (s) => say(`  stage: ${s}`),
+      longDigitsFile: longDigits.file,
+    });
     r.cpu.push(['stages alone (this process)', cpuDiff(c0, cpuSnapshot(classifier({ dbName: stageDb })))]);
     const s = r.stages;
     say(

@@ -1,7 +1,9 @@
 // The benchmark's input files: made by scripts/dist/make-big-csv.js (the project's copy of the shared load-test
 // generator) and cached in bench/out/.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from './util.js';
@@ -90,4 +92,49 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
       code === 0 ? resolve() : reject(new Error(`${path.basename(args[0] ?? cmd)} exited with ${signal ?? code}`)),
     );
   });
+}
+
+/**
+ * The CSV at `source` with every number but the first column's written as pandas writes a float64 holding a
+ * float32 (a NumPy float32 array put in a DataFrame): `12.9851` becomes `12.985099792480469`, 16 or 17
+ * significant digits. Cached at `out` (reused when it has as many lines as `source`).
+ */
+export async function ensureLongDigitsCsv(source: string, out: string): Promise<BenchInput> {
+  const want = await countLines(source);
+  if (existsSync(out)) {
+    const { lines, bytes } = await countLines(out);
+    if (lines === want.lines) return { file: out, bytes, generator: 'cache', seconds: 0, cached: true };
+  }
+  const tmp = `${out}.tmp-${process.pid}`;
+  const t0 = performance.now();
+  try {
+    const lines = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
+    const writer = createWriteStream(tmp);
+    let first = true;
+    let pending: string[] = [];
+    const flush = async (): Promise<void> => {
+      if (!writer.write(pending.join(''))) await once(writer, 'drain');
+      pending = [];
+    };
+    for await (const line of lines) {
+      if (first) {
+        pending.push(`${line}\n`);
+        first = false;
+        continue;
+      }
+      const cells = line.split(',');
+      for (let c = 1; c < cells.length; c++) cells[c] = String(Math.fround(Number(cells[c])));
+      pending.push(`${cells.join(',')}\n`);
+      if (pending.length === 4096) await flush();
+    }
+    await flush();
+    writer.end();
+    await once(writer, 'close');
+    const { lines: written, bytes } = await countLines(tmp);
+    if (written !== want.lines) throw new Error(`wrote ${written} lines to ${tmp}, expected ${want.lines}`);
+    await rename(tmp, out);
+    return { file: out, bytes, generator: 'ensureLongDigitsCsv', seconds: (performance.now() - t0) / 1000, cached: false };
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }

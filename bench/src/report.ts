@@ -287,6 +287,13 @@ export function buildReport(r: BenchResult): string {
       s.parseFirst.seconds,
       `the same in a fresh process, the parser's code not yet optimised, every batch kept (for inference and the store: ${MB(s.rows * s.features * 4)} of Float32Arrays); ${cpu(s.parseFirst)}`,
     );
+    if (s.parseLongDigits) {
+      t(
+        "parse, pandas' float64 text",
+        s.parseLongDigits.seconds,
+        `the same rows with every number in 16 or 17 digits, as pandas writes a float64 holding a float32 (12.985099792480469 for 12.9851; ${MB(s.parseLongDigits.bytes)}), warm, as the second pass: ${fmt.x(s.parseLongDigits.seconds / s.parse.seconds)} the plain file's time; ${cpu(s.parseLongDigits)}`,
+      );
+    }
     t(
       'inference, 1 thread',
       s.inference1.seconds,

@@ -306,6 +306,11 @@ export interface Stages {
   parse: StageTime & { batches: number; rowErrors: number };
   /** The first pass: the parser's code not yet optimised, and every batch kept (for inference and the store). */
   parseFirst: StageTime;
+  /**
+   * The parse (warm, as `parse`) of the same rows with every number in 16 or 17 digits, as pandas writes a
+   * float64 holding a float32 (12.985099792480469 for 12.9851): null when no such file was given.
+   */
+  parseLongDigits: (StageTime & { bytes: number }) | null;
   /** The engine the platform uses for the model, on one thread (what a scoring thread does). */
   inference1: StageTime & { engine: string };
   /** ONNX Runtime on one thread and on two, for comparison. */
@@ -322,7 +327,12 @@ export interface Stages {
  */
 export async function runStages(
   file: string,
-  { dbName, cleanup, progress }: { dbName: string; cleanup: (() => Promise<void>)[]; progress: (stage: string) => void },
+  {
+    dbName,
+    cleanup,
+    progress,
+    longDigitsFile,
+  }: { dbName: string; cleanup: (() => Promise<void>)[]; progress: (stage: string) => void; longDigitsFile?: string },
 ): Promise<Stages> {
   const { prepared, features } = await loadModel();
   progress('read');
@@ -338,6 +348,16 @@ export async function runStages(
   if (parseFirst.rows !== layout.rows) throw new Error(`parse read ${parseFirst.rows} rows, the scan counted ${layout.rows}`);
   const parse = await timeParse(file, layout, targets, { keep: false });
   if (parse.rows !== layout.rows) throw new Error(`the second parse read ${parse.rows} rows, the scan counted ${layout.rows}`);
+  let parseLongDigits: Stages['parseLongDigits'] = null;
+  if (longDigitsFile) {
+    progress("parse, pandas' float64 text");
+    const long = await timeScan(longDigitsFile);
+    const parsed = await timeParse(longDigitsFile, long.layout, targets, { keep: false });
+    if (parsed.rows !== layout.rows || parsed.errors !== 0) {
+      throw new Error(`the long-digit parse read ${parsed.rows} rows (${parsed.errors} row errors), expected ${layout.rows}`);
+    }
+    parseLongDigits = { seconds: parsed.seconds, cpuSeconds: parsed.cpuSeconds, bytes: long.layout.bytes };
+  }
   progress('inference (1 thread)');
   const inf1 = await timeInference(prepared, parseFirst.batches, targets, { threads: 1, forest: true, keep: true });
   progress('inference (ONNX Runtime, 1 thread)');
@@ -380,6 +400,7 @@ export async function runStages(
     scan: { ...time(scan), withReads: scan.withReads },
     parse: { ...time(parse), batches: parse.count, rowErrors: parse.errors },
     parseFirst: time(parseFirst),
+    parseLongDigits,
     inference1: { ...time(inf1), engine: inf1.engine },
     inferenceOnnxRuntime1: time(ort1),
     inference2: time(inf2),

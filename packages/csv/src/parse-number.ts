@@ -159,7 +159,7 @@ function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: Numb
     // divide by (1.2345678901234567e-07): the double nearest them, when sure.
     if (exp > 0 || exp < -44) return -1;
     v = nearestDouble(m, loDigits, lo, -exp);
-    if (v !== v) return -1;
+    if (Number.isNaN(v)) return -1;
     out.value = neg ? -v : v;
     return i;
   }
@@ -216,7 +216,7 @@ export function nearestDouble(hi: number, j: number, lo: number, k: number): num
   let q1 = mh;
   let q2 = ml;
   while (k > 0) {
-    const step = k > 22 ? 22 : k;
+    const step = Math.min(k, 22);
     k -= step;
     const d = POW10[step]!;
     const h = q1 / d;

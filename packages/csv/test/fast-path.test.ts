@@ -336,6 +336,9 @@ describe('fast paths agree with the general path', () => {
     }
     cells.push('1234567890123456', '12345678901234567', '123456789012345678', '1234567890123456789', '12345678901234567890');
     cells.push('0.000000000000000001', '0.0000000000000000012345', '-9999999999999999999', '99999999999999999999');
+    // Leading zeros are not significant digits: 17 and 19 of them after 3 zeros, 20 (too many for the kernel).
+    for (let k = 0; k < 100; k++) cells.push(String(random() * 10 ** -(1 + (k % 5))));
+    cells.push('0.0001234567890123456789', '-0.0009999999999999999999', '0.00012345678901234567891', '000012345678901234567.5');
     // Exponents, as pandas (5e-05, 1.2345678901234567e-05) and JavaScript (1e+21) write them, and past the edges.
     for (let k = 0; k < 100; k++) {
       const x = random() * 10 ** -Math.floor(random() * 12);

@@ -151,6 +151,14 @@
                     (then
                       ;; 16 to 19 digits (what pandas writes for a computed float64: 0.30000000000000004), or a
                       ;; power of ten past 10^22 to divide by (1.2345678901234567e-07).
+                      ;; Leading zeros (0.0016186299815773964) are not digits of m: only significant ones count.
+                      (local.set $d (local.get $intStart))
+                      (block $lz (loop $lzl
+                        (local.set $ev (i32.load8_u (local.get $d)))
+                        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                        (if (i32.eq (local.get $ev) (i32.const 48))
+                          (then (local.set $nd (i32.sub (local.get $nd) (i32.const 1))) (br $lzl)))
+                        (br_if $lzl (i32.eq (local.get $ev) (local.get $dec)))))
                       (br_if $done (i32.gt_u (local.get $nd) (i32.const 19)))
                       (br_if $done (i32.gt_u (local.get $exp) (i32.const 44)))
                       ;; Into float32, first the quick way: m / 10^exp (two or three roundings) is within 4 * 2^-53
