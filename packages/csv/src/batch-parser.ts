@@ -5,7 +5,7 @@ import { otherDecimalAdvice, truncate } from './messages.js';
 import { RowFailure } from './row-failure.js';
 import { allocateTarget, clearTarget, neutraliseRow } from './target-data.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
-import { type NumberSlot, scanDecimal, scanPlainDecimal } from './parse-number.js';
+import { type NumberSlot, scanDecimal, scanDecimalGeneral, scanPlainDecimal } from './parse-number.js';
 import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
@@ -314,10 +314,10 @@ export class BatchParser {
             (colArr[f] as Float64Array)[count * colWidth[f]! + colSlot[f]!] = num.value;
             d = s;
           } else {
-            d = this.numberField(buf, p, eof, f, kind, count);
+            d = this.numberField(buf, p, eof, f, kind, count, s < 0);
           }
         } else {
-          d = this.numberField(buf, p, eof, f, kind, count);
+          d = this.numberField(buf, p, eof, f, kind, count, false);
         }
         if (d < 0) {
           // The record is cut by the end of the block: retry it whole when more bytes are there.
@@ -344,10 +344,11 @@ export class BatchParser {
    * An unquoted cell of a single numeric consumer, off the hot path: CRLF or the end of the data after the
    * number, spaces, exponents, integers, or not a number at all. Returns the delimiter index, or -1 if cut.
    */
-  private numberField(buf: Buffer, p: number, eof: boolean, f: number, kind: number, row: number): number {
+  private numberField(buf: Buffer, p: number, eof: boolean, f: number, kind: number, row: number, plainFailed: boolean): number {
     const limit = buf.length;
     const num = this.num;
-    const s = scanDecimal(buf, p, limit, num, this.dec);
+    // The plain form already failed here (more than 15 digits, say): straight to the general one.
+    const s = plainFailed ? scanDecimalGeneral(buf, p, limit, num, this.dec) : scanDecimal(buf, p, limit, num, this.dec);
     let d = -2;
     if (s >= 0) {
       // The number must be the whole cell: followed by the delimiter, LF, CRLF or the end of the data.

@@ -26,9 +26,10 @@ export interface NumberSlot {
  * Exactness (Clinger's fast path): the digits are accumulated into an integer mantissa m. When m < 2^53
  * (so it is exact) and the decimal exponent e has |e| <= 22 (10^|e| is exact), `m * 10^e` or `m / 10^-e`
  * is ONE correctly rounded IEEE operation on exact operands, hence equal to the correctly rounded value
- * of the decimal, which is what `Number()` returns. Anything else (more than 16 significant digits,
- * larger exponents) returns -1. Stored into a Float32Array the double is rounded again to nearest-even,
- * exactly like numpy's float64 -> float32 cast.
+ * of the decimal, which is what `Number()` returns. 16 to 19 significant digits, or a division by a power of
+ * ten up to 10^44, get the double nearest them from nearestDouble (below), -1 where it cannot be sure;
+ * anything else (more significant digits, larger exponents) returns -1. Stored into a Float32Array the
+ * double is rounded again to nearest-even, exactly like numpy's float64 -> float32 cast.
  *
  * The byte right after the number is not checked: the caller decides whether it ends the field.
  * `dec` is the decimal separator byte (`.`, or `,` in decimal-comma dialects); thousands separators are
@@ -89,8 +90,11 @@ export function scanPlainDecimal(buf: Uint8Array, i: number, limit: number, out:
   return i;
 }
 
-/** The general form of scanDecimal (spaces, exponents, up to 19 significant digits, leading zeros). */
-function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: NumberSlot, dec: number): number {
+/**
+ * The general form of scanDecimal (spaces, exponents, up to 19 significant digits, leading zeros), for a
+ * caller whose scanPlainDecimal at `i` gave -1: the plain form is not tried again.
+ */
+export function scanDecimalGeneral(buf: Uint8Array, i: number, limit: number, out: NumberSlot, dec: number): number {
   while (i < limit && buf[i] === SPACE) i++;
   const neg = i < limit && buf[i] === MINUS;
   if (neg || (i < limit && buf[i] === PLUS)) i++;
