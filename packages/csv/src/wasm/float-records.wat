@@ -23,7 +23,36 @@
     (global.set $out (local.get $out)) (global.set $width (local.get $width)) (global.set $kinds (local.get $kinds))
     (global.set $slots (local.get $slots)) (global.set $ncols (local.get $ncols)) (global.set $delim (local.get $delim))
     (global.set $dec (local.get $dec)) (global.set $f64 (local.get $f64)))
-;; The double nearest m / 10^k (m < 10^19, so exact in 64 unsigned bits, not in a double; k <= 44), or NaN
+;; The value of the digits m (nd of them, leading zeros included, at intStart) over 10^exp, past what one
+  ;; exact operation gives: 16 to 19 significant digits (what pandas writes for a computed float64:
+  ;; 0.30000000000000004), or a power of ten past 10^22 to divide by (1.2345678901234567e-07). NaN when the
+  ;; kernel cannot say: more than 19 significant digits, a multiplication, a division past 10^44, or
+  ;; $longDecimal's doubt; the caller then hands the record to the general path (Number()).
+  (func $longNumber (param $m i64) (param $nd i32) (param $exp i32) (param $at i32) (result f64)
+    (local $b i32) (local $v f64)
+    ;; Leading zeros (0.0016186299815773964) are not digits of m: only significant ones count.
+    (block $lz (loop $lzl
+      (local.set $b (i32.load8_u (local.get $at)))
+      (local.set $at (i32.add (local.get $at) (i32.const 1)))
+      (if (i32.eq (local.get $b) (i32.const 48))
+        (then (local.set $nd (i32.sub (local.get $nd) (i32.const 1))) (br $lzl)))
+      (br_if $lzl (i32.eq (local.get $b) (global.get $dec)))))
+    (if (i32.gt_u (local.get $nd) (i32.const 19)) (then (return (f64.const nan))))
+    (if (i32.gt_u (local.get $exp) (i32.const 44)) (then (return (f64.const nan))))
+    ;; Into float32, first the quick way: m / 10^exp (two or three roundings) is within 4 * 2^-53 (relative)
+    ;; of the text's double; where the doubles 2^-50 either side of it round to one float32, so does the
+    ;; text's double. Else (a float32 tie, nearly) and into float64, the text's double itself.
+    (local.set $v (f64.convert_i64_u (local.get $m)))
+    (if (i32.gt_u (local.get $exp) (i32.const 22))
+      (then (local.set $v (f64.div (f64.div (local.get $v) (f64.const 1e22)) (f64.load (i32.shl (i32.sub (local.get $exp) (i32.const 22)) (i32.const 3))))))
+      (else (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
+    (if (i32.eqz (global.get $f64))
+      (then (if (f32.eq
+          (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.ffffffffffff8p-1)))
+          (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.0000000000004p+0))))
+        (then (return (local.get $v))))))
+    (call $longDecimal (local.get $m) (local.get $exp)))
+  ;; The double nearest m / 10^k (m < 10^19, so exact in 64 unsigned bits, not in a double; k <= 44), or NaN
   ;; when it cannot be sure. m = hi + lo exactly (hi its nearest double); the quotient is carried in two
   ;; doubles, divided by 10^22 at most at a time (a power of ten a double holds exactly; Dekker's exact
   ;; product gives each step's remainder), good to about 2^-100 of its value, so its rounding s is the
@@ -119,71 +148,57 @@
                     (br $l2)))
                   (local.set $exp (i32.sub (local.get $i) (local.get $exp)))
                   (local.set $nd (i32.add (local.get $nd) (local.get $exp)))))
-              ;; An exponent of one to three digits (pandas writes 5e-05 and 1.2345678901234567e-05): from
-              ;; here exp is the power of ten to divide by, negative to multiply by.
-              (if (i32.and (i32.ne (local.get $nd) (i32.const 0)) (i32.eq (i32.or (local.get $c) (i32.const 32)) (i32.const 101)))
-                (then
-                  (local.set $eneg (i32.const 0))
-                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                  (local.set $c (i32.load8_u (local.get $i)))
-                  (if (i32.eq (local.get $c) (i32.const 45))
-                    (then (local.set $eneg (i32.const 1)) (local.set $i (i32.add (local.get $i) (i32.const 1))) (local.set $c (i32.load8_u (local.get $i))))
-                    (else (if (i32.eq (local.get $c) (i32.const 43))
-                      (then (local.set $i (i32.add (local.get $i) (i32.const 1))) (local.set $c (i32.load8_u (local.get $i)))))))
-                  (local.set $expStart (local.get $i))
-                  (local.set $ev (i32.const 0))
-                  (block $e3 (loop $l3
-                    (local.set $d (i32.sub (local.get $c) (i32.const 48)))
-                    (br_if $e3 (i32.gt_u (local.get $d) (i32.const 9)))
-                    (local.set $ev (i32.add (i32.mul (local.get $ev) (i32.const 10)) (local.get $d)))
+              (block $valued
+                ;; An exponent of one to three digits (pandas writes 5e-05 and 1.2345678901234567e-05): exp
+                ;; becomes the power of ten to divide by, negative to multiply by. Off the common path.
+                (if (i32.eq (i32.or (local.get $c) (i32.const 32)) (i32.const 101))
+                  (then
+                    (br_if $done (i32.eqz (local.get $nd)))
+                    (local.set $eneg (i32.const 0))
                     (local.set $i (i32.add (local.get $i) (i32.const 1)))
                     (local.set $c (i32.load8_u (local.get $i)))
-                    (br_if $done (i32.gt_u (i32.sub (local.get $i) (local.get $expStart)) (i32.const 3)))
-                    (br $l3)))
-                  (br_if $done (i32.eq (local.get $i) (local.get $expStart)))
-                  (local.set $exp (select (i32.add (local.get $exp) (local.get $ev)) (i32.sub (local.get $exp) (local.get $ev)) (local.get $eneg)))))
-              (if (i32.eqz (local.get $nd))
-                (then
-                  (br_if $done (i32.ne (local.get $i) (local.get $fieldStart)))
-                  (local.set $v (f64.const nan)))
-                (else
-                  (if (i32.or (i32.gt_u (local.get $nd) (i32.const 15)) (i32.gt_s (local.get $exp) (i32.const 22)))
-                    (then
-                      ;; 16 to 19 digits (what pandas writes for a computed float64: 0.30000000000000004), or a
-                      ;; power of ten past 10^22 to divide by (1.2345678901234567e-07).
-                      ;; Leading zeros (0.0016186299815773964) are not digits of m: only significant ones count.
-                      (local.set $d (local.get $intStart))
-                      (block $lz (loop $lzl
-                        (local.set $ev (i32.load8_u (local.get $d)))
-                        (local.set $d (i32.add (local.get $d) (i32.const 1)))
-                        (if (i32.eq (local.get $ev) (i32.const 48))
-                          (then (local.set $nd (i32.sub (local.get $nd) (i32.const 1))) (br $lzl)))
-                        (br_if $lzl (i32.eq (local.get $ev) (local.get $dec)))))
-                      (br_if $done (i32.gt_u (local.get $nd) (i32.const 19)))
-                      (br_if $done (i32.gt_u (local.get $exp) (i32.const 44)))
-                      ;; Into float32, first the quick way: m / 10^exp (two or three roundings) is within 4 * 2^-53
-                      ;; (relative) of the text's double; where the doubles 2^-50 either side of it round to
-                      ;; one float32, so does the text's double. Else (a float32 tie, nearly) and into
-                      ;; float64, the text's double itself.
-                      (local.set $v (f64.convert_i64_u (local.get $m)))
-                      (if (i32.gt_u (local.get $exp) (i32.const 22))
-                        (then (local.set $v (f64.div (f64.div (local.get $v) (f64.const 1e22)) (f64.load (i32.shl (i32.sub (local.get $exp) (i32.const 22)) (i32.const 3))))))
-                        (else (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
-                      (if (i32.or (global.get $f64) (f32.ne
-                          (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.ffffffffffff8p-1)))
-                          (f32.demote_f64 (f64.mul (local.get $v) (f64.const 0x1.0000000000004p+0)))))
-                        (then (local.set $v (call $longDecimal (local.get $m) (local.get $exp)))))
-                      ;; NaN: too close to halfway between two doubles to be sure here; Number() decides.
-                      (br_if $done (f64.ne (local.get $v) (local.get $v))))
-                    (else
-                      ;; At most 15 digits: m is exact, and so is 10^|exp| up to 22, so one operation rounds.
-                      (br_if $done (i32.gt_u (i32.add (local.get $exp) (i32.const 22)) (i32.const 44)))
-                      (local.set $v (f64.convert_i64_s (local.get $m)))
-                      (if (i32.gt_s (local.get $exp) (i32.const 0))
-                        (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3))))))
-                        (else (if (local.get $exp)
-                          (then (local.set $v (f64.mul (local.get $v) (f64.load (i32.shl (i32.sub (i32.const 0) (local.get $exp)) (i32.const 3)))))))))))
-                  (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))))
+                    (if (i32.eq (local.get $c) (i32.const 45))
+                      (then (local.set $eneg (i32.const 1)) (local.set $i (i32.add (local.get $i) (i32.const 1))) (local.set $c (i32.load8_u (local.get $i))))
+                      (else (if (i32.eq (local.get $c) (i32.const 43))
+                        (then (local.set $i (i32.add (local.get $i) (i32.const 1))) (local.set $c (i32.load8_u (local.get $i)))))))
+                    (local.set $expStart (local.get $i))
+                    (local.set $ev (i32.const 0))
+                    (block $e3 (loop $l3
+                      (local.set $d (i32.sub (local.get $c) (i32.const 48)))
+                      (br_if $e3 (i32.gt_u (local.get $d) (i32.const 9)))
+                      (local.set $ev (i32.add (i32.mul (local.get $ev) (i32.const 10)) (local.get $d)))
+                      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                      (local.set $c (i32.load8_u (local.get $i)))
+                      (br_if $done (i32.gt_u (i32.sub (local.get $i) (local.get $expStart)) (i32.const 3)))
+                      (br $l3)))
+                    (br_if $done (i32.eq (local.get $i) (local.get $expStart)))
+                    (local.set $exp (select (i32.add (local.get $exp) (local.get $ev)) (i32.sub (local.get $exp) (local.get $ev)) (local.get $eneg)))
+                    (if (i32.and (i32.le_u (local.get $nd) (i32.const 15)) (i32.le_u (i32.add (local.get $exp) (i32.const 22)) (i32.const 44)))
+                      (then
+                        ;; At most 15 digits: m is exact, and so is 10^|exp| up to 22: one operation rounds.
+                        (local.set $v (f64.convert_i64_s (local.get $m)))
+                        (if (i32.gt_s (local.get $exp) (i32.const 0))
+                          (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3))))))
+                          (else (if (local.get $exp)
+                            (then (local.set $v (f64.mul (local.get $v) (f64.load (i32.shl (i32.sub (i32.const 0) (local.get $exp)) (i32.const 3))))))))))
+                      (else
+                        (local.set $v (call $longNumber (local.get $m) (local.get $nd) (local.get $exp) (local.get $intStart)))
+                        (br_if $done (f64.ne (local.get $v) (local.get $v)))))
+                    (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v)))))
+                    (br $valued)))
+                (if (i32.eqz (local.get $nd))
+                  (then
+                    (br_if $done (i32.ne (local.get $i) (local.get $fieldStart)))
+                    (local.set $v (f64.const nan)))
+                  (else
+                    (if (i32.gt_u (local.get $nd) (i32.const 15))
+                      (then
+                        (local.set $v (call $longNumber (local.get $m) (local.get $nd) (local.get $exp) (local.get $intStart)))
+                        (br_if $done (f64.ne (local.get $v) (local.get $v))))
+                      (else
+                        (local.set $v (f64.convert_i64_s (local.get $m)))
+                        (if (local.get $exp) (then (local.set $v (f64.div (local.get $v) (f64.load (i32.shl (local.get $exp) (i32.const 3)))))))))
+                    (if (local.get $neg) (then (local.set $v (f64.neg (local.get $v))))))))
               (local.set $idx (i32.add (local.get $base) (i32.load (i32.add (local.get $slots) (i32.shl (local.get $f) (i32.const 2))))))
               (if (global.get $f64)
                 (then (f64.store (i32.add (local.get $out) (i32.shl (local.get $idx) (i32.const 3))) (local.get $v)))
