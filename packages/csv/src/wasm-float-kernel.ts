@@ -23,9 +23,9 @@ const floatRecords = new WasmKernelModule<KernelExports>(FLOAT_RECORDS_WASM_BASE
  * parsers running side by side never share state.
  *
  * The bytes are copied into the kernel's memory a window at a time (memcpy, a few % of the parse) and
- * the rows it parsed are copied back into the batch's typed array; everything else — which records it
- * gives up on, what it stores — is exactly parseFloatRecords', and the tests hold the two (and the
- * general path) to identical results.
+ * the rows it parsed are copied back into the batch's typed array; everything else is parseFloatRecords'
+ * rules, except that it also takes numbers of 16 to 19 digits and exponents, which parseFloatRecords gives
+ * the general path. The tests hold the kernel, parseFloatRecords and the general path to identical results.
  */
 export class WasmFloatKernel {
   private readonly k: KernelExports;

@@ -1,6 +1,8 @@
 ;; The all-float record parser of float-record.ts, in WebAssembly: byte for byte the same rules
 ;; (parseFloatRecords' comment is the specification), ~1.5x faster than the JavaScript version because
-;; a wasm load has no map, bounds or interrupt check per byte (memory is guarded by the engine).
+;; a wasm load has no map, bounds or interrupt check per byte (memory is guarded by the engine). It also
+;; reads what parseFloatRecords hands to the general path as pandas writes it: 16 to 19 significant digits
+;; and exponents ($longNumber), to the same values as the general path (Number()'s).
 ;;
 ;; Built into float-records-wasm.ts by `node packages/wasm/scripts/build-wasm.mjs` (wabt); a test checks
 ;; that the committed module is the build of this file.
@@ -23,7 +25,7 @@
     (global.set $out (local.get $out)) (global.set $width (local.get $width)) (global.set $kinds (local.get $kinds))
     (global.set $slots (local.get $slots)) (global.set $ncols (local.get $ncols)) (global.set $delim (local.get $delim))
     (global.set $dec (local.get $dec)) (global.set $f64 (local.get $f64)))
-;; The value of the digits m (nd of them, leading zeros included, at intStart) over 10^exp, past what one
+;; The value of the digits m (nd of them, leading zeros included, from at) over 10^exp, past what one
   ;; exact operation gives: 16 to 19 significant digits (what pandas writes for a computed float64:
   ;; 0.30000000000000004), or a power of ten past 10^22 to divide by (1.2345678901234567e-07). NaN when the
   ;; kernel cannot say: more than 19 significant digits, a multiplication, a division past 10^44, or
