@@ -845,6 +845,31 @@ describe('a decimal comma the detection could not see', () => {
   });
 });
 
+describe('a decimal separator only cells that read both ways decided', () => {
+  it('`;` cells such as `5,100` (5.1, or 5100 with a thousands comma) are read with the comma, and the job’s notes say which cell and how to choose the point', async () => {
+    // As /tmp/nc/house_thousands_int.csv: an English-locale export with `;` between fields and `,` between thousands,
+    // which read as decimal commas: every row scored, from numbers a thousand times too small, nothing failing.
+    const file = `sepal_length;sepal_width;petal_length;petal_width\n${'5,100;3,500;1,400;0\n'.repeat(20)}`;
+    const { job, done } = await scored(platform, Buffer.from(file), { fields: { model: 'iris-logreg' }, filename: 'thousands.csv' });
+    expect(done.rows).toEqual({ total: 20, processed: 20, failed: 0 });
+    expect(done.input.decimal).toBe(',');
+    expect(done.input.notes).toEqual([
+      expect.stringMatching(
+        /^The decimal separator was taken as ',' from numbers such as "5,100", read as 5\.1; they may also mean 5100, ',' separating thousands/,
+      ),
+    ]);
+    expect(done.input.notes[0]).toContain(
+      '"Decimal separator (CSV): Point 1.5" on the upload page (the API\'s decimal field ".", the CLI\'s --decimal point)',
+    );
+    const page = await (await fetch(platform.url(job.links.page))).text();
+    expect(page).toContain('from numbers such as &quot;5,100&quot;');
+    // A file whose cells read one way only says nothing of it.
+    const plain = `sepal_length;sepal_width;petal_length;petal_width\n${'5,1;3,5;1,4;0,2\n'.repeat(20)}`;
+    const { done: plainDone } = await scored(platform, Buffer.from(plain), { fields: { model: 'iris-logreg' }, filename: 'plain.csv' });
+    expect(plainDone.input.notes).toEqual([]);
+  });
+});
+
 describe('Excel’s row and column limits', () => {
   it('results wider than a sheet: the page offers no Excel link but says why, and results.xlsx is refused', async () => {
     // 16,400 columns the model does not use, then iris' four: the results are wider than Excel's 16,384 columns.

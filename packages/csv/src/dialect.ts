@@ -59,6 +59,13 @@ export interface DetectedDialect extends CsvDialect {
    * with a decimal part, and lines of the file were left unseen: '.' by default, nothing telling '.' from ','.
    */
   decimalUndecided?: true;
+  /**
+   * The decimal separator was detected from number cells that read both ways, and from nothing else: this cell, the
+   * first of them (`2,020`: 2.02 with a decimal comma, 2020 with a thousands comma; `1.234`: 1.234, or 1234). The
+   * separator taken may be the wrong one, and every such cell then a wrong number, with no row failing: the job's
+   * notes say so. Present only then.
+   */
+  decimalAmbiguous?: string;
 }
 
 export interface DetectDialectOptions {
@@ -89,6 +96,12 @@ const GROUPED_COMMA_DECIMAL_CELL = /^[+-]?\d{1,3}([. \u00a0\u202f])\d{3}(?:\1\d{
 const DOT_DECIMAL_CELL = /^[+-]?\d*\.\d+(?:[eE][+-]?\d+)?$/;
 /** `1.234` is 1234 in a decimal-comma file and 1.234 otherwise: evidence for neither. */
 const AMBIGUOUS_DOT_CELL = /^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$/;
+/**
+ * `2,020` is 2.02 with a decimal comma and 2020 with a thousands comma (a `;` file from an English-locale program).
+ * Still counted for a decimal comma, as European files write three decimals too; but when nothing else decided it,
+ * the job says which cell could be read the other way.
+ */
+const AMBIGUOUS_COMMA_CELL = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/;
 
 /**
  * Finds the dialect of a CSV file from its first bytes: the header and the first rows, split with the
@@ -178,18 +191,36 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
   } else {
     let comma = 0;
     let dot = 0;
+    /** Comma cells that are not also a thousands-grouped integer (`12,5`, `0,125`, `1.234,5`). */
+    let plainComma = 0;
+    let ambiguousComma: string | undefined;
+    let ambiguousDot: string | undefined;
     for (const row of best.rows.slice(1)) {
       for (const cell of row) {
         const t = cell.trim();
-        if (COMMA_DECIMAL_CELL.test(t) || GROUPED_COMMA_DECIMAL_CELL.test(t)) comma++;
-        else if (DOT_DECIMAL_CELL.test(t) && !AMBIGUOUS_DOT_CELL.test(t)) dot++;
+        if (COMMA_DECIMAL_CELL.test(t) || GROUPED_COMMA_DECIMAL_CELL.test(t)) {
+          comma++;
+          if (!AMBIGUOUS_COMMA_CELL.test(t)) plainComma++;
+          else ambiguousComma ??= t;
+        } else if (DOT_DECIMAL_CELL.test(t)) {
+          if (!AMBIGUOUS_DOT_CELL.test(t)) dot++;
+          else ambiguousDot ??= t;
+        }
       }
     }
     if (comma > dot) {
       decimal = ',';
       reason += `; decimal ',' (${comma} numbers like 12,5${dot > 0 ? `, ${dot} like 12.5` : ''})`;
+      // Every comma cell also reads as a thousands-grouped integer, and no `12.5` argued: nothing told them apart.
+      if (plainComma === 0 && dot === 0 && ambiguousComma !== undefined) {
+        return { delimiter, decimal, confidence, reason, decimalAmbiguous: ambiguousComma };
+      }
     } else if (dot > 0 || comma > 0) {
       reason += `; decimal '.' (${dot} numbers like 12.5, ${comma} like 12,5)`;
+    } else if (ambiguousDot !== undefined) {
+      // `1.234` cells alone: read as 1.234 (as pandas.read_csv reads them without thousands='.'), and said.
+      reason += `; decimal '.' (numbers like ${ambiguousDot} only, which read both ways)`;
+      return { delimiter, decimal, confidence, reason, decimalAmbiguous: ambiguousDot };
     } else {
       reason += "; decimal '.' (no decimal numbers seen)";
       // Said only when lines were left unseen (a sample cut short, or maxLines reached): a whole file of integers

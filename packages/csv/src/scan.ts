@@ -115,6 +115,8 @@ export class CsvScanner {
   private detected: DetectedDialect | null = null;
   /** The decimal separator was detected from a sample that decided nothing, lines of the file unseen. */
   private decimalUndecided = false;
+  /** The detection's cell that read both ways, when nothing else decided the decimal separator. */
+  private decimalAmbiguous: string | undefined;
 
   /** The first bytes are held back until SIGNATURE_BYTES are known, to check signatures and the BOM. */
   private head: Buffer[] | null = [];
@@ -307,6 +309,7 @@ export class CsvScanner {
     if (this.delimiter !== ',') layout.delimiter = this.delimiter;
     if (this.decimal !== '.') layout.decimal = this.decimal;
     if (this.decimalUndecided) layout.decimalUndecided = true;
+    if (this.decimalAmbiguous !== undefined) layout.decimalAmbiguous = this.decimalAmbiguous;
     if (this.duplicates.length > 0) layout.duplicateColumns = this.duplicates;
     return layout;
   }
@@ -374,6 +377,7 @@ export class CsvScanner {
     this.setDelimiter(found.delimiter);
     this.decimal = found.decimal;
     this.decimalUndecided = found.decimalUndecided === true;
+    this.decimalAmbiguous = found.decimalAmbiguous;
   }
 
   private setDelimiter(delimiter: CsvDelimiter): void {

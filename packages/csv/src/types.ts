@@ -121,6 +121,11 @@ export interface CsvLayout {
    */
   decimalUndecided?: true;
   /**
+   * The decimal separator was detected from cells that read both ways (`2,020`, `1.234`) and nothing else: the first
+   * of them, for the job's notes. Present only then.
+   */
+  decimalAmbiguous?: string;
+  /**
    * Header names equal (ignoring case) to an earlier one: `header` holds them renamed as pandas renames them
    * (`note.1`); a model that needs such a column is refused with the message (duplicate_column). Present only then.
    */

@@ -51,6 +51,23 @@ describe('detectDialect', () => {
     expect(detectDialect('a;b\n1.234;7\n')).toMatchObject({ delimiter: ';', decimal: '.' });
   });
 
+  it('a separator decided only by cells that read both ways (`2,020`, `1.234`) says which cell, so the job can say so', () => {
+    // A `;` file from an English-locale program: `2,020` is 2020 there, and 2.02 with a decimal comma.
+    const years = detectDialect('area;rooms;year_built\n379;6;2,020\n261;7;1,940\n', { complete: true });
+    expect(years).toMatchObject({ delimiter: ';', decimal: ',', decimalAmbiguous: '2,020' });
+    // A German file of whole amounts: `1.234` is 1234 there, and read as 1.234.
+    expect(detectDialect('id;amount\n1;1.234\n2;12.500\n', { complete: true })).toMatchObject({
+      delimiter: ';',
+      decimal: '.',
+      decimalAmbiguous: '1.234',
+    });
+    // Any cell that reads one way only decides, and nothing is said.
+    expect(detectDialect('a;b\n2,020;12,5\n', { complete: true }).decimalAmbiguous).toBeUndefined();
+    expect(detectDialect('a;b\n0,125;7\n', { complete: true }).decimalAmbiguous).toBeUndefined();
+    expect(detectDialect('a;b\n1.234;0.5\n', { complete: true }).decimalAmbiguous).toBeUndefined();
+    expect(detectDialect('a;b\n1;2\n', { complete: true }).decimalAmbiguous).toBeUndefined();
+  });
+
   it('tab and pipe files, with decimal commas too', () => {
     expect(detectDialect('a\tb\n1\t2\n3\t4\n')).toMatchObject({ delimiter: '\t', decimal: '.', confidence: 'high' });
     expect(detectDialect('a\tb\n1,5\t2\n')).toMatchObject({ delimiter: '\t', decimal: ',' });

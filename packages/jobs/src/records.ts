@@ -52,6 +52,8 @@ const CsvInputLayout = z.object({
   decimal: z.enum(['.', ',']).optional(),
   /** The decimal separator was taken as '.' from first lines holding no decimal number (the job's notes say so). */
   decimalUndecided: z.literal(true).optional(),
+  /** The decimal separator was detected from cells that read both ways (`2,020`), this one first (the notes say so). */
+  decimalAmbiguous: z.string().optional(),
   /**
    * Header names equal (ignoring case) to an earlier one, renamed in `header` as pandas renames them (`note.1`):
    * refused (duplicate_column, this message) only for a column the model needs.

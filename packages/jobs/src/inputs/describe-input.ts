@@ -35,6 +35,7 @@ export function describeInput(layout: JobLayout): InputDescription {
       const notes = [
         ...(encoding === undefined ? [] : [encodingNote(encoding)]),
         ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
+        ...(layout.decimalAmbiguous === undefined ? [] : [ambiguousDecimalNote(layout.decimalAmbiguous, dialect.decimal)]),
         ...(layout.ignoredSheet === undefined ? [] : [ignoredSheetNote(layout.ignoredSheet, 'a CSV file')]),
         ...(layout.duplicateColumns ? [duplicateColumnsNote(layout.header, layout.duplicateColumns)] : []),
       ];
@@ -54,6 +55,26 @@ const UNDECIDED_DECIMAL_NOTE =
   "The decimal separator was taken as '.': the first lines held no number with a decimal part to tell '.' from ','. " +
   'If the numbers further down use decimal commas (12,5), those rows fail: score the file again choosing ' +
   '"Decimal separator (CSV): Comma 1,5" on the upload page (the API\'s decimal field ",", the CLI\'s --decimal comma).';
+
+/**
+ * A `;`, tab or `|` file whose numbers with a separator all read both ways (`2,020`, `1.234`): the detection took one
+ * reading, and if it is the wrong one every such cell is another number, no row failing. Says which, with the cell.
+ */
+function ambiguousDecimalNote(cell: string, decimal: CsvDecimal): string {
+  const asDecimal = Number(cell.replace(',', '.')).toString();
+  const asThousands = cell.replace(/[.,]/g, '');
+  const other = decimal === ',' ? '.' : ',';
+  const choice =
+    decimal === ','
+      ? `"Decimal separator (CSV): Point 1.5" on the upload page (the API's decimal field ".", the CLI's --decimal point)`
+      : `"Decimal separator (CSV): Comma 1,5" on the upload page (the API's decimal field ",", the CLI's --decimal comma)`;
+  return (
+    `The decimal separator was taken as '${decimal}' from numbers such as "${cell}", read as ${asDecimal}; they may ` +
+    `also mean ${asThousands}, '${decimal}' separating thousands, and nothing in the first lines told which. ` +
+    `If the file's decimal separator is '${other}', every such number was read wrong and no row fails for it: ` +
+    `score the file again choosing ${choice}.`
+  );
+}
 
 /**
  * A header naming columns the model does not read more than once: they are scored all the same, and named in the

@@ -72,6 +72,7 @@ function csvJobLayout(scanned: CsvHeadLayout): CsvJobLayout {
     ...(scanned.delimiter ? { delimiter: scanned.delimiter } : {}),
     ...(scanned.decimal ? { decimal: scanned.decimal } : {}),
     ...(scanned.decimalUndecided ? { decimalUndecided: true as const } : {}),
+    ...(scanned.decimalAmbiguous !== undefined ? { decimalAmbiguous: scanned.decimalAmbiguous } : {}),
     ...(scanned.duplicateColumns ? { duplicateColumns: scanned.duplicateColumns } : {}),
   };
 }
