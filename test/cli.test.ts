@@ -166,6 +166,33 @@ describe('batchcast submit', () => {
     expect(bad.stderr).toContain('--format: "xml" is not one of csv, xlsx, parquet, jsonl');
   });
 
+  it('submit --wait says how the file was read (the job’s notes), as the job page and `status` do', async () => {
+    // A `;` file from an English-locale program: its thousands commas read as decimal commas, every row scored from
+    // the wrong numbers, nothing failing; and Windows-1252 text (ü in Zürich). Before, only the job page and
+    // `batchcast status` said so: whoever waited on submit never saw it.
+    const [head, ...body] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    const thousands = path.join(tmp, 'iris-thousands.csv');
+    const cells = body.map((r) =>
+      r
+        .split(',')
+        .slice(0, 4)
+        .map((v) => (Number(v) * 1000).toLocaleString('en-US'))
+        .join(';'),
+    );
+    await writeFile(
+      thousands,
+      Buffer.from(`${head!.split(',').slice(0, 4).join(';')};ville\n${cells.map((r) => `${r};Z\xfcrich`).join('\n')}\n`, 'latin1'),
+    );
+    const out = path.join(tmp, 'iris-thousands-results.csv');
+    const run = await cli(['submit', thousands, '--model', 'iris-logreg', '--wait', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('note: Read as Windows-1252 text');
+    expect(run.stderr).toMatch(
+      /note: The decimal separator was taken as ',' from numbers such as "5,100", read as 5\.1; they may also mean 5100/,
+    );
+    expect(run.stderr).toContain("the CLI's --decimal point");
+  });
+
   it('uploads, waits with progress, downloads the results (what scikit-learn predicted) and prints the job page', async () => {
     const out = path.join(tmp, 'results.csv');
     const r = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg', '--wait', '--out', out]);

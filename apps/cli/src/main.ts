@@ -217,6 +217,9 @@ async function submit(args: string[]): Promise<number> {
   }
   const job = await followJob(at(base, created.links.self));
   process.removeListener('SIGINT', onInterrupt);
+  // How the file was read (an encoding converted, a decimal separator that may be the wrong one, formulas read as
+  // empty): the job page and `batchcast status` show these, and whoever waited here would otherwise never see them.
+  for (const note of job.input.notes) log(`note: ${note}`);
   if (job.status !== 'succeeded') {
     log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`);
     return EXIT_FAILED;
