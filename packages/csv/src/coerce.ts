@@ -96,10 +96,43 @@ export function notANumber(text: string, column: string, markers: MissingMarkers
       : `column "${column}": ${shown(text)} is a spreadsheet formula, not a number: give its value instead (what wrote it kept the formula, not its result)`;
   }
   const message = `column "${column}": ${shown(text)} is not a number`;
-  if (!MISSING_MARKER.test(text.trim())) return message + booleanHint(text, markers);
+  if (!MISSING_MARKER.test(text.trim())) return message + (formattedNumberHint(text.trim()) ?? booleanHint(text, markers));
   return markers === 'pandas'
     ? `${message}; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)`
     : `${message}; if it marks a missing value, write null (in JSON and Parquet only null is missing: a text such as "NA" is text, as pandas reads it there)`;
+}
+
+/** Digits as a spreadsheet displays them: grouped by `,` `.` or spaces (a no-break one too), a decimal part. */
+const DISPLAYED_DIGITS = String.raw`\d[\d.,\s\u00a0\u202f]*`;
+const PERCENT = new RegExp(String.raw`^[+-]?${DISPLAYED_DIGITS}\s*%$`);
+const CURRENCY = new RegExp(
+  String.raw`^[+-]?\s*(?:[$€£¥₹]|[A-Z]{3}\s)\s*[+-]?${DISPLAYED_DIGITS}$|^[+-]?${DISPLAYED_DIGITS}\s*(?:[$€£¥₹]|\s[A-Z]{3})$`,
+);
+const ACCOUNTING_NEGATIVE = new RegExp(String.raw`^\(\s*(?:[$€£¥₹]\s*)?${DISPLAYED_DIGITS}\s*(?:[$€£¥₹]\s*)?\)$`);
+/** The typographic minus (U+2212), and the dashes a word processor or a PDF puts in its place. */
+const TYPOGRAPHIC_MINUS = new RegExp(String.raw`^[\u2212\u2012\u2013\u2014\ufe63\uff0d]\s*${DISPLAYED_DIGITS}$`);
+
+/**
+ * A number as a spreadsheet displays it rather than as it stores it (a cell formatted as percent or currency, an
+ * accounting negative, a typographic minus), which is what an export "as displayed" or a copy from a report writes.
+ * pandas reads none of them as a number, and scikit-learn refuses them, so neither does batchcast; the message's end
+ * says what the text is and how to write the number, or undefined for any other text.
+ */
+function formattedNumberHint(text: string): string | undefined {
+  if (PERCENT.test(text)) {
+    return `; the percent sign is not part of a number: write the number alone (0.35 for 35%, or 35, as the model was trained on), e.g. by formatting the column as a plain number (General) in the spreadsheet before exporting it`;
+  }
+  if (CURRENCY.test(text)) {
+    return '; the currency sign is not part of a number: write the number alone (1234.5), e.g. by formatting the column as a plain number (General) in the spreadsheet before exporting it';
+  }
+  if (ACCOUNTING_NEGATIVE.test(text)) {
+    return "; parentheses are an accountant's way of writing a negative number: write it with a minus sign (-1234.5), e.g. by formatting the column as a plain number (General) before exporting it";
+  }
+  if (TYPOGRAPHIC_MINUS.test(text)) {
+    const dash = text.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `; it starts with U+${dash}, a typographic minus or dash, not the minus sign numbers are written with: replace it with "-" (the hyphen-minus key)`;
+  }
+  return undefined;
 }
 
 /**

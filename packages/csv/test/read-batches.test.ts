@@ -39,6 +39,26 @@ describe('readBatches coercion', () => {
     expect(data[0]).toEqual([30, 2, NaN, NaN, NaN, NaN, NaN, NaN]);
   });
 
+  it('a number as a spreadsheet displays it (percent, currency, accounting negative, typographic minus) fails its row, saying how to write it', async () => {
+    // What an export "as displayed" or a copy from a report writes; pandas reads none of them as a number either.
+    // Before, each said only `is not a number`, leaving the person to guess what about "35%" was wrong.
+    const cells = ['35%', '$1,234.50', '1.234,50 €', 'EUR 12', '(1,234)', '\u22121234', 'abc'];
+    const { errors, data } = await readAll(`amount\n${cells.map((c) => `"${c}"`).join('\n')}\n`, [
+      { name: 'x', type: 'float64', columns: [0] },
+    ]);
+    const general = 'by formatting the column as a plain number (General)';
+    expect(errors.map((e) => e.message)).toEqual([
+      `column "amount": "35%" is not a number; the percent sign is not part of a number: write the number alone (0.35 for 35%, or 35, as the model was trained on), e.g. ${general} in the spreadsheet before exporting it`,
+      `column "amount": "$1,234.50" is not a number; the currency sign is not part of a number: write the number alone (1234.5), e.g. ${general} in the spreadsheet before exporting it`,
+      `column "amount": "1.234,50 €" is not a number; the currency sign is not part of a number: write the number alone (1234.5), e.g. ${general} in the spreadsheet before exporting it`,
+      `column "amount": "EUR 12" is not a number; the currency sign is not part of a number: write the number alone (1234.5), e.g. ${general} in the spreadsheet before exporting it`,
+      `column "amount": "(1,234)" is not a number; parentheses are an accountant's way of writing a negative number: write it with a minus sign (-1234.5), e.g. ${general} before exporting it`,
+      'column "amount": "\u22121234" is not a number; it starts with U+2212, a typographic minus or dash, not the minus sign numbers are written with: replace it with "-" (the hyphen-minus key)',
+      'column "amount": "abc" is not a number',
+    ]);
+    expect(data[0]).toEqual(cells.map(() => NaN));
+  });
+
   it("pandas' default missing-value markers (R's NA, SQL's NULL, Excel's #N/A, <NA>…) are missing values, quoted or not", async () => {
     // Exactly the cells pandas.read_csv reads as NaN by default (its STR_NA_VALUES; `None` since pandas 2.0).
     const markers = ['NA', '"NA"', 'NULL', 'null', 'N/A', 'n/a', '#N/A', '#N/A N/A', '#NA', '<NA>', 'None', 'NaN', 'nan', '-NaN', '-nan'];
