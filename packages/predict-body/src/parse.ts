@@ -16,7 +16,7 @@
  * The rows come as objects (parsePredictBody) or, for the real-time endpoint, as a tape of cells
  * (readPredictCells, see cell-tape.ts): the same reading and refusals, without an object per row.
  */
-import { caseClashKey, caseClashMessage } from '@batchcast/names';
+import { caseClashKey, caseClashMessage, nonFiniteJsonHint, nonFiniteWordAt } from '@batchcast/names';
 import { DEFAULT_PREDICT_BODY_LIMITS, NESTED_LIST, NESTED_OBJECT, PredictBodyError } from './types.js';
 import type { CellValue, PredictBody, PredictBodyLimits, PredictRow } from './types.js';
 import { decodeJsonString, ESCAPES } from './json-string.js';
@@ -110,7 +110,17 @@ class Reader {
       offset >= this.len
         ? 'the body ends there'
         : `found ${this.buf[offset]! >= 0x20 && this.buf[offset]! < 0x7f ? JSON.stringify(String.fromCharCode(this.buf[offset]!)) : `byte 0x${this.buf[offset]!.toString(16).padStart(2, '0')}`}`;
-    return this.fail(400, 'malformed_json', `The body is not valid JSON: expected ${expected} at byte ${offset} (${found}).`, offset);
+    // Python's NaN or Infinity where a value belongs (requests' json= writes them): say what wrote it and what to send.
+    const word = offset < this.len ? nonFiniteWordAt(this.buf.toString('latin1', offset, offset + 9), 0) : undefined;
+    // `-Infinity` stops at its `I`, the minus read as a number's start.
+    const signed = word === 'Infinity' && offset > 0 && this.buf[offset - 1] === 0x2d ? `-${word}` : word;
+    const hint = signed === undefined ? '' : ` ${nonFiniteJsonHint(signed, 'send')}.`;
+    return this.fail(
+      400,
+      'malformed_json',
+      `The body is not valid JSON: expected ${expected} at byte ${offset} (${found}).${hint}`,
+      offset,
+    );
   }
 
   private where(): string {
