@@ -6,7 +6,7 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex, type NamedTwice, pandasHeader } from '../names/dist/index.js';
+import { HeaderIndex, type NamedTwice, nonFiniteJsonHint, nonFiniteWordIn, pandasHeader } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -267,6 +267,9 @@ function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
       value = JSON.parse(line);
     } catch {
       if (records === 0) {
+        // Python's NaN or Infinity: the server's words for it (what wrote it, what to write).
+        const word = nonFiniteWordIn(line);
+        if (word !== undefined) return { kind: 'error', error: `Line ${i + 1} is not valid JSON: ${nonFiniteJsonHint(word)}.` };
         return {
           kind: 'error',
           error: `Line ${i + 1} is not valid JSON. In JSON Lines every line is one object, e.g. {"a": 1, "b": "x"}; a pretty-printed JSON document should be a JSON array.`,
@@ -298,7 +301,9 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
   try {
     value = JSON.parse(text);
   } catch {
-    return { kind: 'error', error: 'The file starts like a JSON array but is not valid JSON.' };
+    // The server reads an array record by record: one that is not JSON (Python's NaN, a stray comma) fails its row
+    // only, the others are scored. Refusing the whole file here refused what the API and the CLI take.
+    return { kind: 'server', format: 'a JSON array' };
   }
   const rows = Array.isArray(value) ? value : [];
   if (rows.length === 0) return { kind: 'error', error: 'The JSON array is empty: there is nothing to score.' };
