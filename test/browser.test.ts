@@ -1137,6 +1137,39 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it("labels a regressor's histogram so that bins read apart, however narrow its range beside its values", async () => {
+    // house-prices.pkl predicts prices around 123 million in a range of 0.6 million: every bin edge was "1.23e+8" or
+    // "1.24e+8", the axis said 1.23e+8 twice and the table listed 20 bins "from 1.23e+8 to 1.23e+8".
+    const form = new FormData();
+    form.set('name', 'house-prices');
+    form.set('file', fileBlob(await readFile(path.join(repoRoot, 'test/fixtures/models/house-prices.pkl'))), 'house-prices.pkl');
+    const registered = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const job = await submitOk(platform, path.join(repoRoot, 'test/fixtures/models/house-prices.csv'), { model: 'house-prices' });
+    const page = await open(desktop, job.links.page);
+    await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+    await page.click('#chart-table-wrap summary');
+    const rows = await page.$$eval('#chart-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+    expect(rows.length).toBeGreaterThan(5);
+    for (const [from, to] of rows) expect(from).not.toBe(to);
+    // Each bin starts where the one before it ended, and no two bins read alike.
+    for (let i = 1; i < rows.length; i++) expect(rows[i]![0]).toBe(rows[i - 1]![1]);
+    expect(new Set(rows.map((r) => r[0])).size).toBe(rows.length);
+    const ticks = await page.$$eval('#chart svg text.tick', (t) => t.map((e) => e.textContent ?? ''));
+    const valueTicks = ticks.slice(2); // after the counts' two
+    expect(valueTicks).toHaveLength(3);
+    expect(new Set(valueTicks).size).toBe(3);
+    expect(valueTicks[0]).toMatch(/^1\.23\d*e\+8$/);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
   it('runs the model version the form shows, even when a newer one is registered while the page is open, with JavaScript and without', async () => {
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const onnx = await readFile(path.join(examples, 'models', 'iris-logreg.onnx'));

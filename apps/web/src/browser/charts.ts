@@ -16,8 +16,28 @@ function svgEl(name: string, attrs: Record<string, string | number>, text?: stri
 }
 
 /** A predicted value, short enough for an axis tick. */
-export const shortNumber = (v: number): string =>
-  Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+export const shortNumber = (v: number): string => withDigits(v, 3);
+
+/** `v` with `digits` significant digits (at least 4 in plain notation), in exponent notation when very large or small. */
+const withDigits = (v: number, digits: number): string =>
+  Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(digits - 1) : String(Number(v.toPrecision(Math.max(4, digits))));
+
+/** A histogram's bin edges labelled apart: `[first bin's start, each bin's end…]`. */
+export const edgesOf = (bins: HistogramBin[]): string[] =>
+  distinctLabels(bins.length === 0 ? [] : [...bins.map((b) => b.from), bins[bins.length - 1]!.to]);
+
+/**
+ * Labels for values read side by side (a histogram's bin edges, in order): as short as shortNumber, with more digits
+ * until neighbours that differ read differently. Prices around 123 million in bins 30,000 wide were all "1.23e+8":
+ * the axis said 1.23e+8 twice and the table 20 bins "from 1.23e+8 to 1.23e+8".
+ */
+export function distinctLabels(values: number[]): string[] {
+  for (let digits = 3; digits <= 17; digits++) {
+    const labels = values.map((v) => withDigits(v, digits));
+    if (labels.every((l, i) => i === 0 || values[i] === values[i - 1] || l !== labels[i - 1])) return labels;
+  }
+  return values.map(String);
+}
 
 /** n as a share of total: whole percent, one decimal from 1,000 rows on. */
 export const percent = (n: number, total: number): string => (total ? `${((100 * n) / total).toFixed(total >= 1000 ? 1 : 0)}%` : '0%');
@@ -77,6 +97,8 @@ export function histogramChart(container: HTMLElement, bins: HistogramBin[]): vo
   const first = bins[0];
   const last = bins[bins.length - 1];
   if (!first || !last) return;
+  // The bin edges, labelled so that neighbours read apart (edges[i] is bin i's start, edges[i + 1] its end).
+  const edges = edgesOf(bins);
   const width = Math.max(280, container.clientWidth);
   const height = 240;
   const m = { left: 52, right: 12, top: 12, bottom: 44 };
@@ -85,20 +107,12 @@ export function histogramChart(container: HTMLElement, bins: HistogramBin[]): vo
   const max = Math.max(1, ...bins.map((b) => b.count));
   const total = bins.reduce((n, b) => n + b.count, 0);
   const svg = svgEl('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', class: 'histogram' });
-  svg.append(
-    svgEl(
-      'title',
-      {},
-      `Histogram of the predicted values from ${shortNumber(first.from)} to ${shortNumber(last.to)}, ${formatCount(total)} rows`,
-    ),
-  );
+  svg.append(svgEl('title', {}, `Histogram of the predicted values from ${edges[0]} to ${edges[bins.length]}, ${formatCount(total)} rows`));
   const bw = plotW / bins.length;
   bins.forEach((b, i) => {
     const h = (plotH * b.count) / max;
     const g = svgEl('g', {});
-    g.append(
-      svgEl('title', {}, `${shortNumber(b.from)} to ${shortNumber(b.to)}: ${formatCount(b.count)} rows (${percent(b.count, total)})`),
-    );
+    g.append(svgEl('title', {}, `${edges[i]} to ${edges[i + 1]}: ${formatCount(b.count)} rows (${percent(b.count, total)})`));
     g.append(svgEl('rect', { x: m.left + i * bw + 1, y: m.top + plotH - h, width: Math.max(1, bw - 2), height: h, class: 'bar' }));
     svg.append(g);
   });
@@ -111,10 +125,9 @@ export function histogramChart(container: HTMLElement, bins: HistogramBin[]): vo
   svg.append(svgEl('text', { x: m.left - 6, y: m.top + plotH, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'tick' }, '0'));
   const ticks = bins.length > 1 ? [0, Math.floor(bins.length / 2), bins.length] : [0, 1];
   for (const t of ticks) {
-    const value = t === bins.length ? last.to : (bins[t] ?? last).from;
     const anchor = t === 0 ? 'start' : t === bins.length ? 'end' : 'middle';
     svg.append(svgEl('line', { x1: m.left + t * bw, y1: m.top + plotH, x2: m.left + t * bw, y2: m.top + plotH + 5, class: 'axis' }));
-    svg.append(svgEl('text', { x: m.left + t * bw, y: m.top + plotH + 18, 'text-anchor': anchor, class: 'tick' }, shortNumber(value)));
+    svg.append(svgEl('text', { x: m.left + t * bw, y: m.top + plotH + 18, 'text-anchor': anchor, class: 'tick' }, edges[t]!));
   }
   svg.append(svgEl('text', { x: m.left + plotW / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'predicted value'));
   container.replaceChildren(svg);

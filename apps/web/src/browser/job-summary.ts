@@ -4,7 +4,7 @@
 import type { JobSummary } from '@batchcast/contract';
 import { FAILURE_COLUMNS, failureCells, failuresNote, previewHeading } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
-import { classChart, histogramChart, percent, shortNumber } from './charts.js';
+import { classChart, edgesOf, histogramChart, percent } from './charts.js';
 import { byId, setText } from './dom.js';
 
 /** Longer than this, a cell is cut short by the stylesheet (with an ellipsis): its whole text is its tooltip. */
@@ -61,10 +61,11 @@ function showChart(s: JobSummary): void {
   } else if (bins.length > 0) {
     setText('chart-heading', 'Distribution of the predicted values');
     drawChart = () => histogramChart(chart, bins);
+    const edges = edgesOf(bins);
     fillTable(
       chartTable,
       ['from', 'to', 'rows'],
-      bins.map((b) => [shortNumber(b.from), shortNumber(b.to), formatCount(b.count)]),
+      bins.map((b, i) => [edges[i]!, edges[i + 1]!, formatCount(b.count)]),
     );
   }
   if (drawChart) {
