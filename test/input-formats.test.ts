@@ -413,6 +413,18 @@ describe('edge cases, each format', () => {
       'wrong_delimiter',
     );
     expect(csv.message).toMatch(/^lines 1 to 2 look like a title, not the header: the column names seem to be on line 3 /);
+    // A title merged across the table (A1:D1, as people centre one): quoted once, as the sheet shows it, where the
+    // merged cells' column names made it "Iris measurements, spring 2026 Iris measurements, spring 202…".
+    const merged = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'iris-merged-title.xlsx')),
+      { fields: IRIS, filename: 'iris.xlsx' },
+      422,
+      'missing_columns',
+    );
+    expect(merged.message).toBe(
+      'The header seems to be on row 3 of sheet "Iris" (rows 1-2 look like a title: "Iris measurements, spring 2026"; row 1 was read as the header): delete the rows above the header and upload the file again.',
+    );
     // A sheet of another model's data, a wider row below a one-cell header but none of the names: the usual refusal.
     const other = await refusedUpload(platform, book, { fields: IRIS, filename: 'churn.xlsx' }, 422, 'missing_columns');
     expect(other.message).toMatch(/^The Excel sheet is missing 4 columns the model needs/);

@@ -172,7 +172,7 @@ function headerBelowTitle(layout: JobLayout, model: Model, err: unknown): Domain
   if (!found) return null;
   const titleRow = layout.headerRow;
   const rows = found.row - 1 === titleRow ? `row ${titleRow} looks` : `rows ${titleRow}-${found.row - 1} look`;
-  const title = truncate(layout.header.filter((h) => h.trim() !== '').join(' '), 60);
+  const title = truncate(titleTexts(layout.header).join(' '), 60);
   return new DomainError(
     'unprocessable',
     'missing_columns',
@@ -180,6 +180,16 @@ function headerBelowTitle(layout: JobLayout, model: Model, err: unknown): Domain
       'delete the rows above the header and upload the file again.',
     { missing, sheetRow: found.row },
   );
+}
+
+/**
+ * The texts of a title row read as a header, as the sheet shows them: its blank cells left out, and once each a title
+ * merged across the table's width, whose covered columns the header names `<title>_2`, `<title>_3`… (xlsx-to-csv.ts).
+ * The refusal quoted "Iris report Iris report_2 Iris report_3 Iris…", a title the person never wrote.
+ */
+function titleTexts(header: readonly string[]): string[] {
+  const merged = (h: string, i: number) => header.slice(0, i).some((p, j) => h === `${p}_${i - j + 1}`);
+  return header.filter((h, i) => h.trim() !== '' && !merged(h, i));
 }
 
 /** A new job's id and access token (a key's jobs get a token derived from the key, so listing them gives the same links again). */
