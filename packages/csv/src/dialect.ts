@@ -90,6 +90,23 @@ function endsWithDelimiter(rows: string[][]): boolean {
   return data.length > 0 && extra * 2 > data.length;
 }
 
+/**
+ * The first sampled data rows whose field count is not the header's, split by `delimiter`: "with ',' (4 fields in
+ * the header), data row 1 has 5 fields, row 2 has 3" (rows counted from 1 below the header, as errors.csv counts them).
+ */
+function raggedRows(rows: string[][], delimiter: CsvDelimiter): string {
+  const fields = rows[0]!.length;
+  const off: string[] = [];
+  let more = 0;
+  rows.slice(1).forEach((r, i) => {
+    if (r.length === fields) return;
+    if (off.length < 3) off.push(`${off.length === 0 ? 'data row' : 'row'} ${i + 1} has ${r.length}`);
+    else more++;
+  });
+  const rest = more > 0 ? ` (and ${more} more)` : '';
+  return `with ${describeDelimiter(delimiter)} (${fields} fields in the header), ${off.join(', ')}${rest}`;
+}
+
 const COMMA_DECIMAL_CELL = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
 /** `1.234,5`, `1 234,5` (a space, U+00A0 or U+202F, as French Excel writes it): one grouping throughout. */
 const GROUPED_COMMA_DECIMAL_CELL = /^[+-]?\d{1,3}([. \u00a0\u202f])\d{3}(?:\1\d{3})*,\d+$/;
@@ -164,6 +181,7 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
       ...DEFAULT_DIALECT,
       confidence: 'none',
       reason: `could not tell how the columns are separated: no delimiter gives the header's number of fields on most rows (${counts.join('; ')})`,
+      advice: `${raggedRows(best.rows, best.delimiter)}; check those rows for a missing value or one too many (an unquoted ${describeDelimiter(best.delimiter)} inside a value), or choose the delimiter and decimal separator explicitly`,
     };
   }
   const delimiter = best.delimiter;

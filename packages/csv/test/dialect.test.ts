@@ -101,6 +101,12 @@ describe('detectDialect', () => {
     expect(none.reason).toMatch(
       /^could not tell how the columns are separated: no delimiter gives the header's number of fields on most rows/,
     );
+    // Which rows, so that they can be found and mended.
+    expect(none.advice).toBe(
+      "with ';' (3 fields in the header), data row 1 has 2, row 2 has 1, row 3 has 4; check those rows for a missing value or one too many (an unquoted ';' inside a value), or choose the delimiter and decimal separator explicitly",
+    );
+    const many = detectDialect(`a,b,c,d\n${'1,2\n'.repeat(6)}1,2,3,4\n`);
+    expect(many.advice).toMatch(/^with ',' \(4 fields in the header\), data row 1 has 2, row 2 has 2, row 3 has 2 \(and 3 more\); /);
   });
 
   it('rows that end with the delimiter (one empty field more than the header) are named as such', () => {
