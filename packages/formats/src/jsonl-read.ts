@@ -24,7 +24,7 @@ function invalidJsonReason(why: string, text: string): string {
   // Python's NaN or Infinity: say what wrote it and what to write, rather than only where JSON.parse stopped.
   const word = nonFiniteWordIn(text);
   if (word !== undefined) return `this record is not valid JSON: ${nonFiniteJsonHint(word)}`;
-  return `this record is not valid JSON${where} (${reason}): fix or remove that line`;
+  return `this record is not valid JSON${where} (${reason}): fix or remove that record`;
 }
 
 function parseLine(line: Buffer): Parsed {

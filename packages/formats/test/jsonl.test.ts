@@ -156,7 +156,7 @@ describe('readJsonlBatches', () => {
         row: 4,
         column: null,
         value: '{"id": 5, "x": ',
-        message: expect.stringMatching(/^this record is not valid JSON( at column \d+)? \(.+\): fix or remove that line$/),
+        message: expect.stringMatching(/^this record is not valid JSON( at column \d+)? \(.+\): fix or remove that record$/),
       },
       { row: 6, column: 'x', value: 'abc', message: 'column "x": "abc" is not a number' },
     ]);

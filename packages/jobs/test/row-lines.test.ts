@@ -92,7 +92,7 @@ describe('the line of a failed row', () => {
       [4, 5],
     ]);
     expect(failures[0]!.reason).toBe(
-      'this record is not valid JSON at column 42 (expected double-quoted property name): fix or remove that line',
+      'this record is not valid JSON at column 42 (expected double-quoted property name): fix or remove that record',
     );
     // Every row missing a value a linear model cannot take: the job fails, naming its first row and line.
     const missing = await scoredJob(`${HEADER}\n\n,3.5,1.4,0.2,setosa\n,3.0,1.4,0.2,setosa\n`, 'missing.csv', 1);
