@@ -1,7 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { duckdbMakeParquet, duckdbParquet, openpyxlMake, openpyxlWorkbook, results, resultsJsonl, scored } from './support/formats.js';
+import {
+  duckdbMakeParquet,
+  duckdbParquet,
+  openpyxlMake,
+  openpyxlWorkbook,
+  results,
+  resultsJsonl,
+  scored,
+  xlsxSheetXml,
+} from './support/formats.js';
 import { fileBlob } from './support/http.js';
 import { ADMIN_TOKEN, type Platform, platformForFile, repoRoot } from './support/platform.js';
 
@@ -87,6 +96,46 @@ describe('a CSV column the model does not use', () => {
     expect(parquet.rows.map((r) => r.sepal_length)).toEqual([5.1, -Infinity, Infinity, Infinity, Number.NaN, null, null]);
     const xlsx = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
     expect(xlsx.rows.slice(1).map((r) => r[0])).toEqual(want);
+  });
+
+  it('writes numbers with zeros ending their fraction as the number, shortest (`20.5930` as 20.593, `5.000` as 5.0)', async () => {
+    // Such texts are trimmed rather than parsed and printed (trimmedShortestNumberText): the same texts as before.
+    const file =
+      'amount,sepal_length,sepal_width,petal_length,petal_width\n' +
+      '20.5930,5.10,3.50,1.40,0.20\n' +
+      '5.000,5.0,3.0,1.0,0.0\n' +
+      '-0.0,0.0000001230,123456789012345.0,1234567890123456.0,-12.50\n' +
+      '0.0442810,1.50e3,.50,+1.50,00.50\n';
+    const { job } = await scored(platform, Buffer.from(file), { fields: IRIS, filename: 'zeros.csv' });
+    const lines = (await results(platform, job, 'jsonl')).toString('utf8').split('\n');
+    const inputs = (line: string) => line.slice(0, line.indexOf(',"prediction"'));
+    expect(lines.slice(0, 4).map(inputs)).toEqual([
+      '{"amount":20.593,"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2',
+      '{"amount":5.0,"sepal_length":5.0,"sepal_width":3.0,"petal_length":1.0,"petal_width":0.0',
+      '{"amount":-0.0,"sepal_length":1.23e-7,"sepal_width":123456789012345.0,"petal_length":1234567890123456.0,"petal_width":-12.5',
+      '{"amount":0.044281,"sepal_length":1500.0,"sepal_width":0.5,"petal_length":1.5,"petal_width":0.5',
+    ]);
+    const sheet = await xlsxSheetXml(await results(platform, job, 'xlsx'));
+    const values = [...sheet.matchAll(/<c r="[A-E]([2-5])"><v>([^<]*)<\/v><\/c>/g)].map((m) => m[2]);
+    expect(values).toEqual(
+      [
+        '20.593',
+        '5.1',
+        '3.5',
+        '1.4',
+        '0.2',
+        '5',
+        '5',
+        '3',
+        '1',
+        '0',
+        '-0.0',
+        '1.23e-7',
+        '123456789012345',
+        '1234567890123456',
+        '-12.5',
+      ].concat(['0.044281', '1500', '0.5', '1.5', '0.5']),
+    );
   });
 
   it('reads numbers in a decimal-comma file', async () => {

@@ -86,6 +86,22 @@ export function isShortestNumberText(text: string): boolean {
 }
 
 /**
+ * `text` without the zeros that end its fraction (`20.5930` is `20.593`, `5.00` is `5`) when that is the number's
+ * shortest form (isShortestNumberText), else null (no such zeros, or not such a number: `-0.0`, `1.50e3`, `.50`).
+ * Files of fixed decimals (one cell in ten of six significant digits ends with a zero) are written without
+ * parsing and printing these too; the same decimal, so the same double, whose shortest form this text is.
+ */
+export function trimmedShortestNumberText(text: string): string | null {
+  const point = text.indexOf('.');
+  if (point === -1) return null;
+  let end = text.length;
+  while (end > point + 1 && text.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  if (end === text.length) return null;
+  const trimmed = text.slice(0, end === point + 1 ? point : end);
+  return isShortestNumberText(trimmed) ? trimmed : null;
+}
+
+/**
  * The shortest round-trip text of the number written as `text` in a file (a cell's `<v>`), computed
  * without parsing when it can be (isShortestNumberText). Null when not a number.
  */

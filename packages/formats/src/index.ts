@@ -47,7 +47,7 @@ export {
 export { ColumnPageCheck } from './parquet-check.js';
 export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
 export { checkResultColumns, type ResultsInput } from './results-common.js';
-export { float32Text, floatColumnText, isShortestNumberText, numberText } from './csv-text.js';
+export { float32Text, floatColumnText, isShortestNumberText, numberText, trimmedShortestNumberText } from './csv-text.js';
 export { type MixedValue, mixedText, mixedValue } from './mixed-json.js';
 export { drained } from './drained.js';
 export { writeResultsJsonl } from './results-jsonl.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isShortestNumberText, numberText, shortestNumberText } from '../src/csv-text.js';
+import { isShortestNumberText, numberText, shortestNumberText, trimmedShortestNumberText } from '../src/csv-text.js';
 
 describe('isShortestNumberText', () => {
   it('says yes to the texts numberText prints for the numbers they write, and no to others', () => {
@@ -57,5 +57,54 @@ describe('isShortestNumberText', () => {
 
   it('leaves shortestNumberText as it was: the text itself, or the parsed number printed', () => {
     expect(['12.5', '1.50', '1e-7', ' 3 ', 'abc', '-0'].map(shortestNumberText)).toEqual(['12.5', '1.5', '1e-7', '3', null, '-0.0']);
+  });
+});
+
+describe('trimmedShortestNumberText', () => {
+  it('drops the zeros ending a fraction when what is left is the shortest form, and says null otherwise', () => {
+    const cases: [string, string | null][] = [
+      ['20.5930', '20.593'],
+      ['5.000', '5'],
+      ['0.0', '0'],
+      ['-12.50', '-12.5'],
+      ['0.0442810', '0.044281'],
+      ['123456789012345.0', '123456789012345'],
+      // Not shortest once trimmed, or nothing to trim: left to parsing and printing.
+      ['-0.0', null],
+      ['12.5', null],
+      ['50', null],
+      ['1.50e3', null],
+      ['.50', null],
+      ['00.50', null],
+      ['+1.50', null],
+      ['1.50 ', null],
+      ['0.00000012300', null],
+      ['1234567890123456.0', null],
+      ['abc.0', null],
+    ];
+    expect(cases.map(([t]) => [t, trimmedShortestNumberText(t)])).toEqual(cases);
+  });
+
+  it('is always what numberText prints for the number (random decimals with zeros at the end)', () => {
+    const digit = fc.constantFrom(...'0123456789');
+    const withZeros = fc
+      .tuple(
+        fc.constantFrom('', '-', '+'),
+        fc.array(digit, { maxLength: 17 }),
+        fc.array(digit, { maxLength: 17 }),
+        fc.integer({ min: 1, max: 6 }),
+      )
+      .map(([sign, int, frac, zeros]) => `${sign}${int.join('')}.${frac.join('')}${'0'.repeat(zeros)}`);
+    let trimmed = 0;
+    fc.assert(
+      fc.property(withZeros, (text) => {
+        const t = trimmedShortestNumberText(text);
+        if (t === null) return;
+        trimmed++;
+        expect(t).toBe(numberText(Number(text)));
+      }),
+      { numRuns: 50_000 },
+    );
+    expect(trimmed).toBeGreaterThan(10_000);
   });
 });

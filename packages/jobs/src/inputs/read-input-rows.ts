@@ -3,6 +3,7 @@ import {
   type Cell,
   isShortestNumberText,
   type ResultColumn,
+  trimmedShortestNumberText,
   type ResultColumnType,
   readJsonlRows,
   readParquetRows,
@@ -126,7 +127,14 @@ function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, nu
   // Most numbers of a file are already written the way the results write them: kept as text, the writers
   // put them out as they are (isShortestNumberText), where parsing and printing 30M cells took seconds.
   // A writer of binary numbers (Parquet) is handed the number: it would only check the text again to read it.
-  if (type === 'double' && decimal === '.' && isShortestNumberText(text)) return numbers === 'text' ? text : Number(text);
+  if (type === 'double' && decimal === '.') {
+    if (isShortestNumberText(text)) return numbers === 'text' ? text : Number(text);
+    // `20.5930`: its shortest form without the zeros (what printing the parsed number gave, a few hundred ns later).
+    if (numbers === 'text') {
+      const trimmed = trimmedShortestNumberText(text);
+      if (trimmed !== null) return trimmed;
+    }
+  }
   // A missing value as the model read it: an empty cell or one of pandas' markers (NA, NULL, #N/A…), null in a typed file.
   if (text.trim() === '') return null;
   if (type === 'double') {
