@@ -33,7 +33,10 @@ out.on('data', (b) => {
 if (outFile) out.pipe(createWriteStream(outFile));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
+const ended = new Promise((resolve) => out.on('end', resolve));
 await writeTypedResults(ctx, job, model.schema, format, out);
+// The writer has ended `out`; its last bytes may still be on their way to the 'data' listener.
+await ended;
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 console.log(
