@@ -46,7 +46,7 @@ export {
 } from './parquet-layout.js';
 export { ColumnPageCheck } from './parquet-check.js';
 export { checkParquetTargets, type ReadParquetRowsOptions, readParquetBatches, readParquetRows } from './parquet-read.js';
-export { checkResultColumns, type ResultsInput } from './results-common.js';
+export { checkResultColumns, type ResultsInput, type ShortestTexts } from './results-common.js';
 export { float32Text, floatColumnText, isShortestNumberText, numberText, trimmedShortestNumberText } from './csv-text.js';
 export { type MixedValue, mixedText, mixedValue } from './mixed-json.js';
 export { drained } from './drained.js';

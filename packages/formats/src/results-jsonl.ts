@@ -4,7 +4,7 @@ import type { Cell, ResultColumnType } from './cell.js';
 import { floatColumnText, isShortestNumberText, numberText } from './csv-text.js';
 import { isLongDecimal } from './decimal-text.js';
 import { cellBoolean, cellNumber } from './result-values.js';
-import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
+import { checkResultColumns, checkWidth, doubleShortestTexts, type ResultsInput, shortestColumns } from './results-common.js';
 
 /** A JSON number literal. */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
@@ -58,6 +58,7 @@ export async function writeResultsJsonl(out: Writable, input: ResultsInput): Pro
   // `{"name":` then `,"name":`: made once, not once per cell.
   const keys = input.columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`);
   const types = input.columns.map((c) => c.type);
+  const shortestTexts = doubleShortestTexts(input);
   let rows = 0;
   async function* lines(): AsyncGenerator<Buffer> {
     for await (const batch of input.rows) {
@@ -66,7 +67,13 @@ export async function writeResultsJsonl(out: Writable, input: ResultsInput): Pro
       for (const row of batch) {
         checkWidth(row, keys.length, rows);
         if (keys.length === 0) parts.push('{');
-        for (let i = 0; i < keys.length; i++) parts.push(keys[i]!, jsonValue(row[i]!, types[i]!));
+        const shortest = shortestColumns(row, shortestTexts);
+        for (let i = 0; i < keys.length; i++) {
+          const c = row[i]!;
+          // A double's shortest text, checked by the caller: as jsonValue writes it (with `.0` when integral).
+          if (shortest?.[i] === true && typeof c === 'string') parts.push(keys[i]!, c.includes('.') ? c : `${c}.0`);
+          else parts.push(keys[i]!, jsonValue(c, types[i]!));
+        }
         parts.push('}\n');
         rows++;
       }

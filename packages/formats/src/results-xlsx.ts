@@ -8,7 +8,7 @@ import { drained } from './drained.js';
 import { FormatError } from './errors.js';
 import { mixedValue } from './mixed-json.js';
 import { cellBoolean, cellNumber, cellText } from './result-values.js';
-import { checkResultColumns, checkWidth, type ResultsInput } from './results-common.js';
+import { checkResultColumns, checkWidth, doubleShortestTexts, type ResultsInput, shortestColumns } from './results-common.js';
 import { columnLetters } from './xlsx-sheet.js';
 
 /** Excel's sheet holds 1,048,576 rows: the header and this many data rows. */
@@ -160,6 +160,7 @@ export async function writeResultsXlsx(out: Writable, input: ResultsInput, opts:
   }
   const letters = columns.map((_, i) => columnLetters(i));
   const types = columns.map((c) => c.type);
+  const shortestTexts = doubleShortestTexts(input);
   const zip = new yazl.ZipFile();
   const sheet = new PassThrough();
   zip.addBuffer(Buffer.from(CONTENT_TYPES), '[Content_Types].xml');
@@ -200,7 +201,13 @@ export async function writeResultsXlsx(out: Writable, input: ResultsInput, opts:
         }
         const r = rows + 1;
         xml += `<row r="${r}">`;
-        for (let i = 0; i < row.length; i++) xml += cellOf(`${letters[i]}${r}`, row[i]!, types[i]!);
+        const shortest = shortestColumns(row, shortestTexts);
+        for (let i = 0; i < row.length; i++) {
+          const c = row[i]!;
+          // A double's shortest text, checked by the caller: a number cell of that text, as cellOf writes it.
+          if (shortest?.[i] === true && typeof c === 'string') xml += `<c r="${letters[i]}${r}"><v>${c}</v></c>`;
+          else xml += cellOf(`${letters[i]}${r}`, c, types[i]!);
+        }
         xml += '</row>';
         if (xml.length >= FLUSH_CHARS) {
           await write(xml);

@@ -76,6 +76,7 @@ export async function* readInputRows(
   chunk: StoredChunk,
   columns: ResultColumn[],
   numbers: ShortestNumbers = 'text',
+  unchecked?: WeakSet<readonly Cell[]>,
 ): AsyncGenerator<Cell[][]> {
   switch (layout.format) {
     case 'csv':
@@ -85,8 +86,14 @@ export async function* readInputRows(
       // A workbook's canonical CSV quotes a text cell that would read as a number or boolean (xlsxToCsv): in a
       // column of several kinds such a cell stays text (`'5.1'` the text "5.1", as pandas.read_excel reads it).
       const keepQuotes = layout.format === 'xlsx' && types.includes('mixed');
+      const note = { otherText: false };
       for await (const { rows, quoted } of readFieldBlocks(source, layout, chunk, keepQuotes))
-        yield rows.map((fields, r) => typedCells(fields, types, decimal, numbers, quoted?.[r]));
+        yield rows.map((fields, r) => {
+          note.otherText = false;
+          const cells = typedCells(fields, types, decimal, numbers, note, quoted?.[r]);
+          if (note.otherText) unchecked?.add(cells);
+          return cells;
+        });
       return;
     }
     case 'jsonl':
@@ -98,21 +105,31 @@ export async function* readInputRows(
   }
 }
 
+/**
+ * Set by typedCell when it leaves a `double` cell as a text that is not a number's shortest form (`abc`, `-inf`: its
+ * row failed). A row with none has only shortest texts in its double columns, and the JSON Lines and .xlsx writers
+ * write them without checking them again (ShortestTexts); readInputRows' `unchecked` gets the rows with one.
+ */
+interface CellNote {
+  otherText: boolean;
+}
+
 /** `quoted`, when given, says which fields were quoted: a quoted cell of a `mixed` column stays text (mixedCell). */
 function typedCells(
   fields: string[],
   types: ResultColumnType[],
   decimal: CsvDecimal,
   numbers: ShortestNumbers,
+  note: CellNote,
   quoted?: boolean[],
 ): Cell[] {
   const cells: Cell[] = new Array(fields.length);
   // Every typed download of a CSV comes through here, a call per cell: the quotes are looked at only where they matter.
-  if (!quoted) for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal, numbers);
+  if (!quoted) for (let i = 0; i < fields.length; i++) cells[i] = typedCell(fields[i]!, types[i] ?? 'string', decimal, numbers, note);
   else
     for (let i = 0; i < fields.length; i++) {
       const type = types[i] ?? 'string';
-      cells[i] = quoted[i] && type === 'mixed' ? mixedCell(fields[i]!, true) : typedCell(fields[i]!, type, decimal, numbers);
+      cells[i] = quoted[i] && type === 'mixed' ? mixedCell(fields[i]!, true) : typedCell(fields[i]!, type, decimal, numbers, note);
     }
   return cells;
 }
@@ -120,7 +137,7 @@ function typedCells(
 /** A JSON number's text (a workbook's numbers are written in their shortest form in its canonical CSV). */
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
-function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, numbers: ShortestNumbers): Cell {
+function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, numbers: ShortestNumbers, note: CellNote): Cell {
   // A missing text (an empty cell, or one of pandas' markers, which the model reads as the missing text too) is null.
   if (type === 'string' || type === 'json') return text === '' || isMissingMarker(text, 'pandas') ? null : text;
   if (type === 'mixed') return mixedCell(text);
@@ -143,7 +160,9 @@ function typedCell(text: string, type: ResultColumnType, decimal: CsvDecimal, nu
     // the file wrote, as any other text: JSON and the writers have no infinity, and wrote null for it.
     const n = parseFloatText(text, decimal);
     if (n !== undefined && Number.isFinite(n)) return n;
-    return isMissingMarker(text, 'pandas') ? null : text;
+    if (isMissingMarker(text, 'pandas')) return null;
+    note.otherText = true;
+    return text;
   }
   if (isMissingMarker(text, 'pandas')) return null;
   if ((type === 'int32' || type === 'int64') && decimal === ',') {

@@ -43,17 +43,20 @@ async function* resultRows(
   schema: ModelSchema,
   columns: ResultColumn[],
   numbers: ShortestNumbers,
+  unchecked: WeakSet<readonly Cell[]>,
 ): AsyncGenerator<Cell[][]> {
   const source = () => ctx.blobs.open(job.uploadKey);
   const classes = probabilityCount(schema);
   const inputs = columns.slice(0, job.layout.header.length);
   for (const chunk of await listChunks(ctx.pool, job.id)) {
     const predictions = predictionValues(await chunkPredictions(ctx, job, chunk), classes, numbers);
-    for await (const rows of readInputRows(source, job.layout, chunk, inputs, numbers)) {
+    for await (const rows of readInputRows(source, job.layout, chunk, inputs, numbers, unchecked)) {
       for (let r = 0; r < rows.length; r++) {
         const next = predictions.next();
         if (next.done) throw new Error(`job ${job.id}: fewer predictions than rows in chunk ${chunk.index}`);
-        rows[r] = rows[r]!.concat(next.value);
+        // Appended to the row itself, not a copy: `unchecked` knows the row by identity.
+        const row = rows[r]!;
+        for (const cell of next.value) row.push(cell);
       }
       yield rows;
     }
@@ -81,7 +84,12 @@ export async function writeTypedResults(
   // The first block of rows is read before the writer starts: .xlsx writes its fixed parts at once, so an
   // upload that cannot be read back would otherwise fail after the status and first bytes were sent (a
   // cut-off download instead of an error saying why).
-  const all = resultRows(ctx, job, schema, columns, format === 'parquet' ? 'number' : 'text');
+  const numbers = format === 'parquet' ? 'number' : 'text';
+  // A CSV's (or workbook's) double cells left as text are their shortest form, checked as they were read, except
+  // in the rows readInputRows puts in `unchecked`: JSON Lines and .xlsx write them without checking them again.
+  const unchecked = new WeakSet<readonly Cell[]>();
+  const checkedDoubles = (job.layout.format === 'csv' || job.layout.format === 'xlsx') && numbers === 'text';
+  const all = resultRows(ctx, job, schema, columns, numbers, unchecked);
   const first = await all.next();
   async function* rows(): AsyncGenerator<Cell[][]> {
     if (first.done) return;
@@ -95,6 +103,7 @@ export async function writeTypedResults(
   const input: ResultsInput = {
     columns: failed ? columns.map((c, i) => (i < inputs ? { ...c, keepText: true } : c)) : columns,
     rows: rows(),
+    ...(checkedDoubles ? { shortestTexts: { columns: columns.map((c, i) => i < inputs && c.type === 'double'), unchecked } } : {}),
   };
   switch (format) {
     case 'jsonl':
