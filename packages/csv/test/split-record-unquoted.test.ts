@@ -38,7 +38,7 @@ describe('splitRecord of a record without quotes', () => {
     const pool = [...BYTES, ...MORE];
     for (let n = 0; n < 20_000; n++) {
       const raw = Buffer.from(Array.from({ length: Math.floor(next() * 14) }, () => pool[Math.floor(next() * pool.length)]!));
-      for (const delimiter of [',', ';', '\t', '|']) {
+      for (const delimiter of [',', ';', '\t', '|'] as const) {
         const quoted: boolean[] = [];
         const fields = splitRecord(raw, { delimiter }, quoted);
         expect(fields, `${raw.toString('hex')} split on ${JSON.stringify(delimiter)}`).toEqual(fieldByField(raw, delimiter.charCodeAt(0)));
