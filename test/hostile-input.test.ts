@@ -261,6 +261,20 @@ describe('refused at upload with a clear 4xx', () => {
       messageMatch:
         /^the zstd file was compressed with a 1 GiB window \(zstd --long=30\) in its frame 2; this server decodes windows up to 128 MiB/,
     }));
+  it('JSON records that each name a key twice: the refusal says so, not that the objects are empty', async () => {
+    const record = '{"sepal_length": 5.1, "sepal_length": 4.9, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}';
+    for (const [text, filename] of [
+      [`${record}\n`, 'twice.jsonl'],
+      [`[${record}, ${record}]`, 'twice.json'],
+    ] as const) {
+      const error = await refused(text, 422, 'duplicate_key', { filename });
+      expect(error.message).toBe(
+        'line 1: this record has the key "sepal_length" more than once, and JSON readers differ on which value they take: keep one; ' +
+          'no record names its keys once, so there are no columns to score',
+      );
+    }
+  });
+
   it('a file sent in the wrong form field', async () => {
     const form = new FormData();
     form.set('model', 'iris-logreg');

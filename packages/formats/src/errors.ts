@@ -30,6 +30,8 @@ export type FormatErrorCode =
   | 'no_rows'
   | 'empty_column_name'
   | 'duplicate_column'
+  /** Every record names a key twice (JSON Lines, JSON arrays). */
+  | 'duplicate_key'
   | 'too_many_columns'
   /** An .xlsx that is not a readable workbook (a part missing, XML that does not parse). */
   | 'invalid_xlsx'

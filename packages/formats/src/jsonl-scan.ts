@@ -4,7 +4,7 @@ import { caseClashKey, caseClashMessage, nonFiniteJsonHint, nonFiniteWordIn } fr
 import type { ResultColumnType } from './cell.js';
 import { refuseNulInName } from './column-names.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
-import { isIntegerLiteral, readRecord } from './json-record.js';
+import { duplicateKeyReason, isIntegerLiteral, readRecord } from './json-record.js';
 import { TOO_DEEP_REASON } from './json-depth.js';
 import { jsonErrorPlace } from './json-error-place.js';
 import { pandasLayoutRefusal } from './pandas-layouts.js';
@@ -87,6 +87,8 @@ export class JsonlScanner {
   private lastIdx: number[] = [];
 
   private invalidRows = 0;
+  /** The first record that names a key twice (its row fails when read): what to say if no record names its keys once. */
+  private firstDuplicate: { key: string; line: number } | null = null;
 
   private failure: FormatError | null = null;
   private finished = false;
@@ -146,6 +148,15 @@ export class JsonlScanner {
           'no_rows',
           `the rows are an array under the key "${truncate(this.wrapper)}"; upload that array itself (a JSON array of objects, or JSON Lines)`,
           1,
+        );
+      }
+      if (this.header.length === 0 && this.firstDuplicate) {
+        // Every record names a key twice: each would fail its row, and "every object is empty" would be untrue.
+        const { key, line } = this.firstDuplicate;
+        throw new FormatError(
+          'duplicate_key',
+          `line ${line}: ${duplicateKeyReason(key)}; no record names its keys once, so there are no columns to score`,
+          line,
         );
       }
       if (this.header.length === 0)
@@ -235,9 +246,10 @@ export class JsonlScanner {
         this.pandas = pandasLayoutRefusal(read.keys, read.values);
       }
       this.keys(read.keys, read.values, read.texts);
-    } else if (read?.kind === 'duplicate')
+    } else if (read?.kind === 'duplicate') {
       this.invalidRows++; // a JSON object still: its row fails when read, naming the key
-    else {
+      this.firstDuplicate ??= { key: read.key, line: this.line };
+    } else {
       if (this.chunks.rows === 0) throw notAnObject(read?.value, this.line);
       this.invalidRows++;
     }
