@@ -275,6 +275,17 @@ describe('refused at upload with a clear 4xx', () => {
     }
   });
 
+  it('one JSON record spelling a key two ways: the refusal names the same line, not "an earlier line"', () =>
+    refused(
+      '{"sepal_length": 5.1, "SEPAL_LENGTH": 4.9, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}\n',
+      422,
+      'duplicate_column',
+      {
+        filename: 'spellings.jsonl',
+        messageMatch: /^line 1 has the key "SEPAL_LENGTH" and the same line has "sepal_length": names are compared ignoring case/,
+      },
+    ));
+
   it('a file sent in the wrong form field', async () => {
     const form = new FormData();
     form.set('model', 'iris-logreg');

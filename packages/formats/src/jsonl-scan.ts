@@ -301,7 +301,13 @@ export class JsonlScanner {
     if (clash !== undefined) {
       throw new FormatError(
         'duplicate_column',
-        caseClashMessage(`line ${this.line}`, key, 'an earlier line', this.header[clash]!),
+        // keys() sets lastKeys to this line's keys before it maps them: the other spelling may be on this line.
+        caseClashMessage(
+          `line ${this.line}`,
+          key,
+          this.lastKeys.includes(this.header[clash]!) ? 'the same line' : 'an earlier line',
+          this.header[clash]!,
+        ),
         this.line,
       );
     }
