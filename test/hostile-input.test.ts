@@ -94,7 +94,14 @@ async function expectHealthy() {
  * An .xlsx of the iris header and one row whose shared strings part also repeats one string `repeat` times:
  * deflated, 13 MB of XML for `repeat` 800,000 take about 13 KB, a ratio no spreadsheet writes.
  */
-async function sharedStringsBomb(repeat: number): Promise<Buffer> {
+const sharedStringsBomb = (repeat: number): Promise<Buffer> => irisWorkbook({ repeat });
+
+/**
+ * An .xlsx of the iris header and one row; `repeat` more shared strings, `headerCells` more cells of row 1 (as
+ * sheet XML) and `mergeCells` (as sheet XML after the data).
+ */
+async function irisWorkbook(opts: { repeat?: number; headerCells?: string; mergeCells?: string }): Promise<Buffer> {
+  const repeat = opts.repeat ?? 0;
   const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
   const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
   const pkg = 'http://schemas.openxmlformats.org/package/2006/relationships';
@@ -127,8 +134,8 @@ async function sharedStringsBomb(repeat: number): Promise<Buffer> {
     ],
     [
       'xl/worksheets/sheet1.xml',
-      `<?xml version="1.0"?><worksheet xmlns="${main}"><sheetData><row r="1">${cols.map((c, i) => `<c r="${c}1" t="s"><v>${i}</v></c>`).join('')}</row>` +
-        `<row r="2">${cols.map((c, i) => `<c r="${c}2"><v>${[5.1, 3.5, 1.4, 0.2][i]}</v></c>`).join('')}</row></sheetData></worksheet>`,
+      `<?xml version="1.0"?><worksheet xmlns="${main}"><sheetData><row r="1">${cols.map((c, i) => `<c r="${c}1" t="s"><v>${i}</v></c>`).join('')}${opts.headerCells ?? ''}</row>` +
+        `<row r="2">${cols.map((c, i) => `<c r="${c}2"><v>${[5.1, 3.5, 1.4, 0.2][i]}</v></c>`).join('')}</row></sheetData>${opts.mergeCells ?? ''}</worksheet>`,
     ],
   ];
   const zip = new yazl.ZipFile();
@@ -490,6 +497,40 @@ describe('accepted, every row handled', () => {
     out.rows.forEach((row, i) => {
       expect(row.note).toBe(want[i % want.length]);
     });
+  });
+
+  it('an .xlsx with one stray header cell far to the right, or a header merged across the row: a few notes, not one per column', async () => {
+    // Excel keeps a cell someone typed in XFD1 by mistake; the 16,378 blank cells between were a note each,
+    // and the job's status, which its page polls, was 1.4 MB of them.
+    const stray = await accepted(await irisWorkbook({ headerCells: '<c r="XFD1" t="inlineStr"><is><t>far</t></is></c>' }), 'stray.xlsx');
+    expect(stray.done.status).toBe('succeeded');
+    expect(stray.done.input.notes).toEqual([
+      'header cells E1 to XFC1 are empty: their columns are named "Unnamed: 4" to "Unnamed: 16382", as pandas names them',
+    ]);
+    const merged = await accepted(
+      await irisWorkbook({
+        headerCells: '<c r="E1" t="inlineStr"><is><t>wide</t></is></c>',
+        mergeCells: '<mergeCells count="1"><mergeCell ref="E1:XFD1"/></mergeCells>',
+      }),
+      'merged.xlsx',
+    );
+    expect(merged.done.status).toBe('succeeded');
+    expect(merged.done.input.notes).toEqual([
+      'header cells E1:XFD1 are merged: their columns are named "wide", "wide_2", "wide_3", … "wide_16380"',
+    ]);
+    const status = await fetch(new URL(merged.job.links.self, platform.baseUrl));
+    expect((await status.text()).length).toBeLessThan(4000);
+    // Names with a blank cell between each: ten blanks are noted, the rest counted.
+    const named = ['F', 'H', 'J', 'L', 'N', 'P', 'R', 'T', 'V', 'X', 'Z', 'AB', 'AD'];
+    const gaps = await accepted(
+      await irisWorkbook({ headerCells: named.map((c) => `<c r="${c}1" t="inlineStr"><is><t>n${c}</t></is></c>`).join('') }),
+      'gaps.xlsx',
+    );
+    expect(gaps.done.input.notes).toHaveLength(11);
+    expect(gaps.done.input.notes[0]).toBe('header cell E1 is empty: its column is named "Unnamed: 4", as pandas names it');
+    expect(gaps.done.input.notes[10]).toBe(
+      '3 more header cells are empty, from Y1 on: each column is named "Unnamed: <its position from 0>", as pandas names it',
+    );
   });
 
   it('ragged rows (too few or too many cells) fail alone; the others are scored', async () => {

@@ -411,6 +411,7 @@ function headerOf(
     );
   }
   const header: string[] = [];
+  const blanks = new BlankHeaderCells();
   for (let col = first; col <= last; col++) {
     const own = byCol.get(col);
     if (own !== undefined) {
@@ -424,18 +425,17 @@ function headerOf(
     }
     // A blank header cell: its column is named as pandas.read_excel names it (and CSV's). pandas counts from
     // column A whatever is empty, so the name is the same as pandas' when leading empty columns are skipped.
-    const name = unnamedColumn(col);
-    header.push(name);
-    const why = col < named ? ' and the cells below it hold values (DataFrame.to_excel leaves the cell above its index empty)' : '';
-    notes.addText(`header cell ${columnLetters(col)}${row} is empty${why}: its column is named "${name}", as pandas names it`);
+    header.push(unnamedColumn(col));
+    blanks.add(col, col < named);
   }
+  blanks.noteInto(notes, row);
   for (const m of rowMerges) {
     if (!byCol.has(m.c1) || m.c2 <= m.c1) continue;
     const name = byCol.get(m.c1)!;
-    const names = [name, ...Array.from({ length: m.c2 - m.c1 }, (_, k) => `${name}_${k + 2}`)];
-    notes.addText(
-      `header cells ${columnLetters(m.c1)}${row}:${columnLetters(m.c2)}${row} are merged: their columns are named ${names.map((n) => `"${truncate(n, 60)}"`).join(', ')}`,
-    );
+    const names = [name, ...Array.from({ length: m.c2 - m.c1 }, (_, k) => `${name}_${k + 2}`)].map((n) => `"${truncate(n, 60)}"`);
+    // A merge across the whole row names 16,384 columns: the first few and the last say what the rest are.
+    const listed = names.length <= MAX_NAMES_LISTED ? names.join(', ') : `${names.slice(0, 3).join(', ')}, … ${names.at(-1)}`;
+    notes.addText(`header cells ${columnLetters(m.c1)}${row}:${columnLetters(m.c2)}${row} are merged: their columns are named ${listed}`);
   }
   // A name given twice (`note` in B1 and E1, or `Age` and `age`) is read as pandas.read_excel reads it, the later one
   // `note.1`: it was refused, the whole file, although the model may never look at it. One the model reads is refused
@@ -497,6 +497,49 @@ function resultTypeOf(bits: number): ResultColumnType {
 }
 
 /** Counted, located notes: one sentence per kind however many cells it concerns. */
+/** Names a merge note lists in full; a longer merge lists its first three and its last. */
+const MAX_NAMES_LISTED = 8;
+/** Runs of blank header cells noted one by one; the rest are counted in one more note. */
+const MAX_BLANK_RUNS_NOTED = 10;
+
+/**
+ * The header's blank cells, as runs of adjacent columns: one stray cell in XFD1 leaves 16,000 blank cells
+ * between it and the names, and a note for each made the job's status (polled by its page) megabytes long.
+ */
+class BlankHeaderCells {
+  private readonly runs: { from: number; to: number; index: boolean }[] = [];
+
+  /** `index`: the cells below hold values left of the first name (DataFrame.to_excel's index). */
+  add(col: number, index: boolean): void {
+    const last = this.runs.at(-1);
+    if (last && last.to === col - 1 && last.index === index) last.to = col;
+    else this.runs.push({ from: col, to: col, index });
+  }
+
+  noteInto(notes: Notes, row: number): void {
+    for (const { from, to, index } of this.runs.slice(0, MAX_BLANK_RUNS_NOTED)) {
+      const why = index ? ' and the cells below it hold values (DataFrame.to_excel leaves the cell above its index empty)' : '';
+      if (from === to) {
+        notes.addText(
+          `header cell ${columnLetters(from)}${row} is empty${why}: its column is named "${unnamedColumn(from)}", as pandas names it`,
+        );
+      } else {
+        notes.addText(
+          `header cells ${columnLetters(from)}${row} to ${columnLetters(to)}${row} are empty${why.replace('it hold', 'them hold')}: ` +
+            `their columns are named "${unnamedColumn(from)}" to "${unnamedColumn(to)}", as pandas names them`,
+        );
+      }
+    }
+    const rest = this.runs.slice(MAX_BLANK_RUNS_NOTED);
+    if (rest.length > 0) {
+      const cells = rest.reduce((n, r) => n + r.to - r.from + 1, 0);
+      notes.addText(
+        `${cells} more header cells are empty, from ${columnLetters(rest[0]!.from)}${row} on: each column is named "Unnamed: <its position from 0>", as pandas names it`,
+      );
+    }
+  }
+}
+
 class Notes {
   private readonly counts = new Map<string, { n: number; first: string; value: string }>();
   private readonly texts: string[] = [];
