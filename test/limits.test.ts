@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileBlob } from './support/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_UPLOAD_BYTES_PER_SECOND, serverTimeouts } from '../apps/web/src/http/timeouts.js';
-import { examples, Platform } from './support/platform.js';
+import { ADMIN_TOKEN, examples, Platform } from './support/platform.js';
 import { until } from './support/faults.js';
 import { answerToHeadersOnly, sendUntilAnswered } from './support/slow-upload.js';
 
@@ -176,11 +176,26 @@ describe('multer limits', () => {
     expect(res.json.error?.code).toBe('unexpected_file');
   });
 
-  it('too many fields: 400', async () => {
+  it("too many fields: 400, naming the fields the form takes (an upload's, or a model registration's)", async () => {
     const fields: [string, string][] = Array.from({ length: 15 }, (_, i) => [`f${i}`, 'x']);
     const res = await post(form([...fields, ['file', fileBlob(iris), 'a.csv']]));
     expect(res.status, res.text).toBe(400);
     expect(res.json.error?.code).toBe('too_many_fields');
+    expect(res.json.error?.message).toBe(
+      'The form has too many fields: send only "file", "model", "email", "delimiter", "decimal", "sheet", "encoding" and "idempotencyKey".',
+    );
+    // A model registration was told to send "model", "email", "delimiter"...: fields it refuses.
+    const model = await fetch(platform.url('/api/models'), {
+      method: 'POST',
+      body: form([...fields, ['file', fileBlob(iris), 'm.onnx']]),
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const body = (await model.json()) as { error: { code: string; message: string } };
+    expect(model.status, JSON.stringify(body)).toBe(400);
+    expect(body.error).toMatchObject({
+      code: 'too_many_fields',
+      message: 'The form has too many fields: send only "file", "name", "features" and "description".',
+    });
   });
 
   it('a field value too large: 400', async () => {

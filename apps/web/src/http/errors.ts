@@ -65,8 +65,13 @@ export function fileTooLarge(maxUploadBytes: number): DomainError {
   );
 }
 
-/** Multer's limit errors, said in words a person can act on. */
-export function fromMulterError(err: multer.MulterError, maxUploadBytes: number): DomainError {
+/**
+ * Multer's limit errors, said in words a person can act on. `fields`: the form's fields besides the file
+ * (a job upload's and a model registration's differ), named when there are too many.
+ */
+export function fromMulterError(err: multer.MulterError, maxUploadBytes: number, fields: readonly string[]): DomainError {
+  const names = ['file', ...fields].map((f) => `"${f}"`);
+  const only = `send only ${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   switch (err.code) {
     case 'LIMIT_FILE_SIZE':
       return fileTooLarge(maxUploadBytes);
@@ -80,19 +85,11 @@ export function fromMulterError(err: multer.MulterError, maxUploadBytes: number)
       return refuse('invalid', 'too_many_files', 'Send exactly one file per upload, in the form field "file".');
     case 'LIMIT_FIELD_COUNT':
     case 'LIMIT_PART_COUNT':
-      return refuse(
-        'invalid',
-        'too_many_fields',
-        'The form has too many fields: send only "file", "model", "email", "delimiter", "decimal" and "sheet".',
-      );
+      return refuse('invalid', 'too_many_fields', `The form has too many fields: ${only}.`);
     case 'LIMIT_FIELD_VALUE':
       return refuse('invalid', 'field_too_large', `The form field "${String(err.field ?? '').slice(0, 100)}" is too long.`);
     case 'LIMIT_FIELD_KEY':
-      return refuse(
-        'invalid',
-        'field_name_too_long',
-        'A form field name is too long: send only "file", "model", "email", "delimiter", "decimal" and "sheet".',
-      );
+      return refuse('invalid', 'field_name_too_long', `A form field name is too long: ${only}.`);
     default:
       return refuse('invalid', 'bad_upload', `The upload was refused: ${err.message}.`);
   }

@@ -140,7 +140,11 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
     if (key) ownerChecks.set(req, (name) => checkModelNameOwner(ctx.jobs.pool, name, key.id));
     modelUpload(maxBytes)(req, res, (err: unknown) =>
       err instanceof multer.MulterError
-        ? reject(err.code === 'LIMIT_FILE_SIZE' ? modelTooLarge(maxBytes) : fromMulterError(err, maxBytes))
+        ? reject(
+            err.code === 'LIMIT_FILE_SIZE'
+              ? modelTooLarge(maxBytes)
+              : fromMulterError(err, maxBytes, Object.keys(ModelRegistrationFields.shape)),
+          )
         : err
           ? reject(err)
           : resolve(),

@@ -116,7 +116,8 @@ export function receiveUpload(
       refusers.set(req, refuseWhileReceiving(res, reject));
       upload(req, res, (err: unknown) => {
         if (!err) return resolve();
-        if (err instanceof multer.MulterError) return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes));
+        if (err instanceof multer.MulterError)
+          return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes, Object.keys(UploadFields.shape)));
         if (isMalformedMultipart(err)) {
           return reject(
             refuse(
