@@ -330,6 +330,54 @@ describe('models that read files', () => {
   });
 });
 
+describe('models that ask for more memory than there is', () => {
+  it('fail each row saying the model is at fault, not that the row holds a value the model was not built for', async () => {
+    // ConstantOfShape of a constant 10^9 x 10^9 float tensor: 4 EB, which no server allocates, whatever the row.
+    const shape = onnx.TensorProto.create({ name: 'shape', dataType: 7, dims: [2], int64Data: [1_000_000_000, 1_000_000_000] });
+    const axes = onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] });
+    const bytes = onnxModel({
+      node: [
+        onnx.NodeProto.create({ opType: 'ConstantOfShape', input: ['shape'], output: ['huge'] }),
+        onnx.NodeProto.create({
+          opType: 'ReduceSum',
+          input: ['input', 'axes'],
+          output: ['variable'],
+          attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 })],
+        }),
+      ],
+      initializer: [shape, axes],
+      input: [tensorInfo('input', 1, ['N', 4])],
+      output: [tensorInfo('variable', 1, ['N', 1])],
+    });
+    const form = new FormData();
+    form.set('name', 'greedy');
+    form.set('features', 'a,b,c,d');
+    form.set('file', fileBlob(bytes), 'greedy.onnx');
+    const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const res = await fetch(platform.url('/api/models/greedy/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rows: [
+          { a: 1, b: 2, c: 3, d: 4 },
+          { a: 5, b: 6, c: 7, d: 8 },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const { predictions } = (await res.json()) as { predictions: { prediction: null; error: string }[] };
+    expect(predictions).toHaveLength(2);
+    for (const p of predictions) {
+      expect(p.error).toBe(
+        'the model could not score this row: its ConstantOfShape node asked ONNX Runtime for 4,000,000,000,000,000,000 bytes of memory, ' +
+          'more than this server can give it; the model, not the row, is at fault: whoever published it should check that node',
+      );
+    }
+    expect((await fetch(platform.url('/healthz'))).status).toBe(200);
+  });
+});
+
 describe("a model's column names a spreadsheet would run", () => {
   it('are written behind a guard in sample.csv, and a file with the guarded header is scored as the model expects', async () => {
     const bytes = onnxModel({

@@ -24,6 +24,15 @@ export function kernelRefusal(error: unknown): string | null {
   if (!m) return null;
   const [, op, name, status] = m;
   const node = name ? `${op} node '${name}'` : `its ${op} node`;
+  // A node asking for more memory than there is (ConstantOfShape of a shape no row decides) fails every row
+  // alike: the model is at fault, and "check the row against the training data" would send its user astray.
+  const memory = /Failed to allocate memory for requested buffer of size (\d+)/.exec(status ?? '');
+  if (memory) {
+    return (
+      `the model could not score this row: ${node} asked ONNX Runtime for ${Number(memory[1]).toLocaleString('en-US')} bytes of memory, ` +
+      'more than this server can give it; the model, not the row, is at fault: whoever published it should check that node'
+    );
+  }
   const reason = (status ?? '').trim().replace(/\.+$/, '');
   return (
     `the model refused this row: ${node} failed${reason ? ` (${reason})` : ''}; the row holds a value the model was not ` +
