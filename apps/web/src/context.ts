@@ -1,12 +1,12 @@
 import { createBlobStore } from '@batchcast/blob';
 import type { Config } from '@batchcast/config';
 import { createPool } from '@batchcast/db';
-import { ScoringPool } from '@batchcast/inference';
 import type { JobsContext } from '@batchcast/jobs';
 import type { Logger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
 import { createProducerConnection, JobProducer } from '@batchcast/queue';
 import type { Redis } from 'ioredis';
+import { realtimeThreads } from './realtime-threads.js';
 
 /** What request handlers work with; built once in server.ts (or by a test) and passed to createApp. */
 export interface WebContext {
@@ -22,9 +22,15 @@ export interface WebContext {
 
 /**
  * Opens what the web process needs; `onClose` registers how to close each (in reverse order at shutdown).
- * Tests call it too, with their own config.
+ * `onStuck` is called when real-time scoring threads stuck in model runs pile up (see realtimeThreads): the
+ * process should restart. Tests call it too, with their own config.
  */
-export function openWebContext(config: Config, log: Logger, onClose: (name: string, close: () => unknown) => void): WebContext {
+export function openWebContext(
+  config: Config,
+  log: Logger,
+  onClose: (name: string, close: () => unknown) => void,
+  onStuck: (reason: string) => void = () => undefined,
+): WebContext {
   const pool = createPool(config.db.url, log, { application: 'batchcast-web' });
   onClose('postgres pool', () => pool.end());
   const redis = createProducerConnection(config.redis.url, log);
@@ -38,12 +44,7 @@ export function openWebContext(config: Config, log: Logger, onClose: (name: stri
     pool,
     minFreeBytes: config.storage.minFreeDiskBytes,
   });
-  // Threads start with the first real-time prediction; their young generation is kept small (see ScoringPool).
-  const realtime = new ScoringPool({
-    threads: config.predict.threads,
-    graphBytesPerThread: config.workers.modelCacheBytes,
-    resourceLimits: { maxYoungGenerationSizeMb: 4 },
-  });
+  const realtime = realtimeThreads(config, log, (reason) => onStuck(reason));
   onClose('real-time scoring threads', () => realtime.close());
   return { config, jobs: { config, pool, blobs, queue: producer, mailer, log, realtime }, redis, producer, log };
 }

@@ -42,6 +42,8 @@ export interface Config {
     heartbeatFile: string | null;
     /** MODEL_CACHE_MB in bytes: model graphs each scoring (and real-time) thread keeps loaded. */
     modelCacheBytes: number;
+    /** CHUNK_DEADLINE_MS: a chunk scored longer fails its job (the model is at fault) and restarts the worker. */
+    chunkDeadlineMs: number;
   };
   models: { defaultName: string; examplesDir: string };
   log: { level: Env['LOG_LEVEL']; format: Env['LOG_FORMAT'] };
@@ -51,8 +53,8 @@ export interface Config {
   schedules: { sourceDirs: string[] | null; sourceHosts: string[]; fetchTimeoutMs: number };
   /** Abuse limits that are not per-endpoint request rates. */
   abuse: { emailsPerAddressPerHour: number; adminFailuresPer15Minutes: number; bodyStallMs: number };
-  /** Real-time predictions: worker threads in the web process. */
-  predict: { threads: number };
+  /** Real-time predictions: worker threads in the web process, and how long one run may take on one. */
+  predict: { threads: number; deadlineMs: number };
   /** Typed results downloads: threads at once per web process, and each one's V8 heap (MB). */
   results: { threads: number; threadMemoryMb: number };
   /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
@@ -128,6 +130,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       heartbeatFile: e.HEARTBEAT_FILE ? path.resolve(e.HEARTBEAT_FILE) : null,
       modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024,
+      chunkDeadlineMs: e.CHUNK_DEADLINE_MS,
     },
     models: {
       defaultName: e.DEFAULT_MODEL,
@@ -148,7 +151,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       adminFailuresPer15Minutes: e.ADMIN_FAILURES_PER_15_MINUTES,
       bodyStallMs: e.BODY_STALL_MS,
     },
-    predict: { threads: e.PREDICT_THREADS },
+    predict: { threads: e.PREDICT_THREADS, deadlineMs: e.PREDICT_DEADLINE_MS },
     results: { threads: e.RESULTS_THREADS, threadMemoryMb: e.RESULTS_THREAD_MEMORY_MB },
     // The loopback outbox is a development convenience: in production only when a port is asked for.
     devOutbox: {

@@ -156,6 +156,12 @@ const envFields = z.object({
   INFERENCE_THREADS: int(1).optional(),
   CHUNK_ROWS: int(1).default(100_000),
   /**
+   * How long one chunk may be scored before the model is taken to compute for ever: the job fails saying so and
+   * the worker process restarts (a running ONNX Runtime run cannot be stopped otherwise). Real chunks of big
+   * models take seconds to a minute.
+   */
+  CHUNK_DEADLINE_MS: int(1000).default(10 * 60_000),
+  /**
    * A job scored while its upload arrives is leased this long, renewed by the web process while it
    * receives: past it (the web process died mid-upload) the reconciler removes the job.
    */
@@ -213,6 +219,11 @@ const envFields = z.object({
   BODY_STALL_MS: int(1000).default(20_000),
   /** Worker threads that run real-time predictions in the web process, off its event loop. */
   PREDICT_THREADS: int(1).default(1),
+  /**
+   * How long one real-time prediction's model run may take: past it the request is answered 504 `model_timeout`
+   * and its thread is abandoned for a fresh one (a running ONNX Runtime run cannot be stopped).
+   */
+  PREDICT_DEADLINE_MS: int(100).default(30_000),
   /**
    * Typed results downloads (JSON Lines, Parquet, .xlsx beyond a few rows) written at once by one web process,
    * each in a thread of its own; one more is refused (503, Retry-After) rather than let memory grow without bound.

@@ -11,6 +11,11 @@
  * - When every thread is busy, requests wait in a bounded queue; a full queue refuses at once.
  * - A thread that dies (a native crash, out of memory) fails only the request it held and is replaced; a
  *   thread that cannot even start three times in a row breaks the pool, which then refuses everything.
+ * - A request whose run passes `runDeadlineMs` fails with `model_timeout` and its thread is abandoned: a
+ *   running ONNX Runtime run cannot be interrupted (terminate() ends a thread only once native code returns to
+ *   JavaScript, and a model that loops for ever never does), so a fresh thread takes its place and later
+ *   requests, for any model, are answered. The abandoned thread still burns a core until the process ends:
+ *   `stats.abandoned` counts those, for the process to say so and restart itself when they pile up.
  */
 import { beyondLimits } from './least-recently-used.js';
 import { existsSync } from 'node:fs';
@@ -40,6 +45,13 @@ export interface ScoringPoolOptions {
   resourceLimits?: ResourceLimits;
   /** The thread's script; default the compiled scoring-worker.js of this package. */
   workerUrl?: URL;
+  /**
+   * How long one request may run on its thread (from the moment it is handed to it, loading the model included)
+   * before it fails with `model_timeout` and the thread is abandoned and replaced. Default: no deadline.
+   */
+  runDeadlineMs?: number;
+  /** Told of each thread abandoned to a run past its deadline, after the fresh thread was started. */
+  onAbandoned?: (stats: ScoringPoolStats) => void;
 }
 
 /** A model as the pool needs it: its identity, its schema, and where its prepared bytes come from. */
@@ -50,7 +62,7 @@ export interface PoolModel {
   loadBytes: () => Promise<Uint8Array>;
 }
 
-export type ScoringPoolErrorCode = 'queue_full' | 'closed' | 'thread_crashed' | 'pool_broken';
+export type ScoringPoolErrorCode = 'queue_full' | 'closed' | 'thread_crashed' | 'pool_broken' | 'model_timeout';
 
 export class ScoringPoolError extends Error {
   constructor(
@@ -66,8 +78,10 @@ export interface ScoringPoolStats {
   threads: number;
   busy: number;
   queued: number;
-  /** Threads started to replace ones that died. */
+  /** Threads started to replace ones that died or were abandoned. */
   restarts: number;
+  /** Threads abandoned to a run past the deadline that have not ended yet (each still computing, on a core). */
+  abandoned: number;
 }
 
 interface Pending {
@@ -88,6 +102,8 @@ interface Slot {
   /** The last error the thread reported before dying. */
   lastError: Error | null;
   exited: boolean;
+  /** Fails the request at hand once it has run past runDeadlineMs. */
+  deadline: NodeJS.Timeout | null;
 }
 
 /** Resolved from src/ (tests, through vitest) and from dist/ alike: the compiled worker is always in dist/. */
@@ -99,7 +115,10 @@ export class ScoringPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly loads = new Map<string, Promise<Uint8Array>>();
-  private readonly opts: Required<Omit<ScoringPoolOptions, 'resourceLimits'>> & { resourceLimits?: ResourceLimits };
+  private readonly opts: Required<Omit<ScoringPoolOptions, 'resourceLimits' | 'runDeadlineMs' | 'onAbandoned'>> &
+    Pick<ScoringPoolOptions, 'resourceLimits' | 'runDeadlineMs' | 'onAbandoned'>;
+  /** Threads given up on (a run past its deadline), until they end: they are in no slot any more. */
+  private readonly abandoned = new Set<Worker>();
   private nextId = 1;
   private started = false;
   private closing = false;
@@ -179,6 +198,7 @@ export class ScoringPool {
       busy: this.slots.filter((s) => s.busy).length,
       queued: this.queue.length,
       restarts: this.restarts,
+      abandoned: this.abandoned.size,
     };
   }
 
@@ -208,7 +228,8 @@ export class ScoringPool {
         const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
         slot.worker.postMessage({ type: 'close' } satisfies ToThread);
         await Promise.race([exited, grace]);
-        if (!slot.exited) await slot.worker.terminate();
+        // A thread still in a run past the grace never ends while its run goes on (see abandon): asked to, not awaited.
+        if (!slot.exited) await Promise.race([slot.worker.terminate(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       }),
     );
     clearTimeout(timer);
@@ -222,7 +243,7 @@ export class ScoringPool {
       workerData: config,
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
     });
-    const slot: Slot = { worker, ready: false, busy: null, loaded: new Map(), lastError: null, exited: false };
+    const slot: Slot = { worker, ready: false, busy: null, loaded: new Map(), lastError: null, exited: false, deadline: null };
     worker.on('message', (m: FromThread) => this.onMessage(slot, m));
     worker.on('error', (err) => {
       slot.lastError = err;
@@ -242,6 +263,7 @@ export class ScoringPool {
     const job = slot.busy;
     if (!job || job.id !== m.id) return; // cannot happen: one request per thread at a time
     slot.busy = null;
+    this.clearDeadline(slot);
     if (m.type === 'result') {
       // The thread scored a copy of the batch: rows the graph refused there fail on the caller's batch too.
       job.batch.errors.splice(0, job.batch.errors.length, ...m.errors);
@@ -255,6 +277,7 @@ export class ScoringPool {
 
   private onExit(slot: Slot, code: number): void {
     slot.exited = true;
+    this.clearDeadline(slot);
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     const why = slot.lastError ? `: ${slot.lastError.message}` : ` with exit code ${code}`;
@@ -335,11 +358,52 @@ export class ScoringPool {
         ...(job.batch.decimal ? { decimal: job.batch.decimal } : {}),
       };
       slot.worker.postMessage(message satisfies ToThread, transfer.list);
+      if (this.opts.runDeadlineMs !== undefined) {
+        const ms = this.opts.runDeadlineMs;
+        slot.deadline = setTimeout(() => this.abandon(slot, id, ms), ms);
+      }
     } catch (e) {
       if (slot.busy?.id === id) slot.busy = null;
       job.reject(e instanceof Error ? e : new Error(String(e)));
       this.pump();
     }
+  }
+
+  private clearDeadline(slot: Slot): void {
+    if (slot.deadline) clearTimeout(slot.deadline);
+    slot.deadline = null;
+  }
+
+  /**
+   * Gives up on a thread whose request `id` ran past the deadline: fails the request, puts a fresh thread in its
+   * slot and asks the old one to end. It ends only if its run ever returns; until then it is counted, unreferenced
+   * (it must not keep the process alive) and never handed work again.
+   */
+  private abandon(slot: Slot, id: number, ms: number): void {
+    slot.deadline = null;
+    const job = slot.busy;
+    const index = this.slots.indexOf(slot);
+    if (!job || job.id !== id || index < 0) return;
+    slot.busy = null;
+    const worker = slot.worker;
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('exit');
+    this.abandoned.add(worker);
+    worker.once('exit', () => this.abandoned.delete(worker));
+    worker.unref();
+    void worker.terminate().catch(() => undefined);
+    if (this.closing) this.slots.splice(index, 1);
+    else {
+      this.restarts++;
+      this.slots[index] = this.start();
+    }
+    job.reject(
+      new ScoringPoolError(
+        'model_timeout',
+        `The model did not finish scoring these rows within ${formatSeconds(ms)}: the model is at fault (it computes for ever or for far too long, e.g. an ONNX Loop of a huge count), not the rows.`,
+      ),
+    );
+    this.opts.onAbandoned?.(this.stats);
   }
 
   /** A model's bytes, loaded once however many threads want them at the same time. */
@@ -350,4 +414,9 @@ export class ScoringPool {
     this.loads.set(model.sha256, loading);
     return loading;
   }
+}
+
+/** "30 s", "2.5 s": a deadline as a person reads it. */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)).toLocaleString('en-US')} s`;
 }

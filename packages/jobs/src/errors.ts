@@ -23,6 +23,11 @@ export type DomainErrorKind =
   /** A service we depend on is unavailable: try again later. */
   | 'unavailable'
   /**
+   * A model did not finish in the time it is given (it computes for ever, or far too long): the model's fault,
+   * not the caller's and not passing by itself, so no Retry-After; the message says what an operator can do.
+   */
+  | 'model_timeout'
+  /**
    * Something this server keeps is missing (a job's upload gone from its store): the server's fault, not
    * passing by itself, so a 5xx without Retry-After, with a code and message saying what an operator can do.
    */

@@ -2,6 +2,7 @@ import { type ColumnTarget, coerceCellTape, type JsonCellTape, type RecordBatch 
 import { getModelBytes } from '@batchcast/db';
 import {
   failNonFiniteRows,
+  formatSeconds,
   nonFiniteRows,
   outputColumns,
   planColumns,
@@ -95,7 +96,7 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
     ? await pool
         .score({ sha256: model.sha256, schema, loadBytes: () => getModelBytes(ctx.pool, model.sha256) }, batch, plan.targets)
         .catch((err: unknown) => {
-          throw poolRefusal(err, pool);
+          throw poolRefusal(err, pool, ctx, model);
         })
     : await scoreInThisThread(ctx, model, batch, plan.targets);
   // The batch path's rule: a row without finite outputs answers null columns and its error. The pool moved
@@ -114,6 +115,27 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
  * process shutting down. Anything else the pool throws (a thread that died, a pool that cannot start its
  * threads) is a fault on our side and stays one.
  */
+/**
+ * A run past PREDICT_DEADLINE_MS (the pool gave up on its thread and started a fresh one): logged for the
+ * operators, naming the model, and answered 504 saying the model is at fault and what can be done.
+ */
+function modelTimeout(ctx: JobsContext, model: Model, pool: ScoringPool): DomainError {
+  const seconds = formatSeconds(ctx.config.predict.deadlineMs);
+  const ref = `${model.name}@${model.version}`;
+  ctx.log.error(
+    { model: model.name, version: model.version, deadlineMs: ctx.config.predict.deadlineMs, abandonedThreads: pool.stats.abandoned },
+    `model ${ref} did not finish a real-time prediction within ${seconds} (PREDICT_DEADLINE_MS); its scoring thread was abandoned and replaced`,
+  );
+  return new DomainError(
+    'model_timeout',
+    'model_timeout',
+    `Model ${ref} did not finish scoring these rows within ${seconds}, so this server stopped waiting for it. ` +
+      'The model is at fault, not your rows: it computes for ever or far too long (an ONNX Loop with a huge count, say), and retrying will not help. ' +
+      'Whoever registered it should fix or remove it; if it is only slow, an operator can raise PREDICT_DEADLINE_MS.',
+    { model: model.name, version: model.version, deadlineSeconds: ctx.config.predict.deadlineMs / 1000 },
+  );
+}
+
 /** Scores on this thread (no pool of real-time threads: tests, tools), holding the model's session meanwhile. */
 async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBatch, targets: ColumnTarget[]) {
   const lease = await leaseModelSession(ctx.pool, model, 1);
@@ -124,8 +146,9 @@ async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBa
   }
 }
 
-function poolRefusal(err: unknown, pool: ScoringPool): unknown {
+function poolRefusal(err: unknown, pool: ScoringPool, ctx: JobsContext, model: Model): unknown {
   if (!(err instanceof ScoringPoolError)) return err;
+  if (err.code === 'model_timeout') return modelTimeout(ctx, model, pool);
   if (err.code === 'queue_full') {
     const { threads, queued } = pool.stats;
     return new DomainError(

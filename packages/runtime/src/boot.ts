@@ -19,6 +19,11 @@ export interface Runtime {
   readonly stopping: boolean;
   /** Shuts down through the registry and exits with `code`. */
   shutdown(reason: string, code?: number): Promise<void>;
+  /**
+   * Registers a count of threads that can never end (a model run past its deadline: native code that does not
+   * return). process.exit waits for every thread to end, so while any is counted the process ends by SIGKILL.
+   */
+  countStuckThreads(count: () => number): void;
 }
 
 export interface BootOptions {
@@ -46,6 +51,24 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
   const registry = new ShutdownRegistry();
   const graceMs = opts.graceMs ?? 25_000;
   let stopping = false;
+  const stuckThreadCounts: (() => number)[] = [];
+
+  /**
+   * process.exit, unless a thread is stuck in native code: Node.js joins every worker thread on exit, and one in
+   * a model run that never returns would hold the process for ever (until a supervisor's SIGKILL). Then the
+   * process kills itself: nothing of it is worth more than ending (the logger writes synchronously).
+   */
+  const exit = (code: number): never => {
+    const stuck = stuckThreadCounts.reduce((n, count) => n + count(), 0);
+    if (stuck > 0) {
+      log.warn(
+        { stuckThreads: stuck, code },
+        `${stuck} thread${stuck === 1 ? ' is' : 's are'} stuck in a model run and cannot end: killing this process`,
+      );
+      process.kill(process.pid, 'SIGKILL');
+    }
+    return process.exit(code);
+  };
 
   const shutdown = async (reason: string, code = 0): Promise<void> => {
     if (stopping) return;
@@ -53,10 +76,10 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
     log.info({ reason }, `${name} shutting down`);
     setTimeout(() => {
       log.warn({ graceMs }, 'shutdown took too long; exiting');
-      process.exit(1);
+      exit(1);
     }, graceMs).unref();
     await registry.runAll(log);
-    process.exit(code);
+    exit(code);
   };
 
   let firstSignalAt = 0;
@@ -64,7 +87,7 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
     if (stopping) {
       if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      exit(1);
     }
     firstSignalAt = Date.now();
     void shutdown(signal);
@@ -91,6 +114,9 @@ export function boot(name: string, main: (rt: Runtime) => Promise<void>, opts: B
       return stopping;
     },
     shutdown,
+    countStuckThreads: (count) => {
+      stuckThreadCounts.push(count);
+    },
   };
   main(rt).catch((err: unknown) => {
     if (stopping) return;

@@ -20,6 +20,10 @@ const STATUS: Record<DomainErrorKind, number> = {
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
+  // 504, not 503: the server is up and has threads for other models; the model it runs, like a gateway's
+  // upstream, did not answer in time. A 503 would tell clients to retry after Retry-After, and a retry of a
+  // model that computes for ever only takes another thread.
+  model_timeout: 504,
   lost: 500,
 };
 
