@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { ensureDatabase, retryWhileDatabaseUnavailable, waitForSchema, whenDatabaseAvailable } from '@batchcast/db';
 import { recordChunkFailure } from '@batchcast/jobs';
 import { consume, createWorkerConnection } from '@batchcast/queue';
@@ -6,6 +7,7 @@ import { workerContext } from './context.js';
 import { handlers } from './handlers/index.js';
 import { startHeartbeat } from './heartbeat.js';
 import { startMaintenance } from './maintenance.js';
+import { STUCK_CLOSE_MS, stuckChunks } from './stuck-chunk.js';
 import { scoringThreadLimits, scoringThreadModule, tellScoringThreadsStopping } from './scoring-threads.js';
 
 /**
@@ -38,6 +40,9 @@ boot(
     // before that, a job's first chunks would wait for them.
     const sayReady = () =>
       log.info({ scoringThreads: config.workers.scoringThreads, inferenceThreads: config.workers.inferenceThreads }, 'worker ready');
+    // A chunk past CHUNK_DEADLINE_MS fails its job and restarts this process (its thread cannot be freed otherwise).
+    const stuck = stuckChunks(rt, ctx);
+    rt.countStuckThreads(stuck.stuck);
     const workers = consume({
       connection,
       prefix: config.redis.prefix,
@@ -54,8 +59,14 @@ boot(
         recordChunkFailure(ctx, jobId, chunk, attempt, err.message).catch(() => undefined);
       },
       onReady: sayReady,
+      threadDeadline: stuck.deadline,
     });
-    rt.onShutdown('queue workers', () => Promise.all(workers.map((w) => w.close())));
+    // A stuck chunk never ends, and BullMQ's close waits for it and for its thread to exit: with one, the queue
+    // workers stop taking jobs, are given STUCK_CLOSE_MS, and the process goes on ending (see stuckChunks).
+    rt.onShutdown('queue workers', async () => {
+      const closing = Promise.all(workers.map((w) => w.close(stuck.stuck() > 0)));
+      await (stuck.stuck() > 0 ? Promise.race([closing, setTimeout(STUCK_CLOSE_MS, undefined, { ref: false })]) : closing);
+    });
     // Runs before the queue workers close (last registered, first run): a thread waiting for PostgreSQL gives up.
     rt.onShutdown('scoring threads told', () => tellScoringThreadsStopping());
   },

@@ -76,6 +76,7 @@ export { finaliseJob } from './lifecycle/finalise-job.js';
 export { loadJob } from './lifecycle/load-job.js';
 export { notifyOwner, outcomeMail } from './lifecycle/notify-owner.js';
 export { recordChunkFailure, scoreChunk } from './lifecycle/score-chunk.js';
+export { MODEL_TIMEOUT, recordStuckChunk } from './lifecycle/stuck-chunk.js';
 export { type ExpiryPass, expireJobs } from './maintenance/expire-jobs.js';
 export { reconcile } from './maintenance/reconcile.js';
 export { registerExampleModels } from './models/examples.js';

@@ -15,6 +15,7 @@ import {
 } from './catalog.js';
 import { RetryLater, webhookRetryDelay } from './retry-schedule.js';
 import { type KindHandlers, type RetryInPlace, runJob } from './run-job.js';
+import { type ThreadDeadline, watchThreadDeadline } from './thread-deadline.js';
 
 /** What a worker process does on its main thread with each kind that is not a thread kind. */
 export type Handlers = KindHandlers<MainKind>;
@@ -47,6 +48,8 @@ export interface ConsumeOptions {
    * not be started ahead). Until then a chunk would wait for a thread to load its modules and models.
    */
   onReady?: () => void;
+  /** A deadline for each job of a thread kind run in a thread (not inline): see ThreadDeadline. */
+  threadDeadline?: ThreadDeadline;
 }
 
 /**
@@ -86,6 +89,7 @@ export function consume(opts: ConsumeOptions): Worker[] {
           (job, token, signal) => runMainJob(queue, job, token, signal, inline, opts),
           { ...common, concurrency: Math.max(...kinds.map((k) => jobCatalog[k].concurrency)) },
         );
+    if (threads && opts.threadDeadline) watchThreadDeadline(worker, opts.threadDeadline);
     if (threads) {
       const started = startThreads(worker, threads.processor, threads.threads).catch((err: Error) =>
         opts.log.warn({ queue, err: err.message }, 'could not start the threads ahead; they start with the first jobs'),

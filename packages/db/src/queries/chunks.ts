@@ -36,3 +36,36 @@ export async function recordChunkAttempt(pool: Pool, jobId: string, index: numbe
     [jobId, index, error, attempt],
   );
 }
+
+/**
+ * recordChunkAttempt for a chunk whose scoring thread is stuck (a model run that never returns): that thread's
+ * transaction holds the chunk's row (storeChunkPredictions locks it) and, its thread never running JavaScript
+ * again, would hold it until its process ends. So the session that blocks this update (the chunk's own
+ * transaction, mid-COPY: only a delivery of this chunk locks its row, and this one is held by this worker) is
+ * ended, PostgreSQL rolls back what it stored, and the update goes through.
+ */
+export async function recordStuckChunkAttempt(pool: Pool, jobId: string, index: number, attempt: number, error: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const pid = rows[0]!.pid;
+    let updated = false;
+    const update = client
+      .query(`UPDATE job_chunks SET attempts = greatest(attempts, $4), error = $3 WHERE job_id = $1 AND index = $2`, [
+        jobId,
+        index,
+        error,
+        attempt,
+      ])
+      .finally(() => {
+        updated = true;
+      });
+    while (!updated) {
+      await pool.query('SELECT pg_terminate_backend(blocker) FROM unnest(pg_blocking_pids($1)) AS blocker', [pid]);
+      await Promise.race([update.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 200))]);
+    }
+    await update;
+  } finally {
+    client.release();
+  }
+}

@@ -1,6 +1,7 @@
 import { discardPredictions, finishJob, firstRowError, listChunks } from '@batchcast/db';
 import { placeKind, rowPlace } from '../inputs/row-lines.js';
 import { FILE_FAULT } from './score-chunk.js';
+import { MODEL_TIMEOUT } from './stuck-chunk.js';
 import type { JobsContext } from '../context.js';
 import { isActive, type Job } from '../records.js';
 import { recordJobEvents } from '../webhooks/events.js';
@@ -60,6 +61,17 @@ async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeed
     return {
       status: 'failed',
       error: `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} cannot be read from the file: ${broken.error.slice(FILE_FAULT.length)}.`,
+    };
+  }
+  if (broken?.error?.startsWith(MODEL_TIMEOUT)) {
+    // Not retried (recordStuckChunk): the same model on the same rows computes for ever again.
+    const why = broken.error.slice(MODEL_TIMEOUT.length);
+    return {
+      status: 'failed',
+      error:
+        `The ${why}, so this server gave up on it. The model is at fault, not your file: ` +
+        'it computes for ever or far too long (an ONNX Loop with a huge count, say), and uploading the file again will not help. ' +
+        'Whoever registered the model should fix or remove it; if it is only slow, the people who run this batchcast can raise CHUNK_DEADLINE_MS.',
     };
   }
   if (broken) {

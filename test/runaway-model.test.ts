@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnx } from '../packages/inference/src/onnx-proto.js';
+import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { ADMIN_TOKEN, Platform } from './support/platform.js';
+
+/**
+ * A registered model that computes for ever (an ONNX Loop of 10^12 iterations): a running ONNX Runtime run cannot
+ * be interrupted, so without deadlines one real-time request took the web process's only predict thread and every
+ * later request hung, and a job on it held a worker's scoring thread for ever. Small deadlines here (2 s, 3 s).
+ */
+let platform: Platform;
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+beforeAll(async () => {
+  platform = await new Platform({
+    workers: 1,
+    env: { PREDICT_THREADS: '1', PREDICT_DEADLINE_MS: '2000', CHUNK_DEADLINE_MS: '3000' },
+  }).start();
+  const form = new FormData();
+  form.set('name', 'looping');
+  form.set('features', 'a,b,c,d');
+  form.set('file', fileBlob(loopingModel()), 'looping.onnx');
+  const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+  expect(registered.status, await registered.clone().text()).toBe(201);
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+/** input [N, 4] floats, added 0 to 10^12 times in a Loop, summed per row: the right shapes, no end. */
+function loopingModel(): Uint8Array {
+  const info = (name: string, elemType: number, dims: (number | string)[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: onnx.TypeProto.create({
+        tensorType: onnx.TypeProto.Tensor.create({
+          elemType,
+          shape: onnx.TensorShapeProto.create({
+            dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
+          }),
+        }),
+      }),
+    });
+  const body = onnx.GraphProto.create({
+    name: 'body',
+    node: [
+      onnx.NodeProto.create({ opType: 'Identity', input: ['cond_in'], output: ['cond_out'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['v_in', 'zero'], output: ['v_out'] }),
+    ],
+    initializer: [onnx.TensorProto.create({ name: 'zero', dataType: 1, dims: [], floatData: [0] })],
+    input: [info('iter', 7, []), info('cond_in', 9, []), info('v_in', 1, ['N', 4])],
+    output: [info('cond_out', 9, []), info('v_out', 1, ['N', 4])],
+  });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 13 })],
+      graph: onnx.GraphProto.create({
+        name: 'loop',
+        node: [
+          onnx.NodeProto.create({
+            opType: 'Loop',
+            input: ['M', 'c', 'input'],
+            output: ['looped'],
+            attribute: [onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body })],
+          }),
+          onnx.NodeProto.create({
+            opType: 'ReduceSum',
+            input: ['looped', 'axes'],
+            output: ['variable'],
+            attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 })],
+          }),
+        ],
+        initializer: [
+          onnx.TensorProto.create({ name: 'M', dataType: 7, dims: [], int64Data: [1_000_000_000_000] }),
+          onnx.TensorProto.create({ name: 'c', dataType: 9, dims: [], int32Data: [1] }),
+          onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
+        ],
+        input: [info('input', 1, ['N', 4])],
+        output: [info('variable', 1, ['N', 1])],
+      }),
+    }),
+  ).finish();
+}
+
+const predict = (model: string, rows: Record<string, number>[]) =>
+  fetch(platform.url(`/api/models/${model}/predict`), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rows }),
+  });
+
+describe('a model that computes for ever', () => {
+  it('in real time: its request is answered 504 model_timeout past PREDICT_DEADLINE_MS, and other models still answer', async () => {
+    const res = await predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]);
+    expect(res.status).toBe(504);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('model_timeout');
+    expect(error.message).toContain('Model looping@1 did not finish scoring these rows within 2 s');
+    expect(error.message).toContain('The model is at fault, not your rows');
+    expect(error.message).toContain('PREDICT_DEADLINE_MS');
+
+    const iris = await predict('iris-logreg', [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }]);
+    expect(iris.status).toBe(200);
+    const { predictions } = (await iris.json()) as { predictions: { prediction: unknown }[] };
+    expect(predictions).toHaveLength(1);
+    expect(predictions[0]!.prediction).not.toBeNull();
+  });
+
+  it('in a batch job: the job fails past CHUNK_DEADLINE_MS saying the model is at fault, and a job submitted after it succeeds', async () => {
+    const looping = await (await submit(platform, Buffer.from('a,b,c,d\n1,2,3,4\n5,6,7,8\n'), { model: 'looping' })).json();
+    const failed = await waitForEnd(platform, looping.links.self);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('The model looping@1 did not finish scoring rows 1 to 2 within 3 seconds');
+    expect(failed.error).toContain('The model is at fault, not your file');
+
+    const iris = await (await submit(platform, 'iris.csv', { model: 'iris-logreg' })).json();
+    const done = await waitForEnd(platform, iris.links.self);
+    expect(done.status).toBe('succeeded');
+  });
+});
