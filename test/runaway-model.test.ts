@@ -107,6 +107,29 @@ describe('a model that computes for ever', () => {
     expect(predictions[0]!.prediction).not.toBeNull();
   });
 
+  it('in real time: with more threads abandoned than PREDICT_THREADS, the web process restarts itself and answers again', async () => {
+    // The first test abandoned one thread (PREDICT_THREADS=1); this request abandons a second one.
+    const webPid = () => platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'))?.pid;
+    const before = webPid();
+    expect(before).toBeDefined();
+    const res = await predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]);
+    expect(res.status).toBe(504);
+    // A new web process (the old one, stuck threads and all, ended), answering iris-logreg.
+    await expect
+      .poll(
+        async () => {
+          const pid = webPid();
+          if (pid === undefined || pid === before) return 'the old process';
+          const iris = await predict('iris-logreg', [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }]).catch(
+            () => null,
+          );
+          return iris?.status ?? 'no answer';
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(200);
+  });
+
   it('in a batch job: the job fails past CHUNK_DEADLINE_MS saying the model is at fault, and a job submitted after it succeeds', async () => {
     const looping = await (await submit(platform, Buffer.from('a,b,c,d\n1,2,3,4\n5,6,7,8\n'), { model: 'looping' })).json();
     const failed = await waitForEnd(platform, looping.links.self);
