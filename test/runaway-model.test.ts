@@ -141,4 +141,18 @@ describe('a model that computes for ever', () => {
     const done = await waitForEnd(platform, iris.links.self);
     expect(done.status).toBe('succeeded');
   });
+
+  it('in a batch job that is cancelled while its chunk is stuck: the job is cancelled, and the thread is freed for the next job', async () => {
+    const looping = await (await submit(platform, Buffer.from('a,b,c,d\n1,2,3,4\n'), { model: 'looping' })).json();
+    // Running: its one chunk is in the model's run (the job says running once a thread took the chunk).
+    await expect
+      .poll(async () => (await (await fetch(platform.url(looping.links.self))).json()).status, { timeout: 60_000, interval: 200 })
+      .toBe('running');
+    expect((await fetch(platform.url(looping.links.self.replace('?', '/cancel?')), { method: 'POST' })).status).toBe(200);
+    expect((await waitForEnd(platform, looping.links.self)).status).toBe('cancelled');
+
+    // WORKERS=1: this job is scored only once the stuck thread is given up on (CHUNK_DEADLINE_MS, a restart).
+    const iris = await (await submit(platform, 'iris.csv', { model: 'iris-logreg' })).json();
+    expect((await waitForEnd(platform, iris.links.self)).status).toBe('succeeded');
+  });
 });
