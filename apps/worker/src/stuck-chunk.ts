@@ -3,6 +3,9 @@ import { type JobsContext, recordStuckChunk } from '@batchcast/jobs';
 import type { ThreadDeadline } from '@batchcast/queue';
 import type { Runtime } from '@batchcast/runtime';
 
+/** How long the queue workers are given to close once a thread is stuck (BullMQ's close would wait for ever). */
+export const STUCK_CLOSE_MS = 3_000;
+
 /**
  * What the worker process does with a chunk still scored CHUNK_DEADLINE_MS after it was taken: its model computes
  * for ever (an ONNX Loop of 10^12 iterations) or far too long, and its scoring thread cannot be stopped (an ONNX
@@ -14,9 +17,6 @@ import type { Runtime } from '@batchcast/runtime';
  * worker again within ~30 s; their unfinished transactions roll back, so nothing is lost or stored twice
  * (storeChunkPredictions skips a stored chunk). Counts stuck threads, which make the process end by SIGKILL.
  */
-/** How long the queue workers are given to close once a thread is stuck (BullMQ's close would wait for ever). */
-export const STUCK_CLOSE_MS = 3_000;
-
 export function stuckChunks(rt: Runtime, ctx: JobsContext): { deadline: ThreadDeadline; stuck: () => number } {
   let stuck = 0;
   const deadlineMs = rt.config.workers.chunkDeadlineMs;
