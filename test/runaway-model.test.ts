@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onnx } from '../packages/inference/src/onnx-proto.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { tensorInfo } from './support/onnx-graphs.js';
 import { ADMIN_TOKEN, Platform } from './support/platform.js';
 
 /**
@@ -29,18 +30,6 @@ afterAll(async () => {
 
 /** input [N, 4] floats, added 0 to 10^12 times in a Loop, summed per row: the right shapes, no end. */
 function loopingModel(): Uint8Array {
-  const info = (name: string, elemType: number, dims: (number | string)[]) =>
-    onnx.ValueInfoProto.create({
-      name,
-      type: onnx.TypeProto.create({
-        tensorType: onnx.TypeProto.Tensor.create({
-          elemType,
-          shape: onnx.TensorShapeProto.create({
-            dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
-          }),
-        }),
-      }),
-    });
   const body = onnx.GraphProto.create({
     name: 'body',
     node: [
@@ -48,8 +37,8 @@ function loopingModel(): Uint8Array {
       onnx.NodeProto.create({ opType: 'Add', input: ['v_in', 'zero'], output: ['v_out'] }),
     ],
     initializer: [onnx.TensorProto.create({ name: 'zero', dataType: 1, dims: [], floatData: [0] })],
-    input: [info('iter', 7, []), info('cond_in', 9, []), info('v_in', 1, ['N', 4])],
-    output: [info('cond_out', 9, []), info('v_out', 1, ['N', 4])],
+    input: [tensorInfo('iter', 7, []), tensorInfo('cond_in', 9, []), tensorInfo('v_in', 1, ['N', 4])],
+    output: [tensorInfo('cond_out', 9, []), tensorInfo('v_out', 1, ['N', 4])],
   });
   return onnx.ModelProto.encode(
     onnx.ModelProto.create({
@@ -76,8 +65,8 @@ function loopingModel(): Uint8Array {
           onnx.TensorProto.create({ name: 'c', dataType: 9, dims: [], int32Data: [1] }),
           onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
         ],
-        input: [info('input', 1, ['N', 4])],
-        output: [info('variable', 1, ['N', 1])],
+        input: [tensorInfo('input', 1, ['N', 4])],
+        output: [tensorInfo('variable', 1, ['N', 1])],
       }),
     }),
   ).finish();

@@ -9,6 +9,7 @@ import { answerClientErrors } from '../apps/web/src/http/client-errors.js';
 import { onnx } from '../packages/inference/src/onnx-proto.js';
 import { cookiesOf, cookieValue, signIn } from './support/admin.js';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
+import { tensorInfo } from './support/onnx-graphs.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 
 /**
@@ -279,21 +280,6 @@ function onnxModel(graph: Omit<Parameters<typeof onnx.GraphProto.create>[0] & ob
       graph: onnx.GraphProto.create({ name: 'g', ...graph }),
     }),
   ).finish();
-}
-
-/** A graph input or output: a tensor of ONNX element type `elemType`, its dimensions numbers or named (`N`: any). */
-function tensorInfo(name: string, elemType: number, dims: (number | string)[]): ReturnType<typeof onnx.ValueInfoProto.create> {
-  return onnx.ValueInfoProto.create({
-    name,
-    type: onnx.TypeProto.create({
-      tensorType: onnx.TypeProto.Tensor.create({
-        elemType,
-        shape: onnx.TensorShapeProto.create({
-          dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'number' ? { dimValue: d } : { dimParam: d })),
-        }),
-      }),
-    }),
-  });
 }
 
 describe('models that read files', () => {
