@@ -110,12 +110,6 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
 }
 
 /**
- * The scoring threads' refusals that say "come back shortly" as the domain's (a 503 with Retry-After, which
- * clients and their HTTP libraries wait for and retry): every thread busy with the waiting line full, or the
- * process shutting down. Anything else the pool throws (a thread that died, a pool that cannot start its
- * threads) is a fault on our side and stays one.
- */
-/**
  * A run past PREDICT_DEADLINE_MS (the pool gave up on its thread and started a fresh one): logged for the
  * operators, naming the model, and answered 504 saying the model is at fault and what can be done.
  */
@@ -146,6 +140,12 @@ async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBa
   }
 }
 
+/**
+ * The scoring threads' refusals that say "come back shortly" as the domain's (a 503 with Retry-After, which
+ * clients and their HTTP libraries wait for and retry): every thread busy with the waiting line full, or the
+ * process shutting down. Anything else the pool throws (a thread that died, a pool that cannot start its
+ * threads) is a fault on our side and stays one.
+ */
 function poolRefusal(err: unknown, pool: ScoringPool, ctx: JobsContext, model: Model): unknown {
   if (!(err instanceof ScoringPoolError)) return err;
   if (err.code === 'model_timeout') return modelTimeout(ctx, model, pool);
