@@ -496,7 +496,6 @@ function resultTypeOf(bits: number): ResultColumnType {
   }
 }
 
-/** Counted, located notes: one sentence per kind however many cells it concerns. */
 /** Names a merge note lists in full; a longer merge lists its first three and its last. */
 const MAX_NAMES_LISTED = 8;
 /** Runs of blank header cells noted one by one; the rest are counted in one more note. */
@@ -540,6 +539,7 @@ class BlankHeaderCells {
   }
 }
 
+/** Counted, located notes: one sentence per kind however many cells it concerns. */
 class Notes {
   private readonly counts = new Map<string, { n: number; first: string; value: string }>();
   private readonly texts: string[] = [];
