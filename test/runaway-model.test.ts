@@ -85,7 +85,7 @@ describe('a model that computes for ever', () => {
     expect(res.status).toBe(504);
     const { error } = (await res.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe('model_timeout');
-    expect(error.message).toContain('Model looping@1 did not finish scoring these rows within 2 s');
+    expect(error.message).toContain('Model looping@1 did not finish scoring these rows within 2 seconds');
     expect(error.message).toContain('The model is at fault, not your rows');
     expect(error.message).toContain('PREDICT_DEADLINE_MS');
 

@@ -28,7 +28,7 @@ export { outputColumns, valuesAreDouble } from './outputs.js';
 export { failNonFiniteRows, nonFiniteRows } from './finite.js';
 export { sha256Hex } from './hash.js';
 export { inputCategories } from './categories.js';
-export { formatSeconds, ScoringPool, ScoringPoolError } from './scoring-pool.js';
+export { formatDeadline, ScoringPool, ScoringPoolError } from './scoring-pool.js';
 export type { PoolModel, ScoringPoolErrorCode, ScoringPoolOptions, ScoringPoolStats } from './scoring-pool.js';
 export { refuseExternalData } from './external-data.js';
 // The ONNX protobuf classes, for the model importers that build graphs (one wrapper of the CommonJS package).

@@ -400,7 +400,7 @@ export class ScoringPool {
     job.reject(
       new ScoringPoolError(
         'model_timeout',
-        `The model did not finish scoring these rows within ${formatSeconds(ms)}: the model is at fault (it computes for ever or for far too long, e.g. an ONNX Loop of a huge count), not the rows.`,
+        `The model did not finish scoring these rows within ${formatDeadline(ms)}: the model is at fault (it computes for ever or for far too long, e.g. an ONNX Loop of a huge count), not the rows.`,
       ),
     );
     this.opts.onAbandoned?.(this.stats);
@@ -416,7 +416,12 @@ export class ScoringPool {
   }
 }
 
-/** "30 s", "2.5 s": a deadline as a person reads it. */
-export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)).toLocaleString('en-US')} s`;
+/**
+ * "10 minutes", "2.5 seconds": a deadline (PREDICT_DEADLINE_MS, CHUNK_DEADLINE_MS) as a person reads it, in every
+ * message that names one (a real-time 504, a job failed by a stuck chunk, their log lines), so that the two say the
+ * same setting the same way.
+ */
+export function formatDeadline(ms: number): string {
+  const [amount, unit] = ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [Math.round(ms / 100) / 10, 'second'];
+  return `${amount.toLocaleString('en-US')} ${unit}${amount === 1 ? '' : 's'}`;
 }

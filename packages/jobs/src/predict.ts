@@ -2,7 +2,7 @@ import { type ColumnTarget, coerceCellTape, type JsonCellTape, type RecordBatch 
 import { getModelBytes } from '@batchcast/db';
 import {
   failNonFiniteRows,
-  formatSeconds,
+  formatDeadline,
   nonFiniteRows,
   outputColumns,
   planColumns,
@@ -114,7 +114,7 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
  * operators, naming the model, and answered 504 saying the model is at fault and what can be done.
  */
 function modelTimeout(ctx: JobsContext, model: Model, pool: ScoringPool): DomainError {
-  const seconds = formatSeconds(ctx.config.predict.deadlineMs);
+  const seconds = formatDeadline(ctx.config.predict.deadlineMs);
   const ref = `${model.name}@${model.version}`;
   ctx.log.error(
     { model: model.name, version: model.version, deadlineMs: ctx.config.predict.deadlineMs, abandonedThreads: pool.stats.abandoned },

@@ -1,16 +1,11 @@
 import { getChunk, recordStuckChunkAttempt } from '@batchcast/db';
+import { formatDeadline } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { modelById } from '../models/registry.js';
 import { loadJob } from './load-job.js';
 
 /** Starts the recorded error of a chunk whose model did not finish scoring it in time (finalise-job words the job's). */
 export const MODEL_TIMEOUT = 'the model did not finish: ';
-
-/** "10 minutes", "2 seconds": CHUNK_DEADLINE_MS as a person reads it. */
-export function formatDuration(ms: number): string {
-  const [amount, unit] = ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [Math.round(ms / 100) / 10, 'second'];
-  return `${amount.toLocaleString('en-US')} ${unit}${amount === 1 ? '' : 's'}`;
-}
 
 /**
  * A chunk still being scored CHUNK_DEADLINE_MS after it was taken: its model computes for ever or far too long (a
@@ -30,7 +25,7 @@ export async function recordStuckChunk(
   const model = job ? await modelById(ctx.pool, job.modelId).catch(() => null) : null;
   const rows = chunk ? `rows ${chunk.firstRow + 1} to ${chunk.firstRow + chunk.rows}` : `chunk ${index}`;
   const ref = model ? `${model.name}@${model.version}` : 'this job';
-  const message = `model ${ref} did not finish scoring ${rows} within ${formatDuration(deadlineMs)}`;
+  const message = `model ${ref} did not finish scoring ${rows} within ${formatDeadline(deadlineMs)}`;
   ctx.log.error(
     { jobId, chunk: index, model: model?.name, version: model?.version, deadlineMs, status: job?.status ?? 'deleted' },
     `${message} (CHUNK_DEADLINE_MS): the model computes for ever or far too long; the job fails and the worker process restarts to free the thread`,
