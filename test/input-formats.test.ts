@@ -803,6 +803,17 @@ describe('edge cases, each format', () => {
     expect(bad.message).not.toMatch(/pretty-printed/);
   });
 
+  it("scikit-learn's own column names, units and all (load_iris(as_frame=True).frame.to_csv()): each is named beside the model's, and the advice is to rename", async () => {
+    // The first lines pandas writes for scikit-learn's iris frame. Was: "missing 4 columns … Add them to the file", the
+    // header listed apart, with nothing pairing "sepal length (cm)" with sepal_length.
+    const file = ',sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),target\n0,5.1,3.5,1.4,0.2,0\n';
+    const e = await refusedUpload(platform, Buffer.from(file), { fields: IRIS, filename: 'iris.csv' }, 422, 'missing_columns');
+    expect(e.message).toContain(
+      'sepal_length (the file has "sepal length (cm)"), sepal_width (the file has "sepal width (cm)"), petal_length (the file has "petal length (cm)"), petal_width (the file has "petal width (cm)")',
+    );
+    expect(e.message).toMatch(/[Rr]ename/);
+  });
+
   it('reading options sent after the file are refused rather than ignored', async () => {
     const e = await refusedUpload(
       platform,

@@ -34,6 +34,17 @@ function hintKey(s: string): string {
     .replace(/[\s_.-]+/g, '');
 }
 
+/**
+ * A unit written after a name in parentheses or brackets, as scikit-learn's own datasets name their columns
+ * (`load_iris(as_frame=True)`: "sepal length (cm)") and as spreadsheets often do ("weight [kg]").
+ */
+const TRAILING_UNIT = /\s*(?:\([^()]*\)|\[[^[\]]*\])\s*$/u;
+
+/** The hint key of `s` without its trailing unit, if it has one (`hintKey`). */
+function unitlessKey(s: string): string {
+  return hintKey(s.replace(TRAILING_UNIT, ''));
+}
+
 /** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
 function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
@@ -54,7 +65,7 @@ function editDistance(a: string, b: string, max: number): number {
 
 /**
  * The one name of `candidates` that `name` was most likely meant as: the same but for case, spaces, `_` `-` `.`,
- * Unicode form and invisible characters; else within a typo or two (one for names of 4 to 7 characters, two from
+ * Unicode form and invisible characters; else the same but for a trailing unit ("(cm)", "[kg]"); else within a typo or two (one for names of 4 to 7 characters, two from
  * 8). Null when none is that close, or when two are equally close (a guess between them would mislead).
  */
 export function closestName(name: string, candidates: readonly string[]): string | null {
@@ -62,6 +73,11 @@ export function closestName(name: string, candidates: readonly string[]): string
   if (key === '') return null;
   const same = [...new Set(candidates.filter((c) => hintKey(c) === key))];
   if (same.length > 0) return same.length === 1 ? same[0]! : null;
+  // Then the same but for a unit after either name: a model trained on "sepal_length" and a file of scikit-learn's
+  // "sepal length (cm)" (two names alike once their units are left out, "(cm)" and "(mm)", give no guess).
+  const bare = unitlessKey(name);
+  const sameButUnit = bare === '' ? [] : [...new Set(candidates.filter((c) => unitlessKey(c) === bare))];
+  if (sameButUnit.length > 0) return sameButUnit.length === 1 ? sameButUnit[0]! : null;
   const max = key.length >= 8 ? 2 : key.length >= 4 ? 1 : 0;
   if (max === 0) return null;
   let best: string | null = null;

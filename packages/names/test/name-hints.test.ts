@@ -26,6 +26,20 @@ describe('name hints', () => {
     expect(closestName('sepal_length', ['Sepal Length', 'SEPAL-LENGTH'])).toBeNull();
   });
 
+  it("finds the name written with a unit after it, as scikit-learn's datasets and spreadsheets write them", () => {
+    // load_iris(as_frame=True).frame.to_csv(): the header pandas writes for scikit-learn's own iris data.
+    const sklearn = ['Unnamed: 0', 'sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)', 'target'];
+    expect(closestName('sepal_length', sklearn)).toBe('sepal length (cm)');
+    expect(closestName('petal_width', sklearn)).toBe('petal width (cm)');
+    expect(closestName('weight', ['id', 'Weight [kg]'])).toBe('Weight [kg]');
+    // The model's name may carry the unit instead of the file's.
+    expect(closestName('income (USD)', ['age', 'income'])).toBe('income');
+    // The same name in two units is two columns: no guess between them.
+    expect(closestName('length', ['length (cm)', 'length (mm)'])).toBeNull();
+    // A unit alone is no name: "(cm)" matches nothing.
+    expect(closestName('(cm)', ['sepal length (cm)'])).toBeNull();
+  });
+
   it('describes missing names with their hints and the invisible characters of the close ones, in one wording', () => {
     const hints = describeMissing(['sepal_length', 'petal_width', 'flower_id'], ['sepal length', '\u200bpetal_width', 'species']);
     expect(hints).toEqual({
