@@ -54,6 +54,26 @@ describe('a failed row names every bad cell', () => {
     await expectBothNamed(job, done.rows, '3');
   });
 
+  it("a CSV row with more fields than the header: its error quotes the extra ones, so results.csv (the header's columns) loses none of its text", async () => {
+    // Row 101's comment has an unquoted comma, row 102 a trailing note (after rows enough for the delimiter to be
+    // detected). results.csv cut both to the header's four columns, and the text after the cut was in no results file.
+    const good = '5.1,3.5,1.4,0.2\n'.repeat(100);
+    const csv = `${COLUMNS.join(',')}\n${good}6.3,3.3,6.0,2.5,measured twice, by Ann\n4.9,3.0,1.4,0.2,"see ""notes"""\n`;
+    const { job, done } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris.csv' });
+    expect(done.rows).toEqual({ total: 102, processed: 102, failed: 2 });
+    const rows = parseCsv((await results(platform, job, 'csv')).toString('utf8')).filter((r, i) => i === 0 || i > 99);
+    const error = rows[0]!.indexOf('error');
+    const why = (n: number) =>
+      `row has ${n} fields, the header has 4 — check for an unquoted comma inside a value, or one at the end of the row`;
+    expect(rows.map((r) => [r.slice(0, 4).join(','), r[error]])).toEqual([
+      [COLUMNS.join(','), 'error'],
+      ['5.1,3.5,1.4,0.2', ''],
+      ['6.3,3.3,6.0,2.5', `${why(6)}; the 2 extra fields, left out of the results' columns: "measured twice", " by Ann"`],
+      ['4.9,3.0,1.4,0.2', `${why(5)}; the extra field, left out of the results' columns: "see \\"notes\\""`],
+    ]);
+    expect(rows.every((r) => r.length === rows[0]!.length)).toBe(true);
+  });
+
   it('a workbook (openpyxl)', async () => {
     const cells = CELLS.map((r) => r.map((c) => (Number.isNaN(Number(c)) ? c : Number(c))));
     const { job, done } = await scored(platform, await openpyxlMake([COLUMNS, ...cells]), { fields: IRIS, filename: 'iris.xlsx' });

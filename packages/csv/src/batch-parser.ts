@@ -1,12 +1,13 @@
 import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
+import { splitRecord } from './fields.js';
 import { FLOAT_SKIP, FLOAT_STORE, type FloatRecordPlan, parseFloatRecords } from './float-record.js';
 import { otherDecimalAdvice, truncate } from './messages.js';
 import { RowFailure } from './row-failure.js';
 import { allocateTarget, clearTarget, neutraliseRow } from './target-data.js';
 import { WasmFloatKernel } from './wasm-float-kernel.js';
 import { type NumberSlot, scanDecimal, scanDecimalGeneral, scanPlainDecimal } from './parse-number.js';
-import type { CellType, ColumnTarget, CsvDecimal, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
+import type { CellType, ColumnTarget, CsvDecimal, CsvDelimiter, CsvDialect, RecordBatch, RowError, TargetData } from './types.js';
 
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
@@ -330,8 +331,10 @@ export class BatchParser {
           p = d + 1;
           continue;
         }
+        // (The record's bytes go along for a record with another number of fields than the header only.)
+        if (f + 1 !== ncols) this.endRecord(f + 1, count, buf.subarray(recStart, d < limit ? d : limit));
+        else this.endRecord(f + 1, count);
         p = d < limit ? d + 1 : limit;
-        this.endRecord(f + 1, count);
         count++;
         break;
       }
@@ -474,8 +477,11 @@ export class BatchParser {
     (this.arrays[target] as unknown as Array<unknown>)[idx] = v;
   }
 
-  /** A record with `fields` fields is complete: report its error (if any) and neutralise its slots. */
-  private endRecord(fields: number, row: number): void {
+  /**
+   * A record with `fields` fields is complete: report its error (if any) and neutralise its slots. `record` is
+   * its bytes (without the line feed), given when it has another number of fields than the header.
+   */
+  private endRecord(fields: number, row: number, record?: Buffer): void {
     let error: RowError | null = null;
     if (fields !== this.ncols) {
       // The field count is reported rather than a cell error: shifted cells are a consequence of it.
@@ -485,7 +491,7 @@ export class BatchParser {
         value: null,
         message:
           `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
-          (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row`),
+          (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row${this.extraFields(record)}`),
       };
     } else if (this.rowError !== null) {
       error = this.rowError.error(this.firstRow + row);
@@ -496,7 +502,27 @@ export class BatchParser {
       neutraliseRow(this.arrays[ti]!, t.columns.length, row);
     });
   }
+
+  /**
+   * The fields of `record` past the header's, quoted for its error: every results file has the header's columns
+   * only (a wider row would put its predictions under other columns' names), so the error is where the fields
+   * cut from the row are kept, for the row to be fixed and scored again. Text, not bytes: a field cut in the
+   * middle of a line break or a quote is shown as splitRecord reads it.
+   */
+  private extraFields(record: Buffer | undefined): string {
+    if (record === undefined) return '';
+    const end = record.length > 0 && record[record.length - 1] === CR ? record.length - 1 : record.length;
+    const extra = splitRecord(record.subarray(0, end), { delimiter: String.fromCharCode(this.delim) as CsvDelimiter }).slice(this.ncols);
+    const shown = extra.map((field) => JSON.stringify(field)).join(', ');
+    const what = `${extra.length === 1 ? 'the extra field' : `the ${extra.length} extra fields`}, left out of the results' columns`;
+    return shown.length <= EXTRA_FIELDS_SHOWN
+      ? `; ${what}: ${shown}`
+      : `; ${what} (${shown.length.toLocaleString('en-US')} characters, the first ${EXTRA_FIELDS_SHOWN.toLocaleString('en-US')} here): ${shown.slice(0, EXTRA_FIELDS_SHOWN)}…`;
+  }
 }
+
+/** At most this many characters of a row's extra fields are quoted in its error (a row can be megabytes long). */
+const EXTRA_FIELDS_SHOWN = 2_000;
 
 function delimiterName(b: number): string {
   if (b === 0x2c) return 'comma';

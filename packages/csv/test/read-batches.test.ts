@@ -150,6 +150,18 @@ describe('readBatches coercion', () => {
     expect(data[0]).toEqual([' plain ', 'with, comma', 'multi\r\nline', 'say "hi"', 'xy', '']);
   });
 
+  it("a record with more fields than the header keeps the extra ones in its error, whatever they hold (the results' columns are the header's)", async () => {
+    const long = 'z'.repeat(2_500);
+    const text = `a,b\r\n1,2,"x, ""y""\r\nz",\r\n3,4\r\n5,6,${long}\r\n`;
+    const { errors } = await readAll(text, [{ name: 'f', type: 'float32', columns: [0, 1] }]);
+    const extra = (row: number) => errors.find((e) => e.row === row)!.message.split(' end of the row; ')[1];
+    expect(extra(0)).toBe('the 2 extra fields, left out of the results\' columns: "x, \\"y\\"\\r\\nz", ""');
+    expect(extra(2)).toBe(
+      `the extra field, left out of the results' columns (2,502 characters, the first 2,000 here): ${JSON.stringify(long).slice(0, 2_000)}…`,
+    );
+    expect(errors.map((e) => e.row)).toEqual([0, 2]);
+  });
+
   it('a record with the wrong field count is one RowError with column null, all slots neutral', async () => {
     const text = 'a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,x,y\n11,12,13';
     const { data, errors } = await readAll(text, [
@@ -163,7 +175,8 @@ describe('readBatches coercion', () => {
         row: 2,
         column: null,
         value: null,
-        message: 'row has 4 fields, the header has 3 — check for an unquoted comma inside a value, or one at the end of the row',
+        message:
+          'row has 4 fields, the header has 3 — check for an unquoted comma inside a value, or one at the end of the row; the extra field, left out of the results\' columns: "9"',
       },
       // Every failing cell of the row is named; the first is its column and value.
       { row: 3, column: 'b', value: 'x', message: 'column "b": "x" is not a number | column "c": "y" is not an integer' },
