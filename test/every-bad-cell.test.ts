@@ -61,7 +61,7 @@ describe('a failed row names every bad cell', () => {
     const csv = `${COLUMNS.join(',')}\n${good}6.3,3.3,6.0,2.5,measured twice, by Ann\n4.9,3.0,1.4,0.2,"see ""notes"""\n`;
     const { job, done } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'iris.csv' });
     expect(done.rows).toEqual({ total: 102, processed: 102, failed: 2 });
-    const rows = parseCsv((await results(platform, job, 'csv')).toString('utf8')).filter((r, i) => i === 0 || i > 99);
+    const rows = parseCsv((await results(platform, job, 'csv')).toString('utf8')).filter((_, i) => i === 0 || i > 99);
     const error = rows[0]!.indexOf('error');
     const why = (n: number) =>
       `row has ${n} fields, the header has 4 — check for an unquoted comma inside a value, or one at the end of the row`;

@@ -332,7 +332,7 @@ export class BatchParser {
           continue;
         }
         // (The record's bytes go along for a record with another number of fields than the header only.)
-        if (f + 1 !== ncols) this.endRecord(f + 1, count, buf.subarray(recStart, d < limit ? d : limit));
+        if (f + 1 !== ncols) this.endRecord(f + 1, count, buf.subarray(recStart, Math.min(d, limit)));
         else this.endRecord(f + 1, count);
         p = d < limit ? d + 1 : limit;
         count++;
