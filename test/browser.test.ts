@@ -456,6 +456,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       .toContain(
         'None of them is in the header as read, "Iris report": if the column names are on a later line, delete the lines above them.',
       );
+    // No header row at all (df.to_csv(header=False)): said so, with the model's columns to name, as the server says it.
+    await choose('no-header.csv', Buffer.from(iris.split('\n').slice(1).join('\n')));
+    await expect.poll(() => page.textContent('#file-check')).toContain('("5.1", "3.5", "1.4", "0.2", "setosa")');
     const [head, ...rows] = iris.trimEnd().split('\n');
     const keys = head!.split(',');
     const jsonl = rows.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [keys[i]!, v])))).join('\n');

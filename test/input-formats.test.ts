@@ -814,6 +814,22 @@ describe('edge cases, each format', () => {
     expect(e.message).toMatch(/[Rr]ename/);
   });
 
+  it('a CSV without a header row (its first line numbers) is refused saying so, with the columns to name in the model’s order', async () => {
+    // df.to_csv(header=False), a UCI dataset. Was: "None of them is in the header as read, "5.1", "3.5"…: if the column
+    // names are on a later line, delete the lines above them".
+    const e = await refusedUpload(
+      platform,
+      Buffer.from('5.1,3.5,1.4,0.2\n4.9,3.0,1.4,0.2\n'),
+      { fields: IRIS, filename: 'iris.csv' },
+      422,
+      'missing_columns',
+    );
+    expect(e.message).toContain(
+      'The first line holds numbers ("5.1", "3.5", "1.4", "0.2"): the file seems to have no header row. Add a first line naming the file\'s columns, in the file\'s order; the model\'s columns, in its order, are sepal_length, sepal_width, petal_length, petal_width.',
+    );
+    expect(e.message).not.toContain('None of them is in the header as read');
+  });
+
   it('reading options sent after the file are refused rather than ignored', async () => {
     const e = await refusedUpload(
       platform,

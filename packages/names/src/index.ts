@@ -10,6 +10,7 @@ export {
   MATCHING,
   type MissingNames,
   missingAdvice,
+  noHeaderHint,
   showInvisible,
 } from './name-hints.js';
 export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';

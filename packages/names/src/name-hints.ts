@@ -161,3 +161,25 @@ export function missingAdvice(n: number, hinted: boolean, addTo: string): string
 
 /** How names are matched, as both messages say it (in brackets after the advice). */
 export const MATCHING = '(names are matched ignoring upper/lower case and surrounding spaces)';
+
+/** A cell that reads as a number, with either decimal separator (`5.1`, `-3`, `1e5`, `5,1`). */
+const NUMBER_CELL = /^\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?\s*$/;
+
+/**
+ * When the line read as the header is mostly numbers (at least half of its non-empty cells), what to say instead of
+ * listing it as names: the file has no header row (a UCI dataset, `df.to_csv(header=False)`, a label column or two
+ * among the numbers), and what to add. Empty otherwise. Only said when not one of the model's names was found, so a
+ * header of years ("2023,2024") gets a wrong reason at worst, never a wrong reading. `columns` are the model's, in
+ * its order. The same on the server and in the browser.
+ */
+export function noHeaderHint(header: readonly string[], columns: readonly string[]): string {
+  const cells = header.filter((h) => h.trim() !== '');
+  const numbers = cells.filter((h) => NUMBER_CELL.test(h)).length;
+  if (numbers === 0 || numbers * 2 < cells.length) return '';
+  const shown = header.slice(0, 8).map((h) => `"${h}"`);
+  const more = header.length > 8 ? ` and ${header.length - 8} more` : '';
+  return (
+    `The first line holds numbers (${shown.join(', ')}${more}): the file seems to have no header row. ` +
+    `Add a first line naming the file's columns, in the file's order; the model's columns, in its order, are ${columns.join(', ')}.`
+  );
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { closestName, describeMissing, hasInvisible, invisibleCodes, MATCHING, missingAdvice, showInvisible } from '../src/index.js';
+import {
+  closestName,
+  describeMissing,
+  hasInvisible,
+  invisibleCodes,
+  MATCHING,
+  missingAdvice,
+  noHeaderHint,
+  showInvisible,
+} from '../src/index.js';
 
 describe('name hints', () => {
   it('shows invisible characters as \\uXXXX and names them as U+XXXX, each once', () => {
@@ -24,6 +33,23 @@ describe('name hints', () => {
     expect(closestName('petal_width', ['species', 'id'])).toBeNull();
     expect(closestName('age', ['agf'])).toBeNull();
     expect(closestName('sepal_length', ['Sepal Length', 'SEPAL-LENGTH'])).toBeNull();
+  });
+
+  it('says a header mostly of numbers is a first data row, and lists the model columns to name; a header with a name in it gets nothing', () => {
+    const cols = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+    expect(noHeaderHint(['5.1', '3.5', '1.4', '0.2', 'setosa'], cols)).toContain('the file seems to have no header row');
+    expect(noHeaderHint(['id', 'name', 'height', '5'], cols)).toBe('');
+    expect(noHeaderHint(['5.1', '3.5', ' 1,4', '', '-2e-3'], cols)).toBe(
+      'The first line holds numbers ("5.1", "3.5", " 1,4", "", "-2e-3"): the file seems to have no header row. Add a first line naming the file\'s columns, in the file\'s order; the model\'s columns, in its order, are sepal_length, sepal_width, petal_length, petal_width.',
+    );
+    expect(noHeaderHint(['', ''], cols)).toBe('');
+    expect(noHeaderHint(['2024', 'x1', 'x2'], cols)).toBe('');
+    expect(
+      noHeaderHint(
+        Array.from({ length: 10 }, (_, i) => String(i)),
+        cols,
+      ),
+    ).toContain('"7" and 2 more)');
   });
 
   it("finds the name written with a unit after it, as scikit-learn's datasets and spreadsheets write them", () => {
