@@ -458,7 +458,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       );
     // No header row at all (df.to_csv(header=False)): said so, with the model's columns to name, as the server says it.
     await choose('no-header.csv', Buffer.from(iris.split('\n').slice(1).join('\n')));
-    await expect.poll(() => page.textContent('#file-check')).toContain('("5.1", "3.5", "1.4", "0.2", "setosa")');
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain('The first line holds numbers ("5.1", "3.5", "1.4", "0.2", "setosa"): the file seems to have no header row.');
     const [head, ...rows] = iris.trimEnd().split('\n');
     const keys = head!.split(',');
     const jsonl = rows.map((r) => JSON.stringify(Object.fromEntries(r.split(',').map((v, i) => [keys[i]!, v])))).join('\n');
