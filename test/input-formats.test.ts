@@ -16,6 +16,7 @@ import {
   scored,
   statusOf,
   upload,
+  zipCommand,
   zstdCompress,
 } from './support/formats.js';
 import { examples, Platform } from './support/platform.js';
@@ -140,6 +141,29 @@ describe('the breast-cancer data in every format gives the plain CSV’s predict
     const { job, done } = await scored(platform, gzipSync(csvText), { fields: MODEL, filename: 'bc.csv.gz' });
     expect(done.input).toMatchObject({ format: 'csv', compression: 'gzip', delimiter: ',' });
     await expectSamePredictions(job);
+  });
+
+  it("a zipped CSV (the `zip` command) gives the plain CSV's results file byte for byte; a password-protected one is refused", async () => {
+    const archive = await zipCommand('bc.csv', Buffer.from(csvText));
+    const { job, done } = await scored(platform, archive, { fields: MODEL, filename: 'patients.zip' });
+    expect(done.input).toMatchObject({ format: 'csv', compression: 'zip', delimiter: ',' });
+    await expectSamePredictions(job);
+    // The results file of the zipped CSV is the plain CSV's, byte for byte.
+    const plain = await scored(platform, Buffer.from(csvText), { fields: MODEL, filename: 'bc.csv' });
+    expect(await results(platform, job, 'csv')).toEqual(await results(platform, plain.job, 'csv'));
+    const page = await (await fetch(platform.url(job.links.page))).text();
+    expect(page).toContain('from a ZIP archive');
+
+    const locked = await refusedUpload(
+      platform,
+      await zipCommand('bc.csv', Buffer.from(csvText), ['-P', 'secret']),
+      { fields: MODEL, filename: 'patients.zip' },
+      415,
+      'unsupported_format',
+    );
+    expect(locked.message).toBe(
+      '"bc.csv" in the ZIP archive is encrypted (password-protected): zip it again without a password, or upload the file itself',
+    );
   });
 
   it('a zstd-compressed JSON Lines file (.jsonl.zst, by the zstd tool)', async () => {

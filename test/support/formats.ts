@@ -198,6 +198,15 @@ export async function zstdCompress(bytes: Buffer): Promise<Buffer> {
   });
 }
 
+/** `bytes` zipped as `name` by the `zip` command, as a person zips a file (Info-ZIP, Deflate). */
+export async function zipCommand(name: string, bytes: Buffer, options: string[] = []): Promise<Buffer> {
+  return inTempDir('batchcast-zip-', async (dir) => {
+    await writeFile(path.join(dir, name), bytes);
+    await run('zip', ['-q', ...options, 'archive.zip', name], { cwd: dir });
+    return await readFile(path.join(dir, 'archive.zip'));
+  });
+}
+
 export const statusOf = (p: Platform, job: AcceptedJob): Promise<JobStatus> =>
   fetch(p.url(job.links.self)).then(async (r) => JobStatus.parse(await r.json()));
 

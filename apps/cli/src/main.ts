@@ -97,7 +97,7 @@ Uploads FILE to be scored by the model NAME (or NAME@VERSION; without --model, t
 which batchcast models list names) and prints the job page's URL (on stderr when the results go to stdout:
 --out - or /dev/stdout). FILE has a
 header: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSON Lines or a JSON array,
-optionally gzip- or zstd-compressed; the server detects which from the content. With --wait, follows the
+optionally gzip- or zstd-compressed or zipped (a ZIP archive of that one file); the server detects which from the content. With --wait, follows the
 job until it ends; with --out (implies --wait), saves the results (the input rows with the predictions
 appended) to RESULTS, as CSV, Excel, Parquet or JSON Lines by its extension (.csv .xlsx .parquet .jsonl)
 or by --format (an extension naming another format, .gz .zst .xls .json…, is refused; the command says the

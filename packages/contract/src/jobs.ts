@@ -18,7 +18,9 @@ export const JobInput = z
     format: z
       .enum(['csv', 'xlsx', 'parquet', 'jsonl', 'json'])
       .openapi({ description: 'The file as uploaded: CSV (any delimiter), Excel .xlsx, Parquet, JSON Lines, or a JSON array of objects.' }),
-    compression: z.enum(['gzip', 'zstd']).nullable().openapi({ description: 'The compression the file came in (it was decompressed).' }),
+    compression: z.enum(['gzip', 'zstd', 'zip']).nullable().openapi({
+      description: 'The compression the file came in (it was decompressed): `zip` is a ZIP archive holding the one data file read.',
+    }),
     delimiter: z.enum([',', ';', '\t', '|']).optional().openapi({ description: 'CSV: the field delimiter.' }),
     decimal: z.enum(['.', ',']).optional().openapi({ description: 'CSV: the decimal separator of numbers.' }),
     encoding: z.string().optional().openapi({
@@ -174,6 +176,6 @@ export const UploadForm = UploadFields.extend({
   file: z.string().openapi({
     format: 'binary',
     description:
-      'The data with a header: CSV (`,` `;` tab or `|`, UTF-8), Excel .xlsx, Parquet, JSON Lines or a JSON array of objects, optionally gzip- or zstd-compressed. The format is detected from the content.',
+      'The data with a header: CSV (`,` `;` tab or `|`, UTF-8), Excel .xlsx, Parquet, JSON Lines or a JSON array of objects, optionally gzip- or zstd-compressed, or the one file of a ZIP archive. The format is detected from the content.',
   }),
 }).openapi('UploadForm');

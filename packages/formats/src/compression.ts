@@ -3,24 +3,31 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { FormatError, formatBytes } from './errors.js';
+import { unzipDataFile } from './zip-entry.js';
 import { ZstdFrameWalker, zstdCorrupt } from './zstd-frames.js';
 
-export type Compression = 'gzip' | 'zstd';
+/** How an upload came compressed: gzip, zstd, or a ZIP archive holding one data file (zip-entry.ts). */
+export type Compression = 'gzip' | 'zstd' | 'zip';
 
 export interface DecompressOptions {
   /** Refuse content that decompresses to more than this many bytes (a "zip bomb" cannot fill the disk). */
   maxBytes: number;
+  /** A ZIP archive's only: told the data file's name in the archive, before its first byte. */
+  onEntry?: (name: string) => void;
 }
 
 /**
- * A stream that decompresses gzip (any number of members, node:zlib) or zstd (fzstd, pure JS) and fails
+ * A stream that decompresses gzip (any number of members, node:zlib), zstd (fzstd, pure JS) or the one data file
+ * of a ZIP archive (zip-entry.ts), and fails
  * with a FormatError a person can act on: `truncated` for a file cut short (a broken upload), `corrupt`
  * for bytes that are not valid for the compression, `too_large` as soon as the output passes `maxBytes`.
  * Backpressure is kept end to end: memory stays bounded whatever the ratio.
  */
 export function createDecompressor(kind: Compression, opts: DecompressOptions): Duplex {
   if (!(opts.maxBytes > 0)) throw new RangeError(`maxBytes must be positive, got ${opts.maxBytes}`);
-  return Duplex.from((source: AsyncIterable<Buffer>) => (kind === 'gzip' ? gunzip(source, opts.maxBytes) : unzstd(source, opts.maxBytes)));
+  return Duplex.from((source: AsyncIterable<Buffer>) =>
+    kind === 'gzip' ? gunzip(source, opts.maxBytes) : kind === 'zstd' ? unzstd(source, opts.maxBytes) : unzipDataFile(source, opts),
+  );
 }
 
 function tooLarge(kind: Compression, max: number): FormatError {

@@ -4,8 +4,9 @@
  * say what it holds).
  */
 import { utf16ByteOrder } from '@batchcast/bytes';
+import { isZipClutter } from './zip-entry.js';
 
-export type DetectedFormat = 'csv' | 'gzip' | 'zstd' | 'xlsx' | 'xls' | 'parquet' | 'jsonl' | 'json' | 'unknown';
+export type DetectedFormat = 'csv' | 'gzip' | 'zstd' | 'zip' | 'xlsx' | 'xls' | 'parquet' | 'jsonl' | 'json' | 'unknown';
 
 export interface FormatHints {
   /** The name the file had on the user's machine. */
@@ -35,7 +36,7 @@ export interface Detection {
 export const DETECT_BYTES = 4096;
 
 const SAVE_AS = 'save it as .xlsx or CSV (UTF-8)';
-const FORMATS_WE_READ = 'batchcast reads CSV, Excel .xlsx, Parquet and JSON Lines files (optionally gzip- or zstd-compressed)';
+const FORMATS_WE_READ = 'batchcast reads CSV, Excel .xlsx, Parquet and JSON Lines files (optionally gzip- or zstd-compressed, or zipped)';
 
 interface Signature {
   bytes: number[];
@@ -164,7 +165,7 @@ export function detectFormat(head: Uint8Array, hints: FormatHints = {}): Detecti
 
 /** The hints for the content of a compressed upload: `data.csv.gz` holds `data.csv`. */
 export function innerHints(hints: FormatHints = {}): FormatHints {
-  const filename = hints.filename?.replace(/\.(gz|gzip|zst|zstd)$/i, '');
+  const filename = hints.filename?.replace(/\.(gz|gzip|zst|zstd|zip)$/i, '');
   // The content type of a compressed upload is the compression's (application/gzip): it says nothing of the content.
   return { ...(filename === undefined ? {} : { filename }), ...(hints.encoding === undefined ? {} : { encoding: hints.encoding }) };
 }
@@ -193,11 +194,18 @@ function detectZip(head: Uint8Array, ext: string): Detection {
   const ooxml = names.some((n) => n === '[Content_Types].xml' || n.startsWith('_rels/') || n.startsWith('docProps/'));
   if (ooxml && (ext === 'xlsx' || ext === 'xlsm' || ext === '')) return xlsxOrMacro(ext);
   if (ext === 'xlsx' || ext === 'xlsm') return xlsxOrMacro(ext);
-  return refused(
-    'unknown',
-    'a ZIP archive',
-    'this is a ZIP archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines), or compress it with gzip instead',
-  );
+  // A zip of something else: its one data file is read (zip-entry.ts). Several seen among its first entries are
+  // refused here, before a byte is stored; the archive's index is checked for the others once it has arrived.
+  const data = names.filter((n) => !isZipClutter(n));
+  if (data.length > 1) {
+    const shown = data.slice(0, 5).map((n) => `"${n}"`);
+    return refused(
+      'unknown',
+      'a ZIP archive of several files',
+      `this ZIP archive holds several files (${shown.join(', ')}${data.length > 5 ? '…' : ''}): batchcast scores one file per job; upload them one at a time (each file itself, or one zip per file)`,
+    );
+  }
+  return ok('zip', 'a ZIP archive');
 }
 
 function xlsxOrMacro(ext: string): Detection {

@@ -22,33 +22,42 @@ export interface SniffedUpload {
 }
 
 /**
- * Looks at the first bytes of an upload, and when it is gzip or zstd, at the first bytes of what it
- * decompresses to, without consuming anything: the returned stream replays every byte. Compressed twice
- * (a .gz inside a .zst...) is refused.
+ * Looks at the first bytes of an upload, and when it is gzip, zstd or a ZIP archive, at the first bytes of what it
+ * decompresses to (a zip's one data file), without consuming anything: the returned stream replays every byte.
+ * Compressed twice (a .gz inside a .zst, a .csv.gz in a zip...) is refused.
  */
 export async function sniffUpload(source: Readable, opts: SniffOptions): Promise<SniffedUpload> {
   const outer = await peek(source, DETECT_BYTES);
   const detection = detectFormat(outer.head, opts.hints);
-  if (detection.format !== 'gzip' && detection.format !== 'zstd') {
+  if (detection.format !== 'gzip' && detection.format !== 'zstd' && detection.format !== 'zip') {
     return { detection, compression: null, stream: outer.stream };
   }
   const compression = detection.format;
-  const decompressor = createDecompressor(compression, { maxBytes: opts.maxDecompressedBytes });
+  // A zip's data file has a name of its own, a better hint than the archive's (`data.zip` holds `data.tsv`).
+  let entry: string | null = null;
+  const decompressor = createDecompressor(compression, {
+    maxBytes: opts.maxDecompressedBytes,
+    onEntry: (name) => {
+      entry = name;
+    },
+  });
   outer.stream.on('error', (err) => decompressor.destroy(err));
   outer.stream.pipe(decompressor);
   const inner = await peek(decompressor, DETECT_BYTES);
-  const content = detectFormat(inner.head, innerHints(opts.hints));
-  if (content.format === 'gzip' || content.format === 'zstd') {
+  const content = detectFormat(inner.head, entry === null ? innerHints(opts.hints) : innerHints({ ...opts.hints, filename: entry }));
+  if (content.format === 'gzip' || content.format === 'zstd' || content.format === 'zip') {
     inner.stream.destroy();
     throw new FormatError(
       'unsupported_format',
       `the file is compressed twice (${compression}, then ${content.format}): compress the data once`,
     );
   }
+  const container = compression === 'zip' ? `"${entry}" in a ZIP archive` : `${compression}-compressed`;
   const described: Detection = {
     ...content,
-    description: `${content.description}, ${compression}-compressed`,
-    message: content.message === null ? null : `${content.message} (inside the ${compression} file)`,
+    description: `${content.description}, ${container}`,
+    message:
+      content.message === null ? null : `${content.message} (inside the ${compression === 'zip' ? 'ZIP archive' : `${compression} file`})`,
   };
   return { detection: described, compression, stream: inner.stream };
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 
 const CellType = z.enum(['float32', 'float64', 'int32', 'int64', 'bool', 'string']);
 
-const Compression = z.enum(['gzip', 'zstd']).optional();
+const Compression = z.enum(['gzip', 'zstd', 'zip']).optional();
 const ResultColumnType = z.enum([
   'double',
   'float',

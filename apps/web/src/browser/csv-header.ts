@@ -169,7 +169,7 @@ const SIGNATURES: { bytes: number[]; format: string }[] = [
   { bytes: [0x1f, 0x8b], format: 'a gzip-compressed file' },
   { bytes: [0x28, 0xb5, 0x2f, 0xfd], format: 'a zstd-compressed file' },
   { bytes: [0x50, 0x41, 0x52, 0x31], format: 'a Parquet file' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], format: 'an Excel workbook' },
+  { bytes: [0x50, 0x4b, 0x03, 0x04], format: 'an Excel workbook or a ZIP archive' },
 ];
 
 const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };

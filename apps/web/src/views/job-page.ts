@@ -171,7 +171,7 @@ function inputHtml(input: JobInput): SafeHtml {
   if (input.decimal) parts.push(input.decimal === ',' ? 'decimal comma' : 'decimal point');
   if (input.sheet !== undefined) parts.push(`sheet "${input.sheet}"`);
   const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
-  const compressed = input.compression ? `, ${input.compression}-compressed` : '';
+  const compressed = input.compression === 'zip' ? ', from a ZIP archive' : input.compression ? `, ${input.compression}-compressed` : '';
   return html`<p id="input-format" class="muted" data-format="${input.format}">Read as ${FORMAT_NAMES[input.format]}${detail}${compressed}.</p>
   ${input.notes.length > 0 ? html`<ul id="input-notes" class="muted">${input.notes.map((n) => html`<li>${n}</li>`)}</ul>` : null}`;
 }

@@ -173,7 +173,7 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
     'Score a file',
     html`<h1>Score a data file</h1>
 <p class="lead">Upload a file with a header row: CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet or JSON Lines,
-gzip- or zstd-compressed if you like. Every row is scored by the model you choose. You can close the page: this browser
+gzip- or zstd-compressed or zipped if you like. Every row is scored by the model you choose. You can close the page: this browser
 remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
 <div id="form-error" class="error-box" role="alert" tabindex="-1"${hiddenIf(!opts.error)}>${opts.error && html`<p>${opts.error}</p>`}</div>
 <form method="post" action="/jobs" enctype="multipart/form-data" class="card upload" id="upload-form" novalidate${max ? html` data-max-bytes="${max}"` : null}>

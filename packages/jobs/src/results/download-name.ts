@@ -6,7 +6,7 @@
 export function downloadBase(original: string, fallback: string): string {
   return (
     original
-      .replace(/(\.(gz|gzip|zst|zstd))+$/i, '')
+      .replace(/(\.(gz|gzip|zst|zstd|zip))+$/i, '')
       .replace(/\.(csv|tsv|tab|txt|xlsx|xlsm|parquet|pq|jsonl|ndjson|json)$/i, '')
       // Letters and digits of any script stay ("données", "数据"): the header carries them as filename*.
       .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
