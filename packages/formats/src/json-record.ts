@@ -1,3 +1,4 @@
+import { pythonWordsAsJson } from '@batchcast/names';
 import { nestsDeeperThan } from './json-depth.js';
 
 /**
@@ -24,10 +25,19 @@ const INTEGER_LITERAL = /^-?\d+$/;
 /**
  * Reads one line of JSON Lines; throws JSON.parse's SyntaxError when it is not valid JSON. A line nesting deeper
  * than MAX_JSON_DEPTH is not parsed (its values could not be written back as text): every reader refuses it.
+ * Python's `NaN`, `Infinity` and `-Infinity` are read as `null`, `1e400` and `-1e400` (@batchcast/names'
+ * pythonWordsAsJson), and their texts are those: only once JSON.parse has refused the line as written.
  */
 export function readRecord(text: string): RecordRead {
   if (nestsDeeperThan(text)) return { kind: 'too_deep' };
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const json = pythonWordsAsJson(text);
+    if (json === null) throw err;
+    return readRecord(json);
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'other', value };
   const object = value as Record<string, unknown>;
   const keys: string[] = [];

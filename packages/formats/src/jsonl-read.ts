@@ -6,7 +6,6 @@ import { duplicateKeyReason, readRecord } from './json-record.js';
 import { describeJson } from './jsonl-scan.js';
 import { readLines } from './lines.js';
 import { jsonErrorPlace } from './json-error-place.js';
-import { nonFiniteJsonHint, nonFiniteWordIn } from '@batchcast/names';
 
 /** The lines to read, as for readBatches; `header` is JsonlLayout.header (its names are the records' keys). */
 export type ReadJsonlBatchesOptions = BatchRangeOptions;
@@ -19,11 +18,8 @@ type Parsed =
  * A record that is not JSON, said as the scan says a first line (jsonl-scan.ts): where in the line (V8 gives a 0-based
  * position, people count columns from 1), what is wrong there, and what to do; the row and line are given beside it.
  */
-function invalidJsonReason(why: string, text: string): string {
+function invalidJsonReason(why: string): string {
   const { where, reason } = jsonErrorPlace(why);
-  // Python's NaN or Infinity: say what wrote it and what to write, rather than only where JSON.parse stopped.
-  const word = nonFiniteWordIn(text);
-  if (word !== undefined) return `this record is not valid JSON: ${nonFiniteJsonHint(word)}`;
   return `this record is not valid JSON${where} (${reason}): fix or remove that record`;
 }
 
@@ -33,7 +29,7 @@ function parseLine(line: Buffer): Parsed {
   try {
     read = readRecord(text);
   } catch (err) {
-    return { ok: false, error: invalidJsonReason((err as Error).message, text), text, column: null };
+    return { ok: false, error: invalidJsonReason((err as Error).message), text, column: null };
   }
   // Not read at all: its values could not be written back as text (see json-depth.ts).
   if (read.kind === 'too_deep') return { ok: false, error: TOO_DEEP_REASON, text, column: null };

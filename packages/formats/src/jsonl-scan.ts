@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { type Chunk, ChunkCutter, NO_ROWS_ADVICE } from '@batchcast/csv';
-import { caseClashKey, caseClashMessage, nonFiniteJsonHint, nonFiniteWordIn } from '@batchcast/names';
+import { caseClashKey, caseClashMessage } from '@batchcast/names';
 import type { ResultColumnType } from './cell.js';
 import { refuseNulInName } from './column-names.js';
 import { FormatError, formatBytes, truncate } from './errors.js';
@@ -418,11 +418,6 @@ function notJsonLines(text: string, why: string, line: number): FormatError {
         'write the records as a JSON array of objects ([{...}, {...}]) or as one object per line',
       line,
     );
-  }
-  // Python's NaN or Infinity (json.dumps' default): what wrote it and what to write, rather than where JSON.parse stopped.
-  const word = nonFiniteWordIn(t);
-  if (word !== undefined) {
-    return new FormatError('not_json', `line ${line} is not valid JSON: ${nonFiniteJsonHint(word)}`, line);
   }
   const { where, reason } = jsonErrorPlace(why);
   return new FormatError(

@@ -16,4 +16,4 @@ export {
 export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';
 export { caseClashKey, caseClashMessage } from './case-clash.js';
 export { type NamedTwice, pandasHeader } from './pandas-renames.js';
-export { nonFiniteJsonHint, nonFiniteWordAt, nonFiniteWordIn } from './json-non-finite.js';
+export { pythonWordsAsJson } from './json-non-finite.js';

@@ -16,7 +16,7 @@
  * The rows come as objects (parsePredictBody) or, for the real-time endpoint, as a tape of cells
  * (readPredictCells, see cell-tape.ts): the same reading and refusals, without an object per row.
  */
-import { caseClashKey, caseClashMessage, nonFiniteJsonHint, nonFiniteWordAt } from '@batchcast/names';
+import { caseClashKey, caseClashMessage } from '@batchcast/names';
 import { DEFAULT_PREDICT_BODY_LIMITS, NESTED_LIST, NESTED_OBJECT, PredictBodyError } from './types.js';
 import type { CellValue, PredictBody, PredictBodyLimits, PredictRow } from './types.js';
 import { decodeJsonString, ESCAPES } from './json-string.js';
@@ -110,17 +110,7 @@ class Reader {
       offset >= this.len
         ? 'the body ends there'
         : `found ${this.buf[offset]! >= 0x20 && this.buf[offset]! < 0x7f ? JSON.stringify(String.fromCharCode(this.buf[offset]!)) : `byte 0x${this.buf[offset]!.toString(16).padStart(2, '0')}`}`;
-    // Python's NaN or Infinity where a value belongs (requests' json= writes them): say what wrote it and what to send.
-    const word = offset < this.len ? nonFiniteWordAt(this.buf.toString('latin1', offset, offset + 9), 0) : undefined;
-    // `-Infinity` stops at its `I`, the minus read as a number's start.
-    const signed = word === 'Infinity' && offset > 0 && this.buf[offset - 1] === 0x2d ? `-${word}` : word;
-    const hint = signed === undefined ? '' : ` ${nonFiniteJsonHint(signed, 'send')}.`;
-    return this.fail(
-      400,
-      'malformed_json',
-      `The body is not valid JSON: expected ${expected} at byte ${offset} (${found}).${hint}`,
-      offset,
-    );
+    return this.fail(400, 'malformed_json', `The body is not valid JSON: expected ${expected} at byte ${offset} (${found}).`, offset);
   }
 
   private where(): string {
@@ -302,6 +292,8 @@ class Reader {
     const c = this.skipWs();
     if (c === QUOTE) {
       this.scanString();
+    } else if (c === 0x4e || c === 0x49 || (c === MINUS && this.buf[this.pos + 1] === 0x49)) {
+      this.pythonWord(c);
     } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
       this.scanNumber();
     } else if (c === 0x74) {
@@ -542,11 +534,38 @@ class Reader {
     return id;
   }
 
+  /**
+   * Python's words for non-finite floats where a value starts (json.dumps' and requests' json= default,
+   * allow_nan=True): `NaN` is read as null, a missing value, and `Infinity` and `-Infinity` as the numbers
+   * `1e400` and `-1e400` are read (infinities); undefined when none starts at `pos`. Not JSON, but what the
+   * person's own tools wrote, and nothing else it could mean.
+   */
+  private pythonWord(c: number | undefined): null | number | undefined {
+    if (c === 0x4e) {
+      this.literal('NaN', null);
+      return null;
+    }
+    if (c === 0x49) {
+      this.literal('Infinity', null);
+      return Number.POSITIVE_INFINITY;
+    }
+    if (c === MINUS && this.buf[this.pos + 1] === 0x49) {
+      this.pos++;
+      this.literal('Infinity', null);
+      return Number.NEGATIVE_INFINITY;
+    }
+    return undefined;
+  }
+
   /** readCell onto the tape: a string is only located (decoded if and when someone reads it). */
   private readCellOnto(tape: CellTape, key: number): void {
     let c = this.buf[this.pos];
     if (c === SPACE || c === LF || c === CR || c === TAB) c = this.skipWs();
-    if (c === QUOTE) {
+    if (c === 0x4e || c === 0x49 || (c === MINUS && this.buf[this.pos + 1] === 0x49)) {
+      const word = this.pythonWord(c);
+      if (word === null) tape.pushLiteral(key, null);
+      else tape.pushNumber(key, word!);
+    } else if (c === QUOTE) {
       const start = this.pos + 1;
       const end = this.scanString();
       tape.pushString(key, start, end, this.escaped, this.ascii);
@@ -562,6 +581,7 @@ class Reader {
     let c = this.buf[this.pos];
     if (c === SPACE || c === LF || c === CR || c === TAB) c = this.skipWs();
     if (c === QUOTE) return this.readString();
+    if (c === 0x4e || c === 0x49 || (c === MINUS && this.buf[this.pos + 1] === 0x49)) return this.pythonWord(c)!;
     if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) return this.readNumber();
     if (c === 0x74) return this.literal('true', true);
     if (c === 0x66) return this.literal('false', false);

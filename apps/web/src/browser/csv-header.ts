@@ -6,7 +6,7 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex, type NamedTwice, nonFiniteJsonHint, nonFiniteWordIn, pandasHeader } from '../names/dist/index.js';
+import { HeaderIndex, type NamedTwice, pandasHeader, pythonWordsAsJson } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -253,6 +253,17 @@ export function duplicateModelColumn(columns: string[], header: string[], duplic
   return clash ? `The header row (the first line) has ${clash.text}: rename one of them.` : null;
 }
 
+/** One JSON value, Python's NaN and Infinity read as the server reads them (pythonWordsAsJson). */
+function parseJsonLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const json = pythonWordsAsJson(text);
+    if (json === null) throw err;
+    return JSON.parse(json);
+  }
+}
+
 /** JSON Lines: the keys of the objects on the lines read (the server's header is the union of all keys). */
 function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
   const lines = text.split('\n');
@@ -264,12 +275,9 @@ function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
     if (line.trim() === '') continue;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parseJsonLine(line);
     } catch {
       if (records === 0) {
-        // Python's NaN or Infinity: the server's words for it (what wrote it, what to write).
-        const word = nonFiniteWordIn(line);
-        if (word !== undefined) return { kind: 'error', error: `Line ${i + 1} is not valid JSON: ${nonFiniteJsonHint(word)}.` };
         return {
           kind: 'error',
           error: `Line ${i + 1} is not valid JSON. In JSON Lines every line is one object, e.g. {"a": 1, "b": "x"}; a pretty-printed JSON document should be a JSON array.`,
@@ -299,9 +307,9 @@ function jsonArrayHeader(text: string, complete: boolean): HeaderReading {
   if (!complete) return { kind: 'server', format: 'a JSON array' };
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonLine(text);
   } catch {
-    // The server reads an array record by record: one that is not JSON (Python's NaN, a stray comma) fails its row
+    // The server reads an array record by record: one that is not JSON (a stray comma) fails its row
     // only, the others are scored. Refusing the whole file here refused what the API and the CLI take.
     return { kind: 'server', format: 'a JSON array' };
   }
