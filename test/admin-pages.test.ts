@@ -308,6 +308,125 @@ describe('the API keys page', () => {
     expect(reused.status).toBe(201);
   });
 
+  it('changes a key on its page (name, scopes, limits), effective from its next request; refuses bad input on the form; not a revoked key', async () => {
+    const { cookie, csrf } = await signIn(platform);
+    const created = await postForm('/admin/keys', cookie, [
+      ['_csrf', csrf],
+      ['name', 'to-change'],
+      ['scopes', 'jobs:read'],
+      ['scopes', 'jobs:write'],
+      ['rowsPerDay', '5000'],
+    ]);
+    const secret = /value="(bck_[A-Za-z0-9]+)"/.exec(await created.text())![1]!;
+    const keyOf = async () =>
+      (
+        (await (await fetch(platform.url('/api/keys'), { headers: admin })).json()) as {
+          keys: { id: string; name: string; scopes: string[]; limits: Record<string, number | null> }[];
+        }
+      ).keys.find((k) => k.id === id);
+    const id = (
+      (await (await fetch(platform.url('/api/keys'), { headers: admin })).json()) as { keys: { id: string; name: string }[] }
+    ).keys.find((k) => k.name === 'to-change')!.id;
+
+    // The list links to the key's change page, whose form shows what the key has: its name, its scopes ticked, its
+    // limits ("none" for no limit).
+    const list = await (await fetch(platform.url('/admin/keys'), { headers: { cookie, accept: BROWSER_ACCEPT } })).text();
+    expect(list).toContain(`<a class="change-key" href="/admin/keys/${id}">Change…</a>`);
+    const page = await fetch(platform.url(`/admin/keys/${id}`), { headers: { cookie, accept: BROWSER_ACCEPT } });
+    expect([page.status, page.headers.get('cache-control')]).toEqual([200, 'no-store']);
+    const form = (await page.text()).split(`action="/admin/keys/${id}"`)[1]!.split('</form>')[0]!;
+    expect(form).toContain('name="name" required maxlength="100" value="to-change"');
+    expect(form).toMatch(/value="jobs:write" checked/);
+    expect(form).not.toMatch(/value="models:write" checked/);
+    expect(form).toContain('name="rowsPerDay" inputmode="numeric" value="5000"');
+    expect(form).toContain('name="concurrentJobs" inputmode="numeric" value="none"');
+
+    // jobs:write taken away, renamed, a limit added and one removed: the key is refused submitting from then on.
+    const changed = await postForm(`/admin/keys/${id}`, cookie, [
+      ['_csrf', csrf],
+      ['name', 'changed-key'],
+      ['scopes', 'jobs:read'],
+      ['requestsPerMinute', '600'],
+      ['rowsPerDay', ''],
+      ['concurrentJobs', '2'],
+    ]);
+    expect(changed.status).toBe(303);
+    expect(changed.headers.get('location')).toBe(`/admin/keys?changed=${id}`);
+    const said = await (
+      await fetch(platform.url(changed.headers.get('location')!), { headers: { cookie, accept: BROWSER_ACCEPT } })
+    ).text();
+    expect(said).toContain('Changed changed-key');
+    expect(await keyOf()).toMatchObject({
+      name: 'changed-key',
+      scopes: ['jobs:read'],
+      limits: { requestsPerMinute: 600, rowsPerDay: null, concurrentJobs: 2 },
+    });
+    const submit = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}` },
+      body: new FormData(),
+    });
+    expect(submit.status).toBe(403);
+    expect((await fetch(platform.url('/api/jobs'), { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+
+    // Refused: the form again with what was typed and why, the key unchanged.
+    const bad = await postForm(`/admin/keys/${id}`, cookie, [
+      ['_csrf', csrf],
+      ['name', 'changed-key'],
+      ['scopes', 'jobs:read'],
+      ['rowsPerDay', 'lots'],
+    ]);
+    expect(bad.status).toBe(422);
+    const badPage = await bad.text();
+    expect(badPage).toMatch(
+      /<form method="post" action="\/admin\/keys\/[^"]+" class="card admin-form" id="change-key">\s*<div class="error-box" role="alert" id="key-error"><p>Rows a day: &quot;lots&quot; is not a whole number/,
+    );
+    expect(badPage).toContain('name="rowsPerDay" inputmode="numeric" value="lots"');
+    const noScope = await postForm(`/admin/keys/${id}`, cookie, [
+      ['_csrf', csrf],
+      ['name', 'changed-key'],
+    ]);
+    expect(noScope.status).toBe(422);
+    expect(await noScope.text()).toMatch(/Give at least one scope/);
+    expect(await keyOf()).toMatchObject({ name: 'changed-key', scopes: ['jobs:read'] });
+
+    // Without the CSRF token, or without a session: not changed.
+    expect(
+      (
+        await postForm(`/admin/keys/${id}`, cookie, [
+          ['name', 'forged'],
+          ['scopes', 'models:write'],
+        ])
+      ).status,
+    ).toBe(403);
+    const anonymous = await fetch(platform.url(`/admin/keys/${id}`), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams([
+        ['name', 'forged'],
+        ['scopes', 'models:write'],
+      ]),
+    });
+    expect(anonymous.status).toBe(401);
+    expect((await keyOf())!.name).toBe('changed-key');
+
+    // A revoked key has no change page, and a change sent for it is refused saying so.
+    await postForm(`/admin/keys/${id}/revoke`, cookie, [['_csrf', csrf]]);
+    const listAfter = await (await fetch(platform.url('/admin/keys'), { headers: { cookie, accept: BROWSER_ACCEPT } })).text();
+    expect(listAfter).not.toContain(`href="/admin/keys/${id}"`);
+    const gone = await fetch(platform.url(`/admin/keys/${id}`), { headers: { cookie, accept: BROWSER_ACCEPT } });
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toContain('a revoked key cannot be changed');
+    const late = await postForm(`/admin/keys/${id}`, cookie, [
+      ['_csrf', csrf],
+      ['name', 'revived'],
+      ['scopes', 'jobs:read'],
+    ]);
+    expect(late.status).toBe(404);
+    expect(await late.text()).toContain('a revoked key cannot be changed');
+  });
+
   it('is linked from /admin, and shows no forms to the bearer token (no session, no CSRF token)', async () => {
     const { cookie } = await signIn(platform);
     expect(await (await fetch(platform.url('/admin'), { headers: { cookie, accept: BROWSER_ACCEPT } })).text()).toContain(

@@ -1,15 +1,16 @@
-import { ApiKeyRequest, parseWith } from '@batchcast/contract';
-import { createApiKey, listApiKeys, revokeApiKey } from '@batchcast/jobs';
+import { ApiKeyRequest, ApiKeyUpdate, parseWith } from '@batchcast/contract';
+import { createApiKey, findApiKey, listApiKeys, revokeApiKey, updateApiKey } from '@batchcast/jobs';
 import express, { type Request, type Response, Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
 import { refuse, toHttpFailure } from '../http/errors.js';
-import { type AdminKeyForm, type AdminKeysPageOptions, adminKeysPage } from '../views/admin-keys-page.js';
+import { type AdminKeyForm, type AdminKeysPageOptions, adminKeyChangePage, adminKeysPage } from '../views/admin-keys-page.js';
 
 /**
  * The admin's page of API keys (/admin/keys): every key, revoked ones too (never a key's secret nor its hash),
- * a form creating one (its secret shown in that answer only) and a Revoke button per key. The same services as
- * /api/keys and `batchcast keys`; the same guard and CSRF token as /admin's forms.
+ * a form creating one (its secret shown in that answer only), and per key not revoked a form changing its name,
+ * scopes and limits and a Revoke button. The same services as /api/keys and `batchcast keys` (a change is
+ * `PATCH /api/keys/:id`'s updateApiKey); the same guard and CSRF token as /admin's forms.
  */
 export function adminKeys(ctx: WebContext): Router {
   const router = Router();
@@ -26,17 +27,59 @@ export function adminKeys(ctx: WebContext): Router {
   }
 
   router.get('/admin/keys', guard, async (req, res) => {
-    // revoked=<id>: the redirect after a Revoke button, said once by the key's name.
+    // revoked=<id>, changed=<id>: the redirects after a Revoke button and a change, said once by the key's name.
     const revokedId = typeof req.query.revoked === 'string' ? req.query.revoked : null;
-    const keys = revokedId ? await listApiKeys(ctx.jobs, { includeRevoked: true }) : [];
+    const changedId = typeof req.query.changed === 'string' ? req.query.changed : null;
+    const keys = revokedId || changedId ? await listApiKeys(ctx.jobs, { includeRevoked: true }) : [];
     const revoked = keys.find((k) => k.id === revokedId && k.revokedAt);
-    await sendPage(req, res, 200, revoked ? { revoked: `${revoked.name} (${revoked.prefix}…)` } : {});
+    const changed = keys.find((k) => k.id === changedId && !k.revokedAt);
+    await sendPage(req, res, 200, {
+      ...(revoked ? { revoked: `${revoked.name} (${revoked.prefix}…)` } : {}),
+      ...(changed ? { changed: `${changed.name} (${changed.prefix}…)` } : {}),
+    });
+  });
+
+  // A key's change page: what PATCH /api/keys/:id changes. Refused, the form again with what the admin typed and
+  // why; done, a redirect to the list saying so (a reload does not send it twice). A revoked key has none.
+  async function sendChangePage(req: Request, res: Response, id: string, status: number, refused?: { form: AdminKeyForm; error: string }) {
+    const key = await findApiKey(ctx.jobs, id);
+    const csrf = req.adminSession?.csrf ?? null;
+    if (!key || !csrf) {
+      // Gone, revoked, or a bearer token with no session to post the form with: the list says what there is.
+      const revokeError = key
+        ? null
+        : 'There is no such key, or it was revoked: a revoked key cannot be changed (create another). The list below is as it is now.';
+      await sendPage(req, res, key ? 200 : 404, revokeError ? { revokeError } : {});
+      return;
+    }
+    res
+      .status(status)
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(adminKeyChangePage(key, { csrf, ...(refused ? { form: refused.form, error: refused.error } : {}) }));
+  }
+
+  router.get('/admin/keys/:id', guard, async (req, res) => {
+    await sendChangePage(req, res, String(req.params.id), 200);
+  });
+
+  router.post('/admin/keys/:id', form, guard, async (req, res) => {
+    const id = String(req.params.id);
+    const fields = formFields(req.body);
+    try {
+      const changed = await updateApiKey(ctx.jobs, id, parseWith(ApiKeyUpdate, keyRequestFromForm(fields, 'no limit'), 'form'));
+      res.redirect(303, `/admin/keys?changed=${encodeURIComponent(changed.id)}`);
+    } catch (err) {
+      const failure = toHttpFailure(err, ctx.log, req);
+      if (failure.status >= 500) throw err;
+      await sendChangePage(req, res, id, failure.status, { form: fields, error: failure.message });
+    }
   });
 
   router.post('/admin/keys', form, guard, async (req, res) => {
     const fields = formFields(req.body);
     try {
-      const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, keyRequestFromForm(fields), 'form'));
+      const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, keyRequestFromForm(fields, 'default'), 'form'));
       await sendPage(req, res, 201, { created: { name: created.name, prefix: created.prefix, key } });
     } catch (err) {
       const failure = toHttpFailure(err, ctx.log, req);
@@ -81,15 +124,17 @@ function formFields(body: unknown): AdminKeyForm {
 const LIMIT_LABELS = { requestsPerMinute: 'Requests a minute', rowsPerDay: 'Rows a day', concurrentJobs: 'Jobs at once' } as const;
 
 /**
- * The form as the API's request: a limit left empty is left out (the key's default), "none" is no limit (null), a
- * whole number is that number; anything else is refused here, naming the field as the form labels it.
+ * The form as the API's request: "none" is no limit (null), a whole number is that number, and a limit left empty
+ * is left out (`default`: a new key's default) or no limit (`no limit`: the change form, which shows every limit
+ * the key has, "none" included, so an emptied field means the admin took the limit away); anything else is refused
+ * here, naming the field as the form labels it.
  */
-function keyRequestFromForm(f: AdminKeyForm): Record<string, unknown> {
+function keyRequestFromForm(f: AdminKeyForm, empty: 'default' | 'no limit'): Record<string, unknown> {
   const limits: Record<string, number | null> = {};
   for (const field of Object.keys(LIMIT_LABELS) as (keyof typeof LIMIT_LABELS)[]) {
     const raw = (f[field] ?? '').trim();
-    if (raw === '') continue;
-    if (/^none$/i.test(raw)) limits[field] = null;
+    if (raw === '' && empty === 'default') continue;
+    if (raw === '' || /^none$/i.test(raw)) limits[field] = null;
     else if (/^[1-9][0-9]{0,15}$/.test(raw)) limits[field] = Number(raw);
     else
       throw refuse(

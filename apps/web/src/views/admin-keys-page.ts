@@ -35,8 +35,10 @@ export interface AdminKeysPageOptions {
   /** Why the create form was refused, and what it held. */
   error?: string | null;
   form?: AdminKeyForm;
-  /** Why a revoke button was refused. */
+  /** Why a revoke button (or a change of a key no longer there) was refused. */
   revokeError?: string | null;
+  /** A key just changed (its name and prefix), said once. */
+  changed?: string | null;
 }
 
 const csrfField = (csrf: string): SafeHtml => html`<input type="hidden" name="_csrf" value="${csrf}">`;
@@ -54,6 +56,12 @@ function revokeButton(k: AdminKeyRow, csrf: string | null): SafeHtml | null {
   return html`<details class="confirm-remove"><summary>Revoke…</summary><form method="post" action="/admin/keys/${k.id}/revoke">${csrfField(csrf)}<p>${k.name} (${k.prefix}…) is refused from its next request on, for good, and the links of the jobs made with it stop working.</p><button class="danger small" type="submit">Revoke ${k.name}</button></form></details>`;
 }
 
+/** The link to a key's change page, for a key not revoked (and a session to post the form with). */
+function changeLink(k: AdminKeyRow, csrf: string | null): SafeHtml | null {
+  if (!csrf || k.revokedAt) return null;
+  return html`<a class="change-key" href="/admin/keys/${k.id}">Change…</a>`;
+}
+
 function keysTable(keys: AdminKeyRow[], csrf: string | null): SafeHtml {
   if (keys.length === 0) return html`<p class="muted">No API keys yet.</p>`;
   // Each says which limit it is: three bare "no limit" lines under one heading left the reader to count.
@@ -67,7 +75,7 @@ function keysTable(keys: AdminKeyRow[], csrf: string | null): SafeHtml {
   <td>${adminTime(k.createdAt)}</td>
   <td>${k.lastUsedAt ? adminTime(k.lastUsedAt) : muted('never')}</td>
   <td>${k.revokedAt ? html`<span class="badge status-failed">revoked</span> ${adminTime(k.revokedAt)}` : html`<span class="badge status-succeeded">active</span>`}</td>
-  <td>${revokeButton(k, csrf)}</td>
+  <td>${changeLink(k, csrf)}${revokeButton(k, csrf)}</td>
 </tr>`,
   );
   return adminTable(
@@ -102,7 +110,7 @@ function createForm(opts: AdminKeysPageOptions): SafeHtml | null {
 </form>`;
 }
 
-/** /admin/keys: every API key (revoked ones too), the form creating one, and a Revoke button per key. */
+/** /admin/keys: every API key (revoked ones too), the form creating one, and a Change link and a Revoke button per key. */
 export function adminKeysPage(keys: AdminKeyRow[], opts: AdminKeysPageOptions): string {
   return layout(
     'API keys',
@@ -110,10 +118,53 @@ export function adminKeysPage(keys: AdminKeyRow[], opts: AdminKeysPageOptions): 
 <p class="muted"><a href="/admin">← Admin</a> · The same keys as <code>batchcast keys</code> and <code>/api/keys</code>.</p>
 ${createdBox(opts.created)}
 ${opts.revoked && html`<div class="notice" role="status" id="key-revoked"><p>Revoked ${opts.revoked}.</p></div>`}
+${opts.changed && html`<div class="notice" role="status" id="key-changed"><p>Changed ${opts.changed}: from its next request on.</p></div>`}
 ${opts.revokeError && html`<div class="error-box" role="alert"><p>${opts.revokeError}</p></div>`}
 <section class="card" id="keys">
 ${keysTable(keys, opts.csrf)}
 </section>
 ${createForm(opts)}`,
+  );
+}
+
+/** What the change page shows: the form as sent and why it was refused, or nothing (the key's own values). */
+export interface AdminKeyChangeOptions {
+  csrf: string;
+  form?: AdminKeyForm;
+  error?: string | null;
+}
+
+/** A limit as the change form shows it: the number, or "none". */
+const limitText = (n: number | null): string => (n === null ? 'none' : String(n));
+
+/**
+ * /admin/keys/:id: the form changing a key not revoked (its name, scopes and limits: what PATCH /api/keys/:id
+ * changes), filled with what the key has, or, refused, with what the admin typed and why.
+ */
+export function adminKeyChangePage(k: AdminKeyRow, opts: AdminKeyChangeOptions): string {
+  const f: AdminKeyForm = opts.form ?? {
+    name: k.name,
+    scopes: k.scopes,
+    requestsPerMinute: limitText(k.limits.requestsPerMinute),
+    rowsPerDay: limitText(k.limits.rowsPerDay),
+    concurrentJobs: limitText(k.limits.concurrentJobs),
+  };
+  const ticked = new Set(f.scopes ?? []);
+  return layout(
+    `Change ${k.name}`,
+    html`<div class="admin-head"><h1>Change the API key ${k.name}</h1></div>
+<p class="muted"><a href="/admin/keys">← API keys</a> · <code>${k.prefix}…</code>, created ${adminTime(k.createdAt)} UTC. A change takes effect from the key's next request; the key itself stays the same.</p>
+<form method="post" action="/admin/keys/${k.id}" class="card admin-form" id="change-key">
+  ${opts.error && html`<div class="error-box" role="alert" id="key-error"><p>${opts.error}</p></div>`}
+  ${csrfField(opts.csrf)}
+  <label>Name (two keys not revoked never share one) <input type="text" name="name" required maxlength="100" value="${f.name}"></label>
+  <fieldset><legend>Scopes (at least one)</legend>
+  ${SCOPES.map((s) => html`<label class="checkbox"><input type="checkbox" name="scopes" value="${s}"${ticked.has(s) ? html` checked` : null}> <code>${s}</code> <span class="muted">${SCOPE_HINTS[s] ?? ''}</span></label>`)}
+  </fieldset>
+  <label>Requests a minute ("none" or empty: no limit) <input type="text" name="requestsPerMinute" inputmode="numeric" value="${f.requestsPerMinute}"></label>
+  <label>Rows a day ("none" or empty: no limit) <input type="text" name="rowsPerDay" inputmode="numeric" value="${f.rowsPerDay}"></label>
+  <label>Jobs at once ("none" or empty: no limit) <input type="text" name="concurrentJobs" inputmode="numeric" value="${f.concurrentJobs}"></label>
+  <div class="buttons"><button type="submit">Save ${k.name}</button> <a href="/admin/keys">Cancel</a></div>
+</form>`,
   );
 }
