@@ -334,6 +334,7 @@ describe('real responses match the document', () => {
       '/admin/schedules/{name}/delete',
       '/admin/webhook-deliveries/{deliveryId}/redeliver',
       '/admin/keys',
+      '/admin/keys/{id}',
       '/admin/keys/{id}/revoke',
     ]) {
       await conforms(
@@ -346,6 +347,7 @@ describe('real responses match the document', () => {
       );
     }
     await conforms('get', '/admin/keys', await fetch(platform.url('/admin/keys'), { headers: { accept: 'application/json' } }));
+    await conforms('get', '/admin/keys/{id}', await fetch(platform.url('/admin/keys/x'), { headers: { accept: 'application/json' } }));
     await conforms('get', '/admin/keys', await fetch(platform.url('/admin/keys'), { headers: admin }));
     await conforms(
       'get',

@@ -561,6 +561,8 @@ route({
   path: '/api/models/{name}/predict',
   operationId: 'predict',
   summary: 'Real-time predictions for a few rows (same model, coercion and per-row errors as the batch path)',
+  description:
+    'The body is `{"rows": [...]}`, or one of the bodies other serving stacks take, read as the same rows: MLflow\'s `{"dataframe_split": {"columns": [...], "data": [[...]]}}`, `{"dataframe_records": [...]}` and `{"inputs": {"column": [...]}}`, `{"instances": [...]}` (TF Serving, Vertex AI, KServe v1: objects, or lists of values in the model\'s column order), or a bare array of row objects. The answer is the same whichever is sent.',
   tags: ['models'],
   request: {
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
@@ -810,7 +812,8 @@ route({
   method: 'get',
   path: '/admin/keys',
   operationId: 'adminKeysPage',
-  summary: 'The API keys page: every key (revoked ones too; never a key itself), a form creating one, a Revoke button per key',
+  summary:
+    'The API keys page: every key (revoked ones too; never a key itself), a form creating one, a Change link and a Revoke button per key',
   tags: ['admin'],
   security: adminSecurity,
   responses: {
@@ -818,6 +821,15 @@ route({
     303: seeOther('A browser without a session: to /admin/login.'),
     ...errors(401, 403),
   },
+});
+/** The admin form's fields of a key: its name, scopes and limits as text (`none`: no limit). */
+const AdminKeyFormFields = z.object({
+  _csrf: z.string(),
+  name: z.string(),
+  scopes: z.array(ApiKeyScope),
+  requestsPerMinute: z.string().optional(),
+  rowsPerDay: z.string().optional(),
+  concurrentJobs: z.string().optional(),
 });
 route({
   method: 'post',
@@ -830,16 +842,7 @@ route({
     body: {
       required: true,
       content: {
-        'application/x-www-form-urlencoded': {
-          schema: z.object({
-            _csrf: z.string(),
-            name: z.string(),
-            scopes: z.array(ApiKeyScope),
-            requestsPerMinute: z.string().optional(),
-            rowsPerDay: z.string().optional(),
-            concurrentJobs: z.string().optional(),
-          }),
-        },
+        'application/x-www-form-urlencoded': { schema: AdminKeyFormFields },
       },
     },
   },
@@ -849,6 +852,40 @@ route({
     ...errors(401, 403),
     409: text('text/html', 'The page again: a key not revoked has this name (key_name_taken).'),
     422: text('text/html', 'The page again, with what to fix and the form as it was.'),
+  },
+});
+route({
+  method: 'get',
+  path: '/admin/keys/{id}',
+  operationId: 'adminKeyChangePage',
+  summary: "A key's change page: the form changing its name, scopes and limits, filled with what it has",
+  tags: ['admin'],
+  security: adminSecurity,
+  request: { params: ApiKeyIdParams },
+  responses: {
+    200: text('text/html', 'The page.'),
+    303: seeOther('A browser without a session: to /admin/login.'),
+    ...errors(401, 403),
+    404: text('text/html', 'The keys page: no such key, or revoked (a revoked key cannot be changed).'),
+  },
+});
+route({
+  method: 'post',
+  path: '/admin/keys/{id}',
+  operationId: 'adminChangeKey',
+  summary: "A key's change form (same service and checks as `PATCH /api/keys/{id}`; an empty limit is no limit)",
+  tags: ['admin'],
+  security: adminSecurity,
+  request: {
+    params: ApiKeyIdParams,
+    body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: AdminKeyFormFields } } },
+  },
+  responses: {
+    303: seeOther('Back to the keys page, which says the key changed; a browser without a session: to /admin/login (nothing changed).'),
+    ...errors(401, 403),
+    404: text('text/html', 'The keys page: no such key, or revoked (a revoked key cannot be changed).'),
+    409: text('text/html', 'The change page again: a key not revoked has this name (key_name_taken).'),
+    422: text('text/html', 'The change page again, with what to fix and the form as it was.'),
   },
 });
 route({

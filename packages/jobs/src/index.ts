@@ -100,7 +100,7 @@ export { type ModelOriginal, openModelOriginal, originalFilename } from './model
 export { sampleCsv } from './models/sample-csv.js';
 export { type SampleFormat, writeSample } from './models/sample-formats.js';
 export * from './operations.js';
-export { MAX_PREDICT_ROWS, predictCells } from './predict.js';
+export { MAX_PREDICT_ROWS, modelColumns, predictCells } from './predict.js';
 export type { PredictAnswer, Prediction } from './predict-answer.js';
 export {
   type CsvJobLayout,

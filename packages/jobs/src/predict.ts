@@ -14,7 +14,7 @@ import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { emptyRowReason, emptyTapeRows, withEmptyRows } from './inputs/empty-rows.js';
 import { columnsAlternatives, explainColumnsRefusal } from './models/columns-refusal.js';
-import { leaseModelSession, resolveModel } from './models/registry.js';
+import { expectedColumns, leaseModelSession, resolveModel } from './models/registry.js';
 import { predictionJson, type ScoredRows } from './predict-answer.js';
 import type { Model } from './records.js';
 
@@ -64,6 +64,14 @@ function refuseTooMany(rows: number): void {
       `At most ${MAX_PREDICT_ROWS} rows per request (got ${rows}); use a batch job for more.`,
     );
   }
+}
+
+/**
+ * The model's columns in its order (null when it does not name them): how rows sent as lists of values (TF Serving's
+ * and Vertex AI's `instances`) are matched to its columns. An unknown model is refused as a prediction is.
+ */
+export async function modelColumns(ctx: JobsContext, modelRef: string): Promise<string[] | null> {
+  return expectedColumns(await resolveRecently(ctx, modelRef));
 }
 
 /** Resolves the model, plans its columns from the rows' keys (a 422 naming the missing ones), coerces and scores. */

@@ -365,7 +365,7 @@ class Reader {
           throw this.fail(
             422,
             'unknown_field',
-            `Not a field of this request body: ${JSON.stringify(key.slice(0, 100))}. It takes "rows" only.${hint} ${SHAPE}`,
+            `Not a field of this request body: ${JSON.stringify(key.slice(0, 100))}. It takes "rows" only${OTHER_SHAPES}.${hint} ${SHAPE}`,
             keyAt,
           );
         }
@@ -599,6 +599,9 @@ class Reader {
 }
 
 const SHAPE = 'Send JSON { "rows": [ { "column": value, ... }, ... ] }.';
+/** The other stacks' bodies read too (other-shapes.ts), as a refusal of an unknown top-level key lists them. */
+const OTHER_SHAPES =
+  ', or one of "instances", "inputs", "dataframe_split" and "dataframe_records" (as MLflow, TF Serving and Vertex AI take them)';
 
 function isHex(b: number | undefined): boolean {
   return b !== undefined && ((b >= ZERO && b <= NINE) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));

@@ -75,8 +75,8 @@ export class PredictBodyError extends Error {
     readonly status: 400 | 413 | 422,
     readonly code: PredictBodyErrorCode,
     message: string,
-    /** Where the problem is: byte offset in the body, 0-based row, key. */
-    readonly where: { offset: number; row?: number; column?: string },
+    /** Where the problem is: byte offset in the body (none in a body of another shape, asRowsBody), 0-based row, key. */
+    readonly where: { offset?: number; row?: number; column?: string },
   ) {
     super(message);
     this.name = 'PredictBodyError';

@@ -5,12 +5,13 @@ import {
   DomainError,
   listModelVersions,
   MAX_PREDICT_ROWS,
+  modelColumns,
   openModelOriginal,
   predictCells,
   removeModel,
   resolveModel,
 } from '@batchcast/jobs';
-import { type CellTape, PredictBodyError, readPredictCells } from '@batchcast/predict-body';
+import { asRowsBody, type CellTape, PredictBodyError, type RowsBody, readPredictCells } from '@batchcast/predict-body';
 import express, { type Request, Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import { requireAdminOrKey } from '../auth/api-key.js';
@@ -31,7 +32,7 @@ const PREDICT_BODIES_IN_FLIGHT = 8 * MAX_PREDICT_BODY_BYTES;
  * content type is read (curl -d sends form-urlencoded), but a body of another type that is not JSON is told
  * so: a CSV file sent here was answered "expected a value at byte 0 (found "s")".
  */
-function readPredictBody(raw: unknown, contentType: string | undefined): CellTape {
+async function readPredictBody(raw: unknown, contentType: string | undefined, columns: () => Promise<string[] | null>): Promise<CellTape> {
   if (!Buffer.isBuffer(raw) || raw.length === 0) {
     throw refuse('invalid', 'invalid_body', 'Send JSON { "rows": [ { "column": value, ... }, ... ] } with content-type application/json.');
   }
@@ -39,6 +40,10 @@ function readPredictBody(raw: unknown, contentType: string | undefined): CellTap
     return readPredictCells(raw, { maxRows: MAX_PREDICT_ROWS });
   } catch (err) {
     if (!(err instanceof PredictBodyError)) throw err;
+    // Not `{"rows": [...]}` at its top: MLflow's, TF Serving's or Vertex AI's body, or a bare array of rows, is read
+    // as those rows (asRowsBody), the rows path's refusal kept for anything else.
+    const other = err.code === 'unknown_field' || err.code === 'invalid_body' ? await otherShape(raw, columns) : null;
+    if (other) return readOtherShape(other.body, other.rowsName);
     if (err.code === 'malformed_json' && err.where.offset === 0 && contentType && !/\bjson\b/i.test(contentType)) {
       throw refuse(
         'unsupported_media',
@@ -47,8 +52,33 @@ function readPredictBody(raw: unknown, contentType: string | undefined): CellTap
           'with content-type application/json; to score a file, submit it as a batch job (POST /api/jobs).',
       );
     }
-    const kind = err.status === 413 ? 'too_large' : err.status === 422 ? 'unprocessable' : 'invalid';
-    throw new DomainError(kind, err.code, err.message, { ...err.where });
+    throw bodyRefusal(err);
+  }
+}
+
+/** A refusal of the body reader in the API's words. */
+function bodyRefusal(err: PredictBodyError, message = err.message, where: object = err.where): DomainError {
+  const kind = err.status === 413 ? 'too_large' : err.status === 422 ? 'unprocessable' : 'invalid';
+  return new DomainError(kind, err.code, message, { ...where });
+}
+
+/** asRowsBody, its refusals in the API's words. */
+async function otherShape(raw: Buffer, columns: () => Promise<string[] | null>): Promise<RowsBody | null> {
+  try {
+    return await asRowsBody(raw, columns);
+  } catch (err) {
+    throw err instanceof PredictBodyError ? bodyRefusal(err) : err;
+  }
+}
+
+/** A body of another shape, rewritten as rows: read by the rows path, its refusals naming the rows as they were sent. */
+function readOtherShape(body: Buffer, rowsName: string): CellTape {
+  try {
+    return readPredictCells(body, { maxRows: MAX_PREDICT_ROWS });
+  } catch (err) {
+    if (!(err instanceof PredictBodyError)) throw err;
+    const { offset: _rewritten, ...where } = err.where;
+    throw bodyRefusal(err, err.message.replaceAll('rows[', `${rowsName}[`), where);
   }
 }
 
@@ -97,9 +127,10 @@ export function modelsApi(ctx: WebContext): Router {
   });
   const raw = express.raw({ type: () => true, limit: MAX_PREDICT_BODY_BYTES });
   router.post('/api/models/:name/predict', budget, raw, async (req, res) => {
-    const cells = readPredictBody(req.body, req.get('content-type'));
+    const name = String(req.params.name);
+    const cells = await readPredictBody(req.body, req.get('content-type'), () => modelColumns(ctx.jobs, name).catch(asNotFound));
     // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
-    res.type('json').send(await predictCells(ctx.jobs, String(req.params.name), cells).catch(asNotFound));
+    res.type('json').send(await predictCells(ctx.jobs, name, cells).catch(asNotFound));
   });
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
