@@ -854,6 +854,23 @@ describe('edge cases, each format', () => {
     expect(e.message).not.toContain('None of them is in the header as read');
   });
 
+  it('what pandas prints rather than writes (df.to_string(), print(df)) is refused saying so, and to write it with to_csv', async () => {
+    // make_printed.py. Was: "None of them is in the header as read, "     sepal_length  sepal_width  petal_length...""
+    for (const file of ['iris-to-string.txt', 'iris-print.txt']) {
+      const e = await refusedUpload(
+        platform,
+        await readFile(path.join(formatFixtures, file)),
+        { fields: IRIS, filename: file },
+        422,
+        'missing_columns',
+      );
+      expect(e.message, file).toContain(
+        "Its first line is names apart by runs of spaces: a table printed for reading (as pandas' print(df) and df.to_string() write it), not a delimited file, and a printout may leave rows out. Write the data itself: df.to_csv('data.csv', index=False) in pandas",
+      );
+      expect(e.message, file).not.toContain('None of them is in the header as read');
+    }
+  });
+
   it('reading options sent after the file are refused rather than ignored', async () => {
     const e = await refusedUpload(
       platform,

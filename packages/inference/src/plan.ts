@@ -4,7 +4,7 @@
  * alone (the platform carries them through to the results).
  */
 import type { ColumnTarget } from '@batchcast/csv';
-import { describeMissing, HeaderIndex, MATCHING, missingAdvice, noHeaderHint, showInvisible } from '@batchcast/names';
+import { describeMissing, HeaderIndex, MATCHING, missingAdvice, noHeaderHint, printedTableHint, showInvisible } from '@batchcast/names';
 import type { ModelSchema } from './types.js';
 
 export type ColumnPlan =
@@ -74,10 +74,12 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
         header.map((h) => `"${showInvisible(h.length > 60 ? `${h.slice(0, 57)}...` : h)}"`),
         8,
       );
-      const noHeader = noHeaderHint(
-        header,
-        schema.inputs.flatMap((input) => input.columns ?? []),
-      );
+      const noHeader =
+        printedTableHint(header) ||
+        noHeaderHint(
+          header,
+          schema.inputs.flatMap((input) => input.columns ?? []),
+        );
       message += noHeader
         ? ` ${noHeader}`
         : ` None of them is in the header as read, ${shown}: ${elsewhere ? `${elsewhere}; ` : ''}if the column names are on a ` +

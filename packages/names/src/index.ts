@@ -11,6 +11,7 @@ export {
   type MissingNames,
   missingAdvice,
   noHeaderHint,
+  printedTableHint,
   showInvisible,
 } from './name-hints.js';
 export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';

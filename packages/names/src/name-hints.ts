@@ -183,3 +183,18 @@ export function noHeaderHint(header: readonly string[], columns: readonly string
     `Add a first line naming the file's columns, in the file's order; the model's columns, in its order, are ${columns.join(', ')}.`
   );
 }
+
+/**
+ * When the line read as the header is one column holding several names apart by runs of spaces, what to say instead
+ * of listing it as one name: the file is a table printed for reading (pandas' `print(df)` or `df.to_string()`, a
+ * report's fixed-width columns), whose values may hold spaces too, so it cannot be split safely, and a printout
+ * may leave rows out (`...`, `[150 rows x 5 columns]`). Empty otherwise. The same on the server and in the browser.
+ */
+export function printedTableHint(header: readonly string[]): string {
+  if (header.length !== 1 || !/\S {2,}\S/.test(header[0]!.trim())) return '';
+  return (
+    "Its first line is names apart by runs of spaces: a table printed for reading (as pandas' print(df) and " +
+    'df.to_string() write it), not a delimited file, and a printout may leave rows out. Write the data itself: ' +
+    "df.to_csv('data.csv', index=False) in pandas, or save it as CSV from the program that made it."
+  );
+}

@@ -7,6 +7,7 @@ import {
   MATCHING,
   missingAdvice,
   noHeaderHint,
+  printedTableHint,
   showInvisible,
 } from '../src/index.js';
 
@@ -50,6 +51,15 @@ describe('name hints', () => {
         cols,
       ),
     ).toContain('"7" and 2 more)');
+  });
+
+  it('says a header of one column holding names apart by runs of spaces is a printed table, and nothing of other headers', () => {
+    expect(printedTableHint(['     sepal_length  sepal_width  petal_length'])).toMatch(
+      /^Its first line is names apart by runs of spaces: a table printed for reading/,
+    );
+    expect(printedTableHint(['sepal length (cm)'])).toBe('');
+    expect(printedTableHint(['a  b', 'c'])).toBe('');
+    expect(printedTableHint(['  padded  '])).toBe('');
   });
 
   it("finds the name written with a unit after it, as scikit-learn's datasets and spreadsheets write them", () => {

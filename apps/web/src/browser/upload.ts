@@ -5,7 +5,7 @@ import type { ErrorBody, JobCreated } from '@batchcast/contract';
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { formatBytes } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): a missing column's hints, worded as the server's.
-import { describeMissing, MATCHING, missingAdvice, noHeaderHint, showInvisible } from '../names/dist/index.js';
+import { describeMissing, MATCHING, missingAdvice, noHeaderHint, printedTableHint, showInvisible } from '../names/dist/index.js';
 import { checkColumns, type Delimiter, duplicateModelColumn, NOT_TEXT, readHeader } from './csv-header.js';
 import { byId, fieldOf } from './dom.js';
 import { rememberJob } from './job-memory.js';
@@ -183,7 +183,7 @@ async function checkFile(): Promise<void> {
           // Not one name matches: the line read as the header may be a title above it (the server says the same).
           const shown = reading.header.slice(0, 8).map((h) => `"${showInvisible(h.length > 60 ? `${h.slice(0, 57)}...` : h)}"`);
           const more = reading.header.length > 8 ? ` and ${reading.header.length - 8} more` : '';
-          const noHeader = noHeaderHint(reading.header, model.columns);
+          const noHeader = printedTableHint(reading.header) || noHeaderHint(reading.header, model.columns);
           lines.push([
             noHeader ||
               `None of them is in the header as read, ${shown.join(', ')}${more}: if the column names are on a later line, delete the lines above them.`,
