@@ -67,6 +67,7 @@ export function uploadContentType(file: string): string {
   const name = file.toLowerCase();
   if (/\.(gz|gzip)$/.test(name)) return 'application/gzip';
   if (/\.(zst|zstd)$/.test(name)) return 'application/zstd';
+  if (name.endsWith('.zip')) return 'application/zip';
   if (name.endsWith('.xlsx')) return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
   if (name.endsWith('.parquet')) return 'application/vnd.apache.parquet';
   if (/\.(jsonl|ndjson)$/.test(name)) return 'application/jsonl';
