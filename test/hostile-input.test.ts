@@ -169,8 +169,11 @@ describe('refused at upload with a clear 4xx', () => {
       filename: 'photo.csv',
       messageMatch: /PNG/i,
     }));
-  it('a ZIP (an .xlsx) named .csv', () =>
-    refused(Buffer.concat([Buffer.from('PK\x03\x04'), garbage(4096)]), 415, 'binary_file', { filename: 'book.csv' }));
+  it('a ZIP signature then garbage, named .csv: refused as a damaged archive', () =>
+    refused(Buffer.concat([Buffer.from('PK\x03\x04'), garbage(4096)]), 422, 'corrupt', {
+      filename: 'book.csv',
+      messageMatch: /^the ZIP archive is damaged \(its entry header is not valid, at byte 0\)/,
+    }));
   it('a PDF named .csv', () => refused(Buffer.concat([Buffer.from('%PDF-1.7\n'), garbage(4096)]), 415, 'binary_file'));
   it('a NUL byte in the middle of text: its line named, and what to do', () =>
     refused(iris.replace('setosa', 'set\0osa'), 415, 'binary_file', {

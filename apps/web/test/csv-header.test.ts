@@ -163,6 +163,9 @@ describe('readHeader on files', () => {
     for (const [bytes, format] of files) {
       expect(await readHeader(new File([bytes as Uint8Array<ArrayBuffer>], 'f'))).toEqual({ kind: 'server', format });
     }
+    // A zip named .zip: an archive of a data file, which the server unzips.
+    const zip = new File([Buffer.from('PK\x03\x04iris.csv') as Uint8Array<ArrayBuffer>], 'iris.zip');
+    expect(await readHeader(zip)).toEqual({ kind: 'server', format: 'a ZIP archive' });
   });
 
   it('reads the header in the encoding chosen on the form, and leaves to the server what that encoding cannot read', async () => {

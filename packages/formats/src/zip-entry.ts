@@ -145,6 +145,9 @@ async function readLocalHeader(reader: ArchiveReader): Promise<LocalEntry> {
   const fixed = await reader.take(26);
   const flags = fixed.readUInt16LE(2);
   const nameLength = fixed.readUInt16LE(22);
+  // The version needed to extract is at most 6.3 in every ZIP specification, and an entry has a name: other bytes
+  // after the signature are not an archive (a cut or random file), said as damaged rather than read on as sizes.
+  if (fixed.readUInt16LE(0) > 63 || nameLength === 0) throw corrupt('its entry header is not valid', at);
   const variable = await reader.take(nameLength + fixed.readUInt16LE(24));
   // Bit 11: the name is UTF-8; otherwise IBM code page 437, of which ASCII names (nearly all) are the same.
   const name = variable.subarray(0, nameLength).toString(flags & 0x800 ? 'utf8' : 'latin1');

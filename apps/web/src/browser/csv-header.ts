@@ -169,7 +169,7 @@ const SIGNATURES: { bytes: number[]; format: string }[] = [
   { bytes: [0x1f, 0x8b], format: 'a gzip-compressed file' },
   { bytes: [0x28, 0xb5, 0x2f, 0xfd], format: 'a zstd-compressed file' },
   { bytes: [0x50, 0x41, 0x52, 0x31], format: 'a Parquet file' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], format: 'an Excel workbook or a ZIP archive' },
+  { bytes: [0x50, 0x4b, 0x03, 0x04], format: 'an Excel workbook' },
 ];
 
 const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
@@ -358,7 +358,12 @@ export async function readHeader(file: File, delimiter?: Delimiter, encoding?: s
 
 async function readHeaderFrom(file: File, length: number, delimiter?: Delimiter, encoding?: string): Promise<HeaderReading> {
   const bytes = new Uint8Array(await file.slice(0, length).arrayBuffer());
-  for (const s of SIGNATURES) if (s.bytes.every((b, i) => bytes[i] === b)) return { kind: 'server', format: s.format };
+  for (const s of SIGNATURES) {
+    if (!s.bytes.every((b, i) => bytes[i] === b)) continue;
+    // A zip is a workbook, or an archive of a data file (which the server reads too): the name tells them apart here.
+    const format = s.bytes[0] === 0x50 && /\.zip$/i.test(file.name) ? 'a ZIP archive' : s.format;
+    return { kind: 'server', format };
+  }
   const complete = file.size <= length;
   if (encoding !== undefined && encoding !== 'utf-8') return headerInChosenEncoding(bytes, complete, delimiter, encoding);
   // Decoded as a stream (the slice's end is not the file's: half a character there is left out, not U+FFFD).
