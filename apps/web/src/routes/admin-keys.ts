@@ -8,9 +8,9 @@ import { type AdminKeyForm, type AdminKeysPageOptions, adminKeyChangePage, admin
 
 /**
  * The admin's page of API keys (/admin/keys): every key, revoked ones too (never a key's secret nor its hash),
- * a form creating one (its secret shown in that answer only), and per key not revoked a form changing its name,
- * scopes and limits and a Revoke button. The same services as /api/keys and `batchcast keys` (a change is
- * `PATCH /api/keys/:id`'s updateApiKey); the same guard and CSRF token as /admin's forms.
+ * a form creating one (its secret shown in that answer only), and per key not revoked a Revoke button and a link to
+ * its change page (/admin/keys/:id: its name, scopes and limits). The same services as /api/keys and `batchcast
+ * keys` (a change is `PATCH /api/keys/:id`'s updateApiKey); the same guard and CSRF token as /admin's forms.
  */
 export function adminKeys(ctx: WebContext): Router {
   const router = Router();
