@@ -437,6 +437,30 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.close();
   });
 
+  it('reads a CSV without a header row when told so: checked as the server reads it, and said on the job page', async () => {
+    const page = await open(desktop, '/');
+    await page.selectOption('select[name="model"]', 'iris-logreg@1');
+    const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
+    const choose = (name: string, buffer: Buffer) => page.setInputFiles('input[name="file"]', { name, mimeType: 'text/csv', buffer });
+    await page.click('#file-options summary');
+    await page.check('#header-input');
+    await choose('iris.csv', Buffer.from(iris));
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain('The first line names the columns iris-logreg needs: the file has a header row. Uncheck "The file has no header row".');
+    await choose('short.csv', Buffer.from('5.1,3.5,1.4\n4.9,3.0,1.4\n'));
+    await expect.poll(() => page.textContent('#file-check')).toContain("but the file's first line has 3 fields.");
+    await choose('no-header.csv', Buffer.from(iris.split('\n').slice(1).join('\n')));
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain("no header row): its first 4 columns read as iris-logreg's, in its order.");
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/jobs\//);
+    await page.waitForSelector('#status[data-status="succeeded"]', { timeout: 60_000 });
+    expect(await page.textContent('#input-format')).toBe('Read as CSV (comma-separated, decimal point, no header row).');
+    expect(await page.textContent('#input-notes')).toContain('The file was read without a header row, as chosen');
+  });
+
   it('checks a `;` CSV and JSON Lines in the browser, refuses a header without rows, and leaves a workbook to the server', async () => {
     const page = await open(desktop, '/');
     await page.selectOption('select[name="model"]', 'iris-logreg@1');

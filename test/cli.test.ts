@@ -161,6 +161,18 @@ describe('batchcast submit', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('is not a text encoding batchcast reads');
 
+    // A file without a header row (pandas' to_csv(header=False)): --no-header, its columns the model's in its order.
+    const bare = path.join(tmp, 'iris-no-header.csv');
+    await writeFile(bare, `${body.join('\n')}\n`);
+    const bareOut = path.join(tmp, 'iris-no-header-results.csv');
+    const h = await cli(['submit', bare, '--model', 'iris-logreg', '--no-header', '--out', bareOut]);
+    expect(h.code, h.stderr).toBe(0);
+    expect(h.stderr).toContain('note: The file was read without a header row, as chosen');
+    const bareLines = (await readFile(bareOut, 'utf8')).trimEnd().split('\n');
+    expect(bareLines).toHaveLength(151);
+    expect(bareLines[0]).toMatch(/^sepal_length,sepal_width,petal_length,petal_width,column_5,prediction,/);
+    expect(bareLines[1]).toMatch(/^5\.1,3\.5,1\.4,0\.2,setosa,setosa,/);
+
     const bad = await cli(['submit', semicolons, '--model', 'iris-logreg', '--out', jsonl, '--format', 'xml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format: "xml" is not one of csv, xlsx, parquet, jsonl');

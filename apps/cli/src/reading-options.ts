@@ -2,7 +2,7 @@ import { CHOOSABLE_ENCODINGS, encodingOfLabel } from '@batchcast/bytes';
 import { UsageError } from './args.js';
 
 /**
- * submit's --delimiter, --decimal, --encoding and --sheet as the upload's form fields, checked here first: the
+ * submit's --delimiter, --decimal, --encoding, --sheet and --no-header as the upload's form fields, checked here first: the
  * server would refuse a wrong one only once the file had been sent, in its API's words (a literal tab in the
  * list of delimiters). The values are the server's own (UploadFields in @batchcast/contract).
  */
@@ -15,6 +15,7 @@ export function readingOptions(values: {
   decimal?: string | undefined;
   encoding?: string | undefined;
   sheet?: string | undefined;
+  'no-header'?: boolean | undefined;
 }): Record<string, string> {
   const fields: Record<string, string> = {};
   if (values.delimiter !== undefined) {
@@ -41,5 +42,6 @@ export function readingOptions(values: {
     fields.encoding = e;
   }
   if (values.sheet !== undefined) fields.sheet = values.sheet;
+  if (values['no-header']) fields.header = 'none';
   return fields;
 }

@@ -27,6 +27,10 @@ export const JobInput = z
       description:
         'CSV: the text encoding the file came in, when it was not UTF-8: detected (`windows-1252`, or `utf-16le`/`utf-16be` with a byte order mark) or chosen (the `encoding` field of the upload; its WHATWG name, such as `macintosh` or `shift_jis`). It was converted: results are UTF-8, and CSV results start with a byte order mark.',
     }),
+    header: z.literal('none').optional().openapi({
+      description:
+        'CSV: `none` when the file was read without a header row, as the upload asked: its columns were taken in the model’s order and named after the model’s (the notes list them).',
+    }),
     sheet: z.string().optional().openapi({ description: 'Excel: the sheet that was read.' }),
     notes: z
       .array(z.string())
@@ -147,6 +151,18 @@ export const UploadFields = z
       .openapi({
         description:
           'CSV: the decimal separator of numbers, overriding detection (a comma only with another delimiter than the comma). Send it before the file.',
+      }),
+    header: z
+      .enum(['', 'auto', 'first-line', 'none'], {
+        error: notAChoice(
+          'header',
+          'must be "none" (the file has no header row) or "first-line" (the default: the first line names the columns)',
+        ),
+      })
+      .optional()
+      .openapi({
+        description:
+          "CSV: `none` when the file has no header row (as `df.to_csv(header=False)` writes it, or a SageMaker batch input): its first line is data, and its columns are the model's in the model's order (more columns after them come back beside the predictions as `column_5`…). `first-line` (or empty, `auto`): the first line names the columns. Refused for a workbook, JSON or Parquet file, which name their columns themselves. Send it before the file.",
       }),
     sheet: z.string().max(200).optional().openapi({
       description:

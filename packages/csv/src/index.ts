@@ -3,7 +3,14 @@
  * Everything the platform uses is exported here.
  */
 export * from './types.js';
-export { CsvScanner, MAX_CSV_COLUMNS, MAX_CSV_HEADER_BYTES, type CsvScannerOptions, type CsvDialectChoice } from './scan.js';
+export {
+  CsvScanner,
+  headerlessNames,
+  MAX_CSV_COLUMNS,
+  MAX_CSV_HEADER_BYTES,
+  type CsvScannerOptions,
+  type CsvDialectChoice,
+} from './scan.js';
 export { ChunkCutter } from './chunks.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
 export { type BatchRangeOptions, readBatches, type ReadBatchesOptions } from './read-batches.js';

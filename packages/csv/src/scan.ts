@@ -59,6 +59,17 @@ export interface CsvScannerOptions {
    * of the file arrives. The file may still be refused later. It must not throw.
    */
   onChunk?: (chunk: Chunk, layout: CsvHeadLayout) => void;
+  /**
+   * The file has no header row (the upload's `header=none`): its first line (after blank lines and a `sep=`
+   * line) is a record, and the columns are named by position, `column_1`… (headerlessNames), as many as that
+   * line has fields. Default false: the first line names the columns.
+   */
+  headerless?: boolean;
+}
+
+/** The names of a header-less file's `count` columns, by position: `column_1`, `column_2`… */
+export function headerlessNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `column_${i + 1}`);
 }
 
 // Quote state of the byte stream (see fields.ts for the quoting rule).
@@ -108,6 +119,8 @@ export class CsvScanner {
   private readonly chosenDecimal: CsvDecimal | undefined;
   private readonly holdBytes: number;
   private readonly readsSepLine: boolean;
+  /** The file has no header row (CsvScannerOptions.headerless). */
+  readonly headerless: boolean;
   private delimiter: CsvDelimiter;
   private decimal: CsvDecimal;
   /** The delimiter byte. */
@@ -186,6 +199,7 @@ export class CsvScanner {
     this.decimal = dialect.decimal;
     this.delim = this.delimiter.charCodeAt(0);
     this.readsSepLine = opts.sepLine ?? true;
+    this.headerless = opts.headerless ?? false;
     // Held back before scanning: a signature, or a BOM and a whole `sep=;` line (3 + 7 bytes), or detection's sample.
     const held = Math.max(SIGNATURE_BYTES, this.readsSepLine ? 10 : 0);
     this.holdBytes = this.auto ? Math.max(opts.detectBytes ?? DETECT_BYTES, held) : held;
@@ -277,10 +291,14 @@ export class CsvScanner {
       if (!blank) {
         if (this.inHeader) {
           this.finishHeader(Buffer.concat(this.headerParts), false);
+          if (this.headerless) this.chunks.add(this.recordStart, end);
         } else {
           this.chunks.add(this.recordStart, end);
         }
       }
+    }
+    if (this.inHeader && this.headerless) {
+      throw new CsvFormatError('no_rows', `the file holds only blank lines, no data rows${NO_ROWS_ADVICE}`, 1);
     }
     if (this.inHeader) {
       throw new CsvFormatError(
@@ -311,6 +329,7 @@ export class CsvScanner {
     if (this.decimalUndecided) layout.decimalUndecided = true;
     if (this.decimalAmbiguous !== undefined) layout.decimalAmbiguous = this.decimalAmbiguous;
     if (this.duplicates.length > 0) layout.duplicateColumns = this.duplicates;
+    if (this.headerless) layout.headerless = true;
     return layout;
   }
 
@@ -690,6 +709,8 @@ export class CsvScanner {
     } else {
       this.headerParts.push(buf.subarray(from, i));
       this.finishHeader(Buffer.concat(this.headerParts), cr);
+      // A header-less file's first line is its first record, read byte by byte as a header is.
+      if (this.headerless) this.chunks.add(this.recordStart, abs + 1);
     }
     this.recordStart = this.fieldStart = abs + 1;
     this.fieldQuoted = false;
@@ -701,9 +722,14 @@ export class CsvScanner {
     if (bytes.length > this.maxHeaderBytes) throw this.headerTooLarge();
     const names = splitRecord(bytes, { delimiter: this.delimiter });
     if (names.length > this.maxColumns) throw this.tooManyColumns();
-    const read = validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
-    this.header = read.names;
-    this.duplicates = read.duplicates;
+    if (this.headerless) {
+      // Values, not names: nothing to check of them here (a row of the wrong width fails as a row).
+      this.header = headerlessNames(names.length);
+    } else {
+      const read = validateHeader(names, this.headerLine, this.delimiter, this.autoDelimiter);
+      this.header = read.names;
+      this.duplicates = read.duplicates;
+    }
     this.newline = crlf ? '\r\n' : '\n';
     this.inHeader = false;
     this.headerParts = [];
@@ -719,14 +745,15 @@ export class CsvScanner {
     const limit = formatBytes(this.maxFieldBytes);
     const column = this.fieldColumn();
     let where: string;
-    if (this.inHeader) where = `the header (line ${line}), column ${column! + 1}: its name is`;
+    const naming = this.inHeader && !this.headerless;
+    if (naming) where = `the header (line ${line}), column ${column! + 1}: its name is`;
     else {
       const name = column === null ? undefined : this.header[column];
       const col = column === null ? '' : `, column ${column + 1}${name === undefined ? '' : ` ("${truncate(name)}")`}`;
       where = `row ${this.chunks.rows + 1} (line ${line})${col}: its value is`;
     }
-    const what = this.inHeader ? 'a name' : 'a value';
-    const fix = this.inHeader
+    const what = naming ? 'a name' : 'a value';
+    const fix = naming
       ? 'check that line 1 is the header (the column names)'
       : 'shorten it, or leave that column out of the file if the model does not need it';
     let cause: string;
@@ -766,7 +793,7 @@ export class CsvScanner {
   private tooManyColumns(): CsvFormatError {
     return new CsvFormatError(
       'too_many_columns',
-      `the header (line ${this.headerLine}) has more than ${this.maxColumns.toLocaleString('en-US')} columns, the most batchcast reads: ` +
+      `${this.firstLine()} has more than ${this.maxColumns.toLocaleString('en-US')} columns, the most batchcast reads: ` +
         'keep only the columns the model needs (and those you want back beside the predictions); if the rows of the file ' +
         'are all on one line (its line breaks lost), save it again with one row per line',
       this.headerLine,
@@ -776,10 +803,17 @@ export class CsvScanner {
   private headerTooLarge(): CsvFormatError {
     return new CsvFormatError(
       'header_too_large',
-      `the header (line ${this.headerLine}) is longer than ${formatBytes(this.maxHeaderBytes)}; ` +
-        'the first line must hold only the column names',
+      `${this.firstLine()} is longer than ${formatBytes(this.maxHeaderBytes)}; ` +
+        (this.headerless
+          ? 'a first line that long is not read: check that the file has one row per line'
+          : 'the first line must hold only the column names'),
       this.headerLine,
     );
+  }
+
+  /** The first line, as messages about its size name it: the header, or a header-less file's row 1. */
+  private firstLine(): string {
+    return this.headerless ? `row 1 (line ${this.headerLine})` : `the header (line ${this.headerLine})`;
   }
 
   private crOnlyNewlines(): CsvFormatError {

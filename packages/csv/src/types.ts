@@ -130,6 +130,11 @@ export interface CsvLayout {
    * (`note.1`); a model that needs such a column is refused with the message (duplicate_column). Present only then.
    */
   duplicateColumns?: HeaderDuplicate[];
+  /**
+   * The file has no header row (the scanner's `headerless`): its first line is a record like the others, and
+   * `header` names its columns `column_1`, `column_2`… by position, until the job names them after its model's.
+   */
+  headerless?: true;
 }
 
 /** What a CsvLayout says before the end of the file is seen: all of it but the size, rows and chunks. */

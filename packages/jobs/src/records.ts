@@ -61,6 +61,11 @@ const CsvInputLayout = z.object({
   duplicateColumns: DuplicateColumns,
   /** The `sheet` chosen for the upload, which a CSV file has none of: the job's notes say it was not used. */
   ignoredSheet: z.string().optional(),
+  /**
+   * Read without a header row (the upload's `header=none`): `header` names the columns after the model's, in its
+   * order (modelOrderHeader); `dataStart` is the first line's start, and the results get a header row of those names.
+   */
+  headerless: z.literal(true).optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
   encoding: z.string().min(1).optional(),
   compression: Compression,

@@ -180,7 +180,9 @@ export function noHeaderHint(header: readonly string[], columns: readonly string
   const more = header.length > 8 ? ` and ${header.length - 8} more` : '';
   return (
     `The first line holds numbers (${shown.join(', ')}${more}): the file seems to have no header row. ` +
-    `Add a first line naming the file's columns, in the file's order; the model's columns, in its order, are ${columns.join(', ')}.`
+    `If its columns are the model's, in the model's order (${columns.join(', ')}), choose "The file has no header row" ` +
+    'under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming ' +
+    "the file's columns, in the file's order."
   );
 }
 

@@ -41,7 +41,7 @@ describe('name hints', () => {
     expect(noHeaderHint(['5.1', '3.5', '1.4', '0.2', 'setosa'], cols)).toContain('the file seems to have no header row');
     expect(noHeaderHint(['id', 'name', 'height', '5'], cols)).toBe('');
     expect(noHeaderHint(['5.1', '3.5', ' 1,4', '', '-2e-3'], cols)).toBe(
-      'The first line holds numbers ("5.1", "3.5", " 1,4", "", "-2e-3"): the file seems to have no header row. Add a first line naming the file\'s columns, in the file\'s order; the model\'s columns, in its order, are sepal_length, sepal_width, petal_length, petal_width.',
+      'The first line holds numbers ("5.1", "3.5", " 1,4", "", "-2e-3"): the file seems to have no header row. If its columns are the model\'s, in the model\'s order (sepal_length, sepal_width, petal_length, petal_width), choose "The file has no header row" under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming the file\'s columns, in the file\'s order.',
     );
     expect(noHeaderHint(['', ''], cols)).toBe('');
     expect(noHeaderHint(['2024', 'x1', 'x2'], cols)).toBe('');

@@ -27,6 +27,7 @@ const submitButton = byId('submit-button', HTMLButtonElement);
 const abortButton = byId('abort-button', HTMLButtonElement);
 const delimiterInput = document.getElementById('delimiter-input') as HTMLSelectElement | null;
 const encodingInput = document.getElementById('encoding-input') as HTMLSelectElement | null;
+const headerInput = document.getElementById('header-input') as HTMLInputElement | null;
 const decimalInput = document.getElementById('decimal-input') as HTMLSelectElement | null;
 const sheetInput = document.getElementById('sheet-input') as HTMLInputElement | null;
 const fileOptions = document.getElementById('file-options') as HTMLDetailsElement | null;
@@ -162,7 +163,22 @@ async function checkFile(): Promise<void> {
       return;
     }
     if (reading.kind === 'error') problem = reading.error;
-    else if (model.columns) {
+    else if (headerInput?.checked) {
+      // No header row: the first line is data, its first columns the model's in the model's order (as the server reads it).
+      const n = reading.header.length;
+      if (model.columns && checkColumns(model.columns, reading.header).missing.length === 0) {
+        problem = `The first line names the columns ${model.name} needs: the file has a header row. Uncheck "The file has no header row".`;
+      } else if (model.columns && n < model.columns.length) {
+        problem =
+          `Without a header row, the file's columns are taken to be ${model.name}'s, in its order, and it reads ${model.columns.length} ` +
+          `columns (${model.columns.join(', ')}), but the file's first line has ${n} field${n === 1 ? '' : 's'}.`;
+      } else {
+        const used = model.columns ? `its first ${model.columns.length} columns read as ${model.name}'s, in its order` : `${n} columns`;
+        current = { file, problem: null, lines: [], about };
+        show(check, [`✓ ${about} (${reading.format}, no header row): ${used}.`], 'ok');
+        return;
+      }
+    } else if (model.columns) {
       const { missing, ambiguous, free } = checkColumns(model.columns, reading.header);
       if (missing.length) {
         // The close names the header has, and their invisible characters, as the server's refusal says them.
@@ -218,6 +234,7 @@ select.addEventListener('change', () => {
 fileInput.addEventListener('change', checkFile);
 delimiterInput?.addEventListener('change', checkFile);
 encodingInput?.addEventListener('change', checkFile);
+headerInput?.addEventListener('change', checkFile);
 
 // Drag and drop anywhere on the drop zone puts the file into the form's own file input.
 for (const type of ['dragenter', 'dragover'] as const) {

@@ -140,6 +140,7 @@ function fieldOf(err: DomainError, choices: UploadChoices): FormField | undefine
   if (err.code === 'unknown_model') return 'model';
   if (err.code === 'sheet_not_found') return 'sheet';
   if (err.code === 'invalid_decimal') return 'decimal';
+  if (err.code === 'header_option') return 'header';
   if (err.code === 'invalid_encoding' || (err.code === 'invalid_text' && choices.encoding !== undefined)) return 'encoding';
   if (err.code === 'wrong_delimiter' && choices.delimiter !== undefined) return 'delimiter';
   if (err.code.startsWith('idempotency_key_')) return undefined;

@@ -75,8 +75,8 @@ export function receiveUpload(
       const model = await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
       // Looked up now, as the check below cannot wait: what a refusal may offer instead (the version before, other models).
       const alternatives = await columnsAlternatives(ctx.jobs.pool, model, fields.model);
-      return (header, format, duplicates) => {
-        const plan = (m: Model) => planJobColumns(m, format, header, undefined, duplicates);
+      return (header, format, duplicates, headerless) => {
+        const plan = (m: Model) => planJobColumns(m, format, header, undefined, duplicates, headerless);
         try {
           plan(model);
         } catch (err) {
@@ -241,7 +241,7 @@ function isMalformedMultipart(err: unknown): boolean {
 }
 
 /**
- * `delimiter`, `decimal`, `encoding` and `sheet` steer how the file is read while it streams, and the idempotency key
+ * `delimiter`, `decimal`, `encoding`, `header` and `sheet` steer how the file is read while it streams, and the idempotency key
  * decides whether it is stored at all, so they must come before it in the body (as Amazon S3's POST uploads
  * want the file last). Sent after it, they would be silently ignored: refused instead, saying how to fix the
  * request.
@@ -251,6 +251,6 @@ function checkChoicesBeforeFile(used: UploadChoices, sent: UploadChoices, keyUse
   throw refuse(
     'invalid',
     'fields_after_file',
-    'The "delimiter", "decimal", "encoding", "sheet" and "idempotencyKey" fields must be sent before the file in the multipart body (they decide how the file is read as it arrives); put the "file" part last and send it again.',
+    'The "delimiter", "decimal", "encoding", "header", "sheet" and "idempotencyKey" fields must be sent before the file in the multipart body (they decide how the file is read as it arrives); put the "file" part last and send it again.',
   );
 }

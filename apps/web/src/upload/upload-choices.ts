@@ -10,7 +10,7 @@ const DECIMALS = { '.': '.', point: '.', ',': ',', comma: ',' } as const;
  * words (`semicolon`, `tab`, `comma`) are the characters, an encoding label is its WHATWG name (`latin1` is
  * windows-1252), and empty or `auto` means "detect".
  */
-export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal' | 'sheet' | 'encoding'>): UploadChoices {
+export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal' | 'sheet' | 'encoding' | 'header'>): UploadChoices {
   const choices: UploadChoices = {};
   if (fields.delimiter && fields.delimiter !== 'auto') choices.delimiter = DELIMITERS[fields.delimiter];
   if (fields.decimal && fields.decimal !== 'auto') choices.decimal = DECIMALS[fields.decimal];
@@ -18,6 +18,7 @@ export function uploadChoices(fields: Pick<UploadFields, 'delimiter' | 'decimal'
   const label = fields.encoding?.trim().toLowerCase();
   const encoding = label && label !== 'auto' ? encodingOfLabel(label) : null;
   if (encoding !== null) choices.encoding = encoding;
+  if (fields.header === 'none') choices.header = 'none';
   return choices;
 }
 
@@ -34,9 +35,10 @@ export function formChoices(body: unknown): UploadChoices {
     decimal: known(DECIMALS, fields.decimal),
     sheet: typeof fields.sheet === 'string' ? fields.sheet : undefined,
     encoding: typeof fields.encoding === 'string' ? fields.encoding : undefined,
+    header: fields.header === 'none' ? 'none' : undefined,
   });
 }
 
 /** Whether two sets of choices say the same thing (the fields seen before the file, and all of them). */
 export const sameChoices = (a: UploadChoices, b: UploadChoices): boolean =>
-  a.delimiter === b.delimiter && a.decimal === b.decimal && a.sheet === b.sheet && a.encoding === b.encoding;
+  a.delimiter === b.delimiter && a.decimal === b.decimal && a.sheet === b.sheet && a.encoding === b.encoding && a.header === b.header;

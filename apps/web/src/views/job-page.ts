@@ -169,6 +169,7 @@ function inputHtml(input: JobInput): SafeHtml {
   const parts: string[] = [];
   if (input.delimiter) parts.push(`${DELIMITER_NAMES[input.delimiter] ?? input.delimiter}-separated`);
   if (input.decimal) parts.push(input.decimal === ',' ? 'decimal comma' : 'decimal point');
+  if (input.header === 'none') parts.push('no header row');
   if (input.sheet !== undefined) parts.push(`sheet "${input.sheet}"`);
   const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   const compressed = input.compression === 'zip' ? ', from a ZIP archive' : input.compression ? `, ${input.compression}-compressed` : '';

@@ -33,7 +33,7 @@ export interface SubmissionParts {
   filename: string;
   model: string;
   email: string;
-  /** The reading options (delimiter, decimal, sheet), as the request gave them. */
+  /** The reading options (delimiter, decimal, encoding, header, sheet), as the request gave them. */
   options: string;
 }
 
@@ -42,7 +42,7 @@ const PART_NAMES: Record<keyof SubmissionParts, string> = {
   filename: 'the file name',
   model: 'the model',
   email: 'the email address',
-  options: 'the reading options (delimiter, decimal, sheet)',
+  options: 'the reading options (delimiter, decimal, encoding, header, sheet)',
 };
 
 /** What a claim found: the key is this request's now, or a job was made with it already. */

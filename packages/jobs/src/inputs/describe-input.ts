@@ -19,6 +19,8 @@ export interface InputDescription {
   decimal?: CsvDecimal;
   /** CSV: the text encoding the file came in, when it was not UTF-8 (it is stored converted to UTF-8). */
   encoding?: ConvertedEncoding;
+  /** CSV: `none` when the file was read without a header row (its columns named after the model's). */
+  header?: 'none';
   /** Excel: the sheet that was read. */
   sheet?: string;
   /** What the person may want to know (merged header cells renamed, big Parquet row groups...). */
@@ -30,9 +32,16 @@ export function describeInput(layout: JobLayout): InputDescription {
   switch (layout.format) {
     case 'csv': {
       const dialect = dialectOf(layout)!;
-      const read = { format: 'csv', compression, delimiter: dialect.delimiter, decimal: dialect.decimal } as const;
+      const read = {
+        format: 'csv' as const,
+        compression,
+        delimiter: dialect.delimiter,
+        decimal: dialect.decimal,
+        ...(layout.headerless ? { header: 'none' as const } : {}),
+      };
       const { encoding } = layout;
       const notes = [
+        ...(layout.headerless ? [headerlessNote(layout.header)] : []),
         ...(encoding === undefined ? [] : [encodingNote(encoding)]),
         ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
         ...(layout.decimalAmbiguous === undefined ? [] : [ambiguousDecimalNote(layout.decimalAmbiguous, dialect.decimal)]),
@@ -86,6 +95,15 @@ function duplicateColumnsNote(header: readonly string[], duplicates: readonly { 
   return (
     `The header gives a name to more than one column (not ones the model reads): results.jsonl, .parquet and .xlsx ` +
     `name the later ones as pandas.read_csv does, ${shown}; results.csv keeps the header as it is.`
+  );
+}
+
+/** How a file without a header row was read: which names its columns were given, and where to find them again. */
+function headerlessNote(header: readonly string[]): string {
+  const shown = header.length > 6 ? `${header.slice(0, 6).join(', ')} and ${header.length - 6} more` : header.join(', ');
+  return (
+    `The file was read without a header row, as chosen: its first line is row 1, and its columns were taken in the ` +
+    `model's order and named after the model's (${shown}). The results start with a header row of those names.`
   );
 }
 

@@ -9,6 +9,7 @@ import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
 import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
+import { layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
@@ -87,7 +88,8 @@ export async function checkJobRequest(
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const duplicates = layout.format === 'csv' || layout.format === 'xlsx' ? layout.duplicateColumns : undefined;
-  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates);
+  const headerless = layout.format === 'csv' && layout.headerless === true;
+  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates, headerless);
   let targets: ColumnTarget[];
   try {
     targets = plan(model);
@@ -96,7 +98,9 @@ export async function checkJobRequest(
     throw explainColumnsRefusal(below ?? err, model, await columnsAlternatives(ctx.pool, model, request.model), (m) => plan(m).length >= 0);
   }
   checkColumnTypes(layout, targets);
-  await checkSample(() => ctx.blobs.open(key), layout, first, targets);
+  await refuseHeaderReadAsData(() => ctx.blobs.open(key), layout, first, model);
+  // A header-less file's sample rows are told by the model's names for its columns, as its job's rows will be.
+  await checkSample(() => ctx.blobs.open(key), layoutForModel(layout, model), first, targets);
   return { email, model, targets };
 }
 
@@ -104,7 +108,8 @@ export async function checkJobRequest(
  * The columns of a file's `header` that feed `model`'s inputs; one the model needs and the header lacks is refused
  * (missing_columns, naming it, with the close names the header has). The one check of the columns, made by
  * checkJobRequest once the upload is stored and, for a CSV whose model was chosen before the file, as soon as its
- * header line has arrived (storeUpload's `headerCheck`), so that both say exactly the same.
+ * header line has arrived (storeUpload's `headerCheck`), so that both say exactly the same. A `headerless` file's
+ * columns are the model's by position (modelOrderHeader).
  */
 export function planJobColumns(
   model: Model,
@@ -112,8 +117,10 @@ export function planJobColumns(
   header: string[],
   elsewhere?: string,
   duplicates: readonly HeaderDuplicate[] = [],
+  headerless = false,
 ): ColumnTarget[] {
-  const plan = planColumns(model.schema, header, SOURCE_NAMES[format], undefined, elsewhere);
+  const names = headerless ? modelOrderHeader(model, header) : header;
+  const plan = planColumns(model.schema, names, SOURCE_NAMES[format], undefined, elsewhere);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   // A CSV's or a sheet's header name given twice (renamed `note.1` as pandas does) is refused only when the model reads it:
   // which of the two columns would it read? Any other is carried to the results under its pandas name.
@@ -234,7 +241,7 @@ export function newJobRow(
     filename: cleanFilename(request.filename),
     uploadKey: upload.key,
     bytes: upload.bytes,
-    layout: upload.layout,
+    layout: layoutForModel(upload.layout, model),
     targets,
     rowsTotal: upload.rows,
     chunks: upload.chunks,

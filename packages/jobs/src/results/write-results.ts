@@ -99,8 +99,10 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
     // through the formula guard became a cell starting with CR, and the results' first line a lone `'`).
     const headerAt = headerLineStart(raw);
     buffer.bytes(raw.subarray(0, headerAt));
-    // The header as it was, unless an input column is named like a prediction column: then written anew.
-    if (renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
+    // The header as it was, unless an input column is named like a prediction column: then written anew. A file
+    // without one gets one: the names its columns were read by (the model's).
+    const headerless = layout.format === 'csv' && layout.headerless === true;
+    if (headerless || renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
     else buffer.bytes(safeRecord(raw.subarray(headerAt, raw.length - trailingNewline(raw)), dialect));
     buffer.text(`${d}${csvLine([...outputColumns(schema), 'error'], dialect)}${nl}`);
   } finally {

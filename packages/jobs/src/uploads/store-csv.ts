@@ -45,7 +45,7 @@ function checkingHeader(scanner: CsvScanner, check: HeaderCheck): ByteScanner<Cs
   let checked = false;
   const tell = (names: readonly string[], duplicates: readonly HeaderDuplicate[]) => {
     checked = true;
-    check([...names], 'csv', [...duplicates]);
+    check([...names], 'csv', [...duplicates], scanner.headerless);
   };
   return {
     push(buf) {
@@ -74,13 +74,14 @@ function csvJobLayout(scanned: CsvHeadLayout): CsvJobLayout {
     ...(scanned.decimalUndecided ? { decimalUndecided: true as const } : {}),
     ...(scanned.decimalAmbiguous !== undefined ? { decimalAmbiguous: scanned.decimalAmbiguous } : {}),
     ...(scanned.duplicateColumns ? { duplicateColumns: scanned.duplicateColumns } : {}),
+    ...(scanned.headerless ? { headerless: true as const } : {}),
   };
 }
 
 function csvScanner(chunkRows: number, choices: UploadChoices, onChunk?: (chunk: Chunk, head: CsvHeadLayout) => void): CsvScanner {
   const dialect: CsvDialectChoice = { delimiter: choices.delimiter ?? 'auto', decimal: choices.decimal ?? 'auto' };
   try {
-    return new CsvScanner({ chunkRows, dialect, ...(onChunk ? { onChunk } : {}) });
+    return new CsvScanner({ chunkRows, dialect, headerless: choices.header === 'none', ...(onChunk ? { onChunk } : {}) });
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     throw new DomainError(

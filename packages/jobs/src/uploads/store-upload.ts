@@ -5,6 +5,7 @@ import { CsvFormatError } from '@batchcast/csv';
 import { FormatError, type FormatHints, gatherPieces, type SniffedUpload, sniffUpload, UPLOAD_GATHER } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
 import { ignoredSheetNote } from '../inputs/describe-input.js';
+import { HEADERLESS_OPTION } from '../inputs/headerless.js';
 import { detectionRefusal, formatRefusal } from './refusals.js';
 import { storeCsv } from './store-csv.js';
 import { storeJsonl } from './store-jsonl.js';
@@ -84,7 +85,9 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       progress: opts.progress,
       headerCheck: opts.headerCheck,
     };
-    switch (empty ? 'csv' : detection.format) {
+    const format = empty ? 'csv' : detection.format;
+    if (opts.choices?.header === 'none' && format !== 'csv') throw headerOptionRefusal(detection.description);
+    switch (format) {
       case 'jsonl':
         return noteIgnoredSheet(await storeJsonl(step, false), opts.choices, 'a JSON Lines file');
       case 'json':
@@ -130,6 +133,21 @@ function noteIgnoredSheet(stored: StoredUpload, choices: UploadChoices | undefin
   if (sheet === undefined || (stored.layout.format !== 'jsonl' && stored.layout.format !== 'parquet')) return stored;
   const notes = [...(stored.layout.notes ?? []), ignoredSheetNote(sheet, what)];
   return { ...stored, layout: { ...stored.layout, notes } };
+}
+
+/**
+ * `header=none` for a file that is not delimited text: a workbook, JSON and Parquet name their columns themselves
+ * (a sheet's first row is its header). Refused rather than ignored: reading a sheet's first row as data, or not,
+ * would be a guess either way.
+ */
+function headerOptionRefusal(description: string): DomainError {
+  return new DomainError(
+    'unprocessable',
+    'header_option',
+    `"No header row" applies to CSV and other delimited text files only, and this is ${description}, whose columns are named ` +
+      `in the file itself (a sheet's first row is its header). Upload it again without ${HEADERLESS_OPTION}; for a sheet without ` +
+      'a header row, add a first row naming its columns.',
+  );
 }
 
 /** Passes the upload through, refusing it as soon as it is larger than `max` bytes. */

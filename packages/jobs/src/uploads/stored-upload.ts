@@ -28,6 +28,8 @@ export interface UploadChoices {
   sheet?: string | undefined;
   /** The text encoding of a CSV, when detection cannot tell it (a WHATWG name: macintosh, shift_jis…). */
   encoding?: string | undefined;
+  /** `none`: the CSV has no header row, its columns are the model's in the model's order (modelOrderHeader). */
+  header?: 'none' | undefined;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface UploadProgress {
  * JSON Lines (whose columns are the keys of every record), a workbook and Parquet (whose index is at the end) never
  * do, and their columns are checked once they are stored.
  */
-export type HeaderCheck = (header: string[], format: JobLayout['format'], duplicates?: HeaderDuplicate[]) => void;
+export type HeaderCheck = (header: string[], format: JobLayout['format'], duplicates?: HeaderDuplicate[], headerless?: boolean) => void;
 
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
 export interface FormatStep {

@@ -1,0 +1,81 @@
+import { type ByteSource, readRecords, splitRecord } from '@batchcast/csv';
+import { planColumns } from '@batchcast/inference';
+import { DomainError } from '../errors.js';
+import type { JobLayout, Model } from '../records.js';
+import type { StoredChunk } from '../uploads/stored-upload.js';
+import { dialectOf } from './dialect.js';
+
+/** Where the upload page, the API and the CLI say that a file has no header row (and where to undo it). */
+export const HEADERLESS_OPTION =
+  '"The file has no header row" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI)';
+
+/**
+ * A header-less file's columns (named `column_1`… by position as scanned) named after its model's: the file's
+ * first columns are the model's, in the model's order, as `df.to_csv(header=False)` writes the frame a model was
+ * fitted on, and as SageMaker's and most batch services' CSV input is laid out. Columns after them keep their
+ * position's name (`column_5` beside the predictions: a label, an id). A model that does not name its columns
+ * leaves the names as they are (its features are then the file's columns, exactly as many of them). Fewer
+ * columns than the model reads is refused here, naming them: the generic "missing columns" refusal would
+ * advise adding them to a header the file does not have.
+ */
+export function modelOrderHeader(model: Model, header: readonly string[]): string[] {
+  const inputs = model.schema.inputs;
+  if (inputs.some((input) => !input.columns)) return [...header];
+  const columns = inputs.flatMap((input) => input.columns!);
+  if (header.length < columns.length) {
+    const n = header.length;
+    const shown = columns.length > 20 ? `${columns.slice(0, 20).join(', ')} and ${columns.length - 20} more` : columns.join(', ');
+    const oneField =
+      n === 1
+        ? ' If the file has more columns than that, they are separated by another character than the one read: choose the delimiter.'
+        : '';
+    throw new DomainError(
+      'unprocessable',
+      'missing_columns',
+      `The file was read without a header row, so its columns are taken to be the model's, in the model's order, and the model ` +
+        `reads ${columns.length} columns (${shown}), but the file's first line has ${n} field${n === 1 ? '' : 's'}.${oneField} ` +
+        `Give the file the model's ${columns.length} columns in that order, or a header row naming them (then leave out ${HEADERLESS_OPTION}).`,
+      { missing: columns.slice(n) },
+    );
+  }
+  const taken = new Set(columns.map((c) => c.toLowerCase()));
+  return header.map((position, i) => {
+    if (i < columns.length) return columns[i]!;
+    // A model column named `column_7` is not this file's seventh column: that one becomes `column_7_`.
+    let name = position;
+    while (taken.has(name.toLowerCase())) name += '_';
+    return name;
+  });
+}
+
+/** A job's layout as recorded: a header-less CSV's columns named after the model's (the others as they are). */
+export function layoutForModel(layout: JobLayout, model: Model): JobLayout {
+  return layout.format === 'csv' && layout.headerless ? { ...layout, header: modelOrderHeader(model, layout.header) } : layout;
+}
+
+/**
+ * A file sent as header-less whose first line names the model's columns has a header row after all: read as data,
+ * that line would fail as row 1 (or, for a model reading text, be scored as a row of names) and the results would
+ * carry it as a row. Refused, saying to send it again without the option. Only the first record is read.
+ */
+export async function refuseHeaderReadAsData(
+  source: ByteSource,
+  layout: JobLayout,
+  first: StoredChunk | undefined,
+  model: Model,
+): Promise<void> {
+  if (layout.format !== 'csv' || !layout.headerless || !first) return;
+  if (model.schema.inputs.some((input) => !input.columns)) return;
+  let fields: string[] | null = null;
+  for await (const records of readRecords(source, { start: first.start, end: first.end, dialect: dialectOf(layout) })) {
+    if (records.length > 0) fields = splitRecord(records[0]!, dialectOf(layout));
+    if (fields !== null) break;
+  }
+  if (fields === null || !planColumns(model.schema, fields).ok) return;
+  throw new DomainError(
+    'unprocessable',
+    'header_option',
+    `The file's first line names the columns the model reads (${fields.slice(0, 6).join(', ')}${fields.length > 6 ? '…' : ''}): it is a header row, ` +
+      `but the file was sent as having none, which would read that line as data. Upload it again without ${HEADERLESS_OPTION}.`,
+  );
+}

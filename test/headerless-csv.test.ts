@@ -1,0 +1,181 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from './support/csv.js';
+import { type AcceptedJob, refusedUpload, results, resultsJsonl, scored, statusOf } from './support/formats.js';
+import { examples, Platform } from './support/platform.js';
+
+/**
+ * A CSV without a header row (`df.to_csv(header=False)`, a SageMaker batch input), sent with `header=none`: its
+ * columns are the model's, in the model's order, and everything after them comes back beside the predictions. The
+ * results must be those of the same file with a header row, byte for byte below their first line, whether the
+ * model field comes before the file (scored while it arrives) or after it; and every misuse is refused, saying why.
+ */
+let platform: Platform;
+/** The breast-cancer data with the model's 30 columns first, in its order, and patient_id last. */
+let modelOrder: { header: string[]; rows: string[][] };
+let columns: string[];
+
+const MODEL = { model: 'breast-cancer-rf' };
+const IRIS = { model: 'iris-logreg' };
+const NONE = { header: 'none' };
+
+const csv = (rows: string[][]) => `${rows.map((r) => r.join(',')).join('\n')}\n`;
+
+async function errorsCsv(job: AcceptedJob): Promise<string[][]> {
+  const res = await fetch(platform.url(`/api/jobs/${job.id}/errors.csv?token=${encodeURIComponent(job.token)}`));
+  expect(res.status).toBe(200);
+  return parseCsv((await res.text()).replace(/^\ufeff/, '').trimEnd());
+}
+
+beforeAll(async () => {
+  platform = await new Platform({ workers: 1, env: { RATE_LIMIT_JOBS_PER_MINUTE: '0', CHUNK_ROWS: '200' } }).start();
+  const models = (await (await fetch(platform.url('/api/models'))).json()) as { models: { name: string; columns: string[] }[] };
+  columns = models.models.find((m) => m.name === MODEL.model)!.columns;
+  expect(columns).toHaveLength(30);
+  const [header, ...rows] = parseCsv((await readFile(path.join(examples, 'data/breast_cancer.csv'), 'utf8')).trimEnd()) as string[][];
+  const order = [...columns.map((c) => header!.indexOf(c)), header!.indexOf('patient_id')];
+  expect(order).not.toContain(-1);
+  modelOrder = { header: order.map((i) => header![i]!), rows: rows.map((r) => order.map((i) => r[i]!)) };
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('a CSV without a header row, sent with header=none', () => {
+  it('is scored as the same file with a header row: the same results below their first line, which names the model’s columns', async () => {
+    const withHeader = await scored(platform, Buffer.from(csv([modelOrder.header, ...modelOrder.rows])), {
+      fields: MODEL,
+      filename: 'with-header.csv',
+    });
+    const expected = (await results(platform, withHeader.job, 'csv')).toString('utf8').split('\n');
+    // The model before the file: scored while it arrives, three chunks of 200 rows, the first starting at byte 0.
+    const early = await scored(platform, Buffer.from(csv(modelOrder.rows)), { fields: { ...MODEL, ...NONE }, filename: 'no-header.csv' });
+    // The model after the file: checked once it is stored.
+    const late = await scored(platform, Buffer.from(csv(modelOrder.rows)), {
+      fields: NONE,
+      fieldsAfter: MODEL,
+      filename: 'no-header.csv',
+    });
+    for (const { job, done } of [early, late]) {
+      expect(done.rows).toEqual(expect.objectContaining({ total: 569, failed: 0 }));
+      const got = (await results(platform, job, 'csv')).toString('utf8').split('\n');
+      expect(got[0]).toBe([...columns, 'column_31', ...expected[0]!.split(',').slice(31)].join(','));
+      expect(got.slice(1)).toEqual(expected.slice(1));
+      // The typed results name the columns the same way, the extra one by its position.
+      const lines = await resultsJsonl(platform, job);
+      expect(lines).toHaveLength(569);
+      expect(Object.keys(lines[0]!).slice(0, 31)).toEqual([...columns, 'column_31']);
+      expect(lines.map((l) => String(l.column_31))).toEqual(modelOrder.rows.map((r) => r[30]));
+      // The job says how the file was read.
+      const status = await statusOf(platform, job);
+      expect(status.input).toMatchObject({ format: 'csv', header: 'none' });
+      expect(status.input.notes.join(' ')).toContain('The file was read without a header row, as chosen: its first line is row 1');
+    }
+  });
+
+  it('counts rows and lines from its first line: a bad value on line 3 is row 3, line 3', async () => {
+    const body = '5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,setosa\n4.7,abc,1.3,0.2,setosa\n';
+    const { job, done } = await scored(platform, Buffer.from(body), { fields: { ...IRIS, ...NONE }, filename: 'iris-no-header.csv' });
+    expect(done.rows).toEqual(expect.objectContaining({ total: 3, failed: 1 }));
+    const errors = await errorsCsv(job);
+    expect(errors[0]).toEqual(['row', 'column', 'value', 'reason', 'line']);
+    expect(errors.slice(1).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([['3', 'sepal_width', 'abc', '3']]);
+    const lines = (await results(platform, job, 'csv')).toString('utf8').split('\n');
+    expect(lines[0]).toMatch(/^sepal_length,sepal_width,petal_length,petal_width,column_5,/);
+    expect(lines[1]).toMatch(/^5\.1,3\.5,1\.4,0\.2,setosa,/);
+    expect(lines).toHaveLength(5);
+  });
+
+  it('reads a gzip-compressed, semicolon-separated file with decimal commas the same way', async () => {
+    // Its delimiter chosen: without a header, "5,1;3,5" splits as evenly by ',' as by ';' (the rows then fail,
+    // saying "1;3" is not a number in the model's column sepal_width: see below).
+    const body = '5,1;3,5;1,4;0,2\r\n6,7;3,0;5,2;2,3\r\n';
+    const { job } = await scored(platform, gzipSync(body), {
+      fields: { ...IRIS, ...NONE, delimiter: 'semicolon' },
+      filename: 'iris.csv.gz',
+    });
+    const lines = (await results(platform, job, 'csv')).toString('utf8').split('\r\n');
+    expect(lines[0]).toMatch(/^sepal_length;sepal_width;petal_length;petal_width;prediction;/);
+    expect(lines[1]).toMatch(/^5,1;3,5;1,4;0,2;setosa;/);
+    expect(lines[2]).toMatch(/^6,7;3,0;5,2;2,3;virginica;/);
+    const detected = await refusedUpload(
+      platform,
+      gzipSync(body),
+      { fields: { ...IRIS, ...NONE }, filename: 'iris.csv.gz' },
+      422,
+      'invalid_rows',
+    );
+    expect(detected.message).toContain('column "sepal_width": "1;3" is not a number');
+  });
+
+  it('refuses a file with fewer columns than the model reads, naming them and the fields the first line has', async () => {
+    const e = await refusedUpload(
+      platform,
+      Buffer.from('5.1,3.5,1.4\n4.9,3.0,1.4\n'),
+      { fields: { ...IRIS, ...NONE }, filename: 'short.csv' },
+      422,
+      'missing_columns',
+    );
+    expect(e.message).toBe(
+      "The file was read without a header row, so its columns are taken to be the model's, in the model's order, and the model reads 4 " +
+        "columns (sepal_length, sepal_width, petal_length, petal_width), but the file's first line has 3 fields. Give the file the model's 4 " +
+        'columns in that order, or a header row naming them (then leave out "The file has no header row" on the upload page (the "header" ' +
+        'field "none" of POST /api/jobs, --no-header in the CLI)).',
+    );
+    expect(e.missing).toEqual(['petal_width']);
+    // The model after the file: the same refusal, once the file is stored.
+    const late = await refusedUpload(
+      platform,
+      Buffer.from('5.1,3.5,1.4\n'),
+      { fields: NONE, fieldsAfter: IRIS, filename: 'short.csv' },
+      422,
+      'missing_columns',
+    );
+    expect(late.message).toBe(e.message);
+  });
+
+  it('refuses a file whose first line names the model’s columns: it has a header row after all', async () => {
+    const e = await refusedUpload(
+      platform,
+      Buffer.from('sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n'),
+      { fields: { ...IRIS, ...NONE }, filename: 'iris.csv' },
+      422,
+      'header_option',
+    );
+    expect(e.message).toContain("The file's first line names the columns the model reads (sepal_length, sepal_width, petal_length");
+    expect(e.message).toContain('Upload it again without "The file has no header row"');
+  });
+
+  it('refuses the option for a file that names its columns itself (JSON Lines), and a value it does not know', async () => {
+    const e = await refusedUpload(
+      platform,
+      Buffer.from('{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}\n'),
+      { fields: { ...IRIS, ...NONE }, filename: 'iris.jsonl' },
+      422,
+      'header_option',
+    );
+    expect(e.message).toMatch(/^"No header row" applies to CSV and other delimited text files only, and this is .*JSON/);
+    const bad = await refusedUpload(
+      platform,
+      Buffer.from('5.1,3.5,1.4,0.2\n'),
+      { fields: { ...IRIS, header: 'no' }, filename: 'iris.csv' },
+      422,
+      'invalid_header',
+    );
+    expect(bad.message).toContain(
+      '"header" must be "none" (the file has no header row) or "first-line" (the default: the first line names the columns); "no" was sent.',
+    );
+  });
+
+  it('must come before the file, as the other reading options', async () => {
+    await refusedUpload(
+      platform,
+      Buffer.from('sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n'),
+      { fields: IRIS, fieldsAfter: NONE, filename: 'iris.csv' },
+      400,
+      'fields_after_file',
+    );
+  });
+});
