@@ -29,7 +29,8 @@ async function predict(body: unknown): Promise<{ status: number; text: string }>
   const res = await fetch(platform.url('/api/models/iris-logreg/predict'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    // A string is sent as it is: JSON.stringify cannot write a key twice.
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, text: await res.text() };
 }
@@ -75,6 +76,13 @@ describe('real-time bodies of other serving stacks', () => {
     // The rows path's own refusals name the rows as they were sent, too.
     const nested = await refused({ instances: [{ ...ROWS[0], sepal_length: 5.1, sepal_width: 3.5 }, 7] }, 422, 'row_not_object');
     expect(nested.message).toBe('instances[1] is not an object: send each row as { "column": value, ... }.');
+    // A key twice in a row: refused as the rows path refuses it, not scored with the last value (JSON.parse's reading).
+    const twice = await refused(
+      '{"instances":[{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2,"sepal_length":7.9}]}',
+      422,
+      'duplicate_key',
+    );
+    expect(twice).toMatchObject({ row: 0, message: 'instances[0] has the key "sepal_length" more than once: send each key once.' });
     const other = await refused({ data: ROWS }, 422, 'unknown_field');
     expect(other.message).toContain('It takes "rows" only, or one of "instances", "inputs", "dataframe_split" and "dataframe_records"');
   });

@@ -1,4 +1,5 @@
 import { pythonWordsAsJson } from '@batchcast/names';
+import { firstDuplicateKey } from './duplicate-keys.js';
 import { PredictBodyError } from './types.js';
 
 /**
@@ -34,13 +35,18 @@ export interface RowsBody {
  * why and where.
  */
 export async function asRowsBody(body: Buffer, columns: () => Promise<string[] | null>): Promise<RowsBody | null> {
-  const value = parseLeniently(body);
-  if (value === undefined) return null;
-  if (Array.isArray(value)) return rowsBody(objectRows(value, 'the body'), 'the body');
+  const parsed = parseLeniently(body);
+  if (parsed === undefined) return null;
+  const { value, text } = parsed;
+  if (Array.isArray(value)) {
+    refuseDuplicateKeys(text, 'the body');
+    return rowsBody(objectRows(value, 'the body'), 'the body');
+  }
   if (typeof value !== 'object' || value === null) return null;
   const keys = Object.keys(value);
   const shapes = keys.filter((k): k is ShapeKey => (SHAPE_KEYS as readonly string[]).includes(k));
   if (shapes.length === 0) return null;
+  refuseDuplicateKeys(text, '');
   if (shapes.length > 1 || keys.length > 1) {
     const others = keys.filter((k) => k !== shapes[0]);
     throw invalid(
@@ -62,20 +68,39 @@ export async function asRowsBody(body: Buffer, columns: () => Promise<string[] |
   }
 }
 
-/** The body as JSON (Python's words read as the rows path reads them), or undefined when it is not JSON at all. */
-function parseLeniently(body: Buffer): unknown {
+/**
+ * The body as JSON (Python's words read as the rows path reads them) and the JSON text it was read from, or undefined
+ * when it is not JSON at all.
+ */
+function parseLeniently(body: Buffer): { value: unknown; text: string } | undefined {
   const text = body.toString('utf8').replace(/^\ufeff/, '');
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), text };
   } catch {
     const json = pythonWordsAsJson(text);
     if (json === null) return undefined;
     try {
-      return JSON.parse(json);
+      return { value: JSON.parse(json), text: json };
     } catch {
       return undefined;
     }
   }
+}
+
+/**
+ * A key given twice in one object is refused, as the rows path refuses it in a row: JSON.parse would keep the last
+ * value without a word. `top` names the top level when it is a list of rows (`the body`).
+ */
+function refuseDuplicateKeys(text: string, top: string): void {
+  const found = firstDuplicateKey(text);
+  if (found === null) return;
+  const path = found.path === '' ? top : found.path.startsWith('[') ? `${top}${found.path}` : found.path;
+  const where = path === '' ? 'The body' : path;
+  const row = /\[(\d+)\]$/.exec(found.path);
+  throw new PredictBodyError(422, 'duplicate_key', `${where} has the key ${quoted(found.key)} more than once: send each key once.`, {
+    ...(row ? { row: Number(row[1]) } : {}),
+    column: found.key,
+  });
 }
 
 const quoted = (key: string): string => JSON.stringify(key.slice(0, 100));
@@ -110,6 +135,15 @@ function splitRows(split: unknown): Record<string, unknown>[] {
     throw invalid(`Not a field of "dataframe_split": ${quoted(unknown[0]!)}. It takes "columns", "data" and "index": ${shape}.`);
   if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) {
     throw invalid(`"dataframe_split.columns" must be the list of column names: ${shape}.`);
+  }
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) {
+    throw new PredictBodyError(
+      422,
+      'duplicate_key',
+      `"dataframe_split.columns" names ${quoted(twice)} more than once: name each column once (which of its values would the model read?).`,
+      { column: twice },
+    );
   }
   if (!Array.isArray(data)) throw invalid(`"dataframe_split.data" must be a list of rows, each a list of values: ${shape}.`);
   return data.map((values, i) => {

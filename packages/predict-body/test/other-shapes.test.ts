@@ -100,4 +100,32 @@ describe('asRowsBody: the bodies of other serving stacks as rows', () => {
     );
     expect((await refusal([{ a: 1 }, [1, 2]])).message).toBe('the body[1] is not an object: send each row as { "column": value, ... }.');
   });
+
+  it('refuses a key given twice in one object, as the rows path does, rather than keep the last value', async () => {
+    // JSON.parse keeps the last of two equal keys: the row was scored with a = 2, where `rows` refuses it.
+    const cases: [string, string, number | undefined][] = [
+      ['{"instances":[{"a":1,"b":"x"},{"a":1,"b":"y","a":2}]}', 'instances[1] has the key "a" more than once', 1],
+      ['{"dataframe_records":[{"a":1,"b":"x","b":"z"}]}', 'dataframe_records[0] has the key "b" more than once', 0],
+      ['[{"a":1,"b":"x"},{"b":"y","a\\u0041":0,"a":1,"a":3}]', 'the body[1] has the key "a" more than once', 1],
+      ['{"inputs":{"a":[1],"b":["x"],"a":[2]}}', 'inputs has the key "a" more than once', undefined],
+      ['{"instances":[{"a":1,"b":"x"}],"instances":[{"a":2,"b":"x"}]}', 'The body has the key "instances" more than once', undefined],
+      ['{"instances":[{"a":1,"b":{"c":1,"c":2}}]}', 'instances[0].b has the key "c" more than once', undefined],
+    ];
+    for (const [body, message, row] of cases) {
+      const err = await refusal(body);
+      expect([err.status, err.code, err.message], body).toEqual([422, 'duplicate_key', `${message}: send each key once.`]);
+      expect(err.where.row).toBe(row);
+    }
+    const split = await refusal({ dataframe_split: { columns: ['a', 'b', 'a'], data: [[1, 'x', 2]] } });
+    expect([split.code, split.message]).toEqual([
+      'duplicate_key',
+      '"dataframe_split.columns" names "a" more than once: name each column once (which of its values would the model read?).',
+    ]);
+    // The same key in different rows, keys that only look alike inside strings, and escapes, are no duplicates.
+    const fine = await rowsOf('[{"a":1,"b":"{\\"a\\":1,\\"a\\":2}"},{"a":2,"b":"a\\",\\"a"}]');
+    expect(fine?.rows).toEqual([
+      { a: 1, b: '{"a":1,"a":2}' },
+      { a: 2, b: 'a","a' },
+    ]);
+  });
 });
