@@ -125,16 +125,16 @@ const AMBIGUOUS_COMMA_CELL = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/;
  * package's quoting rule (a field is quoted only when it starts with `"`; delimiters and line breaks
  * inside quotes are data). For each candidate delimiter (`,` `;` tab `|`) it counts the fields of every
  * line; the one that splits the header into at least two fields and the most rows into the header's
- * count wins (ties: more fields, then the order `,` `;` tab `|`). The decimal separator is `,` only when
- * the delimiter is not `,` and more number cells look like `12,5` than like `12.5`; `1.234` counts for
- * neither. Never throws: an undecidable sample gives confidence `none` and the default dialect.
+ * count wins (ties: more cells that are numbers, then more fields, then the order `,` `;` tab `|`). The
+ * decimal separator is `,` only when the delimiter is not `,` and more number cells look like `12,5` than
+ * like `12.5`; `1.234` counts for neither. Never throws: an undecidable sample gives confidence `none` and the default dialect.
  */
 export function detectDialect(sample: Buffer | string, opts: DetectDialectOptions = {}): DetectedDialect {
   let text = typeof sample === 'string' ? sample : sample.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const maxLines = opts.maxLines ?? 200;
   const forced = opts.delimiter;
-  let best: { delimiter: CsvDelimiter; rows: string[][]; fields: number; agree: number } | null = null;
+  let best: { delimiter: CsvDelimiter; rows: string[][]; fields: number; agree: number; numbers: number } | null = null;
   const counts: string[] = [];
   let trailing: CsvDelimiter | null = null;
   for (const delimiter of forced === undefined ? DELIMITERS : [forced]) {
@@ -145,8 +145,9 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     if (trailing === null && fields >= 2 && endsWithDelimiter(rows)) trailing = delimiter;
     if (fields >= 2) counts.push(`${describeDelimiter(delimiter)}: ${fields} fields, ${agree} of ${rows.length - 1} rows agree`);
     if (fields < 2 && forced === undefined) continue;
-    if (best === null || agree > best.agree || (agree === best.agree && fields > best.fields)) {
-      best = { delimiter, rows, fields, agree };
+    const numbers = numberShare(rows);
+    if (best === null || agree > best.agree || (agree === best.agree && betterTie(numbers, fields, best))) {
+      best = { delimiter, rows, fields, agree, numbers };
     }
   }
   if (best === null) {
@@ -296,6 +297,33 @@ function headerFurtherDown(text: string, complete: boolean, maxLines: number): {
 }
 
 /** Whether another delimiter splits the sample as well as the winner (an ambiguous file, e.g. one column of `a;b`). */
+/** Any number as a cell may hold it, with either decimal separator (`5,1`, `-3`, `1.5e3`), for numberShare. */
+const NUMBER_CELL = /^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The share of the data rows' cells (the first line left out) that are numbers, 0 without data rows. */
+function numberShare(rows: string[][]): number {
+  let cells = 0;
+  let numbers = 0;
+  for (const row of rows.slice(1)) {
+    for (const cell of row) {
+      cells++;
+      if (NUMBER_CELL.test(cell.trim())) numbers++;
+    }
+  }
+  return cells === 0 ? 0 : numbers / cells;
+}
+
+/**
+ * Between two delimiters that split as many rows alike: the one whose cells are more often numbers, then the one
+ * giving more fields. A header names the columns with the one delimiter and decides first (the other splits it into
+ * one field); a file without one (`5,1;3,5;1,4` with decimal commas: 5 fields by ',', 4 by ';', every row alike
+ * both ways) was read comma-separated, its cells "1;3" then failing as numbers.
+ */
+function betterTie(numbers: number, fields: number, best: { numbers: number; fields: number }): boolean {
+  if (numbers !== best.numbers) return numbers > best.numbers;
+  return fields > best.fields;
+}
+
 function sameSplit(
   text: string,
   d: CsvDelimiter,

@@ -45,6 +45,18 @@ describe('detectDialect', () => {
     expect(d.reason).toContain("decimal ','");
   });
 
+  it('European Excel without a header row: `;` with decimal commas, though `,` splits every line alike too', () => {
+    // By ',' every line has 5 fields ("5", "1;3", "5;1", "4;0", "2"), by ';' 4: the cells that are numbers decide.
+    const sample = '5,1;3,5;1,4;0,2\r\n6,7;3,0;5,2;2,3\r\n4,9;3;1,4;0,2\r\n';
+    expect(detectDialect(sample)).toMatchObject({ delimiter: ';', decimal: ',', confidence: 'high' });
+    // A comma file of numbers whose text holds a ';' keeps ','.
+    expect(detectDialect('1,2,a;b\n3,4,c;d\n5,6,e;f\n')).toMatchObject({ delimiter: ',' });
+    // Numbers before the count of fields: ',' gives 3 fields, one of them "2;3"; ';' gives 2 numbers.
+    expect(detectDialect('1,2;3,4\n5,6;7,8\n')).toMatchObject({ delimiter: ';', decimal: ',' });
+    // Equally numeric both ways (none): more fields, as before.
+    expect(detectDialect('a,b;c,d\ne,f;g,h\n')).toMatchObject({ delimiter: ',' });
+  });
+
   it('`;` with decimal points stays `.`; thousands-grouped cells count for a decimal comma, `1.234` for neither', () => {
     expect(detectDialect('a;b\n1.5;2.25\n')).toMatchObject({ delimiter: ';', decimal: '.' });
     expect(detectDialect('a;b\n1.234,5;7\n12.345.678,9;8\n')).toMatchObject({ delimiter: ';', decimal: ',' });
