@@ -450,6 +450,11 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       .toContain('The first line names the columns iris-logreg needs: the file has a header row. Uncheck "The file has no header row".');
     await choose('short.csv', Buffer.from('5.1,3.5,1.4\n4.9,3.0,1.4\n'));
     await expect.poll(() => page.textContent('#file-check')).toContain("but the file's first line has 3 fields.");
+    // ';' with decimal commas: ',' splits each line as evenly, the cells that are numbers tell ';' (as on the server).
+    await choose('iris-de.csv', Buffer.from('5,1;3,5;1,4;0,2\r\n6,7;3,0;5,2;2,3\r\n'));
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain("(semicolon-separated CSV, no header row): its first 4 columns read as iris-logreg's, in its order.");
     await choose('no-header.csv', Buffer.from(iris.split('\n').slice(1).join('\n')));
     await expect
       .poll(() => page.textContent('#file-check'))

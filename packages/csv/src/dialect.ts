@@ -1,3 +1,4 @@
+import { numberCellShare } from '@batchcast/names';
 import { truncate } from './messages.js';
 import type { CsvDecimal, CsvDelimiter, CsvDialect } from './types.js';
 
@@ -145,7 +146,7 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     if (trailing === null && fields >= 2 && endsWithDelimiter(rows)) trailing = delimiter;
     if (fields >= 2) counts.push(`${describeDelimiter(delimiter)}: ${fields} fields, ${agree} of ${rows.length - 1} rows agree`);
     if (fields < 2 && forced === undefined) continue;
-    const numbers = numberShare(rows);
+    const numbers = numberCellShare(rows.slice(1));
     if (best === null || agree > best.agree || (agree === best.agree && betterTie(numbers, fields, best))) {
       best = { delimiter, rows, fields, agree, numbers };
     }
@@ -297,22 +298,6 @@ function headerFurtherDown(text: string, complete: boolean, maxLines: number): {
 }
 
 /** Whether another delimiter splits the sample as well as the winner (an ambiguous file, e.g. one column of `a;b`). */
-/** Any number as a cell may hold it, with either decimal separator (`5,1`, `-3`, `1.5e3`), for numberShare. */
-const NUMBER_CELL = /^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?$/;
-
-/** The share of the data rows' cells (the first line left out) that are numbers, 0 without data rows. */
-function numberShare(rows: string[][]): number {
-  let cells = 0;
-  let numbers = 0;
-  for (const row of rows.slice(1)) {
-    for (const cell of row) {
-      cells++;
-      if (NUMBER_CELL.test(cell.trim())) numbers++;
-    }
-  }
-  return cells === 0 ? 0 : numbers / cells;
-}
-
 /**
  * Between two delimiters that split as many rows alike: the one whose cells are more often numbers, then the one
  * giving more fields. A header names the columns with the one delimiter and decides first (the other splits it into

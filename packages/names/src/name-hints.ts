@@ -1,3 +1,5 @@
+import { NUMBER_CELL } from './number-cells.js';
+
 /**
  * Hints for a name that was not found (a model's column in a file's header, a model name): the closest of the
  * names there are, and the name shown with its invisible characters made visible. A "missing sepal_length" next
@@ -161,9 +163,6 @@ export function missingAdvice(n: number, hinted: boolean, addTo: string): string
 
 /** How names are matched, as both messages say it (in brackets after the advice). */
 export const MATCHING = '(names are matched ignoring upper/lower case and surrounding spaces)';
-
-/** A cell that reads as a number, with either decimal separator (`5.1`, `-3`, `1e5`, `5,1`). */
-const NUMBER_CELL = /^\s*[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?\s*$/;
 
 /**
  * When the line read as the header is mostly numbers (at least half of its non-empty cells), what to say instead of

@@ -6,7 +6,7 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex, type NamedTwice, pandasHeader, pythonWordsAsJson } from '../names/dist/index.js';
+import { HeaderIndex, type NamedTwice, numberCellShare, pandasHeader, pythonWordsAsJson } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -87,17 +87,20 @@ export function parseRecords(text: string, delimiter: Delimiter, max: number, co
 
 /**
  * The delimiter the server would detect: the one that gives the header at least two fields and the most
- * sampled rows the header's field count (ties: more fields, then `,` `;` tab `|`); `,` for one column.
+ * sampled rows the header's field count (ties: more cells that are numbers, then more fields, then `,` `;` tab
+ * `|`); `,` for one column.
  */
 export function detectDelimiter(text: string, complete: boolean): Delimiter {
-  let best: { delimiter: Delimiter; matching: number; fields: number } | null = null;
+  let best: { delimiter: Delimiter; matching: number; numbers: number; fields: number } | null = null;
   for (const delimiter of DELIMITERS) {
     const { records } = parseRecords(text, delimiter, SAMPLE_ROWS + 1, complete);
     const header = records[0];
     if (!header || header.length < 2) continue;
     const matching = records.slice(1).filter((r) => r.length === header.length).length;
-    if (!best || matching > best.matching || (matching === best.matching && header.length > best.fields)) {
-      best = { delimiter, matching, fields: header.length };
+    const numbers = numberCellShare(records.slice(1));
+    const tieWon = (b: { numbers: number; fields: number }) => (numbers !== b.numbers ? numbers > b.numbers : header.length > b.fields);
+    if (!best || matching > best.matching || (matching === best.matching && tieWon(best))) {
+      best = { delimiter, matching, numbers, fields: header.length };
     }
   }
   return best?.delimiter ?? ',';
