@@ -291,6 +291,11 @@ describe('the views escape what they are given', () => {
     expect(page).toMatch(/id="sheet-input" [^>]* value="&lt;script&gt;[^"]*" aria-invalid="true" aria-describedby="form-error">/);
     expect(page).toContain('Up to 1.5 KiB.');
     expect(page).toContain(`data-columns="[&quot;&lt;script&gt;`);
+    expect(page).toMatch(/<input type="checkbox" name="header" value="none" id="header-input">/);
+    // A refused header-less upload: the box checked again, marked as the field at fault.
+    const headerless = uploadPage([], { error: HOSTILE, errorField: 'header', choices: { header: 'none' } });
+    expect(headerless).toContain('<details class="file-options" id="file-options" open>');
+    expect(headerless).toMatch(/id="header-input" checked aria-invalid="true" aria-describedby="form-error">/);
   });
 
   it('the admin pages and the outbox', () => {
