@@ -182,7 +182,7 @@ describe('multer limits', () => {
     expect(res.status, res.text).toBe(400);
     expect(res.json.error?.code).toBe('too_many_fields');
     expect(res.json.error?.message).toBe(
-      'The form has too many fields: send only "file", "model", "email", "delimiter", "decimal", "sheet", "encoding" and "idempotencyKey".',
+      'The form has too many fields: send only "file", "model", "email", "delimiter", "decimal", "header", "sheet", "encoding" and "idempotencyKey".',
     );
     // A model registration was told to send "model", "email", "delimiter"...: fields it refuses.
     const model = await fetch(platform.url('/api/models'), {
