@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -456,6 +456,47 @@ describe('scheduled batch runs', () => {
     }
     expect((await post(base, {})).status).toBe(401);
     expect(await list()).toEqual([]);
+  });
+
+  it('keeps the reading options it is given, from the API and the admin form, and shows them', async () => {
+    // A CSV without a header row, ';' and decimal commas: the first line is not the header, and ',' splits it too.
+    const file = path.join(sources, 'iris-no-header.csv');
+    await writeFile(file, '5,1;3,5;1,4;0,2\n6,3;3,3;6,0;2,5\n');
+    const refused = await post({ ...base, name: 'bare', source: file });
+    expect([refused.status, (await refused.json()).error.code]).toEqual([422, 'missing_columns']);
+    const res = await post({ ...base, name: 'bare', source: file, reading: { delimiter: 'semicolon', decimal: 'comma', header: 'none' } });
+    expect(res.status).toBe(201);
+    expect((await res.json()).reading).toEqual({ delimiter: ';', decimal: ',', header: 'none' });
+    // Refused as an upload's fields are: a value it does not take, a field it does not know.
+    const bad = await post({ ...base, name: 'bad-reading', reading: { header: 'no' } });
+    const badError = (await bad.json()).error;
+    expect([bad.status, badError.code]).toEqual([422, 'invalid_reading']);
+    expect(badError.message).toContain('"header" must be "none" (the file has no header row)');
+    const misspelt = await post({ ...base, name: 'bad-reading', reading: { delimeter: ';' } });
+    expect(misspelt.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(await misspelt.json())).toContain('delimeter');
+
+    // The admin page's form: its empty fields are "detect".
+    const { cookie, csrf } = await signIn();
+    const fields = { _csrf: csrf, name: 'bare-form', source: file, model: 'iris-logreg', cron: '0 2 * * *', email: 'ops@example.com' };
+    const form = await fetch(platform.url('/admin/schedules'), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, delimiter: 'semicolon', decimal: '', encoding: '', sheet: '', header: 'none' }),
+    });
+    expect(form.status, await form.text()).toBe(303);
+    const listed = (await (await fetch(platform.url('/api/schedules'), { headers: admin })).json()).schedules as {
+      name: string;
+      reading: Record<string, string>;
+    }[];
+    expect(listed.find((s) => s.name === 'bare-form')?.reading).toEqual({ delimiter: ';', header: 'none' });
+    const page = await (await fetch(platform.url('/admin'), { headers: { cookie } })).text();
+    expect(page).toContain('semicolon-separated, decimal comma, no header row');
+    expect(page).toContain('semicolon-separated, no header row');
+    for (const name of ['bare', 'bare-form']) {
+      expect((await fetch(platform.url(`/api/schedules/${name}`), { method: 'DELETE', headers: admin })).status).toBe(204);
+    }
   });
 
   it('runs every second, emails each run, and stops when deleted', async () => {

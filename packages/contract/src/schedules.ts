@@ -1,5 +1,14 @@
 import { count, dateTime } from './common.js';
+import { UploadFields } from './jobs.js';
 import { z } from './zod.js';
+
+/** How a schedule's source is read when detection is not enough: the upload's reading options, the same values. */
+const ScheduleReadingRequest = UploadFields.pick({ delimiter: true, decimal: true, encoding: true, sheet: true, header: true })
+  .strict()
+  .openapi({
+    description:
+      'How the source is read when detection is not enough, as an upload is (the same fields and values): `delimiter`, `decimal`, `encoding` (a CSV), `sheet` (a workbook), `header` (`none`: a CSV without a header row, its columns the model’s in its order). Every run reads the source so.',
+  });
 
 export const ScheduleRequest = z
   .object({
@@ -28,6 +37,7 @@ export const ScheduleRequest = z
       .max(10, { error: '"attempts" is a whole number from 1 to 10 (3 when not given).' })
       .optional()
       .openapi({ default: 3, description: 'Attempts at reading the source, with exponential backoff.' }),
+    reading: ScheduleReadingRequest.optional(),
   })
   // A field the endpoint does not take ("limit" for "limits") is refused, not silently ignored.
   .strict()
@@ -43,6 +53,15 @@ export const Schedule = z
     timezone: z.string().nullable(),
     email: z.string(),
     attempts: z.number().int().min(1).max(10),
+    reading: z
+      .object({
+        delimiter: z.enum([',', ';', '\t', '|']).optional(),
+        decimal: z.enum(['.', ',']).optional(),
+        encoding: z.string().optional().openapi({ description: 'Its WHATWG name (`macintosh`, `windows-1252`…).' }),
+        sheet: z.string().optional(),
+        header: z.literal('none').optional(),
+      })
+      .openapi({ description: 'The reading options every run uses, as the server took them (`{}`: all detected).' }),
     createdAt: dateTime(),
     nextRunAt: dateTime().nullable(),
     runs: count().openapi({ description: 'Jobs its runs made, deleted ones included (by their owner or by retention).' }),

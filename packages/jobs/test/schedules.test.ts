@@ -128,6 +128,35 @@ describe('a run', () => {
     expect(mail?.text).toContain('Schedule: told');
   });
 
+  it('reads its source with the reading options it was made with, at its check and at every run', async () => {
+    // A Mac Roman export without a header row, ';' and decimal commas: "Zürich" is 5A 9F 72 69 63 68 there.
+    const bytes = Buffer.from('5,1;3,5;1,4;0,2;Z\x9Frich\n6,3;3,3;6,0;2,5;Z\x9Frich\n', 'latin1');
+    await writeFile(path.join(sources, 'mac-no-header.csv'), bytes);
+    const source = path.join(sources, 'mac-no-header.csv');
+    // Without the options its first line is taken for a header: refused now, as every run would be.
+    const refused = await createSchedule(ctx, { ...base(), name: 'mac', source }).catch((e: unknown) => e);
+    expect((refused as DomainError).code).toBe('missing_columns');
+    expect((refused as DomainError).message).toContain('The file has no header row');
+    const reading = { encoding: 'macintosh', header: 'none' } as const;
+    const s = await createSchedule(ctx, { ...base(), name: 'mac', source, reading });
+    expect(s.reading).toEqual(reading);
+    expect((await listSchedules(ctx)).find((x) => x.name === 'mac')?.reading).toEqual(reading);
+    const outcome = await runSchedule(ctx, { schedule: 'mac', runKey: 'repeat:mac:1', lastAttempt: false });
+    expect(outcome.status).toBe('queued');
+    const job = (await loadJob(ctx.pool, runJobId('mac', 'repeat:mac:1')))!;
+    expect(job.rowsTotal).toBe(2);
+    expect(job.layout).toMatchObject({
+      format: 'csv',
+      headerless: true,
+      encoding: 'macintosh',
+      delimiter: ';',
+      decimal: ',',
+      header: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'column_5'],
+    });
+    await scoreChunk(ctx, job.id, 0);
+    expect((await loadJob(ctx.pool, job.id))!.rowsFailed).toBe(0);
+  });
+
   it('records a source the model cannot use as a failed job whose owner is told why', async () => {
     await createSchedule(ctx, { ...base(), name: 'wrong' });
     await writeFile(path.join(sources, 'iris.csv'), 'a,b\n1,2\n'); // replaced by something else before the run

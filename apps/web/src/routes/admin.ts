@@ -48,6 +48,7 @@ import { originalPath } from '../presenters/model.js';
 import { describeSchedule } from '../presenters/schedule.js';
 import { describeDelivery, describeWebhook } from '../presenters/webhook.js';
 import { discardReceivedModel, receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
+import { uploadChoices } from '../upload/upload-choices.js';
 import type { AdminServicesView } from '../views/admin-services.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
@@ -208,7 +209,8 @@ export function admin(ctx: WebContext): Router {
   router.post('/admin/schedules', form, guard, async (req, res) => {
     const { _csrf, ...fields } = (req.body ?? {}) as Record<string, string>;
     try {
-      await createSchedule(ctx.jobs, parseWith(ScheduleRequest, scheduleFromForm(fields), 'form'));
+      const request = parseWith(ScheduleRequest, scheduleFromForm(fields), 'form');
+      await createSchedule(ctx.jobs, { ...request, reading: uploadChoices(request.reading ?? {}) });
       res.redirect(303, '/admin#schedules');
     } catch (err) {
       const failure = toHttpFailure(err, ctx.log, req);
@@ -317,10 +319,13 @@ function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
 
 /** The admin page's schedule form as the contract's request: text fields, `attempts` a number when given. */
 function scheduleFromForm(fields: Record<string, string>): Record<string, unknown> {
-  const { attempts, timezone, ...rest } = fields;
+  const { attempts, timezone, delimiter, decimal, encoding, sheet, header, ...rest } = fields;
+  // The reading options as the API takes them, those left empty (detect) left out.
+  const reading = Object.fromEntries(Object.entries({ delimiter, decimal, encoding, sheet, header }).filter(([, v]) => v?.trim()));
   return {
     ...rest,
     ...(timezone?.trim() ? { timezone } : {}),
     ...(attempts?.trim() ? { attempts: /^\d+$/.test(attempts.trim()) ? Number(attempts) : attempts } : {}),
+    ...(Object.keys(reading).length > 0 ? { reading } : {}),
   };
 }

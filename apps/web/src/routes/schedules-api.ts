@@ -6,6 +6,7 @@ import type { WebContext } from '../context.js';
 import { answerOnceByKey, jsonBodyPart } from '../http/idempotency-key.js';
 import { jsonBody } from '../http/json-body.js';
 import { describeSchedule } from '../presenters/schedule.js';
+import { uploadChoices } from '../upload/upload-choices.js';
 
 /** Scheduled batch runs (admin): a CSV source scored on a cron schedule, an email after each run. */
 export function schedulesApi(ctx: WebContext): Router {
@@ -20,7 +21,7 @@ export function schedulesApi(ctx: WebContext): Router {
     const request = parseWith(ScheduleRequest, req.body ?? {});
     // A retry whose answer was lost gets the schedule it made, rather than 409 schedule_exists.
     await answerOnceByKey(ctx, req, res, 'admin', jsonBodyPart(req), async (jobs) => {
-      const schedule = describeSchedule(await createSchedule(jobs, request));
+      const schedule = describeSchedule(await createSchedule(jobs, { ...request, reading: uploadChoices(request.reading ?? {}) }));
       return { status: 201, location: `/api/schedules/${schedule.name}`, body: schedule };
     });
   });

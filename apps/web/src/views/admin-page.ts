@@ -160,7 +160,7 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
     (s) => html`<tr data-schedule="${s.name}">
   <td><strong>${s.name}</strong></td>
   <td><code>${s.cron}</code>${s.timezone && html` <span class="muted">${s.timezone}</span>`}</td>
-  <td class="filename" title="${s.source}">${s.source}</td>
+  <td class="filename" title="${s.source}">${s.source}${readingText(s.reading) && html`<br><span class="muted">${readingText(s.reading)}</span>`}</td>
   <td>${s.model}</td>
   <td>${s.email}</td>
   <td>${adminTime(s.nextRunAt)}</td>
@@ -187,9 +187,29 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
   <label>Cron (5 fields, or 6 with seconds first) <input type="text" name="cron" required value="${f.cron}" placeholder="0 2 * * *"></label>
   <label>Time zone (optional, IANA) <input type="text" name="timezone" value="${f.timezone}" placeholder="Europe/Paris"></label>
   <label>Email after each run <input type="email" name="email" required value="${f.email}" pattern="${opts.emailPattern ?? emailInputPattern()}" title="A full address, as in name@example.com"></label>
+  <fieldset><legend>How to read the source (optional: detected as an upload is)</legend>
+    <label>Column separator (CSV) <input type="text" name="delimiter" value="${f.delimiter}" placeholder="comma, semicolon, tab or pipe"></label>
+    <label>Decimal separator (CSV) <input type="text" name="decimal" value="${f.decimal}" placeholder="point or comma"></label>
+    <label>Text encoding (CSV) <input type="text" name="encoding" value="${f.encoding}" placeholder="macintosh, windows-1250…"></label>
+    <label>Sheet (Excel) <input type="text" name="sheet" value="${f.sheet}" placeholder="the first sheet"></label>
+    <label class="checkbox"><input type="checkbox" name="header" value="none"${f.header === 'none' && html` checked`}> The source has no header row (CSV): its columns are the model's, in its order</label>
+  </fieldset>
   <div class="buttons"><button type="submit">Add schedule</button></div>
 </form></details>`;
   return html`${list}\n${form}`;
+}
+
+const DELIMITER_WORDS: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+/** A schedule's reading options in words ("semicolon-separated, no header row"), or '' when all are detected. */
+function readingText(reading: ScheduleView['reading']): string {
+  const parts: string[] = [];
+  if (reading.delimiter) parts.push(`${DELIMITER_WORDS[reading.delimiter]}-separated`);
+  if (reading.decimal) parts.push(reading.decimal === ',' ? 'decimal comma' : 'decimal point');
+  if (reading.encoding) parts.push(reading.encoding);
+  if (reading.sheet !== undefined) parts.push(`sheet "${reading.sheet}"`);
+  if (reading.header === 'none') parts.push('no header row');
+  return parts.join(', ');
 }
 
 const errorBox = (error: string | null | undefined): SafeHtml | null =>

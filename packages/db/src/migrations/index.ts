@@ -24,6 +24,7 @@ import { sql as chunkStartLine } from './025-chunk-start-line.js';
 import { sql as modelRegisteredBy } from './026-model-registered-by.js';
 import { sql as ownerDeletion } from './028-owner-deletion.js';
 import { sql as tombstoneUsage } from './029-tombstone-usage.js';
+import { sql as scheduleReading } from './030-schedule-reading.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -53,4 +54,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '026-model-registered-by', sql: modelRegisteredBy },
   { id: '028-owner-deletion', sql: ownerDeletion },
   { id: '029-tombstone-usage', sql: tombstoneUsage },
+  { id: '030-schedule-reading', sql: scheduleReading },
 ];

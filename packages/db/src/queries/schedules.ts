@@ -9,7 +9,21 @@ export interface ScheduleRecord {
   timezone: string | null;
   email: string;
   attempts: number;
+  /**
+   * How its source is read, when detection is not enough: the upload's reading options as the domain takes them
+   * (@batchcast/jobs' UploadChoices: `delimiter`, `decimal`, `encoding`, `sheet`, `header`); `{}` detects everything.
+   */
+  reading: ScheduleReading;
   createdAt: Date;
+}
+
+/** A schedule's reading options, as stored (jsonb): each a value the upload form takes, already checked. */
+export interface ScheduleReading {
+  delimiter?: ',' | ';' | '\t' | '|' | undefined;
+  decimal?: '.' | ',' | undefined;
+  encoding?: string | undefined;
+  sheet?: string | undefined;
+  header?: 'none' | undefined;
 }
 
 /** A schedule and what its runs did: how many jobs it made, and the latest one. */
@@ -18,14 +32,14 @@ export interface ScheduleWithRuns extends ScheduleRecord {
   lastRun: { jobId: string; status: string; createdAt: Date; error: string | null } | null;
 }
 
-const columns = `name, source, model, cron, timezone, email, attempts, created_at AS "createdAt"`;
+const columns = `name, source, model, cron, timezone, email, attempts, reading, created_at AS "createdAt"`;
 
 /** Adds a schedule; null when the name is taken. */
 export async function insertSchedule(pool: Pool, s: Omit<ScheduleRecord, 'createdAt'>): Promise<ScheduleRecord | null> {
   const { rows } = await pool.query<ScheduleRecord>(
-    `INSERT INTO schedules (name, source, model, cron, timezone, email, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO schedules (name, source, model, cron, timezone, email, attempts, reading) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (name) DO NOTHING RETURNING ${columns}`,
-    [s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts],
+    [s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts, JSON.stringify(s.reading)],
   );
   return rows[0] ?? null;
 }
@@ -48,7 +62,7 @@ export async function listSchedulesWithRuns(pool: Pool): Promise<ScheduleWithRun
   const { rows } = await pool.query<
     ScheduleRecord & { runs: number; lastJobId: string | null; lastStatus: string | null; lastAt: Date | null; lastError: string | null }
   >(
-    `SELECT s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts, s.created_at AS "createdAt",
+    `SELECT s.name, s.source, s.model, s.cron, s.timezone, s.email, s.attempts, s.reading, s.created_at AS "createdAt",
        (SELECT count(*) FROM schedule_runs r WHERE r.schedule_name = s.name)::int AS runs,
        l.job_id AS "lastJobId", CASE WHEN j.id IS NULL THEN 'deleted' ELSE j.status END AS "lastStatus",
        coalesce(j.created_at, e.created_at, l.created_at) AS "lastAt", j.error AS "lastError"

@@ -5,6 +5,7 @@ import { parseEmail } from '../email-address.js';
 import { DomainError, notFound } from '../errors.js';
 import { MODEL_NAME, resolveModel } from '../models/registry.js';
 import { checkScheduleSource, parseScheduleSource } from './source.js';
+import type { UploadChoices } from '../uploads/stored-upload.js';
 import { checkSourceFitsModel } from './source-fits.js';
 
 /** A schedule as asked for (the HTTP contract has checked the types; the meaning is checked here). */
@@ -16,6 +17,8 @@ export interface ScheduleInput {
   timezone?: string | null | undefined;
   email: string;
   attempts?: number | undefined;
+  /** How the source is read when detection is not enough (the upload's reading options); each run reads it so. */
+  reading?: UploadChoices | undefined;
 }
 
 /** A schedule with when it runs next and what its runs did. */
@@ -85,7 +88,8 @@ export async function createSchedule(ctx: JobsContext, input: ScheduleInput): Pr
   if (!modelRef)
     throw new DomainError('unprocessable', 'unknown_model', 'Give "model": a model name (its latest version at each run) or name@version.');
   await resolveModel(ctx.pool, modelRef, ctx.config.models.defaultName);
-  await checkSourceFitsModel(ctx, source, modelRef);
+  const reading = input.reading ?? {};
+  await checkSourceFitsModel(ctx, source, modelRef, reading);
 
   const stored = await insertSchedule(ctx.pool, {
     name,
@@ -95,6 +99,7 @@ export async function createSchedule(ctx: JobsContext, input: ScheduleInput): Pr
     timezone,
     email,
     attempts,
+    reading,
   });
   if (!stored)
     throw new DomainError(

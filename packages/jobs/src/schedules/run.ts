@@ -57,6 +57,7 @@ export async function runSchedule(ctx: JobsContext, run: ScheduleRun): Promise<S
       maxBytes: ctx.config.storage.maxUploadBytes,
       maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes,
       hints: { filename },
+      choices: schedule.reading,
     });
     try {
       // A schedule that runs more often than the hourly limit of job emails to one address must still run:

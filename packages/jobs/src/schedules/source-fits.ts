@@ -3,6 +3,7 @@ import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { checkJobRequest } from '../lifecycle/create-job.js';
 import { storeUpload } from '../uploads/store-upload.js';
+import type { UploadChoices } from '../uploads/stored-upload.js';
 import { openScheduleSource, type ScheduleSource } from './source.js';
 
 /**
@@ -13,7 +14,7 @@ import { openScheduleSource, type ScheduleSource } from './source.js';
  * request up to SCHEDULE_FETCH_TIMEOUT_MS; its runs say what is wrong). A file that cannot be read now is not
  * refused either: a run may read it later, and says so if it cannot.
  */
-export async function checkSourceFitsModel(ctx: JobsContext, source: ScheduleSource, model: string): Promise<void> {
+export async function checkSourceFitsModel(ctx: JobsContext, source: ScheduleSource, model: string, reading: UploadChoices): Promise<void> {
   if (source.kind !== 'file') return;
   let opened: Awaited<ReturnType<typeof openScheduleSource>>;
   try {
@@ -31,6 +32,7 @@ export async function checkSourceFitsModel(ctx: JobsContext, source: ScheduleSou
       maxBytes: ctx.config.storage.maxUploadBytes,
       maxDecompressedBytes: ctx.config.storage.maxDecompressedBytes,
       hints: { filename: opened.filename },
+      choices: reading,
     });
     // As a run's job: the address is the schedule's, set by an administrator (no email rate to check).
     await checkJobRequest(ctx, upload.key, upload.layout, upload.chunks[0], { filename: opened.filename, model, emailSetByAdmin: true });
