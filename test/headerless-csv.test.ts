@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
-import { type AcceptedJob, refusedUpload, results, resultsJsonl, scored, statusOf } from './support/formats.js';
+import { type AcceptedJob, openpyxlMake, refusedUpload, results, resultsJsonl, scored, statusOf } from './support/formats.js';
 import { examples, Platform } from './support/platform.js';
 
 /**
@@ -99,6 +99,33 @@ describe('a CSV without a header row, sent with header=none', () => {
     expect(lines[2]).toMatch(/^6,7;3,0;5,2;2,3;virginica;/);
   });
 
+  it('reads an Excel sheet without a header row the same way, its rows numbered as the sheet numbers them', async () => {
+    // openpyxl's sheet: an empty first row, then the records, the third with text in a number column (sheet row 4).
+    const book = await openpyxlMake([
+      [],
+      [5.1, 3.5, 1.4, 0.2, 'setosa'],
+      [6.3, 3.3, 6.0, 2.5, 'virginica'],
+      [4.7, 'abc', 1.3, 0.2, 'setosa'],
+    ]);
+    const { job, done } = await scored(platform, book, { fields: { ...IRIS, ...NONE }, filename: 'iris.xlsx' });
+    expect(done.rows).toEqual(expect.objectContaining({ total: 3, failed: 1 }));
+    expect(done.input).toMatchObject({ format: 'xlsx', header: 'none' });
+    expect(done.input.notes[0]).toContain('The sheet was read without a header row, as chosen: its first row is row 1');
+    const lines = (await results(platform, job, 'csv'))
+      .toString('utf8')
+      .replace(/^\ufeff/, '')
+      .split('\n');
+    expect(lines[0]).toMatch(/^sepal_length,sepal_width,petal_length,petal_width,column_5,prediction,/);
+    expect(lines[1]).toMatch(/^5\.1,3\.5,1\.4,0\.2,setosa,setosa,/);
+    expect(lines[2]).toMatch(/^6\.3,3\.3,6,2\.5,virginica,virginica,/); // the sheet holds 6.0 as the number 6
+    const errors = await errorsCsv(job);
+    expect(errors[0]).toEqual(['row', 'column', 'value', 'reason', 'sheet_row']);
+    expect(errors.slice(1).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([['3', 'sepal_width', 'abc', '4']]);
+    // The typed results keep the sheet's numbers as numbers, the extra column as text.
+    const typed = await resultsJsonl(platform, job);
+    expect(typed[0]).toMatchObject({ sepal_length: 5.1, column_5: 'setosa', prediction: 'setosa' });
+  });
+
   it('refuses a file with fewer columns than the model reads, naming them and the fields the first line has', async () => {
     const e = await refusedUpload(
       platform,
@@ -145,7 +172,9 @@ describe('a CSV without a header row, sent with header=none', () => {
       422,
       'header_option',
     );
-    expect(e.message).toMatch(/^"No header row" applies to CSV and other delimited text files only, and this is .*JSON/);
+    expect(e.message).toMatch(
+      /^"No header row" applies to CSV \(and other delimited text\) files and Excel sheets only, and this is .*JSON/,
+    );
     const bad = await refusedUpload(
       platform,
       Buffer.from('5.1,3.5,1.4,0.2\n'),

@@ -29,7 +29,7 @@ export const JobInput = z
     }),
     header: z.literal('none').optional().openapi({
       description:
-        'CSV: `none` when the file was read without a header row, as the upload asked: its columns were taken in the model’s order and named after the model’s (the notes list them).',
+        'CSV and Excel: `none` when the file (or sheet) was read without a header row, as the upload asked: its columns were taken in the model’s order and named after the model’s (the notes list them).',
     }),
     sheet: z.string().optional().openapi({ description: 'Excel: the sheet that was read.' }),
     notes: z
@@ -162,7 +162,7 @@ export const UploadFields = z
       .optional()
       .openapi({
         description:
-          "CSV: `none` when the file has no header row (as `df.to_csv(header=False)` writes it, or a SageMaker batch input): its first line is data, and its columns are the model's in the model's order (more columns after them come back beside the predictions as `column_5`…). `first-line` (or empty, `auto`): the first line names the columns. Refused for a workbook, JSON or Parquet file, which name their columns themselves. Send it before the file.",
+          "CSV and Excel: `none` when the file (or sheet) has no header row (as `df.to_csv(header=False)` writes it, or a SageMaker batch input): its first line (row) is data, and its columns are the model's in the model's order (more columns after them come back beside the predictions as `column_5`…). `first-line` (or empty, `auto`): the first line names the columns. Refused for a JSON or Parquet file, which names its columns itself. Send it before the file.",
       }),
     sheet: z.string().max(200).optional().openapi({
       description:

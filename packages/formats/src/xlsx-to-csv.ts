@@ -29,6 +29,13 @@ export interface XlsxToCsvOptions {
   maxSharedStringsBytes?: number;
   /** Cap on header columns; default 16384 (Excel's own limit). */
   maxColumns?: number;
+  /**
+   * The sheet has no header row (the upload's `header=none`): its first row with a value is the first record, and
+   * the columns, as far as that row reaches (and any column left of it holding values), are named `column_1`… by
+   * position (a first row of formulas without saved values, or of empty strings only, is skipped as an empty one).
+   * `headerRow` is then 0.
+   */
+  headerless?: boolean;
 }
 
 /** What the cells of a column held: one kind, `empty` (no value at all) or `mixed`. */
@@ -46,7 +53,7 @@ export interface XlsxSummary {
   sheets: string[];
   /** The workbook's worksheets (sheets with cells, hidden ones too: not chart sheets), in tab order. */
   worksheets: string[];
-  /** 1-based sheet row of the header (the first row with a value). */
+  /** 1-based sheet row of the header (the first row with a value); 0 for a sheet read without a header row. */
   headerRow: number;
   header: string[];
   /** What each column's data cells held (the header row excluded). */
@@ -247,7 +254,17 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
 
     const onRow = (row: number, cells: RawCell[]): void => {
       if (cells.length > 1 && !ascending(cells)) cells.sort((a, b) => a.col - b.col);
-      if (header === null) {
+      if (header === null && opts.headerless) {
+        // Which cells hold a value, without reading them (their notes are taken once, as data, below).
+        const valued = cells.filter((c) =>
+          c.type === 's' ? c.value !== null && !!strings[Number(c.value)] : c.value !== null && c.value !== '',
+        );
+        if (valued.length === 0) return;
+        ({ header, first, width } = positionalHeader(valued, row, leftmost, where, opts.maxColumns ?? 16384));
+        kinds = new Array<number>(width).fill(0);
+        out += `${header.map(canonicalField).join(',')}\n`;
+        // This row is the first record: read on below.
+      } else if (header === null) {
         const texts = cells.map((c) => cellText(c, row, false, 0));
         if (texts.every((t) => t === '')) return;
         headerRow = row;
@@ -283,7 +300,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         }
       }
       if (!any) return;
-      if (rows < TITLE_ROWS) {
+      if (rows < TITLE_ROWS && !opts.headerless) {
         const texts = cells.map(textOnly).filter((t): t is string => t !== null && t.trim() !== '');
         if (texts.length > headerTexts) widerRows.push({ row, texts: texts.slice(0, 200).map((t) => t.slice(0, 100)) });
       }
@@ -326,7 +343,9 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     if (header === null) {
       throw new FormatError(
         'empty_sheet',
-        `${where} is empty: put the column names in its first row and one record per row below${elsewhere}`,
+        opts.headerless
+          ? `${where} is empty: put one record per row in it${elsewhere}`
+          : `${where} is empty: put the column names in its first row and one record per row below${elsewhere}`,
       );
     }
     if (rows === 0) {
@@ -384,6 +403,27 @@ function chooseSheet(sheets: SheetRef[], wanted: string | undefined): SheetRef {
 }
 
 /** Names and span of the header row (see xlsxToCsv). */
+/**
+ * The columns of a sheet read without a header row: from its leftmost column holding a value (`leftmost`, or the
+ * first row's own) to the last cell with a value in its first row, named `column_1`… by position, as a header-less
+ * CSV's first line names them.
+ */
+function positionalHeader(
+  valued: RawCell[],
+  row: number,
+  leftmost: number | null,
+  where: string,
+  maxColumns: number,
+): { header: string[]; first: number; width: number } {
+  const cols = valued.map((c) => c.col);
+  const first = Math.min(...cols, leftmost ?? Number.POSITIVE_INFINITY);
+  const width = Math.max(...cols) - first + 1;
+  if (width > maxColumns) {
+    throw new FormatError('too_many_columns', `row ${row} of ${where} has ${width} columns; at most ${maxColumns} are accepted`, row);
+  }
+  return { header: Array.from({ length: width }, (_, i) => `column_${i + 1}`), first, width };
+}
+
 function headerOf(
   cells: RawCell[],
   texts: string[],

@@ -86,6 +86,8 @@ const XlsxInputLayout = z.object({
   sheets: z.array(z.string()).optional(),
   /** The sheet row read as the header (the first with a value). Absent from jobs stored before it was kept. */
   headerRow: z.number().int().min(1).optional(),
+  /** Read without a header row (the upload's `header=none`): as a header-less CSV's (CsvInputLayout.headerless). */
+  headerless: z.literal(true).optional(),
   /** The first data rows holding more text cells than the header, with their texts (XlsxSummary.widerRows); absent when none. */
   widerRows: z.array(z.object({ row: z.number().int().min(1), texts: z.array(z.string()) })).optional(),
   /** Header names given twice, renamed in `header` as pandas.read_excel renames them (XlsxSummary.duplicateColumns). */

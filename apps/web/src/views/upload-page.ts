@@ -86,7 +86,7 @@ function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open:
         ${choicesHtml(ENCODING_CHOICES, choices.encoding)}
       </select></label>
       <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off" value="${choices.sheet ?? ''}"${invalid('sheet', '')}></label>
-      <label class="no-header"><input type="checkbox" name="header" value="none" id="header-input"${choices.header === 'none' && html` checked`}${invalid('header', '')}> The file has no header row (CSV): its first line is data, its columns are the model's in the model's order</label>
+      <label class="no-header"><input type="checkbox" name="header" value="none" id="header-input"${choices.header === 'none' && html` checked`}${invalid('header', '')}> The file has no header row (CSV, Excel): its first line is data, its columns are the model's in the model's order</label>
     </details>`;
 }
 

@@ -41,7 +41,7 @@ export function describeInput(layout: JobLayout): InputDescription {
       };
       const { encoding } = layout;
       const notes = [
-        ...(layout.headerless ? [headerlessNote(layout.header)] : []),
+        ...(layout.headerless ? [headerlessNote(layout.header, 'file', 'line')] : []),
         ...(encoding === undefined ? [] : [encodingNote(encoding)]),
         ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
         ...(layout.decimalAmbiguous === undefined ? [] : [ambiguousDecimalNote(layout.decimalAmbiguous, dialect.decimal)]),
@@ -50,8 +50,10 @@ export function describeInput(layout: JobLayout): InputDescription {
       ];
       return encoding === undefined ? { ...read, notes } : { ...read, encoding, notes };
     }
-    case 'xlsx':
-      return { format: 'xlsx', compression, sheet: layout.sheet, notes: layout.notes ?? [] };
+    case 'xlsx': {
+      const notes = [...(layout.headerless ? [headerlessNote(layout.header, 'sheet', 'row')] : []), ...(layout.notes ?? [])];
+      return { format: 'xlsx', compression, sheet: layout.sheet, ...(layout.headerless ? { header: 'none' as const } : {}), notes };
+    }
     case 'jsonl':
       return { format: layout.array ? 'json' : 'jsonl', compression, notes: layout.notes ?? [] };
     case 'parquet':
@@ -98,11 +100,11 @@ function duplicateColumnsNote(header: readonly string[], duplicates: readonly { 
   );
 }
 
-/** How a file without a header row was read: which names its columns were given, and where to find them again. */
-function headerlessNote(header: readonly string[]): string {
+/** How a file (or sheet) without a header row was read: which names its columns were given. */
+function headerlessNote(header: readonly string[], what: 'file' | 'sheet', first: 'line' | 'row'): string {
   const shown = header.length > 6 ? `${header.slice(0, 6).join(', ')} and ${header.length - 6} more` : header.join(', ');
   return (
-    `The file was read without a header row, as chosen: its first line is row 1, and its columns were taken in the ` +
+    `The ${what} was read without a header row, as chosen: its first ${first} is row 1, and its columns were taken in the ` +
     `model's order and named after the model's (${shown}). The results start with a header row of those names.`
   );
 }

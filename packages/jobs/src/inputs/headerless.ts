@@ -48,9 +48,14 @@ export function modelOrderHeader(model: Model, header: readonly string[]): strin
   });
 }
 
-/** A job's layout as recorded: a header-less CSV's columns named after the model's (the others as they are). */
+/** Whether a job's file was read without a header row (a CSV's or a sheet's). */
+export function isHeaderless(layout: JobLayout): boolean {
+  return (layout.format === 'csv' || layout.format === 'xlsx') && layout.headerless === true;
+}
+
+/** A job's layout as recorded: a header-less file's columns named after the model's (the others as they are). */
 export function layoutForModel(layout: JobLayout, model: Model): JobLayout {
-  return layout.format === 'csv' && layout.headerless ? { ...layout, header: modelOrderHeader(model, layout.header) } : layout;
+  return isHeaderless(layout) ? { ...layout, header: modelOrderHeader(model, layout.header) } : layout;
 }
 
 /**
@@ -64,7 +69,8 @@ export async function refuseHeaderReadAsData(
   first: StoredChunk | undefined,
   model: Model,
 ): Promise<void> {
-  if (layout.format !== 'csv' || !layout.headerless || !first) return;
+  // A sheet is stored as canonical CSV: its first record is read the same way.
+  if (!isHeaderless(layout) || !first) return;
   if (model.schema.inputs.some((input) => !input.columns)) return;
   let fields: string[] | null = null;
   for await (const records of readRecords(source, { start: first.start, end: first.end, dialect: dialectOf(layout) })) {

@@ -9,7 +9,7 @@ import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
 import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
-import { layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
+import { isHeaderless, layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
@@ -88,7 +88,7 @@ export async function checkJobRequest(
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const duplicates = layout.format === 'csv' || layout.format === 'xlsx' ? layout.duplicateColumns : undefined;
-  const headerless = layout.format === 'csv' && layout.headerless === true;
+  const headerless = isHeaderless(layout);
   const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates, headerless);
   let targets: ColumnTarget[];
   try {

@@ -15,6 +15,7 @@ import { type Cell, drained, floatColumnText, mixedText, numberText, type Result
 import { type ModelSchema, outputColumns } from '@batchcast/inference';
 import type { JobsContext } from '../context.js';
 import { dialectOf } from '../inputs/dialect.js';
+import { isHeaderless } from '../inputs/headerless.js';
 import { inputColumns } from '../inputs/input-columns.js';
 import { readInputRows } from '../inputs/read-input-rows.js';
 import { modelById } from '../models/registry.js';
@@ -101,8 +102,8 @@ async function writeCsvInputResults(ctx: JobsContext, job: Job, schema: ModelSch
     buffer.bytes(raw.subarray(0, headerAt));
     // The header as it was, unless an input column is named like a prediction column: then written anew. A file
     // without one gets one: the names its columns were read by (the model's).
-    const headerless = layout.format === 'csv' && layout.headerless === true;
-    if (headerless || renamesInputs(layout.header, schema)) buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
+    if (isHeaderless(layout) || renamesInputs(layout.header, schema))
+      buffer.text(csvLine(resultInputNames(layout.header, schema), dialect));
     else buffer.bytes(safeRecord(raw.subarray(headerAt, raw.length - trailingNewline(raw)), dialect));
     buffer.text(`${d}${csvLine([...outputColumns(schema), 'error'], dialect)}${nl}`);
   } finally {

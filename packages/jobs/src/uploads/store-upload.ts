@@ -86,7 +86,7 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       headerCheck: opts.headerCheck,
     };
     const format = empty ? 'csv' : detection.format;
-    if (opts.choices?.header === 'none' && format !== 'csv') throw headerOptionRefusal(detection.description);
+    if (opts.choices?.header === 'none' && format !== 'csv' && format !== 'xlsx') throw headerOptionRefusal(detection.description);
     switch (format) {
       case 'jsonl':
         return noteIgnoredSheet(await storeJsonl(step, false), opts.choices, 'a JSON Lines file');
@@ -136,17 +136,15 @@ function noteIgnoredSheet(stored: StoredUpload, choices: UploadChoices | undefin
 }
 
 /**
- * `header=none` for a file that is not delimited text: a workbook, JSON and Parquet name their columns themselves
- * (a sheet's first row is its header). Refused rather than ignored: reading a sheet's first row as data, or not,
- * would be a guess either way.
+ * `header=none` for a JSON or Parquet file, which names its columns in every record or in its schema: refused rather
+ * than ignored, the option saying the person expects another kind of file.
  */
 function headerOptionRefusal(description: string): DomainError {
   return new DomainError(
     'unprocessable',
     'header_option',
-    `"No header row" applies to CSV and other delimited text files only, and this is ${description}, whose columns are named ` +
-      `in the file itself (a sheet's first row is its header). Upload it again without ${HEADERLESS_OPTION}; for a sheet without ` +
-      'a header row, add a first row naming its columns.',
+    `"No header row" applies to CSV (and other delimited text) files and Excel sheets only, and this is ${description}, whose ` +
+      `columns are named in the file itself. Upload it again without ${HEADERLESS_OPTION}.`,
   );
 }
 

@@ -12,7 +12,8 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
   const workbookKey = `${step.key.replace(/\.[^./]*$/, '')}.workbook.xlsx`;
   try {
     const workbookSize = await step.blobs.write(workbookKey, step.content);
-    const transcode = xlsxToCsv(() => step.blobs.open(workbookKey), { size: workbookSize, sheet: step.choices.sheet });
+    const headerless = step.choices.header === 'none';
+    const transcode = xlsxToCsv(() => step.blobs.open(workbookKey), { size: workbookSize, sheet: step.choices.sheet, headerless });
     // The CSV is canonical: scanned as comma and point, never sniffed (a one-column sheet holding `;` is data).
     const scanner = new CsvScanner({ chunkRows: step.chunkRows, dialect: { delimiter: ',', decimal: '.' }, sepLine: false });
     return await storeWithScanner(step, transcode.stream, scanner, async (scanned) => {
@@ -25,7 +26,8 @@ export async function storeXlsx(step: FormatStep): Promise<StoredUpload> {
         dataStart: scanned.dataStart,
         sheet: summary.sheet,
         sheets: summary.worksheets,
-        headerRow: summary.headerRow,
+        // A sheet read without a header row has none (and no title rows above one to look for).
+        ...(headerless ? { headerless: true as const } : { headerRow: summary.headerRow }),
         ...(summary.widerRows.length > 0 ? { widerRows: summary.widerRows } : {}),
         ...(summary.duplicateColumns.length > 0 ? { duplicateColumns: summary.duplicateColumns } : {}),
         columnTypes: summary.columnTypes,
