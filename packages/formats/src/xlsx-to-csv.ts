@@ -402,7 +402,6 @@ function chooseSheet(sheets: SheetRef[], wanted: string | undefined): SheetRef {
   return ref;
 }
 
-/** Names and span of the header row (see xlsxToCsv). */
 /**
  * The columns of a sheet read without a header row: from its leftmost column holding a value (`leftmost`, or the
  * first row's own) to the last cell with a value in its first row, named `column_1`… by position, as a header-less
@@ -424,6 +423,7 @@ function positionalHeader(
   return { header: Array.from({ length: width }, (_, i) => `column_${i + 1}`), first, width };
 }
 
+/** Names and span of the header row (see xlsxToCsv). */
 function headerOf(
   cells: RawCell[],
   texts: string[],
