@@ -68,7 +68,7 @@ type FieldAttributes = (field: FormField, describedBy: string) => SafeHtml | nul
 
 /**
  * How to read the file, when detection should be overridden: CSV delimiter, decimal separator and text encoding,
- * Excel sheet; and a CSV without a header row, which no detection can tell for sure.
+ * Excel sheet; and a CSV or sheet without a header row, which no detection can tell for sure.
  * Before the file input on purpose: the browser sends fields in page order, and the server must have them
  * before the file arrives (it reads the file as it streams). A refused form comes back with them as chosen,
  * open when one is chosen or is the one refused: folded away, a wrong choice was out of sight, and lost.
@@ -173,7 +173,7 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
   return layout(
     'Score a file',
     html`<h1>Score a data file</h1>
-<p class="lead">Upload a file with a header row (a CSV without one: see "How to read the file"): CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet or JSON Lines,
+<p class="lead">Upload a file with a header row (a CSV or sheet without one: see "How to read the file"): CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet or JSON Lines,
 gzip- or zstd-compressed or zipped if you like. Every row is scored by the model you choose. You can close the page: this browser
 remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
 <div id="form-error" class="error-box" role="alert" tabindex="-1"${hiddenIf(!opts.error)}>${opts.error && html`<p>${opts.error}</p>`}</div>

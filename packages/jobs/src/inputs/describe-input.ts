@@ -19,7 +19,7 @@ export interface InputDescription {
   decimal?: CsvDecimal;
   /** CSV: the text encoding the file came in, when it was not UTF-8 (it is stored converted to UTF-8). */
   encoding?: ConvertedEncoding;
-  /** CSV: `none` when the file was read without a header row (its columns named after the model's). */
+  /** CSV and Excel: `none` when the file (or sheet) was read without a header row (its columns named after the model's). */
   header?: 'none';
   /** Excel: the sheet that was read. */
   sheet?: string;
