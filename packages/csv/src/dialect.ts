@@ -1,4 +1,4 @@
-import { numberCellShare } from '@batchcast/names';
+import { numberCellShare, winsDelimiterTie } from '@batchcast/names';
 import { truncate } from './messages.js';
 import type { CsvDecimal, CsvDelimiter, CsvDialect } from './types.js';
 
@@ -147,7 +147,7 @@ export function detectDialect(sample: Buffer | string, opts: DetectDialectOption
     if (fields >= 2) counts.push(`${describeDelimiter(delimiter)}: ${fields} fields, ${agree} of ${rows.length - 1} rows agree`);
     if (fields < 2 && forced === undefined) continue;
     const numbers = numberCellShare(rows.slice(1));
-    if (best === null || agree > best.agree || (agree === best.agree && betterTie(numbers, fields, best))) {
+    if (best === null || agree > best.agree || (agree === best.agree && winsDelimiterTie({ numbers, fields }, best))) {
       best = { delimiter, rows, fields, agree, numbers };
     }
   }
@@ -298,17 +298,6 @@ function headerFurtherDown(text: string, complete: boolean, maxLines: number): {
 }
 
 /** Whether another delimiter splits the sample as well as the winner (an ambiguous file, e.g. one column of `a;b`). */
-/**
- * Between two delimiters that split as many rows alike: the one whose cells are more often numbers, then the one
- * giving more fields. A header names the columns with the one delimiter and decides first (the other splits it into
- * one field); a file without one (`5,1;3,5;1,4` with decimal commas: 5 fields by ',', 4 by ';', every row alike
- * both ways) was read comma-separated, its cells "1;3" then failing as numbers.
- */
-function betterTie(numbers: number, fields: number, best: { numbers: number; fields: number }): boolean {
-  if (numbers !== best.numbers) return numbers > best.numbers;
-  return fields > best.fields;
-}
-
 function sameSplit(
   text: string,
   d: CsvDelimiter,

@@ -6,7 +6,7 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex, type NamedTwice, numberCellShare, pandasHeader, pythonWordsAsJson } from '../names/dist/index.js';
+import { HeaderIndex, type NamedTwice, numberCellShare, pandasHeader, pythonWordsAsJson, winsDelimiterTie } from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -98,8 +98,7 @@ export function detectDelimiter(text: string, complete: boolean): Delimiter {
     if (!header || header.length < 2) continue;
     const matching = records.slice(1).filter((r) => r.length === header.length).length;
     const numbers = numberCellShare(records.slice(1));
-    const tieWon = (b: { numbers: number; fields: number }) => (numbers !== b.numbers ? numbers > b.numbers : header.length > b.fields);
-    if (!best || matching > best.matching || (matching === best.matching && tieWon(best))) {
+    if (!best || matching > best.matching || (matching === best.matching && winsDelimiterTie({ numbers, fields: header.length }, best))) {
       best = { delimiter, matching, numbers, fields: header.length };
     }
   }

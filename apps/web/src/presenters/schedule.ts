@@ -11,8 +11,8 @@ export function describeSchedule(s: ScheduleState): Schedule {
     timezone: s.timezone,
     email: s.email,
     attempts: s.attempts,
-    // Only the options set (a jsonb written from UploadChoices, which has no undefined values once stored).
-    reading: Object.fromEntries(Object.entries(s.reading).filter(([, v]) => v !== undefined)),
+    // As stored: JSON has no undefined values, so only the options set.
+    reading: s.reading,
     createdAt: s.createdAt.toISOString(),
     nextRunAt: s.nextRunAt?.toISOString() ?? null,
     runs: s.runs,

@@ -4,6 +4,7 @@ import { adminTable, adminTime, muted } from './admin-parts.js';
 import { type AdminJobRow, emailInputPattern } from '@batchcast/jobs';
 import { durationText, rowCountText } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
+import { readingWords } from '../shared/reading-words.js';
 import { type AdminServicesView, servicesSections } from './admin-services.js';
 import { layout } from './layout.js';
 
@@ -160,7 +161,7 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
     (s) => html`<tr data-schedule="${s.name}">
   <td><strong>${s.name}</strong></td>
   <td><code>${s.cron}</code>${s.timezone && html` <span class="muted">${s.timezone}</span>`}</td>
-  <td class="filename" title="${s.source}">${s.source}${readingText(s.reading) && html`<br><span class="muted">${readingText(s.reading)}</span>`}</td>
+  <td class="filename" title="${s.source}">${s.source}${readingLine(s)}</td>
   <td>${s.model}</td>
   <td>${s.email}</td>
   <td>${adminTime(s.nextRunAt)}</td>
@@ -199,17 +200,10 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
   return html`${list}\n${form}`;
 }
 
-const DELIMITER_WORDS: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
-
-/** A schedule's reading options in words ("semicolon-separated, no header row"), or '' when all are detected. */
-function readingText(reading: ScheduleView['reading']): string {
-  const parts: string[] = [];
-  if (reading.delimiter) parts.push(`${DELIMITER_WORDS[reading.delimiter]}-separated`);
-  if (reading.decimal) parts.push(reading.decimal === ',' ? 'decimal comma' : 'decimal point');
-  if (reading.encoding) parts.push(reading.encoding);
-  if (reading.sheet !== undefined) parts.push(`sheet "${reading.sheet}"`);
-  if (reading.header === 'none') parts.push('no header row');
-  return parts.join(', ');
+/** A schedule's reading options in words under its source ("semicolon-separated, no header row"), none when all are detected. */
+function readingLine(s: ScheduleView): SafeHtml | null {
+  const words = readingWords(s.reading);
+  return words.length > 0 ? html`<br><span class="muted">${words.join(', ')}</span>` : null;
 }
 
 const errorBox = (error: string | null | undefined): SafeHtml | null =>

@@ -4,6 +4,7 @@ import { expiryText } from '../shared/expiry.js';
 import * as progress from '../shared/job-progress.js';
 import type { JobStatusName } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
+import { readingWords } from '../shared/reading-words.js';
 import { hiddenIf, layout } from './layout.js';
 
 export interface JobPageView {
@@ -162,15 +163,11 @@ const FORMAT_NAMES: Record<JobInput['format'] | ResultsDownloadLink['format'], s
   jsonl: 'JSON Lines',
   json: 'JSON',
 };
-const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
 
 /** One line on how the file was read: "Read as CSV (semicolon-separated, decimal comma), gzip-compressed". */
 function inputHtml(input: JobInput): SafeHtml {
-  const parts: string[] = [];
-  if (input.delimiter) parts.push(`${DELIMITER_NAMES[input.delimiter] ?? input.delimiter}-separated`);
-  if (input.decimal) parts.push(input.decimal === ',' ? 'decimal comma' : 'decimal point');
-  if (input.header === 'none') parts.push('no header row');
-  if (input.sheet !== undefined) parts.push(`sheet "${input.sheet}"`);
+  // The encoding is left to the notes, which say what it was converted from.
+  const parts = readingWords({ delimiter: input.delimiter, decimal: input.decimal, sheet: input.sheet, header: input.header });
   const detail = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   const compressed = input.compression === 'zip' ? ', from a ZIP archive' : input.compression ? `, ${input.compression}-compressed` : '';
   return html`<p id="input-format" class="muted" data-format="${input.format}">Read as ${FORMAT_NAMES[input.format]}${detail}${compressed}.</p>
