@@ -380,43 +380,74 @@ describe('edge cases, each format', () => {
     expect(merged.message).not.toContain('other sheet');
   });
 
-  it('pandas’ to_json() layouts: orient=table is read, the others are refused naming the layout and the call that writes rows', async () => {
-    // make_layouts.py: iris written by pandas' DataFrame.to_json(orient=...). Were: "None of them is in the header as
-    // read, "0", "1"…", "an object is not a cell value", "the rows are an array under the key "data"", "line 1 is an array".
+  it('pandas’ to_json() layouts: table, split, index and columns (the default) are read, values is refused naming the call that writes rows', async () => {
+    // make_layouts.py: iris written by pandas' DataFrame.to_json(orient=...). Were, before the layouts were read: each
+    // refused (json_layout) but 'table'; before that: "None of them is in the header as read, "0", "1"…", "an object
+    // is not a cell value", "the rows are an array under the key "data"", "line 1 is an array".
     const advice =
       "batchcast reads one record per row, each an object naming its columns: write df.to_json('f.json', orient='records') or df.to_json('f.jsonl', orient='records', lines=True)";
-    const expected: [string, string][] = [
-      ['columns', "this is pandas' to_json() default layout (orient='columns': one object per column, keyed by row index); "],
-      ['index', "this is pandas' to_json(orient='index') layout (one object per row, keyed by row index); "],
+    const values = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'iris-values.json')),
+      { fields: IRIS, filename: 'iris-values.json' },
+      422,
+      'json_layout',
+    );
+    expect(values.message).toBe(
+      `the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists); ${advice}`,
+    );
+    // A text index: 'columns' and 'index' cannot be told apart; refused naming both.
+    const named = await refusedUpload(
+      platform,
+      await readFile(path.join(formatFixtures, 'iris-columns-names.json')),
+      { fields: IRIS, filename: 'iris.json' },
+      422,
+      'json_layout',
+    );
+    expect(named.message).toMatch(/^this is one of pandas' to_json\(\) layouts orient='columns' \(the default/);
+    // Each read layout: its rows the records orient='table' has, so the same results byte for byte; the notes say
+    // what was read, and the index (not read by the model, which does not name it) is carried to the results.
+    const kept =
+      'The DataFrame\'s index is kept as the column "index": the results keep it, and the model reads it only if it is one of its columns.';
+    const layouts: [string, string][] = [
       [
-        'split',
-        'this is pandas\' to_json(orient=\'split\') layout ("columns", "index" and "data": the rows are lists of values, their column names apart); ',
+        'table',
+        'Read as pandas\' to_json(orient=\'table\') output: the records under "data", one row each. pandas wrote the DataFrame\'s index as the column "index": the results keep it, and the model reads it only if it is one of its columns.',
       ],
-      [
-        'values',
-        "the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists); ",
-      ],
+      ['split', `Read as pandas' to_json(orient='split') output: the lists under "data", one row each, named by "columns". ${kept}`],
+      ['index', `Read as pandas' to_json(orient='index') output: the object under each row label, one row each. ${kept}`],
+      ['columns', `Read as pandas' to_json(orient='columns') output: the values under each column's row labels, a row per label. ${kept}`],
     ];
-    for (const [orient, what] of expected) {
-      const file = await readFile(path.join(formatFixtures, `iris-${orient}.json`));
-      const e = await refusedUpload(platform, file, { fields: IRIS, filename: `iris-${orient}.json` }, 422, 'json_layout');
-      expect(e.message, orient).toBe(`${what}${advice}`);
+    const csvs: string[] = [];
+    for (const [orient, note] of layouts) {
+      const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, `iris-${orient}.json`)), {
+        fields: IRIS,
+        filename: `iris-${orient}.json`,
+      });
+      expect(done.rows, orient).toEqual({ total: 12, processed: 12, failed: 0 });
+      expect(done.input, orient).toMatchObject({ format: 'json' });
+      expect(done.input.notes, orient).toEqual([note]);
+      const out = await resultsJsonl(platform, job);
+      expect(
+        out.map((r) => r.index),
+        orient,
+      ).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      expect(
+        out.map((r) => r.prediction),
+        orient,
+      ).toEqual(Array(12).fill('setosa'));
+      expect(Object.keys(out[0]!).slice(0, 6), orient).toEqual([
+        'index',
+        'sepal_length',
+        'sepal_width',
+        'petal_length',
+        'petal_width',
+        'species',
+      ]);
+      csvs.push((await results(platform, job, 'csv')).toString('utf8'));
     }
-    // 'table': the rows under "data" are records, each naming its columns: read, the job's notes saying so, and pandas'
-    // index ("index", schema.primaryKey) carried to the results, not read by the model (it does not name it).
-    const { job, done } = await scored(platform, await readFile(path.join(formatFixtures, 'iris-table.json')), {
-      fields: IRIS,
-      filename: 'iris-table.json',
-    });
-    expect(done.rows).toEqual({ total: 12, processed: 12, failed: 0 });
-    expect(done.input).toMatchObject({ format: 'json' });
-    expect(done.input.notes).toEqual([
-      'Read as pandas\' to_json(orient=\'table\') output: the records under "data", one row each. pandas wrote the DataFrame\'s index as the column "index": the results keep it, and the model reads it only if it is one of its columns.',
-    ]);
-    const out = await resultsJsonl(platform, job);
-    expect(out.map((r) => r.index)).toEqual(Array.from({ length: 12 }, (_, i) => i));
-    expect(out.map((r) => r.prediction)).toEqual(Array(12).fill('setosa'));
-    expect(Object.keys(out[0]!).slice(0, 6)).toEqual(['index', 'sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
+    for (const [i, [orient]] of layouts.entries()) expect(csvs[i], orient).toBe(csvs[0]);
+    expect(csvs[0]!.split('\n')[5]).toMatch(/^4,5\.0,3\.6,1\.4,0\.2,setosa,setosa,/);
   });
 
   it('a sheet whose first rows are a title above the header is refused naming the row the header seems to be on', async () => {

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { MAX_CSV_COLUMNS, MAX_CSV_HEADER_BYTES } from '@batchcast/csv';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +91,25 @@ describe('headerOfText', () => {
     expect(headerOfText('[{"a": 1}, {"A": 2}]', true)).toMatchObject({
       error: expect.stringMatching(/^The records have the keys "a" and "A": /),
     });
+  });
+
+  it("reads the columns of pandas' to_json() layouts as the server reads them, the index kept as a column", async () => {
+    const iris = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'];
+    const fixture = (name: string) => readFile(path.join(import.meta.dirname, '../../../test/fixtures/formats', name), 'utf8');
+    for (const [name, layout, header] of [
+      ['iris-columns.json', 'columns', ['index', ...iris]],
+      ['iris-columns-indent.json', 'columns', ['index', ...iris]],
+      ['iris-index.json', 'index', ['index', ...iris]],
+      ['iris-index-named.json', 'index', ['level_0', ...iris, 'index']],
+      ['iris-split.json', 'split', ['index', ...iris]],
+      ['iris-split-noindex.json', 'split', iris],
+      ['iris-table.json', 'table', ['index', ...iris]],
+    ] as const) {
+      const text = await fixture(name);
+      expect(headerOfText(text, true), name).toEqual({ kind: 'header', header, format: `pandas' to_json(orient='${layout}') JSON` });
+      // Only part of a big file read: the server reads it.
+      expect(headerOfText(text.slice(0, 100), false), name).toEqual({ kind: 'server', format: `pandas' to_json(orient='${layout}') JSON` });
+    }
   });
 
   it('reads JSON Lines keys (the union of the lines read) and JSON arrays', () => {

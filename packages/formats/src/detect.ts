@@ -4,6 +4,7 @@
  * say what it holds).
  */
 import { utf16ByteOrder } from '@batchcast/bytes';
+import { type PandasJsonLayout, pandasJsonLayout } from '@batchcast/names';
 import { isZipClutter } from './zip-entry.js';
 
 export type DetectedFormat = 'csv' | 'gzip' | 'zstd' | 'zip' | 'xlsx' | 'xls' | 'parquet' | 'jsonl' | 'json' | 'unknown';
@@ -28,8 +29,11 @@ export interface Detection {
   supported: boolean;
   /** For an unsupported file: the sentence to show, saying what to do. Null when supported. */
   message: string | null;
-  /** A JSON file in a layout read by unwrapping it: pandas' to_json(orient='table') (its rows under "data"). */
-  layout?: 'pandas-table';
+  /**
+   * A JSON file in one of pandas' to_json() layouts, read by unwrapping it (@batchcast/names' pandasJsonLayout): orient='table' (its
+   * rows under "data"), 'split', 'index' or 'columns' (the default).
+   */
+  layout?: PandasJsonLayout;
 }
 
 /** How many leading bytes detectFormat wants (fewer is fine for a shorter file). */
@@ -309,9 +313,9 @@ function detectText(head: Uint8Array, ext: string, contentType?: string): Detect
   while (p < head.length && WS.has(head[p]!)) p++;
   const first = head[p];
   if (first === 0x7b /* { */) {
-    // pandas' DataFrame.to_json(orient='table') starts so: its rows are the records under "data" (see PandasTableSplitter).
-    const start = Buffer.from(head.subarray(p, p + 64)).toString('latin1');
-    if (PANDAS_TABLE.test(start)) return { ...ok('json', "pandas' to_json(orient='table') JSON"), layout: 'pandas-table' };
+    // pandas' DataFrame.to_json() layouts other than 'records' are one object holding the whole frame.
+    const layout = pandasJsonLayout(Buffer.from(head.buffer, head.byteOffset + p, head.length - p).toString('latin1'));
+    if (layout) return { ...ok('json', `pandas' to_json(orient='${layout}') JSON`), layout };
     return ok('jsonl', 'a JSON Lines file');
   }
   if (first === 0x5b /* [ */) {
@@ -343,8 +347,6 @@ function detectText(head: Uint8Array, ext: string, contentType?: string): Detect
   }
   return ok('csv', 'a CSV text file');
 }
-
-const PANDAS_TABLE = /^\{\s*"schema"\s*:\s*\{\s*"fields"\s*:\s*\[/;
 
 /** The names and media types JSON Lines goes by. */
 const JSONL_EXTENSIONS = new Set(['jsonl', 'ndjson']);

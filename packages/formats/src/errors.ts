@@ -17,8 +17,9 @@ export type FormatErrorCode =
   /** JSON Lines / JSON array content that is not JSON at all. */
   | 'not_json'
   /**
-   * JSON in a layout other than one object per row: pandas' to_json() orients 'columns' (its default), 'index',
-   * 'split', 'values' and 'table' (pandas-layouts.ts), each named with the call that writes rows.
+   * JSON in a layout batchcast does not read, or cannot: pandas' to_json(orient='values'), a 'columns' or 'index'
+   * layout with text row labels (pandas-layouts.ts), a 'columns' layout too big to hold, a 'split' or 'index' row
+   * that is not one; each named, with the call that writes rows.
    */
   | 'json_layout'
   | 'line_too_large'

@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { NO_ROWS_ADVICE } from '@batchcast/csv';
 import { FormatError, formatBytes } from './errors.js';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isWs, JsonValueScan, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-value-scan.js';
 import { valuesLayoutRefusal } from './pandas-layouts.js';
 
 const MiB = 1024 * 1024;
@@ -13,23 +14,19 @@ const IN_ELEMENT = 2;
 const AFTER_ELEMENT = 3;
 const DONE = 4;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const LF = 0x0a;
 const CR = 0x0d;
-const COMMA = 0x2c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-
-function isWs(b: number): boolean {
-  return b === 0x20 || b === 0x09 || b === LF || b === CR;
-}
 
 export interface JsonArrayOptions {
   /** Maximum bytes of one element (default 8 MiB, as JsonlScanner's maxLineBytes). */
   maxElementBytes?: number;
+  /**
+   * The elements are rows as lists of values (pandas' orient='split' "data"), read by a caller that names them; by
+   * default a first element that is an array is refused (orient='values': nothing names the values).
+   */
+  arrays?: boolean;
+  /** Each element handed back alone, without the line end that makes the output JSON Lines (default: with it). */
+  bare?: boolean;
 }
 
 /**
@@ -44,12 +41,10 @@ export interface JsonArrayOptions {
  */
 export class JsonArraySplitter {
   private readonly maxElementBytes: number;
+  private readonly arrays: boolean;
+  private readonly bare: boolean;
   private state = BEFORE;
-  private depth = 0;
-  private inString = false;
-  private escape = false;
-  /** The element is a scalar (not an object/array): it ends at a delimiter at depth 0. */
-  private scalar = false;
+  private readonly value = new JsonValueScan();
   private element: Buffer[] = [];
   private elementBytes = 0;
   /** Bytes consumed before the current piece. */
@@ -59,6 +54,8 @@ export class JsonArraySplitter {
 
   constructor(opts: JsonArrayOptions = {}) {
     this.maxElementBytes = opts.maxElementBytes ?? 8 * MiB;
+    this.arrays = opts.arrays ?? false;
+    this.bare = opts.bare ?? false;
   }
 
   /** Feeds bytes; returns the JSON Lines bytes ready so far. */
@@ -73,43 +70,12 @@ export class JsonArraySplitter {
     while (i < buf.length) {
       const b = buf[i]!;
       if (this.state === IN_ELEMENT) {
-        if (this.inString) {
-          if (this.escape) this.escape = false;
-          else if (b === BACKSLASH) this.escape = true;
-          else if (b === QUOTE) {
-            this.inString = false;
-            if (this.scalar && this.depth === 0) {
-              this.take(buf, elementFrom, i + 1);
-              this.endElement(out);
-              elementFrom = -1;
-            }
-          }
-          i++;
-          continue;
-        }
-        if (b === QUOTE) this.inString = true;
-        else if (b === OPEN_OBJECT || b === OPEN_ARRAY) this.depth++;
-        else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-          if (this.depth === 0) {
-            // `]` closing the top-level array right after a scalar element.
-            this.take(buf, elementFrom, i);
-            this.endElement(out);
-            elementFrom = -1;
-            continue;
-          }
-          this.depth--;
-          if (this.depth === 0 && !this.scalar) {
-            this.take(buf, elementFrom, i + 1);
-            this.endElement(out);
-            elementFrom = -1;
-          }
-        } else if (this.depth === 0 && (b === COMMA || isWs(b))) {
-          this.take(buf, elementFrom, i);
-          this.endElement(out);
-          elementFrom = -1;
-          continue;
-        }
-        i++;
+        const end = this.value.endIn(buf, i);
+        if (end === -1) break;
+        this.take(buf, elementFrom, end);
+        this.endElement(out);
+        elementFrom = -1;
+        i = end;
         continue;
       }
       if (isWs(b)) {
@@ -128,11 +94,9 @@ export class JsonArraySplitter {
           }
           if (b === COMMA || b === CLOSE_ARRAY) throw this.malformed(i, 'a value is missing between commas');
           // `[[5.1, 3.5, "setosa"], ...]`: rows as lists of values, no names (pandas' to_json(orient='values')).
-          if (b === OPEN_ARRAY && this.elements === 0) throw valuesLayoutRefusal();
+          if (b === OPEN_ARRAY && this.elements === 0 && !this.arrays) throw valuesLayoutRefusal();
           this.state = IN_ELEMENT;
-          this.scalar = b !== OPEN_OBJECT && b !== OPEN_ARRAY;
-          this.depth = this.scalar ? 0 : 1;
-          this.inString = b === QUOTE;
+          this.value.start(b);
           elementFrom = i;
           break;
         case AFTER_ELEMENT:
@@ -153,7 +117,7 @@ export class JsonArraySplitter {
   /** Ends the input; returns the last bytes, or throws FormatError for an array never closed. */
   finish(): Buffer[] {
     const out: Buffer[] = [];
-    if (this.state === IN_ELEMENT && this.scalar && !this.inString && this.depth === 0) this.endElement(out);
+    if (this.state === IN_ELEMENT && this.value.completeAtEnd()) this.endElement(out);
     if (this.state === BEFORE) throw new FormatError('empty_file', 'the file is empty');
     if (this.state !== DONE) {
       throw new FormatError(
@@ -181,15 +145,12 @@ export class JsonArraySplitter {
   private endElement(out: Buffer[]): void {
     let bytes = this.element.length === 1 ? this.element[0]! : Buffer.concat(this.element);
     if (bytes.indexOf(LF) !== -1 || bytes.indexOf(CR) !== -1) bytes = oneLine(bytes);
-    out.push(bytes, NEWLINE);
+    if (this.bare) out.push(bytes);
+    else out.push(bytes, NEWLINE);
     this.element = [];
     this.elementBytes = 0;
     this.elements++;
     this.state = AFTER_ELEMENT;
-    this.scalar = false;
-    this.depth = 0;
-    this.inString = false;
-    this.escape = false;
   }
 
   private malformed(i: number, why: string): FormatError {
@@ -203,7 +164,7 @@ export class JsonArraySplitter {
 const NEWLINE = Buffer.from('\n');
 
 /** An element's bytes on one line: CR/LF become spaces between tokens and escapes inside strings. */
-function oneLine(bytes: Buffer): Buffer {
+export function oneLine(bytes: Buffer): Buffer {
   const out: number[] = [];
   let inString = false;
   let escaped = false;
@@ -230,7 +191,7 @@ export function jsonArrayToJsonl(opts: JsonArrayOptions = {}): Transform {
 }
 
 /** A splitter (bytes in, JSON Lines pieces out, its refusals thrown) as a Transform stream. */
-function splitterStream(splitter: { push(buf: Buffer): Buffer[]; finish(): Buffer[] }): Transform {
+export function splitterStream(splitter: { push(buf: Buffer): Buffer[]; finish(): Buffer[] }): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       try {

@@ -140,7 +140,8 @@ export class JsonlScanner {
           1,
         );
       if (this.chunks.rows === 0) throw new FormatError('no_rows', `the file has no records: every line is blank${NO_ROWS_ADVICE}`);
-      // pandas' to_json() layouts (orient='columns', 'index', 'split', 'table') are one object on one line.
+      // pandas' to_json() layouts (orient='columns', 'index', 'split', 'table') are one object on one line: those not
+      // told from their first bytes (text row labels; keys in another order than pandas writes) end up here.
       if (this.chunks.rows === 1 && this.pandas !== null) throw this.pandas;
       if (this.chunks.rows === 1 && this.wrapper !== null) {
         // `{"data": [{...}, ...]}` on one line: one record whose one column, "data", is not the model's.

@@ -1,11 +1,14 @@
 import { FormatError } from './errors.js';
 
 /**
- * pandas' `DataFrame.to_json()` layouts other than `orient='records'`, recognised from the first (and, for all but
- * 'values', only) JSON value of an upload, each refused naming the layout and the call that writes what batchcast
- * reads: one object per row, naming its columns. Before, they got messages about something else: a header of row
- * numbers (`"0"`, `"1"`…) missing the model's columns, "an object is not a cell value", the rows "under the key
- * "data"", "line 1 is an array".
+ * pandas' `DataFrame.to_json()` layouts that are not read: recognised from the first (and, for all but 'values', only)
+ * JSON value of an upload, each refused naming the layout and the call that writes what batchcast reads: one object
+ * per row, naming its columns. The layouts read are told from their first bytes (@batchcast/names'
+ * pandasJsonLayout) and unwrapped before this (pandas-split.ts, pandas-index.ts, pandas-columns.ts, json-array.ts's
+ * PandasTableSplitter); what reaches these refusals is 'values', and 'columns' or 'index' whose row labels are text
+ * (the two cannot be told apart) or whose keys come in an order pandas does not write. Before, they got messages
+ * about something else: a header of row numbers (`"0"`, `"1"`…) missing the model's columns, "an object is not a
+ * cell value", the rows "under the key "data"", "line 1 is an array".
  */
 export const RECORDS_ADVICE =
   "batchcast reads one record per row, each an object naming its columns: write df.to_json('f.json', orient='records') " +
@@ -52,7 +55,8 @@ export function pandasLayoutRefusal(keys: readonly string[], values: readonly un
   }
   return refusal(
     "this is one of pandas' to_json() layouts orient='columns' (the default: one object per column, keyed by row index) " +
-      "or orient='index' (one object per row, keyed by row index): the file is one object holding objects",
+      "or orient='index' (one object per row, keyed by row index): the file is one object holding objects, and with row labels " +
+      'that are not whole numbers (a text index) which of the two it is cannot be told',
   );
 }
 

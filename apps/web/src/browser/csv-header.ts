@@ -6,7 +6,16 @@
 // @batchcast/bytes as the browser loads it (served at /static/bytes/dist/; tsconfig.browser.json's rootDirs).
 import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } from '../bytes/dist/index.js';
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
-import { HeaderIndex, type NamedTwice, numberCellShare, pandasHeader, pythonWordsAsJson, winsDelimiterTie } from '../names/dist/index.js';
+import {
+  HeaderIndex,
+  type NamedTwice,
+  numberCellShare,
+  type PandasJsonLayout,
+  pandasHeader,
+  pandasJsonLayout,
+  pythonWordsAsJson,
+  winsDelimiterTie,
+} from '../names/dist/index.js';
 
 /** Enough for any sensible header; a first line longer than this is read again, up to the server's limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -203,6 +212,8 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
         'The file is empty (or blank lines only): choose the file that holds your data, a header row naming the columns, then a row per record.',
     };
   const start = text.trimStart();
+  const layout = start.startsWith('{') ? pandasJsonLayout(start) : null;
+  if (layout) return pandasFrameHeader(layout, start, complete);
   if (start.startsWith('{')) return jsonLinesHeader(text, complete);
   if (/^\[\s*(\{|\]|$)/.test(start)) return jsonArrayHeader(start, complete);
   const d = delimiter ?? detectDelimiter(text, complete);
@@ -302,6 +313,40 @@ function jsonLinesHeader(text: string, complete: boolean): HeaderReading {
   const clash = sameKeyIgnoringCase(keys);
   if (clash) return { kind: 'error', error: clash };
   return { kind: 'header', header: [...keys.keys()], format: 'JSON Lines' };
+}
+
+/**
+ * One of pandas' to_json() layouts that hold the frame in one object: the columns the server reads from it (the
+ * index kept as a column, as the server keeps it) when the whole file is here, else the server checks it.
+ */
+function pandasFrameHeader(layout: PandasJsonLayout, text: string, complete: boolean): HeaderReading {
+  const format = `pandas' to_json(orient='${layout}') JSON`;
+  if (!complete) return { kind: 'server', format };
+  let frame: unknown;
+  try {
+    frame = parseJsonLine(text);
+  } catch {
+    return { kind: 'server', format };
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(frame)) return { kind: 'server', format };
+  const keys = new Set<string>();
+  const add = (names: Iterable<string>) => {
+    for (const k of names) keys.add(k);
+  };
+  const withIndex = (names: string[]) => [names.includes('index') ? 'level_0' : 'index', ...names];
+  if (layout === 'table' && Array.isArray(frame.data)) for (const r of frame.data) if (isObject(r)) add(Object.keys(r));
+  if (layout === 'split' && Array.isArray(frame.columns)) {
+    const names = frame.columns.map(String);
+    add('index' in frame ? withIndex(names) : names);
+  }
+  if (layout === 'columns') add(withIndex(Object.keys(frame)));
+  if (layout === 'index') {
+    const rows = Object.values(frame).filter(isObject);
+    add(withIndex(Object.keys(rows[0] ?? {})));
+    for (const r of rows) add(Object.keys(r));
+  }
+  return keys.size === 0 ? { kind: 'server', format } : { kind: 'header', header: [...keys], format };
 }
 
 /** A JSON array: its objects' keys when the whole array is here, else the server checks it. */

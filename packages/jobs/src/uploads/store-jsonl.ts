@@ -1,15 +1,25 @@
-import { jsonArrayToJsonl, JsonlScanner, type PandasTableInfo, pandasTableToJsonl } from '@batchcast/formats';
+import type { Duplex } from 'node:stream';
+import type { PandasJsonLayout } from '@batchcast/names';
+import {
+  jsonArrayToJsonl,
+  JsonlScanner,
+  type PandasTableInfo,
+  pandasColumnsToJsonl,
+  pandasIndexToJsonl,
+  pandasSplitToJsonl,
+  pandasTableToJsonl,
+} from '@batchcast/formats';
 import { storeWithScanner } from './store-scanned.js';
 import type { FormatStep, StoredUpload } from './stored-upload.js';
 
 /**
  * JSON Lines, stored as it came; a JSON array of objects is converted to JSON Lines on the way (element k
- * becomes line k, its bytes copied exactly), so everything after the upload reads JSON Lines. pandas'
- * to_json(orient='table') (`table`) is its array of records under "data", converted the same way; the job's notes
- * say so, and name the column pandas wrote its index in.
+ * becomes line k, its bytes copied exactly), so everything after the upload reads JSON Lines. pandas' to_json()
+ * layouts that hold the whole frame in one object (`layout`: orient 'table', 'split', 'index', 'columns') are
+ * converted the same way, a record per row; the job's notes say so, and name the column the index is kept in.
  */
-export async function storeJsonl(step: FormatStep, array: boolean, table = false): Promise<StoredUpload> {
-  const unwrap = table ? pandasTableToJsonl() : null;
+export async function storeJsonl(step: FormatStep, array: boolean, layout?: PandasJsonLayout): Promise<StoredUpload> {
+  const unwrap = layout ? pandasUnwrap(layout) : null;
   return storeWithScanner(
     step,
     step.content,
@@ -21,10 +31,26 @@ export async function storeJsonl(step: FormatStep, array: boolean, table = false
       dataStart: scanned.dataStart,
       columnTypes: scanned.columnTypes,
       array,
-      ...(unwrap ? { notes: [tableNote(unwrap.info())] } : {}),
+      ...(unwrap ? { notes: [unwrap.note()] } : {}),
     }),
     unwrap ? [unwrap.stream] : array ? [jsonArrayToJsonl()] : [],
   );
+}
+
+/** The conversion of a pandas layout to JSON Lines, and the note it leaves once done. */
+function pandasUnwrap(layout: PandasJsonLayout): { stream: Duplex; note: () => string } {
+  switch (layout) {
+    case 'split':
+      return pandasSplitToJsonl();
+    case 'index':
+      return pandasIndexToJsonl();
+    case 'columns':
+      return pandasColumnsToJsonl();
+    default: {
+      const table = pandasTableToJsonl();
+      return { stream: table.stream, note: () => tableNote(table.info()) };
+    }
+  }
 }
 
 /** What a job's notes say of a file pandas wrote with to_json(orient='table'). */

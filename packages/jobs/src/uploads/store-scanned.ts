@@ -1,4 +1,4 @@
-import { type Readable, Transform } from 'node:stream';
+import { type Duplex, type Readable, Transform } from 'node:stream';
 import type { BlobStore } from '@batchcast/blob';
 import type { JobLayout } from '../records.js';
 import type { FormatStep, StoredChunk, StoredUpload } from './stored-upload.js';
@@ -19,7 +19,7 @@ export async function storeWithScanner<T extends { rows: number; chunks: StoredC
   source: Readable,
   scanner: ByteScanner<T>,
   layoutOf: (scanned: T) => JobLayout | Promise<JobLayout>,
-  stages: Transform[] = [],
+  stages: Duplex[] = [],
   onStored?: (bytes: number) => void,
 ): Promise<StoredUpload> {
   const size = await storeScanned(step.blobs, step.key, source, (buf) => scanner.push(buf), stages, onStored);
@@ -45,7 +45,7 @@ export function storeScanned(
   key: string,
   source: Readable,
   scan: (buf: Buffer) => void,
-  stages: Transform[] = [],
+  stages: Duplex[] = [],
   onStored?: (bytes: number) => void,
 ): Promise<number> {
   const scanner = new Transform({
@@ -61,10 +61,10 @@ export function storeScanned(
   // The store may attach only after an await (a directory to create, a connection to take): a refusal raised
   // meanwhile must not be an unhandled 'error' event. The store's pipeline still sees the errored stream.
   scanner.on('error', () => undefined);
-  const chain: (Readable | Transform)[] = [source, ...stages, scanner];
+  const chain: (Readable | Duplex)[] = [source, ...stages, scanner];
   for (let i = 0; i + 1 < chain.length; i++) {
     const from = chain[i]!;
-    const to = chain[i + 1] as Transform;
+    const to = chain[i + 1] as Duplex;
     from.on('error', (err) => to.destroy(err));
     from.pipe(to);
   }

@@ -91,7 +91,7 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       case 'jsonl':
         return noteIgnoredSheet(await storeJsonl(step, false), opts.choices, 'a JSON Lines file');
       case 'json':
-        return noteIgnoredSheet(await storeJsonl(step, true, detection.layout === 'pandas-table'), opts.choices, 'a JSON file');
+        return noteIgnoredSheet(await storeJsonl(step, true, detection.layout), opts.choices, 'a JSON file');
       case 'xlsx':
         return await storeXlsx(step);
       case 'parquet':

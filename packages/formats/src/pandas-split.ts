@@ -1,0 +1,159 @@
+import { FormatError, formatBytes } from './errors.js';
+import { JsonArraySplitter, type JsonArrayOptions, splitterStream } from './json-array.js';
+import { JsonObjectWalker, type ObjectMembers, topLevelItems } from './json-object-walker.js';
+import { indexColumnName, memberPrefix, pandasLayoutNote } from './pandas-records.js';
+
+/** "columns" is a list of names; "index" one label a row, which is held until its rows come. */
+const MAX_COLUMNS_BYTES = 4 * 1024 * 1024;
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
+const NEWLINE = Buffer.from('\n');
+const OPEN = Buffer.from('{');
+const CLOSE = Buffer.from('}');
+const COMMA = Buffer.from(',');
+
+const WHAT = "pandas' to_json(orient='split') JSON";
+
+/**
+ * The rows of a file pandas wrote with `DataFrame.to_json(orient='split')` — `{"columns": [...], "index": [...],
+ * "data": [[...], ...]}` — as JSON Lines: each list under "data" becomes a record naming its values by "columns"
+ * (bytes as written), with the row's label from "index" as a column of its own (`indexColumnName`). "columns"
+ * must come before "data" (pandas writes it first); "index" is held until its rows come (up to 64 MiB). A row with
+ * another number of values than "columns" names, or an index of another length, refuses the file, saying where.
+ */
+export class PandasSplitSplitter implements ObjectMembers {
+  private readonly walker = new JsonObjectWalker(this, WHAT);
+  private readonly rows: JsonArraySplitter;
+  private member = '';
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private names: string[] | null = null;
+  private prefixes: Buffer[] = [];
+  private index: { bytes: Buffer; values: number[] } | null = null;
+  private indexPrefix: Buffer | null = null;
+  private row = 0;
+  private dataSeen = false;
+  private out: Buffer[] = [];
+
+  constructor(opts: JsonArrayOptions = {}) {
+    this.rows = new JsonArraySplitter({ ...opts, arrays: true, bare: true });
+  }
+
+  push(buf: Buffer): Buffer[] {
+    this.out = [];
+    this.walker.push(buf);
+    return this.out;
+  }
+
+  finish(): Buffer[] {
+    this.out = [];
+    this.walker.finish();
+    if (!this.dataSeen) throw refusal('it has no "data" (the rows, as lists of values)');
+    const labels = this.index ? this.index.values.length / 2 : 0;
+    if (this.index && labels !== this.row) {
+      throw refusal(`"index" holds ${labels} row labels but "data" ${this.row} rows`);
+    }
+    return this.out;
+  }
+
+  /** The column the index was kept in, or null when the file has none (written with index=False). */
+  indexColumn(): string | null {
+    return this.indexPrefix && this.names ? indexColumnName(this.names) : null;
+  }
+
+  key(key: string): void {
+    this.member = key;
+    this.held = [];
+    this.heldBytes = 0;
+    if (key === 'data') {
+      if (this.names === null)
+        throw refusal('"data" comes before "columns", which names its values: write "columns" first, as pandas does');
+      this.dataSeen = true;
+    }
+  }
+
+  value(piece: Buffer): void {
+    if (this.member === 'data') {
+      for (const row of this.rows.push(piece)) this.take(row);
+      return;
+    }
+    if (this.member !== 'columns' && this.member !== 'index') return;
+    const max = this.member === 'columns' ? MAX_COLUMNS_BYTES : MAX_INDEX_BYTES;
+    this.heldBytes += piece.length;
+    if (this.heldBytes > max) {
+      throw refusal(`its "${this.member}" is larger than ${formatBytes(max)}, more than batchcast holds of it`);
+    }
+    this.held.push(Buffer.from(piece));
+  }
+
+  end(): void {
+    if (this.member === 'data') {
+      for (const row of this.rows.finish()) this.take(row);
+    } else if (this.member === 'columns') {
+      this.names = columnNames(Buffer.concat(this.held));
+      this.prefixes = this.names.map(memberPrefix);
+      if (this.index) this.indexPrefix = memberPrefix(indexColumnName(this.names));
+    } else if (this.member === 'index') {
+      const bytes = Buffer.concat(this.held);
+      const items = topLevelItems(bytes);
+      if (!items || items.keys) throw refusal('its "index" is not a list of row labels');
+      this.index = { bytes, values: items.values };
+      if (this.names) this.indexPrefix = memberPrefix(indexColumnName(this.names));
+    }
+    this.held = [];
+  }
+
+  /** One list of values under "data" as a record. */
+  private take(row: Buffer): void {
+    const n = this.row++;
+    const items = topLevelItems(row);
+    if (!items || items.keys) throw refusal(`row ${n + 1} under "data" is not a list of values`);
+    const count = items.values.length / 2;
+    if (count !== this.prefixes.length) {
+      throw refusal(`row ${n + 1} under "data" has ${count} values, but "columns" names ${this.prefixes.length}`);
+    }
+    const parts: Buffer[] = [OPEN];
+    if (this.index && this.indexPrefix) {
+      if (2 * n >= this.index.values.length) {
+        throw refusal(`"index" holds ${this.index.values.length / 2} row labels, fewer than the rows under "data"`);
+      }
+      parts.push(this.indexPrefix, this.index.bytes.subarray(this.index.values[2 * n]!, this.index.values[2 * n + 1]!));
+      if (count > 0) parts.push(COMMA);
+    }
+    for (let j = 0; j < count; j++) {
+      if (j > 0) parts.push(COMMA);
+      parts.push(this.prefixes[j]!, row.subarray(items.values[2 * j]!, items.values[2 * j + 1]!));
+    }
+    parts.push(CLOSE, NEWLINE);
+    this.out.push(Buffer.concat(parts));
+  }
+}
+
+/** "columns": a list of names (pandas writes numbers for a frame built from an array: they are names too). */
+function columnNames(bytes: Buffer): string[] {
+  let names: unknown;
+  try {
+    names = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw refusal('its "columns" is not valid JSON');
+  }
+  if (!Array.isArray(names) || names.length === 0) throw refusal('its "columns" is not a list of column names');
+  return names.map((n, i) => {
+    if (typeof n === 'string') return n;
+    if (typeof n === 'number' || typeof n === 'boolean') return String(n);
+    throw refusal(`column ${i + 1} in "columns" is not a name (a string or a number)`);
+  });
+}
+
+function refusal(what: string): FormatError {
+  return new FormatError('json_layout', `the file is ${WHAT}, but ${what}`);
+}
+
+/** PandasSplitSplitter as a stream: orient='split' JSON in, JSON Lines of its rows out; the index's column once it has ended. */
+export function pandasSplitToJsonl(opts: JsonArrayOptions = {}) {
+  const splitter = new PandasSplitSplitter(opts);
+  return {
+    stream: splitterStream(splitter),
+    note: () => pandasLayoutNote('split', 'the lists under "data", one row each, named by "columns"', splitter.indexColumn()),
+  };
+}
