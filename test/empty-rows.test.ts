@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
 import { fileBlob } from './support/http.js';
-import { type AcceptedJob, duckdbMakeParquet, openpyxlMake, resultsJsonl, scored } from './support/formats.js';
+import { type AcceptedJob, duckdbMakeParquet, openpyxlMake, refusedUpload, resultsJsonl, scored } from './support/formats.js';
 import { ADMIN_TOKEN, Platform, repoRoot } from './support/platform.js';
 
 /**
@@ -179,5 +179,48 @@ describe('empty rows keep their place when the file is cut into chunks and batch
     expect(errors).toEqual(await errorsCsv(one.job));
     // Lines: the header is line 1, and the blank line after row 30 moves the last rows one line down.
     expect(errors.slice(1).map((r) => [r[0], r[4]])).toEqual([...empty].map((r) => [String(r), String(r > 30 ? r + 2 : r + 1)]));
+  });
+});
+
+describe('a file none of whose first rows holds a value for the model is refused before anything is queued', () => {
+  // Were accepted (202), queued, and failed row by row: a 266 KB gzip of 10M lines of `,,,,` kept both cores busy
+  // writing millions of failed rows. A file whose first rows are text where numbers belong was already refused so.
+  it('empty rows (CSV, JSON Lines), and rows whose only values are in columns the model does not read', async () => {
+    const lines = (n: number, row: string) => Array.from({ length: n }, () => row).join('\n');
+    const emptyCsv = await refusedUpload(
+      platform,
+      Buffer.from(`id,age,income,score,color,shape\n${lines(300, ',,,,,')}\n`),
+      { fields: HGB, filename: 'empty.csv' },
+      422,
+      'invalid_rows',
+    );
+    expect(emptyCsv.message).toBe(
+      `None of the first 200 rows can be scored. row 1 (line 2 of the file), row 2 (line 3 of the file), row 3 (line 4 of the file): ${REASON_CSV}. Check that this is the right file for the model.`,
+    );
+    expect((emptyCsv.errors as unknown[]).length).toBe(10);
+    const nullJsonl = await refusedUpload(
+      platform,
+      Buffer.from(`${lines(50, '{"id": null, "age": null, "income": null, "score": null, "color": null, "shape": null}')}\n`),
+      { fields: HGB, filename: 'nulls.jsonl' },
+      422,
+      'invalid_rows',
+    );
+    expect(nullJsonl.message).toContain(`row 3 (line 3 of the file): ${REASON_JSONL}`);
+    // Only the id (not a model column) holds values: nothing for the model to score, though this model takes
+    // missing values (it would answer one constant prediction per row).
+    const idsOnly = await refusedUpload(
+      platform,
+      Buffer.from(`id,age,income,score,color,shape\n${Array.from({ length: 20 }, (_, i) => `${i + 1},NA,,NA,,`).join('\n')}\n`),
+      { fields: HGB, filename: 'ids.csv' },
+      422,
+      'invalid_rows',
+    );
+    expect(idsOnly.message).toMatch(
+      /^None of the first 20 rows can be scored\. row 1 \(line 2 of the file\), row 2 \(line 3 of the file\), row 3 \(line 4 of the file\): none of the model's columns has a value in this row \(each is empty or a missing-value marker such as NA\): there is nothing to score\. Check that/,
+    );
+    // One row with a value among them: scored, the others failing one by one as before.
+    const mixed = Buffer.from(`id,age,income,score,color,shape\n${lines(5, ',,,,,')}\n6,29.3,33548.0,0.5111,blue,square\n`);
+    const { done } = await scored(platform, mixed, { fields: HGB, filename: 'mixed.csv' });
+    expect(done.rows).toEqual({ total: 6, processed: 6, failed: 5 });
   });
 });

@@ -210,7 +210,8 @@ describe('refused at upload with a clear 4xx', () => {
     refused(iris.replace('petal_width', 'petal_w'), 422, 'missing_columns', { messageMatch: /petal_width/ }));
   it('values of the wrong type in every row: the rows named from 1, in the message and in `errors`', async () => {
     const error = await refused([irisHeader, ...irisRows.map((r) => r.replace(/^[^,]+/, 'abc'))].join('\n'), 422, 'invalid_rows', {
-      messageMatch: /^None of the first \d+ rows can be scored\. row 1 \(line 2 of the file\): .*sepal_length/,
+      messageMatch:
+        /^None of the first \d+ rows can be scored\. row 1 \(line 2 of the file\), row 2 \(line 3 of the file\), row 3 \(line 4 of the file\): column "sepal_length": "abc" is not a number\. /,
     });
     const errors = (error as unknown as { errors: { row: number; column: string }[] }).errors;
     expect(errors.slice(0, 2)).toMatchObject([

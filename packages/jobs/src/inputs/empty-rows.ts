@@ -157,3 +157,28 @@ export function withEmptyRows<E extends RowError>(errors: E[], empty: readonly n
 function emptyError(row: number, reason: string): RowError {
   return { row, column: null, value: null, message: reason };
 }
+
+/**
+ * Why each row of `batch` cannot be scored, when none of them can (null as soon as one can): a row that failed, an
+ * empty row (emptyRowReason), or a row holding values only in columns the model does not read (`NA,NA,NA,NA,setosa`
+ * for four model inputs: nothing for the model, whose answer would carry no information, or be NaN). For the sample
+ * read before a job is made: a file whose first rows are all such is refused then, not queued to fail row by row.
+ */
+export async function noScoreableRow(
+  batch: RecordBatch,
+  targets: readonly ColumnTarget[],
+  format: InputFormat,
+  cells: ChunkRowCells,
+): Promise<RowError[] | null> {
+  const candidates = emptyRowCandidates(batch, targets, format);
+  const failed = new Set(batch.errors.map((e) => e.row));
+  const unread = candidates.filter((row) => !failed.has(row));
+  if (failed.size + unread.length < batch.count) return null;
+  const empty = await emptyRows(candidates, cells);
+  const emptySet = new Set(empty);
+  const noInput = unread.filter((row) => !emptySet.has(row)).map((row) => ({ row, column: null, value: null, message: NO_MODEL_VALUE }));
+  return [...withEmptyRows(batch.errors, empty, emptyRowReason(format)), ...noInput].sort((a, b) => a.row - b.row);
+}
+
+const NO_MODEL_VALUE =
+  "none of the model's columns has a value in this row (each is empty or a missing-value marker such as NA): there is nothing to score";

@@ -9,6 +9,7 @@ import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
 import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
+import { ChunkRowCells, noScoreableRow } from '../inputs/empty-rows.js';
 import { isHeaderless, layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
@@ -310,6 +311,18 @@ function checkColumnTypes(layout: JobLayout, targets: ColumnTarget[]): void {
   }
 }
 
+/** The first failed rows of a refused sample, a reason said once for the rows in a row that share it. */
+function sampleExamples(rows: { row: number; line?: number | null; message: string }[], kind: ReturnType<typeof placeKind>): string[] {
+  const out: { places: string[]; message: string }[] = [];
+  for (const e of rows) {
+    const place = rowPlace(e.row + 1, e.line ?? null, kind);
+    const last = out.at(-1);
+    if (last?.message === e.message) last.places.push(place);
+    else out.push({ places: [place], message: e.message });
+  }
+  return out.map((g) => `${g.places.join(', ')}: ${g.message}`);
+}
+
 /**
  * A first sample of rows must be scoreable: if every one of them fails, the file is almost surely the
  * wrong one (or has a wrong delimiter/format), and the submitter hears it now rather than by email later.
@@ -321,12 +334,15 @@ async function checkSample(source: ByteSource, layout: JobLayout, first: StoredC
   // (122,880 rows of every input for DuckDB's row groups; +74 MB of the web process's RSS for the bench's file).
   const sample = { ...first, rows: Math.min(SAMPLE_ROWS, first.rows) };
   const lines = new ChunkRowLines(source, layout, sample);
+  const cells = new ChunkRowCells(source, layout, sample);
   try {
     for await (const batch of readInputBatches(source, layout, sample, targets, sample.rows)) {
-      if (batch.errors.length === batch.count) {
+      // Rows that fail, empty rows, and rows with no value for the model: none gives a prediction.
+      const unscoreable = await noScoreableRow(batch, targets, layout.format, cells);
+      if (unscoreable) {
         // Only the rows named: their lines are counted now, the file being refused.
-        const named = await withLines(batch.errors.slice(0, 10), lines);
-        const examples = named.slice(0, 3).map((e) => `${rowPlace(e.row + 1, e.line, placeKind(layout))}: ${e.message}`);
+        const named = await withLines(unscoreable.slice(0, 10), lines);
+        const examples = sampleExamples(named.slice(0, 3), placeKind(layout));
         throw new DomainError(
           'unprocessable',
           'invalid_rows',
@@ -342,5 +358,6 @@ async function checkSample(source: ByteSource, layout: JobLayout, first: StoredC
     throw err instanceof FormatError ? formatRefusal(err) : err;
   } finally {
     await lines.close();
+    await cells.close();
   }
 }
