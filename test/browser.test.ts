@@ -443,6 +443,19 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
     const choose = (name: string, buffer: Buffer) => page.setInputFiles('input[name="file"]', { name, mimeType: 'text/csv', buffer });
     await page.click('#file-options summary');
+    // The options side by side on a desktop, the box's label beside it: a grid on the <details> itself held them all in
+    // its first cell, one above the other, in Chromium (its content is wrapped in ::details-content).
+    const boxes = await page.$$eval('#file-options label', (labels) =>
+      labels.map((l) => {
+        const r = l.getBoundingClientRect();
+        return { top: Math.round(r.top), left: Math.round(r.left) };
+      }),
+    );
+    expect(new Set(boxes.slice(0, 4).map((b) => b.top)).size, JSON.stringify(boxes)).toBe(1);
+    expect(new Set(boxes.slice(0, 4).map((b) => b.left)).size, JSON.stringify(boxes)).toBe(4);
+    const box = await page.$eval('#header-input', (i) => i.getBoundingClientRect().top);
+    const words = await page.$eval('#file-options label.no-header', (l) => l.getBoundingClientRect().top);
+    expect(Math.abs(box - words)).toBeLessThan(12);
     await page.check('#header-input');
     await choose('iris.csv', Buffer.from(iris));
     await expect

@@ -72,10 +72,13 @@ type FieldAttributes = (field: FormField, describedBy: string) => SafeHtml | nul
  * Before the file input on purpose: the browser sends fields in page order, and the server must have them
  * before the file arrives (it reads the file as it streams). A refused form comes back with them as chosen,
  * open when one is chosen or is the one refused: folded away, a wrong choice was out of sight, and lost.
+ * The fields are in a box of their own, laid out as a grid: a `<details>` element's own content is wrapped by
+ * browsers (Chromium's ::details-content), so a grid on the element itself held them all in its first cell.
  */
 function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open: boolean): SafeHtml {
   return html`<details class="file-options" id="file-options"${open && html` open`}>
       <summary>How to read the file (detected automatically)</summary>
+      <div class="file-options-fields">
       <label>Column separator (CSV) <select name="delimiter" id="delimiter-input"${invalid('delimiter', '')}>
         ${choicesHtml(DELIMITER_CHOICES, choices.delimiter)}
       </select></label>
@@ -87,6 +90,7 @@ function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open:
       </select></label>
       <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off" value="${choices.sheet ?? ''}"${invalid('sheet', '')}></label>
       <label class="no-header"><input type="checkbox" name="header" value="none" id="header-input"${choices.header === 'none' && html` checked`}${invalid('header', '')}> The file has no header row (CSV, Excel): its first line is data, its columns are the model's in the model's order</label>
+      </div>
     </details>`;
 }
 
