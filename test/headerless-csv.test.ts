@@ -160,8 +160,20 @@ describe('a CSV without a header row, sent with header=none', () => {
       422,
       'header_option',
     );
-    expect(e.message).toContain("The file's first line names the columns the model reads (sepal_length, sepal_width, petal_length");
+    // The model's columns, not the whole line (was "(sepal_length, …, petal_width, species)": species is not one).
+    expect(e.message).toContain(
+      "The file's first line names the columns the model reads (sepal_length, sepal_width, petal_length, petal_width): it is a header row, but the file was sent as having none, which would read that line as data.",
+    );
     expect(e.message).toContain('Upload it again without "The file has no header row"');
+    // A sheet's is its first row (was "first line").
+    const book = await openpyxlMake([
+      ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species'],
+      [5.1, 3.5, 1.4, 0.2, 'setosa'],
+    ]);
+    const sheet = await refusedUpload(platform, book, { fields: { ...IRIS, ...NONE }, filename: 'iris.xlsx' }, 422, 'header_option');
+    expect(sheet.message).toMatch(
+      /^The sheet's first row names the columns the model reads \(sepal_length, sepal_width, petal_length, petal_width\): .* which would read that row as data\./,
+    );
   });
 
   it('refuses the option for a file that names its columns itself (JSON Lines), and a value it does not know', async () => {

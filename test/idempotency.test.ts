@@ -232,6 +232,14 @@ describe('Idempotency-Key on POST /api/jobs', () => {
       if (!res) continue; // fetch itself refuses a header that is not Latin-1
       expect([res.status, (await res.json()).error.code], JSON.stringify(bad)).toEqual([400, 'invalid_idempotency_key']);
     }
+    // A key sent in UTF-8 (as curl sends one typed with an accent) is quoted as sent; was "clÃ©-Ã©" (its bytes as Latin-1).
+    const utf8 = await fetch(platform.url('/api/jobs'), {
+      method: 'POST',
+      headers: { 'idempotency-key': Buffer.from('clé-é', 'utf8').toString('latin1'), 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--x--\r\n',
+    });
+    expect(utf8.status).toBe(400);
+    expect((await utf8.json()).error.message).toContain('got "clé-é"');
     const twoKeys = await post('two.csv', { key: randomUUID(), fields: { idempotencyKey: randomUUID() } });
     expect(twoKeys.status).toBe(400);
     expect((await twoKeys.json()).error.code).toBe('invalid_idempotency_key');

@@ -880,7 +880,7 @@ describe('edge cases, each format', () => {
       'missing_columns',
     );
     expect(e.message).toContain(
-      'The first line holds numbers ("5.1", "3.5", "1.4", "0.2"): the file seems to have no header row. If its columns are the model\'s, in the model\'s order (sepal_length, sepal_width, petal_length, petal_width), choose "The file has no header row" under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming the file\'s columns, in the file\'s order.',
+      'The first line is mostly numbers ("5.1", "3.5", "1.4", "0.2"): the file seems to have no header row. If its columns are the model\'s, in the model\'s order (sepal_length, sepal_width, petal_length, petal_width), choose "The file has no header row" under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming the columns, in the file\'s order.',
     );
     expect(e.message).not.toContain('None of them is in the header as read');
   });

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DETECT_BYTES, detectFormat, innerHints } from '@batchcast/formats';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
@@ -55,6 +59,21 @@ describe('detectFormat', () => {
     expect(archive).toMatchObject({ format: 'zip', supported: true });
     const word = detectFormat(await zipOf({ '[Content_Types].xml': '<Types/>', 'word/document.xml': '<w/>' }), { filename: 'a.docx' });
     expect(word.message).toMatch(/Word document/);
+  });
+
+  it('refuses a tar archive (made by the tar command) saying to upload the file inside it; was "a binary file"', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tar-'));
+    writeFileSync(path.join(dir, 'data.csv'), 'a,b\n1,2\n');
+    for (const format of ['ustar', 'gnu', 'pax']) {
+      execFileSync('tar', [`--format=${format}`, '-cf', 'data.tar', 'data.csv'], { cwd: dir });
+      const tar = readFileSync(path.join(dir, 'data.tar'));
+      expect(detectFormat(tar.subarray(0, 4096), { filename: 'data.tar' }), format).toMatchObject({
+        supported: false,
+        description: 'a tar archive',
+        message: 'this is a tar archive: upload the data file inside it (CSV, .xlsx, Parquet or JSON Lines)',
+      });
+    }
+    rmSync(dir, { recursive: true });
   });
 
   it('refuses PDFs, images and executables with what they are', () => {

@@ -79,6 +79,7 @@ export function planColumns(schema: ModelSchema, header: string[], source = 'CSV
         noHeaderHint(
           header,
           schema.inputs.flatMap((input) => input.columns ?? []),
+          { sheet: source === 'Excel sheet' },
         );
       message += noHeader
         ? ` ${noHeader}`

@@ -171,17 +171,25 @@ export const MATCHING = '(names are matched ignoring upper/lower case and surrou
  * header of years ("2023,2024") gets a wrong reason at worst, never a wrong reading. `columns` are the model's, in
  * its order. The same on the server and in the browser.
  */
-export function noHeaderHint(header: readonly string[], columns: readonly string[]): string {
+export function noHeaderHint(
+  header: readonly string[],
+  columns: readonly string[],
+  /** `sheet`: the header was a sheet's row 1, not a line; `page`: said on the upload page, whose option is above. */
+  where: { sheet?: boolean; page?: boolean } = {},
+): string {
   const cells = header.filter((h) => h.trim() !== '');
   const numbers = cells.filter((h) => NUMBER_CELL.test(h)).length;
   if (numbers === 0 || numbers * 2 < cells.length) return '';
   const shown = header.slice(0, 8).map((h) => `"${h}"`);
   const more = header.length > 8 ? ` and ${header.length - 8} more` : '';
+  const option = where.page
+    ? 'tick "The file has no header row" under "How to read the file" above'
+    : 'choose "The file has no header row" under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI)';
+  const first = where.sheet ? ['Row 1 of the sheet', 'the sheet', 'a first row'] : ['The first line', 'the file', 'a first line'];
   return (
-    `The first line holds numbers (${shown.join(', ')}${more}): the file seems to have no header row. ` +
-    `If its columns are the model's, in the model's order (${columns.join(', ')}), choose "The file has no header row" ` +
-    'under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming ' +
-    "the file's columns, in the file's order."
+    `${first[0]} is mostly numbers (${shown.join(', ')}${more}): ${first[1]} seems to have no header row. ` +
+    `If its columns are the model's, in the model's order (${columns.join(', ')}), ${option}; otherwise add ${first[2]} naming ` +
+    `the columns, in ${first[1]}'s order.`
   );
 }
 

@@ -41,7 +41,11 @@ describe('name hints', () => {
     expect(noHeaderHint(['5.1', '3.5', '1.4', '0.2', 'setosa'], cols)).toContain('the file seems to have no header row');
     expect(noHeaderHint(['id', 'name', 'height', '5'], cols)).toBe('');
     expect(noHeaderHint(['5.1', '3.5', ' 1,4', '', '-2e-3'], cols)).toBe(
-      'The first line holds numbers ("5.1", "3.5", " 1,4", "", "-2e-3"): the file seems to have no header row. If its columns are the model\'s, in the model\'s order (sepal_length, sepal_width, petal_length, petal_width), choose "The file has no header row" under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming the file\'s columns, in the file\'s order.',
+      'The first line is mostly numbers ("5.1", "3.5", " 1,4", "", "-2e-3"): the file seems to have no header row. If its columns are the model\'s, in the model\'s order (sepal_length, sepal_width, petal_length, petal_width), choose "The file has no header row" under "How to read the file" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI); otherwise add a first line naming the columns, in the file\'s order.',
+    );
+    // A sheet's row 1 is no line; on the upload page the option is above, and the API's and the CLI's are noise.
+    expect(noHeaderHint(['5.1', '3.5'], cols, { sheet: true, page: true })).toBe(
+      'Row 1 of the sheet is mostly numbers ("5.1", "3.5"): the sheet seems to have no header row. If its columns are the model\'s, in the model\'s order (sepal_length, sepal_width, petal_length, petal_width), tick "The file has no header row" under "How to read the file" above; otherwise add a first row naming the columns, in the sheet\'s order.',
     );
     expect(noHeaderHint(['', ''], cols)).toBe('');
     expect(noHeaderHint(['2024', 'x1', 'x2'], cols)).toBe('');

@@ -195,11 +195,12 @@ async function checkFile(): Promise<void> {
         const fitting = otherModelsTaking(reading.header, model);
         if (fitting.length > 0)
           lines.push(['The file’s columns fit another model: ', ...fitting.flatMap((m, i) => [...(i ? [' '] : []), useModelButton(m)])]);
-        if (missing.length === model.columns.length && !hinted) {
+        // The header is fine when another model takes it: no advice about title lines or a missing header row.
+        if (missing.length === model.columns.length && !hinted && fitting.length === 0) {
           // Not one name matches: the line read as the header may be a title above it (the server says the same).
           const shown = reading.header.slice(0, 8).map((h) => `"${showInvisible(h.length > 60 ? `${h.slice(0, 57)}...` : h)}"`);
           const more = reading.header.length > 8 ? ` and ${reading.header.length - 8} more` : '';
-          const noHeader = printedTableHint(reading.header) || noHeaderHint(reading.header, model.columns);
+          const noHeader = printedTableHint(reading.header) || noHeaderHint(reading.header, model.columns, { page: true });
           lines.push([
             noHeader ||
               `None of them is in the header as read, ${shown.join(', ')}${more}: if the column names are on a later line, delete the lines above them.`,

@@ -15,7 +15,10 @@ export function idempotencyKeyHeader(req: Request): string | null {
   const values = req.headersDistinct['idempotency-key'];
   if (!values || values.length === 0) return null;
   if (values.length > 1) throw refuse('invalid', 'invalid_idempotency_key', 'Send one Idempotency-Key header (this request has several).');
-  const raw = values[0]!.trim();
+  // Node reads header bytes as Latin-1: a key sent in UTF-8 (`clé`) is read back as UTF-8, so that its refusal
+  // quotes what was sent rather than `clÃ©` (only ASCII keys are taken).
+  const sent = values[0]!.trim();
+  const raw = /[^\x00-\x7f]/.test(sent) ? Buffer.from(sent, 'latin1').toString('utf8') : sent;
   const quoted = /^"((?:[^"\\]|\\["\\])*)"$/.exec(raw);
   if (!quoted && raw.startsWith('"')) {
     throw refuse(

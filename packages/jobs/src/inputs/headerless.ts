@@ -78,10 +78,13 @@ export async function refuseHeaderReadAsData(
     if (fields !== null) break;
   }
   if (fields === null || !planColumns(model.schema, fields).ok) return;
+  // The model's names, not the whole line: a column after them (`species`) is no column the model reads.
+  const named = model.schema.inputs.flatMap((input) => input.columns ?? []);
+  const line = layout.format === 'xlsx' ? ["The sheet's first row", 'that row'] : ["The file's first line", 'that line'];
   throw new DomainError(
     'unprocessable',
     'header_option',
-    `The file's first line names the columns the model reads (${fields.slice(0, 6).join(', ')}${fields.length > 6 ? '…' : ''}): it is a header row, ` +
-      `but the file was sent as having none, which would read that line as data. Upload it again without ${HEADERLESS_OPTION}.`,
+    `${line[0]} names the columns the model reads (${named.slice(0, 6).join(', ')}${named.length > 6 ? '…' : ''}): it is a header row, ` +
+      `but the file was sent as having none, which would read ${line[1]} as data. Upload it again without ${HEADERLESS_OPTION}.`,
   );
 }
