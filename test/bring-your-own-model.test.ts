@@ -573,15 +573,31 @@ describe('the admin page', () => {
     const refused = await evil.text();
     expect(refused).toMatch(/(posix|os)\.system/);
     expect(refused).toContain('value="kept &lt;b&gt;here&lt;/b&gt;"');
+    // The answer to the form, far down the page: its box takes the focus, which brings it into view (it was found
+    // about 3,900 pixels below where the page opened, with nothing in view).
+    expect(refused).toMatch(/<div class="error-box" role="alert" id="model-error" tabindex="-1" autofocus><p>[^<]*(posix|os)\.system/);
 
     const ok = await post({ _csrf: csrf, name: 'byom-form', description: 'from the form' }, ubj, 'diabetes.ubj');
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/admin?registered=byom-form%401#models');
     const page = await (await fetch(platform.url(ok.headers.get('location')!), { headers: { cookie } })).text();
     expect(page).toContain('Registered byom-form@1.');
-    expect(page).not.toContain('registration-note');
+    // What was converted, as the API's `converted` says it (the README promises it on /admin too), in the notice and
+    // folded in the version's row; no other note (a first version).
+    const { converted } = ((await (await fetch(platform.url('/api/models/byom-form'))).json()) as { latest: { converted: string[] } })
+      .latest;
+    expect(converted.length).toBeGreaterThan(0);
+    const escaped = (t: string) =>
+      t.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll("'", '&#39;').replaceAll('"', '&quot;');
+    const firstNotice = /<div class="notice" role="status" id="registered">.*?<\/div>/s.exec(page)?.[0] ?? '';
+    expect(firstNotice).toBe(
+      `<div class="notice" role="status" id="registered"><p>Registered byom-form@1.</p>${converted.map((n) => `<p class="registration-note">${escaped(n)}</p>`).join('')}</div>`,
+    );
     const row = /<tr data-model="byom-form" data-version="1">.*?<\/tr>/s.exec(page)?.[0] ?? '';
     expect(row).toContain('xgboost 1.7.4 (UBJSON)');
+    expect(row).toContain(
+      `<details class="converted"><summary>converted</summary><ul>${converted.map((n) => `<li>${escaped(n)}</li>`).join('')}</ul></details>`,
+    );
     expect(row).toContain('href="/api/models/byom-form/versions/1/original"');
     expect(page).toMatch(/<tr data-model="byom-churn-hgb" data-version="1">.*?scikit-learn 1\.2\.1 \(joblib\)/s);
     expect(page).toMatch(/<tr data-model="iris-logreg" data-version="1">.*?<td data-format="onnx">ONNX<\/td>/s);

@@ -1180,6 +1180,30 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
     for (const id of ['model-input', 'file-input', 'email-input', 'submit-button']) expect(reached).toContain(id);
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
+    // The focus ring stands out from the page and the card it is on (WCAG 1.4.11, 3:1; it was #9db7f5, 2:1 on white).
+    const colors = await page.evaluate(() => {
+      const focused = document.activeElement!;
+      const card = focused.closest('.card') ?? document.body;
+      return [
+        getComputedStyle(focused).outlineColor,
+        getComputedStyle(card).backgroundColor,
+        getComputedStyle(document.body).backgroundColor,
+      ];
+    });
+    const luminance = (css: string) => {
+      const [r, g, b] = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((v) => {
+        const c = Number(v) / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const contrast = (a: string, b: string) => {
+      const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+      return (hi! + 0.05) / (lo! + 0.05);
+    };
+    for (const background of colors.slice(1).filter((c) => c !== 'rgba(0, 0, 0, 0)')) {
+      expect(contrast(colors[0]!, background), `${colors[0]} on ${background}`).toBeGreaterThanOrEqual(3);
+    }
     await page.close();
   });
 

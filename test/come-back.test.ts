@@ -222,6 +222,9 @@ describe('email me my links', () => {
     const page = await res.text();
     expect(page).toContain('<h1>Check your inbox</h1>');
     expect(page).toContain('If this address has jobs on this server');
+    // Its address opened again (a reload, a bookmark): the form (was 405 "GET is not allowed on /links: use POST").
+    const again = await fetch(platform.url('/links'), { redirect: 'manual' });
+    expect([again.status, again.headers.get('location')]).toEqual([303, '/#email-links']);
   });
 });
 

@@ -51,6 +51,14 @@ export function registerComeBackRoutes({ route, errors, text, seeOther, adminSec
   });
   route({
     method: 'get',
+    path: '/links',
+    operationId: 'linksFormAgain',
+    summary: 'The “check your inbox” page’s address opened again: back to the form',
+    tags: ['pages'],
+    responses: { 303: seeOther('To the home page’s “Lost a link?” form.') },
+  });
+  route({
+    method: 'get',
     path: '/favicon.ico',
     operationId: 'favicon',
     summary: 'The icon browsers ask for',

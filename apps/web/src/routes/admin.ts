@@ -102,6 +102,7 @@ export function admin(ctx: WebContext): Router {
         libraryVersion: m.libraryVersion,
         original: m.original ? originalPath(m) : null,
         registeredBy: m.registeredBy,
+        converted: m.converted,
       });
       byName.set(m.name, entry);
     }
@@ -279,7 +280,8 @@ export function admin(ctx: WebContext): Router {
   async function justRegistered(raw: unknown): Promise<{ shown: string; notes: string[] } | null> {
     const m = typeof raw === 'string' ? /^([a-z0-9][a-z0-9._-]{0,63})@([1-9][0-9]{0,8})$/.exec(raw) : null;
     const model = m && (await findModelVersion(ctx.jobs.pool, m[1]!, Number(m[2])));
-    return m && model ? { shown: m[0], notes: await registrationNotes(ctx.jobs.pool, model) } : null;
+    // What was converted first (the API's `converted`), then what the registration noted of the version.
+    return m && model ? { shown: m[0], notes: [...model.converted, ...(await registrationNotes(ctx.jobs.pool, model))] } : null;
   }
 
   return router;

@@ -33,6 +33,12 @@ export function comeBack(ctx: WebContext): Router {
     res.set('cache-control', 'no-store').type('html').send(linksSentPage(message, email.trim()));
   });
 
+  // The page that says the email is on its way, opened again (a reload after the back button, a bookmark, its
+  // address copied): the form it came from, not "GET is not allowed".
+  router.get('/links', (_req, res) => {
+    res.redirect(303, '/#email-links');
+  });
+
   router.get('/favicon.ico', (_req, res) => {
     res.sendFile(favicon, { maxAge: ctx.config.env === 'production' ? '1d' : 0, headers: { 'content-type': 'image/x-icon' } });
   });

@@ -23,6 +23,8 @@ export interface AdminModelView {
     original: string | null;
     /** The API key that registered the version (its id, name and prefix); null: the admin. */
     registeredBy: { keyId: string; name: string; prefix: string } | null;
+    /** What was converted into the graph the workers run (the API's `converted`); empty for an ONNX upload. */
+    converted: string[];
   }[];
 }
 
@@ -108,12 +110,18 @@ function removeButton(csrf: string | null | undefined, name: string, version?: n
   return html`<details class="confirm-remove"><summary>${version === undefined ? 'Remove model…' : 'Remove…'}</summary><form method="post" action="${action}">${csrfField(csrf)}<p>${what} leaves the upload form, the API and the CLI at once, for good; jobs already made with it finish and keep their results.</p><button class="danger small" type="submit">Remove ${what}</button></form></details>`;
 }
 
+/** A version's conversion notes, folded under the format it came in (long: a pipeline's steps, one each). */
+function convertedNotes(notes: string[]): SafeHtml | null {
+  if (notes.length === 0) return null;
+  return html`<details class="converted"><summary>converted</summary><ul>${notes.map((n) => html`<li>${n}</li>`)}</ul></details>`;
+}
+
 function modelsTable(models: AdminModelView[], csrf?: string | null): SafeHtml {
   if (models.length === 0) return html`<p class="muted">No models registered.</p>`;
   const rows = models.flatMap((m) =>
     m.versions.map(
       (v, i) =>
-        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}${v.registeredBy && html`<br><span class="muted" data-registered-by="${v.registeredBy.keyId}">by key ${v.registeredBy.name} (${v.registeredBy.prefix}…)</span>`}</td><td class="description" title="${v.description}">${v.description}</td><td>${removeButton(csrf, m.name, v.version)}${i === 0 && m.versions.length > 1 && removeButton(csrf, m.name)}</td></tr>`,
+        html`<tr data-model="${m.name}" data-version="${v.version}"><td>${i === 0 && html`<strong>${m.name}</strong>`}</td><td>v${v.version}${i === 0 && html` <span class="badge">latest</span>`}</td><td>${v.task}</td><td data-format="${v.format}">${sourceText(v)}${convertedNotes(v.converted)}</td><td>${v.original ? html`<a href="${v.original}" download>original</a>` : muted('—')}</td><td><code title="${v.sha256}">${v.sha256.slice(0, 12)}</code></td><td>${adminTime(v.createdAt)}${v.registeredBy && html`<br><span class="muted" data-registered-by="${v.registeredBy.keyId}">by key ${v.registeredBy.name} (${v.registeredBy.prefix}…)</span>`}</td><td class="description" title="${v.description}">${v.description}</td><td>${removeButton(csrf, m.name, v.version)}${i === 0 && m.versions.length > 1 && removeButton(csrf, m.name)}</td></tr>`,
     ),
   );
   return adminTable(
@@ -126,12 +134,13 @@ function modelsTable(models: AdminModelView[], csrf?: string | null): SafeHtml {
 function modelForm(opts: AdminPageOptions): SafeHtml | null {
   if (!opts.csrf) return null;
   const f = opts.modelForm ?? {};
+  // A refusal is the page's answer to the form, far down the page: its box takes the focus, which brings it into view.
   return html`<details class="new-model"${opts.modelError ? html` open` : null}><summary>Register a model</summary>
-${errorBox(opts.modelError)}
+${opts.modelError && html`<div class="error-box" role="alert" id="model-error" tabindex="-1" autofocus><p>${opts.modelError}</p></div>`}
 <form method="post" action="/admin/models" enctype="multipart/form-data" class="card admin-form">
   ${csrfField(opts.csrf)}
   <label>Model file: ONNX (.onnx), scikit-learn saved with pickle or joblib (.pkl, .joblib), XGBoost saved with save_model (.json, .ubj) <input type="file" name="file" required></label>
-  <label>Name (a new version is added when it exists) <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\\-]{0,63}" value="${f.name}" placeholder="churn"></label>
+  <label>Name (a new version is added when it exists) <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\\-]{0,63}" title="Lowercase letters, digits, '.', '_' and '-', starting with a letter or a digit; at most 64 characters" value="${f.name}" placeholder="churn"></label>
   <label>Feature names, comma-separated (only for a model whose file does not name its columns) <input type="text" name="features" value="${f.features}" placeholder="age,income,score"></label>
   <label>Description (optional) <input type="text" name="description" maxlength="2000" value="${f.description}"></label>
   <p class="muted">The format is found from the file's content. Pickles are read as data and never run: only scikit-learn estimators and numpy arrays are accepted, anything else is refused by name.</p>
@@ -182,7 +191,7 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
     html`<details class="new-schedule"${opts.error ? html` open` : null}><summary>Add a schedule</summary>
 <form method="post" action="/admin/schedules" class="card admin-form">
   ${csrfField(opts.csrf)}
-  <label>Name <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\\-]{0,63}" value="${f.name}" placeholder="nightly-iris"></label>
+  <label>Name <input type="text" name="name" required pattern="[a-z0-9][a-z0-9._\\-]{0,63}" title="Lowercase letters, digits, '.', '_' and '-', starting with a letter or a digit; at most 64 characters" value="${f.name}" placeholder="nightly-iris"></label>
   <label>Source: an absolute path the workers can read, or an http(s) URL <input type="text" name="source" required value="${f.source}" placeholder="/srv/exports/daily.csv"></label>
   <label>Model (name, or name@version) <input type="text" name="model" required value="${f.model}" placeholder="iris-logreg"></label>
   <label>Cron (5 fields, or 6 with seconds first) <input type="text" name="cron" required value="${f.cron}" placeholder="0 2 * * *"></label>
