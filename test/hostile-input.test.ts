@@ -204,7 +204,6 @@ describe('refused at upload with a clear 4xx', () => {
       messageMatch: /HTML/,
     }));
   it('a quote never closed', () => refused(iris.replace('4.9,3.0', '"4.9,3.0'), 422, 'unterminated_quote', { messageMatch: /line 3/ }));
-  it('bare CR line endings (old Mac)', () => refused(iris.replaceAll('\n', '\r'), 422, 'unsupported_newline'));
   it('duplicate column names', () => refused(iris.replace('species', 'sepal_length'), 422, 'duplicate_column'));
   it('columns the model needs are missing', () =>
     refused(iris.replace('petal_width', 'petal_w'), 422, 'missing_columns', { messageMatch: /petal_width/ }));

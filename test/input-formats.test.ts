@@ -921,6 +921,37 @@ describe('edge cases, each format', () => {
     expect(encoding.message).toContain('"encoding"');
   });
 
+  it('old Mac line ends (a bare CR: Excel for Mac\'s "CSV (Macintosh)") are read as pandas reads them, in any encoding', async () => {
+    // Were refused (unsupported_newline), and with them the Mac Roman files the encoding option names.
+    const lf = await iris();
+    const plain = await scored(platform, Buffer.from(lf), { fields: IRIS, filename: 'iris.csv' });
+    const mac = await scored(platform, Buffer.from(lf.replaceAll('\n', '\r')), { fields: IRIS, filename: 'mac.csv' });
+    expect(mac.done.rows).toEqual(plain.done.rows);
+    expect(mac.done.input.notes).toContain(
+      'Its lines end with a carriage return alone (old Mac line ends, as Excel for Mac\'s "CSV (Macintosh)" writes them): read as line breaks; the results\' lines end with a line feed.',
+    );
+    expect(plain.done.input.notes.join(' ')).not.toContain('carriage return');
+    const plainCsv = (await results(platform, plain.job, 'csv')).toString('utf8');
+    expect((await results(platform, mac.job, 'csv')).toString('utf8')).toBe(plainCsv);
+    // Mac Roman text with CR lines, a name in it (é is 0x8E there), chosen as such: its text as pandas reads it.
+    const head = lf.split('\n')[0]!;
+    const rows = lf.trimEnd().split('\n').slice(1, 4);
+    const roman = Buffer.concat([
+      Buffer.from(`${head},note\r`),
+      ...rows.map((r) => Buffer.concat([Buffer.from(`${r},caf`), Buffer.from([0x8e]), Buffer.from('\r')])),
+    ]);
+    const { job, done } = await scored(platform, roman, { fields: { ...IRIS, encoding: 'macintosh' }, filename: 'roman.csv' });
+    expect(done.rows).toEqual({ total: 3, processed: 3, failed: 0 });
+    expect((await resultsJsonl(platform, job)).map((r) => r.note)).toEqual(['café', 'café', 'café']);
+    // A line broken inside a quoted cell (CR too, in such a file): one row, its line break an LF.
+    const quoted = await scored(platform, Buffer.from(`${head},note\r${rows[0]},"two\rlines"\r${rows[1]},x\r`), {
+      fields: IRIS,
+      filename: 'quoted.csv',
+    });
+    expect(quoted.done.rows).toEqual({ total: 2, processed: 2, failed: 0 });
+    expect((await resultsJsonl(platform, quoted.job)).map((r) => r.note)).toEqual(['two\nlines', 'x']);
+  });
+
   it('the sample files come in CSV, JSON Lines and Excel, and each is accepted', async () => {
     for (const format of ['csv', 'jsonl', 'xlsx']) {
       const res = await fetch(platform.url(`/models/iris-logreg/sample.${format}`));

@@ -56,3 +56,4 @@ export { drained } from './drained.js';
 export { writeResultsJsonl } from './results-jsonl.js';
 export { type ParquetResultsOptions, writeResultsParquet } from './results-parquet.js';
 export { writeResultsXlsx, XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS, type XlsxResultsOptions } from './results-xlsx.js';
+export { CrLineEnds } from './cr-line-ends.js';

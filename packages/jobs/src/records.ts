@@ -68,6 +68,8 @@ const CsvInputLayout = z.object({
   headerless: z.literal(true).optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
   encoding: z.string().min(1).optional(),
+  /** Its lines ended with a bare CR (old Mac line ends): stored with LF in their place (CrLineEnds; the notes say so). */
+  crLineEnds: z.literal(true).optional(),
   compression: Compression,
 });
 

@@ -191,6 +191,12 @@ const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicol
  */
 export function headerOfText(text: string, complete: boolean, delimiter?: Delimiter): HeaderReading {
   text = text.replace(/^\ufeff/, '');
+  // Old Mac line ends (a bare CR), decided by the first line end, read as line breaks as the server reads them
+  // (@batchcast/formats' CrLineEnds).
+  const firstEnd = /[\r\n]/.exec(text);
+  if (firstEnd?.[0] === '\r' && (text[firstEnd.index + 1] !== undefined || complete) && text[firstEnd.index + 1] !== '\n') {
+    text = text.replace(/\r(?!\n)/g, '\n');
+  }
   // Excel's `sep=;` first line, as the server reads it (sep-line.ts of @batchcast/csv): the delimiter, and the
   // header on the next line.
   const sep = /^sep=([^\r\n\u0080-\uffff])\r?\n/i.exec(text);
@@ -231,14 +237,6 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
   const end = ends[0]!;
   if (header.length > MAX_COLUMNS) return tooManyColumns();
   if (end > MAX_HEADER_BYTES) return headerTooLong();
-  // Lines ended by a bare CR (old Mac line endings): the server refuses them (unsupported_newline), in its words.
-  if (text[end] === '\r' && text[end + 1] !== '\n' && (end + 1 < text.length || complete)) {
-    const line = (sep ? 2 : 1) + (text.slice(0, end).match(/\r\n|\r|\n/g)?.length ?? 0);
-    return {
-      kind: 'error',
-      error: `Line ${line} ends with a bare carriage return (old Mac line endings, e.g. Excel "CSV (Macintosh)"): save the file as "CSV UTF-8 (comma delimited)".`,
-    };
-  }
   const named = header.map((name, i) => (name === '' ? `Unnamed: ${i}` : name));
   // Read as the server reads it: the later of two names equal ignoring case renamed as pandas renames it
   // (`note.1`), and refused only when the model needs one of them (duplicateModelColumn).

@@ -43,6 +43,7 @@ export function describeInput(layout: JobLayout): InputDescription {
       const notes = [
         ...(layout.headerless ? [headerlessNote(layout.header, 'file', 'line')] : []),
         ...(encoding === undefined ? [] : [encodingNote(encoding)]),
+        ...(layout.crLineEnds ? [CR_LINE_ENDS_NOTE] : []),
         ...(layout.decimalUndecided ? [UNDECIDED_DECIMAL_NOTE] : []),
         ...(layout.decimalAmbiguous === undefined ? [] : [ambiguousDecimalNote(layout.decimalAmbiguous, dialect.decimal)]),
         ...(layout.ignoredSheet === undefined ? [] : [ignoredSheetNote(layout.ignoredSheet, 'a CSV file')]),
@@ -108,6 +109,10 @@ function headerlessNote(header: readonly string[], what: 'file' | 'sheet', first
     `model's order and named after the model's (${shown}). The results start with a header row of those names.`
   );
 }
+
+/** What a job says of a file whose lines ended with a bare carriage return. */
+export const CR_LINE_ENDS_NOTE =
+  'Its lines end with a carriage return alone (old Mac line ends, as Excel for Mac\'s "CSV (Macintosh)" writes them): read as line breaks; the results\' lines end with a line feed.';
 
 /** A `sheet` chosen for a file that is not a workbook: it was read all the same, the choice unused. */
 export function ignoredSheetNote(sheet: string, what: string): string {

@@ -1,5 +1,5 @@
 import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, type CsvLayout, CsvScanner, type HeaderDuplicate } from '@batchcast/csv';
-import { TextToUtf8 } from '@batchcast/formats';
+import { CrLineEnds, TextToUtf8 } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
 import type { CsvJobLayout } from '../records.js';
 import { ChunkRelease } from './chunk-release.js';
@@ -16,10 +16,13 @@ import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices } from './sto
  */
 export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
   const toUtf8 = new TextToUtf8(step.choices.encoding ?? null);
+  // Old Mac line ends (a bare CR) read as pandas reads them: LF in their place, before the scan.
+  const lineEnds = new CrLineEnds();
   const sheet = step.choices.sheet;
   const layoutOf = (scanned: CsvHeadLayout): CsvJobLayout => {
     const encoding = toUtf8.encoding;
-    const layout = encoding === 'utf-8' || encoding === null ? csvJobLayout(scanned) : { ...csvJobLayout(scanned), encoding };
+    const text = lineEnds.converted ? { ...csvJobLayout(scanned), crLineEnds: true as const } : csvJobLayout(scanned);
+    const layout = encoding === 'utf-8' || encoding === null ? text : { ...text, encoding };
     // A sheet chosen for a file that has none: read all the same, and said in the job's notes.
     return sheet === undefined ? layout : { ...layout, ignoredSheet: sheet };
   };
@@ -34,7 +37,7 @@ export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
   const onStored = release ? (bytes: number) => release.stored(bytes) : undefined;
   const scanner = csvScanner(step.chunkRows, step.choices, onChunk);
   const check = step.headerCheck;
-  return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, [toUtf8], onStored);
+  return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, [toUtf8, lineEnds], onStored);
 }
 
 /**
