@@ -136,6 +136,8 @@ export function xlsxToCsv(source: ByteSource, opts: XlsxToCsvOptions = {}): Xlsx
   return { stream: Readable.from(run(), { objectMode: false }), summary };
 }
 
+/** A number cell's shortest text that is a whole number int64 holds exactly (within 2^53, as a double holds it). */
+const WHOLE_NUMBER = /^-?(0|[1-9][0-9]{0,14})$/;
 const NUMBER = 1;
 const STRING = 2;
 const DATE = 4;
@@ -174,6 +176,8 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
     let first = 0;
     let width = 0;
     let kinds: number[] = [];
+    /** Per column, how many of its data cells hold a whole number (WHOLE_NUMBER): every row's makes it int64. */
+    let wholeNumbers: number[] = [];
     let rows = 0;
     let sheetRows: [number, number][] | null = [];
     const formulaCells: [number, number, string][] = [];
@@ -249,6 +253,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       // A missing-value marker (NA, NULL, #N/A…) is a missing value for the model, as an empty cell is: it does not make
       // a column of numbers text (pandas.read_excel reads that column as numbers with NaN).
       if (inData && !(kind === STRING && isMissingMarker(text, 'pandas'))) kinds[col] = kinds[col]! | kind;
+      if (inData && kind === NUMBER && WHOLE_NUMBER.test(text)) wholeNumbers[col] = wholeNumbers[col]! + 1;
       return text;
     };
 
@@ -262,6 +267,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
         if (valued.length === 0) return;
         ({ header, first, width } = positionalHeader(valued, row, leftmost, where, opts.maxColumns ?? 16384));
         kinds = new Array<number>(width).fill(0);
+        wholeNumbers = new Array<number>(width).fill(0);
         out += `${header.map(canonicalField).join(',')}\n`;
         // This row is the first record: read on below.
       } else if (header === null) {
@@ -277,6 +283,7 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
           duplicates: duplicateColumns,
         } = headerOf(cells, texts, row, leftmost, merges, where, opts.maxColumns ?? 16384, notes));
         kinds = new Array<number>(width).fill(0);
+        wholeNumbers = new Array<number>(width).fill(0);
         out += `${header.map(canonicalField).join(',')}\n`;
         return;
       }
@@ -369,7 +376,9 @@ async function* transcode(source: ByteSource, opts: XlsxToCsvOptions): AsyncGene
       headerRow,
       header: header as string[],
       columnKinds,
-      columnTypes: kinds.map(resultTypeOf),
+      // A column of whole numbers in every row is int64, as pandas.read_excel reads it (openpyxl's whole floats are
+      // ints there); one with an empty cell or a fraction is float64 (`100001.0` was what an id column came back as).
+      columnTypes: kinds.map((bits, col) => (bits === NUMBER && wholeNumbers[col] === rows ? 'int64' : resultTypeOf(bits))),
       widerRows,
       duplicateColumns,
       rows,

@@ -221,7 +221,11 @@ wb.save(path('from_column_c'))
 wb = openpyxl.Workbook(); ws = wb.active
 for ref, v in {'C1': 'a', 'D1': 'b', 'C2': 1, 'D2': 2}.items(): ws[ref] = v
 wb.save(path('empty_columns_a_b'))
-out = {}
+# Whole numbers in every row, one row without one, and a fraction among whole numbers.
+wb = openpyxl.Workbook(); ws = wb.active
+for r in [['id', 'gap', 'mixed', 'big'], [100001, 1, 1, 123456789012345], [100002, None, 2.5, -7], [100003, 3, 3, 0]]: ws.append(r)
+wb.save(path('whole_numbers'))
+out = {'dtypes': {name: [str(t) for t in pd.read_excel(path(name)).dtypes] for name in ['index', 'whole_numbers']}}
 for name in ['index', 'multiindex_rows', 'empty_text_a1', 'from_column_c', 'empty_columns_a_b']:
     df = pd.read_excel(path(name))
     out[name] = [[c, bool(df[c].isna().all())] for c in df.columns]
@@ -235,7 +239,8 @@ print(json.dumps(out))`,
       return { csv, summary: await t.summary };
     };
     try {
-      for (const [name, columns] of Object.entries(pandas)) {
+      const { dtypes, ...layouts } = pandas as unknown as Record<string, [string, boolean][]> & { dtypes: Record<string, string[]> };
+      for (const [name, columns] of Object.entries(layouts)) {
         const firstWithValues = columns.findIndex(([, allMissing]) => !allMissing);
         expect((await read(name)).summary.header, name).toEqual(columns.slice(firstWithValues).map(([c]) => c));
       }
@@ -244,7 +249,14 @@ print(json.dumps(out))`,
       expect(index.summary.notes).toEqual([
         'header cell A1 is empty and the cells below it hold values (DataFrame.to_excel leaves the cell above its index empty): its column is named "Unnamed: 0", as pandas names it',
       ]);
-      expect(index.summary.columnTypes).toEqual(['double', 'double', 'string']);
+      // Typed as pandas.read_excel types them: a column of whole numbers in every row is int64 (an id column came back
+      // as 100001.0, a double), one with a gap or a fraction float64.
+      const pandasType: Record<string, string> = { int64: 'int64', float64: 'double', object: 'string' };
+      expect(index.summary.columnTypes).toEqual(dtypes.index!.map((t) => pandasType[t]));
+      expect(index.summary.columnTypes).toEqual(['int64', 'double', 'string']);
+      const whole = await read('whole_numbers');
+      expect(whole.summary.columnTypes).toEqual(dtypes.whole_numbers!.map((t) => pandasType[t]));
+      expect(whole.summary.columnTypes).toEqual(['int64', 'double', 'double', 'int64']);
       expect((await read('multiindex_rows')).csv).toBe('Unnamed: 0,Unnamed: 1,v\nx,1,1\n,2,2\ny,1,3\n');
       expect((await read('empty_text_a1')).csv).toBe('Unnamed: 0,a,b\nid1,1,2\nid2,3,4\n');
       const fromC = await read('from_column_c');

@@ -305,7 +305,7 @@ function fieldOfRefusal(code: string | undefined): HTMLElement | undefined {
   if (code === 'invalid_email' || code === 'email_rate_limited') return emailInput;
   if (code === 'unknown_model') return select;
   if (code === 'sheet_not_found') return sheetInput ?? undefined;
-  if (code === 'invalid_decimal') return decimalInput ?? undefined;
+  if (code === 'invalid_decimal' || code === 'wrong_decimal') return decimalInput ?? undefined;
   if (code === 'wrong_delimiter' && delimiterInput?.value) return delimiterInput;
   if ((code === 'invalid_encoding' || code === 'invalid_text') && encodingInput?.value) return encodingInput;
   return undefined;

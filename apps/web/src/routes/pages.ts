@@ -139,7 +139,7 @@ function fieldOf(err: DomainError, choices: UploadChoices): FormField | undefine
   if (err.code === 'invalid_email' || err.code === 'email_rate_limited') return 'email';
   if (err.code === 'unknown_model') return 'model';
   if (err.code === 'sheet_not_found') return 'sheet';
-  if (err.code === 'invalid_decimal') return 'decimal';
+  if (err.code === 'invalid_decimal' || err.code === 'wrong_decimal') return 'decimal';
   if (err.code === 'header_option') return 'header';
   if (err.code === 'invalid_encoding' || (err.code === 'invalid_text' && choices.encoding !== undefined)) return 'encoding';
   if (err.code === 'wrong_delimiter' && choices.delimiter !== undefined) return 'delimiter';
