@@ -800,6 +800,17 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     expect(await page.$eval('#file-options', (d) => (d as HTMLDetailsElement).open)).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('sheet-input');
     expect(await invalidFields(page)).toEqual([{ id: 'sheet-input', describedBy: 'form-error' }]);
+    // A separator chosen that the file does not use: said before sending, as the server says it, the option marked
+    // (was "missing 4 columns… if the column names are on a later line, delete the lines above them").
+    await page.fill('#sheet-input', '');
+    await page.selectOption('#model-input', 'iris-logreg@1');
+    await page.selectOption('#delimiter-input', ';');
+    await page.setInputFiles('#file-input', path.join(examples, 'data/iris.csv'));
+    await expect
+      .poll(() => page.textContent('#file-check'))
+      .toContain("The file seems to use a comma (',') between its columns, not a semicolon (';') as chosen");
+    expect(await page.getAttribute('#delimiter-input', 'aria-invalid')).toBe('true');
+    expect(await page.textContent('#file-check')).not.toContain('later line');
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });

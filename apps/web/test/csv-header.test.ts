@@ -65,7 +65,8 @@ describe('headerOfText', () => {
   });
 
   it('takes the delimiter chosen on the form over detection', () => {
-    expect(headerOfText(iris, true, ';')).toMatchObject({ kind: 'header', header: [iris.split('\n')[0]] });
+    expect(headerOfText('a;b,c\n1;2,5\n3;4,5\n', true, ',')).toMatchObject({ kind: 'header', header: ['a;b', 'c'] });
+    expect(headerOfText('a;b,c\n1;2,5\n3;4,5\n', true, ';')).toMatchObject({ kind: 'header', header: ['a', 'b,c'] });
   });
 
   it('refuses a header without rows, as the server does', () => {
@@ -110,6 +111,22 @@ describe('headerOfText', () => {
       // Only part of a big file read: the server reads it.
       expect(headerOfText(text.slice(0, 100), false), name).toEqual({ kind: 'server', format: `pandas' to_json(orient='${layout}') JSON` });
     }
+  });
+
+  it('says a separator chosen that the file does not use, as the server does (wrong_delimiter), marking the option', () => {
+    // Was "missing 4 columns… if the column names are on a later line, delete the lines above them".
+    expect(headerOfText(iris, true, ';')).toEqual({
+      kind: 'error',
+      error:
+        "The file seems to use a comma (',') between its columns, not a semicolon (';') as chosen: choose comma as the column separator, or let it be detected.",
+      field: 'delimiter',
+    });
+    expect(headerOfText(iris.replaceAll(',', '\t'), true, '|')).toMatchObject({
+      error:
+        "The file seems to use a tab between its columns, not a pipe ('|') as chosen: choose tab as the column separator, or let it be detected.",
+    });
+    // A one-column file read as chosen is one column.
+    expect(headerOfText('name\nx\ny\n', true, ';')).toMatchObject({ kind: 'header', header: ['name'] });
   });
 
   it('reads JSON Lines keys (the union of the lines read) and JSON arrays', () => {

@@ -152,7 +152,7 @@ export function missingColumns(columns: string[], header: string[]): string[] {
 /** What the file was read as: a header to check, a refusal, or a format only the server reads. */
 export type HeaderReading =
   | { kind: 'header'; header: string[]; format: string; duplicates?: HeaderDuplicate[] }
-  | { kind: 'error'; error: string }
+  | { kind: 'error'; error: string /** The form's option at fault, when one is. */; field?: 'delimiter' }
   | { kind: 'server'; format: string };
 
 /** The `format` of a file that is no text and none of the binary formats the server reads: it will say what it is. */
@@ -235,6 +235,21 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
     return text.length > MAX_HEADER_BYTES ? headerTooLong() : LONGER;
   }
   const end = ends[0]!;
+  // A separator chosen that the file does not use: its header is one column holding another's (the server's
+  // wrong_delimiter, in its words); was "missing 4 columns… if the column names are on a later line…".
+  if (delimiter && header.length === 1 && !header[0]!.includes(delimiter)) {
+    const [used, count] = DELIMITERS.filter((x) => x !== delimiter)
+      .map((x) => [x, header[0]!.split(x).length - 1] as const)
+      .reduce((a, b) => (b[1] > a[1] ? b : a));
+    if (count > 0) {
+      const name = (x: Delimiter) => (x === '\t' ? 'tab' : `${DELIMITER_NAMES[x]} ('${x}')`);
+      return {
+        kind: 'error',
+        error: `The file seems to use a ${name(used)} between its columns, not a ${name(delimiter)} as chosen: choose ${DELIMITER_NAMES[used]} as the column separator, or let it be detected.`,
+        field: 'delimiter',
+      };
+    }
+  }
   if (header.length > MAX_COLUMNS) return tooManyColumns();
   if (end > MAX_HEADER_BYTES) return headerTooLong();
   const named = header.map((name, i) => (name === '' ? `Unnamed: ${i}` : name));

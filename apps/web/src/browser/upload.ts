@@ -162,8 +162,10 @@ async function checkFile(): Promise<void> {
       ]);
       return;
     }
-    if (reading.kind === 'error') problem = reading.error;
-    else if (headerInput?.checked) {
+    if (reading.kind === 'error') {
+      problem = reading.error;
+      if (reading.field === 'delimiter') markInvalid(delimiterInput ?? undefined);
+    } else if (headerInput?.checked) {
       // No header row: the first line is data, its first columns the model's in the model's order (as the server reads it).
       const n = reading.header.length;
       if (model.columns && checkColumns(model.columns, reading.header).missing.length === 0) {
