@@ -1091,6 +1091,23 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     }
   });
 
+  it('a download from a page left open after the job was deleted elsewhere says it was deleted, and downloads nothing', async () => {
+    // Was: the download got the server's 410 as a file (or nothing), and the page went on offering the results.
+    const { job } = await runClean(platform, 'iris.csv', { model: 'iris-logreg' });
+    const page = await desktop.newPage();
+    await page.goto(platform.url(job.links.page));
+    await page.waitForSelector('#job[data-watching="deletion"]');
+    expect((await fetch(platform.url(job.links.self), { method: 'DELETE' })).status).toBe(204);
+    const downloads: string[] = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    await page.click('#results-link');
+    await page.waitForSelector('#job[data-gone="yes"]');
+    expect(await page.textContent('#expiry')).toMatch(/deleted/);
+    expect(await page.isVisible('#results-link')).toBe(false);
+    expect(downloads).toEqual([]);
+    await page.close();
+  });
+
   it('styles the loopback development outbox, its long lines wrapped on a desktop and on a phone', async () => {
     // The outbox app as the server listens with it on DEV_OUTBOX_PORT, over this platform's emails.
     const ctx = { config: { env: 'test', storage: { dataDir: platform.dataDir } } } as unknown as WebContext;

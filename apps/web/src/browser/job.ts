@@ -188,6 +188,29 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && !gone && lastJob && !isActive(lastJob.status)) pollIn(0);
 });
 
+// ---- downloading ---------------------------------------------------------------------------------------
+
+// A download from a page left open after the job was deleted elsewhere (the API, the CLI, another tab) got the
+// server's 410 as a file, or nothing, and the page said nothing. The job is asked for first (its status, cheap:
+// never the download itself, which may start a typed file's thread); gone, the page says so instead.
+root.addEventListener('click', async (e) => {
+  const link = (e.target as Element | null)?.closest<HTMLAnchorElement>('a[download]');
+  if (!link || gone) return;
+  if (link.dataset.checked === 'yes') {
+    delete link.dataset.checked; // the click that follows the check: the browser downloads
+    return;
+  }
+  e.preventDefault();
+  const res = await fetch(statusUrl, { headers: { accept: 'application/json' }, cache: 'no-store' }).catch(() => null);
+  if (res && (res.status === 404 || res.status === 410)) {
+    const body = (await res.json().catch(() => null)) as ErrorBody | null;
+    showGone(body?.error?.message || deletedText(lastJob?.expiresAt ?? null, retentionDays, undefined, lastJob?.status === 'succeeded'));
+    return;
+  }
+  link.dataset.checked = 'yes';
+  link.click();
+});
+
 // ---- deleting ----------------------------------------------------------------------------------------
 
 // The form posts itself (the <details> is the confirm step, with or without JavaScript); the page it lands on
