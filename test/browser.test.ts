@@ -1300,4 +1300,29 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       }
     }
   });
+
+  it('offers the earlier version of the chosen model that takes the file, first, as the server names it', async () => {
+    // A new version reading other columns (v2 a diabetes model over v1 an iris one): the check offered only other
+    // models ("Use iris-logreg"), never versioned@1, which the API's refusal names.
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    for (const file of ['iris-logreg.onnx', 'diabetes-gbr.onnx']) {
+      const form = new FormData();
+      form.set('name', 'versioned');
+      form.set('file', fileBlob(await readFile(path.join(examples, 'models', file))), file);
+      const res = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+    const page = await open(desktop, '/');
+    await page.selectOption('#model-input', 'versioned@2');
+    await page.setInputFiles('#file-input', path.join(examples, 'data', 'iris.csv'));
+    await expect.poll(() => page.textContent('#file-check')).toContain('missing');
+    const offered = await page.locator('#file-check button.use-model').allTextContents();
+    expect(offered[0]).toBe('Use versioned@1');
+    expect(offered).toContain('Use iris-logreg');
+    await page.click('#file-check button.use-model >> nth=0');
+    expect(await page.inputValue('#model-input')).toBe('versioned@1');
+    await expect.poll(() => page.textContent('#file-check')).toContain('needs are there');
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
 });

@@ -58,6 +58,8 @@ interface ModelChoice {
   value: string;
   columns: string[] | null;
   sample: string;
+  /** One of the "Earlier versions": named by its version (`name@1`) where it is offered. */
+  earlier: boolean;
 }
 
 function modelOf(option: HTMLOptionElement | undefined): ModelChoice {
@@ -68,7 +70,13 @@ function modelOf(option: HTMLOptionElement | undefined): ModelChoice {
     columns = null;
   }
   // The value is `name@version` (what is sent); the name alone is what the page says.
-  return { name: option?.dataset.name ?? '', value: option?.value ?? '', columns, sample: option?.dataset.sample ?? '' };
+  return {
+    name: option?.dataset.name ?? '',
+    value: option?.value ?? '',
+    columns,
+    sample: option?.dataset.sample ?? '',
+    earlier: option?.parentElement instanceof HTMLOptGroupElement,
+  };
 }
 const selectedOption = (): HTMLOptionElement | undefined => select.options[select.selectedIndex];
 const selectedModel = (): ModelChoice => modelOf(selectedOption());
@@ -99,14 +107,18 @@ function sampleLink(model: ModelChoice): HTMLAnchorElement {
 }
 
 /**
- * The other models (their latest versions: the select's own options, not those under "Earlier versions") that take every
- * column of `header`, as the server's refusal names them: a file chosen with the wrong model (churn data with the iris
- * model) was told only what it lacked. At most three.
+ * The other models and versions that take every column of `header`, as the server's refusal names them: a file chosen
+ * with the wrong model (churn data with the iris model) was told only what it lacked. At most three.
  */
 function otherModelsTaking(header: string[], chosen: ModelChoice): ModelChoice[] {
-  return [...select.querySelectorAll<HTMLOptionElement>(':scope > option')]
-    .map(modelOf)
-    .filter((m) => m.name !== chosen.name && m.columns !== null && checkColumns(m.columns, header).missing.length === 0)
+  const fits = (m: ModelChoice) => m.value !== chosen.value && m.columns !== null && checkColumns(m.columns, header).missing.length === 0;
+  const models = [...select.querySelectorAll<HTMLOptionElement>('option')].map(modelOf).filter(fits);
+  // An earlier version of the chosen model first (a new version that reads other columns: the API names the one
+  // the file was made for, and so does this page now), then the other models, then their earlier versions.
+  const rank = (m: ModelChoice) => (m.name === chosen.name ? 0 : m.earlier ? 2 : 1);
+  return models
+    .filter((m) => m.name !== chosen.name || m.earlier)
+    .sort((a, b) => rank(a) - rank(b))
     .slice(0, 3);
 }
 
@@ -115,7 +127,7 @@ function useModelButton(model: ModelChoice): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'secondary use-model';
-  button.textContent = `Use ${model.name}`;
+  button.textContent = `Use ${model.earlier ? model.value : model.name}`;
   button.addEventListener('click', () => {
     select.value = model.value;
     select.dispatchEvent(new Event('change'));
