@@ -135,7 +135,7 @@ describe('a results download that cannot read its input', () => {
     const accepted = (await res.json()) as AcceptedJob;
     const done = await waitForEnd(platform, accepted.links.self);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/Rows \d+ to 6000 cannot be read from the file: column "note" of the Parquet file cannot be read/);
+    expect(done.error).toMatch(/Rows [\d,]+ to 6,000 cannot be read from the file: column "note" of the Parquet file cannot be read/);
     expect(platform.output).not.toMatch(/uncaught exception/);
   });
 

@@ -216,7 +216,7 @@ describe('a Parquet file damaged in its last row group', () => {
     const done = (await loadJob(ctx.pool, job.id))!;
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(
-      /^Rows 4097 to 6000 cannot be read from the file: column "petal_width" of the Parquet file cannot be read \(.+\); write the file again .* and upload it\.$/,
+      /^Rows 4,097 to 6,000 cannot be read from the file: column "petal_width" of the Parquet file cannot be read \(.+\); write the file again .* and upload it\.$/,
     );
     expect(done.error).not.toMatch(/our side|attempts|try again later/);
     // The owner's email says the same: write the file again, not "a problem on our side, not in your file".
@@ -235,7 +235,7 @@ describe('a Parquet file damaged in a column the model does not use', () => {
     await finaliseJob(ctx, job.id);
     const done = (await loadJob(ctx.pool, job.id))!;
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/^Rows 4097 to 6000 cannot be read from the file: column "note" of the Parquet file cannot be read/);
+    expect(done.error).toMatch(/^Rows 4,097 to 6,000 cannot be read from the file: column "note" of the Parquet file cannot be read/);
   });
 });
 

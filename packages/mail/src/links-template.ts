@@ -30,8 +30,10 @@ const STATUS: Record<JobLinkItem['status'], string> = {
   cancelled: 'cancelled',
 };
 
+/** When the job's data goes: its results, or, for a job that ended without any (failed, cancelled), the job itself. */
 function expiry(job: JobLinkItem, days: number): string {
-  return job.expiresAt ? `results kept until ${utcText(job.expiresAt)}` : `results kept ${days} day${days === 1 ? '' : 's'} after it ends`;
+  const what = job.status === 'failed' || job.status === 'cancelled' ? 'the job kept' : 'results kept';
+  return job.expiresAt ? `${what} until ${utcText(job.expiresAt)}` : `${what} ${days} day${days === 1 ? '' : 's'} after it ends`;
 }
 
 /**

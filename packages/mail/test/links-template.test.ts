@@ -35,6 +35,14 @@ describe('the "your links" email', () => {
     expect(renderJobLinks({ jobs: [job], kept: 1, retentionDays: 7 }).subject).toBe('batchcast: links to your job');
   });
 
+  it('says the job is kept, not its results, for a job that ended without any (failed, cancelled)', () => {
+    for (const status of ['failed', 'cancelled'] as const) {
+      const mail = renderJobLinks({ jobs: [{ ...job, status }], kept: 1, retentionDays: 7 });
+      expect(mail.text).toContain('the job kept until 7 Dec 2026, 14:03 UTC');
+      expect(mail.text).not.toContain('results kept');
+    }
+  });
+
   it('escapes file names and links in the HTML, and puts nothing the uploader typed in the subject', () => {
     const mail = renderJobLinks({
       jobs: [{ ...job, filename: '<img src=x onerror=alert(1)>.csv', link: 'https://x.example/jobs/1?token=a"onmouseover="1' }],

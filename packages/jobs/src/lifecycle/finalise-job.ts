@@ -60,7 +60,7 @@ async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeed
     // Not retried (scoreChunk): the file is damaged, and only a new one can be scored.
     return {
       status: 'failed',
-      error: `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} cannot be read from the file: ${broken.error.slice(FILE_FAULT.length)}.`,
+      error: `Rows ${(broken.firstRow + 1).toLocaleString('en-US')} to ${(broken.firstRow + broken.rows).toLocaleString('en-US')} cannot be read from the file: ${broken.error.slice(FILE_FAULT.length)}.`,
     };
   }
   if (broken?.error?.startsWith(MODEL_TIMEOUT)) {
