@@ -330,7 +330,9 @@ describe('pages for browsers, JSON for programs', () => {
     expect(res.headers.get('content-type')).toContain('text/html');
     const page = await res.text();
     expect(page).toContain('<h1>No job at this link</h1>');
-    expect(page).toContain('copied whole');
+    // Said once, in the steps (the API's message said it too, just above them).
+    expect(page.split('copied whole').length - 1).toBe(1);
+    expect(page).toContain('<p class="lead">No such job.</p>');
     expect(page).toContain('href="/#email-links"');
     // The same request from a program: the API's JSON.
     const api = await fetch(platform.url('/jobs/00000000-0000-4000-8000-000000000000?token=nope'));

@@ -51,11 +51,16 @@ function nextSteps(v: ErrorPageView): SafeHtml {
  */
 export function errorPage(v: ErrorPageView): string {
   const title = titleOf(v);
+  // A job link that opens nothing: the steps below say to check the link, which the API's message says too.
+  const lead =
+    v.status === 404 && JOB_LINK.test(v.path)
+      ? v.message.replace(/ If you followed a link, check that it was copied whole, token included\.$/, '')
+      : v.message;
   return layout(
     title,
     html`<h1>${title}</h1>
 <div class="card error-page" data-status="${v.status}" data-code="${v.code}">
-  <p class="lead">${v.message}</p>
+  <p class="lead">${lead}</p>
   ${nextSteps(v)}
   <p class="muted">HTTP ${v.status} · <code>${v.code}</code></p>
 </div>`,
