@@ -317,6 +317,7 @@ describe('the views escape what they are given', () => {
                 libraryVersion: HOSTILE,
                 original: HOSTILE,
                 registeredBy: { keyId: HOSTILE, name: HOSTILE, prefix: HOSTILE },
+                converted: [HOSTILE],
               },
             ],
           },
@@ -331,9 +332,11 @@ describe('the views escape what they are given', () => {
         modelError: HOSTILE,
         modelForm: { name: HOSTILE, features: HOSTILE, description: HOSTILE },
         registered: HOSTILE,
+        registeredNotes: [HOSTILE],
       },
     );
     expectOnlyOwnScripts(page, []);
+    expect(page).toContain('<details class="converted"><summary>converted</summary><ul><li>&lt;script&gt;');
     expectOnlyOwnScripts(adminLoginPage({ csrf: HOSTILE, next: HOSTILE, error: HOSTILE }), []);
     const outbox = outboxPage([
       {
