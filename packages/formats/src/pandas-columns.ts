@@ -2,7 +2,8 @@ import { Duplex, type Readable } from 'node:stream';
 import { FormatError, formatBytes } from './errors.js';
 import { oneLine } from './json-array.js';
 import { JsonObjectWalker, type ObjectMembers, topLevelItems } from './json-object-walker.js';
-import { indexColumnName, labelValue, memberPrefix, pandasLayoutNote } from './pandas-records.js';
+import { indexColumnName } from '@batchcast/names';
+import { labelValue, memberPrefix, pandasLayoutNote } from './pandas-records.js';
 
 /**
  * The most of this layout held at once. Each column comes whole before the next, so no row is complete before the

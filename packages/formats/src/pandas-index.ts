@@ -1,7 +1,8 @@
 import { FormatError, formatBytes } from './errors.js';
 import { type JsonArrayOptions, oneLine, splitterStream } from './json-array.js';
 import { JsonObjectWalker, type ObjectMembers, topLevelItems } from './json-object-walker.js';
-import { indexColumnName, labelValue, memberPrefix, pandasLayoutNote } from './pandas-records.js';
+import { indexColumnName } from '@batchcast/names';
+import { labelValue, memberPrefix, pandasLayoutNote } from './pandas-records.js';
 
 const MiB = 1024 * 1024;
 const NEWLINE = Buffer.from('\n');

@@ -1,14 +1,8 @@
 /**
  * What the readers of pandas' one-object layouts (orient 'split', 'index', 'columns') share: each row becomes a
  * JSON Lines record naming its columns, its values' bytes copied as written, and the DataFrame's index carried as a
- * column of its own, as `df.reset_index()` names it and as orient='table' writes it.
+ * column of its own (@batchcast/names' indexColumnName), as `df.reset_index()` names it and as orient='table' writes it.
  */
-
-/** The index's column: "index", or "level_0" when a column is already called "index" (pandas' reset_index). */
-export function indexColumnName(columns: Iterable<string>): string {
-  for (const c of columns) if (c === 'index') return 'level_0';
-  return 'index';
-}
 
 /** `"name":`, the bytes that start a member of a record. */
 export function memberPrefix(name: string): Buffer {

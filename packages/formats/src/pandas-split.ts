@@ -1,7 +1,8 @@
 import { FormatError, formatBytes } from './errors.js';
 import { JsonArraySplitter, type JsonArrayOptions, splitterStream } from './json-array.js';
 import { JsonObjectWalker, type ObjectMembers, topLevelItems } from './json-object-walker.js';
-import { indexColumnName, memberPrefix, pandasLayoutNote } from './pandas-records.js';
+import { indexColumnName } from '@batchcast/names';
+import { memberPrefix, pandasLayoutNote } from './pandas-records.js';
 
 /** "columns" is a list of names; "index" one label a row, which is held until its rows come. */
 const MAX_COLUMNS_BYTES = 4 * 1024 * 1024;

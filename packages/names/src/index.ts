@@ -18,5 +18,5 @@ export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';
 export { caseClashKey, caseClashMessage } from './case-clash.js';
 export { type NamedTwice, pandasHeader } from './pandas-renames.js';
 export { pythonWordsAsJson } from './json-non-finite.js';
-export { type PandasJsonLayout, pandasJsonLayout } from './pandas-json-layout.js';
+export { indexColumnName, type PandasJsonLayout, pandasJsonLayout } from './pandas-json-layout.js';
 export { type DelimiterSplit, NUMBER_CELL, numberCellShare, winsDelimiterTie } from './number-cells.js';

@@ -65,3 +65,12 @@ function firstValueEnd(text: string): number {
   }
   return -1;
 }
+
+/**
+ * The column a frame's index is kept in once a layout is read a record per row: "index", or "level_0" when a column
+ * is already called "index" (pandas' reset_index). The server's readers and the upload page's check name it alike.
+ */
+export function indexColumnName(columns: Iterable<string>): string {
+  for (const c of columns) if (c === 'index') return 'level_0';
+  return 'index';
+}

@@ -8,6 +8,7 @@ import { ENCODING_WINDOW, formatBytes, utf16ByteOrder, withoutCutCharacter } fro
 // @batchcast/names likewise (served at /static/names/dist/): the header is matched as the server matches it.
 import {
   HeaderIndex,
+  indexColumnName,
   type NamedTwice,
   numberCellShare,
   type PandasJsonLayout,
@@ -347,7 +348,7 @@ function pandasFrameHeader(layout: PandasJsonLayout, text: string, complete: boo
   const add = (names: Iterable<string>) => {
     for (const k of names) keys.add(k);
   };
-  const withIndex = (names: string[]) => [names.includes('index') ? 'level_0' : 'index', ...names];
+  const withIndex = (names: string[]) => [indexColumnName(names), ...names];
   if (layout === 'table' && Array.isArray(frame.data)) for (const r of frame.data) if (isObject(r)) add(Object.keys(r));
   if (layout === 'split' && Array.isArray(frame.columns)) {
     const names = frame.columns.map(String);
