@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import copyStreams from 'pg-copy-streams';
-import type { PoolClient } from './pool.js';
+import { ByteaCopyReader } from './copy-binary.js';
+import type { Pool, PoolClient } from './pool.js';
 
 const { from: copyFrom, to: copyTo } = copyStreams;
 
@@ -65,4 +66,26 @@ export async function copyIn(client: PoolClient, sql: string, data: AsyncIterabl
 export async function* copyOut(client: PoolClient, sql: string): AsyncGenerator<Buffer> {
   const stream = client.query(copyTo(sql));
   for await (const chunk of stream) yield chunk as Buffer;
+}
+
+/**
+ * The values of a query of one bytea column (`SELECT data FROM …`), each in a Buffer of its own, read with a binary
+ * COPY: the bytes come as they are stored. A query's result would be hex text, twice the size, parsed on both sides,
+ * and one value over 256 MiB passed V8's longest string (pg's parser threw where nothing could catch it). The query
+ * is spliced into the COPY, which takes no parameters: values in it must be escaped literals (escapeLiteral).
+ * `allocate` gives the Buffer each value is read into (see ByteaCopyReader).
+ */
+export async function readByteaValues(
+  pool: Pool,
+  select: (client: PoolClient) => string,
+  allocate?: (length: number) => Buffer,
+): Promise<Buffer[]> {
+  const client = await pool.connect();
+  try {
+    const reader = new ByteaCopyReader(allocate);
+    for await (const chunk of copyOut(client, `COPY (${select(client)}) TO STDOUT WITH (FORMAT binary)`)) reader.push(chunk);
+    return reader.finish();
+  } finally {
+    client.release();
+  }
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { ByteaCopyReader, COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
-import { copyIn, copyOut } from '../copy-streams.js';
+import { COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
+import { copyIn, readByteaValues } from '../copy-streams.js';
 import type { Pool } from '../pool.js';
 
 /** One blob_pieces tuple of a binary COPY: key (text), piece (int4), then the data's length; the data follows. */
@@ -177,16 +177,12 @@ export async function readBlobPieces(
   allocate?: (length: number) => Buffer,
 ): Promise<Buffer[]> {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) throw new RangeError(`invalid pieces ${first}..${last}`);
-  const client = await pool.connect();
-  try {
-    // COPY takes no parameters: the key goes in as an escaped literal.
-    const sql = `COPY (SELECT data FROM blob_pieces WHERE key = ${client.escapeLiteral(key)} AND piece BETWEEN ${first} AND ${last} ORDER BY piece) TO STDOUT WITH (FORMAT binary)`;
-    const reader = new ByteaCopyReader(allocate);
-    for await (const chunk of copyOut(client, sql)) reader.push(chunk);
-    return reader.finish();
-  } finally {
-    client.release();
-  }
+  return readByteaValues(
+    pool,
+    (client) =>
+      `SELECT data FROM blob_pieces WHERE key = ${client.escapeLiteral(key)} AND piece BETWEEN ${first} AND ${last} ORDER BY piece`,
+    allocate,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { COPY_SIGNATURE, COPY_TRAILER } from '../copy-binary.js';
-import { copyIn } from '../copy-streams.js';
+import { copyIn, readByteaValues } from '../copy-streams.js';
 import type { Pool, PoolClient } from '../pool.js';
 import { inTransaction } from '../pool.js';
 
@@ -349,10 +349,17 @@ export async function setModelForestVerdict(
   ]);
 }
 
+/**
+ * A model version's ONNX graph (the bytes the workers run). Read whole as a query's result, a graph over 256 MiB
+ * (MAX_MODEL_BYTES is 512 MiB) took the web or worker process down on its first use: see readByteaValues.
+ */
 export async function getModelBytes(pool: Pool, sha256: string): Promise<Uint8Array> {
-  const { rows } = await pool.query<{ onnx: Buffer }>('SELECT onnx FROM models WHERE sha256 = $1 AND onnx IS NOT NULL LIMIT 1', [sha256]);
-  if (!rows[0]) throw new Error(`no model with sha256 ${sha256}`);
-  return rows[0].onnx;
+  const [bytes] = await readByteaValues(
+    pool,
+    (client) => `SELECT onnx FROM models WHERE sha256 = ${client.escapeLiteral(sha256)} AND onnx IS NOT NULL LIMIT 1`,
+  );
+  if (!bytes) throw new Error(`no model with sha256 ${sha256}`);
+  return bytes;
 }
 
 /**
