@@ -24,6 +24,15 @@ describe('importModel', () => {
     expect((await importModel(fixtureBytes('sklearn/lasso.joblib'))).format).toBe('sklearn-joblib'); // zlib-compressed
   });
 
+  it("reads a protocol 0 pickle that starts with '(' as a pickle (MARK is also ONNX's tag of model_version)", async () => {
+    // A dict around the model: refused as a pickle, saying what to save instead (it was "not a readable ONNX model").
+    const err = await importRefusal(fixtureBytes('old-protocols/dict-protocol0.pkl'), 'model.pkl');
+    expect(err.code).toBe('unsupported_class');
+    expect(err.message).toBe(
+      "The pickle holds a dict, not a scikit-learn estimator. Save the fitted model itself (joblib.dump(model, 'model.joblib')).",
+    );
+  });
+
   it('reads Node Buffers (what readFile gives the platform) as it reads Uint8Arrays', async () => {
     // A Buffer's slice() is a view and a small Buffer sits at an offset in a shared pool: arrays decoded from one
     // once took the whole pool ("1024 values in mean_ for 4 features").
