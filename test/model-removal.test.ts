@@ -151,6 +151,19 @@ describe('removing over the API', () => {
     }
   });
 
+  it('a real-time prediction right after the removal is refused: the web process forgets the version it resolved', async () => {
+    await register('rm-at-once');
+    expect((await predict('rm-at-once')).status).toBe(200); // resolved, and remembered for a second
+    expect((await remove('/api/models/rm-at-once')).status).toBe(204);
+    const res = await predict('rm-at-once');
+    expect(res.status, await res.clone().text()).toBe(410);
+    // And a version registered is used at once: the name resolves again, to the new version.
+    expect(await register('rm-at-once')).toBe(2);
+    const again = await predict('rm-at-once');
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { model: { version: number } }).model.version).toBe(2);
+  });
+
   it('removes one version addressed as name@version', async () => {
     await register('rm-at');
     await register('rm-at');

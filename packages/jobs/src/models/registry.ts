@@ -1,3 +1,4 @@
+import { forgetResolvedModels } from './recently-resolved.js';
 import {
   findModel,
   findModelNameOwner,
@@ -177,6 +178,7 @@ export async function removeModel(
         : `There is no ${what}: GET /api/models lists the models and their versions.`,
     );
   }
+  forgetResolvedModels(pool); // this process's real-time predictions stop using it at once
   return { name, removed, remaining };
 }
 
@@ -342,6 +344,7 @@ async function storeVersion(
     (owner) => refuseIfNotYours(m.name, owner, byKeyId),
   );
   const model = remember(modelFromRecord(row));
+  forgetResolvedModels(pool); // this process's real-time predictions use the new version at once
   return { ...model, notes: [...sameFileNotes(model, same), ...changeNotes(previousVersion(rows, model), model)] };
 }
 
