@@ -61,6 +61,11 @@ describe('a wrong setting', () => {
       /PUBLIC_URL=.*must not have a query \(\?…\) or fragment \(#…\).*e\.g\. PUBLIC_URL=https/,
     ],
     [{ PUBLIC_URL: 'https://example.com/batchcast/?' }, /PUBLIC_URL=.*must not have a query/],
+    [
+      { PREDICT_THREADS: '2' },
+      /PREDICT_THREADS="2": was renamed PREDICT_PROCESSES \(real-time predictions run in scoring processes\): set that instead/,
+    ],
+    [{ PREDICT_MEMORY_MB: '100' }, /PREDICT_MEMORY_MB="100": must be 256 or more/],
   ])('%j stops npm start with a message saying what to write', (overrides, message) => {
     const out = run(ENTRIES['npm start'], overrides);
     expect(out.status, out.stderr).toBe(78);

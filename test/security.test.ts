@@ -28,7 +28,7 @@ beforeAll(async () => {
       ADMIN_FAILURES_PER_15_MINUTES: '3',
       EMAILS_PER_ADDRESS_PER_HOUR: '2',
       BODY_STALL_MS: '2000',
-      PREDICT_THREADS: '1',
+      PREDICT_PROCESSES: '1',
       // Webhooks on, with no internal host allowed: names that resolve to loopback are refused.
       WEBHOOK_SECRET_KEY: 'security-test-webhook-key-0123456789abcdef',
     },

@@ -14,3 +14,72 @@ export function tensorInfo(name: string, elemType: number, dims: (number | strin
     }),
   });
 }
+
+const encode = (graph: ReturnType<typeof onnx.GraphProto.create>): Uint8Array =>
+  onnx.ModelProto.encode(
+    onnx.ModelProto.create({ irVersion: 8, opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 13 })], graph }),
+  ).finish();
+
+const int = (name: string, value: number) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+
+/**
+ * A regressor of four float inputs (`input` [N, 4]) that adds 0 to them `iterations` times in an ONNX Loop and
+ * answers each row's sum (`variable` [N, 1]): the right shapes, a run as long as one asks (10^12: for ever).
+ */
+export function loopingModel(iterations: number): Uint8Array {
+  const body = onnx.GraphProto.create({
+    name: 'body',
+    node: [
+      onnx.NodeProto.create({ opType: 'Identity', input: ['cond_in'], output: ['cond_out'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['v_in', 'zero'], output: ['v_out'] }),
+    ],
+    initializer: [onnx.TensorProto.create({ name: 'zero', dataType: 1, dims: [], floatData: [0] })],
+    input: [tensorInfo('iter', 7, []), tensorInfo('cond_in', 9, []), tensorInfo('v_in', 1, ['N', 4])],
+    output: [tensorInfo('cond_out', 9, []), tensorInfo('v_out', 1, ['N', 4])],
+  });
+  return encode(
+    onnx.GraphProto.create({
+      name: 'loop',
+      node: [
+        onnx.NodeProto.create({
+          opType: 'Loop',
+          input: ['M', 'c', 'input'],
+          output: ['looped'],
+          attribute: [onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body })],
+        }),
+        onnx.NodeProto.create({ opType: 'ReduceSum', input: ['looped', 'axes'], output: ['variable'], attribute: [int('keepdims', 1)] }),
+      ],
+      initializer: [
+        onnx.TensorProto.create({ name: 'M', dataType: 7, dims: [], int64Data: [iterations] }),
+        onnx.TensorProto.create({ name: 'c', dataType: 9, dims: [], int32Data: [1] }),
+        onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
+      ],
+      input: [tensorInfo('input', 1, ['N', 4])],
+      output: [tensorInfo('variable', 1, ['N', 1])],
+    }),
+  );
+}
+
+/**
+ * A regressor of four float inputs that also makes a tensor of `elements` zeros (ConstantOfShape [1, elements],
+ * 4 bytes each) and adds its sum, 0, to each row's sum: right answers, at the price of that much memory per run.
+ */
+export function hugeTensorModel(elements: number): Uint8Array {
+  return encode(
+    onnx.GraphProto.create({
+      name: 'huge',
+      node: [
+        onnx.NodeProto.create({ opType: 'ConstantOfShape', input: ['shape'], output: ['zeros'] }),
+        onnx.NodeProto.create({ opType: 'ReduceSum', input: ['zeros'], output: ['nothing'], attribute: [int('keepdims', 0)] }),
+        onnx.NodeProto.create({ opType: 'ReduceSum', input: ['input', 'axes'], output: ['sum'], attribute: [int('keepdims', 1)] }),
+        onnx.NodeProto.create({ opType: 'Add', input: ['sum', 'nothing'], output: ['variable'] }),
+      ],
+      initializer: [
+        onnx.TensorProto.create({ name: 'shape', dataType: 7, dims: [2], int64Data: [1, elements] }),
+        onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
+      ],
+      input: [tensorInfo('input', 1, ['N', 4])],
+      output: [tensorInfo('variable', 1, ['N', 1])],
+    }),
+  );
+}

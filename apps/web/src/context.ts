@@ -6,7 +6,7 @@ import type { Logger } from '@batchcast/log';
 import { createMailer } from '@batchcast/mail';
 import { createProducerConnection, JobProducer } from '@batchcast/queue';
 import type { Redis } from 'ioredis';
-import { realtimeThreads } from './realtime-threads.js';
+import { realtimeScoring } from './realtime-scoring.js';
 
 /** What request handlers work with; built once in server.ts (or by a test) and passed to createApp. */
 export interface WebContext {
@@ -22,15 +22,9 @@ export interface WebContext {
 
 /**
  * Opens what the web process needs; `onClose` registers how to close each (in reverse order at shutdown).
- * `onStuck` is called when real-time scoring threads stuck in model runs pile up (see realtimeThreads): the
- * process should restart. Tests call it too, with their own config.
+ * Tests call it too, with their own config.
  */
-export function openWebContext(
-  config: Config,
-  log: Logger,
-  onClose: (name: string, close: () => unknown) => void,
-  onStuck: (reason: string) => void = () => undefined,
-): WebContext {
+export function openWebContext(config: Config, log: Logger, onClose: (name: string, close: () => unknown) => void): WebContext {
   const pool = createPool(config.db.url, log, { application: 'batchcast-web' });
   onClose('postgres pool', () => pool.end());
   const redis = createProducerConnection(config.redis.url, log);
@@ -44,7 +38,7 @@ export function openWebContext(
     pool,
     minFreeBytes: config.storage.minFreeDiskBytes,
   });
-  const realtime = realtimeThreads(config, log, (reason) => onStuck(reason));
-  onClose('real-time scoring threads', () => realtime.close());
+  const realtime = realtimeScoring(config, log);
+  onClose('real-time scoring processes', () => realtime.close());
   return { config, jobs: { config, pool, blobs, queue: producer, mailer, log, realtime }, redis, producer, log };
 }

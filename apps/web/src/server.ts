@@ -20,10 +20,7 @@ boot(
     const { config, log } = rt;
     // Started while PostgreSQL is down or restarting: wait for it rather than die.
     await whenDatabaseAvailable(() => ensureDatabase(config.db.url, log), log, 'reach the database');
-    // Real-time threads stuck in model runs past their deadline: the process restarts once they pile up, and can
-    // then end only by SIGKILL (Node.js would wait for them on exit).
-    const ctx = openWebContext(config, log, rt.onShutdown, (reason) => void rt.shutdown(reason, 1));
-    rt.countStuckThreads(() => ctx.jobs.realtime?.stats.abandoned ?? 0);
+    const ctx = openWebContext(config, log, rt.onShutdown);
     await whenDatabaseAvailable(() => waitForSchema(ctx.jobs.pool, log, { stop: () => rt.stopping }), log, 'check the schema');
 
     const app = createApp(ctx);

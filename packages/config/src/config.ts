@@ -53,8 +53,8 @@ export interface Config {
   schedules: { sourceDirs: string[] | null; sourceHosts: string[]; fetchTimeoutMs: number };
   /** Abuse limits that are not per-endpoint request rates. */
   abuse: { emailsPerAddressPerHour: number; adminFailuresPer15Minutes: number; bodyStallMs: number };
-  /** Real-time predictions: worker threads in the web process, and how long one run may take on one. */
-  predict: { threads: number; deadlineMs: number };
+  /** Real-time predictions: scoring processes beside the web process, how long one run may take, each one's memory. */
+  predict: { processes: number; deadlineMs: number; memoryBytes: number };
   /** Typed results downloads: threads at once per web process, and each one's V8 heap (MB). */
   results: { threads: number; threadMemoryMb: number };
   /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
@@ -151,7 +151,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       adminFailuresPer15Minutes: e.ADMIN_FAILURES_PER_15_MINUTES,
       bodyStallMs: e.BODY_STALL_MS,
     },
-    predict: { threads: e.PREDICT_THREADS, deadlineMs: e.PREDICT_DEADLINE_MS },
+    predict: { processes: e.PREDICT_PROCESSES, deadlineMs: e.PREDICT_DEADLINE_MS, memoryBytes: e.PREDICT_MEMORY_MB * 1024 ** 2 },
     results: { threads: e.RESULTS_THREADS, threadMemoryMb: e.RESULTS_THREAD_MEMORY_MB },
     // The loopback outbox is a development convenience: in production only when a port is asked for.
     devOutbox: {

@@ -217,13 +217,23 @@ const envFields = z.object({
   ADMIN_FAILURES_PER_15_MINUTES: int(1).default(10),
   /** A request body must bring at least 1 KiB in every window this long, or it is cut off (408). */
   BODY_STALL_MS: int(1000).default(20_000),
-  /** Worker threads that run real-time predictions in the web process, off its event loop. */
-  PREDICT_THREADS: int(1).default(1),
+  /** Scoring processes that run the web process's real-time predictions beside it (each one request at a time). */
+  PREDICT_PROCESSES: int(1).default(1),
+  /** The older name of PREDICT_PROCESSES (when they were threads): refused, so that a setting is not ignored unseen. */
+  PREDICT_THREADS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.undefined({ error: 'was renamed PREDICT_PROCESSES (real-time predictions run in scoring processes): set that instead' }),
+  ),
   /**
    * How long one real-time prediction's model run may take: past it the request is answered 504 `model_timeout`
-   * and its thread is abandoned for a fresh one (a running ONNX Runtime run cannot be stopped).
+   * and its scoring process is killed and replaced (a running ONNX Runtime run cannot be stopped otherwise).
    */
   PREDICT_DEADLINE_MS: int(100).default(30_000),
+  /**
+   * Memory each real-time scoring process may use, in MB (its RLIMIT_DATA): a model run that asks for more fails
+   * its rows saying so, instead of taking the machine's memory. Raise it for models that need more to load.
+   */
+  PREDICT_MEMORY_MB: int(256).default(4096),
   /**
    * Typed results downloads (JSON Lines, Parquet, .xlsx beyond a few rows) written at once by one web process,
    * each in a thread of its own; one more is refused (503, Retry-After) rather than let memory grow without bound.
@@ -236,7 +246,7 @@ const envFields = z.object({
    */
   RESULTS_THREAD_MEMORY_MB: int(32).default(1024),
   /**
-   * Megabytes of model graphs (ONNX) each scoring thread and real-time thread keeps loaded; the least recently
+   * Megabytes of model graphs (ONNX) each scoring thread and real-time scoring process keeps loaded; the least recently
    * used models are released beyond it (and beyond 16 models). A loaded model takes 25-30 times its graph in
    * memory (a 25 MB forest: 630-770 MB). The model in use is kept whatever its size.
    */

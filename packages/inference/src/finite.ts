@@ -100,8 +100,6 @@ function nonFiniteError(batch: RecordBatch, targets: readonly ColumnTarget[], he
       continue;
     }
     if (!(data instanceof Float32Array || data instanceof Float64Array)) continue; // integers and booleans are never NaN
-    // Arrays a ScoringPool transferred to its thread are detached (length 0): nothing to name from them.
-    if (data.length < (i + 1) * width) continue;
     for (let j = 0; j < width; j++) {
       const x = data[i * width + j]!;
       if (Number.isFinite(x)) {

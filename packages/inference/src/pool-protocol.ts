@@ -1,25 +1,20 @@
 /**
- * Messages between a ScoringPool and its threads, and the error shapes that cross the thread boundary
- * (structured clone keeps an Error's message but not its class or fields, so they are carried as data and
- * rebuilt on the other side).
+ * Messages between a ScoringPool and its scoring processes, and the error shapes that cross the process boundary
+ * (serialization keeps an Error's message but not its class or fields, so they are carried as data and rebuilt
+ * on the other side).
  */
 import type { ColumnTarget, CsvDecimal, RowError, TargetData } from '@batchcast/csv';
 import { ScoringError } from './session.js';
 import { ModelError } from './types.js';
 import type { BatchPredictions, ModelErrorCode, ModelSchema } from './types.js';
 
-/** What a thread is started with (workerData). */
-export interface ThreadConfig {
-  intraOpNumThreads: number;
-}
-
 export interface ScoreRequest {
   type: 'score';
   id: number;
   sha256: string;
-  /** Present the first time this thread scores this model (or after it dropped it). */
+  /** Present the first time this process scores this model (or after it dropped it). */
   load: { bytes: Uint8Array; schema: ModelSchema } | null;
-  /** Models this thread is to release first (the pool's least recently used ones). */
+  /** Models this process is to release first (the pool's least recently used ones). */
   evict: string[];
   firstRow: number;
   count: number;
@@ -35,7 +30,7 @@ export interface CloseRequest {
   type: 'close';
 }
 
-export type ToThread = ScoreRequest | CloseRequest;
+export type ToScorer = ScoreRequest | CloseRequest;
 
 export type WireError =
   | { kind: 'model'; code: ModelErrorCode; message: string }
@@ -43,14 +38,14 @@ export type WireError =
   | { kind: 'type'; message: string }
   | { kind: 'other'; message: string };
 
-export type FromThread =
+export type FromScorer =
   | { type: 'ready' }
   /**
    * `errors`: the batch's row errors after scoring: with the rows holding a category the model does not know
-   * (failUnknownCategories, in the thread as in ScoringSession.score) and any row the graph refused (refused-rows.ts).
+   * (failUnknownCategories, in the process as in ScoringSession.score) and any row the graph refused (refused-rows.ts).
    */
   | { type: 'result'; id: number; predictions: BatchPredictions; errors: RowError[] }
-  /** `loaded`: whether the thread holds the model's session after this request (a failed load does not). */
+  /** `loaded`: whether the process holds the model's session after this request (a failed load does not). */
   | { type: 'error'; id: number; error: WireError; loaded: boolean };
 
 export function toWireError(e: unknown): WireError {
@@ -74,27 +69,12 @@ export function fromWireError(e: WireError): Error {
 }
 
 /**
- * Collects what to transfer with a message, copying where a transfer would take more than the array: a
- * view over part of a larger buffer (it would detach the whole buffer, and structured clone would copy all
- * of it), a buffer already listed for another array, or a SharedArrayBuffer. String arrays are left to
- * structured clone (copied).
+ * `a`, or a copy of it when it is a view over part of a larger buffer: serialization copies a view's whole
+ * buffer, so a batch's column cut from a parse block would carry the block. String arrays are left as they are.
  */
-export class Transfer {
-  readonly list: ArrayBuffer[] = [];
-  private readonly seen = new Set<ArrayBufferLike>();
-
-  /** The array to put in the message: `a` itself (its buffer listed for transfer) or a copy of it. */
-  add<T extends TargetData | null>(a: T): T {
-    if (a === null || Array.isArray(a)) return a;
-    const view = a as Exclude<TargetData, string[]>;
-    const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
-    if (whole && view.buffer instanceof ArrayBuffer && !this.seen.has(view.buffer)) {
-      this.seen.add(view.buffer);
-      this.list.push(view.buffer);
-      return a;
-    }
-    const copy = view.slice();
-    this.list.push(copy.buffer as ArrayBuffer);
-    return copy as T;
-  }
+export function compact<T extends TargetData | null>(a: T): T {
+  if (a === null || Array.isArray(a)) return a;
+  const view = a as Exclude<TargetData, string[]>;
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return a;
+  return view.slice() as T;
 }

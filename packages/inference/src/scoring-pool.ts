@@ -1,68 +1,68 @@
 /**
- * Scoring off the main thread: a fixed set of worker threads, each holding ONNX Runtime sessions, so that a
- * long `run` (synchronous native work) no longer stops the event loop of the process that serves HTTP or
- * renews queue locks.
+ * Scoring off the web process: a fixed set of scoring processes (scoring-process.ts), each holding ONNX Runtime
+ * sessions, so that a long `run` (synchronous native work) never stops the event loop that serves HTTP, and a
+ * model that misbehaves cannot take the web process with it.
  *
- * - A request goes to an idle thread, preferably one that already holds its model; a thread gets a model's
- *   bytes once (the pool remembers what each thread holds and tells it which least recently used models to
- *   drop beyond `sessionsPerThread`).
- * - The batch's typed arrays are transferred, not copied (string cells are copied by structured clone);
- *   predictions come back the same way.
- * - When every thread is busy, requests wait in a bounded queue; a full queue refuses at once.
- * - A thread that dies (a native crash, out of memory) fails only the request it held and is replaced; a
- *   thread that cannot even start three times in a row breaks the pool, which then refuses everything.
- * - A request whose run passes `runDeadlineMs` fails with `model_timeout` and its thread is abandoned: a
- *   running ONNX Runtime run cannot be interrupted (terminate() ends a thread only once native code returns to
- *   JavaScript, and a model that loops for ever never does), so a fresh thread takes its place and later
- *   requests, for any model, are answered. The abandoned thread still burns a core until the process ends:
- *   `stats.abandoned` counts those, for the process to say so and restart itself when they pile up.
+ * - A request goes to an idle process, preferably one that already holds its model; a process gets a model's
+ *   bytes once (the pool remembers what each holds and tells it which least recently used models to drop beyond
+ *   `sessionsPerProcess`).
+ * - The batch's arrays are copied to the process over its IPC channel; predictions come back the same way.
+ * - When every process is busy, requests wait in a bounded queue; a full queue refuses at once.
+ * - A process that dies (a native crash, its memory bound, V8's heap limit) fails only the request it held and is
+ *   replaced; processes that cannot even start three times in a row break the pool, which then refuses everything.
+ * - A request whose run passes `runDeadlineMs` fails with `model_timeout` and its process is killed (SIGKILL) and
+ *   replaced: a running ONNX Runtime run cannot be interrupted, and a model that loops for ever never returns.
+ *   Killing frees the core at once; the worker threads this pool used before could only be abandoned, and ending
+ *   one aborted the whole web process when its run returned (`terminate called after throwing Napi::Error`).
+ * - `memoryBytes` bounds each process's memory (scorer-command.ts): a run asking for more fails, not the machine.
  */
 import { beyondLimits } from './least-recently-used.js';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { ResourceLimits } from 'node:worker_threads';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
-import { fromWireError, Transfer } from './pool-protocol.js';
-import type { FromThread, ScoreRequest, ThreadConfig, ToThread } from './pool-protocol.js';
+import { compact, fromWireError } from './pool-protocol.js';
+import type { FromScorer, ScoreRequest, ToScorer } from './pool-protocol.js';
+import { scorerCommand } from './scorer-command.js';
 import type { BatchPredictions, ModelSchema } from './types.js';
 
 export interface ScoringPoolOptions {
-  /** Worker threads; size to cores / processes (each run may use intraOpNumThreads more). */
-  threads: number;
-  /** ONNX Runtime threads per run inside each worker thread. Default 1. */
+  /** Scoring processes; size to cores / processes (each run may use intraOpNumThreads more). */
+  processes: number;
+  /** ONNX Runtime threads per run inside each process. Default 1. */
   intraOpNumThreads?: number;
-  /** Requests that may wait for a thread; one more is refused with `queue_full`. Default 64. */
+  /** Requests that may wait for a process; one more is refused with `queue_full`. Default 64. */
   maxQueue?: number;
-  /** Models each thread keeps loaded; the least recently used is released beyond that. Default 8. */
-  sessionsPerThread?: number;
+  /** Models each process keeps loaded; the least recently used is released beyond that. Default 8. */
+  sessionsPerProcess?: number;
   /**
-   * Bytes of model graphs each thread keeps loaded, the least recently used released beyond them (a loaded model
+   * Bytes of model graphs each process keeps loaded, the least recently used released beyond them (a loaded model
    * takes 25-30 times its graph in memory); the model of the request at hand is kept whatever its size. Default: no bound.
    */
-  graphBytesPerThread?: number;
-  /** V8 heap limits of each thread (a thread that exceeds them dies and is replaced). */
-  resourceLimits?: ResourceLimits;
-  /** The thread's script; default the compiled scoring-worker.js of this package. */
-  workerUrl?: URL;
+  graphBytesPerProcess?: number;
+  /** Each process's memory bound (RLIMIT_DATA, where util-linux's prlimit is installed). Default: none. */
+  memoryBytes?: number;
+  /** Node.js options of each process (`--max-old-space-size=…`); `--expose-gc` is always given. */
+  nodeFlags?: string[];
+  /** The process's script; default the compiled scoring-process.js of this package. */
+  script?: URL;
   /**
-   * How long one request may run on its thread (from the moment it is handed to it, loading the model included)
-   * before it fails with `model_timeout` and the thread is abandoned and replaced. Default: no deadline.
+   * How long one request may run in its process (from the moment it is handed to it, loading the model included)
+   * before it fails with `model_timeout` and the process is killed and replaced. Default: no deadline.
    */
   runDeadlineMs?: number;
-  /** Told of each thread abandoned to a run past its deadline, after the fresh thread was started. */
-  onAbandoned?: (stats: ScoringPoolStats) => void;
 }
 
 /** A model as the pool needs it: its identity, its schema, and where its prepared bytes come from. */
 export interface PoolModel {
   sha256: string;
   schema: ModelSchema;
-  /** Called when a thread needs the model and no other load of it is under way; bytes are checked against sha256. */
+  /** Called when a process needs the model and no other load of it is under way; bytes are checked against sha256. */
   loadBytes: () => Promise<Uint8Array>;
 }
 
-export type ScoringPoolErrorCode = 'queue_full' | 'closed' | 'thread_crashed' | 'pool_broken' | 'model_timeout';
+export type ScoringPoolErrorCode = 'queue_full' | 'closed' | 'process_crashed' | 'pool_broken' | 'model_timeout';
 
 export class ScoringPoolError extends Error {
   constructor(
@@ -75,13 +75,11 @@ export class ScoringPoolError extends Error {
 }
 
 export interface ScoringPoolStats {
-  threads: number;
+  processes: number;
   busy: number;
   queued: number;
-  /** Threads started to replace ones that died or were abandoned. */
+  /** Processes started to replace ones that died or were killed past the deadline. */
   restarts: number;
-  /** Threads abandoned to a run past the deadline that have not ended yet (each still computing, on a core). */
-  abandoned: number;
 }
 
 interface Pending {
@@ -93,32 +91,32 @@ interface Pending {
 }
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
   ready: boolean;
-  /** The request this thread is working on (or loading bytes for). */
+  /** The request this process is working on (or loading bytes for). */
   busy: (Pending & { id: number }) | null;
-  /** The models the thread holds, least recently used first: each one's graph bytes. */
+  /** The models the process holds, least recently used first: each one's graph bytes. */
   loaded: Map<string, number>;
-  /** The last error the thread reported before dying. */
-  lastError: Error | null;
+  /** The end of what the process wrote to stderr: why it died, when it does (V8's or ONNX Runtime's last words). */
+  stderrTail: string;
   exited: boolean;
   /** Fails the request at hand once it has run past runDeadlineMs. */
   deadline: NodeJS.Timeout | null;
 }
 
-/** Resolved from src/ (tests, through vitest) and from dist/ alike: the compiled worker is always in dist/. */
-const DEFAULT_WORKER_URL = new URL('../dist/scoring-worker.js', import.meta.url);
+/** Resolved from src/ (tests, through vitest) and from dist/ alike: the compiled script is always in dist/. */
+const DEFAULT_SCRIPT = new URL('../dist/scoring-process.js', import.meta.url);
 const MAX_START_FAILURES = 3;
 const CLOSE_GRACE_MS = 10_000;
+// V8's fatal line comes before a native stack of 30 or more frames.
+const STDERR_TAIL_CHARS = 16_000;
 
 export class ScoringPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly loads = new Map<string, Promise<Uint8Array>>();
-  private readonly opts: Required<Omit<ScoringPoolOptions, 'resourceLimits' | 'runDeadlineMs' | 'onAbandoned'>> &
-    Pick<ScoringPoolOptions, 'resourceLimits' | 'runDeadlineMs' | 'onAbandoned'>;
-  /** Threads given up on (a run past its deadline), until they end: they are in no slot any more. */
-  private readonly abandoned = new Set<Worker>();
+  private readonly opts: Required<Omit<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs'>> &
+    Pick<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs'>;
   private nextId = 1;
   private started = false;
   private closing = false;
@@ -127,36 +125,38 @@ export class ScoringPool {
   private restarts = 0;
   private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Whether `memoryBytes` is enforced on this machine (prlimit found); false when no bound was asked for. */
+  readonly memoryBounded: boolean;
 
   constructor(options: ScoringPoolOptions) {
-    if (!Number.isInteger(options.threads) || options.threads < 1) throw new TypeError('ScoringPool: threads must be a positive integer.');
+    if (!Number.isInteger(options.processes) || options.processes < 1)
+      throw new TypeError('ScoringPool: processes must be a positive integer.');
     this.opts = {
       intraOpNumThreads: 1,
       maxQueue: 64,
-      sessionsPerThread: 8,
-      graphBytesPerThread: Number.POSITIVE_INFINITY,
-      workerUrl: DEFAULT_WORKER_URL,
+      sessionsPerProcess: 8,
+      graphBytesPerProcess: Number.POSITIVE_INFINITY,
+      nodeFlags: [],
+      script: DEFAULT_SCRIPT,
       ...options,
     };
-    if (!existsSync(fileURLToPath(this.opts.workerUrl))) {
-      throw new Error(`ScoringPool: ${fileURLToPath(this.opts.workerUrl)} does not exist; build the workspace first (npx tsc -b).`);
+    if (!existsSync(fileURLToPath(this.opts.script))) {
+      throw new Error(`ScoringPool: ${fileURLToPath(this.opts.script)} does not exist; build the workspace first (npx tsc -b).`);
     }
+    this.memoryBounded = this.command().memoryBounded;
   }
 
   /**
-   * Threads start with the first request (or ready()), not with the pool: each is a JavaScript heap with ONNX
+   * Processes start with the first request (or ready()), not with the pool: each is a Node.js process with ONNX
    * Runtime loaded, tens of MB that a web process serving no real-time predictions should not carry.
    */
-  private startThreads(): void {
+  private startProcesses(): void {
     if (this.started) return;
     this.started = true;
-    for (let i = 0; i < this.opts.threads; i++) this.slots.push(this.start());
+    for (let i = 0; i < this.opts.processes; i++) this.slots.push(this.start());
   }
 
-  /**
-   * Scores a batch on a thread: the same result, bit for bit, as ScoringSession.score in this thread.
-   * The batch's typed arrays are transferred to the thread, so they are empty (detached) once this is called.
-   */
+  /** Scores a batch in a scoring process: the same result, bit for bit, as ScoringSession.score here. */
   score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
     if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
     if (this.broken) return Promise.reject(this.brokenError());
@@ -164,11 +164,11 @@ export class ScoringPool {
       return Promise.reject(
         new ScoringPoolError(
           'queue_full',
-          `All ${this.slots.length} scoring threads are busy and ${this.queue.length} requests are waiting; try again shortly.`,
+          `All ${this.slots.length} scoring processes are busy and ${this.queue.length} requests are waiting; try again shortly.`,
         ),
       );
     }
-    this.startThreads();
+    this.startProcesses();
     const result = new Promise<BatchPredictions>((resolve, reject) => {
       this.queue.push({ model, batch, targets, resolve, reject });
       this.pump();
@@ -183,40 +183,44 @@ export class ScoringPool {
     return result;
   }
 
-  /** Starts the threads if no request has yet; resolves once every thread has started, rejects if the pool broke instead. */
+  /** Starts the processes if no request has yet; resolves once every one has started, rejects if the pool broke instead. */
   ready(): Promise<void> {
     if (this.broken) return Promise.reject(this.brokenError());
     if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
-    this.startThreads();
+    this.startProcesses();
     if (this.slots.every((s) => s.ready)) return Promise.resolve();
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   get stats(): ScoringPoolStats {
     return {
-      threads: this.slots.length,
+      processes: this.slots.length,
       busy: this.slots.filter((s) => s.busy).length,
       queued: this.queue.length,
       restarts: this.restarts,
-      abandoned: this.abandoned.size,
     };
   }
 
-  /** Refuses waiting requests, lets the ones in progress finish, then ends every thread. */
+  /** The process ids of the scoring processes now running (for tests and diagnostics). */
+  get pids(): number[] {
+    return this.slots.filter((s) => !s.exited && s.child.pid !== undefined).map((s) => s.child.pid!);
+  }
+
+  /** Refuses waiting requests, lets the ones in progress finish (for up to 10 s), then ends every process. */
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
       for (const p of this.queue.splice(0))
         p.reject(new ScoringPoolError('closed', 'The scoring pool was closed before this request ran.'));
       for (const w of this.readyWaiters.splice(0)) w.reject(new ScoringPoolError('closed', 'The scoring pool was closed.'));
-      this.closed = this.endThreads();
+      this.closed = this.endProcesses();
     }
     return this.closed;
   }
 
   private closed: Promise<void> = Promise.resolve();
 
-  private async endThreads(): Promise<void> {
+  private async endProcesses(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, CLOSE_GRACE_MS);
@@ -225,34 +229,48 @@ export class ScoringPool {
     await Promise.all(
       this.slots.map(async (slot) => {
         if (slot.exited) return;
-        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
-        slot.worker.postMessage({ type: 'close' } satisfies ToThread);
+        const exited = new Promise<void>((resolve) => slot.child.once('close', () => resolve()));
+        if (slot.child.connected) slot.child.send({ type: 'close' } satisfies ToScorer);
         await Promise.race([exited, grace]);
-        // A thread still in a run past the grace never ends while its run goes on (see abandon): asked to, not awaited.
-        if (!slot.exited) await Promise.race([slot.worker.terminate(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+        // Still in a run past the grace: a process, unlike a thread, can be ended whatever it is doing.
+        if (!slot.exited) {
+          slot.child.kill('SIGKILL');
+          await exited;
+        }
       }),
     );
     clearTimeout(timer);
   }
 
-  // --- threads --------------------------------------------------------------------------------------------
+  // --- processes ------------------------------------------------------------------------------------------
+
+  private command() {
+    return scorerCommand(fileURLToPath(this.opts.script), ['--expose-gc', ...this.opts.nodeFlags], this.opts.memoryBytes);
+  }
 
   private start(): Slot {
-    const config: ThreadConfig = { intraOpNumThreads: this.opts.intraOpNumThreads };
-    const worker = new Worker(this.opts.workerUrl, {
-      workerData: config,
-      ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+    const { file, args } = this.command();
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: { ...process.env, BATCHCAST_SCORER_INTRA_OP_THREADS: String(this.opts.intraOpNumThreads) },
     });
-    const slot: Slot = { worker, ready: false, busy: null, loaded: new Map(), lastError: null, exited: false, deadline: null };
-    worker.on('message', (m: FromThread) => this.onMessage(slot, m));
-    worker.on('error', (err) => {
-      slot.lastError = err;
+    const slot: Slot = { child, ready: false, busy: null, loaded: new Map(), stderrTail: '', exited: false, deadline: null };
+    child.on('message', (m: FromScorer) => this.onMessage(slot, m));
+    // What it writes (ONNX Runtime's own log lines) is the web process's stderr too; its end says why it died.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      slot.stderrTail = (slot.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
-    worker.on('exit', (code) => this.onExit(slot, code));
+    child.on('error', (err) => {
+      slot.stderrTail += `\n${err.message}`;
+    });
+    // 'close', not 'exit': its stderr is read to the end first, and with it the reason it died.
+    child.on('close', (code, signal) => this.onExit(slot, code, signal));
     return slot;
   }
 
-  private onMessage(slot: Slot, m: FromThread): void {
+  private onMessage(slot: Slot, m: FromScorer): void {
     if (m.type === 'ready') {
       slot.ready = true;
       this.startFailures = 0;
@@ -261,11 +279,11 @@ export class ScoringPool {
       return;
     }
     const job = slot.busy;
-    if (!job || job.id !== m.id) return; // cannot happen: one request per thread at a time
+    if (!job || job.id !== m.id) return; // cannot happen: one request per process at a time
     slot.busy = null;
     this.clearDeadline(slot);
     if (m.type === 'result') {
-      // The thread scored a copy of the batch: rows the graph refused there fail on the caller's batch too.
+      // The process scored a copy of the batch: rows the graph refused there fail on the caller's batch too.
       job.batch.errors.splice(0, job.batch.errors.length, ...m.errors);
       job.resolve(m.predictions);
     } else {
@@ -275,17 +293,31 @@ export class ScoringPool {
     this.pump();
   }
 
-  private onExit(slot: Slot, code: number): void {
+  /**
+   * Why a process ended: its last words on stderr (V8's "FATAL ERROR: … heap out of memory", a native
+   * "terminate called …", an uncaught error), which come before a stack of frames, and how it ended.
+   */
+  private exitReason(slot: Slot, code: number | null, signal: NodeJS.Signals | null): string {
+    const lines = slot.stderrTail
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map((l) => l.trim());
+    const words = lines.findLast((l) => /^(FATAL ERROR|terminate called|\w*Error\b)/.test(l));
+    const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    return words ? `${words} (${how})` : how;
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     slot.exited = true;
     this.clearDeadline(slot);
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
-    const why = slot.lastError ? `: ${slot.lastError.message}` : ` with exit code ${code}`;
+    const why = this.exitReason(slot, code, signal);
     if (slot.busy) {
       slot.busy.reject(
         this.closing
           ? new ScoringPoolError('closed', 'The scoring pool was closed before this request ran.')
-          : new ScoringPoolError('thread_crashed', `The scoring thread died while scoring this batch${why}. The batch can be retried.`),
+          : new ScoringPoolError('process_crashed', `The scoring process died while scoring this batch: ${why}. The batch can be retried.`),
       );
       slot.busy = null;
     }
@@ -293,7 +325,7 @@ export class ScoringPool {
     if (!slot.ready) {
       this.startFailures++;
       if (this.startFailures >= MAX_START_FAILURES) {
-        this.broken = new Error(`scoring threads fail to start${why}`);
+        this.broken = new Error(`scoring processes fail to start: ${why}`);
         for (const p of this.queue.splice(0)) p.reject(this.brokenError());
         for (const w of this.readyWaiters.splice(0)) w.reject(this.brokenError());
         return;
@@ -309,7 +341,7 @@ export class ScoringPool {
 
   // --- dispatch -------------------------------------------------------------------------------------------
 
-  /** Hands waiting requests to idle threads, oldest request first, preferring a thread that holds its model. */
+  /** Hands waiting requests to idle processes, oldest request first, preferring one that holds its model. */
   private pump(): void {
     while (this.queue.length > 0 && !this.closing) {
       const idle = this.slots.filter((s) => s.ready && !s.busy);
@@ -332,18 +364,16 @@ export class ScoringPool {
         slot.loaded.delete(sha256); // most recently used last
       } else {
         load = { bytes: await this.bytes(job.model), schema: job.model.schema };
-        if (slot.busy?.id !== id) return; // the thread died while the bytes were loading; the request was failed
+        if (slot.busy?.id !== id) return; // the process died while the bytes were loading; the request was failed
         graphBytes = load.bytes.length;
-        // What the thread's own cache will drop on loading it (session-cache.ts, the same limits).
-        const limits = { models: this.opts.sessionsPerThread, graphBytes: this.opts.graphBytesPerThread };
+        // What the process's own cache will drop on loading it (session-cache.ts, the same limits).
+        const limits = { models: this.opts.sessionsPerProcess, graphBytes: this.opts.graphBytesPerProcess };
         for (const oldest of beyondLimits(slot.loaded, limits, { models: 1, graphBytes })) {
           slot.loaded.delete(oldest);
           evict.push(oldest);
         }
       }
       slot.loaded.set(sha256, graphBytes);
-      const transfer = new Transfer();
-      const data = job.batch.data.map((d) => transfer.add(d));
       const message: ScoreRequest = {
         type: 'score',
         id,
@@ -352,15 +382,15 @@ export class ScoringPool {
         evict,
         firstRow: job.batch.firstRow,
         count: job.batch.count,
-        data,
+        data: job.batch.data.map(compact),
         targets: job.targets,
         errors: job.batch.errors,
         ...(job.batch.decimal ? { decimal: job.batch.decimal } : {}),
       };
-      slot.worker.postMessage(message satisfies ToThread, transfer.list);
+      slot.child.send(message satisfies ToScorer);
       if (this.opts.runDeadlineMs !== undefined) {
         const ms = this.opts.runDeadlineMs;
-        slot.deadline = setTimeout(() => this.abandon(slot, id, ms), ms);
+        slot.deadline = setTimeout(() => this.kill(slot, id, ms), ms);
       }
     } catch (e) {
       if (slot.busy?.id === id) slot.busy = null;
@@ -375,38 +405,24 @@ export class ScoringPool {
   }
 
   /**
-   * Gives up on a thread whose request `id` ran past the deadline: fails the request, puts a fresh thread in its
-   * slot and asks the old one to end. It ends only if its run ever returns; until then it is counted, unreferenced
-   * (it must not keep the process alive) and never handed work again.
+   * Ends a process whose request `id` ran past the deadline: fails the request and kills the process, which
+   * onExit replaces (its model's bytes are sent again to the fresh one, if asked for).
    */
-  private abandon(slot: Slot, id: number, ms: number): void {
+  private kill(slot: Slot, id: number, ms: number): void {
     slot.deadline = null;
     const job = slot.busy;
-    const index = this.slots.indexOf(slot);
-    if (!job || job.id !== id || index < 0) return;
+    if (!job || job.id !== id || slot.exited) return;
     slot.busy = null;
-    const worker = slot.worker;
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('exit');
-    this.abandoned.add(worker);
-    worker.once('exit', () => this.abandoned.delete(worker));
-    worker.unref();
-    void worker.terminate().catch(() => undefined);
-    if (this.closing) this.slots.splice(index, 1);
-    else {
-      this.restarts++;
-      this.slots[index] = this.start();
-    }
+    slot.child.kill('SIGKILL');
     job.reject(
       new ScoringPoolError(
         'model_timeout',
         `The model did not finish scoring these rows within ${formatDeadline(ms)}: the model is at fault (it computes for ever or for far too long, e.g. an ONNX Loop of a huge count), not the rows.`,
       ),
     );
-    this.opts.onAbandoned?.(this.stats);
   }
 
-  /** A model's bytes, loaded once however many threads want them at the same time. */
+  /** A model's bytes, loaded once however many processes want them at the same time. */
   private bytes(model: PoolModel): Promise<Uint8Array> {
     const running = this.loads.get(model.sha256);
     if (running) return running;

@@ -117,13 +117,13 @@ describe('a OneHotEncoder with zeros=0 (handle_unknown=error)', () => {
     expect((await score(p, rows(5, all))).errors.map((e) => e.row)).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it("in the real-time pool, a row its thread finds refused fails on the caller's batch", async () => {
-    // The pool's threads score a copy of the batch: the rows they find refused must come back to the caller.
+  it("in the real-time pool, a row its scoring process finds refused fails on the caller's batch", async () => {
+    // The pool's processes score a copy of the batch: the rows they find refused must come back to the caller.
     const p = await prepareModel(refusing());
     const { knownCategories: _, ...older } = p.schema;
     const plan = planColumns(older, churn.header);
     if (!plan.ok) throw new Error(plan.message);
-    const pool = new ScoringPool({ threads: 1 });
+    const pool = new ScoringPool({ processes: 1 });
     try {
       const model = { sha256: p.sha256, schema: older, loadBytes: async () => p.bytes.slice() };
       const batch = makeBatch(plan.targets, rows(20, { 4: { contract: 'x' } }).rows);

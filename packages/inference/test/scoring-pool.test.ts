@@ -1,8 +1,8 @@
 /**
- * The worker-thread scoring pool, on the example models with their data: the same bits as scoring in this
- * thread, models sent once per thread, a bounded queue, threads that die replaced, and the main thread's
- * event loop free while the threads score.
- * The pool runs the compiled worker (dist/scoring-worker.js): `npx tsc -b` first, as `npm test` does.
+ * The scoring pool (a process per scorer), on the example models with their data: the same bits as scoring in
+ * this process, models sent once per process, a bounded queue, processes that die replaced, runs past their
+ * deadline killed, memory bounded, and this process's event loop free while the processes score.
+ * The pool runs the compiled process script (dist/scoring-process.js): `npx tsc -b` first, as `npm test` does.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hugeTensorModel, loopingModel } from '../../../test/support/onnx-graphs.js';
 import { ModelError, planColumns, prepareModel, ScoringPool, ScoringPoolError, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PoolModel, PreparedModel } from '../src/index.js';
 import { makeBatch, modelBytes, readCsv } from './helpers.js';
@@ -54,6 +55,25 @@ async function load(e: Example): Promise<Loaded> {
   return { prepared, targets: plan.targets, rows: csv.rows, batch: (rows = csv.rows) => makeBatch(plan.targets, rows), poolModel };
 }
 
+/** A model of four float columns a-d, made by a test (a misbehaving graph), ready for the pool. */
+async function loadMade(bytes: Uint8Array) {
+  const prepared = await prepareModel(bytes, { features: ['a', 'b', 'c', 'd'] });
+  const plan = planColumns(prepared.schema, ['a', 'b', 'c', 'd']);
+  if (!plan.ok) throw new Error(plan.message);
+  const poolModel: PoolModel = { sha256: prepared.sha256, schema: prepared.schema, loadBytes: async () => prepared.bytes.slice() };
+  return { poolModel, targets: plan.targets, batch: () => makeBatch(plan.targets, [['1', '2', '3', '4']]) };
+}
+
+/** Whether a process of this id is running (signal 0 only asks). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const bytesOf = (a: Float32Array | Float64Array | null) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : null);
 
 function expectIdentical(actual: BatchPredictions, expected: BatchPredictions): void {
@@ -71,7 +91,7 @@ beforeAll(async () => {
 describe('ScoringPool', () => {
   let pool: ScoringPool;
   beforeAll(async () => {
-    pool = new ScoringPool({ threads: 2 });
+    pool = new ScoringPool({ processes: 2 });
     await pool.ready();
   });
   afterAll(async () => {
@@ -94,16 +114,16 @@ describe('ScoringPool', () => {
     }
   });
 
-  it('sends a model to a thread once, and transfers the batch instead of copying it', async () => {
+  it("sends a model to a process once, and leaves the caller's batch whole", async () => {
     const m = models.find((x) => x.prepared.schema.inputs.length === 1 && x.prepared.schema.inputs[0]!.type === 'float32')!;
     const before = m.poolModel.loads;
     const batch = m.batch();
     const data = batch.data[0] as Float32Array;
-    expect(data.byteLength).toBeGreaterThan(0);
+    const copy = data.slice();
     await pool.score(m.poolModel, batch, m.targets);
-    expect(data.byteLength).toBe(0); // detached: the thread has the buffer now
+    expect(data).toEqual(copy); // copied to the process: the caller can still name a row's cells
     for (let i = 0; i < 6; i++) await pool.score(m.poolModel, m.batch(), m.targets);
-    expect(m.poolModel.loads).toBe(before); // both threads got it in the first test: no new load
+    expect(m.poolModel.loads).toBe(before); // both processes got it in the first test: no new load
   });
 
   it('reports errors as their own classes: a model that cannot load, bytes that do not match', async () => {
@@ -121,7 +141,7 @@ describe('ScoringPool', () => {
     expect((await pool.score(m.poolModel, m.batch(), m.targets)).count).toBe(m.rows.length);
   });
 
-  it("keeps the main thread's event loop running while threads score 3 x 10,000 rows", async () => {
+  it("keeps this process's event loop running while the scoring processes score 3 x 10,000 rows", async () => {
     const m = models.find((x) => x.prepared.schema.fixedBatch === null && x.poolModel.schema.task === 'classifier' && x.rows.length > 500)!;
     const many = Array.from({ length: 10_000 }, (_, i) => m.rows[i % m.rows.length]!);
     let turns = 0;
@@ -134,29 +154,29 @@ describe('ScoringPool', () => {
     const results = await Promise.all([0, 1, 2].map(() => pool.score(m.poolModel, m.batch(many), m.targets)));
     spinning = false;
     expect(results.map((r) => r.count)).toEqual([10_000, 10_000, 10_000]);
-    // Scoring in this thread would leave a turn or two between runs (six at most for the three); off the thread
+    // Scoring in this thread would leave a turn or two between runs (six at most for the three); off the process
     // the loop keeps turning: hundreds of turns on a quiet machine, 39 once on a machine running several suites.
     expect(turns).toBeGreaterThan(12);
   });
 });
 
 describe('ScoringPool limits and failures', () => {
-  it('starts no thread until it is first asked to score', async () => {
-    const pool = new ScoringPool({ threads: 2 });
-    expect(pool.stats.threads).toBe(0);
+  it('starts no process until it is first asked to score', async () => {
+    const pool = new ScoringPool({ processes: 2 });
+    expect(pool.stats.processes).toBe(0);
     const m = models[0]!;
     expect((await pool.score(m.poolModel, m.batch(), m.targets)).count).toBe(m.rows.length);
-    expect(pool.stats.threads).toBe(2);
+    expect(pool.stats.processes).toBe(2);
     await pool.close();
   });
 
-  it('queues when every thread is busy and refuses beyond maxQueue', async () => {
-    const pool = new ScoringPool({ threads: 1, maxQueue: 1 });
+  it('queues when every process is busy and refuses beyond maxQueue', async () => {
+    const pool = new ScoringPool({ processes: 1, maxQueue: 1 });
     await pool.ready();
     const m = models[0]!;
     const first = pool.score(m.poolModel, m.batch(), m.targets);
     const second = pool.score(m.poolModel, m.batch(), m.targets);
-    expect(pool.stats).toMatchObject({ threads: 1, busy: 1, queued: 1 });
+    expect(pool.stats).toMatchObject({ processes: 1, busy: 1, queued: 1 });
     const third = await pool.score(m.poolModel, m.batch(), m.targets).catch((e: unknown) => e);
     expect(third).toBeInstanceOf(ScoringPoolError);
     expect((third as ScoringPoolError).code).toBe('queue_full');
@@ -165,8 +185,8 @@ describe('ScoringPool limits and failures', () => {
     await pool.close();
   });
 
-  it('releases the least recently used model beyond sessionsPerThread and loads it again when needed', async () => {
-    const pool = new ScoringPool({ threads: 1, sessionsPerThread: 1 });
+  it('releases the least recently used model beyond sessionsPerProcess and loads it again when needed', async () => {
+    const pool = new ScoringPool({ processes: 1, sessionsPerProcess: 1 });
     const [a, b] = [await load(EXAMPLES[0]!), await load(EXAMPLES[2]!)];
     for (let i = 0; i < 3; i++) {
       await pool.score(a.poolModel, a.batch(), a.targets);
@@ -178,11 +198,11 @@ describe('ScoringPool limits and failures', () => {
     await pool.close();
   });
 
-  it('releases the least recently used model beyond graphBytesPerThread, keeping the one at hand whatever its size', async () => {
+  it('releases the least recently used model beyond graphBytesPerProcess, keeping the one at hand whatever its size', async () => {
     const [a, b] = [await load(EXAMPLES[0]!), await load(EXAMPLES[2]!)];
     const both = a.prepared.bytes.length + b.prepared.bytes.length;
     // Room for both: each is loaded once.
-    const roomy = new ScoringPool({ threads: 1, graphBytesPerThread: both });
+    const roomy = new ScoringPool({ processes: 1, graphBytesPerProcess: both });
     for (let i = 0; i < 2; i++) {
       await roomy.score(a.poolModel, a.batch(), a.targets);
       await roomy.score(b.poolModel, b.batch(), b.targets);
@@ -190,7 +210,7 @@ describe('ScoringPool limits and failures', () => {
     expect([a.poolModel.loads, b.poolModel.loads]).toEqual([1, 1]);
     await roomy.close();
     // One byte less: each drops the other, and is loaded again when asked for again.
-    const tight = new ScoringPool({ threads: 1, graphBytesPerThread: both - 1 });
+    const tight = new ScoringPool({ processes: 1, graphBytesPerProcess: both - 1 });
     for (let i = 0; i < 2; i++) {
       await tight.score(a.poolModel, a.batch(), a.targets);
       expect((await tight.score(b.poolModel, b.batch(), b.targets)).count).toBe(b.rows.length);
@@ -199,9 +219,9 @@ describe('ScoringPool limits and failures', () => {
     await tight.close();
   });
 
-  it('replaces a thread that dies, failing only the request it held', async () => {
-    // A thread with a small heap, given a batch of strings too large for it: V8 ends the thread.
-    const pool = new ScoringPool({ threads: 1, resourceLimits: { maxOldGenerationSizeMb: 12, maxYoungGenerationSizeMb: 2 } });
+  it('replaces a process that dies, failing only the request it held', async () => {
+    // A process with a small heap, given a batch of strings too large for it: V8 ends the process.
+    const pool = new ScoringPool({ processes: 1, nodeFlags: ['--max-old-space-size=12', '--max-semi-space-size=1'] });
     await pool.ready();
     const churn = models.find((x) => x.prepared.schema.inputs.some((i) => i.type === 'string'))!;
     const huge = Array.from({ length: 100_000 }, (_, i) => churn.rows[i % churn.rows.length]!.map((c) => `${c}${'-'.repeat(40)}`));
@@ -209,18 +229,18 @@ describe('ScoringPool limits and failures', () => {
     const after = pool.score(churn.poolModel, churn.batch(), churn.targets); // queued behind it
     const e = await doomed.catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ScoringPoolError);
-    expect((e as ScoringPoolError).code).toBe('thread_crashed');
-    expect((e as Error).message).toMatch(/memory/);
+    expect((e as ScoringPoolError).code).toBe('process_crashed');
+    expect((e as Error).message).toMatch(/FATAL ERROR: .*JavaScript heap out of memory \(killed by SIGABRT\)/);
     expect((await after).count).toBe(churn.rows.length);
     expect(pool.stats.restarts).toBe(1);
     await pool.close();
   });
 
-  it('breaks, saying why, when threads cannot start', async () => {
+  it('breaks, saying why, when processes cannot start', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pool-'));
     const script = path.join(dir, 'broken-worker.mjs');
     writeFileSync(script, "throw new Error('cannot load the native module');\n");
-    const pool = new ScoringPool({ threads: 1, workerUrl: pathToFileURL(script) });
+    const pool = new ScoringPool({ processes: 1, script: pathToFileURL(script) });
     const e = await pool.ready().catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ScoringPoolError);
     expect((e as ScoringPoolError).code).toBe('pool_broken');
@@ -229,8 +249,8 @@ describe('ScoringPool limits and failures', () => {
     await pool.close();
   });
 
-  it('close() lets the scoring in progress finish, refuses the waiting ones and ends every thread', async () => {
-    const pool = new ScoringPool({ threads: 1 });
+  it('close() lets the scoring in progress finish, refuses the waiting ones and ends every process', async () => {
+    const pool = new ScoringPool({ processes: 1 });
     await pool.ready();
     const m = models[0]!;
     const running = pool.score(m.poolModel, m.batch(), m.targets);
@@ -240,5 +260,55 @@ describe('ScoringPool limits and failures', () => {
     expect((await running).count).toBe(m.rows.length);
     await closed;
     await expect(pool.score(m.poolModel, m.batch(), m.targets)).rejects.toMatchObject({ code: 'closed' });
+  });
+
+  it('kills a process whose run passes the deadline, and this process outlives the run it was in', { timeout: 120_000 }, async () => {
+    // About 8 s of Loop here (more on a busy machine); the deadline gives up on it after one, which leaves a fresh
+    // process time to load a model and score with it even on a loaded machine.
+    const looping = await loadMade(loopingModel(4_000_000));
+    const pool = new ScoringPool({ processes: 1, runDeadlineMs: 1_000 });
+    await pool.ready();
+    const [stuck] = pool.pids;
+    const e = await pool.score(looping.poolModel, looping.batch(), looping.targets).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ScoringPoolError);
+    expect((e as ScoringPoolError).code).toBe('model_timeout');
+    expect((e as Error).message).toMatch(/did not finish scoring these rows within 1 second: the model is at fault/);
+    // Killed, not left computing: its core is free.
+    await expect.poll(() => running(stuck!), { timeout: 10_000 }).toBe(false);
+    // The same run, let finish in a pool without a deadline: as long as the killed one would have run. A thread
+    // ended while in ONNX Runtime aborted this whole process when its run returned (the pool used threads then).
+    const patient = new ScoringPool({ processes: 1 });
+    const finished = await patient.score(looping.poolModel, looping.batch(), looping.targets);
+    expect(Array.from(finished.values!)).toEqual([10]);
+    await patient.close();
+    // A fresh process took the killed one's place and answers.
+    const m = models[0]!;
+    expect((await pool.score(m.poolModel, m.batch(), m.targets)).count).toBe(m.rows.length);
+    expect(pool.pids).toHaveLength(1);
+    expect(pool.pids[0]).not.toBe(stuck);
+    expect(pool.stats.restarts).toBe(1);
+    await pool.close();
+  });
+
+  it("bounds each process's memory: a run asking for more fails its rows saying so, and the process goes on", async () => {
+    // 2 GiB of zeros per run against a bound of 1 GiB: refused before a byte of it is used.
+    const huge = await loadMade(hugeTensorModel(2 ** 29));
+    const pool = new ScoringPool({ processes: 1, memoryBytes: 1024 ** 3 });
+    expect(pool.memoryBounded).toBe(true);
+    const batch = huge.batch();
+    await pool.score(huge.poolModel, batch, huge.targets);
+    expect(batch.errors).toEqual([
+      expect.objectContaining({
+        row: 0,
+        message: expect.stringMatching(/asked ONNX Runtime for 2,147,483,648 bytes of memory, more than this server can give it/),
+      }),
+    ]);
+    // The same model with a tensor it can afford answers; so do the others.
+    const small = await loadMade(hugeTensorModel(1_000));
+    expect(Array.from((await pool.score(small.poolModel, small.batch(), small.targets)).values!)).toEqual([10]);
+    const m = models[0]!;
+    expect((await pool.score(m.poolModel, m.batch(), m.targets)).count).toBe(m.rows.length);
+    expect(pool.stats.restarts).toBe(0);
+    await pool.close();
   });
 });

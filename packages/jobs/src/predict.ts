@@ -3,7 +3,6 @@ import { getModelBytes } from '@batchcast/db';
 import {
   failNonFiniteRows,
   formatDeadline,
-  nonFiniteRows,
   outputColumns,
   planColumns,
   type ScoringPool,
@@ -14,6 +13,7 @@ import type { JobsContext } from './context.js';
 import { DomainError } from './errors.js';
 import { emptyRowReason, emptyTapeRows, withEmptyRows } from './inputs/empty-rows.js';
 import { columnsAlternatives, explainColumnsRefusal } from './models/columns-refusal.js';
+import { recallResolved, rememberResolved } from './models/recently-resolved.js';
 import { expectedColumns, leaseModelSession, resolveModel } from './models/registry.js';
 import { predictionJson, type ScoredRows } from './predict-answer.js';
 import type { Model } from './records.js';
@@ -22,31 +22,21 @@ import type { Model } from './records.js';
 export const MAX_PREDICT_ROWS = 10_000;
 
 /**
- * Which version a model reference meant, for a second. A real-time request is a few milliseconds of work, and
- * asking PostgreSQL which version a name means on every one is a wait for another process, the first to grow
- * when the machine is busy. The price: a version registered meanwhile is used within a second, not at once.
+ * Which version a model reference means, remembered for a second. A real-time request is a few milliseconds of
+ * work, and asking PostgreSQL which version a name means on every one is a wait for another process, the first
+ * to grow when the machine is busy (see recently-resolved.ts for when it is forgotten).
  */
-const RESOLVED_FOR_MS = 1_000;
-/** Per database (a process may work with several: tests do). */
-const resolvedIn = new WeakMap<JobsContext['pool'], Map<string, { model: Model; at: number }>>();
-
 async function resolveRecently(ctx: JobsContext, ref: string): Promise<Model> {
-  let resolved = resolvedIn.get(ctx.pool);
-  if (!resolved) {
-    resolved = new Map();
-    resolvedIn.set(ctx.pool, resolved);
-  }
-  const hit = resolved.get(ref);
-  if (hit && Date.now() - hit.at < RESOLVED_FOR_MS) return hit.model;
+  const recalled = recallResolved(ctx.pool, ref);
+  if (recalled) return recalled;
   const model = await resolveModel(ctx.pool, ref, ctx.config.models.defaultName);
-  if (resolved.size >= 1_000) resolved.clear(); // references are few; never let odd ones pile up
-  resolved.set(ref, { model, at: Date.now() });
+  rememberResolved(ctx.pool, ref, model);
   return model;
 }
 
 /**
  * Real-time predictions: the same model, the same coercion and the same per-row error rule as the batch
- * path, answered synchronously, on the context's scoring threads when it has them. Sessions are cached by
+ * path, answered synchronously, on the context's scoring processes when it has them. Sessions are cached by
  * sha256, so only the first request loads the model. The rows come as a cell tape (the endpoint's body
  * reader) and the answer is the JSON text of the answer objects (predictionObjects): no object is built per
  * row on the way in or out.
@@ -107,26 +97,23 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
           throw poolRefusal(err, pool, ctx, model);
         })
     : await scoreInThisThread(ctx, model, batch, plan.targets);
-  // The batch path's rule: a row without finite outputs answers null columns and its error. The pool moved
-  // the batch's arrays to its thread (they are detached now), so a request with such rows coerces its cells
-  // again to name the culprits: only a failure pays for it. The errors stay the batch's: besides the cells'
-  // own, they hold those the pool added before scoring (values outside a column's known categories), which a
-  // fresh coercion knows nothing of; without them those rows came back scored.
-  const inputs = pool && nonFiniteRows(out) !== null ? { ...coerceCellTape(cells, plan.targets), errors: batch.errors } : batch;
-  const errors = withEmptyRows(failNonFiniteRows(out, inputs, plan.targets, cells.header as string[]), empty, emptyRowReason('jsonl'));
+  // The batch path's rule: a row without finite outputs answers null columns and its error. The errors are the
+  // batch's: besides the cells' own, they hold those the scoring process added (values outside a column's known
+  // categories, rows the graph refused), copied back onto the batch by the pool.
+  const errors = withEmptyRows(failNonFiniteRows(out, batch, plan.targets, cells.header as string[]), empty, emptyRowReason('jsonl'));
   return { ...scored, count: batch.count, errors, out };
 }
 
 /**
- * A run past PREDICT_DEADLINE_MS (the pool gave up on its thread and started a fresh one): logged for the
+ * A run past PREDICT_DEADLINE_MS (the pool killed its scoring process and started a fresh one): logged for the
  * operators, naming the model, and answered 504 saying the model is at fault and what can be done.
  */
-function modelTimeout(ctx: JobsContext, model: Model, pool: ScoringPool): DomainError {
+function modelTimeout(ctx: JobsContext, model: Model): DomainError {
   const seconds = formatDeadline(ctx.config.predict.deadlineMs);
   const ref = `${model.name}@${model.version}`;
   ctx.log.error(
-    { model: model.name, version: model.version, deadlineMs: ctx.config.predict.deadlineMs, abandonedThreads: pool.stats.abandoned },
-    `model ${ref} did not finish a real-time prediction within ${seconds} (PREDICT_DEADLINE_MS); its scoring thread was abandoned and replaced`,
+    { model: model.name, version: model.version, deadlineMs: ctx.config.predict.deadlineMs },
+    `model ${ref} did not finish a real-time prediction within ${seconds} (PREDICT_DEADLINE_MS); its scoring process was killed and replaced`,
   );
   return new DomainError(
     'model_timeout',
@@ -138,7 +125,7 @@ function modelTimeout(ctx: JobsContext, model: Model, pool: ScoringPool): Domain
   );
 }
 
-/** Scores on this thread (no pool of real-time threads: tests, tools), holding the model's session meanwhile. */
+/** Scores on this thread (no pool of real-time scoring processes: tests, tools), holding the model's session meanwhile. */
 async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBatch, targets: ColumnTarget[]) {
   const lease = await leaseModelSession(ctx.pool, model, 1);
   try {
@@ -149,20 +136,20 @@ async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBa
 }
 
 /**
- * The scoring threads' refusals that say "come back shortly" as the domain's (a 503 with Retry-After, which
- * clients and their HTTP libraries wait for and retry): every thread busy with the waiting line full, or the
- * process shutting down. Anything else the pool throws (a thread that died, a pool that cannot start its
- * threads) is a fault on our side and stays one.
+ * The scoring processes' refusals that say "come back shortly" as the domain's (a 503 with Retry-After, which
+ * clients and their HTTP libraries wait for and retry): every process busy with the waiting line full, or the
+ * web process shutting down. A run past its deadline is the model's fault (504). Anything else the pool throws
+ * (a process that died, a pool that cannot start its processes) is a fault on our side and stays one.
  */
 function poolRefusal(err: unknown, pool: ScoringPool, ctx: JobsContext, model: Model): unknown {
   if (!(err instanceof ScoringPoolError)) return err;
-  if (err.code === 'model_timeout') return modelTimeout(ctx, model, pool);
+  if (err.code === 'model_timeout') return modelTimeout(ctx, model);
   if (err.code === 'queue_full') {
-    const { threads, queued } = pool.stats;
+    const { processes, queued } = pool.stats;
     return new DomainError(
       'unavailable',
       'busy',
-      `${threads === 1 ? 'The real-time scoring thread is' : `All ${threads} real-time scoring threads are`} busy and ${queued} request${queued === 1 ? ' is' : 's are'} waiting for one: try again in a second.`,
+      `${processes === 1 ? 'The real-time scoring process is' : `All ${processes} real-time scoring processes are`} busy and ${queued} request${queued === 1 ? ' is' : 's are'} waiting for one: try again in a second.`,
       { retryAfterSeconds: 1 },
     );
   }

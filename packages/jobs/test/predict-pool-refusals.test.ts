@@ -6,7 +6,7 @@ import { predictCells } from '../src/index.js';
 import { refusal, useTestContext } from './context.js';
 
 /**
- * Real-time predictions on scoring threads (a real ScoringPool, the example iris model) when they cannot take
+ * Real-time predictions on scoring processes (a real ScoringPool, the example iris model) when they cannot take
  * a request: every thread busy with the waiting line full, or the pool closing as the server shuts down. The
  * caller is told to come back and when (`unavailable`, a 503 with Retry-After over HTTP), not "something went
  * wrong on our side" (a 500: it was, before), and what was accepted is still answered.
@@ -32,23 +32,23 @@ const irisRows = (n: number) =>
 
 const predictionsIn = (json: string): number => (JSON.parse(json) as { predictions: unknown[] }).predictions.length;
 
-describe('real-time predictions when the scoring threads cannot take a request', () => {
-  it('every thread busy and the waiting line full: unavailable, code busy, come back in a second; the accepted ones answered', async () => {
-    const realtime = new ScoringPool({ threads: 1, maxQueue: 1 });
+describe('real-time predictions when the scoring processes cannot take a request', () => {
+  it('every process busy and the waiting line full: unavailable, code busy, come back in a second; the accepted ones answered', async () => {
+    const realtime = new ScoringPool({ processes: 1, maxQueue: 1 });
     const busyCtx: JobsContext = { ...ctx, realtime };
     try {
-      // The thread started and the model loaded; the second call also resolves the model's name afresh, so
+      // The process started and the model loaded; the second call also resolves the model's name afresh, so
       // that the three below find it resolved and all reach the pool in this same turn of the event loop.
       expect(predictionsIn(await predictCells(busyCtx, 'iris-logreg', irisRows(3)))).toBe(3);
       await new Promise((r) => setTimeout(r, 1_100));
       expect(predictionsIn(await predictCells(busyCtx, 'iris-logreg', irisRows(3)))).toBe(3);
 
-      const scoring = predictCells(busyCtx, 'iris-logreg', irisRows(10_000)); // taken by the thread
+      const scoring = predictCells(busyCtx, 'iris-logreg', irisRows(10_000)); // taken by the process
       const waiting = predictCells(busyCtx, 'iris-logreg', irisRows(5)); // the one place in line
       const err = await refusal(predictCells(busyCtx, 'iris-logreg', irisRows(5)));
       expect(err.kind).toBe('unavailable');
       expect(err.code).toBe('busy');
-      expect(err.message).toBe('The real-time scoring thread is busy and 1 request is waiting for one: try again in a second.');
+      expect(err.message).toBe('The real-time scoring process is busy and 1 request is waiting for one: try again in a second.');
       expect(err.details).toEqual({ retryAfterSeconds: 1 });
       expect(predictionsIn(await scoring)).toBe(10_000);
       expect(predictionsIn(await waiting)).toBe(5);
@@ -60,7 +60,7 @@ describe('real-time predictions when the scoring threads cannot take a request',
   });
 
   it('the pool closed (the server shutting down): unavailable, code shutting_down, come back in a few seconds', async () => {
-    const realtime = new ScoringPool({ threads: 1 });
+    const realtime = new ScoringPool({ processes: 1 });
     await realtime.close();
     const err = await refusal(predictCells({ ...ctx, realtime }, 'iris-logreg', irisRows(3)));
     expect(err.kind).toBe('unavailable');
