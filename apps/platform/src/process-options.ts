@@ -8,7 +8,8 @@ import type { ProcessSpec } from '@batchcast/runtime';
  *   scavenge more often for little work and keep tens of MB fewer pages resident.
  * - glibc gives each thread that allocates its own malloc arena, and memory freed in one is not returned to
  *   the system; the worker process's scoring threads (ONNX Runtime allocates natively) and the web process's
- *   libuv and real-time threads each held one. Two arenas per process are enough for their few threads.
+ *   libuv threads each held one (its real-time scoring processes inherit its settings). Two arenas per process
+ *   are enough for their few threads.
  * - The web process's glibc keeps memory it has freed for its next allocations instead of giving it back at
  *   once (MALLOC_MMAP_THRESHOLD_ 2 MiB, MALLOC_TRIM_THRESHOLD_ 32 MiB). An upload is gathered into 1 MiB
  *   Buffers (UPLOAD_GATHER); by default glibc maps each of them afresh (or gives the top of its heap back)

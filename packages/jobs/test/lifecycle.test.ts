@@ -236,7 +236,7 @@ describe('retention', () => {
     await ctx.pool.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 second' WHERE id = $1`, [job.id]);
     const err = (await openJob(ctx, job.id, created.token).catch((e: DomainError) => e)) as DomainError;
     expect(err).toMatchObject({ kind: 'gone', code: 'expired' });
-    expect(err.message).toMatch(/^This job's data was deleted on \d{4}-\d{2}-\d{2}: results are kept 7 days after a job ends/);
+    expect(err.message).toMatch(/^This job's data was deleted on \d{1,2} [A-Z][a-z]{2} \d{4}: results are kept 7 days after a job ends/);
     expect(await loadJob(ctx.pool, job.id)).not.toBeNull(); // the sweep has not come
     expect(((await openJob(ctx, job.id, 'wrong').catch((e: DomainError) => e)) as DomainError).kind).toBe('not_found');
   });

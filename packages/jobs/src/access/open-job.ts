@@ -79,12 +79,16 @@ export async function refuseIfExpired(ctx: JobsContext, id: string, token: strin
   throw expiredError(ctx, new Date(Math.min(due.getTime(), expired.expiredAt.getTime())));
 }
 
+/** "5 Dec 2026" (UTC): a day as the pages write dates, which show these messages. */
+const dayText = (d: Date): string =>
+  new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+
 /** `gone` (`deleted`): someone with the job's link or key deleted it and its data (deleteJob). */
 export function deletedError(deletedAt: Date): DomainError {
   return new DomainError(
     'gone',
     'deleted',
-    `This job and its data (the uploaded file, its predictions and failed rows) were deleted on ${deletedAt.toISOString().slice(0, 10)} ` +
+    `This job and its data (the uploaded file, its predictions and failed rows) were deleted on ${dayText(deletedAt)} ` +
       'at the request of someone with its link or API key. Upload the file again to score it anew.',
     { deletedAt: deletedAt.toISOString() },
   );
@@ -95,7 +99,7 @@ function expiredError(ctx: JobsContext, deletedAt: Date): DomainError {
   return new DomainError(
     'gone',
     'expired',
-    `This job's data was deleted on ${deletedAt.toISOString().slice(0, 10)}: results are kept ${days} day${days === 1 ? '' : 's'} ` +
+    `This job's data was deleted on ${dayText(deletedAt)}: results are kept ${days} day${days === 1 ? '' : 's'} ` +
       'after a job ends. Upload the file again to score it anew.',
     { expiredAt: deletedAt.toISOString() },
   );
