@@ -1068,7 +1068,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [job.id]));
     await open.clock.fastForward(6 * 60_000);
     await open.waitForSelector('#job[data-gone="yes"]');
-    expect(await open.textContent('#expiry')).toMatch(/^This job's data was deleted on \d{1,2} [A-Z][a-z]{2} \d{4}: results are kept 7 days/);
+    expect(await open.textContent('#expiry')).toMatch(
+      /^This job's data was deleted on \d{1,2} [A-Z][a-z]{2} \d{4}: results are kept 7 days/,
+    );
     expect(await visibleDownloads(open)).toBe(0);
     await open.close();
 

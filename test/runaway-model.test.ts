@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
 import { hugeTensorModel, loopingModel } from './support/onnx-graphs.js';
@@ -70,6 +71,32 @@ describe('a model that computes for ever', () => {
     expect(iris.status).toBe(200);
     expect(webPid()).toBe(before.web);
     expect(scorers()).toHaveLength(1);
+  });
+
+  it('in real time: a scoring process that dies in a run (a native crash) is answered 502 model_crashed, and replaced', async () => {
+    const scorers = () =>
+      platform
+        .descendants()
+        .filter((p) => p.cmd.includes('scoring-process.js'))
+        .map((p) => p.pid);
+    const [scorer] = scorers();
+    expect(scorer).toBeDefined();
+    const answer = predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]);
+    // Once it computes (state R in /proc), it "crashes": SIGSEGV is what a native fault in ONNX Runtime ends it with.
+    const state = () => readFileSync(`/proc/${scorer}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+    await expect.poll(state, { timeout: 10_000, interval: 20 }).toBe('R');
+    process.kill(scorer!, 'SIGSEGV');
+    const res = await answer;
+    const body = await res.text();
+    expect(res.status, body).toBe(502);
+    const { error } = JSON.parse(body) as { error: { code: string; message: string } };
+    expect(error.code).toBe('model_crashed');
+    expect(error.message).toMatch(
+      /^Model looping@1 ended the process scoring these rows \(.*killed by SIGSEGV\); a fresh one was started\./,
+    );
+    const iris = await predict('iris-logreg', [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }]);
+    expect(iris.status).toBe(200);
+    expect(scorers()).not.toContain(scorer);
   });
 
   it('in real time: a run asking for more memory than PREDICT_MEMORY_MB (default 4 GiB) fails its rows saying so', async () => {

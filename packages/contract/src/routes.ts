@@ -65,6 +65,7 @@ const ERRORS: Record<number, string> = {
   422: 'Understood but refused: the message says what to fix (e.g. `missing_columns` with `missing`, `unknown_model`; a field that is not what the endpoint takes is `invalid_<field>`, the field in snake_case: `invalid_grace_seconds` for `graceSeconds`). On every `/api/` endpoint and the sample files, also a query parameter the endpoint does not take (`unknown_parameter`, naming it and the ones it takes).',
   429: 'Rate limited (`rate_limited`, with `retryAfterSeconds`; a `Retry-After` header), over an API key’s quota (`quota_exceeded`, with `quota`, `limit`, `used`), or (real time) too many request bodies of one client at once (`too_many_at_once`, 64 MiB).',
   503: 'PostgreSQL or Redis is unavailable: retry later. Real time: also `busy`, the process holding as many request bodies as it takes at once (256 MiB; `Retry-After`).',
+  502: 'Real time: the model’s run ended the process scoring it (`model_crashed`, naming it and the reason): most likely the model is at fault; the process is replaced at once.',
   504: 'Real time: the model did not finish within `PREDICT_DEADLINE_MS` (`model_timeout`, naming it): the model is at fault, and retrying will not help.',
 };
 // Errors are JSON for API clients, and a page saying what happened and what to do for browsers (Accept: text/html).
@@ -568,7 +569,7 @@ route({
     params: ModelNameParams.extend({ name: z.string().openapi({ description: 'A model name, or name@version.' }) }),
     body: { required: true, content: { 'application/json': { schema: PredictRequest } } },
   },
-  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 404, 410, 413, 415, 422, 429, 503, 504) },
+  responses: { 200: json('One prediction per row.', PredictResponse), ...errors(400, 404, 410, 413, 415, 422, 429, 502, 503, 504) },
 });
 modelRemovalRoutes();
 

@@ -28,6 +28,11 @@ export type DomainErrorKind =
    */
   | 'model_timeout'
   /**
+   * A model's run ended the process scoring it (a native crash, its memory bound hit in a way ONNX Runtime did not
+   * catch): most likely the model's fault, like a gateway's upstream failing, so no Retry-After.
+   */
+  | 'model_crashed'
+  /**
    * Something this server keeps is missing (a job's upload gone from its store): the server's fault, not
    * passing by itself, so a 5xx without Retry-After, with a code and message saying what an operator can do.
    */

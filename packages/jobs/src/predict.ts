@@ -125,6 +125,26 @@ function modelTimeout(ctx: JobsContext, model: Model): DomainError {
   );
 }
 
+/**
+ * A scoring process that died during the run (the pool started a fresh one): logged for the operators, and
+ * answered 502 naming the model and what the process last said (a native abort, a fatal out-of-memory).
+ */
+function modelCrashed(ctx: JobsContext, model: Model, err: ScoringPoolError): DomainError {
+  const ref = `${model.name}@${model.version}`;
+  const reason = err.message
+    .replace(/^The scoring process died while scoring this batch: /, '')
+    .replace(/\. The batch can be retried\.$/, '');
+  ctx.log.error({ model: model.name, version: model.version, reason }, `model ${ref} ended its real-time scoring process: ${reason}`);
+  return new DomainError(
+    'model_crashed',
+    'model_crashed',
+    `Model ${ref} ended the process scoring these rows (${reason}); a fresh one was started. ` +
+      'The model is most likely at fault, not your rows: if it happens again, whoever registered it should check it ' +
+      '(an operator can raise PREDICT_MEMORY_MB if it ran out of memory).',
+    { model: model.name, version: model.version },
+  );
+}
+
 /** Scores on this thread (no pool of real-time scoring processes: tests, tools), holding the model's session meanwhile. */
 async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBatch, targets: ColumnTarget[]) {
   const lease = await leaseModelSession(ctx.pool, model, 1);
@@ -144,6 +164,7 @@ async function scoreInThisThread(ctx: JobsContext, model: Model, batch: RecordBa
 function poolRefusal(err: unknown, pool: ScoringPool, ctx: JobsContext, model: Model): unknown {
   if (!(err instanceof ScoringPoolError)) return err;
   if (err.code === 'model_timeout') return modelTimeout(ctx, model);
+  if (err.code === 'process_crashed') return modelCrashed(ctx, model, err);
   if (err.code === 'queue_full') {
     const { processes, queued } = pool.stats;
     return new DomainError(

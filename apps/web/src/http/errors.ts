@@ -24,6 +24,8 @@ const STATUS: Record<DomainErrorKind, number> = {
   // upstream, did not answer in time. A 503 would tell clients to retry after Retry-After, and a retry of a
   // model that computes for ever only takes another thread.
   model_timeout: 504,
+  // 502: the model's scoring process, this server's upstream for the request, failed.
+  model_crashed: 502,
   lost: 500,
 };
 
