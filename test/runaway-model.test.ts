@@ -16,7 +16,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 beforeAll(async () => {
   platform = await new Platform({
     workers: 1,
-    env: { PREDICT_PROCESSES: '1', PREDICT_DEADLINE_MS: '2000', CHUNK_DEADLINE_MS: '3000' },
+    env: { PREDICT_PROCESSES: '1', PREDICT_DEADLINE_MS: '2000', CHUNK_DEADLINE_MS: '3000', WORKER_MEMORY_MB: '1024' },
   }).start();
   const form = new FormData();
   form.set('name', 'looping');
@@ -113,6 +113,27 @@ describe('a model that computes for ever', () => {
     expect(res.status, body).toBe(200);
     expect(body).toContain('asked ONNX Runtime for 8,589,934,592 bytes of memory, more than this server can give it');
     expect(webPid()).toBe(before);
+  });
+
+  it('in a batch job: a run asking for more memory than WORKER_MEMORY_MB fails its rows saying so; the worker goes on', async () => {
+    const worker = platform.descendants().find((p) => p.cmd.includes('apps/worker/dist/worker.js'));
+    expect(worker).toBeDefined();
+    expect(readFileSync(`/proc/${worker!.pid}/limits`, 'utf8')).toMatch(/Max data size\s+1073741824\s+1073741824\s+bytes/);
+    const form = new FormData();
+    form.set('name', 'greedy-batch');
+    form.set('features', 'a,b,c,d');
+    form.set('file', fileBlob(hugeTensorModel(2 ** 29)), 'greedy-batch.onnx'); // 2 GiB of zeros per run
+    const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const job = await (await submit(platform, Buffer.from('a,b,c,d\n1,2,3,4\n5,6,7,8\n'), { model: 'greedy-batch' })).json();
+    const done = await waitForEnd(platform, job.links.self);
+    expect(done.rows).toMatchObject({ total: 2, failed: 2 });
+    const errors = await (await fetch(platform.url(job.links.self.replace('?', '/errors.csv?')))).text();
+    expect(errors).toContain('asked ONNX Runtime for 2,147,483,648 bytes of memory, more than this server can give it');
+    // The same worker process scores the next job.
+    const iris = await (await submit(platform, 'iris.csv', { model: 'iris-logreg' })).json();
+    expect((await waitForEnd(platform, iris.links.self)).status).toBe('succeeded');
+    expect(platform.descendants().find((p) => p.cmd.includes('apps/worker/dist/worker.js'))?.pid).toBe(worker!.pid);
   });
 
   it('in a batch job: the job fails past CHUNK_DEADLINE_MS saying the model is at fault, and a job submitted after it succeeds', async () => {

@@ -14,8 +14,8 @@ import { processOptions } from './process-options.js';
  * waits; --lite-mode would save as much but warns on every start that it disables WebAssembly); the web and
  * worker processes get their own options (process-options.ts).
  */
-await superviseAfterSetup([
+await superviseAfterSetup((config) => [
   { name: 'web', entry: entries.web, count: 1, ...processOptions.web },
   // One worker process: it scores WORKERS chunks at once in as many threads (see apps/worker).
-  { name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker },
+  { name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker, memoryBytes: config.workers.memoryBytes },
 ]);

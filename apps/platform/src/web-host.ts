@@ -8,4 +8,4 @@ import { processOptions } from './process-options.js';
  * process runs with its own options (process-options.ts: its young generation, malloc settings and the
  * collection after large transfers, each measured on uploads) and is restarted if it dies.
  */
-await superviseAfterSetup([{ name: 'web', entry: entries.web, count: 1, ...processOptions.web }]);
+await superviseAfterSetup(() => [{ name: 'web', entry: entries.web, count: 1, ...processOptions.web }]);

@@ -10,5 +10,9 @@ import { runSupervisor } from './supervisor.js';
  */
 await runSupervisor(async (rt, onFatal) =>
   // One worker process: it scores WORKERS chunks at once in as many threads (see apps/worker).
-  supervise([{ name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker }], rt.log, { onFatal }),
+  supervise(
+    [{ name: 'worker', entry: entries.worker, count: 1, ...processOptions.worker, memoryBytes: rt.config.workers.memoryBytes }],
+    rt.log,
+    { onFatal },
+  ),
 );

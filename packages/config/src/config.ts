@@ -40,8 +40,10 @@ export interface Config {
     reconcileIntervalMs: number;
     /** HEARTBEAT_FILE: rewritten by a live worker process for a healthcheck to read; null: none. */
     heartbeatFile: string | null;
-    /** MODEL_CACHE_MB in bytes: model graphs each scoring (and real-time) thread keeps loaded. */
+    /** MODEL_CACHE_MB in bytes: model graphs each scoring thread (and real-time scoring process) keeps loaded. */
     modelCacheBytes: number;
+    /** WORKER_MEMORY_MB in bytes: the worker process's memory bound. */
+    memoryBytes: number;
     /** CHUNK_DEADLINE_MS: a chunk scored longer fails its job (the model is at fault) and restarts the worker. */
     chunkDeadlineMs: number;
   };
@@ -130,6 +132,7 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
       reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
       heartbeatFile: e.HEARTBEAT_FILE ? path.resolve(e.HEARTBEAT_FILE) : null,
       modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024,
+      memoryBytes: e.WORKER_MEMORY_MB * 1024 * 1024,
       chunkDeadlineMs: e.CHUNK_DEADLINE_MS,
     },
     models: {

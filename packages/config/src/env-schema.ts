@@ -235,6 +235,12 @@ const envFields = z.object({
    */
   PREDICT_MEMORY_MB: int(256).default(4096),
   /**
+   * Memory of the worker process, in MB (its RLIMIT_DATA, set by the supervisor): WORKERS scoring threads, each
+   * with its models loaded. A model run that asks for more fails its rows saying so, instead of taking the
+   * machine's memory. Raise it for big models or many WORKERS.
+   */
+  WORKER_MEMORY_MB: int(512).default(8192),
+  /**
    * Typed results downloads (JSON Lines, Parquet, .xlsx beyond a few rows) written at once by one web process,
    * each in a thread of its own; one more is refused (503, Retry-After) rather than let memory grow without bound.
    */

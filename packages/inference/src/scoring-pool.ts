@@ -14,7 +14,7 @@
  *   replaced: a running ONNX Runtime run cannot be interrupted, and a model that loops for ever never returns.
  *   Killing frees the core at once; the worker threads this pool used before could only be abandoned, and ending
  *   one aborted the whole web process when its run returned (`terminate called after throwing Napi::Error`).
- * - `memoryBytes` bounds each process's memory (scorer-command.ts): a run asking for more fails, not the machine.
+ * - `memoryBytes` bounds each process's memory (@batchcast/process-limits): a run asking for more fails, not the machine.
  */
 import { beyondLimits } from './least-recently-used.js';
 import { spawn } from 'node:child_process';
@@ -22,9 +22,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
+import { limitedCommand } from '@batchcast/process-limits';
 import { compact, fromWireError } from './pool-protocol.js';
 import type { FromScorer, ScoreRequest, ToScorer } from './pool-protocol.js';
-import { scorerCommand } from './scorer-command.js';
 import type { BatchPredictions, ModelSchema } from './types.js';
 
 export interface ScoringPoolOptions {
@@ -245,7 +245,11 @@ export class ScoringPool {
   // --- processes ------------------------------------------------------------------------------------------
 
   private command() {
-    return scorerCommand(fileURLToPath(this.opts.script), ['--expose-gc', ...this.opts.nodeFlags], this.opts.memoryBytes);
+    const args = ['--expose-gc', ...this.opts.nodeFlags, fileURLToPath(this.opts.script)];
+    return limitedCommand(process.execPath, args, {
+      ...(this.opts.memoryBytes !== undefined ? { memoryBytes: this.opts.memoryBytes } : {}),
+      dieWithParent: true,
+    });
   }
 
   private start(): Slot {

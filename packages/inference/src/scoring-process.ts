@@ -7,7 +7,7 @@
  * A process of its own, not a thread, because a model run is native code nothing can interrupt: the pool kills a
  * process whose run is past its deadline (a worker thread could only be abandoned, still burning its core, and
  * ending one in ONNX Runtime aborted the whole process when its run returned), its memory can be bounded (see
- * scorer-command.ts), and a native crash in it fails only the request it held.
+ * @batchcast/process-limits), and a native crash in it fails only the request it held.
  */
 import { collectSoon } from './collect-soon.js';
 import { sha256Hex } from './hash.js';

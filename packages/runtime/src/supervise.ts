@@ -1,3 +1,4 @@
+import { limitedCommand } from '@batchcast/process-limits';
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Logger } from '@batchcast/log';
 import { type SupervisorNotice, noticeOf } from './notices.js';
@@ -15,6 +16,8 @@ export interface ProcessSpec {
   execArgv?: string[];
   /** Environment of the process on top of this one's. */
   env?: Record<string, string>;
+  /** Its memory bound (RLIMIT_DATA, where util-linux's prlimit is installed; see @batchcast/process-limits). */
+  memoryBytes?: number;
 }
 
 export interface SuperviseOptions {
@@ -55,10 +58,15 @@ export function supervise(specs: ProcessSpec[], log: Logger, opts: SuperviseOpti
   function start(spec: ProcessSpec, slot: number, failures = 0): void {
     const id = `${spec.name}#${slot}`;
     const startedAt = Date.now();
+    // fork() runs `execPath ...execArgv entry`: with a memory bound, execPath is prlimit and node its argument.
+    const node = limitedCommand(process.execPath, spec.execArgv ?? process.execArgv, {
+      ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
+    });
     const child = fork(spec.entry, [], {
       stdio: 'inherit',
       detached: true,
-      execArgv: spec.execArgv ?? process.execArgv,
+      execPath: node.file,
+      execArgv: node.args,
       env: { ...process.env, ...spec.env, WORKER_SLOT: String(slot) },
     });
     children.set(id, child);
