@@ -13,17 +13,29 @@ import { ADMIN_TOKEN, Platform } from './support/platform.js';
 let platform: Platform;
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
+/** Registers a model of four float columns a-d (the graphs test/support/onnx-graphs.ts makes). */
+async function register(name: string, bytes: Uint8Array): Promise<void> {
+  const form = new FormData();
+  form.set('name', name);
+  form.set('features', 'a,b,c,d');
+  form.set('file', fileBlob(bytes), `${name}.onnx`);
+  const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
+  expect(registered.status, await registered.clone().text()).toBe(201);
+}
+
+const webPid = () => platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'))?.pid;
+const scorers = () =>
+  platform
+    .descendants()
+    .filter((p) => p.cmd.includes('scoring-process.js'))
+    .map((p) => p.pid);
+
 beforeAll(async () => {
   platform = await new Platform({
     workers: 1,
     env: { PREDICT_PROCESSES: '1', PREDICT_DEADLINE_MS: '2000', CHUNK_DEADLINE_MS: '3000', WORKER_MEMORY_MB: '1024' },
   }).start();
-  const form = new FormData();
-  form.set('name', 'looping');
-  form.set('features', 'a,b,c,d');
-  form.set('file', fileBlob(loopingModel(1_000_000_000_000)), 'looping.onnx');
-  const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
-  expect(registered.status, await registered.clone().text()).toBe(201);
+  await register('looping', loopingModel(1_000_000_000_000));
 });
 afterAll(async () => {
   await platform?.stop();
@@ -54,12 +66,6 @@ describe('a model that computes for ever', () => {
   });
 
   it('in real time: the scoring process stuck past the deadline is killed, and the web process goes on as it was', async () => {
-    const webPid = () => platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'))?.pid;
-    const scorers = () =>
-      platform
-        .descendants()
-        .filter((p) => p.cmd.includes('scoring-process.js'))
-        .map((p) => p.pid);
     const before = { web: webPid(), scorers: scorers() };
     expect(before.web).toBeDefined();
     expect(before.scorers).toHaveLength(1); // PREDICT_PROCESSES=1, the one that replaced the first test's
@@ -74,11 +80,6 @@ describe('a model that computes for ever', () => {
   });
 
   it('in real time: a scoring process that dies in a run (a native crash) is answered 502 model_crashed, and replaced', async () => {
-    const scorers = () =>
-      platform
-        .descendants()
-        .filter((p) => p.cmd.includes('scoring-process.js'))
-        .map((p) => p.pid);
     const [scorer] = scorers();
     expect(scorer).toBeDefined();
     const answer = predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]);
@@ -100,14 +101,8 @@ describe('a model that computes for ever', () => {
   });
 
   it('in real time: a run asking for more memory than PREDICT_MEMORY_MB (default 4 GiB) fails its rows saying so', async () => {
-    const webPid = () => platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'))?.pid;
     const before = webPid();
-    const form = new FormData();
-    form.set('name', 'greedy');
-    form.set('features', 'a,b,c,d');
-    form.set('file', fileBlob(hugeTensorModel(2 ** 31)), 'greedy.onnx'); // 8 GiB of zeros per run
-    const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
-    expect(registered.status, await registered.clone().text()).toBe(201);
+    await register('greedy', hugeTensorModel(2 ** 31)); // 8 GiB of zeros per run
     const res = await predict('greedy', [{ a: 1, b: 2, c: 3, d: 4 }]);
     const body = await res.text();
     expect(res.status, body).toBe(200);
@@ -119,12 +114,7 @@ describe('a model that computes for ever', () => {
     const worker = platform.descendants().find((p) => p.cmd.includes('apps/worker/dist/worker.js'));
     expect(worker).toBeDefined();
     expect(readFileSync(`/proc/${worker!.pid}/limits`, 'utf8')).toMatch(/Max data size\s+1073741824\s+1073741824\s+bytes/);
-    const form = new FormData();
-    form.set('name', 'greedy-batch');
-    form.set('features', 'a,b,c,d');
-    form.set('file', fileBlob(hugeTensorModel(2 ** 29)), 'greedy-batch.onnx'); // 2 GiB of zeros per run
-    const registered = await fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin });
-    expect(registered.status, await registered.clone().text()).toBe(201);
+    await register('greedy-batch', hugeTensorModel(2 ** 29)); // 2 GiB of zeros per run
     const job = await (await submit(platform, Buffer.from('a,b,c,d\n1,2,3,4\n5,6,7,8\n'), { model: 'greedy-batch' })).json();
     const done = await waitForEnd(platform, job.links.self);
     expect(done.rows).toMatchObject({ total: 2, failed: 2 });
