@@ -409,14 +409,21 @@ export class ScoringPool {
   }
 
   /**
-   * Ends a process whose request `id` ran past the deadline: fails the request and kills the process, which
-   * onExit replaces (its model's bytes are sent again to the fresh one, if asked for).
+   * Ends a process whose request `id` ran past the deadline: fails the request, puts a fresh process in its slot
+   * at once and kills the old one. Replaced before it is killed: until its end is reported the old process would
+   * look idle, and a request handed to it then failed as if its own model had crashed it.
    */
   private kill(slot: Slot, id: number, ms: number): void {
     slot.deadline = null;
     const job = slot.busy;
-    if (!job || job.id !== id || slot.exited) return;
+    const index = this.slots.indexOf(slot);
+    if (!job || job.id !== id || slot.exited || index < 0) return;
     slot.busy = null;
+    if (this.closing) this.slots.splice(index, 1);
+    else {
+      this.restarts++;
+      this.slots[index] = this.start(); // onExit of the old one finds it in no slot: nothing more to do
+    }
     slot.child.kill('SIGKILL');
     job.reject(
       new ScoringPoolError(
