@@ -20,9 +20,9 @@ const STATUS: Record<DomainErrorKind, number> = {
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
-  // 504, not 503: the server is up and has threads for other models; the model it runs, like a gateway's
-  // upstream, did not answer in time. A 503 would tell clients to retry after Retry-After, and a retry of a
-  // model that computes for ever only takes another thread.
+  // 504, not 503: the server is up and has scoring processes for other models; the model it runs, like a
+  // gateway's upstream, did not answer in time. A 503 would tell clients to retry after Retry-After, and a retry
+  // of a model that computes for ever only takes another process for as long.
   model_timeout: 504,
   // 502: the model's scoring process, this server's upstream for the request, failed.
   model_crashed: 502,
