@@ -171,7 +171,8 @@ function childrenOf(pid: number): { pid: number; cmd: string }[] {
   return out;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` is running (a zombie, which has exited, is not). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -68,6 +68,8 @@ export class ScoringPoolError extends Error {
   constructor(
     readonly code: ScoringPoolErrorCode,
     message: string,
+    /** `process_crashed`: why the process ended (its last words, how it ended), for callers to word their own message. */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'ScoringPoolError';
@@ -321,7 +323,11 @@ export class ScoringPool {
       slot.busy.reject(
         this.closing
           ? new ScoringPoolError('closed', 'The scoring pool was closed before this request ran.')
-          : new ScoringPoolError('process_crashed', `The scoring process died while scoring this batch: ${why}. The batch can be retried.`),
+          : new ScoringPoolError(
+              'process_crashed',
+              `The scoring process died while scoring this batch: ${why}. The batch can be retried.`,
+              why,
+            ),
       );
       slot.busy = null;
     }

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hugeTensorModel, loopingModel } from '../../../test/support/onnx-graphs.js';
+import { isAlive } from '../../../test/support/platform.js';
 import { ModelError, planColumns, prepareModel, ScoringPool, ScoringPoolError, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PoolModel, PreparedModel } from '../src/index.js';
 import { makeBatch, modelBytes, readCsv } from './helpers.js';
@@ -32,7 +33,7 @@ interface Loaded {
   prepared: PreparedModel;
   targets: ColumnTarget[];
   rows: string[][];
-  /** A fresh batch each time: the pool detaches the typed arrays it is given. */
+  /** A fresh batch each time (the pool copies it; a test may still want its own). */
   batch(rows?: string[][]): RecordBatch;
   /** The model for the pool, counting how often its bytes are loaded. */
   poolModel: PoolModel & { loads: number };
@@ -62,16 +63,6 @@ async function loadMade(bytes: Uint8Array) {
   if (!plan.ok) throw new Error(plan.message);
   const poolModel: PoolModel = { sha256: prepared.sha256, schema: prepared.schema, loadBytes: async () => prepared.bytes.slice() };
   return { poolModel, targets: plan.targets, batch: () => makeBatch(plan.targets, [['1', '2', '3', '4']]) };
-}
-
-/** Whether a process of this id is running (signal 0 only asks). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const bytesOf = (a: Float32Array | Float64Array | null) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : null);
@@ -282,7 +273,7 @@ describe('ScoringPool limits and failures', () => {
     expect((e as ScoringPoolError).code).toBe('model_timeout');
     expect((e as Error).message).toMatch(/did not finish scoring these rows within 1 second: the model is at fault/);
     // Killed, not left computing: its core is free.
-    await expect.poll(() => running(stuck!), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => isAlive(stuck!), { timeout: 10_000 }).toBe(false);
     // The same run, let finish in a pool without a deadline: as long as the killed one would have run. A thread
     // ended while in ONNX Runtime aborted this whole process when its run returned (the pool used threads then).
     const patient = new ScoringPool({ processes: 1 });

@@ -131,9 +131,7 @@ function modelTimeout(ctx: JobsContext, model: Model): DomainError {
  */
 function modelCrashed(ctx: JobsContext, model: Model, err: ScoringPoolError): DomainError {
   const ref = `${model.name}@${model.version}`;
-  const reason = err.message
-    .replace(/^The scoring process died while scoring this batch: /, '')
-    .replace(/\. The batch can be retried\.$/, '');
+  const reason = err.reason ?? err.message;
   ctx.log.error({ model: model.name, version: model.version, reason }, `model ${ref} ended its real-time scoring process: ${reason}`);
   return new DomainError(
     'model_crashed',
