@@ -15,6 +15,11 @@
  *   Killing frees the core at once; the worker threads this pool used before could only be abandoned, and ending
  *   one aborted the whole web process when its run returned (`terminate called after throwing Napi::Error`).
  * - `memoryBytes` bounds each process's memory (@batchcast/process-limits): a run asking for more fails, not the machine.
+ * - A slow model cannot hold every other model's requests up: when every process is in a run of more than
+ *   `slowRunMs` and a request of a model that is not slow waits, one reserve process starts beside them. It takes
+ *   only requests of models whose runs are quick (a slow model waits for the processes it holds), and ends once
+ *   idle for `reserveIdleMs`. So with `processes: 1` a model whose every run takes 30 s delays other models'
+ *   requests by the reserve's start (a fraction of a second, once), not by its runs.
  */
 import { beyondLimits } from './least-recently-used.js';
 import { spawn } from 'node:child_process';
@@ -52,6 +57,14 @@ export interface ScoringPoolOptions {
    * before it fails with `model_timeout` and the process is killed and replaced. Default: no deadline.
    */
   runDeadlineMs?: number;
+  /**
+   * A run longer than this makes its model slow (until one of its runs is quicker): slow models may not use the
+   * reserve process, which starts when every process is held by a slow run and another model's request waits.
+   * Default 1 s (a real-time request's run usually takes milliseconds).
+   */
+  slowRunMs?: number;
+  /** How long the reserve process may stay idle before it ends (its memory given back). Default 60 s. */
+  reserveIdleMs?: number;
 }
 
 /** A model as the pool needs it: its identity, its schema, and where its prepared bytes come from. */
@@ -82,6 +95,8 @@ export interface ScoringPoolStats {
   queued: number;
   /** Processes started to replace ones that died or were killed past the deadline. */
   restarts: number;
+  /** Whether the reserve process (for quick models while slow runs hold the others) is running; counted in `processes`. */
+  reserve: boolean;
 }
 
 interface Pending {
@@ -96,7 +111,7 @@ interface Slot {
   child: ChildProcess;
   ready: boolean;
   /** The request this process is working on (or loading bytes for). */
-  busy: (Pending & { id: number }) | null;
+  busy: (Pending & { id: number; handedAt: number }) | null;
   /** The models the process holds, least recently used first: each one's graph bytes. */
   loaded: Map<string, number>;
   /** The end of what the process wrote to stderr: why it died, when it does (V8's or ONNX Runtime's last words). */
@@ -104,6 +119,14 @@ interface Slot {
   exited: boolean;
   /** Fails the request at hand once it has run past runDeadlineMs. */
   deadline: NodeJS.Timeout | null;
+  /** The process started beside the others for quick models while slow runs hold them (see the file's comment). */
+  reserve: boolean;
+  /** The request at hand has run past slowRunMs. */
+  slow: boolean;
+  /** Marks the request at hand slow once it has run slowRunMs. */
+  slowTimer: NodeJS.Timeout | null;
+  /** Ends the idle reserve process after reserveIdleMs. */
+  idleTimer: NodeJS.Timeout | null;
 }
 
 /** Resolved from src/ (tests, through vitest) and from dist/ alike: the compiled script is always in dist/. */
@@ -112,11 +135,15 @@ const MAX_START_FAILURES = 3;
 const CLOSE_GRACE_MS = 10_000;
 // V8's fatal line comes before a native stack of 30 or more frames.
 const STDERR_TAIL_CHARS = 16_000;
+/** Models remembered as slow (their sha256s); beyond it the longest-remembered is forgotten. */
+const SLOW_MODELS_REMEMBERED = 1_000;
 
 export class ScoringPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly loads = new Map<string, Promise<Uint8Array>>();
+  /** sha256s of models whose last run (or the run in progress) took more than slowRunMs. */
+  private readonly slowModels = new Set<string>();
   private readonly opts: Required<Omit<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs'>> &
     Pick<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs'>;
   private nextId = 1;
@@ -140,6 +167,8 @@ export class ScoringPool {
       graphBytesPerProcess: Number.POSITIVE_INFINITY,
       nodeFlags: [],
       script: DEFAULT_SCRIPT,
+      slowRunMs: 1_000,
+      reserveIdleMs: 60_000,
       ...options,
     };
     if (!existsSync(fileURLToPath(this.opts.script))) {
@@ -200,6 +229,7 @@ export class ScoringPool {
       busy: this.slots.filter((s) => s.busy).length,
       queued: this.queue.length,
       restarts: this.restarts,
+      reserve: this.slots.some((s) => s.reserve),
     };
   }
 
@@ -254,14 +284,26 @@ export class ScoringPool {
     });
   }
 
-  private start(): Slot {
+  private start(reserve = false): Slot {
     const { file, args } = this.command();
     const child = spawn(file, args, {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: { ...process.env, BATCHCAST_SCORER_INTRA_OP_THREADS: String(this.opts.intraOpNumThreads) },
     });
-    const slot: Slot = { child, ready: false, busy: null, loaded: new Map(), stderrTail: '', exited: false, deadline: null };
+    const slot: Slot = {
+      child,
+      ready: false,
+      busy: null,
+      loaded: new Map(),
+      stderrTail: '',
+      exited: false,
+      deadline: null,
+      reserve,
+      slow: false,
+      slowTimer: null,
+      idleTimer: null,
+    };
     child.on('message', (m: FromScorer) => this.onMessage(slot, m));
     // What it writes (ONNX Runtime's own log lines) is the web process's stderr too; its end says why it died.
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -288,6 +330,7 @@ export class ScoringPool {
     if (!job || job.id !== m.id) return; // cannot happen: one request per process at a time
     slot.busy = null;
     this.clearDeadline(slot);
+    this.ranFor(job.model.sha256, performance.now() - job.handedAt);
     if (m.type === 'result') {
       // The process scored a copy of the batch: rows the graph refused there fail on the caller's batch too.
       job.batch.errors.splice(0, job.batch.errors.length, ...m.errors);
@@ -316,6 +359,7 @@ export class ScoringPool {
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     slot.exited = true;
     this.clearDeadline(slot);
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     const why = this.exitReason(slot, code, signal);
@@ -342,7 +386,14 @@ export class ScoringPool {
       }
     }
     this.restarts++;
-    this.slots[index] = this.start();
+    this.replace(slot, index);
+    this.pump();
+  }
+
+  /** A base process's slot gets a fresh process; the reserve's is dropped (it starts again when it is wanted). */
+  private replace(slot: Slot, index: number): void {
+    if (slot.reserve) this.slots.splice(index, 1);
+    else this.slots[index] = this.start();
   }
 
   private brokenError(): ScoringPoolError {
@@ -351,20 +402,58 @@ export class ScoringPool {
 
   // --- dispatch -------------------------------------------------------------------------------------------
 
-  /** Hands waiting requests to idle processes, oldest request first, preferring one that holds its model. */
+  /**
+   * Hands waiting requests to idle processes, oldest request first, preferring a process that holds its model;
+   * the reserve process takes only requests of models that are not slow. Then starts the reserve if it is wanted,
+   * or lets an idle one end in time.
+   */
   private pump(): void {
     while (this.queue.length > 0 && !this.closing) {
       const idle = this.slots.filter((s) => s.ready && !s.busy);
-      if (idle.length === 0) return;
-      const next = this.queue.shift()!;
-      const slot = idle.find((s) => s.loaded.has(next.model.sha256)) ?? idle.reduce((a, b) => (b.loaded.size < a.loaded.size ? b : a));
-      void this.dispatch(slot, next);
+      if (idle.length === 0) break;
+      let handed = false;
+      for (const [i, next] of this.queue.entries()) {
+        const fit = idle.filter((s) => !s.reserve || !this.slowModels.has(next.model.sha256));
+        if (fit.length === 0) continue;
+        const slot = fit.find((s) => s.loaded.has(next.model.sha256)) ?? fit.reduce((a, b) => (b.loaded.size < a.loaded.size ? b : a));
+        this.queue.splice(i, 1);
+        void this.dispatch(slot, next);
+        handed = true;
+        break;
+      }
+      if (!handed) break;
     }
+    if (this.closing || this.broken) return;
+    this.startReserveIfWanted();
+    for (const slot of this.slots) {
+      if (slot.reserve && slot.ready && !slot.busy && !slot.idleTimer) {
+        slot.idleTimer = setTimeout(() => this.endIdleReserve(slot), this.opts.reserveIdleMs);
+        slot.idleTimer.unref();
+      }
+    }
+  }
+
+  /** The reserve starts when every process is in a slow run and a request of a model that is not slow waits. */
+  private startReserveIfWanted(): void {
+    if (this.slots.some((s) => s.reserve)) return;
+    const held = this.slots.length > 0 && this.slots.every((s) => s.ready && s.busy && s.slow);
+    if (!held || !this.queue.some((p) => !this.slowModels.has(p.model.sha256))) return;
+    this.slots.push(this.start(true));
+  }
+
+  private endIdleReserve(slot: Slot): void {
+    slot.idleTimer = null;
+    const index = this.slots.indexOf(slot);
+    if (index < 0 || slot.busy || slot.exited || this.closing) return;
+    this.slots.splice(index, 1);
+    if (slot.child.connected) slot.child.send({ type: 'close' } satisfies ToScorer);
   }
 
   private async dispatch(slot: Slot, job: Pending): Promise<void> {
     const id = this.nextId++;
-    slot.busy = { ...job, id };
+    slot.busy = { ...job, id, handedAt: performance.now() };
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    slot.idleTimer = null;
     const { sha256 } = job.model;
     let load: ScoreRequest['load'] = null;
     const evict: string[] = [];
@@ -402,6 +491,13 @@ export class ScoringPool {
         const ms = this.opts.runDeadlineMs;
         slot.deadline = setTimeout(() => this.kill(slot, id, ms), ms);
       }
+      slot.slowTimer = setTimeout(() => {
+        slot.slowTimer = null;
+        if (slot.busy?.id !== id) return;
+        slot.slow = true;
+        this.ranFor(sha256, this.opts.slowRunMs);
+        this.pump();
+      }, this.opts.slowRunMs);
     } catch (e) {
       if (slot.busy?.id === id) slot.busy = null;
       job.reject(e instanceof Error ? e : new Error(String(e)));
@@ -411,7 +507,18 @@ export class ScoringPool {
 
   private clearDeadline(slot: Slot): void {
     if (slot.deadline) clearTimeout(slot.deadline);
+    if (slot.slowTimer) clearTimeout(slot.slowTimer);
     slot.deadline = null;
+    slot.slowTimer = null;
+    slot.slow = false;
+  }
+
+  /** Remembers whether a model's run was slow: a slow model may not use the reserve process. */
+  private ranFor(sha256: string, ms: number): void {
+    this.slowModels.delete(sha256);
+    if (ms < this.opts.slowRunMs) return;
+    this.slowModels.add(sha256);
+    if (this.slowModels.size > SLOW_MODELS_REMEMBERED) this.slowModels.delete(this.slowModels.values().next().value!);
   }
 
   /**
@@ -425,10 +532,11 @@ export class ScoringPool {
     const index = this.slots.indexOf(slot);
     if (!job || job.id !== id || slot.exited || index < 0) return;
     slot.busy = null;
+    this.ranFor(job.model.sha256, ms);
     if (this.closing) this.slots.splice(index, 1);
     else {
       this.restarts++;
-      this.slots[index] = this.start(); // onExit of the old one finds it in no slot: nothing more to do
+      this.replace(slot, index); // onExit of the old one finds it in no slot: nothing more to do
     }
     slot.child.kill('SIGKILL');
     job.reject(
@@ -437,6 +545,8 @@ export class ScoringPool {
         `The model did not finish scoring these rows within ${formatDeadline(ms)}: the model is at fault (it computes for ever or for far too long, e.g. an ONNX Loop of a huge count), not the rows.`,
       ),
     );
+    // A killed reserve is not replaced: what waited for it goes to the others, or makes it start again.
+    this.pump();
   }
 
   /** A model's bytes, loaded once however many processes want them at the same time. */

@@ -288,6 +288,37 @@ describe('ScoringPool limits and failures', () => {
     await pool.close();
   });
 
+  it("a slow model does not hold other models' requests up: a reserve process takes them, never the slow model's", {
+    timeout: 120_000,
+  }, async () => {
+    // 3-8 s of Loop a run here; slow from 200 ms on. The slow model's second request waits for the process
+    // its first holds; the other model's request, made after both, is answered first, by the reserve.
+    const slow = await loadMade(loopingModel(4_000_000));
+    const quick = models[0]!;
+    const pool = new ScoringPool({ processes: 1, slowRunMs: 200, reserveIdleMs: 500 });
+    await pool.ready();
+    const [base] = pool.pids;
+    const order: string[] = [];
+    const note = <T>(name: string, p: Promise<T>) => p.then((r) => (order.push(name), r));
+    const first = note('slow 1', pool.score(slow.poolModel, slow.batch(), slow.targets));
+    const second = note('slow 2', pool.score(slow.poolModel, slow.batch(), slow.targets));
+    const other = await note('quick', pool.score(quick.poolModel, quick.batch(), quick.targets));
+    expect(other.count).toBe(quick.rows.length);
+    expect(order).toEqual(['quick']);
+    expect(pool.stats).toMatchObject({ processes: 2, reserve: true, busy: 1, queued: 1 });
+    // A model whose run is quick again keeps using the reserve while the slow one holds the other process.
+    await note('quick again', pool.score(quick.poolModel, quick.batch(), quick.targets));
+    expect(order).toEqual(['quick', 'quick again']);
+    expect(Array.from((await first).values!)).toEqual([10]);
+    expect(Array.from((await second).values!)).toEqual([10]);
+    expect(order).toEqual(['quick', 'quick again', 'slow 1', 'slow 2']);
+    // The idle reserve ends; the base process is the one it always was.
+    await expect.poll(() => pool.stats.processes, { timeout: 10_000 }).toBe(1);
+    expect(pool.pids).toEqual([base]);
+    expect(pool.stats).toMatchObject({ reserve: false, restarts: 0 });
+    await pool.close();
+  });
+
   it("bounds each process's memory: a run asking for more fails its rows saying so, and the process goes on", async () => {
     // 2 GiB of zeros per run against a bound of 1 GiB: refused before a byte of it is used.
     const huge = await loadMade(hugeTensorModel(2 ** 29));
