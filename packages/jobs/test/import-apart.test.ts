@@ -25,8 +25,24 @@ describe('a model import', () => {
       const err = await importApart(bomb, 'bomb.pkl', { heapMb: 16 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ImportRefusal);
       expect(err).toMatchObject({ code: 'too_large' });
-      expect((err as Error).message).toContain('16 MB');
+      expect((err as Error).message).toContain('16 MB of JavaScript heap');
     }
+  });
+
+  it("that needs more than the process's memory bound is refused (too_large), naming both bounds", async () => {
+    // A 2 GiB heap but 300 MB in all (RLIMIT_DATA): V8 cannot grow the heap it may have, and says so.
+    const err = await importApart(listOfInts(30_000_000), 'bomb.pkl', { memoryBytes: 300 * 1024 ** 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportRefusal);
+    expect(err).toMatchObject({ code: 'too_large' });
+    expect((err as Error).message).toContain('(2,048 MB of JavaScript heap, 300 MB in all)');
+  });
+
+  it('that passes its deadline is refused (too_large) saying how long an import may take', async () => {
+    const err = await importApart(listOfInts(4_000_000), 'slow.pkl', { deadlineMs: 100 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportRefusal);
+    expect((err as Error).message).toMatch(
+      /^Reading and preparing this model took more than the 0\.1 seconds batchcast allows one import\./,
+    );
   });
 
   it('of a small file answers as the importer does: a refusal with its code, or the model', async () => {

@@ -1,7 +1,8 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ImportedModel, ModelImportErrorCode } from '@batchcast/importers';
-import type { ModelErrorCode, PreparedModel } from '@batchcast/inference';
+import { formatDeadline, type ModelErrorCode, type PreparedModel } from '@batchcast/inference';
+import { limitedCommand } from '@batchcast/process-limits';
 
 /** Imports `bytes` (the model's ONNX graph comes back with the reply). */
 export interface ImportRequest {
@@ -44,6 +45,24 @@ const PROCESS_ENTRY = fileURLToPath(new URL('../../dist/models/import-process.js
  * describes and the numbers converters copy out of its arrays. A file that needs more is refused.
  */
 const HEAP_MB = 2048;
+/**
+ * All the memory of one import process (RLIMIT_DATA, where util-linux's prlimit is installed): ONNX Runtime's
+ * optimisation of a graph (its constant folding) allocates outside the heap, a 1 GiB constant about 1.5 GB. As
+ * much as the worker process has by default (WORKER_MEMORY_MB): a model that cannot even be prepared within it
+ * could not be scored either.
+ */
+const MEMORY_BYTES = 8 * 1024 ** 3;
+/** One import, start to end; a registration that takes longer is refused and its process killed. */
+const DEADLINE_MS = 10 * 60_000;
+
+export interface ApartOptions {
+  /** The import's V8 heap (MB). */
+  heapMb?: number;
+  /** The import process's whole memory (bytes). */
+  memoryBytes?: number;
+  /** How long the import may take before its process is killed and the file refused. */
+  deadlineMs?: number;
+}
 
 /** A refusal of the importer (its code and message), as opposed to a fault on our side. */
 export class ImportRefusal extends Error {
@@ -55,10 +74,11 @@ export class ImportRefusal extends Error {
   }
 }
 
-const tooLarge = (heapMb: number) =>
+/** Whichever bound was reached (V8 reports the memory bound as its heap's too), the message names both. */
+const tooLarge = (heapMb: number, memoryBytes: number) =>
   new ImportRefusal(
     'too_large',
-    `Reading this model took more than the ${heapMb} MB batchcast allows one import. Export the model to ONNX and upload the .onnx file.`,
+    `Reading this model took more memory than batchcast allows one import (${heapMb.toLocaleString('en-US')} MB of JavaScript heap, ${Math.round(memoryBytes / 1024 ** 2).toLocaleString('en-US')} MB in all). Export the model to ONNX and upload the .onnx file.`,
   );
 
 /**
@@ -71,8 +91,8 @@ const tooLarge = (heapMb: number) =>
  * ImportRefusal for a file the importer refuses (or that needs more memory than an import may have), or an Error
  * for anything else.
  */
-export async function importApart(bytes: Uint8Array, filename: string | null, { heapMb = HEAP_MB } = {}): Promise<ImportedModel> {
-  const reply = await runApart({ bytes, filename } satisfies ImportRequest, heapMb);
+export async function importApart(bytes: Uint8Array, filename: string | null, options: ApartOptions = {}): Promise<ImportedModel> {
+  const reply = await runApart({ bytes, filename } satisfies ImportRequest, options);
   if (!('imported' in reply)) throw new Error('the model import process answered another request');
   return reply.imported;
 }
@@ -83,22 +103,30 @@ export async function importApart(bytes: Uint8Array, filename: string | null, { 
  * asking (web) process, which stores both files by streaming them. Refusals of the importer and of prepareModel
  * alike reject with an ImportRefusal.
  */
-export async function convertFileApart(request: ConvertFileRequest, { heapMb = HEAP_MB } = {}): Promise<ConvertedFile> {
-  const reply = await runApart(request, heapMb);
+export async function convertFileApart(request: ConvertFileRequest, options: ApartOptions = {}): Promise<ConvertedFile> {
+  const reply = await runApart(request, options);
   if (!('convertedFile' in reply)) throw new Error('the model import process answered another request');
   return reply.convertedFile;
 }
 
 type Success = Extract<ImportReply, { ok: true }>;
 
-function runApart(request: ImportRequest | ConvertFileRequest, heapMb: number): Promise<Success> {
+/**
+ * The import process is bounded like a scoring process (@batchcast/process-limits): its memory, and its life by
+ * the web process's (a registration's process killed with it rather than left converting for nobody); a deadline
+ * ends one that never finishes.
+ */
+function runApart(
+  request: ImportRequest | ConvertFileRequest,
+  { heapMb = HEAP_MB, memoryBytes = MEMORY_BYTES, deadlineMs = DEADLINE_MS }: ApartOptions,
+): Promise<Success> {
   return new Promise<Success>((resolve, reject) => {
     // Only the heap limit: not the web process's own V8 options (it runs without the optimising compiler).
-    const child = fork(PROCESS_ENTRY, [], {
-      serialization: 'advanced',
-      execArgv: [`--max-old-space-size=${heapMb}`],
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    const { file, args } = limitedCommand(process.execPath, [`--max-old-space-size=${heapMb}`, PROCESS_ENTRY], {
+      memoryBytes,
+      dieWithParent: true,
     });
+    const child = spawn(file, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     let stderrTail = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
@@ -108,12 +136,28 @@ function runApart(request: ImportRequest | ConvertFileRequest, heapMb: number): 
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       fn();
     };
+    const deadline = setTimeout(
+      () =>
+        settle(() => {
+          child.kill('SIGKILL');
+          reject(
+            new ImportRefusal(
+              'too_large',
+              `Reading and preparing this model took more than the ${formatDeadline(deadlineMs)} batchcast allows one import. Export the model to ONNX and upload the .onnx file.`,
+            ),
+          );
+        }),
+      deadlineMs,
+    );
     child.once('message', (reply: ImportReply) =>
       settle(() => {
         if (reply.ok) resolve(reply);
         else if ('refusal' in reply) reject(new ImportRefusal(reply.refusal.code, reply.refusal.message));
+        // ONNX Runtime's own allocations (optimising the graph) past the process's memory bound.
+        else if (/Failed to allocate memory|std::bad_alloc/.test(reply.fault)) reject(tooLarge(heapMb, memoryBytes));
         else reject(new Error(`model import failed: ${reply.fault}`));
       }),
     );
@@ -121,8 +165,9 @@ function runApart(request: ImportRequest | ConvertFileRequest, heapMb: number): 
     child.once('exit', (code, signal) =>
       settle(() =>
         reject(
-          /heap out of memory|heap limit/i.test(stderrTail)
-            ? tooLarge(heapMb)
+          // V8 at its heap limit, or unable to grow it under the memory bound.
+          /out of memory|heap limit/i.test(stderrTail)
+            ? tooLarge(heapMb, memoryBytes)
             : new Error(
                 `the model import process stopped (${signal ?? `exit code ${code}`}) without an answer: ${stderrTail.trim().slice(-500)}`,
               ),
