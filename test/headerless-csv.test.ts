@@ -3,7 +3,16 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from './support/csv.js';
-import { type AcceptedJob, openpyxlMake, refusedUpload, results, resultsJsonl, scored, statusOf } from './support/formats.js';
+import {
+  type AcceptedJob,
+  formatFixtures,
+  openpyxlMake,
+  refusedUpload,
+  results,
+  resultsJsonl,
+  scored,
+  statusOf,
+} from './support/formats.js';
 import { examples, Platform } from './support/platform.js';
 
 /**
@@ -185,7 +194,7 @@ describe('a CSV without a header row, sent with header=none', () => {
       'header_option',
     );
     expect(e.message).toMatch(
-      /^"No header row" applies to CSV \(and other delimited text\) files and Excel sheets only, and this is .*JSON/,
+      /^"No header row" applies to CSV \(and other delimited text\) files, Excel sheets and JSON lists of lists \(pandas' to_json\(orient='values'\)\) only, and this is .*JSON/,
     );
     const bad = await refusedUpload(
       platform,
@@ -197,6 +206,44 @@ describe('a CSV without a header row, sent with header=none', () => {
     expect(bad.message).toContain(
       '"header" must be "none" (the file has no header row) or "first-line" (the default: the first line names the columns); "no" was sent.',
     );
+  });
+
+  it("reads pandas' to_json(orient='values') (a list of lists) as the same rows in a header-less CSV; a list of another length fails its row only", async () => {
+    const values = await readFile(path.join(formatFixtures, 'iris-values.json'));
+    // The same 12 rows as df.to_csv(header=False) writes them: the results must be the same, byte for byte.
+    const rows = (JSON.parse(values.toString('utf8')) as unknown[][]).map((r) => r.map((v) => (typeof v === 'number' ? v : String(v))));
+    const asCsv = await scored(platform, Buffer.from(csv(rows.map((r) => r.map(String)))), {
+      fields: { ...IRIS, ...NONE },
+      filename: 'iris-no-header.csv',
+    });
+    const json = await scored(platform, values, { fields: { ...IRIS, ...NONE }, filename: 'iris-values.json' });
+    expect(json.done.rows).toEqual(expect.objectContaining({ total: 12, failed: 0 }));
+    const expected = (await results(platform, asCsv.job, 'csv')).toString('utf8');
+    const got = (await results(platform, json.job, 'csv')).toString('utf8');
+    expect(got.split('\n')[0]).toMatch(/^sepal_length,sepal_width,petal_length,petal_width,column_5,prediction,/);
+    // pandas writes 5.0 where String(5) is 5: the values keep the bytes of the JSON.
+    expect(got.split('\n')[5]).toMatch(/^5\.0,3\.6,1\.4,0\.2,setosa,setosa,/);
+    expect(got.replaceAll('5.0,', '5,').replaceAll('3.0,', '3,')).toBe(expected.replaceAll('5.0,', '5,').replaceAll('3.0,', '3,'));
+    // Row 3 one value short, row 5 one value more: each fails alone, saying how many values it has against the first row's.
+    const ragged = Buffer.from(
+      JSON.stringify([
+        [5.1, 3.5, 1.4, 0.2, 'setosa'],
+        [4.9, 3.0, 1.4, 0.2, 'setosa'],
+        [4.7, 3.2, 1.3, 0.2],
+        [4.6, 3.1, 1.5, 0.2, 'setosa'],
+        [5.0, 3.6, 1.4, 0.2, 'setosa', 'extra'],
+        [5.4, 3.9, 1.7, 0.4, 'setosa'],
+      ]),
+    );
+    const partial = await scored(platform, ragged, { fields: { ...IRIS, ...NONE }, filename: 'ragged.json' });
+    expect(partial.done.rows).toEqual(expect.objectContaining({ total: 6, processed: 6, failed: 2 }));
+    const errors = await errorsCsv(partial.job);
+    expect(errors.slice(1).map((r) => [r[0], r[3]])).toEqual([
+      ['3', expect.stringMatching(/^row has 4 fields, the header has 5\b/)],
+      ['5', expect.stringMatching(/^row has 6 fields, the header has 5\b/)],
+    ]);
+    const lines = await resultsJsonl(platform, partial.job);
+    expect(lines.map((l) => l.prediction)).toEqual(['setosa', 'setosa', null, 'setosa', null, 'setosa']);
   });
 
   it('must come before the file, as the other reading options', async () => {

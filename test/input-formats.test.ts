@@ -394,7 +394,8 @@ describe('edge cases, each format', () => {
       'json_layout',
     );
     expect(values.message).toBe(
-      `the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists); ${advice}`,
+      `the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists): ` +
+        `to read each list as a row whose values are the model's columns in the model's order, as a CSV without a header row is read, upload it with "The file has no header row" (header=none in the API, --no-header in the CLI); ${advice}`,
     );
     // A text index: 'columns' and 'index' cannot be told apart; refused naming both.
     const named = await refusedUpload(
@@ -1047,8 +1048,9 @@ describe('Excel’s row and column limits', () => {
     expect(done.status).toBe('succeeded');
     const page = await (await fetch(platform.url(job.links.page))).text();
     expect(page).not.toMatch(/<a [^>]*data-format="xlsx"/);
-    expect(page).toMatch(
-      /<span class="muted" data-format="xlsx" title="The results have 16,409 columns, more than the 16,384 an Excel sheet holds\.">Excel \(too many columns\)<\/span>/,
+    expect(page).toMatch(/<span class="muted" data-format="xlsx">Excel \(too many columns\)<\/span>/);
+    expect(page).toContain(
+      '<span class="format-note" id="why-no-xlsx" data-format="xlsx">No Excel file: the results have 16,409 columns, more than the 16,384 an Excel sheet holds. Download them as CSV, Parquet or JSON Lines instead.</span>',
     );
     expect(page).toMatch(/<a id="results-link"[^>]*data-format="csv"/);
     const xlsx = await fetch(platform.url(`/api/jobs/${job.id}/results.xlsx?token=${job.token}`));
@@ -1069,6 +1071,9 @@ describe('Excel’s row and column limits', () => {
     try {
       const page = await (await fetch(platform.url(job.links.page))).text();
       expect(page).toMatch(/data-format="xlsx"[^>]*>Excel \(too many rows\)/);
+      expect(page).toContain(
+        'No Excel file: the results have 1,048,576 rows, more than the 1,048,575 an Excel sheet holds. Download them as CSV, Parquet or JSON Lines instead.',
+      );
     } finally {
       cancelled = await fetch(platform.url(`/api/jobs/${job.id}/cancel?token=${job.token}`), { method: 'POST' });
     }

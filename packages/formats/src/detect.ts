@@ -34,6 +34,11 @@ export interface Detection {
    * rows under "data"), 'split', 'index' or 'columns' (the default).
    */
   layout?: PandasJsonLayout;
+  /**
+   * A JSON array whose first element is a list (`[[5.1, "setosa"], ...]`, pandas' to_json(orient='values')): rows
+   * without column names, read only as a file without a header row (pandas-values.ts).
+   */
+  listRows?: true;
 }
 
 /** How many leading bytes detectFormat wants (fewer is fine for a shorter file). */
@@ -324,7 +329,8 @@ function detectText(head: Uint8Array, ext: string, contentType?: string): Detect
     let q = p + 1;
     while (q < head.length && WS.has(head[q]!)) q++;
     // `[` then `{`, `]` or `[` is JSON; a CSV header that starts with `[` (`[id],x`) is not.
-    if (q >= head.length || head[q] === 0x7b || head[q] === 0x5d || head[q] === 0x5b) return ok('json', 'a JSON array');
+    if (head[q] === 0x5b) return { ...ok('json', 'a JSON array'), listRows: true };
+    if (q >= head.length || head[q] === 0x7b || head[q] === 0x5d) return ok('json', 'a JSON array');
   }
   if (first === 0x3c /* < */) {
     const text = Buffer.from(head.subarray(p, p + 256))

@@ -22,6 +22,7 @@ export {
 export { type JsonlLayout, JsonlScanner, type JsonlScannerOptions } from './jsonl-scan.js';
 export { MAX_JSON_DEPTH } from './json-depth.js';
 export { PandasSplitSplitter, pandasSplitToJsonl } from './pandas-split.js';
+export { PandasValuesSplitter, pandasValuesToCsv } from './pandas-values.js';
 export { PandasIndexSplitter, pandasIndexToJsonl } from './pandas-index.js';
 export { MAX_COLUMNS_LAYOUT_BYTES, PandasColumnsReader, pandasColumnsToJsonl } from './pandas-columns.js';
 export { readRecord } from './json-record.js';

@@ -66,7 +66,9 @@ export function pandasLayoutRefusal(keys: readonly string[], values: readonly un
  */
 export function valuesLayoutRefusal(): FormatError {
   return refusal(
-    "the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists)",
+    "the JSON array's elements are arrays of values without column names, as pandas' to_json(orient='values') writes the rows (a list of lists): " +
+      "to read each list as a row whose values are the model's columns in the model's order, as a CSV without a header row is read, upload it " +
+      'with "The file has no header row" (header=none in the API, --no-header in the CLI)',
   );
 }
 

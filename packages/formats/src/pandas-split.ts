@@ -2,6 +2,7 @@ import { FormatError, formatBytes } from './errors.js';
 import { JsonArraySplitter, type JsonArrayOptions, splitterStream } from './json-array.js';
 import { JsonObjectWalker, type ObjectMembers, topLevelItems } from './json-object-walker.js';
 import { indexColumnName } from '@batchcast/names';
+import { MAX_COLUMNS_LAYOUT_BYTES } from './pandas-columns.js';
 import { memberPrefix, pandasLayoutNote } from './pandas-records.js';
 
 /** "columns" is a list of names; "index" one label a row, which is held until its rows come. */
@@ -14,17 +15,27 @@ const CLOSE = Buffer.from('}');
 const COMMA = Buffer.from(',');
 
 const WHAT = "pandas' to_json(orient='split') JSON";
+const PANDAS_ORDER =
+  'write its keys in the order pandas\' df.to_json(orient=\'split\') writes them, "columns", "index", then "data" ' +
+  "(or write JSON Lines, df.to_json('f.jsonl', orient='records', lines=True), read at any size)";
 
 /**
  * The rows of a file pandas wrote with `DataFrame.to_json(orient='split')` — `{"columns": [...], "index": [...],
  * "data": [[...], ...]}` — as JSON Lines: each list under "data" becomes a record naming its values by "columns"
- * (bytes as written), with the row's label from "index" as a column of its own (`indexColumnName`). "columns"
- * must come before "data" (pandas writes it first); "index" is held until its rows come (up to 64 MiB). A row with
- * another number of values than "columns" names, or an index of another length, refuses the file, saying where.
+ * (bytes as written), with the row's label from "index" as a column of its own (`indexColumnName`). pandas writes
+ * "columns", "index", "data", and then the rows stream. JSON does not fix the order of keys, and other writers (or
+ * a hand edit) put "data" before "columns" or "index": a row cannot be named before "columns" has come, nor given
+ * its label before "index" has, and whether an "index" comes at all is known only at the end. So rows that come
+ * before either are held (up to `maxHeldBytes`, the 32 MiB the default layout is held to) and written once both are
+ * known, the same bytes as in pandas' order. Past that limit, rows waiting for "columns" refuse the file; rows
+ * waiting for an "index" that may never come (index=False writes none) are written without one, and an "index"
+ * after them refuses the file: both messages say to write the keys in pandas' order. A row with another number of
+ * values than "columns" names, or an index of another length, refuses the file, saying where.
  */
 export class PandasSplitSplitter implements ObjectMembers {
   private readonly walker = new JsonObjectWalker(this, WHAT);
   private readonly rows: JsonArraySplitter;
+  private readonly maxHeldBytes: number;
   private member = '';
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -34,10 +45,16 @@ export class PandasSplitSplitter implements ObjectMembers {
   private indexPrefix: Buffer | null = null;
   private row = 0;
   private dataSeen = false;
+  /** Rows of "data" read before "columns" or "index": written in order once both are known (or the file ends). */
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
+  /** Rows were written without a label, too many having come before any "index": one now refuses the file. */
+  private unlabelled = false;
   private out: Buffer[] = [];
 
-  constructor(opts: JsonArrayOptions = {}) {
+  constructor(opts: JsonArrayOptions & { maxHeldBytes?: number } = {}) {
     this.rows = new JsonArraySplitter({ ...opts, arrays: true, bare: true });
+    this.maxHeldBytes = opts.maxHeldBytes ?? MAX_COLUMNS_LAYOUT_BYTES;
   }
 
   push(buf: Buffer): Buffer[] {
@@ -50,6 +67,9 @@ export class PandasSplitSplitter implements ObjectMembers {
     this.out = [];
     this.walker.finish();
     if (!this.dataSeen) throw refusal('it has no "data" (the rows, as lists of values)');
+    if (this.names === null) throw refusal('it has no "columns" (the names of the values in each row under "data")');
+    // The object has ended: no "index" is coming, so the rows still held have none.
+    this.release();
     const labels = this.index ? this.index.values.length / 2 : 0;
     if (this.index && labels !== this.row) {
       throw refusal(`"index" holds ${labels} row labels but "data" ${this.row} rows`);
@@ -66,16 +86,12 @@ export class PandasSplitSplitter implements ObjectMembers {
     this.member = key;
     this.held = [];
     this.heldBytes = 0;
-    if (key === 'data') {
-      if (this.names === null)
-        throw refusal('"data" comes before "columns", which names its values: write "columns" first, as pandas does');
-      this.dataSeen = true;
-    }
+    if (key === 'data') this.dataSeen = true;
   }
 
   value(piece: Buffer): void {
     if (this.member === 'data') {
-      for (const row of this.rows.push(piece)) this.take(row);
+      for (const row of this.rows.push(piece)) this.arrived(row);
       return;
     }
     if (this.member !== 'columns' && this.member !== 'index') return;
@@ -89,19 +105,58 @@ export class PandasSplitSplitter implements ObjectMembers {
 
   end(): void {
     if (this.member === 'data') {
-      for (const row of this.rows.finish()) this.take(row);
+      for (const row of this.rows.finish()) this.arrived(row);
     } else if (this.member === 'columns') {
       this.names = columnNames(Buffer.concat(this.held));
       this.prefixes = this.names.map(memberPrefix);
       if (this.index) this.indexPrefix = memberPrefix(indexColumnName(this.names));
+      if (this.index) this.release();
     } else if (this.member === 'index') {
+      if (this.unlabelled) {
+        throw refusal(
+          `its "index" comes after "data", and batchcast holds the rows waiting for their labels only up to ${formatBytes(this.maxHeldBytes)}; ` +
+            `this file has more: ${PANDAS_ORDER}, or write it without the index (index=False)`,
+        );
+      }
       const bytes = Buffer.concat(this.held);
       const items = topLevelItems(bytes);
       if (!items || items.keys) throw refusal('its "index" is not a list of row labels');
       this.index = { bytes, values: items.values };
-      if (this.names) this.indexPrefix = memberPrefix(indexColumnName(this.names));
+      if (this.names) {
+        this.indexPrefix = memberPrefix(indexColumnName(this.names));
+        this.release();
+      }
     }
     this.held = [];
+  }
+
+  /** A row under "data": written when its names and label are known, else held until they are. */
+  private arrived(row: Buffer): void {
+    if (this.names !== null && (this.index !== null || this.unlabelled)) {
+      this.take(row);
+      return;
+    }
+    this.waiting.push(row);
+    this.waitingBytes += row.length;
+    if (this.waitingBytes <= this.maxHeldBytes) return;
+    if (this.names === null) {
+      throw refusal(
+        `"data" comes before "columns", which names its values, and batchcast holds the rows waiting for their names only up to ` +
+          `${formatBytes(this.maxHeldBytes)}; this file has more: ${PANDAS_ORDER}`,
+      );
+    }
+    // Waiting for an "index" that pandas would have written before "data": the rows go without one (index=False
+    // writes none), and an "index" after them refuses the file (end()).
+    this.unlabelled = true;
+    this.release();
+  }
+
+  /** Writes the rows held, in order (the names are known by then). */
+  private release(): void {
+    const rows = this.waiting;
+    this.waiting = [];
+    this.waitingBytes = 0;
+    for (const row of rows) this.take(row);
   }
 
   /** One list of values under "data" as a record. */

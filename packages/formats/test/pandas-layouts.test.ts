@@ -142,11 +142,7 @@ describe("pandas' to_json() layouts holding the frame in one object: 'split', 'i
       '{"columns":["a","b"],"index":[0,1],"data":[[1,2],[3]]}',
       /^the file is pandas' to_json\(orient='split'\) JSON, but row 2 under "data" has 1 values, but "columns" names 2$/,
     ],
-    [
-      'split',
-      '{"data":[[1,2]],"columns":["a","b"]}',
-      /"data" comes before "columns", which names its values: write "columns" first, as pandas does/,
-    ],
+    ['split', '{"index":[0],"data":[[1,2]]}', /it has no "columns" \(the names of the values in each row under "data"\)/],
     ['split', '{"columns":["a"],"index":[0,1,2],"data":[[1],[2]]}', /"index" holds 3 row labels but "data" 2 rows/],
     ['split', '{"columns":["a"],"index":[0],"data":[[1],[2]]}', /"index" holds 1 row labels, fewer than the rows under "data"/],
     ['split', '{"columns":["a"],"index":[0]}', /it has no "data" \(the rows, as lists of values\)/],
@@ -171,6 +167,84 @@ describe("pandas' to_json() layouts holding the frame in one object: 'split', 'i
     })();
     expect(err).toBeInstanceOf(FormatError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  describe("'split' with its keys in another order than pandas' (columns, index, data)", () => {
+    /** pandas' split file with its members rewritten in `order`, each member's bytes as pandas wrote them. */
+    async function reordered(name: string, order: string[]): Promise<Buffer> {
+      const text = await readFile(path.join(fixtures, name), 'utf8');
+      const members = new Map<string, string>();
+      for (const key of ['columns', 'index', 'data']) {
+        const at = text.indexOf(`"${key}":`);
+        if (at === -1) continue;
+        const from = at + key.length + 3;
+        const open = text[from] === '[' ? 1 : 0;
+        let depth = 0;
+        let to = from;
+        for (; to < text.length; to++) {
+          if (text[to] === '[') depth++;
+          else if (text[to] === ']' && --depth === 0) break;
+        }
+        expect(open).toBe(1);
+        members.set(key, text.slice(from, to + 1));
+      }
+      return Buffer.from(
+        `{${order
+          .filter((k) => members.has(k))
+          .map((k) => `"${k}":${members.get(k)!}`)
+          .join(',')}}`,
+      );
+    }
+
+    /** The JSON Lines a splitter makes of `file` in pieces of `size` bytes. */
+    function jsonl(file: Buffer, size: number, maxHeldBytes?: number): { text: string; index: string | null } {
+      const splitter = new PandasSplitSplitter(maxHeldBytes === undefined ? {} : { maxHeldBytes });
+      const out: Buffer[] = [];
+      for (let i = 0; i < file.length; i += size) out.push(...splitter.push(file.subarray(i, i + size)));
+      out.push(...splitter.finish());
+      return { text: Buffer.concat(out).toString('utf8'), index: splitter.indexColumn() };
+    }
+
+    it.each([
+      ['columns', 'data', 'index'],
+      ['data', 'columns', 'index'],
+      ['data', 'index', 'columns'],
+      ['index', 'data', 'columns'],
+      ['index', 'columns', 'data'],
+    ])("%s, %s, %s: detected, and the same JSON Lines byte for byte as pandas' order, however the bytes are cut", async (...order) => {
+      const pandas = await readFile(path.join(fixtures, 'iris-split.json'));
+      const expected = jsonl(pandas, pandas.length);
+      expect(expected.text.split('\n')[4]).toBe(
+        '{"index":4,"sepal_length":5.0,"sepal_width":3.6,"petal_length":1.4,"petal_width":0.2,"species":"setosa"}',
+      );
+      const file = await reordered('iris-split.json', order);
+      expect(detectFormat(file.subarray(0, 4096))).toMatchObject({ format: 'json', supported: true, layout: 'split' });
+      for (const size of [1, 7, 64, file.length]) expect(jsonl(file, size), `pieces of ${size}`).toEqual(expected);
+    });
+
+    it('without an index (index=False), "data" before "columns" gives the same rows, without an index column', async () => {
+      const pandas = await readFile(path.join(fixtures, 'iris-split-noindex.json'));
+      const file = await reordered('iris-split-noindex.json', ['data', 'columns']);
+      expect(detectFormat(file.subarray(0, 4096)).layout).toBe('split');
+      expect(jsonl(file, 5)).toEqual({ ...jsonl(pandas, 5), index: null });
+    });
+
+    it('rows waiting for "columns" are held up to the limit; a bigger file is refused, saying to write the keys in pandas\' order', async () => {
+      const file = await reordered('iris-split.json', ['data', 'columns', 'index']);
+      expect(jsonl(file, 50, file.length).text.split('\n')).toHaveLength(13);
+      expect(() => jsonl(file, 50, 200)).toThrow(
+        /^the file is pandas' to_json\(orient='split'\) JSON, but "data" comes before "columns", which names its values, and batchcast holds the rows waiting for their names only up to 200 bytes; this file has more: write its keys in the order pandas' df\.to_json\(orient='split'\) writes them, "columns", "index", then "data"/,
+      );
+    });
+
+    it('rows waiting for an "index" past the limit are written without one: an "index" after them refuses the file, none is read as index=False', async () => {
+      const late = await reordered('iris-split.json', ['columns', 'data', 'index']);
+      expect(() => jsonl(late, 50, 200)).toThrow(
+        /but its "index" comes after "data", and batchcast holds the rows waiting for their labels only up to 200 bytes; this file has more: write its keys in the order pandas' .*, or write it without the index \(index=False\)$/,
+      );
+      const noIndex = await readFile(path.join(fixtures, 'iris-split-noindex.json'));
+      expect(jsonl(noIndex, 50, 200)).toEqual(jsonl(noIndex, noIndex.length));
+    });
   });
 
   it("'columns' with a column's labels in another order, or some missing, lines each value up with its row", () => {

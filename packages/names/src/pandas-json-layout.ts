@@ -7,6 +7,11 @@ const ROW_LABEL = /^(0|[1-9][0-9]*)$/;
 /** The first member's key, and either `[` or the first key of its object value. */
 const FIRST_MEMBER = /^\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:(\[)|(\{)\s*(?:"((?:[^"\\]|\\.)*)"\s*:)?)?/;
 const TABLE = /^\{\s*"schema"\s*:\s*\{\s*"fields"\s*:\s*\[/;
+/**
+ * 'split' written in another key order than pandas' (JSON does not fix it): "data" first, its rows lists of values
+ * (`[[`, not a wrapper's `[{`), or "index" first.
+ */
+const SPLIT_REORDERED = /^\{\s*(?:"data"\s*:\s*\[\s*\[|"index"\s*:\s*\[)/;
 
 function decoded(key: string): string {
   try {
@@ -20,7 +25,8 @@ function decoded(key: string): string {
  * The pandas layout of a JSON file whose text starts with `start` (from its `{`; the server's first 4 KiB, the
  * browser's first MiB), or null for JSON Lines:
  * - 'table': `{"schema": {"fields": [...` (then the records under "data");
- * - 'split': `{"columns": [...` (then "index" and "data", the rows as lists of values);
+ * - 'split': `{"columns": [...` (then "index" and "data", the rows as lists of values), or in another order of
+ *   its keys: `{"data": [[...` or `{"index": [...`;
  * - 'columns' (the default): `{"a": {"0": ...` — a column name holding values keyed by row labels (`"0"`, `"1"`…);
  * - 'index': `{"0": {"a": ...` — a row label holding the row's values keyed by column names.
  * Row labels tell 'columns' from 'index' when they are a default or integer index's; with labels of other kinds
@@ -34,7 +40,7 @@ export function pandasJsonLayout(start: string): PandasJsonLayout | null {
   if (!first) return null;
   let layout: PandasJsonLayout | null = null;
   const key = decoded(first[1]!);
-  if (first[2] && key === 'columns') layout = 'split';
+  if ((first[2] && key === 'columns') || SPLIT_REORDERED.test(start)) layout = 'split';
   else if (first[3] && first[4] !== undefined) {
     const outerLabel = ROW_LABEL.test(key);
     const innerLabel = ROW_LABEL.test(decoded(first[4]));

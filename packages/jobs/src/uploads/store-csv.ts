@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { type Chunk, type CsvDialectChoice, type CsvHeadLayout, type CsvLayout, CsvScanner, type HeaderDuplicate } from '@batchcast/csv';
 import { CrLineEnds, TextToUtf8 } from '@batchcast/formats';
 import { DomainError } from '../errors.js';
@@ -13,8 +14,9 @@ import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices } from './sto
  * is not UTF-8. With `progress`, into a store readable while written, each chunk is told as soon as its bytes
  * are stored, with the layout as known then: a Windows-1252 file whose first letter beyond ASCII comes after
  * its first chunks ends with another layout, and the job started early gives way to one created at the end.
+ * `before`: stages that make the CSV from the content (pandas' orient='values' JSON, store-values.ts).
  */
-export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
+export async function storeCsv(step: FormatStep, before: Duplex[] = []): Promise<StoredUpload> {
   const toUtf8 = new TextToUtf8(step.choices.encoding ?? null);
   // Old Mac line ends (a bare CR) read as pandas reads them: LF in their place, before the scan.
   const lineEnds = new CrLineEnds();
@@ -37,7 +39,8 @@ export async function storeCsv(step: FormatStep): Promise<StoredUpload> {
   const onStored = release ? (bytes: number) => release.stored(bytes) : undefined;
   const scanner = csvScanner(step.chunkRows, step.choices, onChunk);
   const check = step.headerCheck;
-  return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, [toUtf8, lineEnds], onStored);
+  const stages = [...before, toUtf8, lineEnds];
+  return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, stages, onStored);
 }
 
 /**

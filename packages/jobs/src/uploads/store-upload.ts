@@ -10,6 +10,7 @@ import { detectionRefusal, formatRefusal } from './refusals.js';
 import { storeCsv } from './store-csv.js';
 import { storeJsonl } from './store-jsonl.js';
 import { storeParquet } from './store-parquet.js';
+import { storeValues } from './store-values.js';
 import { storeXlsx } from './store-xlsx.js';
 import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices, UploadProgress } from './stored-upload.js';
 
@@ -86,11 +87,15 @@ export async function storeUpload(blobs: BlobStore, source: Readable, opts: Stor
       headerCheck: opts.headerCheck,
     };
     const format = empty ? 'csv' : detection.format;
-    if (opts.choices?.header === 'none' && format !== 'csv' && format !== 'xlsx') throw headerOptionRefusal(detection.description);
+    const headerless = opts.choices?.header === 'none';
+    // A list of lists names no columns: with header=none it is read as a header-less CSV is (store-values.ts).
+    const values = format === 'json' && detection.listRows === true;
+    if (headerless && format !== 'csv' && format !== 'xlsx' && !values) throw headerOptionRefusal(detection.description);
     switch (format) {
       case 'jsonl':
         return noteIgnoredSheet(await storeJsonl(step, false), opts.choices, 'a JSON Lines file');
       case 'json':
+        if (values && headerless) return await storeValues(step);
         return noteIgnoredSheet(await storeJsonl(step, true, detection.layout), opts.choices, 'a JSON file');
       case 'xlsx':
         return await storeXlsx(step);
@@ -143,7 +148,8 @@ function headerOptionRefusal(description: string): DomainError {
   return new DomainError(
     'unprocessable',
     'header_option',
-    `"No header row" applies to CSV (and other delimited text) files and Excel sheets only, and this is ${description}, whose ` +
+    `"No header row" applies to CSV (and other delimited text) files, Excel sheets and JSON lists of lists (pandas' ` +
+      `to_json(orient='values')) only, and this is ${description}, whose ` +
       `columns are named in the file itself. Upload it again without ${HEADERLESS_OPTION}.`,
   );
 }
