@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout } from 'node:timers/promises';
 import { expect, it } from 'vitest';
-import { Platform } from '../support/platform.js';
+import { isAlive, Platform } from '../support/platform.js';
 import { platformDb, processedRows, expectEndsAsClean, runClean, submitOk, until, faultFixture } from '../support/faults.js';
 
 /**
@@ -21,15 +21,6 @@ const fx = faultFixture('sigterm', {
   // LOG_LEVEL=info: the test reads which process scored which chunk from the logs.
   start: () => new Platform({ workers: WORKERS, env: { CHUNK_ROWS: '10000', LOG_LEVEL: 'info' } }).start(),
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface LogLine {
   pid: number;
@@ -96,7 +87,7 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
     await setTimeout(3_000);
     await locker.query('ROLLBACK');
 
-    await until('the worker to exit', () => !alive(busy) || isZombie(busy), 30_000, 100);
+    await until('the worker to exit', () => !isAlive(busy), 30_000, 100);
     const exitedMs = Date.now() - sentAt;
     console.log(`worker ${busy} exited ${exitedMs} ms after SIGTERM`);
 
@@ -117,14 +108,6 @@ it('lets a worker finish its chunk and exit on SIGTERM; the job still completes'
     await db.end();
   }
 });
-
-function isZombie(pid: number): boolean {
-  try {
-    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
 
 /** Which of `pids` owns the TCP socket with this local port (the client side of a PostgreSQL connection). */
 function pidOwningLocalPort(port: number, pids: number[]): number | null {

@@ -12,6 +12,13 @@ export function checkOnnx(bytes: Uint8Array): void {
     graphNodes = model.graph ? (model.graph.node?.length ?? 0) : null;
   } catch (e) {
     const message = (e as Error).message;
+    // MARK, the first byte of most protocol 0 and 1 pickles: reaching here, the file does not end as a pickle does.
+    if (bytes[0] === 0x28) {
+      throw new ModelImportError(
+        'unrecognized_format',
+        `This file is neither a complete pickle nor an ONNX model: it starts as a pickle of protocol 0 or 1 does ('('), but does not end as one (with '.'). If it is a pickle, it was cut short: upload the complete file. ${ONNX_EXPORT_HINT}`,
+      );
+    }
     if (/index out of range/i.test(message)) {
       throw new ModelImportError(
         'truncated',

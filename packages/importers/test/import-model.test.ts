@@ -24,6 +24,14 @@ describe('importModel', () => {
     expect((await importModel(fixtureBytes('sklearn/lasso.joblib'))).format).toBe('sklearn-joblib'); // zlib-compressed
   });
 
+  it("refuses a file that starts with '(' and is neither a pickle nor ONNX as such, not as an incomplete ONNX file", async () => {
+    for (const bytes of [Buffer.from('(this is not a model\n'), fixtureBytes('old-protocols/dict-protocol0.pkl').subarray(0, 40)]) {
+      const err = await importRefusal(bytes, 'model.pkl');
+      expect(err.code).toBe('unrecognized_format');
+      expect(err.message).toMatch(/^This file is neither a complete pickle nor an ONNX model: .* If it is a pickle, it was cut short/);
+    }
+  });
+
   it("reads a protocol 0 pickle that starts with '(' as a pickle (MARK is also ONNX's tag of model_version)", async () => {
     // A dict around the model: refused as a pickle, saying what to save instead (it was "not a readable ONNX model").
     const err = await importRefusal(fixtureBytes('old-protocols/dict-protocol0.pkl'), 'model.pkl');
