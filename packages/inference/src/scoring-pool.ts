@@ -191,7 +191,7 @@ export class ScoringPool {
   score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
     if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
     if (this.broken) return Promise.reject(this.brokenError());
-    if (this.queue.length >= this.opts.maxQueue && !this.slots.some((s) => s.ready && !s.busy)) {
+    if (this.queue.length >= this.opts.maxQueue && !this.slots.some((s) => s.ready && !s.busy && this.mayTake(s, model))) {
       return Promise.reject(
         new ScoringPoolError(
           'queue_full',
@@ -413,7 +413,7 @@ export class ScoringPool {
       if (idle.length === 0) break;
       let handed = false;
       for (const [i, next] of this.queue.entries()) {
-        const fit = idle.filter((s) => !s.reserve || !this.slowModels.has(next.model.sha256));
+        const fit = idle.filter((s) => this.mayTake(s, next.model));
         if (fit.length === 0) continue;
         const slot = fit.find((s) => s.loaded.has(next.model.sha256)) ?? fit.reduce((a, b) => (b.loaded.size < a.loaded.size ? b : a));
         this.queue.splice(i, 1);
@@ -431,6 +431,11 @@ export class ScoringPool {
         slot.idleTimer.unref();
       }
     }
+  }
+
+  /** Any process may take a request, but the reserve only one of a model that is not slow. */
+  private mayTake(slot: Slot, model: PoolModel): boolean {
+    return !slot.reserve || !this.slowModels.has(model.sha256);
   }
 
   /** The reserve starts when every process is in a slow run and a request of a model that is not slow waits. */
