@@ -1163,12 +1163,44 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await phone.close();
   });
 
-  it('shows the failed rows on a phone without sideways scrolling, every reason whole', async () => {
+  it('says on the page, not in a tooltip, why results too wide for a sheet are not offered as Excel, and what to take instead', async () => {
+    // 16,400 columns the model does not use, then iris' four: the results are wider than Excel's 16,384 columns.
+    const extra = Array.from({ length: 16_400 }, (_, i) => `c${i}`);
+    const head = [...extra, 'sepal_length', 'sepal_width', 'petal_length', 'petal_width'].join(',');
+    const row = [...extra.map(() => '1'), '5.1', '3.5', '1.4', '0.2'].join(',');
+    const { job } = await runClean(platform, Buffer.from(`${head}\n${row}\n`), { model: 'iris-logreg', filename: 'wide.csv' });
+    // A phone: touch screens show no tooltips, so what the page says must be on it.
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    try {
+      const page = await open(phone, job.links.page);
+      const note = page.locator('#why-no-xlsx');
+      await page.waitForSelector('#other-results:not([hidden])');
+      expect(await page.locator('#other-results a').allTextContents()).toEqual(['Parquet', 'JSON Lines']);
+      expect(await page.textContent('#other-results [data-format="xlsx"]:not(.format-note)')).toBe('Excel (too many columns)');
+      expect(await note.isVisible()).toBe(true);
+      expect(await note.textContent()).toBe(
+        'No Excel file: the results have 16,409 columns, more than the 16,384 an Excel sheet holds. Download them as CSV, Parquet or JSON Lines instead.',
+      );
+      const box = (await note.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(375);
+      // Read by a screen reader with the list (in the accessibility tree), and nothing left only in a tooltip.
+      expect(await page.locator('#other-results').ariaSnapshot()).toContain('more than the 16,384 an Excel sheet holds');
+      expect(await page.locator('#other-results [title]').count()).toBe(0);
+      expect(problemsOf(page)).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('shows the failed rows on a phone without sideways scrolling, every reason whole, no word split', async () => {
     const iris = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd();
     const bad = [
       '1.0,2.0',
       'not-a-number-at-all-but-a-rather-long-word-without-spaces,3.0,1.4,0.2,setosa',
-      ...Array(4).fill('na,3.0,1.4,0.2,setosa'),
+      // A token with no place to break at all: it must break somewhere rather than widen the page.
+      `${'Z'.repeat(70)},3.0,1.4,0.2,setosa`,
+      ...Array(3).fill('na,3.0,1.4,0.2,setosa'),
     ];
     const { job } = await runClean(platform, Buffer.from(`${[iris, ...bad].join('\n')}\n`), {
       model: 'iris-logreg',
@@ -1178,6 +1210,8 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     try {
       const page = await open(phone, job.links.page);
       await page.waitForSelector('#failures-card:not([hidden])');
+      // The page's script has drawn the summary (it redraws the failed rows the server sent): its table is measured.
+      await page.waitForSelector('#preview-card:not([hidden])');
       expect(await page.$$eval('#failures tbody tr', (tr) => tr.length)).toBe(6);
       const box = await page.$eval('#failures-card .table-wrap', (w) => ({ scroll: w.scrollWidth, client: w.clientWidth }));
       expect(box.scroll, 'the table scrolls sideways').toBeLessThanOrEqual(box.client);
@@ -1187,6 +1221,33 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       );
       expect(cut).toEqual([]);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      // No word, number or column name is split across two lines ("sepal_le|ngth"): each token's text lies on one
+      // line (its Range's boxes share a top). Only a token wider than half the table (a long value) may break.
+      const split = await page.$$eval('#failures td', (cells) =>
+        cells.flatMap((cell) => {
+          const width = cell.closest('table')!.getBoundingClientRect().width;
+          const found: string[] = [];
+          const texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          for (let node = texts.nextNode() as Text | null; node; node = texts.nextNode() as Text | null) {
+            for (const m of node.data.matchAll(/[^\s"(),:;]+/g)) {
+              const range = document.createRange();
+              range.setStart(node, m.index);
+              range.setEnd(node, m.index + m[0].length);
+              const boxes = [...range.getClientRects()].filter((r) => r.width > 0);
+              const wide = boxes.reduce((sum, r) => sum + r.width, 0) > width / 2;
+              if (!wide && new Set(boxes.map((r) => Math.round(r.top))).size > 1) found.push(m[0]);
+            }
+          }
+          return found;
+        }),
+      );
+      expect(split, 'words split across lines').toEqual([]);
+      // Each cell still says which column it is, now that the rows are stacked.
+      const labels = await page.$$eval('#failures tbody tr:nth-child(2) td', (tds) =>
+        tds.map((td) => [td.dataset.label, getComputedStyle(td, '::before').content]),
+      );
+      expect(labels.map(([label]) => label)).toEqual(['row', 'column', 'value', 'reason']);
+      for (const [label, shown] of labels) expect(shown).toContain(label);
       await page.screenshot({ path: path.join(shots, 'job-failed-rows-phone.png'), fullPage: true });
       expect(problemsOf(page)).toEqual([]);
     } finally {

@@ -198,8 +198,11 @@ describe('the views escape what they are given', () => {
     expectOnlyOwnScripts(failing, ['/static/browser/job.js']);
     expect(failing).toContain('<section class="card" id="failures-card" aria-labelledby="failures-heading">');
     expect(failing).toContain('The first 2 of 12 failed rows.');
-    expect(failing).toContain('<td>1,200</td><td>&lt;script&gt;');
-    expect(failing).toContain('<tr><td>7</td><td>(the whole row)</td><td></td><td>row has 2 fields, the header has 5</td></tr>');
+    // Each cell named by its column (data-label): on a phone the stylesheet stacks each row, a cell a line.
+    expect(failing).toContain('<td role="cell" data-label="row">1,200</td><td role="cell" data-label="column">&lt;script&gt;');
+    expect(failing).toContain(
+      '<tr role="row"><td role="cell" data-label="row">7</td><td role="cell" data-label="column">(the whole row)</td><td role="cell" data-label="value"></td><td role="cell" data-label="reason">row has 2 fields, the header has 5</td></tr>',
+    );
     expect(page).toMatch(/<section class="card" id="failures-card" hidden/); // none given: hidden
     const ended = jobPage(
       jobView({ links, expiresAt: '2026-12-07T14:03:00Z' }),
@@ -267,6 +270,9 @@ describe('the views escape what they are given', () => {
     );
     expect(page).toMatch(/Also as <a href="\/x\.csv" download data-format="csv">CSV<\/a> · <span class="muted" data-format="parquet"/);
     expect(page).toContain('Parquet (too many columns)</span>');
+    // Why it is not offered is text on the page (escaped), not a tooltip: touch screens show none.
+    expect(page).toContain('<span class="format-note" id="why-no-parquet" data-format="parquet">&lt;script&gt;');
+    expect(page).not.toMatch(/<[^>]*data-format="parquet"[^>]*title=/);
   });
 
   it('the upload page', () => {

@@ -818,7 +818,10 @@ route({
   tags: ['admin'],
   security: adminSecurity,
   responses: {
-    200: text('text/html', 'The page.'),
+    200: text(
+      'text/html',
+      'The page. `?created=<id>` (where the create form redirects): the new key, shown once to the session that made it; after that, a notice that it was shown.',
+    ),
     303: seeOther('A browser without a session: to /admin/login.'),
     ...errors(401, 403),
   },
@@ -836,7 +839,8 @@ route({
   method: 'post',
   path: '/admin/keys',
   operationId: 'adminCreateKey',
-  summary: "The API keys page's create form (same checks as `POST /api/keys`); the answer shows the new key this once",
+  summary:
+    "The API keys page's create form (same checks as `POST /api/keys`): a session is redirected to the page, which shows the new key once; the bearer token's answer shows it",
   tags: ['admin'],
   security: adminSecurity,
   request: {
@@ -848,8 +852,10 @@ route({
     },
   },
   responses: {
-    201: text('text/html', 'The page, with the new key shown this once.'),
-    303: seeOther('A browser without a session: to /admin/login (the key is not created).'),
+    201: text('text/html', 'The bearer token (no session): the page, with the new key shown this once.'),
+    303: seeOther(
+      'Made, for a session: to /admin/keys?created=<id>, which shows the key once (held for that session for five minutes; a reload does not make another). A browser without a session: to /admin/login (the key is not created).',
+    ),
     ...errors(401, 403),
     409: text('text/html', 'The page again: a key not revoked has this name (key_name_taken).'),
     422: text('text/html', 'The page again, with what to fix and the form as it was.'),

@@ -23,6 +23,7 @@ export * from './queries/admin.js';
 export * from './queries/locks.js';
 export * from './queries/maintenance.js';
 export * from './queries/admin-sessions.js';
+export * from './queries/new-key-handovers.js';
 export * from './queries/api-keys.js';
 export * from './queries/webhooks.js';
 export * from './queries/link-requests.js';

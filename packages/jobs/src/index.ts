@@ -12,6 +12,7 @@ export {
   endAllAdminSessions,
 } from './access/admin-sessions.js';
 export { linkMay, openJob } from './access/open-job.js';
+export { handOverNewKey, NEW_KEY_HANDOVER_SECONDS, takeNewKey } from './access/new-key-handover.js';
 export { adminJob, openJobAsAdmin, resendJobEmail } from './come-back/admin-access.js';
 export { expiresAt } from './come-back/expiry.js';
 export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.js';

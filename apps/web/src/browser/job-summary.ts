@@ -41,6 +41,27 @@ function fillTable(table: HTMLTableElement, header: string[], rows: string[][], 
   table.replaceChildren(thead, tbody);
 }
 
+/**
+ * Readies a table for the stylesheet's stacked layout on narrow screens, as the server writes the failed rows:
+ * each cell named by its column (`data-label`, shown before it), and the table's roles given outright, since a
+ * table displayed as blocks loses them in some browsers.
+ */
+function stackable(table: HTMLTableElement): void {
+  table.setAttribute('role', 'table');
+  for (const group of [table.tHead, ...table.tBodies]) group?.setAttribute('role', 'rowgroup');
+  const names = [...(table.tHead?.rows[0]?.cells ?? [])].map((th) => th.textContent ?? '');
+  for (const th of table.tHead?.rows[0]?.cells ?? []) th.setAttribute('role', 'columnheader');
+  for (const tr of table.rows) tr.setAttribute('role', 'row');
+  for (const body of table.tBodies) {
+    for (const tr of body.rows) {
+      [...tr.cells].forEach((td, i) => {
+        td.setAttribute('role', 'cell');
+        td.dataset.label = names[i] ?? '';
+      });
+    }
+  }
+}
+
 /** Redraws the chart at the container's width; set once there is one. */
 let drawChart: (() => void) | null = null;
 
@@ -103,7 +124,9 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
  */
 function showFailures({ failures, rows }: JobSummary): void {
   if (failures.length === 0) return;
-  fillTable(byId('failures', HTMLTableElement), [...FAILURE_COLUMNS], failures.map(failureCells));
+  const table = byId('failures', HTMLTableElement);
+  fillTable(table, [...FAILURE_COLUMNS], failures.map(failureCells));
+  stackable(table);
   setText('failures-note', failuresNote(failures.length, rows.failed));
   byId('failures-card').hidden = false;
 }

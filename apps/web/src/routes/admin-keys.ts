@@ -1,5 +1,5 @@
 import { ApiKeyRequest, ApiKeyUpdate, parseWith } from '@batchcast/contract';
-import { createApiKey, findApiKey, listApiKeys, revokeApiKey, updateApiKey } from '@batchcast/jobs';
+import { createApiKey, findApiKey, handOverNewKey, listApiKeys, revokeApiKey, takeNewKey, updateApiKey } from '@batchcast/jobs';
 import express, { type Request, type Response, Router } from 'express';
 import { requireAdmin } from '../auth/admin.js';
 import type { WebContext } from '../context.js';
@@ -8,7 +8,7 @@ import { type AdminKeyForm, type AdminKeysPageOptions, adminKeyChangePage, admin
 
 /**
  * The admin's page of API keys (/admin/keys): every key, revoked ones too (never a key's secret nor its hash),
- * a form creating one (its secret shown in that answer only), and per key not revoked a Revoke button and a link to
+ * a form creating one (its secret shown once, on the page the form redirects to), and per key not revoked a Revoke button and a link to
  * its change page (/admin/keys/:id: its name, scopes and limits). The same services as /api/keys and `batchcast
  * keys` (a change is `PATCH /api/keys/:id`'s updateApiKey); the same guard and CSRF token as /admin's forms.
  */
@@ -30,12 +30,20 @@ export function adminKeys(ctx: WebContext): Router {
     // revoked=<id>, changed=<id>: the redirects after a Revoke button and a change, said once by the key's name.
     const revokedId = typeof req.query.revoked === 'string' ? req.query.revoked : null;
     const changedId = typeof req.query.changed === 'string' ? req.query.changed : null;
-    const keys = revokedId || changedId ? await listApiKeys(ctx.jobs, { includeRevoked: true }) : [];
+    // created=<id>: the redirect after the create form. The key itself is taken from this session's handover, so
+    // only the first GET shows it (a HEAD, answered by this route too, must not use it up unseen); a reload says it
+    // was shown.
+    const createdId = typeof req.query.created === 'string' ? req.query.created : null;
+    const secret = createdId && req.adminSession && req.method === 'GET' ? await takeNewKey(ctx.jobs, req.adminSession, createdId) : null;
+    const keys = revokedId || changedId || createdId ? await listApiKeys(ctx.jobs, { includeRevoked: true }) : [];
     const revoked = keys.find((k) => k.id === revokedId && k.revokedAt);
     const changed = keys.find((k) => k.id === changedId && !k.revokedAt);
+    const created = keys.find((k) => k.id === createdId);
     await sendPage(req, res, 200, {
       ...(revoked ? { revoked: `${revoked.name} (${revoked.prefix}…)` } : {}),
       ...(changed ? { changed: `${changed.name} (${changed.prefix}…)` } : {}),
+      ...(created && secret ? { created: { name: created.name, prefix: created.prefix, key: secret } } : {}),
+      ...(created && !secret ? { shownBefore: `${created.name} (${created.prefix}…)` } : {}),
     });
   });
 
@@ -76,10 +84,17 @@ export function adminKeys(ctx: WebContext): Router {
     }
   });
 
+  // Made, the key goes to the page this answer redirects to (Post/Redirect/Get): reloading that page does not post
+  // the form again, which made another key. The bearer token has no session to hand it to: its answer shows it.
   router.post('/admin/keys', form, guard, async (req, res) => {
     const fields = formFields(req.body);
     try {
       const { key, ...created } = await createApiKey(ctx.jobs, parseWith(ApiKeyRequest, keyRequestFromForm(fields, 'default'), 'form'));
+      const session = req.adminSession;
+      if (session && (await handedOver(session, created.id, key))) {
+        res.redirect(303, `/admin/keys?created=${encodeURIComponent(created.id)}`);
+        return;
+      }
       await sendPage(req, res, 201, { created: { name: created.name, prefix: created.prefix, key } });
     } catch (err) {
       const failure = toHttpFailure(err, ctx.log, req);
@@ -87,6 +102,20 @@ export function adminKeys(ctx: WebContext): Router {
       await sendPage(req, res, failure.status, { error: failure.message, form: fields });
     }
   });
+
+  /**
+   * Whether the new key is held for the session's next page. When it could not be (the database failing just after
+   * it made the key), this answer shows it instead: a key made and never shown could only be revoked.
+   */
+  async function handedOver(session: { nonce: string }, keyId: string, key: string): Promise<boolean> {
+    try {
+      await handOverNewKey(ctx.jobs, session, keyId, key);
+      return true;
+    } catch (err) {
+      ctx.log.warn({ keyId, err: (err as Error).message }, 'a new API key could not be held for its page: shown in the answer');
+      return false;
+    }
+  }
 
   router.post('/admin/keys/:id/revoke', form, guard, async (req, res) => {
     try {

@@ -28,8 +28,10 @@ export interface AdminKeyForm {
 export interface AdminKeysPageOptions {
   /** The session's CSRF token; without one (bearer-token access) the forms are not shown. */
   csrf: string | null;
-  /** The key the form just created, with its secret: shown in this answer only. */
+  /** The key the form just created, with its secret: shown on this page only, once. */
   created?: { name: string; prefix: string; key: string } | null;
+  /** A key created, whose secret was shown already (the page reloaded): its name and prefix. */
+  shownBefore?: string | null;
   /** A key just revoked (its name and prefix), said once. */
   revoked?: string | null;
   /** Why the create form was refused, and what it held. */
@@ -117,6 +119,7 @@ export function adminKeysPage(keys: AdminKeyRow[], opts: AdminKeysPageOptions): 
     html`<div class="admin-head"><h1>API keys</h1></div>
 <p class="muted"><a href="/admin">← Admin</a> · The same keys as <code>batchcast keys</code> and <code>/api/keys</code>.</p>
 ${createdBox(opts.created)}
+${opts.shownBefore && html`<div class="notice" role="status" id="key-shown-before"><p>Created ${opts.shownBefore}. Its key was shown once, when it was made, and is not shown again (batchcast keeps only its hash). Lost it? Revoke this key and create another.</p></div>`}
 ${opts.revoked && html`<div class="notice" role="status" id="key-revoked"><p>Revoked ${opts.revoked}.</p></div>`}
 ${opts.changed && html`<div class="notice" role="status" id="key-changed"><p>Changed ${opts.changed}: from its next request on.</p></div>`}
 ${opts.revokeError && html`<div class="error-box" role="alert"><p>${opts.revokeError}</p></div>`}

@@ -142,17 +142,22 @@ function reloadAtDeletion(view: JobPageView, now = Date.now()): SafeHtml | null 
   return html`<noscript><meta http-equiv="refresh" content="${seconds}"></noscript>`;
 }
 
-/** The first failed rows, in a table the page's script fills in the same way when the job ends while open. */
+/**
+ * The first failed rows, in a table the page's script fills in the same way when the job ends while open. On a
+ * narrow screen the stylesheet stacks each row (a cell a line, named by its `data-label`), so the table's roles
+ * are given outright: a table displayed as blocks loses them in some browsers.
+ */
 function failuresHtml(failures: progress.RowFailure[], failed: number): SafeHtml {
+  const columns = progress.FAILURE_COLUMNS;
   const body =
     failures.length > 0
-      ? html`<thead><tr>${progress.FAILURE_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
-<tbody>${failures.map((f) => html`<tr>${progress.failureCells(f).map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>`
+      ? html`<thead role="rowgroup"><tr role="row">${columns.map((c) => html`<th scope="col" role="columnheader">${c}</th>`)}</tr></thead>
+<tbody role="rowgroup">${failures.map((f) => html`<tr role="row">${progress.failureCells(f).map((c, i) => html`<td role="cell" data-label="${columns[i]}">${c}</td>`)}</tr>`)}</tbody>`
       : null;
   return html`<section class="card" id="failures-card"${hiddenIf(failures.length === 0)} aria-labelledby="failures-heading">
   <h2 id="failures-heading">Rows that could not be scored</h2>
   <p id="failures-note" class="muted">${failures.length > 0 ? progress.failuresNote(failures.length, failed) : ''}</p>
-  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="failures-heading"><table id="failures" class="preview">${body}</table></div>
+  <div class="table-wrap" tabindex="0" role="region" aria-labelledby="failures-heading"><table id="failures" class="preview" role="table">${body}</table></div>
 </section>`;
 }
 
@@ -186,9 +191,14 @@ function resultsLinksHtml(view: JobPageView, links: JobPageLinks): SafeHtml {
   if (others.length === 0) return main;
   const alternatives = others.map((d) =>
     d.unavailable
-      ? html`<span class="muted" data-format="${d.format}" title="${d.unavailable.why}">${FORMAT_NAMES[d.format]} (too many ${d.unavailable.tooMany})</span>`
+      ? html`<span class="muted" data-format="${d.format}">${FORMAT_NAMES[d.format]} (too many ${d.unavailable.tooMany})</span>`
       : html`<a href="${d.href}" download data-format="${d.format}">${FORMAT_NAMES[d.format]}</a>`,
   );
+  // Why a format is not offered, and what to take instead, as text under the list: a title tooltip was never seen
+  // on a touch screen nor by most readers; in the page's order, a screen reader reads it right after the list.
+  const notes = others.flatMap((d) =>
+    d.unavailable ? [html`<span class="format-note" id="why-no-${d.format}" data-format="${d.format}">${d.unavailable.why}</span>`] : [],
+  );
   return html`${main}
-    <span id="other-results" class="other-results"${hidden}>Also as ${joinHtml(alternatives, ' · ')}</span>`;
+    <div id="other-results" class="other-results"${hidden}><span>Also as ${joinHtml(alternatives, ' · ')}</span>${notes}</div>`;
 }

@@ -25,6 +25,7 @@ import { sql as modelRegisteredBy } from './026-model-registered-by.js';
 import { sql as ownerDeletion } from './028-owner-deletion.js';
 import { sql as tombstoneUsage } from './029-tombstone-usage.js';
 import { sql as scheduleReading } from './030-schedule-reading.js';
+import { sql as newKeyHandovers } from './031-new-key-handovers.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -55,4 +56,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '028-owner-deletion', sql: ownerDeletion },
   { id: '029-tombstone-usage', sql: tombstoneUsage },
   { id: '030-schedule-reading', sql: scheduleReading },
+  { id: '031-new-key-handovers', sql: newKeyHandovers },
 ];

@@ -46,11 +46,20 @@ export function resultsOffer(job: Job, schema: ModelSchema): { format: ResultsFo
   return [...offer.filter((o) => !o.unavailable), ...offer.filter((o) => o.unavailable)];
 }
 
+/**
+ * The job page shows `why` as text beside the Excel entry (a tooltip is never seen on a touch screen): the limit,
+ * what the results have, and what to download instead, as results.xlsx's 422 says it.
+ */
 function unavailableExcel(unfit: NonNullable<ExcelUnfit>): UnavailableFormat {
+  const limit = unfit.limit.toLocaleString('en-US');
+  const instead = 'Download them as CSV, Parquet or JSON Lines instead.';
   return unfit.tooMany === 'rows'
-    ? { tooMany: 'rows', why: `More rows than the ${unfit.limit.toLocaleString('en-US')} an Excel sheet holds.` }
+    ? {
+        tooMany: 'rows',
+        why: `No Excel file: the results have ${unfit.rows.toLocaleString('en-US')} rows, more than the ${limit} an Excel sheet holds. ${instead}`,
+      }
     : {
         tooMany: 'columns',
-        why: `The results have ${unfit.columns.toLocaleString('en-US')} columns, more than the ${unfit.limit.toLocaleString('en-US')} an Excel sheet holds.`,
+        why: `No Excel file: the results have ${unfit.columns.toLocaleString('en-US')} columns, more than the ${limit} an Excel sheet holds. ${instead}`,
       };
 }
