@@ -224,6 +224,20 @@ describe('a CSV without a header row, sent with header=none', () => {
     // pandas writes 5.0 where String(5) is 5: the values keep the bytes of the JSON.
     expect(got.split('\n')[5]).toMatch(/^5\.0,3\.6,1\.4,0\.2,setosa,setosa,/);
     expect(got.replaceAll('5.0,', '5,').replaceAll('3.0,', '3,')).toBe(expected.replaceAll('5.0,', '5,').replaceAll('3.0,', '3,'));
+    // The job says the file was JSON, pandas' orient='values', read as rows without a header: not a CSV with a dialect.
+    const input = (await statusOf(platform, json.job)).input;
+    expect(input).toEqual({
+      format: 'json',
+      compression: null,
+      header: 'none',
+      notes: [
+        "Read as pandas' to_json(orient='values') output, a list of lists without column names, as a file without a header row, as chosen: " +
+          "each list is a row, the first list row 1, and its values were taken as the model's columns in the model's order and named " +
+          "after the model's (sepal_length, sepal_width, petal_length, petal_width, column_5). The results start with a header row of those names.",
+      ],
+    });
+    const page = await (await fetch(platform.url(json.job.links.page))).text();
+    expect(page).toContain('data-format="json">Read as JSON (no header row).</p>');
     // Row 3 one value short, row 5 one value more: each fails alone, saying how many values it has against the first row's.
     const ragged = Buffer.from(
       JSON.stringify([
@@ -235,12 +249,27 @@ describe('a CSV without a header row, sent with header=none', () => {
         [5.4, 3.9, 1.7, 0.4, 'setosa'],
       ]),
     );
-    const partial = await scored(platform, ragged, { fields: { ...IRIS, ...NONE }, filename: 'ragged.json' });
+    // (A sheet chosen for it is noted unused, of a JSON file.)
+    const partial = await scored(platform, ragged, { fields: { ...IRIS, ...NONE, sheet: 'Data' }, filename: 'ragged.json' });
     expect(partial.done.rows).toEqual(expect.objectContaining({ total: 6, processed: 6, failed: 2 }));
+    expect(partial.done.input.notes[1]).toBe(
+      'The sheet "Data" chosen was not used: the file is a JSON file, which has no sheets (a sheet is chosen for an Excel .xlsx file only).',
+    );
+    // Said of the JSON's lists, not of a CSV's header and delimiter; no line (the lists' CSV lines are not the file's).
     const errors = await errorsCsv(partial.job);
-    expect(errors.slice(1).map((r) => [r[0], r[3]])).toEqual([
-      ['3', expect.stringMatching(/^row has 4 fields, the header has 5\b/)],
-      ['5', expect.stringMatching(/^row has 6 fields, the header has 5\b/)],
+    expect(errors[0]).toEqual(['row', 'column', 'value', 'reason', 'line']);
+    expect(errors.slice(1).map((r) => [r[0], r[3], r[4]])).toEqual([
+      [
+        '3',
+        'this list has 4 values, the first list has 5 — every list is a row, its values the columns in order: write null for a missing value',
+        '',
+      ],
+      [
+        '5',
+        'this list has 6 values, the first list has 5 — every list is a row, its values the columns in order; ' +
+          `the extra value, left out of the results' columns: "extra"`,
+        '',
+      ],
     ]);
     const lines = await resultsJsonl(platform, partial.job);
     expect(lines.map((l) => l.prediction)).toEqual(['setosa', 'setosa', null, 'setosa', null, 'setosa']);

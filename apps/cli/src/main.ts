@@ -69,7 +69,8 @@ Commands:
                --out    with --wait (implied), download the results to this file, in the format
                         its extension names (.csv .xlsx .parquet .jsonl) or --format's
                --delimiter, --decimal, --encoding, --sheet   how to read the file, when detection is not enough
-               --no-header  the CSV (or sheet) has no header row: its columns are the model's, in its order
+               --no-header  the CSV (or sheet, or JSON list of lists) has no header row: its columns are the
+                            model's, in its order
 ${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, task and the columns they need.
   models add   Register a new version of a model (admin, or a key with models:write): an ONNX file, a scikit-learn model saved
                with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
@@ -107,8 +108,8 @@ written to as it is; RESULTS is checked before the upload. --delimiter (comma, s
 --decimal (point, comma), --encoding (a CSV's text encoding: macintosh, iso-8859-15, windows-1250, shift_jis,
 gb18030, utf-16le… any label a browser knows) and --sheet override what the server detects; each is checked
 before the upload. --no-header: the CSV or Excel sheet has no header row (as pandas' to_csv(header=False) writes
-it); its first line is data and its columns are the model's, in the model's order (columns after them come back as
-column_5…). Ctrl-C while waiting stops waiting only, and says the batchcast cancel command that cancels
+it), or the JSON is a list of lists (pandas' to_json(orient='values')); its first line (list) is data and its
+columns are the model's, in the model's order (columns after them come back as column_5…). Ctrl-C while waiting stops waiting only, and says the batchcast cancel command that cancels
 the job. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 5 times over about

@@ -113,6 +113,22 @@ describe('headerOfText', () => {
     }
   });
 
+  it("reads pandas' to_json(orient='values') (a list of lists) as JSON, its first list's values, never as a CSV header", async () => {
+    const text = await readFile(path.join(import.meta.dirname, '../../../test/fixtures/formats/iris-values.json'), 'utf8');
+    const format = "pandas' to_json(orient='values') JSON";
+    // pandas writes it on one line: read as CSV, its one line was a header "without data rows", refused before upload.
+    expect(headerOfText(text, true)).toEqual({ kind: 'lists', first: ['5.1', '3.5', '1.4', '0.2', 'setosa'], format });
+    // Only part of a big file read: the first list is there all the same; cut inside it, the server counts it.
+    expect(headerOfText(text.slice(0, 100), false)).toEqual({ kind: 'lists', first: ['5.1', '3.5', '1.4', '0.2', 'setosa'], format });
+    expect(headerOfText('[[5.1, 3.5, 1.4', false)).toEqual({ kind: 'lists', first: null, format });
+    // Indented, nulls and strings holding brackets and quotes: each value as text (null and Python's NaN missing).
+    expect(headerOfText('[\n  [\n    null,\n    "a]\\"b",\n    [1, 2],\n    NaN\n  ]\n]\n', true)).toEqual({
+      kind: 'lists',
+      first: ['', 'a]"b', '[1,2]', ''],
+      format,
+    });
+  });
+
   it('says a separator chosen that the file does not use, as the server does (wrong_delimiter), marking the option', () => {
     // Was "missing 4 columns… if the column names are on a later line, delete the lines above them".
     expect(headerOfText(iris, true, ';')).toEqual({

@@ -15,9 +15,10 @@ export const RowCounts = z.object({ total: count(), processed: count(), failed: 
 /** What batchcast made of the uploaded file: detected from its content, or as the submitter chose. */
 export const JobInput = z
   .object({
-    format: z
-      .enum(['csv', 'xlsx', 'parquet', 'jsonl', 'json'])
-      .openapi({ description: 'The file as uploaded: CSV (any delimiter), Excel .xlsx, Parquet, JSON Lines, or a JSON array of objects.' }),
+    format: z.enum(['csv', 'xlsx', 'parquet', 'jsonl', 'json']).openapi({
+      description:
+        "The file as uploaded: CSV (any delimiter), Excel .xlsx, Parquet, JSON Lines, or JSON: an array of objects, one of pandas' to_json() layouts, or a list of lists (pandas' orient='values', read with `header` `none`; the notes say which).",
+    }),
     compression: z.enum(['gzip', 'zstd', 'zip']).nullable().openapi({
       description: 'The compression the file came in (it was decompressed): `zip` is a ZIP archive holding the one data file read.',
     }),
@@ -29,7 +30,7 @@ export const JobInput = z
     }),
     header: z.literal('none').optional().openapi({
       description:
-        'CSV and Excel: `none` when the file (or sheet) was read without a header row, as the upload asked: its columns were taken in the model’s order and named after the model’s (the notes list them).',
+        "CSV, Excel and JSON lists of lists (pandas’ orient='values'): `none` when the file (or sheet) was read without a header row, as the upload asked: its columns were taken in the model’s order and named after the model’s (the notes list them).",
     }),
     sheet: z.string().optional().openapi({ description: 'Excel: the sheet that was read.' }),
     notes: z
@@ -162,7 +163,7 @@ export const UploadFields = z
       .optional()
       .openapi({
         description:
-          "CSV and Excel: `none` when the file (or sheet) has no header row (as `df.to_csv(header=False)` writes it, or a SageMaker batch input): its first line (row) is data, and its columns are the model's in the model's order (more columns after them come back beside the predictions as `column_5`…). `first-line` (or empty, `auto`): the first line names the columns. Refused for a JSON or Parquet file, which names its columns itself. Send it before the file.",
+          "CSV, Excel and pandas' `to_json(orient='values')` JSON (a list of lists): `none` when the file (or sheet) has no header row (as `df.to_csv(header=False)` writes it, or a SageMaker batch input): its first line (row, list) is data, and its columns are the model's in the model's order (more columns after them come back beside the predictions as `column_5`…). `first-line` (or empty, `auto`): the first line names the columns. Refused for other JSON and for Parquet, which name their columns themselves. Send it before the file.",
       }),
     sheet: z.string().max(200).optional().openapi({
       description:

@@ -7,7 +7,7 @@ const ScheduleReadingRequest = UploadFields.pick({ delimiter: true, decimal: tru
   .strict()
   .openapi({
     description:
-      'How the source is read when detection is not enough, as an upload is (the same fields and values): `delimiter`, `decimal`, `encoding` (a CSV), `sheet` (a workbook), `header` (`none`: a CSV or sheet without a header row, its columns the model’s in its order). Every run reads the source so.',
+      'How the source is read when detection is not enough, as an upload is (the same fields and values): `delimiter`, `decimal`, `encoding` (a CSV), `sheet` (a workbook), `header` (`none`: a CSV or sheet without a header row, or pandas’ `to_json(orient="values")` JSON, a list of lists, its columns the model’s in its order). Every run reads the source so.',
   });
 
 export const ScheduleRequest = z

@@ -46,6 +46,11 @@ export interface BatchParserOptions {
   fast?: boolean;
   /** false: the JavaScript fast path instead of its WebAssembly twin. */
   wasm?: boolean;
+  /**
+   * The records are the lists of a JSON file, made CSV one list a line (ReadBatchesOptions.lists): a record with
+   * another number of fields than the first says so in the file's own terms, values and lists. Not a test switch.
+   */
+  lists?: boolean;
 }
 
 /**
@@ -79,6 +84,8 @@ export class BatchParser {
   private readonly floatPlan: FloatRecordPlan | null;
   /** The WebAssembly twin of parseFloatRecords, when every stored column goes to one target. */
   private readonly kernel: WasmFloatKernel | null;
+  /** The records were a JSON file's lists (BatchParserOptions.lists). */
+  private readonly lists: boolean;
 
   private arrays: TargetData[] = [];
   /** Arrays of a batch its consumer released (RecordBatch.release): the next batch is read into them. */
@@ -142,6 +149,7 @@ export class BatchParser {
     this.delim = bytes.delimiter;
     this.dec = bytes.decimal;
     this.decimal = bytes.decimal === 0x2c ? ',' : '.';
+    this.lists = options.lists === true;
     const allFloat = options.fast !== false && this.kinds.every((k) => k === SKIP || k === FLOAT);
     this.floatPlan = allFloat
       ? {
@@ -485,14 +493,7 @@ export class BatchParser {
     let error: RowError | null = null;
     if (fields !== this.ncols) {
       // The field count is reported rather than a cell error: shifted cells are a consequence of it.
-      error = {
-        row: this.firstRow + row,
-        column: null,
-        value: null,
-        message:
-          `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
-          (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row${this.extraFields(record)}`),
-      };
+      error = { row: this.firstRow + row, column: null, value: null, message: this.fieldCountMessage(fields, record) };
     } else if (this.rowError !== null) {
       error = this.rowError.error(this.firstRow + row);
     }
@@ -503,18 +504,34 @@ export class BatchParser {
     });
   }
 
+  /** Why a record of `fields` fields (not the header's count) fails its row, in the words of the file it came from. */
+  private fieldCountMessage(fields: number, record: Buffer | undefined): string {
+    if (this.lists) {
+      // A JSON list of another length than the first (the header-less CSV's first record): no delimiter to blame.
+      const values = (n: number) => `${n} value${n === 1 ? '' : 's'}`;
+      return (
+        `this list has ${values(fields)}, the first list has ${this.ncols} — every list is a row, its values the columns in order` +
+        (fields < this.ncols ? ': write null for a missing value' : this.extraFields(record, 'value'))
+      );
+    }
+    return (
+      `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
+      (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row${this.extraFields(record)}`)
+    );
+  }
+
   /**
    * The fields of `record` past the header's, quoted for its error: every results file has the header's columns
    * only (a wider row would put its predictions under other columns' names), so the error is where the fields
    * cut from the row are kept, for the row to be fixed and scored again. Text, not bytes: a field cut in the
    * middle of a line break or a quote is shown as splitRecord reads it.
    */
-  private extraFields(record: Buffer | undefined): string {
+  private extraFields(record: Buffer | undefined, field = 'field'): string {
     if (record === undefined) return '';
     const end = record.length > 0 && record[record.length - 1] === CR ? record.length - 1 : record.length;
     const extra = splitRecord(record.subarray(0, end), { delimiter: String.fromCharCode(this.delim) as CsvDelimiter }).slice(this.ncols);
     const shown = extra.map((field) => JSON.stringify(field)).join(', ');
-    const what = `${extra.length === 1 ? 'the extra field' : `the ${extra.length} extra fields`}, left out of the results' columns`;
+    const what = `${extra.length === 1 ? `the extra ${field}` : `the ${extra.length} extra ${field}s`}, left out of the results' columns`;
     return shown.length <= EXTRA_FIELDS_SHOWN
       ? `; ${what}: ${shown}`
       : `; ${what} (${shown.length.toLocaleString('en-US')} characters, the first ${EXTRA_FIELDS_SHOWN.toLocaleString('en-US')} here): ${shown.slice(0, EXTRA_FIELDS_SHOWN)}…`;

@@ -26,6 +26,11 @@ export interface ReadBatchesOptions extends BatchRangeOptions {
   highWaterMark?: number;
   /** The file's dialect (delimiter, decimal separator); a CsvLayout qualifies. Default `,` and `.`. */
   dialect?: Partial<CsvDialect> | null;
+  /**
+   * The CSV was made from a JSON file's lists, one a line (pandas' to_json(orient='values'), stored as a header-less
+   * CSV): a record with another number of fields than the first fails its row saying so of lists and their values.
+   */
+  lists?: boolean;
 }
 
 /** Room kept before each read block for the cut record of the previous block, so it is rarely copied twice. */
@@ -51,7 +56,10 @@ export async function* readBatchesWith(
   opts: ReadBatchesOptions,
   paths: BatchParserOptions,
 ): AsyncGenerator<RecordBatch> {
-  const parser = new BatchParser(opts.header, opts.targets, opts.batchSize, opts.dialect ?? undefined, paths);
+  const parser = new BatchParser(opts.header, opts.targets, opts.batchSize, opts.dialect ?? undefined, {
+    ...paths,
+    ...(opts.lists ? { lists: true } : {}),
+  });
   const { start, end } = opts;
   if (!(start >= 0 && end >= start)) throw new RangeError(`invalid byte range [${start}, ${end})`);
   const blockSize = Math.max(opts.highWaterMark ?? 1024 * 1024, 1);

@@ -186,6 +186,39 @@ describe('readBatches coercion', () => {
     expect(data[2]).toEqual(['1', '', '', '', '11']);
   });
 
+  it("a JSON file's lists made CSV (lists): a list of another length than the first says so of lists and values, not of a header or a delimiter", async () => {
+    // pandas' to_json(orient='values') rows as the header-less CSV the upload stores: no header, the first list's length rules.
+    const text = '5.1,3.5,setosa\n4.9,3.0\n4.7,3.2,setosa,"x, y",9\n4.6,3.1,setosa\n';
+    const targets: ColumnTarget[] = [{ name: 'f', type: 'float32', columns: [0, 1] }];
+    const read = async (lists: boolean) => {
+      const errors = [];
+      const opts = { start: 0, end: Buffer.byteLength(text), firstRow: 0, header: ['a', 'b', 'c'], targets, batchSize: 10 };
+      for await (const b of readBatches(tempFile(text), { ...opts, lists })) errors.push(...b.errors);
+      return errors;
+    };
+    expect(await read(true)).toEqual([
+      {
+        row: 1,
+        column: null,
+        value: null,
+        message:
+          'this list has 2 values, the first list has 3 — every list is a row, its values the columns in order: write null for a missing value',
+      },
+      {
+        row: 2,
+        column: null,
+        value: null,
+        message:
+          'this list has 5 values, the first list has 3 — every list is a row, its values the columns in order; the 2 extra values, left out of the results\' columns: "x, y", "9"',
+      },
+    ]);
+    // A CSV's own wording is unchanged.
+    expect((await read(false)).map((e) => e.message.split(' — ')[0])).toEqual([
+      'row has 2 fields, the header has 3',
+      'row has 5 fields, the header has 3',
+    ]);
+  });
+
   it('fills targets in the order of their columns; a column may feed several targets', async () => {
     const { data } = await readAll('a,b,c\n1,2,x\n3,4,y\n', [
       { name: 'rev', type: 'float64', columns: [1, 0] },

@@ -66,6 +66,12 @@ const CsvInputLayout = z.object({
    * order (modelOrderHeader); `dataStart` is the first line's start, and the results get a header row of those names.
    */
   headerless: z.literal(true).optional(),
+  /**
+   * The upload was JSON, pandas' to_json(orient='values') (a list of lists), sent as having no header row: stored as
+   * the header-less CSV of its lists, one a line (store-values.ts). The job's input says JSON; a list of another
+   * length than the first fails its row saying so of lists (ReadBatchesOptions.lists); its rows have no line.
+   */
+  listRows: z.literal(true).optional(),
   /** The text encoding the upload came in when it was not UTF-8: it is stored converted to UTF-8. */
   encoding: z.string().min(1).optional(),
   /** Its lines ended with a bare CR (old Mac line ends): stored with LF in their place (CrLineEnds; the notes say so). */

@@ -153,6 +153,11 @@ export function missingColumns(columns: string[], header: string[]): string[] {
 /** What the file was read as: a header to check, a refusal, or a format only the server reads. */
 export type HeaderReading =
   | { kind: 'header'; header: string[]; format: string; duplicates?: HeaderDuplicate[] }
+  /**
+   * A JSON list of lists (pandas' to_json(orient='values')): no column names, read by the server only as a file
+   * without a header row; `first` is its first list's values as text, or null when it is not in the part read.
+   */
+  | { kind: 'lists'; first: string[] | null; format: string }
   | { kind: 'error'; error: string /** The form's option at fault, when one is. */; field?: 'delimiter' }
   | { kind: 'server'; format: string };
 
@@ -223,6 +228,8 @@ export function headerOfText(text: string, complete: boolean, delimiter?: Delimi
   if (layout) return pandasFrameHeader(layout, start, complete);
   if (start.startsWith('{')) return jsonLinesHeader(text, complete);
   if (/^\[\s*(\{|\]|$)/.test(start)) return jsonArrayHeader(start, complete);
+  // `[[`: JSON, never a CSV header (a CSV's `[id],x` has no second `[`), as the server detects it.
+  if (/^\[\s*\[/.test(start)) return { kind: 'lists', first: firstList(start), format: LISTS_FORMAT };
   const d = delimiter ?? detectDelimiter(text, complete);
   const { records, ends, cut } = parseRecords(text, d, 2, complete);
   const header = records[0];
@@ -361,6 +368,38 @@ function pandasFrameHeader(layout: PandasJsonLayout, text: string, complete: boo
     for (const r of rows) add(Object.keys(r));
   }
   return keys.size === 0 ? { kind: 'server', format } : { kind: 'header', header: [...keys], format };
+}
+
+/** What the page calls a JSON list of lists. */
+export const LISTS_FORMAT = "pandas' to_json(orient='values') JSON";
+
+/**
+ * The first list of a list of lists (`text` starts with `[`), its values as the server's CSV of it reads them: a
+ * number as written, a string its text, null empty. Null when that list does not end in `text` or is not JSON.
+ */
+function firstList(text: string): string[] | null {
+  const open = text.indexOf('[', 1);
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') depth++;
+    else if ((c === ']' || c === '}') && --depth === 0) {
+      let values: unknown;
+      try {
+        values = parseJsonLine(text.slice(open, i + 1));
+      } catch {
+        return null;
+      }
+      if (!Array.isArray(values)) return null;
+      return values.map((v) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)));
+    }
+  }
+  return null;
 }
 
 /** A JSON array: its objects' keys when the whole array is here, else the server checks it. */

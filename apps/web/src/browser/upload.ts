@@ -174,7 +174,38 @@ async function checkFile(): Promise<void> {
       ]);
       return;
     }
-    if (reading.kind === 'error') {
+    if (reading.kind === 'lists') {
+      // A list of lists names no columns: read (by the server) only as rows without a header row, as a CSV without one.
+      const first = reading.first;
+      const columns = model.columns;
+      if (!headerInput?.checked) {
+        const order = columns ? ` (${columns.join(', ')})` : '';
+        problem =
+          `The file is a JSON list of lists, as pandas' to_json(orient='values') writes the rows: its values have no column names. ` +
+          `If each list is a row whose values are ${model.name}'s columns in its order${order}, tick "The file has no header row" ` +
+          `under "How to read the file" above; otherwise write the rows as records, with df.to_json('data.json', orient='records').`;
+        markInvalid(headerInput ?? undefined);
+      } else if (first && columns && checkColumns(columns, first).missing.length === 0) {
+        problem = `The first list names the columns ${model.name} needs: it is a header, not a row. Take it out of the file, or write the rows as records, with df.to_json('data.json', orient='records').`;
+      } else if (first && columns && first.length < columns.length) {
+        const n = first.length;
+        problem =
+          `Without a header row, the file's columns are taken to be ${model.name}'s, in its order, and it reads ${columns.length} ` +
+          `columns (${columns.join(', ')}), but the file's first list has ${n} value${n === 1 ? '' : 's'}.`;
+      } else {
+        current = { file, problem: null, lines: [], about };
+        if (!first) {
+          // The first list goes on past the part read: the server counts its values.
+          show(check, [`${about}: ${reading.format}, no header row. Its columns are checked by the server when you send it.`]);
+          return;
+        }
+        const used = columns
+          ? `its first ${columns.length} values of each list read as ${model.name}'s columns, in its order`
+          : `${first.length} columns`;
+        show(check, [`✓ ${about} (${reading.format}, no header row): ${used}.`], 'ok');
+        return;
+      }
+    } else if (reading.kind === 'error') {
       problem = reading.error;
       if (reading.field === 'delimiter') markInvalid(delimiterInput ?? undefined);
     } else if (headerInput?.checked) {
@@ -300,7 +331,7 @@ function refuse(lines: Line[], field?: HTMLElement): void {
 function markInvalid(field?: HTMLElement): void {
   // A field of "How to read the file" is shown, not left folded away.
   if (field && fileOptions?.contains(field)) fileOptions.open = true;
-  for (const input of [select, fileInput, emailInput, delimiterInput, decimalInput, encodingInput, sheetInput]) {
+  for (const input of [select, fileInput, emailInput, delimiterInput, decimalInput, encodingInput, sheetInput, headerInput]) {
     if (!input) continue;
     const own = (input.getAttribute('aria-describedby') ?? '')
       .split(' ')

@@ -202,7 +202,7 @@ function schedulesSection(schedules: ScheduleView[], opts: AdminPageOptions): Sa
     <label>Decimal separator (CSV) <input type="text" name="decimal" value="${f.decimal}" placeholder="point or comma"></label>
     <label>Text encoding (CSV) <input type="text" name="encoding" value="${f.encoding}" placeholder="macintosh, windows-1250…"></label>
     <label>Sheet (Excel) <input type="text" name="sheet" value="${f.sheet}" placeholder="the first sheet"></label>
-    <label class="checkbox"><input type="checkbox" name="header" value="none"${f.header === 'none' && html` checked`}> The source has no header row (CSV, Excel): its columns are the model's, in its order</label>
+    <label class="checkbox"><input type="checkbox" name="header" value="none"${f.header === 'none' && html` checked`}> The source has no header row (CSV, Excel, a JSON list of lists): its columns are the model's, in its order</label>
   </fieldset>
   <div class="buttons"><button type="submit">Add schedule</button></div>
 </form></details>`;

@@ -68,7 +68,8 @@ type FieldAttributes = (field: FormField, describedBy: string) => SafeHtml | nul
 
 /**
  * How to read the file, when detection should be overridden: CSV delimiter, decimal separator and text encoding,
- * Excel sheet; and a CSV or sheet without a header row, which no detection can tell for sure.
+ * Excel sheet; and a CSV, sheet or JSON list of lists (pandas' orient='values') without a header row, which no
+ * detection can tell for sure.
  * Before the file input on purpose: the browser sends fields in page order, and the server must have them
  * before the file arrives (it reads the file as it streams). A refused form comes back with them as chosen,
  * open when one is chosen or is the one refused: folded away, a wrong choice was out of sight, and lost.
@@ -89,7 +90,7 @@ function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open:
         ${choicesHtml(ENCODING_CHOICES, choices.encoding)}
       </select></label>
       <label>Sheet (Excel) <input name="sheet" id="sheet-input" type="text" maxlength="200" placeholder="the first sheet" autocomplete="off" value="${choices.sheet ?? ''}"${invalid('sheet', '')}></label>
-      <label class="no-header"><input type="checkbox" name="header" value="none" id="header-input"${choices.header === 'none' && html` checked`}${invalid('header', '')}> The file has no header row (CSV, Excel): its first line is data, its columns are the model's in the model's order</label>
+      <label class="no-header"><input type="checkbox" name="header" value="none" id="header-input"${choices.header === 'none' && html` checked`}${invalid('header', '')}> The file has no header row (CSV, Excel, a JSON list of lists): its first line (or list) is data, its columns are the model's in the model's order</label>
       </div>
     </details>`;
 }
@@ -177,7 +178,7 @@ export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}):
   return layout(
     'Score a file',
     html`<h1>Score a data file</h1>
-<p class="lead">Upload a file with a header row (a CSV or sheet without one: see "How to read the file"): CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet or JSON Lines,
+<p class="lead">Upload a file with a header row (a CSV or sheet without one, or pandas' list of lists: see "How to read the file"): CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSON Lines or JSON,
 gzip- or zstd-compressed or zipped if you like. Every row is scored by the model you choose. You can close the page: this browser
 remembers the job, and if you give your address we email you a link to the results when they are ready.</p>
 <div id="form-error" class="error-box" role="alert" tabindex="-1"${hiddenIf(!opts.error)}>${opts.error && html`<p>${opts.error}</p>`}</div>

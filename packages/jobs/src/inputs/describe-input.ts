@@ -19,7 +19,10 @@ export interface InputDescription {
   decimal?: CsvDecimal;
   /** CSV: the text encoding the file came in, when it was not UTF-8 (it is stored converted to UTF-8). */
   encoding?: ConvertedEncoding;
-  /** CSV and Excel: `none` when the file (or sheet) was read without a header row (its columns named after the model's). */
+  /**
+   * CSV, Excel and JSON lists of lists: `none` when the file (or sheet) was read without a header row (its columns
+   * named after the model's).
+   */
   header?: 'none';
   /** Excel: the sheet that was read. */
   sheet?: string;
@@ -31,6 +34,7 @@ export function describeInput(layout: JobLayout): InputDescription {
   const compression = layout.compression ?? null;
   switch (layout.format) {
     case 'csv': {
+      if (layout.listRows) return listRowsInput(layout, compression);
       const dialect = dialectOf(layout)!;
       const read = {
         format: 'csv' as const,
@@ -60,6 +64,27 @@ export function describeInput(layout: JobLayout): InputDescription {
     case 'parquet':
       return { format: 'parquet', compression, notes: layout.notes ?? [] };
   }
+}
+
+/**
+ * pandas' to_json(orient='values') JSON, read as rows without a header row: JSON, as the person sent it, though it is
+ * stored as the header-less CSV of its lists (store-values.ts), with no delimiter or decimal of its own to tell. Its
+ * note says the layout, as the other pandas layouts' notes do, and how the lists were read.
+ */
+function listRowsInput(layout: CsvJobLayout, compression: Compression | null): InputDescription {
+  const shown = shownNames(layout.header);
+  const notes = [
+    `Read as pandas' to_json(orient='values') output, a list of lists without column names, as a file without a header row, ` +
+      `as chosen: each list is a row, the first list row 1, and its values were taken as the model's columns in the model's ` +
+      `order and named after the model's (${shown}). The results start with a header row of those names.`,
+    ...(layout.ignoredSheet === undefined ? [] : [ignoredSheetNote(layout.ignoredSheet, 'a JSON file')]),
+  ];
+  return { format: 'json', compression, header: 'none', notes };
+}
+
+/** A header's names for a note: the first six, the others counted. */
+function shownNames(header: readonly string[]): string {
+  return header.length > 6 ? `${header.slice(0, 6).join(', ')} and ${header.length - 6} more` : header.join(', ');
 }
 
 /** A `;`, tab or `|` file whose first lines held no decimal number: '.' was a default, not a finding. */
@@ -103,7 +128,7 @@ function duplicateColumnsNote(header: readonly string[], duplicates: readonly { 
 
 /** How a file (or sheet) without a header row was read: which names its columns were given. */
 function headerlessNote(header: readonly string[], what: 'file' | 'sheet', first: 'line' | 'row'): string {
-  const shown = header.length > 6 ? `${header.slice(0, 6).join(', ')} and ${header.length - 6} more` : header.join(', ');
+  const shown = shownNames(header);
   return (
     `The ${what} was read without a header row, as chosen: its first ${first} is row 1, and its columns were taken in the ` +
     `model's order and named after the model's (${shown}). The results start with a header row of those names.`

@@ -24,7 +24,13 @@ export function readInputBatches(
   switch (layout.format) {
     case 'csv':
     case 'xlsx':
-      return readBatches(source, { ...range, header: layout.header, dialect: dialectOf(layout) });
+      // A JSON file's lists stored as CSV (pandas' orient='values'): a row of another length is said of its list.
+      return readBatches(source, {
+        ...range,
+        header: layout.header,
+        dialect: dialectOf(layout),
+        ...(layout.format === 'csv' && layout.listRows ? { lists: true } : {}),
+      });
     case 'jsonl':
       return readJsonlBatches(source, { ...range, header: layout.header });
     case 'parquet':

@@ -16,7 +16,7 @@ const BLOCK = 1 << 20;
  * first chunk and older jobs, the LFs before it counted once), never in the parse every row goes through. Rows are
  * asked in ascending order. For CSV (any delimiter) and JSON Lines, whose stored bytes are the file's lines (UTF-8
  * conversion and decompression keep every line break); a workbook's rows get their sheet rows from its layout; null
- * for a JSON array (stored converted) and Parquet (no lines).
+ * for a JSON array and a list of lists (stored converted) and Parquet (no lines).
  */
 export class ChunkRowLines {
   private reader: RangeReader | null = null;
@@ -48,8 +48,7 @@ export class ChunkRowLines {
 
   /** Whether this format's rows have lines (a workbook's have sheet rows, from its layout). */
   get counted(): boolean {
-    // A JSON array is stored converted, one element a line: its lines are not the file's.
-    return this.layout.format === 'csv' || (this.layout.format === 'jsonl' && this.layout.array !== true);
+    return hasFileLines(this.layout);
   }
 
   /** The 1-based line of the file where each of `rows` (absolute, 0-based, ascending) starts; null where unknown. */
@@ -146,7 +145,17 @@ export type PlaceKind = 'line' | 'sheetRow' | null;
 
 export function placeKind(layout: JobLayout): PlaceKind {
   if (layout.format === 'xlsx') return 'sheetRow';
-  return layout.format === 'csv' || (layout.format === 'jsonl' && layout.array !== true) ? 'line' : null;
+  return hasFileLines(layout) ? 'line' : null;
+}
+
+/**
+ * Whether the stored rows are the uploaded file's lines: a CSV's and JSON Lines' are. A JSON array is stored
+ * converted, one element a line, and so is pandas' orient='values' JSON (its lists as CSV lines, `listRows`): their
+ * lines are not the file's (pandas writes the whole array on one).
+ */
+function hasFileLines(layout: JobLayout): boolean {
+  if (layout.format === 'csv') return layout.listRows !== true;
+  return layout.format === 'jsonl' && layout.array !== true;
 }
 
 /**

@@ -14,16 +14,18 @@ import type { FormatStep, HeaderCheck, StoredUpload, UploadChoices } from './sto
  * is not UTF-8. With `progress`, into a store readable while written, each chunk is told as soon as its bytes
  * are stored, with the layout as known then: a Windows-1252 file whose first letter beyond ASCII comes after
  * its first chunks ends with another layout, and the job started early gives way to one created at the end.
- * `before`: stages that make the CSV from the content (pandas' orient='values' JSON, store-values.ts).
+ * `made`: the CSV is made from another format's content by `stages` (pandas' orient='values' JSON, store-values.ts),
+ * and `layout` says so in the job's layout.
  */
-export async function storeCsv(step: FormatStep, before: Duplex[] = []): Promise<StoredUpload> {
+export async function storeCsv(step: FormatStep, made?: MadeCsv): Promise<StoredUpload> {
   const toUtf8 = new TextToUtf8(step.choices.encoding ?? null);
   // Old Mac line ends (a bare CR) read as pandas reads them: LF in their place, before the scan.
   const lineEnds = new CrLineEnds();
   const sheet = step.choices.sheet;
   const layoutOf = (scanned: CsvHeadLayout): CsvJobLayout => {
     const encoding = toUtf8.encoding;
-    const text = lineEnds.converted ? { ...csvJobLayout(scanned), crLineEnds: true as const } : csvJobLayout(scanned);
+    const scan = made ? { ...csvJobLayout(scanned), ...made.layout } : csvJobLayout(scanned);
+    const text = lineEnds.converted ? { ...scan, crLineEnds: true as const } : scan;
     const layout = encoding === 'utf-8' || encoding === null ? text : { ...text, encoding };
     // A sheet chosen for a file that has none: read all the same, and said in the job's notes.
     return sheet === undefined ? layout : { ...layout, ignoredSheet: sheet };
@@ -39,8 +41,16 @@ export async function storeCsv(step: FormatStep, before: Duplex[] = []): Promise
   const onStored = release ? (bytes: number) => release.stored(bytes) : undefined;
   const scanner = csvScanner(step.chunkRows, step.choices, onChunk);
   const check = step.headerCheck;
-  const stages = [...before, toUtf8, lineEnds];
+  const stages = [...(made?.stages ?? []), toUtf8, lineEnds];
   return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, stages, onStored);
+}
+
+/** A CSV made from another format's content on the way in (storeCsv's `made`). */
+export interface MadeCsv {
+  /** What makes the CSV of the content, before the text stages. */
+  stages: Duplex[];
+  /** What the job's layout records of the content's own format. */
+  layout: Pick<CsvJobLayout, 'listRows'>;
 }
 
 /**

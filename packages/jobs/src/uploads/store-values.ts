@@ -11,5 +11,9 @@ import type { FormatStep, StoredUpload } from './stored-upload.js';
  */
 export function storeValues(step: FormatStep): Promise<StoredUpload> {
   const { encoding: _, ...choices } = step.choices;
-  return storeCsv({ ...step, choices: { ...choices, delimiter: ',', decimal: '.', header: 'none' } }, [pandasValuesToCsv()]);
+  return storeCsv(
+    { ...step, choices: { ...choices, delimiter: ',', decimal: '.', header: 'none' } },
+    // The layout keeps that the rows were JSON lists: the job's input says JSON, a row's messages speak of lists.
+    { stages: [pandasValuesToCsv()], layout: { listRows: true } },
+  );
 }
