@@ -238,6 +238,8 @@ describe('a CSV without a header row, sent with header=none', () => {
     });
     const page = await (await fetch(platform.url(json.job.links.page))).text();
     expect(page).toContain('data-format="json">Read as JSON (no header row).</p>');
+    // Its results offered as JSON Lines first, as a JSON array's are.
+    expect(page).toMatch(/<a id="results-link" class="button" href="[^"]*\/results\.jsonl\?[^"]*" download data-format="jsonl"/);
     // Row 3 one value short, row 5 one value more: each fails alone, saying how many values it has against the first row's.
     const ragged = Buffer.from(
       JSON.stringify([
@@ -247,11 +249,14 @@ describe('a CSV without a header row, sent with header=none', () => {
         [4.6, 3.1, 1.5, 0.2, 'setosa'],
         [5.0, 3.6, 1.4, 0.2, 'setosa', 'extra'],
         [5.4, 3.9, 1.7, 0.4, 'setosa'],
+        [],
+        [5.1, 3.5, 1.4, 0.2, 'setosa'],
       ]),
     );
     // (A sheet chosen for it is noted unused, of a JSON file.)
     const partial = await scored(platform, ragged, { fields: { ...IRIS, ...NONE, sheet: 'Data' }, filename: 'ragged.json' });
-    expect(partial.done.rows).toEqual(expect.objectContaining({ total: 6, processed: 6, failed: 2 }));
+    // Row 7 an empty list: it fails too, and row 8 stays row 8 (a blank CSV line would have been skipped).
+    expect(partial.done.rows).toEqual(expect.objectContaining({ total: 8, processed: 8, failed: 3 }));
     expect(partial.done.input.notes[1]).toBe(
       'The sheet "Data" chosen was not used: the file is a JSON file, which has no sheets (a sheet is chosen for an Excel .xlsx file only).',
     );
@@ -270,9 +275,10 @@ describe('a CSV without a header row, sent with header=none', () => {
           `the extra value, left out of the results' columns: "extra"`,
         '',
       ],
+      ['7', 'this list is empty, the first list has 5 values — every list is a row, its values the columns in order', ''],
     ]);
     const lines = await resultsJsonl(platform, partial.job);
-    expect(lines.map((l) => l.prediction)).toEqual(['setosa', 'setosa', null, 'setosa', null, 'setosa']);
+    expect(lines.map((l) => l.prediction)).toEqual(['setosa', 'setosa', null, 'setosa', null, 'setosa', null, 'setosa']);
   });
 
   it('must come before the file, as the other reading options', async () => {

@@ -12,6 +12,8 @@ import type { CellType, ColumnTarget, CsvDecimal, CsvDelimiter, CsvDialect, Reco
 // Byte values, declared in this module on purpose: V8 does not constant-fold IMPORTED bindings, and in
 // the per-byte loops an imported constant costs a load and a check per use (the parse was 30% slower).
 const CR = 0x0d;
+/** The line of an empty JSON list (ReadBatchesOptions.lists; pandas-values.ts in @batchcast/formats writes it). */
+const EMPTY_LIST = Buffer.from('[]');
 const LF = 0x0a;
 const QUOTE = 0x22;
 
@@ -509,6 +511,10 @@ export class BatchParser {
     if (this.lists) {
       // A JSON list of another length than the first (the header-less CSV's first record): no delimiter to blame.
       const values = (n: number) => `${n} value${n === 1 ? '' : 's'}`;
+      // An empty list is the line `[]` (pandas-values.ts: a nested empty list is quoted), one field to the reader.
+      const empty = record !== undefined && EMPTY_LIST.equals(record[record.length - 1] === CR ? record.subarray(0, -1) : record);
+      if (empty)
+        return `this list is empty, the first list has ${values(this.ncols)} — every list is a row, its values the columns in order`;
       return (
         `this list has ${values(fields)}, the first list has ${this.ncols} — every list is a row, its values the columns in order` +
         (fields < this.ncols ? ': write null for a missing value' : this.extraFields(record, 'value'))

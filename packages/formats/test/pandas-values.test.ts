@@ -35,7 +35,7 @@ describe("pandas' to_json(orient='values'): a list of lists, read as the header-
     const file = Buffer.from(
       '[[1.0, "a,b", null, "say \\"hi\\"", [1, 2], true, " x", "\\u00e9", 1e400],\n [2, "", {"k":\n 1}, "", [], false, "x", "y", -0.0]]',
     );
-    expect(csvOf(file, 3)).toBe('1.0,"a,b",,"say ""hi""","[1, 2]",true," x",é,1e400\n2,,"{""k"":  1}",,[],false,x,y,-0.0\n');
+    expect(csvOf(file, 3)).toBe('1.0,"a,b",,"say ""hi""","[1, 2]",true," x",é,1e400\n2,,"{""k"":  1}",,"[]",false,x,y,-0.0\n');
   });
 
   it('a list of another length is written as it is, so that the CSV reader fails its row only; the header-less scan names the columns by position', () => {
@@ -46,6 +46,10 @@ describe("pandas' to_json(orient='values'): a list of lists, read as the header-
     const layout = scanner.finish();
     expect(layout.header).toEqual(['column_1', 'column_2', 'column_3', 'column_4']);
     expect(layout.rows).toBe(4);
+  });
+
+  it('no row becomes a blank line (which the CSV reader skips): an empty list is `[]`, a lone null or empty string `""`', () => {
+    expect(csvOf(Buffer.from('[[1,2],[],[null],[""],[[]],[3,4]]'), 3)).toBe('1,2\n[]\n""\n""\n"[]"\n3,4\n');
   });
 
   it('an element that is not a list refuses the file, naming it', () => {

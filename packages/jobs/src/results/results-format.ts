@@ -9,9 +9,12 @@ export type ResultsFormat = (typeof RESULTS_FORMATS)[number];
 
 export const isResultsFormat = (value: string): value is ResultsFormat => (RESULTS_FORMATS as readonly string[]).includes(value);
 
-/** The results formats in the order to offer them: the input's own format first (a JSON array's is JSON Lines). */
+/**
+ * The results formats in the order to offer them: the input's own format first (a JSON array's is JSON Lines, and
+ * so is a list of lists', stored as the header-less CSV of its rows).
+ */
 export function resultsFormatsFor(layout: JobLayout): ResultsFormat[] {
-  const own: ResultsFormat = layout.format;
+  const own: ResultsFormat = layout.format === 'csv' && layout.listRows ? 'jsonl' : layout.format;
   return [own, ...RESULTS_FORMATS.filter((f) => f !== own)];
 }
 
