@@ -85,16 +85,21 @@ describe('a CSV without a header row, sent with header=none', () => {
   });
 
   it('counts rows and lines from its first line: a bad value on line 3 is row 3, line 3', async () => {
-    const body = '5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,setosa\n4.7,abc,1.3,0.2,setosa\n';
+    const body = '5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,0.2,setosa\n4.7,abc,1.3,0.2,setosa\n4.6,3.1,1.5,0.2\n';
     const { job, done } = await scored(platform, Buffer.from(body), { fields: { ...IRIS, ...NONE }, filename: 'iris-no-header.csv' });
-    expect(done.rows).toEqual(expect.objectContaining({ total: 3, failed: 1 }));
+    expect(done.rows).toEqual(expect.objectContaining({ total: 4, failed: 2 }));
     const errors = await errorsCsv(job);
     expect(errors[0]).toEqual(['row', 'column', 'value', 'reason', 'line']);
-    expect(errors.slice(1).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([['3', 'sepal_width', 'abc', '3']]);
+    expect(errors.slice(1).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([
+      ['3', 'sepal_width', 'abc', '3'],
+      ['4', '', '', '4'],
+    ]);
+    // A short row is held to the first row's field count: the file has no header to count by.
+    expect(errors[2]![3]).toBe('row has 4 fields, the first row has 5 — check for an unquoted comma or a missing value');
     const lines = (await results(platform, job, 'csv')).toString('utf8').split('\n');
     expect(lines[0]).toMatch(/^sepal_length,sepal_width,petal_length,petal_width,column_5,/);
     expect(lines[1]).toMatch(/^5\.1,3\.5,1\.4,0\.2,setosa,/);
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
   });
 
   it('reads a gzip-compressed, semicolon-separated file with decimal commas the same way, its dialect detected', async () => {
@@ -159,6 +164,17 @@ describe('a CSV without a header row, sent with header=none', () => {
       'missing_columns',
     );
     expect(late.message).toBe(e.message);
+    // A list of lists is told in its terms: lists and values, and no header row to add (before or after the file).
+    const values = Buffer.from('[[5.1,3.5,1.4],[4.9,3.0,1.4]]');
+    for (const fields of [{ fields: { ...IRIS, ...NONE } }, { fields: NONE, fieldsAfter: IRIS }]) {
+      const lists = await refusedUpload(platform, values, { ...fields, filename: 'short.json' }, 422, 'missing_columns');
+      expect(lists.message).toBe(
+        "The file was read without a header row, so its columns are taken to be the model's, in the model's order, and the model reads 4 " +
+          "columns (sepal_length, sepal_width, petal_length, petal_width), but the file's first list has 3 values. Give each list the " +
+          "model's 4 values in that order, or write the frame with its column names, as pandas' to_json(orient='records') does (then " +
+          'leave out "The file has no header row" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI)).',
+      );
+    }
   });
 
   it('refuses a file whose first line names the model’s columns: it has a header row after all', async () => {
@@ -182,6 +198,17 @@ describe('a CSV without a header row, sent with header=none', () => {
     const sheet = await refusedUpload(platform, book, { fields: { ...IRIS, ...NONE }, filename: 'iris.xlsx' }, 422, 'header_option');
     expect(sheet.message).toMatch(
       /^The sheet's first row names the columns the model reads \(sepal_length, sepal_width, petal_length, petal_width\): .* which would read that row as data\./,
+    );
+    // A list of lists whose first list names them: without the option it is not read at all, so the way out is another layout.
+    const values = Buffer.from(
+      JSON.stringify([
+        ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'],
+        [5.1, 3.5, 1.4, 0.2],
+      ]),
+    );
+    const lists = await refusedUpload(platform, values, { fields: { ...IRIS, ...NONE }, filename: 'iris.json' }, 422, 'header_option');
+    expect(lists.message).toMatch(
+      /^The file's first list names the columns the model reads \(sepal_length, sepal_width, petal_length, petal_width\): it is a header row, which a list of lists \(pandas' to_json\(orient='values'\)\) is read without\. Write the frame with its column names as keys, df\.to_json\(orient='records'\), or as a CSV with that header row/,
     );
   });
 

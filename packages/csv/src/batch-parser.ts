@@ -53,6 +53,8 @@ export interface BatchParserOptions {
    * another number of fields than the first says so in the file's own terms, values and lists. Not a test switch.
    */
   lists?: boolean;
+  /** The file has no header row (ReadBatchesOptions.headerless): a record's field count is the first row's, not a header's. */
+  headerless?: boolean;
 }
 
 /**
@@ -88,6 +90,8 @@ export class BatchParser {
   private readonly kernel: WasmFloatKernel | null;
   /** The records were a JSON file's lists (BatchParserOptions.lists). */
   private readonly lists: boolean;
+  /** What a record's field count is held to: the header's, or a header-less file's first row's. */
+  private readonly countedBy: string;
 
   private arrays: TargetData[] = [];
   /** Arrays of a batch its consumer released (RecordBatch.release): the next batch is read into them. */
@@ -152,6 +156,7 @@ export class BatchParser {
     this.dec = bytes.decimal;
     this.decimal = bytes.decimal === 0x2c ? ',' : '.';
     this.lists = options.lists === true;
+    this.countedBy = options.headerless ? 'the first row' : 'the header';
     const allFloat = options.fast !== false && this.kinds.every((k) => k === SKIP || k === FLOAT);
     this.floatPlan = allFloat
       ? {
@@ -521,7 +526,7 @@ export class BatchParser {
       );
     }
     return (
-      `row has ${fields} fields, the header has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
+      `row has ${fields} fields, ${this.countedBy} has ${this.ncols} — check for an unquoted ${delimiterName(this.delim)}` +
       (fields < this.ncols ? ' or a missing value' : ` inside a value, or one at the end of the row${this.extraFields(record)}`)
     );
   }

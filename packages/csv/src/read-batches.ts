@@ -31,6 +31,8 @@ export interface ReadBatchesOptions extends BatchRangeOptions {
    * CSV): a record with another number of fields than the first fails its row saying so of lists and their values.
    */
   lists?: boolean;
+  /** The file has no header row: a record of another field count than the first row's is said so of that row. */
+  headerless?: boolean;
 }
 
 /** Room kept before each read block for the cut record of the previous block, so it is rarely copied twice. */
@@ -59,6 +61,7 @@ export async function* readBatchesWith(
   const parser = new BatchParser(opts.header, opts.targets, opts.batchSize, opts.dialect ?? undefined, {
     ...paths,
     ...(opts.lists ? { lists: true } : {}),
+    ...(opts.headerless ? { headerless: true } : {}),
   });
   const { start, end } = opts;
   if (!(start >= 0 && end >= start)) throw new RangeError(`invalid byte range [${start}, ${end})`);

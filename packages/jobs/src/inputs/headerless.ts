@@ -18,7 +18,7 @@ export const HEADERLESS_OPTION =
  * columns than the model reads is refused here, naming them: the generic "missing columns" refusal would
  * advise adding them to a header the file does not have.
  */
-export function modelOrderHeader(model: Model, header: readonly string[]): string[] {
+export function modelOrderHeader(model: Model, header: readonly string[], lists = false): string[] {
   const inputs = model.schema.inputs;
   if (inputs.some((input) => !input.columns)) return [...header];
   const columns = inputs.flatMap((input) => input.columns!);
@@ -26,15 +26,19 @@ export function modelOrderHeader(model: Model, header: readonly string[]): strin
     const n = header.length;
     const shown = columns.length > 20 ? `${columns.slice(0, 20).join(', ')} and ${columns.length - 20} more` : columns.join(', ');
     const oneField =
-      n === 1
+      n === 1 && !lists
         ? ' If the file has more columns than that, they are separated by another character than the one read: choose the delimiter.'
         : '';
+    // A list of lists (pandas' orient='values') is told in its own terms: it has lists and values, and no header row to add.
+    const has = lists ? `first list has ${n} value${n === 1 ? '' : 's'}` : `first line has ${n} field${n === 1 ? '' : 's'}`;
+    const fix = lists
+      ? `Give each list the model's ${columns.length} values in that order, or write the frame with its column names, as pandas' to_json(orient='records') does (then leave out ${HEADERLESS_OPTION}).`
+      : `Give the file the model's ${columns.length} columns in that order, or a header row naming them (then leave out ${HEADERLESS_OPTION}).`;
     throw new DomainError(
       'unprocessable',
       'missing_columns',
       `The file was read without a header row, so its columns are taken to be the model's, in the model's order, and the model ` +
-        `reads ${columns.length} columns (${shown}), but the file's first line has ${n} field${n === 1 ? '' : 's'}.${oneField} ` +
-        `Give the file the model's ${columns.length} columns in that order, or a header row naming them (then leave out ${HEADERLESS_OPTION}).`,
+        `reads ${columns.length} columns (${shown}), but the file's ${has}.${oneField} ${fix}`,
       { missing: columns.slice(n) },
     );
   }
@@ -53,9 +57,14 @@ export function isHeaderless(layout: JobLayout): boolean {
   return (layout.format === 'csv' || layout.format === 'xlsx') && layout.headerless === true;
 }
 
+/** Whether a job's file was a JSON list of lists (pandas' orient='values'), stored as the CSV of its rows. */
+export function isListRows(layout: JobLayout): boolean {
+  return layout.format === 'csv' && layout.listRows === true;
+}
+
 /** A job's layout as recorded: a header-less file's columns named after the model's (the others as they are). */
 export function layoutForModel(layout: JobLayout, model: Model): JobLayout {
-  return isHeaderless(layout) ? { ...layout, header: modelOrderHeader(model, layout.header) } : layout;
+  return isHeaderless(layout) ? { ...layout, header: modelOrderHeader(model, layout.header, isListRows(layout)) } : layout;
 }
 
 /**
@@ -80,11 +89,22 @@ export async function refuseHeaderReadAsData(
   if (fields === null || !planColumns(model.schema, fields).ok) return;
   // The model's names, not the whole line: a column after them (`species`) is no column the model reads.
   const named = model.schema.inputs.flatMap((input) => input.columns ?? []);
+  const names = `${named.slice(0, 6).join(', ')}${named.length > 6 ? '…' : ''}`;
+  if (isListRows(layout)) {
+    // Without the option a list of lists is not read at all: the way out is a layout that names its columns.
+    throw new DomainError(
+      'unprocessable',
+      'header_option',
+      `The file's first list names the columns the model reads (${names}): it is a header row, which a list of lists ` +
+        `(pandas' to_json(orient='values')) is read without. Write the frame with its column names as keys, ` +
+        `df.to_json(orient='records'), or as a CSV with that header row, and upload it without ${HEADERLESS_OPTION}.`,
+    );
+  }
   const line = layout.format === 'xlsx' ? ["The sheet's first row", 'that row'] : ["The file's first line", 'that line'];
   throw new DomainError(
     'unprocessable',
     'header_option',
-    `${line[0]} names the columns the model reads (${named.slice(0, 6).join(', ')}${named.length > 6 ? '…' : ''}): it is a header row, ` +
+    `${line[0]} names the columns the model reads (${names}): it is a header row, ` +
       `but the file was sent as having none, which would read ${line[1]} as data. Upload it again without ${HEADERLESS_OPTION}.`,
   );
 }

@@ -30,6 +30,7 @@ export function readInputBatches(
         header: layout.header,
         dialect: dialectOf(layout),
         ...(layout.format === 'csv' && layout.listRows ? { lists: true } : {}),
+        ...(layout.headerless ? { headerless: true } : {}),
       });
     case 'jsonl':
       return readJsonlBatches(source, { ...range, header: layout.header });

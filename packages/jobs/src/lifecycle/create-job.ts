@@ -10,7 +10,7 @@ import { DomainError } from '../errors.js';
 import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
 import { ChunkRowCells, noScoreableRow } from '../inputs/empty-rows.js';
-import { isHeaderless, layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
+import { isHeaderless, isListRows, layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
@@ -90,7 +90,8 @@ export async function checkJobRequest(
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const duplicates = layout.format === 'csv' || layout.format === 'xlsx' ? layout.duplicateColumns : undefined;
   const headerless = isHeaderless(layout);
-  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates, headerless);
+  const lists = isListRows(layout);
+  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates, headerless, lists);
   let targets: ColumnTarget[];
   try {
     targets = plan(model);
@@ -119,8 +120,9 @@ export function planJobColumns(
   elsewhere?: string,
   duplicates: readonly HeaderDuplicate[] = [],
   headerless = false,
+  lists = false,
 ): ColumnTarget[] {
-  const names = headerless ? modelOrderHeader(model, header) : header;
+  const names = headerless ? modelOrderHeader(model, header, lists) : header;
   const plan = planColumns(model.schema, names, SOURCE_NAMES[format], undefined, elsewhere);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   // A CSV's or a sheet's header name given twice (renamed `note.1` as pandas does) is refused only when the model reads it:

@@ -42,7 +42,14 @@ export async function storeCsv(step: FormatStep, made?: MadeCsv): Promise<Stored
   const scanner = csvScanner(step.chunkRows, step.choices, onChunk);
   const check = step.headerCheck;
   const stages = [...(made?.stages ?? []), toUtf8, lineEnds];
-  return storeWithScanner(step, step.content, check ? checkingHeader(scanner, check) : scanner, layoutOf, stages, onStored);
+  return storeWithScanner(
+    step,
+    step.content,
+    check ? checkingHeader(scanner, check, made?.layout.listRows === true) : scanner,
+    layoutOf,
+    stages,
+    onStored,
+  );
 }
 
 /** A CSV made from another format's content on the way in (storeCsv's `made`). */
@@ -57,11 +64,11 @@ export interface MadeCsv {
  * `scanner`, whose header is told to `check` once, as soon as its line has ended (not at the end of the file): a
  * refusal it throws stops the store there. A file shorter than dialect detection's sample tells it at finish().
  */
-function checkingHeader(scanner: CsvScanner, check: HeaderCheck): ByteScanner<CsvLayout> {
+function checkingHeader(scanner: CsvScanner, check: HeaderCheck, lists: boolean): ByteScanner<CsvLayout> {
   let checked = false;
   const tell = (names: readonly string[], duplicates: readonly HeaderDuplicate[]) => {
     checked = true;
-    check([...names], 'csv', [...duplicates], scanner.headerless);
+    check([...names], 'csv', [...duplicates], scanner.headerless, lists);
   };
   return {
     push(buf) {

@@ -49,7 +49,14 @@ export interface UploadProgress {
  * JSON Lines (whose columns are the keys of every record), a workbook and Parquet (whose index is at the end) never
  * do, and their columns are checked once they are stored.
  */
-export type HeaderCheck = (header: string[], format: JobLayout['format'], duplicates?: HeaderDuplicate[], headerless?: boolean) => void;
+/** `lists`: the header-less CSV was made of a JSON list of lists (pandas' orient='values'), for the refusal's words. */
+export type HeaderCheck = (
+  header: string[],
+  format: JobLayout['format'],
+  duplicates?: HeaderDuplicate[],
+  headerless?: boolean,
+  lists?: boolean,
+) => void;
 
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
 export interface FormatStep {
