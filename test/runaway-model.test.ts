@@ -103,7 +103,10 @@ describe('a model that computes for ever', () => {
   it("in real time: while it holds the one scoring process (PREDICT_PROCESSES=1), other models' requests are answered", async () => {
     // Last of the tests that count scoring processes: the reserve stays a minute once idle.
     const order: string[] = [];
-    const looping = predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]).then((r) => (order.push('looping'), r));
+    const looping = predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]).then((r) => {
+      order.push('looping');
+      return r;
+    });
     const iris = await predict('iris-logreg', [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }]);
     order.push('iris');
     expect(iris.status).toBe(200);

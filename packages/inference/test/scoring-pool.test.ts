@@ -299,7 +299,11 @@ describe('ScoringPool limits and failures', () => {
     await pool.ready();
     const [base] = pool.pids;
     const order: string[] = [];
-    const note = <T>(name: string, p: Promise<T>) => p.then((r) => (order.push(name), r));
+    const note = <T>(name: string, p: Promise<T>) =>
+      p.then((r) => {
+        order.push(name);
+        return r;
+      });
     const first = note('slow 1', pool.score(slow.poolModel, slow.batch(), slow.targets));
     const second = note('slow 2', pool.score(slow.poolModel, slow.batch(), slow.targets));
     const other = await note('quick', pool.score(quick.poolModel, quick.batch(), quick.targets));
