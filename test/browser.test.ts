@@ -10,7 +10,7 @@ import type { WebContext } from '../apps/web/src/context.js';
 import { devOutboxApp } from '../apps/web/src/routes/outbox.js';
 import { csvObjects } from './support/csv.js';
 import { fileBlob, submit } from './support/http.js';
-import { platformDb, runClean, submitOk } from './support/faults.js';
+import { inPlatformDb, runClean, submitOk } from './support/faults.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
 
@@ -61,16 +61,6 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     return page;
   }
   const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
-
-  /** Runs `f` on a connection to the platform's database. */
-  async function inDatabase<T>(f: (db: Awaited<ReturnType<typeof platformDb>>) => Promise<T>): Promise<T> {
-    const db = await platformDb(platform);
-    try {
-      return await f(db);
-    } finally {
-      await db.end();
-    }
-  }
 
   let jobPageUrl = '';
 
@@ -1065,7 +1055,9 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await open.goto(platform.url(job.links.page));
     await open.waitForSelector('#job[data-watching="deletion"]');
     expect(await visibleDownloads(open)).toBeGreaterThan(0);
-    await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [job.id]));
+    await inPlatformDb(platform, (db) =>
+      db.query(`UPDATE jobs SET finished_at = now() - interval '7 days 1 minute' WHERE id = $1`, [job.id]),
+    );
     await open.clock.fastForward(6 * 60_000);
     await open.waitForSelector('#job[data-gone="yes"]');
     expect(await open.textContent('#expiry')).toMatch(
@@ -1077,13 +1069,13 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     // Without JavaScript: the page of an ended job reloads itself at the deletion time, and the reload says it is deleted.
     const noScript = await browser.newContext({ javaScriptEnabled: false });
     try {
-      await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '1 day' WHERE id = $1`, [job.id]));
+      await inPlatformDb(platform, (db) => db.query(`UPDATE jobs SET finished_at = now() - interval '1 day' WHERE id = $1`, [job.id]));
       const page = await noScript.newPage();
       await page.goto(platform.url(job.links.page));
       expect(await page.isVisible('#results-link')).toBe(true);
       const refresh = Number(await page.getAttribute('noscript meta[http-equiv="refresh"]', 'content'));
       expect(Math.abs(refresh - 6 * 24 * 3600)).toBeLessThan(120);
-      await inDatabase((db) => db.query(`UPDATE jobs SET finished_at = now() - interval '8 days' WHERE id = $1`, [job.id]));
+      await inPlatformDb(platform, (db) => db.query(`UPDATE jobs SET finished_at = now() - interval '8 days' WHERE id = $1`, [job.id]));
       const again = await page.reload();
       expect(again!.status()).toBe(410);
       expect(await page.textContent('h1')).toBe('This job has been deleted');

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from './support/admin.js';
 import { hasChromium, launchChromium } from './support/chromium.js';
-import { platformDb } from './support/faults.js';
+import { inPlatformDb } from './support/faults.js';
 import { ADMIN_TOKEN, Platform } from './support/platform.js';
 import { startWebApp } from './support/web-app.js';
 
@@ -68,7 +68,9 @@ describe('a key made on the admin keys page', () => {
     expect(after).toHaveLength(before.length + 1);
 
     // Held in PostgreSQL for that session, sealed: what the database holds is not the key.
-    const held = await inDatabase((db) => db.query<{ sealed: Buffer }>('SELECT sealed FROM new_key_handovers WHERE key_id = $1', [keyId]));
+    const held = await inPlatformDb(platform, (db) =>
+      db.query<{ sealed: Buffer }>('SELECT sealed FROM new_key_handovers WHERE key_id = $1', [keyId]),
+    );
     expect(held.rows).toHaveLength(1);
 
     // Another session with the same address sees no key, and does not use it up.
@@ -97,7 +99,7 @@ describe('a key made on the admin keys page', () => {
     expect(reloaded).toContain('id="key-shown-before"');
     expect(reloaded).toContain('is not shown again');
     expect((await keyIds()).length).toBe(before.length + 1);
-    const left = await inDatabase((db) => db.query('SELECT 1 FROM new_key_handovers WHERE key_id = $1', [keyId]));
+    const left = await inPlatformDb(platform, (db) => db.query('SELECT 1 FROM new_key_handovers WHERE key_id = $1', [keyId]));
     expect(left.rowCount).toBe(0);
     expect(platform.output).not.toContain(secret);
   });
@@ -145,13 +147,3 @@ describe('a key made on the admin keys page', () => {
     }
   });
 });
-
-/** Runs `f` on a connection to the platform's database. */
-async function inDatabase<T>(f: (db: Awaited<ReturnType<typeof platformDb>>) => Promise<T>): Promise<T> {
-  const db = await platformDb(platform);
-  try {
-    return await f(db);
-  } finally {
-    await db.end();
-  }
-}

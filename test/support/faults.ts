@@ -63,6 +63,16 @@ export async function platformDb(p: Platform): Promise<pg.Client> {
   return client;
 }
 
+/** Runs `f` on a connection of its own to the platform's database, closed after. */
+export async function inPlatformDb<T>(p: Platform, f: (db: pg.Client) => Promise<T>): Promise<T> {
+  const db = await platformDb(p);
+  try {
+    return await f(db);
+  } finally {
+    await db.end();
+  }
+}
+
 /** How many passes a housekeeping task (`reconcile`, `retention`) has finished, over every worker of the platform. */
 export async function maintenancePasses(db: pg.Client, task: 'reconcile' | 'retention'): Promise<number> {
   const { rows } = await db.query<{ passes: string }>('SELECT passes FROM maintenance_passes WHERE name = $1', [task]);
