@@ -116,6 +116,33 @@ describe('a model that computes for ever', () => {
     expect((await looping).status).toBe(504);
   });
 
+  it('in real time: a request whose client goes away while it waits for the process leaves the line, unscored', async () => {
+    const scoring = async (): Promise<Record<string, number>> => {
+      const text = await (await fetch(platform.url('/metrics'), { headers: admin })).text();
+      const values = [...text.matchAll(/^batchcast_realtime_scoring\{what="(\w+)"\} (\d+)$/gm)];
+      return Object.fromEntries(values.map((m) => [m[1]!, Number(m[2])]));
+    };
+    const holding = predict('looping', [{ a: 1, b: 2, c: 3, d: 4 }]);
+    await expect.poll(async () => (await scoring()).busy, { timeout: 10_000 }).toBe(1);
+    const before = await scoring();
+    // The loop is slow (known from the tests above): its second request waits for the one process, not the reserve.
+    const gone = new AbortController();
+    const waiting = fetch(platform.url('/api/models/looping/predict'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rows: [{ a: 1, b: 2, c: 3, d: 4 }] }),
+      signal: gone.signal,
+    }).catch((e: unknown) => e);
+    await expect.poll(async () => (await scoring()).queued, { timeout: 10_000 }).toBe(1);
+    gone.abort();
+    await waiting;
+    // Out of the line at once, while the first run still holds the process (no process replaced yet): before,
+    // it waited there and was scored for nobody once the first one was killed.
+    await expect.poll(async () => (await scoring()).queued, { timeout: 10_000 }).toBe(0);
+    expect(await scoring()).toMatchObject({ busy: 1, restarts: before.restarts });
+    expect((await holding).status).toBe(504);
+  });
+
   it('in real time: a run asking for more memory than PREDICT_MEMORY_MB (default 4 GiB) fails its rows saying so', async () => {
     const before = webPid();
     await register('greedy', hugeTensorModel(2 ** 31)); // 8 GiB of zeros per run

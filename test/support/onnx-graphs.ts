@@ -61,6 +61,47 @@ export function loopingModel(iterations: number): Uint8Array {
 }
 
 /**
+ * loopingModel whose count is the rows' largest value times `perUnit` (`a` = 0 everywhere: no iteration at all): a
+ * model whose run takes as long as its rows make it, quick for some requests and slow for others.
+ */
+export function rowDrivenLoopModel(perUnit: number): Uint8Array {
+  const body = onnx.GraphProto.create({
+    name: 'body',
+    node: [
+      onnx.NodeProto.create({ opType: 'Identity', input: ['cond_in'], output: ['cond_out'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['v_in', 'zero'], output: ['v_out'] }),
+    ],
+    initializer: [onnx.TensorProto.create({ name: 'zero', dataType: 1, dims: [], floatData: [0] })],
+    input: [tensorInfo('iter', 7, []), tensorInfo('cond_in', 9, []), tensorInfo('v_in', 1, ['N', 4])],
+    output: [tensorInfo('cond_out', 9, []), tensorInfo('v_out', 1, ['N', 4])],
+  });
+  return encode(
+    onnx.GraphProto.create({
+      name: 'row-driven-loop',
+      node: [
+        onnx.NodeProto.create({ opType: 'ReduceMax', input: ['input'], output: ['largest'], attribute: [int('keepdims', 0)] }),
+        onnx.NodeProto.create({ opType: 'Mul', input: ['largest', 'per_unit'], output: ['count_f'] }),
+        onnx.NodeProto.create({ opType: 'Cast', input: ['count_f'], output: ['M'], attribute: [int('to', 7)] }),
+        onnx.NodeProto.create({
+          opType: 'Loop',
+          input: ['M', 'c', 'input'],
+          output: ['looped'],
+          attribute: [onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body })],
+        }),
+        onnx.NodeProto.create({ opType: 'ReduceSum', input: ['looped', 'axes'], output: ['variable'], attribute: [int('keepdims', 1)] }),
+      ],
+      initializer: [
+        onnx.TensorProto.create({ name: 'per_unit', dataType: 1, dims: [], floatData: [perUnit] }),
+        onnx.TensorProto.create({ name: 'c', dataType: 9, dims: [], int32Data: [1] }),
+        onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
+      ],
+      input: [tensorInfo('input', 1, ['N', 4])],
+      output: [tensorInfo('variable', 1, ['N', 1])],
+    }),
+  );
+}
+
+/**
  * A regressor of four float inputs that also makes a tensor of `elements` zeros (ConstantOfShape [1, elements],
  * 4 bytes each) and adds its sum, 0, to each row's sum: right answers, at the price of that much memory per run.
  */

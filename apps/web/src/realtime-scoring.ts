@@ -16,6 +16,9 @@ export function realtimeScoring(config: Config, log: Logger): ScoringPool {
     nodeFlags: ['--max-semi-space-size=2'],
     memoryBytes: config.predict.memoryBytes,
     runDeadlineMs: config.predict.deadlineMs,
+    // A request waits for a process no longer than a run may take: with the run after it, it is answered well
+    // within the server's idle timeout (120 s), which would otherwise end its connection without an answer.
+    maxWaitMs: config.predict.deadlineMs,
   });
   if (!pool.memoryBounded) {
     log.warn(

@@ -40,6 +40,8 @@ export type WireError =
 
 export type FromScorer =
   | { type: 'ready' }
+  /** The model the pool sent with request `id` is loaded: its run starts now (the pool times runs, not loads). */
+  | { type: 'loaded'; id: number }
   /**
    * `errors`: the batch's row errors after scoring: with the rows holding a category the model does not know
    * (failUnknownCategories, in the process as in ScoringSession.score) and any row the graph refused (refused-rows.ts).

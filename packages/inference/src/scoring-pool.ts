@@ -37,8 +37,16 @@ export interface ScoringPoolOptions {
   processes: number;
   /** ONNX Runtime threads per run inside each process. Default 1. */
   intraOpNumThreads?: number;
-  /** Requests that may wait for a process; one more is refused with `queue_full`. Default 64. */
+  /**
+   * Requests that may wait for a process, counted apart for slow models and the others (so that a slow model's
+   * requests cannot fill the line the reserve's are in); one more is refused with `queue_full`. Default 64.
+   */
   maxQueue?: number;
+  /**
+   * How long a request may wait for a process before it is refused with `wait_timeout` (it would be answered
+   * later than its caller waits; come back shortly). Default: no bound.
+   */
+  maxWaitMs?: number;
   /** Models each process keeps loaded; the least recently used is released beyond that. Default 8. */
   sessionsPerProcess?: number;
   /**
@@ -58,13 +66,23 @@ export interface ScoringPoolOptions {
    */
   runDeadlineMs?: number;
   /**
-   * A run longer than this makes its model slow (until one of its runs is quicker): slow models may not use the
-   * reserve process, which starts when every process is held by a slow run and another model's request waits.
-   * Default 1 s (a real-time request's run usually takes milliseconds).
+   * A run longer than this (its model's loading not counted) makes its model slow for slowMemoryMs: slow models
+   * may not use the reserve process, which starts when every process is held by a slow run and another model's
+   * request waits. Default 1 s (a real-time request's run usually takes milliseconds).
    */
   slowRunMs?: number;
   /** How long the reserve process may stay idle before it ends (its memory given back). Default 60 s. */
   reserveIdleMs?: number;
+  /**
+   * How long a model stays slow after a slow run, whatever its runs in between (a model whose run time depends
+   * on its rows, one row or 10,000, must not get its slow runs onto the reserve). Default 10 minutes.
+   */
+  slowMemoryMs?: number;
+}
+
+/** What the caller may add to a request: a signal to give it up while it waits (its client went away). */
+export interface ScoreOptions {
+  signal?: AbortSignal;
 }
 
 /** A model as the pool needs it: its identity, its schema, and where its prepared bytes come from. */
@@ -75,7 +93,14 @@ export interface PoolModel {
   loadBytes: () => Promise<Uint8Array>;
 }
 
-export type ScoringPoolErrorCode = 'queue_full' | 'closed' | 'process_crashed' | 'pool_broken' | 'model_timeout';
+export type ScoringPoolErrorCode =
+  | 'queue_full'
+  | 'wait_timeout'
+  | 'abandoned'
+  | 'closed'
+  | 'process_crashed'
+  | 'pool_broken'
+  | 'model_timeout';
 
 export class ScoringPoolError extends Error {
   constructor(
@@ -97,6 +122,8 @@ export interface ScoringPoolStats {
   restarts: number;
   /** Whether the reserve process (for quick models while slow runs hold the others) is running; counted in `processes`. */
   reserve: boolean;
+  /** Models now held to be slow (a run longer than slowRunMs within slowMemoryMs). */
+  slowModels: number;
 }
 
 interface Pending {
@@ -105,6 +132,8 @@ interface Pending {
   targets: ColumnTarget[];
   resolve: (p: BatchPredictions) => void;
   reject: (e: Error) => void;
+  /** Ends the wait (maxWaitMs, the caller's signal); called once the request leaves the queue. */
+  stopWaiting: () => void;
 }
 
 interface Slot {
@@ -142,10 +171,10 @@ export class ScoringPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly loads = new Map<string, Promise<Uint8Array>>();
-  /** sha256s of models whose last run (or the run in progress) took more than slowRunMs. */
-  private readonly slowModels = new Set<string>();
-  private readonly opts: Required<Omit<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs'>> &
-    Pick<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs'>;
+  /** sha256s of models with a run (done or in progress) longer than slowRunMs: when it was last seen, oldest first. */
+  private readonly slowModels = new Map<string, number>();
+  private readonly opts: Required<Omit<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs' | 'maxWaitMs'>> &
+    Pick<ScoringPoolOptions, 'memoryBytes' | 'runDeadlineMs' | 'maxWaitMs'>;
   private nextId = 1;
   private started = false;
   private closing = false;
@@ -169,6 +198,7 @@ export class ScoringPool {
       script: DEFAULT_SCRIPT,
       slowRunMs: 1_000,
       reserveIdleMs: 60_000,
+      slowMemoryMs: 10 * 60_000,
       ...options,
     };
     if (!existsSync(fileURLToPath(this.opts.script))) {
@@ -187,11 +217,17 @@ export class ScoringPool {
     for (let i = 0; i < this.opts.processes; i++) this.slots.push(this.start());
   }
 
-  /** Scores a batch in a scoring process: the same result, bit for bit, as ScoringSession.score here. */
-  score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[]): Promise<BatchPredictions> {
+  /**
+   * Scores a batch in a scoring process: the same result, bit for bit, as ScoringSession.score here. A request
+   * given up by its caller (`signal`) while it waits leaves the line; once handed to a process it runs to its end.
+   */
+  score(model: PoolModel, batch: RecordBatch, targets: ColumnTarget[], options: ScoreOptions = {}): Promise<BatchPredictions> {
     if (this.closing) return Promise.reject(new ScoringPoolError('closed', 'The scoring pool is closed.'));
     if (this.broken) return Promise.reject(this.brokenError());
-    if (this.queue.length >= this.opts.maxQueue && !this.slots.some((s) => s.ready && !s.busy && this.mayTake(s, model))) {
+    if (options.signal?.aborted) return Promise.reject(abandoned());
+    const slow = this.isSlow(model.sha256);
+    const waiting = this.queue.filter((p) => this.isSlow(p.model.sha256) === slow).length;
+    if (waiting >= this.opts.maxQueue && !this.slots.some((s) => s.ready && !s.busy && this.mayTake(s, model))) {
       return Promise.reject(
         new ScoringPoolError(
           'queue_full',
@@ -201,7 +237,9 @@ export class ScoringPool {
     }
     this.startProcesses();
     const result = new Promise<BatchPredictions>((resolve, reject) => {
-      this.queue.push({ model, batch, targets, resolve, reject });
+      const pending: Pending = { model, batch, targets, resolve, reject, stopWaiting: () => undefined };
+      this.wait(pending, options.signal);
+      this.queue.push(pending);
       this.pump();
     });
     // close() waits for what was accepted; it must not wait on a rejection nobody handles here.
@@ -212,6 +250,39 @@ export class ScoringPool {
     this.inFlight.add(settled);
     void settled.then(() => this.inFlight.delete(settled));
     return result;
+  }
+
+  /**
+   * Bounds a queued request's wait: past maxWaitMs it is refused (`wait_timeout`), and when the caller's signal
+   * fires it is given up (`abandoned`); either way it leaves the line. Both end once it is handed to a process.
+   */
+  private wait(pending: Pending, signal: AbortSignal | undefined): void {
+    const leave = (error: ScoringPoolError) => {
+      const i = this.queue.indexOf(pending);
+      if (i < 0) return;
+      this.queue.splice(i, 1);
+      pending.stopWaiting();
+      pending.reject(error);
+    };
+    const ms = this.opts.maxWaitMs;
+    const timer =
+      ms === undefined
+        ? undefined
+        : setTimeout(() => {
+            const n = this.queue.length; // this one included
+            leave(
+              new ScoringPoolError(
+                'wait_timeout',
+                `No scoring process was free within ${formatDeadline(ms)} (${n} request${n === 1 ? ' was' : 's were'} waiting); try again shortly.`,
+              ),
+            );
+          }, ms);
+    const onAbort = () => leave(abandoned());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.stopWaiting = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
   }
 
   /** Starts the processes if no request has yet; resolves once every one has started, rejects if the pool broke instead. */
@@ -230,6 +301,7 @@ export class ScoringPool {
       queued: this.queue.length,
       restarts: this.restarts,
       reserve: this.slots.some((s) => s.reserve),
+      slowModels: [...this.slowModels.keys()].filter((sha) => this.isSlow(sha)).length,
     };
   }
 
@@ -242,8 +314,10 @@ export class ScoringPool {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      for (const p of this.queue.splice(0))
+      for (const p of this.queue.splice(0)) {
+        p.stopWaiting();
         p.reject(new ScoringPoolError('closed', 'The scoring pool was closed before this request ran.'));
+      }
       for (const w of this.readyWaiters.splice(0)) w.reject(new ScoringPoolError('closed', 'The scoring pool was closed.'));
       this.closed = this.endProcesses();
     }
@@ -328,6 +402,12 @@ export class ScoringPool {
     }
     const job = slot.busy;
     if (!job || job.id !== m.id) return; // cannot happen: one request per process at a time
+    if (m.type === 'loaded') {
+      // Loading a model (seconds for a large one, once per process) is not its run: the run is timed from here.
+      job.handedAt = performance.now();
+      this.timeRun(slot, job.id, job.model.sha256);
+      return;
+    }
     slot.busy = null;
     this.clearDeadline(slot);
     this.ranFor(job.model.sha256, performance.now() - job.handedAt);
@@ -380,7 +460,10 @@ export class ScoringPool {
       this.startFailures++;
       if (this.startFailures >= MAX_START_FAILURES) {
         this.broken = new Error(`scoring processes fail to start: ${why}`);
-        for (const p of this.queue.splice(0)) p.reject(this.brokenError());
+        for (const p of this.queue.splice(0)) {
+          p.stopWaiting();
+          p.reject(this.brokenError());
+        }
         for (const w of this.readyWaiters.splice(0)) w.reject(this.brokenError());
         return;
       }
@@ -417,6 +500,7 @@ export class ScoringPool {
         if (fit.length === 0) continue;
         const slot = fit.find((s) => s.loaded.has(next.model.sha256)) ?? fit.reduce((a, b) => (b.loaded.size < a.loaded.size ? b : a));
         this.queue.splice(i, 1);
+        next.stopWaiting();
         void this.dispatch(slot, next);
         handed = true;
         break;
@@ -435,14 +519,14 @@ export class ScoringPool {
 
   /** Any process may take a request, but the reserve only one of a model that is not slow. */
   private mayTake(slot: Slot, model: PoolModel): boolean {
-    return !slot.reserve || !this.slowModels.has(model.sha256);
+    return !slot.reserve || !this.isSlow(model.sha256);
   }
 
   /** The reserve starts when every process is in a slow run and a request of a model that is not slow waits. */
   private startReserveIfWanted(): void {
     if (this.slots.some((s) => s.reserve)) return;
     const held = this.slots.length > 0 && this.slots.every((s) => s.ready && s.busy && s.slow);
-    if (!held || !this.queue.some((p) => !this.slowModels.has(p.model.sha256))) return;
+    if (!held || !this.queue.some((p) => !this.isSlow(p.model.sha256))) return;
     this.slots.push(this.start(true));
   }
 
@@ -496,18 +580,25 @@ export class ScoringPool {
         const ms = this.opts.runDeadlineMs;
         slot.deadline = setTimeout(() => this.kill(slot, id, ms), ms);
       }
-      slot.slowTimer = setTimeout(() => {
-        slot.slowTimer = null;
-        if (slot.busy?.id !== id) return;
-        slot.slow = true;
-        this.ranFor(sha256, this.opts.slowRunMs);
-        this.pump();
-      }, this.opts.slowRunMs);
+      // A model the process must load first is timed once it says it has loaded it ('loaded').
+      if (load === null) this.timeRun(slot, id, sha256);
     } catch (e) {
       if (slot.busy?.id === id) slot.busy = null;
       job.reject(e instanceof Error ? e : new Error(String(e)));
       this.pump();
     }
+  }
+
+  /** Marks the request at hand, and its model, slow once its run has taken slowRunMs. */
+  private timeRun(slot: Slot, id: number, sha256: string): void {
+    if (slot.slowTimer) clearTimeout(slot.slowTimer);
+    slot.slowTimer = setTimeout(() => {
+      slot.slowTimer = null;
+      if (slot.busy?.id !== id) return;
+      slot.slow = true;
+      this.ranFor(sha256, this.opts.slowRunMs);
+      this.pump();
+    }, this.opts.slowRunMs);
   }
 
   private clearDeadline(slot: Slot): void {
@@ -518,12 +609,20 @@ export class ScoringPool {
     slot.slow = false;
   }
 
-  /** Remembers whether a model's run was slow: a slow model may not use the reserve process. */
+  /**
+   * Remembers a slow run of a model (a slow model may not use the reserve process) for slowMemoryMs: a quick run
+   * in between does not clear it, or a caller alternating one row and 10,000 would get the slow runs onto the reserve.
+   */
   private ranFor(sha256: string, ms: number): void {
-    this.slowModels.delete(sha256);
     if (ms < this.opts.slowRunMs) return;
-    this.slowModels.add(sha256);
-    if (this.slowModels.size > SLOW_MODELS_REMEMBERED) this.slowModels.delete(this.slowModels.values().next().value!);
+    this.slowModels.delete(sha256); // most recently seen last
+    this.slowModels.set(sha256, performance.now());
+    if (this.slowModels.size > SLOW_MODELS_REMEMBERED) this.slowModels.delete(this.slowModels.keys().next().value!);
+  }
+
+  private isSlow(sha256: string): boolean {
+    const seen = this.slowModels.get(sha256);
+    return seen !== undefined && performance.now() - seen < this.opts.slowMemoryMs;
   }
 
   /**
@@ -563,6 +662,8 @@ export class ScoringPool {
     return loading;
   }
 }
+
+const abandoned = () => new ScoringPoolError('abandoned', 'The caller gave this request up before a scoring process took it.');
 
 /**
  * "10 minutes", "2.5 seconds": a deadline (PREDICT_DEADLINE_MS, CHUNK_DEADLINE_MS) as a person reads it, in every

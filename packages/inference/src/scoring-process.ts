@@ -43,6 +43,7 @@ async function score(req: ScoreRequest): Promise<void> {
       if (actual !== req.sha256) throw new Error(`Model bytes have sha256 ${actual}, expected ${req.sha256}.`);
       session = await ScoringSession.create(req.load.bytes, req.load.schema, { intraOpNumThreads });
       sessions.set(req.sha256, session);
+      void send({ type: 'loaded', id: req.id });
     }
     const batch = {
       firstRow: req.firstRow,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ColumnTarget, RecordBatch } from '@batchcast/csv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hugeTensorModel, loopingModel } from '../../../test/support/onnx-graphs.js';
+import { hugeTensorModel, loopingModel, rowDrivenLoopModel } from '../../../test/support/onnx-graphs.js';
 import { isAlive } from '../../../test/support/platform.js';
 import { ModelError, planColumns, prepareModel, ScoringPool, ScoringPoolError, ScoringSession } from '../src/index.js';
 import type { BatchPredictions, PoolModel, PreparedModel } from '../src/index.js';
@@ -62,7 +62,8 @@ async function loadMade(bytes: Uint8Array) {
   const plan = planColumns(prepared.schema, ['a', 'b', 'c', 'd']);
   if (!plan.ok) throw new Error(plan.message);
   const poolModel: PoolModel = { sha256: prepared.sha256, schema: prepared.schema, loadBytes: async () => prepared.bytes.slice() };
-  return { poolModel, targets: plan.targets, batch: () => makeBatch(plan.targets, [['1', '2', '3', '4']]) };
+  const batch = (row = ['1', '2', '3', '4']) => makeBatch(plan.targets, [row]);
+  return { poolModel, targets: plan.targets, batch };
 }
 
 const bytesOf = (a: Float32Array | Float64Array | null) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : null);
@@ -320,6 +321,81 @@ describe('ScoringPool limits and failures', () => {
     await expect.poll(() => pool.stats.processes, { timeout: 10_000 }).toBe(1);
     expect(pool.pids).toEqual([base]);
     expect(pool.stats).toMatchObject({ reserve: false, restarts: 0 });
+    await pool.close();
+  });
+
+  it("counts a slow model's waiting requests apart: its full line does not refuse other models, which the reserve takes", {
+    timeout: 120_000,
+  }, async () => {
+    const slow = await loadMade(loopingModel(4_000_000));
+    const quick = models[0]!;
+    const pool = new ScoringPool({ processes: 1, maxQueue: 2, slowRunMs: 200 });
+    const holding = pool.score(slow.poolModel, slow.batch(), slow.targets);
+    await expect.poll(() => pool.stats.slowModels, { timeout: 60_000 }).toBe(1);
+    const waiting = [1, 2].map(() => pool.score(slow.poolModel, slow.batch(), slow.targets));
+    // The slow model's line is full...
+    await expect(pool.score(slow.poolModel, slow.batch(), slow.targets)).rejects.toMatchObject({ code: 'queue_full' });
+    // ... and another model's request is still taken, by the reserve (it was refused queue_full before).
+    let slowDone = false;
+    void holding.then(() => {
+      slowDone = true;
+    });
+    expect((await pool.score(quick.poolModel, quick.batch(), quick.targets)).count).toBe(quick.rows.length);
+    expect(slowDone).toBe(false);
+    for (const p of [holding, ...waiting]) expect(Array.from((await p).values!)).toEqual([10]);
+    await pool.close();
+  });
+
+  it('a request given up while it waits leaves the line unscored; one that waits past maxWaitMs is refused', {
+    timeout: 120_000,
+  }, async () => {
+    const slow = await loadMade(loopingModel(4_000_000));
+    const quick = models[1]!;
+    // No reserve here (nothing is slow before a minute): the one process is held by the loop throughout.
+    const pool = new ScoringPool({ processes: 1, maxWaitMs: 500, slowRunMs: 60_000 });
+    await pool.ready();
+    const holding = pool.score(slow.poolModel, slow.batch(), slow.targets);
+    const gone = new AbortController();
+    const loadsBefore = quick.poolModel.loads;
+    const givenUp = pool.score(quick.poolModel, quick.batch(), quick.targets, { signal: gone.signal });
+    expect(pool.stats.queued).toBe(1);
+    gone.abort();
+    await expect(givenUp).rejects.toMatchObject({ code: 'abandoned' });
+    expect(pool.stats.queued).toBe(0);
+    const late = await pool.score(quick.poolModel, quick.batch(), quick.targets).catch((e: unknown) => e);
+    expect(late).toMatchObject({ code: 'wait_timeout' });
+    expect((late as Error).message).toMatch(
+      /^No scoring process was free within 0\.5 seconds \(1 request was waiting\); try again shortly\.$/,
+    );
+    expect(Array.from((await holding).values!)).toEqual([10]);
+    // Nothing was left to score after the loop: the given-up request's model was never even loaded.
+    expect(pool.stats.queued).toBe(0);
+    expect(quick.poolModel.loads).toBe(loadsBefore);
+    await pool.close();
+  });
+
+  it('remembers a slow model as slow through its quick runs: its next slow request never takes the reserve', {
+    timeout: 120_000,
+  }, async () => {
+    // Its count is 300,000 times the rows' largest value: 0 runs at once, 6 for a second or more.
+    const dyn = await loadMade(rowDrivenLoopModel(300_000));
+    const holder = await loadMade(loopingModel(3_000_000));
+    const quick = models[0]!;
+    const pool = new ScoringPool({ processes: 1, slowRunMs: 200 });
+    await pool.score(dyn.poolModel, dyn.batch(['6', '0', '0', '0']), dyn.targets);
+    expect(pool.stats.slowModels).toBe(1);
+    await pool.score(dyn.poolModel, dyn.batch(['0', '0', '0', '0']), dyn.targets); // quick: it used to clear the mark
+    expect(pool.stats.slowModels).toBe(1);
+    const holding = pool.score(holder.poolModel, holder.batch(), holder.targets);
+    await expect.poll(() => pool.stats.slowModels, { timeout: 60_000 }).toBe(2);
+    await pool.score(quick.poolModel, quick.batch(), quick.targets); // starts the reserve
+    const order: string[] = [];
+    const slowAgain = pool.score(dyn.poolModel, dyn.batch(['6', '0', '0', '0']), dyn.targets).then(() => order.push('dyn'));
+    await pool.score(quick.poolModel, quick.batch(), quick.targets);
+    order.push('quick');
+    // The reserve was free for the quick model: the slow request waits for the process the loop holds.
+    expect(order).toEqual(['quick']);
+    await Promise.all([holding, slowAgain]);
     await pool.close();
   });
 

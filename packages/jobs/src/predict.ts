@@ -41,9 +41,9 @@ async function resolveRecently(ctx: JobsContext, ref: string): Promise<Model> {
  * reader) and the answer is the JSON text of the answer objects (predictionObjects): no object is built per
  * row on the way in or out.
  */
-export async function predictCells(ctx: JobsContext, modelRef: string, cells: JsonCellTape): Promise<string> {
+export async function predictCells(ctx: JobsContext, modelRef: string, cells: JsonCellTape, signal?: AbortSignal): Promise<string> {
   refuseTooMany(cells.rows);
-  return predictionJson(await scoreCells(ctx, modelRef, cells));
+  return predictionJson(await scoreCells(ctx, modelRef, cells, signal));
 }
 
 function refuseTooMany(rows: number): void {
@@ -65,7 +65,7 @@ export async function modelColumns(ctx: JobsContext, modelRef: string): Promise<
 }
 
 /** Resolves the model, plans its columns from the rows' keys (a 422 naming the missing ones), coerces and scores. */
-async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTape): Promise<ScoredRows> {
+async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTape, signal?: AbortSignal): Promise<ScoredRows> {
   const model = await resolveRecently(ctx, modelRef);
   const schema = model.schema;
   const scored = {
@@ -92,7 +92,12 @@ async function scoreCells(ctx: JobsContext, modelRef: string, cells: JsonCellTap
   const pool = ctx.realtime;
   const out = pool
     ? await pool
-        .score({ sha256: model.sha256, schema, loadBytes: () => getModelBytes(ctx.pool, model.sha256) }, batch, plan.targets)
+        .score(
+          { sha256: model.sha256, schema, loadBytes: () => getModelBytes(ctx.pool, model.sha256) },
+          batch,
+          plan.targets,
+          signal ? { signal } : {},
+        )
         .catch((err: unknown) => {
           throw poolRefusal(err, pool, ctx, model);
         })
@@ -172,6 +177,10 @@ function poolRefusal(err: unknown, pool: ScoringPool, ctx: JobsContext, model: M
       { retryAfterSeconds: 1 },
     );
   }
+  // Waited as long as a run may take (PREDICT_DEADLINE_MS) without a process free: busy, as above.
+  if (err.code === 'wait_timeout') return new DomainError('unavailable', 'busy', err.message, { retryAfterSeconds: 1 });
+  // The caller went away while its request waited: nobody reads this answer.
+  if (err.code === 'abandoned') return new DomainError('unavailable', 'abandoned', err.message);
   if (err.code === 'closed')
     return new DomainError('unavailable', 'shutting_down', 'This server is shutting down: try again in a few seconds.', {
       retryAfterSeconds: 5,

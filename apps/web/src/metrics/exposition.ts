@@ -15,6 +15,7 @@ const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-ch
  *   it ends; workers add the seconds of each ONNX Runtime batch after storing a chunk). Every scrape is a
  *   handful of cheap queries (a GROUP BY over the jobs kept, and a few small rows).
  * - Queue depths come from BullMQ (getJobCounts) at scrape time.
+ * - Real-time scoring (batchcast_realtime_scoring) is this web process's own: each web process has its scoring processes.
  * - Default Node.js process metrics (process_*, nodejs_*, unprefixed so standard dashboards work) are those of
  *   this web process.
  */
@@ -39,6 +40,20 @@ export class Metrics {
           ctx.log.debug({ err: (err as Error).message }, 'queue depths unavailable for /metrics');
           this.reset();
         }
+      },
+    });
+    new Gauge({
+      name: 'batchcast_realtime_scoring',
+      help: "This web process's real-time scoring: processes running (the reserve included), busy, requests waiting for one, processes replaced, models held to be slow.",
+      labelNames: ['what'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const pool = ctx.jobs.realtime;
+        if (!pool) return;
+        const { processes, busy, queued, restarts, slowModels } = pool.stats;
+        for (const [what, value] of Object.entries({ processes, busy, queued, restarts, slow_models: slowModels }))
+          this.set({ what }, value);
       },
     });
   }

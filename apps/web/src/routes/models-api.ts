@@ -129,8 +129,14 @@ export function modelsApi(ctx: WebContext): Router {
   router.post('/api/models/:name/predict', budget, raw, async (req, res) => {
     const name = String(req.params.name);
     const cells = await readPredictBody(req.body, req.get('content-type'), () => modelColumns(ctx.jobs, name).catch(asNotFound));
+    // A caller that goes away (or whose connection the server ends) gives its request up: if it is still waiting
+    // for a scoring process, it leaves the line instead of being scored for nobody.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
-    res.type('json').send(await predictCells(ctx.jobs, name, cells).catch(asNotFound));
+    res.type('json').send(await predictCells(ctx.jobs, name, cells, gone.signal).catch(asNotFound));
   });
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
