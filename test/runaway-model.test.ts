@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBlob, submit, waitForEnd } from './support/http.js';
@@ -151,6 +152,43 @@ describe('a model that computes for ever', () => {
     expect(res.status, body).toBe(200);
     expect(body).toContain('asked ONNX Runtime for 8,589,934,592 bytes of memory, more than this server can give it');
     expect(webPid()).toBe(before);
+  });
+
+  it("a registration whose client goes away ends its model's import process", async () => {
+    // 21 KB of pickle whose shared references make a million decision trees to convert: about a minute and a half
+    // of an import process, which went on after its client had gone (its place among registrations freed).
+    const bomb = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import pickle, sys, numpy as np
+from sklearn.ensemble import VotingRegressor
+from sklearn.linear_model import LinearRegression
+from sklearn.tree import DecisionTreeRegressor
+X = np.random.RandomState(0).rand(200, 4); y = X.sum(1)
+cur = DecisionTreeRegressor(max_depth=6).fit(X, y)
+for level in range(6):
+    v = VotingRegressor([('e%d' % i, LinearRegression()) for i in range(10)]).fit(X, y)
+    v.estimators_ = [cur] * 10
+    v.estimators = [('e%d' % i, cur) for i in range(10)]
+    cur = v
+sys.stdout.buffer.write(pickle.dumps(cur, protocol=4))`,
+      ],
+      { maxBuffer: 1024 ** 2 },
+    );
+    expect(bomb.status, bomb.stderr.toString()).toBe(0);
+    const imports = () => platform.descendants().filter((p) => p.cmd.includes('import-process.js'));
+    const form = new FormData();
+    form.set('name', 'shared-trees');
+    form.set('file', fileBlob(bomb.stdout), 'shared-trees.pkl');
+    const gone = new AbortController();
+    const sent = fetch(platform.url('/api/models'), { method: 'POST', body: form, headers: admin, signal: gone.signal }).catch(
+      (e: unknown) => e,
+    );
+    await expect.poll(imports, { timeout: 20_000 }).toHaveLength(1);
+    gone.abort();
+    expect(await sent).toBeInstanceOf(Error);
+    await expect.poll(imports, { timeout: 10_000 }).toHaveLength(0);
   });
 
   it('in a batch job: a run asking for more memory than WORKER_MEMORY_MB fails its rows saying so; the worker goes on', async () => {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OP } from '../../importers/src/pickle/opcodes.js';
 import { ImportRefusal, importApart } from '../src/models/import-apart.js';
@@ -49,5 +50,45 @@ describe('a model import', () => {
     const small = await importApart(listOfInts(1000), 'list.pkl', { heapMb: 16 }).catch((e: unknown) => e);
     expect(small).toBeInstanceOf(ImportRefusal);
     expect((small as ImportRefusal).code).not.toBe('too_large');
+  });
+});
+
+/** The import processes this process has running (their command ends with import-process.js). */
+function importProcesses(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      if (parent === process.pid && !zombie && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('import-process.js'))
+        found.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
+}
+
+describe('a model import process', () => {
+  it('is killed when its caller gives the import up (the client went away)', { timeout: 60_000 }, async () => {
+    const gone = new AbortController();
+    const importing = importApart(listOfInts(30_000_000), 'slow.pkl', { signal: gone.signal }).catch((e: unknown) => e);
+    await expect.poll(importProcesses, { timeout: 20_000 }).toHaveLength(1);
+    gone.abort();
+    expect(((await importing) as Error).message).toBe('the model import was given up: its caller went away');
+    await expect.poll(importProcesses, { timeout: 10_000 }).toHaveLength(0);
+  });
+
+  it('killed from outside (as the out-of-memory killer does) is a refusal saying so, not a fault', { timeout: 60_000 }, async () => {
+    const importing = importApart(listOfInts(30_000_000), 'big.pkl').catch((e: unknown) => e);
+    await expect.poll(importProcesses, { timeout: 20_000 }).toHaveLength(1);
+    process.kill(importProcesses()[0]!, 'SIGKILL');
+    const err = await importing;
+    expect(err).toBeInstanceOf(ImportRefusal);
+    expect((err as Error).message).toMatch(
+      /^The process reading this model was killed before it finished \(SIGKILL\), most likely by the system/,
+    );
   });
 });

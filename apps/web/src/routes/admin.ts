@@ -42,6 +42,7 @@ import { clientAddress } from '../http/client-address.js';
 import { refuse, toHttpFailure } from '../http/errors.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { withoutRemoteFonts } from '../http/without-remote-fonts.js';
+import { clientGone } from '../http/client-gone.js';
 import { describeAdminJob } from '../presenters/admin-job.js';
 import { describeApiKey } from '../presenters/api-key.js';
 import { originalPath } from '../presenters/model.js';
@@ -309,7 +310,7 @@ function modelForm(ctx: WebContext, router: Router, sendPage: SendPage): void {
       }
       // Checked: the registration's fields are what is left (it refuses a field it does not take).
       if (req.body) delete (req.body as Record<string, unknown>)._csrf;
-      const model = await registerReceivedModel(ctx.jobs, req);
+      const model = await registerReceivedModel(ctx.jobs, req, clientGone(res));
       res.redirect(303, `/admin?registered=${encodeURIComponent(`${model.name}@${model.version}`)}#models`);
     } catch (err) {
       const failure = toHttpFailure(err, ctx.log, req);

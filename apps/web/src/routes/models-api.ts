@@ -19,6 +19,7 @@ import type { WebContext } from '../context.js';
 import { bodyBudget } from '../http/body-budget.js';
 import { refuse } from '../http/errors.js';
 import { answerOnceByKey } from '../http/idempotency-key.js';
+import { clientGone } from '../http/client-gone.js';
 import { describeModel } from '../presenters/model.js';
 import { modelFormParts, receiveModelForm, registerReceivedModel } from '../upload/receive-model.js';
 /** 10,000 rows of a few dozen columns fit well under this; more is a batch job. */
@@ -129,23 +130,21 @@ export function modelsApi(ctx: WebContext): Router {
   router.post('/api/models/:name/predict', budget, raw, async (req, res) => {
     const name = String(req.params.name);
     const cells = await readPredictBody(req.body, req.get('content-type'), () => modelColumns(ctx.jobs, name).catch(asNotFound));
-    // A caller that goes away (or whose connection the server ends) gives its request up: if it is still waiting
-    // for a scoring process, it leaves the line instead of being scored for nobody.
-    const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
+    // A caller that goes away gives its request up: still waiting for a scoring process, it leaves the line.
+    const gone = clientGone(res);
     // predictCells answers JSON text: byte for byte what res.json would make of the answer objects.
-    res.type('json').send(await predictCells(ctx.jobs, name, cells, gone.signal).catch(asNotFound));
+    res.type('json').send(await predictCells(ctx.jobs, name, cells, gone).catch(asNotFound));
   });
 
   // Any model file: ONNX, scikit-learn pickle/joblib, XGBoost JSON/UBJSON, told apart by their content.
   router.post('/api/models', requireAdminOrKey(ctx, 'models:write'), async (req, res) => {
     await receiveModelForm(ctx, req, res);
+    // A registration whose caller went away ends its import (its place among those at once is free again).
+    const gone = clientGone(res);
     try {
       // A retry whose answer was lost gets the version it registered, rather than registering another.
       await answerOnceByKey(ctx, req, res, 'admin', await modelFormParts(req), async (jobs) => {
-        const registered = await registerReceivedModel(jobs, req);
+        const registered = await registerReceivedModel(jobs, req, gone);
         // Notes only when there is something to say: the answer is otherwise the version as GET /api/models/:name lists it.
         const model = { ...describeModel(registered), ...(registered.notes.length > 0 ? { notes: registered.notes } : {}) };
         return { status: 201, location: `/api/models/${encodeURIComponent(model.name)}`, body: model };

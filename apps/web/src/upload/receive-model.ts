@@ -157,7 +157,7 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
  * (the format is found from its content), a name, and optionally feature names and a description. `jobs` is the
  * context to store it with (an idempotent request's unit of work, see answerOnceByKey).
  */
-export async function registerReceivedModel(jobs: JobsContext, req: Request): Promise<Model & { notes: string[] }> {
+export async function registerReceivedModel(jobs: JobsContext, req: Request, signal?: AbortSignal): Promise<Model & { notes: string[] }> {
   if (!req.file) {
     throw refuse(
       'invalid',
@@ -177,6 +177,7 @@ export async function registerReceivedModel(jobs: JobsContext, req: Request): Pr
       sourceFile: req.file.originalname,
       // The admin page's form and the admin token leave it null: only a key is named.
       registeredByKeyId: req.apiKey?.id ?? null,
+      ...(signal ? { signal } : {}),
     });
   } finally {
     await rm(req.file.path, { force: true });

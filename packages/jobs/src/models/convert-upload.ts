@@ -61,15 +61,13 @@ function withUnnamedNote(converted: string[], schema: PreparedModel['schema']): 
 export async function convertUploadFile(
   path: string,
   onnxPath: string,
-  opts: { filename?: string | null; features?: string[] },
+  opts: { filename?: string | null; features?: string[]; signal?: AbortSignal },
 ): Promise<ConvertedFile & { imported: { format: ModelFormat } }> {
   try {
-    const converted = await convertFileApart({
-      path,
-      onnxPath,
-      filename: opts.filename ?? null,
-      ...(opts.features ? { features: opts.features } : {}),
-    });
+    const converted = await convertFileApart(
+      { path, onnxPath, filename: opts.filename ?? null, ...(opts.features ? { features: opts.features } : {}) },
+      opts.signal ? { signal: opts.signal } : {},
+    );
     return {
       original: converted.original,
       imported: {

@@ -62,6 +62,8 @@ export interface ApartOptions {
   memoryBytes?: number;
   /** How long the import may take before its process is killed and the file refused. */
   deadlineMs?: number;
+  /** Gives the import up (its caller went away): the process is killed, the promise rejects. */
+  signal?: AbortSignal;
 }
 
 /** A refusal of the importer (its code and message), as opposed to a fault on our side. */
@@ -118,9 +120,10 @@ type Success = Extract<ImportReply, { ok: true }>;
  */
 function runApart(
   request: ImportRequest | ConvertFileRequest,
-  { heapMb = HEAP_MB, memoryBytes = MEMORY_BYTES, deadlineMs = DEADLINE_MS }: ApartOptions,
+  { heapMb = HEAP_MB, memoryBytes = MEMORY_BYTES, deadlineMs = DEADLINE_MS, signal }: ApartOptions,
 ): Promise<Success> {
   return new Promise<Success>((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('the model import was given up before it started'));
     // Only the heap limit: not the web process's own V8 options (it runs without the optimising compiler).
     const { file, args } = limitedCommand(process.execPath, [`--max-old-space-size=${heapMb}`, PROCESS_ENTRY], {
       memoryBytes,
@@ -137,8 +140,15 @@ function runApart(
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      signal?.removeEventListener('abort', giveUp);
       fn();
     };
+    const giveUp = () =>
+      settle(() => {
+        child.kill('SIGKILL');
+        reject(new Error('the model import was given up: its caller went away'));
+      });
+    signal?.addEventListener('abort', giveUp, { once: true });
     const deadline = setTimeout(
       () =>
         settle(() => {
@@ -162,15 +172,21 @@ function runApart(
       }),
     );
     child.once('error', (err) => settle(() => reject(err)));
-    child.once('exit', (code, signal) =>
+    child.once('exit', (code, killedBy) =>
       settle(() =>
         reject(
-          // V8 at its heap limit, or unable to grow it under the memory bound.
+          // V8 at its heap limit, or unable to grow it under the memory bound; or killed without a word, as the
+          // system's out-of-memory killer does.
           /out of memory|heap limit/i.test(stderrTail)
             ? tooLarge(heapMb, memoryBytes)
-            : new Error(
-                `the model import process stopped (${signal ?? `exit code ${code}`}) without an answer: ${stderrTail.trim().slice(-500)}`,
-              ),
+            : killedBy === 'SIGKILL'
+              ? new ImportRefusal(
+                  'too_large',
+                  'The process reading this model was killed before it finished (SIGKILL), most likely by the system for using too much memory. Export the model to ONNX and upload the .onnx file; if the model is not unusually large, try again.',
+                )
+              : new Error(
+                  `the model import process stopped (${killedBy ?? `exit code ${code}`}) without an answer: ${stderrTail.trim().slice(-500)}`,
+                ),
         ),
       ),
     );

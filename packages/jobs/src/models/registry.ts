@@ -254,6 +254,8 @@ interface RegistrationFields {
    * register a new name or a version of a name it owns, not of another's (refuseIfNotYours).
    */
   registeredByKeyId?: string | null;
+  /** Gives the registration up while its file is converted (the caller went away): the import process is killed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -302,7 +304,10 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   // The prepared graph is written next to the upload by the conversion's process, and both are streamed from disk.
   const onnxPath = `${m.file}.prepared.onnx`;
   try {
-    const { original, imported, prepared } = await convertUploadFile(m.file, onnxPath, opts);
+    const { original, imported, prepared } = await convertUploadFile(m.file, onnxPath, {
+      ...opts,
+      ...(m.signal ? { signal: m.signal } : {}),
+    });
     return await storeVersion(
       pool,
       m,
