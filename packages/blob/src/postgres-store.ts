@@ -133,6 +133,8 @@ interface Window {
  */
 class PieceReader implements RangeReader {
   private windows: Window[] = [];
+  /** Every fetch of pieces still running, the dropped windows' too (close waits for them). */
+  private readonly fetching = new Set<Promise<void>>();
   /** Full-size piece Buffers of dropped windows, to be read into again. */
   private spare: Buffer[] = [];
   private readonly pieces: number;
@@ -164,8 +166,9 @@ class PieceReader implements RangeReader {
   }
 
   async close(): Promise<void> {
-    // A read-ahead still running holds a connection: let it finish before the pool may be closed.
-    await Promise.allSettled(this.windows.map((w) => w.pieces));
+    // A fetch still running holds a connection: let it finish before the pool may be closed. Every one, not only
+    // the windows kept: a read elsewhere drops the windows it passed, read-aheads still running among them.
+    await Promise.allSettled([...this.fetching]);
     this.windows = [];
   }
 
@@ -211,7 +214,12 @@ class PieceReader implements RangeReader {
       return got;
     });
     // Awaited by the read that needs it; a read-ahead nobody reads in the end must not be an unhandled rejection.
-    pieces.catch(() => undefined);
+    const settled = pieces.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.fetching.add(settled);
+    void settled.then(() => this.fetching.delete(settled));
     const window: Window = { start, count, pieces, ahead };
     this.windows.push(window);
     return window;
