@@ -292,11 +292,11 @@ describe('ScoringPool limits and failures', () => {
   it("a slow model does not hold other models' requests up: a reserve process takes them, never the slow model's", {
     timeout: 120_000,
   }, async () => {
-    // 3-8 s of Loop a run here; slow from 200 ms on. The slow model's second request waits for the process
+    // 3-8 s of Loop a run here; slow from 500 ms on (a quick run on a busy machine stays far below it). The slow model's second request waits for the process
     // its first holds; the other model's request, made after both, is answered first, by the reserve.
     const slow = await loadMade(loopingModel(4_000_000));
     const quick = models[0]!;
-    const pool = new ScoringPool({ processes: 1, slowRunMs: 200, reserveIdleMs: 500 });
+    const pool = new ScoringPool({ processes: 1, slowRunMs: 500, reserveIdleMs: 500 });
     await pool.ready();
     const [base] = pool.pids;
     const order: string[] = [];
@@ -329,7 +329,7 @@ describe('ScoringPool limits and failures', () => {
   }, async () => {
     const slow = await loadMade(loopingModel(4_000_000));
     const quick = models[0]!;
-    const pool = new ScoringPool({ processes: 1, maxQueue: 2, slowRunMs: 200 });
+    const pool = new ScoringPool({ processes: 1, maxQueue: 2, slowRunMs: 500 });
     const holding = pool.score(slow.poolModel, slow.batch(), slow.targets);
     await expect.poll(() => pool.stats.slowModels, { timeout: 60_000 }).toBe(1);
     const waiting = [1, 2].map(() => pool.score(slow.poolModel, slow.batch(), slow.targets));
@@ -381,7 +381,7 @@ describe('ScoringPool limits and failures', () => {
     const dyn = await loadMade(rowDrivenLoopModel(300_000));
     const holder = await loadMade(loopingModel(3_000_000));
     const quick = models[0]!;
-    const pool = new ScoringPool({ processes: 1, slowRunMs: 200 });
+    const pool = new ScoringPool({ processes: 1, slowRunMs: 500 });
     await pool.score(dyn.poolModel, dyn.batch(['6', '0', '0', '0']), dyn.targets);
     expect(pool.stats.slowModels).toBe(1);
     await pool.score(dyn.poolModel, dyn.batch(['0', '0', '0', '0']), dyn.targets); // quick: it used to clear the mark
