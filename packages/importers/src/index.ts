@@ -6,7 +6,7 @@
 import { detectFormat } from './detect.js';
 import { ModelImportError, ONNX_EXPORT_HINT } from './errors.js';
 import { checkOnnx } from './onnx-input.js';
-import { looksLikePickle } from './pickle/index.js';
+import { cutShortOldPickle, looksLikePickle } from './pickle/index.js';
 import { importSklearn } from './sklearn-import.js';
 import { importXgboost } from './xgboost/index.js';
 
@@ -81,6 +81,13 @@ export async function importModel(input: Uint8Array, opts: ImportOptions = {}): 
     case 'unknown': {
       // Pickles of protocols 0 and 1 start with an opcode letter; the pickle reader knows them.
       if (looksLikePickle(bytes)) return sklearnModel(bytes);
+      // One that starts as they do but ends early was cut short: not "an old protocol", which is read.
+      if (cutShortOldPickle(bytes)) {
+        throw new ModelImportError(
+          'truncated',
+          `This file starts as a pickle of protocol 0 or 1 does, but does not end as one (with '.'): it was cut short, by a copy or an upload that stopped early. Upload the complete file.`,
+        );
+      }
       const like = detected.looksLike ? ` It looks like ${detected.looksLike}.` : '';
       throw new ModelImportError(
         'unrecognized_format',

@@ -32,6 +32,20 @@ describe('importModel', () => {
     }
   });
 
+  it('reads an estimator pickled with protocol 0 or 1, and says one cut short was cut short (not "an old protocol")', async () => {
+    for (const protocol of [0, 1]) {
+      const bytes = fixtureBytes(`old-protocols/logreg-protocol${protocol}.pkl`);
+      expect((await importModel(bytes, { filename: 'model.pkl' })).format).toBe('sklearn-pickle');
+      for (const cut of [bytes.subarray(0, bytes.length - 10), bytes.subarray(0, bytes.length >> 1)]) {
+        const err = await importRefusal(cut, 'model.pkl');
+        expect(err.code, `protocol ${protocol}, ${cut.length} bytes`).toBe('truncated');
+        expect(err.message).toMatch(
+          /^This file starts as a pickle of protocol 0 or 1 does, but does not end as one \(with '\.'\): it was cut short/,
+        );
+      }
+    }
+  });
+
   it("reads a protocol 0 pickle that starts with '(' as a pickle (MARK is also ONNX's tag of model_version)", async () => {
     // A dict around the model: refused as a pickle, saying what to save instead (it was "not a readable ONNX model").
     const err = await importRefusal(fixtureBytes('old-protocols/dict-protocol0.pkl'), 'model.pkl');

@@ -11,5 +11,5 @@ export type { PickleCompression } from './compression.js';
 export { PICKLE_EXPORT_HINT, PickleError, type PickleErrorCode } from './errors.js';
 export { DEFAULT_PICKLE_LIMITS, type PickleLimits } from './limits.js';
 export { type ReadPickleOptions, readPickle } from './read-pickle.js';
-export { looksLikeJoblib, looksLikePickle, type PickleSniff, sniffPickle } from './sniff.js';
+export { cutShortOldPickle, looksLikeJoblib, looksLikePickle, type PickleSniff, sniffPickle } from './sniff.js';
 export * from './values.js';

@@ -34,11 +34,11 @@ const TEXT_ARGUMENT: ReadonlyMap<number, RegExp> = new Map([
  * Could these uncompressed bytes be a pickle? Protocol 2+: the PROTO header. Protocols 0 and 1 have no header: a
  * plausible first opcode (with a well-formed argument, or followed by another opcode) and a STOP somewhere.
  */
-export function startsLikePickle(bytes: Uint8Array): boolean {
+export function startsLikePickle(bytes: Uint8Array, { stopSomewhere = true } = {}): boolean {
   if (bytes.length < 2) return false;
   if (bytes[0] === OP.PROTO) return hasProtocolHeader(bytes);
   const first = bytes[0]!;
-  if (!FIRST_OPCODES_WITHOUT_HEADER.has(first) || !bytes.includes(OP.STOP)) return false;
+  if (!FIRST_OPCODES_WITHOUT_HEADER.has(first) || (stopSomewhere && !bytes.includes(OP.STOP))) return false;
   const text = TEXT_ARGUMENT.get(first);
   if (text) return text.test(latin1.decode(bytes.subarray(1, 1 + 512)));
   if (first === OP.MARK || first === OP.EMPTY_DICT || first === OP.EMPTY_LIST || first === OP.EMPTY_TUPLE || first === OP.NONE) {
@@ -65,6 +65,17 @@ export function sniffPickle(bytes: Uint8Array): PickleSniff | null {
   if (!startsLikePickle(bytes) || bytes[bytes.length - 1] !== OP.STOP) return null;
   const kind = indexOfBytes(bytes, WRAPPER_NAME) >= 0 ? 'joblib' : 'pickle';
   return { kind, compression, protocol: hasProtocolHeader(bytes) ? bytes[1]! : 0 };
+}
+
+/**
+ * A pickle of protocol 0 or 1 cut short: it starts as one does (a plausible first opcode and argument) but does
+ * not end with STOP, maybe followed by a line end (a copy or an upload that stopped early).
+ */
+export function cutShortOldPickle(bytes: Uint8Array): boolean {
+  if (bytes[0] === OP.PROTO || !startsLikePickle(bytes, { stopSomewhere: false })) return false;
+  let end = bytes.length - 1;
+  while (end > 0 && (bytes[end] === 0x0a || bytes[end] === 0x0d)) end--;
+  return bytes[end] !== OP.STOP;
 }
 
 /** A plain pickle, or an uncompressed joblib file (joblib files are pickles too). */
