@@ -45,6 +45,8 @@ export class PandasSplitSplitter implements ObjectMembers {
   private indexPrefix: Buffer | null = null;
   private row = 0;
   private dataSeen = false;
+  /** The object's keys so far: one of the layout's given twice refuses the file (which one would pandas read?). */
+  private readonly seen = new Set<string>();
   /** Rows of "data" read before "columns" or "index": written in order once both are known (or the file ends). */
   private waiting: Buffer[] = [];
   private waitingBytes = 0;
@@ -72,7 +74,7 @@ export class PandasSplitSplitter implements ObjectMembers {
     this.release();
     const labels = this.index ? this.index.values.length / 2 : 0;
     if (this.index && labels !== this.row) {
-      throw refusal(`"index" holds ${labels} row labels but "data" ${this.row} rows`);
+      throw refusal(`"index" holds ${labels} row labels and "data" ${this.row} rows`);
     }
     return this.out;
   }
@@ -83,6 +85,11 @@ export class PandasSplitSplitter implements ObjectMembers {
   }
 
   key(key: string): void {
+    if ((key === 'columns' || key === 'index' || key === 'data') && this.seen.has(key)) {
+      // pandas' JSON reader keeps the last; a hand edit or a writer's bug more likely meant the first. Neither is guessed.
+      throw refusal(`its "${key}" is given twice; write each of "columns", "index" and "data" once`);
+    }
+    this.seen.add(key);
     this.member = key;
     this.held = [];
     this.heldBytes = 0;
@@ -166,7 +173,7 @@ export class PandasSplitSplitter implements ObjectMembers {
     if (!items || items.keys) throw refusal(`row ${n + 1} under "data" is not a list of values`);
     const count = items.values.length / 2;
     if (count !== this.prefixes.length) {
-      throw refusal(`row ${n + 1} under "data" has ${count} values, but "columns" names ${this.prefixes.length}`);
+      throw refusal(`row ${n + 1} under "data" has ${count} values where "columns" names ${this.prefixes.length}`);
     }
     const parts: Buffer[] = [OPEN];
     if (this.index && this.indexPrefix) {

@@ -140,10 +140,17 @@ describe("pandas' to_json() layouts holding the frame in one object: 'split', 'i
     [
       'split',
       '{"columns":["a","b"],"index":[0,1],"data":[[1,2],[3]]}',
-      /^the file is pandas' to_json\(orient='split'\) JSON, but row 2 under "data" has 1 values, but "columns" names 2$/,
+      /^the file is pandas' to_json\(orient='split'\) JSON, but row 2 under "data" has 1 values where "columns" names 2$/,
     ],
     ['split', '{"index":[0],"data":[[1,2]]}', /it has no "columns" \(the names of the values in each row under "data"\)/],
-    ['split', '{"columns":["a"],"index":[0,1,2],"data":[[1],[2]]}', /"index" holds 3 row labels but "data" 2 rows/],
+    ['split', '{"columns":["a"],"index":[0,1,2],"data":[[1],[2]]}', /JSON, but "index" holds 3 row labels and "data" 2 rows$/],
+    // A key of the layout twice: pandas reads the last, a hand edit more likely meant the first; neither is guessed.
+    [
+      'split',
+      '{"columns":["a"],"index":[10],"data":[[1]],"index":[0]}',
+      /JSON, but its "index" is given twice; write each of "columns", "index" and "data" once$/,
+    ],
+    ['split', '{"columns":["a"],"data":[[1]],"data":[[2]]}', /JSON, but its "data" is given twice/],
     ['split', '{"columns":["a"],"index":[0],"data":[[1],[2]]}', /"index" holds 1 row labels, fewer than the rows under "data"/],
     ['split', '{"columns":["a"],"index":[0]}', /it has no "data" \(the rows, as lists of values\)/],
     ['split', '{"columns":["a"],"data":[[1],{"a":2}]}', /row 2 under "data" is not a list of values/],

@@ -106,7 +106,10 @@ export class ScoringPoolError extends Error {
   constructor(
     readonly code: ScoringPoolErrorCode,
     message: string,
-    /** `process_crashed`: why the process ended (its last words, how it ended), for callers to word their own message. */
+    /**
+     * `process_crashed`: why the process ended (its last words, how it ended), for callers to word their own
+     * message; `queue_full`: 'slow_model' when the line that is full is a slow model's.
+     */
     readonly reason?: string,
   ) {
     super(message);
@@ -231,7 +234,10 @@ export class ScoringPool {
       return Promise.reject(
         new ScoringPoolError(
           'queue_full',
-          `All ${this.slots.length} scoring processes are busy and ${this.queue.length} requests are waiting; try again shortly.`,
+          slow
+            ? `${waiting} requests of this slow model (runs over ${formatDeadline(this.opts.slowRunMs)}) are waiting for a scoring process; try again later.`
+            : `All ${this.slots.length} scoring processes are busy and ${this.queue.length} requests are waiting; try again shortly.`,
+          slow ? 'slow_model' : undefined,
         ),
       );
     }

@@ -333,8 +333,12 @@ describe('ScoringPool limits and failures', () => {
     const holding = pool.score(slow.poolModel, slow.batch(), slow.targets);
     await expect.poll(() => pool.stats.slowModels, { timeout: 60_000 }).toBe(1);
     const waiting = [1, 2].map(() => pool.score(slow.poolModel, slow.batch(), slow.targets));
-    // The slow model's line is full...
-    await expect(pool.score(slow.poolModel, slow.batch(), slow.targets)).rejects.toMatchObject({ code: 'queue_full' });
+    // The slow model's line is full, and the refusal says it is this slow model's...
+    const refused = await pool.score(slow.poolModel, slow.batch(), slow.targets).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'queue_full', reason: 'slow_model' });
+    expect((refused as Error).message).toBe(
+      '2 requests of this slow model (runs over 0.5 seconds) are waiting for a scoring process; try again later.',
+    );
     // ... and another model's request is still taken, by the reserve (it was refused queue_full before).
     let slowDone = false;
     void holding.then(() => {

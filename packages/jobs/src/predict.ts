@@ -118,7 +118,7 @@ function modelTimeout(ctx: JobsContext, model: Model): DomainError {
   const ref = `${model.name}@${model.version}`;
   ctx.log.error(
     { model: model.name, version: model.version, deadlineMs: ctx.config.predict.deadlineMs },
-    `model ${ref} did not finish a real-time prediction within ${seconds} (PREDICT_DEADLINE_MS); its scoring process was killed and replaced`,
+    `model ${ref} did not finish a real-time prediction within ${seconds} (PREDICT_DEADLINE_MS); its scoring process was killed`,
   );
   return new DomainError(
     'model_timeout',
@@ -168,6 +168,15 @@ function poolRefusal(err: unknown, pool: ScoringPool, ctx: JobsContext, model: M
   if (!(err instanceof ScoringPoolError)) return err;
   if (err.code === 'model_timeout') return modelTimeout(ctx, model);
   if (err.code === 'process_crashed') return modelCrashed(ctx, model, err);
+  if (err.code === 'queue_full' && err.reason === 'slow_model') {
+    // Its own line is full: other models are not held up, and this one's next place is runs away, not a second.
+    return new DomainError(
+      'unavailable',
+      'busy',
+      `Model ${model.name}@${model.version} is slow (its runs take over a second) and as many of its requests as may wait are waiting for a scoring process: try again in a few seconds. Other models are answered meanwhile.`,
+      { retryAfterSeconds: 5 },
+    );
+  }
   if (err.code === 'queue_full') {
     const { processes, queued } = pool.stats;
     return new DomainError(
