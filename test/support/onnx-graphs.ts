@@ -23,10 +23,10 @@ const encode = (graph: ReturnType<typeof onnx.GraphProto.create>): Uint8Array =>
 const int = (name: string, value: number) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
 
 /**
- * A regressor of four float inputs (`input` [N, 4]) that adds 0 to them `iterations` times in an ONNX Loop and
- * answers each row's sum (`variable` [N, 1]): the right shapes, a run as long as one asks (10^12: for ever).
+ * `looped` = `input` after `M` turns of a Loop whose body adds 0 to it (`c`: its condition, true): as much work as
+ * `M` says, and the input's own values.
  */
-export function loopingModel(iterations: number): Uint8Array {
+function addZeroLoop(): ReturnType<typeof onnx.NodeProto.create> {
   const body = onnx.GraphProto.create({
     name: 'body',
     node: [
@@ -37,16 +37,24 @@ export function loopingModel(iterations: number): Uint8Array {
     input: [tensorInfo('iter', 7, []), tensorInfo('cond_in', 9, []), tensorInfo('v_in', 1, ['N', 4])],
     output: [tensorInfo('cond_out', 9, []), tensorInfo('v_out', 1, ['N', 4])],
   });
+  return onnx.NodeProto.create({
+    opType: 'Loop',
+    input: ['M', 'c', 'input'],
+    output: ['looped'],
+    attribute: [onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body })],
+  });
+}
+
+/**
+ * A regressor of four float inputs (`input` [N, 4]) that adds 0 to them `iterations` times in an ONNX Loop and
+ * answers each row's sum (`variable` [N, 1]): the right shapes, a run as long as one asks (10^12: for ever).
+ */
+export function loopingModel(iterations: number): Uint8Array {
   return encode(
     onnx.GraphProto.create({
       name: 'loop',
       node: [
-        onnx.NodeProto.create({
-          opType: 'Loop',
-          input: ['M', 'c', 'input'],
-          output: ['looped'],
-          attribute: [onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body })],
-        }),
+        addZeroLoop(),
         onnx.NodeProto.create({ opType: 'ReduceSum', input: ['looped', 'axes'], output: ['variable'], attribute: [int('keepdims', 1)] }),
       ],
       initializer: [
@@ -65,16 +73,6 @@ export function loopingModel(iterations: number): Uint8Array {
  * model whose run takes as long as its rows make it, quick for some requests and slow for others.
  */
 export function rowDrivenLoopModel(perUnit: number): Uint8Array {
-  const body = onnx.GraphProto.create({
-    name: 'body',
-    node: [
-      onnx.NodeProto.create({ opType: 'Identity', input: ['cond_in'], output: ['cond_out'] }),
-      onnx.NodeProto.create({ opType: 'Add', input: ['v_in', 'zero'], output: ['v_out'] }),
-    ],
-    initializer: [onnx.TensorProto.create({ name: 'zero', dataType: 1, dims: [], floatData: [0] })],
-    input: [tensorInfo('iter', 7, []), tensorInfo('cond_in', 9, []), tensorInfo('v_in', 1, ['N', 4])],
-    output: [tensorInfo('cond_out', 9, []), tensorInfo('v_out', 1, ['N', 4])],
-  });
   return encode(
     onnx.GraphProto.create({
       name: 'row-driven-loop',
@@ -82,12 +80,7 @@ export function rowDrivenLoopModel(perUnit: number): Uint8Array {
         onnx.NodeProto.create({ opType: 'ReduceMax', input: ['input'], output: ['largest'], attribute: [int('keepdims', 0)] }),
         onnx.NodeProto.create({ opType: 'Mul', input: ['largest', 'per_unit'], output: ['count_f'] }),
         onnx.NodeProto.create({ opType: 'Cast', input: ['count_f'], output: ['M'], attribute: [int('to', 7)] }),
-        onnx.NodeProto.create({
-          opType: 'Loop',
-          input: ['M', 'c', 'input'],
-          output: ['looped'],
-          attribute: [onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: body })],
-        }),
+        addZeroLoop(),
         onnx.NodeProto.create({ opType: 'ReduceSum', input: ['looped', 'axes'], output: ['variable'], attribute: [int('keepdims', 1)] }),
       ],
       initializer: [
