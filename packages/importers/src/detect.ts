@@ -1,3 +1,5 @@
+import { endsWithStop } from './pickle/sniff.js';
+
 /**
  * Which format a model file is in, decided from its bytes (the file name is only a hint for messages): an ONNX
  * protobuf, a Python pickle (plain, or joblib's with arrays written inline), a compressed joblib file, or an
@@ -44,17 +46,6 @@ function firstNonSpace(bytes: Uint8Array): number {
   return i;
 }
 
-/**
- * Whether the bytes end as every pickle does, with STOP ('.'), maybe followed by a line end. `(` (MARK) starts
- * many protocol 0 and 1 pickles (`(dp0`, `(lp0`, `(i__main__`) and is also ONNX's tag of model_version, which
- * writers put after ir_version, never first; a graph does not end in '.' but where a string ends the file.
- */
-function endsWithStop(bytes: Uint8Array): boolean {
-  let end = bytes.length - 1;
-  while (end > 0 && (bytes[end] === 0x0a || bytes[end] === 0x0d)) end--;
-  return bytes[end] === 0x2e;
-}
-
 export function detectFormat(bytes: Uint8Array): DetectedFormat {
   if (bytes.length === 0) return { kind: 'unknown', looksLike: 'an empty file' };
   const b0 = bytes[0]!;
@@ -76,6 +67,9 @@ export function detectFormat(bytes: Uint8Array): DetectedFormat {
   const text = firstNonSpace(bytes);
   if (bytes[text] === 0x7b) return { kind: 'json' };
   for (const other of OTHER_FILES) if (starts(bytes, other.magic)) return { kind: 'unknown', looksLike: other.what };
+  // `(` (MARK) starts many protocol 0 and 1 pickles (`(dp0`, `(lp0`, `(i__main__`) and is also ONNX's tag of
+  // model_version, which writers put after ir_version, never first; a graph does not end in '.' but where a string
+  // ends the file.
   if (ONNX_FIRST_TAGS.has(b0) && !(b0 === 0x28 && endsWithStop(bytes))) return { kind: 'onnx' };
   if (b0 === 0x80 || b0 === 0x28 || b0 === 0x63 || b0 === 0x5d || b0 === 0x7d) {
     return { kind: 'unknown', looksLike: 'a pickle written with an old protocol (0 or 1)' };

@@ -72,10 +72,14 @@ export function sniffPickle(bytes: Uint8Array): PickleSniff | null {
  * not end with STOP, maybe followed by a line end (a copy or an upload that stopped early).
  */
 export function cutShortOldPickle(bytes: Uint8Array): boolean {
-  if (bytes[0] === OP.PROTO || !startsLikePickle(bytes, { stopSomewhere: false })) return false;
+  return bytes[0] !== OP.PROTO && startsLikePickle(bytes, { stopSomewhere: false }) && !endsWithStop(bytes);
+}
+
+/** Whether the bytes end as every pickle does, with STOP ('.'), maybe followed by a line end. */
+export function endsWithStop(bytes: Uint8Array): boolean {
   let end = bytes.length - 1;
   while (end > 0 && (bytes[end] === 0x0a || bytes[end] === 0x0d)) end--;
-  return bytes[end] !== OP.STOP;
+  return bytes[end] === OP.STOP;
 }
 
 /** A plain pickle, or an uncompressed joblib file (joblib files are pickles too). */
