@@ -10,7 +10,7 @@ const LINE_END = Buffer.from('\n');
 const NULL = Buffer.from('null');
 const EMPTY_LIST = Buffer.from('[]');
 /** The line of a list with no values (see PandasValuesSplitter.line). */
-export const EMPTY_LIST_LINE = Buffer.from('[]\n');
+const EMPTY_LIST_LINE = Buffer.from('[]\n');
 const EMPTY_FIELD_LINE = Buffer.from('""\n');
 /** A CSV field needs quotes when it holds one of these, or starts or ends with whitespace (kept as written). */
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;

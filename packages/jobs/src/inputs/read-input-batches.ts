@@ -3,6 +3,7 @@ import { readJsonlBatches, readParquetBatches } from '@batchcast/formats';
 import type { JobLayout } from '../records.js';
 import type { StoredChunk } from '../uploads/stored-upload.js';
 import { dialectOf } from './dialect.js';
+import { isListRows } from './headerless.js';
 import { parquetChunkOf, parquetLayoutOf } from './parquet-layout.js';
 
 /**
@@ -29,7 +30,7 @@ export function readInputBatches(
         ...range,
         header: layout.header,
         dialect: dialectOf(layout),
-        ...(layout.format === 'csv' && layout.listRows ? { lists: true } : {}),
+        ...(isListRows(layout) ? { lists: true } : {}),
         ...(layout.headerless ? { headerless: true } : {}),
       });
     case 'jsonl':

@@ -1,5 +1,6 @@
 import { XLSX_MAX_COLUMNS, XLSX_MAX_DATA_ROWS } from '@batchcast/formats';
 import type { ModelSchema } from '@batchcast/inference';
+import { isListRows } from '../inputs/headerless.js';
 import type { Job, JobLayout } from '../records.js';
 import { typedResultColumns } from './write-typed-results.js';
 
@@ -14,7 +15,7 @@ export const isResultsFormat = (value: string): value is ResultsFormat => (RESUL
  * so is a list of lists', stored as the header-less CSV of its rows).
  */
 export function resultsFormatsFor(layout: JobLayout): ResultsFormat[] {
-  const own: ResultsFormat = layout.format === 'csv' && layout.listRows ? 'jsonl' : layout.format;
+  const own: ResultsFormat = isListRows(layout) ? 'jsonl' : layout.format;
   return [own, ...RESULTS_FORMATS.filter((f) => f !== own)];
 }
 
