@@ -46,19 +46,23 @@ function addZeroLoop(): ReturnType<typeof onnx.NodeProto.create> {
 }
 
 /**
- * A regressor of four float inputs (`input` [N, 4]) that adds 0 to them `iterations` times in an ONNX Loop and
- * answers each row's sum (`variable` [N, 1]): the right shapes, a run as long as one asks (10^12: for ever).
+ * A regressor of four float inputs (`input` [N, 4]) that adds 0 to them `M` times in an ONNX Loop and answers each
+ * row's sum (`variable` [N, 1]), `M` made by `count`'s nodes and initializers.
  */
-export function loopingModel(iterations: number): Uint8Array {
+function loopGraph(
+  name: string,
+  count: { node?: ReturnType<typeof onnx.NodeProto.create>[]; initializer: ReturnType<typeof onnx.TensorProto.create>[] },
+): Uint8Array {
   return encode(
     onnx.GraphProto.create({
-      name: 'loop',
+      name,
       node: [
+        ...(count.node ?? []),
         addZeroLoop(),
         onnx.NodeProto.create({ opType: 'ReduceSum', input: ['looped', 'axes'], output: ['variable'], attribute: [int('keepdims', 1)] }),
       ],
       initializer: [
-        onnx.TensorProto.create({ name: 'M', dataType: 7, dims: [], int64Data: [iterations] }),
+        ...count.initializer,
         onnx.TensorProto.create({ name: 'c', dataType: 9, dims: [], int32Data: [1] }),
         onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
       ],
@@ -68,30 +72,24 @@ export function loopingModel(iterations: number): Uint8Array {
   );
 }
 
+/** loopGraph of `iterations` turns: the right shapes, a run as long as one asks (10^12: for ever). */
+export function loopingModel(iterations: number): Uint8Array {
+  return loopGraph('loop', { initializer: [onnx.TensorProto.create({ name: 'M', dataType: 7, dims: [], int64Data: [iterations] })] });
+}
+
 /**
- * loopingModel whose count is the rows' largest value times `perUnit` (`a` = 0 everywhere: no iteration at all): a
+ * loopGraph whose count is the rows' largest value times `perUnit` (`a` = 0 everywhere: no iteration at all): a
  * model whose run takes as long as its rows make it, quick for some requests and slow for others.
  */
 export function rowDrivenLoopModel(perUnit: number): Uint8Array {
-  return encode(
-    onnx.GraphProto.create({
-      name: 'row-driven-loop',
-      node: [
-        onnx.NodeProto.create({ opType: 'ReduceMax', input: ['input'], output: ['largest'], attribute: [int('keepdims', 0)] }),
-        onnx.NodeProto.create({ opType: 'Mul', input: ['largest', 'per_unit'], output: ['count_f'] }),
-        onnx.NodeProto.create({ opType: 'Cast', input: ['count_f'], output: ['M'], attribute: [int('to', 7)] }),
-        addZeroLoop(),
-        onnx.NodeProto.create({ opType: 'ReduceSum', input: ['looped', 'axes'], output: ['variable'], attribute: [int('keepdims', 1)] }),
-      ],
-      initializer: [
-        onnx.TensorProto.create({ name: 'per_unit', dataType: 1, dims: [], floatData: [perUnit] }),
-        onnx.TensorProto.create({ name: 'c', dataType: 9, dims: [], int32Data: [1] }),
-        onnx.TensorProto.create({ name: 'axes', dataType: 7, dims: [1], int64Data: [1] }),
-      ],
-      input: [tensorInfo('input', 1, ['N', 4])],
-      output: [tensorInfo('variable', 1, ['N', 1])],
-    }),
-  );
+  return loopGraph('row-driven-loop', {
+    node: [
+      onnx.NodeProto.create({ opType: 'ReduceMax', input: ['input'], output: ['largest'], attribute: [int('keepdims', 0)] }),
+      onnx.NodeProto.create({ opType: 'Mul', input: ['largest', 'per_unit'], output: ['count_f'] }),
+      onnx.NodeProto.create({ opType: 'Cast', input: ['count_f'], output: ['M'], attribute: [int('to', 7)] }),
+    ],
+    initializer: [onnx.TensorProto.create({ name: 'per_unit', dataType: 1, dims: [], floatData: [perUnit] })],
+  });
 }
 
 /**

@@ -292,8 +292,9 @@ describe('ScoringPool limits and failures', () => {
   it("a slow model does not hold other models' requests up: a reserve process takes them, never the slow model's", {
     timeout: 120_000,
   }, async () => {
-    // 3-8 s of Loop a run here; slow from 500 ms on (a quick run on a busy machine stays far below it). The slow model's second request waits for the process
-    // its first holds; the other model's request, made after both, is answered first, by the reserve.
+    // 3-8 s of Loop a run here; slow from 500 ms on (a quick run on a busy machine stays far below it). The slow
+    // model's second request waits for the process its first holds; the other model's request, made after both,
+    // is answered first, by the reserve.
     const slow = await loadMade(loopingModel(4_000_000));
     const quick = models[0]!;
     const pool = new ScoringPool({ processes: 1, slowRunMs: 500, reserveIdleMs: 500 });
