@@ -30,6 +30,11 @@ export class PickleError extends Error {
     readonly offset?: number,
     /** The module.name the pickle referred to, for unsupported_class. */
     readonly className?: string,
+    /**
+     * For limit_exceeded: which of the reader's bounds the file went beyond (`PickleLimits`' key). Kept out of the
+     * message: the bounds are the reader's, not settings an operator or the person registering the model can change.
+     */
+    readonly limit?: string,
   ) {
     super(message);
     this.name = 'PickleError';

@@ -3,7 +3,7 @@ import { PickleError } from './errors.js';
 /**
  * Bounds on what one file may make the reader do. A pickle is a program for a stack machine: without bounds a
  * few bytes can ask for gigabytes (a memo index of 2^32, an array shape of 10^12, a zip bomb) or a nesting deeper
- * than any consumer can walk. Every limit is refused with `limit_exceeded` naming the option to raise.
+ * than any consumer can walk. Every limit is refused with `limit_exceeded`, the error's `limit` naming the bound.
  */
 export interface PickleLimits {
   /** Output of zlib/gzip decompression of a joblib file, in bytes. */
@@ -60,8 +60,10 @@ export function exceeded(what: string, option: keyof PickleLimits, offset?: numb
   const at = offset === undefined ? '' : ` (at byte ${offset})`;
   return new PickleError(
     'limit_exceeded',
-    `The file holds ${what}${at}, beyond what batchcast reads from a model (limit ${option}). A scikit-learn model ` +
+    `The file holds ${what}${at}, beyond what batchcast reads from a model. A scikit-learn model ` +
       'this large is unusual: check that the file is the model you meant, or export it to ONNX (skl2onnx) and upload the .onnx file.',
     offset,
+    undefined,
+    option,
   );
 }
