@@ -75,8 +75,8 @@ export function receiveUpload(
       const model = await resolveModel(ctx.jobs.pool, fields.model, ctx.config.models.defaultName);
       // Looked up now, as the check below cannot wait: what a refusal may offer instead (the version before, other models).
       const alternatives = await columnsAlternatives(ctx.jobs.pool, model, fields.model);
-      return (header, format, duplicates, headerless, lists) => {
-        const plan = (m: Model) => planJobColumns(m, format, header, undefined, duplicates, headerless, lists);
+      return (header, format, duplicates, names) => {
+        const plan = (m: Model) => planJobColumns(m, format, header, undefined, duplicates, names);
         try {
           plan(model);
         } catch (err) {

@@ -10,6 +10,20 @@ export const HEADERLESS_OPTION =
   '"The file has no header row" on the upload page (the "header" field "none" of POST /api/jobs, --no-header in the CLI)';
 
 /**
+ * Where a file's column names come from: its header row (`header`); or, in a file without one, its columns'
+ * positions, which take the model's names in the model's order (`positions`; modelOrderHeader). `lists` is the
+ * latter for a JSON list of lists (pandas' orient='values', stored as the CSV of its rows), whose refusals speak of
+ * lists and values rather than lines and fields.
+ */
+export type ColumnNames = 'header' | 'positions' | 'lists';
+
+/** Where a stored file's column names come from (see ColumnNames). */
+export function columnNamesOf(layout: JobLayout): ColumnNames {
+  if (!isHeaderless(layout)) return 'header';
+  return isListRows(layout) ? 'lists' : 'positions';
+}
+
+/**
  * A header-less file's columns (named `column_1`… by position as scanned) named after its model's: the file's
  * first columns are the model's, in the model's order, as `df.to_csv(header=False)` writes the frame a model was
  * fitted on, and as SageMaker's and most batch services' CSV input is laid out. Columns after them keep their
@@ -18,7 +32,8 @@ export const HEADERLESS_OPTION =
  * columns than the model reads is refused here, naming them: the generic "missing columns" refusal would
  * advise adding them to a header the file does not have.
  */
-export function modelOrderHeader(model: Model, header: readonly string[], lists = false): string[] {
+export function modelOrderHeader(model: Model, header: readonly string[], names: Exclude<ColumnNames, 'header'>): string[] {
+  const lists = names === 'lists';
   const inputs = model.schema.inputs;
   if (inputs.some((input) => !input.columns)) return [...header];
   const columns = inputs.flatMap((input) => input.columns!);
@@ -64,7 +79,8 @@ export function isListRows(layout: JobLayout): boolean {
 
 /** A job's layout as recorded: a header-less file's columns named after the model's (the others as they are). */
 export function layoutForModel(layout: JobLayout, model: Model): JobLayout {
-  return isHeaderless(layout) ? { ...layout, header: modelOrderHeader(model, layout.header, isListRows(layout)) } : layout;
+  const names = columnNamesOf(layout);
+  return names === 'header' ? layout : { ...layout, header: modelOrderHeader(model, layout.header, names) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { DomainError } from '../errors.js';
 import { type ApiKeyPrincipal, keyJobToken } from '../keys/api-keys.js';
 import { jobOwner } from '../keys/quotas.js';
 import { ChunkRowCells, noScoreableRow } from '../inputs/empty-rows.js';
-import { isHeaderless, isListRows, layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
+import { type ColumnNames, columnNamesOf, layoutForModel, modelOrderHeader, refuseHeaderReadAsData } from '../inputs/headerless.js';
 import { parquetLayoutOf } from '../inputs/parquet-layout.js';
 import { readInputBatches } from '../inputs/read-input-batches.js';
 import { ChunkRowLines, placeFields, placeKind, rowPlace, withLines } from '../inputs/row-lines.js';
@@ -89,9 +89,8 @@ export async function checkJobRequest(
   const email = await checkRequestEmail(ctx, request);
   const model = await resolveModel(ctx.pool, request.model, ctx.config.models.defaultName);
   const duplicates = layout.format === 'csv' || layout.format === 'xlsx' ? layout.duplicateColumns : undefined;
-  const headerless = isHeaderless(layout);
-  const lists = isListRows(layout);
-  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates, headerless, lists);
+  const names = columnNamesOf(layout);
+  const plan = (m: Model) => planJobColumns(m, layout.format, layout.header, otherSheets(layout), duplicates, names);
   let targets: ColumnTarget[];
   try {
     targets = plan(model);
@@ -110,8 +109,8 @@ export async function checkJobRequest(
  * The columns of a file's `header` that feed `model`'s inputs; one the model needs and the header lacks is refused
  * (missing_columns, naming it, with the close names the header has). The one check of the columns, made by
  * checkJobRequest once the upload is stored and, for a CSV whose model was chosen before the file, as soon as its
- * header line has arrived (storeUpload's `headerCheck`), so that both say exactly the same. A `headerless` file's
- * columns are the model's by position (modelOrderHeader).
+ * header line has arrived (storeUpload's `headerCheck`), so that both say exactly the same. A file without a
+ * header row (`names` other than `header`) has the model's columns by position (modelOrderHeader).
  */
 export function planJobColumns(
   model: Model,
@@ -119,11 +118,10 @@ export function planJobColumns(
   header: string[],
   elsewhere?: string,
   duplicates: readonly HeaderDuplicate[] = [],
-  headerless = false,
-  lists = false,
+  names: ColumnNames = 'header',
 ): ColumnTarget[] {
-  const names = headerless ? modelOrderHeader(model, header, lists) : header;
-  const plan = planColumns(model.schema, names, SOURCE_NAMES[format], undefined, elsewhere);
+  const columns = names === 'header' ? header : modelOrderHeader(model, header, names);
+  const plan = planColumns(model.schema, columns, SOURCE_NAMES[format], undefined, elsewhere);
   if (!plan.ok) throw new DomainError('unprocessable', 'missing_columns', plan.message, { missing: plan.missing });
   // A CSV's or a sheet's header name given twice (renamed `note.1` as pandas does) is refused only when the model reads it:
   // which of the two columns would it read? Any other is carried to the results under its pandas name.

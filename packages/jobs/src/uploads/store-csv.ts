@@ -68,7 +68,7 @@ function checkingHeader(scanner: CsvScanner, check: HeaderCheck, lists: boolean)
   let checked = false;
   const tell = (names: readonly string[], duplicates: readonly HeaderDuplicate[]) => {
     checked = true;
-    check([...names], 'csv', [...duplicates], scanner.headerless, lists);
+    check([...names], 'csv', [...duplicates], scanner.headerless ? (lists ? 'lists' : 'positions') : 'header');
   };
   return {
     push(buf) {

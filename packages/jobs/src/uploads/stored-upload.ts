@@ -3,6 +3,7 @@ import type { BlobStore } from '@batchcast/blob';
 import type { CsvDecimal, CsvDelimiter, HeaderDuplicate } from '@batchcast/csv';
 import type { ChunkSpec } from '@batchcast/db';
 import type { Compression, FormatHints } from '@batchcast/formats';
+import type { ColumnNames } from '../inputs/headerless.js';
 import type { JobLayout } from '../records.js';
 
 /** A chunk of a stored upload: the row of job_chunks it is recorded as. */
@@ -49,14 +50,7 @@ export interface UploadProgress {
  * JSON Lines (whose columns are the keys of every record), a workbook and Parquet (whose index is at the end) never
  * do, and their columns are checked once they are stored.
  */
-/** `lists`: the header-less CSV was made of a JSON list of lists (pandas' orient='values'), for the refusal's words. */
-export type HeaderCheck = (
-  header: string[],
-  format: JobLayout['format'],
-  duplicates?: HeaderDuplicate[],
-  headerless?: boolean,
-  lists?: boolean,
-) => void;
+export type HeaderCheck = (header: string[], format: JobLayout['format'], duplicates: HeaderDuplicate[], names: ColumnNames) => void;
 
 /** What one format's storing step gets: the content (decompressed), where to put it, and how to cut it. */
 export interface FormatStep {
