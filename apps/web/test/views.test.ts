@@ -191,18 +191,21 @@ describe('the views escape what they are given', () => {
         failures: [
           { row: 1200, column: HOSTILE, value: HOSTILE, reason: HOSTILE },
           { row: 7, column: null, value: null, reason: 'row has 2 fields, the header has 5' },
+          { row: 8, column: 'a', value: '\u202e5.1\u200b', reason: 'x' },
         ],
       }),
       { summary: '', errors: '', cancel: '', cancelForm: '', deleteForm: '' },
     );
     expectOnlyOwnScripts(failing, ['/static/browser/job.js']);
     expect(failing).toContain('<section class="card" id="failures-card" aria-labelledby="failures-heading">');
-    expect(failing).toContain('The first 2 of 12 failed rows.');
+    expect(failing).toContain('The first 3 of 12 failed rows.');
     // Each cell named by its column (data-label): on a phone the stylesheet stacks each row, a cell a line.
     expect(failing).toContain('<td role="cell" data-label="row">1,200</td><td role="cell" data-label="column">&lt;script&gt;');
     expect(failing).toContain(
       '<tr role="row"><td role="cell" data-label="row">7</td><td role="cell" data-label="column">(the whole row)</td><td role="cell" data-label="value"></td><td role="cell" data-label="reason">row has 2 fields, the header has 5</td></tr>',
     );
+    // A value's invisible and reordering characters shown as escapes: a right-to-left override displayed 5.1 as "1.5".
+    expect(failing).toContain('<td role="cell" data-label="value">\\u202e5.1\\u200b</td>');
     expect(page).toMatch(/<section class="card" id="failures-card" hidden/); // none given: hidden
     const ended = jobPage(
       jobView({ links, expiresAt: '2026-12-07T14:03:00Z' }),

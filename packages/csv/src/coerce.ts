@@ -31,13 +31,37 @@ function fail(message: string, otherDecimal?: CsvDecimal): CellFailure {
 }
 
 /**
+ * Characters a message cannot show as themselves: controls, and format characters that print as nothing (U+200B,
+ * U+FEFF) or reorder the text around them (U+202E, right-to-left override: `\u202e5.1` displays as "1.5").
+ */
+const UNSHOWABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
  * A cell's text in a message, quoted as CSV quotes it: `3"5` is `"3""5"`, as the person wrote it in a CSV file (a
- * JSON escape, `"3\"5"`, showed a backslash that was never there; a backslash stays one). Line breaks, tabs and
- * other control characters are escaped as JSON escapes them, so that a message stays on one line.
+ * JSON escape, `"3\"5"`, showed a backslash that was never there; a backslash stays one). Line breaks and tabs
+ * are escaped as JSON escapes them (`\n`, `\t`), other controls and invisible or reordering format characters as
+ * `\u200b`, so that a message stays on one line and says what the cell holds.
  */
 function shown(text: string): string {
-  const escaped = truncate(text).replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '\\u007f' : JSON.stringify(c).slice(1, -1)));
+  const escaped = truncate(text).replace(UNSHOWABLE, (c) => {
+    const json = JSON.stringify(c).slice(1, -1);
+    return json.length === 2 ? json : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`;
+  });
   return `"${escaped.replaceAll('"', '""')}"`;
+}
+
+/**
+ * What to say of a cell that is not a number only because it holds characters that cannot be seen (a zero-width
+ * space pasted with the number, a direction mark): which ones, and to delete them. Undefined for any other cell.
+ */
+function unshowableHint(text: string, decimal: CsvDecimal): string | undefined {
+  const found = text.match(UNSHOWABLE);
+  if (!found) return undefined;
+  const without = text.replace(UNSHOWABLE, '');
+  if (without.trim() === '' || parseFloatText(without, decimal) === undefined) return undefined;
+  const codes = [...new Set(found.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`))];
+  const which = codes.length === 1 ? `an invisible character (${codes[0]})` : `invisible characters (${codes.join(', ')})`;
+  return `: it is ${without.trim()} with ${which}, which most editors do not show; delete ${codes.length === 1 ? 'it' : 'them'}`;
 }
 
 /**
@@ -86,7 +110,7 @@ const FORMULA = /^=\s*(?:[A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+)/;
  * `column "age": "abc" is not a number`, with how to write a missing value when the text is a marker of one, or a
  * boolean when it is a JSON or Parquet string "true" (booleanHint).
  */
-export function notANumber(text: string, column: string, markers: MissingMarkers = 'none'): string {
+export function notANumber(text: string, column: string, markers: MissingMarkers = 'none', decimal: CsvDecimal = '.'): string {
   if (FORMULA.test(text)) {
     // A text file (markers 'pandas') came from a spreadsheet saved without its values: Excel fixes it. A JSON or Parquet
     // string, or a real-time request's, was written by a program: "open the file in Excel" meant nothing there.
@@ -96,7 +120,8 @@ export function notANumber(text: string, column: string, markers: MissingMarkers
       : `column "${column}": ${shown(text)} is a spreadsheet formula, not a number: give its value instead (what wrote it kept the formula, not its result)`;
   }
   const message = `column "${column}": ${shown(text)} is not a number`;
-  if (!MISSING_MARKER.test(text.trim())) return message + (formattedNumberHint(text.trim()) ?? booleanHint(text, markers));
+  if (!MISSING_MARKER.test(text.trim()))
+    return message + (unshowableHint(text, decimal) ?? formattedNumberHint(text.trim()) ?? booleanHint(text, markers));
   return markers === 'pandas'
     ? `${message}; if it marks a missing value, leave the cell empty or write one of the markers pandas reads, exactly (NA, NULL, N/A, #N/A, NaN…)`
     : `${message}; if it marks a missing value, write null (in JSON and Parquet only null is missing: a text such as "NA" is text, as pandas reads it there)`;
@@ -162,7 +187,7 @@ export function coerceFloat(
   if (v !== undefined) return v;
   if (isMissingMarker(text, markers)) return NaN;
   const b = markers === 'pandas' ? booleanNumber(text) : undefined;
-  return b !== undefined ? b : fail(notANumber(text, column, markers));
+  return b !== undefined ? b : fail(notANumber(text, column, markers, decimal));
 }
 
 /** The failure of a missing value (an empty cell, a marker) where the type has no missing value. */

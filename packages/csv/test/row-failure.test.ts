@@ -43,6 +43,16 @@ describe('a failed row names every bad cell', () => {
     ]);
   });
 
+  it('shows invisible and reordering characters as \\u escapes, and says a number holds one', async () => {
+    // A right-to-left override displayed "\u202e5.1" as "1.5" in the reason; a zero-width space was not seen at all.
+    const { errors } = await readCsv(`${iris.join(',')}\n\u202e5.1,3.5\u200b,\u200b,a\u200bb\n`, floats);
+    expect(errors.map((e) => e.message)).toEqual([
+      'column "sepal_length": "\\u202e5.1" is not a number: it is 5.1 with an invisible character (U+202E), which most editors do not show; delete it | ' +
+        'column "sepal_width": "3.5\\u200b" is not a number: it is 3.5 with an invisible character (U+200B), which most editors do not show; delete it | ' +
+        'column "petal_length": "\\u200b" is not a number | column "petal_width": "a\\u200bb" is not a number',
+    ]);
+  });
+
   it('in JSON rows, as objects and as a tape alike, in the model inputs’ order, a missing key included', () => {
     const batch = readJson(
       iris,

@@ -4,6 +4,8 @@
 import type { JobSummary } from '@batchcast/contract';
 import { FAILURE_COLUMNS, failureCells, failuresNote, previewHeading } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
+// @batchcast/names, served at /static/names/dist/ (see upload.ts): a failed cell's invisible characters shown as the server shows them.
+import { showInvisible } from '../names/dist/index.js';
 import { classChart, edgesOf, histogramChart, percent } from './charts.js';
 import { byId, setText } from './dom.js';
 
@@ -125,7 +127,11 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
 function showFailures({ failures, rows }: JobSummary): void {
   if (failures.length === 0) return;
   const table = byId('failures', HTMLTableElement);
-  fillTable(table, [...FAILURE_COLUMNS], failures.map(failureCells));
+  fillTable(
+    table,
+    [...FAILURE_COLUMNS],
+    failures.map((f) => failureCells(f, showInvisible)),
+  );
   stackable(table);
   setText('failures-note', failuresNote(failures.length, rows.failed));
   byId('failures-card').hidden = false;

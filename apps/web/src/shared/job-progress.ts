@@ -105,8 +105,12 @@ export interface RowFailure {
 /** The columns of the job page's table of failed rows, as errors.csv names them. */
 export const FAILURE_COLUMNS = ['row', 'column', 'value', 'reason'] as const;
 
-/** The cells of a failed row in the job page's table (a row too short or too long is at fault as a whole). */
-export function failureCells(f: RowFailure): string[] {
+/**
+ * The cells of a failed row in the job page's table (a row too short or too long is at fault as a whole). The value
+ * goes through `showValue` (@batchcast/names' showInvisible, which the server and the page import from different
+ * places): a cell "\u202e5.1" displayed as "1.5", and a zero-width space beside a number did not display at all.
+ */
+export function failureCells(f: RowFailure, showValue: (value: string) => string): string[] {
   // The data row, and where to find it in an editor: the header (and blank lines, and quoted line breaks) make them differ.
   const row =
     f.line != null
@@ -114,7 +118,7 @@ export function failureCells(f: RowFailure): string[] {
       : f.sheetRow != null
         ? `${formatCount(f.row)} (sheet row ${formatCount(f.sheetRow)})`
         : formatCount(f.row);
-  return [row, f.column ?? '(the whole row)', f.value ?? '', f.reason];
+  return [row, f.column ?? '(the whole row)', showValue(f.value ?? ''), f.reason];
 }
 
 /** The heading of the job page's preview of the results, once it shows `rows` of them. */

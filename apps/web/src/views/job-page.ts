@@ -1,5 +1,6 @@
 import type { JobInput, JobStatus } from '@batchcast/contract';
 import { html, joinHtml, type SafeHtml } from '@batchcast/html';
+import { showInvisible } from '@batchcast/names';
 import { expiryText } from '../shared/expiry.js';
 import * as progress from '../shared/job-progress.js';
 import type { JobStatusName } from '../shared/job-progress.js';
@@ -152,7 +153,7 @@ function failuresHtml(failures: progress.RowFailure[], failed: number): SafeHtml
   const body =
     failures.length > 0
       ? html`<thead role="rowgroup"><tr role="row">${columns.map((c) => html`<th scope="col" role="columnheader">${c}</th>`)}</tr></thead>
-<tbody role="rowgroup">${failures.map((f) => html`<tr role="row">${progress.failureCells(f).map((c, i) => html`<td role="cell" data-label="${columns[i]}">${c}</td>`)}</tr>`)}</tbody>`
+<tbody role="rowgroup">${failures.map((f) => html`<tr role="row">${progress.failureCells(f, showInvisible).map((c, i) => html`<td role="cell" data-label="${columns[i]}">${c}</td>`)}</tr>`)}</tbody>`
       : null;
   return html`<section class="card" id="failures-card"${hiddenIf(failures.length === 0)} aria-labelledby="failures-heading">
   <h2 id="failures-heading">Rows that could not be scored</h2>
