@@ -333,6 +333,8 @@ describe('pages for browsers, JSON for programs', () => {
     // Said once, in the steps (the API's message said it too, just above them).
     expect(page.split('copied whole').length - 1).toBe(1);
     expect(page).toContain('<p class="lead">No such job.</p>');
+    // The API's advice is said once too, as steps: a revoked key's link and a cut-off upload's among them.
+    expect(page.split('is revoked').length - 1).toBe(1);
     expect(page).toContain('href="/#email-links"');
     // The same request from a program: the API's JSON.
     const api = await fetch(platform.url('/jobs/00000000-0000-4000-8000-000000000000?token=nope'));

@@ -208,6 +208,21 @@ describe('who may delete', () => {
   });
 });
 
+describe("a revoked key's job links", () => {
+  it('open nothing, and the 404 says that revoking the key does this (the link was not mangled)', async () => {
+    const owner = await createKey('revoked-owner', ['jobs:read', 'jobs:write']);
+    const job = await submitWithKey(owner.key);
+    await waitForEnd(platform, job.links.self);
+    expect((await fetch(platform.url(`/api/keys/${owner.id}`), { method: 'DELETE', headers: admin })).status).toBe(204);
+    const res = await fetch(platform.url(job.links.self));
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).message).toContain('A link also stops opening its job once the API key that submitted it is revoked');
+    const page = await fetch(platform.url(job.links.page), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('<li>A job submitted with an API key is no longer reachable once that key is revoked;');
+  });
+});
+
 describe("a key's quotas", () => {
   it("a deleted job's rows still count towards the key's rows per day: deleting gives nothing back", async () => {
     // iris.csv has 150 rows: one job fits a quota of 200 a day, a second does not, deleted first or not.

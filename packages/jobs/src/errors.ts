@@ -56,6 +56,15 @@ export class DomainError extends Error {
 }
 
 /**
+ * What a job's 404 tells a person who followed a link: the job page shows it as steps of its own instead. A link
+ * copied whole opens nothing either once the API key whose job it was is revoked (its token is derived from the
+ * key), or when its upload was cut off before its end (nothing of it was kept): said, so that an intact link is not
+ * taken for a mangled one.
+ */
+export const JOB_LINK_ADVICE =
+  'If you followed a link, check that it was copied whole, token included. A link also stops opening its job once the API key that submitted it is revoked, and a job whose upload was cut off before its end is not kept: upload the file again.';
+
+/**
  * Only a job's link carries a token: a model's sample, a key or a webhook asked for by a wrong name or id was told
  * to check "that it was copied whole, token included", which has nothing to do with it.
  */
@@ -64,7 +73,7 @@ export const notFound = (what = 'job'): DomainError =>
     'not_found',
     'not_found',
     what === 'job'
-      ? 'No such job. If you followed a link, check that it was copied whole, token included.'
+      ? `No such job. ${JOB_LINK_ADVICE}`
       : what.startsWith('model')
         ? `No such ${what}: check the name in the address (the home page and GET /api/models list the models).`
         : `No such ${what}: check its name or id (the list of them shows every one).`,

@@ -18,7 +18,7 @@ export { expiresAt } from './come-back/expiry.js';
 export { LINKS_REQUESTED, requestLinks, sendLinks } from './come-back/my-links.js';
 export type { JobsContext, ScoringContext, WorkQueue } from './context.js';
 export { emailInputPattern, mailboxOf, parseEmail } from './email-address.js';
-export { DomainError, type DomainErrorKind, notFound } from './errors.js';
+export { DomainError, type DomainErrorKind, JOB_LINK_ADVICE, notFound } from './errors.js';
 export {
   type ApiKey,
   type ApiKeyInput,

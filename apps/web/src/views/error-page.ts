@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '@batchcast/html';
+import { JOB_LINK_ADVICE } from '@batchcast/jobs';
 import { layout } from './layout.js';
 
 export interface ErrorPageView {
@@ -35,6 +36,7 @@ function nextSteps(v: ErrorPageView): SafeHtml {
   if (v.status === 404 && JOB_LINK.test(v.path)) {
     return html`<ul>
 <li>Check that the link was copied whole: it ends with a long <code>token=…</code> part, and a link without it, or with part of it, opens nothing.</li>
+<li>A job submitted with an API key is no longer reachable once that key is revoked; a job whose upload was cut off before its end was not kept: <a href="/">upload the file again</a>.</li>
 <li>Jobs you submitted from this browser are listed on <a href="/#my-jobs">the home page</a>.</li>
 <li>Lost the link? <a href="/#email-links">Ask for an email with the links</a> to the jobs submitted with your address.</li>
 </ul>`;
@@ -52,10 +54,7 @@ function nextSteps(v: ErrorPageView): SafeHtml {
 export function errorPage(v: ErrorPageView): string {
   const title = titleOf(v);
   // A job link that opens nothing: the steps below say to check the link, which the API's message says too.
-  const lead =
-    v.status === 404 && JOB_LINK.test(v.path)
-      ? v.message.replace(/ If you followed a link, check that it was copied whole, token included\.$/, '')
-      : v.message;
+  const lead = v.status === 404 && JOB_LINK.test(v.path) ? v.message.replace(` ${JOB_LINK_ADVICE}`, '') : v.message;
   return layout(
     title,
     html`<h1>${title}</h1>
