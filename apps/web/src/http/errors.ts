@@ -102,6 +102,36 @@ export function fromMulterError(err: multer.MulterError, maxUploadBytes: number,
 }
 
 /**
+ * Errors busboy raises for a body that is not well-formed multipart (cut short, no boundary, broken part
+ * headers): the client's mistake (or a dropped connection), a 400 rather than a 500. Disk errors (with a
+ * `code` such as ENOSPC) are not among them.
+ */
+function isMalformedMultipart(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return (
+    !!e &&
+    e.code === undefined &&
+    typeof e.message === 'string' &&
+    /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(
+      e.message,
+    )
+  );
+}
+
+/**
+ * A multipart body busboy could not read (isMalformedMultipart) as `400 malformed_upload`, for data uploads and
+ * model registrations alike; null for any other error.
+ */
+export function fromMalformedMultipart(err: unknown): DomainError | null {
+  if (!isMalformedMultipart(err)) return null;
+  return refuse(
+    'invalid',
+    'malformed_upload',
+    `The upload is not a complete multipart/form-data body (${(err as Error).message}). Send the file again.`,
+  );
+}
+
+/**
  * A code has one status wherever it is answered (docs/api.md). `invalid_email` is the domain's 400 for an
  * address mail cannot reach (@batchcast/jobs email-address.ts); the contract's check of the field's type (not
  * a string, missing) gives the same code, so it gets the same status rather than the 422 of other fields.

@@ -9,7 +9,7 @@ import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
 import { closeAfterAnswer, refuseDeclaredTooLarge, refuseWhileReceiving } from '../http/close-after-answer.js';
-import { fromMulterError, refuse } from '../http/errors.js';
+import { fromMalformedMultipart, fromMulterError, refuse } from '../http/errors.js';
 import { formatBytes } from '@batchcast/bytes';
 
 /** How each model form being received is refused before multer has read its whole body. */
@@ -138,6 +138,8 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
     refusers.set(req, refuseWhileReceiving(res, reject));
     const key = req.apiKey;
     if (key) ownerChecks.set(req, (name) => checkModelNameOwner(ctx.jobs.pool, name, key.id));
+    // A body busboy cannot read (cut short, no boundary) is the client's 400 malformed_upload, as a data upload's is:
+    // it was a 500 and an "unhandled error" in the log.
     modelUpload(maxBytes)(req, res, (err: unknown) =>
       err instanceof multer.MulterError
         ? reject(
@@ -146,7 +148,7 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
               : fromMulterError(err, maxBytes, Object.keys(ModelRegistrationFields.shape)),
           )
         : err
-          ? reject(err)
+          ? reject(fromMalformedMultipart(err) ?? err)
           : resolve(),
     );
   });

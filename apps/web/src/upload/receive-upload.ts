@@ -24,7 +24,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { WebContext } from '../context.js';
 import { refuseDeclaredTooLarge, refuseWhileReceiving } from '../http/close-after-answer.js';
-import { fileTooLarge, fromMulterError, refuse } from '../http/errors.js';
+import { fileTooLarge, fromMalformedMultipart, fromMulterError, refuse } from '../http/errors.js';
 import { idempotencyKeyHeader } from '../http/idempotency-key.js';
 import { sameChoices, uploadChoices } from './upload-choices.js';
 import { UploadStorage } from './upload-storage.js';
@@ -118,16 +118,7 @@ export function receiveUpload(
         if (!err) return resolve();
         if (err instanceof multer.MulterError)
           return reject(fromMulterError(err, ctx.config.storage.maxUploadBytes, Object.keys(UploadFields.shape)));
-        if (isMalformedMultipart(err)) {
-          return reject(
-            refuse(
-              'invalid',
-              'malformed_upload',
-              `The upload is not a complete multipart/form-data body (${(err as Error).message}). Send the file again.`,
-            ),
-          );
-        }
-        reject(err);
+        reject(fromMalformedMultipart(err) ?? err);
       });
     });
 
@@ -221,23 +212,6 @@ async function completeOrDelete(
     await ctx.jobs.blobs.delete(stored.key).catch(() => undefined);
     throw err;
   }
-}
-
-/**
- * Errors busboy raises for a body that is not well-formed multipart (cut short, no boundary, broken part
- * headers): the client's mistake (or a dropped connection), a 400 rather than a 500. Disk errors (with a
- * `code` such as ENOSPC) are not among them.
- */
-function isMalformedMultipart(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  return (
-    !!e &&
-    e.code === undefined &&
-    typeof e.message === 'string' &&
-    /^(Unexpected end of (form|file)|Malformed (part header|content type)|Multipart: Boundary not found|Unsupported content type|Missing Content-Type|Request (aborted|closed))/i.test(
-      e.message,
-    )
-  );
 }
 
 /**
