@@ -344,6 +344,8 @@ class Reader {
     if (first === -1) throw this.fail(400, 'invalid_body', `The body is empty. ${SHAPE}`);
     if (first !== LBRACE) {
       this.skipValue(BODY_DEPTH); // malformed JSON says so first
+      // So do bytes after the value: `5 junk` (or a CSV line, `5.1,3.5`) is not JSON, and was told "JSON but not an object".
+      if (this.skipWs() !== -1) throw this.malformed('the end of the body after the JSON value');
       throw this.fail(400, 'invalid_body', `The body is JSON but not an object. ${SHAPE}`, 0);
     }
     this.enter(BODY_DEPTH);

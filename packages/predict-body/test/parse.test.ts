@@ -364,6 +364,17 @@ describe('hostile and wrong bodies', () => {
     expectRefusal('{"rows":[{"a":"\\x"}]}', 400, 'malformed_json', /an escape/);
     expectRefusal('{"rows":[{"a":tru}]}', 400, 'malformed_json', /a value \(true\?\)/);
     expectRefusal('{"rows":[]} x', 400, 'malformed_json', /the end of the body/);
+    // After a value that is not an object too: bytes after it are not JSON, it is not "JSON but not an object".
+    const junk = expectRefusal(
+      '5 junk',
+      400,
+      'malformed_json',
+      /expected the end of the body after the JSON value at byte 2 \(found "j"\)/,
+    );
+    expect(junk.where.offset).toBe(2);
+    expectRefusal('5.1,3.5,1.4,0.2\n', 400, 'malformed_json', /the end of the body after the JSON value at byte 3 \(found ","\)/);
+    expectRefusal('[{"a":1}] [', 400, 'malformed_json', /the end of the body after the JSON value at byte 10/);
+    expect(() => readPredictCells(Buffer.from('5 junk'))).toThrow(/the end of the body after the JSON value/);
     expectRefusal(Buffer.from([0x7b, 0xff]), 400, 'malformed_json', /found byte 0xff/);
   });
 

@@ -45,7 +45,9 @@ async function readPredictBody(raw: unknown, contentType: string | undefined, co
     // as those rows (asRowsBody), the rows path's refusal kept for anything else.
     const other = err.code === 'unknown_field' || err.code === 'invalid_body' ? await otherShape(raw, columns) : null;
     if (other) return readOtherShape(other.body, other.rowsName);
-    if (err.code === 'malformed_json' && err.where.offset === 0 && contentType && !/\bjson\b/i.test(contentType)) {
+    // Wherever the reader stopped: a CSV line read as far as its first number (`5.1,3.5`), or a multipart body as far
+    // as its boundary's second "-", was answered "expected a digit at byte 1" rather than told what to send.
+    if (err.code === 'malformed_json' && contentType && !/\bjson\b/i.test(contentType)) {
       throw refuse(
         'unsupported_media',
         'unsupported_content_type',
