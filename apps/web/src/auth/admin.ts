@@ -146,11 +146,17 @@ export function loginPath(returnPath: string, sessionEnded: boolean): string {
 }
 
 /**
- * Where to go after signing in: only a path of this site under /admin, given relative (never `//host`, a
- * backslash, a scheme, control characters or whitespace, all of which a browser may read as another site), at
- * most 2,000 characters; anything else is /admin.
+ * Where to go after signing in: only a path of this site that the admin session opens, under /admin or the
+ * development outbox (/dev/outbox, which npm start's banner links: sent back to /admin, its reader had to find it
+ * again), given relative (never `//host`, a backslash, a scheme, control characters or whitespace, all of which a
+ * browser may read as another site), at most 2,000 characters; anything else is /admin.
  */
 export function safeReturnPath(raw: unknown): string {
   const text = typeof raw === 'string' ? raw : '';
-  return text.length <= 2000 && /^\/admin(?:[/?#]|$)/.test(text) && !text.includes('//') && !/[\\\s\p{Cc}]/u.test(text) ? text : '/admin';
+  return text.length <= 2000 &&
+    /^\/(?:admin(?:[/?#]|$)|dev\/outbox(?:[?#]|$))/.test(text) &&
+    !text.includes('//') &&
+    !/[\\\s\p{Cc}]/u.test(text)
+    ? text
+    : '/admin';
 }
