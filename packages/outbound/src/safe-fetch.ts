@@ -61,6 +61,12 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials for one origin: dropped when a redirect leaves it. */
 const ORIGIN_CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization'];
 const TLS_ERROR = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
+/**
+ * The TLS errors about the server's certificate (expired, self-signed, another name, an unknown issuer); the
+ * others (EPROTO, ERR_SSL_WRONG_VERSION_NUMBER...) are the handshake's: a server that speaks plain HTTP on the
+ * port was told "its certificate is not valid", and its admin looked for a certificate problem it did not have.
+ */
+const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
 
@@ -229,11 +235,14 @@ function send(target: CheckedTarget, out: Outgoing, signal: AbortSignal): Promis
       const code = (err as { code?: unknown }).code;
       const codeText = typeof code === 'string' ? code : '';
       const tls = url.protocol === 'https:' && TLS_ERROR.test(codeText);
+      const why = CERTIFICATE_ERROR.test(codeText)
+        ? 'its certificate is not valid for that name or not trusted'
+        : 'the handshake failed, the server did not answer with TLS (it may speak plain HTTP on that port: then use an http:// URL, or set up TLS on the server)';
       reject(
         new OutboundError(
           tls ? 'tls_failed' : 'connect_failed',
           tls
-            ? `The TLS connection to ${url.host} failed (${codeText}): its certificate is not valid for that name or not trusted.`
+            ? `The TLS connection to ${url.host} failed (${codeText}): ${why}.`
             : `Could not connect to ${url.host}${codeText ? ` (${codeText})` : ''}.`,
           { url: displayUrl(url) },
         ),

@@ -419,7 +419,17 @@ describe('TLS keeps the host name', () => {
       'tls_failed',
       /impostor\.test/,
     );
-    await expectCode(safeFetch(`https://receiver.test:${tls.port}/`, { ...BASE, policy, resolver }), 'tls_failed');
+    await expectCode(safeFetch(`https://receiver.test:${tls.port}/`, { ...BASE, policy, resolver }), 'tls_failed', /certificate/);
+  });
+
+  it('says a server that speaks plain HTTP did not answer with TLS, not that its certificate is wrong', async () => {
+    // main is a plain HTTP server: OpenSSL's "wrong version number" (EPROTO) was said as a certificate problem.
+    const e = await expectCode(
+      safeFetch(`https://receiver.test:${main.port}/ok`, { ...BASE, policy, resolver, ca: CA }),
+      'tls_failed',
+      /did not answer with TLS .*plain HTTP.*http:\/\//,
+    );
+    expect(e.message).not.toMatch(/certificate/);
   });
 });
 
