@@ -3,6 +3,7 @@
  * can be known at registration, the names of those columns.
  */
 import { MAX_CSV_COLUMNS } from '@batchcast/csv';
+import { columnKey } from '@batchcast/names';
 import { ModelError } from './types.js';
 import type { ModelInput } from './types.js';
 import type { ModelProto } from './onnx-proto.js';
@@ -36,7 +37,11 @@ export interface InputFacts {
   notes: string[];
 }
 
-/** `feature_names` from metadata_props: comma-separated (or a JSON array), or null when absent. */
+/**
+ * `feature_names` from metadata_props: comma-separated (or a JSON array), or null when absent. A JSON array's names
+ * are kept exactly (the importers write scikit-learn's feature_names_in_ and XGBoost's feature_names so): a model
+ * fitted on the columns "price" and "price " has two columns, which trimming made one.
+ */
 export function metadataFeatureNames(model: ModelProto): string[] | null {
   const entry = (model.metadataProps ?? []).find((p) => p.key === 'feature_names');
   const value = entry?.value?.trim();
@@ -44,7 +49,7 @@ export function metadataFeatureNames(model: ModelProto): string[] | null {
   if (value.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(value);
-      if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed.map((v) => v.trim());
+      if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;
     } catch {
       // not JSON after all: read it as a comma-separated list
     }
@@ -57,24 +62,51 @@ function shapeText(shape: (number | null)[]): string {
 }
 
 function checkFeatureNames(features: string[]): void {
-  // CSV headers are matched ignoring case and surrounding spaces, so "Age" and "age" would be the same column.
-  const seen = new Map<string, string>();
   for (const f of features) {
     if (typeof f !== 'string' || f.trim() === '') {
       throw new ModelError('bad_features', 'Feature names must not be empty.');
     }
-    const key = f.trim().toLowerCase();
-    const first = seen.get(key);
-    if (first !== undefined) {
-      const same = first === f.trim() ? `"${first}" is listed twice` : `"${first}" and "${f.trim()}" name the same CSV column`;
-      throw new ModelError('bad_features', `The feature names must be distinct: ${same}.`);
-    }
-    seen.set(key, f.trim());
   }
+  const same = lookalikes(features.map((f) => f.trim()));
+  if (same) throw new ModelError('bad_features', `The feature names must be distinct: ${same}.`);
 }
 
-/** The same CSV column to batchcast: headers are matched ignoring case and surrounding spaces. */
-const sameColumn = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+/** The same file column to batchcast: a header's names are matched ignoring case, surrounding spaces and Unicode form. */
+const sameColumn = (a: string, b: string) => columnKey(a) === columnKey(b);
+
+/** The first two of `names` that would find the same file column (sameColumn), said in words; null when none. */
+function lookalikes(names: readonly string[]): string | null {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const first = seen.get(columnKey(name));
+    if (first !== undefined) {
+      return first === name
+        ? `"${showName(name)}" is listed twice`
+        : `"${showName(first)}" and "${showName(name)}" name the same column, as a file's header is read (ignoring case, surrounding spaces and Unicode form)`;
+    }
+    seen.set(columnKey(name), name);
+  }
+  return null;
+}
+
+const showName = (name: string) => JSON.stringify(name).slice(1, -1);
+
+/**
+ * A model's own column names (the graph's inputs, feature_names metadata; `features` is checked by checkFeatureNames)
+ * must be told apart the way a file's header is read: a model fitted on "price" and "price " (or "a" and "A", or
+ * "café" written two ways) had one file column found for both, and every prediction made from that column twice,
+ * with no row failing.
+ */
+function refuseLookalikeColumns(inputs: ModelInput[]): void {
+  const same = lookalikes(inputs.flatMap((input) => input.columns ?? []));
+  if (!same) return;
+  throw new ModelError(
+    'bad_features',
+    `The model's columns cannot all be told apart: ${same}, so one column of a file would feed both. Fit the model ` +
+      'again on column names that differ in more than that (a model whose graph has one input per column can instead be ' +
+      'registered with `features` giving each column a distinct name).',
+  );
+}
 
 /**
  * `features` renames the model's columns; for a model that stores its own names (scikit-learn's feature_names_in_
@@ -96,7 +128,7 @@ function refuseRenaming(model: ModelProto, inputs: ModelInput[], features: strin
   // used when it fits the input (describeInputs ignores names that do not, and so does this check).
   const own = metadataFeatureNames(model);
   const input = inputs.length === 1 ? inputs[0]! : null;
-  if (own && input && (input.width === 0 || input.width === own.length) && !own.some((n) => n === '')) {
+  if (own && input && (input.width === 0 || input.width === own.length) && !own.some((n) => n.trim() === '')) {
     if (own.length !== features.length || own.some((n, i) => !sameColumn(n, features[i]!))) {
       refuse(own, "its feature_names metadata; a converted model's are scikit-learn's feature_names_in_ or XGBoost's feature_names");
     }
@@ -209,7 +241,7 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
   }
   if (metaNames && wide.length <= 1) {
     const target = wide[0] ?? (inputs.length === 1 ? inputs[0] : undefined);
-    if (target && (target.width === 0 || target.width === metaNames.length) && !metaNames.some((n) => n === '')) {
+    if (target && (target.width === 0 || target.width === metaNames.length) && !metaNames.some((n) => n.trim() === '')) {
       checkColumnCount(inputs, knownTotal - target.width + metaNames.length, 'as its feature_names metadata names them');
       target.width = metaNames.length;
       target.columns = metaNames;
@@ -226,5 +258,6 @@ export function describeInputs(model: ModelProto, features?: string[]): InputFac
         'with `features` listing the CSV column names it expects, in order.',
     );
   }
+  refuseLookalikeColumns(inputs);
   return { inputs, fixedBatch, notes };
 }

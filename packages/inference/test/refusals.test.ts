@@ -154,6 +154,27 @@ describe('input width', () => {
   });
 });
 
+describe("a model's own column names", () => {
+  const named = (names: string[]) =>
+    editModel('iris-logreg.onnx', (m) => {
+      m.metadataProps = [onnx.StringStringEntryProto.create({ key: 'feature_names', value: JSON.stringify(names) })];
+    });
+
+  it('refuses names a file header cannot tell apart: one file column would have fed both', async () => {
+    // scikit-learn's feature_names_in_ of a frame with the columns "price" and "price ", kept exactly by the importer:
+    // trimmed at registration, both read the file's "price" and every prediction was wrong, with no row failing.
+    const e = await expectRefusal(named(['price', 'price ', 'a', 'b']), 'bad_features', /"price" and "price " name the same column/);
+    expect(e.message).toContain('Fit the model again on column names that differ in more than that');
+    await expectRefusal(named(['a', 'A', 'b', 'c']), 'bad_features', /"a" and "A" name the same column/);
+    await expectRefusal(named(['café', 'cafe\u0301', 'b', 'c']), 'bad_features', /"café" and "cafe\u0301" name the same column/);
+  });
+
+  it('keeps them exactly as the model stores them', async () => {
+    const prepared = await prepareModel(named([' price', 'qty', 'a b', 'c']));
+    expect(prepared.schema.inputs[0]!.columns).toEqual([' price', 'qty', 'a b', 'c']);
+  });
+});
+
 describe('outputs', () => {
   it('refuses a model whose only output is a sequence', async () => {
     const bytes = editModel('iris-logreg.onnx', (m) => {
@@ -193,8 +214,12 @@ describe('features', () => {
     expect(e.message).toContain("'input' [rows, 4]");
   });
   it('refuses duplicate and empty feature names', async () => {
-    await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /"a" and "A" name the same CSV column/, {
+    await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /"a" and "A" name the same column, as a file's header is read/, {
       features: ['a', 'b', 'A', 'c'],
+    });
+    // "café" typed twice, once with a combining accent: one column of a file, as the header is read (NFC).
+    await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /"café" and "cafe\u0301" name the same column/, {
+      features: ['café', 'cafe\u0301', 'b', 'c'],
     });
     await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /"b" is listed twice/, { features: ['a', 'b', 'b', 'c'] });
     await expectRefusal(modelBytes('iris-logreg.onnx'), 'bad_features', /must not be empty/, { features: ['a', ' ', 'b', 'c'] });
