@@ -171,6 +171,26 @@ describe('email me my links', () => {
     expect(mail!.text.indexOf('newest.csv')).toBeLessThan(mail!.text.indexOf('older.csv'));
   });
 
+  it('sends one message for requests made together (a double click, a script asking at once), each counted', async () => {
+    const address = 'asked-together@example.com';
+    await run({ email: address, filename: 'together.csv' });
+    const answers = await Promise.all([requestLinks(address), requestLinks(address), requestLinks(address)]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    const db = await platformDb(platform);
+    try {
+      // Every request handled (one by a worker, the others when they were made): every message there is, sent.
+      await until('every link request to be handled', async () => {
+        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM link_requests WHERE handled_at IS NULL');
+        return rows[0]!.n === 0 ? true : null;
+      });
+    } finally {
+      await db.end();
+    }
+    expect(linksMail(address)).toHaveLength(1);
+    // Counted all the same: the limit is 3 an hour here.
+    expect((await requestLinks(address)).status).toBe(429);
+  });
+
   it('limits the requests per address, with the same answer for an address without jobs', async () => {
     // Each address has asked once; the limit is 3 an hour.
     for (let i = 0; i < 2; i++) {

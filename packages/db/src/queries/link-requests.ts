@@ -1,4 +1,5 @@
 import type { Pool } from '../pool.js';
+import { inTransaction } from '../pool.js';
 
 /** A job as a "my links" message lists it. */
 export interface OwnedJobRow {
@@ -14,13 +15,31 @@ export interface OwnedJobRow {
   finishedAt: Date | null;
 }
 
-/** Records a request for an address's links; `addressKey` is the sha256 of the lower-cased address. */
-export async function insertLinkRequest(pool: Pool, request: { id: string; email: string; addressKey: Buffer }): Promise<void> {
-  await pool.query('INSERT INTO link_requests (id, email, address_key) VALUES ($1, $2, $3)', [
-    request.id,
-    request.email,
-    request.addressKey,
-  ]);
+/**
+ * Records a request for an address's links (`addressKey`: the sha256 of its mailbox). One for the same address still
+ * waiting to be sent (younger than `pendingMinutes`, the window in which the reconciler queues it again) will list
+ * the same jobs: this one is then recorded as handled already, with no address, so that it counts towards the
+ * address's limit but a double click, or a script asking six times at once, sends one email rather than six. True
+ * when it is to be sent. Under a lock on the address, so that requests arriving together cannot each see none waiting.
+ */
+export async function insertLinkRequest(
+  pool: Pool,
+  request: { id: string; email: string; addressKey: Buffer },
+  pendingMinutes: number,
+): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('link-request:' || encode($1, 'hex')))", [request.addressKey]);
+    const { rows } = await client.query<{ send: boolean }>(
+      `INSERT INTO link_requests (id, email, address_key, handled_at)
+       SELECT $1, CASE WHEN waiting THEN NULL ELSE $2 END, $3, CASE WHEN waiting THEN now() END
+       FROM (SELECT EXISTS (
+         SELECT 1 FROM link_requests WHERE address_key = $3 AND handled_at IS NULL AND requested_at > now() - make_interval(mins => $4)
+       ) AS waiting) AS w
+       RETURNING handled_at IS NULL AS send`,
+      [request.id, request.email, request.addressKey, pendingMinutes],
+    );
+    return rows[0]!.send;
+  });
 }
 
 /** Requests for this address in the last `minutes` minutes (whether it has jobs or not). */

@@ -16,6 +16,12 @@ import { mailboxOf, parseEmail } from '../email-address.js';
 import { DomainError } from '../errors.js';
 import { expiresAt } from './expiry.js';
 
+/**
+ * How long a request not yet answered is still sent (the reconciler queues it again within this time, should Redis
+ * have lost it): another request for the same address meanwhile is answered by it rather than sending a second email.
+ */
+export const LINK_REQUEST_PENDING_MINUTES = 60;
+
 /** The most jobs one message lists (newest first); it says how many more there are, and where their links are. */
 const MAX_JOBS = 20;
 
@@ -48,7 +54,10 @@ export async function requestLinks(ctx: JobsContext, rawEmail: unknown): Promise
     );
   }
   const id = randomUUID();
-  await insertLinkRequest(ctx.pool, { id, email, addressKey: key });
+  // One already waiting for this address lists the same jobs: the same answer, and one email rather than two.
+  if (!(await insertLinkRequest(ctx.pool, { id, email, addressKey: key }, LINK_REQUEST_PENDING_MINUTES))) {
+    return { message: LINKS_REQUESTED };
+  }
   try {
     await ctx.queue.enqueueLinks(id);
   } catch (err) {

@@ -10,6 +10,7 @@ import {
   withAdvisoryLock,
 } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
+import { LINK_REQUEST_PENDING_MINUTES } from '../come-back/my-links.js';
 import { recordJobEvents } from '../webhooks/events.js';
 import { endLapsedUploads } from './lapsed-uploads.js';
 
@@ -60,7 +61,7 @@ export async function reconcile(ctx: JobsContext): Promise<number | null> {
     }
     // "Email me my links" requests of the last hour not answered yet: queued again (a no-op while the queue
     // still has them; their ids are fixed). Older ones are let go: the person has likely asked again.
-    for (const { id } of await listPendingLinkRequests(ctx.pool, 60)) await ctx.queue.enqueueLinks(id);
+    for (const { id } of await listPendingLinkRequests(ctx.pool, LINK_REQUEST_PENDING_MINUTES)) await ctx.queue.enqueueLinks(id);
     return count + (await reconcileWebhooks(ctx)) + (await reconcileScheduleTimers(ctx));
   });
   if (requeued !== null) await recordMaintenancePass(ctx.pool, 'reconcile', { requeued });
