@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.js';
 import { csvObjects } from './support/csv.js';
+import { until } from './support/faults.js';
 import { duckdbParquet } from './support/formats.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
 import { pg } from './support/services.js';
@@ -422,6 +423,63 @@ describe('batchcast submit', () => {
     } finally {
       await new Promise<void>((resolve) => hop.close(() => resolve()));
       await rm(file, { force: true });
+    }
+  });
+
+  it('a web process killed mid-upload (SIGKILL: its claim of the idempotency key not let go) is waited for: one job', {
+    timeout: 180_000,
+  }, async () => {
+    // The dead process cannot release the key it claimed: the retries were told "still being handled" until its lease
+    // passed, which outlasted the CLI's retries (60 s against 30), and the command gave up without a job.
+    let connections = 0;
+    const hop = net.createServer((client) => {
+      const upstream = net.connect(platform.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      // The web process's end of the connection reset by its death: the CLI's is too, as without the hop.
+      upstream.on('close', () => client.destroy());
+      if (++connections === 1) {
+        let got = 0;
+        client.on('data', (d: Buffer) => {
+          got += d.length;
+          if (got < 256 * 1024 || client.isPaused()) return;
+          // Held there until the server has claimed the key for this upload, then the web process killed.
+          client.pause();
+          void claimed().then(() => {
+            const web = platform.descendants().find((p) => p.cmd.includes('apps/web/dist/server.js'));
+            process.kill(web!.pid, 'SIGKILL');
+          });
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    const db = new pg.Client({ connectionString: platform.databaseUrl });
+    await db.connect();
+    const claimed = () =>
+      until('the upload to hold its idempotency key', async () => {
+        const { rows } = await db.query(
+          'SELECT count(*)::int AS n FROM idempotency_keys WHERE completed_at IS NULL AND held_until > now()',
+        );
+        return rows[0].n > 0 ? true : null;
+      });
+    await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+    const port = (hop.address() as net.AddressInfo).port;
+    const iris = await readFile(path.join(examples, 'data/iris.csv'), 'utf8');
+    const [header, ...lines] = iris.trimEnd().split('\n');
+    const file = path.join(tmp, 'killed-mid-upload.csv');
+    await writeFile(file, `${header}\n${Array.from({ length: 400 }, () => lines.join('\n')).join('\n')}\n`);
+    try {
+      const r = await cli(['submit', file, '--model', 'iris-logreg', '--url', `http://127.0.0.1:${port}`, '--wait']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('sending it again in 1 s with the same idempotency key (attempt 2 of 6)');
+      const { rows } = await db.query("SELECT count(*)::int AS n FROM jobs WHERE filename = 'killed-mid-upload.csv'");
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await db.end();
+      await new Promise<void>((resolve) => hop.close(() => resolve()));
+      await rm(file, { force: true });
+      await platform.waitHealthy();
     }
   });
 
