@@ -516,11 +516,15 @@ describe('the HTTP surface', () => {
   });
 
   it('a path whose percent-encoding cannot be decoded is a 400, not a 500', async () => {
-    for (const p of ['/api/models/%ZZ', '/api/jobs/%E0%A4%A?token=x']) {
+    // Paths no route matches too: they were a 404, as if the path had decoded.
+    for (const p of ['/api/models/%ZZ', '/api/jobs/%E0%A4%A?token=x', '/api/%zz', '/%zz', '/static/%zz']) {
       const res = await fetch(platform.url(p));
       expect(res.status, p).toBe(400);
       expect((await errorOf(res)).code).toBe('malformed_url');
     }
+    const nothing = await fetch(platform.url('/api/nothing-here'));
+    expect(nothing.status).toBe(404);
+    expect(await errorOf(nothing)).toMatchObject({ code: 'not_found', message: 'Nothing at GET /api/nothing-here.' });
   });
 
   it('a 401 says how to authenticate (WWW-Authenticate)', async () => {

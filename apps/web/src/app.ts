@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import { apiKeyAuth } from './auth/api-key.js';
 import type { WebContext } from './context.js';
 import { refuseCrossSite } from './http/cross-site.js';
-import { errorHandler, refuse } from './http/errors.js';
+import { errorHandler, nothingThere } from './http/errors.js';
 import { answerOptions, methodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnknownQueryParameters } from './http/query-parameters.js';
 import { admin } from './routes/admin.js';
@@ -62,7 +62,7 @@ export function createApp(ctx: WebContext): Express {
   app.use(metrics(ctx));
   app.use(openapi(ctx));
   app.use(methodNotAllowed(app));
-  app.use((req, _res, next) => next(refuse('not_found', 'not_found', `Nothing at ${req.method} ${req.path}.`)));
+  app.use((req, _res, next) => next(nothingThere(req)));
   app.use(errorHandler(ctx.log));
   return app;
 }

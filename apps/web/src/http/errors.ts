@@ -150,6 +150,26 @@ export interface HttpFailure {
   details?: Record<string, unknown>;
 }
 
+const malformedUrl = (): HttpFailure => ({
+  status: 400,
+  code: 'malformed_url',
+  message: 'The URL is malformed: each "%" in its path must start a percent-encoded UTF-8 byte (%XX); send a literal "%" as %25.',
+});
+
+/**
+ * What a request no route answered gets: `404 not_found`, or `400 malformed_url` when its path does not decode (a
+ * route with a parameter says so when it decodes the parameter; a path no route matched, `/api/%zz`, was a 404).
+ */
+export function nothingThere(req: Request): HttpRefusal {
+  try {
+    decodeURIComponent(req.path);
+  } catch {
+    const { status, code, message } = malformedUrl();
+    return new HttpRefusal(status, code, message);
+  }
+  return new HttpRefusal(404, 'not_found', `Nothing at ${req.method} ${req.path}.`);
+}
+
 /**
  * Any error as the answer to send: domain refusals with their kind's status, contract violations (422 for a
  * field, 400 for the body), body-parser errors; anything else is a 503 when a dependency is down, else a
@@ -162,12 +182,7 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
   if (err instanceof MethodNotAllowed) return { status: 405, code: 'method_not_allowed', message: err.message };
   if (err instanceof HttpRefusal) return { status: err.status, code: err.code, message: err.message };
   // The router could not decode a path parameter (`%ZZ`, a cut multi-byte sequence): the client's URL, not our fault.
-  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400)
-    return {
-      status: 400,
-      code: 'malformed_url',
-      message: 'The URL is malformed: each "%" in its path must start a percent-encoded UTF-8 byte (%XX); send a literal "%" as %25.',
-    };
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) return malformedUrl();
   const e = err as { type?: string; limit?: number; encoding?: string; charset?: string } | null;
   if (e?.type === 'entity.too.large')
     return {
