@@ -239,6 +239,27 @@ describe('client mistakes', () => {
     expect((await fetch(platform.url('/api/models/long-description'))).status).toBe(404);
   });
 
+  it('a model description or a key name holding a text-direction override or a control character is refused, saying which', async () => {
+    // Shown to everyone on the home page: U+202E made "5.1 cm" display as "mc 1.5".
+    const res = await registerIris({ name: 'bidi-description', description: 'petals in \u202e5.1 cm' });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toEqual({
+      code: 'invalid_description',
+      message:
+        'A model\'s "description" holds U+202E at character 11, a control or text-direction character that would make it display otherwise than it reads: leave it out.',
+    });
+    expect((await fetch(platform.url('/api/models/bidi-description'))).status).toBe(404);
+    const key = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'crm\u0007sync', scopes: ['jobs:read'] }),
+    });
+    expect(key.status).toBe(422);
+    expect((await errorOf(key)).message).toContain('holds U+0007 at character 4');
+    // Right-to-left text itself, line breaks and tabs are text like any other.
+    expect((await registerIris({ name: 'rtl-description', description: 'سوسن\tiris\nline two' })).status).toBe(201);
+  });
+
   it('a model registration with a field it does not take ("feature" for "features") is refused, registering nothing', async () => {
     const res = await registerIris({ name: 'misspelt-fields', feature: 'd,c,b,a' });
     expect(res.status).toBe(422);

@@ -1,4 +1,4 @@
-import { dateTime } from './common.js';
+import { dateTime, shownText } from './common.js';
 import { z } from './zod.js';
 
 export const ApiKeyScope = z.enum(['jobs:read', 'jobs:write', 'webhooks:read', 'webhooks:write', 'models:write']).openapi('ApiKeyScope', {
@@ -31,9 +31,12 @@ export const ApiKeyLimits = z
 
 export const ApiKeyRequest = z
   .object({
-    name: z
-      .string({ error: 'Give "name": what the key is for, e.g. "crm-sync" (1 to 100 characters).' })
-      .max(100, { error: 'A key’s "name" is at most 100 characters.' }),
+    name: shownText(
+      z
+        .string({ error: 'Give "name": what the key is for, e.g. "crm-sync" (1 to 100 characters).' })
+        .max(100, { error: 'A key’s "name" is at most 100 characters.' }),
+      'A key’s "name"',
+    ),
     scopes: z
       .array(z.string(), {
         error: 'Give "scopes": a list of what the key may do (jobs:read, jobs:write, webhooks:read, webhooks:write, models:write).',

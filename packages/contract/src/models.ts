@@ -1,4 +1,4 @@
-import { dateTime, NAME_PATTERN, Task, version } from './common.js';
+import { dateTime, NAME_PATTERN, shownText, Task, version } from './common.js';
 import { z } from './zod.js';
 
 const TensorInfo = z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nullable()) });
@@ -83,7 +83,10 @@ export const ModelRegistrationFields = z
     }),
     // Every model list (GET /api/models, the upload page) carries each version's description: a megabyte of one
     // (the form's field limit) was sent to everyone who opened the home page.
-    description: z.string().max(2000, { error: 'A model\'s "description" is at most 2,000 characters.' }).optional(),
+    description: shownText(
+      z.string().max(2000, { error: 'A model\'s "description" is at most 2,000 characters.' }),
+      'A model\'s "description"',
+    ).optional(),
   })
   // A misspelt field ("feature" for "features") registered the model without it, answering 201.
   .strict();
