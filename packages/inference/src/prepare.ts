@@ -75,6 +75,22 @@ function knownCategoriesOf(model: ModelProto, inputs: ModelSchema['inputs']): Pi
   return known.length > 0 ? { knownCategories: known } : {};
 }
 
+/**
+ * A class label holding a NUL (U+0000) is refused: PostgreSQL's text cannot hold one, so neither the model's
+ * description nor its predictions could be stored as they are, and a label changed on the way (`\u0000` for the
+ * character) would differ between the batch results and the real-time answers. Every other character is kept.
+ */
+function refuseNulLabels(labels: readonly (string | number)[] | null): void {
+  const at = labels?.findIndex((l) => typeof l === 'string' && l.includes('\u0000')) ?? -1;
+  if (at === -1) return;
+  const shown = JSON.stringify(labels![at]);
+  throw new ModelError(
+    'unsupported_output',
+    `Class ${at + 1} of the model, ${shown}, holds a NUL character (U+0000), which batchcast cannot store or give back ` +
+      'as it is. Rename that class without the NUL character (in the training labels), fit or export the model again and upload it.',
+  );
+}
+
 export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {
   scanModel(bytes);
   // Before anything else reads the model (ONNX Runtime would open the files it names): see external-data.ts.
@@ -88,6 +104,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
   const precise = rewriteTreePrecision(zipped.bytes, zipped.bytes === bytes ? model : decodeModel(zipped.bytes));
   const rewritten = { bytes: precise.bytes, rewrites: zipped.rewrites };
   const roles = identifyOutputs(model, rewritten.rewrites);
+  refuseNulLabels(roles.classLabels);
 
   const schema: ModelSchema = {
     task: roles.task,

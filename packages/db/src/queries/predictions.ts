@@ -25,8 +25,8 @@ export interface PredictionRows {
   errors: readonly { row: number; column: string | null; value: string | null; message: string; line?: number | null }[];
 }
 
-// Stored labels and messages are single lines: the results download writes one line per row.
-// One test per label (it runs for every row): only a label or message with a line break or a NUL is rewritten.
+// Stored messages are single lines (the job page and errors.csv list one per row): only a message with a line
+// break or a NUL is rewritten.
 const oneLine = (s: string): string => (/[\r\n\0]/.test(s) ? storable(s.replace(/\r\n|[\r\n]/g, ' ')) : s);
 
 /**
@@ -42,8 +42,13 @@ function encodeBatch(w: BinaryTupleWriter, jobId: string, batch: PredictionRows)
   w.tuple(12).uuid(jobId).int8(batch.firstRow).int4(batch.count);
   if (batch.labels) {
     const labels = new Array<string>(batch.count);
-    for (let i = 0; i < batch.count; i++) labels[i] = oneLine(String(batch.labels[i]));
-    for (const r of errorRows) labels[r] = ''; // a failed row's prediction means nothing
+    // Labels exactly as the model gives them, a line break included (binary COPY carries any text, and every results
+    // writer quotes or escapes it): the results, the summary and the real-time answers agree. A class label with a NUL
+    // is refused when the model is registered (prepareModel); only a label a graph computes outside its classes
+    // could still hold one, kept as `\u0000` (storable) rather than failing the chunk's COPY.
+    for (let i = 0; i < batch.count; i++) labels[i] = storable(String(batch.labels[i]));
+    // A failed row's prediction means nothing; which rows failed is error_rows, never this text (a class may be '').
+    for (const r of errorRows) labels[r] = '';
     w.textArray(labels);
   } else w.null();
   if (batch.probabilities) w.float4Array(batch.probabilities);
@@ -181,11 +186,23 @@ export async function readPredictionBatches(pool: Pool, q: { jobId: string; firs
   return rows;
 }
 
-/** Rows per label (classifiers), most frequent first, failed rows left out. */
+/**
+ * Rows per label (classifiers), most frequent first, failed rows left out. A failed row is known by error_rows, not
+ * by its label: it is stored as '' (encodeBatch), which is also a class a model may have (scikit-learn fitted on a y
+ * holding ''), so the failed rows of the batches with labels are taken off the count of '' rather than every ''
+ * being dropped. Counting them out row by row (`ordinality = ANY(error_rows)`) would cost rows × failed rows per batch.
+ */
 export async function countLabels(pool: Pool, jobId: string): Promise<{ label: string; count: number }[]> {
   const { rows } = await pool.query<{ label: string; count: number }>(
-    `SELECT l AS label, count(*)::int AS count FROM prediction_batches b, unnest(b.labels) AS l
-     WHERE b.job_id = $1 AND l <> '' GROUP BY l ORDER BY count DESC, l`,
+    `WITH counted AS (
+       SELECT l AS label, count(*) AS count FROM prediction_batches b, unnest(b.labels) AS l WHERE b.job_id = $1 GROUP BY l
+     ), failed AS (
+       SELECT coalesce(sum(cardinality(error_rows)), 0) AS rows FROM prediction_batches
+       WHERE job_id = $1 AND labels IS NOT NULL
+     )
+     SELECT label, (count - CASE WHEN label = '' THEN (SELECT rows FROM failed) ELSE 0 END)::int AS count FROM counted
+     WHERE count > CASE WHEN label = '' THEN (SELECT rows FROM failed) ELSE 0 END
+     ORDER BY 2 DESC, label`,
     [jobId],
   );
   return rows;
