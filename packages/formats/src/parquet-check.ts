@@ -6,7 +6,7 @@ import { parquetHeader } from 'hyparquet/src/column.js';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import type { CompressionCodec, DataReader, PageHeader } from 'hyparquet/src/types.js';
 import { readHybrid } from './parquet-hybrid.js';
-import { columnChunkPlace } from './parquet-layout.js';
+import { columnChunkPlace, parquetDamage } from './parquet-layout.js';
 
 /**
  * Checks that the pages of a column the model does not use can be read, without making its values. The
@@ -54,7 +54,7 @@ export class ColumnPageCheck {
       return true;
     } catch (err) {
       if (err instanceof NotWalked) return false;
-      throw new Error(`row group ${group}: ${(err as Error).message}`);
+      throw new Error(`row group ${group}: ${parquetDamage(err)}`);
     }
   }
 

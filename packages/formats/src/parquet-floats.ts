@@ -1,7 +1,7 @@
 import { type FileMetaData, parquetSchema, type SchemaTree, snappyUncompress } from 'hyparquet';
 import { parquetCompressors as compressors } from './zstd-frames.js';
 import { readHybrid } from './parquet-hybrid.js';
-import { columnChunkPlace } from './parquet-layout.js';
+import { columnChunkPlace, parquetDamage } from './parquet-layout.js';
 
 /**
  * Decodes flat number columns (DOUBLE, FLOAT or INT32 without annotation, REQUIRED or OPTIONAL) of a row group
@@ -74,7 +74,7 @@ export class FloatColumnReader {
       return true;
     } catch (err) {
       if (err instanceof Unsupported) return false;
-      throw new Error(`column "${column}", row group ${group}: ${(err as Error).message}`);
+      throw new Error(`column "${column}", row group ${group}: ${parquetDamage(err)}`);
     }
   }
 

@@ -7,6 +7,8 @@ import {
   parquetSchema,
   type SchemaTree,
 } from 'hyparquet';
+// hyparquet's own GeoParquet marking (its package exports its modules), run by readParquetMetadata itself.
+import { markGeoColumns } from 'hyparquet/src/geoparquet.js';
 import { parquetCompressors as compressors } from './zstd-frames.js';
 import type { IntegerWidth, ResultColumnType } from './cell.js';
 import { validateColumnNames } from './column-names.js';
@@ -94,19 +96,84 @@ export function rangeAsyncBuffer(reader: RangeReader, size: number): AsyncBuffer
   };
 }
 
+const PAR1 = 0x31524150;
+const WRITE_AGAIN = 'write the file again and upload the complete file';
+
 /** Reads and checks the footer; a file that is not Parquet (or cut short) is a FormatError. */
 export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaData> {
+  let metadata: FileMetaData;
   try {
     // Footers are a few KiB to a few hundred: start with 64 KiB (hyparquet reads more when needed) rather
-    // than its default 512 KiB, which for a small file means reading all of it for every chunk.
-    return await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
+    // than its default 512 KiB, which for a small file means reading all of it for every chunk. GeoParquet's
+    // columns are marked below, once the schema is known to be sound.
+    metadata = await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024, geoparquet: false });
   } catch (err) {
     if (err instanceof FormatError) throw err;
+    throw await unreadableFooter(file);
+  }
+  // hyparquet's marking skips each group's children by their count: a damaged count below zero (one changed byte of
+  // the footer) stepped it back onto the same element forever, and the upload never got an answer.
+  const counts = metadata.schema.map((e) => e.num_children);
+  if (!counts.every((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n < counts.length))) {
     throw new FormatError(
       'invalid_parquet',
-      `the Parquet file cannot be read (${(err as Error).message}); it is probably incomplete: write it again and upload it`,
+      `the Parquet file's footer metadata is damaged: its schema does not describe its columns; ${WRITE_AGAIN}`,
     );
   }
+  try {
+    markGeoColumns(metadata.schema, metadata.key_value_metadata);
+  } catch {
+    throw new FormatError(
+      'invalid_parquet',
+      `the Parquet file's footer metadata is damaged: its GeoParquet description (the "geo" metadata) cannot be read; ${WRITE_AGAIN}`,
+    );
+  }
+  return metadata;
+}
+
+/**
+ * Why hyparquet could not read a footer, said in words by looking at the file's end ourselves: hyparquet's own
+ * text is about its code (a damaged footer made it say "Cannot read properties of undefined (reading 'map')").
+ * A Parquet file is `PAR1`, the data, the footer's metadata, the metadata's length (4 bytes) and `PAR1` again.
+ */
+async function unreadableFooter(file: AsyncBuffer): Promise<FormatError> {
+  const size = file.byteLength;
+  const fail = (message: string) => new FormatError('invalid_parquet', message);
+  if (size < 12) {
+    return fail(`the Parquet file is ${size} bytes long, too short to hold a Parquet file's markers and footer: ${WRITE_AGAIN}`);
+  }
+  const head = new DataView(await file.slice(0, 4));
+  const tail = new DataView(await file.slice(size - 8, size));
+  if (tail.getUint32(4, true) !== PAR1) {
+    return fail(
+      head.getUint32(0, true) === PAR1
+        ? `the Parquet file does not end with the PAR1 marker a complete Parquet file ends with: it is probably incomplete (cut short by an unfinished copy, download or write); ${WRITE_AGAIN}`
+        : `the file neither begins nor ends with Parquet's PAR1 marker, so it is not a Parquet file: upload the Parquet file itself`,
+    );
+  }
+  const length = tail.getUint32(0, true);
+  if (length === 0) {
+    return fail(
+      `the Parquet file's footer is empty (its metadata length is 0), so nothing says what columns and rows the file has: ${WRITE_AGAIN}`,
+    );
+  }
+  if (length > size - 12) {
+    return fail(
+      `the Parquet file's footer says its metadata is ${length} bytes, more than the ${size - 12} bytes the file holds between its markers: ` +
+        `the footer is damaged or the file incomplete; ${WRITE_AGAIN}`,
+    );
+  }
+  return fail(`the Parquet file's footer metadata (${length} bytes) is damaged: it does not decode as Parquet metadata; ${WRITE_AGAIN}`);
+}
+
+/**
+ * What went wrong reading part of a Parquet file, for a message: hyparquet's own errors (`parquet …`, `thrift …`)
+ * and ours are kept, but a JavaScript error its code ran into on damaged bytes (a TypeError reading a field the
+ * damage left out, a RangeError reading past a page's end) says nothing to the person who uploaded the file.
+ */
+export function parquetDamage(err: unknown): string {
+  if (err instanceof Error && err.constructor === Error && err.message) return err.message;
+  return 'its bytes are damaged: they do not decode as its footer describes them';
 }
 
 /**
@@ -123,7 +190,7 @@ export async function parquetLayout(source: ByteSource, opts: ParquetLayoutOptio
   const reader = await openSource(source);
   try {
     const metadata = await readParquetMetadata(rangeAsyncBuffer(reader, size));
-    const columns = parquetSchema(metadata).children.map(describeColumn);
+    const columns = describeColumns(metadata);
     const header = columns.map((c) => c.name);
     if (header.length === 0) throw new FormatError('no_header', 'the Parquet file has no columns');
     validateColumnNames(header, { where: (i) => `column ${i + 1} ("${header[i]}")`, context: 'the Parquet file' });
@@ -217,6 +284,25 @@ function int32Width(e: SchemaTree['element']): IntegerWidth | undefined {
       : undefined;
   }
   return e.converted_type ? CONVERTED_WIDTHS[e.converted_type] : undefined;
+}
+
+/** The top-level columns the footer describes; a schema too damaged to walk is a FormatError, not a TypeError. */
+function describeColumns(metadata: FileMetaData): ParquetColumn[] {
+  const damaged = () =>
+    new FormatError(
+      'invalid_parquet',
+      `the Parquet file's footer metadata is damaged: its schema does not describe its columns; ${WRITE_AGAIN}`,
+    );
+  let columns: ParquetColumn[];
+  try {
+    columns = parquetSchema(metadata).children.map(describeColumn);
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    throw damaged();
+  }
+  // A schema element whose name the damage left out.
+  if (columns.some((c) => typeof c.name !== 'string')) throw damaged();
+  return columns;
 }
 
 function describeColumn(node: SchemaTree): ParquetColumn {

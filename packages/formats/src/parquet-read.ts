@@ -22,6 +22,7 @@ import {
   type ParquetChunk,
   type ParquetColumn,
   type ParquetLayout,
+  parquetDamage,
   rangeAsyncBuffer,
   readParquetMetadata,
   timestampIsUtc,
@@ -168,7 +169,7 @@ function unreadableColumn(column: string, err: unknown): FormatError {
   if (err instanceof FormatError) return err;
   return new FormatError(
     'invalid_parquet',
-    `column "${column}" of the Parquet file cannot be read (${(err as Error).message}); write the file again (e.g. with snappy or zstd compression) and upload it`,
+    `column "${column}" of the Parquet file cannot be read (${parquetDamage(err)}); write the file again (e.g. with snappy or zstd compression) and upload it`,
   );
 }
 
