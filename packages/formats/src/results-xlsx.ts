@@ -19,7 +19,10 @@ export const XLSX_MAX_COLUMNS = 16_384;
 const MAX_CELL_CHARS = 32_767;
 
 export interface XlsxResultsOptions {
-  /** How many data rows will come: more than XLSX_MAX_DATA_ROWS is refused before anything is written. */
+  /**
+   * How many data rows will come, exactly (the sheet's `<dimension>` says it before the rows; another count is an
+   * error): more than XLSX_MAX_DATA_ROWS is refused before anything is written.
+   */
   rows: number;
   /** Sheet name (default "results"). */
   sheetName?: string;
@@ -127,12 +130,22 @@ function workbookXml(sheetName: string): string {
   );
 }
 
-const SHEET_START =
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
-  '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
-  // The header stays visible while scrolling.
-  '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>' +
-  '<sheetData>';
+/**
+ * The sheet up to its rows. `<dimension>` gives the cells the sheet uses, the header's row and every data row, as
+ * wide as the header: without it, openpyxl's read-only mode (pandas reading with it, engines that stream) called the
+ * sheet unsized and gave each row up to its last non-empty cell, rows of different lengths. `rows` must be the data
+ * rows the sheet will hold (writeResultsXlsx checks it): a reader may stop at the dimension's last row.
+ */
+function sheetStart(columns: number, rows: number): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+    `<dimension ref="A1:${columnLetters(Math.max(columns, 1) - 1)}${rows + 1}"/>` +
+    // The header stays visible while scrolling.
+    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>' +
+    '<sheetData>'
+  );
+}
 
 const FLUSH_CHARS = 256 * 1024;
 
@@ -188,7 +201,7 @@ export async function writeResultsXlsx(out: Writable, input: ResultsInput, opts:
   };
   let rows = 0;
   try {
-    let xml = `${SHEET_START}<row r="1">${columns.map((c, i) => inlineString(`${letters[i]}1`, c.name, ' s="1"')).join('')}</row>`;
+    let xml = `${sheetStart(columns.length, opts.rows)}<row r="1">${columns.map((c, i) => inlineString(`${letters[i]}1`, c.name, ' s="1"')).join('')}</row>`;
     for await (const batch of input.rows) {
       for (const row of batch) {
         checkWidth(row, columns.length, rows);
@@ -215,6 +228,9 @@ export async function writeResultsXlsx(out: Writable, input: ResultsInput, opts:
         }
       }
     }
+    // The dimension written first said opts.rows: a sheet holding fewer rows would be sized wrong, and read-only
+    // readers stop at its last row, so a sheet holding more would lose rows there.
+    if (rows !== opts.rows) throw new Error(`the results have ${rows} rows, not the ${opts.rows} their .xlsx sheet was sized for`);
     await write(`${xml}</sheetData></worksheet>`);
     sheet.end();
     await written;
