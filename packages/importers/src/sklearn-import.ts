@@ -20,6 +20,39 @@ export interface SklearnImport extends SklearnConversion {
 /** Packages whose classes are legitimately found in model pickles, even when batchcast does not convert them. */
 const MODEL_PACKAGES = /^(sklearn|xgboost|lightgbm|catboost|numpy|scipy|pandas|joblib|imblearn|statsmodels|torch|keras|tensorflow)(\.|$)/;
 
+/**
+ * Names inside those packages that run code when called, which no model holds: a pickle naming one is unsafe, not
+ * merely unsupported. By what they do: numpy.testing's runstring (`exec(astr, dict)`), rundocs (runs a file's
+ * doctests) and measure (compiles and runs a code string), under every module numpy has exported them from
+ * (numpy.testing, its utils module, _private.utils since 1.15, nose_tools.utils in 1.14); numpy.testing's extbuild
+ * (compiles and imports C code); numpy.distutils' exec_command (runs a shell command) and exec_mod_from_location
+ * (runs a Python file); f2py's compile and run_main (run the Fortran compiler); and the loaders of other pickles,
+ * which run whatever those name (numpy.load with allow_pickle, numpy.loads, joblib.load, pandas.read_pickle, torch.load).
+ */
+const CODE_RUNNING = new Set([
+  ...['numpy.testing', 'numpy.testing.utils', 'numpy.testing._private.utils', 'numpy.testing.nose_tools.utils'].flatMap((m) =>
+    ['runstring', 'rundocs', 'measure'].map((f) => `${m}.${f}`),
+  ),
+  'numpy.testing._private.extbuild.build_and_import_extension',
+  'numpy.testing._private.extbuild.compile_extension_module',
+  'numpy.distutils.exec_command.exec_command',
+  'numpy.distutils.exec_command._exec_command',
+  'numpy.distutils.misc_util.exec_mod_from_location',
+  'numpy.f2py.compile',
+  'numpy.f2py.run_main',
+  'numpy.f2py.f2py2e.run_main',
+  'numpy.load',
+  'numpy.loads',
+  'numpy.lib.npyio.load',
+  'numpy.lib._npyio_impl.load',
+  'joblib.load',
+  'joblib.numpy_pickle.load',
+  'pandas.read_pickle',
+  'pandas.io.pickle.read_pickle',
+  'torch.load',
+  'torch.serialization.load',
+]);
+
 /** The scikit-learn versions whose estimators' pickles batchcast knows (the allow-list's module paths). */
 const SUPPORTED_SKLEARN = /^1\.[0-5](\.|$)/;
 
@@ -53,6 +86,16 @@ function translate(err: PickleError): ModelImportError {
         `${base} The file was saved with scikit-learn ${version}, and batchcast reads models saved with scikit-learn 1.0 to 1.5 ` +
           `(other versions name and lay out their classes differently). Save the model again with scikit-learn 1.0 to 1.5, or ` +
           `${PICKLE_EXPORT_HINT.charAt(0).toLowerCase()}${PICKLE_EXPORT_HINT.slice(1)}`,
+      );
+    }
+    if (CODE_RUNNING.has(err.className)) {
+      return new ModelImportError(
+        'unsafe_pickle',
+        err.functionTransformerParameter
+          ? err.message
+          : `This pickle refers to ${err.className}, which runs code (or loads a file that can): loading the file in Python ` +
+              'would run it. batchcast never runs uploaded files and refuses this one. If it should be a model, save the ' +
+              'fitted estimator again with joblib.dump.',
       );
     }
     if (!MODEL_PACKAGES.test(err.className)) {
