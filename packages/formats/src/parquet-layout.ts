@@ -120,6 +120,7 @@ export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaDa
       `the Parquet file's footer metadata is damaged: its schema does not describe its columns; ${WRITE_AGAIN}`,
     );
   }
+  refuseMismatchedChunks(metadata);
   try {
     markGeoColumns(metadata.schema, metadata.key_value_metadata);
   } catch {
@@ -129,6 +130,39 @@ export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaDa
     );
   }
   return metadata;
+}
+
+/**
+ * Each column chunk must be of its schema column's physical type. One changed byte of a footer made a column's
+ * chunks BOOLEAN under an INT32 schema, and hyparquet, decoding INT32 pages as run-length booleans, grew an array
+ * until V8 aborted the whole process ("invalid size error"): no JavaScript error to catch, every upload and job of
+ * that process lost. Checked here, before a page is read, with the leaves' paths walked from the flat schema list.
+ */
+function refuseMismatchedChunks(metadata: FileMetaData): void {
+  const leafTypes = new Map<string, string | undefined>();
+  const walk = (at: number, path: string[]): number => {
+    const element = metadata.schema[at]!;
+    const here = at === 0 ? path : [...path, element.name];
+    let next = at + 1;
+    if (!element.num_children) leafTypes.set(here.join('\u0000'), element.type);
+    else for (let i = 0; i < element.num_children && next < metadata.schema.length; i++) next = walk(next, here);
+    return next;
+  };
+  if (metadata.schema.length > 0) walk(0, []);
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta) continue;
+      const key = meta.path_in_schema.join('\u0000');
+      if (!leafTypes.has(key) || leafTypes.get(key) !== meta.type) {
+        throw new FormatError(
+          'invalid_parquet',
+          `the Parquet file's footer metadata is damaged: its column "${meta.path_in_schema.join('.')}" is stored as ${meta.type} ` +
+            `where its schema says ${leafTypes.get(key) ?? 'no such column'}; ${WRITE_AGAIN}`,
+        );
+      }
+    }
+  }
 }
 
 /**

@@ -85,6 +85,22 @@ describe('a damaged Parquet footer', () => {
     expectRefusedInWords(await refusal(bytes), /footer metadata \(\d+ bytes\) is damaged/);
   });
 
+  it("a column's chunk of another type than its schema says: refused before a page is read", async () => {
+    // One byte of pyarrow.parquet's footer made the INT32 column "inull"'s chunk BOOLEAN: hyparquet decoded its pages
+    // as run-length booleans and grew an array until V8 aborted the process. Only the layout is read here, so that
+    // without the check this test fails rather than stopping the run.
+    const bytes = await readFile(fixture('pyarrow.parquet'));
+    bytes[27869] = 0;
+    const err = await parquetLayout(memorySource(bytes), { chunkRows: 1000, size: bytes.length }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expectRefusedInWords(
+      err,
+      /^the Parquet file's footer metadata is damaged: its column "inull" is stored as BOOLEAN where its schema says INT32; write the file again/,
+    );
+  });
+
   it('each byte of the footer changed: the file reads, or is refused as invalid Parquet in words', async () => {
     const original = await readFile(fixture('typed.parquet'));
     const length = original.readUInt32LE(original.length - 8);
