@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { closeSync, openSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -551,7 +552,7 @@ describe('batchcast submit', () => {
     }
   });
 
-  it("jobs pages as the API does: stderr gives the next page's --cursor, which --json alone would lose", async () => {
+  it("jobs pages as the API does: --json prints the page as GET /api/jobs answers it, { jobs, next }, next the page's --cursor", async () => {
     const created = await fetch(`${platform.baseUrl}/api/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -564,15 +565,22 @@ describe('batchcast submit', () => {
       expect(r.code, r.stderr).toBe(0);
       submitted.unshift(new URL(r.stdout.trim()).pathname.split('/').pop()!); // newest first
     }
+    type Page = { jobs: { id: string }[]; next: string | null };
     const first = await cli(['jobs', '--limit', '2', '--json', '--key', key]);
     expect(first.code, first.stderr).toBe(0);
-    expect((JSON.parse(first.stdout) as { id: string }[]).map((j) => j.id)).toEqual(submitted.slice(0, 2));
-    const cursor = /--cursor (\S+) for the next page/.exec(first.stderr)?.[1];
-    expect(cursor, first.stderr).toBeDefined();
-    const second = await cli(['jobs', '--limit', '2', '--json', '--cursor', cursor!, '--key', key]);
+    // A bare array of the jobs left the cursor on stderr alone: a script paging with --json could not page.
+    const page1 = JSON.parse(first.stdout) as Page;
+    expect(page1.jobs.map((j) => j.id)).toEqual(submitted.slice(0, 2));
+    expect(page1.next).toEqual(expect.any(String));
+    // The same cursor stderr says, and the API's own field name.
+    expect(first.stderr).toContain(`--cursor ${page1.next} for the next page`);
+    const second = await cli(['jobs', '--limit', '2', '--json', '--cursor', page1.next!, '--key', key]);
     expect(second.code, second.stderr).toBe(0);
-    expect((JSON.parse(second.stdout) as { id: string }[]).map((j) => j.id)).toEqual(submitted.slice(2));
+    expect(JSON.parse(second.stdout)).toEqual({ jobs: [expect.objectContaining({ id: submitted[2] })], next: null });
     expect(second.stderr).not.toContain('--cursor');
+    // --all: every page's jobs, and no page after them.
+    const all = JSON.parse((await cli(['jobs', '--limit', '2', '--all', '--json', '--key', key])).stdout) as Page;
+    expect({ ids: all.jobs.map((j) => j.id), next: all.next }).toEqual({ ids: submitted, next: null });
   });
 
   it('says what is wrong with --out and --key before anything is sent (exit 2), not after the job ran', async () => {
@@ -886,7 +894,8 @@ describe('batchcast status and download', () => {
       expect(await readdir(here)).toEqual(['bashrc']);
       await writeFile(path.join(here, 'bashrc'), 'mine\n');
       const again = await download();
-      expect(again.code).toBe(1);
+      // The command's own refusal, put right on the command line (--out): a usage error, not a server's refusal.
+      expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/bashrc is already here: the results were not written\. Give --out bashrc to replace it/);
       expect(await readFile(path.join(here, 'bashrc'), 'utf8')).toBe('mine\n');
       expect(await readdir(here)).toEqual(['bashrc']);
@@ -1012,5 +1021,191 @@ describe('batchcast models', () => {
       ]),
     );
     expect(versions).toHaveLength(2);
+  });
+});
+
+/** A CLI process to send signals to: its child, a promise that resolves once stderr holds `text`, its end. */
+function watched(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: tmp,
+    env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const got = { stdout: '', stderr: '' };
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      if (!got.stderr.includes(w.text)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => (got.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    got.stderr += d.toString();
+    check();
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, ...got }));
+  });
+  const saw = (text: string) =>
+    new Promise<void>((resolve) => {
+      waiters.push({ text, resolve });
+      check();
+    });
+  return { child, saw, done };
+}
+
+describe('batchcast model versions, hashes, exit statuses, Ctrl-C', () => {
+  const adminEnv = { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN };
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  it('models remove takes NAME@v1 and NAME@V2, as the server does and as models list shows versions', async () => {
+    const onnx = path.join(examples, 'models/iris-logreg.onnx');
+    for (let i = 0; i < 3; i++) expect((await cli(['models', 'add', onnx, '--name', 'cli-vrm'], adminEnv)).code).toBe(0);
+    const versions = async () =>
+      (JSON.parse((await cli(['models', 'list', '--json'])).stdout) as { name: string; version: number }[])
+        .filter((m) => m.name === 'cli-vrm')
+        .map((m) => m.version)
+        .sort();
+    // `@v1` was refused as no model ("give NAME … or NAME@VERSION", exit 2), though submit --model and the server take it.
+    const v1 = await cli(['models', 'remove', 'cli-vrm@v1'], adminEnv);
+    expect(v1.code, v1.stderr).toBe(0);
+    expect(v1.stderr).toContain('removed cli-vrm version 1');
+    const v2 = await cli(['models', 'remove', 'cli-vrm@V2'], adminEnv);
+    expect(v2.code, v2.stderr).toBe(0);
+    expect(v2.stderr).toContain('removed cli-vrm version 2');
+    expect(await versions()).toEqual([3]);
+    // What is no version still is not, said before anything is sent.
+    for (const ref of ['cli-vrm@v0', 'cli-vrm@vv3', 'cli-vrm@3.0', 'cli-vrm@1e3', 'cli-vrm@', '@3']) {
+      const r = await cli(['models', 'remove', ref], adminEnv);
+      expect(r.code, ref).toBe(2);
+      expect(r.stderr, ref).toContain(`"${ref}" is not a model: give NAME (every version) or NAME@VERSION`);
+    }
+    expect(await versions()).toEqual([3]);
+  });
+
+  it("models add prints the uploaded file's sha256 (sha256sum's), and the converted ONNX graph's only as such", async () => {
+    // For a pickle the answer's `sha256` is the converted graph's: printed alone, it never matched `sha256sum` of the
+    // file sent, which read as an upload that had come out corrupted.
+    const pickle = path.join(repoRoot, 'test/fixtures/models/house-prices.pkl');
+    const fileSha = createHash('sha256')
+      .update(await readFile(pickle))
+      .digest('hex');
+    const r = await cli(['models', 'add', pickle, '--name', 'cli-sha-pickle'], adminEnv);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`cli-sha-pickle v1 ${fileSha}\n`);
+    const model = (await (await fetch(platform.url('/api/models/cli-sha-pickle@1'))).json()) as {
+      sha256: string;
+      original: { sha256: string };
+    };
+    expect(model.original.sha256).toBe(fileSha);
+    expect(model.sha256).not.toBe(fileSha);
+    expect(r.stderr).toContain(`sha256 of the file sent: ${fileSha}; of the ONNX graph it is scored with: ${model.sha256}`);
+  });
+
+  it('exit statuses follow the rule: the server refusing (a key it does not have, scopes it does not know) is 1', async () => {
+    // A name no key has was found out from the server's list, and said as a usage error (exit 2), whereas the same
+    // with an id no key has is the server's 404 (exit 1).
+    for (const args of [
+      ['keys', 'update', 'cli-no-such-key', '--rows-per-day', '5'],
+      ['keys', 'revoke', 'cli-no-such-key'],
+    ]) {
+      const r = await cli(args, adminEnv);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toContain('no API key has the id or name "cli-no-such-key"');
+      expect(r.stderr, args.join(' ')).not.toContain('batchcast --help');
+    }
+    const byId = await cli(['keys', 'update', '00000000-0000-4000-8000-000000000000', '--rows-per-day', '5'], adminEnv);
+    expect(byId.code, byId.stderr).toBe(1);
+    // Scopes are checked by the server (the CLI sends what it is given): its refusal, exit 1.
+    const scopes = await cli(['keys', 'create', 'cli-bogus-scopes', '--scopes', 'bogus'], adminEnv);
+    expect(scopes.code, scopes.stderr).toBe(1);
+    expect(scopes.stderr).toContain('bogus');
+    // Ctrl-C's status is said where the others are.
+    const help = await cli(['--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('130 stopped by Ctrl-C');
+  });
+
+  it('Ctrl-C while status --wait waits says the job goes on, and how to cancel it (exit 130)', async () => {
+    expect((await fetch(platform.url('/admin/queues/api/queues/score/pause'), { method: 'PUT', headers: admin })).status).toBe(200);
+    let page = '';
+    try {
+      const submitted = await cli(['submit', path.join(examples, 'data/iris.csv'), '--model', 'iris-logreg']);
+      expect(submitted.code, submitted.stderr).toBe(0);
+      page = submitted.stdout.trim();
+      const run = watched(['status', page, '--wait']);
+      await run.saw('scoring [');
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain(`stopped waiting; the job goes on: ${page}\nto cancel it: batchcast cancel '${page}'`);
+      const status = await cli(['status', page]);
+      expect(status.stdout).toMatch(/^status\s+queued$/m);
+    } finally {
+      if (page) await cli(['cancel', page]);
+      await fetch(platform.url('/admin/queues/api/queues/score/resume'), { method: 'PUT', headers: admin });
+    }
+  });
+
+  it('Ctrl-C during a submit upload says the upload was stopped and no job was made (exit 130)', async () => {
+    // A hop that passes the first 256 KiB of the upload, then holds the rest: the upload is under way, unanswered.
+    const [header, ...rows] = (await readFile(path.join(examples, 'data/iris.csv'), 'utf8')).trimEnd().split('\n');
+    const file = path.join(tmp, 'ctrl-c-upload.csv');
+    await writeFile(file, `${header}\n${`${rows.join('\n')}\n`.repeat(8_000)}`);
+    let reached: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (reached = resolve));
+    const clients: net.Socket[] = [];
+    const hop = net.createServer((client) => {
+      clients.push(client);
+      const upstream = net.connect(platform.port, '127.0.0.1');
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+      let passed = 0;
+      let holding = false;
+      client.on('data', (d: Buffer) => {
+        // Held: nothing more goes to the server. Once the command has ended, what it had sent is read and dropped, so
+        // that the hop hears its end (a paused socket does not) and closes its side towards the server.
+        if (holding) return;
+        if (passed >= 256 * 1024) {
+          holding = true;
+          client.pause();
+          reached();
+          return;
+        }
+        passed += d.length;
+        upstream.write(d);
+      });
+      upstream.on('data', (d: Buffer) => client.write(d));
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hop.address() as net.AddressInfo).port}`;
+      const run = watched(['submit', file, '--model', 'iris-logreg', '--url', url]);
+      await held;
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      for (const c of clients) c.resume();
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('stopped the upload: no job was made (the server discards an upload cut short)');
+      expect(r.stdout).toBe('');
+      // As the server says too: what it had of the upload is gone, and no job stays.
+      const db = new pg.Client({ connectionString: platform.databaseUrl });
+      await db.connect();
+      try {
+        await until('the upload cut short to leave no job', async () => {
+          const { rows: found } = await db.query("SELECT count(*)::int AS n FROM jobs WHERE filename = 'ctrl-c-upload.csv'");
+          return found[0].n === 0;
+        });
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await new Promise<void>((resolve) => hop.close(() => resolve()));
+      await rm(file, { force: true });
+    }
   });
 });

@@ -15,7 +15,10 @@ const ended = (job: Pick<JobStatus, 'status'>) => job.status !== 'receiving' && 
  * is gone, the token is wrong) ends the wait with that error. `headers` carry an API key when the job was
  * named by its id.
  */
-export async function followJob(statusUrl: URL, opts: { progress?: boolean; headers?: Record<string, string> } = {}): Promise<JobStatus> {
+export async function followJob(
+  statusUrl: URL,
+  opts: { progress?: boolean; headers?: Record<string, string>; onStatus?: (job: JobStatus) => void } = {},
+): Promise<JobStatus> {
   const rows = opts.progress === false ? null : new ProgressBar('scoring', 0, formatRows);
   let unreachableSince: number | null = null;
   for (;;) {
@@ -38,6 +41,7 @@ export async function followJob(statusUrl: URL, opts: { progress?: boolean; head
       await sleep(2_000);
       continue;
     }
+    opts.onStatus?.(job);
     rows?.setTotal(job.rows.total);
     rows?.update(job.rows.processed);
     if (ended(job)) {
@@ -47,6 +51,28 @@ export async function followJob(statusUrl: URL, opts: { progress?: boolean; head
     await sleep(500);
   }
 }
+
+/** The exit status of a command stopped by Ctrl-C (SIGINT), as a shell reports one: 128 + 2. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Until the function it returns is called, Ctrl-C (SIGINT) says `said()` on stderr (what goes on at the server, and
+ * what to do about it) and ends the command with status 130; without it, the command ended saying nothing, and
+ * whoever pressed Ctrl-C could not tell whether the job was made, or went on. One at a time: a command hands
+ * over from one to the next (submit: the upload's, then the wait's) synchronously, so that no Ctrl-C falls between.
+ */
+export function onCtrlC(said: () => string): () => void {
+  const handler = () => {
+    // On a line of its own, below a progress bar drawn in place.
+    log(`\n${said()}`);
+    process.exit(EXIT_INTERRUPTED);
+  };
+  process.once('SIGINT', handler);
+  return () => process.removeListener('SIGINT', handler);
+}
+
+/** What Ctrl-C while waiting for a job says: the job goes on at the server, and the command that cancels it. */
+export const stoppedWaiting = (job: string, cancel: string): string => `stopped waiting; the job goes on: ${job}\nto cancel it: ${cancel}`;
 
 /**
  * Rows as the job page and the emails count them: "150 rows: 149 scored, 1 failed" once the job has ended

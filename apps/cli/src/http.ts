@@ -321,7 +321,9 @@ async function downloadOnce(
     )
   ) {
     res.destroy();
-    throw new Error(`${file} is already here: the results were not written. Give --out ${file} to replace it, or --out another name`);
+    // The command's own refusal (nothing of the results read, nothing written), put right on the command line: a
+    // usage error (exit 2), not the server's refusal or a failed job (exit 1) that a script would take it for.
+    throw new UsageError(`${file} is already here: the results were not written. Give --out ${file} to replace it, or --out another name`);
   }
   try {
     return { bytes: await writeReplacing(counted(res), path.resolve(file), file), file };

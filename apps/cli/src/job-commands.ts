@@ -1,7 +1,7 @@
 import { formatBytes } from '@batchcast/bytes';
 import { JobStatus } from '@batchcast/contract';
 import { at, EXIT_FAILED, EXIT_OK, log, out, parse, UsageError } from './args.js';
-import { followJob, rowsText } from './follow.js';
+import { followJob, onCtrlC, rowsText, stoppedWaiting } from './follow.js';
 import { resultsFormatFor } from './formats.js';
 import { checkOutFile } from './out-file.js';
 import { ApiError, downloadTo, getJson, requestJson } from './http.js';
@@ -32,7 +32,8 @@ finished, and when its results are deleted. JOB_URL is the job page's link as su
 gives it (…/jobs/ID?token=…); the server is the one in the link. ID is the job's id, as batchcast jobs lists
 it, opened with the API key that submitted it (--key or $BATCHCAST_API_KEY) on the server of --url (or
 $BATCHCAST_URL). --json prints the status document. With --wait, follows the job until it ends; exit status 1
-if it did not succeed.
+if it did not succeed. Ctrl-C while waiting stops waiting only (exit status 130): the job goes on, and the
+command says its link and the batchcast cancel command that cancels it.
 `,
   download: `Usage: batchcast download JOB_URL|ID [--out FILE|-] [--format F] [--wait] [--key KEY] [--url URL]
 
@@ -42,16 +43,17 @@ predictions appended, as CSV, Excel, Parquet or JSON Lines by the extension of -
 CSV for .csv and names without one of those) or by --format (csv, xlsx, parquet, jsonl). An extension that
 names another format (.gz, .zst, .xls, .json…) is refused: results are not compressed, and JSON Lines is
 .jsonl; --format writes a format under any name. The command says the format it wrote. --out names the file
-(default: the name the server suggests, in the current directory, never a hidden one, and never over
-anything that is there: then give --out); --out - writes to stdout (a reader that stops early, as head does,
-ends the download quietly, exit status 0). A file given with --out is replaced whole (written under a
+(default: the name the server suggests, in the current directory, never a hidden one, and never over anything
+that is there: then give --out; exit status 2); --out - writes to stdout (a reader that stops early, as head
+does, ends the download quietly, exit status 0). A file given with --out is replaced whole (written under a
 temporary name beside it, then renamed); through a symbolic link, the file it names gets the results; a FIFO
-or device (/dev/stdout) is written to as it is. With --wait, waits for the job to end first. Exit status 1
-if the job has no results. A server restarting (connections refused or reset, a 502/503/504, a download cut
-off) is waited for and asked again from the start, up to 5 times over about 30 s, as submit's upload is; a
-file is renamed into place only once whole, so a cut download never leaves part of the results under its
-name (stdout, a FIFO or a device that got part of them cannot take it back: the command then fails, saying
-so). A job id on --url whose first connection is refused fails at once (a wrong --url).
+or device (/dev/stdout) is written to as it is. With --wait, waits for the job to end first (Ctrl-C stops
+waiting only, as status --wait says). Exit status 1 if the job has no results. A server restarting
+(connections refused or reset, a 502/503/504, a download cut off) is waited for and asked again from the
+start, up to 5 times over about 30 s, as submit's upload is; a file is renamed into place only once whole, so
+a cut download never leaves part of the results under its name (stdout, a FIFO or a device that got part of
+them cannot take it back: the command then fails, saying so). A job id on --url whose first connection is
+refused fails at once (a wrong --url).
 `,
   cancel: `Usage: batchcast cancel JOB_URL|ID [--json] [--key KEY] [--url URL]
 
@@ -99,6 +101,19 @@ function describe(job: JobStatus, ref: JobRef): string[] {
   return lines.map(([k, v]) => `${k.padEnd(9)}${v}`);
 }
 
+/**
+ * Ctrl-C while status or download --wait follows a job: it stopped waiting, saying nothing, and exited 130, as if
+ * the job had been stopped too. Said as submit --wait says it: the job goes on (its page's link once the server
+ * gave it, else the link or id given), and the command that cancels it.
+ */
+function whileWaiting(ref: JobRef, given: string): { onStatus: (job: JobStatus) => void; stop: () => void } {
+  let page = given;
+  const stop = onCtrlC(() =>
+    stoppedWaiting(page, ref.byLink ? `batchcast cancel '${given}'` : `batchcast cancel ${ref.id}, with the key used here`),
+  );
+  return { onStatus: (job) => (page = at(ref.base, job.links.page).toString()), stop };
+}
+
 export async function statusCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     wait: { type: 'boolean', short: 'w' },
@@ -108,9 +123,12 @@ export async function statusCommand(args: string[]): Promise<number> {
   if (values.help) return help('status');
   const ref = jobOf(positionals, values, 'status');
   const statusUrl = at(ref.base, ref.statusPath);
-  const job = values.wait
-    ? await followJob(statusUrl, { progress: !values.json, headers: ref.headers })
-    : await getJson(statusUrl, JobStatus, ref.headers);
+  let job: JobStatus;
+  if (values.wait) {
+    const waiting = whileWaiting(ref, positionals[0]!);
+    job = await followJob(statusUrl, { progress: !values.json, headers: ref.headers, onStatus: waiting.onStatus });
+    waiting.stop();
+  } else job = await getJson(statusUrl, JobStatus, ref.headers);
   if (values.json) out(JSON.stringify(job, null, 2));
   else for (const line of describe(job, ref)) out(line);
   return values.wait && job.status !== 'succeeded' ? EXIT_FAILED : EXIT_OK;
@@ -131,7 +149,13 @@ export async function downloadCommand(args: string[]): Promise<number> {
   const ref = jobOf(positionals, values, 'download');
   await checkOutFile(values.out);
   if (values.wait) {
-    const job = await followJob(at(ref.base, ref.statusPath), { progress: values.out !== '-', headers: ref.headers });
+    const waiting = whileWaiting(ref, positionals[0]!);
+    const job = await followJob(at(ref.base, ref.statusPath), {
+      progress: values.out !== '-',
+      headers: ref.headers,
+      onStatus: waiting.onStatus,
+    });
+    waiting.stop();
     if (job.status !== 'succeeded') {
       log(`job ${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}: it has no results`);
       return EXIT_FAILED;

@@ -19,7 +19,7 @@ import {
   parse,
   UsageError,
 } from './args.js';
-import { followJob, rowsText } from './follow.js';
+import { followJob, onCtrlC, rowsText, stoppedWaiting } from './follow.js';
 import { resultsFormatFor, resultsPath, uploadContentType } from './formats.js';
 import { checkOutFile, resultsDestination } from './out-file.js';
 import { ApiError, downloadTo, getJson, postMultipart, requestJson } from './http.js';
@@ -36,13 +36,14 @@ import { z } from 'zod';
 import { ProgressBar } from './progress.js';
 import { readingOptions } from './reading-options.js';
 import { inCliWords } from './cli-words.js';
+import { parseModelRef } from './model-ref.js';
 import { sendWithKey, submitUpload } from './send-with-key.js';
 import { jobsCommand, keysCommand, SERVICES_COMMAND_HELP, SERVICES_HELP, webhooksCommand } from './services.js';
 
 /**
  * batchcast from the command line. No dependencies: node:util parseArgs, node:http(s), a progress bar
  * drawn on stderr. stdout carries only results (the job page URL, the model list), so it can be piped.
- * Exit codes: 0 success, 1 a failed job or a refused/failed request, 2 a usage error.
+ * Exit codes: 0 success, 1 a failed job or a refused/failed request, 2 a usage error, 130 Ctrl-C (SIGINT).
  */
 const HELP = `batchcast — score data files (CSV, Excel, Parquet, JSON Lines) with a batchcast server
 
@@ -76,8 +77,8 @@ ${JOB_COMMANDS_HELP}  models list  The registered models: name, latest version, 
                with pickle or joblib, or an XGBoost model saved with save_model (JSON or UBJSON), and
                its name; the column names only when the file does not carry them (--features).
                Pickles are read as data and never run.
-  models remove  Remove a model version (NAME@VERSION) or every version of a model (NAME), admin or
-               a key with models:write:
+  models remove  Remove a model version (NAME@VERSION: @2 or @v2) or every version of a model (NAME),
+               admin or a key with models:write:
                no longer offered nor usable by new jobs; jobs already made with it finish.
 
 ${SERVICES_HELP}
@@ -88,14 +89,16 @@ Options:
                its ID (default: $BATCHCAST_API_KEY); where a key or the admin may act, a key (flag or variable) is
                used unless --token is given
 
-Exit status: 0 success, 1 the job failed or the server refused, 2 a usage error.
+Exit status: 0 success; 1 the job failed or the server refused (it has no such job, key or model, too); 2 a
+usage error, put right on the command line (an option, a file, a results file already there without --out);
+130 stopped by Ctrl-C (a job already made goes on; an upload stopped makes none).
 `;
 
 const COMMAND_HELP: Record<string, string> = {
   submit: `Usage: batchcast submit FILE [--model NAME] [--email ADDR] [--wait] [--out RESULTS] [--format F]
                         [--delimiter D] [--decimal C] [--encoding E] [--sheet NAME] [--no-header] [--key KEY] [--url URL]
 
-Uploads FILE to be scored by the model NAME (or NAME@VERSION; without --model, the server's default model,
+Uploads FILE to be scored by the model NAME (or NAME@VERSION: @2 or @v2; without --model, the server's default model,
 which batchcast models list names) and prints the job page's URL (on stderr when the results go to stdout:
 --out - or /dev/stdout). FILE has a header
 row (but see --no-header): CSV (comma, semicolon, tab or pipe separated), Excel .xlsx, Parquet, JSON Lines or a JSON array,
@@ -110,7 +113,8 @@ gb18030, utf-16le… any label a browser knows) and --sheet override what the se
 before the upload. --no-header: the CSV or Excel sheet has no header row (as pandas' to_csv(header=False) writes
 it), or the JSON is a list of lists (pandas' to_json(orient='values')); its first line (list) is data and its
 columns are the model's, in the model's order (columns after them come back as column_5…). Ctrl-C while waiting stops waiting only, and says the batchcast cancel command that cancels
-the job. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
+the job; Ctrl-C during the upload stops it, and no job is made (the server discards an upload cut short); both
+exit with status 130. Exit status 1 if the job fails. With an API key (--key or $BATCHCAST_API_KEY) the
 job is the key's: batchcast jobs lists it. Each submission carries an idempotency key of its own: an upload
 whose answer was lost (a dropped connection, a 502/503/504) is sent again with it, up to 5 times over about
 30 s (a server restarting, refusing connections meanwhile, is waited for), and the server answers the job it
@@ -122,19 +126,20 @@ made rather than making a second one; never sooner than its Retry-After, and not
        batchcast models remove NAME[@VERSION] [--key KEY | --token TOKEN] [--url URL]
 
 list: the registered models, the latest version of each (with --json: every version, each with "latest", the
-version NAME alone means, and "default", the one submit uses without --model). add and remove need an API key with
-the scope models:write (--key or $BATCHCAST_API_KEY) or the admin token (--token or $BATCHCAST_ADMIN_TOKEN; --token
-wins over a key in the environment). A key manages only the model names it registered first: a name the admin or
-another key registered is refused (model_not_yours): pick another name, or ask the admin. add registers FILE
-as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
+version NAME alone means, and "default", the one submit uses without --model). add and remove need an API key
+with the scope models:write (--key or $BATCHCAST_API_KEY) or the admin token (--token or $BATCHCAST_ADMIN_TOKEN;
+--token wins over a key in the environment). A key manages only the model names it registered first: a name the
+admin or another key registered is refused (model_not_yours): pick another name, or ask the admin. add registers
+FILE as a new version of NAME. FILE is an ONNX model (.onnx), a scikit-learn model saved with pickle or joblib
 (.pkl, .joblib) or an XGBoost model saved with save_model (.json, .ubj); the server finds the format from the
-content, converts it to ONNX and says what it converted. Pickles are read as data and never run: a file naming
-anything but scikit-learn estimators and numpy arrays is refused with the class it names. --features names the
-CSV columns only when the model does not name its inputs (ONNX without names, a model fitted on an array).
-remove: NAME@VERSION removes that version, NAME every version of the model. A removed version is no
-longer listed, offered or usable by new jobs and predictions (NAME then means its latest remaining version);
-jobs already made with it finish with it. Its version number is never given out again. The server refuses to
-remove the last version of its DEFAULT_MODEL.
+content, converts it to ONNX and says what it converted. add prints NAME vVERSION SHA256, the sha256 of FILE as
+sent (as sha256sum gives it); stderr gives the ONNX graph's too when it differs. Pickles are read as data and
+never run: a file naming anything but scikit-learn estimators and numpy arrays is refused with the class it
+names. --features names the CSV columns only when the model does not name its inputs (ONNX without names, a
+model fitted on an array). remove: NAME@VERSION (NAME@2, or NAME@v2 as list shows versions) removes that
+version, NAME every version of the model. A removed version is no longer listed, offered or usable by new jobs
+and predictions (NAME then means its latest remaining version); jobs already made with it finish with it. Its
+version number is never given out again. The server refuses to remove the last version of its DEFAULT_MODEL.
 `,
 };
 
@@ -179,7 +184,17 @@ async function submit(args: string[]): Promise<number> {
   const resultsOnStdout = values.out === '-' || (values.out !== undefined && (await resultsDestination(values.out)).kind === 'stdout');
   const model = values.model ?? (await defaultModel(base));
 
-  const bar = new ProgressBar('upload', (await stat(file)).size, formatBytes);
+  const size = (await stat(file)).size;
+  const bar = new ProgressBar('upload', size, formatBytes);
+  // Ctrl-C during the upload ended the command saying nothing, leaving whoever pressed it to wonder whether a job
+  // was made. An upload cut short makes none (the server discards what it got of it); once a whole file went
+  // (an attempt whose answer is awaited, or was lost and is sent again), the server may have made the job.
+  let sentWhole = false;
+  const stopUploadOnCtrlC = onCtrlC(() =>
+    sentWhole
+      ? `stopped before the server answered: the whole file was sent, so the job may have been made, its link lost${key ? ' (batchcast jobs lists this key’s jobs)' : values.email ? ` (if so, ${values.email} is told when it ends)` : ''}`
+      : 'stopped the upload: no job was made (the server discards an upload cut short)',
+  );
   const created = await submitUpload(
     at(base, '/api/jobs'),
     {
@@ -187,33 +202,34 @@ async function submit(args: string[]): Promise<number> {
       fields: { model, ...(values.email ? { email: values.email } : {}), ...reading },
       file: { path: file, field: 'file', contentType: uploadContentType(file) },
       headers: auth,
-      onProgress: (sent) => bar.update(sent),
+      onProgress: (sent) => {
+        if (sent >= size) sentWhole = true;
+        bar.update(sent);
+      },
     },
     () => bar.update(0),
-  ).then(
-    (answer) => {
-      bar.finish();
-      return answer;
-    },
-    (err: unknown) => {
-      // An early refusal (a missing column, too large) answered while the file was still going: the bar stops
-      // where the server answered, not at 100% of a file it never read.
-      // A refusal after the whole file (the server drained what it no longer read) says so too: "not sent" is
-      // for a server that was never reached or never answered.
-      const answered = err instanceof ApiError && err.status !== null;
-      const early = err instanceof ApiError ? err.sentBeforeAnswer : null;
-      bar.finish(early !== null ? `refused by the server after ${formatBytes(early)}` : answered ? 'refused by the server' : 'not sent');
-      throw err;
-    },
-  );
+  )
+    .then(
+      (answer) => {
+        bar.finish();
+        return answer;
+      },
+      (err: unknown) => {
+        // An early refusal (a missing column, too large) answered while the file was still going: the bar stops
+        // where the server answered, not at 100% of a file it never read.
+        // A refusal after the whole file (the server drained what it no longer read) says so too: "not sent" is
+        // for a server that was never reached or never answered.
+        const answered = err instanceof ApiError && err.status !== null;
+        const early = err instanceof ApiError ? err.sentBeforeAnswer : null;
+        bar.finish(early !== null ? `refused by the server after ${formatBytes(early)}` : answered ? 'refused by the server' : 'not sent');
+        throw err;
+      },
+    )
+    .finally(stopUploadOnCtrlC);
   const pageUrl = at(base, created.links.page).toString();
-  const onInterrupt = () => {
-    // The page's link cancels too (its token, or the key's for a key's job): the command to paste, quoted for `?`.
-    log(`\nstopped waiting; the job goes on: ${pageUrl}\nto cancel it: batchcast cancel '${pageUrl}'`);
-    process.exit(130);
-  };
-  // Before the link is printed: a Ctrl-C as soon as it shows is told how to cancel too, not killed silently.
-  if (wait) process.once('SIGINT', onInterrupt);
+  // Before the link is printed: a Ctrl-C as soon as it shows is told how to cancel too, not killed silently. The
+  // page's link cancels too (its token, or the key's for a key's job): the command to paste, quoted for `?`.
+  const stopWaitOnCtrlC = wait ? onCtrlC(() => stoppedWaiting(pageUrl, `batchcast cancel '${pageUrl}'`)) : () => undefined;
   if (resultsOnStdout) log(`job page: ${pageUrl}`);
   else process.stdout.write(`${pageUrl}\n`);
   if (!wait) {
@@ -221,7 +237,7 @@ async function submit(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   const job = await followJob(at(base, created.links.self));
-  process.removeListener('SIGINT', onInterrupt);
+  stopWaitOnCtrlC();
   // How the file was read (an encoding converted, a decimal separator that may be the wrong one, formulas read as
   // empty): the job page and `batchcast status` show these, and whoever waited here would otherwise never see them.
   for (const note of job.input.notes) log(`note: ${note}`);
@@ -321,7 +337,12 @@ async function modelsAdd(args: string[]): Promise<number> {
       }),
     () => bar.update(0),
   ).finally(() => bar.finish());
-  process.stdout.write(`${body.name} v${body.version} ${body.sha256}\n`);
+  // The sha256 of the file as it was sent, which `sha256sum FILE` gives: the answer's own `sha256` is the ONNX graph's
+  // that the server prepared (converted from a pickle, a joblib or an XGBoost file, or rewritten), and printed here
+  // alone it read as an upload that had come out corrupted. The graph's is said too, as such, when it differs.
+  const fileSha = body.original?.sha256 ?? body.sha256;
+  process.stdout.write(`${body.name} v${body.version} ${fileSha}\n`);
+  if (fileSha !== body.sha256) log(`sha256 of the file sent: ${fileSha}; of the ONNX graph it is scored with: ${body.sha256}`);
   log(`registered ${body.name} version ${body.version} (${body.task}${body.columns ? `, columns: ${body.columns.join(',')}` : ''})`);
   logConversion(body);
   for (const note of body.notes ?? []) log(`note: ${cliWords(note)}`);
@@ -332,19 +353,16 @@ async function modelsRemove(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { token: { type: 'string' }, key: { type: 'string' } });
   if (values.help) return help('models');
   if (positionals.length !== 1) throw new UsageError(`models remove takes one NAME or NAME@VERSION (got ${positionals.length})`);
-  const ref = positionals[0]!;
-  const m = /^([^@]+)(?:@(.*))?$/.exec(ref);
-  if (!m || (m[2] !== undefined && !/^[1-9][0-9]*$/.test(m[2]))) {
-    throw new UsageError(`"${ref}" is not a model: give NAME (every version) or NAME@VERSION (one version)`);
-  }
+  // NAME@2, NAME@v2 or NAME@V2, as the server, `submit --model` and `models list` (v2) write a version.
+  const { name, version } = parseModelRef(positionals[0]!, 'NAME (every version) or NAME@VERSION (one version: NAME@2 or NAME@v2)');
   const credential = keyOrAdminToken(values, 'models remove (without an API key with models:write)');
-  const route = `/api/models/${encodeURIComponent(m[1]!)}${m[2] === undefined ? '' : `/versions/${m[2]}`}`;
+  const route = `/api/models/${encodeURIComponent(name)}${version === undefined ? '' : `/versions/${version}`}`;
   await requestJson(at(baseUrl(values.url), route), {
     method: 'DELETE',
     schema: z.unknown(),
     headers: credential,
   });
-  log(m[2] === undefined ? `removed every version of ${m[1]}` : `removed ${m[1]} version ${m[2]}`);
+  log(version === undefined ? `removed every version of ${name}` : `removed ${name} version ${version}`);
   return EXIT_OK;
 }
 

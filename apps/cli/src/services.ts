@@ -27,7 +27,7 @@ import {
   UsageError,
   wholeNumber,
 } from './args.js';
-import { getJson, requestJson } from './http.js';
+import { ApiError, getJson, requestJson } from './http.js';
 import { sendWithKey } from './send-with-key.js';
 
 /**
@@ -48,8 +48,10 @@ export const SERVICES_COMMAND_HELP: Record<string, string> = {
 
 The jobs the API key (--key or $BATCHCAST_API_KEY; scope jobs:read) submitted, newest first: one page of
 --limit (default 20), or every page with --all. --status keeps one state (receiving, queued, running,
-succeeded, failed, cancelled; receiving: an upload still arriving, scored as it comes). --json prints the jobs as the API gives them (links with each job's token). When there
-are more, stderr says the --cursor of the next page.
+succeeded, failed, cancelled; receiving: an upload still arriving, scored as it comes). When there are more,
+stderr says the --cursor of the next page. --json prints the page as GET /api/jobs answers it:
+{"jobs": [...], "next": CURSOR}, each job as the API gives it (links with each job's token), "next" the
+--cursor of the next page, null on the last one (and with --all, which gives every page's jobs).
 `,
   keys: `Usage: batchcast keys create NAME --scopes a,b [--requests-per-minute N|none] [--rows-per-day N] [--concurrent-jobs N] [--json]
        batchcast keys list [--json]
@@ -108,7 +110,7 @@ export async function jobsCommand(args: string[]): Promise<number> {
   const limit = wholeNumber('--limit', values.limit, { min: 1, max: 100 });
   const base = baseUrl(values.url);
   const jobs: JobStatus[] = [];
-  // --cursor: the page after the one that said it (a script walking the pages; --json prints only the jobs).
+  // --cursor: the page after the one that said it (a script walking the pages with --json takes it from `next`).
   let cursor: string | null = values.cursor ?? null;
   do {
     const q = new URLSearchParams();
@@ -120,7 +122,9 @@ export async function jobsCommand(args: string[]): Promise<number> {
     cursor = page.next;
   } while (values.all && cursor);
   if (values.json) {
-    out(JSON.stringify(jobs, null, 2));
+    // As GET /api/jobs answers, `jobs` and `next` (the --cursor of the next page; null on the last, and with --all):
+    // a bare array of the jobs left the cursor on stderr alone, and a script paging with --json could not page.
+    out(JSON.stringify({ jobs, next: cursor }, null, 2));
   } else if (jobs.length) {
     printTable([
       // ROWS, then how many of them were processed (scored or failed) and how many failed: "50/50" under ROWS was read
@@ -370,8 +374,10 @@ async function keyIdOf(base: URL, given: string, headers: Record<string, string>
   const { keys } = await getJson(at(base, '/api/keys'), ApiKeyList, headers);
   const named = keys.filter((k) => k.name === given);
   if (named.length === 1) return named[0]!.id;
-  if (named.length === 0) throw new UsageError(`no API key has the id or name "${given}" (batchcast keys list shows them)`);
-  throw new UsageError(`${named.length} API keys are named "${given}": give the ID of one (batchcast keys list shows them)`);
+  // Found out from the server's list, as the server's own 404 for an id no key has: a refusal (exit 1), not a usage
+  // error (exit 2), so that a name and an id fail alike.
+  if (named.length === 0) throw new ApiError(`no API key has the id or name "${given}" (batchcast keys list shows them)`, 404, null);
+  throw new ApiError(`${named.length} API keys are named "${given}": give the ID of one (batchcast keys list shows them)`, 409, null);
 }
 
 function help(command: string): number {

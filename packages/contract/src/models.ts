@@ -21,7 +21,10 @@ export const Model = z
   .object({
     name: z.string(),
     version: version(),
-    sha256: z.string(),
+    sha256: z.string().openapi({
+      description:
+        'The sha256 of the ONNX graph batchcast prepared and scores this version with (converted from a pickle, joblib or XGBoost file; an ONNX upload as prepared), not of the uploaded file, whose sha256 (what `sha256sum` of the file gives) is `original.sha256`.',
+    }),
     description: z.string(),
     task: Task,
     inputs: z.array(TensorInfo),
