@@ -1,12 +1,13 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type WatchedCli, watchCli } from './support/cli.js';
 import { csvObjects } from './support/csv.js';
-import { ADMIN_TOKEN, examples, freePort, Platform, repoRoot } from './support/platform.js';
+import { ADMIN_TOKEN, examples, freePort, Platform } from './support/platform.js';
 import { pg } from './support/services.js';
 
 /**
@@ -14,7 +15,6 @@ import { pg } from './support/services.js';
  * and what the CLI says of a wrong --out, --delimiter, a closed stdout, a server that stops answering, an https
  * URL at a plain http server: a real CLI process against a real platform.
  */
-const CLI = path.join(repoRoot, 'apps/cli/dist/main.js');
 const iris = path.join(examples, 'data/iris.csv');
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 let platform: Platform;
@@ -31,51 +31,12 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ReturnType<typeof spawn>;
-  /** Resolves once stderr (or stdout) contains `text`. */
-  saw: (text: string, stream?: 'stderr' | 'stdout') => Promise<void>;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
+const children: ChildProcess[] = [];
 
-const children: ReturnType<typeof spawn>[] = [];
-
-function start(args: string[], env: Record<string, string> = {}, opts: { closeStdout?: boolean } = {}): Started {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: tmp,
-    env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  // Our end of its stdout closed at once: its first write finds no reader (EPIPE), as `| head -1` makes it.
-  if (opts.closeStdout) child.stdout.destroy();
-  const got = { stdout: '', stderr: '' };
-  const waiters: { text: string; stream: 'stdout' | 'stderr'; resolve: () => void }[] = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      if (!got[w.stream].includes(w.text)) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  };
-  child.stdout.on('data', (d: Buffer) => {
-    got.stdout += d.toString();
-    check();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    got.stderr += d.toString();
-    check();
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ...got }));
-  });
-  const saw = (text: string, stream: 'stderr' | 'stdout' = 'stderr') =>
-    new Promise<void>((resolve) => {
-      waiters.push({ text, stream, resolve });
-      check();
-    });
-  return { child, saw, done };
+function start(args: string[], env: Record<string, string> = {}, opts: { closeStdout?: boolean } = {}): WatchedCli {
+  const run = watchCli(platform.baseUrl, args, { env, cwd: tmp, ...opts });
+  children.push(run.child);
+  return run;
 }
 
 const cli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { runCli, watchCli } from './support/cli.js';
 import { csvObjects } from './support/csv.js';
 import { until } from './support/faults.js';
 import { duckdbParquet } from './support/formats.js';
@@ -1024,38 +1024,8 @@ describe('batchcast models', () => {
   });
 });
 
-/** A CLI process to send signals to: its child, a promise that resolves once stderr holds `text`, its end. */
-function watched(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: tmp,
-    env: { PATH: process.env.PATH ?? '', BATCHCAST_URL: platform.baseUrl, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const got = { stdout: '', stderr: '' };
-  const waiters: { text: string; resolve: () => void }[] = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      if (!got.stderr.includes(w.text)) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  };
-  child.stdout.on('data', (d: Buffer) => (got.stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
-    got.stderr += d.toString();
-    check();
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, ...got }));
-  });
-  const saw = (text: string) =>
-    new Promise<void>((resolve) => {
-      waiters.push({ text, resolve });
-      check();
-    });
-  return { child, saw, done };
-}
+/** A CLI process to send signals to (watchCli, in this file's folder). */
+const watched = (args: string[], env: Record<string, string> = {}) => watchCli(platform.baseUrl, args, { env, cwd: tmp });
 
 describe('batchcast model versions, hashes, exit statuses, Ctrl-C', () => {
   const adminEnv = { BATCHCAST_ADMIN_TOKEN: ADMIN_TOKEN };

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { RangeReader } from '@batchcast/csv';
+import type { ByteSource, RangeReader } from '@batchcast/csv';
 import { expect } from 'vitest';
 import { FormatError } from '@batchcast/formats';
 
@@ -78,4 +78,16 @@ export async function failure(p: Promise<unknown>): Promise<FormatError> {
   );
   expect(err).toBeInstanceOf(FormatError);
   return err as FormatError;
+}
+
+/** A source over bytes in memory (each read its own copy of the file's bytes as they are now). */
+export function memorySource(bytes: Buffer): ByteSource {
+  return async (): Promise<RangeReader> => ({
+    async read(buffer, offset, length, position) {
+      const n = Math.max(0, Math.min(length, bytes.length - position));
+      bytes.copy(buffer, offset, position, position + n);
+      return { bytesRead: n };
+    },
+    close: async () => undefined,
+  });
 }

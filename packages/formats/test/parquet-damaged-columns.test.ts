@@ -1,11 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ByteSource, ColumnTarget, RangeReader } from '@batchcast/csv';
+import type { ByteSource, ColumnTarget } from '@batchcast/csv';
 import { FormatError, type ParquetLayout, parquetLayout, readParquetBatches, readParquetRows } from '@batchcast/formats';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memorySource } from './helpers.js';
 
 /**
  * The results carry every column of a Parquet upload, the model's inputs only some: a page of another column
@@ -36,18 +37,6 @@ async function writeFile3000(name: string, options: string): Promise<Buffer> {
 }
 
 const INPUTS: ColumnTarget[] = [{ name: 'in', type: 'float32', columns: [0, 1] }];
-
-/** A source over bytes in memory (each read its own copy of the file's bytes as they are now). */
-function memorySource(bytes: Buffer): ByteSource {
-  return async (): Promise<RangeReader> => ({
-    async read(buffer, offset, length, position) {
-      const n = Math.max(0, Math.min(length, bytes.length - position));
-      bytes.copy(buffer, offset, position, position + n);
-      return { bytesRead: n };
-    },
-    close: async () => undefined,
-  });
-}
 
 async function failure(read: () => Promise<void>): Promise<FormatError | null> {
   try {

@@ -8,22 +8,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ByteSource, RangeReader } from '@batchcast/csv';
 import { FormatError, parquetLayout, readParquetRows } from '@batchcast/formats';
 import { parquetMetadata } from 'hyparquet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture } from './helpers.js';
-
-function memorySource(bytes: Buffer): ByteSource {
-  return async (): Promise<RangeReader> => ({
-    async read(buffer, offset, length, position) {
-      const n = Math.max(0, Math.min(length, bytes.length - position));
-      bytes.copy(buffer, offset, position, position + n);
-      return { bytesRead: n };
-    },
-    close: async () => undefined,
-  });
-}
+import { fixture, memorySource } from './helpers.js';
 
 /** What reading the whole file (its layout, then every chunk's rows) is refused with; null when it reads. */
 async function refusal(bytes: Buffer): Promise<unknown> {
