@@ -31,8 +31,8 @@ beforeAll(async () => {
       WEBHOOK_SECRET_KEY: 'fault-test-webhook-key-0123456789abcdefgh',
       // Long enough for the flush to land while the second attempt waits, even on a busy 2-core machine
       // (with 3 s, the retry came due before the test saw the first attempt recorded: jitter takes up to 20 %;
-      // with 12 s it did once too, while the whole suite ran).
-      WEBHOOK_RETRY_BASE_MS: '25000',
+      // with 12 s it did once too, while the whole suite ran, and with 25 s once more: 60 s, at least 48).
+      WEBHOOK_RETRY_BASE_MS: '60000',
     },
   }).start();
   db = await platformDb(platform);
@@ -116,7 +116,8 @@ it('Redis flushed while a delivery waits for its retry: the reconciler queues it
     expect(Date.parse(due)).toBeGreaterThan(Date.now());
     await withRedis(redisUrl, (r) => r.flushdb());
 
-    const [, second] = await receiver.waitFor(2, 60_000);
+    // Sent again when it comes due (48-72 s after the first attempt).
+    const [, second] = await receiver.waitFor(2, 120_000);
     expect(second!.answered).toBe(200);
     expect(platform.output).toMatch(/reconciler re-queued a webhook delivery/);
     const delivery = await settled(receiver, hook, job.id);
