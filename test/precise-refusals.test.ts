@@ -171,6 +171,12 @@ describe("a job link's token sent twice", () => {
     const html = await page.text();
     expect(html).toMatch(/Send (&quot;|&#34;|")token(&quot;|&#34;|") once/);
     expect(html).not.toContain('copied whole');
+    // With an API key as the bearer, the link's token can only be in the query: told the same (was a 404).
+    const withKey = await fetch(url(`/api/jobs/${job.id}?${twice}`), { headers: { authorization: `Bearer ${key}` } });
+    expect([withKey.status, await errorOf(withKey)]).toEqual([
+      limit.status,
+      { code: 'invalid_token', message: 'Send "token" once: this query has it 2 times.' },
+    ]);
     // Once, the link opens the job as ever.
     expect((await fetch(url(`/api/jobs/${job.id}?token=${encodeURIComponent(token)}`))).status).toBe(200);
   });

@@ -1,6 +1,6 @@
 import { grants, keyJobToken, linkMay, openJob, openKeyJob, requireScope, type Scope, type VisibleJob } from '@batchcast/jobs';
 import type { Request } from 'express';
-import { tokenFrom } from '../auth/job-token.js';
+import { queryTokenFrom, tokenFrom } from '../auth/job-token.js';
 import type { WebContext } from '../context.js';
 
 /**
@@ -20,7 +20,7 @@ export async function requestedJob(ctx: WebContext, req: Request, scope: Scope =
       return { job: own, token: keyJobToken(key.secret, own.id) };
     }
     // Not the key's: a job link's token (in the query, the bearer being the key) still opens it.
-    const query = typeof req.query.token === 'string' && req.query.token ? req.query.token : null;
+    const query = queryTokenFrom(req);
     return { job: await openJob(ctx.jobs, id, query, linkScope(scope)), token: query! };
   }
   const token = tokenFrom(req);
