@@ -14,4 +14,5 @@ export * from './schedules.js';
 export * from './webhooks.js';
 export { contractRoutes, openApiDocument, responseSchema } from './openapi.js';
 export { ContractViolation, parseWith } from './validation.js';
+export { IDEMPOTENCY_CLAIM_LAPSE_SECONDS } from './idempotency.js';
 export { unknownQueryParameters } from './query-parameters.js';

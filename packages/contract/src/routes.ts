@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { checksQueryParameters, ErrorBody, JobIdParams, JobTokenQuery, ModelNameParams } from './common.js';
-import { IdempotencyKeyHeaders, idempotencyKeyHeaders, replayable } from './idempotency.js';
+import { IdempotencyKeyHeaders, IN_USE_DESCRIPTION, idempotencyKeyHeaders, replayable } from './idempotency.js';
 import { JobList, JobListQuery } from './job-list.js';
 import { JobCreated, JobStatus, JobSummary, UploadForm } from './jobs.js';
 import { ApiKey, ApiKeyCreated, ApiKeyIdParams, ApiKeyList, ApiKeyRequest, ApiKeyScope, ApiKeyUpdate } from './keys.js';
@@ -231,7 +231,9 @@ route({
   security: [{}, ...keySecurity],
   request: {
     headers: idempotencyKeyHeaders(
-      'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (file bytes, file name, model, email, reading options) within 24 hours answers the first job again, with `Idempotent-Replayed: true`; with another request, 422 `idempotency_key_reused` (naming what differs); while the first is still arriving, 409 `idempotency_key_in_use` with `Retry-After`. Keys are the caller’s (an API key’s, or anonymous): use a new random one (a UUID) per submission. A refused submission does not keep its key. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
+      'Makes retries safe (the IETF draft’s header, as Stripe’s): the same key with the same request (file bytes, file name, model, email, reading options) within 24 hours answers the first job again, with `Idempotent-Replayed: true`; with another request, 422 `idempotency_key_reused` (naming what differs); while the first is still arriving, ' +
+        IN_USE_DESCRIPTION +
+        '. Keys are the caller’s (an API key’s, or anonymous): use a new random one (a UUID) per submission. A refused submission does not keep its key. 1 to 255 visible ASCII characters, bare or as a quoted Structured Field string.',
     ),
     body: multipart(UploadForm),
   },

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { IDEMPOTENCY_CLAIM_LAPSE_SECONDS } from '@batchcast/contract';
 import { type CompletedIdempotencyKey, claimIdempotencyKey, releaseIdempotencyKey, renewIdempotencyKey } from '@batchcast/db';
 import type { JobsContext } from '../context.js';
 import { DomainError } from '../errors.js';
@@ -17,9 +18,10 @@ export const IDEMPOTENCY_RETENTION_HOURS = 24;
  * How long a claim lasts without being renewed (renewed at a third of it while the request is handled). Short: a web
  * process killed mid-request (SIGKILL, out of memory) cannot release its claims, and its clients' retries are told
  * `idempotency_key_in_use` until the lease passes; at 60 s it outlasted the CLI's 30 s of retries, which gave up
- * without a job. A lease that lapses under a live request costs no second job: completing a key checks its holder.
+ * without a job. It is the contract's, which the CLI's retries are tested against. A lease that lapses under a live
+ * request costs no second job: completing a key checks its holder.
  */
-const LEASE_SECONDS = 15;
+const LEASE_SECONDS = IDEMPOTENCY_CLAIM_LAPSE_SECONDS;
 /** No claim is renewed longer than this: more than the longest upload the server takes (its request timeout). */
 const MAX_HOLD_MS = 3 * 3600_000;
 /** When a client told the key is in use should ask again. */
