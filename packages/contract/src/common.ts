@@ -1,3 +1,4 @@
+import { codePointName, REORDERING } from '@batchcast/names';
 import { z } from './zod.js';
 
 /** `name` of a model or a schedule: what URLs and the database accept. */
@@ -29,20 +30,12 @@ export const ModelNameParams = z.object({
   name: z.string().openapi({ description: 'A model name.', pattern: NAME_PATTERN.source }),
 });
 
-/**
- * Control characters (line breaks and tabs aside) and the text-direction overrides, embeddings and isolates
- * (U+202A-U+202E, U+2066-U+2069): text shown to other people (a model's description on the home page, a key's name
- * on the admin pages) holding one displays otherwise than it reads (U+202E turned "5.1 cm" into "mc 1.5"). Text
- * written right to left needs none of them: the browser lays it out by itself.
- */
-const UNSHOWN = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
-
-/** `schema` refusing UNSHOWN characters, naming the first and where it is, in `what`'s words ('A model\'s "description"'). */
+/** `schema` refusing REORDERING characters (@batchcast/names: controls, direction overrides), naming the first and where it is, in `what`'s words ('A model\'s "description"'). */
 export const shownText = (schema: z.ZodString, what: string) =>
   schema.superRefine((text, ctx) => {
-    const at = text.search(UNSHOWN);
+    const at = text.search(REORDERING);
     if (at < 0) return;
-    const code = `U+${text.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const code = codePointName(String.fromCodePoint(text.codePointAt(at)!));
     ctx.addIssue({
       code: 'custom',
       message: `${what} holds ${code} at character ${at + 1}, a control or text-direction character that would make it display otherwise than it reads: leave it out.`,

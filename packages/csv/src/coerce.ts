@@ -1,3 +1,4 @@
+import { codePointEscape, codePointName, UNSHOWABLE } from '@batchcast/names';
 import { booleanNumber } from './boolean-text.js';
 import { truncate } from './messages.js';
 import { isMissingMarker, type MissingMarkers } from './missing-markers.js';
@@ -31,12 +32,6 @@ function fail(message: string, otherDecimal?: CsvDecimal): CellFailure {
 }
 
 /**
- * Characters a message cannot show as themselves: controls, and format characters that print as nothing (U+200B,
- * U+FEFF) or reorder the text around them (U+202E, right-to-left override: `\u202e5.1` displays as "1.5").
- */
-const UNSHOWABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-
-/**
  * A cell's text in a message, quoted as CSV quotes it: `3"5` is `"3""5"`, as the person wrote it in a CSV file (a
  * JSON escape, `"3\"5"`, showed a backslash that was never there; a backslash stays one). Line breaks and tabs
  * are escaped as JSON escapes them (`\n`, `\t`), other controls and invisible or reordering format characters as
@@ -45,7 +40,7 @@ const UNSHOWABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 function shown(text: string): string {
   const escaped = truncate(text).replace(UNSHOWABLE, (c) => {
     const json = JSON.stringify(c).slice(1, -1);
-    return json.length === 2 ? json : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`;
+    return json.length === 2 ? json : codePointEscape(c);
   });
   return `"${escaped.replaceAll('"', '""')}"`;
 }
@@ -59,7 +54,7 @@ function unshowableHint(text: string, decimal: CsvDecimal): string | undefined {
   if (!found) return undefined;
   const without = text.replace(UNSHOWABLE, '');
   if (without.trim() === '' || parseFloatText(without, decimal) === undefined) return undefined;
-  const codes = [...new Set(found.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`))];
+  const codes = [...new Set(found.map(codePointName))];
   const which = codes.length === 1 ? `an invisible character (${codes[0]})` : `invisible characters (${codes.join(', ')})`;
   return `: it is ${without.trim()} with ${which}, which most editors do not show; delete ${codes.length === 1 ? 'it' : 'them'}`;
 }
@@ -154,8 +149,7 @@ function formattedNumberHint(text: string): string | undefined {
     return "; parentheses are an accountant's way of writing a negative number: write it with a minus sign (-1234.5), e.g. by formatting the column as a plain number (General) before exporting it";
   }
   if (TYPOGRAPHIC_MINUS.test(text)) {
-    const dash = text.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    return `; it starts with U+${dash}, a typographic minus or dash, not the minus sign numbers are written with: replace it with "-" (the hyphen-minus key)`;
+    return `; it starts with ${codePointName(text)}, a typographic minus or dash, not the minus sign numbers are written with: replace it with "-" (the hyphen-minus key)`;
   }
   return undefined;
 }

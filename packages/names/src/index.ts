@@ -14,6 +14,7 @@ export {
   printedTableHint,
   showInvisible,
 } from './name-hints.js';
+export { codePointEscape, codePointName, holds, INVISIBLE, REORDERING, UNSHOWABLE } from './unseen-characters.js';
 export { columnKey, HeaderIndex, type HeaderMatch } from './header-index.js';
 export { caseClashKey, caseClashMessage } from './case-clash.js';
 export { type NamedTwice, pandasHeader } from './pandas-renames.js';

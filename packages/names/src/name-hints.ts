@@ -1,4 +1,5 @@
 import { NUMBER_CELL } from './number-cells.js';
+import { codePointEscape, codePointName, holds, INVISIBLE } from './unseen-characters.js';
 
 /**
  * Hints for a name that was not found (a model's column in a file's header, a model name): the closest of the
@@ -7,24 +8,19 @@ import { NUMBER_CELL } from './number-cells.js';
  * space, left people comparing names that look the same.
  */
 
-/** Characters that print as nothing or as a plain space: controls, format characters (U+200B, U+FEFF…), odd spaces. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
-
 /** Whether `s` holds a character that cannot be seen (see INVISIBLE). */
 export function hasInvisible(s: string): boolean {
-  INVISIBLE.lastIndex = 0;
-  return INVISIBLE.test(s);
+  return holds(s, INVISIBLE);
 }
 
 /** `s` with each invisible character written as `\uXXXX` (so "\u200bpetal_width" no longer reads as petal_width). */
 export function showInvisible(s: string): string {
-  return s.replace(INVISIBLE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return s.replace(INVISIBLE, codePointEscape);
 }
 
 /** The invisible characters of `s`, as `U+200B`, each once. */
 export function invisibleCodes(s: string): string[] {
-  const codes = (s.match(INVISIBLE) ?? []).map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
-  return [...new Set(codes)];
+  return [...new Set((s.match(INVISIBLE) ?? []).map(codePointName))];
 }
 
 /** A name as compared for hints: its Unicode form, case, invisible characters and word separators left out. */
