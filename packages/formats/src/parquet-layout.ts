@@ -99,6 +99,13 @@ export function rangeAsyncBuffer(reader: RangeReader, size: number): AsyncBuffer
 const PAR1 = 0x31524150;
 const WRITE_AGAIN = 'write the file again and upload the complete file';
 
+/** A footer whose schema cannot be walked (counts, names or elements damaged). */
+const schemaDamaged = (): FormatError =>
+  new FormatError(
+    'invalid_parquet',
+    `the Parquet file's footer metadata is damaged: its schema does not describe its columns; ${WRITE_AGAIN}`,
+  );
+
 /** Reads and checks the footer; a file that is not Parquet (or cut short) is a FormatError. */
 export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaData> {
   let metadata: FileMetaData;
@@ -114,12 +121,7 @@ export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaDa
   // hyparquet's marking skips each group's children by their count: a damaged count below zero (one changed byte of
   // the footer) stepped it back onto the same element forever, and the upload never got an answer.
   const counts = metadata.schema.map((e) => e.num_children);
-  if (!counts.every((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n < counts.length))) {
-    throw new FormatError(
-      'invalid_parquet',
-      `the Parquet file's footer metadata is damaged: its schema does not describe its columns; ${WRITE_AGAIN}`,
-    );
-  }
+  if (!counts.every((n) => n === undefined || (Number.isInteger(n) && n >= 0 && n < counts.length))) throw schemaDamaged();
   refuseMismatchedChunks(metadata);
   try {
     markGeoColumns(metadata.schema, metadata.key_value_metadata);
@@ -136,19 +138,20 @@ export async function readParquetMetadata(file: AsyncBuffer): Promise<FileMetaDa
  * Each column chunk must be of its schema column's physical type. One changed byte of a footer made a column's
  * chunks BOOLEAN under an INT32 schema, and hyparquet, decoding INT32 pages as run-length booleans, grew an array
  * until V8 aborted the whole process ("invalid size error"): no JavaScript error to catch, every upload and job of
- * that process lost. Checked here, before a page is read, with the leaves' paths walked from the flat schema list.
+ * that process lost. Checked here, before a page is read, against the leaves of hyparquet's schema tree (the one
+ * describeColumns reads; the child counts were checked before it is built).
  */
 function refuseMismatchedChunks(metadata: FileMetaData): void {
   const leafTypes = new Map<string, string | undefined>();
-  const walk = (at: number, path: string[]): number => {
-    const element = metadata.schema[at]!;
-    const here = at === 0 ? path : [...path, element.name];
-    let next = at + 1;
-    if (!element.num_children) leafTypes.set(here.join('\u0000'), element.type);
-    else for (let i = 0; i < element.num_children && next < metadata.schema.length; i++) next = walk(next, here);
-    return next;
+  const collect = (node: SchemaTree): void => {
+    if (node.children.length === 0) leafTypes.set(node.path.join('\u0000'), node.element.type);
+    for (const child of node.children) collect(child);
   };
-  if (metadata.schema.length > 0) walk(0, []);
+  try {
+    collect(parquetSchema(metadata));
+  } catch {
+    throw schemaDamaged();
+  }
   for (const group of metadata.row_groups) {
     for (const chunk of group.columns) {
       const meta = chunk.meta_data;
@@ -322,20 +325,15 @@ function int32Width(e: SchemaTree['element']): IntegerWidth | undefined {
 
 /** The top-level columns the footer describes; a schema too damaged to walk is a FormatError, not a TypeError. */
 function describeColumns(metadata: FileMetaData): ParquetColumn[] {
-  const damaged = () =>
-    new FormatError(
-      'invalid_parquet',
-      `the Parquet file's footer metadata is damaged: its schema does not describe its columns; ${WRITE_AGAIN}`,
-    );
   let columns: ParquetColumn[];
   try {
     columns = parquetSchema(metadata).children.map(describeColumn);
   } catch (err) {
     if (err instanceof FormatError) throw err;
-    throw damaged();
+    throw schemaDamaged();
   }
   // A schema element whose name the damage left out.
-  if (columns.some((c) => typeof c.name !== 'string')) throw damaged();
+  if (columns.some((c) => typeof c.name !== 'string')) throw schemaDamaged();
   return columns;
 }
 
