@@ -15,6 +15,7 @@ import {
   loadJob,
   notifyOwner,
   openJob,
+  recordChunkFailure,
   reconcile,
   registerModel,
   resultsDownload,
@@ -92,6 +93,25 @@ describe('a job from upload to email', () => {
     expect(mails[0]!.subject).toContain('predictions ready');
     const link = mails[0]!.text.match(/\/jobs\/[0-9a-f-]+\?token=([\w-]+)/)![1]!;
     expect((await openJob(ctx, job.id, link)).id).toBe(job.id); // the email's own token opens the job
+  });
+
+  it("fails a job whose chunk failed on our side without showing the cause's server paths to its owner", async () => {
+    const created = await upload(await iris(), { email: 'owner@example.com' });
+    // As a thread whose upload file vanished records it, attempt after attempt.
+    const cause = "ENOENT: no such file or directory, open '/srv/batchcast/data/uploads/0b1c.csv'";
+    for (let attempt = 1; attempt <= 5; attempt++) await recordChunkFailure(ctx, created.id, 0, attempt, cause);
+    for (let i = 1; i < created.chunkCount; i++) await scoreChunk(ctx, created.id, i);
+    await finaliseJob(ctx, created.id);
+    const failed = (await loadJob(ctx.pool, created.id))!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toBe(
+      'Rows 1 to 40 could not be scored after 5 attempts. This is a problem on our side, not in your file: upload it again in a ' +
+        `little while, and if it fails again, tell the people who run this batchcast that job ${created.id} failed: their server's log says why.`,
+    );
+    await notifyOwner(ctx, created.id);
+    const mail = (await readOutbox(ctx.config.storage.dataDir)).find((m) => m.to === 'owner@example.com' && m.text.includes(created.id));
+    expect(mail?.text).toContain(`job ${created.id} failed`);
+    expect(mail?.text).not.toContain('/srv/batchcast');
   });
 
   it('scores a redelivered chunk once: the rows are stored once and counted once', async () => {

@@ -75,12 +75,19 @@ async function outcomeOf(ctx: JobsContext, job: Job): Promise<{ status: 'succeed
     };
   }
   if (broken) {
+    // What went wrong is ours (a lost upload file, PostgreSQL gone, a scoring thread that died): its text names
+    // server paths and internals, and the job's error is shown to whoever holds its link and sent in its email.
+    // It goes to the server's log under the job's id, which the message gives for the people who run the server.
+    ctx.log.error(
+      { jobId: job.id, chunk: broken.index, attempts: broken.attempts, cause: broken.error },
+      'a chunk could not be scored: the job failed',
+    );
     return {
       status: 'failed',
       error:
-        `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} could not be scored after ${broken.attempts} attempts` +
-        (broken.error ? `: ${broken.error}` : '') +
-        '. This is a problem on our side, not in your file: upload it again in a little while, and if it fails again, tell the people who run this batchcast.',
+        `Rows ${broken.firstRow + 1} to ${broken.firstRow + broken.rows} could not be scored after ${broken.attempts} attempts. ` +
+        'This is a problem on our side, not in your file: upload it again in a little while, and if it fails again, tell the people ' +
+        `who run this batchcast that job ${job.id} failed: their server's log says why.`,
     };
   }
   if (job.rowsTotal > 0 && job.rowsFailed === job.rowsTotal) {
