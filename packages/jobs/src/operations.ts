@@ -1,7 +1,8 @@
 import {
+  type AdminJobCursor,
   type AdminJobRow,
   countJobsByStatus,
-  listRecentJobs,
+  listAdminJobs,
   type MaintenancePass,
   pingDatabase,
   readHistograms,
@@ -11,9 +12,12 @@ import {
 } from '@batchcast/db';
 import type { JobsContext } from './context.js';
 
-/** What operators see: the latest jobs with their owners (admins only; never logged). */
-export function recentJobs(ctx: JobsContext, limit: number): Promise<AdminJobRow[]> {
-  return listRecentJobs(ctx.pool, limit);
+/** What operators see: a page of jobs with their owners, newest first, maybe those matching a search (admins only; never logged). */
+export function adminJobList(
+  ctx: JobsContext,
+  opts: { limit: number; before: AdminJobCursor | null; search: string | null },
+): Promise<{ jobs: AdminJobRow[]; next: AdminJobCursor | null }> {
+  return listAdminJobs(ctx.pool, opts);
 }
 
 export interface MetricsSnapshot {

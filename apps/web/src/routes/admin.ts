@@ -16,8 +16,8 @@ import {
   listModelVersions,
   listSchedules,
   listWebhooks,
+  adminJobList,
   recentDeliveries,
-  recentJobs,
   redeliverWebhook,
   registrationNotes,
   removeModel,
@@ -38,6 +38,7 @@ import {
   setCookie,
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
+import { type AdminJobListQuery, cursorText, readAdminJobListQuery } from '../http/admin-job-list-query.js';
 import { clientAddress } from '../http/client-address.js';
 import { refuse, toHttpFailure } from '../http/errors.js';
 import { securityHeaders } from '../http/security-headers.js';
@@ -53,7 +54,8 @@ import { uploadChoices } from '../upload/upload-choices.js';
 import type { AdminServicesView } from '../views/admin-services.js';
 import { adminLoginPage, adminPage, type AdminOverview, type AdminPageOptions } from '../views/admin-page.js';
 
-const RECENT_JOBS = 50;
+/** Jobs a page of /admin's list shows (older ones: the list's next page, or its search). */
+const JOBS_PAGE = 50;
 const RECENT_DELIVERIES = 50;
 
 /**
@@ -78,9 +80,9 @@ export function admin(ctx: WebContext): Router {
     return { keys: keys.map(describeApiKey), webhooks: webhooks.map(describeWebhook), deliveries: deliveries.map(describeDelivery) };
   }
 
-  async function overview(): Promise<AdminOverview> {
+  async function overview(list: AdminJobListQuery): Promise<AdminOverview> {
     const [jobs, models, schedules, queues, servicesView] = await Promise.all([
-      recentJobs(ctx.jobs, RECENT_JOBS),
+      adminJobList(ctx.jobs, { limit: JOBS_PAGE, ...list }),
       listModelVersions(ctx.jobs.pool),
       listSchedules(ctx.jobs).then((list) => list.map(describeSchedule)),
       ctx.producer
@@ -107,15 +109,31 @@ export function admin(ctx: WebContext): Router {
       });
       byName.set(m.name, entry);
     }
-    return { jobs, models: [...byName.values()], queues, schedules, services: servicesView };
+    return {
+      jobs: jobs.jobs,
+      jobList: { search: list.search, paged: list.before !== null, next: jobs.next && cursorText(jobs.next) },
+      models: [...byName.values()],
+      queues,
+      schedules,
+      services: servicesView,
+    };
   }
 
   async function sendPage(req: Request, res: Response, status = 200, extra: Omit<AdminPageOptions, 'csrf'> = {}): Promise<void> {
-    const o = await overview();
+    // The job list's search and page (GET /admin?jobs=…&jobsBefore=…); a damaged one is said, and the first page shown.
+    const list = readAdminJobListQuery(req);
+    if ('error' in list) {
+      if (req.accepts(['html', 'json']) === 'json') throw refuse('invalid', list.code, list.error);
+      if (status === 200) status = 400;
+      extra = { ...extra, error: extra.error ?? list.error };
+    }
+    const o = await overview('error' in list ? { search: null, before: null } : list);
     res.status(status).set('cache-control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
       res.json({
         jobs: o.jobs.map((j) => describeAdminJob(j, ctx.config.storage.retentionDays)),
+        // The next page of jobs: GET /admin?jobsBefore=<this> (with the same "jobs" search); null on the last.
+        jobsNext: o.jobList?.next ?? null,
         models: o.models,
         queues: o.queues,
         schedules: o.schedules,

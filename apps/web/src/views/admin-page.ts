@@ -1,5 +1,5 @@
 import type { Schedule as ScheduleView } from '@batchcast/contract';
-import { html, type SafeHtml } from '@batchcast/html';
+import { html, joinHtml, type SafeHtml } from '@batchcast/html';
 import { adminTable, adminTime, muted } from './admin-parts.js';
 import { type AdminJobRow, emailInputPattern } from '@batchcast/jobs';
 import { durationText, rowCountText } from '../shared/job-progress.js';
@@ -34,7 +34,17 @@ export interface AdminQueueView {
 }
 
 export interface AdminOverview {
+  /** A page of jobs, newest first: the newest, or those of `jobList`'s search and page. */
   jobs: AdminJobRow[];
+  /** Which page of jobs this is; without it, the newest. */
+  jobList?: {
+    /** What the list was searched for (`?jobs=`), or null for every job. */
+    search: string | null;
+    /** Whether this page is not the list's first (`?jobsBefore=`). */
+    paged: boolean;
+    /** The next page's `jobsBefore`, or null on the last page. */
+    next: string | null;
+  };
   models: AdminModelView[];
   queues: AdminQueueView[];
   schedules: ScheduleView[];
@@ -64,8 +74,38 @@ function jobDuration(j: AdminJobRow): string {
   return `${durationText((end - j.startedAt.getTime()) / 1000)}${j.finishedAt ? '' : ' so far'}`;
 }
 
+/**
+ * The jobs section's search form and its pages: an operator looking for one job (a person wrote in with its id or
+ * their address) finds it however old it is, not only among the newest page.
+ */
+function jobsSection(
+  jobs: AdminJobRow[],
+  list: NonNullable<AdminOverview['jobList']> = { search: null, paged: false, next: null },
+): SafeHtml {
+  const search = list.search ?? '';
+  const query = (more: Record<string, string>) => new URLSearchParams({ ...(search ? { jobs: search } : {}), ...more }).toString();
+  const heading = search ? html`Jobs matching “${search}”` : list.paged ? html`Older jobs` : html`Recent jobs`;
+  const empty = search
+    ? html`<p class="muted">No job matches “${search}”.</p>`
+    : list.paged
+      ? html`<p class="muted">No older jobs.</p>`
+      : html`<p class="muted">No jobs yet.</p>`;
+  const pages = [
+    list.paged || search ? html`<a href="/admin#jobs">Newest jobs</a>` : null,
+    list.next ? html`<a href="/admin?${query({ jobsBefore: list.next })}#jobs" rel="next">Older jobs →</a>` : null,
+  ].filter((link) => link !== null);
+  return html`<h2>${heading}</h2>
+<form method="get" action="/admin#jobs" class="inline-form" role="search">
+  <label for="jobs-search">Find a job</label>
+  <input id="jobs-search" name="jobs" type="search" value="${search}" maxlength="254" placeholder="job id (or its start), owner's address, file name, model" aria-describedby="jobs-search-hint">
+  <button class="secondary" type="submit">Search</button>
+</form>
+<p id="jobs-search-hint" class="muted">Newest first. A job id matches by its start, an address whole (any case), a file name by any part of it, a model by its name.</p>
+${jobs.length === 0 ? empty : jobsTable(jobs)}
+${pages.length > 0 ? html`<nav class="pager" aria-label="Pages of jobs">${joinHtml(pages, ' · ')}</nav>` : ''}`;
+}
+
 function jobsTable(jobs: AdminJobRow[]): SafeHtml {
-  if (jobs.length === 0) return html`<p class="muted">No jobs yet.</p>`;
   const rows = jobs.map(
     (j) => html`<tr data-job="${j.id}">
   <td><a href="/admin/jobs/${j.id}" title="Open job ${j.id}"><code>${j.id.slice(0, 8)}</code></a></td>
@@ -228,8 +268,7 @@ export function adminPage(o: AdminOverview, opts: AdminPageOptions = {}): string
     html`<div class="admin-head"><h1>Admin</h1>${logout}</div>
 ${errorBox(opts.error)}
 <p class="muted">Operators' view: owner addresses are shown here and nowhere else. <a href="/metrics">Metrics</a> · <a href="/admin/queues">Queues (bull-board)</a> · <a href="/api/openapi.json">OpenAPI</a></p>
-<section class="card" id="jobs"><h2>Recent jobs</h2>
-${jobsTable(o.jobs)}
+<section class="card" id="jobs">${jobsSection(o.jobs, o.jobList)}
 </section>
 <section class="card" id="schedules"><h2>Schedules</h2>
 ${schedulesSection(o.schedules, opts)}
