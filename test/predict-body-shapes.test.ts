@@ -85,5 +85,12 @@ describe('real-time bodies of other serving stacks', () => {
     expect(twice).toMatchObject({ row: 0, message: 'instances[0] has the key "sepal_length" more than once: send each key once.' });
     const other = await refused({ data: ROWS }, 422, 'unknown_field');
     expect(other.message).toContain('It takes "rows" only, or one of "instances", "inputs", "dataframe_split" and "dataframe_records"');
+    // The rows path: a field of another type is 422 invalid_<field>, a key twice 422 duplicate_key, at the top as in a
+    // row; and a body cut off is malformed JSON, not a wrong row (`{"rows": [1` was told rows[0] is not an object).
+    await refused({ rows: 5 }, 422, 'invalid_rows');
+    await refused('{"rows": [], "rows": []}', 422, 'duplicate_key');
+    expect((await refused('{"rows": [1', 400, 'malformed_json')).message).toBe(
+      "The body is not valid JSON: expected ',' or ']' at byte 11 (the body ends there).",
+    );
   });
 });

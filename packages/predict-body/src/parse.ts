@@ -337,7 +337,38 @@ class Reader {
 
   // --- the body -------------------------------------------------------------------------------------------
 
+  /**
+   * The body, read; a refusal of its shape (a row that is not an object, "rows" missing…) comes only after the whole
+   * body was found to be JSON: `{"rows": [1` (a body cut off after its first row) was told its row is not an object,
+   * and a client could not tell a truncated body from a wrong row. A body that is not JSON is 400 malformed_json,
+   * on this endpoint as on every other.
+   */
   readBody(): PredictBody {
+    try {
+      return this.readShape();
+    } catch (err) {
+      if (err instanceof PredictBodyError && err.code !== 'malformed_json') {
+        const syntax = new Reader(this.buf, this.limits).syntaxError();
+        if (syntax) throw syntax;
+      }
+      throw err;
+    }
+  }
+
+  /** Where the body, read as any JSON value, is not JSON (null when it is: whatever its shape or depth). */
+  private syntaxError(): PredictBodyError | null {
+    const { buf } = this;
+    if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.pos = 3;
+    try {
+      if (this.skipWs() === -1) return null;
+      this.skipValue(BODY_DEPTH);
+      return this.skipWs() === -1 ? null : this.malformed('the end of the body after the JSON value');
+    } catch (err) {
+      return err instanceof PredictBodyError && err.code === 'malformed_json' ? err : null;
+    }
+  }
+
+  private readShape(): PredictBody {
     const { buf } = this;
     if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.pos = 3; // a UTF-8 byte order mark, as body-parser allows
     const first = this.skipWs();
@@ -358,7 +389,8 @@ class Reader {
         const key = this.readString();
         this.expect(COLON, "':'");
         if (key === 'rows') {
-          if (rows) throw this.fail(400, 'invalid_body', `The body has "rows" twice. ${SHAPE}`, keyAt);
+          // As a key twice in a row is (and in the other stacks' bodies): JSON.parse would keep the second silently.
+          if (rows) throw this.fail(422, 'duplicate_key', `The body has the key "rows" more than once: send it once. ${SHAPE}`, keyAt);
           rows = this.readRows();
         } else {
           // Refused as the other JSON endpoints refuse a field they do not take: a "model" key here was read
@@ -382,7 +414,8 @@ class Reader {
     }
     this.pos++;
     if (this.skipWs() !== -1) throw this.malformed('the end of the body after the closing }');
-    if (!rows) throw this.fail(400, 'invalid_body', `The body has no "rows". ${SHAPE}`, 0);
+    // A field missing or not of its type is 422 invalid_<field>, as on every endpoint the contract reads.
+    if (!rows) throw this.fail(422, 'invalid_rows', `The body has no "rows". ${SHAPE}`, 0);
     return { rows, header: this.keys.slice() };
   }
 
@@ -391,7 +424,7 @@ class Reader {
     if (c !== LBRACKET) {
       const at = this.pos;
       this.skipValue(ROWS_DEPTH);
-      throw this.fail(400, 'invalid_body', `"rows" must be a list of objects. ${SHAPE}`, at);
+      throw this.fail(422, 'invalid_rows', `"rows" must be a list of objects. ${SHAPE}`, at);
     }
     this.enter(ROWS_DEPTH);
     this.pos++;

@@ -55,6 +55,8 @@ export type PredictBodyErrorCode =
   | 'too_many_rows'
   /** 413 */
   | 'string_too_large'
+  /** 422: the body has no "rows", or its "rows" is not a list. */
+  | 'invalid_rows'
   /** 422: the body has a key other than "rows". */
   | 'unknown_field'
   /** 422: a row is not an object. */
@@ -63,7 +65,7 @@ export type PredictBodyErrorCode =
   | 'too_many_keys'
   /** 422: the rows have more than maxDistinctKeys keys between them. */
   | 'too_many_distinct_keys'
-  /** 422: a row has the same key twice. */
+  /** 422: a row (or the body) has the same key twice. */
   | 'duplicate_key'
   /** 422: two keys differ only in case (`a` and `A`), in one row or two: one column to batchcast, as in a JSON Lines upload. */
   | 'duplicate_column'

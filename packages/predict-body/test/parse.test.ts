@@ -378,14 +378,34 @@ describe('hostile and wrong bodies', () => {
     expectRefusal(Buffer.from([0x7b, 0xff]), 400, 'malformed_json', /found byte 0xff/);
   });
 
+  it('a body cut off or broken after a refusable part is malformed JSON first, wherever the shape went wrong', () => {
+    // Each would be refused for its shape at a byte before the body ends: told the JSON is broken instead.
+    for (const [body, at] of [
+      ['{"rows": [1', 11],
+      ['{"rows": [{"a":1}, 7', 20],
+      ['{"rows": 5', 10],
+      ['{"rows": [], "rows": [', 22],
+      ['{"data": [}', 10],
+      ['{"rows": [{"a":1,"a":2}, {', 26],
+      ['[{"a":1}, ', 10],
+    ] as const) {
+      const e = expectRefusal(body, 400, 'malformed_json', /The body is not valid JSON/);
+      expect(e.where.offset, body).toBe(at);
+    }
+    // Valid JSON keeps its shape's refusal.
+    expectRefusal('{"rows": [1]}', 422, 'row_not_object', /rows\[0\] is not an object/);
+  });
+
   it('JSON that is not { "rows": [...] }', () => {
     expectRefusal('', 400, 'invalid_body', /The body is empty/);
     expectRefusal('  ', 400, 'invalid_body', /The body is empty/);
     expectRefusal('[{"a":1}]', 400, 'invalid_body', /not an object. Send JSON \{ "rows"/);
-    expectRefusal('{}', 400, 'invalid_body', /no "rows"/);
+    // A field missing or of another type is 422 invalid_<field>, and a key twice 422 duplicate_key, as in a row.
+    expectRefusal('{}', 422, 'invalid_rows', /no "rows"/);
     expectRefusal('{"data":[]}', 422, 'unknown_field', /"data"\. It takes "rows" only/);
-    expectRefusal('{"rows":{"a":1}}', 400, 'invalid_body', /"rows" must be a list of objects/);
-    expectRefusal('{"rows":[],"rows":[]}', 400, 'invalid_body', /"rows" twice/);
+    expectRefusal('{"rows":{"a":1}}', 422, 'invalid_rows', /"rows" must be a list of objects/);
+    expectRefusal('{"rows":5}', 422, 'invalid_rows', /"rows" must be a list of objects/);
+    expectRefusal('{"rows":[],"rows":[]}', 422, 'duplicate_key', /the key "rows" more than once: send it once/);
     expect(parsePredictBody(Buffer.from('{"rows":[]}'))).toEqual({ rows: [], header: [] });
   });
 
