@@ -244,6 +244,23 @@ describe('Idempotency-Key on POST /api/jobs', () => {
     expect(twoKeys.status).toBe(400);
     expect((await twoKeys.json()).error.code).toBe('invalid_idempotency_key');
     expect(await jobsNamed('two.csv')).toBe(0);
+    // The form's field is held to the header's rule, status and words, anonymous or with an API key: a key too long
+    // sent with an API key was 422 with the schema's text.
+    const created = await fetch(platform.url('/api/keys'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'long-keys', scopes: ['jobs:write'] }),
+    });
+    const apiKey = (await created.json()).key as string;
+    for (const auth of [undefined, apiKey]) {
+      const header = await post('long.csv', { key: 'x'.repeat(256), ...(auth ? { auth } : {}) });
+      const field = await post('long.csv', { fields: { idempotencyKey: 'x'.repeat(256) }, ...(auth ? { auth } : {}) });
+      const [headerError, fieldError] = [(await header.json()).error, (await field.json()).error];
+      expect([field.status, fieldError.code], `${auth ? 'with' : 'without'} a key`).toEqual([400, 'invalid_idempotency_key']);
+      expect(headerError.code).toBe('invalid_idempotency_key');
+      expect(fieldError.message).toBe(headerError.message.replace('The Idempotency-Key header', 'The "idempotencyKey" field'));
+    }
+    expect(await jobsNamed('long.csv')).toBe(0);
   });
 });
 

@@ -180,7 +180,10 @@ export const UploadFields = z
         description:
           'CSV: the text encoding of the file, overriding detection (which tells UTF-8, UTF-16 with a byte order mark and Windows-1252 only): a WHATWG label such as `macintosh`, `iso-8859-15`, `windows-1250`, `shift_jis`, `gb18030`, `utf-16le`; empty or `auto`: detected. Ignored for workbooks and Parquet, whose text is Unicode by their format; JSON must be UTF-8. Send it before the file.',
       }),
-    idempotencyKey: z.string().max(255).optional().openapi({
+    // Its length is checked with its characters, by the rule the header's key is checked by (checkIdempotencyKey in
+    // @batchcast/jobs): 400 invalid_idempotency_key however it is sent, the message saying what a key is.
+    idempotencyKey: z.string().optional().openapi({
+      maxLength: 255,
       description:
         'The upload form’s one-time key (the page carries it, hidden, before the file): a second post of the same form answers the first job. API clients send the `Idempotency-Key` header instead (the same rules); if both are sent they must be equal. Send it before the file.',
     }),
