@@ -148,9 +148,10 @@ export const WebhookEventBody = z
       model: z.object({ name: z.string(), version: z.number().int().min(1) }),
       finishedAt: dateTime(),
       error: z.string().nullable(),
-      links: z
-        .object({ self: z.string(), page: z.string(), results: z.string() })
-        .openapi({ description: 'Absolute; each carries a token of this delivery’s own.' }),
+      links: z.object({ self: z.string(), page: z.string(), results: z.string().optional(), errors: z.string().optional() }).openapi({
+        description:
+          'Absolute; each carries a token of this delivery’s own. Only links that answer: `results` (results.csv; the other formats by its extension) for a job that succeeded, `errors` (errors.csv) for a job with failed rows that is not cancelled.',
+      }),
     }),
   })
   .openapi('WebhookEventBody');

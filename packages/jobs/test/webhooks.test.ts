@@ -201,6 +201,12 @@ describe('a job that ends', () => {
     await recordJobEvents(ctx, job.id);
     await reconcile(ctx);
     expect(await deliveriesOf(job.id)).toEqual(recorded);
+    // A succeeded job's delivery links its results (and no errors.csv: no row failed).
+    const start = receiver.requests.length;
+    expect(await deliverWebhook(ctx, recorded.find((d) => d.endpoint_id === mine.id)!.id, 0)).toMatchObject({ status: 'delivered' });
+    const links = verified(mine.secret, receiver.requests[start]!).data.links;
+    expect(Object.keys(links).sort()).toEqual(['page', 'results', 'self']);
+    expect(links.results).toMatch(new RegExp(`/api/jobs/${job.id}/results\\.csv\\?token=`));
 
     // An anonymous upload is told only to the admins' endpoints.
     const anonymous = await submit();
@@ -261,7 +267,8 @@ describe('a delivery', () => {
         type: 'job.cancelled',
         data: { id: job.id, status: 'cancelled', model: { name: 'iris-logreg', version: 1 } },
       });
-      // The links carry a token that opens the job.
+      // The links carry a token that opens the job; a cancelled job's, none to results it never has (those answer 409).
+      expect(Object.keys(body.data.links).sort()).toEqual(['page', 'self']);
       const token = new URL(body.data.links.self).searchParams.get('token');
       expect((await openJob(ctx, job.id, token)).id).toBe(job.id);
     }

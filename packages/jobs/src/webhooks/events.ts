@@ -20,8 +20,12 @@ export interface JobEventBody {
     model: { name: string; version: number };
     finishedAt: string;
     error: string | null;
-    /** Absolute, from PUBLIC_URL; each carries a token of the delivery's own (only its hash is stored). */
-    links: { self: string; page: string; results: string };
+    /**
+     * Absolute, from PUBLIC_URL; each carries a token of the delivery's own (only its hash is stored). Only the
+     * links that can answer: `results` for a job that succeeded, `errors` (errors.csv) for one with failed rows
+     * that kept them (a cancelled job keeps none), never a link that answers 409 for good.
+     */
+    links: { self: string; page: string; results?: string; errors?: string };
   };
 }
 
@@ -89,7 +93,7 @@ async function record(ctx: JobsContext, job: Job & { finishedAt: Date }): Promis
         model: { name: model?.name ?? 'unknown', version: model?.version ?? 0 },
         finishedAt: job.finishedAt.toISOString(),
         error: job.error,
-        links: jobLinks(ctx.config.http.publicUrl, job.id, token),
+        links: jobLinks(ctx.config.http.publicUrl, job, token),
       },
     };
     return { id, endpointId: endpoint.id, event, body: box!.seal(JSON.stringify(body), bodyContext(id)), linkTokenHash: hash };
@@ -99,11 +103,13 @@ async function record(ctx: JobsContext, job: Job & { finishedAt: Date }): Promis
   return inserted;
 }
 
-function jobLinks(publicUrl: string, id: string, token: string): JobEventBody['data']['links'] {
+function jobLinks(publicUrl: string, job: Job, token: string): JobEventBody['data']['links'] {
   const t = encodeURIComponent(token);
+  const api = `${publicUrl}/api/jobs/${job.id}`;
   return {
-    self: `${publicUrl}/api/jobs/${id}?token=${t}`,
-    page: publicUrl + jobPagePath(id, token),
-    results: `${publicUrl}/api/jobs/${id}/results.csv?token=${t}`,
+    self: `${api}?token=${t}`,
+    page: publicUrl + jobPagePath(job.id, token),
+    ...(job.status === 'succeeded' ? { results: `${api}/results.csv?token=${t}` } : {}),
+    ...(job.status !== 'cancelled' && job.rowsFailed > 0 ? { errors: `${api}/errors.csv?token=${t}` } : {}),
   };
 }
