@@ -52,11 +52,16 @@ afterAll(async () => {
 });
 
 describe('Retry-After', () => {
-  it('is on every 503: the disk full, a dependency down or out of connections (a minute, as their messages say)', async () => {
-    for (const path of ['/disk-full', '/database-down', '/database-full']) {
-      const res = await fetch(`${base}${path}`);
+  it('is on every 503: the disk full (a minute), a dependency down or out of connections (5 s: a restart), as their messages say', async () => {
+    for (const [path, seconds] of [
+      ['/disk-full', '60'],
+      ['/database-down', '5'],
+      ['/database-full', '5'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, { headers: { accept: 'application/json' } });
       expect(res.status, path).toBe(503);
-      expect(res.headers.get('retry-after'), path).toBe('60');
+      expect(res.headers.get('retry-after'), path).toBe(seconds);
+      if (seconds === '5') expect((await res.json()).error.message, path).toContain('Try again in 5 seconds.');
     }
   });
 

@@ -38,6 +38,11 @@ export const statusOf = (err: DomainError): number => STATUS[err.kind];
  * minute, as their messages say.
  */
 const COME_BACK_AFTER_SECONDS: Record<number, number | undefined> = { 429: 60, 503: 60 };
+/**
+ * PostgreSQL or Redis unreachable is most often one restarting, back within seconds: a minute made clients that
+ * honour Retry-After give up instead (the CLI waits 30 s at most, then tells the person), on a one-second restart.
+ */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
 /** A refusal raised by the HTTP layer itself (auth, rate limits, malformed requests): a DomainError of that kind. */
 export const refuse = (kind: DomainErrorKind, code: string, message: string, details?: Record<string, unknown>): DomainError =>
@@ -224,7 +229,12 @@ export function toHttpFailure(err: unknown, log: Logger, req: Request): HttpFail
   }
   log.error({ err, path: req.path }, 'unhandled error');
   return isUnavailable(err)
-    ? { status: 503, code: 'unavailable', message: 'A service batchcast depends on is unavailable. Try again in a minute.' }
+    ? {
+        status: 503,
+        code: 'unavailable',
+        message: `A service batchcast depends on is unavailable (restarting, most often). Try again in ${DEPENDENCY_RETRY_AFTER_SECONDS} seconds.`,
+        details: { retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS },
+      }
     : { status: 500, code: 'internal', message: 'Something went wrong on our side. Try again; if it persists, tell the operators.' };
 }
 
