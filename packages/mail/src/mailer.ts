@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type { RenderedMail } from './templates.js';
@@ -52,8 +52,15 @@ export function createMailer(opts: { smtpUrl: string | null; from: string; dataD
       const message: OutboxMessage = { id, date, from: opts.from, to, ...mail };
       // Written under another name and renamed: a reader of the outbox never sees half a message.
       const file = path.join(dir, `${id}.json`);
-      await writeFile(`${file}.partial`, JSON.stringify(message, null, 2));
-      await rename(`${file}.partial`, file);
+      try {
+        await writeFile(`${file}.partial`, JSON.stringify(message, null, 2));
+        await rename(`${file}.partial`, file);
+      } catch (err) {
+        // A full disk: the attempt fails (and is retried as a whole), its half-written file is not left behind
+        // until retention for every failed attempt.
+        await rm(`${file}.partial`, { force: true }).catch(() => undefined);
+        throw err;
+      }
     },
     close: () => undefined,
   };
