@@ -147,6 +147,30 @@ describe('a CSV column the model does not use', () => {
   });
 });
 
+describe("a CSV column the model reads as numbers, of True/False (a pandas bool column's DataFrame.to_csv)", () => {
+  // It was DOUBLE and null in every row of results.parquet (no `_text` companion: no row failed), text in the others.
+  it('is BOOLEAN in results.parquet and booleans in JSON Lines and .xlsx, as the same rows uploaded as JSON Lines', async () => {
+    const csv = 'sepal_length,sepal_width,petal_length,petal_width\nTrue,3,1.4,0.2\nFalse,4,1.4,0.2\nTRUE,5,1.4,0.2\n';
+    const { job, done } = await scored(platform, Buffer.from(csv), { fields: IRIS, filename: 'flags.csv' });
+    expect(done.rows.failed).toBe(0);
+    const rows = [true, false, true].map((b, i) => ({ sepal_length: b, sepal_width: i + 3, petal_length: 1.4, petal_width: 0.2 }));
+    const jsonl = Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const { job: fromJson } = await scored(platform, jsonl, { fields: IRIS, filename: 'flags.jsonl' });
+
+    const parquet = await duckdbParquet(await results(platform, job, 'parquet'));
+    expect(parquet.types.sepal_length).toBe('BOOLEAN');
+    expect(Object.keys(parquet.types)).not.toContain('sepal_length_text');
+    expect(parquet.rows.map((r) => r.sepal_length)).toEqual([true, false, true]);
+    expect((await duckdbParquet(await results(platform, fromJson, 'parquet'))).types.sepal_length).toBe('BOOLEAN');
+    expect((await resultsJsonl(platform, job)).map((r) => r.sepal_length)).toEqual([true, false, true]);
+    const book = await openpyxlWorkbook(await results(platform, job, 'xlsx'));
+    expect(book.rows.slice(1).map((r) => r[0])).toEqual([true, false, true]);
+    // Whole numbers the model reads as numbers stay its input's type, DOUBLE (BIGINT from JSON Lines' integers).
+    expect(parquet.types.sepal_width).toBe('DOUBLE');
+    expect(parquet.rows.map((r) => r.sepal_width)).toEqual([3, 4, 5]);
+  });
+});
+
 describe('a workbook column of several kinds', () => {
   it('keeps each cell as what it was: numbers numbers, booleans booleans, text text, empty null', async () => {
     const book = await openpyxlMake([

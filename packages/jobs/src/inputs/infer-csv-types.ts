@@ -1,8 +1,4 @@
-import { type ByteSource, type ColumnTarget, type CsvDecimal, isMissingMarker } from '@batchcast/csv';
-import type { CsvJobLayout } from '../records.js';
-import type { StoredChunk } from '../uploads/stored-upload.js';
-import { dialectOf } from './dialect.js';
-import { readInputFields } from './read-input-rows.js';
+import { type CsvDecimal, isMissingMarker } from '@batchcast/csv';
 
 /**
  * The type a CSV column that feeds no model input keeps in the typed results, inferred over the whole column
@@ -61,36 +57,4 @@ export function typeOfBits(bits: number): InferredType {
   if (bits === BOOL) return 'bool';
   if (bits & BOOL) return 'string';
   return 'double';
-}
-
-/**
- * The inferred types of a CSV job's columns that feed no model input (InferredType's rule), by one pass over
- * the stored upload (chunk by chunk, the fields only of those columns examined): an entry per header column,
- * undefined for the model's. The pass stops early once every such column is text. Run at a typed download
- * (results.jsonl, .parquet, .xlsx), in its thread: the upload scan, the hot path, is left as it is.
- */
-export async function inferCsvColumnTypes(
-  source: ByteSource,
-  layout: CsvJobLayout,
-  chunks: StoredChunk[],
-  targets: ColumnTarget[],
-): Promise<(InferredType | undefined)[]> {
-  const used = new Set(targets.flatMap((t) => t.columns));
-  let open = layout.header.map((_, i) => i).filter((i) => !used.has(i));
-  const bits = new Array<number>(layout.header.length).fill(0);
-  const decimal = dialectOf(layout)!.decimal;
-  for (const chunk of chunks) {
-    if (open.length === 0) break;
-    for await (const rows of readInputFields(source, layout, chunk)) {
-      for (const fields of rows) {
-        for (const i of open) {
-          const text = fields[i]!;
-          if (!isMissingCell(text)) bits[i]! |= cellKind(text, decimal);
-        }
-      }
-      if (open.some((i) => bits[i]! & TEXT)) open = open.filter((i) => !(bits[i]! & TEXT));
-      if (open.length === 0) break;
-    }
-  }
-  return layout.header.map((_, i) => (used.has(i) ? undefined : typeOfBits(bits[i]!)));
 }

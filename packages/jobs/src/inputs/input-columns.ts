@@ -6,7 +6,8 @@ import type { JobLayout } from '../records.js';
  * The input's columns with the types they keep in typed results (Parquet, JSON Lines, .xlsx): what the
  * format knew (a workbook's cells, JSON values, Parquet's schema, with a DECIMAL's precision and an integer's width). CSV has no types: a column that feeds a
  * numeric or boolean model input is typed as that input, every other column as `inferred` says (the type
- * inferCsvColumnTypes found over the whole column), or text when it was not inferred.
+ * csvResultTypes found over the whole column), or text when it was not inferred; a number input's column of
+ * true/false words is given its own type by csvResultTypes too (results/write-typed-results.ts).
  */
 export function inputColumns(
   layout: JobLayout,

@@ -11,11 +11,11 @@ import {
 } from '@batchcast/formats';
 import type { ModelSchema } from '@batchcast/inference';
 import type { ScoringContext } from '../context.js';
-import { inferCsvColumnTypes } from '../inputs/infer-csv-types.js';
 import { inputColumns } from '../inputs/input-columns.js';
 import { readInputRows, type ShortestNumbers } from '../inputs/read-input-rows.js';
 import type { Job } from '../records.js';
 import { chunkPredictions } from './chunk-predictions.js';
+import { csvResultTypes } from './csv-result-types.js';
 import { predictionColumns, predictionValues, probabilityCount } from './prediction-cells.js';
 import { resultInputNames } from './result-header.js';
 import type { ResultsFormat } from './results-format.js';
@@ -24,11 +24,16 @@ export type TypedResultsFormat = Exclude<ResultsFormat, 'csv'>;
 
 /**
  * The columns of the typed results: the input's columns with the types the input format knew (renamed as
- * resultInputNames says when they clash with a prediction column), then the predictions.
+ * resultInputNames says when they clash with a prediction column), then the predictions. `csvTypes`: a CSV's
+ * column types found over the upload (csvResultTypes): a column with an entry there has that type.
  */
-export function typedResultColumns(job: Job, schema: ModelSchema, inferred?: readonly (ResultColumnType | undefined)[]): ResultColumn[] {
+export function typedResultColumns(job: Job, schema: ModelSchema, csvTypes?: readonly (ResultColumnType | undefined)[]): ResultColumn[] {
   const names = resultInputNames(job.layout.header, schema);
-  const inputs = inputColumns(job.layout, job.targets, inferred).map((c, i) => (names[i] === c.name ? c : { ...c, name: names[i]! }));
+  const inputs = inputColumns(job.layout, job.targets, csvTypes).map((c, i) => {
+    // inputColumns types a model's column as its input: a number input's column of true/false words is not one.
+    const type = csvTypes?.[i] ?? c.type;
+    return names[i] === c.name && type === c.type ? c : { ...c, name: names[i]!, type };
+  });
   return [...inputs, ...predictionColumns(schema)];
 }
 
@@ -74,13 +79,13 @@ export async function writeTypedResults(
   format: TypedResultsFormat,
   out: Writable,
 ): Promise<void> {
-  // A CSV's columns that feed no model input are typed by what the whole column holds: one pass over the
-  // upload first (inferCsvColumnTypes), in this download's thread.
-  const inferred =
+  // A CSV's columns that feed no model input are typed by what the whole column holds, and a number input's
+  // column of true/false words is boolean: one pass over the upload first (csvResultTypes), in this download's thread.
+  const csvTypes =
     job.layout.format === 'csv'
-      ? await inferCsvColumnTypes(() => ctx.blobs.open(job.uploadKey), job.layout, await listChunks(ctx.pool, job.id), job.targets)
+      ? await csvResultTypes(() => ctx.blobs.open(job.uploadKey), job.layout, await listChunks(ctx.pool, job.id), job.targets)
       : undefined;
-  const columns = typedResultColumns(job, schema, inferred);
+  const columns = typedResultColumns(job, schema, csvTypes);
   // The first block of rows is read before the writer starts: .xlsx writes its fixed parts at once, so an
   // upload that cannot be read back would otherwise fail after the status and first bytes were sent (a
   // cut-off download instead of an error saying why).

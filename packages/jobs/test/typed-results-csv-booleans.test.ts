@@ -1,0 +1,132 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { JobsContext } from '../src/context.js';
+import { type Job, modelById } from '../src/index.js';
+import { typedResultColumns, writeTypedResults } from '../src/results/write-typed-results.js';
+import { duckdbParquet, openpyxlWorkbook } from '../../../test/support/formats.js';
+import { scoredUploadedJob, useTestContext } from './context.js';
+
+/**
+ * A CSV column of true/false words (`True`/`False` as DataFrame.to_csv writes a bool column, Excel's `TRUE`) that
+ * feeds a numeric model input, which reads them as 1/0 (boolean-text.ts): the typed results write it as the
+ * booleans pandas.read_csv reads, as they write a JSON Lines upload's booleans. It was a DOUBLE column in
+ * results.parquet, null in every row (no `_text` companion either, no row having failed), and text in
+ * results.jsonl and .xlsx.
+ */
+let ctx: JobsContext;
+useTestContext((made) => {
+  ctx = made;
+});
+
+type Format = 'jsonl' | 'parquet' | 'xlsx';
+
+async function download(job: Job, format: Format): Promise<Buffer> {
+  const { schema } = await modelById(ctx.pool, job.modelId);
+  const parts: Buffer[] = [];
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      parts.push(chunk);
+      done();
+    },
+  });
+  await writeTypedResults(ctx, job, schema, format, out);
+  return Buffer.concat(parts);
+}
+
+/** One column of each typed download: JSON Lines values, the Parquet column's DuckDB type and values, the .xlsx cells. */
+async function typedColumn(job: Job, name: string) {
+  const jsonl = (await download(job, 'jsonl'))
+    .toString('utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l)[name]);
+  const parquet = await duckdbParquet(await download(job, 'parquet'));
+  const book = await openpyxlWorkbook(await download(job, 'xlsx'));
+  const at = book.rows[0]!.indexOf(name);
+  return {
+    jsonl,
+    parquetType: parquet.types[name],
+    parquet: parquet.rows.map((r) => r[name]),
+    parquetColumns: Object.keys(parquet.types),
+    xlsx: book.rows.slice(1).map((r) => r[at]),
+  };
+}
+
+const IRIS_HEADER = 'sepal_length,sepal_width,petal_length,petal_width';
+const irisCsv = (firstColumn: string[]) => `${IRIS_HEADER}\n${firstColumn.map((v) => `${v},3.5,1.4,0.2`).join('\n')}\n`;
+
+describe("a CSV column of true/false words feeding a model's number input", () => {
+  it('is a BOOLEAN column in results.parquet, booleans in JSON Lines and .xlsx, as the same rows uploaded as JSON Lines', async () => {
+    const words = ['True', 'False', 'TRUE', 'false', ' true '];
+    const job = await scoredUploadedJob(ctx, irisCsv(words), { filename: 'flags.csv' });
+    expect(job.rowsFailed).toBe(0);
+    const got = await typedColumn(job, 'sepal_length');
+    const want = [true, false, true, false, true];
+    expect(got.parquetType).toBe('BOOLEAN');
+    expect(got.parquet).toEqual(want);
+    expect(got.jsonl).toEqual(want);
+    expect(got.xlsx).toEqual(want);
+
+    // The same rows as JSON Lines with JSON booleans: the same column, the same values.
+    const lines = want.map((b) => JSON.stringify({ sepal_length: b, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }));
+    const fromJson = await scoredUploadedJob(ctx, `${lines.join('\n')}\n`, { filename: 'flags.jsonl', hints: { filename: 'flags.jsonl' } });
+    const json = await typedColumn(fromJson, 'sepal_length');
+    expect({ ...json, parquetColumns: undefined }).toEqual({ ...got, parquetColumns: undefined });
+  });
+
+  it('keeps its missing cells null, and a failed row gets the `_text` companion as any typed column', async () => {
+    // iris-logreg fails a row with a missing value: the job has failed rows, so typed columns get a companion.
+    const job = await scoredUploadedJob(ctx, irisCsv(['True', '', 'NA', 'False']), { filename: 'flags-missing.csv' });
+    expect(job.rowsFailed).toBe(2);
+    const got = await typedColumn(job, 'sepal_length');
+    expect(got.parquetType).toBe('BOOLEAN');
+    expect(got.parquet).toEqual([true, null, null, false]);
+    expect(got.jsonl).toEqual([true, null, null, false]);
+    expect(got.parquetColumns).toContain('sepal_length_text');
+  });
+
+  it('mixed with numbers or other text is text: every cell as the file wrote it, none null', async () => {
+    // pandas.read_csv reads such a column as text (object); the model read each cell (1/0 for the words).
+    const job = await scoredUploadedJob(ctx, irisCsv(['True', '1.50', 'FALSE', '0']), { filename: 'flags-mixed.csv' });
+    expect(job.rowsFailed).toBe(0);
+    const got = await typedColumn(job, 'sepal_length');
+    const want = ['True', '1.50', 'FALSE', '0'];
+    expect(got.parquetType).toBe('VARCHAR');
+    expect(got.parquet).toEqual(want);
+    expect(got.jsonl).toEqual(want);
+    expect(got.xlsx).toEqual(want);
+
+    // A failed row's text beside the words (`abc`: no number, no word) keeps the column text too.
+    const failed = await scoredUploadedJob(ctx, irisCsv(['abc', 'True', 'False']), { filename: 'flags-abc.csv' });
+    expect(failed.rowsFailed).toBe(1);
+    const text = await typedColumn(failed, 'sepal_length');
+    expect(text.parquetType).toBe('VARCHAR');
+    expect(text.parquet).toEqual(['abc', 'True', 'False']);
+
+    // A word in a later chunk (chunks of 40 rows) than the numbers: the whole column is looked at.
+    const late = [...Array.from({ length: 45 }, (_, i) => String(4 + i / 10)), 'false'];
+    const chunked = await scoredUploadedJob(ctx, irisCsv(late), { filename: 'flags-late.csv' });
+    const lateText = await typedColumn(chunked, 'sepal_length');
+    expect(lateText.parquetType).toBe('VARCHAR');
+    expect(lateText.parquet).toEqual(late);
+  });
+
+  it('of an integer model input is BOOLEAN too: an int64 column would write the words as null', async () => {
+    // No example model takes integers: the job's input is taken as int64 (coerceInteger reads true/false as 1/0).
+    const scored = await scoredUploadedJob(ctx, irisCsv(['True', 'False', 'TRUE']), { filename: 'flags-int.csv' });
+    const job: Job = { ...scored, targets: scored.targets.map((t) => ({ ...t, type: 'int64' })) };
+    const { schema } = await modelById(ctx.pool, job.modelId);
+    expect(typedResultColumns(job, schema)[0]!.type).toBe('int64');
+    const got = await typedColumn(job, 'sepal_length');
+    expect(got.parquetType).toBe('BOOLEAN');
+    expect(got.parquet).toEqual([true, false, true]);
+    expect(got.jsonl).toEqual([true, false, true]);
+  });
+
+  it('a number column stays DOUBLE, whole numbers included (the model input is a double)', async () => {
+    const job = await scoredUploadedJob(ctx, irisCsv(['5', '6', '7']), { filename: 'whole.csv' });
+    const got = await typedColumn(job, 'sepal_length');
+    expect(got.parquetType).toBe('DOUBLE');
+    expect(got.parquet).toEqual([5, 6, 7]);
+  });
+});
