@@ -778,7 +778,7 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
       await ctx.close();
     }
 
-    // With JavaScript, the same refusal of a sheet opens the section and focuses the sheet.
+    // With JavaScript, the same refusal of a sheet opens the section, focuses the sheet and says why right after it.
     const page = await open(desktop, '/');
     await page.click('#file-options summary');
     await page.fill('#sheet-input', 'Nope');
@@ -786,10 +786,12 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.setInputFiles('#file-input', path.join(repoRoot, 'test/fixtures/formats/merged-header.xlsx'));
     await expect.poll(() => page.textContent('#file-check')).toContain('an Excel workbook');
     await page.click('#submit-button');
-    await expect.poll(() => page.textContent('#form-error')).toContain('has no sheet named "Nope"');
+    await expect.poll(() => page.textContent('#field-error')).toContain('has no sheet named "Nope"');
     expect(await page.$eval('#file-options', (d) => (d as HTMLDetailsElement).open)).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('sheet-input');
-    expect(await invalidFields(page)).toEqual([{ id: 'sheet-input', describedBy: 'form-error' }]);
+    expect(await page.$eval('#field-error', (e) => e.previousElementSibling?.contains(document.getElementById('sheet-input')))).toBe(true);
+    expect(await page.isVisible('#form-error')).toBe(false);
+    expect(await invalidFields(page)).toEqual([{ id: 'sheet-input', describedBy: 'field-error' }]);
     // A separator chosen that the file does not use: said before sending, as the server says it, the option marked
     // (was "missing 4 columns… if the column names are on a later line, delete the lines above them").
     await page.fill('#sheet-input', '');
@@ -820,10 +822,10 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     await page.fill('input[name="email"]', 'bob@example');
     await page.click('button[type="submit"]');
     await expect
-      .poll(() => page.textContent('#form-error'))
+      .poll(() => page.textContent('#field-error'))
       .toContain('"bob@example" is not an email address we can send to: its domain needs a dot and a top-level domain');
     // Tied to the field, for a screen reader: the address is marked invalid, described by the message, and focused.
-    expect(await invalidFields(page)).toEqual([{ id: 'email-input', describedBy: 'email-help form-error' }]);
+    expect(await invalidFields(page)).toEqual([{ id: 'email-input', describedBy: 'email-help field-error' }]);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('email-input');
     await page.fill('#links-email', 'bob@example');
     await page.click('#email-links-form button[type="submit"]');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { deletedText, expiryShort, expiryText } from '../src/shared/expiry.js';
 import { adviceFor, durationText, previewHeading, progressPercent, rowCountText, runSeconds } from '../src/shared/job-progress.js';
@@ -305,6 +306,23 @@ describe('the views escape what they are given', () => {
     const headerless = uploadPage([], { error: HOSTILE, errorField: 'header', choices: { header: 'none' } });
     expect(headerless).toContain('<details class="file-options" id="file-options" open>');
     expect(headerless).toMatch(/id="header-input" checked aria-invalid="true" aria-describedby="form-error">/);
+  });
+
+  it("the upload page's file chooser, which offers every format the README says an upload may be", async () => {
+    // Was: no .zip, so a data.zip was greyed out in the file dialog although the page says "zipped if you like".
+    const accept = /<input type="file" name="file" id="file-input" accept="([^"]*)"/.exec(uploadPage([]))?.[1]?.split(',') ?? [];
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Bring your own data'));
+    // The extensions its table of uploads names (`.xlsx`, `.gz`, `.zst`, `.zip`)...
+    const table = section
+      .slice(0, section.indexOf('\n\n', section.indexOf('\n|')))
+      .split('\n')
+      .filter((l) => l.startsWith('|'));
+    const named = [...table.join('\n').matchAll(/`(\.[a-z0-9]+)`/g)].map((m) => m[1]!);
+    expect(named).toEqual(expect.arrayContaining(['.xlsx', '.gz', '.zst', '.zip']));
+    // ...and those of the formats it names in words: CSV (tab-separated too), Parquet, JSON Lines, JSON.
+    for (const ext of [...named, '.csv', '.tsv', '.txt', '.parquet', '.jsonl', '.ndjson', '.json']) expect(accept, ext).toContain(ext);
+    expect(accept).toContain('application/zip');
   });
 
   it('the admin pages and the outbox', () => {

@@ -1,10 +1,10 @@
 // The job page once the job has ended: the first failed rows, a chart of the predictions (with its numbers
 // as a table) and the first rows of the results, from the summary endpoint. Cells of the uploaded file go in
-// as text only.
+// as text only, their invisible characters shown (as the failed rows show them).
 import type { JobSummary } from '@batchcast/contract';
 import { FAILURE_COLUMNS, failureCells, failuresNote, previewHeading } from '../shared/job-progress.js';
 import { formatCount } from '../shared/numbers.js';
-// @batchcast/names, served at /static/names/dist/ (see upload.ts): a failed cell's invisible characters shown as the server shows them.
+// @batchcast/names, served at /static/names/dist/ (see upload.ts): the file's invisible characters shown as the server shows them.
 import { showInvisible } from '../names/dist/index.js';
 import { classChart, edgesOf, histogramChart, percent } from './charts.js';
 import { byId, setText } from './dom.js';
@@ -99,6 +99,8 @@ function showChart(s: JobSummary): void {
 
 function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview']): void {
   if (rows.length === 0) return;
+  // Names and cells as the failed rows show them, each invisible character as `\u202e`: raw, a right-to-left
+  // override made the column "\u202eevil" read "live" and the cell "\u202eexe.txt" read "txt.exe".
   // The columns in the download's order (the file's own, then the predictions, then the error), so what is
   // seen here is what the file holds; the error column only when one of these rows failed.
   const last = header.length - 1;
@@ -108,8 +110,8 @@ function showPreview({ header, rows, inputColumns: inputs }: JobSummary['preview
   const preview = byId('preview', HTMLTableElement);
   fillTable(
     preview,
-    order.map((i) => header[i] ?? ''),
-    rows.map((r) => order.map((i) => r[i] ?? '')),
+    order.map((i) => showInvisible(header[i] ?? '')),
+    rows.map((r) => order.map((i) => showInvisible(r[i] ?? ''))),
     (k) => kinds[k] ?? '',
   );
   preview.querySelectorAll('tbody tr').forEach((tr, n) => {
@@ -147,6 +149,8 @@ export async function showSummary(summaryUrl: string): Promise<void> {
   } catch {
     return;
   }
+  // Learnt meanwhile that the job is gone (a download's check, job.ts): nothing of its data is shown again.
+  if (document.getElementById('job')?.dataset.gone === 'yes') return;
   showFailures(s);
   showChart(s);
   showPreview(s.preview);

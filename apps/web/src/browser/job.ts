@@ -2,9 +2,9 @@
 // done, rows per second and the time left; then the summary, the chart and the first rows of the results
 // (job-summary.ts). An ended job's page, left open, keeps watching: at the time its data is deleted (on the
 // server's clock), or when the server answers that it is gone (404/410, asked every few minutes and whenever
-// the tab comes back into view), it says so and offers no download. The texts come from shared/, as in the
-// page the server sent. Every text from the server or the uploaded file goes in through textContent, never as
-// HTML.
+// the tab comes back into view), it says so and offers no download. While its polls fail (the server restarting,
+// the network away) it says so too, quietly. The texts come from shared/, as in the page the server sent. Every
+// text from the server or the uploaded file goes in through textContent, never as HTML.
 import type { ErrorBody, JobStatus } from '@batchcast/contract';
 import { deletedText, expiryText } from '../shared/expiry.js';
 import {
@@ -61,16 +61,44 @@ function showError(message: string): void {
   byId('error').hidden = false;
 }
 
-/** The results (or what was left of a job) were deleted: say so, and take away every download. */
-function showGone(message: string): void {
+/** What the page says once the job is gone: 410 is a job deleted (by someone, or at its retention's end), 404 a link that opens it no more. */
+const GONE_WORDS = {
+  410: { badge: 'deleted', title: 'This job has been deleted' },
+  404: { badge: 'gone', title: 'No job at this link' },
+} as const;
+
+/**
+ * The job (or what was left of it) was deleted, or its link opens it no more: the page says so, as a reload would,
+ * and takes away what showed its data and every control that could only fail now (downloads, cancel, delete). A tab
+ * left open on a job deleted in another went on showing it done, its rows and its Delete button.
+ */
+function showGone(message: string, httpStatus: 404 | 410 = 410): void {
   gone = true;
   clearTimeout(pollTimer);
   root.dataset.gone = 'yes';
+  const words = GONE_WORDS[httpStatus];
+  const status = byId('status');
+  status.textContent = words.badge;
+  status.className = 'badge status-deleted';
+  status.dataset.status = words.badge;
+  setText('status-text', words.title);
   setText('expiry', message);
   byId('expiry').classList.add('gone');
-  for (const id of ['results-link', 'errors-link', 'cancel-form', 'speed']) byId(id).hidden = true;
+  setText('connection', '');
+  const shown = ['progress', 'speed', 'error', 'advice', 'summary', 'failures-card', 'chart-card', 'preview-card'];
+  const controls = ['results-link', 'errors-link', 'cancel-form', 'cancel-message', 'delete-card'];
+  for (const id of [...shown, ...controls]) byId(id).hidden = true;
   const otherResults = document.getElementById('other-results');
   if (otherResults) otherResults.hidden = true;
+}
+
+/**
+ * Whether the last poll reached the server. While polls fail, a quiet line says so (a page that said nothing
+ * through an outage looked as if the job had stalled), and the time left is not shown: it could only go stale.
+ */
+function showReachable(reached: boolean): void {
+  setText('connection', reached ? '' : "Can't reach the server; trying again…");
+  if (!reached) byId('speed').hidden = true; // shown again by the next render of a running job
 }
 
 function render(job: JobStatus, serverNow: number): void {
@@ -144,6 +172,8 @@ async function poll(): Promise<void> {
     const res = await fetch(statusUrl, { headers: { accept: 'application/json' }, cache: 'no-store' });
     const date = Date.parse(res.headers.get('date') ?? '');
     if (!Number.isNaN(date)) serverOffsetMs = date - Date.now();
+    // A 5xx is a proxy with no server behind it (502, 503, 504) or a server failing: for the page, not reached.
+    showReachable(res.status < 500);
     if (res.ok) {
       const job = (await res.json()) as JobStatus;
       render(job, Date.now() + serverOffsetMs);
@@ -170,14 +200,16 @@ async function poll(): Promise<void> {
       }
     } else if (res.status === 404 || res.status === 410) {
       // Deleted by retention (410 says when) or the link is wrong: stop asking, say why when we know.
+      // A job this page showed, ended or not (deleting a running job cancels it first): gone.
       const body = (await res.json().catch(() => null)) as ErrorBody | null;
       const message = body?.error?.message;
-      if (lastJob && !isActive(lastJob.status)) {
-        showGone(message || deletedText(lastJob.expiresAt, retentionDays, undefined, lastJob.status === 'succeeded'));
+      if (lastJob) {
+        showGone(message || deletedText(lastJob.expiresAt, retentionDays, undefined, lastJob.status === 'succeeded'), res.status);
       } else if (message) showError(message);
       return;
-    }
+    } else if (res.status >= 500) delay = 3000;
   } catch {
+    showReachable(false);
     delay = 3000; // the server is restarting or the network is away: keep trying, a little slower
   }
   if (!gone) pollIn(delay);
@@ -204,7 +236,10 @@ root.addEventListener('click', async (e) => {
   const res = await fetch(statusUrl, { headers: { accept: 'application/json' }, cache: 'no-store' }).catch(() => null);
   if (res && (res.status === 404 || res.status === 410)) {
     const body = (await res.json().catch(() => null)) as ErrorBody | null;
-    showGone(body?.error?.message || deletedText(lastJob?.expiresAt ?? null, retentionDays, undefined, lastJob?.status === 'succeeded'));
+    showGone(
+      body?.error?.message || deletedText(lastJob?.expiresAt ?? null, retentionDays, undefined, lastJob?.status === 'succeeded'),
+      res.status,
+    );
     return;
   }
   link.dataset.checked = 'yes';

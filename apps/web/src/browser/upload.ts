@@ -17,6 +17,7 @@ const emailInput = byId('email-input', HTMLInputElement);
 const dropzone = byId('dropzone');
 const check = byId('file-check');
 const formError = byId('form-error');
+const fieldError = byId('field-error');
 const summary = byId('model-summary');
 const statusBox = byId('upload-status');
 const progress = byId('upload-progress', HTMLProgressElement);
@@ -146,8 +147,7 @@ function chosenDelimiter(): Delimiter | undefined {
 /** Checks the chosen file against the chosen model and says what is wrong, if anything. */
 async function checkFile(): Promise<void> {
   const file = fileInput.files?.[0];
-  show(formError, []);
-  markInvalid();
+  clearRefusal();
   if (!file) {
     current = null;
     show(check, []);
@@ -317,16 +317,34 @@ function busy(on: boolean): void {
 
 function refuse(lines: Line[], field?: HTMLElement): void {
   busy(false);
-  show(formError, lines);
   markInvalid(field);
-  // The field at fault takes the focus, and a screen reader reads the message with it (its description);
-  // a refusal about no field in particular focuses the message.
-  (field ?? formError).focus();
+  if (!field) {
+    // About no field in particular: above the form, focused (which scrolls it into view) so that it is read out.
+    show(formError, lines);
+    formError.focus();
+    return;
+  }
+  // About one field: said right after it, where the person is looking. Above the form, on a phone, the message
+  // was some 600 px out of sight while the field far below it had the focus. The field takes the focus, and a
+  // screen reader reads the message with it (its description); then the message is scrolled into view too.
+  const place = field.closest('label, .dropzone') ?? field;
+  place.after(fieldError);
+  show(fieldError, lines);
+  field.focus();
+  fieldError.scrollIntoView({ block: 'nearest' });
+}
+
+/** Takes away the messages of an earlier refusal, and the marks of the field it was about. */
+function clearRefusal(): void {
+  show(formError, []);
+  show(fieldError, []);
+  markInvalid();
 }
 
 /**
- * Marks the one field a refusal is about as invalid, described by the message above the form (as the page
- * the server sends back without JavaScript does, views/upload-page.ts); unmarks the others.
+ * Marks the one field a refusal is about as invalid, described by the message beside it (the page the server
+ * sends back without JavaScript describes it by the message above the form, views/upload-page.ts); unmarks the
+ * others.
  */
 function markInvalid(field?: HTMLElement): void {
   // A field of "How to read the file" is shown, not left folded away.
@@ -335,9 +353,9 @@ function markInvalid(field?: HTMLElement): void {
     if (!input) continue;
     const own = (input.getAttribute('aria-describedby') ?? '')
       .split(' ')
-      .filter((id) => id && id !== 'form-error')
+      .filter((id) => id && id !== 'form-error' && id !== 'field-error')
       .join(' ');
-    const describedBy = input === field ? `${own} form-error`.trim() : own;
+    const describedBy = input === field ? `${own} field-error`.trim() : own;
     if (describedBy) input.setAttribute('aria-describedby', describedBy);
     else input.removeAttribute('aria-describedby');
     if (input === field) input.setAttribute('aria-invalid', 'true');
@@ -368,7 +386,13 @@ function refusalText(code: string | undefined, message: string): string {
     return 'A file sent from this page a moment ago is still being received. Wait a minute and look for its job under your jobs below, or press Start scoring again to send this file as a new job.';
   if (code === 'invalid_idempotency_key') return 'The page sent a submission key the server could not read. Press Start scoring again.';
   if (code === 'no_file') return 'No file arrived with the upload. Choose the data file again, then press Start scoring.';
-  if (code === 'invalid_email') return message.replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one');
+  // The address quoted as typed, a direction override in it escaped: raw, it turned the rest of the message backwards.
+  if (code === 'invalid_email')
+    return showInvisible(
+      message
+        .replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one')
+        .replace(/^"email": /, 'Your email address '),
+    );
   // The server's messages about a file start in lowercase ("this is a binary file…"): a sentence here.
   return message.charAt(0).toUpperCase() + message.slice(1);
 }
@@ -387,8 +411,7 @@ function serverError(status: number, body: ErrorBody | null): Line[] {
 
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
-  show(formError, []);
-  markInvalid();
+  clearRefusal();
   const file = fileInput.files?.[0];
   if (!file) return refuse(['Choose a data file first.'], fileInput);
   if (!current || current.file !== file) await checkFile();
@@ -401,11 +424,13 @@ form.addEventListener('submit', async (e) => {
   if (emailInput.value && !emailInput.checkValidity()) {
     // The field's pattern is the server's own rule: a domain mail on the internet can reach (MAIL_LOCAL_DOMAINS aside).
     const unreachable = emailInput.validity.patternMismatch && !emailInput.validity.typeMismatch;
+    // Quoted with its invisible characters escaped: a right-to-left override typed in it reversed the rest of the message.
+    const given = showInvisible(emailInput.value);
     return refuse(
       [
         unreachable
-          ? `"${emailInput.value}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
-          : `"${emailInput.value}" is not an email address. Correct it or leave the field empty.`,
+          ? `"${given}" is not an email address we can send to: its domain needs a dot and a top-level domain, as in name@example.com. Correct it or leave the field empty.`
+          : `"${given}" is not an email address. Correct it or leave the field empty.`,
       ],
       emailInput,
     );

@@ -8,6 +8,7 @@ import {
   type Model,
   type UploadChoices,
 } from '@batchcast/jobs';
+import { showInvisible } from '@batchcast/names';
 import { Router } from 'express';
 import type { WebContext } from '../context.js';
 import { statusOf } from '../http/errors.js';
@@ -119,8 +120,13 @@ export function pages(ctx: WebContext): Router {
 function formMessage(err: DomainError): string {
   // The API's words name the multipart field and the JSON key; a person at the form chose a file and typed an address.
   if (err.code === 'no_file') return 'Choose a data file to score (2. Choose your data file), then press Start scoring.';
+  // The address quoted as typed, a direction override in it escaped: raw, it turned the rest of the message backwards.
   if (err.code === 'invalid_email')
-    return err.message.replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one');
+    return showInvisible(
+      err.message
+        .replace(/^"email": ("[^"]*") is not an e-mail address/, 'Your email address $1 is not one')
+        .replace(/^"email": /, 'Your email address '),
+    );
   if (err.code === 'idempotency_key_reused')
     return 'This page was already used to send another file (or other choices): that job goes on. To score this file too, choose it again and press Start scoring.';
   if (err.code === 'idempotency_key_in_use')

@@ -70,7 +70,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   const advice = progress.adviceFor(view);
   return layout(
     `Job ${view.filename}`,
-    html`<h1>Predictions for <span class="filename">${view.filename}</span></h1>
+    html`<h1>Predictions for <span class="filename">${fileNameHtml(view.filename)}</span></h1>
 <section class="card job" id="job" aria-labelledby="status-heading"
   data-status-url="${view.links.self}" data-results-url="${view.links.results}"
   data-summary-url="${links.summary}" data-errors-url="${links.errors}" data-cancel-url="${links.cancel}"
@@ -85,6 +85,7 @@ export function jobPage(view: JobPageView, links: JobPageLinks, opts: JobPageOpt
   <progress id="progress" max="100" value="${pct}" aria-label="Rows scored">${pct}%</progress>
   <p id="counts">${progress.rowCountText(view.rows, !active)}</p>
   <p id="speed" class="muted"${hiddenIf(!active)}><span id="rate">–</span> rows per second · <span id="eta">estimating the time left…</span></p>
+  <p id="connection" class="muted" aria-live="polite"></p>
   ${active && html`<noscript><p class="muted">Reload the page to see the progress.</p></noscript>`}
   <div id="error" class="error-box" role="alert"${hiddenIf(!view.error)}><p><strong>What went wrong:</strong> <span id="error-text">${view.error ?? ''}</span></p></div>
   <p id="advice"${hiddenIf(!advice)}>${advice}</p>
@@ -131,6 +132,14 @@ ${failuresHtml(view.failures ?? [], view.rows.failed)}
 <p class="muted">Keep this link private: anyone who has it can see the results. <a href="/">Score another file</a> · <a href="/#my-jobs">Your jobs</a></p>`,
     { scripts: [JOB_SCRIPT], head: reloadAtDeletion(view) },
   );
+}
+
+/**
+ * A file name with places to break it (<wbr>) before each "." and after each "_" or "-": longer than the line, it
+ * breaks there rather than mid-word (the stylesheet moves a name that fits a line to a line of its own, whole).
+ */
+function fileNameHtml(name: string): SafeHtml {
+  return joinHtml(name.split(/(?=\.)|(?<=[_-])/).filter(Boolean), html`<wbr>`);
 }
 
 /**

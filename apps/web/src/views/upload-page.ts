@@ -36,9 +36,17 @@ export interface UploadPageOptions {
   emailPattern?: string;
 }
 
-/** What the file chooser offers; the server detects the format from the content whatever the name. */
-const ACCEPTED_FILES =
-  '.csv,.tsv,.txt,.xlsx,.parquet,.jsonl,.ndjson,.json,.gz,.zst,text/csv,text/tab-separated-values,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/**
+ * What the file chooser offers: every format of the README's "Bring your own data", compressed ones and a ZIP
+ * archive included (without .zip, a data.zip was greyed out in the dialog although the page says "zipped if you
+ * like"). The server detects the format from the content whatever the name.
+ */
+const ACCEPTED_FILES = [
+  ...['.csv', '.tsv', '.txt', '.xlsx', '.parquet', '.jsonl', '.ndjson', '.json', '.gz', '.zst', '.zip'],
+  ...['text/csv', 'text/tab-separated-values', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  // Windows names a ZIP archive's type either way.
+  ...['application/zip', 'application/x-zip-compressed'],
+].join(',');
 
 /** The choices of the "How to read the file" lists: the form's value, what it means, what it says. */
 const DELIMITER_CHOICES = [
@@ -95,10 +103,13 @@ function fileOptionsHtml(choices: UploadChoices, invalid: FieldAttributes, open:
     </details>`;
 }
 
-/** The same sample in the other forms an upload may take. */
+/**
+ * The same sample in the other forms an upload may take. Each link is named for its model too: every card has an
+ * "Excel" and a "JSON Lines", and a screen reader's list of links read five of each, not telling which was which.
+ */
 function otherSamplesHtml(name: string): SafeHtml {
   const csv = sampleHref(name);
-  return html` <span class="muted">(also as <a href="${csv.replace(/\.csv$/, '.xlsx')}" download>Excel</a> or <a href="${csv.replace(/\.csv$/, '.jsonl')}" download>JSON Lines</a>)</span>`;
+  return html` <span class="muted">(also as <a href="${csv.replace(/\.csv$/, '.xlsx')}" download aria-label="${`${name} sample as Excel`}">Excel</a> or <a href="${csv.replace(/\.csv$/, '.jsonl')}" download aria-label="${`${name} sample as JSON Lines`}">JSON Lines</a>)</span>`;
 }
 
 /** The browser script that enhances the form (compiled from src/browser/upload.ts). */
@@ -153,7 +164,8 @@ function modelOptions(models: ModelOption[], selected: ModelOption | undefined):
  * first in the form so that it comes before the file, makes a second post of the same form (a double click)
  * land on the first job rather than make another. browser/upload.ts
  * adds drag and drop, the header check against the chosen model before sending, and an upload progress bar.
- * `error` is shown above it when a submission was refused.
+ * `error` is shown above it when a submission was refused. The script shows a refusal about one field in
+ * #field-error instead, which it moves to just after that field (where the person is looking).
  */
 export function uploadPage(models: ModelOption[], opts: UploadPageOptions = {}): string {
   const emailPattern = opts.emailPattern ?? emailInputPattern();
@@ -201,6 +213,7 @@ remembers the job, and if you give your address we email you a link to the resul
   <div class="field">
     <label for="email-input">3. Your email address (optional)</label>
     <input name="email" id="email-input" type="email" autocomplete="email" value="${opts.email ?? ''}" placeholder="you@example.com" pattern="${emailPattern}" title="A full address, as in name@example.com"${invalid('email', 'email-help')}>
+    <div id="field-error" class="error-box field-error" hidden></div>
     <p id="email-help" class="muted">We send you the link to the results when they are ready.</p>
   </div>
   <div id="upload-status" class="upload-status" hidden>
