@@ -1,6 +1,8 @@
 // Peak memory of a process tree: VmHWM (the kernel's own peak RSS) read every 100 ms, and VmRSS sampled at
-// the same time as a backup and to get the peak of the tree's summed RSS.
-import { readMemory } from './proc.js';
+// the same time as a backup and to get the peak of the tree's summed RSS; at each new peak of that sum, the
+// processes' PSS too (read only then: smaps_rollup walks a process's page tables, too dear for every sample
+// while the run it measures is timed).
+import { readMemory, readPssKb } from './proc.js';
 
 /** Something that lists the processes to watch, each with its kind. */
 export interface ProcessTree {
@@ -20,12 +22,19 @@ export interface MemoryResult {
   peakSumRssKb: number;
   /** Sum of each process's own peak: an upper bound (the peaks need not coincide). */
   sumHwmKb: number;
+  /**
+   * The summed PSS of the tree's processes at the sample where their summed RSS peaked: each page shared between
+   * processes counted once, split between them (the node binary's and libraries' pages are in every Node.js
+   * process's RSS; summed RSS counts them once per process). Null where /proc has no smaps_rollup.
+   */
+  pssAtPeakKb: number | null;
   samples: number;
 }
 
 export class MemorySampler {
   private readonly perPid = new Map<number, { kind: string; hwmKb: number; rssMaxKb: number }>();
   private peakSumRssKb = 0;
+  private pssAtPeakKb: number | null = null;
   private samples = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -42,7 +51,8 @@ export class MemorySampler {
 
   private sample(): void {
     let sum = 0;
-    for (const { pid, kind } of this.tree.pids()) {
+    const pids = this.tree.pids();
+    for (const { pid, kind } of pids) {
       const m = readMemory(pid);
       if (!m) continue;
       const e = this.perPid.get(pid) ?? { kind, hwmKb: 0, rssMaxKb: 0 };
@@ -52,7 +62,11 @@ export class MemorySampler {
       sum += m.rssKb;
     }
     this.samples++;
-    this.peakSumRssKb = Math.max(this.peakSumRssKb, sum);
+    if (sum > this.peakSumRssKb) {
+      this.peakSumRssKb = sum;
+      const pss = pids.map(({ pid }) => readPssKb(pid));
+      this.pssAtPeakKb = pss.every((kb) => kb !== null) ? pss.reduce<number>((a, kb) => a + kb!, 0) : null;
+    }
   }
 
   stop(): MemoryResult {
@@ -74,6 +88,6 @@ export class MemorySampler {
       k.hwmByPid[pid] = e.hwmKb;
       sumHwmKb += e.hwmKb;
     }
-    return { kinds, peakSumRssKb: this.peakSumRssKb, sumHwmKb, samples: this.samples };
+    return { kinds, peakSumRssKb: this.peakSumRssKb, sumHwmKb, pssAtPeakKb: this.pssAtPeakKb, samples: this.samples };
   }
 }

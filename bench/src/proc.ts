@@ -106,6 +106,16 @@ export function readMemory(pid: number): { hwmKb: number; rssKb: number } | null
   }
 }
 
+/** A process's proportional set size in kB (its private pages, and each shared page divided by its sharers), or null. */
+export function readPssKb(pid: number): number | null {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Whether the process is running (not a zombie) and, when `start` is given, is still the same process (no PID reuse). */
 export function isAlive(pid: number, start?: string): boolean {
   try {
