@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
+import { CHROMIUM, hasChromium, launchChromium, openWatched, problemsOf } from './support/chromium.js';
 import { runClean, submitOk } from './support/faults.js';
 import { examples, Platform, repoRoot } from './support/platform.js';
 
@@ -44,19 +44,8 @@ describe.skipIf(!hasChromium)('what the pages say, and where', () => {
     await platform?.stop();
   });
 
-  /** A page that fails the test on any script error (a CSP violation included). */
-  async function open(ctx: BrowserContext, url: string): Promise<Page> {
-    const page = await ctx.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
-    (page as Page & { problems: string[] }).problems = problems;
-    await page.goto(platform.url(url));
-    return page;
-  }
-  const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+  /** A page that records any script error (a CSP violation included): see problemsOf. */
+  const open = (ctx: BrowserContext, url: string): Promise<Page> => openWatched(ctx, platform.url(url));
 
   /** iris.csv repeated to 30,000 rows: in chunks of 50, it runs long enough to watch (and is deleted at the end). */
   async function bigIris(): Promise<Buffer> {

@@ -12,7 +12,7 @@ import { csvObjects } from './support/csv.js';
 import { fileBlob, submit } from './support/http.js';
 import { inPlatformDb, runClean, submitOk } from './support/faults.js';
 import { ADMIN_TOKEN, examples, Platform, repoRoot } from './support/platform.js';
-import { CHROMIUM, hasChromium, launchChromium } from './support/chromium.js';
+import { CHROMIUM, hasChromium, launchChromium, openWatched, problemsOf } from './support/chromium.js';
 
 /**
  * The pages as a person uses them, in headless Chromium: upload through the form, follow the job page to
@@ -48,19 +48,8 @@ describe.skipIf(!hasChromium)('the pages in a browser', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  /** A page that fails the test on any script error (a CSP violation included). */
-  async function open(ctx: BrowserContext, url: string): Promise<Page> {
-    const page = await ctx.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
-    (page as Page & { problems: string[] }).problems = problems;
-    await page.goto(platform.url(url));
-    return page;
-  }
-  const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+  /** A page that records any script error (a CSP violation included): see problemsOf. */
+  const open = (ctx: BrowserContext, url: string): Promise<Page> => openWatched(ctx, platform.url(url));
 
   let jobPageUrl = '';
 
