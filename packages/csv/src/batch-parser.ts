@@ -1,3 +1,4 @@
+import { booleanNumber } from './boolean-text.js';
 import { coerceCell, isFailure } from './coerce.js';
 import { dialectBytes } from './dialect.js';
 import { splitRecord } from './fields.js';
@@ -102,6 +103,11 @@ export class BatchParser {
   /** Records in the current batch. */
   count = 0;
   private errors: RowError[] = [];
+  /**
+   * The columns of the current batch with a cell a number input read as a true/false word (RecordBatch.booleanWordColumns).
+   * A fresh array per batch: a batch taken keeps its own.
+   */
+  private wordColumns: number[] = [];
   /** The cells of the record being parsed that could not be read, once one could not. */
   private rowError: RowFailure | null = null;
   /** Set by parse() when it stopped at a record cut by the end of the block (and it was not the end). */
@@ -194,6 +200,7 @@ export class BatchParser {
     this.firstRow = firstRow;
     this.count = 0;
     this.errors = [];
+    this.wordColumns = [];
     // Fresh arrays per batch, unless the consumer gave an earlier batch's back: it may still hold the previous
     // batch (e.g. an async inference run). Given back, they are cleared, so a batch starts as a fresh one does.
     const spare = this.spare;
@@ -224,6 +231,7 @@ export class BatchParser {
       count: n,
       data: arrays.map((a, t) => shorten(a, n * this.targets[t]!.columns.length)),
       errors: this.errors,
+      booleanWordColumns: this.wordColumns,
       ...(this.decimal === ',' ? { decimal: this.decimal } : {}),
       release: () => {
         // Once only: given twice, the arrays could be handed to two batches at once.
@@ -470,16 +478,27 @@ export class BatchParser {
     if (kind !== GENERIC) {
       // A single numeric consumer whose fast path did not apply.
       const target = this.targets[this.colTarget[f]!]!;
-      this.store(target.type, this.colTarget[f]!, row * this.colWidth[f]! + this.colSlot[f]!, text, name);
+      this.store(target.type, this.colTarget[f]!, row * this.colWidth[f]! + this.colSlot[f]!, text, name, f);
       return;
     }
     for (const c of this.consumers[f]!) {
-      this.store(c.type, c.target, row * c.width + c.slot, text, name);
+      this.store(c.type, c.target, row * c.width + c.slot, text, name, f);
     }
   }
 
-  private store(type: CellType, target: number, idx: number, text: string, column: string): void {
+  private store(type: CellType, target: number, idx: number, text: string, column: string, f: number): void {
     const v = coerceCell(type, text, column, this.decimal, 'pandas');
+    // A number input read a true/false word as 1/0: the column is noted, so that a typed download looks for words
+    // only in columns that hold some (csvResultTypes in @batchcast/jobs). Only here, off the hot path: a number the
+    // fast paths read is never a word, and only a 1/0 that came from text is looked at again.
+    if (
+      (v === 1 || v === 0 || v === 1n || v === 0n) &&
+      type !== 'bool' &&
+      booleanNumber(text) !== undefined &&
+      !this.wordColumns.includes(f)
+    ) {
+      this.wordColumns.push(f);
+    }
     if (isFailure(v)) {
       if (this.rowError === null) this.rowError = new RowFailure(column, truncate(text), v.message);
       else this.rowError.add(column, v.message);

@@ -50,6 +50,14 @@ export interface RecordBatch {
    */
   decimal?: CsvDecimal;
   /**
+   * The header columns (as ColumnTarget.columns index them) with at least one cell of this batch that a number
+   * input (float or integer) read as a true/false word (boolean-text.ts), in no particular order; empty when none
+   * did. Set by the CSV reader only, which notes it where it looks the word up anyway (a cell that is no number):
+   * kept with the chunk, it spares a typed download reading every number column again to find such words.
+   * Absent: not known (readers of other formats, where no word becomes 1/0).
+   */
+  booleanWordColumns?: readonly number[];
+  /**
    * Gives `data`'s arrays back to the reader that filled them, which reads a later batch into them: call it
    * once nothing reads this batch's `data` any more (a scoring thread, once the batch is scored and its
    * failed rows named). A batch not given back is collected as any object. Readers that do not reuse arrays

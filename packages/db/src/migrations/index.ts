@@ -26,6 +26,7 @@ import { sql as ownerDeletion } from './028-owner-deletion.js';
 import { sql as tombstoneUsage } from './029-tombstone-usage.js';
 import { sql as scheduleReading } from './030-schedule-reading.js';
 import { sql as newKeyHandovers } from './031-new-key-handovers.js';
+import { sql as chunkBooleanWords } from './032-chunk-boolean-words.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -57,4 +58,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '029-tombstone-usage', sql: tombstoneUsage },
   { id: '030-schedule-reading', sql: scheduleReading },
   { id: '031-new-key-handovers', sql: newKeyHandovers },
+  { id: '032-chunk-boolean-words', sql: chunkBooleanWords },
 ];

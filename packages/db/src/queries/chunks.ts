@@ -14,10 +14,16 @@ export interface ChunkRecord {
   failed: number;
   attempts: number;
   error: string | null;
+  /**
+   * The header columns where scoring found a cell a number input read as a true/false word, stored with the chunk's
+   * predictions (PredictionRows.booleanWordColumns); null when not recorded: not scored yet, scored before migration
+   * 032, or read by another reader than the CSV one (JSON Lines, Parquet).
+   */
+  booleanWordColumns: number[] | null;
 }
 
 const columns = `job_id AS "jobId", index, start_byte AS "start", end_byte AS "end", first_row AS "firstRow", rows, start_line::float8 AS "line", done,
-  processed, failed, attempts, error`;
+  processed, failed, attempts, error, boolean_word_columns AS "booleanWordColumns"`;
 
 export async function getChunk(pool: Pool, jobId: string, index: number): Promise<ChunkRecord | null> {
   const { rows } = await pool.query<ChunkRecord>(`SELECT ${columns} FROM job_chunks WHERE job_id = $1 AND index = $2`, [jobId, index]);

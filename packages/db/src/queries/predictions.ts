@@ -23,6 +23,11 @@ export interface PredictionRows {
    * row number): such rows keep empty predictions; the column and cell go to the errors CSV.
    */
   errors: readonly { row: number; column: string | null; value: string | null; message: string; line?: number | null }[];
+  /**
+   * The header columns with a cell of the batch that a number input read as a true/false word (@batchcast/csv's
+   * RecordBatch.booleanWordColumns). Absent: not known; the chunk then records none (null, see storeChunkPredictions).
+   */
+  booleanWordColumns?: readonly number[] | undefined;
 }
 
 // Stored messages are single lines (the job page and errors.csv list one per row): only a message with a line
@@ -101,12 +106,20 @@ export async function storeChunkPredictions(
     const writer = new BinaryTupleWriter();
     let processed = 0;
     let failed = 0;
+    // The union of the batches' word columns, recorded only when every batch knew its own (and there was one): a
+    // chunk's record must never claim "no words" for cells nobody looked at.
+    const words = new Set<number>();
+    let wordsKnown = true;
+    let batchCount = 0;
     async function* encoded(): AsyncGenerator<Buffer> {
       yield COPY_SIGNATURE;
       for await (const batch of batches) {
         yield encodeBatch(writer, chunk.jobId, batch);
         processed += batch.count;
         failed += batch.errors.length;
+        batchCount++;
+        if (batch.booleanWordColumns) for (const c of batch.booleanWordColumns) words.add(c);
+        else wordsKnown = false;
       }
       yield COPY_TRAILER;
     }
@@ -128,10 +141,12 @@ export async function storeChunkPredictions(
     );
     if (counted.rowCount !== 1)
       throw new Error(`job ${chunk.jobId} ended while chunk ${chunk.index} was scored: its predictions are not stored`);
+    // Set, not added to: in this transaction with the predictions, so an attempt that failed left nothing of its own.
+    const wordColumns = wordsKnown && batchCount > 0 ? [...words].sort((a, b) => a - b) : null;
     await client.query(
-      `UPDATE job_chunks SET done = true, processed = $3, failed = $4, error = NULL, finished_at = now()
+      `UPDATE job_chunks SET done = true, processed = $3, failed = $4, error = NULL, finished_at = now(), boolean_word_columns = $5::int[]
        WHERE job_id = $1 AND index = $2`,
-      [chunk.jobId, chunk.index, processed, failed],
+      [chunk.jobId, chunk.index, processed, failed, wordColumns],
     );
     return { stored: true, processed, failed };
   });

@@ -88,7 +88,9 @@ async function scoreChunkOnce(ctx: ScoringContext, jobId: string, index: number)
           // Nothing reads the batch's cells any more (the predictions are arrays of their own): its reader
           // fills the same arrays with the next batch.
           batch.release?.();
-          yield { ...out, doubleValues, firstRow: batch.firstRow, errors: rowErrors };
+          // Which columns held true/false words a number input read as 1/0 (a CSV's batches say so): stored with the
+          // chunk, for a typed download to read only those columns again (csvResultTypes).
+          yield { ...out, doubleValues, firstRow: batch.firstRow, errors: rowErrors, booleanWordColumns: batch.booleanWordColumns };
         }
       } finally {
         await texts.close();

@@ -13,6 +13,9 @@ const NUMBER_INPUTS: ReadonlySet<CellType> = new Set(['float32', 'float64', 'int
 const WORD = 1;
 const OTHER = 2;
 
+/** A chunk as job_chunks holds it: with the columns its scoring found true/false words in (null, absent: not recorded). */
+export type ChunkWithWords = StoredChunk & { booleanWordColumns?: readonly number[] | null | undefined };
+
 /**
  * The types of a CSV job's columns in the typed results (results.jsonl, .parquet, .xlsx), by one pass over the
  * stored upload (chunk by chunk, fields only), an entry per header column:
@@ -25,12 +28,16 @@ const OTHER = 2;
  *    of `abc` in a failed row, kept by the `_text` companion) keeps the input's type;
  *  - a column of any other input (text, bool): undefined.
  * A column is examined until its type is settled (text, or words among other values); the pass stops once every
- * column is. Run at a typed download, in its thread: the upload scan, the hot path, is left as it is.
+ * column is. A number input's column is examined only when a chunk's scoring recorded a word in it, or some chunk
+ * has no record (`booleanWordColumns` null: scored before it was recorded): scoring looks the words up anyway, for
+ * the cells that are no number, while reading every cell of such columns here cost a 1M-row file some 4 CPU-seconds
+ * per download, and almost no file holds a word. Run at a typed download, in its thread: the upload scan, the hot
+ * path, is left as it is.
  */
 export async function csvResultTypes(
   source: ByteSource,
   layout: CsvJobLayout,
-  chunks: StoredChunk[],
+  chunks: ChunkWithWords[],
   targets: ColumnTarget[],
 ): Promise<(ResultColumnType | undefined)[]> {
   const used = new Set(targets.flatMap((t) => t.columns));
@@ -46,7 +53,9 @@ export async function csvResultTypes(
   const kinds = new Array<number>(width).fill(0);
   const words = new Array<number>(width).fill(0);
   let free = layout.header.map((_, i) => i).filter((i) => !used.has(i));
-  let inputs = [...numeric];
+  // The columns scoring found words in, when every chunk recorded it: the others hold none, and keep the input's type.
+  const recorded = chunks.every((c) => c.booleanWordColumns != null) ? new Set(chunks.flatMap((c) => c.booleanWordColumns!)) : null;
+  let inputs = [...numeric].filter((i) => recorded === null || recorded.has(i));
   const decimal = dialectOf(layout)!.decimal;
   for (const chunk of chunks) {
     if (free.length === 0 && inputs.length === 0) break;
