@@ -277,7 +277,9 @@ describe('a configuration that will not do', () => {
       return run.output();
     };
     expect(await refused({ PORT: 'abc' })).toContain('PORT="abc": must be a whole number');
-    expect(await refused({ PORT: '70000' })).toContain('PORT="70000": must be a TCP port number, 0 to 65535');
+    expect(await refused({ PORT: '70000' })).toContain(
+      'PORT="70000": must be a whole number from 1 to 65535 (a TCP port), in decimal digits',
+    );
     expect(await refused({ WORKERS: '0' })).toContain('WORKERS="0": must be 1 or more');
     // A URL where a host is expected: refused at start, rather than every URL schedule answering 500.
     expect(await refused({ SCHEDULE_SOURCE_HOSTS: 'https://files.example.com' })).toContain(
@@ -296,55 +298,150 @@ describe('a configuration that will not do', () => {
   });
 });
 
+/** A redis-server of the test's own on `port` that evicts keys (allkeys-lru), listening once this resolves; killed after the file. */
+async function evictingRedis(port: number): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-ss-redis-'));
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--maxmemory-policy', 'allkeys-lru', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
+  cleanups.push(async () => {
+    redis.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  await until(
+    'the Redis to listen',
+    () =>
+      new Promise<true | null>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(null));
+      }),
+    10_000,
+  );
+}
+
+const evictionLine = (port: number) =>
+  `batchcast: Redis at 127.0.0.1:${port} (REDIS_URL) evicts keys (maxmemory-policy allkeys-lru), which loses queued work when its memory fills. ` +
+  'Set maxmemory-policy noeviction in its configuration (redis-server --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction).';
+
 describe('a Redis that will not do', () => {
   it('one that evicts keys: one plain line saying what to set, and the platform does not start', { timeout: 60_000 }, async () => {
     // BullMQ only warned ("IMPORTANT! Eviction policy is allkeys-lru", at every connection) and the platform ran
     // on a Redis that drops queued work when its memory fills.
     const port = await freePort();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'batchcast-ss-redis-'));
-    const redis = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--maxmemory-policy',
-        'allkeys-lru',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
-    cleanups.push(async () => {
-      redis.kill('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
-    });
-    await until(
-      'the Redis to listen',
-      () =>
-        new Promise<true | null>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1', () => {
-            socket.destroy();
-            resolve(true);
-          });
-          socket.on('error', () => resolve(null));
-        }),
-      10_000,
-    );
+    await evictingRedis(port);
     const run = launch(process.execPath, ['apps/platform/dist/start.js'], await environment({ REDIS_URL: `redis://127.0.0.1:${port}/0` }));
     expect(await run.exited).toBe(78);
+    expect(run.output()).toContain(evictionLine(port));
+    expect(run.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('one that evicts keys and comes up after the platform: the same line once it answers, and the platform stops', {
+    timeout: 120_000,
+  }, async () => {
+    // Checked only when Redis answered at start: one still starting (as in docker compose) went unchecked for good.
+    const port = await freePort();
+    const run = launch(process.execPath, ['apps/platform/dist/start.js'], await environment({ REDIS_URL: `redis://127.0.0.1:${port}/0` }));
+    cleanups.push(async () => {
+      for (const pid of [run.proc.pid!, ...descendants(run.proc.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    await until(
+      'the waiting line',
+      () => (run.output().includes(`Redis at 127.0.0.1:${port} (REDIS_URL) does not answer`) ? true : null),
+      30_000,
+    );
+    expect(run.proc.exitCode).toBeNull();
+    await evictingRedis(port);
+    const code = await Promise.race([run.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 60_000))]);
+    expect(code, run.output()).toBe(78);
+    expect(run.output()).toContain(evictionLine(port));
+    expect(run.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a database index the server does not have: refused in one line naming it and how many there are', { timeout: 60_000 }, async () => {
+    // ioredis only logged "ERR DB index is out of range" and went on in database 0: installations told apart by
+    // their index shared their queues there. The machine's Redis has the default 16.
+    const url = new URL(REDIS_BASE);
+    url.pathname = '/99';
+    const run = launch(process.execPath, ['apps/platform/dist/start.js'], await environment({ REDIS_URL: url.toString() }));
+    cleanups.push(async () => {
+      for (const pid of [run.proc.pid!, ...descendants(run.proc.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    expect(await run.exited).toBe(78);
     expect(run.output()).toContain(
-      `batchcast: Redis at 127.0.0.1:${port} (REDIS_URL) evicts keys (maxmemory-policy allkeys-lru), which loses queued work when its memory fills. ` +
-        'Set maxmemory-policy noeviction in its configuration (redis-server --maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction).',
+      `batchcast: Redis at ${url.host} (REDIS_URL) has no database 99, the index REDIS_URL names (this server has 16, 0 to 15): ` +
+        "batchcast's queues would go to database 0 instead, shared with whatever else uses it. " +
+        "Set the index in REDIS_URL to one from 0 to 15, or raise `databases` in the server's configuration.",
     );
     expect(run.output()).not.toMatch(/\n\s+at /);
+  });
+});
+
+/** A port that is free, and whose next one is held by a listener of the test (closed after the file). */
+async function portBeforeATakenOne(): Promise<{ port: number; taken: number }> {
+  for (;;) {
+    const holder = net.createServer();
+    const taken = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)),
+    );
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(taken - 1, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) {
+      cleanups.push(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+      return { port: taken - 1, taken };
+    }
+    holder.close();
+  }
+}
+
+describe('the development outbox on a port that is taken', () => {
+  it('set in DEV_OUTBOX_PORT: the start stops in one line naming it, as for PORT', { timeout: 120_000 }, async () => {
+    const { port, taken } = await portBeforeATakenOne();
+    const run = launch(
+      process.execPath,
+      ['apps/platform/dist/start.js'],
+      await environment({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, DEV_OUTBOX_PORT: String(taken) }),
+    );
+    cleanups.push(async () => {
+      for (const pid of [run.proc.pid!, ...descendants(run.proc.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    expect(await run.exited).toBe(78);
+    expect(run.output()).toContain(
+      `batchcast: cannot listen on 127.0.0.1:${taken}: port ${taken} is already in use (another batchcast, or another program). ` +
+        'Stop it, or set DEV_OUTBOX_PORT to a free port, or to off for no development outbox.',
+    );
+    expect(run.output()).toContain('batchcast: the web process cannot start');
+    expect(run.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('the default, PORT+1: the platform starts, warning how to choose another port', { timeout: 120_000 }, async () => {
+    const { port, taken } = await portBeforeATakenOne();
+    const env = await environment({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+    delete env.DEV_OUTBOX_PORT;
+    const run = launch(process.execPath, ['apps/platform/dist/start.js'], env);
+    cleanups.push(async () => {
+      for (const pid of [run.proc.pid!, ...descendants(run.proc.pid!)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    await until(
+      'the platform to start',
+      () => (run.output().includes('batchcast: open ') || run.proc.exitCode !== null ? true : null),
+      90_000,
+    );
+    expect(run.proc.exitCode, run.output()).toBeNull();
+    expect(run.output()).toContain(
+      `development outbox not served on port ${taken} (PORT+1, the default): set DEV_OUTBOX_PORT to a free port, or to off for none`,
+    );
+    run.proc.kill('SIGTERM');
+    await run.exited;
   });
 });
 

@@ -17,7 +17,7 @@ export async function runSupervisor(start: (rt: Runtime, onFatal: OnFatal) => Pr
     async (rt) => {
       rt.onShutdown('PostgreSQL and Redis', () => services.stop());
       await checkDataDir(rt.config);
-      await checkServices(services);
+      await checkServices(services, rt);
       const supervisor = await start(rt, (name, exitCode) => {
         process.stderr.write(`batchcast: the ${name.replace(/#\d+$/, '')} process cannot start (the reason is above); stopping.\n`);
         void rt.shutdown(`${name} cannot start`, exitCode);

@@ -44,12 +44,18 @@ boot(
     const outboxPort = config.devOutbox.port;
     let devOutboxUrl: string | null = null;
     if (outboxPort !== null) {
-      // A convenience for development: a port that is taken only means no loopback outbox, not no server.
+      // A port the operator chose (DEV_OUTBOX_PORT) that cannot be had stops the start, as a taken PORT does: they
+      // asked for an outbox there, and would look for it in vain. The default (PORT+1) is a convenience: taken, it
+      // only means no loopback outbox, said with how to choose another port.
       const devServer = devOutboxApp(ctx).listen(outboxPort, '127.0.0.1');
-      devOutboxUrl = await new Promise<string | null>((resolve) => {
+      devOutboxUrl = await new Promise<string | null>((resolve, reject) => {
         devServer.once('listening', () => resolve(`http://127.0.0.1:${outboxPort}/`));
         devServer.once('error', (err) => {
-          log.warn({ port: outboxPort, err: err.message }, 'development outbox not served');
+          if (config.devOutbox.chosen) return reject(listenFailure(err, '127.0.0.1', outboxPort, 'DEV_OUTBOX_PORT'));
+          log.warn(
+            { port: outboxPort, err: err.message },
+            `development outbox not served on port ${outboxPort} (PORT+1, the default): set DEV_OUTBOX_PORT to a free port, or to off for none`,
+          );
           resolve(null);
         });
       });

@@ -43,6 +43,9 @@ boot(
     // A chunk past CHUNK_DEADLINE_MS fails its job and restarts this process (its thread cannot be freed otherwise).
     const stuck = stuckChunks(rt, ctx);
     rt.countStuckThreads(stuck.stuck);
+    // BullMQ pipes each scoring thread's stdout and stderr into this process's: from 11 threads on (WORKERS, the
+    // cores by default) Node.js warned of a listener leak on every start, several lines that hid the real ones.
+    for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(stream.getMaxListeners() + config.workers.scoringThreads);
     const workers = consume({
       connection,
       prefix: config.redis.prefix,

@@ -59,8 +59,11 @@ export interface Config {
   predict: { processes: number; deadlineMs: number; memoryBytes: number };
   /** Typed results downloads: threads at once per web process, and each one's V8 heap (MB). */
   results: { threads: number; threadMemoryMb: number };
-  /** The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. */
-  devOutbox: { port: number | null };
+  /**
+   * The development outbox's loopback-only listener (no SMTP_URL): its port, or null for none. `chosen`: the port
+   * is DEV_OUTBOX_PORT's (a taken one stops the start, as a taken PORT does), not the default PORT+1 (a warning).
+   */
+  devOutbox: { port: number | null; chosen: boolean };
   webhooks: {
     /** Receivers that may have non-public addresses and may use plain http:// (WEBHOOK_ALLOW_HOSTS). */
     allowHosts: string[];
@@ -157,11 +160,13 @@ export function parseConfig(source: NodeJS.ProcessEnv = process.env): Config {
     predict: { processes: e.PREDICT_PROCESSES, deadlineMs: e.PREDICT_DEADLINE_MS, memoryBytes: e.PREDICT_MEMORY_MB * 1024 ** 2 },
     results: { threads: e.RESULTS_THREADS, threadMemoryMb: e.RESULTS_THREAD_MEMORY_MB },
     // The loopback outbox is a development convenience: in production only when a port is asked for.
+    // PORT=65535 has no PORT+1: no outbox by default then.
     devOutbox: {
       port:
         e.SMTP_URL || e.DEV_OUTBOX_PORT === 'off'
           ? null
-          : (e.DEV_OUTBOX_PORT ?? (e.PORT === 0 || e.NODE_ENV === 'production' ? null : e.PORT + 1)),
+          : (e.DEV_OUTBOX_PORT ?? (e.NODE_ENV === 'production' || e.PORT === 65535 ? null : e.PORT + 1)),
+      chosen: typeof e.DEV_OUTBOX_PORT === 'number',
     },
     webhooks: {
       allowHosts: e.WEBHOOK_ALLOW_HOSTS ? splitList(e.WEBHOOK_ALLOW_HOSTS) : [],

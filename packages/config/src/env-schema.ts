@@ -26,15 +26,42 @@ export const splitList = (v: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
+/** An empty string from the environment counts as "not set": its default applies (`PORT=` in an .env file). */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 /**
- * Whole numbers from the environment; an empty string counts as "not set". The messages say what is
- * expected (zod's own, "expected number, received NaN" for PORT=abc, did not).
+ * Whole numbers from the environment, written in decimal digits (a minus sign is read, for a message that says
+ * the least value rather than "not a number"). Number() took `0x0D3F`, `3.391e3` and ` 3000 ` as 3391 and 3000:
+ * a value that does not say what it means is refused instead. Every one has a greatest value: past it a setting
+ * starts cleanly and then breaks (a timer past 2^31-1 ms fires at once, a date past year 275760 is invalid, an
+ * array too long to allocate), so it is refused at start, naming the bound and, where it is not obvious, why.
  */
-const int = (min: number) =>
-  z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be ${min} or more`),
-  );
+const int = (min: number, max: number, { why, message }: { why?: string; message?: string } = {}) =>
+  z
+    .string({ error: 'must be a whole number' })
+    .regex(/^-?[0-9]+$/, message ?? 'must be a whole number, in decimal digits (e.g. 3000)')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, message ?? `must be ${min} or more`)
+        .max(max, message ?? `must be at most ${max}${why ? ` ${why}` : ''}`),
+    );
+
+/** Node.js fires a timer set for longer than this at once (with a TimeoutOverflowWarning): a longer delay would act as 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+const TIMER_LIMIT = '(about 24.8 days), the longest timer Node.js can set';
+
+/** The most scoring threads (WORKERS) one worker process runs: the default, the machine's cores, stops there. */
+export const MAX_WORKERS = 64;
+/** The most typed results downloads a web process writes at once (RESULTS_THREADS): the default stops there too. */
+export const MAX_RESULTS_THREADS = 64;
+/** 512 GiB: see MAX_UPLOAD_BYTES. */
+const MAX_UPLOAD_BYTES_LIMIT = 512 * 1024 ** 3;
+/** RLIMIT_DATA in MB: 1 TiB, so that the bytes stay a safe integer and a typo of extra digits is caught. */
+const MEMORY_MB_MAX = 1024 ** 2;
+const RATE_LIMIT_MAX = 1_000_000;
+const RATE_LIMIT_WHY = 'a minute (0 turns the limit off)';
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 /**
@@ -83,7 +110,8 @@ const url = (protocols: string[]) =>
  */
 const envFields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: int(0).pipe(z.number().max(65535, 'must be a TCP port number, 0 to 65535')).default(3000),
+  // 0 ("any free port") is refused: the start line and every link would say port 0, not the one listened on.
+  PORT: unsetIfEmpty(int(1, 65535, { message: 'must be a whole number from 1 to 65535 (a TCP port), in decimal digits' }).default(3000)),
   HOST: z.string().min(1).default('0.0.0.0'),
   // Every link is PUBLIC_URL followed by a path: a query or fragment in it would end up before the path
   // (https://host?x=1/jobs/...), breaking every link, so it is refused instead of accepted silently.
@@ -152,43 +180,80 @@ const envFields = z.object({
       .optional(),
   ),
   /** Chunks scored at once on this host: scoring threads of its one worker process (default: its cores). */
-  WORKERS: int(1).default(os.availableParallelism()),
-  INFERENCE_THREADS: int(1).optional(),
-  CHUNK_ROWS: int(1).default(100_000),
+  WORKERS: unsetIfEmpty(
+    int(1, MAX_WORKERS, {
+      why: '(scoring threads of one worker process; use INFERENCE_THREADS, or more worker hosts, for more cores)',
+    }).default(Math.min(os.availableParallelism(), MAX_WORKERS)),
+  ),
+  /**
+   * ONNX Runtime threads of each scoring thread's model runs. Every thread is created, with its stack, in the
+   * worker process: 5000 failed to be created (the process aborted, and was restarted, on every chunk).
+   */
+  INFERENCE_THREADS: unsetIfEmpty(int(1, 64, { why: '(threads of one model run; more than the cores only slow it down)' }).optional()),
+  /** Rows per chunk, the unit of work a scoring thread takes (tests run files whole in one chunk of 1,000,000 rows). */
+  CHUNK_ROWS: unsetIfEmpty(int(1, 10_000_000, { why: '(a chunk that big takes a scoring thread for many minutes)' }).default(100_000)),
   /**
    * How long one chunk may be scored before the model is taken to compute for ever: the job fails saying so and
    * the worker process restarts (a running ONNX Runtime run cannot be stopped otherwise). Real chunks of big
    * models take seconds to a minute.
    */
-  CHUNK_DEADLINE_MS: int(1000).default(10 * 60_000),
+  CHUNK_DEADLINE_MS: unsetIfEmpty(int(1000, MAX_TIMER_MS, { why: TIMER_LIMIT }).default(10 * 60_000)),
   /**
    * A job scored while its upload arrives is leased this long, renewed by the web process while it
    * receives: past it (the web process died mid-upload) the reconciler removes the job.
    */
-  RECEIVING_LEASE_SECONDS: int(1).default(120),
-  BATCH_ROWS: int(1).default(8192),
-  MAX_UPLOAD_BYTES: int(1).default(1024 ** 3),
+  RECEIVING_LEASE_SECONDS: unsetIfEmpty(
+    int(1, 86_400, { why: '(one day): an upload cut off with its web process would hold its job that long' }).default(120),
+  ),
+  /**
+   * Rows per ONNX Runtime call. A scoring thread allocates BATCH_ROWS × the file's columns numbers for every batch,
+   * however few rows the file has: 2,000,000,000 failed every job ("Invalid typed array length").
+   */
+  BATCH_ROWS: unsetIfEmpty(
+    int(1, 65_536, { why: "(each batch's arrays take BATCH_ROWS × the file's columns × 4 or 8 bytes in every scoring thread)" }).default(
+      8192,
+    ),
+  ),
+  /**
+   * The server gives a request as long as the largest upload needs at 256 KiB/s (apps/web's serverTimeouts): that
+   * time must stay within Node.js's longest timer, which 512 GiB does (about 24.3 days).
+   */
+  MAX_UPLOAD_BYTES: unsetIfEmpty(
+    int(1, MAX_UPLOAD_BYTES_LIMIT, {
+      why: '(512 GiB): the server gives an upload as long as it needs at 256 KiB/s, within the longest timer Node.js can set',
+    }).default(1024 ** 3),
+  ),
   /** Largest model file a registration accepts (the API, the admin page's form, the CLI). */
-  MAX_MODEL_BYTES: int(1).default(512 * 1024 ** 2),
+  MAX_MODEL_BYTES: unsetIfEmpty(
+    int(1, 1_000_000_000, { why: '(1 GB): PostgreSQL keeps a model in one value, which holds at most 1 GiB' }).default(512 * 1024 ** 2),
+  ),
   /** Largest content a gzip/zstd upload may decompress to (it is stored decompressed); default 10 × MAX_UPLOAD_BYTES. */
-  MAX_DECOMPRESSED_BYTES: int(1).optional(),
+  MAX_DECOMPRESSED_BYTES: unsetIfEmpty(
+    int(1, 10 * MAX_UPLOAD_BYTES_LIMIT, { why: '(5 TiB, 10 × the largest MAX_UPLOAD_BYTES)' }).optional(),
+  ),
   /** Uploads are refused (503) when less than this is free on DATA_DIR's disk (BLOB_STORE=fs); 0: no reserve. */
-  MIN_FREE_DISK_BYTES: int(0).default(1024 * 1024 * 1024),
-  RETENTION_DAYS: int(1).default(7),
-  RECONCILE_INTERVAL_MS: int(100).default(10_000),
+  MIN_FREE_DISK_BYTES: unsetIfEmpty(int(0, 1024 ** 5, { why: '(1 PiB)' }).default(1024 * 1024 * 1024)),
+  /** Days a job's data is kept after it ended: its expiry date must be a date (100,000,000 days was not: every job's status answered 500). */
+  RETENTION_DAYS: unsetIfEmpty(int(1, 36_500, { why: '(100 years)' }).default(7)),
+  /** How often workers re-queue work Redis lost (and re-seal webhook secrets while keys rotate). */
+  RECONCILE_INTERVAL_MS: unsetIfEmpty(
+    int(100, 3_600_000, { why: '(one hour): work Redis lost would wait that long to be queued again' }).default(10_000),
+  ),
   /**
    * A file the worker process rewrites every 10 s while PostgreSQL and Redis answer it: what a container's
    * healthcheck reads (docker-compose.yml). Unset: none is written.
    */
   HEARTBEAT_FILE: optionalString,
   /** How often workers look for finished jobs older than RETENTION_DAYS to delete (under an advisory lock). */
-  RETENTION_SWEEP_INTERVAL_MS: int(100).default(15 * 60_000),
+  RETENTION_SWEEP_INTERVAL_MS: unsetIfEmpty(
+    int(100, 86_400_000, { why: '(one day): jobs past RETENTION_DAYS would be kept up to a day longer' }).default(15 * 60_000),
+  ),
   /** Per client IP and minute: uploads (POST /api/jobs and the form); 0 turns the limit off. */
-  RATE_LIMIT_JOBS_PER_MINUTE: int(0).default(60),
+  RATE_LIMIT_JOBS_PER_MINUTE: unsetIfEmpty(int(0, RATE_LIMIT_MAX, { why: RATE_LIMIT_WHY }).default(60)),
   /** Per client IP and minute: real-time prediction requests (POST /api/models/:name/predict); 0 turns it off. */
-  RATE_LIMIT_PREDICT_PER_MINUTE: int(0).default(600),
+  RATE_LIMIT_PREDICT_PER_MINUTE: unsetIfEmpty(int(0, RATE_LIMIT_MAX, { why: RATE_LIMIT_WHY }).default(600)),
   /** Per client IP and minute: "email me my links" requests (POST /api/links and the form); 0 turns it off. */
-  RATE_LIMIT_LINKS_PER_MINUTE: int(0).default(10),
+  RATE_LIMIT_LINKS_PER_MINUTE: unsetIfEmpty(int(0, RATE_LIMIT_MAX, { why: RATE_LIMIT_WHY }).default(10)),
   DEFAULT_MODEL: z.string().min(1).default('iris-logreg'),
   EXAMPLES_DIR: optionalString,
   /** Serve /metrics without the admin token (e.g. a Prometheus on a private network); default: token needed. */
@@ -210,15 +275,19 @@ const envFields = z.object({
   /** Hosts (names, *.suffixes, IPs, CIDRs; each may name a port, host:port) scheduled runs may fetch URLs from; unset: no URL sources at all. */
   SCHEDULE_SOURCE_HOSTS: hostList(),
   /** Total time one fetch of a schedule's URL may take (DNS, connect, redirects, the whole body). */
-  SCHEDULE_FETCH_TIMEOUT_MS: int(1000).default(10 * 60_000),
+  SCHEDULE_FETCH_TIMEOUT_MS: unsetIfEmpty(int(1000, 86_400_000, { why: '(one day)' }).default(10 * 60_000)),
   /** Emails one address may be sent per hour; an upload asking for more is refused (429) before it is stored. */
-  EMAILS_PER_ADDRESS_PER_HOUR: int(1).default(20),
+  EMAILS_PER_ADDRESS_PER_HOUR: unsetIfEmpty(int(1, 10_000, { why: '(about 3 a second to one address)' }).default(20)),
   /** Wrong admin tokens one client may present per 15 minutes before it gets 429s. */
-  ADMIN_FAILURES_PER_15_MINUTES: int(1).default(10),
+  ADMIN_FAILURES_PER_15_MINUTES: unsetIfEmpty(int(1, 1000, { why: '(more would let a client guess the token at leisure)' }).default(10)),
   /** A request body must bring at least 1 KiB in every window this long, or it is cut off (408). */
-  BODY_STALL_MS: int(1000).default(20_000),
+  BODY_STALL_MS: unsetIfEmpty(
+    int(1000, 600_000, { why: '(10 minutes): a longer window no longer stops a client that trickles its body' }).default(20_000),
+  ),
   /** Scoring processes that run the web process's real-time predictions beside it (each one request at a time). */
-  PREDICT_PROCESSES: int(1).default(1),
+  PREDICT_PROCESSES: unsetIfEmpty(
+    int(1, 64, { why: '(each one a Node.js process with its models loaded, beside every web process)' }).default(1),
+  ),
   /** The older name of PREDICT_PROCESSES (when they were threads): refused, so that a setting is not ignored unseen. */
   PREDICT_THREADS: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -228,42 +297,49 @@ const envFields = z.object({
    * How long one real-time prediction's model run may take: past it the request is answered 504 `model_timeout`
    * and its scoring process is killed and replaced (a running ONNX Runtime run cannot be stopped otherwise).
    */
-  PREDICT_DEADLINE_MS: int(100).default(30_000),
+  PREDICT_DEADLINE_MS: unsetIfEmpty(
+    int(100, 60_000, {
+      why: '(one minute): a request waits for a scoring process up to this long, then runs up to this long, and the server closes a connection silent for 2 minutes',
+    }).default(30_000),
+  ),
   /**
    * Memory each real-time scoring process may use, in MB (its RLIMIT_DATA): a model run that asks for more fails
    * its rows saying so, instead of taking the machine's memory. Raise it for models that need more to load.
    */
-  PREDICT_MEMORY_MB: int(256).default(4096),
+  PREDICT_MEMORY_MB: unsetIfEmpty(int(256, MEMORY_MB_MAX, { why: '(1 TiB)' }).default(4096)),
   /**
    * Memory of the worker process, in MB (its RLIMIT_DATA, set by the supervisor): WORKERS scoring threads, each
    * with its models loaded. A model run that asks for more fails its rows saying so, instead of taking the
    * machine's memory. Raise it for big models or many WORKERS.
    */
-  WORKER_MEMORY_MB: int(512).default(8192),
+  WORKER_MEMORY_MB: unsetIfEmpty(int(512, MEMORY_MB_MAX, { why: '(1 TiB)' }).default(8192)),
   /**
    * Typed results downloads (JSON Lines, Parquet, .xlsx beyond a few rows) written at once by one web process,
    * each in a thread of its own; one more is refused (503, Retry-After) rather than let memory grow without bound.
    */
-  RESULTS_THREADS: int(1).default(Math.max(2, os.availableParallelism())),
+  RESULTS_THREADS: unsetIfEmpty(
+    int(1, MAX_RESULTS_THREADS, { why: '(downloads written at once by one web process, each in a thread with its own heap)' }).default(
+      Math.min(Math.max(2, os.availableParallelism()), MAX_RESULTS_THREADS),
+    ),
+  ),
   /**
    * The V8 heap (old generation, MB) each typed results thread may use. The writers' memory is bounded (a Parquet
    * row group: about 1M cells and 64M characters of text at most), far below it; a thread that reaches it anyway
    * is ended, its download cut off and logged, and the web process goes on.
    */
-  RESULTS_THREAD_MEMORY_MB: int(32).default(1024),
+  RESULTS_THREAD_MEMORY_MB: unsetIfEmpty(int(32, 65_536, { why: '(64 GiB)' }).default(1024)),
   /**
    * Megabytes of model graphs (ONNX) each scoring thread and real-time scoring process keeps loaded; the least recently
    * used models are released beyond it (and beyond 16 models). A loaded model takes 25-30 times its graph in
    * memory (a 25 MB forest: 630-770 MB). The model in use is kept whatever its size.
    */
-  MODEL_CACHE_MB: int(1).default(32),
+  MODEL_CACHE_MB: unsetIfEmpty(
+    int(1, 16_384, { why: '(16 GiB of graphs, 400 GB or more of memory once loaded, in each scoring thread)' }).default(32),
+  ),
   /** Development outbox on a loopback-only port (no SMTP_URL): default PORT+1; `off` for none. */
-  DEV_OUTBOX_PORT: z.preprocess(
-    (v) => (v === '' ? undefined : v),
+  DEV_OUTBOX_PORT: unsetIfEmpty(
     // One message for every wrong value (a union's own says only "Invalid input"), saying what it takes.
-    z
-      .union([z.literal('off'), z.coerce.number().int(OUTBOX_PORT).min(1, OUTBOX_PORT).max(65535, OUTBOX_PORT)], { error: OUTBOX_PORT })
-      .optional(),
+    z.union([z.literal('off'), int(1, 65535, { message: OUTBOX_PORT })], { error: OUTBOX_PORT }).optional(),
   ),
   /**
    * Webhook receivers that may have non-public addresses (internal services, tests): host names, `*.suffix`,
@@ -273,9 +349,9 @@ const envFields = z.object({
    */
   WEBHOOK_ALLOW_HOSTS: hostList(),
   /** The first retry of a webhook delivery waits about this long; each next one four times longer (capped at 6 h). */
-  WEBHOOK_RETRY_BASE_MS: int(1).default(5_000),
+  WEBHOOK_RETRY_BASE_MS: unsetIfEmpty(int(1, 6 * 3_600_000, { why: '(6 hours, the longest wait between two attempts)' }).default(5_000)),
   /** Time a webhook receiver has to answer (connect, send, the status line and headers, a snippet of the body). */
-  WEBHOOK_TIMEOUT_MS: int(100).default(15_000),
+  WEBHOOK_TIMEOUT_MS: unsetIfEmpty(int(100, 600_000, { why: '(10 minutes)' }).default(15_000)),
   /**
    * Encrypts webhook signing secrets (and delivery bodies, which carry job links) at rest: 32 or more random
    * characters. Several, comma-separated, while rotating: the first encrypts, every one decrypts. Unset:
@@ -296,6 +372,14 @@ const envFields = z.object({
 
 /** The variables, and what they must say together. */
 export const envSchema = envFields.superRefine((e, ctx) => {
+  // Both servers would listen on it: the second one found it taken.
+  if (e.DEV_OUTBOX_PORT === e.PORT) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['DEV_OUTBOX_PORT'],
+      message: `is PORT as well (${e.PORT}): the development outbox needs a port of its own. Set another free port, or \`off\``,
+    });
+  }
   // Every link in an email is built from PUBLIC_URL: left to its default on a server, its emails sent every
   // recipient to http://localhost:PORT (their own machine), and nothing said so.
   if (e.NODE_ENV === 'production' && !e.PUBLIC_URL) {

@@ -53,6 +53,10 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
       })(),
       timeoutMs,
     );
+    // A database index the server does not have: ioredis only emits "ERR DB index is out of range" as an error
+    // event and goes on in database 0, so two installations told apart by their index shared their queues there.
+    const missing = await missingDatabase(client, timeoutMs);
+    if (missing) return missing;
     // A Redis that evicts keys under memory pressure drops queued work and BullMQ's locks: BullMQ only warns
     // ("IMPORTANT! Eviction policy is …", once per connection, without saying where to set it), and the
     // platform ran on it. A server that does not let us read its settings (CONFIG renamed, as some hosted
@@ -75,6 +79,34 @@ export async function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Pro
   } finally {
     client.disconnect();
   }
+}
+
+/** The URL's database (ioredis reads it from the path), when the server does not have it; null when it does. */
+async function missingDatabase(client: Redis, timeoutMs: number): Promise<ProbeResult | null> {
+  const db = client.options.db ?? 0;
+  if (db === 0) return null;
+  try {
+    await withTimeout(client.select(db), timeoutMs);
+    return null;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!/DB index is out of range|invalid DB index/i.test(message)) return null; // not about the index (said elsewhere if it matters)
+  }
+  // How many it has, when CONFIG is allowed (hosted servers often rename it): said, with the indexes to use.
+  const setting = await withTimeout(client.config('GET', 'databases'), timeoutMs).catch(() => null);
+  const count = Array.isArray(setting) ? Number(setting[1]) : Number.NaN;
+  const has = Number.isInteger(count) && count > 0;
+  return {
+    ok: false,
+    unfit: true,
+    detail:
+      `has no database ${db}, the index REDIS_URL names${has ? ` (this server has ${count}, 0 to ${count - 1})` : ''}: ` +
+      "batchcast's queues would go to database 0 instead, shared with whatever else uses it. " +
+      (has
+        ? `Set the index in REDIS_URL to one from 0 to ${count - 1}`
+        : 'Set a lower index in REDIS_URL (a Redis has 16 databases, 0 to 15, unless its `databases` setting says otherwise)') +
+      ", or raise `databases` in the server's configuration",
+  };
 }
 
 function isLoginRefused(code: string | undefined, message: string): boolean {

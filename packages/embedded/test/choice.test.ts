@@ -113,6 +113,20 @@ describe('where the services come from', () => {
     });
   });
 
+  it('a Redis without the database index the URL names is unfit, saying how many it has (ioredis went on in database 0)', async () => {
+    const url = new URL(DEFAULT_REDIS_URL);
+    url.pathname = '/99';
+    expect(await probeOne('redis', url.toString())).toEqual({
+      ok: false,
+      unfit: true,
+      detail:
+        "has no database 99, the index REDIS_URL names (this server has 16, 0 to 15): batchcast's queues would go to database 0 instead, " +
+        "shared with whatever else uses it. Set the index in REDIS_URL to one from 0 to 15, or raise `databases` in the server's configuration",
+    });
+    url.pathname = '/15';
+    expect(await probeOne('redis', url.toString())).toEqual({ ok: true, detail: 'it answered' });
+  });
+
   it('probing loads neither pg nor ioredis into the process that asks (the supervisor holds on to what it loads)', async () => {
     const script = [
       `const embedded = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});`,
