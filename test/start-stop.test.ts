@@ -292,8 +292,12 @@ describe('a configuration that will not do', () => {
       `batchcast: DATA_DIR ${path.join(aFile, 'data')} cannot be written (ENOTDIR: not a directory, mkdir '${path.join(aFile, 'data')}'); it keeps the uploads (BLOB_STORE=fs) and the development outbox (no SMTP_URL). Make it a directory the user running batchcast`,
     );
     // In production the links in emails must not point at http://localhost (the recipient's own machine).
-    expect(await refused({ NODE_ENV: 'production' }, ['PUBLIC_URL'])).toContain(
+    expect(await refused({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525' }, ['PUBLIC_URL'])).toContain(
       'PUBLIC_URL="": must be set when NODE_ENV=production: links in emails are built from it.',
+    );
+    // Nor may its emails go only to the development outbox, which no one reads there.
+    expect(await refused({ NODE_ENV: 'production', PUBLIC_URL: 'https://batchcast.example.com' }, ['SMTP_URL'])).toContain(
+      'SMTP_URL="": must be set when NODE_ENV=production: people who give their address are emailed their links',
     );
   });
 });

@@ -390,6 +390,16 @@ export const envSchema = envFields.superRefine((e, ctx) => {
         'must be set when NODE_ENV=production: links in emails are built from it. Set it to the address people open, e.g. PUBLIC_URL=https://batchcast.example.com',
     });
   }
+  // Without a mail server, emails go to the development outbox under DATA_DIR, which no one reads: a person who gave
+  // their address and left was never told where their results are, while the pages said they would be.
+  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SMTP_URL'],
+      message:
+        'must be set when NODE_ENV=production: people who give their address are emailed their links, and without a mail server those emails only reach the development outbox under DATA_DIR. Set it to your mail server, e.g. SMTP_URL=smtps://user:password@smtp.example.com:465',
+    });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;
