@@ -137,7 +137,7 @@ export function receiveModelForm(ctx: WebContext, req: Request, res: Response): 
   return new Promise<void>((resolve, reject) => {
     refusers.set(req, refuseWhileReceiving(res, reject));
     const key = req.apiKey;
-    if (key) ownerChecks.set(req, (name) => checkModelNameOwner(ctx.jobs.pool, name, key.id));
+    if (key) ownerChecks.set(req, (name) => checkModelNameOwner(ctx.jobs.pool, name, key.id, [ctx.config.models.defaultName]));
     // A body busboy cannot read (cut short, no boundary) is the client's 400 malformed_upload, as a data upload's is:
     // it was a 500 and an "unhandled error" in the log.
     modelUpload(maxBytes)(req, res, (err: unknown) =>
@@ -179,6 +179,7 @@ export async function registerReceivedModel(jobs: JobsContext, req: Request, sig
       sourceFile: req.file.originalname,
       // The admin page's form and the admin token leave it null: only a key is named.
       registeredByKeyId: req.apiKey?.id ?? null,
+      adminNames: [jobs.config.models.defaultName],
       ...(signal ? { signal } : {}),
     });
   } finally {

@@ -113,7 +113,23 @@ async function refuseRemoved(
  * admin manages it then) and when every version of it is removed: version numbers go on from where they were, so
  * a client still asking for the name (410 `model_removed` meanwhile) would otherwise be handed another team's model.
  */
-export function refuseIfNotYours(name: string, owner: ModelNameOwner | null, byKeyId: string | null): void {
+export function refuseIfNotYours(
+  name: string,
+  owner: ModelNameOwner | null,
+  byKeyId: string | null,
+  adminNames: readonly string[] = [],
+): void {
+  // DEFAULT_MODEL (`adminNames`) is the admin's before it is registered: a key that took the name would have every
+  // upload naming no model scored by its model, and the admin could not remove it (409 default_model).
+  if (byKeyId !== null && owner === null && adminNames.includes(name)) {
+    throw new DomainError(
+      'forbidden',
+      'model_not_yours',
+      `Model "${name}" is this server's default model (DEFAULT_MODEL), which only the admin registers: uploads that name no model are scored by it. ` +
+        'Register your model under another name, or ask the admin to register this one.',
+      { model: name, registeredBy: 'admin' },
+    );
+  }
   if (byKeyId === null || owner === null || owner.keyId === byKeyId) return;
   const who = owner.keyId === null ? 'the admin' : 'another API key';
   throw new DomainError(
@@ -126,9 +142,14 @@ export function refuseIfNotYours(name: string, owner: ModelNameOwner | null, byK
 }
 
 /** refuseIfNotYours for the name's owner as it is now: before a registration's file is received or converted. */
-export async function checkModelNameOwner(pool: Pool, name: string, byKeyId: string | null): Promise<void> {
+export async function checkModelNameOwner(
+  pool: Pool,
+  name: string,
+  byKeyId: string | null,
+  adminNames: readonly string[] = [],
+): Promise<void> {
   if (byKeyId === null || !MODEL_NAME.test(name)) return;
-  refuseIfNotYours(name, await findModelNameOwner(pool, name), byKeyId);
+  refuseIfNotYours(name, await findModelNameOwner(pool, name), byKeyId, adminNames);
 }
 
 /**
@@ -254,6 +275,8 @@ interface RegistrationFields {
    * register a new name or a version of a name it owns, not of another's (refuseIfNotYours).
    */
   registeredByKeyId?: string | null;
+  /** Names only the admin may register a first version of (DEFAULT_MODEL): refused to a key as another's name. */
+  adminNames?: readonly string[];
   /** Gives the registration up while its file is converted (the caller went away): the import process is killed. */
   signal?: AbortSignal;
 }
@@ -286,7 +309,7 @@ export async function registerModel(pool: Pool, m: ModelRegistration): Promise<M
   }
   const byKeyId = m.registeredByKeyId ?? null;
   // Refused before the file is converted (which can take a while); checked again under the lock when stored.
-  await checkModelNameOwner(pool, m.name, byKeyId);
+  await checkModelNameOwner(pool, m.name, byKeyId, m.adminNames);
   const opts = { ...(m.sourceFile ? { filename: m.sourceFile } : {}), ...(m.features ? { features: m.features } : {}) };
   if (m.bytes !== undefined) {
     const { imported, prepared } = await convertUpload(m.bytes, opts);
@@ -346,7 +369,7 @@ async function storeVersion(
       original,
       registeredByKeyId: byKeyId,
     },
-    (owner) => refuseIfNotYours(m.name, owner, byKeyId),
+    (owner) => refuseIfNotYours(m.name, owner, byKeyId, m.adminNames),
   );
   const model = remember(modelFromRecord(row));
   forgetResolvedModels(pool); // this process's real-time predictions use the new version at once
