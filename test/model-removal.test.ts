@@ -117,7 +117,9 @@ describe('removing over the API', () => {
     await register('rm-whole');
     expect((await remove('/api/models/rm-whole')).status).toBe(204);
     expect(await listed('rm-whole')).toEqual([]);
-    expect((await fetch(platform.url('/api/models/rm-whole'))).status).toBe(404);
+    // Its address says it was removed, as predict and uploads do (was 404 model_not_found).
+    const gone = await fetch(platform.url('/api/models/rm-whole'));
+    expect([gone.status, ((await gone.json()) as { error: { code: string } }).error.code]).toEqual([410, 'model_removed']);
     const refused = await predict('rm-whole');
     expect(refused.status).toBe(410);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/no version of it is offered any more/);

@@ -105,13 +105,14 @@ export function modelsApi(ctx: WebContext): Router {
     if (ref.includes('@')) return void res.json(describeModel(await modelInPath(ctx, ref)));
     const versions = (await listModelVersions(ctx.jobs.pool)).filter((m) => m.name === ref);
     if (versions.length === 0) {
-      // 404 model_not_found as predict and DELETE answer, in resolveModel's words (the models there are, the name
-      // meant, when it was removed): a removed model has left this address too.
-      const why = await resolveModel(ctx.jobs.pool, ref, ref).then(
+      // As predict, DELETE and an upload's `model` answer, in resolveModel's words: a removed model is 410
+      // model_removed (when, and what to use instead), any other name 404 model_not_found (the name meant).
+      const refusal = await resolveModel(ctx.jobs.pool, ref, ref).then(
         () => null,
-        (err: unknown) => (err instanceof DomainError ? err.message : null),
+        (err: unknown) => (err instanceof DomainError ? err : null),
       );
-      throw new DomainError('not_found', 'model_not_found', why ?? `There is no model "${ref}": GET /api/models lists the models.`);
+      if (refusal?.code === 'model_removed') throw refusal;
+      throw new DomainError('not_found', 'model_not_found', refusal?.message ?? `There is no model "${ref}": GET /api/models lists the models.`);
     }
     res.json({ name: ref, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
   });
