@@ -284,7 +284,7 @@ describe.skipIf(!hasChromium)('/admin in a browser', () => {
       await expect(remove.locator('p').textContent()).resolves.toContain('browser-registered v1 leaves the upload form');
       await Promise.all([page.waitForLoadState('load'), remove.locator('button').click()]);
       await expect(page.locator('tr[data-model="browser-registered"]').count()).resolves.toBe(0);
-      expect((await fetch(platform.url('/api/models/browser-registered'))).status).toBe(404);
+      expect((await fetch(platform.url('/api/models/browser-registered'))).status).toBe(410); // model_removed
 
       await page.goto(platform.url(`/admin/jobs/${id}`));
       await Promise.all([page.waitForURL(/\/jobs\/[^/]+\?token=/), page.click('#open-job')]);

@@ -1,6 +1,9 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Pool } from '@batchcast/db';
 import { FsBlobStore } from '@batchcast/blob';
 import { readOutbox } from '@batchcast/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +15,15 @@ import {
   listSchedules,
   loadJob,
   notifyOwner,
+  registerModel,
+  removeModel,
   removeSchedule,
   runJobId,
   runSchedule,
   scoreChunk,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
+import { examples } from '../../../test/support/platform.js';
 import { testContext } from './context.js';
 
 /** Schedules through the domain: what is refused and why, and what one run makes (exactly one job per run). */
@@ -266,6 +272,144 @@ describe('sources', () => {
       const err = await createSchedule(ctx, { ...base(), name: 'web', source }).catch((e: DomainError) => e);
       expect((err as DomainError).code, source).toBe('source_not_allowed');
       expect((err as DomainError).message, source).toContain('SCHEDULE_SOURCE_HOSTS');
+    }
+  });
+});
+
+/** A source of its own (iris.csv is replaced by a test above), fit for iris-logreg. */
+async function irisSource(name: string): Promise<string> {
+  const file = path.join(sources, `${name}.csv`);
+  await writeFile(file, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+  return file;
+}
+
+describe('a run whose model was removed since', () => {
+  it('is recorded as a failed job whose email says the model was removed and what to do, and is the last run', async () => {
+    // Before: model_removed was not caught where the failed job is recorded, so the run threw at every attempt and
+    // was dropped: no job, no email, and the schedule showed {"runs":0,"lastRun":null} for ever.
+    const bytes = await readFile(path.join(examples, 'models', 'iris-logreg.onnx'));
+    await registerModel(ctx.pool, { name: 'iris-gone', bytes });
+    const source = await irisSource('orphan');
+    await createSchedule(ctx, { ...base(), source, name: 'orphan', model: 'iris-gone', email: 'orphan@example.com' });
+    await createSchedule(ctx, { ...base(), source, name: 'orphan-pinned', model: 'iris-gone@1', email: 'orphan-pinned@example.com' });
+    await removeModel(ctx.pool, 'iris-gone', undefined, ctx.config.models.defaultName);
+
+    for (const [name, advice] of [
+      ['orphan', 'Register "iris-gone" again, or delete the schedule and create it again with a model that is offered'],
+      ['orphan-pinned', 'Version 1 of "iris-gone" is never offered again: delete the schedule and create it again'],
+    ] as const) {
+      const runKey = `repeat:${name}:1`;
+      const jobId = runJobId(name, runKey);
+      // Refused, not unreadable: recorded at the first attempt rather than retried.
+      const outcome = await runSchedule(ctx, { schedule: name, runKey, lastAttempt: false });
+      expect(outcome, name).toMatchObject({ status: 'failed', jobId });
+      const job = (await loadJob(ctx.pool, jobId))!;
+      expect(job.status, name).toBe('failed');
+      expect(job.error, name).toMatch(
+        new RegExp(`^The scheduled run of "${name}" has no model to score with: Model (?:"iris-gone"|iris-gone@1) was removed on `),
+      );
+      expect(job.error, name).toContain(advice);
+      expect(job.error, name).toContain(`DELETE /api/schedules/${name}`);
+      const shown = (await listSchedules(ctx)).find((x) => x.name === name)!;
+      expect(shown, name).toMatchObject({ runs: 1, lastRun: { jobId, status: 'failed', error: job.error } });
+      await notifyOwner(ctx, jobId);
+      const mail = (await readOutbox(ctx.config.storage.dataDir)).find((m) => m.to.includes(`${name}@example.com`));
+      expect(mail?.subject, name).toContain('failed');
+      expect(mail?.text, name).toContain('was removed on');
+      expect(mail?.text, name).toContain(advice);
+    }
+  });
+});
+
+/**
+ * `ctx` with a hook run once, right after the run has read its schedule (its first query): what an operator does
+ * while a run is in progress, at the worst moment, without any timing.
+ */
+function afterScheduleRead(hook: () => Promise<void>): JobsContext {
+  let fired = false;
+  const pool = new Proxy(ctx.pool, {
+    get(target, name) {
+      if (name === 'query') {
+        return async (...args: unknown[]) => {
+          const result = await (target.query as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (!fired && typeof args[0] === 'string' && /FROM schedules WHERE name = \$1$/.test(args[0])) {
+            fired = true;
+            await hook();
+          }
+          return result;
+        };
+      }
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as Pool;
+  return { ...ctx, pool };
+}
+
+describe('a run whose schedule is deleted while it runs', () => {
+  it('makes no job for a schedule deleted and made again under its name meanwhile, and leaves nothing behind', async () => {
+    // Before: the run went on with the deleted schedule and made its job (scored and emailed), counted as a run of
+    // the new schedule of the same name.
+    const source = await irisSource('reborn');
+    await createSchedule(ctx, { ...base(), source, name: 'reborn' });
+    const runKey = 'repeat:reborn:1';
+    const jobId = runJobId('reborn', runKey);
+    const hooked = afterScheduleRead(async () => {
+      await removeSchedule(ctx, 'reborn');
+      await createSchedule(ctx, { ...base(), source, name: 'reborn' });
+    });
+    expect(await runSchedule(hooked, { schedule: 'reborn', runKey, lastAttempt: false })).toEqual({
+      status: 'skipped',
+      reason: 'schedule deleted',
+    });
+    expect(await loadJob(ctx.pool, jobId)).toBeNull();
+    expect((await listSchedules(ctx)).find((x) => x.name === 'reborn')).toMatchObject({ runs: 0, lastRun: null });
+    expect(await readdir(path.join(ctx.config.storage.dataDir, 'uploads')).catch(() => [])).not.toContain(`${jobId}.csv`);
+  });
+
+  it('records no failed job for a schedule deleted meanwhile', async () => {
+    // Before: the failed run was recorded (and emailed to the address of a schedule that no longer exists).
+    const source = await irisSource('vanishing');
+    await createSchedule(ctx, { ...base(), name: 'vanishing', source });
+    await rm(source);
+    const runKey = 'repeat:vanishing:1';
+    const hooked = afterScheduleRead(() => removeSchedule(ctx, 'vanishing'));
+    expect(await runSchedule(hooked, { schedule: 'vanishing', runKey, lastAttempt: true })).toEqual({
+      status: 'skipped',
+      reason: 'schedule deleted',
+    });
+    expect(await loadJob(ctx.pool, runJobId('vanishing', runKey))).toBeNull();
+  });
+
+  it('stops reading a source that is still arriving, and makes no job', async () => {
+    // Before: the run kept the connection and read on for up to SCHEDULE_FETCH_TIMEOUT_MS (10 minutes), then made
+    // its job and emailed it, long after the schedule was deleted.
+    let requests = 0;
+    let closed = 0;
+    const slow = http.createServer((req, res) => {
+      requests++;
+      req.socket.on('close', () => closed++);
+      // A header and a first row, then nothing more: a source that is still being written.
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n');
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const port = (slow.address() as AddressInfo).port;
+    const { ctx: web, close: closeWeb } = await testContext({ SCHEDULE_SOURCE_HOSTS: `127.0.0.1:${port}` });
+    try {
+      await createSchedule(web, { ...base(), name: 'slow', source: `http://127.0.0.1:${port}/export.csv` });
+      const runKey = 'repeat:slow:1';
+      const running = runSchedule(web, { schedule: 'slow', runKey, lastAttempt: true });
+      await expect.poll(() => requests).toBe(1);
+      await removeSchedule(web, 'slow');
+      await expect.poll(() => closed).toBe(1);
+      expect(await running).toEqual({ status: 'skipped', reason: 'schedule deleted' });
+      expect(await loadJob(web.pool, runJobId('slow', runKey))).toBeNull();
+      expect(await readdir(path.join(web.config.storage.dataDir, 'uploads')).catch(() => [])).toEqual([]);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+      await closeWeb();
     }
   });
 });

@@ -80,6 +80,20 @@ export async function listSchedulesWithRuns(pool: Pool): Promise<ScheduleWithRun
   }));
 }
 
+/**
+ * Whether the schedule a run read at its start is still there: the same one, not one deleted and made again under
+ * its name since (their `created_at` differ; compared to the millisecond, all a JS Date keeps). In a transaction it
+ * is held (FOR KEY SHARE) until the commit, so a DELETE of it waits for that commit: a run that checks it and then
+ * records its job in the same transaction makes its job either before the schedule is deleted or not at all.
+ */
+export async function holdSameSchedule(pool: Pool, s: { name: string; createdAt: Date }): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `SELECT 1 FROM schedules WHERE name = $1 AND date_trunc('milliseconds', created_at) = $2 FOR KEY SHARE`,
+    [s.name, s.createdAt],
+  );
+  return rowCount === 1;
+}
+
 /** Removes a schedule; false when there was none. Its runs' jobs stay until retention deletes them. */
 export async function deleteSchedule(pool: Pool, name: string): Promise<boolean> {
   const { rowCount } = await pool.query('DELETE FROM schedules WHERE name = $1', [name]);
