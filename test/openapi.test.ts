@@ -654,9 +654,15 @@ describe('real responses match the document', () => {
   });
 
   it('covered every JSON operation of the document', () => {
-    // The HTTP layer's refusals every operation has (405; 403 cross_site on a change) make no page a JSON operation.
+    // The HTTP layer's refusals every operation has (405; 403 cross_site on a change; 401 invalid_api_key and 429
+    // rate_limited, a key's) make no page a JSON operation.
+    const layerOnly = (status: string, description: string) =>
+      status === '405' ||
+      (status === '403' && description.includes('`cross_site`')) ||
+      (status === '401' && description.includes('An `Authorization: Bearer bck_…` that is no valid API key')) ||
+      (status === '429' && description.includes('An API key over its own requests a minute'));
     const ownJson = (status: string, r: { description?: string; content?: Record<string, unknown> }) =>
-      !!r.content?.['application/json'] && status !== '405' && !(status === '403' && (r.description ?? '').includes('`cross_site`'));
+      !!r.content?.['application/json'] && !layerOnly(status, r.description ?? '');
     const jsonOps = Object.entries(doc.paths).flatMap(([p, item]) =>
       Object.entries(item)
         .filter(([m, op]) => m !== 'description' && Object.entries(op.responses).some(([status, r]) => ownJson(status, r)))
@@ -668,7 +674,7 @@ describe('real responses match the document', () => {
 });
 
 describe("the HTTP layer's refusals", () => {
-  it('are answered and documented on every operation they apply to: unknown_parameter, malformed_url, cross_site, method_not_allowed', async () => {
+  it('are answered and documented on every operation they apply to: unknown_parameter, malformed_url, cross_site, method_not_allowed, invalid_api_key', async () => {
     const uuid = '00000000-0000-4000-8000-000000000000';
     const values: Record<string, string> = { id: uuid, deliveryId: uuid, version: '1' };
     const concrete = (template: string, value?: string) =>
@@ -691,6 +697,9 @@ describe("the HTTP layer's refusals", () => {
           await refused(method, template, `${concrete(template)}?not_a_parameter=1`, 422, 'unknown_parameter');
         if (template.includes('{')) await refused(method, template, concrete(template, '%ZZ'), 400, 'malformed_url');
         if (method !== 'get') await refused(method, template, concrete(template), 403, 'cross_site', { 'sec-fetch-site': 'cross-site' });
+        // A bearer in an API key's form that is none: refused on every operation, open ones too (GET /api/models was
+        // documented without its 401).
+        await refused(method, template, concrete(template), 401, 'invalid_api_key', { authorization: 'Bearer bck_not_a_key_0000' });
         // A method the path does not take: the 405 is documented on each of the path's operations.
         const other = ['put', 'patch', 'delete', 'post'].find((m) => !methods.includes(m))!;
         const res = await fetch(platform.url(concrete(template)), { method: other.toUpperCase() });

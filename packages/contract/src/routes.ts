@@ -97,6 +97,22 @@ const HTTP_LAYER: { status: number; code: string; applies: (c: RouteConfig) => b
     description: 'A path parameter that is not valid percent-encoding (`malformed_url`: send a literal "%" as %25).',
   },
   {
+    // In front of every route (apps/web's apiKeyAuth): a bearer in an API key's form is checked wherever it is sent.
+    status: 401,
+    code: 'invalid_api_key',
+    applies: () => true,
+    description:
+      'An `Authorization: Bearer bck_…` that is no valid API key (unknown, mistyped or revoked), on any endpoint (`invalid_api_key`); send a valid key, or none where none is needed.',
+  },
+  {
+    // A key's requests a minute are counted on every endpoint it calls, open ones included.
+    status: 429,
+    code: 'rate_limited',
+    applies: () => true,
+    description:
+      'An API key over its own requests a minute, counted on every endpoint it calls (`rate_limited`, with `retryAfterSeconds` and `Retry-After`); on admin routes also a client that guessed the admin token wrong too often.',
+  },
+  {
     status: 403,
     code: 'cross_site',
     applies: (c) => ['post', 'put', 'patch', 'delete'].includes(c.method),
@@ -142,15 +158,11 @@ function withHttpLayer(config: RouteConfig): RouteConfig['responses'] {
 }
 
 /**
- * Registers a route with the HTTP layer's refusals that apply to it (see HTTP_LAYER); admin routes also answer
- * 429 to a client that guessed the admin token wrong too often, and routes an API key may call answer 429 to a
- * key over its own `requestsPerMinute` (counted on every endpoint it calls).
+ * Registers a route with the HTTP layer's refusals that apply to it (see HTTP_LAYER: among them the 401 of a bearer
+ * in an API key's form that is none, and the 429 of a key over its own `requestsPerMinute`, on every route).
  */
 function route(config: RouteConfig): void {
-  const admin = config.security?.some((s) => 'adminBearer' in s) ?? false;
-  const key = config.security?.some((s) => 'apiKey' in s) ?? false;
-  const responses = withHttpLayer(config);
-  registry.registerPath({ ...config, responses: (admin || key) && !responses[429] ? { ...responses, ...errors(429) } : responses });
+  registry.registerPath({ ...config, responses: withHttpLayer(config) });
 }
 
 /** A polled JSON answer's 304 (see sendPolledJson): the body is the one whose ETag the client sent. */
