@@ -41,9 +41,9 @@ export const WebhookEndpoint = z
     previousSecretExpiresAt: dateTime()
       .nullable()
       .openapi({ description: 'Until when deliveries carry more than one signature (the first of `previousSecretsExpireAt`), or null.' }),
-    disabled: z.enum(['key_revoked']).nullable().openapi({
+    disabled: z.enum(['key_revoked', 'key_scope_removed']).nullable().openapi({
       description:
-        'Why it hears of nothing any more, or null (active): `key_revoked` once the API key that registered it was revoked. A revoked key’s access ends, and deliveries carry links with job tokens, so none is recorded or sent for it from then on, not even for jobs the key submitted before.',
+        'Why it hears of nothing any more, or null (active): `key_revoked` once the API key that registered it was revoked. A revoked key’s access ends, and deliveries carry links with job tokens, so none is recorded or sent for it from then on, not even for jobs the key submitted before; `key_scope_removed` while that key lacks the scope `webhooks:write` (enabled again once it has it).',
     }),
   })
   .openapi('WebhookEndpoint');

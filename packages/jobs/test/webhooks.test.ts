@@ -22,6 +22,7 @@ import {
   getWebhook,
   INTERNAL_RECEIVER_FAILED,
   listWebhookDeliveries,
+  listWebhooks,
   loadJob,
   MAX_OLD_SECRETS,
   openJob,
@@ -30,16 +31,19 @@ import {
   resealWebhookSecrets,
   redeliverWebhook,
   registerWebhook,
+  revokeApiKey,
   rotateWebhookSecret,
   scoreChunk,
   storeUpload,
   type WebhookActor,
   type WebhookAttempt,
   type WebhookDelivery,
+  updateApiKey,
 } from '../src/index.js';
 import type { JobsContext } from '../src/context.js';
 import { examples } from '../../../test/support/platform.js';
 import { WebhookReceiver } from '../../../test/support/webhook-receiver.js';
+import { MAX_IN_FLIGHT_PER_ENDPOINT, MAX_IN_FLIGHT_PER_OWNER } from '../src/webhooks/deliver.js';
 import { secretBoxOf } from '../src/webhooks/secret-box.js';
 import { refusal, testContext } from './context.js';
 
@@ -294,7 +298,12 @@ describe('a delivery', () => {
       [2, 'failed', null, null, INTERNAL_RECEIVER_FAILED, null],
       [1, 'failed', null, null, INTERNAL_RECEIVER_FAILED, null],
     ]);
-    expect(asOwner.attempts.map((a) => a.startedAt)).toEqual(listed.attempts.map((a) => a.startedAt));
+    // Nor, from its times, the duration: each attempt's start to the second (floored), and the delivery's end the
+    // same second as its last attempt's start, where the admin reads both to the millisecond.
+    const toSecond = (at: Date) => Math.floor(at.getTime() / 1000) * 1000;
+    expect(asOwner.attempts.map((a) => a.startedAt.getTime())).toEqual(listed.attempts.map((a) => toSecond(a.startedAt)));
+    expect(asOwner.finishedAt).toEqual(asOwner.attempts[0]!.startedAt);
+    expect(listed.finishedAt!.getTime()).toBeGreaterThanOrEqual(listed.attempts[0]!.startedAt.getTime());
   });
 
   it('counts a timeout and a redirect (never followed) as failed attempts', async () => {
@@ -554,6 +563,8 @@ describe('a delivery', () => {
     expect(seen[1]).toEqual(delivery.attempts[1]);
     expect(seen[2]).toEqual({
       ...delivery.attempts[2],
+      // Its time to the second: to the millisecond, with the delivery's end, it would tell the duration.
+      startedAt: new Date(Math.floor(attempt.startedAt.getTime() / 1000) * 1000),
       statusCode: null,
       durationMs: null,
       error: INTERNAL_RECEIVER_FAILED,
@@ -729,5 +740,152 @@ describe('retention', () => {
     expect(await deliveriesOf(job.id)).toEqual([]);
     expect((await listWebhookDeliveries(ctx, asKey(key), hook.id)).deliveries).toEqual([]);
     expect((await refusal(openJob(ctx, job.id, token))).kind).toBe('gone');
+  });
+});
+
+/** A key of its own for a test that revokes it or changes its scopes. */
+async function newKey(name: string, scopes = ['jobs:write', 'webhooks:write']): Promise<ApiKeyPrincipal> {
+  return authenticateApiKey(ctx, (await createApiKey(ctx, { name, scopes })).key);
+}
+
+/** The delivery recorded for one endpoint by a job that ended. */
+async function deliveryTo(endpointId: string, jobId: string): Promise<string> {
+  const found = (await deliveriesOf(jobId)).find((d) => d.endpoint_id === endpointId);
+  if (!found) throw new Error(`no delivery of job ${jobId} to endpoint ${endpointId}`);
+  return found.id;
+}
+
+async function cancelled(owner: ApiKeyPrincipal): Promise<string> {
+  const job = await submit(owner);
+  await cancelJob(ctx, (await loadJob(ctx.pool, job.id))!);
+  return job.id;
+}
+
+describe('a disabled endpoint (docs/api.md: its key revoked, or without webhooks:write)', () => {
+  it("of a key revoked between attempts: the next attempt sends nothing and ends the delivery, not retried; an admin's redelivery is refused", async () => {
+    const revoked = await newKey('revoked-later');
+    const hook = await registerWebhook(ctx, asKey(revoked), { url: receiver.url('/revoked'), events: ['job.cancelled'] });
+    const id = await deliveryTo(hook.id, await cancelled(revoked));
+    receiver.reply(500);
+    expect(await deliverWebhook(ctx, id, 0)).toMatchObject({ status: 'retry', attempt: 1 });
+    const start = receiver.requests.length;
+
+    await revokeApiKey(ctx, revoked.id);
+    expect(await deliverWebhook(ctx, id, 0)).toEqual({ status: 'disabled', attempt: 2, reason: 'key_revoked' });
+    expect(await deliverWebhook(ctx, id, 0)).toEqual({ status: 'skipped', reason: 'already failed' });
+    expect(receiver.requests).toHaveLength(start);
+    const listed = (await listWebhookDeliveries(ctx, ADMIN, hook.id)).deliveries.find((d) => d.id === id)!;
+    expect(listed.status).toBe('failed');
+    expect(listed.attempts[0]).toMatchObject({ attempt: 2, outcome: 'failed', statusCode: null, errorCode: 'endpoint_disabled' });
+    expect(listed.attempts[0]!.error).toMatch(/^not sent: the endpoint is disabled \(key_revoked\)/);
+
+    const refused = await refusal(redeliverWebhook(ctx, ADMIN, id));
+    expect(refused).toMatchObject({ kind: 'conflict', code: 'endpoint_disabled' });
+    expect(refused.message).toMatch(/key_revoked.*not even a redelivery/);
+    expect(receiver.requests).toHaveLength(start);
+  });
+
+  it('of a key that lost webhooks:write: hears of nothing while so (no delivery, none sent, no redelivery), and again once given it back', async () => {
+    const stripped = await newKey('stripped');
+    const hook = await registerWebhook(ctx, asKey(stripped), { url: receiver.url('/stripped'), events: ['job.cancelled'] });
+    const pending = await deliveryTo(hook.id, await cancelled(stripped));
+    const start = receiver.requests.length;
+
+    await updateApiKey(ctx, stripped.id, { scopes: ['jobs:write', 'webhooks:read'] });
+    expect(await deliverWebhook(ctx, pending, 0)).toEqual({ status: 'disabled', attempt: 1, reason: 'key_scope_removed' });
+    const whileStripped = await cancelled(stripped);
+    expect(await deliveriesOf(whileStripped)).toEqual([]);
+    expect((await refusal(redeliverWebhook(ctx, ADMIN, pending))).code).toBe('endpoint_disabled');
+    expect(receiver.requests).toHaveLength(start);
+    // The key may still look (webhooks:read): it reads why, said before anything was sent.
+    const seen = (await listWebhookDeliveries(ctx, asKey(stripped), hook.id)).deliveries.find((d) => d.id === pending)!;
+    expect(seen.attempts[0]!.error).toMatch(/disabled \(key_scope_removed\).*webhooks:write/);
+    // And the admin's list says so of the endpoint (it said `disabled: null`, active, while nothing was sent).
+    expect((await listWebhooks(ctx, ADMIN)).find((e) => e.id === hook.id)?.disabled).toBe('key_scope_removed');
+
+    await updateApiKey(ctx, stripped.id, { scopes: ['jobs:write', 'webhooks:write'] });
+    expect((await listWebhooks(ctx, ADMIN)).find((e) => e.id === hook.id)?.disabled).toBeNull();
+    expect(await redeliverWebhook(ctx, asKey(stripped), pending, hook.id)).toMatchObject({ status: 'pending', generation: 1 });
+    expect(await deliverWebhook(ctx, pending, 1)).toEqual({ status: 'delivered', attempt: 2 });
+    const after = await cancelled(stripped);
+    expect(await deliverWebhook(ctx, await deliveryTo(hook.id, after), 0)).toMatchObject({ status: 'delivered' });
+    expect(receiver.requests.slice(start).map((r) => r.headers['webhook-id'])).toEqual([pending, await deliveryTo(hook.id, after)]);
+  });
+});
+
+describe('delivery slots (one owner cannot take every delivery slot)', () => {
+  // Held requests must outlast the test's own steps: with the file's 600 ms they could time out in between.
+  const patient = (): JobsContext => ({ ...ctx, config: { ...ctx.config, webhooks: { ...ctx.config.webhooks, timeoutMs: 60_000 } } });
+  const attemptsOf = async (id: string) =>
+    (await ctx.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_attempts WHERE delivery_id = $1', [id])).rows[0]!.n;
+
+  it(`holds at most ${MAX_IN_FLIGHT_PER_ENDPOINT} attempt per endpoint and ${MAX_IN_FLIGHT_PER_OWNER} per owner in flight; another owner's delivery goes out meanwhile; waiting spends nothing`, async () => {
+    expect([MAX_IN_FLIGHT_PER_ENDPOINT, MAX_IN_FLIGHT_PER_OWNER]).toEqual([1, 2]);
+    const slow = await new WebhookReceiver().start();
+    slow.otherwise('hold');
+    try {
+      const hog = await newKey('hog');
+      const hooks = [];
+      for (const path of ['/a', '/b', '/c'])
+        hooks.push(await registerWebhook(ctx, asKey(hog), { url: slow.url(path), events: ['job.cancelled'] }));
+      const [a, b, c] = hooks as [(typeof hooks)[0], (typeof hooks)[0], (typeof hooks)[0]];
+      const [job1, job2] = [await cancelled(hog), await cancelled(hog)];
+      const theirs = await registerWebhook(ctx, asKey(other), { url: receiver.url('/theirs'), events: ['job.cancelled'] });
+
+      const first = deliverWebhook(patient(), await deliveryTo(a.id, job1), 0);
+      await slow.waitFor(1);
+      // The same endpoint again: over its own limit.
+      const sameEndpoint = await deliveryTo(a.id, job2);
+      expect(await deliverWebhook(patient(), sameEndpoint, 0)).toMatchObject({ status: 'waiting' });
+      const second = deliverWebhook(patient(), await deliveryTo(b.id, job1), 0);
+      await slow.waitFor(2);
+      // A third endpoint of the same owner: over the owner's limit.
+      const sameOwner = await deliveryTo(c.id, job1);
+      const waited = await deliverWebhook(patient(), sameOwner, 0);
+      expect(waited).toMatchObject({ status: 'waiting' });
+      if (waited.status === 'waiting') expect(waited.retryInMs).toBeGreaterThan(0);
+      expect(slow.requests).toHaveLength(2);
+      expect(await attemptsOf(sameEndpoint)).toBe(0);
+      expect(await attemptsOf(sameOwner)).toBe(0);
+
+      // Another key's delivery is sent while the hog's two are held.
+      const start = receiver.requests.length;
+      expect(await deliverWebhook(patient(), await deliveryTo(theirs.id, await cancelled(other)), 0)).toMatchObject({
+        status: 'delivered',
+      });
+      expect(receiver.requests).toHaveLength(start + 1);
+      expect(slow.requests.map((r) => r.answered)).toEqual([null, null]);
+
+      // Once they are answered, the slots are free again.
+      slow.otherwise(200);
+      slow.release();
+      expect(await first).toMatchObject({ status: 'delivered' });
+      expect(await second).toMatchObject({ status: 'delivered' });
+      expect(await deliverWebhook(patient(), sameOwner, 0)).toMatchObject({ status: 'delivered', attempt: 1 });
+      expect(await deliverWebhook(patient(), sameEndpoint, 0)).toMatchObject({ status: 'delivered', attempt: 1 });
+    } finally {
+      slow.otherwise(200);
+      await slow.close();
+    }
+  });
+
+  it('counts a slot a crashed worker left only until it expires, and never against a run of the same delivery', async () => {
+    const crashed = await newKey('crashed');
+    const hook = await registerWebhook(ctx, asKey(crashed), { url: receiver.url('/crashed'), events: ['job.cancelled'] });
+    const [left, next] = [await deliveryTo(hook.id, await cancelled(crashed)), await deliveryTo(hook.id, await cancelled(crashed))];
+    // The slot of `left`, as a worker killed mid-attempt leaves it (within its expiry).
+    await ctx.pool.query(
+      `INSERT INTO webhook_in_flight (delivery_id, endpoint_id, owner, expires_at) VALUES ($1, $2, $3, now() + interval '1 hour')`,
+      [left, hook.id, crashed.id],
+    );
+    expect(await deliverWebhook(ctx, next, 0)).toMatchObject({ status: 'waiting' });
+    // The queue runs `left` again (its lock expired): its own old slot does not stop it.
+    expect(await deliverWebhook(ctx, left, 0)).toMatchObject({ status: 'delivered' });
+    await ctx.pool.query(
+      `INSERT INTO webhook_in_flight (delivery_id, endpoint_id, owner, expires_at) VALUES ($1, $2, $3, now() - interval '1 second')`,
+      [left, hook.id, crashed.id],
+    );
+    expect(await deliverWebhook(ctx, next, 0)).toMatchObject({ status: 'delivered' });
+    expect((await ctx.pool.query('SELECT 1 FROM webhook_in_flight')).rowCount).toBe(0);
   });
 });

@@ -134,8 +134,11 @@ export const jobCatalog = {
   'deliver-webhook': {
     queue: 'webhook',
     thread: false,
-    // I/O-bound: mostly waiting for receivers (each bounded by WEBHOOK_TIMEOUT_MS).
-    concurrency: 8,
+    // I/O-bound: mostly waiting for receivers (each bounded by WEBHOOK_TIMEOUT_MS). One owner's endpoints have
+    // at most 2 attempts in flight (MAX_IN_FLIGHT_PER_OWNER in packages/jobs/src/webhooks/deliver.ts; the rest
+    // wait their turn without holding a slot), so 16 slots take the slow receivers of 8 owners at once before
+    // any other owner's delivery waits.
+    concurrency: 16,
     idempotent: false,
     payload: z.object({ deliveryId: z.string().regex(/^msg_[0-9a-f]{32}$/), generation: z.number().int().min(0) }),
     options: {

@@ -13,7 +13,7 @@ import {
   queueNames,
   type ThreadKind,
 } from './catalog.js';
-import { RetryLater, webhookRetryDelay } from './retry-schedule.js';
+import { RetryLater, RunLater, webhookRetryDelay } from './retry-schedule.js';
 import { type KindHandlers, type RetryInPlace, runJob } from './run-job.js';
 import { type ThreadDeadline, watchThreadDeadline } from './thread-deadline.js';
 
@@ -164,6 +164,11 @@ async function runMainJob(
     };
     await runJob(queue, info, inline, opts.retryInPlace);
   } catch (err) {
+    if (err instanceof RunLater && token) {
+      // Put back as the shutdown below puts back: delayed, not failed, so no attempt is spent.
+      await job.moveToDelayed(Date.now() + err.delayMs, token);
+      throw new DelayedError();
+    }
     if (signal?.aborted && kind && abortsOnShutdown(kind) && token) {
       opts.log.info({ queue, kind, job: job.id }, 'interrupted by shutdown; it runs again shortly');
       await job.moveToDelayed(Date.now() + SHUTDOWN_RETRY_MS, token);

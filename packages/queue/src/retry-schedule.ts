@@ -29,3 +29,17 @@ export class RetryLater extends Error {
     this.name = 'RetryLater';
   }
 }
+
+/**
+ * Thrown by a main-thread handler that did not do its work and should run again after `delayMs` without it
+ * counting as an attempt: it did not fail, it waited its turn (a webhook delivery whose endpoint or owner has
+ * as many attempts in flight as it may). The job is put back delayed, its attempts untouched, so waiting any
+ * number of times never uses up the attempts kept for real failures. (Were it ever thrown where it cannot be put
+ * back so, it is a RetryLater: retried after the same delay, spending an attempt.)
+ */
+export class RunLater extends RetryLater {
+  constructor(message: string, delayMs: number) {
+    super(message, delayMs);
+    this.name = 'RunLater';
+  }
+}

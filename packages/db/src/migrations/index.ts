@@ -27,6 +27,7 @@ import { sql as tombstoneUsage } from './029-tombstone-usage.js';
 import { sql as scheduleReading } from './030-schedule-reading.js';
 import { sql as newKeyHandovers } from './031-new-key-handovers.js';
 import { sql as chunkBooleanWords } from './032-chunk-boolean-words.js';
+import { sql as webhookInFlight } from './033-webhook-in-flight.js';
 
 /** Ordered list of migrations; append only, never edit one that has shipped. */
 export const migrations: { id: string; sql: string }[] = [
@@ -59,4 +60,5 @@ export const migrations: { id: string; sql: string }[] = [
   { id: '030-schedule-reading', sql: scheduleReading },
   { id: '031-new-key-handovers', sql: newKeyHandovers },
   { id: '032-chunk-boolean-words', sql: chunkBooleanWords },
+  { id: '033-webhook-in-flight', sql: webhookInFlight },
 ];

@@ -13,6 +13,24 @@ export interface WebhookEndpointRecord {
   secretRotatedAt: Date | null;
   /** When the key that registered it was revoked (it then hears of nothing), or null. */
   keyRevokedAt: Date | null;
+  /**
+   * The key that registered it lacks WEBHOOK_SCOPE now (a PATCH took it away): it hears of nothing while so, as
+   * the key can no longer see, remove or rotate it. False for an admin's endpoint.
+   */
+  keyLacksScope: boolean;
+}
+
+/**
+ * The scope a key needs for its endpoints to hear of anything: the one that registers, removes and rotates them
+ * (packages/jobs/src/keys/scopes.ts). Without it the key could not remove an endpoint that receives its job links.
+ */
+export const WEBHOOK_SCOPE = 'webhooks:write';
+
+/** Why an endpoint hears of nothing, or null when it is enabled; from keyRevokedAt and keyLacksScope. */
+export type EndpointDisabled = 'key_revoked' | 'key_scope_removed';
+
+export function endpointDisabled(e: Pick<WebhookEndpointRecord, 'keyRevokedAt' | 'keyLacksScope'>): EndpointDisabled | null {
+  return e.keyRevokedAt ? 'key_revoked' : e.keyLacksScope ? 'key_scope_removed' : null;
 }
 
 /** A secret rotated out of an endpoint: it signs too until `expiresAt`. */
@@ -71,7 +89,7 @@ export interface DeliveryToSend {
   body: Buffer;
   status: DeliveryStatus;
   generation: number;
-  endpoint: Pick<WebhookEndpointRecord, 'id' | 'url' | 'secret' | 'oldSecrets'>;
+  endpoint: Pick<WebhookEndpointRecord, 'id' | 'keyId' | 'url' | 'secret' | 'oldSecrets' | 'keyRevokedAt' | 'keyLacksScope'>;
 }
 
 /** A delivery the queue must hold: its id, generation (part of the queue job's id) and when it is due. */
@@ -88,10 +106,13 @@ const oldSecretColumns = `
   ARRAY(SELECT o.expires_at FROM webhook_old_secrets o WHERE o.endpoint_id = e.id AND o.expires_at > now()
         ORDER BY o.expires_at DESC, o.rotated_out_at DESC) AS "oldSecretExpiries"`;
 
+/** Whether endpoint `e` is disabled, as the columns keyRevokedAt and keyLacksScope (read at every attempt: see endpointDisabled). */
+const disabledColumns = `(SELECT k.revoked_at FROM api_keys k WHERE k.id = e.key_id) AS "keyRevokedAt",
+  coalesce((SELECT NOT ('${WEBHOOK_SCOPE}' = ANY(k.scopes)) FROM api_keys k WHERE k.id = e.key_id), false) AS "keyLacksScope"`;
+
 /** The columns of an endpoint row aliased `e`. */
 const endpointColumns = `e.id, e.key_id AS "keyId", e.url, e.events, e.secret, e.created_at AS "createdAt",
-  e.secret_rotated_at AS "secretRotatedAt",
-  (SELECT k.revoked_at FROM api_keys k WHERE k.id = e.key_id) AS "keyRevokedAt", ${oldSecretColumns}`;
+  e.secret_rotated_at AS "secretRotatedAt", ${disabledColumns}, ${oldSecretColumns}`;
 
 interface OldSecretColumns {
   oldSecretValues: Buffer[];
@@ -183,13 +204,14 @@ export async function rotateWebhookSecret(
 
 /**
  * The endpoints that hear of an event about a job: every admin endpoint subscribed to it, and those of the
- * key that submitted the job (`keyId`), unless that key has been revoked.
+ * key that submitted the job (`keyId`), unless that key has been revoked or lacks WEBHOOK_SCOPE now.
  */
 export async function endpointsForEvent(pool: Pool, event: string, keyId: string | null): Promise<WebhookEndpointRecord[]> {
   const { rows } = await pool.query<EndpointRow>(
     `SELECT ${endpointColumns} FROM webhook_endpoints e
      WHERE $1 = ANY(e.events)
-       AND (e.key_id IS NULL OR (e.key_id = $2 AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = e.key_id AND k.revoked_at IS NULL)))
+       AND (e.key_id IS NULL OR (e.key_id = $2 AND EXISTS (
+             SELECT 1 FROM api_keys k WHERE k.id = e.key_id AND k.revoked_at IS NULL AND '${WEBHOOK_SCOPE}' = ANY(k.scopes))))
      ORDER BY e.created_at, e.id`,
     [event, keyId],
   );
@@ -248,19 +270,63 @@ export async function pagePendingDeliveries(pool: Pool, after: string | null, li
   return rows;
 }
 
+/** A delivery with what its next attempt needs, its endpoint's disabled state read now (PostgreSQL decides it). */
 export async function getDeliveryToSend(pool: Pool, id: string): Promise<DeliveryToSend | null> {
   const { rows } = await pool.query<
-    Omit<DeliveryToSend, 'endpoint'> & { endpointId: string; url: string; secret: Buffer } & OldSecretColumns
+    Omit<DeliveryToSend, 'endpoint'> & { endpointId: string; url: string; secret: Buffer } & OldSecretColumns &
+      Pick<WebhookEndpointRecord, 'keyId' | 'keyRevokedAt' | 'keyLacksScope'>
   >(
-    `SELECT d.id, d.job_id AS "jobId", d.event, d.body, d.status, d.generation, e.id AS "endpointId", e.url, e.secret,
-       ${oldSecretColumns}
+    `SELECT d.id, d.job_id AS "jobId", d.event, d.body, d.status, d.generation, e.id AS "endpointId", e.key_id AS "keyId", e.url,
+       e.secret, ${disabledColumns}, ${oldSecretColumns}
      FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
     [id],
   );
   const r = rows[0];
   if (!r) return null;
-  const { endpointId, url, secret, oldSecrets, ...delivery } = withOldSecrets(r);
-  return { ...delivery, endpoint: { id: endpointId, url, secret, oldSecrets } };
+  const { endpointId, keyId, url, secret, oldSecrets, keyRevokedAt, keyLacksScope, ...delivery } = withOldSecrets(r);
+  return { ...delivery, endpoint: { id: endpointId, keyId, url, secret, oldSecrets, keyRevokedAt, keyLacksScope } };
+}
+
+/** The two-key advisory lock class of delivery slots (with the owner's hash): its own space, apart from ADVISORY_LOCKS. */
+const SLOT_LOCK_CLASS = 0x6263_7766;
+
+/**
+ * Takes a slot for one attempt of delivery `deliveryId` (a row of webhook_in_flight, counted until `ttlMs` from
+ * now unless released before): only while its endpoint has fewer than `perEndpoint` attempts in flight and its
+ * owner (a key's id, or 'admin') fewer than `perOwner`. The owner's advisory lock makes two workers count one after
+ * the other. A slot past its expiry (its worker crashed) no longer counts and is deleted here, as is one of this
+ * same delivery (an earlier run of it that died): a crash never holds a slot for longer than `ttlMs`.
+ * False: no slot now.
+ */
+export async function claimDeliverySlot(
+  pool: Pool,
+  slot: { deliveryId: string; endpointId: string; owner: string; perEndpoint: number; perOwner: number; ttlMs: number },
+): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SLOT_LOCK_CLASS, slot.owner]);
+    await client.query('DELETE FROM webhook_in_flight WHERE (owner = $1 AND expires_at <= now()) OR delivery_id = $2', [
+      slot.owner,
+      slot.deliveryId,
+    ]);
+    const { rows } = await client.query<{ endpoint: number; owner: number }>(
+      `SELECT (count(*) FILTER (WHERE endpoint_id = $2))::int AS endpoint, count(*)::int AS owner
+       FROM webhook_in_flight WHERE owner = $1`,
+      [slot.owner, slot.endpointId],
+    );
+    const taken = rows[0]!;
+    if (taken.endpoint >= slot.perEndpoint || taken.owner >= slot.perOwner) return false;
+    await client.query(
+      `INSERT INTO webhook_in_flight (delivery_id, endpoint_id, owner, expires_at)
+       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')`,
+      [slot.deliveryId, slot.endpointId, slot.owner, slot.ttlMs],
+    );
+    return true;
+  });
+}
+
+/** Gives back a delivery's slot once its attempt has ended. */
+export async function releaseDeliverySlot(pool: Pool, deliveryId: string): Promise<void> {
+  await pool.query('DELETE FROM webhook_in_flight WHERE delivery_id = $1', [deliveryId]);
 }
 
 /**

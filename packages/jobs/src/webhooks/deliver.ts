@@ -1,8 +1,12 @@
 import type { Readable } from 'node:stream';
 import {
+  claimDeliverySlot,
+  type EndpointDisabled,
+  endpointDisabled,
   finishDelivery,
   finishDeliveryAttempt,
   getDeliveryToSend,
+  releaseDeliverySlot,
   retryWhileDatabaseUnavailable,
   scheduleDeliveryAttempt,
   startDeliveryAttempt,
@@ -24,7 +28,50 @@ export type DeliveryOutcome =
   /** The attempt failed; the next is due in `retryInMs`. */
   | { status: 'retry'; attempt: number; retryInMs: number; reason: string }
   /** The last attempt failed: the delivery has failed (a redelivery can start it again). */
-  | { status: 'failed'; attempt: number; reason: string };
+  | { status: 'failed'; attempt: number; reason: string }
+  /**
+   * Its endpoint is disabled (its key revoked, or without the scope webhooks need): the delivery has failed
+   * without anything sent, and is not retried.
+   */
+  | { status: 'disabled'; attempt: number; reason: EndpointDisabled }
+  /**
+   * Not tried: its endpoint or owner has as many attempts in flight as it may (see MAX_IN_FLIGHT_PER_OWNER).
+   * Nothing was recorded or spent; it is to run again in `retryInMs`.
+   */
+  | { status: 'waiting'; retryInMs: number };
+
+/**
+ * How many attempts may be in flight at once to one endpoint, and to the endpoints of one owner (an API key,
+ * or the admins together). The worker runs a fixed number of deliveries at once (catalog.ts): without these,
+ * one key's receivers that answer slowly or not at all (each attempt holding a slot up to WEBHOOK_TIMEOUT_MS,
+ * retried 11 times) took every slot, and every other key's and the admins' deliveries waited behind them for
+ * minutes or hours. A delivery over either limit takes no slot: it is put back for a moment (slotWaitMs),
+ * and the others go out meanwhile. One per endpoint keeps a slow endpoint from taking both of its owner's.
+ */
+export const MAX_IN_FLIGHT_PER_ENDPOINT = 1;
+export const MAX_IN_FLIGHT_PER_OWNER = 2;
+/**
+ * How long past WEBHOOK_TIMEOUT_MS a slot counts when its worker never gave it back (it crashed): the attempt
+ * cannot be sending any more by then, so the endpoint is free again.
+ */
+const SLOT_MARGIN_MS = 30_000;
+
+/**
+ * How long a delivery without a slot waits before trying again: a quarter of WEBHOOK_TIMEOUT_MS (the longest a
+ * slot is held), within 0.2-5 s, from half to one and a half times that at random, so the deliveries waiting on
+ * one owner do not all come back at the same instant, and many waiting cost few queries per second.
+ */
+function slotWaitMs(timeoutMs: number, random = Math.random): number {
+  const base = Math.min(5_000, Math.max(200, timeoutMs / 4));
+  return Math.round(base * (0.5 + random()));
+}
+
+/** What an attempt to a disabled endpoint records as its error (nothing is sent). */
+const DISABLED_REASONS: Record<EndpointDisabled, string> = {
+  key_revoked: 'not sent: the endpoint is disabled (key_revoked): the API key that registered it was revoked',
+  key_scope_removed:
+    'not sent: the endpoint is disabled (key_scope_removed): the API key that registered it no longer has the scope webhooks:write',
+};
 
 /** The first bytes of a receiver's answer kept with each attempt (for people to see why it failed). */
 export const RESPONSE_SNIPPET_BYTES = 1024;
@@ -35,7 +82,8 @@ export const RESPONSE_SNIPPET_BYTES = 1024;
  * for all of it), and record the attempt: when, how long, the status or the error, a snippet of the answer.
  * A 2xx ends the delivery; anything else is retried on the schedule of retry-schedule.ts, until the
  * generation's WEBHOOK_ATTEMPTS attempts are spent. The attempt is recorded before anything is sent, so one
- * cut short by a crash is seen (and counted).
+ * cut short by a crash is seen (and counted). Before all that: an endpoint disabled now ends the delivery
+ * unsent; one whose endpoint or owner has its attempts in flight already waits (`waiting`), spending nothing.
  */
 export async function deliverWebhook(ctx: JobsContext, deliveryId: string, generation: number): Promise<DeliveryOutcome> {
   const delivery = await getDeliveryToSend(ctx.pool, deliveryId);
@@ -44,6 +92,72 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string, gener
   if (delivery.status !== 'pending') return { status: 'skipped', reason: `already ${delivery.status}` };
   const log = ctx.log.child({ deliveryId, jobId: delivery.jobId, endpointId: delivery.endpoint.id });
 
+  // Read now, at every attempt, from PostgreSQL: a key revoked (or stripped of its scope) after the delivery was
+  // recorded or between its retries has its endpoints hear of nothing more, and its job links are never sent.
+  const disabled = endpointDisabled(delivery.endpoint);
+  if (disabled) return endDisabled(ctx, deliveryId, generation, disabled, log);
+
+  const owner = delivery.endpoint.keyId ?? 'admin';
+  const claimed = await claimDeliverySlot(ctx.pool, {
+    deliveryId,
+    endpointId: delivery.endpoint.id,
+    owner,
+    perEndpoint: MAX_IN_FLIGHT_PER_ENDPOINT,
+    perOwner: MAX_IN_FLIGHT_PER_OWNER,
+    ttlMs: ctx.config.webhooks.timeoutMs + SLOT_MARGIN_MS,
+  });
+  if (!claimed) {
+    const retryInMs = slotWaitMs(ctx.config.webhooks.timeoutMs);
+    // Shown to people and used by the reconciler (should the queue lose it) as when it is due.
+    await scheduleDeliveryAttempt(ctx.pool, deliveryId, generation, new Date(Date.now() + retryInMs));
+    log.debug({ owner, retryInMs }, 'webhook delivery waits: its endpoint or owner has as many attempts in flight as it may');
+    return { status: 'waiting', retryInMs };
+  }
+  try {
+    return await attemptWithSlot(ctx, delivery, generation, log);
+  } finally {
+    // A slot not given back (PostgreSQL down just now) stops counting at its expiry.
+    await releaseDeliverySlot(ctx.pool, deliveryId).catch((err: Error) =>
+      log.warn({ err: err.message }, 'could not give back a webhook delivery slot; it expires by itself'),
+    );
+  }
+}
+
+/** Records a delivery to a disabled endpoint as one attempt that sent nothing, and ends it as failed. */
+async function endDisabled(
+  ctx: JobsContext,
+  deliveryId: string,
+  generation: number,
+  reason: EndpointDisabled,
+  log: JobsContext['log'],
+): Promise<DeliveryOutcome> {
+  // One more than may be sent: the reason is recorded even when crashes spent the generation's attempts.
+  const started = await startDeliveryAttempt(ctx.pool, deliveryId, generation, WEBHOOK_ATTEMPTS + 1);
+  if (started) {
+    await finishDeliveryAttempt(ctx.pool, deliveryId, started.attempt, {
+      durationMs: 0,
+      statusCode: null,
+      error: DISABLED_REASONS[reason],
+      errorCode: 'endpoint_disabled',
+      response: null,
+      internal: false,
+    });
+  }
+  await finishDelivery(ctx.pool, deliveryId, generation, 'failed');
+  log.info({ reason }, 'webhook delivery ended unsent: its endpoint is disabled');
+  return { status: 'disabled', attempt: started?.attempt ?? 0, reason };
+}
+
+type Sendable = NonNullable<Awaited<ReturnType<typeof getDeliveryToSend>>>;
+
+/** The attempt itself, with a slot held. */
+async function attemptWithSlot(
+  ctx: JobsContext,
+  delivery: Sendable,
+  generation: number,
+  log: JobsContext['log'],
+): Promise<DeliveryOutcome> {
+  const deliveryId = delivery.id;
   const started = await startDeliveryAttempt(ctx.pool, deliveryId, generation, WEBHOOK_ATTEMPTS);
   if (!started) {
     // Every attempt of this generation was spent (some cut short by crashes): the delivery has failed.
@@ -85,7 +199,7 @@ export async function deliverWebhook(ctx: JobsContext, deliveryId: string, gener
  * than 2xx), or `not_sent` when the worker could not even sign the delivery. What an API key may see of an
  * attempt is decided from it (deliveries.ts).
  */
-export type AttemptErrorCode = OutboundErrorCode | 'not_sent';
+export type AttemptErrorCode = OutboundErrorCode | 'not_sent' | 'endpoint_disabled';
 
 interface AttemptResult {
   statusCode: number | null;
@@ -106,7 +220,7 @@ function literalAddress(url: string): string | null {
   }
 }
 
-async function send(ctx: JobsContext, delivery: NonNullable<Awaited<ReturnType<typeof getDeliveryToSend>>>): Promise<AttemptResult> {
+async function send(ctx: JobsContext, delivery: Sendable): Promise<AttemptResult> {
   const box = secretBoxOf(ctx.config);
   if (!box)
     return {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   countWebhookEndpoints,
   deleteWebhookEndpoint,
+  type EndpointDisabled,
+  endpointDisabled,
   getWebhookEndpoint,
   insertWebhookEndpoint,
   listWebhookEndpoints,
@@ -35,9 +37,10 @@ export interface WebhookEndpoint {
   previousSecretExpiresAt: Date | null;
   /**
    * Why it hears of nothing any more, or null: `key_revoked` once the key that registered it was revoked (a
-   * revoked key's access ends, and deliveries carry links with job tokens: none is made for it from then on).
+   * revoked key's access ends, and deliveries carry links with job tokens: none is made for it from then on);
+   * `key_scope_removed` while that key lacks `webhooks:write`.
    */
-  disabled: 'key_revoked' | null;
+  disabled: EndpointDisabled | null;
 }
 
 /** Endpoints one owner (a key, or the admins together) may have. */
@@ -63,7 +66,7 @@ export function describeEndpoint(row: WebhookEndpointRecord, now = new Date()): 
     secretRotatedAt: row.secretRotatedAt,
     previousSecretsExpireAt: expiries,
     previousSecretExpiresAt: expiries[0] ?? null,
-    disabled: row.keyRevokedAt ? 'key_revoked' : null,
+    disabled: endpointDisabled(row),
   };
 }
 
