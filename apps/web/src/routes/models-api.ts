@@ -112,7 +112,11 @@ export function modelsApi(ctx: WebContext): Router {
         (err: unknown) => (err instanceof DomainError ? err : null),
       );
       if (refusal?.code === 'model_removed') throw refusal;
-      throw new DomainError('not_found', 'model_not_found', refusal?.message ?? `There is no model "${ref}": GET /api/models lists the models.`);
+      throw new DomainError(
+        'not_found',
+        'model_not_found',
+        refusal?.message ?? `There is no model "${ref}": GET /api/models lists the models.`,
+      );
     }
     res.json({ name: ref, latest: describeModel(versions[0]!), versions: versions.map(describeModel) });
   });
