@@ -76,5 +76,8 @@ export const notFound = (what = 'job'): DomainError =>
       ? `No such job. ${JOB_LINK_ADVICE}`
       : what.startsWith('model')
         ? `No such ${what}: check the name in the address (the home page and GET /api/models list the models).`
-        : `No such ${what}: check its name or id (the list of them shows every one).`,
+        : what === 'API key'
+          ? // GET /api/keys leaves revoked keys out: "the list shows every one" sent people looking for a key that is there.
+            'No such API key, or it was revoked (a revoked key cannot be changed or revoked again): check its id. GET /api/keys lists the keys that are not revoked; the admin page lists the revoked ones too.'
+          : `No such ${what}: check its name or id (the list of them shows every one).`,
   );
