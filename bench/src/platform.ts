@@ -104,6 +104,9 @@ export class Platform implements ProcessTree {
       if (process.env[`BENCH_${k}`]) env[k] = process.env[`BENCH_${k}`];
       else if (k === 'SMTP_URL' || k === 'ADMIN_TOKEN') delete env[k];
     }
+    // Production needs a mail server, which the bench never uses (its jobs give no address, and nodemailer is loaded
+    // on a first email only): one that nothing listens on, unless BENCH_SMTP_URL names another.
+    env.SMTP_URL ??= 'smtp://127.0.0.1:9';
     if (this.stopped) {
       // stop() ran while we were getting ready (an interrupt): nothing is running, remove what we made.
       await rm(this.dataDir, { recursive: true, force: true });
