@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/index.js';
+import { problemsOf } from './problems.js';
+import { parseConfig } from '../src/index.js';
 
 /** WEBHOOK_ALLOW_HOSTS and SCHEDULE_SOURCE_HOSTS are read once, at start: every bad entry named, with what to write. */
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    parseConfig({ NODE_ENV: 'test', ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
 
 describe('allowed host lists', () => {
   it('take host:port, [v6]:port and :* (every port) entries as written', () => {

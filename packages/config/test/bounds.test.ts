@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, envSchema, parseConfig } from '../src/index.js';
+import { problemsOf } from './problems.js';
+import { envSchema, parseConfig } from '../src/index.js';
 
 /**
  * Every number read from the environment has a least and a greatest value, checked at start: past the greatest
  * a setting started cleanly and then broke (a timer past 2^31-1 ms fired at once, an expiry past year 275760 was
  * no date, arrays too long to allocate), and `0x0D3F` or `3.391e3` were read as 3391.
  */
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    parseConfig({ NODE_ENV: 'test', ...env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
 
 /** Node.js fires a timer set for longer than this at once. */
 const LONGEST_TIMER_MS = 2_147_483_647;
