@@ -225,27 +225,42 @@ describe('deliveries', () => {
     }
   });
 
-  it('are listed on /admin, where a signed-in admin can redeliver one', async () => {
+  it("are listed on /admin, where a signed-in admin can redeliver one (not one to a revoked key's endpoint)", async () => {
+    // An admin endpoint of its own: the key whose endpoint heard first (crm-sync) was revoked above.
+    const registered = await fetch(platform.url('/api/webhooks'), {
+      method: 'POST',
+      ...json({ url: receiver.url('/admin-hook'), events: ['job.succeeded'] }, admin),
+    });
+    expect(registered.status).toBe(201);
+    const adminHook = WebhookWithSecret.parse(await registered.json());
+    const start = receiver.requests.length;
+    await submitWith(null);
+    const first = await until("the admin endpoint's delivery", () => receiver.requests.slice(start).find((r) => r.path === '/admin-hook'));
+    const id = first.headers['webhook-id']!;
     const page = await (await fetch(platform.url('/admin'), { headers: admin })).text();
     expect(page).toContain('Latest deliveries');
-    const [first] = receiver.requests;
-    const id = first!.headers['webhook-id']!;
     expect(page).toContain(`data-delivery="${id}"`);
 
     const { cookie, csrf } = await signIn();
     const signedIn = await (await fetch(platform.url('/admin'), { headers: { cookie } })).text();
     expect(signedIn).toContain(`action="/admin/webhook-deliveries/${id}/redeliver"`);
+    const redeliver = (delivery: string) =>
+      fetch(platform.url(`/admin/webhook-deliveries/${delivery}/redeliver`), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf }),
+      });
     const before = receiver.requests.length;
-    const res = await fetch(platform.url(`/admin/webhook-deliveries/${id}/redeliver`), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf }),
-    });
-    expect(res.status).toBe(303);
+    expect((await redeliver(id)).status).toBe(303);
     const [again] = (await receiver.waitFor(before + 1)).slice(before);
     expect(again!.headers['webhook-id']).toBe(id);
-    expect(again!.body).toBe(first!.body);
+    expect(again!.body).toBe(first.body);
+    // The revoked key's endpoint hears of nothing more, not even a redelivery: refused, nothing sent.
+    const revokedKeys = receiver.requests.find((r) => r.path === '/crm')!.headers['webhook-id']!;
+    expect((await redeliver(revokedKeys)).status).toBe(409);
+    await fetch(platform.url(`/api/webhooks/${adminHook.id}`), { method: 'DELETE', headers: admin });
+    expect(receiver.requests.filter((r) => r.headers['webhook-id'] === revokedKeys).length).toBe(1);
   });
 });
 
