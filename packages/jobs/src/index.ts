@@ -38,7 +38,7 @@ export {
 export { type JobPage, listKeyJobs, openKeyJob } from './keys/key-jobs.js';
 export { checkQuotasBeforeUpload, quotaDayStart } from './keys/quotas.js';
 export { grants, isScope, SCOPES, type Scope } from './keys/scopes.js';
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+export { type Cursor, DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, MAX_PAGE_SIZE } from './pagination.js';
 export { ADMIN, type WebhookActor } from './webhooks/actor.js';
 export {
   type DeliveryPage,

@@ -1,7 +1,7 @@
 import {
-  type AdminJobCursor,
   type AdminJobRow,
   countJobsByStatus,
+  type JobCursor,
   listAdminJobs,
   type MaintenancePass,
   pingDatabase,
@@ -15,8 +15,8 @@ import type { JobsContext } from './context.js';
 /** What operators see: a page of jobs with their owners, newest first, maybe those matching a search (admins only; never logged). */
 export function adminJobList(
   ctx: JobsContext,
-  opts: { limit: number; before: AdminJobCursor | null; search: string | null },
-): Promise<{ jobs: AdminJobRow[]; next: AdminJobCursor | null }> {
+  opts: { limit: number; before: JobCursor | null; search: string | null },
+): Promise<{ jobs: AdminJobRow[]; next: JobCursor | null }> {
   return listAdminJobs(ctx.pool, opts);
 }
 

@@ -37,6 +37,8 @@ export function decodeCursor(text: string, id: RegExp): Cursor {
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid;
   const [createdAt, rowId] = parsed as unknown[];
   if (typeof createdAt !== 'string' || typeof rowId !== 'string' || !PG_TIMESTAMP.test(createdAt) || !id.test(rowId)) throw invalid;
+  // Of PostgreSQL's form but no date (month 13): PostgreSQL would refuse it with a 500, not this 422.
+  if (Number.isNaN(Date.parse(createdAt.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')))) throw invalid;
   return { createdAt, id: rowId };
 }
 

@@ -9,6 +9,7 @@ import {
   createSchedule,
   currentAdminEpoch,
   emailInputPattern,
+  encodeCursor,
   endAdminSession,
   endAllAdminSessions,
   findModelVersion,
@@ -38,7 +39,7 @@ import {
   setCookie,
 } from '../auth/admin-session.js';
 import type { WebContext } from '../context.js';
-import { type AdminJobListQuery, cursorText, readAdminJobListQuery } from '../http/admin-job-list-query.js';
+import { type AdminJobListQuery, readAdminJobListQuery } from '../http/admin-job-list-query.js';
 import { clientAddress } from '../http/client-address.js';
 import { refuse, toHttpFailure } from '../http/errors.js';
 import { securityHeaders } from '../http/security-headers.js';
@@ -111,7 +112,7 @@ export function admin(ctx: WebContext): Router {
     }
     return {
       jobs: jobs.jobs,
-      jobList: { search: list.search, paged: list.before !== null, next: jobs.next && cursorText(jobs.next) },
+      jobList: { search: list.search, paged: list.before !== null, next: jobs.next && encodeCursor(jobs.next) },
       models: [...byName.values()],
       queues,
       schedules,

@@ -1,4 +1,5 @@
 import type { Pool } from '../pool.js';
+import type { JobCursor } from './jobs.js';
 
 /** A job as the admin page lists it (owner address included: admins may see it; never log it). */
 export interface AdminJobRow {
@@ -29,12 +30,6 @@ const ADMIN_JOBS = `SELECT j.id, j.status, m.name AS model, m.version AS "modelV
      FROM jobs j JOIN models m ON m.id = j.model_id LEFT JOIN schedule_runs r ON r.job_id = j.id
      WHERE j.status <> 'receiving'`;
 
-/** Where a page of the admin's job list starts: after this job (newest first). */
-export interface AdminJobCursor {
-  createdAt: string;
-  id: string;
-}
-
 /**
  * A page of jobs, newest first, after `before` (keyset pagination: stable while jobs are added), those matching
  * `search` only when it is given: the start of a job's id, its owner's address (whole, any case), a part of its
@@ -42,8 +37,8 @@ export interface AdminJobCursor {
  */
 export async function listAdminJobs(
   pool: Pool,
-  opts: { limit: number; before: AdminJobCursor | null; search: string | null },
-): Promise<{ jobs: AdminJobRow[]; next: AdminJobCursor | null }> {
+  opts: { limit: number; before: JobCursor | null; search: string | null },
+): Promise<{ jobs: AdminJobRow[]; next: JobCursor | null }> {
   // LIKE's own characters in what was typed are meant as themselves: "report_1" is not "report" + any + "1".
   const like = opts.search?.replace(/[\\%_]/g, (c) => `\\${c}`) ?? null;
   const { rows } = await pool.query<AdminJobRow & { cursorAt: string }>(
